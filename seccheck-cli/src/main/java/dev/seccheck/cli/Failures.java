@@ -1,0 +1,19 @@
+package dev.seccheck.cli;
+
+import picocli.CommandLine;
+
+/**
+ * Failures turns an exception escaping a command into one line on stderr and exit code 1;
+ * {@code SECCHECK_DEBUG=1} shows the stack trace too.
+ */
+final class Failures implements CommandLine.IExecutionExceptionHandler {
+    @Override
+    public int handleExecutionException(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+        String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+        cmd.getErr().println("seccheck " + cmd.getCommandName() + ": " + msg);
+        if (System.getenv("SECCHECK_DEBUG") != null) {
+            e.printStackTrace(cmd.getErr());
+        }
+        return 1;
+    }
+}

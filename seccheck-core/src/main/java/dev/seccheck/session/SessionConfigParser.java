@@ -1,0 +1,237 @@
+package dev.seccheck.session;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.seccheck.fields.FieldDesc;
+import dev.seccheck.fields.FieldMask;
+import dev.seccheck.fields.FieldSet;
+import dev.seccheck.points.Catalog;
+import dev.seccheck.points.PointDesc;
+import dev.seccheck.points.PointReq;
+import dev.seccheck.sink.SinkConfig;
+import dev.seccheck.sink.SinkDescriptor;
+import dev.seccheck.sink.SinkRegistry;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * SessionConfigParser reads gVisor's session JSON, plain or wrapped as
+ * {@code {"trace_session": {...}}}, and checks every point, field and sink name against the
+ * catalog and the sink registry. Nothing is created here; errors name the culprit's path.
+ */
+public final class SessionConfigParser {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> SESSION_KEYS = Set.of("name", "points", "sinks", "ignore_missing", "options");
+    private static final Set<String> POINT_KEYS = Set.of("name", "optional_fields", "context_fields");
+    private static final Set<String> SINK_KEYS = Set.of("name", "config", "ignore_setup_error");
+    private static final Set<String> OPTION_KEYS = Set.of("execve_hash_cache_capacity");
+
+    /** The session name gVisor uses, and ours when a file gives none. */
+    public static final String DEFAULT_NAME = "Default";
+
+    private final Catalog catalog;
+    private final SinkRegistry sinks;
+
+    public SessionConfigParser(Catalog catalog, SinkRegistry sinks) {
+        this.catalog = catalog;
+        this.sinks = sinks;
+    }
+
+    /** Parses a session from JSON text. */
+    public SessionConfig parse(String json) throws SessionException {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new SessionException("not valid JSON: " + e.getOriginalMessage()
+                    + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
+        }
+        if (root == null || root.isMissingNode()) {
+            throw new SessionException("empty session configuration");
+        }
+        String prefix = "";
+        if (root.isObject() && root.has("trace_session")) {
+            root = root.get("trace_session");
+            prefix = "trace_session.";
+        }
+        return parse(root, prefix);
+    }
+
+    private SessionConfig parse(JsonNode root, String prefix) throws SessionException {
+        if (!root.isObject()) {
+            throw new SessionException(at(prefix, "") + "a session must be a JSON object");
+        }
+        checkKeys(root, SESSION_KEYS, prefix);
+        String name = optionalText(root, "name", prefix).orElse(DEFAULT_NAME);
+        if (name.isBlank()) {
+            throw new SessionException(prefix + "name: must not be empty");
+        }
+        boolean ignoreMissing = optionalBool(root, "ignore_missing", prefix).orElse(false);
+        List<PointReq> points = parsePoints(array(root, "points", prefix), prefix + "points", ignoreMissing);
+        List<SinkSpec> sinkSpecs = parseSinks(array(root, "sinks", prefix), prefix + "sinks");
+        SessionOptions options = parseOptions(root.get("options"), prefix + "options");
+        return new SessionConfig(name, points, sinkSpecs, options);
+    }
+
+    private List<PointReq> parsePoints(List<JsonNode> nodes, String path, boolean ignoreMissing)
+            throws SessionException {
+        List<PointReq> reqs = new ArrayList<>();
+        Map<String, String> seen = new HashMap<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            String p = path + "[" + i + "]";
+            JsonNode node = nodes.get(i);
+            if (!node.isObject()) {
+                throw new SessionException(p + ": a point must be a JSON object, got " + node);
+            }
+            checkKeys(node, POINT_KEYS, p + ".");
+            String pointName = requiredText(node, "name", p + ".");
+            Optional<PointDesc> desc = catalog.byName(pointName);
+            if (desc.isEmpty()) {
+                if (ignoreMissing) {
+                    continue;
+                }
+                throw new SessionException(p + ".name: unknown point \"" + pointName + "\"");
+            }
+            String first = seen.putIfAbsent(pointName, p);
+            if (first != null) {
+                throw new SessionException(p + ".name: point \"" + pointName + "\" is already listed at " + first);
+            }
+            FieldMask local = fields(node, "optional_fields", p, desc.get(), ignoreMissing, true);
+            FieldMask context = fields(node, "context_fields", p, desc.get(), ignoreMissing, false);
+            reqs.add(new PointReq(desc.get().point(), new FieldSet(local, context)));
+        }
+        return reqs;
+    }
+
+    private FieldMask fields(JsonNode point, String key, String path, PointDesc desc, boolean ignoreMissing,
+            boolean optional) throws SessionException {
+        List<JsonNode> names = array(point, key, path + ".");
+        FieldMask mask = FieldMask.EMPTY;
+        for (int j = 0; j < names.size(); j++) {
+            String p = path + "." + key + "[" + j + "]";
+            JsonNode n = names.get(j);
+            if (!n.isTextual()) {
+                throw new SessionException(p + ": a field name must be a string, got " + n);
+            }
+            Optional<FieldDesc> field = optional ? desc.optionalField(n.asText()) : desc.contextField(n.asText());
+            if (field.isEmpty()) {
+                if (ignoreMissing) {
+                    continue;
+                }
+                throw new SessionException(p + ": unknown " + (optional ? "optional" : "context") + " field \""
+                        + n.asText() + "\" for point \"" + desc.name() + "\"");
+            }
+            mask = mask.with(field.get().id());
+        }
+        return mask;
+    }
+
+    private List<SinkSpec> parseSinks(List<JsonNode> nodes, String path) throws SessionException {
+        List<SinkSpec> specs = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            String p = path + "[" + i + "]";
+            JsonNode node = nodes.get(i);
+            if (!node.isObject()) {
+                throw new SessionException(p + ": a sink must be a JSON object, got " + node);
+            }
+            checkKeys(node, SINK_KEYS, p + ".");
+            String sinkName = requiredText(node, "name", p + ".");
+            SinkDescriptor descriptor = sinks.byName(sinkName).orElseThrow(() -> new SessionException(
+                    p + ".name: unknown sink \"" + sinkName + "\" (known: "
+                            + String.join(", ", sinks.all().stream().map(SinkDescriptor::name).toList()) + ")"));
+            JsonNode config = node.get("config");
+            SinkConfig sinkConfig;
+            if (config == null || config.isNull()) {
+                sinkConfig = SinkConfig.empty(p + ".config");
+            } else if (config.isObject()) {
+                sinkConfig = new SinkConfig((ObjectNode) config, p + ".config");
+            } else {
+                throw new SessionException(p + ".config: must be a JSON object, got " + config);
+            }
+            boolean ignoreSetupError = optionalBool(node, "ignore_setup_error", p + ".").orElse(false);
+            specs.add(new SinkSpec(descriptor, sinkConfig, ignoreSetupError));
+        }
+        return specs;
+    }
+
+    private static SessionOptions parseOptions(JsonNode node, String path) throws SessionException {
+        if (node == null || node.isNull()) {
+            return SessionOptions.DEFAULT;
+        }
+        if (!node.isObject()) {
+            throw new SessionException(path + ": must be a JSON object, got " + node);
+        }
+        checkKeys(node, OPTION_KEYS, path + ".");
+        int capacity = SessionOptions.DEFAULT.execveHashCacheCapacity();
+        JsonNode c = node.get("execve_hash_cache_capacity");
+        if (c != null && !c.isNull()) {
+            if (!c.canConvertToExactIntegral() || !c.canConvertToInt() || c.intValue() < 0 || !c.isNumber()) {
+                throw new SessionException(path + ".execve_hash_cache_capacity: must be a whole number >= 0, got " + c);
+            }
+            capacity = c.intValue();
+        }
+        return new SessionOptions(capacity);
+    }
+
+    private static void checkKeys(JsonNode node, Set<String> allowed, String prefix) throws SessionException {
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!allowed.contains(key)) {
+                throw new SessionException(prefix + key + ": unknown key (known: "
+                        + String.join(", ", allowed.stream().sorted().toList()) + ")");
+            }
+        }
+    }
+
+    private static List<JsonNode> array(JsonNode node, String key, String prefix) throws SessionException {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            return List.of();
+        }
+        if (!v.isArray()) {
+            throw new SessionException(prefix + key + ": must be a JSON array, got " + v);
+        }
+        List<JsonNode> out = new ArrayList<>();
+        v.forEach(out::add);
+        return out;
+    }
+
+    private static String requiredText(JsonNode node, String key, String prefix) throws SessionException {
+        return optionalText(node, key, prefix)
+                .orElseThrow(() -> new SessionException(prefix + key + ": is required"));
+    }
+
+    private static Optional<String> optionalText(JsonNode node, String key, String prefix) throws SessionException {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            return Optional.empty();
+        }
+        if (!v.isTextual()) {
+            throw new SessionException(prefix + key + ": must be a string, got " + v);
+        }
+        return Optional.of(v.asText());
+    }
+
+    private static Optional<Boolean> optionalBool(JsonNode node, String key, String prefix) throws SessionException {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            return Optional.empty();
+        }
+        if (!v.isBoolean()) {
+            throw new SessionException(prefix + key + ": must be true or false, got " + v);
+        }
+        return Optional.of(v.booleanValue());
+    }
+
+    private static String at(String prefix, String key) {
+        return prefix.isEmpty() && key.isEmpty() ? "" : prefix + key + ": ";
+    }
+}

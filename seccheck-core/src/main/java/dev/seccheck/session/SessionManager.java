@@ -1,0 +1,184 @@
+package dev.seccheck.session;
+
+import dev.seccheck.sink.Sink;
+import dev.seccheck.sink.SinkException;
+import dev.seccheck.sink.SinkSetup;
+import dev.seccheck.state.PointState;
+import dev.seccheck.state.Subscriber;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * SessionManager creates, replaces, deletes and lists sessions, several at once. A point is
+ * enabled while any session enables it; each session's sinks get only that session's points,
+ * with that session's fields.
+ *
+ * <p>Creation is all or nothing: every sink is validated, then set up, then created; if any step
+ * fails, what was already made is undone and the state is exactly as before. Replacing a session
+ * ({@code force}) publishes the new one and removes the old in the same step, so no point falls
+ * between them.
+ */
+public final class SessionManager {
+
+    private final PointState state;
+    private final Consumer<String> warnings;
+    private final Map<String, Session> sessions = new LinkedHashMap<>();
+
+    /**
+     * @param warnings receives one line per non-fatal problem, e.g. a sink skipped because its
+     *     setup failed and the session says {@code ignore_setup_error}
+     */
+    public SessionManager(PointState state, Consumer<String> warnings) {
+        this.state = state;
+        this.warnings = warnings;
+    }
+
+    /** Returns the state whose points this manager enables. */
+    public PointState state() {
+        return state;
+    }
+
+    /**
+     * Creates a session, or replaces the one with the same name when {@code force} is set.
+     *
+     * @throws SessionException if the name is taken (without force) or a sink cannot be made;
+     *     nothing changed then
+     */
+    public synchronized SessionInfo create(SessionConfig config, boolean force) throws SessionException {
+        Session old = sessions.get(config.name());
+        if (old != null && !force) {
+            throw new SessionException("session \"" + config.name() + "\" already exists (force replaces it)");
+        }
+        List<Sink> made = makeSinks(config);
+        Session session = new Session(config, made);
+        Map<String, Session> next = new LinkedHashMap<>(sessions);
+        next.remove(config.name());
+        next.put(config.name(), session);
+        try {
+            state.publish(subscribers(next));
+        } catch (RuntimeException e) {
+            made.forEach(SessionManager::stopQuietly);
+            throw e;
+        }
+        sessions.clear();
+        sessions.putAll(next);
+        if (old != null) {
+            retire(old);
+        }
+        return session.info();
+    }
+
+    /**
+     * Deletes a session: its points stop, and once this returns no point reaches its sinks.
+     *
+     * @throws SessionException if there is no such session
+     */
+    public synchronized void delete(String name) throws SessionException {
+        Session old = sessions.get(name);
+        if (old == null) {
+            throw new SessionException("no session named \"" + name + "\" (sessions: "
+                    + String.join(", ", sessions.keySet()) + ")");
+        }
+        Map<String, Session> next = new LinkedHashMap<>(sessions);
+        next.remove(name);
+        state.publish(subscribers(next));
+        sessions.remove(name);
+        retire(old);
+    }
+
+    /** Deletes every session, e.g. when the workload ends. */
+    public synchronized void deleteAll() {
+        List<Session> all = new ArrayList<>(sessions.values());
+        sessions.clear();
+        state.publish(List.of());
+        all.forEach(this::retire);
+    }
+
+    /** Lists the live sessions in creation order. */
+    public synchronized List<SessionInfo> list() {
+        return sessions.values().stream().map(Session::info).toList();
+    }
+
+    /** Returns a live session's configuration. */
+    public synchronized Optional<SessionConfig> config(String name) {
+        return Optional.ofNullable(sessions.get(name)).map(s -> s.config);
+    }
+
+    private List<Sink> makeSinks(SessionConfig config) throws SessionException {
+        List<SinkSpec> specs = config.sinks();
+        for (int i = 0; i < specs.size(); i++) {
+            try {
+                specs.get(i).descriptor().validate(specs.get(i).config());
+            } catch (SinkException e) {
+                throw new SessionException(sinkError(config, i, e), e);
+            }
+        }
+        List<SinkSetup> setups = new ArrayList<>();
+        List<Sink> made = new ArrayList<>();
+        try {
+            for (int i = 0; i < specs.size(); i++) {
+                SinkSpec spec = specs.get(i);
+                try {
+                    setups.add(spec.descriptor().setup(spec.config()));
+                } catch (SinkException e) {
+                    if (!spec.ignoreSetupError()) {
+                        throw new SessionException(sinkError(config, i, e), e);
+                    }
+                    warnings.accept("session \"" + config.name() + "\": sink \"" + spec.name()
+                            + "\" skipped, its setup failed: " + e.getMessage());
+                    setups.add(null);
+                }
+            }
+            for (int i = 0; i < specs.size(); i++) {
+                SinkSetup setup = setups.get(i);
+                if (setup == null) {
+                    continue;
+                }
+                setups.set(i, null);
+                try {
+                    made.add(specs.get(i).descriptor().create(specs.get(i).config(), setup));
+                } catch (SinkException | RuntimeException e) {
+                    setup.close();
+                    throw new SessionException(sinkError(config, i, e), e);
+                }
+            }
+            return made;
+        } catch (SessionException | RuntimeException e) {
+            for (SinkSetup s : setups) {
+                if (s != null) {
+                    s.close();
+                }
+            }
+            made.forEach(SessionManager::stopQuietly);
+            throw e;
+        }
+    }
+
+    private static String sinkError(SessionConfig config, int index, Exception e) {
+        String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+        return "session \"" + config.name() + "\", sink \"" + config.sinks().get(index).name() + "\": " + msg;
+    }
+
+    private void retire(Session session) {
+        session.gate.close();
+        session.sinks.forEach(SessionManager::stopQuietly);
+    }
+
+    private static List<Subscriber> subscribers(Map<String, Session> sessions) {
+        return sessions.values().stream()
+                .map(s -> new Subscriber(s.gate, s.sinks, s.config.points()))
+                .toList();
+    }
+
+    private static void stopQuietly(Sink sink) {
+        try {
+            sink.stop();
+        } catch (RuntimeException e) {
+            // Stopping is best effort; the session is gone either way.
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package dev.seccheck.sink;
+
+import com.google.protobuf.Message;
+import dev.seccheck.fields.FieldSet;
+import dev.seccheck.points.Point;
+import dev.seccheck.proto.common.MessageType;
+import dev.seccheck.proto.container.Start;
+import dev.seccheck.proto.sentry.CloneInfo;
+import dev.seccheck.proto.sentry.ExecveInfo;
+import dev.seccheck.proto.sentry.ExitNotifyParentInfo;
+import dev.seccheck.proto.sentry.MmapInfo;
+import dev.seccheck.proto.sentry.TaskExit;
+import dev.seccheck.proto.syscall.Syscall;
+
+/**
+ * Sink receives the points of the session it belongs to. Each method handles one kind of point;
+ * the defaults ignore it, so a sink implements only what it cares about.
+ *
+ * <p>A method that throws {@link SecurityCheckException} fails the checked operation with the
+ * exception's errno, and the sinks after it are not called: that is what makes a sink a
+ * security check. Methods are called concurrently from the threads that fire points and must
+ * not block for long: the checked task waits for them.
+ *
+ * <p>{@code fields} is what this sink's session asked for; the message holds exactly those
+ * optional and context fields.
+ */
+public interface Sink {
+
+    /** Returns the sink's name, as in the session configuration. */
+    String name();
+
+    /** Handles {@code container/start}: a monitored run began. */
+    default void containerStart(FieldSet fields, Start msg) throws SecurityCheckException {}
+
+    /** Handles {@code sentry/clone}: a task created a thread or process. */
+    default void clone(FieldSet fields, CloneInfo msg) throws SecurityCheckException {}
+
+    /** Handles {@code sentry/execve}: a task replaced its program. */
+    default void execve(FieldSet fields, ExecveInfo msg) throws SecurityCheckException {}
+
+    /** Handles {@code sentry/exit_notify_parent}: a process's exit was reported to its parent. */
+    default void exitNotifyParent(FieldSet fields, ExitNotifyParentInfo msg) throws SecurityCheckException {}
+
+    /** Handles {@code sentry/task_exit}: a task exited. */
+    default void taskExit(FieldSet fields, TaskExit msg) throws SecurityCheckException {}
+
+    /** Handles {@code sentry/mmap}: a file was mapped executable. */
+    default void mmap(FieldSet fields, MmapInfo msg) throws SecurityCheckException {}
+
+    /**
+     * Handles a schematized syscall point ({@code syscall/<name>/enter|exit}); {@code type} says
+     * which message {@code msg} is (e.g. {@code MESSAGE_SYSCALL_OPEN} for {@code gvisor.syscall.Open}).
+     */
+    default void syscall(Point point, FieldSet fields, MessageType type, Message msg) throws SecurityCheckException {}
+
+    /** Handles a raw syscall point ({@code syscall/sysno/<N>/enter|exit}). */
+    default void rawSyscall(Point point, FieldSet fields, Syscall msg) throws SecurityCheckException {}
+
+    /** Returns the sink's counters; the default reports nothing dropped. */
+    default SinkStatus status() {
+        return SinkStatus.NONE;
+    }
+
+    /** Releases what the sink holds. Called once, after the sink's session stopped sending. */
+    default void stop() {}
+}

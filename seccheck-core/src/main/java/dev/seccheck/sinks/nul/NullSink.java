@@ -1,0 +1,37 @@
+package dev.seccheck.sinks.nul;
+
+import dev.seccheck.sink.Sink;
+import dev.seccheck.sink.SinkConfig;
+import dev.seccheck.sink.SinkDescriptor;
+import dev.seccheck.sink.SinkException;
+import dev.seccheck.sink.SinkSetup;
+
+/**
+ * NullSink accepts every point and does nothing with it: the baseline for measuring what
+ * collecting points costs, and a way to enable points without a consumer.
+ */
+public final class NullSink implements Sink {
+
+    /** Descriptor registering the sink as {@code null}. */
+    public static final class Descriptor implements SinkDescriptor {
+        @Override
+        public String name() {
+            return "null";
+        }
+
+        @Override
+        public void validate(SinkConfig config) throws SinkException {
+            config.requireOnly();
+        }
+
+        @Override
+        public Sink create(SinkConfig config, SinkSetup setup) {
+            return new NullSink();
+        }
+    }
+
+    @Override
+    public String name() {
+        return "null";
+    }
+}

@@ -1,0 +1,163 @@
+package dev.seccheck.state;
+
+import dev.seccheck.fields.FieldSet;
+import dev.seccheck.points.Point;
+import dev.seccheck.points.SyscallType;
+import dev.seccheck.sink.SecurityCheckException;
+import dev.seccheck.sink.Sink;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import dev.seccheck.points.PointReq;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * PointState answers "is this point enabled?" on the hot path and delivers fired points to the
+ * sinks of the sessions that enabled them.
+ *
+ * <p>{@link #enabled(Point)} is one load of a word of the enabled bitmask and a bit test: no lock,
+ * no allocation. Who receives each point lives in an immutable {@link Routing} snapshot behind a
+ * volatile reference, replaced whole by {@link #publish}; firing threads never lock.
+ */
+public final class PointState {
+
+    static final int WORDS = (Point.ID_LIMIT + 63) >>> 6;
+
+    private static final Logger LOG = Logger.getLogger(PointState.class.getName());
+    private static final VarHandle WORD = MethodHandles.arrayElementVarHandle(long[].class);
+
+    /**
+     * One bit per point id. Written only by {@link #publish} (under its lock) with release
+     * stores and read with opaque loads: a reader needs no ordering with other memory, only an
+     * untorn, eventually visible word, and opaque gives that at the cost of a plain load.
+     */
+    private final long[] enabled = new long[WORDS];
+    private volatile Routing routing = Routing.EMPTY;
+    private final List<SyscallPointsListener> listeners = new CopyOnWriteArrayList<>();
+
+    /** Returns whether any session enables this point. */
+    public boolean enabled(Point point) {
+        return enabled(point.id());
+    }
+
+    /** Returns whether any session enables the point with this id. */
+    public boolean enabled(int pointId) {
+        return ((long) WORD.getOpaque(enabled, pointId >>> 6) & (1L << pointId)) != 0;
+    }
+
+    /** Returns whether the syscall point of this type and number is enabled. */
+    public boolean syscallEnabled(SyscallType type, int sysno) {
+        if (sysno < 0 || sysno > Point.MAX_SYSNO) {
+            return false;
+        }
+        return enabled(Point.syscallId(type, sysno));
+    }
+
+    /** Returns the union of the fields every session enabling this point asked for. */
+    public FieldSet fieldSet(Point point) {
+        return routing.unionFields[point.id()];
+    }
+
+    /** Returns a copy of the enabled bitmask: bit {@code id % 64} of word {@code id / 64}. */
+    public long[] enabledBits() {
+        long[] copy = new long[WORDS];
+        for (int i = 0; i < WORDS; i++) {
+            copy[i] = (long) WORD.getOpaque(enabled, i);
+        }
+        return copy;
+    }
+
+    /** Registers a listener told after each change of the enabled syscall points. */
+    public void addListener(SyscallPointsListener listener) {
+        listeners.add(listener);
+    }
+
+    /** Removes a listener added with {@link #addListener}. */
+    public void removeListener(SyscallPointsListener listener) {
+        listeners.remove(listener);
+    }
+
+    /**
+     * Fires a point: builds its message once per distinct field set among the receiving sessions
+     * and hands it to each session's sinks in order.
+     *
+     * @param build makes the message holding exactly the given fields
+     * @param call delivers the message to one sink
+     * @return 0 when every sink accepted, otherwise the errno of the first sink that denied; the
+     *     sinks after it were not called
+     */
+    public <M> int fire(Point point, Function<FieldSet, M> build, SinkCall<M> call) {
+        Route[] routes = routing.byPoint[point.id()];
+        FieldSet builtFor = null;
+        M msg = null;
+        for (Route route : routes) {
+            Gate gate = route.gate();
+            if (!gate.enter()) {
+                continue;
+            }
+            try {
+                if (!route.fields().equals(builtFor)) {
+                    msg = build.apply(route.fields());
+                    builtFor = route.fields();
+                }
+                for (Sink sink : route.sinks()) {
+                    try {
+                        call.deliver(sink, route.fields(), msg);
+                    } catch (SecurityCheckException denied) {
+                        return denied.errno();
+                    } catch (RuntimeException bug) {
+                        // A sink bug must not take the workload down; it is logged, not a denial.
+                        LOG.log(Level.WARNING, "sink " + sink.name() + " failed on " + point.name(), bug);
+                    }
+                }
+            } finally {
+                gate.exit();
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * Replaces who receives each point with the given subscribers, in delivery order. Callers
+     * (the session manager) should serialize calls; this method also locks, so the bitmask and
+     * routing always come from the same call. Listeners are told when syscall enablement changed.
+     */
+    public synchronized void publish(List<Subscriber> subscribers) {
+        List<List<Route>> lists = new ArrayList<>(Point.ID_LIMIT);
+        for (int i = 0; i < Point.ID_LIMIT; i++) {
+            lists.add(null);
+        }
+        for (Subscriber sub : subscribers) {
+            for (PointReq req : sub.points()) {
+                int id = req.point().id();
+                if (lists.get(id) == null) {
+                    lists.set(id, new ArrayList<>(1));
+                }
+                lists.get(id).add(new Route(sub.gate(), sub.sinks(), req.fields()));
+            }
+        }
+        Route[][] byPoint = new Route[Point.ID_LIMIT][];
+        for (int id = 0; id < byPoint.length; id++) {
+            List<Route> l = lists.get(id);
+            byPoint[id] = l == null ? Routing.NONE : l.toArray(Route[]::new);
+        }
+        Routing next = new Routing(byPoint);
+        long[] before = Routing.syscallBits(enabledBits());
+        long[] bits = next.enabledBits();
+        // New routes first, then the bits: a reader that sees a bit finds its route.
+        routing = next;
+        for (int i = 0; i < WORDS; i++) {
+            WORD.setRelease(enabled, i, bits[i]);
+        }
+        if (!Arrays.equals(before, Routing.syscallBits(bits))) {
+            for (SyscallPointsListener l : listeners) {
+                l.syscallPointsChanged(this);
+            }
+        }
+    }
+}
