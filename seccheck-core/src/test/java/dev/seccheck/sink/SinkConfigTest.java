@@ -89,6 +89,8 @@ class SinkConfigTest {
         assertThatThrownBy(() -> c.requireOnly("endpoint", "retries"))
                 .hasMessage("sinks[2].config.retires: unknown key (known: endpoint, retries)");
         config("{\"endpoint\": \"x\"}").requireOnly("endpoint", "retries");
+        assertThatThrownBy(() -> config("{\"x\": 1}").requireOnly())
+                .hasMessage("sinks[2].config.x: unknown key (this sink takes no configuration)");
     }
 
     @Test
