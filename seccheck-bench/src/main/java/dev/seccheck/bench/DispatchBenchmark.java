@@ -1,17 +1,23 @@
 package dev.seccheck.bench;
 
+import com.google.protobuf.Message;
 import dev.seccheck.fields.ContextField;
 import dev.seccheck.fields.FieldSet;
 import dev.seccheck.points.Catalog;
 import dev.seccheck.points.Point;
+import dev.seccheck.points.PointReq;
 import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.proto.common.Credentials;
 import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.session.SessionConfigParser;
 import dev.seccheck.session.SessionManager;
+import dev.seccheck.sink.Sink;
 import dev.seccheck.sink.SinkRegistry;
+import dev.seccheck.state.Gate;
 import dev.seccheck.state.PointState;
+import dev.seccheck.state.Subscriber;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -42,6 +48,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class DispatchBenchmark {
 
     private PointState state;
+    private PointState escapingState;
     private Point openat;
     private FieldSet fields;
     private long now = 1_764_374_400_000_000_000L;
@@ -58,6 +65,9 @@ public class DispatchBenchmark {
                  "sinks": [{"name": "null"}]}"""), false);
         openat = Catalog.standard().byName("syscall/openat/enter").orElseThrow().point();
         fields = state.fieldSet(openat);
+        escapingState = new PointState();
+        escapingState.publish(List.of(new Subscriber(new Gate(), List.of(new KeepingSink()),
+                List.of(new PointReq(openat, fields)))));
         if (fields.context().size() != 11 || !state.enabled(openat)) {
             throw new IllegalStateException("openat/enter must be enabled with all context fields");
         }
@@ -108,6 +118,24 @@ public class DispatchBenchmark {
         return b.build();
     }
 
+    /**
+     * KeepingSink stores each message in a field, so the message escapes and the JIT cannot skip
+     * building it, as happens when a real sink (remote, text) serializes it.
+     */
+    static final class KeepingSink implements Sink {
+        Message last;
+
+        @Override
+        public String name() {
+            return "keeping";
+        }
+
+        @Override
+        public void syscall(Point point, FieldSet fields, MessageType type, Message msg) {
+            last = msg;
+        }
+    }
+
     /** The message alone, for the ratio. */
     @Benchmark
     public Open buildOnly() {
@@ -122,6 +150,20 @@ public class DispatchBenchmark {
             return -1;
         }
         return state.fire(p, this::build,
+                (sink, f, msg) -> sink.syscall(p, f, MessageType.MESSAGE_SYSCALL_OPEN, msg));
+    }
+
+    /**
+     * The same to a sink that keeps the message: with the null sink the JIT may see that the
+     * message goes nowhere and drop part of building it; here it cannot.
+     */
+    @Benchmark
+    public int fireToKeepingSink() {
+        Point p = openat;
+        if (!escapingState.enabled(p)) {
+            return -1;
+        }
+        return escapingState.fire(p, this::build,
                 (sink, f, msg) -> sink.syscall(p, f, MessageType.MESSAGE_SYSCALL_OPEN, msg));
     }
 }

@@ -23,6 +23,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * EnabledBenchmark asks what the check guarding every point costs when the point is disabled:
  * {@code enabled(point)} and {@code syscallEnabled(type, sysno)} next to a plain read of a
  * boolean field, in the same run. A session enables other points so the bitmask is not empty.
+ * Peers for the ratio: a volatile field read (cannot be hoisted out of the benchmark loop, like
+ * the opaque load in {@code enabled}), and the same bit test written by hand on a plain array.
  *
  * <p>Run: {@code ./build -q -o -pl seccheck-bench -am package -DskipTests &&
  * java -jar seccheck-bench/target/benchmarks.jar EnabledBenchmark -f 2 -wi 3 -i 5 -w 1s -r 1s}
@@ -41,6 +43,9 @@ public class EnabledBenchmark {
     private int sysno;
     private SyscallType type;
     private boolean plainField;
+    private volatile boolean volatileField;
+    private long[] plainWords;
+    private int pointId;
 
     @Setup
     public void setup() throws Exception {
@@ -52,6 +57,8 @@ public class EnabledBenchmark {
                  "sinks": [{"name": "null"}]}"""), false);
         disabledPoint = Catalog.standard().byName("syscall/openat/enter").orElseThrow().point();
         sysno = 257;
+        pointId = disabledPoint.id();
+        plainWords = state.enabledBits();
         type = SyscallType.ENTER;
         if (state.enabled(disabledPoint) || state.syscallEnabled(type, sysno)) {
             throw new IllegalStateException("openat/enter must be disabled for this benchmark");
@@ -62,6 +69,19 @@ public class EnabledBenchmark {
     @Benchmark
     public boolean plainFieldRead() {
         return plainField;
+    }
+
+    /** A volatile field read: like the plain read, but the JIT may not hoist it out of a loop. */
+    @Benchmark
+    public boolean volatileFieldRead() {
+        return volatileField;
+    }
+
+    /** The same bit test done by hand on a plain {@code long[]}: what "one load and a bit test" costs. */
+    @Benchmark
+    public boolean plainArrayBitTest() {
+        int id = pointId;
+        return (plainWords[id >>> 6] & (1L << id)) != 0;
     }
 
     /** {@code enabled(point)} on a disabled point. */
