@@ -17,6 +17,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class PointStateTest {
@@ -29,6 +34,34 @@ class PointStateTest {
 
     private final PointState state = new PointState();
     private final List<String> journal = new CopyOnWriteArrayList<>();
+
+    private final Logger log = Logger.getLogger(PointState.class.getName());
+    private final List<LogRecord> logged = new CopyOnWriteArrayList<>();
+    private final Handler capture = new Handler() {
+        @Override
+        public void publish(LogRecord r) {
+            logged.add(r);
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {}
+    };
+
+    /** Failures PointState logs are captured, both to check them and to keep test output clean. */
+    @BeforeEach
+    void captureLog() {
+        log.addHandler(capture);
+        log.setUseParentHandlers(false);
+    }
+
+    @AfterEach
+    void releaseLog() {
+        log.removeHandler(capture);
+        log.setUseParentHandlers(true);
+    }
 
     private static Point point(String name) {
         return Catalog.standard().byName(name).orElseThrow().point();
@@ -156,6 +189,10 @@ class PointStateTest {
         state.publish(List.of(sub(List.of(broken, after), new PointReq(OPENAT, TIME))));
         assertThat(Fire.syscall(state, OPENAT)).isZero();
         assertThat(journal).containsExactly("broken", "after");
+        assertThat(logged).singleElement().satisfies(r -> {
+            assertThat(r.getMessage()).isEqualTo("sink broken failed on syscall/openat/enter");
+            assertThat(r.getThrown()).hasMessage("sink broken is broken");
+        });
     }
 
     @Test
@@ -226,6 +263,10 @@ class PointStateTest {
         RecordingSink a = sink("a");
         state.publish(List.of(sub(List.of(a), new PointReq(OPENAT, TIME))));
         assertThat(second).hasValue(1);
+        assertThat(logged).singleElement().satisfies(r -> {
+            assertThat(r.getMessage()).isEqualTo("syscall points listener failed");
+            assertThat(r.getThrown()).hasMessage("cannot rebuild the filter");
+        });
         assertThat(state.enabled(OPENAT)).isTrue();
         assertThat(Fire.syscall(state, OPENAT)).isZero();
         assertThat(a.received()).hasSize(1);
