@@ -167,6 +167,14 @@ class SessionManagerTest {
     }
 
     @Test
+    void forceWithoutAnExistingSessionJustCreatesIt() throws Exception {
+        SessionInfo info = create(session("A", "a", pt("sentry/clone")), true);
+        assertThat(info.name()).isEqualTo("A");
+        assertThat(manager.list()).containsExactly(info);
+        assertThat(state.enabled(Point.CLONE)).isTrue();
+    }
+
+    @Test
     void forceReplacingWithTheSameSyscallPointsDoesNotDisturbTheListeners() throws Exception {
         AtomicInteger calls = new AtomicInteger();
         state.addListener(s -> calls.incrementAndGet());
