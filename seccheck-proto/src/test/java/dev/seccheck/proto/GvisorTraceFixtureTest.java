@@ -1,6 +1,7 @@
 package dev.seccheck.proto;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Decodes every message of a trace recorded from real gVisor ({@code runsc} running
@@ -41,11 +43,14 @@ class GvisorTraceFixtureTest {
 
     /** The fixture sits in ../shared/fixtures beside the repository, found from this module's directory. */
     private static Path fixture() {
-        Path moduleDir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+        return locate(Path.of(System.getProperty("user.dir")).toAbsolutePath());
+    }
+
+    static Path locate(Path moduleDir) {
         Path file = moduleDir.resolve("../../shared/fixtures/" + FIXTURE).normalize();
         if (!Files.isRegularFile(file)) {
-            throw new IllegalStateException("fixture not found: " + file
-                    + " (expected ../shared/fixtures/" + FIXTURE + " next to the repository root " + moduleDir.getParent() + ")");
+            throw new IllegalStateException("fixture not found: " + file + " (expected ../shared/fixtures/" + FIXTURE
+                    + " relative to the repository root " + moduleDir.getParent() + ")");
         }
         return file;
     }
@@ -96,6 +101,15 @@ class GvisorTraceFixtureTest {
             }
         }
         return out;
+    }
+
+    @Test
+    void aMissingFixtureNamesThePathItLookedFor(@TempDir Path dir) {
+        Path module = dir.resolve("repo/seccheck-proto");
+        assertThatThrownBy(() -> locate(module)).isInstanceOf(IllegalStateException.class)
+                .hasMessage("fixture not found: " + dir.resolve("shared/fixtures/" + FIXTURE)
+                        + " (expected ../shared/fixtures/" + FIXTURE + " relative to the repository root "
+                        + dir.resolve("repo") + ")");
     }
 
     @Test
