@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             MetadataCommand.class,
             TraceCommand.class,
+            ListCommand.class,
         })
 public final class Main implements Runnable {
 

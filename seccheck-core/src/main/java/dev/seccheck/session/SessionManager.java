@@ -115,7 +115,7 @@ public final class SessionManager {
         List<SinkSpec> specs = config.sinks();
         for (int i = 0; i < specs.size(); i++) {
             try {
-                specs.get(i).descriptor().validate(specs.get(i).config());
+                specs.get(i).descriptor().validate(specs.get(i).config(), config.points());
             } catch (SinkException | RuntimeException e) {
                 throw new SessionException(sinkError(config, i, e), e);
             }

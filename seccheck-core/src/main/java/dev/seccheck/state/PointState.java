@@ -29,6 +29,9 @@ import java.util.logging.Logger;
  */
 public final class PointState {
 
+    /** What {@link #fire} returns when a sink asks for the firing task's thread group to be killed. */
+    public static final int KILL = -1;
+
     static final int WORDS = (Point.ID_LIMIT + 63) >>> 6;
 
     private static final Logger LOG = Logger.getLogger(PointState.class.getName());
@@ -91,8 +94,8 @@ public final class PointState {
      *
      * @param build makes the message holding exactly the given fields
      * @param call delivers the message to one sink
-     * @return 0 when every sink accepted, otherwise the errno of the first sink that denied; the
-     *     sinks after it were not called
+     * @return 0 when every sink accepted, otherwise the errno of the first sink that denied, or
+     *     {@link #KILL} when it asked for the task to be killed; the sinks after it were not called
      */
     public <M> int fire(Point point, Function<FieldSet, M> build, SinkCall<M> call) {
         Route[] routes = routing.byPoint[point.id()];
@@ -158,13 +161,13 @@ public final class PointState {
         return 0;
     }
 
-    /** Hands the message to one session's sinks in order; returns the first denial's errno or 0. */
+    /** Hands the message to one session's sinks in order; returns 0, or the first denial's errno or {@link #KILL}. */
     private static <M> int deliver(Point point, Route route, M msg, SinkCall<M> call) {
         for (Sink sink : route.sinks()) {
             try {
                 call.deliver(sink, route.fields(), msg);
             } catch (SecurityCheckException denied) {
-                return denied.errno();
+                return denied.killTask() ? KILL : denied.errno();
             } catch (RuntimeException bug) {
                 // A sink bug must not take the workload down; it is logged, not a denial.
                 LOG.log(Level.WARNING, "sink " + sink.name() + " failed on " + point.name(), bug);

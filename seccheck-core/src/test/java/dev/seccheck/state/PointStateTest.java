@@ -2,6 +2,7 @@ package dev.seccheck.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.Message;
 import dev.seccheck.fields.ContextField;
 import dev.seccheck.fields.FieldMask;
 import dev.seccheck.fields.FieldSet;
@@ -9,7 +10,9 @@ import dev.seccheck.points.Catalog;
 import dev.seccheck.points.Point;
 import dev.seccheck.points.PointReq;
 import dev.seccheck.points.SyscallType;
+import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.syscall.Open;
+import dev.seccheck.sink.SecurityCheckException;
 import dev.seccheck.sink.Sink;
 import dev.seccheck.testing.Fire;
 import dev.seccheck.testing.RecordingSink;
@@ -171,6 +174,28 @@ class PointStateTest {
         assertThat(journal).containsExactly("a1", "a2");
         assertThat(a3.received()).isEmpty();
         assertThat(b1.received()).isEmpty();
+    }
+
+    @Test
+    void aKillingDenialReturnsKillAndStopsTheChain() {
+        RecordingSink a = sink("a");
+        Sink killer = new Sink() {
+            @Override
+            public String name() {
+                return "killer";
+            }
+
+            @Override
+            public void syscall(Point point, FieldSet fields, MessageType type, Message msg)
+                    throws SecurityCheckException {
+                journal.add("killer");
+                throw SecurityCheckException.killing("no shells");
+            }
+        };
+        RecordingSink after = sink("after");
+        state.publish(List.of(sub(List.of(a, killer, after), new PointReq(OPENAT, TIME))));
+        assertThat(Fire.syscall(state, OPENAT)).isEqualTo(PointState.KILL);
+        assertThat(journal).containsExactly("a", "killer");
     }
 
     @Test
