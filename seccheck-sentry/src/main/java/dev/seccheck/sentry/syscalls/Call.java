@@ -1,0 +1,149 @@
+package dev.seccheck.sentry.syscalls;
+
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Message;
+import dev.seccheck.fields.FieldSet;
+import dev.seccheck.fields.OptionalFields;
+import dev.seccheck.points.SyscallSchema;
+import dev.seccheck.proto.common.ContextData;
+import dev.seccheck.proto.syscall.Exit;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.function.Consumer;
+
+/**
+ * Call is one decoding in progress: the event, the task's memory and fds, and which optional
+ * fields were asked for. Its readers turn every unreadable pointer into {@code null} so that a
+ * bad pointer in a traced program only leaves a field empty.
+ */
+final class Call {
+    final SyscallSchema schema;
+    final SyscallEvent ev;
+    final ContextData ctx;
+    final TaskMemory mem;
+    final FdPaths fds;
+    private final boolean fdPath;
+    final boolean envv;
+
+    Call(SyscallSchema schema, SyscallEvent ev, ContextData ctx, FieldSet fields, TaskMemory mem, FdPaths fds) {
+        this.schema = schema;
+        this.ev = ev;
+        this.ctx = ctx;
+        this.mem = mem;
+        this.fds = fds;
+        this.fdPath = offered(schema, fields, OptionalFields.SYSCALL_FD_PATH.id());
+        this.envv = offered(schema, fields, OptionalFields.SYSCALL_ENVV.id());
+    }
+
+    /** A field counts only when both the schema offers it and a session asked for it. */
+    private static boolean offered(SyscallSchema schema, FieldSet fields, int id) {
+        if (!fields.hasLocal(id)) {
+            return false;
+        }
+        for (var f : schema.optionalFields()) {
+            if (f.id() == id) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    long arg(int i) {
+        return ev.arg(i);
+    }
+
+    /** Argument {@code i} as the C {@code int} the kernel sees (the low 32 bits, sign-extended). */
+    int intArg(int i) {
+        return (int) ev.arg(i);
+    }
+
+    /** Whether this is the exit of a syscall that succeeded: only then did the kernel write results. */
+    boolean succeeded() {
+        return ev.exit() && !ev.isError();
+    }
+
+    /**
+     * Sets context_data, exit and sysno, which every schematized message has as fields 1, 2
+     * and 3; through reflection because the generated builders share no interface for them.
+     */
+    <B extends Message.Builder> B head(B b) {
+        Descriptor d = b.getDescriptorForType();
+        if (ctx != null) {
+            b.setField(d.findFieldByNumber(1), ctx);
+        }
+        if (ev.exit()) {
+            b.setField(d.findFieldByNumber(2), exit());
+        }
+        b.setField(d.findFieldByNumber(3), Integer.toUnsignedLong(ev.sysno()));
+        return b;
+    }
+
+    Exit exit() {
+        return exitOf(ev);
+    }
+
+    /** The exit of {@code ev}: result -1 and the errno on failure, as the program sees it. */
+    static Exit exitOf(SyscallEvent ev) {
+        return ev.isError()
+            ? Exit.newBuilder().setResult(-1).setErrorno(ev.errno()).build()
+            : Exit.newBuilder().setResult(ev.result()).build();
+    }
+
+    /** The path of {@code fd} when fd_path is requested and offered, else null. */
+    String fdPath(int fd) {
+        return fdPath ? fds.path(fd) : null;
+    }
+
+    /** The NUL-terminated string at {@code addr} (up to PATH_MAX), or null when unreadable. */
+    String path(long addr) {
+        if (addr == 0) {
+            return null;
+        }
+        try {
+            return mem.readString(addr, Abi.PATH_MAX);
+        } catch (MemoryFault e) {
+            return null;
+        }
+    }
+
+    /** {@code len} bytes at {@code addr}, or null when unreadable. */
+    byte[] bytes(long addr, int len) {
+        if (addr == 0 || len <= 0) {
+            return null;
+        }
+        try {
+            return mem.read(addr, len);
+        } catch (MemoryFault e) {
+            return null;
+        }
+    }
+
+    /** The little-endian 64-bit words at {@code addr}, or null when unreadable. */
+    long[] longs(long addr, int count) {
+        byte[] b = bytes(addr, count * Long.BYTES);
+        if (b == null) {
+            return null;
+        }
+        long[] out = new long[count];
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(out);
+        return out;
+    }
+
+    /** The little-endian 32-bit ints at {@code addr}, or null when unreadable. */
+    int[] ints(long addr, int count) {
+        byte[] b = bytes(addr, count * Integer.BYTES);
+        if (b == null) {
+            return null;
+        }
+        int[] out = new int[count];
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(out);
+        return out;
+    }
+
+    /** Sets a field only when its value could be read: absent beats wrong. */
+    static <T> void setIfNotNull(T value, Consumer<T> setter) {
+        if (value != null) {
+            setter.accept(value);
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package dev.seccheck.sentry.syscalls;
+
+import static dev.seccheck.sentry.syscalls.Call.setIfNotNull;
+
+import com.google.protobuf.Message;
+import dev.seccheck.proto.syscall.Chdir;
+import dev.seccheck.proto.syscall.Chroot;
+import dev.seccheck.proto.syscall.Close;
+import dev.seccheck.proto.syscall.Dup;
+import dev.seccheck.proto.syscall.Fcntl;
+import dev.seccheck.proto.syscall.Mmap;
+import dev.seccheck.proto.syscall.Open;
+
+/** FileCalls decodes the syscalls about paths and plain file descriptors. */
+final class FileCalls {
+    private FileCalls() {}
+
+    /** open(pathname, flags, mode): gVisor reports the implicit directory AT_FDCWD. */
+    static Message open(Call c) {
+        var b = c.head(Open.newBuilder()).setFd(Abi.AT_FDCWD);
+        setIfNotNull(c.path(c.arg(1)), b::setPathname);
+        int flags = c.intArg(2);
+        b.setFlags(flags);
+        if (createsFile(flags)) {
+            b.setMode(c.intArg(3));
+        }
+        return b.build();
+    }
+
+    /** openat(dirfd, pathname, flags, mode). */
+    static Message openat(Call c) {
+        int dirfd = c.intArg(1);
+        var b = c.head(Open.newBuilder()).setFd(dirfd);
+        setIfNotNull(c.fdPath(dirfd), b::setFdPath);
+        setIfNotNull(c.path(c.arg(2)), b::setPathname);
+        int flags = c.intArg(3);
+        b.setFlags(flags);
+        if (createsFile(flags)) {
+            b.setMode(c.intArg(4));
+        }
+        return b.build();
+    }
+
+    /** creat(pathname, mode) is open(pathname, O_CREAT|O_WRONLY|O_TRUNC, mode). */
+    static Message creat(Call c) {
+        var b = c.head(Open.newBuilder()).setFd(Abi.AT_FDCWD);
+        setIfNotNull(c.fdPath(Abi.AT_FDCWD), b::setFdPath);
+        setIfNotNull(c.path(c.arg(1)), b::setPathname);
+        b.setFlags(Abi.O_CREAT | Abi.O_WRONLY | Abi.O_TRUNC);
+        b.setMode(c.intArg(2));
+        return b.build();
+    }
+
+    /** The mode register means something only when the call may create a file. */
+    private static boolean createsFile(int flags) {
+        return (flags & Abi.O_CREAT) != 0 || (flags & Abi.O_TMPFILE) == Abi.O_TMPFILE;
+    }
+
+    static Message close(Call c) {
+        int fd = c.intArg(1);
+        var b = c.head(Close.newBuilder()).setFd(fd);
+        setIfNotNull(c.fdPath(fd), b::setFdPath);
+        return b.build();
+    }
+
+    /** mmap(addr, length, prot, flags, fd, offset); fd_path only for a file-backed mapping. */
+    static Message mmap(Call c) {
+        int flags = c.intArg(4);
+        int fd = c.intArg(5);
+        var b = c.head(Mmap.newBuilder())
+            .setAddr(c.arg(1))
+            .setLength(c.arg(2))
+            .setProt(c.intArg(3))
+            .setFlags(flags)
+            .setFd(fd)
+            .setOffset(c.arg(6));
+        if (fd != -1 && (flags & Abi.MAP_ANONYMOUS) == 0) {
+            setIfNotNull(c.fdPath(fd), b::setFdPath);
+        }
+        return b.build();
+    }
+
+    /** fcntl(fd, cmd, arg): the third argument is passed through whatever cmd makes of it. */
+    static Message fcntl(Call c) {
+        int fd = c.intArg(1);
+        var b = c.head(Fcntl.newBuilder()).setFd(fd).setCmd(c.intArg(2)).setArgs(c.arg(3));
+        setIfNotNull(c.fdPath(fd), b::setFdPath);
+        return b.build();
+    }
+
+    /** dup(oldfd): the new fd is only known from the result. */
+    static Message dup(Call c) {
+        int oldFd = c.intArg(1);
+        var b = c.head(Dup.newBuilder()).setOldFd(oldFd);
+        if (c.succeeded()) {
+            b.setNewFd((int) c.ev.result());
+        }
+        setIfNotNull(c.fdPath(oldFd), b::setFdPath);
+        return b.build();
+    }
+
+    /** dup2(oldfd, newfd) and dup3(oldfd, newfd, flags). */
+    static Message dup2or3(Call c, boolean hasFlags) {
+        int oldFd = c.intArg(1);
+        var b = c.head(Dup.newBuilder()).setOldFd(oldFd).setNewFd(c.intArg(2));
+        if (hasFlags) {
+            b.setFlags(c.intArg(3));
+        }
+        setIfNotNull(c.fdPath(oldFd), b::setFdPath);
+        return b.build();
+    }
+
+    static Message chdir(Call c) {
+        var b = c.head(Chdir.newBuilder());
+        setIfNotNull(c.path(c.arg(1)), b::setPathname);
+        return b.build();
+    }
+
+    static Message fchdir(Call c) {
+        int fd = c.intArg(1);
+        var b = c.head(Chdir.newBuilder()).setFd(fd);
+        setIfNotNull(c.fdPath(fd), b::setFdPath);
+        return b.build();
+    }
+
+    static Message chroot(Call c) {
+        var b = c.head(Chroot.newBuilder());
+        setIfNotNull(c.path(c.arg(1)), b::setPathname);
+        return b.build();
+    }
+}

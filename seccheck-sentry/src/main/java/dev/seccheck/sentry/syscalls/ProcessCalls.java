@@ -1,0 +1,96 @@
+package dev.seccheck.sentry.syscalls;
+
+import static dev.seccheck.sentry.syscalls.Call.setIfNotNull;
+
+import com.google.protobuf.Message;
+import dev.seccheck.proto.syscall.Clone;
+import dev.seccheck.proto.syscall.Execve;
+import dev.seccheck.proto.syscall.Fork;
+import dev.seccheck.proto.syscall.Prlimit;
+import dev.seccheck.proto.syscall.Ptrace;
+import dev.seccheck.proto.syscall.Setid;
+import dev.seccheck.proto.syscall.Setresid;
+import dev.seccheck.proto.syscall.StructRlimit;
+
+/** ProcessCalls decodes the syscalls that create, replace or re-credential a process. */
+final class ProcessCalls {
+    private ProcessCalls() {}
+
+    /** clone(flags, stack, parent_tid, child_tid, tls) in x86-64 argument order. */
+    static Message clone(Call c) {
+        var b = c.head(Clone.newBuilder()).setFlags(c.arg(1)).setStack(c.arg(2)).setTls(c.arg(5));
+        if (c.succeeded()) {
+            b.setNewTid(c.ev.result());
+        }
+        return b.build();
+    }
+
+    /** fork and vfork carry nothing but context and exit. */
+    static Message fork(Call c) {
+        return c.head(Fork.newBuilder()).build();
+    }
+
+    /** execve(pathname, argv, envp). */
+    static Message execve(Call c) {
+        var b = c.head(Execve.newBuilder());
+        setIfNotNull(c.path(c.arg(1)), b::setPathname);
+        b.addAllArgv(StringVector.read(c.mem, c.arg(2)));
+        if (c.envv) {
+            b.addAllEnvv(StringVector.read(c.mem, c.arg(3)));
+        }
+        return b.build();
+    }
+
+    /** execveat(dirfd, pathname, argv, envp, flags). */
+    static Message execveat(Call c) {
+        int dirfd = c.intArg(1);
+        var b = c.head(Execve.newBuilder()).setFd(dirfd).setFlags(c.intArg(5));
+        setIfNotNull(c.fdPath(dirfd), b::setFdPath);
+        setIfNotNull(c.path(c.arg(2)), b::setPathname);
+        b.addAllArgv(StringVector.read(c.mem, c.arg(3)));
+        if (c.envv) {
+            b.addAllEnvv(StringVector.read(c.mem, c.arg(4)));
+        }
+        return b.build();
+    }
+
+    /** ptrace(request, pid, addr, data). */
+    static Message ptrace(Call c) {
+        return c.head(Ptrace.newBuilder()).setRequest(c.arg(1)).setPid(c.intArg(2)).build();
+    }
+
+    /** setuid(id) and setgid(id). */
+    static Message setid(Call c) {
+        return c.head(Setid.newBuilder()).setId(c.intArg(1)).build();
+    }
+
+    /** setsid() has no argument: the message holds only context and exit. */
+    static Message setsid(Call c) {
+        return c.head(Setid.newBuilder()).build();
+    }
+
+    /** setresuid(r, e, s) and setresgid(r, e, s). */
+    static Message setresid(Call c) {
+        return c.head(Setresid.newBuilder())
+            .setRid(c.intArg(1)).setEid(c.intArg(2)).setSid(c.intArg(3))
+            .build();
+    }
+
+    /**
+     * prlimit64(pid, resource, new_limit, old_limit): the new limit is the caller's input, the
+     * old one exists only after a successful call.
+     */
+    static Message prlimit64(Call c) {
+        var b = c.head(Prlimit.newBuilder()).setPid(c.intArg(1)).setResource(c.arg(2));
+        setIfNotNull(rlimit(c, c.arg(3)), b::setNewLimit);
+        if (c.succeeded()) {
+            setIfNotNull(rlimit(c, c.arg(4)), b::setOldLimit);
+        }
+        return b.build();
+    }
+
+    private static StructRlimit rlimit(Call c, long addr) {
+        long[] v = c.longs(addr, 2);
+        return v == null ? null : StructRlimit.newBuilder().setCur(v[0]).setMax(v[1]).build();
+    }
+}

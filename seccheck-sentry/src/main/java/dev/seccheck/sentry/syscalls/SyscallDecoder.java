@@ -1,0 +1,178 @@
+package dev.seccheck.sentry.syscalls;
+
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Message;
+import dev.seccheck.fields.FieldSet;
+import dev.seccheck.points.SyscallSchema;
+import dev.seccheck.proto.common.ContextData;
+import dev.seccheck.proto.syscall.Syscall;
+
+/**
+ * SyscallDecoder builds gVisor's message for a syscall point from the registers the supervisor
+ * saw and the memory of the task. Stateless and thread-safe; it never throws for what a traced
+ * program passes: a field whose memory cannot be read is left out of the message.
+ *
+ * <p>Decisions where gVisor's behaviour is not forced by the kernel's:
+ * <ul>
+ *   <li>{@code exit} is present only on exit events. A call that succeeded has
+ *       {@code result} = the return value and {@code errorno} = 0; a call that failed (the
+ *       kernel returned -4095..-1) has {@code result} = -1 and {@code errorno} = the errno,
+ *       which is what the program itself sees.</li>
+ *   <li>Fields the kernel writes during the call (pipe and socketpair fds, accept's peer
+ *       address, prlimit64's old limit, timerfd old and current values, dup's and clone's new
+ *       ids) are filled only on the exit of a call that succeeded; see {@link SyscallsToRead}.</li>
+ *   <li>readv, writev, preadv, pwritev, preadv2, pwritev2: {@code count} is the total of the
+ *       iovec lengths, like gVisor; when the iovec array is unreadable (or iovcnt is outside
+ *       0..1024) {@code count} is left out.</li>
+ *   <li>open and openat carry {@code mode} only when flags hold O_CREAT or O_TMPFILE, since
+ *       the register is garbage otherwise; open and creat report fd = AT_FDCWD.</li>
+ *   <li>{@code fd_path} is filled only when requested and offered by the syscall; it is not
+ *       resolved for mmap's anonymous mappings or fd -1, nor for signalfd's fd -1.</li>
+ *   <li>listen leaves address, socket_family and socket_type empty (see
+ *       {@code SocketCalls.listen}).</li>
+ * </ul>
+ */
+public final class SyscallDecoder {
+    private SyscallDecoder() {}
+
+    /**
+     * Returns the schematized message for {@code ev} (e.g. Open for openat) with {@code ctx}
+     * (left out when null), exit (only when {@code ev.exit()}), sysno and the syscall's
+     * fields; optional fields only when requested in {@code fields.local()}.
+     *
+     * @throws IllegalArgumentException if {@code ev} is not a call of {@code schema}'s syscall
+     */
+    public static DecodedSyscall schematized(SyscallSchema schema, SyscallEvent ev, ContextData ctx,
+                                             FieldSet fields, TaskMemory mem, FdPaths fds) {
+        if (schema.sysno() != ev.sysno()) {
+            throw new IllegalArgumentException(
+                "event of syscall " + ev.sysno() + " decoded with the schema of " + schema.name() + " (" + schema.sysno() + ")");
+        }
+        Call c = new Call(schema, ev, ctx, fields, mem, fds);
+        return new DecodedSyscall(schema.messageType(), decode(c));
+    }
+
+    /** Returns the raw-point message: ctx (left out when null), sysno, arg1..arg6, exit on exit events. */
+    public static Syscall raw(SyscallEvent ev, ContextData ctx) {
+        var b = Syscall.newBuilder()
+            .setSysno(Integer.toUnsignedLong(ev.sysno()))
+            .setArg1(ev.arg1()).setArg2(ev.arg2()).setArg3(ev.arg3())
+            .setArg4(ev.arg4()).setArg5(ev.arg5()).setArg6(ev.arg6());
+        if (ctx != null) {
+            b.setContextData(ctx);
+        }
+        if (ev.exit()) {
+            b.setExit(Call.exitOf(ev));
+        }
+        return b.build();
+    }
+
+    /**
+     * Returns the exit message of a call decoded at its enter: the enter message's fields, plus
+     * the exit, {@code ctx} and the fields only the exit can know. Use it when the enter's data
+     * is gone at exit ({@link SyscallsToRead#lostAtExit}) or to avoid reading memory twice;
+     * task memory is read again only for syscalls whose {@link SyscallsToRead#exitData} is
+     * {@code MEMORY}, and {@code fds} is not consulted.
+     *
+     * @throws IllegalArgumentException if {@code exit} is not the exit of {@code atEnter}'s syscall
+     */
+    public static DecodedSyscall completeAtExit(SyscallSchema schema, DecodedSyscall atEnter, SyscallEvent exit,
+                                                ContextData ctx, FieldSet fields, TaskMemory mem) {
+        if (!exit.exit()) {
+            throw new IllegalArgumentException("completeAtExit needs an exit event, got the enter of " + schema.name());
+        }
+        if (atEnter.type() != schema.messageType()) {
+            throw new IllegalArgumentException(
+                "message of type " + atEnter.type() + " completed with the schema of " + schema.name());
+        }
+        TaskMemory exitMem = SyscallsToRead.exitData(schema.sysno()) == SyscallsToRead.ExitData.MEMORY ? mem : UNREADABLE;
+        Message fresh = decode(new Call(schema, exit, ctx, fields, exitMem, fd -> ""));
+        Message.Builder b = atEnter.message().toBuilder();
+        Descriptor d = b.getDescriptorForType();
+        copyField(fresh, b, d.findFieldByNumber(1));
+        copyField(fresh, b, d.findFieldByNumber(2));
+        for (String name : SyscallsToRead.exitFields(schema.sysno())) {
+            copyField(fresh, b, d.findFieldByName(name));
+        }
+        return new DecodedSyscall(atEnter.type(), b.build());
+    }
+
+    private static void copyField(Message from, Message.Builder to, FieldDescriptor f) {
+        if (from.hasField(f)) {
+            to.setField(f, from.getField(f));
+        } else {
+            to.clearField(f);
+        }
+    }
+
+    private static final TaskMemory UNREADABLE = new TaskMemory() {
+        @Override
+        public byte[] read(long addr, int len) throws MemoryFault {
+            throw new MemoryFault(addr, "not read at exit");
+        }
+
+        @Override
+        public String readString(long addr, int max) throws MemoryFault {
+            throw new MemoryFault(addr, "not read at exit");
+        }
+    };
+
+    private static Message decode(Call c) {
+        return switch (c.schema.sysno()) {
+            case 0 -> IoCalls.plain(c, false);
+            case 1 -> IoCalls.plain(c, true);
+            case 2 -> FileCalls.open(c);
+            case 3 -> FileCalls.close(c);
+            case 9 -> FileCalls.mmap(c);
+            case 17 -> IoCalls.positioned(c, false);
+            case 18 -> IoCalls.positioned(c, true);
+            case 19 -> IoCalls.vector(c, false);
+            case 20 -> IoCalls.vector(c, true);
+            case 22 -> FdCreatorCalls.pipe(c, false);
+            case 32 -> FileCalls.dup(c);
+            case 33 -> FileCalls.dup2or3(c, false);
+            case 41 -> SocketCalls.socket(c);
+            case 42 -> SocketCalls.connect(c);
+            case 43 -> SocketCalls.accept(c, false);
+            case 49 -> SocketCalls.bind(c);
+            case 50 -> SocketCalls.listen(c);
+            case 53 -> SocketCalls.socketpair(c);
+            case 56 -> ProcessCalls.clone(c);
+            case 57, 58 -> ProcessCalls.fork(c);
+            case 59 -> ProcessCalls.execve(c);
+            case 72 -> FileCalls.fcntl(c);
+            case 80 -> FileCalls.chdir(c);
+            case 81 -> FileCalls.fchdir(c);
+            case 85 -> FileCalls.creat(c);
+            case 101 -> ProcessCalls.ptrace(c);
+            case 105, 106 -> ProcessCalls.setid(c);
+            case 112 -> ProcessCalls.setsid(c);
+            case 117, 119 -> ProcessCalls.setresid(c);
+            case 161 -> FileCalls.chroot(c);
+            case 253 -> FdCreatorCalls.inotifyInit(c, false);
+            case 254 -> FdCreatorCalls.inotifyAddWatch(c);
+            case 255 -> FdCreatorCalls.inotifyRmWatch(c);
+            case 257 -> FileCalls.openat(c);
+            case 282 -> FdCreatorCalls.signalfd(c, false);
+            case 283 -> FdCreatorCalls.timerfdCreate(c);
+            case 284 -> FdCreatorCalls.eventfd(c, false);
+            case 286 -> FdCreatorCalls.timerfdSettime(c);
+            case 287 -> FdCreatorCalls.timerfdGettime(c);
+            case 288 -> SocketCalls.accept(c, true);
+            case 289 -> FdCreatorCalls.signalfd(c, true);
+            case 290 -> FdCreatorCalls.eventfd(c, true);
+            case 292 -> FileCalls.dup2or3(c, true);
+            case 293 -> FdCreatorCalls.pipe(c, true);
+            case 294 -> FdCreatorCalls.inotifyInit(c, true);
+            case 295 -> IoCalls.vectorPositioned(c, false);
+            case 296 -> IoCalls.vectorPositioned(c, true);
+            case 302 -> ProcessCalls.prlimit64(c);
+            case 322 -> ProcessCalls.execveat(c);
+            case 327 -> IoCalls.vectorPositioned2(c, false);
+            case 328 -> IoCalls.vectorPositioned2(c, true);
+            default -> throw new IllegalArgumentException(
+                "syscall " + c.schema.sysno() + " (" + c.schema.name() + ") has no schematized message");
+        };
+    }
+}
