@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         versionProvider = Version.class,
         description = "Runtime security checkpoints for Linux processes, compatible with gVisor's seccheck.",
         subcommands = {
+            RunCommand.class,
             MetadataCommand.class,
             TraceCommand.class,
             ListCommand.class,
