@@ -68,24 +68,22 @@ public final class Spawn {
         }
 
         /**
-         * Returns a seccomp program (8-byte {@code sock_filter}s) that holds for the listener the
-         * one execve whose path argument is this spawn's path string, and allows every other
-         * syscall. Installed on the spawning thread, it lets a tracer attach to the child before
-         * the new program runs. Another process's execve can only match by having a path pointer
-         * with the same 64-bit value; it is then merely held until the listener continues it.
+         * Returns a fragment of seccomp program (8-byte {@code sock_filter}s, to be placed after the
+         * architecture check) that holds for the listener the one execve whose path argument is
+         * this spawn's path string, and falls through to the next instruction for every other
+         * syscall. On the spawning thread's filter, it lets a tracer attach to the child before the
+         * new program runs. Another process's execve can only match by having a path pointer with
+         * the same 64-bit value; it is then merely held until the listener continues it.
          */
-        public byte[] execTrapProgram() {
+        public byte[] execTrapFragment() {
             long addr = path.address();
             int[][] insns = {
-                {0x20, 0, 0, 4},                            // ld arch
-                {0x15, 0, 6, Seccomp.AUDIT_ARCH_X86_64},    // jeq x86-64 else allow
                 {0x20, 0, 0, 0},                            // ld nr
-                {0x15, 0, 4, 59},                           // jeq execve else allow
+                {0x15, 0, 5, 59},                           // jeq execve, else fall through
                 {0x20, 0, 0, 16},                           // ld args[0] low word
-                {0x15, 0, 2, (int) addr},                   // jeq low else allow
+                {0x15, 0, 3, (int) addr},
                 {0x20, 0, 0, 20},                           // ld args[0] high word
-                {0x15, 1, 0, (int) (addr >>> 32)},          // jeq high: notify
-                {0x06, 0, 0, Seccomp.RET_ALLOW},
+                {0x15, 0, 1, (int) (addr >>> 32)},
                 {0x06, 0, 0, Seccomp.RET_USER_NOTIF},
             };
             MemorySegment prog = MemorySegment.ofArray(new byte[insns.length * 8]);

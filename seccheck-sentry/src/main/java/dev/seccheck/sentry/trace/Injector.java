@@ -21,9 +21,9 @@ import java.nio.ByteOrder;
  * first execve, before its first instruction, and made to call seccomp(2) itself: the filter
  * program is written below its stack pointer, a {@code syscall} instruction is poked over the
  * word at its instruction pointer, the registers are set for the call and the thread single-steps
- * it; then the word and the registers are restored. The listener fd that seccomp returns inside
- * the workload is copied out with pidfd_getfd and closed there by a second injected call, so the
- * workload cannot answer its own notifications.
+ * it; then the word and the registers are restored. This filter has no listener: it only sends
+ * syscalls with exit points to the tracer (seccomp allows one listener per filter chain, and the
+ * one of the spawner's filter serves the enter-only points).
  */
 final class Injector {
 
@@ -41,12 +41,8 @@ final class Injector {
         this.memory = memory;
     }
 
-    /**
-     * Installs {@code program} in {@code pid}, which must be at a syscall-exit stop.
-     *
-     * @return a listener fd of this process when {@code withListener}, else -1
-     */
-    int installFilter(int pid, byte[] program, boolean withListener) throws LinuxException {
+    /** Installs {@code program} in {@code pid}, which must be at a syscall-exit stop. */
+    void installFilter(int pid, byte[] program) throws LinuxException {
         Regs saved = new Regs();
         ptrace.getRegs(pid, saved);
         long scratch = (saved.rsp() - SCRATCH_BELOW_SP - program.length - 16) & ~0xfL;
@@ -58,23 +54,10 @@ final class Injector {
         long original = word(memory.read(pid, rip, 8));
         ptrace.pokeData(pid, rip, (original & ~0xffffL) | SYSCALL_INSN);
         try {
-            int flags = withListener ? Seccomp.FILTER_FLAG_NEW_LISTENER : 0;
-            long r = call(pid, saved, rip, Syscalls.SYS_SECCOMP, Seccomp.SET_MODE_FILTER, flags, scratch);
+            long r = call(pid, saved, rip, Syscalls.SYS_SECCOMP, Seccomp.SET_MODE_FILTER, 0, scratch);
             if (r < 0 && r >= -4095) {
                 throw new LinuxException("seccomp(SECCOMP_SET_MODE_FILTER) in pid " + pid, (int) -r);
             }
-            int ours = -1;
-            if (withListener) {
-                int theirs = (int) r;
-                int pidfd = Syscalls.pidfdOpen(pid);
-                try {
-                    ours = Syscalls.pidfdGetfd(pidfd, theirs);
-                } finally {
-                    Seccomp.close(pidfd);
-                }
-                call(pid, saved, rip, Syscalls.SYS_CLOSE, theirs, 0, 0);
-            }
-            return ours;
         } finally {
             ptrace.pokeData(pid, rip, original);
             ptrace.setRegs(pid, saved);

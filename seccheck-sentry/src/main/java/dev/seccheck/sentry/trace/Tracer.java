@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -71,6 +72,8 @@ public final class Tracer {
     private final Set<Integer> stoppedEarly = new HashSet<>();
 
     private int rootPid;
+    /** The actions of the filter injected at the first exec: only the traced syscalls. */
+    private FilterAction[] traced;
     private Integer rootStatus;
     private Notifier notifier;
 
@@ -131,75 +134,81 @@ public final class Tracer {
         return notifier == null ? 0 : notifier.served();
     }
 
+    /**
+     * Starts the workload and attaches to it before its program runs.
+     *
+     * <p>A short-lived spawner thread installs, on itself only, the filter that holds the syscalls
+     * of enter-only points for the notifier, plus a trap on the one execve its posix_spawn child
+     * will make (see {@link Spawn.Prepared#execTrapFragment}); the filter is inherited by the child.
+     * The tracer serves that filter's listener: notifications from this JVM's own threads (the
+     * spawner) are continued at once; the first from another process is the child, which is
+     * seized while it waits. Seccomp allows one listener per filter chain, so this is the only
+     * one; the filter injected later for traced syscalls has none.
+     */
     private void attach(Path program, List<String> argv) throws SentryException, LinuxException {
-        CompletableFuture<Integer> trapFd = new CompletableFuture<>();
+        FilterAction[] actions = syscalls.filterActions();
+        byte[][] program0 = new byte[1][];
+        AtomicInteger listenerFd = new AtomicInteger(-1);
         CompletableFuture<Integer> spawned = new CompletableFuture<>();
-        // The spawner is a separate, short-lived thread: the exec trap filter it installs governs only
-        // itself and the child it starts, never the tracer or the rest of the JVM.
-        Thread spawner = Thread.ofPlatform().name("seccheck-spawner").start(() -> {
+        Thread.ofPlatform().name("seccheck-spawner").start(() -> {
             try (Spawn.Prepared p = Spawn.prepare(program.toString(), argv)) {
+                program0[0] = SeccompFilter.compile(SeccompFilter.only(actions, FilterAction.NOTIFY), p.execTrapFragment());
                 Seccomp.setNoNewPrivs();
-                trapFd.complete(Seccomp.installFilter(p.execTrapProgram(), Seccomp.FILTER_FLAG_NEW_LISTENER));
+                // Handed over through an atomic, not a lock or a future: once the filter is on, any
+                // syscall of this thread may wait for the listener, which the tracer is not serving yet.
+                listenerFd.set(Seccomp.installFilter(program0[0], Seccomp.FILTER_FLAG_NEW_LISTENER));
                 spawned.complete(Spawn.spawn(p));
             } catch (Throwable t) {
-                trapFd.completeExceptionally(t);
+                listenerFd.compareAndSet(-1, -2);
                 spawned.completeExceptionally(t);
             }
         });
-        SeccompListener trap = new SeccompListener(await(trapFd, argv));
-        SeccompNotification first = null;
+        while (listenerFd.get() == -1) {
+            Thread.onSpinWait();
+        }
+        if (listenerFd.get() < 0) {
+            await(spawned, argv);
+        }
+        SeccompListener listener = new SeccompListener(listenerFd.get());
+        listener.setSyncWakeUp();
+        int self = (int) ProcessHandle.current().pid();
         Poll poll = new Poll();
+        SeccompNotification first = null;
         while (first == null) {
             if (spawned.isCompletedExceptionally()) {
-                trap.close();
+                listener.close();
                 await(spawned, argv);
             }
-            if ((poll.poll(trap.fd(), Poll.POLLIN, 50) & Poll.POLLIN) != 0) {
-                first = trap.receive();
+            if ((poll.poll(listener.fd(), Poll.POLLIN, 20) & Poll.POLLIN) == 0) {
+                continue;
+            }
+            SeccompNotification n;
+            try {
+                n = listener.receive();
+            } catch (LinuxException e) {
+                continue;
+            }
+            int[] ids = ProcFiles.tgidAndPpid(n.tid());
+            if (ids != null && ids[0] == self) {
+                listener.allow(n.id());
+            } else {
+                first = n;
             }
         }
         rootPid = first.tid();
         ptrace.seize(rootPid, OPTIONS);
         long now = TaskTable.nowNs();
-        Task root = new Task(rootPid, rootPid, (int) ProcessHandle.current().pid(), now, now, ProcFiles.comm(rootPid),
-                null, null, false);
+        Task root = new Task(rootPid, rootPid, self, now, now, ProcFiles.comm(rootPid), null, null, false);
         tasks.put(root);
         String cwd = Path.of("").toAbsolutePath().toString();
-        int verdict = lifecycle.containerStart(root, argv, cwd, Signals.isatty(0));
-        if (verdict != 0) {
+        if (lifecycle.containerStart(root, argv, cwd, Signals.isatty(0)) != 0) {
             Signals.kill(rootPid, Signals.SIGKILL);
         }
-        trap.allow(first.id());
-        // Other execve calls can only reach the trap by an astronomically unlikely pointer collision;
-        // a small thread keeps answering them so such a process is never left hanging.
-        Thread.ofPlatform().daemon().name("seccheck-exec-trap").start(() -> drain(trap));
+        listener.allow(first.id());
+        notifier = new Notifier(listener, syscalls, tasks, self, log);
+        Thread.ofPlatform().daemon().name("seccheck-notifier").start(notifier);
+        traced = SeccompFilter.only(actions, FilterAction.TRACE);
         started.complete(rootPid);
-        try {
-            spawner.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void drain(SeccompListener trap) {
-        Poll poll = new Poll();
-        try {
-            while (true) {
-                int ev = poll.poll(trap.fd(), Poll.POLLIN, -1);
-                if ((ev & Poll.POLLIN) == 0) {
-                    break;
-                }
-                try {
-                    trap.allow(trap.receive().id());
-                } catch (LinuxException e) {
-                    // The task died first.
-                }
-            }
-        } catch (LinuxException e) {
-            // Listener gone.
-        } finally {
-            trap.close();
-        }
     }
 
     private static int await(CompletableFuture<Integer> f, List<String> argv) throws SentryException {
@@ -440,11 +449,10 @@ public final class Tracer {
 
     /**
      * At the root's first exec stop, before the program's first instruction: steps to the exit of
-     * execve and injects the syscall filter for the enabled syscall points, if there are any.
+     * execve and injects the filter that sends syscalls with exit points to the tracer, if any.
      */
     private void installFilter() throws LinuxException {
-        FilterAction[] actions = syscalls.filterActions();
-        if (!SeccompFilter.needed(actions)) {
+        if (!SeccompFilter.uses(traced, FilterAction.TRACE)) {
             return;
         }
         ptrace.syscall(rootPid, 0);
@@ -452,18 +460,7 @@ public final class Tracer {
         if (!(st instanceof WaitStatus.Stopped s) || !s.syscallStop()) {
             throw new IllegalStateException("expected the exit of execve in " + rootPid + ", got " + st);
         }
-        boolean notifies = SeccompFilter.notifies(actions);
-        int fd = new Injector(ptrace, wait, memory).installFilter(rootPid, SeccompFilter.compile(actions), notifies);
-        if (fd >= 0) {
-            SeccompListener listener = new SeccompListener(fd);
-            if (!listener.setSyncWakeUp()) {
-                log.accept("this kernel has no synchronous seccomp wake-up (Linux 6.6+): enter points cost more");
-            }
-            notifier = new Notifier(listener, syscalls, tasks, log);
-            Thread.ofPlatform().daemon().name("seccheck-notifier").start(notifier);
-        }
-        // The exec event stop was consumed by stepping: resume happens in the caller's dispatch of the
-        // EVENT_EXEC stop, which must now resume from the syscall-exit stop instead.
+        new Injector(ptrace, wait, memory).installFilter(rootPid, SeccompFilter.compile(traced));
     }
 
     private static WaitStatus decode(int tid, int raw) {
