@@ -460,7 +460,7 @@ public final class Tracer {
         if (!(st instanceof WaitStatus.Stopped s) || !s.syscallStop()) {
             throw new IllegalStateException("expected the exit of execve in " + rootPid + ", got " + st);
         }
-        new Injector(ptrace, wait, memory).installFilter(rootPid, SeccompFilter.compile(traced));
+        new Injector(ptrace, wait, memory).installFilter(rootPid, rootPid, SeccompFilter.compile(traced));
     }
 
     private static WaitStatus decode(int tid, int raw) {
