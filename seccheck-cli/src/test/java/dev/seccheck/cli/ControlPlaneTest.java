@@ -71,6 +71,26 @@ class ControlPlaneTest {
     }
 
     @Test
+    void syscallPointsCreatedAtRuntimeReachTheRunningProcesses() throws Exception {
+        Path opens = tmp.resolve("opens.log");
+        Path config = write("opens.json", """
+                {"name": "opens", "points": [{"name": "syscall/openat/enter", "context_fields": ["process_name"]}],
+                 "sinks": [{"name": "text", "config": {"path": "%s"}}]}""".formatted(opens));
+        cli("trace", "create", "--root", root.toString(), "--config", config.toString(), "cp1");
+
+        // The shell was started without any syscall point: its new children open files under a filter
+        // layer they can only have inherited from the running shell.
+        await("openat points from the running workload", () -> lines(opens) >= 5);
+        assertThat(Files.readString(opens)).contains("sleep E openat").contains("pathname=");
+
+        cli("trace", "delete", "--root", root.toString(), "--name", "opens", "cp1");
+        long afterDelete = Files.size(opens);
+        long before = Files.size(tmp.resolve("initial.log"));
+        await("the workload to go on after the delete", () -> size(tmp.resolve("initial.log")) > before + 200);
+        assertThat(Files.size(opens)).isEqualTo(afterDelete);
+    }
+
+    @Test
     void procfsDescribesTheWorkloadsProcesses() throws Exception {
         String out = cli("trace", "procfs", "--root", root.toString(), "cp1");
         ObjectMapper json = new ObjectMapper();
