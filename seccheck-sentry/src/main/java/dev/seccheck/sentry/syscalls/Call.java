@@ -89,9 +89,16 @@ final class Call {
             : Exit.newBuilder().setResult(ev.result()).build();
     }
 
-    /** The path of {@code fd} when fd_path is requested and offered, else null. */
+    /**
+     * The path of {@code fd} when fd_path is requested and offered, else null. A negative fd
+     * other than AT_FDCWD (mmap's -1, signalfd's "make a new one") names no file, and gVisor
+     * reports no path for it.
+     */
     String fdPath(int fd) {
-        return fdPath ? fds.path(fd) : null;
+        if (!fdPath || (fd < 0 && fd != Abi.AT_FDCWD)) {
+            return null;
+        }
+        return fds.path(fd);
     }
 
     /** The NUL-terminated string at {@code addr} (up to PATH_MAX), or null when unreadable. */

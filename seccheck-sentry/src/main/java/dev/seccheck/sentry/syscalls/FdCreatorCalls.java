@@ -47,16 +47,14 @@ final class FdCreatorCalls {
     }
 
     /**
-     * signalfd(fd, mask, sizemask) and signalfd4(..., flags). fd -1 asks for a new signalfd, so
-     * it has no path to report.
+     * signalfd(fd, mask, sizemask) and signalfd4(..., flags). The kernel accepts only
+     * sizemask == 8 (sizeof(sigset_t) on x86-64), so any other size leaves sigset out.
      */
     static Message signalfd(Call c, boolean hasFlags) {
         int fd = c.intArg(1);
         var b = c.head(Signalfd.newBuilder()).setFd(fd);
-        if (fd != -1) {
-            setIfNotNull(c.fdPath(fd), b::setFdPath);
-        }
-        long[] sigset = c.longs(c.arg(2), 1);
+        setIfNotNull(c.fdPath(fd), b::setFdPath);
+        long[] sigset = c.arg(3) == Long.BYTES ? c.longs(c.arg(2), 1) : null;
         if (sigset != null) {
             b.setSigset(sigset[0]);
         }

@@ -15,15 +15,15 @@ import dev.seccheck.proto.syscall.Open;
 final class FileCalls {
     private FileCalls() {}
 
-    /** open(pathname, flags, mode): gVisor reports the implicit directory AT_FDCWD. */
+    /**
+     * open(pathname, flags, mode): reports the implicit directory AT_FDCWD and, as gVisor does
+     * for open (unlike openat), the mode register whatever the flags.
+     */
     static Message open(Call c) {
         var b = c.head(Open.newBuilder()).setFd(Abi.AT_FDCWD);
         setIfNotNull(c.path(c.arg(1)), b::setPathname);
-        int flags = c.intArg(2);
-        b.setFlags(flags);
-        if (createsFile(flags)) {
-            b.setMode(c.intArg(3));
-        }
+        b.setFlags(c.intArg(2));
+        b.setMode(c.intArg(3));
         return b.build();
     }
 
@@ -51,7 +51,7 @@ final class FileCalls {
         return b.build();
     }
 
-    /** The mode register means something only when the call may create a file. */
+    /** openat's mode register means something only when the call may create a file. */
     private static boolean createsFile(int flags) {
         return (flags & Abi.O_CREAT) != 0 || (flags & Abi.O_TMPFILE) == Abi.O_TMPFILE;
     }
@@ -74,7 +74,7 @@ final class FileCalls {
             .setFlags(flags)
             .setFd(fd)
             .setOffset(c.arg(6));
-        if (fd != -1 && (flags & Abi.MAP_ANONYMOUS) == 0) {
+        if ((flags & Abi.MAP_ANONYMOUS) == 0) {
             setIfNotNull(c.fdPath(fd), b::setFdPath);
         }
         return b.build();
@@ -110,8 +110,9 @@ final class FileCalls {
         return b.build();
     }
 
+    /** chdir(pathname): like gVisor, fd is the implicit AT_FDCWD. */
     static Message chdir(Call c) {
-        var b = c.head(Chdir.newBuilder());
+        var b = c.head(Chdir.newBuilder()).setFd(Abi.AT_FDCWD);
         setIfNotNull(c.path(c.arg(1)), b::setPathname);
         return b.build();
     }

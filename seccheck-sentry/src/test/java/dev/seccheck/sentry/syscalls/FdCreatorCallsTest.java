@@ -76,6 +76,10 @@ class FdCreatorCallsTest {
         Signalfd unreadable = d.enter("signalfd4", 5, 0xdead_0000L, 8, 0);
         assertThat(unreadable.getSigset()).isZero();
         assertThat(unreadable.getFd()).isEqualTo(5);
+        int reads = d.mem.reads;
+        Signalfd wrongSize = d.enter("signalfd", 5, mask, 16);
+        assertThat(wrongSize.getSigset()).as("the kernel rejects sizemask != 8").isZero();
+        assertThat(d.mem.reads).isEqualTo(reads);
     }
 
     @Test

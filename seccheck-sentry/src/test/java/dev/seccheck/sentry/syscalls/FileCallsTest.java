@@ -23,14 +23,14 @@ class FileCallsTest {
     private final Decoding d = new Decoding();
 
     @Test
-    void openReportsAtFdcwdAndIgnoresModeWithoutOCreat() {
+    void openReportsAtFdcwdAndTheModeRegisterAsGvisorDoes() {
         long path = d.mem.string("/etc/passwd");
         Open m = d.enter("open", path, O_RDONLY | O_CLOEXEC, 0777);
         assertThat(m.getSysno()).isEqualTo(2);
         assertThat(m.getFd()).isEqualTo(-100);
         assertThat(m.getPathname()).isEqualTo("/etc/passwd");
         assertThat(m.getFlags()).isEqualTo(O_CLOEXEC);
-        assertThat(m.getMode()).isZero();
+        assertThat(m.getMode()).isEqualTo(0777);
         assertThat(m.hasExit()).isFalse();
         assertThat(m.getContextData()).isEqualTo(Decoding.CTX);
         assertThat(m.getFdPath()).isEmpty();
@@ -141,6 +141,8 @@ class FileCallsTest {
         assertThat(anon.getFdPath()).isEmpty();
         Mmap anonWithFd = d.enter("mmap", 0, 4096, 3, mapAnonymousPrivate, 5, 0);
         assertThat(anonWithFd.getFdPath()).isEmpty();
+        Mmap badFd = d.enter("mmap", 0, 4096, 3, 2, 0xffff_ffffL, 0);
+        assertThat(badFd.getFdPath()).as("a negative fd names no file").isEmpty();
     }
 
     @Test
@@ -185,7 +187,8 @@ class FileCallsTest {
         Chdir chdir = d.with(Decoding.FD_PATH).enter("chdir", dir);
         assertThat(chdir.getSysno()).isEqualTo(80);
         assertThat(chdir.getPathname()).isEqualTo("/tmp/work");
-        assertThat(chdir.getFdPath()).isEmpty();
+        assertThat(chdir.getFd()).isEqualTo(-100);
+        assertThat(chdir.getFdPath()).as("chdir offers no fd_path").isEmpty();
 
         Chdir fchdir = d.exit("fchdir", 0, 5);
         assertThat(fchdir.getSysno()).isEqualTo(81);
