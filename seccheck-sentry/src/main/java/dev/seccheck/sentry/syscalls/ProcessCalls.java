@@ -30,9 +30,16 @@ final class ProcessCalls {
         return c.head(Fork.newBuilder()).build();
     }
 
-    /** execve(pathname, argv, envp). */
+    /**
+     * execve(pathname, argv, envp). After a successful exec the pointers point into an address
+     * space that no longer exists; reading the new one would report whatever lies there, so
+     * such an exit carries no pathname, argv or envv (see {@link SyscallDecoder#completeAtExit}).
+     */
     static Message execve(Call c) {
         var b = c.head(Execve.newBuilder());
+        if (c.succeeded()) {
+            return b.build();
+        }
         setIfNotNull(c.path(c.arg(1)), b::setPathname);
         b.addAllArgv(StringVector.read(c.mem, c.arg(2)));
         if (c.envv) {
@@ -41,10 +48,13 @@ final class ProcessCalls {
         return b.build();
     }
 
-    /** execveat(dirfd, pathname, argv, envp, flags). */
+    /** execveat(dirfd, pathname, argv, envp, flags); a successful exit reads nothing, as for execve. */
     static Message execveat(Call c) {
         int dirfd = c.intArg(1);
         var b = c.head(Execve.newBuilder()).setFd(dirfd).setFlags(c.intArg(5));
+        if (c.succeeded()) {
+            return b.build();
+        }
         setIfNotNull(c.fdPath(dirfd), b::setFdPath);
         setIfNotNull(c.path(c.arg(2)), b::setPathname);
         b.addAllArgv(StringVector.read(c.mem, c.arg(3)));

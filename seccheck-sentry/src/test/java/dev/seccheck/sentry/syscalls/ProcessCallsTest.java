@@ -56,10 +56,31 @@ class ProcessCallsTest {
         assertThat(plain.getEnvvList()).isEmpty();
         assertThat(plain.getFd()).isZero();
 
-        Execve withEnv = d.with(Decoding.ALL).exit("execve", 0, path, argv, envp);
+        Execve withEnv = d.with(Decoding.ALL).enter("execve", path, argv, envp);
         assertThat(withEnv.getEnvvList()).containsExactly("PATH=/bin", "HOME=/root");
         assertThat(withEnv.getFdPath()).as("execve offers no fd_path").isEmpty();
-        assertThat(withEnv.getExit().getResult()).isZero();
+
+        Execve failed = d.with(Decoding.ALL).exit("execve", -2, path, argv, envp);
+        assertThat(failed.getPathname()).as("a failed exec keeps its address space").isEqualTo("/bin/true");
+        assertThat(failed.getArgvList()).containsExactly("true", "--version");
+        assertThat(failed.getEnvvList()).containsExactly("PATH=/bin", "HOME=/root");
+        assertThat(failed.getExit().getErrorno()).isEqualTo(2);
+    }
+
+    @Test
+    void successfulExecExitReadsNothingFromTheNewImage() {
+        long path = d.mem.string("/bin/true");
+        long argv = d.mem.vector("true");
+        int reads = d.mem.reads;
+        Execve execve = d.with(Decoding.ALL).exit("execve", 0, path, argv, 0);
+        assertThat(execve.getPathname()).isEmpty();
+        assertThat(execve.getArgvList()).isEmpty();
+        assertThat(execve.getExit().getResult()).isZero();
+        Execve execveat = d.exit("execveat", 0, 5, path, argv, 0, 0);
+        assertThat(execveat.getFd()).isEqualTo(5);
+        assertThat(execveat.getPathname()).isEmpty();
+        assertThat(execveat.getFdPath()).as("the dirfd may have been close-on-exec").isEmpty();
+        assertThat(d.mem.reads).isEqualTo(reads);
     }
 
     @Test

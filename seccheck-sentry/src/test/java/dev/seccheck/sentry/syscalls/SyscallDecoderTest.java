@@ -89,7 +89,7 @@ class SyscallDecoderTest {
     @MethodSource("schemas")
     void fdPathAppearsOnlyWhenRequestedAndOffered(SyscallSchema s) {
         boolean offersFdPath = s.optionalFields().stream().anyMatch(f -> f.name().equals("fd_path"));
-        SyscallEvent ev = SyscallEvent.exit(Decoding.TID, s.sysno(), 0, 3, 0, 0, 0, 3, 0);
+        SyscallEvent ev = SyscallEvent.enter(Decoding.TID, s.sysno(), 3, 0, 0, 0, 3, 0);
         Message without = new Decoding().decoded(ev).message();
         Message with = new Decoding().with(Decoding.FD_PATH).decoded(ev).message();
         if (s.messageType() == MessageType.MESSAGE_SYSCALL_OPEN && s.name().equals("open")) {
