@@ -10,7 +10,7 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
     @Override
     public int handleExecutionException(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
         String msg = e.getMessage() == null ? e.toString() : e.getMessage();
-        cmd.getErr().println("seccheck " + cmd.getCommandName() + ": " + msg);
+        cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + msg);
         if (System.getenv("SECCHECK_DEBUG") != null) {
             e.printStackTrace(cmd.getErr());
         }

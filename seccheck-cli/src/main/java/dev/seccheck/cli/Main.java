@@ -13,8 +13,10 @@ import picocli.CommandLine.Command;
         versionProvider = Version.class,
         description = "Runtime security checkpoints for Linux processes, compatible with gVisor's seccheck.",
         subcommands = {
+            RunCommand.class,
             MetadataCommand.class,
             TraceCommand.class,
+            ListCommand.class,
         })
 public final class Main implements Runnable {
 

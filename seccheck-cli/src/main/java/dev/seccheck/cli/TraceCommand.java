@@ -6,7 +6,13 @@ import picocli.CommandLine.Command;
 /** TraceCommand groups the session commands, shaped like {@code runsc trace}. */
 @Command(name = "trace", mixinStandardHelpOptions = true,
         description = "Manage trace sessions (runsc trace compatible).",
-        subcommands = {MetadataCommand.class})
+        subcommands = {
+            MetadataCommand.class,
+            TraceSessionCommands.Create.class,
+            TraceSessionCommands.Delete.class,
+            TraceSessionCommands.ListSessions.class,
+            TraceSessionCommands.Procfs.class,
+        })
 final class TraceCommand implements Runnable {
 
     @CommandLine.Spec

@@ -67,7 +67,9 @@ public final class SessionConfigParser {
 
     private SessionConfig parse(JsonNode root, String prefix) throws SessionException {
         if (!root.isObject()) {
-            throw new SessionException(at(prefix, "") + "a session must be a JSON object");
+            // The wrapper's path is "trace_session", not the "trace_session." prefix of its keys.
+            String where = prefix.isEmpty() ? "" : prefix.substring(0, prefix.length() - 1) + ": ";
+            throw new SessionException(where + "a session must be a JSON object, got " + root);
         }
         checkKeys(root, SESSION_KEYS, prefix);
         String name = optionalText(root, "name", prefix).orElse(DEFAULT_NAME);
@@ -229,9 +231,5 @@ public final class SessionConfigParser {
             throw new SessionException(prefix + key + ": must be true or false, got " + v);
         }
         return Optional.of(v.booleanValue());
-    }
-
-    private static String at(String prefix, String key) {
-        return prefix.isEmpty() && key.isEmpty() ? "" : prefix + key + ": ";
     }
 }

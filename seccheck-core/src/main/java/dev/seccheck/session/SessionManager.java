@@ -53,7 +53,8 @@ public final class SessionManager {
         if (old != null && !force) {
             throw new SessionException("session \"" + config.name() + "\" already exists (force replaces it)");
         }
-        List<Sink> made = makeSinks(config);
+        List<String> skipped = new ArrayList<>();
+        List<Sink> made = makeSinks(config, skipped);
         Session session = new Session(config, made);
         Map<String, Session> next = new LinkedHashMap<>(sessions);
         next.remove(config.name());
@@ -69,6 +70,8 @@ public final class SessionManager {
         if (old != null) {
             retire(old);
         }
+        // Told only now: a session that failed to be created skipped nothing.
+        skipped.forEach(warnings);
         return session.info();
     }
 
@@ -108,12 +111,12 @@ public final class SessionManager {
         return Optional.ofNullable(sessions.get(name)).map(s -> s.config);
     }
 
-    private List<Sink> makeSinks(SessionConfig config) throws SessionException {
+    private List<Sink> makeSinks(SessionConfig config, List<String> skipped) throws SessionException {
         List<SinkSpec> specs = config.sinks();
         for (int i = 0; i < specs.size(); i++) {
             try {
-                specs.get(i).descriptor().validate(specs.get(i).config());
-            } catch (SinkException e) {
+                specs.get(i).descriptor().validate(specs.get(i).config(), config.points());
+            } catch (SinkException | RuntimeException e) {
                 throw new SessionException(sinkError(config, i, e), e);
             }
         }
@@ -124,11 +127,14 @@ public final class SessionManager {
                 SinkSpec spec = specs.get(i);
                 try {
                     setups.add(spec.descriptor().setup(spec.config()));
+                } catch (RuntimeException e) {
+                    // A sink bug, not an unreachable endpoint: ignore_setup_error does not cover it.
+                    throw new SessionException(sinkError(config, i, e), e);
                 } catch (SinkException e) {
                     if (!spec.ignoreSetupError()) {
                         throw new SessionException(sinkError(config, i, e), e);
                     }
-                    warnings.accept("session \"" + config.name() + "\": sink \"" + spec.name()
+                    skipped.add("session \"" + config.name() + "\": sink \"" + spec.name()
                             + "\" skipped, its setup failed: " + e.getMessage());
                     setups.add(null);
                 }

@@ -8,14 +8,33 @@ public final class SecurityCheckException extends Exception {
     private static final long serialVersionUID = 1L;
 
     private final int errno;
+    private final boolean kill;
 
     /** Creates a denial that fails the operation with this (positive) errno. */
     public SecurityCheckException(int errno, String reason) {
+        this(errno, reason, false);
+    }
+
+    private SecurityCheckException(int errno, String reason, boolean kill) {
         super(reason, null, false, false);
         if (errno <= 0) {
             throw new IllegalArgumentException("errno must be positive, got " + errno);
         }
         this.errno = errno;
+        this.kill = kill;
+    }
+
+    /**
+     * Returns a denial that also asks for the offending task's thread group to be killed; the
+     * operation fails with EPERM if it still gets to return.
+     */
+    public static SecurityCheckException killing(String reason) {
+        return new SecurityCheckException(1, reason, true);
+    }
+
+    /** Returns whether the sink asks for the task's thread group to be killed. */
+    public boolean killTask() {
+        return kill;
     }
 
     /** Returns the errno the checked operation fails with. */

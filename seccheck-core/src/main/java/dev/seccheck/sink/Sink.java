@@ -19,7 +19,8 @@ import dev.seccheck.proto.syscall.Syscall;
  * <p>A method that throws {@link SecurityCheckException} fails the checked operation with the
  * exception's errno, and the sinks after it are not called: that is what makes a sink a
  * security check. Methods are called concurrently from the threads that fire points and must
- * not block for long: the checked task waits for them.
+ * not block for long: the checked task waits for them. They must not create or delete sessions
+ * either: deleting a session waits for the deliveries in progress, the caller's included.
  *
  * <p>{@code fields} is what this sink's session asked for; the message holds exactly those
  * optional and context fields.

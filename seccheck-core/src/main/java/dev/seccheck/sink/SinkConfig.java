@@ -128,7 +128,9 @@ public final class SinkConfig {
         List<String> ok = List.of(allowed);
         for (String key : keys()) {
             if (!ok.contains(key)) {
-                throw error(key, "unknown key (known: " + String.join(", ", ok) + ")");
+                throw error(key, ok.isEmpty()
+                        ? "unknown key (this sink takes no configuration)"
+                        : "unknown key (known: " + String.join(", ", ok) + ")");
             }
         }
     }

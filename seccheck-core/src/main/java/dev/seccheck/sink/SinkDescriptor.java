@@ -1,5 +1,8 @@
 package dev.seccheck.sink;
 
+import dev.seccheck.points.PointReq;
+import java.util.List;
+
 /**
  * SinkDescriptor makes one kind of sink. Implementations are found with
  * {@link java.util.ServiceLoader} (list them in
@@ -19,6 +22,14 @@ public interface SinkDescriptor {
      * @throws SinkException naming the bad key and value
      */
     default void validate(SinkConfig config) throws SinkException {}
+
+    /**
+     * Checks the configuration against the points of the session the sink belongs to (e.g. a rule
+     * naming a point the session does not enable). The default checks the configuration alone.
+     */
+    default void validate(SinkConfig config, List<PointReq> sessionPoints) throws SinkException {
+        validate(config);
+    }
 
     /**
      * Prepares what the sink needs before the workload starts, such as connecting to a

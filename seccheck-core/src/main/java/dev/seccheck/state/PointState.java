@@ -2,15 +2,18 @@ package dev.seccheck.state;
 
 import dev.seccheck.fields.FieldSet;
 import dev.seccheck.points.Point;
+import dev.seccheck.points.PointReq;
 import dev.seccheck.points.SyscallType;
 import dev.seccheck.sink.SecurityCheckException;
 import dev.seccheck.sink.Sink;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import dev.seccheck.points.PointReq;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import java.util.logging.Level;
@@ -25,6 +28,9 @@ import java.util.logging.Logger;
  * volatile reference, replaced whole by {@link #publish}; firing threads never lock.
  */
 public final class PointState {
+
+    /** What {@link #fire} returns when a sink asks for the firing task's thread group to be killed. */
+    public static final int KILL = -1;
 
     static final int WORDS = (Point.ID_LIMIT + 63) >>> 6;
 
@@ -88,35 +94,83 @@ public final class PointState {
      *
      * @param build makes the message holding exactly the given fields
      * @param call delivers the message to one sink
-     * @return 0 when every sink accepted, otherwise the errno of the first sink that denied; the
-     *     sinks after it were not called
+     * @return 0 when every sink accepted, otherwise the errno of the first sink that denied, or
+     *     {@link #KILL} when it asked for the task to be killed; the sinks after it were not called
      */
     public <M> int fire(Point point, Function<FieldSet, M> build, SinkCall<M> call) {
         Route[] routes = routing.byPoint[point.id()];
         FieldSet builtFor = null;
         M msg = null;
-        for (Route route : routes) {
+        for (int i = 0; i < routes.length; i++) {
+            Route route = routes[i];
             Gate gate = route.gate();
             if (!gate.enter()) {
-                continue;
+                return fireAfterRace(point, build, call, routes, i);
             }
             try {
                 if (!route.fields().equals(builtFor)) {
                     msg = build.apply(route.fields());
                     builtFor = route.fields();
                 }
-                for (Sink sink : route.sinks()) {
-                    try {
-                        call.deliver(sink, route.fields(), msg);
-                    } catch (SecurityCheckException denied) {
-                        return denied.errno();
-                    } catch (RuntimeException bug) {
-                        // A sink bug must not take the workload down; it is logged, not a denial.
-                        LOG.log(Level.WARNING, "sink " + sink.name() + " failed on " + point.name(), bug);
-                    }
+                int errno = deliver(point, route, msg, call);
+                if (errno != 0) {
+                    return errno;
                 }
             } finally {
                 gate.exit();
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * Finishes a firing that found a closed gate: that session was deleted or replaced after
+     * {@code old} was read. A replacement was published before the old gate closed, so the
+     * current snapshot holds it; deliver to its sessions not yet served, so that replacing a
+     * session ({@code force}) never lets a point fall between the old and the new one. Rare
+     * (only when a firing races a session change), so it may allocate.
+     */
+    private <M> int fireAfterRace(Point point, Function<FieldSet, M> build, SinkCall<M> call,
+            Route[] old, int servedCount) {
+        Set<Gate> served = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (int i = 0; i <= servedCount; i++) {
+            served.add(old[i].gate());
+        }
+        boolean raced = true;
+        while (raced) {
+            raced = false;
+            for (Route route : routing.byPoint[point.id()]) {
+                Gate gate = route.gate();
+                if (!served.add(gate)) {
+                    continue;
+                }
+                if (!gate.enter()) {
+                    raced = true;
+                    continue;
+                }
+                try {
+                    int errno = deliver(point, route, build.apply(route.fields()), call);
+                    if (errno != 0) {
+                        return errno;
+                    }
+                } finally {
+                    gate.exit();
+                }
+            }
+        }
+        return 0;
+    }
+
+    /** Hands the message to one session's sinks in order; returns 0, or the first denial's errno or {@link #KILL}. */
+    private static <M> int deliver(Point point, Route route, M msg, SinkCall<M> call) {
+        for (Sink sink : route.sinks()) {
+            try {
+                call.deliver(sink, route.fields(), msg);
+            } catch (SecurityCheckException denied) {
+                return denied.killTask() ? KILL : denied.errno();
+            } catch (RuntimeException bug) {
+                // A sink bug must not take the workload down; it is logged, not a denial.
+                LOG.log(Level.WARNING, "sink " + sink.name() + " failed on " + point.name(), bug);
             }
         }
         return 0;
@@ -156,7 +210,13 @@ public final class PointState {
         }
         if (!Arrays.equals(before, Routing.syscallBits(bits))) {
             for (SyscallPointsListener l : listeners) {
-                l.syscallPointsChanged(this);
+                try {
+                    l.syscallPointsChanged(this);
+                } catch (RuntimeException e) {
+                    // The change is already published and the session manager has committed to
+                    // it; one listener's failure must neither undo that nor silence the others.
+                    LOG.log(Level.WARNING, "syscall points listener failed", e);
+                }
             }
         }
     }

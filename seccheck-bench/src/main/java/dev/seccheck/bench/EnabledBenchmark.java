@@ -1,0 +1,98 @@
+package dev.seccheck.bench;
+
+import dev.seccheck.points.Catalog;
+import dev.seccheck.points.Point;
+import dev.seccheck.points.SyscallType;
+import dev.seccheck.session.SessionConfigParser;
+import dev.seccheck.session.SessionManager;
+import dev.seccheck.sink.SinkRegistry;
+import dev.seccheck.state.PointState;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * EnabledBenchmark asks what the check guarding every point costs when the point is disabled:
+ * {@code enabled(point)} and {@code syscallEnabled(type, sysno)} next to a plain read of a
+ * boolean field, in the same run. A session enables other points so the bitmask is not empty.
+ * Peers for the ratio: a volatile field read (cannot be hoisted out of the benchmark loop, like
+ * the opaque load in {@code enabled}), and the same bit test written by hand on a plain array.
+ *
+ * <p>Run: {@code ./build -q -o -pl seccheck-bench -am package -DskipTests &&
+ * java -jar seccheck-bench/target/benchmarks.jar EnabledBenchmark -f 2 -wi 3 -i 5 -w 1s -r 1s}
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(2)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+public class EnabledBenchmark {
+
+    private PointState state;
+    // Not final: the checks must read them like a supervisor reads a decoded syscall.
+    private Point disabledPoint;
+    private int sysno;
+    private SyscallType type;
+    private boolean plainField;
+    private volatile boolean volatileField;
+    private long[] plainWords;
+    private int pointId;
+
+    @Setup
+    public void setup() throws Exception {
+        state = new PointState();
+        SessionManager manager = new SessionManager(state, w -> {});
+        manager.create(new SessionConfigParser(Catalog.standard(), SinkRegistry.discover()).parse("""
+                {"points": [{"name": "syscall/read/enter"}, {"name": "syscall/sysno/258/enter"},
+                            {"name": "sentry/execve"}],
+                 "sinks": [{"name": "null"}]}"""), false);
+        disabledPoint = Catalog.standard().byName("syscall/openat/enter").orElseThrow().point();
+        sysno = 257;
+        pointId = disabledPoint.id();
+        plainWords = state.enabledBits();
+        type = SyscallType.ENTER;
+        if (state.enabled(disabledPoint) || state.syscallEnabled(type, sysno)) {
+            throw new IllegalStateException("openat/enter must be disabled for this benchmark");
+        }
+    }
+
+    /** The baseline: one plain field read. */
+    @Benchmark
+    public boolean plainFieldRead() {
+        return plainField;
+    }
+
+    /** A volatile field read: like the plain read, but the JIT may not hoist it out of a loop. */
+    @Benchmark
+    public boolean volatileFieldRead() {
+        return volatileField;
+    }
+
+    /** The same bit test done by hand on a plain {@code long[]}: what "one load and a bit test" costs. */
+    @Benchmark
+    public boolean plainArrayBitTest() {
+        int id = pointId;
+        return (plainWords[id >>> 6] & (1L << id)) != 0;
+    }
+
+    /** {@code enabled(point)} on a disabled point. */
+    @Benchmark
+    public boolean enabledDisabledPoint() {
+        return state.enabled(disabledPoint);
+    }
+
+    /** {@code syscallEnabled(type, sysno)} on a disabled syscall point, as the supervisor asks it. */
+    @Benchmark
+    public boolean syscallEnabledDisabledPoint() {
+        return state.syscallEnabled(type, sysno);
+    }
+}

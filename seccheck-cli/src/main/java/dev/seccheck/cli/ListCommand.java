@@ -1,0 +1,48 @@
+package dev.seccheck.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.seccheck.control.ControlClient;
+import dev.seccheck.control.ControlException;
+import dev.seccheck.control.RunRecord;
+import dev.seccheck.control.RuntimeRoot;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** ListCommand lists the running workloads: id, supervisor pid, sessions, command. */
+@Command(name = "list", mixinStandardHelpOptions = true, description = "List running workloads.")
+final class ListCommand implements Callable<Integer> {
+
+    @Mixin
+    RootOption root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        RuntimeRoot rr = root.runtimeRoot();
+        List<RunRecord> runs = rr.list(msg -> spec.commandLine().getErr().println("seccheck list: " + msg));
+        out.printf("%-24s %-8s %-24s %s%n", "ID", "PID", "SESSIONS", "COMMAND");
+        for (RunRecord r : runs) {
+            String sessions;
+            try {
+                JsonNode info = ControlClient.call(rr.socketOf(r.id()), ControlClient.request("session_list"));
+                List<String> names = new ArrayList<>();
+                info.path("sessions").forEach(s -> names.add(s.path("name").asText()));
+                sessions = names.isEmpty() ? "-" : String.join(",", names);
+            } catch (ControlException e) {
+                sessions = "(unreachable)";
+            }
+            out.printf("%-24s %-8d %-24s %s%n", r.id(), r.pid(), sessions, String.join(" ", r.command()));
+        }
+        out.flush();
+        return 0;
+    }
+}

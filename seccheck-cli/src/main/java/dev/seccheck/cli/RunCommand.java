@@ -1,0 +1,150 @@
+package dev.seccheck.cli;
+
+import dev.seccheck.control.ControlServer;
+import dev.seccheck.control.RunRecord;
+import dev.seccheck.control.RuntimeRoot;
+import dev.seccheck.control.SessionControl;
+import dev.seccheck.points.Catalog;
+import dev.seccheck.sentry.Supervisor;
+import dev.seccheck.session.SessionConfig;
+import dev.seccheck.session.SessionConfigParser;
+import dev.seccheck.session.SessionException;
+import dev.seccheck.session.SessionManager;
+import dev.seccheck.sink.SinkRegistry;
+import dev.seccheck.state.PointState;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import sun.misc.Signal;
+
+/**
+ * RunCommand runs a program under the supervisor with the sessions given (or the built-in default
+ * session: what the program executes, opens, connects to and changes, on stderr), serves the run's
+ * control socket while it lives, and exits with the program's status.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Run a command under seccheck and report what it does.",
+        footer = {"", "Exit status: the command's, or 128+N when signal N killed it."})
+final class RunCommand implements Callable<Integer> {
+
+    static final String DEFAULT_SESSION = "/dev/seccheck/sentry/default-session.json";
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "A session (gVisor JSON, plain or trace_session-wrapped). Repeat for several sessions. "
+                    + "Default: the built-in session, to the text sink on stderr.")
+    List<Path> configs = new ArrayList<>();
+
+    @Option(names = "--id", description = "Name of the run (the container_id field). Default: a generated id.")
+    String id;
+
+    @Option(names = "--quiet", description = "Print none of seccheck's own status lines (sinks still write).")
+    boolean quiet;
+
+    @Mixin
+    RootOption root;
+
+    @Parameters(paramLabel = "CMD", arity = "1..*", description = "The command and its arguments (after --).")
+    List<String> command;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        String runId = id != null ? id : "run-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        RuntimeRoot.checkId(runId);
+
+        PointState state = new PointState();
+        SessionManager sessions = new SessionManager(state, msg -> status(err, msg));
+        SessionConfigParser parser = new SessionConfigParser(Catalog.standard(), SinkRegistry.discover());
+        try {
+            for (SessionConfig c : sessionConfigs(parser)) {
+                sessions.create(c, false);
+            }
+            Supervisor supervisor = new Supervisor(state, Catalog.standard(), runId, msg -> status(err, msg));
+            RuntimeRoot rr = root.runtimeRoot();
+            ControlServer control = startControl(rr, runId, sessions, parser, supervisor, err);
+            for (String name : List.of("INT", "TERM", "HUP")) {
+                Signal.handle(new Signal(name), s -> supervisor.signal(s.getNumber()));
+            }
+            status(err, "run " + runId + ": " + String.join(" ", command));
+            int exit;
+            try {
+                exit = supervisor.run(command);
+            } finally {
+                if (control != null) {
+                    control.close();
+                    rr.remove(runId);
+                }
+            }
+            status(err, "run " + runId + " ended: exit status " + exit);
+            return exit;
+        } finally {
+            sessions.deleteAll();
+        }
+    }
+
+    private List<SessionConfig> sessionConfigs(SessionConfigParser parser) throws IOException, SessionException {
+        List<SessionConfig> out = new ArrayList<>();
+        if (configs.isEmpty()) {
+            try (InputStream in = RunCommand.class.getResourceAsStream(DEFAULT_SESSION)) {
+                if (in == null) {
+                    throw new IOException("the built-in default session is missing from the build");
+                }
+                out.add(parser.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+            }
+            return out;
+        }
+        for (Path p : configs) {
+            String text;
+            try {
+                text = Files.readString(p);
+            } catch (NoSuchFileException e) {
+                throw new IOException("--config " + p + ": no such file");
+            }
+            try {
+                out.add(parser.parse(text));
+            } catch (SessionException e) {
+                throw new SessionException("--config " + p + ": " + e.getMessage(), e);
+            }
+        }
+        return out;
+    }
+
+    private ControlServer startControl(RuntimeRoot rr, String runId, SessionManager sessions, SessionConfigParser parser,
+            Supervisor supervisor, PrintWriter err) throws Exception {
+        Path dir;
+        try {
+            dir = rr.create(RunRecord.forThisProcess(runId, command), msg -> status(err, msg));
+        } catch (IOException e) {
+            status(err, "no control socket for this run (cannot use " + rr.path() + ": " + e.getMessage() + ")");
+            return null;
+        }
+        RunRecord record = RunRecord.forThisProcess(runId, command);
+        return ControlServer.start(dir.resolve(RuntimeRoot.SOCKET),
+                new SessionControl(record, sessions, parser, supervisor::processes), msg -> status(err, msg));
+    }
+
+    private void status(PrintWriter err, String msg) {
+        if (!quiet) {
+            err.println("seccheck: " + msg);
+            err.flush();
+        }
+    }
+}

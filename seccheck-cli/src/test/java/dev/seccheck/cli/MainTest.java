@@ -1,0 +1,126 @@
+package dev.seccheck.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The command line as a user sees it: exit codes and what lands on stdout and stderr. */
+class MainTest {
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private PrintStream savedOut;
+    private PrintStream savedErr;
+
+    @BeforeEach
+    void capture() {
+        savedOut = System.out;
+        savedErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setOut(savedOut);
+        System.setErr(savedErr);
+    }
+
+    private String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void metadataListsEveryPointThenEverySink() {
+        assertThat(Main.execute("metadata")).isZero();
+        List<String> lines = out().lines().toList();
+        assertThat(lines.getFirst()).isEqualTo("POINTS (998)");
+        assertThat(lines.subList(1, 999)).allMatch(l -> l.matches(
+                "Name: [a-z0-9_/]+, optional fields: \\[[a-z0-9_|]*\\], context fields: \\[[a-z_|]*\\]"));
+        assertThat(lines).contains(
+                "Name: container/start, optional fields: [env], context fields: [container_id|credentials|cwd"
+                        + "|process_name|group_id|thread_group_start_time|thread_id|task_start_time|time"
+                        + "|parent_thread_group_id|is_exec_session]",
+                "Name: sentry/exit_notify_parent, optional fields: [], context fields: [time|thread_id"
+                        + "|task_start_time|group_id|thread_group_start_time|container_id|credentials|process_name"
+                        + "|parent_thread_group_id]",
+                "Name: sentry/execve, optional fields: [binary_info|binary_sha256|binary_sha1|fd_info"
+                        + "|pipe_proc_info], context fields: [container_id|credentials|cwd|process_name|group_id"
+                        + "|thread_group_start_time|thread_id|task_start_time|time|parent_thread_group_id"
+                        + "|is_exec_session]");
+        assertThat(lines.stream().filter(l -> l.startsWith("Name: syscall/execveat/")))
+                .allMatch(l -> l.contains("optional fields: [fd_path|envv]")).hasSize(2);
+        assertThat(lines.get(999)).matches("SINKS \\(\\d+\\)");
+        int sinks = Integer.parseInt(lines.get(999).replaceAll("\\D", ""));
+        assertThat(lines.subList(1000, lines.size())).hasSize(sinks)
+                .allMatch(l -> l.matches("Name: [a-z0-9_-]+"))
+                .contains("Name: null", "Name: text");
+        assertThat(err()).isEmpty();
+    }
+
+    @Test
+    void traceMetadataIsTheSameCommand() {
+        assertThat(Main.execute("metadata")).isZero();
+        String direct = out();
+        out.reset();
+        assertThat(Main.execute("trace", "metadata")).isZero();
+        assertThat(out()).isEqualTo(direct);
+    }
+
+    @Test
+    void metadataJsonHasEveryPointWithItsIdAndFields() throws Exception {
+        assertThat(Main.execute("metadata", "--json")).isZero();
+        JsonNode root = new ObjectMapper().readTree(out());
+        assertThat(root.get("points")).hasSize(998);
+        JsonNode openat = null;
+        for (JsonNode p : root.get("points")) {
+            if (p.get("name").asText().equals("syscall/openat/enter")) {
+                openat = p;
+            }
+        }
+        assertThat(openat).isNotNull();
+        assertThat(openat.get("id").asInt()).isEqualTo(6 + 257 * 4);
+        assertThat(openat.get("optional_fields")).extracting(JsonNode::asText).containsExactly("fd_path");
+        assertThat(openat.get("context_fields")).hasSize(11);
+        assertThat(root.get("sinks")).extracting(s -> s.get("name").asText()).contains("null", "text");
+    }
+
+    @Test
+    void versionNamesTheProgram() {
+        assertThat(Main.execute("--version")).isZero();
+        assertThat(out()).startsWith("seccheck ").contains("Java ");
+    }
+
+    @Test
+    void helpListsTheCommands() {
+        assertThat(Main.execute("--help")).isZero();
+        assertThat(out()).contains("Usage: seccheck", "metadata", "trace");
+    }
+
+    @Test
+    void usageErrorsExitWithTwo() {
+        assertThat(Main.execute("frobnicate")).isEqualTo(2);
+        assertThat(err()).contains("Unmatched argument at index 0: 'frobnicate'");
+        err.reset();
+        assertThat(Main.execute("metadata", "--xml")).isEqualTo(2);
+        assertThat(err()).contains("Unknown option: '--xml'");
+        err.reset();
+        assertThat(Main.execute()).isEqualTo(2);
+        assertThat(err()).contains("a command is required");
+        err.reset();
+        assertThat(Main.execute("trace")).isEqualTo(2);
+        assertThat(err()).contains("a trace command is required");
+    }
+}

@@ -1,0 +1,75 @@
+package dev.seccheck.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RuntimeRootTest {
+
+    @TempDir
+    Path tmp;
+
+    private final List<String> log = new ArrayList<>();
+
+    @Test
+    void createsAPrivateDirectoryPerRunAndListsLiveRuns() throws Exception {
+        RuntimeRoot root = new RuntimeRoot(tmp.resolve("root"));
+        Path dir = root.create(RunRecord.forThisProcess("web-1", List.of("sleep", "10")), log::add);
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(root.path()))).isEqualTo("rwx------");
+        assertThat(root.list(log::add)).extracting(RunRecord::id).containsExactly("web-1");
+        assertThat(root.socketOf("web-1")).isEqualTo(dir.resolve(RuntimeRoot.SOCKET));
+    }
+
+    @Test
+    void refusesASecondLiveRunWithTheSameId() throws Exception {
+        RuntimeRoot root = new RuntimeRoot(tmp.resolve("root"));
+        root.create(RunRecord.forThisProcess("job", List.of("a")), log::add);
+
+        assertThatThrownBy(() -> root.create(RunRecord.forThisProcess("job", List.of("b")), log::add))
+                .isInstanceOf(ControlException.class)
+                .hasMessageContaining("a run named \"job\" is already running (pid " + ProcessHandle.current().pid() + ")");
+    }
+
+    @Test
+    void cleansTheDirectoryOfARunWhoseSupervisorDied() throws Exception {
+        Process p = new ProcessBuilder("true").start();
+        p.waitFor();
+        long deadPid = p.pid();
+        RuntimeRoot root = new RuntimeRoot(tmp.resolve("root"));
+        Path stale = root.create(new RunRecord("old", deadPid, 12345, List.of("x"), Instant.now()), log::add);
+        Files.writeString(stale.resolve("leftover"), "x");
+
+        assertThat(root.list(log::add)).isEmpty();
+        assertThat(stale).doesNotExist();
+        assertThat(log).anyMatch(l -> l.contains("removing stale runtime directory") && l.contains("old"));
+        assertThatThrownBy(() -> root.socketOf("old")).hasMessageContaining("no run named \"old\"");
+    }
+
+    @Test
+    void aReusedPidWithAnotherStartTimeIsNotTheRun() throws Exception {
+        long self = ProcessHandle.current().pid();
+        RuntimeRoot root = new RuntimeRoot(tmp.resolve("root"));
+        RunRecord impostor = new RunRecord("reused", self, ProcStat.startTicks(self).orElseThrow() + 1, List.of("x"), Instant.now());
+        root.create(impostor, log::add);
+
+        assertThatThrownBy(() -> root.socketOf("reused")).hasMessageContaining("is not running any more");
+    }
+
+    @Test
+    void rejectsIdsThatCouldEscapeTheRoot() {
+        for (String bad : List.of("../etc", "a/b", "", ".hidden", "x".repeat(65))) {
+            assertThatThrownBy(() -> RuntimeRoot.checkId(bad)).isInstanceOf(ControlException.class)
+                    .hasMessageContaining("invalid run id");
+        }
+    }
+}

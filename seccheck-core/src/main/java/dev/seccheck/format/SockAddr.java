@@ -1,0 +1,95 @@
+package dev.seccheck.format;
+
+import com.google.protobuf.ByteString;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * SockAddr is a socket address decoded from the raw {@code sockaddr} bytes a point carries
+ * (connect, bind, accept): the family, and the IP and port for AF_INET/AF_INET6, or the path for
+ * AF_UNIX (abstract names start with {@code @}).
+ */
+public record SockAddr(int family, byte[] ip, int port, String unixPath) {
+
+    public static final int AF_UNIX = 1;
+    public static final int AF_INET = 2;
+    public static final int AF_INET6 = 10;
+
+    private static final Map<String, Integer> FAMILIES = Map.of(
+            "AF_UNIX", AF_UNIX, "AF_LOCAL", AF_UNIX, "AF_INET", AF_INET, "AF_INET6", AF_INET6,
+            "AF_NETLINK", 16, "AF_PACKET", 17);
+
+    /** Returns the family number for a name like {@code AF_INET}. */
+    public static OptionalInt familyByName(String name) {
+        Integer f = FAMILIES.get(name);
+        return f == null ? OptionalInt.empty() : OptionalInt.of(f);
+    }
+
+    /** Decodes raw sockaddr bytes (native byte order for the family, network order for the port). */
+    public static Optional<SockAddr> decode(ByteString raw) {
+        if (raw.size() < 2) {
+            return Optional.empty();
+        }
+        int family = (raw.byteAt(0) & 0xff) | (raw.byteAt(1) & 0xff) << 8;
+        switch (family) {
+            case AF_INET -> {
+                if (raw.size() < 8) {
+                    return Optional.of(new SockAddr(family, null, -1, null));
+                }
+                return Optional.of(new SockAddr(family, raw.substring(4, 8).toByteArray(), port(raw), null));
+            }
+            case AF_INET6 -> {
+                if (raw.size() < 24) {
+                    return Optional.of(new SockAddr(family, null, -1, null));
+                }
+                return Optional.of(new SockAddr(family, raw.substring(8, 24).toByteArray(), port(raw), null));
+            }
+            case AF_UNIX -> {
+                ByteString path = raw.substring(2);
+                String p;
+                if (!path.isEmpty() && path.byteAt(0) == 0) {
+                    p = "@" + path.substring(1).toString(StandardCharsets.UTF_8).replace("\0", "");
+                } else {
+                    int end = 0;
+                    while (end < path.size() && path.byteAt(end) != 0) {
+                        end++;
+                    }
+                    p = path.substring(0, end).toString(StandardCharsets.UTF_8);
+                }
+                return Optional.of(new SockAddr(family, null, -1, p));
+            }
+            default -> {
+                return Optional.of(new SockAddr(family, null, -1, null));
+            }
+        }
+    }
+
+    /** Returns e.g. {@code AF_INET 127.0.0.1:80}, {@code AF_INET6 [::1]:443}, {@code AF_UNIX /run/x.sock}. */
+    @Override
+    public String toString() {
+        return switch (family) {
+            case AF_INET -> ip == null ? "AF_INET" : "AF_INET " + ipText() + ":" + port;
+            case AF_INET6 -> ip == null ? "AF_INET6" : "AF_INET6 [" + ipText() + "]:" + port;
+            case AF_UNIX -> "AF_UNIX " + (unixPath.isEmpty() ? "(unnamed)" : unixPath);
+            default -> "family " + family;
+        };
+    }
+
+    /** Returns the IP in its usual text form, or null when there is none. */
+    public String ipText() {
+        if (ip == null) {
+            return null;
+        }
+        try {
+            return java.net.InetAddress.getByAddress(ip).getHostAddress();
+        } catch (java.net.UnknownHostException e) {
+            return null;
+        }
+    }
+
+    private static int port(ByteString raw) {
+        return (raw.byteAt(2) & 0xff) << 8 | (raw.byteAt(3) & 0xff);
+    }
+}

@@ -1,0 +1,82 @@
+package dev.seccheck.sinks.policy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Message;
+import dev.seccheck.format.Errnos;
+import dev.seccheck.points.Point;
+import dev.seccheck.proto.common.ContextData;
+import java.io.PrintStream;
+import java.time.Instant;
+
+/**
+ * AlertLog writes one JSON object per line for every rule that denies, kills or logs: when, which
+ * rule and point, what the task was, and the values the rule matched on.
+ */
+final class AlertLog {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final PrintStream out;
+    private final boolean owned;
+
+    AlertLog(PrintStream out, boolean owned) {
+        this.out = out;
+        this.owned = owned;
+    }
+
+    void alert(Rule rule, Point point, Message msg) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("time", Instant.now().toString());
+        n.put("alert", "seccheck policy");
+        n.put("action", switch (rule.action()) {
+            case Action.Allow a -> "allow";
+            case Action.Deny d -> "deny";
+            case Action.Kill k -> "kill";
+            case Action.Log l -> "log";
+        });
+        if (rule.action() instanceof Action.Deny d) {
+            n.put("errno", Errnos.name(d.errno()));
+        }
+        n.put("rule", rule.index());
+        if (rule.label() != null) {
+            n.put("rule_name", rule.label());
+        }
+        n.put("point", point.name());
+        FieldDescriptor ctx = msg.getDescriptorForType().findFieldByName("context_data");
+        if (ctx != null && msg.hasField(ctx)) {
+            ContextData c = (ContextData) msg.getField(ctx);
+            if (c.getThreadGroupId() != 0) {
+                n.put("pid", c.getThreadGroupId());
+            }
+            if (c.getThreadId() != 0) {
+                n.put("tid", c.getThreadId());
+            }
+            if (!c.getProcessName().isEmpty()) {
+                n.put("process_name", c.getProcessName());
+            }
+            if (!c.getContainerId().isEmpty()) {
+                n.put("container_id", c.getContainerId());
+            }
+        }
+        ObjectNode matched = n.putObject("matched");
+        for (Rule.Condition c : rule.conditions()) {
+            Object v = c.key().value(msg);
+            matched.putPOJO(c.key().name(), v instanceof java.util.List<?> l ? l.toString() : v);
+        }
+        String line;
+        try {
+            line = JSON.writeValueAsString(n);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            line = "{\"alert\":\"seccheck policy\",\"error\":\"cannot encode alert\"}";
+        }
+        out.println(line);
+    }
+
+    void close() {
+        out.flush();
+        if (owned) {
+            out.close();
+        }
+    }
+}

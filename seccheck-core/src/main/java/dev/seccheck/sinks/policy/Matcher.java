@@ -1,0 +1,190 @@
+package dev.seccheck.sinks.policy;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Matcher tests one value taken from a point: a string (paths, names), a number (fds, ports,
+ * uids, flags) or an IP address (raw bytes, 4 or 16).
+ */
+sealed interface Matcher {
+
+    /** Returns whether the string matches; matchers of other kinds say no. */
+    default boolean matchesString(String s) {
+        return false;
+    }
+
+    /** Returns whether the number matches; matchers of other kinds say no. */
+    default boolean matchesNumber(long n) {
+        return false;
+    }
+
+    /** Returns whether the address matches; matchers of other kinds say no. */
+    default boolean matchesIp(byte[] ip) {
+        return false;
+    }
+
+    /** The string equals the text. */
+    record Exact(String text) implements Matcher {
+        @Override
+        public boolean matchesString(String s) {
+            return text.equals(s);
+        }
+    }
+
+    /** The string starts with the prefix. */
+    record Prefix(String prefix) implements Matcher {
+        @Override
+        public boolean matchesString(String s) {
+            return s.startsWith(prefix);
+        }
+    }
+
+    /** The string matches a shell glob: {@code *} any run, {@code ?} one character, {@code [..]} a class. */
+    record Glob(String glob, Pattern regex) implements Matcher {
+        static Glob of(String glob) {
+            return new Glob(glob, Pattern.compile(toRegex(glob), Pattern.DOTALL));
+        }
+
+        @Override
+        public boolean matchesString(String s) {
+            return regex.matcher(s).matches();
+        }
+
+        private static String toRegex(String glob) {
+            StringBuilder re = new StringBuilder();
+            for (int i = 0; i < glob.length(); i++) {
+                char c = glob.charAt(i);
+                switch (c) {
+                    case '*' -> re.append(".*");
+                    case '?' -> re.append('.');
+                    case '[' -> {
+                        int end = glob.indexOf(']', i + 1);
+                        if (end < 0) {
+                            re.append("\\[");
+                        } else {
+                            String cls = glob.substring(i + 1, end);
+                            if (cls.startsWith("!")) {
+                                cls = "^" + cls.substring(1);
+                            }
+                            re.append('[').append(cls.replace("\\", "\\\\")).append(']');
+                            i = end;
+                        }
+                    }
+                    default -> re.append(Pattern.quote(String.valueOf(c)));
+                }
+            }
+            return re.toString();
+        }
+    }
+
+    /** The number lies in [min, max], both inclusive. */
+    record Range(long min, long max) implements Matcher {
+        @Override
+        public boolean matchesNumber(long n) {
+            return n >= min && n <= max;
+        }
+    }
+
+    /** The address lies in the network {@code prefix/bits}; IPv4-mapped IPv6 addresses count as IPv4. */
+    record Cidr(byte[] prefix, int bits) implements Matcher {
+        @Override
+        public boolean matchesIp(byte[] ip) {
+            byte[] a = unmapped(ip);
+            if (a.length != prefix.length) {
+                return false;
+            }
+            int full = bits / 8;
+            if (!Arrays.equals(a, 0, full, prefix, 0, full)) {
+                return false;
+            }
+            int rest = bits % 8;
+            if (rest == 0) {
+                return true;
+            }
+            int mask = (0xff << (8 - rest)) & 0xff;
+            return (a[full] & mask) == (prefix[full] & mask);
+        }
+
+        private static byte[] unmapped(byte[] ip) {
+            if (ip.length == 16) {
+                for (int i = 0; i < 10; i++) {
+                    if (ip[i] != 0) {
+                        return ip;
+                    }
+                }
+                if (ip[10] == (byte) 0xff && ip[11] == (byte) 0xff) {
+                    return Arrays.copyOfRange(ip, 12, 16);
+                }
+            }
+            return ip;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Cidr c && c.bits == bits && Arrays.equals(c.prefix, prefix);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(prefix) * 31 + bits;
+        }
+
+        @Override
+        public String toString() {
+            return "Cidr[" + Arrays.toString(prefix) + "/" + bits + "]";
+        }
+    }
+
+    /** Any of the matchers matches. */
+    record AnyOf(List<Matcher> options) implements Matcher {
+        @Override
+        public boolean matchesString(String s) {
+            for (Matcher m : options) {
+                if (m.matchesString(s)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public boolean matchesNumber(long n) {
+            for (Matcher m : options) {
+                if (m.matchesNumber(n)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public boolean matchesIp(byte[] ip) {
+            for (Matcher m : options) {
+                if (m.matchesIp(ip)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /** The inner matcher does not match. */
+    record Not(Matcher inner) implements Matcher {
+        @Override
+        public boolean matchesString(String s) {
+            return !inner.matchesString(s);
+        }
+
+        @Override
+        public boolean matchesNumber(long n) {
+            return !inner.matchesNumber(n);
+        }
+
+        @Override
+        public boolean matchesIp(byte[] ip) {
+            return !inner.matchesIp(ip);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package dev.seccheck.format;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import dev.seccheck.proto.common.ContextData;
+import dev.seccheck.proto.common.Credentials;
+import dev.seccheck.proto.container.Start;
+import dev.seccheck.proto.syscall.Connect;
+import dev.seccheck.proto.syscall.Exit;
+import dev.seccheck.proto.syscall.Open;
+import dev.seccheck.proto.syscall.Syscall;
+import java.util.OptionalInt;
+import org.junit.jupiter.api.Test;
+
+class MessageTextTest {
+
+    @Test
+    void contextComesFirstThenThePointThenFieldsThenTheResult() {
+        Open open = Open.newBuilder()
+                .setContextData(ContextData.newBuilder().setThreadGroupId(42).setThreadId(43).setProcessName("cat")
+                        .setContainerId("c1").setCwd("/tmp").setIsExecSession(true)
+                        .setCredentials(Credentials.newBuilder().setEffectiveUid(1000).setEffectiveGid(100)))
+                .setSysno(257).setFd(-100).setPathname("/nope").setFlags(0x80000)
+                .setExit(Exit.newBuilder().setResult(-2).setErrorno(2))
+                .build();
+        assertThat(MessageText.line("X", "openat", open)).isEqualTo(
+                "42/43 cat [c1] uid=1000 gid=100 cwd=/tmp (exec) X openat fd=AT_FDCWD pathname=\"/nope\" flags=0x80000"
+                        + " = -2 ENOENT");
+    }
+
+    @Test
+    void aThreadGroupLeaderShowsOneId() {
+        Syscall raw = Syscall.newBuilder().setContextData(ContextData.newBuilder().setThreadGroupId(7).setThreadId(7))
+                .setSysno(39).setExit(Exit.newBuilder().setResult(7)).build();
+        assertThat(MessageText.line("X", "sysno/39", raw)).isEqualTo("7 X sysno/39 sysno=39 = 7");
+    }
+
+    @Test
+    void stringsAreQuotedEscapedAndCut() {
+        Start start = Start.newBuilder().addArgs("sh").addArgs("-c").addArgs("echo \"a\\b\"\n\t\u0001")
+                .setId("x".repeat(300)).build();
+        String line = MessageText.line("*", "container/start", start);
+        assertThat(line).startsWith("* container/start id=\"" + "x".repeat(256) + "...\"");
+        assertThat(line).endsWith(" args=[\"sh\", \"-c\", \"echo \\\"a\\\\b\\\"\\n\\t\\x01\"]");
+    }
+
+    @Test
+    void bytesAreHexAndCut() {
+        Connect c = Connect.newBuilder().setFd(3).setAddress(ByteString.copyFrom(new byte[] {0x63, 0, (byte) 0xff})).build();
+        assertThat(MessageText.line("E", "connect", c)).isEqualTo("E connect fd=3 address=6300ff");
+        Connect big = Connect.newBuilder().setAddress(ByteString.copyFrom(new byte[100])).build();
+        assertThat(MessageText.line("E", "connect", big)).isEqualTo("E connect address=" + "00".repeat(64) + "...");
+    }
+
+    @Test
+    void socketAddressesOfKnownFamiliesAreDecoded() {
+        byte[] inet = {2, 0, 0x1f, (byte) 0x90, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0};
+        assertThat(MessageText.line("E", "connect", Connect.newBuilder().setFd(3).setAddress(ByteString.copyFrom(inet)).build()))
+                .isEqualTo("E connect fd=3 address={AF_INET 127.0.0.1:8080}");
+        byte[] unix = {1, 0, '/', 'r', 'u', 'n', 0, 'x', 'x'};
+        assertThat(MessageText.line("E", "connect", Connect.newBuilder().setFd(3).setAddress(ByteString.copyFrom(unix)).build()))
+                .isEqualTo("E connect fd=3 address={AF_UNIX /run}");
+    }
+
+    @Test
+    void errnoNamesGoBothWays() {
+        assertThat(Errnos.name(1)).isEqualTo("EPERM");
+        assertThat(Errnos.name(13)).isEqualTo("EACCES");
+        assertThat(Errnos.name(40)).isEqualTo("ELOOP");
+        assertThat(Errnos.name(111)).isEqualTo("ECONNREFUSED");
+        assertThat(Errnos.name(0)).isEqualTo("errno 0");
+        assertThat(Errnos.name(999)).isEqualTo("errno 999");
+        assertThat(Errnos.byName("EACCES")).isEqualTo(OptionalInt.of(13));
+        assertThat(Errnos.byName("ECONNREFUSED")).isEqualTo(OptionalInt.of(111));
+        assertThat(Errnos.byName("EWHATEVER")).isEmpty();
+        for (int e = 1; e <= 40; e++) {
+            assertThat(Errnos.byName(Errnos.name(e))).as("errno %d", e).isEqualTo(OptionalInt.of(e));
+        }
+    }
+}

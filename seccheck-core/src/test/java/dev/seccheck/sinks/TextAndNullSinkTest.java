@@ -1,0 +1,110 @@
+package dev.seccheck.sinks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.seccheck.points.Catalog;
+import dev.seccheck.points.Point;
+import dev.seccheck.proto.syscall.Exit;
+import dev.seccheck.proto.syscall.Syscall;
+import dev.seccheck.session.SessionConfigParser;
+import dev.seccheck.session.SessionException;
+import dev.seccheck.session.SessionManager;
+import dev.seccheck.sink.SinkRegistry;
+import dev.seccheck.state.PointState;
+import dev.seccheck.testing.Fire;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The built-in sinks, found through ServiceLoader as a user's session file names them. */
+class TextAndNullSinkTest {
+
+    private static final Point OPENAT = Catalog.standard().byName("syscall/openat/enter").orElseThrow().point();
+    private static final Point RAW_GETPID_EXIT = Catalog.standard().byName("syscall/sysno/39/exit").orElseThrow().point();
+
+    @TempDir
+    Path dir;
+
+    private final PointState state = new PointState();
+    private final SessionManager manager = new SessionManager(state, w -> {});
+    private final SessionConfigParser parser = new SessionConfigParser(Catalog.standard(), SinkRegistry.discover());
+
+    private void create(String json) throws SessionException {
+        manager.create(parser.parse(json), false);
+    }
+
+    private String sessionToFile(Path file, String context) {
+        return """
+                {"name": "t", "points": [
+                   {"name": "syscall/openat/enter", "optional_fields": ["fd_path"], "context_fields": [%s]},
+                   {"name": "syscall/sysno/39/exit"}, {"name": "sentry/clone"}],
+                 "sinks": [{"name": "text", "config": {"path": "%s"}}]}""".formatted(context, file);
+    }
+
+    @Test
+    void textSinkWritesOneLinePerPointToAFile() throws Exception {
+        Path out = dir.resolve("trace.txt");
+        create(sessionToFile(out, "\"group_id\", \"thread_id\", \"process_name\", \"cwd\""));
+        Fire.syscall(state, OPENAT);
+        state.fire(RAW_GETPID_EXIT,
+                f -> Syscall.newBuilder().setSysno(39).setExit(Exit.newBuilder().setResult(4242)).build(),
+                (sink, f, msg) -> sink.rawSyscall(RAW_GETPID_EXIT, f, msg));
+        Fire.clone(state);
+        manager.delete("t");
+
+        List<String> lines = Files.readAllLines(out, StandardCharsets.UTF_8);
+        assertThat(lines).containsExactly(
+                "42/43 cat cwd=/home E openat fd=-100 fd_path=\"/\" pathname=\"/etc/hosts\" flags=0x80000",
+                "X sysno/39 sysno=39 = 4242",
+                "* clone flags=0x11");
+    }
+
+    @Test
+    void textSinkAppendsAndClosesItsFileOnDelete() throws Exception {
+        Path out = dir.resolve("trace.txt");
+        Files.writeString(out, "earlier\n");
+        create(sessionToFile(out, ""));
+        Fire.syscall(state, OPENAT);
+        manager.delete("t");
+        Fire.syscall(state, OPENAT);
+        assertThat(Files.readAllLines(out)).containsExactly(
+                "earlier", "E openat fd=-100 fd_path=\"/\" pathname=\"/etc/hosts\" flags=0x80000");
+    }
+
+    @Test
+    void textSinkThatCannotOpenItsFileNamesThePath() {
+        Path out = dir.resolve("missing-dir/trace.txt");
+        assertThatThrownBy(() -> create(sessionToFile(out, "")))
+                .isInstanceOf(SessionException.class)
+                .hasMessageStartingWith("session \"t\", sink \"text\": sinks[0].config.path: cannot open \"" + out
+                        + "\" for writing: ");
+        assertThat(manager.list()).isEmpty();
+        assertThat(state.enabled(OPENAT)).isFalse();
+    }
+
+    @Test
+    void textSinkRejectsUnknownKeysAndNonStringPaths() {
+        assertThatThrownBy(() -> create("{\"sinks\": [{\"name\": \"text\", \"config\": {\"file\": \"x\"}}]}"))
+                .hasMessage("session \"Default\", sink \"text\": sinks[0].config.file: unknown key (known: path)");
+        assertThatThrownBy(() -> create("{\"sinks\": [{\"name\": \"text\", \"config\": {\"path\": 3}}]}"))
+                .hasMessage("session \"Default\", sink \"text\": sinks[0].config.path: must be a string, got 3");
+    }
+
+    @Test
+    void nullSinkAcceptsEverythingAndTakesNoConfig() throws Exception {
+        create("""
+                {"points": [{"name": "syscall/openat/enter"}, {"name": "sentry/clone"}],
+                 "sinks": [{"name": "null"}]}""");
+        assertThat(Fire.syscall(state, OPENAT)).isZero();
+        assertThat(Fire.clone(state)).isZero();
+        assertThat(manager.list().getFirst().sinks().getFirst().name()).isEqualTo("null");
+        assertThat(manager.list().getFirst().sinks().getFirst().status().dropped()).isZero();
+        manager.deleteAll();
+        assertThatThrownBy(() -> create("{\"sinks\": [{\"name\": \"null\", \"config\": {\"x\": 1}}]}"))
+                .hasMessage("session \"Default\", sink \"null\": sinks[0].config.x: unknown key (this sink takes no configuration)");
+    }
+}

@@ -1,0 +1,255 @@
+package dev.seccheck.sinks.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import dev.seccheck.fields.ContextField;
+import dev.seccheck.fields.FieldMask;
+import dev.seccheck.fields.FieldSet;
+import dev.seccheck.points.Catalog;
+import dev.seccheck.points.Point;
+import dev.seccheck.points.PointReq;
+import dev.seccheck.proto.common.ContextData;
+import dev.seccheck.proto.common.Credentials;
+import dev.seccheck.proto.common.MessageType;
+import dev.seccheck.proto.sentry.ExecveInfo;
+import dev.seccheck.proto.syscall.Connect;
+import dev.seccheck.proto.syscall.Open;
+import dev.seccheck.sink.SecurityCheckException;
+import dev.seccheck.sink.Sink;
+import dev.seccheck.sink.SinkConfig;
+import dev.seccheck.sink.SinkException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PolicySinkTest {
+
+    private static final Catalog CATALOG = Catalog.standard();
+    private static final Point OPENAT = point("syscall/openat/enter");
+    private static final Point OPENAT_EXIT = point("syscall/openat/exit");
+    private static final Point CONNECT = point("syscall/connect/enter");
+    private static final FieldSet FD_PATH_AND_CONTEXT = new FieldSet(FieldMask.of(0), ContextField.all());
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void deniesOpeningASecretWithTheConfiguredErrnoAndAllowsOtherPaths() throws Exception {
+        Sink sink = sink("""
+                {"rules": [{"point": "syscall/openat/enter", "match": {"pathname": "/etc/shadow"},
+                            "action": "deny", "errno": "EACCES"}]}""", List.of(req(OPENAT)));
+
+        assertThatThrownBy(() -> sink.syscall(OPENAT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_OPEN, open("/etc/shadow")))
+                .isInstanceOfSatisfying(SecurityCheckException.class, e -> {
+                    assertThat(e.errno()).isEqualTo(13);
+                    assertThat(e.killTask()).isFalse();
+                });
+        sink.syscall(OPENAT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_OPEN, open("/etc/hostname"));
+    }
+
+    @Test
+    void firstMatchingRuleWinsSoLoopbackIsAllowedBeforeTheCatchAllDeny() throws Exception {
+        Sink sink = sink("""
+                {"rules": [
+                  {"point": "syscall/connect/enter", "match": {"family": "AF_INET", "ip": "127.0.0.0/8"}, "action": "allow"},
+                  {"point": "syscall/connect/enter", "match": {"family": "AF_INET6", "ip": ["::1", "::ffff:127.0.0.0/104"]},
+                   "action": "allow"},
+                  {"point": "syscall/connect/enter", "match": {"family": ["AF_INET", "AF_INET6"]},
+                   "action": "deny", "errno": "ENETUNREACH"}]}""", List.of(req(CONNECT)));
+
+        sink.syscall(CONNECT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_CONNECT, connect(inet4(127, 0, 0, 1, 8080)));
+        sink.syscall(CONNECT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_CONNECT, connect(inet6Loopback(443)));
+        sink.syscall(CONNECT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_CONNECT, connect(unix("/run/x.sock")));
+        assertThatThrownBy(() -> sink.syscall(CONNECT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_CONNECT,
+                        connect(inet4(10, 1, 2, 3, 443))))
+                .isInstanceOfSatisfying(SecurityCheckException.class, e -> assertThat(e.errno()).isEqualTo(101));
+    }
+
+    @Test
+    void portRangesAndNegationMatchNumbers() throws Exception {
+        Sink sink = sink("""
+                {"rules": [{"point": "syscall/connect/enter",
+                            "match": {"port": {"min": 1, "max": 1023}, "ip": {"not": "192.168.0.0/16"}},
+                            "action": "kill"}]}""", List.of(req(CONNECT)));
+
+        sink.syscall(CONNECT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_CONNECT, connect(inet4(10, 0, 0, 1, 8080)));
+        sink.syscall(CONNECT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_CONNECT, connect(inet4(192, 168, 1, 1, 22)));
+        assertThatThrownBy(() -> sink.syscall(CONNECT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_CONNECT,
+                        connect(inet4(10, 0, 0, 1, 22))))
+                .isInstanceOfSatisfying(SecurityCheckException.class, e -> assertThat(e.killTask()).isTrue());
+    }
+
+    @Test
+    void globsPrefixesAndListElementsMatchStrings() throws Exception {
+        Sink sink = sink("""
+                {"rules": [
+                  {"point": "sentry/execve", "match": {"argv": {"prefix": "--exfil"}}, "action": "deny"},
+                  {"point": "sentry/execve", "match": {"binary_path": "/usr/bin/*sh"}, "action": "deny", "errno": 13}]}""",
+                List.of(new PointReq(Point.EXECVE, FieldSet.EMPTY)));
+
+        assertThatThrownBy(() -> sink.execve(FieldSet.EMPTY, ExecveInfo.newBuilder().setBinaryPath("/usr/bin/curl")
+                        .addArgv("curl").addArgv("--exfiltrate").build()))
+                .isInstanceOfSatisfying(SecurityCheckException.class, e -> assertThat(e.errno()).isEqualTo(1));
+        assertThatThrownBy(() -> sink.execve(FieldSet.EMPTY, ExecveInfo.newBuilder().setBinaryPath("/usr/bin/bash").build()))
+                .isInstanceOfSatisfying(SecurityCheckException.class, e -> assertThat(e.errno()).isEqualTo(13));
+        sink.execve(FieldSet.EMPTY, ExecveInfo.newBuilder().setBinaryPath("/usr/bin/ls").addArgv("ls").build());
+    }
+
+    @Test
+    void contextKeysMatchTheTaskThatFired() throws Exception {
+        Sink sink = sink("""
+                {"rules": [{"point": "syscall/openat/enter",
+                            "match": {"process_name": "cat", "uid": {"min": 1000}, "pathname": {"prefix": "/home/"}},
+                            "action": "deny"}]}""", List.of(new PointReq(OPENAT, FD_PATH_AND_CONTEXT)));
+
+        Open byCatAsUser = open("/home/a/.ssh/id_rsa").toBuilder().setContextData(ctx("cat", 1000)).build();
+        Open byCatAsRoot = open("/home/a/.ssh/id_rsa").toBuilder().setContextData(ctx("cat", 0)).build();
+        Open byLs = open("/home/a/.ssh/id_rsa").toBuilder().setContextData(ctx("ls", 1000)).build();
+
+        assertThatThrownBy(() -> sink.syscall(OPENAT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_OPEN, byCatAsUser))
+                .isInstanceOf(SecurityCheckException.class);
+        sink.syscall(OPENAT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_OPEN, byCatAsRoot);
+        sink.syscall(OPENAT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_OPEN, byLs);
+    }
+
+    @Test
+    void resolvedPathCatchesRelativeOpensOfTheSameFile() throws Exception {
+        Sink sink = sink("""
+                {"rules": [{"point": "syscall/openat/enter", "match": {"resolved_path": "/etc/shadow"}, "action": "deny"}]}""",
+                List.of(new PointReq(OPENAT, FD_PATH_AND_CONTEXT)));
+
+        Open relative = open("../etc/./shadow").toBuilder().setFdPath("/home").build();
+        assertThatThrownBy(() -> sink.syscall(OPENAT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_OPEN, relative))
+                .isInstanceOf(SecurityCheckException.class);
+        sink.syscall(OPENAT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_OPEN,
+                open("shadow").toBuilder().setFdPath("/tmp").build());
+    }
+
+    @Test
+    void logRulesAllowAndWriteOneJsonAlertLine() throws Exception {
+        Path alerts = tmp.resolve("alerts.jsonl");
+        Sink sink = sink("""
+                {"alerts": "%s",
+                 "rules": [{"name": "watch ssh keys", "point": "syscall/openat/enter",
+                            "match": {"pathname": {"glob": "*/.ssh/*"}}, "action": "log"}]}""".formatted(alerts),
+                List.of(req(OPENAT)));
+
+        sink.syscall(OPENAT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_OPEN, open("/root/.ssh/id_ed25519"));
+        sink.syscall(OPENAT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_OPEN, open("/etc/hosts"));
+        sink.stop();
+
+        List<String> lines = Files.readAllLines(alerts);
+        assertThat(lines).hasSize(1);
+        var alert = new ObjectMapper().readTree(lines.get(0));
+        assertThat(alert.get("action").asText()).isEqualTo("log");
+        assertThat(alert.get("rule_name").asText()).isEqualTo("watch ssh keys");
+        assertThat(alert.get("point").asText()).isEqualTo("syscall/openat/enter");
+        assertThat(alert.get("matched").get("pathname").asText()).isEqualTo("/root/.ssh/id_ed25519");
+    }
+
+    @Test
+    void badRulesAreRejectedNamingTheRuleAndKey() {
+        List<PointReq> openat = List.of(req(OPENAT));
+        assertRejected("""
+                {"rules": [{"point": "syscall/openat/enter", "action": "allow"},
+                           {"point": "syscall/openat/enter", "match": {"port": 22}, "action": "deny"}]}""", openat,
+                "sinks[0].config.rules[1].match.port: \"port\" needs a socket address");
+        assertRejected("""
+                {"rules": [{"point": "syscall/openat/enter", "match": {"pathnme": "/x"}, "action": "deny"}]}""", openat,
+                "sinks[0].config.rules[0].match.pathnme: unknown key \"pathnme\"");
+        assertRejected("""
+                {"rules": [{"point": "syscall/openat/enter", "match": {"flags": {"prefix": "/"}}, "action": "deny"}]}""",
+                openat, "sinks[0].config.rules[0].match.flags: \"prefix\" applies to strings only");
+        assertRejected("""
+                {"rules": [{"point": "syscall/openat/enter", "action": "deny", "errno": "EWHAT"}]}""", openat,
+                "sinks[0].config.rules[0].errno: unknown errno \"EWHAT\"");
+        assertRejected("""
+                {"rules": [{"point": "syscall/openat/enter", "action": "block"}]}""", openat,
+                "sinks[0].config.rules[0].action: unknown action \"block\"");
+        assertRejected("""
+                {"rules": [{"point": "syscall/connect/enter", "action": "deny"}]}""", openat,
+                "sinks[0].config.rules[0].point: \"syscall/connect/enter\" names no point this session enables");
+        assertRejected("""
+                {"rules": [{"point": "syscall/openat/exit", "action": "deny"}]}""", List.of(req(OPENAT_EXIT)),
+                "sinks[0].config.rules[0].action: \"deny\" cannot stop a syscall at its exit point");
+        assertRejected("""
+                {"rules": [{"point": "syscall/openat/enter", "match": {"process_name": "cat"}, "action": "deny"}]}""",
+                openat, "needs the context field \"process_name\"");
+        assertRejected("""
+                {"rules": [{"point": "syscall/openat/enter", "match": {"resolved_path": "/etc/shadow"}, "action": "deny"}]}""",
+                openat, "\"resolved_path\" needs the optional field \"fd_path\" or the context field \"cwd\"");
+        assertRejected("""
+                {"rules": [{"point": "syscall/nosuch/enter", "action": "deny"}]}""", openat,
+                "sinks[0].config.rules[0].point: no point is named \"syscall/nosuch/enter\"");
+        assertRejected("""
+                {"rules": [{"point": "syscall/connect/enter", "match": {"ip": "999.1.1.1"}, "action": "deny"}]}""",
+                List.of(req(CONNECT)), "sinks[0].config.rules[0].match.ip: \"999.1.1.1\" is not an IP address");
+        assertRejected("{\"rule\": []}", openat, "sinks[0].config.rule: unknown key");
+    }
+
+    private static void assertRejected(String json, List<PointReq> points, String expected) {
+        assertThatThrownBy(() -> sink(json, points))
+                .isInstanceOf(SinkException.class)
+                .hasMessageContaining(expected);
+    }
+
+    private static Sink sink(String json, List<PointReq> points) throws Exception {
+        SinkConfig config = new SinkConfig((ObjectNode) new ObjectMapper().readTree(json), "sinks[0].config");
+        PolicySinkDescriptor d = new PolicySinkDescriptor();
+        d.validate(config, points);
+        return d.create(config, d.setup(config));
+    }
+
+    private static Point point(String name) {
+        return CATALOG.byName(name).orElseThrow().point();
+    }
+
+    private static PointReq req(Point p) {
+        return new PointReq(p, FieldSet.EMPTY);
+    }
+
+    private static Open open(String path) {
+        return Open.newBuilder().setSysno(257).setFd(-100).setPathname(path).build();
+    }
+
+    private static Connect connect(byte[] address) {
+        return Connect.newBuilder().setSysno(42).setFd(3).setAddress(ByteString.copyFrom(address)).build();
+    }
+
+    private static ContextData ctx(String comm, int uid) {
+        return ContextData.newBuilder().setProcessName(comm).setThreadGroupId(42).setThreadId(42)
+                .setCredentials(Credentials.newBuilder().setEffectiveUid(uid).setRealUid(uid)).build();
+    }
+
+    private static byte[] inet4(int a, int b, int c, int d, int port) {
+        ByteBuffer bb = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+        bb.putShort((short) 2);
+        bb.order(ByteOrder.BIG_ENDIAN).putShort((short) port);
+        bb.put((byte) a).put((byte) b).put((byte) c).put((byte) d);
+        return bb.array();
+    }
+
+    private static byte[] inet6Loopback(int port) {
+        ByteBuffer bb = ByteBuffer.allocate(28).order(ByteOrder.LITTLE_ENDIAN);
+        bb.putShort((short) 10);
+        bb.order(ByteOrder.BIG_ENDIAN).putShort((short) port);
+        bb.putInt(0);
+        bb.put(new byte[15]).put((byte) 1);
+        return bb.array();
+    }
+
+    private static byte[] unix(String path) {
+        byte[] p = path.getBytes();
+        ByteBuffer bb = ByteBuffer.allocate(2 + p.length + 1).order(ByteOrder.LITTLE_ENDIAN);
+        bb.putShort((short) 1).put(p).put((byte) 0);
+        return bb.array();
+    }
+}

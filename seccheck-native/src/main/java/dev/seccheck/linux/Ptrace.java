@@ -1,0 +1,138 @@
+package dev.seccheck.linux;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * Ptrace binds ptrace(2). The kernel ties a tracee to the thread that attached it, so every
+ * method must be called from that one thread; an instance owns the segments it reuses and is not
+ * thread-safe.
+ */
+public final class Ptrace {
+
+    public static final int PTRACE_POKEDATA = 5;
+    public static final int PTRACE_CONT = 7;
+    public static final int PTRACE_SINGLESTEP = 9;
+    public static final int PTRACE_GETREGS = 12;
+    public static final int PTRACE_SETREGS = 13;
+    public static final int PTRACE_DETACH = 17;
+    public static final int PTRACE_SYSCALL = 24;
+    public static final int PTRACE_GETEVENTMSG = 0x4201;
+    public static final int PTRACE_SEIZE = 0x4206;
+    public static final int PTRACE_INTERRUPT = 0x4207;
+    public static final int PTRACE_LISTEN = 0x4208;
+
+    public static final int O_TRACESYSGOOD = 1;
+    public static final int O_TRACEFORK = 2;
+    public static final int O_TRACEVFORK = 4;
+    public static final int O_TRACECLONE = 8;
+    public static final int O_TRACEEXEC = 0x10;
+    public static final int O_TRACEEXIT = 0x40;
+    public static final int O_TRACESECCOMP = 0x80;
+    public static final int O_EXITKILL = 0x100000;
+
+    public static final int EVENT_FORK = 1;
+    public static final int EVENT_VFORK = 2;
+    public static final int EVENT_CLONE = 3;
+    public static final int EVENT_EXEC = 4;
+    public static final int EVENT_EXIT = 6;
+    public static final int EVENT_SECCOMP = 7;
+    public static final int EVENT_STOP = 128;
+
+    private static final MethodHandle PTRACE = Libc.LINKER.downcallHandle(
+            Libc.LOOKUP.find("ptrace").orElseThrow(),
+            FunctionDescriptor.of(Libc.C_LONG, Libc.C_INT, Libc.C_INT, Libc.C_LONG, Libc.C_LONG),
+            Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(1));
+
+    private final Arena arena = Arena.ofAuto();
+    private final MemorySegment regsBuf = arena.allocate(Regs.SIZE, 8);
+    private final MemorySegment msgBuf = arena.allocate(8, 8);
+
+    private static long call(int request, int pid, long addr, long data) throws LinuxException {
+        MemorySegment slot = Libc.errnoSlot();
+        long r;
+        try {
+            r = (long) PTRACE.invokeExact(slot, request, pid, addr, data);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (r == -1) {
+            throw new LinuxException("ptrace(" + name(request) + ", " + pid + ")", Libc.errno(slot));
+        }
+        return r;
+    }
+
+    /** Attaches to {@code pid} without stopping it, with these options. */
+    public void seize(int pid, int options) throws LinuxException {
+        call(PTRACE_SEIZE, pid, 0, options);
+    }
+
+    /** Resumes a stopped tracee, delivering {@code signal} (0 for none). */
+    public void cont(int pid, int signal) throws LinuxException {
+        call(PTRACE_CONT, pid, 0, signal);
+    }
+
+    /** Resumes a tracee until its next syscall entry or exit. */
+    public void syscall(int pid, int signal) throws LinuxException {
+        call(PTRACE_SYSCALL, pid, 0, signal);
+    }
+
+    /** Executes one instruction of a stopped tracee. */
+    public void singleStep(int pid) throws LinuxException {
+        call(PTRACE_SINGLESTEP, pid, 0, 0);
+    }
+
+    /** Lets a tracee in group-stop stay stopped while still reporting events (PTRACE_LISTEN). */
+    public void listen(int pid) throws LinuxException {
+        call(PTRACE_LISTEN, pid, 0, 0);
+    }
+
+    /** Stops a running tracee (a PTRACE_EVENT_STOP follows). */
+    public void interrupt(int pid) throws LinuxException {
+        call(PTRACE_INTERRUPT, pid, 0, 0);
+    }
+
+    /** Reads the registers of a stopped tracee into {@code into}. */
+    public void getRegs(int pid, Regs into) throws LinuxException {
+        call(PTRACE_GETREGS, pid, 0, regsBuf.address());
+        into.load(regsBuf);
+    }
+
+    /** Writes the registers of a stopped tracee. */
+    public void setRegs(int pid, Regs regs) throws LinuxException {
+        regs.store(regsBuf);
+        call(PTRACE_SETREGS, pid, 0, regsBuf.address());
+    }
+
+    /** Returns the message of the last ptrace event (a new tid, an exit status, a former tid). */
+    public long eventMessage(int pid) throws LinuxException {
+        call(PTRACE_GETEVENTMSG, pid, 0, msgBuf.address());
+        return msgBuf.get(ValueLayout.JAVA_LONG, 0);
+    }
+
+    /** Writes one word into the tracee's memory, even into read-only (text) mappings. */
+    public void pokeData(int pid, long addr, long word) throws LinuxException {
+        call(PTRACE_POKEDATA, pid, addr, word);
+    }
+
+    private static String name(int request) {
+        return switch (request) {
+            case PTRACE_POKEDATA -> "PTRACE_POKEDATA";
+            case PTRACE_CONT -> "PTRACE_CONT";
+            case PTRACE_SINGLESTEP -> "PTRACE_SINGLESTEP";
+            case PTRACE_GETREGS -> "PTRACE_GETREGS";
+            case PTRACE_SETREGS -> "PTRACE_SETREGS";
+            case PTRACE_DETACH -> "PTRACE_DETACH";
+            case PTRACE_SYSCALL -> "PTRACE_SYSCALL";
+            case PTRACE_GETEVENTMSG -> "PTRACE_GETEVENTMSG";
+            case PTRACE_SEIZE -> "PTRACE_SEIZE";
+            case PTRACE_INTERRUPT -> "PTRACE_INTERRUPT";
+            case PTRACE_LISTEN -> "PTRACE_LISTEN";
+            default -> "request " + request;
+        };
+    }
+}

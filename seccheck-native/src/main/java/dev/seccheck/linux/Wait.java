@@ -1,0 +1,49 @@
+package dev.seccheck.linux;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.util.Optional;
+
+/** Wait binds waitpid(2) for a tracer thread: one instance per thread, reusing its status word. */
+public final class Wait {
+
+    /** Wait for all children, cloned or not. */
+    public static final int WALL = 0x40000000;
+    /** Wait only for this thread's own children and tracees, not those of other threads. */
+    public static final int WNOTHREAD = 0x20000000;
+    public static final int WNOHANG = 1;
+
+    private static final MethodHandle WAITPID =
+            Libc.withErrno("waitpid", FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_POINTER, Libc.C_INT));
+
+    private final MemorySegment status = Arena.ofAuto().allocate(ValueLayout.JAVA_INT);
+
+    /**
+     * Waits for a state change; returns empty when {@code WNOHANG} was given and nothing changed.
+     * EINTR is retried.
+     */
+    public Optional<WaitStatus> waitpid(int pid, int options) throws LinuxException {
+        while (true) {
+            MemorySegment slot = Libc.errnoSlot();
+            int r;
+            try {
+                r = (int) WAITPID.invokeExact(slot, pid, status, options);
+            } catch (Throwable t) {
+                throw new AssertionError(t);
+            }
+            if (r > 0) {
+                return Optional.of(WaitStatus.decode(r, status.get(ValueLayout.JAVA_INT, 0)));
+            }
+            if (r == 0) {
+                return Optional.empty();
+            }
+            int errno = Libc.errno(slot);
+            if (errno != Errno.EINTR) {
+                throw new LinuxException("waitpid(" + pid + ")", errno);
+            }
+        }
+    }
+}

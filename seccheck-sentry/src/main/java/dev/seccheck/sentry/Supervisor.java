@@ -1,0 +1,143 @@
+package dev.seccheck.sentry;
+
+import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.Signals;
+import dev.seccheck.points.Catalog;
+import dev.seccheck.sentry.trace.Tracer;
+import dev.seccheck.state.PointState;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
+
+/**
+ * Supervisor runs one unmodified program and its whole process tree under seccheck: the points
+ * that {@link PointState} enables fire from what the program really does, and sinks that deny
+ * make the checked operations fail. No privileges are needed.
+ *
+ * <p>One platform thread (the tracer) starts the program and owns every ptrace call; a second
+ * serves the seccomp notifications of enter-only syscall points. Lifecycle points come from ptrace
+ * events; syscall points from a seccomp filter built from the points enabled when the program
+ * starts.
+ */
+public final class Supervisor {
+
+    private final PointState state;
+    private final Catalog catalog;
+    private final String runId;
+    private final Consumer<String> log;
+    private final CompletableFuture<Tracer> tracer = new CompletableFuture<>();
+
+    /**
+     * @param runId the run's name, reported as the {@code container_id} context field
+     * @param log receives the supervisor's own warnings, one line each
+     */
+    public Supervisor(PointState state, Catalog catalog, String runId, Consumer<String> log) {
+        this.state = state;
+        this.catalog = catalog;
+        this.runId = runId;
+        this.log = log;
+    }
+
+    /**
+     * Runs {@code argv} to the end.
+     *
+     * @return its exit status: the exit code, or 128 + the number of the signal that killed it
+     * @throws SentryException if it cannot be started (not found, not executable) or supervised
+     */
+    public int run(List<String> argv) throws SentryException {
+        if (argv.isEmpty()) {
+            throw new SentryException("no command to run");
+        }
+        Path program = resolve(argv.get(0));
+        Tracer t = new Tracer(state, catalog, runId, log);
+        CompletableFuture<Integer> result = new CompletableFuture<>();
+        Thread thread = Thread.ofPlatform().name("seccheck-tracer").start(() -> {
+            try {
+                result.complete(t.run(program, argv));
+            } catch (Throwable e) {
+                result.completeExceptionally(e);
+            }
+        });
+        tracer.complete(t);
+        try {
+            return result.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof SentryException se) {
+                throw se;
+            }
+            throw new SentryException("supervisor failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SentryException("interrupted");
+        } finally {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Returns the pid of the workload's first process once it started (empty before). */
+    public Optional<Integer> pid() {
+        Tracer t = tracer.getNow(null);
+        if (t == null || !t.started().isDone() || t.started().isCompletedExceptionally()) {
+            return Optional.empty();
+        }
+        return Optional.of(t.started().join());
+    }
+
+    /** Returns the processes under supervision right now. */
+    public Collection<Integer> processes() {
+        Tracer t = tracer.getNow(null);
+        return t == null ? List.of() : t.processes();
+    }
+
+    /** Forwards a signal to the workload's first process; returns false if it is not running. */
+    public boolean signal(int sig) {
+        Optional<Integer> pid = pid();
+        if (pid.isEmpty()) {
+            return false;
+        }
+        try {
+            Signals.kill(pid.get(), sig);
+            return true;
+        } catch (LinuxException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Finds a program the way a shell does: a name with a slash as is, otherwise the first
+     * executable regular file of that name in PATH.
+     */
+    static Path resolve(String command) throws SentryException {
+        if (command.contains("/")) {
+            Path p = Path.of(command).toAbsolutePath();
+            if (!Files.exists(p)) {
+                throw new SentryException(command + ": no such file");
+            }
+            if (Files.isDirectory(p) || !Files.isExecutable(p)) {
+                throw new SentryException(command + ": not an executable file");
+            }
+            return p;
+        }
+        String path = System.getenv("PATH");
+        for (String dir : (path == null ? "/usr/local/bin:/usr/bin:/bin" : path).split(File.pathSeparator)) {
+            if (dir.isEmpty()) {
+                dir = ".";
+            }
+            Path p = Path.of(dir, command);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                return p.toAbsolutePath();
+            }
+        }
+        throw new SentryException(command + ": command not found");
+    }
+}

@@ -1,0 +1,40 @@
+package dev.seccheck.sentry.task;
+
+import dev.seccheck.proto.common.Credentials;
+
+/**
+ * Task is what the supervisor knows of one traced thread, kept so that context fields cost no
+ * /proc read per point. Immutable: the tracer replaces a task's entry when something changes,
+ * and the notifier thread reads whichever version is current.
+ *
+ * @param startNs CLOCK_REALTIME nanoseconds when the thread was created (first seen)
+ * @param groupStartNs the same for its thread group's leader
+ * @param parentTgid the thread group id of the process's parent
+ * @param comm the thread's name (refreshed at exec)
+ * @param cwd the working directory, or null when it must be re-read (after chdir)
+ * @param credentials the credentials, or null when they must be re-read (after set*id)
+ * @param execSession whether the task belongs to a command started with {@code seccheck exec}
+ */
+public record Task(int tid, int tgid, int parentTgid, long startNs, long groupStartNs, String comm, String cwd,
+        Credentials credentials, boolean execSession) {
+
+    /** Returns this task with its name replaced (after exec). */
+    public Task withComm(String newComm) {
+        return new Task(tid, tgid, parentTgid, startNs, groupStartNs, newComm, cwd, credentials, execSession);
+    }
+
+    /** Returns this task with its cwd replaced (null: re-read when next needed). */
+    public Task withCwd(String newCwd) {
+        return new Task(tid, tgid, parentTgid, startNs, groupStartNs, comm, newCwd, credentials, execSession);
+    }
+
+    /** Returns this task with its credentials replaced (null: re-read when next needed). */
+    public Task withCredentials(Credentials newCredentials) {
+        return new Task(tid, tgid, parentTgid, startNs, groupStartNs, comm, cwd, newCredentials, execSession);
+    }
+
+    /** Returns whether the task leads its thread group. */
+    public boolean isLeader() {
+        return tid == tgid;
+    }
+}

@@ -1,0 +1,101 @@
+package dev.seccheck.sentry.task;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * TaskTable maps each traced thread id to what is known of it. The tracer thread adds, replaces
+ * and removes entries as ptrace events arrive; the notifier thread reads them (and may fill in a
+ * task it meets before the tracer registered it, from /proc).
+ */
+public final class TaskTable {
+
+    private final ConcurrentHashMap<Integer, Task> tasks = new ConcurrentHashMap<>();
+    private final boolean execSession;
+
+    /** @param execSession whether tasks of this table belong to an exec session */
+    public TaskTable(boolean execSession) {
+        this.execSession = execSession;
+    }
+
+    /** Returns CLOCK_REALTIME now in nanoseconds, the clock of every time field. */
+    public static long nowNs() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+
+    /** Returns the task, or null if unknown. */
+    public Task get(int tid) {
+        return tasks.get(tid);
+    }
+
+    /** Returns the task, reading it from /proc if the tracer has not registered it yet (or null if gone). */
+    public Task getOrLoad(int tid) {
+        Task t = tasks.get(tid);
+        if (t != null) {
+            return t;
+        }
+        int[] ids = ProcFiles.tgidAndPpid(tid);
+        if (ids == null) {
+            return null;
+        }
+        Task leader = tasks.get(ids[0]);
+        long now = nowNs();
+        Task loaded = new Task(tid, ids[0], leader != null ? leader.parentTgid() : ids[1], now,
+                leader != null ? leader.groupStartNs() : now, ProcFiles.comm(tid), null, null, execSession);
+        Task raced = tasks.putIfAbsent(tid, loaded);
+        return raced != null ? raced : loaded;
+    }
+
+    /** Adds or replaces a task. */
+    public void put(Task t) {
+        tasks.put(t.tid(), t);
+    }
+
+    /** Replaces a task only if it is still the given version (a concurrent refresh wins otherwise). */
+    public void replace(Task old, Task updated) {
+        tasks.replace(old.tid(), old, updated);
+    }
+
+    /** Forgets a task. */
+    public Task remove(int tid) {
+        return tasks.remove(tid);
+    }
+
+    /** Returns whether no task is left. */
+    public boolean isEmpty() {
+        return tasks.isEmpty();
+    }
+
+    /** Returns the live thread ids. */
+    public Collection<Integer> tids() {
+        return Set.copyOf(tasks.keySet());
+    }
+
+    /** Returns the live thread group ids (processes), sorted. */
+    public Collection<Integer> tgids() {
+        Set<Integer> out = new TreeSet<>();
+        tasks.values().forEach(t -> out.add(t.tgid()));
+        return out;
+    }
+
+    /** Returns the other threads of a thread group. */
+    public Collection<Task> threadsOf(int tgid) {
+        return tasks.values().stream().filter(t -> t.tgid() == tgid).toList();
+    }
+
+    /** Marks the cwd of every thread of a group stale (threads share it). */
+    public void invalidateCwd(int tgid) {
+        for (Task t : threadsOf(tgid)) {
+            tasks.computeIfPresent(t.tid(), (k, v) -> v.withCwd(null));
+        }
+    }
+
+    /** Marks the credentials of one thread stale. */
+    public void invalidateCredentials(int tid) {
+        tasks.computeIfPresent(tid, (k, v) -> v.withCredentials(null));
+    }
+}

@@ -1,0 +1,69 @@
+package dev.seccheck.sentry.trace;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * BinaryHashes computes the SHA-256 and SHA-1 of executed binaries, with an LRU cache keyed by
+ * the file's identity and change times (device, inode, size, mtime, ctime), so a binary that is
+ * replaced or modified is hashed again, and the first exec of any binary is hashed too.
+ */
+final class BinaryHashes {
+
+    /** Key identifies one version of one file. */
+    record Key(long dev, long ino, long size, long mtimeNs, long ctimeNs) {}
+
+    /** Digests of one file version. */
+    record Digests(byte[] sha256, byte[] sha1) {}
+
+    private final int capacity;
+    private final Map<Key, Digests> cache;
+
+    BinaryHashes(int capacity) {
+        this.capacity = capacity;
+        this.cache = new LinkedHashMap<>(16, 0.75f, true) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Key, Digests> eldest) {
+                return size() > BinaryHashes.this.capacity;
+            }
+        };
+    }
+
+    /** Returns the digests of the file {@code path} opens (e.g. {@code /proc/<pid>/exe}), whose identity is {@code key}. */
+    synchronized Digests of(Key key, Path path) throws IOException {
+        Digests d = capacity > 0 ? cache.get(key) : null;
+        if (d != null) {
+            return d;
+        }
+        d = hash(path);
+        if (capacity > 0) {
+            cache.put(key, d);
+        }
+        return d;
+    }
+
+    private static Digests hash(Path path) throws IOException {
+        try {
+            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+            MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
+            byte[] buf = new byte[64 * 1024];
+            try (InputStream in = Files.newInputStream(path)) {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    sha256.update(buf, 0, n);
+                    sha1.update(buf, 0, n);
+                }
+            }
+            return new Digests(sha256.digest(), sha1.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK lacks SHA-256 or SHA-1", e);
+        }
+    }
+}

@@ -1,0 +1,223 @@
+package dev.seccheck.sentry.trace;
+
+import com.google.protobuf.ByteString;
+import dev.seccheck.fields.FieldSet;
+import dev.seccheck.fields.OptionalFields;
+import dev.seccheck.points.Point;
+import dev.seccheck.proto.common.FdInfo;
+import dev.seccheck.proto.common.Timespec;
+import dev.seccheck.proto.container.Start;
+import dev.seccheck.proto.sentry.CloneInfo;
+import dev.seccheck.proto.sentry.ExecveInfo;
+import dev.seccheck.proto.sentry.ExitNotifyParentInfo;
+import dev.seccheck.proto.sentry.TaskExit;
+import dev.seccheck.sentry.task.ProcFiles;
+import dev.seccheck.sentry.task.Task;
+import dev.seccheck.sentry.task.TaskTable;
+import dev.seccheck.state.PointState;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * LifecyclePoints fires the non-syscall points from ptrace events: container/start before the
+ * program runs, sentry/clone, sentry/execve, sentry/task_exit and sentry/exit_notify_parent.
+ * Each is built only when enabled, and only with the fields asked for.
+ */
+final class LifecyclePoints {
+
+    private static final long AT_EXECFN = 31;
+    private static final int PATH_MAX = 4096;
+
+    private final PointState state;
+    private final ContextFactory context;
+    private final String runId;
+    private final BinaryHashes hashes = new BinaryHashes(512);
+
+    LifecyclePoints(PointState state, ContextFactory context, String runId) {
+        this.state = state;
+        this.context = context;
+        this.runId = runId;
+    }
+
+    /** Fires container/start for the workload's first task. */
+    int containerStart(Task root, List<String> args, String cwd, boolean terminal) {
+        if (!state.enabled(Point.CONTAINER_START)) {
+            return 0;
+        }
+        long now = TaskTable.nowNs();
+        return state.fire(Point.CONTAINER_START, fields -> {
+            Start.Builder b = Start.newBuilder().setId(runId).setCwd(cwd).addAllArgs(args).setTerminal(terminal);
+            ctx(fields, root, now, b::setContextData);
+            if (fields.hasLocal(OptionalFields.CONTAINER_START_ENV.id())) {
+                b.addAllEnv(ProcFiles.strings(root.tgid(), "environ"));
+            }
+            return b.build();
+        }, (sink, fields, msg) -> sink.containerStart(fields, msg));
+    }
+
+    /** Fires sentry/clone: {@code parent} created {@code child} with these clone flags. */
+    int clone(Task parent, Task child, long flags) {
+        if (!state.enabled(Point.CLONE)) {
+            return 0;
+        }
+        long now = TaskTable.nowNs();
+        return state.fire(Point.CLONE, fields -> {
+            CloneInfo.Builder b = CloneInfo.newBuilder().setCreatedThreadId(child.tid())
+                    .setCreatedThreadGroupId(child.tgid()).setCreatedThreadStartTimeNs(child.startNs()).setFlags(flags);
+            ctx(fields, parent, now, b::setContextData);
+            return b.build();
+        }, (sink, fields, msg) -> sink.clone(fields, msg));
+    }
+
+    /** Fires sentry/execve for a task that has just executed a new program. */
+    int execve(Task task, TraceeAccess access) {
+        if (!state.enabled(Point.EXECVE)) {
+            return 0;
+        }
+        long now = TaskTable.nowNs();
+        int pid = task.tgid();
+        String exe = ProcFiles.link(pid, "exe");
+        List<String> argv = ProcFiles.strings(pid, "cmdline");
+        String execfn = execfn(pid, access);
+        return state.fire(Point.EXECVE, fields -> {
+            ExecveInfo.Builder b = ExecveInfo.newBuilder().addAllArgv(argv);
+            if (exe != null) {
+                b.setBinaryPath(exe);
+            }
+            if (execfn != null) {
+                b.setExecfn(execfn);
+            }
+            ctx(fields, task, now, b::setContextData);
+            binaryFields(fields, pid, exe, b);
+            if (fields.hasLocal(OptionalFields.EXECVE_FD_INFO.id())) {
+                fdInfo(pid, 0).ifPresent(b::setStdin);
+                fdInfo(pid, 1).ifPresent(b::setStdout);
+                fdInfo(pid, 2).ifPresent(b::setStderr);
+            }
+            return b.build();
+        }, (sink, fields, msg) -> sink.execve(fields, msg));
+    }
+
+    /** Fires sentry/task_exit with the status the task is exiting with. */
+    void taskExit(Task task, int waitStatus) {
+        if (!state.enabled(Point.TASK_EXIT)) {
+            return;
+        }
+        long now = TaskTable.nowNs();
+        state.fire(Point.TASK_EXIT, fields -> {
+            TaskExit.Builder b = TaskExit.newBuilder().setExitStatus(waitStatus);
+            ctx(fields, task, now, b::setContextData);
+            return b.build();
+        }, (sink, fields, msg) -> sink.taskExit(fields, msg));
+    }
+
+    /** Fires sentry/exit_notify_parent when a process's exit is reported to its parent. */
+    void exitNotifyParent(Task leader, int waitStatus) {
+        if (!state.enabled(Point.EXIT_NOTIFY_PARENT)) {
+            return;
+        }
+        long now = TaskTable.nowNs();
+        state.fire(Point.EXIT_NOTIFY_PARENT, fields -> {
+            ExitNotifyParentInfo.Builder b = ExitNotifyParentInfo.newBuilder().setExitStatus(waitStatus);
+            ctx(fields, leader, now, b::setContextData);
+            return b.build();
+        }, (sink, fields, msg) -> sink.exitNotifyParent(fields, msg));
+    }
+
+    private void ctx(FieldSet fields, Task task, long now, java.util.function.Consumer<dev.seccheck.proto.common.ContextData> set) {
+        dev.seccheck.proto.common.ContextData c = context.build(task, fields, now);
+        if (c != null) {
+            set.accept(c);
+        }
+    }
+
+    private void binaryFields(FieldSet fields, int pid, String exe, ExecveInfo.Builder b) {
+        boolean info = fields.hasLocal(OptionalFields.EXECVE_BINARY_INFO.id());
+        boolean sha256 = fields.hasLocal(OptionalFields.EXECVE_BINARY_SHA256.id());
+        boolean sha1 = fields.hasLocal(OptionalFields.EXECVE_BINARY_SHA1.id());
+        if (!info && !sha256 && !sha1) {
+            return;
+        }
+        Path exePath = Path.of("/proc", Integer.toString(pid), "exe");
+        Map<String, Object> st;
+        try {
+            st = Files.readAttributes(exePath, "unix:mode,uid,gid,ino,dev,size,nlink,ctime,lastModifiedTime");
+        } catch (IOException | UnsupportedOperationException e) {
+            return;
+        }
+        if (info) {
+            FileTime ctime = (FileTime) st.get("ctime");
+            b.setBinaryMode((Integer) st.get("mode")).setBinaryUid((Integer) st.get("uid")).setBinaryGid((Integer) st.get("gid"))
+                    .setBinaryIno((Long) st.get("ino")).setBinarySize((Long) st.get("size"))
+                    .setBinaryNlink((Integer) st.get("nlink"))
+                    .setBinaryCtime(timespec(ctime))
+                    .setBinaryInMemfd(exe != null && exe.startsWith("/memfd:"));
+        }
+        if (sha256 || sha1) {
+            BinaryHashes.Key key = new BinaryHashes.Key((Long) st.get("dev"), (Long) st.get("ino"), (Long) st.get("size"),
+                    nanos((FileTime) st.get("lastModifiedTime")), nanos((FileTime) st.get("ctime")));
+            try {
+                BinaryHashes.Digests d = hashes.of(key, exePath);
+                if (sha256) {
+                    b.setBinarySha256(ByteString.copyFrom(d.sha256()));
+                }
+                if (sha1) {
+                    b.setBinarySha1(ByteString.copyFrom(d.sha1()));
+                }
+            } catch (IOException e) {
+                // The binary is gone or unreadable: the hashes are left out.
+            }
+        }
+    }
+
+    private static java.util.Optional<FdInfo> fdInfo(int pid, int fd) {
+        Path link = Path.of("/proc", Integer.toString(pid), "fd", Integer.toString(fd));
+        String target = ProcFiles.link(pid, "fd/" + fd);
+        if (target == null) {
+            return java.util.Optional.empty();
+        }
+        FdInfo.Builder b = FdInfo.newBuilder().setPath(target);
+        try {
+            Map<String, Object> st = Files.readAttributes(link, "unix:mode,ino");
+            b.setMode((Integer) st.get("mode")).setIno((Long) st.get("ino"));
+        } catch (IOException | UnsupportedOperationException e) {
+            // Sockets and pipes may not be statable by path; the path alone is kept.
+        }
+        return java.util.Optional.of(b.build());
+    }
+
+    private static String execfn(int pid, TraceeAccess access) {
+        try {
+            ByteBuffer auxv = ByteBuffer.wrap(Files.readAllBytes(Path.of("/proc", Integer.toString(pid), "auxv")))
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            while (auxv.remaining() >= 16) {
+                long type = auxv.getLong();
+                long value = auxv.getLong();
+                if (type == AT_EXECFN) {
+                    return access.at(pid).readString(value, PATH_MAX);
+                }
+                if (type == 0) {
+                    break;
+                }
+            }
+        } catch (IOException | dev.seccheck.sentry.syscalls.MemoryFault e) {
+            return null;
+        }
+        return null;
+    }
+
+    private static Timespec timespec(FileTime t) {
+        long ns = nanos(t);
+        return Timespec.newBuilder().setSec(Math.floorDiv(ns, 1_000_000_000L)).setNsec(Math.floorMod(ns, 1_000_000_000L)).build();
+    }
+
+    private static long nanos(FileTime t) {
+        return t.to(java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+}

@@ -1,0 +1,130 @@
+package dev.seccheck.sentry.trace;
+
+import dev.seccheck.fields.ContextField;
+import dev.seccheck.fields.FieldSet;
+import dev.seccheck.points.Catalog;
+import dev.seccheck.points.Point;
+import dev.seccheck.points.PointDesc;
+import dev.seccheck.points.SyscallSchema;
+import dev.seccheck.points.SyscallType;
+import dev.seccheck.sentry.filter.FilterAction;
+import dev.seccheck.sentry.syscalls.DecodedSyscall;
+import dev.seccheck.sentry.syscalls.SyscallDecoder;
+import dev.seccheck.sentry.syscalls.SyscallEvent;
+import dev.seccheck.sentry.task.Task;
+import dev.seccheck.sentry.task.TaskTable;
+import dev.seccheck.state.PointState;
+import java.util.Optional;
+
+/**
+ * SyscallPoints decides how each syscall is intercepted and fires its points: raw points with the
+ * six arguments, schematized points with the decoded message, at enter and at exit.
+ */
+final class SyscallPoints {
+
+    /** chdir, fchdir: they change the cwd context field. */
+    private static final int[] CWD_CHANGERS = {80, 81};
+    /** setuid, setgid, setreuid, setregid, setresuid, setresgid, setfsuid, setfsgid, capset. */
+    private static final int[] CREDENTIAL_CHANGERS = {105, 106, 113, 114, 117, 119, 122, 123, 126};
+
+    private final PointState state;
+    private final Catalog catalog;
+    private final ContextFactory context;
+
+    SyscallPoints(PointState state, Catalog catalog, ContextFactory context) {
+        this.state = state;
+        this.catalog = catalog;
+        this.context = context;
+    }
+
+    /**
+     * Returns the filter action per syscall number: TRACE when a point needs the result, NOTIFY
+     * when only enter points are enabled, ALLOW otherwise. Syscalls that change cwd or credentials
+     * are traced to their exit while those context fields are in use, so the cached values are
+     * refreshed once the change has happened.
+     */
+    FilterAction[] filterActions() {
+        FilterAction[] actions = new FilterAction[Point.MAX_SYSNO + 1];
+        boolean cwd = false;
+        boolean creds = false;
+        for (PointDesc d : catalog.points()) {
+            if (state.enabled(d.point())) {
+                FieldSet f = state.fieldSet(d.point());
+                cwd |= f.hasContext(ContextField.CWD);
+                creds |= f.hasContext(ContextField.CREDENTIALS);
+            }
+        }
+        for (int nr = 0; nr <= Point.MAX_SYSNO; nr++) {
+            boolean exit = state.syscallEnabled(SyscallType.EXIT, nr) || state.syscallEnabled(SyscallType.RAW_EXIT, nr);
+            boolean enter = state.syscallEnabled(SyscallType.ENTER, nr) || state.syscallEnabled(SyscallType.RAW_ENTER, nr);
+            actions[nr] = exit ? FilterAction.TRACE : enter ? FilterAction.NOTIFY : FilterAction.ALLOW;
+        }
+        if (cwd) {
+            for (int nr : CWD_CHANGERS) {
+                actions[nr] = FilterAction.TRACE;
+            }
+        }
+        if (creds) {
+            for (int nr : CREDENTIAL_CHANGERS) {
+                actions[nr] = FilterAction.TRACE;
+            }
+        }
+        return actions;
+    }
+
+    /** Returns whether a syscall's exit must be seen (a point, or a cached context value to refresh). */
+    boolean wantsExit(int nr) {
+        return state.syscallEnabled(SyscallType.EXIT, nr) || state.syscallEnabled(SyscallType.RAW_EXIT, nr)
+                || isCwdChanger(nr) || isCredentialChanger(nr);
+    }
+
+    /**
+     * Fires the enter or exit points of a syscall.
+     *
+     * @return 0, an errno from a denying sink, or {@link PointState#KILL}
+     */
+    int fire(Task task, SyscallEvent ev, TraceeAccess access) {
+        int nr = ev.sysno();
+        if (nr < 0 || nr > Point.MAX_SYSNO) {
+            return 0;
+        }
+        long now = TaskTable.nowNs();
+        SyscallType rawType = ev.exit() ? SyscallType.RAW_EXIT : SyscallType.RAW_ENTER;
+        if (state.syscallEnabled(rawType, nr)) {
+            Point p = catalog.pointForSyscall(rawType, nr).orElseThrow();
+            int verdict = state.fire(p, fields -> SyscallDecoder.raw(ev, context.build(task, fields, now)),
+                    (sink, fields, msg) -> sink.rawSyscall(p, fields, msg));
+            if (verdict != 0) {
+                return verdict;
+            }
+        }
+        SyscallType type = ev.exit() ? SyscallType.EXIT : SyscallType.ENTER;
+        Optional<SyscallSchema> schema = catalog.schema(nr);
+        if (schema.isPresent() && state.syscallEnabled(type, nr)) {
+            Point p = catalog.pointForSyscall(type, nr).orElseThrow();
+            TraceeAccess at = access.at(task.tid());
+            return state.fire(p,
+                    fields -> SyscallDecoder.schematized(schema.get(), ev, context.build(task, fields, now), fields, at, at),
+                    (sink, fields, decoded) -> deliver(sink, p, fields, decoded));
+        }
+        return 0;
+    }
+
+    private static void deliver(dev.seccheck.sink.Sink sink, Point p, FieldSet fields, DecodedSyscall d)
+            throws dev.seccheck.sink.SecurityCheckException {
+        sink.syscall(p, fields, d.type(), d.message());
+    }
+
+    static boolean isCwdChanger(int nr) {
+        return nr == CWD_CHANGERS[0] || nr == CWD_CHANGERS[1];
+    }
+
+    static boolean isCredentialChanger(int nr) {
+        for (int c : CREDENTIAL_CHANGERS) {
+            if (c == nr) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,79 @@
+package dev.seccheck.sentry.trace;
+
+import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.ProcessMemory;
+import dev.seccheck.sentry.syscalls.FdPaths;
+import dev.seccheck.sentry.syscalls.MemoryFault;
+import dev.seccheck.sentry.syscalls.TaskMemory;
+import dev.seccheck.sentry.task.ProcFiles;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * TraceeAccess reads one task's memory (process_vm_readv) and file descriptors (/proc) for the
+ * syscall decoder. One instance per supervisor thread, re-aimed at each task with {@link #at}.
+ */
+final class TraceeAccess implements TaskMemory, FdPaths {
+
+    private static final int AT_FDCWD = -100;
+    private static final int CHUNK = 256;
+
+    private final ProcessMemory memory = new ProcessMemory();
+    private int tid;
+
+    TraceeAccess at(int taskId) {
+        this.tid = taskId;
+        return this;
+    }
+
+    @Override
+    public byte[] read(long addr, int len) throws MemoryFault {
+        if (len == 0) {
+            return new byte[0];
+        }
+        try {
+            byte[] b = memory.read(tid, addr, len);
+            if (b.length != len) {
+                throw new MemoryFault(addr + b.length, "only " + b.length + " of " + len + " bytes readable");
+            }
+            return b;
+        } catch (LinuxException e) {
+            throw new MemoryFault(addr, LinuxException.name(e.errno()));
+        }
+    }
+
+    @Override
+    public String readString(long addr, int max) throws MemoryFault {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        long p = addr;
+        while (out.size() < max) {
+            // Read up to the end of the page first, so a string ending just before unmapped memory still reads.
+            int toPageEnd = (int) (4096 - (p & 4095));
+            int want = Math.min(Math.min(CHUNK, toPageEnd), max - out.size());
+            byte[] b;
+            try {
+                b = memory.read(tid, p, want);
+            } catch (LinuxException e) {
+                throw new MemoryFault(p, LinuxException.name(e.errno()));
+            }
+            for (int i = 0; i < b.length; i++) {
+                if (b[i] == 0) {
+                    out.write(b, 0, i);
+                    return out.toString(StandardCharsets.UTF_8);
+                }
+            }
+            out.write(b, 0, b.length);
+            if (b.length < want) {
+                throw new MemoryFault(p + b.length, "string runs into unreadable memory");
+            }
+            p += b.length;
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public String path(int fd) {
+        String link = ProcFiles.link(tid, fd == AT_FDCWD ? "cwd" : "fd/" + fd);
+        return link != null ? link : "[err: FD not found]";
+    }
+}

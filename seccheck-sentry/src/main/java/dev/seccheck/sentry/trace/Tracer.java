@@ -1,0 +1,473 @@
+package dev.seccheck.sentry.trace;
+
+import dev.seccheck.linux.Errno;
+import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.Poll;
+import dev.seccheck.linux.Ptrace;
+import dev.seccheck.linux.ProcessMemory;
+import dev.seccheck.linux.Regs;
+import dev.seccheck.linux.Seccomp;
+import dev.seccheck.linux.SeccompListener;
+import dev.seccheck.linux.SeccompNotification;
+import dev.seccheck.linux.Signals;
+import dev.seccheck.linux.Spawn;
+import dev.seccheck.linux.Wait;
+import dev.seccheck.linux.WaitStatus;
+import dev.seccheck.points.Catalog;
+import dev.seccheck.sentry.SentryException;
+import dev.seccheck.sentry.filter.FilterAction;
+import dev.seccheck.sentry.filter.SeccompFilter;
+import dev.seccheck.sentry.syscalls.SyscallEvent;
+import dev.seccheck.sentry.task.ProcFiles;
+import dev.seccheck.sentry.task.Task;
+import dev.seccheck.sentry.task.TaskTable;
+import dev.seccheck.state.PointState;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * Tracer is the body of the one platform thread that starts the workload and owns every ptrace
+ * call for it (the kernel binds a tracee to the thread that attached it). It turns ptrace events
+ * into lifecycle points, serves the syscalls the filter traces, and returns the workload's exit
+ * status once its first process has exited and no traced task is left.
+ */
+public final class Tracer {
+
+    private static final int OPTIONS = Ptrace.O_EXITKILL | Ptrace.O_TRACESYSGOOD | Ptrace.O_TRACECLONE
+            | Ptrace.O_TRACEFORK | Ptrace.O_TRACEVFORK | Ptrace.O_TRACEEXEC | Ptrace.O_TRACEEXIT | Ptrace.O_TRACESECCOMP;
+    private static final int CLONE_THREAD = 0x10000;
+    private static final int CLONE_PARENT = 0x8000;
+    private static final long FORK_FLAGS = Signals.SIGCHLD;
+    private static final long VFORK_FLAGS = 0x100 | 0x4000 | Signals.SIGCHLD;
+    private static final int SYS_CLONE = 56;
+    private static final int SYS_CLONE3 = 435;
+
+    private final PointState state;
+    private final String runId;
+    private final Consumer<String> log;
+    private final TaskTable tasks = new TaskTable(false);
+    private final SyscallPoints syscalls;
+    private final LifecyclePoints lifecycle;
+    private final CompletableFuture<Integer> started = new CompletableFuture<>();
+
+    private final Ptrace ptrace = new Ptrace();
+    private final Wait wait = new Wait();
+    private final ProcessMemory memory = new ProcessMemory();
+    private final TraceeAccess access = new TraceeAccess();
+    private final Regs regs = new Regs();
+
+    /** Tracer-thread state: syscalls whose exit stop is awaited, with what was seen at enter. */
+    private final Map<Integer, SyscallEvent> inSyscall = new HashMap<>();
+    /** New tasks whose creation event is known but whose first stop has not come. */
+    private final Set<Integer> awaitingFirstStop = new HashSet<>();
+    /** New tasks that stopped before their creator's event told us about them. */
+    private final Set<Integer> stoppedEarly = new HashSet<>();
+
+    private int rootPid;
+    /** The actions of the filter injected at the first exec: only the traced syscalls. */
+    private FilterAction[] traced;
+    private Integer rootStatus;
+    private Notifier notifier;
+
+    public Tracer(PointState state, Catalog catalog, String runId, Consumer<String> log) {
+        this.state = state;
+        this.runId = runId;
+        this.log = log;
+        ContextFactory context = new ContextFactory(runId, tasks);
+        this.syscalls = new SyscallPoints(state, catalog, context);
+        this.lifecycle = new LifecyclePoints(state, context, runId);
+    }
+
+    /** Completes with the workload's pid once it is attached (or exceptionally if it could not start). */
+    public CompletableFuture<Integer> started() {
+        return started;
+    }
+
+    /** Returns the thread group ids under supervision right now. */
+    public java.util.Collection<Integer> processes() {
+        return tasks.tgids();
+    }
+
+    /**
+     * Runs the workload to its end; call on a dedicated platform thread.
+     *
+     * @param program the absolute path of the program
+     * @param argv its arguments, argv[0] included
+     * @return the exit status: the code, or 128 + the signal that killed it
+     */
+    public int run(Path program, List<String> argv) throws SentryException {
+        try {
+            attach(program, argv);
+        } catch (SentryException e) {
+            started.completeExceptionally(e);
+            throw e;
+        } catch (LinuxException | RuntimeException e) {
+            SentryException se = new SentryException("cannot start " + argv.get(0) + ": " + e.getMessage(), e);
+            started.completeExceptionally(se);
+            throw se;
+        }
+        try {
+            loop();
+        } catch (LinuxException e) {
+            throw new SentryException("supervision failed: " + e.getMessage(), e);
+        } finally {
+            if (notifier != null) {
+                notifier.stop();
+            }
+        }
+        int status = rootStatus == null ? 0 : rootStatus;
+        WaitStatus decoded = decode(rootPid, status);
+        return decoded instanceof WaitStatus.Signaled s ? 128 + s.signal()
+                : decoded instanceof WaitStatus.Exited e ? e.code() : 1;
+    }
+
+    /** Notifier statistics: syscalls served by the user-notification thread. */
+    public long notificationsServed() {
+        return notifier == null ? 0 : notifier.served();
+    }
+
+    /**
+     * Starts the workload and attaches to it before its program runs.
+     *
+     * <p>A short-lived spawner thread installs, on itself only, the filter that holds the syscalls
+     * of enter-only points for the notifier, plus a trap on the one execve its posix_spawn child
+     * will make (see {@link Spawn.Prepared#execTrapFragment}); the filter is inherited by the child.
+     * The tracer serves that filter's listener: notifications from this JVM's own threads (the
+     * spawner) are continued at once; the first from another process is the child, which is
+     * seized while it waits. Seccomp allows one listener per filter chain, so this is the only
+     * one; the filter injected later for traced syscalls has none.
+     */
+    private void attach(Path program, List<String> argv) throws SentryException, LinuxException {
+        FilterAction[] actions = syscalls.filterActions();
+        byte[][] program0 = new byte[1][];
+        AtomicInteger listenerFd = new AtomicInteger(-1);
+        CompletableFuture<Integer> spawned = new CompletableFuture<>();
+        Thread.ofPlatform().name("seccheck-spawner").start(() -> {
+            try (Spawn.Prepared p = Spawn.prepare(program.toString(), argv)) {
+                program0[0] = SeccompFilter.compile(SeccompFilter.only(actions, FilterAction.NOTIFY), p.execTrapFragment());
+                Seccomp.setNoNewPrivs();
+                // Handed over through an atomic, not a lock or a future: once the filter is on, any
+                // syscall of this thread may wait for the listener, which the tracer is not serving yet.
+                listenerFd.set(Seccomp.installFilter(program0[0], Seccomp.FILTER_FLAG_NEW_LISTENER));
+                spawned.complete(Spawn.spawn(p));
+            } catch (Throwable t) {
+                listenerFd.compareAndSet(-1, -2);
+                spawned.completeExceptionally(t);
+            }
+        });
+        while (listenerFd.get() == -1) {
+            Thread.onSpinWait();
+        }
+        if (listenerFd.get() < 0) {
+            await(spawned, argv);
+        }
+        SeccompListener listener = new SeccompListener(listenerFd.get());
+        listener.setSyncWakeUp();
+        int self = (int) ProcessHandle.current().pid();
+        Poll poll = new Poll();
+        SeccompNotification first = null;
+        while (first == null) {
+            if (spawned.isCompletedExceptionally()) {
+                listener.close();
+                await(spawned, argv);
+            }
+            if ((poll.poll(listener.fd(), Poll.POLLIN, 20) & Poll.POLLIN) == 0) {
+                continue;
+            }
+            SeccompNotification n;
+            try {
+                n = listener.receive();
+            } catch (LinuxException e) {
+                continue;
+            }
+            int[] ids = ProcFiles.tgidAndPpid(n.tid());
+            if (ids != null && ids[0] == self) {
+                listener.allow(n.id());
+            } else {
+                first = n;
+            }
+        }
+        rootPid = first.tid();
+        ptrace.seize(rootPid, OPTIONS);
+        long now = TaskTable.nowNs();
+        Task root = new Task(rootPid, rootPid, self, now, now, ProcFiles.comm(rootPid), null, null, false);
+        tasks.put(root);
+        String cwd = Path.of("").toAbsolutePath().toString();
+        if (lifecycle.containerStart(root, argv, cwd, Signals.isatty(0)) != 0) {
+            Signals.kill(rootPid, Signals.SIGKILL);
+        }
+        listener.allow(first.id());
+        notifier = new Notifier(listener, syscalls, tasks, self, log);
+        Thread.ofPlatform().daemon().name("seccheck-notifier").start(notifier);
+        traced = SeccompFilter.only(actions, FilterAction.TRACE);
+        started.complete(rootPid);
+    }
+
+    private static int await(CompletableFuture<Integer> f, List<String> argv) throws SentryException {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof LinuxException le && le.errno() == Errno.ENOENT) {
+                throw new SentryException(argv.get(0) + ": command not found", le);
+            }
+            throw new SentryException("cannot start " + argv.get(0) + ": " + c.getMessage(), c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SentryException("interrupted while starting " + argv.get(0));
+        }
+    }
+
+    private void loop() throws LinuxException {
+        boolean rootExecuted = false;
+        while (rootStatus == null || !tasks.isEmpty()) {
+            WaitStatus st;
+            try {
+                st = wait.waitpid(-1, Wait.WALL | Wait.WNOTHREAD).orElseThrow();
+            } catch (LinuxException e) {
+                if (e.errno() == Errno.ECHILD) {
+                    return;
+                }
+                throw e;
+            }
+            try {
+                switch (st) {
+                    case WaitStatus.Exited e -> gone(e.tid(), e.raw());
+                    case WaitStatus.Signaled s -> gone(s.tid(), s.raw());
+                    case WaitStatus.Stopped s -> {
+                        if (s.event() == Ptrace.EVENT_EXEC && s.tid() == rootPid && !rootExecuted) {
+                            rootExecuted = true;
+                            installFilter();
+                        }
+                        stopped(s);
+                    }
+                }
+            } catch (LinuxException e) {
+                if (e.errno() != Errno.ESRCH) {
+                    throw e;
+                }
+                // The task was killed while stopped; its death is reported next.
+            }
+        }
+    }
+
+    private void stopped(WaitStatus.Stopped s) throws LinuxException {
+        int tid = s.tid();
+        switch (s.event()) {
+            case Ptrace.EVENT_SECCOMP -> seccompStop(tid);
+            case Ptrace.EVENT_FORK, Ptrace.EVENT_VFORK, Ptrace.EVENT_CLONE -> created(tid, s.event());
+            case Ptrace.EVENT_EXEC -> executed(tid);
+            case Ptrace.EVENT_EXIT -> exiting(tid);
+            case Ptrace.EVENT_STOP -> eventStop(tid, s.signal());
+            case 0 -> {
+                if (s.syscallStop()) {
+                    syscallExit(tid);
+                } else {
+                    resume(tid, s.signal()); // signal-delivery stop: deliver it
+                }
+            }
+            default -> resume(tid, 0);
+        }
+    }
+
+    private void eventStop(int tid, int signal) throws LinuxException {
+        if (tasks.get(tid) == null || awaitingFirstStop.remove(tid)) {
+            if (tasks.get(tid) == null) {
+                stoppedEarly.add(tid); // released once its creator's event registers it
+                return;
+            }
+            resume(tid, 0);
+            return;
+        }
+        boolean groupStop = signal == Signals.SIGSTOP || signal == Signals.SIGTSTP || signal == Signals.SIGTTIN
+                || signal == Signals.SIGTTOU;
+        if (groupStop) {
+            ptrace.listen(tid);
+        } else {
+            resume(tid, 0);
+        }
+    }
+
+    private void created(int parentTid, int event) throws LinuxException {
+        int child = (int) ptrace.eventMessage(parentTid);
+        Task parent = tasks.getOrLoad(parentTid);
+        long flags = switch (event) {
+            case Ptrace.EVENT_FORK -> FORK_FLAGS;
+            case Ptrace.EVENT_VFORK -> VFORK_FLAGS;
+            default -> cloneFlags(parentTid);
+        };
+        long now = TaskTable.nowNs();
+        boolean thread = (flags & CLONE_THREAD) != 0;
+        Task t;
+        if (parent == null) {
+            t = tasks.getOrLoad(child);
+        } else if (thread) {
+            t = new Task(child, parent.tgid(), parent.parentTgid(), now, parent.groupStartNs(), parent.comm(),
+                    parent.cwd(), parent.credentials(), parent.execSession());
+        } else {
+            int ppid = (flags & CLONE_PARENT) != 0 ? parent.parentTgid() : parent.tgid();
+            t = new Task(child, child, ppid, now, now, parent.comm(), parent.cwd(), parent.credentials(), parent.execSession());
+        }
+        if (t != null) {
+            tasks.put(t);
+            if (parent != null && lifecycle.clone(parent, t, flags) != 0) {
+                Signals.kill(child, Signals.SIGKILL);
+            }
+        }
+        if (stoppedEarly.remove(child)) {
+            resume(child, 0);
+        } else {
+            awaitingFirstStop.add(child);
+        }
+        resume(parentTid, 0);
+    }
+
+    private long cloneFlags(int tid) throws LinuxException {
+        ptrace.getRegs(tid, regs);
+        if (regs.origRax() == SYS_CLONE3) {
+            byte[] args = memory.read(tid, regs.arg(0), 8);
+            return args.length == 8 ? java.nio.ByteBuffer.wrap(args).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong() : 0;
+        }
+        return regs.origRax() == SYS_CLONE ? regs.arg(0) : 0;
+    }
+
+    private void executed(int tid) throws LinuxException {
+        int former = (int) ptrace.eventMessage(tid);
+        Task t = tasks.get(former);
+        if (former != tid) {
+            // A non-leader thread executed: it takes over the leader's tid and the other threads are gone.
+            tasks.remove(former);
+            inSyscall.remove(former);
+            SyscallEvent pending = inSyscall.remove(former);
+            if (pending != null) {
+                inSyscall.put(tid, pending);
+            }
+            Task leader = tasks.get(tid);
+            t = leader != null ? leader : t;
+        }
+        if (t == null) {
+            t = tasks.getOrLoad(tid);
+        }
+        if (t != null) {
+            t = new Task(tid, t.tgid(), t.parentTgid(), t.startNs(), t.groupStartNs(), ProcFiles.comm(tid), t.cwd(),
+                    null, t.execSession());
+            tasks.put(t);
+            if (lifecycle.execve(t, access) != 0) {
+                Signals.kill(tid, Signals.SIGKILL);
+            }
+        }
+        resume(tid, 0);
+    }
+
+    private void exiting(int tid) throws LinuxException {
+        int status = (int) ptrace.eventMessage(tid);
+        Task t = tasks.get(tid);
+        if (t != null) {
+            lifecycle.taskExit(t, status);
+        }
+        resume(tid, 0);
+    }
+
+    private void gone(int tid, int raw) {
+        Task t = tasks.remove(tid);
+        inSyscall.remove(tid);
+        awaitingFirstStop.remove(tid);
+        if (t != null && t.isLeader()) {
+            lifecycle.exitNotifyParent(t, raw);
+        }
+        if (tid == rootPid) {
+            rootStatus = raw;
+        }
+    }
+
+    private void seccompStop(int tid) throws LinuxException {
+        ptrace.getRegs(tid, regs);
+        int nr = (int) regs.origRax();
+        SyscallEvent ev = new SyscallEvent(tid, nr, regs.arg(0), regs.arg(1), regs.arg(2), regs.arg(3), regs.arg(4),
+                regs.arg(5), false, 0);
+        Task task = tasks.getOrLoad(tid);
+        int verdict = task == null ? 0 : syscalls.fire(task, ev, access);
+        if (verdict != 0) {
+            if (verdict == PointState.KILL && task != null) {
+                Signals.kill(task.tgid(), Signals.SIGKILL);
+                verdict = Errno.EPERM;
+            }
+            regs.origRax(-1);
+            regs.rax(-verdict);
+            ptrace.setRegs(tid, regs);
+            ptrace.cont(tid, 0);
+            return;
+        }
+        if (syscalls.wantsExit(nr)) {
+            inSyscall.put(tid, ev);
+            ptrace.syscall(tid, 0);
+        } else {
+            ptrace.cont(tid, 0);
+        }
+    }
+
+    private void syscallExit(int tid) throws LinuxException {
+        SyscallEvent enter = inSyscall.remove(tid);
+        if (enter != null) {
+            ptrace.getRegs(tid, regs);
+            Task task = tasks.getOrLoad(tid);
+            int nr = enter.sysno();
+            if (task != null) {
+                if (SyscallPoints.isCwdChanger(nr)) {
+                    tasks.invalidateCwd(task.tgid());
+                } else if (SyscallPoints.isCredentialChanger(nr)) {
+                    tasks.invalidateCredentials(tid);
+                }
+                Task current = tasks.get(tid);
+                SyscallEvent exit = new SyscallEvent(tid, nr, enter.arg1(), enter.arg2(), enter.arg3(), enter.arg4(),
+                        enter.arg5(), enter.arg6(), true, regs.rax());
+                int verdict = syscalls.fire(current != null ? current : task, exit, access);
+                if (verdict == PointState.KILL) {
+                    Signals.kill(task.tgid(), Signals.SIGKILL);
+                }
+            }
+        }
+        ptrace.cont(tid, 0);
+    }
+
+    /** Resumes a task, keeping the pending syscall-exit stop if it is inside a traced syscall. */
+    private void resume(int tid, int signal) throws LinuxException {
+        if (inSyscall.containsKey(tid)) {
+            ptrace.syscall(tid, signal);
+        } else {
+            ptrace.cont(tid, signal);
+        }
+    }
+
+    /**
+     * At the root's first exec stop, before the program's first instruction: steps to the exit of
+     * execve and injects the filter that sends syscalls with exit points to the tracer, if any.
+     */
+    private void installFilter() throws LinuxException {
+        if (!SeccompFilter.uses(traced, FilterAction.TRACE)) {
+            return;
+        }
+        ptrace.syscall(rootPid, 0);
+        WaitStatus st = wait.waitpid(rootPid, Wait.WALL).orElseThrow();
+        if (!(st instanceof WaitStatus.Stopped s) || !s.syscallStop()) {
+            throw new IllegalStateException("expected the exit of execve in " + rootPid + ", got " + st);
+        }
+        new Injector(ptrace, wait, memory).installFilter(rootPid, SeccompFilter.compile(traced));
+    }
+
+    private static WaitStatus decode(int tid, int raw) {
+        int low = raw & 0x7f;
+        if (low == 0) {
+            return new WaitStatus.Exited(tid, raw, (raw >> 8) & 0xff);
+        }
+        return new WaitStatus.Signaled(tid, raw, low);
+    }
+}
