@@ -90,6 +90,10 @@ static long raw_vfork_then_child_exits(void) {
     return ret;
 }
 
+/*
+ * syscall() is variadic: a 64-bit argument (offsets, lengths, pointers) must be passed as one,
+ * or the upper half of its register is whatever was there (preadv2's -1 would become 4 GiB).
+ */
 static void files(void) {
     char buf[64];
     struct iovec iov[2] = {{buf, 4}, {buf + 4, 4}};
@@ -100,17 +104,17 @@ static void files(void) {
 
     fd = MUST("open", syscall(SYS_open, "file.txt", O_RDWR | O_CLOEXEC));
     MUST("read", syscall(SYS_read, fd, buf, sizeof buf));
-    MUST("pread64", syscall(SYS_pread64, fd, buf, 5, 7));
-    MUST("pwrite64", syscall(SYS_pwrite64, fd, "HELLO", 5, 0));
+    MUST("pread64", syscall(SYS_pread64, fd, buf, 5, 7L));
+    MUST("pwrite64", syscall(SYS_pwrite64, fd, "HELLO", 5, 0L));
     lseek((int)fd, 0, SEEK_SET);
     MUST("readv", syscall(SYS_readv, fd, iov, 2));
     MUST("writev", syscall(SYS_writev, fd, iov, 2));
-    MUST("preadv", syscall(SYS_preadv, fd, iov, 2, 1, 0));
-    MUST("pwritev", syscall(SYS_pwritev, fd, iov, 1, 2, 0));
-    MUST("preadv2", syscall(SYS_preadv2, fd, iov, 2, -1, 0, 0));
-    MUST("pwritev2", syscall(SYS_pwritev2, fd, iov, 1, 3, 0, 0));
+    MUST("preadv", syscall(SYS_preadv, fd, iov, 2, 1L, 0L));
+    MUST("pwritev", syscall(SYS_pwritev, fd, iov, 1, 2L, 0L));
+    MUST("preadv2", syscall(SYS_preadv2, fd, iov, 2, -1L, 0L, 0));
+    MUST("pwritev2", syscall(SYS_pwritev2, fd, iov, 1, 3L, 0L, 0));
 
-    long addr = MUST("mmap", syscall(SYS_mmap, 0, 4096, PROT_READ, MAP_PRIVATE, fd, 0));
+    long addr = MUST("mmap", syscall(SYS_mmap, NULL, 4096L, PROT_READ, MAP_PRIVATE, fd, 0L));
     if (addr != -1) {
         munmap((void *)addr, 4096);
     }
