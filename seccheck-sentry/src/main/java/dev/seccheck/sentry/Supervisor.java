@@ -56,6 +56,9 @@ public final class Supervisor {
         }
         Path program = resolve(argv.get(0));
         Tracer t = new Tracer(state, catalog, runId, log);
+        // Sessions created while the program runs reach it through a new filter layer.
+        dev.seccheck.state.SyscallPointsListener refilter = changed -> t.requestRefilter();
+        state.addListener(refilter);
         CompletableFuture<Integer> result = new CompletableFuture<>();
         Thread thread = Thread.ofPlatform().name("seccheck-tracer").start(() -> {
             try {
@@ -76,6 +79,7 @@ public final class Supervisor {
             Thread.currentThread().interrupt();
             throw new SentryException("interrupted");
         } finally {
+            state.removeListener(refilter);
             try {
                 thread.join();
             } catch (InterruptedException e) {

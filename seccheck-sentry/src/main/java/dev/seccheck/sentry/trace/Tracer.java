@@ -72,8 +72,17 @@ public final class Tracer {
     private final Set<Integer> stoppedEarly = new HashSet<>();
 
     private int rootPid;
-    /** The actions of the filter injected at the first exec: only the traced syscalls. */
+    /** Syscalls some installed filter layer sends to the tracer (grows as sessions add points). */
     private FilterAction[] traced;
+    /** Syscalls the spawner's filter holds for the notifier (fixed for the run). */
+    private FilterAction[] notified;
+
+    /** Runtime sessions: a layer waiting to be injected, and the threads that still lack it. */
+    private byte[] pendingLayer;
+    private final Set<Integer> needsLayer = new HashSet<>();
+    private volatile boolean refilterRequested;
+    private final java.util.concurrent.atomic.AtomicInteger doorbells = new java.util.concurrent.atomic.AtomicInteger();
+    private static final int SIGURG = 23;
     private Integer rootStatus;
     private Notifier notifier;
 
@@ -208,6 +217,7 @@ public final class Tracer {
         notifier = new Notifier(listener, syscalls, tasks, self, log);
         Thread.ofPlatform().daemon().name("seccheck-notifier").start(notifier);
         traced = SeccompFilter.only(actions, FilterAction.TRACE);
+        notified = SeccompFilter.only(actions, FilterAction.NOTIFY);
         started.complete(rootPid);
     }
 
@@ -271,11 +281,25 @@ public final class Tracer {
                 if (s.syscallStop()) {
                     syscallExit(tid);
                 } else {
-                    resume(tid, s.signal()); // signal-delivery stop: deliver it
+                    signalStop(tid, s.signal());
                 }
             }
             default -> resume(tid, 0);
         }
+    }
+
+    /** A signal-delivery stop: the doorbell of a runtime session change, or a signal to deliver. */
+    private void signalStop(int tid, int signal) throws LinuxException {
+        int deliver = signal;
+        if (signal == SIGURG && doorbells.get() > 0) {
+            doorbells.decrementAndGet();
+            deliver = 0;
+        }
+        if (refilterRequested) {
+            startRefilter(tid);
+        }
+        injectIfNeeded(tid);
+        resume(tid, deliver);
     }
 
     private void eventStop(int tid, int signal) throws LinuxException {
@@ -292,6 +316,7 @@ public final class Tracer {
         if (groupStop) {
             ptrace.listen(tid);
         } else {
+            injectIfNeeded(tid); // an interrupt stop, asked for to give the thread a new filter layer
             resume(tid, 0);
         }
     }
@@ -318,6 +343,9 @@ public final class Tracer {
         }
         if (t != null) {
             tasks.put(t);
+            if (needsLayer.contains(parentTid)) {
+                needsLayer.add(child); // created before its parent got the layer: it did not inherit it
+            }
             if (parent != null && lifecycle.clone(parent, t, flags) != 0) {
                 Signals.kill(child, Signals.SIGKILL);
             }
@@ -377,6 +405,7 @@ public final class Tracer {
     }
 
     private void gone(int tid, int raw) {
+        needsLayer.remove(tid);
         Task t = tasks.remove(tid);
         inSyscall.remove(tid);
         awaitingFirstStop.remove(tid);
@@ -435,6 +464,7 @@ public final class Tracer {
                 }
             }
         }
+        injectIfNeeded(tid);
         ptrace.cont(tid, 0);
     }
 
@@ -444,6 +474,89 @@ public final class Tracer {
             ptrace.syscall(tid, signal);
         } else {
             ptrace.cont(tid, signal);
+        }
+    }
+
+    /**
+     * Asks the tracer, from any thread, to give the running workload the filter layer that the
+     * syscall points enabled now need. The tracer thread is woken by a SIGURG sent to one of its
+     * tracees, which it takes at the signal-delivery stop and does not deliver.
+     */
+    public void requestRefilter() {
+        refilterRequested = true;
+        for (int tid : tasks.tids()) {
+            Task t = tasks.get(tid);
+            if (t == null) {
+                continue;
+            }
+            doorbells.incrementAndGet();
+            try {
+                dev.seccheck.linux.Syscalls.tgkill(t.tgid(), tid, SIGURG);
+                return;
+            } catch (LinuxException e) {
+                doorbells.decrementAndGet(); // gone: try another
+            }
+        }
+    }
+
+    /**
+     * Builds the layer for syscalls that now have points but no installed filter sends anywhere,
+     * and interrupts every thread so each installs it at its next safe stop. Filters cannot be
+     * removed: a layer stays after its session is deleted, its stops then fire nothing.
+     */
+    private void startRefilter(int stoppedTid) {
+        refilterRequested = false;
+        FilterAction[] wanted = syscalls.filterActions();
+        FilterAction[] added = new FilterAction[wanted.length];
+        boolean any = false;
+        for (int nr = 0; nr < wanted.length; nr++) {
+            boolean isTraced = nr < traced.length && traced[nr] == FilterAction.TRACE;
+            boolean isNotified = nr < notified.length && notified[nr] == FilterAction.NOTIFY;
+            added[nr] = FilterAction.ALLOW;
+            if (wanted[nr] == FilterAction.TRACE && !isTraced) {
+                if (isNotified) {
+                    log.accept("syscall " + nr + ": exit points cannot be added while the run is going: its enter"
+                            + " points are served by the notifier for the whole run");
+                    continue;
+                }
+                added[nr] = FilterAction.TRACE;
+            } else if (wanted[nr] == FilterAction.NOTIFY && !isTraced && !isNotified) {
+                added[nr] = FilterAction.TRACE; // the notifier's filter is fixed; new enter points stop in the tracer
+            }
+            if (added[nr] == FilterAction.TRACE) {
+                traced[nr] = FilterAction.TRACE;
+                any = true;
+            }
+        }
+        if (!any) {
+            return;
+        }
+        pendingLayer = SeccompFilter.compile(added);
+        needsLayer.addAll(tasks.tids());
+        for (int tid : tasks.tids()) {
+            if (tid == stoppedTid) {
+                continue;
+            }
+            try {
+                ptrace.interrupt(tid);
+            } catch (LinuxException e) {
+                needsLayer.remove(tid); // gone
+            }
+        }
+    }
+
+    private void injectIfNeeded(int tid) {
+        if (!needsLayer.remove(tid)) {
+            return;
+        }
+        Task t = tasks.get(tid);
+        if (t == null) {
+            return;
+        }
+        try {
+            new Injector(ptrace, wait, memory).installFilter(tid, t.tgid(), pendingLayer);
+        } catch (LinuxException | RuntimeException e) {
+            log.accept("cannot give task " + tid + " the new filter layer: " + e.getMessage());
         }
     }
 
@@ -460,7 +573,7 @@ public final class Tracer {
         if (!(st instanceof WaitStatus.Stopped s) || !s.syscallStop()) {
             throw new IllegalStateException("expected the exit of execve in " + rootPid + ", got " + st);
         }
-        new Injector(ptrace, wait, memory).installFilter(rootPid, SeccompFilter.compile(traced));
+        new Injector(ptrace, wait, memory).installFilter(rootPid, rootPid, SeccompFilter.compile(traced));
     }
 
     private static WaitStatus decode(int tid, int raw) {
