@@ -1,10 +1,13 @@
 package dev.seccheck.cli;
 
+import dev.seccheck.control.ControlException;
 import dev.seccheck.control.ControlServer;
 import dev.seccheck.control.RunRecord;
 import dev.seccheck.control.RuntimeRoot;
 import dev.seccheck.control.SessionControl;
 import dev.seccheck.points.Catalog;
+import dev.seccheck.linux.LinuxException;
+import dev.seccheck.sentry.SentryException;
 import dev.seccheck.sentry.Supervisor;
 import dev.seccheck.session.SessionConfig;
 import dev.seccheck.session.SessionConfigParser;
@@ -138,7 +141,13 @@ final class RunCommand implements Callable<Integer> {
         }
         RunRecord record = RunRecord.forThisProcess(runId, command);
         return ControlServer.start(dir.resolve(RuntimeRoot.SOCKET),
-                new SessionControl(record, sessions, parser, supervisor::processes), msg -> status(err, msg));
+                new SessionControl(record, sessions, parser, supervisor::processes, (pid, argv, env, cwd) -> {
+                    try (ClientStdio stdio = ClientStdio.of(pid)) {
+                        return supervisor.exec(argv, env, cwd, stdio.fds());
+                    } catch (SentryException | LinuxException e) {
+                        throw new ControlException(e.getMessage(), e);
+                    }
+                }), msg -> status(err, msg));
     }
 
     private void status(PrintWriter err, String msg) {

@@ -91,6 +91,31 @@ class ControlPlaneTest {
     }
 
     @Test
+    void execRunsACommandInsideTheRunWithItsStdioAndExitStatusMarkedAsAnExecSession() throws Exception {
+        Path execs = tmp.resolve("execs.log");
+        Path config = write("execs.json", """
+                {"name": "execs", "points": [{"name": "sentry/execve", "context_fields": ["is_exec_session", "container_id"]}],
+                 "sinks": [{"name": "text", "config": {"path": "%s"}}]}""".formatted(execs));
+        cli("trace", "create", "--root", root.toString(), "--config", config.toString(), "cp1");
+
+        List<String> cmd = new ArrayList<>(java());
+        cmd.addAll(List.of("exec", "--root", root.toString(), "cp1", "--", "sh", "-c", "tr a-z A-Z; echo err >&2; exit 5"));
+        Process p = new ProcessBuilder(cmd).start();
+        p.getOutputStream().write("hello from stdin\n".getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(p.exitValue()).isEqualTo(5);
+        assertThat(out).isEqualTo("HELLO FROM STDIN\n");
+        assertThat(err).isEqualTo("err\n");
+        List<String> lines = Files.readAllLines(execs);
+        assertThat(lines).anyMatch(l -> l.contains("(exec)") && l.contains("argv=[\"tr\", \"a-z\", \"A-Z\"]"));
+        assertThat(lines).filteredOn(l -> l.contains("/usr/bin/sleep")).allMatch(l -> !l.contains("(exec)"));
+    }
+
+    @Test
     void procfsDescribesTheWorkloadsProcesses() throws Exception {
         String out = cli("trace", "procfs", "--root", root.toString(), "cp1");
         ObjectMapper json = new ObjectMapper();

@@ -2,15 +2,10 @@ package dev.seccheck.sentry.trace;
 
 import dev.seccheck.linux.Errno;
 import dev.seccheck.linux.LinuxException;
-import dev.seccheck.linux.Poll;
 import dev.seccheck.linux.Ptrace;
 import dev.seccheck.linux.ProcessMemory;
 import dev.seccheck.linux.Regs;
-import dev.seccheck.linux.Seccomp;
-import dev.seccheck.linux.SeccompListener;
-import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.Signals;
-import dev.seccheck.linux.Spawn;
 import dev.seccheck.linux.Wait;
 import dev.seccheck.linux.WaitStatus;
 import dev.seccheck.points.Catalog;
@@ -29,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -71,7 +65,13 @@ public final class Tracer {
     /** New tasks that stopped before their creator's event told us about them. */
     private final Set<Integer> stoppedEarly = new HashSet<>();
 
+    private final int self = (int) ProcessHandle.current().pid();
     private int rootPid;
+    /** Processes whose first exec still has to get the filter of traced syscalls. */
+    private final Set<Integer> awaitingFirstExec = new HashSet<>();
+    /** Commands started by {@link #exec}, waiting for the tracer, and those running. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<ExecRequest> pendingExecs = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final Map<Integer, CompletableFuture<Integer>> execRoots = new HashMap<>();
     /** Syscalls some installed filter layer sends to the tracer (grows as sessions add points). */
     private FilterAction[] traced;
     /** Syscalls the spawner's filter holds for the notifier (fixed for the run). */
@@ -81,7 +81,7 @@ public final class Tracer {
     private byte[] pendingLayer;
     private final Set<Integer> needsLayer = new HashSet<>();
     private volatile boolean refilterRequested;
-    private final java.util.concurrent.atomic.AtomicInteger doorbells = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger doorbells = new AtomicInteger();
     private static final int SIGURG = 23;
     private Integer rootStatus;
     private Notifier notifier;
@@ -143,101 +143,74 @@ public final class Tracer {
         return notifier == null ? 0 : notifier.served();
     }
 
-    /**
-     * Starts the workload and attaches to it before its program runs.
-     *
-     * <p>A short-lived spawner thread installs, on itself only, the filter that holds the syscalls
-     * of enter-only points for the notifier, plus a trap on the one execve its posix_spawn child
-     * will make (see {@link Spawn.Prepared#execTrapFragment}); the filter is inherited by the child.
-     * The tracer serves that filter's listener: notifications from this JVM's own threads (the
-     * spawner) are continued at once; the first from another process is the child, which is
-     * seized while it waits. Seccomp allows one listener per filter chain, so this is the only
-     * one; the filter injected later for traced syscalls has none.
-     */
+    /** Starts the workload and attaches to it before its program runs (see {@link Launch}). */
     private void attach(Path program, List<String> argv) throws SentryException, LinuxException {
         FilterAction[] actions = syscalls.filterActions();
-        byte[][] program0 = new byte[1][];
-        AtomicInteger listenerFd = new AtomicInteger(-1);
-        CompletableFuture<Integer> spawned = new CompletableFuture<>();
-        Thread.ofPlatform().name("seccheck-spawner").start(() -> {
-            try (Spawn.Prepared p = Spawn.prepare(program.toString(), argv)) {
-                program0[0] = SeccompFilter.compile(SeccompFilter.only(actions, FilterAction.NOTIFY), p.execTrapFragment());
-                Seccomp.setNoNewPrivs();
-                // Handed over through an atomic, not a lock or a future: once the filter is on, any
-                // syscall of this thread may wait for the listener, which the tracer is not serving yet.
-                listenerFd.set(Seccomp.installFilter(program0[0], Seccomp.FILTER_FLAG_NEW_LISTENER));
-                spawned.complete(Spawn.spawn(p));
-            } catch (Throwable t) {
-                listenerFd.compareAndSet(-1, -2);
-                spawned.completeExceptionally(t);
-            }
-        });
-        while (listenerFd.get() == -1) {
-            Thread.onSpinWait();
-        }
-        if (listenerFd.get() < 0) {
-            await(spawned, argv);
-        }
-        SeccompListener listener = new SeccompListener(listenerFd.get());
-        listener.setSyncWakeUp();
-        int self = (int) ProcessHandle.current().pid();
-        Poll poll = new Poll();
-        SeccompNotification first = null;
-        while (first == null) {
-            if (spawned.isCompletedExceptionally()) {
-                listener.close();
-                await(spawned, argv);
-            }
-            if ((poll.poll(listener.fd(), Poll.POLLIN, 20) & Poll.POLLIN) == 0) {
-                continue;
-            }
-            SeccompNotification n;
-            try {
-                n = listener.receive();
-            } catch (LinuxException e) {
-                continue;
-            }
-            int[] ids = ProcFiles.tgidAndPpid(n.tid());
-            if (ids != null && ids[0] == self) {
-                listener.allow(n.id());
-            } else {
-                first = n;
-            }
-        }
-        rootPid = first.tid();
-        ptrace.seize(rootPid, OPTIONS);
-        long now = TaskTable.nowNs();
-        Task root = new Task(rootPid, rootPid, self, now, now, ProcFiles.comm(rootPid), null, null, false);
-        tasks.put(root);
+        traced = SeccompFilter.only(actions, FilterAction.TRACE);
+        notified = SeccompFilter.only(actions, FilterAction.NOTIFY);
+        Launch.Child child = Launch.start(program, argv, null, null, null, notified).awaitChild(self);
+        rootPid = child.first().tid();
+        Task root = seize(rootPid, false);
         String cwd = Path.of("").toAbsolutePath().toString();
         if (lifecycle.containerStart(root, argv, cwd, Signals.isatty(0)) != 0) {
             Signals.kill(rootPid, Signals.SIGKILL);
         }
-        listener.allow(first.id());
-        notifier = new Notifier(listener, syscalls, tasks, self, log);
+        child.listener().allow(child.first().id());
+        notifier = new Notifier(child.listener(), syscalls, tasks, self, log);
         Thread.ofPlatform().daemon().name("seccheck-notifier").start(notifier);
-        traced = SeccompFilter.only(actions, FilterAction.TRACE);
-        notified = SeccompFilter.only(actions, FilterAction.NOTIFY);
         started.complete(rootPid);
     }
 
-    private static int await(CompletableFuture<Integer> f, List<String> argv) throws SentryException {
-        try {
-            return f.get();
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof LinuxException le && le.errno() == Errno.ENOENT) {
-                throw new SentryException(argv.get(0) + ": command not found", le);
+    /** Attaches to a process held at its first syscall, registers it, and marks its first exec for the filter. */
+    private Task seize(int pid, boolean execSession) throws LinuxException {
+        ptrace.seize(pid, OPTIONS);
+        long now = TaskTable.nowNs();
+        Task t = new Task(pid, pid, self, now, now, ProcFiles.comm(pid), null, null, execSession);
+        tasks.put(t);
+        awaitingFirstExec.add(pid);
+        return t;
+    }
+
+    /**
+     * Starts another command inside this run's supervision, as {@code seccheck exec} does: same
+     * sessions, its tasks marked as an exec session. Any thread may call it.
+     *
+     * @param stdio the descriptors to become its stdin, stdout and stderr (this process's; the
+     *     caller closes them once the command has started)
+     * @return completes with the command's wait status when it exits
+     */
+    public CompletableFuture<Integer> exec(Path program, List<String> argv, List<String> env, String cwd, int[] stdio) {
+        ExecRequest req = new ExecRequest(Launch.start(program, argv, env, cwd, stdio, notified), argv,
+                new CompletableFuture<>());
+        pendingExecs.add(req);
+        if (!ring()) {
+            pendingExecs.remove(req);
+            req.result().completeExceptionally(new SentryException("the workload has no process left to run it in"));
+        }
+        return req.result();
+    }
+
+    private record ExecRequest(Launch launch, List<String> argv, CompletableFuture<Integer> result) {}
+
+    /** On the tracer thread: attaches to the commands {@link #exec} started. */
+    private void attachExecs() {
+        ExecRequest req;
+        while ((req = pendingExecs.poll()) != null) {
+            try {
+                Launch.Child child = req.launch().awaitChild(self);
+                int pid = child.first().tid();
+                seize(pid, true);
+                execRoots.put(pid, req.result());
+                child.listener().allow(child.first().id());
+                Thread.ofPlatform().daemon().name("seccheck-exec-notifier")
+                        .start(new Notifier(child.listener(), syscalls, tasks, self, log));
+            } catch (SentryException | LinuxException | RuntimeException e) {
+                req.result().completeExceptionally(e);
             }
-            throw new SentryException("cannot start " + argv.get(0) + ": " + c.getMessage(), c);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SentryException("interrupted while starting " + argv.get(0));
         }
     }
 
     private void loop() throws LinuxException {
-        boolean rootExecuted = false;
         while (rootStatus == null || !tasks.isEmpty()) {
             WaitStatus st;
             try {
@@ -253,9 +226,8 @@ public final class Tracer {
                     case WaitStatus.Exited e -> gone(e.tid(), e.raw());
                     case WaitStatus.Signaled s -> gone(s.tid(), s.raw());
                     case WaitStatus.Stopped s -> {
-                        if (s.event() == Ptrace.EVENT_EXEC && s.tid() == rootPid && !rootExecuted) {
-                            rootExecuted = true;
-                            installFilter();
+                        if (s.event() == Ptrace.EVENT_EXEC && awaitingFirstExec.remove(s.tid())) {
+                            installFilter(s.tid());
                         }
                         stopped(s);
                     }
@@ -297,6 +269,9 @@ public final class Tracer {
         }
         if (refilterRequested) {
             startRefilter(tid);
+        }
+        if (!pendingExecs.isEmpty()) {
+            attachExecs();
         }
         injectIfNeeded(tid);
         resume(tid, deliver);
@@ -416,6 +391,10 @@ public final class Tracer {
         if (tid == rootPid) {
             rootStatus = raw;
         }
+        CompletableFuture<Integer> exec = execRoots.remove(tid);
+        if (exec != null) {
+            exec.complete(raw);
+        }
     }
 
     private void seccompStop(int tid) throws LinuxException {
@@ -488,6 +467,11 @@ public final class Tracer {
      */
     public void requestRefilter() {
         refilterRequested = true;
+        ring();
+    }
+
+    /** Wakes the tracer thread with a SIGURG to one of its tracees; false when none is left. */
+    private boolean ring() {
         for (int tid : tasks.tids()) {
             Task t = tasks.get(tid);
             if (t == null) {
@@ -496,11 +480,12 @@ public final class Tracer {
             doorbells.incrementAndGet();
             try {
                 dev.seccheck.linux.Syscalls.tgkill(t.tgid(), tid, SIGURG);
-                return;
+                return true;
             } catch (LinuxException e) {
                 doorbells.decrementAndGet(); // gone: try another
             }
         }
+        return false;
     }
 
     /**
@@ -565,19 +550,19 @@ public final class Tracer {
     }
 
     /**
-     * At the root's first exec stop, before the program's first instruction: steps to the exit of
+     * At a launched process's first exec stop, before the program's first instruction: steps to the exit of
      * execve and injects the filter that sends syscalls with exit points to the tracer, if any.
      */
-    private void installFilter() throws LinuxException {
+    private void installFilter(int pid) throws LinuxException {
         if (!SeccompFilter.uses(traced, FilterAction.TRACE)) {
             return;
         }
-        ptrace.syscall(rootPid, 0);
-        WaitStatus st = wait.waitpid(rootPid, Wait.WALL).orElseThrow();
+        ptrace.syscall(pid, 0);
+        WaitStatus st = wait.waitpid(pid, Wait.WALL).orElseThrow();
         if (!(st instanceof WaitStatus.Stopped s) || !s.syscallStop()) {
-            throw new IllegalStateException("expected the exit of execve in " + rootPid + ", got " + st);
+            throw new IllegalStateException("expected the exit of execve in " + pid + ", got " + st);
         }
-        new Injector(ptrace, wait, memory).installFilter(rootPid, rootPid, SeccompFilter.compile(traced));
+        new Injector(ptrace, wait, memory).installFilter(pid, pid, SeccompFilter.compile(traced));
     }
 
     private static WaitStatus decode(int tid, int raw) {
