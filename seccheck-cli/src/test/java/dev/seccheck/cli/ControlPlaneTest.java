@@ -233,7 +233,8 @@ class ControlPlaneTest {
                         + Files.readString(tmp.resolve("run.out")));
             }
             if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("timed out waiting for " + what);
+                throw new AssertionError("timed out waiting for " + what + "; the run said: "
+                        + Files.readString(tmp.resolve("run.out")));
             }
             Thread.sleep(50);
         }
