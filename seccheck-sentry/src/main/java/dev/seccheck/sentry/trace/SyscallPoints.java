@@ -30,11 +30,13 @@ final class SyscallPoints {
     private final PointState state;
     private final Catalog catalog;
     private final ContextFactory context;
+    private final MmapPoints mmap;
 
-    SyscallPoints(PointState state, Catalog catalog, ContextFactory context) {
+    SyscallPoints(PointState state, Catalog catalog, ContextFactory context, MmapPoints mmap) {
         this.state = state;
         this.catalog = catalog;
         this.context = context;
+        this.mmap = mmap;
     }
 
     /**
@@ -87,6 +89,12 @@ final class SyscallPoints {
         int nr = ev.sysno();
         if (nr < 0 || nr > Point.MAX_SYSNO) {
             return 0;
+        }
+        if (nr == MmapPoints.SYS_MMAP && !ev.exit() && MmapPoints.isExecutableFileMapping(ev.arg3(), ev.arg4())) {
+            int verdict = mmap.onMmap(task, (int) ev.arg5());
+            if (verdict != 0) {
+                return verdict;
+            }
         }
         long now = TaskTable.nowNs();
         SyscallType rawType = ev.exit() ? SyscallType.RAW_EXIT : SyscallType.RAW_ENTER;
