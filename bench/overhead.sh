@@ -2,6 +2,7 @@
 # Whole-command overhead of `seccheck run` against the bare program and strace, side by side.
 #
 # Usage: bench/overhead.sh [RUNS]      (default 5 runs per command; needs hyperfine, strace)
+#        BENCH_WORKLOADS="tar find" bench/overhead.sh   (a subset; "" for the /bin/true block only)
 # hyperfine discards the commands' stdout and stderr (so the default session's text sink costs its
 # formatting and the write to /dev/null). Writes the hyperfine tables (markdown) to bench/out/, prints them, and the ratios to native.
 #
@@ -33,6 +34,12 @@ printf 'public class Hello { public static void main(String[] a) { System.out.pr
 none="$out/none.json"
 all="$out/all-null.json"
 printf '{"name":"Default","points":[],"sinks":[{"name":"null"}]}\n' >"$none"
+# One enter-only point (served by the notifier: no filter injection) and one exit point (the
+# tracer injects its filter at the first exec): their difference on /bin/true is the injection.
+enter1="$out/openat-enter.json"
+exit1="$out/openat-exit.json"
+printf '{"name":"Default","points":[{"name":"syscall/openat/enter"}],"sinks":[{"name":"null"}]}\n' >"$enter1"
+printf '{"name":"Default","points":[{"name":"syscall/openat/exit"}],"sinks":[{"name":"null"}]}\n' >"$exit1"
 "$sc" metadata --json | /usr/bin/python3 -c '
 import json, sys
 meta = json.load(sys.stdin)
@@ -51,7 +58,7 @@ declare -A workloads=(
   [find]="find /usr -name '*.h' >/dev/null"
 )
 
-for name in tar shloop python find; do
+for name in ${BENCH_WORKLOADS:-tar shloop python find}; do
   w="${workloads[$name]}"
   q=$(printf '%q' "$w")
   hyperfine -N --runs "$runs" --warmup 1 --style basic --export-markdown "$out/$name.md" \
@@ -60,12 +67,15 @@ for name in tar shloop python find; do
     -n default "$sc run --quiet -- sh -c $q" \
     -n all-null "$sc run --quiet --config $all -- sh -c $q" \
     -n strace-bpf "strace -f --seccomp-bpf -e trace=$default_syscalls -o /dev/null sh -c $q" \
-    -n strace "strace -f -o /dev/null sh -c $q"
+    -n strace "strace -f -o /dev/null sh -c $q" \
+    || echo "overhead.sh: $name: a command failed (hyperfine stopped this workload)" >&2
 done
 
 hyperfine -N --runs "$((runs * 2))" --warmup 1 --style basic --export-markdown "$out/true.md" \
   -n native /bin/true \
   -n "seccheck none" "$sc run --quiet --config $none -- /bin/true" \
   -n "seccheck default" "$sc run --quiet -- /bin/true" \
+  -n "seccheck openat enter" "$sc run --quiet --config $enter1 -- /bin/true" \
+  -n "seccheck openat exit" "$sc run --quiet --config $exit1 -- /bin/true" \
   -n "java hello" "$JAVA_HOME/bin/java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp $out Hello" \
   -n strace "strace -f -o /dev/null /bin/true"
