@@ -58,7 +58,7 @@ declare -A workloads=(
   [find]="find /usr -name '*.h' >/dev/null"
 )
 
-for name in ${BENCH_WORKLOADS:-tar shloop python find}; do
+for name in ${BENCH_WORKLOADS-tar shloop python find}; do
   w="${workloads[$name]}"
   q=$(printf '%q' "$w")
   hyperfine -N --runs "$runs" --warmup 1 --style basic --export-markdown "$out/$name.md" \
