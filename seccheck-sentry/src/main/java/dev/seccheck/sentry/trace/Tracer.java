@@ -363,11 +363,11 @@ public final class Tracer {
         if (former != tid) {
             // A non-leader thread executed: it takes over the leader's tid and the other threads are gone.
             tasks.remove(former);
-            inSyscall.remove(former);
             SyscallEvent pending = inSyscall.remove(former);
             if (pending != null) {
                 inSyscall.put(tid, pending);
             }
+            syscalls.moved(former, tid);
             Task leader = tasks.get(tid);
             t = leader != null ? leader : t;
         }
@@ -398,6 +398,7 @@ public final class Tracer {
         needsLayer.remove(tid);
         Task t = tasks.remove(tid);
         inSyscall.remove(tid);
+        syscalls.forget(tid);
         awaitingFirstStop.remove(tid);
         if (t != null && t.isLeader()) {
             lifecycle.exitNotifyParent(t, raw);
@@ -430,6 +431,9 @@ public final class Tracer {
             return;
         }
         if (syscalls.wantsExit(nr)) {
+            if (task != null) {
+                syscalls.beforeExit(task, ev, access);
+            }
             inSyscall.put(tid, ev);
             ptrace.syscall(tid, 0);
         } else {

@@ -1,5 +1,6 @@
 package dev.seccheck.sentry.syscalls;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -81,7 +82,7 @@ final class FakeMemory implements TaskMemory {
     @Override
     public String readString(long addr, int max) throws MemoryFault {
         reads++;
-        var out = new java.io.ByteArrayOutputStream();
+        var out = new ByteArrayOutputStream();
         for (int i = 0; i < max; i++) {
             int b = byteAt(addr + i);
             if (b == 0) {

@@ -2,7 +2,10 @@ package dev.seccheck.sentry.syscalls;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -33,7 +36,7 @@ class StringVectorTest {
         long first = mem.string("x");
         long second = mem.string("y");
         byte[] tail = new byte[24];
-        java.nio.ByteBuffer.wrap(tail).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(first).putLong(second).putLong(0);
+        ByteBuffer.wrap(tail).order(ByteOrder.LITTLE_ENDIAN).putLong(first).putLong(second).putLong(0);
         mem.put(page - 24, tail);
         assertThat(StringVector.read(mem, page - 24)).containsExactly("x", "y");
     }
@@ -57,7 +60,7 @@ class StringVectorTest {
     void theWholeVectorStopsBeforeExceeding2MiB() {
         String element = "e".repeat(100 * 1024 - 1);
         String[] elements = new String[25];
-        java.util.Arrays.fill(elements, element);
+        Arrays.fill(elements, element);
         List<String> got = StringVector.read(mem, mem.vector(elements));
         assertThat(got).as("20 elements of 100 KiB (NUL included) fill 2000 KiB; a 21st would pass 2048 KiB")
             .hasSize(20);
