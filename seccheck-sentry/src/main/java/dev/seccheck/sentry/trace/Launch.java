@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * serves the listener in {@link #awaitChild}: held syscalls of this JVM's own threads (the
  * spawner) are continued at once; the first from another process is the child, which stays held
  * until the tracer has seized it. Seccomp allows one listener per filter chain, so this listener
- * serves the enter-only points of the whole process tree from then on.
+ * serves the enter-only points of the whole process tree from then on. The filter may carry
+ * further fragments, e.g. {@link MmapPoints#FILTER_FRAGMENT}.
  */
 final class Launch {
 
@@ -46,14 +47,15 @@ final class Launch {
      * this process's.
      */
     static Launch start(Path program, List<String> argv, List<String> env, String cwd, int[] stdio,
-            FilterAction[] notified) {
+            FilterAction[] notified, byte[] fragment) {
         Launch l = new Launch(argv);
         Thread.ofPlatform().name("seccheck-spawner").start(() -> {
             Spawn.Prepared p = stdio == null
                     ? Spawn.prepare(program.toString(), argv)
                     : Spawn.prepare(program.toString(), argv, env, cwd, stdio);
             try (p) {
-                byte[] filter = SeccompFilter.compile(SeccompFilter.only(notified, FilterAction.NOTIFY), p.execTrapFragment());
+                byte[] filter = SeccompFilter.compile(SeccompFilter.only(notified, FilterAction.NOTIFY),
+                        concat(p.execTrapFragment(), fragment));
                 Seccomp.setNoNewPrivs();
                 // Handed over through an atomic, not a lock or a future: once the filter is on, any
                 // syscall of this thread may wait for the listener, which nobody serves yet.
@@ -115,5 +117,12 @@ final class Launch {
             Thread.currentThread().interrupt();
             throw new SentryException("interrupted while starting " + argv.get(0));
         }
+    }
+
+    /** Joins filter fragments; each returns or falls through to the next. */
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 }

@@ -33,16 +33,18 @@ final class SyscallPoints {
     private final PointState state;
     private final Catalog catalog;
     private final ContextFactory context;
+    private final MmapPoints mmap;
     /**
      * Enter-time decodes, by tid, for exit points of calls whose arguments are gone by the exit
      * stop. Concurrent because the notifier thread fires too, though it never sees an exit.
      */
     private final Map<Integer, DecodedSyscall> decodedAtEnter = new ConcurrentHashMap<>();
 
-    SyscallPoints(PointState state, Catalog catalog, ContextFactory context) {
+    SyscallPoints(PointState state, Catalog catalog, ContextFactory context, MmapPoints mmap) {
         this.state = state;
         this.catalog = catalog;
         this.context = context;
+        this.mmap = mmap;
     }
 
     /**
@@ -95,6 +97,12 @@ final class SyscallPoints {
         int nr = ev.sysno();
         if (nr < 0 || nr > Point.MAX_SYSNO) {
             return 0;
+        }
+        if (nr == MmapPoints.SYS_MMAP && !ev.exit() && MmapPoints.isExecutableFileMapping(ev.arg3(), ev.arg4())) {
+            int verdict = mmap.onMmap(task, (int) ev.arg5());
+            if (verdict != 0) {
+                return verdict;
+            }
         }
         DecodedSyscall atEnter = ev.exit() ? decodedAtEnter.remove(ev.tid()) : null;
         long now = TaskTable.nowNs();

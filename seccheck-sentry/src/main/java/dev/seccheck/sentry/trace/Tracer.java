@@ -50,6 +50,7 @@ public final class Tracer {
     private final TaskTable tasks = new TaskTable(false);
     private final SyscallPoints syscalls;
     private final LifecyclePoints lifecycle;
+    private final MmapPoints mmap;
     private final CompletableFuture<Integer> started = new CompletableFuture<>();
 
     private final Ptrace ptrace = new Ptrace();
@@ -91,7 +92,8 @@ public final class Tracer {
         this.runId = runId;
         this.log = log;
         ContextFactory context = new ContextFactory(runId, tasks);
-        this.syscalls = new SyscallPoints(state, catalog, context);
+        this.mmap = new MmapPoints(state, context);
+        this.syscalls = new SyscallPoints(state, catalog, context, mmap);
         this.lifecycle = new LifecyclePoints(state, context, runId);
     }
 
@@ -148,7 +150,7 @@ public final class Tracer {
         FilterAction[] actions = syscalls.filterActions();
         traced = SeccompFilter.only(actions, FilterAction.TRACE);
         notified = SeccompFilter.only(actions, FilterAction.NOTIFY);
-        Launch.Child child = Launch.start(program, argv, null, null, null, notified).awaitChild(self);
+        Launch.Child child = Launch.start(program, argv, null, null, null, notified, mmapFragment()).awaitChild(self);
         rootPid = child.first().tid();
         Task root = seize(rootPid, false);
         String cwd = Path.of("").toAbsolutePath().toString();
@@ -159,6 +161,19 @@ public final class Tracer {
         notifier = new Notifier(child.listener(), syscalls, tasks, self, log);
         Thread.ofPlatform().daemon().name("seccheck-notifier").start(notifier);
         started.complete(rootPid);
+    }
+
+    /**
+     * Returns the argument test that holds executable file mmaps for the notifier when sentry/mmap
+     * is enabled at start, or nothing when no mmap needs it: without the point, or when every mmap
+     * already stops (an mmap syscall point), where {@link SyscallPoints#fire} sees them anyway. A
+     * fragment returning USER_NOTIF for a traced mmap would win over its RET_TRACE and lose the
+     * exit stop. Like the notifier's filter, this is fixed at start: sessions created later do not
+     * get sentry/mmap for later mmaps (they still get the initial mappings of each exec).
+     */
+    private byte[] mmapFragment() {
+        boolean seen = traced[MmapPoints.SYS_MMAP] == FilterAction.TRACE || notified[MmapPoints.SYS_MMAP] == FilterAction.NOTIFY;
+        return state.enabled(dev.seccheck.points.Point.MMAP) && !seen ? MmapPoints.FILTER_FRAGMENT : new byte[0];
     }
 
     /** Attaches to a process held at its first syscall, registers it, and marks its first exec for the filter. */
@@ -180,7 +195,7 @@ public final class Tracer {
      * @return completes with the command's wait status when it exits
      */
     public CompletableFuture<Integer> exec(Path program, List<String> argv, List<String> env, String cwd, int[] stdio) {
-        ExecRequest req = new ExecRequest(Launch.start(program, argv, env, cwd, stdio, notified), argv,
+        ExecRequest req = new ExecRequest(Launch.start(program, argv, env, cwd, stdio, notified, mmapFragment()), argv,
                 new CompletableFuture<>());
         pendingExecs.add(req);
         if (!ring()) {
@@ -363,7 +378,7 @@ public final class Tracer {
             t = new Task(tid, t.tgid(), t.parentTgid(), t.startNs(), t.groupStartNs(), ProcFiles.comm(tid), t.cwd(),
                     null, t.execSession());
             tasks.put(t);
-            if (lifecycle.execve(t, access) != 0) {
+            if (lifecycle.execve(t, access) != 0 || mmap.initial(t) != 0) {
                 Signals.kill(tid, Signals.SIGKILL);
             }
         }
