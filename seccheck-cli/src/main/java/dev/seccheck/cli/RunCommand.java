@@ -55,7 +55,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--id", description = "Name of the run (the container_id field). Default: a generated id.")
     String id;
 
-    @Option(names = "--quiet", description = "Print none of seccheck's own status lines (sinks still write).")
+    @Option(names = "--quiet", description = "Print none of seccheck's own status lines (sinks still write, problems still show).")
     boolean quiet;
 
     @Mixin
@@ -74,13 +74,13 @@ final class RunCommand implements Callable<Integer> {
         RuntimeRoot.checkId(runId);
 
         PointState state = new PointState();
-        SessionManager sessions = new SessionManager(state, msg -> status(err, msg));
+        SessionManager sessions = new SessionManager(state, msg -> warn(err, msg));
         SessionConfigParser parser = new SessionConfigParser(Catalog.standard(), SinkRegistry.discover());
         try {
             for (SessionConfig c : sessionConfigs(parser)) {
                 sessions.create(c, false);
             }
-            Supervisor supervisor = new Supervisor(state, Catalog.standard(), runId, msg -> status(err, msg));
+            Supervisor supervisor = new Supervisor(state, Catalog.standard(), runId, msg -> warn(err, msg));
             RuntimeRoot rr = root.runtimeRoot();
             ControlServer control = startControl(rr, runId, sessions, parser, supervisor, err);
             for (String name : List.of("INT", "TERM", "HUP")) {
@@ -136,7 +136,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             dir = rr.create(RunRecord.forThisProcess(runId, command), msg -> status(err, msg));
         } catch (IOException e) {
-            status(err, "no control socket for this run (cannot use " + rr.path() + ": " + e.getMessage() + ")");
+            warn(err, "no control socket for this run (cannot use " + rr.path() + ": " + e.getMessage() + ")");
             return null;
         }
         RunRecord record = RunRecord.forThisProcess(runId, command);
@@ -147,7 +147,13 @@ final class RunCommand implements Callable<Integer> {
                     } catch (SentryException | LinuxException e) {
                         throw new ControlException(e.getMessage(), e);
                     }
-                }), msg -> status(err, msg));
+                }), msg -> warn(err, msg));
+    }
+
+    /** Problems are shown even with --quiet: they change what the run reports. */
+    private static void warn(PrintWriter err, String msg) {
+        err.println("seccheck: " + msg);
+        err.flush();
     }
 
     private void status(PrintWriter err, String msg) {

@@ -133,6 +133,24 @@ class ControlPlaneTest {
     }
 
     @Test
+    void aRunWhoseSupervisorWasKilledIsCleanedAwayAndItsWorkloadDiesWithIt() throws Exception {
+        String procfs = cli("trace", "procfs", "--root", root.toString(), "cp1");
+        long workloadPid = new ObjectMapper().readTree(procfs.strip().split("\n")[0]).path("pid").asLong();
+        Path dir = root.resolve("cp1");
+        assertThat(dir).exists();
+
+        run.destroyForcibly();
+        assertThat(run.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+        await("the workload to die with its supervisor", () -> ProcessHandle.of(workloadPid).isEmpty()
+                || ProcessHandle.of(workloadPid).map(h -> !h.isAlive()).orElse(true));
+        String list = cli("list", "--root", root.toString());
+        assertThat(list).contains("removing stale runtime directory " + dir);
+        assertThat(list.lines()).noneMatch(l -> l.startsWith("cp1"));
+        assertThat(dir).doesNotExist();
+    }
+
+    @Test
     void errorsNameTheRunAndTheProblem() throws Exception {
         assertThat(cliFails("trace", "list", "--root", root.toString(), "nosuch"))
                 .contains("seccheck trace list: no run named \"nosuch\"");
@@ -210,12 +228,13 @@ class ControlPlaneTest {
     private void await(String what, Check done) throws Exception {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
         while (!done.ok()) {
-            if (!run.isAlive()) {
+            if (!run.isAlive() && run.exitValue() != 137) {
                 throw new AssertionError("the run ended while waiting for " + what + ": "
                         + Files.readString(tmp.resolve("run.out")));
             }
             if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("timed out waiting for " + what);
+                throw new AssertionError("timed out waiting for " + what + "; the run said: "
+                        + Files.readString(tmp.resolve("run.out")));
             }
             Thread.sleep(50);
         }

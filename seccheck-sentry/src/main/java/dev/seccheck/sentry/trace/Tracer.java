@@ -427,7 +427,7 @@ public final class Tracer {
             regs.origRax(-1);
             regs.rax(-verdict);
             ptrace.setRegs(tid, regs);
-            ptrace.cont(tid, 0);
+            cont(tid, 0);
             return;
         }
         if (syscalls.wantsExit(nr)) {
@@ -435,9 +435,9 @@ public final class Tracer {
                 syscalls.beforeExit(task, ev, access);
             }
             inSyscall.put(tid, ev);
-            ptrace.syscall(tid, 0);
+            toSyscallExit(tid, 0);
         } else {
-            ptrace.cont(tid, 0);
+            cont(tid, 0);
         }
     }
 
@@ -463,15 +463,36 @@ public final class Tracer {
             }
         }
         injectIfNeeded(tid);
-        ptrace.cont(tid, 0);
+        cont(tid, 0);
     }
 
     /** Resumes a task, keeping the pending syscall-exit stop if it is inside a traced syscall. */
     private void resume(int tid, int signal) throws LinuxException {
         if (inSyscall.containsKey(tid)) {
-            ptrace.syscall(tid, signal);
+            toSyscallExit(tid, signal);
         } else {
-            ptrace.cont(tid, signal);
+            cont(tid, signal);
+        }
+    }
+
+    private void cont(int tid, int signal) throws LinuxException {
+        ptrace.cont(tid, signal);
+        reinterruptIfNeeded(tid);
+    }
+
+    private void toSyscallExit(int tid, int signal) throws LinuxException {
+        ptrace.syscall(tid, signal);
+        reinterruptIfNeeded(tid);
+    }
+
+    /**
+     * A thread still waiting for a filter layer was resumed from a stop where injecting is not
+     * safe (or where an earlier interrupt had no effect): interrupt it again, so that its next
+     * stop is one where it can be given the layer.
+     */
+    private void reinterruptIfNeeded(int tid) throws LinuxException {
+        if (needsLayer.contains(tid)) {
+            ptrace.interrupt(tid);
         }
     }
 
