@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         description = "Runtime security checkpoints for Linux processes, compatible with gVisor's seccheck.",
         subcommands = {
             RunCommand.class,
+            ExecCommand.class,
             MetadataCommand.class,
             TraceCommand.class,
             ListCommand.class,

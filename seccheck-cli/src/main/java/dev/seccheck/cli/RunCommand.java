@@ -1,10 +1,13 @@
 package dev.seccheck.cli;
 
+import dev.seccheck.control.ControlException;
 import dev.seccheck.control.ControlServer;
 import dev.seccheck.control.RunRecord;
 import dev.seccheck.control.RuntimeRoot;
 import dev.seccheck.control.SessionControl;
 import dev.seccheck.points.Catalog;
+import dev.seccheck.linux.LinuxException;
+import dev.seccheck.sentry.SentryException;
 import dev.seccheck.sentry.Supervisor;
 import dev.seccheck.session.SessionConfig;
 import dev.seccheck.session.SessionConfigParser;
@@ -52,7 +55,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--id", description = "Name of the run (the container_id field). Default: a generated id.")
     String id;
 
-    @Option(names = "--quiet", description = "Print none of seccheck's own status lines (sinks still write).")
+    @Option(names = "--quiet", description = "Print none of seccheck's own status lines (sinks still write, problems still show).")
     boolean quiet;
 
     @Mixin
@@ -71,13 +74,13 @@ final class RunCommand implements Callable<Integer> {
         RuntimeRoot.checkId(runId);
 
         PointState state = new PointState();
-        SessionManager sessions = new SessionManager(state, msg -> status(err, msg));
+        SessionManager sessions = new SessionManager(state, msg -> warn(err, msg));
         SessionConfigParser parser = new SessionConfigParser(Catalog.standard(), SinkRegistry.discover());
         try {
             for (SessionConfig c : sessionConfigs(parser)) {
                 sessions.create(c, false);
             }
-            Supervisor supervisor = new Supervisor(state, Catalog.standard(), runId, msg -> status(err, msg));
+            Supervisor supervisor = new Supervisor(state, Catalog.standard(), runId, msg -> warn(err, msg));
             RuntimeRoot rr = root.runtimeRoot();
             ControlServer control = startControl(rr, runId, sessions, parser, supervisor, err);
             for (String name : List.of("INT", "TERM", "HUP")) {
@@ -133,12 +136,24 @@ final class RunCommand implements Callable<Integer> {
         try {
             dir = rr.create(RunRecord.forThisProcess(runId, command), msg -> status(err, msg));
         } catch (IOException e) {
-            status(err, "no control socket for this run (cannot use " + rr.path() + ": " + e.getMessage() + ")");
+            warn(err, "no control socket for this run (cannot use " + rr.path() + ": " + e.getMessage() + ")");
             return null;
         }
         RunRecord record = RunRecord.forThisProcess(runId, command);
         return ControlServer.start(dir.resolve(RuntimeRoot.SOCKET),
-                new SessionControl(record, sessions, parser, supervisor::processes), msg -> status(err, msg));
+                new SessionControl(record, sessions, parser, supervisor::processes, (pid, argv, env, cwd) -> {
+                    try (ClientStdio stdio = ClientStdio.of(pid)) {
+                        return supervisor.exec(argv, env, cwd, stdio.fds());
+                    } catch (SentryException | LinuxException e) {
+                        throw new ControlException(e.getMessage(), e);
+                    }
+                }), msg -> warn(err, msg));
+    }
+
+    /** Problems are shown even with --quiet: they change what the run reports. */
+    private static void warn(PrintWriter err, String msg) {
+        err.println("seccheck: " + msg);
+        err.flush();
     }
 
     private void status(PrintWriter err, String msg) {

@@ -1,9 +1,10 @@
 package dev.seccheck.control;
 
+import dev.seccheck.procfs.NulStrings;
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,16 +59,7 @@ public final class ProcfsSnapshot {
         } catch (java.nio.file.AccessDeniedException e) {
             return;
         }
-        int start = 0;
-        for (int i = 0; i < data.length; i++) {
-            if (data[i] == 0) {
-                out.add(new String(data, start, i - start, StandardCharsets.UTF_8));
-                start = i + 1;
-            }
-        }
-        if (start < data.length) {
-            out.add(new String(data, start, data.length - start, StandardCharsets.UTF_8));
-        }
+        NulStrings.split(data).forEach(out::add);
     }
 
     private static ObjectNode status(Path p) throws IOException {

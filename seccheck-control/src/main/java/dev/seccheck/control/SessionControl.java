@@ -8,13 +8,16 @@ import dev.seccheck.session.SessionConfigParser;
 import dev.seccheck.session.SessionException;
 import dev.seccheck.session.SessionInfo;
 import dev.seccheck.session.SessionManager;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
  * SessionControl answers a run's control requests: {@code info}, {@code session_list},
  * {@code session_create} (a session JSON, optionally replacing one with the same name),
- * {@code session_delete}, and {@code procfs} (a snapshot of every process of the workload).
+ * {@code session_delete}, {@code procfs} (a snapshot of every process of the workload), and
+ * {@code exec} (another command inside the run, with the client's stdio).
  */
 public final class SessionControl implements ControlHandler {
 
@@ -22,16 +25,29 @@ public final class SessionControl implements ControlHandler {
     private final SessionManager sessions;
     private final SessionConfigParser parser;
     private final Supplier<Collection<Integer>> processes;
+    private final ExecHandler exec;
+
+    /** ExecHandler runs a command inside the run for {@code seccheck exec}, with the client's stdio. */
+    @FunctionalInterface
+    public interface ExecHandler {
+        /**
+         * Runs {@code argv} with the standard descriptors of process {@code clientPid} and returns
+         * its exit status once it ended.
+         */
+        int exec(long clientPid, List<String> argv, List<String> env, String cwd) throws ControlException;
+    }
 
     /**
      * @param processes the thread-group ids the run supervises right now
+     * @param exec runs {@code exec} requests
      */
     public SessionControl(RunRecord run, SessionManager sessions, SessionConfigParser parser,
-            Supplier<Collection<Integer>> processes) {
+            Supplier<Collection<Integer>> processes, ExecHandler exec) {
         this.run = run;
         this.sessions = sessions;
         this.parser = parser;
         this.processes = processes;
+        this.exec = exec;
     }
 
     @Override
@@ -42,6 +58,7 @@ public final class SessionControl implements ControlHandler {
             case "session_create" -> create(request);
             case "session_delete" -> delete(request);
             case "procfs" -> procfs();
+            case "exec" -> exec(request);
             default -> throw new ControlException("unknown request \"" + op + "\"");
         };
     }
@@ -101,6 +118,24 @@ public final class SessionControl implements ControlHandler {
         ObjectNode n = Wire.JSON.createObjectNode();
         n.put("name", name);
         return n;
+    }
+
+    private ObjectNode exec(JsonNode request) throws ControlException {
+        List<String> argv = strings(request.path("argv"));
+        if (argv.isEmpty() || !request.path("pid").canConvertToLong()) {
+            throw new ControlException("exec needs \"argv\" (a non-empty list) and the client's \"pid\"");
+        }
+        int status = exec.exec(request.path("pid").asLong(), argv, strings(request.path("env")),
+                request.path("cwd").asText("/"));
+        ObjectNode n = Wire.JSON.createObjectNode();
+        n.put("status", status);
+        return n;
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(e -> out.add(e.asText()));
+        return out;
     }
 
     private ObjectNode procfs() {

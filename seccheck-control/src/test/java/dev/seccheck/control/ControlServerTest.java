@@ -42,7 +42,8 @@ class ControlServerTest {
         RunRecord run = RunRecord.forThisProcess("t1", List.of("sleep", "1"));
         SessionConfigParser parser = new SessionConfigParser(Catalog.standard(), SinkRegistry.discover());
         server = ControlServer.start(socket, new SessionControl(run, sessions, parser,
-                () -> List.of((int) ProcessHandle.current().pid())), log::add);
+                () -> List.of((int) ProcessHandle.current().pid()),
+                (pid, argv, env, cwd) -> { throw new ControlException("exec is not served here"); }), log::add);
     }
 
     @AfterEach

@@ -24,6 +24,7 @@ public final class MessageText {
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("HH:mm:ss.SSSSSS").withZone(ZoneId.systemDefault());
     private static final int MAX_STRING = 256;
+    private static final long AT_FDCWD = -100;
     private static final int MAX_BYTES = 64;
 
     /** Names of fields shown in hex because they hold flags or masks. */
@@ -53,6 +54,18 @@ public final class MessageText {
                 continue;
             }
             sb.append(' ').append(f.getName()).append('=');
+            if (f.getName().equals("address") && e.getValue() instanceof ByteString raw) {
+                var addr = SockAddr.decode(raw);
+                if (addr.isPresent() && addr.get().family() != 0 && !addr.get().toString().startsWith("family")) {
+                    sb.append('{').append(addr.get()).append('}');
+                    continue;
+                }
+            }
+            if ((f.getName().equals("fd") || f.getName().equals("dirfd")) && e.getValue() instanceof Number n
+                    && n.longValue() == AT_FDCWD) {
+                sb.append("AT_FDCWD");
+                continue;
+            }
             value(sb, f, e.getValue());
         }
         if (exit != null) {

@@ -25,7 +25,7 @@ class MessageTextTest {
                 .setExit(Exit.newBuilder().setResult(-2).setErrorno(2))
                 .build();
         assertThat(MessageText.line("X", "openat", open)).isEqualTo(
-                "42/43 cat [c1] uid=1000 gid=100 cwd=/tmp (exec) X openat fd=-100 pathname=\"/nope\" flags=0x80000"
+                "42/43 cat [c1] uid=1000 gid=100 cwd=/tmp (exec) X openat fd=AT_FDCWD pathname=\"/nope\" flags=0x80000"
                         + " = -2 ENOENT");
     }
 
@@ -47,10 +47,20 @@ class MessageTextTest {
 
     @Test
     void bytesAreHexAndCut() {
-        Connect c = Connect.newBuilder().setFd(3).setAddress(ByteString.copyFrom(new byte[] {1, 0, (byte) 0xff})).build();
-        assertThat(MessageText.line("E", "connect", c)).isEqualTo("E connect fd=3 address=0100ff");
+        Connect c = Connect.newBuilder().setFd(3).setAddress(ByteString.copyFrom(new byte[] {0x63, 0, (byte) 0xff})).build();
+        assertThat(MessageText.line("E", "connect", c)).isEqualTo("E connect fd=3 address=6300ff");
         Connect big = Connect.newBuilder().setAddress(ByteString.copyFrom(new byte[100])).build();
         assertThat(MessageText.line("E", "connect", big)).isEqualTo("E connect address=" + "00".repeat(64) + "...");
+    }
+
+    @Test
+    void socketAddressesOfKnownFamiliesAreDecoded() {
+        byte[] inet = {2, 0, 0x1f, (byte) 0x90, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0};
+        assertThat(MessageText.line("E", "connect", Connect.newBuilder().setFd(3).setAddress(ByteString.copyFrom(inet)).build()))
+                .isEqualTo("E connect fd=3 address={AF_INET 127.0.0.1:8080}");
+        byte[] unix = {1, 0, '/', 'r', 'u', 'n', 0, 'x', 'x'};
+        assertThat(MessageText.line("E", "connect", Connect.newBuilder().setFd(3).setAddress(ByteString.copyFrom(unix)).build()))
+                .isEqualTo("E connect fd=3 address={AF_UNIX /run}");
     }
 
     @Test

@@ -29,6 +29,10 @@ public final class Spawn {
             FunctionDescriptor.of(Libc.C_INT, Libc.C_POINTER));
     private static final MethodHandle ACTIONS_CLOSEFROM = Libc.plain("posix_spawn_file_actions_addclosefrom_np",
             FunctionDescriptor.of(Libc.C_INT, Libc.C_POINTER, Libc.C_INT));
+    private static final MethodHandle ACTIONS_DUP2 = Libc.plain("posix_spawn_file_actions_adddup2",
+            FunctionDescriptor.of(Libc.C_INT, Libc.C_POINTER, Libc.C_INT, Libc.C_INT));
+    private static final MethodHandle ACTIONS_CHDIR = Libc.plain("posix_spawn_file_actions_addchdir_np",
+            FunctionDescriptor.of(Libc.C_INT, Libc.C_POINTER, Libc.C_POINTER));
     private static final MethodHandle ACTIONS_DESTROY = Libc.plain("posix_spawn_file_actions_destroy",
             FunctionDescriptor.of(Libc.C_INT, Libc.C_POINTER));
     private static final MethodHandle ATTR_INIT = Libc.plain("posix_spawnattr_init",
@@ -57,35 +61,44 @@ public final class Spawn {
         private final Arena arena = Arena.ofConfined();
         private final MemorySegment path;
         private final MemorySegment args;
+        private final MemorySegment env;
+        private final MemorySegment cwd;
+        private final int[] stdio;
 
-        private Prepared(String file, List<String> argv) {
+        private Prepared(String file, List<String> argv, List<String> environment, String directory, int[] stdio) {
             path = arena.allocateFrom(file);
-            args = arena.allocate(AddressLayout.ADDRESS, argv.size() + 1L);
-            for (int i = 0; i < argv.size(); i++) {
-                args.setAtIndex(ValueLayout.ADDRESS, i, arena.allocateFrom(argv.get(i)));
+            args = strings(argv);
+            env = environment == null ? null : strings(environment);
+            cwd = directory == null ? null : arena.allocateFrom(directory);
+            this.stdio = stdio == null ? null : stdio.clone();
+        }
+
+        private MemorySegment strings(List<String> list) {
+            MemorySegment v = arena.allocate(AddressLayout.ADDRESS, list.size() + 1L);
+            for (int i = 0; i < list.size(); i++) {
+                v.setAtIndex(ValueLayout.ADDRESS, i, arena.allocateFrom(list.get(i)));
             }
-            args.setAtIndex(ValueLayout.ADDRESS, argv.size(), MemorySegment.NULL);
+            v.setAtIndex(ValueLayout.ADDRESS, list.size(), MemorySegment.NULL);
+            return v;
         }
 
         /**
-         * Returns a seccomp program (8-byte {@code sock_filter}s) that holds for the listener the
-         * one execve whose path argument is this spawn's path string, and allows every other
-         * syscall. Installed on the spawning thread, it lets a tracer attach to the child before
-         * the new program runs. Another process's execve can only match by having a path pointer
-         * with the same 64-bit value; it is then merely held until the listener continues it.
+         * Returns a fragment of seccomp program (8-byte {@code sock_filter}s, to be placed after the
+         * architecture check) that holds for the listener the one execve whose path argument is
+         * this spawn's path string, and falls through to the next instruction for every other
+         * syscall. On the spawning thread's filter, it lets a tracer attach to the child before the
+         * new program runs. Another process's execve can only match by having a path pointer with
+         * the same 64-bit value; it is then merely held until the listener continues it.
          */
-        public byte[] execTrapProgram() {
+        public byte[] execTrapFragment() {
             long addr = path.address();
             int[][] insns = {
-                {0x20, 0, 0, 4},                            // ld arch
-                {0x15, 0, 6, Seccomp.AUDIT_ARCH_X86_64},    // jeq x86-64 else allow
                 {0x20, 0, 0, 0},                            // ld nr
-                {0x15, 0, 4, 59},                           // jeq execve else allow
+                {0x15, 0, 5, 59},                           // jeq execve, else fall through
                 {0x20, 0, 0, 16},                           // ld args[0] low word
-                {0x15, 0, 2, (int) addr},                   // jeq low else allow
+                {0x15, 0, 3, (int) addr},
                 {0x20, 0, 0, 20},                           // ld args[0] high word
-                {0x15, 1, 0, (int) (addr >>> 32)},          // jeq high: notify
-                {0x06, 0, 0, Seccomp.RET_ALLOW},
+                {0x15, 0, 1, (int) (addr >>> 32)},
                 {0x06, 0, 0, Seccomp.RET_USER_NOTIF},
             };
             MemorySegment prog = MemorySegment.ofArray(new byte[insns.length * 8]);
@@ -106,7 +119,18 @@ public final class Spawn {
 
     /** Prepares a spawn of {@code file} (an absolute path: no PATH search) with these arguments. */
     public static Prepared prepare(String file, List<String> argv) {
-        return new Prepared(file, argv);
+        return new Prepared(file, argv, null, null, null);
+    }
+
+    /**
+     * Prepares a spawn with its own environment, working directory and standard descriptors
+     * ({@code stdio[i]} becomes descriptor i of the child).
+     */
+    public static Prepared prepare(String file, List<String> argv, List<String> env, String cwd, int[] stdio) {
+        if (stdio.length != 3) {
+            throw new IllegalArgumentException("stdio needs 3 descriptors, got " + stdio.length);
+        }
+        return new Prepared(file, argv, env, cwd, stdio);
     }
 
     /**
@@ -121,11 +145,19 @@ public final class Spawn {
             MemorySegment empty = arena.allocate(SIGSET_SIZE, 8);
             MemorySegment all = arena.allocate(SIGSET_SIZE, 8);
             MemorySegment pid = arena.allocate(ValueLayout.JAVA_INT);
-            MemorySegment env = ENVIRON.get(ValueLayout.ADDRESS, 0);
+            MemorySegment env = p.env != null ? p.env : ENVIRON.get(ValueLayout.ADDRESS, 0);
             MemorySegment actions = arena.allocate(FILE_ACTIONS_SIZE, 16);
             check("posix_spawnattr_init", (int) ATTR_INIT.invokeExact(attr));
             check("posix_spawn_file_actions_init", (int) ACTIONS_INIT.invokeExact(actions));
             try {
+                if (p.stdio != null) {
+                    for (int i = 0; i < 3; i++) {
+                        check("posix_spawn_file_actions_adddup2", (int) ACTIONS_DUP2.invokeExact(actions, p.stdio[i], i));
+                    }
+                }
+                if (p.cwd != null) {
+                    check("posix_spawn_file_actions_addchdir_np", (int) ACTIONS_CHDIR.invokeExact(actions, p.cwd));
+                }
                 // Only stdin, stdout and stderr pass to the program; the JVM's other descriptors stay here.
                 check("posix_spawn_file_actions_addclosefrom_np", (int) ACTIONS_CLOSEFROM.invokeExact(actions, 3));
                 check("sigemptyset", (int) SIGEMPTYSET.invokeExact(empty));

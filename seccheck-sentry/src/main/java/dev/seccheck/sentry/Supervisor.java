@@ -56,6 +56,9 @@ public final class Supervisor {
         }
         Path program = resolve(argv.get(0));
         Tracer t = new Tracer(state, catalog, runId, log);
+        // Sessions created while the program runs reach it through a new filter layer.
+        dev.seccheck.state.SyscallPointsListener refilter = changed -> t.requestRefilter();
+        state.addListener(refilter);
         CompletableFuture<Integer> result = new CompletableFuture<>();
         Thread thread = Thread.ofPlatform().name("seccheck-tracer").start(() -> {
             try {
@@ -76,12 +79,51 @@ public final class Supervisor {
             Thread.currentThread().interrupt();
             throw new SentryException("interrupted");
         } finally {
+            state.removeListener(refilter);
             try {
                 thread.join();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * Runs another command inside this run's supervision ({@code seccheck exec}): the same
+     * sessions see it, its tasks marked as an exec session. Blocks until it exits.
+     *
+     * @param env its environment ("NAME=value"); its PATH finds the program
+     * @param stdio descriptors of this process to become its stdin, stdout and stderr
+     * @return its exit status, as {@link #run} reports it
+     */
+    public int exec(List<String> argv, List<String> env, String cwd, int[] stdio) throws SentryException {
+        Tracer t = tracer.getNow(null);
+        if (t == null || !t.started().isDone() || t.started().isCompletedExceptionally()) {
+            throw new SentryException("the workload is not running");
+        }
+        if (argv.isEmpty()) {
+            throw new SentryException("no command to run");
+        }
+        String path = env.stream().filter(e -> e.startsWith("PATH=")).map(e -> e.substring(5)).findFirst()
+                .orElse(System.getenv("PATH"));
+        Path program = resolve(argv.get(0), path, Path.of(cwd));
+        try {
+            return exitStatus(t.exec(program, argv, env, cwd, stdio).get());
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof SentryException se) {
+                throw se;
+            }
+            throw new SentryException("exec failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SentryException("interrupted");
+        }
+    }
+
+    /** Returns the exit code for a wait status: the code, or 128 + the killing signal. */
+    static int exitStatus(int raw) {
+        int sig = raw & 0x7f;
+        return sig == 0 ? (raw >> 8) & 0xff : 128 + sig;
     }
 
     /** Returns the pid of the workload's first process once it started (empty before). */
@@ -118,8 +160,12 @@ public final class Supervisor {
      * executable regular file of that name in PATH.
      */
     static Path resolve(String command) throws SentryException {
+        return resolve(command, System.getenv("PATH"), Path.of("").toAbsolutePath());
+    }
+
+    private static Path resolve(String command, String path, Path cwd) throws SentryException {
         if (command.contains("/")) {
-            Path p = Path.of(command).toAbsolutePath();
+            Path p = cwd.resolve(command).normalize();
             if (!Files.exists(p)) {
                 throw new SentryException(command + ": no such file");
             }
@@ -128,12 +174,11 @@ public final class Supervisor {
             }
             return p;
         }
-        String path = System.getenv("PATH");
         for (String dir : (path == null ? "/usr/local/bin:/usr/bin:/bin" : path).split(File.pathSeparator)) {
             if (dir.isEmpty()) {
                 dir = ".";
             }
-            Path p = Path.of(dir, command);
+            Path p = cwd.resolve(dir).resolve(command);
             if (Files.isRegularFile(p) && Files.isExecutable(p)) {
                 return p.toAbsolutePath();
             }

@@ -1,12 +1,12 @@
 package dev.seccheck.sinks.policy;
 
+import dev.seccheck.format.SockAddr;
+
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import dev.seccheck.proto.common.ContextData;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -114,18 +114,10 @@ sealed interface Key {
             return switch (name) {
                 case "family" -> s.family();
                 case "port" -> s.port() >= 0 ? s.port() : null;
-                case "ip" -> s.ip() == null ? null : ipText(s.ip());
+                case "ip" -> s.ipText();
                 case "unix_path" -> s.unixPath();
                 default -> null;
             };
-        }
-
-        private static String ipText(byte[] ip) {
-            try {
-                return InetAddress.getByAddress(ip).getHostAddress();
-            } catch (UnknownHostException e) {
-                return null;
-            }
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.seccheck.sinks.policy;
 
+import dev.seccheck.format.SockAddr;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.InetAddress;
 import java.util.ArrayList;

@@ -41,11 +41,23 @@ public final class SeccompFilter {
      * @return the program as an array of 8-byte {@code sock_filter}s
      */
     public static byte[] compile(FilterAction[] actions) {
+        return compile(actions, new byte[0]);
+    }
+
+    /**
+     * Compiles {@code actions} with {@code fragment} (instructions that either return or fall
+     * through) placed right after the architecture check.
+     */
+    public static byte[] compile(FilterAction[] actions, byte[] fragment) {
         List<Run> runs = runs(actions);
         Program p = new Program();
         p.emit(LD_W_ABS, 0, 0, OFFSET_ARCH);
         p.emit(JMP_JEQ_K, 1, 0, Seccomp.AUDIT_ARCH_X86_64);
         p.emit(RET_K, 0, 0, Seccomp.RET_ERRNO | Errno.ENOSYS);
+        ByteBuffer frag = ByteBuffer.wrap(fragment).order(ByteOrder.LITTLE_ENDIAN);
+        while (frag.remaining() >= 8) {
+            p.emit(frag.getShort() & 0xffff, frag.get() & 0xff, frag.get() & 0xff, frag.getInt());
+        }
         p.emit(LD_W_ABS, 0, 0, OFFSET_NR);
         p.emit(JMP_JGE_K, 0, 1, Seccomp.X32_SYSCALL_BIT);
         p.emit(RET_K, 0, 0, Seccomp.RET_ERRNO | Errno.ENOSYS);
@@ -53,24 +65,23 @@ public final class SeccompFilter {
         return p.bytes();
     }
 
-    /** Returns whether any syscall needs a stop at all (else no filter is worth installing). */
-    public static boolean needed(FilterAction[] actions) {
+    /** Returns whether any syscall gets {@code action}. */
+    public static boolean uses(FilterAction[] actions, FilterAction action) {
         for (FilterAction a : actions) {
-            if (a != null && a != FilterAction.ALLOW) {
+            if (a == action) {
                 return true;
             }
         }
         return false;
     }
 
-    /** Returns whether any syscall is held for the notifier (the filter then needs a listener). */
-    public static boolean notifies(FilterAction[] actions) {
-        for (FilterAction a : actions) {
-            if (a == FilterAction.NOTIFY) {
-                return true;
-            }
+    /** Returns a copy of {@code actions} keeping only {@code keep}; every other action becomes ALLOW. */
+    public static FilterAction[] only(FilterAction[] actions, FilterAction keep) {
+        FilterAction[] out = new FilterAction[actions.length];
+        for (int i = 0; i < actions.length; i++) {
+            out[i] = actions[i] == keep ? keep : FilterAction.ALLOW;
         }
-        return false;
+        return out;
     }
 
     private static List<Run> runs(FilterAction[] actions) {
@@ -144,11 +155,4 @@ public final class SeccompFilter {
         }
     }
 
-    /** Returns a program that holds execve and execveat for the notifier and allows everything else. */
-    public static byte[] execOnly() {
-        FilterAction[] a = new FilterAction[323];
-        a[59] = FilterAction.NOTIFY;
-        a[322] = FilterAction.NOTIFY;
-        return compile(a);
-    }
 }

@@ -1,6 +1,5 @@
 package dev.seccheck.sentry.syscalls;
 
-import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Message;
 import dev.seccheck.fields.FieldSet;
 import dev.seccheck.fields.OptionalFields;
@@ -62,19 +61,15 @@ final class Call {
         return ev.exit() && !ev.isError();
     }
 
-    /**
-     * Sets context_data, exit and sysno, which every schematized message has as fields 1, 2
-     * and 3; through reflection because the generated builders share no interface for them.
-     */
-    <B extends Message.Builder> B head(B b) {
-        Descriptor d = b.getDescriptorForType();
+    /** Sets context_data (when given), exit (on exit events) and sysno, and returns the builder. */
+    <B extends Message.Builder> B head(B b, Header<B> h) {
         if (ctx != null) {
-            b.setField(d.findFieldByNumber(1), ctx);
+            h.context().accept(b, ctx);
         }
         if (ev.exit()) {
-            b.setField(d.findFieldByNumber(2), exit());
+            h.exit().accept(b, exit());
         }
-        b.setField(d.findFieldByNumber(3), Integer.toUnsignedLong(ev.sysno()));
+        h.sysno().accept(b, Integer.toUnsignedLong(ev.sysno()));
         return b;
     }
 
@@ -89,9 +84,16 @@ final class Call {
             : Exit.newBuilder().setResult(ev.result()).build();
     }
 
-    /** The path of {@code fd} when fd_path is requested and offered, else null. */
+    /**
+     * The path of {@code fd} when fd_path is requested and offered, else null. A negative fd
+     * other than AT_FDCWD (mmap's -1, signalfd's "make a new one") names no file, and gVisor
+     * reports no path for it.
+     */
     String fdPath(int fd) {
-        return fdPath ? fds.path(fd) : null;
+        if (!fdPath || (fd < 0 && fd != Abi.AT_FDCWD)) {
+            return null;
+        }
+        return fds.path(fd);
     }
 
     /** The NUL-terminated string at {@code addr} (up to PATH_MAX), or null when unreadable. */

@@ -24,7 +24,7 @@ final class FdCreatorCalls {
 
     /** pipe(fds) and pipe2(fds, flags): the two fds exist after a successful call. */
     static Message pipe(Call c, boolean hasFlags) {
-        var b = c.head(Pipe.newBuilder());
+        var b = c.head(Pipe.newBuilder(), Header.PIPE);
         if (hasFlags) {
             b.setFlags(c.intArg(2));
         }
@@ -39,7 +39,7 @@ final class FdCreatorCalls {
 
     /** eventfd(initval) and eventfd2(initval, flags). */
     static Message eventfd(Call c, boolean hasFlags) {
-        var b = c.head(Eventfd.newBuilder()).setVal(c.intArg(1));
+        var b = c.head(Eventfd.newBuilder(), Header.EVENTFD).setVal(c.intArg(1));
         if (hasFlags) {
             b.setFlags(c.intArg(2));
         }
@@ -47,16 +47,14 @@ final class FdCreatorCalls {
     }
 
     /**
-     * signalfd(fd, mask, sizemask) and signalfd4(..., flags). fd -1 asks for a new signalfd, so
-     * it has no path to report.
+     * signalfd(fd, mask, sizemask) and signalfd4(..., flags). The kernel accepts only
+     * sizemask == 8 (sizeof(sigset_t) on x86-64), so any other size leaves sigset out.
      */
     static Message signalfd(Call c, boolean hasFlags) {
         int fd = c.intArg(1);
-        var b = c.head(Signalfd.newBuilder()).setFd(fd);
-        if (fd != -1) {
-            setIfNotNull(c.fdPath(fd), b::setFdPath);
-        }
-        long[] sigset = c.longs(c.arg(2), 1);
+        var b = c.head(Signalfd.newBuilder(), Header.SIGNALFD).setFd(fd);
+        setIfNotNull(c.fdPath(fd), b::setFdPath);
+        long[] sigset = c.arg(3) == Long.BYTES ? c.longs(c.arg(2), 1) : null;
         if (sigset != null) {
             b.setSigset(sigset[0]);
         }
@@ -68,13 +66,13 @@ final class FdCreatorCalls {
 
     /** timerfd_create(clockid, flags). */
     static Message timerfdCreate(Call c) {
-        return c.head(TimerfdCreate.newBuilder()).setClockId(c.intArg(1)).setFlags(c.intArg(2)).build();
+        return c.head(TimerfdCreate.newBuilder(), Header.TIMERFD_CREATE).setClockId(c.intArg(1)).setFlags(c.intArg(2)).build();
     }
 
     /** timerfd_settime(fd, flags, new_value, old_value): old_value is written by a successful call. */
     static Message timerfdSettime(Call c) {
         int fd = c.intArg(1);
-        var b = c.head(TimerfdSetTime.newBuilder()).setFd(fd).setFlags(c.intArg(2));
+        var b = c.head(TimerfdSetTime.newBuilder(), Header.TIMERFD_SET_TIME).setFd(fd).setFlags(c.intArg(2));
         setIfNotNull(c.fdPath(fd), b::setFdPath);
         setIfNotNull(itimerspec(c, c.arg(3)), b::setNewValue);
         if (c.succeeded()) {
@@ -86,7 +84,7 @@ final class FdCreatorCalls {
     /** timerfd_gettime(fd, curr_value): the value is written by a successful call. */
     static Message timerfdGettime(Call c) {
         int fd = c.intArg(1);
-        var b = c.head(TimerfdGetTime.newBuilder()).setFd(fd);
+        var b = c.head(TimerfdGetTime.newBuilder(), Header.TIMERFD_GET_TIME).setFd(fd);
         setIfNotNull(c.fdPath(fd), b::setFdPath);
         if (c.succeeded()) {
             setIfNotNull(itimerspec(c, c.arg(2)), b::setCurValue);
@@ -96,7 +94,7 @@ final class FdCreatorCalls {
 
     /** inotify_init() and inotify_init1(flags). */
     static Message inotifyInit(Call c, boolean hasFlags) {
-        var b = c.head(InotifyInit.newBuilder());
+        var b = c.head(InotifyInit.newBuilder(), Header.INOTIFY_INIT);
         if (hasFlags) {
             b.setFlags(c.intArg(1));
         }
@@ -106,7 +104,7 @@ final class FdCreatorCalls {
     /** inotify_add_watch(fd, pathname, mask). */
     static Message inotifyAddWatch(Call c) {
         int fd = c.intArg(1);
-        var b = c.head(InotifyAddWatch.newBuilder()).setFd(fd).setMask(c.intArg(3));
+        var b = c.head(InotifyAddWatch.newBuilder(), Header.INOTIFY_ADD_WATCH).setFd(fd).setMask(c.intArg(3));
         setIfNotNull(c.fdPath(fd), b::setFdPath);
         setIfNotNull(c.path(c.arg(2)), b::setPathname);
         return b.build();
@@ -115,7 +113,7 @@ final class FdCreatorCalls {
     /** inotify_rm_watch(fd, wd). */
     static Message inotifyRmWatch(Call c) {
         int fd = c.intArg(1);
-        var b = c.head(InotifyRmWatch.newBuilder()).setFd(fd).setWd(c.intArg(2));
+        var b = c.head(InotifyRmWatch.newBuilder(), Header.INOTIFY_RM_WATCH).setFd(fd).setWd(c.intArg(2));
         setIfNotNull(c.fdPath(fd), b::setFdPath);
         return b.build();
     }

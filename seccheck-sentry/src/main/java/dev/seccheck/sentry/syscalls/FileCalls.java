@@ -15,22 +15,22 @@ import dev.seccheck.proto.syscall.Open;
 final class FileCalls {
     private FileCalls() {}
 
-    /** open(pathname, flags, mode): gVisor reports the implicit directory AT_FDCWD. */
+    /**
+     * open(pathname, flags, mode): reports the implicit directory AT_FDCWD and, as gVisor does
+     * for open (unlike openat), the mode register whatever the flags.
+     */
     static Message open(Call c) {
-        var b = c.head(Open.newBuilder()).setFd(Abi.AT_FDCWD);
+        var b = c.head(Open.newBuilder(), Header.OPEN).setFd(Abi.AT_FDCWD);
         setIfNotNull(c.path(c.arg(1)), b::setPathname);
-        int flags = c.intArg(2);
-        b.setFlags(flags);
-        if (createsFile(flags)) {
-            b.setMode(c.intArg(3));
-        }
+        b.setFlags(c.intArg(2));
+        b.setMode(c.intArg(3));
         return b.build();
     }
 
     /** openat(dirfd, pathname, flags, mode). */
     static Message openat(Call c) {
         int dirfd = c.intArg(1);
-        var b = c.head(Open.newBuilder()).setFd(dirfd);
+        var b = c.head(Open.newBuilder(), Header.OPEN).setFd(dirfd);
         setIfNotNull(c.fdPath(dirfd), b::setFdPath);
         setIfNotNull(c.path(c.arg(2)), b::setPathname);
         int flags = c.intArg(3);
@@ -43,7 +43,7 @@ final class FileCalls {
 
     /** creat(pathname, mode) is open(pathname, O_CREAT|O_WRONLY|O_TRUNC, mode). */
     static Message creat(Call c) {
-        var b = c.head(Open.newBuilder()).setFd(Abi.AT_FDCWD);
+        var b = c.head(Open.newBuilder(), Header.OPEN).setFd(Abi.AT_FDCWD);
         setIfNotNull(c.fdPath(Abi.AT_FDCWD), b::setFdPath);
         setIfNotNull(c.path(c.arg(1)), b::setPathname);
         b.setFlags(Abi.O_CREAT | Abi.O_WRONLY | Abi.O_TRUNC);
@@ -51,14 +51,14 @@ final class FileCalls {
         return b.build();
     }
 
-    /** The mode register means something only when the call may create a file. */
+    /** openat's mode register means something only when the call may create a file. */
     private static boolean createsFile(int flags) {
         return (flags & Abi.O_CREAT) != 0 || (flags & Abi.O_TMPFILE) == Abi.O_TMPFILE;
     }
 
     static Message close(Call c) {
         int fd = c.intArg(1);
-        var b = c.head(Close.newBuilder()).setFd(fd);
+        var b = c.head(Close.newBuilder(), Header.CLOSE).setFd(fd);
         setIfNotNull(c.fdPath(fd), b::setFdPath);
         return b.build();
     }
@@ -67,14 +67,14 @@ final class FileCalls {
     static Message mmap(Call c) {
         int flags = c.intArg(4);
         int fd = c.intArg(5);
-        var b = c.head(Mmap.newBuilder())
+        var b = c.head(Mmap.newBuilder(), Header.MMAP)
             .setAddr(c.arg(1))
             .setLength(c.arg(2))
             .setProt(c.intArg(3))
             .setFlags(flags)
             .setFd(fd)
             .setOffset(c.arg(6));
-        if (fd != -1 && (flags & Abi.MAP_ANONYMOUS) == 0) {
+        if ((flags & Abi.MAP_ANONYMOUS) == 0) {
             setIfNotNull(c.fdPath(fd), b::setFdPath);
         }
         return b.build();
@@ -83,7 +83,7 @@ final class FileCalls {
     /** fcntl(fd, cmd, arg): the third argument is passed through whatever cmd makes of it. */
     static Message fcntl(Call c) {
         int fd = c.intArg(1);
-        var b = c.head(Fcntl.newBuilder()).setFd(fd).setCmd(c.intArg(2)).setArgs(c.arg(3));
+        var b = c.head(Fcntl.newBuilder(), Header.FCNTL).setFd(fd).setCmd(c.intArg(2)).setArgs(c.arg(3));
         setIfNotNull(c.fdPath(fd), b::setFdPath);
         return b.build();
     }
@@ -91,7 +91,7 @@ final class FileCalls {
     /** dup(oldfd): the new fd is only known from the result. */
     static Message dup(Call c) {
         int oldFd = c.intArg(1);
-        var b = c.head(Dup.newBuilder()).setOldFd(oldFd);
+        var b = c.head(Dup.newBuilder(), Header.DUP).setOldFd(oldFd);
         if (c.succeeded()) {
             b.setNewFd((int) c.ev.result());
         }
@@ -102,7 +102,7 @@ final class FileCalls {
     /** dup2(oldfd, newfd) and dup3(oldfd, newfd, flags). */
     static Message dup2or3(Call c, boolean hasFlags) {
         int oldFd = c.intArg(1);
-        var b = c.head(Dup.newBuilder()).setOldFd(oldFd).setNewFd(c.intArg(2));
+        var b = c.head(Dup.newBuilder(), Header.DUP).setOldFd(oldFd).setNewFd(c.intArg(2));
         if (hasFlags) {
             b.setFlags(c.intArg(3));
         }
@@ -110,21 +110,22 @@ final class FileCalls {
         return b.build();
     }
 
+    /** chdir(pathname): like gVisor, fd is the implicit AT_FDCWD. */
     static Message chdir(Call c) {
-        var b = c.head(Chdir.newBuilder());
+        var b = c.head(Chdir.newBuilder(), Header.CHDIR).setFd(Abi.AT_FDCWD);
         setIfNotNull(c.path(c.arg(1)), b::setPathname);
         return b.build();
     }
 
     static Message fchdir(Call c) {
         int fd = c.intArg(1);
-        var b = c.head(Chdir.newBuilder()).setFd(fd);
+        var b = c.head(Chdir.newBuilder(), Header.CHDIR).setFd(fd);
         setIfNotNull(c.fdPath(fd), b::setFdPath);
         return b.build();
     }
 
     static Message chroot(Call c) {
-        var b = c.head(Chroot.newBuilder());
+        var b = c.head(Chroot.newBuilder(), Header.CHROOT);
         setIfNotNull(c.path(c.arg(1)), b::setPathname);
         return b.build();
     }

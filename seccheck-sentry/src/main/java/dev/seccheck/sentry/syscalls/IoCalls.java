@@ -72,13 +72,13 @@ final class IoCalls {
     private static Message build(Call c, boolean write, Io io) {
         String fdPath = c.fdPath(io.fd());
         if (write) {
-            var b = c.head(Write.newBuilder()).setFd(io.fd()).setHasOffset(io.hasOffset())
+            var b = c.head(Write.newBuilder(), Header.WRITE).setFd(io.fd()).setHasOffset(io.hasOffset())
                 .setOffset(io.offset()).setFlags(io.flags());
             setIfNotNull(io.count(), b::setCount);
             setIfNotNull(fdPath, b::setFdPath);
             return b.build();
         }
-        var b = c.head(Read.newBuilder()).setFd(io.fd()).setHasOffset(io.hasOffset())
+        var b = c.head(Read.newBuilder(), Header.READ).setFd(io.fd()).setHasOffset(io.hasOffset())
             .setOffset(io.offset()).setFlags(io.flags());
         setIfNotNull(io.count(), b::setCount);
         setIfNotNull(fdPath, b::setFdPath);

@@ -18,7 +18,7 @@ final class ProcessCalls {
 
     /** clone(flags, stack, parent_tid, child_tid, tls) in x86-64 argument order. */
     static Message clone(Call c) {
-        var b = c.head(Clone.newBuilder()).setFlags(c.arg(1)).setStack(c.arg(2)).setTls(c.arg(5));
+        var b = c.head(Clone.newBuilder(), Header.CLONE).setFlags(c.arg(1)).setStack(c.arg(2)).setTls(c.arg(5));
         if (c.succeeded()) {
             b.setNewTid(c.ev.result());
         }
@@ -27,12 +27,19 @@ final class ProcessCalls {
 
     /** fork and vfork carry nothing but context and exit. */
     static Message fork(Call c) {
-        return c.head(Fork.newBuilder()).build();
+        return c.head(Fork.newBuilder(), Header.FORK).build();
     }
 
-    /** execve(pathname, argv, envp). */
+    /**
+     * execve(pathname, argv, envp). After a successful exec the pointers point into an address
+     * space that no longer exists; reading the new one would report whatever lies there, so
+     * such an exit carries no pathname, argv or envv (see {@link SyscallDecoder#completeAtExit}).
+     */
     static Message execve(Call c) {
-        var b = c.head(Execve.newBuilder());
+        var b = c.head(Execve.newBuilder(), Header.EXECVE);
+        if (c.succeeded()) {
+            return b.build();
+        }
         setIfNotNull(c.path(c.arg(1)), b::setPathname);
         b.addAllArgv(StringVector.read(c.mem, c.arg(2)));
         if (c.envv) {
@@ -41,10 +48,13 @@ final class ProcessCalls {
         return b.build();
     }
 
-    /** execveat(dirfd, pathname, argv, envp, flags). */
+    /** execveat(dirfd, pathname, argv, envp, flags); a successful exit reads nothing, as for execve. */
     static Message execveat(Call c) {
         int dirfd = c.intArg(1);
-        var b = c.head(Execve.newBuilder()).setFd(dirfd).setFlags(c.intArg(5));
+        var b = c.head(Execve.newBuilder(), Header.EXECVE).setFd(dirfd).setFlags(c.intArg(5));
+        if (c.succeeded()) {
+            return b.build();
+        }
         setIfNotNull(c.fdPath(dirfd), b::setFdPath);
         setIfNotNull(c.path(c.arg(2)), b::setPathname);
         b.addAllArgv(StringVector.read(c.mem, c.arg(3)));
@@ -56,22 +66,22 @@ final class ProcessCalls {
 
     /** ptrace(request, pid, addr, data). */
     static Message ptrace(Call c) {
-        return c.head(Ptrace.newBuilder()).setRequest(c.arg(1)).setPid(c.intArg(2)).build();
+        return c.head(Ptrace.newBuilder(), Header.PTRACE).setRequest(c.arg(1)).setPid(c.intArg(2)).build();
     }
 
     /** setuid(id) and setgid(id). */
     static Message setid(Call c) {
-        return c.head(Setid.newBuilder()).setId(c.intArg(1)).build();
+        return c.head(Setid.newBuilder(), Header.SETID).setId(c.intArg(1)).build();
     }
 
     /** setsid() has no argument: the message holds only context and exit. */
     static Message setsid(Call c) {
-        return c.head(Setid.newBuilder()).build();
+        return c.head(Setid.newBuilder(), Header.SETID).build();
     }
 
     /** setresuid(r, e, s) and setresgid(r, e, s). */
     static Message setresid(Call c) {
-        return c.head(Setresid.newBuilder())
+        return c.head(Setresid.newBuilder(), Header.SETRESID)
             .setRid(c.intArg(1)).setEid(c.intArg(2)).setSid(c.intArg(3))
             .build();
     }
@@ -81,7 +91,7 @@ final class ProcessCalls {
      * old one exists only after a successful call.
      */
     static Message prlimit64(Call c) {
-        var b = c.head(Prlimit.newBuilder()).setPid(c.intArg(1)).setResource(c.arg(2));
+        var b = c.head(Prlimit.newBuilder(), Header.PRLIMIT).setPid(c.intArg(1)).setResource(c.arg(2));
         setIfNotNull(rlimit(c, c.arg(3)), b::setNewLimit);
         if (c.succeeded()) {
             setIfNotNull(rlimit(c, c.arg(4)), b::setOldLimit);

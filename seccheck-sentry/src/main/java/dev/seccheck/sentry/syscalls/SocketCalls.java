@@ -16,7 +16,7 @@ final class SocketCalls {
     private SocketCalls() {}
 
     static Message socket(Call c) {
-        return c.head(Socket.newBuilder())
+        return c.head(Socket.newBuilder(), Header.SOCKET)
             .setDomain(c.intArg(1)).setType(c.intArg(2)).setProtocol(c.intArg(3))
             .build();
     }
@@ -24,7 +24,7 @@ final class SocketCalls {
     /** connect(fd, addr, addrlen). */
     static Message connect(Call c) {
         int fd = c.intArg(1);
-        var b = c.head(Connect.newBuilder()).setFd(fd);
+        var b = c.head(Connect.newBuilder(), Header.CONNECT).setFd(fd);
         setIfNotNull(c.fdPath(fd), b::setFdPath);
         setIfNotNull(sockaddr(c, c.arg(2), c.intArg(3)), b::setAddress);
         return b.build();
@@ -33,7 +33,7 @@ final class SocketCalls {
     /** bind(fd, addr, addrlen). */
     static Message bind(Call c) {
         int fd = c.intArg(1);
-        var b = c.head(Bind.newBuilder()).setFd(fd);
+        var b = c.head(Bind.newBuilder(), Header.BIND).setFd(fd);
         setIfNotNull(c.fdPath(fd), b::setFdPath);
         setIfNotNull(sockaddr(c, c.arg(2), c.intArg(3)), b::setAddress);
         return b.build();
@@ -45,7 +45,7 @@ final class SocketCalls {
      */
     static Message accept(Call c, boolean hasFlags) {
         int fd = c.intArg(1);
-        var b = c.head(Accept.newBuilder()).setFd(fd);
+        var b = c.head(Accept.newBuilder(), Header.ACCEPT).setFd(fd);
         setIfNotNull(c.fdPath(fd), b::setFdPath);
         if (hasFlags) {
             b.setFlags(c.intArg(4));
@@ -66,14 +66,14 @@ final class SocketCalls {
      */
     static Message listen(Call c) {
         int fd = c.intArg(1);
-        var b = c.head(Listen.newBuilder()).setFd(fd).setBacklog(c.intArg(2));
+        var b = c.head(Listen.newBuilder(), Header.LISTEN).setFd(fd).setBacklog(c.intArg(2));
         setIfNotNull(c.fdPath(fd), b::setFdPath);
         return b.build();
     }
 
     /** socketpair(domain, type, protocol, sv): the two fds exist after a successful call. */
     static Message socketpair(Call c) {
-        var b = c.head(SocketPair.newBuilder())
+        var b = c.head(SocketPair.newBuilder(), Header.SOCKET_PAIR)
             .setDomain(c.intArg(1)).setType(c.intArg(2)).setProtocol(c.intArg(3));
         if (c.succeeded()) {
             int[] sv = c.ints(c.arg(4), 2);

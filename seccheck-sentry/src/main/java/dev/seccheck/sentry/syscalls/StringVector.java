@@ -55,7 +55,9 @@ final class StringVector {
 
     /**
      * Up to {@link #POINTERS_PER_READ} pointers starting at {@code addr}, stopping at the end of
-     * its page so that a readable vector just before an unmapped page is still read whole.
+     * its page: within a page, memory is readable or not as a whole, so this batch fails only
+     * if the vector itself does. Should it fail anyway, one pointer is tried alone, so that a
+     * TaskMemory with finer-grained readability loses nothing.
      */
     private static long[] pointers(TaskMemory mem, long addr) {
         long toPageEnd = Abi.PAGE_SIZE - (addr & (Abi.PAGE_SIZE - 1));
@@ -63,10 +65,17 @@ final class StringVector {
         byte[] bytes;
         try {
             bytes = mem.read(addr, count * Long.BYTES);
-        } catch (MemoryFault e) {
-            return null;
+        } catch (MemoryFault batchFault) {
+            if (count == 1) {
+                return null;
+            }
+            try {
+                bytes = mem.read(addr, Long.BYTES);
+            } catch (MemoryFault e) {
+                return null;
+            }
         }
-        long[] out = new long[count];
+        long[] out = new long[bytes.length / Long.BYTES];
         ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(out);
         return out;
     }

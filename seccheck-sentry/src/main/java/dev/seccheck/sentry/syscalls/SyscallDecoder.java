@@ -25,10 +25,12 @@ import dev.seccheck.proto.syscall.Syscall;
  *   <li>readv, writev, preadv, pwritev, preadv2, pwritev2: {@code count} is the total of the
  *       iovec lengths, like gVisor; when the iovec array is unreadable (or iovcnt is outside
  *       0..1024) {@code count} is left out.</li>
- *   <li>open and openat carry {@code mode} only when flags hold O_CREAT or O_TMPFILE, since
- *       the register is garbage otherwise; open and creat report fd = AT_FDCWD.</li>
- *   <li>{@code fd_path} is filled only when requested and offered by the syscall; it is not
- *       resolved for mmap's anonymous mappings or fd -1, nor for signalfd's fd -1.</li>
+ *   <li>openat carries {@code mode} only when flags hold O_CREAT or O_TMPFILE, since the
+ *       register is garbage otherwise; open always carries it, as in gVisor. open, creat and
+ *       chdir report fd = AT_FDCWD.</li>
+ *   <li>{@code fd_path} is filled only when requested and offered by the syscall; AT_FDCWD
+ *       resolves to the working directory, other negative fds and anonymous mappings get
+ *       none.</li>
  *   <li>listen leaves address, socket_family and socket_type empty (see
  *       {@code SocketCalls.listen}).</li>
  * </ul>

@@ -1,11 +1,11 @@
 package dev.seccheck.sentry.task;
 
+import dev.seccheck.procfs.NulStrings;
+
 import dev.seccheck.proto.common.Credentials;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -78,24 +78,11 @@ public final class ProcFiles {
 
     /** Returns the NUL-separated strings of {@code /proc/<pid>/cmdline} or {@code environ}. */
     public static List<String> strings(int pid, String file) {
-        List<String> out = new ArrayList<>();
-        byte[] data;
         try {
-            data = Files.readAllBytes(Path.of("/proc", Integer.toString(pid), file));
+            return NulStrings.split(Files.readAllBytes(Path.of("/proc", Integer.toString(pid), file)));
         } catch (IOException e) {
-            return out;
+            return List.of();
         }
-        int start = 0;
-        for (int i = 0; i < data.length; i++) {
-            if (data[i] == 0) {
-                out.add(new String(data, start, i - start, StandardCharsets.UTF_8));
-                start = i + 1;
-            }
-        }
-        if (start < data.length) {
-            out.add(new String(data, start, data.length - start, StandardCharsets.UTF_8));
-        }
-        return out;
     }
 
     private static long[] ids(String line) {

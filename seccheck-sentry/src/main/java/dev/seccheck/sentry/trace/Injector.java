@@ -9,27 +9,33 @@ import dev.seccheck.linux.Signals;
 import dev.seccheck.linux.Syscalls;
 import dev.seccheck.linux.Wait;
 import dev.seccheck.linux.WaitStatus;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
- * Injector makes a stopped tracee run system calls of the supervisor's choosing, to install the
- * seccomp filter inside the workload without any helper binary, compiler or second JVM.
+ * Injector makes a stopped tracee thread run system calls of the supervisor's choosing, to
+ * install seccomp filters inside the workload without any helper binary, compiler or second JVM.
  *
- * <p>Why this way: a filter can only be installed by the thread it will govern, and the JVM
- * cannot safely run Java code in a forked child. So the workload is stopped at the exit of its
- * first execve, before its first instruction, and made to call seccomp(2) itself: the filter
- * program is written below its stack pointer, a {@code syscall} instruction is poked over the
- * word at its instruction pointer, the registers are set for the call and the thread single-steps
- * it; then the word and the registers are restored. The listener fd that seccomp returns inside
- * the workload is copied out with pidfd_getfd and closed there by a second injected call, so the
- * workload cannot answer its own notifications.
+ * <p>Why this way: a filter can only be installed by the thread it will govern, and the JVM cannot
+ * safely run Java code in a forked child. So the thread is stopped and made to call seccomp(2)
+ * itself: its registers are set for the call with the instruction pointer on a {@code syscall}
+ * instruction of the process's vDSO (mapped read-only in every process, so nothing is patched
+ * and other threads running the same code are unaffected), it single-steps that instruction, and
+ * its registers are restored. The filter program goes into a page mapped for the purpose by an
+ * injected mmap and unmapped afterwards. At a stop inside an interrupted syscall, restoring the
+ * registers lets the kernel restart that syscall as if nothing happened.
+ *
+ * <p>Safe stops: a syscall-exit stop, a signal-delivery stop, an interrupt (PTRACE_EVENT_STOP)
+ * stop. Not at a syscall-entry or clone/exec event stop, where the kernel still has to write the
+ * pending syscall's result.
  */
 final class Injector {
 
-    /** Distance below the stack pointer where the filter is written: past the 128-byte red zone, inside the stack a fresh exec maps (at least 128 KiB). */
-    private static final long SCRATCH_BELOW_SP = 64 * 1024;
-    private static final long SYSCALL_INSN = 0x050f; // "syscall" is 0f 05, little-endian
+    private static final int SYS_MMAP = 9;
+    private static final int SYS_MUNMAP = 11;
+    private static final int PROT_READ_WRITE = 3;
+    private static final int MAP_PRIVATE_ANONYMOUS = 0x22;
 
     private final Ptrace ptrace;
     private final Wait wait;
@@ -41,70 +47,90 @@ final class Injector {
         this.memory = memory;
     }
 
-    /**
-     * Installs {@code program} in {@code pid}, which must be at a syscall-exit stop.
-     *
-     * @return a listener fd of this process when {@code withListener}, else -1
-     */
-    int installFilter(int pid, byte[] program, boolean withListener) throws LinuxException {
+    /** Installs {@code program} on thread {@code tid} of process {@code tgid}, stopped at a safe stop. */
+    void installFilter(int tid, int tgid, byte[] program) throws LinuxException {
+        long gadget = syscallInstruction(tgid);
         Regs saved = new Regs();
-        ptrace.getRegs(pid, saved);
-        long scratch = (saved.rsp() - SCRATCH_BELOW_SP - program.length - 16) & ~0xfL;
-        long filterAddr = scratch + 16;
-        memory.write(pid, filterAddr, program);
-        memory.write(pid, scratch, Seccomp.fprog(program.length / 8, filterAddr));
-
-        long rip = saved.rip();
-        long original = word(memory.read(pid, rip, 8));
-        ptrace.pokeData(pid, rip, (original & ~0xffffL) | SYSCALL_INSN);
+        ptrace.getRegs(tid, saved);
         try {
-            int flags = withListener ? Seccomp.FILTER_FLAG_NEW_LISTENER : 0;
-            long r = call(pid, saved, rip, Syscalls.SYS_SECCOMP, Seccomp.SET_MODE_FILTER, flags, scratch);
-            if (r < 0 && r >= -4095) {
-                throw new LinuxException("seccomp(SECCOMP_SET_MODE_FILTER) in pid " + pid, (int) -r);
+            long size = (16 + program.length + 4095) & ~4095L;
+            long scratch = call(tid, saved, gadget, SYS_MMAP, 0, size, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0);
+            check(scratch, "mmap", tid);
+            try {
+                long filterAddr = scratch + 16;
+                memory.write(tid, filterAddr, program);
+                memory.write(tid, scratch, Seccomp.fprog(program.length / 8, filterAddr));
+                long r = call(tid, saved, gadget, Syscalls.SYS_SECCOMP, Seccomp.SET_MODE_FILTER, 0, scratch, 0, 0, 0);
+                check(r, "seccomp(SECCOMP_SET_MODE_FILTER)", tid);
+            } finally {
+                call(tid, saved, gadget, SYS_MUNMAP, scratch, size, 0, 0, 0, 0);
             }
-            int ours = -1;
-            if (withListener) {
-                int theirs = (int) r;
-                int pidfd = Syscalls.pidfdOpen(pid);
-                try {
-                    ours = Syscalls.pidfdGetfd(pidfd, theirs);
-                } finally {
-                    Seccomp.close(pidfd);
-                }
-                call(pid, saved, rip, Syscalls.SYS_CLOSE, theirs, 0, 0);
-            }
-            return ours;
         } finally {
-            ptrace.pokeData(pid, rip, original);
-            ptrace.setRegs(pid, saved);
+            ptrace.setRegs(tid, saved);
         }
     }
 
-    /** Runs one syscall in the tracee with the injected instruction at {@code rip}; returns rax. */
-    private long call(int pid, Regs base, long rip, long nr, long a0, long a1, long a2) throws LinuxException {
+    private static void check(long r, String what, int tid) throws LinuxException {
+        if (r < 0 && r >= -4095) {
+            throw new LinuxException(what + " injected in " + tid, (int) -r);
+        }
+    }
+
+    /** Runs one syscall in the thread, single-stepping the instruction at {@code gadget}; returns rax. */
+    private long call(int tid, Regs base, long gadget, long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+            throws LinuxException {
         Regs r = base.copy();
         r.rax(nr);
         r.origRax(-1);
         r.arg(0, a0);
         r.arg(1, a1);
         r.arg(2, a2);
-        r.rip(rip);
-        ptrace.setRegs(pid, r);
-        ptrace.singleStep(pid);
-        WaitStatus st = wait.waitpid(pid, Wait.WALL).orElseThrow();
-        if (!(st instanceof WaitStatus.Stopped s) || s.signal() != Signals.SIGTRAP || s.event() != 0) {
-            throw new IllegalStateException("injected syscall " + nr + " in pid " + pid + ": unexpected stop " + st);
+        r.arg(3, a3);
+        r.arg(4, a4);
+        r.arg(5, a5);
+        r.rip(gadget);
+        ptrace.setRegs(tid, r);
+        ptrace.singleStep(tid);
+        while (true) {
+            WaitStatus st = wait.waitpid(tid, Wait.WALL).orElseThrow();
+            if (st instanceof WaitStatus.Stopped s && s.event() == Ptrace.EVENT_SECCOMP) {
+                ptrace.singleStep(tid); // an earlier filter layer traces this syscall: let it run
+                continue;
+            }
+            if (!(st instanceof WaitStatus.Stopped s) || s.signal() != Signals.SIGTRAP || s.event() != 0) {
+                throw new IllegalStateException("injected syscall " + nr + " in " + tid + ": unexpected stop " + st);
+            }
+            break;
         }
         Regs after = new Regs();
-        ptrace.getRegs(pid, after);
+        ptrace.getRegs(tid, after);
         return after.rax();
     }
 
-    private static long word(byte[] b) {
-        if (b.length < 8) {
-            throw new IllegalStateException("short read of text");
+    /** Returns the address of a {@code syscall} instruction (0f 05) in the process's vDSO. */
+    private long syscallInstruction(int tgid) throws LinuxException {
+        long start = -1;
+        long end = -1;
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(tgid), "maps"))) {
+                if (line.endsWith("[vdso]")) {
+                    String range = line.substring(0, line.indexOf(' '));
+                    start = Long.parseUnsignedLong(range.substring(0, range.indexOf('-')), 16);
+                    end = Long.parseUnsignedLong(range.substring(range.indexOf('-') + 1), 16);
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read /proc/" + tgid + "/maps: " + e.getMessage(), e);
         }
-        return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        if (start < 0) {
+            throw new IllegalStateException("process " + tgid + " has no vDSO to run injected syscalls from");
+        }
+        byte[] vdso = memory.read(tgid, start, (int) (end - start));
+        for (int i = 0; i + 1 < vdso.length; i++) {
+            if (vdso[i] == 0x0f && vdso[i + 1] == 0x05) {
+                return start + i;
+            }
+        }
+        throw new IllegalStateException("no syscall instruction in the vDSO of " + tgid);
     }
 }

@@ -7,6 +7,7 @@ import dev.seccheck.linux.SeccompListener;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.Signals;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
+import dev.seccheck.sentry.task.ProcFiles;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
 import dev.seccheck.state.PointState;
@@ -35,8 +36,12 @@ final class Notifier implements Runnable {
     /** Syscalls answered; read by the supervisor's summary. */
     private volatile long served;
 
-    Notifier(SeccompListener listener, SyscallPoints points, TaskTable tasks, Consumer<String> log) {
+    private final int self;
+
+    /** @param self this JVM's pid: the spawner thread's own held syscalls are continued, not reported */
+    Notifier(SeccompListener listener, SyscallPoints points, TaskTable tasks, int self, Consumer<String> log) {
         this.listener = listener;
+        this.self = self;
         this.points = points;
         this.tasks = tasks;
         this.log = log;
@@ -84,7 +89,15 @@ final class Notifier implements Runnable {
     }
 
     private void answer(SeccompNotification n, TraceeAccess access) {
-        Task task = tasks.getOrLoad(n.tid());
+        Task task = tasks.get(n.tid());
+        if (task == null) {
+            int[] ids = ProcFiles.tgidAndPpid(n.tid());
+            if (ids != null && ids[0] == self) {
+                listener.allow(n.id());
+                return;
+            }
+            task = tasks.getOrLoad(n.tid());
+        }
         int verdict = 0;
         if (task != null) {
             SyscallEvent ev = new SyscallEvent(n.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(), n.arg5(),

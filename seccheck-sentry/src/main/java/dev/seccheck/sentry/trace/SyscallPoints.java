@@ -11,10 +11,13 @@ import dev.seccheck.sentry.filter.FilterAction;
 import dev.seccheck.sentry.syscalls.DecodedSyscall;
 import dev.seccheck.sentry.syscalls.SyscallDecoder;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
+import dev.seccheck.sentry.syscalls.SyscallsToRead;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
 import dev.seccheck.state.PointState;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * SyscallPoints decides how each syscall is intercepted and fires its points: raw points with the
@@ -30,11 +33,18 @@ final class SyscallPoints {
     private final PointState state;
     private final Catalog catalog;
     private final ContextFactory context;
+    private final MmapPoints mmap;
+    /**
+     * Enter-time decodes, by tid, for exit points of calls whose arguments are gone by the exit
+     * stop. Concurrent because the notifier thread fires too, though it never sees an exit.
+     */
+    private final Map<Integer, DecodedSyscall> decodedAtEnter = new ConcurrentHashMap<>();
 
-    SyscallPoints(PointState state, Catalog catalog, ContextFactory context) {
+    SyscallPoints(PointState state, Catalog catalog, ContextFactory context, MmapPoints mmap) {
         this.state = state;
         this.catalog = catalog;
         this.context = context;
+        this.mmap = mmap;
     }
 
     /**
@@ -88,6 +98,13 @@ final class SyscallPoints {
         if (nr < 0 || nr > Point.MAX_SYSNO) {
             return 0;
         }
+        if (nr == MmapPoints.SYS_MMAP && !ev.exit() && MmapPoints.isExecutableFileMapping(ev.arg3(), ev.arg4())) {
+            int verdict = mmap.onMmap(task, (int) ev.arg5());
+            if (verdict != 0) {
+                return verdict;
+            }
+        }
+        DecodedSyscall atEnter = ev.exit() ? decodedAtEnter.remove(ev.tid()) : null;
         long now = TaskTable.nowNs();
         SyscallType rawType = ev.exit() ? SyscallType.RAW_EXIT : SyscallType.RAW_ENTER;
         if (state.syscallEnabled(rawType, nr)) {
@@ -104,10 +121,46 @@ final class SyscallPoints {
             Point p = catalog.pointForSyscall(type, nr).orElseThrow();
             TraceeAccess at = access.at(task.tid());
             return state.fire(p,
-                    fields -> SyscallDecoder.schematized(schema.get(), ev, context.build(task, fields, now), fields, at, at),
+                    fields -> atEnter != null
+                            ? SyscallDecoder.completeAtExit(schema.get(), atEnter, ev, context.build(task, fields, now),
+                                    fields, at)
+                            : SyscallDecoder.schematized(schema.get(), ev, context.build(task, fields, now), fields, at, at),
                     (sink, fields, decoded) -> deliver(sink, p, fields, decoded));
         }
         return 0;
+    }
+
+    /**
+     * Called at an enter stop whose exit stop will follow. execve and execveat replace the address
+     * space their arguments live in, close removes the fd fd_path names: for their exit point the
+     * call is decoded now and finished at the exit ({@link SyscallDecoder#completeAtExit}).
+     */
+    void beforeExit(Task task, SyscallEvent enter, TraceeAccess access) {
+        int nr = enter.sysno();
+        if (!SyscallsToRead.lostAtExit(nr) || !state.syscallEnabled(SyscallType.EXIT, nr)) {
+            return;
+        }
+        Optional<SyscallSchema> schema = catalog.schema(nr);
+        Optional<Point> exit = catalog.pointForSyscall(SyscallType.EXIT, nr);
+        if (schema.isEmpty() || exit.isEmpty()) {
+            return;
+        }
+        TraceeAccess at = access.at(task.tid());
+        decodedAtEnter.put(enter.tid(),
+                SyscallDecoder.schematized(schema.get(), enter, null, state.fieldSet(exit.get()), at, at));
+    }
+
+    /** A task inside a syscall took another tid (a non-leader thread executed). */
+    void moved(int from, int to) {
+        DecodedSyscall d = decodedAtEnter.remove(from);
+        if (d != null) {
+            decodedAtEnter.put(to, d);
+        }
+    }
+
+    /** A task is gone: its pending decode, if any, will never be finished. */
+    void forget(int tid) {
+        decodedAtEnter.remove(tid);
     }
 
     private static void deliver(dev.seccheck.sink.Sink sink, Point p, FieldSet fields, DecodedSyscall d)

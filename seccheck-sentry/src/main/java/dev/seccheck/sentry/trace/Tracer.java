@@ -2,15 +2,10 @@ package dev.seccheck.sentry.trace;
 
 import dev.seccheck.linux.Errno;
 import dev.seccheck.linux.LinuxException;
-import dev.seccheck.linux.Poll;
 import dev.seccheck.linux.Ptrace;
 import dev.seccheck.linux.ProcessMemory;
 import dev.seccheck.linux.Regs;
-import dev.seccheck.linux.Seccomp;
-import dev.seccheck.linux.SeccompListener;
-import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.Signals;
-import dev.seccheck.linux.Spawn;
 import dev.seccheck.linux.Wait;
 import dev.seccheck.linux.WaitStatus;
 import dev.seccheck.points.Catalog;
@@ -29,7 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -55,6 +50,7 @@ public final class Tracer {
     private final TaskTable tasks = new TaskTable(false);
     private final SyscallPoints syscalls;
     private final LifecyclePoints lifecycle;
+    private final MmapPoints mmap;
     private final CompletableFuture<Integer> started = new CompletableFuture<>();
 
     private final Ptrace ptrace = new Ptrace();
@@ -70,7 +66,24 @@ public final class Tracer {
     /** New tasks that stopped before their creator's event told us about them. */
     private final Set<Integer> stoppedEarly = new HashSet<>();
 
+    private final int self = (int) ProcessHandle.current().pid();
     private int rootPid;
+    /** Processes whose first exec still has to get the filter of traced syscalls. */
+    private final Set<Integer> awaitingFirstExec = new HashSet<>();
+    /** Commands started by {@link #exec}, waiting for the tracer, and those running. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<ExecRequest> pendingExecs = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final Map<Integer, CompletableFuture<Integer>> execRoots = new HashMap<>();
+    /** Syscalls some installed filter layer sends to the tracer (grows as sessions add points). */
+    private FilterAction[] traced;
+    /** Syscalls the spawner's filter holds for the notifier (fixed for the run). */
+    private FilterAction[] notified;
+
+    /** Runtime sessions: a layer waiting to be injected, and the threads that still lack it. */
+    private byte[] pendingLayer;
+    private final Set<Integer> needsLayer = new HashSet<>();
+    private volatile boolean refilterRequested;
+    private final AtomicInteger doorbells = new AtomicInteger();
+    private static final int SIGURG = 23;
     private Integer rootStatus;
     private Notifier notifier;
 
@@ -79,7 +92,8 @@ public final class Tracer {
         this.runId = runId;
         this.log = log;
         ContextFactory context = new ContextFactory(runId, tasks);
-        this.syscalls = new SyscallPoints(state, catalog, context);
+        this.mmap = new MmapPoints(state, context);
+        this.syscalls = new SyscallPoints(state, catalog, context, mmap);
         this.lifecycle = new LifecyclePoints(state, context, runId);
     }
 
@@ -131,94 +145,87 @@ public final class Tracer {
         return notifier == null ? 0 : notifier.served();
     }
 
+    /** Starts the workload and attaches to it before its program runs (see {@link Launch}). */
     private void attach(Path program, List<String> argv) throws SentryException, LinuxException {
-        CompletableFuture<Integer> trapFd = new CompletableFuture<>();
-        CompletableFuture<Integer> spawned = new CompletableFuture<>();
-        // The spawner is a separate, short-lived thread: the exec trap filter it installs governs only
-        // itself and the child it starts, never the tracer or the rest of the JVM.
-        Thread spawner = Thread.ofPlatform().name("seccheck-spawner").start(() -> {
-            try (Spawn.Prepared p = Spawn.prepare(program.toString(), argv)) {
-                Seccomp.setNoNewPrivs();
-                trapFd.complete(Seccomp.installFilter(p.execTrapProgram(), Seccomp.FILTER_FLAG_NEW_LISTENER));
-                spawned.complete(Spawn.spawn(p));
-            } catch (Throwable t) {
-                trapFd.completeExceptionally(t);
-                spawned.completeExceptionally(t);
-            }
-        });
-        SeccompListener trap = new SeccompListener(await(trapFd, argv));
-        SeccompNotification first = null;
-        Poll poll = new Poll();
-        while (first == null) {
-            if (spawned.isCompletedExceptionally()) {
-                trap.close();
-                await(spawned, argv);
-            }
-            if ((poll.poll(trap.fd(), Poll.POLLIN, 50) & Poll.POLLIN) != 0) {
-                first = trap.receive();
-            }
-        }
-        rootPid = first.tid();
-        ptrace.seize(rootPid, OPTIONS);
-        long now = TaskTable.nowNs();
-        Task root = new Task(rootPid, rootPid, (int) ProcessHandle.current().pid(), now, now, ProcFiles.comm(rootPid),
-                null, null, false);
-        tasks.put(root);
+        FilterAction[] actions = syscalls.filterActions();
+        traced = SeccompFilter.only(actions, FilterAction.TRACE);
+        notified = SeccompFilter.only(actions, FilterAction.NOTIFY);
+        Launch.Child child = Launch.start(program, argv, null, null, null, notified, mmapFragment()).awaitChild(self);
+        rootPid = child.first().tid();
+        Task root = seize(rootPid, false);
         String cwd = Path.of("").toAbsolutePath().toString();
-        int verdict = lifecycle.containerStart(root, argv, cwd, Signals.isatty(0));
-        if (verdict != 0) {
+        if (lifecycle.containerStart(root, argv, cwd, Signals.isatty(0)) != 0) {
             Signals.kill(rootPid, Signals.SIGKILL);
         }
-        trap.allow(first.id());
-        // Other execve calls can only reach the trap by an astronomically unlikely pointer collision;
-        // a small thread keeps answering them so such a process is never left hanging.
-        Thread.ofPlatform().daemon().name("seccheck-exec-trap").start(() -> drain(trap));
+        child.listener().allow(child.first().id());
+        notifier = new Notifier(child.listener(), syscalls, tasks, self, log);
+        Thread.ofPlatform().daemon().name("seccheck-notifier").start(notifier);
         started.complete(rootPid);
-        try {
-            spawner.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
-    private static void drain(SeccompListener trap) {
-        Poll poll = new Poll();
-        try {
-            while (true) {
-                int ev = poll.poll(trap.fd(), Poll.POLLIN, -1);
-                if ((ev & Poll.POLLIN) == 0) {
-                    break;
-                }
-                try {
-                    trap.allow(trap.receive().id());
-                } catch (LinuxException e) {
-                    // The task died first.
-                }
-            }
-        } catch (LinuxException e) {
-            // Listener gone.
-        } finally {
-            trap.close();
-        }
+    /**
+     * Returns the argument test that holds executable file mmaps for the notifier when sentry/mmap
+     * is enabled at start, or nothing when no mmap needs it: without the point, or when every mmap
+     * already stops (an mmap syscall point), where {@link SyscallPoints#fire} sees them anyway. A
+     * fragment returning USER_NOTIF for a traced mmap would win over its RET_TRACE and lose the
+     * exit stop. Like the notifier's filter, this is fixed at start: sessions created later do not
+     * get sentry/mmap for later mmaps (they still get the initial mappings of each exec).
+     */
+    private byte[] mmapFragment() {
+        boolean seen = traced[MmapPoints.SYS_MMAP] == FilterAction.TRACE || notified[MmapPoints.SYS_MMAP] == FilterAction.NOTIFY;
+        return state.enabled(dev.seccheck.points.Point.MMAP) && !seen ? MmapPoints.FILTER_FRAGMENT : new byte[0];
     }
 
-    private static int await(CompletableFuture<Integer> f, List<String> argv) throws SentryException {
-        try {
-            return f.get();
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof LinuxException le && le.errno() == Errno.ENOENT) {
-                throw new SentryException(argv.get(0) + ": command not found", le);
+    /** Attaches to a process held at its first syscall, registers it, and marks its first exec for the filter. */
+    private Task seize(int pid, boolean execSession) throws LinuxException {
+        ptrace.seize(pid, OPTIONS);
+        long now = TaskTable.nowNs();
+        Task t = new Task(pid, pid, self, now, now, ProcFiles.comm(pid), null, null, execSession);
+        tasks.put(t);
+        awaitingFirstExec.add(pid);
+        return t;
+    }
+
+    /**
+     * Starts another command inside this run's supervision, as {@code seccheck exec} does: same
+     * sessions, its tasks marked as an exec session. Any thread may call it.
+     *
+     * @param stdio the descriptors to become its stdin, stdout and stderr (this process's; the
+     *     caller closes them once the command has started)
+     * @return completes with the command's wait status when it exits
+     */
+    public CompletableFuture<Integer> exec(Path program, List<String> argv, List<String> env, String cwd, int[] stdio) {
+        ExecRequest req = new ExecRequest(Launch.start(program, argv, env, cwd, stdio, notified, mmapFragment()), argv,
+                new CompletableFuture<>());
+        pendingExecs.add(req);
+        if (!ring()) {
+            pendingExecs.remove(req);
+            req.result().completeExceptionally(new SentryException("the workload has no process left to run it in"));
+        }
+        return req.result();
+    }
+
+    private record ExecRequest(Launch launch, List<String> argv, CompletableFuture<Integer> result) {}
+
+    /** On the tracer thread: attaches to the commands {@link #exec} started. */
+    private void attachExecs() {
+        ExecRequest req;
+        while ((req = pendingExecs.poll()) != null) {
+            try {
+                Launch.Child child = req.launch().awaitChild(self);
+                int pid = child.first().tid();
+                seize(pid, true);
+                execRoots.put(pid, req.result());
+                child.listener().allow(child.first().id());
+                Thread.ofPlatform().daemon().name("seccheck-exec-notifier")
+                        .start(new Notifier(child.listener(), syscalls, tasks, self, log));
+            } catch (SentryException | LinuxException | RuntimeException e) {
+                req.result().completeExceptionally(e);
             }
-            throw new SentryException("cannot start " + argv.get(0) + ": " + c.getMessage(), c);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SentryException("interrupted while starting " + argv.get(0));
         }
     }
 
     private void loop() throws LinuxException {
-        boolean rootExecuted = false;
         while (rootStatus == null || !tasks.isEmpty()) {
             WaitStatus st;
             try {
@@ -234,9 +241,8 @@ public final class Tracer {
                     case WaitStatus.Exited e -> gone(e.tid(), e.raw());
                     case WaitStatus.Signaled s -> gone(s.tid(), s.raw());
                     case WaitStatus.Stopped s -> {
-                        if (s.event() == Ptrace.EVENT_EXEC && s.tid() == rootPid && !rootExecuted) {
-                            rootExecuted = true;
-                            installFilter();
+                        if (s.event() == Ptrace.EVENT_EXEC && awaitingFirstExec.remove(s.tid())) {
+                            installFilter(s.tid());
                         }
                         stopped(s);
                     }
@@ -262,11 +268,28 @@ public final class Tracer {
                 if (s.syscallStop()) {
                     syscallExit(tid);
                 } else {
-                    resume(tid, s.signal()); // signal-delivery stop: deliver it
+                    signalStop(tid, s.signal());
                 }
             }
             default -> resume(tid, 0);
         }
+    }
+
+    /** A signal-delivery stop: the doorbell of a runtime session change, or a signal to deliver. */
+    private void signalStop(int tid, int signal) throws LinuxException {
+        int deliver = signal;
+        if (signal == SIGURG && doorbells.get() > 0) {
+            doorbells.decrementAndGet();
+            deliver = 0;
+        }
+        if (refilterRequested) {
+            startRefilter(tid);
+        }
+        if (!pendingExecs.isEmpty()) {
+            attachExecs();
+        }
+        injectIfNeeded(tid);
+        resume(tid, deliver);
     }
 
     private void eventStop(int tid, int signal) throws LinuxException {
@@ -283,6 +306,7 @@ public final class Tracer {
         if (groupStop) {
             ptrace.listen(tid);
         } else {
+            injectIfNeeded(tid); // an interrupt stop, asked for to give the thread a new filter layer
             resume(tid, 0);
         }
     }
@@ -309,6 +333,9 @@ public final class Tracer {
         }
         if (t != null) {
             tasks.put(t);
+            if (needsLayer.contains(parentTid)) {
+                needsLayer.add(child); // created before its parent got the layer: it did not inherit it
+            }
             if (parent != null && lifecycle.clone(parent, t, flags) != 0) {
                 Signals.kill(child, Signals.SIGKILL);
             }
@@ -336,11 +363,11 @@ public final class Tracer {
         if (former != tid) {
             // A non-leader thread executed: it takes over the leader's tid and the other threads are gone.
             tasks.remove(former);
-            inSyscall.remove(former);
             SyscallEvent pending = inSyscall.remove(former);
             if (pending != null) {
                 inSyscall.put(tid, pending);
             }
+            syscalls.moved(former, tid);
             Task leader = tasks.get(tid);
             t = leader != null ? leader : t;
         }
@@ -351,7 +378,7 @@ public final class Tracer {
             t = new Task(tid, t.tgid(), t.parentTgid(), t.startNs(), t.groupStartNs(), ProcFiles.comm(tid), t.cwd(),
                     null, t.execSession());
             tasks.put(t);
-            if (lifecycle.execve(t, access) != 0) {
+            if (lifecycle.execve(t, access) != 0 || mmap.initial(t) != 0) {
                 Signals.kill(tid, Signals.SIGKILL);
             }
         }
@@ -368,14 +395,20 @@ public final class Tracer {
     }
 
     private void gone(int tid, int raw) {
+        needsLayer.remove(tid);
         Task t = tasks.remove(tid);
         inSyscall.remove(tid);
+        syscalls.forget(tid);
         awaitingFirstStop.remove(tid);
         if (t != null && t.isLeader()) {
             lifecycle.exitNotifyParent(t, raw);
         }
         if (tid == rootPid) {
             rootStatus = raw;
+        }
+        CompletableFuture<Integer> exec = execRoots.remove(tid);
+        if (exec != null) {
+            exec.complete(raw);
         }
     }
 
@@ -394,14 +427,17 @@ public final class Tracer {
             regs.origRax(-1);
             regs.rax(-verdict);
             ptrace.setRegs(tid, regs);
-            ptrace.cont(tid, 0);
+            cont(tid, 0);
             return;
         }
         if (syscalls.wantsExit(nr)) {
+            if (task != null) {
+                syscalls.beforeExit(task, ev, access);
+            }
             inSyscall.put(tid, ev);
-            ptrace.syscall(tid, 0);
+            toSyscallExit(tid, 0);
         } else {
-            ptrace.cont(tid, 0);
+            cont(tid, 0);
         }
     }
 
@@ -426,44 +462,143 @@ public final class Tracer {
                 }
             }
         }
-        ptrace.cont(tid, 0);
+        injectIfNeeded(tid);
+        cont(tid, 0);
     }
 
     /** Resumes a task, keeping the pending syscall-exit stop if it is inside a traced syscall. */
     private void resume(int tid, int signal) throws LinuxException {
         if (inSyscall.containsKey(tid)) {
-            ptrace.syscall(tid, signal);
+            toSyscallExit(tid, signal);
         } else {
-            ptrace.cont(tid, signal);
+            cont(tid, signal);
+        }
+    }
+
+    private void cont(int tid, int signal) throws LinuxException {
+        ptrace.cont(tid, signal);
+        reinterruptIfNeeded(tid);
+    }
+
+    private void toSyscallExit(int tid, int signal) throws LinuxException {
+        ptrace.syscall(tid, signal);
+        reinterruptIfNeeded(tid);
+    }
+
+    /**
+     * A thread still waiting for a filter layer was resumed from a stop where injecting is not
+     * safe (or where an earlier interrupt had no effect): interrupt it again, so that its next
+     * stop is one where it can be given the layer.
+     */
+    private void reinterruptIfNeeded(int tid) throws LinuxException {
+        if (needsLayer.contains(tid)) {
+            ptrace.interrupt(tid);
         }
     }
 
     /**
-     * At the root's first exec stop, before the program's first instruction: steps to the exit of
-     * execve and injects the syscall filter for the enabled syscall points, if there are any.
+     * Asks the tracer, from any thread, to give the running workload the filter layer that the
+     * syscall points enabled now need. The tracer thread is woken by a SIGURG sent to one of its
+     * tracees, which it takes at the signal-delivery stop and does not deliver.
      */
-    private void installFilter() throws LinuxException {
-        FilterAction[] actions = syscalls.filterActions();
-        if (!SeccompFilter.needed(actions)) {
+    public void requestRefilter() {
+        refilterRequested = true;
+        ring();
+    }
+
+    /** Wakes the tracer thread with a SIGURG to one of its tracees; false when none is left. */
+    private boolean ring() {
+        for (int tid : tasks.tids()) {
+            Task t = tasks.get(tid);
+            if (t == null) {
+                continue;
+            }
+            doorbells.incrementAndGet();
+            try {
+                dev.seccheck.linux.Syscalls.tgkill(t.tgid(), tid, SIGURG);
+                return true;
+            } catch (LinuxException e) {
+                doorbells.decrementAndGet(); // gone: try another
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Builds the layer for syscalls that now have points but no installed filter sends anywhere,
+     * and interrupts every thread so each installs it at its next safe stop. Filters cannot be
+     * removed: a layer stays after its session is deleted, its stops then fire nothing.
+     */
+    private void startRefilter(int stoppedTid) {
+        refilterRequested = false;
+        FilterAction[] wanted = syscalls.filterActions();
+        FilterAction[] added = new FilterAction[wanted.length];
+        boolean any = false;
+        for (int nr = 0; nr < wanted.length; nr++) {
+            boolean isTraced = nr < traced.length && traced[nr] == FilterAction.TRACE;
+            boolean isNotified = nr < notified.length && notified[nr] == FilterAction.NOTIFY;
+            added[nr] = FilterAction.ALLOW;
+            if (wanted[nr] == FilterAction.TRACE && !isTraced) {
+                if (isNotified) {
+                    log.accept("syscall " + nr + ": exit points cannot be added while the run is going: its enter"
+                            + " points are served by the notifier for the whole run");
+                    continue;
+                }
+                added[nr] = FilterAction.TRACE;
+            } else if (wanted[nr] == FilterAction.NOTIFY && !isTraced && !isNotified) {
+                added[nr] = FilterAction.TRACE; // the notifier's filter is fixed; new enter points stop in the tracer
+            }
+            if (added[nr] == FilterAction.TRACE) {
+                traced[nr] = FilterAction.TRACE;
+                any = true;
+            }
+        }
+        if (!any) {
             return;
         }
-        ptrace.syscall(rootPid, 0);
-        WaitStatus st = wait.waitpid(rootPid, Wait.WALL).orElseThrow();
-        if (!(st instanceof WaitStatus.Stopped s) || !s.syscallStop()) {
-            throw new IllegalStateException("expected the exit of execve in " + rootPid + ", got " + st);
-        }
-        boolean notifies = SeccompFilter.notifies(actions);
-        int fd = new Injector(ptrace, wait, memory).installFilter(rootPid, SeccompFilter.compile(actions), notifies);
-        if (fd >= 0) {
-            SeccompListener listener = new SeccompListener(fd);
-            if (!listener.setSyncWakeUp()) {
-                log.accept("this kernel has no synchronous seccomp wake-up (Linux 6.6+): enter points cost more");
+        pendingLayer = SeccompFilter.compile(added);
+        needsLayer.addAll(tasks.tids());
+        for (int tid : tasks.tids()) {
+            if (tid == stoppedTid) {
+                continue;
             }
-            notifier = new Notifier(listener, syscalls, tasks, log);
-            Thread.ofPlatform().daemon().name("seccheck-notifier").start(notifier);
+            try {
+                ptrace.interrupt(tid);
+            } catch (LinuxException e) {
+                needsLayer.remove(tid); // gone
+            }
         }
-        // The exec event stop was consumed by stepping: resume happens in the caller's dispatch of the
-        // EVENT_EXEC stop, which must now resume from the syscall-exit stop instead.
+    }
+
+    private void injectIfNeeded(int tid) {
+        if (!needsLayer.remove(tid)) {
+            return;
+        }
+        Task t = tasks.get(tid);
+        if (t == null) {
+            return;
+        }
+        try {
+            new Injector(ptrace, wait, memory).installFilter(tid, t.tgid(), pendingLayer);
+        } catch (LinuxException | RuntimeException e) {
+            log.accept("cannot give task " + tid + " the new filter layer: " + e.getMessage());
+        }
+    }
+
+    /**
+     * At a launched process's first exec stop, before the program's first instruction: steps to the exit of
+     * execve and injects the filter that sends syscalls with exit points to the tracer, if any.
+     */
+    private void installFilter(int pid) throws LinuxException {
+        if (!SeccompFilter.uses(traced, FilterAction.TRACE)) {
+            return;
+        }
+        ptrace.syscall(pid, 0);
+        WaitStatus st = wait.waitpid(pid, Wait.WALL).orElseThrow();
+        if (!(st instanceof WaitStatus.Stopped s) || !s.syscallStop()) {
+            throw new IllegalStateException("expected the exit of execve in " + pid + ", got " + st);
+        }
+        new Injector(ptrace, wait, memory).installFilter(pid, pid, SeccompFilter.compile(traced));
     }
 
     private static WaitStatus decode(int tid, int raw) {

@@ -1,4 +1,4 @@
-package dev.seccheck.sinks.policy;
+package dev.seccheck.format;
 
 import com.google.protobuf.ByteString;
 import java.nio.charset.StandardCharsets;
@@ -11,24 +11,24 @@ import java.util.OptionalInt;
  * (connect, bind, accept): the family, and the IP and port for AF_INET/AF_INET6, or the path for
  * AF_UNIX (abstract names start with {@code @}).
  */
-record SockAddr(int family, byte[] ip, int port, String unixPath) {
+public record SockAddr(int family, byte[] ip, int port, String unixPath) {
 
-    static final int AF_UNIX = 1;
-    static final int AF_INET = 2;
-    static final int AF_INET6 = 10;
+    public static final int AF_UNIX = 1;
+    public static final int AF_INET = 2;
+    public static final int AF_INET6 = 10;
 
     private static final Map<String, Integer> FAMILIES = Map.of(
             "AF_UNIX", AF_UNIX, "AF_LOCAL", AF_UNIX, "AF_INET", AF_INET, "AF_INET6", AF_INET6,
             "AF_NETLINK", 16, "AF_PACKET", 17);
 
     /** Returns the family number for a name like {@code AF_INET}. */
-    static OptionalInt familyByName(String name) {
+    public static OptionalInt familyByName(String name) {
         Integer f = FAMILIES.get(name);
         return f == null ? OptionalInt.empty() : OptionalInt.of(f);
     }
 
     /** Decodes raw sockaddr bytes (native byte order for the family, network order for the port). */
-    static Optional<SockAddr> decode(ByteString raw) {
+    public static Optional<SockAddr> decode(ByteString raw) {
         if (raw.size() < 2) {
             return Optional.empty();
         }
@@ -63,6 +63,29 @@ record SockAddr(int family, byte[] ip, int port, String unixPath) {
             default -> {
                 return Optional.of(new SockAddr(family, null, -1, null));
             }
+        }
+    }
+
+    /** Returns e.g. {@code AF_INET 127.0.0.1:80}, {@code AF_INET6 [::1]:443}, {@code AF_UNIX /run/x.sock}. */
+    @Override
+    public String toString() {
+        return switch (family) {
+            case AF_INET -> ip == null ? "AF_INET" : "AF_INET " + ipText() + ":" + port;
+            case AF_INET6 -> ip == null ? "AF_INET6" : "AF_INET6 [" + ipText() + "]:" + port;
+            case AF_UNIX -> "AF_UNIX " + (unixPath.isEmpty() ? "(unnamed)" : unixPath);
+            default -> "family " + family;
+        };
+    }
+
+    /** Returns the IP in its usual text form, or null when there is none. */
+    public String ipText() {
+        if (ip == null) {
+            return null;
+        }
+        try {
+            return java.net.InetAddress.getByAddress(ip).getHostAddress();
+        } catch (java.net.UnknownHostException e) {
+            return null;
         }
     }
 

@@ -1,0 +1,242 @@
+package dev.seccheck.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Drives a real {@code seccheck run} (a separate JVM supervising a shell loop) through its control
+ * socket with the CLI's own commands: list, trace list/create/delete/procfs.
+ */
+class ControlPlaneTest {
+
+    @TempDir
+    Path tmp;
+
+    private Process run;
+    private Path root;
+
+    @BeforeEach
+    void startWorkload() throws Exception {
+        root = tmp.resolve("root");
+        Path initial = write("initial.json", session("watch", tmp.resolve("initial.log")));
+        List<String> cmd = new ArrayList<>(java());
+        cmd.addAll(List.of("run", "--root", root.toString(), "--id", "cp1", "--quiet", "--config", initial.toString(), "--",
+                "sh", "-c", "while [ ! -e " + tmp.resolve("stop") + " ]; do /bin/sleep 0.05; done"));
+        run = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("run.out").toFile()).start();
+        await("the run to appear in seccheck list", () -> cli("list", "--root", root.toString()).contains("cp1"));
+    }
+
+    @AfterEach
+    void stopWorkload() throws Exception {
+        Files.writeString(tmp.resolve("stop"), "");
+        if (!run.waitFor(30, TimeUnit.SECONDS)) {
+            run.destroyForcibly();
+        }
+    }
+
+    @Test
+    void sessionsCreatedAndDeletedAtRuntimeStartAndStopTheirPoints() throws Exception {
+        assertThat(cli("trace", "list", "--root", root.toString(), "cp1"))
+                .contains("SESSIONS (1)").contains("\"watch\"").contains("Sink: \"text\", dropped: 0");
+
+        Path late = tmp.resolve("late.log");
+        Path lateConfig = write("late.json", session("late", late));
+        assertThat(cli("trace", "create", "--root", root.toString(), "--config", lateConfig.toString(), "cp1"))
+                .contains("Trace session \"late\" created");
+        await("execve points in the late session's sink", () -> lines(late) >= 3);
+        assertThat(Files.readString(late)).contains("binary_path=\"/usr/bin/sleep\"").contains("[cp1]");
+
+        assertThat(cli("trace", "delete", "--root", root.toString(), "--name", "late", "cp1"))
+                .contains("Trace session \"late\" deleted");
+        long afterDelete = Files.size(late);
+        long initialBefore = Files.size(tmp.resolve("initial.log"));
+        await("the first session to keep receiving", () -> size(tmp.resolve("initial.log")) > initialBefore + 200);
+        assertThat(Files.size(late)).isEqualTo(afterDelete);
+        assertThat(cli("trace", "list", "--root", root.toString(), "cp1")).contains("SESSIONS (1)").doesNotContain("late");
+    }
+
+    @Test
+    void syscallPointsCreatedAtRuntimeReachTheRunningProcesses() throws Exception {
+        Path opens = tmp.resolve("opens.log");
+        Path config = write("opens.json", """
+                {"name": "opens", "points": [{"name": "syscall/openat/enter", "context_fields": ["process_name"]}],
+                 "sinks": [{"name": "text", "config": {"path": "%s"}}]}""".formatted(opens));
+        cli("trace", "create", "--root", root.toString(), "--config", config.toString(), "cp1");
+
+        // The shell was started without any syscall point: its new children open files under a filter
+        // layer they can only have inherited from the running shell.
+        await("openat points from the running workload", () -> lines(opens) >= 5);
+        assertThat(Files.readString(opens)).contains("sleep E openat").contains("pathname=");
+
+        cli("trace", "delete", "--root", root.toString(), "--name", "opens", "cp1");
+        long afterDelete = Files.size(opens);
+        long before = Files.size(tmp.resolve("initial.log"));
+        await("the workload to go on after the delete", () -> size(tmp.resolve("initial.log")) > before + 200);
+        assertThat(Files.size(opens)).isEqualTo(afterDelete);
+    }
+
+    @Test
+    void execRunsACommandInsideTheRunWithItsStdioAndExitStatusMarkedAsAnExecSession() throws Exception {
+        Path execs = tmp.resolve("execs.log");
+        Path config = write("execs.json", """
+                {"name": "execs", "points": [{"name": "sentry/execve", "context_fields": ["is_exec_session", "container_id"]}],
+                 "sinks": [{"name": "text", "config": {"path": "%s"}}]}""".formatted(execs));
+        cli("trace", "create", "--root", root.toString(), "--config", config.toString(), "cp1");
+
+        List<String> cmd = new ArrayList<>(java());
+        cmd.addAll(List.of("exec", "--root", root.toString(), "cp1", "--", "sh", "-c", "tr a-z A-Z; echo err >&2; exit 5"));
+        Process p = new ProcessBuilder(cmd).start();
+        p.getOutputStream().write("hello from stdin\n".getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(p.exitValue()).isEqualTo(5);
+        assertThat(out).isEqualTo("HELLO FROM STDIN\n");
+        assertThat(err).isEqualTo("err\n");
+        List<String> lines = Files.readAllLines(execs);
+        assertThat(lines).anyMatch(l -> l.contains("(exec)") && l.contains("argv=[\"tr\", \"a-z\", \"A-Z\"]"));
+        assertThat(lines).filteredOn(l -> l.contains("/usr/bin/sleep")).allMatch(l -> !l.contains("(exec)"));
+    }
+
+    @Test
+    void procfsDescribesTheWorkloadsProcesses() throws Exception {
+        String out = cli("trace", "procfs", "--root", root.toString(), "cp1");
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> procs = new ArrayList<>();
+        for (String line : out.strip().split("\n")) {
+            procs.add(json.readTree(line));
+        }
+        JsonNode sh = procs.stream().filter(p -> p.path("args").path(0).asText().equals("sh")).findFirst().orElseThrow();
+        long pid = sh.path("pid").asLong();
+        assertThat(sh.path("exe").asText()).isEqualTo(Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "exe")).toString());
+        assertThat(sh.path("cwd").asText()).isEqualTo(Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "cwd")).toString());
+        assertThat(sh.path("args").get(1).asText()).isEqualTo("-c");
+        assertThat(sh.path("status").path("nonewprivs").asText()).isEqualTo("1");
+        assertThat(sh.path("fds").findValuesAsText("fd")).contains("0", "1", "2");
+    }
+
+    @Test
+    void aRunWhoseSupervisorWasKilledIsCleanedAwayAndItsWorkloadDiesWithIt() throws Exception {
+        String procfs = cli("trace", "procfs", "--root", root.toString(), "cp1");
+        long workloadPid = new ObjectMapper().readTree(procfs.strip().split("\n")[0]).path("pid").asLong();
+        Path dir = root.resolve("cp1");
+        assertThat(dir).exists();
+
+        run.destroyForcibly();
+        assertThat(run.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+        await("the workload to die with its supervisor", () -> ProcessHandle.of(workloadPid).isEmpty()
+                || ProcessHandle.of(workloadPid).map(h -> !h.isAlive()).orElse(true));
+        String list = cli("list", "--root", root.toString());
+        assertThat(list).contains("removing stale runtime directory " + dir);
+        assertThat(list.lines()).noneMatch(l -> l.startsWith("cp1"));
+        assertThat(dir).doesNotExist();
+    }
+
+    @Test
+    void errorsNameTheRunAndTheProblem() throws Exception {
+        assertThat(cliFails("trace", "list", "--root", root.toString(), "nosuch"))
+                .contains("seccheck trace list: no run named \"nosuch\"");
+        Path bad = write("bad.json", "{\"points\": [{\"name\": \"syscall/nosuch/enter\"}]}");
+        assertThat(cliFails("trace", "create", "--root", root.toString(), "--config", bad.toString(), "cp1"))
+                .contains("points[0].name: unknown point \"syscall/nosuch/enter\"");
+        assertThat(cliFails("trace", "delete", "--root", root.toString(), "--name", "ghost", "cp1"))
+                .contains("no session named \"ghost\"");
+        assertThat(cli("trace", "list", "--root", root.toString(), "cp1")).contains("SESSIONS (1)");
+    }
+
+    private static String session(String name, Path log) {
+        return """
+                {"name": "%s",
+                 "points": [{"name": "sentry/execve", "context_fields": ["container_id", "group_id"]}],
+                 "sinks": [{"name": "text", "config": {"path": "%s"}}]}""".formatted(name, log);
+    }
+
+    private Path write(String file, String text) throws IOException {
+        Path p = tmp.resolve(file);
+        Files.writeString(p, text);
+        return p;
+    }
+
+    private static List<String> java() {
+        String javaBin = ProcessHandle.current().info().command().orElse("java");
+        return List.of(javaBin, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName());
+    }
+
+    private String cli(String... args) throws Exception {
+        Result r = exec(args);
+        assertThat(r.code).as("exit code of seccheck %s: %s", String.join(" ", args), r.out).isZero();
+        return r.out;
+    }
+
+    private String cliFails(String... args) throws Exception {
+        Result r = exec(args);
+        assertThat(r.code).as("exit code of seccheck %s", String.join(" ", args)).isEqualTo(1);
+        return r.out;
+    }
+
+    private record Result(int code, String out) {}
+
+    private static Result exec(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(java());
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new Result(p.exitValue(), out);
+    }
+
+    private static long lines(Path p) {
+        try {
+            return Files.exists(p) ? Files.readAllLines(p).size() : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private static long size(Path p) {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** A condition that may need I/O to check. */
+    private interface Check {
+        boolean ok() throws Exception;
+    }
+
+    private void await(String what, Check done) throws Exception {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        while (!done.ok()) {
+            if (!run.isAlive() && run.exitValue() != 137) {
+                throw new AssertionError("the run ended while waiting for " + what + ": "
+                        + Files.readString(tmp.resolve("run.out")));
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("timed out waiting for " + what + "; the run said: "
+                        + Files.readString(tmp.resolve("run.out")));
+            }
+            Thread.sleep(50);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package dev.seccheck.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The policy sink enforcing rules on real programs run by {@code seccheck run} (a separate JVM). */
+class PolicyEnforcementTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void denyFailsTheSyscallWithTheErrnoAndLogsAnAlert() throws Exception {
+        Path secret = Files.writeString(tmp.resolve("secret.key"), "hunter2");
+        Path other = Files.writeString(tmp.resolve("notes.txt"), "hello");
+        Path alerts = tmp.resolve("alerts.jsonl");
+        Path config = config(alerts, """
+                {"name": "no keys", "point": "syscall/openat/enter", "match": {"resolved_path": {"glob": "*.key"}},
+                 "action": "deny", "errno": "EACCES"}""");
+
+        Result r = run(config, "sh", "-c", "cat " + other + "; cd " + tmp + " && cat ./secret.key; echo status=$?");
+
+        assertThat(r.code).isZero();
+        assertThat(r.out).contains("hello").contains("Permission denied").contains("status=1").doesNotContain("hunter2");
+        JsonNode alert = new ObjectMapper().readTree(Files.readAllLines(alerts).get(0));
+        assertThat(alert.path("action").asText()).isEqualTo("deny");
+        assertThat(alert.path("errno").asText()).isEqualTo("EACCES");
+        assertThat(alert.path("rule_name").asText()).isEqualTo("no keys");
+        assertThat(alert.path("process_name").asText()).isEqualTo("cat");
+        assertThat(alert.path("matched").path("resolved_path").asText()).isEqualTo(secret.toString());
+    }
+
+    @Test
+    void outboundConnectionsAreLimitedToTheAllowedPort() throws Exception {
+        try (ServerSocket allowed = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
+                ServerSocket blocked = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            Path config = config(tmp.resolve("alerts.jsonl"), """
+                    {"point": "syscall/connect/enter", "match": {"family": "AF_INET", "port": %d}, "action": "allow"},
+                    {"point": "syscall/connect/enter", "match": {"family": ["AF_INET", "AF_INET6"]},
+                     "action": "deny", "errno": "ECONNREFUSED"}""".formatted(allowed.getLocalPort()));
+            String client = "import socket,sys\n"
+                    + "for port in sys.argv[1:]:\n"
+                    + "    s = socket.socket()\n"
+                    + "    try:\n"
+                    + "        s.connect(('127.0.0.1', int(port))); print(port, 'connected')\n"
+                    + "    except OSError as e:\n"
+                    + "        print(port, 'refused', e.errno)\n";
+
+            Result r = run(config, "/usr/bin/python3", "-c", client,
+                    Integer.toString(allowed.getLocalPort()), Integer.toString(blocked.getLocalPort()));
+
+            assertThat(r.out).contains(allowed.getLocalPort() + " connected").contains(blocked.getLocalPort() + " refused 111");
+        }
+    }
+
+    @Test
+    void killEndsTheOffendingProcessAndLogAllowsIt() throws Exception {
+        Path alerts = tmp.resolve("alerts.jsonl");
+        Path config = config(alerts, """
+                {"point": "syscall/openat/enter", "match": {"pathname": {"prefix": "/etc/host"}}, "action": "log"},
+                {"point": "syscall/openat/enter", "match": {"pathname": "/etc/passwd"}, "action": "kill"}""");
+
+        Result r = run(config, "sh", "-c", "cat /etc/hostname >/dev/null; echo log=$?; cat /etc/passwd; echo kill=$?");
+
+        assertThat(r.out).contains("log=0").contains("kill=137").doesNotContain("root:x:0:0");
+        List<String> lines = Files.readAllLines(alerts);
+        assertThat(lines).anyMatch(l -> l.contains("\"action\":\"log\"") && l.contains("/etc/hostname"));
+        assertThat(lines).anyMatch(l -> l.contains("\"action\":\"kill\"") && l.contains("/etc/passwd"));
+    }
+
+    @Test
+    void aBadRuleFailsTheRunBeforeAnythingStarts() throws Exception {
+        Path marker = tmp.resolve("ran");
+        Path config = config(tmp.resolve("alerts.jsonl"), """
+                {"point": "syscall/openat/enter", "match": {"port": 22}, "action": "deny"}""");
+
+        Result r = run(config, "touch", marker.toString());
+
+        assertThat(r.code).isEqualTo(1);
+        assertThat(r.out).contains("rules[0].match.port").contains("needs a socket address");
+        assertThat(marker).doesNotExist();
+    }
+
+    private Path config(Path alerts, String rules) throws Exception {
+        return Files.writeString(tmp.resolve("policy.json"), """
+                {"name": "guard",
+                 "points": [
+                   {"name": "syscall/openat/enter", "optional_fields": ["fd_path"], "context_fields": ["process_name", "group_id"]},
+                   {"name": "syscall/connect/enter", "context_fields": ["process_name"]}],
+                 "sinks": [{"name": "policy", "config": {"alerts": "%s", "rules": [%s]}}]}""".formatted(alerts, rules));
+    }
+
+    private record Result(int code, String out) {}
+
+    private static Result run(Path config, String... command) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "run", "--quiet", "--root", config.getParent().resolve("root").toString(), "--config", config.toString(), "--"));
+        cmd.addAll(List.of(command));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new Result(p.exitValue(), out);
+    }
+}
