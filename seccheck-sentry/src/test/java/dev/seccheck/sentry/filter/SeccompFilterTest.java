@@ -70,7 +70,7 @@ class SeccompFilterTest {
     @Test
     void emptyTableAllowsEverything() {
         checkAll(new FilterAction[0]);
-        assertThat(SeccompFilter.needed(new FilterAction[10])).isFalse();
+        assertThat(SeccompFilter.uses(new FilterAction[10], FilterAction.TRACE)).isFalse();
     }
 
     @Test
@@ -85,12 +85,29 @@ class SeccompFilterTest {
     }
 
     @Test
-    void execOnlyHoldsExecveAndExecveat() {
-        byte[] prog = SeccompFilter.execOnly();
+    void aFragmentRunsAfterTheArchitectureCheck() {
+        // Fragment: load nr; if nr == 59 return TRACE; else fall through.
+        ByteBuffer f = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+        f.putShort((short) 0x20).put((byte) 0).put((byte) 0).putInt(0);
+        f.putShort((short) 0x15).put((byte) 0).put((byte) 1).putInt(59);
+        f.putShort((short) 0x06).put((byte) 0).put((byte) 0).putInt(Seccomp.RET_TRACE);
+        FilterAction[] t = new FilterAction[400];
+        t[257] = FilterAction.NOTIFY;
+        t[59] = FilterAction.NOTIFY;
+        byte[] prog = SeccompFilter.compile(t, f.array());
         for (int nr = 0; nr < 1100; nr++) {
-            int want = nr == 59 || nr == 322 ? Seccomp.RET_USER_NOTIF : Seccomp.RET_ALLOW;
+            int want = nr == 59 ? Seccomp.RET_TRACE : nr == 257 ? Seccomp.RET_USER_NOTIF : Seccomp.RET_ALLOW;
             assertThat(run(prog, nr, Seccomp.AUDIT_ARCH_X86_64)).as("syscall %d", nr).isEqualTo(want);
+            assertThat(run(prog, nr, AUDIT_ARCH_I386)).isEqualTo(ENOSYS);
         }
+    }
+
+    @Test
+    void onlyKeepsOneAction() {
+        FilterAction[] t = {FilterAction.TRACE, null, FilterAction.NOTIFY, FilterAction.ALLOW};
+        assertThat(SeccompFilter.only(t, FilterAction.NOTIFY)).containsExactly(
+                FilterAction.ALLOW, FilterAction.ALLOW, FilterAction.NOTIFY, FilterAction.ALLOW);
+        assertThat(SeccompFilter.uses(SeccompFilter.only(t, FilterAction.NOTIFY), FilterAction.TRACE)).isFalse();
     }
 
     @Test
@@ -106,7 +123,7 @@ class SeccompFilterTest {
                 }
             }
             checkAll(t);
-            assertThat(SeccompFilter.notifies(t)).isEqualTo(java.util.Arrays.asList(t).contains(FilterAction.NOTIFY));
+            assertThat(SeccompFilter.uses(t, FilterAction.NOTIFY)).isEqualTo(java.util.Arrays.asList(t).contains(FilterAction.NOTIFY));
         }
     }
 
