@@ -1,0 +1,125 @@
+package dev.seccheck.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `seccheck run` as a user sees it: exit codes, error lines, and a run without privileges. */
+class RunCommandTest {
+
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private PrintStream savedErr;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeEach
+    void capture() {
+        savedErr = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setErr(savedErr);
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void theExitStatusIsTheProgramsOwn() {
+        assertThat(Main.execute("run", "--quiet", "--", "sh", "-c", "exit 7")).isEqualTo(7);
+    }
+
+    @Test
+    void aMissingProgramIsOneLineAndExitOne() {
+        assertThat(Main.execute("run", "--", "/nonexistent")).isEqualTo(1);
+        assertThat(err().lines().filter(l -> l.startsWith("seccheck run:")).toList())
+                .containsExactly("seccheck run: /nonexistent: no such file");
+    }
+
+    @Test
+    void aMissingConfigFileIsAClearError() {
+        Path missing = tmp.resolve("missing.json");
+        assertThat(Main.execute("run", "--config", missing.toString(), "--", "/bin/true")).isEqualTo(1);
+        assertThat(err()).startsWith("seccheck run: ").contains(missing.toString());
+        assertThat(err().lines().count()).isEqualTo(1);
+    }
+
+    @Test
+    void aBadSessionIsAClearError() throws IOException {
+        Path bad = Files.writeString(tmp.resolve("bad.json"), "{\"name\":\"x\",\"points\":[{\"name\":\"syscall/nope\"}]}");
+        assertThat(Main.execute("run", "--config", bad.toString(), "--", "/bin/true")).isEqualTo(1);
+        assertThat(err()).startsWith("seccheck run: ").contains("syscall/nope");
+        Path notJson = Files.writeString(tmp.resolve("broken.json"), "{\"name\":");
+        err.reset();
+        assertThat(Main.execute("run", "--config", notJson.toString(), "--", "/bin/true")).isEqualTo(1);
+        assertThat(err()).startsWith("seccheck run: ");
+        assertThat(err().lines().count()).isEqualTo(1);
+    }
+
+    /** Runs the packaged CLI as uid 65534 and as root: the workload's output must be the same. */
+    @Test
+    void runsWithoutPrivileges() throws Exception {
+        assumeThat(new com.sun.security.auth.module.UnixSystem().getUid())
+                .as("this test switches to uid 65534 and needs to run as root")
+                .isZero();
+        Path root = Path.of("").toAbsolutePath();
+        Path target = root.resolve("target");
+        List<Path> jars = new ArrayList<>();
+        if (Files.isDirectory(target)) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(target, "seccheck-cli-*.jar")) {
+                ds.forEach(jars::add);
+            }
+        }
+        assumeThat(jars).as("the packaged CLI (seccheck-cli/target/seccheck-cli-*.jar; run `./build package`)")
+                .isNotEmpty();
+        assumeThat(target.resolve("lib")).as("seccheck-cli/target/lib").isDirectory();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String cp = jars.getFirst() + ":" + target.resolve("lib") + "/*";
+        List<String> cmd = List.of(java, "-cp", cp, "dev.seccheck.cli.Main", "run", "--quiet", "--", "/bin/cat",
+                "/etc/hostname");
+        Result asRoot = exec(cmd);
+        List<String> unpriv = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
+        unpriv.addAll(cmd);
+        Result asNobody = exec(unpriv);
+        assertThat(asNobody.status()).as(asNobody.err()).isZero();
+        assertThat(asNobody.out()).isEqualTo(asRoot.out()).isEqualTo(Files.readString(Path.of("/etc/hostname")));
+        // The default session prints what the program did: its exec and the open of /etc/hostname.
+        List<String> withDefault = new ArrayList<>(unpriv);
+        withDefault.remove("--quiet");
+        Result seen = exec(withDefault);
+        assertThat(seen.status()).as(seen.err()).isZero();
+        assertThat(seen.err()).contains("/etc/hostname");
+    }
+
+    private record Result(int status, String out, String err) {}
+
+    private Result exec(List<String> cmd) throws Exception {
+        Path o = Files.createTempFile(tmp, "out", "");
+        Path e = Files.createTempFile(tmp, "err", "");
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Process p = new ProcessBuilder(cmd).directory(tmp.toFile())
+                .redirectOutput(o.toFile())
+                .redirectError(e.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .start();
+        int status = p.waitFor();
+        return new Result(status, Files.readString(o), Files.readString(e));
+    }
+}
