@@ -125,7 +125,8 @@ class SupervisorTest {
             };
             SessionConfigParser parser = new SessionConfigParser(Catalog.standard(), new SinkRegistry(List.of(desc)));
             String pts = java.util.Arrays.stream(points)
-                    .map(p -> "{\"name\":\"" + p + "\",\"context_fields\":" + contextFields(p) + "}")
+                    .map(p -> "{\"name\":\"" + p + "\",\"optional_fields\":" + optionalFields(p)
+                            + ",\"context_fields\":" + contextFields(p) + "}")
                     .collect(Collectors.joining(","));
             String json = "{\"name\":\"t\",\"points\":[" + pts + "],\"sinks\":[{\"name\":\"rec\"}]}";
             new SessionManager(state, warnings::add).create(parser.parse(json), false);
@@ -135,6 +136,13 @@ class SupervisorTest {
         int run(String... argv) throws Exception {
             return sup.run(List.of(argv));
         }
+    }
+
+    /** Every optional field the point offers, as a JSON array. */
+    private static String optionalFields(String point) {
+        return Catalog.standard().byName(point).orElseThrow().optionalFields().stream()
+                .map(f -> "\"" + f.name() + "\"")
+                .collect(Collectors.joining(",", "[", "]"));
     }
 
     /** Every context field the point offers except credentials, as a JSON array. */
@@ -346,6 +354,34 @@ class SupervisorTest {
                 ? SecurityCheckException.killing("secret")
                 : null;
         assertThat(r.run("/bin/cat", secret.toString())).isEqualTo(137);
+    }
+
+    @Test
+    void everyPointWithEveryFieldOnTheEverySyscallWorkload(@TempDir Path dir) throws Exception {
+        String[] all = Catalog.standard().points().stream().map(d -> d.name()).toArray(String[]::new);
+        Run r = new Run(all);
+        Path prog = dev.seccheck.sentry.testing.CWorkloads.everySyscall();
+        int status = r.run("/bin/sh", "-c", prog + " " + dir + " && /bin/true");
+        assertThat(status).as(String.join("\n", r.warnings)).isZero();
+        for (String p : LIFECYCLE) {
+            assertThat(r.sink.of(p)).as(p).isNotEmpty();
+        }
+        assertThat(r.sink.of("container/start")).hasSize(1);
+        assertThat(r.sink.got.stream().map(Got::point).filter(p -> p.startsWith("syscall/")).distinct().count())
+                .isGreaterThan(54);
+        for (Got g : r.sink.got) {
+            checkContextIds(r, g);
+        }
+        assertThat(r.sup.processes()).isEmpty();
+    }
+
+    private static void checkContextIds(Run r, Got g) {
+        ContextData c = (ContextData) g.msg().getField(g.msg().getDescriptorForType().findFieldByName("context_data"));
+        assertThat(c.getContainerId()).as(g.point()).isEqualTo("run-42");
+        assertThat(c.getTimeNs()).as(g.point()).isGreaterThan(r.startNs);
+        assertThat(c.getThreadId()).as(g.point()).isPositive();
+        assertThat(c.getThreadGroupId()).as(g.point()).isPositive();
+        assertThat(c.getThreadStartTimeNs()).as(g.point()).isLessThanOrEqualTo(c.getTimeNs());
     }
 
     @Test
