@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /** `seccheck run` as a user sees it: exit codes, error lines, and a run without privileges. */
 class RunCommandTest {
@@ -91,7 +92,21 @@ class RunCommandTest {
                 .isNotEmpty();
         assumeThat(target.resolve("lib")).as("seccheck-cli/target/lib").isDirectory();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String cp = jars.getFirst() + ":" + target.resolve("lib") + "/*";
+        // Copies the jars where uid 65534 can read them: the checkout may sit in a directory it cannot enter.
+        Path cpDir = Files.createDirectories(tmp.resolve("cp"));
+        List<String> entries = new ArrayList<>();
+        List<Path> all = new ArrayList<>(jars.subList(0, 1));
+        try (DirectoryStream<Path> libs = Files.newDirectoryStream(target.resolve("lib"), "*.jar")) {
+            libs.forEach(all::add);
+        }
+        for (Path jar : all) {
+            Path copy = cpDir.resolve(jar.getFileName());
+            Files.copy(jar, copy);
+            Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-r--r--"));
+            entries.add(copy.toString());
+        }
+        Files.setPosixFilePermissions(cpDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        String cp = String.join(":", entries);
         List<String> cmd = List.of(java, "-cp", cp, "dev.seccheck.cli.Main", "run", "--quiet", "--", "/bin/cat",
                 "/etc/hostname");
         Result asRoot = exec(cmd);
@@ -113,7 +128,7 @@ class RunCommandTest {
     private Result exec(List<String> cmd) throws Exception {
         Path o = Files.createTempFile(tmp, "out", "");
         Path e = Files.createTempFile(tmp, "err", "");
-        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
         Process p = new ProcessBuilder(cmd).directory(tmp.toFile())
                 .redirectOutput(o.toFile())
                 .redirectError(e.toFile())
