@@ -32,6 +32,8 @@ public final class UnixSeqpacket implements AutoCloseable {
     private static final int SOCK_CLOEXEC = 0x80000;
     private static final int SOL_SOCKET = 1;
     private static final int SO_PEERCRED = 17;
+    private static final int SO_PASSCRED = 16;
+    private static final long CONTROL_SIZE = 64;
     private static final int MSG_TRUNC = 0x20;
     private static final int MSG_DONTWAIT = 0x40;
     private static final int MSG_NOSIGNAL = 0x4000;
@@ -60,6 +62,8 @@ public final class UnixSeqpacket implements AutoCloseable {
             FunctionDescriptor.of(Libc.C_LONG, Libc.C_INT, Libc.C_POINTER, Libc.C_INT));
     private static final MethodHandle GETSOCKOPT = Libc.withErrno("getsockopt",
             FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_INT, Libc.C_INT, Libc.C_POINTER, Libc.C_POINTER));
+    private static final MethodHandle SETSOCKOPT = Libc.withErrno("setsockopt",
+            FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_INT, Libc.C_INT, Libc.C_POINTER, Libc.C_INT));
     private static final MethodHandle FCNTL = Libc.withErrno("fcntl",
             FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_INT, Libc.C_INT));
     private static final MethodHandle SHUTDOWN = Libc.withErrno("shutdown",
@@ -219,6 +223,8 @@ public final class UnixSeqpacket implements AutoCloseable {
         MemorySegment seg = b.data(buf.length);
         b.iov(0, seg, buf.length);
         b.msghdr.set(ValueLayout.JAVA_LONG, 24, 1L);
+        b.msghdr.set(ValueLayout.ADDRESS, 32, b.control);
+        b.msghdr.set(ValueLayout.JAVA_LONG, 40, CONTROL_SIZE);
         b.msghdr.set(ValueLayout.JAVA_INT, 48, 0);
         long r;
         try {
@@ -236,7 +242,12 @@ public final class UnixSeqpacket implements AutoCloseable {
             }
             throw new LinuxException("recvmsg(" + name + ")", errno);
         }
-        if (r == 0 && peerClosed()) {
+        // A zero-length packet and the end both read 0 bytes; only a packet carries the
+        // SCM_CREDENTIALS control message that SO_PASSCRED asks for.
+        long control = b.msghdr.get(ValueLayout.JAVA_LONG, 40);
+        b.msghdr.set(ValueLayout.ADDRESS, 32, MemorySegment.NULL);
+        b.msghdr.set(ValueLayout.JAVA_LONG, 40, 0L);
+        if (r == 0 && control == 0) {
             return EOF;
         }
         int n = (int) Math.min(r, buf.length);
@@ -312,12 +323,6 @@ public final class UnixSeqpacket implements AutoCloseable {
         return (int) r;
     }
 
-    /** A zero-byte read is either an empty packet or the end: the end leaves POLLHUP set. */
-    private boolean peerClosed() throws LinuxException {
-        int events = new Poll().poll(fd, Poll.POLLIN, 0);
-        return (events & (Poll.POLLHUP | Poll.POLLERR | Poll.POLLNVAL)) != 0;
-    }
-
     private static int newSocket(String what) throws LinuxException {
         int fd;
         try {
@@ -327,6 +332,20 @@ public final class UnixSeqpacket implements AutoCloseable {
         }
         if (fd < 0) {
             throw new LinuxException("socket(AF_UNIX, SOCK_SEQPACKET) for " + what, Libc.lastErrno());
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment one = arena.allocate(ValueLayout.JAVA_INT);
+            one.set(ValueLayout.JAVA_INT, 0, 1);
+            int r = (int) SETSOCKOPT.invokeExact(Libc.errnoSlot(), fd, SOL_SOCKET, SO_PASSCRED, one, 4);
+            if (r < 0) {
+                int errno = Libc.lastErrno();
+                closeQuietly(fd);
+                throw new LinuxException("setsockopt(SO_PASSCRED) for " + what, errno);
+            }
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
         }
         return fd;
     }
@@ -356,6 +375,7 @@ public final class UnixSeqpacket implements AutoCloseable {
         final Arena arena = Arena.ofAuto();
         final MemorySegment msghdr = arena.allocate(MSGHDR_SIZE, 8);
         final MemorySegment iovs = arena.allocate(IOVEC_SIZE * 2, 8);
+        final MemorySegment control = arena.allocate(CONTROL_SIZE, 8);
         MemorySegment data = arena.allocate(64 * 1024, 8);
 
         IoBuffers() {
