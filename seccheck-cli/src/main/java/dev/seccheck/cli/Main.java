@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
             MetadataCommand.class,
             TraceCommand.class,
             ListCommand.class,
+            ServerCommand.class,
+            TraceReplayCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -1,0 +1,127 @@
+package dev.seccheck.bench;
+
+import dev.seccheck.linux.UnixSeqpacket;
+import dev.seccheck.proto.common.ContextData;
+import dev.seccheck.proto.common.Credentials;
+import dev.seccheck.proto.common.MessageType;
+import dev.seccheck.proto.syscall.Exit;
+import dev.seccheck.proto.syscall.Open;
+import dev.seccheck.remote.sink.RemoteConfig;
+import dev.seccheck.remote.sink.RemoteSink;
+import dev.seccheck.remote.wire.Protocol;
+import dev.seccheck.remote.wire.WireHeader;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Messages per second of a typical Open message with context data through the remote sink,
+ * against a raw send loop of the same pre-built packet over the same socket type (the limit),
+ * with a reader thread draining the server side.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+@State(Scope.Benchmark)
+public class RemoteSinkBenchmark {
+
+    /** What writes the packets. */
+    public enum Impl {
+        /** RemoteSink.write: serialize into the thread's native buffer and sendmsg. */
+        REMOTE_SINK,
+        /** sendmsg of an already serialized packet in native memory: the socket's limit. */
+        RAW_SEND
+    }
+
+    @Param
+    Impl impl;
+
+    static final Open OPEN = Open.newBuilder()
+            .setContextData(ContextData.newBuilder().setTimeNs(1_700_000_000_000_000_000L).setThreadId(4242)
+                    .setThreadGroupId(4242).setContainerId("bench").setProcessName("cat").setCwd("/home/user")
+                    .setCredentials(Credentials.newBuilder().setRealUid(1000).setEffectiveUid(1000)))
+            .setFd(-100).setPathname("/etc/hostname").setFlags(0x80000)
+            .setExit(Exit.newBuilder().setResult(3))
+            .build();
+
+    Path dir;
+    UnixSeqpacket listener;
+    UnixSeqpacket client;
+    UnixSeqpacket server;
+    Thread reader;
+    volatile boolean running;
+    RemoteSink sink;
+    MemorySegment packet;
+
+    @Setup(Level.Trial)
+    public void setup() throws Exception {
+        dir = Files.createTempDirectory(Path.of("/tmp"), "scb");
+        Path path = dir.resolve("s");
+        listener = UnixSeqpacket.listen(path, 4);
+        client = UnixSeqpacket.connect(path);
+        server = listener.accept();
+        running = true;
+        reader = Thread.ofPlatform().daemon().start(() -> {
+            byte[] buf = new byte[1 << 16];
+            try {
+                while (running && server.receive(buf) >= 0) {
+                    // drain
+                }
+            } catch (Exception e) {
+                // closed at teardown
+            }
+        });
+        // Waits out a full buffer rather than dropping, so both sides count delivered packets.
+        sink = new RemoteSink(new RemoteConfig(path, Integer.MAX_VALUE, Duration.ofNanos(1000), Duration.ofNanos(1000)), client);
+        byte[] payload = OPEN.toByteArray();
+        packet = Arena.ofAuto().allocate(WireHeader.SIZE + payload.length, 8);
+        WireHeader.write(packet, MessageType.MESSAGE_SYSCALL_OPEN_VALUE, 0);
+        MemorySegment.copy(payload, 0, packet, java.lang.foreign.ValueLayout.JAVA_BYTE, WireHeader.SIZE, payload.length);
+        if (Protocol.VERSION != 1) {
+            throw new IllegalStateException("benchmark written for protocol version 1");
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws Exception {
+        running = false;
+        client.close();
+        reader.join();
+        server.close();
+        listener.close();
+        Files.deleteIfExists(dir.resolve("s"));
+        Files.deleteIfExists(dir);
+        if (sink.status().dropped() != 0) {
+            throw new IllegalStateException("the sink dropped " + sink.status().dropped() + " packets");
+        }
+    }
+
+    @Benchmark
+    public boolean send() throws Exception {
+        if (impl == Impl.REMOTE_SINK) {
+            return sink.write(MessageType.MESSAGE_SYSCALL_OPEN, OPEN);
+        }
+        while (client.send(packet) == UnixSeqpacket.WOULD_BLOCK) {
+            java.util.concurrent.locks.LockSupport.parkNanos(1000);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,61 @@
+package dev.seccheck.bench;
+
+import com.google.protobuf.Message;
+import dev.seccheck.linux.PeerCredentials;
+import dev.seccheck.points.MessageTypes;
+import dev.seccheck.proto.common.MessageType;
+import dev.seccheck.remote.consumer.Connection;
+import dev.seccheck.remote.consumer.Event;
+import dev.seccheck.remote.server.MessagePrinter;
+import dev.seccheck.remote.server.OutputFormat;
+import dev.seccheck.remote.wire.WireHeader;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/** Messages per second one core decodes (header + protobuf) and formats as the server prints them. */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+@State(Scope.Benchmark)
+public class ServerFormatBenchmark {
+
+    @Param
+    OutputFormat format;
+
+    byte[] packet;
+    MessagePrinter printer;
+    Connection connection = new Connection(1, 1, new PeerCredentials(1, 0, 0));
+
+    @Setup
+    public void setup() {
+        byte[] payload = RemoteSinkBenchmark.OPEN.toByteArray();
+        packet = new byte[WireHeader.SIZE + payload.length];
+        System.arraycopy(WireHeader.encode(MessageType.MESSAGE_SYSCALL_OPEN_VALUE, 0), 0, packet, 0, WireHeader.SIZE);
+        System.arraycopy(payload, 0, packet, WireHeader.SIZE, payload.length);
+        PrintStream nowhere = new PrintStream(OutputStream.nullOutputStream());
+        printer = new MessagePrinter(format, nowhere, nowhere);
+    }
+
+    @Benchmark
+    public String decodeAndFormat() throws Exception {
+        WireHeader h = WireHeader.decode(packet, packet.length);
+        MessageType type = MessageType.forNumber(h.messageType());
+        Message m = MessageTypes.parser(type).orElseThrow()
+                .parseFrom(packet, h.headerSize(), packet.length - h.headerSize());
+        return printer.format(new Event(connection, type, h.droppedCount(), m));
+    }
+}

@@ -1,0 +1,65 @@
+package dev.seccheck.cli;
+
+import dev.seccheck.remote.consumer.EventServer;
+import dev.seccheck.remote.server.MessagePrinter;
+import dev.seccheck.remote.server.OutputFormat;
+import java.io.BufferedOutputStream;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * ServerCommand is {@code seccheck server}: a monitoring server for gVisor's remote protocol that
+ * prints every message it receives, from our remote sink or from real gVisor sandboxes.
+ */
+@Command(name = "server", mixinStandardHelpOptions = true,
+        description = "Receive points from remote sinks (ours or gVisor's) and print one line per message.")
+final class ServerCommand implements Callable<Integer> {
+
+    @Option(names = "--endpoint", paramLabel = "PATH", defaultValue = "/tmp/gvisor_events.sock",
+            description = "Socket path to listen on (default: ${DEFAULT-VALUE}).")
+    Path endpoint;
+
+    @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
+            description = "Output format: text (gVisor example server style) or json (one object per line).")
+    String format;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Write messages to FILE instead of stdout.")
+    Path out;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        OutputFormat f = switch (format.toLowerCase(Locale.ROOT)) {
+            case "text" -> OutputFormat.TEXT;
+            case "json" -> OutputFormat.JSON;
+            default -> throw new ParameterException(spec.commandLine(),
+                    "--format: must be text or json, got \"" + format + "\"");
+        };
+        Endpoints.clearStale(endpoint);
+        PrintStream sink = out == null
+                ? new PrintStream(new FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8)
+                : new PrintStream(new BufferedOutputStream(new FileOutputStream(out.toFile()), 1 << 16), false,
+                        StandardCharsets.UTF_8);
+        PrintStream log = System.err;
+        EventServer server = EventServer.start(endpoint, new MessagePrinter(f, sink, log));
+        Thread hook = Thread.ofPlatform().unstarted(() -> {
+            server.close();
+            sink.flush();
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
+        log.println("seccheck server: listening on " + endpoint + " (" + format.toLowerCase(Locale.ROOT) + ")");
+        server.awaitClose();
+        return 0;
+    }
+}

@@ -1,0 +1,66 @@
+package dev.seccheck.cli;
+
+import dev.seccheck.remote.replay.Recorder;
+import dev.seccheck.remote.replay.Replayer;
+import dev.seccheck.remote.replay.TraceFile;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * TraceReplayCommand is {@code seccheck tracereplay}: record the packets sandboxes send into
+ * gVisor trace files, and send a trace file to a monitoring server as a sandbox would.
+ */
+@Command(name = "tracereplay", mixinStandardHelpOptions = true,
+        description = "Save remote-sink streams to trace files and replay them (gVisor's tracereplay format).",
+        subcommands = {TraceReplayCommand.Save.class, TraceReplayCommand.Replay.class})
+final class TraceReplayCommand {
+
+    /** {@code tracereplay save}: listen and write one file per connecting sandbox. */
+    @Command(name = "save", mixinStandardHelpOptions = true,
+            description = "Listen on PATH and write each connecting sandbox's stream to DIR/client-NNNN.")
+    static final class Save implements Callable<Integer> {
+        @Option(names = "--endpoint", required = true, paramLabel = "PATH", description = "Socket path to listen on.")
+        Path endpoint;
+
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory for the trace files.")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            Endpoints.clearStale(endpoint);
+            Recorder recorder = Recorder.start(endpoint, out, System.err);
+            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(recorder::close));
+            System.err.println("seccheck tracereplay save: listening on " + endpoint + ", writing to " + out);
+            recorder.awaitClose();
+            return 0;
+        }
+    }
+
+    /** {@code tracereplay replay}: connect, handshake and send a file's messages. */
+    @Command(name = "replay", mixinStandardHelpOptions = true,
+            description = "Connect to PATH as a sandbox and send the messages of a trace file in order.")
+    static final class Replay implements Callable<Integer> {
+        @Option(names = "--endpoint", required = true, paramLabel = "PATH", description = "Server socket path.")
+        Path endpoint;
+
+        @Option(names = "--in", required = true, paramLabel = "FILE", description = "Trace file to send.")
+        Path in;
+
+        @Override
+        public Integer call() throws Exception {
+            TraceFile trace;
+            try (InputStream s = Files.newInputStream(in)) {
+                trace = TraceFile.read(s);
+            } catch (java.io.IOException e) {
+                throw new java.io.IOException(in + ": " + e.getMessage(), e);
+            }
+            int n = Replayer.replay(trace, endpoint);
+            System.err.println("seccheck tracereplay replay: sent " + n + " messages from " + in + " to " + endpoint);
+            return 0;
+        }
+    }
+}

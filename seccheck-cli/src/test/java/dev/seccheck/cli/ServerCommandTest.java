@@ -1,0 +1,127 @@
+package dev.seccheck.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** {@code seccheck server} and {@code seccheck tracereplay} as real processes on real sockets. */
+class ServerCommandTest {
+
+    static Path fixture() {
+        for (Path p = Path.of("").toAbsolutePath(); p.getParent() != null; p = p.getParent()) {
+            Path f = p.resolveSibling("shared").resolve("fixtures").resolve("gvisor-runsc-echo-123.trace");
+            if (Files.isRegularFile(f)) {
+                return f;
+            }
+        }
+        throw new AssertionError("fixture gvisor-runsc-echo-123.trace not found in ../shared/fixtures beside the"
+                + " repository (looked upward from " + Path.of("").toAbsolutePath() + ")");
+    }
+
+    static Process seccheck(Path dir, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElseThrow(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"),
+                "dev.seccheck.cli.Main"));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectError(dir.resolve("stderr").toFile()).start();
+    }
+
+    /** Waits for the server's "listening" line: the socket exists from then on. */
+    static void awaitLine(Path file, String text, Process p) throws Exception {
+        while (!Files.exists(file) || !Files.readString(file).contains(text)) {
+            assertThat(p.isAlive()).as("process alive, stderr: %s",
+                    Files.exists(file) ? Files.readString(file) : "").isTrue();
+            Thread.onSpinWait();
+        }
+    }
+
+    @Test
+    void fixtureEndToEndThroughJsonServerAndCleanSigterm() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "scs");
+        Path sock = dir.resolve("s");
+        Path out = dir.resolve("out.json");
+        Process server = seccheck(dir, "server", "--endpoint", sock.toString(), "--format", "json", "--out", out.toString());
+        try {
+            awaitLine(dir.resolve("stderr"), "listening on", server);
+            assertThat(Main.execute("tracereplay", "replay", "--endpoint", sock.toString(), "--in",
+                    fixture().toString())).isZero();
+            awaitLine(dir.resolve("stderr"), "disconnected", server);
+        } finally {
+            server.destroy(); // SIGTERM
+            assertThat(server.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(sock).doesNotExist();
+        assertThat(Files.readString(dir.resolve("stderr")))
+                .contains("client-0001 disconnected: messages=10 unknown=0 malformed=0 dropped=0");
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> lines = new ArrayList<>();
+        for (String l : Files.readAllLines(out)) {
+            lines.add(json.readTree(l));
+        }
+        assertThat(lines).hasSize(10);
+        assertThat(lines).allSatisfy(n -> {
+            assertThat(n.path("client").asInt()).isEqualTo(1);
+            assertThat(n.path("dropped").asInt()).isZero();
+        });
+        assertThat(lines.getFirst().path("type").asText()).isEqualTo("MESSAGE_CONTAINER_START");
+        assertThat(lines.getFirst().path("args").toString()).isEqualTo("[\"echo\",\"123\"]");
+        assertThat(lines).filteredOn(n -> n.path("type").asText().equals("MESSAGE_SYSCALL_OPEN")).hasSize(4);
+        assertThat(lines.get(2).path("pathname").asText()).isEqualTo("/etc/ld.so.cache");
+        assertThat(lines.get(2).path("exit").path("result").asText()).isEqualTo("3");
+        assertThat(lines.getLast().path("type").asText()).isEqualTo("MESSAGE_SENTRY_TASK_EXIT");
+    }
+
+    @Test
+    void saveThenReplayIsByteIdentical() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "scs");
+        Path sock = dir.resolve("s");
+        Process save = seccheck(dir, "tracereplay", "save", "--endpoint", sock.toString(), "--out",
+                dir.resolve("saved").toString());
+        try {
+            awaitLine(dir.resolve("stderr"), "listening on", save);
+            assertThat(Main.execute("tracereplay", "replay", "--endpoint", sock.toString(), "--in",
+                    fixture().toString())).isZero();
+            awaitLine(dir.resolve("stderr"), "disconnected", save);
+        } finally {
+            save.destroy();
+            assertThat(save.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(Files.readAllBytes(dir.resolve("saved").resolve("client-0001")))
+                .isEqualTo(Files.readAllBytes(fixture()));
+        assertThat(sock).doesNotExist();
+    }
+
+    @Test
+    void badArgumentsAndFilesAreClearErrors() throws Exception {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            Path dir = Files.createTempDirectory(Path.of("/tmp"), "scs");
+            assertThat(Main.execute("server", "--endpoint", dir.resolve("s").toString(), "--format", "xml")).isEqualTo(2);
+            assertThat(err.toString()).contains("--format: must be text or json, got \"xml\"");
+            Path bad = dir.resolve("bad.trace");
+            Files.writeString(bad, "hello");
+            assertThat(Main.execute("tracereplay", "replay", "--endpoint", dir.resolve("s").toString(), "--in",
+                    bad.toString())).isEqualTo(1);
+            assertThat(err.toString()).contains(bad + ": not a trace file: the signature is not \"tracereplay file\"");
+            assertThat(Main.execute("tracereplay", "replay", "--endpoint", dir.resolve("s").toString(), "--in",
+                    fixture().toString())).isEqualTo(1);
+            assertThat(err.toString()).contains("connect(" + dir.resolve("s") + "): ENOENT");
+        } finally {
+            System.setErr(saved);
+        }
+    }
+}

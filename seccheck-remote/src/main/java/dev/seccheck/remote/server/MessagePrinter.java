@@ -1,0 +1,105 @@
+package dev.seccheck.remote.server;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import dev.seccheck.format.MessageText;
+import dev.seccheck.proto.syscall.Syscall;
+import dev.seccheck.remote.consumer.Connection;
+import dev.seccheck.remote.consumer.Event;
+import dev.seccheck.remote.consumer.EventHandler;
+import java.io.PrintStream;
+import java.util.Base64;
+
+/**
+ * MessagePrinter is the monitoring server's handler: it prints one line per message to
+ * {@code out} in the chosen format, and connection lifecycle, unknown and malformed packets to
+ * {@code log}, so the message stream stays machine-readable.
+ */
+public final class MessagePrinter implements EventHandler {
+    private static final JsonFormat.Printer JSON = JsonFormat.printer().omittingInsignificantWhitespace();
+
+    private final OutputFormat format;
+    private final PrintStream out;
+    private final PrintStream log;
+
+    public MessagePrinter(OutputFormat format, PrintStream out, PrintStream log) {
+        this.format = format;
+        this.out = out;
+        this.log = log;
+    }
+
+    @Override
+    public void onConnect(Connection c) {
+        log.println(name(c) + " connected: pid " + c.peer().pid() + ", uid " + c.peer().uid() + ", version " + c.version());
+    }
+
+    @Override
+    public void onDisconnect(Connection c) {
+        out.flush();
+        log.println(name(c) + " disconnected: messages=" + c.messages() + " unknown=" + c.unknown() + " malformed="
+                + c.malformed() + " dropped=" + c.lastDropped());
+    }
+
+    @Override
+    public void onRefused(int id, String problem) {
+        log.println(String.format("client-%04d refused: %s", id, problem));
+    }
+
+    @Override
+    public void onMalformed(Connection c, String problem) {
+        log.println(name(c) + " malformed packet skipped: " + problem);
+    }
+
+    @Override
+    public void onUnknown(Connection c, int type, long dropped, byte[] payload) {
+        if (format == OutputFormat.JSON) {
+            out.println("{\"type\":" + type + ",\"client\":" + c.id() + ",\"dropped\":" + dropped + ",\"payload\":\""
+                    + Base64.getEncoder().encodeToString(payload) + "\"}");
+        } else {
+            log.println(name(c) + " unknown message type " + type + " (" + payload.length + " bytes) skipped");
+        }
+    }
+
+    @Override
+    public void onEvent(Event e) {
+        out.println(format(e));
+    }
+
+    /** Returns the line printed for one event. */
+    public String format(Event e) {
+        return format == OutputFormat.JSON ? json(e) : text(e);
+    }
+
+    static String text(Event e) {
+        Message m = e.message();
+        String name = m.getDescriptorForType().getName();
+        if (m instanceof Syscall s) {
+            return MessageText.line(e.isExit() ? "X" : "E", "sysno/" + s.getSysno(), m);
+        }
+        boolean syscall = m.getDescriptorForType().getFile().getPackage().equals("gvisor.syscall");
+        return MessageText.line(syscall ? (e.isExit() ? "X" : "E") : "*", name, m);
+    }
+
+    static String json(Event e) {
+        String body;
+        try {
+            body = JSON.print(e.message());
+        } catch (InvalidProtocolBufferException ex) {
+            throw new IllegalStateException("a decoded message did not print as JSON", ex);
+        }
+        StringBuilder sb = new StringBuilder(body.length() + 64);
+        sb.append("{\"type\":\"").append(e.type().name()).append("\",\"client\":").append(e.connection().id())
+                .append(",\"dropped\":").append(e.dropped());
+        if (body.length() > 2) {
+            sb.append(',').append(body, 1, body.length());
+        } else {
+            sb.append('}');
+        }
+        return sb.toString();
+    }
+
+    private static String name(Connection c) {
+        return String.format("client-%04d", c.id());
+    }
+}

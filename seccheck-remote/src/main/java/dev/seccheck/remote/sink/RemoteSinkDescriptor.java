@@ -1,0 +1,54 @@
+package dev.seccheck.remote.sink;
+
+import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.UnixSeqpacket;
+import dev.seccheck.remote.wire.MalformedPacketException;
+import dev.seccheck.remote.wire.Protocol;
+import dev.seccheck.sink.Sink;
+import dev.seccheck.sink.SinkConfig;
+import dev.seccheck.sink.SinkDescriptor;
+import dev.seccheck.sink.SinkException;
+import dev.seccheck.sink.SinkSetup;
+
+/**
+ * RemoteSinkDescriptor makes the {@code remote} sink: setup connects to the endpoint and
+ * handshakes (so {@code ignore_setup_error} covers a server that is down), create wraps the
+ * connection.
+ */
+public final class RemoteSinkDescriptor implements SinkDescriptor {
+
+    @Override
+    public String name() {
+        return "remote";
+    }
+
+    @Override
+    public void validate(SinkConfig config) throws SinkException {
+        RemoteConfig.parse(config);
+    }
+
+    @Override
+    public SinkSetup setup(SinkConfig config) throws SinkException {
+        RemoteConfig c = RemoteConfig.parse(config);
+        UnixSeqpacket socket;
+        try {
+            socket = UnixSeqpacket.connect(c.endpoint());
+        } catch (LinuxException e) {
+            throw new SinkException("remote sink: " + e.getMessage(), e);
+        }
+        try {
+            return new RemoteSetup(socket, Protocol.clientHandshake(socket));
+        } catch (LinuxException | MalformedPacketException e) {
+            socket.close();
+            throw new SinkException("remote sink: handshake with " + c.endpoint() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Sink create(SinkConfig config, SinkSetup setup) throws SinkException {
+        if (!(setup instanceof RemoteSetup s)) {
+            throw new SinkException("remote sink: created without a connection (setup did not run)");
+        }
+        return new RemoteSink(RemoteConfig.parse(config), s.socket());
+    }
+}

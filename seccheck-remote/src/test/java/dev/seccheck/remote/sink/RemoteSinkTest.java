@@ -1,0 +1,174 @@
+package dev.seccheck.remote.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.seccheck.linux.UnixSeqpacket;
+import dev.seccheck.proto.common.ContextData;
+import dev.seccheck.proto.common.Handshake;
+import dev.seccheck.proto.common.MessageType;
+import dev.seccheck.proto.syscall.Open;
+import dev.seccheck.remote.Sockets;
+import dev.seccheck.remote.wire.Protocol;
+import dev.seccheck.sink.SinkConfig;
+import dev.seccheck.sink.SinkException;
+import dev.seccheck.sink.SinkSetup;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+class RemoteSinkTest {
+    private static final RemoteSinkDescriptor DESCRIPTOR = new RemoteSinkDescriptor();
+    private static final Open OPEN = Open.newBuilder()
+            .setContextData(ContextData.newBuilder().setThreadId(7).setProcessName("cat").setCwd("/"))
+            .setFd(-100).setPathname("/etc/hostname").setFlags(0).build();
+
+    static SinkConfig config(String json) throws Exception {
+        return new SinkConfig((ObjectNode) new ObjectMapper().readTree(json), "sinks[0].config");
+    }
+
+    /** Accepts one connection and answers its handshake with {@code version}. */
+    static CompletableFuture<UnixSeqpacket> serve(UnixSeqpacket listener, int version) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                UnixSeqpacket conn = listener.accept();
+                byte[] hs = Sockets.receive(conn);
+                assertThat(Handshake.parseFrom(hs).getVersion()).isEqualTo(Protocol.VERSION);
+                conn.send(Handshake.newBuilder().setVersion(version).build().toByteArray());
+                return conn;
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+    }
+
+    @Test
+    void sendsHeaderAndPayloadByteForByte() throws Exception {
+        Path path = Sockets.tempPath("s");
+        try (UnixSeqpacket listener = UnixSeqpacket.listen(path, 4)) {
+            var conn = serve(listener, 1);
+            SinkConfig cfg = config("{\"endpoint\":\"" + path + "\"}");
+            SinkSetup setup = DESCRIPTOR.setup(cfg);
+            RemoteSink sink = (RemoteSink) DESCRIPTOR.create(cfg, setup);
+            try (UnixSeqpacket server = conn.get()) {
+                sink.syscall(null, null, MessageType.MESSAGE_SYSCALL_OPEN, OPEN);
+                byte[] got = Sockets.receive(server);
+                byte[] payload = OPEN.toByteArray();
+                assertThat(Arrays.copyOf(got, 8)).containsExactly(8, 0, 7, 0, 0, 0, 0, 0);
+                assertThat(Arrays.copyOfRange(got, 8, got.length)).isEqualTo(payload);
+            } finally {
+                sink.stop();
+            }
+        }
+    }
+
+    @Test
+    void newerServerIsAcceptedOlderRefused() throws Exception {
+        Path path = Sockets.tempPath("s");
+        try (UnixSeqpacket listener = UnixSeqpacket.listen(path, 4)) {
+            SinkConfig cfg = config("{\"endpoint\":\"" + path + "\"}");
+            var newer = serve(listener, 2);
+            DESCRIPTOR.setup(cfg).close();
+            newer.get().close();
+            var equal = serve(listener, 1);
+            DESCRIPTOR.setup(cfg).close();
+            equal.get().close();
+            var older = serve(listener, 0);
+            assertThatThrownBy(() -> DESCRIPTOR.setup(cfg)).isInstanceOf(SinkException.class)
+                    .hasMessageContaining("server peer speaks version 0, older than the minimum 1");
+            older.get().close();
+        }
+    }
+
+    @Test
+    void serverDownIsASetupError() throws Exception {
+        Path path = Sockets.tempPath("s");
+        assertThatThrownBy(() -> DESCRIPTOR.setup(config("{\"endpoint\":\"" + path + "\"}")))
+                .isInstanceOf(SinkException.class)
+                .hasMessage("remote sink: connect(" + path + "): ENOENT (No such file or directory)");
+    }
+
+    @Test
+    void configErrorsNameTheKey() throws Exception {
+        assertThatThrownBy(() -> DESCRIPTOR.validate(config("{}")))
+                .hasMessage("sinks[0].config.endpoint: is required");
+        assertThatThrownBy(() -> DESCRIPTOR.validate(config("{\"endpoint\":\"/x\",\"retries\":1.5}")))
+                .hasMessage("sinks[0].config.retries: must be a whole number, got 1.5");
+        assertThatThrownBy(() -> DESCRIPTOR.validate(config(
+                "{\"endpoint\":\"/x\",\"backoff\":\"25us\",\"backoff_max\":\"10us\"}")))
+                .hasMessage("sinks[0].config.backoff: \"25us\" is longer than backoff_max \"10us\"");
+        assertThatThrownBy(() -> DESCRIPTOR.validate(config("{\"endpoint\":\"/x\",\"retries\":-1}")))
+                .hasMessage("sinks[0].config.retries: must be between 0 and 2147483647, got -1");
+        // Unknown keys pass, as in gVisor.
+        DESCRIPTOR.validate(config("{\"endpoint\":\"/x\",\"something_new\":1}"));
+        RemoteConfig c = RemoteConfig.parse(config("{\"endpoint\":\"/x\",\"retries\":3,\"backoff\":\"1ms\"}"));
+        assertThat(c.retries()).isEqualTo(3);
+        assertThat(c.backoff()).hasMillis(1);
+        assertThat(c.backoffMax()).hasMillis(10);
+    }
+
+    @Test
+    void droppedCountedWhenServerStopsReadingWithoutRetries() throws Exception {
+        fillAndCount("{\"retries\":0}");
+    }
+
+    @Test
+    void droppedCountedWhenServerStopsReadingWithBackoff() throws Exception {
+        fillAndCount("{\"retries\":3,\"backoff\":\"1us\",\"backoff_max\":\"4us\"}");
+    }
+
+    private void fillAndCount(String extra) throws Exception {
+        Path path = Sockets.tempPath("s");
+        try (UnixSeqpacket listener = UnixSeqpacket.listen(path, 4)) {
+            var conn = serve(listener, 1);
+            ObjectNode node = (ObjectNode) new ObjectMapper().readTree(extra);
+            node.put("endpoint", path.toString());
+            SinkConfig cfg = new SinkConfig(node, "sinks[0].config");
+            RemoteSink sink = (RemoteSink) DESCRIPTOR.create(cfg, DESCRIPTOR.setup(cfg));
+            try (UnixSeqpacket server = conn.get()) {
+                int sent = 0;
+                while (sink.write(MessageType.MESSAGE_SYSCALL_OPEN, OPEN)) {
+                    sent++;
+                }
+                assertThat(sink.status().dropped()).isEqualTo(1);
+                for (int i = 0; i < 10; i++) {
+                    sink.write(MessageType.MESSAGE_SYSCALL_OPEN, OPEN);
+                }
+                assertThat(sink.status().dropped()).isEqualTo(11);
+                // Drain: every packet that went out arrived whole; room again => the next
+                // packet carries the dropped count in its header.
+                for (int i = 0; i < sent; i++) {
+                    byte[] p = Sockets.receive(server);
+                    assertThat(p.length).isEqualTo(8 + OPEN.getSerializedSize());
+                }
+                assertThat(sink.write(MessageType.MESSAGE_SYSCALL_OPEN, OPEN)).isTrue();
+                byte[] p = Sockets.receive(server);
+                assertThat(Arrays.copyOf(p, 8)).containsExactly(8, 0, 7, 0, 11, 0, 0, 0);
+            } finally {
+                sink.stop();
+            }
+        }
+    }
+
+    @Test
+    void survivesTheServerGoingAway() throws Exception {
+        Path path = Sockets.tempPath("s");
+        try (UnixSeqpacket listener = UnixSeqpacket.listen(path, 4)) {
+            var conn = serve(listener, 1);
+            SinkConfig cfg = config("{\"endpoint\":\"" + path + "\",\"retries\":2}");
+            RemoteSink sink = (RemoteSink) DESCRIPTOR.create(cfg, DESCRIPTOR.setup(cfg));
+            assertThat(sink.write(MessageType.MESSAGE_SYSCALL_OPEN, OPEN)).isTrue();
+            conn.get().close();
+            for (int i = 0; i < 5; i++) {
+                sink.syscall(null, null, MessageType.MESSAGE_SYSCALL_OPEN, OPEN);
+            }
+            assertThat(sink.status().dropped()).isEqualTo(5);
+            sink.stop();
+            sink.syscall(null, null, MessageType.MESSAGE_SYSCALL_OPEN, OPEN);
+            assertThat(sink.status().dropped()).isEqualTo(6);
+        }
+    }
+}
