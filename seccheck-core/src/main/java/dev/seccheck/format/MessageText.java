@@ -46,7 +46,7 @@ public final class MessageText {
         Exit exit = null;
         for (Map.Entry<FieldDescriptor, Object> e : msg.getAllFields().entrySet()) {
             FieldDescriptor f = e.getKey();
-            if (f == ctxField || f.getName().equals("sysno") && !what.startsWith("sysno")) {
+            if (f == ctxField || f.getName().equals("sysno")) {
                 continue;
             }
             if (f.getName().equals("exit") && e.getValue() instanceof Exit x) {

@@ -33,7 +33,7 @@ class MessageTextTest {
     void aThreadGroupLeaderShowsOneId() {
         Syscall raw = Syscall.newBuilder().setContextData(ContextData.newBuilder().setThreadGroupId(7).setThreadId(7))
                 .setSysno(39).setExit(Exit.newBuilder().setResult(7)).build();
-        assertThat(MessageText.line("X", "sysno/39", raw)).isEqualTo("7 X sysno/39 sysno=39 = 7");
+        assertThat(MessageText.line("X", "sysno/39", raw)).isEqualTo("7 X sysno/39 = 7");
     }
 
     @Test
