@@ -33,9 +33,6 @@ final class Notifier implements Runnable {
     private final Consumer<String> log;
     private volatile boolean stopping;
 
-    /** Syscalls answered; read by the supervisor's summary. */
-    private volatile long served;
-
     private final int self;
 
     /** @param self this JVM's pid: the spawner thread's own held syscalls are continued, not reported */
@@ -50,10 +47,6 @@ final class Notifier implements Runnable {
     /** Asks the thread to end once no task can notify any more. */
     void stop() {
         stopping = true;
-    }
-
-    long served() {
-        return served;
     }
 
     @Override
@@ -79,7 +72,6 @@ final class Notifier implements Runnable {
                     throw e;
                 }
                 answer(n, access);
-                served++;
             }
         } catch (LinuxException | RuntimeException e) {
             log.accept("seccomp notifier stopped: " + e.getMessage());

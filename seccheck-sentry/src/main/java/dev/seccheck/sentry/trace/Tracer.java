@@ -140,11 +140,6 @@ public final class Tracer {
                 : decoded instanceof WaitStatus.Exited e ? e.code() : 1;
     }
 
-    /** Notifier statistics: syscalls served by the user-notification thread. */
-    public long notificationsServed() {
-        return notifier == null ? 0 : notifier.served();
-    }
-
     /** Starts the workload and attaches to it before its program runs (see {@link Launch}). */
     private void attach(Path program, List<String> argv) throws SentryException, LinuxException {
         FilterAction[] actions = syscalls.filterActions();
