@@ -9,7 +9,7 @@
 
 Usage: bench/runtime-session.py [N]   (from the repository root; builds ./seccheck if needed)
 """
-import json, os, statistics, subprocess, sys, tempfile, time
+import json, os, shutil, statistics, subprocess, sys, tempfile, time
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 SECCHECK = os.path.abspath("seccheck")
@@ -74,6 +74,7 @@ try:
 finally:
     open(os.path.join(tmp, "stop"), "w").close()
     run.wait(timeout=60)
+    shutil.rmtree(tmp, ignore_errors=True)
 
 print(f"trace create returned -> first point in the sink: median {statistics.median(latencies):.1f} ms, "
       f"max {max(latencies):.1f} ms (n={N}; 0 means it was already there)")
