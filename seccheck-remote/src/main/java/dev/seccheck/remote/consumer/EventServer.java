@@ -8,17 +8,13 @@ import dev.seccheck.linux.PeerCredentials;
 import dev.seccheck.linux.UnixSeqpacket;
 import dev.seccheck.points.MessageTypes;
 import dev.seccheck.proto.common.MessageType;
+import dev.seccheck.remote.wire.Acceptor;
 import dev.seccheck.remote.wire.MalformedPacketException;
 import dev.seccheck.remote.wire.Protocol;
 import dev.seccheck.remote.wire.WireHeader;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * EventServer listens on a socket path for sandboxes (one connection each), handshakes with
@@ -36,22 +32,13 @@ public final class EventServer implements AutoCloseable {
     /** The largest packet accepted; longer ones are counted as malformed and skipped. */
     public static final int MAX_PACKET = 1 << 20;
 
-    private final Path endpoint;
-    private final UnixSeqpacket listener;
     private final EventHandler handler;
-    private final AtomicInteger nextId = new AtomicInteger(1);
-    private final Set<UnixSeqpacket> open = ConcurrentHashMap.newKeySet();
-    private final Set<Thread> readers = ConcurrentHashMap.newKeySet();
-    private final Thread acceptor;
     private final int maxPacket;
-    private volatile boolean closing;
+    private Acceptor acceptor;
 
-    private EventServer(Path endpoint, UnixSeqpacket listener, EventHandler handler, int maxPacket) {
-        this.endpoint = endpoint;
+    private EventServer(EventHandler handler, int maxPacket) {
         this.maxPacket = maxPacket;
-        this.listener = listener;
         this.handler = handler;
-        this.acceptor = Thread.ofPlatform().name("seccheck-accept").daemon().unstarted(this::acceptLoop);
     }
 
     /** Creates the socket file at {@code endpoint} and starts accepting. */
@@ -64,19 +51,19 @@ public final class EventServer implements AutoCloseable {
         if (maxPacket < WireHeader.SIZE || maxPacket > MAX_PACKET) {
             throw new IllegalArgumentException("packet limit " + maxPacket + " outside " + WireHeader.SIZE + ".." + MAX_PACKET);
         }
-        EventServer s = new EventServer(endpoint, UnixSeqpacket.listen(endpoint, 128), handler, maxPacket);
-        s.acceptor.start();
+        EventServer s = new EventServer(handler, maxPacket);
+        s.acceptor = Acceptor.start(endpoint, "seccheck-client-", s::serve);
         return s;
     }
 
     /** Returns the socket path. */
     public Path endpoint() {
-        return endpoint;
+        return acceptor.endpoint();
     }
 
     /** Waits until {@link #close} was called (from another thread or a shutdown hook). */
     public void awaitClose() throws InterruptedException {
-        acceptor.join();
+        acceptor.awaitClose();
     }
 
     /**
@@ -85,76 +72,24 @@ public final class EventServer implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (closing) {
-            return;
-        }
-        closing = true;
-        listener.shutdown();
-        for (UnixSeqpacket s : open) {
-            s.shutdown();
-        }
-        try {
-            acceptor.join();
-            for (Thread t : readers) {
-                t.join();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        listener.close();
-        try {
-            Files.deleteIfExists(endpoint);
-        } catch (IOException e) {
-            // Best effort: the file is in a directory we may no longer own.
-        }
-    }
-
-    private void acceptLoop() {
-        while (!closing) {
-            UnixSeqpacket conn;
-            try {
-                conn = listener.accept();
-            } catch (LinuxException e) {
-                if (closing) {
-                    return;
-                }
-                continue;
-            }
-            if (conn == null) {
-                continue;
-            }
-            if (closing) {
-                conn.close();
-                return;
-            }
-            open.add(conn);
-            int id = nextId.getAndIncrement();
-            Thread t = Thread.ofPlatform().name("seccheck-client-" + id).daemon().unstarted(() -> serve(conn, id));
-            readers.add(t);
-            t.start();
-        }
+        acceptor.close();
     }
 
     private void serve(UnixSeqpacket socket, int id) {
-        try (socket) {
-            Connection c;
-            try {
-                int version = Protocol.serverHandshake(socket);
-                PeerCredentials peer = socket.peerCredentials();
-                c = new Connection(id, version, peer);
-            } catch (LinuxException | MalformedPacketException e) {
-                handler.onRefused(id, e.getMessage());
-                return;
-            }
-            handler.onConnect(c);
-            try {
-                read(socket, c);
-            } finally {
-                handler.onDisconnect(c);
-            }
+        Connection c;
+        try {
+            int version = Protocol.serverHandshake(socket);
+            PeerCredentials peer = socket.peerCredentials();
+            c = new Connection(id, version, peer);
+        } catch (LinuxException | MalformedPacketException e) {
+            handler.onRefused(id, e.getMessage());
+            return;
+        }
+        handler.onConnect(c);
+        try {
+            read(socket, c);
         } finally {
-            open.remove(socket);
-            readers.remove(Thread.currentThread());
+            handler.onDisconnect(c);
         }
     }
 
