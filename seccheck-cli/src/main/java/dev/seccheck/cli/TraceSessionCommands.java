@@ -13,7 +13,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -29,16 +28,13 @@ final class TraceSessionCommands {
             description = "Create a trace session in a running workload from a session JSON file.")
     static final class Create implements Callable<Integer> {
         @Mixin
-        RootOption root;
+        RunTarget run;
 
         @Option(names = "--config", required = true, paramLabel = "FILE", description = "Session configuration (gVisor JSON).")
         Path config;
 
         @Option(names = "--force", description = "Replace a session with the same name (no gap between old and new).")
         boolean force;
-
-        @Parameters(paramLabel = "ID", description = "The run's id.")
-        String id;
 
         @Spec
         CommandSpec spec;
@@ -54,7 +50,7 @@ final class TraceSessionCommands {
             ObjectNode req = ControlClient.request("session_create");
             req.put("config", text);
             req.put("force", force);
-            JsonNode reply = ControlClient.call(root.runtimeRoot().socketOf(id), req);
+            JsonNode reply = run.call(req);
             spec.commandLine().getOut().println("Trace session \"" + reply.path("name").asText() + "\" created ("
                     + reply.path("points").asInt() + " points).");
             return 0;
@@ -65,13 +61,10 @@ final class TraceSessionCommands {
     @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a trace session of a running workload.")
     static final class Delete implements Callable<Integer> {
         @Mixin
-        RootOption root;
+        RunTarget run;
 
         @Option(names = "--name", required = true, description = "The session's name.")
         String name;
-
-        @Parameters(paramLabel = "ID", description = "The run's id.")
-        String id;
 
         @Spec
         CommandSpec spec;
@@ -80,7 +73,7 @@ final class TraceSessionCommands {
         public Integer call() throws Exception {
             ObjectNode req = ControlClient.request("session_delete");
             req.put("name", name);
-            ControlClient.call(root.runtimeRoot().socketOf(id), req);
+            run.call(req);
             spec.commandLine().getOut().println("Trace session \"" + name + "\" deleted.");
             return 0;
         }
@@ -91,17 +84,14 @@ final class TraceSessionCommands {
             description = "List the trace sessions of a running workload with each sink's dropped count.")
     static final class ListSessions implements Callable<Integer> {
         @Mixin
-        RootOption root;
-
-        @Parameters(paramLabel = "ID", description = "The run's id.")
-        String id;
+        RunTarget run;
 
         @Spec
         CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
-            JsonNode reply = ControlClient.call(root.runtimeRoot().socketOf(id), ControlClient.request("session_list"));
+            JsonNode reply = run.call(ControlClient.request("session_list"));
             PrintWriter out = spec.commandLine().getOut();
             out.println("SESSIONS (" + reply.path("sessions").size() + ")");
             for (JsonNode s : reply.path("sessions")) {
@@ -120,17 +110,14 @@ final class TraceSessionCommands {
             description = "Print one JSON object per process of a running workload (exe, args, env, cwd, status, fds, limits...).")
     static final class Procfs implements Callable<Integer> {
         @Mixin
-        RootOption root;
-
-        @Parameters(paramLabel = "ID", description = "The run's id.")
-        String id;
+        RunTarget run;
 
         @Spec
         CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
-            JsonNode reply = ControlClient.call(root.runtimeRoot().socketOf(id), ControlClient.request("procfs"));
+            JsonNode reply = run.call(ControlClient.request("procfs"));
             ObjectMapper json = new ObjectMapper();
             PrintWriter out = spec.commandLine().getOut();
             for (JsonNode p : reply.path("processes")) {

@@ -89,12 +89,8 @@ public final class UnixSeqpacket implements AutoCloseable {
         int fd = newSocket(path.toString());
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment addr = sockaddr(arena, path);
-            int r = (int) CONNECT.invokeExact(Libc.errnoSlot(), fd, addr, (int) SOCKADDR_UN_SIZE);
-            if (r < 0) {
-                int errno = Libc.lastErrno();
-                closeQuietly(fd);
-                throw new LinuxException("connect(" + path + ")", errno);
-            }
+            closeOnFailure((int) CONNECT.invokeExact(Libc.errnoSlot(), fd, addr, (int) SOCKADDR_UN_SIZE), fd,
+                    "connect(" + path + ")");
         } catch (LinuxException e) {
             throw e;
         } catch (Throwable t) {
@@ -103,23 +99,23 @@ public final class UnixSeqpacket implements AutoCloseable {
         return new UnixSeqpacket(fd, path.toString());
     }
 
+    /** Throws for a failed call on a socket being set up, closing it first (errno read before the close). */
+    private static void closeOnFailure(int result, int fd, String call) throws LinuxException {
+        if (result < 0) {
+            int errno = Libc.lastErrno();
+            closeQuietly(fd);
+            throw new LinuxException(call, errno);
+        }
+    }
+
     /** Creates a socket file at {@code path} and listens on it; the path must not exist. */
     public static UnixSeqpacket listen(Path path, int backlog) throws LinuxException {
         int fd = newSocket(path.toString());
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment addr = sockaddr(arena, path);
-            int r = (int) BIND.invokeExact(Libc.errnoSlot(), fd, addr, (int) SOCKADDR_UN_SIZE);
-            if (r < 0) {
-                int errno = Libc.lastErrno();
-                closeQuietly(fd);
-                throw new LinuxException("bind(" + path + ")", errno);
-            }
-            r = (int) LISTEN.invokeExact(Libc.errnoSlot(), fd, backlog);
-            if (r < 0) {
-                int errno = Libc.lastErrno();
-                closeQuietly(fd);
-                throw new LinuxException("listen(" + path + ")", errno);
-            }
+            closeOnFailure((int) BIND.invokeExact(Libc.errnoSlot(), fd, addr, (int) SOCKADDR_UN_SIZE), fd,
+                    "bind(" + path + ")");
+            closeOnFailure((int) LISTEN.invokeExact(Libc.errnoSlot(), fd, backlog), fd, "listen(" + path + ")");
         } catch (LinuxException e) {
             throw e;
         } catch (Throwable t) {
