@@ -40,6 +40,7 @@ final class Injector {
     private final Ptrace ptrace;
     private final Wait wait;
     private final ProcessMemory memory;
+    private final java.util.List<Integer> deferred = new java.util.ArrayList<>();
 
     Injector(Ptrace ptrace, Wait wait, ProcessMemory memory) {
         this.ptrace = ptrace;
@@ -52,6 +53,7 @@ final class Injector {
         long gadget = syscallInstruction(tgid);
         Regs saved = new Regs();
         ptrace.getRegs(tid, saved);
+        deferred.clear();
         try {
             long size = (16 + program.length + 4095) & ~4095L;
             long scratch = call(tid, saved, gadget, SYS_MMAP, 0, size, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0);
@@ -67,6 +69,10 @@ final class Injector {
             }
         } finally {
             ptrace.setRegs(tid, saved);
+            // Signals that arrived while the thread stepped are sent again, now that it is itself.
+            for (int sig : deferred) {
+                Syscalls.tgkill(tgid, tid, sig);
+            }
         }
     }
 
@@ -95,6 +101,12 @@ final class Injector {
             WaitStatus st = wait.waitpid(tid, Wait.WALL).orElseThrow();
             if (st instanceof WaitStatus.Stopped s && s.event() == Ptrace.EVENT_SECCOMP) {
                 ptrace.singleStep(tid); // an earlier filter layer traces this syscall: let it run
+                continue;
+            }
+            if (st instanceof WaitStatus.Stopped s && s.event() == 0 && !s.syscallStop() && s.signal() != Signals.SIGTRAP) {
+                // A signal (e.g. the tracer's own doorbell) came first: hold it back, step on.
+                deferred.add(s.signal());
+                ptrace.singleStep(tid);
                 continue;
             }
             if (!(st instanceof WaitStatus.Stopped s) || s.signal() != Signals.SIGTRAP || s.event() != 0) {
