@@ -5,7 +5,7 @@ import com.google.protobuf.Descriptors.Descriptor;
 import dev.seccheck.fields.ContextField;
 import dev.seccheck.fields.FieldMask;
 import dev.seccheck.fields.FieldSet;
-import dev.seccheck.format.Errnos;
+import dev.seccheck.abi.Errno;
 import dev.seccheck.points.Catalog;
 import dev.seccheck.points.MessageTypes;
 import dev.seccheck.points.Point;
@@ -123,7 +123,7 @@ final class PolicyCompiler {
             return v.intValue();
         }
         if (v.isTextual()) {
-            OptionalInt n = Errnos.byName(v.asText());
+            OptionalInt n = Errno.byName(v.asText());
             if (n.isPresent()) {
                 return n.getAsInt();
             }
