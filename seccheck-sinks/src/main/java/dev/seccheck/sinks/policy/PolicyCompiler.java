@@ -1,30 +1,31 @@
 package dev.seccheck.sinks.policy;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.Descriptors.Descriptor;
+import dev.seccheck.abi.Errno;
 import dev.seccheck.fields.ContextField;
 import dev.seccheck.fields.FieldMask;
 import dev.seccheck.fields.FieldSet;
-import dev.seccheck.abi.Errno;
 import dev.seccheck.points.Catalog;
 import dev.seccheck.points.MessageTypes;
 import dev.seccheck.points.Point;
 import dev.seccheck.points.PointDesc;
 import dev.seccheck.points.PointReq;
+import dev.seccheck.sink.ConfigValue;
 import dev.seccheck.sink.SinkConfig;
 import dev.seccheck.sink.SinkException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
  * PolicyCompiler turns the policy sink's {@code rules} into per-point rule lists, checking every
- * rule against the catalog and, when known, the session's points and fields. Errors name the
+ * rule against the catalog (a rule must make sense for every point it names) and against
+ * the session's points and fields (keys resolve to what the session collects). Errors name the
  * rule and key, e.g. {@code sinks[0].config.rules[2].match.port: ...}.
  */
 final class PolicyCompiler {
@@ -36,115 +37,123 @@ final class PolicyCompiler {
     /**
      * Compiles the rules.
      *
-     * @param sessionPoints the session's points, to check rules against; empty to skip those checks
-     * @return for each point id, its rules in order
+     * @param sessionPoints the points the session enables, with their fields
+     * @return for each point id the session enables, its rules in order
      */
-    static Map<Integer, List<Rule>> compile(SinkConfig config, Optional<List<PointReq>> sessionPoints, Catalog catalog)
+    static Map<Integer, List<Rule>> compile(SinkConfig config, List<PointReq> sessionPoints, Catalog catalog)
             throws SinkException {
-        JsonNode rules = config.raw("rules").orElseThrow(() -> config.error("rules", "is required (a list of rules)"));
-        if (!rules.isArray()) {
-            throw config.error("rules", "must be a JSON array, got " + rules);
-        }
+        List<ConfigValue> rules = config.list("rules")
+                .orElseThrow(() -> config.error("rules", "is required (a list of rules)"));
         Map<Integer, FieldSet> enabled = new LinkedHashMap<>();
-        sessionPoints.ifPresent(ps -> ps.forEach(p -> enabled.put(p.point().id(), p.fields())));
+        sessionPoints.forEach(p -> enabled.put(p.point().id(), p.fields()));
         Map<Integer, List<Rule>> byPoint = new LinkedHashMap<>();
         for (int i = 0; i < rules.size(); i++) {
-            String path = config.pathOf("rules") + "[" + i + "]";
-            JsonNode r = rules.get(i);
-            if (!r.isObject()) {
-                throw new SinkException(path + ": a rule must be a JSON object, got " + r);
+            if (!(rules.get(i) instanceof ConfigValue.Table table)) {
+                throw rules.get(i).error("a rule must be a JSON object, got " + rules.get(i).json());
             }
-            for (Iterator<String> it = r.fieldNames(); it.hasNext(); ) {
-                String k = it.next();
+            SinkConfig r = table.config();
+            for (String k : r.keys()) {
                 if (!RULE_KEYS.contains(k)) {
-                    throw new SinkException(path + "." + k + ": unknown key (known: action, errno, match, name, point)");
+                    throw r.error(k, "unknown key (known: action, errno, match, name, point)");
                 }
             }
-            String label = r.hasNonNull("name") ? text(r.get("name"), path + ".name") : null;
-            Action action = action(r, path);
-            List<Point> points = points(r.get("point"), path + ".point", catalog, sessionPoints.isPresent() ? enabled : null);
-            JsonNode match = r.get("match");
-            if (match != null && !match.isNull() && !match.isObject()) {
-                throw new SinkException(path + ".match: must be a JSON object, got " + match);
+            String label = r.string("name").orElse(null);
+            Action action = action(r);
+            Map<String, List<Point>> byPattern = points(r, catalog);
+            SinkConfig match = r.object("match").orElse(SinkConfig.empty(r.pathOf("match")));
+            for (Point p : distinct(byPattern.values())) {
+                // Checked for every point the rule names, enabled or not, so that a rule is valid or not
+                // whatever session it is in.
+                conditions(r, action, match, p, ALL_FIELDS, catalog);
             }
-            for (Point p : points) {
-                if (action instanceof Action.Deny && p.isSyscall() && p.syscallType().isExit()) {
-                    throw new SinkException(path + ".action: \"deny\" cannot stop a syscall at its exit point "
-                            + p.name() + "; use the enter point");
+            for (Map.Entry<String, List<Point>> e : byPattern.entrySet()) {
+                if (e.getValue().stream().noneMatch(p -> enabled.containsKey(p.id()))) {
+                    throw r.error("point", "\"" + e.getKey() + "\" names no point this session enables");
                 }
-                Descriptor msg = MessageTypes.descriptor(MessageTypes.forPoint(p, catalog)).orElseThrow();
-                FieldSet fields = sessionPoints.isPresent() ? enabled.get(p.id()) : ALL_FIELDS;
-                List<Rule.Condition> conditions = new ArrayList<>();
-                if (match != null && match.isObject()) {
-                    for (Iterator<Map.Entry<String, JsonNode>> it = match.fields(); it.hasNext(); ) {
-                        Map.Entry<String, JsonNode> e = it.next();
-                        String keyPath = path + ".match." + e.getKey();
-                        Key key;
-                        try {
-                            key = Keys.resolve(e.getKey(), msg, fields, p.isSyscall());
-                        } catch (IllegalArgumentException bad) {
-                            throw new SinkException(keyPath + ": " + bad.getMessage() + " (point " + p.name() + ")");
-                        }
-                        try {
-                            conditions.add(new Rule.Condition(key, MatcherParser.parse(e.getValue(), key.kind())));
-                        } catch (IllegalArgumentException bad) {
-                            throw new SinkException(keyPath + ": " + bad.getMessage());
-                        }
-                    }
+            }
+            for (Point p : distinct(byPattern.values())) {
+                FieldSet fields = enabled.get(p.id());
+                if (fields != null) {
+                    Rule rule = new Rule(i, label, conditions(r, action, match, p, fields, catalog), action);
+                    byPoint.computeIfAbsent(p.id(), id -> new ArrayList<>()).add(rule);
                 }
-                byPoint.computeIfAbsent(p.id(), id -> new ArrayList<>()).add(new Rule(i, label, conditions, action));
             }
         }
         return byPoint;
     }
 
-    private static Action action(JsonNode r, String path) throws SinkException {
-        String a = r.hasNonNull("action") ? text(r.get("action"), path + ".action") : null;
-        if (a == null) {
-            throw new SinkException(path + ".action: is required (allow, deny, kill or log)");
+    private static List<Rule.Condition> conditions(SinkConfig r, Action action, SinkConfig match, Point p,
+            FieldSet fields, Catalog catalog) throws SinkException {
+        if (action instanceof Action.Deny && p.isSyscall() && p.syscallType().isExit()) {
+            throw r.error("action", "\"deny\" cannot stop a syscall at its exit point " + p.name()
+                    + "; use the enter point");
         }
-        if (!a.equals("deny") && r.hasNonNull("errno")) {
-            throw new SinkException(path + ".errno: only a \"deny\" rule takes an errno");
+        Descriptor msg = MessageTypes.descriptor(MessageTypes.forPoint(p, catalog)).orElseThrow();
+        List<Rule.Condition> conditions = new ArrayList<>();
+        for (String name : match.keys()) {
+            Key key;
+            try {
+                key = Keys.resolve(name, msg, fields, p.isSyscall());
+            } catch (IllegalArgumentException bad) {
+                throw match.error(name, bad.getMessage() + " (point " + p.name() + ")");
+            }
+            ConfigValue value = match.value(name).orElse(new ConfigValue.Null(match.pathOf(name)));
+            try {
+                conditions.add(new Rule.Condition(key, MatcherParser.parse(value, key.kind())));
+            } catch (IllegalArgumentException bad) {
+                throw match.error(name, bad.getMessage());
+            }
+        }
+        return conditions;
+    }
+
+    private static Action action(SinkConfig r) throws SinkException {
+        String a = r.string("action").orElseThrow(() -> r.error("action", "is required (allow, deny, kill or log)"));
+        if (!a.equals("deny") && r.has("errno")) {
+            throw r.error("errno", "only a \"deny\" rule takes an errno");
         }
         return switch (a) {
             case "allow" -> new Action.Allow();
             case "kill" -> new Action.Kill();
             case "log" -> new Action.Log();
-            case "deny" -> new Action.Deny(errno(r.get("errno"), path + ".errno"));
-            default -> throw new SinkException(path + ".action: unknown action \"" + a + "\" (allow, deny, kill, log)");
+            case "deny" -> new Action.Deny(errno(r.value("errno")));
+            default -> throw r.error("action", "unknown action \"" + a + "\" (allow, deny, kill, log)");
         };
     }
 
-    private static int errno(JsonNode v, String path) throws SinkException {
-        if (v == null || v.isNull()) {
-            return 1; // EPERM
+    private static int errno(Optional<ConfigValue> value) throws SinkException {
+        if (value.isEmpty()) {
+            return Errno.EPERM;
         }
-        if (v.isIntegralNumber() && v.canConvertToInt() && v.intValue() > 0 && v.intValue() < 4096) {
-            return v.intValue();
+        ConfigValue v = value.get();
+        if (v instanceof ConfigValue.Numeric n && n.integral()) {
+            OptionalLong whole = n.wholeLong();
+            if (whole.isPresent() && whole.getAsLong() > 0 && whole.getAsLong() < 4096) {
+                return (int) whole.getAsLong();
+            }
         }
-        if (v.isTextual()) {
-            OptionalInt n = Errno.byName(v.asText());
+        if (v instanceof ConfigValue.Text t) {
+            OptionalInt n = Errno.byName(t.value());
             if (n.isPresent()) {
                 return n.getAsInt();
             }
         }
-        throw new SinkException(path + ": unknown errno " + v + " (a name like \"EACCES\" or a number 1-4095)");
+        throw v.error("unknown errno " + v.json() + " (a name like \"EACCES\" or a number 1-4095)");
     }
 
-    private static List<Point> points(JsonNode v, String path, Catalog catalog, Map<Integer, FieldSet> enabled)
-            throws SinkException {
-        if (v == null || v.isNull()) {
-            throw new SinkException(path + ": is required (a point name or glob, or a list of them)");
-        }
+    /** Returns, for each name or glob of the rule's {@code point}, the catalog's points it names. */
+    private static Map<String, List<Point>> points(SinkConfig r, Catalog catalog) throws SinkException {
+        ConfigValue v = r.value("point").orElseThrow(
+                () -> r.error("point", "is required (a point name or glob, or a list of them)"));
         List<String> patterns = new ArrayList<>();
-        if (v.isArray()) {
-            for (JsonNode e : v) {
-                patterns.add(text(e, path));
+        if (v instanceof ConfigValue.Items items) {
+            for (ConfigValue e : items.values()) {
+                patterns.add(text(e, r.pathOf("point")));
             }
         } else {
-            patterns.add(text(v, path));
+            patterns.add(text(v, r.pathOf("point")));
         }
-        List<Point> out = new ArrayList<>();
+        Map<String, List<Point>> out = new LinkedHashMap<>();
         for (String pattern : patterns) {
             Matcher m = pattern.contains("*") || pattern.contains("?") ? Matcher.Glob.of(pattern) : new Matcher.Exact(pattern);
             List<Point> found = new ArrayList<>();
@@ -154,15 +163,17 @@ final class PolicyCompiler {
                 }
             }
             if (found.isEmpty()) {
-                throw new SinkException(path + ": no point is named \"" + pattern + "\"");
+                throw r.error("point", "no point is named \"" + pattern + "\"");
             }
-            if (enabled != null) {
-                found.removeIf(p -> !enabled.containsKey(p.id()));
-                if (found.isEmpty()) {
-                    throw new SinkException(path + ": \"" + pattern + "\" names no point this session enables");
-                }
-            }
-            for (Point p : found) {
+            out.put(pattern, found);
+        }
+        return out;
+    }
+
+    private static List<Point> distinct(Iterable<List<Point>> lists) {
+        List<Point> out = new ArrayList<>();
+        for (List<Point> l : lists) {
+            for (Point p : l) {
                 if (!out.contains(p)) {
                     out.add(p);
                 }
@@ -171,10 +182,10 @@ final class PolicyCompiler {
         return out;
     }
 
-    private static String text(JsonNode v, String path) throws SinkException {
-        if (!v.isTextual()) {
-            throw new SinkException(path + ": must be a string, got " + v);
+    private static String text(ConfigValue v, String path) throws SinkException {
+        if (!(v instanceof ConfigValue.Text t)) {
+            throw new SinkException(path + ": must be a string, got " + v.json());
         }
-        return v.asText();
+        return t.value();
     }
 }
