@@ -156,6 +156,16 @@ class PolicySinkTest {
     }
 
     @Test
+    void anyLinuxErrnoNameIsAccepted() throws Exception {
+        // EOVERFLOW (75) lies in the range 41-87 that the first errno table lacked.
+        Sink sink = sink("""
+                {"rules": [{"point": "syscall/openat/enter", "action": "deny", "errno": "EOVERFLOW"}]}""",
+                List.of(req(OPENAT)));
+        assertThatThrownBy(() -> sink.syscall(OPENAT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_OPEN, open("/big")))
+                .isInstanceOfSatisfying(SecurityCheckException.class, e -> assertThat(e.errno()).isEqualTo(75));
+    }
+
+    @Test
     void badRulesAreRejectedNamingTheRuleAndKey() {
         List<PointReq> openat = List.of(req(OPENAT));
         assertRejected("""
