@@ -20,7 +20,8 @@ import java.util.function.Consumer;
  * enabled while any session enables it; each session's sinks get only that session's points,
  * with that session's fields.
  *
- * <p>Creation is all or nothing: every sink is validated, then set up, then created; if any step
+ * <p>Creation is all or nothing: every sink is validated (its descriptor reads the configuration
+ * once, into the value setup and creation then receive), then set up, then created; if any step
  * fails, what was already made is undone and the state is exactly as before. Replacing a session
  * ({@code force}) publishes the new one and removes the old in the same step, so no point falls
  * between them.
