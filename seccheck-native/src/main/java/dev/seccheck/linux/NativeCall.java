@@ -59,6 +59,8 @@ final class NativeCall {
         MemorySegment slot = Libc.errnoSlot();
         while (true) {
             long r = invoke(call, slot, name);
+            // -1 is failure for every function bound here (ptrace's PEEK requests, whose data can
+            // be -1, are not bound).
             if (r != -1) {
                 return r;
             }
