@@ -1,14 +1,17 @@
 package dev.seccheck.sentry.trace;
 
+import dev.seccheck.linux.Seccomp;
 import dev.seccheck.points.Point;
+import dev.seccheck.sentry.filter.Assembler;
+import dev.seccheck.sentry.filter.Bpf;
+import dev.seccheck.sentry.filter.Fragment;
+import dev.seccheck.sentry.filter.SeccompData;
 import dev.seccheck.proto.common.Timespec;
 import dev.seccheck.proto.sentry.MmapInfo;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
 import dev.seccheck.state.PointState;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -37,10 +40,10 @@ final class MmapPoints {
     /**
      * The argument test, for a filter's fragment slot (after the architecture check): mmap with
      * PROT_EXEC in prot (args[2]) and without MAP_ANONYMOUS in flags (args[3]) returns
-     * USER_NOTIF; anything else falls through to the per-number decision. Offsets are those of
-     * struct seccomp_data (nr 0, arch 4, ip 8, args 16 + 8*i; the low word first on x86-64).
+     * USER_NOTIF; anything else falls through to the per-number decision. Both flags live in the
+     * low words of their arguments.
      */
-    static final byte[] FILTER_FRAGMENT = fragment();
+    static final Fragment FILTER_FRAGMENT = fragment();
 
     private final PointState state;
     private final ContextFactory context;
@@ -129,23 +132,17 @@ final class MmapPoints {
         return out;
     }
 
-    private static byte[] fragment() {
-        final int ldAbs = 0x20;
-        final int jeq = 0x15;
-        final int jset = 0x45;
-        final int ret = 0x06;
-        ByteBuffer b = ByteBuffer.allocate(7 * 8).order(ByteOrder.LITTLE_ENDIAN);
-        insn(b, ldAbs, 0, 0, 0);                     // A = nr
-        insn(b, jeq, 0, 5, SYS_MMAP);                // not mmap: fall through
-        insn(b, ldAbs, 0, 0, 16 + 8 * 2);            // A = prot
-        insn(b, jset, 0, 3, (int) PROT_EXEC);        // not executable: fall through
-        insn(b, ldAbs, 0, 0, 16 + 8 * 3);            // A = flags
-        insn(b, jset, 1, 0, (int) MAP_ANONYMOUS);    // anonymous: fall through
-        insn(b, ret, 0, 0, dev.seccheck.linux.Seccomp.RET_USER_NOTIF);
-        return b.array();
-    }
-
-    private static void insn(ByteBuffer b, int code, int jt, int jf, int k) {
-        b.putShort((short) code).put((byte) jt).put((byte) jf).putInt(k);
+    private static Fragment fragment() {
+        Assembler a = new Assembler();
+        Assembler.Label other = a.label();
+        a.load(SeccompData.NR);
+        a.jump(Bpf.Cond.EQ, SYS_MMAP, null, other);
+        a.load(SeccompData.argLow(2));
+        a.jump(Bpf.Cond.SET, (int) PROT_EXEC, null, other);
+        a.load(SeccompData.argLow(3));
+        a.jump(Bpf.Cond.SET, (int) MAP_ANONYMOUS, other, null);
+        a.ret(Seccomp.RET_USER_NOTIF);
+        a.bind(other);
+        return a.fragment();
     }
 }
