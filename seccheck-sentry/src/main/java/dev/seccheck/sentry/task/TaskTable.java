@@ -1,5 +1,6 @@
 package dev.seccheck.sentry.task;
 
+import dev.seccheck.linux.Procfs;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Set;
@@ -56,16 +57,17 @@ public final class TaskTable {
         if (t != null) {
             return t;
         }
-        int[] ids = ProcFiles.tgidAndPpid(tid);
-        if (ids == null) {
+        Procfs.Status st = Procfs.status(tid).orElse(null);
+        if (st == null || st.tgid() < 0) {
             return null;
         }
+        int[] ids = {st.tgid(), st.ppid()};
         Task leader = tasks.get(ids[0]);
         Task parent = tasks.get(ids[1]);
         boolean exec = leader != null ? leader.execSession() : parent != null ? parent.execSession() : execSession;
         long now = nowNs();
         Task loaded = new Task(tid, ids[0], leader != null ? leader.parentTgid() : ids[1], now,
-                leader != null ? leader.groupStartNs() : now, ProcFiles.comm(tid), null, null, exec);
+                leader != null ? leader.groupStartNs() : now, Procfs.comm(tid), null, null, exec);
         Task raced = tasks.putIfAbsent(tid, loaded);
         return raced != null ? raced : loaded;
     }

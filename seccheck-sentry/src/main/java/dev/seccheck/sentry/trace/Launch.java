@@ -3,6 +3,7 @@ package dev.seccheck.sentry.trace;
 import dev.seccheck.linux.Errno;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Poll;
+import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.Seccomp;
 import dev.seccheck.linux.SeccompListener;
 import dev.seccheck.linux.SeccompNotification;
@@ -12,7 +13,6 @@ import dev.seccheck.sentry.filter.ExecTrap;
 import dev.seccheck.sentry.filter.FilterAction;
 import dev.seccheck.sentry.filter.Fragment;
 import dev.seccheck.sentry.filter.SeccompFilter;
-import dev.seccheck.sentry.task.ProcFiles;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -96,8 +96,7 @@ final class Launch {
             } catch (LinuxException e) {
                 continue;
             }
-            int[] ids = ProcFiles.tgidAndPpid(n.tid());
-            if (ids != null && ids[0] == self) {
+            if (Procfs.status(n.tid()).map(Procfs.Status::tgid).orElse(-1) == self) {
                 listener.allow(n.id());
             } else {
                 return new Child(listener, n);

@@ -3,10 +3,10 @@ package dev.seccheck.sentry.trace;
 import dev.seccheck.linux.Errno;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Poll;
+import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.SeccompListener;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
-import dev.seccheck.sentry.task.ProcFiles;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
 import java.util.function.Consumer;
@@ -81,8 +81,7 @@ final class Notifier implements Runnable {
     private void answer(SeccompNotification n, TraceeAccess access) throws LinuxException {
         Task task = tasks.get(n.tid());
         if (task == null) {
-            int[] ids = ProcFiles.tgidAndPpid(n.tid());
-            if (ids != null && ids[0] == self) {
+            if (Procfs.status(n.tid()).map(Procfs.Status::tgid).orElse(-1) == self) {
                 listener.allow(n.id());
                 return;
             }

@@ -2,10 +2,10 @@ package dev.seccheck.sentry.trace;
 
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.ProcessMemory;
+import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.Ptrace;
 import dev.seccheck.linux.Regs;
 import dev.seccheck.linux.Signals;
-import dev.seccheck.sentry.task.ProcFiles;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
 import java.nio.ByteBuffer;
@@ -65,7 +65,7 @@ final class TaskLifecycle {
     Task seize(int pid, boolean execSession) throws LinuxException {
         tracees.of(pid).seize(OPTIONS);
         long now = TaskTable.nowNs();
-        Task t = new Task(pid, pid, self, now, now, ProcFiles.comm(pid), null, null, execSession);
+        Task t = new Task(pid, pid, self, now, now, Procfs.comm(pid), null, null, execSession);
         tasks.put(t);
         awaitingFirstExec.add(pid);
         return t;
@@ -162,7 +162,7 @@ final class TaskLifecycle {
             t = tasks.getOrLoad(tid);
         }
         if (t != null) {
-            t = new Task(tid, t.tgid(), t.parentTgid(), t.startNs(), t.groupStartNs(), ProcFiles.comm(tid), t.cwd(),
+            t = new Task(tid, t.tgid(), t.parentTgid(), t.startNs(), t.groupStartNs(), Procfs.comm(tid), t.cwd(),
                     null, t.execSession());
             tasks.put(t);
             if (points.execve(t, access) != 0 || mmap.initial(t) != 0) {

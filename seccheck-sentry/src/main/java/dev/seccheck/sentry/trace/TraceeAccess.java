@@ -2,10 +2,10 @@ package dev.seccheck.sentry.trace;
 
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.ProcessMemory;
+import dev.seccheck.linux.Procfs;
 import dev.seccheck.sentry.syscalls.FdPaths;
 import dev.seccheck.sentry.syscalls.MemoryFault;
 import dev.seccheck.sentry.syscalls.TaskMemory;
-import dev.seccheck.sentry.task.ProcFiles;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
@@ -73,7 +73,6 @@ final class TraceeAccess implements TaskMemory, FdPaths {
 
     @Override
     public String path(int fd) {
-        String link = ProcFiles.link(tid, fd == AT_FDCWD ? "cwd" : "fd/" + fd);
-        return link != null ? link : "[err: FD not found]";
+        return Procfs.link(tid, fd == AT_FDCWD ? "cwd" : "fd/" + fd).orElse("[err: FD not found]");
     }
 }
