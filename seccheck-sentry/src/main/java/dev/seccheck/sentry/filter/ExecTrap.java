@@ -1,5 +1,6 @@
 package dev.seccheck.sentry.filter;
 
+import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.Seccomp;
 
 /**
@@ -13,14 +14,12 @@ import dev.seccheck.linux.Seccomp;
 public final class ExecTrap {
     private ExecTrap() {}
 
-    private static final int SYS_EXECVE = 59;
-
     /** Returns the trap for the execve whose {@code args[0]} equals {@code pathPointer}. */
     public static Fragment fragment(long pathPointer) {
         Assembler a = new Assembler();
         Assembler.Label other = a.label();
         a.load(SeccompData.NR);
-        a.jump(Bpf.Cond.EQ, SYS_EXECVE, null, other);
+        a.jump(Bpf.Cond.EQ, Sysno.EXECVE, null, other);
         a.load(SeccompData.argLow(0));
         a.jump(Bpf.Cond.EQ, (int) pathPointer, null, other);
         a.load(SeccompData.argHigh(0));

@@ -1,6 +1,6 @@
 package dev.seccheck.sentry.filter;
 
-import dev.seccheck.linux.Errno;
+import dev.seccheck.abi.Errno;
 import dev.seccheck.linux.Seccomp;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.seccheck.sentry.trace;
 
+import dev.seccheck.abi.Signal;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Syscalls;
 import dev.seccheck.sentry.task.Task;
@@ -13,8 +14,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * exactly as many SIGURGs as were rung; a program's own SIGURG beyond them is delivered.
  */
 final class Doorbell {
-
-    private static final int SIGURG = 23;
 
     private final TaskTable tasks;
     /** SIGURGs sent and not yet taken: incremented before the send, so the stop always finds it. */
@@ -33,7 +32,7 @@ final class Doorbell {
             }
             rung.incrementAndGet();
             try {
-                Syscalls.tgkill(t.tgid(), tid, SIGURG);
+                Syscalls.tgkill(t.tgid(), tid, Signal.SIGURG);
                 return true;
             } catch (LinuxException e) {
                 rung.decrementAndGet(); // gone: try another
@@ -47,7 +46,7 @@ final class Doorbell {
      * was the doorbell's.
      */
     int take(int signal) {
-        if (signal == SIGURG && rung.get() > 0) {
+        if (signal == Signal.SIGURG && rung.get() > 0) {
             rung.decrementAndGet();
             return 0;
         }

@@ -1,5 +1,6 @@
 package dev.seccheck.sentry.trace;
 
+import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.ProcessMemory;
 import dev.seccheck.linux.WaitStatus;
@@ -70,7 +71,7 @@ final class FilterLayers {
      * get sentry/mmap for later mmaps (they still get the initial mappings of each exec).
      */
     Fragment mmapFragment() {
-        boolean seen = traced[MmapPoints.SYS_MMAP] == FilterAction.TRACE || notified[MmapPoints.SYS_MMAP] == FilterAction.NOTIFY;
+        boolean seen = traced[Sysno.MMAP] == FilterAction.TRACE || notified[Sysno.MMAP] == FilterAction.NOTIFY;
         return state.enabled(Point.MMAP) && !seen ? MmapPoints.FILTER_FRAGMENT : Fragment.EMPTY;
     }
 

@@ -1,11 +1,13 @@
 package dev.seccheck.sentry.trace;
 
+import dev.seccheck.abi.Mman;
+import dev.seccheck.abi.Signal;
+import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.ProcessMemory;
 import dev.seccheck.linux.Ptrace;
 import dev.seccheck.linux.Regs;
 import dev.seccheck.linux.Seccomp;
-import dev.seccheck.linux.Signals;
 import dev.seccheck.linux.Syscalls;
 import dev.seccheck.linux.WaitStatus;
 import dev.seccheck.sentry.filter.Program;
@@ -32,10 +34,6 @@ import java.nio.file.Path;
  */
 final class Injector {
 
-    private static final int SYS_MMAP = 9;
-    private static final int SYS_MUNMAP = 11;
-    private static final int PROT_READ_WRITE = 3;
-    private static final int MAP_PRIVATE_ANONYMOUS = 0x22;
 
     private final ProcessMemory memory;
     private final java.util.List<Integer> deferred = new java.util.ArrayList<>();
@@ -54,16 +52,17 @@ final class Injector {
         deferred.clear();
         try {
             long size = (16 + program.length + 4095) & ~4095L;
-            long scratch = call(t, saved, gadget, SYS_MMAP, 0, size, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0);
+            long scratch = call(t, saved, gadget, Sysno.MMAP, 0, size, Mman.PROT_READ | Mman.PROT_WRITE,
+                    Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS, -1, 0);
             check(scratch, "mmap", tid);
             try {
                 long filterAddr = scratch + 16;
                 memory.write(tid, filterAddr, program);
                 memory.write(tid, scratch, Seccomp.fprog(program.length / 8, filterAddr));
-                long r = call(t, saved, gadget, Syscalls.SYS_SECCOMP, Seccomp.SET_MODE_FILTER, 0, scratch, 0, 0, 0);
+                long r = call(t, saved, gadget, Sysno.SECCOMP, Seccomp.SET_MODE_FILTER, 0, scratch, 0, 0, 0);
                 check(r, "seccomp(SECCOMP_SET_MODE_FILTER)", tid);
             } finally {
-                call(t, saved, gadget, SYS_MUNMAP, scratch, size, 0, 0, 0, 0);
+                call(t, saved, gadget, Sysno.MUNMAP, scratch, size, 0, 0, 0, 0);
             }
         } finally {
             t.setRegs(saved);
@@ -101,13 +100,13 @@ final class Injector {
                 t.singleStep(); // an earlier filter layer traces this syscall: let it run
                 continue;
             }
-            if (st instanceof WaitStatus.Stopped s && s.event() == 0 && !s.syscallStop() && s.signal() != Signals.SIGTRAP) {
+            if (st instanceof WaitStatus.Stopped s && s.event() == 0 && !s.syscallStop() && s.signal() != Signal.SIGTRAP) {
                 // A signal (e.g. the tracer's own doorbell) came first: hold it back, step on.
                 deferred.add(s.signal());
                 t.singleStep();
                 continue;
             }
-            if (!(st instanceof WaitStatus.Stopped s) || s.signal() != Signals.SIGTRAP || s.event() != 0) {
+            if (!(st instanceof WaitStatus.Stopped s) || s.signal() != Signal.SIGTRAP || s.event() != 0) {
                 throw new IllegalStateException("injected syscall " + nr + " in " + t.tid() + ": unexpected stop " + st);
             }
             break;

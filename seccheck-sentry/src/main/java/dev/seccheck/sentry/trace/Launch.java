@@ -1,6 +1,6 @@
 package dev.seccheck.sentry.trace;
 
-import dev.seccheck.linux.Errno;
+import dev.seccheck.abi.Errno;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Poll;
 import dev.seccheck.linux.Procfs;

@@ -1,5 +1,7 @@
 package dev.seccheck.sentry.trace;
 
+import dev.seccheck.abi.Mman;
+import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.Seccomp;
 import dev.seccheck.points.Point;
 import dev.seccheck.sentry.filter.Assembler;
@@ -33,9 +35,6 @@ import java.util.Set;
  */
 final class MmapPoints {
 
-    static final int SYS_MMAP = 9;
-    private static final long PROT_EXEC = 0x4;
-    private static final long MAP_ANONYMOUS = 0x20;
 
     /**
      * The argument test, for a filter's fragment slot (after the architecture check): mmap with
@@ -55,7 +54,7 @@ final class MmapPoints {
 
     /** Returns whether this mmap maps a file executable (the calls sentry/mmap reports). */
     static boolean isExecutableFileMapping(long prot, long flags) {
-        return (prot & PROT_EXEC) != 0 && (flags & MAP_ANONYMOUS) == 0;
+        return (prot & Mman.PROT_EXEC) != 0 && (flags & Mman.MAP_ANONYMOUS) == 0;
     }
 
     /** Fires sentry/mmap for an executable file mapping about to be made with {@code fd}. */
@@ -136,11 +135,11 @@ final class MmapPoints {
         Assembler a = new Assembler();
         Assembler.Label other = a.label();
         a.load(SeccompData.NR);
-        a.jump(Bpf.Cond.EQ, SYS_MMAP, null, other);
+        a.jump(Bpf.Cond.EQ, Sysno.MMAP, null, other);
         a.load(SeccompData.argLow(2));
-        a.jump(Bpf.Cond.SET, (int) PROT_EXEC, null, other);
+        a.jump(Bpf.Cond.SET, Mman.PROT_EXEC, null, other);
         a.load(SeccompData.argLow(3));
-        a.jump(Bpf.Cond.SET, (int) MAP_ANONYMOUS, other, null);
+        a.jump(Bpf.Cond.SET, Mman.MAP_ANONYMOUS, other, null);
         a.ret(Seccomp.RET_USER_NOTIF);
         a.bind(other);
         return a.fragment();

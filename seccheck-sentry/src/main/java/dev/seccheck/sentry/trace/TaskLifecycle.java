@@ -1,5 +1,8 @@
 package dev.seccheck.sentry.trace;
 
+import dev.seccheck.abi.CloneFlags;
+import dev.seccheck.abi.Signal;
+import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.ProcessMemory;
 import dev.seccheck.linux.Procfs;
@@ -23,12 +26,9 @@ final class TaskLifecycle {
 
     private static final int OPTIONS = Ptrace.O_EXITKILL | Ptrace.O_TRACESYSGOOD | Ptrace.O_TRACECLONE
             | Ptrace.O_TRACEFORK | Ptrace.O_TRACEVFORK | Ptrace.O_TRACEEXEC | Ptrace.O_TRACEEXIT | Ptrace.O_TRACESECCOMP;
-    private static final int CLONE_THREAD = 0x10000;
-    private static final int CLONE_PARENT = 0x8000;
-    private static final long FORK_FLAGS = Signals.SIGCHLD;
-    private static final long VFORK_FLAGS = 0x100 | 0x4000 | Signals.SIGCHLD;
-    private static final int SYS_CLONE = 56;
-    private static final int SYS_CLONE3 = 435;
+    /** The clone flags fork(2) and vfork(2) amount to, for sentry/clone. */
+    private static final long FORK_FLAGS = Signal.SIGCHLD;
+    private static final long VFORK_FLAGS = CloneFlags.CLONE_VM | CloneFlags.CLONE_VFORK | Signal.SIGCHLD;
 
     private final TaskTable tasks;
     private final Tracees tracees;
@@ -89,8 +89,8 @@ final class TaskLifecycle {
             t.resume(0);
             return;
         }
-        boolean groupStop = signal == Signals.SIGSTOP || signal == Signals.SIGTSTP || signal == Signals.SIGTTIN
-                || signal == Signals.SIGTTOU;
+        boolean groupStop = signal == Signal.SIGSTOP || signal == Signal.SIGTSTP || signal == Signal.SIGTTIN
+                || signal == Signal.SIGTTOU;
         if (groupStop) {
             t.listen();
         } else {
@@ -110,7 +110,7 @@ final class TaskLifecycle {
             default -> cloneFlags(parentStop);
         };
         long now = TaskTable.nowNs();
-        boolean thread = (flags & CLONE_THREAD) != 0;
+        boolean thread = (flags & CloneFlags.CLONE_THREAD) != 0;
         Task t;
         if (parent == null) {
             t = tasks.getOrLoad(child);
@@ -118,14 +118,14 @@ final class TaskLifecycle {
             t = new Task(child, parent.tgid(), parent.parentTgid(), now, parent.groupStartNs(), parent.comm(),
                     parent.cwd(), parent.credentials(), parent.execSession());
         } else {
-            int ppid = (flags & CLONE_PARENT) != 0 ? parent.parentTgid() : parent.tgid();
+            int ppid = (flags & CloneFlags.CLONE_PARENT) != 0 ? parent.parentTgid() : parent.tgid();
             t = new Task(child, child, ppid, now, now, parent.comm(), parent.cwd(), parent.credentials(), parent.execSession());
         }
         if (t != null) {
             tasks.put(t);
             layers.inherit(parentTid, child);
             if (parent != null && points.clone(parent, t, flags) != 0) {
-                Signals.kill(child, Signals.SIGKILL);
+                Signals.kill(child, Signal.SIGKILL);
             }
         }
         if (stoppedEarly.remove(child)) {
@@ -138,11 +138,11 @@ final class TaskLifecycle {
 
     private long cloneFlags(Tracee t) throws LinuxException {
         t.getRegs(regs);
-        if (regs.origRax() == SYS_CLONE3) {
+        if (regs.origRax() == Sysno.CLONE3) {
             byte[] args = memory.read(t.tid(), regs.arg(0), 8);
             return args.length == 8 ? ByteBuffer.wrap(args).order(ByteOrder.LITTLE_ENDIAN).getLong() : 0;
         }
-        return regs.origRax() == SYS_CLONE ? regs.arg(0) : 0;
+        return regs.origRax() == Sysno.CLONE ? regs.arg(0) : 0;
     }
 
     /** An exec event: refreshes the task (and takes over the leader's tid) and fires sentry/execve and sentry/mmap. */
@@ -166,7 +166,7 @@ final class TaskLifecycle {
                     null, t.execSession());
             tasks.put(t);
             if (points.execve(t, access) != 0 || mmap.initial(t) != 0) {
-                Signals.kill(tid, Signals.SIGKILL);
+                Signals.kill(tid, Signal.SIGKILL);
             }
         }
         tracees.of(tid).resume(0);

@@ -1,6 +1,7 @@
 package dev.seccheck.sentry.trace;
 
-import dev.seccheck.linux.Errno;
+import dev.seccheck.abi.Errno;
+import dev.seccheck.abi.Signal;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Ptrace;
 import dev.seccheck.linux.Signals;
@@ -111,7 +112,7 @@ public final class Tracer {
         Task root = lifecycle.seize(rootPid, false);
         String cwd = Path.of("").toAbsolutePath().toString();
         if (points.containerStart(root, argv, cwd, Signals.isatty(0)) != 0) {
-            Signals.kill(rootPid, Signals.SIGKILL);
+            Signals.kill(rootPid, Signal.SIGKILL);
         }
         child.listener().allow(child.first().id());
         notifier = new Notifier(child.listener(), syscalls, tasks, self, log);

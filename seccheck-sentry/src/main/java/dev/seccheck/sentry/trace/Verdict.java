@@ -1,6 +1,7 @@
 package dev.seccheck.sentry.trace;
 
-import dev.seccheck.linux.Errno;
+import dev.seccheck.abi.Errno;
+import dev.seccheck.abi.Signal;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Signals;
 import dev.seccheck.state.PointState;
@@ -68,7 +69,7 @@ sealed interface Verdict {
 
     private static void killGroup(int tgid) {
         try {
-            Signals.kill(tgid, Signals.SIGKILL);
+            Signals.kill(tgid, Signal.SIGKILL);
         } catch (LinuxException e) {
             // Already gone: nothing left to stop.
         }

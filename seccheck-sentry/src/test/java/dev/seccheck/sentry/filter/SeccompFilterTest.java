@@ -2,7 +2,7 @@ package dev.seccheck.sentry.filter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.seccheck.linux.Errno;
+import dev.seccheck.abi.Errno;
 import dev.seccheck.linux.Seccomp;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
