@@ -37,7 +37,7 @@ final class LifecyclePoints {
     private final PointState state;
     private final ContextFactory context;
     private final String runId;
-    private final BinaryHashes hashes = new BinaryHashes(512);
+    private final BinaryHashes hashes = new BinaryHashes();
 
     LifecyclePoints(PointState state, ContextFactory context, String runId) {
         this.state = state;
@@ -163,7 +163,7 @@ final class LifecyclePoints {
             BinaryHashes.Key key = new BinaryHashes.Key((Long) st.get("dev"), (Long) st.get("ino"), (Long) st.get("size"),
                     nanos((FileTime) st.get("lastModifiedTime")), nanos((FileTime) st.get("ctime")));
             try {
-                BinaryHashes.Digests d = hashes.of(key, exePath);
+                BinaryHashes.Digests d = hashes.of(key, exePath, state.execveHashCacheCapacity());
                 if (sha256) {
                     b.setBinarySha256(ByteString.copyFrom(d.sha256()));
                 }
