@@ -68,6 +68,10 @@ sealed interface Verdict {
     }
 
     private static void killGroup(int tgid) {
+        if (tgid <= 0) {
+            // kill(0) or kill(-1) would reach the supervisor's own process group or every process.
+            throw new IllegalArgumentException("no thread group to kill: " + tgid);
+        }
         try {
             Signals.kill(tgid, Signal.SIGKILL);
         } catch (LinuxException e) {
