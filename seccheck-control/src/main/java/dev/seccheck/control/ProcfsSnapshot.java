@@ -1,9 +1,8 @@
 package dev.seccheck.control;
 
-import dev.seccheck.procfs.NulStrings;
-
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.seccheck.linux.Procfs;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -24,19 +23,19 @@ public final class ProcfsSnapshot {
 
     /** Returns the snapshot of a process, or empty if it is gone. */
     public static Optional<ObjectNode> of(long pid) {
-        Path proc = Path.of("/proc", Long.toString(pid));
+        Path proc = Procfs.dir(pid);
         try {
             ObjectNode n = Wire.JSON.createObjectNode();
             n.put("pid", pid);
-            String[] stat = ProcStat.fieldsAfterComm(pid);
-            n.put("ppid", Long.parseLong(stat[1]));
-            n.put("exe", link(proc.resolve("exe")));
-            nulSeparated(n.putArray("args"), proc.resolve("cmdline"));
-            nulSeparated(n.putArray("env"), proc.resolve("environ"));
-            n.put("cwd", link(proc.resolve("cwd")));
-            n.set("status", status(proc.resolve("status")));
-            n.put("start_time_ns", startTimeNs(Long.parseLong(stat[19])));
-            n.set("fds", fds(proc.resolve("fd")));
+            String[] stat = Procfs.statFieldsAfterComm(pid);
+            n.put("ppid", Procfs.statPpid(stat));
+            n.put("exe", link(pid, "exe"));
+            nulSeparated(n.putArray("args"), pid, "cmdline");
+            nulSeparated(n.putArray("env"), pid, "environ");
+            n.put("cwd", link(pid, "cwd"));
+            n.set("status", status(Procfs.readStatus(pid)));
+            n.put("start_time_ns", startTimeNs(Procfs.statStartTicks(stat)));
+            n.set("fds", fds(pid, proc.resolve("fd")));
             n.set("limits", limits(proc.resolve("limits")));
             return Optional.of(n);
         } catch (IOException | RuntimeException e) {
@@ -44,33 +43,27 @@ public final class ProcfsSnapshot {
         }
     }
 
-    private static String link(Path p) {
+    private static String link(long pid, String name) {
         try {
-            return Files.readSymbolicLink(p).toString();
+            return Procfs.readLink(pid, name);
         } catch (IOException e) {
             return "[err: " + e.getClass().getSimpleName() + "]";
         }
     }
 
-    private static void nulSeparated(ArrayNode out, Path p) throws IOException {
-        byte[] data;
+    private static void nulSeparated(ArrayNode out, long pid, String file) throws IOException {
         try {
-            data = Files.readAllBytes(p);
+            Procfs.readStrings(pid, file).forEach(out::add);
         } catch (java.nio.file.AccessDeniedException e) {
-            return;
+            // Another user's process: its environment is not ours to read.
         }
-        NulStrings.split(data).forEach(out::add);
     }
 
-    private static ObjectNode status(Path p) throws IOException {
+    private static ObjectNode status(Procfs.Status status) {
         ObjectNode s = Wire.JSON.createObjectNode();
-        for (String line : Files.readAllLines(p)) {
-            int colon = line.indexOf(':');
-            if (colon < 0) {
-                continue;
-            }
-            String key = line.substring(0, colon);
-            String value = line.substring(colon + 1).trim();
+        for (var line : status.fields().entrySet()) {
+            String key = line.getKey();
+            String value = line.getValue();
             switch (key) {
                 case "Name", "State", "Tgid", "PPid", "Threads", "Umask", "CapEff", "CapPrm", "NoNewPrivs", "Seccomp" ->
                     s.put(key.toLowerCase(), value);
@@ -87,19 +80,11 @@ public final class ProcfsSnapshot {
     }
 
     private static long startTimeNs(long ticks) throws IOException {
-        long bootSeconds = -1;
-        for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
-            if (line.startsWith("btime ")) {
-                bootSeconds = Long.parseLong(line.substring(6).trim());
-            }
-        }
-        if (bootSeconds < 0) {
-            throw new IOException("/proc/stat has no btime");
-        }
+        long bootSeconds = Procfs.bootTimeSeconds();
         return bootSeconds * 1_000_000_000L + ticks * (1_000_000_000L / TICKS_PER_SECOND);
     }
 
-    private static ArrayNode fds(Path dir) throws IOException {
+    private static ArrayNode fds(long pid, Path dir) throws IOException {
         ArrayNode fds = Wire.JSON.createArrayNode();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             List<Path> sorted = new java.util.ArrayList<>();
@@ -108,7 +93,7 @@ public final class ProcfsSnapshot {
             for (Path e : sorted) {
                 ObjectNode fd = fds.addObject();
                 fd.put("fd", Integer.parseInt(e.getFileName().toString()));
-                fd.put("path", link(e));
+                fd.put("path", link(pid, "fd/" + e.getFileName()));
             }
         } catch (java.nio.file.AccessDeniedException e) {
             return fds;

@@ -3,6 +3,7 @@ package dev.seccheck.control;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.seccheck.linux.Procfs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,13 +27,13 @@ public record RunRecord(String id, long pid, long pidStartTicks, List<String> co
     /** Returns a record for the current process. */
     public static RunRecord forThisProcess(String id, List<String> command) throws IOException {
         long pid = ProcessHandle.current().pid();
-        return new RunRecord(id, pid, ProcStat.startTicks(pid).orElseThrow(
+        return new RunRecord(id, pid, Procfs.startTicks(pid).orElseThrow(
                 () -> new IOException("cannot read /proc/" + pid + "/stat")), command, Instant.now());
     }
 
     /** Returns whether the process that wrote this record is still alive (same pid, same start time). */
     public boolean alive() {
-        return ProcStat.startTicks(pid).stream().anyMatch(t -> t == pidStartTicks);
+        return Procfs.startTicks(pid).stream().anyMatch(t -> t == pidStartTicks);
     }
 
     /** Writes the record atomically (write a temporary file, then rename). */

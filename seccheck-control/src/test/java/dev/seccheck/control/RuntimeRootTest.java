@@ -59,7 +59,7 @@ class RuntimeRootTest {
     void aReusedPidWithAnotherStartTimeIsNotTheRun() throws Exception {
         long self = ProcessHandle.current().pid();
         RuntimeRoot root = new RuntimeRoot(tmp.resolve("root"));
-        RunRecord impostor = new RunRecord("reused", self, ProcStat.startTicks(self).orElseThrow() + 1, List.of("x"), Instant.now());
+        RunRecord impostor = new RunRecord("reused", self, dev.seccheck.linux.Procfs.startTicks(self).orElseThrow() + 1, List.of("x"), Instant.now());
         root.create(impostor, log::add);
 
         assertThatThrownBy(() -> root.socketOf("reused")).hasMessageContaining("is not running any more");

@@ -201,7 +201,7 @@ public final class SessionManager {
 
     private static List<Subscriber> subscribers(Map<String, Session> sessions) {
         return sessions.values().stream()
-                .map(s -> new Subscriber(s.gate, s.sinks, s.config.points()))
+                .map(s -> new Subscriber(s.gate, s.sinks, s.config.points(), s.config.options().execveHashCacheCapacity()))
                 .toList();
     }
 

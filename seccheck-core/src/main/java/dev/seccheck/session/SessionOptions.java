@@ -8,5 +8,5 @@ package dev.seccheck.session;
  */
 public record SessionOptions(int execveHashCacheCapacity) {
     /** gVisor's defaults. */
-    public static final SessionOptions DEFAULT = new SessionOptions(512);
+    public static final SessionOptions DEFAULT = new SessionOptions(dev.seccheck.state.Subscriber.DEFAULT_HASH_CACHE_CAPACITY);
 }

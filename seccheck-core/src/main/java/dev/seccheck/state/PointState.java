@@ -44,6 +44,8 @@ public final class PointState {
      */
     private final long[] enabled = new long[WORDS];
     private volatile Routing routing = Routing.EMPTY;
+    /** The largest execve_hash_cache_capacity among sessions enabling sentry/execve; set by {@link #publish}. */
+    private volatile int execveHashCacheCapacity;
     private final List<SyscallPointsListener> listeners = new CopyOnWriteArrayList<>();
 
     /** Returns whether any session enables this point. */
@@ -76,6 +78,16 @@ public final class PointState {
             copy[i] = (long) WORD.getOpaque(enabled, i);
         }
         return copy;
+    }
+
+    /**
+     * Returns how many executed binaries' hashes the supervisor should keep: the largest
+     * {@code execve_hash_cache_capacity} among the sessions that enable sentry/execve (0 when
+     * none does). One cache serves every session, sized for the one that wants most; a
+     * session asking for less, or for none, still gets the same digests.
+     */
+    public int execveHashCacheCapacity() {
+        return execveHashCacheCapacity;
     }
 
     /** Registers a listener told after each change of the enabled syscall points. */
@@ -201,6 +213,13 @@ public final class PointState {
             byPoint[id] = l == null ? Routing.NONE : l.toArray(Route[]::new);
         }
         Routing next = new Routing(byPoint);
+        int hashCache = 0;
+        for (Subscriber sub : subscribers) {
+            if (sub.points().stream().anyMatch(r -> r.point().equals(Point.EXECVE))) {
+                hashCache = Math.max(hashCache, sub.execveHashCacheCapacity());
+            }
+        }
+        execveHashCacheCapacity = hashCache;
         long[] before = Routing.syscallBits(enabledBits());
         long[] bits = next.enabledBits();
         // New routes first, then the bits: a reader that sees a bit finds its route.

@@ -83,32 +83,13 @@ public final class Spawn {
         }
 
         /**
-         * Returns a fragment of seccomp program (8-byte {@code sock_filter}s, to be placed after the
-         * architecture check) that holds for the listener the one execve whose path argument is
-         * this spawn's path string, and falls through to the next instruction for every other
-         * syscall. On the spawning thread's filter, it lets a tracer attach to the child before the
-         * new program runs. Another process's execve can only match by having a path pointer with
-         * the same 64-bit value; it is then merely held until the listener continues it.
+         * Returns the address of this spawn's path string, the value the child's execve passes
+         * as its first argument. It is a value to match in a seccomp filter (so a tracer can
+         * catch that one execve), never to be dereferenced: the memory belongs to this Prepared
+         * and is freed by {@link #close}.
          */
-        public byte[] execTrapFragment() {
-            long addr = path.address();
-            int[][] insns = {
-                {0x20, 0, 0, 0},                            // ld nr
-                {0x15, 0, 5, 59},                           // jeq execve, else fall through
-                {0x20, 0, 0, 16},                           // ld args[0] low word
-                {0x15, 0, 3, (int) addr},
-                {0x20, 0, 0, 20},                           // ld args[0] high word
-                {0x15, 0, 1, (int) (addr >>> 32)},
-                {0x06, 0, 0, Seccomp.RET_USER_NOTIF},
-            };
-            MemorySegment prog = MemorySegment.ofArray(new byte[insns.length * 8]);
-            for (int i = 0; i < insns.length; i++) {
-                prog.set(ValueLayout.JAVA_SHORT_UNALIGNED, i * 8L, (short) insns[i][0]);
-                prog.set(ValueLayout.JAVA_BYTE, i * 8L + 2, (byte) insns[i][1]);
-                prog.set(ValueLayout.JAVA_BYTE, i * 8L + 3, (byte) insns[i][2]);
-                prog.set(ValueLayout.JAVA_INT_UNALIGNED, i * 8L + 4, insns[i][3]);
-            }
-            return prog.toArray(ValueLayout.JAVA_BYTE);
+        public long execPathPointer() {
+            return path.address();
         }
 
         @Override

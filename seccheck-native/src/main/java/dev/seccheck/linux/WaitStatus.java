@@ -26,7 +26,19 @@ public sealed interface WaitStatus {
      */
     record Stopped(int tid, int raw, int signal, int event, boolean syscallStop) implements WaitStatus {}
 
-    /** Decodes a waitpid status word. */
+    /**
+     * Returns how a shell reports this end: the exit code, or 128 + the number of the signal that
+     * killed the task. A stopped task has not ended, so asking it is a programming error.
+     */
+    default int exitCode() {
+        return switch (this) {
+            case Exited e -> e.code();
+            case Signaled s -> 128 + s.signal();
+            case Stopped s -> throw new IllegalStateException("task " + s.tid() + " has not ended, it is stopped: " + s);
+        };
+    }
+
+    /** Decodes a waitpid status word: the one interpretation of wait statuses in seccheck. */
     static WaitStatus decode(int tid, int status) {
         int low = status & 0x7f;
         if (low == 0) {

@@ -108,7 +108,7 @@ public final class Supervisor {
                 .orElse(System.getenv("PATH"));
         Path program = resolve(argv.get(0), path, Path.of(cwd));
         try {
-            return exitStatus(t.exec(program, argv, env, cwd, stdio).get());
+            return t.exec(program, argv, env, cwd, stdio).get().exitCode();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof SentryException se) {
                 throw se;
@@ -118,12 +118,6 @@ public final class Supervisor {
             Thread.currentThread().interrupt();
             throw new SentryException("interrupted");
         }
-    }
-
-    /** Returns the exit code for a wait status: the code, or 128 + the killing signal. */
-    static int exitStatus(int raw) {
-        int sig = raw & 0x7f;
-        return sig == 0 ? (raw >> 8) & 0xff : 128 + sig;
     }
 
     /** Returns the pid of the workload's first process once it started (empty before). */

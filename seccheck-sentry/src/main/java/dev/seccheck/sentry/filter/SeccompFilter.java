@@ -1,9 +1,7 @@
 package dev.seccheck.sentry.filter;
 
-import dev.seccheck.linux.Errno;
+import dev.seccheck.abi.Errno;
 import dev.seccheck.linux.Seccomp;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,15 +17,6 @@ import java.util.List;
  */
 public final class SeccompFilter {
 
-    private static final int LD_W_ABS = 0x20;
-    private static final int JMP_JEQ_K = 0x15;
-    private static final int JMP_JGE_K = 0x35;
-    private static final int JMP_JA = 0x05;
-    private static final int RET_K = 0x06;
-
-    private static final int OFFSET_NR = 0;
-    private static final int OFFSET_ARCH = 4;
-
     /** Highest syscall number the filter decides individually; above it, the default applies. */
     public static final int MAX_SYSNO = 1023;
 
@@ -35,34 +24,31 @@ public final class SeccompFilter {
 
     private record Run(int from, int to, FilterAction action) {}
 
-    /**
-     * Compiles {@code actions} (index = syscall number; missing or null = ALLOW).
-     *
-     * @return the program as an array of 8-byte {@code sock_filter}s
-     */
-    public static byte[] compile(FilterAction[] actions) {
-        return compile(actions, new byte[0]);
+    /** Compiles {@code actions} (index = syscall number; missing or null = ALLOW). */
+    public static Program compile(FilterAction[] actions) {
+        return compile(actions, Fragment.EMPTY);
     }
 
     /**
      * Compiles {@code actions} with {@code fragment} (instructions that either return or fall
      * through) placed right after the architecture check.
      */
-    public static byte[] compile(FilterAction[] actions, byte[] fragment) {
+    public static Program compile(FilterAction[] actions, Fragment fragment) {
         List<Run> runs = runs(actions);
-        Program p = new Program();
-        p.emit(LD_W_ABS, 0, 0, OFFSET_ARCH);
-        p.emit(JMP_JEQ_K, 1, 0, Seccomp.AUDIT_ARCH_X86_64);
-        p.emit(RET_K, 0, 0, Seccomp.RET_ERRNO | Errno.ENOSYS);
-        ByteBuffer frag = ByteBuffer.wrap(fragment).order(ByteOrder.LITTLE_ENDIAN);
-        while (frag.remaining() >= 8) {
-            p.emit(frag.getShort() & 0xffff, frag.get() & 0xff, frag.get() & 0xff, frag.getInt());
-        }
-        p.emit(LD_W_ABS, 0, 0, OFFSET_NR);
-        p.emit(JMP_JGE_K, 0, 1, Seccomp.X32_SYSCALL_BIT);
-        p.emit(RET_K, 0, 0, Seccomp.RET_ERRNO | Errno.ENOSYS);
-        tree(p, runs, 0, runs.size());
-        return p.bytes();
+        Assembler a = new Assembler();
+        Assembler.Label native64 = a.label();
+        Assembler.Label notX32 = a.label();
+        a.load(SeccompData.ARCH);
+        a.jump(Bpf.Cond.EQ, Seccomp.AUDIT_ARCH_X86_64, native64, null);
+        a.ret(Seccomp.RET_ERRNO | Errno.ENOSYS);
+        a.bind(native64);
+        a.append(fragment);
+        a.load(SeccompData.NR);
+        a.jump(Bpf.Cond.GE, Seccomp.X32_SYSCALL_BIT, null, notX32);
+        a.ret(Seccomp.RET_ERRNO | Errno.ENOSYS);
+        a.bind(notX32);
+        tree(a, runs, 0, runs.size());
+        return a.program();
     }
 
     /** Returns whether any syscall gets {@code action}. */
@@ -112,47 +98,20 @@ public final class SeccompFilter {
     }
 
     /** Emits the search over runs[lo, hi): the accumulator holds the syscall number. */
-    private static void tree(Program p, List<Run> runs, int lo, int hi) {
+    private static void tree(Assembler a, List<Run> runs, int lo, int hi) {
         if (hi - lo == 1) {
-            p.emit(RET_K, 0, 0, runs.get(lo).action().ret());
+            a.ret(runs.get(lo).action().ret());
             return;
         }
         int mid = (lo + hi) >>> 1;
-        // if nr >= runs[mid].from: take the "ja" to the right half; else skip it into the left half.
-        p.emit(JMP_JGE_K, 0, 1, runs.get(mid).from());
-        int ja = p.emit(JMP_JA, 0, 0, 0);
-        tree(p, runs, lo, mid);
-        p.patchJump(ja, p.size() - ja - 1);
-        tree(p, runs, mid, hi);
+        Assembler.Label left = a.label();
+        Assembler.Label right = a.label();
+        // if nr >= runs[mid].from: on to the "ja" to the right half; else over it into the left half.
+        a.jump(Bpf.Cond.GE, runs.get(mid).from(), null, left);
+        a.jumpAlways(right);
+        a.bind(left);
+        tree(a, runs, lo, mid);
+        a.bind(right);
+        tree(a, runs, mid, hi);
     }
-
-    /** Program accumulates sock_filter instructions. */
-    private static final class Program {
-        private final List<int[]> insns = new ArrayList<>();
-
-        int emit(int code, int jt, int jf, int k) {
-            insns.add(new int[] {code, jt, jf, k});
-            return insns.size() - 1;
-        }
-
-        void patchJump(int index, int offset) {
-            insns.get(index)[3] = offset;
-        }
-
-        int size() {
-            return insns.size();
-        }
-
-        byte[] bytes() {
-            if (insns.size() > 4096) {
-                throw new IllegalStateException("seccomp program too long: " + insns.size() + " instructions");
-            }
-            ByteBuffer b = ByteBuffer.allocate(insns.size() * 8).order(ByteOrder.LITTLE_ENDIAN);
-            for (int[] i : insns) {
-                b.putShort((short) i[0]).put((byte) i[1]).put((byte) i[2]).putInt(i[3]);
-            }
-            return b.array();
-        }
-    }
-
 }

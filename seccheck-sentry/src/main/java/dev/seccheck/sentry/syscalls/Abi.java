@@ -1,16 +1,12 @@
 package dev.seccheck.sentry.syscalls;
 
-/** Abi holds the x86-64 Linux constants the decoders interpret. */
+/**
+ * Abi holds the size limits the decoders apply to what they read from a task; the Linux
+ * constants themselves come from {@code dev.seccheck.abi}.
+ */
 final class Abi {
     private Abi() {}
 
-    static final int AT_FDCWD = FdPaths.AT_FDCWD;
-    static final int O_WRONLY = 01;
-    static final int O_CREAT = 0100;
-    static final int O_TRUNC = 01000;
-    /** O_TMPFILE includes O_DIRECTORY, so test all of its bits. */
-    static final int O_TMPFILE = 020200000;
-    static final int MAP_ANONYMOUS = 0x20;
     /** Linux's PATH_MAX: the longest path string read from a task. */
     static final int PATH_MAX = 4096;
     /** The largest sockaddr copied: sizeof(struct sockaddr_storage). */

@@ -1,6 +1,7 @@
 package dev.seccheck.sentry.syscalls;
 
 import com.google.protobuf.Message;
+import dev.seccheck.abi.Fcntl;
 import dev.seccheck.fields.FieldSet;
 import dev.seccheck.fields.OptionalFields;
 import dev.seccheck.points.SyscallSchema;
@@ -90,7 +91,7 @@ final class Call {
      * reports no path for it.
      */
     String fdPath(int fd) {
-        if (!fdPath || (fd < 0 && fd != Abi.AT_FDCWD)) {
+        if (!fdPath || (fd < 0 && fd != Fcntl.AT_FDCWD)) {
             return null;
         }
         return fds.path(fd);

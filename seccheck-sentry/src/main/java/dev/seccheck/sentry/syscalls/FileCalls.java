@@ -1,8 +1,15 @@
 package dev.seccheck.sentry.syscalls;
 
+import static dev.seccheck.abi.Fcntl.AT_FDCWD;
+import static dev.seccheck.abi.Fcntl.O_CREAT;
+import static dev.seccheck.abi.Fcntl.O_TMPFILE;
+import static dev.seccheck.abi.Fcntl.O_TRUNC;
+import static dev.seccheck.abi.Fcntl.O_WRONLY;
+
 import static dev.seccheck.sentry.syscalls.Call.setIfNotNull;
 
 import com.google.protobuf.Message;
+import dev.seccheck.abi.Mman;
 import dev.seccheck.proto.syscall.Chdir;
 import dev.seccheck.proto.syscall.Chroot;
 import dev.seccheck.proto.syscall.Close;
@@ -20,7 +27,7 @@ final class FileCalls {
      * for open (unlike openat), the mode register whatever the flags.
      */
     static Message open(Call c) {
-        var b = c.head(Open.newBuilder(), Header.OPEN).setFd(Abi.AT_FDCWD);
+        var b = c.head(Open.newBuilder(), Header.OPEN).setFd(AT_FDCWD);
         setIfNotNull(c.path(c.arg(1)), b::setPathname);
         b.setFlags(c.intArg(2));
         b.setMode(c.intArg(3));
@@ -43,17 +50,17 @@ final class FileCalls {
 
     /** creat(pathname, mode) is open(pathname, O_CREAT|O_WRONLY|O_TRUNC, mode). */
     static Message creat(Call c) {
-        var b = c.head(Open.newBuilder(), Header.OPEN).setFd(Abi.AT_FDCWD);
-        setIfNotNull(c.fdPath(Abi.AT_FDCWD), b::setFdPath);
+        var b = c.head(Open.newBuilder(), Header.OPEN).setFd(AT_FDCWD);
+        setIfNotNull(c.fdPath(AT_FDCWD), b::setFdPath);
         setIfNotNull(c.path(c.arg(1)), b::setPathname);
-        b.setFlags(Abi.O_CREAT | Abi.O_WRONLY | Abi.O_TRUNC);
+        b.setFlags(O_CREAT | O_WRONLY | O_TRUNC);
         b.setMode(c.intArg(2));
         return b.build();
     }
 
     /** openat's mode register means something only when the call may create a file. */
     private static boolean createsFile(int flags) {
-        return (flags & Abi.O_CREAT) != 0 || (flags & Abi.O_TMPFILE) == Abi.O_TMPFILE;
+        return (flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE;
     }
 
     static Message close(Call c) {
@@ -74,7 +81,7 @@ final class FileCalls {
             .setFlags(flags)
             .setFd(fd)
             .setOffset(c.arg(6));
-        if ((flags & Abi.MAP_ANONYMOUS) == 0) {
+        if ((flags & Mman.MAP_ANONYMOUS) == 0) {
             setIfNotNull(c.fdPath(fd), b::setFdPath);
         }
         return b.build();
@@ -112,7 +119,7 @@ final class FileCalls {
 
     /** chdir(pathname): like gVisor, fd is the implicit AT_FDCWD. */
     static Message chdir(Call c) {
-        var b = c.head(Chdir.newBuilder(), Header.CHDIR).setFd(Abi.AT_FDCWD);
+        var b = c.head(Chdir.newBuilder(), Header.CHDIR).setFd(AT_FDCWD);
         setIfNotNull(c.path(c.arg(1)), b::setPathname);
         return b.build();
     }

@@ -1,5 +1,6 @@
 package dev.seccheck.sentry.task;
 
+import dev.seccheck.linux.Procfs;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Set;
@@ -13,12 +14,26 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class TaskTable {
 
-    private final ConcurrentHashMap<Integer, Task> tasks = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Integer, Task> tasks;
     private final boolean execSession;
 
-    /** @param execSession whether tasks of this table belong to an exec session */
+    /** @param execSession whether tasks first met through this table belong to an exec session */
     public TaskTable(boolean execSession) {
+        this(new ConcurrentHashMap<>(), execSession);
+    }
+
+    private TaskTable(ConcurrentHashMap<Integer, Task> tasks, boolean execSession) {
+        this.tasks = tasks;
         this.execSession = execSession;
+    }
+
+    /**
+     * Returns a view of the same tasks that marks a task it loads from /proc, whose process and
+     * parent it does not know, with {@code execSession}: for the notifier of a {@code seccheck
+     * exec} command, which meets only that command's tasks and may meet them first.
+     */
+    public TaskTable withExecSessionDefault(boolean execSession) {
+        return new TaskTable(tasks, execSession);
     }
 
     /** Returns CLOCK_REALTIME now in nanoseconds, the clock of every time field. */
@@ -32,20 +47,27 @@ public final class TaskTable {
         return tasks.get(tid);
     }
 
-    /** Returns the task, reading it from /proc if the tracer has not registered it yet (or null if gone). */
+    /**
+     * Returns the task, reading it from /proc if the tracer has not registered it yet (or null if
+     * gone). A loaded task belongs to an exec session as its thread group leader does, else as its
+     * parent process does, else as this table's default says.
+     */
     public Task getOrLoad(int tid) {
         Task t = tasks.get(tid);
         if (t != null) {
             return t;
         }
-        int[] ids = ProcFiles.tgidAndPpid(tid);
-        if (ids == null) {
+        Procfs.Status st = Procfs.status(tid).orElse(null);
+        if (st == null || st.tgid() < 0) {
             return null;
         }
+        int[] ids = {st.tgid(), st.ppid()};
         Task leader = tasks.get(ids[0]);
+        Task parent = tasks.get(ids[1]);
+        boolean exec = leader != null ? leader.execSession() : parent != null ? parent.execSession() : execSession;
         long now = nowNs();
         Task loaded = new Task(tid, ids[0], leader != null ? leader.parentTgid() : ids[1], now,
-                leader != null ? leader.groupStartNs() : now, ProcFiles.comm(tid), null, null, execSession);
+                leader != null ? leader.groupStartNs() : now, Procfs.comm(tid), null, null, exec);
         Task raced = tasks.putIfAbsent(tid, loaded);
         return raced != null ? raced : loaded;
     }

@@ -12,7 +12,9 @@ import java.util.Map;
 /**
  * BinaryHashes computes the SHA-256 and SHA-1 of executed binaries, with an LRU cache keyed by
  * the file's identity and change times (device, inode, size, mtime, ctime), so a binary that is
- * replaced or modified is hashed again, and the first exec of any binary is hashed too.
+ * replaced or modified is hashed again, and the first exec of any binary is hashed too. The
+ * cache's capacity is given at each use, as the sessions' {@code execve_hash_cache_capacity}
+ * may change while the run goes on; 0 disables it.
  */
 final class BinaryHashes {
 
@@ -22,32 +24,32 @@ final class BinaryHashes {
     /** Digests of one file version. */
     record Digests(byte[] sha256, byte[] sha1) {}
 
-    private final int capacity;
-    private final Map<Key, Digests> cache;
+    /** Least recently used first (access order). */
+    private final Map<Key, Digests> cache = new LinkedHashMap<>(16, 0.75f, true);
 
-    BinaryHashes(int capacity) {
-        this.capacity = capacity;
-        this.cache = new LinkedHashMap<>(16, 0.75f, true) {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<Key, Digests> eldest) {
-                return size() > BinaryHashes.this.capacity;
-            }
-        };
-    }
-
-    /** Returns the digests of the file {@code path} opens (e.g. {@code /proc/<pid>/exe}), whose identity is {@code key}. */
-    synchronized Digests of(Key key, Path path) throws IOException {
+    /**
+     * Returns the digests of the file {@code path} opens (e.g. {@code /proc/<pid>/exe}), whose
+     * identity is {@code key}, keeping at most {@code capacity} files' digests cached.
+     */
+    synchronized Digests of(Key key, Path path, int capacity) throws IOException {
         Digests d = capacity > 0 ? cache.get(key) : null;
-        if (d != null) {
-            return d;
+        if (d == null) {
+            d = hash(path);
+            if (capacity > 0) {
+                cache.put(key, d);
+            }
         }
-        d = hash(path);
-        if (capacity > 0) {
-            cache.put(key, d);
+        var eldest = cache.keySet().iterator();
+        while (cache.size() > capacity) {
+            eldest.next();
+            eldest.remove();
         }
         return d;
+    }
+
+    /** Returns how many files' digests are cached. */
+    synchronized int size() {
+        return cache.size();
     }
 
     private static Digests hash(Path path) throws IOException {

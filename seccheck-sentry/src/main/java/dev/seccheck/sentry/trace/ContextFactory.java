@@ -2,9 +2,9 @@ package dev.seccheck.sentry.trace;
 
 import dev.seccheck.fields.ContextField;
 import dev.seccheck.fields.FieldSet;
+import dev.seccheck.linux.Procfs;
 import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.proto.common.Credentials;
-import dev.seccheck.sentry.task.ProcFiles;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
 
@@ -75,7 +75,7 @@ final class ContextFactory {
         if (task.credentials() != null) {
             return task.credentials();
         }
-        Credentials c = ProcFiles.credentials(task.tid());
+        Credentials c = Procfs.status(task.tid()).map(ContextFactory::credentials).orElse(null);
         if (c != null) {
             tasks.replace(task, task.withCredentials(c));
         }
@@ -86,10 +86,23 @@ final class ContextFactory {
         if (task.cwd() != null) {
             return task.cwd();
         }
-        String cwd = ProcFiles.link(task.tid(), "cwd");
+        String cwd = Procfs.link(task.tid(), "cwd").orElse(null);
         if (cwd != null) {
             tasks.replace(task, task.withCwd(cwd));
         }
         return cwd;
+    }
+
+    /** Returns the credentials of a status's Uid and Gid lines (real, effective, saved), or null without them. */
+    private static Credentials credentials(Procfs.Status st) {
+        long[] uid = st.ids("Uid");
+        long[] gid = st.ids("Gid");
+        if (uid == null || gid == null || uid.length < 3 || gid.length < 3) {
+            return null;
+        }
+        return Credentials.newBuilder()
+                .setRealUid((int) uid[0]).setEffectiveUid((int) uid[1]).setSavedUid((int) uid[2])
+                .setRealGid((int) gid[0]).setEffectiveGid((int) gid[1]).setSavedGid((int) gid[2])
+                .build();
     }
 }

@@ -1,14 +1,16 @@
 package dev.seccheck.sentry.trace;
 
+import dev.seccheck.abi.Mman;
+import dev.seccheck.abi.Signal;
+import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.LinuxException;
-import dev.seccheck.linux.Ptrace;
 import dev.seccheck.linux.ProcessMemory;
+import dev.seccheck.linux.Ptrace;
 import dev.seccheck.linux.Regs;
 import dev.seccheck.linux.Seccomp;
-import dev.seccheck.linux.Signals;
 import dev.seccheck.linux.Syscalls;
-import dev.seccheck.linux.Wait;
 import dev.seccheck.linux.WaitStatus;
+import dev.seccheck.sentry.filter.Program;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,43 +34,38 @@ import java.nio.file.Path;
  */
 final class Injector {
 
-    private static final int SYS_MMAP = 9;
-    private static final int SYS_MUNMAP = 11;
-    private static final int PROT_READ_WRITE = 3;
-    private static final int MAP_PRIVATE_ANONYMOUS = 0x22;
 
-    private final Ptrace ptrace;
-    private final Wait wait;
     private final ProcessMemory memory;
     private final java.util.List<Integer> deferred = new java.util.ArrayList<>();
 
-    Injector(Ptrace ptrace, Wait wait, ProcessMemory memory) {
-        this.ptrace = ptrace;
-        this.wait = wait;
+    Injector(ProcessMemory memory) {
         this.memory = memory;
     }
 
-    /** Installs {@code program} on thread {@code tid} of process {@code tgid}, stopped at a safe stop. */
-    void installFilter(int tid, int tgid, byte[] program) throws LinuxException {
+    /** Installs {@code filter} on thread {@code t} of process {@code tgid}, stopped at a safe stop. */
+    void installFilter(Tracee t, int tgid, Program filter) throws LinuxException {
+        int tid = t.tid();
+        byte[] program = filter.encode();
         long gadget = syscallInstruction(tgid);
         Regs saved = new Regs();
-        ptrace.getRegs(tid, saved);
+        t.getRegs(saved);
         deferred.clear();
         try {
             long size = (16 + program.length + 4095) & ~4095L;
-            long scratch = call(tid, saved, gadget, SYS_MMAP, 0, size, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0);
+            long scratch = call(t, saved, gadget, Sysno.MMAP, 0, size, Mman.PROT_READ | Mman.PROT_WRITE,
+                    Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS, -1, 0);
             check(scratch, "mmap", tid);
             try {
                 long filterAddr = scratch + 16;
                 memory.write(tid, filterAddr, program);
                 memory.write(tid, scratch, Seccomp.fprog(program.length / 8, filterAddr));
-                long r = call(tid, saved, gadget, Syscalls.SYS_SECCOMP, Seccomp.SET_MODE_FILTER, 0, scratch, 0, 0, 0);
+                long r = call(t, saved, gadget, Sysno.SECCOMP, Seccomp.SET_MODE_FILTER, 0, scratch, 0, 0, 0);
                 check(r, "seccomp(SECCOMP_SET_MODE_FILTER)", tid);
             } finally {
-                call(tid, saved, gadget, SYS_MUNMAP, scratch, size, 0, 0, 0, 0);
+                call(t, saved, gadget, Sysno.MUNMAP, scratch, size, 0, 0, 0, 0);
             }
         } finally {
-            ptrace.setRegs(tid, saved);
+            t.setRegs(saved);
             // Signals that arrived while the thread stepped are sent again, now that it is itself.
             for (int sig : deferred) {
                 Syscalls.tgkill(tgid, tid, sig);
@@ -83,7 +80,7 @@ final class Injector {
     }
 
     /** Runs one syscall in the thread, single-stepping the instruction at {@code gadget}; returns rax. */
-    private long call(int tid, Regs base, long gadget, long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+    private long call(Tracee t, Regs base, long gadget, long nr, long a0, long a1, long a2, long a3, long a4, long a5)
             throws LinuxException {
         Regs r = base.copy();
         r.rax(nr);
@@ -95,27 +92,27 @@ final class Injector {
         r.arg(4, a4);
         r.arg(5, a5);
         r.rip(gadget);
-        ptrace.setRegs(tid, r);
-        ptrace.singleStep(tid);
+        t.setRegs(r);
+        t.singleStep();
         while (true) {
-            WaitStatus st = wait.waitpid(tid, Wait.WALL).orElseThrow();
+            WaitStatus st = t.await();
             if (st instanceof WaitStatus.Stopped s && s.event() == Ptrace.EVENT_SECCOMP) {
-                ptrace.singleStep(tid); // an earlier filter layer traces this syscall: let it run
+                t.singleStep(); // an earlier filter layer traces this syscall: let it run
                 continue;
             }
-            if (st instanceof WaitStatus.Stopped s && s.event() == 0 && !s.syscallStop() && s.signal() != Signals.SIGTRAP) {
+            if (st instanceof WaitStatus.Stopped s && s.event() == 0 && !s.syscallStop() && s.signal() != Signal.SIGTRAP) {
                 // A signal (e.g. the tracer's own doorbell) came first: hold it back, step on.
                 deferred.add(s.signal());
-                ptrace.singleStep(tid);
+                t.singleStep();
                 continue;
             }
-            if (!(st instanceof WaitStatus.Stopped s) || s.signal() != Signals.SIGTRAP || s.event() != 0) {
-                throw new IllegalStateException("injected syscall " + nr + " in " + tid + ": unexpected stop " + st);
+            if (!(st instanceof WaitStatus.Stopped s) || s.signal() != Signal.SIGTRAP || s.event() != 0) {
+                throw new IllegalStateException("injected syscall " + nr + " in " + t.tid() + ": unexpected stop " + st);
             }
             break;
         }
         Regs after = new Regs();
-        ptrace.getRegs(tid, after);
+        t.getRegs(after);
         return after.rax();
     }
 

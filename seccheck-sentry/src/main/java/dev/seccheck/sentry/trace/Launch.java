@@ -1,16 +1,18 @@
 package dev.seccheck.sentry.trace;
 
-import dev.seccheck.linux.Errno;
+import dev.seccheck.abi.Errno;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Poll;
+import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.Seccomp;
 import dev.seccheck.linux.SeccompListener;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.Spawn;
 import dev.seccheck.sentry.SentryException;
+import dev.seccheck.sentry.filter.ExecTrap;
 import dev.seccheck.sentry.filter.FilterAction;
+import dev.seccheck.sentry.filter.Fragment;
 import dev.seccheck.sentry.filter.SeccompFilter;
-import dev.seccheck.sentry.task.ProcFiles;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -22,7 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>A short-lived spawner thread installs, on itself only, the filter that holds the syscalls of
  * enter-only points for a listener, plus a trap on the one execve its posix_spawn child will make
- * (see {@link Spawn.Prepared#execTrapFragment}); the child inherits the filter. The tracer then
+ * (see {@link ExecTrap}, matching {@link Spawn.Prepared#execPathPointer}); the child inherits the filter. The tracer then
  * serves the listener in {@link #awaitChild}: held syscalls of this JVM's own threads (the
  * spawner) are continued at once; the first from another process is the child, which stays held
  * until the tracer has seized it. Seccomp allows one listener per filter chain, so this listener
@@ -47,7 +49,7 @@ final class Launch {
      * this process's.
      */
     static Launch start(Path program, List<String> argv, List<String> env, String cwd, int[] stdio,
-            FilterAction[] notified, byte[] fragment) {
+            FilterAction[] notified, Fragment fragment) {
         Launch l = new Launch(argv);
         Thread.ofPlatform().name("seccheck-spawner").start(() -> {
             Spawn.Prepared p = stdio == null
@@ -55,7 +57,7 @@ final class Launch {
                     : Spawn.prepare(program.toString(), argv, env, cwd, stdio);
             try (p) {
                 byte[] filter = SeccompFilter.compile(SeccompFilter.only(notified, FilterAction.NOTIFY),
-                        concat(p.execTrapFragment(), fragment));
+                        ExecTrap.fragment(p.execPathPointer()).then(fragment)).encode();
                 Seccomp.setNoNewPrivs();
                 // Handed over through an atomic, not a lock or a future: once the filter is on, any
                 // syscall of this thread may wait for the listener, which nobody serves yet.
@@ -94,8 +96,7 @@ final class Launch {
             } catch (LinuxException e) {
                 continue;
             }
-            int[] ids = ProcFiles.tgidAndPpid(n.tid());
-            if (ids != null && ids[0] == self) {
+            if (Procfs.status(n.tid()).map(Procfs.Status::tgid).orElse(-1) == self) {
                 listener.allow(n.id());
             } else {
                 return new Child(listener, n);
@@ -117,12 +118,5 @@ final class Launch {
             Thread.currentThread().interrupt();
             throw new SentryException("interrupted while starting " + argv.get(0));
         }
-    }
-
-    /** Joins filter fragments; each returns or falls through to the next. */
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
     }
 }

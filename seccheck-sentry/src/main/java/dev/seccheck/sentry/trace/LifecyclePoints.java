@@ -2,6 +2,7 @@ package dev.seccheck.sentry.trace;
 
 import com.google.protobuf.ByteString;
 import dev.seccheck.fields.FieldSet;
+import dev.seccheck.linux.Procfs;
 import dev.seccheck.fields.OptionalFields;
 import dev.seccheck.points.Point;
 import dev.seccheck.proto.common.FdInfo;
@@ -11,7 +12,6 @@ import dev.seccheck.proto.sentry.CloneInfo;
 import dev.seccheck.proto.sentry.ExecveInfo;
 import dev.seccheck.proto.sentry.ExitNotifyParentInfo;
 import dev.seccheck.proto.sentry.TaskExit;
-import dev.seccheck.sentry.task.ProcFiles;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
 import dev.seccheck.state.PointState;
@@ -37,7 +37,7 @@ final class LifecyclePoints {
     private final PointState state;
     private final ContextFactory context;
     private final String runId;
-    private final BinaryHashes hashes = new BinaryHashes(512);
+    private final BinaryHashes hashes = new BinaryHashes();
 
     LifecyclePoints(PointState state, ContextFactory context, String runId) {
         this.state = state;
@@ -55,7 +55,7 @@ final class LifecyclePoints {
             Start.Builder b = Start.newBuilder().setId(runId).setCwd(cwd).addAllArgs(args).setTerminal(terminal);
             ctx(fields, root, now, b::setContextData);
             if (fields.hasLocal(OptionalFields.CONTAINER_START_ENV.id())) {
-                b.addAllEnv(ProcFiles.strings(root.tgid(), "environ"));
+                b.addAllEnv(Procfs.strings(root.tgid(), "environ"));
             }
             return b.build();
         }, (sink, fields, msg) -> sink.containerStart(fields, msg));
@@ -82,8 +82,8 @@ final class LifecyclePoints {
         }
         long now = TaskTable.nowNs();
         int pid = task.tgid();
-        String exe = ProcFiles.link(pid, "exe");
-        List<String> argv = ProcFiles.strings(pid, "cmdline");
+        String exe = Procfs.link(pid, "exe").orElse(null);
+        List<String> argv = Procfs.strings(pid, "cmdline");
         String execfn = execfn(pid, access);
         return state.fire(Point.EXECVE, fields -> {
             ExecveInfo.Builder b = ExecveInfo.newBuilder().addAllArgv(argv);
@@ -163,7 +163,7 @@ final class LifecyclePoints {
             BinaryHashes.Key key = new BinaryHashes.Key((Long) st.get("dev"), (Long) st.get("ino"), (Long) st.get("size"),
                     nanos((FileTime) st.get("lastModifiedTime")), nanos((FileTime) st.get("ctime")));
             try {
-                BinaryHashes.Digests d = hashes.of(key, exePath);
+                BinaryHashes.Digests d = hashes.of(key, exePath, state.execveHashCacheCapacity());
                 if (sha256) {
                     b.setBinarySha256(ByteString.copyFrom(d.sha256()));
                 }
@@ -178,7 +178,7 @@ final class LifecyclePoints {
 
     private static java.util.Optional<FdInfo> fdInfo(int pid, int fd) {
         Path link = Path.of("/proc", Integer.toString(pid), "fd", Integer.toString(fd));
-        String target = ProcFiles.link(pid, "fd/" + fd);
+        String target = Procfs.link(pid, "fd/" + fd).orElse(null);
         if (target == null) {
             return java.util.Optional.empty();
         }

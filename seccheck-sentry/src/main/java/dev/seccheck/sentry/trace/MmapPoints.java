@@ -1,14 +1,19 @@
 package dev.seccheck.sentry.trace;
 
+import dev.seccheck.abi.Mman;
+import dev.seccheck.abi.Sysno;
+import dev.seccheck.linux.Seccomp;
 import dev.seccheck.points.Point;
+import dev.seccheck.sentry.filter.Assembler;
+import dev.seccheck.sentry.filter.Bpf;
+import dev.seccheck.sentry.filter.Fragment;
+import dev.seccheck.sentry.filter.SeccompData;
 import dev.seccheck.proto.common.Timespec;
 import dev.seccheck.proto.sentry.MmapInfo;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
 import dev.seccheck.state.PointState;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -30,17 +35,14 @@ import java.util.Set;
  */
 final class MmapPoints {
 
-    static final int SYS_MMAP = 9;
-    private static final long PROT_EXEC = 0x4;
-    private static final long MAP_ANONYMOUS = 0x20;
 
     /**
      * The argument test, for a filter's fragment slot (after the architecture check): mmap with
      * PROT_EXEC in prot (args[2]) and without MAP_ANONYMOUS in flags (args[3]) returns
-     * USER_NOTIF; anything else falls through to the per-number decision. Offsets are those of
-     * struct seccomp_data (nr 0, arch 4, ip 8, args 16 + 8*i; the low word first on x86-64).
+     * USER_NOTIF; anything else falls through to the per-number decision. Both flags live in the
+     * low words of their arguments.
      */
-    static final byte[] FILTER_FRAGMENT = fragment();
+    static final Fragment FILTER_FRAGMENT = fragment();
 
     private final PointState state;
     private final ContextFactory context;
@@ -52,7 +54,7 @@ final class MmapPoints {
 
     /** Returns whether this mmap maps a file executable (the calls sentry/mmap reports). */
     static boolean isExecutableFileMapping(long prot, long flags) {
-        return (prot & PROT_EXEC) != 0 && (flags & MAP_ANONYMOUS) == 0;
+        return (prot & Mman.PROT_EXEC) != 0 && (flags & Mman.MAP_ANONYMOUS) == 0;
     }
 
     /** Fires sentry/mmap for an executable file mapping about to be made with {@code fd}. */
@@ -129,23 +131,17 @@ final class MmapPoints {
         return out;
     }
 
-    private static byte[] fragment() {
-        final int ldAbs = 0x20;
-        final int jeq = 0x15;
-        final int jset = 0x45;
-        final int ret = 0x06;
-        ByteBuffer b = ByteBuffer.allocate(7 * 8).order(ByteOrder.LITTLE_ENDIAN);
-        insn(b, ldAbs, 0, 0, 0);                     // A = nr
-        insn(b, jeq, 0, 5, SYS_MMAP);                // not mmap: fall through
-        insn(b, ldAbs, 0, 0, 16 + 8 * 2);            // A = prot
-        insn(b, jset, 0, 3, (int) PROT_EXEC);        // not executable: fall through
-        insn(b, ldAbs, 0, 0, 16 + 8 * 3);            // A = flags
-        insn(b, jset, 1, 0, (int) MAP_ANONYMOUS);    // anonymous: fall through
-        insn(b, ret, 0, 0, dev.seccheck.linux.Seccomp.RET_USER_NOTIF);
-        return b.array();
-    }
-
-    private static void insn(ByteBuffer b, int code, int jt, int jf, int k) {
-        b.putShort((short) code).put((byte) jt).put((byte) jf).putInt(k);
+    private static Fragment fragment() {
+        Assembler a = new Assembler();
+        Assembler.Label other = a.label();
+        a.load(SeccompData.NR);
+        a.jump(Bpf.Cond.EQ, Sysno.MMAP, null, other);
+        a.load(SeccompData.argLow(2));
+        a.jump(Bpf.Cond.SET, Mman.PROT_EXEC, null, other);
+        a.load(SeccompData.argLow(3));
+        a.jump(Bpf.Cond.SET, Mman.MAP_ANONYMOUS, other, null);
+        a.ret(Seccomp.RET_USER_NOTIF);
+        a.bind(other);
+        return a.fragment();
     }
 }

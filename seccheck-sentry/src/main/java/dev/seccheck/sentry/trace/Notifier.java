@@ -1,16 +1,14 @@
 package dev.seccheck.sentry.trace;
 
-import dev.seccheck.linux.Errno;
+import dev.seccheck.abi.Errno;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Poll;
+import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.SeccompListener;
 import dev.seccheck.linux.SeccompNotification;
-import dev.seccheck.linux.Signals;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
-import dev.seccheck.sentry.task.ProcFiles;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
-import dev.seccheck.state.PointState;
 import java.util.function.Consumer;
 
 /**
@@ -80,40 +78,26 @@ final class Notifier implements Runnable {
         }
     }
 
-    private void answer(SeccompNotification n, TraceeAccess access) {
+    private void answer(SeccompNotification n, TraceeAccess access) throws LinuxException {
         Task task = tasks.get(n.tid());
         if (task == null) {
-            int[] ids = ProcFiles.tgidAndPpid(n.tid());
-            if (ids != null && ids[0] == self) {
+            if (Procfs.status(n.tid()).map(Procfs.Status::tgid).orElse(-1) == self) {
                 listener.allow(n.id());
                 return;
             }
             task = tasks.getOrLoad(n.tid());
         }
-        int verdict = 0;
+        Verdict verdict = Verdict.ALLOW;
         if (task != null) {
             SyscallEvent ev = new SyscallEvent(n.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(), n.arg5(),
                     false, 0);
-            verdict = points.fire(task, ev, access);
+            verdict = Verdict.of(points.fire(task, ev, access));
         }
         if (!listener.stillValid(n.id())) {
             return;
         }
-        if (verdict == 0) {
+        if (!Verdict.enforce(verdict, task == null ? 0 : task.tgid(), errno -> listener.deny(n.id(), errno))) {
             listener.allow(n.id());
-        } else if (verdict == PointState.KILL) {
-            killGroup(task);
-            listener.deny(n.id(), Errno.EPERM);
-        } else {
-            listener.deny(n.id(), verdict);
-        }
-    }
-
-    private void killGroup(Task task) {
-        try {
-            Signals.kill(task.tgid(), Signals.SIGKILL);
-        } catch (LinuxException e) {
-            // Already gone.
         }
     }
 }

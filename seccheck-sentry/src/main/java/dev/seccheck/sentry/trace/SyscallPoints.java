@@ -1,5 +1,6 @@
 package dev.seccheck.sentry.trace;
 
+import dev.seccheck.abi.Sysno;
 import dev.seccheck.fields.ContextField;
 import dev.seccheck.fields.FieldSet;
 import dev.seccheck.points.Catalog;
@@ -26,9 +27,10 @@ import java.util.concurrent.ConcurrentHashMap;
 final class SyscallPoints {
 
     /** chdir, fchdir: they change the cwd context field. */
-    private static final int[] CWD_CHANGERS = {80, 81};
+    private static final int[] CWD_CHANGERS = {Sysno.CHDIR, Sysno.FCHDIR};
     /** setuid, setgid, setreuid, setregid, setresuid, setresgid, setfsuid, setfsgid, capset. */
-    private static final int[] CREDENTIAL_CHANGERS = {105, 106, 113, 114, 117, 119, 122, 123, 126};
+    private static final int[] CREDENTIAL_CHANGERS = {Sysno.SETUID, Sysno.SETGID, Sysno.SETREUID, Sysno.SETREGID,
+        Sysno.SETRESUID, Sysno.SETRESGID, Sysno.SETFSUID, Sysno.SETFSGID, Sysno.CAPSET};
 
     private final PointState state;
     private final Catalog catalog;
@@ -98,7 +100,7 @@ final class SyscallPoints {
         if (nr < 0 || nr > Point.MAX_SYSNO) {
             return 0;
         }
-        if (nr == MmapPoints.SYS_MMAP && !ev.exit() && MmapPoints.isExecutableFileMapping(ev.arg3(), ev.arg4())) {
+        if (nr == Sysno.MMAP && !ev.exit() && MmapPoints.isExecutableFileMapping(ev.arg3(), ev.arg4())) {
             int verdict = mmap.onMmap(task, (int) ev.arg5());
             if (verdict != 0) {
                 return verdict;

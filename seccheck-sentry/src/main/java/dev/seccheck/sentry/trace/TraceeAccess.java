@@ -1,11 +1,12 @@
 package dev.seccheck.sentry.trace;
 
+import dev.seccheck.abi.Fcntl;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.ProcessMemory;
+import dev.seccheck.linux.Procfs;
 import dev.seccheck.sentry.syscalls.FdPaths;
 import dev.seccheck.sentry.syscalls.MemoryFault;
 import dev.seccheck.sentry.syscalls.TaskMemory;
-import dev.seccheck.sentry.task.ProcFiles;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
@@ -15,7 +16,6 @@ import java.nio.charset.StandardCharsets;
  */
 final class TraceeAccess implements TaskMemory, FdPaths {
 
-    private static final int AT_FDCWD = -100;
     private static final int CHUNK = 256;
 
     private final ProcessMemory memory = new ProcessMemory();
@@ -73,7 +73,6 @@ final class TraceeAccess implements TaskMemory, FdPaths {
 
     @Override
     public String path(int fd) {
-        String link = ProcFiles.link(tid, fd == AT_FDCWD ? "cwd" : "fd/" + fd);
-        return link != null ? link : "[err: FD not found]";
+        return Procfs.link(tid, fd == Fcntl.AT_FDCWD ? "cwd" : "fd/" + fd).orElse("[err: FD not found]");
     }
 }

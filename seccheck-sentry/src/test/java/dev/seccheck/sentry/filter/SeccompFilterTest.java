@@ -2,10 +2,8 @@ package dev.seccheck.sentry.filter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.seccheck.linux.Errno;
+import dev.seccheck.abi.Errno;
 import dev.seccheck.linux.Seccomp;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -16,42 +14,13 @@ class SeccompFilterTest {
     private static final int ENOSYS = Seccomp.RET_ERRNO | Errno.ENOSYS;
 
     /** Evaluates a seccomp program on seccomp_data {nr, arch}; fails on anything seccomp would reject. */
-    static int run(byte[] prog, int nr, int arch) {
-        ByteBuffer b = ByteBuffer.wrap(prog).order(ByteOrder.LITTLE_ENDIAN);
-        int n = prog.length / 8;
-        int acc = 0;
-        int pc = 0;
-        int steps = 0;
-        while (true) {
-            assertThat(pc).as("pc inside program").isBetween(0, n - 1);
-            assertThat(++steps).as("no loops").isLessThanOrEqualTo(n);
-            int code = b.getShort(pc * 8) & 0xffff;
-            int jt = b.get(pc * 8 + 2) & 0xff;
-            int jf = b.get(pc * 8 + 3) & 0xff;
-            int k = b.getInt(pc * 8 + 4);
-            switch (code) {
-                case 0x20 -> {
-                    acc = switch (k) {
-                        case 0 -> nr;
-                        case 4 -> arch;
-                        default -> throw new AssertionError("load from offset " + k);
-                    };
-                    pc++;
-                }
-                case 0x15 -> pc += 1 + (acc == k ? jt : jf);
-                case 0x35 -> pc += 1 + (Integer.compareUnsigned(acc, k) >= 0 ? jt : jf);
-                case 0x05 -> pc += 1 + k;
-                case 0x06 -> {
-                    return k;
-                }
-                default -> throw new AssertionError("unexpected opcode 0x" + Integer.toHexString(code));
-            }
-        }
+    static int run(Program prog, int nr, int arch) {
+        return BpfInterpreter.run(prog, new BpfInterpreter.Data(nr, arch, 0));
     }
 
     private static void checkAll(FilterAction[] table) {
-        byte[] prog = SeccompFilter.compile(table);
-        assertThat(prog.length / 8).isLessThanOrEqualTo(4096);
+        Program prog = SeccompFilter.compile(table);
+        assertThat(prog.size()).isLessThanOrEqualTo(Bpf.MAX_INSNS);
         for (int nr = 0; nr <= SeccompFilter.MAX_SYSNO + 200; nr++) {
             FilterAction want = nr < table.length && table[nr] != null ? table[nr] : FilterAction.ALLOW;
             if (nr > SeccompFilter.MAX_SYSNO) {
@@ -87,14 +56,13 @@ class SeccompFilterTest {
     @Test
     void aFragmentRunsAfterTheArchitectureCheck() {
         // Fragment: load nr; if nr == 59 return TRACE; else fall through.
-        ByteBuffer f = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
-        f.putShort((short) 0x20).put((byte) 0).put((byte) 0).putInt(0);
-        f.putShort((short) 0x15).put((byte) 0).put((byte) 1).putInt(59);
-        f.putShort((short) 0x06).put((byte) 0).put((byte) 0).putInt(Seccomp.RET_TRACE);
+        Assembler a = new Assembler();
+        Assembler.Label other = a.label();
+        a.load(SeccompData.NR).jump(Bpf.Cond.EQ, 59, null, other).ret(Seccomp.RET_TRACE).bind(other);
         FilterAction[] t = new FilterAction[400];
         t[257] = FilterAction.NOTIFY;
         t[59] = FilterAction.NOTIFY;
-        byte[] prog = SeccompFilter.compile(t, f.array());
+        Program prog = SeccompFilter.compile(t, a.fragment());
         for (int nr = 0; nr < 1100; nr++) {
             int want = nr == 59 ? Seccomp.RET_TRACE : nr == 257 ? Seccomp.RET_USER_NOTIF : Seccomp.RET_ALLOW;
             assertThat(run(prog, nr, Seccomp.AUDIT_ARCH_X86_64)).as("syscall %d", nr).isEqualTo(want);
@@ -139,6 +107,6 @@ class SeccompFilterTest {
             three[i] = FilterAction.values()[i % 3];
         }
         checkAll(three);
-        assertThat(SeccompFilter.compile(three).length / 8).isLessThan(4096);
+        assertThat(SeccompFilter.compile(three).size()).isLessThan(Bpf.MAX_INSNS);
     }
 }

@@ -18,7 +18,7 @@ final class Decoding {
 
     /** fd n is "/fd/n", AT_FDCWD is the cwd, fd 99 is not open. */
     static final FdPaths FDS = fd -> switch (fd) {
-        case FdPaths.AT_FDCWD -> "/home/cwd";
+        case dev.seccheck.abi.Fcntl.AT_FDCWD -> "/home/cwd";
         case 99 -> "[err: FD not found]";
         default -> "/fd/" + fd;
     };

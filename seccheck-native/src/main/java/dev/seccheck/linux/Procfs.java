@@ -1,0 +1,183 @@
+package dev.seccheck.linux;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Procfs is the one place that reads and parses {@code /proc/<pid>}: the name, the status lines
+ * (ids, credentials), the stat fields (parent, start time), the links (cwd, exe, fd/N) and the
+ * NUL-separated lists (cmdline, environ). A process may vanish at any moment, so the lenient
+ * readers return empty values; the {@code read*} ones throw, for callers that must tell why.
+ */
+public final class Procfs {
+    private Procfs() {}
+
+    /** The status lines of a task, in file order ({@code Name}, {@code Tgid}, {@code Uid}...). */
+    public record Status(Map<String, String> fields) {
+        /** Keeps the lines as read, in order. */
+        public Status {
+            fields = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(fields));
+        }
+
+        /** Returns the thread group id ({@code Tgid}), or -1 if absent. */
+        public int tgid() {
+            return intField("Tgid");
+        }
+
+        /** Returns the parent's pid ({@code PPid}), or -1 if absent. */
+        public int ppid() {
+            return intField("PPid");
+        }
+
+        /**
+         * Returns the ids of a {@code Uid} or {@code Gid} line: real, effective, saved, filesystem;
+         * null if the line is absent.
+         */
+        public long[] ids(String key) {
+            String v = fields.get(key);
+            if (v == null) {
+                return null;
+            }
+            String[] parts = v.split("\\s+");
+            long[] out = new long[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                out[i] = Long.parseLong(parts[i]);
+            }
+            return out;
+        }
+
+        private int intField(String key) {
+            String v = fields.get(key);
+            return v == null ? -1 : Integer.parseInt(v);
+        }
+    }
+
+    /** Returns {@code /proc/<tid>/comm} without the newline, or "" if the task is gone. */
+    public static String comm(long tid) {
+        try {
+            return Files.readString(dir(tid).resolve("comm")).strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Returns the target of the link {@code /proc/<pid>/<name>} (cwd, exe, fd/N), or empty if unreadable. */
+    public static Optional<String> link(long pid, String name) {
+        try {
+            return Optional.of(readLink(pid, name));
+        } catch (IOException | UnsupportedOperationException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Returns the target of the link {@code /proc/<pid>/<name>}, or throws saying why it could not be read. */
+    public static String readLink(long pid, String name) throws IOException {
+        return Files.readSymbolicLink(dir(pid).resolve(name)).toString();
+    }
+
+    /** Returns the status of a task, or empty if it is gone. */
+    public static Optional<Status> status(long tid) {
+        try {
+            return Optional.of(readStatus(tid));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Returns the status of a task, or throws if it cannot be read. */
+    public static Status readStatus(long tid) throws IOException {
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(dir(tid).resolve("status"))) {
+            int colon = line.indexOf(':');
+            if (colon > 0) {
+                fields.put(line.substring(0, colon), line.substring(colon + 1).trim());
+            }
+        }
+        return new Status(fields);
+    }
+
+    /**
+     * Returns the fields of {@code /proc/<pid>/stat} after the command name (which may hold
+     * spaces and parentheses): index 0 is the state, field 3 of proc(5).
+     */
+    public static String[] statFieldsAfterComm(long pid) throws IOException {
+        String stat = Files.readString(dir(pid).resolve("stat"));
+        int close = stat.lastIndexOf(')');
+        if (close < 0 || close + 2 > stat.length()) {
+            throw new IOException("/proc/" + pid + "/stat: no command name in parentheses");
+        }
+        return stat.substring(close + 2).trim().split(" ");
+    }
+
+    /** Returns the parent's pid from stat (field 4 of proc(5)). */
+    public static long statPpid(String[] fieldsAfterComm) {
+        return Long.parseLong(fieldsAfterComm[1]);
+    }
+
+    /** Returns the start time in clock ticks after boot from stat (field 22 of proc(5)). */
+    public static long statStartTicks(String[] fieldsAfterComm) {
+        return Long.parseLong(fieldsAfterComm[19]);
+    }
+
+    /** Returns a process's start time in clock ticks after boot, or empty if it is gone. */
+    public static OptionalLong startTicks(long pid) {
+        try {
+            return OptionalLong.of(statStartTicks(statFieldsAfterComm(pid)));
+        } catch (IOException | RuntimeException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** Returns the NUL-separated strings of {@code /proc/<pid>/cmdline} or {@code environ}; empty if unreadable. */
+    public static List<String> strings(long pid, String file) {
+        try {
+            return readStrings(pid, file);
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /** Returns the NUL-separated strings of {@code /proc/<pid>/<file>}, or throws if unreadable. */
+    public static List<String> readStrings(long pid, String file) throws IOException {
+        return nulSeparated(Files.readAllBytes(dir(pid).resolve(file)));
+    }
+
+    /** Splits NUL-separated strings (UTF-8); a last string without its NUL is kept. */
+    public static List<String> nulSeparated(byte[] data) {
+        List<String> out = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < data.length; i++) {
+            if (data[i] == 0) {
+                out.add(new String(data, start, i - start, StandardCharsets.UTF_8));
+                start = i + 1;
+            }
+        }
+        if (start < data.length) {
+            out.add(new String(data, start, data.length - start, StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
+    /** Returns the boot time in seconds since the epoch ({@code btime} of {@code /proc/stat}). */
+    public static long bootTimeSeconds() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
+            if (line.startsWith("btime ")) {
+                return Long.parseLong(line.substring(6).trim());
+            }
+        }
+        throw new IOException("/proc/stat has no btime");
+    }
+
+    /** Returns {@code /proc/<pid>}. */
+    public static Path dir(long pid) {
+        return Path.of("/proc", Long.toString(pid));
+    }
+}

@@ -1,0 +1,62 @@
+package dev.seccheck.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** Procfs reads this JVM's own /proc entries as the kernel and the JDK see them. */
+class ProcfsTest {
+
+    private static final long SELF = ProcessHandle.current().pid();
+    /** A pid that cannot exist: above the kernel's pid_max limit (4194304). */
+    private static final long GONE = 99_999_999L;
+
+    @Test
+    void statusGivesIdsAndCredentials() {
+        Procfs.Status st = Procfs.status(SELF).orElseThrow();
+        assertThat(st.tgid()).isEqualTo((int) SELF);
+        assertThat(st.ppid()).isEqualTo((int) ProcessHandle.current().parent().orElseThrow().pid());
+        assertThat(st.ids("Uid")).hasSize(4);
+        assertThat(st.ids("Gid")).hasSize(4);
+        assertThat(st.ids("NoSuchLine")).isNull();
+        assertThat(st.fields()).containsKey("Name");
+    }
+
+    @Test
+    void statGivesParentAndStartTicks() throws IOException {
+        String[] f = Procfs.statFieldsAfterComm(SELF);
+        assertThat(Procfs.statPpid(f)).isEqualTo(ProcessHandle.current().parent().orElseThrow().pid());
+        assertThat(Procfs.startTicks(SELF)).hasValue(Procfs.statStartTicks(f));
+        assertThat(Procfs.bootTimeSeconds()).isPositive();
+    }
+
+    @Test
+    void linksCommAndNulSeparatedLists() {
+        assertThat(Procfs.link(SELF, "cwd")).hasValue(Path.of("").toAbsolutePath().toString());
+        assertThat(Procfs.link(SELF, "exe").orElseThrow()).endsWith("/java");
+        assertThat(Procfs.comm(SELF)).isNotEmpty().doesNotContain("\n");
+        assertThat(Procfs.strings(SELF, "cmdline")).isNotEmpty();
+        assertThat(Procfs.strings(SELF, "environ")).allMatch(e -> e.contains("="));
+    }
+
+    @Test
+    void nulSeparatedKeepsALastStringWithoutItsNul() {
+        assertThat(Procfs.nulSeparated("a\0bé\0c".getBytes(StandardCharsets.UTF_8))).containsExactly("a", "bé", "c");
+        assertThat(Procfs.nulSeparated("a\0\0".getBytes(StandardCharsets.UTF_8))).containsExactly("a", "");
+        assertThat(Procfs.nulSeparated(new byte[0])).isEmpty();
+    }
+
+    @Test
+    void aGoneProcessGivesEmptyValues() {
+        assertThat(Files.exists(Procfs.dir(GONE))).isFalse();
+        assertThat(Procfs.status(GONE)).isEmpty();
+        assertThat(Procfs.link(GONE, "cwd")).isEmpty();
+        assertThat(Procfs.comm(GONE)).isEmpty();
+        assertThat(Procfs.strings(GONE, "cmdline")).isEmpty();
+        assertThat(Procfs.startTicks(GONE)).isEmpty();
+    }
+}

@@ -1,0 +1,82 @@
+package dev.seccheck.sentry.trace;
+
+import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.Regs;
+import dev.seccheck.sentry.syscalls.SyscallEvent;
+import dev.seccheck.sentry.task.Task;
+import dev.seccheck.sentry.task.TaskTable;
+
+/**
+ * SyscallStops serves the syscalls a filter layer sends to the tracer: at the seccomp stop it
+ * fires the enter points and applies the {@link Verdict} (a denied syscall is skipped by setting
+ * its number to -1 and its result to -errno); when exit points want the result it resumes to the
+ * syscall's exit stop, where it fires them with the result. Tracer thread only.
+ */
+final class SyscallStops {
+
+    private final TaskTable tasks;
+    private final SyscallPoints syscalls;
+    private final FilterLayers layers;
+    private final TraceeAccess access;
+    private final Regs regs = new Regs();
+
+    SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers, TraceeAccess access) {
+        this.tasks = tasks;
+        this.syscalls = syscalls;
+        this.layers = layers;
+        this.access = access;
+    }
+
+    /** A PTRACE_EVENT_SECCOMP stop: the syscall's enter. */
+    void enter(Tracee t) throws LinuxException {
+        int tid = t.tid();
+        t.getRegs(regs);
+        int nr = (int) regs.origRax();
+        SyscallEvent ev = new SyscallEvent(tid, nr, regs.arg(0), regs.arg(1), regs.arg(2), regs.arg(3), regs.arg(4),
+                regs.arg(5), false, 0);
+        Task task = tasks.getOrLoad(tid);
+        Verdict v = task == null ? Verdict.ALLOW : Verdict.of(syscalls.fire(task, ev, access));
+        boolean failed = Verdict.enforce(v, task == null ? 0 : task.tgid(), errno -> {
+            regs.origRax(-1);
+            regs.rax(-errno);
+            t.setRegs(regs);
+        });
+        if (failed) {
+            t.cont(0);
+            return;
+        }
+        if (syscalls.wantsExit(nr)) {
+            if (task != null) {
+                syscalls.beforeExit(task, ev, access);
+            }
+            t.awaitExit(ev);
+            t.toSyscallExit(0);
+        } else {
+            t.cont(0);
+        }
+    }
+
+    /** A syscall-exit stop: fires the exit points of the syscall entered, with its result. */
+    void exit(Tracee t) throws LinuxException {
+        int tid = t.tid();
+        SyscallEvent enter = t.takeAwaitedExit();
+        if (enter != null) {
+            t.getRegs(regs);
+            Task task = tasks.getOrLoad(tid);
+            int nr = enter.sysno();
+            if (task != null) {
+                if (SyscallPoints.isCwdChanger(nr)) {
+                    tasks.invalidateCwd(task.tgid());
+                } else if (SyscallPoints.isCredentialChanger(nr)) {
+                    tasks.invalidateCredentials(tid);
+                }
+                Task current = tasks.get(tid);
+                SyscallEvent exit = new SyscallEvent(tid, nr, enter.arg1(), enter.arg2(), enter.arg3(), enter.arg4(),
+                        enter.arg5(), enter.arg6(), true, regs.rax());
+                Verdict.enforceAfter(Verdict.of(syscalls.fire(current != null ? current : task, exit, access)), task.tgid());
+            }
+        }
+        layers.injectIfNeeded(t);
+        t.cont(0);
+    }
+}

@@ -1,0 +1,127 @@
+package dev.seccheck.sentry.trace;
+
+import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.Ptrace;
+import dev.seccheck.linux.Regs;
+import dev.seccheck.linux.Wait;
+import dev.seccheck.linux.WaitStatus;
+import dev.seccheck.sentry.syscalls.SyscallEvent;
+
+/**
+ * Tracee is one traced thread as the tracer thread drives it: attach, resume it from a stop
+ * (continue, to the syscall's exit, listen), interrupt it, read and write its registers, wait
+ * for its next stop, and what it awaits (the exit of a traced syscall, a new filter layer). Only
+ * the tracer thread touches a Tracee, so its state needs no locks.
+ *
+ * <p>Every resume goes through here, so two rules hold everywhere: a thread inside a traced
+ * syscall keeps its exit stop whatever stop it is resumed from, and a thread that still lacks
+ * the pending filter layer is interrupted again, so its next stop is one where it can get it.
+ */
+final class Tracee {
+
+    private final int tid;
+    private final Ptrace ptrace;
+    private final Wait wait;
+    /** The syscall whose exit stop is awaited, with what was seen at its enter; null for none. */
+    private SyscallEvent inSyscall;
+    private boolean needsLayer;
+
+    Tracee(int tid, Ptrace ptrace, Wait wait) {
+        this.tid = tid;
+        this.ptrace = ptrace;
+        this.wait = wait;
+    }
+
+    int tid() {
+        return tid;
+    }
+
+    /** Attaches to the thread (PTRACE_SEIZE), which must not be traced yet. */
+    void seize(int options) throws LinuxException {
+        ptrace.seize(tid, options);
+    }
+
+    /** Waits for this thread's next stop or end, whatever else is pending. */
+    WaitStatus await() throws LinuxException {
+        return wait.waitpid(tid, Wait.WALL).orElseThrow();
+    }
+
+    /** Returns the PTRACE_GETEVENTMSG of the event stop it is in. */
+    long eventMessage() throws LinuxException {
+        return ptrace.eventMessage(tid);
+    }
+
+    void getRegs(Regs into) throws LinuxException {
+        ptrace.getRegs(tid, into);
+    }
+
+    void setRegs(Regs regs) throws LinuxException {
+        ptrace.setRegs(tid, regs);
+    }
+
+    /** Resumes from a stop, keeping the pending syscall-exit stop if it is inside a traced syscall. */
+    void resume(int signal) throws LinuxException {
+        if (inSyscall != null) {
+            toSyscallExit(signal);
+        } else {
+            cont(signal);
+        }
+    }
+
+    /** Resumes with no further stop asked for (PTRACE_CONT). */
+    void cont(int signal) throws LinuxException {
+        ptrace.cont(tid, signal);
+        reinterruptIfNeeded();
+    }
+
+    /** Resumes up to the exit of the syscall it is in (PTRACE_SYSCALL). */
+    void toSyscallExit(int signal) throws LinuxException {
+        ptrace.syscall(tid, signal);
+        reinterruptIfNeeded();
+    }
+
+    /** Resumes one instruction (PTRACE_SINGLESTEP), for injected syscalls. */
+    void singleStep() throws LinuxException {
+        ptrace.singleStep(tid);
+    }
+
+    /** Leaves a group-stopped thread stopped but lets its next event be reported (PTRACE_LISTEN). */
+    void listen() throws LinuxException {
+        ptrace.listen(tid);
+    }
+
+    /** Asks for a PTRACE_EVENT_STOP at its next chance (PTRACE_INTERRUPT). */
+    void interrupt() throws LinuxException {
+        ptrace.interrupt(tid);
+    }
+
+    /** Records that the exit stop of {@code enter} is awaited. */
+    void awaitExit(SyscallEvent enter) {
+        inSyscall = enter;
+    }
+
+    /** Returns and forgets the syscall whose exit stop was awaited, or null. */
+    SyscallEvent takeAwaitedExit() {
+        SyscallEvent e = inSyscall;
+        inSyscall = null;
+        return e;
+    }
+
+    boolean needsLayer() {
+        return needsLayer;
+    }
+
+    void needsLayer(boolean needs) {
+        needsLayer = needs;
+    }
+
+    /**
+     * A thread still waiting for a filter layer was resumed from a stop where injecting is not
+     * safe (or where an earlier interrupt had no effect): interrupt it again.
+     */
+    private void reinterruptIfNeeded() throws LinuxException {
+        if (needsLayer) {
+            ptrace.interrupt(tid);
+        }
+    }
+}

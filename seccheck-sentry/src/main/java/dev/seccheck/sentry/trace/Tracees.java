@@ -1,0 +1,47 @@
+package dev.seccheck.sentry.trace;
+
+import dev.seccheck.linux.Ptrace;
+import dev.seccheck.linux.Wait;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Tracees holds the {@link Tracee} of every thread the tracer has seen stop or be created, made
+ * on first use. Tracer thread only.
+ */
+final class Tracees {
+
+    private final Map<Integer, Tracee> byTid = new HashMap<>();
+    private final Ptrace ptrace = new Ptrace();
+    private final Wait wait = new Wait();
+
+    /** Returns the thread's Tracee, making it if new. */
+    Tracee of(int tid) {
+        return byTid.computeIfAbsent(tid, t -> new Tracee(t, ptrace, wait));
+    }
+
+    /** Returns the thread's Tracee, or null if never seen. */
+    Tracee find(int tid) {
+        return byTid.get(tid);
+    }
+
+    /** Forgets an ended thread. */
+    void remove(int tid) {
+        byTid.remove(tid);
+    }
+
+    /**
+     * A non-leader thread executed and took over its leader's tid: what the executing thread
+     * awaited moves to the leader's tid.
+     */
+    void moved(int former, int tid) {
+        Tracee old = byTid.remove(former);
+        if (old == null) {
+            return;
+        }
+        var pending = old.takeAwaitedExit();
+        if (pending != null) {
+            of(tid).awaitExit(pending);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package dev.seccheck.sentry.trace;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The hash cache holds as many binaries as the capacity it is given. A digest served from the
+ * cache is told apart from a fresh one by changing the file behind an unchanged key.
+ */
+class BinaryHashesTest {
+
+    @TempDir
+    Path dir;
+
+    private final BinaryHashes hashes = new BinaryHashes();
+
+    private static BinaryHashes.Key key(long ino) {
+        return new BinaryHashes.Key(1, ino, 10, 0, 0);
+    }
+
+    @Test
+    void aPositiveCapacityServesRepeatsFromTheCache() throws Exception {
+        Path f = Files.writeString(dir.resolve("bin"), "one");
+        byte[] first = hashes.of(key(1), f, 2).sha256();
+        Files.writeString(f, "two");
+        assertThat(hashes.of(key(1), f, 2).sha256()).as("cached").isEqualTo(first);
+    }
+
+    @Test
+    void capacityZeroHashesEveryTimeAndKeepsNothing() throws Exception {
+        Path f = Files.writeString(dir.resolve("bin"), "one");
+        byte[] first = hashes.of(key(1), f, 0).sha256();
+        Files.writeString(f, "two");
+        assertThat(hashes.of(key(1), f, 0).sha256()).as("hashed again").isNotEqualTo(first);
+        assertThat(hashes.size()).isZero();
+    }
+
+    @Test
+    void theLeastRecentlyUsedBinaryLeavesFirstAndAShrunkCapacityEvicts() throws Exception {
+        Path a = Files.writeString(dir.resolve("a"), "a1");
+        Path b = Files.writeString(dir.resolve("b"), "b1");
+        byte[] a1 = hashes.of(key(1), a, 1).sha256();
+        hashes.of(key(2), b, 1);
+        assertThat(hashes.size()).isEqualTo(1);
+        Files.writeString(a, "a2");
+        assertThat(hashes.of(key(1), a, 1).sha256()).as("evicted by b, hashed again").isNotEqualTo(a1);
+
+        for (int i = 0; i < 5; i++) {
+            hashes.of(key(10 + i), a, 5);
+        }
+        assertThat(hashes.size()).isEqualTo(5);
+        hashes.of(key(10), a, 2);
+        assertThat(hashes.size()).isEqualTo(2);
+    }
+}
