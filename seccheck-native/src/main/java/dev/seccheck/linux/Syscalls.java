@@ -14,9 +14,6 @@ import java.util.function.Supplier;
 public final class Syscalls {
     private Syscalls() {}
 
-    /** Kept for callers not yet switched to {@link Sysno#SECCOMP}. */
-    public static final int SYS_SECCOMP = Sysno.SECCOMP;
-
     private static final MethodHandle SYSCALL = Libc.LINKER.downcallHandle(
             Libc.LOOKUP.find("syscall").orElseThrow(),
             FunctionDescriptor.of(Libc.C_LONG, Libc.C_LONG, Libc.C_LONG, Libc.C_LONG, Libc.C_LONG),

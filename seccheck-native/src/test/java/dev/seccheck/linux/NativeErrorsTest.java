@@ -29,11 +29,4 @@ class NativeErrorsTest {
         assertThat(LinuxException.describe(Errno.EOVERFLOW)).isEqualTo("EOVERFLOW (Value too large for defined data type)");
         assertThat(LinuxException.name(999)).isEqualTo("errno 999");
     }
-
-    @Test
-    void nativeErrnoNamesAreTheAbiTable() {
-        assertThat(dev.seccheck.linux.Errno.ESRCH).isEqualTo(Errno.ESRCH);
-        assertThat(Signals.SIGKILL).isEqualTo(dev.seccheck.abi.Signal.SIGKILL);
-        assertThat(Syscalls.SYS_SECCOMP).isEqualTo(dev.seccheck.abi.Sysno.SECCOMP);
-    }
 }
