@@ -12,6 +12,7 @@ import dev.seccheck.sentry.Supervisor;
 import dev.seccheck.session.SessionConfig;
 import dev.seccheck.session.SessionConfigParser;
 import dev.seccheck.session.SessionException;
+import dev.seccheck.session.SessionInfo;
 import dev.seccheck.session.SessionManager;
 import dev.seccheck.sink.SinkRegistry;
 import dev.seccheck.state.PointState;
@@ -96,7 +97,12 @@ final class RunCommand implements Callable<Integer> {
                     rr.remove(runId);
                 }
             }
-            status(err, "run " + runId + " ended: exit status " + exit);
+            String drops = drops(sessions.list());
+            if (drops.isEmpty()) {
+                status(err, "run " + runId + " ended: exit status " + exit);
+            } else {
+                warn(err, "run " + runId + " ended: exit status " + exit + "; " + drops);
+            }
             return exit;
         } finally {
             sessions.deleteAll();
@@ -148,6 +154,20 @@ final class RunCommand implements Callable<Integer> {
                         throw new ControlException(e.getMessage(), e);
                     }
                 }), msg -> warn(err, msg));
+    }
+
+    /** Names every sink that dropped points, with its count ("" when none did): lost points must not go unnoticed. */
+    static String drops(List<SessionInfo> sessions) {
+        List<String> parts = new ArrayList<>();
+        for (SessionInfo s : sessions) {
+            for (SessionInfo.SinkInfo sink : s.sinks()) {
+                if (sink.status().dropped() > 0) {
+                    parts.add("session \"" + s.name() + "\" sink \"" + sink.name() + "\" dropped "
+                            + sink.status().dropped() + " points");
+                }
+            }
+        }
+        return String.join(", ", parts);
     }
 
     /** Problems are shown even with --quiet: they change what the run reports. */
