@@ -20,8 +20,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -121,12 +119,7 @@ final class RunCommand implements Callable<Integer> {
             return out;
         }
         for (Path p : configs) {
-            String text;
-            try {
-                text = Files.readString(p);
-            } catch (NoSuchFileException e) {
-                throw new IOException("--config " + p + ": no such file");
-            }
+            String text = ConfigFiles.read("--config", p);
             try {
                 out.add(parser.parse(text));
             } catch (SessionException e) {
