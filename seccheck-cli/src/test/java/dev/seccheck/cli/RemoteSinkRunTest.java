@@ -18,6 +18,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,6 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * FIFOs hold it at each phase until the test has moved the server.
  */
 class RemoteSinkRunTest {
+    private static final Pattern DROPS = Pattern.compile(
+            "ended: exit status 0; session \"remote-restart\" sink \"remote\" dropped (\\d+) points");
     @TempDir
     Path dir;
 
@@ -98,6 +102,8 @@ class RemoteSinkRunTest {
         CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> Main.execute(
                 "run", "--quiet", "--config", session.toString(), "--", "/bin/sh", "-c", script));
         Opens second = new Opens();
+        long down = 30 + 2; // the hostname opens, p2 and fifo2 of the second phase
+        long reported;
         try {
             await(() -> first.count(fifo1.toString()) == 1, "the shell to block on the first FIFO");
             assertThat(first.count("/etc/hostname")).isEqualTo(50);
@@ -106,9 +112,17 @@ class RemoteSinkRunTest {
             await(() -> Files.exists(dir.resolve("p2")), "the second phase");
             try (EventServer b = EventServer.start(sock, second)) {
                 await(() -> second.connected, "the sink to reconnect");
+                // The server sees the connection just before the sink has read the server's
+                // handshake; give it that moment. Should a point still fall in it, it is dropped
+                // and counted, which the accounting below allows for.
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
                 Files.writeString(fifo2, "go\n");
                 assertThat(run.get(60, TimeUnit.SECONDS)).isZero();
-                await(() -> second.count("/etc/hostname") == 40, "the third phase at the restarted server");
+                Matcher m = DROPS.matcher(err.toString(StandardCharsets.UTF_8));
+                assertThat(m.find()).as("closing line with drops in: %s", err).isTrue();
+                reported = Long.parseLong(m.group(1));
+                long lateDrops = reported - down;
+                await(() -> second.count("/etc/hostname") + lateDrops == 40, "the third phase at the restarted server");
             }
         } finally {
             a.close();
@@ -122,10 +136,11 @@ class RemoteSinkRunTest {
                 run.get(30, TimeUnit.SECONDS);
             }
         }
-        long down = 30 + 2; // the hostname opens, p2 and fifo2 of the second phase
-        assertThat(second.dropped).containsOnly(down);
+        // Every point either reached a server or is in the count: the second phase's 32 for sure.
+        assertThat(reported).isGreaterThanOrEqualTo(down);
+        assertThat(first.count("/etc/hostname")).isEqualTo(50);
+        assertThat(second.count("/etc/hostname")).isEqualTo(40 - (reported - down));
+        assertThat(second.dropped.getLast()).isEqualTo(reported);
         assertThat(second.paths).doesNotContain(fifo2.toString(), dir.resolve("p2").toString());
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains(
-                "ended: exit status 0; session \"remote-restart\" sink \"remote\" dropped " + down + " points");
     }
 }
