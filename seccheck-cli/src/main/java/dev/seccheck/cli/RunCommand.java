@@ -12,6 +12,7 @@ import dev.seccheck.sentry.Supervisor;
 import dev.seccheck.session.SessionConfig;
 import dev.seccheck.session.SessionConfigParser;
 import dev.seccheck.session.SessionException;
+import dev.seccheck.session.SessionInfo;
 import dev.seccheck.session.SessionManager;
 import dev.seccheck.sink.SinkRegistry;
 import dev.seccheck.state.PointState;
@@ -19,8 +20,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -96,7 +95,12 @@ final class RunCommand implements Callable<Integer> {
                     rr.remove(runId);
                 }
             }
-            status(err, "run " + runId + " ended: exit status " + exit);
+            String drops = drops(sessions.list());
+            if (drops.isEmpty()) {
+                status(err, "run " + runId + " ended: exit status " + exit);
+            } else {
+                warn(err, "run " + runId + " ended: exit status " + exit + "; " + drops);
+            }
             return exit;
         } finally {
             sessions.deleteAll();
@@ -115,12 +119,7 @@ final class RunCommand implements Callable<Integer> {
             return out;
         }
         for (Path p : configs) {
-            String text;
-            try {
-                text = Files.readString(p);
-            } catch (NoSuchFileException e) {
-                throw new IOException("--config " + p + ": no such file");
-            }
+            String text = ConfigFiles.read("--config", p);
             try {
                 out.add(parser.parse(text));
             } catch (SessionException e) {
@@ -148,6 +147,20 @@ final class RunCommand implements Callable<Integer> {
                         throw new ControlException(e.getMessage(), e);
                     }
                 }), msg -> warn(err, msg));
+    }
+
+    /** Names every sink that dropped points, with its count ("" when none did): lost points must not go unnoticed. */
+    static String drops(List<SessionInfo> sessions) {
+        List<String> parts = new ArrayList<>();
+        for (SessionInfo s : sessions) {
+            for (SessionInfo.SinkInfo sink : s.sinks()) {
+                if (sink.status().dropped() > 0) {
+                    parts.add("session \"" + s.name() + "\" sink \"" + sink.name() + "\" dropped "
+                            + sink.status().dropped() + " points");
+                }
+            }
+        }
+        return String.join(", ", parts);
     }
 
     /** Problems are shown even with --quiet: they change what the run reports. */

@@ -4,10 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.seccheck.control.ControlClient;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -41,12 +38,7 @@ final class TraceSessionCommands {
 
         @Override
         public Integer call() throws Exception {
-            String text;
-            try {
-                text = Files.readString(config);
-            } catch (NoSuchFileException e) {
-                throw new IOException("no such file: " + config);
-            }
+            String text = ConfigFiles.read("--config", config);
             ObjectNode req = ControlClient.request("session_create");
             req.put("config", text);
             req.put("force", force);
