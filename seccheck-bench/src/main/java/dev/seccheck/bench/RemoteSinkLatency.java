@@ -10,6 +10,7 @@ import dev.seccheck.remote.server.MessagePrinter;
 import dev.seccheck.remote.server.OutputFormat;
 import dev.seccheck.remote.sink.RemoteSink;
 import dev.seccheck.remote.sink.RemoteSinkDescriptor;
+import dev.seccheck.session.JsonSinkConfig;
 import dev.seccheck.sink.SinkConfig;
 import java.io.BufferedOutputStream;
 import java.io.FileOutputStream;
@@ -61,7 +62,7 @@ public final class RemoteSinkLatency {
         try (EventServer server = EventServer.start(sock, counting)) {
             ObjectNode cfg = (ObjectNode) new ObjectMapper().readTree(extra);
             cfg.put("endpoint", sock.toString());
-            SinkConfig config = new SinkConfig(cfg, "sinks[0].config");
+            SinkConfig config = JsonSinkConfig.parse(cfg.toString(), "sinks[0].config");
             RemoteSinkDescriptor d = new RemoteSinkDescriptor();
             sink = (RemoteSink) d.create(config, d.setup(config));
             Thread[] ts = new Thread[threads];

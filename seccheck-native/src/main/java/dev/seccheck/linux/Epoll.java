@@ -1,13 +1,11 @@
 package dev.seccheck.linux;
 
+import dev.seccheck.abi.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 /**
  * Epoll is an epoll(7) instance: one thread waits for many descriptors at once, each registered
@@ -27,22 +25,14 @@ public final class Epoll implements AutoCloseable {
     private static final int EPOLL_CTL_ADD = 1;
     private static final int EPOLL_CTL_DEL = 2;
 
-    /** struct epoll_event is packed on x86-64: the 64-bit data follows the 32-bit events directly. */
-    private static final StructLayout EVENT = MemoryLayout.structLayout(
-            ValueLayout.JAVA_INT.withName("events"),
-            ValueLayout.JAVA_LONG_UNALIGNED.withName("data"));
-    private static final VarHandle EVENTS = EVENT.arrayElementVarHandle(MemoryLayout.PathElement.groupElement("events"));
-    private static final VarHandle DATA = EVENT.arrayElementVarHandle(MemoryLayout.PathElement.groupElement("data"));
-
     private static final MethodHandle CREATE = Libc.withErrno("epoll_create1",
             FunctionDescriptor.of(Libc.C_INT, Libc.C_INT));
     private static final MethodHandle CTL = Libc.withErrno("epoll_ctl",
             FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_INT, Libc.C_INT, Libc.C_POINTER));
     private static final MethodHandle WAIT = Libc.withErrno("epoll_wait",
             FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_POINTER, Libc.C_INT, Libc.C_INT));
-    private static final MethodHandle CLOSE = Libc.withErrno("close", FunctionDescriptor.of(Libc.C_INT, Libc.C_INT));
 
-    private final int epfd;
+    private final FileDescriptor fd;
     private final int capacity;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment ready;
@@ -50,10 +40,10 @@ public final class Epoll implements AutoCloseable {
     private boolean closed;
 
     private Epoll(int epfd, int capacity) {
-        this.epfd = epfd;
+        this.fd = new FileDescriptor(epfd, "epoll");
         this.capacity = capacity;
-        this.ready = arena.allocate(MemoryLayout.sequenceLayout(capacity, EVENT));
-        this.change = arena.allocate(EVENT);
+        this.ready = arena.allocate(MemoryLayout.sequenceLayout(capacity, Layouts.EPOLL_EVENT));
+        this.change = arena.allocate(Layouts.EPOLL_EVENT);
     }
 
     /** Creates an instance that reports at most {@code capacity} ready descriptors per wait. */
@@ -61,28 +51,21 @@ public final class Epoll implements AutoCloseable {
         if (capacity < 1) {
             throw new IllegalArgumentException("epoll capacity must be at least 1, got " + capacity);
         }
-        int fd;
-        try {
-            fd = (int) CREATE.invokeExact(Libc.errnoSlot(), EPOLL_CLOEXEC);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-        if (fd < 0) {
-            throw new LinuxException("epoll_create1(EPOLL_CLOEXEC)", Libc.lastErrno());
-        }
-        return new Epoll(fd, capacity);
+        int epfd = (int) NativeCall.call(slot -> (int) CREATE.invokeExact(slot, EPOLL_CLOEXEC),
+                NativeCall.Restart.NEVER, "epoll_create1", () -> "EPOLL_CLOEXEC");
+        return new Epoll(epfd, capacity);
     }
 
-    /** Watches {@code fd} for {@code events} (level-triggered); a wait reports it with {@code token}. */
-    public void add(int fd, int events, long token) throws LinuxException {
-        EVENTS.set(change, 0L, 0L, events);
-        DATA.set(change, 0L, 0L, token);
-        ctl(EPOLL_CTL_ADD, fd, change, "EPOLL_CTL_ADD");
+    /** Watches {@code target} for {@code events} (level-triggered); a wait reports it with {@code token}. */
+    public void add(int target, int events, long token) throws LinuxException {
+        Layouts.EPOLL_EVENTS.set(change, 0L, 0L, events);
+        Layouts.EPOLL_DATA.set(change, 0L, 0L, token);
+        ctl(EPOLL_CTL_ADD, target, change, "EPOLL_CTL_ADD");
     }
 
-    /** Stops watching {@code fd}; call before closing it. */
-    public void remove(int fd) throws LinuxException {
-        ctl(EPOLL_CTL_DEL, fd, MemorySegment.NULL, "EPOLL_CTL_DEL");
+    /** Stops watching {@code target}; call before closing it. */
+    public void remove(int target) throws LinuxException {
+        ctl(EPOLL_CTL_DEL, target, MemorySegment.NULL, "EPOLL_CTL_DEL");
     }
 
     /**
@@ -91,56 +74,34 @@ public final class Epoll implements AutoCloseable {
      * @return how many are ready (0 on timeout or EINTR); read each with {@link #token} and {@link #events}
      */
     public int await(int timeoutMillis) throws LinuxException {
-        int n;
-        try {
-            n = (int) WAIT.invokeExact(Libc.errnoSlot(), epfd, ready, capacity, timeoutMillis);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-        if (n < 0) {
-            int errno = Libc.lastErrno();
-            if (errno == Errno.EINTR) {
-                return 0;
-            }
-            throw new LinuxException("epoll_wait(" + epfd + ")", errno);
-        }
-        return n;
+        long n = fd.orErrno("epoll_wait", null, NativeCall.Restart.NEVER, Errno.EINTR,
+                (slot, epfd) -> (int) WAIT.invokeExact(slot, epfd, ready, capacity, timeoutMillis));
+        return (int) Math.max(n, 0);
     }
 
     /** Returns the token of the {@code i}-th ready descriptor of the last wait. */
     public long token(int i) {
-        return (long) DATA.get(ready, 0L, (long) i);
+        return (long) Layouts.EPOLL_DATA.get(ready, 0L, (long) i);
     }
 
     /** Returns the ready events of the {@code i}-th ready descriptor of the last wait. */
     public int events(int i) {
-        return (int) EVENTS.get(ready, 0L, (long) i);
+        return (int) Layouts.EPOLL_EVENTS.get(ready, 0L, (long) i);
     }
 
-    /** Closes the epoll descriptor; later calls do nothing. */
+    /** Closes the epoll descriptor once; later calls do nothing. */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
-        try {
-            int ignored = (int) CLOSE.invokeExact(Libc.errnoSlot(), epfd);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        fd.close();
         arena.close();
     }
 
-    private void ctl(int op, int fd, MemorySegment event, String opName) throws LinuxException {
-        int r;
-        try {
-            r = (int) CTL.invokeExact(Libc.errnoSlot(), epfd, op, fd, event);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-        if (r < 0) {
-            throw new LinuxException("epoll_ctl(" + epfd + ", " + opName + ", " + fd + ")", Libc.lastErrno());
-        }
+    private void ctl(int op, int target, MemorySegment event, String opName) throws LinuxException {
+        fd.orErrno("epoll_ctl", opName + ", " + target, NativeCall.Restart.NEVER, 0,
+                (slot, epfd) -> (int) CTL.invokeExact(slot, epfd, op, target, event));
     }
 }

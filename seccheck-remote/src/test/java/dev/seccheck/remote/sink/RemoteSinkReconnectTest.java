@@ -3,7 +3,6 @@ package dev.seccheck.remote.sink;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.remote.consumer.Event;
@@ -11,6 +10,7 @@ import dev.seccheck.remote.consumer.EventHandler;
 import dev.seccheck.remote.consumer.EventServer;
 import dev.seccheck.remote.server.MessagePrinter;
 import dev.seccheck.remote.server.OutputFormat;
+import dev.seccheck.session.JsonSinkConfig;
 import dev.seccheck.sink.SinkConfig;
 import java.io.BufferedOutputStream;
 import java.io.FileOutputStream;
@@ -46,8 +46,8 @@ class RemoteSinkReconnectTest {
     }
 
     static RemoteSink sink(Path sock) throws Exception {
-        ObjectNode cfg = new ObjectMapper().createObjectNode().put("endpoint", sock.toString());
-        SinkConfig config = new SinkConfig(cfg, "sinks[0].config");
+        String json = new ObjectMapper().createObjectNode().put("endpoint", sock.toString()).toString();
+        SinkConfig config = JsonSinkConfig.parse(json, "sinks[0].config");
         return (RemoteSink) DESCRIPTOR.create(config, DESCRIPTOR.setup(config));
     }
 
