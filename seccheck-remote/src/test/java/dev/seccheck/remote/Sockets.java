@@ -8,11 +8,32 @@ import java.nio.file.Path;
 public final class Sockets {
     private Sockets() {}
 
-    /** Returns a fresh path in a new directory under /tmp. */
+    /**
+     * Returns a fresh path in a new directory under /tmp, both deleted when the JVM exits. Tests of
+     * this module take a JUnit {@code @TempDir} instead (deleted after each test); this stays for
+     * UnixSeqpacketTest until it moves to seccheck-native.
+     */
     public static Path tempPath(String name) throws Exception {
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "sc");
+        Path path = dir.resolve(name);
+        // deleteOnExit runs in reverse order of registration: the socket file, then its directory.
         dir.toFile().deleteOnExit();
-        return dir.resolve(name);
+        path.toFile().deleteOnExit();
+        return path;
+    }
+
+    /**
+     * Waits until {@code done} holds, failing after {@code seconds} with {@code what} in the message:
+     * no wait in these tests may spin forever.
+     */
+    public static void await(String what, int seconds, java.util.function.BooleanSupplier done) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(seconds);
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("timed out after " + seconds + " s waiting for " + what);
+            }
+            Thread.onSpinWait();
+        }
     }
 
     /** Receives one packet as an exact-size array. */

@@ -20,8 +20,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class EventServerTest {
+
+    @TempDir
+    Path tmp;
 
     /** Records what the server reports. */
     static final class Recording implements EventHandler {
@@ -80,7 +84,7 @@ class EventServerTest {
 
     @Test
     void badPacketsAreCountedAndSkippedWhileAnotherConnectionFlows() throws Exception {
-        Path path = Sockets.tempPath("s");
+        Path path = tmp.resolve("s");
         Recording rec = new Recording(2);
         try (EventServer server = EventServer.start(path, rec, 64)) {
             try (UnixSeqpacket bad = client(path, 1); UnixSeqpacket good = client(path, 2)) {
@@ -126,7 +130,7 @@ class EventServerTest {
 
     @Test
     void olderClientIsRefusedAndGarbageHandshakeToo() throws Exception {
-        Path path = Sockets.tempPath("s");
+        Path path = tmp.resolve("s");
         Recording rec = new Recording(2);
         try (EventServer server = EventServer.start(path, rec)) {
             UnixSeqpacket old = client(path, 0);
@@ -144,7 +148,7 @@ class EventServerTest {
 
     @Test
     void manyConcurrentConnections() throws Exception {
-        Path path = Sockets.tempPath("s");
+        Path path = tmp.resolve("s");
         int clients = 8;
         int each = 200;
         Recording rec = new Recording(clients);
@@ -155,7 +159,10 @@ class EventServerTest {
                 threads.add(Thread.ofPlatform().start(() -> {
                     try (UnixSeqpacket c = client(path, 1)) {
                         for (int k = 0; k < each; k++) {
+                            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                             while (c.send(open("/c" + n + "/" + k, 0)) == UnixSeqpacket.WOULD_BLOCK) {
+                                assertThat(System.nanoTime() - deadline).as("room in client %d's socket within 20 s", n)
+                                        .isNegative();
                                 Thread.onSpinWait();
                             }
                         }
@@ -165,7 +172,7 @@ class EventServerTest {
                 }));
             }
             for (Thread t : threads) {
-                t.join();
+                assertThat(t.join(java.time.Duration.ofSeconds(30))).as("client thread %s finished", t).isTrue();
             }
             assertThat(rec.disconnects.await(20, TimeUnit.SECONDS)).isTrue();
         }
