@@ -53,7 +53,7 @@ class ProcessTrackerTest {
                 done.countDown();
             }
         };
-        try (EventServer server = EventServer.start(path, handler)) {
+        try (EventServer _ = EventServer.start(path, handler)) {
             UnixSeqpacket socket = UnixSeqpacket.connect(path);
             Protocol.clientHandshake(socket);
             RemoteSink sink = new RemoteSink(new RemoteConfig(path, 10, RemoteConfig.DEFAULT_BACKOFF,

@@ -35,7 +35,7 @@ class ReplayTest {
         Path dir = tmp.resolve("out");
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         TraceFile trace = fixture();
-        try (Recorder rec = Recorder.start(path, dir, new PrintStream(log, true))) {
+        try (Recorder _ = Recorder.start(path, dir, new PrintStream(log, true))) {
             assertThat(Replayer.replay(trace, path)).isEqualTo(10);
             // The recorder logs the disconnect after the file is closed.
             Sockets.await("the recorder to log the disconnect", 20, () -> log.toString().contains("disconnected"));
@@ -49,7 +49,7 @@ class ReplayTest {
         Path path = tmp.resolve("s");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        try (EventServer server = EventServer.start(path, new MessagePrinter(OutputFormat.TEXT,
+        try (EventServer _ = EventServer.start(path, new MessagePrinter(OutputFormat.TEXT,
                 new PrintStream(out, true), new PrintStream(log, true)))) {
             Replayer.replay(fixture(), path);
             Sockets.await("the server to log the disconnect", 20, () -> log.toString().contains("disconnected"));

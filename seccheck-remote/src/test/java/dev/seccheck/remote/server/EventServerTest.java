@@ -86,7 +86,7 @@ class EventServerTest {
     void badPacketsAreCountedAndSkippedWhileAnotherConnectionFlows() throws Exception {
         Path path = tmp.resolve("s");
         Recording rec = new Recording(2);
-        try (EventServer server = EventServer.start(path, rec, 64)) {
+        try (EventServer _ = EventServer.start(path, rec, 64)) {
             try (UnixSeqpacket bad = client(path, 1); UnixSeqpacket good = client(path, 2)) {
                 good.send(open("/a", 0));
                 bad.send(new byte[] {1, 2, 3}); // shorter than a header
@@ -132,7 +132,7 @@ class EventServerTest {
     void olderClientIsRefusedAndGarbageHandshakeToo() throws Exception {
         Path path = tmp.resolve("s");
         Recording rec = new Recording(2);
-        try (EventServer server = EventServer.start(path, rec)) {
+        try (EventServer _ = EventServer.start(path, rec)) {
             UnixSeqpacket old = client(path, 0);
             assertThat(old.receive(new byte[16])).isEqualTo(UnixSeqpacket.EOF);
             old.close();
@@ -152,7 +152,7 @@ class EventServerTest {
         int clients = 8;
         int each = 200;
         Recording rec = new Recording(clients);
-        try (EventServer server = EventServer.start(path, rec)) {
+        try (EventServer _ = EventServer.start(path, rec)) {
             List<Thread> threads = new java.util.ArrayList<>();
             for (int i = 0; i < clients; i++) {
                 int n = i;
