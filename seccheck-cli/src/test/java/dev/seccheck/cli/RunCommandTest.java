@@ -113,7 +113,9 @@ class RunCommandTest {
         Files.setPosixFilePermissions(cpDir, PosixFilePermissions.fromString("rwxr-xr-x"));
         String cp = String.join(":", entries);
         // A runtime directory per user under tmp (made world-writable by exec): never /run or /tmp/seccheck-<uid>.
-        java.util.function.Function<String, List<String>> cmd = rootName -> List.of(java, "-cp", cp,
+        java.util.function.Function<String, List<String>> cmd = rootName -> List.of(java,
+                "-XX:-UsePerfData", // else a JVM run as uid 65534 leaves /tmp/hsperfdata_nobody behind
+                "-cp", cp,
                 "dev.seccheck.cli.Main", "run", "--root", tmp.resolve(rootName).toString(), "--quiet", "--", "/bin/cat",
                 "/etc/hostname");
         Result asRoot = exec(cmd.apply("root-0"));

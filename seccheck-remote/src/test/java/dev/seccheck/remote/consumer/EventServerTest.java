@@ -1,4 +1,4 @@
-package dev.seccheck.remote.server;
+package dev.seccheck.remote.consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,10 +7,6 @@ import dev.seccheck.proto.common.Handshake;
 import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.remote.Sockets;
-import dev.seccheck.remote.consumer.Connection;
-import dev.seccheck.remote.consumer.Event;
-import dev.seccheck.remote.consumer.EventHandler;
-import dev.seccheck.remote.consumer.EventServer;
 import dev.seccheck.remote.wire.Protocol;
 import dev.seccheck.remote.wire.WireHeader;
 import java.nio.file.Files;
