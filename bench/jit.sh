@@ -21,7 +21,9 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 rounds="${1:-5}"
 out="$here/bench/out"
 mkdir -p "$out"
-command -v gcc >/dev/null || { echo "jit.sh: gcc is missing" >&2; exit 1; }
+for tool in gcc tar; do
+  command -v "$tool" >/dev/null || { echo "jit.sh: $tool is missing (apt-get install $tool)" >&2; exit 1; }
+done
 
 "$here/seccheck" --version >/dev/null # build once, outside the timings
 
