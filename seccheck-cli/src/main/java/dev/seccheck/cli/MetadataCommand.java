@@ -34,7 +34,7 @@ final class MetadataCommand implements Runnable {
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
         Catalog catalog = Catalog.standard();
-        List<SinkDescriptor> sinks = SinkRegistry.discover().all();
+        List<SinkDescriptor<?>> sinks = SinkRegistry.discover().all();
         if (json) {
             out.println(toJson(catalog, sinks));
         } else {
@@ -44,7 +44,7 @@ final class MetadataCommand implements Runnable {
                         + "], context fields: [" + names(p.contextFields()) + "]");
             }
             out.println("SINKS (" + sinks.size() + ")");
-            for (SinkDescriptor s : sinks) {
+            for (SinkDescriptor<?> s : sinks) {
                 out.println("Name: " + s.name());
             }
         }
@@ -55,7 +55,7 @@ final class MetadataCommand implements Runnable {
         return fields.stream().map(FieldDesc::name).collect(Collectors.joining("|"));
     }
 
-    private static String toJson(Catalog catalog, List<SinkDescriptor> sinks) {
+    private static String toJson(Catalog catalog, List<SinkDescriptor<?>> sinks) {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode root = mapper.createObjectNode();
         ArrayNode points = root.putArray("points");

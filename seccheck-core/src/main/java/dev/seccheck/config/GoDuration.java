@@ -63,55 +63,6 @@ public final class GoDuration {
         return Duration.ofNanos(negative ? -nanos : nanos);
     }
 
-    /**
-     * Formats a duration the way Go's {@code Duration.String} prints it ("25us", "1.5s",
-     * "1m30s", "1h30m0s"), except that microseconds are written {@code us}, not {@code µs}, so the
-     * text stays ASCII. The result parses back to the same duration.
-     */
-    public static String format(Duration d) {
-        long n = d.toNanos();
-        if (n == 0) {
-            return "0s";
-        }
-        if (n == Long.MIN_VALUE) {
-            // The one value whose magnitude does not fit in a long; Go prints it so too.
-            return "-2562047h47m16.854775808s";
-        }
-        String sign = n < 0 ? "-" : "";
-        long abs = Math.abs(n);
-        if (abs < 1_000L) {
-            return sign + abs + "ns";
-        }
-        if (abs < 1_000_000L) {
-            return sign + decimal(abs, 1_000L) + "us";
-        }
-        if (abs < 1_000_000_000L) {
-            return sign + decimal(abs, 1_000_000L) + "ms";
-        }
-        long hours = abs / 3_600_000_000_000L;
-        long minutes = abs / 60_000_000_000L % 60;
-        String seconds = decimal(abs % 60_000_000_000L, 1_000_000_000L) + "s";
-        if (hours > 0) {
-            return sign + hours + "h" + minutes + "m" + seconds;
-        }
-        if (minutes > 0) {
-            return sign + minutes + "m" + seconds;
-        }
-        return sign + seconds;
-    }
-
-    /** Returns {@code value / unit} as a decimal without trailing zeros, e.g. 1500/1000 as 1.5. */
-    private static String decimal(long value, long unit) {
-        long whole = value / unit;
-        long frac = value % unit;
-        if (frac == 0) {
-            return Long.toString(whole);
-        }
-        int digits = Long.toString(unit).length() - 1;
-        String f = String.format("%0" + digits + "d", frac).replaceAll("0+$", "");
-        return whole + "." + f;
-    }
-
     private static long unitNanos(String unit, String text) {
         return switch (unit) {
             case "ns" -> 1L;

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
+import dev.seccheck.abi.Errno;
 import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.proto.common.Credentials;
 import dev.seccheck.proto.syscall.Exit;
@@ -71,7 +72,7 @@ public final class MessageText {
         if (exit != null) {
             sb.append(" = ").append(exit.getResult());
             if (exit.getErrorno() != 0) {
-                sb.append(' ').append(Errnos.name((int) exit.getErrorno()));
+                sb.append(' ').append(Errno.name((int) exit.getErrorno()));
             }
         }
         return sb.toString();

@@ -12,6 +12,7 @@ import dev.seccheck.points.PointDesc;
 import dev.seccheck.points.PointReq;
 import dev.seccheck.sink.SinkConfig;
 import dev.seccheck.sink.SinkDescriptor;
+import dev.seccheck.sink.SinkException;
 import dev.seccheck.sink.SinkRegistry;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -146,7 +147,7 @@ public final class SessionConfigParser {
             }
             checkKeys(node, SINK_KEYS, p + ".");
             String sinkName = requiredText(node, "name", p + ".");
-            SinkDescriptor descriptor = sinks.byName(sinkName).orElseThrow(() -> new SessionException(
+            SinkDescriptor<?> descriptor = sinks.byName(sinkName).orElseThrow(() -> new SessionException(
                     p + ".name: unknown sink \"" + sinkName + "\" (known: "
                             + String.join(", ", sinks.all().stream().map(SinkDescriptor::name).toList()) + ")"));
             JsonNode config = node.get("config");
@@ -154,7 +155,11 @@ public final class SessionConfigParser {
             if (config == null || config.isNull()) {
                 sinkConfig = SinkConfig.empty(p + ".config");
             } else if (config.isObject()) {
-                sinkConfig = new SinkConfig((ObjectNode) config, p + ".config");
+                try {
+                    sinkConfig = JsonSinkConfig.of((ObjectNode) config, p + ".config");
+                } catch (SinkException e) {
+                    throw new SessionException(e.getMessage(), e);
+                }
             } else {
                 throw new SessionException(p + ".config: must be a JSON object, got " + config);
             }

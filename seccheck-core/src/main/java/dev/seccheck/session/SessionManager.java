@@ -1,6 +1,9 @@
 package dev.seccheck.session;
 
+import dev.seccheck.points.PointReq;
 import dev.seccheck.sink.Sink;
+import dev.seccheck.sink.SinkConfig;
+import dev.seccheck.sink.SinkDescriptor;
 import dev.seccheck.sink.SinkException;
 import dev.seccheck.sink.SinkSetup;
 import dev.seccheck.state.PointState;
@@ -17,7 +20,8 @@ import java.util.function.Consumer;
  * enabled while any session enables it; each session's sinks get only that session's points,
  * with that session's fields.
  *
- * <p>Creation is all or nothing: every sink is validated, then set up, then created; if any step
+ * <p>Creation is all or nothing: every sink is validated (its descriptor reads the configuration
+ * once, into the value setup and creation then receive), then set up, then created; if any step
  * fails, what was already made is undone and the state is exactly as before. Replacing a session
  * ({@code force}) publishes the new one and removes the old in the same step, so no point falls
  * between them.
@@ -113,9 +117,10 @@ public final class SessionManager {
 
     private List<Sink> makeSinks(SessionConfig config, List<String> skipped) throws SessionException {
         List<SinkSpec> specs = config.sinks();
+        List<Validated<?>> validated = new ArrayList<>();
         for (int i = 0; i < specs.size(); i++) {
             try {
-                specs.get(i).descriptor().validate(specs.get(i).config(), config.points());
+                validated.add(validate(specs.get(i).descriptor(), specs.get(i).config(), config.points()));
             } catch (SinkException | RuntimeException e) {
                 throw new SessionException(sinkError(config, i, e), e);
             }
@@ -126,7 +131,7 @@ public final class SessionManager {
             for (int i = 0; i < specs.size(); i++) {
                 SinkSpec spec = specs.get(i);
                 try {
-                    setups.add(spec.descriptor().setup(spec.config()));
+                    setups.add(validated.get(i).setup());
                 } catch (RuntimeException e) {
                     // A sink bug, not an unreachable endpoint: ignore_setup_error does not cover it.
                     throw new SessionException(sinkError(config, i, e), e);
@@ -146,7 +151,7 @@ public final class SessionManager {
                 }
                 setups.set(i, null);
                 try {
-                    made.add(specs.get(i).descriptor().create(specs.get(i).config(), setup));
+                    made.add(validated.get(i).create(setup));
                 } catch (SinkException | RuntimeException e) {
                     setup.close();
                     throw new SessionException(sinkError(config, i, e), e);
@@ -162,6 +167,26 @@ public final class SessionManager {
             made.forEach(SessionManager::stopQuietly);
             throw e;
         }
+    }
+
+    /** Validated pairs a descriptor with what its validation returned, so setup and create get the same value. */
+    private record Validated<C>(SinkDescriptor<C> descriptor, C config) {
+        SinkSetup setup() throws SinkException {
+            return descriptor.setup(config);
+        }
+
+        Sink create(SinkSetup setup) throws SinkException {
+            return descriptor.create(config, setup);
+        }
+    }
+
+    private static <C> Validated<C> validate(SinkDescriptor<C> descriptor, SinkConfig config, List<PointReq> points)
+            throws SinkException {
+        C validated = descriptor.validate(config, points);
+        if (validated == null) {
+            throw new IllegalStateException("sink \"" + descriptor.name() + "\" validated its configuration to null");
+        }
+        return new Validated<>(descriptor, validated);
     }
 
     private static String sinkError(SessionConfig config, int index, Exception e) {

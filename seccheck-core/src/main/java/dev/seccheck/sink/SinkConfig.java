@@ -1,33 +1,40 @@
 package dev.seccheck.sink;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.seccheck.config.GoDuration;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.stream.Collectors;
 
 /**
- * SinkConfig is the {@code config} object of one sink in a session, with typed getters whose
- * errors name the key by its path in the session file (e.g. {@code sinks[0].config.retries}).
+ * SinkConfig is the {@code config} object of one sink in a session, or an object nested in it,
+ * with typed getters whose errors name the key by its path in the session file (e.g.
+ * {@code sinks[0].config.retries}). Nested values ({@link #object}, {@link #list}) carry their
+ * own paths, so a sink with structured configuration names {@code sinks[0].config.rules[2].match}
+ * without building paths itself. It holds no JSON library type: the session parser builds it.
  */
 public final class SinkConfig {
 
-    private final ObjectNode node;
     private final String path;
+    private final Map<String, ConfigValue> entries;
 
-    /** Wraps a config object found at {@code path} in the session file. */
-    public SinkConfig(ObjectNode node, String path) {
-        this.node = node;
+    /**
+     * Makes the object found at {@code path}, its entries in file order; each value's own path
+     * should be {@code path.key}.
+     */
+    public SinkConfig(String path, Map<String, ConfigValue> entries) {
         this.path = path;
+        this.entries = Collections.unmodifiableMap(new LinkedHashMap<>(entries));
     }
 
     /** Returns an empty configuration at this path. */
     public static SinkConfig empty(String path) {
-        return new SinkConfig(JsonNodeFactory.instance.objectNode(), path);
+        return new SinkConfig(path, Map.of());
     }
 
     /** Returns the path of this object in the session file, for error messages. */
@@ -42,32 +49,53 @@ public final class SinkConfig {
 
     /** Returns the keys present, in file order. */
     public List<String> keys() {
-        List<String> keys = new ArrayList<>();
-        node.fieldNames().forEachRemaining(keys::add);
-        return keys;
+        return new ArrayList<>(entries.keySet());
     }
 
     /** Returns whether the key is present (and not null). */
     public boolean has(String key) {
-        JsonNode v = node.get(key);
-        return v != null && !v.isNull();
+        return value(key).isPresent();
     }
 
-    /** Returns the raw JSON value of a key, for sinks with structured configuration. */
-    public Optional<JsonNode> raw(String key) {
-        return Optional.ofNullable(node.get(key)).filter(v -> !v.isNull());
+    /** Returns the value of a key, or empty when absent or null. */
+    public Optional<ConfigValue> value(String key) {
+        return Optional.ofNullable(entries.get(key)).filter(v -> !(v instanceof ConfigValue.Null));
+    }
+
+    /** Returns a nested object, or empty when absent. */
+    public Optional<SinkConfig> object(String key) throws SinkException {
+        Optional<ConfigValue> v = value(key);
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!(v.get() instanceof ConfigValue.Table t)) {
+            throw error(key, "must be a JSON object, got " + v.get().json());
+        }
+        return Optional.of(t.config());
+    }
+
+    /** Returns the elements of a list, each with its path ({@code key[i]}), or empty when absent. */
+    public Optional<List<ConfigValue>> list(String key) throws SinkException {
+        Optional<ConfigValue> v = value(key);
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!(v.get() instanceof ConfigValue.Items items)) {
+            throw error(key, "must be a JSON array, got " + v.get().json());
+        }
+        return Optional.of(items.values());
     }
 
     /** Returns a string value, or empty when absent. */
     public Optional<String> string(String key) throws SinkException {
-        JsonNode v = node.get(key);
-        if (v == null || v.isNull()) {
+        Optional<ConfigValue> v = value(key);
+        if (v.isEmpty()) {
             return Optional.empty();
         }
-        if (!v.isTextual()) {
-            throw error(key, "must be a string, got " + v);
+        if (!(v.get() instanceof ConfigValue.Text t)) {
+            throw error(key, "must be a string, got " + v.get().json());
         }
-        return Optional.of(v.asText());
+        return Optional.of(t.value());
     }
 
     /** Returns a string value that must be present and non-empty. */
@@ -81,29 +109,30 @@ public final class SinkConfig {
 
     /** Returns a whole-number value, or empty when absent. */
     public OptionalLong integer(String key) throws SinkException {
-        JsonNode v = node.get(key);
-        if (v == null || v.isNull()) {
+        Optional<ConfigValue> v = value(key);
+        if (v.isEmpty()) {
             return OptionalLong.empty();
         }
-        if (!v.isNumber()) {
-            throw error(key, "must be a number, got " + v);
+        if (!(v.get() instanceof ConfigValue.Numeric n)) {
+            throw error(key, "must be a number, got " + v.get().json());
         }
-        if (!v.canConvertToExactIntegral() || !v.canConvertToLong()) {
-            throw error(key, "must be a whole number, got " + v);
+        OptionalLong whole = n.wholeLong();
+        if (whole.isEmpty()) {
+            throw error(key, "must be a whole number, got " + n.json());
         }
-        return OptionalLong.of(v.longValue());
+        return whole;
     }
 
     /** Returns a boolean value, or empty when absent. */
     public Optional<Boolean> bool(String key) throws SinkException {
-        JsonNode v = node.get(key);
-        if (v == null || v.isNull()) {
+        Optional<ConfigValue> v = value(key);
+        if (v.isEmpty()) {
             return Optional.empty();
         }
-        if (!v.isBoolean()) {
-            throw error(key, "must be true or false, got " + v);
+        if (!(v.get() instanceof ConfigValue.Bool b)) {
+            throw error(key, "must be true or false, got " + v.get().json());
         }
-        return Optional.of(v.booleanValue());
+        return Optional.of(b.value());
     }
 
     /** Returns a Go duration string value ("25us", "10ms"), or the default when absent. */
@@ -138,5 +167,12 @@ public final class SinkConfig {
     /** Returns an exception naming the key's path and what is wrong with it. */
     public SinkException error(String key, String problem) {
         return new SinkException(pathOf(key) + ": " + problem);
+    }
+
+    /** Returns this object written as compact JSON, for error messages. */
+    String json() {
+        return entries.entrySet().stream()
+                .map(e -> ConfigValue.quote(e.getKey()) + ":" + e.getValue().json())
+                .collect(Collectors.joining(",", "{", "}"));
     }
 }

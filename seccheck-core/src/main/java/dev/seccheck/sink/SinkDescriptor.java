@@ -9,36 +9,46 @@ import java.util.List;
  * {@code META-INF/services/dev.seccheck.sink.SinkDescriptor}); the core never names a concrete sink.
  *
  * <p>Session creation calls {@link #validate} for every sink first, then {@link #setup} for each,
- * then {@link #create}; a failure at any step undoes the steps already done.
+ * then {@link #create}; a failure at any step undoes the steps already done. What {@code validate}
+ * returns is the sink's configuration in the descriptor's own terms ({@code C}: a record of
+ * settings, compiled rules), handed unchanged to {@code setup} and {@code create}, so the
+ * configuration is parsed and checked exactly once.
+ *
+ * @param <C> the validated configuration
  */
-public interface SinkDescriptor {
+public interface SinkDescriptor<C> {
 
     /** Returns the name sessions use for this sink, e.g. {@code remote}. */
     String name();
 
     /**
-     * Checks the whole configuration without side effects.
+     * Parses and checks the whole configuration, also against the points of the session the sink
+     * belongs to (e.g. a rule naming a point the session does not enable), without side effects.
      *
-     * @throws SinkException naming the bad key and value
+     * @return the validated configuration, never null
+     * @throws SinkException naming the bad key by its path, and the bad value
      */
-    default void validate(SinkConfig config) throws SinkException {}
-
-    /**
-     * Checks the configuration against the points of the session the sink belongs to (e.g. a rule
-     * naming a point the session does not enable). The default checks the configuration alone.
-     */
-    default void validate(SinkConfig config, List<PointReq> sessionPoints) throws SinkException {
-        validate(config);
-    }
+    C validate(SinkConfig config, List<PointReq> sessionPoints) throws SinkException;
 
     /**
      * Prepares what the sink needs before the workload starts, such as connecting to a
      * monitoring process. The default prepares nothing.
      */
-    default SinkSetup setup(SinkConfig config) throws SinkException {
+    default SinkSetup setup(C config) throws SinkException {
         return SinkSetup.NONE;
     }
 
-    /** Creates the sink from its configuration and what {@link #setup} prepared. */
-    Sink create(SinkConfig config, SinkSetup setup) throws SinkException;
+    /** Creates the sink from its validated configuration and what {@link #setup} prepared. */
+    Sink create(C config, SinkSetup setup) throws SinkException;
+
+    /**
+     * Plain is a descriptor whose sinks read their {@link SinkConfig} as it is, at setup and
+     * creation; its validation accepts any configuration unless overridden.
+     */
+    interface Plain extends SinkDescriptor<SinkConfig> {
+        @Override
+        default SinkConfig validate(SinkConfig config, List<PointReq> sessionPoints) throws SinkException {
+            return config;
+        }
+    }
 }

@@ -13,16 +13,16 @@ import java.util.TreeMap;
  */
 public final class SinkRegistry {
 
-    private final Map<String, SinkDescriptor> byName;
+    private final Map<String, SinkDescriptor<?>> byName;
 
     /**
      * Builds a registry from these descriptors.
      *
      * @throws IllegalArgumentException if two share a name
      */
-    public SinkRegistry(List<SinkDescriptor> descriptors) {
-        Map<String, SinkDescriptor> map = new TreeMap<>();
-        for (SinkDescriptor d : descriptors) {
+    public SinkRegistry(List<? extends SinkDescriptor<?>> descriptors) {
+        Map<String, SinkDescriptor<?>> map = new TreeMap<>();
+        for (SinkDescriptor<?> d : descriptors) {
             if (map.putIfAbsent(d.name(), d) != null) {
                 throw new IllegalArgumentException("two sinks are named \"" + d.name() + "\"");
             }
@@ -33,17 +33,17 @@ public final class SinkRegistry {
     /** Returns a registry of every sink descriptor on the class path. */
     public static SinkRegistry discover() {
         return new SinkRegistry(ServiceLoader.load(SinkDescriptor.class).stream()
-                .map(ServiceLoader.Provider::get)
+                .<SinkDescriptor<?>>map(ServiceLoader.Provider::get)
                 .toList());
     }
 
     /** Returns the descriptor with this name. */
-    public Optional<SinkDescriptor> byName(String name) {
+    public Optional<SinkDescriptor<?>> byName(String name) {
         return Optional.ofNullable(byName.get(name));
     }
 
     /** Returns every descriptor, sorted by name. */
-    public List<SinkDescriptor> all() {
+    public List<SinkDescriptor<?>> all() {
         return List.copyOf(byName.values());
     }
 }

@@ -3,6 +3,7 @@ package dev.seccheck.format;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import dev.seccheck.abi.Errno;
 import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.proto.common.Credentials;
 import dev.seccheck.proto.container.Start;
@@ -65,17 +66,17 @@ class MessageTextTest {
 
     @Test
     void errnoNamesGoBothWays() {
-        assertThat(Errnos.name(1)).isEqualTo("EPERM");
-        assertThat(Errnos.name(13)).isEqualTo("EACCES");
-        assertThat(Errnos.name(40)).isEqualTo("ELOOP");
-        assertThat(Errnos.name(111)).isEqualTo("ECONNREFUSED");
-        assertThat(Errnos.name(0)).isEqualTo("errno 0");
-        assertThat(Errnos.name(999)).isEqualTo("errno 999");
-        assertThat(Errnos.byName("EACCES")).isEqualTo(OptionalInt.of(13));
-        assertThat(Errnos.byName("ECONNREFUSED")).isEqualTo(OptionalInt.of(111));
-        assertThat(Errnos.byName("EWHATEVER")).isEmpty();
+        assertThat(Errno.name(1)).isEqualTo("EPERM");
+        assertThat(Errno.name(13)).isEqualTo("EACCES");
+        assertThat(Errno.name(40)).isEqualTo("ELOOP");
+        assertThat(Errno.name(111)).isEqualTo("ECONNREFUSED");
+        assertThat(Errno.name(0)).isEqualTo("errno 0");
+        assertThat(Errno.name(999)).isEqualTo("errno 999");
+        assertThat(Errno.byName("EACCES")).isEqualTo(OptionalInt.of(13));
+        assertThat(Errno.byName("ECONNREFUSED")).isEqualTo(OptionalInt.of(111));
+        assertThat(Errno.byName("EWHATEVER")).isEmpty();
         for (int e = 1; e <= 40; e++) {
-            assertThat(Errnos.byName(Errnos.name(e))).as("errno %d", e).isEqualTo(OptionalInt.of(e));
+            assertThat(Errno.byName(Errno.name(e))).as("errno %d", e).isEqualTo(OptionalInt.of(e));
         }
     }
 }

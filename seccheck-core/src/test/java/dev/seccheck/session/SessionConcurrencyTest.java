@@ -77,7 +77,7 @@ class SessionConcurrencyTest {
     }
 
     /** The sink kind "count": config {"label": ..., "spins": n}; remembers every sink by label. */
-    static final class Counting implements SinkDescriptor {
+    static final class Counting implements SinkDescriptor.Plain {
         final Map<String, CountingSink> byLabel = new ConcurrentHashMap<>();
 
         @Override

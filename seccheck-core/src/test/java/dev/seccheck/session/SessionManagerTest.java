@@ -8,8 +8,14 @@ import dev.seccheck.fields.FieldMask;
 import dev.seccheck.fields.FieldSet;
 import dev.seccheck.points.Catalog;
 import dev.seccheck.points.Point;
+import dev.seccheck.points.PointReq;
 import dev.seccheck.proto.syscall.Open;
+import dev.seccheck.sink.Sink;
+import dev.seccheck.sink.SinkConfig;
+import dev.seccheck.sink.SinkDescriptor;
+import dev.seccheck.sink.SinkException;
 import dev.seccheck.sink.SinkRegistry;
+import dev.seccheck.sink.SinkSetup;
 import dev.seccheck.sink.SinkStatus;
 import dev.seccheck.state.PointState;
 import dev.seccheck.testing.Fire;
@@ -292,5 +298,49 @@ class SessionManagerTest {
                            {"name": "rec", "config": {"label": "third"}}]}"""), false);
         Fire.syscall(state, OPENAT);
         assertThat(journal).containsExactly("first", "second", "third");
+    }
+
+    /** Settings is what the "typed" kind validates its config into: a fresh object each time. */
+    private record Settings(String label, List<PointReq> points) {}
+
+    @Test
+    void whatValidationReturnsIsWhatSetupAndCreateReceive() throws Exception {
+        List<Settings> validated = new ArrayList<>();
+        List<Settings> handedOn = new ArrayList<>();
+        SinkDescriptor<Settings> typed = new SinkDescriptor<>() {
+            @Override
+            public String name() {
+                return "typed";
+            }
+
+            @Override
+            public Settings validate(SinkConfig config, List<PointReq> sessionPoints) throws SinkException {
+                Settings s = new Settings(config.requireString("label"), sessionPoints);
+                validated.add(s);
+                return s;
+            }
+
+            @Override
+            public SinkSetup setup(Settings settings) {
+                handedOn.add(settings);
+                return SinkSetup.NONE;
+            }
+
+            @Override
+            public Sink create(Settings settings, SinkSetup setup) {
+                handedOn.add(settings);
+                return new RecordingSink(settings.label());
+            }
+        };
+        SessionConfigParser typedParser = new SessionConfigParser(Catalog.standard(), new SinkRegistry(List.of(typed)));
+        SessionInfo info = manager.create(typedParser.parse("""
+                {"points": [{"name": "syscall/openat/enter"}],
+                 "sinks": [{"name": "typed", "config": {"label": "t1"}}]}"""), false);
+
+        assertThat(validated).hasSize(1);
+        assertThat(validated.getFirst().points()).extracting(PointReq::point).containsExactly(OPENAT);
+        // The same instance, not an equal copy: the configuration was read once.
+        assertThat(handedOn).hasSize(2).allSatisfy(s -> assertThat(s).isSameAs(validated.getFirst()));
+        assertThat(info.sinks()).extracting(SessionInfo.SinkInfo::name).containsExactly("t1");
     }
 }

@@ -3,9 +3,10 @@ package dev.seccheck.sink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.seccheck.session.JsonSinkConfig;
+import java.math.BigDecimal;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class SinkConfigTest {
 
     private static SinkConfig config(String json) throws Exception {
-        return new SinkConfig((ObjectNode) new ObjectMapper().readTree(json), "sinks[2].config");
+        return JsonSinkConfig.parse(json, "sinks[2].config");
     }
 
     @Test
@@ -31,8 +32,8 @@ class SinkConfigTest {
         assertThat(c.integer("retries")).isEqualTo(OptionalLong.of(3));
         assertThat(c.bool("verbose")).contains(true);
         assertThat(c.duration("backoff", Duration.ZERO)).isEqualTo(Duration.ofNanos(25_000));
-        assertThat(c.raw("retries").orElseThrow().intValue()).isEqualTo(3);
-        assertThat(c.raw("nothing")).isEmpty();
+        assertThat(c.value("retries")).contains(new ConfigValue.Numeric("sinks[2].config.retries", BigDecimal.valueOf(3), true));
+        assertThat(c.value("nothing")).isEmpty();
     }
 
     @Test
@@ -96,5 +97,44 @@ class SinkConfigTest {
     @Test
     void errorBuildsAMessageWithThePath() {
         assertThat(SinkConfig.empty("p").error("k", "is odd")).hasMessage("p.k: is odd");
+    }
+
+    @Test
+    void nestedObjectsAndListsCarryTheirPaths() throws Exception {
+        SinkConfig c = config("""
+                {"rules": [{"point": ["a", "b"], "match": {"port": 22, "ip": null}}, "x"], "alerts": "stderr"}""");
+        List<ConfigValue> rules = c.list("rules").orElseThrow();
+        assertThat(rules).extracting(ConfigValue::path).containsExactly("sinks[2].config.rules[0]", "sinks[2].config.rules[1]");
+        SinkConfig rule = ((ConfigValue.Table) rules.get(0)).config();
+        assertThat(rule.path()).isEqualTo("sinks[2].config.rules[0]");
+        assertThat(rule.list("point").orElseThrow()).containsExactly(
+                new ConfigValue.Text("sinks[2].config.rules[0].point[0]", "a"),
+                new ConfigValue.Text("sinks[2].config.rules[0].point[1]", "b"));
+        SinkConfig match = rule.object("match").orElseThrow();
+        assertThat(match.integer("port")).isEqualTo(OptionalLong.of(22));
+        assertThat(match.keys()).containsExactly("port", "ip");
+        assertThat(match.has("ip")).isFalse();
+        assertThat(match.error("port", "is odd")).hasMessage("sinks[2].config.rules[0].match.port: is odd");
+        assertThat(rules.get(1).error("is odd")).hasMessage("sinks[2].config.rules[1]: is odd");
+        assertThat(c.list("absent")).isEmpty();
+        assertThat(c.object("absent")).isEmpty();
+        assertThatThrownBy(() -> c.list("alerts")).isInstanceOf(SinkException.class)
+                .hasMessage("sinks[2].config.alerts: must be a JSON array, got \"stderr\"");
+        assertThatThrownBy(() -> c.object("rules"))
+                .hasMessage("sinks[2].config.rules: must be a JSON object, got [{\"point\":[\"a\",\"b\"],\"match\":{\"port\":22,\"ip\":null}},\"x\"]");
+    }
+
+    @Test
+    void valuesAreWrittenBackAsJacksonWritesThem() throws Exception {
+        SinkConfig c = config("""
+                {"s": "a\\"b\\\\c\\n\\u0001", "f": 1.5, "e": 1e3, "n": -7, "t": true}""");
+        assertThat(c.value("s").orElseThrow().json()).isEqualTo("\"a\\\"b\\\\c\\n\\u0001\"");
+        assertThat(c.value("f").orElseThrow().json()).isEqualTo("1.5");
+        assertThat(c.value("e").orElseThrow().json()).isEqualTo("1000.0");
+        assertThat(c.value("n").orElseThrow().json()).isEqualTo("-7");
+        assertThat(c.value("t").orElseThrow().json()).isEqualTo("true");
+        assertThatThrownBy(() -> config("{\"huge\": 1e400}"))
+                .hasMessage("sinks[2].config.huge: number out of range");
+        assertThatThrownBy(() -> config("[1]")).hasMessage("sinks[2].config: must be a JSON object, got [1]");
     }
 }

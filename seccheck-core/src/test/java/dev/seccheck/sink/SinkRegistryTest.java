@@ -10,14 +10,6 @@ import org.junit.jupiter.api.Test;
 class SinkRegistryTest {
 
     @Test
-    void discoverFindsTheBuiltInSinks() {
-        SinkRegistry r = SinkRegistry.discover();
-        assertThat(r.all()).extracting(SinkDescriptor::name).contains("null", "text");
-        assertThat(r.byName("null")).isPresent();
-        assertThat(r.byName("remote-ish")).isEmpty();
-    }
-
-    @Test
     void allIsSortedByName() {
         SinkRegistry r = new SinkRegistry(List.of(new TestSinks("b"), new TestSinks("c"), new TestSinks("a")));
         assertThat(r.all()).extracting(SinkDescriptor::name).containsExactly("a", "b", "c");

@@ -4,11 +4,8 @@ import com.google.protobuf.Message;
 import dev.seccheck.fields.FieldSet;
 import dev.seccheck.points.Point;
 import dev.seccheck.proto.common.MessageType;
-import dev.seccheck.proto.sentry.CloneInfo;
-import dev.seccheck.proto.sentry.TaskExit;
-import dev.seccheck.proto.syscall.Syscall;
+import dev.seccheck.sink.PointSink;
 import dev.seccheck.sink.SecurityCheckException;
-import dev.seccheck.sink.Sink;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -18,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * RecordingSink remembers every point it receives, can deny with an errno or fail like a buggy
  * sink, and notices points that arrive after it was stopped.
  */
-public final class RecordingSink implements Sink {
+public final class RecordingSink implements PointSink {
 
     /** Received is one delivered point: what it was, with which fields, carrying which message. */
     public record Received(String point, FieldSet fields, Message msg) {}
@@ -61,22 +58,7 @@ public final class RecordingSink implements Sink {
     }
 
     @Override
-    public void clone(FieldSet fields, CloneInfo msg) throws SecurityCheckException {
-        record("sentry/clone", fields, msg);
-    }
-
-    @Override
-    public void taskExit(FieldSet fields, TaskExit msg) throws SecurityCheckException {
-        record("sentry/task_exit", fields, msg);
-    }
-
-    @Override
-    public void syscall(Point point, FieldSet fields, MessageType type, Message msg) throws SecurityCheckException {
-        record(point.name(), fields, msg);
-    }
-
-    @Override
-    public void rawSyscall(Point point, FieldSet fields, Syscall msg) throws SecurityCheckException {
+    public void point(Point point, FieldSet fields, MessageType type, Message msg) throws SecurityCheckException {
         record(point.name(), fields, msg);
     }
 

@@ -1,5 +1,6 @@
 package dev.seccheck.testing;
 
+import dev.seccheck.points.PointReq;
 import dev.seccheck.sink.Sink;
 import dev.seccheck.sink.SinkConfig;
 import dev.seccheck.sink.SinkDescriptor;
@@ -14,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * setup or creation on request through its config ({@code "fail": "validate"|"setup"|"create"}),
  * while counting the setups it opened and closed.
  */
-public final class TestSinks implements SinkDescriptor {
+public final class TestSinks implements SinkDescriptor.Plain {
 
     private final String name;
     private final List<RecordingSink> made = new CopyOnWriteArrayList<>();
@@ -37,11 +38,12 @@ public final class TestSinks implements SinkDescriptor {
     }
 
     @Override
-    public void validate(SinkConfig config) throws SinkException {
+    public SinkConfig validate(SinkConfig config, List<PointReq> sessionPoints) throws SinkException {
         config.requireOnly("fail", "label");
         if (failAt(config, "validate")) {
             throw config.error("fail", "validation refused");
         }
+        return config;
     }
 
     @Override

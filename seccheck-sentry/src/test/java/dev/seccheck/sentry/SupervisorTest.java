@@ -113,7 +113,7 @@ class SupervisorTest {
 
         Run(String... points) throws Exception {
             PointState state = new PointState();
-            SinkDescriptor desc = new SinkDescriptor() {
+            SinkDescriptor.Plain desc = new SinkDescriptor.Plain() {
                 @Override
                 public String name() {
                     return "rec";

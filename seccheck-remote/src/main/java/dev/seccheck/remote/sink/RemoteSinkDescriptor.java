@@ -2,6 +2,7 @@ package dev.seccheck.remote.sink;
 
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.UnixSeqpacket;
+import dev.seccheck.points.PointReq;
 import dev.seccheck.remote.wire.MalformedPacketException;
 import dev.seccheck.remote.wire.Protocol;
 import dev.seccheck.sink.Sink;
@@ -9,13 +10,14 @@ import dev.seccheck.sink.SinkConfig;
 import dev.seccheck.sink.SinkDescriptor;
 import dev.seccheck.sink.SinkException;
 import dev.seccheck.sink.SinkSetup;
+import java.util.List;
 
 /**
  * RemoteSinkDescriptor makes the {@code remote} sink: setup connects to the endpoint and
  * handshakes (so {@code ignore_setup_error} covers a server that is down), create wraps the
  * connection.
  */
-public final class RemoteSinkDescriptor implements SinkDescriptor {
+public final class RemoteSinkDescriptor implements SinkDescriptor.Plain {
 
     @Override
     public String name() {
@@ -23,8 +25,9 @@ public final class RemoteSinkDescriptor implements SinkDescriptor {
     }
 
     @Override
-    public void validate(SinkConfig config) throws SinkException {
+    public SinkConfig validate(SinkConfig config, List<PointReq> sessionPoints) throws SinkException {
         RemoteConfig.parse(config);
+        return config;
     }
 
     @Override

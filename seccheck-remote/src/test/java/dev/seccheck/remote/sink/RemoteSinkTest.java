@@ -6,17 +6,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.seccheck.linux.UnixSeqpacket;
+import dev.seccheck.points.PointReq;
 import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.proto.common.Handshake;
 import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.remote.Sockets;
 import dev.seccheck.remote.wire.Protocol;
+import dev.seccheck.session.JsonSinkConfig;
 import dev.seccheck.sink.SinkConfig;
 import dev.seccheck.sink.SinkException;
 import dev.seccheck.sink.SinkSetup;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -27,12 +30,13 @@ class RemoteSinkTest {
     Path tmp;
 
     private static final RemoteSinkDescriptor DESCRIPTOR = new RemoteSinkDescriptor();
+    private static final List<PointReq> NO_POINTS = List.of();
     private static final Open OPEN = Open.newBuilder()
             .setContextData(ContextData.newBuilder().setThreadId(7).setProcessName("cat").setCwd("/"))
             .setFd(-100).setPathname("/etc/hostname").setFlags(0).build();
 
     static SinkConfig config(String json) throws Exception {
-        return new SinkConfig((ObjectNode) new ObjectMapper().readTree(json), "sinks[0].config");
+        return JsonSinkConfig.parse(json, "sinks[0].config");
     }
 
     /** Accepts one connection and answers its handshake with {@code version}. */
@@ -103,17 +107,17 @@ class RemoteSinkTest {
 
     @Test
     void configErrorsNameTheKey() throws Exception {
-        assertThatThrownBy(() -> DESCRIPTOR.validate(config("{}")))
+        assertThatThrownBy(() -> DESCRIPTOR.validate(config("{}"), NO_POINTS))
                 .hasMessage("sinks[0].config.endpoint: is required");
-        assertThatThrownBy(() -> DESCRIPTOR.validate(config("{\"endpoint\":\"/x\",\"retries\":1.5}")))
+        assertThatThrownBy(() -> DESCRIPTOR.validate(config("{\"endpoint\":\"/x\",\"retries\":1.5}"), NO_POINTS))
                 .hasMessage("sinks[0].config.retries: must be a whole number, got 1.5");
         assertThatThrownBy(() -> DESCRIPTOR.validate(config(
-                "{\"endpoint\":\"/x\",\"backoff\":\"25us\",\"backoff_max\":\"10us\"}")))
+                "{\"endpoint\":\"/x\",\"backoff\":\"25us\",\"backoff_max\":\"10us\"}"), NO_POINTS))
                 .hasMessage("sinks[0].config.backoff: \"25us\" is longer than backoff_max \"10us\"");
-        assertThatThrownBy(() -> DESCRIPTOR.validate(config("{\"endpoint\":\"/x\",\"retries\":-1}")))
+        assertThatThrownBy(() -> DESCRIPTOR.validate(config("{\"endpoint\":\"/x\",\"retries\":-1}"), NO_POINTS))
                 .hasMessage("sinks[0].config.retries: must be between 0 and 2147483647, got -1");
         // Unknown keys pass, as in gVisor.
-        DESCRIPTOR.validate(config("{\"endpoint\":\"/x\",\"something_new\":1}"));
+        DESCRIPTOR.validate(config("{\"endpoint\":\"/x\",\"something_new\":1}"), NO_POINTS);
         RemoteConfig c = RemoteConfig.parse(config("{\"endpoint\":\"/x\",\"retries\":3,\"backoff\":\"1ms\"}"));
         assertThat(c.retries()).isEqualTo(3);
         assertThat(c.backoff()).hasMillis(1);
@@ -147,7 +151,7 @@ class RemoteSinkTest {
             var conn = serve(listener, 1);
             ObjectNode node = (ObjectNode) new ObjectMapper().readTree(extra);
             node.put("endpoint", path.toString());
-            SinkConfig cfg = new SinkConfig(node, "sinks[0].config");
+            SinkConfig cfg = config(node.toString());
             RemoteSink sink = (RemoteSink) DESCRIPTOR.create(cfg, DESCRIPTOR.setup(cfg));
             try (UnixSeqpacket server = accepted(conn)) {
                 int sent = 0;

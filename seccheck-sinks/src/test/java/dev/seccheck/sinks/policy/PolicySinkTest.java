@@ -16,12 +16,12 @@ import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.sentry.ExecveInfo;
 import dev.seccheck.proto.syscall.Connect;
 import dev.seccheck.proto.syscall.Open;
+import dev.seccheck.session.JsonSinkConfig;
 import dev.seccheck.sink.SecurityCheckException;
 import dev.seccheck.sink.Sink;
 import dev.seccheck.sink.SinkConfig;
 import dev.seccheck.sink.SinkException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -156,6 +156,16 @@ class PolicySinkTest {
     }
 
     @Test
+    void anyLinuxErrnoNameIsAccepted() throws Exception {
+        // EOVERFLOW (75) lies in the range 41-87 that the first errno table lacked.
+        Sink sink = sink("""
+                {"rules": [{"point": "syscall/openat/enter", "action": "deny", "errno": "EOVERFLOW"}]}""",
+                List.of(req(OPENAT)));
+        assertThatThrownBy(() -> sink.syscall(OPENAT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_OPEN, open("/big")))
+                .isInstanceOfSatisfying(SecurityCheckException.class, e -> assertThat(e.errno()).isEqualTo(75));
+    }
+
+    @Test
     void badRulesAreRejectedNamingTheRuleAndKey() {
         List<PointReq> openat = List.of(req(OPENAT));
         assertRejected("""
@@ -202,10 +212,10 @@ class PolicySinkTest {
     }
 
     private static Sink sink(String json, List<PointReq> points) throws Exception {
-        SinkConfig config = new SinkConfig((ObjectNode) new ObjectMapper().readTree(json), "sinks[0].config");
+        SinkConfig config = JsonSinkConfig.parse(json, "sinks[0].config");
         PolicySinkDescriptor d = new PolicySinkDescriptor();
-        d.validate(config, points);
-        return d.create(config, d.setup(config));
+        PolicySinkDescriptor.Policy policy = d.validate(config, points);
+        return d.create(policy, d.setup(policy));
     }
 
     private static Point point(String name) {

@@ -2,6 +2,7 @@ package dev.seccheck.sinks.policy;
 
 import dev.seccheck.points.Catalog;
 import dev.seccheck.points.PointReq;
+import dev.seccheck.sink.ConfigValue;
 import dev.seccheck.sink.Sink;
 import dev.seccheck.sink.SinkConfig;
 import dev.seccheck.sink.SinkDescriptor;
@@ -12,13 +13,26 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * PolicySinkDescriptor registers the {@code policy} sink. Config: {@code rules} (required list)
  * and {@code alerts} ({@code "stderr"} by default, {@code "stdout"}, or a file to append to).
+ * The rules are compiled once, at validation, and the compiled rules make the sink.
  */
-public final class PolicySinkDescriptor implements SinkDescriptor {
+public final class PolicySinkDescriptor implements SinkDescriptor<PolicySinkDescriptor.Policy> {
+
+    /**
+     * Policy is a validated policy configuration: the compiled rules of each point the session
+     * enables, and where alerts go ({@code alerts} as written, with its path; empty for stderr).
+     */
+    record Policy(Map<Integer, List<Rule>> rules, Optional<ConfigValue.Text> alerts) {
+        // Package-private: only this descriptor makes and reads it; sessions carry it opaquely.
+        Policy {
+            rules = Map.copyOf(rules);
+        }
+    }
 
     @Override
     public String name() {
@@ -26,21 +40,16 @@ public final class PolicySinkDescriptor implements SinkDescriptor {
     }
 
     @Override
-    public void validate(SinkConfig config) throws SinkException {
+    public Policy validate(SinkConfig config, List<PointReq> sessionPoints) throws SinkException {
         config.requireOnly("rules", "alerts");
         config.string("alerts");
-        PolicyCompiler.compile(config, Optional.empty(), Catalog.standard());
+        Optional<ConfigValue.Text> alerts = config.value("alerts").map(ConfigValue.Text.class::cast);
+        return new Policy(PolicyCompiler.compile(config, sessionPoints, Catalog.standard()), alerts);
     }
 
     @Override
-    public void validate(SinkConfig config, List<PointReq> sessionPoints) throws SinkException {
-        validate(config);
-        PolicyCompiler.compile(config, Optional.of(sessionPoints), Catalog.standard());
-    }
-
-    @Override
-    public SinkSetup setup(SinkConfig config) throws SinkException {
-        String target = config.string("alerts").orElse("stderr");
+    public SinkSetup setup(Policy policy) throws SinkException {
+        String target = policy.alerts().map(ConfigValue.Text::value).orElse("stderr");
         return switch (target) {
             case "stderr" -> new Opened(new AlertLog(System.err, false));
             case "stdout" -> new Opened(new AlertLog(System.out, false));
@@ -49,15 +58,16 @@ public final class PolicySinkDescriptor implements SinkDescriptor {
                     yield new Opened(new AlertLog(new PrintStream(new FileOutputStream(target, true), true,
                             StandardCharsets.UTF_8), true));
                 } catch (IOException e) {
-                    throw config.error("alerts", "cannot open \"" + target + "\" for writing: " + e.getMessage());
+                    throw policy.alerts().orElseThrow()
+                            .error("cannot open \"" + target + "\" for writing: " + e.getMessage());
                 }
             }
         };
     }
 
     @Override
-    public Sink create(SinkConfig config, SinkSetup setup) throws SinkException {
-        return new PolicySink(PolicyCompiler.compile(config, Optional.empty(), Catalog.standard()), ((Opened) setup).log());
+    public Sink create(Policy policy, SinkSetup setup) {
+        return new PolicySink(policy.rules(), ((Opened) setup).log());
     }
 
     private record Opened(AlertLog log) implements SinkSetup {

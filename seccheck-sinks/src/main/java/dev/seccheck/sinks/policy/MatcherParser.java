@@ -1,11 +1,10 @@
 package dev.seccheck.sinks.policy;
 
 import dev.seccheck.format.SockAddr;
-
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.seccheck.sink.ConfigValue;
+import dev.seccheck.sink.SinkConfig;
 import java.net.InetAddress;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.OptionalInt;
 
@@ -19,19 +18,19 @@ final class MatcherParser {
     private MatcherParser() {}
 
     /** @throws IllegalArgumentException saying what is wrong with the value */
-    static Matcher parse(JsonNode v, Key.Kind kind) {
-        if (v.isArray()) {
-            if (v.isEmpty()) {
+    static Matcher parse(ConfigValue v, Key.Kind kind) {
+        if (v instanceof ConfigValue.Items items) {
+            if (items.values().isEmpty()) {
                 throw new IllegalArgumentException("an empty list matches nothing");
             }
             List<Matcher> options = new ArrayList<>();
-            for (JsonNode e : v) {
+            for (ConfigValue e : items.values()) {
                 options.add(parse(e, kind));
             }
             return new Matcher.AnyOf(List.copyOf(options));
         }
-        if (v.isObject()) {
-            return parseObject(v, kind);
+        if (v instanceof ConfigValue.Table table) {
+            return parseObject(table.config(), kind);
         }
         return switch (kind) {
             case STRING -> {
@@ -46,36 +45,36 @@ final class MatcherParser {
         };
     }
 
-    private static Matcher parseObject(JsonNode v, Key.Kind kind) {
-        if (v.size() == 1 && v.has("not")) {
-            return new Matcher.Not(parse(v.get("not"), kind));
+    private static Matcher parseObject(SinkConfig v, Key.Kind kind) {
+        List<String> keys = v.keys();
+        if (keys.size() == 1 && keys.contains("not")) {
+            return new Matcher.Not(parse(entry(v, "not"), kind));
         }
-        if (v.has("min") || v.has("max")) {
+        if (keys.contains("min") || keys.contains("max")) {
             if (kind != Key.Kind.NUMBER) {
                 throw new IllegalArgumentException("min/max apply to numbers only");
             }
-            for (Iterator<String> it = v.fieldNames(); it.hasNext(); ) {
-                String k = it.next();
+            for (String k : keys) {
                 if (!k.equals("min") && !k.equals("max")) {
                     throw new IllegalArgumentException("unexpected \"" + k + "\" beside min/max");
                 }
             }
-            long min = v.has("min") ? number(v.get("min")) : Long.MIN_VALUE;
-            long max = v.has("max") ? number(v.get("max")) : Long.MAX_VALUE;
+            long min = keys.contains("min") ? number(entry(v, "min")) : Long.MIN_VALUE;
+            long max = keys.contains("max") ? number(entry(v, "max")) : Long.MAX_VALUE;
             if (min > max) {
                 throw new IllegalArgumentException("min " + min + " is above max " + max);
             }
             return new Matcher.Range(min, max);
         }
-        if (v.size() != 1) {
+        if (keys.size() != 1) {
             throw new IllegalArgumentException("expected one of {\"prefix\"}, {\"glob\"}, {\"exact\"}, {\"min\",\"max\"}, "
-                    + "{\"not\"}, got " + v);
+                    + "{\"not\"}, got " + new ConfigValue.Table(v).json());
         }
-        String op = v.fieldNames().next();
+        String op = keys.getFirst();
         if (kind != Key.Kind.STRING) {
             throw new IllegalArgumentException("\"" + op + "\" applies to strings only");
         }
-        String s = requireText(v.get(op), "a string");
+        String s = requireText(entry(v, op), "a string");
         return switch (op) {
             case "prefix" -> new Matcher.Prefix(s);
             case "glob" -> Matcher.Glob.of(s);
@@ -85,28 +84,35 @@ final class MatcherParser {
         };
     }
 
-    private static long number(JsonNode v) {
-        if (v.isTextual()) {
-            OptionalInt family = SockAddr.familyByName(v.asText());
-            if (family.isPresent()) {
-                return family.getAsInt();
-            }
-            throw new IllegalArgumentException("expected a number, got \"" + v.asText() + "\"");
-        }
-        if (v.isBoolean()) {
-            return v.booleanValue() ? 1 : 0;
-        }
-        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-            throw new IllegalArgumentException("expected a whole number, got " + v);
-        }
-        return v.longValue();
+    /** Returns the value of a key that is present, null included: {@code {"not": null}} is a bad matcher, not none. */
+    private static ConfigValue entry(SinkConfig v, String key) {
+        return v.value(key).orElse(new ConfigValue.Null(v.pathOf(key)));
     }
 
-    private static String requireText(JsonNode v, String what) {
-        if (!v.isTextual()) {
-            throw new IllegalArgumentException("expected " + what + ", got " + v);
+    private static long number(ConfigValue v) {
+        switch (v) {
+            case ConfigValue.Text t -> {
+                OptionalInt family = SockAddr.familyByName(t.value());
+                if (family.isPresent()) {
+                    return family.getAsInt();
+                }
+                throw new IllegalArgumentException("expected a number, got \"" + t.value() + "\"");
+            }
+            case ConfigValue.Bool b -> {
+                return b.value() ? 1 : 0;
+            }
+            case ConfigValue.Numeric n when n.integral() && n.wholeLong().isPresent() -> {
+                return n.wholeLong().getAsLong();
+            }
+            default -> throw new IllegalArgumentException("expected a whole number, got " + v.json());
         }
-        return v.asText();
+    }
+
+    private static String requireText(ConfigValue v, String what) {
+        if (!(v instanceof ConfigValue.Text t)) {
+            throw new IllegalArgumentException("expected " + what + ", got " + v.json());
+        }
+        return t.value();
     }
 
     private static Matcher cidr(String text) {

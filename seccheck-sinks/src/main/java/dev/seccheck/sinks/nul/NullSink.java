@@ -1,10 +1,12 @@
 package dev.seccheck.sinks.nul;
 
+import dev.seccheck.points.PointReq;
 import dev.seccheck.sink.Sink;
 import dev.seccheck.sink.SinkConfig;
 import dev.seccheck.sink.SinkDescriptor;
 import dev.seccheck.sink.SinkException;
 import dev.seccheck.sink.SinkSetup;
+import java.util.List;
 
 /**
  * NullSink accepts every point and does nothing with it: the baseline for measuring what
@@ -13,15 +15,16 @@ import dev.seccheck.sink.SinkSetup;
 public final class NullSink implements Sink {
 
     /** Descriptor registering the sink as {@code null}. */
-    public static final class Descriptor implements SinkDescriptor {
+    public static final class Descriptor implements SinkDescriptor.Plain {
         @Override
         public String name() {
             return "null";
         }
 
         @Override
-        public void validate(SinkConfig config) throws SinkException {
+        public SinkConfig validate(SinkConfig config, List<PointReq> sessionPoints) throws SinkException {
             config.requireOnly();
+            return config;
         }
 
         @Override

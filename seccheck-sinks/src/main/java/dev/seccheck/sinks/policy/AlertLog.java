@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
-import dev.seccheck.format.Errnos;
+import dev.seccheck.abi.Errno;
 import dev.seccheck.points.Point;
 import dev.seccheck.proto.common.ContextData;
 import java.io.PrintStream;
@@ -36,7 +36,7 @@ final class AlertLog {
             case Action.Log l -> "log";
         });
         if (rule.action() instanceof Action.Deny d) {
-            n.put("errno", Errnos.name(d.errno()));
+            n.put("errno", Errno.name(d.errno()));
         }
         n.put("rule", rule.index());
         if (rule.label() != null) {
