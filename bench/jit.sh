@@ -40,12 +40,14 @@ for variant in c1 tiered; do
   mkdir -p "$d/seccheck-cli/target"
   cp -r "$here"/seccheck-cli/target/seccheck-cli-*.jar "$here/seccheck-cli/target/lib" "$d/seccheck-cli/target/"
   touch "$d/.seccheck-build/stamp"
-  sed -e '/^jvm=(/s/ -XX:TieredStopAtLevel=[0-9]//' "$here/seccheck" >"$d/seccheck"
+  # The launcher's JVM flags (the jvm=(...) array) name -XX:+UseSerialGC once: the JIT flag goes
+  # beside it. Checked, so a reworded launcher fails here rather than measuring the wrong thing.
+  sed -e 's/ -XX:TieredStopAtLevel=[0-9]//' "$here/seccheck" >"$d/seccheck"
   if [ "$variant" = c1 ]; then
-    sed -i -e '/^jvm=(/s/-XX:+UseSerialGC/-XX:+UseSerialGC -XX:TieredStopAtLevel=1/' "$d/seccheck"
-    grep -q '^jvm=(.*-XX:TieredStopAtLevel=1' "$d/seccheck" || { echo "jit.sh: could not set C1 in the launcher copy" >&2; exit 1; }
+    sed -i -e 's/-XX:+UseSerialGC/-XX:+UseSerialGC -XX:TieredStopAtLevel=1/' "$d/seccheck"
+    [ "$(grep -c 'TieredStopAtLevel=1' "$d/seccheck")" = 1 ] || { echo "jit.sh: could not set C1 in the launcher copy" >&2; exit 1; }
   else
-    ! grep -q '^jvm=(.*TieredStopAtLevel' "$d/seccheck" || { echo "jit.sh: could not unset C1 in the launcher copy" >&2; exit 1; }
+    ! grep -q 'TieredStopAtLevel' "$d/seccheck" || { echo "jit.sh: could not unset C1 in the launcher copy" >&2; exit 1; }
   fi
   chmod +x "$d/seccheck"
   "$d/seccheck" run --quiet -- /bin/true >/dev/null 2>&1 # trains the AOT cache, outside the timings

@@ -1,12 +1,17 @@
 package dev.seccheck.abi;
 
 /**
- * Fcntl holds the x86-64 Linux file flags ({@code O_*}, from {@code asm-generic/fcntl.h}) and the
- * {@code *at} call constants ({@code AT_*}, from {@code linux/fcntl.h}) the decoder and the
- * bindings read in system call arguments.
+ * Fcntl holds the x86-64 Linux file flags ({@code O_*}, from {@code asm-generic/fcntl.h}), the
+ * {@code *at} call constants ({@code AT_*}, from {@code linux/fcntl.h}) and the fcntl(2) commands
+ * that the decoder and the bindings read or pass in system call arguments.
  */
 public final class Fcntl {
     private Fcntl() {}
+
+    /** F_GETFL is the fcntl(2) command that reads a descriptor's status flags (O_NONBLOCK...). */
+    public static final int F_GETFL = 3;
+    /** F_SETFL is the fcntl(2) command that sets a descriptor's status flags. */
+    public static final int F_SETFL = 4;
 
     /** AT_FDCWD is the directory fd that means "relative to the current working directory". */
     public static final int AT_FDCWD = -100;

@@ -1,6 +1,6 @@
 package dev.seccheck.cli;
 
-import dev.seccheck.linux.Errno;
+import dev.seccheck.abi.Errno;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.UnixSeqpacket;
 import java.io.IOException;

@@ -1,24 +1,28 @@
 package dev.seccheck.linux;
 
-/** Errno holds the errno values (x86-64 Linux) the bindings and their callers test for. */
+/**
+ * Errno keeps the errno names callers of the bindings used before {@link dev.seccheck.abi.Errno}
+ * became the one table; each is that table's constant. It stays, with no constant added, only
+ * until the supervisor's sources import the new table.
+ */
 public final class Errno {
     private Errno() {}
 
-    public static final int EPERM = 1;
-    public static final int ENOENT = 2;
-    public static final int ESRCH = 3;
-    public static final int EINTR = 4;
-    public static final int EBADF = 9;
-    public static final int ECHILD = 10;
-    public static final int EAGAIN = 11;
-    public static final int ENOMEM = 12;
-    public static final int EACCES = 13;
-    public static final int EFAULT = 14;
-    public static final int EINVAL = 22;
-    public static final int EPIPE = 32;
-    public static final int ENOSYS = 38;
-    public static final int ECONNREFUSED = 111;
-    public static final int ECONNRESET = 104;
-    public static final int ENOTCONN = 107;
-    public static final int EINPROGRESS = 115;
+    public static final int EPERM = dev.seccheck.abi.Errno.EPERM;
+    public static final int ENOENT = dev.seccheck.abi.Errno.ENOENT;
+    public static final int ESRCH = dev.seccheck.abi.Errno.ESRCH;
+    public static final int EINTR = dev.seccheck.abi.Errno.EINTR;
+    public static final int EBADF = dev.seccheck.abi.Errno.EBADF;
+    public static final int ECHILD = dev.seccheck.abi.Errno.ECHILD;
+    public static final int EAGAIN = dev.seccheck.abi.Errno.EAGAIN;
+    public static final int ENOMEM = dev.seccheck.abi.Errno.ENOMEM;
+    public static final int EACCES = dev.seccheck.abi.Errno.EACCES;
+    public static final int EFAULT = dev.seccheck.abi.Errno.EFAULT;
+    public static final int EINVAL = dev.seccheck.abi.Errno.EINVAL;
+    public static final int EPIPE = dev.seccheck.abi.Errno.EPIPE;
+    public static final int ENOSYS = dev.seccheck.abi.Errno.ENOSYS;
+    public static final int ECONNREFUSED = dev.seccheck.abi.Errno.ECONNREFUSED;
+    public static final int ECONNRESET = dev.seccheck.abi.Errno.ECONNRESET;
+    public static final int ENOTCONN = dev.seccheck.abi.Errno.ENOTCONN;
+    public static final int EINPROGRESS = dev.seccheck.abi.Errno.EINPROGRESS;
 }

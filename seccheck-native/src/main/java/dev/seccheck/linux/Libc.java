@@ -18,19 +18,20 @@ import java.lang.invoke.VarHandle;
  * between the call and the check can overwrite it.
  *
  * <p>Each binding class creates its {@link MethodHandle}s once, in static finals, with
- * {@link #withErrno} or {@link #plain}. A call with errno passes {@link #errnoSlot()} as its first
- * argument and reads it back with {@link #errno(MemorySegment)} when the call failed.
+ * {@link #withErrno} or {@link #plain}, and calls a {@link #withErrno} handle through
+ * {@link NativeCall} (or {@link FileDescriptor} for a call on a descriptor it owns), which passes
+ * {@link #errnoSlot()} as the first argument and reads errno back when the call failed.
  */
-public final class Libc {
+final class Libc {
     private Libc() {}
 
     static final Linker LINKER = Linker.nativeLinker();
     static final SymbolLookup LOOKUP = LINKER.defaultLookup();
 
     /** C types on x86-64 Linux. */
-    public static final ValueLayout.OfInt C_INT = ValueLayout.JAVA_INT;
-    public static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;
-    public static final AddressLayout C_POINTER = ValueLayout.ADDRESS;
+    static final ValueLayout.OfInt C_INT = ValueLayout.JAVA_INT;
+    static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;
+    static final AddressLayout C_POINTER = ValueLayout.ADDRESS;
 
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO =

@@ -1,13 +1,16 @@
 package dev.seccheck.linux;
 
+import dev.seccheck.abi.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 /** Poll waits for one file descriptor with poll(2); one instance per thread. */
 public final class Poll {
+
+    /** Creates a poller for the calling thread (it reuses one pollfd). */
+    public Poll() {}
     public static final short POLLIN = 1;
     public static final short POLLERR = 8;
     public static final short POLLHUP = 0x10;
@@ -16,7 +19,7 @@ public final class Poll {
     private static final MethodHandle POLL =
             Libc.withErrno("poll", FunctionDescriptor.of(Libc.C_INT, Libc.C_POINTER, Libc.C_LONG, Libc.C_INT));
 
-    private final MemorySegment pollfd = Arena.ofAuto().allocate(8, 4);
+    private final MemorySegment pollfd = Arena.ofAuto().allocate(Layouts.POLLFD);
 
     /**
      * Waits up to {@code timeoutMillis} (-1: forever) for {@code events} on {@code fd}.
@@ -24,23 +27,13 @@ public final class Poll {
      * @return the returned events, 0 on timeout or EINTR
      */
     public int poll(int fd, short events, int timeoutMillis) throws LinuxException {
-        pollfd.set(ValueLayout.JAVA_INT, 0, fd);
-        pollfd.set(ValueLayout.JAVA_SHORT, 4, events);
-        pollfd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
-        MemorySegment slot = Libc.errnoSlot();
-        int r;
-        try {
-            r = (int) POLL.invokeExact(slot, pollfd, 1L, timeoutMillis);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-        if (r < 0) {
-            int errno = Libc.errno(slot);
-            if (errno == Errno.EINTR) {
-                return 0;
-            }
-            throw new LinuxException("poll(" + fd + ")", errno);
-        }
-        return r == 0 ? 0 : pollfd.get(ValueLayout.JAVA_SHORT, 6) & 0xffff;
+        Layouts.POLL_FD.set(pollfd, 0L, fd);
+        Layouts.POLL_EVENTS.set(pollfd, 0L, events);
+        Layouts.POLL_REVENTS.set(pollfd, 0L, (short) 0);
+        // EINTR is an answer here, like a timeout: the caller's loop checks its own deadline and
+        // stop flag, which a retry with the full timeout would overrun.
+        long r = NativeCall.orErrno(slot -> (int) POLL.invokeExact(slot, pollfd, 1L, timeoutMillis),
+                NativeCall.Restart.NEVER, Errno.EINTR, "poll", () -> Integer.toString(fd));
+        return r <= 0 ? 0 : (short) Layouts.POLL_REVENTS.get(pollfd, 0L) & 0xffff;
     }
 }

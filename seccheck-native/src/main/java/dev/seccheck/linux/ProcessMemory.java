@@ -1,8 +1,8 @@
 package dev.seccheck.linux;
 
+import dev.seccheck.abi.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
@@ -13,16 +13,17 @@ import java.lang.invoke.MethodHandle;
  */
 public final class ProcessMemory {
 
-    private static final MemoryLayout IOVEC = MemoryLayout.structLayout(
-            ValueLayout.JAVA_LONG.withName("base"), ValueLayout.JAVA_LONG.withName("len"));
+    /** Creates a reader/writer for the calling thread (it reuses its buffers). */
+    public ProcessMemory() {}
+
     private static final FunctionDescriptor RW = FunctionDescriptor.of(Libc.C_LONG,
             Libc.C_INT, Libc.C_POINTER, Libc.C_LONG, Libc.C_POINTER, Libc.C_LONG, Libc.C_LONG);
     private static final MethodHandle READV = Libc.withErrno("process_vm_readv", RW);
     private static final MethodHandle WRITEV = Libc.withErrno("process_vm_writev", RW);
 
     private final Arena arena = Arena.ofAuto();
-    private final MemorySegment local = arena.allocate(IOVEC);
-    private final MemorySegment remote = arena.allocate(IOVEC);
+    private final MemorySegment local = arena.allocate(Layouts.IOVEC);
+    private final MemorySegment remote = arena.allocate(Layouts.IOVEC);
     private MemorySegment buffer = arena.allocate(4096, 16);
 
     /**
@@ -48,21 +49,13 @@ public final class ProcessMemory {
     }
 
     private long transfer(MethodHandle fn, String name, int pid, long addr, int len) throws LinuxException {
-        local.set(ValueLayout.JAVA_LONG, 0, buffer.address());
-        local.set(ValueLayout.JAVA_LONG, 8, len);
-        remote.set(ValueLayout.JAVA_LONG, 0, addr);
-        remote.set(ValueLayout.JAVA_LONG, 8, len);
-        MemorySegment slot = Libc.errnoSlot();
-        long n;
-        try {
-            n = (long) fn.invokeExact(slot, pid, local, 1L, remote, 1L, 0L);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-        if (n < 0) {
-            throw new LinuxException(name + "(" + pid + ", 0x" + Long.toHexString(addr) + ", " + len + ")", Libc.errno(slot));
-        }
-        return n;
+        Layouts.IOV_BASE.set(local, 0L, 0L, buffer);
+        Layouts.IOV_LEN.set(local, 0L, 0L, (long) len);
+        Layouts.IOV_BASE.set(remote, 0L, 0L, MemorySegment.ofAddress(addr));
+        Layouts.IOV_LEN.set(remote, 0L, 0L, (long) len);
+        // The remote address is the tracee's, not ours: it only travels to the kernel as a number.
+        return NativeCall.call(slot -> (long) fn.invokeExact(slot, pid, local, 1L, remote, 1L, 0L),
+                NativeCall.Restart.ON_EINTR, name, () -> pid + ", 0x" + Long.toHexString(addr) + ", " + len);
     }
 
     private void ensure(int len) {

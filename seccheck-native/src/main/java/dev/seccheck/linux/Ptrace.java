@@ -14,6 +14,9 @@ import java.lang.invoke.MethodHandle;
  */
 public final class Ptrace {
 
+    /** Creates the binding for the thread that will own the tracees (it reuses its buffers). */
+    public Ptrace() {}
+
     public static final int PTRACE_POKEDATA = 5;
     public static final int PTRACE_CONT = 7;
     public static final int PTRACE_SINGLESTEP = 9;
@@ -49,21 +52,13 @@ public final class Ptrace {
             Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(1));
 
     private final Arena arena = Arena.ofAuto();
-    private final MemorySegment regsBuf = arena.allocate(Regs.SIZE, 8);
-    private final MemorySegment msgBuf = arena.allocate(8, 8);
+    private final MemorySegment regsBuf = arena.allocate(Layouts.USER_REGS);
+    private final MemorySegment msgBuf = arena.allocate(ValueLayout.JAVA_LONG);
 
     private static long call(int request, int pid, long addr, long data) throws LinuxException {
-        MemorySegment slot = Libc.errnoSlot();
-        long r;
-        try {
-            r = (long) PTRACE.invokeExact(slot, request, pid, addr, data);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-        if (r == -1) {
-            throw new LinuxException("ptrace(" + name(request) + ", " + pid + ")", Libc.errno(slot));
-        }
-        return r;
+        // ptrace requests used here do not block, so they are never interrupted: no restart.
+        return NativeCall.call(slot -> (long) PTRACE.invokeExact(slot, request, pid, addr, data),
+                NativeCall.Restart.NEVER, "ptrace", () -> name(request) + ", " + pid);
     }
 
     /** Attaches to {@code pid} without stopping it, with these options. */

@@ -8,32 +8,38 @@ import java.lang.foreign.ValueLayout;
  * PTRACE_GETREGS / PTRACE_SETREGS. It is mutable and belongs to the thread that owns the tracee.
  */
 public final class Regs {
-    /** Size of {@code user_regs_struct} on x86-64. */
-    static final int SIZE = 27 * 8;
+    private static final int WORDS = (int) (Layouts.USER_REGS.byteSize() / ValueLayout.JAVA_LONG.byteSize());
 
     // Indexes of the fields used here; the others are kept as read so SETREGS writes them back unchanged.
-    private static final int R10 = 7, R9 = 8, R8 = 9, RAX = 10, RDX = 12, RSI = 13, RDI = 14, ORIG_RAX = 15,
-            RIP = 16, RSP = 19;
+    private static final int R10 = Layouts.regIndex("r10");
+    private static final int R9 = Layouts.regIndex("r9");
+    private static final int R8 = Layouts.regIndex("r8");
+    private static final int RAX = Layouts.regIndex("rax");
+    private static final int RDX = Layouts.regIndex("rdx");
+    private static final int RSI = Layouts.regIndex("rsi");
+    private static final int RDI = Layouts.regIndex("rdi");
+    private static final int ORIG_RAX = Layouts.regIndex("orig_rax");
+    private static final int RIP = Layouts.regIndex("rip");
+    private static final int RSP = Layouts.regIndex("rsp");
 
-    private final long[] v = new long[27];
+    private final long[] v = new long[WORDS];
+
+    /** Creates a register set of zeros, to be filled by {@link Ptrace#getRegs}. */
+    public Regs() {}
 
     /** Returns a copy. */
     public Regs copy() {
         Regs r = new Regs();
-        System.arraycopy(v, 0, r.v, 0, v.length);
+        System.arraycopy(v, 0, r.v, 0, WORDS);
         return r;
     }
 
     void load(MemorySegment s) {
-        for (int i = 0; i < v.length; i++) {
-            v[i] = s.getAtIndex(ValueLayout.JAVA_LONG, i);
-        }
+        MemorySegment.copy(s, ValueLayout.JAVA_LONG, 0, v, 0, WORDS);
     }
 
     void store(MemorySegment s) {
-        for (int i = 0; i < v.length; i++) {
-            s.setAtIndex(ValueLayout.JAVA_LONG, i, v[i]);
-        }
+        MemorySegment.copy(v, 0, s, ValueLayout.JAVA_LONG, 0, WORDS);
     }
 
     /** The syscall number at a syscall or seccomp stop. */

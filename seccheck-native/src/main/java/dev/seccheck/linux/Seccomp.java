@@ -1,5 +1,6 @@
 package dev.seccheck.linux;
 
+import dev.seccheck.abi.Sysno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -44,23 +45,13 @@ public final class Seccomp {
             Libc.LOOKUP.find("ioctl").orElseThrow(),
             FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_LONG, Libc.C_POINTER),
             Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle CLOSE = Libc.withErrno("close", FunctionDescriptor.of(Libc.C_INT, Libc.C_INT));
-
-    /** Size of struct seccomp_notif as this kernel knows it (at least our 80-byte layout). */
+    /** Size of struct seccomp_notif as this kernel knows it (at least {@link Layouts#SECCOMP_NOTIF}'s size). */
     static final int NOTIF_SIZE = notifSize();
 
     /** Sets no_new_privs on the calling thread, as installing a filter without privileges requires. */
     public static void setNoNewPrivs() throws LinuxException {
-        MemorySegment slot = Libc.errnoSlot();
-        int r;
-        try {
-            r = (int) PRCTL.invokeExact(slot, PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-        if (r != 0) {
-            throw new LinuxException("prctl(PR_SET_NO_NEW_PRIVS)", Libc.errno(slot));
-        }
+        NativeCall.call(slot -> (int) PRCTL.invokeExact(slot, PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L),
+                NativeCall.Restart.NEVER, "prctl", () -> "PR_SET_NO_NEW_PRIVS");
     }
 
     /**
@@ -70,52 +61,48 @@ public final class Seccomp {
      */
     public static int installFilter(byte[] program, int flags) throws LinuxException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment insns = arena.allocate(program.length, 8);
+            MemorySegment insns = arena.allocate(program.length, Layouts.SOCK_FILTER.byteAlignment());
             MemorySegment.copy(program, 0, insns, ValueLayout.JAVA_BYTE, 0, program.length);
-            MemorySegment fprog = arena.allocate(16, 8);
-            fprog.set(ValueLayout.JAVA_SHORT, 0, (short) (program.length / 8));
-            fprog.set(ValueLayout.JAVA_LONG, 8, insns.address());
-            return (int) Syscalls.call("seccomp(SECCOMP_SET_MODE_FILTER)", Syscalls.SYS_SECCOMP, SET_MODE_FILTER, flags,
-                    fprog.address());
+            MemorySegment fprog = arena.allocate(Layouts.SOCK_FPROG);
+            Layouts.FPROG_LEN.set(fprog, 0L, (short) (program.length / Layouts.SOCK_FILTER.byteSize()));
+            Layouts.FPROG_FILTER.set(fprog, 0L, insns.address());
+            return (int) Syscalls.call(Sysno.SECCOMP, SET_MODE_FILTER, flags, fprog.address(),
+                    "seccomp", () -> "SECCOMP_SET_MODE_FILTER, " + flags);
         }
     }
 
     /** Returns the bytes of a {@code struct sock_fprog} whose filter array starts at {@code filterAddr}. */
     public static byte[] fprog(int instructions, long filterAddr) {
-        byte[] b = new byte[16];
+        byte[] b = new byte[(int) Layouts.SOCK_FPROG.byteSize()];
         MemorySegment s = MemorySegment.ofArray(b);
-        s.set(ValueLayout.JAVA_SHORT_UNALIGNED, 0, (short) instructions);
-        s.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, filterAddr);
+        // A heap byte[] is only byte-aligned: copy through an aligned native struct.
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment fprog = arena.allocate(Layouts.SOCK_FPROG);
+            Layouts.FPROG_LEN.set(fprog, 0L, (short) instructions);
+            Layouts.FPROG_FILTER.set(fprog, 0L, filterAddr);
+            MemorySegment.copy(fprog, 0, s, 0, b.length);
+        }
         return b;
     }
 
-    /** Closes a file descriptor of this process. */
+    /** Closes a file descriptor of this process (the one close binding: {@link FileDescriptor#closeNumber}). */
     public static void close(int fd) throws LinuxException {
-        MemorySegment slot = Libc.errnoSlot();
-        int r;
-        try {
-            r = (int) CLOSE.invokeExact(slot, fd);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-        if (r != 0) {
-            throw new LinuxException("close(" + fd + ")", Libc.errno(slot));
-        }
+        FileDescriptor.closeNumber(fd);
     }
 
     private static int notifSize() {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment sizes = arena.allocate(6, 2);
-            Syscalls.call("seccomp(SECCOMP_GET_NOTIF_SIZES)", Syscalls.SYS_SECCOMP, GET_NOTIF_SIZES, 0, sizes.address());
-            int notif = sizes.get(ValueLayout.JAVA_SHORT, 0) & 0xffff;
-            int resp = sizes.get(ValueLayout.JAVA_SHORT, 2) & 0xffff;
-            if (notif < 80 || resp < 24) {
+            MemorySegment sizes = arena.allocate(Layouts.SECCOMP_NOTIF_SIZES);
+            Syscalls.call(Sysno.SECCOMP, GET_NOTIF_SIZES, 0, sizes.address(), "seccomp", () -> "SECCOMP_GET_NOTIF_SIZES");
+            int notif = (short) Layouts.SIZES_NOTIF.get(sizes, 0L) & 0xffff;
+            int resp = (short) Layouts.SIZES_RESP.get(sizes, 0L) & 0xffff;
+            if (notif < Layouts.SECCOMP_NOTIF.byteSize() || resp < Layouts.SECCOMP_NOTIF_RESP.byteSize()) {
                 throw new IllegalStateException("unexpected seccomp notification sizes " + notif + "/" + resp);
             }
             return notif;
         } catch (LinuxException e) {
             // Kernels without user notification: filters with RET_USER_NOTIF cannot be used.
-            return 80;
+            return (int) Layouts.SECCOMP_NOTIF.byteSize();
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.seccheck.linux;
 
+import dev.seccheck.abi.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -11,21 +12,22 @@ import java.lang.foreign.ValueLayout;
  */
 public final class SeccompListener implements AutoCloseable {
 
-    private final int fd;
+    private final FileDescriptor fd;
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment notif = arena.allocate(Seccomp.NOTIF_SIZE, 8);
-    private final MemorySegment resp = arena.allocate(24, 8);
-    private final MemorySegment id = arena.allocate(8, 8);
-    private final MemorySegment flags = arena.allocate(8, 8);
+    private final MemorySegment notif = arena.allocate(
+            Math.max(Seccomp.NOTIF_SIZE, Layouts.SECCOMP_NOTIF.byteSize()), Layouts.SECCOMP_NOTIF.byteAlignment());
+    private final MemorySegment resp = arena.allocate(Layouts.SECCOMP_NOTIF_RESP);
+    private final MemorySegment id = arena.allocate(ValueLayout.JAVA_LONG);
+    private final MemorySegment flags = arena.allocate(ValueLayout.JAVA_LONG);
 
     /** Wraps a listener fd this process owns. */
     public SeccompListener(int fd) {
-        this.fd = fd;
+        this.fd = new FileDescriptor(fd, "seccomp listener");
     }
 
     /** Returns the listener's file descriptor (for poll). */
     public int fd() {
-        return fd;
+        return fd.number();
     }
 
     /**
@@ -36,7 +38,7 @@ public final class SeccompListener implements AutoCloseable {
      */
     public boolean setSyncWakeUp() {
         flags.set(ValueLayout.JAVA_LONG, 0, Seccomp.USER_NOTIF_FD_SYNC_WAKE_UP);
-        return ioctl(Seccomp.IOCTL_NOTIF_SET_FLAGS, flags) == 0;
+        return succeeds(Seccomp.IOCTL_NOTIF_SET_FLAGS, "SECCOMP_IOCTL_NOTIF_SET_FLAGS", flags);
     }
 
     /**
@@ -46,21 +48,18 @@ public final class SeccompListener implements AutoCloseable {
      */
     public SeccompNotification receive() throws LinuxException {
         notif.fill((byte) 0);
-        if (ioctl(Seccomp.IOCTL_NOTIF_RECV, notif) != 0) {
-            throw new LinuxException("ioctl(SECCOMP_IOCTL_NOTIF_RECV, " + fd + ")", Libc.lastErrno());
-        }
+        ioctl(Seccomp.IOCTL_NOTIF_RECV, "SECCOMP_IOCTL_NOTIF_RECV", notif, 0);
         return new SeccompNotification(
-                notif.get(ValueLayout.JAVA_LONG, 0),
-                notif.get(ValueLayout.JAVA_INT, 8),
-                notif.get(ValueLayout.JAVA_INT, 16),
-                notif.get(ValueLayout.JAVA_INT, 20),
-                notif.get(ValueLayout.JAVA_LONG, 24),
-                notif.get(ValueLayout.JAVA_LONG, 32),
-                notif.get(ValueLayout.JAVA_LONG, 40),
-                notif.get(ValueLayout.JAVA_LONG, 48),
-                notif.get(ValueLayout.JAVA_LONG, 56),
-                notif.get(ValueLayout.JAVA_LONG, 64),
-                notif.get(ValueLayout.JAVA_LONG, 72));
+                (long) Layouts.NOTIF_ID.get(notif, 0L),
+                (int) Layouts.NOTIF_PID.get(notif, 0L),
+                (int) Layouts.NOTIF_NR.get(notif, 0L),
+                (int) Layouts.NOTIF_ARCH.get(notif, 0L),
+                (long) Layouts.NOTIF_IP.get(notif, 0L),
+                arg(0), arg(1), arg(2), arg(3), arg(4), arg(5));
+    }
+
+    private long arg(long i) {
+        return (long) Layouts.NOTIF_ARG.get(notif, 0L, i);
     }
 
     /**
@@ -69,7 +68,7 @@ public final class SeccompListener implements AutoCloseable {
      */
     public boolean stillValid(long notificationId) {
         id.set(ValueLayout.JAVA_LONG, 0, notificationId);
-        return ioctl(Seccomp.IOCTL_NOTIF_ID_VALID, id) == 0;
+        return succeeds(Seccomp.IOCTL_NOTIF_ID_VALID, "SECCOMP_IOCTL_NOTIF_ID_VALID", id);
     }
 
     /** Lets the held syscall run. Returns false if the task is gone. */
@@ -83,28 +82,34 @@ public final class SeccompListener implements AutoCloseable {
     }
 
     private boolean respond(long notificationId, int error, int respFlags) {
-        resp.set(ValueLayout.JAVA_LONG, 0, notificationId);
-        resp.set(ValueLayout.JAVA_LONG, 8, 0L);
-        resp.set(ValueLayout.JAVA_INT, 16, error);
-        resp.set(ValueLayout.JAVA_INT, 20, respFlags);
-        return ioctl(Seccomp.IOCTL_NOTIF_SEND, resp) == 0;
+        Layouts.RESP_ID.set(resp, 0L, notificationId);
+        Layouts.RESP_VAL.set(resp, 0L, 0L);
+        Layouts.RESP_ERROR.set(resp, 0L, error);
+        Layouts.RESP_FLAGS.set(resp, 0L, respFlags);
+        return succeeds(Seccomp.IOCTL_NOTIF_SEND, "SECCOMP_IOCTL_NOTIF_SEND", resp);
     }
 
-    private int ioctl(long request, MemorySegment arg) {
+    /**
+     * Returns whether the ioctl succeeded. ENOENT (the task is gone) is the common failure and is
+     * answered without an exception; any other (an old kernel, a closed listener) is false too.
+     */
+    private boolean succeeds(long request, String requestName, MemorySegment arg) {
         try {
-            return (int) Seccomp.IOCTL.invokeExact(Libc.errnoSlot(), fd, request, arg);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
+            return ioctl(request, requestName, arg, Errno.ENOENT) == 0;
+        } catch (LinuxException e) {
+            return false;
         }
+    }
+
+    private long ioctl(long request, String requestName, MemorySegment arg, int answer) throws LinuxException {
+        // The seccomp ioctls take their mutex interruptibly and do nothing before it: EINTR retries.
+        return fd.orErrno("ioctl", requestName, NativeCall.Restart.ON_EINTR, answer,
+                (slot, n) -> (int) Seccomp.IOCTL.invokeExact(slot, n, request, arg));
     }
 
     @Override
     public void close() {
-        try {
-            Seccomp.close(fd);
-        } catch (LinuxException e) {
-            // Already closed: nothing held any more either way.
-        }
+        fd.close();
         arena.close();
     }
 }

@@ -1,25 +1,28 @@
 package dev.seccheck.linux;
 
+import dev.seccheck.abi.Signal;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
-/** Signals holds the x86-64 signal numbers the supervisor uses and binds kill(2). */
+/**
+ * Signals binds kill(2) and isatty(3). Its signal constants are those of
+ * {@link dev.seccheck.abi.Signal}, kept under their old names for callers not yet switched to it.
+ */
 public final class Signals {
     private Signals() {}
 
-    public static final int SIGHUP = 1;
-    public static final int SIGINT = 2;
-    public static final int SIGQUIT = 3;
-    public static final int SIGTRAP = 5;
-    public static final int SIGKILL = 9;
-    public static final int SIGTERM = 15;
-    public static final int SIGCHLD = 17;
-    public static final int SIGSTOP = 19;
-    public static final int SIGTSTP = 20;
-    public static final int SIGTTIN = 21;
-    public static final int SIGTTOU = 22;
-    public static final int SIGSYS = 31;
+    public static final int SIGHUP = Signal.SIGHUP;
+    public static final int SIGINT = Signal.SIGINT;
+    public static final int SIGQUIT = Signal.SIGQUIT;
+    public static final int SIGTRAP = Signal.SIGTRAP;
+    public static final int SIGKILL = Signal.SIGKILL;
+    public static final int SIGTERM = Signal.SIGTERM;
+    public static final int SIGCHLD = Signal.SIGCHLD;
+    public static final int SIGSTOP = Signal.SIGSTOP;
+    public static final int SIGTSTP = Signal.SIGTSTP;
+    public static final int SIGTTIN = Signal.SIGTTIN;
+    public static final int SIGTTOU = Signal.SIGTTOU;
+    public static final int SIGSYS = Signal.SIGSYS;
 
     private static final MethodHandle KILL =
             Libc.withErrno("kill", FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_INT));
@@ -28,16 +31,8 @@ public final class Signals {
 
     /** Sends {@code sig} to process {@code pid} (negative: a process group). */
     public static void kill(int pid, int sig) throws LinuxException {
-        MemorySegment slot = Libc.errnoSlot();
-        int r;
-        try {
-            r = (int) KILL.invokeExact(slot, pid, sig);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-        if (r != 0) {
-            throw new LinuxException("kill(" + pid + ", " + sig + ")", Libc.errno(slot));
-        }
+        NativeCall.call(slot -> (int) KILL.invokeExact(slot, pid, sig), NativeCall.Restart.NEVER,
+                "kill", () -> pid + ", " + Signal.name(sig));
     }
 
     /** Returns whether {@code fd} is a terminal. */
@@ -45,7 +40,7 @@ public final class Signals {
         try {
             return (int) ISATTY.invokeExact(fd) == 1;
         } catch (Throwable t) {
-            throw new AssertionError(t);
+            throw new AssertionError("isatty(" + fd + ")", t);
         }
     }
 }

@@ -1,55 +1,49 @@
 package dev.seccheck.linux;
 
+import dev.seccheck.abi.Signal;
+import dev.seccheck.abi.Sysno;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
+import java.util.function.Supplier;
 
 /**
  * Syscalls calls system calls that glibc has no wrapper for (seccomp, pidfd_open, pidfd_getfd,
- * tgkill) through {@code syscall(2)}, and holds the x86-64 numbers the supervisor needs.
+ * tgkill) through {@code syscall(2)}. The numbers are {@link Sysno}'s.
  */
 public final class Syscalls {
     private Syscalls() {}
 
-    public static final int SYS_CLOSE = 3;
-    public static final int SYS_SECCOMP = 317;
-    public static final int SYS_TGKILL = 234;
-    public static final int SYS_PIDFD_OPEN = 434;
-    public static final int SYS_PIDFD_GETFD = 438;
+    /** Kept for callers not yet switched to {@link Sysno#SECCOMP}. */
+    public static final int SYS_SECCOMP = Sysno.SECCOMP;
 
     private static final MethodHandle SYSCALL = Libc.LINKER.downcallHandle(
             Libc.LOOKUP.find("syscall").orElseThrow(),
             FunctionDescriptor.of(Libc.C_LONG, Libc.C_LONG, Libc.C_LONG, Libc.C_LONG, Libc.C_LONG),
             Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(1));
 
-    /** Calls {@code syscall(nr, a, b, c)}; returns the result or throws naming {@code what}. */
-    static long call(String what, long nr, long a, long b, long c) throws LinuxException {
-        MemorySegment slot = Libc.errnoSlot();
-        long r;
-        try {
-            r = (long) SYSCALL.invokeExact(slot, nr, a, b, c);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-        if (r == -1) {
-            throw new LinuxException(what, Libc.errno(slot));
-        }
-        return r;
+    /**
+     * Calls {@code syscall(nr, a, b, c)}; returns the result or throws naming the call by
+     * {@code name} and {@code args}. System calls without a glibc wrapper are not restarted here.
+     */
+    static long call(int nr, long a, long b, long c, String name, Supplier<String> args) throws LinuxException {
+        return NativeCall.call(slot -> (long) SYSCALL.invokeExact(slot, (long) nr, a, b, c),
+                NativeCall.Restart.NEVER, name, args);
     }
 
     /** Returns a pidfd referring to process {@code pid}. */
     public static int pidfdOpen(int pid) throws LinuxException {
-        return (int) call("pidfd_open(" + pid + ")", SYS_PIDFD_OPEN, pid, 0, 0);
+        return (int) call(Sysno.PIDFD_OPEN, pid, 0, 0, "pidfd_open", () -> Integer.toString(pid));
     }
 
     /** Duplicates file descriptor {@code targetFd} of the process behind {@code pidfd} into this process. */
     public static int pidfdGetfd(int pidfd, int targetFd) throws LinuxException {
-        return (int) call("pidfd_getfd(" + targetFd + ")", SYS_PIDFD_GETFD, pidfd, targetFd, 0);
+        return (int) call(Sysno.PIDFD_GETFD, pidfd, targetFd, 0, "pidfd_getfd", () -> pidfd + ", " + targetFd);
     }
 
     /** Sends a signal to one thread. */
     public static void tgkill(int tgid, int tid, int sig) throws LinuxException {
-        call("tgkill(" + tgid + ", " + tid + ", " + sig + ")", SYS_TGKILL, tgid, tid, sig);
+        call(Sysno.TGKILL, tgid, tid, sig, "tgkill",
+                () -> tgid + ", " + tid + ", " + Signal.name(sig));
     }
 }

@@ -1,5 +1,8 @@
 package dev.seccheck.linux;
 
+import dev.seccheck.abi.Errno;
+import dev.seccheck.abi.Fcntl;
+import dev.seccheck.linux.NativeCall.Restart;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
@@ -16,7 +19,9 @@ import java.nio.file.Path;
  * signal. Receives use {@code recvmsg} with MSG_TRUNC, so a packet longer than the buffer is
  * reported with its real length instead of silently cut. Several threads may send on one socket
  * at once: the kernel keeps each packet whole, and the native buffers used for byte arrays are
- * per thread.
+ * per thread. The descriptor is a {@link FileDescriptor}: a call racing {@link #close()} either
+ * runs on this socket or fails with EBADF, never reaches a number reused for another file, and a
+ * thread blocked in {@link #accept} or {@link #receive} is woken by the close.
  */
 public final class UnixSeqpacket implements AutoCloseable {
     /** {@link #receive} result: the peer closed the connection. */
@@ -25,26 +30,21 @@ public final class UnixSeqpacket implements AutoCloseable {
     public static final int WOULD_BLOCK = -2;
 
     /** The longest socket path the kernel takes (sun_path is 108 bytes with the NUL). */
-    public static final int MAX_PATH = 107;
+    public static final int MAX_PATH = Layouts.SUN_PATH_SIZE - 1;
 
+    // From <sys/socket.h>; socket constants are this class's alone.
     private static final int AF_UNIX = 1;
     private static final int SOCK_SEQPACKET = 5;
-    private static final int SOCK_CLOEXEC = 0x80000;
+    private static final int SOCK_CLOEXEC = Fcntl.O_CLOEXEC;
     private static final int SOL_SOCKET = 1;
-    private static final int SO_PEERCRED = 17;
     private static final int SO_PASSCRED = 16;
-    private static final long CONTROL_SIZE = 64;
+    private static final int SO_PEERCRED = 17;
     private static final int MSG_TRUNC = 0x20;
     private static final int MSG_DONTWAIT = 0x40;
     private static final int MSG_NOSIGNAL = 0x4000;
-    private static final int F_GETFL = 3;
-    private static final int F_SETFL = 4;
-    private static final int O_NONBLOCK = 0x800;
     private static final int SHUT_RDWR = 2;
-    private static final int ENAMETOOLONG = 36;
-    private static final long SOCKADDR_UN_SIZE = 110;
-    private static final long MSGHDR_SIZE = 56;
-    private static final long IOVEC_SIZE = 16;
+    /** Room for one SCM_CREDENTIALS control message (16-byte cmsghdr + 12-byte ucred, aligned). */
+    private static final long CONTROL_SIZE = 64;
 
     private static final MethodHandle SOCKET = Libc.withErrno("socket",
             FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_INT, Libc.C_INT));
@@ -68,60 +68,55 @@ public final class UnixSeqpacket implements AutoCloseable {
             FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_INT, Libc.C_INT));
     private static final MethodHandle SHUTDOWN = Libc.withErrno("shutdown",
             FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_INT));
-    private static final MethodHandle CLOSE = Libc.withErrno("close",
-            FunctionDescriptor.of(Libc.C_INT, Libc.C_INT));
 
     /** Per-thread msghdr + iovecs + a growable data buffer: no allocation per packet. */
     private static final ThreadLocal<IoBuffers> BUFFERS = ThreadLocal.withInitial(IoBuffers::new);
 
-    private final int fd;
+    private final FileDescriptor fd;
     private final String name;
-    private volatile boolean closed;
-    private volatile boolean nonBlocking;
 
-    private UnixSeqpacket(int fd, String name) {
+    private UnixSeqpacket(FileDescriptor fd, String name) {
         this.fd = fd;
         this.name = name;
     }
 
     /** Connects to a listening socket at {@code path}. */
     public static UnixSeqpacket connect(Path path) throws LinuxException {
-        int fd = newSocket(path.toString());
+        String what = path.toString();
+        int raw = newSocket(what);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment addr = sockaddr(arena, path);
-            closeOnFailure((int) CONNECT.invokeExact(Libc.errnoSlot(), fd, addr, (int) SOCKADDR_UN_SIZE), fd,
-                    "connect(" + path + ")");
-        } catch (LinuxException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
+            // Not restarted: an interrupted connect goes on in the kernel, and a second one fails.
+            setUp(raw, "connect", what, slot -> (int) CONNECT.invokeExact(slot, raw, addr, (int) addr.byteSize()));
         }
-        return new UnixSeqpacket(fd, path.toString());
-    }
-
-    /** Throws for a failed call on a socket being set up, closing it first (errno read before the close). */
-    private static void closeOnFailure(int result, int fd, String call) throws LinuxException {
-        if (result < 0) {
-            int errno = Libc.lastErrno();
-            closeQuietly(fd);
-            throw new LinuxException(call, errno);
-        }
+        return new UnixSeqpacket(socket(raw, what), what);
     }
 
     /** Creates a socket file at {@code path} and listens on it; the path must not exist. */
     public static UnixSeqpacket listen(Path path, int backlog) throws LinuxException {
-        int fd = newSocket(path.toString());
+        String what = path.toString();
+        int raw = newSocket(what);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment addr = sockaddr(arena, path);
-            closeOnFailure((int) BIND.invokeExact(Libc.errnoSlot(), fd, addr, (int) SOCKADDR_UN_SIZE), fd,
-                    "bind(" + path + ")");
-            closeOnFailure((int) LISTEN.invokeExact(Libc.errnoSlot(), fd, backlog), fd, "listen(" + path + ")");
-        } catch (LinuxException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
+            setUp(raw, "bind", what, slot -> (int) BIND.invokeExact(slot, raw, addr, (int) addr.byteSize()));
+            setUp(raw, "listen", what, slot -> (int) LISTEN.invokeExact(slot, raw, backlog));
         }
-        return new UnixSeqpacket(fd, path.toString());
+        return new UnixSeqpacket(socket(raw, what), what);
+    }
+
+    /**
+     * Runs one call setting up socket {@code raw}, which no other thread knows yet (so the raw
+     * number is safe), closing the socket when the call fails. Errors name the path, as a user
+     * would: {@code connect(/run/x.sock): ENOENT (No such file or directory)}.
+     */
+    private static void setUp(int raw, String call, String what, NativeCall.Invocation invocation)
+            throws LinuxException {
+        try {
+            NativeCall.call(invocation, Restart.NEVER, call, () -> what);
+        } catch (LinuxException e) {
+            closeQuietly(raw);
+            throw e;
+        }
     }
 
     /**
@@ -130,44 +125,26 @@ public final class UnixSeqpacket implements AutoCloseable {
      * @return the connection, or null when non-blocking and none is waiting
      */
     public UnixSeqpacket accept() throws LinuxException {
-        int r;
-        try {
-            r = (int) ACCEPT4.invokeExact(Libc.errnoSlot(), fd, MemorySegment.NULL, MemorySegment.NULL, SOCK_CLOEXEC);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        int r = (int) fd.orErrno("accept4", null, Restart.ON_EINTR, Errno.EAGAIN, (slot, n) ->
+                (int) ACCEPT4.invokeExact(slot, n, MemorySegment.NULL, MemorySegment.NULL, SOCK_CLOEXEC));
         if (r < 0) {
-            int errno = Libc.lastErrno();
-            if (errno == Errno.EAGAIN) {
-                return null;
-            }
-            throw new LinuxException("accept(" + name + ")", errno);
+            return null;
         }
-        return new UnixSeqpacket(r, name + "#" + r);
+        String connection = name + "#" + r;
+        return new UnixSeqpacket(socket(r, connection), connection);
     }
 
     /** Sets or clears non-blocking mode for accept and receive; sends never block. */
     public void nonBlocking(boolean on) throws LinuxException {
-        try {
-            int flags = (int) FCNTL.invokeExact(Libc.errnoSlot(), fd, F_GETFL, 0);
-            if (flags < 0) {
-                throw new LinuxException("fcntl(" + fd + ", F_GETFL)", Libc.lastErrno());
-            }
-            int next = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
-            if ((int) FCNTL.invokeExact(Libc.errnoSlot(), fd, F_SETFL, next) < 0) {
-                throw new LinuxException("fcntl(" + fd + ", F_SETFL)", Libc.lastErrno());
-            }
-            nonBlocking = on;
-        } catch (LinuxException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        int flags = (int) fd.orErrno("fcntl", "F_GETFL", Restart.NEVER, 0,
+                (slot, n) -> (int) FCNTL.invokeExact(slot, n, Fcntl.F_GETFL, 0));
+        int next = on ? flags | Fcntl.O_NONBLOCK : flags & ~Fcntl.O_NONBLOCK;
+        fd.orErrno("fcntl", "F_SETFL", Restart.NEVER, 0, (slot, n) -> (int) FCNTL.invokeExact(slot, n, Fcntl.F_SETFL, next));
     }
 
     /** Returns the file descriptor, e.g. to poll it or pass it to another process. */
     public int fd() {
-        return fd;
+        return fd.number();
     }
 
     /**
@@ -218,31 +195,26 @@ public final class UnixSeqpacket implements AutoCloseable {
         IoBuffers b = BUFFERS.get();
         MemorySegment seg = b.data(buf.length);
         b.iov(0, seg, buf.length);
-        b.msghdr.set(ValueLayout.JAVA_LONG, 24, 1L);
-        b.msghdr.set(ValueLayout.ADDRESS, 32, b.control);
-        b.msghdr.set(ValueLayout.JAVA_LONG, 40, CONTROL_SIZE);
-        b.msghdr.set(ValueLayout.JAVA_INT, 48, 0);
+        MemorySegment msg = b.msghdr;
+        Layouts.MSG_IOVLEN.set(msg, 0L, 1L);
+        Layouts.MSG_CONTROL.set(msg, 0L, b.control);
+        Layouts.MSG_CONTROLLEN.set(msg, 0L, CONTROL_SIZE);
+        Layouts.MSG_FLAGS.set(msg, 0L, 0);
         long r;
         try {
-            r = (long) RECVMSG.invokeExact(Libc.errnoSlot(), fd, b.msghdr, MSG_TRUNC);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
+            r = fd.orErrno("recvmsg", null, Restart.ON_EINTR, Errno.EAGAIN,
+                    (slot, n) -> (long) RECVMSG.invokeExact(slot, n, msg, MSG_TRUNC));
+        } finally {
+            // Sends share this msghdr and carry no control message.
+            Layouts.MSG_CONTROL.set(msg, 0L, MemorySegment.NULL);
         }
+        long control = (long) Layouts.MSG_CONTROLLEN.get(msg, 0L);
+        Layouts.MSG_CONTROLLEN.set(msg, 0L, 0L);
         if (r < 0) {
-            int errno = Libc.lastErrno();
-            if (errno == Errno.EAGAIN) {
-                return WOULD_BLOCK;
-            }
-            if (errno == Errno.EINTR) {
-                return receive(buf);
-            }
-            throw new LinuxException("recvmsg(" + name + ")", errno);
+            return WOULD_BLOCK;
         }
         // A zero-length packet and the end both read 0 bytes; only a packet carries the
         // SCM_CREDENTIALS control message that SO_PASSCRED asks for.
-        long control = b.msghdr.get(ValueLayout.JAVA_LONG, 40);
-        b.msghdr.set(ValueLayout.ADDRESS, 32, MemorySegment.NULL);
-        b.msghdr.set(ValueLayout.JAVA_LONG, 40, 0L);
         if (r == 0 && control == 0) {
             return EOF;
         }
@@ -254,128 +226,107 @@ public final class UnixSeqpacket implements AutoCloseable {
     /** Returns the credentials of the peer process, as of when it connected. */
     public PeerCredentials peerCredentials() throws LinuxException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment cred = arena.allocate(12, 4);
-            MemorySegment len = arena.allocate(ValueLayout.JAVA_INT);
-            len.set(ValueLayout.JAVA_INT, 0, 12);
-            int r = (int) GETSOCKOPT.invokeExact(Libc.errnoSlot(), fd, SOL_SOCKET, SO_PEERCRED, cred, len);
-            if (r < 0) {
-                throw new LinuxException("getsockopt(" + name + ", SO_PEERCRED)", Libc.lastErrno());
-            }
-            return new PeerCredentials(cred.get(ValueLayout.JAVA_INT, 0), cred.get(ValueLayout.JAVA_INT, 4),
-                    cred.get(ValueLayout.JAVA_INT, 8));
-        } catch (LinuxException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
+            MemorySegment cred = arena.allocate(Layouts.UCRED);
+            MemorySegment len = arena.allocateFrom(ValueLayout.JAVA_INT, (int) Layouts.UCRED.byteSize());
+            fd.orErrno("getsockopt", "SO_PEERCRED", Restart.NEVER, 0,
+                    (slot, n) -> (int) GETSOCKOPT.invokeExact(slot, n, SOL_SOCKET, SO_PEERCRED, cred, len));
+            return new PeerCredentials((int) Layouts.UCRED_PID.get(cred, 0L), (int) Layouts.UCRED_UID.get(cred, 0L),
+                    (int) Layouts.UCRED_GID.get(cred, 0L));
         }
     }
 
     /**
      * Shuts the connection down in both directions without releasing the descriptor: a thread
-     * blocked in {@link #accept} or {@link #receive} on it wakes up.
+     * blocked in {@link #accept} or {@link #receive} on it wakes up. Does nothing once closed.
      */
     public void shutdown() {
         try {
-            int ignored = (int) SHUTDOWN.invokeExact(Libc.errnoSlot(), fd, SHUT_RDWR);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
+            fd.call("shutdown", Restart.NEVER, (slot, n) -> (int) SHUTDOWN.invokeExact(slot, n, SHUT_RDWR));
+        } catch (LinuxException e) {
+            // Closed already, or not connected (ENOTCONN): either way nothing is left to wake.
         }
     }
 
     /** Returns whether {@link #close} was called. */
     public boolean isClosed() {
-        return closed;
+        return fd.isClosing();
     }
 
-    /** Closes the descriptor; later calls do nothing. The socket file of a listener stays. */
+    /**
+     * Closes the socket; later calls do nothing. A thread blocked on it is woken (shutdown) and the
+     * descriptor released when the last call in flight returns. The socket file of a listener stays.
+     */
     @Override
-    public synchronized void close() {
-        if (!closed) {
-            closed = true;
-            closeQuietly(fd);
-        }
+    public void close() {
+        fd.close();
     }
 
     @Override
     public String toString() {
-        return "UnixSeqpacket[" + name + ", fd " + fd + "]";
+        return "UnixSeqpacket[" + name + ", fd " + fd.number() + "]";
     }
 
     private int sendmsg(IoBuffers b, int iovCount) throws LinuxException {
-        b.msghdr.set(ValueLayout.JAVA_LONG, 24, iovCount);
-        long r;
-        try {
-            r = (long) SENDMSG.invokeExact(Libc.errnoSlot(), fd, b.msghdr, MSG_DONTWAIT | MSG_NOSIGNAL);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-        if (r < 0) {
-            int errno = Libc.lastErrno();
-            if (errno == Errno.EAGAIN) {
-                return WOULD_BLOCK;
-            }
-            throw new LinuxException("sendmsg(" + name + ")", errno);
-        }
-        return (int) r;
+        MemorySegment msg = b.msghdr;
+        Layouts.MSG_IOVLEN.set(msg, 0L, (long) iovCount);
+        long r = fd.orErrno("sendmsg", null, Restart.ON_EINTR, Errno.EAGAIN,
+                (slot, n) -> (long) SENDMSG.invokeExact(slot, n, msg, MSG_DONTWAIT | MSG_NOSIGNAL));
+        return r < 0 ? WOULD_BLOCK : (int) r;
     }
 
+    /** Opens a socket with SO_PASSCRED set (so a zero-length packet is told from the end). */
     private static int newSocket(String what) throws LinuxException {
-        int fd;
-        try {
-            fd = (int) SOCKET.invokeExact(Libc.errnoSlot(), AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-        if (fd < 0) {
-            throw new LinuxException("socket(AF_UNIX, SOCK_SEQPACKET) for " + what, Libc.lastErrno());
-        }
+        int raw = (int) NativeCall.call(slot -> (int) SOCKET.invokeExact(slot, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0),
+                Restart.NEVER, "socket", () -> "AF_UNIX, SOCK_SEQPACKET for " + what);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment one = arena.allocate(ValueLayout.JAVA_INT);
-            one.set(ValueLayout.JAVA_INT, 0, 1);
-            int r = (int) SETSOCKOPT.invokeExact(Libc.errnoSlot(), fd, SOL_SOCKET, SO_PASSCRED, one, 4);
-            if (r < 0) {
-                int errno = Libc.lastErrno();
-                closeQuietly(fd);
-                throw new LinuxException("setsockopt(SO_PASSCRED) for " + what, errno);
-            }
-        } catch (LinuxException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
+            MemorySegment one = arena.allocateFrom(ValueLayout.JAVA_INT, 1);
+            setUp(raw, "setsockopt", what + ", SO_PASSCRED",
+                    slot -> (int) SETSOCKOPT.invokeExact(slot, raw, SOL_SOCKET, SO_PASSCRED, one, (int) one.byteSize()));
         }
-        return fd;
+        return raw;
+    }
+
+    private static void closeQuietly(int raw) {
+        try {
+            FileDescriptor.closeNumber(raw);
+        } catch (LinuxException e) {
+            // The number is released even when close fails; the setup error is the one to report.
+        }
+    }
+
+    /** Owns socket number {@code raw}; closing it while calls are in flight shuts it down to wake them. */
+    private static FileDescriptor socket(int raw, String what) {
+        return new FileDescriptor(raw, what, n -> {
+            try {
+                int ignored = (int) SHUTDOWN.invokeExact(Libc.errnoSlot(), n, SHUT_RDWR);
+            } catch (Throwable t) {
+                throw new AssertionError("shutdown(" + what + ")", t);
+            }
+        });
     }
 
     private static MemorySegment sockaddr(Arena arena, Path path) throws LinuxException {
         byte[] p = path.toString().getBytes(StandardCharsets.UTF_8);
         if (p.length > MAX_PATH || p.length == 0) {
             throw new LinuxException("socket path " + path + " (" + p.length + " bytes, at most " + MAX_PATH + ")",
-                    ENAMETOOLONG);
+                    Errno.ENAMETOOLONG);
         }
-        MemorySegment addr = arena.allocate(SOCKADDR_UN_SIZE, 2);
-        addr.set(ValueLayout.JAVA_SHORT, 0, (short) AF_UNIX);
-        MemorySegment.copy(p, 0, addr, ValueLayout.JAVA_BYTE, 2, p.length);
+        MemorySegment addr = arena.allocate(Layouts.SOCKADDR_UN);
+        Layouts.SUN_FAMILY.set(addr, 0L, (short) AF_UNIX);
+        MemorySegment.copy(p, 0, addr, ValueLayout.JAVA_BYTE, Layouts.SUN_PATH_OFFSET, p.length);
         return addr;
-    }
-
-    private static void closeQuietly(int fd) {
-        try {
-            int ignored = (int) CLOSE.invokeExact(Libc.errnoSlot(), fd);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
     }
 
     /** The native structures one thread reuses for every send and receive. */
     private static final class IoBuffers {
         final Arena arena = Arena.ofAuto();
-        final MemorySegment msghdr = arena.allocate(MSGHDR_SIZE, 8);
-        final MemorySegment iovs = arena.allocate(IOVEC_SIZE * 2, 8);
+        final MemorySegment msghdr = arena.allocate(Layouts.MSGHDR);
+        final MemorySegment iovs = arena.allocate(Layouts.IOVEC, 2);
         final MemorySegment control = arena.allocate(CONTROL_SIZE, 8);
         MemorySegment data = arena.allocate(64 * 1024, 8);
 
         IoBuffers() {
-            msghdr.set(ValueLayout.ADDRESS, 16, iovs);
+            Layouts.MSG_IOV.set(msghdr, 0L, iovs);
         }
 
         MemorySegment data(int len) {
@@ -386,8 +337,8 @@ public final class UnixSeqpacket implements AutoCloseable {
         }
 
         void iov(int i, MemorySegment base, long len) {
-            iovs.set(ValueLayout.ADDRESS, i * IOVEC_SIZE, base);
-            iovs.set(ValueLayout.JAVA_LONG, i * IOVEC_SIZE + 8, len);
+            Layouts.IOV_BASE.set(iovs, 0L, (long) i, base);
+            Layouts.IOV_LEN.set(iovs, 0L, (long) i, len);
         }
     }
 }

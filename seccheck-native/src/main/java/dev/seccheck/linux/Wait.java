@@ -10,6 +10,9 @@ import java.util.Optional;
 /** Wait binds waitpid(2) for a tracer thread: one instance per thread, reusing its status word. */
 public final class Wait {
 
+    /** Creates a waiter for the calling thread (it reuses its status word). */
+    public Wait() {}
+
     /** Wait for all children, cloned or not. */
     public static final int WALL = 0x40000000;
     /** Wait only for this thread's own children and tracees, not those of other threads. */
@@ -26,24 +29,8 @@ public final class Wait {
      * EINTR is retried.
      */
     public Optional<WaitStatus> waitpid(int pid, int options) throws LinuxException {
-        while (true) {
-            MemorySegment slot = Libc.errnoSlot();
-            int r;
-            try {
-                r = (int) WAITPID.invokeExact(slot, pid, status, options);
-            } catch (Throwable t) {
-                throw new AssertionError(t);
-            }
-            if (r > 0) {
-                return Optional.of(WaitStatus.decode(r, status.get(ValueLayout.JAVA_INT, 0)));
-            }
-            if (r == 0) {
-                return Optional.empty();
-            }
-            int errno = Libc.errno(slot);
-            if (errno != Errno.EINTR) {
-                throw new LinuxException("waitpid(" + pid + ")", errno);
-            }
-        }
+        int r = (int) NativeCall.call(slot -> (int) WAITPID.invokeExact(slot, pid, status, options),
+                NativeCall.Restart.ON_EINTR, "waitpid", () -> Integer.toString(pid));
+        return r == 0 ? Optional.empty() : Optional.of(WaitStatus.decode(r, status.get(ValueLayout.JAVA_INT, 0)));
     }
 }

@@ -1,5 +1,7 @@
 package dev.seccheck.linux;
 
+import dev.seccheck.abi.Signal;
+
 /**
  * WaitStatus is what waitpid(2) reported for one task: it exited, was killed by a signal, or
  * stopped (a signal-delivery stop, a group stop, or a ptrace event stop).
@@ -32,7 +34,7 @@ public sealed interface WaitStatus {
         }
         if ((status & 0xff) == 0x7f) {
             int sig = (status >> 8) & 0xff;
-            return new Stopped(tid, status, sig & 0x7f, (status >> 16) & 0xff, sig == (Signals.SIGTRAP | 0x80));
+            return new Stopped(tid, status, sig & 0x7f, (status >> 16) & 0xff, sig == (Signal.SIGTRAP | 0x80));
         }
         return new Signaled(tid, status, low);
     }

@@ -1,26 +1,10 @@
 package dev.seccheck.remote;
 
 import dev.seccheck.linux.UnixSeqpacket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
-/** Sockets makes short socket paths for tests (sun_path holds 107 bytes). */
+/** Sockets holds the socket helpers of this module's tests: receiving a packet, waiting with a deadline. */
 public final class Sockets {
     private Sockets() {}
-
-    /**
-     * Returns a fresh path in a new directory under /tmp, both deleted when the JVM exits. Tests of
-     * this module take a JUnit {@code @TempDir} instead (deleted after each test); this stays for
-     * UnixSeqpacketTest until it moves to seccheck-native.
-     */
-    public static Path tempPath(String name) throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "sc");
-        Path path = dir.resolve(name);
-        // deleteOnExit runs in reverse order of registration: the socket file, then its directory.
-        dir.toFile().deleteOnExit();
-        path.toFile().deleteOnExit();
-        return path;
-    }
 
     /**
      * Waits until {@code done} holds, failing after {@code seconds} with {@code what} in the message:

@@ -1,0 +1,150 @@
+package dev.seccheck.linux;
+
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.VarHandle;
+
+/**
+ * Layouts holds the x86-64 Linux structures the bindings pass to the kernel, each as a
+ * {@link StructLayout} with named fields, and a {@link VarHandle} per field they use. Offsets come
+ * from the layouts, never from literals, so a field's place is written once, next to its C name.
+ *
+ * <p>A handle from {@code varHandle} takes (segment, base offset); one from
+ * {@code arrayElementVarHandle} takes (segment, base offset, index) into an array of the struct.
+ */
+final class Layouts {
+    private Layouts() {}
+
+    /** {@code struct iovec}: one buffer of a scatter/gather list. */
+    static final StructLayout IOVEC = MemoryLayout.structLayout(
+            ADDRESS.withName("iov_base"),
+            JAVA_LONG.withName("iov_len"));
+    static final VarHandle IOV_BASE = IOVEC.arrayElementVarHandle(groupElement("iov_base"));
+    static final VarHandle IOV_LEN = IOVEC.arrayElementVarHandle(groupElement("iov_len"));
+
+    /** {@code struct msghdr} of sendmsg(2)/recvmsg(2). */
+    static final StructLayout MSGHDR = MemoryLayout.structLayout(
+            ADDRESS.withName("msg_name"),
+            JAVA_INT.withName("msg_namelen"),
+            MemoryLayout.paddingLayout(4),
+            ADDRESS.withName("msg_iov"),
+            JAVA_LONG.withName("msg_iovlen"),
+            ADDRESS.withName("msg_control"),
+            JAVA_LONG.withName("msg_controllen"),
+            JAVA_INT.withName("msg_flags"),
+            MemoryLayout.paddingLayout(4));
+    static final VarHandle MSG_IOV = MSGHDR.varHandle(groupElement("msg_iov"));
+    static final VarHandle MSG_IOVLEN = MSGHDR.varHandle(groupElement("msg_iovlen"));
+    static final VarHandle MSG_CONTROL = MSGHDR.varHandle(groupElement("msg_control"));
+    static final VarHandle MSG_CONTROLLEN = MSGHDR.varHandle(groupElement("msg_controllen"));
+    static final VarHandle MSG_FLAGS = MSGHDR.varHandle(groupElement("msg_flags"));
+
+    /** Bytes of {@code sun_path}, the terminating NUL included. */
+    static final int SUN_PATH_SIZE = 108;
+
+    /** {@code struct sockaddr_un}: a Unix-domain socket address. */
+    static final StructLayout SOCKADDR_UN = MemoryLayout.structLayout(
+            JAVA_SHORT.withName("sun_family"),
+            MemoryLayout.sequenceLayout(SUN_PATH_SIZE, JAVA_BYTE).withName("sun_path"));
+    static final VarHandle SUN_FAMILY = SOCKADDR_UN.varHandle(groupElement("sun_family"));
+    static final long SUN_PATH_OFFSET = SOCKADDR_UN.byteOffset(groupElement("sun_path"));
+
+    /** {@code struct pollfd} of poll(2). */
+    static final StructLayout POLLFD = MemoryLayout.structLayout(
+            JAVA_INT.withName("fd"),
+            JAVA_SHORT.withName("events"),
+            JAVA_SHORT.withName("revents"));
+    static final VarHandle POLL_FD = POLLFD.varHandle(groupElement("fd"));
+    static final VarHandle POLL_EVENTS = POLLFD.varHandle(groupElement("events"));
+    static final VarHandle POLL_REVENTS = POLLFD.varHandle(groupElement("revents"));
+
+    /** {@code struct ucred}, the value of SO_PEERCRED. */
+    static final StructLayout UCRED = MemoryLayout.structLayout(
+            JAVA_INT.withName("pid"),
+            JAVA_INT.withName("uid"),
+            JAVA_INT.withName("gid"));
+    static final VarHandle UCRED_PID = UCRED.varHandle(groupElement("pid"));
+    static final VarHandle UCRED_UID = UCRED.varHandle(groupElement("uid"));
+    static final VarHandle UCRED_GID = UCRED.varHandle(groupElement("gid"));
+
+    /** {@code struct sock_filter}: one classic BPF instruction (8 bytes). */
+    static final StructLayout SOCK_FILTER = MemoryLayout.structLayout(
+            JAVA_SHORT.withName("code"),
+            JAVA_BYTE.withName("jt"),
+            JAVA_BYTE.withName("jf"),
+            JAVA_INT.withName("k"));
+
+    /** {@code struct sock_fprog}: a BPF program, as seccomp(2) takes it. */
+    static final StructLayout SOCK_FPROG = MemoryLayout.structLayout(
+            JAVA_SHORT.withName("len"),
+            MemoryLayout.paddingLayout(6),
+            JAVA_LONG.withName("filter"));
+    static final VarHandle FPROG_LEN = SOCK_FPROG.varHandle(groupElement("len"));
+    static final VarHandle FPROG_FILTER = SOCK_FPROG.varHandle(groupElement("filter"));
+
+    /** {@code struct seccomp_data}: the system call a filter sees. */
+    static final StructLayout SECCOMP_DATA = MemoryLayout.structLayout(
+            JAVA_INT.withName("nr"),
+            JAVA_INT.withName("arch"),
+            JAVA_LONG.withName("instruction_pointer"),
+            MemoryLayout.sequenceLayout(6, JAVA_LONG).withName("args"));
+
+    /** {@code struct seccomp_notif}: a system call held for the listener. */
+    static final StructLayout SECCOMP_NOTIF = MemoryLayout.structLayout(
+            JAVA_LONG.withName("id"),
+            JAVA_INT.withName("pid"),
+            JAVA_INT.withName("flags"),
+            SECCOMP_DATA.withName("data"));
+    static final VarHandle NOTIF_ID = SECCOMP_NOTIF.varHandle(groupElement("id"));
+    static final VarHandle NOTIF_PID = SECCOMP_NOTIF.varHandle(groupElement("pid"));
+    static final VarHandle NOTIF_NR = SECCOMP_NOTIF.varHandle(groupElement("data"), groupElement("nr"));
+    static final VarHandle NOTIF_ARCH = SECCOMP_NOTIF.varHandle(groupElement("data"), groupElement("arch"));
+    static final VarHandle NOTIF_IP =
+            SECCOMP_NOTIF.varHandle(groupElement("data"), groupElement("instruction_pointer"));
+    /** Takes (segment, base offset, argument index). */
+    static final VarHandle NOTIF_ARG = SECCOMP_NOTIF.varHandle(groupElement("data"), groupElement("args"),
+            MemoryLayout.PathElement.sequenceElement());
+
+    /** {@code struct seccomp_notif_resp}: the listener's answer. */
+    static final StructLayout SECCOMP_NOTIF_RESP = MemoryLayout.structLayout(
+            JAVA_LONG.withName("id"),
+            JAVA_LONG.withName("val"),
+            JAVA_INT.withName("error"),
+            JAVA_INT.withName("flags"));
+    static final VarHandle RESP_ID = SECCOMP_NOTIF_RESP.varHandle(groupElement("id"));
+    static final VarHandle RESP_VAL = SECCOMP_NOTIF_RESP.varHandle(groupElement("val"));
+    static final VarHandle RESP_ERROR = SECCOMP_NOTIF_RESP.varHandle(groupElement("error"));
+    static final VarHandle RESP_FLAGS = SECCOMP_NOTIF_RESP.varHandle(groupElement("flags"));
+
+    /** {@code struct seccomp_notif_sizes}: the sizes this kernel uses, from SECCOMP_GET_NOTIF_SIZES. */
+    static final StructLayout SECCOMP_NOTIF_SIZES = MemoryLayout.structLayout(
+            JAVA_SHORT.withName("seccomp_notif"),
+            JAVA_SHORT.withName("seccomp_notif_resp"),
+            JAVA_SHORT.withName("seccomp_data"));
+    static final VarHandle SIZES_NOTIF = SECCOMP_NOTIF_SIZES.varHandle(groupElement("seccomp_notif"));
+    static final VarHandle SIZES_RESP = SECCOMP_NOTIF_SIZES.varHandle(groupElement("seccomp_notif_resp"));
+
+    /** x86-64 {@code struct user_regs_struct}, as PTRACE_GETREGS fills it. */
+    static final StructLayout USER_REGS = MemoryLayout.structLayout(
+            JAVA_LONG.withName("r15"), JAVA_LONG.withName("r14"), JAVA_LONG.withName("r13"),
+            JAVA_LONG.withName("r12"), JAVA_LONG.withName("rbp"), JAVA_LONG.withName("rbx"),
+            JAVA_LONG.withName("r11"), JAVA_LONG.withName("r10"), JAVA_LONG.withName("r9"),
+            JAVA_LONG.withName("r8"), JAVA_LONG.withName("rax"), JAVA_LONG.withName("rcx"),
+            JAVA_LONG.withName("rdx"), JAVA_LONG.withName("rsi"), JAVA_LONG.withName("rdi"),
+            JAVA_LONG.withName("orig_rax"), JAVA_LONG.withName("rip"), JAVA_LONG.withName("cs"),
+            JAVA_LONG.withName("eflags"), JAVA_LONG.withName("rsp"), JAVA_LONG.withName("ss"),
+            JAVA_LONG.withName("fs_base"), JAVA_LONG.withName("gs_base"), JAVA_LONG.withName("ds"),
+            JAVA_LONG.withName("es"), JAVA_LONG.withName("fs"), JAVA_LONG.withName("gs"));
+
+    /** Returns the index, in 8-byte words, of register {@code name} in {@link #USER_REGS}. */
+    static int regIndex(String name) {
+        return (int) (USER_REGS.byteOffset(groupElement(name)) / JAVA_LONG.byteSize());
+    }
+}

@@ -1,0 +1,56 @@
+package dev.seccheck.linux;
+
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** Sizes and offsets as the x86-64 C headers lay the structures out (checked with offsetof). */
+class LayoutsTest {
+    @Test
+    void socketStructures() {
+        assertThat(Layouts.IOVEC.byteSize()).isEqualTo(16);
+        assertThat(Layouts.MSGHDR.byteSize()).isEqualTo(56);
+        assertThat(Layouts.MSGHDR.byteOffset(groupElement("msg_iov"))).isEqualTo(16);
+        assertThat(Layouts.MSGHDR.byteOffset(groupElement("msg_iovlen"))).isEqualTo(24);
+        assertThat(Layouts.MSGHDR.byteOffset(groupElement("msg_control"))).isEqualTo(32);
+        assertThat(Layouts.MSGHDR.byteOffset(groupElement("msg_controllen"))).isEqualTo(40);
+        assertThat(Layouts.MSGHDR.byteOffset(groupElement("msg_flags"))).isEqualTo(48);
+        assertThat(Layouts.SOCKADDR_UN.byteSize()).isEqualTo(110);
+        assertThat(Layouts.SUN_PATH_OFFSET).isEqualTo(2);
+        assertThat(Layouts.POLLFD.byteSize()).isEqualTo(8);
+        assertThat(Layouts.UCRED.byteSize()).isEqualTo(12);
+    }
+
+    @Test
+    void seccompStructures() {
+        assertThat(Layouts.SOCK_FILTER.byteSize()).isEqualTo(8);
+        assertThat(Layouts.SOCK_FPROG.byteSize()).isEqualTo(16);
+        assertThat(Layouts.SOCK_FPROG.byteOffset(groupElement("filter"))).isEqualTo(8);
+        assertThat(Layouts.SECCOMP_DATA.byteSize()).isEqualTo(64);
+        assertThat(Layouts.SECCOMP_DATA.byteOffset(groupElement("args"))).isEqualTo(16);
+        assertThat(Layouts.SECCOMP_NOTIF.byteSize()).isEqualTo(80);
+        assertThat(Layouts.SECCOMP_NOTIF.byteOffset(groupElement("data"))).isEqualTo(16);
+        assertThat(Layouts.SECCOMP_NOTIF_RESP.byteSize()).isEqualTo(24);
+        assertThat(Seccomp.NOTIF_SIZE).isGreaterThanOrEqualTo(80);
+    }
+
+    @Test
+    void userRegsStructure() {
+        assertThat(Layouts.USER_REGS.byteSize()).isEqualTo(27 * 8);
+        assertThat(Layouts.regIndex("rax")).isEqualTo(10);
+        assertThat(Layouts.regIndex("orig_rax")).isEqualTo(15);
+        assertThat(Layouts.regIndex("rip")).isEqualTo(16);
+        assertThat(Layouts.regIndex("rsp")).isEqualTo(19);
+        assertThat(Layouts.regIndex("gs")).isEqualTo(26);
+    }
+
+    @Test
+    void fprogBytesMatchTheLayout() {
+        byte[] b = Seccomp.fprog(3, 0x1122_3344_5566_7788L);
+        assertThat(b).hasSize(16);
+        assertThat(b[0]).isEqualTo((byte) 3);
+        assertThat(b[8]).isEqualTo((byte) 0x88);
+        assertThat(b[15]).isEqualTo((byte) 0x11);
+    }
+}

@@ -1,0 +1,136 @@
+package dev.seccheck.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class UnixSeqpacketTest {
+    @TempDir
+    Path dir;
+
+    /** Returns a socket path in the test's temporary directory, checked to fit sun_path. */
+    private Path socketPath(String name) {
+        Path p = dir.resolve(name);
+        assertThat(p.toString().length()).as("socket path %s", p).isLessThanOrEqualTo(UnixSeqpacket.MAX_PATH);
+        return p;
+    }
+
+    @Test
+    void packetsKeepBoundariesAndTruncationIsReported() throws Exception {
+        Path path = socketPath("s");
+        UnixSeqpacket client = null;
+        try (UnixSeqpacket server = UnixSeqpacket.listen(path, 4)) {
+            client = UnixSeqpacket.connect(path);
+            UnixSeqpacket conn = server.accept();
+            client.send(new byte[] {1, 2, 3});
+            client.send(new byte[0]);
+            client.send(new byte[100]);
+            byte[] buf = new byte[10];
+            assertThat(conn.receive(buf)).isEqualTo(3);
+            assertThat(buf[2]).isEqualTo((byte) 3);
+            assertThat(conn.receive(buf)).isZero();
+            assertThat(conn.receive(buf)).isEqualTo(100);
+            conn.nonBlocking(true);
+            assertThat(conn.receive(buf)).isEqualTo(UnixSeqpacket.WOULD_BLOCK);
+            PeerCredentials cred = conn.peerCredentials();
+            assertThat(cred.pid()).isEqualTo((int) ProcessHandle.current().pid());
+            client.close();
+            assertThat(conn.receive(buf)).isEqualTo(UnixSeqpacket.EOF);
+            conn.close();
+        } finally {
+            if (client != null) {
+                client.close();
+            }
+        }
+    }
+
+    @Test
+    void errorsNameCallPathAndErrno() throws Exception {
+        Path missing = socketPath("missing");
+        assertThatThrownBy(() -> UnixSeqpacket.connect(missing))
+                .isInstanceOf(LinuxException.class)
+                .hasMessage("connect(" + missing + "): ENOENT (No such file or directory)");
+        Path longPath = Path.of("/tmp/" + "x".repeat(120));
+        assertThatThrownBy(() -> UnixSeqpacket.listen(longPath, 1))
+                .hasMessageContaining("at most 107").hasMessageContaining("ENAMETOOLONG");
+    }
+
+    @Test
+    void sendToVanishedPeerIsAnErrorNotASignal() throws Exception {
+        Path path = socketPath("s");
+        try (UnixSeqpacket server = UnixSeqpacket.listen(path, 4); UnixSeqpacket client = UnixSeqpacket.connect(path)) {
+            server.accept().close();
+            assertThatThrownBy(() -> client.send(new byte[] {1})).isInstanceOf(LinuxException.class)
+                    .hasMessageContaining("EPIPE").hasMessageContaining("sendmsg(" + path + ", fd " + client.fd() + ")");
+        }
+    }
+
+    @Test
+    void sendAfterCloseFailsWithEbadfInsteadOfReachingAReusedNumber() throws Exception {
+        Path path = socketPath("s");
+        try (UnixSeqpacket server = UnixSeqpacket.listen(path, 4)) {
+            UnixSeqpacket client = UnixSeqpacket.connect(path);
+            int number = client.fd();
+            client.close();
+            // Take the freed number for another socket: an unowned send would now go there.
+            try (UnixSeqpacket other = UnixSeqpacket.connect(path); UnixSeqpacket first = server.accept();
+                    UnixSeqpacket second = server.accept()) {
+                assertThat(other.fd()).as("the kernel hands out the lowest free number").isEqualTo(number);
+                assertThatThrownBy(() -> client.send(new byte[] {1})).isInstanceOf(LinuxException.class)
+                        .satisfies(e -> assertThat(((LinuxException) e).errno()).isEqualTo(dev.seccheck.abi.Errno.EBADF));
+                assertThat(client.isClosed()).isTrue();
+                second.nonBlocking(true);
+                assertThat(second.receive(new byte[8])).as("nothing reached the new socket").isEqualTo(UnixSeqpacket.WOULD_BLOCK);
+                assertThat(first.receive(new byte[8])).isEqualTo(UnixSeqpacket.EOF);
+            }
+        }
+    }
+
+    @Test
+    void closeWakesAThreadBlockedInReceive() throws Exception {
+        Path path = socketPath("s");
+        try (UnixSeqpacket server = UnixSeqpacket.listen(path, 4);
+                UnixSeqpacket client = UnixSeqpacket.connect(path)) {
+            UnixSeqpacket conn = server.accept();
+            CompletableFuture<Integer> received = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return conn.receive(new byte[16]);
+                } catch (LinuxException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            awaitBlocked(received);
+            conn.close();
+            assertThat(received.get(10, TimeUnit.SECONDS)).isEqualTo(UnixSeqpacket.EOF);
+            assertThat(client.isClosed()).isFalse();
+        }
+    }
+
+    @Test
+    void closeWakesAThreadBlockedInAccept() throws Exception {
+        Path path = socketPath("s");
+        UnixSeqpacket server = UnixSeqpacket.listen(path, 4);
+        CompletableFuture<UnixSeqpacket> accepted = CompletableFuture.supplyAsync(() -> {
+            try {
+                return server.accept();
+            } catch (LinuxException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        awaitBlocked(accepted);
+        server.close();
+        assertThatThrownBy(() -> accepted.get(10, TimeUnit.SECONDS)).hasMessageContaining("accept4(" + path);
+    }
+
+    /** Gives the other thread time to enter its blocking call; asserts it has not returned early. */
+    private static void awaitBlocked(CompletableFuture<?> call) throws InterruptedException {
+        Thread.sleep(Duration.ofMillis(200));
+        assertThat(call).isNotDone();
+    }
+}
