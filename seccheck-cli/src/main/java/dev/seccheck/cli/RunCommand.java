@@ -32,7 +32,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
-import sun.misc.Signal;
 
 /**
  * RunCommand runs a program under the supervisor with the sessions given (or the built-in default
@@ -82,9 +81,7 @@ final class RunCommand implements Callable<Integer> {
             Supervisor supervisor = new Supervisor(state, Catalog.standard(), runId, msg -> warn(err, msg));
             RuntimeRoot rr = root.runtimeRoot();
             ControlServer control = startControl(rr, runId, sessions, parser, supervisor, err);
-            for (String name : List.of("INT", "TERM", "HUP")) {
-                Signal.handle(new Signal(name), s -> supervisor.signal(s.getNumber()));
-            }
+            SignalForwarding.install(List.of("INT", "TERM", "HUP"), supervisor::signal);
             status(err, "run " + runId + ": " + String.join(" ", command));
             int exit;
             try {

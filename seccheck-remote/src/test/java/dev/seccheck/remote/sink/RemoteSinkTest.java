@@ -21,9 +21,14 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class RemoteSinkTest {
+    @TempDir
+    Path tmp;
+
     private static final RemoteSinkDescriptor DESCRIPTOR = new RemoteSinkDescriptor();
     private static final List<PointReq> NO_POINTS = List.of();
     private static final Open OPEN = Open.newBuilder()
@@ -49,15 +54,20 @@ class RemoteSinkTest {
         });
     }
 
+    /** The connection {@link #serve} accepted, within a deadline. */
+    static UnixSeqpacket accepted(CompletableFuture<UnixSeqpacket> conn) throws Exception {
+        return conn.get(20, TimeUnit.SECONDS);
+    }
+
     @Test
     void sendsHeaderAndPayloadByteForByte() throws Exception {
-        Path path = Sockets.tempPath("s");
+        Path path = tmp.resolve("s");
         try (UnixSeqpacket listener = UnixSeqpacket.listen(path, 4)) {
             var conn = serve(listener, 1);
             SinkConfig cfg = config("{\"endpoint\":\"" + path + "\"}");
             SinkSetup setup = DESCRIPTOR.setup(cfg);
             RemoteSink sink = (RemoteSink) DESCRIPTOR.create(cfg, setup);
-            try (UnixSeqpacket server = conn.get()) {
+            try (UnixSeqpacket server = accepted(conn)) {
                 sink.syscall(null, null, MessageType.MESSAGE_SYSCALL_OPEN, OPEN);
                 byte[] got = Sockets.receive(server);
                 byte[] payload = OPEN.toByteArray();
@@ -71,25 +81,25 @@ class RemoteSinkTest {
 
     @Test
     void newerServerIsAcceptedOlderRefused() throws Exception {
-        Path path = Sockets.tempPath("s");
+        Path path = tmp.resolve("s");
         try (UnixSeqpacket listener = UnixSeqpacket.listen(path, 4)) {
             SinkConfig cfg = config("{\"endpoint\":\"" + path + "\"}");
             var newer = serve(listener, 2);
             DESCRIPTOR.setup(cfg).close();
-            newer.get().close();
+            accepted(newer).close();
             var equal = serve(listener, 1);
             DESCRIPTOR.setup(cfg).close();
-            equal.get().close();
+            accepted(equal).close();
             var older = serve(listener, 0);
             assertThatThrownBy(() -> DESCRIPTOR.setup(cfg)).isInstanceOf(SinkException.class)
                     .hasMessageContaining("server peer speaks version 0, older than the minimum 1");
-            older.get().close();
+            accepted(older).close();
         }
     }
 
     @Test
     void serverDownIsASetupError() throws Exception {
-        Path path = Sockets.tempPath("s");
+        Path path = tmp.resolve("s");
         assertThatThrownBy(() -> DESCRIPTOR.setup(config("{\"endpoint\":\"" + path + "\"}")))
                 .isInstanceOf(SinkException.class)
                 .hasMessage("remote sink: connect(" + path + "): ENOENT (No such file or directory)");
@@ -119,27 +129,41 @@ class RemoteSinkTest {
         fillAndCount("{\"retries\":0}");
     }
 
+    /**
+     * With the socket full, each dropped point first waits 10, 20, 20, 20, 20, 20 ms (doubling from
+     * {@code backoff}, capped at {@code backoff_max}): 110 ms. Without the waits it takes
+     * microseconds, without the doubling 60 ms, without the cap 630 ms; the median of ten drops
+     * tells them apart on a loaded machine. (The first wait may be cut short by a park permit left
+     * from an earlier hand-off, hence 95 rather than 110.)
+     */
     @Test
     void droppedCountedWhenServerStopsReadingWithBackoff() throws Exception {
-        fillAndCount("{\"retries\":3,\"backoff\":\"1us\",\"backoff_max\":\"4us\"}");
+        long[] dropNanos = fillAndCount("{\"retries\":6,\"backoff\":\"10ms\",\"backoff_max\":\"20ms\"}");
+        long median = Arrays.stream(dropNanos).sorted().toArray()[dropNanos.length / 2];
+        assertThat(TimeUnit.NANOSECONDS.toMillis(median)).as("median time of a dropped write, ms")
+                .isBetween(95L, 500L);
     }
 
-    private void fillAndCount(String extra) throws Exception {
-        Path path = Sockets.tempPath("s");
+    /** Fills the socket, checks the dropped count, and returns how long each of ten dropped writes took. */
+    private long[] fillAndCount(String extra) throws Exception {
+        Path path = tmp.resolve("s");
         try (UnixSeqpacket listener = UnixSeqpacket.listen(path, 4)) {
             var conn = serve(listener, 1);
             ObjectNode node = (ObjectNode) new ObjectMapper().readTree(extra);
             node.put("endpoint", path.toString());
             SinkConfig cfg = config(node.toString());
             RemoteSink sink = (RemoteSink) DESCRIPTOR.create(cfg, DESCRIPTOR.setup(cfg));
-            try (UnixSeqpacket server = conn.get()) {
+            try (UnixSeqpacket server = accepted(conn)) {
                 int sent = 0;
                 while (sink.write(MessageType.MESSAGE_SYSCALL_OPEN, OPEN)) {
                     sent++;
                 }
                 assertThat(sink.status().dropped()).isEqualTo(1);
+                long[] dropNanos = new long[10];
                 for (int i = 0; i < 10; i++) {
+                    long start = System.nanoTime();
                     sink.write(MessageType.MESSAGE_SYSCALL_OPEN, OPEN);
+                    dropNanos[i] = System.nanoTime() - start;
                 }
                 assertThat(sink.status().dropped()).isEqualTo(11);
                 // Drain: every packet that went out arrived whole; room again => the next
@@ -151,6 +175,7 @@ class RemoteSinkTest {
                 assertThat(sink.write(MessageType.MESSAGE_SYSCALL_OPEN, OPEN)).isTrue();
                 byte[] p = Sockets.receive(server);
                 assertThat(Arrays.copyOf(p, 8)).containsExactly(8, 0, 7, 0, 11, 0, 0, 0);
+                return dropNanos;
             } finally {
                 sink.stop();
             }
@@ -159,13 +184,13 @@ class RemoteSinkTest {
 
     @Test
     void survivesTheServerGoingAway() throws Exception {
-        Path path = Sockets.tempPath("s");
+        Path path = tmp.resolve("s");
         try (UnixSeqpacket listener = UnixSeqpacket.listen(path, 4)) {
             var conn = serve(listener, 1);
             SinkConfig cfg = config("{\"endpoint\":\"" + path + "\",\"retries\":2}");
             RemoteSink sink = (RemoteSink) DESCRIPTOR.create(cfg, DESCRIPTOR.setup(cfg));
             assertThat(sink.write(MessageType.MESSAGE_SYSCALL_OPEN, OPEN)).isTrue();
-            conn.get().close();
+            accepted(conn).close();
             for (int i = 0; i < 5; i++) {
                 sink.syscall(null, null, MessageType.MESSAGE_SYSCALL_OPEN, OPEN);
             }
