@@ -149,8 +149,8 @@ public final class ControlServer implements AutoCloseable {
                     + Wire.MAX_CONFIG + " bytes)"), end);
             return;
         } catch (SocketTimeoutException e) {
-            reply(conn, error("request refused: no whole request within " + deadline.toSeconds()
-                    + " s (a request is one JSON object ending with a newline)"), end);
+            reply(conn, error("request refused: no whole request within " + deadline.toMillis()
+                    + " ms (a request is one JSON object ending with a newline)"), end);
             return;
         } catch (IOException e) {
             reply(conn, error("bad request: " + e.getMessage()), end);

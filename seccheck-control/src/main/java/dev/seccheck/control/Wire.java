@@ -77,11 +77,14 @@ final class Wire {
         long size = 0;
         boolean truncated = false;
         try {
-            s.nonBlocking(true);
             while (true) {
+                // Poll first, then a receive that cannot block: a non-blocking receive that finds
+                // nothing leaves the thread's message header with control data the next send rejects.
+                if (poll.poll(s.fd(), Poll.POLLIN, remainingMillis(deadline, "waiting for a message")) == 0) {
+                    continue;
+                }
                 int n = s.receive(buf);
                 if (n == UnixSeqpacket.WOULD_BLOCK) {
-                    poll.poll(s.fd(), Poll.POLLIN, remainingMillis(deadline, "waiting for a message"));
                     continue;
                 }
                 if (n == UnixSeqpacket.EOF) {
