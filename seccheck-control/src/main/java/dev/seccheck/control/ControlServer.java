@@ -161,7 +161,7 @@ public final class ControlServer implements AutoCloseable {
         Optional<String> refused = peer.uid() == owner || peer.uid() == 0 ? guard.refusal(peer.pid())
                 : Optional.of("permission denied: this run belongs to uid " + owner + ", the request comes from uid " + peer.uid());
         if (refused.isPresent()) {
-            log.accept("control socket: refused " + (op == null ? "a request" : "\"" + op + "\"") + ": " + refused.get());
+            log.accept("control socket: " + (op == null ? "a request" : "\"" + op + "\"") + " " + refused.get());
             reply(conn, error(refused.get()), end);
             return;
         }

@@ -152,7 +152,7 @@ class ControlProtocolTest {
         assertThatThrownBy(() -> ControlClient.call(socket, create, ControlClient.DEFAULT_TIMEOUT))
                 .hasMessage("refused: the request comes from pid " + me + ", a task supervised by run t1");
         assertThat(sessions.list()).isEmpty();
-        assertThat(log).contains("control socket: refused \"session_create\": refused: the request comes from pid " + me
+        assertThat(log).contains("control socket: \"session_create\" refused: the request comes from pid " + me
                 + ", a task supervised by run t1");
     }
 
