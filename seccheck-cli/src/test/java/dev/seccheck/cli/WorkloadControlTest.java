@@ -2,6 +2,8 @@ package dev.seccheck.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.UnixSeqpacket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,12 +84,7 @@ class WorkloadControlTest {
                 "sh", "-c", "while [ ! -e " + stop + " ]; do /bin/sleep 0.05; done"));
         Process target = new ProcessBuilder(other).redirectErrorStream(true).redirectOutput(tmp.resolve("other.out").toFile()).start();
         try {
-            Path sock = root.resolve("other").resolve("control.sock");
-            Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-            while (!Files.exists(sock)) {
-                assertThat(Instant.now()).as("the other run's socket to appear").isBefore(deadline);
-                Thread.sleep(50);
-            }
+            Path sock = awaitServing(root.resolve("other").resolve("control.sock"));
 
             Result r = run(root, quiet, "w2", "python3", raw.toString(), sock.toString(),
                     "{\"op\": \"session_delete\", \"name\": \"watch\"}");
@@ -104,6 +101,64 @@ class WorkloadControlTest {
                 target.destroyForcibly();
             }
         }
+    }
+
+    @Test
+    void aSessionLockedInItsRunConfigOutlivesTheOperatorsDeleteAndReplace() throws Exception {
+        Path root = tmp.resolve("root");
+        Path locked = Files.writeString(tmp.resolve("locked.json"), """
+                {"name": "pinned", "points": [{"name": "sentry/execve"}], "sinks": [{"name": "null"}],
+                 "options": {"locked": true}}""");
+        Path stop = tmp.resolve("stop");
+        List<String> cmd = new ArrayList<>(java());
+        cmd.addAll(List.of("run", "--quiet", "--root", root.toString(), "--id", "pin", "--config", locked.toString(), "--",
+                "sh", "-c", "while [ ! -e " + stop + " ]; do /bin/sleep 0.05; done"));
+        Process run = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("pin.out").toFile()).start();
+        try {
+            awaitServing(root.resolve("pin").resolve("control.sock"));
+
+            Result delete = cli("trace", "delete", "--root", root.toString(), "--name", "pinned", "pin");
+            Result replace = cli("trace", "create", "--root", root.toString(), "--force", "--config", locked.toString(), "pin");
+            Result list = cli("trace", "list", "--root", root.toString(), "pin");
+
+            assertThat(delete.code).isEqualTo(1);
+            assertThat(delete.out).contains("seccheck trace delete: session \"pinned\" is locked: it cannot be deleted "
+                    + "while the run lives; it ends when the run stops");
+            assertThat(replace.code).isEqualTo(1);
+            assertThat(replace.out).contains("session \"pinned\" is locked: it cannot be replaced");
+            assertThat(list.out).contains("\"pinned\" (1 points, locked)");
+        } finally {
+            Files.writeString(stop, "");
+            if (!run.waitFor(30, TimeUnit.SECONDS)) {
+                run.destroyForcibly();
+            }
+        }
+        assertThat(run.exitValue()).isZero();
+    }
+
+    /** Waits until the socket accepts a connection (it exists a moment before it listens). */
+    private static Path awaitServing(Path sock) throws Exception {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        while (true) {
+            try (UnixSeqpacket probe = UnixSeqpacket.connect(sock)) {
+                return sock;
+            } catch (LinuxException e) {
+                assertThat(Instant.now()).as("the run to serve " + sock).isBefore(deadline);
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    private Result cli(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(java());
+        cmd.addAll(List.of(args));
+        Path out = Files.createTempFile(tmp, "cli", ".out");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("seccheck " + String.join(" ", args) + " did not end within 60 s");
+        }
+        return new Result(p.exitValue(), Files.readString(out));
     }
 
     private record Result(int code, String out) {}

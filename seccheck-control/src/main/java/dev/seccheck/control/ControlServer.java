@@ -148,6 +148,9 @@ public final class ControlServer implements AutoCloseable {
             reply(conn, error("request refused: " + e.getMessage() + " (a session config may have at most "
                     + Wire.MAX_CONFIG + " bytes)"), end);
             return;
+        } catch (Wire.ClosedException e) {
+            // Nothing asked, and no one left to answer: a probe whether the run is there.
+            return;
         } catch (SocketTimeoutException e) {
             reply(conn, error("request refused: no whole request within " + deadline.toMillis()
                     + " ms (a request is one JSON object ending with a newline)"), end);

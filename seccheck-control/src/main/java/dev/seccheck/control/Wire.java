@@ -43,6 +43,15 @@ final class Wire {
         }
     }
 
+    /** ClosedException says the peer closed the connection without sending anything (a probe, or a client that gave up). */
+    static final class ClosedException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ClosedException() {
+            super("the peer closed the connection without a message");
+        }
+    }
+
     /** Sends {@code msg} and its newline, waiting for buffer space no later than {@code deadline} (System.nanoTime). */
     static void send(UnixSeqpacket s, JsonNode msg, long deadline) throws IOException {
         byte[] line = (JSON.writeValueAsString(msg) + "\n").getBytes(StandardCharsets.UTF_8);
@@ -88,8 +97,10 @@ final class Wire {
                     continue;
                 }
                 if (n == UnixSeqpacket.EOF) {
-                    throw new IOException(size == 0 ? "the peer closed the connection without a message"
-                            : "the peer closed the connection after " + size + " bytes, before the end of its message");
+                    if (size == 0) {
+                        throw new ClosedException();
+                    }
+                    throw new IOException("the peer closed the connection after " + size + " bytes, before the end of its message");
                 }
                 truncated |= n > buf.length;
                 int got = Math.min(n, buf.length);
