@@ -37,7 +37,6 @@ final class ExecCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ObjectNode req = ControlClient.request("exec");
-        req.put("pid", ProcessHandle.current().pid());
         ArrayNode argv = req.putArray("argv");
         command.forEach(argv::add);
         ArrayNode env = req.putArray("env");
