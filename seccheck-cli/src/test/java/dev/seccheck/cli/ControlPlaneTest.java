@@ -162,6 +162,10 @@ class ControlPlaneTest {
                 .contains("points[0].name: unknown point \"syscall/nosuch/enter\"");
         assertThat(cliFails("trace", "delete", "--root", root.toString(), "--name", "ghost", "cp1"))
                 .contains("no session named \"ghost\"");
+        Path huge = write("huge.json", session("huge", tmp.resolve("huge.log")) + " ".repeat(5 << 20));
+        assertThat(cliFails("trace", "create", "--root", root.toString(), "--config", huge.toString(), "cp1"))
+                .contains("seccheck trace create: session_create: the config has " + Files.size(huge)
+                        + " characters, more than the limit of " + (4 << 20));
         assertThat(cli("trace", "list", "--root", root.toString(), "cp1")).contains("SESSIONS (1)");
     }
 
