@@ -205,11 +205,13 @@ class ControlPlaneTest {
             String list = cli("list", "--root", root.toString(), "--timeout", "1");
             assertThat(list.lines()).anyMatch(l -> l.startsWith("mute") && l.contains("(unresponsive)") && l.contains("stuck"));
             assertThat(list.lines()).anyMatch(l -> l.startsWith("cp1") && l.contains("watch"));
-            assertThat(list).contains("seccheck list: run \"mute\" (pid " + ProcessHandle.current().pid()
-                    + ") did not answer within 1000 ms");
+            // The kernel completes the connection, so the request waits for an answer; on a loaded
+            // machine the connect itself may be what misses the deadline: either way the run is named.
+            String run = "run \"mute\" \\(pid " + ProcessHandle.current().pid()
+                    + "\\) did not (answer|accept a connection) within ";
+            assertThat(list).containsPattern("seccheck list: " + run + "1000 ms");
             assertThat(cliFails("trace", "list", "--root", root.toString(), "--timeout", "0.5", "mute"))
-                    .contains("seccheck trace list: run \"mute\" (pid " + ProcessHandle.current().pid()
-                            + ") did not answer within 500 ms; it may be stuck");
+                    .containsPattern("seccheck trace list: " + run + "500 ms; it may be stuck");
             assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(40));
         } finally {
             rr.remove("mute");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.PeerCredentials;
+import dev.seccheck.linux.Poll;
 import dev.seccheck.linux.UnixSeqpacket;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
@@ -22,6 +23,17 @@ import java.util.concurrent.TimeoutException;
  */
 public final class ControlClient {
     private ControlClient() {}
+
+    static {
+        // Linking the native calls takes a while in a fresh JVM: done here, it does not eat into
+        // the first call's deadline and make a healthy run look stuck.
+        try {
+            Class.forName(UnixSeqpacket.class.getName(), true, ControlClient.class.getClassLoader());
+            Class.forName(Poll.class.getName(), true, ControlClient.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /** The deadline of a call when the command gives none. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
