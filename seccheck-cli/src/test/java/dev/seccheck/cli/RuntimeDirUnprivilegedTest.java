@@ -203,7 +203,8 @@ class RuntimeDirUnprivilegedTest {
 
     private Result asNobody(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", classpath,
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-cp", classpath,
                 "dev.seccheck.cli.Main"));
         cmd.addAll(List.of(args));
         Path o = Files.createTempFile(tmp, "out", "");
