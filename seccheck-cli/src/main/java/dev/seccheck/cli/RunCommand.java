@@ -5,6 +5,7 @@ import dev.seccheck.control.ControlServer;
 import dev.seccheck.control.RunRecord;
 import dev.seccheck.control.RuntimeRoot;
 import dev.seccheck.control.SessionControl;
+import dev.seccheck.control.WorkloadPeers;
 import dev.seccheck.points.Catalog;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.sentry.SentryException;
@@ -128,14 +129,16 @@ final class RunCommand implements Callable<Integer> {
 
     private ControlServer startControl(RuntimeRoot rr, String runId, SessionManager sessions, SessionConfigParser parser,
             Supervisor supervisor, PrintWriter err) throws Exception {
+        RunRecord record = RunRecord.forThisProcess(runId, command);
         Path dir;
         try {
-            dir = rr.create(RunRecord.forThisProcess(runId, command), msg -> status(err, msg));
+            dir = rr.create(record, msg -> status(err, msg));
         } catch (IOException e) {
             warn(err, "no control socket for this run (cannot use " + rr.path() + ": " + e.getMessage() + ")");
             return null;
         }
-        RunRecord record = RunRecord.forThisProcess(runId, command);
+        // The workload runs as this user too: the guard keeps it from changing its own checks.
+        WorkloadPeers workload = new WorkloadPeers(runId, supervisor::processes, rr);
         return ControlServer.start(dir.resolve(RuntimeRoot.SOCKET),
                 new SessionControl(record, sessions, parser, supervisor::processes, (pid, argv, env, cwd) -> {
                     try (ClientStdio stdio = ClientStdio.of(pid)) {
@@ -143,7 +146,7 @@ final class RunCommand implements Callable<Integer> {
                     } catch (SentryException | LinuxException e) {
                         throw new ControlException(e.getMessage(), e);
                     }
-                }), msg -> warn(err, msg));
+                }), workload, msg -> warn(err, msg));
     }
 
     /** Names every sink that dropped points, with its count ("" when none did): lost points must not go unnoticed. */

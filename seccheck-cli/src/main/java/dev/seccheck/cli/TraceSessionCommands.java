@@ -20,7 +20,7 @@ import picocli.CommandLine.Model.CommandSpec;
 final class TraceSessionCommands {
     private TraceSessionCommands() {}
 
-    /** {@code trace create --config FILE [--force] ID}. */
+    /** {@code trace create --config FILE [--force] [--locked] ID}. */
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = "Create a trace session in a running workload from a session JSON file.")
     static final class Create implements Callable<Integer> {
@@ -33,6 +33,9 @@ final class TraceSessionCommands {
         @Option(names = "--force", description = "Replace a session with the same name (no gap between old and new).")
         boolean force;
 
+        @Option(names = "--locked", description = "Lock the session: no request can delete or replace it; it ends when the run stops.")
+        boolean locked;
+
         @Spec
         CommandSpec spec;
 
@@ -42,9 +45,10 @@ final class TraceSessionCommands {
             ObjectNode req = ControlClient.request("session_create");
             req.put("config", text);
             req.put("force", force);
+            req.put("locked", locked);
             JsonNode reply = run.call(req);
             spec.commandLine().getOut().println("Trace session \"" + reply.path("name").asText() + "\" created ("
-                    + reply.path("points").asInt() + " points).");
+                    + reply.path("points").asInt() + " points" + (reply.path("locked").asBoolean() ? ", locked" : "") + ").");
             return 0;
         }
     }
@@ -87,7 +91,8 @@ final class TraceSessionCommands {
             PrintWriter out = spec.commandLine().getOut();
             out.println("SESSIONS (" + reply.path("sessions").size() + ")");
             for (JsonNode s : reply.path("sessions")) {
-                out.println("\"" + s.path("name").asText() + "\" (" + s.path("points").asInt() + " points)");
+                out.println("\"" + s.path("name").asText() + "\" (" + s.path("points").asInt() + " points"
+                        + (s.path("locked").asBoolean() ? ", locked" : "") + ")");
                 for (JsonNode sink : s.path("sinks")) {
                     out.println("\tSink: \"" + sink.path("name").asText() + "\", dropped: " + sink.path("dropped").asLong());
                 }
