@@ -64,6 +64,26 @@ final class Call {
         return fired;
     }
 
+    /**
+     * Fires the enter points of {@code ev} without answering the call (one of several messages of
+     * a sendmmsg). A kill verdict kills the process and reads as EPERM.
+     *
+     * @return 0 when allowed, else the errno the sinks chose
+     */
+    int check(SyscallEvent ev, TaskMemory mem) {
+        int fired = points.fire(task, ev, mem, fds);
+        if (fired == PointState.KILL) {
+            kill();
+            return Errno.EPERM;
+        }
+        return fired;
+    }
+
+    /** Lets the held syscall run as the program made it (nothing in it needs checking). */
+    void allowAsMade() {
+        replies.allow(n.id());
+    }
+
     /** Fails the call with {@code errno} and reports that result at the exit points. */
     void fail(SyscallEvent ev, TaskMemory mem, int errno) {
         fail(ev, mem, errno, true);

@@ -18,8 +18,8 @@ import java.util.function.IntFunction;
 
 /**
  * Emulator performs, for the supervised program, the syscalls whose checks a racing program could
- * otherwise defeat: opens by path while a session has an open point, and connect (with sendto
- * carrying an address) while a session has a connect point, bind while one has a bind point.
+ * otherwise defeat: opens by path while a session has an open point, and connect (with sendto,
+ * sendmsg and sendmmsg, which can carry an address) while a session has a connect point, bind while one has a bind point.
  * The notifier hands each such held syscall to a small pool of platform threads, so an open that
  * blocks (a FIFO without a peer) or a blocking connect holds one pool thread, not the notifier;
  * the thread that performs a call also answers its notification. Each pool thread has its own
@@ -37,7 +37,7 @@ public final class Emulator implements AutoCloseable {
         public boolean covers(int nr) {
             return switch (nr) {
                 case Sysno.OPEN, Sysno.OPENAT, Sysno.OPENAT2, Sysno.CREAT, Sysno.OPEN_BY_HANDLE_AT -> opens;
-                case Sysno.CONNECT, Sysno.SENDTO -> connects;
+                case Sysno.CONNECT, Sysno.SENDTO, Sysno.SENDMSG, Sysno.SENDMMSG -> connects;
                 case Sysno.BIND -> binds;
                 default -> false;
             };

@@ -38,6 +38,7 @@ final class NetEmulation {
     private final ProgramMemory memory;
     private final boolean root;
     private final int[] ownGroups;
+    private final MessageSends messages;
 
     NetEmulation(PathCalls calls, PathWalk walk, ProgramMemory memory, boolean root, int[] ownGroups) {
         this.calls = calls;
@@ -45,10 +46,15 @@ final class NetEmulation {
         this.memory = memory;
         this.root = root;
         this.ownGroups = ownGroups;
+        this.messages = new MessageSends(memory, this);
     }
 
     void serve(Call call) {
         SeccompNotification n = call.notification();
+        if (n.nr() == Sysno.SENDMSG || n.nr() == Sysno.SENDMMSG) {
+            messages.serve(call);
+            return;
+        }
         boolean send = n.nr() == Sysno.SENDTO;
         int fd = (int) n.arg0();
         long addrPtr = send ? n.arg4() : n.arg1();
@@ -85,6 +91,23 @@ final class NetEmulation {
             long r = isUnixPath(addr) ? viaWalk(call, sock, addr, n.nr(), data, (int) n.arg3()) : perform(sock, addr,
                     n.nr(), data, (int) n.arg3());
             call.complete(ev, seen, r);
+        } finally {
+            PathCalls.close(sock);
+        }
+    }
+
+    /**
+     * Sends {@code data} to {@code addr} on the program's socket {@code fd} once the points allowed
+     * it (a unix path walked as the program's): the count or -errno.
+     */
+    long sendTo(Call call, int fd, byte[] data, int flags, byte[] addr) {
+        int sock = socketOf(call, fd);
+        if (sock < 0) {
+            return sock;
+        }
+        try {
+            return isUnixPath(addr) ? viaWalk(call, sock, addr, Sysno.SENDTO, data, flags)
+                    : SocketCalls.sendto(sock, data, flags, addr);
         } finally {
             PathCalls.close(sock);
         }
