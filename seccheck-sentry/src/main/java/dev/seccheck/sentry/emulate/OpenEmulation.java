@@ -84,7 +84,8 @@ final class OpenEmulation {
                 call.fail(ev, Snapshot.ofString(a.pathAddr(), path), -rootFd);
                 return;
             }
-            start = startOf(call, a, path, rootFd);
+            // An empty path fails before the dirfd is looked at, as in the kernel.
+            start = path.isEmpty() ? -Errno.ENOENT : startOf(call, a, path, rootFd);
             if (start < 0) {
                 Snapshot given = Snapshot.ofString(a.pathAddr(), path);
                 if (call.enter(ev, given) == 0) {
@@ -117,6 +118,7 @@ final class OpenEmulation {
                     decideAndOpen(call, ev, a, path, f.fd(), RealPath.of(f.fd(), call.tid()), () -> reopen(a, f));
                 } finally {
                     PathCalls.close(f.fd());
+                    PathCalls.close(f.parent());
                 }
             }
             case PathWalk.Located.Missing m -> {
@@ -146,6 +148,14 @@ final class OpenEmulation {
             call.fail(ev, seen, Errno.EACCES);
             return;
         }
+        if ((a.flags() & O_PATH) != 0 && found >= 0) {
+            // ADDFD cannot install O_PATH files (the kernel's fget refuses them). An O_PATH fd
+            // reads and writes nothing: every open through it (openat relative to it, or
+            // /proc/self/fd/N) comes back here and is decided on its object, so the kernel may
+            // redo this one itself.
+            call.allowAsMadeAndReport(ev, seen);
+            return;
+        }
         int fd = opener.open();
         if (fd < 0) {
             call.fail(ev, seen, -fd);
@@ -162,18 +172,29 @@ final class OpenEmulation {
         if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) {
             return -Errno.EEXIST;
         }
-        if ((flags & O_PATH) != 0) {
-            if ((flags & O_DIRECTORY) != 0 && !f.directory()) {
-                return -Errno.ENOTDIR;
-            }
-            // A second O_PATH fd of the same object (the symlink itself after O_PATH|O_NOFOLLOW).
-            return calls.openat(AT_FDCWD, "/proc/thread-self/fd/" + f.fd(), O_PATH | O_CLOEXEC);
-        }
         if ((flags & O_TMPFILE) == O_TMPFILE) {
             return open(a, f.fd(), ".", flags);
         }
+        if ((flags & O_NOFOLLOW) != 0 && f.directory()) {
+            return open(a, f.fd(), ".", flags & ~O_CREAT); // "." of the very directory keeps the flag
+        }
+        if ((flags & O_NOFOLLOW) != 0 && f.parent() >= 0) {
+            // The program's O_NOFOLLOW stays in the file's flags only if it is opened by its name;
+            // the object reached must still be the one decided on.
+            int byName = open(a, f.parent(), f.name(), flags & ~O_CREAT);
+            if (byName < 0 || sameObject(byName, f.fd())) {
+                return byName;
+            }
+            PathCalls.close(byName);
+        }
         // Reopening our O_PATH fd through procfs reaches the very object the decision was made on.
         return open(a, AT_FDCWD, "/proc/thread-self/fd/" + f.fd(), flags & ~(O_NOFOLLOW | O_CREAT));
+    }
+
+    private boolean sameObject(int a, int b) {
+        PathCalls.Stat x = calls.fstat(a);
+        PathCalls.Stat y = calls.fstat(b);
+        return x != null && y != null && x.dev() == y.dev() && x.ino() == y.ino();
     }
 
     private int create(Args a, PathWalk.Located.Missing m) {
@@ -183,7 +204,22 @@ final class OpenEmulation {
         if (m.trailingSlash()) {
             return -Errno.EISDIR;
         }
-        return open(a, m.dir(), m.name(), a.flags() | O_NOFOLLOW);
+        // O_NOFOLLOW: a symlink planted since the walk is not followed to an object never decided on.
+        int made = open(a, m.dir(), m.name(), a.flags() | O_NOFOLLOW);
+        if (made < 0 || (a.flags() & O_NOFOLLOW) != 0) {
+            return made;
+        }
+        // The kernel keeps O_NOFOLLOW in the file's flags (F_GETFL shows it): hand the program a
+        // reopening of the new file without it, as its own open would have made. A file created
+        // without the permission its flags ask for (O_WRONLY on mode 0444) can only be opened by
+        // its creation: that fd is kept.
+        int clean = calls.openat(AT_FDCWD, "/proc/thread-self/fd/" + made,
+                (a.flags() & ~(O_CREAT | O_EXCL | O_TRUNC)) | O_CLOEXEC);
+        if (clean < 0) {
+            return made;
+        }
+        PathCalls.close(made);
+        return clean;
     }
 
     private int open(Args a, int dir, String name, int flags) {

@@ -1,6 +1,8 @@
 package dev.seccheck.sentry.emulate;
 
 import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
+import static dev.seccheck.abi.Fcntl.O_CREAT;
+import static dev.seccheck.abi.Fcntl.O_EXCL;
 import static dev.seccheck.abi.Fcntl.O_NOFOLLOW;
 import static dev.seccheck.abi.Fcntl.O_PATH;
 
@@ -48,8 +50,12 @@ final class PathWalk {
 
     /** Where the walk ended. */
     sealed interface Located {
-        /** The object exists: our fd of it, O_PATH (the symlink itself only for O_PATH|O_NOFOLLOW). */
-        record Found(int fd, boolean directory, boolean trailingSlash) implements Located {}
+        /**
+         * The object exists: our fd of it, O_PATH (the symlink itself only for O_PATH|O_NOFOLLOW),
+         * and when its last step was a plain name, our O_PATH fd of the directory it was found in
+         * and that name (else -1 and null).
+         */
+        record Found(int fd, boolean directory, boolean trailingSlash, int parent, String name) implements Located {}
 
         /** The last component does not exist: our O_PATH fd of its directory, and its name. */
         record Missing(int dir, String name, boolean trailingSlash) implements Located {}
@@ -101,6 +107,10 @@ final class PathWalk {
                 String comp = todo.pollFirst();
                 boolean last = todo.isEmpty();
                 if (comp.equals(".")) {
+                    PathCalls.Stat here = calls.fstat(cur);
+                    if (here == null || !here.isDirectory()) {
+                        return new Located.Failed(Errno.ENOTDIR);
+                    }
                     continue;
                 }
                 if (comp.equals("..")) {
@@ -132,6 +142,9 @@ final class PathWalk {
                         return new Located.Failed(Errno.EACCES); // seccheck's own /proc entry
                     }
                 }
+                if (last && trailingSlash && (r.flags() & O_CREAT) != 0) {
+                    return new Located.Failed(Errno.EISDIR); // as the kernel: creating "name/" is refused
+                }
                 int next = calls.openat(cur, comp, WALK);
                 if (next < 0) {
                     if (last && next == -Errno.ENOENT) {
@@ -151,12 +164,21 @@ final class PathWalk {
                     return new Located.Failed(Errno.EXDEV);
                 }
                 if (!st.isSymlink()) {
+                    if (last && todo.isEmpty()) {
+                        int parent = cur;
+                        cur = -1;
+                        return new Located.Found(next, st.isDirectory(), trailingSlash, parent, comp);
+                    }
                     cur = replace(cur, next);
                     continue;
                 }
+                if (last && (r.flags() & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) {
+                    PathCalls.close(next);
+                    return new Located.Failed(Errno.EEXIST); // O_EXCL never follows the last symlink
+                }
                 if (last && !trailingSlash && (r.flags() & O_NOFOLLOW) != 0) {
                     if ((r.flags() & O_PATH) != 0) {
-                        return new Located.Found(next, false, false);
+                        return new Located.Found(next, false, false, -1, null);
                     }
                     PathCalls.close(next);
                     return new Located.Failed(Errno.ELOOP);
@@ -202,7 +224,7 @@ final class PathWalk {
             PathCalls.Stat st = calls.fstat(cur);
             int found = cur;
             cur = -1;
-            return new Located.Found(found, st != null && st.isDirectory(), trailingSlash);
+            return new Located.Found(found, st != null && st.isDirectory(), trailingSlash, -1, null);
         } finally {
             PathCalls.close(cur);
         }

@@ -25,6 +25,10 @@ import java.util.Set;
  *   <li>{@code connect_network}: connect, and sendto, sendmsg, sendmmsg carrying an address
  *       (UDP, TCP Fast Open) (point syscall/connect/enter).</li>
  *   <li>{@code bind_network}: bind (point syscall/bind/enter).</li>
+ *   <li>{@code execute_file}: execve, execveat, decided on the file actually executed
+ *       (sentry/execve: {@code binary_path} is /proc/PID/exe at the exec stop, before the first
+ *       instruction; a deny there kills the process, the only way to stop an exec that has
+ *       happened).</li>
  * </ul>
  * A rule by effect needs every point of the effect enabled by its session, and each of its keys
  * collected on each of them: otherwise a route would go unchecked, and the session is refused.
@@ -36,7 +40,8 @@ final class Effects {
     static final Map<String, List<String>> POINTS = Map.of(
             "open_file", List.of("syscall/open/enter", "syscall/openat/enter", "syscall/creat/enter"),
             "connect_network", List.of("syscall/connect/enter"),
-            "bind_network", List.of("syscall/bind/enter"));
+            "bind_network", List.of("syscall/bind/enter"),
+            "execute_file", List.of("sentry/execve"));
 
     /** Returns the points of the rule's {@code effect} (one name or a list), all of which the session must enable. */
     static Map<String, List<Point>> points(SinkConfig r, Catalog catalog, Set<Integer> enabled) throws SinkException {
