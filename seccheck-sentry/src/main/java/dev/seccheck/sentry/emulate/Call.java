@@ -79,13 +79,11 @@ final class Call {
         return fired;
     }
 
-    /** Lets the held syscall run as the program made it (nothing in it needs checking). */
+    /**
+     * Lets the held syscall run as the program made it: nothing in it needs checking, or (O_PATH)
+     * its enter points allowed it and the kernel must make it itself; its exit is not seen.
+     */
     void allowAsMade() {
-        replies.allow(n.id());
-    }
-
-    /** Lets the held syscall run as made, after its enter points allowed it; its exit is not seen. */
-    void allowAsMadeAndReport(SyscallEvent ev, TaskMemory mem) {
         replies.allow(n.id());
     }
 

@@ -70,13 +70,12 @@ public final class Emulator implements AutoCloseable {
         this.effects = effects;
         this.fdPaths = fdPaths;
         this.log = log;
+        // setfsuid(-1) changes nothing and returns the current fsuid.
         boolean root = FsCredentials.setfsuid(-1) == 0;
         int[] ownGroups = FsCredentials.getgroups();
         this.workers = ThreadLocal.withInitial(() -> new Worker(supervisor, root, ownGroups));
-        this.pool = new ThreadPoolExecutor(THREADS, THREADS, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = Thread.ofPlatform().daemon().name("seccheck-emulation", 0).unstarted(r);
-            return t;
-        });
+        this.pool = new ThreadPoolExecutor(THREADS, THREADS, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                Thread.ofPlatform().daemon().name("seccheck-emulation-", 0).factory());
     }
 
     /** Returns whether the notifier must hand syscall {@code nr} here. */

@@ -153,7 +153,7 @@ final class OpenEmulation {
             // reads and writes nothing: every open through it (openat relative to it, or
             // /proc/self/fd/N) comes back here and is decided on its object, so the kernel may
             // redo this one itself.
-            call.allowAsMadeAndReport(ev, seen);
+            call.allowAsMade();
             return;
         }
         int fd = opener.open();
