@@ -44,6 +44,9 @@ final class PathWalk {
     private static final int MAX_LINKS = 40;
     private static final int WALK = O_PATH | O_NOFOLLOW | O_CLOEXEC;
     private static final int PROC_ROOT_INO = 1;
+    /** The files of seccheck's own /proc entry a program may read through an emulated open. */
+    private static final java.util.Set<String> PUBLIC_PROC = java.util.Set.of("stat", "status", "cmdline", "comm",
+            "statm");
 
     /** What the walk is asked to find, for whom. */
     record Request(int tid, int tgid, int fsuid, String path, int flags, long resolve) {}
@@ -138,8 +141,10 @@ final class PathWalk {
                         comp = Integer.toString(r.tgid());
                         last = false;
                     }
-                    if (isSupervisor(comp)) {
-                        return new Located.Failed(Errno.EACCES); // seccheck's own /proc entry
+                    if (isSupervisor(comp) && !(last || (todo.size() == 1 && PUBLIC_PROC.contains(todo.peekFirst())))) {
+                        // seccheck's own /proc entry: only what a non-dumpable process shows anyone
+                        // (its liveness, status, command line); never its fds, memory, cwd or root.
+                        return new Located.Failed(Errno.EACCES);
                     }
                 }
                 if (last && trailingSlash && (r.flags() & O_CREAT) != 0) {
