@@ -84,6 +84,11 @@ final class SyscallPoints {
         return actions;
     }
 
+    /** Returns the same decisions over another state, e.g. a preview of points not yet published. */
+    SyscallPoints withState(PointState other) {
+        return new SyscallPoints(other, catalog, context, mmap);
+    }
+
     /** Returns whether a syscall's exit must be seen (a point, or a cached context value to refresh). */
     boolean wantsExit(int nr) {
         return state.syscallEnabled(SyscallType.EXIT, nr) || state.syscallEnabled(SyscallType.RAW_EXIT, nr)

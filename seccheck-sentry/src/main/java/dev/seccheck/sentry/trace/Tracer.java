@@ -18,6 +18,9 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -29,6 +32,9 @@ import java.util.function.Consumer;
  * workload's exit status once its first process has exited and no traced task is left.
  */
 public final class Tracer {
+
+    /** How long {@link #prepare} waits for every task: under the control client's 5 s deadline. */
+    static final long APPLY_DEADLINE_MS = 4000;
 
     private final Consumer<String> log;
     private final TaskTable tasks = new TaskTable(false);
@@ -100,6 +106,7 @@ public final class Tracer {
         } catch (LinuxException e) {
             throw new SentryException("supervision failed: " + e.getMessage(), e);
         } finally {
+            layers.ended();
             if (notifier != null) {
                 notifier.stop();
             }
@@ -137,12 +144,32 @@ public final class Tracer {
     }
 
     /**
-     * Asks the tracer, from any thread, to give the running workload the filter layer that the
-     * syscall points enabled now need; the doorbell wakes the tracer thread to build it.
+     * From any thread: gives every task of the running workload the filter layer the points of
+     * {@code next} (a preview, not yet published) need, and returns once every live task has it;
+     * the doorbell wakes the tracer thread to do it. A burst of calls is served as one batch.
+     *
+     * @throws IllegalStateException naming a task that could not take the layer and why, or the
+     *     tasks that did not take it within {@link #APPLY_DEADLINE_MS} ms; sessions then stay as
+     *     they were (a layer some tasks took only stops syscalls that fire nothing)
      */
-    public void requestRefilter() {
-        layers.request();
-        doorbell.ring();
+    public void prepare(PointState next) {
+        CompletableFuture<Void> done = layers.request(next);
+        if (!doorbell.ring()) {
+            done.complete(null); // no task left to cover
+        }
+        try {
+            done.get(APPLY_DEADLINE_MS, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            done.cancel(false);
+            throw new IllegalStateException("tasks " + layers.lacking() + " did not take the new filter layer within "
+                    + APPLY_DEADLINE_MS + " ms (stuck in the kernel?)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            done.cancel(false);
+            throw new IllegalStateException("interrupted while giving the workload the new filter layer", e);
+        }
     }
 
     /**
@@ -163,6 +190,8 @@ public final class Tracer {
             while ((st = round.poll()) != null) {
                 try {
                     dispatch(st);
+                } catch (Injector.TaskEnded e) {
+                    round.addFirst(e.status); // its exit event or death, consumed while injecting: served now
                 } catch (LinuxException e) {
                     if (e.errno() != Errno.ESRCH) {
                         throw e;
@@ -200,6 +229,7 @@ public final class Tracer {
 
     private void ended(WaitStatus end) {
         lifecycle.gone(end.tid(), end.raw());
+        layers.gone(end.tid());
         if (end.tid() == rootPid) {
             rootEnd = end;
         }
