@@ -1,7 +1,9 @@
 /*
  * probe_opener DIR: three processes of two threads each open DIR/probe-0 .. DIR/probe-49 in a
  * loop, and a fourth forks short-lived children that do the same once, until DIR/stop exists
- * (or 120 s of CPU time passed); the openers' pids go to DIR/openers. A workload for sessions created at runtime: each one denies one probe.
+ * (or 120 s of CPU time passed); the openers' pids go to DIR/openers and,
+ * at the end, each opener writes DIR/ok-PID: per probe, the CLOCK_MONOTONIC ns of its last open
+ * that succeeded (0 for none). A workload for sessions created at runtime: each one denies one probe.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -12,6 +14,8 @@
 #include <unistd.h>
 
 static const char *dir;
+/** Per probe, the CLOCK_MONOTONIC time of the last open that succeeded in this process. */
+static long long last_ok[50];
 
 static int stopped(void) {
     char path[4096];
@@ -25,6 +29,9 @@ static void round_of_opens(void) {
         snprintf(path, sizeof path, "%s/probe-%d", dir, k);
         int fd = open(path, O_RDONLY);
         if (fd >= 0) {
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            __atomic_store_n(&last_ok[k], now.tv_sec * 1000000000LL + now.tv_nsec, __ATOMIC_RELAXED);
             close(fd);
         }
     }
@@ -48,6 +55,15 @@ int main(int argc, char **argv) {
             pthread_create(&t, NULL, opener, NULL);
             opener(NULL);
             pthread_join(t, NULL);
+            char path[4096];
+            snprintf(path, sizeof path, "%s/ok-%d", dir, (int) getpid());
+            FILE *f = fopen(path, "w");
+            for (int k = 0; f != NULL && k < 50; k++) {
+                fprintf(f, "%d %lld\n", k, last_ok[k]);
+            }
+            if (f != NULL) {
+                fclose(f);
+            }
             return 0;
         }
     }
