@@ -5,8 +5,20 @@ package dev.seccheck.session;
  *
  * @param execveHashCacheCapacity how many binaries' hashes {@code sentry/execve} keeps per
  *     session (gVisor's {@code execve_hash_cache_capacity}); 0 disables the cache
+ * @param locked whether the session can neither be deleted nor replaced while its run lives
+ *     ({@code "locked": true}; it ends with the run), so no control request can switch it off
  */
-public record SessionOptions(int execveHashCacheCapacity) {
-    /** gVisor's defaults. */
-    public static final SessionOptions DEFAULT = new SessionOptions(dev.seccheck.state.Subscriber.DEFAULT_HASH_CACHE_CAPACITY);
+public record SessionOptions(int execveHashCacheCapacity, boolean locked) {
+    /** gVisor's defaults; not locked. */
+    public static final SessionOptions DEFAULT = new SessionOptions(dev.seccheck.state.Subscriber.DEFAULT_HASH_CACHE_CAPACITY, false);
+
+    /** Options that are not locked. */
+    public SessionOptions(int execveHashCacheCapacity) {
+        this(execveHashCacheCapacity, false);
+    }
+
+    /** Returns these options with {@code locked} set as given. */
+    public SessionOptions withLocked(boolean lock) {
+        return new SessionOptions(execveHashCacheCapacity, lock);
+    }
 }
