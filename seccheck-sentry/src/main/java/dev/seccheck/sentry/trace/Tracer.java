@@ -163,8 +163,11 @@ public final class Tracer {
             throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
             done.cancel(false);
-            throw new IllegalStateException("tasks " + layers.lacking() + " did not take the new filter layer within "
-                    + APPLY_DEADLINE_MS + " ms (stuck in the kernel?)", e);
+            var lacking = layers.lacking();
+            throw new IllegalStateException((lacking.isEmpty()
+                    ? "the tracer did not take up the new filter layer"
+                    : "tasks " + lacking + " did not take the new filter layer (stuck in the kernel?)")
+                    + " within " + APPLY_DEADLINE_MS + " ms", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             done.cancel(false);
