@@ -122,6 +122,13 @@ final class SyscallPoints implements EmulatedPoints {
         return state.syscallEnabled(SyscallType.ENTER, nr) || state.syscallEnabled(SyscallType.EXIT, nr);
     }
 
+    /** Returns the same decisions over another state, e.g. a preview of points not yet published. */
+    SyscallPoints withState(PointState other) {
+        SyscallPoints preview = new SyscallPoints(other, catalog, context, mmap);
+        preview.emulation = emulation(); // what the run emulates was fixed with its first filter
+        return preview;
+    }
+
     /** Returns whether a syscall's exit must be seen (a point, or a cached context value to refresh). */
     @Override
     public boolean wantsExit(int nr) {
