@@ -197,14 +197,18 @@ class SupervisorDefenseTest {
                     ? tmp.resolve("root-nobody").toString() : s).toList();
         }
         cmd.addAll(command);
+        Path out = Files.createTempFile(tmp, "out", "");
         Process p = new ProcessBuilder(cmd).directory(tmp.toFile()).redirectErrorStream(true)
+                .redirectOutput(out.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            // A supervisor the attack stopped or killed may leave its workload behind: end them all.
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
-            throw new AssertionError("timed out: " + cmd);
+            p.waitFor(10, TimeUnit.SECONDS);
+            throw new AssertionError("timed out after 120 s: " + cmd + "\n" + Files.readString(out));
         }
-        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+        return new Result(p.exitValue(), Files.readString(out));
     }
 
     /** This test's class path, copied once where uid 65534 can read it (the checkout and ~/.m2 may not be). */
