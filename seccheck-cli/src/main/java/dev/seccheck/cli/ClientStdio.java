@@ -7,8 +7,9 @@ import dev.seccheck.linux.Syscalls;
 /**
  * ClientStdio holds copies of the standard descriptors of a {@code seccheck exec} client,
  * taken with pidfd_getfd so the command it asked for reads and writes the client's own terminal
- * or pipes. Only peers the control socket accepted (the run's user, or root) get here, and taking
- * a descriptor needs the same rights as ptrace over the client, which such a peer already has.
+ * or pipes. The pid is the requesting process's own, from SO_PEERCRED, and only peers the control
+ * socket accepted (the run's user or root, and not a supervised task) get here; taking a
+ * descriptor needs the same rights as ptrace over the client, which such a peer already has.
  */
 final class ClientStdio implements AutoCloseable {
 

@@ -17,7 +17,7 @@ final class Endpoints {
         if (!Files.exists(endpoint, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        try (UnixSeqpacket probe = UnixSeqpacket.connect(endpoint)) {
+        try (UnixSeqpacket _ = UnixSeqpacket.connect(endpoint)) {
             throw new IOException("another server is listening on " + endpoint);
         } catch (LinuxException e) {
             if (e.errno() != ECONNREFUSED && e.errno() != Errno.EAGAIN) {

@@ -25,6 +25,9 @@ final class ExecCommand implements Callable<Integer> {
     @Mixin
     RootOption root;
 
+    @Mixin
+    TimeoutOption timeout;
+
     @Parameters(index = "0", paramLabel = "ID", description = "The run's id.")
     String id;
 
@@ -34,7 +37,6 @@ final class ExecCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ObjectNode req = ControlClient.request("exec");
-        req.put("pid", ProcessHandle.current().pid());
         ArrayNode argv = req.putArray("argv");
         command.forEach(argv::add);
         ArrayNode env = req.putArray("env");
@@ -42,7 +44,8 @@ final class ExecCommand implements Callable<Integer> {
             env.add(e.getKey() + "=" + e.getValue());
         }
         req.put("cwd", Path.of("").toAbsolutePath().toString());
-        JsonNode reply = ControlClient.call(root.runtimeRoot().socketOf(id), req);
+        // The timeout covers reaching the run and its acceptance; the command itself runs as long as it needs.
+        JsonNode reply = ControlClient.call(root.runtimeRoot().find(id), req, timeout.duration());
         return reply.path("status").asInt(1);
     }
 }

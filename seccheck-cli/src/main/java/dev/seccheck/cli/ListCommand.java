@@ -14,12 +14,18 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** ListCommand lists the running workloads: id, supervisor pid, sessions, command. */
+/**
+ * ListCommand lists the running workloads: id, supervisor pid, sessions, command. A run that does
+ * not answer within the timeout is shown as {@code (unresponsive)} rather than holding the list.
+ */
 @Command(name = "list", mixinStandardHelpOptions = true, description = "List running workloads.")
 final class ListCommand implements Callable<Integer> {
 
     @Mixin
     RootOption root;
+
+    @Mixin
+    TimeoutOption timeout;
 
     @Spec
     CommandSpec spec;
@@ -33,12 +39,13 @@ final class ListCommand implements Callable<Integer> {
         for (RunRecord r : runs) {
             String sessions;
             try {
-                JsonNode info = ControlClient.call(rr.socketOf(r.id()), ControlClient.request("session_list"));
+                JsonNode info = ControlClient.call(rr.find(r.id()), ControlClient.request("session_list"), timeout.duration());
                 List<String> names = new ArrayList<>();
                 info.path("sessions").forEach(s -> names.add(s.path("name").asText()));
                 sessions = names.isEmpty() ? "-" : String.join(",", names);
             } catch (ControlException e) {
-                sessions = "(unreachable)";
+                sessions = e.unresponsive() ? "(unresponsive)" : "(unreachable)";
+                spec.commandLine().getErr().println("seccheck list: " + e.getMessage());
             }
             out.printf("%-24s %-8d %-24s %s%n", r.id(), r.pid(), sessions, String.join(" ", r.command()));
         }

@@ -5,6 +5,7 @@ import dev.seccheck.control.ControlServer;
 import dev.seccheck.control.RunRecord;
 import dev.seccheck.control.RuntimeRoot;
 import dev.seccheck.control.SessionControl;
+import dev.seccheck.control.WorkloadPeers;
 import dev.seccheck.points.Catalog;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.sentry.SentryException;
@@ -12,6 +13,7 @@ import dev.seccheck.sentry.Supervisor;
 import dev.seccheck.session.SessionConfig;
 import dev.seccheck.session.SessionConfigParser;
 import dev.seccheck.session.SessionException;
+import dev.seccheck.session.SessionInfo;
 import dev.seccheck.session.SessionManager;
 import dev.seccheck.sink.SinkRegistry;
 import dev.seccheck.state.PointState;
@@ -19,8 +21,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -33,7 +33,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
-import sun.misc.Signal;
 
 /**
  * RunCommand runs a program under the supervisor with the sessions given (or the built-in default
@@ -86,9 +85,7 @@ final class RunCommand implements Callable<Integer> {
                     .allowPtrace(allowPtrace);
             RuntimeRoot rr = root.runtimeRoot();
             ControlServer control = startControl(rr, runId, sessions, parser, supervisor, err);
-            for (String name : List.of("INT", "TERM", "HUP")) {
-                Signal.handle(new Signal(name), s -> supervisor.signal(s.getNumber()));
-            }
+            SignalForwarding.install(List.of("INT", "TERM", "HUP"), supervisor::signal);
             status(err, "run " + runId + ": " + String.join(" ", command));
             int exit;
             try {
@@ -99,7 +96,12 @@ final class RunCommand implements Callable<Integer> {
                     rr.remove(runId);
                 }
             }
-            status(err, "run " + runId + " ended: exit status " + exit);
+            String drops = drops(sessions.list());
+            if (drops.isEmpty()) {
+                status(err, "run " + runId + " ended: exit status " + exit);
+            } else {
+                warn(err, "run " + runId + " ended: exit status " + exit + "; " + drops);
+            }
             return exit;
         } finally {
             sessions.deleteAll();
@@ -118,12 +120,7 @@ final class RunCommand implements Callable<Integer> {
             return out;
         }
         for (Path p : configs) {
-            String text;
-            try {
-                text = Files.readString(p);
-            } catch (NoSuchFileException e) {
-                throw new IOException("--config " + p + ": no such file");
-            }
+            String text = ConfigFiles.read("--config", p);
             try {
                 out.add(parser.parse(text));
             } catch (SessionException e) {
@@ -135,14 +132,16 @@ final class RunCommand implements Callable<Integer> {
 
     private ControlServer startControl(RuntimeRoot rr, String runId, SessionManager sessions, SessionConfigParser parser,
             Supervisor supervisor, PrintWriter err) throws Exception {
+        RunRecord record = RunRecord.forThisProcess(runId, command);
         Path dir;
         try {
-            dir = rr.create(RunRecord.forThisProcess(runId, command), msg -> status(err, msg));
+            dir = rr.create(record, msg -> status(err, msg));
         } catch (IOException e) {
             warn(err, "no control socket for this run (cannot use " + rr.path() + ": " + e.getMessage() + ")");
             return null;
         }
-        RunRecord record = RunRecord.forThisProcess(runId, command);
+        // The workload runs as this user too: the guard keeps it from changing its own checks.
+        WorkloadPeers workload = new WorkloadPeers(runId, supervisor::processes, rr);
         return ControlServer.start(dir.resolve(RuntimeRoot.SOCKET),
                 new SessionControl(record, sessions, parser, supervisor::processes, (pid, argv, env, cwd) -> {
                     try (ClientStdio stdio = ClientStdio.of(pid)) {
@@ -150,7 +149,21 @@ final class RunCommand implements Callable<Integer> {
                     } catch (SentryException | LinuxException e) {
                         throw new ControlException(e.getMessage(), e);
                     }
-                }), msg -> warn(err, msg));
+                }), workload, msg -> warn(err, msg));
+    }
+
+    /** Names every sink that dropped points, with its count ("" when none did): lost points must not go unnoticed. */
+    static String drops(List<SessionInfo> sessions) {
+        List<String> parts = new ArrayList<>();
+        for (SessionInfo s : sessions) {
+            for (SessionInfo.SinkInfo sink : s.sinks()) {
+                if (sink.status().dropped() > 0) {
+                    parts.add("session \"" + s.name() + "\" sink \"" + sink.name() + "\" dropped "
+                            + sink.status().dropped() + " points");
+                }
+            }
+        }
+        return String.join(", ", parts);
     }
 
     /** Problems are shown even with --quiet: they change what the run reports. */

@@ -1,6 +1,8 @@
 package dev.seccheck.cli;
 
+import dev.seccheck.config.GoDuration;
 import dev.seccheck.remote.consumer.EventServer;
+import dev.seccheck.remote.consumer.ServerLimits;
 import dev.seccheck.remote.server.MessagePrinter;
 import dev.seccheck.remote.server.OutputFormat;
 import java.io.BufferedOutputStream;
@@ -8,6 +10,7 @@ import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -35,6 +38,15 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "Write messages to FILE instead of stdout.")
     Path out;
 
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "" + ServerLimits.DEFAULT_MAX_CONNECTIONS,
+            description = "Connections held at once (default: ${DEFAULT-VALUE}); at the limit a new one replaces "
+                    + "the connection silent longest.")
+    int maxConnections;
+
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "0",
+            description = "Close a handshaked connection silent this long, e.g. 10m or 30s (default: 0, never).")
+    String idleTimeout;
+
     @Spec
     CommandSpec spec;
 
@@ -46,19 +58,34 @@ final class ServerCommand implements Callable<Integer> {
             default -> throw new ParameterException(spec.commandLine(),
                     "--format: must be text or json, got \"" + format + "\"");
         };
+        if (maxConnections < 1) {
+            throw new ParameterException(spec.commandLine(), "--max-connections: must be at least 1, got "
+                    + maxConnections);
+        }
+        Duration idle;
+        try {
+            idle = GoDuration.parse(idleTimeout);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--idle-timeout: " + e.getMessage());
+        }
+        if (idle.isNegative()) {
+            throw new ParameterException(spec.commandLine(), "--idle-timeout: must not be negative, got " + idleTimeout);
+        }
+        ServerLimits limits = ServerLimits.DEFAULT.withMaxConnections(maxConnections).withIdleTimeout(idle);
         Endpoints.clearStale(endpoint);
         PrintStream sink = out == null
                 ? new PrintStream(new FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8)
                 : new PrintStream(new BufferedOutputStream(new FileOutputStream(out.toFile()), 1 << 16), false,
                         StandardCharsets.UTF_8);
         PrintStream log = System.err;
-        EventServer server = EventServer.start(endpoint, new MessagePrinter(f, sink, log));
+        EventServer server = EventServer.start(endpoint, new MessagePrinter(f, sink, log), limits);
         Thread hook = Thread.ofPlatform().unstarted(() -> {
             server.close();
             sink.flush();
         });
         Runtime.getRuntime().addShutdownHook(hook);
-        log.println("seccheck server: listening on " + endpoint + " (" + format.toLowerCase(Locale.ROOT) + ")");
+        log.println("seccheck server: listening on " + endpoint + " (" + format.toLowerCase(Locale.ROOT) + ", at most "
+                + maxConnections + " connections, idle timeout " + (idle.isZero() ? "none" : idleTimeout) + ")");
         server.awaitClose();
         return 0;
     }

@@ -4,10 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.seccheck.control.ControlClient;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,7 +20,7 @@ import picocli.CommandLine.Model.CommandSpec;
 final class TraceSessionCommands {
     private TraceSessionCommands() {}
 
-    /** {@code trace create --config FILE [--force] ID}. */
+    /** {@code trace create --config FILE [--force] [--locked] ID}. */
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = "Create a trace session in a running workload from a session JSON file.")
     static final class Create implements Callable<Integer> {
@@ -36,23 +33,22 @@ final class TraceSessionCommands {
         @Option(names = "--force", description = "Replace a session with the same name (no gap between old and new).")
         boolean force;
 
+        @Option(names = "--locked", description = "Lock the session: no request can delete or replace it; it ends when the run stops.")
+        boolean locked;
+
         @Spec
         CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
-            String text;
-            try {
-                text = Files.readString(config);
-            } catch (NoSuchFileException e) {
-                throw new IOException("no such file: " + config);
-            }
+            String text = ConfigFiles.read("--config", config);
             ObjectNode req = ControlClient.request("session_create");
             req.put("config", text);
             req.put("force", force);
+            req.put("locked", locked);
             JsonNode reply = run.call(req);
             spec.commandLine().getOut().println("Trace session \"" + reply.path("name").asText() + "\" created ("
-                    + reply.path("points").asInt() + " points).");
+                    + reply.path("points").asInt() + " points" + (reply.path("locked").asBoolean() ? ", locked" : "") + ").");
             return 0;
         }
     }
@@ -95,7 +91,8 @@ final class TraceSessionCommands {
             PrintWriter out = spec.commandLine().getOut();
             out.println("SESSIONS (" + reply.path("sessions").size() + ")");
             for (JsonNode s : reply.path("sessions")) {
-                out.println("\"" + s.path("name").asText() + "\" (" + s.path("points").asInt() + " points)");
+                out.println("\"" + s.path("name").asText() + "\" (" + s.path("points").asInt() + " points"
+                        + (s.path("locked").asBoolean() ? ", locked" : "") + ")");
                 for (JsonNode sink : s.path("sinks")) {
                     out.println("\tSink: \"" + sink.path("name").asText() + "\", dropped: " + sink.path("dropped").asLong());
                 }

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.seccheck.control.RunRecord;
+import dev.seccheck.control.RuntimeRoot;
+import dev.seccheck.linux.UnixSeqpacket;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -159,7 +162,60 @@ class ControlPlaneTest {
                 .contains("points[0].name: unknown point \"syscall/nosuch/enter\"");
         assertThat(cliFails("trace", "delete", "--root", root.toString(), "--name", "ghost", "cp1"))
                 .contains("no session named \"ghost\"");
+        Path huge = write("huge.json", session("huge", tmp.resolve("huge.log")) + " ".repeat(5 << 20));
+        assertThat(cliFails("trace", "create", "--root", root.toString(), "--config", huge.toString(), "cp1"))
+                .contains("seccheck trace create: session_create: the config has " + Files.size(huge)
+                        + " characters, more than the limit of " + (4 << 20));
         assertThat(cli("trace", "list", "--root", root.toString(), "cp1")).contains("SESSIONS (1)");
+    }
+
+    @Test
+    void aLockedSessionIsNeitherDeletedNorReplacedUntilTheRunStops() throws Exception {
+        Path lockedLog = tmp.resolve("locked.log");
+        Path config = write("locked.json", session("pinned", lockedLog));
+        assertThat(cli("trace", "create", "--root", root.toString(), "--locked", "--config", config.toString(), "cp1"))
+                .contains("Trace session \"pinned\" created (1 points, locked).");
+        Path fromJson = write("locked2.json", """
+                {"name": "pinned2", "points": [{"name": "sentry/execve"}], "sinks": [{"name": "null"}],
+                 "options": {"locked": true}}""");
+        cli("trace", "create", "--root", root.toString(), "--config", fromJson.toString(), "cp1");
+
+        assertThat(cliFails("trace", "delete", "--root", root.toString(), "--name", "pinned", "cp1"))
+                .contains("seccheck trace delete: session \"pinned\" is locked: it cannot be deleted while the run lives; "
+                        + "it ends when the run stops");
+        assertThat(cliFails("trace", "delete", "--root", root.toString(), "--name", "pinned2", "cp1"))
+                .contains("session \"pinned2\" is locked");
+        Path replacement = write("replacement.json", session("pinned", tmp.resolve("other.log")));
+        assertThat(cliFails("trace", "create", "--root", root.toString(), "--force", "--config", replacement.toString(), "cp1"))
+                .contains("seccheck trace create: session \"pinned\" is locked: it cannot be replaced while the run lives");
+        assertThat(cli("trace", "list", "--root", root.toString(), "cp1"))
+                .contains("\"pinned\" (1 points, locked)").contains("\"pinned2\" (1 points, locked)");
+        long before = size(lockedLog);
+        await("the locked session to keep receiving", () -> size(lockedLog) > before + 200);
+        assertThat(tmp.resolve("other.log")).doesNotExist();
+    }
+
+    @Test
+    void aRunThatNeverAnswersIsShownUnresponsiveAndNamedInsteadOfHangingTheClient() throws Exception {
+        RuntimeRoot rr = new RuntimeRoot(root);
+        // A run record of this JVM, whose socket accepts connections and never reads one.
+        Path dir = rr.create(RunRecord.forThisProcess("mute", List.of("stuck")), msg -> { });
+        try (UnixSeqpacket mute = UnixSeqpacket.listen(dir.resolve(RuntimeRoot.SOCKET), 8)) {
+            Instant start = Instant.now();
+            String list = cli("list", "--root", root.toString(), "--timeout", "1");
+            assertThat(list.lines()).anyMatch(l -> l.startsWith("mute") && l.contains("(unresponsive)") && l.contains("stuck"));
+            assertThat(list.lines()).anyMatch(l -> l.startsWith("cp1") && l.contains("watch"));
+            // The kernel completes the connection, so the request waits for an answer; on a loaded
+            // machine the connect itself may be what misses the deadline: either way the run is named.
+            String run = "run \"mute\" \\(pid " + ProcessHandle.current().pid()
+                    + "\\) did not (answer|accept a connection) within ";
+            assertThat(list).containsPattern("seccheck list: " + run + "1000 ms");
+            assertThat(cliFails("trace", "list", "--root", root.toString(), "--timeout", "0.5", "mute"))
+                    .containsPattern("seccheck trace list: " + run + "500 ms; it may be stuck");
+            assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(40));
+        } finally {
+            rr.remove("mute");
+        }
     }
 
     private static String session(String name, Path log) {

@@ -38,18 +38,23 @@ class RunCommandTest {
         System.setErr(savedErr);
     }
 
+    /** The runtime directory of the runs: the suite never touches the system's /run/seccheck. */
+    private String root() {
+        return tmp.resolve("root").toString();
+    }
+
     private String err() {
         return err.toString(StandardCharsets.UTF_8);
     }
 
     @Test
     void theExitStatusIsTheProgramsOwn() {
-        assertThat(Main.execute("run", "--quiet", "--", "sh", "-c", "exit 7")).isEqualTo(7);
+        assertThat(Main.execute("run", "--root", root(), "--quiet", "--", "sh", "-c", "exit 7")).isEqualTo(7);
     }
 
     @Test
     void aMissingProgramIsOneLineAndExitOne() {
-        assertThat(Main.execute("run", "--", "/nonexistent")).isEqualTo(1);
+        assertThat(Main.execute("run", "--root", root(), "--", "/nonexistent")).isEqualTo(1);
         assertThat(err().lines().filter(l -> l.startsWith("seccheck run:")).toList())
                 .containsExactly("seccheck run: /nonexistent: no such file");
     }
@@ -57,7 +62,7 @@ class RunCommandTest {
     @Test
     void aMissingConfigFileIsAClearError() {
         Path missing = tmp.resolve("missing.json");
-        assertThat(Main.execute("run", "--config", missing.toString(), "--", "/bin/true")).isEqualTo(1);
+        assertThat(Main.execute("run", "--root", root(), "--config", missing.toString(), "--", "/bin/true")).isEqualTo(1);
         assertThat(err()).startsWith("seccheck run: ").contains(missing.toString());
         assertThat(err().lines().count()).isEqualTo(1);
     }
@@ -65,11 +70,11 @@ class RunCommandTest {
     @Test
     void aBadSessionIsAClearError() throws IOException {
         Path bad = Files.writeString(tmp.resolve("bad.json"), "{\"name\":\"x\",\"points\":[{\"name\":\"syscall/nope\"}]}");
-        assertThat(Main.execute("run", "--config", bad.toString(), "--", "/bin/true")).isEqualTo(1);
+        assertThat(Main.execute("run", "--root", root(), "--config", bad.toString(), "--", "/bin/true")).isEqualTo(1);
         assertThat(err()).startsWith("seccheck run: ").contains("syscall/nope");
         Path notJson = Files.writeString(tmp.resolve("broken.json"), "{\"name\":");
         err.reset();
-        assertThat(Main.execute("run", "--config", notJson.toString(), "--", "/bin/true")).isEqualTo(1);
+        assertThat(Main.execute("run", "--root", root(), "--config", notJson.toString(), "--", "/bin/true")).isEqualTo(1);
         assertThat(err()).startsWith("seccheck run: ");
         assertThat(err().lines().count()).isEqualTo(1);
     }
@@ -107,11 +112,15 @@ class RunCommandTest {
         }
         Files.setPosixFilePermissions(cpDir, PosixFilePermissions.fromString("rwxr-xr-x"));
         String cp = String.join(":", entries);
-        List<String> cmd = List.of(java, "-cp", cp, "dev.seccheck.cli.Main", "run", "--quiet", "--", "/bin/cat",
+        // A runtime directory per user under tmp (made world-writable by exec): never /run or /tmp/seccheck-<uid>.
+        java.util.function.Function<String, List<String>> cmd = rootName -> List.of(java,
+                "-XX:-UsePerfData", // else a JVM run as uid 65534 leaves /tmp/hsperfdata_nobody behind
+                "-cp", cp,
+                "dev.seccheck.cli.Main", "run", "--root", tmp.resolve(rootName).toString(), "--quiet", "--", "/bin/cat",
                 "/etc/hostname");
-        Result asRoot = exec(cmd);
+        Result asRoot = exec(cmd.apply("root-0"));
         List<String> unpriv = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
-        unpriv.addAll(cmd);
+        unpriv.addAll(cmd.apply("root-65534"));
         Result asNobody = exec(unpriv);
         assertThat(asNobody.status()).as(asNobody.err()).isZero();
         assertThat(asNobody.out()).isEqualTo(asRoot.out()).isEqualTo(Files.readString(Path.of("/etc/hostname")));
@@ -134,7 +143,11 @@ class RunCommandTest {
                 .redirectError(e.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .start();
-        int status = p.waitFor();
+        if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor();
+            throw new AssertionError(cmd + " did not end within 60 s");
+        }
+        int status = p.exitValue();
         return new Result(status, Files.readString(o), Files.readString(e));
     }
 }

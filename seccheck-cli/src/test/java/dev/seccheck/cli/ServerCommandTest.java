@@ -13,9 +13,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code seccheck server} and {@code seccheck tracereplay} as real processes on real sockets. */
 class ServerCommandTest {
+
+    /** Holds the socket, the logs and the outputs; JUnit's /tmp/junit<digits> is short enough for sun_path. */
+    @TempDir
+    Path dir;
 
     static Path fixture() {
         for (Path p = Path.of("").toAbsolutePath(); p.getParent() != null; p = p.getParent()) {
@@ -38,18 +43,19 @@ class ServerCommandTest {
         return new ProcessBuilder(cmd).redirectError(dir.resolve("stderr").toFile()).start();
     }
 
-    /** Waits for the server's "listening" line: the socket exists from then on. */
+    /** Waits (30 s at most) for a line of the server, e.g. "listening": the socket exists from then on. */
     static void awaitLine(Path file, String text, Process p) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!Files.exists(file) || !Files.readString(file).contains(text)) {
-            assertThat(p.isAlive()).as("process alive, stderr: %s",
-                    Files.exists(file) ? Files.readString(file) : "").isTrue();
+            String stderr = Files.exists(file) ? Files.readString(file) : "";
+            assertThat(p.isAlive()).as("process alive, stderr: %s", stderr).isTrue();
+            assertThat(System.nanoTime() - deadline).as("\"%s\" within 30 s, stderr: %s", text, stderr).isNegative();
             Thread.onSpinWait();
         }
     }
 
     @Test
     void fixtureEndToEndThroughJsonServerAndCleanSigterm() throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "scs");
         Path sock = dir.resolve("s");
         Path out = dir.resolve("out.json");
         Process server = seccheck(dir, "server", "--endpoint", sock.toString(), "--format", "json", "--out", out.toString());
@@ -85,7 +91,6 @@ class ServerCommandTest {
 
     @Test
     void saveThenReplayIsByteIdentical() throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "scs");
         Path sock = dir.resolve("s");
         Process save = seccheck(dir, "tracereplay", "save", "--endpoint", sock.toString(), "--out",
                 dir.resolve("saved").toString());
@@ -109,8 +114,7 @@ class ServerCommandTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         try {
-            Path dir = Files.createTempDirectory(Path.of("/tmp"), "scs");
-            assertThat(Main.execute("server", "--endpoint", dir.resolve("s").toString(), "--format", "xml")).isEqualTo(2);
+                assertThat(Main.execute("server", "--endpoint", dir.resolve("s").toString(), "--format", "xml")).isEqualTo(2);
             assertThat(err.toString()).contains("--format: must be text or json, got \"xml\"");
             Path bad = dir.resolve("bad.trace");
             Files.writeString(bad, "hello");

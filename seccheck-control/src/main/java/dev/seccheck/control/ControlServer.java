@@ -2,56 +2,86 @@ package dev.seccheck.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.PeerCredentials;
+import dev.seccheck.linux.UnixSeqpacket;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.ClosedChannelException;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
+import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
-import jdk.net.ExtendedSocketOptions;
-import jdk.net.UnixDomainPrincipal;
 
 /**
  * ControlServer serves a run's control socket: one JSON request per connection, answered by a
- * {@link ControlHandler}. Only peers running as the same user as the run, or root, are served
- * (checked with SO_PEERCRED); anyone else is refused and logged. The socket file is 0600 inside
- * a 0700 directory.
+ * {@link ControlHandler}. The kernel's SO_PEERCRED, read at accept, decides who is served: a
+ * process of another user (root excepted) is refused, and so is any process the {@link PeerGuard}
+ * refuses (the run's own workload: the checked program must not switch its checks off). Every
+ * request gets an answer, bad ones an error naming the problem; a connection is closed without one
+ * only when the peer left first. Requests are read with a deadline and at most
+ * {@value #MAX_CONNECTIONS} are served at once, so no peer can hold the server.
  */
 public final class ControlServer implements AutoCloseable {
 
-    private final Path socket;
-    private final ServerSocketChannel server;
-    private final ControlHandler handler;
-    private final Consumer<String> log;
-    private final String owner;
-    private final Thread acceptor;
+    /** How long a peer has to send its whole request. */
+    static final Duration REQUEST_DEADLINE = Duration.ofSeconds(5);
+    private static final int MAX_CONNECTIONS = 32;
+    private static final long ACCEPT_RETRY_NANOS = 10_000_000;
+    private static final String OPS = "info, session_list, session_create, session_delete, procfs, exec";
 
-    private ControlServer(Path socket, ServerSocketChannel server, ControlHandler handler, Consumer<String> log)
-            throws IOException {
+    private final Path socket;
+    private final UnixSeqpacket listener;
+    private final ControlHandler handler;
+    private final PeerGuard guard;
+    private final Consumer<String> log;
+    private final int owner;
+    private final Duration deadline;
+    private final Semaphore slots = new Semaphore(MAX_CONNECTIONS);
+    private final Set<UnixSeqpacket> open = ConcurrentHashMap.newKeySet();
+    private final Thread acceptor;
+    private volatile boolean closing;
+
+    private ControlServer(Path socket, UnixSeqpacket listener, ControlHandler handler, PeerGuard guard,
+            Consumer<String> log, Duration deadline) {
         this.socket = socket;
-        this.server = server;
+        this.listener = listener;
         this.handler = handler;
+        this.guard = guard;
         this.log = log;
-        this.owner = Files.getOwner(Path.of("/proc/self")).getName();
+        this.owner = RuntimeRoot.currentUid();
+        this.deadline = deadline;
         this.acceptor = Thread.ofPlatform().daemon().name("seccheck-control").start(this::acceptLoop);
     }
 
-    /** Binds the socket and starts serving. */
-    public static ControlServer start(Path socket, ControlHandler handler, Consumer<String> log) throws IOException {
+    /** Binds the socket and starts serving the requests {@code guard} allows. */
+    public static ControlServer start(Path socket, ControlHandler handler, PeerGuard guard, Consumer<String> log)
+            throws IOException {
+        return start(socket, handler, guard, log, REQUEST_DEADLINE);
+    }
+
+    static ControlServer start(Path socket, ControlHandler handler, PeerGuard guard, Consumer<String> log,
+            Duration deadline) throws IOException {
+        // Only ever in the run's own freshly made directory: an old socket there is this user's leftover.
         Files.deleteIfExists(socket);
-        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        UnixSeqpacket listener;
         try {
-            server.bind(UnixDomainSocketAddress.of(socket));
-            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
-        } catch (IOException e) {
-            server.close();
+            listener = UnixSeqpacket.listen(socket, 64);
+        } catch (LinuxException e) {
             throw new IOException("cannot serve control socket " + socket + ": " + e.getMessage(), e);
         }
-        return new ControlServer(socket, server, handler, log);
+        try {
+            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException e) {
+            listener.close();
+            throw new IOException("cannot serve control socket " + socket + ": " + e.getMessage(), e);
+        }
+        return new ControlServer(socket, listener, handler, guard, log, deadline);
     }
 
     /** Returns the socket's path. */
@@ -60,65 +90,150 @@ public final class ControlServer implements AutoCloseable {
     }
 
     private void acceptLoop() {
-        while (true) {
-            SocketChannel ch;
+        while (!closing) {
+            UnixSeqpacket conn;
             try {
-                ch = server.accept();
-            } catch (ClosedChannelException e) {
-                return;
-            } catch (IOException e) {
-                log.accept("control socket: accept failed: " + e.getMessage());
-                return;
+                conn = listener.accept();
+            } catch (LinuxException e) {
+                if (closing) {
+                    return;
+                }
+                // EMFILE or ENOMEM would fail again at once: pause instead of spinning.
+                LockSupport.parkNanos(ACCEPT_RETRY_NANOS);
+                continue;
             }
-            Thread.ofVirtual().name("seccheck-control-request").start(() -> serve(ch));
+            if (conn == null) {
+                continue;
+            }
+            if (!slots.tryAcquire()) {
+                answerBusy(conn);
+                continue;
+            }
+            open.add(conn);
+            // Platform threads: a connection waits in poll(2), which would pin a virtual thread's carrier.
+            Thread.ofPlatform().daemon().name("seccheck-control-request").start(() -> {
+                try (conn) {
+                    serve(conn);
+                } finally {
+                    open.remove(conn);
+                    slots.release();
+                }
+            });
         }
     }
 
-    private void serve(SocketChannel ch) {
-        try (ch) {
-            UnixDomainPrincipal peer = ch.getOption(ExtendedSocketOptions.SO_PEERCRED);
-            String user = peer.user().getName();
-            if (!user.equals(owner) && !user.equals("root")) {
-                log.accept("control socket: refused a request from user " + user + " (only " + owner + " and root may control this run)");
-                Wire.send(ch, error("permission denied: this run belongs to " + owner));
-                return;
-            }
-            JsonNode request = Wire.receive(ch);
-            String op = request.path("op").asText("");
-            ObjectNode reply;
-            try {
-                reply = handler.handle(op, request);
-                reply.put("ok", true);
-            } catch (ControlException e) {
-                reply = error(e.getMessage());
-            } catch (RuntimeException e) {
-                log.accept("control request \"" + op + "\" failed: " + e);
-                reply = error("internal error: " + e);
-            }
-            Wire.send(ch, reply);
+    private void answerBusy(UnixSeqpacket conn) {
+        try (conn) {
+            Wire.send(conn, error("busy: " + MAX_CONNECTIONS + " requests are being served; try again"),
+                    System.nanoTime() + deadline.toNanos());
         } catch (IOException e) {
-            log.accept("control socket: " + e.getMessage());
+            // The peer is gone or not reading: nothing more to tell it.
         }
     }
 
-    private static ObjectNode error(String message) {
+    private void serve(UnixSeqpacket conn) {
+        long end = System.nanoTime() + deadline.toNanos();
+        PeerCredentials peer;
+        try {
+            peer = conn.peerCredentials();
+        } catch (LinuxException e) {
+            log.accept("control socket: " + e.getMessage());
+            reply(conn, error("cannot tell who you are: " + e.getMessage()), end);
+            return;
+        }
+        JsonNode request;
+        try {
+            request = Wire.parse(Wire.receive(conn, Wire.MAX_MESSAGE, end));
+        } catch (Wire.OversizedException e) {
+            reply(conn, error("request refused: " + e.getMessage() + " (a session config may have at most "
+                    + Wire.MAX_CONFIG + " bytes)"), end);
+            return;
+        } catch (Wire.ClosedException e) {
+            // Nothing asked, and no one left to answer: a probe whether the run is there.
+            return;
+        } catch (SocketTimeoutException e) {
+            reply(conn, error("request refused: no whole request within " + deadline.toMillis()
+                    + " ms (a request is one JSON object ending with a newline)"), end);
+            return;
+        } catch (IOException e) {
+            reply(conn, error("bad request: " + e.getMessage()), end);
+            return;
+        }
+        JsonNode opNode = request.get("op");
+        String op = opNode != null && opNode.isTextual() ? opNode.asText() : null;
+        Optional<String> refused = peer.uid() == owner || peer.uid() == 0 ? guard.refusal(peer.pid())
+                : Optional.of("permission denied: this run belongs to uid " + owner + ", the request comes from uid " + peer.uid());
+        if (refused.isPresent()) {
+            log.accept("control socket: " + (op == null ? "a request" : "\"" + op + "\"") + " " + refused.get());
+            reply(conn, error(refused.get()), end);
+            return;
+        }
+        if (op == null) {
+            reply(conn, error("bad request: no \"op\" string (one of: " + OPS + ")"), end);
+            return;
+        }
+        ObjectNode answer;
+        try {
+            answer = handler.handle(op, request, new ConnectionPeer(conn, peer.pid(), end));
+            answer.put("ok", true);
+        } catch (ControlException e) {
+            answer = error(e.getMessage());
+        } catch (RuntimeException e) {
+            log.accept("control request \"" + op + "\" failed: " + e);
+            answer = error("internal error in \"" + op + "\": " + e);
+        }
+        // The handler may have run long (exec): the answer gets a fresh deadline.
+        reply(conn, answer, System.nanoTime() + deadline.toNanos());
+    }
+
+    private void reply(UnixSeqpacket conn, ObjectNode answer, long end) {
+        try {
+            Wire.send(conn, answer, end);
+        } catch (IOException e) {
+            log.accept("control socket: cannot answer (" + answer.path("error").asText("ok") + "): " + e.getMessage());
+        }
+    }
+
+    static ObjectNode error(String message) {
         ObjectNode n = Wire.JSON.createObjectNode();
         n.put("ok", false);
         n.put("error", message);
         return n;
     }
 
-    /** Stops serving and removes the socket file. */
+    /** The peer of one connection, which can be told its answer is pending. */
+    private record ConnectionPeer(UnixSeqpacket conn, long pid, long end) implements ControlHandler.Peer {
+        @Override
+        public void pending() throws ControlException {
+            ObjectNode n = Wire.JSON.createObjectNode();
+            n.put("pending", true);
+            try {
+                Wire.send(conn, n, end);
+            } catch (IOException e) {
+                throw new ControlException("the client left: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Stops serving, disconnects requests in progress and removes the socket file. */
     @Override
     public void close() {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        listener.shutdown();
+        open.forEach(UnixSeqpacket::shutdown);
         try {
-            server.close();
             acceptor.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        listener.close();
+        try {
             Files.deleteIfExists(socket);
         } catch (IOException e) {
             log.accept("control socket: cannot remove " + socket + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.seccheck.linux.Procfs;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,24 +34,22 @@ public record RunRecord(String id, long pid, long pidStartTicks, List<String> co
         return Procfs.startTicks(pid).stream().anyMatch(t -> t == pidStartTicks);
     }
 
-    /** Writes the record atomically (write a temporary file, then rename). */
-    void write(Path file) throws IOException {
+    /** Returns the record as {@code run.json} holds it. */
+    byte[] toJson() throws IOException {
         ObjectNode n = JSON.createObjectNode();
         n.put("id", id);
         n.put("pid", pid);
         n.put("pid_start_ticks", pidStartTicks);
         command.forEach(n.putArray("command")::add);
         n.put("started", started.toString());
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, JSON.writeValueAsString(n));
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return JSON.writeValueAsBytes(n);
     }
 
-    /** Reads a record written by {@link #write}. */
-    static RunRecord read(Path file) throws IOException {
-        JsonNode n = JSON.readTree(file.toFile());
+    /** Parses a record made by {@link #toJson}; {@code where} names it in errors. */
+    static RunRecord parse(byte[] data, String where) throws IOException {
+        JsonNode n = JSON.readTree(data);
         if (n == null || !n.hasNonNull("id") || !n.hasNonNull("pid") || !n.hasNonNull("pid_start_ticks")) {
-            throw new IOException(file + ": not a run record");
+            throw new IOException(where + ": not a run record");
         }
         List<String> cmd = new ArrayList<>();
         n.path("command").forEach(c -> cmd.add(c.asText()));
@@ -61,7 +57,7 @@ public record RunRecord(String id, long pid, long pidStartTicks, List<String> co
         try {
             started = Instant.parse(n.path("started").asText());
         } catch (java.time.format.DateTimeParseException e) {
-            throw new IOException(file + ": bad start time", e);
+            throw new IOException(where + ": bad start time", e);
         }
         return new RunRecord(n.get("id").asText(), n.get("pid").asLong(), n.get("pid_start_ticks").asLong(), cmd, started);
     }

@@ -1,36 +1,49 @@
 package dev.seccheck.control;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.SecureDirectoryStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * RuntimeRoot is the directory holding one subdirectory per running workload, with its
- * {@code run.json} and control socket, like runsc's {@code --root}. Directories are private
- * (0700); entries whose supervisor died are detected by pid and start time and removed.
+ * {@code run.json} and control socket, like runsc's {@code --root}.
+ *
+ * <p>Another local user may have created the directory first (the fallback {@code /tmp/seccheck-<uid>}
+ * is a guessable name in a shared directory) to receive the policies sent to it or to have
+ * seccheck write or delete files through links. So the root is used only if it is a real
+ * directory (not a symbolic link) owned by this user with mode 0700 exactly, checked on the open
+ * directory itself; everything inside is then reached relative to that handle
+ * ({@link SecureDirectoryStream}, openat-style) without following links: files are created
+ * exclusively, stale runs are removed link by link, never through one.
  */
 public final class RuntimeRoot {
 
     /** File name of the control socket inside a run's directory. */
     public static final String SOCKET = "control.sock";
-    private static final String RECORD = "run.json";
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
     private final Path root;
+    private final int uid;
 
+    /** A runtime root that must belong to this process's effective user. */
     public RuntimeRoot(Path root) {
-        this.root = root;
+        this(root, currentUid());
+    }
+
+    /** A runtime root that must belong to {@code uid} (tests pose as another user with it). */
+    RuntimeRoot(Path root, int uid) {
+        this.root = root.toAbsolutePath();
+        this.uid = uid;
     }
 
     /**
@@ -38,20 +51,30 @@ public final class RuntimeRoot {
      * root, else {@code /tmp/seccheck-<uid>}.
      */
     public static Path defaultPath() {
-        String xdg = System.getenv("XDG_RUNTIME_DIR");
+        return defaultPath(System.getenv("XDG_RUNTIME_DIR"), currentUid());
+    }
+
+    static Path defaultPath(String xdg, int uid) {
         if (xdg != null && !xdg.isBlank() && Files.isDirectory(Path.of(xdg))) {
             return Path.of(xdg, "seccheck");
         }
-        int uid = currentUid();
         return uid == 0 ? Path.of("/run/seccheck") : Path.of("/tmp", "seccheck-" + uid);
     }
 
-    /** Returns this process's uid, read from the owner of {@code /proc/self}. */
+    /**
+     * Returns this process's effective uid, from {@code /proc/self/status} (the owner of
+     * {@code /proc/self} would say root once the process is not dumpable).
+     */
     public static int currentUid() {
         try {
-            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-        } catch (IOException | UnsupportedOperationException e) {
-            throw new IllegalStateException("cannot read this process's uid from /proc/self", e);
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return Integer.parseInt(line.substring(4).trim().split("\\s+")[1]);
+                }
+            }
+            throw new IllegalStateException("/proc/self/status has no Uid line");
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("cannot read this process's uid from /proc/self/status: " + e.getMessage(), e);
         }
     }
 
@@ -70,48 +93,72 @@ public final class RuntimeRoot {
     /**
      * Creates the directory of a new run and writes its record.
      *
-     * @throws ControlException if a live run already has this id
+     * @throws ControlException if a live run already has this id, or the root is not this user's own
      */
     public Path create(RunRecord record, Consumer<String> log) throws ControlException, IOException {
         checkId(record.id());
-        Files.createDirectories(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        Path dir = root.resolve(record.id());
-        Optional<RunRecord> existing = readRecord(dir);
-        if (existing.isPresent() && existing.get().alive()) {
-            throw new ControlException("a run named \"" + record.id() + "\" is already running (pid " + existing.get().pid() + ")");
+        makeRoot();
+        try (SecureDirectoryStream<Path> dir = PrivateDir.open(root, uid)) {
+            Path name = Path.of(record.id());
+            Optional<RunRecord> existing = PrivateDir.readRecord(dir, name);
+            if (existing.isPresent() && existing.get().alive()) {
+                throw new ControlException("a run named \"" + record.id() + "\" is already running (pid " + existing.get().pid() + ")");
+            }
+            if (PrivateDir.exists(dir, name)) {
+                log.accept("removing stale runtime directory " + root.resolve(name));
+                PrivateDir.delete(dir, name);
+            }
+            try {
+                // mkdir does not follow a link at its last component, and only this user can add
+                // entries to the checked root, so the new directory is this user's own.
+                Files.createDirectory(root.resolve(name), PrivateDir.PRIVATE_DIR);
+            } catch (FileAlreadyExistsException e) {
+                throw new ControlException("a run named \"" + record.id() + "\" was created at the same moment");
+            }
+            PrivateDir.writeRecord(dir, name, record);
+            return root.resolve(name);
         }
-        if (Files.exists(dir)) {
-            log.accept("removing stale runtime directory " + dir);
-            deleteTree(dir);
-        }
-        try {
-            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        } catch (FileAlreadyExistsException e) {
-            throw new ControlException("a run named \"" + record.id() + "\" was created at the same moment");
-        }
-        record.write(dir.resolve(RECORD));
-        return dir;
     }
 
-    /** Removes the directory of a run (when it ends). */
-    public void remove(String id) throws IOException {
-        deleteTree(root.resolve(id));
+    /** Removes the directory of a run (when it ends), without following links. */
+    public void remove(String id) throws IOException, ControlException {
+        checkId(id);
+        try (SecureDirectoryStream<Path> dir = PrivateDir.open(root, uid)) {
+            if (PrivateDir.exists(dir, Path.of(id))) {
+                PrivateDir.delete(dir, Path.of(id));
+            }
+        }
     }
 
     /** Lists the live runs, oldest first, removing the directories of dead ones. */
-    public List<RunRecord> list(Consumer<String> log) throws IOException {
+    public List<RunRecord> list(Consumer<String> log) throws IOException, ControlException {
+        return scan(log, true);
+    }
+
+    /** Lists the live runs, oldest first, changing nothing (for checks that must not have side effects). */
+    public List<RunRecord> live() throws IOException, ControlException {
+        return scan(s -> { }, false);
+    }
+
+    private List<RunRecord> scan(Consumer<String> log, boolean clean) throws IOException, ControlException {
         List<RunRecord> runs = new ArrayList<>();
-        if (!Files.isDirectory(root)) {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             return runs;
         }
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root)) {
-            for (Path dir : dirs) {
-                Optional<RunRecord> r = readRecord(dir);
+        try (SecureDirectoryStream<Path> dir = PrivateDir.open(root, uid)) {
+            List<Path> names = new ArrayList<>();
+            dir.forEach(p -> names.add(p.getFileName()));
+            for (Path name : names) {
+                Optional<RunRecord> r = PrivateDir.readRecord(dir, name);
                 if (r.isPresent() && r.get().alive()) {
                     runs.add(r.get());
-                } else if (Files.isDirectory(dir) && ID.matcher(dir.getFileName().toString()).matches()) {
-                    log.accept("removing stale runtime directory " + dir);
-                    deleteTree(dir);
+                } else if (clean && ID.matcher(name.toString()).matches()) {
+                    log.accept("removing stale runtime directory " + root.resolve(name));
+                    try {
+                        PrivateDir.delete(dir, name);
+                    } catch (IOException e) {
+                        log.accept("cannot remove " + root.resolve(name) + ": " + e.getMessage());
+                    }
                 }
             }
         }
@@ -119,37 +166,50 @@ public final class RuntimeRoot {
         return runs;
     }
 
-    /** Returns the control socket of a live run. */
-    public Path socketOf(String id) throws ControlException {
+    /**
+     * Returns where to reach a live run: its record (whose pid the client checks against the
+     * socket's peer) and its control socket, checked to be a socket of this user's.
+     */
+    public RunAddress find(String id) throws ControlException, IOException {
         checkId(id);
-        Path dir = root.resolve(id);
-        RunRecord r = readRecord(dir).orElseThrow(() -> new ControlException("no run named \"" + id + "\" under " + root));
-        if (!r.alive()) {
-            throw new ControlException("run \"" + id + "\" is not running any more (its supervisor, pid " + r.pid() + ", is gone)");
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            throw new ControlException("no run named \"" + id + "\" under " + root + " (the directory does not exist)");
         }
-        return dir.resolve(SOCKET);
+        try (SecureDirectoryStream<Path> dir = PrivateDir.open(root, uid)) {
+            Path name = Path.of(id);
+            RunRecord r = PrivateDir.readRecord(dir, name)
+                    .orElseThrow(() -> new ControlException("no run named \"" + id + "\" under " + root));
+            if (!r.alive()) {
+                throw new ControlException("run \"" + id + "\" is not running any more (its supervisor, pid " + r.pid() + ", is gone)");
+            }
+            Path socket = root.resolve(name).resolve(SOCKET);
+            PrivateDir.checkSocket(dir, name, socket);
+            return new RunAddress(r, socket);
+        }
     }
 
-    private static Optional<RunRecord> readRecord(Path dir) {
-        try {
-            return Optional.of(RunRecord.read(dir.resolve(RECORD)));
-        } catch (IOException e) {
-            return Optional.empty();
-        }
+    /** Returns the control socket of a live run (see {@link #find}). */
+    public Path socketOf(String id) throws ControlException, IOException {
+        return find(id).socket();
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
+    private void makeRoot() throws IOException, ControlException {
+        if (Files.exists(root, LinkOption.NOFOLLOW_LINKS) || Files.isSymbolicLink(root)) {
             return;
         }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                try {
-                    Files.delete(p);
-                } catch (NoSuchFileException gone) {
-                    // Removed concurrently: fine.
-                }
-            }
+        Path parent = root.getParent();
+        if (parent != null && !Files.isDirectory(parent)) {
+            Files.createDirectories(parent);
+        }
+        try {
+            Files.createDirectory(root, PrivateDir.PRIVATE_DIR);
+        } catch (FileAlreadyExistsException e) {
+            // Created by someone else since the check: PrivateDir.open decides whether it is usable.
+        } catch (NoSuchFileException e) {
+            throw new ControlException("cannot create the runtime directory " + root + ": its parent is missing");
         }
     }
+
+    /** RunAddress is where a client reaches a live run: its record and its control socket. */
+    public record RunAddress(RunRecord run, Path socket) {}
 }

@@ -17,7 +17,9 @@ import java.util.function.Supplier;
  * SessionControl answers a run's control requests: {@code info}, {@code session_list},
  * {@code session_create} (a session JSON, optionally replacing one with the same name),
  * {@code session_delete}, {@code procfs} (a snapshot of every process of the workload), and
- * {@code exec} (another command inside the run, with the client's stdio).
+ * {@code exec} (another command inside the run, with the client's stdio). A request with a field
+ * missing or of the wrong type is refused naming the field. {@code session_create} with
+ * {@code "locked": true} makes a session that no request can delete or replace.
  */
 public final class SessionControl implements ControlHandler {
 
@@ -51,15 +53,16 @@ public final class SessionControl implements ControlHandler {
     }
 
     @Override
-    public ObjectNode handle(String op, JsonNode request) throws ControlException {
+    public ObjectNode handle(String op, JsonNode request, Peer peer) throws ControlException {
         return switch (op) {
             case "info" -> info();
             case "session_list" -> sessionList();
             case "session_create" -> create(request);
             case "session_delete" -> delete(request);
             case "procfs" -> procfs();
-            case "exec" -> exec(request);
-            default -> throw new ControlException("unknown request \"" + op + "\"");
+            case "exec" -> exec(request, peer);
+            default -> throw new ControlException("unknown request \"" + op
+                    + "\" (known: info, session_list, session_create, session_delete, procfs, exec)");
         };
     }
 
@@ -80,6 +83,7 @@ public final class SessionControl implements ControlHandler {
             ObjectNode o = list.addObject();
             o.put("name", s.name());
             o.put("points", s.pointCount());
+            o.put("locked", sessions.config(s.name()).map(c -> c.options().locked()).orElse(false));
             ArrayNode sinks = o.putArray("sinks");
             for (SessionInfo.SinkInfo sink : s.sinks()) {
                 sinks.addObject().put("name", sink.name()).put("dropped", sink.status().dropped());
@@ -89,27 +93,40 @@ public final class SessionControl implements ControlHandler {
     }
 
     private ObjectNode create(JsonNode request) throws ControlException {
-        String text = request.path("config").asText(null);
-        if (text == null) {
-            throw new ControlException("session_create needs \"config\" (the session JSON)");
+        String text = text(request, "session_create", "config", "the session JSON");
+        if (text.length() > Wire.MAX_CONFIG) {
+            throw new ControlException("session_create: the config has " + text.length() + " characters, more than the limit of "
+                    + Wire.MAX_CONFIG);
         }
+        boolean force = flag(request, "session_create", "force");
+        boolean lock = flag(request, "session_create", "locked");
+        SessionConfig config;
         try {
-            SessionConfig config = parser.parse(text);
-            SessionInfo info = sessions.create(config, request.path("force").asBoolean(false));
-            ObjectNode n = Wire.JSON.createObjectNode();
-            n.put("name", info.name());
-            n.put("points", info.pointCount());
-            return n;
+            config = parser.parse(text);
         } catch (SessionException e) {
             throw new ControlException(e.getMessage(), e);
         }
+        if (lock) {
+            config = new SessionConfig(config.name(), config.points(), config.sinks(), config.options().withLocked(true));
+        }
+        SessionInfo info;
+        try {
+            info = sessions.create(config, force);
+        } catch (SessionException e) {
+            throw new ControlException(e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // Applying the session to the running workload failed; the manager undid the creation.
+            throw new ControlException("session \"" + config.name() + "\" not created: " + e.getMessage(), e);
+        }
+        ObjectNode n = Wire.JSON.createObjectNode();
+        n.put("name", info.name());
+        n.put("points", info.pointCount());
+        n.put("locked", config.options().locked());
+        return n;
     }
 
     private ObjectNode delete(JsonNode request) throws ControlException {
-        String name = request.path("name").asText(null);
-        if (name == null) {
-            throw new ControlException("session_delete needs \"name\"");
-        }
+        String name = text(request, "session_delete", "name", "the session's name");
         try {
             sessions.delete(name);
         } catch (SessionException e) {
@@ -120,13 +137,36 @@ public final class SessionControl implements ControlHandler {
         return n;
     }
 
-    private ObjectNode exec(JsonNode request) throws ControlException {
-        List<String> argv = strings(request.path("argv"));
-        if (argv.isEmpty() || !request.path("pid").canConvertToLong()) {
-            throw new ControlException("exec needs \"argv\" (a non-empty list) and the client's \"pid\"");
+    private static String text(JsonNode request, String op, String field, String what) throws ControlException {
+        JsonNode v = request.get(field);
+        if (v == null || v.isNull()) {
+            throw new ControlException(op + " needs \"" + field + "\" (" + what + ")");
         }
-        int status = exec.exec(request.path("pid").asLong(), argv, strings(request.path("env")),
-                request.path("cwd").asText("/"));
+        if (!v.isTextual()) {
+            throw new ControlException(op + ": \"" + field + "\" must be a string (" + what + "), got " + v.getNodeType());
+        }
+        return v.asText();
+    }
+
+    private static boolean flag(JsonNode request, String op, String field) throws ControlException {
+        JsonNode v = request.get(field);
+        if (v == null || v.isNull()) {
+            return false;
+        }
+        if (!v.isBoolean()) {
+            throw new ControlException(op + ": \"" + field + "\" must be true or false, got " + v);
+        }
+        return v.asBoolean();
+    }
+
+    private ObjectNode exec(JsonNode request, Peer peer) throws ControlException {
+        JsonNode argvNode = request.get("argv");
+        if (argvNode == null || !argvNode.isArray() || argvNode.isEmpty()) {
+            throw new ControlException("exec needs \"argv\" (a non-empty list of strings)");
+        }
+        // The stdio taken is the requesting process's own (SO_PEERCRED), not one a request names.
+        peer.pending();
+        int status = exec.exec(peer.pid(), strings(argvNode), strings(request.path("env")), request.path("cwd").asText("/"));
         ObjectNode n = Wire.JSON.createObjectNode();
         n.put("status", status);
         return n;

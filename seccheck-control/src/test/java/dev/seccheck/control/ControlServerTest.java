@@ -43,7 +43,7 @@ class ControlServerTest {
         SessionConfigParser parser = new SessionConfigParser(Catalog.standard(), SinkRegistry.discover());
         server = ControlServer.start(socket, new SessionControl(run, sessions, parser,
                 () -> List.of((int) ProcessHandle.current().pid()),
-                (pid, argv, env, cwd) -> { throw new ControlException("exec is not served here"); }), log::add);
+                (pid, argv, env, cwd) -> { throw new ControlException("exec is not served here"); }), PeerGuard.NONE, log::add);
     }
 
     @AfterEach
@@ -56,17 +56,17 @@ class ControlServerTest {
         ObjectNode create = ControlClient.request("session_create");
         create.put("config", """
                 {"name": "watch", "points": [{"name": "syscall/openat/enter"}], "sinks": [{"name": "null"}]}""");
-        ControlClient.call(socket, create);
+        ControlClient.call(socket, create, ControlClient.DEFAULT_TIMEOUT);
 
         assertThat(state.enabled(Catalog.standard().byName("syscall/openat/enter").orElseThrow().point())).isTrue();
-        JsonNode list = ControlClient.call(socket, ControlClient.request("session_list"));
+        JsonNode list = ControlClient.call(socket, ControlClient.request("session_list"), ControlClient.DEFAULT_TIMEOUT);
         assertThat(list.path("sessions").get(0).path("name").asText()).isEqualTo("watch");
         assertThat(list.path("sessions").get(0).path("sinks").get(0).path("name").asText()).isEqualTo("null");
         assertThat(list.path("sessions").get(0).path("sinks").get(0).path("dropped").asLong()).isZero();
 
         ObjectNode delete = ControlClient.request("session_delete");
         delete.put("name", "watch");
-        ControlClient.call(socket, delete);
+        ControlClient.call(socket, delete, ControlClient.DEFAULT_TIMEOUT);
         assertThat(sessions.list()).isEmpty();
         assertThat(state.enabled(Catalog.standard().byName("syscall/openat/enter").orElseThrow().point())).isFalse();
     }
@@ -76,16 +76,16 @@ class ControlServerTest {
         ObjectNode create = ControlClient.request("session_create");
         create.put("config", "{\"points\": [{\"name\": \"syscall/openat/enter\", \"context_fields\": [\"pid\"]}]}");
 
-        assertThatThrownBy(() -> ControlClient.call(socket, create))
+        assertThatThrownBy(() -> ControlClient.call(socket, create, ControlClient.DEFAULT_TIMEOUT))
                 .isInstanceOf(ControlException.class)
                 .hasMessage("points[0].context_fields[0]: unknown context field \"pid\" for point \"syscall/openat/enter\"");
-        assertThatThrownBy(() -> ControlClient.call(socket, ControlClient.request("bogus")))
-                .hasMessage("unknown request \"bogus\"");
+        assertThatThrownBy(() -> ControlClient.call(socket, ControlClient.request("bogus"), ControlClient.DEFAULT_TIMEOUT))
+                .hasMessageStartingWith("unknown request \"bogus\" (known: info, session_list");
     }
 
     @Test
     void procfsDescribesEachSupervisedProcessAsProcShowsIt() throws Exception {
-        JsonNode reply = ControlClient.call(socket, ControlClient.request("procfs"));
+        JsonNode reply = ControlClient.call(socket, ControlClient.request("procfs"), ControlClient.DEFAULT_TIMEOUT);
         JsonNode self = reply.path("processes").get(0);
         long pid = ProcessHandle.current().pid();
 
@@ -109,14 +109,14 @@ class ControlServerTest {
                 "needs /usr/bin/setpriv and /usr/bin/python3");
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw-rw-"));
-        String client = "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]);"
+        String client = "import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1]);"
                 + " s.sendall(b'{\"op\":\"session_list\"}\\n'); print(s.recv(4096).decode())";
         Process p = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                 "/usr/bin/python3", "-c", client, socket.toString()).redirectErrorStream(true).start();
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 
-        assertThat(out).contains("\"ok\":false").contains("permission denied");
-        assertThat(log).anyMatch(l -> l.contains("refused a request from user"));
+        assertThat(out).contains("\"ok\":false").contains("permission denied: this run belongs to uid 0, the request comes from uid 65534");
+        assertThat(log).anyMatch(l -> l.equals("control socket: \"session_list\" permission denied: this run belongs to uid 0, the request comes from uid 65534"));
     }
 }

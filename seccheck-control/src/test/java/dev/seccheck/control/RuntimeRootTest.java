@@ -3,6 +3,7 @@ package dev.seccheck.control;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.seccheck.linux.UnixSeqpacket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -27,7 +28,9 @@ class RuntimeRootTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwx------");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(root.path()))).isEqualTo("rwx------");
         assertThat(root.list(log::add)).extracting(RunRecord::id).containsExactly("web-1");
-        assertThat(root.socketOf("web-1")).isEqualTo(dir.resolve(RuntimeRoot.SOCKET));
+        try (UnixSeqpacket listener = UnixSeqpacket.listen(dir.resolve(RuntimeRoot.SOCKET), 1)) {
+            assertThat(root.socketOf("web-1")).isEqualTo(dir.resolve(RuntimeRoot.SOCKET));
+        }
     }
 
     @Test

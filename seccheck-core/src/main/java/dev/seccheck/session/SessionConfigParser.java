@@ -1,8 +1,14 @@
 package dev.seccheck.session;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.seccheck.fields.FieldDesc;
 import dev.seccheck.fields.FieldMask;
@@ -29,11 +35,34 @@ import java.util.Set;
  */
 public final class SessionConfigParser {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The largest session document, in characters (a file's limit is the same in bytes). */
+    public static final int MAX_DOCUMENT = 4 << 20;
+    /** The deepest nesting of objects and arrays; a real session nests about 6 levels. */
+    public static final int MAX_DEPTH = 64;
+    /** The longest string value or key, in characters. */
+    public static final int MAX_STRING = 1 << 20;
+    /** The longest number, in characters. */
+    public static final int MAX_NUMBER = 64;
+
+    /**
+     * Bounded before anything is built, so a hostile document fails fast with a message naming
+     * the limit instead of exhausting memory or the stack; one document per text, nothing after it.
+     */
+    private static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder()
+                            .maxDocumentLength(MAX_DOCUMENT)
+                            .maxNestingDepth(MAX_DEPTH)
+                            .maxStringLength(MAX_STRING)
+                            .maxNameLength(MAX_STRING)
+                            .maxNumberLength(MAX_NUMBER)
+                            .build())
+                    .build())
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
     private static final Set<String> SESSION_KEYS = Set.of("name", "points", "sinks", "ignore_missing", "options");
     private static final Set<String> POINT_KEYS = Set.of("name", "optional_fields", "context_fields");
     private static final Set<String> SINK_KEYS = Set.of("name", "config", "ignore_setup_error");
-    private static final Set<String> OPTION_KEYS = Set.of("execve_hash_cache_capacity", "allow_ptrace");
+    private static final Set<String> OPTION_KEYS = Set.of("execve_hash_cache_capacity", "locked", "allow_ptrace");
 
     /** The session name gVisor uses, and ours when a file gives none. */
     public static final String DEFAULT_NAME = "Default";
@@ -49,11 +78,13 @@ public final class SessionConfigParser {
     /** Parses a session from JSON text. */
     public SessionConfig parse(String json) throws SessionException {
         JsonNode root;
+        if (json.length() > MAX_DOCUMENT) {
+            throw new SessionException(tooLarge(json.length()));
+        }
         try {
             root = JSON.readTree(json);
         } catch (JsonProcessingException e) {
-            throw new SessionException("not valid JSON: " + e.getOriginalMessage()
-                    + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
+            throw new SessionException(describe(e));
         }
         if (root == null || root.isMissingNode()) {
             throw new SessionException("empty session configuration");
@@ -64,6 +95,36 @@ public final class SessionConfigParser {
             prefix = "trace_session.";
         }
         return parse(root, prefix);
+    }
+
+    private static String tooLarge(long length) {
+        return String.format("larger than the %,d-character limit (%,d characters)", MAX_DOCUMENT, length);
+    }
+
+    /** Says which limit a document broke, or where its syntax is wrong; never a parser's internals. */
+    private static String describe(JsonProcessingException e) {
+        String original = e.getOriginalMessage() == null ? e.toString() : e.getOriginalMessage();
+        if (e instanceof StreamConstraintsException) {
+            if (original.contains("nesting depth")) {
+                return "nesting deeper than " + MAX_DEPTH + " levels";
+            }
+            if (original.startsWith("String value length") || original.startsWith("Name length")) {
+                return String.format("a string longer than %,d characters", MAX_STRING);
+            }
+            if (original.startsWith("Number value length")) {
+                return "a number longer than " + MAX_NUMBER + " characters";
+            }
+            if (original.contains("ocument length")) {
+                return String.format("larger than the %,d-character limit", MAX_DOCUMENT);
+            }
+            return original;
+        }
+        JsonLocation at = e.getLocation();
+        String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+        if (original.startsWith("Trailing token")) {
+            return "data after the end of the JSON document" + where + " (one session per file)";
+        }
+        return "not valid JSON: " + original + where;
     }
 
     private SessionConfig parse(JsonNode root, String prefix) throws SessionException {
@@ -185,8 +246,9 @@ public final class SessionConfigParser {
             }
             capacity = c.intValue();
         }
+        boolean locked = optionalBool(node, "locked", path + ".").orElse(false);
         boolean allowPtrace = optionalBool(node, "allow_ptrace", path + ".").orElse(false);
-        return new SessionOptions(capacity, allowPtrace);
+        return new SessionOptions(capacity, locked, allowPtrace);
     }
 
     private static void checkKeys(JsonNode node, Set<String> allowed, String prefix) throws SessionException {

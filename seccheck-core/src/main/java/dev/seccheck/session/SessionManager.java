@@ -24,7 +24,8 @@ import java.util.function.Consumer;
  * once, into the value setup and creation then receive), then set up, then created; if any step
  * fails, what was already made is undone and the state is exactly as before. Replacing a session
  * ({@code force}) publishes the new one and removes the old in the same step, so no point falls
- * between them.
+ * between them. A locked session ({@link SessionOptions#locked()}) is neither replaced nor deleted:
+ * only {@link #deleteAll} (the run's end) removes it.
  */
 public final class SessionManager {
 
@@ -54,6 +55,9 @@ public final class SessionManager {
      */
     public synchronized SessionInfo create(SessionConfig config, boolean force) throws SessionException {
         Session old = sessions.get(config.name());
+        if (old != null && old.config.options().locked()) {
+            throw locked(config.name(), "replaced");
+        }
         if (old != null && !force) {
             throw new SessionException("session \"" + config.name() + "\" already exists (force replaces it)");
         }
@@ -90,6 +94,9 @@ public final class SessionManager {
             throw new SessionException("no session named \"" + name + "\" (sessions: "
                     + String.join(", ", sessions.keySet()) + ")");
         }
+        if (old.config.options().locked()) {
+            throw locked(name, "deleted");
+        }
         Map<String, Session> next = new LinkedHashMap<>(sessions);
         next.remove(name);
         state.publish(subscribers(next));
@@ -97,7 +104,12 @@ public final class SessionManager {
         retire(old);
     }
 
-    /** Deletes every session, e.g. when the workload ends. */
+    private static SessionException locked(String name, String what) {
+        return new SessionException("session \"" + name + "\" is locked: it cannot be " + what
+                + " while the run lives; it ends when the run stops");
+    }
+
+    /** Deletes every session, locked ones too, e.g. when the workload ends. */
     public synchronized void deleteAll() {
         List<Session> all = new ArrayList<>(sessions.values());
         sessions.clear();

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -129,9 +130,10 @@ class SessionConcurrencyTest {
         return threads;
     }
 
+    /** Joins every thread, failing if one is still running after a minute: a hang is a failure, not a stall. */
     private static void joinAll(List<Thread> threads) throws InterruptedException {
         for (Thread t : threads) {
-            t.join();
+            assertThat(t.join(java.time.Duration.ofMinutes(1))).as("%s ended within a minute", t.getName()).isTrue();
         }
     }
 
@@ -140,7 +142,7 @@ class SessionConcurrencyTest {
         manager.create(session("keep", "keep"), false);
         CountDownLatch started = new CountDownLatch(FIRING_THREADS);
         List<Thread> firing = startFiring(started);
-        started.await();
+        assertThat(started.await(1, TimeUnit.MINUTES)).as("firing threads started").isTrue();
 
         int churners = 2;
         int perChurner = 300;
@@ -205,7 +207,7 @@ class SessionConcurrencyTest {
         manager.create(session("S", "S-0"), false);
         CountDownLatch started = new CountDownLatch(FIRING_THREADS);
         List<Thread> firing = startFiring(started);
-        started.await();
+        assertThat(started.await(1, TimeUnit.MINUTES)).as("firing threads started").isTrue();
         int replacements = 600;
         for (int i = 1; i <= replacements; i++) {
             manager.create(session("S", "S-" + i), true);

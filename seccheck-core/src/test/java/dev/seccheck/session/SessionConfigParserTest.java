@@ -99,7 +99,9 @@ class SessionConfigParserTest {
                  "sinks": [{"name": "null", "ignore_setup_error": true}, {"name": "remote"}]}""");
         assertThat(c.options().execveHashCacheCapacity()).isZero();
         assertThat(c.options().allowPtrace()).isFalse();
-        assertThat(parser.parse("{\"options\": {\"allow_ptrace\": true}}").options().allowPtrace()).isTrue();
+        assertThat(parser.parse("{\"name\": \"p\", \"options\": {\"allow_ptrace\": true}}").options().allowPtrace()).isTrue();
+        assertThat(c.options().locked()).isFalse();
+        assertThat(parser.parse("{\"name\": \"l\", \"options\": {\"locked\": true}}").options().locked()).isTrue();
         assertThat(c.sinks()).extracting(SinkSpec::ignoreSetupError).containsExactly(true, false);
         assertThat(c.sinks()).extracting(SinkSpec::name).containsExactly("null", "remote");
     }
@@ -155,7 +157,8 @@ class SessionConfigParserTest {
             {"options": {"execve_hash_cache_capacity": 1.5}} | options.execve_hash_cache_capacity: must be a whole number >= 0, got 1.5
             {"options": {"execve_hash_cache_capacity": "512"}} | options.execve_hash_cache_capacity: must be a whole number >= 0, got "512"
             {"options": {"execve_hash_cache_capacity": 99999999999}} | options.execve_hash_cache_capacity: must be a whole number >= 0, got 99999999999
-            {"options": {"cache": 1}} | options.cache: unknown key (known: allow_ptrace, execve_hash_cache_capacity)
+            {"options": {"cache": 1}} | options.cache: unknown key (known: allow_ptrace, execve_hash_cache_capacity, locked)
+            {"options": {"locked": "yes"}} | options.locked: must be true or false, got "yes"
             {"options": {"allow_ptrace": "yes"}} | options.allow_ptrace: must be true or false, got "yes"
             {"options": []} | options: must be a JSON object, got []
             {"nme": "x"} | nme: unknown key (known: ignore_missing, name, options, points, sinks)

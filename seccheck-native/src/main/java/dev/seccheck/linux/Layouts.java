@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.MemoryLayout;
@@ -122,6 +123,13 @@ final class Layouts {
     static final VarHandle RESP_VAL = SECCOMP_NOTIF_RESP.varHandle(groupElement("val"));
     static final VarHandle RESP_ERROR = SECCOMP_NOTIF_RESP.varHandle(groupElement("error"));
     static final VarHandle RESP_FLAGS = SECCOMP_NOTIF_RESP.varHandle(groupElement("flags"));
+
+    /** struct epoll_event: packed on x86-64, the 64-bit data follows the 32-bit events directly. */
+    static final StructLayout EPOLL_EVENT = MemoryLayout.structLayout(
+            JAVA_INT.withName("events"),
+            JAVA_LONG_UNALIGNED.withName("data"));
+    static final VarHandle EPOLL_EVENTS = EPOLL_EVENT.arrayElementVarHandle(groupElement("events"));
+    static final VarHandle EPOLL_DATA = EPOLL_EVENT.arrayElementVarHandle(groupElement("data"));
 
     /** {@code struct seccomp_notif_sizes}: the sizes this kernel uses, from SECCOMP_GET_NOTIF_SIZES. */
     static final StructLayout SECCOMP_NOTIF_SIZES = MemoryLayout.structLayout(

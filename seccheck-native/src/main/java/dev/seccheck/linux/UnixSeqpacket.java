@@ -201,15 +201,17 @@ public final class UnixSeqpacket implements AutoCloseable {
         Layouts.MSG_CONTROLLEN.set(msg, 0L, CONTROL_SIZE);
         Layouts.MSG_FLAGS.set(msg, 0L, 0);
         long r;
+        long control;
         try {
             r = fd.orErrno("recvmsg", null, Restart.ON_EINTR, Errno.EAGAIN,
                     (slot, n) -> (long) RECVMSG.invokeExact(slot, n, msg, MSG_TRUNC));
         } finally {
-            // Sends share this msghdr and carry no control message.
+            // Sends share this msghdr and carry no control message: both fields are reset on every
+            // way out, a failed receive included, or the thread's next sendmsg fails with EINVAL.
+            control = (long) Layouts.MSG_CONTROLLEN.get(msg, 0L);
             Layouts.MSG_CONTROL.set(msg, 0L, MemorySegment.NULL);
+            Layouts.MSG_CONTROLLEN.set(msg, 0L, 0L);
         }
-        long control = (long) Layouts.MSG_CONTROLLEN.get(msg, 0L);
-        Layouts.MSG_CONTROLLEN.set(msg, 0L, 0L);
         if (r < 0) {
             return WOULD_BLOCK;
         }

@@ -51,6 +51,21 @@ class UnixSeqpacketTest {
     }
 
     @Test
+    void aFailedReceiveLeavesTheThreadsNextSendWorking() throws Exception {
+        Path path = socketPath("s");
+        try (UnixSeqpacket server = UnixSeqpacket.listen(path, 4);
+                UnixSeqpacket client = UnixSeqpacket.connect(path);
+                UnixSeqpacket conn = server.accept()) {
+            // recvmsg on a listening socket fails (ENOTCONN) after the receive set up its control buffer.
+            assertThatThrownBy(() -> server.receive(new byte[8])).isInstanceOf(LinuxException.class);
+            client.send(new byte[] {7});
+            byte[] buf = new byte[4];
+            assertThat(conn.receive(buf)).isEqualTo(1);
+            assertThat(buf[0]).isEqualTo((byte) 7);
+        }
+    }
+
+    @Test
     void errorsNameCallPathAndErrno() throws Exception {
         Path missing = socketPath("missing");
         assertThatThrownBy(() -> UnixSeqpacket.connect(missing))

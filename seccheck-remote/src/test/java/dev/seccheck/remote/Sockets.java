@@ -1,18 +1,23 @@
 package dev.seccheck.remote;
 
 import dev.seccheck.linux.UnixSeqpacket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
-/** Sockets makes short socket paths for tests (sun_path holds 107 bytes). */
+/** Sockets holds the socket helpers of this module's tests: receiving a packet, waiting with a deadline. */
 public final class Sockets {
     private Sockets() {}
 
-    /** Returns a fresh path in a new directory under /tmp. */
-    public static Path tempPath(String name) throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "sc");
-        dir.toFile().deleteOnExit();
-        return dir.resolve(name);
+    /**
+     * Waits until {@code done} holds, failing after {@code seconds} with {@code what} in the message:
+     * no wait in these tests may spin forever.
+     */
+    public static void await(String what, int seconds, java.util.function.BooleanSupplier done) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(seconds);
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("timed out after " + seconds + " s waiting for " + what);
+            }
+            Thread.onSpinWait();
+        }
     }
 
     /** Receives one packet as an exact-size array. */

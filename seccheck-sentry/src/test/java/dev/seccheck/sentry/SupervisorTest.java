@@ -28,6 +28,7 @@ import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -164,18 +165,28 @@ class SupervisorTest {
         assertThat(new Run().run("/bin/sh", "-c", "kill -SEGV $$")).isEqualTo(128 + 11);
     }
 
+    /** Fails the waiting thread once {@code deadline} (a nanoTime) passed: no wait here spins forever. */
+    private static void beforeDeadline(long deadline, String what) {
+        if (System.nanoTime() - deadline > 0) {
+            throw new AssertionError("timed out waiting for " + what);
+        }
+    }
+
     @Test
     void termIsForwardedToTheProgram() throws Exception {
         Run r = new Run();
         CountDownLatch started = new CountDownLatch(1);
         Thread sender = Thread.ofPlatform().start(() -> {
             try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                 while (r.sup.pid().isEmpty()) {
+                    beforeDeadline(deadline, "the supervisor to start the program");
                     Thread.onSpinWait();
                 }
                 // Wait until the workload runs sleep, i.e. exec is done.
                 int pid = r.sup.pid().get();
                 while (!Files.readString(Path.of("/proc/" + pid + "/comm")).startsWith("sleep")) {
+                    beforeDeadline(deadline, "the program to exec sleep");
                     Thread.sleep(5);
                 }
                 started.countDown();
@@ -185,7 +196,7 @@ class SupervisorTest {
             }
         });
         assertThat(r.run("/bin/sleep", "30")).isEqualTo(143);
-        sender.join();
+        assertThat(sender.join(Duration.ofSeconds(30))).as("the sender thread ended").isTrue();
         assertThat(started.getCount()).isZero();
     }
 
@@ -195,7 +206,9 @@ class SupervisorTest {
         Run r = new Run();
         Thread sender = Thread.ofPlatform().start(() -> {
             try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                 while (!Files.exists(ready)) {
+                    beforeDeadline(deadline, "the program to trap TERM");
                     Thread.sleep(5);
                 }
                 assertThat(r.sup.signal(15)).isTrue();
@@ -204,7 +217,7 @@ class SupervisorTest {
             }
         });
         int status = r.run("/bin/sh", "-c", "trap '' TERM; touch " + ready + "; sleep 1; exit 5");
-        sender.join();
+        assertThat(sender.join(Duration.ofSeconds(30))).as("the sender thread ended").isTrue();
         assertThat(status).isEqualTo(5);
     }
 

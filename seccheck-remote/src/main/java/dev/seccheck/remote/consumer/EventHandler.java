@@ -16,8 +16,9 @@ import dev.seccheck.proto.syscall.Syscall;
  * default {@link #onEvent} dispatches to one typed method per message kind; each default does
  * nothing except {@link #onSyscall}'s fallbacks, so a handler overrides only what it needs.
  *
- * <p>Each connection is read by its own thread: calls for one connection come in order from one
- * thread, calls for different connections may come concurrently.
+ * <p>Every call comes from the server's one loop thread, in order for each connection. A slow
+ * handler slows all connections: the sandboxes' sockets fill and they retry or drop by their own
+ * policy, while the server's memory stays bounded.
  */
 public interface EventHandler {
 
@@ -29,6 +30,15 @@ public interface EventHandler {
 
     /** A connecting sandbox failed the handshake and was closed; {@code id} was not reused. */
     default void onRefused(int id, String problem) {}
+
+    /**
+     * The server ended a handshaked connection itself ({@code reason}: the connection limit or the
+     * idle timeout); {@link #onDisconnect} follows.
+     */
+    default void onCut(Connection connection, String reason) {}
+
+    /** Called about once a second from the loop thread, e.g. to flush rate-limited reports. */
+    default void onTick() {}
 
     /** A packet did not decode and was skipped. */
     default void onMalformed(Connection connection, String problem) {}

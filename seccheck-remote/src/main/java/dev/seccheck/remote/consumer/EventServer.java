@@ -4,13 +4,9 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
 import dev.seccheck.linux.LinuxException;
-import dev.seccheck.linux.PeerCredentials;
-import dev.seccheck.linux.UnixSeqpacket;
 import dev.seccheck.points.MessageTypes;
 import dev.seccheck.proto.common.MessageType;
-import dev.seccheck.remote.wire.Acceptor;
 import dev.seccheck.remote.wire.MalformedPacketException;
-import dev.seccheck.remote.wire.Protocol;
 import dev.seccheck.remote.wire.WireHeader;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -19,8 +15,10 @@ import java.util.Optional;
 /**
  * EventServer listens on a socket path for sandboxes (one connection each), handshakes with
  * them, and hands every decoded message to an {@link EventHandler}. The peer is untrusted:
- * packets are read into a bounded buffer, and truncated, oversized, malformed and unknown
- * packets are counted and skipped without affecting the connection or any other.
+ * truncated, oversized, malformed and unknown packets are counted and skipped without affecting
+ * the connection or any other, and {@link ServerLimits} bound the connections held, their
+ * silence and the packet size, so memory stays bounded whatever the peers do. One thread serves
+ * every connection (see {@code ConnectionLoop} for why).
  *
  * <pre>{@code
  * try (EventServer server = EventServer.start(Path.of("/tmp/gvisor_events.sock"), handler)) {
@@ -30,88 +28,50 @@ import java.util.Optional;
  */
 public final class EventServer implements AutoCloseable {
     /** The largest packet accepted; longer ones are counted as malformed and skipped. */
-    public static final int MAX_PACKET = 1 << 20;
+    public static final int MAX_PACKET = ServerLimits.MAX_PACKET;
 
     private final EventHandler handler;
-    private final int maxPacket;
-    private Acceptor acceptor;
+    private ConnectionLoop loop;
 
-    private EventServer(EventHandler handler, int maxPacket) {
-        this.maxPacket = maxPacket;
+    private EventServer(EventHandler handler) {
         this.handler = handler;
     }
 
-    /** Creates the socket file at {@code endpoint} and starts accepting. */
+    /** Creates the socket file at {@code endpoint} and starts accepting, with {@link ServerLimits#DEFAULT}. */
     public static EventServer start(Path endpoint, EventHandler handler) throws LinuxException {
-        return start(endpoint, handler, MAX_PACKET);
+        return start(endpoint, handler, ServerLimits.DEFAULT);
     }
 
     /** Like {@link #start(Path, EventHandler)} with a smaller packet limit, e.g. to save memory. */
     public static EventServer start(Path endpoint, EventHandler handler, int maxPacket) throws LinuxException {
-        if (maxPacket < WireHeader.SIZE || maxPacket > MAX_PACKET) {
-            throw new IllegalArgumentException("packet limit " + maxPacket + " outside " + WireHeader.SIZE + ".." + MAX_PACKET);
-        }
-        EventServer s = new EventServer(handler, maxPacket);
-        s.acceptor = Acceptor.start(endpoint, "seccheck-client-", s::serve);
+        return start(endpoint, handler, ServerLimits.DEFAULT.withMaxPacket(maxPacket));
+    }
+
+    /** Creates the socket file at {@code endpoint} and starts accepting within {@code limits}. */
+    public static EventServer start(Path endpoint, EventHandler handler, ServerLimits limits) throws LinuxException {
+        EventServer s = new EventServer(handler);
+        s.loop = new ConnectionLoop(endpoint, limits, handler, s);
+        s.loop.start();
         return s;
     }
 
     /** Returns the socket path. */
     public Path endpoint() {
-        return acceptor.endpoint();
+        return loop.endpoint();
     }
 
     /** Waits until {@link #close} was called (from another thread or a shutdown hook). */
     public void awaitClose() throws InterruptedException {
-        acceptor.awaitClose();
+        loop.awaitClose();
     }
 
     /**
      * Stops accepting, disconnects every sandbox (each gets its {@link EventHandler#onDisconnect}),
-     * waits for the readers and removes the socket file.
+     * waits for the loop and removes the socket file.
      */
     @Override
     public void close() {
-        acceptor.close();
-    }
-
-    private void serve(UnixSeqpacket socket, int id) {
-        Connection c;
-        try {
-            int version = Protocol.serverHandshake(socket);
-            PeerCredentials peer = socket.peerCredentials();
-            c = new Connection(id, version, peer);
-        } catch (LinuxException | MalformedPacketException e) {
-            handler.onRefused(id, e.getMessage());
-            return;
-        }
-        handler.onConnect(c);
-        try {
-            read(socket, c);
-        } finally {
-            handler.onDisconnect(c);
-        }
-    }
-
-    private void read(UnixSeqpacket socket, Connection c) {
-        byte[] buf = new byte[maxPacket];
-        while (true) {
-            int n;
-            try {
-                n = socket.receive(buf);
-            } catch (LinuxException e) {
-                return;
-            }
-            if (n == UnixSeqpacket.EOF || n == UnixSeqpacket.WOULD_BLOCK) {
-                return;
-            }
-            if (n > buf.length) {
-                c.countMalformed();
-                handler.onMalformed(c, "packet of " + n + " bytes exceeds the " + buf.length + "-byte limit");
-                continue;
-            }
-            dispatch(c, buf, n);
-        }
+        loop.close();
     }
 
     /** Decodes one packet and calls the handler. */

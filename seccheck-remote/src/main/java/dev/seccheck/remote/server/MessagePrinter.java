@@ -10,11 +10,14 @@ import dev.seccheck.remote.consumer.Event;
 import dev.seccheck.remote.consumer.EventHandler;
 import java.io.PrintStream;
 import java.util.Base64;
+import java.util.function.LongSupplier;
 
 /**
  * MessagePrinter is the monitoring server's handler: it prints one line per message to
  * {@code out} in the chosen format, and connection lifecycle, unknown and malformed packets to
- * {@code log}, so the message stream stays machine-readable.
+ * {@code log}, so the message stream stays machine-readable. Problems that a peer can repeat at
+ * will (malformed and unknown packets, refused and cut connections) go through a
+ * {@link RateLimitedLog}: the first of a kind in full, then a count every 10 s.
  */
 public final class MessagePrinter implements EventHandler {
     private static final JsonFormat.Printer JSON = JsonFormat.printer().omittingInsignificantWhitespace();
@@ -22,11 +25,17 @@ public final class MessagePrinter implements EventHandler {
     private final OutputFormat format;
     private final PrintStream out;
     private final PrintStream log;
+    private final RateLimitedLog limited;
 
     public MessagePrinter(OutputFormat format, PrintStream out, PrintStream log) {
+        this(format, out, log, System::nanoTime, RateLimitedLog.WINDOW_NANOS);
+    }
+
+    MessagePrinter(OutputFormat format, PrintStream out, PrintStream log, LongSupplier clock, long windowNanos) {
         this.format = format;
         this.out = out;
         this.log = log;
+        this.limited = new RateLimitedLog(log, clock, windowNanos);
     }
 
     @Override
@@ -37,18 +46,33 @@ public final class MessagePrinter implements EventHandler {
     @Override
     public void onDisconnect(Connection c) {
         out.flush();
+        limited.finish(name(c) + " ");
         log.println(name(c) + " disconnected: messages=" + c.messages() + " unknown=" + c.unknown() + " malformed="
                 + c.malformed() + " dropped=" + c.lastDropped());
     }
 
     @Override
     public void onRefused(int id, String problem) {
-        log.println(String.format("client-%04d refused: %s", id, problem));
+        limited.report("refused", String.format("client-%04d refused: %s", id, problem),
+                "%s more connections refused in the last %d s", String.format("client-%04d: %s", id, problem));
+    }
+
+    @Override
+    public void onCut(Connection c, String reason) {
+        limited.report("cut", name(c) + " closed by the server: " + reason,
+                "%s more connections closed by the server in the last %d s", name(c) + ": " + reason);
     }
 
     @Override
     public void onMalformed(Connection c, String problem) {
-        log.println(name(c) + " malformed packet skipped: " + problem);
+        limited.report(name(c) + " malformed", name(c) + " malformed packet skipped: " + problem,
+                name(c) + " (pid " + c.peer().pid() + "): %s more malformed packets skipped in the last %d s", problem);
+    }
+
+    @Override
+    public void onTick() {
+        out.flush();
+        limited.tick();
     }
 
     @Override
@@ -57,7 +81,9 @@ public final class MessagePrinter implements EventHandler {
             out.println("{\"type\":" + type + ",\"client\":" + c.id() + ",\"dropped\":" + dropped + ",\"payload\":\""
                     + Base64.getEncoder().encodeToString(payload) + "\"}");
         } else {
-            log.println(name(c) + " unknown message type " + type + " (" + payload.length + " bytes) skipped");
+            limited.report(name(c) + " unknown", name(c) + " unknown message type " + type + " (" + payload.length
+                    + " bytes) skipped", name(c) + " (pid " + c.peer().pid()
+                    + "): %s more messages of unknown types skipped in the last %d s", "type " + type);
         }
     }
 

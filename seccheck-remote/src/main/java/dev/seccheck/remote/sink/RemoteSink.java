@@ -1,6 +1,5 @@
 package dev.seccheck.remote.sink;
 
-import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Message;
 import dev.seccheck.fields.FieldSet;
 import dev.seccheck.linux.LinuxException;
@@ -14,38 +13,50 @@ import dev.seccheck.proto.sentry.ExitNotifyParentInfo;
 import dev.seccheck.proto.sentry.MmapInfo;
 import dev.seccheck.proto.sentry.TaskExit;
 import dev.seccheck.proto.syscall.Syscall;
-import dev.seccheck.remote.wire.WireHeader;
 import dev.seccheck.sink.Sink;
 import dev.seccheck.sink.SinkStatus;
-import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * RemoteSink sends every point to a monitoring server as one SOCK_SEQPACKET packet, header +
  * protobuf payload, exactly as gVisor's remote sink does. It never blocks the checked thread
- * beyond the retry budget and never throws: a full socket is retried {@code retries} times with
- * a doubling backoff, then the point is dropped and counted; any other error (the server went
- * away) drops at once. The dropped count travels in every header and in {@link #status()}.
+ * beyond the retry budget and never throws: a full socket is retried {@code retries} times, then
+ * the point is dropped and counted; any other error (the server went away) drops at once and
+ * takes the {@link Link} down, which reconnects in the background while later points are dropped
+ * and counted. The dropped count travels in every header and in {@link #status()}.
+ *
+ * <p>Between retries the thread waits for the socket to become writable (poll for POLLOUT), at
+ * most the backoff, instead of sleeping the whole backoff: a sleeping thread slept on past the
+ * moment the server made room, up to a whole 10 ms step each time. Sub-millisecond steps still
+ * park, as poll counts milliseconds. First-use costs are paid at creation ({@link Warmup}).
  *
  * <p>Each thread serializes straight into its own native buffer after the header, so a packet
  * costs one protobuf serialization and one {@code sendmsg}, with no copy in between.
  */
 public final class RemoteSink implements Sink {
-    private static final int INITIAL_BUFFER = 4096;
+    static final int INITIAL_BUFFER = 4096;
+
+    static final short POLLOUT = 4;
+    private static final long MILLI = 1_000_000;
 
     private final RemoteConfig config;
-    private final UnixSeqpacket socket;
+    private final Link link;
     private final AtomicLong dropped = new AtomicLong();
-    private final ThreadLocal<Packet> packets = ThreadLocal.withInitial(() -> new Packet(INITIAL_BUFFER));
+    /**
+     * Set when a write used its whole retry budget: later writes try once without waiting until
+     * one gets through, so a server that stopped reading costs one budget, not one per point.
+     * Plain volatile: a stale read only means one more wait or one less, never a lost count.
+     */
+    private volatile boolean congested;
+    private final ThreadLocal<PacketBuffer> packets = ThreadLocal.withInitial(() -> new PacketBuffer(INITIAL_BUFFER));
 
-    /** Wraps a connection on which the handshake is done. */
+    /** Wraps a connection on which the handshake is done; reconnects to {@code config.endpoint()} if it breaks. */
     public RemoteSink(RemoteConfig config, UnixSeqpacket socket) {
         this.config = config;
-        this.socket = socket;
+        this.link = new Link(config.endpoint(), socket);
+        Warmup.once();
     }
 
     @Override
@@ -100,7 +111,17 @@ public final class RemoteSink implements Sink {
 
     @Override
     public void stop() {
-        socket.close();
+        link.stop();
+    }
+
+    /** Returns whether the sink is connected now (false while it reconnects). */
+    public boolean connected() {
+        return link.socket() != null;
+    }
+
+    /** Returns how many times the sink reconnected after losing its server. */
+    public long reconnects() {
+        return link.reconnects();
     }
 
     /**
@@ -108,62 +129,40 @@ public final class RemoteSink implements Sink {
      * benchmarks and replays can drive the sink without a session.
      */
     public boolean write(MessageType type, Message msg) {
-        if (socket.isClosed()) {
+        UnixSeqpacket socket = link.socket();
+        if (socket == null) {
             dropped.incrementAndGet();
             return false;
         }
-        Packet p = packets.get();
+        PacketBuffer p = packets.get();
         int size = msg.getSerializedSize();
         MemorySegment packet = p.fill(type.getNumber(), dropped.get(), msg, size);
         try {
             long wait = config.backoff().toNanos();
             long max = config.backoffMax().toNanos();
+            int retries = congested ? 0 : config.retries();
             for (int attempt = 0; ; attempt++) {
                 if (socket.send(packet) != UnixSeqpacket.WOULD_BLOCK) {
+                    if (congested) {
+                        congested = false;
+                    }
                     return true;
                 }
-                if (attempt >= config.retries()) {
+                if (attempt >= retries) {
+                    congested = true;
                     break;
                 }
-                LockSupport.parkNanos(wait);
+                if (wait < MILLI) {
+                    LockSupport.parkNanos(wait);
+                } else {
+                    p.poll.poll(socket.fd(), POLLOUT, (int) Math.min(Integer.MAX_VALUE, wait / MILLI));
+                }
                 wait = Math.min(wait * 2, max);
             }
         } catch (LinuxException e) {
-            // The server is gone or the socket broke: this and later points are dropped.
+            link.lost(socket);
         }
         dropped.incrementAndGet();
         return false;
-    }
-
-    /** One thread's native packet buffer: header at 0, payload serialized right after it. */
-    private static final class Packet {
-        MemorySegment buffer;
-        ByteBuffer view;
-
-        Packet(int capacity) {
-            allocate(capacity);
-        }
-
-        private void allocate(int capacity) {
-            buffer = Arena.ofAuto().allocate(capacity, 8);
-            view = buffer.asByteBuffer();
-        }
-
-        MemorySegment fill(int type, long dropped, Message msg, int size) {
-            int total = WireHeader.SIZE + size;
-            if (total > buffer.byteSize()) {
-                allocate(Math.max(total, (int) buffer.byteSize() * 2));
-            }
-            WireHeader.write(buffer, type, dropped);
-            try {
-                CodedOutputStream out = CodedOutputStream.newInstance(view.clear().position(WireHeader.SIZE).limit(total));
-                msg.writeTo(out);
-                out.flush();
-            } catch (IOException e) {
-                throw new IllegalStateException("serializing " + msg.getDescriptorForType().getName()
-                        + " into a buffer of its own size failed", e);
-            }
-            return buffer.asSlice(0, total);
-        }
     }
 }

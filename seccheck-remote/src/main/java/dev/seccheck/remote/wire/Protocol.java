@@ -78,7 +78,8 @@ public final class Protocol {
         return version;
     }
 
-    private static void sendHandshake(UnixSeqpacket socket) throws LinuxException, MalformedPacketException {
+    /** Sends our handshake packet without blocking; a full socket is an error (a fresh one never is). */
+    public static void sendHandshake(UnixSeqpacket socket) throws LinuxException, MalformedPacketException {
         if (socket.send(handshake()) == UnixSeqpacket.WOULD_BLOCK) {
             throw new MalformedPacketException("cannot send the handshake: socket buffer full");
         }

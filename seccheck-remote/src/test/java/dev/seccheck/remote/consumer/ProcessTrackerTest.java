@@ -20,9 +20,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The tracker fed by our remote sink through a real server connection. */
 class ProcessTrackerTest {
+
+    @TempDir
+    Path tmp;
 
     static ContextData ctx(int tid, int tgid, int ppid) {
         return ContextData.newBuilder().setThreadId(tid).setThreadGroupId(tgid).setParentThreadGroupId(ppid)
@@ -31,7 +35,7 @@ class ProcessTrackerTest {
 
     @Test
     void tracksForkExecAndForgetsOnExit() throws Exception {
-        Path path = Sockets.tempPath("s");
+        Path path = tmp.resolve("s");
         ProcessTracker tracker = new ProcessTracker();
         List<String> snapshots = new CopyOnWriteArrayList<>();
         CountDownLatch done = new CountDownLatch(1);
@@ -49,7 +53,7 @@ class ProcessTrackerTest {
                 done.countDown();
             }
         };
-        try (EventServer server = EventServer.start(path, handler)) {
+        try (EventServer _ = EventServer.start(path, handler)) {
             UnixSeqpacket socket = UnixSeqpacket.connect(path);
             Protocol.clientHandshake(socket);
             RemoteSink sink = new RemoteSink(new RemoteConfig(path, 10, RemoteConfig.DEFAULT_BACKOFF,

@@ -16,8 +16,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ReplayTest {
+
+    @TempDir
+    Path tmp;
 
     static TraceFile fixture() throws Exception {
         try (InputStream in = Files.newInputStream(Fixtures.echoTrace())) {
@@ -27,16 +31,14 @@ class ReplayTest {
 
     @Test
     void saveOfReplayIsByteIdentical() throws Exception {
-        Path path = Sockets.tempPath("s");
-        Path dir = path.resolveSibling("out");
+        Path path = tmp.resolve("s");
+        Path dir = tmp.resolve("out");
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         TraceFile trace = fixture();
-        try (Recorder rec = Recorder.start(path, dir, new PrintStream(log, true))) {
+        try (Recorder _ = Recorder.start(path, dir, new PrintStream(log, true))) {
             assertThat(Replayer.replay(trace, path)).isEqualTo(10);
             // The recorder logs the disconnect after the file is closed.
-            while (!log.toString().contains("disconnected")) {
-                Thread.onSpinWait();
-            }
+            Sockets.await("the recorder to log the disconnect", 20, () -> log.toString().contains("disconnected"));
         }
         assertThat(Files.readAllBytes(dir.resolve("client-0001"))).isEqualTo(Files.readAllBytes(Fixtures.echoTrace()));
         assertThat(log.toString()).contains("client-0001 disconnected: 10 messages saved");
@@ -44,15 +46,13 @@ class ReplayTest {
 
     @Test
     void fixtureThroughTheServerPrintsEchoAndItsOpens() throws Exception {
-        Path path = Sockets.tempPath("s");
+        Path path = tmp.resolve("s");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        try (EventServer server = EventServer.start(path, new MessagePrinter(OutputFormat.TEXT,
+        try (EventServer _ = EventServer.start(path, new MessagePrinter(OutputFormat.TEXT,
                 new PrintStream(out, true), new PrintStream(log, true)))) {
             Replayer.replay(fixture(), path);
-            while (!log.toString().contains("disconnected")) {
-                Thread.onSpinWait();
-            }
+            Sockets.await("the server to log the disconnect", 20, () -> log.toString().contains("disconnected"));
         }
         String text = out.toString(StandardCharsets.UTF_8);
         assertThat(text.lines()).hasSize(10);

@@ -21,9 +21,14 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class RemoteSinkTest {
+    @TempDir
+    Path tmp;
+
     private static final RemoteSinkDescriptor DESCRIPTOR = new RemoteSinkDescriptor();
     private static final List<PointReq> NO_POINTS = List.of();
     private static final Open OPEN = Open.newBuilder()
@@ -49,15 +54,20 @@ class RemoteSinkTest {
         });
     }
 
+    /** The connection {@link #serve} accepted, within a deadline. */
+    static UnixSeqpacket accepted(CompletableFuture<UnixSeqpacket> conn) throws Exception {
+        return conn.get(20, TimeUnit.SECONDS);
+    }
+
     @Test
     void sendsHeaderAndPayloadByteForByte() throws Exception {
-        Path path = Sockets.tempPath("s");
+        Path path = tmp.resolve("s");
         try (UnixSeqpacket listener = UnixSeqpacket.listen(path, 4)) {
             var conn = serve(listener, 1);
             SinkConfig cfg = config("{\"endpoint\":\"" + path + "\"}");
             SinkSetup setup = DESCRIPTOR.setup(cfg);
             RemoteSink sink = (RemoteSink) DESCRIPTOR.create(cfg, setup);
-            try (UnixSeqpacket server = conn.get()) {
+            try (UnixSeqpacket server = accepted(conn)) {
                 sink.syscall(null, null, MessageType.MESSAGE_SYSCALL_OPEN, OPEN);
                 byte[] got = Sockets.receive(server);
                 byte[] payload = OPEN.toByteArray();
@@ -71,25 +81,25 @@ class RemoteSinkTest {
 
     @Test
     void newerServerIsAcceptedOlderRefused() throws Exception {
-        Path path = Sockets.tempPath("s");
+        Path path = tmp.resolve("s");
         try (UnixSeqpacket listener = UnixSeqpacket.listen(path, 4)) {
             SinkConfig cfg = config("{\"endpoint\":\"" + path + "\"}");
             var newer = serve(listener, 2);
             DESCRIPTOR.setup(cfg).close();
-            newer.get().close();
+            accepted(newer).close();
             var equal = serve(listener, 1);
             DESCRIPTOR.setup(cfg).close();
-            equal.get().close();
+            accepted(equal).close();
             var older = serve(listener, 0);
             assertThatThrownBy(() -> DESCRIPTOR.setup(cfg)).isInstanceOf(SinkException.class)
                     .hasMessageContaining("server peer speaks version 0, older than the minimum 1");
-            older.get().close();
+            accepted(older).close();
         }
     }
 
     @Test
     void serverDownIsASetupError() throws Exception {
-        Path path = Sockets.tempPath("s");
+        Path path = tmp.resolve("s");
         assertThatThrownBy(() -> DESCRIPTOR.setup(config("{\"endpoint\":\"" + path + "\"}")))
                 .isInstanceOf(SinkException.class)
                 .hasMessage("remote sink: connect(" + path + "): ENOENT (No such file or directory)");
@@ -119,27 +129,49 @@ class RemoteSinkTest {
         fillAndCount("{\"retries\":0}");
     }
 
+    /**
+     * With the socket full, the write that finds no room waits 10, 20, 20, 20, 20, 20 ms (doubling
+     * from {@code backoff}, capped at {@code backoff_max}) before it drops: 110 ms. Without the
+     * waits it takes microseconds, without the doubling 60 ms, without the cap 630 ms. A stalled
+     * server costs that budget once: the drops after it do not wait until a send succeeds again.
+     */
     @Test
     void droppedCountedWhenServerStopsReadingWithBackoff() throws Exception {
-        fillAndCount("{\"retries\":3,\"backoff\":\"1us\",\"backoff_max\":\"4us\"}");
+        long[] dropNanos = fillAndCount("{\"retries\":6,\"backoff\":\"10ms\",\"backoff_max\":\"20ms\"}");
+        assertThat(TimeUnit.NANOSECONDS.toMillis(dropNanos[0])).as("time of the first dropped write, ms")
+                .isBetween(95L, 500L);
+        long[] later = Arrays.copyOfRange(dropNanos, 1, dropNanos.length);
+        long median = Arrays.stream(later).sorted().toArray()[later.length / 2];
+        assertThat(TimeUnit.NANOSECONDS.toMillis(median)).as("median time of a later dropped write, ms")
+                .isLessThan(50L);
     }
 
-    private void fillAndCount(String extra) throws Exception {
-        Path path = Sockets.tempPath("s");
+    /**
+     * Fills the socket, checks the dropped count, and returns how long the first dropped write took
+     * followed by how long each of ten more took.
+     */
+    private long[] fillAndCount(String extra) throws Exception {
+        Path path = tmp.resolve("s");
         try (UnixSeqpacket listener = UnixSeqpacket.listen(path, 4)) {
             var conn = serve(listener, 1);
             ObjectNode node = (ObjectNode) new ObjectMapper().readTree(extra);
             node.put("endpoint", path.toString());
             SinkConfig cfg = config(node.toString());
             RemoteSink sink = (RemoteSink) DESCRIPTOR.create(cfg, DESCRIPTOR.setup(cfg));
-            try (UnixSeqpacket server = conn.get()) {
+            try (UnixSeqpacket server = accepted(conn)) {
                 int sent = 0;
+                long[] dropNanos = new long[11];
+                long start = System.nanoTime();
                 while (sink.write(MessageType.MESSAGE_SYSCALL_OPEN, OPEN)) {
                     sent++;
+                    start = System.nanoTime();
                 }
+                dropNanos[0] = System.nanoTime() - start;
                 assertThat(sink.status().dropped()).isEqualTo(1);
-                for (int i = 0; i < 10; i++) {
+                for (int i = 1; i <= 10; i++) {
+                    start = System.nanoTime();
                     sink.write(MessageType.MESSAGE_SYSCALL_OPEN, OPEN);
+                    dropNanos[i] = System.nanoTime() - start;
                 }
                 assertThat(sink.status().dropped()).isEqualTo(11);
                 // Drain: every packet that went out arrived whole; room again => the next
@@ -151,6 +183,7 @@ class RemoteSinkTest {
                 assertThat(sink.write(MessageType.MESSAGE_SYSCALL_OPEN, OPEN)).isTrue();
                 byte[] p = Sockets.receive(server);
                 assertThat(Arrays.copyOf(p, 8)).containsExactly(8, 0, 7, 0, 11, 0, 0, 0);
+                return dropNanos;
             } finally {
                 sink.stop();
             }
@@ -159,13 +192,13 @@ class RemoteSinkTest {
 
     @Test
     void survivesTheServerGoingAway() throws Exception {
-        Path path = Sockets.tempPath("s");
+        Path path = tmp.resolve("s");
         try (UnixSeqpacket listener = UnixSeqpacket.listen(path, 4)) {
             var conn = serve(listener, 1);
             SinkConfig cfg = config("{\"endpoint\":\"" + path + "\",\"retries\":2}");
             RemoteSink sink = (RemoteSink) DESCRIPTOR.create(cfg, DESCRIPTOR.setup(cfg));
             assertThat(sink.write(MessageType.MESSAGE_SYSCALL_OPEN, OPEN)).isTrue();
-            conn.get().close();
+            accepted(conn).close();
             for (int i = 0; i < 5; i++) {
                 sink.syscall(null, null, MessageType.MESSAGE_SYSCALL_OPEN, OPEN);
             }

@@ -1,4 +1,4 @@
-package dev.seccheck.remote.server;
+package dev.seccheck.remote.consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,10 +7,6 @@ import dev.seccheck.proto.common.Handshake;
 import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.remote.Sockets;
-import dev.seccheck.remote.consumer.Connection;
-import dev.seccheck.remote.consumer.Event;
-import dev.seccheck.remote.consumer.EventHandler;
-import dev.seccheck.remote.consumer.EventServer;
 import dev.seccheck.remote.wire.Protocol;
 import dev.seccheck.remote.wire.WireHeader;
 import java.nio.file.Files;
@@ -20,8 +16,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class EventServerTest {
+
+    @TempDir
+    Path tmp;
 
     /** Records what the server reports. */
     static final class Recording implements EventHandler {
@@ -80,9 +80,9 @@ class EventServerTest {
 
     @Test
     void badPacketsAreCountedAndSkippedWhileAnotherConnectionFlows() throws Exception {
-        Path path = Sockets.tempPath("s");
+        Path path = tmp.resolve("s");
         Recording rec = new Recording(2);
-        try (EventServer server = EventServer.start(path, rec, 64)) {
+        try (EventServer _ = EventServer.start(path, rec, 64)) {
             try (UnixSeqpacket bad = client(path, 1); UnixSeqpacket good = client(path, 2)) {
                 good.send(open("/a", 0));
                 bad.send(new byte[] {1, 2, 3}); // shorter than a header
@@ -126,9 +126,9 @@ class EventServerTest {
 
     @Test
     void olderClientIsRefusedAndGarbageHandshakeToo() throws Exception {
-        Path path = Sockets.tempPath("s");
+        Path path = tmp.resolve("s");
         Recording rec = new Recording(2);
-        try (EventServer server = EventServer.start(path, rec)) {
+        try (EventServer _ = EventServer.start(path, rec)) {
             UnixSeqpacket old = client(path, 0);
             assertThat(old.receive(new byte[16])).isEqualTo(UnixSeqpacket.EOF);
             old.close();
@@ -144,18 +144,21 @@ class EventServerTest {
 
     @Test
     void manyConcurrentConnections() throws Exception {
-        Path path = Sockets.tempPath("s");
+        Path path = tmp.resolve("s");
         int clients = 8;
         int each = 200;
         Recording rec = new Recording(clients);
-        try (EventServer server = EventServer.start(path, rec)) {
+        try (EventServer _ = EventServer.start(path, rec)) {
             List<Thread> threads = new java.util.ArrayList<>();
             for (int i = 0; i < clients; i++) {
                 int n = i;
                 threads.add(Thread.ofPlatform().start(() -> {
                     try (UnixSeqpacket c = client(path, 1)) {
                         for (int k = 0; k < each; k++) {
+                            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                             while (c.send(open("/c" + n + "/" + k, 0)) == UnixSeqpacket.WOULD_BLOCK) {
+                                assertThat(System.nanoTime() - deadline).as("room in client %d's socket within 20 s", n)
+                                        .isNegative();
                                 Thread.onSpinWait();
                             }
                         }
@@ -165,7 +168,7 @@ class EventServerTest {
                 }));
             }
             for (Thread t : threads) {
-                t.join();
+                assertThat(t.join(java.time.Duration.ofSeconds(30))).as("client thread %s finished", t).isTrue();
             }
             assertThat(rec.disconnects.await(20, TimeUnit.SECONDS)).isTrue();
         }

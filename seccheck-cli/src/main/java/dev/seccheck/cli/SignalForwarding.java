@@ -1,0 +1,53 @@
+package dev.seccheck.cli;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandleProxies;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.List;
+import java.util.function.IntConsumer;
+
+/**
+ * SignalForwarding hands the signals a user sends to {@code seccheck run} (INT, TERM, HUP) to a
+ * callback, the supervisor passing them on to the program, instead of letting them end the JVM.
+ *
+ * <p>Java has no supported API that catches a signal and keeps running: shutdown hooks run on the
+ * way out, with the exit status already fixed, while {@code seccheck run} must exit with the
+ * program's own status (a program may ignore TERM and finish its work). {@code sun.misc.Signal}
+ * (module jdk.unsupported, kept exported for exactly this) does the job. This class is the only
+ * place that uses it, and it does so through method handles: javac warns about every source
+ * reference to the class ("internal proprietary API") and no {@code @SuppressWarnings} silences
+ * that warning, which would otherwise show in every build.
+ */
+final class SignalForwarding {
+    private SignalForwarding() {}
+
+    /**
+     * Routes each named signal (e.g. "TERM") to {@code forward}, which receives its number.
+     *
+     * @throws IllegalArgumentException if the JVM cannot hand over a signal (one it uses itself, or
+     *     all of them under {@code -Xrs})
+     */
+    static void install(List<String> names, IntConsumer forward) {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+            Class<?> signal = Class.forName("sun.misc.Signal");
+            Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
+            MethodHandle number = lookup.findVirtual(signal, "getNumber", MethodType.methodType(int.class));
+            MethodHandle accept = lookup.findVirtual(IntConsumer.class, "accept",
+                    MethodType.methodType(void.class, int.class)).bindTo(forward);
+            Object handler = MethodHandleProxies.asInterfaceInstance(handlerType,
+                    MethodHandles.filterArguments(accept, 0, number));
+            MethodHandle create = lookup.findConstructor(signal, MethodType.methodType(void.class, String.class));
+            MethodHandle handle = lookup.findStatic(signal, "handle",
+                    MethodType.methodType(handlerType, signal, handlerType));
+            for (String name : names) {
+                handle.invoke(create.invoke(name), handler);
+            }
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("cannot forward signals " + names + " through sun.misc.Signal", e);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package dev.seccheck.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Hostile or broken session files: each is refused with one line naming the file, what is wrong
+ * and the limit, before anything runs (the program would leave a marker file), without a stack
+ * trace and without filling memory.
+ */
+class ConfigFileErrorsTest {
+    @TempDir
+    Path tmp;
+
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private PrintStream savedErr;
+
+    @BeforeEach
+    void capture() {
+        savedErr = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setErr(savedErr);
+    }
+
+    /** Runs with {@code config} and returns the error line; checks that the program never ran. */
+    private String refused(Path config) {
+        err.reset();
+        Path marker = tmp.resolve("ran");
+        int status = Main.execute("run", "--config", config.toString(), "--", "/bin/sh", "-c", "touch " + marker);
+        List<String> lines = err.toString(StandardCharsets.UTF_8).lines().toList();
+        assertThat(status).isEqualTo(1);
+        assertThat(marker).as("the program must not run").doesNotExist();
+        assertThat(lines).as("one line, no stack trace").hasSize(1);
+        return lines.getFirst();
+    }
+
+    private Path file(String name, String text) throws IOException {
+        return Files.writeString(tmp.resolve(name), text);
+    }
+
+    @Test
+    void nestingDeeperThanTheLimit() throws IOException {
+        Path f = file("deep.json", "[".repeat(1500) + "]".repeat(1500));
+        assertThat(refused(f)).isEqualTo("seccheck run: --config " + f + ": nesting deeper than 64 levels");
+    }
+
+    @Test
+    void aStringLongerThanTheLimit() throws IOException {
+        Path f = file("long.json", "{\"name\":\"" + "a".repeat(2_000_000) + "\"}");
+        assertThat(refused(f)).isEqualTo("seccheck run: --config " + f + ": a string longer than 1,048,576 characters");
+    }
+
+    @Test
+    void aThirtyMillionCharacterStringIsAFileOverTheSizeLimit() throws IOException {
+        Path f = file("huge.json", "{\"name\":\"" + "a".repeat(30_000_000) + "\"}");
+        assertThat(refused(f)).isEqualTo("seccheck run: --config " + f + ": larger than the 4,194,304-byte limit");
+    }
+
+    @Test
+    void aNumberLongerThanTheLimit() throws IOException {
+        Path f = file("number.json", "{\"name\":\"x\",\"options\":{\"execve_hash_cache_capacity\":" + "9".repeat(5000) + "}}");
+        assertThat(refused(f)).isEqualTo("seccheck run: --config " + f + ": a number longer than 64 characters");
+    }
+
+    @Test
+    void devZeroIsStoppedAtTheSizeLimit() {
+        assertThat(refused(Path.of("/dev/zero")))
+                .isEqualTo("seccheck run: --config /dev/zero: larger than the 4,194,304-byte limit");
+    }
+
+    @Test
+    void invalidUtf8NamesTheByte() throws IOException {
+        Path f = Files.write(tmp.resolve("latin1.json"), new byte[] {'{', '"', 'n', (byte) 0xe9, '"', ':', '1', '}'});
+        assertThat(refused(f)).isEqualTo("seccheck run: --config " + f
+                + ": not valid UTF-8 at byte 3 (session files are UTF-8 JSON)");
+    }
+
+    @Test
+    void aDirectoryIsNamedAsOne() {
+        assertThat(refused(tmp)).isEqualTo("seccheck run: --config " + tmp + ": is a directory, not a session file");
+        err.reset();
+        assertThat(Main.execute("trace", "create", "--config", tmp.toString(), "no-such-run")).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8).lines().toList())
+                .containsExactly("seccheck trace create: --config " + tmp + ": is a directory, not a session file");
+    }
+
+    @Test
+    void twoDocumentsOrTrailingGarbageAreRefused() throws IOException {
+        Path two = file("two.json", "{\"name\":\"a\"}\n{\"name\":\"b\"}\n");
+        assertThat(refused(two)).isEqualTo("seccheck run: --config " + two
+                + ": data after the end of the JSON document at line 2, column 1 (one session per file)");
+        Path garbage = file("garbage.json", "{\"name\":\"a\"} trailing");
+        assertThat(refused(garbage)).startsWith("seccheck run: --config " + garbage + ": ")
+                .contains("trailing").contains("line 1");
+    }
+}

@@ -1,0 +1,44 @@
+package dev.seccheck.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A TERM sent to {@code seccheck run} reaches the program, which decides how the run ends. */
+class SignalForwardingTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void termSentToSeccheckIsHandledByTheProgram() throws Exception {
+        Path ready = tmp.resolve("ready");
+        // The program traps TERM and exits 7: seccheck exits 7 only if the signal was forwarded;
+        // a JVM ended by the signal itself would exit 143.
+        Process run = new ProcessBuilder(List.of(
+                ProcessHandle.current().info().command().orElseThrow(),
+                "--enable-native-access=ALL-UNNAMED", "-XX:-UsePerfData",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "run", "--root", tmp.resolve("root").toString(), "--quiet", "--",
+                "sh", "-c", "trap 'exit 7' TERM; touch " + ready + "; while :; do sleep 0.1; done"))
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("out").toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!Files.exists(ready)) {
+                assertThat(run.isAlive()).as("seccheck run alive: %s", Files.readString(tmp.resolve("out"))).isTrue();
+                assertThat(System.nanoTime() - deadline).as("the program started within 60 s").isNegative();
+                Thread.sleep(20);
+            }
+            run.destroy(); // SIGTERM to the JVM running seccheck
+            assertThat(run.waitFor(30, TimeUnit.SECONDS)).as("seccheck ended within 30 s of TERM").isTrue();
+            assertThat(run.exitValue()).as("exit status; output: %s", Files.readString(tmp.resolve("out"))).isEqualTo(7);
+        } finally {
+            run.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package dev.seccheck.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.UnixSeqpacket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A program under {@code seccheck run} with a deny policy tries to switch the policy off through
+ * its run's control socket, with the CLI and with raw requests: every request is refused, the
+ * refusal is logged on the run's stderr, and the policy still denies afterwards.
+ */
+class WorkloadControlTest {
+
+    @TempDir
+    Path tmp;
+
+    private static final String RAW = """
+            import socket, sys
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            s.connect(sys.argv[1])
+            s.sendall(sys.argv[2].encode() + b'\\n')
+            print('raw:', s.recv(65536).decode().strip())
+            """;
+
+    @Test
+    void theWorkloadCannotDeleteOrReplaceItsOwnPolicy() throws Exception {
+        Path secret = Files.writeString(tmp.resolve("secret.key"), "hunter2-the-secret");
+        Path root = tmp.resolve("root");
+        Path policy = Files.writeString(tmp.resolve("policy.json"), """
+                {"name": "guard",
+                 "points": [{"name": "syscall/openat/enter", "optional_fields": ["fd_path"], "context_fields": ["process_name"]}],
+                 "sinks": [{"name": "policy", "config": {"alerts": "%s", "rules": [
+                   {"point": "syscall/openat/enter", "match": {"resolved_path": {"glob": "*.key"}},
+                    "action": "deny", "errno": "EACCES"}]}}]}""".formatted(tmp.resolve("alerts.jsonl")));
+        Path open = Files.writeString(tmp.resolve("open.json"), """
+                {"name": "guard", "points": [{"name": "sentry/execve"}], "sinks": [{"name": "null"}]}""");
+        Path raw = Files.writeString(tmp.resolve("raw.py"), RAW);
+        Path sock = root.resolve("w1").resolve("control.sock");
+        String cli = String.join(" ", java());
+        String script = String.join("\n",
+                "cat " + secret + "; echo first=$?",
+                cli + " trace delete --root " + root + " --name guard w1; echo delete=$?",
+                cli + " trace create --root " + root + " --force --config " + open + " w1; echo create=$?",
+                "python3 " + raw + " " + sock + " '{\"op\": \"session_delete\", \"name\": \"guard\"}'",
+                "python3 " + raw + " " + sock + " '{\"op\": \"session_create\", \"force\": true, \"config\": "
+                        + "\"{\\\"name\\\": \\\"guard\\\", \\\"points\\\": [], \\\"sinks\\\": []}\"}'",
+                "cat " + secret + "; echo second=$?");
+
+        Result r = run(root, policy, "w1", "sh", "-c", script);
+
+        assertThat(r.out).contains("first=1", "delete=1", "create=1", "second=1").doesNotContain("hunter2");
+        String refusal = "refused: the request comes from pid ";
+        assertThat(r.out.lines().filter(l -> !l.startsWith("seccheck: control socket:"))
+                .filter(l -> l.contains(refusal) && l.contains("a task supervised by run w1"))).as(r.out).hasSize(4);
+        assertThat(r.out).contains("seccheck trace delete: " + refusal).contains("seccheck trace create: " + refusal)
+                .contains("raw: {\"ok\":false,\"error\":\"" + refusal);
+        assertThat(r.out.lines().filter(l -> l.startsWith("seccheck: control socket: \"session_delete\" " + refusal)))
+                .hasSize(2);
+        assertThat(r.out.lines().filter(l -> l.startsWith("seccheck: control socket: \"session_create\" " + refusal)))
+                .hasSize(2);
+        assertThat(Files.readString(tmp.resolve("alerts.jsonl")).lines().filter(l -> l.contains("\"deny\""))).hasSize(2);
+    }
+
+    @Test
+    void theWorkloadOfOneRunCannotControlAnotherRunOfTheSameRoot() throws Exception {
+        Path root = tmp.resolve("root");
+        Path quiet = Files.writeString(tmp.resolve("quiet.json"), """
+                {"name": "watch", "points": [{"name": "sentry/execve"}], "sinks": [{"name": "null"}]}""");
+        Path raw = Files.writeString(tmp.resolve("raw.py"), RAW);
+        Path stop = tmp.resolve("stop");
+        List<String> other = new ArrayList<>(java());
+        other.addAll(List.of("run", "--quiet", "--root", root.toString(), "--id", "other", "--config", quiet.toString(), "--",
+                "sh", "-c", "while [ ! -e " + stop + " ]; do /bin/sleep 0.05; done"));
+        Process target = new ProcessBuilder(other).redirectErrorStream(true).redirectOutput(tmp.resolve("other.out").toFile()).start();
+        try {
+            Path sock = awaitServing(root.resolve("other").resolve("control.sock"));
+
+            Result r = run(root, quiet, "w2", "python3", raw.toString(), sock.toString(),
+                    "{\"op\": \"session_delete\", \"name\": \"watch\"}");
+
+            assertThat(r.out).contains("raw: {\"ok\":false,\"error\":\"refused: the request comes from pid ")
+                    .contains("a task supervised by run w2");
+            Files.writeString(stop, "");
+            assertThat(target.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(Files.readString(tmp.resolve("other.out")))
+                    .contains("control socket: \"session_delete\" refused: the request comes from pid ");
+        } finally {
+            Files.writeString(stop, "");
+            if (!target.waitFor(30, TimeUnit.SECONDS)) {
+                target.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    void aSessionLockedInItsRunConfigOutlivesTheOperatorsDeleteAndReplace() throws Exception {
+        Path root = tmp.resolve("root");
+        Path locked = Files.writeString(tmp.resolve("locked.json"), """
+                {"name": "pinned", "points": [{"name": "sentry/execve"}], "sinks": [{"name": "null"}],
+                 "options": {"locked": true}}""");
+        Path stop = tmp.resolve("stop");
+        List<String> cmd = new ArrayList<>(java());
+        cmd.addAll(List.of("run", "--quiet", "--root", root.toString(), "--id", "pin", "--config", locked.toString(), "--",
+                "sh", "-c", "while [ ! -e " + stop + " ]; do /bin/sleep 0.05; done"));
+        Process run = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("pin.out").toFile()).start();
+        try {
+            awaitServing(root.resolve("pin").resolve("control.sock"));
+
+            Result delete = cli("trace", "delete", "--root", root.toString(), "--name", "pinned", "pin");
+            Result replace = cli("trace", "create", "--root", root.toString(), "--force", "--config", locked.toString(), "pin");
+            Result list = cli("trace", "list", "--root", root.toString(), "pin");
+
+            assertThat(delete.code).isEqualTo(1);
+            assertThat(delete.out).contains("seccheck trace delete: session \"pinned\" is locked: it cannot be deleted "
+                    + "while the run lives; it ends when the run stops");
+            assertThat(replace.code).isEqualTo(1);
+            assertThat(replace.out).contains("session \"pinned\" is locked: it cannot be replaced");
+            assertThat(list.out).contains("\"pinned\" (1 points, locked)");
+        } finally {
+            Files.writeString(stop, "");
+            if (!run.waitFor(30, TimeUnit.SECONDS)) {
+                run.destroyForcibly();
+            }
+        }
+        assertThat(run.exitValue()).isZero();
+    }
+
+    /** Waits until the socket accepts a connection (it exists a moment before it listens). */
+    private static Path awaitServing(Path sock) throws Exception {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        while (true) {
+            try (UnixSeqpacket probe = UnixSeqpacket.connect(sock)) {
+                return sock;
+            } catch (LinuxException e) {
+                assertThat(Instant.now()).as("the run to serve " + sock).isBefore(deadline);
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    private Result cli(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(java());
+        cmd.addAll(List.of(args));
+        Path out = Files.createTempFile(tmp, "cli", ".out");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("seccheck " + String.join(" ", args) + " did not end within 60 s");
+        }
+        return new Result(p.exitValue(), Files.readString(out));
+    }
+
+    private record Result(int code, String out) {}
+
+    private Result run(Path root, Path config, String id, String... command) throws Exception {
+        List<String> cmd = new ArrayList<>(java());
+        cmd.addAll(List.of("run", "--quiet", "--root", root.toString(), "--id", id, "--config", config.toString(), "--"));
+        cmd.addAll(List.of(command));
+        Path out = tmp.resolve(id + ".out");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+            throw new AssertionError("seccheck run did not end within 120 s: " + Files.readString(out));
+        }
+        return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
+    }
+
+    private static List<String> java() {
+        String javaBin = ProcessHandle.current().info().command().orElse("java");
+        return List.of(javaBin, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName());
+    }
+}

@@ -1,0 +1,110 @@
+package dev.seccheck.control;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * WorkloadPeers refuses control requests that come from a supervised program: a task of this run,
+ * or a task ptraced by the supervisor of any live run in the same runtime directory, or a process
+ * descended from one (a child that left supervision still has a supervised ancestor, unless it
+ * was reparented). The checked program runs as the same user as seccheck, so the user check alone
+ * would let it delete its own policy.
+ *
+ * <p>It fails closed: a peer whose ancestry cannot be read (it exited, /proc is not readable) is
+ * refused. The pid comes from SO_PEERCRED at accept; a peer that exits and whose pid is reused by
+ * an unrelated process before the check could slip through, which needs the pid space to wrap
+ * within the few milliseconds between accept and check.
+ */
+public final class WorkloadPeers implements PeerGuard {
+
+    /** Ancestor chains are short; a longer one is a loop or a race, and refused. */
+    private static final int MAX_ANCESTORS = 1024;
+
+    private final String runId;
+    private final Supplier<Collection<Integer>> processes;
+    private final RuntimeRoot root;
+    private final long self;
+
+    /**
+     * @param runId this run's id, named in refusals
+     * @param processes the thread-group ids this run supervises right now
+     * @param root the runtime directory whose runs' supervisors are checked as tracers
+     */
+    public WorkloadPeers(String runId, Supplier<Collection<Integer>> processes, RuntimeRoot root) {
+        this.runId = runId;
+        this.processes = processes;
+        this.root = root;
+        this.self = ProcessHandle.current().pid();
+    }
+
+    @Override
+    public Optional<String> refusal(long pid) {
+        Set<Integer> ours = new HashSet<>(processes.get());
+        List<RunRecord> runs = null;
+        Set<Long> seen = new HashSet<>();
+        long p = pid;
+        try {
+            while (p > 1 && p != self) {
+                if (!seen.add(p) || seen.size() > MAX_ANCESTORS) {
+                    return Optional.of("refused: cannot trace the ancestry of pid " + pid + " (it changed while read)");
+                }
+                if (ours.contains((int) p)) {
+                    return Optional.of(supervised(pid, runId));
+                }
+                Status st = Status.of(p);
+                if (st.tracer() > 0) {
+                    long tracerTgid = Status.of(st.tracer()).tgid();
+                    if (tracerTgid == self) {
+                        return Optional.of(supervised(pid, runId));
+                    }
+                    if (runs == null) {
+                        runs = root.live();
+                    }
+                    for (RunRecord r : runs) {
+                        if (r.pid() == tracerTgid) {
+                            return Optional.of(supervised(pid, r.id()));
+                        }
+                    }
+                }
+                p = st.ppid();
+            }
+            return Optional.empty();
+        } catch (IOException | ControlException | RuntimeException e) {
+            return Optional.of("refused: cannot tell whether pid " + pid + " is a supervised task (" + e.getMessage() + ")");
+        }
+    }
+
+    private static String supervised(long pid, String run) {
+        return "refused: the request comes from pid " + pid + ", a task supervised by run " + run
+                + " (a supervised program may not change its own checks)";
+    }
+
+    /** The lines of {@code /proc/PID/status} this check needs. */
+    private record Status(long tgid, long ppid, long tracer) {
+        static Status of(long pid) throws IOException {
+            long tgid = -1;
+            long ppid = -1;
+            long tracer = -1;
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("Tgid:")) {
+                    tgid = Long.parseLong(line.substring(5).trim());
+                } else if (line.startsWith("PPid:")) {
+                    ppid = Long.parseLong(line.substring(5).trim());
+                } else if (line.startsWith("TracerPid:")) {
+                    tracer = Long.parseLong(line.substring(10).trim());
+                }
+            }
+            if (tgid < 0 || ppid < 0 || tracer < 0) {
+                throw new IOException("/proc/" + pid + "/status lacks Tgid, PPid or TracerPid");
+            }
+            return new Status(tgid, ppid, tracer);
+        }
+    }
+}
