@@ -76,10 +76,13 @@ final class RunCommand implements Callable<Integer> {
         SessionManager sessions = new SessionManager(state, msg -> warn(err, msg));
         SessionConfigParser parser = new SessionConfigParser(Catalog.standard(), SinkRegistry.discover());
         try {
+            boolean allowPtrace = false;
             for (SessionConfig c : sessionConfigs(parser)) {
                 sessions.create(c, false);
+                allowPtrace |= c.options().allowPtrace();
             }
-            Supervisor supervisor = new Supervisor(state, Catalog.standard(), runId, msg -> warn(err, msg));
+            Supervisor supervisor = new Supervisor(state, Catalog.standard(), runId, msg -> warn(err, msg))
+                    .allowPtrace(allowPtrace);
             RuntimeRoot rr = root.runtimeRoot();
             ControlServer control = startControl(rr, runId, sessions, parser, supervisor, err);
             SignalForwarding.install(List.of("INT", "TERM", "HUP"), supervisor::signal);

@@ -62,7 +62,7 @@ public final class SessionConfigParser {
     private static final Set<String> SESSION_KEYS = Set.of("name", "points", "sinks", "ignore_missing", "options");
     private static final Set<String> POINT_KEYS = Set.of("name", "optional_fields", "context_fields");
     private static final Set<String> SINK_KEYS = Set.of("name", "config", "ignore_setup_error");
-    private static final Set<String> OPTION_KEYS = Set.of("execve_hash_cache_capacity", "locked");
+    private static final Set<String> OPTION_KEYS = Set.of("execve_hash_cache_capacity", "locked", "allow_ptrace");
 
     /** The session name gVisor uses, and ours when a file gives none. */
     public static final String DEFAULT_NAME = "Default";
@@ -247,7 +247,8 @@ public final class SessionConfigParser {
             capacity = c.intValue();
         }
         boolean locked = optionalBool(node, "locked", path + ".").orElse(false);
-        return new SessionOptions(capacity, locked);
+        boolean allowPtrace = optionalBool(node, "allow_ptrace", path + ".").orElse(false);
+        return new SessionOptions(capacity, locked, allowPtrace);
     }
 
     private static void checkKeys(JsonNode node, Set<String> allowed, String prefix) throws SessionException {

@@ -7,18 +7,21 @@ package dev.seccheck.session;
  *     session (gVisor's {@code execve_hash_cache_capacity}); 0 disables the cache
  * @param locked whether the session can neither be deleted nor replaced while its run lives
  *     ({@code "locked": true}; it ends with the run), so no control request can switch it off
+ * @param allowPtrace whether the supervised program may use ptrace on its own tasks (debuggers
+ *     inside the run); read when the run starts. A task traced by a debugger is stopped by it
+ *     first: the debugger sees, and may change, its syscalls before seccheck does.
  */
-public record SessionOptions(int execveHashCacheCapacity, boolean locked) {
-    /** gVisor's defaults; not locked. */
-    public static final SessionOptions DEFAULT = new SessionOptions(dev.seccheck.state.Subscriber.DEFAULT_HASH_CACHE_CAPACITY, false);
+public record SessionOptions(int execveHashCacheCapacity, boolean locked, boolean allowPtrace) {
+    /** gVisor's defaults; not locked, ptrace refused. */
+    public static final SessionOptions DEFAULT = new SessionOptions(dev.seccheck.state.Subscriber.DEFAULT_HASH_CACHE_CAPACITY);
 
-    /** Options that are not locked. */
+    /** Options that are not locked, with ptrace refused. */
     public SessionOptions(int execveHashCacheCapacity) {
-        this(execveHashCacheCapacity, false);
+        this(execveHashCacheCapacity, false, false);
     }
 
     /** Returns these options with {@code locked} set as given. */
     public SessionOptions withLocked(boolean lock) {
-        return new SessionOptions(execveHashCacheCapacity, lock);
+        return new SessionOptions(execveHashCacheCapacity, lock, allowPtrace);
     }
 }

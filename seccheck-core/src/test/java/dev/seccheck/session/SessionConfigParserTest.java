@@ -98,6 +98,8 @@ class SessionConfigParserTest {
                 {"name": "s", "options": {"execve_hash_cache_capacity": 0},
                  "sinks": [{"name": "null", "ignore_setup_error": true}, {"name": "remote"}]}""");
         assertThat(c.options().execveHashCacheCapacity()).isZero();
+        assertThat(c.options().allowPtrace()).isFalse();
+        assertThat(parser.parse("{\"name\": \"p\", \"options\": {\"allow_ptrace\": true}}").options().allowPtrace()).isTrue();
         assertThat(c.options().locked()).isFalse();
         assertThat(parser.parse("{\"name\": \"l\", \"options\": {\"locked\": true}}").options().locked()).isTrue();
         assertThat(c.sinks()).extracting(SinkSpec::ignoreSetupError).containsExactly(true, false);
@@ -155,8 +157,9 @@ class SessionConfigParserTest {
             {"options": {"execve_hash_cache_capacity": 1.5}} | options.execve_hash_cache_capacity: must be a whole number >= 0, got 1.5
             {"options": {"execve_hash_cache_capacity": "512"}} | options.execve_hash_cache_capacity: must be a whole number >= 0, got "512"
             {"options": {"execve_hash_cache_capacity": 99999999999}} | options.execve_hash_cache_capacity: must be a whole number >= 0, got 99999999999
-            {"options": {"cache": 1}} | options.cache: unknown key (known: execve_hash_cache_capacity, locked)
+            {"options": {"cache": 1}} | options.cache: unknown key (known: allow_ptrace, execve_hash_cache_capacity, locked)
             {"options": {"locked": "yes"}} | options.locked: must be true or false, got "yes"
+            {"options": {"allow_ptrace": "yes"}} | options.allow_ptrace: must be true or false, got "yes"
             {"options": []} | options: must be a JSON object, got []
             {"nme": "x"} | nme: unknown key (known: ignore_missing, name, options, points, sinks)
             [] | a session must be a JSON object, got []

@@ -32,6 +32,7 @@ public final class Supervisor {
     private final String runId;
     private final Consumer<String> log;
     private final CompletableFuture<Tracer> tracer = new CompletableFuture<>();
+    private volatile boolean allowPtrace;
 
     /**
      * @param runId the run's name, reported as the {@code container_id} context field
@@ -45,7 +46,19 @@ public final class Supervisor {
     }
 
     /**
-     * Runs {@code argv} to the end.
+     * Lets the workload use ptrace on its own tasks (debuggers inside the run), as the session
+     * option {@code allow_ptrace} asks; call before {@link #run}. A traced task's syscalls are then
+     * seen by its debugger first, which may change them after seccheck checked them.
+     */
+    public Supervisor allowPtrace(boolean allow) {
+        this.allowPtrace = allow;
+        return this;
+    }
+
+    /**
+     * Runs {@code argv} to the end. From before the program's first instruction this process is
+     * not dumpable and the program's filter refuses to signal, trace or read it (see
+     * {@code dev.seccheck.sentry.defense.Guard}).
      *
      * @return its exit status: the exit code, or 128 + the number of the signal that killed it
      * @throws SentryException if it cannot be started (not found, not executable) or supervised
@@ -55,7 +68,7 @@ public final class Supervisor {
             throw new SentryException("no command to run");
         }
         Path program = resolve(argv.get(0));
-        Tracer t = new Tracer(state, catalog, runId, log);
+        Tracer t = new Tracer(state, catalog, runId, log, allowPtrace);
         // A session created while the program runs is published only once every task has the
         // filter layer it needs; the create fails, naming the task, if one cannot take it.
         dev.seccheck.state.SyscallPointsPreparer refilter = t::prepare;

@@ -3,6 +3,7 @@ package dev.seccheck.sentry.trace;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.WaitStatus;
 import dev.seccheck.sentry.SentryException;
+import dev.seccheck.sentry.defense.Seal;
 import dev.seccheck.sentry.task.TaskTable;
 import java.util.HashMap;
 import java.util.List;
@@ -64,7 +65,7 @@ final class ExecRequests {
             try {
                 Launch.Child child = req.launch().awaitChild(self);
                 int pid = child.first().tid();
-                lifecycle.seize(pid, true);
+                Seal.whileAttaching(() -> lifecycle.seize(pid, true));
                 running.put(pid, req.result());
                 child.listener().allow(child.first().id());
                 Thread.ofPlatform().daemon().name("seccheck-exec-notifier")

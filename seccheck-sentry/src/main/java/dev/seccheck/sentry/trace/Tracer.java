@@ -9,6 +9,9 @@ import dev.seccheck.linux.Wait;
 import dev.seccheck.linux.WaitStatus;
 import dev.seccheck.points.Catalog;
 import dev.seccheck.sentry.SentryException;
+import dev.seccheck.sentry.defense.Guard;
+import dev.seccheck.sentry.defense.Seal;
+import dev.seccheck.sentry.filter.Fragment;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
 import dev.seccheck.state.PointState;
@@ -51,6 +54,7 @@ public final class Tracer {
     /** The stops collected by the last wait, served in the order the kernel reported them. */
     private final ArrayDeque<WaitStatus> round = new ArrayDeque<>();
     private final int self = (int) ProcessHandle.current().pid();
+    private final boolean allowPtrace;
 
     private int rootPid;
     private WaitStatus rootEnd;
@@ -61,7 +65,15 @@ public final class Tracer {
      * @param log receives the supervisor's own warnings, one line each
      */
     public Tracer(PointState state, Catalog catalog, String runId, Consumer<String> log) {
+        this(state, catalog, runId, log, false);
+    }
+
+    /**
+     * @param allowPtrace whether the workload may ptrace its own tasks (see {@link Guard})
+     */
+    public Tracer(PointState state, Catalog catalog, String runId, Consumer<String> log, boolean allowPtrace) {
         this.log = log;
+        this.allowPtrace = allowPtrace;
         ContextFactory context = new ContextFactory(runId, tasks);
         MmapPoints mmap = new MmapPoints(state, context);
         TraceeAccess access = new TraceeAccess();
@@ -117,14 +129,16 @@ public final class Tracer {
     /** Starts the workload and attaches to it before its program runs (see {@link Launch}). */
     private void attach(Path program, List<String> argv) throws SentryException, LinuxException {
         layers.atStart();
-        Launch.Child child = Launch.start(program, argv, null, null, null, layers.notified(), layers.mmapFragment())
+        Launch.Child child = Launch.start(program, argv, null, null, null, layers.notified(), workloadFragment())
                 .awaitChild(self);
         rootPid = child.first().tid();
-        Task root = lifecycle.seize(rootPid, false);
+        Task root = Seal.whileAttaching(() -> lifecycle.seize(rootPid, false));
         String cwd = Path.of("").toAbsolutePath().toString();
         if (points.containerStart(root, argv, cwd, Signals.isatty(0)) != 0) {
             Signals.kill(rootPid, Signal.SIGKILL);
         }
+        // Before the program's first instruction: from here on it cannot reach this process.
+        Seal.seal();
         child.listener().allow(child.first().id());
         notifier = new Notifier(child.listener(), syscalls, tasks, self, log);
         Thread.ofPlatform().daemon().name("seccheck-notifier").start(notifier);
@@ -140,7 +154,12 @@ public final class Tracer {
      * @return completes with how the command's first process ended
      */
     public CompletableFuture<WaitStatus> exec(Path program, List<String> argv, List<String> env, String cwd, int[] stdio) {
-        return execs.submit(Launch.start(program, argv, env, cwd, stdio, layers.notified(), layers.mmapFragment()), argv);
+        return execs.submit(Launch.start(program, argv, env, cwd, stdio, layers.notified(), workloadFragment()), argv);
+    }
+
+    /** The workload's own checks ({@link Guard}, built now so it knows this JVM's threads), then the mmap test. */
+    private Fragment workloadFragment() {
+        return Guard.forThisProcess(allowPtrace).fragment().then(layers.mmapFragment());
     }
 
     /**

@@ -73,7 +73,8 @@ class EverySyscallMessageTest {
         state.publish(List.of(new Subscriber(new Gate(), List.of(collecting), reqs)));
         long start = System.currentTimeMillis() * 1_000_000L;
 
-        int status = new Supervisor(state, catalog, RUN_ID, line -> {})
+        // The workload calls ptrace(PTRACE_TRACEME), which the run's filter refuses unless allowed.
+        int status = new Supervisor(state, catalog, RUN_ID, line -> {}).allowPtrace(true)
             .run(List.of(CWorkloads.everySyscall().toString(), scratch.toString()));
 
         assertThat(status).isZero();

@@ -1,0 +1,256 @@
+package dev.seccheck.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The supervised program is hostile: each attack of issue 9 on the supervisor, or on supervision
+ * itself, made by a real program ({@code attack.py}) under {@code seccheck run} in its own JVM
+ * with the launcher's flags and a deny policy, and the same attack made natively on a child of
+ * its own to show it works there (so the refusal is seccheck's). After the attack the program
+ * reads a file the policy denies: seccheck must still be there to refuse it.
+ */
+class SupervisorDefenseTest {
+
+    private static final String PY = "/usr/bin/python3";
+
+    @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ALWAYS)
+    static Path shared;
+
+    @TempDir
+    Path tmp;
+
+    private Path secret;
+    private Path config;
+    private Path script;
+
+    @BeforeEach
+    void files() throws IOException {
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
+        secret = Files.writeString(tmp.resolve("secret.key"), "hunter2");
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-r--r--"));
+        config = Files.writeString(tmp.resolve("policy.json"), """
+                {"name": "guard",
+                 "points": [{"name": "syscall/openat/enter", "optional_fields": ["fd_path"], "context_fields": ["process_name"]}],
+                 "sinks": [{"name": "policy", "config": {"alerts": "%s", "rules": [
+                   {"point": "syscall/openat/enter", "match": {"resolved_path": {"glob": "*.key"}},
+                    "action": "deny", "errno": "EACCES"}]}}]}""".formatted(tmp.resolve("alerts.jsonl")));
+        Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
+        // Written by seccheck as this user and as uid 65534.
+        Files.setPosixFilePermissions(Files.createFile(tmp.resolve("alerts.jsonl")),
+                PosixFilePermissions.fromString("rw-rw-rw-"));
+        script = tmp.resolve("attack.py");
+        try (InputStream in = SupervisorDefenseTest.class.getResourceAsStream("attack.py")) {
+            Files.copy(in, script);
+        }
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rw-r--r--"));
+    }
+
+    /**
+     * Attacks refused by the program's filter, as this user and as uid 65534. Those refused
+     * because seccheck is not dumpable ({@code /proc/PID/mem}, {@code /proc/PID/fd}) are in
+     * {@link #readingTheSupervisorThroughProcIsRefusedWithoutPrivileges}: a workload with
+     * CAP_SYS_PTRACE (root) passes that kernel check by design.
+     */
+    @ParameterizedTest(name = "{0} is refused with {1}")
+    @CsvSource({
+        "kill, EPERM", "kill_all, EPERM", "kill_group, EPERM", "tkill, EPERM", "tgkill, EPERM",
+        "sigqueue, EPERM", "tgsigqueue, EPERM", "pidfd_open, EPERM", "pidfd_send_signal, ENOSYS",
+        "pidfd_getfd, EPERM", "ptrace, EPERM", "vm_readv, EPERM", "vm_writev, EPERM",
+        "clone_untraced, EPERM", "clone3, ENOSYS",
+        "io_uring, ENOSYS", "undumpable, EPERM"})
+    void attackIsRefusedAndSupervisionHolds(String attack, String errno) throws Exception {
+        attack(attack, errno, asWhom());
+    }
+
+    @ParameterizedTest(name = "{0} is refused with EACCES")
+    @CsvSource({"proc_mem", "proc_fd"})
+    void readingTheSupervisorThroughProcIsRefusedWithoutPrivileges(String attack) throws Exception {
+        attack(attack, "EACCES", List.of(isRoot()));
+    }
+
+    private void attack(String attack, String errno, List<Boolean> asWhom) throws Exception {
+        Result natively = exec(List.of(PY, script.toString(), attack, "child", secret.toString()), false);
+        assertThat(natively.out()).as(natively.out()).contains("RESULT ok").contains("SECRET hunter2");
+
+        for (boolean nobody : asWhom) {
+            Result r = exec(seccheck(PY, script.toString(), attack, "parent", secret.toString()), nobody);
+            assertThat(r.out()).as("as %s: %s", nobody ? "uid 65534" : "this user", r.out())
+                    .containsPattern("RESULT errno=\\d+ " + errno)
+                    .contains("SECRET denied errno=13")
+                    .doesNotContain("hunter2");
+            assertThat(r.code()).as(r.out()).isZero();
+        }
+    }
+
+    @Test
+    void theHotspotAttachApiIsClosed() throws Exception {
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        // Natively, jcmd reaches a JVM that does not disable attach (this one).
+        Result control = exec(List.of(jcmd, Long.toString(ProcessHandle.current().pid()), "VM.version"), false);
+        assertThat(control.out()).contains("JDK");
+        // From inside the run, against seccheck itself.
+        Result r = exec(seccheck("/bin/sh", "-c", jcmd + " $PPID VM.version; echo jcmd=$?; cat " + secret), false);
+        assertThat(r.out()).as(r.out()).doesNotContain("JDK 25").contains("jcmd=1").doesNotContain("hunter2");
+    }
+
+    @Test
+    void theRunLastsWhileADoubleForkedDaemonLives() throws Exception {
+        Path done = tmp.resolve("done");
+        long t0 = System.nanoTime();
+        Result r = exec(seccheck("/bin/sh", "-c", "(sh -c 'sleep 2; echo daemon > " + done + "' &) ; exit 0"), false);
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertThat(r.code()).as(r.out()).isZero();
+        assertThat(done).as("the run ended before its daemon").exists();
+        assertThat(ms).isGreaterThanOrEqualTo(2000);
+    }
+
+    @Test
+    void legitimateProgramsKeepWorking() throws Exception {
+        Path work = Files.createDirectories(tmp.resolve("work"));
+        Files.writeString(work.resolve("hello.c"), "#include <pthread.h>\n#include <stdio.h>\n"
+                + "static void *run(void *a) { return a; }\n"
+                + "int main(void) { pthread_t t[4]; for (int i = 0; i < 4; i++) pthread_create(&t[i], 0, run, 0);\n"
+                + "  for (int i = 0; i < 4; i++) pthread_join(t[i], 0); puts(\"threads joined\"); return 0; }\n");
+        Files.writeString(work.resolve("Makefile"), "hello: hello.c\n\tgcc -pthread -o hello hello.c\n");
+        String py = "import threading\nr=[]\nts=[threading.Thread(target=lambda i=i: r.append(i)) for i in range(8)]\n"
+                + "[t.start() for t in ts]\n[t.join() for t in ts]\nprint('python threads', len(r))\n";
+        Files.writeString(work.resolve("t.py"), py);
+        String steps = "cd " + work + " && make -s && ./hello && " + PY + " t.py"
+                + " && bash -c 'sleep 1 & wait $!; echo job=$?'"
+                + " && git init -q . && git -c user.email=a@b -c user.name=a add . && git -c user.email=a@b -c user.name=a"
+                + " commit -qm m && git log --oneline | wc -l";
+        Result r = exec(seccheck("/bin/sh", "-c", steps), false);
+        assertThat(r.out()).as(r.out()).contains("threads joined").contains("python threads 8").contains("job=0");
+        assertThat(r.code()).as(r.out()).isZero();
+    }
+
+    /** 10,000 tries at the supervisor's memory and fds in one run: none may succeed. */
+    @Test
+    void repeatedAttemptsAllFail() throws Exception {
+        String loop = """
+                import ctypes, os
+                libc = ctypes.CDLL(None, use_errno=True)
+                libc.syscall.restype = ctypes.c_long
+                ppid = os.getppid(); won = 0
+                d = os.open('/proc/%d' % ppid, os.O_DIRECTORY)
+                for i in range(10000):
+                    for nr, a, b in ((438, d, i % 64), (434, ppid, 0), (101, 0x4206, ppid), (62, ppid, 19)):
+                        if libc.syscall(ctypes.c_long(nr), ctypes.c_long(a), ctypes.c_long(b), ctypes.c_long(0), ctypes.c_long(0)) >= 0:
+                            won += 1
+                    for path in ('/proc/%d/mem' % ppid, '/proc/%d/fd/%d' % (ppid, i % 64)):
+                        try:
+                            os.close(os.open(path, os.O_RDONLY)); won += 1
+                        except OSError:
+                            pass
+                print('won', won)
+                """;
+        // Without CAP_SYS_PTRACE, as an attacker of the same user would be.
+        Result r = exec(seccheck(PY, "-c", loop), isRoot());
+        assertThat(r.out()).as(r.out()).contains("won 0");
+        assertThat(r.code()).isZero();
+    }
+
+    private static List<Boolean> asWhom() {
+        return isRoot() ? List.of(false, true) : List.of(false);
+    }
+
+    private static boolean isRoot() {
+        return new com.sun.security.auth.module.UnixSystem().getUid() == 0;
+    }
+
+    private List<String> seccheck(String... command) {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                "-XX:+DisableAttachMechanism", "-XX:TieredStopAtLevel=1",
+                "-cp", readableClassPath(), Main.class.getName(),
+                "run", "--quiet", "--root", tmp.resolve("root").toString(), "--config", config.toString(), "--"));
+        cmd.addAll(List.of(command));
+        return cmd;
+    }
+
+    private record Result(int code, String out) {}
+
+    private Result exec(List<String> command, boolean nobody) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        if (nobody) {
+            cmd.addAll(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
+            // A runtime root of its own: the one above belongs to this user.
+            command = command.stream().map(s -> s.equals(tmp.resolve("root").toString())
+                    ? tmp.resolve("root-nobody").toString() : s).toList();
+        }
+        cmd.addAll(command);
+        Path out = Files.createTempFile(tmp, "out", "");
+        Process p = new ProcessBuilder(cmd).directory(tmp.toFile()).redirectErrorStream(true)
+                .redirectOutput(out.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            // A supervisor the attack stopped or killed may leave its workload behind: end them all.
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+            throw new AssertionError("timed out after 120 s: " + cmd + "\n" + Files.readString(out));
+        }
+        return new Result(p.exitValue(), Files.readString(out));
+    }
+
+    /** This test's class path, copied once where uid 65534 can read it (the checkout and ~/.m2 may not be). */
+    private static synchronized String readableClassPath() {
+        Path dir = shared.resolve("cp");
+        List<String> out = new ArrayList<>();
+        try {
+            boolean fresh = !Files.exists(dir);
+            Files.createDirectories(dir);
+            int i = 0;
+            for (String entry : System.getProperty("java.class.path").split(":")) {
+                Path from = Path.of(entry);
+                Path to = dir.resolve(i++ + "-" + from.getFileName());
+                if (fresh && Files.exists(from)) {
+                    copy(from, to);
+                }
+                out.add(to.toString());
+            }
+            for (Path p = dir; p != null && p.startsWith(shared.getParent()); p = p.getParent()) {
+                if (p.equals(shared.getParent())) {
+                    break;
+                }
+                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("copying the class path for uid 65534", e);
+        }
+        return String.join(":", out);
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        try (Stream<Path> all = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(t);
+                    Files.setPosixFilePermissions(t, PosixFilePermissions.fromString("rwxr-xr-x"));
+                } else {
+                    Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
+                    Files.setPosixFilePermissions(t, PosixFilePermissions.fromString("rw-r--r--"));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+# A hostile workload for SupervisorDefenseTest: makes one attack on its target and reports it.
+# Usage: attack.py ATTACK parent|child SECRET_FILE
+#   parent: the target is this process's parent (under seccheck run: the seccheck JVM);
+#   child: the target is a sleeping child forked here (the native control run).
+# Prints "RESULT ok" or "RESULT errno=N NAME", then "SECRET <text>" or "SECRET denied errno=N".
+import ctypes, errno, os, signal, sys, time
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+
+def sc(nr, *args):
+    ctypes.set_errno(0)
+    r = libc.syscall(ctypes.c_long(nr), *[ctypes.c_long(a) for a in args])
+    return r, ctypes.get_errno()
+
+def report(r, e):
+    print("RESULT ok" if r >= 0 else "RESULT errno=%d %s" % (e, errno.errorcode.get(e, "?")), flush=True)
+
+def oserror(f):
+    try:
+        f()
+        return 0, 0
+    except OSError as ex:
+        return -1, ex.errno
+
+attack, where, secret = sys.argv[1], sys.argv[2], sys.argv[3]
+if where == "parent":
+    target = os.getppid()
+else:
+    target = os.fork()
+    if target == 0:
+        time.sleep(30)
+        os._exit(0)
+pgid = os.getpgid(target)
+info = ctypes.create_string_buffer(128)
+ctypes.c_int.from_buffer(info, 8).value = -1  # si_code SI_QUEUE
+buf = ctypes.create_string_buffer(b"x" * 64)
+args = ctypes.create_string_buffer(128)
+addr = ctypes.addressof
+
+def spawn(r):
+    if r[0] == 0:
+        os._exit(0)
+    if r[0] > 0:
+        os.waitpid(r[0], 0)
+    return r
+
+if attack == "kill":
+    r = sc(62, target, signal.SIGKILL)
+elif attack == "kill_all":
+    r = sc(62, -1, 0)
+elif attack == "kill_group":
+    r = sc(62, -pgid, 0)
+elif attack == "tkill":
+    r = sc(200, target, signal.SIGKILL)
+elif attack == "tgkill":
+    r = sc(234, target, target, signal.SIGKILL)
+elif attack == "sigqueue":
+    r = sc(129, target, 0, addr(info))
+elif attack == "tgsigqueue":
+    r = sc(297, target, target, 0, addr(info))
+elif attack == "pidfd_open":
+    r = sc(434, target, 0)
+elif attack == "pidfd_send_signal":
+    fd = sc(434, target, 0)[0] if where == "child" else os.open("/proc/%d" % target, os.O_DIRECTORY)
+    r = sc(424, fd, 0, 0, 0)
+elif attack == "pidfd_getfd":
+    fd = sc(434, target, 0)[0] if where == "child" else os.open("/proc/%d" % target, os.O_DIRECTORY)
+    r = sc(438, fd, 0, 0)
+elif attack == "ptrace":
+    r = sc(101, 0x4206, target, 0, 0)
+elif attack == "vm_readv":
+    local = (ctypes.c_void_p * 2)(addr(args), 64)
+    remote = (ctypes.c_void_p * 2)(addr(buf), 64)
+    r = sc(310, target, addr(local), 1, addr(remote), 1, 0)
+elif attack == "vm_writev":
+    local = (ctypes.c_void_p * 2)(addr(args), 8)
+    remote = (ctypes.c_void_p * 2)(addr(buf), 8)
+    r = sc(311, target, addr(local), 1, addr(remote), 1, 0)
+elif attack == "proc_mem":
+    r = oserror(lambda: os.close(os.open("/proc/%d/mem" % target, os.O_RDONLY)))
+elif attack == "proc_fd":
+    r = oserror(lambda: os.listdir("/proc/%d/fd" % target))
+elif attack == "clone_untraced":
+    r = spawn(sc(56, signal.SIGCHLD | 0x00800000, 0, 0, 0, 0))
+elif attack == "clone3":
+    ctypes.c_uint64.from_buffer(args, 32).value = signal.SIGCHLD
+    r = spawn(sc(435, addr(args), 88))
+elif attack == "io_uring":
+    r = sc(425, 4, addr(args))
+elif attack == "undumpable":
+    r = sc(157, 4, 0, 0, 0, 0)
+else:
+    sys.exit("unknown attack " + attack)
+report(*r)
+if where == "child":
+    os.kill(target, signal.SIGKILL)
+    os.waitpid(target, 0)
+try:
+    with open(secret) as f:
+        print("SECRET " + f.read(), flush=True)
+except OSError as ex:
+    print("SECRET denied errno=%d" % ex.errno, flush=True)

@@ -1,0 +1,202 @@
+package dev.seccheck.sentry.defense;
+
+import dev.seccheck.abi.CloneFlags;
+import dev.seccheck.abi.Errno;
+import dev.seccheck.abi.Sysno;
+import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.ProcessAttributes;
+import dev.seccheck.linux.Seccomp;
+import dev.seccheck.sentry.filter.Assembler;
+import dev.seccheck.sentry.filter.Bpf;
+import dev.seccheck.sentry.filter.Fragment;
+import dev.seccheck.sentry.filter.SeccompData;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * Guard is the part of the workload's own seccomp filter that keeps the supervised program away
+ * from its supervisor and inside supervision. It is installed with the spawner's filter, so every
+ * supervised task has it from its first instruction and cannot remove it.
+ *
+ * <p>It refuses with EPERM: signals and pidfds aimed at the supervisor ({@code kill},
+ * {@code rt_sigqueueinfo}, {@code tkill}, {@code tgkill}, {@code rt_tgsigqueueinfo},
+ * {@code pidfd_open}, {@code process_vm_readv/writev} naming its pid or one of its threads),
+ * {@code kill(-1)} and {@code kill(-its process group)}; {@code ptrace} of anything (unless
+ * {@code allowPtrace}, then only of the supervisor); {@code pidfd_getfd} always (a pidfd's target
+ * cannot be seen from BPF); {@code clone} with {@code CLONE_UNTRACED}; {@code prctl(PR_SET_DUMPABLE,
+ * 0)} (a program that is not dumpable hides its memory and fds from the supervisor). It refuses
+ * with ENOSYS, so that libraries fall back to what the filter can check: {@code clone3} (its flags
+ * are in memory, out of BPF's sight; glibc falls back to clone), {@code pidfd_send_signal} (a
+ * {@code /proc/PID} directory fd works as a pidfd, so the target cannot be seen; callers fall back
+ * to kill), and io_uring (its operations never pass the filter at all).
+ *
+ * <p>Signal targets are compared on the low 32 bits of the argument because the kernel takes a
+ * pid as a 32-bit {@code pid_t}. The supervisor's threads are those it has when the filter is
+ * built; threads the JVM starts later are not in the list (see the README's security section:
+ * they are still out of reach of ptrace and memory access because the supervisor is not
+ * dumpable; a signal to one can only end supervision, which kills every supervised task).
+ *
+ * @param supervisorPid the supervisor's process id
+ * @param processGroup the supervisor's process group id
+ * @param supervisorTids the supervisor's thread ids (its pid among them)
+ * @param allowPtrace whether debuggers inside the run may ptrace the run's own tasks
+ */
+public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisorTids, boolean allowPtrace) {
+
+    /** Compares per chunk stay well within a conditional jump's reach of the chunk's deny. */
+    private static final int CHUNK = 200;
+    private static final int EPERM = Seccomp.RET_ERRNO | Errno.EPERM;
+    private static final int ENOSYS = Seccomp.RET_ERRNO | Errno.ENOSYS;
+    private static final int PR_SET_DUMPABLE = ProcessAttributes.PR_SET_DUMPABLE;
+
+    /** Copies the thread set and puts the pid in it. */
+    public Guard {
+        TreeSet<Integer> tids = new TreeSet<>(supervisorTids);
+        tids.add(supervisorPid);
+        supervisorTids = Set.copyOf(tids);
+    }
+
+    /** Returns the guard for this JVM as it is now: its pid, process group and threads. */
+    public static Guard forThisProcess(boolean allowPtrace) {
+        int pid = (int) ProcessHandle.current().pid();
+        int pgid;
+        try {
+            pgid = ProcessAttributes.processGroup();
+        } catch (LinuxException e) {
+            throw new IllegalStateException("reading seccheck's own process group: " + e.getMessage(), e);
+        }
+        return new Guard(pid, pgid, threadsOf(pid), allowPtrace);
+    }
+
+    private static Set<Integer> threadsOf(int pid) {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            TreeSet<Integer> tids = new TreeSet<>();
+            tasks.forEach(p -> tids.add(Integer.parseInt(p.getFileName().toString())));
+            return tids;
+        } catch (IOException e) {
+            throw new UncheckedIOException("listing seccheck's own threads in /proc/self/task", e);
+        }
+    }
+
+    /** Returns the fragment: it returns EPERM or ENOSYS for what it refuses and falls through for the rest. */
+    public Fragment fragment() {
+        Assembler a = new Assembler();
+        Assembler.Label out = a.label();
+        Assembler.Label eperm = a.label();
+        Assembler.Label enosys = a.label();
+        Assembler.Label signal = a.label();
+        Assembler.Label thread = a.label();
+        Assembler.Label target = a.label();
+        Assembler.Label ptrace = a.label();
+        Assembler.Label clone = a.label();
+        Assembler.Label prctl = a.label();
+        a.load(SeccompData.NR);
+        // Every syscall checked here is numbered from clone (56) up: the most common leave at once.
+        unless(a, Bpf.Cond.GE, Sysno.CLONE, out);
+        when(a, Bpf.Cond.EQ, Sysno.KILL, signal);
+        when(a, Bpf.Cond.EQ, Sysno.RT_SIGQUEUEINFO, signal);
+        when(a, Bpf.Cond.EQ, Sysno.TKILL, target);
+        when(a, Bpf.Cond.EQ, Sysno.TGKILL, thread);
+        when(a, Bpf.Cond.EQ, Sysno.RT_TGSIGQUEUEINFO, thread);
+        when(a, Bpf.Cond.EQ, Sysno.PIDFD_OPEN, target);
+        when(a, Bpf.Cond.EQ, Sysno.PROCESS_VM_READV, target);
+        when(a, Bpf.Cond.EQ, Sysno.PROCESS_VM_WRITEV, target);
+        when(a, Bpf.Cond.EQ, Sysno.PTRACE, ptrace);
+        when(a, Bpf.Cond.EQ, Sysno.CLONE, clone);
+        when(a, Bpf.Cond.EQ, Sysno.PRCTL, prctl);
+        when(a, Bpf.Cond.EQ, Sysno.PIDFD_GETFD, eperm);
+        for (int nr : List.of(Sysno.CLONE3, Sysno.PIDFD_SEND_SIGNAL, Sysno.IO_URING_SETUP, Sysno.IO_URING_ENTER,
+                Sysno.IO_URING_REGISTER)) {
+            when(a, Bpf.Cond.EQ, nr, enosys);
+        }
+        a.jumpAlways(out);
+
+        // kill, rt_sigqueueinfo (pid in arg0): -1 (everyone), the supervisor's group, or a thread of it.
+        a.bind(signal);
+        a.load(SeccompData.argLow(0));
+        when(a, Bpf.Cond.EQ, -1, eperm);
+        when(a, Bpf.Cond.EQ, -processGroup, eperm);
+        when(a, Bpf.Cond.EQ, -supervisorPid, eperm);
+        a.jumpAlways(target);
+
+        // tgkill, rt_tgsigqueueinfo: the thread in arg1, then the thread group in arg0.
+        a.bind(thread);
+        a.load(SeccompData.argLow(1));
+        denyIn(a);
+        // pidfd_open, tkill, process_vm_*: arg0 names one of the supervisor's threads.
+        a.bind(target);
+        a.load(SeccompData.argLow(0));
+        denyIn(a);
+        a.jumpAlways(out);
+
+        a.bind(ptrace);
+        if (allowPtrace) {
+            a.load(SeccompData.argLow(1));
+            denyIn(a);
+            a.jumpAlways(out);
+        } else {
+            a.ret(EPERM);
+        }
+
+        // clone's flags are its first argument on x86-64; CLONE_UNTRACED is in the low word.
+        a.bind(clone);
+        a.load(SeccompData.argLow(0));
+        when(a, Bpf.Cond.SET, (int) CloneFlags.CLONE_UNTRACED, eperm);
+        a.jumpAlways(out);
+
+        // prctl(PR_SET_DUMPABLE, 0): the option is an int, the value a full 64-bit word.
+        a.bind(prctl);
+        a.load(SeccompData.argLow(0));
+        unless(a, Bpf.Cond.EQ, PR_SET_DUMPABLE, out);
+        a.load(SeccompData.argLow(1));
+        unless(a, Bpf.Cond.EQ, 0, out);
+        a.load(SeccompData.argHigh(1));
+        unless(a, Bpf.Cond.EQ, 0, out);
+        a.jumpAlways(eperm);
+
+        a.bind(eperm);
+        a.ret(EPERM);
+        a.bind(enosys);
+        a.ret(ENOSYS);
+        a.bind(out);
+        return a.fragment();
+    }
+
+    /** {@code if (A cond k) goto to}, through a 32-bit jump: blocks may lie beyond a conditional jump's reach. */
+    private static void when(Assembler a, Bpf.Cond cond, int k, Assembler.Label to) {
+        Assembler.Label next = a.label();
+        a.jump(cond, k, null, next);
+        a.jumpAlways(to);
+        a.bind(next);
+    }
+
+    /** {@code if (!(A cond k)) goto to}, through a 32-bit jump. */
+    private static void unless(Assembler a, Bpf.Cond cond, int k, Assembler.Label to) {
+        Assembler.Label next = a.label();
+        a.jump(cond, k, next, null);
+        a.jumpAlways(to);
+        a.bind(next);
+    }
+
+    /** Returns EPERM when the accumulator is one of the supervisor's thread ids, else falls through. */
+    private void denyIn(Assembler a) {
+        List<Integer> tids = List.copyOf(new TreeSet<>(supervisorTids));
+        for (int from = 0; from < tids.size(); from += CHUNK) {
+            Assembler.Label deny = a.label();
+            Assembler.Label next = a.label();
+            for (int tid : tids.subList(from, Math.min(tids.size(), from + CHUNK))) {
+                a.jump(Bpf.Cond.EQ, tid, deny, null);
+            }
+            a.jumpAlways(next);
+            a.bind(deny);
+            a.ret(EPERM);
+            a.bind(next);
+        }
+    }
+}

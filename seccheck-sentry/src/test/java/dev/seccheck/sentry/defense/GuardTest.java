@@ -1,0 +1,135 @@
+package dev.seccheck.sentry.defense;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.seccheck.abi.CloneFlags;
+import dev.seccheck.abi.Errno;
+import dev.seccheck.abi.Sysno;
+import dev.seccheck.linux.Seccomp;
+import dev.seccheck.sentry.filter.BpfInterpreter;
+import dev.seccheck.sentry.filter.FilterAction;
+import dev.seccheck.sentry.filter.Program;
+import dev.seccheck.sentry.filter.SeccompFilter;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/** Runs the guard fragment, inside a complete filter, through the BPF interpreter. */
+class GuardTest {
+
+    private static final int SELF = 5000;
+    private static final int PGID = 4990;
+    private static final int EPERM = Seccomp.RET_ERRNO | Errno.EPERM;
+    private static final int ENOSYS = Seccomp.RET_ERRNO | Errno.ENOSYS;
+    private static final int ALLOW = Seccomp.RET_ALLOW;
+
+    private final Guard guard = new Guard(SELF, PGID, Set.of(5001, 5002, 7000), false);
+    private final Program program = SeccompFilter.compile(new FilterAction[0], guard.fragment());
+
+    private int run(Program p, int nr, long... args) {
+        return BpfInterpreter.run(p, new BpfInterpreter.Data(nr, Seccomp.AUDIT_ARCH_X86_64, 0x1000, args));
+    }
+
+    private int run(int nr, long... args) {
+        return run(program, nr, args);
+    }
+
+    @Test
+    void signalsAimedAtTheSupervisorOrEveryoneAreRefused() {
+        for (int target : new int[] {SELF, 5001, 7000, -1, -PGID, -SELF}) {
+            assertThat(run(Sysno.KILL, target, 9)).as("kill(%d)", target).isEqualTo(EPERM);
+            assertThat(run(Sysno.RT_SIGQUEUEINFO, target, 9, 0)).as("rt_sigqueueinfo(%d)", target).isEqualTo(EPERM);
+        }
+        for (int tid : new int[] {SELF, 5002, 7000}) {
+            assertThat(run(Sysno.TKILL, tid, 9)).isEqualTo(EPERM);
+            assertThat(run(Sysno.TGKILL, SELF, tid, 9)).isEqualTo(EPERM);
+            assertThat(run(Sysno.TGKILL, 1234, tid, 9)).isEqualTo(EPERM);
+            assertThat(run(Sysno.RT_TGSIGQUEUEINFO, tid, tid, 9, 0)).isEqualTo(EPERM);
+            assertThat(run(Sysno.PIDFD_OPEN, tid, 0)).isEqualTo(EPERM);
+            assertThat(run(Sysno.PROCESS_VM_READV, tid, 0, 1, 0, 1, 0)).isEqualTo(EPERM);
+            assertThat(run(Sysno.PROCESS_VM_WRITEV, tid, 0, 1, 0, 1, 0)).isEqualTo(EPERM);
+        }
+        // The kernel reads a pid_t: high bits set around the supervisor's pid still name it.
+        assertThat(run(Sysno.KILL, 0xffff_ffff_0000_0000L | SELF, 9)).isEqualTo(EPERM);
+    }
+
+    @Test
+    void signalsAndPidfdsForOtherProcessesPass() {
+        for (int target : new int[] {0, 1234, SELF + 3, -1234, PGID}) {
+            assertThat(run(Sysno.KILL, target, 15)).as("kill(%d)", target).isEqualTo(ALLOW);
+        }
+        assertThat(run(Sysno.TGKILL, 1234, 1235, 15)).isEqualTo(ALLOW);
+        assertThat(run(Sysno.TKILL, 1235, 15)).isEqualTo(ALLOW);
+        assertThat(run(Sysno.PIDFD_OPEN, 1234, 0)).isEqualTo(ALLOW);
+        assertThat(run(Sysno.PROCESS_VM_READV, 1234, 0, 1, 0, 1, 0)).isEqualTo(ALLOW);
+    }
+
+    @Test
+    void ptraceIsRefusedUnlessAllowedAndThenNeverOfTheSupervisor() {
+        assertThat(run(Sysno.PTRACE, 0, 0)).as("PTRACE_TRACEME").isEqualTo(EPERM);
+        assertThat(run(Sysno.PTRACE, 0x4206, 1234)).isEqualTo(EPERM);
+        Program allowing = SeccompFilter.compile(new FilterAction[0],
+                new Guard(SELF, PGID, Set.of(5001), true).fragment());
+        assertThat(run(allowing, Sysno.PTRACE, 0x4206, 1234)).isEqualTo(ALLOW);
+        assertThat(run(allowing, Sysno.PTRACE, 0x4206, SELF)).isEqualTo(EPERM);
+        assertThat(run(allowing, Sysno.PTRACE, 0x4206, 5001)).isEqualTo(EPERM);
+        assertThat(run(allowing, Sysno.PIDFD_GETFD, 3, 4, 0)).isEqualTo(EPERM);
+    }
+
+    @Test
+    void leavingSupervisionIsRefused() {
+        assertThat(run(Sysno.CLONE, CloneFlags.CLONE_UNTRACED | 17, 0)).isEqualTo(EPERM);
+        assertThat(run(Sysno.CLONE, 0x003d0f00L, 0)).as("pthread_create's flags").isEqualTo(ALLOW);
+        assertThat(run(Sysno.CLONE, 17, 0)).as("fork").isEqualTo(ALLOW);
+        assertThat(run(Sysno.CLONE, 0x4111, 0)).as("vfork").isEqualTo(ALLOW);
+        assertThat(run(Sysno.CLONE3, 0x7000, 88)).isEqualTo(ENOSYS);
+        assertThat(run(Sysno.VFORK)).isEqualTo(ALLOW);
+        for (int nr : new int[] {Sysno.IO_URING_SETUP, Sysno.IO_URING_ENTER, Sysno.IO_URING_REGISTER,
+                Sysno.PIDFD_SEND_SIGNAL}) {
+            assertThat(run(nr, 1, 2)).isEqualTo(ENOSYS);
+        }
+        assertThat(run(Sysno.PIDFD_GETFD, 3, 4, 0)).isEqualTo(EPERM);
+    }
+
+    @Test
+    void onlyDumpableZeroIsRefusedAmongPrctls() {
+        assertThat(run(Sysno.PRCTL, 4, 0)).isEqualTo(EPERM);
+        assertThat(run(Sysno.PRCTL, 0xdead_0000_0000_0004L, 0)).as("option is an int").isEqualTo(EPERM);
+        assertThat(run(Sysno.PRCTL, 4, 1)).isEqualTo(ALLOW);
+        assertThat(run(Sysno.PRCTL, 4, 1L << 32)).as("not 0 in its high word").isEqualTo(ALLOW);
+        assertThat(run(Sysno.PRCTL, 15, 0)).as("PR_SET_NAME").isEqualTo(ALLOW);
+    }
+
+    @Test
+    void everyOtherSyscallFallsThrough() {
+        Set<Integer> guarded = Set.of(Sysno.KILL, Sysno.RT_SIGQUEUEINFO, Sysno.TKILL, Sysno.TGKILL, Sysno.RT_TGSIGQUEUEINFO,
+                Sysno.PIDFD_OPEN, Sysno.PROCESS_VM_READV, Sysno.PROCESS_VM_WRITEV, Sysno.PTRACE, Sysno.CLONE, Sysno.PRCTL,
+                Sysno.PIDFD_GETFD, Sysno.CLONE3, Sysno.PIDFD_SEND_SIGNAL, Sysno.IO_URING_SETUP, Sysno.IO_URING_ENTER,
+                Sysno.IO_URING_REGISTER);
+        for (int nr = 0; nr <= SeccompFilter.MAX_SYSNO; nr++) {
+            if (!guarded.contains(nr)) {
+                // Arguments that would be refused were the syscall one of the guarded ones.
+                assertThat(BpfInterpreter.run(guard.fragment(), new BpfInterpreter.Data(nr, Seccomp.AUDIT_ARCH_X86_64, 0,
+                        SELF, SELF, 0))).as("syscall %d", nr).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void manyThreadsStayWithinJumpReach() {
+        Set<Integer> tids = new HashSet<>();
+        IntStream.range(0, 1000).forEach(i -> tids.add(10_000 + 3 * i));
+        Program big = SeccompFilter.compile(new FilterAction[0], new Guard(SELF, PGID, tids, false).fragment());
+        assertThat(run(big, Sysno.KILL, 10_000 + 3 * 999, 9)).isEqualTo(EPERM);
+        assertThat(run(big, Sysno.TKILL, 10_000 + 3 * 500, 9)).isEqualTo(EPERM);
+        assertThat(run(big, Sysno.TKILL, 10_001, 9)).isEqualTo(ALLOW);
+    }
+
+    @Test
+    void thisProcessGuardKnowsItsOwnThreads() {
+        Guard g = Guard.forThisProcess(false);
+        assertThat(g.supervisorPid()).isEqualTo((int) ProcessHandle.current().pid());
+        assertThat(g.supervisorTids()).contains(g.supervisorPid()).hasSizeGreaterThan(1);
+    }
+}
