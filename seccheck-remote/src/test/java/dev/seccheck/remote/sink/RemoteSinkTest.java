@@ -39,6 +39,11 @@ class RemoteSinkTest {
         return JsonSinkConfig.parse(json, "sinks[0].config");
     }
 
+    /** The validated configuration of {@code json}, as a session hands it to setup and create. */
+    static RemoteConfig remote(String json) throws Exception {
+        return DESCRIPTOR.validate(config(json), NO_POINTS);
+    }
+
     /** Accepts one connection and answers its handshake with {@code version}. */
     static CompletableFuture<UnixSeqpacket> serve(UnixSeqpacket listener, int version) {
         return CompletableFuture.supplyAsync(() -> {
@@ -64,7 +69,7 @@ class RemoteSinkTest {
         Path path = tmp.resolve("s");
         try (UnixSeqpacket listener = UnixSeqpacket.listen(path, 4)) {
             var conn = serve(listener, 1);
-            SinkConfig cfg = config("{\"endpoint\":\"" + path + "\"}");
+            RemoteConfig cfg = remote("{\"endpoint\":\"" + path + "\"}");
             SinkSetup setup = DESCRIPTOR.setup(cfg);
             RemoteSink sink = (RemoteSink) DESCRIPTOR.create(cfg, setup);
             try (UnixSeqpacket server = accepted(conn)) {
@@ -83,7 +88,7 @@ class RemoteSinkTest {
     void newerServerIsAcceptedOlderRefused() throws Exception {
         Path path = tmp.resolve("s");
         try (UnixSeqpacket listener = UnixSeqpacket.listen(path, 4)) {
-            SinkConfig cfg = config("{\"endpoint\":\"" + path + "\"}");
+            RemoteConfig cfg = remote("{\"endpoint\":\"" + path + "\"}");
             var newer = serve(listener, 2);
             DESCRIPTOR.setup(cfg).close();
             accepted(newer).close();
@@ -100,7 +105,7 @@ class RemoteSinkTest {
     @Test
     void serverDownIsASetupError() throws Exception {
         Path path = tmp.resolve("s");
-        assertThatThrownBy(() -> DESCRIPTOR.setup(config("{\"endpoint\":\"" + path + "\"}")))
+        assertThatThrownBy(() -> DESCRIPTOR.setup(remote("{\"endpoint\":\"" + path + "\"}")))
                 .isInstanceOf(SinkException.class)
                 .hasMessage("remote sink: connect(" + path + "): ENOENT (No such file or directory)");
     }
@@ -156,7 +161,7 @@ class RemoteSinkTest {
             var conn = serve(listener, 1);
             ObjectNode node = (ObjectNode) new ObjectMapper().readTree(extra);
             node.put("endpoint", path.toString());
-            SinkConfig cfg = config(node.toString());
+            RemoteConfig cfg = remote(node.toString());
             RemoteSink sink = (RemoteSink) DESCRIPTOR.create(cfg, DESCRIPTOR.setup(cfg));
             try (UnixSeqpacket server = accepted(conn)) {
                 int sent = 0;
@@ -195,7 +200,7 @@ class RemoteSinkTest {
         Path path = tmp.resolve("s");
         try (UnixSeqpacket listener = UnixSeqpacket.listen(path, 4)) {
             var conn = serve(listener, 1);
-            SinkConfig cfg = config("{\"endpoint\":\"" + path + "\",\"retries\":2}");
+            RemoteConfig cfg = remote("{\"endpoint\":\"" + path + "\",\"retries\":2}");
             RemoteSink sink = (RemoteSink) DESCRIPTOR.create(cfg, DESCRIPTOR.setup(cfg));
             assertThat(sink.write(MessageType.MESSAGE_SYSCALL_OPEN, OPEN)).isTrue();
             accepted(conn).close();
