@@ -2,6 +2,7 @@ package dev.seccheck.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.seccheck.linux.AcceptLoop;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.PeerCredentials;
 import dev.seccheck.linux.UnixSeqpacket;
@@ -15,7 +16,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
@@ -32,7 +32,6 @@ public final class ControlServer implements AutoCloseable {
     /** How long a peer has to send its whole request. */
     static final Duration REQUEST_DEADLINE = Duration.ofSeconds(5);
     private static final int MAX_CONNECTIONS = 32;
-    private static final long ACCEPT_RETRY_NANOS = 10_000_000;
     private static final String OPS = "info, session_list, session_create, session_delete, procfs, exec";
 
     private final Path socket;
@@ -90,36 +89,24 @@ public final class ControlServer implements AutoCloseable {
     }
 
     private void acceptLoop() {
-        while (!closing) {
-            UnixSeqpacket conn;
-            try {
-                conn = listener.accept();
-            } catch (LinuxException e) {
-                if (closing) {
-                    return;
-                }
-                // EMFILE or ENOMEM would fail again at once: pause instead of spinning.
-                LockSupport.parkNanos(ACCEPT_RETRY_NANOS);
-                continue;
-            }
-            if (conn == null) {
-                continue;
-            }
-            if (!slots.tryAcquire()) {
-                answerBusy(conn);
-                continue;
-            }
-            open.add(conn);
-            // Platform threads: a connection waits in poll(2), which would pin a virtual thread's carrier.
-            Thread.ofPlatform().daemon().name("seccheck-control-request").start(() -> {
-                try (conn) {
-                    serve(conn);
-                } finally {
-                    open.remove(conn);
-                    slots.release();
-                }
-            });
+        AcceptLoop.run(listener, () -> closing, this::accepted);
+    }
+
+    private void accepted(UnixSeqpacket conn) {
+        if (!slots.tryAcquire()) {
+            answerBusy(conn);
+            return;
         }
+        open.add(conn);
+        // Platform threads: a connection waits in poll(2), which would pin a virtual thread's carrier.
+        Thread.ofPlatform().daemon().name("seccheck-control-request").start(() -> {
+            try (conn) {
+                serve(conn);
+            } finally {
+                open.remove(conn);
+                slots.release();
+            }
+        });
     }
 
     private void answerBusy(UnixSeqpacket conn) {

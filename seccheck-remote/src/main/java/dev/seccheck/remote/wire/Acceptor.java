@@ -1,5 +1,6 @@
 package dev.seccheck.remote.wire;
 
+import dev.seccheck.linux.AcceptLoop;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.UnixSeqpacket;
 import java.io.IOException;
@@ -8,7 +9,6 @@ import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Acceptor listens on a socket path the way a monitoring process does and serves each
@@ -23,8 +23,6 @@ public final class Acceptor implements AutoCloseable {
     public interface Handler {
         void serve(UnixSeqpacket socket, int id);
     }
-
-    private static final long ACCEPT_RETRY_NANOS = 10_000_000;
 
     private final Path endpoint;
     private final UnixSeqpacket listener;
@@ -87,37 +85,25 @@ public final class Acceptor implements AutoCloseable {
     }
 
     private void acceptLoop() {
-        while (!closing) {
-            UnixSeqpacket conn;
-            try {
-                conn = listener.accept();
-            } catch (LinuxException e) {
-                if (closing) {
-                    return;
-                }
-                // A failing accept (EMFILE, ENOMEM) would fail again at once: pause instead of spinning.
-                LockSupport.parkNanos(ACCEPT_RETRY_NANOS);
-                continue;
-            }
-            if (conn == null) {
-                continue;
-            }
-            if (closing) {
-                conn.close();
-                return;
-            }
-            open.add(conn);
-            int id = nextId.getAndIncrement();
-            Thread t = Thread.ofPlatform().name(threadPrefix + id).daemon().unstarted(() -> {
-                try (conn) {
-                    handler.serve(conn, id);
-                } finally {
-                    open.remove(conn);
-                    serving.remove(Thread.currentThread());
-                }
-            });
-            serving.add(t);
-            t.start();
+        AcceptLoop.run(listener, () -> closing, this::serve);
+    }
+
+    private void serve(UnixSeqpacket conn) {
+        if (closing) {
+            conn.close();
+            return;
         }
+        open.add(conn);
+        int id = nextId.getAndIncrement();
+        Thread t = Thread.ofPlatform().name(threadPrefix + id).daemon().unstarted(() -> {
+            try (conn) {
+                handler.serve(conn, id);
+            } finally {
+                open.remove(conn);
+                serving.remove(Thread.currentThread());
+            }
+        });
+        serving.add(t);
+        t.start();
     }
 }
