@@ -13,8 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.function.Consumer;
 
@@ -42,9 +40,7 @@ public final class ControlServer implements AutoCloseable {
     private final int owner;
     private final Duration deadline;
     private final Semaphore slots = new Semaphore(MAX_CONNECTIONS);
-    private final Set<UnixSeqpacket> open = ConcurrentHashMap.newKeySet();
-    private final Thread acceptor;
-    private volatile boolean closing;
+    private final AcceptLoop acceptor;
 
     private ControlServer(Path socket, UnixSeqpacket listener, ControlHandler handler, PeerGuard guard,
             Consumer<String> log, Duration deadline) {
@@ -55,7 +51,7 @@ public final class ControlServer implements AutoCloseable {
         this.log = log;
         this.owner = RuntimeRoot.currentUid();
         this.deadline = deadline;
-        this.acceptor = Thread.ofPlatform().daemon().name("seccheck-control").start(this::acceptLoop);
+        this.acceptor = new AcceptLoop(listener, "seccheck-control", this::accepted);
     }
 
     /** Binds the socket and starts serving the requests {@code guard} allows. */
@@ -80,7 +76,9 @@ public final class ControlServer implements AutoCloseable {
             listener.close();
             throw new IOException("cannot serve control socket " + socket + ": " + e.getMessage(), e);
         }
-        return new ControlServer(socket, listener, handler, guard, log, deadline);
+        ControlServer server = new ControlServer(socket, listener, handler, guard, log, deadline);
+        server.acceptor.start();
+        return server;
     }
 
     /** Returns the socket's path. */
@@ -88,22 +86,18 @@ public final class ControlServer implements AutoCloseable {
         return socket;
     }
 
-    private void acceptLoop() {
-        AcceptLoop.run(listener, () -> closing, this::accepted);
-    }
-
     private void accepted(UnixSeqpacket conn) {
         if (!slots.tryAcquire()) {
             answerBusy(conn);
             return;
         }
-        open.add(conn);
+        acceptor.serving(conn);
         // Platform threads: a connection waits in poll(2), which would pin a virtual thread's carrier.
         Thread.ofPlatform().daemon().name("seccheck-control-request").start(() -> {
             try (conn) {
                 serve(conn);
             } finally {
-                open.remove(conn);
+                acceptor.served(conn);
                 slots.release();
             }
         });
@@ -205,14 +199,11 @@ public final class ControlServer implements AutoCloseable {
     /** Stops serving, disconnects requests in progress and removes the socket file. */
     @Override
     public void close() {
-        if (closing) {
+        if (!acceptor.stop()) {
             return;
         }
-        closing = true;
-        listener.shutdown();
-        open.forEach(UnixSeqpacket::shutdown);
         try {
-            acceptor.join(2000);
+            acceptor.join(Duration.ofSeconds(2));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -29,17 +29,15 @@ public final class Acceptor implements AutoCloseable {
     private final Handler handler;
     private final String threadPrefix;
     private final AtomicInteger nextId = new AtomicInteger(1);
-    private final Set<UnixSeqpacket> open = ConcurrentHashMap.newKeySet();
     private final Set<Thread> serving = ConcurrentHashMap.newKeySet();
-    private final Thread acceptor;
-    private volatile boolean closing;
+    private final AcceptLoop acceptor;
 
     private Acceptor(Path endpoint, UnixSeqpacket listener, String threadPrefix, Handler handler) {
         this.endpoint = endpoint;
         this.listener = listener;
         this.threadPrefix = threadPrefix;
         this.handler = handler;
-        this.acceptor = Thread.ofPlatform().name(threadPrefix + "accept").daemon().unstarted(this::acceptLoop);
+        this.acceptor = new AcceptLoop(listener, threadPrefix + "accept", this::serve);
     }
 
     /** Creates the socket file at {@code endpoint} and starts accepting. */
@@ -62,12 +60,9 @@ public final class Acceptor implements AutoCloseable {
     /** Stops accepting, disconnects every sandbox, waits for their threads and removes the socket file. */
     @Override
     public void close() {
-        if (closing) {
+        if (!acceptor.stop()) {
             return;
         }
-        closing = true;
-        listener.shutdown();
-        open.forEach(UnixSeqpacket::shutdown);
         try {
             acceptor.join();
             for (Thread t : serving) {
@@ -84,22 +79,18 @@ public final class Acceptor implements AutoCloseable {
         }
     }
 
-    private void acceptLoop() {
-        AcceptLoop.run(listener, () -> closing, this::serve);
-    }
-
     private void serve(UnixSeqpacket conn) {
-        if (closing) {
+        if (acceptor.stopping()) {
             conn.close();
             return;
         }
-        open.add(conn);
+        acceptor.serving(conn);
         int id = nextId.getAndIncrement();
         Thread t = Thread.ofPlatform().name(threadPrefix + id).daemon().unstarted(() -> {
             try (conn) {
                 handler.serve(conn, id);
             } finally {
-                open.remove(conn);
+                acceptor.served(conn);
                 serving.remove(Thread.currentThread());
             }
         });
