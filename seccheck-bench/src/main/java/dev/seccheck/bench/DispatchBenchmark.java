@@ -3,17 +3,13 @@ package dev.seccheck.bench;
 import com.google.protobuf.Message;
 import dev.seccheck.fields.ContextField;
 import dev.seccheck.fields.FieldSet;
-import dev.seccheck.points.Catalog;
 import dev.seccheck.points.Point;
 import dev.seccheck.points.PointReq;
 import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.proto.common.Credentials;
 import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.syscall.Open;
-import dev.seccheck.session.SessionConfigParser;
-import dev.seccheck.session.SessionManager;
 import dev.seccheck.sink.Sink;
-import dev.seccheck.sink.SinkRegistry;
 import dev.seccheck.state.Gate;
 import dev.seccheck.state.PointState;
 import dev.seccheck.state.Subscriber;
@@ -55,15 +51,13 @@ public class DispatchBenchmark {
 
     @Setup
     public void setup() throws Exception {
-        state = new PointState();
-        SessionManager manager = new SessionManager(state, w -> {});
-        manager.create(new SessionConfigParser(Catalog.standard(), SinkRegistry.discover()).parse("""
+        state = BenchSessions.stateWith("""
                 {"points": [{"name": "syscall/openat/enter", "optional_fields": ["fd_path"],
                              "context_fields": ["container_id", "credentials", "cwd", "process_name", "group_id",
                                "thread_group_start_time", "thread_id", "task_start_time", "time",
                                "parent_thread_group_id", "is_exec_session"]}],
-                 "sinks": [{"name": "null"}]}"""), false);
-        openat = Catalog.standard().byName("syscall/openat/enter").orElseThrow().point();
+                 "sinks": [{"name": "null"}]}""");
+        openat = BenchSessions.point("syscall/openat/enter");
         fields = state.fieldSet(openat);
         escapingState = new PointState();
         escapingState.publish(List.of(new Subscriber(new Gate(), List.of(new KeepingSink()),
@@ -145,12 +139,7 @@ public class DispatchBenchmark {
     /** Firing the point: enabled check, routing, build, delivery to the null sink. */
     @Benchmark
     public int fireToNullSink() {
-        Point p = openat;
-        if (!state.enabled(p)) {
-            return -1;
-        }
-        return state.fire(p, this::build,
-                (sink, f, msg) -> sink.syscall(p, f, MessageType.MESSAGE_SYSCALL_OPEN, msg));
+        return fire(state);
     }
 
     /**
@@ -159,11 +148,16 @@ public class DispatchBenchmark {
      */
     @Benchmark
     public int fireToKeepingSink() {
+        return fire(escapingState);
+    }
+
+    /** What a supervisor does for one openat: the enabled check, then firing with the builder. */
+    private int fire(PointState s) {
         Point p = openat;
-        if (!escapingState.enabled(p)) {
+        if (!s.enabled(p)) {
             return -1;
         }
-        return escapingState.fire(p, this::build,
+        return s.fire(p, this::build,
                 (sink, f, msg) -> sink.syscall(p, f, MessageType.MESSAGE_SYSCALL_OPEN, msg));
     }
 }

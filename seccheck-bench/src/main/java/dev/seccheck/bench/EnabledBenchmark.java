@@ -1,11 +1,7 @@
 package dev.seccheck.bench;
 
-import dev.seccheck.points.Catalog;
 import dev.seccheck.points.Point;
 import dev.seccheck.points.SyscallType;
-import dev.seccheck.session.SessionConfigParser;
-import dev.seccheck.session.SessionManager;
-import dev.seccheck.sink.SinkRegistry;
 import dev.seccheck.state.PointState;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -49,13 +45,11 @@ public class EnabledBenchmark {
 
     @Setup
     public void setup() throws Exception {
-        state = new PointState();
-        SessionManager manager = new SessionManager(state, w -> {});
-        manager.create(new SessionConfigParser(Catalog.standard(), SinkRegistry.discover()).parse("""
+        state = BenchSessions.stateWith("""
                 {"points": [{"name": "syscall/read/enter"}, {"name": "syscall/sysno/258/enter"},
                             {"name": "sentry/execve"}],
-                 "sinks": [{"name": "null"}]}"""), false);
-        disabledPoint = Catalog.standard().byName("syscall/openat/enter").orElseThrow().point();
+                 "sinks": [{"name": "null"}]}""");
+        disabledPoint = BenchSessions.point("syscall/openat/enter");
         sysno = 257;
         pointId = disabledPoint.id();
         plainWords = state.enabledBits();

@@ -62,6 +62,15 @@ public class RemoteSinkBenchmark {
             .setExit(Exit.newBuilder().setResult(3))
             .build();
 
+    /** {@link #OPEN} as one wire packet, header (nothing dropped) and payload, as the sink sends it. */
+    static byte[] openPacket() {
+        byte[] payload = OPEN.toByteArray();
+        byte[] packet = new byte[WireHeader.SIZE + payload.length];
+        System.arraycopy(WireHeader.encode(MessageType.MESSAGE_SYSCALL_OPEN_VALUE, 0), 0, packet, 0, WireHeader.SIZE);
+        System.arraycopy(payload, 0, packet, WireHeader.SIZE, payload.length);
+        return packet;
+    }
+
     Path dir;
     UnixSeqpacket listener;
     UnixSeqpacket client;
@@ -91,10 +100,9 @@ public class RemoteSinkBenchmark {
         });
         // Waits out a full buffer rather than dropping, so both sides count delivered packets.
         sink = new RemoteSink(new RemoteConfig(path, Integer.MAX_VALUE, Duration.ofNanos(1000), Duration.ofNanos(1000)), client);
-        byte[] payload = OPEN.toByteArray();
-        packet = Arena.ofAuto().allocate(WireHeader.SIZE + payload.length, 8);
-        WireHeader.write(packet, MessageType.MESSAGE_SYSCALL_OPEN_VALUE, 0);
-        MemorySegment.copy(payload, 0, packet, java.lang.foreign.ValueLayout.JAVA_BYTE, WireHeader.SIZE, payload.length);
+        byte[] bytes = openPacket();
+        packet = Arena.ofAuto().allocate(bytes.length, 8);
+        MemorySegment.copy(bytes, 0, packet, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);
         if (Protocol.VERSION != 1) {
             throw new IllegalStateException("benchmark written for protocol version 1");
         }

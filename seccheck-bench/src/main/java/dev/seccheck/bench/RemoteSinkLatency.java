@@ -8,10 +8,10 @@ import dev.seccheck.remote.consumer.EventHandler;
 import dev.seccheck.remote.consumer.EventServer;
 import dev.seccheck.remote.server.MessagePrinter;
 import dev.seccheck.remote.server.OutputFormat;
+import dev.seccheck.remote.sink.RemoteConfig;
 import dev.seccheck.remote.sink.RemoteSink;
 import dev.seccheck.remote.sink.RemoteSinkDescriptor;
 import dev.seccheck.session.JsonSinkConfig;
-import dev.seccheck.sink.SinkConfig;
 import java.io.BufferedOutputStream;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -62,8 +63,8 @@ public final class RemoteSinkLatency {
         try (EventServer server = EventServer.start(sock, counting)) {
             ObjectNode cfg = (ObjectNode) new ObjectMapper().readTree(extra);
             cfg.put("endpoint", sock.toString());
-            SinkConfig config = JsonSinkConfig.parse(cfg.toString(), "sinks[0].config");
             RemoteSinkDescriptor d = new RemoteSinkDescriptor();
+            RemoteConfig config = d.validate(JsonSinkConfig.parse(cfg.toString(), "sinks[0].config"), List.of());
             sink = (RemoteSink) d.create(config, d.setup(config));
             Thread[] ts = new Thread[threads];
             for (int t = 0; t < threads; t++) {

@@ -42,10 +42,7 @@ public class ServerFormatBenchmark {
 
     @Setup
     public void setup() {
-        byte[] payload = RemoteSinkBenchmark.OPEN.toByteArray();
-        packet = new byte[WireHeader.SIZE + payload.length];
-        System.arraycopy(WireHeader.encode(MessageType.MESSAGE_SYSCALL_OPEN_VALUE, 0), 0, packet, 0, WireHeader.SIZE);
-        System.arraycopy(payload, 0, packet, WireHeader.SIZE, payload.length);
+        packet = RemoteSinkBenchmark.openPacket();
         PrintStream nowhere = new PrintStream(OutputStream.nullOutputStream());
         printer = new MessagePrinter(format, nowhere, nowhere);
     }

@@ -1,10 +1,8 @@
 package dev.seccheck.bench;
 
-import dev.seccheck.points.Catalog;
 import dev.seccheck.session.SessionConfig;
 import dev.seccheck.session.SessionConfigParser;
 import dev.seccheck.session.SessionManager;
-import dev.seccheck.sink.SinkRegistry;
 import dev.seccheck.state.PointState;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -48,11 +46,9 @@ public class SessionBenchmark {
 
     @Setup
     public void setup() throws Exception {
-        parser = new SessionConfigParser(Catalog.standard(), SinkRegistry.discover());
-        manager = new SessionManager(new PointState(), w -> {});
-        manager.create(parser.parse("""
-                {"name": "other", "points": [{"name": "syscall/openat/enter"}], "sinks": [{"name": "null"}]}"""),
-                false);
+        parser = BenchSessions.parser();
+        manager = BenchSessions.managerWith(new PointState(), parser, """
+                {"name": "other", "points": [{"name": "syscall/openat/enter"}], "sinks": [{"name": "null"}]}""");
         String list = points == 1
                 ? "{\"name\": \"syscall/execve/enter\", \"context_fields\": [\"time\", \"thread_id\"]}"
                 : IntStream.range(0, points).mapToObj(n -> "{\"name\": \"syscall/sysno/" + n + "/enter\"}")

@@ -20,13 +20,45 @@ import picocli.CommandLine.Model.CommandSpec;
 final class TraceSessionCommands {
     private TraceSessionCommands() {}
 
-    /** {@code trace create --config FILE [--force] [--locked] ID}. */
-    @Command(name = "create", mixinStandardHelpOptions = true,
-            description = "Create a trace session in a running workload from a session JSON file.")
-    static final class Create implements Callable<Integer> {
+    /**
+     * Request is what the four subcommands share: the run they talk to, one request ({@code op})
+     * sent to it, and the reply printed on the command's stdout.
+     */
+    abstract static class Request implements Callable<Integer> {
         @Mixin
         RunTarget run;
 
+        @Spec
+        CommandSpec spec;
+
+        private final String op;
+
+        Request(String op) {
+            this.op = op;
+        }
+
+        /** Adds the subcommand's arguments to the request; the default adds none. */
+        void arguments(ObjectNode request) throws Exception {}
+
+        /** Prints what the user sees of the reply. */
+        abstract void print(JsonNode reply, PrintWriter out) throws Exception;
+
+        @Override
+        public final Integer call() throws Exception {
+            ObjectNode request = ControlClient.request(op);
+            arguments(request);
+            JsonNode reply = run.call(request);
+            PrintWriter out = spec.commandLine().getOut();
+            print(reply, out);
+            out.flush();
+            return 0;
+        }
+    }
+
+    /** {@code trace create --config FILE [--force] [--locked] ID}. */
+    @Command(name = "create", mixinStandardHelpOptions = true,
+            description = "Create a trace session in a running workload from a session JSON file.")
+    static final class Create extends Request {
         @Option(names = "--config", required = true, paramLabel = "FILE", description = "Session configuration (gVisor JSON).")
         Path config;
 
@@ -36,59 +68,55 @@ final class TraceSessionCommands {
         @Option(names = "--locked", description = "Lock the session: no request can delete or replace it; it ends when the run stops.")
         boolean locked;
 
-        @Spec
-        CommandSpec spec;
+        Create() {
+            super("session_create");
+        }
 
         @Override
-        public Integer call() throws Exception {
-            String text = ConfigFiles.read("--config", config);
-            ObjectNode req = ControlClient.request("session_create");
-            req.put("config", text);
+        void arguments(ObjectNode req) throws Exception {
+            req.put("config", ConfigFiles.read("--config", config));
             req.put("force", force);
             req.put("locked", locked);
-            JsonNode reply = run.call(req);
-            spec.commandLine().getOut().println("Trace session \"" + reply.path("name").asText() + "\" created ("
+        }
+
+        @Override
+        void print(JsonNode reply, PrintWriter out) {
+            out.println("Trace session \"" + reply.path("name").asText() + "\" created ("
                     + reply.path("points").asInt() + " points" + (reply.path("locked").asBoolean() ? ", locked" : "") + ").");
-            return 0;
         }
     }
 
     /** {@code trace delete --name NAME ID}. */
     @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a trace session of a running workload.")
-    static final class Delete implements Callable<Integer> {
-        @Mixin
-        RunTarget run;
-
+    static final class Delete extends Request {
         @Option(names = "--name", required = true, description = "The session's name.")
         String name;
 
-        @Spec
-        CommandSpec spec;
+        Delete() {
+            super("session_delete");
+        }
 
         @Override
-        public Integer call() throws Exception {
-            ObjectNode req = ControlClient.request("session_delete");
+        void arguments(ObjectNode req) {
             req.put("name", name);
-            run.call(req);
-            spec.commandLine().getOut().println("Trace session \"" + name + "\" deleted.");
-            return 0;
+        }
+
+        @Override
+        void print(JsonNode reply, PrintWriter out) {
+            out.println("Trace session \"" + name + "\" deleted.");
         }
     }
 
     /** {@code trace list ID}. */
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "List the trace sessions of a running workload with each sink's dropped count.")
-    static final class ListSessions implements Callable<Integer> {
-        @Mixin
-        RunTarget run;
-
-        @Spec
-        CommandSpec spec;
+    static final class ListSessions extends Request {
+        ListSessions() {
+            super("session_list");
+        }
 
         @Override
-        public Integer call() throws Exception {
-            JsonNode reply = run.call(ControlClient.request("session_list"));
-            PrintWriter out = spec.commandLine().getOut();
+        void print(JsonNode reply, PrintWriter out) {
             out.println("SESSIONS (" + reply.path("sessions").size() + ")");
             for (JsonNode s : reply.path("sessions")) {
                 out.println("\"" + s.path("name").asText() + "\" (" + s.path("points").asInt() + " points"
@@ -97,31 +125,23 @@ final class TraceSessionCommands {
                     out.println("\tSink: \"" + sink.path("name").asText() + "\", dropped: " + sink.path("dropped").asLong());
                 }
             }
-            out.flush();
-            return 0;
         }
     }
 
     /** {@code trace procfs ID}. */
     @Command(name = "procfs", mixinStandardHelpOptions = true,
             description = "Print one JSON object per process of a running workload (exe, args, env, cwd, status, fds, limits...).")
-    static final class Procfs implements Callable<Integer> {
-        @Mixin
-        RunTarget run;
-
-        @Spec
-        CommandSpec spec;
+    static final class Procfs extends Request {
+        Procfs() {
+            super("procfs");
+        }
 
         @Override
-        public Integer call() throws Exception {
-            JsonNode reply = run.call(ControlClient.request("procfs"));
+        void print(JsonNode reply, PrintWriter out) throws Exception {
             ObjectMapper json = new ObjectMapper();
-            PrintWriter out = spec.commandLine().getOut();
             for (JsonNode p : reply.path("processes")) {
                 out.println(json.writeValueAsString(p));
             }
-            out.flush();
-            return 0;
         }
     }
 }

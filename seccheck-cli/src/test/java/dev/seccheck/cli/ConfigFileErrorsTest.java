@@ -2,16 +2,12 @@ package dev.seccheck.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -23,26 +19,15 @@ class ConfigFileErrorsTest {
     @TempDir
     Path tmp;
 
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream savedErr;
-
-    @BeforeEach
-    void capture() {
-        savedErr = System.err;
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setErr(savedErr);
-    }
+    @RegisterExtension
+    final CapturedOutput err = CapturedOutput.stderr();
 
     /** Runs with {@code config} and returns the error line; checks that the program never ran. */
     private String refused(Path config) {
         err.reset();
         Path marker = tmp.resolve("ran");
         int status = Main.execute("run", "--config", config.toString(), "--", "/bin/sh", "-c", "touch " + marker);
-        List<String> lines = err.toString(StandardCharsets.UTF_8).lines().toList();
+        List<String> lines = err.text().lines().toList();
         assertThat(status).isEqualTo(1);
         assertThat(marker).as("the program must not run").doesNotExist();
         assertThat(lines).as("one line, no stack trace").hasSize(1);
@@ -95,7 +80,7 @@ class ConfigFileErrorsTest {
         assertThat(refused(tmp)).isEqualTo("seccheck run: --config " + tmp + ": is a directory, not a session file");
         err.reset();
         assertThat(Main.execute("trace", "create", "--config", tmp.toString(), "no-such-run")).isEqualTo(1);
-        assertThat(err.toString(StandardCharsets.UTF_8).lines().toList())
+        assertThat(err.text().lines().toList())
                 .containsExactly("seccheck trace create: --config " + tmp + ": is a directory, not a session file");
     }
 

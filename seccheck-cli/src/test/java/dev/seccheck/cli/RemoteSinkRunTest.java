@@ -7,9 +7,6 @@ import dev.seccheck.remote.consumer.Connection;
 import dev.seccheck.remote.consumer.Event;
 import dev.seccheck.remote.consumer.EventHandler;
 import dev.seccheck.remote.consumer.EventServer;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,9 +17,8 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -37,19 +33,8 @@ class RemoteSinkRunTest {
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream savedErr;
-
-    @BeforeEach
-    void capture() {
-        savedErr = System.err;
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setErr(savedErr);
-    }
+    @RegisterExtension
+    final CapturedOutput err = CapturedOutput.stderr();
 
     static final class Opens implements EventHandler {
         final List<String> paths = new CopyOnWriteArrayList<>();
@@ -118,7 +103,7 @@ class RemoteSinkRunTest {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
                 Files.writeString(fifo2, "go\n");
                 assertThat(run.get(60, TimeUnit.SECONDS)).isZero();
-                Matcher m = DROPS.matcher(err.toString(StandardCharsets.UTF_8));
+                Matcher m = DROPS.matcher(err.text());
                 assertThat(m.find()).as("closing line with drops in: %s", err).isTrue();
                 reported = Long.parseLong(m.group(1));
                 long lateDrops = reported - down;

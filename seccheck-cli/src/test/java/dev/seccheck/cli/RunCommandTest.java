@@ -3,40 +3,26 @@ package dev.seccheck.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import dev.seccheck.cli.PackagedCli.Result;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /** `seccheck run` as a user sees it: exit codes, error lines, and a run without privileges. */
 class RunCommandTest {
 
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream savedErr;
+    @RegisterExtension
+    final CapturedOutput err = CapturedOutput.stderr();
 
     @TempDir
     Path tmp;
-
-    @BeforeEach
-    void capture() {
-        savedErr = System.err;
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setErr(savedErr);
-    }
 
     /** The runtime directory of the runs: the suite never touches the system's /run/seccheck. */
     private String root() {
@@ -44,7 +30,7 @@ class RunCommandTest {
     }
 
     private String err() {
-        return err.toString(StandardCharsets.UTF_8);
+        return err.text();
     }
 
     @Test
@@ -85,33 +71,8 @@ class RunCommandTest {
         assumeThat(new com.sun.security.auth.module.UnixSystem().getUid())
                 .as("this test switches to uid 65534 and needs to run as root")
                 .isZero();
-        Path root = Path.of("").toAbsolutePath();
-        Path target = root.resolve("target");
-        List<Path> jars = new ArrayList<>();
-        if (Files.isDirectory(target)) {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(target, "seccheck-cli-*.jar")) {
-                ds.forEach(jars::add);
-            }
-        }
-        assumeThat(jars).as("the packaged CLI (seccheck-cli/target/seccheck-cli-*.jar; run `./build package`)")
-                .isNotEmpty();
-        assumeThat(target.resolve("lib")).as("seccheck-cli/target/lib").isDirectory();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        // Copies the jars where uid 65534 can read them: the checkout may sit in a directory it cannot enter.
-        Path cpDir = Files.createDirectories(tmp.resolve("cp"));
-        List<String> entries = new ArrayList<>();
-        List<Path> all = new ArrayList<>(jars.subList(0, 1));
-        try (DirectoryStream<Path> libs = Files.newDirectoryStream(target.resolve("lib"), "*.jar")) {
-            libs.forEach(all::add);
-        }
-        for (Path jar : all) {
-            Path copy = cpDir.resolve(jar.getFileName());
-            Files.copy(jar, copy);
-            Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-r--r--"));
-            entries.add(copy.toString());
-        }
-        Files.setPosixFilePermissions(cpDir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        String cp = String.join(":", entries);
+        String cp = PackagedCli.classpathReadableByAll(tmp);
         // A runtime directory per user under tmp (made world-writable by exec): never /run or /tmp/seccheck-<uid>.
         java.util.function.Function<String, List<String>> cmd = rootName -> List.of(java,
                 "-XX:-UsePerfData", // else a JVM run as uid 65534 leaves /tmp/hsperfdata_nobody behind
@@ -132,22 +93,8 @@ class RunCommandTest {
         assertThat(seen.err()).contains("/etc/hostname");
     }
 
-    private record Result(int status, String out, String err) {}
-
     private Result exec(List<String> cmd) throws Exception {
-        Path o = Files.createTempFile(tmp, "out", "");
-        Path e = Files.createTempFile(tmp, "err", "");
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
-        Process p = new ProcessBuilder(cmd).directory(tmp.toFile())
-                .redirectOutput(o.toFile())
-                .redirectError(e.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .start();
-        if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
-            p.destroyForcibly().waitFor();
-            throw new AssertionError(cmd + " did not end within 60 s");
-        }
-        int status = p.exitValue();
-        return new Result(status, Files.readString(o), Files.readString(e));
+        return PackagedCli.run(new ProcessBuilder(cmd), tmp, Duration.ofSeconds(60));
     }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.seccheck.control.RunRecord;
 import dev.seccheck.linux.UnixSeqpacket;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -14,9 +13,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
+import dev.seccheck.cli.PackagedCli.Result;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,30 +44,8 @@ class RuntimeDirUnprivilegedTest {
         assumeThat(new com.sun.security.auth.module.UnixSystem().getUid())
                 .as("this test switches to uid 65534 and needs to run as root").isZero();
         assumeThat(Path.of("/usr/bin/setpriv")).as("setpriv").isExecutable();
-        Path target = Path.of("").toAbsolutePath().resolve("target");
-        List<Path> jars = new ArrayList<>();
-        if (Files.isDirectory(target)) {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(target, "seccheck-cli-*.jar")) {
-                ds.forEach(jars::add);
-            }
-        }
-        assumeThat(jars).as("the packaged CLI (seccheck-cli/target/seccheck-cli-*.jar; run `./build package`)").isNotEmpty();
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-        // Copies the jars where uid 65534 can read them: the checkout may sit in a directory it cannot enter.
-        Path cpDir = Files.createDirectories(tmp.resolve("cp"));
-        List<Path> all = new ArrayList<>(jars.subList(0, 1));
-        try (DirectoryStream<Path> libs = Files.newDirectoryStream(target.resolve("lib"), "*.jar")) {
-            libs.forEach(all::add);
-        }
-        List<String> entries = new ArrayList<>();
-        for (Path jar : all) {
-            Path copy = cpDir.resolve(jar.getFileName());
-            Files.copy(jar, copy);
-            Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-r--r--"));
-            entries.add(copy.toString());
-        }
-        Files.setPosixFilePermissions(cpDir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        classpath = String.join(":", entries);
+        classpath = PackagedCli.classpathReadableByAll(tmp);
 
         xdg = nobodysDir(tmp.resolve("xdg"));
         victimDir = nobodysDir(tmp.resolve("victim"));
@@ -199,26 +177,14 @@ class RuntimeDirUnprivilegedTest {
         return dir;
     }
 
-    private record Result(int status, String out, String err) {}
-
     private Result asNobody(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
                 "--sun-misc-unsafe-memory-access=allow", "-cp", classpath,
                 "dev.seccheck.cli.Main"));
         cmd.addAll(List.of(args));
-        Path o = Files.createTempFile(tmp, "out", "");
-        Path e = Files.createTempFile(tmp, "err", "");
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile())
-                .redirectOutput(o.toFile()).redirectError(e.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("XDG_RUNTIME_DIR", xdg.toString());
-        Process p = pb.start();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
-            throw new AssertionError("seccheck " + String.join(" ", args) + " did not end within 120 s: " + Files.readString(e));
-        }
-        return new Result(p.exitValue(), Files.readString(o), Files.readString(e));
+        return PackagedCli.run(pb, tmp, Duration.ofSeconds(120));
     }
 }

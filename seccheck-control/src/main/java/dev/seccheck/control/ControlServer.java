@@ -2,6 +2,7 @@ package dev.seccheck.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.seccheck.linux.AcceptLoop;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.PeerCredentials;
 import dev.seccheck.linux.UnixSeqpacket;
@@ -12,10 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
@@ -32,7 +30,6 @@ public final class ControlServer implements AutoCloseable {
     /** How long a peer has to send its whole request. */
     static final Duration REQUEST_DEADLINE = Duration.ofSeconds(5);
     private static final int MAX_CONNECTIONS = 32;
-    private static final long ACCEPT_RETRY_NANOS = 10_000_000;
     private static final String OPS = "info, session_list, session_create, session_delete, procfs, exec";
 
     private final Path socket;
@@ -43,9 +40,7 @@ public final class ControlServer implements AutoCloseable {
     private final int owner;
     private final Duration deadline;
     private final Semaphore slots = new Semaphore(MAX_CONNECTIONS);
-    private final Set<UnixSeqpacket> open = ConcurrentHashMap.newKeySet();
-    private final Thread acceptor;
-    private volatile boolean closing;
+    private final AcceptLoop acceptor;
 
     private ControlServer(Path socket, UnixSeqpacket listener, ControlHandler handler, PeerGuard guard,
             Consumer<String> log, Duration deadline) {
@@ -56,7 +51,7 @@ public final class ControlServer implements AutoCloseable {
         this.log = log;
         this.owner = RuntimeRoot.currentUid();
         this.deadline = deadline;
-        this.acceptor = Thread.ofPlatform().daemon().name("seccheck-control").start(this::acceptLoop);
+        this.acceptor = new AcceptLoop(listener, "seccheck-control", this::accepted);
     }
 
     /** Binds the socket and starts serving the requests {@code guard} allows. */
@@ -81,7 +76,9 @@ public final class ControlServer implements AutoCloseable {
             listener.close();
             throw new IOException("cannot serve control socket " + socket + ": " + e.getMessage(), e);
         }
-        return new ControlServer(socket, listener, handler, guard, log, deadline);
+        ControlServer server = new ControlServer(socket, listener, handler, guard, log, deadline);
+        server.acceptor.start();
+        return server;
     }
 
     /** Returns the socket's path. */
@@ -89,37 +86,21 @@ public final class ControlServer implements AutoCloseable {
         return socket;
     }
 
-    private void acceptLoop() {
-        while (!closing) {
-            UnixSeqpacket conn;
-            try {
-                conn = listener.accept();
-            } catch (LinuxException e) {
-                if (closing) {
-                    return;
-                }
-                // EMFILE or ENOMEM would fail again at once: pause instead of spinning.
-                LockSupport.parkNanos(ACCEPT_RETRY_NANOS);
-                continue;
-            }
-            if (conn == null) {
-                continue;
-            }
-            if (!slots.tryAcquire()) {
-                answerBusy(conn);
-                continue;
-            }
-            open.add(conn);
-            // Platform threads: a connection waits in poll(2), which would pin a virtual thread's carrier.
-            Thread.ofPlatform().daemon().name("seccheck-control-request").start(() -> {
-                try (conn) {
-                    serve(conn);
-                } finally {
-                    open.remove(conn);
-                    slots.release();
-                }
-            });
+    private void accepted(UnixSeqpacket conn) {
+        if (!slots.tryAcquire()) {
+            answerBusy(conn);
+            return;
         }
+        acceptor.serving(conn);
+        // Platform threads: a connection waits in poll(2), which would pin a virtual thread's carrier.
+        Thread.ofPlatform().daemon().name("seccheck-control-request").start(() -> {
+            try (conn) {
+                serve(conn);
+            } finally {
+                acceptor.served(conn);
+                slots.release();
+            }
+        });
     }
 
     private void answerBusy(UnixSeqpacket conn) {
@@ -218,14 +199,11 @@ public final class ControlServer implements AutoCloseable {
     /** Stops serving, disconnects requests in progress and removes the socket file. */
     @Override
     public void close() {
-        if (closing) {
+        if (!acceptor.stop()) {
             return;
         }
-        closing = true;
-        listener.shutdown();
-        open.forEach(UnixSeqpacket::shutdown);
         try {
-            acceptor.join(2000);
+            acceptor.join(Duration.ofSeconds(2));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

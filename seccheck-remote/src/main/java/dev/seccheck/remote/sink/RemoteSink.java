@@ -6,14 +6,7 @@ import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.UnixSeqpacket;
 import dev.seccheck.points.Point;
 import dev.seccheck.proto.common.MessageType;
-import dev.seccheck.proto.container.Start;
-import dev.seccheck.proto.sentry.CloneInfo;
-import dev.seccheck.proto.sentry.ExecveInfo;
-import dev.seccheck.proto.sentry.ExitNotifyParentInfo;
-import dev.seccheck.proto.sentry.MmapInfo;
-import dev.seccheck.proto.sentry.TaskExit;
-import dev.seccheck.proto.syscall.Syscall;
-import dev.seccheck.sink.Sink;
+import dev.seccheck.sink.PointSink;
 import dev.seccheck.sink.SinkStatus;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicLong;
@@ -35,7 +28,7 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Each thread serializes straight into its own native buffer after the header, so a packet
  * costs one protobuf serialization and one {@code sendmsg}, with no copy in between.
  */
-public final class RemoteSink implements Sink {
+public final class RemoteSink implements PointSink {
     static final int INITIAL_BUFFER = 4096;
 
     static final short POLLOUT = 4;
@@ -64,44 +57,10 @@ public final class RemoteSink implements Sink {
         return "remote";
     }
 
+    /** Sends the point as a packet of {@code type}, the message type {@link PointSink} gives each kind of point. */
     @Override
-    public void containerStart(FieldSet fields, Start msg) {
-        write(MessageType.MESSAGE_CONTAINER_START, msg);
-    }
-
-    @Override
-    public void clone(FieldSet fields, CloneInfo msg) {
-        write(MessageType.MESSAGE_SENTRY_CLONE, msg);
-    }
-
-    @Override
-    public void execve(FieldSet fields, ExecveInfo msg) {
-        write(MessageType.MESSAGE_SENTRY_EXEC, msg);
-    }
-
-    @Override
-    public void exitNotifyParent(FieldSet fields, ExitNotifyParentInfo msg) {
-        write(MessageType.MESSAGE_SENTRY_EXIT_NOTIFY_PARENT, msg);
-    }
-
-    @Override
-    public void taskExit(FieldSet fields, TaskExit msg) {
-        write(MessageType.MESSAGE_SENTRY_TASK_EXIT, msg);
-    }
-
-    @Override
-    public void mmap(FieldSet fields, MmapInfo msg) {
-        write(MessageType.MESSAGE_SENTRY_MMAP, msg);
-    }
-
-    @Override
-    public void syscall(Point point, FieldSet fields, MessageType type, Message msg) {
+    public void point(Point point, FieldSet fields, MessageType type, Message msg) {
         write(type, msg);
-    }
-
-    @Override
-    public void rawSyscall(Point point, FieldSet fields, Syscall msg) {
-        write(MessageType.MESSAGE_SYSCALL_RAW, msg);
     }
 
     @Override

@@ -15,9 +15,10 @@ import java.util.List;
 /**
  * RemoteSinkDescriptor makes the {@code remote} sink: setup connects to the endpoint and
  * handshakes (so {@code ignore_setup_error} covers a server that is down), create wraps the
- * connection.
+ * connection. The configuration is parsed once, by validate, and the {@link RemoteConfig} it
+ * returns is what setup and create use.
  */
-public final class RemoteSinkDescriptor implements SinkDescriptor.Plain {
+public final class RemoteSinkDescriptor implements SinkDescriptor<RemoteConfig> {
 
     @Override
     public String name() {
@@ -25,14 +26,12 @@ public final class RemoteSinkDescriptor implements SinkDescriptor.Plain {
     }
 
     @Override
-    public SinkConfig validate(SinkConfig config, List<PointReq> sessionPoints) throws SinkException {
-        RemoteConfig.parse(config);
-        return config;
+    public RemoteConfig validate(SinkConfig config, List<PointReq> sessionPoints) throws SinkException {
+        return RemoteConfig.parse(config);
     }
 
     @Override
-    public SinkSetup setup(SinkConfig config) throws SinkException {
-        RemoteConfig c = RemoteConfig.parse(config);
+    public SinkSetup setup(RemoteConfig c) throws SinkException {
         UnixSeqpacket socket;
         try {
             socket = UnixSeqpacket.connect(c.endpoint());
@@ -48,10 +47,10 @@ public final class RemoteSinkDescriptor implements SinkDescriptor.Plain {
     }
 
     @Override
-    public Sink create(SinkConfig config, SinkSetup setup) throws SinkException {
+    public Sink create(RemoteConfig config, SinkSetup setup) throws SinkException {
         if (!(setup instanceof RemoteSetup s)) {
             throw new SinkException("remote sink: created without a connection (setup did not run)");
         }
-        return new RemoteSink(RemoteConfig.parse(config), s.socket());
+        return new RemoteSink(config, s.socket());
     }
 }

@@ -1,5 +1,6 @@
 package dev.seccheck.remote.wire;
 
+import dev.seccheck.linux.AcceptLoop;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.UnixSeqpacket;
 import java.io.IOException;
@@ -8,7 +9,6 @@ import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Acceptor listens on a socket path the way a monitoring process does and serves each
@@ -24,24 +24,20 @@ public final class Acceptor implements AutoCloseable {
         void serve(UnixSeqpacket socket, int id);
     }
 
-    private static final long ACCEPT_RETRY_NANOS = 10_000_000;
-
     private final Path endpoint;
     private final UnixSeqpacket listener;
     private final Handler handler;
     private final String threadPrefix;
     private final AtomicInteger nextId = new AtomicInteger(1);
-    private final Set<UnixSeqpacket> open = ConcurrentHashMap.newKeySet();
     private final Set<Thread> serving = ConcurrentHashMap.newKeySet();
-    private final Thread acceptor;
-    private volatile boolean closing;
+    private final AcceptLoop acceptor;
 
     private Acceptor(Path endpoint, UnixSeqpacket listener, String threadPrefix, Handler handler) {
         this.endpoint = endpoint;
         this.listener = listener;
         this.threadPrefix = threadPrefix;
         this.handler = handler;
-        this.acceptor = Thread.ofPlatform().name(threadPrefix + "accept").daemon().unstarted(this::acceptLoop);
+        this.acceptor = new AcceptLoop(listener, threadPrefix + "accept", this::serve);
     }
 
     /** Creates the socket file at {@code endpoint} and starts accepting. */
@@ -64,12 +60,9 @@ public final class Acceptor implements AutoCloseable {
     /** Stops accepting, disconnects every sandbox, waits for their threads and removes the socket file. */
     @Override
     public void close() {
-        if (closing) {
+        if (!acceptor.stop()) {
             return;
         }
-        closing = true;
-        listener.shutdown();
-        open.forEach(UnixSeqpacket::shutdown);
         try {
             acceptor.join();
             for (Thread t : serving) {
@@ -86,38 +79,22 @@ public final class Acceptor implements AutoCloseable {
         }
     }
 
-    private void acceptLoop() {
-        while (!closing) {
-            UnixSeqpacket conn;
-            try {
-                conn = listener.accept();
-            } catch (LinuxException e) {
-                if (closing) {
-                    return;
-                }
-                // A failing accept (EMFILE, ENOMEM) would fail again at once: pause instead of spinning.
-                LockSupport.parkNanos(ACCEPT_RETRY_NANOS);
-                continue;
-            }
-            if (conn == null) {
-                continue;
-            }
-            if (closing) {
-                conn.close();
-                return;
-            }
-            open.add(conn);
-            int id = nextId.getAndIncrement();
-            Thread t = Thread.ofPlatform().name(threadPrefix + id).daemon().unstarted(() -> {
-                try (conn) {
-                    handler.serve(conn, id);
-                } finally {
-                    open.remove(conn);
-                    serving.remove(Thread.currentThread());
-                }
-            });
-            serving.add(t);
-            t.start();
+    private void serve(UnixSeqpacket conn) {
+        if (acceptor.stopping()) {
+            conn.close();
+            return;
         }
+        acceptor.serving(conn);
+        int id = nextId.getAndIncrement();
+        Thread t = Thread.ofPlatform().name(threadPrefix + id).daemon().unstarted(() -> {
+            try (conn) {
+                handler.serve(conn, id);
+            } finally {
+                acceptor.served(conn);
+                serving.remove(Thread.currentThread());
+            }
+        });
+        serving.add(t);
+        t.start();
     }
 }

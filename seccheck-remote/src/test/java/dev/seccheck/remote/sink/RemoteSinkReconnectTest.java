@@ -11,7 +11,6 @@ import dev.seccheck.remote.consumer.EventServer;
 import dev.seccheck.remote.server.MessagePrinter;
 import dev.seccheck.remote.server.OutputFormat;
 import dev.seccheck.session.JsonSinkConfig;
-import dev.seccheck.sink.SinkConfig;
 import java.io.BufferedOutputStream;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
@@ -47,7 +46,7 @@ class RemoteSinkReconnectTest {
 
     static RemoteSink sink(Path sock) throws Exception {
         String json = new ObjectMapper().createObjectNode().put("endpoint", sock.toString()).toString();
-        SinkConfig config = JsonSinkConfig.parse(json, "sinks[0].config");
+        RemoteConfig config = DESCRIPTOR.validate(JsonSinkConfig.parse(json, "sinks[0].config"), List.of());
         return (RemoteSink) DESCRIPTOR.create(config, DESCRIPTOR.setup(config));
     }
 

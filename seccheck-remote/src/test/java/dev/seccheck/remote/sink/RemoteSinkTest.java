@@ -16,7 +16,6 @@ import dev.seccheck.remote.wire.Protocol;
 import dev.seccheck.session.JsonSinkConfig;
 import dev.seccheck.sink.SinkConfig;
 import dev.seccheck.sink.SinkException;
-import dev.seccheck.sink.SinkSetup;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -37,6 +36,23 @@ class RemoteSinkTest {
 
     static SinkConfig config(String json) throws Exception {
         return JsonSinkConfig.parse(json, "sinks[0].config");
+    }
+
+    /** The validated configuration of {@code json}, as a session hands it to setup and create. */
+    static RemoteConfig remote(String json) throws Exception {
+        return DESCRIPTOR.validate(config(json), NO_POINTS);
+    }
+
+    /** The validated configuration of {@code extra} (a JSON object) with {@code endpoint} added. */
+    static RemoteConfig remote(Path endpoint, String extra) throws Exception {
+        ObjectNode node = (ObjectNode) new ObjectMapper().readTree(extra);
+        node.put("endpoint", endpoint.toString());
+        return remote(node.toString());
+    }
+
+    /** A sink made as a session makes it: setup (connect and handshake), then create. */
+    static RemoteSink connect(RemoteConfig cfg) throws Exception {
+        return (RemoteSink) DESCRIPTOR.create(cfg, DESCRIPTOR.setup(cfg));
     }
 
     /** Accepts one connection and answers its handshake with {@code version}. */
@@ -64,9 +80,7 @@ class RemoteSinkTest {
         Path path = tmp.resolve("s");
         try (UnixSeqpacket listener = UnixSeqpacket.listen(path, 4)) {
             var conn = serve(listener, 1);
-            SinkConfig cfg = config("{\"endpoint\":\"" + path + "\"}");
-            SinkSetup setup = DESCRIPTOR.setup(cfg);
-            RemoteSink sink = (RemoteSink) DESCRIPTOR.create(cfg, setup);
+            RemoteSink sink = connect(remote(path, "{}"));
             try (UnixSeqpacket server = accepted(conn)) {
                 sink.syscall(null, null, MessageType.MESSAGE_SYSCALL_OPEN, OPEN);
                 byte[] got = Sockets.receive(server);
@@ -83,7 +97,7 @@ class RemoteSinkTest {
     void newerServerIsAcceptedOlderRefused() throws Exception {
         Path path = tmp.resolve("s");
         try (UnixSeqpacket listener = UnixSeqpacket.listen(path, 4)) {
-            SinkConfig cfg = config("{\"endpoint\":\"" + path + "\"}");
+            RemoteConfig cfg = remote(path, "{}");
             var newer = serve(listener, 2);
             DESCRIPTOR.setup(cfg).close();
             accepted(newer).close();
@@ -100,7 +114,7 @@ class RemoteSinkTest {
     @Test
     void serverDownIsASetupError() throws Exception {
         Path path = tmp.resolve("s");
-        assertThatThrownBy(() -> DESCRIPTOR.setup(config("{\"endpoint\":\"" + path + "\"}")))
+        assertThatThrownBy(() -> DESCRIPTOR.setup(remote(path, "{}")))
                 .isInstanceOf(SinkException.class)
                 .hasMessage("remote sink: connect(" + path + "): ENOENT (No such file or directory)");
     }
@@ -154,10 +168,7 @@ class RemoteSinkTest {
         Path path = tmp.resolve("s");
         try (UnixSeqpacket listener = UnixSeqpacket.listen(path, 4)) {
             var conn = serve(listener, 1);
-            ObjectNode node = (ObjectNode) new ObjectMapper().readTree(extra);
-            node.put("endpoint", path.toString());
-            SinkConfig cfg = config(node.toString());
-            RemoteSink sink = (RemoteSink) DESCRIPTOR.create(cfg, DESCRIPTOR.setup(cfg));
+            RemoteSink sink = connect(remote(path, extra));
             try (UnixSeqpacket server = accepted(conn)) {
                 int sent = 0;
                 long[] dropNanos = new long[11];
@@ -195,8 +206,7 @@ class RemoteSinkTest {
         Path path = tmp.resolve("s");
         try (UnixSeqpacket listener = UnixSeqpacket.listen(path, 4)) {
             var conn = serve(listener, 1);
-            SinkConfig cfg = config("{\"endpoint\":\"" + path + "\",\"retries\":2}");
-            RemoteSink sink = (RemoteSink) DESCRIPTOR.create(cfg, DESCRIPTOR.setup(cfg));
+            RemoteSink sink = connect(remote(path, "{\"retries\":2}"));
             assertThat(sink.write(MessageType.MESSAGE_SYSCALL_OPEN, OPEN)).isTrue();
             accepted(conn).close();
             for (int i = 0; i < 5; i++) {

@@ -1,0 +1,81 @@
+package dev.seccheck.cli;
+
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * PackagedCli runs the CLI as a separate process, the way a user does: it copies the packaged
+ * jars where another user can read them, and runs a command with a deadline, collecting its
+ * stdout and stderr. For tests that switch users or need a JVM of their own.
+ */
+final class PackagedCli {
+    private PackagedCli() {}
+
+    /** What a process printed and how it ended. */
+    record Result(int status, String out, String err) {}
+
+    /**
+     * Copies the packaged CLI (seccheck-cli/target/seccheck-cli-*.jar and target/lib) into
+     * {@code dir/cp}, readable by every user, and returns the class path of the copies; the test is
+     * skipped when the CLI is not packaged. The copy is needed because the checkout may sit in a
+     * directory another user cannot enter.
+     */
+    static String classpathReadableByAll(Path dir) throws IOException {
+        Path target = Path.of("").toAbsolutePath().resolve("target");
+        List<Path> jars = new ArrayList<>();
+        if (Files.isDirectory(target)) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(target, "seccheck-cli-*.jar")) {
+                ds.forEach(jars::add);
+            }
+        }
+        assumeThat(jars).as("the packaged CLI (seccheck-cli/target/seccheck-cli-*.jar; run `./build package`)")
+                .isNotEmpty();
+        assumeThat(target.resolve("lib")).as("seccheck-cli/target/lib").isDirectory();
+        Path cpDir = Files.createDirectories(dir.resolve("cp"));
+        List<Path> all = new ArrayList<>(jars.subList(0, 1));
+        try (DirectoryStream<Path> libs = Files.newDirectoryStream(target.resolve("lib"), "*.jar")) {
+            libs.forEach(all::add);
+        }
+        List<String> entries = new ArrayList<>();
+        for (Path jar : all) {
+            Path copy = cpDir.resolve(jar.getFileName());
+            Files.copy(jar, copy);
+            Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-r--r--"));
+            entries.add(copy.toString());
+        }
+        Files.setPosixFilePermissions(cpDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return String.join(":", entries);
+    }
+
+    /**
+     * Starts {@code process} in {@code dir} with stdin from /dev/null and its output in files there,
+     * and waits for it at most {@code deadline}; a process still running then is killed and the
+     * test fails with what it printed on stderr.
+     */
+    static Result run(ProcessBuilder process, Path dir, Duration deadline) throws IOException, InterruptedException {
+        Path o = Files.createTempFile(dir, "out", "");
+        Path e = Files.createTempFile(dir, "err", "");
+        Process p = process.directory(dir.toFile())
+                .redirectOutput(o.toFile())
+                .redirectError(e.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .start();
+        if (!p.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+            throw new AssertionError(String.join(" ", process.command()) + " did not end within "
+                    + deadline.toSeconds() + " s: " + Files.readString(e));
+        }
+        return new Result(p.exitValue(), Files.readString(o), Files.readString(e));
+    }
+}
