@@ -125,7 +125,7 @@ public final class MessageText {
         }
     }
 
-    private static void value(StringBuilder sb, FieldDescriptor f, Object v, int limit) {
+    static void value(StringBuilder sb, FieldDescriptor f, Object v, int limit) {
         if (f.isRepeated()) {
             sb.append('[');
             List<?> list = (List<?>) v;
