@@ -49,6 +49,16 @@ public final class JsonLine {
                 default -> field(fields, f, e.getValue(), limit, msg);
             }
         }
+        FieldDescriptor status = msg.getDescriptorForType().findFieldByName("exit_status");
+        FieldDescriptor flags = msg.getDescriptorForType().findFieldByName("flags");
+        if (flags != null && !fields.has("flags") && names(msg, "flags", 0) != null) {
+            // O_RDONLY is 0, which proto3 omits: a read-only open must still say so.
+            field(fields, flags, 0, limit, msg);
+        }
+        if (status != null && !fields.has("exit_status")) {
+            // Zero is the commonest status and proto3 omits it; an exit must still say how it ended.
+            field(fields, status, 0, limit, msg);
+        }
         n.set("fields", fields);
         if (exit != null) {
             long errno = exit.getErrorno() != 0 ? exit.getErrorno()

@@ -13,14 +13,33 @@ import java.util.List;
  * @param stringLimit strings are cut after this many characters, visibly (0: never)
  * @param time the timestamp at the start of each line
  * @param durations whether a joined call line ends with the time the call took, as {@code <0.000012>}
+ * @param only which points to write (all when its lists are empty)
  */
-public record TextOptions(Format format, int stringLimit, Time time, boolean durations) {
+public record TextOptions(Format format, int stringLimit, Time time, boolean durations, Only only) {
 
     /** The config keys the text sink takes, for {@code requireOnly} and {@code seccheck metadata}. */
-    public static final List<String> KEYS = List.of("path", "format", "string_limit", "time", "durations");
+    public static final List<String> KEYS = List.of("path", "format", "string_limit", "time", "durations",
+            "only_pids", "only_comms", "only_paths");
 
     /** The defaults: strace-like lines, 256-character strings, no timestamps. */
-    public static final TextOptions DEFAULTS = new TextOptions(Format.STRACE, Escape.DEFAULT_LIMIT, Time.NONE, false);
+    public static final TextOptions DEFAULTS = new TextOptions(Format.STRACE, Escape.DEFAULT_LIMIT, Time.NONE, false,
+            new Only(List.of(), List.of(), List.of()));
+
+    /**
+     * Only selects the points written, like strace's {@code -p} and {@code -P}: by thread group
+     * id, by process name, by a path prefix in any path field. A point lacking the context field
+     * a list needs is not written, so a selection never lets unknown tasks through.
+     *
+     * @param pids thread group ids
+     * @param comms process names
+     * @param paths path prefixes
+     */
+    public record Only(List<Long> pids, List<String> comms, List<String> paths) {
+        /** Says whether every point is written. */
+        public boolean all() {
+            return pids.isEmpty() && comms.isEmpty() && paths.isEmpty();
+        }
+    }
 
     /** Format is how each point is written. */
     public enum Format {
@@ -60,6 +79,25 @@ public record TextOptions(Format format, int stringLimit, Time time, boolean dur
             case "us" -> Time.MICROS;
             case String other -> throw config.error("time", "must be \"none\", \"s\" or \"us\", got \"" + other + "\"");
         };
-        return new TextOptions(format, (int) limit, time, config.bool("durations").orElse(false));
+        List<Long> pids = new java.util.ArrayList<>();
+        for (var v : config.list("only_pids").orElse(List.of())) {
+            if (!(v instanceof dev.seccheck.sink.ConfigValue.Numeric n) || n.wholeLong().isEmpty()) {
+                throw config.error("only_pids", "must be a list of whole numbers, got " + v.json());
+            }
+            pids.add(n.wholeLong().getAsLong());
+        }
+        return new TextOptions(format, (int) limit, time, config.bool("durations").orElse(false),
+                new Only(pids, strings(config, "only_comms"), strings(config, "only_paths")));
+    }
+
+    private static List<String> strings(SinkConfig config, String key) throws SinkException {
+        List<String> out = new java.util.ArrayList<>();
+        for (var v : config.list(key).orElse(List.of())) {
+            if (!(v instanceof dev.seccheck.sink.ConfigValue.Text t)) {
+                throw config.error(key, "must be a list of strings, got " + v.json());
+            }
+            out.add(t.value());
+        }
+        return out;
     }
 }

@@ -33,7 +33,7 @@ public final class TextSink implements PointSink {
     /** Creates a raw-format sink writing to {@code out}; {@code ownsStream} says whether stop closes it. */
     public TextSink(PrintStream out, boolean ownsStream) {
         this(out, ownsStream, new TextOptions(TextOptions.Format.RAW, TextOptions.DEFAULTS.stringLimit(),
-                TextOptions.Time.NONE, false), new BitSet());
+                TextOptions.Time.NONE, false, TextOptions.DEFAULTS.only()), new BitSet());
     }
 
     /**
@@ -55,6 +55,9 @@ public final class TextSink implements PointSink {
 
     @Override
     public void point(Point point, FieldSet fields, MessageType type, Message msg) {
+        if (!options.only().all() && !Selection.keeps(options.only(), msg)) {
+            return;
+        }
         switch (options.format()) {
             case RAW -> {
                 String line = point.isSyscall()
