@@ -47,6 +47,7 @@ public final class PointState {
     /** The largest execve_hash_cache_capacity among sessions enabling sentry/execve; set by {@link #publish}. */
     private volatile int execveHashCacheCapacity;
     private final List<SyscallPointsListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<SyscallPointsPreparer> preparers = new CopyOnWriteArrayList<>();
 
     /** Returns whether any session enables this point. */
     public boolean enabled(Point point) {
@@ -93,6 +94,16 @@ public final class PointState {
     /** Registers a listener told after each change of the enabled syscall points. */
     public void addListener(SyscallPointsListener listener) {
         listeners.add(listener);
+    }
+
+    /** Registers a preparer asked before each change of the enabled syscall points (see {@link #publish}). */
+    public void addPreparer(SyscallPointsPreparer preparer) {
+        preparers.add(preparer);
+    }
+
+    /** Removes a preparer added with {@link #addPreparer}. */
+    public void removePreparer(SyscallPointsPreparer preparer) {
+        preparers.remove(preparer);
     }
 
     /** Removes a listener added with {@link #addListener}. */
@@ -191,9 +202,23 @@ public final class PointState {
     /**
      * Replaces who receives each point with the given subscribers, in delivery order. Callers
      * (the session manager) should serialize calls; this method also locks, so the bitmask and
-     * routing always come from the same call. Listeners are told when syscall enablement changed.
+     * routing always come from the same call. Preparers are asked first, with a preview of the
+     * new state (a field such as cwd may need syscalls traced too, so every change is shown): if one throws, nothing changed and the
+     * exception reaches the caller. Listeners are told after the change.
      */
     public synchronized void publish(List<Subscriber> subscribers) {
+        Routing next = routing(subscribers);
+        if (!preparers.isEmpty()) {
+            PointState preview = new PointState();
+            preview.install(next, subscribers);
+            for (SyscallPointsPreparer p : preparers) {
+                p.prepare(preview);
+            }
+        }
+        install(next, subscribers);
+    }
+
+    private static Routing routing(List<Subscriber> subscribers) {
         List<List<Route>> lists = new ArrayList<>(Point.ID_LIMIT);
         for (int i = 0; i < Point.ID_LIMIT; i++) {
             lists.add(null);
@@ -212,7 +237,10 @@ public final class PointState {
             List<Route> l = lists.get(id);
             byPoint[id] = l == null ? Routing.NONE : l.toArray(Route[]::new);
         }
-        Routing next = new Routing(byPoint);
+        return new Routing(byPoint);
+    }
+
+    private void install(Routing next, List<Subscriber> subscribers) {
         int hashCache = 0;
         for (Subscriber sub : subscribers) {
             if (sub.points().stream().anyMatch(r -> r.point().equals(Point.EXECVE))) {

@@ -56,9 +56,10 @@ public final class Supervisor {
         }
         Path program = resolve(argv.get(0));
         Tracer t = new Tracer(state, catalog, runId, log);
-        // Sessions created while the program runs reach it through a new filter layer.
-        dev.seccheck.state.SyscallPointsListener refilter = changed -> t.requestRefilter();
-        state.addListener(refilter);
+        // A session created while the program runs is published only once every task has the
+        // filter layer it needs; the create fails, naming the task, if one cannot take it.
+        dev.seccheck.state.SyscallPointsPreparer refilter = t::prepare;
+        state.addPreparer(refilter);
         CompletableFuture<Integer> result = new CompletableFuture<>();
         Thread thread = Thread.ofPlatform().name("seccheck-tracer").start(() -> {
             try {
@@ -79,7 +80,7 @@ public final class Supervisor {
             Thread.currentThread().interrupt();
             throw new SentryException("interrupted");
         } finally {
-            state.removeListener(refilter);
+            state.removePreparer(refilter);
             try {
                 thread.join();
             } catch (InterruptedException e) {

@@ -12,6 +12,18 @@ import dev.seccheck.sentry.filter.SeccompFilter;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
 import dev.seccheck.state.PointState;
+import dev.seccheck.abi.Signal;
+import dev.seccheck.linux.Signals;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
 
 /**
@@ -21,9 +33,13 @@ import java.util.function.Consumer;
  * cannot be removed, so layers only accumulate; a layer left after its session is deleted stops
  * syscalls that then fire nothing.
  *
- * <p>A runtime layer is given to every thread at its next safe stop: all threads are marked as
- * needing it ({@link Tracee#needsLayer}) and interrupted; each one gets it when it next stops
- * where {@link Injector} may run. Tracer thread only, except {@link #request}.
+ * <p>A session created at runtime is active only once every task carries what it needs: the
+ * control thread {@link #request}s it with a preview of the new points and waits for the future
+ * before publishing them. The tracer thread makes one layer per batch of requests, each task
+ * counts the layers it carries ({@link Tracee#layers}; a new thread inherits its creator's), and
+ * a task lacking some is interrupted and given the union of what it lacks at its next stop where
+ * {@link Injector} may run. A task that cannot take them fails the request naming it and why.
+ * Tracer thread only, except {@link #request} and {@link #lacking}.
  */
 final class FilterLayers {
 
@@ -38,9 +54,26 @@ final class FilterLayers {
     private FilterAction[] traced;
     /** Syscalls the spawner's filter holds for the notifier (fixed for the run). */
     private FilterAction[] notified;
-    /** The runtime layer threads marked {@link Tracee#needsLayer} are to get. */
-    private Program pendingLayer;
-    private volatile boolean requested;
+    /** The runtime layers made so far, in order: the syscalls each one sends to the tracer. */
+    private final List<FilterAction[]> layers = new ArrayList<>();
+    /** Per syscall, the index of the runtime layer that first traced it, -1 for none. */
+    private final int[] firstLayer = new int[Point.MAX_SYSNO + 1];
+    /** Requests from other threads, taken by the tracer thread at the doorbell's stop. */
+    private final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
+    /** Requests taken, waiting until every live task carries the layers they need. */
+    private final List<Waiter> waiters = new ArrayList<>();
+    /** Tasks whose last injection failed, with why: the requests needing them fail. */
+    private final Map<Integer, String> failed = new HashMap<>();
+    /** The tasks the waiters wait for, published for the message of a request that times out. */
+    private volatile Set<Integer> lackingSnapshot = Set.of();
+    /** The most runtime layers a fulfilled request needed: what published sessions may rely on. */
+    private int committed;
+
+    /** What a new state of the points needs, and who waits for every task to carry it. */
+    private record Request(FilterAction[] wanted, CompletableFuture<Void> done) {}
+
+    /** A request taken by the tracer thread: done once every live task carries {@code layers} runtime layers. */
+    private record Waiter(int layers, CompletableFuture<Void> done) {}
 
     FilterLayers(PointState state, SyscallPoints syscalls, TaskTable tasks, Tracees tracees, Consumer<String> log) {
         this.state = state;
@@ -48,6 +81,7 @@ final class FilterLayers {
         this.tasks = tasks;
         this.tracees = tracees;
         this.log = log;
+        Arrays.fill(firstLayer, -1);
     }
 
     /** Fixes the filters of the run from the points enabled now; call once, before the workload starts. */
@@ -75,21 +109,35 @@ final class FilterLayers {
         return state.enabled(Point.MMAP) && !seen ? MmapPoints.FILTER_FRAGMENT : Fragment.EMPTY;
     }
 
-    /** From any thread: asks for a layer for the syscall points enabled now (the caller rings the doorbell). */
-    void request() {
-        requested = true;
+    /**
+     * From any thread: asks that every task carry what {@code next} (a preview of the points
+     * about to be enabled) needs; the caller rings the doorbell. The future completes once every
+     * live task has the layers (a task left in a group stop counts: it runs nothing before its
+     * next stop, where it gets them), or fails naming a task that could not get them and why.
+     */
+    CompletableFuture<Void> request(PointState next) {
+        Request r = new Request(syscalls.withState(next).filterActions(), new CompletableFuture<>());
+        requests.add(r);
+        return r.done();
     }
 
-    /** Returns whether a layer was requested and not yet built. */
+    /** Returns whether a request waits for the tracer thread. */
     boolean requested() {
-        return requested;
+        return !requests.isEmpty();
+    }
+
+    /** Returns the tids lacking a layer some request waits for, as last seen by the tracer thread. */
+    Set<Integer> lacking() {
+        return lackingSnapshot;
     }
 
     /**
      * At a launched process's first exec stop, before the program's first instruction: steps to
-     * the exit of execve and injects the layer of traced syscalls, if there is any.
+     * the exit of execve and injects the layer of traced syscalls, if there is any. It carries
+     * every runtime layer made so far.
      */
     void installFirst(Tracee t) throws LinuxException {
+        t.layers(layers.size());
         if (!SeccompFilter.uses(traced, FilterAction.TRACE)) {
             return;
         }
@@ -102,73 +150,204 @@ final class FilterLayers {
     }
 
     /**
-     * Builds the layer for syscalls that now have points but no installed filter sends anywhere,
-     * and interrupts every thread but the stopped one so each installs it at its next safe stop.
+     * On the tracer thread, at the doorbell's stop: takes every request waiting (a burst of
+     * creates is served as one batch), makes one layer for the syscalls they need that no layer
+     * sends to the tracer yet, and interrupts every task lacking a layer a request needs, so each
+     * gets what it lacks at its next safe stop.
      */
     void startRefilter(int stoppedTid) {
-        requested = false;
-        FilterAction[] wanted = syscalls.filterActions();
-        FilterAction[] added = new FilterAction[wanted.length];
+        List<Request> batch = new ArrayList<>();
+        Request r;
+        while ((r = requests.poll()) != null) {
+            batch.add(r);
+        }
+        FilterAction[] added = new FilterAction[traced.length];
+        Arrays.fill(added, FilterAction.ALLOW);
         boolean any = false;
-        for (int nr = 0; nr < wanted.length; nr++) {
-            boolean isTraced = nr < traced.length && traced[nr] == FilterAction.TRACE;
-            boolean isNotified = nr < notified.length && notified[nr] == FilterAction.NOTIFY;
-            added[nr] = FilterAction.ALLOW;
-            if (wanted[nr] == FilterAction.TRACE && !isTraced) {
-                if (isNotified) {
-                    log.accept("syscall " + nr + ": exit points cannot be added while the run is going: its enter"
-                            + " points are served by the notifier for the whole run");
-                    continue;
+        for (Request req : batch) {
+            for (int nr = 0; nr < req.wanted().length && nr < added.length; nr++) {
+                if (needsTracer(req.wanted(), nr) && firstLayer[nr] < 0 && traced[nr] != FilterAction.TRACE) {
+                    added[nr] = FilterAction.TRACE;
+                    any = true;
                 }
-                added[nr] = FilterAction.TRACE;
-            } else if (wanted[nr] == FilterAction.NOTIFY && !isTraced && !isNotified) {
-                added[nr] = FilterAction.TRACE; // the notifier's filter is fixed; new enter points stop in the tracer
-            }
-            if (added[nr] == FilterAction.TRACE) {
-                traced[nr] = FilterAction.TRACE;
-                any = true;
             }
         }
-        if (!any) {
-            return;
+        if (any) {
+            for (int nr = 0; nr < added.length; nr++) {
+                if (added[nr] == FilterAction.TRACE) {
+                    firstLayer[nr] = layers.size();
+                    traced[nr] = FilterAction.TRACE;
+                }
+            }
+            layers.add(added);
         }
-        pendingLayer = SeccompFilter.compile(added);
+        for (Request req : batch) {
+            waiters.add(new Waiter(layersNeeded(req.wanted()), req.done()));
+        }
         for (int tid : tasks.tids()) {
             Tracee t = tracees.of(tid);
-            t.needsLayer(true);
-            if (tid == stoppedTid) {
+            if (t.layers() >= layers.size() || t.needsLayer()) {
                 continue;
+            }
+            failed.remove(tid); // tried again for this batch
+            t.needsLayer(true);
+            if (tid == stoppedTid || t.listening()) {
+                continue; // injected right after this; or trapped, at the latest, when continued
             }
             try {
                 t.interrupt();
             } catch (LinuxException e) {
-                t.needsLayer(false); // gone
+                t.needsLayer(false); // gone: its end is reported soon
             }
         }
+        settle();
     }
 
-    /** A thread created before its parent got the layer did not inherit it: it needs it too. */
+    /**
+     * The number of runtime layers a task must carry to serve {@code wanted}: one more than the
+     * newest layer that first sent one of its syscalls to the tracer. A syscall the tracer must
+     * see but no filter sends there is the notifier's, told once in the log.
+     */
+    private int layersNeeded(FilterAction[] wanted) {
+        int needed = 0;
+        for (int nr = 0; nr < wanted.length && nr < traced.length; nr++) {
+            if (!needsTracer(wanted, nr)) {
+                continue;
+            }
+            if (firstLayer[nr] >= 0) {
+                needed = Math.max(needed, firstLayer[nr] + 1);
+            } else if (traced[nr] != FilterAction.TRACE && wanted[nr] == FilterAction.TRACE) {
+                log.accept("syscall " + nr + ": exit points cannot be added while the run is going: its enter"
+                        + " points are served by the notifier for the whole run");
+            }
+        }
+        return needed;
+    }
+
+    /** Whether syscall {@code nr} must stop in the tracer for {@code wanted}: traced, or enter-only but not notified. */
+    private boolean needsTracer(FilterAction[] wanted, int nr) {
+        boolean isNotified = nr < notified.length && notified[nr] == FilterAction.NOTIFY;
+        return (wanted[nr] == FilterAction.TRACE && !isNotified) || (wanted[nr] == FilterAction.NOTIFY && !isNotified);
+    }
+
+    /** A thread created by a thread carrying some layers carries the same; if its creator lacks one, so does it. */
     void inherit(int parentTid, int childTid) {
         Tracee parent = tracees.find(parentTid);
-        if (parent != null && parent.needsLayer()) {
-            tracees.of(childTid).needsLayer(true);
+        if (parent != null) {
+            Tracee child = tracees.of(childTid);
+            child.layers(parent.layers());
+            child.needsLayer(parent.needsLayer());
         }
     }
 
-    /** At a safe stop: gives the thread the pending layer if it still lacks it. */
+    /** A task ended: it needs nothing any more. */
+    void gone(int tid) {
+        failed.remove(tid);
+        if (!waiters.isEmpty()) {
+            settle();
+        }
+    }
+
+    /** The run is over: no task is left to wait for. */
+    void ended() {
+        for (Waiter w : waiters) {
+            w.done().complete(null);
+        }
+        waiters.clear();
+        Request r;
+        while ((r = requests.poll()) != null) {
+            r.done().complete(null);
+        }
+    }
+
+    /**
+     * At a safe stop: gives the thread the layers it lacks, as one filter. A thread that cannot
+     * get them fails the requests waiting for it; if a fulfilled request needed what it lacks (it
+     * was group-stopped then, or was created by a thread that was), its process is killed rather
+     * than left running unchecked.
+     *
+     * @throws Injector.TaskEnded if the thread ended meanwhile; the tracer dispatches its status
+     */
     void injectIfNeeded(Tracee t) {
         if (!t.needsLayer()) {
             return;
         }
         t.needsLayer(false);
         Task task = tasks.get(t.tid());
-        if (task == null) {
+        if (task == null || t.layers() >= layers.size()) {
             return;
         }
         try {
-            new Injector(memory).installFilter(t, task.tgid(), pendingLayer);
+            new Injector(memory).installFilter(t, task.tgid(), union(t.layers()));
+            t.layers(layers.size());
+        } catch (Injector.TaskEnded e) {
+            throw e;
         } catch (LinuxException | RuntimeException e) {
-            log.accept("cannot give task " + t.tid() + " the new filter layer: " + e.getMessage());
+            String why = "task " + t.tid() + " (" + task.comm() + ", process " + task.tgid() + ") cannot take the new"
+                    + " filter layer: " + e.getMessage();
+            failed.put(t.tid(), why);
+            if (t.layers() < committed) {
+                log.accept(why + "; killing its process, which would run unchecked");
+                try {
+                    Signals.kill(task.tgid(), Signal.SIGKILL);
+                } catch (LinuxException gone) {
+                    // already gone
+                }
+            }
         }
+        settle();
+    }
+
+    /** Compiles one filter sending to the tracer every syscall of the layers from {@code from} on. */
+    private Program union(int from) {
+        FilterAction[] all = new FilterAction[traced.length];
+        Arrays.fill(all, FilterAction.ALLOW);
+        for (int i = from; i < layers.size(); i++) {
+            FilterAction[] l = layers.get(i);
+            for (int nr = 0; nr < l.length; nr++) {
+                if (l[nr] == FilterAction.TRACE) {
+                    all[nr] = FilterAction.TRACE;
+                }
+            }
+        }
+        return SeccompFilter.compile(all);
+    }
+
+    /** Completes the waiters every live task now satisfies, fails those a failed task cannot. */
+    private void settle() {
+        Set<Integer> lacking = new HashSet<>();
+        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+            Waiter w = it.next();
+            if (w.done().isDone()) {
+                it.remove(); // given up by its requester (deadline)
+                continue;
+            }
+            String failure = null;
+            boolean waiting = false;
+            for (int tid : tasks.tids()) {
+                Tracee t = tracees.of(tid);
+                if (t.layers() >= w.layers()) {
+                    continue;
+                }
+                String why = failed.get(tid);
+                if (why != null) {
+                    failure = why;
+                    break;
+                }
+                if (!t.listening()) {
+                    waiting = true;
+                    lacking.add(tid);
+                }
+            }
+            if (failure != null) {
+                w.done().completeExceptionally(new IllegalStateException(failure));
+                it.remove();
+            } else if (!waiting) {
+                committed = Math.max(committed, w.layers());
+                w.done().complete(null);
+                it.remove();
+            }
+        }
+        lackingSnapshot = Set.copyOf(lacking);
     }
 }

@@ -34,6 +34,8 @@ import java.nio.file.Path;
  */
 final class Injector {
 
+    /** Stops one injected call may meet before it is given up: each is a signal or trap, not progress. */
+    private static final int MAX_STOPS = 1000;
 
     private final ProcessMemory memory;
     private final java.util.List<Integer> deferred = new java.util.ArrayList<>();
@@ -42,7 +44,11 @@ final class Injector {
         this.memory = memory;
     }
 
-    /** Installs {@code filter} on thread {@code t} of process {@code tgid}, stopped at a safe stop. */
+    /**
+     * Installs {@code filter} on thread {@code t} of process {@code tgid}, stopped at a safe stop.
+     *
+     * @throws TaskEnded if the thread ended meanwhile (its registers are left as they are)
+     */
     void installFilter(Tracee t, int tgid, Program filter) throws LinuxException {
         int tid = t.tid();
         byte[] program = filter.encode();
@@ -55,21 +61,34 @@ final class Injector {
             long scratch = call(t, saved, gadget, Sysno.MMAP, 0, size, Mman.PROT_READ | Mman.PROT_WRITE,
                     Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS, -1, 0);
             check(scratch, "mmap", tid);
+            long r;
             try {
                 long filterAddr = scratch + 16;
                 memory.write(tid, filterAddr, program);
                 memory.write(tid, scratch, Seccomp.fprog(program.length / 8, filterAddr));
-                long r = call(t, saved, gadget, Sysno.SECCOMP, Seccomp.SET_MODE_FILTER, 0, scratch, 0, 0, 0);
-                check(r, "seccomp(SECCOMP_SET_MODE_FILTER)", tid);
-            } finally {
-                call(t, saved, gadget, Sysno.MUNMAP, scratch, size, 0, 0, 0, 0);
+                r = call(t, saved, gadget, Sysno.SECCOMP, Seccomp.SET_MODE_FILTER, 0, scratch, 0, 0, 0);
+            } catch (LinuxException | RuntimeException e) {
+                if (!(e instanceof TaskEnded)) {
+                    call(t, saved, gadget, Sysno.MUNMAP, scratch, size, 0, 0, 0, 0);
+                }
+                throw e;
             }
-        } finally {
-            t.setRegs(saved);
-            // Signals that arrived while the thread stepped are sent again, now that it is itself.
-            for (int sig : deferred) {
-                Syscalls.tgkill(tgid, tid, sig);
-            }
+            call(t, saved, gadget, Sysno.MUNMAP, scratch, size, 0, 0, 0, 0);
+            check(r, "seccomp(SECCOMP_SET_MODE_FILTER)", tid);
+        } catch (TaskEnded e) {
+            throw e; // nothing to restore in a thread that is gone or exiting
+        } catch (LinuxException | RuntimeException e) {
+            restore(t, tgid, saved);
+            throw e;
+        }
+        restore(t, tgid, saved);
+    }
+
+    private void restore(Tracee t, int tgid, Regs saved) throws LinuxException {
+        t.setRegs(saved);
+        // Signals that arrived while the thread stepped are sent again, now that it is itself.
+        for (int sig : deferred) {
+            Syscalls.tgkill(tgid, t.tid(), sig);
         }
     }
 
@@ -79,7 +98,16 @@ final class Injector {
         }
     }
 
-    /** Runs one syscall in the thread, single-stepping the instruction at {@code gadget}; returns rax. */
+    /**
+     * Runs one syscall in the thread, single-stepping the instruction at {@code gadget}; returns
+     * rax. Every stop the step can meet is handled: a seccomp stop of an earlier layer (the call
+     * runs on), an interrupt or group-stop trap (PTRACE_EVENT_STOP, from a PTRACE_INTERRUPT still
+     * pending or a stop signal), another signal (held back, sent again afterwards). The call is
+     * done when the thread stands right after the instruction with the step's SIGTRAP; until then
+     * it is stepped again from wherever it stopped, which is still before or on the instruction.
+     * An end of the thread (its exit event, its death) cannot be stepped past: it is thrown as
+     * {@link TaskEnded} for the tracer to dispatch.
+     */
     private long call(Tracee t, Regs base, long gadget, long nr, long a0, long a1, long a2, long a3, long a4, long a5)
             throws LinuxException {
         Regs r = base.copy();
@@ -93,27 +121,42 @@ final class Injector {
         r.arg(5, a5);
         r.rip(gadget);
         t.setRegs(r);
-        t.singleStep();
-        while (true) {
+        Regs after = new Regs();
+        for (int stops = 0; ; stops++) {
+            if (stops > MAX_STOPS) {
+                throw new IllegalStateException("injected syscall " + nr + " in " + t.tid() + ": still not done after "
+                        + MAX_STOPS + " stops");
+            }
+            t.singleStep();
             WaitStatus st = t.await();
-            if (st instanceof WaitStatus.Stopped s && s.event() == Ptrace.EVENT_SECCOMP) {
-                t.singleStep(); // an earlier filter layer traces this syscall: let it run
-                continue;
+            if (!(st instanceof WaitStatus.Stopped s) || s.event() == Ptrace.EVENT_EXIT) {
+                throw new TaskEnded(st);
             }
-            if (st instanceof WaitStatus.Stopped s && s.event() == 0 && !s.syscallStop() && s.signal() != Signal.SIGTRAP) {
-                // A signal (e.g. the tracer's own doorbell) came first: hold it back, step on.
-                deferred.add(s.signal());
-                t.singleStep();
-                continue;
+            if (s.event() == Ptrace.EVENT_SECCOMP || s.event() == Ptrace.EVENT_STOP) {
+                continue; // an earlier layer traces the call, or an interrupt or group-stop trap: step on
             }
-            if (!(st instanceof WaitStatus.Stopped s) || s.signal() != Signal.SIGTRAP || s.event() != 0) {
+            if (s.event() != 0) {
                 throw new IllegalStateException("injected syscall " + nr + " in " + t.tid() + ": unexpected stop " + st);
             }
-            break;
+            if (s.signal() == Signal.SIGTRAP && !s.syscallStop()) {
+                t.getRegs(after);
+                if (after.rip() == gadget + 2) {
+                    return after.rax();
+                }
+            }
+            // A signal (e.g. the tracer's own doorbell) came first: hold it back, step on.
+            deferred.add(s.signal());
         }
-        Regs after = new Regs();
-        t.getRegs(after);
-        return after.rax();
+    }
+
+    /** The thread ended (or reached its exit event) while running an injected syscall. */
+    static final class TaskEnded extends RuntimeException {
+        final transient WaitStatus status;
+
+        TaskEnded(WaitStatus status) {
+            super("task " + status.tid() + " ended while running an injected syscall: " + status, null, false, false);
+            this.status = status;
+        }
     }
 
     /** Returns the address of a {@code syscall} instruction (0f 05) in the process's vDSO. */

@@ -25,6 +25,10 @@ final class Tracee {
     /** The syscall whose exit stop is awaited, with what was seen at its enter; null for none. */
     private SyscallEvent inSyscall;
     private boolean needsLayer;
+    /** How many of the run's runtime filter layers this thread carries (it inherits its creator's count). */
+    private int layers;
+    /** Left in its group stop by PTRACE_LISTEN: it runs no instruction before its next stop. */
+    private boolean listening;
 
     Tracee(int tid, Ptrace ptrace, Wait wait) {
         this.tid = tid;
@@ -70,24 +74,28 @@ final class Tracee {
 
     /** Resumes with no further stop asked for (PTRACE_CONT). */
     void cont(int signal) throws LinuxException {
+        listening = false;
         ptrace.cont(tid, signal);
         reinterruptIfNeeded();
     }
 
     /** Resumes up to the exit of the syscall it is in (PTRACE_SYSCALL). */
     void toSyscallExit(int signal) throws LinuxException {
+        listening = false;
         ptrace.syscall(tid, signal);
         reinterruptIfNeeded();
     }
 
     /** Resumes one instruction (PTRACE_SINGLESTEP), for injected syscalls. */
     void singleStep() throws LinuxException {
+        listening = false;
         ptrace.singleStep(tid);
     }
 
     /** Leaves a group-stopped thread stopped but lets its next event be reported (PTRACE_LISTEN). */
     void listen() throws LinuxException {
         ptrace.listen(tid);
+        listening = true;
     }
 
     /** Asks for a PTRACE_EVENT_STOP at its next chance (PTRACE_INTERRUPT). */
@@ -113,6 +121,18 @@ final class Tracee {
 
     void needsLayer(boolean needs) {
         needsLayer = needs;
+    }
+
+    int layers() {
+        return layers;
+    }
+
+    void layers(int count) {
+        layers = count;
+    }
+
+    boolean listening() {
+        return listening;
     }
 
     /**

@@ -20,6 +20,11 @@ final class Tracees {
         return byTid.computeIfAbsent(tid, t -> new Tracee(t, ptrace, wait));
     }
 
+    /** Returns every thread's Tracee. */
+    Iterable<Tracee> all() {
+        return byTid.values();
+    }
+
     /** Returns the thread's Tracee, or null if never seen. */
     Tracee find(int tid) {
         return byTid.get(tid);
@@ -32,16 +37,20 @@ final class Tracees {
 
     /**
      * A non-leader thread executed and took over its leader's tid: what the executing thread
-     * awaited moves to the leader's tid.
+     * awaited, and the filter layers it carries, move to the leader's tid.
      */
     void moved(int former, int tid) {
         Tracee old = byTid.remove(former);
         if (old == null) {
             return;
         }
+        Tracee now = of(tid);
         var pending = old.takeAwaitedExit();
         if (pending != null) {
-            of(tid).awaitExit(pending);
+            now.awaitExit(pending);
         }
+        // The filters are the executing thread's, not the former leader's.
+        now.layers(old.layers());
+        now.needsLayer(old.needsLayer());
     }
 }

@@ -13,9 +13,14 @@ import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
 import dev.seccheck.state.PointState;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -27,6 +32,9 @@ import java.util.function.Consumer;
  * workload's exit status once its first process has exited and no traced task is left.
  */
 public final class Tracer {
+
+    /** How long {@link #prepare} waits for every task: under the control client's 5 s deadline. */
+    static final long APPLY_DEADLINE_MS = 4000;
 
     private final Consumer<String> log;
     private final TaskTable tasks = new TaskTable(false);
@@ -40,6 +48,8 @@ public final class Tracer {
     private final ExecRequests execs;
     private final CompletableFuture<Integer> started = new CompletableFuture<>();
     private final Wait wait = new Wait();
+    /** The stops collected by the last wait, served in the order the kernel reported them. */
+    private final ArrayDeque<WaitStatus> round = new ArrayDeque<>();
     private final int self = (int) ProcessHandle.current().pid();
 
     private int rootPid;
@@ -96,6 +106,7 @@ public final class Tracer {
         } catch (LinuxException e) {
             throw new SentryException("supervision failed: " + e.getMessage(), e);
         } finally {
+            layers.ended();
             if (notifier != null) {
                 notifier.stop();
             }
@@ -133,33 +144,81 @@ public final class Tracer {
     }
 
     /**
-     * Asks the tracer, from any thread, to give the running workload the filter layer that the
-     * syscall points enabled now need; the doorbell wakes the tracer thread to build it.
+     * From any thread: gives every task of the running workload the filter layer the points of
+     * {@code next} (a preview, not yet published) need, and returns once every live task has it;
+     * the doorbell wakes the tracer thread to do it. A burst of calls is served as one batch.
+     *
+     * @throws IllegalStateException naming a task that could not take the layer and why, or the
+     *     tasks that did not take it within {@link #APPLY_DEADLINE_MS} ms; sessions then stay as
+     *     they were (a layer some tasks took only stops syscalls that fire nothing)
      */
-    public void requestRefilter() {
-        layers.request();
-        doorbell.ring();
+    public void prepare(PointState next) {
+        CompletableFuture<Void> done = layers.request(next);
+        if (!doorbell.ring()) {
+            done.complete(null); // no task left to cover
+        }
+        try {
+            done.get(APPLY_DEADLINE_MS, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            done.cancel(false);
+            var lacking = layers.lacking();
+            throw new IllegalStateException((lacking.isEmpty()
+                    ? "the tracer did not take up the new filter layer"
+                    : "tasks " + lacking + " did not take the new filter layer (stuck in the kernel?)")
+                    + " within " + APPLY_DEADLINE_MS + " ms", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            done.cancel(false);
+            throw new IllegalStateException("interrupted while giving the workload the new filter layer", e);
+        }
     }
 
+    /**
+     * Serves stops in rounds. waitpid(-1) reports the first eligible tracee of the kernel's list,
+     * newest attached first, so a loop that serves one stop per wait serves busy new threads
+     * forever while an old one (the main thread stopped at its clone event, say) waits behind
+     * them: measured, 32 threads looping on openat with exit points delayed a clone by seconds
+     * to minutes. A round collects every stop pending now (WNOHANG until none is left; a stopped
+     * thread is reported once until resumed) and serves them all before waiting again, so a stop
+     * waits at most for the round in progress and its own: two stops per traced thread.
+     */
     private void loop() throws LinuxException {
         while (rootEnd == null || !tasks.isEmpty()) {
+            if (!collectRound()) {
+                return;
+            }
             WaitStatus st;
-            try {
-                st = wait.waitpid(-1, Wait.WALL | Wait.WNOTHREAD).orElseThrow();
-            } catch (LinuxException e) {
-                if (e.errno() == Errno.ECHILD) {
-                    return;
+            while ((st = round.poll()) != null) {
+                try {
+                    dispatch(st);
+                } catch (Injector.TaskEnded e) {
+                    round.addFirst(e.status); // its exit event or death, consumed while injecting: served now
+                } catch (LinuxException e) {
+                    if (e.errno() != Errno.ESRCH) {
+                        throw e;
+                    }
+                    // The task was killed while stopped; its death is reported in a later round.
                 }
-                throw e;
             }
-            try {
-                dispatch(st);
-            } catch (LinuxException e) {
-                if (e.errno() != Errno.ESRCH) {
-                    throw e;
-                }
-                // The task was killed while stopped; its death is reported next.
+        }
+    }
+
+    /** Fills {@link #round}: one blocking wait, then every stop already pending; false when no tracee is left. */
+    private boolean collectRound() throws LinuxException {
+        try {
+            round.add(wait.waitpid(-1, Wait.WALL | Wait.WNOTHREAD).orElseThrow());
+            Optional<WaitStatus> more;
+            while ((more = wait.waitpid(-1, Wait.WALL | Wait.WNOTHREAD | Wait.WNOHANG)).isPresent()) {
+                round.add(more.get());
             }
+            return true;
+        } catch (LinuxException e) {
+            if (e.errno() == Errno.ECHILD) {
+                return !round.isEmpty();
+            }
+            throw e;
         }
     }
 
@@ -173,6 +232,7 @@ public final class Tracer {
 
     private void ended(WaitStatus end) {
         lifecycle.gone(end.tid(), end.raw());
+        layers.gone(end.tid());
         if (end.tid() == rootPid) {
             rootEnd = end;
         }
