@@ -155,7 +155,7 @@ class TextAndNullSinkTest {
     @Test
     void textSinkRejectsUnknownKeysAndNonStringPaths() {
         assertThatThrownBy(() -> create("{\"sinks\": [{\"name\": \"text\", \"config\": {\"file\": \"x\"}}]}"))
-                .hasMessage("session \"Default\", sink \"text\": sinks[0].config.file: unknown key (known: path, format, string_limit, time, durations)");
+                .hasMessage("session \"Default\", sink \"text\": sinks[0].config.file: unknown key (known: path, format, string_limit, time, durations, only_pids, only_comms, only_paths)");
         assertThatThrownBy(() -> create("{\"sinks\": [{\"name\": \"text\", \"config\": {\"path\": 3}}]}"))
                 .hasMessage("session \"Default\", sink \"text\": sinks[0].config.path: must be a string, got 3");
     }
