@@ -60,7 +60,10 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     RootOption root;
 
-    @Parameters(paramLabel = "CMD", arity = "1..*", description = "The command and its arguments (after --).")
+    @Mixin
+    TraceOptions trace;
+
+    @Parameters(paramLabel = "CMD", arity = "0..*", description = "The command and its arguments (after --).")
     List<String> command;
 
     @Spec
@@ -69,6 +72,13 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
+        if (trace.printConfig) {
+            spec.commandLine().getOut().println(trace.session(Catalog.standard()).orElse(defaultSession()));
+            return 0;
+        }
+        if (command == null || command.isEmpty()) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing required parameter: 'CMD'");
+        }
         String runId = id != null ? id : "run-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         RuntimeRoot.checkId(runId);
 
@@ -110,13 +120,11 @@ final class RunCommand implements Callable<Integer> {
 
     private List<SessionConfig> sessionConfigs(SessionConfigParser parser) throws IOException, SessionException {
         List<SessionConfig> out = new ArrayList<>();
-        if (configs.isEmpty()) {
-            try (InputStream in = RunCommand.class.getResourceAsStream(DEFAULT_SESSION)) {
-                if (in == null) {
-                    throw new IOException("the built-in default session is missing from the build");
-                }
-                out.add(parser.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
-            }
+        var traced = trace.session(Catalog.standard());
+        if (traced.isPresent()) {
+            out.add(parser.parse(traced.get()));
+        } else if (configs.isEmpty()) {
+            out.add(parser.parse(defaultSession()));
             return out;
         }
         for (Path p : configs) {
@@ -128,6 +136,15 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         return out;
+    }
+
+    private static String defaultSession() throws IOException {
+        try (InputStream in = RunCommand.class.getResourceAsStream(DEFAULT_SESSION)) {
+            if (in == null) {
+                throw new IOException("the built-in default session is missing from the build");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     private ControlServer startControl(RuntimeRoot rr, String runId, SessionManager sessions, SessionConfigParser parser,

@@ -78,7 +78,7 @@ class ControlPlaneTest {
         Path opens = tmp.resolve("opens.log");
         Path config = write("opens.json", """
                 {"name": "opens", "points": [{"name": "syscall/openat/enter", "context_fields": ["process_name"]}],
-                 "sinks": [{"name": "text", "config": {"path": "%s"}}]}""".formatted(opens));
+                 "sinks": [{"name": "text", "config": {"path": "%s", "format": "raw"}}]}""".formatted(opens));
         cli("trace", "create", "--root", root.toString(), "--config", config.toString(), "cp1");
 
         // The shell was started without any syscall point: its new children open files under a filter
@@ -98,7 +98,7 @@ class ControlPlaneTest {
         Path execs = tmp.resolve("execs.log");
         Path config = write("execs.json", """
                 {"name": "execs", "points": [{"name": "sentry/execve", "context_fields": ["is_exec_session", "container_id"]}],
-                 "sinks": [{"name": "text", "config": {"path": "%s"}}]}""".formatted(execs));
+                 "sinks": [{"name": "text", "config": {"path": "%s", "format": "raw"}}]}""".formatted(execs));
         cli("trace", "create", "--root", root.toString(), "--config", config.toString(), "cp1");
 
         List<String> cmd = new ArrayList<>(java());
@@ -221,7 +221,7 @@ class ControlPlaneTest {
         return """
                 {"name": "%s",
                  "points": [{"name": "sentry/execve", "context_fields": ["container_id", "group_id"]}],
-                 "sinks": [{"name": "text", "config": {"path": "%s"}}]}""".formatted(name, log);
+                 "sinks": [{"name": "text", "config": {"path": "%s", "format": "raw"}}]}""".formatted(name, log);
     }
 
     private Path write(String file, String text) throws IOException {

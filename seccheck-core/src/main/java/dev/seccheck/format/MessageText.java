@@ -24,7 +24,6 @@ public final class MessageText {
 
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("HH:mm:ss.SSSSSS").withZone(ZoneId.systemDefault());
-    private static final int MAX_STRING = 256;
     private static final long AT_FDCWD = -100;
     private static final int MAX_BYTES = 64;
 
@@ -38,10 +37,18 @@ public final class MessageText {
      * @param what the point or message name to show, e.g. {@code openat}
      */
     public static String line(String marker, String what, Message msg) {
+        return line(marker, what, msg, Escape.DEFAULT_LIMIT);
+    }
+
+    /**
+     * Formats one message with strings cut after {@code limit} characters (0: never cut); every
+     * string is escaped (see {@link Escape}) so the line stays one line whatever the program sent.
+     */
+    public static String line(String marker, String what, Message msg, int limit) {
         StringBuilder sb = new StringBuilder(160);
         FieldDescriptor ctxField = msg.getDescriptorForType().findFieldByName("context_data");
         if (ctxField != null && msg.hasField(ctxField)) {
-            context(sb, (ContextData) msg.getField(ctxField));
+            context(sb, (ContextData) msg.getField(ctxField), limit);
         }
         sb.append(marker).append(' ').append(what);
         Exit exit = null;
@@ -67,7 +74,7 @@ public final class MessageText {
                 sb.append("AT_FDCWD");
                 continue;
             }
-            value(sb, f, e.getValue());
+            value(sb, f, e.getValue(), limit);
         }
         if (exit != null) {
             sb.append(" = ").append(exit.getResult());
@@ -80,6 +87,11 @@ public final class MessageText {
 
     /** Appends the context data present as {@code time tgid/tid name [container] uid=.. cwd=..}. */
     public static void context(StringBuilder sb, ContextData c) {
+        context(sb, c, Escape.DEFAULT_LIMIT);
+    }
+
+    /** Appends the context as {@link #context(StringBuilder, ContextData)} does, names escaped and cut at {@code limit}. */
+    public static void context(StringBuilder sb, ContextData c, int limit) {
         if (c.getTimeNs() != 0) {
             sb.append(TIME.format(Instant.ofEpochSecond(0, c.getTimeNs()))).append(' ');
         }
@@ -91,24 +103,29 @@ public final class MessageText {
             sb.append(' ');
         }
         if (!c.getProcessName().isEmpty()) {
-            sb.append(c.getProcessName()).append(' ');
+            Escape.word(sb, c.getProcessName(), limit);
+            sb.append(' ');
         }
         if (!c.getContainerId().isEmpty()) {
-            sb.append('[').append(c.getContainerId()).append("] ");
+            sb.append('[');
+            Escape.word(sb, c.getContainerId(), limit);
+            sb.append("] ");
         }
         if (c.hasCredentials()) {
             Credentials cr = c.getCredentials();
             sb.append("uid=").append(cr.getEffectiveUid()).append(" gid=").append(cr.getEffectiveGid()).append(' ');
         }
         if (!c.getCwd().isEmpty()) {
-            sb.append("cwd=").append(c.getCwd()).append(' ');
+            sb.append("cwd=");
+            Escape.word(sb, c.getCwd(), limit);
+            sb.append(' ');
         }
         if (c.getIsExecSession()) {
             sb.append("(exec) ");
         }
     }
 
-    private static void value(StringBuilder sb, FieldDescriptor f, Object v) {
+    static void value(StringBuilder sb, FieldDescriptor f, Object v, int limit) {
         if (f.isRepeated()) {
             sb.append('[');
             List<?> list = (List<?>) v;
@@ -116,18 +133,18 @@ public final class MessageText {
                 if (i > 0) {
                     sb.append(", ");
                 }
-                scalar(sb, f, list.get(i));
+                scalar(sb, f, list.get(i), limit);
             }
             sb.append(']');
         } else {
-            scalar(sb, f, v);
+            scalar(sb, f, v, limit);
         }
     }
 
-    private static void scalar(StringBuilder sb, FieldDescriptor f, Object v) {
+    private static void scalar(StringBuilder sb, FieldDescriptor f, Object v, int limit) {
         switch (v) {
-            case String s -> quote(sb, s);
-            case ByteString b -> hex(sb, b);
+            case String s -> Escape.quoted(sb, s, limit);
+            case ByteString b -> Escape.hex(sb, b, MAX_BYTES);
             case Message m -> {
                 sb.append('{');
                 boolean first = true;
@@ -137,7 +154,7 @@ public final class MessageText {
                     }
                     first = false;
                     sb.append(e.getKey().getName()).append('=');
-                    value(sb, e.getKey(), e.getValue());
+                    value(sb, e.getKey(), e.getValue(), limit);
                 }
                 sb.append('}');
             }
@@ -145,41 +162,6 @@ public final class MessageText {
             case Long l when HEX_FIELDS.contains(f.getName()) -> sb.append("0x").append(Long.toHexString(l));
             case Integer i when HEX_FIELDS.contains(f.getName()) -> sb.append("0x").append(Integer.toHexString(i));
             default -> sb.append(v);
-        }
-    }
-
-    private static void quote(StringBuilder sb, String s) {
-        sb.append('"');
-        int n = Math.min(s.length(), MAX_STRING);
-        for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20 || c == 0x7f) {
-                        sb.append(String.format("\\x%02x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        if (s.length() > n) {
-            sb.append("...");
-        }
-        sb.append('"');
-    }
-
-    private static void hex(StringBuilder sb, ByteString b) {
-        int n = Math.min(b.size(), MAX_BYTES);
-        for (int i = 0; i < n; i++) {
-            sb.append(Character.forDigit((b.byteAt(i) >> 4) & 0xf, 16)).append(Character.forDigit(b.byteAt(i) & 0xf, 16));
-        }
-        if (b.size() > n) {
-            sb.append("...");
         }
     }
 }

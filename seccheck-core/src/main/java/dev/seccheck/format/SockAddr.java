@@ -71,7 +71,7 @@ public record SockAddr(int family, byte[] ip, int port, String unixPath) {
     public String toString() {
         return switch (family) {
             case AF_INET -> ip == null ? "AF_INET" : "AF_INET " + ipText() + ":" + port;
-            case AF_INET6 -> ip == null ? "AF_INET6" : "AF_INET6 [" + ipText() + "]:" + port;
+            case AF_INET6 -> ip == null ? "AF_INET6" : "AF_INET6 [" + ipv6Text(ip) + "]:" + port;
             case AF_UNIX -> "AF_UNIX " + (unixPath.isEmpty() ? "(unnamed)" : unixPath);
             default -> "family " + family;
         };
@@ -87,6 +87,40 @@ public record SockAddr(int family, byte[] ip, int port, String unixPath) {
         } catch (java.net.UnknownHostException e) {
             return null;
         }
+    }
+
+    /** Returns an IPv6 address in its short form ({@code ::1}, {@code fe80::1}): the longest run of zero groups becomes {@code ::}. */
+    public static String ipv6Text(byte[] ip) {
+        int[] g = new int[8];
+        for (int i = 0; i < 8; i++) {
+            g[i] = (ip[2 * i] & 0xff) << 8 | (ip[2 * i + 1] & 0xff);
+        }
+        int bestStart = -1;
+        int bestLen = 1;
+        for (int i = 0; i < 8; ) {
+            int j = i;
+            while (j < 8 && g[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLen) {
+                bestStart = i;
+                bestLen = j - i;
+            }
+            i = j == i ? i + 1 : j;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                sb.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (!sb.isEmpty() && sb.charAt(sb.length() - 1) != ':') {
+                sb.append(':');
+            }
+            sb.append(Integer.toHexString(g[i]));
+        }
+        return sb.toString();
     }
 
     private static int port(ByteString raw) {

@@ -42,7 +42,7 @@ class MessageTextTest {
         Start start = Start.newBuilder().addArgs("sh").addArgs("-c").addArgs("echo \"a\\b\"\n\t\u0001")
                 .setId("x".repeat(300)).build();
         String line = MessageText.line("*", "container/start", start);
-        assertThat(line).startsWith("* container/start id=\"" + "x".repeat(256) + "...\"");
+        assertThat(line).startsWith("* container/start id=\"" + "x".repeat(256) + "\"...(300 bytes)");
         assertThat(line).endsWith(" args=[\"sh\", \"-c\", \"echo \\\"a\\\\b\\\"\\n\\t\\x01\"]");
     }
 
@@ -51,7 +51,7 @@ class MessageTextTest {
         Connect c = Connect.newBuilder().setFd(3).setAddress(ByteString.copyFrom(new byte[] {0x63, 0, (byte) 0xff})).build();
         assertThat(MessageText.line("E", "connect", c)).isEqualTo("E connect fd=3 address=6300ff");
         Connect big = Connect.newBuilder().setAddress(ByteString.copyFrom(new byte[100])).build();
-        assertThat(MessageText.line("E", "connect", big)).isEqualTo("E connect address=" + "00".repeat(64) + "...");
+        assertThat(MessageText.line("E", "connect", big)).isEqualTo("E connect address=" + "00".repeat(64) + "...(" + 100 + " bytes)");
     }
 
     @Test

@@ -42,7 +42,7 @@ class TextAndNullSinkTest {
                 {"name": "t", "points": [
                    {"name": "syscall/openat/enter", "optional_fields": ["fd_path"], "context_fields": [%s]},
                    {"name": "syscall/sysno/39/exit"}, {"name": "sentry/clone"}],
-                 "sinks": [{"name": "text", "config": {"path": "%s"}}]}""".formatted(context, file);
+                 "sinks": [{"name": "text", "config": {"path": "%s", "format": "raw"}}]}""".formatted(context, file);
     }
 
     @Test
@@ -61,6 +61,72 @@ class TextAndNullSinkTest {
                 "42/43 cat cwd=/home E openat fd=AT_FDCWD fd_path=\"/\" pathname=\"/etc/hosts\" flags=0x80000",
                 "X sysno/39 = 4242",
                 "* clone flags=0x11");
+    }
+
+    private static final Point OPENAT_EXIT = Catalog.standard().byName("syscall/openat/exit").orElseThrow().point();
+
+    private static dev.seccheck.proto.syscall.Open open(int tid, String path, Exit exit) {
+        var b = dev.seccheck.proto.syscall.Open.newBuilder().setSysno(257).setFd(-100).setPathname(path).setFlags(0x80000)
+                .setContextData(dev.seccheck.proto.common.ContextData.newBuilder().setThreadGroupId(42).setThreadId(tid)
+                        .setProcessName("cat"));
+        if (exit != null) {
+            b.setExit(exit);
+        }
+        return b.build();
+    }
+
+    private void fireOpen(Point p, dev.seccheck.proto.syscall.Open msg) {
+        state.fire(p, f -> msg, (sink, f, m) -> sink.syscall(p, f,
+                dev.seccheck.proto.common.MessageType.MESSAGE_SYSCALL_OPEN, m));
+    }
+
+    @Test
+    void straceFormatJoinsEnterAndExitAndMarksInterleavedCalls() throws Exception {
+        Path out = dir.resolve("trace.txt");
+        create("""
+                {"name": "t", "points": [
+                   {"name": "syscall/openat/enter", "context_fields": ["group_id", "thread_id", "process_name"]},
+                   {"name": "syscall/openat/exit", "context_fields": ["group_id", "thread_id", "process_name"]}],
+                 "sinks": [{"name": "text", "config": {"path": "%s"}}]}""".formatted(out));
+        fireOpen(OPENAT, open(42, "/etc/hostname", null));
+        fireOpen(OPENAT_EXIT, open(42, "/etc/hostname", Exit.newBuilder().setResult(3).build()));
+        fireOpen(OPENAT, open(42, "/nope", null));
+        fireOpen(OPENAT, open(43, "/a\nb", null));
+        // gVisor's meaning of a failed call: result 0, errorno set; the line reads errorno.
+        fireOpen(OPENAT_EXIT, open(42, "/nope", Exit.newBuilder().setErrorno(2).build()));
+        fireOpen(OPENAT_EXIT, open(43, "/a\nb", Exit.newBuilder().setResult(-13).build()));
+        manager.delete("t");
+        assertThat(Files.readAllLines(out, StandardCharsets.UTF_8)).containsExactly(
+                "42 cat openat(AT_FDCWD, \"/etc/hostname\", O_RDONLY|O_CLOEXEC) = 3",
+                "42 cat openat(AT_FDCWD, \"/nope\", O_RDONLY|O_CLOEXEC <unfinished ...>",
+                "42/43 cat openat(AT_FDCWD, \"/a\\nb\", O_RDONLY|O_CLOEXEC <unfinished ...>",
+                "42 cat <... openat resumed>) = -1 ENOENT (No such file or directory)",
+                "42/43 cat <... openat resumed>) = -1 EACCES (Permission denied)");
+    }
+
+    @Test
+    void straceFormatWithoutTheEnterPointWritesWholeCallsAtExit() throws Exception {
+        Path out = dir.resolve("trace.txt");
+        create("""
+                {"name": "t", "points": [{"name": "syscall/openat/exit"}, {"name": "syscall/sysno/39/exit"}],
+                 "sinks": [{"name": "text", "config": {"path": "%s", "string_limit": 4}}]}""".formatted(out));
+        var msg = open(42, "/etc/hostname", Exit.newBuilder().setResult(3).build()).toBuilder().clearContextData().build();
+        fireOpen(OPENAT_EXIT, msg);
+        state.fire(RAW_GETPID_EXIT,
+                f -> Syscall.newBuilder().setSysno(39).setExit(Exit.newBuilder().setResult(4242)).build(),
+                (sink, f, m) -> sink.rawSyscall(RAW_GETPID_EXIT, f, m));
+        manager.delete("t");
+        assertThat(Files.readAllLines(out, StandardCharsets.UTF_8)).containsExactly(
+                "openat(AT_FDCWD, \"/etc\"...(13 bytes), O_RDONLY|O_CLOEXEC) = 3",
+                "getpid(0x0, 0x0, 0x0, 0x0, 0x0, 0x0) = 4242");
+    }
+
+    @Test
+    void textSinkOptionsAreChecked() {
+        assertThatThrownBy(() -> create("{\"sinks\": [{\"name\": \"text\", \"config\": {\"format\": \"xml\"}}]}"))
+                .hasMessage("session \"Default\", sink \"text\": sinks[0].config.format: must be \"strace\", \"raw\" or \"json\", got \"xml\"");
+        assertThatThrownBy(() -> create("{\"sinks\": [{\"name\": \"text\", \"config\": {\"string_limit\": -1}}]}"))
+                .hasMessageContaining("sinks[0].config.string_limit: must be between 0");
     }
 
     @Test
@@ -89,7 +155,7 @@ class TextAndNullSinkTest {
     @Test
     void textSinkRejectsUnknownKeysAndNonStringPaths() {
         assertThatThrownBy(() -> create("{\"sinks\": [{\"name\": \"text\", \"config\": {\"file\": \"x\"}}]}"))
-                .hasMessage("session \"Default\", sink \"text\": sinks[0].config.file: unknown key (known: path)");
+                .hasMessage("session \"Default\", sink \"text\": sinks[0].config.file: unknown key (known: path, format, string_limit, time, durations, only_pids, only_comms, only_paths)");
         assertThatThrownBy(() -> create("{\"sinks\": [{\"name\": \"text\", \"config\": {\"path\": 3}}]}"))
                 .hasMessage("session \"Default\", sink \"text\": sinks[0].config.path: must be a string, got 3");
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import dev.seccheck.abi.Errno;
+import dev.seccheck.format.Escape;
 import dev.seccheck.points.Point;
 import dev.seccheck.proto.common.ContextData;
 import java.io.PrintStream;
@@ -53,16 +54,22 @@ final class AlertLog {
                 n.put("tid", c.getThreadId());
             }
             if (!c.getProcessName().isEmpty()) {
-                n.put("process_name", c.getProcessName());
+                n.put("process_name", Escape.plain(c.getProcessName(), Escape.DEFAULT_LIMIT));
             }
             if (!c.getContainerId().isEmpty()) {
-                n.put("container_id", c.getContainerId());
+                n.put("container_id", Escape.plain(c.getContainerId(), Escape.DEFAULT_LIMIT));
             }
         }
         ObjectNode matched = n.putObject("matched");
         for (Rule.Condition c : rule.conditions()) {
             Object v = c.key().value(msg);
-            matched.putPOJO(c.key().name(), v instanceof java.util.List<?> l ? l.toString() : v);
+            // Strings the program chose are escaped and cut like the text sink's, so an alert read with
+            // jq -r cannot print a forged line either.
+            matched.putPOJO(c.key().name(), switch (v) {
+                case java.util.List<?> l -> Escape.plain(l.toString(), Escape.DEFAULT_LIMIT);
+                case String s -> Escape.plain(s, Escape.DEFAULT_LIMIT);
+                case null, default -> v;
+            });
         }
         String line;
         try {

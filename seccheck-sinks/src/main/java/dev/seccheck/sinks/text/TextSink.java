@@ -2,25 +2,50 @@ package dev.seccheck.sinks.text;
 
 import com.google.protobuf.Message;
 import dev.seccheck.fields.FieldSet;
+import dev.seccheck.format.JsonLine;
 import dev.seccheck.format.MessageText;
 import dev.seccheck.points.Point;
+import dev.seccheck.points.SyscallType;
 import dev.seccheck.proto.common.MessageType;
+import dev.seccheck.proto.syscall.Exit;
 import dev.seccheck.sink.PointSink;
 import java.io.PrintStream;
+import java.util.BitSet;
 
 /**
- * TextSink writes one human-readable line per point, to stderr or a file. It is what
- * {@code seccheck run} shows by default.
+ * TextSink writes the points to stderr or a file, as strace-like call lines (the default), raw
+ * {@code E}/{@code X} lines, or JSON lines. It is what {@code seccheck run} shows by default.
+ *
+ * <p>In the strace format, a syscall whose session has both its enter and exit points is written
+ * as one line: the enter leaves {@code name(args} open, the exit closes it with the result. When
+ * another task's line comes between, the open line ends with {@code <unfinished ...>} and the exit
+ * starts {@code <... name resumed>}, as strace does. All writes happen under the sink's lock,
+ * because the open line is state shared by every tracing thread.
  */
 public final class TextSink implements PointSink {
 
     private final PrintStream out;
     private final boolean ownsStream;
+    private final TextOptions options;
+    private final BitSet joined;
+    private final StraceFormat strace;
 
-    /** Creates a sink writing to {@code out}; {@code ownsStream} says whether stop closes it. */
+    /** Creates a raw-format sink writing to {@code out}; {@code ownsStream} says whether stop closes it. */
     public TextSink(PrintStream out, boolean ownsStream) {
+        this(out, ownsStream, new TextOptions(TextOptions.Format.RAW, TextOptions.DEFAULTS.stringLimit(),
+                TextOptions.Time.NONE, false, TextOptions.DEFAULTS.only()), new BitSet());
+    }
+
+    /**
+     * Creates a sink writing to {@code out} as {@code options} say; {@code joined} holds the ids of
+     * the enter points whose exit point the session also enables (their calls are joined).
+     */
+    public TextSink(PrintStream out, boolean ownsStream, TextOptions options, BitSet joined) {
         this.out = out;
         this.ownsStream = ownsStream;
+        this.options = options;
+        this.joined = joined;
+        this.strace = new StraceFormat(options);
     }
 
     @Override
@@ -30,24 +55,62 @@ public final class TextSink implements PointSink {
 
     @Override
     public void point(Point point, FieldSet fields, MessageType type, Message msg) {
-        if (point.isSyscall()) {
-            write(point.syscallType().isExit() ? "X" : "E", syscallName(point), msg);
-        } else {
-            write("*", eventName(point), msg);
+        if (!options.only().all() && !Selection.keeps(options.only(), msg)) {
+            return;
+        }
+        switch (options.format()) {
+            case RAW -> {
+                String line = point.isSyscall()
+                        ? MessageText.line(point.syscallType().isExit() ? "X" : "E", syscallName(point), msg, options.stringLimit())
+                        : MessageText.line("*", eventName(point), msg, options.stringLimit());
+                out.println(strace.timestamp(msg) + line); // PrintStream serializes concurrent println calls.
+            }
+            case JSON -> out.println(JsonLine.of(point.name(), type, msg, options.stringLimit()));
+            case STRACE -> straceLine(point, msg);
+        }
+    }
+
+    private void straceLine(Point point, Message msg) {
+        if (!point.isSyscall()) {
+            String line = strace.event(eventName(point), msg);
+            synchronized (this) {
+                strace.interrupt(out);
+                out.println(line);
+            }
+            return;
+        }
+        String name = syscallName(point);
+        SyscallType t = point.syscallType();
+        if (!t.isExit()) {
+            if (joined.get(point.id())) {
+                synchronized (this) {
+                    strace.enter(out, name, msg);
+                }
+            } else {
+                String line = strace.unjoined(name, msg);
+                synchronized (this) {
+                    strace.interrupt(out);
+                    out.println(line);
+                }
+            }
+            return;
+        }
+        Exit exit = dev.seccheck.format.StraceLine.exitOf(msg);
+        boolean join = joined.get(Point.syscallId(t.isRaw() ? SyscallType.RAW_ENTER : SyscallType.ENTER, point.sysno()));
+        synchronized (this) {
+            strace.exit(out, name, msg, exit == null ? Exit.getDefaultInstance() : exit, join);
         }
     }
 
     @Override
     public void stop() {
+        synchronized (this) {
+            strace.interrupt(out);
+        }
         out.flush();
         if (ownsStream) {
             out.close();
         }
-    }
-
-    private void write(String marker, String what, Message msg) {
-        String line = MessageText.line(marker, what, msg);
-        out.println(line); // PrintStream serializes concurrent println calls.
     }
 
     /** Returns {@code clone} for {@code sentry/clone}; {@code container/start} keeps its group. */

@@ -156,6 +156,23 @@ class PolicySinkTest {
     }
 
     @Test
+    void alertValuesTheProgramChoseAreEscapedAndCut() throws Exception {
+        Path alerts = tmp.resolve("alerts.jsonl");
+        Sink sink = sink("""
+                {"alerts": "%s",
+                 "rules": [{"point": "syscall/openat/enter", "match": {"pathname": {"prefix": "/tmp/"}}, "action": "log"}]}"""
+                .formatted(alerts), List.of(req(OPENAT)));
+        String forged = "/tmp/x\n{\"alert\":\"forged\"}" + "y".repeat(400);
+        sink.syscall(OPENAT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_OPEN, open(forged));
+        sink.stop();
+
+        List<String> lines = Files.readAllLines(alerts);
+        assertThat(lines).hasSize(1);
+        String pathname = new ObjectMapper().readTree(lines.get(0)).get("matched").get("pathname").asText();
+        assertThat(pathname).doesNotContain("\n").startsWith("/tmp/x\\n{\\\"alert").endsWith("y...(" + forged.length() + " bytes)");
+    }
+
+    @Test
     void anyLinuxErrnoNameIsAccepted() throws Exception {
         // EOVERFLOW (75) lies in the range 41-87 that the first errno table lacked.
         Sink sink = sink("""

@@ -1,0 +1,172 @@
+package dev.seccheck.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.seccheck.abi.Sysno;
+import dev.seccheck.points.Catalog;
+import dev.seccheck.points.PointDesc;
+import dev.seccheck.points.SyscallSchema;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import picocli.CommandLine.Option;
+
+/**
+ * TraceOptions are the strace-shaped options of {@code run} and {@code exec}: what to trace
+ * ({@code -e}), whom ({@code --pid}, {@code --comm}, {@code --path}), where and how to write it
+ * ({@code -o}, {@code --format}, {@code -s}, {@code -t}, {@code -T}). They build one session as
+ * JSON, which joins the {@code --config} sessions, and which {@code --print-config} shows.
+ */
+final class TraceOptions {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Option(names = {"-e", "--trace"}, paramLabel = "EXPR",
+            description = "What to trace, as strace's -e: [trace=]NAME,... with syscall names, groups "
+                    + "(%file, %desc, %network, %process, %signal, %memory, %creds, %lifecycle) and lifecycle points "
+                    + "(sentry/execve...). Repeatable. Default with other trace options: every syscall seccheck decodes.")
+    List<String> trace = new ArrayList<>();
+
+    @Option(names = "-o", paramLabel = "FILE", description = "Write the trace to FILE (appending) instead of stderr.")
+    Path output;
+
+    @Option(names = "-s", paramLabel = "N", description = "Cut strings after N characters, visibly (default 256; 0: never).")
+    Integer stringLimit;
+
+    @Option(names = "-t", description = "Start lines with the time of day; -tt with microseconds.")
+    boolean[] time = new boolean[0];
+
+    @Option(names = "-T", description = "End each call line with the time the call took.")
+    boolean durations;
+
+    @Option(names = "--format", paramLabel = "FMT", description = "text (strace-like, default), raw (E/X lines) or json (JSON lines, docs/json.md).")
+    String format;
+
+    @Option(names = "--pid", paramLabel = "PID", split = ",", description = "Show only these processes (thread group ids).")
+    List<Integer> pids = new ArrayList<>();
+
+    @Option(names = "--comm", paramLabel = "NAME", split = ",", description = "Show only processes with this name (comm).")
+    List<String> comms = new ArrayList<>();
+
+    @Option(names = "--path", paramLabel = "PREFIX", description = "Show only points touching a path under PREFIX. Repeatable.")
+    List<String> paths = new ArrayList<>();
+
+    @Option(names = "--print-config", description = "Print the session the options make, as JSON, and exit.")
+    boolean printConfig;
+
+    /** Says whether any option asks for the trace session. */
+    boolean active() {
+        return !trace.isEmpty() || output != null || stringLimit != null || time.length > 0 || durations
+                || format != null || !pids.isEmpty() || !comms.isEmpty() || !paths.isEmpty();
+    }
+
+    /** Returns the session the options make, as JSON, or empty when no option is given. */
+    Optional<String> session(Catalog catalog) {
+        if (!active()) {
+            return Optional.empty();
+        }
+        ObjectNode s = JSON.createObjectNode();
+        s.put("name", "trace");
+        ArrayNode points = s.putArray("points");
+        for (String name : pointNames(catalog)) {
+            PointDesc d = catalog.byName(name).orElseThrow();
+            ObjectNode p = points.addObject();
+            p.put("name", name);
+            if (!paths.isEmpty() && d.optionalField("fd_path").isPresent()) {
+                p.putArray("optional_fields").add("fd_path");
+            }
+            ArrayNode ctx = p.putArray("context_fields");
+            for (String f : List.of("group_id", "thread_id", "process_name", "time")) {
+                if (d.contextField(f).isPresent() && (!f.equals("time") || time.length > 0)) {
+                    ctx.add(f);
+                }
+            }
+        }
+        ObjectNode sink = s.putArray("sinks").addObject();
+        sink.put("name", "text");
+        ObjectNode c = sink.putObject("config");
+        c.put("path", output == null ? "stderr" : output.toString());
+        c.put("format", switch (format == null ? "text" : format) {
+            case "text", "strace" -> "strace";
+            case "raw" -> "raw";
+            case "json" -> "json";
+            default -> throw new IllegalArgumentException("--format: must be text, raw or json, got \"" + format + "\"");
+        });
+        if (stringLimit != null) {
+            c.put("string_limit", stringLimit);
+        }
+        if (time.length > 0) {
+            c.put("time", time.length > 1 ? "us" : "s");
+        }
+        if (durations) {
+            c.put("durations", true);
+        }
+        if (!pids.isEmpty()) {
+            pids.forEach(c.putArray("only_pids")::add);
+        }
+        if (!comms.isEmpty()) {
+            comms.forEach(c.putArray("only_comms")::add);
+        }
+        if (!paths.isEmpty()) {
+            paths.forEach(c.putArray("only_paths")::add);
+        }
+        return Optional.of(s.toPrettyString());
+    }
+
+    /** Expands {@code -e} into point names: each syscall's enter and exit, groups, lifecycle points. */
+    private List<String> pointNames(Catalog catalog) {
+        Set<String> items = new LinkedHashSet<>();
+        Set<String> grouped = new LinkedHashSet<>();
+        if (trace.isEmpty()) {
+            SyscallSchema.ALL.forEach(x -> items.add(x.name()));
+            items.addAll(TraceGroups.LIFECYCLE);
+        }
+        for (String expr : trace) {
+            String list = expr.startsWith("trace=") ? expr.substring("trace=".length()) : expr;
+            for (String item : list.split(",")) {
+                if (item.isBlank()) {
+                    continue;
+                }
+                if (item.startsWith("%")) {
+                    List<String> g = TraceGroups.GROUPS.get(item.substring(1));
+                    if (g == null) {
+                        throw new IllegalArgumentException("-e " + expr + ": unknown group \"" + item + "\" (known: %"
+                                + String.join(", %", TraceGroups.GROUPS.keySet().stream().sorted().toList()) + ")");
+                    }
+                    items.addAll(g);
+                    grouped.addAll(g);
+                } else {
+                    items.add(item);
+                }
+            }
+        }
+        List<String> out = new ArrayList<>();
+        for (String item : items) {
+            if (item.contains("/")) {
+                if (catalog.byName(item).isEmpty()) {
+                    throw new IllegalArgumentException("-e: unknown point \"" + item + "\"");
+                }
+                out.add(item);
+                continue;
+            }
+            var nr = Sysno.byName(item);
+            if (nr.isEmpty() && grouped.contains(item)) {
+                continue; // A group member this architecture lacks, as strace skips it too.
+            }
+            if (nr.isEmpty()) {
+                throw new IllegalArgumentException("-e: unknown syscall \"" + item + "\"");
+            }
+            String base = catalog.byName("syscall/" + item + "/enter").isPresent()
+                    ? "syscall/" + item : "syscall/sysno/" + nr.getAsInt();
+            if (catalog.byName(base + "/enter").isEmpty()) {
+                continue; // A syscall seccheck cannot stop at (none on x86_64 today); nothing to enable.
+            }
+            out.add(base + "/enter");
+            out.add(base + "/exit");
+        }
+        return out;
+    }
+}

@@ -1,0 +1,58 @@
+package dev.seccheck.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 9 item 6: a hostile program cannot forge lines of the audit trail. Its binary's name and
+ * its arguments carry newlines and a fake point; the text sink must show them escaped, inside
+ * the one line of the point they belong to, and cut a long argument visibly.
+ */
+class AuditTrailForgeryTest {
+
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private PrintStream savedErr;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeEach
+    void capture() {
+        savedErr = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setErr(savedErr);
+    }
+
+    @Test
+    void aBinaryNamedLikeAPointAndArgvWithNewlinesStayOnTheirOwnLines() throws Exception {
+        Path bin = Files.copy(Path.of("/bin/true"), tmp.resolve("ok\n1 sshd E"), StandardCopyOption.COPY_ATTRIBUTES);
+        String payload = "A".repeat(1000);
+        int exit = Main.execute("run", "--root", tmp.resolve("root").toString(), "--quiet", "--",
+                bin.toString(), "arg\n2 sshd E execve pathname=\"/bin/sh\"", payload);
+        assertThat(exit).isZero();
+        List<String> lines = err.toString(StandardCharsets.UTF_8).lines().toList();
+        // No line begins with what the program tried to inject.
+        assertThat(lines).noneMatch(l -> l.startsWith("1 sshd") || l.startsWith("2 sshd") || l.startsWith(" sshd"));
+        // The process name is escaped wherever it shows, and a space in it cannot pose as a field separator.
+        assertThat(lines).anyMatch(l -> l.contains(" ok\\n1\\x20sshd\\x20E "));
+        // The argument with a newline is one escaped string, and the payload is cut with its size shown.
+        assertThat(lines).anyMatch(l -> l.contains("\"arg\\n2 sshd E execve pathname=\\\"/bin/sh\\\"\"")
+                && l.contains("\"" + "A".repeat(256) + "\"...(1000 bytes)"));
+        assertThat(lines).noneMatch(l -> l.contains("A".repeat(257)));
+    }
+}

@@ -1,0 +1,172 @@
+package dev.seccheck.format;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Message;
+import dev.seccheck.abi.Errno;
+import dev.seccheck.abi.Fcntl;
+import dev.seccheck.abi.Sysno;
+import dev.seccheck.proto.syscall.Clone;
+import dev.seccheck.proto.syscall.Connect;
+import dev.seccheck.proto.syscall.Execve;
+import dev.seccheck.proto.syscall.Exit;
+import dev.seccheck.proto.syscall.Mmap;
+import dev.seccheck.proto.syscall.Open;
+import dev.seccheck.proto.syscall.Socket;
+import dev.seccheck.proto.syscall.Syscall;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * StraceLine writes a syscall point the way strace writes a call: {@code name(args)} with the
+ * arguments in the syscall's own order and decoded ({@code openat(AT_FDCWD, "/etc/hostname",
+ * O_RDONLY|O_CLOEXEC)}), and the result as {@code = 3} or {@code = -1 ENOENT (No such file or
+ * directory)}. Messages it has no layout for show their fields as {@code name=value}.
+ */
+public final class StraceLine {
+    private StraceLine() {}
+
+    /** Returns {@code name(args} without the closing parenthesis, so a caller can cut the line at the call. */
+    public static String call(String name, Message msg, int limit) {
+        StringBuilder sb = new StringBuilder(96).append(name).append('(');
+        args(sb, name, msg, limit);
+        return sb.toString();
+    }
+
+    /** Returns {@code ) = result}, the result read from errorno when that is set (gVisor's and the kernel's meaning alike). */
+    public static String result(String name, Exit exit) {
+        StringBuilder sb = new StringBuilder(48).append(") = ");
+        if (exit.getErrorno() != 0 || (exit.getResult() < 0 && exit.getResult() >= -4095)) {
+            int errno = (int) (exit.getErrorno() != 0 ? exit.getErrorno() : -exit.getResult());
+            sb.append("-1 ").append(Errno.name(errno)).append(" (").append(Errno.message(errno)).append(')');
+        } else if (name.equals("mmap") || name.equals("brk")) {
+            sb.append("0x").append(Long.toHexString(exit.getResult()));
+        } else {
+            sb.append(exit.getResult());
+        }
+        return sb.toString();
+    }
+
+    /** Returns the exit part of a message, or null when it has none. */
+    public static Exit exitOf(Message msg) {
+        FieldDescriptor f = msg.getDescriptorForType().findFieldByName("exit");
+        return f != null && msg.hasField(f) ? (Exit) msg.getField(f) : null;
+    }
+
+    private static void args(StringBuilder sb, String name, Message msg, int limit) {
+        switch (msg) {
+            case Open o -> open(sb, name, o, limit);
+            case Execve e -> {
+                if (name.equals("execveat")) {
+                    dirfd(sb, e.getFd()).append(", ");
+                }
+                Escape.quoted(sb, e.getPathname(), limit);
+                sb.append(", ");
+                strings(sb, e.getArgvList(), limit);
+                sb.append(", ");
+                if (e.getEnvvCount() > 0) {
+                    strings(sb, e.getEnvvList(), limit);
+                } else {
+                    sb.append("[/* env not recorded */]");
+                }
+                if (name.equals("execveat")) {
+                    sb.append(", ").append(e.getFlags());
+                }
+            }
+            case Connect c -> sb.append(c.getFd()).append(", ").append(sockaddr(c.getAddress(), limit))
+                    .append(", ").append(c.getAddress().size());
+            case Socket s -> sb.append(Flags.family(s.getDomain())).append(", ").append(Flags.socketType(s.getType()))
+                    .append(", ").append(s.getProtocol());
+            case Clone c -> sb.append("child_stack=").append(c.getStack() == 0 ? "NULL" : "0x" + Long.toHexString(c.getStack()))
+                    .append(", flags=").append(Flags.clone(c.getFlags()));
+            case Mmap m -> sb.append(m.getAddr() == 0 ? "NULL" : "0x" + Long.toHexString(m.getAddr())).append(", ")
+                    .append(m.getLength()).append(", ").append(Flags.prot(m.getProt())).append(", ")
+                    .append(Flags.mmap(m.getFlags())).append(", ").append(m.getFd()).append(", 0x")
+                    .append(Long.toHexString(m.getOffset()));
+            case Syscall s -> {
+                long[] a = {s.getArg1(), s.getArg2(), s.getArg3(), s.getArg4(), s.getArg5(), s.getArg6()};
+                for (int i = 0; i < a.length; i++) {
+                    sb.append(i > 0 ? ", " : "").append("0x").append(Long.toHexString(a[i]));
+                }
+            }
+            default -> fields(sb, msg, limit);
+        }
+    }
+
+    private static void open(StringBuilder sb, String name, Open o, int limit) {
+        if (name.equals("creat")) {
+            Escape.quoted(sb, o.getPathname(), limit);
+            sb.append(", ").append(Flags.mode(o.getMode()));
+            return;
+        }
+        if (o.getSysno() != Sysno.OPEN) {
+            dirfd(sb, o.getFd()).append(", ");
+        }
+        Escape.quoted(sb, o.getPathname(), limit);
+        sb.append(", ").append(Flags.open(o.getFlags()));
+        if (Flags.openTakesMode(o.getFlags())) {
+            sb.append(", ").append(Flags.mode(o.getMode()));
+        }
+    }
+
+    private static StringBuilder dirfd(StringBuilder sb, long fd) {
+        return fd == Fcntl.AT_FDCWD ? sb.append("AT_FDCWD") : sb.append(fd);
+    }
+
+    private static void strings(StringBuilder sb, List<String> list, int limit) {
+        sb.append('[');
+        for (int i = 0; i < list.size(); i++) {
+            if (i > 0) {
+                sb.append(", ");
+            }
+            Escape.quoted(sb, list.get(i), limit);
+        }
+        sb.append(']');
+    }
+
+    /** Returns a sockaddr as strace shows it, e.g. {@code {sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("1.2.3.4")}}. */
+    static String sockaddr(ByteString raw, int limit) {
+        var decoded = SockAddr.decode(raw);
+        if (decoded.isEmpty()) {
+            return raw.isEmpty() ? "NULL" : "{...}";
+        }
+        SockAddr a = decoded.get();
+        StringBuilder sb = new StringBuilder("{sa_family=").append(Flags.family(a.family()));
+        switch (a.family()) {
+            case SockAddr.AF_INET -> {
+                if (a.ip() != null) {
+                    sb.append(", sin_port=htons(").append(a.port()).append("), sin_addr=inet_addr(\"").append(a.ipText()).append("\")");
+                }
+            }
+            case SockAddr.AF_INET6 -> {
+                if (a.ip() != null) {
+                    sb.append(", sin6_port=htons(").append(a.port()).append("), sin6_addr=inet_pton(AF_INET6, \"")
+                            .append(SockAddr.ipv6Text(a.ip())).append("\")");
+                }
+            }
+            case SockAddr.AF_UNIX -> {
+                sb.append(", sun_path=");
+                Escape.quoted(sb, a.unixPath(), limit);
+            }
+            default -> { }
+        }
+        return sb.append('}').toString();
+    }
+
+    private static void fields(StringBuilder sb, Message msg, int limit) {
+        boolean first = true;
+        for (Map.Entry<FieldDescriptor, Object> e : msg.getAllFields().entrySet()) {
+            String n = e.getKey().getName();
+            if (n.equals("context_data") || n.equals("exit") || n.equals("sysno")) {
+                continue;
+            }
+            sb.append(first ? "" : ", ").append(n).append('=');
+            first = false;
+            if (e.getValue() instanceof ByteString b && n.equals("address")) {
+                sb.append(sockaddr(b, limit));
+            } else {
+                MessageText.value(sb, e.getKey(), e.getValue(), limit);
+            }
+        }
+    }
+}
