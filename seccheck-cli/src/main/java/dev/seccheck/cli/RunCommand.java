@@ -7,6 +7,7 @@ import dev.seccheck.control.RuntimeRoot;
 import dev.seccheck.control.SessionControl;
 import dev.seccheck.control.WorkloadPeers;
 import dev.seccheck.points.Catalog;
+import dev.seccheck.linux.CallerWorld;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.sentry.SentryException;
 import dev.seccheck.sentry.Supervisor;
@@ -82,7 +83,11 @@ final class RunCommand implements Callable<Integer> {
             Supervisor supervisor = new Supervisor(state, Catalog.standard(), runId, msg -> warn(err, msg));
             RuntimeRoot rr = root.runtimeRoot();
             ControlServer control = startControl(rr, runId, sessions, parser, supervisor, err);
-            SignalForwarding.install(List.of("INT", "TERM", "HUP"), supervisor::signal);
+            CallerWorld caller = CallerWorld.current();
+            // What the caller ignored stays ignored in the program, and is not forwarded.
+            caller.ignoreInThisProcess();
+            SignalForwarding.install(List.of("INT", "TERM", "HUP").stream()
+                    .filter(name -> !caller.ignores(SignalForwarding.number(name))).toList(), supervisor::signal);
             status(err, "run " + runId + ": " + String.join(" ", command));
             int exit;
             try {

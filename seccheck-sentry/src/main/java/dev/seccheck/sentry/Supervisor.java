@@ -161,10 +161,10 @@ public final class Supervisor {
         if (command.contains("/")) {
             Path p = cwd.resolve(command).normalize();
             if (!Files.exists(p)) {
-                throw new SentryException(command + ": no such file");
+                throw new SentryException(command + ": no such file", null, 127);
             }
             if (Files.isDirectory(p) || !Files.isExecutable(p)) {
-                throw new SentryException(command + ": not an executable file");
+                throw new SentryException(command + ": not an executable file", null, 126);
             }
             return p;
         }
@@ -177,6 +177,6 @@ public final class Supervisor {
                 return p.toAbsolutePath();
             }
         }
-        throw new SentryException(command + ": command not found");
+        throw new SentryException(command + ": command not found", null, 127);
     }
 }
