@@ -16,7 +16,11 @@ seccheck_record_caller() {
   done
   while read -r k v; do
     case "$k" in
-      SigIgn:) export SECCHECK_CALLER_SIGIGN="$v" ;;
+      # bash ignores QUIT itself while it runs a script; `trap -p` tells whether the caller did.
+      SigIgn:)
+        v=$(( 16#$v & ~4 ))
+        case "$(trap -p QUIT)" in *"''"*) v=$(( v | 4 )) ;; esac
+        export SECCHECK_CALLER_SIGIGN="$(printf '%016x' "$v")" ;;
       SigBlk:) export SECCHECK_CALLER_SIGBLK="$v" ;;
     esac
   done </proc/$$/status

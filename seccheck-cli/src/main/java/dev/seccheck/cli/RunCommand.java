@@ -86,8 +86,8 @@ final class RunCommand implements Callable<Integer> {
             CallerWorld caller = CallerWorld.current();
             // What the caller ignored stays ignored in the program, and is not forwarded.
             caller.ignoreInThisProcess();
-            SignalForwarding.install(List.of("INT", "TERM", "HUP").stream()
-                    .filter(name -> !caller.ignores(SignalForwarding.number(name))).toList(), supervisor::signal);
+            RunSignals signals = new RunSignals(supervisor, 5, java.util.concurrent.TimeUnit.SECONDS);
+            signals.install(caller);
             status(err, "run " + runId + ": " + String.join(" ", command));
             int exit;
             try {
@@ -97,6 +97,11 @@ final class RunCommand implements Callable<Integer> {
                     control.close();
                     rr.remove(runId);
                 }
+            }
+            if (signals.endedBy() != 0) {
+                warn(err, "run " + runId + " ended by signal " + signals.endedBy()
+                        + ": the program got it first, what was left was killed");
+                exit = 128 + signals.endedBy();
             }
             String drops = drops(sessions.list());
             if (drops.isEmpty()) {
