@@ -164,8 +164,7 @@ class ControlPlaneTest {
                 .contains("no session named \"ghost\"");
         Path huge = write("huge.json", session("huge", tmp.resolve("huge.log")) + " ".repeat(5 << 20));
         assertThat(cliFails("trace", "create", "--root", root.toString(), "--config", huge.toString(), "cp1"))
-                .contains("seccheck trace create: session_create: the config has " + Files.size(huge)
-                        + " characters, more than the limit of " + (4 << 20));
+                .contains("seccheck trace create: --config " + huge + ": larger than the 4,194,304-byte limit");
         assertThat(cli("trace", "list", "--root", root.toString(), "cp1")).contains("SESSIONS (1)");
     }
 
