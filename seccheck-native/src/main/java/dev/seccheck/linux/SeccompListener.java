@@ -30,6 +30,11 @@ public final class SeccompListener implements AutoCloseable {
         return fd.number();
     }
 
+    /** Returns a new replier for another thread: it answers this listener's notifications with its own buffers. */
+    public SeccompReplies replies() {
+        return new SeccompReplies(fd);
+    }
+
     /**
      * Asks the kernel to wake the serving thread on the CPU of the notifying task and switch to it
      * directly (Linux 6.6+): much cheaper than a cross-CPU wake-up.

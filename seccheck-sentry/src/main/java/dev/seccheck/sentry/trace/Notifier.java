@@ -6,6 +6,7 @@ import dev.seccheck.linux.Poll;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.SeccompListener;
 import dev.seccheck.linux.SeccompNotification;
+import dev.seccheck.sentry.emulate.Emulator;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
@@ -22,6 +23,10 @@ import java.util.function.Consumer;
  * is known to come from the task that is still waiting (not from a process that reused its pid).
  * A multi-threaded workload can still change the memory behind a pointer after the check: see the
  * README's security section.
+ *
+ * <p>The syscalls the run emulates ({@link SyscallPoints#emulation}: opens, connects) are not
+ * answered here: they go to an {@link Emulator}, whose threads perform them with seccheck's own
+ * copy of the arguments and answer them.
  */
 final class Notifier implements Runnable {
 
@@ -32,6 +37,8 @@ final class Notifier implements Runnable {
     private volatile boolean stopping;
 
     private final int self;
+    /** Null when the run emulates nothing. */
+    private final Emulator emulator;
 
     /** @param self this JVM's pid: the spawner thread's own held syscalls are continued, not reported */
     Notifier(SeccompListener listener, SyscallPoints points, TaskTable tasks, int self, Consumer<String> log) {
@@ -40,6 +47,15 @@ final class Notifier implements Runnable {
         this.points = points;
         this.tasks = tasks;
         this.log = log;
+        Emulator.Effects effects = points.emulation();
+        this.emulator = effects.any()
+                ? new Emulator(listener, points, effects, Notifier::fdPaths, self, log)
+                : null;
+    }
+
+    private static dev.seccheck.sentry.syscalls.FdPaths fdPaths(int tid) {
+        return fd -> Procfs.link(tid, fd == dev.seccheck.abi.Fcntl.AT_FDCWD ? "cwd" : "fd/" + fd)
+                .orElse("[err: FD not found]");
     }
 
     /** Asks the thread to end once no task can notify any more. */
@@ -74,6 +90,9 @@ final class Notifier implements Runnable {
         } catch (LinuxException | RuntimeException e) {
             log.accept("seccomp notifier stopped: " + e.getMessage());
         } finally {
+            if (emulator != null) {
+                emulator.close();
+            }
             listener.close();
         }
     }
@@ -86,6 +105,10 @@ final class Notifier implements Runnable {
                 return;
             }
             task = tasks.getOrLoad(n.tid());
+        }
+        if (task != null && emulator != null && emulator.handles(n)) {
+            emulator.submit(n, task);
+            return;
         }
         Verdict verdict = Verdict.ALLOW;
         if (task != null) {

@@ -8,7 +8,11 @@ import dev.seccheck.points.Point;
 import dev.seccheck.points.PointDesc;
 import dev.seccheck.points.SyscallSchema;
 import dev.seccheck.points.SyscallType;
+import dev.seccheck.sentry.emulate.EmulatedPoints;
+import dev.seccheck.sentry.emulate.Emulator;
 import dev.seccheck.sentry.filter.FilterAction;
+import dev.seccheck.sentry.syscalls.FdPaths;
+import dev.seccheck.sentry.syscalls.TaskMemory;
 import dev.seccheck.sentry.syscalls.DecodedSyscall;
 import dev.seccheck.sentry.syscalls.SyscallDecoder;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
@@ -24,7 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * SyscallPoints decides how each syscall is intercepted and fires its points: raw points with the
  * six arguments, schematized points with the decoded message, at enter and at exit.
  */
-final class SyscallPoints {
+final class SyscallPoints implements EmulatedPoints {
 
     /** chdir, fchdir: they change the cwd context field. */
     private static final int[] CWD_CHANGERS = {Sysno.CHDIR, Sysno.FCHDIR};
@@ -41,6 +45,8 @@ final class SyscallPoints {
      * stop. Concurrent because the notifier thread fires too, though it never sees an exit.
      */
     private final Map<Integer, DecodedSyscall> decodedAtEnter = new ConcurrentHashMap<>();
+    /** What seccheck performs itself for this run; fixed by the first {@link #emulation} call, at start. */
+    private Emulator.Effects emulation;
 
     SyscallPoints(PointState state, Catalog catalog, ContextFactory context, MmapPoints mmap) {
         this.state = state;
@@ -71,6 +77,7 @@ final class SyscallPoints {
             boolean enter = state.syscallEnabled(SyscallType.ENTER, nr) || state.syscallEnabled(SyscallType.RAW_ENTER, nr);
             actions[nr] = exit ? FilterAction.TRACE : enter ? FilterAction.NOTIFY : FilterAction.ALLOW;
         }
+        emulated(actions);
         if (cwd) {
             for (int nr : CWD_CHANGERS) {
                 actions[nr] = FilterAction.TRACE;
@@ -84,8 +91,40 @@ final class SyscallPoints {
         return actions;
     }
 
+    /**
+     * Emulated syscalls are all held by the notifier: seccheck performs them there and fires their
+     * exit points itself, so they need no exit stop however many exit points are enabled.
+     */
+    private void emulated(FilterAction[] actions) {
+        Emulator.Effects e = emulation();
+        for (int nr = 0; nr < actions.length; nr++) {
+            if (e.covers(nr)) {
+                actions[nr] = FilterAction.NOTIFY;
+            }
+        }
+    }
+
+    /**
+     * Returns what the run emulates: opens while a schematized open, openat or creat point is
+     * enabled, connect and sendto-with-an-address while a connect point is, bind while a bind
+     * point is. Decided once, by the first call (the filters of the run are fixed at start):
+     * sessions created later are served the ptrace way for syscalls not emulated from the start.
+     */
+    synchronized Emulator.Effects emulation() {
+        if (emulation == null) {
+            boolean opens = schematized(Sysno.OPEN) || schematized(Sysno.OPENAT) || schematized(Sysno.CREAT);
+            emulation = new Emulator.Effects(opens, schematized(Sysno.CONNECT), schematized(Sysno.BIND));
+        }
+        return emulation;
+    }
+
+    private boolean schematized(int nr) {
+        return state.syscallEnabled(SyscallType.ENTER, nr) || state.syscallEnabled(SyscallType.EXIT, nr);
+    }
+
     /** Returns whether a syscall's exit must be seen (a point, or a cached context value to refresh). */
-    boolean wantsExit(int nr) {
+    @Override
+    public boolean wantsExit(int nr) {
         return state.syscallEnabled(SyscallType.EXIT, nr) || state.syscallEnabled(SyscallType.RAW_EXIT, nr)
                 || isCwdChanger(nr) || isCredentialChanger(nr);
     }
@@ -96,6 +135,13 @@ final class SyscallPoints {
      * @return 0, an errno from a denying sink, or {@link PointState#KILL}
      */
     int fire(Task task, SyscallEvent ev, TraceeAccess access) {
+        TraceeAccess at = access.at(task.tid());
+        return fire(task, ev, at, at);
+    }
+
+    /** Fires the points of a syscall whose arguments are read from {@code mem} (seccheck's copy when emulated). */
+    @Override
+    public int fire(Task task, SyscallEvent ev, TaskMemory mem, FdPaths fds) {
         int nr = ev.sysno();
         if (nr < 0 || nr > Point.MAX_SYSNO) {
             return 0;
@@ -121,12 +167,11 @@ final class SyscallPoints {
         Optional<SyscallSchema> schema = catalog.schema(nr);
         if (schema.isPresent() && state.syscallEnabled(type, nr)) {
             Point p = catalog.pointForSyscall(type, nr).orElseThrow();
-            TraceeAccess at = access.at(task.tid());
             return state.fire(p,
                     fields -> atEnter != null
                             ? SyscallDecoder.completeAtExit(schema.get(), atEnter, ev, context.build(task, fields, now),
-                                    fields, at)
-                            : SyscallDecoder.schematized(schema.get(), ev, context.build(task, fields, now), fields, at, at),
+                                    fields, mem)
+                            : SyscallDecoder.schematized(schema.get(), ev, context.build(task, fields, now), fields, mem, fds),
                     (sink, fields, decoded) -> deliver(sink, p, fields, decoded));
         }
         return 0;

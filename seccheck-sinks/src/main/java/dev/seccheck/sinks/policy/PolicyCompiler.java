@@ -31,7 +31,7 @@ import java.util.Set;
 final class PolicyCompiler {
     private PolicyCompiler() {}
 
-    private static final Set<String> RULE_KEYS = Set.of("name", "point", "match", "action", "errno");
+    private static final Set<String> RULE_KEYS = Set.of("name", "point", "effect", "match", "action", "errno");
     private static final FieldSet ALL_FIELDS = new FieldSet(new FieldMask(-1L), ContextField.all());
 
     /**
@@ -54,12 +54,18 @@ final class PolicyCompiler {
             SinkConfig r = table.config();
             for (String k : r.keys()) {
                 if (!RULE_KEYS.contains(k)) {
-                    throw r.error(k, "unknown key (known: action, errno, match, name, point)");
+                    throw r.error(k, "unknown key (known: action, effect, errno, match, name, point)");
                 }
             }
             String label = r.string("name").orElse(null);
             Action action = action(r);
-            Map<String, List<Point>> byPattern = points(r, catalog);
+            boolean byEffect = r.has("effect");
+            if (byEffect == r.has("point")) {
+                throw r.error(byEffect ? "effect" : "point", "a rule names either \"point\" or \"effect\", "
+                        + "exactly one of them");
+            }
+            Map<String, List<Point>> byPattern = byEffect ? Effects.points(r, catalog, enabled.keySet())
+                    : points(r, catalog);
             SinkConfig match = r.object("match").orElse(SinkConfig.empty(r.pathOf("match")));
             for (Point p : distinct(byPattern.values())) {
                 // Checked for every point the rule names, enabled or not, so that a rule is valid or not
@@ -94,6 +100,7 @@ final class PolicyCompiler {
             Key key;
             try {
                 key = Keys.resolve(name, msg, fields, p.isSyscall());
+                Effects.checkDirfdRelative(key, p, fields);
             } catch (IllegalArgumentException bad) {
                 throw match.error(name, bad.getMessage() + " (point " + p.name() + ")");
             }

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Cost of emulated opens and connects, side by side in one run: native, strace tracing the same
+# syscalls, and seccheck with an openat+connect deny policy (opens and connects emulated), plus
+# seccheck with openat enter+exit points to the null sink (the exit point needs no ptrace stop
+# under emulation).
+#
+# Usage: bench/emulation.sh [RUNS]   (default 3; prints the median wall time of each, in ms)
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+runs="${1:-3}"
+out="$here/bench/out"
+mkdir -p "$out"
+sc="$here/seccheck"
+"$sc" --version >/dev/null # build once, outside the timings
+work="$(mktemp -d /tmp/seccheck-emu-XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+tar cf "$work/include.tar" -C /usr include 2>/dev/null
+printf '#include <stdio.h>\nint main(void){puts("hi");return 0;}\n' >"$work/hello.c"
+cat >"$out/deny.json" <<'JSON'
+{"name":"guard","points":[{"name":"syscall/openat/enter"},{"name":"syscall/connect/enter"}],
+ "sinks":[{"name":"policy","config":{"rules":[
+   {"point":"syscall/openat/enter","match":{"pathname":{"glob":"/etc/shadow*"}},"action":"deny","errno":"EACCES"},
+   {"point":"syscall/connect/enter","match":{"family":"AF_INET","ip":"127.0.0.0/8"},"action":"allow"},
+   {"point":"syscall/connect/enter","match":{"family":["AF_INET","AF_INET6"]},"action":"deny","errno":"ENETUNREACH"}]}}]}
+JSON
+printf '{"name":"x","points":[{"name":"syscall/openat/enter"},{"name":"syscall/openat/exit"}],"sinks":[{"name":"null"}]}\n' >"$out/enter-exit.json"
+
+declare -A workloads=(
+  [tar-x]="rm -rf $work/x && mkdir $work/x && tar xf $work/include.tar -C $work/x"
+  [find]="find /usr -name '*.h' >/dev/null"
+  [gcc-10]="for i in 1 2 3 4 5 6 7 8 9 10; do gcc -o $work/hello $work/hello.c; done"
+  [python-10]="for i in 1 2 3 4 5 6 7 8 9 10; do /usr/bin/python3 -c 'import json,email,http.client'; done"
+)
+configs=(native strace-bpf seccheck-deny seccheck-openat-enter-exit)
+
+run() { # config workload
+  case "$1" in
+    native) sh -c "$2" ;;
+    strace-bpf) strace -f --seccomp-bpf -e trace=openat,connect -o /dev/null sh -c "$2" ;;
+    seccheck-deny) "$sc" run --quiet --config "$out/deny.json" -- sh -c "$2" ;;
+    seccheck-openat-enter-exit) "$sc" run --quiet --config "$out/enter-exit.json" -- sh -c "$2" ;;
+  esac
+}
+
+printf '| workload |'; for c in "${configs[@]}"; do printf ' %s |' "$c"; done; printf '\n|:--|'
+for c in "${configs[@]}"; do printf -- '--:|'; done; printf '\n'
+for w in tar-x find gcc-10 python-10; do
+  printf '| %s |' "$w"
+  base=0
+  for c in "${configs[@]}"; do
+    times=()
+    for ((i = 0; i < runs; i++)); do
+      t0=$(date +%s%N); run "$c" "${workloads[$w]}" >/dev/null 2>&1; t1=$(date +%s%N)
+      times+=($(((t1 - t0) / 1000000)))
+    done
+    med=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p")
+    [ "$c" = native ] && base=$med
+    if [ "$c" = native ]; then printf ' %s ms |' "$med"; else
+      printf ' %s ms (%sx) |' "$med" "$(awk -v a="$med" -v b="$base" 'BEGIN{printf "%.1f", a/b}')"; fi
+  done
+  printf '\n'
+done

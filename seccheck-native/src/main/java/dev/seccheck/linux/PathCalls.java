@@ -1,0 +1,122 @@
+package dev.seccheck.linux;
+
+import dev.seccheck.abi.Sysno;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * PathCalls opens and inspects files for an emulated open: openat, openat2, readlinkat, fstat,
+ * fstatfs and close on the calling thread, each returning the kernel's result or {@code -errno}
+ * (see {@link Direct}) so the program gets the same answer it would have got itself. One instance
+ * per thread: it reuses its buffers.
+ */
+public final class PathCalls {
+
+    /** The magic number fstatfs reports for procfs. */
+    public static final long PROC_SUPER_MAGIC = 0x9fa0;
+
+    /** What fstat says about an open file: where it lives, what it is and who owns it. */
+    public record Stat(long dev, long ino, int mode, int uid, int gid) {
+        private static final int S_IFMT = 0170000;
+
+        /** Returns whether the file is a symbolic link. */
+        public boolean isSymlink() {
+            return (mode & S_IFMT) == 0120000;
+        }
+
+        /** Returns whether the file is a directory. */
+        public boolean isDirectory() {
+            return (mode & S_IFMT) == 0040000;
+        }
+    }
+
+    private final Arena arena = Arena.ofAuto();
+    private final MemorySegment path = arena.allocate(4097);
+    private final MemorySegment link = arena.allocate(4097);
+    private final MemorySegment stat = arena.allocate(144, 8);
+    private final MemorySegment statfs = arena.allocate(120, 8);
+    private final MemorySegment how = arena.allocate(24, 8);
+
+    /** Creates the calls of one thread. */
+    public PathCalls() {}
+
+    /** openat(dirfd, name, flags, mode): the new fd or -errno. */
+    public int openat(int dirfd, String name, int flags, int mode) {
+        long r = retryOnEintr(() -> Direct.call(Sysno.OPENAT, dirfd, cString(name), flags, mode));
+        return (int) r;
+    }
+
+    /** openat(dirfd, name, flags) for flags that create nothing: the new fd or -errno. */
+    public int openat(int dirfd, String name, int flags) {
+        return openat(dirfd, name, flags, 0);
+    }
+
+    /** openat2(dirfd, name, {flags, mode, resolve}): the new fd or -errno. */
+    public int openat2(int dirfd, String name, long flags, long mode, long resolve) {
+        how.set(ValueLayout.JAVA_LONG, 0, flags);
+        how.set(ValueLayout.JAVA_LONG, 8, mode);
+        how.set(ValueLayout.JAVA_LONG, 16, resolve);
+        long r = retryOnEintr(() -> Direct.call(Sysno.OPENAT2, dirfd, cString(name), how.address(), 24));
+        return (int) r;
+    }
+
+    /** readlinkat(dirfd, name): the link's text, or null when it is not a readable link. */
+    public String readlinkat(int dirfd, String name) {
+        long n = Direct.call(Sysno.READLINKAT, dirfd, cString(name), link.address(), 4096);
+        if (n < 0) {
+            return null;
+        }
+        return new String(link.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+    }
+
+    /** fstat(fd), or null with the errno lost when it fails (the fd is ours and open: it does not). */
+    public Stat fstat(int fd) {
+        if (Direct.call(Sysno.FSTAT, fd, stat.address(), 0, 0) < 0) {
+            return null;
+        }
+        // struct stat on x86-64: st_dev@0, st_ino@8, st_nlink@16, st_mode@24, st_uid@28, st_gid@32.
+        return new Stat(stat.get(ValueLayout.JAVA_LONG, 0), stat.get(ValueLayout.JAVA_LONG, 8),
+                stat.get(ValueLayout.JAVA_INT, 24), stat.get(ValueLayout.JAVA_INT, 28), stat.get(ValueLayout.JAVA_INT, 32));
+    }
+
+    /** Returns the filesystem type (f_type) of an open file, or -1. */
+    public long fsType(int fd) {
+        if (Direct.call(Sysno.FSTATFS, fd, statfs.address(), 0, 0) < 0) {
+            return -1;
+        }
+        return statfs.get(ValueLayout.JAVA_LONG, 0);
+    }
+
+    /** Closes a descriptor this thread opened; a failure has nothing left to undo. */
+    public static void close(int fd) {
+        if (fd >= 0) {
+            Direct.call(Sysno.CLOSE, fd, 0, 0, 0);
+        }
+    }
+
+    private long cString(String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        if (b.length >= path.byteSize()) {
+            throw new IllegalArgumentException("path of " + b.length + " bytes is longer than PATH_MAX");
+        }
+        MemorySegment.copy(b, 0, path, ValueLayout.JAVA_BYTE, 0, b.length);
+        path.set(ValueLayout.JAVA_BYTE, b.length, (byte) 0);
+        return path.address();
+    }
+
+    private interface Call {
+        long run();
+    }
+
+    /** Opens have no effect when interrupted before they complete (a FIFO open waiting for a peer). */
+    private static long retryOnEintr(Call c) {
+        while (true) {
+            long r = c.run();
+            if (r != -dev.seccheck.abi.Errno.EINTR) {
+                return r;
+            }
+        }
+    }
+}

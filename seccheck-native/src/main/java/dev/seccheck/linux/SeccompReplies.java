@@ -1,0 +1,106 @@
+package dev.seccheck.linux;
+
+import dev.seccheck.abi.Errno;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * SeccompReplies answers notifications of a {@link SeccompListener} from a thread other than the
+ * one receiving them: each emulation thread has its own, with its own buffers, so replies need no
+ * lock. Besides "continue" and an errno it can return a value the supervisor computed (connect's
+ * 0, sendto's count) and install a file descriptor as the syscall's result
+ * ({@code SECCOMP_IOCTL_NOTIF_ADDFD} with {@code SECCOMP_ADDFD_FLAG_SEND}, Linux 5.14+).
+ */
+public final class SeccompReplies {
+
+    static final long IOCTL_NOTIF_ADDFD = 0x40182103L;
+    private static final int ADDFD_FLAG_SEND = 2;
+    private static final int O_CLOEXEC = 02000000;
+
+    private final FileDescriptor fd;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment resp = arena.allocate(Layouts.SECCOMP_NOTIF_RESP);
+    private final MemorySegment addfd = arena.allocate(24, 8);
+    private final MemorySegment id = arena.allocate(ValueLayout.JAVA_LONG);
+
+    SeccompReplies(FileDescriptor fd) {
+        this.fd = fd;
+    }
+
+    /** Returns whether the notification is still pending (its task is still waiting for the answer). */
+    public boolean stillValid(long notificationId) {
+        id.set(ValueLayout.JAVA_LONG, 0, notificationId);
+        return ioctl(Seccomp.IOCTL_NOTIF_ID_VALID, "SECCOMP_IOCTL_NOTIF_ID_VALID", id) == 0;
+    }
+
+    /** Lets the held syscall run. Returns false if the task is gone. */
+    public boolean allow(long notificationId) {
+        return respond(notificationId, 0, 0, Seccomp.USER_NOTIF_FLAG_CONTINUE);
+    }
+
+    /** Fails the held syscall with {@code errno}. Returns false if the task is gone. */
+    public boolean deny(long notificationId, int errno) {
+        return respond(notificationId, 0, -errno, 0);
+    }
+
+    /** Completes the held syscall with {@code value} as its result, without running it. */
+    public boolean returnValue(long notificationId, long value) {
+        return respond(notificationId, value, 0, 0);
+    }
+
+    /**
+     * Installs {@code srcFd} (ours) in the notifying task as the result of its held syscall, with
+     * close-on-exec when asked: the task's syscall returns the new number.
+     *
+     * @return the fd number in the task, or -errno (ENOENT: the task is gone; EMFILE: its table is
+     *     full, and the syscall is still held, to be failed by the caller)
+     */
+    public long installAsResult(long notificationId, int srcFd, boolean cloexec) {
+        addfd.set(ValueLayout.JAVA_LONG, 0, notificationId);
+        addfd.set(ValueLayout.JAVA_INT, 8, ADDFD_FLAG_SEND);
+        addfd.set(ValueLayout.JAVA_INT, 12, srcFd);
+        addfd.set(ValueLayout.JAVA_INT, 16, 0);
+        addfd.set(ValueLayout.JAVA_INT, 20, cloexec ? O_CLOEXEC : 0);
+        return ioctl(IOCTL_NOTIF_ADDFD, "SECCOMP_IOCTL_NOTIF_ADDFD", addfd);
+    }
+
+    private boolean respond(long notificationId, long value, int error, int respFlags) {
+        Layouts.RESP_ID.set(resp, 0L, notificationId);
+        Layouts.RESP_VAL.set(resp, 0L, value);
+        Layouts.RESP_ERROR.set(resp, 0L, error);
+        Layouts.RESP_FLAGS.set(resp, 0L, respFlags);
+        return ioctl(Seccomp.IOCTL_NOTIF_SEND, "SECCOMP_IOCTL_NOTIF_SEND", resp) == 0;
+    }
+
+    /** Returns the ioctl's result or -errno; the seccomp ioctls do nothing before their interruptible lock. */
+    private long ioctl(long request, String name, MemorySegment arg) {
+        try {
+            fd.acquire(name);
+        } catch (LinuxException closed) {
+            return -closed.errno();
+        }
+        try {
+            MemorySegment slot = Libc.errnoSlot();
+            while (true) {
+                int r = (int) Seccomp.IOCTL.invokeExact(slot, fd.number(), request, arg);
+                if (r != -1) {
+                    return r;
+                }
+                int errno = Libc.errno(slot);
+                if (errno != Errno.EINTR) {
+                    return -errno;
+                }
+            }
+        } catch (Throwable t) {
+            throw new AssertionError("ioctl " + name + " failed to link", t);
+        } finally {
+            fd.release();
+        }
+    }
+
+    /** Releases the buffers; the listener stays open. */
+    public void close() {
+        arena.close();
+    }
+}

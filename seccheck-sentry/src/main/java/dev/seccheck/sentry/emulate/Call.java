@@ -1,0 +1,144 @@
+package dev.seccheck.sentry.emulate;
+
+import dev.seccheck.abi.Errno;
+import dev.seccheck.abi.Signal;
+import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.SeccompNotification;
+import dev.seccheck.linux.SeccompReplies;
+import dev.seccheck.linux.Signals;
+import dev.seccheck.sentry.syscalls.FdPaths;
+import dev.seccheck.sentry.syscalls.SyscallEvent;
+import dev.seccheck.sentry.syscalls.TaskMemory;
+import dev.seccheck.sentry.task.Task;
+import dev.seccheck.state.PointState;
+
+/**
+ * Call is one held syscall being emulated: it fires the enter points of the call as seccheck
+ * sees it, answers the notification (a value, an installed fd, or an errno) and fires the exit
+ * points with the real result, all from the emulation thread that serves it.
+ */
+final class Call {
+
+    private final SeccompNotification n;
+    private final Task task;
+    private final EmulatedPoints points;
+    private final SeccompReplies replies;
+    private final FdPaths fds;
+
+    Call(SeccompNotification n, Task task, EmulatedPoints points, SeccompReplies replies, FdPaths fds) {
+        this.n = n;
+        this.task = task;
+        this.points = points;
+        this.replies = replies;
+        this.fds = fds;
+    }
+
+    int tid() {
+        return n.tid();
+    }
+
+    int tgid() {
+        return task.tgid();
+    }
+
+    SeccompNotification notification() {
+        return n;
+    }
+
+    /**
+     * Fires the enter points of {@code ev}, decoded from {@code mem}.
+     *
+     * @return 0 when the call may proceed, else the errno it has already been failed with
+     */
+    int enter(SyscallEvent ev, TaskMemory mem) {
+        int fired = points.fire(task, ev, mem, fds);
+        if (fired == 0) {
+            return 0;
+        }
+        if (fired == PointState.KILL) {
+            kill();
+            fail(ev, mem, Errno.EPERM, false);
+            return Errno.EPERM;
+        }
+        fail(ev, mem, fired, true);
+        return fired;
+    }
+
+    /**
+     * Fires the enter points of {@code ev} without answering the call (one of several messages of
+     * a sendmmsg). A kill verdict kills the process and reads as EPERM.
+     *
+     * @return 0 when allowed, else the errno the sinks chose
+     */
+    int check(SyscallEvent ev, TaskMemory mem) {
+        int fired = points.fire(task, ev, mem, fds);
+        if (fired == PointState.KILL) {
+            kill();
+            return Errno.EPERM;
+        }
+        return fired;
+    }
+
+    /**
+     * Lets the held syscall run as the program made it: nothing in it needs checking, or (O_PATH)
+     * its enter points allowed it and the kernel must make it itself; its exit is not seen.
+     */
+    void allowAsMade() {
+        replies.allow(n.id());
+    }
+
+    /** Fails the call with {@code errno} and reports that result at the exit points. */
+    void fail(SyscallEvent ev, TaskMemory mem, int errno) {
+        fail(ev, mem, errno, true);
+    }
+
+    private void fail(SyscallEvent ev, TaskMemory mem, int errno, boolean report) {
+        replies.deny(n.id(), errno);
+        if (report) {
+            exit(ev, mem, -errno);
+        }
+    }
+
+    /** Completes the call with {@code value} (connect's 0, sendto's count). */
+    void complete(SyscallEvent ev, TaskMemory mem, long value) {
+        if (value < 0) {
+            fail(ev, mem, (int) -value);
+            return;
+        }
+        replies.returnValue(n.id(), value);
+        exit(ev, mem, value);
+    }
+
+    /** Installs our fd {@code fd} as the call's result and closes ours; reports the program's number. */
+    void install(SyscallEvent ev, TaskMemory mem, int fd, boolean cloexec) {
+        long r = replies.installAsResult(n.id(), fd, cloexec);
+        dev.seccheck.linux.PathCalls.close(fd);
+        if (r < 0 && r != -Errno.ENOENT) {
+            fail(ev, mem, (int) -r);
+            return;
+        }
+        exit(ev, mem, r);
+    }
+
+    private void exit(SyscallEvent enter, TaskMemory mem, long result) {
+        if (!points.wantsExit(enter.sysno())) {
+            return;
+        }
+        SyscallEvent ev = new SyscallEvent(enter.tid(), enter.sysno(), enter.arg1(), enter.arg2(), enter.arg3(),
+                enter.arg4(), enter.arg5(), enter.arg6(), true, result);
+        if (points.fire(task, ev, mem, fds) == PointState.KILL) {
+            kill();
+        }
+    }
+
+    private void kill() {
+        if (task.tgid() <= 0) {
+            return; // kill(0) would reach seccheck's own process group
+        }
+        try {
+            Signals.kill(task.tgid(), Signal.SIGKILL);
+        } catch (LinuxException e) {
+            // Already gone.
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package dev.seccheck.sentry.emulate;
+
+import dev.seccheck.abi.Errno;
+import dev.seccheck.abi.Sysno;
+import dev.seccheck.linux.FsCredentials;
+import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.SeccompListener;
+import dev.seccheck.linux.SeccompNotification;
+import dev.seccheck.linux.SeccompReplies;
+import dev.seccheck.sentry.syscalls.FdPaths;
+import dev.seccheck.sentry.task.Task;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
+
+/**
+ * Emulator performs, for the supervised program, the syscalls whose checks a racing program could
+ * otherwise defeat: opens by path while a session has an open point, and connect (with sendto,
+ * sendmsg and sendmmsg, which can carry an address) while a session has a connect point, bind while one has a bind point.
+ * The notifier hands each such held syscall to a small pool of platform threads, so an open that
+ * blocks (a FIFO without a peer) or a blocking connect holds one pool thread, not the notifier;
+ * the thread that performs a call also answers its notification. Each pool thread has its own
+ * fs_struct (unshare(CLONE_FS)), so it can take a program's umask without touching the JVM's.
+ * See docs/emulation.md for what is emulated and what is guaranteed.
+ */
+public final class Emulator implements AutoCloseable {
+
+    /** Which effects are emulated for the run, fixed at start with the notifier's filter. */
+    public record Effects(boolean opens, boolean connects, boolean binds) {
+        /** Nothing emulated. */
+        public static final Effects NONE = new Effects(false, false, false);
+
+        /** Returns whether syscall {@code nr} is emulated (or, for open_by_handle_at, refused). */
+        public boolean covers(int nr) {
+            return switch (nr) {
+                case Sysno.OPEN, Sysno.OPENAT, Sysno.OPENAT2, Sysno.CREAT, Sysno.OPEN_BY_HANDLE_AT -> opens;
+                case Sysno.CONNECT, Sysno.SENDTO, Sysno.SENDMSG, Sysno.SENDMMSG -> connects;
+                case Sysno.BIND -> binds;
+                default -> false;
+            };
+        }
+
+        /** Returns whether anything is emulated. */
+        public boolean any() {
+            return opens || connects || binds;
+        }
+    }
+
+    private static final int THREADS = 4;
+
+    private final SeccompListener listener;
+    private final EmulatedPoints points;
+    private final Effects effects;
+    private final Consumer<String> log;
+    private final IntFunction<FdPaths> fdPaths;
+    private final ExecutorService pool;
+    private final ThreadLocal<Worker> workers;
+
+    /**
+     * @param fdPaths gives, for a tid, how its fds are named in messages ({@code fd_path})
+     * @param supervisor this JVM's pid: its /proc entry is out of the program's reach
+     */
+    public Emulator(SeccompListener listener, EmulatedPoints points, Effects effects, IntFunction<FdPaths> fdPaths,
+            int supervisor, Consumer<String> log) {
+        this.listener = listener;
+        this.points = points;
+        this.effects = effects;
+        this.fdPaths = fdPaths;
+        this.log = log;
+        // setfsuid(-1) changes nothing and returns the current fsuid.
+        boolean root = FsCredentials.setfsuid(-1) == 0;
+        int[] ownGroups = FsCredentials.getgroups();
+        this.workers = ThreadLocal.withInitial(() -> new Worker(supervisor, root, ownGroups));
+        this.pool = new ThreadPoolExecutor(THREADS, THREADS, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                Thread.ofPlatform().daemon().name("seccheck-emulation-", 0).factory());
+    }
+
+    /** Returns whether the notifier must hand syscall {@code nr} here. */
+    public boolean handles(SeccompNotification n) {
+        if (!effects.covers(n.nr())) {
+            return false;
+        }
+        // sendto without an address reaches the peer the socket is connected to (checked at connect).
+        return n.nr() != Sysno.SENDTO || n.arg4() != 0;
+    }
+
+    /** Emulates a held syscall of {@code task} on a pool thread, which answers it. */
+    public void submit(SeccompNotification n, Task task) {
+        pool.execute(() -> {
+            Worker w = workers.get();
+            Call call = new Call(n, task, points, w.replies(listener), fdPaths.apply(n.tid()));
+            try {
+                switch (n.nr()) {
+                    case Sysno.OPEN_BY_HANDLE_AT -> call.fail(event(n), new Snapshot(0, new byte[0]), Errno.EPERM);
+                    case Sysno.OPEN, Sysno.OPENAT, Sysno.OPENAT2, Sysno.CREAT -> w.opens.serve(call);
+                    default -> w.net.serve(call);
+                }
+            } catch (RuntimeException e) {
+                log.accept("emulating syscall " + n.nr() + " of task " + n.tid() + ": " + e.getMessage());
+                w.replies(listener).deny(n.id(), Errno.EIO);
+            }
+        });
+    }
+
+    private static dev.seccheck.sentry.syscalls.SyscallEvent event(SeccompNotification n) {
+        return new dev.seccheck.sentry.syscalls.SyscallEvent(n.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(),
+                n.arg4(), n.arg5(), false, 0);
+    }
+
+    /** Stops the pool, waiting a bounded time for calls in progress (their tasks are dying with the run). */
+    @Override
+    public void close() {
+        pool.shutdownNow();
+        try {
+            pool.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** What one pool thread reuses from call to call. */
+    private static final class Worker {
+        final OpenEmulation opens;
+        final NetEmulation net;
+        private SeccompReplies replies;
+
+        Worker(int supervisor, boolean root, int[] ownGroups) {
+            long r = FsCredentials.unshareFs();
+            if (r < 0) {
+                throw new IllegalStateException("unshare(CLONE_FS) for an emulation thread: errno " + -r);
+            }
+            PathCalls calls = new PathCalls();
+            PathWalk walk = new PathWalk(calls, supervisor);
+            ProgramMemory memory = new ProgramMemory();
+            this.opens = new OpenEmulation(calls, walk, memory, root, ownGroups);
+            this.net = new NetEmulation(calls, walk, memory, root, ownGroups);
+        }
+
+        SeccompReplies replies(SeccompListener listener) {
+            if (replies == null) {
+                replies = listener.replies();
+            }
+            return replies;
+        }
+    }
+}

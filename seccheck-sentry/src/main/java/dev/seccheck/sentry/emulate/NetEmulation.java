@@ -1,0 +1,196 @@
+package dev.seccheck.sentry.emulate;
+
+import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
+import static dev.seccheck.abi.Fcntl.O_PATH;
+
+import dev.seccheck.abi.Errno;
+import dev.seccheck.abi.Sysno;
+import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.SeccompNotification;
+import dev.seccheck.linux.SocketCalls;
+import dev.seccheck.linux.Syscalls;
+import dev.seccheck.sentry.syscalls.SyscallEvent;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * NetEmulation performs connect, bind, and sendto with an address for the program: it reads the
+ * address once, fires the enter points of connect (or bind) with that copy, and when they allow it
+ * makes the call on the program's own socket ({@code pidfd_getfd}) with the same copy, returning
+ * the kernel's answer unchanged (EINPROGRESS, ECONNREFUSED, a short count). A sendto carrying an
+ * address is reported at connect's points (it reaches that peer as a connect would; its data is
+ * not part of the message). A unix socket path is walked like an open ({@link PathWalk}, from the
+ * program's cwd and root, with its identity) and connected to through the directory the walk
+ * found, so {@code /proc/self/...} and relative names mean the program's.
+ */
+final class NetEmulation {
+
+    private static final int SOCKADDR_MAX = 128;
+    private static final int AF_UNIX = 1;
+    private static final int SUN_PATH_MAX = 108;
+    /** Data copied for one emulated sendto; a longer send returns this count, a legal short send. */
+    private static final int SEND_MAX = 1 << 20;
+
+    private final PathCalls calls;
+    private final PathWalk walk;
+    private final ProgramMemory memory;
+    private final boolean root;
+    private final int[] ownGroups;
+    private final MessageSends messages;
+
+    NetEmulation(PathCalls calls, PathWalk walk, ProgramMemory memory, boolean root, int[] ownGroups) {
+        this.calls = calls;
+        this.walk = walk;
+        this.memory = memory;
+        this.root = root;
+        this.ownGroups = ownGroups;
+        this.messages = new MessageSends(memory, this);
+    }
+
+    void serve(Call call) {
+        SeccompNotification n = call.notification();
+        if (n.nr() == Sysno.SENDMSG || n.nr() == Sysno.SENDMMSG) {
+            messages.serve(call);
+            return;
+        }
+        boolean send = n.nr() == Sysno.SENDTO;
+        int fd = (int) n.arg0();
+        long addrPtr = send ? n.arg4() : n.arg1();
+        long addrLen = send ? n.arg5() : n.arg2();
+        int reported = n.nr() == Sysno.BIND ? Sysno.BIND : Sysno.CONNECT;
+        SyscallEvent ev = new SyscallEvent(call.tid(), reported, fd, addrPtr, addrLen, 0, 0, 0, false, 0);
+        Snapshot none = new Snapshot(0, new byte[0]);
+        if (addrLen < 0 || addrLen > SOCKADDR_MAX || (int) addrLen != addrLen) {
+            call.fail(ev, none, Errno.EINVAL);
+            return;
+        }
+        byte[] addr;
+        byte[] data = null;
+        try {
+            addr = memory.bytes(call.tid(), addrPtr, (int) addrLen);
+            if (send) {
+                long len = Math.min(n.arg2(), SEND_MAX);
+                data = len <= 0 ? new byte[0] : memory.bytes(call.tid(), n.arg1(), (int) len);
+            }
+        } catch (ProgramMemory.Fault f) {
+            call.fail(ev, none, f.errno);
+            return;
+        }
+        Snapshot seen = new Snapshot(addrPtr, addr);
+        if (call.enter(ev, seen) != 0) {
+            return;
+        }
+        int sock = socketOf(call, fd);
+        if (sock < 0) {
+            call.fail(ev, seen, -sock);
+            return;
+        }
+        try {
+            long r = isUnixPath(addr) ? viaWalk(call, sock, addr, n.nr(), data, (int) n.arg3()) : perform(sock, addr,
+                    n.nr(), data, (int) n.arg3());
+            call.complete(ev, seen, r);
+        } finally {
+            PathCalls.close(sock);
+        }
+    }
+
+    /**
+     * Sends {@code data} to {@code addr} on the program's socket {@code fd} once the points allowed
+     * it (a unix path walked as the program's): the count or -errno.
+     */
+    long sendTo(Call call, int fd, byte[] data, int flags, byte[] addr) {
+        int sock = socketOf(call, fd);
+        if (sock < 0) {
+            return sock;
+        }
+        try {
+            return isUnixPath(addr) ? viaWalk(call, sock, addr, Sysno.SENDTO, data, flags)
+                    : SocketCalls.sendto(sock, data, flags, addr);
+        } finally {
+            PathCalls.close(sock);
+        }
+    }
+
+    private static long perform(int sock, byte[] addr, int nr, byte[] data, int flags) {
+        return switch (nr) {
+            case Sysno.CONNECT -> SocketCalls.connect(sock, addr);
+            case Sysno.BIND -> SocketCalls.bind(sock, addr);
+            case Sysno.SENDTO -> SocketCalls.sendto(sock, data, flags, addr);
+            default -> throw new IllegalArgumentException("not a network call: syscall " + nr);
+        };
+    }
+
+    /**
+     * A named unix socket: the directory is found by walking the path as the program would, and
+     * the call made on {@code /proc/thread-self/fd/<dir>/<name>}, which the kernel resolves
+     * through our fd of that directory.
+     */
+    private long viaWalk(Call call, int sock, byte[] addr, int nr, byte[] data, int flags) {
+        String path = unixPath(addr);
+        int slash = path.lastIndexOf('/');
+        String dirPart = slash < 0 ? "." : slash == 0 ? "/" : path.substring(0, slash);
+        String name = path.substring(slash + 1);
+        Optional<Identity> who = Identity.of(call.tid());
+        if (who.isEmpty()) {
+            return -Errno.ESRCH;
+        }
+        int rootFd = calls.openat(dev.seccheck.abi.Fcntl.AT_FDCWD, "/proc/" + call.tid() + "/root", O_PATH | O_CLOEXEC);
+        int cwd = calls.openat(dev.seccheck.abi.Fcntl.AT_FDCWD, "/proc/" + call.tid() + "/cwd", O_PATH | O_CLOEXEC);
+        try (Identity.Assumed as = who.get().assume(root, ownGroups)) {
+            if (rootFd < 0 || cwd < 0) {
+                return -Errno.ESRCH;
+            }
+            PathWalk.Located at = walk.find(new PathWalk.Request(call.tid(), call.tgid(), who.get().fsuid(), dirPart,
+                    0, 0), cwd, rootFd);
+            if (!(at instanceof PathWalk.Located.Found f)) {
+                if (at instanceof PathWalk.Located.Missing m) {
+                    PathCalls.close(m.dir());
+                    return -Errno.ENOENT;
+                }
+                return -((PathWalk.Located.Failed) at).errno();
+            }
+            try {
+                String via = "/proc/thread-self/fd/" + f.fd() + (name.isEmpty() ? "" : "/" + name);
+                byte[] viaBytes = via.getBytes(StandardCharsets.UTF_8);
+                if (viaBytes.length >= SUN_PATH_MAX) {
+                    return -Errno.ENAMETOOLONG;
+                }
+                byte[] ours = Arrays.copyOf(addr, 2 + viaBytes.length + 1);
+                System.arraycopy(viaBytes, 0, ours, 2, viaBytes.length);
+                return perform(sock, ours, nr, data, flags);
+            } finally {
+                PathCalls.close(f.fd());
+            }
+        } finally {
+            PathCalls.close(rootFd);
+            PathCalls.close(cwd);
+        }
+    }
+
+    private static boolean isUnixPath(byte[] addr) {
+        return addr.length > 2 && (addr[0] & 0xff | (addr[1] & 0xff) << 8) == AF_UNIX && addr[2] != 0;
+    }
+
+    private static String unixPath(byte[] addr) {
+        int end = 2;
+        while (end < addr.length && addr[end] != 0) {
+            end++;
+        }
+        return new String(addr, 2, end - 2, StandardCharsets.UTF_8);
+    }
+
+    private static int socketOf(Call call, int fd) {
+        try {
+            int pidfd = Syscalls.pidfdOpen(call.tgid());
+            try {
+                return Syscalls.pidfdGetfd(pidfd, fd);
+            } finally {
+                PathCalls.close(pidfd);
+            }
+        } catch (LinuxException e) {
+            return e.errno() == Errno.ESRCH ? -Errno.ESRCH : -Errno.EBADF;
+        }
+    }
+}

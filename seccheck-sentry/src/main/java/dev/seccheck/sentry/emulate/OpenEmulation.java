@@ -1,0 +1,303 @@
+package dev.seccheck.sentry.emulate;
+
+import static dev.seccheck.abi.Fcntl.AT_FDCWD;
+import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
+import static dev.seccheck.abi.Fcntl.O_CREAT;
+import static dev.seccheck.abi.Fcntl.O_DIRECTORY;
+import static dev.seccheck.abi.Fcntl.O_EXCL;
+import static dev.seccheck.abi.Fcntl.O_NOFOLLOW;
+import static dev.seccheck.abi.Fcntl.O_PATH;
+import static dev.seccheck.abi.Fcntl.O_TMPFILE;
+import static dev.seccheck.abi.Fcntl.O_TRUNC;
+import static dev.seccheck.abi.Fcntl.O_WRONLY;
+
+import dev.seccheck.abi.Errno;
+import dev.seccheck.abi.Sysno;
+import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.SeccompNotification;
+import dev.seccheck.linux.Syscalls;
+import dev.seccheck.sentry.syscalls.SyscallEvent;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Optional;
+
+/**
+ * OpenEmulation performs open, openat, openat2 and creat for the program: it reads the path
+ * once, walks it from the program's root, cwd or dirfd with the program's identity
+ * ({@link PathWalk}, {@link Identity}), names the object reached ({@link RealPath}), fires the
+ * enter points with that name as {@code pathname}, and only when they allow it opens the object
+ * (reopening the walk's O_PATH fd, or creating the missing last component in the directory the
+ * walk found) and installs the fd in the program. openat2 is reported at openat's points, its
+ * RESOLVE_* flags applied by the walk.
+ */
+final class OpenEmulation {
+
+    private static final int OPEN_HOW_SIZE = 24;
+
+    private final PathCalls calls;
+    private final PathWalk walk;
+    private final ProgramMemory memory;
+    private final boolean root;
+    private final int[] ownGroups;
+
+    OpenEmulation(PathCalls calls, PathWalk walk, ProgramMemory memory, boolean root, int[] ownGroups) {
+        this.calls = calls;
+        this.walk = walk;
+        this.memory = memory;
+        this.root = root;
+        this.ownGroups = ownGroups;
+    }
+
+    /** The arguments of an open, whichever syscall carried them. */
+    private record Args(int dirfd, long pathAddr, int flags, int mode, long resolve, boolean openat2) {}
+
+    void serve(Call call) {
+        SeccompNotification n = call.notification();
+        Args a;
+        try {
+            a = args(call.tid(), n);
+        } catch (ProgramMemory.Fault f) {
+            call.fail(event(call, n, null), null, f.errno);
+            return;
+        }
+        SyscallEvent ev = event(call, n, a);
+        String path;
+        try {
+            path = memory.path(call.tid(), a.pathAddr());
+        } catch (ProgramMemory.Fault f) {
+            Snapshot none = new Snapshot(0, new byte[0]);
+            if (call.enter(ev, none) == 0) {
+                call.fail(ev, none, f.errno);
+            }
+            return;
+        }
+        Optional<Identity> who = Identity.of(call.tid());
+        if (who.isEmpty()) {
+            call.fail(ev, Snapshot.ofString(a.pathAddr(), path), Errno.ESRCH);
+            return;
+        }
+        int rootFd = calls.openat(AT_FDCWD, "/proc/" + call.tid() + "/root", O_PATH | O_CLOEXEC);
+        int start = -1;
+        try (Identity.Assumed as = who.get().assume(root, ownGroups)) {
+            if (rootFd < 0) {
+                call.fail(ev, Snapshot.ofString(a.pathAddr(), path), -rootFd);
+                return;
+            }
+            // An empty path fails before the dirfd is looked at, as in the kernel.
+            start = path.isEmpty() ? -Errno.ENOENT : startOf(call, a, path, rootFd);
+            if (start < 0) {
+                Snapshot given = Snapshot.ofString(a.pathAddr(), path);
+                if (call.enter(ev, given) == 0) {
+                    call.fail(ev, given, -start);
+                }
+                return;
+            }
+            PathWalk.Request req = new PathWalk.Request(call.tid(), call.tgid(), who.get().fsuid(), path, a.flags(),
+                    a.resolve());
+            PathWalk.Located at = walk.find(req, start, rootFd);
+            openFound(call, ev, a, path, at);
+        } finally {
+            PathCalls.close(rootFd);
+            if (start != rootFd) {
+                PathCalls.close(start);
+            }
+        }
+    }
+
+    private void openFound(Call call, SyscallEvent ev, Args a, String path, PathWalk.Located at) {
+        switch (at) {
+            case PathWalk.Located.Failed f -> {
+                Snapshot given = Snapshot.ofString(a.pathAddr(), path);
+                if (call.enter(ev, given) == 0) {
+                    call.fail(ev, given, f.errno());
+                }
+            }
+            case PathWalk.Located.Found f -> {
+                try {
+                    decideAndOpen(call, ev, a, path, f.fd(), RealPath.of(f.fd(), call.tid()), () -> reopen(a, f));
+                } finally {
+                    PathCalls.close(f.fd());
+                    PathCalls.close(f.parent());
+                }
+            }
+            case PathWalk.Located.Missing m -> {
+                try {
+                    Optional<String> name = RealPath.of(m.dir(), call.tid()).map(d -> RealPath.join(d, "/" + m.name()));
+                    decideAndOpen(call, ev, a, path, -1, name, () -> create(a, m));
+                } finally {
+                    PathCalls.close(m.dir());
+                }
+            }
+        }
+    }
+
+    /** Opens the object once the points allowed it: our fd, or -errno. */
+    private interface Opener {
+        int open();
+    }
+
+    private void decideAndOpen(Call call, SyscallEvent ev, Args a, String given, int found, Optional<String> name,
+            Opener opener) {
+        // A mount seccheck cannot name (a detached mount) is refused: no rule could be checked on it.
+        Snapshot seen = Snapshot.ofString(a.pathAddr(), name.orElse(given));
+        if (call.enter(ev, seen) != 0) {
+            return;
+        }
+        if (name.isEmpty()) {
+            call.fail(ev, seen, Errno.EACCES);
+            return;
+        }
+        if ((a.flags() & O_PATH) != 0 && found >= 0) {
+            // ADDFD cannot install O_PATH files (the kernel's fget refuses them). An O_PATH fd
+            // reads and writes nothing: every open through it (openat relative to it, or
+            // /proc/self/fd/N) comes back here and is decided on its object, so the kernel may
+            // redo this one itself.
+            call.allowAsMade();
+            return;
+        }
+        int fd = opener.open();
+        if (fd < 0) {
+            call.fail(ev, seen, -fd);
+            return;
+        }
+        call.install(ev, seen, fd, (a.flags() & O_CLOEXEC) != 0);
+    }
+
+    private int reopen(Args a, PathWalk.Located.Found f) {
+        int flags = a.flags();
+        if (f.trailingSlash() && !f.directory()) {
+            return -Errno.ENOTDIR;
+        }
+        if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) {
+            return -Errno.EEXIST;
+        }
+        if ((flags & O_TMPFILE) == O_TMPFILE) {
+            return open(a, f.fd(), ".", flags);
+        }
+        if ((flags & O_NOFOLLOW) != 0 && f.directory()) {
+            return open(a, f.fd(), ".", flags & ~O_CREAT); // "." of the very directory keeps the flag
+        }
+        if ((flags & O_NOFOLLOW) != 0 && f.parent() >= 0) {
+            // The program's O_NOFOLLOW stays in the file's flags only if it is opened by its name;
+            // the object reached must still be the one decided on.
+            int byName = open(a, f.parent(), f.name(), flags & ~O_CREAT);
+            if (byName < 0 || sameObject(byName, f.fd())) {
+                return byName;
+            }
+            PathCalls.close(byName);
+        }
+        // Reopening our O_PATH fd through procfs reaches the very object the decision was made on.
+        return open(a, AT_FDCWD, "/proc/thread-self/fd/" + f.fd(), flags & ~(O_NOFOLLOW | O_CREAT));
+    }
+
+    private boolean sameObject(int a, int b) {
+        PathCalls.Stat x = calls.fstat(a);
+        PathCalls.Stat y = calls.fstat(b);
+        return x != null && y != null && x.dev() == y.dev() && x.ino() == y.ino();
+    }
+
+    private int create(Args a, PathWalk.Located.Missing m) {
+        if ((a.flags() & O_CREAT) == 0 || (a.flags() & O_TMPFILE) == O_TMPFILE) {
+            return -Errno.ENOENT;
+        }
+        if (m.trailingSlash()) {
+            return -Errno.EISDIR;
+        }
+        // O_NOFOLLOW: a symlink planted since the walk is not followed to an object never decided on.
+        int made = open(a, m.dir(), m.name(), a.flags() | O_NOFOLLOW);
+        if (made < 0 || (a.flags() & O_NOFOLLOW) != 0) {
+            return made;
+        }
+        // The kernel keeps O_NOFOLLOW in the file's flags (F_GETFL shows it): hand the program a
+        // reopening of the new file without it, as its own open would have made. A file created
+        // without the permission its flags ask for (O_WRONLY on mode 0444) can only be opened by
+        // its creation: that fd is kept.
+        int clean = calls.openat(AT_FDCWD, "/proc/thread-self/fd/" + made,
+                (a.flags() & ~(O_CREAT | O_EXCL | O_TRUNC)) | O_CLOEXEC);
+        if (clean < 0) {
+            return made;
+        }
+        PathCalls.close(made);
+        return clean;
+    }
+
+    private int open(Args a, int dir, String name, int flags) {
+        return a.openat2() ? calls.openat2(dir, name, Integer.toUnsignedLong(flags | O_CLOEXEC), a.mode(), 0)
+                : calls.openat(dir, name, flags | O_CLOEXEC, a.mode());
+    }
+
+    private int startOf(Call call, Args a, String path, int rootFd) {
+        if (path.startsWith("/") && (a.resolve() & (PathWalk.RESOLVE_BENEATH | PathWalk.RESOLVE_IN_ROOT)) == 0) {
+            return rootFd;
+        }
+        if (a.dirfd() == AT_FDCWD) {
+            return calls.openat(AT_FDCWD, "/proc/" + call.tid() + "/cwd", O_PATH | O_CLOEXEC);
+        }
+        try {
+            int pidfd = Syscalls.pidfdOpen(call.tgid());
+            try {
+                return Syscalls.pidfdGetfd(pidfd, a.dirfd());
+            } finally {
+                PathCalls.close(pidfd);
+            }
+        } catch (LinuxException e) {
+            return e.errno() == Errno.ESRCH ? -Errno.ESRCH : -Errno.EBADF;
+        }
+    }
+
+    private Args args(int tid, SeccompNotification n) throws ProgramMemory.Fault {
+        return switch (n.nr()) {
+            case Sysno.OPEN -> new Args(AT_FDCWD, n.arg0(), (int) n.arg1(), modeFor((int) n.arg1(), n.arg2()), 0, false);
+            case Sysno.CREAT -> new Args(AT_FDCWD, n.arg0(), O_CREAT | O_WRONLY | O_TRUNC, (int) n.arg1() & 07777, 0, false);
+            case Sysno.OPENAT -> new Args((int) n.arg0(), n.arg1(), (int) n.arg2(), modeFor((int) n.arg2(), n.arg3()), 0,
+                    false);
+            case Sysno.OPENAT2 -> openHow(tid, n);
+            default -> throw new IllegalArgumentException("not an open: syscall " + n.nr());
+        };
+    }
+
+    /** The mode register means something only when the call may create a file. */
+    private static int modeFor(int flags, long mode) {
+        return (flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE ? (int) mode & 07777 : 0;
+    }
+
+    /** Reads openat2's struct open_how and refuses what the kernel refuses before any lookup. */
+    private Args openHow(int tid, SeccompNotification n) throws ProgramMemory.Fault {
+        long size = n.arg3();
+        if (size < OPEN_HOW_SIZE) {
+            throw new ProgramMemory.Fault(Errno.EINVAL);
+        }
+        if (size > 4096) {
+            throw new ProgramMemory.Fault(Errno.E2BIG);
+        }
+        byte[] raw = memory.bytes(tid, n.arg2(), (int) size);
+        for (int i = OPEN_HOW_SIZE; i < raw.length; i++) {
+            if (raw[i] != 0) {
+                throw new ProgramMemory.Fault(Errno.E2BIG);
+            }
+        }
+        ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+        long flags = b.getLong(0);
+        long mode = b.getLong(8);
+        long resolve = b.getLong(16);
+        if ((flags >>> 32) != 0 || (resolve & ~PathWalk.RESOLVE_ALL) != 0
+                || (resolve & (PathWalk.RESOLVE_BENEATH | PathWalk.RESOLVE_IN_ROOT))
+                        == (PathWalk.RESOLVE_BENEATH | PathWalk.RESOLVE_IN_ROOT)
+                || (mode & ~07777L) != 0
+                || (mode != 0 && ((flags & O_CREAT) == 0 && (flags & O_TMPFILE) != O_TMPFILE))) {
+            throw new ProgramMemory.Fault(Errno.EINVAL);
+        }
+        return new Args((int) n.arg0(), n.arg1(), (int) flags, (int) mode, resolve, true);
+    }
+
+    /** The event the points see: openat2 is reported as openat(dirfd, path, flags, mode). */
+    private static SyscallEvent event(Call call, SeccompNotification n, Args a) {
+        if (a == null || n.nr() != Sysno.OPENAT2) {
+            return new SyscallEvent(call.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(), n.arg5(),
+                    false, 0);
+        }
+        return new SyscallEvent(call.tid(), Sysno.OPENAT, a.dirfd(), a.pathAddr(), Integer.toUnsignedLong(a.flags()),
+                a.mode(), 0, 0, false, 0);
+    }
+}

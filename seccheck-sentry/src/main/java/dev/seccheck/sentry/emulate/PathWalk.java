@@ -1,0 +1,284 @@
+package dev.seccheck.sentry.emulate;
+
+import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
+import static dev.seccheck.abi.Fcntl.O_CREAT;
+import static dev.seccheck.abi.Fcntl.O_EXCL;
+import static dev.seccheck.abi.Fcntl.O_NOFOLLOW;
+import static dev.seccheck.abi.Fcntl.O_PATH;
+
+import dev.seccheck.abi.Errno;
+import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.Procfs;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/**
+ * PathWalk opens a path the way the program would, but component by component, so that no part
+ * of the name is resolved by the kernel relative to seccheck itself. Each directory is opened with
+ * {@code O_PATH|O_NOFOLLOW}; ordinary symlinks are read and followed here (absolute ones from the
+ * program's root); in procfs, {@code self} and {@code thread-self} at its root become the
+ * program's tgid and tid, and the magic links below {@code /proc/<pid>/} (fd/N, cwd, root, exe)
+ * are followed by opening them, which yields the program's object. The walk ends on an O_PATH fd
+ * of the object (or of the directory where it is to be created): the caller decides on that
+ * object and only then opens it for I/O through that fd, so nothing is created or truncated
+ * before the decision and no name is resolved twice.
+ *
+ * <p>openat2's RESOLVE_* flags are applied by the walk: NO_SYMLINKS and NO_MAGICLINKS give ELOOP,
+ * BENEATH gives EXDEV for an absolute path or a ".." above the start, IN_ROOT clamps "/" and ".."
+ * to the start, NO_XDEV gives EXDEV when a step changes device (a bind mount of the same
+ * filesystem is not seen), CACHED gives EAGAIN (callers retry without it, as documented).
+ *
+ * <p>One instance per emulation thread; every fd it opens is closed before it returns except the
+ * one in the result.
+ */
+final class PathWalk {
+
+    static final long RESOLVE_NO_XDEV = 0x01;
+    static final long RESOLVE_NO_MAGICLINKS = 0x02;
+    static final long RESOLVE_NO_SYMLINKS = 0x04;
+    static final long RESOLVE_BENEATH = 0x08;
+    static final long RESOLVE_IN_ROOT = 0x10;
+    static final long RESOLVE_CACHED = 0x20;
+    static final long RESOLVE_ALL = 0x3f;
+
+    private static final int MAX_LINKS = 40;
+    private static final int WALK = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+    private static final int PROC_ROOT_INO = 1;
+    /** The files of seccheck's own /proc entry a program may read through an emulated open. */
+    private static final java.util.Set<String> PUBLIC_PROC = java.util.Set.of("stat", "status", "cmdline", "comm",
+            "statm");
+
+    /** What the walk is asked to find, for whom. */
+    record Request(int tid, int tgid, int fsuid, String path, int flags, long resolve) {}
+
+    /** Where the walk ended. */
+    sealed interface Located {
+        /**
+         * The object exists: our fd of it, O_PATH (the symlink itself only for O_PATH|O_NOFOLLOW),
+         * and when its last step was a plain name, our O_PATH fd of the directory it was found in
+         * and that name (else -1 and null).
+         */
+        record Found(int fd, boolean directory, boolean trailingSlash, int parent, String name) implements Located {}
+
+        /** The last component does not exist: our O_PATH fd of its directory, and its name. */
+        record Missing(int dir, String name, boolean trailingSlash) implements Located {}
+
+        /** The walk failed with this errno, as the program's own open would have. */
+        record Failed(int errno) implements Located {}
+    }
+
+    private final PathCalls calls;
+    private final int supervisor;
+
+    PathWalk(PathCalls calls, int supervisor) {
+        this.calls = calls;
+        this.supervisor = supervisor;
+    }
+
+    /**
+     * Walks {@code r.path()} from {@code start} (ours, O_PATH, not consumed) with {@code root} (ours,
+     * O_PATH, not consumed) as the program's root. Nothing is created or opened for I/O: the caller
+     * decides on the object first and opens it after.
+     */
+    Located find(Request r, int start, int root) {
+        if (r.path().isEmpty()) {
+            return new Located.Failed(Errno.ENOENT);
+        }
+        long res = r.resolve();
+        if ((res & RESOLVE_CACHED) != 0) {
+            return new Located.Failed(Errno.EAGAIN);
+        }
+        boolean jailed = (res & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) != 0;
+        int anchor = jailed ? start : root;
+        PathCalls.Stat anchorStat = calls.fstat(anchor);
+        PathCalls.Stat startStat = calls.fstat(start);
+        if (anchorStat == null || startStat == null) {
+            return new Located.Failed(Errno.EBADF);
+        }
+        Deque<String> todo = new ArrayDeque<>();
+        boolean trailingSlash = push(todo, r.path());
+        if (r.path().startsWith("/") && (res & RESOLVE_BENEATH) != 0) {
+            return new Located.Failed(Errno.EXDEV);
+        }
+        int cur = dup(r.path().startsWith("/") ? anchor : start);
+        if (cur < 0) {
+            return new Located.Failed(-cur);
+        }
+        int links = 0;
+        try {
+            while (!todo.isEmpty()) {
+                String comp = todo.pollFirst();
+                boolean last = todo.isEmpty();
+                if (comp.equals(".")) {
+                    PathCalls.Stat here = calls.fstat(cur);
+                    if (here == null || !here.isDirectory()) {
+                        return new Located.Failed(Errno.ENOTDIR);
+                    }
+                    continue;
+                }
+                if (comp.equals("..")) {
+                    PathCalls.Stat here = calls.fstat(cur);
+                    if (here != null && here.dev() == anchorStat.dev() && here.ino() == anchorStat.ino()) {
+                        if ((res & RESOLVE_BENEATH) != 0) {
+                            return new Located.Failed(Errno.EXDEV);
+                        }
+                        continue; // ".." of the root is the root
+                    }
+                    int up = calls.openat(cur, "..", WALK);
+                    if (up < 0) {
+                        return new Located.Failed(-up);
+                    }
+                    cur = replace(cur, up);
+                    continue;
+                }
+                boolean procRoot = isProcRoot(cur);
+                if (procRoot) {
+                    if (comp.equals("self")) {
+                        comp = Integer.toString(r.tgid());
+                    } else if (comp.equals("thread-self")) {
+                        todo.addFirst(Integer.toString(r.tid()));
+                        todo.addFirst("task");
+                        comp = Integer.toString(r.tgid());
+                        last = false;
+                    }
+                    if (isSupervisor(comp) && !(last || (todo.size() == 1 && PUBLIC_PROC.contains(todo.peekFirst())))) {
+                        // seccheck's own /proc entry: only what a non-dumpable process shows anyone
+                        // (its liveness, status, command line); never its fds, memory, cwd or root.
+                        return new Located.Failed(Errno.EACCES);
+                    }
+                }
+                if (last && trailingSlash && (r.flags() & O_CREAT) != 0) {
+                    return new Located.Failed(Errno.EISDIR); // as the kernel: creating "name/" is refused
+                }
+                int next = calls.openat(cur, comp, WALK);
+                if (next < 0) {
+                    if (last && next == -Errno.ENOENT) {
+                        int dir = cur;
+                        cur = -1;
+                        return new Located.Missing(dir, comp, trailingSlash);
+                    }
+                    return new Located.Failed(-next);
+                }
+                PathCalls.Stat st = calls.fstat(next);
+                if (st == null) {
+                    PathCalls.close(next);
+                    return new Located.Failed(Errno.EIO);
+                }
+                if ((res & RESOLVE_NO_XDEV) != 0 && st.dev() != startStat.dev()) {
+                    PathCalls.close(next);
+                    return new Located.Failed(Errno.EXDEV);
+                }
+                if (!st.isSymlink()) {
+                    if (last && todo.isEmpty()) {
+                        int parent = cur;
+                        cur = -1;
+                        return new Located.Found(next, st.isDirectory(), trailingSlash, parent, comp);
+                    }
+                    cur = replace(cur, next);
+                    continue;
+                }
+                if (last && (r.flags() & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) {
+                    PathCalls.close(next);
+                    return new Located.Failed(Errno.EEXIST); // O_EXCL never follows the last symlink
+                }
+                if (last && !trailingSlash && (r.flags() & O_NOFOLLOW) != 0) {
+                    if ((r.flags() & O_PATH) != 0) {
+                        return new Located.Found(next, false, false, -1, null);
+                    }
+                    PathCalls.close(next);
+                    return new Located.Failed(Errno.ELOOP);
+                }
+                PathCalls.close(next);
+                if ((res & RESOLVE_NO_SYMLINKS) != 0 || ++links > MAX_LINKS) {
+                    return new Located.Failed(Errno.ELOOP);
+                }
+                if (!procRoot && calls.fsType(cur) == PathCalls.PROC_SUPER_MAGIC) {
+                    // A magic link: opening it yields the object of the process it belongs to.
+                    if ((res & RESOLVE_NO_MAGICLINKS) != 0) {
+                        return new Located.Failed(Errno.ELOOP);
+                    }
+                    if (!mayFollowMagic(cur, r)) {
+                        return new Located.Failed(Errno.EACCES);
+                    }
+                    int through = calls.openat(cur, comp, O_PATH | O_CLOEXEC);
+                    if (through < 0) {
+                        return new Located.Failed(-through);
+                    }
+                    cur = replace(cur, through);
+                    continue;
+                }
+                String target = calls.readlinkat(cur, comp);
+                if (target == null || target.isEmpty()) {
+                    return new Located.Failed(Errno.ENOENT);
+                }
+                boolean slash = push(todo, target);
+                if (last) {
+                    trailingSlash |= slash;
+                }
+                if (target.startsWith("/")) {
+                    if ((res & RESOLVE_BENEATH) != 0) {
+                        return new Located.Failed(Errno.EXDEV);
+                    }
+                    int again = dup(anchor);
+                    if (again < 0) {
+                        return new Located.Failed(-again);
+                    }
+                    cur = replace(cur, again);
+                }
+            }
+            PathCalls.Stat st = calls.fstat(cur);
+            int found = cur;
+            cur = -1;
+            return new Located.Found(found, st != null && st.isDirectory(), trailingSlash, -1, null);
+        } finally {
+            PathCalls.close(cur);
+        }
+    }
+
+    /** Pushes the components of {@code path} in front of {@code todo}; returns whether it ends in a slash. */
+    private static boolean push(Deque<String> todo, String path) {
+        String[] parts = path.split("/");
+        for (int i = parts.length - 1; i >= 0; i--) {
+            if (!parts[i].isEmpty()) {
+                todo.addFirst(parts[i]);
+            }
+        }
+        return path.endsWith("/") && parts.length > 0;
+    }
+
+    /**
+     * Magic links of another process are followed only when the program could follow them itself:
+     * not seccheck's own, and (when seccheck is root) only those of processes owned by the
+     * program's fsuid, since root's CAP_SYS_PTRACE would let seccheck through where the program
+     * could not go.
+     */
+    private boolean mayFollowMagic(int dir, Request r) {
+        PathCalls.Stat st = calls.fstat(dir);
+        return st != null && (r.fsuid() == 0 || st.uid() == r.fsuid());
+    }
+
+    private boolean isProcRoot(int fd) {
+        if (calls.fsType(fd) != PathCalls.PROC_SUPER_MAGIC) {
+            return false;
+        }
+        PathCalls.Stat st = calls.fstat(fd);
+        return st != null && st.ino() == PROC_ROOT_INO;
+    }
+
+    private boolean isSupervisor(String comp) {
+        if (comp.isEmpty() || comp.length() > 10 || !comp.chars().allMatch(Character::isDigit)) {
+            return false;
+        }
+        int pid = Integer.parseInt(comp);
+        return pid == supervisor || Procfs.status(pid).map(Procfs.Status::tgid).orElse(-1) == supervisor;
+    }
+
+    private int dup(int fd) {
+        return calls.openat(fd, ".", WALK);
+    }
+
+    private static int replace(int old, int next) {
+        PathCalls.close(old);
+        return next;
+    }
+}

@@ -1,0 +1,96 @@
+package dev.seccheck.sentry.emulate;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * RealPath names the object behind an fd seccheck opened for a program, as seen from seccheck's
+ * own root: the name a rule is matched against. The kernel's name ({@code /proc/self/fd/N}) is
+ * taken when the fd's mount is one of seccheck's; a mount only the program sees (a bind mount in
+ * the program's own mount namespace) is translated through the program's mountinfo to the path
+ * within its filesystem (the mount's root + the path below its mount point) and then to where
+ * seccheck sees that filesystem. A mount neither sees (an {@code open_tree} or {@code fsmount}
+ * detached mount) has no name: the caller refuses the open.
+ */
+final class RealPath {
+    private RealPath() {}
+
+    /** One line of mountinfo: id, device, root within the filesystem, mount point. */
+    record Mount(int id, String device, String root, String mountPoint) {
+        static Mount parse(String line) {
+            String[] f = line.split(" ");
+            return new Mount(Integer.parseInt(f[0]), f[2], unescape(f[3]), unescape(f[4]));
+        }
+    }
+
+    /** Returns the path of our fd {@code fd}, opened for task {@code tid}, or empty when it has none we can name. */
+    static Optional<String> of(int fd, int tid) {
+        try {
+            String kernel = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+            int mntId = mountId(fd);
+            List<Mount> ours = mounts("/proc/self/mountinfo");
+            if (ours.stream().anyMatch(m -> m.id() == mntId)) {
+                return kernel.startsWith("/") ? Optional.of(kernel) : Optional.empty();
+            }
+            Optional<Mount> theirs = mounts("/proc/" + tid + "/mountinfo").stream().filter(m -> m.id() == mntId).findFirst();
+            if (theirs.isEmpty() || !under(kernel, theirs.get().mountPoint())) {
+                return Optional.empty();
+            }
+            Mount m = theirs.get();
+            String inFs = join(m.root(), kernel.substring(m.mountPoint().equals("/") ? 0 : m.mountPoint().length()));
+            // Where seccheck sees the same filesystem: the mount of that device whose root holds the path,
+            // the one closest to the filesystem's root (its whole-filesystem mount when there is one).
+            return ours.stream()
+                    .filter(o -> o.device().equals(m.device()) && under(inFs, o.root()))
+                    .min((a, b) -> Integer.compare(a.root().length(), b.root().length()))
+                    .map(o -> join(o.mountPoint(), inFs.substring(o.root().equals("/") ? 0 : o.root().length())));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static int mountId(int fd) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd))) {
+            if (line.startsWith("mnt_id:")) {
+                return Integer.parseInt(line.substring(7).trim());
+            }
+        }
+        throw new IOException("no mnt_id in fdinfo of " + fd);
+    }
+
+    private static List<Mount> mounts(String file) throws IOException {
+        return Files.readAllLines(Path.of(file)).stream().filter(l -> !l.isBlank()).map(Mount::parse).toList();
+    }
+
+    static boolean under(String path, String dir) {
+        return dir.equals("/") || path.equals(dir) || path.startsWith(dir + "/");
+    }
+
+    static String join(String dir, String rest) {
+        if (rest.isEmpty() || rest.equals("/")) {
+            return dir;
+        }
+        return dir.equals("/") ? rest : dir + rest;
+    }
+
+    /** mountinfo escapes space, tab, newline and backslash as three octal digits. */
+    static String unescape(String s) {
+        if (s.indexOf('\\') < 0) {
+            return s;
+        }
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 3 < s.length()) {
+                b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+}

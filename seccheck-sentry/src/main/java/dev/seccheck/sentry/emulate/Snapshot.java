@@ -1,0 +1,36 @@
+package dev.seccheck.sentry.emulate;
+
+import dev.seccheck.sentry.syscalls.MemoryFault;
+import dev.seccheck.sentry.syscalls.TaskMemory;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Snapshot is the program's memory as seccheck read it once, for the decoder: the one buffer an
+ * emulated call uses (a path or a socket address) at the address the program passed. Any other
+ * read faults, so a point's message can only show what the decision was made on.
+ */
+record Snapshot(long addr, byte[] bytes) implements TaskMemory {
+
+    /** A snapshot of a string (without its NUL). */
+    static Snapshot ofString(long addr, String s) {
+        return new Snapshot(addr, s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public byte[] read(long at, int len) throws MemoryFault {
+        if (at != addr || len > bytes.length) {
+            throw new MemoryFault(at, "not part of the emulated call's arguments");
+        }
+        return Arrays.copyOf(bytes, len);
+    }
+
+    @Override
+    public String readString(long at, int max) throws MemoryFault {
+        if (at != addr) {
+            throw new MemoryFault(at, "not part of the emulated call's arguments");
+        }
+        String s = new String(bytes, StandardCharsets.UTF_8);
+        return s.length() > max ? s.substring(0, max) : s;
+    }
+}

@@ -1,0 +1,165 @@
+/* conformance: a few hundred opens, connects and sends with varied flags, dirfds, relative paths,
+ * modes and umasks, printing one line per call: the result (fd number, or errno name) and what the
+ * fd is (type, permission bits, status flags, close-on-exec). Run in an empty scratch directory;
+ * its output must be the same natively and under seccheck (EmulationConformanceTest). */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static void show(const char *what, long r) {
+    if (r < 0) {
+        printf("%s = %s\n", what, strerrorname_np(errno));
+        return;
+    }
+    struct stat st;
+    fstat((int)r, &st);
+    int fl = fcntl((int)r, F_GETFL);
+    int fd = fcntl((int)r, F_GETFD);
+    printf("%s = %ld type=%o perm=%04o fl=%o cloexec=%d size=%ld\n", what, r, st.st_mode & S_IFMT, st.st_mode & 07777,
+           fl, fd & FD_CLOEXEC, (long)st.st_size);
+    close((int)r);
+}
+
+static void result(const char *what, long r) {
+    if (r < 0) printf("%s = %s\n", what, strerrorname_np(errno));
+    else printf("%s = %ld\n", what, r);
+}
+
+int main(void) {
+    char what[512];
+    mkdir("dir", 0755);
+    mkdir("dir/sub", 0700);
+    int f = open("file", O_CREAT | O_WRONLY, 0644);
+    write(f, "content\n", 8);
+    close(f);
+    symlink("file", "link");
+    symlink("missing-target", "dangling");
+    symlink("dir", "dirlink");
+    symlink("loop", "loop");
+    symlink("/proc/self/cwd/file", "viaproc");
+    mkfifo("fifo", 0644);
+    const char *paths[] = {"file", "missing", "dir", "dir/", "file/", "link", "dangling", "dirlink", "dirlink/",
+                           "loop", "dir/../file", "dir/sub/../../file", "viaproc", "/proc/self/cwd/file",
+                           "/proc/thread-self/cwd/dir", "", ".", "..", "fifo", "dir/sub", "./file/."};
+    const int flags[] = {O_RDONLY, O_WRONLY, O_RDWR, O_CREAT | O_WRONLY, O_CREAT | O_EXCL | O_WRONLY,
+                         O_TRUNC | O_WRONLY, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_PATH | O_NOFOLLOW,
+                         O_APPEND | O_WRONLY, O_CLOEXEC, O_TMPFILE | O_RDWR, O_NONBLOCK, O_NOFOLLOW | O_CREAT | O_WRONLY};
+    const int masks[] = {022, 077};
+    int dirfd = open("dir", O_RDONLY | O_DIRECTORY);
+    int filefd = open("file", O_RDONLY);
+    for (unsigned m = 0; m < 2; m++) {
+        umask(masks[m]);
+        for (unsigned p = 0; p < sizeof paths / sizeof *paths; p++) {
+            for (unsigned i = 0; i < sizeof flags / sizeof *flags; i++) {
+                int fl = flags[i];
+                if (!strcmp(paths[p], "fifo") && (fl & O_ACCMODE) != O_RDONLY) continue; /* would block */
+                if (!strcmp(paths[p], "fifo")) fl |= O_NONBLOCK;
+                snprintf(what, sizeof what, "umask %03o openat(\"%s\", 0%o, 0666)", masks[m], paths[p], fl);
+                show(what, openat(AT_FDCWD, paths[p], fl, 0666));
+                if (fl & (O_CREAT | O_TRUNC) || (fl & O_TMPFILE) == O_TMPFILE) {
+                    /* put the tree back so each case starts from the same files */
+                    unlink("missing");
+                    f = open("file", O_WRONLY);
+                    if (f >= 0) { write(f, "content\n", 8); close(f); }
+                }
+            }
+        }
+        snprintf(what, sizeof what, "umask %03o creat(\"new%u\", 0777)", masks[m], m);
+        char name[16];
+        snprintf(name, sizeof name, "new%u", m);
+        show(what, syscall(SYS_creat, name, 0777));
+        snprintf(what, sizeof what, "umask %03o open(\"dir/new\", O_CREAT|O_EXCL|O_RDWR, 0750)", masks[m]);
+        show(what, syscall(SYS_open, "dir/new", O_CREAT | O_EXCL | O_RDWR, 0750));
+        unlink("dir/new");
+    }
+    const char *rel[] = {"sub", "sub/..", "../file", "missing", "/file", ""};
+    for (unsigned p = 0; p < sizeof rel / sizeof *rel; p++) {
+        snprintf(what, sizeof what, "openat(dirfd, \"%s\")", rel[p]);
+        show(what, openat(dirfd, rel[p], O_RDONLY));
+        snprintf(what, sizeof what, "openat(filefd, \"%s\")", rel[p]);
+        show(what, openat(filefd, rel[p], O_RDONLY));
+        snprintf(what, sizeof what, "openat(999, \"%s\")", rel[p]);
+        show(what, openat(999, rel[p], O_RDONLY));
+    }
+    show("openat(bad pointer)", syscall(SYS_openat, AT_FDCWD, (char *)8, O_RDONLY));
+    struct { unsigned long long res; const char *path; int dfd; } how2[] = {
+        {RESOLVE_BENEATH, "../file", -1}, {RESOLVE_BENEATH, "sub", -1}, {RESOLVE_BENEATH, "/file", -1},
+        {RESOLVE_IN_ROOT, "/sub", -1}, {RESOLVE_IN_ROOT, "../../..", -1}, {RESOLVE_NO_SYMLINKS, "link", AT_FDCWD},
+        {RESOLVE_NO_SYMLINKS, "file", AT_FDCWD}, {RESOLVE_NO_MAGICLINKS, "/proc/self/cwd/file", AT_FDCWD},
+        {RESOLVE_NO_MAGICLINKS, "link", AT_FDCWD}, {0x4000, "file", AT_FDCWD},
+        {RESOLVE_BENEATH | RESOLVE_IN_ROOT, "file", AT_FDCWD}};
+    for (unsigned i = 0; i < sizeof how2 / sizeof *how2; i++) {
+        struct open_how h = {.flags = O_RDONLY, .resolve = how2[i].res};
+        snprintf(what, sizeof what, "openat2(\"%s\", resolve 0x%llx)", how2[i].path, how2[i].res);
+        show(what, syscall(SYS_openat2, how2[i].dfd == -1 ? dirfd : how2[i].dfd, how2[i].path, &h, sizeof h));
+    }
+    struct open_how bad = {.flags = O_RDONLY, .mode = 0644};
+    show("openat2(mode without O_CREAT)", syscall(SYS_openat2, AT_FDCWD, "file", &bad, sizeof bad));
+    show("openat2(size 8)", syscall(SYS_openat2, AT_FDCWD, "file", &bad, 8));
+
+    /* network */
+    int srv = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    bind(srv, (struct sockaddr *)&a, sizeof a);
+    listen(srv, 8);
+    socklen_t al = sizeof a;
+    getsockname(srv, (struct sockaddr *)&a, &al);
+    int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    long r = connect(c, (struct sockaddr *)&a, sizeof a);
+    printf("nonblocking connect to listener = %s\n", r == 0 ? "0" : strerrorname_np(errno));
+    close(c);
+    c = socket(AF_INET, SOCK_STREAM, 0);
+    result("blocking connect to listener", connect(c, (struct sockaddr *)&a, sizeof a));
+    result("connect again", connect(c, (struct sockaddr *)&a, sizeof a));
+    close(c);
+    struct sockaddr_in closed = a;
+    close(srv);
+    c = socket(AF_INET, SOCK_STREAM, 0);
+    result("connect to closed port", connect(c, (struct sockaddr *)&closed, sizeof closed));
+    result("connect bad length", connect(c, (struct sockaddr *)&closed, 3));
+    result("connect bad pointer", connect(c, (struct sockaddr *)8, sizeof closed));
+    close(c);
+    result("connect bad fd", connect(999, (struct sockaddr *)&closed, sizeof closed));
+    result("connect not a socket", connect(filefd, (struct sockaddr *)&closed, sizeof closed));
+    int u = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in ua = {.sin_family = AF_INET};
+    inet_pton(AF_INET, "127.0.0.1", &ua.sin_addr);
+    bind(u, (struct sockaddr *)&ua, sizeof ua);
+    al = sizeof ua;
+    getsockname(u, (struct sockaddr *)&ua, &al);
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    result("udp sendto", sendto(s, "0123456789", 10, 0, (struct sockaddr *)&ua, sizeof ua));
+    char buf[64];
+    result("udp recv", recv(u, buf, sizeof buf, MSG_DONTWAIT));
+    result("udp sendto empty", sendto(s, "", 0, 0, (struct sockaddr *)&ua, sizeof ua));
+    result("udp recv", recv(u, buf, sizeof buf, MSG_DONTWAIT));
+    result("udp connect", connect(s, (struct sockaddr *)&ua, sizeof ua));
+    result("udp send", send(s, "abc", 3, 0));
+    result("udp recv", recv(u, buf, sizeof buf, MSG_DONTWAIT));
+    int us = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    strcpy(sun.sun_path, "dir/sock");
+    result("unix bind", bind(us, (struct sockaddr *)&sun, sizeof sun));
+    listen(us, 4);
+    const char *upaths[] = {"dir/sock", "./dir/../dir/sock", "/proc/self/cwd/dir/sock", "dirlink/sock", "missing/sock",
+                            "file/sock"};
+    for (unsigned i = 0; i < sizeof upaths / sizeof *upaths; i++) {
+        int uc = socket(AF_UNIX, SOCK_STREAM, 0);
+        strcpy(sun.sun_path, upaths[i]);
+        snprintf(what, sizeof what, "unix connect \"%s\"", upaths[i]);
+        result(what, connect(uc, (struct sockaddr *)&sun, sizeof sun));
+        close(uc);
+    }
+    return 0;
+}

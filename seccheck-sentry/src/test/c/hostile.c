@@ -1,0 +1,224 @@
+/* hostile: routes a program takes around a path or address rule. Each mode prints one line,
+ * "GOT <what it read or reached>" when the forbidden object was reached, "NO <errno name>"
+ * otherwise; races print "wins N of M". Used by EmulationTest, natively and under seccheck. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int report_fd(int fd) {
+    if (fd < 0) {
+        printf("NO %s\n", strerrorname_np(errno));
+        return 1;
+    }
+    char buf[64] = {0};
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    if (n < 0) {
+        printf("NO read %s\n", strerrorname_np(errno));
+        return 1;
+    }
+    while (n > 0 && buf[n - 1] == '\n') buf[--n] = 0;
+    printf("GOT %s\n", buf);
+    close(fd);
+    return 0;
+}
+
+static volatile int stop;
+static char race_path[4096];
+static const char *race_a, *race_b;
+
+static void *flip_path(void *arg) {
+    (void)arg;
+    while (!stop) {
+        strcpy(race_path, race_a);
+        strcpy(race_path, race_b);
+    }
+    return NULL;
+}
+
+static struct sockaddr_in race_addr;
+static int port_a, port_b;
+
+static void *flip_port(void *arg) {
+    (void)arg;
+    while (!stop) {
+        /* volatile stores: the compiler must not sink them out of the loop */
+        *(volatile unsigned short *)&race_addr.sin_port = htons(port_a);
+        *(volatile unsigned short *)&race_addr.sin_port = htons(port_b);
+    }
+    return NULL;
+}
+
+static struct sockaddr_in loopback(int port) {
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    return a;
+}
+
+static void sent(ssize_t n) {
+    if (n < 0) printf("NO %s\n", strerrorname_np(errno));
+    else printf("GOT sent %zd\n", n);
+}
+
+static int in_userns(void) {
+    uid_t uid = getuid();
+    gid_t gid = getgid();
+    if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) return -1;
+    char m[64];
+    int fd = open("/proc/self/setgroups", O_WRONLY);
+    if (fd >= 0) { write(fd, "deny", 4); close(fd); }
+    fd = open("/proc/self/uid_map", O_WRONLY);
+    snprintf(m, sizeof m, "0 %d 1", uid);
+    if (fd < 0 || write(fd, m, strlen(m)) < 0) return -1;
+    close(fd);
+    fd = open("/proc/self/gid_map", O_WRONLY);
+    snprintf(m, sizeof m, "0 %d 1", gid);
+    if (fd < 0 || write(fd, m, strlen(m)) < 0) return -1;
+    close(fd);
+    return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 3) {
+        fprintf(stderr, "usage: hostile MODE ARGS...\n");
+        return 2;
+    }
+    const char *mode = argv[1];
+    const char *p = argv[2];
+    if (!strcmp(mode, "openat")) return report_fd(openat(AT_FDCWD, p, O_RDONLY));
+    if (!strcmp(mode, "open")) return report_fd((int)syscall(SYS_open, p, O_RDONLY));
+    if (!strcmp(mode, "creat")) {
+        int fd = (int)syscall(SYS_creat, p, 0600);
+        if (fd < 0) { printf("NO %s\n", strerrorname_np(errno)); return 1; }
+        printf("GOT created\n");
+        return 0;
+    }
+    if (!strcmp(mode, "openat2")) {
+        struct open_how how = {.flags = O_RDONLY};
+        return report_fd((int)syscall(SYS_openat2, AT_FDCWD, p, &how, sizeof how));
+    }
+    if (!strcmp(mode, "cwd")) { /* hostile cwd DIR NAME */
+        if (chdir(p) != 0) return 2;
+        return report_fd(open(argv[3], O_RDONLY));
+    }
+    if (!strcmp(mode, "dirfd")) { /* hostile dirfd DIR NAME */
+        int d = open(p, O_RDONLY | O_DIRECTORY);
+        return report_fd(openat(d, argv[3], O_RDONLY));
+    }
+    if (!strcmp(mode, "fdlink")) { /* hostile fdlink DIR NAME: /proc/self/fd/N/NAME */
+        int d = open(p, O_RDONLY | O_DIRECTORY);
+        char path[256];
+        snprintf(path, sizeof path, "/proc/self/fd/%d/%s", d, argv[3]);
+        return report_fd(open(path, O_RDONLY));
+    }
+    if (!strcmp(mode, "handle")) { /* hostile handle FILE */
+        struct file_handle *h = malloc(sizeof *h + 128);
+        h->handle_bytes = 128;
+        int mnt;
+        if (name_to_handle_at(AT_FDCWD, p, h, &mnt, 0) != 0) { printf("NO name_to_handle %s\n", strerrorname_np(errno)); return 1; }
+        int m = open("/", O_RDONLY | O_DIRECTORY);
+        return report_fd(open_by_handle_at(m, h, O_RDONLY));
+    }
+    if (!strcmp(mode, "clonefs")) { /* hostile clonefs DIR NAME: a CLONE_FS sibling chdirs, then a relative open */
+        int pipefd[2];
+        pipe(pipefd);
+        pid_t c = syscall(SYS_clone, CLONE_FS | SIGCHLD, 0, 0, 0, 0);
+        if (c == 0) {
+            chdir(p);
+            write(pipefd[1], "x", 1);
+            _exit(0);
+        }
+        char x;
+        read(pipefd[0], &x, 1);
+        waitpid(c, NULL, 0);
+        return report_fd(open(argv[3], O_RDONLY));
+    }
+    if (!strcmp(mode, "bindmount") || !strcmp(mode, "opentree")) { /* hostile bindmount DIR NAME MOUNTPOINT */
+        if (in_userns() != 0) { printf("SKIP userns %s\n", strerrorname_np(errno)); return 3; }
+        if (!strcmp(mode, "bindmount")) {
+            if (mount(p, argv[4], NULL, MS_BIND, NULL) != 0) { printf("SKIP mount %s\n", strerrorname_np(errno)); return 3; }
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", argv[4], argv[3]);
+            return report_fd(open(path, O_RDONLY));
+        }
+        int t = (int)syscall(SYS_open_tree, AT_FDCWD, p, 1 /* OPEN_TREE_CLONE */ | O_CLOEXEC);
+        if (t < 0) { printf("SKIP open_tree %s\n", strerrorname_np(errno)); return 3; }
+        return report_fd(openat(t, argv[3], O_RDONLY));
+    }
+    if (!strcmp(mode, "race-open")) { /* hostile race-open ALLOWED FORBIDDEN N */
+        race_a = argv[2];
+        race_b = argv[3];
+        int n = atoi(argv[4]), wins = 0;
+        strcpy(race_path, race_a);
+        pthread_t t;
+        pthread_create(&t, NULL, flip_path, NULL);
+        for (int i = 0; i < n; i++) {
+            int fd = openat(AT_FDCWD, race_path, O_RDONLY);
+            if (fd < 0) continue;
+            char b[16] = {0};
+            if (read(fd, b, sizeof b - 1) > 0 && !strncmp(b, "SECRET", 6)) wins++;
+            close(fd);
+        }
+        stop = 1;
+        pthread_join(t, NULL);
+        printf("wins %d of %d\n", wins, n);
+        return 0;
+    }
+    if (!strcmp(mode, "race-connect")) { /* hostile race-connect ALLOWED_PORT FORBIDDEN_PORT N (UDP) */
+        port_a = atoi(argv[2]);
+        port_b = atoi(argv[3]);
+        int n = atoi(argv[4]), wins = 0;
+        race_addr = loopback(port_a);
+        pthread_t t;
+        pthread_create(&t, NULL, flip_port, NULL);
+        for (int i = 0; i < n; i++) {
+            int s = socket(AF_INET, SOCK_DGRAM, 0);
+            if (connect(s, (struct sockaddr *)&race_addr, sizeof race_addr) == 0) {
+                struct sockaddr_in peer;
+                socklen_t l = sizeof peer;
+                if (getpeername(s, (struct sockaddr *)&peer, &l) == 0 && ntohs(peer.sin_port) == port_b) wins++;
+            }
+            close(s);
+        }
+        stop = 1;
+        pthread_join(t, NULL);
+        printf("wins %d of %d\n", wins, n);
+        return 0;
+    }
+    if (!strcmp(mode, "sendto") || !strcmp(mode, "sendmsg") || !strcmp(mode, "sendmmsg")) { /* hostile MODE PORT */
+        struct sockaddr_in a = loopback(atoi(p));
+        int s = socket(AF_INET, SOCK_DGRAM, 0);
+        char data[] = "hello";
+        if (!strcmp(mode, "sendto")) { sent(sendto(s, data, 5, 0, (struct sockaddr *)&a, sizeof a)); return 0; }
+        struct iovec iov = {data, 5};
+        struct msghdr m = {.msg_name = &a, .msg_namelen = sizeof a, .msg_iov = &iov, .msg_iovlen = 1};
+        if (!strcmp(mode, "sendmsg")) { sent(sendmsg(s, &m, 0)); return 0; }
+        struct mmsghdr mm[2] = {{.msg_hdr = m}, {.msg_hdr = m}};
+        int r = sendmmsg(s, mm, 2, 0);
+        if (r < 0) printf("NO %s\n", strerrorname_np(errno));
+        else printf("GOT sent %d messages, %u bytes\n", r, mm[0].msg_len);
+        return 0;
+    }
+    if (!strcmp(mode, "fastopen")) { /* hostile fastopen PORT */
+        struct sockaddr_in a = loopback(atoi(p));
+        int s = socket(AF_INET, SOCK_STREAM, 0);
+        sent(sendto(s, "hello", 5, MSG_FASTOPEN, (struct sockaddr *)&a, sizeof a));
+        return 0;
+    }
+    fprintf(stderr, "unknown mode %s\n", mode);
+    return 2;
+}

@@ -1,0 +1,64 @@
+package dev.seccheck.sentry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.seccheck.proto.sentry.ExecveInfo;
+import dev.seccheck.proto.syscall.Open;
+import dev.seccheck.sentry.testing.CWorkloads;
+import dev.seccheck.sink.SecurityCheckException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * EmulationConformanceTest: emulated opens, connects, binds and sends give the program exactly
+ * what the kernel gives it natively ({@code src/test/c/conformance.c}: some 670 calls), and the
+ * exit points report the real results; exec is decided on the binary actually executed.
+ */
+class EmulationConformanceTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void emulatedCallsAnswerExactlyAsTheKernelDoes() throws Exception {
+        Path natively = Files.createDirectory(dir.resolve("n"));
+        Path emulated = Files.createDirectory(dir.resolve("e"));
+        Path bin = CWorkloads.binary("conformance");
+        Process p = new ProcessBuilder(bin.toString()).directory(natively.toFile())
+                .redirectOutput(dir.resolve("native.out").toFile()).redirectErrorStream(false).start();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        SupervisorTest.Run r = new SupervisorTest.Run("syscall/openat/enter", "syscall/openat/exit", "syscall/open/enter",
+                "syscall/creat/enter", "syscall/connect/enter", "syscall/connect/exit", "syscall/bind/enter");
+        Path out = dir.resolve("emulated.out");
+        assertThat(r.run("/bin/sh", "-c", "cd '" + emulated + "' && exec '" + bin + "' > '" + out + "'")).isZero();
+        List<String> expected = Files.readAllLines(dir.resolve("native.out"));
+        assertThat(expected).hasSizeGreaterThan(600);
+        assertThat(Files.readAllLines(out)).containsExactlyElementsOf(expected);
+        // The exit points saw the program's results: as many failed opens as the program printed.
+        long failedOpenatsPrinted = expected.stream().filter(l -> l.contains("openat(\"") && !l.contains(" type=")).count();
+        long failedOpenatExits = r.sink.of("syscall/openat/exit").stream().map(Open.class::cast)
+                .filter(o -> o.getExit().getErrorno() != 0).count();
+        assertThat(failedOpenatExits).isGreaterThanOrEqualTo(failedOpenatsPrinted);
+    }
+
+    @Test
+    void execOfASymlinkToADeniedBinaryIsKilledBeforeItsFirstInstruction() throws Exception {
+        Path link = Files.createSymbolicLink(dir.resolve("innocent"), Path.of("/usr/bin/id").toRealPath());
+        Process p = new ProcessBuilder(link.toString()).redirectErrorStream(true).start();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).as("natively").contains("uid=");
+        SupervisorTest.Run r = new SupervisorTest.Run("sentry/execve");
+        String denied = Path.of("/usr/bin/id").toRealPath().toString();
+        r.sink.verdict = (point, m) -> m instanceof ExecveInfo e && e.getBinaryPath().equals(denied)
+                ? new SecurityCheckException(13, "denied binary") : null;
+        Path out = dir.resolve("out");
+        int status = r.run("/bin/sh", "-c", "'" + link + "' > '" + out + "'; echo status $? >> '" + out + "'");
+        assertThat(status).isZero();
+        assertThat(Files.readString(out)).isEqualTo("status 137\n");
+    }
+}

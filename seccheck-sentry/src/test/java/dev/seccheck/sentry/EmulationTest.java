@@ -1,0 +1,189 @@
+package dev.seccheck.sentry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import com.google.protobuf.Message;
+import dev.seccheck.proto.syscall.Connect;
+import dev.seccheck.proto.syscall.Open;
+import dev.seccheck.sentry.testing.CWorkloads;
+import dev.seccheck.sink.SecurityCheckException;
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * EmulationTest runs the hostile program ({@code src/test/c/hostile.c}) along each route around a
+ * path or address rule, natively (where the forbidden object is reached, so the test cannot pass
+ * vacuously) and under seccheck with a sink denying the secret file's path and a forbidden port,
+ * where emulation must leave the program nothing.
+ */
+class EmulationTest {
+
+    private static final String[] POINTS = {"syscall/openat/enter", "syscall/openat/exit", "syscall/open/enter",
+        "syscall/creat/enter", "syscall/connect/enter"};
+
+    @TempDir
+    Path dir;
+    private Path secretDir;
+    private Path secret;
+    private Path out;
+
+    @BeforeEach
+    void files() throws IOException {
+        secretDir = Files.createDirectory(dir.resolve("s"));
+        secret = Files.writeString(secretDir.resolve("secret"), "SECRET\n");
+        Files.writeString(secretDir.resolve("allowed"), "allowed\n");
+        out = dir.resolve("out");
+    }
+
+    /** The deny rule: the secret by its real name, and the forbidden port. */
+    private SupervisorTest.Run guarded(int forbiddenPort) throws Exception {
+        SupervisorTest.Run r = new SupervisorTest.Run(POINTS);
+        String secretName = secret.toRealPath().toString();
+        r.sink.verdict = (p, m) -> denies(m, secretName, forbiddenPort) ? new SecurityCheckException(13, "rule") : null;
+        return r;
+    }
+
+    private static boolean denies(Message m, String secretName, int port) {
+        return switch (m) {
+            case Open o -> !o.hasExit() && o.getPathname().startsWith(secretName);
+            case Connect c -> portOf(c) == port;
+            default -> false;
+        };
+    }
+
+    private static int portOf(Connect c) {
+        byte[] a = c.getAddress().toByteArray();
+        return a.length >= 4 ? ByteBuffer.wrap(a, 2, 2).getShort() & 0xffff : -1;
+    }
+
+    /** Runs the hostile program natively; returns its one line of output. */
+    private String nativeRun(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(CWorkloads.binary("hostile").toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("native hostile %s ended", args[0]).isTrue();
+        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    }
+
+    /** Runs the hostile program under seccheck with the deny rule; returns its output. */
+    private String guardedRun(int forbiddenPort, String... args) throws Exception {
+        StringBuilder cmd = new StringBuilder("cd '" + dir + "' && exec '" + CWorkloads.binary("hostile") + "'");
+        for (String a : args) {
+            cmd.append(" '").append(a).append("'");
+        }
+        cmd.append(" > '").append(out).append("' 2>&1");
+        guarded(forbiddenPort).run("/bin/sh", "-c", cmd.toString());
+        return Files.readString(out).strip();
+    }
+
+    private void assertRouteClosed(String... args) throws Exception {
+        assertThat(nativeRun(args)).as("natively").isEqualTo("GOT SECRET");
+        assertThat(guardedRun(-1, args)).as("under seccheck").startsWith("NO ");
+    }
+
+    @Test
+    void aSymlinkToTheSecretIsDenied() throws Exception {
+        Files.createSymbolicLink(dir.resolve("link"), secret);
+        assertRouteClosed("openat", "link");
+    }
+
+    @Test
+    void aSymlinkedDirectoryAndDotDotAreDenied() throws Exception {
+        Files.createDirectories(dir.resolve("a/b"));
+        Files.createSymbolicLink(dir.resolve("a/b/up"), secretDir);
+        assertRouteClosed("openat", "a/b/up/../s/secret");
+        assertRouteClosed("openat", "a/b/up/./secret");
+    }
+
+    @Test
+    void procSelfRootCwdAndFdAreTheProgramsNotSecchecks() throws Exception {
+        assertRouteClosed("openat", "/proc/self/root" + secret);
+        assertRouteClosed("openat", "/proc/thread-self/root" + secret);
+        assertRouteClosed("cwd", secretDir.toString(), "/proc/self/cwd/secret");
+        assertRouteClosed("fdlink", secretDir.toString(), "secret");
+    }
+
+    @Test
+    void everyOpeningSyscallIsCovered() throws Exception {
+        assertRouteClosed("open", secret.toString());
+        assertRouteClosed("openat2", secret.toString());
+        assertRouteClosed("dirfd", secretDir.toString(), "secret");
+        assertThat(nativeRun("creat", secret.toString())).isEqualTo("GOT created");
+        Files.writeString(secret, "SECRET\n");
+        assertThat(guardedRun(-1, "creat", secret.toString())).startsWith("NO EACCES");
+        assertThat(Files.readString(secret)).as("a denied creat truncates nothing").isEqualTo("SECRET\n");
+    }
+
+    @Test
+    void openByHandleAtIsRefused() throws Exception {
+        String natively = nativeRun("handle", secret.toString());
+        assumeThat(natively).as("open_by_handle_at needs CAP_DAC_READ_SEARCH").isEqualTo("GOT SECRET");
+        assertThat(guardedRun(-1, "handle", secret.toString())).isEqualTo("NO EPERM");
+    }
+
+    @Test
+    void aCloneFsSiblingsChdirIsSeen() throws Exception {
+        assertRouteClosed("clonefs", secretDir.toString(), "secret");
+    }
+
+    @Test
+    void mountsOnlyTheProgramSeesAreNamedOrRefused() throws Exception {
+        Path mnt = Files.createDirectory(dir.resolve("mnt"));
+        String bind = nativeRun("bindmount", secretDir.toString(), "secret", mnt.toString());
+        assumeThat(bind).as("unprivileged user namespaces with mounts").isEqualTo("GOT SECRET");
+        assertThat(guardedRun(-1, "bindmount", secretDir.toString(), "secret", mnt.toString())).startsWith("NO ");
+        assertRouteClosed("opentree", secretDir.toString(), "secret", mnt.toString());
+    }
+
+    @Test
+    void rewritingOpenatsPathAfterTheCheckNeverWins() throws Exception {
+        String n = "100000";
+        assertThat(nativeRun("race-open", "s/allowed", "s/secret", n)).doesNotStartWith("wins 0 ");
+        assertThat(guardedRun(-1, "race-open", "s/allowed", "s/secret", n)).isEqualTo("wins 0 of " + n);
+    }
+
+    @Test
+    void rewritingConnectsAddressAfterTheCheckNeverWins() throws Exception {
+        try (DatagramSocket ok = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+             DatagramSocket bad = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            String n = "100000";
+            String[] args = {"race-connect", "" + ok.getLocalPort(), "" + bad.getLocalPort(), n};
+            assertThat(nativeRun(args)).doesNotStartWith("wins 0 ");
+            assertThat(guardedRun(bad.getLocalPort(), args)).isEqualTo("wins 0 of " + n);
+        }
+    }
+
+    @Test
+    void datagramsWithAnAddressAreCheckedLikeConnect() throws Exception {
+        try (DatagramSocket bad = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            int port = bad.getLocalPort();
+            for (String mode : List.of("sendto", "sendmsg", "sendmmsg")) {
+                assertThat(nativeRun(mode, "" + port)).as(mode + " natively").startsWith("GOT sent");
+                assertThat(guardedRun(port, mode, "" + port)).as(mode + " under seccheck").isEqualTo("NO EACCES");
+                assertThat(guardedRun(-1, mode, "" + port)).as(mode + " allowed").isEqualTo(nativeRun(mode, "" + port));
+            }
+        }
+    }
+
+    @Test
+    void tcpFastOpenIsCheckedLikeConnect() throws Exception {
+        try (ServerSocket bad = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            int port = bad.getLocalPort();
+            assertThat(nativeRun("fastopen", "" + port)).isEqualTo("GOT sent 5");
+            assertThat(guardedRun(port, "fastopen", "" + port)).isEqualTo("NO EACCES");
+        }
+    }
+}
