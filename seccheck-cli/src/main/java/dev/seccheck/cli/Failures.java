@@ -3,7 +3,8 @@ package dev.seccheck.cli;
 import picocli.CommandLine;
 
 /**
- * Failures turns an exception escaping a command into one line on stderr and exit code 1;
+ * Failures turns an exception escaping a command into one line on stderr and exit code 1 (a
+ * program that cannot be started: 127 or 126, as a shell says);
  * {@code SECCHECK_DEBUG=1} shows the stack trace too.
  */
 final class Failures implements CommandLine.IExecutionExceptionHandler {
@@ -14,6 +15,6 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
         if (System.getenv("SECCHECK_DEBUG") != null) {
             e.printStackTrace(cmd.getErr());
         }
-        return 1;
+        return e instanceof dev.seccheck.sentry.SentryException se ? se.exitStatus() : 1;
     }
 }

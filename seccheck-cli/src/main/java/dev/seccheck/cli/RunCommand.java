@@ -7,6 +7,7 @@ import dev.seccheck.control.RuntimeRoot;
 import dev.seccheck.control.SessionControl;
 import dev.seccheck.control.WorkloadPeers;
 import dev.seccheck.points.Catalog;
+import dev.seccheck.linux.CallerWorld;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.sentry.SentryException;
 import dev.seccheck.sentry.Supervisor;
@@ -95,7 +96,11 @@ final class RunCommand implements Callable<Integer> {
                     .allowPtrace(allowPtrace);
             RuntimeRoot rr = root.runtimeRoot();
             ControlServer control = startControl(rr, runId, sessions, parser, supervisor, err);
-            SignalForwarding.install(List.of("INT", "TERM", "HUP"), supervisor::signal);
+            CallerWorld caller = CallerWorld.current();
+            // What the caller ignored stays ignored in the program, and is not forwarded.
+            caller.ignoreInThisProcess();
+            RunSignals signals = new RunSignals(supervisor, 5, java.util.concurrent.TimeUnit.SECONDS);
+            signals.install(caller);
             status(err, "run " + runId + ": " + String.join(" ", command));
             int exit;
             try {
@@ -105,6 +110,11 @@ final class RunCommand implements Callable<Integer> {
                     control.close();
                     rr.remove(runId);
                 }
+            }
+            if (signals.endedBy() != 0) {
+                warn(err, "run " + runId + " ended by signal " + signals.endedBy()
+                        + ": the program got it first, what was left was killed");
+                exit = 128 + signals.endedBy();
             }
             String drops = drops(sessions.list());
             if (drops.isEmpty()) {

@@ -39,8 +39,8 @@ class RunCommandTest {
     }
 
     @Test
-    void aMissingProgramIsOneLineAndExitOne() {
-        assertThat(Main.execute("run", "--root", root(), "--", "/nonexistent")).isEqualTo(1);
+    void aMissingProgramIsOneLineAndExit127LikeAShell() {
+        assertThat(Main.execute("run", "--root", root(), "--", "/nonexistent")).isEqualTo(127);
         assertThat(err().lines().filter(l -> l.startsWith("seccheck run:")).toList())
                 .containsExactly("seccheck run: /nonexistent: no such file");
     }

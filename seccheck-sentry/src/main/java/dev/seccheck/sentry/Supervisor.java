@@ -175,10 +175,10 @@ public final class Supervisor {
         if (command.contains("/")) {
             Path p = cwd.resolve(command).normalize();
             if (!Files.exists(p)) {
-                throw new SentryException(command + ": no such file");
+                throw new SentryException(command + ": no such file", null, 127);
             }
-            if (Files.isDirectory(p) || !Files.isExecutable(p)) {
-                throw new SentryException(command + ": not an executable file");
+            if (Files.isDirectory(p) || !Files.isExecutable(p) || !anyExecuteBit(p)) {
+                throw new SentryException(command + ": not an executable file", null, 126);
             }
             return p;
         }
@@ -187,10 +187,26 @@ public final class Supervisor {
                 dir = ".";
             }
             Path p = cwd.resolve(dir).resolve(command);
-            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+            if (Files.isRegularFile(p) && Files.isExecutable(p) && anyExecuteBit(p)) {
                 return p.toAbsolutePath();
             }
         }
-        throw new SentryException(command + ": command not found");
+        throw new SentryException(command + ": command not found", null, 127);
+    }
+
+    /**
+     * Whether any execute bit is set: for root, {@link Files#isExecutable} is true of every file,
+     * while execve still refuses a file without one, and glibc's posix_spawn then reaps the
+     * failed child before the tracer can see its status.
+     */
+    private static boolean anyExecuteBit(Path p) {
+        try {
+            var perms = Files.getPosixFilePermissions(p);
+            return perms.contains(java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE)
+                    || perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_EXECUTE)
+                    || perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE);
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 }

@@ -1,0 +1,97 @@
+package dev.seccheck.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The program {@code seccheck run} starts lives in the world it would live in natively: one
+ * probe, run natively and under seccheck from the same shell (descriptors 3 and 9 redirected,
+ * USR1 and HUP ignored, a umask set), prints the same descriptors, environment (bytes and order),
+ * signal mask and dispositions, rlimits, umask, cwd, process group, session and terminal. The
+ * seccheck side goes through the launcher's {@code scripts/caller.sh}, as {@code ./seccheck} does.
+ */
+class TransparencyTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void theProgramSeesTheCallersWorldUnchanged() throws Exception {
+        Path probe = compile();
+        Files.writeString(tmp.resolve("three"), "3");
+        Files.writeString(tmp.resolve("nine"), "9");
+        Path callerScript = repoRoot().resolve("scripts/caller.sh");
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        String seccheck = "bash -c '. " + callerScript + "; seccheck_record_caller; export JAVA_HOME=/not/the/callers; exec "
+                + java + " --enable-native-access=ALL-UNNAMED -XX:-UsePerfData -cp " + System.getProperty("java.class.path")
+                + " " + Main.class.getName() + " run --root " + tmp.resolve("root") + " --quiet --config "
+                + nullSession() + " -- " + probe + "'";
+        String nativeOut = shell(probe.toString(), "native");
+        String underSeccheck = shell(seccheck, "seccheck");
+        assertThat(nativeOut).contains("fd 3 -> " + tmp.resolve("three")).contains("fd 9 -> " + tmp.resolve("nine"))
+                .contains("sig 10 blocked=0 ignored").contains("umask 0027");
+        assertThat(underSeccheck).isEqualTo(nativeOut);
+    }
+
+    /** Runs {@code command} from a shell that set up the caller's world; returns what it printed on stdout. */
+    private String shell(String command, String name) throws IOException, InterruptedException {
+        // The same files on both sides: descriptors 1 and 2 must name the same targets.
+        Path out = tmp.resolve("probe.out");
+        Path err = tmp.resolve("probe.err");
+        String script = "trap '' USR1 HUP; umask 027; cd " + tmp + "; exec 3<three 9<nine; exec /usr/bin/env PROBE_MARK=1 "
+                + command;
+        Process p = new ProcessBuilder("bash", "-c", script).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        try {
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("%s ended within 60 s", name).isTrue();
+        } finally {
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        assertThat(p.exitValue()).as("%s exit; stderr: %s", name, Files.readString(err)).isZero();
+        String printed = Files.readString(out);
+        Files.delete(out);
+        Files.delete(err);
+        return printed;
+    }
+
+    private Path nullSession() throws IOException {
+        Path c = tmp.resolve("null.json");
+        Files.writeString(c, "{\"trace_session\":{\"name\":\"n\",\"points\":[{\"name\":\"syscall/openat/enter\"}],"
+                + "\"sinks\":[{\"name\":\"null\"}]}}");
+        return c;
+    }
+
+    private Path compile() throws IOException, InterruptedException {
+        Path src = repoRoot().resolve("seccheck-cli/src/test/c/world_probe.c");
+        Path bin = tmp.resolve("world_probe");
+        Process cc;
+        try {
+            cc = new ProcessBuilder("gcc", "-O1", "-Wall", "-o", bin.toString(), src.toString()).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            Assumptions.abort("gcc not found: the transparency probe needs it");
+            throw e;
+        }
+        String output = new String(cc.getInputStream().readAllBytes());
+        assertThat(cc.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(cc.exitValue()).as("gcc: %s", output).isZero();
+        return bin;
+    }
+
+    private static Path repoRoot() {
+        Path here = Path.of("").toAbsolutePath();
+        for (Path p : List.of(here, here.getParent())) {
+            if (Files.exists(p.resolve("scripts/caller.sh"))) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("cannot find scripts/caller.sh from " + here);
+    }
+}
