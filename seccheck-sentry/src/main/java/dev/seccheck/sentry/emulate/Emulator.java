@@ -58,6 +58,7 @@ public final class Emulator implements AutoCloseable {
     private final IntFunction<FdPaths> fdPaths;
     private final ExecutorService pool;
     private final ThreadLocal<Worker> workers;
+    private final TaskOrder order = new TaskOrder();
 
     /**
      * @param fdPaths gives, for a tid, how its fds are named in messages ({@code fd_path})
@@ -89,20 +90,22 @@ public final class Emulator implements AutoCloseable {
 
     /** Emulates a held syscall of {@code task} on a pool thread, which answers it. */
     public void submit(SeccompNotification n, Task task) {
-        pool.execute(() -> {
-            Worker w = workers.get();
-            Call call = new Call(n, task, points, w.replies(listener), fdPaths.apply(n.tid()));
-            try {
-                switch (n.nr()) {
-                    case Sysno.OPEN_BY_HANDLE_AT -> call.fail(event(n), new Snapshot(0, new byte[0]), Errno.EPERM);
-                    case Sysno.OPEN, Sysno.OPENAT, Sysno.OPENAT2, Sysno.CREAT -> w.opens.serve(call);
-                    default -> w.net.serve(call);
-                }
-            } catch (RuntimeException e) {
-                log.accept("emulating syscall " + n.nr() + " of task " + n.tid() + ": " + e.getMessage());
-                w.replies(listener).deny(n.id(), Errno.EIO);
+        pool.execute(() -> order.inTurn(n.tid(), () -> serve(n, task)));
+    }
+
+    private void serve(SeccompNotification n, Task task) {
+        Worker w = workers.get();
+        Call call = new Call(n, task, points, w.replies(listener), fdPaths.apply(n.tid()));
+        try {
+            switch (n.nr()) {
+                case Sysno.OPEN_BY_HANDLE_AT -> call.fail(event(n), new Snapshot(0, new byte[0]), Errno.EPERM);
+                case Sysno.OPEN, Sysno.OPENAT, Sysno.OPENAT2, Sysno.CREAT -> w.opens.serve(call);
+                default -> w.net.serve(call);
             }
-        });
+        } catch (RuntimeException e) {
+            log.accept("emulating syscall " + n.nr() + " of task " + n.tid() + ": " + e.getMessage());
+            w.replies(listener).deny(n.id(), Errno.EIO);
+        }
     }
 
     private static dev.seccheck.sentry.syscalls.SyscallEvent event(SeccompNotification n) {
