@@ -11,7 +11,7 @@ seccheck_record_caller() {
     f=${f##*/}
     v=""
     # The glob's own directory descriptor is closed by now: its fdinfo cannot be read.
-    { while read -r k v2; do if [ "$k" = flags: ]; then v=$v2; fi; done </proc/$$/fdinfo/"$f"; } 2>/dev/null
+    { while read -r k v2; do if [ "$k" = flags: ]; then v=$v2; fi; done </proc/$$/fdinfo/"$f"; } 2>/dev/null || true
     if [ -n "$v" ] && (( (8#$v & 8#2000000) == 0 )); then fds+="$f "; fi
   done
   while read -r k v; do

@@ -30,7 +30,8 @@ class TransparencyTest {
         Files.writeString(tmp.resolve("nine"), "9");
         Path callerScript = repoRoot().resolve("scripts/caller.sh");
         String java = ProcessHandle.current().info().command().orElseThrow();
-        String seccheck = "bash -c '. " + callerScript + "; seccheck_record_caller; export JAVA_HOME=/not/the/callers; exec "
+        // The launcher's own shell options: caller.sh must survive set -e (an unreadable fdinfo once ended it).
+        String seccheck = "bash -c 'set -euo pipefail; . " + callerScript + "; seccheck_record_caller; export JAVA_HOME=/not/the/callers; exec "
                 + java + " --enable-native-access=ALL-UNNAMED -XX:-UsePerfData -cp " + System.getProperty("java.class.path")
                 + " " + Main.class.getName() + " run --root " + tmp.resolve("root") + " --quiet --config "
                 + nullSession() + " -- " + probe + "'";
