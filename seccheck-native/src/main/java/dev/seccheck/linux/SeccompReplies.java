@@ -10,12 +10,11 @@ import java.lang.foreign.ValueLayout;
  * one receiving them: each emulation thread has its own, with its own buffers, so replies need no
  * lock. Besides "continue" and an errno it can return a value the supervisor computed (connect's
  * 0, sendto's count) and install a file descriptor as the syscall's result
- * ({@code SECCOMP_IOCTL_NOTIF_ADDFD} with {@code SECCOMP_ADDFD_FLAG_SEND}, Linux 5.14+).
+ * ({@code SECCOMP_IOCTL_NOTIF_ADDFD}, then the answer with its number).
  */
 public final class SeccompReplies {
 
     static final long IOCTL_NOTIF_ADDFD = 0x40182103L;
-    private static final int ADDFD_FLAG_SEND = 2;
     private static final int O_CLOEXEC = 02000000;
 
     private final FileDescriptor fd;
@@ -50,15 +49,16 @@ public final class SeccompReplies {
     }
 
     /**
-     * Installs {@code srcFd} (ours) in the notifying task as the result of its held syscall, with
-     * close-on-exec when asked: the task's syscall returns the new number.
+     * Installs {@code srcFd} (ours) in the notifying task, with close-on-exec when asked, without
+     * answering the held syscall: the caller learns the number first (to report it) and answers
+     * with {@link #returnValue}. If the task is interrupted or dies before that answer, the new
+     * descriptor stays in its table (or goes with it).
      *
-     * @return the fd number in the task, or -errno (ENOENT: the task is gone; EMFILE: its table is
-     *     full, and the syscall is still held, to be failed by the caller)
+     * @return the fd number in the task, or -errno (ENOENT: the task is gone; EMFILE: its table is full)
      */
-    public long installAsResult(long notificationId, int srcFd, boolean cloexec) {
+    public long install(long notificationId, int srcFd, boolean cloexec) {
         addfd.set(ValueLayout.JAVA_LONG, 0, notificationId);
-        addfd.set(ValueLayout.JAVA_INT, 8, ADDFD_FLAG_SEND);
+        addfd.set(ValueLayout.JAVA_INT, 8, 0); // no SECCOMP_ADDFD_FLAG_SEND: the answer comes after the exit points
         addfd.set(ValueLayout.JAVA_INT, 12, srcFd);
         addfd.set(ValueLayout.JAVA_INT, 16, 0);
         addfd.set(ValueLayout.JAVA_INT, 20, cloexec ? O_CLOEXEC : 0);

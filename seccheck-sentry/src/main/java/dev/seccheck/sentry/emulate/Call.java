@@ -92,11 +92,13 @@ final class Call {
         fail(ev, mem, errno, true);
     }
 
+    // Exit points fire before the answer: the answer resumes the program, whose next syscall must
+    // not be reported before this one's exit.
     private void fail(SyscallEvent ev, TaskMemory mem, int errno, boolean report) {
-        replies.deny(n.id(), errno);
         if (report) {
             exit(ev, mem, -errno);
         }
+        replies.deny(n.id(), errno);
     }
 
     /** Completes the call with {@code value} (connect's 0, sendto's count). */
@@ -105,19 +107,26 @@ final class Call {
             fail(ev, mem, (int) -value);
             return;
         }
-        replies.returnValue(n.id(), value);
         exit(ev, mem, value);
+        replies.returnValue(n.id(), value);
     }
 
-    /** Installs our fd {@code fd} as the call's result and closes ours; reports the program's number. */
+    /**
+     * Installs our fd {@code fd} in the program and closes ours, reports the program's number at
+     * the exit points, then answers the call with it.
+     */
     void install(SyscallEvent ev, TaskMemory mem, int fd, boolean cloexec) {
-        long r = replies.installAsResult(n.id(), fd, cloexec);
+        long r = replies.install(n.id(), fd, cloexec);
         dev.seccheck.linux.PathCalls.close(fd);
-        if (r < 0 && r != -Errno.ENOENT) {
+        if (r == -Errno.ENOENT) {
+            return; // the task is gone
+        }
+        if (r < 0) {
             fail(ev, mem, (int) -r);
             return;
         }
         exit(ev, mem, r);
+        replies.returnValue(n.id(), r);
     }
 
     private void exit(SyscallEvent enter, TaskMemory mem, long result) {

@@ -58,7 +58,6 @@ public final class Emulator implements AutoCloseable {
     private final IntFunction<FdPaths> fdPaths;
     private final ExecutorService pool;
     private final ThreadLocal<Worker> workers;
-    private final TaskOrder order = new TaskOrder();
 
     /**
      * @param fdPaths gives, for a tid, how its fds are named in messages ({@code fd_path})
@@ -90,7 +89,7 @@ public final class Emulator implements AutoCloseable {
 
     /** Emulates a held syscall of {@code task} on a pool thread, which answers it. */
     public void submit(SeccompNotification n, Task task) {
-        pool.execute(() -> order.inTurn(n.tid(), () -> serve(n, task)));
+        pool.execute(() -> serve(n, task));
     }
 
     private void serve(SeccompNotification n, Task task) {
