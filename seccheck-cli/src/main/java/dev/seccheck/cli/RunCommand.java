@@ -16,6 +16,8 @@ import dev.seccheck.session.SessionConfigParser;
 import dev.seccheck.session.SessionException;
 import dev.seccheck.session.SessionInfo;
 import dev.seccheck.session.SessionManager;
+import dev.seccheck.session.SinkSpec;
+import dev.seccheck.sink.Selection;
 import dev.seccheck.sink.SinkRegistry;
 import dev.seccheck.state.PointState;
 import java.io.IOException;
@@ -24,6 +26,8 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -85,7 +89,7 @@ final class RunCommand implements Callable<Integer> {
 
         PointState state = new PointState();
         SessionManager sessions = new SessionManager(state, msg -> warn(err, msg));
-        SessionConfigParser parser = new SessionConfigParser(Catalog.standard(), SinkRegistry.discover());
+        SessionConfigParser parser = new SessionConfigParser(Catalog.standard(), SinkRegistry.discover(), msg -> warn(err, msg));
         try {
             boolean allowPtrace = false;
             for (SessionConfig c : sessionConfigs(parser)) {
@@ -128,24 +132,47 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Returns the sessions to create: the trace options' (or the default when neither they nor
+     * --config are given), then each --config file's. --pid, --comm and --path apply to every
+     * sink of every session: each sink is made behind the selection, so no sink, the remote one
+     * included, sees a point it drops.
+     */
     private List<SessionConfig> sessionConfigs(SessionConfigParser parser) throws IOException, SessionException {
         List<SessionConfig> out = new ArrayList<>();
+        Map<String, String> sources = new HashMap<>();
         var traced = trace.session(Catalog.standard());
         if (traced.isPresent()) {
             out.add(parser.parse(traced.get()));
+            sources.put(out.getLast().name(), "the trace options");
         } else if (configs.isEmpty()) {
             out.add(parser.parse(defaultSession()));
             return out;
         }
         for (Path p : configs) {
             String text = ConfigFiles.read("--config", p);
+            SessionConfig c;
             try {
-                out.add(parser.parse(text));
+                c = parser.parse(text);
             } catch (SessionException e) {
                 throw new SessionException("--config " + p + ": " + e.getMessage(), e);
             }
+            String first = sources.putIfAbsent(c.name(), "--config " + p);
+            if (first != null) {
+                throw new SessionException("--config " + p + ": session \"" + c.name() + "\" is already made by " + first
+                        + (c.name().equals(SessionConfigParser.DEFAULT_NAME) ? " (a session without \"name\" is called \""
+                                + SessionConfigParser.DEFAULT_NAME + "\"; give each file its own name)" : ""));
+            }
+            out.add(c);
         }
-        return out;
+        Selection only = trace.selection();
+        return out.stream().map(c -> selected(c, only)).toList();
+    }
+
+    private static SessionConfig selected(SessionConfig c, Selection only) {
+        List<SinkSpec> sinks = c.sinks().stream()
+                .map(s -> new SinkSpec(only.wrap(s.descriptor()), s.config(), s.ignoreSetupError())).toList();
+        return new SessionConfig(c.name(), c.points(), sinks, c.options());
     }
 
     private static String defaultSession() throws IOException {

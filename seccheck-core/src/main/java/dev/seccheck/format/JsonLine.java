@@ -61,13 +61,12 @@ public final class JsonLine {
         }
         n.set("fields", fields);
         if (exit != null) {
-            long errno = exit.getErrorno() != 0 ? exit.getErrorno()
-                    : exit.getResult() < 0 && exit.getResult() >= -4095 ? -exit.getResult() : 0;
+            int errno = StraceLine.errno(exit);
             n.put("result", errno != 0 ? -1 : exit.getResult());
             if (errno != 0) {
                 n.put("errno", errno);
-                n.put("errno_name", Errno.name((int) errno));
-                n.put("errno_text", Errno.message((int) errno));
+                n.put("errno_name", Errno.name(errno));
+                n.put("errno_text", Errno.message(errno));
             }
         }
         try {

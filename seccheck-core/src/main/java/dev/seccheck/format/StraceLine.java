@@ -36,8 +36,8 @@ public final class StraceLine {
     /** Returns {@code ) = result}, the result read from errorno when that is set (gVisor's and the kernel's meaning alike). */
     public static String result(String name, Exit exit) {
         StringBuilder sb = new StringBuilder(48).append(") = ");
-        if (exit.getErrorno() != 0 || (exit.getResult() < 0 && exit.getResult() >= -4095)) {
-            int errno = (int) (exit.getErrorno() != 0 ? exit.getErrorno() : -exit.getResult());
+        int errno = errno(exit);
+        if (errno != 0) {
             sb.append("-1 ").append(Errno.name(errno)).append(" (").append(Errno.message(errno)).append(')');
         } else if (name.equals("mmap") || name.equals("brk")) {
             sb.append("0x").append(Long.toHexString(exit.getResult()));
@@ -47,7 +47,15 @@ public final class StraceLine {
         return sb.toString();
     }
 
-    /** Returns the exit part of a message, or null when it has none. */
+    /** Returns the errno a call failed with (from the wire's errorno, or a negative result), 0 when it succeeded. */
+    public static int errno(Exit exit) {
+        if (exit.getErrorno() != 0) {
+            return (int) exit.getErrorno();
+        }
+        return exit.getResult() < 0 && exit.getResult() >= -4095 ? (int) -exit.getResult() : 0;
+    }
+
+    /** Returns the message's {@code exit} field, or null when it has none. */
     public static Exit exitOf(Message msg) {
         FieldDescriptor f = msg.getDescriptorForType().findFieldByName("exit");
         return f != null && msg.hasField(f) ? (Exit) msg.getField(f) : null;
