@@ -6,7 +6,9 @@ import dev.seccheck.control.RunRecord;
 import dev.seccheck.control.RuntimeRoot;
 import dev.seccheck.control.SessionControl;
 import dev.seccheck.control.WorkloadPeers;
+import dev.seccheck.fields.ContextField;
 import dev.seccheck.points.Catalog;
+import dev.seccheck.points.PointReq;
 import dev.seccheck.linux.CallerWorld;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.sentry.SentryException;
@@ -174,10 +176,28 @@ final class RunCommand implements Callable<Integer> {
             out.add(c);
         }
         Selection only = trace.selection();
-        return out.stream().map(c -> selected(c, only)).toList();
+        List<SessionConfig> selected = new ArrayList<>();
+        for (SessionConfig c : out) {
+            selected.add(selected(c, only));
+        }
+        return selected;
     }
 
-    private static SessionConfig selected(SessionConfig c, Selection only) {
+    /**
+     * Returns the session with each sink behind the selection. A point without the context field
+     * the selection reads could never pass, so a session lacking it is refused rather than silent.
+     */
+    private static SessionConfig selected(SessionConfig c, Selection only) throws SessionException {
+        for (PointReq p : c.points()) {
+            for (ContextField f : List.of(ContextField.GROUP_ID, ContextField.PROCESS_NAME)) {
+                boolean needed = f == ContextField.GROUP_ID ? !only.pids().isEmpty() : !only.comms().isEmpty();
+                if (needed && !p.fields().context().contains(f.id())) {
+                    throw new SessionException("session \"" + c.name() + "\": " + (f == ContextField.GROUP_ID ? "--pid" : "--comm")
+                            + " selects by the context field " + f.fieldName() + ", which point " + p.point().name()
+                            + " does not collect: add it to its context_fields");
+                }
+            }
+        }
         List<SinkSpec> sinks = c.sinks().stream()
                 .map(s -> new SinkSpec(only.wrap(s.descriptor()), s.config(), s.ignoreSetupError())).toList();
         return new SessionConfig(c.name(), c.points(), sinks, c.options());
