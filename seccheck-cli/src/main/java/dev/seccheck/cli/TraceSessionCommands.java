@@ -57,7 +57,8 @@ final class TraceSessionCommands {
             try {
                 reply = run.call(request);
             } catch (ControlException e) {
-                throw errorContext().isEmpty() ? e : new ControlException(errorContext() + ": " + e.getMessage(), e);
+                // At the end: the run's message stays first, as it reads without the file too.
+                throw errorContext().isEmpty() ? e : new ControlException(e.getMessage() + " (" + errorContext() + ")", e);
             }
             PrintWriter out = spec.commandLine().getOut();
             print(reply, out);

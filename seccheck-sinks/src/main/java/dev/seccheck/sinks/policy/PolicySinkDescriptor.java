@@ -51,7 +51,7 @@ public final class PolicySinkDescriptor implements SinkDescriptor<PolicySinkDesc
 
     @Override
     public List<ConfigKey> keys() {
-        return List.of(new ConfigKey("rules", "the rules, in order: point, match, effect, action (allow, alert, deny, kill)"),
+        return List.of(new ConfigKey("rules", "the rules, in order: point or effect, match, action (allow, log, deny, kill), errno"),
                 new ConfigKey(Destination.KEY, "where alerts go: a file (appended to), stderr (default) or stdout"),
                 new ConfigKey("alerts", "the older name of path, still accepted"));
     }
