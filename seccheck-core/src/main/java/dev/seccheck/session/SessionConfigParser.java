@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * SessionConfigParser reads gVisor's session JSON, plain or wrapped as
@@ -238,14 +239,11 @@ public final class SessionConfigParser {
             throw new SessionException(path + ": must be a JSON object, got " + node);
         }
         checkKeys(node, OPTION_KEYS, path + ".");
-        int capacity = SessionOptions.DEFAULT.execveHashCacheCapacity();
-        JsonNode c = node.get("execve_hash_cache_capacity");
-        if (c != null && !c.isNull()) {
-            if (!c.canConvertToExactIntegral() || !c.canConvertToInt() || c.intValue() < 0 || !c.isNumber()) {
-                throw new SessionException(path + ".execve_hash_cache_capacity: must be a whole number >= 0, got " + c);
-            }
-            capacity = c.intValue();
-        }
+        int capacity = optional(node, "execve_hash_cache_capacity", path + ".",
+                c -> c.canConvertToExactIntegral() && c.canConvertToInt() && c.intValue() >= 0 && c.isNumber(),
+                "must be a whole number >= 0")
+                .map(JsonNode::intValue)
+                .orElse(SessionOptions.DEFAULT.execveHashCacheCapacity());
         boolean locked = optionalBool(node, "locked", path + ".").orElse(false);
         boolean allowPtrace = optionalBool(node, "allow_ptrace", path + ".").orElse(false);
         return new SessionOptions(capacity, locked, allowPtrace);
@@ -261,16 +259,25 @@ public final class SessionConfigParser {
         }
     }
 
-    private static List<JsonNode> array(JsonNode node, String key, String prefix) throws SessionException {
+    /**
+     * Returns the value of a key, or empty when absent or null; a value {@code valid} refuses is
+     * an error saying what the key {@code must} be.
+     */
+    private static Optional<JsonNode> optional(JsonNode node, String key, String prefix, Predicate<JsonNode> valid,
+            String must) throws SessionException {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {
-            return List.of();
+            return Optional.empty();
         }
-        if (!v.isArray()) {
-            throw new SessionException(prefix + key + ": must be a JSON array, got " + v);
+        if (!valid.test(v)) {
+            throw new SessionException(prefix + key + ": " + must + ", got " + v);
         }
+        return Optional.of(v);
+    }
+
+    private static List<JsonNode> array(JsonNode node, String key, String prefix) throws SessionException {
         List<JsonNode> out = new ArrayList<>();
-        v.forEach(out::add);
+        optional(node, key, prefix, JsonNode::isArray, "must be a JSON array").ifPresent(v -> v.forEach(out::add));
         return out;
     }
 
@@ -280,24 +287,10 @@ public final class SessionConfigParser {
     }
 
     private static Optional<String> optionalText(JsonNode node, String key, String prefix) throws SessionException {
-        JsonNode v = node.get(key);
-        if (v == null || v.isNull()) {
-            return Optional.empty();
-        }
-        if (!v.isTextual()) {
-            throw new SessionException(prefix + key + ": must be a string, got " + v);
-        }
-        return Optional.of(v.asText());
+        return optional(node, key, prefix, JsonNode::isTextual, "must be a string").map(JsonNode::asText);
     }
 
     private static Optional<Boolean> optionalBool(JsonNode node, String key, String prefix) throws SessionException {
-        JsonNode v = node.get(key);
-        if (v == null || v.isNull()) {
-            return Optional.empty();
-        }
-        if (!v.isBoolean()) {
-            throw new SessionException(prefix + key + ": must be true or false, got " + v);
-        }
-        return Optional.of(v.booleanValue());
+        return optional(node, key, prefix, JsonNode::isBoolean, "must be true or false").map(JsonNode::booleanValue);
     }
 }
