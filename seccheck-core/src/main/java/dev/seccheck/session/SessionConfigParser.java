@@ -140,23 +140,41 @@ public final class SessionConfigParser {
             throw new SessionException(prefix + "name: must not be empty");
         }
         boolean ignoreMissing = optionalBool(root, "ignore_missing", prefix).orElse(false);
-        List<PointReq> points = parsePoints(array(root, "points", prefix), prefix + "points", ignoreMissing);
-        List<SinkSpec> sinkSpecs = parseSinks(array(root, "sinks", prefix), prefix + "sinks");
+        List<PointReq> points = parsePoints(objects(root, "points", prefix, "a point", POINT_KEYS), ignoreMissing);
+        List<SinkSpec> sinkSpecs = parseSinks(objects(root, "sinks", prefix, "a sink", SINK_KEYS));
         SessionOptions options = parseOptions(root.get("options"), prefix + "options");
         return new SessionConfig(name, points, sinkSpecs, options);
     }
 
-    private List<PointReq> parsePoints(List<JsonNode> nodes, String path, boolean ignoreMissing)
+    /** Element is one object of a list in the session file, with its path ({@code points[2]}). */
+    private record Element(String path, JsonNode node) {}
+
+    /**
+     * Returns the objects of the list at {@code key}, each checked to be a JSON object (else an
+     * error naming it {@code what}) holding only {@code keys}.
+     */
+    private static List<Element> objects(JsonNode root, String key, String prefix, String what, Set<String> keys)
             throws SessionException {
-        List<PointReq> reqs = new ArrayList<>();
-        Map<String, String> seen = new HashMap<>();
+        List<JsonNode> nodes = array(root, key, prefix);
+        List<Element> elements = new ArrayList<>();
         for (int i = 0; i < nodes.size(); i++) {
-            String p = path + "[" + i + "]";
+            String p = prefix + key + "[" + i + "]";
             JsonNode node = nodes.get(i);
             if (!node.isObject()) {
-                throw new SessionException(p + ": a point must be a JSON object, got " + node);
+                throw new SessionException(p + ": " + what + " must be a JSON object, got " + node);
             }
-            checkKeys(node, POINT_KEYS, p + ".");
+            checkKeys(node, keys, p + ".");
+            elements.add(new Element(p, node));
+        }
+        return elements;
+    }
+
+    private List<PointReq> parsePoints(List<Element> elements, boolean ignoreMissing) throws SessionException {
+        List<PointReq> reqs = new ArrayList<>();
+        Map<String, String> seen = new HashMap<>();
+        for (Element e : elements) {
+            String p = e.path();
+            JsonNode node = e.node();
             String pointName = requiredText(node, "name", p + ".");
             Optional<PointDesc> desc = catalog.byName(pointName);
             if (desc.isEmpty()) {
@@ -199,31 +217,23 @@ public final class SessionConfigParser {
         return mask;
     }
 
-    private List<SinkSpec> parseSinks(List<JsonNode> nodes, String path) throws SessionException {
+    private List<SinkSpec> parseSinks(List<Element> elements) throws SessionException {
         List<SinkSpec> specs = new ArrayList<>();
-        for (int i = 0; i < nodes.size(); i++) {
-            String p = path + "[" + i + "]";
-            JsonNode node = nodes.get(i);
-            if (!node.isObject()) {
-                throw new SessionException(p + ": a sink must be a JSON object, got " + node);
-            }
-            checkKeys(node, SINK_KEYS, p + ".");
+        for (Element e : elements) {
+            String p = e.path();
+            JsonNode node = e.node();
             String sinkName = requiredText(node, "name", p + ".");
             SinkDescriptor<?> descriptor = sinks.byName(sinkName).orElseThrow(() -> new SessionException(
                     p + ".name: unknown sink \"" + sinkName + "\" (known: "
                             + String.join(", ", sinks.all().stream().map(SinkDescriptor::name).toList()) + ")"));
-            JsonNode config = node.get("config");
-            SinkConfig sinkConfig;
-            if (config == null || config.isNull()) {
-                sinkConfig = SinkConfig.empty(p + ".config");
-            } else if (config.isObject()) {
+            Optional<JsonNode> config = optional(node, "config", p + ".", JsonNode::isObject, "must be a JSON object");
+            SinkConfig sinkConfig = SinkConfig.empty(p + ".config");
+            if (config.isPresent()) {
                 try {
-                    sinkConfig = JsonSinkConfig.of((ObjectNode) config, p + ".config");
-                } catch (SinkException e) {
-                    throw new SessionException(e.getMessage(), e);
+                    sinkConfig = JsonSinkConfig.of((ObjectNode) config.get(), p + ".config");
+                } catch (SinkException ex) {
+                    throw new SessionException(ex.getMessage(), ex);
                 }
-            } else {
-                throw new SessionException(p + ".config: must be a JSON object, got " + config);
             }
             boolean ignoreSetupError = optionalBool(node, "ignore_setup_error", p + ".").orElse(false);
             specs.add(new SinkSpec(descriptor, sinkConfig, ignoreSetupError));

@@ -219,12 +219,7 @@ class SupervisorTest {
     }
 
     private static void checkContext(Run r, Got g) {
-        ContextData c = (ContextData) g.msg().getField(g.msg().getDescriptorForType().findFieldByName("context_data"));
-        assertThat(c.getContainerId()).as(g.point()).isEqualTo("run-42");
-        assertThat(c.getTimeNs()).as(g.point()).isGreaterThan(r.startNs);
-        assertThat(c.getThreadId()).as(g.point()).isPositive();
-        assertThat(c.getThreadGroupId()).as(g.point()).isPositive();
-        assertThat(c.getThreadStartTimeNs()).as(g.point()).isLessThanOrEqualTo(c.getTimeNs());
+        ContextData c = checkContextIds(r, g);
         assertThat(c.getThreadGroupStartTimeNs()).as(g.point()).isLessThanOrEqualTo(c.getTimeNs());
         if (contextFields(g.point()).contains("\"cwd\"")) {
             assertThat(c.getCwd()).as(g.point()).isEqualTo(Path.of("").toAbsolutePath().toString());
@@ -343,13 +338,15 @@ class SupervisorTest {
         assertThat(r.sup.processes()).isEmpty();
     }
 
-    private static void checkContextIds(Run r, Got g) {
+    /** Checks the run's id, time and thread ids that every point's context carries; returns the context. */
+    private static ContextData checkContextIds(Run r, Got g) {
         ContextData c = (ContextData) g.msg().getField(g.msg().getDescriptorForType().findFieldByName("context_data"));
         assertThat(c.getContainerId()).as(g.point()).isEqualTo("run-42");
         assertThat(c.getTimeNs()).as(g.point()).isGreaterThan(r.startNs);
         assertThat(c.getThreadId()).as(g.point()).isPositive();
         assertThat(c.getThreadGroupId()).as(g.point()).isPositive();
         assertThat(c.getThreadStartTimeNs()).as(g.point()).isLessThanOrEqualTo(c.getTimeNs());
+        return c;
     }
 
     @Test
