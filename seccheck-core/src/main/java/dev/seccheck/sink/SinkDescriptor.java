@@ -46,6 +46,11 @@ public interface SinkDescriptor<C> {
         return List.of();
     }
 
+    /** Refuses a config key that {@link #keys()} does not list, naming the known ones. */
+    default void requireKnownKeys(SinkConfig config) throws SinkException {
+        config.requireOnly(keys().stream().map(ConfigKey::name).toArray(String[]::new));
+    }
+
     /**
      * Plain is a descriptor whose sinks read their {@link SinkConfig} as it is, at setup and
      * creation; its validation accepts any configuration unless overridden.

@@ -7,9 +7,8 @@ import dev.seccheck.sink.ConfigKey;
 import dev.seccheck.sink.Destination;
 import dev.seccheck.sink.Sink;
 import dev.seccheck.sink.SinkConfig;
-import dev.seccheck.sink.SinkDescriptor;
+import dev.seccheck.sink.WritingSinkDescriptor;
 import dev.seccheck.sink.SinkException;
-import dev.seccheck.sink.SinkSetup;
 import java.util.BitSet;
 import java.util.List;
 
@@ -17,7 +16,7 @@ import java.util.List;
  * TextSinkDescriptor registers the {@code text} sink. Config: {@code path} (a file to append to,
  * or {@code stderr}/{@code stdout}; default stderr) and the {@link TextOptions} keys.
  */
-public final class TextSinkDescriptor implements SinkDescriptor<TextSinkDescriptor.Target> {
+public final class TextSinkDescriptor implements WritingSinkDescriptor<TextSinkDescriptor.Target> {
 
     /** Target is where the lines go and how they look. */
     public record Target(Destination destination, TextOptions options, BitSet joined) {}
@@ -34,19 +33,18 @@ public final class TextSinkDescriptor implements SinkDescriptor<TextSinkDescript
 
     @Override
     public Target validate(SinkConfig config, List<PointReq> sessionPoints) throws SinkException {
-        config.requireOnly(TextOptions.KEYS.stream().map(ConfigKey::name).toArray(String[]::new));
+        requireKnownKeys(config);
         return new Target(Destination.from(config, null), TextOptions.from(config), joined(sessionPoints));
     }
 
     @Override
-    public SinkSetup setup(Target target) throws SinkException {
-        return target.destination().open();
+    public Destination destination(Target target) {
+        return target.destination();
     }
 
     @Override
-    public Sink create(Target target, SinkSetup setup) {
-        Destination.Stream opened = (Destination.Stream) setup;
-        return new TextSink(opened.out(), opened.owned(), target.options(), target.joined());
+    public Sink create(Target target, Destination.Stream out) {
+        return new TextSink(out.out(), out.owned(), target.options(), target.joined());
     }
 
     /** Returns the ids of the enter points whose exit the session enables too: their calls print as one line. */
