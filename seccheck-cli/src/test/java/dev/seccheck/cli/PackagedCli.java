@@ -78,4 +78,19 @@ final class PackagedCli {
         }
         return new Result(p.exitValue(), Files.readString(o), Files.readString(e));
     }
+
+    /** The user the unprivileged tests switch to. */
+    static final int NOBODY = 65534;
+
+    /**
+     * The command that starts the CLI of {@code classpath} (see {@link #classpathReadableByAll}) as uid
+     * and gid 65534 with no supplementary groups, through {@code setpriv}, followed by {@code args}.
+     */
+    static List<String> asNobody(String classpath, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-cp", classpath, "dev.seccheck.cli.Main"));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
 }

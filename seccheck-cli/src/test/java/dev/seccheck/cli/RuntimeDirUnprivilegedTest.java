@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RuntimeDirUnprivilegedTest {
 
-    private static final int NOBODY = 65534;
+    private static final int NOBODY = PackagedCli.NOBODY;
 
     @TempDir
     Path tmp;
@@ -178,12 +177,7 @@ class RuntimeDirUnprivilegedTest {
     }
 
     private Result asNobody(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "-cp", classpath,
-                "dev.seccheck.cli.Main"));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
+        ProcessBuilder pb = new ProcessBuilder(PackagedCli.asNobody(classpath, args));
         pb.environment().put("XDG_RUNTIME_DIR", xdg.toString());
         return PackagedCli.run(pb, tmp, Duration.ofSeconds(120));
     }
