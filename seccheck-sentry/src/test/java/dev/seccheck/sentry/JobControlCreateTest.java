@@ -7,16 +7,11 @@ import dev.seccheck.linux.Signals;
 import dev.seccheck.points.Catalog;
 import dev.seccheck.session.SessionConfigParser;
 import dev.seccheck.session.SessionManager;
-import dev.seccheck.sink.Sink;
-import dev.seccheck.sink.SinkConfig;
-import dev.seccheck.sink.SinkDescriptor;
-import dev.seccheck.sink.SinkRegistry;
-import dev.seccheck.sink.SinkSetup;
 import dev.seccheck.state.PointState;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,7 +44,7 @@ class JobControlCreateTest {
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).as("ms to create")
                 .isLessThan(4000);
         Signals.kill(run.pid(), Signal.SIGCONT);
-        assertThat(run.status().get(30, TimeUnit.SECONDS)).isZero();
+        assertThat(run.status()).isZero();
         assertThat(added.of("syscall/chdir/enter")).as("the continued shell's cd, seen by the new session").hasSize(1);
     }
 
@@ -62,48 +57,36 @@ class JobControlCreateTest {
         awaitGroupStop(child);
         createChdirSession();
         Signals.kill(child, Signal.SIGKILL);
-        assertThat(run.status().get(30, TimeUnit.SECONDS)).isZero();
+        assertThat(run.status()).isZero();
         assertThat(added.of("syscall/chdir/enter")).hasSize(1);
     }
 
-    private record Run(int pid, CompletableFuture<Integer> status) {}
+    private record Run(int pid, Supervised.Background background) {
+        int status() throws Exception {
+            return background.await(30, "the workload");
+        }
+    }
 
     private Run start(String script) throws Exception {
-        SinkDescriptor.Plain rec = new SinkDescriptor.Plain() {
-            @Override
-            public String name() {
-                return "rec";
-            }
-
-            @Override
-            public Sink create(SinkConfig config, SinkSetup setup) {
-                return config.has("second") ? added : base;
-            }
-        };
-        parser = new SessionConfigParser(Catalog.standard(), new SinkRegistry(List.of(rec)));
+        // The first session made gets the base recorder, the one created at runtime the other.
+        Iterator<SupervisorTest.Recorder> sinks = List.of(base, added).iterator();
+        parser = Supervised.parser("rec", sinks::next);
         sessions = new SessionManager(state, w -> {});
         sessions.create(parser.parse("{\"name\":\"base\",\"points\":[{\"name\":\"sentry/clone\"}],"
                 + "\"sinks\":[{\"name\":\"rec\"}]}"), false);
         Supervisor sup = new Supervisor(state, Catalog.standard(), "jobs", w -> {});
-        CompletableFuture<Integer> status = new CompletableFuture<>();
-        Thread.ofPlatform().daemon().start(() -> {
-            try {
-                status.complete(sup.run(List.of("/bin/sh", "-c", script)));
-            } catch (Throwable e) {
-                status.completeExceptionally(e);
-            }
-        });
+        Supervised.Background background = Supervised.Background.start(sup, List.of("/bin/sh", "-c", script));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (sup.pid().isEmpty()) {
             assertThat(System.nanoTime()).as("the workload started").isLessThan(deadline);
             Thread.sleep(10);
         }
-        return new Run(sup.pid().orElseThrow(), status);
+        return new Run(sup.pid().orElseThrow(), background);
     }
 
     private void createChdirSession() throws Exception {
         sessions.create(parser.parse("{\"name\":\"added\",\"points\":[{\"name\":\"syscall/chdir/enter\"}],"
-                + "\"sinks\":[{\"name\":\"rec\",\"config\":{\"second\":true}}]}"), false);
+                + "\"sinks\":[{\"name\":\"rec\"}]}"), false);
     }
 
     private void awaitFile(String name) throws InterruptedException {
