@@ -79,6 +79,18 @@ final class PackagedCli {
         return new Result(p.exitValue(), Files.readString(o), Files.readString(e));
     }
 
+    /**
+     * For a test that runs the CLI as uid 65534: skips it unless this JVM is root and setpriv
+     * exists, opens {@code dir} to every user, and returns {@link #classpathReadableByAll}'s class path.
+     */
+    static String forNobody(Path dir) throws IOException {
+        assumeThat(new com.sun.security.auth.module.UnixSystem().getUid())
+                .as("this test switches to uid 65534 and needs to run as root").isZero();
+        assumeThat(Path.of("/usr/bin/setpriv")).as("setpriv").isExecutable();
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return classpathReadableByAll(dir);
+    }
+
     /** The user the unprivileged tests switch to. */
     static final int NOBODY = 65534;
 

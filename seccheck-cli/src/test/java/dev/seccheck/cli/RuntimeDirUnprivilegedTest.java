@@ -1,7 +1,6 @@
 package dev.seccheck.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.seccheck.control.RunRecord;
 import dev.seccheck.linux.UnixSeqpacket;
@@ -40,11 +39,7 @@ class RuntimeDirUnprivilegedTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        assumeThat(new com.sun.security.auth.module.UnixSystem().getUid())
-                .as("this test switches to uid 65534 and needs to run as root").isZero();
-        assumeThat(Path.of("/usr/bin/setpriv")).as("setpriv").isExecutable();
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-        classpath = PackagedCli.classpathReadableByAll(tmp);
+        classpath = PackagedCli.forNobody(tmp);
 
         xdg = nobodysDir(tmp.resolve("xdg"));
         victimDir = nobodysDir(tmp.resolve("victim"));
