@@ -4,22 +4,37 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.seccheck.control.ControlClient;
+import dev.seccheck.control.ControlException;
+import dev.seccheck.control.RuntimeRoot;
+import dev.seccheck.points.Catalog;
 import java.nio.file.Path;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * ExecCommand runs another command inside a running workload's supervision, like
  * {@code runsc exec}: the run's sessions see it, its tasks carry {@code is_exec_session}, and it
  * uses this command's stdin, stdout, stderr, environment and working directory. Exits with its
- * status.
+ * status. The trace options ({@code -e}, {@code -o}, {@code --summary}...) add a session to the
+ * run for as long as the command runs, writing to this command's stderr unless {@code -o}.
  */
-@Command(name = "exec", mixinStandardHelpOptions = true,
-        description = "Run a command inside a running workload (its sessions see it as an exec session).")
+@Command(name = "exec", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Run a command inside a running workload (its sessions see it as an exec session).",
+        footer = {"", "Examples:",
+            "  seccheck exec run-1 -- cat /etc/hostname",
+            "  seccheck exec -e trace=%file --comm cat run-1 -- cat /etc/hostname     # its file calls, on this stderr",
+            "  seccheck exec --summary run-1 -- make                                  # strace -c style tables at the end",
+            "", "While the command runs, the trace options' session sees the whole workload; --pid and --comm narrow it.",
+            "Exit status: the command's."})
 final class ExecCommand implements Callable<Integer> {
 
     @Mixin
@@ -28,24 +43,58 @@ final class ExecCommand implements Callable<Integer> {
     @Mixin
     TimeoutOption timeout;
 
+    @Mixin
+    TraceOptions trace;
+
     @Parameters(index = "0", paramLabel = "ID", description = "The run's id.")
     String id;
 
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "The command and its arguments (after --).")
     List<String> command;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
-        ObjectNode req = ControlClient.request("exec");
-        ArrayNode argv = req.putArray("argv");
-        command.forEach(argv::add);
-        ArrayNode env = req.putArray("env");
-        for (Map.Entry<String, String> e : System.getenv().entrySet()) {
-            env.add(e.getKey() + "=" + e.getValue());
+        String name = "exec-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        // The run opens this command's stderr through /proc, as it reaches its stdio for the command itself.
+        Optional<String> session = trace.session(Catalog.standard(), name, "/proc/" + ProcessHandle.current().pid() + "/fd/2");
+        if (trace.printConfig) {
+            spec.commandLine().getOut().println(session.orElse("{}"));
+            return 0;
         }
-        req.put("cwd", Path.of("").toAbsolutePath().toString());
-        // The timeout covers reaching the run and its acceptance; the command itself runs as long as it needs.
-        JsonNode reply = ControlClient.call(root.runtimeRoot().find(id), req, timeout.duration());
-        return reply.path("status").asInt(1);
+        RuntimeRoot.RunAddress run = root.runtimeRoot().find(id);
+        if (session.isPresent()) {
+            ObjectNode create = ControlClient.request("session_create");
+            create.put("config", session.get());
+            create.put("force", false);
+            create.put("locked", false);
+            try {
+                ControlClient.call(run, create, timeout.duration());
+            } catch (ControlException e) {
+                throw new ControlException("exec: the trace options' session: " + e.getMessage(), e);
+            }
+        }
+        try {
+            ObjectNode req = ControlClient.request("exec");
+            ArrayNode argv = req.putArray("argv");
+            command.forEach(argv::add);
+            ArrayNode env = req.putArray("env");
+            for (Map.Entry<String, String> e : System.getenv().entrySet()) {
+                env.add(e.getKey() + "=" + e.getValue());
+            }
+            req.put("cwd", Path.of("").toAbsolutePath().toString());
+            // The timeout covers reaching the run and its acceptance; the command itself runs as long as it needs.
+            JsonNode reply = ControlClient.call(run, req, timeout.duration());
+            return reply.path("status").asInt(1);
+        } finally {
+            if (session.isPresent()) {
+                // Deleting stops the sinks: the summary is written now, after the command's last point.
+                ObjectNode delete = ControlClient.request("session_delete");
+                delete.put("name", name);
+                ControlClient.call(run, delete, timeout.duration());
+            }
+        }
     }
 }

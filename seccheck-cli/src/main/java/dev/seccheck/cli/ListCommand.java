@@ -18,7 +18,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * ListCommand lists the running workloads: id, supervisor pid, sessions, command. A run that does
  * not answer within the timeout is shown as {@code (unresponsive)} rather than holding the list.
  */
-@Command(name = "list", mixinStandardHelpOptions = true, description = "List running workloads.")
+@Command(name = "list", mixinStandardHelpOptions = true, description = "List running workloads.",
+        footer = {"", "Examples:", "  seccheck list", "  seccheck list --root /tmp/seccheck-runs"})
 final class ListCommand implements Callable<Integer> {
 
     @Mixin

@@ -20,7 +20,16 @@ import picocli.CommandLine.Command;
             ListCommand.class,
             ServerCommand.class,
             TraceReplayCommand.class,
-        })
+            CompletionCommand.class,
+        },
+        footer = {"", "Examples:",
+            "  seccheck run -- make                                    # what make runs, opens, connects to",
+            "  seccheck run -e trace=%file -o trace.txt -- make        # strace-like, file calls only",
+            "  seccheck run --summary -- make                          # calls, errors and time per syscall",
+            "  seccheck run --format json -- curl -s example.com | jq -c 'select(.errno_name)'",
+            "  seccheck list; seccheck exec RUN-ID -- sh               # runs and a shell inside one",
+            "  source <(seccheck completion)                           # tab completion in bash",
+            "", "Each command has --help with its own examples."})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

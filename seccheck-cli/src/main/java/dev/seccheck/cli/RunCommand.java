@@ -6,7 +6,9 @@ import dev.seccheck.control.RunRecord;
 import dev.seccheck.control.RuntimeRoot;
 import dev.seccheck.control.SessionControl;
 import dev.seccheck.control.WorkloadPeers;
+import dev.seccheck.fields.ContextField;
 import dev.seccheck.points.Catalog;
+import dev.seccheck.points.PointReq;
 import dev.seccheck.linux.CallerWorld;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.sentry.SentryException;
@@ -16,6 +18,8 @@ import dev.seccheck.session.SessionConfigParser;
 import dev.seccheck.session.SessionException;
 import dev.seccheck.session.SessionInfo;
 import dev.seccheck.session.SessionManager;
+import dev.seccheck.session.SinkSpec;
+import dev.seccheck.sink.Selection;
 import dev.seccheck.sink.SinkRegistry;
 import dev.seccheck.state.PointState;
 import java.io.IOException;
@@ -24,6 +28,8 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -42,7 +48,15 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Run a command under seccheck and report what it does.",
-        footer = {"", "Exit status: the command's, or 128+N when signal N killed it."})
+        footer = {"", "Examples:",
+            "  seccheck run -- sh -c 'cat /etc/hostname'                 # the default session, on stderr",
+            "  seccheck run -e trace=%file -- make                       # strace-like: openat(AT_FDCWD, \"x.c\", O_RDONLY) = 3",
+            "  seccheck run -e trace=openat,connect -o t.txt -s 64 -tt -T --comm curl -- curl -s http://example.com",
+            "  seccheck run --summary -- make                            # like strace -c, at the end",
+            "  seccheck run --format json -e %network -- curl -s example.com | jq -c 'select(.errno_name)'",
+            "  seccheck run --config remote.json --pid 1234 -- make      # --pid/--comm/--path select for every sink",
+            "  seccheck run --print-config -e %process > s.json          # the session the flags make, to edit",
+            "", "Exit status: the command's, or 128+N when signal N killed it."})
 final class RunCommand implements Callable<Integer> {
 
     static final String DEFAULT_SESSION = "/dev/seccheck/sentry/default-session.json";
@@ -85,7 +99,7 @@ final class RunCommand implements Callable<Integer> {
 
         PointState state = new PointState();
         SessionManager sessions = new SessionManager(state, msg -> warn(err, msg));
-        SessionConfigParser parser = new SessionConfigParser(Catalog.standard(), SinkRegistry.discover());
+        SessionConfigParser parser = new SessionConfigParser(Catalog.standard(), SinkRegistry.discover(), msg -> warn(err, msg));
         try {
             boolean allowPtrace = false;
             for (SessionConfig c : sessionConfigs(parser)) {
@@ -128,24 +142,65 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Returns the sessions to create: the trace options' (or the default when neither they nor
+     * --config are given), then each --config file's. --pid, --comm and --path apply to every
+     * sink of every session: each sink is made behind the selection, so no sink, the remote one
+     * included, sees a point it drops.
+     */
     private List<SessionConfig> sessionConfigs(SessionConfigParser parser) throws IOException, SessionException {
         List<SessionConfig> out = new ArrayList<>();
+        Map<String, String> sources = new HashMap<>();
         var traced = trace.session(Catalog.standard());
         if (traced.isPresent()) {
             out.add(parser.parse(traced.get()));
+            sources.put(out.getLast().name(), "the trace options");
         } else if (configs.isEmpty()) {
             out.add(parser.parse(defaultSession()));
             return out;
         }
         for (Path p : configs) {
             String text = ConfigFiles.read("--config", p);
+            SessionConfig c;
             try {
-                out.add(parser.parse(text));
+                c = parser.parse(text);
             } catch (SessionException e) {
                 throw new SessionException("--config " + p + ": " + e.getMessage(), e);
             }
+            String first = sources.putIfAbsent(c.name(), "--config " + p);
+            if (first != null) {
+                throw new SessionException("--config " + p + ": session \"" + c.name() + "\" is already made by " + first
+                        + (c.name().equals(SessionConfigParser.DEFAULT_NAME) ? " (a session without \"name\" is called \""
+                                + SessionConfigParser.DEFAULT_NAME + "\"; give each file its own name)" : ""));
+            }
+            out.add(c);
         }
-        return out;
+        Selection only = trace.selection();
+        List<SessionConfig> selected = new ArrayList<>();
+        for (SessionConfig c : out) {
+            selected.add(selected(c, only));
+        }
+        return selected;
+    }
+
+    /**
+     * Returns the session with each sink behind the selection. A point without the context field
+     * the selection reads could never pass, so a session lacking it is refused rather than silent.
+     */
+    private static SessionConfig selected(SessionConfig c, Selection only) throws SessionException {
+        for (PointReq p : c.points()) {
+            for (ContextField f : List.of(ContextField.GROUP_ID, ContextField.PROCESS_NAME)) {
+                boolean needed = f == ContextField.GROUP_ID ? !only.pids().isEmpty() : !only.comms().isEmpty();
+                if (needed && !p.fields().context().contains(f.id())) {
+                    throw new SessionException("session \"" + c.name() + "\": " + (f == ContextField.GROUP_ID ? "--pid" : "--comm")
+                            + " selects by the context field " + f.fieldName() + ", which point " + p.point().name()
+                            + " does not collect: add it to its context_fields");
+                }
+            }
+        }
+        List<SinkSpec> sinks = c.sinks().stream()
+                .map(s -> new SinkSpec(only.wrap(s.descriptor()), s.config(), s.ignoreSetupError())).toList();
+        return new SessionConfig(c.name(), c.points(), sinks, c.options());
     }
 
     private static String defaultSession() throws IOException {

@@ -24,7 +24,11 @@ import picocli.CommandLine.Model.CommandSpec;
  * prints every message it receives, from our remote sink or from real gVisor sandboxes.
  */
 @Command(name = "server", mixinStandardHelpOptions = true,
-        description = "Receive points from remote sinks (ours or gVisor's) and print one line per message.")
+        description = "Receive points from remote sinks (ours or gVisor's) and print one line per message.",
+        footer = {"", "Examples:",
+            "  seccheck server --endpoint /tmp/s.sock                       # text, gVisor's example server style",
+            "  seccheck server --endpoint /tmp/s.sock --format json | jq -c 'select(.point == \"syscall/connect/exit\")'",
+            "", "With --format json each line is the text sink's JSON line (docs/json.md) plus client and dropped."})
 final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--endpoint", paramLabel = "PATH", defaultValue = "/tmp/gvisor_events.sock",

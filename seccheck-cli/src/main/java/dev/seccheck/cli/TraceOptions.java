@@ -7,6 +7,7 @@ import dev.seccheck.abi.Sysno;
 import dev.seccheck.points.Catalog;
 import dev.seccheck.points.PointDesc;
 import dev.seccheck.points.SyscallSchema;
+import dev.seccheck.sink.Selection;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -54,27 +55,45 @@ final class TraceOptions {
     @Option(names = "--path", paramLabel = "PREFIX", description = "Show only points touching a path under PREFIX. Repeatable.")
     List<String> paths = new ArrayList<>();
 
+    @Option(names = {"-c", "--summary"}, description = "Count calls, errors and time per syscall and per process, "
+            + "and print the tables at the end (to stderr or -o) instead of the lines, like strace -c. "
+            + "With --format, print both.")
+    boolean summary;
+
     @Option(names = "--print-config", description = "Print the session the options make, as JSON, and exit.")
     boolean printConfig;
 
     /** Says whether any option asks for the trace session. */
     boolean active() {
         return !trace.isEmpty() || output != null || stringLimit != null || time.length > 0 || durations
-                || format != null || !pids.isEmpty() || !comms.isEmpty() || !paths.isEmpty();
+                || format != null || !pids.isEmpty() || !comms.isEmpty() || !paths.isEmpty() || summary;
     }
 
-    /** Returns the session the options make, as JSON, or empty when no option is given. */
+    /** Returns the selection {@code --pid}, {@code --comm} and {@code --path} make (everything when none is given). */
+    Selection selection() {
+        return new Selection(pids.stream().map(Integer::longValue).toList(), comms, paths);
+    }
+
+    /** Returns the session the options make, as JSON, writing to stderr unless {@code -o}; empty when no option is given. */
     Optional<String> session(Catalog catalog) {
+        return session(catalog, "trace", "stderr");
+    }
+
+    /**
+     * Returns the session the options make, as JSON, named {@code name}, writing to
+     * {@code defaultPath} unless {@code -o}; empty when no option is given.
+     */
+    Optional<String> session(Catalog catalog, String name, String defaultPath) {
         if (!active()) {
             return Optional.empty();
         }
         ObjectNode s = JSON.createObjectNode();
-        s.put("name", "trace");
+        s.put("name", name);
         ArrayNode points = s.putArray("points");
-        for (String name : pointNames(catalog)) {
-            PointDesc d = catalog.byName(name).orElseThrow();
+        for (String point : pointNames(catalog)) {
+            PointDesc d = catalog.byName(point).orElseThrow();
             ObjectNode p = points.addObject();
-            p.put("name", name);
+            p.put("name", point);
             if (!paths.isEmpty() && d.optionalField("fd_path").isPresent()) {
                 p.putArray("optional_fields").add("fd_path");
             }
@@ -85,10 +104,21 @@ final class TraceOptions {
                 }
             }
         }
-        ObjectNode sink = s.putArray("sinks").addObject();
-        sink.put("name", "text");
-        ObjectNode c = sink.putObject("config");
-        c.put("path", output == null ? "stderr" : output.toString());
+        ArrayNode sinks = s.putArray("sinks");
+        String path = output == null ? defaultPath : output.toString();
+        if (summary) {
+            ObjectNode c = sinks.addObject().put("name", "summary").putObject("config");
+            c.put("path", path);
+            only(c);
+        }
+        if (!summary || format != null) {
+            text(sinks.addObject().put("name", "text").putObject("config"), path);
+        }
+        return Optional.of(s.toPrettyString());
+    }
+
+    private void text(ObjectNode c, String path) {
+        c.put("path", path);
         c.put("format", switch (format == null ? "text" : format) {
             case "text", "strace" -> "strace";
             case "raw" -> "raw";
@@ -104,6 +134,11 @@ final class TraceOptions {
         if (durations) {
             c.put("durations", true);
         }
+        only(c);
+    }
+
+    /** Adds the selection keys the text and summary sinks share, so the printed session selects alike. */
+    private void only(ObjectNode c) {
         if (!pids.isEmpty()) {
             pids.forEach(c.putArray("only_pids")::add);
         }
@@ -113,7 +148,6 @@ final class TraceOptions {
         if (!paths.isEmpty()) {
             paths.forEach(c.putArray("only_paths")::add);
         }
-        return Optional.of(s.toPrettyString());
     }
 
     /** Expands {@code -e} into point names: each syscall's enter and exit, groups, lifecycle points. */

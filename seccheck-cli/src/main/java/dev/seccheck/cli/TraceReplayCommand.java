@@ -16,12 +16,16 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "tracereplay", mixinStandardHelpOptions = true,
         description = "Save remote-sink streams to trace files and replay them (gVisor's tracereplay format).",
+        footer = {"", "Examples:",
+            "  seccheck tracereplay save --endpoint /tmp/s.sock --out traces/",
+            "  seccheck tracereplay replay --endpoint /tmp/gvisor_events.sock --in traces/client-0001"},
         subcommands = {TraceReplayCommand.Save.class, TraceReplayCommand.Replay.class})
 final class TraceReplayCommand {
 
     /** {@code tracereplay save}: listen and write one file per connecting sandbox. */
     @Command(name = "save", mixinStandardHelpOptions = true,
-            description = "Listen on PATH and write each connecting sandbox's stream to DIR/client-NNNN.")
+            description = "Listen on PATH and write each connecting sandbox's stream to DIR/client-NNNN.",
+            footer = {"", "Example:", "  seccheck tracereplay save --endpoint /tmp/s.sock --out traces/"})
     static final class Save implements Callable<Integer> {
         @Option(names = "--endpoint", required = true, paramLabel = "PATH", description = "Socket path to listen on.")
         Path endpoint;
@@ -42,7 +46,8 @@ final class TraceReplayCommand {
 
     /** {@code tracereplay replay}: connect, handshake and send a file's messages. */
     @Command(name = "replay", mixinStandardHelpOptions = true,
-            description = "Connect to PATH as a sandbox and send the messages of a trace file in order.")
+            description = "Connect to PATH as a sandbox and send the messages of a trace file in order.",
+            footer = {"", "Example:", "  seccheck tracereplay replay --endpoint /tmp/s.sock --in traces/client-0001"})
     static final class Replay implements Callable<Integer> {
         @Option(names = "--endpoint", required = true, paramLabel = "PATH", description = "Server socket path.")
         Path endpoint;

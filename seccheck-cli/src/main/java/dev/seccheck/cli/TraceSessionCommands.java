@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.seccheck.control.ControlClient;
+import dev.seccheck.control.ControlException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -40,6 +41,11 @@ final class TraceSessionCommands {
         /** Adds the subcommand's arguments to the request; the default adds none. */
         void arguments(ObjectNode request) throws Exception {}
 
+        /** Returns what starts the run's error message, e.g. the config file it is about; the default adds nothing. */
+        String errorContext() {
+            return "";
+        }
+
         /** Prints what the user sees of the reply. */
         abstract void print(JsonNode reply, PrintWriter out) throws Exception;
 
@@ -47,7 +53,13 @@ final class TraceSessionCommands {
         public final Integer call() throws Exception {
             ObjectNode request = ControlClient.request(op);
             arguments(request);
-            JsonNode reply = run.call(request);
+            JsonNode reply;
+            try {
+                reply = run.call(request);
+            } catch (ControlException e) {
+                // At the end: the run's message stays first, as it reads without the file too.
+                throw errorContext().isEmpty() ? e : new ControlException(e.getMessage() + " (" + errorContext() + ")", e);
+            }
             PrintWriter out = spec.commandLine().getOut();
             print(reply, out);
             out.flush();
@@ -57,7 +69,10 @@ final class TraceSessionCommands {
 
     /** {@code trace create --config FILE [--force] [--locked] ID}. */
     @Command(name = "create", mixinStandardHelpOptions = true,
-            description = "Create a trace session in a running workload from a session JSON file.")
+            description = "Create a trace session in a running workload from a session JSON file.",
+            footer = {"", "Examples:",
+                "  seccheck trace create --config files.json RUN-ID",
+                "  seccheck run --print-config -e %network > net.json && seccheck trace create --config net.json RUN-ID"})
     static final class Create extends Request {
         @Option(names = "--config", required = true, paramLabel = "FILE", description = "Session configuration (gVisor JSON).")
         Path config;
@@ -80,6 +95,11 @@ final class TraceSessionCommands {
         }
 
         @Override
+        String errorContext() {
+            return "--config " + config;
+        }
+
+        @Override
         void print(JsonNode reply, PrintWriter out) {
             out.println("Trace session \"" + reply.path("name").asText() + "\" created ("
                     + reply.path("points").asInt() + " points" + (reply.path("locked").asBoolean() ? ", locked" : "") + ").");
@@ -87,7 +107,8 @@ final class TraceSessionCommands {
     }
 
     /** {@code trace delete --name NAME ID}. */
-    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a trace session of a running workload.")
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a trace session of a running workload.",
+            footer = {"", "Example:", "  seccheck trace delete --name files RUN-ID"})
     static final class Delete extends Request {
         @Option(names = "--name", required = true, description = "The session's name.")
         String name;
@@ -109,7 +130,8 @@ final class TraceSessionCommands {
 
     /** {@code trace list ID}. */
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "List the trace sessions of a running workload with each sink's dropped count.")
+            description = "List the trace sessions of a running workload with each sink's dropped count.",
+            footer = {"", "Example:", "  seccheck trace list RUN-ID"})
     static final class ListSessions extends Request {
         ListSessions() {
             super("session_list");
@@ -130,7 +152,8 @@ final class TraceSessionCommands {
 
     /** {@code trace procfs ID}. */
     @Command(name = "procfs", mixinStandardHelpOptions = true,
-            description = "Print one JSON object per process of a running workload (exe, args, env, cwd, status, fds, limits...).")
+            description = "Print one JSON object per process of a running workload (exe, args, env, cwd, status, fds, limits...).",
+            footer = {"", "Example:", "  seccheck trace procfs RUN-ID | jq -r '.exe'"})
     static final class Procfs extends Request {
         Procfs() {
             super("procfs");

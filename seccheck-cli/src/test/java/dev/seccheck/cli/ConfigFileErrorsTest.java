@@ -100,4 +100,45 @@ class ConfigFileErrorsTest {
         assertThat(refused(garbage)).startsWith("seccheck run: --config " + garbage + ": ")
                 .contains("trailing").contains("line 1");
     }
+
+    @Test
+    void twoUnnamedConfigsSayWhichFilesCollideAsDefault() throws IOException {
+        String unnamed = "{\"points\": [{\"name\": \"sentry/execve\"}], \"sinks\": [{\"name\": \"null\"}]}";
+        Path a = file("a.json", unnamed);
+        Path b = file("b.json", unnamed);
+        err.reset();
+        assertThat(Main.execute("run", "--config", a.toString(), "--config", b.toString(), "--", "true")).isEqualTo(1);
+        assertThat(err.text()).contains("--config " + b + ": session \"Default\" is already made by --config " + a)
+                .contains("give each file its own name");
+    }
+
+    @Test
+    void ignoreMissingWarnsOnceNamingWhatItSkipped() throws IOException {
+        Path f = file("lenient.json", """
+                {"name": "lenient", "ignore_missing": true,
+                 "points": [{"name": "syscall/openat/enter", "optional_fields": ["no_such_field"]},
+                            {"name": "sentry/no_such_point"}],
+                 "sinks": [{"name": "null"}]}""");
+        err.reset();
+        assertThat(Main.execute("run", "--quiet", "--config", f.toString(), "--", "true")).isZero();
+        List<String> warnings = err.text().lines().filter(l -> l.contains("ignore_missing")).toList();
+        assertThat(warnings).containsExactly("seccheck: session \"lenient\": ignore_missing skipped what this build does "
+                + "not know: optional field syscall/openat/enter.no_such_field, point sentry/no_such_point");
+    }
+
+    @Test
+    void thePolicySinkTakesPathAndStillAlertsButNotBoth() throws IOException {
+        Path alerts = tmp.resolve("alerts.jsonl");
+        Path both = file("both.json", """
+                {"points": [{"name": "sentry/execve"}],
+                 "sinks": [{"name": "policy", "config": {"path": "stdout", "alerts": "stderr",
+                   "rules": [{"point": "sentry/execve", "action": "log"}]}}]}""");
+        assertThat(refused(both)).contains("sinks[0].config.alerts: is another name for \"path\": give only one of them");
+        Path byPath = file("path.json", """
+                {"points": [{"name": "sentry/execve"}],
+                 "sinks": [{"name": "policy", "config": {"path": "%s",
+                   "rules": [{"point": "sentry/execve", "action": "log"}]}}]}""".formatted(alerts));
+        assertThat(Main.execute("run", "--quiet", "--config", byPath.toString(), "--", "true")).isZero();
+        assertThat(Files.readString(alerts)).contains("sentry/execve");
+    }
 }

@@ -119,6 +119,30 @@ class ControlPlaneTest {
     }
 
     @Test
+    void execTakesTheTraceOptionsWritingToItsOwnStderrForTheCommandsLifetime() throws Exception {
+        Result traced = exec("exec", "--root", root.toString(), "-e", "trace=openat", "--comm", "cat", "cp1", "--",
+                "cat", "/etc/hostname");
+        assertThat(traced.code).as(traced.out).isZero();
+        assertThat(traced.out).contains(" cat openat(AT_FDCWD, \"/etc/hostname\", O_RDONLY) = 3")
+                .doesNotContain(" sleep ");
+        Result summary = exec("exec", "--root", root.toString(), "--summary", "-e", "openat", "--comm", "cat", "cp1", "--",
+                "cat", "/etc/hostname", "/nonexistent-z");
+        assertThat(summary.code).as(summary.out).isEqualTo(1);
+        assertThat(summary.out).contains("% time").containsPattern(" \\d+ +[1-9]\\d* openat\\n")
+                .containsPattern(" \\d+ cat\\n").doesNotContain("openat(");
+        // Each exec's session ends with its command: only the run's own session is left.
+        assertThat(cli("trace", "list", "--root", root.toString(), "cp1")).contains("SESSIONS (1)").contains("\"watch\"");
+    }
+
+    @Test
+    void traceCreateErrorsNameTheConfigFile() throws Exception {
+        Path bad = write("bad.json", """
+                {"name": "bad", "points": [{"name": "syscall/nope/enter"}], "sinks": [{"name": "null"}]}""");
+        assertThat(cliFails("trace", "create", "--root", root.toString(), "--config", bad.toString(), "cp1"))
+                .contains("unknown point \"syscall/nope/enter\"").contains("(--config " + bad + ")");
+    }
+
+    @Test
     void procfsDescribesTheWorkloadsProcesses() throws Exception {
         String out = cli("trace", "procfs", "--root", root.toString(), "cp1");
         ObjectMapper json = new ObjectMapper();

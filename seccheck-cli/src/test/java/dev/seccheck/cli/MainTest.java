@@ -25,30 +25,42 @@ class MainTest {
     }
 
     @Test
-    void metadataListsEveryPointThenEverySink() {
+    void metadataListsEveryPointThenEverySinkInRunscsFormat() {
         assertThat(Main.execute("metadata")).isZero();
         List<String> lines = out().lines().toList();
         assertThat(lines.getFirst()).isEqualTo("POINTS (998)");
         assertThat(lines.subList(1, 999)).allMatch(l -> l.matches(
                 "Name: [a-z0-9_/]+, optional fields: \\[[a-z0-9_|]*\\], context fields: \\[[a-z_|]*\\]"));
+        // runsc sorts the points by name and lists the context fields time|thread_id|... (ours last).
+        List<String> names = lines.subList(1, 999).stream().map(l -> l.substring(6, l.indexOf(','))).toList();
+        assertThat(names).isSorted();
         assertThat(lines).contains(
-                "Name: container/start, optional fields: [env], context fields: [container_id|credentials|cwd"
-                        + "|process_name|group_id|thread_group_start_time|thread_id|task_start_time|time"
+                "Name: container/start, optional fields: [env], context fields: [time|thread_id|task_start_time"
+                        + "|group_id|thread_group_start_time|container_id|credentials|cwd|process_name"
                         + "|parent_thread_group_id|is_exec_session]",
                 "Name: sentry/exit_notify_parent, optional fields: [], context fields: [time|thread_id"
                         + "|task_start_time|group_id|thread_group_start_time|container_id|credentials|process_name"
                         + "|parent_thread_group_id]",
                 "Name: sentry/execve, optional fields: [binary_info|binary_sha256|binary_sha1|fd_info"
-                        + "|pipe_proc_info], context fields: [container_id|credentials|cwd|process_name|group_id"
-                        + "|thread_group_start_time|thread_id|task_start_time|time|parent_thread_group_id"
+                        + "|pipe_proc_info], context fields: [time|thread_id|task_start_time|group_id"
+                        + "|thread_group_start_time|container_id|credentials|cwd|process_name|parent_thread_group_id"
                         + "|is_exec_session]");
         assertThat(lines.stream().filter(l -> l.startsWith("Name: syscall/execveat/")))
                 .allMatch(l -> l.contains("optional fields: [fd_path|envv]")).hasSize(2);
-        assertThat(lines.get(999)).matches("SINKS \\(\\d+\\)");
-        int sinks = Integer.parseInt(lines.get(999).replaceAll("\\D", ""));
-        assertThat(lines.subList(1000, lines.size())).hasSize(sinks)
+        assertThat(lines.get(999)).isEmpty();
+        assertThat(lines.get(1000)).matches("SINKS \\(\\d+\\)");
+        int sinks = Integer.parseInt(lines.get(1000).replaceAll("\\D", ""));
+        List<String> sinkLines = lines.subList(1001, lines.size());
+        assertThat(sinkLines.stream().filter(l -> l.startsWith("Name: "))).hasSize(sinks)
                 .allMatch(l -> l.matches("Name: [a-z0-9_-]+"))
-                .contains("Name: null", "Name: text");
+                .contains("Name: null", "Name: text", "Name: summary");
+        // Each sink's config keys follow it, indented: the one destination key is path.
+        assertThat(sinkLines).allMatch(l -> l.startsWith("Name: ") || l.matches("    [a-z_]+: .+"));
+        assertThat(String.join("\n", sinkLines))
+                .contains("Name: policy\n    rules: ")
+                .contains("    path: where alerts go")
+                .contains("Name: remote\n    endpoint: ")
+                .containsPattern("Name: text\n    path: .*stderr.*stdout");
         assertThat(err()).isEmpty();
     }
 

@@ -86,12 +86,18 @@ class ServerCommandTest {
             assertThat(n.path("client").asInt()).isEqualTo(1);
             assertThat(n.path("dropped").asInt()).isZero();
         });
+        // The text sink's JSON lines (docs/json.md): point names, decoded fields, the result beside them.
         assertThat(lines.getFirst().path("type").asText()).isEqualTo("MESSAGE_CONTAINER_START");
-        assertThat(lines.getFirst().path("args").toString()).isEqualTo("[\"echo\",\"123\"]");
+        assertThat(lines.getFirst().path("point").asText()).isEqualTo("container/start");
+        assertThat(lines.getFirst().path("fields").path("args").toString()).isEqualTo("[\"echo\",\"123\"]");
         assertThat(lines).filteredOn(n -> n.path("type").asText().equals("MESSAGE_SYSCALL_OPEN")).hasSize(4);
-        assertThat(lines.get(2).path("pathname").asText()).isEqualTo("/etc/ld.so.cache");
-        assertThat(lines.get(2).path("exit").path("result").asText()).isEqualTo("3");
+        assertThat(lines.get(1).path("point").asText()).isEqualTo("syscall/openat/enter");
+        assertThat(lines.get(2).path("point").asText()).isEqualTo("syscall/openat/exit");
+        assertThat(lines.get(2).path("fields").path("pathname").asText()).isEqualTo("/etc/ld.so.cache");
+        assertThat(lines.get(2).path("fields").path("flags_names").asText()).isEqualTo("O_RDONLY|O_CLOEXEC");
+        assertThat(lines.get(2).path("result").asLong()).isEqualTo(3);
         assertThat(lines.getLast().path("type").asText()).isEqualTo("MESSAGE_SENTRY_TASK_EXIT");
+        assertThat(lines.getLast().path("point").asText()).isEqualTo("sentry/task_exit");
     }
 
     @Test

@@ -14,6 +14,7 @@ import java.math.BigInteger;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * JsonLine renders one point as one JSON object on one line, for jq and log pipelines. Keys are
@@ -30,9 +31,19 @@ public final class JsonLine {
 
     /** Returns the object for a point named {@code point} with message {@code msg}, strings cut at {@code limit}. */
     public static String of(String point, MessageType type, Message msg, int limit) {
+        return of(point, type, msg, limit, n -> {});
+    }
+
+    /**
+     * Returns the object for a point as {@link #of(String, MessageType, Message, int)} does, with
+     * the keys {@code extra} adds after {@code point} and {@code type} (the server's {@code client}
+     * and {@code dropped}): one rendering for the text sink and the server.
+     */
+    public static String of(String point, MessageType type, Message msg, int limit, Consumer<ObjectNode> extra) {
         ObjectNode n = JSON.createObjectNode();
         n.put("point", point);
         n.put("type", type.name());
+        extra.accept(n);
         ObjectNode fields = JSON.createObjectNode();
         Exit exit = null;
         for (Map.Entry<FieldDescriptor, Object> e : msg.getAllFields().entrySet()) {
@@ -61,13 +72,12 @@ public final class JsonLine {
         }
         n.set("fields", fields);
         if (exit != null) {
-            long errno = exit.getErrorno() != 0 ? exit.getErrorno()
-                    : exit.getResult() < 0 && exit.getResult() >= -4095 ? -exit.getResult() : 0;
+            int errno = StraceLine.errno(exit);
             n.put("result", errno != 0 ? -1 : exit.getResult());
             if (errno != 0) {
                 n.put("errno", errno);
-                n.put("errno_name", Errno.name((int) errno));
-                n.put("errno_text", Errno.message((int) errno));
+                n.put("errno_name", Errno.name(errno));
+                n.put("errno_text", Errno.message(errno));
             }
         }
         try {

@@ -6,7 +6,15 @@ import com.google.protobuf.Message;
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Fcntl;
 import dev.seccheck.abi.Sysno;
+import dev.seccheck.proto.syscall.Bind;
+import dev.seccheck.proto.syscall.Chdir;
+import dev.seccheck.proto.syscall.Chroot;
 import dev.seccheck.proto.syscall.Clone;
+import dev.seccheck.proto.syscall.Close;
+import dev.seccheck.proto.syscall.Dup;
+import dev.seccheck.proto.syscall.Listen;
+import dev.seccheck.proto.syscall.Setid;
+import dev.seccheck.proto.syscall.Setresid;
 import dev.seccheck.proto.syscall.Connect;
 import dev.seccheck.proto.syscall.Execve;
 import dev.seccheck.proto.syscall.Exit;
@@ -36,8 +44,8 @@ public final class StraceLine {
     /** Returns {@code ) = result}, the result read from errorno when that is set (gVisor's and the kernel's meaning alike). */
     public static String result(String name, Exit exit) {
         StringBuilder sb = new StringBuilder(48).append(") = ");
-        if (exit.getErrorno() != 0 || (exit.getResult() < 0 && exit.getResult() >= -4095)) {
-            int errno = (int) (exit.getErrorno() != 0 ? exit.getErrorno() : -exit.getResult());
+        int errno = errno(exit);
+        if (errno != 0) {
             sb.append("-1 ").append(Errno.name(errno)).append(" (").append(Errno.message(errno)).append(')');
         } else if (name.equals("mmap") || name.equals("brk")) {
             sb.append("0x").append(Long.toHexString(exit.getResult()));
@@ -47,7 +55,15 @@ public final class StraceLine {
         return sb.toString();
     }
 
-    /** Returns the exit part of a message, or null when it has none. */
+    /** Returns the errno a call failed with (from the wire's errorno, or a negative result), 0 when it succeeded. */
+    public static int errno(Exit exit) {
+        if (exit.getErrorno() != 0) {
+            return (int) exit.getErrorno();
+        }
+        return exit.getResult() < 0 && exit.getResult() >= -4095 ? (int) -exit.getResult() : 0;
+    }
+
+    /** Returns the message's {@code exit} field, or null when it has none. */
     public static Exit exitOf(Message msg) {
         FieldDescriptor f = msg.getDescriptorForType().findFieldByName("exit");
         return f != null && msg.hasField(f) ? (Exit) msg.getField(f) : null;
@@ -75,6 +91,25 @@ public final class StraceLine {
             }
             case Connect c -> sb.append(c.getFd()).append(", ").append(sockaddr(c.getAddress(), limit))
                     .append(", ").append(c.getAddress().size());
+            case Bind b -> sb.append(b.getFd()).append(", ").append(sockaddr(b.getAddress(), limit))
+                    .append(", ").append(b.getAddress().size());
+            case Listen l -> sb.append(l.getFd()).append(", ").append(l.getBacklog());
+            case Close c -> sb.append(c.getFd());
+            case Dup d -> {
+                // dup(old), dup2(old, new), dup3(old, new, flags): the new fd of dup is only its result.
+                sb.append(d.getOldFd());
+                if (!name.equals("dup")) {
+                    sb.append(", ").append(d.getNewFd());
+                }
+                if (name.equals("dup3")) {
+                    sb.append(", ").append(d.getFlags() == 0 ? "0" : Flags.open(d.getFlags()));
+                }
+            }
+            case Chdir c when name.equals("fchdir") -> sb.append(c.getFd());
+            case Chdir c -> Escape.quoted(sb, c.getPathname(), limit);
+            case Chroot c -> Escape.quoted(sb, c.getPathname(), limit);
+            case Setid id -> sb.append(id.getId());
+            case Setresid id -> sb.append(id.getRid()).append(", ").append(id.getEid()).append(", ").append(id.getSid());
             case Socket s -> sb.append(Flags.family(s.getDomain())).append(", ").append(Flags.socketType(s.getType()))
                     .append(", ").append(s.getProtocol());
             case Clone c -> sb.append("child_stack=").append(c.getStack() == 0 ? "NULL" : "0x" + Long.toHexString(c.getStack()))

@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -70,10 +71,21 @@ public final class SessionConfigParser {
 
     private final Catalog catalog;
     private final SinkRegistry sinks;
+    private final Consumer<String> warnings;
 
+    /** Creates a parser that skips what {@code ignore_missing} allows without a word. */
     public SessionConfigParser(Catalog catalog, SinkRegistry sinks) {
+        this(catalog, sinks, w -> {});
+    }
+
+    /**
+     * Creates a parser that tells {@code warnings}, once per session, which unknown points and
+     * fields {@code ignore_missing} skipped: a typo must not silently disable a check.
+     */
+    public SessionConfigParser(Catalog catalog, SinkRegistry sinks, Consumer<String> warnings) {
         this.catalog = catalog;
         this.sinks = sinks;
+        this.warnings = warnings;
     }
 
     /** Parses a session from JSON text. */
@@ -140,9 +152,14 @@ public final class SessionConfigParser {
             throw new SessionException(prefix + "name: must not be empty");
         }
         boolean ignoreMissing = optionalBool(root, "ignore_missing", prefix).orElse(false);
-        List<PointReq> points = parsePoints(objects(root, "points", prefix, "a point", POINT_KEYS), ignoreMissing);
+        List<String> skipped = ignoreMissing ? new ArrayList<>() : null;
+        List<PointReq> points = parsePoints(objects(root, "points", prefix, "a point", POINT_KEYS), skipped);
         List<SinkSpec> sinkSpecs = parseSinks(objects(root, "sinks", prefix, "a sink", SINK_KEYS));
         SessionOptions options = parseOptions(root.get("options"), prefix + "options");
+        if (skipped != null && !skipped.isEmpty()) {
+            warnings.accept("session \"" + name + "\": ignore_missing skipped what this build does not know: "
+                    + String.join(", ", skipped));
+        }
         return new SessionConfig(name, points, sinkSpecs, options);
     }
 
@@ -169,7 +186,8 @@ public final class SessionConfigParser {
         return elements;
     }
 
-    private List<PointReq> parsePoints(List<Element> elements, boolean ignoreMissing) throws SessionException {
+    /** Parses the points; {@code skipped} is null unless ignore_missing is set, and then receives what was skipped. */
+    private List<PointReq> parsePoints(List<Element> elements, List<String> skipped) throws SessionException {
         List<PointReq> reqs = new ArrayList<>();
         Map<String, String> seen = new HashMap<>();
         for (Element e : elements) {
@@ -178,7 +196,8 @@ public final class SessionConfigParser {
             String pointName = requiredText(node, "name", p + ".");
             Optional<PointDesc> desc = catalog.byName(pointName);
             if (desc.isEmpty()) {
-                if (ignoreMissing) {
+                if (skipped != null) {
+                    skipped.add("point " + pointName);
                     continue;
                 }
                 throw new SessionException(p + ".name: unknown point \"" + pointName + "\"");
@@ -187,14 +206,14 @@ public final class SessionConfigParser {
             if (first != null) {
                 throw new SessionException(p + ".name: point \"" + pointName + "\" is already listed at " + first);
             }
-            FieldMask local = fields(node, "optional_fields", p, desc.get(), ignoreMissing, true);
-            FieldMask context = fields(node, "context_fields", p, desc.get(), ignoreMissing, false);
+            FieldMask local = fields(node, "optional_fields", p, desc.get(), skipped, true);
+            FieldMask context = fields(node, "context_fields", p, desc.get(), skipped, false);
             reqs.add(new PointReq(desc.get().point(), new FieldSet(local, context)));
         }
         return reqs;
     }
 
-    private FieldMask fields(JsonNode point, String key, String path, PointDesc desc, boolean ignoreMissing,
+    private FieldMask fields(JsonNode point, String key, String path, PointDesc desc, List<String> skipped,
             boolean optional) throws SessionException {
         List<JsonNode> names = array(point, key, path + ".");
         FieldMask mask = FieldMask.EMPTY;
@@ -206,7 +225,8 @@ public final class SessionConfigParser {
             }
             Optional<FieldDesc> field = optional ? desc.optionalField(n.asText()) : desc.contextField(n.asText());
             if (field.isEmpty()) {
-                if (ignoreMissing) {
+                if (skipped != null) {
+                    skipped.add((optional ? "optional" : "context") + " field " + desc.name() + "." + n.asText());
                     continue;
                 }
                 throw new SessionException(p + ": unknown " + (optional ? "optional" : "context") + " field \""

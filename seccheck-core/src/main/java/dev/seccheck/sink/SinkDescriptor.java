@@ -41,6 +41,16 @@ public interface SinkDescriptor<C> {
     /** Creates the sink from its validated configuration and what {@link #setup} prepared. */
     Sink create(C config, SinkSetup setup) throws SinkException;
 
+    /** Returns the config keys the sink accepts, in the order a user reads them; the default lists none. */
+    default List<ConfigKey> keys() {
+        return List.of();
+    }
+
+    /** Refuses a config key that {@link #keys()} does not list, naming the known ones. */
+    default void requireKnownKeys(SinkConfig config) throws SinkException {
+        config.requireOnly(keys().stream().map(ConfigKey::name).toArray(String[]::new));
+    }
+
     /**
      * Plain is a descriptor whose sinks read their {@link SinkConfig} as it is, at setup and
      * creation; its validation accepts any configuration unless overridden.

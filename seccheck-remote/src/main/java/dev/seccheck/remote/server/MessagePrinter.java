@@ -1,9 +1,13 @@
 package dev.seccheck.remote.server;
 
-import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
-import com.google.protobuf.util.JsonFormat;
+import dev.seccheck.format.JsonLine;
 import dev.seccheck.format.MessageText;
+import dev.seccheck.points.Catalog;
+import dev.seccheck.points.Point;
+import dev.seccheck.points.SyscallType;
+import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.syscall.Syscall;
 import dev.seccheck.remote.consumer.Connection;
 import dev.seccheck.remote.consumer.Event;
@@ -20,7 +24,7 @@ import java.util.function.LongSupplier;
  * {@link RateLimitedLog}: the first of a kind in full, then a count every 10 s.
  */
 public final class MessagePrinter implements EventHandler {
-    private static final JsonFormat.Printer JSON = JsonFormat.printer().omittingInsignificantWhitespace();
+    private static final Catalog CATALOG = Catalog.standard();
 
     private final OutputFormat format;
     private final PrintStream out;
@@ -107,22 +111,38 @@ public final class MessagePrinter implements EventHandler {
         return MessageText.line(syscall ? (e.isExit() ? "X" : "E") : "*", name, m);
     }
 
+    /** Returns the event as the text sink's JSON line (docs/json.md), with the server's {@code client} and {@code dropped}. */
     static String json(Event e) {
-        String body;
-        try {
-            body = JSON.print(e.message());
-        } catch (InvalidProtocolBufferException ex) {
-            throw new IllegalStateException("a decoded message did not print as JSON", ex);
-        }
-        StringBuilder sb = new StringBuilder(body.length() + 64);
-        sb.append("{\"type\":\"").append(e.type().name()).append("\",\"client\":").append(e.connection().id())
-                .append(",\"dropped\":").append(e.dropped());
-        if (body.length() > 2) {
-            sb.append(',').append(body, 1, body.length());
-        } else {
-            sb.append('}');
-        }
-        return sb.toString();
+        return JsonLine.of(pointName(e), e.type(), e.message(), 0, n -> {
+            n.put("client", e.connection().id());
+            n.put("dropped", e.dropped());
+        });
+    }
+
+    /**
+     * Returns the name of the point that sent the event: from the message type for lifecycle
+     * points, from the type and the message's {@code sysno} for syscalls (a sysno this build does
+     * not know keeps the message's name).
+     */
+    static String pointName(Event e) {
+        Message m = e.message();
+        return switch (e.type()) {
+            case MESSAGE_CONTAINER_START -> Point.CONTAINER_START.name();
+            case MESSAGE_SENTRY_CLONE -> Point.CLONE.name();
+            case MESSAGE_SENTRY_EXEC -> Point.EXECVE.name();
+            case MESSAGE_SENTRY_EXIT_NOTIFY_PARENT -> Point.EXIT_NOTIFY_PARENT.name();
+            case MESSAGE_SENTRY_TASK_EXIT -> Point.TASK_EXIT.name();
+            case MESSAGE_SENTRY_MMAP -> Point.MMAP.name();
+            default -> {
+                FieldDescriptor f = m.getDescriptorForType().findFieldByName("sysno");
+                long sysno = f == null ? -1 : ((Number) m.getField(f)).longValue();
+                boolean raw = e.type() == MessageType.MESSAGE_SYSCALL_RAW;
+                SyscallType t = raw ? (e.isExit() ? SyscallType.RAW_EXIT : SyscallType.RAW_ENTER)
+                        : (e.isExit() ? SyscallType.EXIT : SyscallType.ENTER);
+                yield sysno < 0 || sysno > Point.MAX_SYSNO ? m.getDescriptorForType().getName()
+                        : CATALOG.pointForSyscall(t, (int) sysno).map(Point::name).orElse(m.getDescriptorForType().getName());
+            }
+        };
     }
 
     private static String name(Connection c) {

@@ -4,6 +4,6 @@ package dev.seccheck.remote.server;
 public enum OutputFormat {
     /** One line per message in the style of gVisor's example server: {@code E Open ...}. */
     TEXT,
-    /** One JSON object per line: protobuf's JSON mapping plus {@code type}, {@code client}, {@code dropped}. */
+    /** One JSON object per line, the text sink's JSON lines (docs/json.md) plus {@code client} and {@code dropped}. */
     JSON
 }

@@ -5,6 +5,7 @@ import dev.seccheck.linux.UnixSeqpacket;
 import dev.seccheck.points.PointReq;
 import dev.seccheck.remote.wire.MalformedPacketException;
 import dev.seccheck.remote.wire.Protocol;
+import dev.seccheck.sink.ConfigKey;
 import dev.seccheck.sink.Sink;
 import dev.seccheck.sink.SinkConfig;
 import dev.seccheck.sink.SinkDescriptor;
@@ -23,6 +24,14 @@ public final class RemoteSinkDescriptor implements SinkDescriptor<RemoteConfig> 
     @Override
     public String name() {
         return "remote";
+    }
+
+    @Override
+    public List<ConfigKey> keys() {
+        return List.of(new ConfigKey("endpoint", "the server's socket path (required, at most 107 bytes)"),
+                new ConfigKey("retries", "tries on a full socket before the point is dropped (default 100; gVisor's 0)"),
+                new ConfigKey("backoff", "the first wait between tries, doubling (default 25us)"),
+                new ConfigKey("backoff_max", "the longest wait between tries (default 10ms)"));
     }
 
     @Override

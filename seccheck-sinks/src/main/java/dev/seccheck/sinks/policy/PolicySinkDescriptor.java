@@ -2,32 +2,29 @@ package dev.seccheck.sinks.policy;
 
 import dev.seccheck.points.Catalog;
 import dev.seccheck.points.PointReq;
-import dev.seccheck.sink.ConfigValue;
+import dev.seccheck.sink.ConfigKey;
+import dev.seccheck.sink.Destination;
 import dev.seccheck.sink.Sink;
 import dev.seccheck.sink.SinkConfig;
 import dev.seccheck.sink.SinkDescriptor;
 import dev.seccheck.sink.SinkException;
 import dev.seccheck.sink.SinkSetup;
-import java.io.FileOutputStream;
-import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * PolicySinkDescriptor registers the {@code policy} sink. Config: {@code rules} (required list)
- * and {@code alerts} ({@code "stderr"} by default, {@code "stdout"}, or a file to append to).
+ * and {@code path}, where alerts go ({@code "stderr"} by default, {@code "stdout"}, or a file to
+ * append to), the key every writing sink shares; {@code alerts} is its older name, still accepted.
  * The rules are compiled once, at validation, and the compiled rules make the sink.
  */
 public final class PolicySinkDescriptor implements SinkDescriptor<PolicySinkDescriptor.Policy> {
 
     /**
      * Policy is a validated policy configuration: the compiled rules of each point the session
-     * enables, and where alerts go ({@code alerts} as written, with its path; empty for stderr).
+     * enables, and where alerts go.
      */
-    record Policy(Map<Integer, List<Rule>> rules, Optional<ConfigValue.Text> alerts) {
+    record Policy(Map<Integer, List<Rule>> rules, Destination alerts) {
         // Package-private: only this descriptor makes and reads it; sessions carry it opaquely.
         Policy {
             rules = Map.copyOf(rules);
@@ -41,28 +38,22 @@ public final class PolicySinkDescriptor implements SinkDescriptor<PolicySinkDesc
 
     @Override
     public Policy validate(SinkConfig config, List<PointReq> sessionPoints) throws SinkException {
-        config.requireOnly("rules", "alerts");
-        config.string("alerts");
-        Optional<ConfigValue.Text> alerts = config.value("alerts").map(ConfigValue.Text.class::cast);
+        config.requireOnly("rules", Destination.KEY, "alerts");
+        Destination alerts = Destination.from(config, "alerts");
         return new Policy(PolicyCompiler.compile(config, sessionPoints, Catalog.standard()), alerts);
     }
 
     @Override
     public SinkSetup setup(Policy policy) throws SinkException {
-        String target = policy.alerts().map(ConfigValue.Text::value).orElse("stderr");
-        return switch (target) {
-            case "stderr" -> new Opened(new AlertLog(System.err, false));
-            case "stdout" -> new Opened(new AlertLog(System.out, false));
-            default -> {
-                try {
-                    yield new Opened(new AlertLog(new PrintStream(new FileOutputStream(target, true), true,
-                            StandardCharsets.UTF_8), true));
-                } catch (IOException e) {
-                    throw policy.alerts().orElseThrow()
-                            .error("cannot open \"" + target + "\" for writing: " + e.getMessage());
-                }
-            }
-        };
+        Destination.Stream out = policy.alerts().open();
+        return new Opened(new AlertLog(out.out(), out.owned()));
+    }
+
+    @Override
+    public List<ConfigKey> keys() {
+        return List.of(new ConfigKey("rules", "the rules, in order: point or effect, match, action (allow, log, deny, kill), errno"),
+                new ConfigKey(Destination.KEY, "where alerts go: a file (appended to), stderr (default) or stdout"),
+                new ConfigKey("alerts", "the older name of path, still accepted"));
     }
 
     @Override

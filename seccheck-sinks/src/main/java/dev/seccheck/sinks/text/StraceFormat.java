@@ -137,7 +137,7 @@ final class StraceFormat {
     }
 
     /** Returns the task a point belongs to, or -1 when the session records neither its thread nor group id. */
-    private static long tid(Message msg) {
+    static long tid(Message msg) {
         ContextData c = context(msg);
         if (c == null) {
             return -1;
@@ -145,7 +145,7 @@ final class StraceFormat {
         return c.getThreadId() != 0 ? c.getThreadId() : c.getThreadGroupId() != 0 ? c.getThreadGroupId() : -1;
     }
 
-    private static ContextData context(Message msg) {
+    static ContextData context(Message msg) {
         FieldDescriptor f = msg.getDescriptorForType().findFieldByName("context_data");
         return f != null && msg.hasField(f) ? (ContextData) msg.getField(f) : null;
     }
@@ -156,7 +156,7 @@ final class StraceFormat {
     }
 
     /** Returns the name strace would print: {@code sysno/39} (a raw point) becomes {@code getpid}. */
-    private static String display(String name) {
+    static String display(String name) {
         if (name.startsWith("sysno/")) {
             return Sysno.name(Integer.parseInt(name.substring("sysno/".length())));
         }

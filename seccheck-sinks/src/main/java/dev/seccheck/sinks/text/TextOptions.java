@@ -1,6 +1,8 @@
 package dev.seccheck.sinks.text;
 
 import dev.seccheck.format.Escape;
+import dev.seccheck.sink.ConfigKey;
+import dev.seccheck.sink.Selection;
 import dev.seccheck.sink.SinkConfig;
 import dev.seccheck.sink.SinkException;
 import java.util.List;
@@ -13,33 +15,28 @@ import java.util.List;
  * @param stringLimit strings are cut after this many characters, visibly (0: never)
  * @param time the timestamp at the start of each line
  * @param durations whether a joined call line ends with the time the call took, as {@code <0.000012>}
- * @param only which points to write (all when its lists are empty)
+ * @param only which points to write
  */
-public record TextOptions(Format format, int stringLimit, Time time, boolean durations, Only only) {
+public record TextOptions(Format format, int stringLimit, Time time, boolean durations, Selection only) {
+
+    /** The selection keys, shared with the summary sink. */
+    static final List<ConfigKey> SELECTION_KEYS = List.of(
+            new ConfigKey("only_pids", "keep only the points of these thread group ids"),
+            new ConfigKey("only_comms", "keep only the points of processes with these names"),
+            new ConfigKey("only_paths", "keep only the points touching a path under these prefixes"));
 
     /** The config keys the text sink takes, for {@code requireOnly} and {@code seccheck metadata}. */
-    public static final List<String> KEYS = List.of("path", "format", "string_limit", "time", "durations",
-            "only_pids", "only_comms", "only_paths");
+    public static final List<ConfigKey> KEYS = List.of(
+            new ConfigKey("path", "where to write: a file (appended to), stderr (default) or stdout"),
+            new ConfigKey("format", "strace (one line per call, default), raw (E/X lines) or json (docs/json.md)"),
+            new ConfigKey("string_limit", "cut strings after this many characters, visibly (default 256, 0: never)"),
+            new ConfigKey("time", "timestamps: none (default), s (-t) or us (-tt)"),
+            new ConfigKey("durations", "true: end call lines with the time the call took (-T)"),
+            SELECTION_KEYS.get(0), SELECTION_KEYS.get(1), SELECTION_KEYS.get(2));
 
     /** The defaults: strace-like lines, 256-character strings, no timestamps. */
     public static final TextOptions DEFAULTS = new TextOptions(Format.STRACE, Escape.DEFAULT_LIMIT, Time.NONE, false,
-            new Only(List.of(), List.of(), List.of()));
-
-    /**
-     * Only selects the points written, like strace's {@code -p} and {@code -P}: by thread group
-     * id, by process name, by a path prefix in any path field. A point lacking the context field
-     * a list needs is not written, so a selection never lets unknown tasks through.
-     *
-     * @param pids thread group ids
-     * @param comms process names
-     * @param paths path prefixes
-     */
-    public record Only(List<Long> pids, List<String> comms, List<String> paths) {
-        /** Says whether every point is written. */
-        public boolean all() {
-            return pids.isEmpty() && comms.isEmpty() && paths.isEmpty();
-        }
-    }
+            Selection.ALL);
 
     /** Format is how each point is written. */
     public enum Format {
@@ -79,6 +76,11 @@ public record TextOptions(Format format, int stringLimit, Time time, boolean dur
             case "us" -> Time.MICROS;
             case String other -> throw config.error("time", "must be \"none\", \"s\" or \"us\", got \"" + other + "\"");
         };
+        return new TextOptions(format, (int) limit, time, config.bool("durations").orElse(false), selection(config));
+    }
+
+    /** Reads {@code only_pids}, {@code only_comms} and {@code only_paths}. */
+    static Selection selection(SinkConfig config) throws SinkException {
         List<Long> pids = new java.util.ArrayList<>();
         for (var v : config.list("only_pids").orElse(List.of())) {
             if (!(v instanceof dev.seccheck.sink.ConfigValue.Numeric n) || n.wholeLong().isEmpty()) {
@@ -86,8 +88,7 @@ public record TextOptions(Format format, int stringLimit, Time time, boolean dur
             }
             pids.add(n.wholeLong().getAsLong());
         }
-        return new TextOptions(format, (int) limit, time, config.bool("durations").orElse(false),
-                new Only(pids, strings(config, "only_comms"), strings(config, "only_paths")));
+        return new Selection(pids, strings(config, "only_comms"), strings(config, "only_paths"));
     }
 
     private static List<String> strings(SinkConfig config, String key) throws SinkException {

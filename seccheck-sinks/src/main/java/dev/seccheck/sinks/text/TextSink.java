@@ -55,7 +55,7 @@ public final class TextSink implements PointSink {
 
     @Override
     public void point(Point point, FieldSet fields, MessageType type, Message msg) {
-        if (!options.only().all() && !Selection.keeps(options.only(), msg)) {
+        if (!options.only().keeps(msg)) {
             return;
         }
         switch (options.format()) {

@@ -1,0 +1,131 @@
+package dev.seccheck.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.seccheck.proto.syscall.Open;
+import dev.seccheck.remote.consumer.Event;
+import dev.seccheck.remote.consumer.EventHandler;
+import dev.seccheck.remote.consumer.EventServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The trace flags end to end, alone and combined: --summary alone and with --format, --pid,
+ * --comm and --path selecting for every sink of every --config session (the remote one too),
+ * --print-config with --summary, and the shell completion script bash can source.
+ */
+class TraceFlagsTest {
+
+    @RegisterExtension
+    final CapturedOutput err = CapturedOutput.stderr();
+
+    @RegisterExtension
+    final CapturedOutput out = CapturedOutput.stdout();
+
+    @TempDir
+    Path tmp;
+
+    private int run(String... args) {
+        List<String> all = new ArrayList<>(List.of("run", "--root", tmp.resolve("root").toString(), "--quiet"));
+        all.addAll(List.of(args));
+        return Main.execute(all.toArray(String[]::new));
+    }
+
+    @Test
+    void summaryAloneWritesOnlyTheTablesToStderrAtTheEnd() {
+        assertThat(run("--summary", "--", "sh", "-c", "cat /etc/hostname /nonexistent-y 2>/dev/null; true")).isZero();
+        List<String> lines = err.text().lines().toList();
+        assertThat(lines.getFirst()).isEqualTo("% time     seconds  usecs/call     calls    errors syscall");
+        assertThat(lines).anyMatch(l -> l.matches(" *[\\d.]+ +[\\d.]+ +\\d+ +\\d+ +[1-9]\\d* openat"))
+                .anyMatch(l -> l.endsWith(" process")).anyMatch(l -> l.matches(".* \\d+ cat$"))
+                .noneMatch(l -> l.contains("openat("));
+    }
+
+    @Test
+    void summaryWithFormatWritesTheLinesThenTheTablesToTheFile() throws Exception {
+        Path log = tmp.resolve("both.txt");
+        assertThat(run("--summary", "--format", "text", "-e", "openat", "-o", log.toString(), "--comm", "cat", "--",
+                "sh", "-c", "cat /etc/hostname >/dev/null")).isZero();
+        String text = Files.readString(log);
+        assertThat(text).contains("cat openat(AT_FDCWD, \"/etc/hostname\", O_RDONLY) = 3").contains("% time")
+                .containsPattern("\\d+ cat\\n");
+        assertThat(text.indexOf("% time")).isGreaterThan(text.indexOf("openat(AT_FDCWD, \"/etc/hostname\""));
+        assertThat(text).doesNotContain(" sh ");
+        assertThat(err.text()).isEmpty();
+    }
+
+    @Test
+    void printConfigWithSummaryShowsBothSinksSelectingAlike() {
+        assertThat(run("--print-config", "--summary", "--format", "json", "--pid", "42", "-e", "%process")).isZero();
+        assertThat(out.text()).contains("\"name\" : \"summary\"").contains("\"name\" : \"text\"")
+                .contains("\"format\" : \"json\"");
+        assertThat(out.text().split("\"only_pids\"", -1)).hasSize(3);
+    }
+
+    /** Collects the paths of the opens a remote sink sends. */
+    static final class Opens implements EventHandler {
+        final List<String> paths = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onOpen(Event e, Open m) {
+            paths.add(m.getPathname());
+        }
+    }
+
+    @Test
+    void commAndPathSelectForEverySinkOfEveryConfigSessionTheRemoteOneToo() throws Exception {
+        Path sock = tmp.resolve("s");
+        Path jsonLog = tmp.resolve("j.log");
+        Path remote = Files.writeString(tmp.resolve("remote.json"), """
+                {"name": "r", "points": [{"name": "syscall/openat/enter", "context_fields": ["process_name", "group_id"]}],
+                 "sinks": [{"name": "remote", "config": {"endpoint": "%s"}}]}""".formatted(sock));
+        Path text = Files.writeString(tmp.resolve("text.json"), """
+                {"name": "t", "points": [{"name": "syscall/openat/exit", "context_fields": ["process_name"]}],
+                 "sinks": [{"name": "text", "config": {"path": "%s", "format": "json"}}]}""".formatted(jsonLog));
+        Opens opens = new Opens();
+        try (EventServer server = EventServer.start(sock, opens)) {
+            assertThat(run("--config", remote.toString(), "--config", text.toString(), "--comm", "cat", "--path", "/etc/host",
+                    "--", "sh", "-c", "cat /etc/hostname /etc/passwd > /dev/null; : < /etc/hostname")).isZero();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (opens.paths.isEmpty() && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(10_000_000);
+            }
+            LockSupport.parkNanos(200_000_000); // Time for a point that should not come, to come.
+        }
+        // Only cat's open of /etc/hostname: not cat's /etc/passwd, not the shell's /etc/hostname.
+        assertThat(opens.paths).containsExactly("/etc/hostname");
+        List<String> lines = Files.readAllLines(jsonLog);
+        assertThat(lines).hasSize(1);
+        assertThat(lines.getFirst()).contains("\"process_name\":\"cat\"").contains("\"pathname\":\"/etc/hostname\"");
+    }
+
+    @Test
+    void aSelectionOnASessionLackingItsContextFieldIsRefusedNamingIt() throws Exception {
+        Path bare = Files.writeString(tmp.resolve("bare.json"), """
+                {"name": "bare", "points": [{"name": "sentry/execve"}], "sinks": [{"name": "null"}]}""");
+        assertThat(run("--config", bare.toString(), "--pid", "1", "--", "true")).isNotZero();
+        assertThat(err.text()).contains("session \"bare\": --pid selects by the context field group_id, which point "
+                + "sentry/execve does not collect");
+    }
+
+    @Test
+    void bashCanSourceTheCompletionScript() throws Exception {
+        assertThat(Main.execute("completion")).isZero();
+        Path script = Files.writeString(tmp.resolve("completion.bash"), out.text());
+        Process p = new ProcessBuilder("bash", "-c", "source " + script + " && complete -p seccheck"
+                + " && COMP_WORDS=(seccheck ru) COMP_CWORD=1 && _complete_seccheck && echo \"${COMPREPLY[@]}\"")
+                .redirectErrorStream(true).start();
+        String result = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(result).isZero();
+        assertThat(result).contains("complete -o default -F _complete_seccheck seccheck").contains("run");
+    }
+}

@@ -1,0 +1,60 @@
+package dev.seccheck.sink;
+
+import com.google.protobuf.Message;
+import dev.seccheck.fields.FieldSet;
+import dev.seccheck.points.Point;
+import dev.seccheck.proto.common.MessageType;
+import dev.seccheck.proto.container.Start;
+import dev.seccheck.proto.sentry.CloneInfo;
+import dev.seccheck.proto.sentry.ExecveInfo;
+import dev.seccheck.proto.sentry.ExitNotifyParentInfo;
+import dev.seccheck.proto.sentry.MmapInfo;
+import dev.seccheck.proto.sentry.TaskExit;
+import dev.seccheck.proto.syscall.Syscall;
+
+/**
+ * SelectingSink hands a sink only the points its {@link Selection} keeps; the rest never reach
+ * it, so it neither writes, sends nor counts them. Checks are unchanged for kept points: a deny
+ * by the sink still fails the call.
+ */
+final class SelectingSink implements PointSink {
+    private final Selection selection;
+    private final Sink sink;
+
+    SelectingSink(Selection selection, Sink sink) {
+        this.selection = selection;
+        this.sink = sink;
+    }
+
+    @Override
+    public String name() {
+        return sink.name();
+    }
+
+    @Override
+    public void point(Point point, FieldSet fields, MessageType type, Message msg) throws SecurityCheckException {
+        if (!selection.keeps(msg)) {
+            return;
+        }
+        switch (msg) {
+            case Start m -> sink.containerStart(fields, m);
+            case CloneInfo m -> sink.clone(fields, m);
+            case ExecveInfo m -> sink.execve(fields, m);
+            case ExitNotifyParentInfo m -> sink.exitNotifyParent(fields, m);
+            case TaskExit m -> sink.taskExit(fields, m);
+            case MmapInfo m -> sink.mmap(fields, m);
+            case Syscall m when type == MessageType.MESSAGE_SYSCALL_RAW -> sink.rawSyscall(point, fields, m);
+            default -> sink.syscall(point, fields, type, msg);
+        }
+    }
+
+    @Override
+    public SinkStatus status() {
+        return sink.status();
+    }
+
+    @Override
+    public void stop() {
+        sink.stop();
+    }
+}
