@@ -219,7 +219,11 @@ final class SyscallPoints implements EmulatedPoints {
 
     private static void deliver(dev.seccheck.sink.Sink sink, Point p, FieldSet fields, DecodedSyscall d)
             throws dev.seccheck.sink.SecurityCheckException {
-        sink.syscall(p, fields, d.type(), d.message());
+        if (d.missing().isEmpty()) {
+            sink.syscall(p, fields, d.type(), d.message());
+        } else {
+            sink.syscall(p, fields, d.type(), d.message(), d.missing());
+        }
     }
 
     static boolean isCwdChanger(int nr) {
