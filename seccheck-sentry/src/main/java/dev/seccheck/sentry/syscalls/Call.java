@@ -119,18 +119,26 @@ final class Call {
             }
             return s;
         } catch (MemoryFault e) {
-            missing = missing.with("pathname", e.getMessage());
+            missing = missing.with("pathname", e.reason() + " at 0x" + Long.toHexString(e.address()));
             return null;
         }
     }
 
-    /** A socket address of {@code len} bytes at {@code addr}, or null when unreadable (then recorded missing). */
+    /** A socket address of {@code len} bytes at {@code addr}, or null when none or unreadable (then recorded missing). */
     byte[] address(long addr, int len) {
-        byte[] b = bytes(addr, len);
-        if (b == null && len > 0) {
-            missing = missing.with("address", addr == 0 ? "NULL pointer" : "unreadable at 0x" + Long.toHexString(addr));
+        if (len <= 0) {
+            return null;
         }
-        return b;
+        if (addr == 0) {
+            missing = missing.with("address", "NULL pointer");
+            return null;
+        }
+        try {
+            return mem.read(addr, len);
+        } catch (MemoryFault e) {
+            missing = missing.with("address", e.reason() + " at 0x" + Long.toHexString(e.address()));
+            return null;
+        }
     }
 
     /** {@code len} bytes at {@code addr}, or null when unreadable. */

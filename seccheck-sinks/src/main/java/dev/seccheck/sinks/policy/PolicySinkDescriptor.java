@@ -18,7 +18,8 @@ import java.util.Optional;
 
 /**
  * PolicySinkDescriptor registers the {@code policy} sink. Config: {@code rules} (required list)
- * and {@code alerts} ({@code "stderr"} by default, {@code "stdout"}, or a file to append to).
+ * {@code alerts} ({@code "stderr"} by default, {@code "stdout"}, or a file to append to) and
+ * {@code on_missing} ({@code "deny"} by default, {@code "allow"}, {@code "kill"}: see {@link OnMissing}).
  * The rules are compiled once, at validation, and the compiled rules make the sink.
  */
 public final class PolicySinkDescriptor implements SinkDescriptor<PolicySinkDescriptor.Policy> {
@@ -27,7 +28,7 @@ public final class PolicySinkDescriptor implements SinkDescriptor<PolicySinkDesc
      * Policy is a validated policy configuration: the compiled rules of each point the session
      * enables, and where alerts go ({@code alerts} as written, with its path; empty for stderr).
      */
-    record Policy(Map<Integer, List<Rule>> rules, Optional<ConfigValue.Text> alerts) {
+    record Policy(Map<Integer, List<Rule>> rules, Optional<ConfigValue.Text> alerts, OnMissing onMissing) {
         // Package-private: only this descriptor makes and reads it; sessions carry it opaquely.
         Policy {
             rules = Map.copyOf(rules);
@@ -41,10 +42,19 @@ public final class PolicySinkDescriptor implements SinkDescriptor<PolicySinkDesc
 
     @Override
     public Policy validate(SinkConfig config, List<PointReq> sessionPoints) throws SinkException {
-        config.requireOnly("rules", "alerts");
+        config.requireOnly("rules", "alerts", "on_missing");
         config.string("alerts");
         Optional<ConfigValue.Text> alerts = config.value("alerts").map(ConfigValue.Text.class::cast);
-        return new Policy(PolicyCompiler.compile(config, sessionPoints, Catalog.standard()), alerts);
+        OnMissing onMissing = OnMissing.DENY;
+        Optional<String> named = config.string("on_missing");
+        if (named.isPresent()) {
+            try {
+                onMissing = OnMissing.of(named.get());
+            } catch (IllegalArgumentException bad) {
+                throw config.error("on_missing", bad.getMessage());
+            }
+        }
+        return new Policy(PolicyCompiler.compile(config, sessionPoints, Catalog.standard()), alerts, onMissing);
     }
 
     @Override
@@ -67,7 +77,7 @@ public final class PolicySinkDescriptor implements SinkDescriptor<PolicySinkDesc
 
     @Override
     public Sink create(Policy policy, SinkSetup setup) {
-        return new PolicySink(policy.rules(), ((Opened) setup).log());
+        return new PolicySink(policy.rules(), ((Opened) setup).log(), policy.onMissing());
     }
 
     private record Opened(AlertLog log) implements SinkSetup {
