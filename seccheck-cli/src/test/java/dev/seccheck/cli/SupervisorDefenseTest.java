@@ -111,6 +111,57 @@ class SupervisorDefenseTest {
         assertThat(r.out()).as(r.out()).doesNotContain("JDK 25").contains("jcmd=1").doesNotContain("hunter2");
     }
 
+    /**
+     * kill(0, SIGKILL) from the program: it shares the process group of seccheck (as it shares
+     * the caller's, for job control), so the signal would reach seccheck. seccheck runs in a
+     * session of its own here, so that a failure kills it and not this test's JVM.
+     */
+    @Test
+    void aSignalToTheProcessGroupLeavesSeccheckAliveAndReporting() throws Exception {
+        String attack = """
+                import os, signal
+                try:
+                    os.kill(0, signal.SIGKILL); print('RESULT ok')
+                except OSError as e:
+                    print('RESULT errno=%d' % e.errno)
+                try:
+                    print('SECRET', open('SECRET_FILE').read())
+                except OSError as e:
+                    print('SECRET denied errno=%d' % e.errno)
+                """.replace("SECRET_FILE", secret.toString());
+        List<String> cmd = new ArrayList<>(List.of("setsid", "-w"));
+        cmd.addAll(seccheck(PY, "-c", attack));
+        Result r = exec(cmd, false);
+        assertThat(r.out()).as(r.out()).contains("RESULT errno=1").contains("SECRET denied errno=13")
+                .doesNotContain("hunter2");
+        assertThat(r.code()).as(r.out()).isZero();
+    }
+
+    /**
+     * A program that made a process group of its own may signal it; it may not move back into
+     * seccheck's group (here seccheck leads its session, so that group's id is the session's).
+     */
+    @Test
+    void aProgramInAProcessGroupOfItsOwnMaySignalItButNotRejoinSeccheckS() throws Exception {
+        String own = """
+                import os, signal
+                got = []
+                signal.signal(signal.SIGUSR1, lambda *a: got.append(1))
+                os.setpgid(0, 0)
+                os.kill(0, signal.SIGUSR1)
+                print('own group signalled', len(got))
+                try:
+                    os.setpgid(0, os.getsid(0)); print('rejoined')
+                except OSError as e:
+                    print('rejoin errno=%d' % e.errno)
+                """;
+        List<String> cmd = new ArrayList<>(List.of("setsid", "-w"));
+        cmd.addAll(seccheck(PY, "-c", own));
+        Result r = exec(cmd, false);
+        assertThat(r.out()).as(r.out()).contains("own group signalled 1").contains("rejoin errno=1");
+        assertThat(r.code()).as(r.out()).isZero();
+    }
+
     @Test
     void theRunLastsWhileADoubleForkedDaemonLives() throws Exception {
         Path done = tmp.resolve("done");

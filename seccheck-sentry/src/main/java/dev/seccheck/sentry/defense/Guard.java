@@ -27,14 +27,17 @@ import java.util.stream.Stream;
  * <p>It refuses with EPERM: signals and pidfds aimed at the supervisor ({@code kill},
  * {@code rt_sigqueueinfo}, {@code tkill}, {@code tgkill}, {@code rt_tgsigqueueinfo},
  * {@code pidfd_open}, {@code process_vm_readv/writev} naming its pid or one of its threads),
- * {@code kill(-1)} and {@code kill(-its process group)}; {@code ptrace} of anything (unless
+ * {@code kill(-1)}, {@code kill(-its process group)} and {@code setpgid} into its process group;
+ * {@code ptrace} of anything (unless
  * {@code allowPtrace}, then only of the supervisor); {@code pidfd_getfd} always (a pidfd's target
  * cannot be seen from BPF); {@code clone} with {@code CLONE_UNTRACED}; {@code prctl(PR_SET_DUMPABLE,
  * 0)} (a program that is not dumpable hides its memory and fds from the supervisor). It refuses
  * with ENOSYS, so that libraries fall back to what the filter can check: {@code clone3} (its flags
  * are in memory, out of BPF's sight; glibc falls back to clone), {@code pidfd_send_signal} (a
  * {@code /proc/PID} directory fd works as a pidfd, so the target cannot be seen; callers fall back
- * to kill), and io_uring (its operations never pass the filter at all).
+ * to kill), and io_uring (its operations never pass the filter at all). It holds {@code kill(0)}
+ * for the supervisor ({@link GroupSignals}): whether the caller's own group is the supervisor's
+ * is not in a filter's sight.
  *
  * <p>Signal targets are compared on the low 32 bits of the argument because the kernel takes a
  * pid as a 32-bit {@code pid_t}. The supervisor's threads are those it has when the filter is
@@ -53,6 +56,7 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
     private static final int CHUNK = 200;
     private static final int EPERM = Seccomp.RET_ERRNO | Errno.EPERM;
     private static final int ENOSYS = Seccomp.RET_ERRNO | Errno.ENOSYS;
+    private static final int NOTIFY = Seccomp.RET_USER_NOTIF;
     private static final int PR_SET_DUMPABLE = ProcessAttributes.PR_SET_DUMPABLE;
 
     /** Copies the thread set and puts the pid in it. */
@@ -96,6 +100,8 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         Assembler.Label ptrace = a.label();
         Assembler.Label clone = a.label();
         Assembler.Label prctl = a.label();
+        Assembler.Label setpgid = a.label();
+        Assembler.Label notify = a.label();
         a.load(SeccompData.NR);
         // Every syscall checked here is numbered from clone (56) up: the most common leave at once.
         unless(a, Bpf.Cond.GE, Sysno.CLONE, out);
@@ -110,6 +116,7 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         when(a, Bpf.Cond.EQ, Sysno.PTRACE, ptrace);
         when(a, Bpf.Cond.EQ, Sysno.CLONE, clone);
         when(a, Bpf.Cond.EQ, Sysno.PRCTL, prctl);
+        when(a, Bpf.Cond.EQ, Sysno.SETPGID, setpgid);
         when(a, Bpf.Cond.EQ, Sysno.PIDFD_GETFD, eperm);
         for (int nr : List.of(Sysno.CLONE3, Sysno.PIDFD_SEND_SIGNAL, Sysno.IO_URING_SETUP, Sysno.IO_URING_ENTER,
                 Sysno.IO_URING_REGISTER)) {
@@ -117,9 +124,11 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         }
         a.jumpAlways(out);
 
-        // kill, rt_sigqueueinfo (pid in arg0): -1 (everyone), the supervisor's group, or a thread of it.
+        // kill, rt_sigqueueinfo (pid in arg0): -1 (everyone), the supervisor's group, or a thread of it;
+        // 0 (the caller's group) is held for GroupSignals.
         a.bind(signal);
         a.load(SeccompData.argLow(0));
+        when(a, Bpf.Cond.EQ, 0, notify);
         when(a, Bpf.Cond.EQ, -1, eperm);
         when(a, Bpf.Cond.EQ, -processGroup, eperm);
         when(a, Bpf.Cond.EQ, -supervisorPid, eperm);
@@ -160,6 +169,14 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         unless(a, Bpf.Cond.EQ, 0, out);
         a.jumpAlways(eperm);
 
+        // setpgid(pid, pgid): joining the supervisor's group would let kill(0) reach it after GroupSignals looked.
+        a.bind(setpgid);
+        a.load(SeccompData.argLow(1));
+        when(a, Bpf.Cond.EQ, processGroup, eperm);
+        a.jumpAlways(out);
+
+        a.bind(notify);
+        a.ret(NOTIFY);
         a.bind(eperm);
         a.ret(EPERM);
         a.bind(enosys);

@@ -39,6 +39,8 @@ final class Notifier implements Runnable {
     private final int self;
     /** Null when the run emulates nothing. */
     private final Emulator emulator;
+    /** Decides kill(0) held by the guard: refused while the caller shares this process's group. */
+    private final dev.seccheck.sentry.defense.GroupSignals groupSignals;
 
     /** @param self this JVM's pid: the spawner thread's own held syscalls are continued, not reported */
     Notifier(SeccompListener listener, SyscallPoints points, TaskTable tasks, int self, Consumer<String> log) {
@@ -48,6 +50,13 @@ final class Notifier implements Runnable {
         this.tasks = tasks;
         this.log = log;
         Emulator.Effects effects = points.emulation();
+        int group;
+        try {
+            group = dev.seccheck.linux.ProcessAttributes.processGroup();
+        } catch (LinuxException e) {
+            throw new IllegalStateException("reading seccheck's own process group: " + e.getMessage(), e);
+        }
+        this.groupSignals = new dev.seccheck.sentry.defense.GroupSignals(group);
         this.emulator = effects.any()
                 ? new Emulator(listener, points, effects, Notifier::fdPaths, self, log)
                 : null;
@@ -105,6 +114,11 @@ final class Notifier implements Runnable {
                 return;
             }
             task = tasks.getOrLoad(n.tid());
+        }
+        if (dev.seccheck.sentry.defense.GroupSignals.held(n.nr(), n.arg0()) && groupSignals.reachesSupervisor(n.tid())) {
+            log.accept("refused: task " + n.tid() + " signalled its process group, which is seccheck's");
+            listener.deny(n.id(), Errno.EPERM);
+            return;
         }
         if (task != null && emulator != null && emulator.handles(n)) {
             emulator.submit(n, task);

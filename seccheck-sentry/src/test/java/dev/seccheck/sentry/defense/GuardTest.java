@@ -56,13 +56,28 @@ class GuardTest {
 
     @Test
     void signalsAndPidfdsForOtherProcessesPass() {
-        for (int target : new int[] {0, 1234, SELF + 3, -1234, PGID}) {
+        for (int target : new int[] {1234, SELF + 3, -1234, PGID}) {
             assertThat(run(Sysno.KILL, target, 15)).as("kill(%d)", target).isEqualTo(ALLOW);
         }
         assertThat(run(Sysno.TGKILL, 1234, 1235, 15)).isEqualTo(ALLOW);
         assertThat(run(Sysno.TKILL, 1235, 15)).isEqualTo(ALLOW);
         assertThat(run(Sysno.PIDFD_OPEN, 1234, 0)).isEqualTo(ALLOW);
         assertThat(run(Sysno.PROCESS_VM_READV, 1234, 0, 1, 0, 1, 0)).isEqualTo(ALLOW);
+    }
+
+    @Test
+    void aSignalToTheCallersOwnGroupIsHeldForTheSupervisorToDecide() {
+        assertThat(run(Sysno.KILL, 0, 9)).isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(run(Sysno.KILL, 0xffff_ffff_0000_0000L, 9)).as("pid_t 0").isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(run(Sysno.RT_SIGQUEUEINFO, 0, 9, 0)).isEqualTo(Seccomp.RET_USER_NOTIF);
+    }
+
+    @Test
+    void joiningTheSupervisorsProcessGroupIsRefusedAndOtherGroupsAreNot() {
+        assertThat(run(Sysno.SETPGID, 0, PGID)).isEqualTo(EPERM);
+        assertThat(run(Sysno.SETPGID, 1234, PGID)).isEqualTo(EPERM);
+        assertThat(run(Sysno.SETPGID, 0, 0)).isEqualTo(ALLOW);
+        assertThat(run(Sysno.SETPGID, 1234, 1234)).isEqualTo(ALLOW);
     }
 
     @Test
@@ -104,7 +119,7 @@ class GuardTest {
     @Test
     void everyOtherSyscallFallsThrough() {
         Set<Integer> guarded = Set.of(Sysno.KILL, Sysno.RT_SIGQUEUEINFO, Sysno.TKILL, Sysno.TGKILL, Sysno.RT_TGSIGQUEUEINFO,
-                Sysno.PIDFD_OPEN, Sysno.PROCESS_VM_READV, Sysno.PROCESS_VM_WRITEV, Sysno.PTRACE, Sysno.CLONE, Sysno.PRCTL,
+                Sysno.PIDFD_OPEN, Sysno.PROCESS_VM_READV, Sysno.PROCESS_VM_WRITEV, Sysno.PTRACE, Sysno.CLONE, Sysno.PRCTL, Sysno.SETPGID,
                 Sysno.PIDFD_GETFD, Sysno.CLONE3, Sysno.PIDFD_SEND_SIGNAL, Sysno.IO_URING_SETUP, Sysno.IO_URING_ENTER,
                 Sysno.IO_URING_REGISTER);
         for (int nr = 0; nr <= SeccompFilter.MAX_SYSNO; nr++) {
