@@ -162,6 +162,31 @@ class SupervisorDefenseTest {
         assertThat(r.code()).as(r.out()).isZero();
     }
 
+    /**
+     * A refused attack is visible (issue 9): the guard holds it for seccheck, which fires the
+     * syscall's enter and exit points (with the refusal's errno) before refusing it, as gVisor's
+     * sentry would see the call, and names the attempt on the run's stderr.
+     */
+    @Test
+    void aRefusedAttackFiresItsPointsAndIsNamedOnStderr() throws Exception {
+        Path log = tmp.resolve("points.log");
+        config = Files.writeString(tmp.resolve("watch.json"), """
+                {"name": "watch", "points": [{"name": "syscall/ptrace/enter", "context_fields": ["process_name"]},
+                                             {"name": "syscall/ptrace/exit", "context_fields": ["process_name"]}],
+                 "sinks": [{"name": "text", "config": {"path": "%s", "format": "raw"}}]}""".formatted(log));
+        String attack = """
+                import ctypes, os
+                libc = ctypes.CDLL(None, use_errno=True)
+                r = libc.ptrace(ctypes.c_long(16), ctypes.c_long(os.getppid()), None, None)
+                print('RESULT', r, 'errno=%d' % ctypes.get_errno())
+                """;
+        Result r = exec(seccheck(PY, "-c", attack), false);
+        assertThat(r.out()).as(r.out()).contains("RESULT -1 errno=1")
+                .containsPattern("seccheck: refused ptrace from task \\d+ \\(python3\\)");
+        String points = Files.readString(log);
+        assertThat(points).as(points).contains("E ptrace").contains("X ptrace");
+    }
+
     @Test
     void theRunLastsWhileADoubleForkedDaemonLives() throws Exception {
         Path done = tmp.resolve("done");

@@ -90,6 +90,21 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
 
     /** Returns the fragment: it returns EPERM or ENOSYS for what it refuses and falls through for the rest. */
     public Fragment fragment() {
+        return fragment(false);
+    }
+
+    /**
+     * Returns the fragment; when {@code visible}, what it refuses with EPERM (the attacks on the
+     * supervisor and on supervision) is held for the supervisor instead, which fires the
+     * syscall's points and then refuses it with {@link #refusal}'s errno, so that a session sees
+     * the attack as gVisor's would (there the refused call still enters the sentry). Should the
+     * listener be gone, a held syscall fails with ENOSYS: still refused. ENOSYS answers (clone3,
+     * io_uring, pidfd_send_signal) stay in the filter: libraries probe them on every thread or
+     * start-up and fall back to calls the filter checks, so they are no attack and would cost a
+     * round trip each.
+     */
+    public Fragment fragment(boolean visible) {
+        int refuse = visible ? NOTIFY : EPERM;
         Assembler a = new Assembler();
         Assembler.Label out = a.label();
         Assembler.Label eperm = a.label();
@@ -137,20 +152,20 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         // tgkill, rt_tgsigqueueinfo: the thread in arg1, then the thread group in arg0.
         a.bind(thread);
         a.load(SeccompData.argLow(1));
-        denyIn(a);
+        denyIn(a, refuse);
         // pidfd_open, tkill, process_vm_*: arg0 names one of the supervisor's threads.
         a.bind(target);
         a.load(SeccompData.argLow(0));
-        denyIn(a);
+        denyIn(a, refuse);
         a.jumpAlways(out);
 
         a.bind(ptrace);
         if (allowPtrace) {
             a.load(SeccompData.argLow(1));
-            denyIn(a);
+            denyIn(a, refuse);
             a.jumpAlways(out);
         } else {
-            a.ret(EPERM);
+            a.ret(refuse);
         }
 
         // clone's flags are its first argument on x86-64; CLONE_UNTRACED is in the low word.
@@ -178,7 +193,7 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         a.bind(notify);
         a.ret(NOTIFY);
         a.bind(eperm);
-        a.ret(EPERM);
+        a.ret(refuse);
         a.bind(enosys);
         a.ret(ENOSYS);
         a.bind(out);
@@ -201,8 +216,8 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         a.bind(next);
     }
 
-    /** Returns EPERM when the accumulator is one of the supervisor's thread ids, else falls through. */
-    private void denyIn(Assembler a) {
+    /** Returns {@code refuse} when the accumulator is one of the supervisor's thread ids, else falls through. */
+    private void denyIn(Assembler a, int refuse) {
         List<Integer> tids = List.copyOf(new TreeSet<>(supervisorTids));
         for (int from = 0; from < tids.size(); from += CHUNK) {
             Assembler.Label deny = a.label();
@@ -212,8 +227,40 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
             }
             a.jumpAlways(next);
             a.bind(deny);
-            a.ret(EPERM);
+            a.ret(refuse);
             a.bind(next);
         }
+    }
+
+    /**
+     * Returns the errno {@link #fragment()} refuses syscall {@code nr} with, given its arguments,
+     * or empty when it lets it through (kill(0) included: {@link GroupSignals} decides that one).
+     * The supervisor's decision for a call the visible filter held; GuardTest checks that it
+     * agrees with the filter on every syscall.
+     */
+    public java.util.OptionalInt refusal(int nr, long... args) {
+        int a0 = (int) args[0];
+        int a1 = (int) args[1];
+        boolean refused = switch (nr) {
+            case Sysno.KILL, Sysno.RT_SIGQUEUEINFO -> a0 != 0
+                    && (a0 == -1 || a0 == -processGroup || a0 == -supervisorPid || supervisorTids.contains(a0));
+            case Sysno.TGKILL, Sysno.RT_TGSIGQUEUEINFO -> supervisorTids.contains(a1) || supervisorTids.contains(a0);
+            case Sysno.TKILL, Sysno.PIDFD_OPEN, Sysno.PROCESS_VM_READV, Sysno.PROCESS_VM_WRITEV ->
+                    supervisorTids.contains(a0);
+            case Sysno.PTRACE -> !allowPtrace || supervisorTids.contains(a1);
+            case Sysno.CLONE -> (a0 & (int) CloneFlags.CLONE_UNTRACED) != 0;
+            case Sysno.PRCTL -> a0 == PR_SET_DUMPABLE && args[1] == 0;
+            case Sysno.SETPGID -> a1 == processGroup;
+            case Sysno.PIDFD_GETFD -> true;
+            default -> false;
+        };
+        if (refused) {
+            return java.util.OptionalInt.of(Errno.EPERM);
+        }
+        return switch (nr) {
+            case Sysno.CLONE3, Sysno.PIDFD_SEND_SIGNAL, Sysno.IO_URING_SETUP, Sysno.IO_URING_ENTER,
+                    Sysno.IO_URING_REGISTER -> java.util.OptionalInt.of(Errno.ENOSYS);
+            default -> java.util.OptionalInt.empty();
+        };
     }
 }

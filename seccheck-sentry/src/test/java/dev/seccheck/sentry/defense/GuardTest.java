@@ -131,6 +131,37 @@ class GuardTest {
         }
     }
 
+    /** Arguments around every value the guard compares with, for every syscall number. */
+    private static final long[] ARGS = {0, 1, -1, SELF, -SELF, PGID, -PGID, 5001, 7000, 1234, 4, 0x8000_0000L,
+        0x8000_0000L | 1, 1L << 32, 0xffff_ffff_0000_0000L | SELF};
+
+    @Test
+    void theSupervisorsDecisionForAHeldCallIsTheFiltersOnEverySyscall() {
+        for (Guard g : new Guard[] {guard, new Guard(SELF, PGID, Set.of(5001, 5002, 7000), true)}) {
+            Program decided = SeccompFilter.compile(new FilterAction[0], g.fragment());
+            Program visible = SeccompFilter.compile(new FilterAction[0], g.fragment(true));
+            for (int nr = 0; nr <= SeccompFilter.MAX_SYSNO; nr++) {
+                for (long a0 : ARGS) {
+                    for (long a1 : ARGS) {
+                        int filter = run(decided, nr, a0, a1, 0);
+                        java.util.OptionalInt mirror = g.refusal(nr, a0, a1, 0);
+                        String what = "syscall " + nr + "(" + a0 + ", " + a1 + ") allowPtrace=" + g.allowPtrace();
+                        if (filter == Seccomp.RET_USER_NOTIF) {
+                            assertThat(mirror).as(what).isEmpty(); // kill(0): GroupSignals decides
+                        } else if (filter == ALLOW) {
+                            assertThat(mirror).as(what).isEmpty();
+                        } else {
+                            assertThat(mirror).as(what).hasValue(filter & 0xffff);
+                        }
+                        // Visible: every EPERM is held for the supervisor instead; ENOSYS stays in the filter.
+                        int held = run(visible, nr, a0, a1, 0);
+                        assertThat(held).as(what).isEqualTo(filter == EPERM ? Seccomp.RET_USER_NOTIF : filter);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void manyThreadsStayWithinJumpReach() {
         Set<Integer> tids = new HashSet<>();
