@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -128,16 +127,7 @@ class FailClosedTest {
     private record Result(int code, String out) {}
 
     private Result exec(List<String> cmd) throws Exception {
-        Path out = Files.createTempFile(tmp, "out", "");
-        Process p = new ProcessBuilder(cmd).directory(tmp.toFile()).redirectErrorStream(true)
-                .redirectOutput(out.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        if (!p.waitFor(90, TimeUnit.SECONDS)) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
-            throw new AssertionError("timed out after 90 s: " + cmd + "\n" + Files.readString(out));
-        }
-        return new Result(p.exitValue(), Files.readString(out));
+        ProcessResult r = ProcessResult.of(cmd, tmp, 90);
+        return new Result(r.code(), r.out());
     }
 }

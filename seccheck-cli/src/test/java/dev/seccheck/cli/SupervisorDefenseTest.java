@@ -273,18 +273,8 @@ class SupervisorDefenseTest {
                     ? tmp.resolve("root-nobody").toString() : s).toList();
         }
         cmd.addAll(command);
-        Path out = Files.createTempFile(tmp, "out", "");
-        Process p = new ProcessBuilder(cmd).directory(tmp.toFile()).redirectErrorStream(true)
-                .redirectOutput(out.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            // A supervisor the attack stopped or killed may leave its workload behind: end them all.
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
-            throw new AssertionError("timed out after 120 s: " + cmd + "\n" + Files.readString(out));
-        }
-        return new Result(p.exitValue(), Files.readString(out));
+        ProcessResult r = ProcessResult.of(cmd, tmp, 120);
+        return new Result(r.code(), r.out());
     }
 
     /** This test's class path, copied once where uid 65534 can read it (the checkout and ~/.m2 may not be). */
