@@ -241,6 +241,42 @@ class ControlPlaneTest {
         }
     }
 
+    /**
+     * Success means served (issue 9 item 4): a run started with an enter point of read has read
+     * held by its notifier for good, and a held syscall has no exit stop, so a later session
+     * asking for read's exit point is refused naming the point and why, and nothing changes.
+     */
+    @Test
+    void aCreateWhosePointsCannotBeServedFailsNamingThemAndChangesNothing() throws Exception {
+        Path reads = write("reads.json", """
+                {"name": "reads", "points": [{"name": "syscall/read/enter"}],
+                 "sinks": [{"name": "text", "config": {"path": "%s", "format": "raw"}}]}""".formatted(tmp.resolve("reads.log")));
+        List<String> cmd = new ArrayList<>(java());
+        cmd.addAll(List.of("run", "--root", root.toString(), "--id", "cp2", "--quiet", "--config", reads.toString(), "--",
+                "sh", "-c", "while [ ! -e " + tmp.resolve("stop") + " ]; do /bin/sleep 0.05; done"));
+        Process second = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("cp2.out").toFile())
+                .start();
+        try {
+            await("the second run to appear in seccheck list", () -> cli("list", "--root", root.toString()).contains("cp2"));
+            Path exits = write("exits.json", """
+                    {"name": "exits", "points": [{"name": "syscall/read/exit"}, {"name": "syscall/openat/enter"}],
+                     "sinks": [{"name": "text", "config": {"path": "%s", "format": "raw"}}]}""".formatted(tmp.resolve("x.log")));
+
+            assertThat(cliFails("trace", "create", "--root", root.toString(), "--config", exits.toString(), "cp2"))
+                    .contains("syscall/read/exit cannot be served while the run is going")
+                    .contains("the notifier holds it")
+                    .doesNotContain("Trace session");
+            assertThat(cli("trace", "list", "--root", root.toString(), "cp2"))
+                    .contains("SESSIONS (1)").contains("\"reads\"").doesNotContain("\"exits\"");
+            assertThat(size(tmp.resolve("x.log"))).as("points reached the refused session").isZero();
+        } finally {
+            Files.writeString(tmp.resolve("stop"), "");
+            if (!second.waitFor(30, TimeUnit.SECONDS)) {
+                second.destroyForcibly();
+            }
+        }
+    }
+
     private static String session(String name, Path log) {
         return """
                 {"name": "%s",

@@ -111,6 +111,82 @@ class SupervisorDefenseTest {
         assertThat(r.out()).as(r.out()).doesNotContain("JDK 25").contains("jcmd=1").doesNotContain("hunter2");
     }
 
+    /**
+     * kill(0, SIGKILL) from the program: it shares the process group of seccheck (as it shares
+     * the caller's, for job control), so the signal would reach seccheck. seccheck runs in a
+     * session of its own here, so that a failure kills it and not this test's JVM.
+     */
+    @Test
+    void aSignalToTheProcessGroupLeavesSeccheckAliveAndReporting() throws Exception {
+        String attack = """
+                import os, signal
+                try:
+                    os.kill(0, signal.SIGKILL); print('RESULT ok')
+                except OSError as e:
+                    print('RESULT errno=%d' % e.errno)
+                try:
+                    print('SECRET', open('SECRET_FILE').read())
+                except OSError as e:
+                    print('SECRET denied errno=%d' % e.errno)
+                """.replace("SECRET_FILE", secret.toString());
+        List<String> cmd = new ArrayList<>(List.of("setsid", "-w"));
+        cmd.addAll(seccheck(PY, "-c", attack));
+        Result r = exec(cmd, false);
+        assertThat(r.out()).as(r.out()).contains("RESULT errno=1").contains("SECRET denied errno=13")
+                .doesNotContain("hunter2");
+        assertThat(r.code()).as(r.out()).isZero();
+    }
+
+    /**
+     * A program that made a process group of its own may signal it; it may not move back into
+     * seccheck's group (here seccheck leads its session, so that group's id is the session's).
+     */
+    @Test
+    void aProgramInAProcessGroupOfItsOwnMaySignalItButNotRejoinSeccheckS() throws Exception {
+        String own = """
+                import os, signal
+                got = []
+                signal.signal(signal.SIGUSR1, lambda *a: got.append(1))
+                os.setpgid(0, 0)
+                os.kill(0, signal.SIGUSR1)
+                print('own group signalled', len(got))
+                try:
+                    os.setpgid(0, os.getsid(0)); print('rejoined')
+                except OSError as e:
+                    print('rejoin errno=%d' % e.errno)
+                """;
+        List<String> cmd = new ArrayList<>(List.of("setsid", "-w"));
+        cmd.addAll(seccheck(PY, "-c", own));
+        Result r = exec(cmd, false);
+        assertThat(r.out()).as(r.out()).contains("own group signalled 1").contains("rejoin errno=1");
+        assertThat(r.code()).as(r.out()).isZero();
+    }
+
+    /**
+     * A refused attack is visible (issue 9): the guard holds it for seccheck, which fires the
+     * syscall's enter and exit points (with the refusal's errno) before refusing it, as gVisor's
+     * sentry would see the call, and names the attempt on the run's stderr.
+     */
+    @Test
+    void aRefusedAttackFiresItsPointsAndIsNamedOnStderr() throws Exception {
+        Path log = tmp.resolve("points.log");
+        config = Files.writeString(tmp.resolve("watch.json"), """
+                {"name": "watch", "points": [{"name": "syscall/ptrace/enter", "context_fields": ["process_name"]},
+                                             {"name": "syscall/ptrace/exit", "context_fields": ["process_name"]}],
+                 "sinks": [{"name": "text", "config": {"path": "%s", "format": "raw"}}]}""".formatted(log));
+        String attack = """
+                import ctypes, os
+                libc = ctypes.CDLL(None, use_errno=True)
+                r = libc.ptrace(ctypes.c_long(16), ctypes.c_long(os.getppid()), None, None)
+                print('RESULT', r, 'errno=%d' % ctypes.get_errno())
+                """;
+        Result r = exec(seccheck(PY, "-c", attack), false);
+        assertThat(r.out()).as(r.out()).contains("RESULT -1 errno=1")
+                .containsPattern("seccheck: refused ptrace from task \\d+ \\(python3\\)");
+        String points = Files.readString(log);
+        assertThat(points).as(points).contains("E ptrace").contains("X ptrace");
+    }
+
     @Test
     void theRunLastsWhileADoubleForkedDaemonLives() throws Exception {
         Path done = tmp.resolve("done");
@@ -197,18 +273,8 @@ class SupervisorDefenseTest {
                     ? tmp.resolve("root-nobody").toString() : s).toList();
         }
         cmd.addAll(command);
-        Path out = Files.createTempFile(tmp, "out", "");
-        Process p = new ProcessBuilder(cmd).directory(tmp.toFile()).redirectErrorStream(true)
-                .redirectOutput(out.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            // A supervisor the attack stopped or killed may leave its workload behind: end them all.
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
-            throw new AssertionError("timed out after 120 s: " + cmd + "\n" + Files.readString(out));
-        }
-        return new Result(p.exitValue(), Files.readString(out));
+        ProcessResult r = ProcessResult.of(cmd, tmp, 120);
+        return new Result(r.code(), r.out());
     }
 
     /** This test's class path, copied once where uid 65534 can read it (the checkout and ~/.m2 may not be). */

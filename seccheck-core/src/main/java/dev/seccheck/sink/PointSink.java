@@ -27,6 +27,15 @@ public interface PointSink extends Sink {
      */
     void point(Point point, FieldSet fields, MessageType type, Message msg) throws SecurityCheckException;
 
+    /**
+     * Handles one point some of whose fields could not be obtained ({@code missing}); the default
+     * handles it as if they were simply absent.
+     */
+    default void point(Point point, FieldSet fields, MessageType type, Message msg, Missing missing)
+            throws SecurityCheckException {
+        point(point, fields, type, msg);
+    }
+
     @Override
     default void containerStart(FieldSet fields, Start msg) throws SecurityCheckException {
         point(Point.CONTAINER_START, fields, MessageType.MESSAGE_CONTAINER_START, msg);
@@ -60,6 +69,12 @@ public interface PointSink extends Sink {
     @Override
     default void syscall(Point point, FieldSet fields, MessageType type, Message msg) throws SecurityCheckException {
         point(point, fields, type, msg);
+    }
+
+    @Override
+    default void syscall(Point point, FieldSet fields, MessageType type, Message msg, Missing missing)
+            throws SecurityCheckException {
+        point(point, fields, type, msg, missing);
     }
 
     @Override

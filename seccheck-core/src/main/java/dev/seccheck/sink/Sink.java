@@ -54,6 +54,17 @@ public interface Sink {
      */
     default void syscall(Point point, FieldSet fields, MessageType type, Message msg) throws SecurityCheckException {}
 
+    /**
+     * Handles a schematized syscall point some of whose fields seccheck could not obtain
+     * ({@code missing}, never empty: with nothing missing the 4-argument method is called). The
+     * default ignores what is missing; a sink that decides on field values overrides it so that
+     * an absent value is not taken for a harmless one.
+     */
+    default void syscall(Point point, FieldSet fields, MessageType type, Message msg, Missing missing)
+            throws SecurityCheckException {
+        syscall(point, fields, type, msg);
+    }
+
     /** Handles a raw syscall point ({@code syscall/sysno/<N>/enter|exit}). */
     default void rawSyscall(Point point, FieldSet fields, Syscall msg) throws SecurityCheckException {}
 

@@ -27,14 +27,17 @@ import java.util.stream.Stream;
  * <p>It refuses with EPERM: signals and pidfds aimed at the supervisor ({@code kill},
  * {@code rt_sigqueueinfo}, {@code tkill}, {@code tgkill}, {@code rt_tgsigqueueinfo},
  * {@code pidfd_open}, {@code process_vm_readv/writev} naming its pid or one of its threads),
- * {@code kill(-1)} and {@code kill(-its process group)}; {@code ptrace} of anything (unless
+ * {@code kill(-1)}, {@code kill(-its process group)} and {@code setpgid} into its process group;
+ * {@code ptrace} of anything (unless
  * {@code allowPtrace}, then only of the supervisor); {@code pidfd_getfd} always (a pidfd's target
  * cannot be seen from BPF); {@code clone} with {@code CLONE_UNTRACED}; {@code prctl(PR_SET_DUMPABLE,
  * 0)} (a program that is not dumpable hides its memory and fds from the supervisor). It refuses
  * with ENOSYS, so that libraries fall back to what the filter can check: {@code clone3} (its flags
  * are in memory, out of BPF's sight; glibc falls back to clone), {@code pidfd_send_signal} (a
  * {@code /proc/PID} directory fd works as a pidfd, so the target cannot be seen; callers fall back
- * to kill), and io_uring (its operations never pass the filter at all).
+ * to kill), and io_uring (its operations never pass the filter at all). It holds {@code kill(0)}
+ * for the supervisor ({@link GroupSignals}): whether the caller's own group is the supervisor's
+ * is not in a filter's sight.
  *
  * <p>Signal targets are compared on the low 32 bits of the argument because the kernel takes a
  * pid as a 32-bit {@code pid_t}. The supervisor's threads are those it has when the filter is
@@ -53,6 +56,7 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
     private static final int CHUNK = 200;
     private static final int EPERM = Seccomp.RET_ERRNO | Errno.EPERM;
     private static final int ENOSYS = Seccomp.RET_ERRNO | Errno.ENOSYS;
+    private static final int NOTIFY = Seccomp.RET_USER_NOTIF;
     private static final int PR_SET_DUMPABLE = ProcessAttributes.PR_SET_DUMPABLE;
 
     /** Copies the thread set and puts the pid in it. */
@@ -86,6 +90,21 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
 
     /** Returns the fragment: it returns EPERM or ENOSYS for what it refuses and falls through for the rest. */
     public Fragment fragment() {
+        return fragment(false);
+    }
+
+    /**
+     * Returns the fragment; when {@code visible}, what it refuses with EPERM (the attacks on the
+     * supervisor and on supervision; not a setpgid into its group, see below) is held for the supervisor instead, which fires the
+     * syscall's points and then refuses it with {@link #refusal}'s errno, so that a session sees
+     * the attack as gVisor's would (there the refused call still enters the sentry). Should the
+     * listener be gone, a held syscall fails with ENOSYS: still refused. ENOSYS answers (clone3,
+     * io_uring, pidfd_send_signal) stay in the filter: libraries probe them on every thread or
+     * start-up and fall back to calls the filter checks, so they are no attack and would cost a
+     * round trip each.
+     */
+    public Fragment fragment(boolean visible) {
+        int refuse = visible ? NOTIFY : EPERM;
         Assembler a = new Assembler();
         Assembler.Label out = a.label();
         Assembler.Label eperm = a.label();
@@ -96,6 +115,8 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         Assembler.Label ptrace = a.label();
         Assembler.Label clone = a.label();
         Assembler.Label prctl = a.label();
+        Assembler.Label setpgid = a.label();
+        Assembler.Label notify = a.label();
         a.load(SeccompData.NR);
         // Every syscall checked here is numbered from clone (56) up: the most common leave at once.
         unless(a, Bpf.Cond.GE, Sysno.CLONE, out);
@@ -110,6 +131,7 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         when(a, Bpf.Cond.EQ, Sysno.PTRACE, ptrace);
         when(a, Bpf.Cond.EQ, Sysno.CLONE, clone);
         when(a, Bpf.Cond.EQ, Sysno.PRCTL, prctl);
+        when(a, Bpf.Cond.EQ, Sysno.SETPGID, setpgid);
         when(a, Bpf.Cond.EQ, Sysno.PIDFD_GETFD, eperm);
         for (int nr : List.of(Sysno.CLONE3, Sysno.PIDFD_SEND_SIGNAL, Sysno.IO_URING_SETUP, Sysno.IO_URING_ENTER,
                 Sysno.IO_URING_REGISTER)) {
@@ -117,9 +139,11 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         }
         a.jumpAlways(out);
 
-        // kill, rt_sigqueueinfo (pid in arg0): -1 (everyone), the supervisor's group, or a thread of it.
+        // kill, rt_sigqueueinfo (pid in arg0): -1 (everyone), the supervisor's group, or a thread of it;
+        // 0 (the caller's group) is held for GroupSignals.
         a.bind(signal);
         a.load(SeccompData.argLow(0));
+        when(a, Bpf.Cond.EQ, 0, notify);
         when(a, Bpf.Cond.EQ, -1, eperm);
         when(a, Bpf.Cond.EQ, -processGroup, eperm);
         when(a, Bpf.Cond.EQ, -supervisorPid, eperm);
@@ -128,20 +152,20 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         // tgkill, rt_tgsigqueueinfo: the thread in arg1, then the thread group in arg0.
         a.bind(thread);
         a.load(SeccompData.argLow(1));
-        denyIn(a);
+        denyIn(a, refuse);
         // pidfd_open, tkill, process_vm_*: arg0 names one of the supervisor's threads.
         a.bind(target);
         a.load(SeccompData.argLow(0));
-        denyIn(a);
+        denyIn(a, refuse);
         a.jumpAlways(out);
 
         a.bind(ptrace);
         if (allowPtrace) {
             a.load(SeccompData.argLow(1));
-            denyIn(a);
+            denyIn(a, refuse);
             a.jumpAlways(out);
         } else {
-            a.ret(EPERM);
+            a.ret(refuse);
         }
 
         // clone's flags are its first argument on x86-64; CLONE_UNTRACED is in the low word.
@@ -160,8 +184,21 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         unless(a, Bpf.Cond.EQ, 0, out);
         a.jumpAlways(eperm);
 
-        a.bind(eperm);
+        // setpgid(pid, pgid): joining the supervisor's group would let kill(0) reach it after GroupSignals
+        // looked. Refused in the filter even when visible: bash with job control rejoins its original
+        // group as it exits, ignoring the error, and that is no attack to report.
+        a.bind(setpgid);
+        a.load(SeccompData.argLow(1));
+        Assembler.Label other = a.label();
+        a.jump(Bpf.Cond.EQ, processGroup, null, other);
         a.ret(EPERM);
+        a.bind(other);
+        a.jumpAlways(out);
+
+        a.bind(notify);
+        a.ret(NOTIFY);
+        a.bind(eperm);
+        a.ret(refuse);
         a.bind(enosys);
         a.ret(ENOSYS);
         a.bind(out);
@@ -184,8 +221,8 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         a.bind(next);
     }
 
-    /** Returns EPERM when the accumulator is one of the supervisor's thread ids, else falls through. */
-    private void denyIn(Assembler a) {
+    /** Returns {@code refuse} when the accumulator is one of the supervisor's thread ids, else falls through. */
+    private void denyIn(Assembler a, int refuse) {
         List<Integer> tids = List.copyOf(new TreeSet<>(supervisorTids));
         for (int from = 0; from < tids.size(); from += CHUNK) {
             Assembler.Label deny = a.label();
@@ -195,8 +232,40 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
             }
             a.jumpAlways(next);
             a.bind(deny);
-            a.ret(EPERM);
+            a.ret(refuse);
             a.bind(next);
         }
+    }
+
+    /**
+     * Returns the errno {@link #fragment()} refuses syscall {@code nr} with, given its arguments,
+     * or empty when it lets it through (kill(0) included: {@link GroupSignals} decides that one).
+     * The supervisor's decision for a call the visible filter held; GuardTest checks that it
+     * agrees with the filter on every syscall.
+     */
+    public java.util.OptionalInt refusal(int nr, long... args) {
+        int a0 = (int) args[0];
+        int a1 = (int) args[1];
+        boolean refused = switch (nr) {
+            case Sysno.KILL, Sysno.RT_SIGQUEUEINFO -> a0 != 0
+                    && (a0 == -1 || a0 == -processGroup || a0 == -supervisorPid || supervisorTids.contains(a0));
+            case Sysno.TGKILL, Sysno.RT_TGSIGQUEUEINFO -> supervisorTids.contains(a1) || supervisorTids.contains(a0);
+            case Sysno.TKILL, Sysno.PIDFD_OPEN, Sysno.PROCESS_VM_READV, Sysno.PROCESS_VM_WRITEV ->
+                    supervisorTids.contains(a0);
+            case Sysno.PTRACE -> !allowPtrace || supervisorTids.contains(a1);
+            case Sysno.CLONE -> (a0 & (int) CloneFlags.CLONE_UNTRACED) != 0;
+            case Sysno.PRCTL -> a0 == PR_SET_DUMPABLE && args[1] == 0;
+            case Sysno.SETPGID -> a1 == processGroup;
+            case Sysno.PIDFD_GETFD -> true;
+            default -> false;
+        };
+        if (refused) {
+            return java.util.OptionalInt.of(Errno.EPERM);
+        }
+        return switch (nr) {
+            case Sysno.CLONE3, Sysno.PIDFD_SEND_SIGNAL, Sysno.IO_URING_SETUP, Sysno.IO_URING_ENTER,
+                    Sysno.IO_URING_REGISTER -> java.util.OptionalInt.of(Errno.ENOSYS);
+            default -> java.util.OptionalInt.empty();
+        };
     }
 }

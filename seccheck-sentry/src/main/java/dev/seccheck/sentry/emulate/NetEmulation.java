@@ -68,9 +68,18 @@ final class NetEmulation {
             return;
         }
         byte[] addr;
-        byte[] data = null;
         try {
             addr = memory.bytes(call.tid(), addrPtr, (int) addrLen);
+        } catch (ProgramMemory.Fault f) {
+            // The points still see the call, with its address missing: a policy decides on that absence.
+            Unreadable unread = Unreadable.of(f);
+            if (call.enter(ev, unread) == 0) {
+                call.fail(ev, unread, f.errno);
+            }
+            return;
+        }
+        byte[] data = null;
+        try {
             if (send) {
                 long len = Math.min(n.arg2(), SEND_MAX);
                 data = len <= 0 ? new byte[0] : memory.bytes(call.tid(), n.arg1(), (int) len);

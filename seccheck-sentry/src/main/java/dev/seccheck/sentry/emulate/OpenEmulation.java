@@ -64,7 +64,7 @@ final class OpenEmulation {
         try {
             path = memory.path(call.tid(), a.pathAddr());
         } catch (ProgramMemory.Fault f) {
-            Snapshot none = new Snapshot(0, new byte[0]);
+            Unreadable none = Unreadable.of(f);
             if (call.enter(ev, none) == 0) {
                 call.fail(ev, none, f.errno);
             }

@@ -7,6 +7,7 @@ import dev.seccheck.fields.OptionalFields;
 import dev.seccheck.points.SyscallSchema;
 import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.proto.syscall.Exit;
+import dev.seccheck.sink.Missing;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.function.Consumer;
@@ -24,6 +25,8 @@ final class Call {
     final FdPaths fds;
     private final boolean fdPath;
     final boolean envv;
+    /** The fields left out because they could not be read, and why: sinks must not take absence for a value. */
+    Missing missing = Missing.NONE;
 
     Call(SyscallSchema schema, SyscallEvent ev, ContextData ctx, FieldSet fields, TaskMemory mem, FdPaths fds) {
         this.schema = schema;
@@ -94,17 +97,46 @@ final class Call {
         if (!fdPath || (fd < 0 && fd != Fcntl.AT_FDCWD)) {
             return null;
         }
-        return fds.path(fd);
+        String path = fds.path(fd);
+        if (path.startsWith("[err: ")) {
+            missing = missing.with("fd_path", (fd == Fcntl.AT_FDCWD ? "cwd" : "fd " + fd) + ": "
+                    + path.substring(6, path.length() - 1));
+        }
+        return path;
     }
 
     /** The NUL-terminated string at {@code addr} (up to PATH_MAX), or null when unreadable. */
     String path(long addr) {
         if (addr == 0) {
+            missing = missing.with("pathname", "NULL pointer");
             return null;
         }
         try {
-            return mem.readString(addr, Abi.PATH_MAX);
+            String s = mem.readString(addr, Abi.PATH_MAX);
+            // The kernel counts the NUL in PATH_MAX: a string this long was cut, and is not what the call names.
+            if (s.length() * 3 >= Abi.PATH_MAX && s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= Abi.PATH_MAX) {
+                missing = missing.with("pathname", "longer than PATH_MAX");
+            }
+            return s;
         } catch (MemoryFault e) {
+            missing = missing.with("pathname", e.reason() + " at 0x" + Long.toHexString(e.address()));
+            return null;
+        }
+    }
+
+    /** A socket address of {@code len} bytes at {@code addr}, or null when none or unreadable (then recorded missing). */
+    byte[] address(long addr, int len) {
+        if (len <= 0) {
+            return null;
+        }
+        if (addr == 0) {
+            missing = missing.with("address", "NULL pointer");
+            return null;
+        }
+        try {
+            return mem.read(addr, len);
+        } catch (MemoryFault e) {
+            missing = missing.with("address", e.reason() + " at 0x" + Long.toHexString(e.address()));
             return null;
         }
     }

@@ -86,7 +86,7 @@ final class SocketCalls {
 
     /** The sockaddr bytes, capped at sizeof(sockaddr_storage); null when none or unreadable. */
     private static ByteString sockaddr(Call c, long addr, int len) {
-        byte[] bytes = c.bytes(addr, Math.min(len, Abi.SOCKADDR_MAX));
+        byte[] bytes = c.address(addr, Math.min(len, Abi.SOCKADDR_MAX));
         return bytes == null ? null : ByteString.copyFrom(bytes);
     }
 }

@@ -53,7 +53,8 @@ public final class SyscallDecoder {
                 "event of syscall " + ev.sysno() + " decoded with the schema of " + schema.name() + " (" + schema.sysno() + ")");
         }
         Call c = new Call(schema, ev, ctx, fields, mem, fds);
-        return new DecodedSyscall(schema.messageType(), decode(c));
+        Message msg = decode(c);
+        return new DecodedSyscall(schema.messageType(), msg, c.missing);
     }
 
     /** Returns the raw-point message: ctx (left out when null), sysno, arg1..arg6, exit on exit events. */

@@ -77,7 +77,7 @@ final class ExecRequests {
                 running.put(pid, req.result());
                 child.listener().allow(child.first().id());
                 Thread.ofPlatform().daemon().name("seccheck-exec-notifier")
-                        .start(new Notifier(child.listener(), syscalls, tasks.withExecSessionDefault(true), self, log));
+                        .start(new Notifier(child.listener(), syscalls, tasks.withExecSessionDefault(true), req.launch().guard(), self, log));
             } catch (SentryException | LinuxException | RuntimeException e) {
                 req.result().completeExceptionally(e);
             }

@@ -5,6 +5,7 @@ import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.ProcessMemory;
 import dev.seccheck.linux.WaitStatus;
 import dev.seccheck.points.Point;
+import dev.seccheck.points.SyscallType;
 import dev.seccheck.sentry.filter.FilterAction;
 import dev.seccheck.sentry.filter.Fragment;
 import dev.seccheck.sentry.filter.Program;
@@ -116,9 +117,45 @@ final class FilterLayers {
      * next stop, where it gets them), or fails naming a task that could not get them and why.
      */
     CompletableFuture<Void> request(PointState next) {
-        Request r = new Request(syscalls.withState(next).filterActions(), new CompletableFuture<>());
+        FilterAction[] wanted = syscalls.withState(next).filterActions();
+        List<String> unserved = unservable(wanted, next);
+        if (!unserved.isEmpty()) {
+            // Refused before anything changes: success of a create must mean its points are served.
+            return CompletableFuture.failedFuture(new IllegalStateException(String.join(", ", unserved)
+                    + " cannot be served while the run is going: the"
+                    + " syscall's enter points were enabled when the run started, so the notifier holds it for the"
+                    + " whole run and it never stops at its exit; enable the exit point when the run starts"));
+        }
+        Request r = new Request(wanted, new CompletableFuture<>());
         requests.add(r);
         return r.done();
+    }
+
+    /**
+     * The points of {@code next} that need a syscall's exit stop where the syscall is held by the
+     * notifier for the whole run (which {@link #layersNeeded} cannot add): e.g.
+     * {@code syscall/read/exit}, or {@code chdir (to refresh the cwd context field)}.
+     */
+    private List<String> unservable(FilterAction[] wanted, PointState next) {
+        List<String> out = new ArrayList<>();
+        if (notified == null) {
+            return out; // the run has not started: its filters will be made from these points
+        }
+        for (int nr = 0; nr < wanted.length && nr < notified.length; nr++) {
+            if (wanted[nr] != FilterAction.TRACE || notified[nr] != FilterAction.NOTIFY) {
+                continue;
+            }
+            int size = out.size();
+            for (SyscallType type : new SyscallType[] {SyscallType.EXIT, SyscallType.RAW_EXIT}) {
+                if (next.syscallEnabled(type, nr)) {
+                    syscalls.catalog().pointForSyscall(type, nr).ifPresent(p -> out.add(p.name()));
+                }
+            }
+            if (out.size() == size) {
+                out.add("syscall " + nr + " (traced to its exit to keep the cwd or credentials context field current)");
+            }
+        }
+        return out;
     }
 
     /** Returns whether a request waits for the tracer thread. */
@@ -205,8 +242,8 @@ final class FilterLayers {
 
     /**
      * The number of runtime layers a task must carry to serve {@code wanted}: one more than the
-     * newest layer that first sent one of its syscalls to the tracer. A syscall the tracer must
-     * see but no filter sends there is the notifier's, told once in the log.
+     * newest layer that first sent one of its syscalls to the tracer. (A request whose syscall
+     * no layer can send there, one the notifier holds, was refused by {@link #request}.)
      */
     private int layersNeeded(FilterAction[] wanted) {
         int needed = 0;
@@ -216,9 +253,6 @@ final class FilterLayers {
             }
             if (firstLayer[nr] >= 0) {
                 needed = Math.max(needed, firstLayer[nr] + 1);
-            } else if (traced[nr] != FilterAction.TRACE && wanted[nr] == FilterAction.TRACE) {
-                log.accept("syscall " + nr + ": exit points cannot be added while the run is going: its enter"
-                        + " points are served by the notifier for the whole run");
             }
         }
         return needed;

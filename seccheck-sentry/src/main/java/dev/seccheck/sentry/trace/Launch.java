@@ -9,6 +9,7 @@ import dev.seccheck.linux.SeccompListener;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.Spawn;
 import dev.seccheck.sentry.SentryException;
+import dev.seccheck.sentry.defense.Guard;
 import dev.seccheck.sentry.filter.ExecTrap;
 import dev.seccheck.sentry.filter.FilterAction;
 import dev.seccheck.sentry.filter.Fragment;
@@ -46,31 +47,40 @@ final class Launch {
     private static final long FAILED = Long.MIN_VALUE + 1;
 
     private final List<String> argv;
+    /** The guard compiled into the child's filter: the notifier decides what it held with this very one. */
+    private final Guard guard;
     /** {@link Spawn#spawnUnderFilter}'s result, or PENDING, or FAILED with {@link #failure} set before. */
     private final AtomicLong outcome = new AtomicLong(PENDING);
     private volatile Throwable failure;
     /** The listener's descriptor once installed (-1 before), set by the spawner before it spawns. */
     private final AtomicInteger listenerFd = new AtomicInteger(-1);
 
-    private Launch(List<String> argv) {
+    private Launch(List<String> argv, Guard guard) {
         this.argv = List.copyOf(argv);
+        this.guard = guard;
+    }
+
+    /** Returns the guard in the child's filter (its refusals held for the supervisor, see {@link Guard#fragment(boolean)}). */
+    Guard guard() {
+        return guard;
     }
 
     /**
      * Starts the spawner thread: {@code seccheck run}'s program when {@code stdio} is null (in
      * the caller's world, see {@link CallerWorld}), else an exec with this environment, cwd and
-     * stdio.
+     * stdio. The filter holds the {@code notified} syscalls, then applies {@code guard} (its
+     * refusals held too), then {@code fragment}.
      */
     static Launch start(Path program, List<String> argv, List<String> env, String cwd, int[] stdio,
-            FilterAction[] notified, Fragment fragment) {
-        Launch l = new Launch(argv);
+            FilterAction[] notified, Guard guard, Fragment fragment) {
+        Launch l = new Launch(argv, guard);
         Thread.ofPlatform().daemon().name("seccheck-spawner").start(() -> {
             try {
                 Spawn.Prepared p = stdio == null
                         ? Spawn.prepare(program.toString(), argv, CallerWorld.current())
                         : Spawn.prepare(program.toString(), argv, env, cwd, stdio);
                 p.filter(SeccompFilter.compile(SeccompFilter.only(notified, FilterAction.NOTIFY),
-                        ExecTrap.fragment(p.execPathPointer()).then(fragment)).encode());
+                        ExecTrap.fragment(p.execPathPointer()).then(guard.fragment(true)).then(fragment)).encode());
                 Spawn.blockAllSignals();
                 l.outcome.set(Spawn.spawnUnderFilter(p, l.listenerFd));
             } catch (Throwable t) {

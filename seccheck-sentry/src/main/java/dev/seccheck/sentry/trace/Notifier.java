@@ -39,15 +39,28 @@ final class Notifier implements Runnable {
     private final int self;
     /** Null when the run emulates nothing. */
     private final Emulator emulator;
+    /** The guard in the filter this listener serves: what it held for us is refused as it says. */
+    private final dev.seccheck.sentry.defense.Guard guard;
+    /** Decides kill(0) held by the guard: refused while the caller shares this process's group. */
+    private final dev.seccheck.sentry.defense.GroupSignals groupSignals;
 
     /** @param self this JVM's pid: the spawner thread's own held syscalls are continued, not reported */
-    Notifier(SeccompListener listener, SyscallPoints points, TaskTable tasks, int self, Consumer<String> log) {
+    Notifier(SeccompListener listener, SyscallPoints points, TaskTable tasks, dev.seccheck.sentry.defense.Guard guard,
+            int self, Consumer<String> log) {
         this.listener = listener;
+        this.guard = guard;
         this.self = self;
         this.points = points;
         this.tasks = tasks;
         this.log = log;
         Emulator.Effects effects = points.emulation();
+        int group;
+        try {
+            group = dev.seccheck.linux.ProcessAttributes.processGroup();
+        } catch (LinuxException e) {
+            throw new IllegalStateException("reading seccheck's own process group: " + e.getMessage(), e);
+        }
+        this.groupSignals = new dev.seccheck.sentry.defense.GroupSignals(group);
         this.emulator = effects.any()
                 ? new Emulator(listener, points, effects, Notifier::fdPaths, self, log)
                 : null;
@@ -97,6 +110,26 @@ final class Notifier implements Runnable {
         }
     }
 
+    /**
+     * Refuses a call the guard held: its enter and exit points fire first, as they would in gVisor
+     * where a refused call still enters the sentry (their verdicts cannot make it succeed), and
+     * the run's log names the attempt.
+     */
+    private void refuse(SeccompNotification n, Task task, int errno, TraceeAccess access) {
+        if (task != null) {
+            SyscallEvent enter = new SyscallEvent(n.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(),
+                    n.arg5(), false, 0);
+            points.fire(task, enter, access);
+            if (points.wantsExit(n.nr())) {
+                points.fire(task, new SyscallEvent(n.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(),
+                        n.arg5(), true, -errno), access);
+            }
+        }
+        log.accept("refused " + dev.seccheck.abi.Sysno.name(n.nr()) + " from task " + n.tid() + " ("
+                + Procfs.comm(n.tid()) + "): aimed at seccheck or at leaving supervision (" + Errno.name(errno) + ")");
+        listener.deny(n.id(), errno);
+    }
+
     private void answer(SeccompNotification n, TraceeAccess access) throws LinuxException {
         Task task = tasks.get(n.tid());
         if (task == null) {
@@ -105,6 +138,15 @@ final class Notifier implements Runnable {
                 return;
             }
             task = tasks.getOrLoad(n.tid());
+        }
+        java.util.OptionalInt refused = guard.refusal(n.nr(), n.arg0(), n.arg1());
+        if (refused.isEmpty() && dev.seccheck.sentry.defense.GroupSignals.held(n.nr(), n.arg0())
+                && groupSignals.reachesSupervisor(n.tid())) {
+            refused = java.util.OptionalInt.of(Errno.EPERM);
+        }
+        if (refused.isPresent()) {
+            refuse(n, task, refused.getAsInt(), access);
+            return;
         }
         if (task != null && emulator != null && emulator.handles(n)) {
             emulator.submit(n, task);

@@ -122,6 +122,11 @@ final class SyscallPoints implements EmulatedPoints {
         return state.syscallEnabled(SyscallType.ENTER, nr) || state.syscallEnabled(SyscallType.EXIT, nr);
     }
 
+    /** Returns the catalog the points are looked up in. */
+    Catalog catalog() {
+        return catalog;
+    }
+
     /** Returns the same decisions over another state, e.g. a preview of points not yet published. */
     SyscallPoints withState(PointState other) {
         SyscallPoints preview = new SyscallPoints(other, catalog, context, mmap);
@@ -219,7 +224,11 @@ final class SyscallPoints implements EmulatedPoints {
 
     private static void deliver(dev.seccheck.sink.Sink sink, Point p, FieldSet fields, DecodedSyscall d)
             throws dev.seccheck.sink.SecurityCheckException {
-        sink.syscall(p, fields, d.type(), d.message());
+        if (d.missing().isEmpty()) {
+            sink.syscall(p, fields, d.type(), d.message());
+        } else {
+            sink.syscall(p, fields, d.type(), d.message(), d.missing());
+        }
     }
 
     static boolean isCwdChanger(int nr) {

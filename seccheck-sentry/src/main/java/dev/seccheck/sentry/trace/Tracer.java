@@ -131,8 +131,9 @@ public final class Tracer {
     /** Starts the workload and attaches to it before its program runs (see {@link Launch}). */
     private void attach(Path program, List<String> argv) throws SentryException, LinuxException {
         layers.atStart();
-        Launch.Child child = Launch.start(program, argv, null, null, null, layers.notified(), workloadFragment())
-                .awaitChild(self);
+        Launch launch = Launch.start(program, argv, null, null, null, layers.notified(),
+                Guard.forThisProcess(allowPtrace), layers.mmapFragment());
+        Launch.Child child = launch.awaitChild(self);
         rootPid = child.first().tid();
         Task root = Seal.whileAttaching(() -> lifecycle.seize(rootPid, false));
         String cwd = Path.of("").toAbsolutePath().toString();
@@ -142,7 +143,7 @@ public final class Tracer {
         // Before the program's first instruction: from here on it cannot reach this process.
         Seal.seal();
         child.listener().allow(child.first().id());
-        notifier = new Notifier(child.listener(), syscalls, tasks, self, log);
+        notifier = new Notifier(child.listener(), syscalls, tasks, launch.guard(), self, log);
         Thread.ofPlatform().daemon().name("seccheck-notifier").start(notifier);
         started.complete(rootPid);
     }
@@ -156,13 +157,10 @@ public final class Tracer {
      * @return completes with how the command's first process ended
      */
     public CompletableFuture<WaitStatus> exec(Path program, List<String> argv, List<String> env, String cwd, int[] stdio) {
-        return execs.submit(Launch.start(program, argv, env, cwd, stdio, layers.notified(), workloadFragment()), argv);
+        return execs.submit(Launch.start(program, argv, env, cwd, stdio, layers.notified(),
+                Guard.forThisProcess(allowPtrace), layers.mmapFragment()), argv);
     }
 
-    /** The workload's own checks ({@link Guard}, built now so it knows this JVM's threads), then the mmap test. */
-    private Fragment workloadFragment() {
-        return Guard.forThisProcess(allowPtrace).fragment().then(layers.mmapFragment());
-    }
 
     /**
      * From any thread: gives every task of the running workload the filter layer the points of

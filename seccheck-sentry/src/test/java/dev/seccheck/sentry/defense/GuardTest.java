@@ -56,13 +56,28 @@ class GuardTest {
 
     @Test
     void signalsAndPidfdsForOtherProcessesPass() {
-        for (int target : new int[] {0, 1234, SELF + 3, -1234, PGID}) {
+        for (int target : new int[] {1234, SELF + 3, -1234, PGID}) {
             assertThat(run(Sysno.KILL, target, 15)).as("kill(%d)", target).isEqualTo(ALLOW);
         }
         assertThat(run(Sysno.TGKILL, 1234, 1235, 15)).isEqualTo(ALLOW);
         assertThat(run(Sysno.TKILL, 1235, 15)).isEqualTo(ALLOW);
         assertThat(run(Sysno.PIDFD_OPEN, 1234, 0)).isEqualTo(ALLOW);
         assertThat(run(Sysno.PROCESS_VM_READV, 1234, 0, 1, 0, 1, 0)).isEqualTo(ALLOW);
+    }
+
+    @Test
+    void aSignalToTheCallersOwnGroupIsHeldForTheSupervisorToDecide() {
+        assertThat(run(Sysno.KILL, 0, 9)).isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(run(Sysno.KILL, 0xffff_ffff_0000_0000L, 9)).as("pid_t 0").isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(run(Sysno.RT_SIGQUEUEINFO, 0, 9, 0)).isEqualTo(Seccomp.RET_USER_NOTIF);
+    }
+
+    @Test
+    void joiningTheSupervisorsProcessGroupIsRefusedAndOtherGroupsAreNot() {
+        assertThat(run(Sysno.SETPGID, 0, PGID)).isEqualTo(EPERM);
+        assertThat(run(Sysno.SETPGID, 1234, PGID)).isEqualTo(EPERM);
+        assertThat(run(Sysno.SETPGID, 0, 0)).isEqualTo(ALLOW);
+        assertThat(run(Sysno.SETPGID, 1234, 1234)).isEqualTo(ALLOW);
     }
 
     @Test
@@ -104,7 +119,7 @@ class GuardTest {
     @Test
     void everyOtherSyscallFallsThrough() {
         Set<Integer> guarded = Set.of(Sysno.KILL, Sysno.RT_SIGQUEUEINFO, Sysno.TKILL, Sysno.TGKILL, Sysno.RT_TGSIGQUEUEINFO,
-                Sysno.PIDFD_OPEN, Sysno.PROCESS_VM_READV, Sysno.PROCESS_VM_WRITEV, Sysno.PTRACE, Sysno.CLONE, Sysno.PRCTL,
+                Sysno.PIDFD_OPEN, Sysno.PROCESS_VM_READV, Sysno.PROCESS_VM_WRITEV, Sysno.PTRACE, Sysno.CLONE, Sysno.PRCTL, Sysno.SETPGID,
                 Sysno.PIDFD_GETFD, Sysno.CLONE3, Sysno.PIDFD_SEND_SIGNAL, Sysno.IO_URING_SETUP, Sysno.IO_URING_ENTER,
                 Sysno.IO_URING_REGISTER);
         for (int nr = 0; nr <= SeccompFilter.MAX_SYSNO; nr++) {
@@ -112,6 +127,39 @@ class GuardTest {
                 // Arguments that would be refused were the syscall one of the guarded ones.
                 assertThat(BpfInterpreter.run(guard.fragment(), new BpfInterpreter.Data(nr, Seccomp.AUDIT_ARCH_X86_64, 0,
                         SELF, SELF, 0))).as("syscall %d", nr).isEmpty();
+            }
+        }
+    }
+
+    /** Arguments around every value the guard compares with, for every syscall number. */
+    private static final long[] ARGS = {0, 1, -1, SELF, -SELF, PGID, -PGID, 5001, 7000, 1234, 4, 0x8000_0000L,
+        0x8000_0000L | 1, 1L << 32, 0xffff_ffff_0000_0000L | SELF};
+
+    @Test
+    void theSupervisorsDecisionForAHeldCallIsTheFiltersOnEverySyscall() {
+        for (Guard g : new Guard[] {guard, new Guard(SELF, PGID, Set.of(5001, 5002, 7000), true)}) {
+            Program decided = SeccompFilter.compile(new FilterAction[0], g.fragment());
+            Program visible = SeccompFilter.compile(new FilterAction[0], g.fragment(true));
+            for (int nr = 0; nr <= SeccompFilter.MAX_SYSNO; nr++) {
+                for (long a0 : ARGS) {
+                    for (long a1 : ARGS) {
+                        int filter = run(decided, nr, a0, a1, 0);
+                        java.util.OptionalInt mirror = g.refusal(nr, a0, a1, 0);
+                        String what = "syscall " + nr + "(" + a0 + ", " + a1 + ") allowPtrace=" + g.allowPtrace();
+                        if (filter == Seccomp.RET_USER_NOTIF) {
+                            assertThat(mirror).as(what).isEmpty(); // kill(0): GroupSignals decides
+                        } else if (filter == ALLOW) {
+                            assertThat(mirror).as(what).isEmpty();
+                        } else {
+                            assertThat(mirror).as(what).hasValue(filter & 0xffff);
+                        }
+                        // Visible: every EPERM but setpgid's is held for the supervisor instead; ENOSYS stays
+                        // in the filter.
+                        int held = run(visible, nr, a0, a1, 0);
+                        boolean holds = filter == EPERM && nr != Sysno.SETPGID;
+                        assertThat(held).as(what).isEqualTo(holds ? Seccomp.RET_USER_NOTIF : filter);
+                    }
+                }
             }
         }
     }

@@ -8,6 +8,7 @@ import dev.seccheck.abi.Errno;
 import dev.seccheck.format.Escape;
 import dev.seccheck.points.Point;
 import dev.seccheck.proto.common.ContextData;
+import dev.seccheck.sink.Missing;
 import java.io.PrintStream;
 import java.time.Instant;
 
@@ -27,17 +28,32 @@ final class AlertLog {
     }
 
     void alert(Rule rule, Point point, Message msg) {
+        write(rule, point, msg, rule.action(), null);
+    }
+
+    /**
+     * Writes the alert of a rule that could not be checked because {@code gap} was not obtained:
+     * {@code taken} is what {@code on_missing} did, and {@code missing} names the field and why.
+     */
+    void missing(Rule rule, Point point, Message msg, Action taken, Missing.Field gap) {
+        write(rule, point, msg, taken, gap);
+    }
+
+    private void write(Rule rule, Point point, Message msg, Action taken, Missing.Field gap) {
         ObjectNode n = JSON.createObjectNode();
         n.put("time", Instant.now().toString());
         n.put("alert", "seccheck policy");
-        n.put("action", switch (rule.action()) {
+        n.put("action", switch (taken) {
             case Action.Allow a -> "allow";
             case Action.Deny d -> "deny";
             case Action.Kill k -> "kill";
             case Action.Log l -> "log";
         });
-        if (rule.action() instanceof Action.Deny d) {
+        if (taken instanceof Action.Deny d) {
             n.put("errno", Errno.name(d.errno()));
+        }
+        if (gap != null) {
+            n.put("missing", Escape.plain(gap.toString(), Escape.DEFAULT_LIMIT));
         }
         n.put("rule", rule.index());
         if (rule.label() != null) {

@@ -7,6 +7,7 @@ import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import dev.seccheck.proto.common.ContextData;
+import dev.seccheck.sink.Missing;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -30,6 +31,14 @@ sealed interface Key {
 
     /** Returns the value for alert output, or null when absent. */
     Object value(Message msg);
+
+    /**
+     * Returns the field this key's value comes from when the sentry could not obtain it for this
+     * message, else null: then the absent value says nothing about what the program did.
+     */
+    default Missing.Field missingIn(Message msg, Missing missing) {
+        return missing.get(name()).orElse(null);
+    }
 
     /** A top-level field of the message; repeated strings match when any element does. */
     record Field(String name, FieldDescriptor field, Kind kind) implements Key {
@@ -89,6 +98,11 @@ sealed interface Key {
     /** A part of the socket address in the message's {@code address} bytes. */
     record Address(String name, Kind kind, FieldDescriptor address) implements Key {
         @Override
+        public Missing.Field missingIn(Message msg, Missing missing) {
+            return missing.get("address").orElse(null);
+        }
+
+        @Override
         public boolean test(Message msg, Matcher m) {
             Optional<SockAddr> a = SockAddr.decode((ByteString) msg.getField(address));
             if (a.isEmpty()) {
@@ -136,6 +150,16 @@ sealed interface Key {
         @Override
         public Kind kind() {
             return Kind.STRING;
+        }
+
+        /** The pathname, and for a relative one the directory it is resolved against. */
+        @Override
+        public Missing.Field missingIn(Message msg, Missing missing) {
+            Missing.Field path = missing.get("pathname").orElse(null);
+            if (path != null || ((String) msg.getField(pathname)).startsWith("/")) {
+                return path;
+            }
+            return missing.get(fdPath != null ? "fd_path" : "cwd").orElse(null);
         }
 
         @Override

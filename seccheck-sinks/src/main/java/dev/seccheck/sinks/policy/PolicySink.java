@@ -4,6 +4,8 @@ import com.google.protobuf.Message;
 import dev.seccheck.fields.FieldSet;
 import dev.seccheck.points.Point;
 import dev.seccheck.proto.common.MessageType;
+import dev.seccheck.abi.Errno;
+import dev.seccheck.sink.Missing;
 import dev.seccheck.sink.PointSink;
 import dev.seccheck.sink.SecurityCheckException;
 import java.util.List;
@@ -13,6 +15,10 @@ import java.util.Map;
  * PolicySink enforces rules written in its configuration: for each point, the rules naming it are
  * tried in order and the first whose conditions all hold decides: allow, deny with an errno, kill
  * the task's thread group, or log. Deny, kill and log write a JSON alert line.
+ *
+ * <p>A deny or kill rule that needs a value the sentry could not obtain for the point (its
+ * {@link Missing} fields) is decided by {@code on_missing} instead of by the absent value; an
+ * allow or log rule in that case does not match, so it never lets through what it could not check.
  */
 public final class PolicySink implements PointSink {
 
@@ -20,14 +26,16 @@ public final class PolicySink implements PointSink {
 
     private final Rule[][] rulesByPoint;
     private final AlertLog alerts;
+    private final OnMissing onMissing;
 
-    PolicySink(Map<Integer, List<Rule>> rules, AlertLog alerts) {
+    PolicySink(Map<Integer, List<Rule>> rules, AlertLog alerts, OnMissing onMissing) {
         this.rulesByPoint = new Rule[Point.ID_LIMIT][];
         for (int id = 0; id < rulesByPoint.length; id++) {
             List<Rule> l = rules.get(id);
             rulesByPoint[id] = l == null ? NONE : l.toArray(Rule[]::new);
         }
         this.alerts = alerts;
+        this.onMissing = onMissing;
     }
 
     @Override
@@ -37,7 +45,22 @@ public final class PolicySink implements PointSink {
 
     @Override
     public void point(Point point, FieldSet fields, MessageType type, Message msg) throws SecurityCheckException {
+        point(point, fields, type, msg, Missing.NONE);
+    }
+
+    @Override
+    public void point(Point point, FieldSet fields, MessageType type, Message msg, Missing missing)
+            throws SecurityCheckException {
         for (Rule rule : rulesByPoint[point.id()]) {
+            if (!missing.isEmpty()) {
+                Missing.Field gap = rule.undecidedBy(msg, missing);
+                if (gap != null) {
+                    if (enforcing(rule) && onMissing != OnMissing.ALLOW) {
+                        undecided(rule, point, msg, gap);
+                    }
+                    continue;
+                }
+            }
             if (!rule.matches(msg)) {
                 continue;
             }
@@ -55,6 +78,22 @@ public final class PolicySink implements PointSink {
             }
             return;
         }
+    }
+
+    private static boolean enforcing(Rule rule) {
+        return rule.action() instanceof Action.Deny || rule.action() instanceof Action.Kill;
+    }
+
+    /** An enforcing rule could not be checked: {@code on_missing} (deny or kill) decides, with an alert naming the gap. */
+    private void undecided(Rule rule, Point point, Message msg, Missing.Field gap) throws SecurityCheckException {
+        String why = "policy rule " + rule.index() + " cannot check " + point.name() + ": missing " + gap;
+        if (onMissing == OnMissing.KILL) {
+            alerts.missing(rule, point, msg, new Action.Kill(), gap);
+            throw SecurityCheckException.killing(why);
+        }
+        int errno = rule.action() instanceof Action.Deny d ? d.errno() : Errno.EPERM;
+        alerts.missing(rule, point, msg, new Action.Deny(errno), gap);
+        throw new SecurityCheckException(errno, why);
     }
 
     @Override

@@ -11,11 +11,13 @@ import dev.seccheck.sink.SinkException;
 import dev.seccheck.sink.SinkSetup;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * PolicySinkDescriptor registers the {@code policy} sink. Config: {@code rules} (required list)
  * and {@code path}, where alerts go ({@code "stderr"} by default, {@code "stdout"}, or a file to
- * append to), the key every writing sink shares; {@code alerts} is its older name, still accepted.
+ * append to), the key every writing sink shares; {@code alerts} is its older name, still accepted;
+ * and {@code on_missing} ({@code "deny"} by default, {@code "allow"}, {@code "kill"}: see {@link OnMissing}).
  * The rules are compiled once, at validation, and the compiled rules make the sink.
  */
 public final class PolicySinkDescriptor implements SinkDescriptor<PolicySinkDescriptor.Policy> {
@@ -24,7 +26,7 @@ public final class PolicySinkDescriptor implements SinkDescriptor<PolicySinkDesc
      * Policy is a validated policy configuration: the compiled rules of each point the session
      * enables, and where alerts go.
      */
-    record Policy(Map<Integer, List<Rule>> rules, Destination alerts) {
+    record Policy(Map<Integer, List<Rule>> rules, Destination alerts, OnMissing onMissing) {
         // Package-private: only this descriptor makes and reads it; sessions carry it opaquely.
         Policy {
             rules = Map.copyOf(rules);
@@ -38,9 +40,18 @@ public final class PolicySinkDescriptor implements SinkDescriptor<PolicySinkDesc
 
     @Override
     public Policy validate(SinkConfig config, List<PointReq> sessionPoints) throws SinkException {
-        config.requireOnly("rules", Destination.KEY, "alerts");
+        config.requireOnly("rules", Destination.KEY, "alerts", "on_missing");
         Destination alerts = Destination.from(config, "alerts");
-        return new Policy(PolicyCompiler.compile(config, sessionPoints, Catalog.standard()), alerts);
+        OnMissing onMissing = OnMissing.DENY;
+        Optional<String> named = config.string("on_missing");
+        if (named.isPresent()) {
+            try {
+                onMissing = OnMissing.of(named.get());
+            } catch (IllegalArgumentException bad) {
+                throw config.error("on_missing", bad.getMessage());
+            }
+        }
+        return new Policy(PolicyCompiler.compile(config, sessionPoints, Catalog.standard()), alerts, onMissing);
     }
 
     @Override
@@ -53,12 +64,13 @@ public final class PolicySinkDescriptor implements SinkDescriptor<PolicySinkDesc
     public List<ConfigKey> keys() {
         return List.of(new ConfigKey("rules", "the rules, in order: point or effect, match, action (allow, log, deny, kill), errno"),
                 new ConfigKey(Destination.KEY, "where alerts go: a file (appended to), stderr (default) or stdout"),
-                new ConfigKey("alerts", "the older name of path, still accepted"));
+                new ConfigKey("alerts", "the older name of path, still accepted"),
+                new ConfigKey("on_missing", "when a rule needs a value seccheck could not read: deny (default), allow, kill"));
     }
 
     @Override
     public Sink create(Policy policy, SinkSetup setup) {
-        return new PolicySink(policy.rules(), ((Opened) setup).log());
+        return new PolicySink(policy.rules(), ((Opened) setup).log(), policy.onMissing());
     }
 
     private record Opened(AlertLog log) implements SinkSetup {

@@ -1,6 +1,7 @@
 package dev.seccheck.sinks.policy;
 
 import com.google.protobuf.Message;
+import dev.seccheck.sink.Missing;
 import java.util.List;
 
 /**
@@ -27,5 +28,25 @@ record Rule(int index, String label, List<Condition> conditions, Action action) 
             }
         }
         return true;
+    }
+
+    /**
+     * Returns the first missing field one of this rule's keys needs, provided every condition on
+     * a value that was obtained holds (else the rule does not match whatever the missing value
+     * was, and null is returned); null too when no key's value is missing.
+     */
+    Missing.Field undecidedBy(Message msg, Missing missing) {
+        Missing.Field first = null;
+        for (Condition c : conditions) {
+            Missing.Field gap = c.key().missingIn(msg, missing);
+            if (gap == null) {
+                if (!c.holds(msg)) {
+                    return null;
+                }
+            } else if (first == null) {
+                first = gap;
+            }
+        }
+        return first;
     }
 }

@@ -1,0 +1,156 @@
+package dev.seccheck.sinks.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.seccheck.fields.FieldMask;
+import dev.seccheck.fields.FieldSet;
+import dev.seccheck.points.Catalog;
+import dev.seccheck.points.Point;
+import dev.seccheck.points.PointReq;
+import dev.seccheck.proto.common.MessageType;
+import dev.seccheck.proto.syscall.Connect;
+import dev.seccheck.proto.syscall.Open;
+import dev.seccheck.session.JsonSinkConfig;
+import dev.seccheck.sink.Missing;
+import dev.seccheck.sink.SecurityCheckException;
+import dev.seccheck.sink.Sink;
+import dev.seccheck.sink.SinkException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The policy sink's {@code on_missing}: a rule whose value could not be obtained fails closed by default. */
+class OnMissingTest {
+
+    private static final Catalog CATALOG = Catalog.standard();
+    private static final Point OPENAT = CATALOG.byName("syscall/openat/enter").orElseThrow().point();
+    private static final Point CONNECT = CATALOG.byName("syscall/connect/enter").orElseThrow().point();
+    private static final FieldSet FD_PATH = new FieldSet(FieldMask.of(0), FieldMask.EMPTY);
+    private static final String DENY_SECRET = """
+            {"point": "syscall/openat/enter", "match": {"resolved_path": {"glob": "/etc/secret*"}},
+             "action": "%s", "errno": "EACCES"}""";
+    private static final Missing UNREADABLE_PATH = Missing.NONE.with("pathname", "EFAULT at 0x1000");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aDenyRuleWhosePathCouldNotBeReadDeniesByDefaultWithItsErrnoAndAnAlertNamingWhatWasMissing()
+            throws Exception {
+        Sink sink = sink(null, DENY_SECRET.formatted("deny"));
+
+        assertThatThrownBy(() -> sink.syscall(OPENAT, FD_PATH, MessageType.MESSAGE_SYSCALL_OPEN, open(""),
+                UNREADABLE_PATH))
+                .isInstanceOfSatisfying(SecurityCheckException.class, e -> {
+                    assertThat(e.errno()).isEqualTo(13);
+                    assertThat(e.killTask()).isFalse();
+                    assertThat(e.getMessage()).contains("missing pathname (EFAULT at 0x1000)");
+                });
+        JsonNode alert = onlyAlert();
+        assertThat(alert.get("action").asText()).isEqualTo("deny");
+        assertThat(alert.get("errno").asText()).isEqualTo("EACCES");
+        assertThat(alert.get("missing").asText()).isEqualTo("pathname (EFAULT at 0x1000)");
+        assertThat(alert.get("rule").asInt()).isZero();
+    }
+
+    @Test
+    void withoutAnythingMissingTheSameEmptyValueMatchesNothingAsBefore() throws Exception {
+        Sink sink = sink(null, DENY_SECRET.formatted("deny"));
+
+        sink.syscall(OPENAT, FD_PATH, MessageType.MESSAGE_SYSCALL_OPEN, open(""));
+        sink.syscall(OPENAT, FD_PATH, MessageType.MESSAGE_SYSCALL_OPEN, open(""), Missing.NONE);
+        assertThat(Files.exists(alerts())).isTrue();
+        assertThat(Files.readAllLines(alerts())).isEmpty();
+    }
+
+    @Test
+    void onMissingAllowTakesTheRuleAsNotMatchingAndKillKills() throws Exception {
+        Sink allow = sink("allow", DENY_SECRET.formatted("deny"));
+        allow.syscall(OPENAT, FD_PATH, MessageType.MESSAGE_SYSCALL_OPEN, open(""), UNREADABLE_PATH);
+        assertThat(Files.readAllLines(alerts())).isEmpty();
+
+        Sink kill = sink("kill", DENY_SECRET.formatted("deny"));
+        assertThatThrownBy(() -> kill.syscall(OPENAT, FD_PATH, MessageType.MESSAGE_SYSCALL_OPEN, open(""),
+                UNREADABLE_PATH))
+                .isInstanceOfSatisfying(SecurityCheckException.class, e -> assertThat(e.killTask()).isTrue());
+        assertThat(onlyAlert().get("action").asText()).isEqualTo("kill");
+    }
+
+    @Test
+    void aRelativePathWhoseDirectoryFdCouldNotBeResolvedIsUndecidedButAnAbsoluteOneIsNot() throws Exception {
+        Sink sink = sink(null, DENY_SECRET.formatted("deny"));
+        Missing unknownFd = Missing.NONE.with("fd_path", "fd 7: FD not found");
+
+        // An absolute path does not depend on the directory fd: it is decided on its value.
+        sink.syscall(OPENAT, FD_PATH, MessageType.MESSAGE_SYSCALL_OPEN, open("/tmp/x"), unknownFd);
+        assertThatThrownBy(() -> sink.syscall(OPENAT, FD_PATH, MessageType.MESSAGE_SYSCALL_OPEN,
+                open("secret").toBuilder().setFd(7).setFdPath("[err: FD not found]").build(), unknownFd))
+                .isInstanceOf(SecurityCheckException.class);
+        assertThat(onlyAlert().get("missing").asText()).isEqualTo("fd_path (fd 7: FD not found)");
+    }
+
+    @Test
+    void aRuleWhoseOtherConditionsFailIsNotDecidedByTheMissingValue() throws Exception {
+        Sink sink = sink(null, """
+                {"point": "syscall/openat/enter", "match": {"pathname": "/etc/secret", "flags": 64}, "action": "deny"}""");
+
+        sink.syscall(OPENAT, FD_PATH, MessageType.MESSAGE_SYSCALL_OPEN, open("").toBuilder().setFlags(0).build(),
+                UNREADABLE_PATH);
+        assertThat(Files.readAllLines(alerts())).isEmpty();
+    }
+
+    @Test
+    void anAllowRuleThatCannotBeCheckedDoesNotAllowSoTheNextDenyRuleDecides() throws Exception {
+        Sink sink = sink("deny", """
+                {"point": "syscall/connect/enter", "match": {"ip": "127.0.0.0/8"}, "action": "allow"},
+                {"point": "syscall/connect/enter", "match": {"port": {"min": 1, "max": 65535}}, "action": "kill"}""");
+        Missing noAddress = Missing.NONE.with("address", "EFAULT at 0x10");
+
+        assertThatThrownBy(() -> sink.syscall(CONNECT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_CONNECT,
+                Connect.newBuilder().setFd(3).build(), noAddress))
+                .isInstanceOfSatisfying(SecurityCheckException.class, e -> {
+                    assertThat(e.killTask()).isFalse();
+                    assertThat(e.errno()).isEqualTo(1);
+                });
+        JsonNode alert = onlyAlert();
+        assertThat(alert.get("rule").asInt()).isEqualTo(1);
+        assertThat(alert.get("missing").asText()).isEqualTo("address (EFAULT at 0x10)");
+    }
+
+    @Test
+    void anUnknownOnMissingValueIsRefusedNamingTheSettingAndTheChoices() {
+        assertThatThrownBy(() -> sink("\"maybe\"".replace("\"", ""), DENY_SECRET.formatted("deny")))
+                .isInstanceOf(SinkException.class)
+                .hasMessageContaining("sinks[0].config.on_missing: unknown value \"maybe\" (deny, allow, kill)");
+    }
+
+    private Sink sink(String onMissing, String rules) throws Exception {
+        String json = "{\"alerts\": \"" + alerts() + "\", "
+                + (onMissing == null ? "" : "\"on_missing\": \"" + onMissing + "\", ")
+                + "\"rules\": [" + rules + "]}";
+        Files.deleteIfExists(alerts());
+        List<PointReq> points = List.of(new PointReq(OPENAT, FD_PATH), new PointReq(CONNECT, FieldSet.EMPTY));
+        PolicySinkDescriptor d = new PolicySinkDescriptor();
+        PolicySinkDescriptor.Policy policy = d.validate(JsonSinkConfig.parse(json, "sinks[0].config"), points);
+        return d.create(policy, d.setup(policy));
+    }
+
+    private Path alerts() {
+        return tmp.resolve("alerts.jsonl");
+    }
+
+    private JsonNode onlyAlert() throws Exception {
+        List<String> lines = Files.readAllLines(alerts());
+        assertThat(lines).hasSize(1);
+        return new ObjectMapper().readTree(lines.get(0));
+    }
+
+    private static Open open(String path) {
+        return Open.newBuilder().setSysno(257).setFd(-100).setPathname(path).build();
+    }
+}
