@@ -75,26 +75,34 @@ final class LifecyclePoints {
         }, (sink, fields, msg) -> sink.clone(fields, msg));
     }
 
-    /** Fires sentry/execve for a task that has just executed a new program. */
-    int execve(Task task, TraceeAccess access) {
+    /**
+     * Fires sentry/execve as gVisor does, for the exec call {@code call} whose new program
+     * {@code after} now runs: the argv and envp passed, the context of the caller before the exec,
+     * the file passed (a script rather than its interpreter; {@code /dev/fd/N/...} when named
+     * through execveat's dirfd, as gVisor and the kernel's AT_EXECFN name it).
+     */
+    int execve(ExecCalls.Pending call, Task after, TraceeAccess access) {
         if (!state.enabled(Point.EXECVE)) {
             return 0;
         }
         long now = TaskTable.nowNs();
-        int pid = task.tgid();
+        int pid = after.tgid();
         String exe = Procfs.link(pid, "exe").orElse(null);
-        List<String> argv = Procfs.strings(pid, "cmdline");
         String execfn = execfn(pid, access);
+        Path script = call.script();
+        String binary = call.args().throughDescriptor() ? execfn : script != null ? script.toString() : exe;
+        Path statPath = script != null ? script : Path.of("/proc", Integer.toString(pid), "exe");
+        boolean inMemfd = String.valueOf(script != null ? call.scriptName() : exe).startsWith("/memfd:");
         return state.fire(Point.EXECVE, fields -> {
-            ExecveInfo.Builder b = ExecveInfo.newBuilder().addAllArgv(argv);
-            if (exe != null) {
-                b.setBinaryPath(exe);
+            ExecveInfo.Builder b = ExecveInfo.newBuilder().addAllArgv(call.args().argv()).addAllEnv(call.args().envv());
+            if (binary != null) {
+                b.setBinaryPath(binary);
             }
             if (execfn != null) {
                 b.setExecfn(execfn);
             }
-            ctx(fields, task, now, b::setContextData);
-            binaryFields(fields, pid, exe, b);
+            ctx(fields, call.caller(), now, b::setContextData);
+            binaryFields(fields, statPath, inMemfd, b);
             if (fields.hasLocal(OptionalFields.EXECVE_FD_INFO.id())) {
                 fdInfo(pid, 0).ifPresent(b::setStdin);
                 fdInfo(pid, 1).ifPresent(b::setStdout);
@@ -137,14 +145,13 @@ final class LifecyclePoints {
         }
     }
 
-    private void binaryFields(FieldSet fields, int pid, String exe, ExecveInfo.Builder b) {
+    private void binaryFields(FieldSet fields, Path exePath, boolean inMemfd, ExecveInfo.Builder b) {
         boolean info = fields.hasLocal(OptionalFields.EXECVE_BINARY_INFO.id());
         boolean sha256 = fields.hasLocal(OptionalFields.EXECVE_BINARY_SHA256.id());
         boolean sha1 = fields.hasLocal(OptionalFields.EXECVE_BINARY_SHA1.id());
         if (!info && !sha256 && !sha1) {
             return;
         }
-        Path exePath = Path.of("/proc", Integer.toString(pid), "exe");
         Map<String, Object> st;
         try {
             st = Files.readAttributes(exePath, "unix:mode,uid,gid,ino,dev,size,nlink,ctime,lastModifiedTime");
@@ -157,7 +164,7 @@ final class LifecyclePoints {
                     .setBinaryIno((Long) st.get("ino")).setBinarySize((Long) st.get("size"))
                     .setBinaryNlink((Integer) st.get("nlink"))
                     .setBinaryCtime(timespec(ctime))
-                    .setBinaryInMemfd(exe != null && exe.startsWith("/memfd:"));
+                    .setBinaryInMemfd(inMemfd);
         }
         if (sha256 || sha1) {
             BinaryHashes.Key key = new BinaryHashes.Key((Long) st.get("dev"), (Long) st.get("ino"), (Long) st.get("size"),

@@ -76,12 +76,13 @@ public final class Tracer {
         this.allowPtrace = allowPtrace;
         ContextFactory context = new ContextFactory(runId, tasks);
         MmapPoints mmap = new MmapPoints(state, context);
+        ExecCalls execCalls = new ExecCalls();
         TraceeAccess access = new TraceeAccess();
-        this.syscalls = new SyscallPoints(state, catalog, context, mmap);
+        this.syscalls = new SyscallPoints(state, catalog, context, mmap, execCalls);
         this.points = new LifecyclePoints(state, context, runId);
         this.layers = new FilterLayers(state, syscalls, tasks, tracees, log);
-        this.lifecycle = new TaskLifecycle(tasks, tracees, points, mmap, syscalls, layers, access, self);
-        this.syscallStops = new SyscallStops(tasks, syscalls, layers, access);
+        this.lifecycle = new TaskLifecycle(tasks, tracees, points, syscalls, layers, access, execCalls, self);
+        this.syscallStops = new SyscallStops(tasks, syscalls, layers, access, lifecycle);
         this.execs = new ExecRequests(doorbell, tasks, syscalls, self, log);
     }
 
