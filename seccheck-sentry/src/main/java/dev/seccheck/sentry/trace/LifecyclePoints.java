@@ -45,20 +45,37 @@ final class LifecyclePoints {
         this.runId = runId;
     }
 
-    /** Fires container/start for the workload's first task. */
-    int containerStart(Task root, List<String> args, String cwd, boolean terminal) {
+    /** The kernel's limit on a process name (TASK_COMM_LEN without the NUL). */
+    private static final int COMM_MAX = 15;
+
+    /**
+     * Fires container/start for the workload's first task, held just before it executes
+     * {@code program}. Its context is the program's, as gVisor's is that of the container's init
+     * with its image loaded: the name the kernel gives it at the exec (the file name, cut at 15
+     * bytes), and no parent (the init of a sandbox has none). {@code env} is the program's
+     * environment, as gVisor reports the spec's.
+     */
+    int containerStart(Task root, String program, List<String> args, List<String> env, String cwd, boolean terminal) {
         if (!state.enabled(Point.CONTAINER_START)) {
             return 0;
         }
         long now = TaskTable.nowNs();
         return state.fire(Point.CONTAINER_START, fields -> {
             Start.Builder b = Start.newBuilder().setId(runId).setCwd(cwd).addAllArgs(args).setTerminal(terminal);
-            ctx(fields, root, now, b::setContextData);
+            ctx(fields, programTask(root, program), now, b::setContextData);
             if (fields.hasLocal(OptionalFields.CONTAINER_START_ENV.id())) {
-                b.addAllEnv(Procfs.strings(root.tgid(), "environ"));
+                b.addAllEnv(env);
             }
             return b.build();
         }, (sink, fields, msg) -> sink.containerStart(fields, msg));
+    }
+
+    /** The root task as it will be once it runs {@code program}: the kernel's name for it, no parent. */
+    static Task programTask(Task root, String program) {
+        byte[] name = Path.of(program).getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String comm = new String(name, 0, Math.min(name.length, COMM_MAX), java.nio.charset.StandardCharsets.UTF_8);
+        return new Task(root.tid(), root.tgid(), 0, root.startNs(), root.groupStartNs(), comm, root.cwd(),
+                root.credentials(), root.execSession());
     }
 
     /** Fires sentry/clone: {@code parent} created {@code child} with these clone flags. */

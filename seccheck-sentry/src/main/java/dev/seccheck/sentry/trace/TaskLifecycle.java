@@ -40,7 +40,6 @@ final class TaskLifecycle {
     private final FilterLayers layers;
     private final TraceeAccess access;
     private final ExecCalls execCalls;
-    private final int self;
     private final ProcessMemory memory = new ProcessMemory();
     private final Regs regs = new Regs();
 
@@ -51,9 +50,8 @@ final class TaskLifecycle {
     /** Processes whose first exec still has to get the filter of traced syscalls. */
     private final Set<Integer> awaitingFirstExec = new HashSet<>();
 
-    /** @param self this JVM's pid, the parent of every process the tracer attaches to */
     TaskLifecycle(TaskTable tasks, Tracees tracees, LifecyclePoints points, SyscallPoints syscalls,
-            FilterLayers layers, TraceeAccess access, ExecCalls execCalls, int self) {
+            FilterLayers layers, TraceeAccess access, ExecCalls execCalls) {
         this.tasks = tasks;
         this.tracees = tracees;
         this.points = points;
@@ -61,14 +59,17 @@ final class TaskLifecycle {
         this.layers = layers;
         this.access = access;
         this.execCalls = execCalls;
-        this.self = self;
     }
 
-    /** Attaches to a process held at its first syscall, registers it, and marks its first exec for the filter. */
+    /**
+     * Attaches to a process held at its first syscall, registers it, and marks its first exec for
+     * the filter. It has no parent in the messages, as a sandbox's init and a {@code runsc exec}
+     * process have none in gVisor's (the real parent is this JVM).
+     */
     Task seize(int pid, boolean execSession) throws LinuxException {
         tracees.of(pid).seize(OPTIONS);
         long now = TaskTable.nowNs();
-        Task t = new Task(pid, pid, self, now, now, Procfs.comm(pid), null, null, execSession);
+        Task t = new Task(pid, pid, 0, now, now, Procfs.comm(pid), null, null, execSession);
         tasks.put(t);
         awaitingFirstExec.add(pid);
         return t;

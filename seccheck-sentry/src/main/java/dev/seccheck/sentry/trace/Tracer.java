@@ -2,6 +2,7 @@ package dev.seccheck.sentry.trace;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Signal;
+import dev.seccheck.linux.CallerWorld;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Ptrace;
 import dev.seccheck.linux.Signals;
@@ -81,7 +82,7 @@ public final class Tracer {
         this.syscalls = new SyscallPoints(state, catalog, context, mmap, execCalls);
         this.points = new LifecyclePoints(state, context, runId);
         this.layers = new FilterLayers(state, syscalls, tasks, tracees, log);
-        this.lifecycle = new TaskLifecycle(tasks, tracees, points, syscalls, layers, access, execCalls, self);
+        this.lifecycle = new TaskLifecycle(tasks, tracees, points, syscalls, layers, access, execCalls);
         this.syscallStops = new SyscallStops(tasks, syscalls, layers, access, lifecycle);
         this.execs = new ExecRequests(doorbell, tasks, syscalls, self, log);
     }
@@ -135,7 +136,9 @@ public final class Tracer {
         rootPid = child.first().tid();
         Task root = Seal.whileAttaching(() -> lifecycle.seize(rootPid, false));
         String cwd = Path.of("").toAbsolutePath().toString();
-        if (points.containerStart(root, argv, cwd, Signals.isatty(0)) != 0) {
+        List<String> env = CallerWorld.current().environment().stream()
+                .map(e -> new String(e, java.nio.charset.StandardCharsets.UTF_8)).toList();
+        if (points.containerStart(root, program.toString(), argv, env, cwd, Signals.isatty(0)) != 0) {
             Signals.kill(rootPid, Signal.SIGKILL);
         }
         // Before the program's first instruction: from here on it cannot reach this process.
