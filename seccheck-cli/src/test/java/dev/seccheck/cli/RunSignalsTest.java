@@ -7,10 +7,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Signals sent to {@code seccheck run} reach the program (USR1, WINCH, CONT, HUP), and TERM ends
+ * Signals sent to {@code seccheck run} reach the program (USR1, USR2, WINCH, CONT, HUP), stop
+ * signals stop the program and then seccheck as a job until CONT, and TERM ends
  * a run whose program exited but left a daemon that ignores TERM: the daemon is killed after the
  * grace period and the exit status is 128+15.
  */
@@ -41,6 +44,81 @@ class RunSignalsTest {
         } finally {
             run.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    void usr2ReachesTheProgram() throws Exception {
+        Path got = tmp.resolve("got");
+        Process run = start("trap \"echo USR2 >> " + got + "\" USR2; touch " + tmp.resolve("ready")
+                + "; while :; do sleep 0.05; done");
+        try {
+            awaitFile(run, tmp.resolve("ready"));
+            new ProcessBuilder("kill", "-USR2", Long.toString(run.pid())).start().waitFor(10, TimeUnit.SECONDS);
+            await(run, "USR2 in the program's trap", () -> Files.exists(got) && Files.readString(got).contains("USR2"));
+        } finally {
+            run.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"TSTP", "TTIN", "TTOU"})
+    void aStopSignalStopsTheProgramAndSeccheckLikeAJobAndContResumesBoth(String sig) throws Exception {
+        Path pidFile = tmp.resolve("pid");
+        Path ticks = tmp.resolve("ticks");
+        Process run = start("echo $$ > " + pidFile + ".tmp; mv " + pidFile + ".tmp " + pidFile
+                + "; i=0; while [ $i -lt 400 ]; do i=$((i+1)); echo $i > " + ticks + "; sleep 0.05; done; exit 3");
+        try {
+            awaitFile(run, pidFile);
+            long program = Long.parseLong(Files.readString(pidFile).trim());
+            new ProcessBuilder("kill", "-" + sig, Long.toString(run.pid())).start().waitFor(10, TimeUnit.SECONDS);
+            await(run, "the program stopped", () -> state(program).matches("[Tt]"));
+            await(run, "seccheck stopped after it, as a job", () -> state(run.pid()).equals("T"));
+            String before = Files.readString(ticks);
+            Thread.sleep(300);
+            assertThat(Files.readString(ticks)).as("no tick while stopped").isEqualTo(before);
+
+            new ProcessBuilder("kill", "-CONT", Long.toString(run.pid())).start().waitFor(10, TimeUnit.SECONDS);
+            await(run, "the program running again", () -> !Files.readString(ticks).equals(before));
+            run.destroy();
+            assertThat(run.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(out()).as("seccheck reports nothing wrong").isEmpty();
+        } finally {
+            run.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aProgramThatCatchesTstpKeepsRunningAndSoDoesSeccheck() throws Exception {
+        Path got = tmp.resolve("got");
+        Process run = start("trap \"echo TSTP >> " + got + "\" TSTP; touch " + tmp.resolve("ready")
+                + "; while :; do sleep 0.05; done");
+        try {
+            awaitFile(run, tmp.resolve("ready"));
+            new ProcessBuilder("kill", "-TSTP", Long.toString(run.pid())).start().waitFor(10, TimeUnit.SECONDS);
+            await(run, "TSTP in the program's trap", () -> Files.exists(got) && Files.readString(got).contains("TSTP"));
+            Thread.sleep(2500); // longer than seccheck watches for a stop
+            assertThat(state(run.pid())).as("seccheck still running").isNotEqualTo("T");
+        } finally {
+            run.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private interface Check {
+        boolean ok() throws Exception;
+    }
+
+    private void await(Process run, String what, Check c) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!c.ok()) {
+            assertThat(run.isAlive()).as("seccheck alive waiting for %s: %s", what, out()).isTrue();
+            assertThat(System.nanoTime() - deadline).as("%s within 20 s", what).isNegative();
+            Thread.sleep(20);
+        }
+    }
+
+    private static String state(long pid) throws Exception {
+        Path stat = Path.of("/proc/" + pid + "/stat");
+        return Files.exists(stat) ? Files.readString(stat).replaceAll("(?s).*\\) ", "").substring(0, 1) : "gone";
     }
 
     @Test
