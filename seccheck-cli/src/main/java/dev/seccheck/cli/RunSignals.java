@@ -13,13 +13,30 @@ import java.util.concurrent.atomic.AtomicInteger;
  * still runs after the grace period is killed; a second INT kills at once; a run whose program
  * never started ends at once. Then {@link #endedBy} names the signal, and the run's exit status
  * is 128 plus its number, as a shell reports a command killed by it.
+ *
+ * <p>TSTP, TTIN and TTOU go to the program too, and seccheck then follows the program's state as
+ * a job would: once the program has stopped, seccheck stops itself, so the shell that started it
+ * sees the job stopped (Ctrl-Z gives the prompt back) and its CONT, forwarded, resumes both; a
+ * program that catches the signal and runs on keeps seccheck running. seccheck stops only after
+ * the program has: a CONT can then never overtake the stop it is meant to end.
+ *
+ * <p>USR2 is forwarded as well. HotSpot installs a handler for it (its thread suspend/resume
+ * signal, SigCgt bit 12), which only JFR's method sampler needs; seccheck runs without JFR.
+ * QUIT stays the JVM's: {@code sun.misc.Signal} refuses it even under -XX:+ReduceSignalUsage,
+ * and -Xrs would take INT, TERM and HUP from it as well (measured on JDK 25).
  */
 final class RunSignals {
 
-    /** Forwarded to the program; the JVM keeps QUIT (thread dumps) and USR2 (its own use). */
-    static final List<String> FORWARDED = List.of("HUP", "INT", "TERM", "USR1", "WINCH", "CONT");
+    /** Forwarded to the program; the JVM keeps QUIT (thread dumps). */
+    static final List<String> FORWARDED =
+            List.of("HUP", "INT", "TERM", "USR1", "USR2", "WINCH", "CONT", "TSTP", "TTIN", "TTOU");
     private static final int SIGKILL = 9;
     private static final int SIGINT = 2;
+    private static final int SIGSTOP = 19;
+    /** How long seccheck watches for the program to stop after a stop signal. */
+    private static final long STOP_WATCH_MS = 2000;
+    /** How many samples in a row must show the program stopped (a syscall stop is brief). */
+    private static final int STOPPED_SAMPLES = 5;
 
     private final Supervisor supervisor;
     private final long graceNanos;
@@ -40,6 +57,13 @@ final class RunSignals {
     /** Handles one signal (on the JVM's signal thread; it must not block). */
     void received(int sig) {
         boolean ends = sig == SIGINT || sig == 15;
+        if (isStop(sig)) {
+            if (supervisor.signal(sig)) {
+                int pid = supervisor.pid().orElse(0);
+                Thread.ofPlatform().daemon().name("seccheck-job").start(() -> stopOnceStopped(pid));
+            }
+            return;
+        }
         if (!ends) {
             supervisor.signal(sig);
             return;
@@ -72,6 +96,41 @@ final class RunSignals {
                 killAll(sig);
             }
         });
+    }
+
+    static boolean isStop(int sig) {
+        return sig == 20 || sig == 21 || sig == 22;
+    }
+
+    /**
+     * Stops this process once {@code pid} shows stopped ({@code T}, or {@code t} under ptrace) in
+     * {@link #STOPPED_SAMPLES} samples in a row, watching for {@link #STOP_WATCH_MS} ms.
+     */
+    private static void stopOnceStopped(int pid) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_WATCH_MS);
+        int seen = 0;
+        while (System.nanoTime() < deadline) {
+            seen = stopped(pid) ? seen + 1 : 0;
+            if (seen >= STOPPED_SAMPLES) {
+                kill((int) ProcessHandle.current().pid(), SIGSTOP);
+                return;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** Whether /proc shows {@code pid} stopped: the first field after its name is T, or t under ptrace. */
+    private static boolean stopped(int pid) {
+        try {
+            String state = dev.seccheck.linux.Procfs.statFieldsAfterComm(pid)[0];
+            return state.equals("T") || state.equals("t");
+        } catch (java.io.IOException | RuntimeException e) {
+            return false; // gone: nothing to follow
+        }
     }
 
     /** Returns the signal for which seccheck killed what the run supervised, or 0 if it did not. */

@@ -77,7 +77,9 @@ public final class MessageText {
             value(sb, f, e.getValue(), limit);
         }
         if (exit != null) {
-            sb.append(" = ").append(exit.getResult());
+            // gVisor sends a failure as result 0 with errorno set; a reader expects the kernel's -1.
+            long shown = exit.getErrorno() != 0 && exit.getResult() == 0 ? -1 : exit.getResult();
+            sb.append(" = ").append(shown);
             if (exit.getErrorno() != 0) {
                 sb.append(' ').append(Errno.name((int) exit.getErrorno()));
             }

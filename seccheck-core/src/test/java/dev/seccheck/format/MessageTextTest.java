@@ -31,6 +31,14 @@ class MessageTextTest {
     }
 
     @Test
+    void aFailureAsGvisorSendsItReadsLikeTheKernels() {
+        Open open = Open.newBuilder().setSysno(257).setFd(-100).setPathname("/nope")
+                .setExit(Exit.newBuilder().setErrorno(2))
+                .build();
+        assertThat(MessageText.line("X", "openat", open)).endsWith(" = -1 ENOENT");
+    }
+
+    @Test
     void aThreadGroupLeaderShowsOneId() {
         Syscall raw = Syscall.newBuilder().setContextData(ContextData.newBuilder().setThreadGroupId(7).setThreadId(7))
                 .setSysno(39).setExit(Exit.newBuilder().setResult(7)).build();

@@ -9,7 +9,8 @@ import java.lang.foreign.ValueLayout;
  * SocketCalls performs connect, bind and sendto on a socket seccheck took from a program
  * ({@code pidfd_getfd}), with the address seccheck read, and returns the kernel's answer
  * ({@code -errno} on failure, see {@link Direct}): EINPROGRESS, a short count and ECONNREFUSED
- * go back to the program unchanged.
+ * go back to the program unchanged. It also reads what a socket taken that way is (its
+ * address, family and type), for the messages that describe it.
  */
 public final class SocketCalls {
     private SocketCalls() {}
@@ -33,6 +34,38 @@ public final class SocketCalls {
         try (Arena arena = Arena.ofConfined()) {
             return Direct.call(Sysno.SENDTO, fd, copy(arena, data).address(), data.length, flags,
                     copy(arena, addr).address(), addr.length);
+        }
+    }
+
+    /** sizeof(struct sockaddr_storage): room for any address family's address. */
+    private static final int SOCKADDR_STORAGE = 128;
+    private static final int SOL_SOCKET = 1;
+    /** getsockopt names for the socket's type and family (asm-generic/socket.h). */
+    public static final int SO_TYPE = 3;
+    public static final int SO_DOMAIN = 39;
+
+    /** getsockname(fd): the address bytes as long as the kernel says, or null when the call failed. */
+    public static byte[] getsockname(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment addr = arena.allocate(SOCKADDR_STORAGE, 8);
+            MemorySegment len = arena.allocate(ValueLayout.JAVA_INT);
+            len.set(ValueLayout.JAVA_INT, 0, SOCKADDR_STORAGE);
+            if (Direct.call(Sysno.GETSOCKNAME, fd, addr.address(), len.address(), 0) < 0) {
+                return null;
+            }
+            int n = Math.min(len.get(ValueLayout.JAVA_INT, 0), SOCKADDR_STORAGE);
+            return addr.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
+
+    /** getsockopt(fd, SOL_SOCKET, name) of an int option: the value, or -errno when the call failed. */
+    public static long socketOption(int fd, int name) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment value = arena.allocate(ValueLayout.JAVA_INT);
+            MemorySegment len = arena.allocate(ValueLayout.JAVA_INT);
+            len.set(ValueLayout.JAVA_INT, 0, Integer.BYTES);
+            long r = Direct.call(Sysno.GETSOCKOPT, fd, SOL_SOCKET, name, value.address(), len.address(), 0);
+            return r < 0 ? r : value.get(ValueLayout.JAVA_INT, 0);
         }
     }
 

@@ -1,5 +1,9 @@
 package dev.seccheck.remote.replay;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -50,6 +54,40 @@ public record TraceFile(byte[] config, List<byte[]> packets) {
             offset += 8 + p.length;
         }
         return new TraceFile(config, packets);
+    }
+
+    /** The largest version a config may give: gVisor's field is a uint32. */
+    private static final long MAX_VERSION = 0xffff_ffffL;
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    /**
+     * Returns the wire version the config gives, the one a replay announces in its handshake, as
+     * gVisor's tracereplay reads it: the config must be a JSON object; {@code version}, when
+     * present and not null, an integer from 0 to 2^32-1; absent, it is 0. Other keys are ignored.
+     *
+     * @throws IOException naming what is wrong with the config
+     */
+    public int version() throws IOException {
+        JsonNode root;
+        try {
+            root = JSON.readTree(config);
+        } catch (JsonProcessingException e) {
+            throw new IOException("the trace file's config is not JSON: " + e.getOriginalMessage(), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new IOException("the trace file's config is not a JSON object: "
+                    + new String(config, StandardCharsets.UTF_8));
+        }
+        JsonNode v = root.get("version");
+        if (v == null || v.isNull()) {
+            return 0;
+        }
+        if (!v.isIntegralNumber() || v.asLong() < 0 || !v.canConvertToLong() || v.asLong() > MAX_VERSION) {
+            throw new IOException("the trace file's config has version " + v + ", not an integer from 0 to "
+                    + MAX_VERSION);
+        }
+        return (int) v.asLong();
     }
 
     /** Returns the file's bytes. */

@@ -62,7 +62,12 @@ public final class Protocol {
      * @return the server's version
      */
     public static int clientHandshake(UnixSeqpacket socket) throws LinuxException, MalformedPacketException {
-        sendHandshake(socket);
+        return clientHandshake(socket, VERSION);
+    }
+
+    /** As {@link #clientHandshake(UnixSeqpacket)}, announcing {@code version} (a replay announces its file's). */
+    public static int clientHandshake(UnixSeqpacket socket, int version) throws LinuxException, MalformedPacketException {
+        sendHandshake(socket, version);
         return receiveHandshake(socket, "server");
     }
 
@@ -80,7 +85,11 @@ public final class Protocol {
 
     /** Sends our handshake packet without blocking; a full socket is an error (a fresh one never is). */
     public static void sendHandshake(UnixSeqpacket socket) throws LinuxException, MalformedPacketException {
-        if (socket.send(handshake()) == UnixSeqpacket.WOULD_BLOCK) {
+        sendHandshake(socket, VERSION);
+    }
+
+    private static void sendHandshake(UnixSeqpacket socket, int version) throws LinuxException, MalformedPacketException {
+        if (socket.send(Handshake.newBuilder().setVersion(version).build().toByteArray()) == UnixSeqpacket.WOULD_BLOCK) {
             throw new MalformedPacketException("cannot send the handshake: socket buffer full");
         }
     }

@@ -1,7 +1,6 @@
 package dev.seccheck.sentry.syscalls;
 
 import com.google.protobuf.Message;
-import dev.seccheck.abi.Fcntl;
 import dev.seccheck.fields.FieldSet;
 import dev.seccheck.fields.OptionalFields;
 import dev.seccheck.points.SyscallSchema;
@@ -81,20 +80,23 @@ final class Call {
         return exitOf(ev);
     }
 
-    /** The exit of {@code ev}: result -1 and the errno on failure, as the program sees it. */
+    /**
+     * The exit of {@code ev} in gVisor's meaning: a failed call has result 0 and the errno in
+     * errorno (gVisor's syscalls return (0, err)); a consumer tells failure by errorno alone.
+     */
     static Exit exitOf(SyscallEvent ev) {
         return ev.isError()
-            ? Exit.newBuilder().setResult(-1).setErrorno(ev.errno()).build()
+            ? Exit.newBuilder().setErrorno(ev.errno()).build()
             : Exit.newBuilder().setResult(ev.result()).build();
     }
 
     /**
      * The path of {@code fd} when fd_path is requested and offered, else null. A negative fd
-     * other than AT_FDCWD (mmap's -1, signalfd's "make a new one") names no file, and gVisor
-     * reports no path for it.
+     * (AT_FDCWD, mmap's -1, signalfd's "make a new one") names no open file: gVisor reports an
+     * empty path for it, which proto3 sends as no field.
      */
     String fdPath(int fd) {
-        if (!fdPath || (fd < 0 && fd != Fcntl.AT_FDCWD)) {
+        if (!fdPath || fd < 0) {
             return null;
         }
         String path = fds.path(fd);

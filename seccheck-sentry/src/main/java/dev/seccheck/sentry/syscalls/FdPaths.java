@@ -14,4 +14,15 @@ public interface FdPaths {
 
     /** Returns the path of {@code fd}, or {@code "[err: <reason>]"} when it cannot be resolved. */
     String path(int fd);
+
+    /**
+     * Returns what socket {@code fd} is (family, type, bound address), or null when it is no
+     * socket or cannot be looked at. Sources without access to the task's sockets keep this default.
+     */
+    default SocketInfo socket(int fd) {
+        return null;
+    }
+
+    /** SocketInfo is a socket's family and type (as socket(2) takes them) and its getsockname address, maybe empty. */
+    record SocketInfo(int family, int type, byte[] address) {}
 }

@@ -51,7 +51,6 @@ final class FileCalls {
     /** creat(pathname, mode) is open(pathname, O_CREAT|O_WRONLY|O_TRUNC, mode). */
     static Message creat(Call c) {
         var b = c.head(Open.newBuilder(), Header.OPEN).setFd(AT_FDCWD);
-        setIfNotNull(c.fdPath(AT_FDCWD), b::setFdPath);
         setIfNotNull(c.path(c.arg(1)), b::setPathname);
         b.setFlags(O_CREAT | O_WRONLY | O_TRUNC);
         b.setMode(c.intArg(2));

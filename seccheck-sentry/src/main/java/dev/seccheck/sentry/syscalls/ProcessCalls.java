@@ -16,11 +16,19 @@ import dev.seccheck.proto.syscall.StructRlimit;
 final class ProcessCalls {
     private ProcessCalls() {}
 
-    /** clone(flags, stack, parent_tid, child_tid, tls) in x86-64 argument order. */
+    /**
+     * clone(flags, stack, parent_tid, child_tid, tls) in x86-64 argument order. new_tid is what
+     * gVisor reports: the word at parent_tid, which holds the new tid when CLONE_PARENT_SETTID is
+     * set (glibc's pthread_create) and nothing when parent_tid is NULL (glibc's fork). It is read
+     * only at the exit of a call that succeeded: before the call the kernel has not written it.
+     */
     static Message clone(Call c) {
         var b = c.head(Clone.newBuilder(), Header.CLONE).setFlags(c.arg(1)).setStack(c.arg(2)).setTls(c.arg(5));
         if (c.succeeded()) {
-            b.setNewTid(c.ev.result());
+            int[] tid = c.ints(c.arg(3), 1);
+            if (tid != null) {
+                b.setNewTid(Integer.toUnsignedLong(tid[0]));
+            }
         }
         return b.build();
     }

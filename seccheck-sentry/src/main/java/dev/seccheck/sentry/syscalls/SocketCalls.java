@@ -60,13 +60,16 @@ final class SocketCalls {
     }
 
     /**
-     * listen(fd, backlog). The socket's address, family and type would need a getsockname and
-     * getsockopt on the tracee's socket (a pidfd_getfd or an injected syscall per call), which
-     * costs more than the point is worth, so they are left empty.
+     * listen(fd, backlog), with the socket's family, type and bound address as gVisor fills them
+     * (looked at when the point fires: at enter an unbound socket has no address yet).
      */
     static Message listen(Call c) {
         int fd = c.intArg(1);
         var b = c.head(Listen.newBuilder(), Header.LISTEN).setFd(fd).setBacklog(c.intArg(2));
+        FdPaths.SocketInfo s = fd < 0 ? null : c.fds.socket(fd);
+        if (s != null) {
+            b.setSocketFamily(s.family()).setSocketType(s.type()).setAddress(ByteString.copyFrom(s.address()));
+        }
         setIfNotNull(c.fdPath(fd), b::setFdPath);
         return b.build();
     }

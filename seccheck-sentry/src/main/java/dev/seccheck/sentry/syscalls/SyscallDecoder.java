@@ -18,8 +18,8 @@ import dev.seccheck.proto.syscall.Syscall;
  * <ul>
  *   <li>{@code exit} is present only on exit events. A call that succeeded has
  *       {@code result} = the return value and {@code errorno} = 0; a call that failed (the
- *       kernel returned -4095..-1) has {@code result} = -1 and {@code errorno} = the errno,
- *       which is what the program itself sees.</li>
+ *       kernel returned -4095..-1) has {@code result} = 0 and {@code errorno} = the errno, as
+ *       gVisor sends it (its syscalls return 0 with an error).</li>
  *   <li>Fields the kernel writes during the call (pipe and socketpair fds, accept's peer
  *       address, prlimit64's old limit, timerfd old and current values, dup's and clone's new
  *       ids) are filled only on the exit of a call that succeeded; see {@link SyscallsToRead}.</li>
@@ -29,9 +29,8 @@ import dev.seccheck.proto.syscall.Syscall;
  *   <li>openat carries {@code mode} only when flags hold O_CREAT or O_TMPFILE, since the
  *       register is garbage otherwise; open always carries it, as in gVisor. open, creat and
  *       chdir report fd = AT_FDCWD.</li>
- *   <li>{@code fd_path} is filled only when requested and offered by the syscall; AT_FDCWD
- *       resolves to the working directory, other negative fds and anonymous mappings get
- *       none.</li>
+ *   <li>{@code fd_path} is filled only when requested and offered by the syscall; negative
+ *       fds (AT_FDCWD included) and anonymous mappings get none, as in gVisor.</li>
  *   <li>listen leaves address, socket_family and socket_type empty (see
  *       {@code SocketCalls.listen}).</li>
  * </ul>

@@ -103,7 +103,7 @@ final class FilterLayers {
      * already stops (an mmap syscall point), where {@link SyscallPoints#fire} sees them anyway. A
      * fragment returning USER_NOTIF for a traced mmap would win over its RET_TRACE and lose the
      * exit stop. Like the notifier's filter, this is fixed at start: sessions created later do not
-     * get sentry/mmap for later mmaps (they still get the initial mappings of each exec).
+     * get sentry/mmap for later mmaps.
      */
     Fragment mmapFragment() {
         boolean seen = traced[Sysno.MMAP] == FilterAction.TRACE || notified[Sysno.MMAP] == FilterAction.NOTIFY;

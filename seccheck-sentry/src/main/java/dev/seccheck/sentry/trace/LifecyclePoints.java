@@ -45,20 +45,37 @@ final class LifecyclePoints {
         this.runId = runId;
     }
 
-    /** Fires container/start for the workload's first task. */
-    int containerStart(Task root, List<String> args, String cwd, boolean terminal) {
+    /** The kernel's limit on a process name (TASK_COMM_LEN without the NUL). */
+    private static final int COMM_MAX = 15;
+
+    /**
+     * Fires container/start for the workload's first task, held just before it executes
+     * {@code program}. Its context is the program's, as gVisor's is that of the container's init
+     * with its image loaded: the name the kernel gives it at the exec (the file name, cut at 15
+     * bytes), and no parent (the init of a sandbox has none). {@code env} is the program's
+     * environment, as gVisor reports the spec's.
+     */
+    int containerStart(Task root, String program, List<String> args, List<String> env, String cwd, boolean terminal) {
         if (!state.enabled(Point.CONTAINER_START)) {
             return 0;
         }
         long now = TaskTable.nowNs();
         return state.fire(Point.CONTAINER_START, fields -> {
             Start.Builder b = Start.newBuilder().setId(runId).setCwd(cwd).addAllArgs(args).setTerminal(terminal);
-            ctx(fields, root, now, b::setContextData);
+            ctx(fields, programTask(root, program), now, b::setContextData);
             if (fields.hasLocal(OptionalFields.CONTAINER_START_ENV.id())) {
-                b.addAllEnv(Procfs.strings(root.tgid(), "environ"));
+                b.addAllEnv(env);
             }
             return b.build();
         }, (sink, fields, msg) -> sink.containerStart(fields, msg));
+    }
+
+    /** The root task as it will be once it runs {@code program}: the kernel's name for it, no parent. */
+    static Task programTask(Task root, String program) {
+        byte[] name = Path.of(program).getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String comm = new String(name, 0, Math.min(name.length, COMM_MAX), java.nio.charset.StandardCharsets.UTF_8);
+        return new Task(root.tid(), root.tgid(), 0, root.startNs(), root.groupStartNs(), comm, root.cwd(),
+                root.credentials(), root.execSession());
     }
 
     /** Fires sentry/clone: {@code parent} created {@code child} with these clone flags. */
@@ -75,26 +92,34 @@ final class LifecyclePoints {
         }, (sink, fields, msg) -> sink.clone(fields, msg));
     }
 
-    /** Fires sentry/execve for a task that has just executed a new program. */
-    int execve(Task task, TraceeAccess access) {
+    /**
+     * Fires sentry/execve as gVisor does, for the exec call {@code call} whose new program
+     * {@code after} now runs: the argv and envp passed, the context of the caller before the exec,
+     * the file passed (a script rather than its interpreter; {@code /dev/fd/N/...} when named
+     * through execveat's dirfd, as gVisor and the kernel's AT_EXECFN name it).
+     */
+    int execve(ExecCalls.Pending call, Task after, TraceeAccess access) {
         if (!state.enabled(Point.EXECVE)) {
             return 0;
         }
         long now = TaskTable.nowNs();
-        int pid = task.tgid();
+        int pid = after.tgid();
         String exe = Procfs.link(pid, "exe").orElse(null);
-        List<String> argv = Procfs.strings(pid, "cmdline");
         String execfn = execfn(pid, access);
+        Path script = call.script();
+        String binary = call.args().throughDescriptor() ? execfn : script != null ? script.toString() : exe;
+        Path statPath = script != null ? script : Path.of("/proc", Integer.toString(pid), "exe");
+        boolean inMemfd = String.valueOf(script != null ? call.scriptName() : exe).startsWith("/memfd:");
         return state.fire(Point.EXECVE, fields -> {
-            ExecveInfo.Builder b = ExecveInfo.newBuilder().addAllArgv(argv);
-            if (exe != null) {
-                b.setBinaryPath(exe);
+            ExecveInfo.Builder b = ExecveInfo.newBuilder().addAllArgv(call.args().argv()).addAllEnv(call.args().envv());
+            if (binary != null) {
+                b.setBinaryPath(binary);
             }
             if (execfn != null) {
                 b.setExecfn(execfn);
             }
-            ctx(fields, task, now, b::setContextData);
-            binaryFields(fields, pid, exe, b);
+            ctx(fields, call.caller(), now, b::setContextData);
+            binaryFields(fields, statPath, inMemfd, b);
             if (fields.hasLocal(OptionalFields.EXECVE_FD_INFO.id())) {
                 fdInfo(pid, 0).ifPresent(b::setStdin);
                 fdInfo(pid, 1).ifPresent(b::setStdout);
@@ -137,14 +162,13 @@ final class LifecyclePoints {
         }
     }
 
-    private void binaryFields(FieldSet fields, int pid, String exe, ExecveInfo.Builder b) {
+    private void binaryFields(FieldSet fields, Path exePath, boolean inMemfd, ExecveInfo.Builder b) {
         boolean info = fields.hasLocal(OptionalFields.EXECVE_BINARY_INFO.id());
         boolean sha256 = fields.hasLocal(OptionalFields.EXECVE_BINARY_SHA256.id());
         boolean sha1 = fields.hasLocal(OptionalFields.EXECVE_BINARY_SHA1.id());
         if (!info && !sha256 && !sha1) {
             return;
         }
-        Path exePath = Path.of("/proc", Integer.toString(pid), "exe");
         Map<String, Object> st;
         try {
             st = Files.readAttributes(exePath, "unix:mode,uid,gid,ino,dev,size,nlink,ctime,lastModifiedTime");
@@ -157,7 +181,7 @@ final class LifecyclePoints {
                     .setBinaryIno((Long) st.get("ino")).setBinarySize((Long) st.get("size"))
                     .setBinaryNlink((Integer) st.get("nlink"))
                     .setBinaryCtime(timespec(ctime))
-                    .setBinaryInMemfd(exe != null && exe.startsWith("/memfd:"));
+                    .setBinaryInMemfd(inMemfd);
         }
         if (sha256 || sha1) {
             BinaryHashes.Key key = new BinaryHashes.Key((Long) st.get("dev"), (Long) st.get("ino"), (Long) st.get("size"),

@@ -18,29 +18,24 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
- * MmapPoints fires sentry/mmap when a program maps a file executable.
- *
- * <p>Two sources: the mappings an exec creates by itself (the binary and its interpreter), read
- * from /proc/PID/maps at the exec stop and reported with {@code is_initial_mmap}; and every later
- * {@code mmap} with PROT_EXEC of a file. Only those reach seccheck: the spawner's filter gets
- * {@link #FILTER_FRAGMENT}, an argument test that holds exactly such calls for the notifier, so
- * the many anonymous and non-executable mmaps of a program cost nothing. The point fires at the
- * call's enter, when the file descriptor still names the file; a denial fails the mmap.
+ * MmapPoints fires sentry/mmap when a program makes a mapping executable with {@code mmap}, as
+ * gVisor does: every mmap with PROT_EXEC, of a file or anonymous (then without a path). The
+ * mappings an exec makes by itself are not reported (gVisor reports none either);
+ * {@code is_initial_mmap} says that the file mapped is the program's own executable (as when
+ * {@code ld.so} maps the program it was asked to run). Only those calls reach seccheck: the
+ * spawner's filter gets {@link #FILTER_FRAGMENT}, an argument test that holds exactly such calls
+ * for the notifier, so the many non-executable mmaps of a program cost nothing. The point fires
+ * at the call's enter, when the file descriptor still names the file; a denial fails the mmap.
  */
 final class MmapPoints {
 
-
     /**
      * The argument test, for a filter's fragment slot (after the architecture check): mmap with
-     * PROT_EXEC in prot (args[2]) and without MAP_ANONYMOUS in flags (args[3]) returns
-     * USER_NOTIF; anything else falls through to the per-number decision. Both flags live in the
-     * low words of their arguments.
+     * PROT_EXEC in prot (args[2]) returns USER_NOTIF; anything else falls through to the
+     * per-number decision. PROT_EXEC lives in the low word of its argument.
      */
     static final Fragment FILTER_FRAGMENT = fragment();
 
@@ -52,17 +47,23 @@ final class MmapPoints {
         this.context = context;
     }
 
-    /** Returns whether this mmap maps a file executable (the calls sentry/mmap reports). */
-    static boolean isExecutableFileMapping(long prot, long flags) {
-        return (prot & Mman.PROT_EXEC) != 0 && (flags & Mman.MAP_ANONYMOUS) == 0;
+    /** Returns whether this mmap makes an executable mapping (the calls sentry/mmap reports). */
+    static boolean isExecutableMapping(long prot) {
+        return (prot & Mman.PROT_EXEC) != 0;
     }
 
-    /** Fires sentry/mmap for an executable file mapping about to be made with {@code fd}. */
-    int onMmap(Task task, int fd) {
+    /**
+     * Fires sentry/mmap for an executable mapping about to be made, of {@code fd} unless
+     * {@code flags} hold MAP_ANONYMOUS.
+     */
+    int onMmap(Task task, long flags, int fd) {
         if (!state.enabled(Point.MMAP)) {
             return 0;
         }
         long now = TaskTable.nowNs();
+        if ((flags & Mman.MAP_ANONYMOUS) != 0) {
+            return fire(task, null, null, null, now);
+        }
         Path link = Path.of("/proc", Integer.toString(task.tid()), "fd", Integer.toString(fd));
         String path;
         try {
@@ -70,38 +71,22 @@ final class MmapPoints {
         } catch (IOException e) {
             return 0; // a bad fd: the kernel fails the call with EBADF, nothing is mapped
         }
-        return fire(task, path, link, false, now);
+        return fire(task, path, link, Path.of("/proc", Integer.toString(task.tgid()), "exe"), now);
     }
 
-    /** Fires sentry/mmap for each executable file mapping an exec has just made (binary, interpreter). */
-    int initial(Task task) {
-        if (!state.enabled(Point.MMAP)) {
-            return 0;
-        }
-        long now = TaskTable.nowNs();
-        for (String path : executableFiles(task.tgid())) {
-            int verdict = fire(task, path, Path.of(path), true, now);
-            if (verdict != 0) {
-                return verdict;
-            }
-        }
-        return 0;
-    }
-
-    private int fire(Task task, String path, Path statPath, boolean initial, long now) {
-        Map<String, Object> st;
-        try {
-            st = Files.readAttributes(statPath, "unix:mode,uid,gid,ino,ctime");
-        } catch (IOException | UnsupportedOperationException e) {
-            st = null;
-        }
-        Map<String, Object> attrs = st;
+    private int fire(Task task, String path, Path statPath, Path exe, long now) {
+        Map<String, Object> st = statPath == null ? null : attributes(statPath, "unix:mode,uid,gid,ino,dev,ctime");
+        Map<String, Object> exeSt = exe == null || st == null ? null : attributes(exe, "unix:ino,dev");
+        boolean initial = exeSt != null && exeSt.get("ino").equals(st.get("ino")) && exeSt.get("dev").equals(st.get("dev"));
         return state.fire(Point.MMAP, fields -> {
-            MmapInfo.Builder b = MmapInfo.newBuilder().setMappedPath(path).setIsInitialMmap(initial);
-            if (attrs != null) {
-                Instant ct = ((FileTime) attrs.get("ctime")).toInstant();
-                b.setMappedIno((Long) attrs.get("ino")).setMappedMode((Integer) attrs.get("mode"))
-                        .setMappedUid((Integer) attrs.get("uid")).setMappedGid((Integer) attrs.get("gid"))
+            MmapInfo.Builder b = MmapInfo.newBuilder().setIsInitialMmap(initial);
+            if (path != null) {
+                b.setMappedPath(path);
+            }
+            if (st != null) {
+                Instant ct = ((FileTime) st.get("ctime")).toInstant();
+                b.setMappedIno((Long) st.get("ino")).setMappedMode((Integer) st.get("mode"))
+                        .setMappedUid((Integer) st.get("uid")).setMappedGid((Integer) st.get("gid"))
                         .setMappedCtime(Timespec.newBuilder().setSec(ct.getEpochSecond()).setNsec(ct.getNano()));
             }
             var c = context.build(task, fields, now);
@@ -112,23 +97,12 @@ final class MmapPoints {
         }, (sink, fields, msg) -> sink.mmap(fields, msg));
     }
 
-    /** Returns the files mapped executable in a process, in address order, each once. */
-    static Set<String> executableFiles(int pid) {
-        Set<String> out = new LinkedHashSet<>();
-        List<String> lines;
+    private static Map<String, Object> attributes(Path p, String which) {
         try {
-            lines = Files.readAllLines(Path.of("/proc", Integer.toString(pid), "maps"));
-        } catch (IOException e) {
-            return out;
+            return Files.readAttributes(p, which);
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
         }
-        for (String line : lines) {
-            // address perms offset dev inode pathname
-            String[] f = line.split("\\s+", 6);
-            if (f.length == 6 && f[1].indexOf('x') >= 0 && f[5].startsWith("/")) {
-                out.add(f[5].endsWith(" (deleted)") ? f[5].substring(0, f[5].length() - 10) : f[5]);
-            }
-        }
-        return out;
     }
 
     private static Fragment fragment() {
@@ -138,8 +112,6 @@ final class MmapPoints {
         a.jump(Bpf.Cond.EQ, Sysno.MMAP, null, other);
         a.load(SeccompData.argLow(2));
         a.jump(Bpf.Cond.SET, Mman.PROT_EXEC, null, other);
-        a.load(SeccompData.argLow(3));
-        a.jump(Bpf.Cond.SET, Mman.MAP_ANONYMOUS, other, null);
         a.ret(Seccomp.RET_USER_NOTIF);
         a.bind(other);
         return a.fragment();

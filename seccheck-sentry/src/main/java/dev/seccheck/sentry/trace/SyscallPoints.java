@@ -14,6 +14,7 @@ import dev.seccheck.sentry.filter.FilterAction;
 import dev.seccheck.sentry.syscalls.FdPaths;
 import dev.seccheck.sentry.syscalls.TaskMemory;
 import dev.seccheck.sentry.syscalls.DecodedSyscall;
+import dev.seccheck.sentry.syscalls.ExecArguments;
 import dev.seccheck.sentry.syscalls.SyscallDecoder;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.SyscallsToRead;
@@ -40,6 +41,7 @@ final class SyscallPoints implements EmulatedPoints {
     private final Catalog catalog;
     private final ContextFactory context;
     private final MmapPoints mmap;
+    private final ExecCalls execCalls;
     /**
      * Enter-time decodes, by tid, for exit points of calls whose arguments are gone by the exit
      * stop. Concurrent because the notifier thread fires too, though it never sees an exit.
@@ -48,11 +50,12 @@ final class SyscallPoints implements EmulatedPoints {
     /** What seccheck performs itself for this run; fixed by the first {@link #emulation} call, at start. */
     private Emulator.Effects emulation;
 
-    SyscallPoints(PointState state, Catalog catalog, ContextFactory context, MmapPoints mmap) {
+    SyscallPoints(PointState state, Catalog catalog, ContextFactory context, MmapPoints mmap, ExecCalls execCalls) {
         this.state = state;
         this.catalog = catalog;
         this.context = context;
         this.mmap = mmap;
+        this.execCalls = execCalls;
     }
 
     /**
@@ -78,6 +81,11 @@ final class SyscallPoints implements EmulatedPoints {
             actions[nr] = exit ? FilterAction.TRACE : enter ? FilterAction.NOTIFY : FilterAction.ALLOW;
         }
         emulated(actions);
+        if (state.enabled(Point.EXECVE)) {
+            // sentry/execve reports the argv and envp passed, readable only at the call's enter.
+            actions[Sysno.EXECVE] = FilterAction.TRACE;
+            actions[Sysno.EXECVEAT] = FilterAction.TRACE;
+        }
         if (cwd) {
             for (int nr : CWD_CHANGERS) {
                 actions[nr] = FilterAction.TRACE;
@@ -129,7 +137,7 @@ final class SyscallPoints implements EmulatedPoints {
 
     /** Returns the same decisions over another state, e.g. a preview of points not yet published. */
     SyscallPoints withState(PointState other) {
-        SyscallPoints preview = new SyscallPoints(other, catalog, context, mmap);
+        SyscallPoints preview = new SyscallPoints(other, catalog, context, mmap, execCalls);
         preview.emulation = emulation(); // what the run emulates was fixed with its first filter
         return preview;
     }
@@ -158,8 +166,11 @@ final class SyscallPoints implements EmulatedPoints {
         if (nr < 0 || nr > Point.MAX_SYSNO) {
             return 0;
         }
-        if (nr == Sysno.MMAP && !ev.exit() && MmapPoints.isExecutableFileMapping(ev.arg3(), ev.arg4())) {
-            int verdict = mmap.onMmap(task, (int) ev.arg5());
+        if (!ev.exit() && ExecArguments.isExec(nr) && state.enabled(Point.EXECVE)) {
+            execCalls.entered(task, ev, mem);
+        }
+        if (nr == Sysno.MMAP && !ev.exit() && MmapPoints.isExecutableMapping(ev.arg3())) {
+            int verdict = mmap.onMmap(task, ev.arg4(), (int) ev.arg5());
             if (verdict != 0) {
                 return verdict;
             }

@@ -18,13 +18,15 @@ final class SyscallStops {
     private final SyscallPoints syscalls;
     private final FilterLayers layers;
     private final TraceeAccess access;
+    private final TaskLifecycle lifecycle;
     private final Regs regs = new Regs();
 
-    SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers, TraceeAccess access) {
+    SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers, TraceeAccess access, TaskLifecycle lifecycle) {
         this.tasks = tasks;
         this.syscalls = syscalls;
         this.layers = layers;
         this.access = access;
+        this.lifecycle = lifecycle;
     }
 
     /** A PTRACE_EVENT_SECCOMP stop: the syscall's enter. */
@@ -70,11 +72,13 @@ final class SyscallStops {
                 } else if (SyscallPoints.isCredentialChanger(nr)) {
                     tasks.invalidateCredentials(tid);
                 }
-                Task current = tasks.get(tid);
+                Task caller = lifecycle.execCaller(tid);
+                Task current = caller != null ? caller : tasks.get(tid);
                 SyscallEvent exit = new SyscallEvent(tid, nr, enter.arg1(), enter.arg2(), enter.arg3(), enter.arg4(),
                         enter.arg5(), enter.arg6(), true, regs.rax());
                 Verdict.enforceAfter(Verdict.of(syscalls.fire(current != null ? current : task, exit, access)), task.tgid());
             }
+            lifecycle.afterExit(tid, nr);
         }
         layers.injectIfNeeded(t);
         t.cont(0);

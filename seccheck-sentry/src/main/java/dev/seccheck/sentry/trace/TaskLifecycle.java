@@ -9,6 +9,7 @@ import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.Ptrace;
 import dev.seccheck.linux.Regs;
 import dev.seccheck.linux.Signals;
+import dev.seccheck.sentry.syscalls.ExecArguments;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
 import java.nio.ByteBuffer;
@@ -26,18 +27,19 @@ final class TaskLifecycle {
 
     private static final int OPTIONS = Ptrace.O_EXITKILL | Ptrace.O_TRACESYSGOOD | Ptrace.O_TRACECLONE
             | Ptrace.O_TRACEFORK | Ptrace.O_TRACEVFORK | Ptrace.O_TRACEEXEC | Ptrace.O_TRACEEXIT | Ptrace.O_TRACESECCOMP;
-    /** The clone flags fork(2) and vfork(2) amount to, for sentry/clone. */
+    /** The clone flags fork(2) and vfork(2) amount to (the kernel implements them as clones). */
     private static final long FORK_FLAGS = Signal.SIGCHLD;
     private static final long VFORK_FLAGS = CloneFlags.CLONE_VM | CloneFlags.CLONE_VFORK | Signal.SIGCHLD;
+    /** CSIGNAL: the low byte of clone's flags, the signal the child sends its parent at exit. */
+    private static final long EXIT_SIGNAL = 0xff;
 
     private final TaskTable tasks;
     private final Tracees tracees;
     private final LifecyclePoints points;
-    private final MmapPoints mmap;
     private final SyscallPoints syscalls;
     private final FilterLayers layers;
     private final TraceeAccess access;
-    private final int self;
+    private final ExecCalls execCalls;
     private final ProcessMemory memory = new ProcessMemory();
     private final Regs regs = new Regs();
 
@@ -48,24 +50,26 @@ final class TaskLifecycle {
     /** Processes whose first exec still has to get the filter of traced syscalls. */
     private final Set<Integer> awaitingFirstExec = new HashSet<>();
 
-    /** @param self this JVM's pid, the parent of every process the tracer attaches to */
-    TaskLifecycle(TaskTable tasks, Tracees tracees, LifecyclePoints points, MmapPoints mmap, SyscallPoints syscalls,
-            FilterLayers layers, TraceeAccess access, int self) {
+    TaskLifecycle(TaskTable tasks, Tracees tracees, LifecyclePoints points, SyscallPoints syscalls,
+            FilterLayers layers, TraceeAccess access, ExecCalls execCalls) {
         this.tasks = tasks;
         this.tracees = tracees;
         this.points = points;
-        this.mmap = mmap;
         this.syscalls = syscalls;
         this.layers = layers;
         this.access = access;
-        this.self = self;
+        this.execCalls = execCalls;
     }
 
-    /** Attaches to a process held at its first syscall, registers it, and marks its first exec for the filter. */
+    /**
+     * Attaches to a process held at its first syscall, registers it, and marks its first exec for
+     * the filter. It has no parent in the messages, as a sandbox's init and a {@code runsc exec}
+     * process have none in gVisor's (the real parent is this JVM).
+     */
     Task seize(int pid, boolean execSession) throws LinuxException {
         tracees.of(pid).seize(OPTIONS);
         long now = TaskTable.nowNs();
-        Task t = new Task(pid, pid, self, now, now, Procfs.comm(pid), null, null, execSession);
+        Task t = new Task(pid, pid, 0, now, now, Procfs.comm(pid), null, null, execSession);
         tasks.put(t);
         awaitingFirstExec.add(pid);
         return t;
@@ -104,11 +108,7 @@ final class TaskLifecycle {
         int parentTid = parentStop.tid();
         int child = (int) parentStop.eventMessage();
         Task parent = tasks.getOrLoad(parentTid);
-        long flags = switch (event) {
-            case Ptrace.EVENT_FORK -> FORK_FLAGS;
-            case Ptrace.EVENT_VFORK -> VFORK_FLAGS;
-            default -> cloneFlags(parentStop);
-        };
+        long flags = cloneFlags(parentStop, event);
         long now = TaskTable.nowNs();
         boolean thread = (flags & CloneFlags.CLONE_THREAD) != 0;
         Task t;
@@ -136,19 +136,39 @@ final class TaskLifecycle {
         parentStop.resume(0);
     }
 
-    private long cloneFlags(Tracee t) throws LinuxException {
+    /**
+     * The flags of the call that made this event, as gVisor's sentry/clone reports them: read from
+     * the call's arguments (glibc's fork is a clone with CLONE_CHILD_SETTID|CLONE_CHILD_CLEARTID,
+     * posix_spawn a clone with CLONE_VM|CLONE_VFORK) with the exit-signal byte cleared.
+     */
+    private long cloneFlags(Tracee t, int event) throws LinuxException {
         t.getRegs(regs);
-        if (regs.origRax() == Sysno.CLONE3) {
+        long nr = regs.origRax();
+        long flags;
+        if (nr == Sysno.CLONE3) {
             byte[] args = memory.read(t.tid(), regs.arg(0), 8);
-            return args.length == 8 ? ByteBuffer.wrap(args).order(ByteOrder.LITTLE_ENDIAN).getLong() : 0;
+            flags = args.length == 8 ? ByteBuffer.wrap(args).order(ByteOrder.LITTLE_ENDIAN).getLong() : 0;
+        } else if (nr == Sysno.CLONE) {
+            flags = regs.arg(0);
+        } else if (nr == Sysno.VFORK || (nr != Sysno.FORK && event == Ptrace.EVENT_VFORK)) {
+            flags = VFORK_FLAGS;
+        } else if (nr == Sysno.FORK || event == Ptrace.EVENT_FORK) {
+            flags = FORK_FLAGS;
+        } else {
+            flags = 0;
         }
-        return regs.origRax() == Sysno.CLONE ? regs.arg(0) : 0;
+        return flags & ~EXIT_SIGNAL;
     }
 
-    /** An exec event: refreshes the task (and takes over the leader's tid) and fires sentry/execve and sentry/mmap. */
+    /**
+     * An exec event: refreshes the task (and takes over the leader's tid) and fires sentry/execve,
+     * or leaves it for after the exit points of the exec call when they are to fire (gVisor's
+     * order: Execve enter, Execve exit, ExecveInfo).
+     */
     void executed(Tracee stop) throws LinuxException {
         int tid = stop.tid();
         int former = (int) stop.eventMessage();
+        ExecCalls.Pending call = execCalls.executed(former);
         Task t = tasks.get(former);
         if (former != tid) {
             // A non-leader thread executed: it takes over the leader's tid and the other threads are gone.
@@ -165,11 +185,43 @@ final class TaskLifecycle {
             t = new Task(tid, t.tgid(), t.parentTgid(), t.startNs(), t.groupStartNs(), Procfs.comm(tid), t.cwd(),
                     null, t.execSession());
             tasks.put(t);
-            if (points.execve(t, access) != 0 || mmap.initial(t) != 0) {
-                Signals.kill(tid, Signal.SIGKILL);
+            if (call != null) {
+                if (tracees.of(tid).awaitsExit()) {
+                    execCalls.deferUntilExit(tid, call);
+                } else if (points.execve(call, t, access) != 0) {
+                    Signals.kill(tid, Signal.SIGKILL);
+                }
             }
         }
         tracees.of(tid).resume(0);
+    }
+
+    /**
+     * The task whose context the exit points of a successful exec call in {@code tid} carry: the
+     * caller as it was before the exec (gVisor fires them before the new program is loaded), or
+     * null when {@code tid} made no such call.
+     */
+    Task execCaller(int tid) {
+        return execCalls.deferredCaller(tid);
+    }
+
+    /**
+     * After the exit points of syscall {@code nr} in {@code tid}: fires the sentry/execve its exec
+     * event left for now; a failed exec call's entry is dropped.
+     */
+    void afterExit(int tid, int nr) throws LinuxException {
+        if (!ExecArguments.isExec(nr)) {
+            return;
+        }
+        ExecCalls.Pending call = execCalls.takeDeferred(tid);
+        if (call == null) {
+            execCalls.executed(tid); // the call failed: no exec event will take it
+            return;
+        }
+        Task t = tasks.get(tid);
+        if (t != null && points.execve(call, t, access) != 0) {
+            Signals.kill(tid, Signal.SIGKILL);
+        }
     }
 
     /** The exit event, before the thread is gone: fires sentry/task_exit with its exit status. */
@@ -187,6 +239,7 @@ final class TaskLifecycle {
         Task t = tasks.remove(tid);
         tracees.remove(tid);
         syscalls.forget(tid);
+        execCalls.forget(tid);
         awaitingFirstStop.remove(tid);
         if (t != null && t.isLeader()) {
             points.exitNotifyParent(t, raw);

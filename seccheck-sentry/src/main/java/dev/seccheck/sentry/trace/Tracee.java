@@ -119,6 +119,11 @@ final class Tracee {
         inSyscall = enter;
     }
 
+    /** Returns whether the exit stop of a syscall is awaited. */
+    boolean awaitsExit() {
+        return inSyscall != null;
+    }
+
     /** Returns and forgets the syscall whose exit stop was awaited, or null. */
     SyscallEvent takeAwaitedExit() {
         SyscallEvent e = inSyscall;

@@ -2,6 +2,9 @@ package dev.seccheck.sentry.trace;
 
 import dev.seccheck.abi.Fcntl;
 import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.SocketCalls;
+import dev.seccheck.linux.Syscalls;
 import dev.seccheck.linux.ProcessMemory;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.sentry.syscalls.FdPaths;
@@ -69,6 +72,36 @@ final class TraceeAccess implements TaskMemory, FdPaths {
             p += b.length;
         }
         return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Takes a copy of the task's fd (pidfd_getfd: the tracer may) and asks the kernel what socket
+     * it is; the copy is closed at once, so the program's socket is never used, only looked at.
+     */
+    @Override
+    public SocketInfo socket(int fd) {
+        int copy;
+        try {
+            int pidfd = Syscalls.pidfdOpen(tid);
+            try {
+                copy = Syscalls.pidfdGetfd(pidfd, fd);
+            } finally {
+                PathCalls.close(pidfd);
+            }
+        } catch (LinuxException e) {
+            return null;
+        }
+        try {
+            long family = SocketCalls.socketOption(copy, SocketCalls.SO_DOMAIN);
+            long type = SocketCalls.socketOption(copy, SocketCalls.SO_TYPE);
+            if (family < 0 || type < 0) {
+                return null; // ENOTSOCK: not a socket
+            }
+            byte[] addr = SocketCalls.getsockname(copy);
+            return new SocketInfo((int) family, (int) type, addr == null ? new byte[0] : addr);
+        } finally {
+            PathCalls.close(copy);
+        }
     }
 
     @Override

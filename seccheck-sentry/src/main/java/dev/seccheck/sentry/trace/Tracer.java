@@ -2,6 +2,7 @@ package dev.seccheck.sentry.trace;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Signal;
+import dev.seccheck.linux.CallerWorld;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Ptrace;
 import dev.seccheck.linux.Signals;
@@ -78,12 +79,13 @@ public final class Tracer {
         this.allowPtrace = allowPtrace;
         ContextFactory context = new ContextFactory(runId, tasks);
         MmapPoints mmap = new MmapPoints(state, context);
+        ExecCalls execCalls = new ExecCalls();
         TraceeAccess access = new TraceeAccess();
-        this.syscalls = new SyscallPoints(state, catalog, context, mmap);
+        this.syscalls = new SyscallPoints(state, catalog, context, mmap, execCalls);
         this.points = new LifecyclePoints(state, context, runId);
         this.layers = new FilterLayers(state, syscalls, tasks, tracees, log);
-        this.lifecycle = new TaskLifecycle(tasks, tracees, points, mmap, syscalls, layers, access, self);
-        this.syscallStops = new SyscallStops(tasks, syscalls, layers, access);
+        this.lifecycle = new TaskLifecycle(tasks, tracees, points, syscalls, layers, access, execCalls);
+        this.syscallStops = new SyscallStops(tasks, syscalls, layers, access, lifecycle);
         this.execs = new ExecRequests(doorbell, tasks, syscalls, self, log);
     }
 
@@ -137,7 +139,9 @@ public final class Tracer {
         rootPid = child.first().tid();
         Task root = Seal.whileAttaching(() -> lifecycle.seize(rootPid, false));
         String cwd = Path.of("").toAbsolutePath().toString();
-        if (points.containerStart(root, argv, cwd, Signals.isatty(0)) != 0) {
+        List<String> env = CallerWorld.current().environment().stream()
+                .map(e -> new String(e, java.nio.charset.StandardCharsets.UTF_8)).toList();
+        if (points.containerStart(root, program.toString(), argv, env, cwd, Signals.isatty(0)) != 0) {
             Signals.kill(rootPid, Signal.SIGKILL);
         }
         // Before the program's first instruction: from here on it cannot reach this process.

@@ -41,7 +41,7 @@ class FileCallsTest {
         long path = d.mem.string("/nope/x");
         Open m = d.exit("open", ENOENT, path, O_WRONLY | O_CREAT, 0640);
         assertThat(m.getMode()).isEqualTo(0640);
-        assertThat(m.getExit().getResult()).isEqualTo(-1);
+        assertThat(m.getExit().getResult()).as("gVisor's failed call: result 0, errorno set").isZero();
         assertThat(m.getExit().getErrorno()).isEqualTo(2);
     }
 
@@ -57,7 +57,7 @@ class FileCallsTest {
 
         Open created = d.exit("openat", 5, -100, path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         assertThat(created.getFd()).isEqualTo(-100);
-        assertThat(created.getFdPath()).isEqualTo("/home/cwd");
+        assertThat(created.getFdPath()).as("AT_FDCWD names no open file: gVisor sends no path").isEmpty();
         assertThat(created.getMode()).isEqualTo(0600);
         assertThat(created.getExit().getResult()).isEqualTo(5);
         assertThat(created.getExit().getErrorno()).isZero();
@@ -100,7 +100,7 @@ class FileCallsTest {
         Open m = d.with(Decoding.FD_PATH).exit("creat", 3, path, 0644);
         assertThat(m.getSysno()).isEqualTo(85);
         assertThat(m.getFd()).isEqualTo(-100);
-        assertThat(m.getFdPath()).isEqualTo("/home/cwd");
+        assertThat(m.getFdPath()).isEmpty();
         assertThat(m.getFlags()).isEqualTo(O_CREAT | O_WRONLY | O_TRUNC);
         assertThat(m.getMode()).isEqualTo(0644);
         assertThat(m.getPathname()).isEqualTo("new.txt");

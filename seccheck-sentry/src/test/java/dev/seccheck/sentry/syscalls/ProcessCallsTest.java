@@ -30,16 +30,19 @@ class ProcessCallsTest {
     private final Decoding d = new Decoding();
 
     @Test
-    void cloneCarriesFlagsStackTlsAndTheNewTidAtExit() {
-        Clone enter = d.enter("clone", CLONE_THREADS, 0x7000_0000L, 0x1111, 0x2222, 0x7fff_0000L);
+    void cloneCarriesFlagsStackTlsAndTheNewTidFromParentTidAtExit() {
+        long parentTid = d.mem.ints(5150);
+        Clone enter = d.enter("clone", CLONE_THREADS, 0x7000_0000L, parentTid, 0x2222, 0x7fff_0000L);
         assertThat(enter.getSysno()).isEqualTo(56);
         assertThat(enter.getFlags()).isEqualTo(CLONE_THREADS);
         assertThat(enter.getStack()).isEqualTo(0x7000_0000L);
         assertThat(enter.getTls()).isEqualTo(0x7fff_0000L);
         assertThat(enter.getNewTid()).isZero();
-        Clone exit = d.exit("clone", 5150, CLONE_THREADS, 0x7000_0000L, 0x1111, 0x2222, 0x7fff_0000L);
-        assertThat(exit.getNewTid()).isEqualTo(5150);
-        assertThat(exit.getExit().getResult()).isEqualTo(5150);
+        Clone exit = d.exit("clone", 5151, CLONE_THREADS, 0x7000_0000L, parentTid, 0x2222, 0x7fff_0000L);
+        assertThat(exit.getNewTid()).as("read from *parent_tid, not the return value").isEqualTo(5150);
+        assertThat(exit.getExit().getResult()).isEqualTo(5151);
+        Clone fork = d.exit("clone", 5152, 0x1200011, 0, 0, 0x2222, 0);
+        assertThat(fork.getNewTid()).as("glibc's fork passes no parent_tid").isZero();
         Clone failed = d.exit("clone", -11, CLONE_THREADS);
         assertThat(failed.getNewTid()).isZero();
     }

@@ -17,7 +17,6 @@ import dev.seccheck.state.Gate;
 import dev.seccheck.state.PointState;
 import dev.seccheck.state.Subscriber;
 import com.google.protobuf.Message;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,7 +24,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
-/** sentry/mmap on real programs: the mappings of an exec, later executable file mappings, and a denial. */
+/** sentry/mmap on real programs: every executable mmap (file or anonymous), none of an exec's own mappings, and a denial. */
 class MmapPointsTest {
 
     private static final String PYTHON = "/usr/bin/python3";
@@ -71,23 +70,47 @@ class MmapPointsTest {
     }
 
     @Test
-    void reportsTheExecsMappingsThenEachExecutableFileMappingOnly() throws Exception {
+    void reportsEachExecutableMmapAndNoneOfTheExecsOwnMappings() throws Exception {
         int status = run(null, List.of(), PYTHON, "-c", "import ctypes");
 
         assertThat(status).isZero();
-        String python = Path.of(PYTHON).toRealPath().toString();
-        List<MmapInfo> initial = mmaps.stream().filter(MmapInfo::getIsInitialMmap).toList();
-        assertThat(initial).extracting(MmapInfo::getMappedPath).contains(python)
-                .anySatisfy(p -> assertThat(p).contains("ld-linux-x86-64"));
-        List<MmapInfo> later = mmaps.stream().filter(m -> !m.getIsInitialMmap()).toList();
-        assertThat(later).extracting(MmapInfo::getMappedPath)
+        assertThat(mmaps).as("gVisor reports mmap calls only, never the exec's own mappings")
+                .noneMatch(MmapInfo::getIsInitialMmap)
+                .extracting(MmapInfo::getMappedPath)
+                .noneSatisfy(p -> assertThat(p).contains("ld-linux-x86-64"));
+        List<MmapInfo> files = mmaps.stream().filter(m -> !m.getMappedPath().isEmpty()).toList();
+        assertThat(files).extracting(MmapInfo::getMappedPath)
                 .anySatisfy(p -> assertThat(p).contains("libc.so"))
                 .anySatisfy(p -> assertThat(p).contains("_ctypes"))
                 .allSatisfy(p -> assertThat(p).startsWith("/"));
-        MmapInfo libc = later.stream().filter(m -> m.getMappedPath().contains("libc.so")).findFirst().orElseThrow();
+        MmapInfo libc = files.stream().filter(m -> m.getMappedPath().contains("libc.so")).findFirst().orElseThrow();
         assertThat(libc.getMappedIno()).isEqualTo(Files.getAttribute(Path.of(libc.getMappedPath()), "unix:ino"));
         assertThat(libc.getContextData().getProcessName()).isEqualTo("python3");
         assertThat(libc.getContextData().getThreadId()).isEqualTo(libc.getContextData().getThreadGroupId()).isPositive();
+    }
+
+    @Test
+    void reportsAnAnonymousExecutableMappingWithoutAPath() throws Exception {
+        String code = "import mmap\nm = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | 4)\n";
+        int status = run(null, List.of(), PYTHON, "-c", code);
+
+        assertThat(status).isZero();
+        assertThat(mmaps).as("the anonymous PROT_EXEC mapping python made")
+                .anySatisfy(m -> assertThat(m.getMappedPath()).isEmpty());
+    }
+
+    @Test
+    void isInitialMmapOnlyWhenTheProgramMapsItsOwnExecutable() throws Exception {
+        String code = "import mmap, os\nfd = os.open('/proc/self/exe', os.O_RDONLY)\n"
+                + "m = mmap.mmap(fd, 4096, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ | 4)\n";
+        int status = run(null, List.of(), PYTHON, "-c", code);
+
+        assertThat(status).isZero();
+        String python = Path.of(PYTHON).toRealPath().toString();
+        assertThat(mmaps).filteredOn(MmapInfo::getIsInitialMmap).extracting(MmapInfo::getMappedPath)
+                .containsExactly(python);
+        assertThat(mmaps).filteredOn(m -> m.getMappedPath().contains("libc.so")).isNotEmpty()
+                .noneMatch(MmapInfo::getIsInitialMmap);
     }
 
     @Test
@@ -103,23 +126,15 @@ class MmapPointsTest {
         int status = run(null, List.of("syscall/mmap/exit"), "/bin/true");
 
         assertThat(status).isZero();
-        assertThat(mmaps).filteredOn(m -> !m.getIsInitialMmap()).extracting(MmapInfo::getMappedPath)
+        assertThat(mmaps).extracting(MmapInfo::getMappedPath)
                 .anySatisfy(p -> assertThat(p).contains("libc.so"));
         assertThat(syscallExits).as("the exit points of mmap kept their stops").isNotEmpty();
     }
 
     @Test
-    void executableFilesOfAProcessAreItsMappedCode() throws IOException {
-        long self = ProcessHandle.current().pid();
-        assertThat(MmapPoints.executableFiles((int) self)).anySatisfy(p -> assertThat(p).endsWith("libjvm.so"))
-                .allSatisfy(p -> assertThat(p).startsWith("/"));
-        assertThat(MmapPoints.executableFiles(Integer.MAX_VALUE)).isEmpty();
-    }
-
-    @Test
-    void onlyExecutableFileMappingsQualify() {
-        assertThat(MmapPoints.isExecutableFileMapping(0x5, 0x2)).isTrue();   // PROT_READ|EXEC, MAP_PRIVATE
-        assertThat(MmapPoints.isExecutableFileMapping(0x3, 0x2)).isFalse();  // not executable
-        assertThat(MmapPoints.isExecutableFileMapping(0x7, 0x22)).isFalse(); // anonymous (JIT code)
+    void everyExecutableMappingQualifies() {
+        assertThat(MmapPoints.isExecutableMapping(0x5)).isTrue();   // PROT_READ|EXEC
+        assertThat(MmapPoints.isExecutableMapping(0x7)).isTrue();   // anonymous JIT code too
+        assertThat(MmapPoints.isExecutableMapping(0x3)).isFalse();  // not executable
     }
 }

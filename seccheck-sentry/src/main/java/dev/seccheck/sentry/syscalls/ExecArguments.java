@@ -1,0 +1,57 @@
+package dev.seccheck.sentry.syscalls;
+
+import dev.seccheck.abi.Fcntl;
+import dev.seccheck.abi.Sysno;
+import java.util.List;
+
+/**
+ * ExecArguments is what a program passed to execve or execveat, read at the call's enter while
+ * its memory still holds it: gVisor's sentry/execve reports the argv and envp as passed, which
+ * the new program's /proc no longer shows (a {@code #!} script's argv becomes the interpreter's).
+ *
+ * @param dirfd the directory {@code pathname} is relative to (AT_FDCWD for execve)
+ * @param pathname the path as passed, null when unreadable
+ * @param flags execveat's flags (0 for execve)
+ */
+public record ExecArguments(int dirfd, String pathname, List<String> argv, List<String> envv, int flags) {
+
+    public ExecArguments {
+        argv = List.copyOf(argv);
+        envv = List.copyOf(envv);
+    }
+
+    /** Returns whether {@code sysno} is execve or execveat. */
+    public static boolean isExec(int sysno) {
+        return sysno == Sysno.EXECVE || sysno == Sysno.EXECVEAT;
+    }
+
+    /**
+     * Reads the arguments of the execve or execveat entered in {@code enter} from {@code mem},
+     * within gVisor's limits on argv and envp; what cannot be read is left empty.
+     *
+     * @throws IllegalArgumentException if {@code enter} is not the enter of execve or execveat
+     */
+    public static ExecArguments read(SyscallEvent enter, TaskMemory mem) {
+        if (!isExec(enter.sysno()) || enter.exit()) {
+            throw new IllegalArgumentException("not the enter of execve or execveat: syscall " + enter.sysno()
+                    + (enter.exit() ? " (exit)" : ""));
+        }
+        boolean at = enter.sysno() == Sysno.EXECVEAT;
+        int first = at ? 2 : 1;
+        String path = null;
+        try {
+            long addr = enter.arg(first);
+            path = addr == 0 ? null : mem.readString(addr, Abi.PATH_MAX);
+        } catch (MemoryFault e) {
+            // an unreadable path: the kernel fails the call with EFAULT
+        }
+        return new ExecArguments(at ? (int) enter.arg(1) : Fcntl.AT_FDCWD, path,
+                StringVector.read(mem, enter.arg(first + 1)), StringVector.read(mem, enter.arg(first + 2)),
+                at ? (int) enter.arg(5) : 0);
+    }
+
+    /** Whether the file is named through a descriptor (execveat with a dirfd and a relative or empty path). */
+    public boolean throughDescriptor() {
+        return dirfd != Fcntl.AT_FDCWD && (pathname == null || !pathname.startsWith("/"));
+    }
+}

@@ -1,0 +1,118 @@
+package dev.seccheck.sentry.trace;
+
+import dev.seccheck.sentry.syscalls.ExecArguments;
+import dev.seccheck.sentry.syscalls.SyscallEvent;
+import dev.seccheck.sentry.syscalls.TaskMemory;
+import dev.seccheck.sentry.task.Task;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * ExecCalls carries what sentry/execve reports from the enter of execve or execveat, where
+ * gVisor takes it, to the exec event, where the kernel has replaced the program: the arguments
+ * as passed, the task as it was (gVisor's context is the caller's, before the exec) and, for a
+ * {@code #!} script, the script (gVisor reports the file passed, not its interpreter). A call
+ * that fails leaves its entry until the thread's next exec call or its end; the exec event of a
+ * launched program finds none, as gVisor sends none for a container's first process.
+ * Entries are put by the thread that sees the enter (tracer or notifier) before the exec can
+ * happen, and taken by the tracer thread, hence the concurrent map.
+ */
+final class ExecCalls {
+
+    /**
+     * An exec call seen at its enter.
+     *
+     * @param caller the task that called it, as it was then
+     * @param script the {@code #!} script passed, resolved to a path seccheck can open, or null
+     *     when the file passed is no script (then the kernel's {@code /proc/PID/exe} is the file)
+     * @param scriptName the script's name as the kernel shows it ({@code /memfd:...} for a memfd),
+     *     null without a script
+     */
+    record Pending(Task caller, ExecArguments args, Path script, String scriptName) {}
+
+    private record Script(Path file, String name) {}
+
+    private static final byte[] SHEBANG = {'#', '!'};
+
+    private final Map<Integer, Pending> byTid = new ConcurrentHashMap<>();
+    /** Exec events whose sentry/execve waits for the exit points of the call (tracer thread only). */
+    private final Map<Integer, Pending> afterExit = new ConcurrentHashMap<>();
+
+    /** At the enter of execve or execveat: remembers what sentry/execve will report. */
+    void entered(Task caller, SyscallEvent enter, TaskMemory mem) {
+        ExecArguments args = ExecArguments.read(enter, mem);
+        Script s = script(enter.tid(), args);
+        byTid.put(enter.tid(), new Pending(caller, args, s == null ? null : s.file(), s == null ? null : s.name()));
+    }
+
+    /** At the exec event of the thread that was {@code formerTid}: the call's entry, or null. */
+    Pending executed(int formerTid) {
+        return byTid.remove(formerTid);
+    }
+
+    /** Keeps {@code p} to be reported after the exit points of the exec call of {@code tid}. */
+    void deferUntilExit(int tid, Pending p) {
+        afterExit.put(tid, p);
+    }
+
+    /** The task that made the exec call whose report waits for its exit in {@code tid}, or null. */
+    Task deferredCaller(int tid) {
+        Pending p = afterExit.get(tid);
+        return p == null ? null : p.caller();
+    }
+
+    /** At a syscall-exit stop of {@code tid}: the report deferred to it, or null. */
+    Pending takeDeferred(int tid) {
+        return afterExit.remove(tid);
+    }
+
+    /** The thread is gone: whatever it had pending will not happen. */
+    void forget(int tid) {
+        byTid.remove(tid);
+        afterExit.remove(tid);
+    }
+
+    /**
+     * Returns the file passed, resolved through /proc as the caller would resolve it, when it
+     * starts with {@code #!}; null otherwise or when it cannot be read.
+     */
+    private static Script script(int tid, ExecArguments args) {
+        if (args.pathname() == null) {
+            return null;
+        }
+        Path proc = Path.of("/proc", Integer.toString(tid));
+        Path file;
+        if (args.throughDescriptor()) {
+            Path fd = proc.resolve("fd").resolve(Integer.toString(args.dirfd()));
+            file = args.pathname().isEmpty() ? fd : fd.resolve(args.pathname());
+        } else if (args.pathname().startsWith("/")) {
+            file = proc.resolve("root").resolve(args.pathname().substring(1));
+        } else {
+            file = proc.resolve("cwd").resolve(args.pathname());
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] head = in.readNBytes(2);
+            if (!Arrays.equals(head, SHEBANG)) {
+                return null;
+            }
+        } catch (IOException | SecurityException e) {
+            return null;
+        }
+        try {
+            Path real = file.toRealPath();
+            return new Script(real, real.toString());
+        } catch (IOException e) {
+            // A deleted or anonymous file (a memfd): reachable through the caller's /proc only.
+            try {
+                return new Script(file, Files.readSymbolicLink(file).toString());
+            } catch (IOException | UnsupportedOperationException notALink) {
+                return new Script(file, file.toString());
+            }
+        }
+    }
+}
