@@ -1,6 +1,7 @@
 package dev.seccheck.sentry.syscalls;
 
 import com.google.protobuf.Message;
+import dev.seccheck.abi.Fcntl;
 import dev.seccheck.fields.FieldSet;
 import dev.seccheck.fields.OptionalFields;
 import dev.seccheck.points.SyscallSchema;
