@@ -28,7 +28,7 @@ import java.util.List;
  * longest: that is the one cut when the limit is reached, and expiry scans stop at the first
  * entry still within its timeout.
  */
-final class ConnectionLoop {
+final class ConnectionLoop implements EventSource.Running {
     /** Packets read from one connection before the loop serves the next ready one. */
     static final int BATCH = 64;
     private static final long LISTENER = 0;
@@ -54,7 +54,7 @@ final class ConnectionLoop {
     private final Epoll epoll;
     private final ServerLimits limits;
     private final EventHandler handler;
-    private final EventServer decoder;
+    private final EventSource.Packets decoder;
     private final byte[] buf;
     private final LinkedHashMap<Long, Peer> peers = new LinkedHashMap<>(64, 0.75f, true);
     private final Thread thread;
@@ -63,7 +63,7 @@ final class ConnectionLoop {
     private boolean listenerWatched;
     private volatile boolean closing;
 
-    ConnectionLoop(Path endpoint, ServerLimits limits, EventHandler handler, EventServer decoder) throws LinuxException {
+    ConnectionLoop(Path endpoint, ServerLimits limits, EventHandler handler, EventSource.Packets decoder) throws LinuxException {
         this.endpoint = endpoint;
         this.limits = limits;
         this.handler = handler;
@@ -91,16 +91,19 @@ final class ConnectionLoop {
         thread.start();
     }
 
-    Path endpoint() {
-        return endpoint;
+    @Override
+    public String describe() {
+        return endpoint.toString();
     }
 
-    void awaitClose() throws InterruptedException {
+    @Override
+    public void awaitClose() throws InterruptedException {
         thread.join();
     }
 
     /** Stops the loop, which disconnects everyone; waits for it unless called from it. */
-    void close() {
+    @Override
+    public void close() {
         closing = true;
         // Shutting the listener down makes it readable, which wakes the loop at once.
         listener.shutdown();
@@ -213,12 +216,11 @@ final class ConnectionLoop {
                     return;
                 }
                 if (n > buf.length) {
-                    p.connection.countMalformed();
-                    handler.onMalformed(p.connection, "packet of " + n + " bytes exceeds the " + buf.length
+                    decoder.malformed(p.connection, "packet of " + n + " bytes exceeds the " + buf.length
                             + "-byte limit");
                     continue;
                 }
-                decoder.dispatch(p.connection, buf, n);
+                decoder.packet(p.connection, buf, n);
             }
         } catch (RuntimeException e) {
             // A handler bug ends that connection, not the loop every other connection depends on.
