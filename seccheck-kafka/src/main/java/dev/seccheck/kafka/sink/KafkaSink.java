@@ -34,11 +34,15 @@ import org.apache.kafka.common.header.internals.RecordHeader;
  * one run's points stay in order in one partition.
  *
  * <p>It never throws and never blocks the checked thread beyond {@code max_block}: the client's
- * {@code send} waits only for metadata (cached since setup) or buffer room, and the sink drops
- * (counted) before the records in flight fill half the client's buffer, so the client's own wait
- * for room is a last resort. A broker that goes away is reconnected by the client on its own;
- * meanwhile records wait in the buffer until it is half full, then new points are dropped. Every
- * point is counted exactly once, as sent (the broker acknowledged it) or dropped (refused at
+ * {@code send} waits only for metadata or buffer room, and the sink drops (counted) before the
+ * records in flight fill half the client's buffer, so the client's own wait for room is a last
+ * resort. A broker that goes away is reconnected by the client on its own; meanwhile records wait
+ * in the buffer until it is half full, then new points are dropped. When the client forgets the
+ * topic's metadata (it does once the broker is gone a while) a send waits the whole
+ * {@code max_block} and fails: the sink is then <em>congested</em>, drops every point at once, and
+ * one background thread asks for the metadata until the broker answers, which ends the
+ * congestion. A lost broker thus costs one budget, not one per point (as the remote sink does).
+ * Every point is counted exactly once, as sent (the broker acknowledged it) or dropped (refused at
  * once, or failed later: the callback); after {@link #stop} the counts are final.
  */
 public final class KafkaSink implements PointSink {
@@ -56,6 +60,15 @@ public final class KafkaSink implements PointSink {
     private final LongAdder sent = new LongAdder();
     private final ConcurrentHashMap<String, byte[]> keys = new ConcurrentHashMap<>();
     private final Header[] typeHeaders;
+    /**
+     * Set when a send failed inside the client (it waited its max_block for metadata); cleared by
+     * the prober once the broker answers. Plain volatile: a stale read costs one more wait or one
+     * more drop, never a lost count.
+     */
+    private volatile boolean congested;
+    private final AtomicBoolean probing = new AtomicBoolean();
+    private volatile Thread prober;
+    private volatile boolean stopped;
 
     /** Wraps a producer whose broker answered metadata for {@code config.topic()}. */
     public KafkaSink(KafkaConfig config, Producer<byte[], byte[]> producer) {
@@ -107,7 +120,22 @@ public final class KafkaSink implements PointSink {
      */
     @Override
     public void stop() {
+        stopped = true;
+        Thread t = prober;
+        if (t != null) {
+            t.interrupt();
+            try {
+                t.join(config.maxBlock().toMillis() + 5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         producer.close(config.closeTimeout());
+    }
+
+    /** Returns whether the sink drops every point until the broker answers again. */
+    public boolean congested() {
+        return congested;
     }
 
     /**
@@ -116,6 +144,10 @@ public final class KafkaSink implements PointSink {
      * can drive the sink without a session.
      */
     public boolean write(MessageType type, Message msg) {
+        if (congested) {
+            dropped.incrementAndGet();
+            return false;
+        }
         byte[] value = msg.toByteArray();
         byte[] key = key(msg);
         long cost = value.length + key.length + RECORD_OVERHEAD;
@@ -133,14 +165,63 @@ public final class KafkaSink implements PointSink {
         } catch (RuntimeException e) {
             // The client refused without calling back (closed, interrupted, a serializer error).
             outcome.onCompletion(null, e);
+        }
+        if (outcome.refusedInSend) {
+            // The client refused it inside send, after waiting up to max_block for metadata or room.
+            congest();
             return false;
         }
         return true;
     }
 
+    private void congest() {
+        congested = true;
+        if (!stopped && probing.compareAndSet(false, true)) {
+            Thread t = Thread.ofPlatform().name("seccheck-kafka-probe").daemon().unstarted(this::probe);
+            prober = t;
+            t.start();
+        }
+    }
+
+    /** Asks for the topic's metadata until the broker answers, then lets points through again. */
+    private void probe() {
+        while (true) {
+            probeUntilAnswered();
+            probing.set(false);
+            // A send that failed just before the flag was cleared found it set and left the probing
+            // to us: check once more.
+            if (stopped || !congested || !probing.compareAndSet(false, true)) {
+                return;
+            }
+        }
+    }
+
+    private void probeUntilAnswered() {
+        long delay = 50;
+        while (!stopped) {
+            try {
+                if (!producer.partitionsFor(config.topic()).isEmpty()) {
+                    congested = false;
+                    return;
+                }
+            } catch (RuntimeException e) {
+                // No answer within max_block, or the client is closing: ask again, or leave.
+            }
+            try {
+                Thread.sleep(delay);
+            } catch (InterruptedException e) {
+                return; // stop()
+            }
+            delay = Math.min(delay * 2, 1000);
+        }
+    }
+
     /** Counts one record once, whichever way it ends, and gives its bytes back to the budget. */
     private final class Outcome extends AtomicBoolean implements Callback {
         private final long cost;
+        private final Thread sender = Thread.currentThread();
+        /** Written and read by the sending thread only. */
+        boolean refusedInSend;
 
         Outcome(long cost) {
             this.cost = cost;
@@ -152,6 +233,9 @@ public final class KafkaSink implements PointSink {
                 return;
             }
             inFlight.addAndGet(-cost);
+            if (exception != null && Thread.currentThread() == sender) {
+                refusedInSend = true;
+            }
             if (exception == null) {
                 sent.increment();
             } else {

@@ -129,8 +129,7 @@ public final class LocalBroker implements AutoCloseable {
         long pid = Long.parseLong(Files.readString(pidFile).strip());
         Optional<ProcessHandle> h = ProcessHandle.of(pid);
         // The pid file may be stale: only a java process started on our properties file is ours.
-        if (h.isPresent() && h.get().info().arguments().map(a -> List.of(a).contains(
-                dir.resolve("server.properties").toString())).orElse(false)) {
+        if (h.isPresent() && commandLine(pid).contains(dir.resolve("server.properties").toString())) {
             h.get().destroy();
             if (!waitGone(h.get(), STOP_DEADLINE)) {
                 h.get().destroyForcibly();
@@ -140,6 +139,15 @@ public final class LocalBroker implements AutoCloseable {
             }
         }
         Files.deleteIfExists(pidFile);
+    }
+
+    /** Returns the arguments of a process; ProcessHandle.Info has none for a command line over 4 KiB. */
+    private static List<String> commandLine(long pid) {
+        try {
+            return List.of(Files.readString(Path.of("/proc", Long.toString(pid), "cmdline")).split("\0"));
+        } catch (IOException e) {
+            return List.of(); // gone already
+        }
     }
 
     private static boolean waitGone(ProcessHandle h, Duration deadline) throws InterruptedException {
