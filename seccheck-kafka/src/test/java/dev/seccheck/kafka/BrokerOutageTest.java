@@ -77,11 +77,6 @@ class BrokerOutageTest {
             }
         });
         Duration phase2;
-        try { Thread.sleep(2000); } catch (InterruptedException e) { return; }
-                System.err.println("DEBUG t=" + (System.nanoTime() - t0) / 1_000_000 + " fired=" + sinks.fired.size()
-                        + (sinks.kafka.isEmpty() ? "" : " sent=" + sinks.kafka.getFirst().sent() + " dropped=" + sinks.kafka.getFirst().dropped()));
-            }
-        });
         try {
             Harness.await(() -> Files.exists(dir.resolve("p1")), 60, "the first phase");
             broker.stop();
