@@ -143,7 +143,7 @@ final class Harness {
     }
 
     /** Collects every event a server dispatches, with the connection (run) it came from. */
-    static final class Collect implements EventHandler {
+    static class Collect implements EventHandler {
         final List<Event> events = new CopyOnWriteArrayList<>();
 
         @Override
