@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * KafkaConfig is the validated configuration of the {@code kafka} sink: where the records go, the
@@ -105,10 +104,5 @@ public record KafkaConfig(String bootstrapServers, String topic, Optional<String
             }
         }
         return new KafkaConfig(servers, topic, key, maxBlock, buffer, setup, close, props);
-    }
-
-    /** Returns the names of the producer properties the sink owns, for messages and tests. */
-    static Set<String> owned() {
-        return OWNED.keySet();
     }
 }
