@@ -2,16 +2,12 @@ package dev.seccheck.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -21,22 +17,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AuditTrailForgeryTest {
 
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream savedErr;
+    @RegisterExtension
+    final CapturedOutput err = CapturedOutput.stderr();
 
     @TempDir
     Path tmp;
-
-    @BeforeEach
-    void capture() {
-        savedErr = System.err;
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setErr(savedErr);
-    }
 
     @Test
     void aBinaryNamedLikeAPointAndArgvWithNewlinesStayOnTheirOwnLines() throws Exception {
@@ -45,7 +30,7 @@ class AuditTrailForgeryTest {
         int exit = Main.execute("run", "--root", tmp.resolve("root").toString(), "--quiet", "--",
                 bin.toString(), "arg\n2 sshd E execve pathname=\"/bin/sh\"", payload);
         assertThat(exit).isZero();
-        List<String> lines = err.toString(StandardCharsets.UTF_8).lines().toList();
+        List<String> lines = err.text().lines().toList();
         // No line begins with what the program tried to inject.
         assertThat(lines).noneMatch(l -> l.startsWith("1 sshd") || l.startsWith("2 sshd") || l.startsWith(" sshd"));
         // The process name is escaped wherever it shows, and a space in it cannot pose as a field separator.

@@ -34,38 +34,45 @@ class ConfigFileErrorsTest {
         return lines.getFirst();
     }
 
+    /** Runs with {@code config} and returns what its error line says is wrong, after "seccheck run: --config FILE: ". */
+    private String problemWith(Path config) {
+        String line = refused(config);
+        String prefix = "seccheck run: --config " + config + ": ";
+        assertThat(line).startsWith(prefix);
+        return line.substring(prefix.length());
+    }
+
     private Path file(String name, String text) throws IOException {
         return Files.writeString(tmp.resolve(name), text);
     }
 
     @Test
     void nestingDeeperThanTheLimit() throws IOException {
-        Path f = file("deep.json", "[".repeat(1500) + "]".repeat(1500));
-        assertThat(refused(f)).isEqualTo("seccheck run: --config " + f + ": nesting deeper than 64 levels");
+        assertThat(problemWith(file("deep.json", "[".repeat(1500) + "]".repeat(1500))))
+                .isEqualTo("nesting deeper than 64 levels");
     }
 
     @Test
     void aStringLongerThanTheLimit() throws IOException {
-        Path f = file("long.json", "{\"name\":\"" + "a".repeat(2_000_000) + "\"}");
-        assertThat(refused(f)).isEqualTo("seccheck run: --config " + f + ": a string longer than 1,048,576 characters");
+        assertThat(problemWith(file("long.json", "{\"name\":\"" + "a".repeat(2_000_000) + "\"}")))
+                .isEqualTo("a string longer than 1,048,576 characters");
     }
 
     @Test
     void aThirtyMillionCharacterStringIsAFileOverTheSizeLimit() throws IOException {
-        Path f = file("huge.json", "{\"name\":\"" + "a".repeat(30_000_000) + "\"}");
-        assertThat(refused(f)).isEqualTo("seccheck run: --config " + f + ": larger than the 4,194,304-byte limit");
+        assertThat(problemWith(file("huge.json", "{\"name\":\"" + "a".repeat(30_000_000) + "\"}")))
+                .isEqualTo("larger than the 4,194,304-byte limit");
     }
 
     @Test
     void aNumberLongerThanTheLimit() throws IOException {
-        Path f = file("number.json", "{\"name\":\"x\",\"options\":{\"execve_hash_cache_capacity\":" + "9".repeat(5000) + "}}");
-        assertThat(refused(f)).isEqualTo("seccheck run: --config " + f + ": a number longer than 64 characters");
+        assertThat(problemWith(file("number.json", "{\"name\":\"x\",\"options\":{\"execve_hash_cache_capacity\":" + "9".repeat(5000) + "}}")))
+                .isEqualTo("a number longer than 64 characters");
     }
 
     @Test
     void devZeroIsStoppedAtTheSizeLimit() {
-        assertThat(refused(Path.of("/dev/zero")))
-                .isEqualTo("seccheck run: --config /dev/zero: larger than the 4,194,304-byte limit");
+        assertThat(problemWith(Path.of("/dev/zero"))).isEqualTo("larger than the 4,194,304-byte limit");
     }
 
     @Test

@@ -54,16 +54,21 @@ class ServerCommandTest {
         }
     }
 
+    /** Replays the fixture trace to {@code listener} at {@code sock} once it listens, and waits until it saw the end. */
+    private void replayFixtureTo(Process listener, Path sock) throws Exception {
+        awaitLine(dir.resolve("stderr"), "listening on", listener);
+        assertThat(Main.execute("tracereplay", "replay", "--endpoint", sock.toString(), "--in",
+                fixture().toString())).isZero();
+        awaitLine(dir.resolve("stderr"), "disconnected", listener);
+    }
+
     @Test
     void fixtureEndToEndThroughJsonServerAndCleanSigterm() throws Exception {
         Path sock = dir.resolve("s");
         Path out = dir.resolve("out.json");
         Process server = seccheck(dir, "server", "--endpoint", sock.toString(), "--format", "json", "--out", out.toString());
         try {
-            awaitLine(dir.resolve("stderr"), "listening on", server);
-            assertThat(Main.execute("tracereplay", "replay", "--endpoint", sock.toString(), "--in",
-                    fixture().toString())).isZero();
-            awaitLine(dir.resolve("stderr"), "disconnected", server);
+            replayFixtureTo(server, sock);
         } finally {
             server.destroy(); // SIGTERM
             assertThat(server.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -95,10 +100,7 @@ class ServerCommandTest {
         Process save = seccheck(dir, "tracereplay", "save", "--endpoint", sock.toString(), "--out",
                 dir.resolve("saved").toString());
         try {
-            awaitLine(dir.resolve("stderr"), "listening on", save);
-            assertThat(Main.execute("tracereplay", "replay", "--endpoint", sock.toString(), "--in",
-                    fixture().toString())).isZero();
-            awaitLine(dir.resolve("stderr"), "disconnected", save);
+            replayFixtureTo(save, sock);
         } finally {
             save.destroy();
             assertThat(save.waitFor(30, TimeUnit.SECONDS)).isTrue();

@@ -4,36 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The strace-shaped options of seccheck run, end to end on real programs. */
 class TraceOptionsTest {
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private PrintStream savedOut;
+    @RegisterExtension
+    final CapturedOutput out = CapturedOutput.stdout();
 
     @TempDir
     Path tmp;
-
-    @BeforeEach
-    void capture() {
-        savedOut = System.out;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(savedOut);
-    }
 
     private int run(String... args) {
         List<String> all = new java.util.ArrayList<>(List.of("run", "--root", tmp.resolve("root").toString(), "--quiet"));
@@ -45,7 +30,7 @@ class TraceOptionsTest {
     void printConfigShowsTheSessionTheFlagsMake() throws Exception {
         assertThat(run("--print-config", "-e", "trace=%network,openat", "-o", "/tmp/x.log", "-s", "40", "-tt",
                 "--comm", "curl")).isZero();
-        JsonNode s = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
+        JsonNode s = new ObjectMapper().readTree(out.text());
         assertThat(s.get("points").findValuesAsText("name")).contains("syscall/openat/enter", "syscall/openat/exit",
                 "syscall/connect/enter", "syscall/socket/exit").doesNotContain("syscall/read/enter");
         JsonNode c = s.get("sinks").get(0).get("config");
@@ -55,7 +40,7 @@ class TraceOptionsTest {
         assertThat(c.get("only_comms").get(0).asText()).isEqualTo("curl");
         out.reset();
         assertThat(run("--print-config")).isZero();
-        assertThat(new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8)).get("name").asText()).isEqualTo("Default");
+        assertThat(new ObjectMapper().readTree(out.text()).get("name").asText()).isEqualTo("Default");
     }
 
     @Test

@@ -79,10 +79,7 @@ class WorkloadControlTest {
                 {"name": "watch", "points": [{"name": "sentry/execve"}], "sinks": [{"name": "null"}]}""");
         Path raw = Files.writeString(tmp.resolve("raw.py"), RAW);
         Path stop = tmp.resolve("stop");
-        List<String> other = new ArrayList<>(java());
-        other.addAll(List.of("run", "--quiet", "--root", root.toString(), "--id", "other", "--config", quiet.toString(), "--",
-                "sh", "-c", "while [ ! -e " + stop + " ]; do /bin/sleep 0.05; done"));
-        Process target = new ProcessBuilder(other).redirectErrorStream(true).redirectOutput(tmp.resolve("other.out").toFile()).start();
+        Process target = startLooping(root, quiet, "other", stop);
         try {
             Path sock = awaitServing(root.resolve("other").resolve("control.sock"));
 
@@ -96,10 +93,7 @@ class WorkloadControlTest {
             assertThat(Files.readString(tmp.resolve("other.out")))
                     .contains("control socket: \"session_delete\" refused: the request comes from pid ");
         } finally {
-            Files.writeString(stop, "");
-            if (!target.waitFor(30, TimeUnit.SECONDS)) {
-                target.destroyForcibly();
-            }
+            stopLooping(target, stop);
         }
     }
 
@@ -110,10 +104,7 @@ class WorkloadControlTest {
                 {"name": "pinned", "points": [{"name": "sentry/execve"}], "sinks": [{"name": "null"}],
                  "options": {"locked": true}}""");
         Path stop = tmp.resolve("stop");
-        List<String> cmd = new ArrayList<>(java());
-        cmd.addAll(List.of("run", "--quiet", "--root", root.toString(), "--id", "pin", "--config", locked.toString(), "--",
-                "sh", "-c", "while [ ! -e " + stop + " ]; do /bin/sleep 0.05; done"));
-        Process run = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("pin.out").toFile()).start();
+        Process run = startLooping(root, locked, "pin", stop);
         try {
             awaitServing(root.resolve("pin").resolve("control.sock"));
 
@@ -128,12 +119,28 @@ class WorkloadControlTest {
             assertThat(replace.out).contains("session \"pinned\" is locked: it cannot be replaced");
             assertThat(list.out).contains("\"pinned\" (1 points, locked)");
         } finally {
-            Files.writeString(stop, "");
-            if (!run.waitFor(30, TimeUnit.SECONDS)) {
-                run.destroyForcibly();
-            }
+            stopLooping(run, stop);
         }
         assertThat(run.exitValue()).isZero();
+    }
+
+    /**
+     * Starts {@code seccheck run --id ID} under {@code config} of a shell that loops until
+     * {@code stop} exists, its output in {@code ID.out}.
+     */
+    private Process startLooping(Path root, Path config, String id, Path stop) throws Exception {
+        List<String> cmd = new ArrayList<>(java());
+        cmd.addAll(List.of("run", "--quiet", "--root", root.toString(), "--id", id, "--config", config.toString(), "--",
+                "sh", "-c", "while [ ! -e " + stop + " ]; do /bin/sleep 0.05; done"));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve(id + ".out").toFile()).start();
+    }
+
+    /** Ends a run of {@link #startLooping}: creates its stop file and waits 30 s, then kills it. */
+    private static void stopLooping(Process run, Path stop) throws Exception {
+        Files.writeString(stop, "");
+        if (!run.waitFor(30, TimeUnit.SECONDS)) {
+            run.destroyForcibly();
+        }
     }
 
     /** Waits until the socket accepts a connection (it exists a moment before it listens). */

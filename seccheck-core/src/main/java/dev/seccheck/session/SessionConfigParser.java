@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * SessionConfigParser reads gVisor's session JSON, plain or wrapped as
@@ -139,23 +140,41 @@ public final class SessionConfigParser {
             throw new SessionException(prefix + "name: must not be empty");
         }
         boolean ignoreMissing = optionalBool(root, "ignore_missing", prefix).orElse(false);
-        List<PointReq> points = parsePoints(array(root, "points", prefix), prefix + "points", ignoreMissing);
-        List<SinkSpec> sinkSpecs = parseSinks(array(root, "sinks", prefix), prefix + "sinks");
+        List<PointReq> points = parsePoints(objects(root, "points", prefix, "a point", POINT_KEYS), ignoreMissing);
+        List<SinkSpec> sinkSpecs = parseSinks(objects(root, "sinks", prefix, "a sink", SINK_KEYS));
         SessionOptions options = parseOptions(root.get("options"), prefix + "options");
         return new SessionConfig(name, points, sinkSpecs, options);
     }
 
-    private List<PointReq> parsePoints(List<JsonNode> nodes, String path, boolean ignoreMissing)
+    /** Element is one object of a list in the session file, with its path ({@code points[2]}). */
+    private record Element(String path, JsonNode node) {}
+
+    /**
+     * Returns the objects of the list at {@code key}, each checked to be a JSON object (else an
+     * error naming it {@code what}) holding only {@code keys}.
+     */
+    private static List<Element> objects(JsonNode root, String key, String prefix, String what, Set<String> keys)
             throws SessionException {
-        List<PointReq> reqs = new ArrayList<>();
-        Map<String, String> seen = new HashMap<>();
+        List<JsonNode> nodes = array(root, key, prefix);
+        List<Element> elements = new ArrayList<>();
         for (int i = 0; i < nodes.size(); i++) {
-            String p = path + "[" + i + "]";
+            String p = prefix + key + "[" + i + "]";
             JsonNode node = nodes.get(i);
             if (!node.isObject()) {
-                throw new SessionException(p + ": a point must be a JSON object, got " + node);
+                throw new SessionException(p + ": " + what + " must be a JSON object, got " + node);
             }
-            checkKeys(node, POINT_KEYS, p + ".");
+            checkKeys(node, keys, p + ".");
+            elements.add(new Element(p, node));
+        }
+        return elements;
+    }
+
+    private List<PointReq> parsePoints(List<Element> elements, boolean ignoreMissing) throws SessionException {
+        List<PointReq> reqs = new ArrayList<>();
+        Map<String, String> seen = new HashMap<>();
+        for (Element e : elements) {
+            String p = e.path();
+            JsonNode node = e.node();
             String pointName = requiredText(node, "name", p + ".");
             Optional<PointDesc> desc = catalog.byName(pointName);
             if (desc.isEmpty()) {
@@ -198,31 +217,23 @@ public final class SessionConfigParser {
         return mask;
     }
 
-    private List<SinkSpec> parseSinks(List<JsonNode> nodes, String path) throws SessionException {
+    private List<SinkSpec> parseSinks(List<Element> elements) throws SessionException {
         List<SinkSpec> specs = new ArrayList<>();
-        for (int i = 0; i < nodes.size(); i++) {
-            String p = path + "[" + i + "]";
-            JsonNode node = nodes.get(i);
-            if (!node.isObject()) {
-                throw new SessionException(p + ": a sink must be a JSON object, got " + node);
-            }
-            checkKeys(node, SINK_KEYS, p + ".");
+        for (Element e : elements) {
+            String p = e.path();
+            JsonNode node = e.node();
             String sinkName = requiredText(node, "name", p + ".");
             SinkDescriptor<?> descriptor = sinks.byName(sinkName).orElseThrow(() -> new SessionException(
                     p + ".name: unknown sink \"" + sinkName + "\" (known: "
                             + String.join(", ", sinks.all().stream().map(SinkDescriptor::name).toList()) + ")"));
-            JsonNode config = node.get("config");
-            SinkConfig sinkConfig;
-            if (config == null || config.isNull()) {
-                sinkConfig = SinkConfig.empty(p + ".config");
-            } else if (config.isObject()) {
+            Optional<JsonNode> config = optional(node, "config", p + ".", JsonNode::isObject, "must be a JSON object");
+            SinkConfig sinkConfig = SinkConfig.empty(p + ".config");
+            if (config.isPresent()) {
                 try {
-                    sinkConfig = JsonSinkConfig.of((ObjectNode) config, p + ".config");
-                } catch (SinkException e) {
-                    throw new SessionException(e.getMessage(), e);
+                    sinkConfig = JsonSinkConfig.of((ObjectNode) config.get(), p + ".config");
+                } catch (SinkException ex) {
+                    throw new SessionException(ex.getMessage(), ex);
                 }
-            } else {
-                throw new SessionException(p + ".config: must be a JSON object, got " + config);
             }
             boolean ignoreSetupError = optionalBool(node, "ignore_setup_error", p + ".").orElse(false);
             specs.add(new SinkSpec(descriptor, sinkConfig, ignoreSetupError));
@@ -238,14 +249,11 @@ public final class SessionConfigParser {
             throw new SessionException(path + ": must be a JSON object, got " + node);
         }
         checkKeys(node, OPTION_KEYS, path + ".");
-        int capacity = SessionOptions.DEFAULT.execveHashCacheCapacity();
-        JsonNode c = node.get("execve_hash_cache_capacity");
-        if (c != null && !c.isNull()) {
-            if (!c.canConvertToExactIntegral() || !c.canConvertToInt() || c.intValue() < 0 || !c.isNumber()) {
-                throw new SessionException(path + ".execve_hash_cache_capacity: must be a whole number >= 0, got " + c);
-            }
-            capacity = c.intValue();
-        }
+        int capacity = optional(node, "execve_hash_cache_capacity", path + ".",
+                c -> c.canConvertToExactIntegral() && c.canConvertToInt() && c.intValue() >= 0 && c.isNumber(),
+                "must be a whole number >= 0")
+                .map(JsonNode::intValue)
+                .orElse(SessionOptions.DEFAULT.execveHashCacheCapacity());
         boolean locked = optionalBool(node, "locked", path + ".").orElse(false);
         boolean allowPtrace = optionalBool(node, "allow_ptrace", path + ".").orElse(false);
         return new SessionOptions(capacity, locked, allowPtrace);
@@ -261,16 +269,25 @@ public final class SessionConfigParser {
         }
     }
 
-    private static List<JsonNode> array(JsonNode node, String key, String prefix) throws SessionException {
+    /**
+     * Returns the value of a key, or empty when absent or null; a value {@code valid} refuses is
+     * an error saying what the key {@code must} be.
+     */
+    private static Optional<JsonNode> optional(JsonNode node, String key, String prefix, Predicate<JsonNode> valid,
+            String must) throws SessionException {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {
-            return List.of();
+            return Optional.empty();
         }
-        if (!v.isArray()) {
-            throw new SessionException(prefix + key + ": must be a JSON array, got " + v);
+        if (!valid.test(v)) {
+            throw new SessionException(prefix + key + ": " + must + ", got " + v);
         }
+        return Optional.of(v);
+    }
+
+    private static List<JsonNode> array(JsonNode node, String key, String prefix) throws SessionException {
         List<JsonNode> out = new ArrayList<>();
-        v.forEach(out::add);
+        optional(node, key, prefix, JsonNode::isArray, "must be a JSON array").ifPresent(v -> v.forEach(out::add));
         return out;
     }
 
@@ -280,24 +297,10 @@ public final class SessionConfigParser {
     }
 
     private static Optional<String> optionalText(JsonNode node, String key, String prefix) throws SessionException {
-        JsonNode v = node.get(key);
-        if (v == null || v.isNull()) {
-            return Optional.empty();
-        }
-        if (!v.isTextual()) {
-            throw new SessionException(prefix + key + ": must be a string, got " + v);
-        }
-        return Optional.of(v.asText());
+        return optional(node, key, prefix, JsonNode::isTextual, "must be a string").map(JsonNode::asText);
     }
 
     private static Optional<Boolean> optionalBool(JsonNode node, String key, String prefix) throws SessionException {
-        JsonNode v = node.get(key);
-        if (v == null || v.isNull()) {
-            return Optional.empty();
-        }
-        if (!v.isBoolean()) {
-            throw new SessionException(prefix + key + ": must be true or false, got " + v);
-        }
-        return Optional.of(v.booleanValue());
+        return optional(node, key, prefix, JsonNode::isBoolean, "must be true or false").map(JsonNode::booleanValue);
     }
 }

@@ -62,40 +62,31 @@ public final class SinkConfig {
         return Optional.ofNullable(entries.get(key)).filter(v -> !(v instanceof ConfigValue.Null));
     }
 
+    /**
+     * Returns the value of a key if it is of kind {@code kind}, or empty when absent; a value of
+     * another kind is an error saying what the key {@code must} be.
+     */
+    private <T extends ConfigValue> Optional<T> valueOf(String key, Class<T> kind, String must) throws SinkException {
+        Optional<ConfigValue> v = value(key);
+        if (v.isPresent() && !kind.isInstance(v.get())) {
+            throw error(key, must + ", got " + v.get().json());
+        }
+        return v.map(kind::cast);
+    }
+
     /** Returns a nested object, or empty when absent. */
     public Optional<SinkConfig> object(String key) throws SinkException {
-        Optional<ConfigValue> v = value(key);
-        if (v.isEmpty()) {
-            return Optional.empty();
-        }
-        if (!(v.get() instanceof ConfigValue.Table t)) {
-            throw error(key, "must be a JSON object, got " + v.get().json());
-        }
-        return Optional.of(t.config());
+        return valueOf(key, ConfigValue.Table.class, "must be a JSON object").map(ConfigValue.Table::config);
     }
 
     /** Returns the elements of a list, each with its path ({@code key[i]}), or empty when absent. */
     public Optional<List<ConfigValue>> list(String key) throws SinkException {
-        Optional<ConfigValue> v = value(key);
-        if (v.isEmpty()) {
-            return Optional.empty();
-        }
-        if (!(v.get() instanceof ConfigValue.Items items)) {
-            throw error(key, "must be a JSON array, got " + v.get().json());
-        }
-        return Optional.of(items.values());
+        return valueOf(key, ConfigValue.Items.class, "must be a JSON array").map(ConfigValue.Items::values);
     }
 
     /** Returns a string value, or empty when absent. */
     public Optional<String> string(String key) throws SinkException {
-        Optional<ConfigValue> v = value(key);
-        if (v.isEmpty()) {
-            return Optional.empty();
-        }
-        if (!(v.get() instanceof ConfigValue.Text t)) {
-            throw error(key, "must be a string, got " + v.get().json());
-        }
-        return Optional.of(t.value());
+        return valueOf(key, ConfigValue.Text.class, "must be a string").map(ConfigValue.Text::value);
     }
 
     /** Returns a string value that must be present and non-empty. */
@@ -109,13 +100,11 @@ public final class SinkConfig {
 
     /** Returns a whole-number value, or empty when absent. */
     public OptionalLong integer(String key) throws SinkException {
-        Optional<ConfigValue> v = value(key);
+        Optional<ConfigValue.Numeric> v = valueOf(key, ConfigValue.Numeric.class, "must be a number");
         if (v.isEmpty()) {
             return OptionalLong.empty();
         }
-        if (!(v.get() instanceof ConfigValue.Numeric n)) {
-            throw error(key, "must be a number, got " + v.get().json());
-        }
+        ConfigValue.Numeric n = v.get();
         OptionalLong whole = n.wholeLong();
         if (whole.isEmpty()) {
             throw error(key, "must be a whole number, got " + n.json());
@@ -125,14 +114,7 @@ public final class SinkConfig {
 
     /** Returns a boolean value, or empty when absent. */
     public Optional<Boolean> bool(String key) throws SinkException {
-        Optional<ConfigValue> v = value(key);
-        if (v.isEmpty()) {
-            return Optional.empty();
-        }
-        if (!(v.get() instanceof ConfigValue.Bool b)) {
-            throw error(key, "must be true or false, got " + v.get().json());
-        }
-        return Optional.of(b.value());
+        return valueOf(key, ConfigValue.Bool.class, "must be true or false").map(ConfigValue.Bool::value);
     }
 
     /** Returns a Go duration string value ("25us", "10ms"), or the default when absent. */

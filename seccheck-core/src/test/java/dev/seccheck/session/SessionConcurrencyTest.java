@@ -108,7 +108,9 @@ class SessionConcurrencyTest {
                 + " \"sinks\": [{\"name\": \"count\", \"config\": {\"label\": \"" + label + "\"}}]}");
     }
 
-    private List<Thread> startFiring(CountDownLatch started) {
+    /** Starts the threads firing openat until {@code stopFiring}, and returns once all of them run. */
+    private List<Thread> startFiring() throws InterruptedException {
+        CountDownLatch started = new CountDownLatch(FIRING_THREADS);
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < FIRING_THREADS; t++) {
             Thread th = Thread.ofPlatform().name("fire-" + t).start(() -> {
@@ -127,6 +129,7 @@ class SessionConcurrencyTest {
             });
             threads.add(th);
         }
+        assertThat(started.await(1, TimeUnit.MINUTES)).as("firing threads started").isTrue();
         return threads;
     }
 
@@ -140,9 +143,7 @@ class SessionConcurrencyTest {
     @Test
     void sessionsComeAndGoWhilePointsFire() throws Exception {
         manager.create(session("keep", "keep"), false);
-        CountDownLatch started = new CountDownLatch(FIRING_THREADS);
-        List<Thread> firing = startFiring(started);
-        assertThat(started.await(1, TimeUnit.MINUTES)).as("firing threads started").isTrue();
+        List<Thread> firing = startFiring();
 
         int churners = 2;
         int perChurner = 300;
@@ -205,9 +206,7 @@ class SessionConcurrencyTest {
     @Test
     void forceReplacementLetsNoPointFallBetweenTheOldAndTheNewSession() throws Exception {
         manager.create(session("S", "S-0"), false);
-        CountDownLatch started = new CountDownLatch(FIRING_THREADS);
-        List<Thread> firing = startFiring(started);
-        assertThat(started.await(1, TimeUnit.MINUTES)).as("firing threads started").isTrue();
+        List<Thread> firing = startFiring();
         int replacements = 600;
         for (int i = 1; i <= replacements; i++) {
             manager.create(session("S", "S-" + i), true);

@@ -124,6 +124,19 @@ final class Layouts {
     static final VarHandle RESP_ERROR = SECCOMP_NOTIF_RESP.varHandle(groupElement("error"));
     static final VarHandle RESP_FLAGS = SECCOMP_NOTIF_RESP.varHandle(groupElement("flags"));
 
+    /** {@code struct seccomp_notif_addfd}: a descriptor of ours to install in a notifying task. */
+    static final StructLayout SECCOMP_NOTIF_ADDFD = MemoryLayout.structLayout(
+            JAVA_LONG.withName("id"),
+            JAVA_INT.withName("flags"),
+            JAVA_INT.withName("srcfd"),
+            JAVA_INT.withName("newfd"),
+            JAVA_INT.withName("newfd_flags"));
+    static final VarHandle ADDFD_ID = SECCOMP_NOTIF_ADDFD.varHandle(groupElement("id"));
+    static final VarHandle ADDFD_FLAGS = SECCOMP_NOTIF_ADDFD.varHandle(groupElement("flags"));
+    static final VarHandle ADDFD_SRCFD = SECCOMP_NOTIF_ADDFD.varHandle(groupElement("srcfd"));
+    static final VarHandle ADDFD_NEWFD = SECCOMP_NOTIF_ADDFD.varHandle(groupElement("newfd"));
+    static final VarHandle ADDFD_NEWFD_FLAGS = SECCOMP_NOTIF_ADDFD.varHandle(groupElement("newfd_flags"));
+
     /** struct epoll_event: packed on x86-64, the 64-bit data follows the 32-bit events directly. */
     static final StructLayout EPOLL_EVENT = MemoryLayout.structLayout(
             JAVA_INT.withName("events"),
@@ -138,6 +151,29 @@ final class Layouts {
             JAVA_SHORT.withName("seccomp_data"));
     static final VarHandle SIZES_NOTIF = SECCOMP_NOTIF_SIZES.varHandle(groupElement("seccomp_notif"));
     static final VarHandle SIZES_RESP = SECCOMP_NOTIF_SIZES.varHandle(groupElement("seccomp_notif_resp"));
+
+    /**
+     * glibc's {@code sigset_t}: 1024 signal bits, though the kernel uses 64. Like the two spawn
+     * types below it is glibc's, not the kernel's, and only its size and alignment matter here.
+     */
+    static final MemoryLayout SIGSET = MemoryLayout.sequenceLayout(16, JAVA_LONG).withName("sigset_t");
+
+    /**
+     * glibc's opaque {@code posix_spawnattr_t} in the x86-64 ABI ({@code <spawn.h>}: flags, pgroup,
+     * two {@code sigset_t}, scheduling parameters and policy, 16 ints of padding): 336 bytes,
+     * 8-aligned. glibc keeps it at that size for compatibility; {@code SpawnTypesTest} checks it
+     * against {@code sizeof} and {@code _Alignof} from the C compiler.
+     */
+    static final MemoryLayout POSIX_SPAWNATTR =
+            MemoryLayout.sequenceLayout(42, JAVA_LONG).withName("posix_spawnattr_t");
+
+    /**
+     * glibc's opaque {@code posix_spawn_file_actions_t} in the x86-64 ABI (allocated and used
+     * counts, the actions pointer, 16 ints of padding): 80 bytes, 8-aligned; checked like
+     * {@link #POSIX_SPAWNATTR}.
+     */
+    static final MemoryLayout POSIX_SPAWN_FILE_ACTIONS =
+            MemoryLayout.sequenceLayout(10, JAVA_LONG).withName("posix_spawn_file_actions_t");
 
     /** x86-64 {@code struct user_regs_struct}, as PTRACE_GETREGS fills it. */
     static final StructLayout USER_REGS = MemoryLayout.structLayout(

@@ -61,14 +61,20 @@ public final class Seccomp {
      */
     public static int installFilter(byte[] program, int flags) throws LinuxException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment insns = arena.allocate(program.length, Layouts.SOCK_FILTER.byteAlignment());
-            MemorySegment.copy(program, 0, insns, ValueLayout.JAVA_BYTE, 0, program.length);
-            MemorySegment fprog = arena.allocate(Layouts.SOCK_FPROG);
-            Layouts.FPROG_LEN.set(fprog, 0L, (short) (program.length / Layouts.SOCK_FILTER.byteSize()));
-            Layouts.FPROG_FILTER.set(fprog, 0L, insns.address());
+            MemorySegment fprog = fprog(arena, program);
             return (int) Syscalls.call(Sysno.SECCOMP, SET_MODE_FILTER, flags, fprog.address(),
                     "seccomp", () -> "SECCOMP_SET_MODE_FILTER, " + flags);
         }
+    }
+
+    /** Copies {@code program} (8-byte {@code sock_filter}s) into {@code arena} and returns a {@code sock_fprog} pointing at it. */
+    static MemorySegment fprog(Arena arena, byte[] program) {
+        MemorySegment insns = arena.allocate(program.length, Layouts.SOCK_FILTER.byteAlignment());
+        MemorySegment.copy(program, 0, insns, ValueLayout.JAVA_BYTE, 0, program.length);
+        MemorySegment fprog = arena.allocate(Layouts.SOCK_FPROG);
+        Layouts.FPROG_LEN.set(fprog, 0L, (short) (program.length / Layouts.SOCK_FILTER.byteSize()));
+        Layouts.FPROG_FILTER.set(fprog, 0L, insns.address());
+        return fprog;
     }
 
     /** Returns the bytes of a {@code struct sock_fprog} whose filter array starts at {@code filterAddr}. */

@@ -20,7 +20,7 @@ public final class SeccompReplies {
     private final FileDescriptor fd;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment resp = arena.allocate(Layouts.SECCOMP_NOTIF_RESP);
-    private final MemorySegment addfd = arena.allocate(24, 8);
+    private final MemorySegment addfd = arena.allocate(Layouts.SECCOMP_NOTIF_ADDFD);
     private final MemorySegment id = arena.allocate(ValueLayout.JAVA_LONG);
 
     SeccompReplies(FileDescriptor fd) {
@@ -57,11 +57,11 @@ public final class SeccompReplies {
      * @return the fd number in the task, or -errno (ENOENT: the task is gone; EMFILE: its table is full)
      */
     public long install(long notificationId, int srcFd, boolean cloexec) {
-        addfd.set(ValueLayout.JAVA_LONG, 0, notificationId);
-        addfd.set(ValueLayout.JAVA_INT, 8, 0); // no SECCOMP_ADDFD_FLAG_SEND: the answer comes after the exit points
-        addfd.set(ValueLayout.JAVA_INT, 12, srcFd);
-        addfd.set(ValueLayout.JAVA_INT, 16, 0);
-        addfd.set(ValueLayout.JAVA_INT, 20, cloexec ? O_CLOEXEC : 0);
+        Layouts.ADDFD_ID.set(addfd, 0L, notificationId);
+        Layouts.ADDFD_FLAGS.set(addfd, 0L, 0); // no SECCOMP_ADDFD_FLAG_SEND: the answer comes after the exit points
+        Layouts.ADDFD_SRCFD.set(addfd, 0L, srcFd);
+        Layouts.ADDFD_NEWFD.set(addfd, 0L, 0); // without SECCOMP_ADDFD_FLAG_SETFD: the lowest free number
+        Layouts.ADDFD_NEWFD_FLAGS.set(addfd, 0L, cloexec ? O_CLOEXEC : 0);
         return ioctl(IOCTL_NOTIF_ADDFD, "SECCOMP_IOCTL_NOTIF_ADDFD", addfd);
     }
 

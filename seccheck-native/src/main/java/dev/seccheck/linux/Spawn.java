@@ -5,6 +5,7 @@ import java.lang.foreign.AddressLayout;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
@@ -32,32 +33,21 @@ public final class Spawn {
 
     private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
     private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
-    private static final long ATTR_SIZE = 512; // posix_spawnattr_t is 336 bytes on x86-64 glibc
-    private static final long SIGSET_SIZE = 128;
-    private static final long FILE_ACTIONS_SIZE = 128; // posix_spawn_file_actions_t is 80 bytes on x86-64 glibc
-    private static final long SOCK_FPROG_SIZE = 16;
     private static final int SIG_BLOCK_ALL = 2; // SIG_SETMASK
 
-    private static final MethodHandle SPAWN = Libc.plain("posix_spawn", FunctionDescriptor.of(Libc.C_INT,
-            Libc.C_POINTER, Libc.C_POINTER, Libc.C_POINTER, Libc.C_POINTER, Libc.C_POINTER, Libc.C_POINTER));
-    private static final MethodHandle ACTIONS_INIT = Libc.plain("posix_spawn_file_actions_init",
-            FunctionDescriptor.of(Libc.C_INT, Libc.C_POINTER));
-    private static final MethodHandle ACTIONS_CLOSEFROM = Libc.plain("posix_spawn_file_actions_addclosefrom_np",
-            FunctionDescriptor.of(Libc.C_INT, Libc.C_POINTER, Libc.C_INT));
-    private static final MethodHandle ACTIONS_CLOSE = Libc.plain("posix_spawn_file_actions_addclose",
-            FunctionDescriptor.of(Libc.C_INT, Libc.C_POINTER, Libc.C_INT));
-    private static final MethodHandle ACTIONS_DUP2 = Libc.plain("posix_spawn_file_actions_adddup2",
-            FunctionDescriptor.of(Libc.C_INT, Libc.C_POINTER, Libc.C_INT, Libc.C_INT));
-    private static final MethodHandle ACTIONS_CHDIR = Libc.plain("posix_spawn_file_actions_addchdir_np",
-            FunctionDescriptor.of(Libc.C_INT, Libc.C_POINTER, Libc.C_POINTER));
-    private static final MethodHandle ATTR_INIT = Libc.plain("posix_spawnattr_init",
-            FunctionDescriptor.of(Libc.C_INT, Libc.C_POINTER));
-    private static final MethodHandle ATTR_SETFLAGS = Libc.plain("posix_spawnattr_setflags",
-            FunctionDescriptor.of(Libc.C_INT, Libc.C_POINTER, ValueLayout.JAVA_SHORT));
-    private static final MethodHandle ATTR_SETSIGMASK = Libc.plain("posix_spawnattr_setsigmask",
-            FunctionDescriptor.of(Libc.C_INT, Libc.C_POINTER, Libc.C_POINTER));
-    private static final MethodHandle ATTR_SETSIGDEFAULT = Libc.plain("posix_spawnattr_setsigdefault",
-            FunctionDescriptor.of(Libc.C_INT, Libc.C_POINTER, Libc.C_POINTER));
+    // The C types of the posix_spawn parameters, short so that the table below reads as the prototypes.
+    private static final AddressLayout P = Libc.C_POINTER;
+    private static final ValueLayout.OfInt I = Libc.C_INT;
+    private static final MethodHandle SPAWN = spawnCall("posix_spawn", P, P, P, P, P, P);
+    private static final MethodHandle ACTIONS_INIT = spawnCall("posix_spawn_file_actions_init", P);
+    private static final MethodHandle ACTIONS_CLOSEFROM = spawnCall("posix_spawn_file_actions_addclosefrom_np", P, I);
+    private static final MethodHandle ACTIONS_CLOSE = spawnCall("posix_spawn_file_actions_addclose", P, I);
+    private static final MethodHandle ACTIONS_DUP2 = spawnCall("posix_spawn_file_actions_adddup2", P, I, I);
+    private static final MethodHandle ACTIONS_CHDIR = spawnCall("posix_spawn_file_actions_addchdir_np", P, P);
+    private static final MethodHandle ATTR_INIT = spawnCall("posix_spawnattr_init", P);
+    private static final MethodHandle ATTR_SETFLAGS = spawnCall("posix_spawnattr_setflags", P, ValueLayout.JAVA_SHORT);
+    private static final MethodHandle ATTR_SETSIGMASK = spawnCall("posix_spawnattr_setsigmask", P, P);
+    private static final MethodHandle ATTR_SETSIGDEFAULT = spawnCall("posix_spawnattr_setsigdefault", P, P);
     private static final MethodHandle SYSCALL3 = Libc.withErrno("syscall", FunctionDescriptor.of(Libc.C_LONG,
             Libc.C_LONG, Libc.C_LONG, Libc.C_LONG, Libc.C_LONG));
     private static final MethodHandle SIGMASK = Libc.plain("pthread_sigmask",
@@ -87,12 +77,12 @@ public final class Spawn {
             path = arena.allocateFrom(file);
             args = strings(argv.stream().map(a -> a.getBytes(StandardCharsets.UTF_8)).toList());
             env = strings(environment);
-            attr = arena.allocate(ATTR_SIZE, 16);
-            actions = arena.allocate(FILE_ACTIONS_SIZE, 16);
+            attr = arena.allocate(Layouts.POSIX_SPAWNATTR);
+            actions = arena.allocate(Layouts.POSIX_SPAWN_FILE_ACTIONS);
             pid = arena.allocate(ValueLayout.JAVA_INT);
             errno = arena.allocate(Linker.Option.captureStateLayout());
-            MemorySegment mask = arena.allocate(SIGSET_SIZE, 8);
-            MemorySegment defaults = arena.allocate(SIGSET_SIZE, 8);
+            MemorySegment mask = arena.allocate(Layouts.SIGSET);
+            MemorySegment defaults = arena.allocate(Layouts.SIGSET);
             mask.set(ValueLayout.JAVA_LONG, 0, blocked);
             // Every signal, glibc's internal 32 and 33 included (sigfillset leaves them out and the
             // spawn would then ignore them), to default: all but those the caller ignored.
@@ -152,11 +142,7 @@ public final class Spawn {
 
         /** Copies the seccomp filter (8-byte {@code sock_filter}s) that {@link #spawnUnderFilter} installs. */
         public void filter(byte[] program) {
-            MemorySegment insns = arena.allocate(program.length, 8);
-            MemorySegment.copy(program, 0, insns, ValueLayout.JAVA_BYTE, 0, program.length);
-            fprog = arena.allocate(SOCK_FPROG_SIZE, 8);
-            fprog.set(ValueLayout.JAVA_SHORT, 0, (short) (program.length / 8));
-            fprog.set(ValueLayout.ADDRESS, 8, insns);
+            fprog = Seccomp.fprog(arena, program);
         }
     }
 
@@ -185,7 +171,7 @@ public final class Spawn {
      */
     public static void blockAllSignals() {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment all = arena.allocate(SIGSET_SIZE, 8);
+            MemorySegment all = arena.allocate(Layouts.SIGSET);
             all.fill((byte) -1);
             int r = (int) SIGMASK.invokeExact(SIG_BLOCK_ALL, all, MemorySegment.NULL);
         } catch (Throwable t) {
@@ -268,6 +254,11 @@ public final class Spawn {
                 throw new AssertionError(t);
             }
         }
+    }
+
+    /** Links a posix_spawn function of glibc: each returns 0 or an error number, and leaves errno alone. */
+    private static MethodHandle spawnCall(String name, MemoryLayout... args) {
+        return Libc.plain(name, FunctionDescriptor.of(Libc.C_INT, args));
     }
 
     private static void check(String what, int r) throws LinuxException {

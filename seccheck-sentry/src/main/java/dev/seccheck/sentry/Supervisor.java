@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 /**
@@ -83,15 +84,7 @@ public final class Supervisor {
         });
         tracer.complete(t);
         try {
-            return result.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof SentryException se) {
-                throw se;
-            }
-            throw new SentryException("supervisor failed: " + e.getCause(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SentryException("interrupted");
+            return outcome(result, "supervisor failed");
         } finally {
             state.removePreparer(refilter);
             try {
@@ -121,13 +114,21 @@ public final class Supervisor {
         String path = env.stream().filter(e -> e.startsWith("PATH=")).map(e -> e.substring(5)).findFirst()
                 .orElse(System.getenv("PATH"));
         Path program = resolve(argv.get(0), path, Path.of(cwd));
+        return outcome(t.exec(program, argv, env, cwd, stdio), "exec failed").exitCode();
+    }
+
+    /**
+     * Waits for the tracer thread's answer: its SentryException as it is, another failure as one
+     * saying {@code failed}.
+     */
+    private static <T> T outcome(Future<T> answer, String failed) throws SentryException {
         try {
-            return t.exec(program, argv, env, cwd, stdio).get().exitCode();
+            return answer.get();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof SentryException se) {
                 throw se;
             }
-            throw new SentryException("exec failed: " + e.getCause(), e.getCause());
+            throw new SentryException(failed + ": " + e.getCause(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SentryException("interrupted");

@@ -13,10 +13,6 @@ import dev.seccheck.session.SessionConfigParser;
 import dev.seccheck.session.SessionManager;
 import dev.seccheck.sink.SecurityCheckException;
 import dev.seccheck.sink.Sink;
-import dev.seccheck.sink.SinkConfig;
-import dev.seccheck.sink.SinkDescriptor;
-import dev.seccheck.sink.SinkRegistry;
-import dev.seccheck.sink.SinkSetup;
 import dev.seccheck.state.PointState;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -82,19 +77,8 @@ class BurstCreateTest {
             sinks.add(new Deny(i));
         }
         ThreadLocal<Integer> making = new ThreadLocal<>();
-        SinkDescriptor.Plain desc = new SinkDescriptor.Plain() {
-            @Override
-            public String name() {
-                return "deny";
-            }
-
-            @Override
-            public Sink create(SinkConfig config, SinkSetup setup) {
-                return sinks.get(making.get());
-            }
-        };
+        SessionConfigParser parser = Supervised.parser("deny", () -> sinks.get(making.get()));
         PointState state = new PointState();
-        SessionConfigParser parser = new SessionConfigParser(Catalog.standard(), new SinkRegistry(List.of(desc)));
         SessionManager sessions = new SessionManager(state, w -> {});
         making.set(0); // the base session's sink: it never sees an open
         // The run starts with lifecycle points only: openat stops nowhere until the first deny session.
@@ -102,14 +86,7 @@ class BurstCreateTest {
                 + "\"sinks\":[{\"name\":\"deny\"}]}"), false);
         List<String> warnings = new CopyOnWriteArrayList<>();
         Supervisor sup = new Supervisor(state, Catalog.standard(), "burst", warnings::add);
-        CompletableFuture<Integer> status = new CompletableFuture<>();
-        Thread runner = Thread.ofPlatform().start(() -> {
-            try {
-                status.complete(sup.run(List.of(workload.toString(), dir.toString())));
-            } catch (Throwable e) {
-                status.completeExceptionally(e);
-            }
-        });
+        Supervised.Background run = Supervised.Background.start(sup, List.of(workload.toString(), dir.toString()));
         long[] created = new long[SESSIONS];
         Set<Integer> processes;
         try {
@@ -130,17 +107,12 @@ class BurstCreateTest {
             Thread.sleep(2 * EFFECTIVE_NS / 1_000_000); // a task lacking a layer would open its probes meanwhile
         } finally {
             Files.createFile(dir.resolve("stop"));
-            try {
-                status.get(60, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
-                sup.signal(9);
-            }
-            runner.join(TimeUnit.SECONDS.toMillis(30));
+            run.finish(60);
         }
         // The three openers live through every create; forked children come and go.
         Set<Integer> openers = processes;
         assertThat(openers).hasSize(3);
-        assertThat(status).as("the workload's end").isCompletedWithValue(0);
+        assertThat(run.status()).as("the workload's end").isCompletedWithValue(0);
         List<String> late = new ArrayList<>();
         for (int p : openers) {
             // System.nanoTime is CLOCK_MONOTONIC on Linux, the workload's clock.

@@ -9,17 +9,11 @@ import dev.seccheck.points.SyscallType;
 import dev.seccheck.sentry.testing.CWorkloads;
 import dev.seccheck.session.SessionConfigParser;
 import dev.seccheck.session.SessionManager;
-import dev.seccheck.sink.Sink;
-import dev.seccheck.sink.SinkConfig;
-import dev.seccheck.sink.SinkDescriptor;
-import dev.seccheck.sink.SinkRegistry;
-import dev.seccheck.sink.SinkSetup;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.state.PointState;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,31 +30,13 @@ class LayerRefusalTest {
     void aTaskThatCannotTakeTheLayerFailsTheCreateAndChangesNothing(@TempDir Path dir) throws Exception {
         Path workload = CWorkloads.binary("no_vdso");
         Files.createFile(dir.resolve("probe"));
-        SinkDescriptor.Plain desc = new SinkDescriptor.Plain() {
-            @Override
-            public String name() {
-                return "none";
-            }
-
-            @Override
-            public Sink create(SinkConfig config, SinkSetup setup) {
-                return () -> "none";
-            }
-        };
+        SessionConfigParser parser = Supervised.parser("none", () -> () -> "none");
         PointState state = new PointState();
-        SessionConfigParser parser = new SessionConfigParser(Catalog.standard(), new SinkRegistry(List.of(desc)));
         SessionManager sessions = new SessionManager(state, w -> {});
         sessions.create(parser.parse("{\"name\":\"base\",\"points\":[{\"name\":\"sentry/clone\"}],"
                 + "\"sinks\":[{\"name\":\"none\"}]}"), false);
         Supervisor sup = new Supervisor(state, Catalog.standard(), "refusal", w -> {});
-        CompletableFuture<Integer> status = new CompletableFuture<>();
-        Thread runner = Thread.ofPlatform().start(() -> {
-            try {
-                status.complete(sup.run(List.of(workload.toString(), dir.toString())));
-            } catch (Throwable e) {
-                status.completeExceptionally(e);
-            }
-        });
+        Supervised.Background run = Supervised.Background.start(sup, List.of(workload.toString(), dir.toString()));
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!Files.exists(dir.resolve("ready"))) {
@@ -77,13 +53,8 @@ class LayerRefusalTest {
             assertThat(state.enabled(Point.CLONE)).isTrue();
         } finally {
             Files.createFile(dir.resolve("stop"));
-            try {
-                status.get(30, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
-                sup.signal(9);
-            }
-            runner.join(TimeUnit.SECONDS.toMillis(30));
+            run.finish(30);
         }
-        assertThat(status).isCompletedWithValue(0);
+        assertThat(run.status()).isCompletedWithValue(0);
     }
 }

@@ -12,17 +12,12 @@ import dev.seccheck.proto.container.Start;
 import dev.seccheck.proto.sentry.CloneInfo;
 import dev.seccheck.proto.sentry.ExecveInfo;
 import dev.seccheck.proto.sentry.ExitNotifyParentInfo;
-import dev.seccheck.proto.sentry.TaskExit;
 import dev.seccheck.proto.syscall.Connect;
 import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.session.SessionConfigParser;
 import dev.seccheck.session.SessionManager;
+import dev.seccheck.sink.PointSink;
 import dev.seccheck.sink.SecurityCheckException;
-import dev.seccheck.sink.Sink;
-import dev.seccheck.sink.SinkConfig;
-import dev.seccheck.sink.SinkDescriptor;
-import dev.seccheck.sink.SinkRegistry;
-import dev.seccheck.sink.SinkSetup;
 import dev.seccheck.state.PointState;
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
@@ -52,7 +47,7 @@ class SupervisorTest {
     interface Verdict extends BiFunction<String, Message, SecurityCheckException> {}
 
     /** Recorder is the sink the tests read; it may deny through its verdict. */
-    static final class Recorder implements Sink {
+    static final class Recorder implements PointSink {
         final List<Got> got = new CopyOnWriteArrayList<>();
         volatile Verdict verdict = (p, m) -> null;
 
@@ -61,42 +56,13 @@ class SupervisorTest {
             return "rec";
         }
 
-        private void rec(String point, Message m) throws SecurityCheckException {
-            got.add(new Got(point, m));
-            SecurityCheckException e = verdict.apply(point, m);
+        @Override
+        public void point(Point p, FieldSet f, MessageType t, Message m) throws SecurityCheckException {
+            got.add(new Got(p.name(), m));
+            SecurityCheckException e = verdict.apply(p.name(), m);
             if (e != null) {
                 throw e;
             }
-        }
-
-        @Override
-        public void containerStart(FieldSet f, Start m) throws SecurityCheckException {
-            rec("container/start", m);
-        }
-
-        @Override
-        public void clone(FieldSet f, CloneInfo m) throws SecurityCheckException {
-            rec("sentry/clone", m);
-        }
-
-        @Override
-        public void execve(FieldSet f, ExecveInfo m) throws SecurityCheckException {
-            rec("sentry/execve", m);
-        }
-
-        @Override
-        public void exitNotifyParent(FieldSet f, ExitNotifyParentInfo m) throws SecurityCheckException {
-            rec("sentry/exit_notify_parent", m);
-        }
-
-        @Override
-        public void taskExit(FieldSet f, TaskExit m) throws SecurityCheckException {
-            rec("sentry/task_exit", m);
-        }
-
-        @Override
-        public void syscall(Point p, FieldSet f, MessageType t, Message m) throws SecurityCheckException {
-            rec(p.name(), m);
         }
 
         List<Message> of(String point) {
@@ -113,18 +79,7 @@ class SupervisorTest {
 
         Run(String... points) throws Exception {
             PointState state = new PointState();
-            SinkDescriptor.Plain desc = new SinkDescriptor.Plain() {
-                @Override
-                public String name() {
-                    return "rec";
-                }
-
-                @Override
-                public Sink create(SinkConfig config, SinkSetup setup) {
-                    return sink;
-                }
-            };
-            SessionConfigParser parser = new SessionConfigParser(Catalog.standard(), new SinkRegistry(List.of(desc)));
+            SessionConfigParser parser = Supervised.parser("rec", () -> sink);
             String pts = java.util.Arrays.stream(points)
                     .map(p -> "{\"name\":\"" + p + "\",\"optional_fields\":" + optionalFields(p)
                             + ",\"context_fields\":" + contextFields(p) + "}")
@@ -264,12 +219,7 @@ class SupervisorTest {
     }
 
     private static void checkContext(Run r, Got g) {
-        ContextData c = (ContextData) g.msg().getField(g.msg().getDescriptorForType().findFieldByName("context_data"));
-        assertThat(c.getContainerId()).as(g.point()).isEqualTo("run-42");
-        assertThat(c.getTimeNs()).as(g.point()).isGreaterThan(r.startNs);
-        assertThat(c.getThreadId()).as(g.point()).isPositive();
-        assertThat(c.getThreadGroupId()).as(g.point()).isPositive();
-        assertThat(c.getThreadStartTimeNs()).as(g.point()).isLessThanOrEqualTo(c.getTimeNs());
+        ContextData c = checkContextIds(r, g);
         assertThat(c.getThreadGroupStartTimeNs()).as(g.point()).isLessThanOrEqualTo(c.getTimeNs());
         if (contextFields(g.point()).contains("\"cwd\"")) {
             assertThat(c.getCwd()).as(g.point()).isEqualTo(Path.of("").toAbsolutePath().toString());
@@ -388,13 +338,15 @@ class SupervisorTest {
         assertThat(r.sup.processes()).isEmpty();
     }
 
-    private static void checkContextIds(Run r, Got g) {
+    /** Checks the run's id, time and thread ids that every point's context carries; returns the context. */
+    private static ContextData checkContextIds(Run r, Got g) {
         ContextData c = (ContextData) g.msg().getField(g.msg().getDescriptorForType().findFieldByName("context_data"));
         assertThat(c.getContainerId()).as(g.point()).isEqualTo("run-42");
         assertThat(c.getTimeNs()).as(g.point()).isGreaterThan(r.startNs);
         assertThat(c.getThreadId()).as(g.point()).isPositive();
         assertThat(c.getThreadGroupId()).as(g.point()).isPositive();
         assertThat(c.getThreadStartTimeNs()).as(g.point()).isLessThanOrEqualTo(c.getTimeNs());
+        return c;
     }
 
     @Test

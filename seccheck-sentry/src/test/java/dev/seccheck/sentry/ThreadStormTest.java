@@ -10,10 +10,6 @@ import dev.seccheck.sentry.testing.CWorkloads;
 import dev.seccheck.session.SessionConfigParser;
 import dev.seccheck.session.SessionManager;
 import dev.seccheck.sink.Sink;
-import dev.seccheck.sink.SinkConfig;
-import dev.seccheck.sink.SinkDescriptor;
-import dev.seccheck.sink.SinkRegistry;
-import dev.seccheck.sink.SinkSetup;
 import dev.seccheck.state.PointState;
 import com.google.protobuf.Message;
 import java.io.InputStream;
@@ -22,9 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -92,21 +86,8 @@ class ThreadStormTest {
     }
 
     private static int runWithDeadline(Supervisor sup, Path storm) throws Exception {
-        CompletableFuture<Integer> status = new CompletableFuture<>();
-        Thread t = Thread.ofPlatform().start(() -> {
-            try {
-                status.complete(sup.run(List.of(storm.toString(), Integer.toString(THREADS))));
-            } catch (Throwable e) {
-                status.completeExceptionally(e);
-            }
-        });
-        try {
-            return status.get(DEADLINE_S, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            sup.signal(9);
-            t.join(TimeUnit.SECONDS.toMillis(30));
-            throw new AssertionError("the storm under seccheck did not end in " + DEADLINE_S + " s (starved)", e);
-        }
+        return Supervised.Background.start(sup, List.of(storm.toString(), Integer.toString(THREADS)))
+                .await(DEADLINE_S, "the storm under seccheck (starved)");
     }
 
     private static List<Long> ms(List<Long> ns) {
@@ -121,19 +102,8 @@ class ThreadStormTest {
         }
         json = json.replace("\"name\": \"text\"", "\"name\": \"count\"");
         assertThat(json).contains("\"count\"");
-        SinkDescriptor.Plain desc = new SinkDescriptor.Plain() {
-            @Override
-            public String name() {
-                return "count";
-            }
-
-            @Override
-            public Sink create(SinkConfig config, SinkSetup setup) {
-                return sink;
-            }
-        };
+        SessionConfigParser parser = Supervised.parser("count", () -> sink);
         PointState state = new PointState();
-        SessionConfigParser parser = new SessionConfigParser(Catalog.standard(), new SinkRegistry(List.of(desc)));
         new SessionManager(state, w -> {}).create(parser.parse(json), false);
         return new Supervisor(state, Catalog.standard(), "storm", w -> {});
     }

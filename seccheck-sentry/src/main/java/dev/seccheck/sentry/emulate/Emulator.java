@@ -71,9 +71,8 @@ public final class Emulator implements AutoCloseable {
         this.fdPaths = fdPaths;
         this.log = log;
         // setfsuid(-1) changes nothing and returns the current fsuid.
-        boolean root = FsCredentials.setfsuid(-1) == 0;
-        int[] ownGroups = FsCredentials.getgroups();
-        this.workers = ThreadLocal.withInitial(() -> new Worker(supervisor, root, ownGroups));
+        Identity.Own own = Identity.Own.current();
+        this.workers = ThreadLocal.withInitial(() -> new Worker(supervisor, own));
         this.pool = new ThreadPoolExecutor(THREADS, THREADS, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 Thread.ofPlatform().daemon().name("seccheck-emulation-", 0).factory());
     }
@@ -129,7 +128,7 @@ public final class Emulator implements AutoCloseable {
         final NetEmulation net;
         private SeccompReplies replies;
 
-        Worker(int supervisor, boolean root, int[] ownGroups) {
+        Worker(int supervisor, Identity.Own own) {
             long r = FsCredentials.unshareFs();
             if (r < 0) {
                 throw new IllegalStateException("unshare(CLONE_FS) for an emulation thread: errno " + -r);
@@ -137,8 +136,8 @@ public final class Emulator implements AutoCloseable {
             PathCalls calls = new PathCalls();
             PathWalk walk = new PathWalk(calls, supervisor);
             ProgramMemory memory = new ProgramMemory();
-            this.opens = new OpenEmulation(calls, walk, memory, root, ownGroups);
-            this.net = new NetEmulation(calls, walk, memory, root, ownGroups);
+            this.opens = new OpenEmulation(calls, walk, memory, own);
+            this.net = new NetEmulation(calls, walk, memory, own);
         }
 
         SeccompReplies replies(SeccompListener listener) {

@@ -31,6 +31,17 @@ record Identity(int fsuid, int fsgid, int[] groups, int umask) {
         });
     }
 
+    /**
+     * Own is what an emulation thread restores after {@link #assume}: whether seccheck runs as
+     * root (only then does it switch fsuid, fsgid and groups) and its own groups.
+     */
+    record Own(boolean root, int[] groups) {
+        /** Reads the calling thread's. */
+        static Own current() {
+            return new Own(FsCredentials.setfsuid(-1) == 0, FsCredentials.getgroups());
+        }
+    }
+
     /** Undoes {@link #assume}. */
     interface Assumed extends AutoCloseable {
         @Override
@@ -41,9 +52,9 @@ record Identity(int fsuid, int fsgid, int[] groups, int umask) {
      * Makes the calling thread open as this identity. As root, per-thread setfsgid, setgroups and
      * setfsuid (in that order: the groups need CAP_SETGID, which a non-zero fsuid does not remove).
      */
-    Assumed assume(boolean root, int[] ownGroups) {
+    Assumed assume(Own own) {
         int oldMask = FsCredentials.umask(umask);
-        if (!root) {
+        if (!own.root()) {
             return () -> FsCredentials.umask(oldMask);
         }
         int oldGid = FsCredentials.setfsgid(fsgid);
@@ -54,7 +65,7 @@ record Identity(int fsuid, int fsgid, int[] groups, int umask) {
         int oldUid = FsCredentials.setfsuid(fsuid);
         return () -> {
             FsCredentials.setfsuid(oldUid);
-            FsCredentials.setgroups(ownGroups);
+            FsCredentials.setgroups(own.groups());
             FsCredentials.setfsgid(oldGid);
             FsCredentials.umask(oldMask);
         };

@@ -36,16 +36,14 @@ final class NetEmulation {
     private final PathCalls calls;
     private final PathWalk walk;
     private final ProgramMemory memory;
-    private final boolean root;
-    private final int[] ownGroups;
+    private final Identity.Own own;
     private final MessageSends messages;
 
-    NetEmulation(PathCalls calls, PathWalk walk, ProgramMemory memory, boolean root, int[] ownGroups) {
+    NetEmulation(PathCalls calls, PathWalk walk, ProgramMemory memory, Identity.Own own) {
         this.calls = calls;
         this.walk = walk;
         this.memory = memory;
-        this.root = root;
-        this.ownGroups = ownGroups;
+        this.own = own;
         this.messages = new MessageSends(memory, this);
     }
 
@@ -138,7 +136,7 @@ final class NetEmulation {
         }
         int rootFd = calls.openat(dev.seccheck.abi.Fcntl.AT_FDCWD, "/proc/" + call.tid() + "/root", O_PATH | O_CLOEXEC);
         int cwd = calls.openat(dev.seccheck.abi.Fcntl.AT_FDCWD, "/proc/" + call.tid() + "/cwd", O_PATH | O_CLOEXEC);
-        try (Identity.Assumed as = who.get().assume(root, ownGroups)) {
+        try (Identity.Assumed as = who.get().assume(own)) {
             if (rootFd < 0 || cwd < 0) {
                 return -Errno.ESRCH;
             }

@@ -38,15 +38,13 @@ final class OpenEmulation {
     private final PathCalls calls;
     private final PathWalk walk;
     private final ProgramMemory memory;
-    private final boolean root;
-    private final int[] ownGroups;
+    private final Identity.Own own;
 
-    OpenEmulation(PathCalls calls, PathWalk walk, ProgramMemory memory, boolean root, int[] ownGroups) {
+    OpenEmulation(PathCalls calls, PathWalk walk, ProgramMemory memory, Identity.Own own) {
         this.calls = calls;
         this.walk = walk;
         this.memory = memory;
-        this.root = root;
-        this.ownGroups = ownGroups;
+        this.own = own;
     }
 
     /** The arguments of an open, whichever syscall carried them. */
@@ -79,7 +77,7 @@ final class OpenEmulation {
         }
         int rootFd = calls.openat(AT_FDCWD, "/proc/" + call.tid() + "/root", O_PATH | O_CLOEXEC);
         int start = -1;
-        try (Identity.Assumed as = who.get().assume(root, ownGroups)) {
+        try (Identity.Assumed as = who.get().assume(own)) {
             if (rootFd < 0) {
                 call.fail(ev, Snapshot.ofString(a.pathAddr(), path), -rootFd);
                 return;

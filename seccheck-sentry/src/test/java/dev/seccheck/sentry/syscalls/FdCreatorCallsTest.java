@@ -1,5 +1,7 @@
 package dev.seccheck.sentry.syscalls;
 
+import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
+import static dev.seccheck.abi.Fcntl.O_NONBLOCK;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.seccheck.proto.syscall.Eventfd;
@@ -14,8 +16,6 @@ import dev.seccheck.proto.syscall.TimerfdSetTime;
 import org.junit.jupiter.api.Test;
 
 class FdCreatorCallsTest {
-    private static final int O_CLOEXEC = 02000000;
-    private static final int O_NONBLOCK = 04000;
     private static final int CLOCK_MONOTONIC = 1;
     private static final int IN_MODIFY = 2;
 

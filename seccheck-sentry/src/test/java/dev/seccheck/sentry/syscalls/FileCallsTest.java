@@ -1,5 +1,11 @@
 package dev.seccheck.sentry.syscalls;
 
+import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
+import static dev.seccheck.abi.Fcntl.O_CREAT;
+import static dev.seccheck.abi.Fcntl.O_RDONLY;
+import static dev.seccheck.abi.Fcntl.O_TMPFILE;
+import static dev.seccheck.abi.Fcntl.O_TRUNC;
+import static dev.seccheck.abi.Fcntl.O_WRONLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.seccheck.proto.syscall.Chdir;
@@ -12,12 +18,6 @@ import dev.seccheck.proto.syscall.Open;
 import org.junit.jupiter.api.Test;
 
 class FileCallsTest {
-    private static final int O_RDONLY = 0;
-    private static final int O_WRONLY = 01;
-    private static final int O_CREAT = 0100;
-    private static final int O_TRUNC = 01000;
-    private static final int O_CLOEXEC = 02000000;
-    private static final int O_TMPFILE = 020200000;
     private static final long ENOENT = -2;
 
     private final Decoding d = new Decoding();

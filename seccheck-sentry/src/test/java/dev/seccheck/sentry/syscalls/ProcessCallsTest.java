@@ -1,5 +1,15 @@
 package dev.seccheck.sentry.syscalls;
 
+import static dev.seccheck.abi.CloneFlags.CLONE_CHILD_CLEARTID;
+import static dev.seccheck.abi.CloneFlags.CLONE_FILES;
+import static dev.seccheck.abi.CloneFlags.CLONE_FS;
+import static dev.seccheck.abi.CloneFlags.CLONE_PARENT_SETTID;
+import static dev.seccheck.abi.CloneFlags.CLONE_SETTLS;
+import static dev.seccheck.abi.CloneFlags.CLONE_SIGHAND;
+import static dev.seccheck.abi.CloneFlags.CLONE_SYSVSEM;
+import static dev.seccheck.abi.CloneFlags.CLONE_THREAD;
+import static dev.seccheck.abi.CloneFlags.CLONE_VM;
+import static dev.seccheck.abi.Fcntl.AT_EMPTY_PATH;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.seccheck.proto.syscall.Clone;
@@ -12,8 +22,9 @@ import dev.seccheck.proto.syscall.Setresid;
 import org.junit.jupiter.api.Test;
 
 class ProcessCallsTest {
-    private static final long CLONE_THREADS = 0x3d0f00;
-    private static final int AT_EMPTY_PATH = 0x1000;
+    /** The flags of glibc's pthread_create. */
+    private static final long CLONE_THREADS = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD
+            | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
     private static final int RLIMIT_NOFILE = 7;
 
     private final Decoding d = new Decoding();

@@ -9,18 +9,16 @@ import dev.seccheck.fields.OptionalFields;
 import dev.seccheck.points.Catalog;
 import dev.seccheck.points.Point;
 import dev.seccheck.points.PointReq;
-import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.syscall.Close;
 import dev.seccheck.proto.syscall.Execve;
 import dev.seccheck.sentry.Supervisor;
 import dev.seccheck.sentry.testing.CWorkloads;
-import dev.seccheck.sink.Sink;
+import dev.seccheck.testing.RecordingSink;
 import dev.seccheck.state.Gate;
 import dev.seccheck.state.PointState;
 import dev.seccheck.state.Subscriber;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,8 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  * what the call was given: decoded at enter, finished at exit. Real program, real supervisor.
  */
 class ExitOfLostArgumentsTest {
-
-    private final List<Message> exits = new CopyOnWriteArrayList<>();
 
     @Test
     void execveExecveatAndCloseExitsCarryTheirArguments(@TempDir Path scratch) throws Exception {
@@ -41,17 +37,7 @@ class ExitOfLostArgumentsTest {
             new PointReq(point(catalog, "syscall/execve/exit"), new FieldSet(FieldMask.of(OptionalFields.SYSCALL_ENVV.id()), FieldMask.EMPTY)),
             new PointReq(point(catalog, "syscall/execveat/exit"), fields),
             new PointReq(point(catalog, "syscall/close/exit"), new FieldSet(FieldMask.of(OptionalFields.SYSCALL_FD_PATH.id()), FieldMask.EMPTY)));
-        Sink keeping = new Sink() {
-            @Override
-            public String name() {
-                return "keeping";
-            }
-
-            @Override
-            public void syscall(Point point, FieldSet f, MessageType type, Message msg) {
-                exits.add(msg);
-            }
-        };
+        RecordingSink keeping = new RecordingSink("keeping");
         PointState state = new PointState();
         state.publish(List.of(new Subscriber(new Gate(), List.of(keeping), reqs)));
 
@@ -59,6 +45,7 @@ class ExitOfLostArgumentsTest {
             .run(List.of(CWorkloads.everySyscall().toString(), scratch.toString()));
 
         assertThat(status).isZero();
+        List<Message> exits = keeping.received().stream().map(RecordingSink.Received::msg).toList();
         List<Execve> execs = exits.stream().filter(Execve.class::isInstance).map(Execve.class::cast).toList();
         assertThat(execs).anySatisfy(e -> {
             assertThat(e.getSysno()).isEqualTo(59);

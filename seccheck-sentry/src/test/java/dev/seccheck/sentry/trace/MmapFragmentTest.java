@@ -1,5 +1,10 @@
 package dev.seccheck.sentry.trace;
 
+import static dev.seccheck.abi.Mman.MAP_ANONYMOUS;
+import static dev.seccheck.abi.Mman.MAP_PRIVATE;
+import static dev.seccheck.abi.Mman.PROT_EXEC;
+import static dev.seccheck.abi.Mman.PROT_READ;
+import static dev.seccheck.abi.Sysno.MMAP;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.seccheck.linux.Seccomp;
@@ -9,12 +14,6 @@ import org.junit.jupiter.api.Test;
 
 /** The mmap fragment holds exactly the executable file mappings, in the interpreter. */
 class MmapFragmentTest {
-
-    private static final int MMAP = 9;
-    private static final long PROT_READ = 1;
-    private static final long PROT_EXEC = 4;
-    private static final long MAP_PRIVATE = 2;
-    private static final long MAP_ANONYMOUS = 0x20;
 
     private static OptionalInt mmap(int nr, long prot, long flags) {
         return BpfInterpreter.run(MmapPoints.FILTER_FRAGMENT,
