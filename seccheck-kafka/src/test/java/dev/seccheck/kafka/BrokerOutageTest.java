@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.seccheck.kafka.Harness.Collect;
 import dev.seccheck.kafka.Harness.Run;
 import dev.seccheck.kafka.Harness.Sinks;
-import dev.seccheck.kafka.broker.LocalBroker;
+import dev.seccheck.kafka.broker.BrokerExtension;
 import dev.seccheck.kafka.sink.KafkaSink;
 import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.remote.consumer.Event;
@@ -16,9 +16,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,28 +27,11 @@ import org.junit.jupiter.api.io.TempDir;
  * Its own broker, since the test stops it.
  */
 class BrokerOutageTest {
-    @TempDir
-    static Path brokerDir;
-    static LocalBroker broker;
+    @RegisterExtension
+    static final BrokerExtension BROKER = new BrokerExtension();
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        broker = LocalBroker.start(brokerDir);
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        if (broker != null) {
-            broker.stop();
-        }
-    }
-
-    static String loop(int n, String file) {
-        return "i=0; while [ $i -lt " + n + " ]; do : < " + file + "; i=$((i+1)); done; ";
-    }
 
     @Test
     void aRunOutlivingItsBrokerIsNeverHeldPastTheBudgetCountsEveryPointAndResumesAfterTheRestart() throws Exception {
@@ -61,11 +43,12 @@ class BrokerOutageTest {
         Path three = Files.writeString(dir.resolve("three"), "3");
         // Phase 2 (broker down) opens 2,000 times: far more than half of the 64 KiB buffer holds, so
         // most are dropped. A client left to block would wait max_block (2 s) for each of them.
-        String script = loop(100, one.toString()) + ": > " + dir.resolve("p1") + "; read x < " + fifo1 + "; "
-                + loop(2000, two.toString()) + ": > " + dir.resolve("p2") + "; read x < " + fifo2 + "; "
-                + loop(100, three.toString());
+        String script = "opens() { n=$1; while [ $n -gt 0 ]; do : < \"$2\"; n=$((n-1)); done; }; "
+                + "opens 100 " + one + "; : > " + dir.resolve("p1") + "; read x < " + fifo1 + "; "
+                + "opens 2000 " + two + "; : > " + dir.resolve("p2") + "; read x < " + fifo2 + "; "
+                + "opens 100 " + three;
         String topic = KafkaBrokerTest.unique("outage");
-        String config = "{\"bootstrap_servers\": \"" + broker.bootstrap() + "\", \"topic\": \"" + topic
+        String config = "{\"bootstrap_servers\": \"" + BROKER.bootstrap() + "\", \"topic\": \"" + topic
                 + "\", \"max_block\": \"2s\", \"buffer_bytes\": 65536, \"close_timeout\": \"20s\"}";
         Sinks sinks = new Sinks();
         CompletableFuture<Run> run = CompletableFuture.supplyAsync(() -> {
@@ -79,12 +62,12 @@ class BrokerOutageTest {
         Duration phase2;
         try {
             Harness.await(() -> Files.exists(dir.resolve("p1")), 60, "the first phase");
-            broker.stop();
+            BROKER.broker().stop();
             long start = System.nanoTime();
             Files.writeString(fifo1, "go\n");
             Harness.await(() -> Files.exists(dir.resolve("p2")), 60, "the second phase, broker down");
             phase2 = Duration.ofNanos(System.nanoTime() - start);
-            broker.restart();
+            BROKER.broker().restart();
             // Nothing tells the sink the broker is back: it finds out by itself.
             Harness.await(() -> !sinks.kafka.getFirst().congested(), 60, "the sink to find the broker again");
             Files.writeString(fifo2, "go\n");
@@ -105,7 +88,7 @@ class BrokerOutageTest {
         assertThat(sink.sent() + sink.dropped()).as("sent + dropped = fired").isEqualTo(sinks.fired.size());
 
         Collect got = new Collect();
-        try (EventServer server = Harness.readAll(broker.bootstrap(), topic, got)) {
+        try (EventServer server = Harness.readAll(BROKER.bootstrap(), topic, got)) {
             Harness.await(() -> got.events.size() >= sink.sent(), 60, "every record the broker acknowledged");
         }
         List<Event> third = got.events.stream()

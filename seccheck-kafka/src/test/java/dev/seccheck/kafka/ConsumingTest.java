@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Message;
 import dev.seccheck.kafka.Harness.Collect;
-import dev.seccheck.kafka.broker.LocalBroker;
+import dev.seccheck.kafka.broker.BrokerExtension;
 import dev.seccheck.kafka.sink.KafkaConfig;
 import dev.seccheck.kafka.sink.KafkaSink;
 import dev.seccheck.kafka.sink.KafkaSinkDescriptor;
@@ -50,9 +50,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -62,24 +61,11 @@ import org.junit.jupiter.api.io.TempDir;
  * every record once.
  */
 class ConsumingTest {
-    @TempDir
-    static Path brokerDir;
-    static LocalBroker broker;
+    @RegisterExtension
+    static final BrokerExtension BROKER = new BrokerExtension();
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        broker = LocalBroker.start(brokerDir);
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        if (broker != null) {
-            broker.stop();
-        }
-    }
 
     static ContextData context(String run, int tgid) {
         return ContextData.newBuilder().setContainerId(run).setThreadGroupId(tgid).setThreadId(tgid)
@@ -106,7 +92,7 @@ class ConsumingTest {
 
     KafkaSink kafkaSink(String topic, String... keyValue) throws Exception {
         Map<String, ConfigValue> entries = new LinkedHashMap<>();
-        entries.put("bootstrap_servers", new ConfigValue.Text("c.bootstrap_servers", broker.bootstrap()));
+        entries.put("bootstrap_servers", new ConfigValue.Text("c.bootstrap_servers", BROKER.bootstrap()));
         entries.put("topic", new ConfigValue.Text("c.topic", topic));
         KafkaSinkDescriptor d = new KafkaSinkDescriptor();
         KafkaConfig c = d.validate(new SinkConfig("c", entries), List.of());
@@ -143,7 +129,7 @@ class ConsumingTest {
                 assertThat(sink.sent()).isEqualTo(points.size());
             }
             ByteArrayOutputStream viaKafka = new ByteArrayOutputStream();
-            EventServer kafkaServer = Harness.readAll(broker.bootstrap(), topic, new MessagePrinter(format,
+            EventServer kafkaServer = Harness.readAll(BROKER.bootstrap(), topic, new MessagePrinter(format,
                     new PrintStream(viaKafka, true, StandardCharsets.UTF_8), Harness.quiet()));
             String kafkaText = printed(kafkaServer, viaKafka, points.size());
 
@@ -172,7 +158,7 @@ class ConsumingTest {
                 }
             }
         };
-        try (EventServer server = Harness.readAll(broker.bootstrap(), topic, all)) {
+        try (EventServer server = Harness.readAll(BROKER.bootstrap(), topic, all)) {
             Harness.await(() -> !chain.isEmpty(), 60, "every point through the tracker");
         }
         assertThat(chain).extracting(ProcessInfo::pid, ProcessInfo::binary)
@@ -181,7 +167,7 @@ class ConsumingTest {
 
         Path traces = dir.resolve("traces");
         TraceSaver saver = new TraceSaver(traces, Harness.quiet());
-        EventSource.Running saving = new KafkaSource(new KafkaSource.Options(broker.bootstrap(), topic, null, true),
+        EventSource.Running saving = new KafkaSource(new KafkaSource.Options(BROKER.bootstrap(), topic, null, true),
                 Harness.quiet()).start(saver, saver);
         Harness.await(() -> Files.exists(traces.resolve("client-0001")), 60, "the trace file");
         Thread.sleep(1500); // one tick flushes what was read
@@ -205,12 +191,12 @@ class ConsumingTest {
         String topic = KafkaBrokerTest.unique("group");
         String group = KafkaBrokerTest.unique("readers");
         Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, BROKER.bootstrap());
         try (Admin admin = Admin.create(p)) {
             admin.createTopics(List.of(new NewTopic(topic, 4, (short) 1))).all().get(60, TimeUnit.SECONDS);
             Collect a = new Collect();
             Collect b = new Collect();
-            KafkaSource.Options options = new KafkaSource.Options(broker.bootstrap(), topic, group, true);
+            KafkaSource.Options options = new KafkaSource.Options(BROKER.bootstrap(), topic, group, true);
             try (EventServer ra = EventServer.start(new KafkaSource(options, Harness.quiet()), a);
                     EventServer rb = EventServer.start(new KafkaSource(options, Harness.quiet()), b)) {
                 Harness.await(() -> bothAssigned(admin, group), 90, "both readers to hold partitions");

@@ -7,7 +7,7 @@ import dev.seccheck.fields.FieldDesc;
 import dev.seccheck.kafka.Harness.Collect;
 import dev.seccheck.kafka.Harness.Run;
 import dev.seccheck.kafka.Harness.Sinks;
-import dev.seccheck.kafka.broker.LocalBroker;
+import dev.seccheck.kafka.broker.BrokerExtension;
 import dev.seccheck.kafka.sink.KafkaSink;
 import dev.seccheck.points.Catalog;
 import dev.seccheck.points.PointDesc;
@@ -23,9 +23,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,31 +34,18 @@ import org.junit.jupiter.api.io.TempDir;
  * multi-threaded program's 10,000 points all arrive, in each thread's order.
  */
 class KafkaBrokerTest {
-    @TempDir
-    static Path brokerDir;
-    static LocalBroker broker;
+    @RegisterExtension
+    static final BrokerExtension BROKER = new BrokerExtension();
 
     @TempDir
     Path scratch;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        broker = LocalBroker.start(brokerDir);
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        if (broker != null) {
-            broker.stop();
-        }
-    }
 
     static String unique(String prefix) {
         return prefix + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
     }
 
     static String sinkConfig(String topic) {
-        return "{\"bootstrap_servers\": \"" + broker.bootstrap() + "\", \"topic\": \"" + topic + "\"}";
+        return "{\"bootstrap_servers\": \"" + BROKER.bootstrap() + "\", \"topic\": \"" + topic + "\"}";
     }
 
     /** Every point of the catalog but the raw ones (one kept), with every field. */
@@ -93,7 +79,7 @@ class KafkaBrokerTest {
         assertThat(sink.sent()).isEqualTo(sinks.fired.size());
 
         Collect got = new Collect();
-        try (EventServer server = Harness.readAll(broker.bootstrap(), topic, got)) {
+        try (EventServer server = Harness.readAll(BROKER.bootstrap(), topic, got)) {
             Harness.await(() -> got.events.size() >= sinks.fired.size(), 60, "every record of the run");
         }
         Set<MessageType> fired = sinks.fired.stream().map(Harness.Fired::type).collect(Collectors.toSet());
@@ -124,7 +110,7 @@ class KafkaBrokerTest {
         assertThat(sink.sent()).isEqualTo(sinks.fired.size());
 
         Collect got = new Collect();
-        try (EventServer server = Harness.readAll(broker.bootstrap(), topic, got)) {
+        try (EventServer server = Harness.readAll(BROKER.bootstrap(), topic, got)) {
             Harness.await(() -> got.events.size() >= sinks.fired.size(), 90, "every record of the run");
         }
         String prefix = scratch + "/t";

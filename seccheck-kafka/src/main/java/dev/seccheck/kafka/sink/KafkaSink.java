@@ -88,25 +88,21 @@ public final class KafkaSink implements PointSink {
         }
     }
 
-    @Override
-    public String name() {
-        return "kafka";
-    }
-
     /** Sends the point as a record of {@code type}, the message type {@link PointSink} gives each kind of point. */
     @Override
     public void point(Point point, FieldSet fields, MessageType type, Message msg) {
         write(type, msg);
     }
 
-    @Override
-    public SinkStatus status() {
-        return new SinkStatus(dropped.get());
-    }
-
     /** Returns how many records the broker acknowledged. */
     public long sent() {
         return sent.sum();
+    }
+
+    /** Reports the points dropped, for {@code trace list}. */
+    @Override
+    public SinkStatus status() {
+        return new SinkStatus(dropped.get());
     }
 
     /** Returns how many points were dropped (the same as {@link #status()}'s). */
@@ -131,6 +127,11 @@ public final class KafkaSink implements PointSink {
             }
         }
         producer.close(config.closeTimeout());
+    }
+
+    @Override
+    public String name() {
+        return "kafka";
     }
 
     /** Returns whether the sink drops every point until the broker answers again. */

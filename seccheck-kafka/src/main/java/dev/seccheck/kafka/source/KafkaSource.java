@@ -6,6 +6,7 @@ import dev.seccheck.remote.consumer.Connection;
 import dev.seccheck.remote.consumer.EventHandler;
 import dev.seccheck.remote.consumer.EventSource;
 import dev.seccheck.remote.consumer.ServerLimits;
+import dev.seccheck.remote.consumer.SourceLoop;
 import dev.seccheck.remote.wire.Protocol;
 import dev.seccheck.remote.wire.WireHeader;
 import java.io.IOException;
@@ -19,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -108,7 +108,7 @@ public final class KafkaSource implements EventSource {
                     + options.bootstrapServers() + ": " + e.getMessage(), e);
         }
         Loop loop = new Loop(consumer, packets, handler);
-        loop.thread.start();
+        loop.start();
         return loop;
     }
 
@@ -128,20 +128,17 @@ public final class KafkaSource implements EventSource {
     }
 
     /** The polling thread and the connections it has seen. */
-    private final class Loop implements Running {
+    private final class Loop extends SourceLoop {
         final KafkaConsumer<byte[], byte[]> consumer;
         final Packets packets;
         final EventHandler handler;
-        final Thread thread;
         final Map<String, Connection> byKey = new LinkedHashMap<>();
-        final CountDownLatch ended = new CountDownLatch(1);
-        volatile boolean closing;
 
         Loop(KafkaConsumer<byte[], byte[]> consumer, Packets packets, EventHandler handler) {
+            super("seccheck-kafka-source");
             this.consumer = consumer;
             this.packets = packets;
             this.handler = handler;
-            this.thread = Thread.ofPlatform().name("seccheck-kafka-source").daemon().unstarted(this::run);
         }
 
         @Override
@@ -150,28 +147,17 @@ public final class KafkaSource implements EventSource {
                     + (options.group() == null ? "" : " (group " + options.group() + ")");
         }
 
+        /** Wakes a poll in progress, which then throws WakeupException. */
         @Override
-        public void awaitClose() throws InterruptedException {
-            ended.await();
-        }
-
-        @Override
-        public void close() {
-            closing = true;
+        protected void wake() {
             consumer.wakeup();
-            if (Thread.currentThread() != thread) {
-                try {
-                    ended.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
         }
 
-        private void run() {
+        @Override
+        protected void run() {
             long lastTick = System.nanoTime();
             try {
-                while (!closing) {
+                while (!closing()) {
                     for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
                         try {
                             deliver(r);
@@ -208,8 +194,6 @@ public final class KafkaSource implements EventSource {
                 consumer.close(Duration.ofSeconds(5));
             } catch (KafkaException e) {
                 log.println("seccheck: closing the consumer of " + describe() + ": " + e.getMessage());
-            } finally {
-                ended.countDown();
             }
         }
 

@@ -28,7 +28,7 @@ import java.util.List;
  * longest: that is the one cut when the limit is reached, and expiry scans stop at the first
  * entry still within its timeout.
  */
-final class ConnectionLoop implements EventSource.Running {
+final class ConnectionLoop extends SourceLoop {
     /** Packets read from one connection before the loop serves the next ready one. */
     static final int BATCH = 64;
     private static final long LISTENER = 0;
@@ -57,13 +57,12 @@ final class ConnectionLoop implements EventSource.Running {
     private final EventSource.Packets decoder;
     private final byte[] buf;
     private final LinkedHashMap<Long, Peer> peers = new LinkedHashMap<>(64, 0.75f, true);
-    private final Thread thread;
     private int nextId = 1;
     private long acceptPausedUntil;
     private boolean listenerWatched;
-    private volatile boolean closing;
 
     ConnectionLoop(Path endpoint, ServerLimits limits, EventHandler handler, EventSource.Packets decoder) throws LinuxException {
+        super("seccheck-server-loop");
         this.endpoint = endpoint;
         this.limits = limits;
         this.handler = handler;
@@ -84,11 +83,6 @@ final class ConnectionLoop implements EventSource.Running {
         }
         this.listener = l;
         this.listenerWatched = true;
-        this.thread = Thread.ofPlatform().name("seccheck-server-loop").daemon().unstarted(this::run);
-    }
-
-    void start() {
-        thread.start();
     }
 
     @Override
@@ -96,33 +90,20 @@ final class ConnectionLoop implements EventSource.Running {
         return endpoint.toString();
     }
 
+    /** Shutting the listener down makes it readable, which wakes the loop at once. */
     @Override
-    public void awaitClose() throws InterruptedException {
-        thread.join();
-    }
-
-    /** Stops the loop, which disconnects everyone; waits for it unless called from it. */
-    @Override
-    public void close() {
-        closing = true;
-        // Shutting the listener down makes it readable, which wakes the loop at once.
+    protected void wake() {
         listener.shutdown();
-        if (Thread.currentThread() != thread) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 
-    private void run() {
+    @Override
+    protected void run() {
         long lastTick = System.nanoTime();
         try {
-            while (!closing) {
+            while (!closing()) {
                 int n = epoll.await(TICK_MILLIS);
                 long now = System.nanoTime();
-                for (int i = 0; i < n && !closing; i++) {
+                for (int i = 0; i < n && !closing(); i++) {
                     long token = epoll.token(i);
                     if (token == LISTENER) {
                         acceptAll(now);
@@ -142,7 +123,7 @@ final class ConnectionLoop implements EventSource.Running {
                 }
             }
         } catch (LinuxException e) {
-            if (!closing) {
+            if (!closing()) {
                 System.err.println("seccheck server: event loop on " + endpoint + " failed: " + e.getMessage());
             }
         } finally {
@@ -151,12 +132,12 @@ final class ConnectionLoop implements EventSource.Running {
     }
 
     private void acceptAll(long now) throws LinuxException {
-        while (!closing) {
+        while (!closing()) {
             UnixSeqpacket s;
             try {
                 s = listener.accept();
             } catch (LinuxException e) {
-                if (closing) {
+                if (closing()) {
                     return;
                 }
                 // Out of descriptors or memory: accepting again at once would fail again, so the
