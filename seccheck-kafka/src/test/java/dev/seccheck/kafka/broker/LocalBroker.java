@@ -28,7 +28,10 @@ import org.apache.kafka.common.Uuid;
  * (that script runs {@link #main} with this module's test class path).
  */
 public final class LocalBroker implements AutoCloseable {
-    /** How long a starting broker may take to open its port (2-3 s alone; over 60 s was seen on a machine loaded 10 times over its cores). */
+    /**
+     * How long a starting broker may take to open its port: 2-3 s alone, over 60 s was seen on a
+     * machine loaded ten times over its cores.
+     */
     static final Duration START_DEADLINE = Duration.ofSeconds(120);
     /** How long a broker may take to stop on SIGTERM (0.6 s measured) before it is killed. */
     static final Duration STOP_DEADLINE = Duration.ofSeconds(20);
