@@ -4,6 +4,8 @@
 # 1. points/s: a shell opening /etc/hostname 20,000 times (one syscall/openat/enter point each)
 # 2. tar -x of an archive of 4,000 small files (openat and execve points), wall time vs the null sink
 # Starts its own broker (seccheck-kafka/broker) and remote server, and stops both by pid.
+# Run it on a tree that is built and left alone: ./seccheck rebuilds when sources change, and a
+# rebuild inside a timed run makes that run worthless.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 n="${1:-5}"
