@@ -1,6 +1,7 @@
 package dev.seccheck.cli;
 
 import dev.seccheck.config.GoDuration;
+import dev.seccheck.kafka.source.KafkaSource;
 import dev.seccheck.remote.consumer.EventServer;
 import dev.seccheck.remote.consumer.ServerLimits;
 import dev.seccheck.remote.server.MessagePrinter;
@@ -12,8 +13,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -51,6 +54,9 @@ final class ServerCommand implements Callable<Integer> {
             description = "Close a handshaked connection silent this long, e.g. 10m or 30s (default: 0, never).")
     String idleTimeout;
 
+    @Mixin
+    KafkaOptions kafka;
+
     @Spec
     CommandSpec spec;
 
@@ -76,20 +82,29 @@ final class ServerCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--idle-timeout: must not be negative, got " + idleTimeout);
         }
         ServerLimits limits = ServerLimits.DEFAULT.withMaxConnections(maxConnections).withIdleTimeout(idle);
-        Endpoints.clearStale(endpoint);
+        Optional<KafkaSource> fromKafka = kafka.source(spec, System.err);
         PrintStream sink = out == null
                 ? new PrintStream(new FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8)
                 : new PrintStream(new BufferedOutputStream(new FileOutputStream(out.toFile()), 1 << 16), false,
                         StandardCharsets.UTF_8);
         PrintStream log = System.err;
-        EventServer server = EventServer.start(endpoint, new MessagePrinter(f, sink, log), limits);
+        MessagePrinter printer = new MessagePrinter(f, sink, log);
+        EventServer server;
+        if (fromKafka.isPresent()) {
+            server = EventServer.start(fromKafka.get(), printer);
+        } else {
+            Endpoints.clearStale(endpoint);
+            server = EventServer.start(endpoint, printer, limits);
+        }
         Thread hook = Thread.ofPlatform().unstarted(() -> {
             server.close();
             sink.flush();
         });
         Runtime.getRuntime().addShutdownHook(hook);
-        log.println("seccheck server: listening on " + endpoint + " (" + format.toLowerCase(Locale.ROOT) + ", at most "
-                + maxConnections + " connections, idle timeout " + (idle.isZero() ? "none" : idleTimeout) + ")");
+        log.println(fromKafka.isPresent()
+                ? "seccheck server: reading " + server.describe() + " (" + format.toLowerCase(Locale.ROOT) + ")"
+                : "seccheck server: listening on " + endpoint + " (" + format.toLowerCase(Locale.ROOT) + ", at most "
+                        + maxConnections + " connections, idle timeout " + (idle.isZero() ? "none" : idleTimeout) + ")");
         server.awaitClose();
         return 0;
     }

@@ -1,14 +1,22 @@
 package dev.seccheck.cli;
 
+import dev.seccheck.kafka.source.KafkaSource;
+import dev.seccheck.remote.consumer.EventSource;
 import dev.seccheck.remote.replay.Recorder;
 import dev.seccheck.remote.replay.Replayer;
 import dev.seccheck.remote.replay.TraceFile;
+import dev.seccheck.remote.replay.TraceSaver;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * TraceReplayCommand is {@code seccheck tracereplay}: record the packets sandboxes send into
@@ -22,19 +30,39 @@ import picocli.CommandLine.Option;
         subcommands = {TraceReplayCommand.Save.class, TraceReplayCommand.Replay.class})
 final class TraceReplayCommand {
 
-    /** {@code tracereplay save}: listen and write one file per connecting sandbox. */
+    /** {@code tracereplay save}: listen (or read a Kafka topic) and write one file per sandbox (run). */
     @Command(name = "save", mixinStandardHelpOptions = true,
-            description = "Listen on PATH and write each connecting sandbox's stream to DIR/client-NNNN.",
-            footer = {"", "Example:", "  seccheck tracereplay save --endpoint /tmp/s.sock --out traces/"})
+            description = "Listen on PATH (or read a topic with --kafka) and write each sandbox's (run's) stream to "
+                    + "DIR/client-NNNN.",
+            footer = {"", "Examples:", "  seccheck tracereplay save --endpoint /tmp/s.sock --out traces/",
+                "  seccheck tracereplay save --kafka 127.0.0.1:9092 --topic seccheck --from-beginning --out traces/"})
     static final class Save implements Callable<Integer> {
-        @Option(names = "--endpoint", required = true, paramLabel = "PATH", description = "Socket path to listen on.")
+        @Option(names = "--endpoint", paramLabel = "PATH", description = "Socket path to listen on.")
         Path endpoint;
 
         @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory for the trace files.")
         Path out;
 
+        @Mixin
+        KafkaOptions kafka;
+
+        @Spec
+        CommandSpec spec;
+
         @Override
         public Integer call() throws Exception {
+            Optional<KafkaSource> fromKafka = kafka.source(spec, System.err);
+            if (fromKafka.isPresent() == (endpoint != null)) {
+                throw new ParameterException(spec.commandLine(), "give either --endpoint PATH or --kafka BOOTSTRAP");
+            }
+            if (fromKafka.isPresent()) {
+                TraceSaver saver = new TraceSaver(out, System.err);
+                EventSource.Running source = fromKafka.get().start(saver, saver);
+                Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(source::close));
+                System.err.println("seccheck tracereplay save: reading " + source.describe() + ", writing to " + out);
+                source.awaitClose();
+                return 0;
+            }
             Endpoints.clearStale(endpoint);
             Recorder recorder = Recorder.start(endpoint, out, System.err);
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(recorder::close));

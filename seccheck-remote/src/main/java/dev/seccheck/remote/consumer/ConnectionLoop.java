@@ -28,7 +28,7 @@ import java.util.List;
  * longest: that is the one cut when the limit is reached, and expiry scans stop at the first
  * entry still within its timeout.
  */
-final class ConnectionLoop {
+final class ConnectionLoop extends SourceLoop {
     /** Packets read from one connection before the loop serves the next ready one. */
     static final int BATCH = 64;
     private static final long LISTENER = 0;
@@ -54,16 +54,15 @@ final class ConnectionLoop {
     private final Epoll epoll;
     private final ServerLimits limits;
     private final EventHandler handler;
-    private final EventServer decoder;
+    private final EventSource.Packets decoder;
     private final byte[] buf;
     private final LinkedHashMap<Long, Peer> peers = new LinkedHashMap<>(64, 0.75f, true);
-    private final Thread thread;
     private int nextId = 1;
     private long acceptPausedUntil;
     private boolean listenerWatched;
-    private volatile boolean closing;
 
-    ConnectionLoop(Path endpoint, ServerLimits limits, EventHandler handler, EventServer decoder) throws LinuxException {
+    ConnectionLoop(Path endpoint, ServerLimits limits, EventHandler handler, EventSource.Packets decoder) throws LinuxException {
+        super("seccheck-server-loop");
         this.endpoint = endpoint;
         this.limits = limits;
         this.handler = handler;
@@ -84,42 +83,27 @@ final class ConnectionLoop {
         }
         this.listener = l;
         this.listenerWatched = true;
-        this.thread = Thread.ofPlatform().name("seccheck-server-loop").daemon().unstarted(this::run);
     }
 
-    void start() {
-        thread.start();
+    @Override
+    public String describe() {
+        return endpoint.toString();
     }
 
-    Path endpoint() {
-        return endpoint;
-    }
-
-    void awaitClose() throws InterruptedException {
-        thread.join();
-    }
-
-    /** Stops the loop, which disconnects everyone; waits for it unless called from it. */
-    void close() {
-        closing = true;
-        // Shutting the listener down makes it readable, which wakes the loop at once.
+    /** Shutting the listener down makes it readable, which wakes the loop at once. */
+    @Override
+    protected void wake() {
         listener.shutdown();
-        if (Thread.currentThread() != thread) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 
-    private void run() {
+    @Override
+    protected void run() {
         long lastTick = System.nanoTime();
         try {
-            while (!closing) {
+            while (!closing()) {
                 int n = epoll.await(TICK_MILLIS);
                 long now = System.nanoTime();
-                for (int i = 0; i < n && !closing; i++) {
+                for (int i = 0; i < n && !closing(); i++) {
                     long token = epoll.token(i);
                     if (token == LISTENER) {
                         acceptAll(now);
@@ -139,7 +123,7 @@ final class ConnectionLoop {
                 }
             }
         } catch (LinuxException e) {
-            if (!closing) {
+            if (!closing()) {
                 System.err.println("seccheck server: event loop on " + endpoint + " failed: " + e.getMessage());
             }
         } finally {
@@ -148,12 +132,12 @@ final class ConnectionLoop {
     }
 
     private void acceptAll(long now) throws LinuxException {
-        while (!closing) {
+        while (!closing()) {
             UnixSeqpacket s;
             try {
                 s = listener.accept();
             } catch (LinuxException e) {
-                if (closing) {
+                if (closing()) {
                     return;
                 }
                 // Out of descriptors or memory: accepting again at once would fail again, so the
@@ -213,12 +197,11 @@ final class ConnectionLoop {
                     return;
                 }
                 if (n > buf.length) {
-                    p.connection.countMalformed();
-                    handler.onMalformed(p.connection, "packet of " + n + " bytes exceeds the " + buf.length
+                    decoder.malformed(p.connection, "packet of " + n + " bytes exceeds the " + buf.length
                             + "-byte limit");
                     continue;
                 }
-                decoder.dispatch(p.connection, buf, n);
+                decoder.packet(p.connection, buf, n);
             }
         } catch (RuntimeException e) {
             // A handler bug ends that connection, not the loop every other connection depends on.

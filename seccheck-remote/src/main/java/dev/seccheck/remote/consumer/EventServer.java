@@ -8,6 +8,7 @@ import dev.seccheck.points.MessageTypes;
 import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.remote.wire.MalformedPacketException;
 import dev.seccheck.remote.wire.WireHeader;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Optional;
@@ -18,7 +19,9 @@ import java.util.Optional;
  * truncated, oversized, malformed and unknown packets are counted and skipped without affecting
  * the connection or any other, and {@link ServerLimits} bound the connections held, their
  * silence and the packet size, so memory stays bounded whatever the peers do. One thread serves
- * every connection (see {@code ConnectionLoop} for why).
+ * every connection (see {@code ConnectionLoop} for why). The same server reads from any other
+ * {@link EventSource} (a Kafka topic) with {@link #start(EventSource, EventHandler)}: the handler
+ * sees the same events either way.
  *
  * <pre>{@code
  * try (EventServer server = EventServer.start(Path.of("/tmp/gvisor_events.sock"), handler)) {
@@ -26,12 +29,13 @@ import java.util.Optional;
  * }
  * }</pre>
  */
-public final class EventServer implements AutoCloseable {
+public final class EventServer implements AutoCloseable, EventSource.Packets {
     /** The largest packet accepted; longer ones are counted as malformed and skipped. */
     public static final int MAX_PACKET = ServerLimits.MAX_PACKET;
 
     private final EventHandler handler;
-    private ConnectionLoop loop;
+    private EventSource.Running source;
+    private Path endpoint;
 
     private EventServer(EventHandler handler) {
         this.handler = handler;
@@ -50,19 +54,40 @@ public final class EventServer implements AutoCloseable {
     /** Creates the socket file at {@code endpoint} and starts accepting within {@code limits}. */
     public static EventServer start(Path endpoint, EventHandler handler, ServerLimits limits) throws LinuxException {
         EventServer s = new EventServer(handler);
-        s.loop = new ConnectionLoop(endpoint, limits, handler, s);
-        s.loop.start();
+        ConnectionLoop loop = new ConnectionLoop(endpoint, limits, handler, s);
+        s.source = loop;
+        s.endpoint = endpoint;
+        loop.start();
         return s;
     }
 
-    /** Returns the socket path. */
+    /** Starts reading the packets of another source, e.g. a Kafka topic, and dispatching them to {@code handler}. */
+    public static EventServer start(EventSource source, EventHandler handler) throws IOException {
+        EventServer s = new EventServer(handler);
+        s.source = source.start(s, handler);
+        return s;
+    }
+
+    /**
+     * Returns the socket path.
+     *
+     * @throws IllegalStateException if this server reads from another {@link EventSource}
+     */
     public Path endpoint() {
-        return loop.endpoint();
+        if (endpoint == null) {
+            throw new IllegalStateException("this server reads from " + source.describe() + ", not a socket");
+        }
+        return endpoint;
+    }
+
+    /** Returns where the packets come from: the socket path or the source's description. */
+    public String describe() {
+        return source.describe();
     }
 
     /** Waits until {@link #close} was called (from another thread or a shutdown hook). */
     public void awaitClose() throws InterruptedException {
-        loop.awaitClose();
+        source.awaitClose();
     }
 
     /**
@@ -71,17 +96,24 @@ public final class EventServer implements AutoCloseable {
      */
     @Override
     public void close() {
-        loop.close();
+        source.close();
     }
 
-    /** Decodes one packet and calls the handler. */
-    void dispatch(Connection c, byte[] packet, int length) {
+    /** Counts a malformed packet of {@code c} and reports it to the handler. */
+    @Override
+    public void malformed(Connection c, String problem) {
+        c.countMalformed();
+        handler.onMalformed(c, problem);
+    }
+
+    /** Decodes one packet and calls the handler; what does not decode is counted and reported. */
+    @Override
+    public void packet(Connection c, byte[] packet, int length) {
         WireHeader h;
         try {
             h = WireHeader.decode(packet, length);
         } catch (MalformedPacketException e) {
-            c.countMalformed();
-            handler.onMalformed(c, e.getMessage());
+            malformed(c, e.getMessage());
             return;
         }
         MessageType type = MessageType.forNumber(h.messageType());
@@ -96,8 +128,7 @@ public final class EventServer implements AutoCloseable {
         try {
             msg = parser.get().parseFrom(packet, h.headerSize(), length - h.headerSize());
         } catch (InvalidProtocolBufferException e) {
-            c.countMalformed();
-            handler.onMalformed(c, type.name() + " payload of " + (length - h.headerSize()) + " bytes does not decode: "
+            malformed(c, type.name() + " payload of " + (length - h.headerSize()) + " bytes does not decode: "
                     + e.getMessage());
             return;
         }

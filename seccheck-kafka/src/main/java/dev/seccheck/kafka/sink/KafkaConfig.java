@@ -1,0 +1,108 @@
+package dev.seccheck.kafka.sink;
+
+import dev.seccheck.sink.ConfigValue;
+import dev.seccheck.sink.SinkConfig;
+import dev.seccheck.sink.SinkException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * KafkaConfig is the validated configuration of the {@code kafka} sink: where the records go, the
+ * budget a checked thread may spend in the sink, and the producer properties a site needs (acks,
+ * compression, TLS, SASL), passed to the client as they are.
+ *
+ * @param bootstrapServers {@code host:port[,host:port...]} of the brokers
+ * @param topic the topic every point goes to
+ * @param key the record key; empty: the run's container id (see {@link KafkaSink})
+ * @param maxBlock the longest a checked thread may wait in the client (its {@code max.block.ms})
+ * @param bufferBytes the client's record buffer ({@code buffer.memory}); past half of it the
+ *     sink drops instead of letting the client block
+ * @param setupTimeout how long setup waits for the broker to answer metadata for the topic
+ * @param closeTimeout how long stopping the sink waits for buffered records to be delivered
+ * @param properties producer properties, as given
+ */
+public record KafkaConfig(String bootstrapServers, String topic, Optional<String> key, Duration maxBlock,
+        long bufferBytes, Duration setupTimeout, Duration closeTimeout, Map<String, String> properties) {
+
+    /** A checked thread waits at most this long by default: about one intercepted syscall's cost. */
+    public static final Duration DEFAULT_MAX_BLOCK = Duration.ofMillis(10);
+    /** Kafka's own default buffer. */
+    public static final long DEFAULT_BUFFER_BYTES = 32L << 20;
+    /** How long setup waits for metadata by default. */
+    public static final Duration DEFAULT_SETUP_TIMEOUT = Duration.ofSeconds(10);
+    /** How long the end of a run waits for buffered records by default. */
+    public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
+
+    /** The keys this sink reads; anything else is a typo and refused. */
+    static final String[] KEYS = {"bootstrap_servers", "topic", "key", "max_block", "buffer_bytes", "setup_timeout",
+        "close_timeout", "properties"};
+
+    /**
+     * Producer properties the sink sets from its own keys or needs as they are: a value in
+     * {@code properties} would silently undo the budget or the record format.
+     */
+    static final Map<String, String> OWNED = Map.of(
+            "bootstrap.servers", "bootstrap_servers",
+            "max.block.ms", "max_block",
+            "buffer.memory", "buffer_bytes",
+            "key.serializer", "the sink (records are bytes)",
+            "value.serializer", "the sink (records are bytes)");
+
+    public KafkaConfig {
+        properties = Map.copyOf(properties);
+    }
+
+    /** Reads and checks a sink configuration completely; errors name the key's path and the bad value. */
+    public static KafkaConfig parse(SinkConfig config) throws SinkException {
+        config.requireOnly(KEYS);
+        String servers = config.requireString("bootstrap_servers");
+        for (String server : servers.split(",", -1)) {
+            int colon = server.lastIndexOf(':');
+            if (colon <= 0 || !server.substring(colon + 1).matches("[0-9]{1,5}")) {
+                throw config.error("bootstrap_servers", "\"" + server + "\" is not host:port (in \"" + servers + "\")");
+            }
+        }
+        String topic = config.requireString("topic");
+        if (!topic.matches("[a-zA-Z0-9._-]{1,249}")) {
+            throw config.error("topic", "\"" + topic + "\" is not a Kafka topic name (letters, digits, '.', '_', '-'; "
+                    + "at most 249)");
+        }
+        Optional<String> key = config.string("key");
+        if (key.isPresent() && key.get().isEmpty()) {
+            throw config.error("key", "must not be empty (leave it out for the run's container id)");
+        }
+        Duration maxBlock = config.duration("max_block", DEFAULT_MAX_BLOCK);
+        long buffer = config.integer("buffer_bytes").orElse(DEFAULT_BUFFER_BYTES);
+        if (buffer < 1 << 16 || buffer > 1L << 34) {
+            throw config.error("buffer_bytes", "must be between 65536 and " + (1L << 34) + ", got " + buffer);
+        }
+        Duration setup = config.duration("setup_timeout", DEFAULT_SETUP_TIMEOUT);
+        if (setup.isZero()) {
+            throw config.error("setup_timeout", "must be positive");
+        }
+        Duration close = config.duration("close_timeout", DEFAULT_CLOSE_TIMEOUT);
+        Map<String, String> props = new LinkedHashMap<>();
+        Optional<SinkConfig> given = config.object("properties");
+        if (given.isPresent()) {
+            SinkConfig p = given.get();
+            for (String name : p.keys()) {
+                if (OWNED.containsKey(name)) {
+                    throw p.error(name, "is set by " + OWNED.get(name) + "; use that instead");
+                }
+                Optional<ConfigValue> v = p.value(name);
+                if (v.isEmpty()) {
+                    continue;
+                }
+                props.put(name, switch (v.get()) {
+                    case ConfigValue.Text t -> t.value();
+                    case ConfigValue.Numeric n -> n.json();
+                    case ConfigValue.Bool b -> Boolean.toString(b.value());
+                    default -> throw p.error(name, "must be a string, number or boolean, got " + v.get().json());
+                });
+            }
+        }
+        return new KafkaConfig(servers, topic, key, maxBlock, buffer, setup, close, props);
+    }
+}

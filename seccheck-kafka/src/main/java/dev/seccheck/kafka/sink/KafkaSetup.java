@@ -1,0 +1,16 @@
+package dev.seccheck.kafka.sink;
+
+import dev.seccheck.sink.SinkSetup;
+import java.time.Duration;
+import org.apache.kafka.clients.producer.Producer;
+
+/**
+ * KafkaSetup is a producer whose broker answered metadata for the sink's topic, so the first
+ * points are not the ones that wait for it.
+ */
+record KafkaSetup(Producer<byte[], byte[]> producer, int partitions) implements SinkSetup {
+    @Override
+    public void close() {
+        producer.close(Duration.ZERO);
+    }
+}

@@ -1,0 +1,278 @@
+package dev.seccheck.kafka.sink;
+
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Message;
+import dev.seccheck.fields.FieldSet;
+import dev.seccheck.kafka.RecordHeaders;
+import dev.seccheck.points.Point;
+import dev.seccheck.proto.common.ContextData;
+import dev.seccheck.proto.common.MessageType;
+import dev.seccheck.sink.PointSink;
+import dev.seccheck.sink.SinkStatus;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+
+/**
+ * KafkaSink sends every point as one Kafka record: the value is the point's protobuf message
+ * exactly as the remote sink sends it after its header, the headers ({@link RecordHeaders}) carry
+ * the message type, the dropped count and the host. The key is {@code key} from the
+ * configuration or else the run's container id (the {@code container_id} context field of the
+ * point; {@code host:pid} of the supervising process when the session does not ask for it), so
+ * one run's points stay in order in one partition.
+ *
+ * <p>It never throws and never blocks the checked thread beyond {@code max_block}: the client's
+ * {@code send} waits only for metadata or buffer room, and the sink drops (counted) before the
+ * records in flight fill half the client's buffer, so the client's own wait for room is a last
+ * resort. A broker that goes away is reconnected by the client on its own; meanwhile records wait
+ * in the buffer until it is half full, then new points are dropped. When the client forgets the
+ * topic's metadata (it does once the broker is gone a while) a send waits the whole
+ * {@code max_block} and fails: the sink is then <em>congested</em>, drops every point at once, and
+ * one background thread asks for the metadata until the broker answers, which ends the
+ * congestion. A lost broker thus costs one budget, not one per point (as the remote sink does).
+ * Every point is counted exactly once, as sent (the broker acknowledged it) or dropped (refused at
+ * once, or failed later: the callback); after {@link #stop} the counts are final.
+ */
+public final class KafkaSink implements PointSink {
+    /** Bytes a record costs the client's buffer beyond key and value: headers and batch framing. */
+    static final int RECORD_OVERHEAD = 128;
+
+    private final KafkaConfig config;
+    private final Producer<byte[], byte[]> producer;
+    private final byte[] fixedKey;
+    private final byte[] hostKey;
+    private final Header host;
+    private final long inFlightLimit;
+    private final AtomicLong inFlight = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
+    private final LongAdder sent = new LongAdder();
+    private final ConcurrentHashMap<String, byte[]> keys = new ConcurrentHashMap<>();
+    private final Header[] typeHeaders;
+    /**
+     * Set when a send failed inside the client (it waited its max_block for metadata); cleared by
+     * the prober once the broker answers. Plain volatile: a stale read costs one more wait or one
+     * more drop, never a lost count.
+     */
+    private volatile boolean congested;
+    private final AtomicBoolean probing = new AtomicBoolean();
+    private volatile Thread prober;
+    private volatile boolean stopped;
+
+    /** Wraps a producer whose broker answered metadata for {@code config.topic()}. */
+    public KafkaSink(KafkaConfig config, Producer<byte[], byte[]> producer) {
+        this.config = config;
+        this.producer = producer;
+        this.fixedKey = config.key().map(k -> k.getBytes(StandardCharsets.UTF_8)).orElse(null);
+        String hostName = hostName();
+        this.host = new RecordHeader(RecordHeaders.HOST, hostName.getBytes(StandardCharsets.UTF_8));
+        this.hostKey = (hostName + ":" + ProcessHandle.current().pid()).getBytes(StandardCharsets.UTF_8);
+        this.inFlightLimit = config.bufferBytes() / 2;
+        MessageType[] types = MessageType.values();
+        this.typeHeaders = new Header[types.length];
+        for (MessageType t : types) {
+            if (t != MessageType.UNRECOGNIZED) {
+                typeHeaders[t.ordinal()] = new RecordHeader(RecordHeaders.TYPE, RecordHeaders.number(t.getNumber()));
+            }
+        }
+    }
+
+    /** Sends the point as a record of {@code type}, the message type {@link PointSink} gives each kind of point. */
+    @Override
+    public void point(Point point, FieldSet fields, MessageType type, Message msg) {
+        write(type, msg);
+    }
+
+    /** Returns how many records the broker acknowledged. */
+    public long sent() {
+        return sent.sum();
+    }
+
+    /** Reports the points dropped, for {@code trace list}. */
+    @Override
+    public SinkStatus status() {
+        return new SinkStatus(dropped.get());
+    }
+
+    /** Returns how many points were dropped (the same as {@link #status()}'s). */
+    public long dropped() {
+        return dropped.get();
+    }
+
+    /**
+     * Waits at most {@code close_timeout} for the records in the buffer, then fails the rest, whose
+     * callbacks count them dropped: the counts are final when this returns.
+     */
+    @Override
+    public void stop() {
+        stopped = true;
+        Thread t = prober;
+        if (t != null) {
+            t.interrupt();
+            try {
+                t.join(config.maxBlock().toMillis() + 5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        producer.close(config.closeTimeout());
+    }
+
+    @Override
+    public String name() {
+        return "kafka";
+    }
+
+    /** Returns whether the sink drops every point until the broker answers again. */
+    public boolean congested() {
+        return congested;
+    }
+
+    /**
+     * Sends one message; returns whether it was handed to the client (false: dropped and counted
+     * now; a record handed over may still fail later and be counted then). Public so benchmarks
+     * can drive the sink without a session.
+     */
+    public boolean write(MessageType type, Message msg) {
+        if (congested) {
+            dropped.incrementAndGet();
+            return false;
+        }
+        byte[] value = msg.toByteArray();
+        byte[] key = key(msg);
+        long cost = value.length + key.length + RECORD_OVERHEAD;
+        if (inFlight.addAndGet(cost) > inFlightLimit) {
+            // Full: the broker is slow or gone. Dropping here keeps the client from blocking the thread.
+            inFlight.addAndGet(-cost);
+            dropped.incrementAndGet();
+            return false;
+        }
+        Header[] headers = {typeHeaders[type.ordinal()],
+            new RecordHeader(RecordHeaders.DROPPED, RecordHeaders.number(dropped.get())), host};
+        Outcome outcome = new Outcome(cost);
+        try {
+            producer.send(new ProducerRecord<>(config.topic(), null, key, value, java.util.List.of(headers)), outcome);
+        } catch (RuntimeException e) {
+            // The client refused without calling back (closed, interrupted, a serializer error).
+            outcome.onCompletion(null, e);
+        }
+        if (outcome.refusedInSend) {
+            // The client refused it inside send, after waiting up to max_block for metadata or room.
+            congest();
+            return false;
+        }
+        return true;
+    }
+
+    private void congest() {
+        congested = true;
+        if (!stopped && probing.compareAndSet(false, true)) {
+            Thread t = Thread.ofPlatform().name("seccheck-kafka-probe").daemon().unstarted(this::probe);
+            prober = t;
+            t.start();
+        }
+    }
+
+    /** Asks for the topic's metadata until the broker answers, then lets points through again. */
+    private void probe() {
+        while (true) {
+            probeUntilAnswered();
+            probing.set(false);
+            // A send that failed just before the flag was cleared found it set and left the probing
+            // to us: check once more.
+            if (stopped || !congested || !probing.compareAndSet(false, true)) {
+                return;
+            }
+        }
+    }
+
+    private void probeUntilAnswered() {
+        long delay = 50;
+        while (!stopped) {
+            try {
+                if (!producer.partitionsFor(config.topic()).isEmpty()) {
+                    congested = false;
+                    return;
+                }
+            } catch (RuntimeException e) {
+                // No answer within max_block, or the client is closing: ask again, or leave.
+            }
+            try {
+                Thread.sleep(delay);
+            } catch (InterruptedException e) {
+                return; // stop()
+            }
+            delay = Math.min(delay * 2, 1000);
+        }
+    }
+
+    /** Counts one record once, whichever way it ends, and gives its bytes back to the budget. */
+    private final class Outcome extends AtomicBoolean implements Callback {
+        private final long cost;
+        private final Thread sender = Thread.currentThread();
+        /** Written and read by the sending thread only. */
+        boolean refusedInSend;
+
+        Outcome(long cost) {
+            this.cost = cost;
+        }
+
+        @Override
+        public void onCompletion(RecordMetadata metadata, Exception exception) {
+            if (!compareAndSet(false, true)) {
+                return;
+            }
+            inFlight.addAndGet(-cost);
+            if (exception != null && Thread.currentThread() == sender) {
+                refusedInSend = true;
+            }
+            if (exception == null) {
+                sent.increment();
+            } else {
+                dropped.incrementAndGet();
+            }
+        }
+    }
+
+    private byte[] key(Message msg) {
+        if (fixedKey != null) {
+            return fixedKey;
+        }
+        String id = containerId(msg);
+        return id.isEmpty() ? hostKey : keys.computeIfAbsent(id, s -> s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Returns the container id in the message's context data, "" when the session did not ask for it. */
+    static String containerId(Message msg) {
+        Descriptor d = msg.getDescriptorForType();
+        FieldDescriptor f = d.findFieldByName("context_data");
+        if (f == null || !msg.hasField(f) || !(msg.getField(f) instanceof ContextData c)) {
+            return "";
+        }
+        return c.getContainerId();
+    }
+
+    private static String hostName() {
+        try {
+            String h = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+            if (!h.isEmpty()) {
+                return h;
+            }
+        } catch (IOException e) {
+            // Not Linux's proc: fall through to the environment.
+        }
+        String h = System.getenv("HOSTNAME");
+        return h == null || h.isEmpty() ? "localhost" : h;
+    }
+}

@@ -1,0 +1,116 @@
+package dev.seccheck.kafka.sink;
+
+import dev.seccheck.points.PointReq;
+import dev.seccheck.sink.Sink;
+import dev.seccheck.sink.SinkConfig;
+import dev.seccheck.sink.SinkDescriptor;
+import dev.seccheck.sink.SinkException;
+import dev.seccheck.sink.SinkSetup;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * KafkaSinkDescriptor makes the {@code kafka} sink. Setup creates the producer and waits, at most
+ * {@code setup_timeout}, for the broker to answer metadata for the topic: that is what
+ * {@code ignore_setup_error} covers. The configuration is parsed once, by validate.
+ */
+public final class KafkaSinkDescriptor implements SinkDescriptor<KafkaConfig> {
+
+    @Override
+    public String name() {
+        return "kafka";
+    }
+
+    @Override
+    public KafkaConfig validate(SinkConfig config, List<PointReq> sessionPoints) throws SinkException {
+        KafkaConfig c = KafkaConfig.parse(config);
+        try {
+            new ProducerConfig(properties(c)); // the client's own checks of every value, before anything starts
+        } catch (ConfigException e) {
+            throw new SinkException(config.pathOf("properties") + ": " + e.getMessage(), e);
+        }
+        return c;
+    }
+
+    @Override
+    public SinkSetup setup(KafkaConfig c) throws SinkException {
+        Producer<byte[], byte[]> producer;
+        try {
+            producer = new KafkaProducer<>(properties(c));
+        } catch (KafkaException e) {
+            throw new SinkException("kafka sink: creating the producer for " + c.bootstrapServers() + ": "
+                    + rootMessage(e), e);
+        }
+        long deadline = System.nanoTime() + c.setupTimeout().toNanos();
+        String last = "no answer";
+        // Each call waits at most max_block (the producer's max.block.ms, kept short for the checked
+        // threads), so setup asks again until its own, longer deadline.
+        while (System.nanoTime() - deadline < 0) {
+            try {
+                List<PartitionInfo> partitions = producer.partitionsFor(c.topic());
+                if (!partitions.isEmpty()) {
+                    return new KafkaSetup(producer, partitions.size());
+                }
+                last = "the topic has no partitions";
+            } catch (TimeoutException e) {
+                last = rootMessage(e);
+                sleepBriefly();
+            } catch (KafkaException e) {
+                producer.close(Duration.ZERO);
+                throw new SinkException("kafka sink: metadata for topic \"" + c.topic() + "\" from "
+                        + c.bootstrapServers() + ": " + rootMessage(e), e);
+            }
+        }
+        producer.close(Duration.ZERO);
+        throw new SinkException("kafka sink: no metadata for topic \"" + c.topic() + "\" from " + c.bootstrapServers()
+                + " within " + c.setupTimeout().toMillis() + " ms (" + last + ")");
+    }
+
+    @Override
+    public Sink create(KafkaConfig config, SinkSetup setup) throws SinkException {
+        if (!(setup instanceof KafkaSetup s)) {
+            throw new SinkException("kafka sink: created without a producer (setup did not run)");
+        }
+        return new KafkaSink(config, s.producer());
+    }
+
+    /** Returns the producer properties: the site's, then the ones the sink owns. */
+    static Properties properties(KafkaConfig c) {
+        Properties p = new Properties();
+        // A few points of many threads share a batch instead of a request each.
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "seccheck-kafka-sink");
+        p.putAll(c.properties());
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrapServers());
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(c.maxBlock().toMillis()));
+        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(c.bufferBytes()));
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return p;
+    }
+
+    private static void sleepBriefly() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + ": " + t.getMessage();
+    }
+}

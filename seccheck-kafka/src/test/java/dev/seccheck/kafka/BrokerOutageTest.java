@@ -1,0 +1,102 @@
+package dev.seccheck.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.seccheck.kafka.Harness.Collect;
+import dev.seccheck.kafka.Harness.Run;
+import dev.seccheck.kafka.Harness.Sinks;
+import dev.seccheck.kafka.broker.BrokerExtension;
+import dev.seccheck.kafka.sink.KafkaSink;
+import dev.seccheck.proto.syscall.Open;
+import dev.seccheck.remote.consumer.Event;
+import dev.seccheck.remote.consumer.EventServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The broker is stopped in the middle of a run and started again: the program is never held
+ * beyond the sink's budget, every point fired is counted exactly once as sent or dropped, the
+ * next record after the drops carries their count, and points fired after the restart arrive.
+ * Its own broker, since the test stops it.
+ */
+class BrokerOutageTest {
+    @RegisterExtension
+    static final BrokerExtension BROKER = new BrokerExtension();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aRunOutlivingItsBrokerIsNeverHeldPastTheBudgetCountsEveryPointAndResumesAfterTheRestart() throws Exception {
+        Path fifo1 = dir.resolve("f1");
+        Path fifo2 = dir.resolve("f2");
+        assertThat(new ProcessBuilder("mkfifo", fifo1.toString(), fifo2.toString()).start().waitFor()).isZero();
+        Path one = Files.writeString(dir.resolve("one"), "1");
+        Path two = Files.writeString(dir.resolve("two"), "2");
+        Path three = Files.writeString(dir.resolve("three"), "3");
+        // Phase 2 (broker down) opens 2,000 times: far more than half of the 64 KiB buffer holds, so
+        // most are dropped. A client left to block would wait max_block (2 s) for each of them.
+        String script = "opens() { n=$1; while [ $n -gt 0 ]; do : < \"$2\"; n=$((n-1)); done; }; "
+                + "opens 100 " + one + "; : > " + dir.resolve("p1") + "; read x < " + fifo1 + "; "
+                + "opens 2000 " + two + "; : > " + dir.resolve("p2") + "; read x < " + fifo2 + "; "
+                + "opens 100 " + three;
+        String topic = KafkaBrokerTest.unique("outage");
+        String config = "{\"bootstrap_servers\": \"" + BROKER.bootstrap() + "\", \"topic\": \"" + topic
+                + "\", \"max_block\": \"2s\", \"buffer_bytes\": 65536, \"close_timeout\": \"20s\"}";
+        Sinks sinks = new Sinks();
+        CompletableFuture<Run> run = CompletableFuture.supplyAsync(() -> {
+            try {
+                return Harness.run(sinks, "outage-run", "[{\"name\": \"syscall/openat/enter\", "
+                        + "\"context_fields\": [\"container_id\"]}]", config, List.of("/bin/sh", "-c", script));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Duration phase2;
+        try {
+            Harness.await(() -> Files.exists(dir.resolve("p1")), 60, "the first phase");
+            BROKER.broker().stop();
+            long start = System.nanoTime();
+            Files.writeString(fifo1, "go\n");
+            Harness.await(() -> Files.exists(dir.resolve("p2")), 60, "the second phase, broker down");
+            phase2 = Duration.ofNanos(System.nanoTime() - start);
+            BROKER.broker().restart();
+            // Nothing tells the sink the broker is back: it finds out by itself.
+            Harness.await(() -> !sinks.kafka.getFirst().congested(), 60, "the sink to find the broker again");
+            Files.writeString(fifo2, "go\n");
+            assertThat(run.get(120, TimeUnit.SECONDS).status()).isZero();
+        } finally {
+            if (!run.isDone()) {
+                for (Path f : List.of(fifo1, fifo2)) {
+                    new ProcessBuilder("timeout", "5", "sh", "-c", "echo go > " + f).start().waitFor(10, TimeUnit.SECONDS);
+                }
+                run.get(60, TimeUnit.SECONDS);
+            }
+        }
+        // 2,000 points with the broker gone took seconds, not 2,000 budgets of 2 s.
+        assertThat(phase2).isLessThan(Duration.ofSeconds(30));
+        KafkaSink sink = sinks.kafka.getFirst();
+        assertThat(sink.dropped()).as("points dropped while the broker was down").isPositive();
+        assertThat(sink.status().dropped()).isEqualTo(sink.dropped());
+        assertThat(sink.sent() + sink.dropped()).as("sent + dropped = fired").isEqualTo(sinks.fired.size());
+
+        Collect got = new Collect();
+        try (EventServer server = Harness.readAll(BROKER.bootstrap(), topic, got)) {
+            Harness.await(() -> got.events.size() >= sink.sent(), 60, "every record the broker acknowledged");
+        }
+        List<Event> third = got.events.stream()
+                .filter(e -> ((Open) e.message()).getPathname().equals(three.toString())).toList();
+        assertThat(third).as("points fired after the restart").hasSize(100);
+        assertThat(third.getFirst().dropped()).as("the drops, in the next records' header").isPositive();
+        assertThat(third.getLast().dropped()).isEqualTo(sink.dropped());
+        assertThat(got.events.stream().filter(e -> ((Open) e.message()).getPathname().equals(one.toString())))
+                .hasSize(100);
+    }
+}

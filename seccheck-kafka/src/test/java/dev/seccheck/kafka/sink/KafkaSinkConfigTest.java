@@ -1,0 +1,117 @@
+package dev.seccheck.kafka.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.seccheck.points.Catalog;
+import dev.seccheck.session.SessionConfigParser;
+import dev.seccheck.session.SessionException;
+import dev.seccheck.session.SessionManager;
+import dev.seccheck.sink.ConfigValue;
+import dev.seccheck.sink.SinkConfig;
+import dev.seccheck.sink.SinkRegistry;
+import dev.seccheck.state.PointState;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The kafka sink's configuration, checked completely before anything starts, with errors naming
+ * the key; its registration by ServiceLoader; and setup, which needs a broker answering metadata,
+ * so that {@code ignore_setup_error} skips the sink when there is none. No broker here.
+ */
+class KafkaSinkConfigTest {
+    private final List<String> warnings = new CopyOnWriteArrayList<>();
+    private final SessionManager sessions = new SessionManager(new PointState(), warnings::add);
+    private final SessionConfigParser parser = new SessionConfigParser(Catalog.standard(), SinkRegistry.discover());
+
+    private void create(String config, boolean ignoreSetupError) throws SessionException {
+        sessions.create(parser.parse("""
+                {"name": "k", "points": [{"name": "syscall/openat/enter"}],
+                 "sinks": [{"name": "kafka", "ignore_setup_error": %s, "config": %s}]}""".formatted(ignoreSetupError,
+                config)), false);
+    }
+
+    private String error(String config) {
+        try {
+            create(config, false);
+        } catch (SessionException e) {
+            return e.getMessage();
+        } finally {
+            sessions.deleteAll();
+        }
+        throw new AssertionError("accepted: " + config);
+    }
+
+    @Test
+    void theSinkIsFoundByServiceLoader() {
+        assertThat(SinkRegistry.discover().byName("kafka")).get().isInstanceOf(KafkaSinkDescriptor.class);
+    }
+
+    @Test
+    void configurationErrorsNameTheKeyAndTheValue() {
+        assertThat(error("{\"topic\": \"t\"}")).contains("sinks[0].config.bootstrap_servers: is required");
+        assertThat(error("{\"bootstrap_servers\": \"h:1\"}")).contains("sinks[0].config.topic: is required");
+        assertThat(error("{\"bootstrap_servers\": \"nohost\", \"topic\": \"t\"}"))
+                .contains("sinks[0].config.bootstrap_servers: \"nohost\" is not host:port");
+        assertThat(error("{\"bootstrap_servers\": \"h:1\", \"topic\": \"a b\"}"))
+                .contains("sinks[0].config.topic: \"a b\" is not a Kafka topic name");
+        assertThat(error("{\"bootstrap_servers\": \"h:1\", \"topic\": \"t\", \"max_block\": \"soon\"}"))
+                .contains("sinks[0].config.max_block");
+        assertThat(error("{\"bootstrap_servers\": \"h:1\", \"topic\": \"t\", \"buffer_bytes\": 10}"))
+                .contains("sinks[0].config.buffer_bytes: must be between 65536");
+        assertThat(error("{\"bootstrap_servers\": \"h:1\", \"topic\": \"t\", \"topik\": \"x\"}"))
+                .contains("sinks[0].config.topik: unknown key");
+        assertThat(error("{\"bootstrap_servers\": \"h:1\", \"topic\": \"t\", \"properties\": {\"max.block.ms\": 60000}}"))
+                .contains("sinks[0].config.properties.max.block.ms: is set by max_block");
+        assertThat(error("{\"bootstrap_servers\": \"h:1\", \"topic\": \"t\", \"properties\": {\"acks\": \"some\"}}"))
+                .contains("sinks[0].config.properties:").contains("acks");
+        assertThat(error("{\"bootstrap_servers\": \"h:1\", \"topic\": \"t\", \"properties\": {\"acks\": [1]}}"))
+                .contains("sinks[0].config.properties.acks: must be a string, number or boolean");
+    }
+
+    @Test
+    void propertiesReachTheProducerAsGivenAndTheBudgetIsTheSinks() throws Exception {
+        SinkConfig props = new SinkConfig("c.properties", Map.of(
+                "compression.type", new ConfigValue.Text("c.properties.compression.type", "zstd"),
+                "linger.ms", new ConfigValue.Numeric("c.properties.linger.ms", BigDecimal.TEN, true)));
+        KafkaConfig c = new KafkaSinkDescriptor().validate(new SinkConfig("c", Map.of(
+                "bootstrap_servers", new ConfigValue.Text("c.bootstrap_servers", "127.0.0.1:9"),
+                "topic", new ConfigValue.Text("c.topic", "t"),
+                "max_block", new ConfigValue.Text("c.max_block", "25ms"),
+                "properties", new ConfigValue.Table(props))), List.of());
+        assertThat(KafkaSinkDescriptor.properties(c)).containsEntry("compression.type", "zstd")
+                .containsEntry("linger.ms", "10").containsEntry("max.block.ms", "25")
+                .containsEntry("bootstrap.servers", "127.0.0.1:9");
+    }
+
+    /** A loopback port nobody listens on: bound, then closed. */
+    private static int deadPort() throws IOException {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress("127.0.0.1", 0));
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void setupNeedsTheBrokerToAnswerAndIgnoreSetupErrorSkipsTheSinkWithAWarning() throws Exception {
+        String config = "{\"bootstrap_servers\": \"127.0.0.1:" + deadPort() + "\", \"topic\": \"t\", "
+                + "\"setup_timeout\": \"1s\"}";
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> create(config, false)).isInstanceOf(SessionException.class)
+                .hasMessageContaining("no metadata for topic \"t\"").hasMessageContaining("within 1000 ms");
+        assertThat((System.nanoTime() - start) / 1_000_000).as("ms to give up").isLessThan(15_000);
+        assertThat(sessions.list()).isEmpty();
+
+        create(config, true);
+        assertThat(sessions.list()).hasSize(1);
+        assertThat(sessions.list().getFirst().sinks()).isEmpty();
+        assertThat(warnings).anyMatch(w -> w.contains("kafka") && w.contains("no metadata"));
+        sessions.deleteAll();
+    }
+}

@@ -1,0 +1,104 @@
+package dev.seccheck.remote.replay;
+
+import dev.seccheck.remote.consumer.Connection;
+import dev.seccheck.remote.consumer.EventHandler;
+import dev.seccheck.remote.consumer.EventSource;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * TraceSaver writes the packets of any {@link EventSource} (a Kafka topic) to trace files, one per
+ * connection ({@code client-0001}, ...), byte for byte as the source delivers them, so the same
+ * tools read them as the files {@link Recorder} writes from the socket. Every call comes from the
+ * source's one thread; files are flushed about once a second and closed when the source stops.
+ */
+public final class TraceSaver implements EventSource.Packets, EventHandler {
+    private record File(Path path, OutputStream out, long[] counts) {}
+
+    private final Path dir;
+    private final PrintStream log;
+    private final Map<Integer, File> files = new HashMap<>();
+
+    /** Writes into {@code dir}, created if needed; notes go to {@code log}. */
+    public TraceSaver(Path dir, PrintStream log) throws IOException {
+        this.dir = Files.createDirectories(dir);
+        this.log = log;
+    }
+
+    @Override
+    public void onConnect(Connection c) {
+        Path path = dir.resolve(String.format("client-%04d", c.id()));
+        try {
+            OutputStream out = new BufferedOutputStream(Files.newOutputStream(path));
+            TraceFile.writeHeader(out, TraceFile.CONFIG);
+            files.put(c.id(), new File(path, out, new long[2]));
+            log.println(String.format("client-%04d: writing %s", c.id(), path));
+        } catch (IOException e) {
+            log.println(String.format("client-%04d: cannot write %s: %s", c.id(), path, e.getMessage()));
+        }
+    }
+
+    @Override
+    public void packet(Connection c, byte[] packet, int length) {
+        File f = files.get(c.id());
+        if (f == null) {
+            return; // its file could not be opened; said so at connect
+        }
+        try {
+            TraceFile.writeChunk(f.out(), Arrays.copyOf(packet, length));
+            f.counts()[0]++;
+        } catch (IOException e) {
+            log.println(String.format("client-%04d: writing %s failed, stopped: %s", c.id(), f.path(), e.getMessage()));
+            close(c.id());
+        }
+    }
+
+    @Override
+    public void malformed(Connection c, String problem) {
+        File f = files.get(c.id());
+        if (f != null && f.counts()[1]++ == 0) {
+            log.println(String.format("client-%04d: skipped, not a packet: %s", c.id(), problem));
+        }
+    }
+
+    @Override
+    public void onTick() {
+        for (Map.Entry<Integer, File> e : Map.copyOf(files).entrySet()) {
+            try {
+                e.getValue().out().flush();
+            } catch (IOException ex) {
+                log.println(String.format("client-%04d: flushing %s failed, stopped: %s", e.getKey(),
+                        e.getValue().path(), ex.getMessage()));
+                close(e.getKey());
+            }
+        }
+    }
+
+    @Override
+    public void onDisconnect(Connection c) {
+        File f = files.get(c.id());
+        if (f != null) {
+            close(c.id());
+            log.println(String.format("client-%04d: %d messages saved to %s%s", c.id(), f.counts()[0], f.path(),
+                    f.counts()[1] > 0 ? ", " + f.counts()[1] + " records skipped" : ""));
+        }
+    }
+
+    private void close(int id) {
+        File f = files.remove(id);
+        if (f != null) {
+            try {
+                f.out().close();
+            } catch (IOException e) {
+                log.println(String.format("client-%04d: closing %s: %s", id, f.path(), e.getMessage()));
+            }
+        }
+    }
+}
