@@ -1,5 +1,7 @@
 package dev.seccheck.cli;
 
+import java.util.Arrays;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,17 +13,18 @@ import picocli.CommandLine.Command;
         name = "seccheck",
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
-        description = "Runtime security checkpoints for Linux processes, compatible with gVisor's seccheck.",
-        subcommands = {
+        description = "Runtime security checkpoints for Linux processes, compatible with gVisor's seccheck.")
+public final class Main implements Runnable {
+
+    /** The subcommands, in the order help lists them. */
+    static final List<Class<?>> COMMANDS = List.of(
             RunCommand.class,
             ExecCommand.class,
             MetadataCommand.class,
             TraceCommand.class,
             ListCommand.class,
             ServerCommand.class,
-            TraceReplayCommand.class,
-        })
-public final class Main implements Runnable {
+            TraceReplayCommand.class);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -33,8 +36,30 @@ public final class Main implements Runnable {
     /** Runs the command line and returns the exit code, without exiting (for tests). */
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new Main());
+        for (Class<?> command : commandsFor(args)) {
+            cli.addSubcommand(command);
+        }
         cli.setExecutionExceptionHandler(new Failures());
         return cli.execute(args);
+    }
+
+    /**
+     * The subcommands to build for {@code args}: the one its first argument names, if it names
+     * one, else all of them (help, version and usage errors list or match every command). picocli
+     * builds a command's model eagerly, by reflection over every option of every subcommand, and
+     * picocli's classes (compiled for Java 5) are verified at each start, never taken from the AOT
+     * cache: building {@code run} alone spares {@code seccheck run} the models of the six others.
+     */
+    static List<Class<?>> commandsFor(String... args) {
+        if (args.length > 0) {
+            for (Class<?> command : COMMANDS) {
+                Command annotation = command.getAnnotation(Command.class);
+                if (annotation.name().equals(args[0]) || Arrays.asList(annotation.aliases()).contains(args[0])) {
+                    return List.of(command);
+                }
+            }
+        }
+        return COMMANDS;
     }
 
     @Override
