@@ -23,32 +23,16 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 rounds="${1:-7}"
 out="$here/bench/out"
-mkdir -p "$out"
-command -v strace >/dev/null || { echo "perprocess.sh: strace is missing (apt-get install strace)" >&2; exit 1; }
-
 sc="$here/seccheck"
-"$sc" --version >/dev/null # build (and train the AOT cache) once, outside the timings
+. "$here/bench/prepare.sh"
+bench_prepare "$out" "$sc"
+none="$out/none.json"
+all="$out/all-null.json"
 old="${BENCH_OLD:-}"
 if [ -n "$old" ]; then
   [ -x "$old/seccheck" ] || { echo "perprocess.sh: BENCH_OLD=$old has no seccheck launcher" >&2; exit 1; }
   "$old/seccheck" --version >/dev/null
 fi
-
-. "$here/scripts/jdk.sh"
-seccheck_require_jdk
-printf 'public class Hello { public static void main(String[] a) { System.out.println("hello"); } }\n' >"$out/Hello.java"
-"$JAVA_HOME/bin/javac" -d "$out" "$out/Hello.java"
-
-none="$out/none.json"
-all="$out/all-null.json"
-printf '{"name":"Default","points":[],"sinks":[{"name":"null"}]}\n' >"$none"
-"$sc" metadata --json | /usr/bin/python3 -c '
-import json, sys
-meta = json.load(sys.stdin)
-points = [{"name": p["name"], "optional_fields": p["optional_fields"], "context_fields": p["context_fields"]}
-          for p in meta["points"]]
-json.dump({"name": "Default", "points": points, "sinks": [{"name": "null"}]}, sys.stdout)
-' >"$all"
 
 loop='for i in $(seq 300); do /bin/true; done'
 declare -a names cmds
