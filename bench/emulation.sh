@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Cost of emulated opens and connects, side by side in one run: native, strace tracing the same
-# syscalls, and seccheck with an openat+connect deny policy (opens and connects emulated), plus
-# seccheck with openat enter+exit points to the null sink (the exit point needs no ptrace stop
-# under emulation).
+# syscalls, seccheck with an openat+connect deny policy (opens and connects emulated), the same
+# policy with openat's exit point added (under emulation it needs no ptrace stop), and, for
+# comparison, openat's enter point alone to the null sink (no emulation: one ptrace stop each).
+# The configurations alternate within each round so that a load change on a shared machine
+# falls on all of them alike.
 #
 # Usage: bench/emulation.sh [RUNS]   (default 3; prints the median wall time of each, in ms)
 set -euo pipefail
@@ -23,7 +25,8 @@ cat >"$out/deny.json" <<'JSON'
    {"point":"syscall/connect/enter","match":{"family":"AF_INET","ip":"127.0.0.0/8"},"action":"allow"},
    {"point":"syscall/connect/enter","match":{"family":["AF_INET","AF_INET6"]},"action":"deny","errno":"ENETUNREACH"}]}}]}
 JSON
-printf '{"name":"x","points":[{"name":"syscall/openat/enter"},{"name":"syscall/openat/exit"}],"sinks":[{"name":"null"}]}\n' >"$out/enter-exit.json"
+sed 's#{"name":"syscall/openat/enter"},#{"name":"syscall/openat/enter"},{"name":"syscall/openat/exit"},#' "$out/deny.json" >"$out/deny-exit.json"
+printf '{"name":"x","points":[{"name":"syscall/openat/enter"}],"sinks":[{"name":"null"}]}\n' >"$out/enter-null.json"
 
 declare -A workloads=(
   [tar-x]="rm -rf $work/x && mkdir $work/x && tar xf $work/include.tar -C $work/x"
@@ -31,32 +34,35 @@ declare -A workloads=(
   [gcc-10]="for i in 1 2 3 4 5 6 7 8 9 10; do gcc -o $work/hello $work/hello.c; done"
   [python-10]="for i in 1 2 3 4 5 6 7 8 9 10; do /usr/bin/python3 -c 'import json,email,http.client'; done"
 )
-configs=(native strace-bpf seccheck-deny seccheck-openat-enter-exit)
+configs=(native strace-bpf seccheck-deny seccheck-deny+exit seccheck-enter-null)
 
 run() { # config workload
   case "$1" in
     native) sh -c "$2" ;;
     strace-bpf) strace -f --seccomp-bpf -e trace=openat,connect -o /dev/null sh -c "$2" ;;
     seccheck-deny) "$sc" run --quiet --config "$out/deny.json" -- sh -c "$2" ;;
-    seccheck-openat-enter-exit) "$sc" run --quiet --config "$out/enter-exit.json" -- sh -c "$2" ;;
+    seccheck-deny+exit) "$sc" run --quiet --config "$out/deny-exit.json" -- sh -c "$2" ;;
+    seccheck-enter-null) "$sc" run --quiet --config "$out/enter-null.json" -- sh -c "$2" ;;
   esac
 }
 
 printf '| workload |'; for c in "${configs[@]}"; do printf ' %s |' "$c"; done; printf '\n|:--|'
 for c in "${configs[@]}"; do printf -- '--:|'; done; printf '\n'
 for w in tar-x find gcc-10 python-10; do
+  declare -A times=()
+  for ((i = 0; i < runs; i++)); do
+    for c in "${configs[@]}"; do
+      t0=$(date +%s%N); run "$c" "${workloads[$w]}" >/dev/null 2>&1; t1=$(date +%s%N)
+      times[$c]+="$(((t1 - t0) / 1000000)) "
+    done
+  done
   printf '| %s |' "$w"
   base=0
   for c in "${configs[@]}"; do
-    times=()
-    for ((i = 0; i < runs; i++)); do
-      t0=$(date +%s%N); run "$c" "${workloads[$w]}" >/dev/null 2>&1; t1=$(date +%s%N)
-      times+=($(((t1 - t0) / 1000000)))
-    done
-    med=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p")
-    [ "$c" = native ] && base=$med
-    if [ "$c" = native ]; then printf ' %s ms |' "$med"; else
-      printf ' %s ms (%sx) |' "$med" "$(awk -v a="$med" -v b="$base" 'BEGIN{printf "%.1f", a/b}')"; fi
+    med=$(printf '%s\n' ${times[$c]} | sort -n | sed -n "$(((runs + 1) / 2))p")
+    if [ "$c" = native ]; then base=$med; printf ' %s ms |' "$med"; else
+      printf ' %s ms (%sx) |' "$med" "$(awk -v a="$med" -v b="$base" 'BEGIN{printf "%.2f", a/b}')"; fi
   done
   printf '\n'
+  unset times
 done

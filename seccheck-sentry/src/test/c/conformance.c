@@ -144,6 +144,15 @@ int main(void) {
     result("udp recv", recv(u, buf, sizeof buf, MSG_DONTWAIT));
     result("udp sendto empty", sendto(s, "", 0, 0, (struct sockaddr *)&ua, sizeof ua));
     result("udp recv", recv(u, buf, sizeof buf, MSG_DONTWAIT));
+    /* Addresses too short for their family: the protocol refuses them before any peer. */
+    result("udp sendto short address", sendto(s, "x", 1, 0, (struct sockaddr *)&ua, 8));
+    struct iovec iov = {.iov_base = "y", .iov_len = 1};
+    struct msghdr mh = {.msg_name = &ua, .msg_namelen = 8, .msg_iov = &iov, .msg_iovlen = 1};
+    result("udp sendmsg short address", sendmsg(s, &mh, 0));
+    int s6 = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons(9), .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+    result("connect6 short address", connect(s6, (struct sockaddr *)&a6, 20));
+    close(s6);
     result("udp connect", connect(s, (struct sockaddr *)&ua, sizeof ua));
     result("udp send", send(s, "abc", 3, 0));
     result("udp recv", recv(u, buf, sizeof buf, MSG_DONTWAIT));

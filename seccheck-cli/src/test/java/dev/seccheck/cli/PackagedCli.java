@@ -78,4 +78,31 @@ final class PackagedCli {
         }
         return new Result(p.exitValue(), Files.readString(o), Files.readString(e));
     }
+
+    /**
+     * For a test that runs the CLI as uid 65534: skips it unless this JVM is root and setpriv
+     * exists, opens {@code dir} to every user, and returns {@link #classpathReadableByAll}'s class path.
+     */
+    static String forNobody(Path dir) throws IOException {
+        assumeThat(new com.sun.security.auth.module.UnixSystem().getUid())
+                .as("this test switches to uid 65534 and needs to run as root").isZero();
+        assumeThat(Path.of("/usr/bin/setpriv")).as("setpriv").isExecutable();
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return classpathReadableByAll(dir);
+    }
+
+    /** The user the unprivileged tests switch to. */
+    static final int NOBODY = 65534;
+
+    /**
+     * The command that starts the CLI of {@code classpath} (see {@link #classpathReadableByAll}) as uid
+     * and gid 65534 with no supplementary groups, through {@code setpriv}, followed by {@code args}.
+     */
+    static List<String> asNobody(String classpath, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-cp", classpath, "dev.seccheck.cli.Main"));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
 }

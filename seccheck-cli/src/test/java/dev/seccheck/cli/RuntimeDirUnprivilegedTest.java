@@ -1,7 +1,6 @@
 package dev.seccheck.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.seccheck.control.RunRecord;
 import dev.seccheck.linux.UnixSeqpacket;
@@ -11,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RuntimeDirUnprivilegedTest {
 
-    private static final int NOBODY = 65534;
+    private static final int NOBODY = PackagedCli.NOBODY;
 
     @TempDir
     Path tmp;
@@ -41,11 +39,7 @@ class RuntimeDirUnprivilegedTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        assumeThat(new com.sun.security.auth.module.UnixSystem().getUid())
-                .as("this test switches to uid 65534 and needs to run as root").isZero();
-        assumeThat(Path.of("/usr/bin/setpriv")).as("setpriv").isExecutable();
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-        classpath = PackagedCli.classpathReadableByAll(tmp);
+        classpath = PackagedCli.forNobody(tmp);
 
         xdg = nobodysDir(tmp.resolve("xdg"));
         victimDir = nobodysDir(tmp.resolve("victim"));
@@ -178,12 +172,7 @@ class RuntimeDirUnprivilegedTest {
     }
 
     private Result asNobody(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "-cp", classpath,
-                "dev.seccheck.cli.Main"));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
+        ProcessBuilder pb = new ProcessBuilder(PackagedCli.asNobody(classpath, args));
         pb.environment().put("XDG_RUNTIME_DIR", xdg.toString());
         return PackagedCli.run(pb, tmp, Duration.ofSeconds(120));
     }

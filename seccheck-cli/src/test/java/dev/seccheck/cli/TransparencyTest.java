@@ -28,7 +28,7 @@ class TransparencyTest {
         Path probe = compile();
         Files.writeString(tmp.resolve("three"), "3");
         Files.writeString(tmp.resolve("nine"), "9");
-        Path callerScript = repoRoot().resolve("scripts/caller.sh");
+        Path callerScript = TestPrograms.repoRoot().resolve("scripts/caller.sh");
         String java = ProcessHandle.current().info().command().orElseThrow();
         // The launcher's own shell options: caller.sh must survive set -e (an unreadable fdinfo once ended it).
         String seccheck = "bash -c 'set -euo pipefail; . " + callerScript + "; seccheck_record_caller; export JAVA_HOME=/not/the/callers; exec "
@@ -71,28 +71,7 @@ class TransparencyTest {
     }
 
     private Path compile() throws IOException, InterruptedException {
-        Path src = repoRoot().resolve("seccheck-cli/src/test/c/world_probe.c");
-        Path bin = tmp.resolve("world_probe");
-        Process cc;
-        try {
-            cc = new ProcessBuilder("gcc", "-O1", "-Wall", "-o", bin.toString(), src.toString()).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            Assumptions.abort("gcc not found: the transparency probe needs it");
-            throw e;
-        }
-        String output = new String(cc.getInputStream().readAllBytes());
-        assertThat(cc.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(cc.exitValue()).as("gcc: %s", output).isZero();
-        return bin;
-    }
-
-    private static Path repoRoot() {
-        Path here = Path.of("").toAbsolutePath();
-        for (Path p : List.of(here, here.getParent())) {
-            if (Files.exists(p.resolve("scripts/caller.sh"))) {
-                return p;
-            }
-        }
-        throw new IllegalStateException("cannot find scripts/caller.sh from " + here);
+        return TestPrograms.compile(TestPrograms.repoRoot().resolve("seccheck-cli/src/test/c/world_probe.c"),
+                tmp.resolve("world_probe"));
     }
 }

@@ -62,6 +62,10 @@ final class MessageSends {
             ev = new SyscallEvent(call.tid(), Sysno.CONNECT, fd, m.namePtr(), m.name() == null ? 0 : m.name().length,
                     0, 0, 0, false, 0);
             Snapshot seen = new Snapshot(m.namePtr(), m.name() == null ? new byte[0] : m.name());
+            if (m.name() != null && NetEmulation.tooShortForItsFamily(m.name())) {
+                finish(call, ev, sent, -Errno.EINVAL, many);
+                return;
+            }
             if (m.name() != null) {
                 int verdict = call.check(ev, seen);
                 if (verdict != 0) {

@@ -5,6 +5,7 @@ import static dev.seccheck.abi.Fcntl.O_PATH;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
+import dev.seccheck.format.SockAddr;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.SeccompNotification;
@@ -28,7 +29,9 @@ import java.util.Optional;
 final class NetEmulation {
 
     private static final int SOCKADDR_MAX = 128;
-    private static final int AF_UNIX = 1;
+    private static final int AF_UNIX = SockAddr.AF_UNIX;
+    private static final int SOCKADDR_IN_LEN = 16;
+    private static final int SOCKADDR_IN6_RFC2133_LEN = 24;
     private static final int SUN_PATH_MAX = 108;
     /** Data copied for one emulated sendto; a longer send returns this count, a legal short send. */
     private static final int SEND_MAX = 1 << 20;
@@ -77,6 +80,12 @@ final class NetEmulation {
             return;
         }
         Snapshot seen = new Snapshot(addrPtr, addr);
+        if (tooShortForItsFamily(addr)) {
+            // The protocol would refuse it with EINVAL before reaching any peer; deciding a rule on
+            // the part of an address that is there would answer differently from the kernel.
+            call.fail(ev, seen, Errno.EINVAL);
+            return;
+        }
         if (call.enter(ev, seen) != 0) {
             return;
         }
@@ -109,6 +118,20 @@ final class NetEmulation {
         } finally {
             PathCalls.close(sock);
         }
+    }
+
+    /**
+     * An IPv4 address shorter than {@code sockaddr_in} or an IPv6 one shorter than RFC 2133's
+     * {@code sockaddr_in6}: connect, bind and sendto refuse both with EINVAL in the protocol
+     * (the same check Landlock makes before its rules).
+     */
+    static boolean tooShortForItsFamily(byte[] addr) {
+        if (addr.length < 2) {
+            return false;
+        }
+        int family = addr[0] & 0xff | (addr[1] & 0xff) << 8;
+        return family == SockAddr.AF_INET && addr.length < SOCKADDR_IN_LEN
+                || family == SockAddr.AF_INET6 && addr.length < SOCKADDR_IN6_RFC2133_LEN;
     }
 
     private static long perform(int sock, byte[] addr, int nr, byte[] data, int flags) {

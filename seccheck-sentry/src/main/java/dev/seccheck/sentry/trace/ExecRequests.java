@@ -46,9 +46,17 @@ final class ExecRequests {
     CompletableFuture<WaitStatus> submit(Launch launch, List<String> argv) {
         Request req = new Request(launch, argv, new CompletableFuture<>());
         pending.add(req);
-        if (!doorbell.ring()) {
-            pending.remove(req);
-            req.result().completeExceptionally(new SentryException("the workload has no process left to run it in"));
+        switch (doorbell.ring()) {
+            case RUNG -> { }
+            case ALL_PARKED -> {
+                pending.remove(req);
+                req.result().completeExceptionally(new SentryException("every process of the workload is stopped"
+                        + " (job control: SIGSTOP or Ctrl-Z); continue it (kill -CONT) and run the command again"));
+            }
+            case NONE -> {
+                pending.remove(req);
+                req.result().completeExceptionally(new SentryException("the workload has no process left to run it in"));
+            }
         }
         return req.result();
     }

@@ -22,6 +22,7 @@ final class Tracee {
     private final int tid;
     private final Ptrace ptrace;
     private final Wait wait;
+    private final Doorbell doorbell;
     /** The syscall whose exit stop is awaited, with what was seen at its enter; null for none. */
     private SyscallEvent inSyscall;
     private boolean needsLayer;
@@ -30,10 +31,11 @@ final class Tracee {
     /** Left in its group stop by PTRACE_LISTEN: it runs no instruction before its next stop. */
     private boolean listening;
 
-    Tracee(int tid, Ptrace ptrace, Wait wait) {
+    Tracee(int tid, Ptrace ptrace, Wait wait, Doorbell doorbell) {
         this.tid = tid;
         this.ptrace = ptrace;
         this.wait = wait;
+        this.doorbell = doorbell;
     }
 
     int tid() {
@@ -74,21 +76,21 @@ final class Tracee {
 
     /** Resumes with no further stop asked for (PTRACE_CONT). */
     void cont(int signal) throws LinuxException {
-        listening = false;
+        unpark();
         ptrace.cont(tid, signal);
         reinterruptIfNeeded();
     }
 
     /** Resumes up to the exit of the syscall it is in (PTRACE_SYSCALL). */
     void toSyscallExit(int signal) throws LinuxException {
-        listening = false;
+        unpark();
         ptrace.syscall(tid, signal);
         reinterruptIfNeeded();
     }
 
     /** Resumes one instruction (PTRACE_SINGLESTEP), for injected syscalls. */
     void singleStep() throws LinuxException {
-        listening = false;
+        unpark();
         ptrace.singleStep(tid);
     }
 
@@ -96,6 +98,15 @@ final class Tracee {
     void listen() throws LinuxException {
         ptrace.listen(tid);
         listening = true;
+        doorbell.park(tid, true);
+    }
+
+    /** Forgets the group stop it was left in, as it runs again or has ended. */
+    void unpark() {
+        if (listening) {
+            listening = false;
+            doorbell.park(tid, false);
+        }
     }
 
     /** Asks for a PTRACE_EVENT_STOP at its next chance (PTRACE_INTERRUPT). */

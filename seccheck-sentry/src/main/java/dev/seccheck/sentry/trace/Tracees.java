@@ -14,10 +14,15 @@ final class Tracees {
     private final Map<Integer, Tracee> byTid = new HashMap<>();
     private final Ptrace ptrace = new Ptrace();
     private final Wait wait = new Wait();
+    private final Doorbell doorbell;
+
+    Tracees(Doorbell doorbell) {
+        this.doorbell = doorbell;
+    }
 
     /** Returns the thread's Tracee, making it if new. */
     Tracee of(int tid) {
-        return byTid.computeIfAbsent(tid, t -> new Tracee(t, ptrace, wait));
+        return byTid.computeIfAbsent(tid, t -> new Tracee(t, ptrace, wait, doorbell));
     }
 
     /** Returns every thread's Tracee. */
@@ -32,7 +37,10 @@ final class Tracees {
 
     /** Forgets an ended thread. */
     void remove(int tid) {
-        byTid.remove(tid);
+        Tracee t = byTid.remove(tid);
+        if (t != null) {
+            t.unpark();
+        }
     }
 
     /**
@@ -44,6 +52,7 @@ final class Tracees {
         if (old == null) {
             return;
         }
+        old.unpark();
         Tracee now = of(tid);
         var pending = old.takeAwaitedExit();
         if (pending != null) {

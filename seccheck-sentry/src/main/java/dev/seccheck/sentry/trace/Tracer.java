@@ -38,16 +38,18 @@ public final class Tracer {
 
     /** How long {@link #prepare} waits for every task: under the control client's 5 s deadline. */
     static final long APPLY_DEADLINE_MS = 4000;
+    /** How long {@link #prepare} waits for the tracer before ringing again. */
+    private static final long RING_AGAIN_NS = TimeUnit.MILLISECONDS.toNanos(250);
 
     private final Consumer<String> log;
     private final TaskTable tasks = new TaskTable(false);
-    private final Tracees tracees = new Tracees();
+    private final Doorbell doorbell = new Doorbell(tasks);
+    private final Tracees tracees = new Tracees(doorbell);
     private final SyscallPoints syscalls;
     private final LifecyclePoints points;
     private final FilterLayers layers;
     private final TaskLifecycle lifecycle;
     private final SyscallStops syscallStops;
-    private final Doorbell doorbell = new Doorbell(tasks);
     private final ExecRequests execs;
     private final CompletableFuture<Integer> started = new CompletableFuture<>();
     private final Wait wait = new Wait();
@@ -173,11 +175,26 @@ public final class Tracer {
      */
     public void prepare(PointState next) {
         CompletableFuture<Void> done = layers.request(next);
-        if (!doorbell.ring()) {
-            done.complete(null); // no task left to cover
-        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(APPLY_DEADLINE_MS);
         try {
-            done.get(APPLY_DEADLINE_MS, TimeUnit.MILLISECONDS);
+            while (true) {
+                // Rung again while waiting: the thread the first SIGURG went to may have entered a
+                // group stop before taking it, and then carries it no further until continued.
+                if (doorbell.ring() != Doorbell.Ring.RUNG) {
+                    // No thread left, or none runs before the tracer's next stop, which takes the
+                    // request before resuming anything: every live thread is covered.
+                    done.complete(null);
+                }
+                long left = deadline - System.nanoTime();
+                try {
+                    done.get(Math.min(left, RING_AGAIN_NS), TimeUnit.NANOSECONDS);
+                    return;
+                } catch (TimeoutException e) {
+                    if (left <= RING_AGAIN_NS) {
+                        throw e;
+                    }
+                }
+            }
         } catch (ExecutionException e) {
             throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
@@ -259,6 +276,12 @@ public final class Tracer {
     }
 
     private void stopped(WaitStatus.Stopped s, Tracee t) throws LinuxException {
+        // At whatever stop comes first, not only the doorbell's: a SIGCONT ending a group stop
+        // may wake the tracer before the bell does, and the thread must not run on without the
+        // layer (it is interrupted again after this stop if injecting here is not safe).
+        if (layers.requested()) {
+            layers.startRefilter(t.tid());
+        }
         switch (s.event()) {
             case Ptrace.EVENT_SECCOMP -> syscallStops.enter(t);
             case Ptrace.EVENT_FORK, Ptrace.EVENT_VFORK, Ptrace.EVENT_CLONE -> lifecycle.created(t, s.event());
@@ -282,9 +305,6 @@ public final class Tracer {
     /** A signal-delivery stop: the doorbell (a layer or an exec to attend to), or a signal to deliver. */
     private void signalStop(Tracee t, int signal) throws LinuxException {
         int deliver = doorbell.take(signal);
-        if (layers.requested()) {
-            layers.startRefilter(t.tid());
-        }
         if (execs.any()) {
             execs.attachAll(lifecycle);
         }

@@ -1,0 +1,73 @@
+package dev.seccheck.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.seccheck.cli.PackagedCli.Result;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Emulated opens, connects and sends answer exactly as the kernel does when seccheck itself runs
+ * without privileges: the packaged CLI as uid 65534, with the README's guard policy (which makes
+ * seccheck perform every open and connect), runs the sentry's conformance program (some 670 calls
+ * with varied flags, dirfds, modes, umasks, openat2 resolve flags, sockets), and its output is
+ * compared line by line with the same program run natively as the same user. In the same run a
+ * denied file stays unread, so the comparison is made with the policy enforcing.
+ */
+class EmulationUnprivilegedTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void emulatedCallsAnswerAsTheKernelDoesForAnUnprivilegedSeccheck() throws Exception {
+        String classpath = PackagedCli.forNobody(tmp);
+        Path program = TestPrograms.compile(TestPrograms.repoRoot().resolve("seccheck-sentry/src/test/c/conformance.c"),
+                tmp.resolve("conformance"));
+        Path secret = Files.writeString(tmp.resolve("secret.key"), "hunter2");
+        Path config = Files.writeString(tmp.resolve("guard.json"), """
+                {"name": "guard",
+                 "points": [
+                   {"name": "syscall/openat/enter", "optional_fields": ["fd_path"]},
+                   {"name": "syscall/connect/enter"}],
+                 "sinks": [{"name": "policy", "config": {"rules": [
+                   {"point": "syscall/openat/enter", "match": {"resolved_path": {"glob": "*.key"}},
+                    "action": "deny", "errno": "EACCES"},
+                   {"point": "syscall/connect/enter", "match": {"family": "AF_INET", "ip": "127.0.0.0/8"}, "action": "allow"},
+                   {"point": "syscall/connect/enter", "match": {"family": ["AF_INET", "AF_INET6"]},
+                    "action": "deny", "errno": "ENETUNREACH"}]}}]}""");
+        for (Path p : List.of(secret, config)) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
+        }
+        Path xdg = nobodysDir(tmp.resolve("xdg"));
+        Path nativeDir = nobodysDir(tmp.resolve("n"));
+        Path emulatedDir = nobodysDir(tmp.resolve("e"));
+
+        Result natively = PackagedCli.run(new ProcessBuilder("setpriv", "--reuid=" + PackagedCli.NOBODY,
+                "--regid=" + PackagedCli.NOBODY, "--clear-groups", "sh", "-c", "cd " + nativeDir + " && " + program),
+                tmp, Duration.ofSeconds(120));
+        ProcessBuilder run = new ProcessBuilder(PackagedCli.asNobody(classpath, "run", "--quiet", "--config",
+                config.toString(), "--", "sh", "-c", "cd " + emulatedDir + " && " + program + "; cat " + secret));
+        run.environment().put("XDG_RUNTIME_DIR", xdg.toString());
+        Result underSeccheck = PackagedCli.run(run, tmp, Duration.ofSeconds(180));
+
+        assertThat(natively.status()).as(natively.err()).isZero();
+        List<String> expected = natively.out().lines().toList();
+        assertThat(expected).as("the conformance program's lines").hasSizeGreaterThan(600);
+        assertThat(underSeccheck.out()).as("the secret is not read").doesNotContain("hunter2");
+        assertThat(underSeccheck.err()).contains("Permission denied").contains("\"resolved_path\":\"" + secret + "\"");
+        assertThat(underSeccheck.out().lines().toList()).containsExactlyElementsOf(expected);
+    }
+
+    private static Path nobodysDir(Path dir) throws Exception {
+        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.setOwner(dir, dir.getFileSystem().getUserPrincipalLookupService()
+                .lookupPrincipalByName(Integer.toString(PackagedCli.NOBODY)));
+        return dir;
+    }
+}
