@@ -19,34 +19,21 @@ runs="${1:-5}"
 out="$here/bench/out"
 mkdir -p "$out"
 command -v hyperfine >/dev/null || { echo "overhead.sh: hyperfine is missing (apt-get install hyperfine)" >&2; exit 1; }
-command -v strace >/dev/null || { echo "overhead.sh: strace is missing (apt-get install strace)" >&2; exit 1; }
 
 sc="$here/seccheck"
 "$sc" --version >/dev/null # build once, outside the timings
 
-# A Java hello-world on the same JDK with the launcher's JVM flags: the floor of any Java tool.
-. "$here/scripts/jdk.sh"
-seccheck_require_jdk
-printf 'public class Hello { public static void main(String[] a) { System.out.println("hello"); } }\n' >"$out/Hello.java"
-"$JAVA_HOME/bin/javac" -d "$out" "$out/Hello.java"
-
-# The session files: no points, and every point with every field to the null sink.
+# Hello.class, none.json (no point) and all-null.json (every point, every field, null sink).
+. "$here/bench/prepare.sh"
+bench_prepare "$out" "$sc"
 none="$out/none.json"
 all="$out/all-null.json"
-printf '{"name":"Default","points":[],"sinks":[{"name":"null"}]}\n' >"$none"
 # One enter-only point (served by the notifier: no filter injection) and one exit point (the
 # tracer injects its filter at the first exec): their difference on /bin/true is the injection.
 enter1="$out/openat-enter.json"
 exit1="$out/openat-exit.json"
 printf '{"name":"Default","points":[{"name":"syscall/openat/enter"}],"sinks":[{"name":"null"}]}\n' >"$enter1"
 printf '{"name":"Default","points":[{"name":"syscall/openat/exit"}],"sinks":[{"name":"null"}]}\n' >"$exit1"
-"$sc" metadata --json | /usr/bin/python3 -c '
-import json, sys
-meta = json.load(sys.stdin)
-points = [{"name": p["name"], "optional_fields": p["optional_fields"], "context_fields": p["context_fields"]}
-          for p in meta["points"]]
-json.dump({"name": "Default", "points": points, "sinks": [{"name": "null"}]}, sys.stdout)
-' >"$all"
 
 # The syscalls of the built-in default session, for strace's filter.
 default_syscalls=execve,execveat,openat,open,creat,connect,bind,listen,accept,accept4,socket,chdir,setuid,setgid,setresuid,setresgid,chroot,ptrace

@@ -2,18 +2,23 @@
 # Order: $JAVA_HOME if it is a JDK 25, then the newest JDK 25 under /usr/lib/jvm.
 
 seccheck_jdk_version() { # prints the feature version of the JDK at $1, or nothing
-  local release="$1/release"
+  local release="$1/release" line v
   [ -r "$release" ] || return 0
-  sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$release"
+  # Builtins only: the launcher sources this before every command, and a fork is start-up time.
+  while IFS= read -r line; do
+    case "$line" in
+      JAVA_VERSION=\"[0-9]*) v=${line#JAVA_VERSION=\"}; echo "${v%%[!0-9]*}"; return 0 ;;
+    esac
+  done <"$release"
 }
 
 seccheck_find_jdk() {
   if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/javac" ] && [ "$(seccheck_jdk_version "$JAVA_HOME")" = 25 ]; then
     echo "$JAVA_HOME"; return 0
   fi
-  local candidate
-  for candidate in $(ls -d /usr/lib/jvm/*/ 2>/dev/null | sort -r); do
-    candidate="${candidate%/}"
+  local candidate candidates=(/usr/lib/jvm/*/) i
+  for ((i = ${#candidates[@]} - 1; i >= 0; i--)); do # newest first: globs expand sorted
+    candidate="${candidates[i]%/}"
     if [ -x "$candidate/bin/javac" ] && [ "$(seccheck_jdk_version "$candidate")" = 25 ]; then
       echo "$candidate"; return 0
     fi

@@ -1,5 +1,7 @@
 package dev.seccheck.cli;
 
+import java.util.Arrays;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,16 +14,6 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
         description = "Runtime security checkpoints for Linux processes, compatible with gVisor's seccheck.",
-        subcommands = {
-            RunCommand.class,
-            ExecCommand.class,
-            MetadataCommand.class,
-            TraceCommand.class,
-            ListCommand.class,
-            ServerCommand.class,
-            TraceReplayCommand.class,
-            CompletionCommand.class,
-        },
         footer = {"", "Examples:",
             "  seccheck run -- make                                    # what make runs, opens, connects to",
             "  seccheck run -e trace=%file -o trace.txt -- make        # strace-like, file calls only",
@@ -31,6 +23,17 @@ import picocli.CommandLine.Command;
             "  source <(seccheck completion)                           # tab completion in bash",
             "", "Each command has --help with its own examples."})
 public final class Main implements Runnable {
+
+    /** The subcommands, in the order help lists them. */
+    static final List<Class<?>> COMMANDS = List.of(
+            RunCommand.class,
+            ExecCommand.class,
+            MetadataCommand.class,
+            TraceCommand.class,
+            ListCommand.class,
+            ServerCommand.class,
+            TraceReplayCommand.class,
+            CompletionCommand.class);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -42,8 +45,30 @@ public final class Main implements Runnable {
     /** Runs the command line and returns the exit code, without exiting (for tests). */
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new Main());
+        for (Class<?> command : commandsFor(args)) {
+            cli.addSubcommand(command);
+        }
         cli.setExecutionExceptionHandler(new Failures());
         return cli.execute(args);
+    }
+
+    /**
+     * The subcommands to build for {@code args}: the one its first argument names, if it names
+     * one, else all of them (help, version and usage errors list or match every command). picocli
+     * builds a command's model eagerly, by reflection over every option of every subcommand, and
+     * picocli's classes (compiled for Java 5) are verified at each start, never taken from the AOT
+     * cache: building {@code run} alone spares {@code seccheck run} the models of the six others.
+     */
+    static List<Class<?>> commandsFor(String... args) {
+        if (args.length > 0) {
+            for (Class<?> command : COMMANDS) {
+                Command annotation = command.getAnnotation(Command.class);
+                if (annotation.name().equals(args[0]) || Arrays.asList(annotation.aliases()).contains(args[0])) {
+                    return List.of(command);
+                }
+            }
+        }
+        return COMMANDS;
     }
 
     @Override

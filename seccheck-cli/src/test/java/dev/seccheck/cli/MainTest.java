@@ -104,6 +104,23 @@ class MainTest {
     }
 
     @Test
+    void aNamedCommandIsBuiltAloneAndAnythingElseBuildsThemAll() {
+        assertThat(Main.commandsFor("run", "--", "/bin/true")).containsExactly(RunCommand.class);
+        assertThat(Main.commandsFor("tracereplay", "save")).containsExactly(TraceReplayCommand.class);
+        assertThat(Main.commandsFor()).isEqualTo(Main.COMMANDS);
+        assertThat(Main.commandsFor("--help")).isEqualTo(Main.COMMANDS);
+        assertThat(Main.commandsFor("--", "run")).isEqualTo(Main.COMMANDS);
+    }
+
+    @Test
+    void aCommandBuiltAloneStillHasItsOwnHelpAndErrors() {
+        assertThat(Main.execute("metadata", "--help")).isZero();
+        assertThat(out()).contains("Usage: seccheck metadata");
+        assertThat(Main.execute("run", "--frobnicate")).isEqualTo(2);
+        assertThat(err()).contains("Unknown option: '--frobnicate'", "Usage: seccheck run");
+    }
+
+    @Test
     void usageErrorsExitWithTwo() {
         assertThat(Main.execute("frobnicate")).isEqualTo(2);
         assertThat(err()).contains("Unmatched argument at index 0: 'frobnicate'");

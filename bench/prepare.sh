@@ -1,0 +1,25 @@
+# Sourced by the whole-command benchmarks (overhead.sh, perprocess.sh): what they share.
+# bench_prepare OUT SECCHECK  checks that strace is there, makes OUT, builds SECCHECK (and trains
+# its AOT cache) outside the timings, finds the JDK (exports JAVA_HOME), compiles OUT/Hello.class (a Java
+# hello-world: the floor of any Java tool on the same JDK) and writes the session files
+# OUT/none.json (no point) and OUT/all-null.json (every point of the catalog with every field, to
+# the null sink), the latter from SECCHECK's own metadata.
+bench_prepare() {
+  local out="$1" sc="$2" here
+  command -v strace >/dev/null || { echo "${0##*/}: strace is missing (apt-get install strace)" >&2; exit 1; }
+  mkdir -p "$out"
+  "$sc" --version >/dev/null
+  here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  . "$here/scripts/jdk.sh"
+  seccheck_require_jdk
+  printf 'public class Hello { public static void main(String[] a) { System.out.println("hello"); } }\n' >"$out/Hello.java"
+  "$JAVA_HOME/bin/javac" -d "$out" "$out/Hello.java"
+  printf '{"name":"Default","points":[],"sinks":[{"name":"null"}]}\n' >"$out/none.json"
+  "$sc" metadata --json | /usr/bin/python3 -c '
+import json, sys
+meta = json.load(sys.stdin)
+points = [{"name": p["name"], "optional_fields": p["optional_fields"], "context_fields": p["context_fields"]}
+          for p in meta["points"]]
+json.dump({"name": "Default", "points": points, "sinks": [{"name": "null"}]}, sys.stdout)
+' >"$out/all-null.json"
+}
