@@ -31,7 +31,7 @@ import picocli.CommandLine.Model.CommandSpec;
         description = "Run a command inside a running workload (its sessions see it as an exec session).",
         footer = {"", "Examples:",
             "  seccheck exec run-1 -- cat /etc/hostname",
-            "  seccheck exec -e trace=%file --comm cat run-1 -- cat /etc/hostname     # its file calls, on this stderr",
+            "  seccheck exec -e trace=%%file --comm cat run-1 -- cat /etc/hostname     # its file calls, on this stderr",
             "  seccheck exec --summary run-1 -- make                                  # strace -c style tables at the end",
             "", "While the command runs, the trace options' session sees the whole workload; --pid and --comm narrow it.",
             "Exit status: the command's."})

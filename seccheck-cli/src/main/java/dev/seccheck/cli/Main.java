@@ -15,12 +15,12 @@ import picocli.CommandLine.Command;
         versionProvider = Version.class,
         description = "Runtime security checkpoints for Linux processes, compatible with gVisor's seccheck.",
         footer = {"", "Examples:",
-            "  seccheck run -- make                                    # what make runs, opens, connects to",
-            "  seccheck run -e trace=%file -o trace.txt -- make        # strace-like, file calls only",
-            "  seccheck run --summary -- make                          # calls, errors and time per syscall",
-            "  seccheck run --format json -- curl -s example.com | jq -c 'select(.errno_name)'",
-            "  seccheck list; seccheck exec RUN-ID -- sh               # runs and a shell inside one",
-            "  source <(seccheck completion)                           # tab completion in bash",
+            "  seccheck run -- make                      # what make runs, opens, connects to",
+            "  seccheck run -e trace=%%file -o t.txt -- make   # strace-like, file calls only",
+            "  seccheck run --summary -- make            # calls, errors, time per syscall",
+            "  seccheck run --format json -- curl -s x.org | jq -c 'select(.errno_name)'",
+            "  seccheck list; seccheck exec RUN-ID -- sh  # the runs; a shell inside one",
+            "  source <(seccheck completion)             # tab completion in bash",
             "", "Each command has --help with its own examples."})
 public final class Main implements Runnable {
 

@@ -27,7 +27,7 @@ final class TraceOptions {
 
     @Option(names = {"-e", "--trace"}, paramLabel = "EXPR",
             description = "What to trace, as strace's -e: [trace=]NAME,... with syscall names, groups "
-                    + "(%file, %desc, %network, %process, %signal, %memory, %creds, %lifecycle) and lifecycle points "
+                    + "(%%file, %%desc, %%network, %%process, %%signal, %%memory, %%creds, %%lifecycle) and lifecycle points "
                     + "(sentry/execve...). Repeatable. Default with other trace options: every syscall seccheck decodes.")
     List<String> trace = new ArrayList<>();
 

@@ -72,7 +72,7 @@ final class TraceSessionCommands {
             description = "Create a trace session in a running workload from a session JSON file.",
             footer = {"", "Examples:",
                 "  seccheck trace create --config files.json RUN-ID",
-                "  seccheck run --print-config -e %network > net.json && seccheck trace create --config net.json RUN-ID"})
+                "  seccheck run --print-config -e %%network > net.json && seccheck trace create --config net.json RUN-ID"})
     static final class Create extends Request {
         @Option(names = "--config", required = true, paramLabel = "FILE", description = "Session configuration (gVisor JSON).")
         Path config;

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The command line as a user sees it: exit codes and what lands on stdout and stderr. */
@@ -101,6 +103,17 @@ class MainTest {
     void helpListsTheCommands() {
         assertThat(Main.execute("--help")).isZero();
         assertThat(out()).contains("Usage: seccheck", "metadata", "trace");
+    }
+
+    /** Help texts are picocli format strings: a bare {@code %file} in one printed a warning and raw text. */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "run", "exec", "metadata", "trace", "list", "server", "tracereplay", "completion"})
+    void everyHelpFitsEightyColumnsWithoutAFormatWarning(String command) {
+        String[] args = command.isEmpty() ? new String[] {"--help"} : new String[] {command, "--help"};
+        assertThat(Main.execute(args)).isZero();
+        assertThat(err()).doesNotContain("WARN");
+        assertThat(out()).contains("Example").doesNotContain("%%");
+        assertThat(out().lines()).allSatisfy(line -> assertThat(line.length()).as(line).isLessThanOrEqualTo(80));
     }
 
     @Test
