@@ -64,7 +64,8 @@ public final class Main implements Runnable {
             for (Class<?> command : COMMANDS) {
                 Command annotation = command.getAnnotation(Command.class);
                 if (annotation.name().equals(args[0]) || Arrays.asList(annotation.aliases()).contains(args[0])) {
-                    return List.of(command);
+                    // The completion script is generated from the whole command tree.
+                    return command == CompletionCommand.class ? COMMANDS : List.of(command);
                 }
             }
         }

@@ -17,7 +17,10 @@ import org.junit.jupiter.api.io.TempDir;
  * seccheck perform every open and connect), runs the sentry's conformance program (some 670 calls
  * with varied flags, dirfds, modes, umasks, openat2 resolve flags, sockets), and its output is
  * compared line by line with the same program run natively as the same user. In the same run a
- * denied file stays unread, so the comparison is made with the policy enforcing.
+ * denied file stays unread, so the comparison is made with the policy enforcing. The policy says
+ * {@code on_missing: allow}: with the default ({@code deny}) a call whose path or address cannot
+ * be read (a bad pointer, an unknown dirfd) is refused with the rule's errno instead of the
+ * kernel's, on purpose (FailClosedTest), and the program prints that difference.
  */
 class EmulationUnprivilegedTest {
 
@@ -35,7 +38,7 @@ class EmulationUnprivilegedTest {
                  "points": [
                    {"name": "syscall/openat/enter", "optional_fields": ["fd_path"]},
                    {"name": "syscall/connect/enter"}],
-                 "sinks": [{"name": "policy", "config": {"rules": [
+                 "sinks": [{"name": "policy", "config": {"on_missing": "allow", "rules": [
                    {"point": "syscall/openat/enter", "match": {"resolved_path": {"glob": "*.key"}},
                     "action": "deny", "errno": "EACCES"},
                    {"point": "syscall/connect/enter", "match": {"family": "AF_INET", "ip": "127.0.0.0/8"}, "action": "allow"},

@@ -123,6 +123,7 @@ class MainTest {
         assertThat(Main.commandsFor()).isEqualTo(Main.COMMANDS);
         assertThat(Main.commandsFor("--help")).isEqualTo(Main.COMMANDS);
         assertThat(Main.commandsFor("--", "run")).isEqualTo(Main.COMMANDS);
+        assertThat(Main.commandsFor("completion")).as("the script covers every command").isEqualTo(Main.COMMANDS);
     }
 
     @Test
