@@ -190,17 +190,10 @@ class RunSignalsTest {
         Process p = new ProcessBuilder(List.of(ProcessHandle.current().info().command().orElseThrow(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:-UsePerfData", "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "run", "--root", tmp.resolve("root").toString(), "--quiet", "--config",
-                session().toString(), "--", "sh", "-c", script))
+                TestPrograms.nullSession(tmp).toString(), "--", "sh", "-c", script))
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("out").toFile()).start();
         started.add(p);
         return p;
-    }
-
-    private Path session() throws Exception {
-        Path c = tmp.resolve("s.json");
-        Files.writeString(c, "{\"trace_session\":{\"name\":\"n\",\"points\":[{\"name\":\"syscall/openat/enter\"}],"
-                + "\"sinks\":[{\"name\":\"null\"}]}}");
-        return c;
     }
 
     private void awaitFile(Process run, Path f) throws Exception {

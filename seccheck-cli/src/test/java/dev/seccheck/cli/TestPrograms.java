@@ -44,4 +44,13 @@ final class TestPrograms {
         }
         throw new IllegalStateException("cannot find scripts/caller.sh from " + here);
     }
+
+    /**
+     * Writes, into {@code dir}, a session with one point (openat's enter) and the null sink: a
+     * run that supervises its program and prints nothing. Returns the file.
+     */
+    static Path nullSession(Path dir) throws IOException {
+        return Files.writeString(dir.resolve("null-session.json"), "{\"trace_session\":{\"name\":\"n\",\"points\":"
+                + "[{\"name\":\"syscall/openat/enter\"}],\"sinks\":[{\"name\":\"null\"}]}}");
+    }
 }

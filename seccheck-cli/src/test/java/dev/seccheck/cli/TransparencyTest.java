@@ -34,7 +34,7 @@ class TransparencyTest {
         String seccheck = "bash -c 'set -euo pipefail; . " + callerScript + "; seccheck_record_caller; export JAVA_HOME=/not/the/callers; exec "
                 + java + " --enable-native-access=ALL-UNNAMED -XX:-UsePerfData -cp " + System.getProperty("java.class.path")
                 + " " + Main.class.getName() + " run --root " + tmp.resolve("root") + " --quiet --config "
-                + nullSession() + " -- " + probe + "'";
+                + TestPrograms.nullSession(tmp) + " -- " + probe + "'";
         String nativeOut = shell(probe.toString(), "native");
         String underSeccheck = shell(seccheck, "seccheck");
         assertThat(nativeOut).contains("fd 3 -> " + tmp.resolve("three")).contains("fd 9 -> " + tmp.resolve("nine"))
@@ -61,13 +61,6 @@ class TransparencyTest {
         Files.delete(out);
         Files.delete(err);
         return printed;
-    }
-
-    private Path nullSession() throws IOException {
-        Path c = tmp.resolve("null.json");
-        Files.writeString(c, "{\"trace_session\":{\"name\":\"n\",\"points\":[{\"name\":\"syscall/openat/enter\"}],"
-                + "\"sinks\":[{\"name\":\"null\"}]}}");
-        return c;
     }
 
     private Path compile() throws IOException, InterruptedException {
