@@ -51,7 +51,7 @@ public final class RemoteSinkLatency {
         RemoteSink sink;
         MessagePrinter printer = new MessagePrinter(OutputFormat.TEXT, lines, System.err);
         CountingHandler counting = new CountingHandler(printer);
-        try (EventServer server = EventServer.start(sock, counting)) {
+        try (EventServer _ = EventServer.start(sock, counting)) {
             ObjectNode cfg = (ObjectNode) new ObjectMapper().readTree(extra);
             cfg.put("endpoint", sock.toString());
             RemoteSinkDescriptor d = new RemoteSinkDescriptor();

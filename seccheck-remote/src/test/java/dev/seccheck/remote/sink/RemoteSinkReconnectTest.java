@@ -81,7 +81,7 @@ class RemoteSinkReconnectTest {
             assertThat(sink.connected()).isFalse();
 
             Received second = new Received();
-            try (EventServer b = EventServer.start(sock, second)) {
+            try (EventServer _ = EventServer.start(sock, second)) {
                 await(sink::connected, "the sink to reconnect");
                 for (int i = 0; i < 100; i++) {
                     assertThat(sink.write(MessageType.MESSAGE_SYSCALL_OPEN, open("/after/" + i))).isTrue();
@@ -123,7 +123,7 @@ class RemoteSinkReconnectTest {
                 false, StandardCharsets.UTF_8);
         MessagePrinter printer = new MessagePrinter(OutputFormat.TEXT, out, System.err);
         CountingHandler counting = new CountingHandler(printer);
-        try (EventServer server = EventServer.start(sock, counting)) {
+        try (EventServer _ = EventServer.start(sock, counting)) {
             RemoteSink sink = sink(sock);
             try {
                 Thread[] threads = new Thread[16];
