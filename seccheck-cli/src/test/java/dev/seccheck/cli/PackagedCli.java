@@ -99,10 +99,42 @@ final class PackagedCli {
      * and gid 65534 with no supplementary groups, through {@code setpriv}, followed by {@code args}.
      */
     static List<String> asNobody(String classpath, String... args) {
-        List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "-cp", classpath, "dev.seccheck.cli.Main"));
+        List<String> cmd = nobody(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-cp", classpath,
+                "dev.seccheck.cli.Main");
         cmd.addAll(List.of(args));
         return cmd;
+    }
+
+    /** The command that runs {@code command} as uid and gid 65534 with no supplementary groups, through {@code setpriv}. */
+    static List<String> nobody(String... command) {
+        List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups"));
+        cmd.addAll(List.of(command));
+        return cmd;
+    }
+
+    /** Makes directory {@code dir} owned by uid 65534, mode 0700 (a runtime directory of its own, say). */
+    static Path nobodysDir(Path dir) throws IOException {
+        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.setOwner(dir, dir.getFileSystem().getUserPrincipalLookupService()
+                .lookupPrincipalByName(Integer.toString(NOBODY)));
+        return dir;
+    }
+
+    /** A condition a test waits for; it may read files. */
+    @FunctionalInterface
+    interface Condition {
+        boolean holds() throws IOException;
+    }
+
+    /** Waits until {@code condition} holds, failing the test naming {@code what} after {@code deadline}. */
+    static void await(String what, Duration deadline, Condition condition) throws IOException, InterruptedException {
+        long end = System.nanoTime() + deadline.toNanos();
+        while (!condition.holds()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out after " + deadline.toSeconds() + " s waiting for " + what);
+            }
+            Thread.sleep(20);
+        }
     }
 }
