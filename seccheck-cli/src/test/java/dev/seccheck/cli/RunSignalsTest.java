@@ -117,7 +117,7 @@ class RunSignalsTest {
      * Whether this JVM's process group is orphaned: no member has a parent in another group of the
      * same session (POSIX), so job-control stop signals are discarded for all of it.
      */
-    private static boolean orphanedProcessGroup() throws java.io.IOException {
+    static boolean orphanedProcessGroup() throws java.io.IOException {
         long[] self = statOf("self");
         try (var procs = Files.list(Path.of("/proc"))) {
             for (Path p : (Iterable<Path>) procs::iterator) {
@@ -162,7 +162,7 @@ class RunSignalsTest {
         }
     }
 
-    private static String state(long pid) throws Exception {
+    static String state(long pid) throws Exception {
         Path stat = Path.of("/proc/" + pid + "/stat");
         return Files.exists(stat) ? Files.readString(stat).replaceAll("(?s).*\\) ", "").substring(0, 1) : "gone";
     }
