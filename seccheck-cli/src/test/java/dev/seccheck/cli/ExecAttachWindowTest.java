@@ -33,8 +33,7 @@ class ExecAttachWindowTest {
     @Test
     void aWorkloadSpinningOnTheSupervisorsMemoryNeverOpensItWhileCommandsAreExeced() throws Exception {
         String classpath = PackagedCli.forNobody(tmp);
-        Path spinner = TestPrograms.compile(TestPrograms.repoRoot().resolve("seccheck-cli/src/test/c/mem_spinner.c"),
-                tmp.resolve("mem_spinner"));
+        Path spinner = spinner();
         Path client = tmp.resolve("exec_loop.py");
         try (InputStream in = ExecAttachWindowTest.class.getResourceAsStream("exec_loop.py")) {
             Files.copy(in, client);
@@ -76,13 +75,17 @@ class ExecAttachWindowTest {
     @Test
     void nativelyTheSpinnerOpensItsParentsMemory() throws Exception {
         PackagedCli.forNobody(tmp);
-        Path spinner = TestPrograms.compile(TestPrograms.repoRoot().resolve("seccheck-cli/src/test/c/mem_spinner.c"),
-                tmp.resolve("mem_spinner"));
+        Path spinner = spinner();
         Path stop = PackagedCli.nobodysDir(tmp.resolve("n")).resolve("stop");
         // The spinner's parent is this shell, which stops it after a moment.
         Result r = PackagedCli.run(new ProcessBuilder(PackagedCli.nobody("/bin/sh", "-c",
                 spinner + " " + stop + " 1 & sleep 0.3; touch " + stop + "; wait")), tmp, Duration.ofSeconds(60));
         assertThat(r.out()).as(r.err()).containsPattern("attempts (\\d+) won [1-9]");
         assertThat(List.of(r.status())).containsExactly(0);
+    }
+
+    private Path spinner() throws Exception {
+        Path source = TestPrograms.repoRoot().resolve("seccheck-cli/src/test/c/mem_spinner.c");
+        return TestPrograms.compile(source, tmp.resolve("mem_spinner"));
     }
 }

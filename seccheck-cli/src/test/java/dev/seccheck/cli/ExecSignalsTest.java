@@ -42,20 +42,20 @@ class ExecSignalsTest {
     @AfterEach
     void stop() throws Exception {
         Files.writeString(tmp.resolve("stop"), "");
+        // The exec clients first: the run ends once their commands have.
         for (Process p : started.reversed()) {
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
+            ProcessResult.end(p, 20);
         }
     }
 
     @Test
     void forwardableSignalsReachTheCommandAndTermEndsItWithStatus143() throws Exception {
         Path got = tmp.resolve("got");
-        Process exec = exec("for s in USR1 USR2 WINCH CONT HUP; do trap \"echo $s >> " + got + "\" $s; done; "
-                + "touch " + tmp.resolve("ready") + "; while :; do sleep 0.05; done");
+        List<String> forwarded = List.of("USR1", "USR2", "WINCH", "CONT", "HUP");
+        Process exec = exec(TestPrograms.traps(got, forwarded) + "touch " + tmp.resolve("ready")
+                + "; while :; do sleep 0.05; done");
         await(exec, "the command", () -> Files.exists(tmp.resolve("ready")));
-        for (String sig : List.of("USR1", "USR2", "WINCH", "CONT", "HUP")) {
+        for (String sig : forwarded) {
             kill(sig, exec.pid());
             await(exec, sig + " in the command's trap", () -> Files.exists(got) && Files.readString(got).contains(sig));
         }

@@ -29,17 +29,18 @@ class RunSignalsTest {
     @AfterEach
     void killLeftovers() throws InterruptedException {
         for (Process p : started) {
-            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            ProcessResult.end(p, 0);
         }
     }
 
     @Test
     void forwardableSignalsReachTheProgram() throws Exception {
         Path got = tmp.resolve("got");
-        Process run = start("for s in USR1 WINCH CONT HUP; do trap \"echo $s >> " + got + "\" $s; done; "
+        List<String> forwarded = List.of("USR1", "WINCH", "CONT", "HUP");
+        Process run = start(TestPrograms.traps(got, forwarded)
                 + "trap 'exit 7' TERM; touch " + tmp.resolve("ready") + "; while :; do sleep 0.05; done");
         awaitFile(run, tmp.resolve("ready"));
-        for (String sig : List.of("USR1", "WINCH", "CONT", "HUP")) {
+        for (String sig : forwarded) {
             new ProcessBuilder("kill", "-" + sig, Long.toString(run.pid())).start().waitFor(10, TimeUnit.SECONDS);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (!(Files.exists(got) && Files.readString(got).contains(sig))) {
