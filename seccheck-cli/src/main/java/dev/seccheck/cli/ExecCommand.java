@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.seccheck.control.ControlClient;
 import dev.seccheck.control.ControlException;
 import dev.seccheck.control.RuntimeRoot;
+import dev.seccheck.linux.CallerWorld;
 import dev.seccheck.points.Catalog;
 import java.nio.file.Path;
 import java.util.HexFormat;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * ExecCommand runs another command inside a running workload's supervision, like
  * {@code runsc exec}: the run's sessions see it, its tasks carry {@code is_exec_session}, and it
  * uses this command's stdin, stdout, stderr, environment and working directory. Exits with its
- * status. The trace options ({@code -e}, {@code -o}, {@code --summary}...) add a session to the
+ * status; signals sent to this command are forwarded to it ({@link ExecSignals}). The trace options ({@code -e}, {@code -o}, {@code --summary}...) add a session to the
  * run for as long as the command runs, writing to this command's stderr unless {@code -o}.
  */
 @Command(name = "exec", mixinStandardHelpOptions = true, sortOptions = false,
@@ -34,7 +35,8 @@ import picocli.CommandLine.Model.CommandSpec;
             "  seccheck exec -e trace=%%file --comm cat run-1 -- cat /etc/hostname     # its file calls, on this stderr",
             "  seccheck exec --summary run-1 -- make                                  # strace -c style tables at the end",
             "", "While the command runs, the trace options' session sees the whole workload; --pid and --comm narrow it.",
-            "Exit status: the command's."})
+            "Signals sent to seccheck exec (INT, TERM, HUP, USR1, USR2, WINCH, CONT, TSTP, TTIN, TTOU) go to the command.",
+            "Exit status: the command's, or 128+N when signal N killed it."})
 final class ExecCommand implements Callable<Integer> {
 
     @Mixin
@@ -76,6 +78,8 @@ final class ExecCommand implements Callable<Integer> {
                 throw new ControlException("exec: the trace options' session: " + e.getMessage(), e);
             }
         }
+        ExecSignals signals = new ExecSignals(run, timeout.duration(), spec.commandLine().getErr());
+        signals.install(CallerWorld.current());
         try {
             ObjectNode req = ControlClient.request("exec");
             ArrayNode argv = req.putArray("argv");
@@ -89,6 +93,7 @@ final class ExecCommand implements Callable<Integer> {
             JsonNode reply = ControlClient.call(run, req, timeout.duration());
             return reply.path("status").asInt(1);
         } finally {
+            signals.close();
             if (session.isPresent()) {
                 // Deleting stops the sinks: the summary is written now, after the command's last point.
                 ObjectNode delete = ControlClient.request("session_delete");

@@ -225,9 +225,9 @@ final class RunCommand implements Callable<Integer> {
         // The workload runs as this user too: the guard keeps it from changing its own checks.
         WorkloadPeers workload = new WorkloadPeers(runId, supervisor::processes, rr);
         return ControlServer.start(dir.resolve(RuntimeRoot.SOCKET),
-                new SessionControl(record, sessions, parser, supervisor::processes, (pid, argv, env, cwd) -> {
+                new SessionControl(record, sessions, parser, supervisor::processes, (pid, argv, env, cwd, started) -> {
                     try (ClientStdio stdio = ClientStdio.of(pid)) {
-                        return supervisor.exec(argv, env, cwd, stdio.fds());
+                        return supervisor.exec(argv, env, cwd, stdio.fds(), started);
                     } catch (SentryException | LinuxException e) {
                         throw new ControlException(e.getMessage(), e);
                     }

@@ -106,7 +106,7 @@ final class RunSignals {
      * Stops this process once {@code pid} shows stopped ({@code T}, or {@code t} under ptrace) in
      * {@link #STOPPED_SAMPLES} samples in a row, watching for {@link #STOP_WATCH_MS} ms.
      */
-    private static void stopOnceStopped(int pid) {
+    static void stopOnceStopped(int pid) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_WATCH_MS);
         int seen = 0;
         while (System.nanoTime() < deadline) {

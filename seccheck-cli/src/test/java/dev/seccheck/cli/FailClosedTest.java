@@ -7,18 +7,23 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Fail closed (issue 9 item 3): a program hides the value a deny rule matches on from seccheck
  * (an unreadable path or address pointer, a path longer than PATH_MAX, a directory fd seccheck
  * cannot resolve) under {@code seccheck run} with a deny policy. By default the call is denied
  * with the rule's errno and an alert naming what was missing; {@code on_missing: allow} lets the
- * kernel answer as it would natively; {@code kill} kills the process.
+ * kernel answer as it would natively; {@code kill} kills the process. Each case runs as this user
+ * and, through the packaged CLI, as uid 65534 (no CAP_SYS_PTRACE: what seccheck can read is then
+ * what an ordinary user's seccheck can).
  */
 class FailClosedTest {
 
@@ -46,9 +51,10 @@ class FailClosedTest {
         assertThat(r.out()).contains("efault errno=14", "toolong errno=36", "badfd errno=9", "connect errno=14");
     }
 
-    @Test
-    void byDefaultEachIsDeniedWithTheRulesErrnoAndAnAlertNamingTheMissingField() throws Exception {
-        Result r = run(null);
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void byDefaultEachIsDeniedWithTheRulesErrnoAndAnAlertNamingTheMissingField(boolean nobody) throws Exception {
+        Result r = run(null, nobody);
 
         assertThat(r.out()).as(r.out()).contains("efault errno=13", "toolong errno=13", "badfd errno=13",
                 "connect errno=111");
@@ -63,18 +69,20 @@ class FailClosedTest {
         assertThat(alerts.get(3).path("errno").asText()).isEqualTo("ECONNREFUSED");
     }
 
-    @Test
-    void onMissingAllowLetsTheKernelAnswerAsNatively() throws Exception {
-        Result r = run("allow");
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void onMissingAllowLetsTheKernelAnswerAsNatively(boolean nobody) throws Exception {
+        Result r = run("allow", nobody);
 
         assertThat(r.out()).as(r.out()).contains("efault errno=14", "toolong errno=36", "badfd errno=9",
                 "connect errno=14");
         assertThat(alerts()).isEmpty();
     }
 
-    @Test
-    void onMissingKillKillsTheProcessThatHidTheValue() throws Exception {
-        Result r = run("kill");
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void onMissingKillKillsTheProcessThatHidTheValue(boolean nobody) throws Exception {
+        Result r = run("kill", nobody);
 
         assertThat(r.out()).as(r.out()).contains("efault signal=9", "toolong signal=9", "badfd signal=9",
                 "connect signal=9").doesNotContain("errno=");
@@ -87,7 +95,18 @@ class FailClosedTest {
         return m.substring(m.lastIndexOf("0x") + 2, m.length() - 1);
     }
 
-    private Result run(String onMissing) throws Exception {
+    /**
+     * Runs the program under {@code seccheck run} with the policy: as this user, or as uid 65534
+     * through the packaged CLI ({@link PackagedCli#asNobody}; skipped unless this JVM is root).
+     */
+    private Result run(String onMissing, boolean nobody) throws Exception {
+        String nobodyClasspath = null;
+        if (nobody) {
+            PackagedCli.assumeNobody(tmp);
+            nobodyClasspath = PackagedCli.nobodyClasspath(tmp);
+            // seccheck as uid 65534 makes its runtime root and writes the alerts here.
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
+        }
         Path config = Files.writeString(tmp.resolve("policy.json"), """
                 {"name": "guard",
                  "points": [
@@ -101,11 +120,18 @@ class FailClosedTest {
                 onMissing == null ? "" : "\"on_missing\": \"" + onMissing + "\","));
         Files.deleteIfExists(tmp.resolve("alerts.jsonl"));
         Files.createFile(tmp.resolve("alerts.jsonl"));
+        Files.setPosixFilePermissions(tmp.resolve("alerts.jsonl"), PosixFilePermissions.fromString("rw-rw-rw-"));
+        Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
+        List<String> run = new ArrayList<>(List.of("run", "--quiet", "--root",
+                tmp.resolve(nobody ? "root-nobody" : "root").toString(), "--config", config.toString(), "--"));
+        run.addAll(command(program.toString()));
+        if (nobody) {
+            return exec(PackagedCli.asNobody(nobodyClasspath, run.toArray(String[]::new)));
+        }
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "run", "--quiet", "--root", tmp.resolve("root").toString(), "--config", config.toString(), "--"));
-        cmd.addAll(command(program.toString()));
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(run);
         return exec(cmd);
     }
 

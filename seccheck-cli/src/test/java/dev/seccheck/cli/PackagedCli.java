@@ -7,11 +7,13 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * PackagedCli runs the CLI as a separate process, the way a user does: it copies the packaged
@@ -32,12 +34,7 @@ final class PackagedCli {
      */
     static String classpathReadableByAll(Path dir) throws IOException {
         Path target = Path.of("").toAbsolutePath().resolve("target");
-        List<Path> jars = new ArrayList<>();
-        if (Files.isDirectory(target)) {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(target, "seccheck-cli-*.jar")) {
-                ds.forEach(jars::add);
-            }
-        }
+        List<Path> jars = packagedJars(target);
         assumeThat(jars).as("the packaged CLI (seccheck-cli/target/seccheck-cli-*.jar; run `./build package`)")
                 .isNotEmpty();
         assumeThat(target.resolve("lib")).as("seccheck-cli/target/lib").isDirectory();
@@ -55,6 +52,56 @@ final class PackagedCli {
         }
         Files.setPosixFilePermissions(cpDir, PosixFilePermissions.fromString("rwxr-xr-x"));
         return String.join(":", entries);
+    }
+
+    private static List<Path> packagedJars(Path target) throws IOException {
+        List<Path> jars = new ArrayList<>();
+        if (Files.isDirectory(target) && Files.isDirectory(target.resolve("lib"))) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(target, "seccheck-cli-*.jar")) {
+                ds.forEach(jars::add);
+            }
+        }
+        return jars;
+    }
+
+    /**
+     * The class path uid 65534 runs the CLI from, copied into {@code dir} (which the caller makes
+     * readable by all): the packaged CLI's ({@link #classpathReadableByAll}) when it is packaged,
+     * the way a user runs it; else this test JVM's class path (a clean build runs the tests before
+     * it packages), so the unprivileged cases run either way.
+     */
+    static String nobodyClasspath(Path dir) throws IOException {
+        if (!packagedJars(Path.of("").toAbsolutePath().resolve("target")).isEmpty()) {
+            return classpathReadableByAll(dir);
+        }
+        Path cp = Files.createDirectories(dir.resolve("testcp"));
+        List<String> out = new ArrayList<>();
+        int i = 0;
+        for (String entry : System.getProperty("java.class.path").split(":")) {
+            Path from = Path.of(entry);
+            Path to = cp.resolve(i++ + "-" + from.getFileName());
+            if (Files.exists(from)) {
+                copyReadable(from, to);
+            }
+            out.add(to.toString());
+        }
+        Files.setPosixFilePermissions(cp, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return String.join(":", out);
+    }
+
+    private static void copyReadable(Path from, Path to) throws IOException {
+        try (Stream<Path> all = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(t);
+                    Files.setPosixFilePermissions(t, PosixFilePermissions.fromString("rwxr-xr-x"));
+                } else {
+                    Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
+                    Files.setPosixFilePermissions(t, PosixFilePermissions.fromString("rw-r--r--"));
+                }
+            }
+        }
     }
 
     /**
@@ -84,11 +131,16 @@ final class PackagedCli {
      * exists, opens {@code dir} to every user, and returns {@link #classpathReadableByAll}'s class path.
      */
     static String forNobody(Path dir) throws IOException {
+        assumeNobody(dir);
+        return classpathReadableByAll(dir);
+    }
+
+    /** Skips the test unless this JVM is root and setpriv exists, and opens {@code dir} to every user. */
+    static void assumeNobody(Path dir) throws IOException {
         assumeThat(new com.sun.security.auth.module.UnixSystem().getUid())
                 .as("this test switches to uid 65534 and needs to run as root").isZero();
         assumeThat(Path.of("/usr/bin/setpriv")).as("setpriv").isExecutable();
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return classpathReadableByAll(dir);
     }
 
     /** The user the unprivileged tests switch to. */
@@ -99,10 +151,42 @@ final class PackagedCli {
      * and gid 65534 with no supplementary groups, through {@code setpriv}, followed by {@code args}.
      */
     static List<String> asNobody(String classpath, String... args) {
-        List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "-cp", classpath, "dev.seccheck.cli.Main"));
+        List<String> cmd = nobody(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-cp", classpath,
+                "dev.seccheck.cli.Main");
         cmd.addAll(List.of(args));
         return cmd;
+    }
+
+    /** The command that runs {@code command} as uid and gid 65534 with no supplementary groups, through {@code setpriv}. */
+    static List<String> nobody(String... command) {
+        List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups"));
+        cmd.addAll(List.of(command));
+        return cmd;
+    }
+
+    /** Makes directory {@code dir} owned by uid 65534, mode 0700 (a runtime directory of its own, say). */
+    static Path nobodysDir(Path dir) throws IOException {
+        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.setOwner(dir, dir.getFileSystem().getUserPrincipalLookupService()
+                .lookupPrincipalByName(Integer.toString(NOBODY)));
+        return dir;
+    }
+
+    /** A condition a test waits for; it may read files. */
+    @FunctionalInterface
+    interface Condition {
+        boolean holds() throws IOException;
+    }
+
+    /** Waits until {@code condition} holds, failing the test naming {@code what} after {@code deadline}. */
+    static void await(String what, Duration deadline, Condition condition) throws IOException, InterruptedException {
+        long end = System.nanoTime() + deadline.toNanos();
+        while (!condition.holds()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out after " + deadline.toSeconds() + " s waiting for " + what);
+            }
+            Thread.sleep(20);
+        }
     }
 }

@@ -30,4 +30,11 @@ record ProcessResult(int code, String out) {
         }
         return new ProcessResult(p.exitValue(), Files.readString(out));
     }
+
+    /** Gives {@code p} {@code graceSeconds} to end, then kills it and waits for it (a test's clean-up). */
+    static void end(Process p, int graceSeconds) throws InterruptedException {
+        if (!p.waitFor(graceSeconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
 }

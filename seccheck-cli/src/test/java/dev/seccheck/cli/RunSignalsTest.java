@@ -29,17 +29,18 @@ class RunSignalsTest {
     @AfterEach
     void killLeftovers() throws InterruptedException {
         for (Process p : started) {
-            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            ProcessResult.end(p, 0);
         }
     }
 
     @Test
     void forwardableSignalsReachTheProgram() throws Exception {
         Path got = tmp.resolve("got");
-        Process run = start("for s in USR1 WINCH CONT HUP; do trap \"echo $s >> " + got + "\" $s; done; "
+        List<String> forwarded = List.of("USR1", "WINCH", "CONT", "HUP");
+        Process run = start(TestPrograms.traps(got, forwarded)
                 + "trap 'exit 7' TERM; touch " + tmp.resolve("ready") + "; while :; do sleep 0.05; done");
         awaitFile(run, tmp.resolve("ready"));
-        for (String sig : List.of("USR1", "WINCH", "CONT", "HUP")) {
+        for (String sig : forwarded) {
             new ProcessBuilder("kill", "-" + sig, Long.toString(run.pid())).start().waitFor(10, TimeUnit.SECONDS);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (!(Files.exists(got) && Files.readString(got).contains(sig))) {
@@ -117,7 +118,7 @@ class RunSignalsTest {
      * Whether this JVM's process group is orphaned: no member has a parent in another group of the
      * same session (POSIX), so job-control stop signals are discarded for all of it.
      */
-    private static boolean orphanedProcessGroup() throws java.io.IOException {
+    static boolean orphanedProcessGroup() throws java.io.IOException {
         long[] self = statOf("self");
         try (var procs = Files.list(Path.of("/proc"))) {
             for (Path p : (Iterable<Path>) procs::iterator) {
@@ -162,7 +163,7 @@ class RunSignalsTest {
         }
     }
 
-    private static String state(long pid) throws Exception {
+    static String state(long pid) throws Exception {
         Path stat = Path.of("/proc/" + pid + "/stat");
         return Files.exists(stat) ? Files.readString(stat).replaceAll("(?s).*\\) ", "").substring(0, 1) : "gone";
     }

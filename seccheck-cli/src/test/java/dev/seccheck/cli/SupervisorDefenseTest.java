@@ -8,17 +8,16 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The supervised program is hostile: each attack of issue 9 on the supervisor, or on supervision
@@ -87,11 +86,11 @@ class SupervisorDefenseTest {
     }
 
     private void attack(String attack, String errno, List<Boolean> asWhom) throws Exception {
-        Result natively = exec(List.of(PY, script.toString(), attack, "child", secret.toString()), false);
+        Result natively = exec(List.of(PY, script.toString(), attack, "child", secret.toString()));
         assertThat(natively.out()).as(natively.out()).contains("RESULT ok").contains("SECRET hunter2");
 
         for (boolean nobody : asWhom) {
-            Result r = exec(seccheck(PY, script.toString(), attack, "parent", secret.toString()), nobody);
+            Result r = exec(seccheck(nobody, PY, script.toString(), attack, "parent", secret.toString()));
             assertThat(r.out()).as("as %s: %s", nobody ? "uid 65534" : "this user", r.out())
                     .containsPattern("RESULT errno=\\d+ " + errno)
                     .contains("SECRET denied errno=13")
@@ -100,14 +99,16 @@ class SupervisorDefenseTest {
         }
     }
 
-    @Test
-    void theHotspotAttachApiIsClosed() throws Exception {
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void theHotspotAttachApiIsClosed(boolean nobody) throws Exception {
+        skipUnlessPossible(nobody);
         String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
         // Natively, jcmd reaches a JVM that does not disable attach (this one).
-        Result control = exec(List.of(jcmd, Long.toString(ProcessHandle.current().pid()), "VM.version"), false);
+        Result control = exec(List.of(jcmd, Long.toString(ProcessHandle.current().pid()), "VM.version"));
         assertThat(control.out()).contains("JDK");
         // From inside the run, against seccheck itself.
-        Result r = exec(seccheck("/bin/sh", "-c", jcmd + " $PPID VM.version; echo jcmd=$?; cat " + secret), false);
+        Result r = exec(seccheck(nobody, "/bin/sh", "-c", jcmd + " $PPID VM.version; echo jcmd=$?; cat " + secret));
         assertThat(r.out()).as(r.out()).doesNotContain("JDK 25").contains("jcmd=1").doesNotContain("hunter2");
     }
 
@@ -116,8 +117,10 @@ class SupervisorDefenseTest {
      * the caller's, for job control), so the signal would reach seccheck. seccheck runs in a
      * session of its own here, so that a failure kills it and not this test's JVM.
      */
-    @Test
-    void aSignalToTheProcessGroupLeavesSeccheckAliveAndReporting() throws Exception {
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aSignalToTheProcessGroupLeavesSeccheckAliveAndReporting(boolean nobody) throws Exception {
+        skipUnlessPossible(nobody);
         String attack = """
                 import os, signal
                 try:
@@ -130,8 +133,8 @@ class SupervisorDefenseTest {
                     print('SECRET denied errno=%d' % e.errno)
                 """.replace("SECRET_FILE", secret.toString());
         List<String> cmd = new ArrayList<>(List.of("setsid", "-w"));
-        cmd.addAll(seccheck(PY, "-c", attack));
-        Result r = exec(cmd, false);
+        cmd.addAll(seccheck(nobody, PY, "-c", attack));
+        Result r = exec(cmd);
         assertThat(r.out()).as(r.out()).contains("RESULT errno=1").contains("SECRET denied errno=13")
                 .doesNotContain("hunter2");
         assertThat(r.code()).as(r.out()).isZero();
@@ -141,8 +144,10 @@ class SupervisorDefenseTest {
      * A program that made a process group of its own may signal it; it may not move back into
      * seccheck's group (here seccheck leads its session, so that group's id is the session's).
      */
-    @Test
-    void aProgramInAProcessGroupOfItsOwnMaySignalItButNotRejoinSeccheckS() throws Exception {
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aProgramInAProcessGroupOfItsOwnMaySignalItButNotRejoinSeccheckS(boolean nobody) throws Exception {
+        skipUnlessPossible(nobody);
         String own = """
                 import os, signal
                 got = []
@@ -156,8 +161,8 @@ class SupervisorDefenseTest {
                     print('rejoin errno=%d' % e.errno)
                 """;
         List<String> cmd = new ArrayList<>(List.of("setsid", "-w"));
-        cmd.addAll(seccheck(PY, "-c", own));
-        Result r = exec(cmd, false);
+        cmd.addAll(seccheck(nobody, PY, "-c", own));
+        Result r = exec(cmd);
         assertThat(r.out()).as(r.out()).contains("own group signalled 1").contains("rejoin errno=1");
         assertThat(r.code()).as(r.out()).isZero();
     }
@@ -167,8 +172,10 @@ class SupervisorDefenseTest {
      * syscall's enter and exit points (with the refusal's errno) before refusing it, as gVisor's
      * sentry would see the call, and names the attempt on the run's stderr.
      */
-    @Test
-    void aRefusedAttackFiresItsPointsAndIsNamedOnStderr() throws Exception {
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aRefusedAttackFiresItsPointsAndIsNamedOnStderr(boolean nobody) throws Exception {
+        skipUnlessPossible(nobody);
         Path log = tmp.resolve("points.log");
         config = Files.writeString(tmp.resolve("watch.json"), """
                 {"name": "watch", "points": [{"name": "syscall/ptrace/enter", "context_fields": ["process_name"]},
@@ -180,18 +187,21 @@ class SupervisorDefenseTest {
                 r = libc.ptrace(ctypes.c_long(16), ctypes.c_long(os.getppid()), None, None)
                 print('RESULT', r, 'errno=%d' % ctypes.get_errno())
                 """;
-        Result r = exec(seccheck(PY, "-c", attack), false);
+        Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
+        Result r = exec(seccheck(nobody, PY, "-c", attack));
         assertThat(r.out()).as(r.out()).contains("RESULT -1 errno=1")
                 .containsPattern("seccheck: refused ptrace from task \\d+ \\(python3\\)");
         String points = Files.readString(log);
         assertThat(points).as(points).contains("E ptrace").contains("X ptrace");
     }
 
-    @Test
-    void theRunLastsWhileADoubleForkedDaemonLives() throws Exception {
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void theRunLastsWhileADoubleForkedDaemonLives(boolean nobody) throws Exception {
+        skipUnlessPossible(nobody);
         Path done = tmp.resolve("done");
         long t0 = System.nanoTime();
-        Result r = exec(seccheck("/bin/sh", "-c", "(sh -c 'sleep 2; echo daemon > " + done + "' &) ; exit 0"), false);
+        Result r = exec(seccheck(nobody, "/bin/sh", "-c", "(sh -c 'sleep 2; echo daemon > " + done + "' &) ; exit 0"));
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         assertThat(r.code()).as(r.out()).isZero();
         assertThat(done).as("the run ended before its daemon").exists();
@@ -213,7 +223,7 @@ class SupervisorDefenseTest {
                 + " && bash -c 'sleep 1 & wait $!; echo job=$?'"
                 + " && git init -q . && git -c user.email=a@b -c user.name=a add . && git -c user.email=a@b -c user.name=a"
                 + " commit -qm m && git log --oneline | wc -l";
-        Result r = exec(seccheck("/bin/sh", "-c", steps), false);
+        Result r = exec(seccheck(false, "/bin/sh", "-c", steps));
         assertThat(r.out()).as(r.out()).contains("threads joined").contains("python threads 8").contains("job=0");
         assertThat(r.code()).as(r.out()).isZero();
     }
@@ -239,7 +249,7 @@ class SupervisorDefenseTest {
                 print('won', won)
                 """;
         // Without CAP_SYS_PTRACE, as an attacker of the same user would be.
-        Result r = exec(seccheck(PY, "-c", loop), isRoot());
+        Result r = exec(seccheck(isRoot(), PY, "-c", loop));
         assertThat(r.out()).as(r.out()).contains("won 0");
         assertThat(r.code()).isZero();
     }
@@ -252,71 +262,53 @@ class SupervisorDefenseTest {
         return new com.sun.security.auth.module.UnixSystem().getUid() == 0;
     }
 
-    private List<String> seccheck(String... command) {
+    /**
+     * {@code seccheck run} with the policy, as this user (this JVM's class path) or as uid 65534
+     * (through {@link PackagedCli#asNobody}, with a runtime root of its own: the one above belongs
+     * to this user).
+     */
+    private List<String> seccheck(boolean nobody, String... command) {
+        List<String> run = new ArrayList<>(List.of("run", "--quiet", "--root",
+                tmp.resolve(nobody ? "root-nobody" : "root").toString(), "--config", config.toString(), "--"));
+        run.addAll(List.of(command));
+        if (nobody) {
+            return PackagedCli.asNobody(nobodyClasspath(), run.toArray(String[]::new));
+        }
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                 "-XX:+DisableAttachMechanism", "-XX:TieredStopAtLevel=1",
-                "-cp", readableClassPath(), Main.class.getName(),
-                "run", "--quiet", "--root", tmp.resolve("root").toString(), "--config", config.toString(), "--"));
-        cmd.addAll(List.of(command));
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(run);
         return cmd;
+    }
+
+    private static void skipUnlessPossible(boolean nobody) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(!nobody || isRoot(), "switching to uid 65534 needs root");
     }
 
     private record Result(int code, String out) {}
 
-    private Result exec(List<String> command, boolean nobody) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        if (nobody) {
-            cmd.addAll(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
-            // A runtime root of its own: the one above belongs to this user.
-            command = command.stream().map(s -> s.equals(tmp.resolve("root").toString())
-                    ? tmp.resolve("root-nobody").toString() : s).toList();
-        }
-        cmd.addAll(command);
-        ProcessResult r = ProcessResult.of(cmd, tmp, 120);
+    private Result exec(List<String> command) throws Exception {
+        ProcessResult r = ProcessResult.of(command, tmp, 120);
         return new Result(r.code(), r.out());
     }
 
-    /** This test's class path, copied once where uid 65534 can read it (the checkout and ~/.m2 may not be). */
-    private static synchronized String readableClassPath() {
-        Path dir = shared.resolve("cp");
-        List<String> out = new ArrayList<>();
+    /** The CLI's class path, copied once where uid 65534 can read it (the checkout and ~/.m2 may not be). */
+    private static synchronized String nobodyClasspath() {
+        Path dir = shared.resolve("nobody");
         try {
-            boolean fresh = !Files.exists(dir);
-            Files.createDirectories(dir);
-            int i = 0;
-            for (String entry : System.getProperty("java.class.path").split(":")) {
-                Path from = Path.of(entry);
-                Path to = dir.resolve(i++ + "-" + from.getFileName());
-                if (fresh && Files.exists(from)) {
-                    copy(from, to);
-                }
-                out.add(to.toString());
+            if (!Files.exists(dir)) {
+                Files.createDirectories(dir);
+                cp = PackagedCli.nobodyClasspath(dir);
             }
-            for (Path p = dir; p != null && p.startsWith(shared.getParent()); p = p.getParent()) {
-                if (p.equals(shared.getParent())) {
-                    break;
-                }
+            for (Path p = dir; p != null && p.startsWith(shared.getParent()) && !p.equals(shared.getParent()); p = p.getParent()) {
                 Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("copying the class path for uid 65534", e);
         }
-        return String.join(":", out);
+        return cp;
     }
 
-    private static void copy(Path from, Path to) throws IOException {
-        try (Stream<Path> all = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) all::iterator) {
-                Path t = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(t);
-                    Files.setPosixFilePermissions(t, PosixFilePermissions.fromString("rwxr-xr-x"));
-                } else {
-                    Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
-                    Files.setPosixFilePermissions(t, PosixFilePermissions.fromString("rw-r--r--"));
-                }
-            }
-        }
-    }
+    private static String cp;
 }

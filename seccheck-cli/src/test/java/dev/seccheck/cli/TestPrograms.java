@@ -45,6 +45,11 @@ final class TestPrograms {
         throw new IllegalStateException("cannot find scripts/caller.sh from " + here);
     }
 
+    /** A shell fragment that traps each of {@code signals} and appends its name to {@code got} when caught. */
+    static String traps(Path got, List<String> signals) {
+        return "for s in " + String.join(" ", signals) + "; do trap \"echo $s >> " + got + "\" $s; done; ";
+    }
+
     /**
      * Writes, into {@code dir}, a session with one point (openat's enter) and the null sink: a
      * run that supervises its program and prints nothing. Returns the file.

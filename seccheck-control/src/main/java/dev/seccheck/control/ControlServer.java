@@ -30,7 +30,7 @@ public final class ControlServer implements AutoCloseable {
     /** How long a peer has to send its whole request. */
     static final Duration REQUEST_DEADLINE = Duration.ofSeconds(5);
     private static final int MAX_CONNECTIONS = 32;
-    private static final String OPS = "info, session_list, session_create, session_delete, procfs, exec";
+    private static final String OPS = "info, session_list, session_create, session_delete, procfs, exec, signal";
 
     private final Path socket;
     private final UnixSeqpacket listener;

@@ -8,18 +8,22 @@ import dev.seccheck.session.SessionConfigParser;
 import dev.seccheck.session.SessionException;
 import dev.seccheck.session.SessionInfo;
 import dev.seccheck.session.SessionManager;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 
 /**
  * SessionControl answers a run's control requests: {@code info}, {@code session_list},
  * {@code session_create} (a session JSON, optionally replacing one with the same name),
- * {@code session_delete}, {@code procfs} (a snapshot of every process of the workload), and
- * {@code exec} (another command inside the run, with the client's stdio). A request with a field
- * missing or of the wrong type is refused naming the field. {@code session_create} with
- * {@code "locked": true} makes a session that no request can delete or replace.
+ * {@code session_delete}, {@code procfs} (a snapshot of every process of the workload),
+ * {@code exec} (another command inside the run, with the client's stdio), and {@code signal} (a
+ * signal for the commands {@code exec} runs for the requesting process, and only those: a
+ * {@code seccheck exec} client forwards what it receives). A request with a field missing or of
+ * the wrong type is refused naming the field. {@code session_create} with {@code "locked": true}
+ * makes a session that no request can delete or replace.
  */
 public final class SessionControl implements ControlHandler {
 
@@ -34,10 +38,16 @@ public final class SessionControl implements ControlHandler {
     public interface ExecHandler {
         /**
          * Runs {@code argv} with the standard descriptors of process {@code clientPid} and returns
-         * its exit status once it ended.
+         * its exit status once it ended; {@code started} is told its first process's pid once it
+         * is attached, before its program runs (it does not block).
          */
-        int exec(long clientPid, List<String> argv, List<String> env, String cwd) throws ControlException;
+        int exec(long clientPid, List<String> argv, List<String> env, String cwd, IntConsumer started)
+                throws ControlException;
     }
+
+    /** How long a {@code signal} request waits for a command still being attached. */
+    static final Duration SIGNAL_WAIT = Duration.ofSeconds(2);
+    private final ExecClients clients = new ExecClients();
 
     /**
      * @param processes the thread-group ids the run supervises right now
@@ -61,8 +71,9 @@ public final class SessionControl implements ControlHandler {
             case "session_delete" -> delete(request);
             case "procfs" -> procfs();
             case "exec" -> exec(request, peer);
+            case "signal" -> signal(request, peer);
             default -> throw new ControlException("unknown request \"" + op
-                    + "\" (known: info, session_list, session_create, session_delete, procfs, exec)");
+                    + "\" (known: info, session_list, session_create, session_delete, procfs, exec, signal)");
         };
     }
 
@@ -165,10 +176,24 @@ public final class SessionControl implements ControlHandler {
             throw new ControlException("exec needs \"argv\" (a non-empty list of strings)");
         }
         // The stdio taken is the requesting process's own (SO_PEERCRED), not one a request names.
-        peer.pending();
-        int status = exec.exec(peer.pid(), strings(argvNode), strings(request.path("env")), request.path("cwd").asText("/"));
+        try (ExecClients.Command command = clients.start(peer.pid())) {
+            peer.pending();
+            int status = exec.exec(peer.pid(), strings(argvNode), strings(request.path("env")),
+                    request.path("cwd").asText("/"), command);
+            ObjectNode n = Wire.JSON.createObjectNode();
+            n.put("status", status);
+            return n;
+        }
+    }
+
+    /** {@code {"op": "signal", "signal": N}}: answers the pids signalled, none if the peer has no command running. */
+    private ObjectNode signal(JsonNode request, Peer peer) throws ControlException {
+        JsonNode sig = request.get("signal");
+        if (sig == null || !sig.isInt()) {
+            throw new ControlException("signal needs \"signal\" (a signal number, e.g. 2 for SIGINT)");
+        }
         ObjectNode n = Wire.JSON.createObjectNode();
-        n.put("status", status);
+        clients.signal(peer.pid(), sig.asInt(), SIGNAL_WAIT).forEach(n.putArray("pids")::add);
         return n;
     }
 

@@ -49,7 +49,7 @@ class ControlProtocolTest {
         RunRecord run = RunRecord.forThisProcess("t1", List.of("sleep", "1"));
         SessionConfigParser parser = new SessionConfigParser(Catalog.standard(), SinkRegistry.discover());
         closing.add(ControlServer.start(socket, new SessionControl(run, sessions, parser, List::of,
-                (pid, argv, env, cwd) -> 0), guard, log::add, deadline));
+                (pid, argv, env, cwd, started) -> 0), guard, log::add, deadline));
         return socket;
     }
 
@@ -87,7 +87,7 @@ class ControlProtocolTest {
         assertThat(raw(socket, new byte[] {'{', '"', 'o', 'p', '"', ':', '"', (byte) 0xff, '"', '}', '\n'})
                 .path("error").asText()).startsWith("bad request: not a JSON message").containsIgnoringCase("UTF-8");
         assertThat(raw(socket, "{}\n").path("error").asText()).isEqualTo(
-                "bad request: no \"op\" string (one of: info, session_list, session_create, session_delete, procfs, exec)");
+                "bad request: no \"op\" string (one of: info, session_list, session_create, session_delete, procfs, exec, signal)");
         assertThat(raw(socket, "{\"op\": 7}\n").path("error").asText()).startsWith("bad request: no \"op\" string");
         assertThat(raw(socket, "{\"op\": \"nope\"}\n").path("error").asText()).startsWith("unknown request \"nope\" (known:");
         assertThat(raw(socket, "{\"op\": \"session_create\"}\n").path("error").asText())

@@ -43,7 +43,7 @@ class ControlServerTest {
         SessionConfigParser parser = new SessionConfigParser(Catalog.standard(), SinkRegistry.discover());
         server = ControlServer.start(socket, new SessionControl(run, sessions, parser,
                 () -> List.of((int) ProcessHandle.current().pid()),
-                (pid, argv, env, cwd) -> { throw new ControlException("exec is not served here"); }), PeerGuard.NONE, log::add);
+                (pid, argv, env, cwd, started) -> { throw new ControlException("exec is not served here"); }), PeerGuard.NONE, log::add);
     }
 
     @AfterEach

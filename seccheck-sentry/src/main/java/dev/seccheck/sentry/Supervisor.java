@@ -101,9 +101,11 @@ public final class Supervisor {
      *
      * @param env its environment ("NAME=value"); its PATH finds the program
      * @param stdio descriptors of this process to become its stdin, stdout and stderr
+     * @param started told its pid once it is attached, before its program runs (it must not block)
      * @return its exit status, as {@link #run} reports it
      */
-    public int exec(List<String> argv, List<String> env, String cwd, int[] stdio) throws SentryException {
+    public int exec(List<String> argv, List<String> env, String cwd, int[] stdio, java.util.function.IntConsumer started)
+            throws SentryException {
         Tracer t = tracer.getNow(null);
         if (t == null || !t.started().isDone() || t.started().isCompletedExceptionally()) {
             throw new SentryException("the workload is not running");
@@ -114,7 +116,7 @@ public final class Supervisor {
         String path = env.stream().filter(e -> e.startsWith("PATH=")).map(e -> e.substring(5)).findFirst()
                 .orElse(System.getenv("PATH"));
         Path program = resolve(argv.get(0), path, Path.of(cwd));
-        return outcome(t.exec(program, argv, env, cwd, stdio), "exec failed").exitCode();
+        return outcome(t.exec(program, argv, env, cwd, stdio, started), "exec failed").exitCode();
     }
 
     /**

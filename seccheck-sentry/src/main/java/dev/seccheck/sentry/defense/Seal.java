@@ -9,11 +9,15 @@ import dev.seccheck.linux.ProcessAttributes;
  * ({@code process_vm_*}, {@code /proc/PID/mem}), nor copy its fds ({@code pidfd_getfd},
  * {@code /proc/PID/fd}): the kernel then asks for CAP_SYS_PTRACE.
  *
- * <p>The one exception is attaching to a newly spawned command: until it execs, the child shares
- * this process's address space (posix_spawn uses {@code CLONE_VM}), and the kernel refuses to
- * seize a task whose address space is not dumpable. {@link #whileAttaching} lifts the seal for
- * that attach only. Sealing is process-wide (the flag belongs to the address space), so the
- * state is a count of attaches in progress under one lock, shared by every supervisor of this JVM.
+ * <p>The one exception is attaching to a newly spawned command ({@code seccheck exec}): until it
+ * execs, the child shares this process's address space (posix_spawn uses {@code CLONE_VM}), and
+ * the kernel refuses to seize a task whose address space is not dumpable. {@link #whileAttaching}
+ * lifts the seal for that attach only, and its caller runs it with the whole workload frozen
+ * (the tracer's {@code WorkloadFreeze}): no supervised task executes while the seal is lifted. A
+ * process of the same user outside the run could still open this process's {@code /proc} files
+ * in that window (tens of microseconds per exec); the workload cannot. Sealing is process-wide
+ * (the flag belongs to the address space), so the state is kept under one lock, shared by every
+ * supervisor of this JVM; only the workload of the supervisor attaching is frozen.
  */
 public final class Seal {
     private Seal() {}
@@ -45,9 +49,9 @@ public final class Seal {
 
     /**
      * Runs {@code step} with this process dumpable, then seals it again if it was sealed. The
-     * window is the step alone (one PTRACE_SEIZE and the reads that follow it); the workload's
-     * own filter ({@link Guard}) refuses ptrace, {@code process_vm_*} and {@code pidfd_getfd}
-     * aimed at seccheck during it.
+     * window is the step alone (one PTRACE_SEIZE and the reads that follow it); call it only with
+     * the workload frozen. The workload's own filter ({@link Guard}) refuses ptrace,
+     * {@code process_vm_*} and {@code pidfd_getfd} aimed at seccheck at any time.
      */
     public static <T> T whileAttaching(Attach<T> step) throws LinuxException {
         synchronized (LOCK) {

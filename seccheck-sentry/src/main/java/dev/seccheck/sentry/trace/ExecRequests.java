@@ -1,16 +1,20 @@
 package dev.seccheck.sentry.trace;
 
+import dev.seccheck.abi.Signal;
 import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.Signals;
 import dev.seccheck.linux.WaitStatus;
 import dev.seccheck.sentry.SentryException;
 import dev.seccheck.sentry.defense.Seal;
 import dev.seccheck.sentry.task.TaskTable;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 
 /**
  * ExecRequests runs the commands {@code seccheck exec} starts inside a run. Any thread submits
@@ -18,10 +22,14 @@ import java.util.function.Consumer;
  * (ptrace binds a tracee to the thread that attached it) with its tasks marked as an exec
  * session, serves its own listener on a notifier thread, and completes the request when its
  * first process ends.
+ *
+ * <p>The attach is the one moment seccheck is dumpable (the command still shares this process's
+ * memory, see {@link Seal}), so it happens inside a {@link WorkloadFreeze}: no task of the
+ * workload runs while the seal is lifted, and none can open {@code /proc/<seccheck>/mem} then.
  */
 final class ExecRequests {
 
-    private record Request(Launch launch, List<String> argv, CompletableFuture<WaitStatus> result) {}
+    private record Request(Launch launch, List<String> argv, IntConsumer started, CompletableFuture<WaitStatus> result) {}
 
     private final Doorbell doorbell;
     private final TaskTable tasks;
@@ -42,9 +50,13 @@ final class ExecRequests {
         this.log = log;
     }
 
-    /** From any thread: hands a started command to the tracer; completes with how it ended. */
-    CompletableFuture<WaitStatus> submit(Launch launch, List<String> argv) {
-        Request req = new Request(launch, argv, new CompletableFuture<>());
+    /**
+     * From any thread: hands a started command to the tracer; completes with how it ended.
+     *
+     * @param started told the command's pid once it is attached, on the tracer thread (it must not block)
+     */
+    CompletableFuture<WaitStatus> submit(Launch launch, List<String> argv, IntConsumer started) {
+        Request req = new Request(launch, argv, started, new CompletableFuture<>());
         pending.add(req);
         switch (doorbell.ring()) {
             case RUNG -> { }
@@ -66,21 +78,56 @@ final class ExecRequests {
         return !pending.isEmpty();
     }
 
-    /** On the tracer thread: attaches to every submitted command. */
-    void attachAll(TaskLifecycle lifecycle) {
+    /**
+     * On the tracer thread: attaches to every submitted command, with the workload frozen.
+     *
+     * @param serving the task whose stop the tracer is serving
+     * @param round the stops collected and not yet served; those the freeze collects join them
+     */
+    void attachAll(TaskLifecycle lifecycle, Tracees tracees, int serving, Deque<WaitStatus> round) {
+        WorkloadFreeze freeze = new WorkloadFreeze(tasks, tracees);
         Request req;
         while ((req = pending.poll()) != null) {
+            Launch.Child child;
             try {
-                Launch.Child child = req.launch().awaitChild(self);
-                int pid = child.first().tid();
-                Seal.whileAttaching(() -> lifecycle.seize(pid, true));
-                running.put(pid, req.result());
+                child = req.launch().awaitChild(self);
+            } catch (SentryException | LinuxException | RuntimeException e) {
+                req.result().completeExceptionally(e);
+                continue;
+            }
+            int pid = child.first().tid();
+            try {
+                freeze.run(serving, round, () -> Seal.whileAttaching(() -> lifecycle.seize(pid, true)));
+            } catch (SentryException | LinuxException | RuntimeException e) {
+                abandon(pid, child);
+                req.result().completeExceptionally(e);
+                continue;
+            }
+            running.put(pid, req.result());
+            try {
+                req.started().accept(pid);
                 child.listener().allow(child.first().id());
                 Thread.ofPlatform().daemon().name("seccheck-exec-notifier")
                         .start(new Notifier(child.listener(), syscalls, tasks.withExecSessionDefault(true), req.launch().guard(), self, log));
-            } catch (SentryException | LinuxException | RuntimeException e) {
-                req.result().completeExceptionally(e);
+            } catch (RuntimeException e) {
+                // Attached: its end (it is killed now) is reported like any other and completes the request.
+                kill(pid);
+                log.accept("exec " + req.argv().getFirst() + ": " + e.getMessage());
             }
+        }
+    }
+
+    /** A command that could not be attached: it is held before its program ran, and never will run. */
+    private static void abandon(int pid, Launch.Child child) {
+        kill(pid);
+        child.listener().close();
+    }
+
+    private static void kill(int pid) {
+        try {
+            Signals.kill(pid, Signal.SIGKILL);
+        } catch (LinuxException e) {
+            // Gone already.
         }
     }
 

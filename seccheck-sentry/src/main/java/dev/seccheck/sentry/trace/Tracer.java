@@ -158,11 +158,14 @@ public final class Tracer {
      *
      * @param stdio the descriptors to become its stdin, stdout and stderr (this process's; the
      *     caller closes them once the command has started)
+     * @param started told the command's pid once it is attached, before its program runs (on the
+     *     tracer thread: it must not block)
      * @return completes with how the command's first process ended
      */
-    public CompletableFuture<WaitStatus> exec(Path program, List<String> argv, List<String> env, String cwd, int[] stdio) {
+    public CompletableFuture<WaitStatus> exec(Path program, List<String> argv, List<String> env, String cwd, int[] stdio,
+            java.util.function.IntConsumer started) {
         return execs.submit(Launch.start(program, argv, env, cwd, stdio, layers.notified(),
-                Guard.forThisProcess(allowPtrace), layers.mmapFragment()), argv);
+                Guard.forThisProcess(allowPtrace), layers.mmapFragment()), argv, started);
     }
 
 
@@ -308,7 +311,7 @@ public final class Tracer {
     private void signalStop(Tracee t, int signal) throws LinuxException {
         int deliver = doorbell.take(signal);
         if (execs.any()) {
-            execs.attachAll(lifecycle);
+            execs.attachAll(lifecycle, tracees, t.tid(), round);
         }
         layers.injectIfNeeded(t);
         t.resume(deliver);
