@@ -2,6 +2,7 @@ package dev.seccheck.cli;
 
 import dev.seccheck.kafka.source.KafkaSource;
 import dev.seccheck.remote.consumer.EventSource;
+import dev.seccheck.remote.consumer.ServerLimits;
 import dev.seccheck.remote.replay.Recorder;
 import dev.seccheck.remote.replay.Replayer;
 import dev.seccheck.remote.replay.TraceFile;
@@ -44,6 +45,9 @@ final class TraceReplayCommand {
         Path out;
 
         @Mixin
+        ServerLimitOptions limitOptions;
+
+        @Mixin
         KafkaOptions kafka;
 
         @Spec
@@ -51,6 +55,7 @@ final class TraceReplayCommand {
 
         @Override
         public Integer call() throws Exception {
+            ServerLimits limits = limitOptions.limits(spec);
             Optional<KafkaSource> fromKafka = kafka.source(spec, System.err);
             if (fromKafka.isPresent() == (endpoint != null)) {
                 throw new ParameterException(spec.commandLine(), "give either --endpoint PATH or --kafka BOOTSTRAP");
@@ -64,9 +69,10 @@ final class TraceReplayCommand {
                 return 0;
             }
             Endpoints.clearStale(endpoint);
-            Recorder recorder = Recorder.start(endpoint, out, System.err);
+            Recorder recorder = Recorder.start(endpoint, out, System.err, limits);
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(recorder::close));
-            System.err.println("seccheck tracereplay save: listening on " + endpoint + ", writing to " + out);
+            System.err.println("seccheck tracereplay save: listening on " + endpoint + " (" + limitOptions.describe(limits)
+                    + "), writing to " + out);
             recorder.awaitClose();
             return 0;
         }

@@ -57,14 +57,12 @@ public final class MessagePrinter implements EventHandler {
 
     @Override
     public void onRefused(int id, String problem) {
-        limited.report("refused", String.format("client-%04d refused: %s", id, problem),
-                "%s more connections refused in the last %d s", String.format("client-%04d: %s", id, problem));
+        limited.refused(id, problem);
     }
 
     @Override
     public void onCut(Connection c, String reason) {
-        limited.report("cut", name(c) + " closed by the server: " + reason,
-                "%s more connections closed by the server in the last %d s", name(c) + ": " + reason);
+        limited.cut(c.id(), reason);
     }
 
     @Override
