@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Soak of the monitoring server (issue 15): a fuzz storm, many idle connections and an honest
+"""Soak of the monitoring server or the trace saver (issue 15): a fuzz storm, many idle connections and an honest
 sandbox at once, with the server's memory, descriptors and log size before, at the peak and after.
 
 The server (`seccheck server`, text output to a file) gets IDLE handshaked connections that never
@@ -10,7 +10,8 @@ messages whose ids it numbers. Reported: how many honest messages the output hol
 the server's RSS and descriptors, the bytes it logged on stderr, and the time taken.
 
 Usage: bench/server-soak.py [PACKETS] [IDLE] [HONEST]   (defaults 1000000 1000 10000;
-       from the repository root; SECCHECK=launcher, SOAK_MAX_KIB=largest fuzzed packet, default 12)
+       from the repository root; SECCHECK=launcher, SOAK_MAX_KIB=largest fuzzed packet, default 12;
+       SOAK_COMMAND=save soaks `tracereplay save` (every packet goes to disk: use fewer, smaller ones))
 """
 import os, random, shutil, socket, struct, subprocess, sys, tempfile, threading, time
 
@@ -20,6 +21,7 @@ HONEST = int(sys.argv[3]) if len(sys.argv) > 3 else 10_000
 FUZZERS = 4
 AFTER = (5, 10, 20, 30)
 MAX_KIB = int(os.environ.get("SOAK_MAX_KIB", "12"))  # the fuzzed packets' largest size
+SAVE = os.environ.get("SOAK_COMMAND", "server") == "save"  # soak `tracereplay save` instead
 SECCHECK = os.environ.get("SECCHECK", os.path.abspath("seccheck"))
 HANDSHAKE = b"\x08\x01"  # Handshake{version: 1}
 tmp = tempfile.mkdtemp(prefix="seccheck-server-soak-")
@@ -92,9 +94,10 @@ def fuzzer(index, count, sent):
 
 
 def main():
-    out = os.path.join(tmp, "out.txt")
+    out = os.path.join(tmp, "out")
     err = open(os.path.join(tmp, "err.txt"), "w")
-    server = subprocess.Popen([SECCHECK, "server", "--endpoint", endpoint, "--out", out],
+    command = ["tracereplay", "save"] if SAVE else ["server"]
+    server = subprocess.Popen([SECCHECK, *command, "--endpoint", endpoint, "--out", out],
                               stdout=subprocess.DEVNULL, stderr=err)
     try:
         deadline = time.time() + 60
@@ -134,8 +137,12 @@ def main():
             time.sleep(wait - (after[-1][0] if after else 0))
             after.append((wait, usage(server.pid)))
         time.sleep(1)
-        text = open(out, errors="replace").read()
-        delivered = sum(1 for i in range(HONEST) if f"honest-{i:06d}" in text)
+        if SAVE:  # the honest sandbox's messages are in one of the trace files
+            text = b"".join(open(os.path.join(out, f), "rb").read() for f in os.listdir(out))
+            delivered = sum(1 for i in range(HONEST) if f"honest-{i:06d}".encode() in text)
+        else:
+            text = open(out, errors="replace").read()
+            delivered = sum(1 for i in range(HONEST) if f"honest-{i:06d}" in text)
     finally:
         server.terminate()
         server.wait(30)
