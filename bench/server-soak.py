@@ -13,7 +13,7 @@ Usage: bench/server-soak.py [PACKETS] [IDLE] [HONEST]   (defaults 1000000 1000 1
        from the repository root; SECCHECK=launcher, SOAK_MAX_KIB=largest fuzzed packet, default 12;
        SOAK_COMMAND=save soaks `tracereplay save` (every packet goes to disk: use fewer, smaller ones))
 """
-import os, random, shutil, socket, struct, subprocess, sys, tempfile, threading, time
+import os, random, re, shutil, socket, struct, subprocess, sys, tempfile, threading, time
 
 PACKETS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 IDLE = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
@@ -137,12 +137,11 @@ def main():
             time.sleep(wait - (after[-1][0] if after else 0))
             after.append((wait, usage(server.pid)))
         time.sleep(1)
-        if SAVE:  # the honest sandbox's messages are in one of the trace files
-            text = b"".join(open(os.path.join(out, f), "rb").read() for f in os.listdir(out))
-            delivered = sum(1 for i in range(HONEST) if f"honest-{i:06d}".encode() in text)
-        else:
-            text = open(out, errors="replace").read()
-            delivered = sum(1 for i in range(HONEST) if f"honest-{i:06d}" in text)
+        # The honest sandbox's messages are in the output, or in one of the trace files.
+        found = set()
+        for f in [os.path.join(out, f) for f in os.listdir(out)] if SAVE else [out]:
+            found.update(re.findall(rb"honest-(\d{6})", open(f, "rb").read()))
+        delivered = len(found & {f"{i:06d}".encode() for i in range(HONEST)})
     finally:
         server.terminate()
         server.wait(30)
