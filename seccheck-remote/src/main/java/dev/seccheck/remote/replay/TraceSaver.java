@@ -1,7 +1,6 @@
 package dev.seccheck.remote.replay;
 
 import dev.seccheck.remote.consumer.Connection;
-import dev.seccheck.remote.consumer.EventHandler;
 import dev.seccheck.remote.consumer.EventSource;
 import dev.seccheck.remote.server.RateLimitedLog;
 import java.io.BufferedOutputStream;
@@ -21,7 +20,7 @@ import java.util.Map;
  * source refused or cut are logged through a {@link RateLimitedLog}, so a flood of them costs a
  * few lines.
  */
-public final class TraceSaver implements EventSource.Packets, EventHandler {
+public final class TraceSaver implements EventSource.Packets, RateLimitedLog.Handler {
     private record File(Path path, OutputStream out, long[] counts) {}
 
     private final Path dir;
@@ -75,13 +74,8 @@ public final class TraceSaver implements EventSource.Packets, EventHandler {
     }
 
     @Override
-    public void onRefused(int id, String problem) {
-        limited.refused(id, problem);
-    }
-
-    @Override
-    public void onCut(Connection c, String reason) {
-        limited.cut(c.id(), reason);
+    public RateLimitedLog limitedLog() {
+        return limited;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.seccheck.remote.server;
 
+import dev.seccheck.remote.consumer.Connection;
+import dev.seccheck.remote.consumer.EventHandler;
 import java.io.PrintStream;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -16,6 +18,25 @@ import java.util.function.LongSupplier;
  * cut through it as well, in the same words.
  */
 public final class RateLimitedLog {
+    /**
+     * Handler is an {@link EventHandler} whose refused and cut connections are reported through
+     * its {@link RateLimitedLog}, in the same words whichever consumer it is.
+     */
+    public interface Handler extends EventHandler {
+        /** Returns the log that the connections' problems go to. */
+        RateLimitedLog limitedLog();
+
+        @Override
+        default void onRefused(int id, String problem) {
+            limitedLog().refused(id, problem);
+        }
+
+        @Override
+        default void onCut(Connection c, String reason) {
+            limitedLog().cut(c.id(), reason);
+        }
+    }
+
     /** The window of the server's logs. */
     static final long WINDOW_NANOS = 10_000_000_000L;
 
