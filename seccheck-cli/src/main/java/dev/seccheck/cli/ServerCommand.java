@@ -25,16 +25,19 @@ import picocli.CommandLine.Model.CommandSpec;
  * prints every message it receives, from our remote sink or from real gVisor sandboxes.
  */
 @Command(name = "server", mixinStandardHelpOptions = true,
-        description = "Receive points from remote sinks (ours or gVisor's) and print one line per message.",
+        description = {"Receive points from remote sinks (ours or gVisor's) and print one line per message.",
+            "Listens on " + ServerCommand.DEFAULT_ENDPOINT + " unless --endpoint or --kafka says otherwise."},
         footer = {"", "Examples:",
             "  seccheck server --endpoint /tmp/s.sock                       # text, gVisor's example server style",
             "  seccheck server --endpoint /tmp/s.sock --format json | jq -c 'select(.point == \"syscall/connect/exit\")'",
             "", "With --format json each line is the text sink's JSON line (docs/json.md) plus client and dropped."})
 final class ServerCommand implements Callable<Integer> {
 
-    @Option(names = "--endpoint", paramLabel = "PATH", defaultValue = "/tmp/gvisor_events.sock",
-            description = "Socket path to listen on (default: ${DEFAULT-VALUE}).")
-    Path endpoint;
+    /** Where the server listens without --endpoint: gVisor's example server's default. */
+    static final String DEFAULT_ENDPOINT = "/tmp/gvisor_events.sock";
+
+    @Mixin
+    EventInput input;
 
     @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
             description = "Output format: text (gVisor example server style) or json (one object per line).")
@@ -45,9 +48,6 @@ final class ServerCommand implements Callable<Integer> {
 
     @Mixin
     ServerLimitOptions limitOptions;
-
-    @Mixin
-    KafkaOptions kafka;
 
     @Spec
     CommandSpec spec;
@@ -61,7 +61,7 @@ final class ServerCommand implements Callable<Integer> {
                     "--format: must be text or json, got \"" + format + "\"");
         };
         ServerLimits limits = limitOptions.limits(spec);
-        Optional<KafkaSource> fromKafka = kafka.source(spec, System.err);
+        Optional<KafkaSource> fromKafka = input.kafka(System.err);
         PrintStream sink = out == null
                 ? new PrintStream(new FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8)
                 : new PrintStream(new BufferedOutputStream(new FileOutputStream(out.toFile()), 1 << 16), false,
@@ -72,8 +72,7 @@ final class ServerCommand implements Callable<Integer> {
         if (fromKafka.isPresent()) {
             server = EventServer.start(fromKafka.get(), printer);
         } else {
-            Endpoints.clearStale(endpoint);
-            server = EventServer.start(endpoint, printer, limits);
+            server = EventServer.start(input.listenOn(Path.of(DEFAULT_ENDPOINT)), printer, limits);
         }
         Thread hook = Thread.ofPlatform().unstarted(() -> {
             server.close();
@@ -82,8 +81,8 @@ final class ServerCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         log.println(fromKafka.isPresent()
                 ? "seccheck server: reading " + server.describe() + " (" + format.toLowerCase(Locale.ROOT) + ")"
-                : "seccheck server: listening on " + endpoint + " (" + format.toLowerCase(Locale.ROOT) + ", "
-                        + limitOptions.describe(limits) + ")");
+                : "seccheck server: listening on " + input.endpointOr(Path.of(DEFAULT_ENDPOINT)) + " ("
+                        + format.toLowerCase(Locale.ROOT) + ", " + limitOptions.describe(limits) + ")");
         server.awaitClose();
         return 0;
     }
