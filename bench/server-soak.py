@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Soak of the monitoring server (issue 15): a fuzz storm, many idle connections and an honest
+"""Soak of the monitoring server or the trace saver (issue 15): a fuzz storm, many idle connections and an honest
 sandbox at once, with the server's memory, descriptors and log size before, at the peak and after.
 
 The server (`seccheck server`, text output to a file) gets IDLE handshaked connections that never
@@ -10,14 +10,18 @@ messages whose ids it numbers. Reported: how many honest messages the output hol
 the server's RSS and descriptors, the bytes it logged on stderr, and the time taken.
 
 Usage: bench/server-soak.py [PACKETS] [IDLE] [HONEST]   (defaults 1000000 1000 10000;
-       from the repository root; SECCHECK=launcher)
+       from the repository root; SECCHECK=launcher, SOAK_MAX_KIB=largest fuzzed packet, default 12;
+       SOAK_COMMAND=save soaks `tracereplay save` (every packet goes to disk: use fewer, smaller ones))
 """
-import os, random, shutil, socket, struct, subprocess, sys, tempfile, threading, time
+import os, random, re, shutil, socket, struct, subprocess, sys, tempfile, threading, time
 
 PACKETS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 IDLE = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
 HONEST = int(sys.argv[3]) if len(sys.argv) > 3 else 10_000
 FUZZERS = 4
+AFTER = (5, 10, 20, 30)
+MAX_KIB = int(os.environ.get("SOAK_MAX_KIB", "12"))  # the fuzzed packets' largest size
+SAVE = os.environ.get("SOAK_COMMAND", "server") == "save"  # soak `tracereplay save` instead
 SECCHECK = os.environ.get("SECCHECK", os.path.abspath("seccheck"))
 HANDSHAKE = b"\x08\x01"  # Handshake{version: 1}
 tmp = tempfile.mkdtemp(prefix="seccheck-server-soak-")
@@ -59,7 +63,7 @@ def fuzz_packets(seed, count=2000):
     pool = []
     for _ in range(count):
         kind = r.randrange(6)
-        body = r.randbytes(r.randrange(0, 12 * 1024 if kind < 4 else 256))
+        body = r.randbytes(r.randrange(0, MAX_KIB * 1024 if kind < 4 else 256))
         if kind == 0:  # a header whose size lies
             pool.append(struct.pack("<HHI", r.choice([0, 1, 7, 9, 4096, 65535]), r.randrange(40), 0) + body)
         elif kind == 1:  # a known type over garbage
@@ -90,9 +94,10 @@ def fuzzer(index, count, sent):
 
 
 def main():
-    out = os.path.join(tmp, "out.txt")
+    out = os.path.join(tmp, "out")
     err = open(os.path.join(tmp, "err.txt"), "w")
-    server = subprocess.Popen([SECCHECK, "server", "--endpoint", endpoint, "--out", out],
+    command = ["tracereplay", "save"] if SAVE else ["server"]
+    server = subprocess.Popen([SECCHECK, *command, "--endpoint", endpoint, "--out", out],
                               stdout=subprocess.DEVNULL, stderr=err)
     try:
         deadline = time.time() + 60
@@ -127,11 +132,16 @@ def main():
         honest.close()
         for s in idle:
             s.close()
-        time.sleep(10)
-        after = usage(server.pid)
+        after = []
+        for wait in AFTER:  # seconds since every connection closed
+            time.sleep(wait - (after[-1][0] if after else 0))
+            after.append((wait, usage(server.pid)))
         time.sleep(1)
-        text = open(out, errors="replace").read()
-        delivered = sum(1 for i in range(HONEST) if f"honest-{i:06d}" in text)
+        # The honest sandbox's messages are in the output, or in one of the trace files.
+        found = set()
+        for f in [os.path.join(out, f) for f in os.listdir(out)] if SAVE else [out]:
+            found.update(re.findall(rb"honest-(\d{6})", open(f, "rb").read()))
+        delivered = len(found & {f"{i:06d}".encode() for i in range(HONEST)})
     finally:
         server.terminate()
         server.wait(30)
@@ -141,7 +151,8 @@ def main():
     print(f"honest messages delivered: {delivered:,} of {HONEST:,}")
     print(f"storm took {storm:.1f} s ({sum(sent) / storm:,.0f} packets/s)")
     print(f"server RSS MB / fds: before {before[0]} / {before[1]}, peak {peak[0][0]} / {peak[0][1]}, "
-          f"end of storm {during[0]} / {during[1]}, 10 s after all closed {after[0]} / {after[1]}")
+          f"end of storm {during[0]} / {during[1]}")
+    print("after every connection closed: " + ", ".join(f"{w} s {u[0]} / {u[1]}" for w, u in after))
     print(f"server stderr: {logged:,} bytes; first lines:")
     with open(err.name) as f:
         for line in f.readlines()[:3]:

@@ -1,6 +1,5 @@
 package dev.seccheck.cli;
 
-import dev.seccheck.config.GoDuration;
 import dev.seccheck.kafka.source.KafkaSource;
 import dev.seccheck.remote.consumer.EventServer;
 import dev.seccheck.remote.consumer.ServerLimits;
@@ -11,7 +10,6 @@ import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -48,14 +46,8 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "Write messages to FILE instead of stdout.")
     Path out;
 
-    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "" + ServerLimits.DEFAULT_MAX_CONNECTIONS,
-            description = "Connections held at once (default: ${DEFAULT-VALUE}); at the limit a new one replaces "
-                    + "the connection silent longest.")
-    int maxConnections;
-
-    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "0",
-            description = "Close a handshaked connection silent this long, e.g. 10m or 30s (default: 0, never).")
-    String idleTimeout;
+    @Mixin
+    ServerLimitOptions limitOptions;
 
     @Spec
     CommandSpec spec;
@@ -68,20 +60,7 @@ final class ServerCommand implements Callable<Integer> {
             default -> throw new ParameterException(spec.commandLine(),
                     "--format: must be text or json, got \"" + format + "\"");
         };
-        if (maxConnections < 1) {
-            throw new ParameterException(spec.commandLine(), "--max-connections: must be at least 1, got "
-                    + maxConnections);
-        }
-        Duration idle;
-        try {
-            idle = GoDuration.parse(idleTimeout);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "--idle-timeout: " + e.getMessage());
-        }
-        if (idle.isNegative()) {
-            throw new ParameterException(spec.commandLine(), "--idle-timeout: must not be negative, got " + idleTimeout);
-        }
-        ServerLimits limits = ServerLimits.DEFAULT.withMaxConnections(maxConnections).withIdleTimeout(idle);
+        ServerLimits limits = limitOptions.limits(spec);
         Optional<KafkaSource> fromKafka = input.kafka(System.err);
         PrintStream sink = out == null
                 ? new PrintStream(new FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8)
@@ -102,8 +81,8 @@ final class ServerCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         log.println(fromKafka.isPresent()
                 ? "seccheck server: reading " + server.describe() + " (" + format.toLowerCase(Locale.ROOT) + ")"
-                : "seccheck server: listening on " + input.endpointOr(Path.of(DEFAULT_ENDPOINT)) + " (" + format.toLowerCase(Locale.ROOT) + ", at most "
-                        + maxConnections + " connections, idle timeout " + (idle.isZero() ? "none" : idleTimeout) + ")");
+                : "seccheck server: listening on " + input.endpointOr(Path.of(DEFAULT_ENDPOINT)) + " ("
+                        + format.toLowerCase(Locale.ROOT) + ", " + limitOptions.describe(limits) + ")");
         server.awaitClose();
         return 0;
     }

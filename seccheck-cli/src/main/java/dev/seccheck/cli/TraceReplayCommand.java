@@ -2,6 +2,7 @@ package dev.seccheck.cli;
 
 import dev.seccheck.kafka.source.KafkaSource;
 import dev.seccheck.remote.consumer.EventSource;
+import dev.seccheck.remote.consumer.ServerLimits;
 import dev.seccheck.remote.replay.Recorder;
 import dev.seccheck.remote.replay.Replayer;
 import dev.seccheck.remote.replay.TraceFile;
@@ -13,7 +14,9 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * TraceReplayCommand is {@code seccheck tracereplay}: record the packets sandboxes send into
@@ -40,8 +43,15 @@ final class TraceReplayCommand {
         @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory for the trace files.")
         Path out;
 
+        @Mixin
+        ServerLimitOptions limitOptions;
+
+        @Spec
+        CommandSpec spec;
+
         @Override
         public Integer call() throws Exception {
+            ServerLimits limits = limitOptions.limits(spec);
             Optional<KafkaSource> fromKafka = input.kafkaOrEndpoint(System.err);
             if (fromKafka.isPresent()) {
                 TraceSaver saver = new TraceSaver(out, System.err);
@@ -52,9 +62,10 @@ final class TraceReplayCommand {
                 return 0;
             }
             Path endpoint = input.listenOn(null);
-            Recorder recorder = Recorder.start(endpoint, out, System.err);
+            Recorder recorder = Recorder.start(endpoint, out, System.err, limits);
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(recorder::close));
-            System.err.println("seccheck tracereplay save: listening on " + endpoint + ", writing to " + out);
+            System.err.println("seccheck tracereplay save: listening on " + endpoint + " (" + limitOptions.describe(limits)
+                    + "), writing to " + out);
             recorder.awaitClose();
             return 0;
         }

@@ -30,12 +30,19 @@ class ServerMemoryTest {
     Path dir;
 
     static Process server(Path dir, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("server"));
+        cmd.addAll(List.of(args));
+        return cli(dir, "-Xmx256m", cmd);
+    }
+
+    /** Starts the CLI of this class path in a JVM of its own with heap limit {@code xmx}, output in {@code dir}. */
+    static Process cli(Path dir, String xmx, List<String> args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElseThrow(),
-                "-Xmx256m", "--enable-native-access=ALL-UNNAMED",
+                xmx, "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"),
-                "dev.seccheck.cli.Main", "server"));
-        cmd.addAll(List.of(args));
+                "dev.seccheck.cli.Main"));
+        cmd.addAll(args);
         return new ProcessBuilder(cmd).redirectError(dir.resolve("stderr").toFile())
                 .redirectOutput(dir.resolve("stdout").toFile()).start();
     }
@@ -58,12 +65,17 @@ class ServerMemoryTest {
     }
 
     static long rssKiB(long pid) throws Exception {
+        return status(pid, "VmRSS");
+    }
+
+    /** Returns the number in field {@code name} of /proc/PID/status (VmRSS in KiB, Threads). */
+    static long status(long pid, String name) throws Exception {
         for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-            if (l.startsWith("VmRSS:")) {
+            if (l.startsWith(name + ":")) {
                 return Long.parseLong(l.replaceAll("\\D", ""));
             }
         }
-        throw new AssertionError("no VmRSS for " + pid);
+        throw new AssertionError("no " + name + " in /proc/" + pid + "/status");
     }
 
     @Test

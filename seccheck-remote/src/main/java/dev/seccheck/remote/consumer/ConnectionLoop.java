@@ -26,7 +26,8 @@ import java.util.List;
  *
  * <p>Connections are kept in a map in access order, so its eldest entry is the connection silent
  * longest: that is the one cut when the limit is reached, and expiry scans stop at the first
- * entry still within its timeout.
+ * entry still within its timeout. Once a burst is over, {@link HeapTrim} gives back the heap it
+ * grew.
  */
 final class ConnectionLoop extends SourceLoop {
     /** Packets read from one connection before the loop serves the next ready one. */
@@ -57,6 +58,7 @@ final class ConnectionLoop extends SourceLoop {
     private final EventSource.Packets decoder;
     private final byte[] buf;
     private final LinkedHashMap<Long, Peer> peers = new LinkedHashMap<>(64, 0.75f, true);
+    private final HeapTrim heapTrim = new HeapTrim();
     private int nextId = 1;
     private long acceptPausedUntil;
     private boolean listenerWatched;
@@ -120,6 +122,7 @@ final class ConnectionLoop extends SourceLoop {
                     expire(now);
                     resumeAccepting(now);
                     handler.onTick();
+                    heapTrim.tick();
                 }
             }
         } catch (LinuxException e) {
@@ -167,6 +170,7 @@ final class ConnectionLoop extends SourceLoop {
                 continue;
             }
             peers.put((long) id, new Peer(s, id, now));
+            heapTrim.connectionChanged();
         }
     }
 
@@ -196,6 +200,7 @@ final class ConnectionLoop extends SourceLoop {
                     remove(p);
                     return;
                 }
+                heapTrim.received(n);
                 if (n > buf.length) {
                     decoder.malformed(p.connection, "packet of " + n + " bytes exceeds the " + buf.length
                             + "-byte limit");
@@ -291,6 +296,7 @@ final class ConnectionLoop extends SourceLoop {
     }
 
     private void drop(Peer p) {
+        heapTrim.connectionChanged();
         try {
             epoll.remove(p.socket.fd());
         } catch (LinuxException e) {

@@ -54,10 +54,8 @@ public final class EventServer implements AutoCloseable, EventSource.Packets {
     /** Creates the socket file at {@code endpoint} and starts accepting within {@code limits}. */
     public static EventServer start(Path endpoint, EventHandler handler, ServerLimits limits) throws LinuxException {
         EventServer s = new EventServer(handler);
-        ConnectionLoop loop = new ConnectionLoop(endpoint, limits, handler, s);
-        s.source = loop;
+        s.source = new SocketSource(endpoint, limits).start(s, handler);
         s.endpoint = endpoint;
-        loop.start();
         return s;
     }
 

@@ -112,8 +112,13 @@ public record TraceFile(byte[] config, List<byte[]> packets) {
 
     /** Writes one size-prefixed chunk (the config or a packet). */
     public static void writeChunk(OutputStream out, byte[] data) throws IOException {
-        out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(data.length).array());
-        out.write(data);
+        writeChunk(out, data, data.length);
+    }
+
+    /** Writes {@code data[0..length)} as one size-prefixed chunk, without copying it first. */
+    public static void writeChunk(OutputStream out, byte[] data, int length) throws IOException {
+        out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(length).array());
+        out.write(data, 0, length);
     }
 
     private static byte[] readChunk(InputStream in, long offset, String what) throws IOException {

@@ -1,35 +1,38 @@
 package dev.seccheck.remote.replay;
 
 import dev.seccheck.remote.consumer.Connection;
-import dev.seccheck.remote.consumer.EventHandler;
 import dev.seccheck.remote.consumer.EventSource;
+import dev.seccheck.remote.server.RateLimitedLog;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
- * TraceSaver writes the packets of any {@link EventSource} (a Kafka topic) to trace files, one per
- * connection ({@code client-0001}, ...), byte for byte as the source delivers them, so the same
- * tools read them as the files {@link Recorder} writes from the socket. Every call comes from the
- * source's one thread; files are flushed about once a second and closed when the source stops.
+ * TraceSaver writes the packets of any {@link EventSource} (the socket sandboxes connect to, a
+ * Kafka topic) to trace files, one per connection ({@code client-0001}, ...), byte for byte as the
+ * source delivers them. Every call comes from the source's one thread; files are flushed about
+ * once a second and closed when their connection ends or the source stops. Connections the
+ * source refused or cut are logged through a {@link RateLimitedLog}, so a flood of them costs a
+ * few lines.
  */
-public final class TraceSaver implements EventSource.Packets, EventHandler {
+public final class TraceSaver implements EventSource.Packets, RateLimitedLog.Handler {
     private record File(Path path, OutputStream out, long[] counts) {}
 
     private final Path dir;
     private final PrintStream log;
+    private final RateLimitedLog limited;
     private final Map<Integer, File> files = new HashMap<>();
 
     /** Writes into {@code dir}, created if needed; notes go to {@code log}. */
     public TraceSaver(Path dir, PrintStream log) throws IOException {
         this.dir = Files.createDirectories(dir);
         this.log = log;
+        this.limited = new RateLimitedLog(log);
     }
 
     @Override
@@ -39,7 +42,9 @@ public final class TraceSaver implements EventSource.Packets, EventHandler {
             OutputStream out = new BufferedOutputStream(Files.newOutputStream(path));
             TraceFile.writeHeader(out, TraceFile.CONFIG);
             files.put(c.id(), new File(path, out, new long[2]));
-            log.println(String.format("client-%04d: writing %s", c.id(), path));
+            // A Kafka record carries no peer (pid 0): only a socket names its sandbox.
+            log.println(String.format("client-%04d connected: %swriting %s", c.id(),
+                    c.peer().pid() > 0 ? "pid " + c.peer().pid() + ", " : "", path));
         } catch (IOException e) {
             log.println(String.format("client-%04d: cannot write %s: %s", c.id(), path, e.getMessage()));
         }
@@ -52,7 +57,7 @@ public final class TraceSaver implements EventSource.Packets, EventHandler {
             return; // its file could not be opened; said so at connect
         }
         try {
-            TraceFile.writeChunk(f.out(), Arrays.copyOf(packet, length));
+            TraceFile.writeChunk(f.out(), packet, length);
             f.counts()[0]++;
         } catch (IOException e) {
             log.println(String.format("client-%04d: writing %s failed, stopped: %s", c.id(), f.path(), e.getMessage()));
@@ -69,7 +74,13 @@ public final class TraceSaver implements EventSource.Packets, EventHandler {
     }
 
     @Override
+    public RateLimitedLog limitedLog() {
+        return limited;
+    }
+
+    @Override
     public void onTick() {
+        limited.tick();
         for (Map.Entry<Integer, File> e : Map.copyOf(files).entrySet()) {
             try {
                 e.getValue().out().flush();
@@ -86,8 +97,8 @@ public final class TraceSaver implements EventSource.Packets, EventHandler {
         File f = files.get(c.id());
         if (f != null) {
             close(c.id());
-            log.println(String.format("client-%04d: %d messages saved to %s%s", c.id(), f.counts()[0], f.path(),
-                    f.counts()[1] > 0 ? ", " + f.counts()[1] + " records skipped" : ""));
+            log.println(String.format("client-%04d disconnected: %d messages saved to %s%s", c.id(), f.counts()[0],
+                    f.path(), f.counts()[1] > 0 ? ", " + f.counts()[1] + " records skipped (not packets)" : ""));
         }
     }
 

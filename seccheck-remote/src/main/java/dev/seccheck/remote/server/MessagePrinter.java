@@ -11,7 +11,6 @@ import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.syscall.Syscall;
 import dev.seccheck.remote.consumer.Connection;
 import dev.seccheck.remote.consumer.Event;
-import dev.seccheck.remote.consumer.EventHandler;
 import java.io.PrintStream;
 import java.util.Base64;
 import java.util.function.LongSupplier;
@@ -23,7 +22,7 @@ import java.util.function.LongSupplier;
  * will (malformed and unknown packets, refused and cut connections) go through a
  * {@link RateLimitedLog}: the first of a kind in full, then a count every 10 s.
  */
-public final class MessagePrinter implements EventHandler {
+public final class MessagePrinter implements RateLimitedLog.Handler {
     private static final Catalog CATALOG = Catalog.standard();
 
     private final OutputFormat format;
@@ -56,15 +55,8 @@ public final class MessagePrinter implements EventHandler {
     }
 
     @Override
-    public void onRefused(int id, String problem) {
-        limited.report("refused", String.format("client-%04d refused: %s", id, problem),
-                "%s more connections refused in the last %d s", String.format("client-%04d: %s", id, problem));
-    }
-
-    @Override
-    public void onCut(Connection c, String reason) {
-        limited.report("cut", name(c) + " closed by the server: " + reason,
-                "%s more connections closed by the server in the last %d s", name(c) + ": " + reason);
+    public RateLimitedLog limitedLog() {
+        return limited;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.seccheck.remote.server;
 
+import dev.seccheck.remote.consumer.Connection;
+import dev.seccheck.remote.consumer.EventHandler;
 import java.io.PrintStream;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -11,9 +13,30 @@ import java.util.function.LongSupplier;
  * occurrence of a kind is printed in full, the next ones in the same window are only counted, and
  * the count is printed once the window has passed ("client-0003 (pid 42): 12,345 malformed
  * packets skipped in the last 10 s (last: ...)"). A million bad packets then cost a few lines,
- * not 110 MB, and no count is lost. Not thread-safe: the server calls it from its loop thread.
+ * not 110 MB, and no count is lost. Not thread-safe: a server calls it from its loop thread.
+ * Handlers of other consumers (the trace saver) report the connections their server refused or
+ * cut through it as well, in the same words.
  */
-final class RateLimitedLog {
+public final class RateLimitedLog {
+    /**
+     * Handler is an {@link EventHandler} whose refused and cut connections are reported through
+     * its {@link RateLimitedLog}, in the same words whichever consumer it is.
+     */
+    public interface Handler extends EventHandler {
+        /** Returns the log that the connections' problems go to. */
+        RateLimitedLog limitedLog();
+
+        @Override
+        default void onRefused(int id, String problem) {
+            limitedLog().refused(id, problem);
+        }
+
+        @Override
+        default void onCut(Connection c, String reason) {
+            limitedLog().cut(c.id(), reason);
+        }
+    }
+
     /** The window of the server's logs. */
     static final long WINDOW_NANOS = 10_000_000_000L;
 
@@ -33,6 +56,11 @@ final class RateLimitedLog {
     private final LongSupplier clock;
     private final long windowNanos;
     private final Map<String, Window> windows = new HashMap<>();
+
+    /** Writes to {@code log}, one window of {@link #WINDOW_NANOS} per kind. */
+    public RateLimitedLog(PrintStream log) {
+        this(log, System::nanoTime, WINDOW_NANOS);
+    }
 
     RateLimitedLog(PrintStream log, LongSupplier clock, long windowNanos) {
         this.log = log;
@@ -60,8 +88,21 @@ final class RateLimitedLog {
         }
     }
 
+    /** Reports a connection the server refused (failed or missing handshake, no room). */
+    public void refused(int id, String problem) {
+        report("refused", String.format("client-%04d refused: %s", id, problem),
+                "%s more connections refused in the last %d s", String.format("client-%04d: %s", id, problem));
+    }
+
+    /** Reports a handshaked connection the server cut itself ({@code reason}: the limit or the idle timeout). */
+    public void cut(int id, String reason) {
+        String name = String.format("client-%04d", id);
+        report("cut", name + " closed by the server: " + reason,
+                "%s more connections closed by the server in the last %d s", name + ": " + reason);
+    }
+
     /** Prints the counts of every window that has passed; called about once a second. */
-    void tick() {
+    public void tick() {
         long now = clock.getAsLong();
         for (Iterator<Window> it = windows.values().iterator(); it.hasNext(); ) {
             Window w = it.next();
