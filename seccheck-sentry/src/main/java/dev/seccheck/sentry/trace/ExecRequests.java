@@ -3,8 +3,8 @@ package dev.seccheck.sentry.trace;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.WaitStatus;
 import dev.seccheck.sentry.SentryException;
-import dev.seccheck.sentry.defense.Seal;
 import dev.seccheck.sentry.task.TaskTable;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +32,8 @@ final class ExecRequests {
     private final ConcurrentLinkedQueue<Request> pending = new ConcurrentLinkedQueue<>();
     /** Tracer thread: the first process of each running command, and who waits for its end. */
     private final Map<Integer, CompletableFuture<WaitStatus>> running = new HashMap<>();
+    /** Tracer thread: the notifiers of commands, each ending when its command's last task has gone. */
+    private final List<Notifier> notifiers = new ArrayList<>();
 
     /** @param self this JVM's pid: its own held syscalls are continued, not reported */
     ExecRequests(Doorbell doorbell, TaskTable tasks, SyscallPoints syscalls, int self, Consumer<String> log) {
@@ -71,17 +73,23 @@ final class ExecRequests {
         Request req;
         while ((req = pending.poll()) != null) {
             try {
-                Launch.Child child = req.launch().awaitChild(self);
-                int pid = child.first().tid();
-                Seal.whileAttaching(() -> lifecycle.seize(pid, true));
+                Launch.Child child = req.launch().attach(lifecycle, true);
+                int pid = child.pid();
                 running.put(pid, req.result());
-                child.listener().allow(child.first().id());
-                Thread.ofPlatform().daemon().name("seccheck-exec-notifier")
-                        .start(new Notifier(child.listener(), syscalls, tasks.withExecSessionDefault(true), req.launch().guard(), self, log));
+                notifiers.removeIf(Notifier::ended);
+                notifiers.add(new Notifier(child, syscalls, tasks.withExecSessionDefault(true), req.launch().guard(), self,
+                        log).start("seccheck-exec-notifier"));
+                req.launch().release();
             } catch (SentryException | LinuxException | RuntimeException e) {
                 req.result().completeExceptionally(e);
             }
         }
+    }
+
+    /** At the run's end, on the tracer thread: ends the notifier threads of the commands. */
+    void stopAll() {
+        notifiers.forEach(Notifier::stopAndJoin);
+        notifiers.clear();
     }
 
     /** A traced task ended: completes the request whose command it was the first process of. */
