@@ -79,6 +79,7 @@ public final class Spawn {
         /** The spawning thread's id, once it is about to spawn (0 before). */
         private volatile int spawner;
         private MemorySegment fprog = MemorySegment.NULL;
+        private byte[] trap;
 
         private Prepared(String file, List<String> argv, List<byte[]> environment, String directory, int[] stdio,
                 int[] inherited, long blocked, long ignored) throws LinuxException {
@@ -176,6 +177,15 @@ public final class Spawn {
             return path.address();
         }
 
+        /**
+         * Sets the filter (8-byte {@code sock_filter}s) {@link #spawn} installs on the spawning
+         * thread, which the child inherits: one without a listener, that nothing JVM code does
+         * matches, so the thread may run on and end.
+         */
+        public void trap(byte[] program) {
+            trap = program.clone();
+        }
+
         /** Copies the seccomp filter (8-byte {@code sock_filter}s) that the held child is to install. */
         public void filter(byte[] program) {
             fprog = Seccomp.fprog(arena, program);
@@ -262,10 +272,16 @@ public final class Spawn {
 
     /**
      * Spawns, on the calling thread, which stays blocked until the child has executed or ended:
-     * a child still held must be released ({@link Prepared#release}) or killed.
+     * a child still held must be released ({@link Prepared#release}) or killed. Installs the
+     * {@linkplain Prepared#trap trap} on the calling thread first (with no_new_privs, which the
+     * child inherits too): that thread should do nothing else afterwards but end.
      */
-    public static Spawned spawn(Prepared p) {
+    public static Spawned spawn(Prepared p) throws LinuxException {
         p.spawner = (int) Direct.call(Sysno.GETTID, 0, 0, 0, 0);
+        if (p.trap != null) {
+            Seccomp.setNoNewPrivs();
+            Seccomp.installFilter(p.trap, 0);
+        }
         try {
             int r = (int) SPAWN.invokeExact(p.pid, p.path, p.actions, p.attr, p.args, p.env);
             return new Spawned(r == 0 ? p.pid.get(ValueLayout.JAVA_INT, 0) : 0, r);

@@ -45,7 +45,8 @@ public final class Seal {
 
     /**
      * Runs {@code step} with this process dumpable, then seals it again if it was sealed. The
-     * window is the step alone (one PTRACE_SEIZE and the reads that follow it); the workload's
+     * window is the step alone (one PTRACE_SEIZE and the reads that follow it, or the pidfd_getfd
+     * of a launched child's listener); the workload's
      * own filter ({@link Guard}) refuses ptrace, {@code process_vm_*} and {@code pidfd_getfd}
      * aimed at seccheck during it.
      */

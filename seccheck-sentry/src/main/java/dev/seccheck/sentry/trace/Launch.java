@@ -17,6 +17,7 @@ import dev.seccheck.linux.WaitStatus;
 import dev.seccheck.sentry.SentryException;
 import dev.seccheck.sentry.defense.Guard;
 import dev.seccheck.sentry.defense.Seal;
+import dev.seccheck.sentry.filter.ExecTrap;
 import dev.seccheck.sentry.filter.FilterAction;
 import dev.seccheck.sentry.filter.Fragment;
 import dev.seccheck.sentry.filter.SeccompFilter;
@@ -35,24 +36,29 @@ import java.util.concurrent.locks.LockSupport;
  * Launch starts a program so that the tracer can attach to it, and give it its seccomp filter,
  * before the program runs.
  *
- * <p>A spawner thread calls posix_spawn, whose child is held in its last file action (a blocking
- * open of a FIFO, see {@link Spawn}) before its execve. The tracer finds the child, seizes it,
- * interrupts it and makes it install, by injected syscalls, no_new_privs and the filter that holds
- * the syscalls of enter-only points for a new listener, then applies {@link Guard} (its refusals
- * held too) and the run's fragment; it copies the listener with pidfd_getfd and closes the
- * child's copy. {@link #release} then lets the child go on to its execve, with the filter from
- * its program's first instruction. Seccomp allows one listener per filter chain, so this
- * listener serves the enter-only points of the whole process tree from then on.
+ * <p>A spawner thread sets no_new_privs, installs on itself the {@link ExecTrap} (a filter without
+ * listener that traces only the one execve its child will make) and calls posix_spawn. The child,
+ * which inherits both, is held in its last file action (a blocking open of a FIFO, see
+ * {@link Spawn}) before that execve. The tracer finds the child, seizes it, interrupts it and
+ * makes it install, by injected syscalls, the filter that holds the syscalls of enter-only points
+ * for a new listener, then applies {@link Guard} (its refusals held too) and the run's fragment;
+ * it copies the listener with pidfd_getfd and closes the child's copy. {@link #release} then lets
+ * the child go on to its execve, with the filter from its program's first instruction. Seccomp
+ * allows one listener per filter chain, so this listener serves the enter-only points of the
+ * whole process tree from then on. The trap makes the hold safe: should another process of the
+ * user open the FIFO early, an execve traced by no one fails with ENOSYS, and one the tracer sees
+ * before it has installed the filter is refused by killing the child.
  *
- * <p>Why so, and not a filter on the spawning thread that the child inherits: a thread under a
- * filter whose listener is served by Java code must never run JVM code again (a held mmap or
- * futex made with a VM lock held waits for a notifier that needs that lock or a safepoint), so such
- * a spawner had to wait in native code for good, one parked kernel task per launch, and every
- * one of them had to be named in the next launch's {@link Guard}. Ending it with a raw
- * {@code exit} would free the kernel task but leave the JVM's thread, its stack and its objects
- * behind for the life of the JVM. Here no thread of this process ever carries the filter: the
- * spawner blocks in posix_spawn only until the child has executed (or ended), then ends as any
- * thread does, and a launch leaves nothing behind once its listener is closed.
+ * <p>Why so, and not the listener's filter on the spawner thread for the child to inherit (as
+ * before): a thread under a filter whose listener is served by Java code must never run JVM code
+ * again (a held mmap or futex made with a VM lock held waits for a notifier that needs that lock
+ * or a safepoint), so that spawner had to wait in native code for good: one parked kernel task per
+ * launch, each named in every later launch's {@link Guard}, until some 1,700 launches outgrew a
+ * seccomp program. Ending it with a raw {@code exit} would free the kernel task but leave the JVM's
+ * thread, its stack and its objects behind for the life of the JVM. Here the spawner's own filter
+ * matches nothing JVM code does and has no listener: the spawner blocks in posix_spawn only until
+ * the child has executed (or ended), then ends as any thread does, and a launch leaves nothing
+ * behind once its listener is closed.
  */
 final class Launch {
 
@@ -71,7 +77,6 @@ final class Launch {
     private static final long START_DEADLINE_MS = 10_000;
     /** How long a spawn's result may take to arrive once its child has ended. */
     private static final long RESULT_DEADLINE_MS = 5_000;
-    private static final int PR_SET_NO_NEW_PRIVS = 38;
 
     private final List<String> argv;
     /** The guard compiled into the child's filter: the notifier decides what it held with this very one. */
@@ -105,6 +110,7 @@ final class Launch {
                 p = stdio == null
                         ? Spawn.prepare(program.toString(), argv, CallerWorld.current())
                         : Spawn.prepare(program.toString(), argv, env, cwd, stdio);
+                p.trap(SeccompFilter.compile(new FilterAction[0], ExecTrap.fragment(p.execPathPointer())).encode());
                 p.filter(SeccompFilter.compile(SeccompFilter.only(notified, FilterAction.NOTIFY),
                         guard.fragment(true).then(fragment)).encode());
             } catch (Throwable t) {
@@ -112,7 +118,11 @@ final class Launch {
                 return;
             }
             l.prepared.complete(p);
-            l.spawned.complete(Spawn.spawn(p)); // returns once the child has executed or ended
+            try {
+                l.spawned.complete(Spawn.spawn(p)); // returns once the child has executed or ended
+            } catch (Throwable t) {
+                l.spawned.completeExceptionally(t);
+            }
         });
         return l;
     }
@@ -133,8 +143,6 @@ final class Launch {
             t.interrupt();
             awaitInterruptStop(t, lifecycle);
             Injector injector = new Injector(new ProcessMemory());
-            injected(injector.callSharingMemory(t, pid, Sysno.PRCTL, PR_SET_NO_NEW_PRIVS, 1, 0),
-                    "prctl(PR_SET_NO_NEW_PRIVS)", pid);
             int theirs = (int) injected(injector.callSharingMemory(t, pid, Sysno.SECCOMP, Seccomp.SET_MODE_FILTER,
                     Seccomp.FILTER_FLAG_NEW_LISTENER, p.filterAddress()), "seccomp(SET_MODE_FILTER, NEW_LISTENER)", pid);
             int ours = Seal.whileAttaching(() -> copyDescriptor(pid, theirs));
@@ -214,6 +222,12 @@ final class Launch {
             }
             if (s.event() == dev.seccheck.linux.Ptrace.EVENT_STOP) {
                 return;
+            }
+            if (s.event() == dev.seccheck.linux.Ptrace.EVENT_SECCOMP) {
+                // Its execve, trapped: it left the hold before the release (another process of
+                // this user opened the FIFO). It must not execute without its filter.
+                throw new IllegalStateException("it reached its execve before it was released (its hold was opened"
+                        + " by another process)");
             }
             t.cont(s.event() == 0 && !s.syscallStop() ? lifecycle.deliverable(s.signal()) : 0);
         }

@@ -41,7 +41,6 @@ final class Notifier implements Runnable {
     private final Consumer<String> log;
     private volatile boolean stopping;
 
-    private final int self;
     /** Null when the run emulates nothing. */
     private final Emulator emulator;
     /** The guard in the filter this listener serves: what it held for us is refused as it says. */
@@ -51,13 +50,12 @@ final class Notifier implements Runnable {
 
     private Thread thread;
 
-    /** @param self this JVM's pid: held syscalls of its own threads (none carries the filter) are continued */
+    /** @param self this JVM's pid, for the emulator */
     Notifier(Launch.Child launched, SyscallPoints points, TaskTable tasks, dev.seccheck.sentry.defense.Guard guard,
             int self, Consumer<String> log) {
         this.launched = launched;
         this.listener = launched.listener();
         this.guard = guard;
-        this.self = self;
         this.points = points;
         this.tasks = tasks;
         this.log = log;
@@ -171,10 +169,6 @@ final class Notifier implements Runnable {
         }
         Task task = tasks.get(n.tid());
         if (task == null) {
-            if (Procfs.status(n.tid()).map(Procfs.Status::tgid).orElse(-1) == self) {
-                listener.allow(n.id());
-                return;
-            }
             task = tasks.getOrLoad(n.tid());
         }
         java.util.OptionalInt refused = guard.refusal(n.nr(), n.arg0(), n.arg1());

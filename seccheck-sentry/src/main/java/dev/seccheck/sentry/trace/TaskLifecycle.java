@@ -85,6 +85,14 @@ final class TaskLifecycle {
         return tracees.deliverable(signal);
     }
 
+    /**
+     * Returns whether the thread is a launched process that has not executed yet: its one
+     * seccomp stop then is the launch's exec trap ({@link dev.seccheck.sentry.filter.ExecTrap}).
+     */
+    boolean beforeFirstExec(int tid) {
+        return awaitingFirstExec.contains(tid);
+    }
+
     /** At an exec event stop: the first exec of a launched process gets the layer of traced syscalls. */
     void beforeExec(Tracee t) throws LinuxException {
         if (awaitingFirstExec.remove(t.tid())) {

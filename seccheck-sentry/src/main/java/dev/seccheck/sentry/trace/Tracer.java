@@ -294,7 +294,13 @@ public final class Tracer {
             layers.startRefilter(t.tid());
         }
         switch (s.event()) {
-            case Ptrace.EVENT_SECCOMP -> syscallStops.enter(t);
+            case Ptrace.EVENT_SECCOMP -> {
+                if (lifecycle.beforeFirstExec(t.tid())) {
+                    t.resume(0); // the launch's exec trap: its execve is the run's start, not a syscall to report
+                } else {
+                    syscallStops.enter(t);
+                }
+            }
             case Ptrace.EVENT_FORK, Ptrace.EVENT_VFORK, Ptrace.EVENT_CLONE -> lifecycle.created(t, s.event());
             case Ptrace.EVENT_EXEC -> {
                 lifecycle.beforeExec(t);
