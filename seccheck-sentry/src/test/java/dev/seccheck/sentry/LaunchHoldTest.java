@@ -1,0 +1,58 @@
+package dev.seccheck.sentry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.seccheck.points.Catalog;
+import dev.seccheck.state.PointState;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A launched command is held before its execve by a FIFO in a directory of the user's own
+ * ({@code dev.seccheck.linux.Spawn}); the workload of a run, a process of the same user, can find
+ * and open it and so let the command run on before the tracer has given it its filter. That must
+ * never make the command run unsupervised: the spawner's exec trap fails an execve no one traces,
+ * and the tracer kills a command that reaches its execve before its filter is in place. Here the
+ * workload opens every hold FIFO it finds, in a loop, while commands are exec'd into the run; each
+ * command tries to signal seccheck ({@code kill -0}), which its guard refuses: a command that
+ * exits 0 ran without its filter.
+ */
+class LaunchHoldTest {
+
+    private static final int EXECS = 30;
+
+    @Test
+    void aHoldOpenedByTheWorkloadNeverLetsACommandRunUnfiltered() throws Exception {
+        String holds = System.getProperty("java.io.tmpdir") + "/seccheck-hold*/fifo";
+        // true, not exec: a failed redirection of a special builtin would end the shell.
+        String opener = "while :; do for f in " + holds + "; do true 2>/dev/null 3<>\"$f\"; done; done";
+        Supervisor sup = new Supervisor(new PointState(), Catalog.standard(), "hold", line -> {});
+        Supervised.Background bg = Supervised.Background.start(sup, List.of("/bin/sh", "-c", opener));
+        List<String> outcomes = new ArrayList<>();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (sup.pid().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(sup.pid()).as("the opener started").isPresent();
+            String self = Long.toString(ProcessHandle.current().pid());
+            for (int i = 0; i < EXECS; i++) {
+                try {
+                    int status = sup.exec(List.of("/bin/sh", "-c", "kill -0 " + self + " 2>/dev/null"),
+                            List.of("PATH=/usr/bin:/bin"), "/", new int[] {0, 1, 2});
+                    outcomes.add("exit " + status);
+                } catch (SentryException e) {
+                    outcomes.add("not started: " + e.getMessage());
+                }
+            }
+        } finally {
+            sup.signal(9);
+            bg.finish(30);
+        }
+        System.out.println("execs while the workload opened their holds: " + outcomes);
+        assertThat(outcomes).hasSize(EXECS).doesNotContain("exit 0")
+                .noneMatch(o -> o.contains("no process left")); // the opener ran throughout
+    }
+}
