@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.seccheck.points.Catalog;
 import dev.seccheck.state.PointState;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A launched command is held before its execve by a FIFO in a directory of the user's own
@@ -16,15 +18,17 @@ import org.junit.jupiter.api.Test;
  * never make the command run unsupervised: the spawner's exec trap fails an execve no one traces,
  * and the tracer kills a command that reaches its execve before its filter is in place. Here the
  * workload opens every hold FIFO it finds, in a loop, while commands are exec'd into the run; each
- * command tries to signal seccheck ({@code kill -0}), which its guard refuses: a command that
- * exits 0 ran without its filter.
+ * command tries to signal seccheck ({@code kill -0}), which its guard refuses, and writes a mark
+ * when that succeeds: a command that exits 0 or leaves a mark ran without its filter (before the
+ * exec trap, a command released early ran unfiltered until the tracer, failing to attach, killed it).
  */
 class LaunchHoldTest {
 
-    private static final int EXECS = 30;
+    private static final int EXECS = 60;
 
     @Test
-    void aHoldOpenedByTheWorkloadNeverLetsACommandRunUnfiltered() throws Exception {
+    void aHoldOpenedByTheWorkloadNeverLetsACommandRunUnfiltered(@TempDir Path tmp) throws Exception {
+        Path mark = tmp.resolve("unfiltered");
         String holds = System.getProperty("java.io.tmpdir") + "/seccheck-hold*/fifo";
         // true, not exec: a failed redirection of a special builtin would end the shell.
         String opener = "while :; do for f in " + holds + "; do true 2>/dev/null 3<>\"$f\"; done; done";
@@ -40,7 +44,8 @@ class LaunchHoldTest {
             String self = Long.toString(ProcessHandle.current().pid());
             for (int i = 0; i < EXECS; i++) {
                 try {
-                    int status = sup.exec(List.of("/bin/sh", "-c", "kill -0 " + self + " 2>/dev/null"),
+                    int status = sup.exec(List.of("/bin/sh", "-c", "kill -0 " + self + " 2>/dev/null && echo " + i
+                            + " >> " + mark),
                             List.of("PATH=/usr/bin:/bin"), "/", new int[] {0, 1, 2});
                     outcomes.add("exit " + status);
                 } catch (SentryException e) {
@@ -54,5 +59,6 @@ class LaunchHoldTest {
         System.out.println("execs while the workload opened their holds: " + outcomes);
         assertThat(outcomes).hasSize(EXECS).doesNotContain("exit 0")
                 .noneMatch(o -> o.contains("no process left")); // the opener ran throughout
+        assertThat(mark).as("commands that signalled seccheck").doesNotExist();
     }
 }

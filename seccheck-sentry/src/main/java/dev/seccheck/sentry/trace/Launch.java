@@ -200,6 +200,9 @@ final class Launch {
             if (child.isPresent()) {
                 return child.getAsInt();
             }
+            if (spawned.isCompletedExceptionally()) {
+                throw notStarted(spawned.exceptionNow());
+            }
             if (spawned.isDone()) {
                 Spawn.Spawned s = spawned.join();
                 throw notStarted(s.errno() != 0 ? new LinuxException("posix_spawn", s.errno())
