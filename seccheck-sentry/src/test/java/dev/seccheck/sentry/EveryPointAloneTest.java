@@ -2,17 +2,12 @@ package dev.seccheck.sentry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.seccheck.fields.FieldSet;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Signals;
 import dev.seccheck.points.Catalog;
 import dev.seccheck.points.PointDesc;
-import dev.seccheck.points.PointReq;
 import dev.seccheck.sentry.testing.CWorkloads;
-import dev.seccheck.sink.Sink;
-import dev.seccheck.state.Gate;
 import dev.seccheck.state.PointState;
-import dev.seccheck.state.Subscriber;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,13 +31,6 @@ import org.junit.jupiter.api.Test;
 class EveryPointAloneTest {
 
     private static final long DEADLINE_SECONDS = 30;
-
-    private static final Sink NULL = new Sink() {
-        @Override
-        public String name() {
-            return "null";
-        }
-    };
 
     @Test
     void everyPointEnabledAloneLetsAThreadedProgramAndTrueFinish() throws Exception {
@@ -73,8 +61,7 @@ class EveryPointAloneTest {
 
     /** Runs {@code argv} with {@code d} alone; null when it exited 0, else what happened. */
     private static String runAlone(Catalog catalog, PointDesc d, List<String> argv) {
-        PointState state = new PointState();
-        state.publish(List.of(new Subscriber(new Gate(), List.of(NULL), List.of(new PointReq(d.point(), FieldSet.EMPTY)))));
+        PointState state = Supervised.onlyPoint(d.point());
         Supervisor sup = new Supervisor(state, catalog, "alone", line -> {});
         ExecutorService one = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().factory());
         try {

@@ -2,14 +2,9 @@ package dev.seccheck.sentry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.seccheck.fields.FieldSet;
 import dev.seccheck.points.Catalog;
-import dev.seccheck.points.PointReq;
 import dev.seccheck.sentry.defense.Guard;
-import dev.seccheck.sink.Sink;
-import dev.seccheck.state.Gate;
 import dev.seccheck.state.PointState;
-import dev.seccheck.state.Subscriber;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,13 +31,6 @@ class SequentialLaunchesTest {
     private static final int SLACK_TASKS = 8;
     /** The guard compares each of its thread ids in two places (pidfd_open/tkill/kill, tgkill). */
     private static final int INSNS_PER_TASK = 2;
-
-    private static final Sink NULL = new Sink() {
-        @Override
-        public String name() {
-            return "null";
-        }
-    };
 
     @Test
     void threeHundredSupervisorsInOneJvmLeaveNoTaskNoThreadAndNoLongerGuard() throws Exception {
@@ -99,10 +87,7 @@ class SequentialLaunchesTest {
     }
 
     private static PointState state(String point) {
-        PointState s = new PointState();
-        s.publish(List.of(new Subscriber(new Gate(), List.of(NULL),
-                List.of(new PointReq(Catalog.standard().byName(point).orElseThrow().point(), FieldSet.EMPTY)))));
-        return s;
+        return Supervised.onlyPoint(Catalog.standard().byName(point).orElseThrow().point());
     }
 
     private static int run(PointState state) throws Exception {
