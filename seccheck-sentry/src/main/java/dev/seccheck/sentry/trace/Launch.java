@@ -29,7 +29,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -42,7 +41,7 @@ import java.util.concurrent.locks.LockSupport;
  * {@link Spawn}) before that execve. The tracer finds the child, seizes it, interrupts it and
  * makes it install, by injected syscalls, the filter that holds the syscalls of enter-only points
  * for a new listener, then applies {@link Guard} (its refusals held too) and the run's fragment;
- * it copies the listener with pidfd_getfd and closes the child's copy. {@link #release} then lets
+ * it copies the listener with pidfd_getfd (the child's copy closes at its execve). {@link #release} then lets
  * the child go on to its execve, with the filter from its program's first instruction. Seccomp
  * allows one listener per filter chain, so this listener serves the enter-only points of the
  * whole process tree from then on. The trap makes the hold safe: should another process of the
@@ -63,13 +62,15 @@ import java.util.concurrent.locks.LockSupport;
 final class Launch {
 
     /** The launched process, attached and filtered, still held before its execve; and its listener. */
-    record Child(int pid, Task task, SeccompListener listener, long execPath, AtomicBoolean execSeen) {
+    record Child(int pid, Task task, SeccompListener listener) {
         /**
-         * Returns whether a held syscall is the launch's own execve (the first execve of that
-         * path pointer from the child), which the run reports as its start, not as a syscall.
+         * Returns whether a held syscall is the spawn's own, before its execve (the restarted
+         * open of the hold, the execve): {@code current}, the task table's entry for the caller,
+         * is still the one the attach registered, which the exec replaces. The run reports the
+         * launch as its start, not as syscalls.
          */
-        boolean isLaunchExec(SeccompNotification n) {
-            return n.tid() == pid && n.nr() == Sysno.EXECVE && n.arg0() == execPath && execSeen.compareAndSet(false, true);
+        boolean isSpawnOwn(SeccompNotification n, Task current) {
+            return n.tid() == pid && current == task;
         }
     }
 
@@ -145,12 +146,13 @@ final class Launch {
             Injector injector = new Injector(new ProcessMemory());
             int theirs = (int) injected(injector.callSharingMemory(t, pid, Sysno.SECCOMP, Seccomp.SET_MODE_FILTER,
                     Seccomp.FILTER_FLAG_NEW_LISTENER, p.filterAddress()), "seccomp(SET_MODE_FILTER, NEW_LISTENER)", pid);
+            // The child's copy is close-on-exec (the kernel makes listeners so): closing it here
+            // would be a syscall under the new filter, held for a notifier not yet serving.
             int ours = Seal.whileAttaching(() -> copyDescriptor(pid, theirs));
-            injector.callSharingMemory(t, pid, Sysno.CLOSE, theirs, 0, 0);
             SeccompListener listener = new SeccompListener(ours);
             listener.setSyncWakeUp();
             t.cont(0);
-            return new Child(pid, task, listener, p.execPathPointer(), new AtomicBoolean());
+            return new Child(pid, task, listener);
         } catch (LinuxException | RuntimeException e) {
             kill(pid);
             OptionalInt errno = spawnErrno();

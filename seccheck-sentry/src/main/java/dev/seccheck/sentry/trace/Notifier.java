@@ -34,7 +34,7 @@ final class Notifier implements Runnable {
     private static final long JOIN_DEADLINE_MS = 5_000;
 
     private final SeccompListener listener;
-    /** The launch whose listener this is: its own execve is the run's start, not a syscall to report. */
+    /** The launch whose listener this is: its syscalls before its execve are the run's start, not syscalls to report. */
     private final Launch.Child launched;
     private final SyscallPoints points;
     private final TaskTable tasks;
@@ -163,11 +163,11 @@ final class Notifier implements Runnable {
     }
 
     private void answer(SeccompNotification n, TraceeAccess access) throws LinuxException {
-        if (launched.isLaunchExec(n)) {
+        Task task = tasks.get(n.tid());
+        if (launched.isSpawnOwn(n, task)) {
             listener.allow(n.id());
             return;
         }
-        Task task = tasks.get(n.tid());
         if (task == null) {
             task = tasks.getOrLoad(n.tid());
         }
