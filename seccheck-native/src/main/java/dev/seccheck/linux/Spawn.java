@@ -27,8 +27,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * at its default action except those the caller ignored. A command of {@code seccheck exec} gets
  * the environment, cwd and stdio given, and an empty mask with every signal at its default.
  *
- * <p>Every spawn is <em>held</em> before its execve: its last file action opens, for writing, a
- * FIFO of its own that nobody reads yet, and the open blocks in the kernel. Meanwhile a tracer
+ * <p>Every spawn is <em>held</em> before its execve: its last file actions open, for writing, a
+ * FIFO of its own that nobody reads yet (the open blocks in the kernel), then close it. A tracer
  * finds the child ({@link Prepared#child}), attaches to it and installs its seccomp filter by
  * injecting the calls (the child still shares this process's memory, so the filter prepared here
  * by {@link Prepared#filter} is read in place); {@link Prepared#release} then opens the FIFO's
@@ -131,10 +131,13 @@ public final class Spawn {
                     next = Math.max(next, fd + 1);
                 }
                 check("posix_spawn_file_actions_addclosefrom_np", (int) ACTIONS_CLOSEFROM.invokeExact(actions, next));
-                // The hold, last: the open lands on the lowest free number, so glibc needs no dup2
-                // (which would drop O_CLOEXEC), and the execve closes it without another syscall.
-                check("posix_spawn_file_actions_addopen", (int) ACTIONS_OPEN.invokeExact(actions, lowestFree(inherited),
+                // The hold, last, then closed: the listener the tracer installs meanwhile may take
+                // the number the open would have had, and glibc then moves the FIFO with a dup2,
+                // which drops O_CLOEXEC.
+                int hold = lowestFree(inherited);
+                check("posix_spawn_file_actions_addopen", (int) ACTIONS_OPEN.invokeExact(actions, hold,
                         arena.allocateFrom(fifo.toString()), Fcntl.O_WRONLY | Fcntl.O_CLOEXEC, 0));
+                check("posix_spawn_file_actions_addclose", (int) ACTIONS_CLOSE.invokeExact(actions, hold));
             } catch (LinuxException e) {
                 removeHold();
                 throw e;
