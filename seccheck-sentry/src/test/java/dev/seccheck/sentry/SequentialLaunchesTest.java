@@ -1,6 +1,7 @@
 package dev.seccheck.sentry;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.seccheck.points.Catalog;
 import dev.seccheck.sentry.defense.Guard;
@@ -73,7 +74,9 @@ class SequentialLaunchesTest {
                         .as("exec %d", i).isZero();
             }
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (liveThreads("seccheck-exec-notifier") > 0 && System.nanoTime() < until) {
+            // A spawner ends just after its command executed, a notifier once its command's tasks are gone.
+            while (liveThreads("seccheck-exec-notifier") + liveThreads("seccheck-spawner") > 0
+                    && System.nanoTime() < until) {
                 Thread.sleep(20);
             }
             assertThat(liveThreads("seccheck-exec-notifier")).as("notifiers of ended execs").isZero();
@@ -83,7 +86,12 @@ class SequentialLaunchesTest {
             sup.signal(9);
             bg.finish(30);
         }
+        // An exec refused because the run has no process left gives up its launch at once.
+        int holdsBefore = holds();
+        assertThatThrownBy(() -> sup.exec(List.of("/bin/true"), List.of("PATH=/usr/bin:/bin"), "/", new int[] {0, 1, 2}))
+                .isInstanceOf(SentryException.class).hasMessageContaining("no process left");
         assertThat(awaitNoRunThreads(threadsBefore)).as("threads of the ended run").isEmpty();
+        assertThat(holds()).as("hold directories left").isLessThanOrEqualTo(holdsBefore);
     }
 
     private static PointState state(String point) {
@@ -119,6 +127,13 @@ class SequentialLaunchesTest {
 
     private static long liveThreads(String name) {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().equals(name)).count();
+    }
+
+    /** The hold directories of launches ({@code dev.seccheck.linux.Spawn}) in the temporary directory now. */
+    private static int holds() throws IOException {
+        try (Stream<Path> all = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return (int) all.filter(p -> p.getFileName().toString().startsWith("seccheck-hold")).count();
+        }
     }
 
     private static int kernelTasks() throws IOException {

@@ -161,6 +161,19 @@ final class Launch {
         }
     }
 
+    /**
+     * Gives up a launch no tracer will attach to (the run had no process left to start it in):
+     * kills its held child, so that its spawner ends and its hold is removed.
+     */
+    void abandon() {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_DEADLINE_MS);
+        try {
+            kill(childOf(preparedBy(deadline), deadline));
+        } catch (SentryException e) {
+            // It never started, or has ended already: nothing is held.
+        }
+    }
+
     /** Lets the attached child go on to its execve; kills it if that cannot be done. */
     void release() throws SentryException {
         try {

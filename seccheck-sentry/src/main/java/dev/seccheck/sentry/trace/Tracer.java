@@ -170,8 +170,13 @@ public final class Tracer {
      * @return completes with how the command's first process ended
      */
     public CompletableFuture<WaitStatus> exec(Path program, List<String> argv, List<String> env, String cwd, int[] stdio) {
-        return execs.submit(Launch.start(program, argv, env, cwd, stdio, layers.notified(),
-                Guard.forThisProcess(allowPtrace), layers.mmapFragment()), argv);
+        Launch command = Launch.start(program, argv, env, cwd, stdio, layers.notified(),
+                Guard.forThisProcess(allowPtrace), layers.mmapFragment());
+        CompletableFuture<WaitStatus> ended = execs.submit(command, argv);
+        if (ended.isCompletedExceptionally()) {
+            command.abandon(); // refused at once: no tracer will release its held child
+        }
+        return ended;
     }
 
 
