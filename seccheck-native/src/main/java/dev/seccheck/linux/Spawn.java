@@ -245,10 +245,12 @@ public final class Spawn {
         }
 
         private void removeHold() {
-            try {
-                Files.deleteIfExists(fifo);
-                Files.deleteIfExists(holdDir);
-            } catch (IOException e) {
+            // Whatever is in it goes too: another process of the user may have put a file there.
+            try (java.util.stream.Stream<Path> all = Files.walk(holdDir)) {
+                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException | UncheckedIOException e) {
                 // A temporary directory left behind is harmless; a failure here must not fail the spawn.
             }
         }

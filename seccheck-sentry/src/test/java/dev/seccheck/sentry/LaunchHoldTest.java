@@ -31,7 +31,7 @@ class LaunchHoldTest {
         Path mark = tmp.resolve("unfiltered");
         String holds = System.getProperty("java.io.tmpdir") + "/seccheck-hold*/fifo";
         // true, not exec: a failed redirection of a special builtin would end the shell.
-        String opener = "while :; do for f in " + holds + "; do true 2>/dev/null 3<>\"$f\"; done; done";
+        String opener = "while :; do for f in " + holds + "; do [ -p \"$f\" ] && true 2>/dev/null 3<>\"$f\"; done; done";
         Supervisor sup = new Supervisor(new PointState(), Catalog.standard(), "hold", line -> {});
         Supervised.Background bg = Supervised.Background.start(sup, List.of("/bin/sh", "-c", opener));
         List<String> outcomes = new ArrayList<>();
@@ -55,10 +55,27 @@ class LaunchHoldTest {
         } finally {
             sup.signal(9);
             bg.finish(30);
+            removeFilesTheOpenerMade();
         }
         System.out.println("execs while the workload opened their holds: " + outcomes);
         assertThat(outcomes).hasSize(EXECS).doesNotContain("exit 0")
                 .noneMatch(o -> o.contains("no process left")); // the opener ran throughout
         assertThat(mark).as("commands that signalled seccheck").doesNotExist();
+    }
+
+    /**
+     * The opener's {@code 3<>} creates a regular file when a hold it found is removed meanwhile,
+     * and the launch then cannot remove its directory: those are the opener's, removed here.
+     */
+    private static void removeFilesTheOpenerMade() throws java.io.IOException {
+        try (var dirs = java.nio.file.Files.newDirectoryStream(Path.of(System.getProperty("java.io.tmpdir")), "seccheck-hold*")) {
+            for (Path d : dirs) {
+                Path f = d.resolve("fifo");
+                if (java.nio.file.Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    java.nio.file.Files.delete(f);
+                    java.nio.file.Files.deleteIfExists(d);
+                }
+            }
+        }
     }
 }
