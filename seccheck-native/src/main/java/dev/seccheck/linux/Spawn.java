@@ -1,15 +1,19 @@
 package dev.seccheck.linux;
 
 import dev.seccheck.abi.Sysno;
+import dev.seccheck.abi.Fcntl;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.AddressLayout;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -23,17 +27,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  * at its default action except those the caller ignored. A command of {@code seccheck exec} gets
  * the environment, cwd and stdio given, and an empty mask with every signal at its default.
  *
- * <p>{@link #spawnUnderFilter} installs a seccomp filter on the calling thread and spawns at once:
- * everything it needs is prepared in native memory beforehand and it allocates nothing, because a
- * syscall this thread makes under the filter waits for the listener, and one made by JVM code
- * holding a VM lock (class linking, heap growth) could wait for a server that needs that lock.
+ * <p>Every spawn is <em>held</em> before its execve: its last file actions open, for writing, a
+ * FIFO of its own that nobody reads yet (the open blocks in the kernel), then close it. A tracer
+ * finds the child ({@link Prepared#child}), attaches to it and installs its seccomp filter by
+ * injecting the calls (the child still shares this process's memory, so the filter prepared here
+ * by {@link Prepared#filter} is read in place); {@link Prepared#release} then opens the FIFO's
+ * read end and the child goes on to its execve. No thread of the JVM ever carries a supervised
+ * program's filter, so the spawning thread may end like any other.
  */
 public final class Spawn {
     private Spawn() {}
 
     private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
     private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
-    private static final int SIG_BLOCK_ALL = 2; // SIG_SETMASK
+    private static final int S_IFIFO = 0010000;
 
     // The C types of the posix_spawn parameters, short so that the table below reads as the prototypes.
     private static final AddressLayout P = Libc.C_POINTER;
@@ -43,23 +50,19 @@ public final class Spawn {
     private static final MethodHandle ACTIONS_CLOSEFROM = spawnCall("posix_spawn_file_actions_addclosefrom_np", P, I);
     private static final MethodHandle ACTIONS_CLOSE = spawnCall("posix_spawn_file_actions_addclose", P, I);
     private static final MethodHandle ACTIONS_DUP2 = spawnCall("posix_spawn_file_actions_adddup2", P, I, I);
+    private static final MethodHandle ACTIONS_OPEN = spawnCall("posix_spawn_file_actions_addopen", P, I, P, I, I);
     private static final MethodHandle ACTIONS_CHDIR = spawnCall("posix_spawn_file_actions_addchdir_np", P, P);
     private static final MethodHandle ATTR_INIT = spawnCall("posix_spawnattr_init", P);
     private static final MethodHandle ATTR_SETFLAGS = spawnCall("posix_spawnattr_setflags", P, ValueLayout.JAVA_SHORT);
     private static final MethodHandle ATTR_SETSIGMASK = spawnCall("posix_spawnattr_setsigmask", P, P);
     private static final MethodHandle ATTR_SETSIGDEFAULT = spawnCall("posix_spawnattr_setsigdefault", P, P);
-    private static final MethodHandle SYSCALL3 = Libc.withErrno("syscall", FunctionDescriptor.of(Libc.C_LONG,
-            Libc.C_LONG, Libc.C_LONG, Libc.C_LONG, Libc.C_LONG));
-    private static final MethodHandle SIGMASK = Libc.plain("pthread_sigmask",
-            FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_POINTER, Libc.C_POINTER));
-    private static final MethodHandle PAUSE = Libc.plain("pause", FunctionDescriptor.of(Libc.C_INT));
 
     /**
-     * Prepared is a spawn whose arguments, attributes and file actions are already in native
-     * memory, so that a seccomp filter can recognise the child's execve by the exact address of
-     * its path argument, and so that spawning allocates nothing. It belongs to the thread that
-     * prepared it; its memory lives as long as the process (the spawner thread never ends, see
-     * {@link #parkForever}).
+     * Prepared is a spawn whose arguments, attributes, file actions and seccomp filter are already
+     * in native memory, so that a seccomp filter can recognise the child's execve by the exact
+     * address of its path argument, and so that the held child can install the filter straight
+     * from this memory. It owns the hold: a private directory with one FIFO, removed once the
+     * spawn is over.
      */
     public static final class Prepared {
         private final Arena arena = Arena.ofAuto();
@@ -69,8 +72,14 @@ public final class Spawn {
         private final MemorySegment attr;
         private final MemorySegment actions;
         private final MemorySegment pid;
-        private final MemorySegment errno;
+        private final Path holdDir;
+        private final Path fifo;
+        /** The FIFO's read end once released (-1 before, -2 once the spawn is over and it is closed). */
+        private final AtomicInteger reader = new AtomicInteger(-1);
+        /** The spawning thread's id, once it is about to spawn (0 before). */
+        private volatile int spawner;
         private MemorySegment fprog = MemorySegment.NULL;
+        private byte[] trap;
 
         private Prepared(String file, List<String> argv, List<byte[]> environment, String directory, int[] stdio,
                 int[] inherited, long blocked, long ignored) throws LinuxException {
@@ -80,7 +89,6 @@ public final class Spawn {
             attr = arena.allocate(Layouts.POSIX_SPAWNATTR);
             actions = arena.allocate(Layouts.POSIX_SPAWN_FILE_ACTIONS);
             pid = arena.allocate(ValueLayout.JAVA_INT);
-            errno = arena.allocate(Linker.Option.captureStateLayout());
             MemorySegment mask = arena.allocate(Layouts.SIGSET);
             MemorySegment defaults = arena.allocate(Layouts.SIGSET);
             mask.set(ValueLayout.JAVA_LONG, 0, blocked);
@@ -88,6 +96,17 @@ public final class Spawn {
             // spawn would then ignore them), to default: all but those the caller ignored.
             defaults.set(ValueLayout.JAVA_LONG, 0, ~ignored);
             try {
+                holdDir = Files.createTempDirectory("seccheck-hold");
+            } catch (IOException e) {
+                throw new UncheckedIOException("creating the directory that holds a spawned child: " + e.getMessage(), e);
+            }
+            fifo = holdDir.resolve("fifo");
+            try {
+                long r = Direct.call(Sysno.MKNODAT, Fcntl.AT_FDCWD, arena.allocateFrom(fifo.toString()).address(),
+                        S_IFIFO | 0600, 0);
+                if (r < 0) {
+                    throw new LinuxException("mknodat(" + fifo + ", S_IFIFO)", (int) -r);
+                }
                 check("posix_spawnattr_init", (int) ATTR_INIT.invokeExact(attr));
                 check("posix_spawn_file_actions_init", (int) ACTIONS_INIT.invokeExact(actions));
                 check("posix_spawnattr_setsigmask", (int) ATTR_SETSIGMASK.invokeExact(attr, mask));
@@ -112,11 +131,32 @@ public final class Spawn {
                     next = Math.max(next, fd + 1);
                 }
                 check("posix_spawn_file_actions_addclosefrom_np", (int) ACTIONS_CLOSEFROM.invokeExact(actions, next));
+                // The hold, last, then closed: the listener the tracer installs meanwhile may take
+                // the number the open would have had, and glibc then moves the FIFO with a dup2,
+                // which drops O_CLOEXEC.
+                int hold = lowestFree(inherited);
+                check("posix_spawn_file_actions_addopen", (int) ACTIONS_OPEN.invokeExact(actions, hold,
+                        arena.allocateFrom(fifo.toString()), Fcntl.O_WRONLY | Fcntl.O_CLOEXEC, 0));
+                check("posix_spawn_file_actions_addclose", (int) ACTIONS_CLOSE.invokeExact(actions, hold));
             } catch (LinuxException e) {
+                removeHold();
                 throw e;
             } catch (Throwable t) {
+                removeHold();
                 throw new AssertionError(t);
             }
+        }
+
+        private static int lowestFree(int[] inherited) {
+            int free = 0;
+            for (int fd : inherited) { // ascending
+                if (fd == free) {
+                    free++;
+                } else if (fd > free) {
+                    break;
+                }
+            }
+            return free;
         }
 
         private MemorySegment strings(List<byte[]> list) {
@@ -133,16 +173,86 @@ public final class Spawn {
 
         /**
          * Returns the address of this spawn's path string, the value the child's execve passes
-         * as its first argument. It is a value to match in a seccomp filter (so a tracer can
-         * catch that one execve), never to be dereferenced.
+         * as its first argument. It is a value to compare with a held syscall's argument, never
+         * to be dereferenced.
          */
         public long execPathPointer() {
             return path.address();
         }
 
-        /** Copies the seccomp filter (8-byte {@code sock_filter}s) that {@link #spawnUnderFilter} installs. */
+        /**
+         * Sets the filter (8-byte {@code sock_filter}s) {@link #spawn} installs on the spawning
+         * thread, which the child inherits: one without a listener, that nothing JVM code does
+         * matches, so the thread may run on and end.
+         */
+        public void trap(byte[] program) {
+            trap = program.clone();
+        }
+
+        /** Copies the seccomp filter (8-byte {@code sock_filter}s) that the held child is to install. */
         public void filter(byte[] program) {
             fprog = Seccomp.fprog(arena, program);
+        }
+
+        /**
+         * Returns the address of the filter's {@code sock_fprog}: valid in the held child too,
+         * which shares this process's memory until its execve.
+         */
+        public long filterAddress() {
+            return fprog.address();
+        }
+
+        /**
+         * Returns the held child's pid once it exists (the spawning thread's child, read from
+         * {@code /proc/self/task/TID/children}), empty while it does not yet.
+         */
+        public java.util.OptionalInt child() {
+            int tid = spawner;
+            if (tid == 0) {
+                return java.util.OptionalInt.empty();
+            }
+            try {
+                String list = Files.readString(Path.of("/proc/self/task/" + tid + "/children")).trim();
+                return list.isEmpty() ? java.util.OptionalInt.empty()
+                        : java.util.OptionalInt.of(Integer.parseInt(list.split(" ")[0]));
+            } catch (IOException e) {
+                return java.util.OptionalInt.empty(); // the spawning thread has ended: the spawn is over
+            }
+        }
+
+        /**
+         * Lets the held child go on to its execve: opens the FIFO's read end without blocking. The
+         * read end and the FIFO stay until the spawn returns: the child's open, interrupted by the
+         * tracer's stops, is restarted from its path lookup and must then find a reader at once.
+         */
+        public void release() throws LinuxException {
+            MemorySegment name = Arena.ofAuto().allocateFrom(fifo.toString());
+            long fd = Direct.call(Sysno.OPENAT, Fcntl.AT_FDCWD, name.address(),
+                    Fcntl.O_RDONLY | Fcntl.O_NONBLOCK | Fcntl.O_CLOEXEC, 0);
+            if (fd < 0) {
+                throw new LinuxException("open(" + fifo + ", O_RDONLY|O_NONBLOCK)", (int) -fd);
+            }
+            if (!reader.compareAndSet(-1, (int) fd)) {
+                PathCalls.close((int) fd); // the spawn is already over
+            }
+        }
+
+        /** The spawn is over (the child executed or ended): closes the read end, removes the hold. */
+        private void finish() {
+            int fd = reader.getAndSet(-2);
+            PathCalls.close(fd);
+            removeHold();
+        }
+
+        private void removeHold() {
+            // Whatever is in it goes too: another process of the user may have put a file there.
+            try (java.util.stream.Stream<Path> all = Files.walk(holdDir)) {
+                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException | UncheckedIOException e) {
+                // A temporary directory left behind is harmless; a failure here must not fail the spawn.
+            }
         }
     }
 
@@ -166,95 +276,34 @@ public final class Spawn {
     }
 
     /**
-     * Blocks every signal in the calling thread: a thread that will run under a notifying filter
-     * must not run a signal handler, whose syscalls would wait for a listener that may be gone.
+     * Spawns, on the calling thread, which stays blocked until the child has executed or ended:
+     * a child still held must be released ({@link Prepared#release}) or killed. Installs the
+     * {@linkplain Prepared#trap trap} on the calling thread first (with no_new_privs, which the
+     * child inherits too): that thread should do nothing else afterwards but end.
      */
-    public static void blockAllSignals() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment all = arena.allocate(Layouts.SIGSET);
-            all.fill((byte) -1);
-            int r = (int) SIGMASK.invokeExact(SIG_BLOCK_ALL, all, MemorySegment.NULL);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
+    public static Spawned spawn(Prepared p) throws LinuxException {
+        p.spawner = (int) Direct.call(Sysno.GETTID, 0, 0, 0, 0);
+        if (p.trap != null) {
+            Seccomp.setNoNewPrivs();
+            Seccomp.installFilter(p.trap, 0);
         }
-    }
-
-    /**
-     * Installs the prepared filter on the calling thread with a new listener, then spawns. Sets
-     * no_new_privs first. Allocates nothing and links nothing once the filter is on (the call
-     * sites were linked by a dry run when this class was initialised).
-     *
-     * @param listenerOut receives the listener's descriptor as soon as it exists, before the spawn
-     * @return {@link Spawned#of} decodes it: the listener's descriptor, and the child's pid or
-     *     posix_spawn's errno (the listener exists then too, and must be served and closed)
-     * @throws LinuxException if the filter cannot be installed
-     */
-    public static long spawnUnderFilter(Prepared p, AtomicInteger listenerOut) throws LinuxException {
-        Seccomp.setNoNewPrivs();
-        long result = install(p, p.fprog.address(), listenerOut);
-        if (result >>> 32 == 0xffffffffL) {
-            throw new LinuxException("seccomp(SECCOMP_SET_MODE_FILTER, NEW_LISTENER)", (int) result);
-        }
-        return result;
-    }
-
-    /** The filter install and the spawn, with nothing between them that could allocate or link. */
-    private static long install(Prepared p, long fprog, AtomicInteger listenerOut) {
         try {
-            long listener = (long) SYSCALL3.invokeExact(p.errno, (long) Sysno.SECCOMP, 1L /* SET_MODE_FILTER */,
-                    (long) Seccomp.FILTER_FLAG_NEW_LISTENER, fprog);
-            if (listener < 0 && fprog != 0) {
-                return 0xffffffffL << 32 | Libc.errno(p.errno);
-            }
-            // Whoever serves the listener needs it now: the child's execve waits for an answer.
-            listenerOut.set((int) listener);
             int r = (int) SPAWN.invokeExact(p.pid, p.path, p.actions, p.attr, p.args, p.env);
-            return listener << 32 | ((r != 0 ? -r : p.pid.get(ValueLayout.JAVA_INT, 0)) & 0xffffffffL);
+            return new Spawned(r == 0 ? p.pid.get(ValueLayout.JAVA_INT, 0) : 0, r);
         } catch (Throwable t) {
             throw new AssertionError(t);
-        }
-    }
-
-    static {
-        // Links install's two call sites: a filter address of 0 makes seccomp fail with EFAULT,
-        // and a path that cannot exist makes posix_spawn's child fail, which glibc reaps.
-        try {
-            install(new Prepared("/nonexistent/seccheck-spawn-warm-up", List.of("warm-up"), List.of(), null, null,
-                    new int[] {0, 1, 2}, 0, 0), 0, new AtomicInteger());
-        } catch (LinuxException e) {
-            throw new ExceptionInInitializerError(e);
+        } finally {
+            p.finish();
         }
     }
 
     /**
-     * Spawned decodes {@link #spawnUnderFilter}'s result.
+     * Spawned is what posix_spawn said.
      *
-     * @param listenerFd the new listener
      * @param pid the child, or 0 when posix_spawn failed
      * @param errno posix_spawn's error, or 0
      */
-    public record Spawned(int listenerFd, int pid, int errno) {
-        /** Decodes a result of {@link #spawnUnderFilter}. */
-        public static Spawned of(long result) {
-            int low = (int) result;
-            return new Spawned((int) (result >>> 32), Math.max(low, 0), low < 0 ? -low : 0);
-        }
-    }
-
-    /**
-     * Never returns: the thread waits in pause(2) with every signal blocked. A spawner thread ends
-     * here instead of exiting, since a thread's exit runs JVM code whose syscalls, under the
-     * thread's filter, would wait for the listener while holding VM locks.
-     */
-    public static void parkForever() {
-        while (true) {
-            try {
-                int r = (int) PAUSE.invokeExact();
-            } catch (Throwable t) {
-                throw new AssertionError(t);
-            }
-        }
-    }
+    public record Spawned(int pid, int errno) {}
 
     /** Links a posix_spawn function of glibc: each returns 0 or an error number, and leaves errno alone. */
     private static MethodHandle spawnCall(String name, MemoryLayout... args) {

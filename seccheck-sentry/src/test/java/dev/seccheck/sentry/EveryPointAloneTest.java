@@ -2,17 +2,12 @@ package dev.seccheck.sentry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.seccheck.fields.FieldSet;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Signals;
 import dev.seccheck.points.Catalog;
 import dev.seccheck.points.PointDesc;
-import dev.seccheck.points.PointReq;
 import dev.seccheck.sentry.testing.CWorkloads;
-import dev.seccheck.sink.Sink;
-import dev.seccheck.state.Gate;
 import dev.seccheck.state.PointState;
-import dev.seccheck.state.Subscriber;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,34 +18,19 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Any point is usable alone (issue 11): with each point of the catalog as a session's only point,
  * a multithreaded C program that then runs {@code /bin/true} (fork, exec, wait) runs to completion
  * with status 0. A run that does not end within its deadline fails the test (it once hung for an
  * enter-only point on mmap or futex: the spawner blocked in a JVM call its own filter held). Two
- * runs at a time, each in this JVM, keep the sweep near a minute on two cores. One run per point:
- * each run leaves its parked spawner thread in this JVM, and the program's filter names every
- * thread of the JVM, so some two thousand runs in one JVM would outgrow a seccomp program.
- *
- * <p>Not in the default suite: on main after the issue 9 changes (refusals held for the
- * supervisor) the sweep grew from about 40 s to more than 8 minutes in one JVM, with hundreds of
- * parked spawner and notifier threads left behind; until that leak is fixed it runs on request:
- * {@code ./build -pl seccheck-sentry -am verify -Dtest=EveryPointAloneTest -Dseccheck.sweep=true
- * -Dsurefire.failIfNoSpecifiedTests=false}.
+ * runs at a time, each in this JVM: a launch leaves no thread behind (SequentialLaunchesTest), so
+ * the thousand runs do not pile up threads as they once did (927 threads and more than 8
+ * minutes, when each launch parked its spawner thread and left its notifier running).
  */
-@EnabledIfSystemProperty(named = "seccheck.sweep", matches = "true")
 class EveryPointAloneTest {
 
     private static final long DEADLINE_SECONDS = 30;
-
-    private static final Sink NULL = new Sink() {
-        @Override
-        public String name() {
-            return "null";
-        }
-    };
 
     @Test
     void everyPointEnabledAloneLetsAThreadedProgramAndTrueFinish() throws Exception {
@@ -81,8 +61,7 @@ class EveryPointAloneTest {
 
     /** Runs {@code argv} with {@code d} alone; null when it exited 0, else what happened. */
     private static String runAlone(Catalog catalog, PointDesc d, List<String> argv) {
-        PointState state = new PointState();
-        state.publish(List.of(new Subscriber(new Gate(), List.of(NULL), List.of(new PointReq(d.point(), FieldSet.EMPTY)))));
+        PointState state = Supervised.onlyPoint(d.point());
         Supervisor sup = new Supervisor(state, catalog, "alone", line -> {});
         ExecutorService one = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().factory());
         try {

@@ -1,12 +1,18 @@
 package dev.seccheck.sentry;
 
+import dev.seccheck.fields.FieldSet;
 import dev.seccheck.points.Catalog;
+import dev.seccheck.points.Point;
+import dev.seccheck.points.PointReq;
 import dev.seccheck.session.SessionConfigParser;
 import dev.seccheck.sink.Sink;
 import dev.seccheck.sink.SinkConfig;
 import dev.seccheck.sink.SinkDescriptor;
 import dev.seccheck.sink.SinkRegistry;
 import dev.seccheck.sink.SinkSetup;
+import dev.seccheck.state.Gate;
+import dev.seccheck.state.PointState;
+import dev.seccheck.state.Subscriber;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -36,6 +42,21 @@ final class Supervised {
             }
         };
         return new SessionConfigParser(Catalog.standard(), new SinkRegistry(List.of(desc)));
+    }
+
+    /** A sink that takes every point and does nothing with it. */
+    private static final Sink NULL_SINK = new Sink() {
+        @Override
+        public String name() {
+            return "null";
+        }
+    };
+
+    /** Returns point state with one session whose only point is {@code point}, enter fields none, to a sink that drops it. */
+    static PointState onlyPoint(Point point) {
+        PointState state = new PointState();
+        state.publish(List.of(new Subscriber(new Gate(), List.of(NULL_SINK), List.of(new PointReq(point, FieldSet.EMPTY)))));
+        return state;
     }
 
     /** Background is a program run by {@code sup} on a platform thread; {@code status} gets its exit status or failure. */

@@ -49,9 +49,10 @@ public final class Seal {
 
     /**
      * Runs {@code step} with this process dumpable, then seals it again if it was sealed. The
-     * window is the step alone (one PTRACE_SEIZE and the reads that follow it); call it only with
-     * the workload frozen. The workload's own filter ({@link Guard}) refuses ptrace,
-     * {@code process_vm_*} and {@code pidfd_getfd} aimed at seccheck at any time.
+     * window is the step alone (one PTRACE_SEIZE and the reads that follow it, or the pidfd_getfd
+     * of a launched child's listener); once the workload runs, call it only with the workload
+     * frozen. The workload's own filter ({@link Guard}) refuses ptrace, {@code process_vm_*} and
+     * {@code pidfd_getfd} aimed at seccheck at any time.
      */
     public static <T> T whileAttaching(Attach<T> step) throws LinuxException {
         synchronized (LOCK) {

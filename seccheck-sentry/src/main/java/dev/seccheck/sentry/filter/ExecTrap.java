@@ -4,12 +4,14 @@ import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.Seccomp;
 
 /**
- * ExecTrap is the filter fragment that lets the tracer attach to a spawned child before its
- * program runs: on the spawning thread's filter (inherited by the child), it holds for the
- * listener the one execve whose path argument is the spawner's own path string, and falls
- * through for every other syscall. The pointer is only compared, never dereferenced. Another
- * process's execve can match only by passing a path pointer with the same 64-bit value; it is
- * then merely held until the listener continues it.
+ * ExecTrap is the filter that keeps a spawned child from running its program unattached: on the
+ * spawning thread (inherited by the child), it traces the one execve whose path argument is the
+ * spawner's own path string and falls through for every other syscall. An execve traced by no
+ * one fails with ENOSYS, so the child cannot execute unless the tracer has seized it, whatever
+ * released it from its hold. Nothing JVM code does matches, and the filter has no listener, so the
+ * spawning thread may go on running JVM code and end. The pointer is only compared, never
+ * dereferenced. Another process's execve can match only by passing a path pointer with the same
+ * 64-bit value; it then makes one seccomp stop that the tracer continues.
  */
 public final class ExecTrap {
     private ExecTrap() {}
@@ -24,7 +26,7 @@ public final class ExecTrap {
         a.jump(Bpf.Cond.EQ, (int) pathPointer, null, other);
         a.load(SeccompData.argHigh(0));
         a.jump(Bpf.Cond.EQ, (int) (pathPointer >>> 32), null, other);
-        a.ret(Seccomp.RET_USER_NOTIF);
+        a.ret(Seccomp.RET_TRACE);
         a.bind(other);
         return a.fragment();
     }

@@ -5,8 +5,8 @@ import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Signals;
 import dev.seccheck.linux.WaitStatus;
 import dev.seccheck.sentry.SentryException;
-import dev.seccheck.sentry.defense.Seal;
 import dev.seccheck.sentry.task.TaskTable;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
@@ -40,6 +40,8 @@ final class ExecRequests {
     private final ConcurrentLinkedQueue<Request> pending = new ConcurrentLinkedQueue<>();
     /** Tracer thread: the first process of each running command, and who waits for its end. */
     private final Map<Integer, CompletableFuture<WaitStatus>> running = new HashMap<>();
+    /** Tracer thread: the notifiers of commands, each ending when its command's last task has gone. */
+    private final List<Notifier> notifiers = new ArrayList<>();
 
     /** @param self this JVM's pid: its own held syscalls are continued, not reported */
     ExecRequests(Doorbell doorbell, TaskTable tasks, SyscallPoints syscalls, int self, Consumer<String> log) {
@@ -88,28 +90,30 @@ final class ExecRequests {
         WorkloadFreeze freeze = new WorkloadFreeze(tasks, tracees);
         Request req;
         while ((req = pending.poll()) != null) {
+            Launch launch = req.launch();
+            boolean[] attaching = {false};
             Launch.Child child;
             try {
-                child = req.launch().awaitChild(self);
+                child = freeze.run(serving, round, () -> {
+                    attaching[0] = true;
+                    return launch.attach(lifecycle, true); // kills its child when it fails
+                });
             } catch (SentryException | LinuxException | RuntimeException e) {
+                if (!attaching[0]) {
+                    launch.abandon(); // the freeze failed: its child is held before its program, for good
+                }
                 req.result().completeExceptionally(e);
                 continue;
             }
-            int pid = child.first().tid();
-            try {
-                freeze.run(serving, round, () -> Seal.whileAttaching(() -> lifecycle.seize(pid, true)));
-            } catch (SentryException | LinuxException | RuntimeException e) {
-                abandon(pid, child);
-                req.result().completeExceptionally(e);
-                continue;
-            }
+            int pid = child.pid();
             running.put(pid, req.result());
             try {
                 req.started().accept(pid);
-                child.listener().allow(child.first().id());
-                Thread.ofPlatform().daemon().name("seccheck-exec-notifier")
-                        .start(new Notifier(child.listener(), syscalls, tasks.withExecSessionDefault(true), req.launch().guard(), self, log));
-            } catch (RuntimeException e) {
+                notifiers.removeIf(Notifier::ended);
+                notifiers.add(new Notifier(child, syscalls, tasks.withExecSessionDefault(true), launch.guard(), self,
+                        log).start("seccheck-exec-notifier"));
+                launch.release();
+            } catch (SentryException | RuntimeException e) {
                 // Attached: its end (it is killed now) is reported like any other and completes the request.
                 kill(pid);
                 log.accept("exec " + req.argv().getFirst() + ": " + e.getMessage());
@@ -117,10 +121,10 @@ final class ExecRequests {
         }
     }
 
-    /** A command that could not be attached: it is held before its program ran, and never will run. */
-    private static void abandon(int pid, Launch.Child child) {
-        kill(pid);
-        child.listener().close();
+    /** At the run's end, on the tracer thread: ends the notifier threads of the commands. */
+    void stopAll() {
+        notifiers.forEach(Notifier::stopAndJoin);
+        notifiers.clear();
     }
 
     private static void kill(int pid) {

@@ -84,6 +84,31 @@ final class Injector {
         restore(t, tgid, saved);
     }
 
+    /**
+     * Runs one syscall in thread {@code t} of process {@code tgid}, stopped at a safe stop, then
+     * restores its registers; returns the raw result (-errno on failure). For a posix_spawn child
+     * held before its execve, which shares this process's memory: the {@code syscall} instruction
+     * is found in this process's own vDSO and nothing of the child is read, since this process may
+     * be sealed (not dumpable) and then the child's memory cannot be read through it.
+     */
+    long callSharingMemory(Tracee t, int tgid, long nr, long a0, long a1, long a2) throws LinuxException {
+        long gadget = syscallInstruction((int) ProcessHandle.current().pid());
+        Regs saved = new Regs();
+        t.getRegs(saved);
+        deferred.clear();
+        long r;
+        try {
+            r = call(t, saved, gadget, nr, a0, a1, a2, 0, 0, 0);
+        } catch (TaskEnded e) {
+            throw e;
+        } catch (LinuxException | RuntimeException e) {
+            restore(t, tgid, saved);
+            throw e;
+        }
+        restore(t, tgid, saved);
+        return r;
+    }
+
     private void restore(Tracee t, int tgid, Regs saved) throws LinuxException {
         t.setRegs(saved);
         // Signals that arrived while the thread stepped are sent again, now that it is itself.

@@ -1,59 +1,90 @@
 package dev.seccheck.sentry.trace;
 
 import dev.seccheck.abi.Errno;
+import dev.seccheck.abi.Signal;
+import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.CallerWorld;
+import dev.seccheck.linux.FileDescriptor;
 import dev.seccheck.linux.LinuxException;
-import dev.seccheck.linux.Poll;
-import dev.seccheck.linux.Procfs;
+import dev.seccheck.linux.ProcessMemory;
+import dev.seccheck.linux.Seccomp;
 import dev.seccheck.linux.SeccompListener;
 import dev.seccheck.linux.SeccompNotification;
+import dev.seccheck.linux.Signals;
 import dev.seccheck.linux.Spawn;
+import dev.seccheck.linux.Syscalls;
+import dev.seccheck.linux.WaitStatus;
 import dev.seccheck.sentry.SentryException;
 import dev.seccheck.sentry.defense.Guard;
+import dev.seccheck.sentry.defense.Seal;
 import dev.seccheck.sentry.filter.ExecTrap;
 import dev.seccheck.sentry.filter.FilterAction;
 import dev.seccheck.sentry.filter.Fragment;
 import dev.seccheck.sentry.filter.SeccompFilter;
+import dev.seccheck.sentry.task.Task;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * Launch starts a program so that the tracer can attach to it before it runs.
+ * Launch starts a program so that the tracer can attach to it, and give it its seccomp filter,
+ * before the program runs.
  *
- * <p>A spawner thread installs, on itself only, the filter that holds the syscalls of enter-only
- * points for a listener, plus a trap on the one execve its posix_spawn child will make (see
- * {@link ExecTrap}, matching {@link Spawn.Prepared#execPathPointer}); the child inherits the
- * filter. The tracer then serves the listener in {@link #awaitChild}: held syscalls of this JVM's
- * own threads (the spawner) are continued at once; the first from another process is the child,
- * which stays held until the tracer has seized it. Seccomp allows one listener per filter chain,
- * so this listener serves the enter-only points of the whole process tree from then on.
+ * <p>A spawner thread sets no_new_privs, installs on itself the {@link ExecTrap} (a filter without
+ * listener that traces only the one execve its child will make) and calls posix_spawn. The child,
+ * which inherits both, is held in its last file action (a blocking open of a FIFO, see
+ * {@link Spawn}) before that execve. The tracer finds the child, seizes it, interrupts it and
+ * makes it install, by injected syscalls, the filter that holds the syscalls of enter-only points
+ * for a new listener, then applies {@link Guard} (its refusals held too) and the run's fragment;
+ * it copies the listener with pidfd_getfd (the child's copy closes at its execve). {@link #release} then lets
+ * the child go on to its execve, with the filter from its program's first instruction. Seccomp
+ * allows one listener per filter chain, so this listener serves the enter-only points of the
+ * whole process tree from then on. The trap makes the hold safe: should another process of the
+ * user open the FIFO early, an execve traced by no one fails with ENOSYS, and one the tracer sees
+ * before it has installed the filter is refused by killing the child.
  *
- * <p>The spawner runs no JVM code under its filter: everything is prepared in native memory
- * first, the install and the spawn are back to back ({@link Spawn#spawnUnderFilter}), the result
- * is handed over through one atomic (no lock, no future, no allocation), and the thread then waits
- * forever in native code with every signal blocked instead of exiting. Were JVM code to make a
- * held syscall (mmap to grow the heap, a futex in a lock) while holding a VM lock, the thread
- * serving the listener could need that lock or a safepoint, and with an mmap or futex point
- * enabled alone the run hung.
+ * <p>Why so, and not the listener's filter on the spawner thread for the child to inherit (as
+ * before): a thread under a filter whose listener is served by Java code must never run JVM code
+ * again (a held mmap or futex made with a VM lock held waits for a notifier that needs that lock
+ * or a safepoint), so that spawner had to wait in native code for good: one parked kernel task per
+ * launch, each named in every later launch's {@link Guard}, until some 1,700 launches outgrew a
+ * seccomp program. Ending it with a raw {@code exit} would free the kernel task but leave the JVM's
+ * thread, its stack and its objects behind for the life of the JVM. Here the spawner's own filter
+ * matches nothing JVM code does and has no listener: the spawner blocks in posix_spawn only until
+ * the child has executed (or ended), then ends as any thread does, and a launch leaves nothing
+ * behind once its listener is closed.
  */
 final class Launch {
 
-    /** The child's first held syscall and the listener it arrived on. */
-    record Child(SeccompListener listener, SeccompNotification first) {}
+    /** The launched process, attached and filtered, still held before its execve; and its listener. */
+    record Child(int pid, Task task, SeccompListener listener) {
+        /**
+         * Returns whether a held syscall is the spawn's own, before its execve (the restarted
+         * open of the hold, the execve): {@code current}, the task table's entry for the caller,
+         * is still the one the attach registered, which the exec replaces. The run reports the
+         * launch as its start, not as syscalls.
+         */
+        boolean isSpawnOwn(SeccompNotification n, Task current) {
+            return n.tid() == pid && current == task;
+        }
+    }
 
-    private static final long PENDING = Long.MIN_VALUE;
-    private static final long FAILED = Long.MIN_VALUE + 1;
+    /** How long the tracer waits for the spawner to prepare and for its child to appear: a spawn takes milliseconds. */
+    private static final long START_DEADLINE_MS = 10_000;
+    /** How long a spawn's result may take to arrive once its child has ended. */
+    private static final long RESULT_DEADLINE_MS = 5_000;
 
     private final List<String> argv;
     /** The guard compiled into the child's filter: the notifier decides what it held with this very one. */
     private final Guard guard;
-    /** {@link Spawn#spawnUnderFilter}'s result, or PENDING, or FAILED with {@link #failure} set before. */
-    private final AtomicLong outcome = new AtomicLong(PENDING);
-    private volatile Throwable failure;
-    /** The listener's descriptor once installed (-1 before), set by the spawner before it spawns. */
-    private final AtomicInteger listenerFd = new AtomicInteger(-1);
+    private final CompletableFuture<Spawn.Prepared> prepared = new CompletableFuture<>();
+    private final CompletableFuture<Spawn.Spawned> spawned = new CompletableFuture<>();
+    private int childPid;
 
     private Launch(List<String> argv, Guard guard) {
         this.argv = List.copyOf(argv);
@@ -75,55 +106,187 @@ final class Launch {
             FilterAction[] notified, Guard guard, Fragment fragment) {
         Launch l = new Launch(argv, guard);
         Thread.ofPlatform().daemon().name("seccheck-spawner").start(() -> {
+            Spawn.Prepared p;
             try {
-                Spawn.Prepared p = stdio == null
+                p = stdio == null
                         ? Spawn.prepare(program.toString(), argv, CallerWorld.current())
                         : Spawn.prepare(program.toString(), argv, env, cwd, stdio);
+                p.trap(SeccompFilter.compile(new FilterAction[0], ExecTrap.fragment(p.execPathPointer())).encode());
                 p.filter(SeccompFilter.compile(SeccompFilter.only(notified, FilterAction.NOTIFY),
-                        ExecTrap.fragment(p.execPathPointer()).then(guard.fragment(true)).then(fragment)).encode());
-                Spawn.blockAllSignals();
-                l.outcome.set(Spawn.spawnUnderFilter(p, l.listenerFd));
+                        guard.fragment(true).then(fragment)).encode());
             } catch (Throwable t) {
-                l.failure = t;
-                l.outcome.set(FAILED);
-                return; // no filter on this thread: it may end
+                l.prepared.completeExceptionally(t);
+                return;
             }
-            Spawn.parkForever();
+            l.prepared.complete(p);
+            try {
+                l.spawned.complete(Spawn.spawn(p)); // returns once the child has executed or ended
+            } catch (Throwable t) {
+                l.spawned.completeExceptionally(t);
+            }
         });
         return l;
     }
 
-    /** On the tracer thread: waits for the child's first held syscall, serving the spawner's meanwhile. */
-    Child awaitChild(int self) throws SentryException, LinuxException {
-        while (listenerFd.get() == -1 && outcome.get() != FAILED) {
-            Thread.onSpinWait();
+    /**
+     * On the tracer thread: attaches to the held child (registered in {@code lifecycle}) and
+     * installs its filter; the child stays held until {@link #release}. A child that cannot be
+     * attached or filtered is killed before it runs anything of its program.
+     */
+    Child attach(TaskLifecycle lifecycle, boolean execSession) throws SentryException, LinuxException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_DEADLINE_MS);
+        Spawn.Prepared p = preparedBy(deadline);
+        int pid = childOf(p, deadline);
+        childPid = pid;
+        try {
+            Task task = Seal.whileAttaching(() -> lifecycle.seize(pid, execSession));
+            Tracee t = lifecycle.tracee(pid);
+            t.interrupt();
+            awaitInterruptStop(t, lifecycle);
+            Injector injector = new Injector(new ProcessMemory());
+            int theirs = (int) injected(injector.callSharingMemory(t, pid, Sysno.SECCOMP, Seccomp.SET_MODE_FILTER,
+                    Seccomp.FILTER_FLAG_NEW_LISTENER, p.filterAddress()), "seccomp(SET_MODE_FILTER, NEW_LISTENER)", pid);
+            // The child's copy is close-on-exec (the kernel makes listeners so): closing it here
+            // would be a syscall under the new filter, held for a notifier not yet serving.
+            int ours = Seal.whileAttaching(() -> copyDescriptor(pid, theirs));
+            SeccompListener listener = new SeccompListener(ours);
+            listener.setSyncWakeUp();
+            t.cont(0);
+            return new Child(pid, task, listener);
+        } catch (LinuxException | RuntimeException e) {
+            kill(pid);
+            OptionalInt errno = spawnErrno();
+            throw errno.isPresent() ? notStarted(new LinuxException("posix_spawn", errno.getAsInt()))
+                    : notStarted(e);
         }
-        if (outcome.get() == FAILED) {
-            throw notStarted(failure);
+    }
+
+    /**
+     * Gives up a launch no tracer will attach to (the run had no process left to start it in):
+     * kills its held child, so that its spawner ends and its hold is removed.
+     */
+    void abandon() {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_DEADLINE_MS);
+        try {
+            kill(childOf(preparedBy(deadline), deadline));
+        } catch (SentryException e) {
+            // It never started, or has ended already: nothing is held.
         }
-        SeccompListener listener = new SeccompListener(listenerFd.get());
-        listener.setSyncWakeUp();
-        Poll poll = new Poll();
+    }
+
+    /** Lets the attached child go on to its execve; kills it if that cannot be done. */
+    void release() throws SentryException {
+        try {
+            prepared.join().release();
+        } catch (LinuxException | RuntimeException e) {
+            kill(childPid);
+            throw notStarted(e);
+        }
+    }
+
+    /**
+     * Once the child has ended: the error posix_spawn reported when its execve failed (not found,
+     * not executable), as {@code seccheck run} reports it, or empty when it executed.
+     */
+    java.util.Optional<SentryException> failure() {
+        OptionalInt errno = spawnErrno();
+        return errno.isEmpty() ? java.util.Optional.empty()
+                : java.util.Optional.of(notStarted(new LinuxException("posix_spawn", errno.getAsInt())));
+    }
+
+    private Spawn.Prepared preparedBy(long deadline) throws SentryException {
+        try {
+            return prepared.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw notStarted(e.getCause());
+        } catch (TimeoutException e) {
+            throw notStarted(new IllegalStateException("the spawner thread did not prepare the spawn within "
+                    + START_DEADLINE_MS + " ms"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw notStarted(e);
+        }
+    }
+
+    /** Waits for the spawner's child to appear: it is then held, or ended already (the spawn failed). */
+    private int childOf(Spawn.Prepared p, long deadline) throws SentryException {
         while (true) {
-            long r = outcome.get();
-            if (r != PENDING && Spawn.Spawned.of(r).errno() != 0) {
-                listener.close();
-                throw notStarted(new LinuxException("posix_spawn", Spawn.Spawned.of(r).errno()));
+            OptionalInt child = p.child();
+            if (child.isPresent()) {
+                return child.getAsInt();
             }
-            if ((poll.poll(listener.fd(), Poll.POLLIN, 20) & Poll.POLLIN) == 0) {
-                continue;
+            if (spawned.isCompletedExceptionally()) {
+                throw notStarted(spawned.exceptionNow());
             }
-            SeccompNotification n;
+            if (spawned.isDone()) {
+                Spawn.Spawned s = spawned.join();
+                throw notStarted(s.errno() != 0 ? new LinuxException("posix_spawn", s.errno())
+                        : new IllegalStateException("the child " + s.pid() + " ran before it could be attached"));
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw notStarted(new IllegalStateException("posix_spawn's child did not appear within "
+                        + START_DEADLINE_MS + " ms"));
+            }
+            LockSupport.parkNanos(100_000);
+        }
+    }
+
+    /** Waits for the PTRACE_EVENT_STOP asked for; a signal meanwhile is delivered as the tracer would. */
+    private static void awaitInterruptStop(Tracee t, TaskLifecycle lifecycle) throws LinuxException {
+        while (true) {
+            WaitStatus st = t.await();
+            if (!(st instanceof WaitStatus.Stopped s)) {
+                throw new IllegalStateException("it ended before its filter was installed: " + st);
+            }
+            if (s.event() == dev.seccheck.linux.Ptrace.EVENT_STOP) {
+                return;
+            }
+            if (s.event() == dev.seccheck.linux.Ptrace.EVENT_SECCOMP) {
+                // Its execve, trapped: it left the hold before the release (another process of
+                // this user opened the FIFO). It must not execute without its filter.
+                throw new IllegalStateException("it reached its execve before it was released (its hold was opened"
+                        + " by another process)");
+            }
+            t.cont(s.event() == 0 && !s.syscallStop() ? lifecycle.deliverable(s.signal()) : 0);
+        }
+    }
+
+    private static long injected(long r, String call, int pid) throws LinuxException {
+        if (r < 0 && r >= -4095) {
+            throw new LinuxException(call + " injected in " + pid, (int) -r);
+        }
+        return r;
+    }
+
+    private static int copyDescriptor(int pid, int fd) throws LinuxException {
+        int pidfd = Syscalls.pidfdOpen(pid);
+        try {
+            return Syscalls.pidfdGetfd(pidfd, fd);
+        } finally {
+            FileDescriptor.closeNumber(pidfd);
+        }
+    }
+
+    private static void kill(int pid) {
+        if (pid > 0) {
             try {
-                n = listener.receive();
+                Signals.kill(pid, Signal.SIGKILL);
             } catch (LinuxException e) {
-                continue;
+                // Already gone: nothing of its program ran.
             }
-            if (Procfs.status(n.tid()).map(Procfs.Status::tgid).orElse(-1) == self) {
-                listener.allow(n.id());
-            } else {
-                return new Child(listener, n);
-            }
+        }
+    }
+
+    /** posix_spawn's error once it returned (waiting for it a little: the child has ended), else empty. */
+    private OptionalInt spawnErrno() {
+        try {
+            Spawn.Spawned s = spawned.get(RESULT_DEADLINE_MS, TimeUnit.MILLISECONDS);
+            return s.errno() == 0 ? OptionalInt.empty() : OptionalInt.of(s.errno());
+        } catch (ExecutionException | TimeoutException e) {
+            return OptionalInt.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return OptionalInt.empty();
         }
     }
 

@@ -30,13 +30,17 @@ import java.util.function.Consumer;
  */
 final class Notifier implements Runnable {
 
+    /** How long {@link #stopAndJoin} waits for the thread: it polls with a timeout of 100 ms. */
+    private static final long JOIN_DEADLINE_MS = 5_000;
+
     private final SeccompListener listener;
+    /** The launch whose listener this is: its syscalls before its execve are the run's start, not syscalls to report. */
+    private final Launch.Child launched;
     private final SyscallPoints points;
     private final TaskTable tasks;
     private final Consumer<String> log;
     private volatile boolean stopping;
 
-    private final int self;
     /** Null when the run emulates nothing. */
     private final Emulator emulator;
     /** The guard in the filter this listener serves: what it held for us is refused as it says. */
@@ -44,12 +48,14 @@ final class Notifier implements Runnable {
     /** Decides kill(0) held by the guard: refused while the caller shares this process's group. */
     private final dev.seccheck.sentry.defense.GroupSignals groupSignals;
 
-    /** @param self this JVM's pid: the spawner thread's own held syscalls are continued, not reported */
-    Notifier(SeccompListener listener, SyscallPoints points, TaskTable tasks, dev.seccheck.sentry.defense.Guard guard,
+    private Thread thread;
+
+    /** @param self this JVM's pid, for the emulator */
+    Notifier(Launch.Child launched, SyscallPoints points, TaskTable tasks, dev.seccheck.sentry.defense.Guard guard,
             int self, Consumer<String> log) {
-        this.listener = listener;
+        this.launched = launched;
+        this.listener = launched.listener();
         this.guard = guard;
-        this.self = self;
         this.points = points;
         this.tasks = tasks;
         this.log = log;
@@ -71,9 +77,35 @@ final class Notifier implements Runnable {
                 .orElse("[err: FD not found]");
     }
 
-    /** Asks the thread to end once no task can notify any more. */
-    void stop() {
+    /** Serves on a new platform thread of this name; returns this. */
+    Notifier start(String name) {
+        thread = Thread.ofPlatform().daemon().name(name).start(this);
+        return this;
+    }
+
+    /** Returns whether its thread has ended: the listener hung up (no task has the filter) or it was stopped. */
+    boolean ended() {
+        return thread != null && !thread.isAlive();
+    }
+
+    /**
+     * Asks the thread to end once nothing is pending, and waits for it, at most
+     * {@link #JOIN_DEADLINE_MS} ms (a sink that blocks a point's delivery can hold it longer: the
+     * run's log then says so).
+     */
+    void stopAndJoin() {
         stopping = true;
+        if (thread == null) {
+            return;
+        }
+        try {
+            if (!thread.join(java.time.Duration.ofMillis(JOIN_DEADLINE_MS))) {
+                log.accept("seccomp notifier " + thread.getName() + " still busy " + JOIN_DEADLINE_MS
+                        + " ms after its run ended");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
@@ -132,11 +164,11 @@ final class Notifier implements Runnable {
 
     private void answer(SeccompNotification n, TraceeAccess access) throws LinuxException {
         Task task = tasks.get(n.tid());
+        if (launched.isSpawnOwn(n, task)) {
+            listener.allow(n.id());
+            return;
+        }
         if (task == null) {
-            if (Procfs.status(n.tid()).map(Procfs.Status::tgid).orElse(-1) == self) {
-                listener.allow(n.id());
-                return;
-            }
             task = tasks.getOrLoad(n.tid());
         }
         java.util.OptionalInt refused = guard.refusal(n.nr(), n.arg0(), n.arg1());

@@ -62,7 +62,7 @@ final class TaskLifecycle {
     }
 
     /**
-     * Attaches to a process held at its first syscall, registers it, and marks its first exec for
+     * Attaches to a launched process held before its execve, registers it, and marks its first exec for
      * the filter. It has no parent in the messages, as a sandbox's init and a {@code runsc exec}
      * process have none in gVisor's (the real parent is this JVM).
      */
@@ -73,6 +73,24 @@ final class TaskLifecycle {
         tasks.put(t);
         awaitingFirstExec.add(pid);
         return t;
+    }
+
+    /** Returns the Tracee of a thread, made if new. */
+    Tracee tracee(int tid) {
+        return tracees.of(tid);
+    }
+
+    /** At a signal-delivery stop: the signal to deliver, 0 when it was the doorbell's. */
+    int deliverable(int signal) {
+        return tracees.deliverable(signal);
+    }
+
+    /**
+     * Returns whether the thread is a launched process that has not executed yet: its one
+     * seccomp stop then is the launch's exec trap ({@link dev.seccheck.sentry.filter.ExecTrap}).
+     */
+    boolean beforeFirstExec(int tid) {
+        return awaitingFirstExec.contains(tid);
     }
 
     /** At an exec event stop: the first exec of a launched process gets the layer of traced syscalls. */

@@ -25,6 +25,11 @@ final class Tracees {
         return byTid.computeIfAbsent(tid, t -> new Tracee(t, ptrace, wait, doorbell));
     }
 
+    /** At a signal-delivery stop: the signal to deliver, 0 when it was the doorbell's (see {@link Doorbell#take}). */
+    int deliverable(int signal) {
+        return doorbell.take(signal);
+    }
+
     /** Returns every thread's Tracee. */
     Iterable<Tracee> all() {
         return byTid.values();

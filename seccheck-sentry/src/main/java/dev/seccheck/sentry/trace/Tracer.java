@@ -62,6 +62,7 @@ public final class Tracer {
     private int rootPid;
     private WaitStatus rootEnd;
     private Notifier notifier;
+    private Launch launch;
 
     /**
      * @param runId the run's name, reported as the {@code container_id} context field
@@ -123,8 +124,17 @@ public final class Tracer {
             throw new SentryException("supervision failed: " + e.getMessage(), e);
         } finally {
             layers.ended();
+            // The run's threads end with it: every task is gone, so no listener has anything left to hold.
             if (notifier != null) {
-                notifier.stop();
+                notifier.stopAndJoin();
+            }
+            execs.stopAll();
+        }
+        if (rootEnd instanceof WaitStatus.Exited e && e.code() == 127) {
+            // glibc's child exits 127 when its execve fails: say why, as a shell would (127 or 126).
+            java.util.Optional<SentryException> failed = launch.failure();
+            if (failed.isPresent()) {
+                throw failed.get();
             }
         }
         return rootEnd == null ? 0 : rootEnd.exitCode();
@@ -133,11 +143,11 @@ public final class Tracer {
     /** Starts the workload and attaches to it before its program runs (see {@link Launch}). */
     private void attach(Path program, List<String> argv) throws SentryException, LinuxException {
         layers.atStart();
-        Launch launch = Launch.start(program, argv, null, null, null, layers.notified(),
+        launch = Launch.start(program, argv, null, null, null, layers.notified(),
                 Guard.forThisProcess(allowPtrace), layers.mmapFragment());
-        Launch.Child child = launch.awaitChild(self);
-        rootPid = child.first().tid();
-        Task root = Seal.whileAttaching(() -> lifecycle.seize(rootPid, false));
+        Launch.Child child = launch.attach(lifecycle, false);
+        rootPid = child.pid();
+        Task root = child.task();
         String cwd = Path.of("").toAbsolutePath().toString();
         List<String> env = CallerWorld.current().environment().stream()
                 .map(e -> new String(e, java.nio.charset.StandardCharsets.UTF_8)).toList();
@@ -146,9 +156,8 @@ public final class Tracer {
         }
         // Before the program's first instruction: from here on it cannot reach this process.
         Seal.seal();
-        child.listener().allow(child.first().id());
-        notifier = new Notifier(child.listener(), syscalls, tasks, launch.guard(), self, log);
-        Thread.ofPlatform().daemon().name("seccheck-notifier").start(notifier);
+        notifier = new Notifier(child, syscalls, tasks, launch.guard(), self, log).start("seccheck-notifier");
+        launch.release();
         started.complete(rootPid);
     }
 
@@ -164,8 +173,13 @@ public final class Tracer {
      */
     public CompletableFuture<WaitStatus> exec(Path program, List<String> argv, List<String> env, String cwd, int[] stdio,
             java.util.function.IntConsumer started) {
-        return execs.submit(Launch.start(program, argv, env, cwd, stdio, layers.notified(),
-                Guard.forThisProcess(allowPtrace), layers.mmapFragment()), argv, started);
+        Launch command = Launch.start(program, argv, env, cwd, stdio, layers.notified(),
+                Guard.forThisProcess(allowPtrace), layers.mmapFragment());
+        CompletableFuture<WaitStatus> ended = execs.submit(command, argv, started);
+        if (ended.isCompletedExceptionally()) {
+            command.abandon(); // refused at once: no tracer will release its held child
+        }
+        return ended;
     }
 
 
@@ -288,7 +302,13 @@ public final class Tracer {
             layers.startRefilter(t.tid());
         }
         switch (s.event()) {
-            case Ptrace.EVENT_SECCOMP -> syscallStops.enter(t);
+            case Ptrace.EVENT_SECCOMP -> {
+                if (lifecycle.beforeFirstExec(t.tid())) {
+                    t.resume(0); // the launch's exec trap: its execve is the run's start, not a syscall to report
+                } else {
+                    syscallStops.enter(t);
+                }
+            }
             case Ptrace.EVENT_FORK, Ptrace.EVENT_VFORK, Ptrace.EVENT_CLONE -> lifecycle.created(t, s.event());
             case Ptrace.EVENT_EXEC -> {
                 lifecycle.beforeExec(t);

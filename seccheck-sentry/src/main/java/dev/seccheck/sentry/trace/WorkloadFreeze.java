@@ -50,6 +50,13 @@ final class WorkloadFreeze {
     private final Tracees tracees;
     private final Wait wait = new Wait();
 
+    /** What runs with the workload frozen: an attach, which may fail as the tracer's calls and a launch do. */
+    @FunctionalInterface
+    interface Step<T> {
+        /** Runs the step. */
+        T run() throws SentryException, LinuxException;
+    }
+
     WorkloadFreeze(TaskTable tasks, Tracees tracees) {
         this.tasks = tasks;
         this.tracees = tracees;
@@ -63,7 +70,7 @@ final class WorkloadFreeze {
      *     appended to it
      * @throws SentryException naming the tasks that did not stop in time; {@code step} did not run
      */
-    <T> T run(int serving, Deque<WaitStatus> round, Seal.Attach<T> step) throws SentryException, LinuxException {
+    <T> T run(int serving, Deque<WaitStatus> round, Step<T> step) throws SentryException, LinuxException {
         Set<Integer> running = new HashSet<>(tasks.tids());
         running.remove(serving);
         for (WaitStatus pending : round) {

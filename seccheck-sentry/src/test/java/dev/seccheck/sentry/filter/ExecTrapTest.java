@@ -6,7 +6,7 @@ import dev.seccheck.linux.Seccomp;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
-/** The exec trap holds exactly the execve whose path pointer is the spawner's, all 64 bits of it. */
+/** The exec trap traces exactly the execve whose path pointer is the spawner's, all 64 bits of it. */
 class ExecTrapTest {
 
     private static final int EXECVE = 59;
@@ -18,8 +18,8 @@ class ExecTrapTest {
     }
 
     @Test
-    void holdsTheSpawnersExecve() {
-        assertThat(run(EXECVE, PATH)).hasValue(Seccomp.RET_USER_NOTIF);
+    void tracesTheSpawnersExecve() {
+        assertThat(run(EXECVE, PATH)).hasValue(Seccomp.RET_TRACE);
     }
 
     @Test
@@ -38,12 +38,11 @@ class ExecTrapTest {
     @Test
     void inAFilterItRunsAfterTheArchitectureCheck() {
         FilterAction[] table = new FilterAction[EXECVE + 1];
-        table[EXECVE] = FilterAction.TRACE;
         Program p = SeccompFilter.compile(table, ExecTrap.fragment(PATH));
         assertThat(BpfInterpreter.run(p, new BpfInterpreter.Data(EXECVE, Seccomp.AUDIT_ARCH_X86_64, 0, PATH)))
-                .isEqualTo(Seccomp.RET_USER_NOTIF);
-        assertThat(BpfInterpreter.run(p, new BpfInterpreter.Data(EXECVE, Seccomp.AUDIT_ARCH_X86_64, 0, 1)))
                 .isEqualTo(Seccomp.RET_TRACE);
+        assertThat(BpfInterpreter.run(p, new BpfInterpreter.Data(EXECVE, Seccomp.AUDIT_ARCH_X86_64, 0, 1)))
+                .isEqualTo(Seccomp.RET_ALLOW);
         assertThat(BpfInterpreter.run(p, new BpfInterpreter.Data(EXECVE, 0x40000003, 0, PATH)))
                 .isEqualTo(Seccomp.RET_ERRNO | 38);
     }
