@@ -94,6 +94,11 @@ public record Selection(List<Long> pids, List<String> comms, List<String> paths)
             }
 
             @Override
+            public SinkSetup setup(C config, SinkContext context) throws SinkException {
+                return descriptor.setup(config, context);
+            }
+
+            @Override
             public Sink create(C config, SinkSetup setup) throws SinkException {
                 return new SelectingSink(selection, descriptor.create(config, setup));
             }
