@@ -21,6 +21,7 @@ import dev.seccheck.session.SessionManager;
 import dev.seccheck.sink.PointSink;
 import dev.seccheck.sink.Sink;
 import dev.seccheck.sink.SinkConfig;
+import dev.seccheck.sink.SinkContext;
 import dev.seccheck.sink.SinkDescriptor;
 import dev.seccheck.sink.SinkException;
 import dev.seccheck.sink.SinkRegistry;
@@ -68,8 +69,8 @@ final class Harness {
                 }
 
                 @Override
-                public SinkSetup setup(KafkaConfig config) throws SinkException {
-                    return real.setup(config);
+                public SinkSetup setup(KafkaConfig config, SinkContext context) throws SinkException {
+                    return real.setup(config, context);
                 }
 
                 @Override
@@ -114,7 +115,9 @@ final class Harness {
      */
     static Run run(Sinks sinks, String runId, String pointsJson, String kafkaConfigJson, List<String> argv)
             throws Exception {
-        SessionManager sessions = new SessionManager(new PointState(), w -> System.err.println("warning: " + w));
+        // As seccheck run makes them: the sinks know the run.
+        SessionManager sessions = new SessionManager(new PointState(), SinkContext.ofRun(runId),
+                w -> System.err.println("warning: " + w));
         SessionConfigParser parser = new SessionConfigParser(Catalog.standard(), sinks.registry());
         sessions.create(parser.parse("""
                 {"name": "kafka-test", "points": %s,

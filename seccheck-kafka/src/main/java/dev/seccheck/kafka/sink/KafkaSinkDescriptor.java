@@ -3,6 +3,7 @@ package dev.seccheck.kafka.sink;
 import dev.seccheck.points.PointReq;
 import dev.seccheck.sink.Sink;
 import dev.seccheck.sink.SinkConfig;
+import dev.seccheck.sink.SinkContext;
 import dev.seccheck.sink.SinkDescriptor;
 import dev.seccheck.sink.SinkException;
 import dev.seccheck.sink.SinkSetup;
@@ -43,6 +44,12 @@ public final class KafkaSinkDescriptor implements SinkDescriptor<KafkaConfig> {
 
     @Override
     public SinkSetup setup(KafkaConfig c) throws SinkException {
+        return setup(c, SinkContext.NONE);
+    }
+
+    /** Sets up as {@link #setup(KafkaConfig)} says, for the run in {@code context}: its id keys the records. */
+    @Override
+    public SinkSetup setup(KafkaConfig c, SinkContext context) throws SinkException {
         Producer<byte[], byte[]> producer;
         try {
             producer = new KafkaProducer<>(properties(c));
@@ -58,7 +65,7 @@ public final class KafkaSinkDescriptor implements SinkDescriptor<KafkaConfig> {
             try {
                 List<PartitionInfo> partitions = producer.partitionsFor(c.topic());
                 if (!partitions.isEmpty()) {
-                    return new KafkaSetup(producer, partitions.size());
+                    return new KafkaSetup(producer, partitions.size(), context.runId());
                 }
                 last = "the topic has no partitions";
             } catch (TimeoutException e) {
@@ -80,7 +87,7 @@ public final class KafkaSinkDescriptor implements SinkDescriptor<KafkaConfig> {
         if (!(setup instanceof KafkaSetup s)) {
             throw new SinkException("kafka sink: created without a producer (setup did not run)");
         }
-        return new KafkaSink(config, s.producer());
+        return new KafkaSink(config, s.producer(), s.runId());
     }
 
     /** Returns the producer properties: the site's, then the ones the sink owns. */

@@ -39,7 +39,7 @@ public final class TraceSaver implements EventSource.Packets, EventHandler {
             OutputStream out = new BufferedOutputStream(Files.newOutputStream(path));
             TraceFile.writeHeader(out, TraceFile.CONFIG);
             files.put(c.id(), new File(path, out, new long[2]));
-            log.println(String.format("client-%04d: writing %s", c.id(), path));
+            log.println(String.format("client-%04d (%s): writing %s", c.id(), c.source(), path));
         } catch (IOException e) {
             log.println(String.format("client-%04d: cannot write %s: %s", c.id(), path, e.getMessage()));
         }

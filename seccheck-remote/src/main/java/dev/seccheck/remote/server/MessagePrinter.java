@@ -44,7 +44,9 @@ public final class MessagePrinter implements EventHandler {
 
     @Override
     public void onConnect(Connection c) {
-        log.println(name(c) + " connected: pid " + c.peer().pid() + ", uid " + c.peer().uid() + ", version " + c.version());
+        // A socket peer's uid is known (SO_PEERCRED); a topic's records have none to show.
+        log.println(name(c) + " connected: " + c.source() + (c.peer().uid() >= 0 ? ", uid " + c.peer().uid() : "")
+                + ", version " + c.version());
     }
 
     @Override
@@ -70,7 +72,7 @@ public final class MessagePrinter implements EventHandler {
     @Override
     public void onMalformed(Connection c, String problem) {
         limited.report(name(c) + " malformed", name(c) + " malformed packet skipped: " + problem,
-                name(c) + " (pid " + c.peer().pid() + "): %s more malformed packets skipped in the last %d s", problem);
+                name(c) + " (" + c.source() + "): %s more malformed packets skipped in the last %d s", problem);
     }
 
     @Override
@@ -86,7 +88,7 @@ public final class MessagePrinter implements EventHandler {
                     + Base64.getEncoder().encodeToString(payload) + "\"}");
         } else {
             limited.report(name(c) + " unknown", name(c) + " unknown message type " + type + " (" + payload.length
-                    + " bytes) skipped", name(c) + " (pid " + c.peer().pid()
+                    + " bytes) skipped", name(c) + " (" + c.source()
                     + "): %s more messages of unknown types skipped in the last %d s", "type " + type);
         }
     }
