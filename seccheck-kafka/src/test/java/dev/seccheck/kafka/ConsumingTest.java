@@ -51,7 +51,6 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.NewTopic;
 import dev.seccheck.kafka.RecordHeaders;
-import dev.seccheck.remote.consumer.Connection;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -266,19 +265,11 @@ class ConsumingTest {
                             new RecordHeader(RecordHeaders.HOST, "h1\rclient-0003 x".getBytes(StandardCharsets.UTF_8)))))
                     .get(60, TimeUnit.SECONDS);
         }
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        MessagePrinter printer = new MessagePrinter(OutputFormat.TEXT, Harness.quiet(),
-                new PrintStream(log, true, StandardCharsets.UTF_8));
-        Collect got = new Collect() {
-            @Override
-            public void onConnect(Connection c) {
-                printer.onConnect(c);
-            }
-        };
+        Harness.CollectLogged got = new Harness.CollectLogged();
         try (EventServer server = Harness.readAll(BROKER.bootstrap(), topic, got)) {
             Harness.await(() -> !got.events.isEmpty(), 60, "the record");
         }
-        assertThat(log.toString(StandardCharsets.UTF_8).lines().toList()).containsExactly(
+        assertThat(got.logged()).containsExactly(
                 "client-0001 connected: run \"evil\\nclient-0002 connected: pid 1, uid 0, version 1\" from host "
                         + "h1\\rclient-0003\\x20x, version 1");
     }

@@ -12,9 +12,12 @@ import dev.seccheck.points.Catalog;
 import dev.seccheck.points.Point;
 import dev.seccheck.points.PointReq;
 import dev.seccheck.proto.common.MessageType;
+import dev.seccheck.remote.consumer.Connection;
 import dev.seccheck.remote.consumer.Event;
 import dev.seccheck.remote.consumer.EventHandler;
 import dev.seccheck.remote.consumer.EventServer;
+import dev.seccheck.remote.server.MessagePrinter;
+import dev.seccheck.remote.server.OutputFormat;
 import dev.seccheck.sentry.Supervisor;
 import dev.seccheck.session.SessionConfigParser;
 import dev.seccheck.session.SessionManager;
@@ -27,6 +30,7 @@ import dev.seccheck.sink.SinkException;
 import dev.seccheck.sink.SinkRegistry;
 import dev.seccheck.sink.SinkSetup;
 import dev.seccheck.state.PointState;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.OutputStream;
@@ -152,6 +156,23 @@ final class Harness {
         @Override
         public void onEvent(Event e) {
             events.add(e);
+        }
+    }
+
+    /** Collects every event, and logs each connection as the server does (its "connected" line). */
+    static final class CollectLogged extends Collect {
+        private final ByteArrayOutputStream log = new ByteArrayOutputStream();
+        private final MessagePrinter printer = new MessagePrinter(OutputFormat.TEXT, quiet(),
+                new PrintStream(log, true, StandardCharsets.UTF_8));
+
+        @Override
+        public void onConnect(Connection c) {
+            printer.onConnect(c);
+        }
+
+        /** Returns the lines logged so far. */
+        List<String> logged() {
+            return log.toString(StandardCharsets.UTF_8).lines().toList();
         }
     }
 

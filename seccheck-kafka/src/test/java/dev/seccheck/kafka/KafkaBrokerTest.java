@@ -13,14 +13,8 @@ import dev.seccheck.points.Catalog;
 import dev.seccheck.points.PointDesc;
 import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.syscall.Open;
-import dev.seccheck.remote.consumer.Connection;
 import dev.seccheck.remote.consumer.Event;
 import dev.seccheck.remote.consumer.EventServer;
-import dev.seccheck.remote.server.MessagePrinter;
-import dev.seccheck.remote.server.OutputFormat;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -146,20 +140,12 @@ class KafkaBrokerTest {
         assertThat(run.status()).isZero();
         assertThat(sinks.kafka.getFirst().sent()).isEqualTo(sinks.fired.size()).isPositive();
 
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        MessagePrinter printer = new MessagePrinter(OutputFormat.TEXT, Harness.quiet(),
-                new PrintStream(log, true, StandardCharsets.UTF_8));
-        Collect got = new Collect() {
-            @Override
-            public void onConnect(Connection c) {
-                printer.onConnect(c);
-            }
-        };
+        Harness.CollectLogged got = new Harness.CollectLogged();
         try (EventServer server = Harness.readAll(BROKER.bootstrap(), topic, got)) {
             Harness.await(() -> got.events.size() >= sinks.fired.size(), 60, "every record of the run");
         }
         String host = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
-        assertThat(log.toString(StandardCharsets.UTF_8).lines().toList())
+        assertThat(got.logged())
                 .as("one run, one key: the run's id").first()
                 .isEqualTo("client-0001 connected: run \"" + runId + "\" from host " + host + ", version 1");
         assertThat(got.events).allSatisfy(e -> assertThat(e.connection().source())
