@@ -59,6 +59,35 @@ class RuntimeRootTest {
     }
 
     @Test
+    void aListRacingACreateNeverRemovesTheNewRun() throws Exception {
+        RuntimeRoot root = new RuntimeRoot(tmp.resolve("root"));
+        root.create(RunRecord.forThisProcess("first", List.of("x")), log::add);
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        List<String> lister = java.util.Collections.synchronizedList(new ArrayList<>());
+        Thread listing = Thread.ofPlatform().start(() -> {
+            while (!done.get()) {
+                try {
+                    root.list(lister::add);
+                } catch (Exception e) {
+                    lister.add("list failed: " + e);
+                }
+            }
+        });
+        try {
+            for (int i = 0; i < 200; i++) {
+                Path dir = root.create(RunRecord.forThisProcess("run-" + i, List.of("x")), log::add);
+                assertThat(dir.resolve("run.json")).as("run %d's record after create", i).exists();
+                assertThat(root.live()).extracting(RunRecord::id).as("live runs after run %d's create", i).contains("run-" + i);
+                root.remove("run-" + i);
+            }
+        } finally {
+            done.set(true);
+            listing.join(java.time.Duration.ofSeconds(30));
+        }
+        assertThat(lister).as("what the racing list said").isEmpty();
+    }
+
+    @Test
     void aReusedPidWithAnotherStartTimeIsNotTheRun() throws Exception {
         long self = ProcessHandle.current().pid();
         RuntimeRoot root = new RuntimeRoot(tmp.resolve("root"));
