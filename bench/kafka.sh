@@ -7,7 +7,8 @@
 # Each workload is timed twice: by itself (what the checked program pays; the shell around it reads
 # the clock before and after) and as the whole command (JVM start, the sink's setup and its flush
 # at the end included).
-# Starts its own broker (seccheck-kafka/broker) and remote server, and stops both by pid.
+# Starts its own broker (seccheck-kafka/broker) and remote server, and stops both by pid. The
+# sinks wait up to 60 s for the broker at setup: a loaded machine made the default 10 s too short.
 # Run it on a tree that is built and left alone: ./seccheck rebuilds when sources change, and a
 # rebuild inside a timed run makes that run worthless.
 set -euo pipefail
@@ -32,9 +33,9 @@ points='[{"name": "syscall/openat/enter", "context_fields": ["container_id"]},
 printf '{"name": "b", "points": %s, "sinks": [{"name": "null"}]}' "$points" > "$work/null.json"
 printf '{"name": "b", "points": %s, "sinks": [{"name": "remote", "config": {"endpoint": "%s"}}]}' \
   "$points" "$work/s.sock" > "$work/remote.json"
-printf '{"name": "b", "points": %s, "sinks": [{"name": "kafka", "config": {"bootstrap_servers": "%s", "topic": "bench"}}]}' \
+printf '{"name": "b", "points": %s, "sinks": [{"name": "kafka", "config": {"bootstrap_servers": "%s", "topic": "bench", "setup_timeout": "60s"}}]}' \
   "$points" "$bootstrap" > "$work/kafka.json"
-printf '{"name": "b", "points": %s, "sinks": [{"name": "kafka", "config": {"bootstrap_servers": "%s", "topic": "bench", "properties": {"linger.ms": 5}}}]}' \
+printf '{"name": "b", "points": %s, "sinks": [{"name": "kafka", "config": {"bootstrap_servers": "%s", "topic": "bench", "setup_timeout": "60s", "properties": {"linger.ms": 5}}}]}' \
   "$points" "$bootstrap" > "$work/kafka-linger5.json"
 sinks="null remote kafka kafka-linger5"
 
