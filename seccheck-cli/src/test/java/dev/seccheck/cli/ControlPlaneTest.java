@@ -223,7 +223,7 @@ class ControlPlaneTest {
         RuntimeRoot rr = new RuntimeRoot(root);
         // A run record of this JVM, whose socket accepts connections and never reads one.
         Path dir = rr.create(RunRecord.forThisProcess("mute", List.of("stuck")), msg -> { });
-        try (UnixSeqpacket mute = UnixSeqpacket.listen(dir.resolve(RuntimeRoot.SOCKET), 8)) {
+        try (UnixSeqpacket _ = UnixSeqpacket.listen(dir.resolve(RuntimeRoot.SOCKET), 8)) {
             Instant start = Instant.now();
             // A deadline a healthy run meets even on a loaded machine (1 s was missed at load 20).
             String list = cli("list", "--root", root.toString(), "--timeout", "5");

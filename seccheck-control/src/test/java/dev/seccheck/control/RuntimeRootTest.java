@@ -28,7 +28,7 @@ class RuntimeRootTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwx------");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(root.path()))).isEqualTo("rwx------");
         assertThat(root.list(log::add)).extracting(RunRecord::id).containsExactly("web-1");
-        try (UnixSeqpacket listener = UnixSeqpacket.listen(dir.resolve(RuntimeRoot.SOCKET), 1)) {
+        try (UnixSeqpacket _ = UnixSeqpacket.listen(dir.resolve(RuntimeRoot.SOCKET), 1)) {
             assertThat(root.socketOf("web-1")).isEqualTo(dir.resolve(RuntimeRoot.SOCKET));
         }
     }

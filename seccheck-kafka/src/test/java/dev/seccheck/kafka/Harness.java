@@ -10,7 +10,6 @@ import dev.seccheck.kafka.sink.KafkaSinkDescriptor;
 import dev.seccheck.kafka.source.KafkaSource;
 import dev.seccheck.points.Catalog;
 import dev.seccheck.points.Point;
-import dev.seccheck.points.PointReq;
 import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.remote.consumer.Connection;
 import dev.seccheck.remote.consumer.Event;
@@ -26,7 +25,6 @@ import dev.seccheck.sink.Sink;
 import dev.seccheck.sink.SinkConfig;
 import dev.seccheck.sink.SinkContext;
 import dev.seccheck.sink.SinkDescriptor;
-import dev.seccheck.sink.SinkException;
 import dev.seccheck.sink.SinkRegistry;
 import dev.seccheck.sink.SinkSetup;
 import dev.seccheck.state.PointState;
@@ -61,29 +59,10 @@ final class Harness {
 
         SinkRegistry registry() {
             KafkaSinkDescriptor real = new KafkaSinkDescriptor();
-            SinkDescriptor<KafkaConfig> capturing = new SinkDescriptor<>() {
-                @Override
-                public String name() {
-                    return real.name();
-                }
-
-                @Override
-                public KafkaConfig validate(SinkConfig config, List<PointReq> points) throws SinkException {
-                    return real.validate(config, points);
-                }
-
-                @Override
-                public SinkSetup setup(KafkaConfig config, SinkContext context) throws SinkException {
-                    return real.setup(config, context);
-                }
-
-                @Override
-                public Sink create(KafkaConfig config, SinkSetup setup) throws SinkException {
-                    KafkaSink s = (KafkaSink) real.create(config, setup);
-                    kafka.add(s);
-                    return s;
-                }
-            };
+            SinkDescriptor<KafkaConfig> capturing = real.mapSinks(sink -> {
+                kafka.add((KafkaSink) sink);
+                return sink;
+            });
             SinkDescriptor.Plain tally = new SinkDescriptor.Plain() {
                 @Override
                 public String name() {
