@@ -3,6 +3,7 @@ package dev.seccheck.session;
 import dev.seccheck.points.PointReq;
 import dev.seccheck.sink.Sink;
 import dev.seccheck.sink.SinkConfig;
+import dev.seccheck.sink.SinkContext;
 import dev.seccheck.sink.SinkDescriptor;
 import dev.seccheck.sink.SinkException;
 import dev.seccheck.sink.SinkSetup;
@@ -30,6 +31,7 @@ import java.util.function.Consumer;
 public final class SessionManager {
 
     private final PointState state;
+    private final SinkContext context;
     private final Consumer<String> warnings;
     private final Map<String, Session> sessions = new LinkedHashMap<>();
 
@@ -38,7 +40,17 @@ public final class SessionManager {
      *     setup failed and the session says {@code ignore_setup_error}
      */
     public SessionManager(PointState state, Consumer<String> warnings) {
+        this(state, SinkContext.NONE, warnings);
+    }
+
+    /**
+     * Makes the sessions of a run: every sink's setup gets {@code context} (the run's id).
+     *
+     * @param warnings as for {@link #SessionManager(PointState, Consumer)}
+     */
+    public SessionManager(PointState state, SinkContext context, Consumer<String> warnings) {
         this.state = state;
+        this.context = context;
         this.warnings = warnings;
     }
 
@@ -109,12 +121,17 @@ public final class SessionManager {
                 + " while the run lives; it ends when the run stops");
     }
 
-    /** Deletes every session, locked ones too, e.g. when the workload ends. */
-    public synchronized void deleteAll() {
+    /**
+     * Deletes every session, locked ones too, e.g. when the workload ends, and returns what they
+     * were, in creation order, with their sinks' final counters: read after each sink stopped, so
+     * points a sink still held (buffered for a broker, say) and failed at stop are counted.
+     */
+    public synchronized List<SessionInfo> deleteAll() {
         List<Session> all = new ArrayList<>(sessions.values());
         sessions.clear();
         state.publish(List.of());
         all.forEach(this::retire);
+        return all.stream().map(Session::info).toList();
     }
 
     /** Lists the live sessions in creation order. */
@@ -143,7 +160,7 @@ public final class SessionManager {
             for (int i = 0; i < specs.size(); i++) {
                 SinkSpec spec = specs.get(i);
                 try {
-                    setups.add(validated.get(i).setup());
+                    setups.add(validated.get(i).setup(context));
                 } catch (RuntimeException e) {
                     // A sink bug, not an unreachable endpoint: ignore_setup_error does not cover it.
                     throw new SessionException(sinkError(config, i, e), e);
@@ -183,8 +200,8 @@ public final class SessionManager {
 
     /** Validated pairs a descriptor with what its validation returned, so setup and create get the same value. */
     private record Validated<C>(SinkDescriptor<C> descriptor, C config) {
-        SinkSetup setup() throws SinkException {
-            return descriptor.setup(config);
+        SinkSetup setup(SinkContext context) throws SinkException {
+            return descriptor.setup(config, context);
         }
 
         Sink create(SinkSetup setup) throws SinkException {

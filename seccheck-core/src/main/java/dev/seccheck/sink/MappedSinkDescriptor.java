@@ -25,6 +25,11 @@ record MappedSinkDescriptor<C>(SinkDescriptor<C> inner, UnaryOperator<Sink> map)
     }
 
     @Override
+    public SinkSetup setup(C config, SinkContext context) throws SinkException {
+        return inner.setup(config, context);
+    }
+
+    @Override
     public Sink create(C config, SinkSetup setup) throws SinkException {
         return map.apply(inner.create(config, setup));
     }

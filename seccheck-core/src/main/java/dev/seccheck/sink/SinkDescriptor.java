@@ -9,7 +9,8 @@ import java.util.function.UnaryOperator;
  * {@link java.util.ServiceLoader} (list them in
  * {@code META-INF/services/dev.seccheck.sink.SinkDescriptor}); the core never names a concrete sink.
  *
- * <p>Session creation calls {@link #validate} for every sink first, then {@link #setup} for each,
+ * <p>Session creation calls {@link #validate} for every sink first, then {@link #setup(Object, SinkContext)}
+ * for each,
  * then {@link #create}; a failure at any step undoes the steps already done. What {@code validate}
  * returns is the sink's configuration in the descriptor's own terms ({@code C}: a record of
  * settings, compiled rules), handed unchanged to {@code setup} and {@code create}, so the
@@ -37,6 +38,15 @@ public interface SinkDescriptor<C> {
      */
     default SinkSetup setup(C config) throws SinkException {
         return SinkSetup.NONE;
+    }
+
+    /**
+     * Prepares the sink as {@link #setup(Object)} does, knowing the run the session belongs to;
+     * this is the one session creation calls. The default ignores the context: a sink that needs
+     * it (to label what it sends with the run) overrides this one.
+     */
+    default SinkSetup setup(C config, SinkContext context) throws SinkException {
+        return setup(config);
     }
 
     /** Creates the sink from its validated configuration and what {@link #setup} prepared. */

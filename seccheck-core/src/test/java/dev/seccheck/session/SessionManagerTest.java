@@ -12,6 +12,7 @@ import dev.seccheck.points.PointReq;
 import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.sink.Sink;
 import dev.seccheck.sink.SinkConfig;
+import dev.seccheck.sink.SinkContext;
 import dev.seccheck.sink.SinkDescriptor;
 import dev.seccheck.sink.SinkException;
 import dev.seccheck.sink.SinkRegistry;
@@ -342,5 +343,83 @@ class SessionManagerTest {
         // The same instance, not an equal copy: the configuration was read once.
         assertThat(handedOn).hasSize(2).allSatisfy(s -> assertThat(s).isSameAs(validated.getFirst()));
         assertThat(info.sinks()).extracting(SessionInfo.SinkInfo::name).containsExactly("t1");
+    }
+
+    /** A descriptor whose sinks remember the context their setup got and report drops only once stopped. */
+    private static final class Buffering implements SinkDescriptor.Plain {
+        final List<SinkContext> contexts = new ArrayList<>();
+
+        @Override
+        public String name() {
+            return "buffering";
+        }
+
+        @Override
+        public SinkSetup setup(SinkConfig config, SinkContext context) {
+            contexts.add(context);
+            return SinkSetup.NONE;
+        }
+
+        @Override
+        public Sink create(SinkConfig config, SinkSetup setup) {
+            return new Sink() {
+                volatile boolean stopped;
+
+                @Override
+                public String name() {
+                    return "buffering";
+                }
+
+                @Override
+                public SinkStatus status() {
+                    // Like a sink whose buffered points fail at stop: counted only then.
+                    return new SinkStatus(stopped ? 3 : 0);
+                }
+
+                @Override
+                public void stop() {
+                    stopped = true;
+                }
+            };
+        }
+    }
+
+    @Test
+    void everySinkSetupKnowsTheRunItsSessionBelongsToSelectedOrNot() throws Exception {
+        Buffering plain = new Buffering();
+        Buffering selected = new Buffering();
+        SinkDescriptor<SinkConfig> behindSelection = new dev.seccheck.sink.Selection(List.of(7L), List.of(), List.of())
+                .wrap(selected);
+        String json = """
+                {"name": "%s", "points": [{"name": "syscall/openat/enter", "context_fields": ["group_id"]}],
+                 "sinks": [{"name": "buffering"}]}""";
+        SessionManager ofRun = new SessionManager(state, SinkContext.ofRun("run-7"), w -> {});
+        ofRun.create(new SessionConfigParser(Catalog.standard(), new SinkRegistry(List.of(plain))).parse(json.formatted("a")),
+                false);
+        ofRun.create(new SessionConfigParser(Catalog.standard(), new SinkRegistry(List.of(behindSelection)))
+                .parse(json.formatted("b")), false);
+        new SessionManager(new PointState(), w -> {}).create(new SessionConfigParser(Catalog.standard(),
+                new SinkRegistry(List.of(plain))).parse(json.formatted("c")), false);
+
+        assertThat(plain.contexts).containsExactly(SinkContext.ofRun("run-7"), SinkContext.NONE);
+        assertThat(selected.contexts).as("a selection in front of a sink hands the context on")
+                .containsExactly(SinkContext.ofRun("run-7"));
+        ofRun.deleteAll();
+    }
+
+    @Test
+    void deleteAllReturnsTheCountersTheSinksHadOnceStopped() throws Exception {
+        Buffering buffering = new Buffering();
+        SessionManager m = new SessionManager(state, w -> {});
+        m.create(new SessionConfigParser(Catalog.standard(), new SinkRegistry(List.of(buffering))).parse("""
+                {"name": "s", "points": [{"name": "syscall/openat/enter"}], "sinks": [{"name": "buffering"}]}"""), false);
+        assertThat(m.list().getFirst().sinks().getFirst().status().dropped()).isZero();
+
+        List<SessionInfo> last = m.deleteAll();
+        assertThat(last).extracting(SessionInfo::name).containsExactly("s");
+        assertThat(last.getFirst().sinks().getFirst().status().dropped())
+                .as("the points the sink failed at stop are counted").isEqualTo(3);
+        assertThat(m.list()).isEmpty();
+        assertThat(m.deleteAll()).isEmpty();
     }
 }

@@ -50,6 +50,12 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.NewTopic;
+import dev.seccheck.kafka.RecordHeaders;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -241,5 +247,30 @@ class ConsumingTest {
 
     private static Set<String> runs(Collect c) {
         return c.events.stream().map(e -> ((Open) e.message()).getContextData().getContainerId()).collect(Collectors.toSet());
+    }
+
+    @Test
+    void aRecordKeyOrHostHeaderCannotForgeALineOfTheReadersLog() throws Exception {
+        String topic = KafkaBrokerTest.unique("forged");
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, BROKER.bootstrap());
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        // Anyone who may write to the topic chooses the key and the headers.
+        String key = "evil\nclient-0002 connected: pid 1, uid 0, version 1";
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+            producer.send(new ProducerRecord<>(topic, null, key.getBytes(StandardCharsets.UTF_8),
+                    Open.newBuilder().setPathname("/x").build().toByteArray(), List.of(
+                            new RecordHeader(RecordHeaders.TYPE, RecordHeaders.number(MessageType.MESSAGE_SYSCALL_OPEN_VALUE)),
+                            new RecordHeader(RecordHeaders.HOST, "h1\rclient-0003 x".getBytes(StandardCharsets.UTF_8)))))
+                    .get(60, TimeUnit.SECONDS);
+        }
+        Harness.CollectLogged got = new Harness.CollectLogged();
+        try (EventServer server = Harness.readAll(BROKER.bootstrap(), topic, got)) {
+            Harness.await(() -> !got.events.isEmpty(), 60, "the record");
+        }
+        assertThat(got.logged()).containsExactly(
+                "client-0001 connected: run \"evil\\nclient-0002 connected: pid 1, uid 0, version 1\" from host "
+                        + "h1\\rclient-0003\\x20x, version 1");
     }
 }

@@ -10,22 +10,25 @@ import dev.seccheck.kafka.sink.KafkaSinkDescriptor;
 import dev.seccheck.kafka.source.KafkaSource;
 import dev.seccheck.points.Catalog;
 import dev.seccheck.points.Point;
-import dev.seccheck.points.PointReq;
 import dev.seccheck.proto.common.MessageType;
+import dev.seccheck.remote.consumer.Connection;
 import dev.seccheck.remote.consumer.Event;
 import dev.seccheck.remote.consumer.EventHandler;
 import dev.seccheck.remote.consumer.EventServer;
+import dev.seccheck.remote.server.MessagePrinter;
+import dev.seccheck.remote.server.OutputFormat;
 import dev.seccheck.sentry.Supervisor;
 import dev.seccheck.session.SessionConfigParser;
 import dev.seccheck.session.SessionManager;
 import dev.seccheck.sink.PointSink;
 import dev.seccheck.sink.Sink;
 import dev.seccheck.sink.SinkConfig;
+import dev.seccheck.sink.SinkContext;
 import dev.seccheck.sink.SinkDescriptor;
-import dev.seccheck.sink.SinkException;
 import dev.seccheck.sink.SinkRegistry;
 import dev.seccheck.sink.SinkSetup;
 import dev.seccheck.state.PointState;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.OutputStream;
@@ -95,7 +98,9 @@ final class Harness {
      */
     static Run run(Sinks sinks, String runId, String pointsJson, String kafkaConfigJson, List<String> argv)
             throws Exception {
-        SessionManager sessions = new SessionManager(new PointState(), w -> System.err.println("warning: " + w));
+        // As seccheck run makes them: the sinks know the run.
+        SessionManager sessions = new SessionManager(new PointState(), SinkContext.ofRun(runId),
+                w -> System.err.println("warning: " + w));
         SessionConfigParser parser = new SessionConfigParser(Catalog.standard(), sinks.registry());
         sessions.create(parser.parse("""
                 {"name": "kafka-test", "points": %s,
@@ -130,6 +135,23 @@ final class Harness {
         @Override
         public void onEvent(Event e) {
             events.add(e);
+        }
+    }
+
+    /** Collects every event, and logs each connection as the server does (its "connected" line). */
+    static final class CollectLogged extends Collect {
+        private final ByteArrayOutputStream log = new ByteArrayOutputStream();
+        private final MessagePrinter printer = new MessagePrinter(OutputFormat.TEXT, quiet(),
+                new PrintStream(log, true, StandardCharsets.UTF_8));
+
+        @Override
+        public void onConnect(Connection c) {
+            printer.onConnect(c);
+        }
+
+        /** Returns the lines logged so far. */
+        List<String> logged() {
+            return log.toString(StandardCharsets.UTF_8).lines().toList();
         }
     }
 

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,9 +30,10 @@ import org.apache.kafka.common.header.internals.RecordHeader;
  * KafkaSink sends every point as one Kafka record: the value is the point's protobuf message
  * exactly as the remote sink sends it after its header, the headers ({@link RecordHeaders}) carry
  * the message type, the dropped count and the host. The key is {@code key} from the
- * configuration or else the run's container id (the {@code container_id} context field of the
- * point; {@code host:pid} of the supervising process when the session does not ask for it), so
- * one run's points stay in order in one partition.
+ * configuration, else the id of the run the session belongs to (what its points report as
+ * {@code container_id}), so one run's points stay in order in one partition. A session of no run
+ * (a library user's) keys each point by its {@code container_id} context field, and by
+ * {@code host:pid} of the supervising process when the session does not collect it.
  *
  * <p>It never throws and never blocks the checked thread beyond {@code max_block}: the client's
  * {@code send} waits only for metadata or buffer room, and the sink drops (counted) before the
@@ -40,8 +42,8 @@ import org.apache.kafka.common.header.internals.RecordHeader;
  * in the buffer until it is half full, then new points are dropped. When the client forgets the
  * topic's metadata (it does once the broker is gone a while) a send waits the whole
  * {@code max_block} and fails: the sink is then <em>congested</em>, drops every point at once, and
- * one background thread asks for the metadata until the broker answers, which ends the
- * congestion. A lost broker thus costs one budget, not one per point (as the remote sink does).
+ * one background thread asks the broker itself ({@link BrokerProbe}: a fresh metadata request,
+ * never the producer's cache) until it answers, which ends the congestion. A lost broker thus costs one budget, not one per point (as the remote sink does).
  * Every point is counted exactly once, as sent (the broker acknowledged it) or dropped (refused at
  * once, or failed later: the callback); after {@link #stop} the counts are final.
  */
@@ -70,11 +72,19 @@ public final class KafkaSink implements PointSink {
     private volatile Thread prober;
     private volatile boolean stopped;
 
-    /** Wraps a producer whose broker answered metadata for {@code config.topic()}. */
+    /** Wraps a producer whose broker answered metadata for {@code config.topic()}, for a session of no run. */
     public KafkaSink(KafkaConfig config, Producer<byte[], byte[]> producer) {
+        this(config, producer, Optional.empty());
+    }
+
+    /**
+     * Wraps a producer whose broker answered metadata for {@code config.topic()}, for a session
+     * of run {@code runId} (when present), the key of its records unless {@code key} is set.
+     */
+    public KafkaSink(KafkaConfig config, Producer<byte[], byte[]> producer, Optional<String> runId) {
         this.config = config;
         this.producer = producer;
-        this.fixedKey = config.key().map(k -> k.getBytes(StandardCharsets.UTF_8)).orElse(null);
+        this.fixedKey = config.key().or(() -> runId).map(k -> k.getBytes(StandardCharsets.UTF_8)).orElse(null);
         String hostName = hostName();
         this.host = new RecordHeader(RecordHeaders.HOST, hostName.getBytes(StandardCharsets.UTF_8));
         this.hostKey = (hostName + ":" + ProcessHandle.current().pid()).getBytes(StandardCharsets.UTF_8);
@@ -175,7 +185,8 @@ public final class KafkaSink implements PointSink {
         return true;
     }
 
-    private void congest() {
+    /** Drops every point until the broker answers; called when a send waited its whole budget. */
+    void congest() {
         congested = true;
         if (!stopped && probing.compareAndSet(false, true)) {
             Thread t = Thread.ofPlatform().name("seccheck-kafka-probe").daemon().unstarted(this::probe);
@@ -184,10 +195,12 @@ public final class KafkaSink implements PointSink {
         }
     }
 
-    /** Asks for the topic's metadata until the broker answers, then lets points through again. */
+    /** Asks the broker until it serves the topic, then lets points through again. */
     private void probe() {
         while (true) {
-            probeUntilAnswered();
+            try (BrokerProbe ask = new BrokerProbe(config)) {
+                probeUntilAnswered(ask);
+            }
             probing.set(false);
             // A send that failed just before the flag was cleared found it set and left the probing
             // to us: check once more.
@@ -197,16 +210,12 @@ public final class KafkaSink implements PointSink {
         }
     }
 
-    private void probeUntilAnswered() {
+    private void probeUntilAnswered(BrokerProbe ask) {
         long delay = 50;
         while (!stopped) {
-            try {
-                if (!producer.partitionsFor(config.topic()).isEmpty()) {
-                    congested = false;
-                    return;
-                }
-            } catch (RuntimeException e) {
-                // No answer within max_block, or the client is closing: ask again, or leave.
+            if (ask.brokerServesTopic()) {
+                congested = false;
+                return;
             }
             try {
                 Thread.sleep(delay);

@@ -1,5 +1,6 @@
 package dev.seccheck.kafka.source;
 
+import dev.seccheck.format.Escape;
 import dev.seccheck.kafka.RecordHeaders;
 import dev.seccheck.linux.PeerCredentials;
 import dev.seccheck.remote.consumer.Connection;
@@ -71,7 +72,7 @@ public final class KafkaSource implements EventSource {
     private final Options options;
     private final PrintStream log;
 
-    /** Reads as {@code options} say; notes on what is read (a new run key) go to {@code log}. */
+    /** Reads as {@code options} say; problems reading (a handler failing, the broker lost) go to {@code log}. */
     public KafkaSource(Options options, PrintStream log) {
         this.options = options;
         this.log = log;
@@ -125,6 +126,21 @@ public final class KafkaSource implements EventSource {
             p.putIfAbsent(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
         }
         return p;
+    }
+
+    /**
+     * Returns who sent a run's records, as a connection's source: the record key (the run's id,
+     * unless the sink's configuration set another) and the host of the first record. Both are
+     * escaped: anyone who may write to the topic chooses them, and they end up in the log.
+     */
+    static String source(String key, ConsumerRecord<byte[], byte[]> first) {
+        String host = RecordHeaders.text(first.headers(), RecordHeaders.HOST);
+        StringBuilder sb = new StringBuilder("run ");
+        Escape.quoted(sb, key, Escape.DEFAULT_LIMIT);
+        if (!host.isEmpty()) {
+            Escape.word(sb.append(" from host "), host, Escape.DEFAULT_LIMIT);
+        }
+        return sb.toString();
     }
 
     /** The polling thread and the connections it has seen. */
@@ -201,10 +217,8 @@ public final class KafkaSource implements EventSource {
             String key = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
             Connection c = byKey.get(key);
             if (c == null) {
-                c = new Connection(byKey.size() + 1, Protocol.VERSION, NO_PEER);
+                c = new Connection(byKey.size() + 1, Protocol.VERSION, NO_PEER, source(key, r));
                 byKey.put(key, c);
-                log.println(String.format("client-%04d is run \"%s\" from host %s", c.id(), key,
-                        RecordHeaders.text(r.headers(), RecordHeaders.HOST)));
                 handler.onConnect(c);
             }
             String where = r.topic() + "-" + r.partition() + "@" + r.offset();

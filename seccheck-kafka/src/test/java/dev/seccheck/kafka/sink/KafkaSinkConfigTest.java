@@ -88,6 +88,11 @@ class KafkaSinkConfigTest {
         assertThat(KafkaSinkDescriptor.properties(c)).containsEntry("compression.type", "zstd")
                 .containsEntry("linger.ms", "10").containsEntry("max.block.ms", "25")
                 .containsEntry("bootstrap.servers", "127.0.0.1:9");
+        KafkaConfig plain = new KafkaSinkDescriptor().validate(new SinkConfig("c", Map.of(
+                "bootstrap_servers", new ConfigValue.Text("c.bootstrap_servers", "127.0.0.1:9"),
+                "topic", new ConfigValue.Text("c.topic", "t"))), List.of());
+        assertThat(KafkaSinkDescriptor.properties(plain)).as("points batched for 100 ms unless the site says")
+                .containsEntry("linger.ms", "100");
     }
 
     /** A loopback port nobody listens on: bound, then closed. */

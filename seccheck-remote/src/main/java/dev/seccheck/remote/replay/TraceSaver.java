@@ -42,9 +42,7 @@ public final class TraceSaver implements EventSource.Packets, RateLimitedLog.Han
             OutputStream out = new BufferedOutputStream(Files.newOutputStream(path));
             TraceFile.writeHeader(out, TraceFile.CONFIG);
             files.put(c.id(), new File(path, out, new long[2]));
-            // A Kafka record carries no peer (pid 0): only a socket names its sandbox.
-            log.println(String.format("client-%04d connected: %swriting %s", c.id(),
-                    c.peer().pid() > 0 ? "pid " + c.peer().pid() + ", " : "", path));
+            log.println(String.format("client-%04d connected: %s, writing %s", c.id(), c.source(), path));
         } catch (IOException e) {
             log.println(String.format("client-%04d: cannot write %s: %s", c.id(), path, e.getMessage()));
         }

@@ -43,7 +43,9 @@ public final class MessagePrinter implements RateLimitedLog.Handler {
 
     @Override
     public void onConnect(Connection c) {
-        log.println(name(c) + " connected: pid " + c.peer().pid() + ", uid " + c.peer().uid() + ", version " + c.version());
+        // A socket peer's uid is known (SO_PEERCRED); a topic's records have none to show.
+        log.println(name(c) + " connected: " + c.source() + (c.peer().uid() >= 0 ? ", uid " + c.peer().uid() : "")
+                + ", version " + c.version());
     }
 
     @Override
@@ -62,7 +64,7 @@ public final class MessagePrinter implements RateLimitedLog.Handler {
     @Override
     public void onMalformed(Connection c, String problem) {
         limited.report(name(c) + " malformed", name(c) + " malformed packet skipped: " + problem,
-                name(c) + " (pid " + c.peer().pid() + "): %s more malformed packets skipped in the last %d s", problem);
+                name(c) + " (" + c.source() + "): %s more malformed packets skipped in the last %d s", problem);
     }
 
     @Override
@@ -78,7 +80,7 @@ public final class MessagePrinter implements RateLimitedLog.Handler {
                     + Base64.getEncoder().encodeToString(payload) + "\"}");
         } else {
             limited.report(name(c) + " unknown", name(c) + " unknown message type " + type + " (" + payload.length
-                    + " bytes) skipped", name(c) + " (pid " + c.peer().pid()
+                    + " bytes) skipped", name(c) + " (" + c.source()
                     + "): %s more messages of unknown types skipped in the last %d s", "type " + type);
         }
     }
