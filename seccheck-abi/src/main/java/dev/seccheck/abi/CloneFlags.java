@@ -36,4 +36,22 @@ public final class CloneFlags {
     public static final long CLONE_IO = 0x80000000L;
     public static final long CLONE_CLEAR_SIGHAND = 0x100000000L;
     public static final long CLONE_INTO_CGROUP = 0x200000000L;
+
+    /** The lowest bit that is a flag: the bits below it hold the exit signal ({@link #CSIGNAL}). */
+    private static final int FIRST_FLAG_BIT = 7;
+
+    /** The flags' names by bit number, from bit 7 (CLONE_NEWTIME) up. */
+    private static final String[] NAMES = {
+        "CLONE_NEWTIME", "CLONE_VM", "CLONE_FS", "CLONE_FILES", "CLONE_SIGHAND", "CLONE_PIDFD", "CLONE_PTRACE",
+        "CLONE_VFORK", "CLONE_PARENT", "CLONE_THREAD", "CLONE_NEWNS", "CLONE_SYSVSEM", "CLONE_SETTLS",
+        "CLONE_PARENT_SETTID", "CLONE_CHILD_CLEARTID", "CLONE_DETACHED", "CLONE_UNTRACED", "CLONE_CHILD_SETTID",
+        "CLONE_NEWCGROUP", "CLONE_NEWUTS", "CLONE_NEWIPC", "CLONE_NEWUSER", "CLONE_NEWPID", "CLONE_NEWNET",
+        "CLONE_IO", "CLONE_CLEAR_SIGHAND", "CLONE_INTO_CGROUP",
+    };
+
+    /** Returns the name of the one flag {@code flag} ({@code CLONE_VM}), or null when it is not a single named flag. */
+    public static String name(long flag) {
+        int bit = Long.numberOfTrailingZeros(flag) - FIRST_FLAG_BIT;
+        return Long.bitCount(flag) == 1 && bit >= 0 && bit < NAMES.length ? NAMES[bit] : null;
+    }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
+import java.util.Map;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
@@ -67,5 +68,20 @@ class ErrnoTest {
         assertThat(Errno.name(-1)).isEqualTo("errno -1");
         assertThat(Errno.message(999)).isEqualTo("Unknown error 999");
         assertThat(Errno.byName("ENOPE")).isEmpty();
+    }
+
+    /** Moved from core's MessageTextTest: the names strace prints, both ways. */
+    @Test
+    void errnoNamesGoBothWays() {
+        Map<Integer, String> known = Map.of(1, "EPERM", 13, "EACCES", 40, "ELOOP", 111, "ECONNREFUSED");
+        known.forEach((n, name) -> assertThat(Errno.name(n)).isEqualTo(name));
+        assertThat(Errno.name(0)).isEqualTo("errno 0");
+        assertThat(Errno.name(999)).isEqualTo("errno 999");
+        assertThat(Errno.byName("EACCES")).isEqualTo(OptionalInt.of(13));
+        assertThat(Errno.byName("ECONNREFUSED")).isEqualTo(OptionalInt.of(111));
+        assertThat(Errno.byName("EWHATEVER")).isEmpty();
+        for (int e = 1; e <= 40; e++) {
+            assertThat(Errno.byName(Errno.name(e))).as("errno %d", e).isEqualTo(OptionalInt.of(e));
+        }
     }
 }

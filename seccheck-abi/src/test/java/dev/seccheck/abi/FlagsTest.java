@@ -28,4 +28,20 @@ class FlagsTest {
         assertThat(CloneFlags.CLONE_INTO_CGROUP).isEqualTo(1L << 33);
         assertThat(CloneFlags.CLONE_THREAD).isEqualTo(0x10000);
     }
+
+    @Test
+    void everyCloneFlagIsNamedAfterItsConstantAndNothingElseIs() throws Exception {
+        int named = 0;
+        for (var f : CloneFlags.class.getFields()) {
+            if (f.getName().startsWith("CLONE_")) {
+                assertThat(CloneFlags.name(f.getLong(null))).as(f.getName()).isEqualTo(f.getName());
+                named++;
+            }
+        }
+        assertThat(named).isEqualTo(27);
+        assertThat(CloneFlags.name(CloneFlags.CSIGNAL)).isNull();
+        assertThat(CloneFlags.name(CloneFlags.CLONE_VM | CloneFlags.CLONE_FS)).isNull();
+        assertThat(CloneFlags.name(1L << 34)).isNull();
+        assertThat(CloneFlags.name(0)).isNull();
+    }
 }

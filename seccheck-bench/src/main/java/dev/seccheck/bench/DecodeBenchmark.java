@@ -15,17 +15,8 @@ import dev.seccheck.sentry.syscalls.TaskMemory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * DecodeBenchmark asks what turning one syscall into its gVisor message costs in Java, with the
@@ -37,13 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Run: {@code ./build -q -o -pl seccheck-bench -am package -DskipTests &&
  * java -jar seccheck-bench/target/benchmarks.jar DecodeBenchmark -f 2 -wi 3 -i 5 -w 1s -r 1s}
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(2)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-public class DecodeBenchmark {
+public class DecodeBenchmark extends AverageTimeBenchmark {
 
     private static final long BASE = 0x7ffd_0000_0000L;
     private static final FieldSet NO_FIELDS = FieldSet.EMPTY;

@@ -14,17 +14,8 @@ import dev.seccheck.state.Gate;
 import dev.seccheck.state.PointState;
 import dev.seccheck.state.Subscriber;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * DispatchBenchmark asks what firing one enabled point costs: {@code syscall/openat/enter} with
@@ -35,13 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Run: {@code ./build -q -o -pl seccheck-bench -am package -DskipTests &&
  * java -jar seccheck-bench/target/benchmarks.jar DispatchBenchmark -f 2 -wi 3 -i 5 -w 1s -r 1s}
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(2)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-public class DispatchBenchmark {
+public class DispatchBenchmark extends AverageTimeBenchmark {
 
     private PointState state;
     private PointState escapingState;

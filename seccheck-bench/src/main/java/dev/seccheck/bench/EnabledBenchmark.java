@@ -3,17 +3,8 @@ package dev.seccheck.bench;
 import dev.seccheck.points.Point;
 import dev.seccheck.points.SyscallType;
 import dev.seccheck.state.PointState;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * EnabledBenchmark asks what the check guarding every point costs when the point is disabled:
@@ -25,13 +16,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Run: {@code ./build -q -o -pl seccheck-bench -am package -DskipTests &&
  * java -jar seccheck-bench/target/benchmarks.jar EnabledBenchmark -f 2 -wi 3 -i 5 -w 1s -r 1s}
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(2)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-public class EnabledBenchmark {
+public class EnabledBenchmark extends AverageTimeBenchmark {
 
     private PointState state;
     // Not final: the checks must read them like a supervisor reads a decoded syscall.

@@ -3,9 +3,8 @@ package dev.seccheck.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.seccheck.proto.common.MessageType;
-import dev.seccheck.remote.consumer.Event;
-import dev.seccheck.remote.consumer.EventHandler;
 import dev.seccheck.remote.consumer.EventServer;
+import dev.seccheck.remote.server.CountingHandler;
 import dev.seccheck.remote.server.MessagePrinter;
 import dev.seccheck.remote.server.OutputFormat;
 import dev.seccheck.remote.sink.RemoteConfig;
@@ -20,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -52,15 +50,8 @@ public final class RemoteSinkLatency {
         long[][] nanos = new long[threads][count];
         RemoteSink sink;
         MessagePrinter printer = new MessagePrinter(OutputFormat.TEXT, lines, System.err);
-        AtomicLong received = new AtomicLong();
-        EventHandler counting = new EventHandler() {
-            @Override
-            public void onEvent(Event e) {
-                printer.onEvent(e);
-                received.incrementAndGet();
-            }
-        };
-        try (EventServer server = EventServer.start(sock, counting)) {
+        CountingHandler counting = new CountingHandler(printer);
+        try (EventServer _ = EventServer.start(sock, counting)) {
             ObjectNode cfg = (ObjectNode) new ObjectMapper().readTree(extra);
             cfg.put("endpoint", sock.toString());
             RemoteSinkDescriptor d = new RemoteSinkDescriptor();
@@ -83,10 +74,10 @@ public final class RemoteSinkLatency {
             }
             // Let the server read what is queued before it closes: the count must be whole.
             long deadline = System.nanoTime() + 30_000_000_000L;
-            while (received.get() + sink.status().dropped() < (long) threads * count && System.nanoTime() < deadline) {
+            while (counting.messages() + sink.status().dropped() < (long) threads * count && System.nanoTime() < deadline) {
                 LockSupport.parkNanos(1_000_000);
             }
-            System.out.println("received=" + received.get());
+            System.out.println("received=" + counting.messages());
             sink.stop();
         }
         lines.close();

@@ -8,16 +8,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * SessionBenchmark asks what creating and then deleting a session costs (sinks validated, set up
@@ -27,13 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Run: {@code ./build -q -o -pl seccheck-bench -am package -DskipTests &&
  * java -jar seccheck-bench/target/benchmarks.jar SessionBenchmark -f 2 -wi 3 -i 5 -w 1s -r 1s}
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(2)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-public class SessionBenchmark {
+public class SessionBenchmark extends AverageTimeBenchmark {
 
     /** How many points the created session enables. */
     @Param({"1", "442"})

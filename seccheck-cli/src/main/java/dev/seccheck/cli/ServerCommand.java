@@ -27,16 +27,19 @@ import picocli.CommandLine.Model.CommandSpec;
  * prints every message it receives, from our remote sink or from real gVisor sandboxes.
  */
 @Command(name = "server", mixinStandardHelpOptions = true,
-        description = "Receive points from remote sinks (ours or gVisor's) and print one line per message.",
+        description = {"Receive points from remote sinks (ours or gVisor's) and print one line per message.",
+            "Listens on " + ServerCommand.DEFAULT_ENDPOINT + " unless --endpoint or --kafka says otherwise."},
         footer = {"", "Examples:",
             "  seccheck server --endpoint /tmp/s.sock                       # text, gVisor's example server style",
             "  seccheck server --endpoint /tmp/s.sock --format json | jq -c 'select(.point == \"syscall/connect/exit\")'",
             "", "With --format json each line is the text sink's JSON line (docs/json.md) plus client and dropped."})
 final class ServerCommand implements Callable<Integer> {
 
-    @Option(names = "--endpoint", paramLabel = "PATH", defaultValue = "/tmp/gvisor_events.sock",
-            description = "Socket path to listen on (default: ${DEFAULT-VALUE}).")
-    Path endpoint;
+    /** Where the server listens without --endpoint: gVisor's example server's default. */
+    static final String DEFAULT_ENDPOINT = "/tmp/gvisor_events.sock";
+
+    @Mixin
+    EventInput input;
 
     @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
             description = "Output format: text (gVisor example server style) or json (one object per line).")
@@ -53,9 +56,6 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "0",
             description = "Close a handshaked connection silent this long, e.g. 10m or 30s (default: 0, never).")
     String idleTimeout;
-
-    @Mixin
-    KafkaOptions kafka;
 
     @Spec
     CommandSpec spec;
@@ -82,7 +82,7 @@ final class ServerCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--idle-timeout: must not be negative, got " + idleTimeout);
         }
         ServerLimits limits = ServerLimits.DEFAULT.withMaxConnections(maxConnections).withIdleTimeout(idle);
-        Optional<KafkaSource> fromKafka = kafka.source(spec, System.err);
+        Optional<KafkaSource> fromKafka = input.kafka(System.err);
         PrintStream sink = out == null
                 ? new PrintStream(new FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8)
                 : new PrintStream(new BufferedOutputStream(new FileOutputStream(out.toFile()), 1 << 16), false,
@@ -93,8 +93,7 @@ final class ServerCommand implements Callable<Integer> {
         if (fromKafka.isPresent()) {
             server = EventServer.start(fromKafka.get(), printer);
         } else {
-            Endpoints.clearStale(endpoint);
-            server = EventServer.start(endpoint, printer, limits);
+            server = EventServer.start(input.listenOn(Path.of(DEFAULT_ENDPOINT)), printer, limits);
         }
         Thread hook = Thread.ofPlatform().unstarted(() -> {
             server.close();
@@ -103,7 +102,7 @@ final class ServerCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         log.println(fromKafka.isPresent()
                 ? "seccheck server: reading " + server.describe() + " (" + format.toLowerCase(Locale.ROOT) + ")"
-                : "seccheck server: listening on " + endpoint + " (" + format.toLowerCase(Locale.ROOT) + ", at most "
+                : "seccheck server: listening on " + input.endpointOr(Path.of(DEFAULT_ENDPOINT)) + " (" + format.toLowerCase(Locale.ROOT) + ", at most "
                         + maxConnections + " connections, idle timeout " + (idle.isZero() ? "none" : idleTimeout) + ")");
         server.awaitClose();
         return 0;

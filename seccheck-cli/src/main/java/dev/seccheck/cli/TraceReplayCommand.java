@@ -13,10 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * TraceReplayCommand is {@code seccheck tracereplay}: record the packets sandboxes send into
@@ -37,24 +34,15 @@ final class TraceReplayCommand {
             footer = {"", "Examples:", "  seccheck tracereplay save --endpoint /tmp/s.sock --out traces/",
                 "  seccheck tracereplay save --kafka 127.0.0.1:9092 --topic seccheck --from-beginning --out traces/"})
     static final class Save implements Callable<Integer> {
-        @Option(names = "--endpoint", paramLabel = "PATH", description = "Socket path to listen on.")
-        Path endpoint;
+        @Mixin
+        EventInput input;
 
         @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory for the trace files.")
         Path out;
 
-        @Mixin
-        KafkaOptions kafka;
-
-        @Spec
-        CommandSpec spec;
-
         @Override
         public Integer call() throws Exception {
-            Optional<KafkaSource> fromKafka = kafka.source(spec, System.err);
-            if (fromKafka.isPresent() == (endpoint != null)) {
-                throw new ParameterException(spec.commandLine(), "give either --endpoint PATH or --kafka BOOTSTRAP");
-            }
+            Optional<KafkaSource> fromKafka = input.kafkaOrEndpoint(System.err);
             if (fromKafka.isPresent()) {
                 TraceSaver saver = new TraceSaver(out, System.err);
                 EventSource.Running source = fromKafka.get().start(saver, saver);
@@ -63,7 +51,7 @@ final class TraceReplayCommand {
                 source.awaitClose();
                 return 0;
             }
-            Endpoints.clearStale(endpoint);
+            Path endpoint = input.listenOn(null);
             Recorder recorder = Recorder.start(endpoint, out, System.err);
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(recorder::close));
             System.err.println("seccheck tracereplay save: listening on " + endpoint + ", writing to " + out);

@@ -22,7 +22,7 @@ final class TraceSessionCommands {
     private TraceSessionCommands() {}
 
     /**
-     * Request is what the four subcommands share: the run they talk to, one request ({@code op})
+     * Request is what the four subcommands share: the run they talk to, one request ({@link #op})
      * sent to it, and the reply printed on the command's stdout.
      */
     abstract static class Request implements Callable<Integer> {
@@ -32,10 +32,12 @@ final class TraceSessionCommands {
         @Spec
         CommandSpec spec;
 
-        private final String op;
-
-        Request(String op) {
-            this.op = op;
+        /**
+         * Returns the control request this subcommand sends: {@code session_} and the
+         * subcommand's name, as the session requests of the control socket are named.
+         */
+        String op() {
+            return "session_" + spec.name();
         }
 
         /** Adds the subcommand's arguments to the request; the default adds none. */
@@ -51,7 +53,7 @@ final class TraceSessionCommands {
 
         @Override
         public final Integer call() throws Exception {
-            ObjectNode request = ControlClient.request(op);
+            ObjectNode request = ControlClient.request(op());
             arguments(request);
             JsonNode reply;
             try {
@@ -83,10 +85,6 @@ final class TraceSessionCommands {
         @Option(names = "--locked", description = "Lock the session: no request can delete or replace it; it ends when the run stops.")
         boolean locked;
 
-        Create() {
-            super("session_create");
-        }
-
         @Override
         void arguments(ObjectNode req) throws Exception {
             req.put("config", ConfigFiles.read("--config", config));
@@ -113,10 +111,6 @@ final class TraceSessionCommands {
         @Option(names = "--name", required = true, description = "The session's name.")
         String name;
 
-        Delete() {
-            super("session_delete");
-        }
-
         @Override
         void arguments(ObjectNode req) {
             req.put("name", name);
@@ -133,10 +127,6 @@ final class TraceSessionCommands {
             description = "List the trace sessions of a running workload with each sink's dropped count.",
             footer = {"", "Example:", "  seccheck trace list RUN-ID"})
     static final class ListSessions extends Request {
-        ListSessions() {
-            super("session_list");
-        }
-
         @Override
         void print(JsonNode reply, PrintWriter out) {
             out.println("SESSIONS (" + reply.path("sessions").size() + ")");
@@ -155,8 +145,9 @@ final class TraceSessionCommands {
             description = "Print one JSON object per process of a running workload (exe, args, env, cwd, status, fds, limits...).",
             footer = {"", "Example:", "  seccheck trace procfs RUN-ID | jq -r '.exe'"})
     static final class Procfs extends Request {
-        Procfs() {
-            super("procfs");
+        @Override
+        String op() {
+            return "procfs";
         }
 
         @Override

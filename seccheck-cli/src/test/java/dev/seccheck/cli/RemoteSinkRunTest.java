@@ -95,7 +95,7 @@ class RemoteSinkRunTest {
             a.close();
             Files.writeString(fifo1, "go\n"); // 30 hostname opens, p2 and fifo2 while no server listens
             await(() -> Files.exists(dir.resolve("p2")), "the second phase");
-            try (EventServer b = EventServer.start(sock, second)) {
+            try (EventServer _ = EventServer.start(sock, second)) {
                 await(() -> second.connected, "the sink to reconnect");
                 // The server sees the connection just before the sink has read the server's
                 // handshake; give it that moment. Should a point still fall in it, it is dropped

@@ -91,7 +91,7 @@ class TraceFlagsTest {
                 {"name": "t", "points": [{"name": "syscall/openat/exit", "context_fields": ["process_name"]}],
                  "sinks": [{"name": "text", "config": {"path": "%s", "format": "json"}}]}""".formatted(jsonLog));
         Opens opens = new Opens();
-        try (EventServer server = EventServer.start(sock, opens)) {
+        try (EventServer _ = EventServer.start(sock, opens)) {
             assertThat(run("--config", remote.toString(), "--config", text.toString(), "--comm", "cat", "--path", "/etc/host",
                     "--", "sh", "-c", "cat /etc/hostname /etc/passwd > /dev/null; : < /etc/hostname")).isZero();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

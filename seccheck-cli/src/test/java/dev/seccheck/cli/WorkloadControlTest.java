@@ -147,7 +147,7 @@ class WorkloadControlTest {
     private static Path awaitServing(Path sock) throws Exception {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
         while (true) {
-            try (UnixSeqpacket probe = UnixSeqpacket.connect(sock)) {
+            try (UnixSeqpacket _ = UnixSeqpacket.connect(sock)) {
                 return sock;
             } catch (LinuxException e) {
                 assertThat(Instant.now()).as("the run to serve " + sock).isBefore(deadline);

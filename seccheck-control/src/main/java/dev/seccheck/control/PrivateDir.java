@@ -167,21 +167,24 @@ final class PrivateDir {
         }
     }
 
-    /** Removes {@code name} from {@code dir}: a link or file is unlinked, a directory emptied first; nothing is followed. */
-    static void delete(SecureDirectoryStream<Path> dir, Path name) throws IOException {
-        delete(dir, name, 0);
+    /**
+     * Removes {@code name} from {@code dir}: a link or file is unlinked, a directory emptied first;
+     * nothing is followed. Returns false if there was nothing to remove.
+     */
+    static boolean delete(SecureDirectoryStream<Path> dir, Path name) throws IOException {
+        return delete(dir, name, 0);
     }
 
-    private static void delete(SecureDirectoryStream<Path> dir, Path name, int depth) throws IOException {
+    private static boolean delete(SecureDirectoryStream<Path> dir, Path name, int depth) throws IOException {
         BasicFileAttributes a;
         try {
             a = attributes(dir, name);
         } catch (NoSuchFileException gone) {
-            return;
+            return false;
         }
         if (!a.isDirectory()) {
             deleteFile(dir, name);
-            return;
+            return true;
         }
         if (depth >= MAX_DEPTH) {
             throw new IOException(name + ": nested more than " + MAX_DEPTH + " levels deep, not a run directory; left alone");
@@ -198,6 +201,7 @@ final class PrivateDir {
         } catch (NoSuchFileException gone) {
             // Removed concurrently: fine.
         }
+        return true;
     }
 
     private static void deleteFile(SecureDirectoryStream<Path> dir, Path name) throws IOException {

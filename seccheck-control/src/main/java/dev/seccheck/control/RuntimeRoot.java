@@ -1,6 +1,7 @@
 package dev.seccheck.control;
 
 import java.io.IOException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -31,6 +32,12 @@ public final class RuntimeRoot {
     /** File name of the control socket inside a run's directory. */
     public static final String SOCKET = "control.sock";
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    /**
+     * A run directory being filled or removed, under a name no run can have (ids cannot start with
+     * a dot): {@code .pending-<pid>-<n>-<id>} or {@code .removing-<pid>-<n>-<id>}.
+     */
+    private static final java.util.concurrent.atomic.AtomicLong SEQUENCE = new java.util.concurrent.atomic.AtomicLong();
+    private static final Pattern PENDING_NAME = Pattern.compile("\\.(?:pending|removing)-(\\d{1,10})-.*");
 
     private final Path root;
     private final int uid;
@@ -106,16 +113,23 @@ public final class RuntimeRoot {
             }
             if (PrivateDir.exists(dir, name)) {
                 log.accept("removing stale runtime directory " + root.resolve(name));
-                PrivateDir.delete(dir, name);
+                removeWhole(dir, name);
             }
+            // The run appears whole or not at all: its directory is filled under a hidden name,
+            // which no scan treats as a run, then renamed into place. A directory named like a run
+            // but without a record is therefore stale, never one being created.
+            Path pending = hiddenName("pending", record.id());
+            PrivateDir.delete(dir, pending);
+            // mkdir does not follow a link at its last component, and only this user can add
+            // entries to the checked root, so the new directory is this user's own.
+            Files.createDirectory(root.resolve(pending), PrivateDir.PRIVATE_DIR);
+            PrivateDir.writeRecord(dir, pending, record);
             try {
-                // mkdir does not follow a link at its last component, and only this user can add
-                // entries to the checked root, so the new directory is this user's own.
-                Files.createDirectory(root.resolve(name), PrivateDir.PRIVATE_DIR);
-            } catch (FileAlreadyExistsException e) {
+                dir.move(pending, dir, name);
+            } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
+                PrivateDir.delete(dir, pending);
                 throw new ControlException("a run named \"" + record.id() + "\" was created at the same moment");
             }
-            PrivateDir.writeRecord(dir, name, record);
             return root.resolve(name);
         }
     }
@@ -124,10 +138,27 @@ public final class RuntimeRoot {
     public void remove(String id) throws IOException, ControlException {
         checkId(id);
         try (SecureDirectoryStream<Path> dir = PrivateDir.open(root, uid)) {
-            if (PrivateDir.exists(dir, Path.of(id))) {
-                PrivateDir.delete(dir, Path.of(id));
-            }
+            removeWhole(dir, Path.of(id));
         }
+    }
+
+    /**
+     * Removes a run directory so that it disappears at once: renamed to a hidden name first, then
+     * emptied. A scan racing the removal never meets the directory half-emptied, without its record.
+     * Returns false if it was already gone.
+     */
+    private static boolean removeWhole(SecureDirectoryStream<Path> dir, Path name) throws IOException {
+        Path hidden = hiddenName("removing", name.toString());
+        try {
+            dir.move(name, dir, hidden);
+        } catch (NoSuchFileException gone) {
+            return false;
+        }
+        return PrivateDir.delete(dir, hidden);
+    }
+
+    private static Path hiddenName(String what, String id) {
+        return Path.of("." + what + "-" + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet() + "-" + id);
     }
 
     /** Lists the live runs, oldest first, removing the directories of dead ones. */
@@ -152,10 +183,12 @@ public final class RuntimeRoot {
                 Optional<RunRecord> r = PrivateDir.readRecord(dir, name);
                 if (r.isPresent() && r.get().alive()) {
                     runs.add(r.get());
-                } else if (clean && ID.matcher(name.toString()).matches()) {
-                    log.accept("removing stale runtime directory " + root.resolve(name));
+                } else if (clean && (ID.matcher(name.toString()).matches() || abandoned(name))) {
                     try {
-                        PrivateDir.delete(dir, name);
+                        // Gone meanwhile (its run ended and removed it): nothing stale to report.
+                        if (abandoned(name) ? PrivateDir.delete(dir, name) : removeWhole(dir, name)) {
+                            log.accept("removing stale runtime directory " + root.resolve(name));
+                        }
                     } catch (IOException e) {
                         log.accept("cannot remove " + root.resolve(name) + ": " + e.getMessage());
                     }
@@ -164,6 +197,12 @@ public final class RuntimeRoot {
         }
         runs.sort(Comparator.comparing(RunRecord::started));
         return runs;
+    }
+
+    /** Returns whether {@code name} is a pending run directory whose creator is gone. */
+    private static boolean abandoned(Path name) {
+        var m = PENDING_NAME.matcher(name.toString());
+        return m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty();
     }
 
     /**

@@ -196,7 +196,7 @@ class ControlProtocolTest {
     @Test
     void aRunThatAcceptsButNeverAnswersIsReportedUnresponsiveAtTheDeadline() throws Exception {
         Path socket = tmp.resolve("mute.sock");
-        try (UnixSeqpacket mute = UnixSeqpacket.listen(socket, 8)) {
+        try (UnixSeqpacket _ = UnixSeqpacket.listen(socket, 8)) {
             // Connected, never read: the request sits in the socket buffer, no answer comes.
             Instant start = Instant.now();
             assertThatThrownBy(() -> ControlClient.call(socket, ControlClient.request("info"), Duration.ofMillis(500)))

@@ -28,7 +28,7 @@ class RuntimeRootTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwx------");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(root.path()))).isEqualTo("rwx------");
         assertThat(root.list(log::add)).extracting(RunRecord::id).containsExactly("web-1");
-        try (UnixSeqpacket listener = UnixSeqpacket.listen(dir.resolve(RuntimeRoot.SOCKET), 1)) {
+        try (UnixSeqpacket _ = UnixSeqpacket.listen(dir.resolve(RuntimeRoot.SOCKET), 1)) {
             assertThat(root.socketOf("web-1")).isEqualTo(dir.resolve(RuntimeRoot.SOCKET));
         }
     }
@@ -56,6 +56,35 @@ class RuntimeRootTest {
         assertThat(stale).doesNotExist();
         assertThat(log).anyMatch(l -> l.contains("removing stale runtime directory") && l.contains("old"));
         assertThatThrownBy(() -> root.socketOf("old")).hasMessageContaining("no run named \"old\"");
+    }
+
+    @Test
+    void aListRacingACreateNeverRemovesTheNewRun() throws Exception {
+        RuntimeRoot root = new RuntimeRoot(tmp.resolve("root"));
+        root.create(RunRecord.forThisProcess("first", List.of("x")), log::add);
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        List<String> lister = java.util.Collections.synchronizedList(new ArrayList<>());
+        Thread listing = Thread.ofPlatform().start(() -> {
+            while (!done.get()) {
+                try {
+                    root.list(lister::add);
+                } catch (Exception e) {
+                    lister.add("list failed: " + e);
+                }
+            }
+        });
+        try {
+            for (int i = 0; i < 200; i++) {
+                Path dir = root.create(RunRecord.forThisProcess("run-" + i, List.of("x")), log::add);
+                assertThat(dir.resolve("run.json")).as("run %d's record after create", i).exists();
+                assertThat(root.live()).extracting(RunRecord::id).as("live runs after run %d's create", i).contains("run-" + i);
+                root.remove("run-" + i);
+            }
+        } finally {
+            done.set(true);
+            listing.join(java.time.Duration.ofSeconds(30));
+        }
+        assertThat(lister).as("what the racing list said").isEmpty();
     }
 
     @Test

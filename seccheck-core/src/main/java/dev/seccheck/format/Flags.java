@@ -5,6 +5,7 @@ import dev.seccheck.abi.Fcntl;
 import dev.seccheck.abi.Mman;
 import dev.seccheck.abi.Signal;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * Flags turns the numbers a syscall takes into the names strace prints: open flags and modes,
@@ -38,21 +39,9 @@ public final class Flags {
             new Bit(0x8000, "MAP_POPULATE"), new Bit(0x10000, "MAP_NONBLOCK"), new Bit(0x20000, "MAP_STACK"),
             new Bit(0x40000, "MAP_HUGETLB"), new Bit(0x80000, "MAP_SYNC"), new Bit(0x100000, "MAP_FIXED_NOREPLACE"));
 
-    private static final List<Bit> CLONE = List.of(
-            new Bit(CloneFlags.CLONE_NEWTIME, "CLONE_NEWTIME"), new Bit(CloneFlags.CLONE_VM, "CLONE_VM"),
-            new Bit(CloneFlags.CLONE_FS, "CLONE_FS"), new Bit(CloneFlags.CLONE_FILES, "CLONE_FILES"),
-            new Bit(CloneFlags.CLONE_SIGHAND, "CLONE_SIGHAND"), new Bit(CloneFlags.CLONE_PIDFD, "CLONE_PIDFD"),
-            new Bit(CloneFlags.CLONE_PTRACE, "CLONE_PTRACE"), new Bit(CloneFlags.CLONE_VFORK, "CLONE_VFORK"),
-            new Bit(CloneFlags.CLONE_PARENT, "CLONE_PARENT"), new Bit(CloneFlags.CLONE_THREAD, "CLONE_THREAD"),
-            new Bit(CloneFlags.CLONE_NEWNS, "CLONE_NEWNS"), new Bit(CloneFlags.CLONE_SYSVSEM, "CLONE_SYSVSEM"),
-            new Bit(CloneFlags.CLONE_SETTLS, "CLONE_SETTLS"), new Bit(CloneFlags.CLONE_PARENT_SETTID, "CLONE_PARENT_SETTID"),
-            new Bit(CloneFlags.CLONE_CHILD_CLEARTID, "CLONE_CHILD_CLEARTID"), new Bit(CloneFlags.CLONE_DETACHED, "CLONE_DETACHED"),
-            new Bit(CloneFlags.CLONE_UNTRACED, "CLONE_UNTRACED"), new Bit(CloneFlags.CLONE_CHILD_SETTID, "CLONE_CHILD_SETTID"),
-            new Bit(CloneFlags.CLONE_NEWCGROUP, "CLONE_NEWCGROUP"), new Bit(CloneFlags.CLONE_NEWUTS, "CLONE_NEWUTS"),
-            new Bit(CloneFlags.CLONE_NEWIPC, "CLONE_NEWIPC"), new Bit(CloneFlags.CLONE_NEWUSER, "CLONE_NEWUSER"),
-            new Bit(CloneFlags.CLONE_NEWPID, "CLONE_NEWPID"), new Bit(CloneFlags.CLONE_NEWNET, "CLONE_NEWNET"),
-            new Bit(CloneFlags.CLONE_IO, "CLONE_IO"), new Bit(CloneFlags.CLONE_CLEAR_SIGHAND, "CLONE_CLEAR_SIGHAND"),
-            new Bit(CloneFlags.CLONE_INTO_CGROUP, "CLONE_INTO_CGROUP"));
+    /** Every named clone flag, lowest bit first (strace's order). */
+    private static final List<Bit> CLONE = IntStream.range(0, Long.SIZE).mapToLong(bit -> 1L << bit)
+            .filter(flag -> CloneFlags.name(flag) != null).mapToObj(flag -> new Bit(flag, CloneFlags.name(flag))).toList();
 
     private static final String[] FAMILIES = new String[46];
 

@@ -73,35 +73,6 @@ public record Selection(List<Long> pids, List<String> comms, List<String> paths)
      * (the descriptor itself when the selection keeps everything).
      */
     public <C> SinkDescriptor<C> wrap(SinkDescriptor<C> descriptor) {
-        if (all()) {
-            return descriptor;
-        }
-        Selection selection = this;
-        return new SinkDescriptor<>() {
-            @Override
-            public String name() {
-                return descriptor.name();
-            }
-
-            @Override
-            public C validate(SinkConfig config, List<PointReq> sessionPoints) throws SinkException {
-                return descriptor.validate(config, sessionPoints);
-            }
-
-            @Override
-            public SinkSetup setup(C config) throws SinkException {
-                return descriptor.setup(config);
-            }
-
-            @Override
-            public Sink create(C config, SinkSetup setup) throws SinkException {
-                return new SelectingSink(selection, descriptor.create(config, setup));
-            }
-
-            @Override
-            public List<ConfigKey> keys() {
-                return descriptor.keys();
-            }
-        };
+        return all() ? descriptor : descriptor.mapSinks(sink -> new SelectingSink(this, sink));
     }
 }

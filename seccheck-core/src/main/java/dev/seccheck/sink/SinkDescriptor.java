@@ -2,6 +2,7 @@ package dev.seccheck.sink;
 
 import dev.seccheck.points.PointReq;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * SinkDescriptor makes one kind of sink. Implementations are found with
@@ -44,6 +45,14 @@ public interface SinkDescriptor<C> {
     /** Returns the config keys the sink accepts, in the order a user reads them; the default lists none. */
     default List<ConfigKey> keys() {
         return List.of();
+    }
+
+    /**
+     * Returns a descriptor with this one's name, keys, validation and setup whose sinks are
+     * {@code map} applied to the sinks this one creates (e.g. each wrapped in a filter).
+     */
+    default SinkDescriptor<C> mapSinks(UnaryOperator<Sink> map) {
+        return new MappedSinkDescriptor<>(this, map);
     }
 
     /** Refuses a config key that {@link #keys()} does not list, naming the known ones. */

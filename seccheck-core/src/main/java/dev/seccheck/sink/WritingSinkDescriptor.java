@@ -5,19 +5,22 @@ package dev.seccheck.sink;
  * {@link Destination}: the destination is opened at setup (so a file that cannot be opened fails
  * the session before the workload starts) and handed to {@link #create(Object, Destination.Stream)}.
  *
- * @param <C> the validated configuration
+ * @param <C> the validated configuration, which says where its sink writes
  */
-public interface WritingSinkDescriptor<C> extends SinkDescriptor<C> {
+public interface WritingSinkDescriptor<C extends WritingSinkDescriptor.Config> extends SinkDescriptor<C> {
 
-    /** Returns where the sink made from {@code config} writes. */
-    Destination destination(C config);
+    /** Config is a validated configuration of a writing sink: it names where the sink writes. */
+    interface Config {
+        /** Returns where the sink made from this configuration writes. */
+        Destination destination();
+    }
 
     /** Creates the sink writing to the opened destination; the sink closes it at stop when it owns it. */
     Sink create(C config, Destination.Stream out);
 
     @Override
     default SinkSetup setup(C config) throws SinkException {
-        return destination(config).open();
+        return config.destination().open();
     }
 
     @Override

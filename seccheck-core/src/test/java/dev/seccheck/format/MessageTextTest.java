@@ -3,7 +3,6 @@ package dev.seccheck.format;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import dev.seccheck.abi.Errno;
 import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.proto.common.Credentials;
 import dev.seccheck.proto.container.Start;
@@ -11,7 +10,6 @@ import dev.seccheck.proto.syscall.Connect;
 import dev.seccheck.proto.syscall.Exit;
 import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.proto.syscall.Syscall;
-import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
 class MessageTextTest {
@@ -70,21 +68,5 @@ class MessageTextTest {
         byte[] unix = {1, 0, '/', 'r', 'u', 'n', 0, 'x', 'x'};
         assertThat(MessageText.line("E", "connect", Connect.newBuilder().setFd(3).setAddress(ByteString.copyFrom(unix)).build()))
                 .isEqualTo("E connect fd=3 address={AF_UNIX /run}");
-    }
-
-    @Test
-    void errnoNamesGoBothWays() {
-        assertThat(Errno.name(1)).isEqualTo("EPERM");
-        assertThat(Errno.name(13)).isEqualTo("EACCES");
-        assertThat(Errno.name(40)).isEqualTo("ELOOP");
-        assertThat(Errno.name(111)).isEqualTo("ECONNREFUSED");
-        assertThat(Errno.name(0)).isEqualTo("errno 0");
-        assertThat(Errno.name(999)).isEqualTo("errno 999");
-        assertThat(Errno.byName("EACCES")).isEqualTo(OptionalInt.of(13));
-        assertThat(Errno.byName("ECONNREFUSED")).isEqualTo(OptionalInt.of(111));
-        assertThat(Errno.byName("EWHATEVER")).isEmpty();
-        for (int e = 1; e <= 40; e++) {
-            assertThat(Errno.byName(Errno.name(e))).as("errno %d", e).isEqualTo(OptionalInt.of(e));
-        }
     }
 }

@@ -93,7 +93,7 @@ class BrokerOutageTest {
         assertThat(sink.sent() + sink.dropped()).as("sent + dropped = fired").isEqualTo(sinks.fired.size());
 
         Collect got = new Collect();
-        try (EventServer server = Harness.readAll(BROKER.bootstrap(), topic, got)) {
+        try (EventServer _ = Harness.readAll(BROKER.bootstrap(), topic, got)) {
             Harness.await(() -> got.events.size() >= sink.sent(), 60, "every record the broker acknowledged");
         }
         List<Event> third = got.events.stream()

@@ -158,7 +158,7 @@ class ConsumingTest {
                 }
             }
         };
-        try (EventServer server = Harness.readAll(BROKER.bootstrap(), topic, all)) {
+        try (EventServer _ = Harness.readAll(BROKER.bootstrap(), topic, all)) {
             Harness.await(() -> !chain.isEmpty(), 60, "every point through the tracker");
         }
         assertThat(chain).extracting(ProcessInfo::pid, ProcessInfo::binary)
@@ -197,8 +197,8 @@ class ConsumingTest {
             Collect a = new Collect();
             Collect b = new Collect();
             KafkaSource.Options options = new KafkaSource.Options(BROKER.bootstrap(), topic, group, true);
-            try (EventServer ra = EventServer.start(new KafkaSource(options, Harness.quiet()), a);
-                    EventServer rb = EventServer.start(new KafkaSource(options, Harness.quiet()), b)) {
+            try (EventServer _ = EventServer.start(new KafkaSource(options, Harness.quiet()), a);
+                    EventServer _ = EventServer.start(new KafkaSource(options, Harness.quiet()), b)) {
                 Harness.await(() -> bothAssigned(admin, group), 90, "both readers to hold partitions");
                 KafkaSink sink = kafkaSink(topic);
                 int runs = 40;

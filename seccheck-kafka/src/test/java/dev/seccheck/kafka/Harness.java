@@ -56,29 +56,10 @@ final class Harness {
 
         SinkRegistry registry() {
             KafkaSinkDescriptor real = new KafkaSinkDescriptor();
-            SinkDescriptor<KafkaConfig> capturing = new SinkDescriptor<>() {
-                @Override
-                public String name() {
-                    return real.name();
-                }
-
-                @Override
-                public KafkaConfig validate(SinkConfig config, List<PointReq> points) throws SinkException {
-                    return real.validate(config, points);
-                }
-
-                @Override
-                public SinkSetup setup(KafkaConfig config) throws SinkException {
-                    return real.setup(config);
-                }
-
-                @Override
-                public Sink create(KafkaConfig config, SinkSetup setup) throws SinkException {
-                    KafkaSink s = (KafkaSink) real.create(config, setup);
-                    kafka.add(s);
-                    return s;
-                }
-            };
+            SinkDescriptor<KafkaConfig> capturing = real.mapSinks(sink -> {
+                kafka.add((KafkaSink) sink);
+                return sink;
+            });
             SinkDescriptor.Plain tally = new SinkDescriptor.Plain() {
                 @Override
                 public String name() {

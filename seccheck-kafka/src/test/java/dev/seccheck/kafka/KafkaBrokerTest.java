@@ -79,7 +79,7 @@ class KafkaBrokerTest {
         assertThat(sink.sent()).isEqualTo(sinks.fired.size());
 
         Collect got = new Collect();
-        try (EventServer server = Harness.readAll(BROKER.bootstrap(), topic, got)) {
+        try (EventServer _ = Harness.readAll(BROKER.bootstrap(), topic, got)) {
             Harness.await(() -> got.events.size() >= sinks.fired.size(), 60, "every record of the run");
         }
         Set<MessageType> fired = sinks.fired.stream().map(Harness.Fired::type).collect(Collectors.toSet());
@@ -110,7 +110,7 @@ class KafkaBrokerTest {
         assertThat(sink.sent()).isEqualTo(sinks.fired.size());
 
         Collect got = new Collect();
-        try (EventServer server = Harness.readAll(BROKER.bootstrap(), topic, got)) {
+        try (EventServer _ = Harness.readAll(BROKER.bootstrap(), topic, got)) {
             Harness.await(() -> got.events.size() >= sinks.fired.size(), 90, "every record of the run");
         }
         String prefix = scratch + "/t";

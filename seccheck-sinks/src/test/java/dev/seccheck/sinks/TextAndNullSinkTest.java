@@ -123,9 +123,9 @@ class TextAndNullSinkTest {
 
     @Test
     void textSinkOptionsAreChecked() {
-        assertThatThrownBy(() -> create("{\"sinks\": [{\"name\": \"text\", \"config\": {\"format\": \"xml\"}}]}"))
-                .hasMessage("session \"Default\", sink \"text\": sinks[0].config.format: must be \"strace\", \"raw\" or \"json\", got \"xml\"");
-        assertThatThrownBy(() -> create("{\"sinks\": [{\"name\": \"text\", \"config\": {\"string_limit\": -1}}]}"))
+        assertTextConfigRejected("{\"format\": \"xml\"}",
+                "sinks[0].config.format: must be \"strace\", \"raw\" or \"json\", got \"xml\"");
+        assertThatThrownBy(() -> create(textSession("{\"string_limit\": -1}")))
                 .hasMessageContaining("sinks[0].config.string_limit: must be between 0");
     }
 
@@ -154,10 +154,20 @@ class TextAndNullSinkTest {
 
     @Test
     void textSinkRejectsUnknownKeysAndNonStringPaths() {
-        assertThatThrownBy(() -> create("{\"sinks\": [{\"name\": \"text\", \"config\": {\"file\": \"x\"}}]}"))
-                .hasMessage("session \"Default\", sink \"text\": sinks[0].config.file: unknown key (known: path, format, string_limit, time, durations, only_pids, only_comms, only_paths)");
-        assertThatThrownBy(() -> create("{\"sinks\": [{\"name\": \"text\", \"config\": {\"path\": 3}}]}"))
-                .hasMessage("session \"Default\", sink \"text\": sinks[0].config.path: must be a string, got 3");
+        assertTextConfigRejected("{\"file\": \"x\"}", "sinks[0].config.file: unknown key (known: path, format, "
+                + "string_limit, time, durations, only_pids, only_comms, only_paths)");
+        assertTextConfigRejected("{\"path\": 3}", "sinks[0].config.path: must be a string, got 3");
+    }
+
+    /** The default session with one text sink configured by {@code config}, a JSON object. */
+    private static String textSession(String config) {
+        return "{\"sinks\": [{\"name\": \"text\", \"config\": " + config + "}]}";
+    }
+
+    /** Creating a text sink from {@code config} fails with exactly {@code message} after the session and sink. */
+    private void assertTextConfigRejected(String config, String message) {
+        assertThatThrownBy(() -> create(textSession(config)))
+                .hasMessage("session \"Default\", sink \"text\": " + message);
     }
 
     @Test

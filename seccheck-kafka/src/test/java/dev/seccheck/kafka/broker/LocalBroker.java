@@ -83,8 +83,15 @@ public final class LocalBroker implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException, InterruptedException {
-        stop();
+    public void close() throws IOException {
+        // Not InterruptedException: a resource's close that can throw it is easy to swallow in a
+        // try-with-resources; the interrupt is kept on the thread instead.
+        try {
+            stop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted stopping the broker in " + dir);
+        }
     }
 
     private void launch() throws IOException, InterruptedException {

@@ -67,8 +67,8 @@ class ServerLimitsTest {
     void atTheLimitTheConnectionSilentLongestMakesRoomForTheNewOne() throws Exception {
         Path sock = dir.resolve("s");
         Log log = new Log();
-        try (EventServer server = EventServer.start(sock, log, ServerLimits.DEFAULT.withMaxConnections(3));
-                UnixSeqpacket a = client(sock); UnixSeqpacket b = client(sock); UnixSeqpacket c = client(sock)) {
+        try (EventServer _ = EventServer.start(sock, log, ServerLimits.DEFAULT.withMaxConnections(3));
+                UnixSeqpacket a = client(sock); UnixSeqpacket b = client(sock); UnixSeqpacket _ = client(sock)) {
             a.send(EventServerTest.open("/a", 0)); // a is now the most recently active
             await(() -> log.lines.contains("1 /a"), "a's message");
             try (UnixSeqpacket d = client(sock)) {
@@ -88,7 +88,7 @@ class ServerLimitsTest {
         Path sock = dir.resolve("s");
         Log log = new Log();
         ServerLimits limits = ServerLimits.DEFAULT.withIdleTimeout(Duration.ofMillis(1500));
-        try (EventServer server = EventServer.start(sock, log, limits);
+        try (EventServer _ = EventServer.start(sock, log, limits);
                 UnixSeqpacket quiet = client(sock); UnixSeqpacket busy = client(sock)) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
             int k = 0;
@@ -109,7 +109,7 @@ class ServerLimitsTest {
         Path sock = dir.resolve("s");
         Log log = new Log();
         ServerLimits limits = new ServerLimits(8, Duration.ZERO, Duration.ofMillis(500), ServerLimits.MAX_PACKET);
-        try (EventServer server = EventServer.start(sock, log, limits); UnixSeqpacket mute = UnixSeqpacket.connect(sock)) {
+        try (EventServer _ = EventServer.start(sock, log, limits); UnixSeqpacket mute = UnixSeqpacket.connect(sock)) {
             assertThat(mute.receive(new byte[16])).isEqualTo(UnixSeqpacket.EOF);
         }
         assertThat(log.lines).containsExactly("1 refused: no handshake from the client within 500 ms");

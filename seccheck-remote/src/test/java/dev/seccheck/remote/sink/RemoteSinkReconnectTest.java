@@ -8,6 +8,7 @@ import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.remote.consumer.Event;
 import dev.seccheck.remote.consumer.EventHandler;
 import dev.seccheck.remote.consumer.EventServer;
+import dev.seccheck.remote.server.CountingHandler;
 import dev.seccheck.remote.server.MessagePrinter;
 import dev.seccheck.remote.server.OutputFormat;
 import dev.seccheck.session.JsonSinkConfig;
@@ -19,7 +20,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
@@ -81,7 +81,7 @@ class RemoteSinkReconnectTest {
             assertThat(sink.connected()).isFalse();
 
             Received second = new Received();
-            try (EventServer b = EventServer.start(sock, second)) {
+            try (EventServer _ = EventServer.start(sock, second)) {
                 await(sink::connected, "the sink to reconnect");
                 for (int i = 0; i < 100; i++) {
                     assertThat(sink.write(MessageType.MESSAGE_SYSCALL_OPEN, open("/after/" + i))).isTrue();
@@ -119,18 +119,11 @@ class RemoteSinkReconnectTest {
     @Test
     void sixteenThreadsOfThreeHundredOpensIntoAPrintingServerDropNothingWithTheDefaults() throws Exception {
         Path sock = dir.resolve("s");
-        AtomicLong received = new AtomicLong();
         PrintStream out = new PrintStream(new BufferedOutputStream(new FileOutputStream(dir.resolve("out").toFile())),
                 false, StandardCharsets.UTF_8);
         MessagePrinter printer = new MessagePrinter(OutputFormat.TEXT, out, System.err);
-        EventHandler counting = new EventHandler() {
-            @Override
-            public void onEvent(Event e) {
-                printer.onEvent(e);
-                received.incrementAndGet();
-            }
-        };
-        try (EventServer server = EventServer.start(sock, counting)) {
+        CountingHandler counting = new CountingHandler(printer);
+        try (EventServer _ = EventServer.start(sock, counting)) {
             RemoteSink sink = sink(sock);
             try {
                 Thread[] threads = new Thread[16];
@@ -147,7 +140,7 @@ class RemoteSinkReconnectTest {
                     assertThat(t.isAlive()).isFalse();
                 }
                 assertThat(sink.status().dropped()).isZero();
-                await(() -> received.get() == 16 * 300, "every point at the server");
+                await(() -> counting.messages() == 16 * 300, "every point at the server");
             } finally {
                 sink.stop();
             }

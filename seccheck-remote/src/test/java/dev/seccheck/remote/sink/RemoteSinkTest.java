@@ -77,20 +77,14 @@ class RemoteSinkTest {
 
     @Test
     void sendsHeaderAndPayloadByteForByte() throws Exception {
-        Path path = tmp.resolve("s");
-        try (UnixSeqpacket listener = UnixSeqpacket.listen(path, 4)) {
-            var conn = serve(listener, 1);
-            RemoteSink sink = connect(remote(path, "{}"));
-            try (UnixSeqpacket server = accepted(conn)) {
-                sink.syscall(null, null, MessageType.MESSAGE_SYSCALL_OPEN, OPEN);
-                byte[] got = Sockets.receive(server);
-                byte[] payload = OPEN.toByteArray();
-                assertThat(Arrays.copyOf(got, 8)).containsExactly(8, 0, 7, 0, 0, 0, 0, 0);
-                assertThat(Arrays.copyOfRange(got, 8, got.length)).isEqualTo(payload);
-            } finally {
-                sink.stop();
-            }
-        }
+        withConnectedSink("{}", (sink, server) -> {
+            sink.syscall(null, null, MessageType.MESSAGE_SYSCALL_OPEN, OPEN);
+            byte[] got = Sockets.receive(server);
+            byte[] payload = OPEN.toByteArray();
+            assertThat(Arrays.copyOf(got, 8)).containsExactly(8, 0, 7, 0, 0, 0, 0, 0);
+            assertThat(Arrays.copyOfRange(got, 8, got.length)).isEqualTo(payload);
+            return null;
+        });
     }
 
     @Test
@@ -165,50 +159,40 @@ class RemoteSinkTest {
      * followed by how long each of ten more took.
      */
     private long[] fillAndCount(String extra) throws Exception {
-        Path path = tmp.resolve("s");
-        try (UnixSeqpacket listener = UnixSeqpacket.listen(path, 4)) {
-            var conn = serve(listener, 1);
-            RemoteSink sink = connect(remote(path, extra));
-            try (UnixSeqpacket server = accepted(conn)) {
-                int sent = 0;
-                long[] dropNanos = new long[11];
-                long start = System.nanoTime();
-                while (sink.write(MessageType.MESSAGE_SYSCALL_OPEN, OPEN)) {
-                    sent++;
-                    start = System.nanoTime();
-                }
-                dropNanos[0] = System.nanoTime() - start;
-                assertThat(sink.status().dropped()).isEqualTo(1);
-                for (int i = 1; i <= 10; i++) {
-                    start = System.nanoTime();
-                    sink.write(MessageType.MESSAGE_SYSCALL_OPEN, OPEN);
-                    dropNanos[i] = System.nanoTime() - start;
-                }
-                assertThat(sink.status().dropped()).isEqualTo(11);
-                // Drain: every packet that went out arrived whole; room again => the next
-                // packet carries the dropped count in its header.
-                for (int i = 0; i < sent; i++) {
-                    byte[] p = Sockets.receive(server);
-                    assertThat(p.length).isEqualTo(8 + OPEN.getSerializedSize());
-                }
-                assertThat(sink.write(MessageType.MESSAGE_SYSCALL_OPEN, OPEN)).isTrue();
-                byte[] p = Sockets.receive(server);
-                assertThat(Arrays.copyOf(p, 8)).containsExactly(8, 0, 7, 0, 11, 0, 0, 0);
-                return dropNanos;
-            } finally {
-                sink.stop();
+        return withConnectedSink(extra, (sink, server) -> {
+            int sent = 0;
+            long[] dropNanos = new long[11];
+            long start = System.nanoTime();
+            while (sink.write(MessageType.MESSAGE_SYSCALL_OPEN, OPEN)) {
+                sent++;
+                start = System.nanoTime();
             }
-        }
+            dropNanos[0] = System.nanoTime() - start;
+            assertThat(sink.status().dropped()).isEqualTo(1);
+            for (int i = 1; i <= 10; i++) {
+                start = System.nanoTime();
+                sink.write(MessageType.MESSAGE_SYSCALL_OPEN, OPEN);
+                dropNanos[i] = System.nanoTime() - start;
+            }
+            assertThat(sink.status().dropped()).isEqualTo(11);
+            // Drain: every packet that went out arrived whole; room again => the next
+            // packet carries the dropped count in its header.
+            for (int i = 0; i < sent; i++) {
+                byte[] p = Sockets.receive(server);
+                assertThat(p.length).isEqualTo(8 + OPEN.getSerializedSize());
+            }
+            assertThat(sink.write(MessageType.MESSAGE_SYSCALL_OPEN, OPEN)).isTrue();
+            byte[] p = Sockets.receive(server);
+            assertThat(Arrays.copyOf(p, 8)).containsExactly(8, 0, 7, 0, 11, 0, 0, 0);
+            return dropNanos;
+        });
     }
 
     @Test
     void survivesTheServerGoingAway() throws Exception {
-        Path path = tmp.resolve("s");
-        try (UnixSeqpacket listener = UnixSeqpacket.listen(path, 4)) {
-            var conn = serve(listener, 1);
-            RemoteSink sink = connect(remote(path, "{\"retries\":2}"));
+        withConnectedSink("{\"retries\":2}", (sink, server) -> {
             assertThat(sink.write(MessageType.MESSAGE_SYSCALL_OPEN, OPEN)).isTrue();
-            accepted(conn).close();
+            server.close();
             for (int i = 0; i < 5; i++) {
                 sink.syscall(null, null, MessageType.MESSAGE_SYSCALL_OPEN, OPEN);
             }
@@ -216,6 +200,30 @@ class RemoteSinkTest {
             sink.stop();
             sink.syscall(null, null, MessageType.MESSAGE_SYSCALL_OPEN, OPEN);
             assertThat(sink.status().dropped()).isEqualTo(6);
+            return null;
+        });
+    }
+
+    /** A test body given a sink and the server's end of its connection. */
+    private interface SinkAndServer<T> {
+        T run(RemoteSink sink, UnixSeqpacket server) throws Exception;
+    }
+
+    /**
+     * Runs {@code body} with a sink (configured by {@code extra}) connected to a version-1 server
+     * listening in the test's directory, and that server's end of the connection; stops the sink
+     * after (stopping twice is harmless).
+     */
+    private <T> T withConnectedSink(String extra, SinkAndServer<T> body) throws Exception {
+        Path path = tmp.resolve("s");
+        try (UnixSeqpacket listener = UnixSeqpacket.listen(path, 4)) {
+            var conn = serve(listener, 1);
+            RemoteSink sink = connect(remote(path, extra));
+            try (UnixSeqpacket server = accepted(conn)) {
+                return body.run(sink, server);
+            } finally {
+                sink.stop();
+            }
         }
     }
 }

@@ -11,6 +11,7 @@ import dev.seccheck.sink.Missing;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.function.Consumer;
+import java.util.stream.IntStream;
 
 /**
  * Call is one decoding in progress: the event, the task's memory and fds, and which optional
@@ -74,6 +75,20 @@ final class Call {
             h.exit().accept(b, exit());
         }
         h.sysno().accept(b, Integer.toUnsignedLong(ev.sysno()));
+        return b;
+    }
+
+    /**
+     * {@link #head}, then the fd the call names and, when asked for, its fd_path: how every
+     * message about one file descriptor starts.
+     */
+    <B extends Message.Builder> B fdHead(B b, Header<B> h, int fd) {
+        head(b, h);
+        h.fd().accept(b, fd);
+        String path = fdPath(fd);
+        if (path != null) {
+            h.fdPath().accept(b, path);
+        }
         return b;
     }
 
@@ -158,24 +173,20 @@ final class Call {
 
     /** The little-endian 64-bit words at {@code addr}, or null when unreadable. */
     long[] longs(long addr, int count) {
-        byte[] b = bytes(addr, count * Long.BYTES);
-        if (b == null) {
-            return null;
-        }
-        long[] out = new long[count];
-        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(out);
-        return out;
+        ByteBuffer b = littleEndian(addr, count * Long.BYTES);
+        return b == null ? null : IntStream.range(0, count).mapToLong(i -> b.getLong(i * Long.BYTES)).toArray();
     }
 
     /** The little-endian 32-bit ints at {@code addr}, or null when unreadable. */
     int[] ints(long addr, int count) {
-        byte[] b = bytes(addr, count * Integer.BYTES);
-        if (b == null) {
-            return null;
-        }
-        int[] out = new int[count];
-        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(out);
-        return out;
+        ByteBuffer b = littleEndian(addr, count * Integer.BYTES);
+        return b == null ? null : IntStream.range(0, count).map(i -> b.getInt(i * Integer.BYTES)).toArray();
+    }
+
+    /** {@code len} bytes at {@code addr} in the x86-64 byte order, or null when unreadable. */
+    private ByteBuffer littleEndian(long addr, int len) {
+        byte[] b = bytes(addr, len);
+        return b == null ? null : ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /** Sets a field only when its value could be read: absent beats wrong. */

@@ -51,9 +51,7 @@ final class FdCreatorCalls {
      * sizemask == 8 (sizeof(sigset_t) on x86-64), so any other size leaves sigset out.
      */
     static Message signalfd(Call c, boolean hasFlags) {
-        int fd = c.intArg(1);
-        var b = c.head(Signalfd.newBuilder(), Header.SIGNALFD).setFd(fd);
-        setIfNotNull(c.fdPath(fd), b::setFdPath);
+        var b = c.fdHead(Signalfd.newBuilder(), Header.SIGNALFD, c.intArg(1));
         long[] sigset = c.arg(3) == Long.BYTES ? c.longs(c.arg(2), 1) : null;
         if (sigset != null) {
             b.setSigset(sigset[0]);
@@ -71,9 +69,7 @@ final class FdCreatorCalls {
 
     /** timerfd_settime(fd, flags, new_value, old_value): old_value is written by a successful call. */
     static Message timerfdSettime(Call c) {
-        int fd = c.intArg(1);
-        var b = c.head(TimerfdSetTime.newBuilder(), Header.TIMERFD_SET_TIME).setFd(fd).setFlags(c.intArg(2));
-        setIfNotNull(c.fdPath(fd), b::setFdPath);
+        var b = c.fdHead(TimerfdSetTime.newBuilder(), Header.TIMERFD_SET_TIME, c.intArg(1)).setFlags(c.intArg(2));
         setIfNotNull(itimerspec(c, c.arg(3)), b::setNewValue);
         if (c.succeeded()) {
             setIfNotNull(itimerspec(c, c.arg(4)), b::setOldValue);
@@ -83,9 +79,7 @@ final class FdCreatorCalls {
 
     /** timerfd_gettime(fd, curr_value): the value is written by a successful call. */
     static Message timerfdGettime(Call c) {
-        int fd = c.intArg(1);
-        var b = c.head(TimerfdGetTime.newBuilder(), Header.TIMERFD_GET_TIME).setFd(fd);
-        setIfNotNull(c.fdPath(fd), b::setFdPath);
+        var b = c.fdHead(TimerfdGetTime.newBuilder(), Header.TIMERFD_GET_TIME, c.intArg(1));
         if (c.succeeded()) {
             setIfNotNull(itimerspec(c, c.arg(2)), b::setCurValue);
         }
@@ -103,19 +97,14 @@ final class FdCreatorCalls {
 
     /** inotify_add_watch(fd, pathname, mask). */
     static Message inotifyAddWatch(Call c) {
-        int fd = c.intArg(1);
-        var b = c.head(InotifyAddWatch.newBuilder(), Header.INOTIFY_ADD_WATCH).setFd(fd).setMask(c.intArg(3));
-        setIfNotNull(c.fdPath(fd), b::setFdPath);
+        var b = c.fdHead(InotifyAddWatch.newBuilder(), Header.INOTIFY_ADD_WATCH, c.intArg(1)).setMask(c.intArg(3));
         setIfNotNull(c.path(c.arg(2)), b::setPathname);
         return b.build();
     }
 
     /** inotify_rm_watch(fd, wd). */
     static Message inotifyRmWatch(Call c) {
-        int fd = c.intArg(1);
-        var b = c.head(InotifyRmWatch.newBuilder(), Header.INOTIFY_RM_WATCH).setFd(fd).setWd(c.intArg(2));
-        setIfNotNull(c.fdPath(fd), b::setFdPath);
-        return b.build();
+        return c.fdHead(InotifyRmWatch.newBuilder(), Header.INOTIFY_RM_WATCH, c.intArg(1)).setWd(c.intArg(2)).build();
     }
 
     /** struct itimerspec {it_interval, it_value}, each a {tv_sec, tv_nsec} pair of longs. */

@@ -27,7 +27,7 @@ final class FileCalls {
      * for open (unlike openat), the mode register whatever the flags.
      */
     static Message open(Call c) {
-        var b = c.head(Open.newBuilder(), Header.OPEN).setFd(AT_FDCWD);
+        var b = c.fdHead(Open.newBuilder(), Header.OPEN, AT_FDCWD);
         setIfNotNull(c.path(c.arg(1)), b::setPathname);
         b.setFlags(c.intArg(2));
         b.setMode(c.intArg(3));
@@ -36,9 +36,7 @@ final class FileCalls {
 
     /** openat(dirfd, pathname, flags, mode). */
     static Message openat(Call c) {
-        int dirfd = c.intArg(1);
-        var b = c.head(Open.newBuilder(), Header.OPEN).setFd(dirfd);
-        setIfNotNull(c.fdPath(dirfd), b::setFdPath);
+        var b = c.fdHead(Open.newBuilder(), Header.OPEN, c.intArg(1));
         setIfNotNull(c.path(c.arg(2)), b::setPathname);
         int flags = c.intArg(3);
         b.setFlags(flags);
@@ -50,7 +48,7 @@ final class FileCalls {
 
     /** creat(pathname, mode) is open(pathname, O_CREAT|O_WRONLY|O_TRUNC, mode). */
     static Message creat(Call c) {
-        var b = c.head(Open.newBuilder(), Header.OPEN).setFd(AT_FDCWD);
+        var b = c.fdHead(Open.newBuilder(), Header.OPEN, AT_FDCWD);
         setIfNotNull(c.path(c.arg(1)), b::setPathname);
         b.setFlags(O_CREAT | O_WRONLY | O_TRUNC);
         b.setMode(c.intArg(2));
@@ -63,10 +61,7 @@ final class FileCalls {
     }
 
     static Message close(Call c) {
-        int fd = c.intArg(1);
-        var b = c.head(Close.newBuilder(), Header.CLOSE).setFd(fd);
-        setIfNotNull(c.fdPath(fd), b::setFdPath);
-        return b.build();
+        return c.fdHead(Close.newBuilder(), Header.CLOSE, c.intArg(1)).build();
     }
 
     /** mmap(addr, length, prot, flags, fd, offset); fd_path only for a file-backed mapping. */
@@ -88,10 +83,7 @@ final class FileCalls {
 
     /** fcntl(fd, cmd, arg): the third argument is passed through whatever cmd makes of it. */
     static Message fcntl(Call c) {
-        int fd = c.intArg(1);
-        var b = c.head(Fcntl.newBuilder(), Header.FCNTL).setFd(fd).setCmd(c.intArg(2)).setArgs(c.arg(3));
-        setIfNotNull(c.fdPath(fd), b::setFdPath);
-        return b.build();
+        return c.fdHead(Fcntl.newBuilder(), Header.FCNTL, c.intArg(1)).setCmd(c.intArg(2)).setArgs(c.arg(3)).build();
     }
 
     /** dup(oldfd): the new fd is only known from the result. */
@@ -118,16 +110,13 @@ final class FileCalls {
 
     /** chdir(pathname): like gVisor, fd is the implicit AT_FDCWD. */
     static Message chdir(Call c) {
-        var b = c.head(Chdir.newBuilder(), Header.CHDIR).setFd(AT_FDCWD);
+        var b = c.fdHead(Chdir.newBuilder(), Header.CHDIR, AT_FDCWD);
         setIfNotNull(c.path(c.arg(1)), b::setPathname);
         return b.build();
     }
 
     static Message fchdir(Call c) {
-        int fd = c.intArg(1);
-        var b = c.head(Chdir.newBuilder(), Header.CHDIR).setFd(fd);
-        setIfNotNull(c.fdPath(fd), b::setFdPath);
-        return b.build();
+        return c.fdHead(Chdir.newBuilder(), Header.CHDIR, c.intArg(1)).build();
     }
 
     static Message chroot(Call c) {

@@ -70,18 +70,15 @@ final class IoCalls {
     }
 
     private static Message build(Call c, boolean write, Io io) {
-        String fdPath = c.fdPath(io.fd());
         if (write) {
-            var b = c.head(Write.newBuilder(), Header.WRITE).setFd(io.fd()).setHasOffset(io.hasOffset())
+            var b = c.fdHead(Write.newBuilder(), Header.WRITE, io.fd()).setHasOffset(io.hasOffset())
                 .setOffset(io.offset()).setFlags(io.flags());
             setIfNotNull(io.count(), b::setCount);
-            setIfNotNull(fdPath, b::setFdPath);
             return b.build();
         }
-        var b = c.head(Read.newBuilder(), Header.READ).setFd(io.fd()).setHasOffset(io.hasOffset())
+        var b = c.fdHead(Read.newBuilder(), Header.READ, io.fd()).setHasOffset(io.hasOffset())
             .setOffset(io.offset()).setFlags(io.flags());
         setIfNotNull(io.count(), b::setCount);
-        setIfNotNull(fdPath, b::setFdPath);
         return b.build();
     }
 }

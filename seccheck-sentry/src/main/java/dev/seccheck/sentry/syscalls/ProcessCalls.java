@@ -44,30 +44,32 @@ final class ProcessCalls {
      * such an exit carries no pathname, argv or envv (see {@link SyscallDecoder#completeAtExit}).
      */
     static Message execve(Call c) {
-        var b = c.head(Execve.newBuilder(), Header.EXECVE);
-        if (c.succeeded()) {
-            return b.build();
-        }
-        setIfNotNull(c.path(c.arg(1)), b::setPathname);
-        b.addAllArgv(StringVector.read(c.mem, c.arg(2)));
-        if (c.envv) {
-            b.addAllEnvv(StringVector.read(c.mem, c.arg(3)));
-        }
-        return b.build();
+        return execArgs(c, c.head(Execve.newBuilder(), Header.EXECVE), 1);
     }
 
     /** execveat(dirfd, pathname, argv, envp, flags); a successful exit reads nothing, as for execve. */
     static Message execveat(Call c) {
         int dirfd = c.intArg(1);
         var b = c.head(Execve.newBuilder(), Header.EXECVE).setFd(dirfd).setFlags(c.intArg(5));
+        if (!c.succeeded()) {
+            setIfNotNull(c.fdPath(dirfd), b::setFdPath);
+        }
+        return execArgs(c, b, 2);
+    }
+
+    /**
+     * Adds pathname, argv and (when asked for) envv, read from the three arguments starting at
+     * {@code pathnameArg}, unless this is the exit of an exec that succeeded: the pointers then
+     * point into the old address space.
+     */
+    private static Message execArgs(Call c, Execve.Builder b, int pathnameArg) {
         if (c.succeeded()) {
             return b.build();
         }
-        setIfNotNull(c.fdPath(dirfd), b::setFdPath);
-        setIfNotNull(c.path(c.arg(2)), b::setPathname);
-        b.addAllArgv(StringVector.read(c.mem, c.arg(3)));
+        setIfNotNull(c.path(c.arg(pathnameArg)), b::setPathname);
+        b.addAllArgv(StringVector.read(c.mem, c.arg(pathnameArg + 1)));
         if (c.envv) {
-            b.addAllEnvv(StringVector.read(c.mem, c.arg(4)));
+            b.addAllEnvv(StringVector.read(c.mem, c.arg(pathnameArg + 2)));
         }
         return b.build();
     }

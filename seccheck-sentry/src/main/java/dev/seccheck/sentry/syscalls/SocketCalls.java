@@ -23,18 +23,14 @@ final class SocketCalls {
 
     /** connect(fd, addr, addrlen). */
     static Message connect(Call c) {
-        int fd = c.intArg(1);
-        var b = c.head(Connect.newBuilder(), Header.CONNECT).setFd(fd);
-        setIfNotNull(c.fdPath(fd), b::setFdPath);
+        var b = c.fdHead(Connect.newBuilder(), Header.CONNECT, c.intArg(1));
         setIfNotNull(sockaddr(c, c.arg(2), c.intArg(3)), b::setAddress);
         return b.build();
     }
 
     /** bind(fd, addr, addrlen). */
     static Message bind(Call c) {
-        int fd = c.intArg(1);
-        var b = c.head(Bind.newBuilder(), Header.BIND).setFd(fd);
-        setIfNotNull(c.fdPath(fd), b::setFdPath);
+        var b = c.fdHead(Bind.newBuilder(), Header.BIND, c.intArg(1));
         setIfNotNull(sockaddr(c, c.arg(2), c.intArg(3)), b::setAddress);
         return b.build();
     }
@@ -44,9 +40,7 @@ final class SocketCalls {
      * a successful call: the kernel then wrote it at addr and its length at *addrlen.
      */
     static Message accept(Call c, boolean hasFlags) {
-        int fd = c.intArg(1);
-        var b = c.head(Accept.newBuilder(), Header.ACCEPT).setFd(fd);
-        setIfNotNull(c.fdPath(fd), b::setFdPath);
+        var b = c.fdHead(Accept.newBuilder(), Header.ACCEPT, c.intArg(1));
         if (hasFlags) {
             b.setFlags(c.intArg(4));
         }
@@ -65,12 +59,11 @@ final class SocketCalls {
      */
     static Message listen(Call c) {
         int fd = c.intArg(1);
-        var b = c.head(Listen.newBuilder(), Header.LISTEN).setFd(fd).setBacklog(c.intArg(2));
+        var b = c.fdHead(Listen.newBuilder(), Header.LISTEN, fd).setBacklog(c.intArg(2));
         FdPaths.SocketInfo s = fd < 0 ? null : c.fds.socket(fd);
         if (s != null) {
             b.setSocketFamily(s.family()).setSocketType(s.type()).setAddress(ByteString.copyFrom(s.address()));
         }
-        setIfNotNull(c.fdPath(fd), b::setFdPath);
         return b.build();
     }
 

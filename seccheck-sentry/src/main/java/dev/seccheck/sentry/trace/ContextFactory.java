@@ -7,21 +7,17 @@ import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.proto.common.Credentials;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
+import java.util.Optional;
 
 /**
  * ContextFactory fills {@code ContextData} with exactly the context fields a session asked for,
  * from the task table; cwd and credentials are read from /proc only when they were invalidated by
  * a syscall that changes them, then cached again.
  */
-final class ContextFactory {
+record ContextFactory(String containerId, TaskTable tasks) {
 
-    private final String containerId;
-    private final TaskTable tasks;
-
-    ContextFactory(String containerId, TaskTable tasks) {
-        this.containerId = containerId;
-        this.tasks = tasks;
-    }
+    /** Every context field, in id order; one copy, since {@code values()} copies on each call. */
+    private static final ContextField[] FIELDS = ContextField.values();
 
     /** Builds the context of {@code task} at time {@code nowNs} holding the fields in {@code fields}. */
     ContextData build(Task task, FieldSet fields, long nowNs) {
@@ -29,46 +25,32 @@ final class ContextFactory {
             return null;
         }
         ContextData.Builder b = ContextData.newBuilder();
-        if (fields.hasContext(ContextField.TIME)) {
-            b.setTimeNs(nowNs);
-        }
-        if (fields.hasContext(ContextField.THREAD_ID)) {
-            b.setThreadId(task.tid());
-        }
-        if (fields.hasContext(ContextField.TASK_START_TIME)) {
-            b.setThreadStartTimeNs(task.startNs());
-        }
-        if (fields.hasContext(ContextField.GROUP_ID)) {
-            b.setThreadGroupId(task.tgid());
-        }
-        if (fields.hasContext(ContextField.THREAD_GROUP_START_TIME)) {
-            b.setThreadGroupStartTimeNs(task.groupStartNs());
-        }
-        if (fields.hasContext(ContextField.CONTAINER_ID)) {
-            b.setContainerId(containerId);
-        }
-        if (fields.hasContext(ContextField.CREDENTIALS)) {
-            Credentials c = credentials(task);
-            if (c != null) {
-                b.setCredentials(c);
+        for (ContextField f : FIELDS) {
+            if (fields.hasContext(f)) {
+                set(b, f, task, nowNs);
             }
-        }
-        if (fields.hasContext(ContextField.CWD)) {
-            String cwd = cwd(task);
-            if (cwd != null) {
-                b.setCwd(cwd);
-            }
-        }
-        if (fields.hasContext(ContextField.PROCESS_NAME)) {
-            b.setProcessName(task.comm());
-        }
-        if (fields.hasContext(ContextField.PARENT_THREAD_GROUP_ID)) {
-            b.setParentThreadGroupId(task.parentTgid());
-        }
-        if (fields.hasContext(ContextField.IS_EXEC_SESSION)) {
-            b.setIsExecSession(task.execSession());
         }
         return b.build();
+    }
+
+    /**
+     * Sets one context field of {@code task}. Credentials and cwd are read before the fields
+     * after them in the enum's order, as ever; either stays unset when /proc cannot tell it.
+     */
+    private void set(ContextData.Builder b, ContextField f, Task task, long nowNs) {
+        switch (f) {
+            case CONTAINER_ID -> b.setContainerId(containerId);
+            case CREDENTIALS -> Optional.ofNullable(credentials(task)).ifPresent(b::setCredentials);
+            case CWD -> Optional.ofNullable(cwd(task)).ifPresent(b::setCwd);
+            case PROCESS_NAME -> b.setProcessName(task.comm());
+            case GROUP_ID -> b.setThreadGroupId(task.tgid());
+            case THREAD_GROUP_START_TIME -> b.setThreadGroupStartTimeNs(task.groupStartNs());
+            case THREAD_ID -> b.setThreadId(task.tid());
+            case TASK_START_TIME -> b.setThreadStartTimeNs(task.startNs());
+            case TIME -> b.setTimeNs(nowNs);
+            case PARENT_THREAD_GROUP_ID -> b.setParentThreadGroupId(task.parentTgid());
+            case IS_EXEC_SESSION -> b.setIsExecSession(task.execSession());
+        }
     }
 
     private Credentials credentials(Task task) {

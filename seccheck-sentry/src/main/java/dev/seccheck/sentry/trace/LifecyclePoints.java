@@ -6,7 +6,7 @@ import dev.seccheck.linux.Procfs;
 import dev.seccheck.fields.OptionalFields;
 import dev.seccheck.points.Point;
 import dev.seccheck.proto.common.FdInfo;
-import dev.seccheck.proto.common.Timespec;
+import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.proto.container.Start;
 import dev.seccheck.proto.sentry.CloneInfo;
 import dev.seccheck.proto.sentry.ExecveInfo;
@@ -15,6 +15,7 @@ import dev.seccheck.proto.sentry.TaskExit;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
 import dev.seccheck.state.PointState;
+import dev.seccheck.state.SinkCall;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -23,6 +24,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * LifecyclePoints fires the non-syscall points from ptrace events: container/start before the
@@ -131,32 +133,35 @@ final class LifecyclePoints {
 
     /** Fires sentry/task_exit with the status the task is exiting with. */
     void taskExit(Task task, int waitStatus) {
-        if (!state.enabled(Point.TASK_EXIT)) {
-            return;
-        }
-        long now = TaskTable.nowNs();
-        state.fire(Point.TASK_EXIT, fields -> {
+        fireExit(Point.TASK_EXIT, task, ctx -> {
             TaskExit.Builder b = TaskExit.newBuilder().setExitStatus(waitStatus);
-            ctx(fields, task, now, b::setContextData);
-            return b.build();
+            return (ctx == null ? b : b.setContextData(ctx)).build();
         }, (sink, fields, msg) -> sink.taskExit(fields, msg));
     }
 
     /** Fires sentry/exit_notify_parent when a process's exit is reported to its parent. */
     void exitNotifyParent(Task leader, int waitStatus) {
-        if (!state.enabled(Point.EXIT_NOTIFY_PARENT)) {
-            return;
-        }
-        long now = TaskTable.nowNs();
-        state.fire(Point.EXIT_NOTIFY_PARENT, fields -> {
+        fireExit(Point.EXIT_NOTIFY_PARENT, leader, ctx -> {
             ExitNotifyParentInfo.Builder b = ExitNotifyParentInfo.newBuilder().setExitStatus(waitStatus);
-            ctx(fields, leader, now, b::setContextData);
-            return b.build();
+            return (ctx == null ? b : b.setContextData(ctx)).build();
         }, (sink, fields, msg) -> sink.exitNotifyParent(fields, msg));
     }
 
-    private void ctx(FieldSet fields, Task task, long now, java.util.function.Consumer<dev.seccheck.proto.common.ContextData> set) {
-        dev.seccheck.proto.common.ContextData c = context.build(task, fields, now);
+    /**
+     * Fires one of the two exit points, whose message is the exit status and the context of
+     * {@code task} (null when no context field is asked for). Exits cannot be denied: the
+     * verdict is dropped.
+     */
+    private <M> void fireExit(Point point, Task task, Function<ContextData, M> message, SinkCall<M> call) {
+        if (!state.enabled(point)) {
+            return;
+        }
+        long now = TaskTable.nowNs();
+        state.fire(point, fields -> message.apply(context.build(task, fields, now)), call);
+    }
+
+    private void ctx(FieldSet fields, Task task, long now, java.util.function.Consumer<ContextData> set) {
+        ContextData c = context.build(task, fields, now);
         if (c != null) {
             set.accept(c);
         }
@@ -166,13 +171,9 @@ final class LifecyclePoints {
         boolean info = fields.hasLocal(OptionalFields.EXECVE_BINARY_INFO.id());
         boolean sha256 = fields.hasLocal(OptionalFields.EXECVE_BINARY_SHA256.id());
         boolean sha1 = fields.hasLocal(OptionalFields.EXECVE_BINARY_SHA1.id());
-        if (!info && !sha256 && !sha1) {
-            return;
-        }
-        Map<String, Object> st;
-        try {
-            st = Files.readAttributes(exePath, "unix:mode,uid,gid,ino,dev,size,nlink,ctime,lastModifiedTime");
-        } catch (IOException | UnsupportedOperationException e) {
+        Map<String, Object> st = info || sha256 || sha1
+                ? FileStat.read(exePath, "unix:mode,uid,gid,ino,dev,size,nlink,ctime,lastModifiedTime") : null;
+        if (st == null) {
             return;
         }
         if (info) {
@@ -180,7 +181,7 @@ final class LifecyclePoints {
             b.setBinaryMode((Integer) st.get("mode")).setBinaryUid((Integer) st.get("uid")).setBinaryGid((Integer) st.get("gid"))
                     .setBinaryIno((Long) st.get("ino")).setBinarySize((Long) st.get("size"))
                     .setBinaryNlink((Integer) st.get("nlink"))
-                    .setBinaryCtime(timespec(ctime))
+                    .setBinaryCtime(FileStat.timespec(ctime))
                     .setBinaryInMemfd(inMemfd);
         }
         if (sha256 || sha1) {
@@ -207,11 +208,9 @@ final class LifecyclePoints {
             return java.util.Optional.empty();
         }
         FdInfo.Builder b = FdInfo.newBuilder().setPath(target);
-        try {
-            Map<String, Object> st = Files.readAttributes(link, "unix:mode,ino");
+        Map<String, Object> st = FileStat.read(link, "unix:mode,ino");
+        if (st != null) { // sockets and pipes may not be statable by path: the path alone is kept
             b.setMode((Integer) st.get("mode")).setIno((Long) st.get("ino"));
-        } catch (IOException | UnsupportedOperationException e) {
-            // Sockets and pipes may not be statable by path; the path alone is kept.
         }
         return java.util.Optional.of(b.build());
     }
@@ -234,11 +233,6 @@ final class LifecyclePoints {
             return null;
         }
         return null;
-    }
-
-    private static Timespec timespec(FileTime t) {
-        long ns = nanos(t);
-        return Timespec.newBuilder().setSec(Math.floorDiv(ns, 1_000_000_000L)).setNsec(Math.floorMod(ns, 1_000_000_000L)).build();
     }
 
     private static long nanos(FileTime t) {

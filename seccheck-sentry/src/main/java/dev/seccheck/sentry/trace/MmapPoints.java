@@ -8,7 +8,6 @@ import dev.seccheck.sentry.filter.Assembler;
 import dev.seccheck.sentry.filter.Bpf;
 import dev.seccheck.sentry.filter.Fragment;
 import dev.seccheck.sentry.filter.SeccompData;
-import dev.seccheck.proto.common.Timespec;
 import dev.seccheck.proto.sentry.MmapInfo;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
@@ -17,7 +16,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.time.Instant;
 import java.util.Map;
 
 /**
@@ -75,8 +73,8 @@ final class MmapPoints {
     }
 
     private int fire(Task task, String path, Path statPath, Path exe, long now) {
-        Map<String, Object> st = statPath == null ? null : attributes(statPath, "unix:mode,uid,gid,ino,dev,ctime");
-        Map<String, Object> exeSt = exe == null || st == null ? null : attributes(exe, "unix:ino,dev");
+        Map<String, Object> st = statPath == null ? null : FileStat.read(statPath, "unix:mode,uid,gid,ino,dev,ctime");
+        Map<String, Object> exeSt = exe == null || st == null ? null : FileStat.read(exe, "unix:ino,dev");
         boolean initial = exeSt != null && exeSt.get("ino").equals(st.get("ino")) && exeSt.get("dev").equals(st.get("dev"));
         return state.fire(Point.MMAP, fields -> {
             MmapInfo.Builder b = MmapInfo.newBuilder().setIsInitialMmap(initial);
@@ -84,10 +82,9 @@ final class MmapPoints {
                 b.setMappedPath(path);
             }
             if (st != null) {
-                Instant ct = ((FileTime) st.get("ctime")).toInstant();
                 b.setMappedIno((Long) st.get("ino")).setMappedMode((Integer) st.get("mode"))
                         .setMappedUid((Integer) st.get("uid")).setMappedGid((Integer) st.get("gid"))
-                        .setMappedCtime(Timespec.newBuilder().setSec(ct.getEpochSecond()).setNsec(ct.getNano()));
+                        .setMappedCtime(FileStat.timespec((FileTime) st.get("ctime")));
             }
             var c = context.build(task, fields, now);
             if (c != null) {
@@ -95,14 +92,6 @@ final class MmapPoints {
             }
             return b.build();
         }, (sink, fields, msg) -> sink.mmap(fields, msg));
-    }
-
-    private static Map<String, Object> attributes(Path p, String which) {
-        try {
-            return Files.readAttributes(p, which);
-        } catch (IOException | UnsupportedOperationException e) {
-            return null;
-        }
     }
 
     private static Fragment fragment() {

@@ -10,23 +10,15 @@ import dev.seccheck.sentry.task.TaskTable;
  * SyscallStops serves the syscalls a filter layer sends to the tracer: at the seccomp stop it
  * fires the enter points and applies the {@link Verdict} (a denied syscall is skipped by setting
  * its number to -1 and its result to -errno); when exit points want the result it resumes to the
- * syscall's exit stop, where it fires them with the result. Tracer thread only.
+ * syscall's exit stop, where it fires them with the result. Tracer thread only. A record to
+ * name its collaborators once; {@code regs} is the tracer thread's scratch register set, reused
+ * so that a stop allocates none.
  */
-final class SyscallStops {
-
-    private final TaskTable tasks;
-    private final SyscallPoints syscalls;
-    private final FilterLayers layers;
-    private final TraceeAccess access;
-    private final TaskLifecycle lifecycle;
-    private final Regs regs = new Regs();
+record SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers, TraceeAccess access,
+                    TaskLifecycle lifecycle, Regs regs) {
 
     SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers, TraceeAccess access, TaskLifecycle lifecycle) {
-        this.tasks = tasks;
-        this.syscalls = syscalls;
-        this.layers = layers;
-        this.access = access;
-        this.lifecycle = lifecycle;
+        this(tasks, syscalls, layers, access, lifecycle, new Regs());
     }
 
     /** A PTRACE_EVENT_SECCOMP stop: the syscall's enter. */

@@ -8,8 +8,8 @@ import dev.seccheck.abi.Errno;
 import dev.seccheck.format.Escape;
 import dev.seccheck.points.Point;
 import dev.seccheck.proto.common.ContextData;
+import dev.seccheck.sink.Destination;
 import dev.seccheck.sink.Missing;
-import java.io.PrintStream;
 import java.time.Instant;
 
 /**
@@ -19,12 +19,11 @@ import java.time.Instant;
 final class AlertLog {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final PrintStream out;
-    private final boolean owned;
+    /** Where the lines go; closed with the log when the sink owns it. */
+    private final Destination.Stream stream;
 
-    AlertLog(PrintStream out, boolean owned) {
-        this.out = out;
-        this.owned = owned;
+    AlertLog(Destination.Stream stream) {
+        this.stream = stream;
     }
 
     void alert(Rule rule, Point point, Message msg) {
@@ -93,13 +92,10 @@ final class AlertLog {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             line = "{\"alert\":\"seccheck policy\",\"error\":\"cannot encode alert\"}";
         }
-        out.println(line);
+        stream.out().println(line);
     }
 
     void close() {
-        out.flush();
-        if (owned) {
-            out.close();
-        }
+        stream.close();
     }
 }

@@ -3,6 +3,7 @@ package dev.seccheck.sinks.policy;
 import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
+import java.util.function.Predicate;
 
 /**
  * Matcher tests one value taken from a point: a string (paths, names), a number (fds, ports,
@@ -141,28 +142,22 @@ sealed interface Matcher {
     record AnyOf(List<Matcher> options) implements Matcher {
         @Override
         public boolean matchesString(String s) {
-            for (Matcher m : options) {
-                if (m.matchesString(s)) {
-                    return true;
-                }
-            }
-            return false;
+            return any(m -> m.matchesString(s));
         }
 
         @Override
         public boolean matchesNumber(long n) {
-            for (Matcher m : options) {
-                if (m.matchesNumber(n)) {
-                    return true;
-                }
-            }
-            return false;
+            return any(m -> m.matchesNumber(n));
         }
 
         @Override
         public boolean matchesIp(byte[] ip) {
+            return any(m -> m.matchesIp(ip));
+        }
+
+        private boolean any(Predicate<Matcher> matches) {
             for (Matcher m : options) {
-                if (m.matchesIp(ip)) {
+                if (matches.test(m)) {
                     return true;
                 }
             }

@@ -57,7 +57,7 @@ public final class PolicySinkDescriptor implements SinkDescriptor<PolicySinkDesc
     @Override
     public SinkSetup setup(Policy policy) throws SinkException {
         Destination.Stream out = policy.alerts().open();
-        return new Opened(new AlertLog(out.out(), out.owned()));
+        return new Opened(new AlertLog(out));
     }
 
     @Override

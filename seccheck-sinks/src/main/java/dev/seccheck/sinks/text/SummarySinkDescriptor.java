@@ -19,7 +19,7 @@ import java.util.List;
 public final class SummarySinkDescriptor implements WritingSinkDescriptor<SummarySinkDescriptor.Target> {
 
     /** Target is where the summary goes and which calls are counted at their enter point. */
-    public record Target(Destination destination, BitSet joined, Selection only) {}
+    public record Target(Destination destination, BitSet joined, Selection only) implements WritingSinkDescriptor.Config {}
 
     /** The keys: where the tables go, and the text sink's selection keys. */
     private static final List<ConfigKey> KEYS = List.of(
@@ -40,11 +40,6 @@ public final class SummarySinkDescriptor implements WritingSinkDescriptor<Summar
     public Target validate(SinkConfig config, List<PointReq> sessionPoints) throws SinkException {
         requireKnownKeys(config);
         return new Target(Destination.from(config, null), TextSinkDescriptor.joined(sessionPoints), TextOptions.selection(config));
-    }
-
-    @Override
-    public Destination destination(Target target) {
-        return target.destination();
     }
 
     @Override

@@ -19,7 +19,7 @@ import java.util.List;
 public final class TextSinkDescriptor implements WritingSinkDescriptor<TextSinkDescriptor.Target> {
 
     /** Target is where the lines go and how they look. */
-    public record Target(Destination destination, TextOptions options, BitSet joined) {}
+    public record Target(Destination destination, TextOptions options, BitSet joined) implements WritingSinkDescriptor.Config {}
 
     @Override
     public String name() {
@@ -35,11 +35,6 @@ public final class TextSinkDescriptor implements WritingSinkDescriptor<TextSinkD
     public Target validate(SinkConfig config, List<PointReq> sessionPoints) throws SinkException {
         requireKnownKeys(config);
         return new Target(Destination.from(config, null), TextOptions.from(config), joined(sessionPoints));
-    }
-
-    @Override
-    public Destination destination(Target target) {
-        return target.destination();
     }
 
     @Override
