@@ -252,11 +252,7 @@ class ControlPlaneTest {
         Path reads = write("reads.json", """
                 {"name": "reads", "points": [{"name": "syscall/read/enter"}],
                  "sinks": [{"name": "text", "config": {"path": "%s", "format": "raw"}}]}""".formatted(tmp.resolve("reads.log")));
-        List<String> cmd = new ArrayList<>(java());
-        cmd.addAll(List.of("run", "--root", root.toString(), "--id", "cp2", "--quiet", "--config", reads.toString(), "--",
-                "sh", "-c", "while [ ! -e " + tmp.resolve("stop") + " ]; do /bin/sleep 0.05; done"));
-        Process second = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("cp2.out").toFile())
-                .start();
+        Process second = startLoop("cp2", reads);
         try {
             await("the second run to appear in seccheck list",
                     () -> cli("list", "--root", root.toString()).lines().anyMatch(l -> l.startsWith("cp2 ")));
@@ -277,6 +273,48 @@ class ControlPlaneTest {
                 second.destroyForcibly();
             }
         }
+    }
+
+    /**
+     * Issue 10: seccheck performs opens itself only when a session deciding on them is there as the
+     * run starts. A policy session created later on a run without one would decide on memory the
+     * program can still change (the open race), so its create fails, says why and how, and changes
+     * nothing; on a run started with a policy, a second policy session is accepted.
+     */
+    @Test
+    void aPolicyOnOpensCreatedAtRuntimeIsRefusedUnlessTheRunStartedWithOne() throws Exception {
+        String policy = """
+                {"name": "%s", "points": [{"name": "syscall/openat/enter"}],
+                 "sinks": [{"name": "policy", "config": {"rules": [{"point": "syscall/openat/enter",
+                   "match": {"pathname": {"glob": "%s/secret*"}}, "action": "deny", "errno": "EACCES"}]}}]}""";
+        Path late = write("late-policy.json", policy.formatted("late-policy", tmp));
+        assertThat(cliFails("trace", "create", "--root", root.toString(), "--config", late.toString(), "cp1"))
+                .contains("syscall/openat/enter would be decided on memory the program can still change")
+                .contains("start the run with this session (seccheck run --config FILE)")
+                .doesNotContain("Trace session");
+        assertThat(cli("trace", "list", "--root", root.toString(), "cp1"))
+                .contains("SESSIONS (1)").doesNotContain("late-policy");
+
+        Path first = write("first-policy.json", policy.formatted("first-policy", tmp));
+        Process second = startLoop("cp3", first);
+        try {
+            await("the policy run to appear in seccheck list", () -> cli("list", "--root", root.toString()).contains("cp3"));
+            assertThat(cli("trace", "create", "--root", root.toString(), "--config", late.toString(), "cp3"))
+                    .contains("Trace session \"late-policy\" created");
+        } finally {
+            Files.writeString(tmp.resolve("stop"), "");
+            if (!second.waitFor(30, TimeUnit.SECONDS)) {
+                second.destroyForcibly();
+            }
+        }
+    }
+
+    /** Starts a second run named {@code id} of the shell loop, under {@code config}; it ends with the test's stop file. */
+    private Process startLoop(String id, Path config) throws IOException {
+        List<String> cmd = new ArrayList<>(java());
+        cmd.addAll(List.of("run", "--root", root.toString(), "--id", id, "--quiet", "--config", config.toString(), "--",
+                "sh", "-c", "while [ ! -e " + tmp.resolve("stop") + " ]; do /bin/sleep 0.05; done"));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve(id + ".out").toFile()).start();
     }
 
     private static String session(String name, Path log) {

@@ -68,6 +68,17 @@ public interface Sink {
     /** Handles a raw syscall point ({@code syscall/sysno/<N>/enter|exit}). */
     default void rawSyscall(Point point, FieldSet fields, Syscall msg) throws SecurityCheckException {}
 
+    /**
+     * Returns whether this sink may deny or kill at {@code point} (throw
+     * {@link SecurityCheckException} from its handler). A supervisor makes such a decision
+     * race-free only where it performs the checked syscall itself, which it sets up when the run
+     * starts; a session created later that would decide where it cannot is refused. The default
+     * says no: a sink that throws at a point says yes for it.
+     */
+    default boolean decides(Point point) {
+        return false;
+    }
+
     /** Returns the sink's counters; the default reports nothing dropped. */
     default SinkStatus status() {
         return SinkStatus.NONE;

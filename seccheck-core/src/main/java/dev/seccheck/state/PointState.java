@@ -72,6 +72,18 @@ public final class PointState {
         return routing.unionFields[point.id()];
     }
 
+    /** Returns whether a sink receiving this point may deny or kill at it ({@link dev.seccheck.sink.Sink#decides}). */
+    public boolean decided(Point point) {
+        for (Route r : routing.byPoint[point.id()]) {
+            for (dev.seccheck.sink.Sink s : r.sinks()) {
+                if (s.decides(point)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** Returns a copy of the enabled bitmask: bit {@code id % 64} of word {@code id / 64}. */
     public long[] enabledBits() {
         long[] copy = new long[WORDS];

@@ -32,12 +32,16 @@ public final class PathCalls {
         }
     }
 
+    private static final int AT_EMPTY_PATH = 0x1000;
+    private static final int STATX_MNT_ID = 0x1000;
+
     private final Arena arena = Arena.ofAuto();
     private final MemorySegment path = arena.allocate(4097);
     private final MemorySegment link = arena.allocate(4097);
     private final MemorySegment stat = arena.allocate(144, 8);
     private final MemorySegment statfs = arena.allocate(120, 8);
     private final MemorySegment how = arena.allocate(24, 8);
+    private final MemorySegment statx = arena.allocate(256, 8);
 
     /** Creates the calls of one thread. */
     public PathCalls() {}
@@ -79,6 +83,23 @@ public final class PathCalls {
         // struct stat on x86-64: st_dev@0, st_ino@8, st_nlink@16, st_mode@24, st_uid@28, st_gid@32.
         return new Stat(stat.get(ValueLayout.JAVA_LONG, 0), stat.get(ValueLayout.JAVA_LONG, 8),
                 stat.get(ValueLayout.JAVA_INT, 24), stat.get(ValueLayout.JAVA_INT, 28), stat.get(ValueLayout.JAVA_INT, 32));
+    }
+
+    /**
+     * Returns the id of the mount an open file (an O_PATH one too) is reached through, as
+     * /proc/PID/mountinfo numbers mounts, or -errno: statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID).
+     */
+    public long mountId(int fd) {
+        statx.set(ValueLayout.JAVA_BYTE, 0, (byte) 0);
+        long r = Direct.call(Sysno.STATX, fd, cString(""), AT_EMPTY_PATH, STATX_MNT_ID, statx.address(), 0);
+        if (r < 0) {
+            return r;
+        }
+        // struct statx: stx_mask@0, stx_mnt_id@144; the kernel clears the mask bit it could not fill.
+        if ((statx.get(ValueLayout.JAVA_INT, 0) & STATX_MNT_ID) == 0) {
+            return -dev.seccheck.abi.Errno.EINVAL;
+        }
+        return statx.get(ValueLayout.JAVA_LONG, 144);
     }
 
     /** Returns the filesystem type (f_type) of an open file, or -1. */

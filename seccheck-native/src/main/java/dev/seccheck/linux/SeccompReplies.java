@@ -14,6 +14,9 @@ import java.lang.foreign.ValueLayout;
  */
 public final class SeccompReplies {
 
+    /** SECCOMP_ADDFD_FLAG_SEND: the addfd also answers the syscall with the new fd's number. */
+    private static final int ADDFD_FLAG_SEND = 1 << 1;
+
     static final long IOCTL_NOTIF_ADDFD = 0x40182103L;
     private static final int O_CLOEXEC = 02000000;
 
@@ -57,8 +60,25 @@ public final class SeccompReplies {
      * @return the fd number in the task, or -errno (ENOENT: the task is gone; EMFILE: its table is full)
      */
     public long install(long notificationId, int srcFd, boolean cloexec) {
+        return addfd(notificationId, srcFd, cloexec, 0); // the answer comes after the exit points
+    }
+
+    /**
+     * Installs {@code srcFd} (ours) in the notifying task and answers the held syscall with its
+     * number in one step (SECCOMP_ADDFD_FLAG_SEND, Linux 5.14): the task is woken once, where
+     * {@link #install} then {@link #returnValue} wake it twice (the kernel makes the task itself
+     * install the fd, then waits for it).
+     *
+     * @return the fd number in the task, or -errno (ENOENT: the task is gone; EMFILE: its table is
+     *     full, and the syscall is still held)
+     */
+    public long installAndAnswer(long notificationId, int srcFd, boolean cloexec) {
+        return addfd(notificationId, srcFd, cloexec, ADDFD_FLAG_SEND);
+    }
+
+    private long addfd(long notificationId, int srcFd, boolean cloexec, int flags) {
         Layouts.ADDFD_ID.set(addfd, 0L, notificationId);
-        Layouts.ADDFD_FLAGS.set(addfd, 0L, 0); // no SECCOMP_ADDFD_FLAG_SEND: the answer comes after the exit points
+        Layouts.ADDFD_FLAGS.set(addfd, 0L, flags);
         Layouts.ADDFD_SRCFD.set(addfd, 0L, srcFd);
         Layouts.ADDFD_NEWFD.set(addfd, 0L, 0); // without SECCOMP_ADDFD_FLAG_SETFD: the lowest free number
         Layouts.ADDFD_NEWFD_FLAGS.set(addfd, 0L, cloexec ? O_CLOEXEC : 0);

@@ -116,6 +116,15 @@ final class Call {
      * the exit points, then answers the call with it.
      */
     void install(SyscallEvent ev, TaskMemory mem, int fd, boolean cloexec) {
+        if (!points.wantsExit(ev.sysno())) {
+            // No exit point to fire first: install and answer in one step, one wake-up of the task.
+            long r = replies.installAndAnswer(n.id(), fd, cloexec);
+            dev.seccheck.linux.PathCalls.close(fd);
+            if (r < 0 && r != -Errno.ENOENT) {
+                replies.deny(n.id(), (int) -r);
+            }
+            return;
+        }
         long r = replies.install(n.id(), fd, cloexec);
         dev.seccheck.linux.PathCalls.close(fd);
         if (r == -Errno.ENOENT) {

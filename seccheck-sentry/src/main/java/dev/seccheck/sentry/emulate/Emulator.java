@@ -11,6 +11,7 @@ import dev.seccheck.sentry.syscalls.FdPaths;
 import dev.seccheck.sentry.task.Task;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -73,8 +74,17 @@ public final class Emulator implements AutoCloseable {
         // setfsuid(-1) changes nothing and returns the current fsuid.
         Identity.Own own = Identity.Own.current();
         this.workers = ThreadLocal.withInitial(() -> new Worker(supervisor, own));
+        ThreadFactory threads = Thread.ofPlatform().daemon().name("seccheck-emulation-", 0).factory();
+        // A pool thread's fds (its mount table watch) are closed when it ends with the pool.
         this.pool = new ThreadPoolExecutor(THREADS, THREADS, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                Thread.ofPlatform().daemon().name("seccheck-emulation-", 0).factory());
+                r -> threads.newThread(() -> {
+                    try {
+                        r.run();
+                    } finally {
+                        workers.get().close();
+                        workers.remove();
+                    }
+                }));
     }
 
     /** Returns whether the notifier must hand syscall {@code nr} here. */
@@ -126,6 +136,7 @@ public final class Emulator implements AutoCloseable {
     private static final class Worker {
         final OpenEmulation opens;
         final NetEmulation net;
+        final RealPath names;
         private SeccompReplies replies;
 
         Worker(int supervisor, Identity.Own own) {
@@ -136,8 +147,13 @@ public final class Emulator implements AutoCloseable {
             PathCalls calls = new PathCalls();
             PathWalk walk = new PathWalk(calls, supervisor);
             ProgramMemory memory = new ProgramMemory();
-            this.opens = new OpenEmulation(calls, walk, memory, own);
+            this.names = new RealPath(calls);
+            this.opens = new OpenEmulation(calls, walk, memory, own, names);
             this.net = new NetEmulation(calls, walk, memory, own);
+        }
+
+        void close() {
+            names.close();
         }
 
         SeccompReplies replies(SeccompListener listener) {

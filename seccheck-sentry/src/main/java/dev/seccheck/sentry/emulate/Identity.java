@@ -1,7 +1,10 @@
 package dev.seccheck.sentry.emulate;
 
 import dev.seccheck.linux.FsCredentials;
-import dev.seccheck.linux.Procfs;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -15,30 +18,93 @@ import java.util.Optional;
  */
 record Identity(int fsuid, int fsgid, int[] groups, int umask) {
 
-    /** Reads the identity of task {@code tid}, or empty when it is gone. */
+    /** The umask of an identity that leaves the thread's umask alone (nothing it opens is created). */
+    private static final int KEEP_UMASK = -1;
+
+    /**
+     * Returns the identity an open must assume. Unprivileged, seccheck already has the program's
+     * uid and groups, so an open that creates nothing needs nothing from /proc (the umask matters
+     * only to a creation): reading and parsing the task's status was a good part of an emulated
+     * open's cost. Otherwise as {@link #of(int)}.
+     */
+    static Optional<Identity> of(int tid, Own own, boolean creates) {
+        if (!own.root() && !creates) {
+            return Optional.of(new Identity(own.fsuid(), -1, own.groups(), KEEP_UMASK));
+        }
+        return of(tid);
+    }
+
+    /**
+     * Reads the identity of task {@code tid}, or empty when it is gone. Only the four lines needed
+     * are picked out of the raw bytes: a general parse of the whole file (a map of its fifty-odd
+     * fields) cost more than the rest of an emulated open together.
+     */
     static Optional<Identity> of(int tid) {
-        return Procfs.status(tid).flatMap(s -> {
-            long[] uid = s.ids("Uid");
-            long[] gid = s.ids("Gid");
-            String umask = s.fields().get("Umask");
-            if (uid == null || gid == null || uid.length < 4 || gid.length < 4) {
-                return Optional.empty();
+        byte[] raw;
+        try {
+            raw = Files.readAllBytes(Path.of("/proc/" + tid + "/status"));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+        long[] uid = numbers(raw, "Uid:");
+        long[] gid = numbers(raw, "Gid:");
+        long[] groups = numbers(raw, "Groups:");
+        long[] umask = numbers(raw, "Umask:");
+        if (uid == null || gid == null || uid.length < 4 || gid.length < 4) {
+            return Optional.empty();
+        }
+        int[] g = groups == null ? new int[0] : Arrays.stream(groups).mapToInt(x -> (int) x).toArray();
+        // Umask is octal ("0022"): read as decimal digits, then converted.
+        int mask = umask == null || umask.length == 0 ? 022 : Integer.parseInt(Long.toString(umask[0]), 8);
+        return Optional.of(new Identity((int) uid[3], (int) gid[3], g, mask));
+    }
+
+    /** The whitespace-separated decimal numbers of the line starting with {@code key}, or null without it. */
+    static long[] numbers(byte[] raw, String key) {
+        int at = lineStart(raw, key.getBytes(StandardCharsets.US_ASCII));
+        if (at < 0) {
+            return null;
+        }
+        long[] out = new long[8];
+        int n = 0;
+        int i = at + key.length();
+        while (i < raw.length && raw[i] != '\n') {
+            if (raw[i] >= '0' && raw[i] <= '9') {
+                long v = 0;
+                while (i < raw.length && raw[i] >= '0' && raw[i] <= '9') {
+                    v = v * 10 + (raw[i++] - '0');
+                }
+                if (n == out.length) {
+                    out = Arrays.copyOf(out, n * 2);
+                }
+                out[n++] = v;
+            } else {
+                i++;
             }
-            String g = s.fields().getOrDefault("Groups", "").trim();
-            int[] groups = g.isEmpty() ? new int[0] : Arrays.stream(g.split("\\s+")).mapToInt(Integer::parseInt).toArray();
-            return Optional.of(new Identity((int) uid[3], (int) gid[3], groups,
-                    umask == null ? 022 : Integer.parseInt(umask.trim(), 8)));
-        });
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    private static int lineStart(byte[] raw, byte[] key) {
+        for (int i = 0; i + key.length <= raw.length; i++) {
+            if (i == 0 || raw[i - 1] == '\n') {
+                if (Arrays.equals(raw, i, i + key.length, key, 0, key.length)) {
+                    return i;
+                }
+            }
+        }
+        return -1;
     }
 
     /**
      * Own is what an emulation thread restores after {@link #assume}: whether seccheck runs as
      * root (only then does it switch fsuid, fsgid and groups) and its own groups.
      */
-    record Own(boolean root, int[] groups) {
+    record Own(boolean root, int fsuid, int[] groups) {
         /** Reads the calling thread's. */
         static Own current() {
-            return new Own(FsCredentials.setfsuid(-1) == 0, FsCredentials.getgroups());
+            int fsuid = FsCredentials.setfsuid(-1);
+            return new Own(fsuid == 0, fsuid, FsCredentials.getgroups());
         }
     }
 
@@ -53,6 +119,9 @@ record Identity(int fsuid, int fsgid, int[] groups, int umask) {
      * setfsuid (in that order: the groups need CAP_SETGID, which a non-zero fsuid does not remove).
      */
     Assumed assume(Own own) {
+        if (umask == KEEP_UMASK && !own.root()) {
+            return () -> {};
+        }
         int oldMask = FsCredentials.umask(umask);
         if (!own.root()) {
             return () -> FsCredentials.umask(oldMask);

@@ -39,12 +39,14 @@ final class OpenEmulation {
     private final PathWalk walk;
     private final ProgramMemory memory;
     private final Identity.Own own;
+    private final RealPath names;
 
-    OpenEmulation(PathCalls calls, PathWalk walk, ProgramMemory memory, Identity.Own own) {
+    OpenEmulation(PathCalls calls, PathWalk walk, ProgramMemory memory, Identity.Own own, RealPath names) {
         this.calls = calls;
         this.walk = walk;
         this.memory = memory;
         this.own = own;
+        this.names = names;
     }
 
     /** The arguments of an open, whichever syscall carried them. */
@@ -70,7 +72,8 @@ final class OpenEmulation {
             }
             return;
         }
-        Optional<Identity> who = Identity.of(call.tid());
+        boolean creates = (a.flags() & O_CREAT) != 0 || (a.flags() & O_TMPFILE) == O_TMPFILE;
+        Optional<Identity> who = Identity.of(call.tid(), own, creates);
         if (who.isEmpty()) {
             call.fail(ev, Snapshot.ofString(a.pathAddr(), path), Errno.ESRCH);
             return;
@@ -113,7 +116,7 @@ final class OpenEmulation {
             }
             case PathWalk.Located.Found f -> {
                 try {
-                    decideAndOpen(call, ev, a, path, f.fd(), RealPath.of(f.fd(), call.tid()), () -> reopen(a, f));
+                    decideAndOpen(call, ev, a, path, f.fd(), names.of(f.fd(), call.tid()), () -> reopen(a, f));
                 } finally {
                     PathCalls.close(f.fd());
                     PathCalls.close(f.parent());
@@ -121,7 +124,7 @@ final class OpenEmulation {
             }
             case PathWalk.Located.Missing m -> {
                 try {
-                    Optional<String> name = RealPath.of(m.dir(), call.tid()).map(d -> RealPath.join(d, "/" + m.name()));
+                    Optional<String> name = names.of(m.dir(), call.tid()).map(d -> RealPath.join(d, "/" + m.name()));
                     decideAndOpen(call, ev, a, path, -1, name, () -> create(a, m));
                 } finally {
                     PathCalls.close(m.dir());

@@ -1,5 +1,11 @@
 package dev.seccheck.sentry.emulate;
 
+import static dev.seccheck.abi.Fcntl.AT_FDCWD;
+import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
+import static dev.seccheck.abi.Fcntl.O_RDONLY;
+
+import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.Poll;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,9 +20,15 @@ import java.util.Optional;
  * within its filesystem (the mount's root + the path below its mount point) and then to where
  * seccheck sees that filesystem. A mount neither sees (an {@code open_tree} or {@code fsmount}
  * detached mount) has no name: the caller refuses the open.
+ *
+ * <p>One instance per emulation thread. seccheck's own mount table is read once and again only
+ * when the kernel says it changed (poll on an open /proc/self/mountinfo reports POLLPRI after
+ * every mount or unmount in the namespace), so an open costs a readlink, a statx and a poll
+ * instead of parsing the table: that parse was most of an emulated open's time.
  */
 final class RealPath {
-    private RealPath() {}
+
+    private static final short POLLPRI = 2;
 
     /** One line of mountinfo: id, device, root within the filesystem, mount point. */
     record Mount(int id, String device, String root, String mountPoint) {
@@ -26,13 +38,27 @@ final class RealPath {
         }
     }
 
+    private final PathCalls calls;
+    private final Poll poll = new Poll();
+    /** Our /proc/self/mountinfo, kept open to be polled for changes; -1 when it could not be opened. */
+    private final int watch;
+    private List<Mount> ours;
+
+    RealPath(PathCalls calls) {
+        this.calls = calls;
+        this.watch = calls.openat(AT_FDCWD, "/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+    }
+
     /** Returns the path of our fd {@code fd}, opened for task {@code tid}, or empty when it has none we can name. */
-    static Optional<String> of(int fd, int tid) {
+    Optional<String> of(int fd, int tid) {
         try {
-            String kernel = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
-            int mntId = mountId(fd);
-            List<Mount> ours = mounts("/proc/self/mountinfo");
-            if (ours.stream().anyMatch(m -> m.id() == mntId)) {
+            String kernel = calls.readlinkat(AT_FDCWD, "/proc/thread-self/fd/" + fd);
+            long mntId = calls.mountId(fd);
+            if (kernel == null || mntId < 0) {
+                return Optional.empty();
+            }
+            List<Mount> own = ours();
+            if (own.stream().anyMatch(m -> m.id() == mntId)) {
                 return kernel.startsWith("/") ? Optional.of(kernel) : Optional.empty();
             }
             Optional<Mount> theirs = mounts("/proc/" + tid + "/mountinfo").stream().filter(m -> m.id() == mntId).findFirst();
@@ -43,7 +69,7 @@ final class RealPath {
             String inFs = join(m.root(), kernel.substring(m.mountPoint().equals("/") ? 0 : m.mountPoint().length()));
             // Where seccheck sees the same filesystem: the mount of that device whose root holds the path,
             // the one closest to the filesystem's root (its whole-filesystem mount when there is one).
-            return ours.stream()
+            return own.stream()
                     .filter(o -> o.device().equals(m.device()) && under(inFs, o.root()))
                     .min((a, b) -> Integer.compare(a.root().length(), b.root().length()))
                     .map(o -> join(o.mountPoint(), inFs.substring(o.root().equals("/") ? 0 : o.root().length())));
@@ -52,13 +78,25 @@ final class RealPath {
         }
     }
 
-    private static int mountId(int fd) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd))) {
-            if (line.startsWith("mnt_id:")) {
-                return Integer.parseInt(line.substring(7).trim());
-            }
+    /**
+     * seccheck's mount table, read again when it changed since the last read. The poll comes
+     * after the fd was opened, so a mount the fd is on is in the table returned (an id of ours
+     * freed and reused by a detached mount in between would need a privileged unmount in
+     * seccheck's own namespace, and also shows as a change).
+     */
+    private List<Mount> ours() throws IOException {
+        if (watch < 0) {
+            return mounts("/proc/self/mountinfo");
         }
-        throw new IOException("no mnt_id in fdinfo of " + fd);
+        if (ours == null || (poll.poll(watch, POLLPRI, 0) & (POLLPRI | Poll.POLLERR)) != 0) {
+            ours = mounts("/proc/self/mountinfo");
+        }
+        return ours;
+    }
+
+    /** Closes the watch on our mount table. */
+    void close() {
+        PathCalls.close(watch);
     }
 
     private static List<Mount> mounts(String file) throws IOException {

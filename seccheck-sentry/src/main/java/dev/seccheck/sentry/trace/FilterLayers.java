@@ -126,6 +126,13 @@ final class FilterLayers {
                     + " syscall's enter points were enabled when the run started, so the notifier holds it for the"
                     + " whole run and it never stops at its exit; enable the exit point when the run starts"));
         }
+        List<String> undecidable = undecidable(next);
+        if (!undecidable.isEmpty()) {
+            return CompletableFuture.failedFuture(new IllegalStateException(String.join(", ", undecidable)
+                    + " would be decided on memory the program can still change: a sink of the new session denies"
+                    + " there (a policy rule), and seccheck performs those syscalls itself only when such a session"
+                    + " is there as the run starts; start the run with this session (seccheck run --config FILE)"));
+        }
         Request r = new Request(wanted, new CompletableFuture<>());
         requests.add(r);
         return r.done();
@@ -153,6 +160,26 @@ final class FilterLayers {
             }
             if (out.size() == size) {
                 out.add("syscall " + nr + " (traced to its exit to keep the cwd or credentials context field current)");
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The points of {@code next} where a sink denies (a policy rule on opening files or reaching
+     * the network) for a syscall the run does not emulate: emulation is chosen with the notifier's
+     * filter at start, and a check served the ptrace way reads memory a second thread can rewrite.
+     */
+    private List<String> undecidable(PointState next) {
+        List<String> out = new ArrayList<>();
+        if (notified == null) {
+            return out; // the run has not started: what it emulates will be chosen from these points
+        }
+        for (int nr : new int[] {Sysno.OPEN, Sysno.OPENAT, Sysno.CREAT, Sysno.CONNECT, Sysno.BIND}) {
+            for (SyscallType type : new SyscallType[] {SyscallType.ENTER, SyscallType.EXIT}) {
+                syscalls.catalog().pointForSyscall(type, nr)
+                        .filter(p -> next.decided(p) && !syscalls.emulation().covers(nr))
+                        .ifPresent(p -> out.add(p.name()));
             }
         }
         return out;

@@ -43,6 +43,17 @@ public final class PolicySink implements PointSink {
         return "policy";
     }
 
+    /** A deny or kill rule on the point decides it (an allow or log rule never fails a call). */
+    @Override
+    public boolean decides(Point point) {
+        for (Rule rule : rulesByPoint[point.id()]) {
+            if (enforcing(rule)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public void point(Point point, FieldSet fields, MessageType type, Message msg) throws SecurityCheckException {
         point(point, fields, type, msg, Missing.NONE);
