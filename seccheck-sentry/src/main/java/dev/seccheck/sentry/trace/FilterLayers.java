@@ -5,7 +5,6 @@ import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.ProcessMemory;
 import dev.seccheck.linux.WaitStatus;
 import dev.seccheck.points.Point;
-import dev.seccheck.points.SyscallType;
 import dev.seccheck.sentry.filter.FilterAction;
 import dev.seccheck.sentry.filter.Fragment;
 import dev.seccheck.sentry.filter.Program;
@@ -22,6 +21,7 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -118,71 +118,14 @@ final class FilterLayers {
      */
     CompletableFuture<Void> request(PointState next) {
         FilterAction[] wanted = syscalls.withState(next).filterActions();
-        List<String> unserved = unservable(wanted, next);
-        if (!unserved.isEmpty()) {
+        Optional<String> refused = RuntimeAdmission.refusal(syscalls, notified, wanted, next);
+        if (refused.isPresent()) {
             // Refused before anything changes: success of a create must mean its points are served.
-            return CompletableFuture.failedFuture(new IllegalStateException(String.join(", ", unserved)
-                    + " cannot be served while the run is going: the"
-                    + " syscall's enter points were enabled when the run started, so the notifier holds it for the"
-                    + " whole run and it never stops at its exit; enable the exit point when the run starts"));
-        }
-        List<String> undecidable = undecidable(next);
-        if (!undecidable.isEmpty()) {
-            return CompletableFuture.failedFuture(new IllegalStateException(String.join(", ", undecidable)
-                    + " would be decided on memory the program can still change: a sink of the new session denies"
-                    + " there (a policy rule), and seccheck performs those syscalls itself only when such a session"
-                    + " is there as the run starts; start the run with this session (seccheck run --config FILE)"));
+            return CompletableFuture.failedFuture(new IllegalStateException(refused.get()));
         }
         Request r = new Request(wanted, new CompletableFuture<>());
         requests.add(r);
         return r.done();
-    }
-
-    /**
-     * The points of {@code next} that need a syscall's exit stop where the syscall is held by the
-     * notifier for the whole run (which {@link #layersNeeded} cannot add): e.g.
-     * {@code syscall/read/exit}, or {@code chdir (to refresh the cwd context field)}.
-     */
-    private List<String> unservable(FilterAction[] wanted, PointState next) {
-        List<String> out = new ArrayList<>();
-        if (notified == null) {
-            return out; // the run has not started: its filters will be made from these points
-        }
-        for (int nr = 0; nr < wanted.length && nr < notified.length; nr++) {
-            if (wanted[nr] != FilterAction.TRACE || notified[nr] != FilterAction.NOTIFY) {
-                continue;
-            }
-            int size = out.size();
-            for (SyscallType type : new SyscallType[] {SyscallType.EXIT, SyscallType.RAW_EXIT}) {
-                if (next.syscallEnabled(type, nr)) {
-                    syscalls.catalog().pointForSyscall(type, nr).ifPresent(p -> out.add(p.name()));
-                }
-            }
-            if (out.size() == size) {
-                out.add("syscall " + nr + " (traced to its exit to keep the cwd or credentials context field current)");
-            }
-        }
-        return out;
-    }
-
-    /**
-     * The points of {@code next} where a sink denies (a policy rule on opening files or reaching
-     * the network) for a syscall the run does not emulate: emulation is chosen with the notifier's
-     * filter at start, and a check served the ptrace way reads memory a second thread can rewrite.
-     */
-    private List<String> undecidable(PointState next) {
-        List<String> out = new ArrayList<>();
-        if (notified == null) {
-            return out; // the run has not started: what it emulates will be chosen from these points
-        }
-        for (int nr : new int[] {Sysno.OPEN, Sysno.OPENAT, Sysno.CREAT, Sysno.CONNECT, Sysno.BIND}) {
-            for (SyscallType type : new SyscallType[] {SyscallType.ENTER, SyscallType.EXIT}) {
-                syscalls.catalog().pointForSyscall(type, nr)
-                        .filter(p -> next.decided(p) && !syscalls.emulation().covers(nr))
-                        .ifPresent(p -> out.add(p.name()));
-            }
-        }
-        return out;
     }
 
     /** Returns whether a request waits for the tracer thread. */
