@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.seccheck.fields.FieldSet;
 import dev.seccheck.points.Catalog;
+import dev.seccheck.proto.sentry.ExitNotifyParentInfo;
 import dev.seccheck.proto.sentry.TaskExit;
 import dev.seccheck.session.SessionConfigParser;
 import dev.seccheck.session.SessionManager;
@@ -21,13 +22,15 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 13: a run whose points do not need ptrace's exit event starts without it (one stop less
  * per thread) and reads no task name at exec. A session with sentry/task_exit created while the
  * run goes must still see every task exit, those that existed before the create included, with
- * their names: the create gives every live task the exit event and reads the names first.
+ * their names (also after the reap, for sentry/exit_notify_parent): the create gives every live
+ * task the exit event and reads the names first.
  */
 class RuntimeExitEventsTest {
 
-    /** Keeps every sentry/task_exit message. */
+    /** Keeps every sentry/task_exit and sentry/exit_notify_parent message. */
     static final class Exits implements Sink {
         final List<TaskExit> seen = new CopyOnWriteArrayList<>();
+        final List<ExitNotifyParentInfo> reaped = new CopyOnWriteArrayList<>();
 
         @Override
         public String name() {
@@ -37,6 +40,11 @@ class RuntimeExitEventsTest {
         @Override
         public void taskExit(FieldSet fields, TaskExit msg) {
             seen.add(msg);
+        }
+
+        @Override
+        public void exitNotifyParent(FieldSet fields, ExitNotifyParentInfo msg) {
+            reaped.add(msg);
         }
     }
 
@@ -62,6 +70,7 @@ class RuntimeExitEventsTest {
             }
             root = Integer.parseInt(Files.readString(ready).strip());
             sessions.create(parser.parse("{\"name\":\"exits\",\"points\":[{\"name\":\"sentry/task_exit\","
+                    + "\"context_fields\":[\"thread_id\",\"process_name\"]},{\"name\":\"sentry/exit_notify_parent\","
                     + "\"context_fields\":[\"thread_id\",\"process_name\"]}],\"sinks\":[{\"name\":\"exits\"}]}"), false);
             Files.createFile(go);
         } finally {
@@ -76,6 +85,11 @@ class RuntimeExitEventsTest {
         });
         assertThat(exits.seen).as("task exits of sleeps").anySatisfy(m ->
                 assertThat(m.getContextData().getProcessName()).isEqualTo("sleep"));
+        // Reported after the reap, when /proc has no name left to read: read when the session was created.
+        assertThat(exits.reaped).as("the shell's exit notification").anySatisfy(m -> {
+            assertThat(m.getContextData().getThreadId()).isEqualTo(root);
+            assertThat(m.getContextData().getProcessName()).isEqualTo("sh");
+        });
         assertThat(warnings).as("supervisor warnings").isEmpty();
     }
 }
