@@ -203,8 +203,10 @@ final class TaskLifecycle {
      * An exec event: refreshes the task (and takes over the leader's tid) and fires sentry/execve,
      * or leaves it for after the exit points of the exec call when they are to fire (gVisor's
      * order: Execve enter, Execve exit, ExecveInfo).
+     *
+     * @return the thread, still in its exec event stop, for {@link SyscallStops#executed} to resume
      */
-    void executed(Tracee stop) throws LinuxException {
+    Tracee executed(Tracee stop) throws LinuxException {
         int tid = stop.tid();
         int former = (int) stop.eventMessage();
         ExecCalls.Pending call = execCalls.executed(former);
@@ -232,7 +234,7 @@ final class TaskLifecycle {
                 }
             }
         }
-        tracees.of(tid).resume(0);
+        return tracees.of(tid);
     }
 
     /**

@@ -329,7 +329,7 @@ public final class Tracer {
             case Ptrace.EVENT_FORK, Ptrace.EVENT_VFORK, Ptrace.EVENT_CLONE -> lifecycle.created(t, s.event());
             case Ptrace.EVENT_EXEC -> {
                 lifecycle.beforeExec(t);
-                lifecycle.executed(t);
+                syscallStops.executed(lifecycle.executed(t));
             }
             case Ptrace.EVENT_EXIT -> lifecycle.exiting(t);
             case Ptrace.EVENT_STOP -> lifecycle.eventStop(t, s.signal());
