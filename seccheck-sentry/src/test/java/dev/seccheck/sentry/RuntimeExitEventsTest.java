@@ -33,11 +33,6 @@ class RuntimeExitEventsTest {
         final List<ExitNotifyParentInfo> reaped = new CopyOnWriteArrayList<>();
 
         @Override
-        public String name() {
-            return "exits";
-        }
-
-        @Override
         public void taskExit(FieldSet fields, TaskExit msg) {
             seen.add(msg);
         }
@@ -45,6 +40,11 @@ class RuntimeExitEventsTest {
         @Override
         public void exitNotifyParent(FieldSet fields, ExitNotifyParentInfo msg) {
             reaped.add(msg);
+        }
+
+        @Override
+        public String name() {
+            return "exits";
         }
     }
 
