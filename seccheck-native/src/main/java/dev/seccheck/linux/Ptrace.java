@@ -24,6 +24,7 @@ public final class Ptrace {
     public static final int PTRACE_SETREGS = 13;
     public static final int PTRACE_DETACH = 17;
     public static final int PTRACE_SYSCALL = 24;
+    public static final int PTRACE_SETOPTIONS = 0x4200;
     public static final int PTRACE_GETEVENTMSG = 0x4201;
     public static final int PTRACE_SEIZE = 0x4206;
     public static final int PTRACE_INTERRUPT = 0x4207;
@@ -64,6 +65,11 @@ public final class Ptrace {
     /** Attaches to {@code pid} without stopping it, with these options. */
     public void seize(int pid, int options) throws LinuxException {
         call(PTRACE_SEIZE, pid, 0, options);
+    }
+
+    /** Replaces the options of a tracee in a ptrace-stop (its children inherit them from then on). */
+    public void setOptions(int pid, int options) throws LinuxException {
+        call(PTRACE_SETOPTIONS, pid, 0, options);
     }
 
     /** Resumes a stopped tracee, delivering {@code signal} (0 for none). */
@@ -118,6 +124,7 @@ public final class Ptrace {
         return switch (request) {
             case PTRACE_POKEDATA -> "PTRACE_POKEDATA";
             case PTRACE_CONT -> "PTRACE_CONT";
+            case PTRACE_SETOPTIONS -> "PTRACE_SETOPTIONS";
             case PTRACE_SINGLESTEP -> "PTRACE_SINGLESTEP";
             case PTRACE_GETREGS -> "PTRACE_GETREGS";
             case PTRACE_SETREGS -> "PTRACE_SETREGS";

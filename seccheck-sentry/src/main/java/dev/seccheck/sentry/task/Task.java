@@ -1,5 +1,6 @@
 package dev.seccheck.sentry.task;
 
+import dev.seccheck.linux.Procfs;
 import dev.seccheck.proto.common.Credentials;
 
 /**
@@ -10,13 +11,29 @@ import dev.seccheck.proto.common.Credentials;
  * @param startNs CLOCK_REALTIME nanoseconds when the thread was created (first seen)
  * @param groupStartNs the same for its thread group's leader
  * @param parentTgid the thread group id of the process's parent
- * @param comm the thread's name (refreshed at exec)
+ * @param comm the thread's name (refreshed at exec), or null when it was not read because no point
+ *     was enabled then: {@link #comm()} reads it when first wanted
  * @param cwd the working directory, or null when it must be re-read (after chdir)
  * @param credentials the credentials, or null when they must be re-read (after set*id)
  * @param execSession whether the task belongs to a command started with {@code seccheck exec}
  */
 public record Task(int tid, int tgid, int parentTgid, long startNs, long groupStartNs, String comm, String cwd,
         Credentials credentials, boolean execSession) {
+
+    /**
+     * Returns the thread's name: as read at its exec, or read from /proc now when it was not read
+     * then (no point was enabled; "" once the thread is gone). {@link TaskTable#fillNames} stores
+     * the names of every live task when a session is about to start, so this rarely reads.
+     */
+    @Override
+    public String comm() {
+        return comm != null ? comm : Procfs.comm(tid);
+    }
+
+    /** Returns the name as read at exec, or null when it was not read (never reads /proc). */
+    public String knownComm() {
+        return comm;
+    }
 
     /** Returns this task with its name replaced (after exec). */
     public Task withComm(String newComm) {

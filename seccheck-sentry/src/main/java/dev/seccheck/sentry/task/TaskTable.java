@@ -109,6 +109,21 @@ public final class TaskTable {
         return tasks.values().stream().filter(t -> t.tgid() == tgid).toList();
     }
 
+    /**
+     * Reads the name of every live task whose name was not read (its exec came while no point was
+     * enabled): from any thread, before the points of a new session are published, so that their
+     * context carries names without a /proc read each, and the name of a task that ends before a
+     * point needs it (sentry/exit_notify_parent fires after the reap) is still known.
+     */
+    public void fillNames() {
+        for (Task t : tasks.values()) {
+            if (t.knownComm() == null) {
+                String name = Procfs.comm(t.tid());
+                tasks.computeIfPresent(t.tid(), (k, v) -> v == t ? v.withComm(name) : v); // not a newer exec's
+            }
+        }
+    }
+
     /** Marks the cwd of every thread of a group stale (threads share it). */
     public void invalidateCwd(int tgid) {
         for (Task t : threadsOf(tgid)) {

@@ -47,6 +47,38 @@ final class LifecyclePoints {
         this.runId = runId;
     }
 
+    /**
+     * Returns whether {@code s} needs ptrace's exit event (PTRACE_O_TRACEEXIT), one stop per ending
+     * thread: only sentry/task_exit does (it reports the status before the thread is reaped; the
+     * bookkeeping of an exec by a non-leader thread rests on the exec event's former tid instead).
+     */
+    static boolean needsExitEvents(PointState s) {
+        return s.enabled(Point.TASK_EXIT);
+    }
+
+    /** Returns whether the points enabled now need ptrace's exit event (see {@link #needsExitEvents(PointState)}). */
+    boolean needsExitEvents() {
+        return needsExitEvents(state);
+    }
+
+    /**
+     * Returns whether any point is enabled, so that a task's name is worth reading from /proc at
+     * its exec; with none, the read is left to the first point that wants the name ({@link Task#comm}).
+     */
+    boolean namesWanted() {
+        return namesWanted(state);
+    }
+
+    /** Returns whether {@code s} enables any point (see {@link #namesWanted()}). */
+    static boolean namesWanted(PointState s) {
+        for (long word : s.enabledBits()) {
+            if (word != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The kernel's limit on a process name (TASK_COMM_LEN without the NUL). */
     private static final int COMM_MAX = 15;
 

@@ -10,7 +10,8 @@ import dev.seccheck.sentry.task.TaskTable;
  * SyscallStops serves the syscalls a filter layer sends to the tracer: at the seccomp stop it
  * fires the enter points and applies the {@link Verdict} (a denied syscall is skipped by setting
  * its number to -1 and its result to -errno); when exit points want the result it resumes to the
- * syscall's exit stop, where it fires them with the result. Tracer thread only. A record to
+ * syscall's exit stop, where it fires them with the result (an exec call's at its exec event,
+ * with none at its exit). Tracer thread only. A record to
  * name its collaborators once; {@code regs} is the tracer thread's scratch register set, reused
  * so that a stop allocates none.
  */
@@ -52,27 +53,47 @@ record SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers
 
     /** A syscall-exit stop: fires the exit points of the syscall entered, with its result. */
     void exit(Tracee t) throws LinuxException {
-        int tid = t.tid();
         SyscallEvent enter = t.takeAwaitedExit();
         if (enter != null) {
             t.getRegs(regs);
-            Task task = tasks.getOrLoad(tid);
-            int nr = enter.sysno();
-            if (task != null) {
-                if (SyscallPoints.isCwdChanger(nr)) {
-                    tasks.invalidateCwd(task.tgid());
-                } else if (SyscallPoints.isCredentialChanger(nr)) {
-                    tasks.invalidateCredentials(tid);
-                }
-                Task caller = lifecycle.execCaller(tid);
-                Task current = caller != null ? caller : tasks.get(tid);
-                SyscallEvent exit = new SyscallEvent(tid, nr, enter.arg1(), enter.arg2(), enter.arg3(), enter.arg4(),
-                        enter.arg5(), enter.arg6(), true, regs.rax());
-                Verdict.enforceAfter(Verdict.of(syscalls.fire(current != null ? current : task, exit, access)), task.tgid());
-            }
-            lifecycle.afterExit(tid, nr);
+            exited(t.tid(), enter, regs.rax());
         }
         layers.injectIfNeeded(t);
         t.cont(0);
+    }
+
+    /**
+     * An exec event stop. An exec event means the exec call succeeded: it returns 0, so when its
+     * exit points wait for it they fire here and the thread goes on with no stop at the call's
+     * exit (one ptrace stop fewer per exec; a failed exec has no event and keeps its exit stop).
+     * A thread that lacks a filter layer still goes to the exit stop: injecting here would not be
+     * safe, as the kernel writes the call's result over the registers after this stop.
+     */
+    void executed(Tracee t) throws LinuxException {
+        if (!t.awaitsExit() || t.needsLayer()) {
+            t.resume(0);
+            return;
+        }
+        exited(t.tid(), t.takeAwaitedExit(), 0);
+        t.cont(0);
+    }
+
+    /** Fires the exit points of {@code enter} with {@code result}, then what the lifecycle left for after them. */
+    private void exited(int tid, SyscallEvent enter, long result) throws LinuxException {
+        Task task = tasks.getOrLoad(tid);
+        int nr = enter.sysno();
+        if (task != null) {
+            if (SyscallPoints.isCwdChanger(nr)) {
+                tasks.invalidateCwd(task.tgid());
+            } else if (SyscallPoints.isCredentialChanger(nr)) {
+                tasks.invalidateCredentials(tid);
+            }
+            Task caller = lifecycle.execCaller(tid);
+            Task current = caller != null ? caller : tasks.get(tid);
+            SyscallEvent exit = new SyscallEvent(tid, nr, enter.arg1(), enter.arg2(), enter.arg3(), enter.arg4(),
+                    enter.arg5(), enter.arg6(), true, result);
+            Verdict.enforceAfter(Verdict.of(syscalls.fire(current != null ? current : task, exit, access)), task.tgid());
+        }
+        lifecycle.afterExit(tid, nr);
     }
 }

@@ -25,8 +25,15 @@ import java.util.Set;
  */
 final class TaskLifecycle {
 
-    private static final int OPTIONS = Ptrace.O_EXITKILL | Ptrace.O_TRACESYSGOOD | Ptrace.O_TRACECLONE
-            | Ptrace.O_TRACEFORK | Ptrace.O_TRACEVFORK | Ptrace.O_TRACEEXEC | Ptrace.O_TRACEEXIT | Ptrace.O_TRACESECCOMP;
+    /**
+     * The ptrace options every tracee carries. The clone, fork and vfork events stay whatever the
+     * points are: they attach each new task before its first instruction, so none escapes. The
+     * exit event is added only when a point needs it ({@link LifecyclePoints#needsExitEvents}).
+     */
+    static final int BASE_OPTIONS = Ptrace.O_EXITKILL | Ptrace.O_TRACESYSGOOD | Ptrace.O_TRACECLONE
+            | Ptrace.O_TRACEFORK | Ptrace.O_TRACEVFORK | Ptrace.O_TRACEEXEC | Ptrace.O_TRACESECCOMP;
+    /** The option a session with sentry/task_exit needs: a stop as each thread exits. */
+    static final int EXIT_EVENTS = Ptrace.O_TRACEEXIT;
     /** The clone flags fork(2) and vfork(2) amount to (the kernel implements them as clones). */
     private static final long FORK_FLAGS = Signal.SIGCHLD;
     private static final long VFORK_FLAGS = CloneFlags.CLONE_VM | CloneFlags.CLONE_VFORK | Signal.SIGCHLD;
@@ -67,12 +74,24 @@ final class TaskLifecycle {
      * process have none in gVisor's (the real parent is this JVM).
      */
     Task seize(int pid, boolean execSession) throws LinuxException {
-        tracees.of(pid).seize(OPTIONS);
+        tracees.of(pid).seize();
         long now = TaskTable.nowNs();
-        Task t = new Task(pid, pid, 0, now, now, Procfs.comm(pid), null, null, execSession);
+        Task t = new Task(pid, pid, 0, now, now, name(pid), null, null, execSession);
         tasks.put(t);
         awaitingFirstExec.add(pid);
         return t;
+    }
+
+    /** Before the workload starts: asks for exit events if the points enabled now need them. */
+    void atStart() {
+        if (points.needsExitEvents()) {
+            tracees.addOptions(EXIT_EVENTS);
+        }
+    }
+
+    /** The thread's name read from /proc now, or null (read when first wanted) while no point is enabled. */
+    private String name(int tid) {
+        return points.namesWanted() ? Procfs.comm(tid) : null;
     }
 
     /** Returns the Tracee of a thread, made if new. */
@@ -133,11 +152,12 @@ final class TaskLifecycle {
         if (parent == null) {
             t = tasks.getOrLoad(child);
         } else if (thread) {
-            t = new Task(child, parent.tgid(), parent.parentTgid(), now, parent.groupStartNs(), parent.comm(),
+            t = new Task(child, parent.tgid(), parent.parentTgid(), now, parent.groupStartNs(), parent.knownComm(),
                     parent.cwd(), parent.credentials(), parent.execSession());
         } else {
             int ppid = (flags & CloneFlags.CLONE_PARENT) != 0 ? parent.parentTgid() : parent.tgid();
-            t = new Task(child, child, ppid, now, now, parent.comm(), parent.cwd(), parent.credentials(), parent.execSession());
+            t = new Task(child, child, ppid, now, now, parent.knownComm(), parent.cwd(), parent.credentials(),
+                    parent.execSession());
         }
         if (t != null) {
             tasks.put(t);
@@ -146,6 +166,7 @@ final class TaskLifecycle {
                 Signals.kill(child, Signal.SIGKILL);
             }
         }
+        tracees.of(child).inheritOptions(parentStop);
         if (stoppedEarly.remove(child)) {
             tracees.of(child).resume(0);
         } else {
@@ -182,8 +203,10 @@ final class TaskLifecycle {
      * An exec event: refreshes the task (and takes over the leader's tid) and fires sentry/execve,
      * or leaves it for after the exit points of the exec call when they are to fire (gVisor's
      * order: Execve enter, Execve exit, ExecveInfo).
+     *
+     * @return the thread, still in its exec event stop, for {@link SyscallStops#executed} to resume
      */
-    void executed(Tracee stop) throws LinuxException {
+    Tracee executed(Tracee stop) throws LinuxException {
         int tid = stop.tid();
         int former = (int) stop.eventMessage();
         ExecCalls.Pending call = execCalls.executed(former);
@@ -200,7 +223,7 @@ final class TaskLifecycle {
             t = tasks.getOrLoad(tid);
         }
         if (t != null) {
-            t = new Task(tid, t.tgid(), t.parentTgid(), t.startNs(), t.groupStartNs(), Procfs.comm(tid), t.cwd(),
+            t = new Task(tid, t.tgid(), t.parentTgid(), t.startNs(), t.groupStartNs(), name(tid), t.cwd(),
                     null, t.execSession());
             tasks.put(t);
             if (call != null) {
@@ -211,7 +234,7 @@ final class TaskLifecycle {
                 }
             }
         }
-        tracees.of(tid).resume(0);
+        return tracees.of(tid);
     }
 
     /**

@@ -23,6 +23,9 @@ final class Tracee {
     private final Ptrace ptrace;
     private final Wait wait;
     private final Doorbell doorbell;
+    private final Tracees owner;
+    /** The ptrace options it carries: given at attach or by PTRACE_SETOPTIONS, or its creator's (inherited). */
+    private int options;
     /** The syscall whose exit stop is awaited, with what was seen at its enter; null for none. */
     private SyscallEvent inSyscall;
     private boolean needsLayer;
@@ -31,20 +34,46 @@ final class Tracee {
     /** Left in its group stop by PTRACE_LISTEN: it runs no instruction before its next stop. */
     private boolean listening;
 
-    Tracee(int tid, Ptrace ptrace, Wait wait, Doorbell doorbell) {
+    Tracee(int tid, Ptrace ptrace, Wait wait, Doorbell doorbell, Tracees owner) {
         this.tid = tid;
         this.ptrace = ptrace;
         this.wait = wait;
         this.doorbell = doorbell;
+        this.owner = owner;
     }
 
     int tid() {
         return tid;
     }
 
-    /** Attaches to the thread (PTRACE_SEIZE), which must not be traced yet. */
-    void seize(int options) throws LinuxException {
-        ptrace.seize(tid, options);
+    /** Attaches to the thread (PTRACE_SEIZE) with the options the run wants now; it must not be traced yet. */
+    void seize() throws LinuxException {
+        int wanted = owner.options();
+        ptrace.seize(tid, wanted);
+        options = wanted;
+    }
+
+    /** A thread the kernel attached at its creation carries its creator's options (the kernel copies them). */
+    void inheritOptions(Tracee creator) {
+        options = creator.options;
+    }
+
+    /** Returns whether it carries every option in {@code wanted}. */
+    boolean carries(int wanted) {
+        return (options & wanted) == wanted;
+    }
+
+    /**
+     * At a stop: gives it the options the run wants now if it lacks some (one PTRACE_SETOPTIONS, no
+     * stop of its own). Every resume passes here, so a thread never runs on with options older than
+     * the run's at its last stop.
+     */
+    void applyOptions() throws LinuxException {
+        int wanted = owner.options();
+        if (options != wanted) {
+            ptrace.setOptions(tid, wanted);
+            options = wanted;
+        }
     }
 
     /** Waits for this thread's next stop or end, whatever else is pending. */
@@ -76,6 +105,7 @@ final class Tracee {
 
     /** Resumes with no further stop asked for (PTRACE_CONT). */
     void cont(int signal) throws LinuxException {
+        applyOptions();
         unpark();
         ptrace.cont(tid, signal);
         reinterruptIfNeeded();
@@ -83,6 +113,7 @@ final class Tracee {
 
     /** Resumes up to the exit of the syscall it is in (PTRACE_SYSCALL). */
     void toSyscallExit(int signal) throws LinuxException {
+        applyOptions();
         unpark();
         ptrace.syscall(tid, signal);
         reinterruptIfNeeded();
@@ -96,6 +127,7 @@ final class Tracee {
 
     /** Leaves a group-stopped thread stopped but lets its next event be reported (PTRACE_LISTEN). */
     void listen() throws LinuxException {
+        applyOptions();
         ptrace.listen(tid);
         listening = true;
         doorbell.park(tid, true);

@@ -45,7 +45,7 @@ public final class Tracer {
     private final Consumer<String> log;
     private final TaskTable tasks = new TaskTable(false);
     private final Doorbell doorbell = new Doorbell(tasks);
-    private final Tracees tracees = new Tracees(doorbell);
+    private final Tracees tracees = new Tracees(doorbell, TaskLifecycle.BASE_OPTIONS);
     private final SyscallPoints syscalls;
     private final LifecyclePoints points;
     private final FilterLayers layers;
@@ -143,6 +143,7 @@ public final class Tracer {
     /** Starts the workload and attaches to it before its program runs (see {@link Launch}). */
     private void attach(Path program, List<String> argv) throws SentryException, LinuxException {
         layers.atStart();
+        lifecycle.atStart();
         launch = Launch.start(program, argv, null, null, null, layers.notified(),
                 Guard.forThisProcess(allowPtrace), layers.mmapFragment());
         Launch.Child child = launch.attach(lifecycle, false);
@@ -193,6 +194,9 @@ public final class Tracer {
      *     they were (a layer some tasks took only stops syscalls that fire nothing)
      */
     public void prepare(PointState next) {
+        if (LifecyclePoints.namesWanted(next)) {
+            tasks.fillNames(); // tasks that executed while no point was enabled have no name read yet
+        }
         CompletableFuture<Void> done = layers.request(next);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(APPLY_DEADLINE_MS);
         try {
@@ -235,13 +239,15 @@ public final class Tracer {
      * newest attached first, so a loop that serves one stop per wait serves busy new threads
      * forever while an old one (the main thread stopped at its clone event, say) waits behind
      * them: measured, 32 threads looping on openat with exit points delayed a clone by seconds
-     * to minutes. A round collects every stop pending now (WNOHANG until none is left; a stopped
-     * thread is reported once until resumed) and serves them all before waiting again, so a stop
-     * waits at most for the round in progress and its own: two stops per traced thread.
+     * to minutes. So after each round a sweep collects every stop pending then (WNOHANG until none
+     * is left; a stopped thread is reported once until resumed) and serves them all before
+     * waiting again: a stop waits at most for the round in progress and its own. The sweep comes
+     * after the round, not before: the stop a blocking wait returned is served (its thread
+     * resumed) at once, and the sweep that mostly finds nothing runs while that thread runs.
      */
     private void loop() throws LinuxException {
         while (rootEnd == null || !tasks.isEmpty()) {
-            if (!collectRound()) {
+            if (round.isEmpty() && !awaitOne()) {
                 return;
             }
             WaitStatus st;
@@ -257,23 +263,34 @@ public final class Tracer {
                     // The task was killed while stopped; its death is reported in a later round.
                 }
             }
+            sweep();
         }
     }
 
-    /** Fills {@link #round}: one blocking wait, then every stop already pending; false when no tracee is left. */
-    private boolean collectRound() throws LinuxException {
+    /** Blocks for the next stop or end into {@link #round}; false when no tracee is left. */
+    private boolean awaitOne() throws LinuxException {
         try {
             round.add(wait.waitpid(-1, Wait.WALL | Wait.WNOTHREAD).orElseThrow());
+            return true;
+        } catch (LinuxException e) {
+            if (e.errno() == Errno.ECHILD) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** Adds to {@link #round} every stop or end pending now, without blocking. */
+    private void sweep() throws LinuxException {
+        try {
             Optional<WaitStatus> more;
             while ((more = wait.waitpid(-1, Wait.WALL | Wait.WNOTHREAD | Wait.WNOHANG)).isPresent()) {
                 round.add(more.get());
             }
-            return true;
         } catch (LinuxException e) {
-            if (e.errno() == Errno.ECHILD) {
-                return !round.isEmpty();
+            if (e.errno() != Errno.ECHILD) {
+                throw e;
             }
-            throw e;
         }
     }
 
@@ -312,7 +329,7 @@ public final class Tracer {
             case Ptrace.EVENT_FORK, Ptrace.EVENT_VFORK, Ptrace.EVENT_CLONE -> lifecycle.created(t, s.event());
             case Ptrace.EVENT_EXEC -> {
                 lifecycle.beforeExec(t);
-                lifecycle.executed(t);
+                syscallStops.executed(lifecycle.executed(t));
             }
             case Ptrace.EVENT_EXIT -> lifecycle.exiting(t);
             case Ptrace.EVENT_STOP -> lifecycle.eventStop(t, s.signal());
