@@ -80,7 +80,7 @@ final class OpenEmulation {
         }
         int rootFd = calls.openat(AT_FDCWD, "/proc/" + call.tid() + "/root", O_PATH | O_CLOEXEC);
         int start = -1;
-        try (Identity.Assumed as = who.get().assume(own)) {
+        try (Identity.Assumed _ = who.get().assume(own)) {
             if (rootFd < 0) {
                 call.fail(ev, Snapshot.ofString(a.pathAddr(), path), -rootFd);
                 return;
