@@ -10,6 +10,7 @@ import dev.seccheck.sentry.syscalls.FdPaths;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.TaskMemory;
 import dev.seccheck.sentry.task.Task;
+import dev.seccheck.sink.ReachedFile;
 import dev.seccheck.state.PointState;
 
 /**
@@ -24,6 +25,8 @@ final class Call {
     private final EmulatedPoints points;
     private final SeccompReplies replies;
     private final FdPaths fds;
+    /** The file an open reached, for the sinks while its points fire; null for other calls. */
+    private ReachedFile reached;
 
     Call(SeccompNotification n, Task task, EmulatedPoints points, SeccompReplies replies, FdPaths fds) {
         this.n = n;
@@ -45,13 +48,25 @@ final class Call {
         return n;
     }
 
+    /** Names the file this open reached, for the points fired from now on (see {@link ReachedFile}). */
+    void reached(ReachedFile file) {
+        this.reached = file;
+    }
+
+    private int fire(SyscallEvent ev, TaskMemory mem) {
+        if (reached == null) {
+            return points.fire(task, ev, mem, fds);
+        }
+        return ScopedValue.where(ReachedFile.CURRENT, reached).call(() -> points.fire(task, ev, mem, fds));
+    }
+
     /**
      * Fires the enter points of {@code ev}, decoded from {@code mem}.
      *
      * @return 0 when the call may proceed, else the errno it has already been failed with
      */
     int enter(SyscallEvent ev, TaskMemory mem) {
-        int fired = points.fire(task, ev, mem, fds);
+        int fired = fire(ev, mem);
         if (fired == 0) {
             return 0;
         }
@@ -71,7 +86,7 @@ final class Call {
      * @return 0 when allowed, else the errno the sinks chose
      */
     int check(SyscallEvent ev, TaskMemory mem) {
-        int fired = points.fire(task, ev, mem, fds);
+        int fired = fire(ev, mem);
         if (fired == PointState.KILL) {
             kill();
             return Errno.EPERM;
@@ -144,7 +159,7 @@ final class Call {
         }
         SyscallEvent ev = new SyscallEvent(enter.tid(), enter.sysno(), enter.arg1(), enter.arg2(), enter.arg3(),
                 enter.arg4(), enter.arg5(), enter.arg6(), true, result);
-        if (points.fire(task, ev, mem, fds) == PointState.KILL) {
+        if (fire(ev, mem) == PointState.KILL) {
             kill();
         }
     }

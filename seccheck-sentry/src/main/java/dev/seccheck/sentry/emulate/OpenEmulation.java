@@ -18,6 +18,7 @@ import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.Syscalls;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
+import dev.seccheck.sink.ReachedFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Optional;
@@ -140,6 +141,13 @@ final class OpenEmulation {
 
     private void decideAndOpen(Call call, SyscallEvent ev, Args a, String given, int found, Optional<String> name,
             Opener opener) {
+        if (found >= 0) {
+            // Its device and inode let a rule hold for the file under any name (a hard link, a rename).
+            PathCalls.Stat st = calls.fstat(found);
+            if (st != null) {
+                call.reached(new ReachedFile(st.dev(), st.ino()));
+            }
+        }
         // A mount seccheck cannot name (a detached mount) is refused: no rule could be checked on it.
         Snapshot seen = Snapshot.ofString(a.pathAddr(), name.orElse(given));
         if (call.enter(ev, seen) != 0) {
