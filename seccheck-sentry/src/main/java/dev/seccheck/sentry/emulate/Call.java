@@ -23,17 +23,50 @@ final class Call {
     private final SeccompNotification n;
     private final Task task;
     private final EmulatedPoints points;
-    private final SeccompReplies replies;
+    private SeccompReplies replies;
     private final FdPaths fds;
+    /** Moves the rest of this call to a pool thread; null when the call is already on one. */
+    private final Handover elsewhere;
     /** The file an open reached, for the sinks while its points fire; null for other calls. */
     private ReachedFile reached;
 
-    Call(SeccompNotification n, Task task, EmulatedPoints points, SeccompReplies replies, FdPaths fds) {
+    /** What is left of a call moved to a pool thread, run there with that thread's open emulation. */
+    interface Rest {
+        void finish(OpenEmulation opens);
+    }
+
+    /** Moves what is left of a call to a pool thread. */
+    interface Handover {
+        void take(Call call, Rest rest);
+    }
+
+    /**
+     * @param elsewhere moves what is left of the call to a pool thread (which takes it with
+     *     {@link #replyWith}); null when this call is served on a pool thread already
+     */
+    Call(SeccompNotification n, Task task, EmulatedPoints points, SeccompReplies replies, FdPaths fds,
+            Handover elsewhere) {
         this.n = n;
         this.task = task;
         this.points = points;
         this.replies = replies;
         this.fds = fds;
+        this.elsewhere = elsewhere;
+    }
+
+    /** Returns whether the call is served on the notifier thread, which must not block. */
+    boolean onNotifier() {
+        return elsewhere != null;
+    }
+
+    /** Finishes the call on a pool thread (only when {@link #onNotifier}). */
+    void finishElsewhere(Rest rest) {
+        elsewhere.take(this, rest);
+    }
+
+    /** The thread that takes the call over answers it with its own reply buffers. */
+    void replyWith(SeccompReplies r) {
+        this.replies = r;
     }
 
     int tid() {

@@ -192,6 +192,7 @@ final class NetEmulation {
                 return perform(sock, ours, nr, data, flags);
             } finally {
                 PathCalls.close(f.fd());
+                PathCalls.close(f.parent());
             }
         } finally {
             PathCalls.close(rootFd);
