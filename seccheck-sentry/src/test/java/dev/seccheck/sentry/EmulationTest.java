@@ -148,6 +148,26 @@ class EmulationTest {
         assertRouteClosed("opentree", secretDir.toString(), "secret", mnt.toString());
     }
 
+    /**
+     * A thread held in an emulated open (a FIFO without a writer) is interrupted by signals whose
+     * handler has SA_RESTART: the kernel repeats the open after each, and each repeat is a new
+     * notification. Its enter point fires once, not once per attempt (issue 9).
+     */
+    @Test
+    void anOpenRestartedAfterASignalFiresItsEnterPointOnce() throws Exception {
+        String natively = nativeRun("restart", dir.resolve("native-fifo").toString(), "3");
+        assertThat(natively).isEqualTo("GOT opened");
+        Path fifo = dir.resolve("fifo");
+        SupervisorTest.Run r = guarded(-1);
+        StringBuilder cmd = new StringBuilder("cd '" + dir + "' && exec timeout -s KILL 60 '" + CWorkloads.binary("hostile")
+                + "' restart '" + fifo + "' 3 > '" + out + "' 2>&1"); // before the fix the run hung: a deadline
+        r.run("/bin/sh", "-c", cmd.toString());
+        assertThat(Files.readString(out).strip()).isEqualTo("GOT opened");
+        List<Open> reads = r.sink.of("syscall/openat/enter").stream().map(Open.class::cast)
+                .filter(o -> o.getPathname().equals(fifo.toString()) && (o.getFlags() & 3) == 0).toList();
+        assertThat(reads).as("enter points of the reader's open").hasSize(1);
+    }
+
     @Test
     void rewritingOpenatsPathAfterTheCheckNeverWins() throws Exception {
         String n = "100000";

@@ -3,6 +3,7 @@ package dev.seccheck.sentry.emulate;
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Signal;
 import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.SeccompReplies;
 import dev.seccheck.linux.Signals;
@@ -22,7 +23,13 @@ final class Call {
 
     private final SeccompNotification n;
     private final Task task;
+    /** What {@link #enter} returns when a running attempt of the same call answers this one. */
+    static final int TAKEN_OVER = -1;
+
     private final EmulatedPoints points;
+    private final Restarts restarts;
+    /** This call as {@link #restarts} knows it, once its enter points were reached. */
+    private Restarts.Attempt attempt;
     private SeccompReplies replies;
     private final FdPaths fds;
     /** Moves the rest of this call to a pool thread; null when the call is already on one. */
@@ -44,8 +51,9 @@ final class Call {
      * @param elsewhere moves what is left of the call to a pool thread (which takes it with
      *     {@link #replyWith}); null when this call is served on a pool thread already
      */
-    Call(SeccompNotification n, Task task, EmulatedPoints points, SeccompReplies replies, FdPaths fds,
-            Handover elsewhere) {
+    Call(SeccompNotification n, Task task, EmulatedPoints points, Restarts restarts, SeccompReplies replies,
+            FdPaths fds, Handover elsewhere) {
+        this.restarts = restarts;
         this.n = n;
         this.task = task;
         this.points = points;
@@ -94,11 +102,26 @@ final class Call {
     }
 
     /**
-     * Fires the enter points of {@code ev}, decoded from {@code mem}.
+     * Fires the enter points of {@code ev}, decoded from {@code mem}, unless this call repeats an
+     * attempt interrupted by a signal ({@link Restarts}): then the attempt answers it and nothing
+     * fires.
      *
-     * @return 0 when the call may proceed, else the errno it has already been failed with
+     * @return 0 when the call may proceed, else nonzero: it has been answered (failed with that
+     *     errno) or will be by the attempt it repeats
      */
     int enter(SyscallEvent ev, TaskMemory mem) {
+        if (attempt == null) {
+            switch (restarts.begin(tid(), Restarts.Key.of(ev, mem instanceof Snapshot s ? s.bytes() : null), n.id())) {
+                case Restarts.Begun.Fresh f -> attempt = f.attempt();
+                case Restarts.Begun.TakenOver t -> {
+                    return TAKEN_OVER;
+                }
+                case Restarts.Begun.Kept k -> {
+                    answerKept(ev, mem, k.result());
+                    return TAKEN_OVER;
+                }
+            }
+        }
         int fired = fire(ev, mem);
         if (fired == 0) {
             return 0;
@@ -110,6 +133,16 @@ final class Call {
         }
         fail(ev, mem, fired, true);
         return fired;
+    }
+
+    /** Answers a repeat with what its first attempt, answered too late, left. */
+    private void answerKept(SyscallEvent ev, TaskMemory mem, Restarts.Result kept) {
+        switch (kept) {
+            case Restarts.Result.Fd f -> install(ev, mem, f.fd(), f.cloexec());
+            case Restarts.Result.Answer a -> answer(id -> a.value() < 0 ? replies.deny(id, (int) -a.value())
+                    : replies.returnValue(id, a.value()), kept);
+            case Restarts.Result.AsMade a -> allowAsMade();
+        }
     }
 
     /**
@@ -132,7 +165,7 @@ final class Call {
      * its enter points allowed it and the kernel must make it itself; its exit is not seen.
      */
     void allowAsMade() {
-        replies.allow(n.id());
+        answer(replies::allow, new Restarts.Result.AsMade());
     }
 
     /** Fails the call with {@code errno} and reports that result at the exit points. */
@@ -146,7 +179,7 @@ final class Call {
         if (report) {
             exit(ev, mem, -errno);
         }
-        replies.deny(n.id(), errno);
+        answer(id -> replies.deny(id, errno), new Restarts.Result.Answer(-errno));
     }
 
     /** Completes the call with {@code value} (connect's 0, sendto's count). */
@@ -156,7 +189,47 @@ final class Call {
             return;
         }
         exit(ev, mem, value);
-        replies.returnValue(n.id(), value);
+        answer(id -> replies.returnValue(id, value), new Restarts.Result.Answer(value));
+    }
+
+    /** An answer to a notification: false when the notification is gone (ENOENT). */
+    private interface Reply {
+        boolean send(long id);
+    }
+
+    /**
+     * Answers the notification this call answers now (a repeat's, if one took the call over);
+     * when it is gone, {@code result} is kept for a repeat of the call.
+     */
+    private void answer(Reply reply, Restarts.Result result) {
+        settle(reply.send(answerId()), result);
+    }
+
+    private void settle(boolean sent, Restarts.Result result) {
+        if (attempt == null) {
+            if (!sent && result instanceof Restarts.Result.Fd f) {
+                PathCalls.close(f.fd());
+            }
+            return;
+        }
+        if (sent) {
+            restarts.answered(attempt);
+        } else {
+            restarts.keep(attempt, result);
+        }
+    }
+
+    /** The call ended without an answer (an error in seccheck, answered EIO by the caller): no repeat may wait on it. */
+    void abandon() {
+        if (attempt != null) {
+            restarts.answering(attempt);
+            restarts.answered(attempt);
+        }
+    }
+
+    /** Returns the notification the call answers now. */
+    long answerId() {
+        return attempt == null ? n.id() : restarts.answering(attempt);
     }
 
     /**
@@ -164,26 +237,37 @@ final class Call {
      * the exit points, then answers the call with it.
      */
     void install(SyscallEvent ev, TaskMemory mem, int fd, boolean cloexec) {
+        Restarts.Result.Fd ours = new Restarts.Result.Fd(fd, cloexec);
+        long id = answerId();
         if (!points.wantsExit(ev.sysno())) {
             // No exit point to fire first: install and answer in one step, one wake-up of the task.
-            long r = replies.installAndAnswer(n.id(), fd, cloexec);
-            dev.seccheck.linux.PathCalls.close(fd);
-            if (r < 0 && r != -Errno.ENOENT) {
-                replies.deny(n.id(), (int) -r);
+            long r = replies.installAndAnswer(id, fd, cloexec);
+            if (r == -Errno.ENOENT) {
+                settle(false, ours);
+                return;
+            }
+            PathCalls.close(fd);
+            if (r < 0) {
+                settle(replies.deny(id, (int) -r), new Restarts.Result.Answer(r));
+            } else {
+                settle(true, ours);
             }
             return;
         }
-        long r = replies.install(n.id(), fd, cloexec);
-        dev.seccheck.linux.PathCalls.close(fd);
+        long r = replies.install(id, fd, cloexec);
         if (r == -Errno.ENOENT) {
-            return; // the task is gone
+            settle(false, ours);
+            return;
         }
+        PathCalls.close(fd);
         if (r < 0) {
-            fail(ev, mem, (int) -r);
+            exit(ev, mem, r);
+            settle(replies.deny(id, (int) -r), new Restarts.Result.Answer(r));
             return;
         }
         exit(ev, mem, r);
-        replies.returnValue(n.id(), r);
+        // Interrupted now, the fd stays in the task's table: its repeat is answered with the same number.
+        settle(replies.returnValue(id, r), new Restarts.Result.Answer(r));
     }
 
     private void exit(SyscallEvent enter, TaskMemory mem, long result) {

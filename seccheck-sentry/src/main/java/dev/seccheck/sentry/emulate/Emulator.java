@@ -59,6 +59,8 @@ public final class Emulator implements AutoCloseable {
     private final IntFunction<FdPaths> fdPaths;
     private final ExecutorService pool;
     private final ThreadLocal<Worker> workers;
+    /** Calls a signal interrupted, so that their repeats fire nothing twice. */
+    private final Restarts restarts = new Restarts();
     private final int supervisor;
     private final Identity.Own own;
     /** The notifier thread's own worker, made on first use there (it unshares that thread's fs_struct). */
@@ -113,14 +115,15 @@ public final class Emulator implements AutoCloseable {
             if (here == null) {
                 here = new Worker(supervisor, own);
             }
-            Call call = new Call(n, task, points, here.replies(listener), fdPaths.apply(n.tid()), this::finishOnPool);
+            Call call = new Call(n, task, points, restarts, here.replies(listener), fdPaths.apply(n.tid()),
+                    this::finishOnPool);
             if (serve(call, here)) {
                 return;
             }
         }
         pool.execute(() -> {
             Worker w = workers.get();
-            serve(new Call(n, task, points, w.replies(listener), fdPaths.apply(n.tid()), null), w);
+            serve(new Call(n, task, points, restarts, w.replies(listener), fdPaths.apply(n.tid()), null), w);
         });
     }
 
@@ -134,7 +137,9 @@ public final class Emulator implements AutoCloseable {
             } catch (RuntimeException e) {
                 log.accept("emulating syscall " + call.notification().nr() + " of task " + call.tid() + ": "
                         + e.getMessage());
-                w.replies(listener).deny(call.notification().id(), Errno.EIO);
+                long id = call.answerId();
+                call.abandon();
+                w.replies(listener).deny(id, Errno.EIO);
             }
         });
     }
@@ -156,7 +161,9 @@ public final class Emulator implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             log.accept("emulating syscall " + n.nr() + " of task " + n.tid() + ": " + e.getMessage());
-            w.replies(listener).deny(n.id(), Errno.EIO);
+            long id = call.answerId();
+            call.abandon();
+            w.replies(listener).deny(id, Errno.EIO);
         }
         return true;
     }
@@ -178,6 +185,7 @@ public final class Emulator implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        restarts.close();
     }
 
     /** What one pool thread reuses from call to call. */
