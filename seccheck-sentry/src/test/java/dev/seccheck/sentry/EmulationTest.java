@@ -168,6 +168,23 @@ class EmulationTest {
         assertThat(reads).as("enter points of the reader's open").hasSize(1);
     }
 
+    /**
+     * Opens of regular files are served on the notifier thread, which must never wait: here the
+     * program holds a lease on its own file, a second thread opens it for writing (which waits for
+     * the lease to be given up), and the holder needs an open of its own before it lets go. Had
+     * the notifier waited in the first open, the second would wait behind it until the kernel
+     * breaks the lease by force (lease-break-time, 45 s here).
+     */
+    @Test
+    void anOpenWaitingOnALeaseDoesNotHoldTheNotifier() throws Exception {
+        Path file = Files.writeString(dir.resolve("leased"), "x");
+        assertThat(nativeRun("lease", file.toString(), secretDir.resolve("allowed").toString())).isEqualTo("GOT opened");
+        long t0 = System.nanoTime();
+        assertThat(guardedRun(-1, "lease", file.toString(), secretDir.resolve("allowed").toString()))
+                .isEqualTo("GOT opened");
+        assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0)).as("seconds under seccheck").isLessThan(30);
+    }
+
     @Test
     void rewritingOpenatsPathAfterTheCheckNeverWins() throws Exception {
         String n = "100000";
