@@ -239,33 +239,23 @@ final class Call {
     void install(SyscallEvent ev, TaskMemory mem, int fd, boolean cloexec) {
         Restarts.Result.Fd ours = new Restarts.Result.Fd(fd, cloexec);
         long id = answerId();
-        if (!points.wantsExit(ev.sysno())) {
-            // No exit point to fire first: install and answer in one step, one wake-up of the task.
-            long r = replies.installAndAnswer(id, fd, cloexec);
-            if (r == -Errno.ENOENT) {
-                settle(false, ours);
-                return;
-            }
-            PathCalls.close(fd);
-            if (r < 0) {
-                settle(replies.deny(id, (int) -r), new Restarts.Result.Answer(r));
-            } else {
-                settle(true, ours);
-            }
-            return;
-        }
-        long r = replies.install(id, fd, cloexec);
+        // No exit point to fire first: install and answer in one step, one wake-up of the task.
+        boolean oneStep = !points.wantsExit(ev.sysno());
+        long r = oneStep ? replies.installAndAnswer(id, fd, cloexec) : replies.install(id, fd, cloexec);
         if (r == -Errno.ENOENT) {
             settle(false, ours);
             return;
         }
         PathCalls.close(fd);
-        if (r < 0) {
-            exit(ev, mem, r);
-            settle(replies.deny(id, (int) -r), new Restarts.Result.Answer(r));
+        if (r >= 0 && oneStep) {
+            settle(true, ours);
             return;
         }
         exit(ev, mem, r);
+        if (r < 0) {
+            settle(replies.deny(id, (int) -r), new Restarts.Result.Answer(r));
+            return;
+        }
         // Interrupted now, the fd stays in the task's table: its repeat is answered with the same number.
         settle(replies.returnValue(id, r), new Restarts.Result.Answer(r));
     }
