@@ -7,6 +7,9 @@
 # falls on all of them alike.
 #
 # Usage: bench/emulation.sh [RUNS]   (default 3; prints the median wall time of each, in ms)
+#   BENCH_OLD=DIR   adds "old-deny": the deny policy under another build's launcher, copied aside
+#                   with bench/snapshot.sh DIR, so old and new are measured in the same rounds.
+#   BENCH_WORKLOADS="find gcc-10"   runs only those (default: tar-x find gcc-10 python-10).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 runs="${1:-3}"
@@ -35,12 +38,19 @@ declare -A workloads=(
   [python-10]="for i in 1 2 3 4 5 6 7 8 9 10; do /usr/bin/python3 -c 'import json,email,http.client'; done"
 )
 configs=(native strace-bpf seccheck-deny seccheck-deny+exit seccheck-enter-null)
+old="${BENCH_OLD:-}"
+if [ -n "$old" ]; then
+  [ -x "$old/seccheck" ] || { echo "emulation.sh: BENCH_OLD=$old has no seccheck launcher" >&2; exit 1; }
+  "$old/seccheck" --version >/dev/null
+  configs=(native strace-bpf old-deny seccheck-deny seccheck-deny+exit seccheck-enter-null)
+fi
 
 run() { # config workload
   case "$1" in
     native) sh -c "$2" ;;
     strace-bpf) strace -f --seccomp-bpf -e trace=openat,connect -o /dev/null sh -c "$2" ;;
     seccheck-deny) "$sc" run --quiet --config "$out/deny.json" -- sh -c "$2" ;;
+    old-deny) "$old/seccheck" run --quiet --config "$out/deny.json" -- sh -c "$2" ;;
     seccheck-deny+exit) "$sc" run --quiet --config "$out/deny-exit.json" -- sh -c "$2" ;;
     seccheck-enter-null) "$sc" run --quiet --config "$out/enter-null.json" -- sh -c "$2" ;;
   esac
@@ -48,7 +58,7 @@ run() { # config workload
 
 printf '| workload |'; for c in "${configs[@]}"; do printf ' %s |' "$c"; done; printf '\n|:--|'
 for c in "${configs[@]}"; do printf -- '--:|'; done; printf '\n'
-for w in tar-x find gcc-10 python-10; do
+for w in ${BENCH_WORKLOADS:-tar-x find gcc-10 python-10}; do
   declare -A times=()
   for ((i = 0; i < runs; i++)); do
     for c in "${configs[@]}"; do

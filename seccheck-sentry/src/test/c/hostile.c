@@ -10,6 +10,7 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,26 @@ static int report_fd(int fd) {
     printf("GOT %s\n", buf);
     close(fd);
     return 0;
+}
+
+static volatile int restart_fd = -2;
+static void on_usr1(int s) { (void)s; }
+static void *open_fifo(void *arg) {
+    restart_fd = open((const char *)arg, O_RDONLY);
+    return NULL;
+}
+
+static int lease_fd = -1;
+static const char *lease_other;
+static void on_lease_break(int s) {
+    (void)s;
+    int o = open(lease_other, O_RDONLY); /* an open the holder needs before it lets go */
+    if (o >= 0) close(o);
+    fcntl(lease_fd, F_SETLEASE, F_UNLCK);
+}
+static void *open_for_write(void *arg) {
+    restart_fd = open((const char *)arg, O_WRONLY);
+    return NULL;
 }
 
 static volatile int stop;
@@ -158,6 +179,35 @@ int main(int argc, char **argv) {
         int t = (int)syscall(SYS_open_tree, AT_FDCWD, p, 1 /* OPEN_TREE_CLONE */ | O_CLOEXEC);
         if (t < 0) { printf("SKIP open_tree %s\n", strerrorname_np(errno)); return 3; }
         return report_fd(openat(t, argv[3], O_RDONLY));
+    }
+    if (!strcmp(mode, "lease")) { /* hostile lease FILE OTHER: a thread's open waits on the program's own lease */
+        lease_other = argv[3];
+        signal(SIGIO, on_lease_break);
+        lease_fd = open(argv[2], O_RDONLY);
+        if (lease_fd < 0 || fcntl(lease_fd, F_SETLEASE, F_RDLCK) < 0) { printf("NO lease %s\n", strerror(errno)); return 1; }
+        pthread_t t;
+        pthread_create(&t, NULL, open_for_write, (void *)argv[2]);
+        pthread_join(t, NULL);
+        if (restart_fd >= 0) printf("GOT opened\n"); else printf("NO %d\n", restart_fd);
+        return 0;
+    }
+    if (!strcmp(mode, "restart")) { /* hostile restart FIFO N: a thread held in a FIFO open is interrupted N times (SA_RESTART) */
+        const char *fifo = argv[2];
+        int n = atoi(argv[3]);
+        if (mkfifo(fifo, 0600) < 0) { printf("NO mkfifo %s\n", strerror(errno)); return 1; }
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_usr1;
+        sa.sa_flags = SA_RESTART;
+        sigaction(SIGUSR1, &sa, NULL);
+        pthread_t t;
+        pthread_create(&t, NULL, open_fifo, (void *)fifo);
+        for (int i = 0; i < n; i++) { usleep(200000); pthread_kill(t, SIGUSR1); }
+        usleep(200000);
+        int w = open(fifo, O_WRONLY);
+        pthread_join(t, NULL);
+        if (restart_fd >= 0 && w >= 0) printf("GOT opened\n"); else printf("NO %d %d\n", restart_fd, w);
+        return 0;
     }
     if (!strcmp(mode, "race-open")) { /* hostile race-open ALLOWED FORBIDDEN N */
         race_a = argv[2];

@@ -42,6 +42,46 @@ class PolicyEnforcementTest {
         assertThat(alert.path("matched").path("resolved_path").asText()).isEqualTo(secret.toString());
     }
 
+    /**
+     * A path rule holds for the files it named at load under any later name: the program hard-links
+     * and renames them (and their directory) out of the rule's glob and opens the new names. Each
+     * route succeeds natively, so the test cannot pass vacuously.
+     */
+    @Test
+    void hardLinksAndRenamesOfADeniedFileAreDenied() throws Exception {
+        Path denied = Files.createDirectory(tmp.resolve("s"));
+        Files.createDirectory(tmp.resolve("l"));
+        for (String f : List.of("a", "b", "c")) {
+            Files.writeString(denied.resolve(f), "SECRET-" + f + "\n");
+        }
+        Path alerts = tmp.resolve("alerts.jsonl");
+        Path config = config(alerts, """
+                {"name": "no secrets", "point": "syscall/openat/enter", "match": {"pathname": {"glob": "%s/*"}},
+                 "action": "deny", "errno": "EACCES"}""".formatted(denied));
+        String routes = "cd " + tmp + " && ln s/a l/linked && cat l/linked; mv s/b l/renamed && cat l/renamed;"
+                + " mv s t && cat t/c; echo done";
+        String undo = "cd " + tmp + " && rm l/linked && mv l/renamed t/b && mv t s";
+
+        ProcessBuilder natively = new ProcessBuilder("sh", "-c", routes).redirectErrorStream(true);
+        Process p = natively.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(out).as("natively").contains("SECRET-a", "SECRET-b", "SECRET-c");
+        assertThat(new ProcessBuilder("sh", "-c", undo).start().waitFor()).isZero();
+
+        Result r = run(config, "sh", "-c", routes);
+
+        assertThat(r.out).doesNotContain("SECRET").contains("done");
+        assertThat(r.out.lines().filter(l -> l.contains("Permission denied"))).hasSize(3);
+        List<JsonNode> denials = new ArrayList<>();
+        for (String line : Files.readAllLines(alerts)) {
+            denials.add(new ObjectMapper().readTree(line));
+        }
+        assertThat(denials).hasSize(3).allMatch(a -> a.path("rule_name").asText().equals("no secrets"));
+        assertThat(denials).extracting(a -> a.path("matched").path("pathname").asText())
+                .containsExactly(tmp + "/l/linked", tmp + "/l/renamed", tmp + "/t/c");
+    }
+
     @Test
     void outboundConnectionsAreLimitedToTheAllowedPort() throws Exception {
         try (ServerSocket allowed = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());

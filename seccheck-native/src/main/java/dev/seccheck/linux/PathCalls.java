@@ -26,6 +26,11 @@ public final class PathCalls {
             return (mode & S_IFMT) == 0120000;
         }
 
+        /** Returns whether the file is a regular file. */
+        public boolean isRegular() {
+            return (mode & S_IFMT) == 0100000;
+        }
+
         /** Returns whether the file is a directory. */
         public boolean isDirectory() {
             return (mode & S_IFMT) == 0040000;
@@ -108,6 +113,19 @@ public final class PathCalls {
             return -1;
         }
         return statfs.get(ValueLayout.JAVA_LONG, 0);
+    }
+
+    /**
+     * Clears O_NONBLOCK from the status flags of our fd {@code fd} (an open made with it only so
+     * that a lease could not make it wait): 0 or -errno.
+     */
+    public int clearNonBlocking(int fd) {
+        long fl = Direct.call(Sysno.FCNTL, fd, dev.seccheck.abi.Fcntl.F_GETFL, 0, 0);
+        if (fl < 0) {
+            return (int) fl;
+        }
+        return (int) Direct.call(Sysno.FCNTL, fd, dev.seccheck.abi.Fcntl.F_SETFL,
+                fl & ~dev.seccheck.abi.Fcntl.O_NONBLOCK, 0);
     }
 
     /** Closes a descriptor this thread opened; a failure has nothing left to undo. */

@@ -148,6 +148,43 @@ class EmulationTest {
         assertRouteClosed("opentree", secretDir.toString(), "secret", mnt.toString());
     }
 
+    /**
+     * A thread held in an emulated open (a FIFO without a writer) is interrupted by signals whose
+     * handler has SA_RESTART: the kernel repeats the open after each, and each repeat is a new
+     * notification. Its enter point fires once, not once per attempt (issue 9).
+     */
+    @Test
+    void anOpenRestartedAfterASignalFiresItsEnterPointOnce() throws Exception {
+        String natively = nativeRun("restart", dir.resolve("native-fifo").toString(), "3");
+        assertThat(natively).isEqualTo("GOT opened");
+        Path fifo = dir.resolve("fifo");
+        SupervisorTest.Run r = guarded(-1);
+        StringBuilder cmd = new StringBuilder("cd '" + dir + "' && exec timeout -s KILL 60 '" + CWorkloads.binary("hostile")
+                + "' restart '" + fifo + "' 3 > '" + out + "' 2>&1"); // before the fix the run hung: a deadline
+        r.run("/bin/sh", "-c", cmd.toString());
+        assertThat(Files.readString(out).strip()).isEqualTo("GOT opened");
+        List<Open> reads = r.sink.of("syscall/openat/enter").stream().map(Open.class::cast)
+                .filter(o -> o.getPathname().equals(fifo.toString()) && (o.getFlags() & 3) == 0).toList();
+        assertThat(reads).as("enter points of the reader's open").hasSize(1);
+    }
+
+    /**
+     * Opens of regular files are served on the notifier thread, which must never wait: here the
+     * program holds a lease on its own file, a second thread opens it for writing (which waits for
+     * the lease to be given up), and the holder needs an open of its own before it lets go. Had
+     * the notifier waited in the first open, the second would wait behind it until the kernel
+     * breaks the lease by force (lease-break-time, 45 s here).
+     */
+    @Test
+    void anOpenWaitingOnALeaseDoesNotHoldTheNotifier() throws Exception {
+        Path file = Files.writeString(dir.resolve("leased"), "x");
+        assertThat(nativeRun("lease", file.toString(), secretDir.resolve("allowed").toString())).isEqualTo("GOT opened");
+        long t0 = System.nanoTime();
+        assertThat(guardedRun(-1, "lease", file.toString(), secretDir.resolve("allowed").toString()))
+                .isEqualTo("GOT opened");
+        assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0)).as("seconds under seccheck").isLessThan(30);
+    }
+
     @Test
     void rewritingOpenatsPathAfterTheCheckNeverWins() throws Exception {
         String n = "100000";

@@ -3,6 +3,7 @@ package dev.seccheck.sentry.emulate;
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Signal;
 import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.SeccompReplies;
 import dev.seccheck.linux.Signals;
@@ -10,6 +11,7 @@ import dev.seccheck.sentry.syscalls.FdPaths;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.TaskMemory;
 import dev.seccheck.sentry.task.Task;
+import dev.seccheck.sink.ReachedFile;
 import dev.seccheck.state.PointState;
 
 /**
@@ -21,16 +23,58 @@ final class Call {
 
     private final SeccompNotification n;
     private final Task task;
-    private final EmulatedPoints points;
-    private final SeccompReplies replies;
-    private final FdPaths fds;
+    /** What {@link #enter} returns when a running attempt of the same call answers this one. */
+    static final int TAKEN_OVER = -1;
 
-    Call(SeccompNotification n, Task task, EmulatedPoints points, SeccompReplies replies, FdPaths fds) {
+    private final EmulatedPoints points;
+    private final Restarts restarts;
+    /** This call as {@link #restarts} knows it, once its enter points were reached. */
+    private Restarts.Attempt attempt;
+    private SeccompReplies replies;
+    private final FdPaths fds;
+    /** Moves the rest of this call to a pool thread; null when the call is already on one. */
+    private final Handover elsewhere;
+    /** The file an open reached, for the sinks while its points fire; null for other calls. */
+    private ReachedFile reached;
+
+    /** What is left of a call moved to a pool thread, run there with that thread's open emulation. */
+    interface Rest {
+        void finish(OpenEmulation opens);
+    }
+
+    /** Moves what is left of a call to a pool thread. */
+    interface Handover {
+        void take(Call call, Rest rest);
+    }
+
+    /**
+     * @param elsewhere moves what is left of the call to a pool thread (which takes it with
+     *     {@link #replyWith}); null when this call is served on a pool thread already
+     */
+    Call(SeccompNotification n, Task task, EmulatedPoints points, Restarts restarts, SeccompReplies replies,
+            FdPaths fds, Handover elsewhere) {
+        this.restarts = restarts;
         this.n = n;
         this.task = task;
         this.points = points;
         this.replies = replies;
         this.fds = fds;
+        this.elsewhere = elsewhere;
+    }
+
+    /** Returns whether the call is served on the notifier thread, which must not block. */
+    boolean onNotifier() {
+        return elsewhere != null;
+    }
+
+    /** Finishes the call on a pool thread (only when {@link #onNotifier}). */
+    void finishElsewhere(Rest rest) {
+        elsewhere.take(this, rest);
+    }
+
+    /** The thread that takes the call over answers it with its own reply buffers. */
+    void replyWith(SeccompReplies r) {
+        this.replies = r;
     }
 
     int tid() {
@@ -45,13 +89,40 @@ final class Call {
         return n;
     }
 
+    /** Names the file this open reached, for the points fired from now on (see {@link ReachedFile}). */
+    void reached(ReachedFile file) {
+        this.reached = file;
+    }
+
+    private int fire(SyscallEvent ev, TaskMemory mem) {
+        if (reached == null) {
+            return points.fire(task, ev, mem, fds);
+        }
+        return ScopedValue.where(ReachedFile.CURRENT, reached).call(() -> points.fire(task, ev, mem, fds));
+    }
+
     /**
-     * Fires the enter points of {@code ev}, decoded from {@code mem}.
+     * Fires the enter points of {@code ev}, decoded from {@code mem}, unless this call repeats an
+     * attempt interrupted by a signal ({@link Restarts}): then the attempt answers it and nothing
+     * fires.
      *
-     * @return 0 when the call may proceed, else the errno it has already been failed with
+     * @return 0 when the call may proceed, else nonzero: it has been answered (failed with that
+     *     errno) or will be by the attempt it repeats
      */
     int enter(SyscallEvent ev, TaskMemory mem) {
-        int fired = points.fire(task, ev, mem, fds);
+        if (attempt == null) {
+            switch (restarts.begin(tid(), Restarts.Key.of(ev, mem instanceof Snapshot s ? s.bytes() : null), n.id())) {
+                case Restarts.Begun.Fresh f -> attempt = f.attempt();
+                case Restarts.Begun.TakenOver t -> {
+                    return TAKEN_OVER;
+                }
+                case Restarts.Begun.Kept k -> {
+                    answerKept(ev, mem, k.result());
+                    return TAKEN_OVER;
+                }
+            }
+        }
+        int fired = fire(ev, mem);
         if (fired == 0) {
             return 0;
         }
@@ -64,6 +135,16 @@ final class Call {
         return fired;
     }
 
+    /** Answers a repeat with what its first attempt, answered too late, left. */
+    private void answerKept(SyscallEvent ev, TaskMemory mem, Restarts.Result kept) {
+        switch (kept) {
+            case Restarts.Result.Fd f -> install(ev, mem, f.fd(), f.cloexec());
+            case Restarts.Result.Answer a -> answer(id -> a.value() < 0 ? replies.deny(id, (int) -a.value())
+                    : replies.returnValue(id, a.value()), kept);
+            case Restarts.Result.AsMade a -> allowAsMade();
+        }
+    }
+
     /**
      * Fires the enter points of {@code ev} without answering the call (one of several messages of
      * a sendmmsg). A kill verdict kills the process and reads as EPERM.
@@ -71,7 +152,7 @@ final class Call {
      * @return 0 when allowed, else the errno the sinks chose
      */
     int check(SyscallEvent ev, TaskMemory mem) {
-        int fired = points.fire(task, ev, mem, fds);
+        int fired = fire(ev, mem);
         if (fired == PointState.KILL) {
             kill();
             return Errno.EPERM;
@@ -84,7 +165,7 @@ final class Call {
      * its enter points allowed it and the kernel must make it itself; its exit is not seen.
      */
     void allowAsMade() {
-        replies.allow(n.id());
+        answer(replies::allow, new Restarts.Result.AsMade());
     }
 
     /** Fails the call with {@code errno} and reports that result at the exit points. */
@@ -98,7 +179,7 @@ final class Call {
         if (report) {
             exit(ev, mem, -errno);
         }
-        replies.deny(n.id(), errno);
+        answer(id -> replies.deny(id, errno), new Restarts.Result.Answer(-errno));
     }
 
     /** Completes the call with {@code value} (connect's 0, sendto's count). */
@@ -108,7 +189,47 @@ final class Call {
             return;
         }
         exit(ev, mem, value);
-        replies.returnValue(n.id(), value);
+        answer(id -> replies.returnValue(id, value), new Restarts.Result.Answer(value));
+    }
+
+    /** An answer to a notification: false when the notification is gone (ENOENT). */
+    private interface Reply {
+        boolean send(long id);
+    }
+
+    /**
+     * Answers the notification this call answers now (a repeat's, if one took the call over);
+     * when it is gone, {@code result} is kept for a repeat of the call.
+     */
+    private void answer(Reply reply, Restarts.Result result) {
+        settle(reply.send(answerId()), result);
+    }
+
+    private void settle(boolean sent, Restarts.Result result) {
+        if (attempt == null) {
+            if (!sent && result instanceof Restarts.Result.Fd f) {
+                PathCalls.close(f.fd());
+            }
+            return;
+        }
+        if (sent) {
+            restarts.answered(attempt);
+        } else {
+            restarts.keep(attempt, result);
+        }
+    }
+
+    /** The call ended without an answer (an error in seccheck, answered EIO by the caller): no repeat may wait on it. */
+    void abandon() {
+        if (attempt != null) {
+            restarts.answering(attempt);
+            restarts.answered(attempt);
+        }
+    }
+
+    /** Returns the notification the call answers now. */
+    long answerId() {
+        return attempt == null ? n.id() : restarts.answering(attempt);
     }
 
     /**
@@ -116,26 +237,27 @@ final class Call {
      * the exit points, then answers the call with it.
      */
     void install(SyscallEvent ev, TaskMemory mem, int fd, boolean cloexec) {
-        if (!points.wantsExit(ev.sysno())) {
-            // No exit point to fire first: install and answer in one step, one wake-up of the task.
-            long r = replies.installAndAnswer(n.id(), fd, cloexec);
-            dev.seccheck.linux.PathCalls.close(fd);
-            if (r < 0 && r != -Errno.ENOENT) {
-                replies.deny(n.id(), (int) -r);
-            }
+        Restarts.Result.Fd ours = new Restarts.Result.Fd(fd, cloexec);
+        long id = answerId();
+        // No exit point to fire first: install and answer in one step, one wake-up of the task.
+        boolean oneStep = !points.wantsExit(ev.sysno());
+        long r = oneStep ? replies.installAndAnswer(id, fd, cloexec) : replies.install(id, fd, cloexec);
+        if (r == -Errno.ENOENT) {
+            settle(false, ours);
             return;
         }
-        long r = replies.install(n.id(), fd, cloexec);
-        dev.seccheck.linux.PathCalls.close(fd);
-        if (r == -Errno.ENOENT) {
-            return; // the task is gone
-        }
-        if (r < 0) {
-            fail(ev, mem, (int) -r);
+        PathCalls.close(fd);
+        if (r >= 0 && oneStep) {
+            settle(true, ours);
             return;
         }
         exit(ev, mem, r);
-        replies.returnValue(n.id(), r);
+        if (r < 0) {
+            settle(replies.deny(id, (int) -r), new Restarts.Result.Answer(r));
+            return;
+        }
+        // Interrupted now, the fd stays in the task's table: its repeat is answered with the same number.
+        settle(replies.returnValue(id, r), new Restarts.Result.Answer(r));
     }
 
     private void exit(SyscallEvent enter, TaskMemory mem, long result) {
@@ -144,7 +266,7 @@ final class Call {
         }
         SyscallEvent ev = new SyscallEvent(enter.tid(), enter.sysno(), enter.arg1(), enter.arg2(), enter.arg3(),
                 enter.arg4(), enter.arg5(), enter.arg6(), true, result);
-        if (points.fire(task, ev, mem, fds) == PointState.KILL) {
+        if (fire(ev, mem) == PointState.KILL) {
             kill();
         }
     }

@@ -59,6 +59,12 @@ public final class Emulator implements AutoCloseable {
     private final IntFunction<FdPaths> fdPaths;
     private final ExecutorService pool;
     private final ThreadLocal<Worker> workers;
+    /** Calls a signal interrupted, so that their repeats fire nothing twice. */
+    private final Restarts restarts = new Restarts();
+    private final int supervisor;
+    private final Identity.Own own;
+    /** The notifier thread's own worker, made on first use there (it unshares that thread's fs_struct). */
+    private Worker here;
 
     /**
      * @param fdPaths gives, for a tid, how its fds are named in messages ({@code fd_path})
@@ -73,6 +79,8 @@ public final class Emulator implements AutoCloseable {
         this.log = log;
         // setfsuid(-1) changes nothing and returns the current fsuid.
         Identity.Own own = Identity.Own.current();
+        this.supervisor = supervisor;
+        this.own = own;
         this.workers = ThreadLocal.withInitial(() -> new Worker(supervisor, own));
         ThreadFactory threads = Thread.ofPlatform().daemon().name("seccheck-emulation-", 0).factory();
         // A pool thread's fds (its mount table watch) are closed when it ends with the pool.
@@ -96,24 +104,68 @@ public final class Emulator implements AutoCloseable {
         return n.nr() != Sysno.SENDTO || n.arg4() != 0;
     }
 
-    /** Emulates a held syscall of {@code task} on a pool thread, which answers it. */
+    /**
+     * Emulates a held syscall of {@code task} and answers it. Called on the notifier thread: an
+     * open that cannot block (a regular file or a directory on a local filesystem, decided on what
+     * the walk reached) is served right there, which spares the hand-off to a pool thread and its
+     * wake-up; everything else goes to the pool.
+     */
     public void submit(SeccompNotification n, Task task) {
-        pool.execute(() -> serve(n, task));
+        if (isOpen(n.nr())) {
+            if (here == null) {
+                here = new Worker(supervisor, own);
+            }
+            Call call = new Call(n, task, points, restarts, here.replies(listener), fdPaths.apply(n.tid()),
+                    this::finishOnPool);
+            if (serve(call, here)) {
+                return;
+            }
+        }
+        pool.execute(() -> {
+            Worker w = workers.get();
+            serve(new Call(n, task, points, restarts, w.replies(listener), fdPaths.apply(n.tid()), null), w);
+        });
     }
 
-    private void serve(SeccompNotification n, Task task) {
-        Worker w = workers.get();
-        Call call = new Call(n, task, points, w.replies(listener), fdPaths.apply(n.tid()));
+    /** Finishes on a pool thread a call the notifier began (an open that has to wait after all). */
+    private void finishOnPool(Call call, Call.Rest rest) {
+        pool.execute(() -> {
+            Worker w = workers.get();
+            call.replyWith(w.replies(listener));
+            try {
+                rest.finish(w.opens);
+            } catch (RuntimeException e) {
+                log.accept("emulating syscall " + call.notification().nr() + " of task " + call.tid() + ": "
+                        + e.getMessage());
+                long id = call.answerId();
+                call.abandon();
+                w.replies(listener).deny(id, Errno.EIO);
+            }
+        });
+    }
+
+    private static boolean isOpen(int nr) {
+        return nr == Sysno.OPEN || nr == Sysno.OPENAT || nr == Sysno.OPENAT2 || nr == Sysno.CREAT;
+    }
+
+    /** @return false when an open on the notifier was given up, nothing fired or answered */
+    private boolean serve(Call call, Worker w) {
+        SeccompNotification n = call.notification();
         try {
             switch (n.nr()) {
                 case Sysno.OPEN_BY_HANDLE_AT -> call.fail(event(n), new Snapshot(0, new byte[0]), Errno.EPERM);
-                case Sysno.OPEN, Sysno.OPENAT, Sysno.OPENAT2, Sysno.CREAT -> w.opens.serve(call);
+                case Sysno.OPEN, Sysno.OPENAT, Sysno.OPENAT2, Sysno.CREAT -> {
+                    return w.opens.serve(call);
+                }
                 default -> w.net.serve(call);
             }
         } catch (RuntimeException e) {
             log.accept("emulating syscall " + n.nr() + " of task " + n.tid() + ": " + e.getMessage());
-            w.replies(listener).deny(n.id(), Errno.EIO);
+            long id = call.answerId();
+            call.abandon();
+            w.replies(listener).deny(id, Errno.EIO);
         }
+        return true;
     }
 
     private static dev.seccheck.sentry.syscalls.SyscallEvent event(SeccompNotification n) {
@@ -124,12 +176,16 @@ public final class Emulator implements AutoCloseable {
     /** Stops the pool, waiting a bounded time for calls in progress (their tasks are dying with the run). */
     @Override
     public void close() {
+        if (here != null) {
+            here.close();
+        }
         pool.shutdownNow();
         try {
             pool.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        restarts.close();
     }
 
     /** What one pool thread reuses from call to call. */

@@ -168,7 +168,7 @@ final class NetEmulation {
         }
         int rootFd = calls.openat(dev.seccheck.abi.Fcntl.AT_FDCWD, "/proc/" + call.tid() + "/root", O_PATH | O_CLOEXEC);
         int cwd = calls.openat(dev.seccheck.abi.Fcntl.AT_FDCWD, "/proc/" + call.tid() + "/cwd", O_PATH | O_CLOEXEC);
-        try (Identity.Assumed as = who.get().assume(own)) {
+        try (Identity.Assumed _ = who.get().assume(own)) {
             if (rootFd < 0 || cwd < 0) {
                 return -Errno.ESRCH;
             }
@@ -192,6 +192,7 @@ final class NetEmulation {
                 return perform(sock, ours, nr, data, flags);
             } finally {
                 PathCalls.close(f.fd());
+                PathCalls.close(f.parent());
             }
         } finally {
             PathCalls.close(rootFd);

@@ -6,6 +6,7 @@ import static dev.seccheck.abi.Fcntl.O_CREAT;
 import static dev.seccheck.abi.Fcntl.O_DIRECTORY;
 import static dev.seccheck.abi.Fcntl.O_EXCL;
 import static dev.seccheck.abi.Fcntl.O_NOFOLLOW;
+import static dev.seccheck.abi.Fcntl.O_NONBLOCK;
 import static dev.seccheck.abi.Fcntl.O_PATH;
 import static dev.seccheck.abi.Fcntl.O_TMPFILE;
 import static dev.seccheck.abi.Fcntl.O_TRUNC;
@@ -18,6 +19,7 @@ import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.Syscalls;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
+import dev.seccheck.sink.ReachedFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Optional;
@@ -52,14 +54,22 @@ final class OpenEmulation {
     /** The arguments of an open, whichever syscall carried them. */
     private record Args(int dirfd, long pathAddr, int flags, int mode, long resolve, boolean openat2) {}
 
-    void serve(Call call) {
+    /**
+     * Serves an open. On the notifier thread ({@link Call#onNotifier}) an open whose walk would
+     * look names up in a filesystem that may block, or that reaches something other than a
+     * regular file or a directory (a FIFO, a device, a socket), is given up before any point fired
+     * or anything was answered.
+     *
+     * @return false when given up: the caller serves it again on a pool thread
+     */
+    boolean serve(Call call) {
         SeccompNotification n = call.notification();
         Args a;
         try {
             a = args(call.tid(), n);
         } catch (ProgramMemory.Fault f) {
             call.fail(event(call, n, null), null, f.errno);
-            return;
+            return true;
         }
         SyscallEvent ev = event(call, n, a);
         String path;
@@ -70,20 +80,20 @@ final class OpenEmulation {
             if (call.enter(ev, none) == 0) {
                 call.fail(ev, none, f.errno);
             }
-            return;
+            return true;
         }
         boolean creates = (a.flags() & O_CREAT) != 0 || (a.flags() & O_TMPFILE) == O_TMPFILE;
         Optional<Identity> who = Identity.of(call.tid(), own, creates);
         if (who.isEmpty()) {
             call.fail(ev, Snapshot.ofString(a.pathAddr(), path), Errno.ESRCH);
-            return;
+            return true;
         }
         int rootFd = calls.openat(AT_FDCWD, "/proc/" + call.tid() + "/root", O_PATH | O_CLOEXEC);
         int start = -1;
-        try (Identity.Assumed as = who.get().assume(own)) {
+        try (Identity.Assumed _ = who.get().assume(own)) {
             if (rootFd < 0) {
                 call.fail(ev, Snapshot.ofString(a.pathAddr(), path), -rootFd);
-                return;
+                return true;
             }
             // An empty path fails before the dirfd is looked at, as in the kernel.
             start = path.isEmpty() ? -Errno.ENOENT : startOf(call, a, path, rootFd);
@@ -92,12 +102,17 @@ final class OpenEmulation {
                 if (call.enter(ev, given) == 0) {
                     call.fail(ev, given, -start);
                 }
-                return;
+                return true;
             }
             PathWalk.Request req = new PathWalk.Request(call.tid(), call.tgid(), who.get().fsuid(), path, a.flags(),
-                    a.resolve());
+                    a.resolve(), call.onNotifier());
             PathWalk.Located at = walk.find(req, start, rootFd);
+            if (call.onNotifier() && mayBlock(at, a)) {
+                release(at);
+                return false;
+            }
             openFound(call, ev, a, path, at);
+            return true;
         } finally {
             PathCalls.close(rootFd);
             if (start != rootFd) {
@@ -106,48 +121,82 @@ final class OpenEmulation {
         }
     }
 
-    private void openFound(Call call, SyscallEvent ev, Args a, String path, PathWalk.Located at) {
-        switch (at) {
-            case PathWalk.Located.Failed f -> {
-                Snapshot given = Snapshot.ofString(a.pathAddr(), path);
-                if (call.enter(ev, given) == 0) {
-                    call.fail(ev, given, f.errno());
-                }
-            }
+    /**
+     * Whether opening what the walk reached could wait on someone: a walk given up, or an object
+     * other than a regular file or a directory. (A regular file can still wait on a lease break:
+     * the notifier opens it with O_NONBLOCK and hands the open over when that says EWOULDBLOCK.)
+     */
+    private boolean mayBlock(PathWalk.Located at, Args a) {
+        return switch (at) {
+            case PathWalk.Located.Elsewhere e -> true;
             case PathWalk.Located.Found f -> {
-                try {
-                    decideAndOpen(call, ev, a, path, f.fd(), names.of(f.fd(), call.tid()), () -> reopen(a, f));
-                } finally {
-                    PathCalls.close(f.fd());
-                    PathCalls.close(f.parent());
+                if ((a.flags() & O_PATH) != 0 || f.directory()) {
+                    yield false;
                 }
+                PathCalls.Stat st = calls.fstat(f.fd());
+                yield st == null || !st.isRegular();
             }
-            case PathWalk.Located.Missing m -> {
-                try {
-                    Optional<String> name = names.of(m.dir(), call.tid()).map(d -> RealPath.join(d, "/" + m.name()));
-                    decideAndOpen(call, ev, a, path, -1, name, () -> create(a, m));
-                } finally {
-                    PathCalls.close(m.dir());
+            case PathWalk.Located.Missing m -> false;
+            case PathWalk.Located.Failed f -> false;
+        };
+    }
+
+    /** Closes our fds of what the walk reached. */
+    private static void release(PathWalk.Located at) {
+        switch (at) {
+            case PathWalk.Located.Found f -> {
+                PathCalls.close(f.fd());
+                PathCalls.close(f.parent());
+            }
+            case PathWalk.Located.Missing m -> PathCalls.close(m.dir());
+            case PathWalk.Located.Failed f -> {}
+            case PathWalk.Located.Elsewhere e -> {}
+        }
+    }
+
+    private void openFound(Call call, SyscallEvent ev, Args a, String path, PathWalk.Located at) {
+        boolean handedOver = false;
+        try {
+            switch (at) {
+                case PathWalk.Located.Failed f -> {
+                    Snapshot given = Snapshot.ofString(a.pathAddr(), path);
+                    if (call.enter(ev, given) == 0) {
+                        call.fail(ev, given, f.errno());
+                    }
                 }
+                case PathWalk.Located.Found f ->
+                    handedOver = decideAndOpen(call, ev, a, path, f.fd(), names.of(f.fd(), call.tid()), at);
+                case PathWalk.Located.Missing m -> {
+                    Optional<String> name = names.of(m.dir(), call.tid()).map(d -> RealPath.join(d, "/" + m.name()));
+                    handedOver = decideAndOpen(call, ev, a, path, -1, name, at);
+                }
+                case PathWalk.Located.Elsewhere e -> throw new IllegalStateException("a walk off the notifier gave up");
+            }
+        } finally {
+            if (!handedOver) {
+                release(at);
             }
         }
     }
 
-    /** Opens the object once the points allowed it: our fd, or -errno. */
-    private interface Opener {
-        int open();
-    }
-
-    private void decideAndOpen(Call call, SyscallEvent ev, Args a, String given, int found, Optional<String> name,
-            Opener opener) {
+    /** @return whether the open was handed over to a pool thread, which then owns {@code at}'s fds */
+    private boolean decideAndOpen(Call call, SyscallEvent ev, Args a, String given, int found, Optional<String> name,
+            PathWalk.Located at) {
+        if (found >= 0) {
+            // Its device and inode let a rule hold for the file under any name (a hard link, a rename).
+            PathCalls.Stat st = calls.fstat(found);
+            if (st != null) {
+                call.reached(new ReachedFile(st.dev(), st.ino()));
+            }
+        }
         // A mount seccheck cannot name (a detached mount) is refused: no rule could be checked on it.
         Snapshot seen = Snapshot.ofString(a.pathAddr(), name.orElse(given));
         if (call.enter(ev, seen) != 0) {
-            return;
+            return false;
         }
         if (name.isEmpty()) {
             call.fail(ev, seen, Errno.EACCES);
-            return;
+            return false;
         }
         if ((a.flags() & O_PATH) != 0 && found >= 0) {
             // ADDFD cannot install O_PATH files (the kernel's fget refuses them). An O_PATH fd
@@ -155,9 +204,37 @@ final class OpenEmulation {
             // /proc/self/fd/N) comes back here and is decided on its object, so the kernel may
             // redo this one itself.
             call.allowAsMade();
-            return;
+            return false;
         }
-        int fd = opener.open();
+        // On the notifier, a lease on the file must not make the open wait: O_NONBLOCK makes the
+        // kernel say EWOULDBLOCK instead, and the open is finished on a pool thread, where it may wait.
+        boolean lean = call.onNotifier() && (a.flags() & O_NONBLOCK) == 0;
+        int fd = openObject(a, at, lean);
+        if (lean && fd == -Errno.EAGAIN) {
+            call.finishElsewhere(opens -> opens.finish(call, ev, a, seen, at));
+            return true;
+        }
+        if (lean && fd >= 0) {
+            int r = calls.clearNonBlocking(fd);
+            if (r < 0) {
+                PathCalls.close(fd);
+                fd = r;
+            }
+        }
+        complete(call, ev, a, seen, fd);
+        return false;
+    }
+
+    /** Opens what the walk reached and answers the call, on the pool thread it was handed to. */
+    void finish(Call call, SyscallEvent ev, Args a, Snapshot seen, PathWalk.Located at) {
+        try {
+            complete(call, ev, a, seen, openObject(a, at, false));
+        } finally {
+            release(at);
+        }
+    }
+
+    private void complete(Call call, SyscallEvent ev, Args a, Snapshot seen, int fd) {
         if (fd < 0) {
             call.fail(ev, seen, -fd);
             return;
@@ -165,8 +242,18 @@ final class OpenEmulation {
         call.install(ev, seen, fd, (a.flags() & O_CLOEXEC) != 0);
     }
 
-    private int reopen(Args a, PathWalk.Located.Found f) {
-        int flags = a.flags();
+    /** Opens the object once the points allowed it: our fd, or -errno; with O_NONBLOCK added when {@code lean}. */
+    private int openObject(Args a, PathWalk.Located at, boolean lean) {
+        int extra = lean ? O_NONBLOCK : 0;
+        return switch (at) {
+            case PathWalk.Located.Found f -> reopen(a, f, extra);
+            case PathWalk.Located.Missing m -> create(a, m, extra);
+            default -> throw new IllegalStateException("nothing to open: " + at);
+        };
+    }
+
+    private int reopen(Args a, PathWalk.Located.Found f, int extra) {
+        int flags = a.flags() | extra;
         if (f.trailingSlash() && !f.directory()) {
             return -Errno.ENOTDIR;
         }
@@ -198,7 +285,7 @@ final class OpenEmulation {
         return x != null && y != null && x.dev() == y.dev() && x.ino() == y.ino();
     }
 
-    private int create(Args a, PathWalk.Located.Missing m) {
+    private int create(Args a, PathWalk.Located.Missing m, int extra) {
         if ((a.flags() & O_CREAT) == 0 || (a.flags() & O_TMPFILE) == O_TMPFILE) {
             return -Errno.ENOENT;
         }
@@ -206,7 +293,7 @@ final class OpenEmulation {
             return -Errno.EISDIR;
         }
         // O_NOFOLLOW: a symlink planted since the walk is not followed to an object never decided on.
-        int made = open(a, m.dir(), m.name(), a.flags() | O_NOFOLLOW);
+        int made = open(a, m.dir(), m.name(), a.flags() | O_NOFOLLOW | extra);
         if (made < 0 || (a.flags() & O_NOFOLLOW) != 0) {
             return made;
         }
@@ -215,7 +302,7 @@ final class OpenEmulation {
         // without the permission its flags ask for (O_WRONLY on mode 0444) can only be opened by
         // its creation: that fd is kept.
         int clean = calls.openat(AT_FDCWD, "/proc/thread-self/fd/" + made,
-                (a.flags() & ~(O_CREAT | O_EXCL | O_TRUNC)) | O_CLOEXEC);
+                (a.flags() & ~(O_CREAT | O_EXCL | O_TRUNC)) | O_CLOEXEC | extra);
         if (clean < 0) {
             return made;
         }

@@ -48,8 +48,18 @@ final class PathWalk {
     private static final java.util.Set<String> PUBLIC_PROC = java.util.Set.of("stat", "status", "cmdline", "comm",
             "statm");
 
-    /** What the walk is asked to find, for whom. */
-    record Request(int tid, int tgid, int fsuid, String path, int flags, long resolve) {}
+    /**
+     * What the walk is asked to find, for whom.
+     *
+     * @param localOnly give up ({@link Located.Elsewhere}) before looking a name up in a filesystem
+     *     whose lookups may wait on someone else (network, FUSE, autofs): set on the notifier thread
+     */
+    record Request(int tid, int tgid, int fsuid, String path, int flags, long resolve, boolean localOnly) {
+        /** A request that walks any filesystem. */
+        Request(int tid, int tgid, int fsuid, String path, int flags, long resolve) {
+            this(tid, tgid, fsuid, path, flags, resolve, false);
+        }
+    }
 
     /** Where the walk ended. */
     sealed interface Located {
@@ -65,10 +75,27 @@ final class PathWalk {
 
         /** The walk failed with this errno, as the program's own open would have. */
         record Failed(int errno) implements Located {}
+
+        /** A local-only walk reached a filesystem whose lookups may block: walk again elsewhere. */
+        record Elsewhere() implements Located {}
     }
+
+    /**
+     * The filesystems (statfs f_type) whose lookups and opens of regular files and directories
+     * answer from local state: ext2-4, xfs, btrfs, f2fs, tmpfs, ramfs, overlayfs, squashfs,
+     * erofs, vfat, iso9660, proc, sysfs, cgroup, cgroup2, devpts. Not NFS, CIFS, FUSE (a
+     * program can serve its own FUSE mount and make a lookup wait forever) or autofs (mounts on
+     * lookup).
+     */
+    private static final java.util.Set<Long> LOCAL = java.util.Set.of(0xEF53L, 0x58465342L, 0x9123683EL,
+            0xF2F52010L, 0x01021994L, 0x858458f6L, 0x794c7630L, 0x73717368L, 0xE0F5E1E2L, 0x4d44L, 0x9660L,
+            PathCalls.PROC_SUPER_MAGIC, 0x62656572L, 0x27e0ebL, 0x63677270L, 0x1cd1L);
 
     private final PathCalls calls;
     private final int supervisor;
+    /** The device of the fd the walk stands on and its filesystem's type, asked once per device crossed. */
+    private long device = -1;
+    private long fsType = -1;
 
     PathWalk(PathCalls calls, int supervisor) {
         this.calls = calls;
@@ -104,8 +131,12 @@ final class PathWalk {
         if (cur < 0) {
             return new Located.Failed(-cur);
         }
+        device = -1;
         int links = 0;
         try {
+            if (!onLocal(r, cur, null)) {
+                return new Located.Elsewhere();
+            }
             while (!todo.isEmpty()) {
                 String comp = todo.pollFirst();
                 boolean last = todo.isEmpty();
@@ -129,9 +160,12 @@ final class PathWalk {
                         return new Located.Failed(-up);
                     }
                     cur = replace(cur, up);
+                    if (!onLocal(r, cur, null)) {
+                        return new Located.Elsewhere();
+                    }
                     continue;
                 }
-                boolean procRoot = isProcRoot(cur);
+                boolean procRoot = isProcRoot(cur, fsType);
                 if (procRoot) {
                     if (comp.equals("self")) {
                         comp = Integer.toString(r.tgid());
@@ -168,6 +202,11 @@ final class PathWalk {
                     PathCalls.close(next);
                     return new Located.Failed(Errno.EXDEV);
                 }
+                long fromType = fsType;
+                if (!onLocal(r, next, st)) {
+                    PathCalls.close(next);
+                    return new Located.Elsewhere();
+                }
                 if (!st.isSymlink()) {
                     if (last && todo.isEmpty()) {
                         int parent = cur;
@@ -192,7 +231,7 @@ final class PathWalk {
                 if ((res & RESOLVE_NO_SYMLINKS) != 0 || ++links > MAX_LINKS) {
                     return new Located.Failed(Errno.ELOOP);
                 }
-                if (!procRoot && calls.fsType(cur) == PathCalls.PROC_SUPER_MAGIC) {
+                if (!procRoot && fromType == PathCalls.PROC_SUPER_MAGIC) {
                     // A magic link: opening it yields the object of the process it belongs to.
                     if ((res & RESOLVE_NO_MAGICLINKS) != 0) {
                         return new Located.Failed(Errno.ELOOP);
@@ -205,6 +244,9 @@ final class PathWalk {
                         return new Located.Failed(-through);
                     }
                     cur = replace(cur, through);
+                    if (!onLocal(r, cur, null)) {
+                        return new Located.Elsewhere();
+                    }
                     continue;
                 }
                 String target = calls.readlinkat(cur, comp);
@@ -224,6 +266,9 @@ final class PathWalk {
                         return new Located.Failed(-again);
                     }
                     cur = replace(cur, again);
+                    if (!onLocal(r, cur, null)) {
+                        return new Located.Elsewhere();
+                    }
                 }
             }
             PathCalls.Stat st = calls.fstat(cur);
@@ -257,8 +302,28 @@ final class PathWalk {
         return st != null && (r.fsuid() == 0 || st.uid() == r.fsuid());
     }
 
-    private boolean isProcRoot(int fd) {
-        if (calls.fsType(fd) != PathCalls.PROC_SUPER_MAGIC) {
+    /**
+     * Records the filesystem {@code fd} is on (its type asked only when the device changed) and
+     * returns whether the walk may go on: always, unless the request is local-only and that
+     * filesystem is not {@link #LOCAL}.
+     *
+     * @param st fd's stat when the caller has it, else null
+     */
+    private boolean onLocal(Request r, int fd, PathCalls.Stat st) {
+        PathCalls.Stat s = st != null ? st : calls.fstat(fd);
+        if (s == null) {
+            fsType = calls.fsType(fd);
+            device = -1;
+        } else if (s.dev() != device) {
+            fsType = calls.fsType(fd);
+            device = s.dev();
+        }
+        return !r.localOnly() || LOCAL.contains(fsType);
+    }
+
+    /** Whether {@code fd}, on a filesystem of type {@code type}, is procfs's root. */
+    private boolean isProcRoot(int fd, long type) {
+        if (type != PathCalls.PROC_SUPER_MAGIC) {
             return false;
         }
         PathCalls.Stat st = calls.fstat(fd);

@@ -13,7 +13,9 @@ import dev.seccheck.points.PointReq;
 import dev.seccheck.sink.ConfigValue;
 import dev.seccheck.sink.SinkConfig;
 import dev.seccheck.sink.SinkException;
+import dev.seccheck.sink.ReachedFile;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +34,11 @@ final class PolicyCompiler {
     private PolicyCompiler() {}
 
     private static final Set<String> RULE_KEYS = Set.of("name", "point", "effect", "match", "action", "errno");
+    /**
+     * The keys naming the file an open reaches, which also hold for that file's other names (the
+     * sentry tells which file an open reached only for opens: {@link ReachedFile}).
+     */
+    private static final Set<String> PATH_KEYS = Set.of("pathname", "resolved_path");
     private static final FieldSet ALL_FIELDS = new FieldSet(new FieldMask(-1L), ContextField.all());
 
     /**
@@ -47,6 +54,8 @@ final class PolicyCompiler {
         Map<Integer, FieldSet> enabled = new LinkedHashMap<>();
         sessionPoints.forEach(p -> enabled.put(p.point().id(), p.fields()));
         Map<Integer, List<Rule>> byPoint = new LinkedHashMap<>();
+        // The files a path matcher names, listed once per matcher however many points the rule names.
+        Map<String, Set<ReachedFile>> named = new HashMap<>();
         for (int i = 0; i < rules.size(); i++) {
             if (!(rules.get(i) instanceof ConfigValue.Table table)) {
                 throw rules.get(i).error("a rule must be a JSON object, got " + rules.get(i).json());
@@ -70,7 +79,7 @@ final class PolicyCompiler {
             for (Point p : distinct(byPattern.values())) {
                 // Checked for every point the rule names, enabled or not, so that a rule is valid or not
                 // whatever session it is in.
-                conditions(r, action, match, p, ALL_FIELDS, catalog);
+                conditions(r, action, match, p, ALL_FIELDS, catalog, null);
             }
             for (Map.Entry<String, List<Point>> e : byPattern.entrySet()) {
                 if (e.getValue().stream().noneMatch(p -> enabled.containsKey(p.id()))) {
@@ -80,7 +89,8 @@ final class PolicyCompiler {
             for (Point p : distinct(byPattern.values())) {
                 FieldSet fields = enabled.get(p.id());
                 if (fields != null) {
-                    Rule rule = new Rule(i, label, conditions(r, action, match, p, fields, catalog), action);
+                    Rule rule = new Rule(i, label, conditions(r, action, match, p, fields, catalog, named),
+                            action);
                     byPoint.computeIfAbsent(p.id(), id -> new ArrayList<>()).add(rule);
                 }
             }
@@ -88,8 +98,9 @@ final class PolicyCompiler {
         return byPoint;
     }
 
+    /** @param named the files path matchers name, memoized by matcher; null when only checking the rule */
     private static List<Rule.Condition> conditions(SinkConfig r, Action action, SinkConfig match, Point p,
-            FieldSet fields, Catalog catalog) throws SinkException {
+            FieldSet fields, Catalog catalog, Map<String, Set<ReachedFile>> named) throws SinkException {
         if (action instanceof Action.Deny && p.isSyscall() && p.syscallType().isExit()) {
             throw r.error("action", "\"deny\" cannot stop a syscall at its exit point " + p.name()
                     + "; use the enter point");
@@ -106,7 +117,10 @@ final class PolicyCompiler {
             }
             ConfigValue value = match.value(name).orElse(new ConfigValue.Null(match.pathOf(name)));
             try {
-                conditions.add(new Rule.Condition(key, MatcherParser.parse(value, key.kind())));
+                Matcher m = MatcherParser.parse(value, key.kind());
+                Set<ReachedFile> files = named != null && PATH_KEYS.contains(key.name()) && msg.getName().equals("Open")
+                        ? named.computeIfAbsent(value.json(), j -> FilesNamed.of(m)) : Set.of();
+                conditions.add(new Rule.Condition(key, m, files));
             } catch (IllegalArgumentException bad) {
                 throw match.error(name, bad.getMessage());
             }

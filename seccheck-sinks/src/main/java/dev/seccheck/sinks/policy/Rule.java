@@ -2,7 +2,9 @@ package dev.seccheck.sinks.policy;
 
 import com.google.protobuf.Message;
 import dev.seccheck.sink.Missing;
+import dev.seccheck.sink.ReachedFile;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Rule is one compiled policy rule: its place in the list, an optional label, the conditions
@@ -10,10 +12,26 @@ import java.util.List;
  */
 record Rule(int index, String label, List<Condition> conditions, Action action) {
 
-    /** Condition: the key's value in the message matches. */
-    record Condition(Key key, Matcher matcher) {
+    /**
+     * Condition: the key's value in the message matches, or (a path key) the file the sentry
+     * reached is one the matcher named when the policy loaded ({@link FilesNamed}).
+     *
+     * @param files for a path key, the files the matcher named at load by device and inode; else empty
+     */
+    record Condition(Key key, Matcher matcher, Set<ReachedFile> files) {
+        Condition(Key key, Matcher matcher) {
+            this(key, matcher, Set.of());
+        }
+
         boolean holds(Message msg) {
-            return key.test(msg, matcher);
+            if (key.test(msg, matcher)) {
+                return true;
+            }
+            if (files.isEmpty()) {
+                return false;
+            }
+            ReachedFile reached = ReachedFile.current();
+            return reached != null && files.contains(reached);
         }
     }
 

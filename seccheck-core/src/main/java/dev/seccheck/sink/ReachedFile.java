@@ -1,0 +1,24 @@
+package dev.seccheck.sink;
+
+/**
+ * ReachedFile is the file an emulated open actually reached, by device and inode, handed to the
+ * sinks beside a point's message while its points fire. gVisor's messages have no such field and
+ * the wire must not change, so it is an in-process side value: the policy sink uses it to hold a
+ * path rule for the hard links and new names of the files the rule named when it was loaded.
+ *
+ * @param dev the file's device as {@code st_dev} gives it
+ * @param ino the file's inode number
+ */
+public record ReachedFile(long dev, long ino) {
+
+    /**
+     * Bound by the sentry on the thread that fires an emulated open's points, for the duration of
+     * that firing (delivery to a deciding sink happens on that thread); unbound everywhere else.
+     */
+    public static final ScopedValue<ReachedFile> CURRENT = ScopedValue.newInstance();
+
+    /** Returns the file the points being fired on this thread are about, or null when none is known. */
+    public static ReachedFile current() {
+        return CURRENT.isBound() ? CURRENT.get() : null;
+    }
+}

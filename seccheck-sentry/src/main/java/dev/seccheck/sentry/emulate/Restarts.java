@@ -1,0 +1,154 @@
+package dev.seccheck.sentry.emulate;
+
+import dev.seccheck.linux.PathCalls;
+import dev.seccheck.sentry.syscalls.SyscallEvent;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Restarts makes an emulated call that the kernel repeats fire its enter points once. A signal
+ * (or a stop: the workload freeze) that reaches a task while seccheck holds its syscall ends the
+ * wait with ERESTARTSYS; the kernel then repeats the syscall, which is a new notification. The
+ * repeat is recognized by its thread, syscall, registers and seccheck's fresh copy of what they
+ * point to (the path or address read again, so a program that changed it in its signal handler
+ * makes a new call, decided anew):
+ * <ul>
+ *   <li>while the first attempt is still being performed (a FIFO open waiting for a writer, a
+ *       blocking connect), the repeat takes it over: the first attempt answers the repeat's
+ *       notification instead of its own, dead one;
+ *   <li>when the first attempt was answered too late (the kernel said ENOENT), its result is
+ *       kept ({@link Result}) and answers the repeat.
+ * </ul>
+ * Without this a repeat fired the points again and performed the call again; a FIFO open
+ * interrupted four times held all four pool threads, and its writer's open never ran.
+ *
+ * <p>One attempt per thread at a time (a task has one syscall in flight); entries are guarded by
+ * their own monitor, the map only finds them.
+ */
+final class Restarts {
+
+    /** What identifies an attempt and its repeat. */
+    record Key(int nr, long a1, long a2, long a3, long a4, long a5, long a6, byte[] input) {
+        static Key of(SyscallEvent ev, byte[] input) {
+            return new Key(ev.sysno(), ev.arg1(), ev.arg2(), ev.arg3(), ev.arg4(), ev.arg5(), ev.arg6(), input);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && k.nr == nr && k.a1 == a1 && k.a2 == a2 && k.a3 == a3 && k.a4 == a4
+                    && k.a5 == a5 && k.a6 == a6 && Arrays.equals(k.input, input);
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(a1 * 31 + a2) * 31 + nr;
+        }
+    }
+
+    /** The result of an attempt answered too late, kept for its repeat. */
+    sealed interface Result {
+        /** Our fd of the object opened, to install. */
+        record Fd(int fd, boolean cloexec) implements Result {}
+
+        /** An errno, or a value (a count), reported at the exit points already. */
+        record Answer(long value) implements Result {}
+
+        /** Let the kernel make the call as made (O_PATH). */
+        record AsMade() implements Result {}
+    }
+
+    /** One attempt: the notification it answers, and where it stands. */
+    static final class Attempt {
+        private final int tid;
+        private final Key key;
+        private long id;
+        /** Set once the attempt began to answer: a repeat can no longer take it over. */
+        private boolean answering;
+        private Result kept;
+
+        private Attempt(int tid, Key key, long id) {
+            this.tid = tid;
+            this.key = key;
+            this.id = id;
+        }
+    }
+
+    /** What {@link #begin} found. */
+    sealed interface Begun {
+        /** No earlier attempt: this call goes on and is answered through {@code attempt}. */
+        record Fresh(Attempt attempt) implements Begun {}
+
+        /** A running attempt took this notification over: fire nothing, answer nothing. */
+        record TakenOver() implements Begun {}
+
+        /** An attempt answered too late left this result: answer with it, fire no enter point. */
+        record Kept(Result result) implements Begun {}
+    }
+
+    private final ConcurrentHashMap<Integer, Attempt> byTid = new ConcurrentHashMap<>();
+
+    /** Called before a call's enter points fire. */
+    Begun begin(int tid, Key key, long id) {
+        Attempt earlier = byTid.get(tid);
+        if (earlier != null) {
+            synchronized (earlier) {
+                if (earlier.key.equals(key)) {
+                    if (earlier.kept != null) {
+                        byTid.remove(tid, earlier);
+                        return new Begun.Kept(earlier.kept);
+                    }
+                    if (!earlier.answering) {
+                        earlier.id = id; // its own notification is dead: a thread has one syscall held at a time
+                        return new Begun.TakenOver();
+                    }
+                }
+                discard(earlier);
+            }
+        }
+        Attempt a = new Attempt(tid, key, id);
+        byTid.put(tid, a);
+        return new Begun.Fresh(a);
+    }
+
+    /** Returns the notification {@code a} must answer now; from here on no repeat takes it over. */
+    long answering(Attempt a) {
+        synchronized (a) {
+            a.answering = true;
+            return a.id;
+        }
+    }
+
+    /** The attempt was answered: nothing to keep. */
+    void answered(Attempt a) {
+        byTid.remove(a.tid, a);
+    }
+
+    /** The attempt was answered too late (ENOENT): {@code result} waits for its repeat. */
+    void keep(Attempt a, Result result) {
+        synchronized (a) {
+            if (byTid.get(a.tid) == a) {
+                a.kept = result;
+            } else if (result instanceof Result.Fd f) {
+                PathCalls.close(f.fd()); // another call of the thread came first: no repeat will come for this one
+            }
+        }
+    }
+
+    /** Closes every kept fd (the run is ending). */
+    void close() {
+        for (Attempt a : byTid.values()) {
+            synchronized (a) {
+                discard(a);
+            }
+        }
+        byTid.clear();
+    }
+
+    private void discard(Attempt a) {
+        if (a.kept instanceof Result.Fd f) {
+            PathCalls.close(f.fd());
+        }
+        a.kept = null;
+        byTid.remove(a.tid, a);
+    }
+}
