@@ -4,6 +4,7 @@ import dev.seccheck.abi.Errno;
 import dev.seccheck.kafka.source.KafkaSource;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.UnixSeqpacket;
+import dev.seccheck.remote.consumer.ServerLimits;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -18,8 +19,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * EventInput is where {@code server} and {@code tracereplay save} take events from: a socket they
- * listen on ({@code --endpoint}) or the records of kafka sinks in a topic ({@code --kafka} and
- * its options). Preparing the socket path removes a stale socket file and refuses a live one.
+ * listen on ({@code --endpoint}, with the limits of {@link ServerLimitOptions}) or the records of
+ * kafka sinks in a topic ({@code --kafka} and its options). Preparing the socket path removes a
+ * stale socket file and refuses a live one.
  */
 final class EventInput {
     @Option(names = "--endpoint", paramLabel = "PATH", description = "Socket path to listen on.")
@@ -28,8 +30,16 @@ final class EventInput {
     @Mixin
     KafkaOptions kafka;
 
+    @Mixin
+    ServerLimitOptions limitOptions;
+
     @Spec(Spec.Target.MIXEE)
     CommandSpec mixee;
+
+    /** Returns the limits on the sandboxes connecting to the socket, or a usage error naming the bad option and value. */
+    ServerLimits limits() {
+        return limitOptions.limits(mixee);
+    }
 
     /** Returns the Kafka source {@code --kafka} asks for, or empty when the command is to listen on a socket. */
     Optional<KafkaSource> kafka(PrintStream log) {

@@ -46,9 +46,6 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "Write messages to FILE instead of stdout.")
     Path out;
 
-    @Mixin
-    ServerLimitOptions limitOptions;
-
     @Spec
     CommandSpec spec;
 
@@ -60,7 +57,7 @@ final class ServerCommand implements Callable<Integer> {
             default -> throw new ParameterException(spec.commandLine(),
                     "--format: must be text or json, got \"" + format + "\"");
         };
-        ServerLimits limits = limitOptions.limits(spec);
+        ServerLimits limits = input.limits();
         Optional<KafkaSource> fromKafka = input.kafka(System.err);
         PrintStream sink = out == null
                 ? new PrintStream(new FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8)
@@ -82,7 +79,7 @@ final class ServerCommand implements Callable<Integer> {
         log.println(fromKafka.isPresent()
                 ? "seccheck server: reading " + server.describe() + " (" + format.toLowerCase(Locale.ROOT) + ")"
                 : "seccheck server: listening on " + input.endpointOr(Path.of(DEFAULT_ENDPOINT)) + " ("
-                        + format.toLowerCase(Locale.ROOT) + ", " + limitOptions.describe(limits) + ")");
+                        + format.toLowerCase(Locale.ROOT) + ", " + input.limitOptions.describe(limits) + ")");
         server.awaitClose();
         return 0;
     }

@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
 /**
- * ServerLimitOptions are the options that bound what {@code server} and {@code tracereplay save}
+ * ServerLimitOptions are the options, part of {@link EventInput}, that bound what {@code server} and {@code tracereplay save}
  * spend on the sandboxes connecting to their socket: the connection limit and the idle timeout.
  */
 final class ServerLimitOptions {

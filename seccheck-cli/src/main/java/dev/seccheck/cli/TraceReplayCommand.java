@@ -14,9 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * TraceReplayCommand is {@code seccheck tracereplay}: record the packets sandboxes send into
@@ -43,15 +41,9 @@ final class TraceReplayCommand {
         @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory for the trace files.")
         Path out;
 
-        @Mixin
-        ServerLimitOptions limitOptions;
-
-        @Spec
-        CommandSpec spec;
-
         @Override
         public Integer call() throws Exception {
-            ServerLimits limits = limitOptions.limits(spec);
+            ServerLimits limits = input.limits();
             Optional<KafkaSource> fromKafka = input.kafkaOrEndpoint(System.err);
             if (fromKafka.isPresent()) {
                 TraceSaver saver = new TraceSaver(out, System.err);
@@ -64,7 +56,7 @@ final class TraceReplayCommand {
             Path endpoint = input.listenOn(null);
             Recorder recorder = Recorder.start(endpoint, out, System.err, limits);
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(recorder::close));
-            System.err.println("seccheck tracereplay save: listening on " + endpoint + " (" + limitOptions.describe(limits)
+            System.err.println("seccheck tracereplay save: listening on " + endpoint + " (" + input.limitOptions.describe(limits)
                     + "), writing to " + out);
             recorder.awaitClose();
             return 0;

@@ -128,9 +128,7 @@ class FailClosedTest {
         if (nobody) {
             return exec(PackagedCli.asNobody(nobodyClasspath, run.toArray(String[]::new)));
         }
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        List<String> cmd = PackagedCli.java(System.getProperty("java.class.path"), "-XX:TieredStopAtLevel=1");
         cmd.addAll(run);
         return exec(cmd);
     }

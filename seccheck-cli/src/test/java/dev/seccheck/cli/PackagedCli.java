@@ -151,10 +151,21 @@ final class PackagedCli {
      * and gid 65534 with no supplementary groups, through {@code setpriv}, followed by {@code args}.
      */
     static List<String> asNobody(String classpath, String... args) {
-        List<String> cmd = nobody(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-cp", classpath,
-                "dev.seccheck.cli.Main");
+        List<String> cmd = nobody(java(classpath).toArray(String[]::new));
         cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /**
+     * The command that starts the CLI's {@code Main} in a JVM of its own, from {@code classpath}, with
+     * the launcher's native-access and Unsafe options, {@code jvmOptions}, and no perf data: a JVM
+     * with it leaves /tmp/hsperfdata_<user> behind.
+     */
+    static List<String> java(String classpath, String... jvmOptions) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-XX:-UsePerfData"));
+        cmd.addAll(List.of(jvmOptions));
+        cmd.addAll(List.of("-cp", classpath, Main.class.getName()));
         return cmd;
     }
 

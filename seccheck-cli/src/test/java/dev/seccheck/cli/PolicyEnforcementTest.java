@@ -145,10 +145,9 @@ class PolicyEnforcementTest {
     private record Result(int code, String out) {}
 
     private static Result run(Path config, String... command) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "run", "--quiet", "--root", config.getParent().resolve("root").toString(), "--config", config.toString(), "--"));
+        List<String> cmd = PackagedCli.java(System.getProperty("java.class.path"));
+        cmd.addAll(List.of("run", "--quiet", "--root", config.getParent().resolve("root").toString(),
+                "--config", config.toString(), "--"));
         cmd.addAll(List.of(command));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

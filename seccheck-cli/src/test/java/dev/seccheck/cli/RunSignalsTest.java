@@ -89,7 +89,8 @@ class RunSignalsTest {
                 "this test's process group is orphaned: the kernel stops none of its members on " + sig);
         Path pidFile = tmp.resolve("pid");
         Path ticks = tmp.resolve("ticks");
-        Process run = start("echo $$ > " + pidFile + ".tmp; mv " + pidFile + ".tmp " + pidFile
+        // The first tick is written before the pid: a stop that comes right after the pid must find it.
+        Process run = start("echo 0 > " + ticks + "; echo $$ > " + pidFile + ".tmp; mv " + pidFile + ".tmp " + pidFile
                 + "; i=0; while [ $i -lt 400 ]; do i=$((i+1)); echo $i > " + ticks + "; sleep 0.05; done; exit 3");
         awaitFile(run, pidFile);
         long program = Long.parseLong(Files.readString(pidFile).trim());

@@ -34,11 +34,7 @@ class ServerCommandTest {
     }
 
     static Process seccheck(Path dir, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(
-                ProcessHandle.current().info().command().orElseThrow(),
-                "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"),
-                "dev.seccheck.cli.Main"));
+        List<String> cmd = PackagedCli.java(System.getProperty("java.class.path"));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).redirectError(dir.resolve("stderr").toFile()).start();
     }

@@ -37,11 +37,7 @@ class ServerMemoryTest {
 
     /** Starts the CLI of this class path in a JVM of its own with heap limit {@code xmx}, output in {@code dir}. */
     static Process cli(Path dir, String xmx, List<String> args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(
-                ProcessHandle.current().info().command().orElseThrow(),
-                xmx, "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"),
-                "dev.seccheck.cli.Main"));
+        List<String> cmd = PackagedCli.java(System.getProperty("java.class.path"), xmx);
         cmd.addAll(args);
         return new ProcessBuilder(cmd).redirectError(dir.resolve("stderr").toFile())
                 .redirectOutput(dir.resolve("stdout").toFile()).start();

@@ -29,6 +29,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SupervisorDefenseTest {
 
     private static final String PY = "/usr/bin/python3";
+    private static final String NO_PERF_DATA = "-J-XX:-UsePerfData";
 
     @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ALWAYS)
     static Path shared;
@@ -105,10 +106,11 @@ class SupervisorDefenseTest {
         skipUnlessPossible(nobody);
         String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
         // Natively, jcmd reaches a JVM that does not disable attach (this one).
-        Result control = exec(List.of(jcmd, Long.toString(ProcessHandle.current().pid()), "VM.version"));
+        // jcmd is a JVM too: without perf data it leaves no /tmp/hsperfdata_<user> behind.
+        Result control = exec(List.of(jcmd, NO_PERF_DATA, Long.toString(ProcessHandle.current().pid()), "VM.version"));
         assertThat(control.out()).contains("JDK");
         // From inside the run, against seccheck itself.
-        Result r = exec(seccheck(nobody, "/bin/sh", "-c", jcmd + " $PPID VM.version; echo jcmd=$?; cat " + secret));
+        Result r = exec(seccheck(nobody, "/bin/sh", "-c", jcmd + " " + NO_PERF_DATA + " $PPID VM.version; echo jcmd=$?; cat " + secret));
         assertThat(r.out()).as(r.out()).doesNotContain("JDK 25").contains("jcmd=1").doesNotContain("hunter2");
     }
 
@@ -274,10 +276,8 @@ class SupervisorDefenseTest {
         if (nobody) {
             return PackagedCli.asNobody(nobodyClasspath(), run.toArray(String[]::new));
         }
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                "-XX:+DisableAttachMechanism", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        List<String> cmd = PackagedCli.java(System.getProperty("java.class.path"), "-XX:+DisableAttachMechanism",
+                "-XX:TieredStopAtLevel=1");
         cmd.addAll(run);
         return cmd;
     }

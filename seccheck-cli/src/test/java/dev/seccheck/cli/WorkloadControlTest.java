@@ -185,8 +185,6 @@ class WorkloadControlTest {
     }
 
     private static List<String> java() {
-        String javaBin = ProcessHandle.current().info().command().orElse("java");
-        return List.of(javaBin, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName());
+        return PackagedCli.java(System.getProperty("java.class.path"));
     }
 }

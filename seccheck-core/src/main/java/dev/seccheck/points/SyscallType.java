@@ -6,36 +6,26 @@ package dev.seccheck.points;
  */
 public enum SyscallType {
     /** Schematized, before the syscall runs. */
-    ENTER("enter", false, false),
+    ENTER,
     /** Schematized, after the syscall ran (carries the result). */
-    EXIT("exit", true, false),
+    EXIT,
     /** Raw arguments, before the syscall runs. */
-    RAW_ENTER("enter", false, true),
+    RAW_ENTER,
     /** Raw arguments and result, after the syscall ran. */
-    RAW_EXIT("exit", true, true);
-
-    private final String suffix;
-    private final boolean exit;
-    private final boolean raw;
-
-    SyscallType(String suffix, boolean exit, boolean raw) {
-        this.suffix = suffix;
-        this.exit = exit;
-        this.raw = raw;
-    }
+    RAW_EXIT;
 
     /** Returns the last part of the point name: {@code enter} or {@code exit}. */
     public String suffix() {
-        return suffix;
+        return isExit() ? "exit" : "enter";
     }
 
     /** Returns whether the point fires after the syscall. */
     public boolean isExit() {
-        return exit;
+        return this == EXIT || this == RAW_EXIT;
     }
 
     /** Returns whether the point carries raw arguments instead of a schematized message. */
     public boolean isRaw() {
-        return raw;
+        return this == RAW_ENTER || this == RAW_EXIT;
     }
 }

@@ -266,7 +266,7 @@ class ConsumingTest {
                     .get(60, TimeUnit.SECONDS);
         }
         Harness.CollectLogged got = new Harness.CollectLogged();
-        try (EventServer server = Harness.readAll(BROKER.bootstrap(), topic, got)) {
+        try (EventServer _ = Harness.readAll(BROKER.bootstrap(), topic, got)) {
             Harness.await(() -> !got.events.isEmpty(), 60, "the record");
         }
         assertThat(got.logged()).containsExactly(

@@ -147,7 +147,7 @@ class KafkaBrokerTest {
         assertThat(sinks.kafka.getFirst().sent()).isEqualTo(sinks.fired.size()).isPositive();
 
         Harness.CollectLogged got = new Harness.CollectLogged();
-        try (EventServer server = Harness.readAll(BROKER.bootstrap(), topic, got)) {
+        try (EventServer _ = Harness.readAll(BROKER.bootstrap(), topic, got)) {
             Harness.await(() -> got.events.size() >= sinks.fired.size(), 60, "every record of the run");
         }
         String host = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();

@@ -8,9 +8,6 @@ import java.lang.invoke.MethodHandle;
 
 /** Poll waits for one file descriptor with poll(2); one instance per thread. */
 public final class Poll {
-
-    /** Creates a poller for the calling thread (it reuses one pollfd). */
-    public Poll() {}
     public static final short POLLIN = 1;
     public static final short POLLERR = 8;
     public static final short POLLHUP = 0x10;
@@ -20,6 +17,9 @@ public final class Poll {
             Libc.withErrno("poll", FunctionDescriptor.of(Libc.C_INT, Libc.C_POINTER, Libc.C_LONG, Libc.C_INT));
 
     private final MemorySegment pollfd = Arena.ofAuto().allocate(Layouts.POLLFD);
+
+    /** Creates a poller for the calling thread (it reuses one pollfd). */
+    public Poll() {}
 
     /**
      * Waits up to {@code timeoutMillis} (-1: forever) for {@code events} on {@code fd}.

@@ -29,8 +29,8 @@ class AcceptLoopTest {
         Path path = dir.resolve("s");
         List<UnixSeqpacket> accepted = new CopyOnWriteArrayList<>();
         try (UnixSeqpacket listener = UnixSeqpacket.listen(path, 4);
-                UnixSeqpacket a = UnixSeqpacket.connect(path);
-                UnixSeqpacket b = UnixSeqpacket.connect(path)) {
+                UnixSeqpacket _ = UnixSeqpacket.connect(path);
+                UnixSeqpacket _ = UnixSeqpacket.connect(path)) {
             AcceptLoop[] loop = new AcceptLoop[1];
             loop[0] = new AcceptLoop(listener, "accept-test", c -> {
                 accepted.add(c);
@@ -52,7 +52,7 @@ class AcceptLoopTest {
     @Test
     void aFailingAcceptIsRetriedAfterAPauseNotInASpin() throws Exception {
         Path path = dir.resolve("s");
-        try (UnixSeqpacket listener = UnixSeqpacket.listen(path, 4);
+        try (UnixSeqpacket _ = UnixSeqpacket.listen(path, 4);
                 UnixSeqpacket notListening = UnixSeqpacket.connect(path)) {
             AcceptLoop loop = new AcceptLoop(notListening, "accept-test", UnixSeqpacket::close).start();
             try {

@@ -21,13 +21,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Properties;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
@@ -46,7 +46,8 @@ public final class KafkaSource implements EventSource {
     /** Records have no sending process that the reader could see: the credentials say "unknown". */
     static final PeerCredentials NO_PEER = new PeerCredentials(0, -1, -1);
     private static final Duration POLL = Duration.ofMillis(250);
-    private static final long TICK_NANOS = 1_000_000_000L;
+    /** How long closing waits for the consumer to leave its group and commit. */
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
     /**
      * Options says what to read.
@@ -104,7 +105,7 @@ public final class KafkaSource implements EventSource {
                 }
             }
         } catch (KafkaException | IOException e) {
-            consumer.close(Duration.ZERO);
+            consumer.close(CloseOptions.timeout(Duration.ZERO));
             throw e instanceof IOException io ? io : new IOException("reading topic \"" + options.topic() + "\" at "
                     + options.bootstrapServers() + ": " + e.getMessage(), e);
         }
@@ -170,35 +171,30 @@ public final class KafkaSource implements EventSource {
         }
 
         @Override
-        protected void run() {
-            long lastTick = System.nanoTime();
-            try {
-                while (!closing()) {
-                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
-                        try {
-                            deliver(r);
-                        } catch (RuntimeException e) {
-                            // A handler bug costs that record, not the stream every run depends on.
-                            log.println("seccheck: handler failed on record " + r.topic() + "-" + r.partition() + "@"
-                                    + r.offset() + ", skipped: " + e);
-                        }
-                    }
-                    long now = System.nanoTime();
-                    if (now - lastTick >= TICK_NANOS) {
-                        lastTick = now;
-                        handler.onTick();
-                    }
+        protected void serveOnce() {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
+                try {
+                    deliver(r);
+                } catch (RuntimeException e) {
+                    // A handler bug costs that record, not the stream every run depends on.
+                    log.println("seccheck: handler failed on record " + r.topic() + "-" + r.partition() + "@"
+                            + r.offset() + ", skipped: " + e);
                 }
-            } catch (WakeupException e) {
-                // close() woke the poll: leave.
-            } catch (KafkaException e) {
-                log.println("seccheck: reading " + describe() + " failed: " + e.getMessage());
-            } finally {
-                finish();
             }
         }
 
-        private void finish() {
+        @Override
+        protected void tick(long now) {
+            handler.onTick();
+        }
+
+        @Override
+        protected void failed(Exception e) {
+            log.println("seccheck: reading " + describe() + " failed: " + e.getMessage());
+        }
+
+        @Override
+        protected void finish() {
             try {
                 for (Connection c : new ArrayList<>(byKey.values())) {
                     try {
@@ -207,7 +203,7 @@ public final class KafkaSource implements EventSource {
                         log.println("seccheck: handler failed disconnecting client-" + c.id() + ": " + e);
                     }
                 }
-                consumer.close(Duration.ofSeconds(5));
+                consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
             } catch (KafkaException e) {
                 log.println("seccheck: closing the consumer of " + describe() + ": " + e.getMessage());
             }

@@ -37,7 +37,7 @@ public final class LocalBroker implements AutoCloseable {
     static final Duration STOP_DEADLINE = Duration.ofSeconds(20);
     /** The cheapest settings measured on 2 CPUs: a broker for tests needs neither C2 nor a big heap. */
     static final List<String> JVM_FLAGS = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-            "-Xss512k");
+            "-Xss512k", "-XX:-UsePerfData");
 
     private final Path dir;
     private final String bootstrap;

@@ -33,7 +33,7 @@ final class ConnectionLoop extends SourceLoop {
     /** Packets read from one connection before the loop serves the next ready one. */
     static final int BATCH = 64;
     private static final long LISTENER = 0;
-    private static final int TICK_MILLIS = 1000;
+    private static final int WAIT_MILLIS = (int) (TICK_NANOS / 1_000_000);
     private static final long ACCEPT_PAUSE_NANOS = 100_000_000L;
 
     /** One accepted socket; {@code connection} is set once the handshake succeeded. */
@@ -99,39 +99,34 @@ final class ConnectionLoop extends SourceLoop {
     }
 
     @Override
-    protected void run() {
-        long lastTick = System.nanoTime();
-        try {
-            while (!closing()) {
-                int n = epoll.await(TICK_MILLIS);
-                long now = System.nanoTime();
-                for (int i = 0; i < n && !closing(); i++) {
-                    long token = epoll.token(i);
-                    if (token == LISTENER) {
-                        acceptAll(now);
-                    } else {
-                        Peer p = peers.get(token); // also marks it the most recently active
-                        if (p != null) {
-                            p.lastActive = now;
-                            serve(p);
-                        }
-                    }
-                }
-                if (now - lastTick >= TICK_MILLIS * 1_000_000L) {
-                    lastTick = now;
-                    expire(now);
-                    resumeAccepting(now);
-                    handler.onTick();
-                    heapTrim.tick();
+    protected void serveOnce() throws LinuxException {
+        int n = epoll.await(WAIT_MILLIS);
+        long now = System.nanoTime();
+        for (int i = 0; i < n && !closing(); i++) {
+            long token = epoll.token(i);
+            if (token == LISTENER) {
+                acceptAll(now);
+            } else {
+                Peer p = peers.get(token); // also marks it the most recently active
+                if (p != null) {
+                    p.lastActive = now;
+                    serve(p);
                 }
             }
-        } catch (LinuxException e) {
-            if (!closing()) {
-                System.err.println("seccheck server: event loop on " + endpoint + " failed: " + e.getMessage());
-            }
-        } finally {
-            shutDown();
         }
+    }
+
+    @Override
+    protected void tick(long now) throws LinuxException {
+        expire(now);
+        resumeAccepting(now);
+        handler.onTick();
+        heapTrim.tick();
+    }
+
+    @Override
+    protected void failed(Exception e) {
+        System.err.println("seccheck server: event loop on " + endpoint + " failed: " + e.getMessage());
     }
 
     private void acceptAll(long now) throws LinuxException {
@@ -305,7 +300,8 @@ final class ConnectionLoop extends SourceLoop {
         p.socket.close();
     }
 
-    private void shutDown() {
+    @Override
+    protected void finish() {
         for (Peer p : new ArrayList<>(peers.values())) {
             try {
                 remove(p);
