@@ -41,9 +41,14 @@ record Identity(int fsuid, int fsgid, int[] groups, int umask) {
      * allocated some 10 KB per open, half of all the supervisor allocated.
      */
     static Optional<Identity> of(int tid) {
+        return ofStatus("/proc/" + tid + "/status");
+    }
+
+    /** Reads the identity a status file (in /proc's format) gives, or empty when it cannot be read or lacks Uid or Gid. */
+    static Optional<Identity> ofStatus(String file) {
         byte[] raw = STATUS.get();
         int len;
-        try (FileInputStream in = new FileInputStream("/proc/" + tid + "/status")) {
+        try (FileInputStream in = new FileInputStream(file)) {
             len = in.readNBytes(raw, 0, raw.length);
             while (len == raw.length) { // a long Groups line: grow, keep the larger buffer
                 raw = Arrays.copyOf(raw, raw.length * 2);
