@@ -6,8 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.seccheck.abi.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
+import dev.seccheck.sentry.testing.NativeStrings;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,11 +18,7 @@ class ProgramMemoryTest {
     private static final int SELF = (int) ProcessHandle.current().pid();
 
     private static MemorySegment cString(Arena arena, String s, long align) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        MemorySegment seg = arena.allocate(b.length + 1L + align, 4096).asSlice(align);
-        MemorySegment.copy(b, 0, seg, ValueLayout.JAVA_BYTE, 0, b.length);
-        seg.set(ValueLayout.JAVA_BYTE, b.length, (byte) 0);
-        return seg;
+        return NativeStrings.at(arena, s, align);
     }
 
     @Test

@@ -6,8 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.seccheck.sentry.syscalls.MemoryFault;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
+import dev.seccheck.sentry.testing.NativeStrings;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,11 +17,7 @@ class TraceeAccessTest {
     private static final int SELF = (int) ProcessHandle.current().pid();
 
     private static long cString(Arena arena, String s, long offsetInPage) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        MemorySegment seg = arena.allocate(b.length + 1L + offsetInPage, 4096).asSlice(offsetInPage);
-        MemorySegment.copy(b, 0, seg, ValueLayout.JAVA_BYTE, 0, b.length);
-        seg.set(ValueLayout.JAVA_BYTE, b.length, (byte) 0);
-        return seg.address();
+        return NativeStrings.at(arena, s, offsetInPage).address();
     }
 
     @Test
