@@ -9,7 +9,7 @@
 #            adds that checkout's launcher (built, with its own AOT cache) as "old ..." rows:
 #            the way to show old and new in one run. Copy a build aside first, as bench/jit.sh
 #            does, so the two never share a cache:  bench/snapshot.sh /tmp/seccheck-old
-#        BENCH_BLOCKS=loop|startup                   (one block only)
+#        BENCH_BLOCKS="loop startup first"        (the blocks to run, default all three)
 #
 # Blocks:
 #   loop      sh -c 'for i in $(seq 300); do /bin/true; done'
@@ -18,6 +18,9 @@
 #               to /dev/null), all-null (every point with every field, null sink)
 #   startup   a Java hello-world on the same JDK with the launcher's GC and JIT flags (the ratios'
 #               base); /bin/true; seccheck run --quiet -- /bin/true (default session)
+#   first     time from just before the launch to the program's first instruction: bench/now.c
+#               prints the clock at its main, natively and under seccheck run --quiet (default
+#               session); the sample is that clock minus the one read before starting the command
 # Writes bench/out/perprocess-<block>.md and prints them.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -55,8 +58,13 @@ block_startup() {
   add "seccheck run -- /bin/true" "$sc run --quiet -- /bin/true"
   [ -z "$old" ] || add "old seccheck run -- /bin/true" "$old/seccheck run --quiet -- /bin/true"
 }
+block_first() {
+  add "native now" "$out/now"
+  add "seccheck run -- now" "$sc run --quiet -- $out/now"
+  [ -z "$old" ] || add "old seccheck run -- now" "$old/seccheck run --quiet -- $out/now"
+}
 
-for block in ${BENCH_BLOCKS:-loop startup}; do
+for block in ${BENCH_BLOCKS:-loop startup first}; do
   names=() cmds=()
   "block_$block"
   samples="$out/perprocess-$block.tsv"
@@ -64,8 +72,12 @@ for block in ${BENCH_BLOCKS:-loop startup}; do
   for ((r = 0; r <= rounds; r++)); do # round 0 warms the page cache and is not recorded
     for i in "${!cmds[@]}"; do
       start=$EPOCHREALTIME
-      bash -c "${cmds[$i]}" >/dev/null 2>&1 || { echo "perprocess.sh: failed: ${cmds[$i]}" >&2; exit 1; }
-      end=$EPOCHREALTIME
+      if [ "$block" = first ]; then
+        end="$(bash -c "${cmds[$i]}" 2>/dev/null)" || { echo "perprocess.sh: failed: ${cmds[$i]}" >&2; exit 1; }
+      else
+        bash -c "${cmds[$i]}" >/dev/null 2>&1 || { echo "perprocess.sh: failed: ${cmds[$i]}" >&2; exit 1; }
+        end=$EPOCHREALTIME
+      fi
       [ "$r" = 0 ] || printf '%s\t%s\n' "${names[$i]}" "$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.4f", e - s }')" >>"$samples"
     done
   done

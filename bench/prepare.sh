@@ -2,7 +2,7 @@
 # bench_prepare OUT SECCHECK  checks that strace is there, makes OUT, builds SECCHECK (and trains
 # its AOT cache) outside the timings, finds the JDK (exports JAVA_HOME), compiles OUT/Hello.class (a Java
 # hello-world: the floor of any Java tool on the same JDK) and writes the session files
-# OUT/none.json (no point) and OUT/all-null.json (every point of the catalog with every field, to
+# OUT/now (bench/now.c: prints the time at its main), OUT/none.json (no point) and OUT/all-null.json (every point of the catalog with every field, to
 # the null sink), the latter from SECCHECK's own metadata.
 bench_prepare() {
   local out="$1" sc="$2" here
@@ -14,6 +14,7 @@ bench_prepare() {
   seccheck_require_jdk
   printf 'public class Hello { public static void main(String[] a) { System.out.println("hello"); } }\n' >"$out/Hello.java"
   "$JAVA_HOME/bin/javac" -d "$out" "$out/Hello.java"
+  cc -O2 -o "$out/now" "$here/bench/now.c"
   printf '{"name":"Default","points":[],"sinks":[{"name":"null"}]}\n' >"$out/none.json"
   "$sc" metadata --json | /usr/bin/python3 -c '
 import json, sys

@@ -1,0 +1,34 @@
+# Sourced by the launcher: trains JDK 25's ahead-of-time cache, which serves a run the classes
+# (loaded, verified) and method profiles the training run used.
+# seccheck_aot_train CACHE STATE CLASSPATH  with the JVM flags in the array jvm (scripts/jvm.sh).
+# The training supervises /bin/true, the common path, under two sessions at once: the built-in
+# default session (text sink) and a session to a remote sink, served for the occasion by a
+# `seccheck server` on a socket in STATE, so a run with a remote sink finds its classes (the
+# sink, the wire, protobuf's messages) in the cache too. Without a server the training goes on
+# with the default session alone. Nothing it leaves behind but CACHE (or no cache at all).
+seccheck_aot_train() {
+  local cache="$1" state="$2" cp="$3" sock="$2/train.sock" server="" deadline configs=() java="$JAVA_HOME/bin/java"
+  rm -f "$sock"
+  if "$java" "${jvm[@]}" -cp "$cp" dev.seccheck.cli.Main run --print-config >"$state/train-default.json" 2>/dev/null </dev/null; then
+    "$java" "${jvm[@]}" -cp "$cp" dev.seccheck.cli.Main server --endpoint "$sock" --out /dev/null </dev/null >/dev/null 2>&1 &
+    server=$!
+    # The server's JVM starts in a second or two; 30 s covers a loaded machine.
+    deadline=$((SECONDS + 30))
+    while [ ! -S "$sock" ] && [ "$SECONDS" -lt "$deadline" ] && kill -0 "$server" 2>/dev/null; do
+      sleep 0.1
+    done
+    if [ -S "$sock" ]; then
+      printf '{"name":"train-remote","points":[{"name":"container/start"},{"name":"sentry/clone"},%s],%s}\n' \
+        '{"name":"sentry/execve"},{"name":"sentry/task_exit"},{"name":"syscall/openat/enter"},{"name":"syscall/openat/exit"}' \
+        "\"sinks\":[{\"name\":\"remote\",\"config\":{\"endpoint\":\"$sock\"}}]" >"$state/train-remote.json"
+      configs=(--config "$state/train-default.json" --config "$state/train-remote.json")
+    fi
+  fi
+  "$java" "${jvm[@]}" "-XX:AOTCacheOutput=$cache" -Xlog:aot=off -Xlog:cds=off -cp "$cp" \
+    dev.seccheck.cli.Main run --quiet "${configs[@]}" -- /bin/true </dev/null >/dev/null 2>&1 || rm -f "$cache"
+  if [ -n "$server" ]; then
+    kill "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+  fi
+  rm -f "$sock" "$state/train-default.json" "$state/train-remote.json"
+}
