@@ -30,7 +30,7 @@ public class RemoteSinkBenchmark extends ThroughputBenchmark {
 
     /** What writes the packets. */
     public enum Impl {
-        /** RemoteSink.write: serialize into the thread's native buffer and sendmsg. */
+        /** RemoteSink.write: serialize into the thread's packet buffer and sendmsg. */
         REMOTE_SINK,
         /** sendmsg of an already serialized packet in native memory: the socket's limit. */
         RAW_SEND

@@ -36,14 +36,24 @@ public final class StraceLine {
 
     /** Returns {@code name(args} without the closing parenthesis, so a caller can cut the line at the call. */
     public static String call(String name, Message msg, int limit) {
-        StringBuilder sb = new StringBuilder(96).append(name).append('(');
+        return call(new StringBuilder(96), name, msg, limit).toString();
+    }
+
+    /** Appends {@code name(args} to {@code sb}, as {@link #call(String, Message, int)} returns it; returns {@code sb}. */
+    public static StringBuilder call(StringBuilder sb, String name, Message msg, int limit) {
+        sb.append(name).append('(');
         args(sb, name, msg, limit);
-        return sb.toString();
+        return sb;
     }
 
     /** Returns {@code ) = result}, the result read from errorno when that is set (gVisor's and the kernel's meaning alike). */
     public static String result(String name, Exit exit) {
-        StringBuilder sb = new StringBuilder(48).append(") = ");
+        return result(new StringBuilder(48), name, exit).toString();
+    }
+
+    /** Appends {@code ) = result} to {@code sb}, as {@link #result(String, Exit)} returns it; returns {@code sb}. */
+    public static StringBuilder result(StringBuilder sb, String name, Exit exit) {
+        sb.append(") = ");
         int errno = errno(exit);
         if (errno != 0) {
             sb.append("-1 ").append(Errno.name(errno)).append(" (").append(Errno.message(errno)).append(')');
@@ -52,7 +62,7 @@ public final class StraceLine {
         } else {
             sb.append(exit.getResult());
         }
-        return sb.toString();
+        return sb;
     }
 
     /** Returns the errno a call failed with (from the wire's errorno, or a negative result), 0 when it succeeded. */
@@ -65,8 +75,7 @@ public final class StraceLine {
 
     /** Returns the message's {@code exit} field, or null when it has none. */
     public static Exit exitOf(Message msg) {
-        FieldDescriptor f = msg.getDescriptorForType().findFieldByName("exit");
-        return f != null && msg.hasField(f) ? (Exit) msg.getField(f) : null;
+        return MessageParts.exit(msg);
     }
 
     private static void args(StringBuilder sb, String name, Message msg, int limit) {

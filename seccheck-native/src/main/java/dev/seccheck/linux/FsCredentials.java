@@ -37,13 +37,23 @@ public final class FsCredentials {
         return (int) Direct.call(Sysno.SETFSGID, gid, 0, 0, 0);
     }
 
+    /**
+     * Each thread's group list for setgroups, grown to the longest list it passed: an emulated open
+     * as root sets the program's groups and restores seccheck's, and a confined arena per call
+     * cost more than the call itself.
+     */
+    private static final ThreadLocal<MemorySegment> GROUPS =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(ValueLayout.JAVA_INT, 64));
+
     /** Sets the calling thread's supplementary groups (needs CAP_SETGID); returns 0 or -errno. */
     public static long setgroups(int[] groups) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment list = arena.allocate(ValueLayout.JAVA_INT, Math.max(1, groups.length));
-            MemorySegment.copy(groups, 0, list, ValueLayout.JAVA_INT, 0, groups.length);
-            return Direct.call(Sysno.SETGROUPS, groups.length, list.address(), 0, 0);
+        MemorySegment list = GROUPS.get();
+        if (list.byteSize() < (long) groups.length * Integer.BYTES) {
+            list = Arena.ofAuto().allocate(ValueLayout.JAVA_INT, groups.length);
+            GROUPS.set(list);
         }
+        MemorySegment.copy(groups, 0, list, ValueLayout.JAVA_INT, 0, groups.length);
+        return Direct.call(Sysno.SETGROUPS, groups.length, list.address(), 0, 0);
     }
 
     /** Returns the calling thread's supplementary groups. */

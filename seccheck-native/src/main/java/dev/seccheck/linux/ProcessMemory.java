@@ -6,6 +6,7 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.util.Objects;
 
 /**
  * ProcessMemory reads and writes another process's memory with process_vm_readv/writev (one
@@ -36,6 +37,21 @@ public final class ProcessMemory {
         ensure(len);
         long n = transfer(READV, "process_vm_readv", pid, addr, len);
         return buffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    /**
+     * Reads up to {@code len} bytes at {@code addr} of process {@code pid} into {@code dst} at
+     * {@code off}; returns how many were read, fewer when the range runs into unmapped memory.
+     * Allocates nothing: the hot readers (paths, strings) keep one destination array per thread.
+     *
+     * @throws LinuxException if not even the first byte is readable
+     */
+    public int read(int pid, long addr, byte[] dst, int off, int len) throws LinuxException {
+        Objects.checkFromIndexSize(off, len, dst.length);
+        ensure(len);
+        int n = (int) transfer(READV, "process_vm_readv", pid, addr, len);
+        MemorySegment.copy(buffer, ValueLayout.JAVA_BYTE, 0, dst, off, n);
+        return n;
     }
 
     /** Writes {@code data} at {@code addr} of process {@code pid} (writable mappings only). */

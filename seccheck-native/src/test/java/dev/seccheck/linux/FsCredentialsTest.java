@@ -47,4 +47,33 @@ class FsCredentialsTest {
         assertThat(calls.fsType(fd)).isNotEqualTo(PathCalls.PROC_SUPER_MAGIC);
         PathCalls.close(fd);
     }
+
+    private static String groups() throws Exception {
+        return Files.readAllLines(Path.of("/proc/thread-self/status")).stream()
+                .filter(l -> l.startsWith("Groups:")).findFirst().orElseThrow().substring(7).trim();
+    }
+
+    /** The list setgroups passes is reused per thread: a longer list grows it, a shorter one after it is not padded. */
+    @Test
+    void setgroupsTakesLongAndThenShortListsOnOneThread() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(FsCredentials.setfsuid(-1) == 0, "setgroups needs root");
+        AtomicReference<String> seen = new AtomicReference<>();
+        Thread t = Thread.ofPlatform().start(() -> {
+            StringBuilder out = new StringBuilder();
+            try {
+                int[] many = new int[100];
+                for (int i = 0; i < many.length; i++) {
+                    many[i] = 1000 + i;
+                }
+                out.append(FsCredentials.setgroups(many)).append('|').append(groups().split("\\s+").length).append('|');
+                out.append(FsCredentials.setgroups(new int[] {7, 9})).append('|').append(groups()).append('|');
+                out.append(FsCredentials.setgroups(new int[0])).append('|').append(groups());
+            } catch (Exception e) {
+                out.append(e);
+            }
+            seen.set(out.toString());
+        });
+        t.join(10_000);
+        assertThat(seen.get()).isEqualTo("0|100|0|7 9|0|");
+    }
 }

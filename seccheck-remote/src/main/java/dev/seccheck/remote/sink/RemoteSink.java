@@ -8,7 +8,6 @@ import dev.seccheck.points.Point;
 import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.sink.PointSink;
 import dev.seccheck.sink.SinkStatus;
-import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -25,8 +24,9 @@ import java.util.concurrent.locks.LockSupport;
  * moment the server made room, up to a whole 10 ms step each time. Sub-millisecond steps still
  * park, as poll counts milliseconds. First-use costs are paid at creation ({@link Warmup}).
  *
- * <p>Each thread serializes straight into its own native buffer after the header, so a packet
- * costs one protobuf serialization and one {@code sendmsg}, with no copy in between.
+ * <p>Each thread serializes into its own buffer after the header ({@link PacketBuffer}), so a
+ * packet costs one protobuf serialization, one copy into native memory and one {@code sendmsg},
+ * and allocates only protobuf's encoder.
  */
 public final class RemoteSink implements PointSink {
     static final int INITIAL_BUFFER = 4096;
@@ -95,13 +95,13 @@ public final class RemoteSink implements PointSink {
         }
         PacketBuffer p = packets.get();
         int size = msg.getSerializedSize();
-        MemorySegment packet = p.fill(type.getNumber(), dropped.get(), msg, size);
+        int length = p.fill(type.getNumber(), dropped.get(), msg, size);
         try {
             long wait = config.backoff().toNanos();
             long max = config.backoffMax().toNanos();
             int retries = congested ? 0 : config.retries();
             for (int attempt = 0; ; attempt++) {
-                if (socket.send(packet) != UnixSeqpacket.WOULD_BLOCK) {
+                if (socket.send(p.bytes(), 0, length) != UnixSeqpacket.WOULD_BLOCK) {
                     if (congested) {
                         congested = false;
                     }

@@ -7,7 +7,6 @@ import dev.seccheck.linux.UnixSeqpacket;
 import dev.seccheck.points.MessageTypes;
 import dev.seccheck.proto.common.MessageType;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -35,7 +34,7 @@ final class Warmup {
             return;
         }
         PacketBuffer buffer = new PacketBuffer(RemoteSink.INITIAL_BUFFER);
-        MemorySegment last = null;
+        int last = -1;
         for (MessageType t : MessageType.values()) {
             Optional<Parser<? extends Message>> parser = t == MessageType.UNRECOGNIZED ? Optional.empty()
                     : MessageTypes.parser(t);
@@ -48,12 +47,12 @@ final class Warmup {
                 }
             }
         }
-        if (last != null) {
+        if (last >= 0) {
             sendThroughPrivatePair(buffer, last);
         }
     }
 
-    private static void sendThroughPrivatePair(PacketBuffer buffer, MemorySegment packet) {
+    private static void sendThroughPrivatePair(PacketBuffer buffer, int length) {
         Path dir = null;
         try {
             dir = Files.createTempDirectory("seccheck-warmup");
@@ -61,9 +60,9 @@ final class Warmup {
             try (UnixSeqpacket listener = UnixSeqpacket.listen(sock, 1);
                     UnixSeqpacket client = UnixSeqpacket.connect(sock);
                     UnixSeqpacket server = listener.accept()) {
-                client.send(packet);
+                client.send(buffer.bytes(), 0, length);
                 buffer.poll.poll(client.fd(), RemoteSink.POLLOUT, 0);
-                server.receive(new byte[(int) packet.byteSize()]);
+                server.receive(new byte[length]);
             } finally {
                 Files.deleteIfExists(sock);
             }

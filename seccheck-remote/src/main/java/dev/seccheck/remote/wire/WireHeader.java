@@ -26,6 +26,21 @@ public record WireHeader(int headerSize, int messageType, long droppedCount) {
         seg.set(U32, 4, (int) dropped);
     }
 
+    private static final java.lang.invoke.VarHandle ARRAY_U16 =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(short[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final java.lang.invoke.VarHandle ARRAY_U32 =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * Writes a header of {@link #SIZE} bytes at index 0 of {@code packet}, as
+     * {@link #write(MemorySegment, int, long)} does, without a segment wrapping the array.
+     */
+    public static void write(byte[] packet, int messageType, long dropped) {
+        ARRAY_U16.set(packet, 0, (short) SIZE);
+        ARRAY_U16.set(packet, 2, (short) messageType);
+        ARRAY_U32.set(packet, 4, (int) dropped);
+    }
+
     /** Returns the header as its {@link #SIZE} bytes. */
     public static byte[] encode(int messageType, long dropped) {
         byte[] b = new byte[SIZE];

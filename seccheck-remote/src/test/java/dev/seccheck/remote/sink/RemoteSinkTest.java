@@ -87,6 +87,22 @@ class RemoteSinkTest {
         });
     }
 
+    /** The thread's buffer is reused: a packet larger than it grows it, and a small one after is exactly itself. */
+    @Test
+    void aLargePacketThenASmallOneAreEachByteForByte() throws Exception {
+        Open big = OPEN.toBuilder().setPathname("/" + "p".repeat(10_000)).build();
+        withConnectedSink("{}", (sink, server) -> {
+            sink.syscall(null, null, MessageType.MESSAGE_SYSCALL_OPEN, big);
+            byte[] first = Sockets.receive(server);
+            assertThat(Arrays.copyOfRange(first, 8, first.length)).isEqualTo(big.toByteArray());
+            sink.syscall(null, null, MessageType.MESSAGE_SYSCALL_OPEN, OPEN);
+            byte[] second = Sockets.receive(server);
+            assertThat(second).hasSize(8 + OPEN.getSerializedSize());
+            assertThat(Arrays.copyOfRange(second, 8, second.length)).isEqualTo(OPEN.toByteArray());
+            return null;
+        });
+    }
+
     @Test
     void newerServerIsAcceptedOlderRefused() throws Exception {
         Path path = tmp.resolve("s");

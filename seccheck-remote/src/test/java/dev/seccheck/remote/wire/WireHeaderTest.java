@@ -36,4 +36,13 @@ class WireHeaderTest {
         assertThatThrownBy(() -> WireHeader.decode(new byte[] {2, 0, 7, 0, 0, 0, 0, 0}, 8))
                 .hasMessage("header_size 2 outside 8..8 (packet length)");
     }
+
+    @Test
+    void writingIntoAnArrayGivesTheEncodedBytes() {
+        byte[] packet = new byte[12];
+        java.util.Arrays.fill(packet, (byte) 0x77);
+        WireHeader.write(packet, 0x1234, 0xfffffffeL);
+        assertThat(java.util.Arrays.copyOf(packet, 8)).containsExactly(WireHeader.encode(0x1234, 0xfffffffeL));
+        assertThat(packet[8]).isEqualTo((byte) 0x77);
+    }
 }

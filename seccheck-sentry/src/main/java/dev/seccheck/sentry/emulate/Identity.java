@@ -1,10 +1,9 @@
 package dev.seccheck.sentry.emulate;
 
 import dev.seccheck.linux.FsCredentials;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -37,59 +36,110 @@ record Identity(int fsuid, int fsgid, int[] groups, int umask) {
     /**
      * Reads the identity of task {@code tid}, or empty when it is gone. Only the four lines needed
      * are picked out of the raw bytes: a general parse of the whole file (a map of its fifty-odd
-     * fields) cost more than the rest of an emulated open together.
+     * fields) cost more than the rest of an emulated open together. The file is read into the
+     * calling thread's buffer, reused from open to open: reading it whole into a new array
+     * allocated some 10 KB per open, half of all the supervisor allocated.
      */
     static Optional<Identity> of(int tid) {
-        byte[] raw;
-        try {
-            raw = Files.readAllBytes(Path.of("/proc/" + tid + "/status"));
+        return ofStatus("/proc/" + tid + "/status");
+    }
+
+    /** Reads the identity a status file (in /proc's format) gives, or empty when it cannot be read or lacks Uid or Gid. */
+    static Optional<Identity> ofStatus(String file) {
+        byte[] raw = STATUS.get();
+        int len;
+        try (FileInputStream in = new FileInputStream(file)) {
+            len = in.readNBytes(raw, 0, raw.length);
+            while (len == raw.length) { // a long Groups line: grow, keep the larger buffer
+                raw = Arrays.copyOf(raw, raw.length * 2);
+                STATUS.set(raw);
+                len += in.readNBytes(raw, len, raw.length - len);
+            }
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
-        long[] uid = numbers(raw, "Uid:");
-        long[] gid = numbers(raw, "Gid:");
-        long[] groups = numbers(raw, "Groups:");
-        long[] umask = numbers(raw, "Umask:");
-        if (uid == null || gid == null || uid.length < 4 || gid.length < 4) {
+        long fsuid = number(raw, len, UID, 3, 10);
+        long fsgid = number(raw, len, GID, 3, 10);
+        if (fsuid < 0 || fsgid < 0) {
             return Optional.empty();
         }
-        int[] g = groups == null ? new int[0] : Arrays.stream(groups).mapToInt(x -> (int) x).toArray();
-        // Umask is octal ("0022"): read as decimal digits, then converted.
-        int mask = umask == null || umask.length == 0 ? 022 : Integer.parseInt(Long.toString(umask[0]), 8);
-        return Optional.of(new Identity((int) uid[3], (int) gid[3], g, mask));
+        long umask = number(raw, len, UMASK, 0, 8); // octal, "0022"
+        return Optional.of(new Identity((int) fsuid, (int) fsgid, groups(raw, len), umask < 0 ? 022 : (int) umask));
     }
 
-    /** The whitespace-separated decimal numbers of the line starting with {@code key}, or null without it. */
-    static long[] numbers(byte[] raw, String key) {
-        int at = lineStart(raw, key.getBytes(StandardCharsets.US_ASCII));
-        if (at < 0) {
-            return null;
-        }
-        long[] out = new long[8];
-        int n = 0;
-        int i = at + key.length();
-        while (i < raw.length && raw[i] != '\n') {
-            if (raw[i] >= '0' && raw[i] <= '9') {
-                long v = 0;
-                while (i < raw.length && raw[i] >= '0' && raw[i] <= '9') {
-                    v = v * 10 + (raw[i++] - '0');
-                }
-                if (n == out.length) {
-                    out = Arrays.copyOf(out, n * 2);
-                }
-                out[n++] = v;
-            } else {
-                i++;
+    private static final byte[] UID = "Uid:".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] GID = "Gid:".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] GROUPS = "Groups:".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] UMASK = "Umask:".getBytes(StandardCharsets.US_ASCII);
+    /** Each emulation thread's copy of the last status file it read. */
+    private static final ThreadLocal<byte[]> STATUS = ThreadLocal.withInitial(() -> new byte[4096]);
+
+    /**
+     * The {@code index}th number (0 first) of the line of {@code raw[0, len)} starting with
+     * {@code key}, its digits read in {@code radix}; -1 without the line or that many numbers.
+     * Anything but a digit separates numbers.
+     */
+    static long number(byte[] raw, int len, byte[] key, int index, int radix) {
+        int i = lineStart(raw, len, key);
+        for (int n = 0; i >= 0 && (i = nextNumber(raw, len, i)) >= 0; n++) {
+            int end = digitsEnd(raw, len, i);
+            if (n == index) {
+                return value(raw, i, end, radix);
             }
+            i = end;
         }
-        return Arrays.copyOf(out, n);
+        return -1;
     }
 
-    private static int lineStart(byte[] raw, byte[] key) {
-        for (int i = 0; i + key.length <= raw.length; i++) {
+    /** The numbers of the Groups line, none without it. */
+    static int[] groups(byte[] raw, int len) {
+        int[] g = new int[8];
+        int n = 0;
+        int i = lineStart(raw, len, GROUPS);
+        while (i >= 0 && (i = nextNumber(raw, len, i)) >= 0) {
+            int end = digitsEnd(raw, len, i);
+            if (n == g.length) {
+                g = Arrays.copyOf(g, n * 2);
+            }
+            g[n++] = (int) value(raw, i, end, 10);
+            i = end;
+        }
+        return Arrays.copyOf(g, n);
+    }
+
+    /** Where the next number on the line at {@code i} starts, or -1 at the line's end. */
+    private static int nextNumber(byte[] raw, int len, int i) {
+        while (i < len && raw[i] != '\n' && !digit(raw[i])) {
+            i++;
+        }
+        return i < len && digit(raw[i]) ? i : -1;
+    }
+
+    private static int digitsEnd(byte[] raw, int len, int i) {
+        while (i < len && digit(raw[i])) {
+            i++;
+        }
+        return i;
+    }
+
+    private static long value(byte[] raw, int from, int to, int radix) {
+        long v = 0;
+        for (int k = from; k < to; k++) {
+            v = v * radix + (raw[k] - '0');
+        }
+        return v;
+    }
+
+    private static boolean digit(byte b) {
+        return b >= '0' && b <= '9';
+    }
+
+    /** Where the text after {@code key} starts on the line that begins with it, or -1. */
+    private static int lineStart(byte[] raw, int len, byte[] key) {
+        for (int i = 0; i + key.length <= len; i++) {
             if (i == 0 || raw[i - 1] == '\n') {
                 if (Arrays.equals(raw, i, i + key.length, key, 0, key.length)) {
-                    return i;
+                    return i + key.length;
                 }
             }
         }

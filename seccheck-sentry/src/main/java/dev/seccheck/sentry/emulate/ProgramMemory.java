@@ -3,7 +3,6 @@ package dev.seccheck.sentry.emulate;
 import dev.seccheck.abi.Errno;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.ProcessMemory;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -25,38 +24,42 @@ final class ProgramMemory {
 
     private static final int PATH_MAX = 4096;
     private final ProcessMemory memory = new ProcessMemory();
+    /** The path being read, reused from call to call: a path per emulated open allocates only its String. */
+    private final byte[] path = new byte[PATH_MAX];
 
     /** Reads a path as getname() would: at most PATH_MAX bytes with the NUL. */
     String path(int tid, long addr) throws Fault {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        long p = addr;
-        while (out.size() < PATH_MAX) {
-            int want = (int) Math.min(4096 - (p & 4095), PATH_MAX - out.size());
-            byte[] b = bytes(tid, p, want, true);
-            for (int i = 0; i < b.length; i++) {
-                if (b[i] == 0) {
-                    out.write(b, 0, i);
-                    return out.toString(StandardCharsets.UTF_8);
+        int len = 0;
+        while (len < PATH_MAX) {
+            long p = addr + len;
+            int want = (int) Math.min(4096 - (p & 4095), PATH_MAX - len);
+            int got;
+            try {
+                got = memory.read(tid, p, path, len, want);
+            } catch (LinuxException e) {
+                throw new Fault(Errno.EFAULT);
+            }
+            for (int i = len; i < len + got; i++) {
+                if (path[i] == 0) {
+                    return new String(path, 0, i, StandardCharsets.UTF_8);
                 }
             }
-            out.write(b, 0, b.length);
-            p += b.length;
+            if (got < want) {
+                throw new Fault(Errno.EFAULT);
+            }
+            len += got;
         }
         throw new Fault(Errno.ENAMETOOLONG);
     }
 
     /** Reads exactly {@code len} bytes, or faults with EFAULT. */
     byte[] bytes(int tid, long addr, int len) throws Fault {
-        return bytes(tid, addr, len, false);
-    }
-
-    private byte[] bytes(int tid, long addr, int len, boolean partialOk) throws Fault {
         if (len == 0) {
             return new byte[0];
         }
         try {
             byte[] b = memory.read(tid, addr, len);
-            if (b.length == 0 || (!partialOk && b.length != len)) {
+            if (b.length != len) {
                 throw new Fault(Errno.EFAULT);
             }
             return b;

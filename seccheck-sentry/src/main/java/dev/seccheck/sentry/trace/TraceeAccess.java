@@ -10,8 +10,8 @@ import dev.seccheck.linux.Procfs;
 import dev.seccheck.sentry.syscalls.FdPaths;
 import dev.seccheck.sentry.syscalls.MemoryFault;
 import dev.seccheck.sentry.syscalls.TaskMemory;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * TraceeAccess reads one task's memory (process_vm_readv) and file descriptors (/proc) for the
@@ -20,8 +20,14 @@ import java.nio.charset.StandardCharsets;
 final class TraceeAccess implements TaskMemory, FdPaths {
 
     private static final int CHUNK = 256;
+    private static final int PAGE = 4096;
 
     private final ProcessMemory memory = new ProcessMemory();
+    /**
+     * The bytes of the string being read, reused from call to call (a path per syscall): grown to
+     * the longest string read, never shrunk.
+     */
+    private byte[] text = new byte[PAGE];
     private int tid;
 
     TraceeAccess at(int taskId) {
@@ -47,31 +53,32 @@ final class TraceeAccess implements TaskMemory, FdPaths {
 
     @Override
     public String readString(long addr, int max) throws MemoryFault {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        long p = addr;
-        while (out.size() < max) {
+        int len = 0;
+        while (len < max) {
+            long p = addr + len;
             // Read up to the end of the page first, so a string ending just before unmapped memory still reads.
-            int toPageEnd = (int) (4096 - (p & 4095));
-            int want = Math.min(Math.min(CHUNK, toPageEnd), max - out.size());
-            byte[] b;
+            int toPageEnd = (int) (PAGE - (p & (PAGE - 1)));
+            int want = Math.min(Math.min(CHUNK, toPageEnd), max - len);
+            if (len + want > text.length) {
+                text = Arrays.copyOf(text, Math.max(len + want, text.length * 2));
+            }
+            int got;
             try {
-                b = memory.read(tid, p, want);
+                got = memory.read(tid, p, text, len, want);
             } catch (LinuxException e) {
                 throw new MemoryFault(p, LinuxException.name(e.errno()));
             }
-            for (int i = 0; i < b.length; i++) {
-                if (b[i] == 0) {
-                    out.write(b, 0, i);
-                    return out.toString(StandardCharsets.UTF_8);
+            for (int i = len; i < len + got; i++) {
+                if (text[i] == 0) {
+                    return new String(text, 0, i, StandardCharsets.UTF_8);
                 }
             }
-            out.write(b, 0, b.length);
-            if (b.length < want) {
-                throw new MemoryFault(p + b.length, "string runs into unreadable memory");
+            len += got;
+            if (got < want) {
+                throw new MemoryFault(p + got, "string runs into unreadable memory");
             }
-            p += b.length;
         }
-        return out.toString(StandardCharsets.UTF_8);
+        return new String(text, 0, len, StandardCharsets.UTF_8);
     }
 
     /**

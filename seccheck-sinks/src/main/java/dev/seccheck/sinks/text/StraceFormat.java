@@ -5,6 +5,7 @@ import com.google.protobuf.Message;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.format.Escape;
 import dev.seccheck.format.Flags;
+import dev.seccheck.format.MessageParts;
 import dev.seccheck.format.MessageText;
 import dev.seccheck.format.StraceLine;
 import dev.seccheck.proto.common.ContextData;
@@ -48,8 +49,9 @@ final class StraceFormat {
     /** Writes {@code prefix name(args} and leaves the line open for the exit. */
     void enter(PrintStream out, String name, Message msg) {
         interrupt(out);
-        long tid = tid(msg);
-        out.print(prefix(msg) + StraceLine.call(display(name), msg, options.stringLimit()));
+        ContextData c = context(msg);
+        long tid = tid(c);
+        out.print(StraceLine.call(prefix(new StringBuilder(128), c), display(name), msg, options.stringLimit()));
         openTid = tid;
         if (options.durations()) {
             enteredAt.put(tid, System.nanoTime());
@@ -58,33 +60,37 @@ final class StraceFormat {
 
     /** Writes the exit: closing the task's open line, resuming it, or as a whole line when the enter is not in the session. */
     void exit(PrintStream out, String name, Message msg, Exit exit, boolean joined) {
-        long tid = tid(msg);
-        String end = StraceLine.result(display(name), exit) + duration(tid);
+        ContextData c = context(msg);
+        long tid = tid(c);
+        String duration = duration(tid);
         if (joined && openTid == tid && tid != -1) {
-            out.println(end);
+            out.println(StraceLine.result(new StringBuilder(48), display(name), exit).append(duration));
             openTid = -1;
             return;
         }
         interrupt(out);
+        StringBuilder sb = prefix(new StringBuilder(160), c);
         if (joined) {
-            out.println(prefix(msg) + "<... " + display(name) + " resumed>" + end);
+            sb.append("<... ").append(display(name)).append(" resumed>");
         } else {
-            out.println(prefix(msg) + StraceLine.call(display(name), msg, options.stringLimit()) + end);
+            StraceLine.call(sb, display(name), msg, options.stringLimit());
         }
+        out.println(StraceLine.result(sb, display(name), exit).append(duration));
     }
 
     /** Returns the whole line of an enter whose exit the session does not enable: the result is unknown. */
     String unjoined(String name, Message msg) {
-        return prefix(msg) + StraceLine.call(display(name), msg, options.stringLimit()) + ") = ?";
+        return StraceLine.call(prefix(new StringBuilder(128), context(msg)), display(name), msg, options.stringLimit())
+                .append(") = ?").toString();
     }
 
     /** Returns a lifecycle point's line: task exits as strace's {@code +++ exited with 7 +++}, others with their fields. */
     String event(String name, Message msg) {
         return switch (msg) {
-            case TaskExit t -> prefix(msg) + "+++ " + Flags.waitStatus(t.getExitStatus()) + " +++";
-            case ExitNotifyParentInfo e -> prefix(msg) + "--- exit_notify_parent " + Flags.waitStatus(e.getExitStatus()) + " ---";
+            case TaskExit t -> prefix(new StringBuilder(), context(msg)) + "+++ " + Flags.waitStatus(t.getExitStatus()) + " +++";
+            case ExitNotifyParentInfo e -> prefix(new StringBuilder(), context(msg)) + "--- exit_notify_parent " + Flags.waitStatus(e.getExitStatus()) + " ---";
             default -> {
-                StringBuilder sb = new StringBuilder(prefix(msg)).append("--- ").append(name);
+                StringBuilder sb = prefix(new StringBuilder(), context(msg)).append("--- ").append(name);
                 String fields = MessageText.line("", "", withoutContext(msg), options.stringLimit()).strip();
                 if (!fields.isEmpty()) {
                     sb.append(' ').append(fields);
@@ -96,12 +102,16 @@ final class StraceFormat {
 
     /** Returns the timestamp prefix {@code -t}/{@code -tt} ask for, from the point's time when it has one. */
     String timestamp(Message msg) {
+        return timestamp(new StringBuilder(), context(msg)).toString();
+    }
+
+    private StringBuilder timestamp(StringBuilder sb, ContextData c) {
         if (options.time() == TextOptions.Time.NONE) {
-            return "";
+            return sb;
         }
-        ContextData c = context(msg);
         Instant when = c != null && c.getTimeNs() != 0 ? Instant.ofEpochSecond(0, c.getTimeNs()) : Instant.now();
-        return (options.time() == TextOptions.Time.SECONDS ? SECONDS : MICROS).format(when) + " ";
+        (options.time() == TextOptions.Time.SECONDS ? SECONDS : MICROS).formatTo(when, sb);
+        return sb.append(' ');
     }
 
     private String duration(long tid) {
@@ -116,10 +126,9 @@ final class StraceFormat {
         return String.format(" <%d.%06d>", ns / 1_000_000_000, (ns / 1000) % 1_000_000);
     }
 
-    /** Returns {@code [time ]pid[/tid] comm } from the context fields present. */
-    private String prefix(Message msg) {
-        StringBuilder sb = new StringBuilder(timestamp(msg));
-        ContextData c = context(msg);
+    /** Appends {@code [time ]pid[/tid] comm } from the context fields present to {@code sb}; returns it. */
+    private StringBuilder prefix(StringBuilder sb, ContextData c) {
+        timestamp(sb, c);
         if (c != null) {
             if (c.getThreadGroupId() != 0 || c.getThreadId() != 0) {
                 sb.append(c.getThreadGroupId() != 0 ? c.getThreadGroupId() : c.getThreadId());
@@ -133,12 +142,15 @@ final class StraceFormat {
                 sb.append(' ');
             }
         }
-        return sb.toString();
+        return sb;
     }
 
     /** Returns the task a point belongs to, or -1 when the session records neither its thread nor group id. */
     static long tid(Message msg) {
-        ContextData c = context(msg);
+        return tid(context(msg));
+    }
+
+    private static long tid(ContextData c) {
         if (c == null) {
             return -1;
         }
@@ -146,8 +158,7 @@ final class StraceFormat {
     }
 
     static ContextData context(Message msg) {
-        FieldDescriptor f = msg.getDescriptorForType().findFieldByName("context_data");
-        return f != null && msg.hasField(f) ? (ContextData) msg.getField(f) : null;
+        return MessageParts.context(msg);
     }
 
     private static Message withoutContext(Message msg) {
