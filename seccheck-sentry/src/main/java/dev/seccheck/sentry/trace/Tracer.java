@@ -85,7 +85,7 @@ public final class Tracer {
         this.syscalls = new SyscallPoints(state, catalog, context, mmap, execCalls);
         this.points = new LifecyclePoints(state, context, runId);
         this.layers = new FilterLayers(state, syscalls, tasks, tracees, log);
-        this.lifecycle = new TaskLifecycle(tasks, tracees, points, syscalls, layers, access, execCalls);
+        this.lifecycle = new TaskLifecycle(tasks, tracees, points, syscalls, layers, execCalls);
         this.syscallStops = new SyscallStops(tasks, syscalls, layers, access, lifecycle);
         this.execs = new ExecRequests(doorbell, tasks, syscalls, self, log);
     }
