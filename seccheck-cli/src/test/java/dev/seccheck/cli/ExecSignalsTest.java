@@ -99,6 +99,26 @@ class ExecSignalsTest {
         assertThat(exec.exitValue()).as(out("exec.out")).isEqualTo(128 + 2);
     }
 
+    @Test
+    void aCommandWhoseExecveFailsAfterItsReleaseEndsTheClientAsRunEnds() throws Exception {
+        // Executable and no program: the pre-checks pass, the held child's execve fails (ENOEXEC).
+        Path garbage = Files.writeString(tmp.resolve("garbage"), "not a program\n");
+        Files.setPosixFilePermissions(garbage, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Process exec = java("exec", "--root", root.toString(), "sig", "--", garbage, tmp.resolve("exec.out"));
+        Process run = java("run", "--root", tmp.resolve("root2").toString(), "--quiet", "--", garbage, tmp.resolve("run2.out"));
+        assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(exec.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(run.exitValue()).as(out("run2.out")).isEqualTo(126);
+        assertThat(exec.exitValue()).as(out("exec.out")).isEqualTo(126);
+        String said = lastLine("run2.out");
+        assertThat(said).startsWith("seccheck run: " + garbage + ": cannot execute: ");
+        assertThat(lastLine("exec.out")).as("run's message").isEqualTo(said.replace("seccheck run: ", "seccheck exec: "));
+    }
+
+    private String lastLine(String file) throws Exception {
+        return out(file).strip().lines().reduce((a, b) -> b).orElse("");
+    }
+
     private Process exec(String script) throws Exception {
         return java("exec", "--root", root.toString(), "sig", "--", "sh", "-c", script, tmp.resolve("exec.out"));
     }

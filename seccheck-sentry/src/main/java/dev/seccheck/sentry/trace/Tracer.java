@@ -130,8 +130,9 @@ public final class Tracer {
             }
             execs.stopAll();
         }
-        if (rootEnd instanceof WaitStatus.Exited e && e.code() == 127) {
+        if (rootEnd == null || rootEnd instanceof WaitStatus.Exited e && e.code() == 127) {
             // glibc's child exits 127 when its execve fails: say why, as a shell would (127 or 126).
+            // posix_spawn reaps that child itself, so the tracer may not have seen it end at all.
             java.util.Optional<SentryException> failed = launch.failure();
             if (failed.isPresent()) {
                 throw failed.get();
