@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Signals sent to {@code seccheck exec} reach its command (issue 11), as they do for
- * {@code seccheck run}: USR1, USR2, WINCH, CONT and HUP reach its traps; INT and TERM kill it and
+ * {@code seccheck run}: USR1, USR2, WINCH, CONT, HUP and QUIT reach its traps; QUIT kills a
+ * command that does not catch it (the client exits 128+3, no JVM thread dump); INT and TERM kill it and
  * the client exits 128+N, as a shell reports; a stop signal stops the command and then the
  * client, as a job, until CONT resumes both. The run is a separate JVM supervising a shell loop;
  * each exec client is a JVM of its own, signalled with kill(1).
@@ -51,7 +52,7 @@ class ExecSignalsTest {
     @Test
     void forwardableSignalsReachTheCommandAndTermEndsItWithStatus143() throws Exception {
         Path got = tmp.resolve("got");
-        List<String> forwarded = List.of("USR1", "USR2", "WINCH", "CONT", "HUP");
+        List<String> forwarded = List.of("USR1", "USR2", "WINCH", "CONT", "HUP", "QUIT");
         Process exec = exec(TestPrograms.traps(got, forwarded) + "touch " + tmp.resolve("ready")
                 + "; while :; do sleep 0.05; done");
         await(exec, "the command", () -> Files.exists(tmp.resolve("ready")));
@@ -62,6 +63,16 @@ class ExecSignalsTest {
         kill("TERM", exec.pid());
         assertThat(exec.waitFor(30, TimeUnit.SECONDS)).as("exec ended after TERM").isTrue();
         assertThat(exec.exitValue()).as(out("exec.out")).isEqualTo(128 + 15);
+    }
+
+    @Test
+    void quitKillsTheCommandAndTheClientExits131WithoutAThreadDump() throws Exception {
+        Process exec = exec("ulimit -c 0; touch " + tmp.resolve("ready") + "; exec sleep 60");
+        await(exec, "the command", () -> Files.exists(tmp.resolve("ready")));
+        kill("QUIT", exec.pid());
+        assertThat(exec.waitFor(30, TimeUnit.SECONDS)).as("exec ended after QUIT").isTrue();
+        assertThat(exec.exitValue()).as(out("exec.out")).isEqualTo(128 + 3);
+        assertThat(out("exec.out")).as("no JVM thread dump").doesNotContain("Full thread dump");
     }
 
     @Test
