@@ -204,16 +204,14 @@ class GvisorFieldsTest {
 
     @Test
     void cloneCallsCarryTheirRawArgumentsAndNewTidFromParentTid() throws IOException {
-        List<Got> enters = run.of("syscall/clone/enter", c -> true);
-        List<Got> exits = run.of("syscall/clone/exit", c -> true);
         List<String> order = List.of("fork", "spawn", "thread", "script", "execveat", "fexecve");
-        assertThat(enters).hasSize(order.size());
-        assertThat(exits).hasSize(order.size());
+        assertThat(run.of("syscall/clone/enter", c -> true)).as("all by the first process").hasSize(order.size());
+        List<List<Got>> calls = mainCalls("syscall/clone", order.size());
+        List<Got> enters = calls.get(0);
+        List<Got> exits = calls.get(1);
         for (int i = 0; i < order.size(); i++) {
             String who = order.get(i);
             Clone enter = (Clone) enters.get(i).msg();
-            mainContext(enters.get(i));
-            mainContext(exits.get(i));
             Clone.Builder want = Clone.newBuilder().setSysno(56);
             switch (who) {
                 case "spawn" -> want.setFlags(CLONE_VM | CLONE_VFORK | SIGCHLD).setStack(enter.getStack());
@@ -238,13 +236,11 @@ class GvisorFieldsTest {
 
     @Test
     void vforkIsAForkMessage() throws IOException {
-        List<Got> enters = run.of("syscall/vfork/enter", c -> true);
-        List<Got> exits = run.of("syscall/vfork/exit", c -> true);
         assertThat(run.of("syscall/fork/enter", c -> true)).as("glibc's fork is a clone").isEmpty();
-        assertThat(enters).hasSize(1);
-        assertThat(exits).hasSize(1);
-        mainContext(enters.getFirst());
-        mainContext(exits.getFirst());
+        assertThat(run.of("syscall/vfork/enter", c -> true)).as("by the first process only").hasSize(1);
+        List<List<Got>> calls = mainCalls("syscall/vfork", 1);
+        List<Got> enters = calls.get(0);
+        List<Got> exits = calls.get(1);
         assertThat(enters.getFirst().bare()).isEqualTo(Fork.newBuilder().setSysno(58).build());
         assertThat(exits.getFirst().bare()).isEqualTo(Fork.newBuilder().setSysno(58)
                 .setExit(Exit.newBuilder().setResult(run.id("vfork"))).build());
@@ -317,17 +313,26 @@ class GvisorFieldsTest {
                 .setExit(Exit.newBuilder().setResult(run.id("file"))).build());
     }
 
+    /** The {@code count} enter and exit messages of {@code syscall} by the first process, its context checked in each. */
+    private List<List<Got>> mainCalls(String syscall, int count) throws IOException {
+        List<Got> enters = run.of(syscall + "/enter", main);
+        List<Got> exits = run.of(syscall + "/exit", main);
+        assertThat(enters).as(syscall).hasSize(count);
+        assertThat(exits).as(syscall).hasSize(count);
+        for (int i = 0; i < count; i++) {
+            mainContext(enters.get(i));
+            mainContext(exits.get(i));
+        }
+        return List.of(enters, exits);
+    }
+
     @Test
     void socketCalls() throws IOException {
-        List<Got> enters = run.of("syscall/socket/enter", main);
-        List<Got> exits = run.of("syscall/socket/exit", main);
-        assertThat(enters).hasSize(2);
-        assertThat(exits).hasSize(2);
+        List<List<Got>> calls = mainCalls("syscall/socket", 2);
+        List<Got> enters = calls.get(0);
+        List<Got> exits = calls.get(1);
         Socket.Builder unknown = Socket.newBuilder().setSysno(41).setDomain(12345).setType(1);
         Socket.Builder inet = Socket.newBuilder().setSysno(41).setDomain(2).setType(1);
-        for (Got g : enters) {
-            mainContext(g);
-        }
         assertThat(enters.get(0).bare()).isEqualTo(unknown.build());
         assertThat(exits.get(0).bare()).isEqualTo(unknown.setExit(Exit.newBuilder().setErrorno(97)).build());
         assertThat(enters.get(1).bare()).isEqualTo(inet.build());
@@ -347,10 +352,9 @@ class GvisorFieldsTest {
 
     @Test
     void listenCarriesTheSocketsFamilyTypeAndBoundAddress() throws IOException {
-        List<Got> enters = run.of("syscall/listen/enter", main);
-        List<Got> exits = run.of("syscall/listen/exit", main);
-        assertThat(enters).hasSize(2);
-        assertThat(exits).hasSize(2);
+        List<List<Got>> calls = mainCalls("syscall/listen", 2);
+        List<Got> enters = calls.get(0);
+        List<Got> exits = calls.get(1);
         // On a file: no socket, so no family, type or address.
         Listen.Builder onFile = Listen.newBuilder().setSysno(50).setFd(run.id("file")).setFdPath(cwd + "/ids").setBacklog(3);
         assertThat(enters.get(0).bare()).isEqualTo(onFile.build());
@@ -359,9 +363,6 @@ class GvisorFieldsTest {
         assertThat(socketPath).matches("socket:\\[\\d+\\]");
         Listen.Builder bound = Listen.newBuilder().setSysno(50).setFd(run.id("socket")).setFdPath(socketPath).setBacklog(7)
                 .setSocketFamily(2).setSocketType(1).setAddress(sockaddrIn(run.id("port")));
-        for (Got g : List.of(enters.get(0), exits.get(0), enters.get(1), exits.get(1))) {
-            mainContext(g);
-        }
         assertThat(enters.get(1).bare()).isEqualTo(bound.build());
         assertThat(exits.get(1).bare()).isEqualTo(bound.setExit(Exit.getDefaultInstance()).build());
     }
