@@ -35,7 +35,7 @@ import picocli.CommandLine.Model.CommandSpec;
             "  seccheck exec -e trace=%%file --comm cat run-1 -- cat /etc/hostname     # its file calls, on this stderr",
             "  seccheck exec --summary run-1 -- make                                  # strace -c style tables at the end",
             "", "While the command runs, the trace options' session sees the whole workload; --pid and --comm narrow it.",
-            "Signals sent to seccheck exec (INT, TERM, HUP, USR1, USR2, WINCH, CONT, TSTP, TTIN, TTOU) go to the command.",
+            "Signals sent to seccheck exec (INT, TERM, HUP, QUIT, USR1, USR2, WINCH, CONT, TSTP, TTIN, TTOU) go to the command.",
             "Exit status: the command's, or 128+N when signal N killed it."})
 final class ExecCommand implements Callable<Integer> {
 

@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
  * the run, which signals the commands it runs for this process only. The command's end, by the
  * signal or not, decides the exit status (128+N when signal N killed it, as a shell reports).
  * After a stop signal (TSTP, TTIN, TTOU) this process stops itself once the command has stopped,
- * so the shell sees the job stopped; its CONT, forwarded, resumes the command. QUIT stays the
- * JVM's, as for {@code run} (see {@link RunSignals}).
+ * so the shell sees the job stopped; its CONT, forwarded, resumes the command. QUIT is forwarded
+ * too, taken from HotSpot as for {@code run} (see {@link RunSignals}).
  *
  * <p>Requests go out one at a time, in the order the signals came (a CONT must not overtake the
  * TSTP before it), from a thread of their own: the JVM's signal thread must not block.

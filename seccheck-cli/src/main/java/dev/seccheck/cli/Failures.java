@@ -4,7 +4,8 @@ import picocli.CommandLine;
 
 /**
  * Failures turns an exception escaping a command into one line on stderr and exit code 1 (a
- * program that cannot be started: 127 or 126, as a shell says);
+ * program that cannot be started, by {@code run} or by the run for {@code exec}: 127 or 126, as
+ * a shell says);
  * {@code SECCHECK_DEBUG=1} shows the stack trace too.
  */
 final class Failures implements CommandLine.IExecutionExceptionHandler {
@@ -15,6 +16,10 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
         if (System.getenv("SECCHECK_DEBUG") != null) {
             e.printStackTrace(cmd.getErr());
         }
-        return e instanceof dev.seccheck.sentry.SentryException se ? se.exitStatus() : 1;
+        return switch (e) {
+            case dev.seccheck.sentry.SentryException se -> se.exitStatus();
+            case dev.seccheck.control.ControlException ce when ce.exitStatus() != 0 -> ce.exitStatus(); // exec's command
+            default -> 1;
+        };
     }
 }

@@ -230,7 +230,10 @@ final class RunCommand implements Callable<Integer> {
                 new SessionControl(record, sessions, parser, supervisor::processes, (pid, argv, env, cwd, started) -> {
                     try (ClientStdio stdio = ClientStdio.of(pid)) {
                         return supervisor.exec(argv, env, cwd, stdio.fds(), started);
-                    } catch (SentryException | LinuxException e) {
+                    } catch (SentryException e) {
+                        // A command that could not start: the client exits as run does (126, 127).
+                        throw new ControlException(e.getMessage(), e, e.exitStatus() == 1 ? 0 : e.exitStatus());
+                    } catch (LinuxException e) {
                         throw new ControlException(e.getMessage(), e);
                     }
                 }), workload, msg -> warn(err, msg));

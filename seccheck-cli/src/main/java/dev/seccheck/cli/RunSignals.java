@@ -22,14 +22,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>USR2 is forwarded as well. HotSpot installs a handler for it (its thread suspend/resume
  * signal, SigCgt bit 12), which only JFR's method sampler needs; seccheck runs without JFR.
- * QUIT stays the JVM's: {@code sun.misc.Signal} refuses it even under -XX:+ReduceSignalUsage,
- * and -Xrs would take INT, TERM and HUP from it as well (measured on JDK 25).
+ * QUIT goes to the program like USR1 (it does not end the run by itself: a program killed by it
+ * ends the run with 128+3, as a shell reports): HotSpot's thread dump handler is replaced by a
+ * {@link dev.seccheck.linux.SignalPipe}, since {@code sun.misc.Signal} refuses QUIT even under
+ * -XX:+ReduceSignalUsage, and -Xrs would take INT, TERM and HUP from it as well (JDK 25).
  */
 final class RunSignals {
 
-    /** Forwarded to the program; the JVM keeps QUIT (thread dumps). */
+    /** Forwarded to the program. */
     static final List<String> FORWARDED =
-            List.of("HUP", "INT", "TERM", "USR1", "USR2", "WINCH", "CONT", "TSTP", "TTIN", "TTOU");
+            List.of("HUP", "INT", "QUIT", "TERM", "USR1", "USR2", "WINCH", "CONT", "TSTP", "TTIN", "TTOU");
     private static final int SIGKILL = 9;
     private static final int SIGINT = 2;
     private static final int SIGSTOP = 19;

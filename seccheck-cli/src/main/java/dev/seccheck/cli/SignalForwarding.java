@@ -4,12 +4,15 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandleProxies;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.SignalPipe;
 import java.util.List;
 import java.util.function.IntConsumer;
 
 /**
- * SignalForwarding hands the signals a user sends to {@code seccheck run} (INT, TERM, HUP) to a
- * callback, the supervisor passing them on to the program, instead of letting them end the JVM.
+ * SignalForwarding hands the signals a user sends to {@code seccheck run} or {@code exec} (INT,
+ * TERM, HUP, QUIT...) to a callback, the supervisor passing them on to the program, instead of
+ * letting them end the JVM or, for QUIT, print its thread dump.
  *
  * <p>Java has no supported API that catches a signal and keeps running: shutdown hooks run on the
  * way out, with the exit status already fixed, while {@code seccheck run} must exit with the
@@ -21,6 +24,8 @@ import java.util.function.IntConsumer;
  */
 final class SignalForwarding {
     private SignalForwarding() {}
+
+    private static final int SIGQUIT = 3;
 
     /** Returns the number of a signal named as {@link #install} takes it ("TERM"). */
     static int number(String name) {
@@ -47,6 +52,10 @@ final class SignalForwarding {
      *     all of them under {@code -Xrs})
      */
     static void install(List<String> names, IntConsumer forward) {
+        if (names.contains("QUIT")) {
+            forwardQuit(forward);
+            names = names.stream().filter(n -> !n.equals("QUIT")).toList();
+        }
         try {
             MethodHandles.Lookup lookup = MethodHandles.publicLookup();
             Class<?> signal = Class.forName("sun.misc.Signal");
@@ -67,5 +76,27 @@ final class SignalForwarding {
         } catch (Throwable e) {
             throw new IllegalStateException("cannot forward signals " + names + " through sun.misc.Signal", e);
         }
+    }
+
+    /**
+     * QUIT is HotSpot's (a thread dump) and sun.misc.Signal refuses it: a {@link SignalPipe}
+     * takes it from HotSpot, and a thread of its own hands each one to {@code forward}.
+     */
+    private static void forwardQuit(IntConsumer forward) {
+        SignalPipe pipe;
+        try {
+            pipe = SignalPipe.catching(SIGQUIT);
+        } catch (LinuxException e) {
+            throw new IllegalStateException("cannot forward QUIT: " + e.getMessage(), e);
+        }
+        Thread.ofPlatform().daemon().name("seccheck-quit").start(() -> {
+            try {
+                while (true) {
+                    forward.accept(pipe.take());
+                }
+            } catch (LinuxException e) {
+                System.err.println("seccheck: QUIT is no longer forwarded: " + e.getMessage());
+            }
+        });
     }
 }

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Signals sent to {@code seccheck exec} reach its command (issue 11), as they do for
- * {@code seccheck run}: USR1, USR2, WINCH, CONT and HUP reach its traps; INT and TERM kill it and
+ * {@code seccheck run}: USR1, USR2, WINCH, CONT, HUP and QUIT reach its traps; QUIT kills a
+ * command that does not catch it (the client exits 128+3, no JVM thread dump); INT and TERM kill it and
  * the client exits 128+N, as a shell reports; a stop signal stops the command and then the
  * client, as a job, until CONT resumes both. The run is a separate JVM supervising a shell loop;
  * each exec client is a JVM of its own, signalled with kill(1).
@@ -51,7 +52,7 @@ class ExecSignalsTest {
     @Test
     void forwardableSignalsReachTheCommandAndTermEndsItWithStatus143() throws Exception {
         Path got = tmp.resolve("got");
-        List<String> forwarded = List.of("USR1", "USR2", "WINCH", "CONT", "HUP");
+        List<String> forwarded = List.of("USR1", "USR2", "WINCH", "CONT", "HUP", "QUIT");
         Process exec = exec(TestPrograms.traps(got, forwarded) + "touch " + tmp.resolve("ready")
                 + "; while :; do sleep 0.05; done");
         await(exec, "the command", () -> Files.exists(tmp.resolve("ready")));
@@ -62,6 +63,16 @@ class ExecSignalsTest {
         kill("TERM", exec.pid());
         assertThat(exec.waitFor(30, TimeUnit.SECONDS)).as("exec ended after TERM").isTrue();
         assertThat(exec.exitValue()).as(out("exec.out")).isEqualTo(128 + 15);
+    }
+
+    @Test
+    void quitKillsTheCommandAndTheClientExits131WithoutAThreadDump() throws Exception {
+        Process exec = exec("ulimit -c 0; touch " + tmp.resolve("ready") + "; exec sleep 60");
+        await(exec, "the command", () -> Files.exists(tmp.resolve("ready")));
+        kill("QUIT", exec.pid());
+        assertThat(exec.waitFor(30, TimeUnit.SECONDS)).as("exec ended after QUIT").isTrue();
+        assertThat(exec.exitValue()).as(out("exec.out")).isEqualTo(128 + 3);
+        assertThat(out("exec.out")).as("no JVM thread dump").doesNotContain("Full thread dump");
     }
 
     @Test
@@ -97,6 +108,26 @@ class ExecSignalsTest {
         kill("INT", exec.pid());
         assertThat(exec.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(exec.exitValue()).as(out("exec.out")).isEqualTo(128 + 2);
+    }
+
+    @Test
+    void aCommandWhoseExecveFailsAfterItsReleaseEndsTheClientAsRunEnds() throws Exception {
+        // Executable and no program: the pre-checks pass, the held child's execve fails (ENOEXEC).
+        Path garbage = Files.writeString(tmp.resolve("garbage"), "not a program\n");
+        Files.setPosixFilePermissions(garbage, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Process exec = java("exec", "--root", root.toString(), "sig", "--", garbage, tmp.resolve("exec.out"));
+        Process run = java("run", "--root", tmp.resolve("root2").toString(), "--quiet", "--", garbage, tmp.resolve("run2.out"));
+        assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(exec.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(run.exitValue()).as(out("run2.out")).isEqualTo(126);
+        assertThat(exec.exitValue()).as(out("exec.out")).isEqualTo(126);
+        String said = lastLine("run2.out");
+        assertThat(said).startsWith("seccheck run: " + garbage + ": cannot execute: ");
+        assertThat(lastLine("exec.out")).as("run's message").isEqualTo(said.replace("seccheck run: ", "seccheck exec: "));
+    }
+
+    private String lastLine(String file) throws Exception {
+        return out(file).strip().lines().reduce((a, b) -> b).orElse("");
     }
 
     private Process exec(String script) throws Exception {

@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Signals sent to {@code seccheck run} reach the program (USR1, USR2, WINCH, CONT, HUP), stop
+ * Signals sent to {@code seccheck run} reach the program (USR1, USR2, WINCH, CONT, HUP, QUIT), stop
  * signals stop the program and then seccheck as a job until CONT, and TERM ends
  * a run whose program exited but left a daemon that ignores TERM: the daemon is killed after the
  * grace period and the exit status is 128+15.
@@ -36,7 +36,7 @@ class RunSignalsTest {
     @Test
     void forwardableSignalsReachTheProgram() throws Exception {
         Path got = tmp.resolve("got");
-        List<String> forwarded = List.of("USR1", "WINCH", "CONT", "HUP");
+        List<String> forwarded = List.of("USR1", "WINCH", "CONT", "HUP", "QUIT");
         Process run = start(TestPrograms.traps(got, forwarded)
                 + "trap 'exit 7' TERM; touch " + tmp.resolve("ready") + "; while :; do sleep 0.05; done");
         awaitFile(run, tmp.resolve("ready"));
@@ -51,6 +51,17 @@ class RunSignalsTest {
         }
         terminate(run);
         assertThat(run.exitValue()).as("the program's TERM trap decides; output %s", out()).isEqualTo(7);
+    }
+
+    @Test
+    void quitKillsTheProgramNotTheJvmAndTheRunExits131() throws Exception {
+        // No core file: the default action of QUIT dumps one where the limit allows.
+        Process run = start("ulimit -c 0; touch " + tmp.resolve("ready") + "; exec sleep 60");
+        awaitFile(run, tmp.resolve("ready"));
+        new ProcessBuilder("kill", "-QUIT", Long.toString(run.pid())).start().waitFor(10, TimeUnit.SECONDS);
+        assertThat(run.waitFor(30, TimeUnit.SECONDS)).as("the run ended after QUIT: %s", out()).isTrue();
+        assertThat(run.exitValue()).as("128+3, as a shell reports; output %s", out()).isEqualTo(128 + 3);
+        assertThat(out()).as("no JVM thread dump").doesNotContain("Full thread dump");
     }
 
     @Test
@@ -93,6 +104,7 @@ class RunSignalsTest {
         Process run = start("echo 0 > " + ticks + "; echo $$ > " + pidFile + ".tmp; mv " + pidFile + ".tmp " + pidFile
                 + "; i=0; while [ $i -lt 400 ]; do i=$((i+1)); echo $i > " + ticks + "; sleep 0.05; done; exit 3");
         awaitFile(run, pidFile);
+        awaitFile(run, ticks); // a program stopped before its first tick leaves nothing to compare (seen at load 21)
         long program = Long.parseLong(Files.readString(pidFile).trim());
         new ProcessBuilder("kill", "-" + sig, Long.toString(run.pid())).start().waitFor(10, TimeUnit.SECONDS);
         await(run, "the program stopped", () -> state(program).matches("[Tt]"));

@@ -95,7 +95,8 @@ public final class ControlClient {
                 reply = Wire.parse(Wire.receive(s, Wire.MAX_MESSAGE, System.nanoTime() + Long.MAX_VALUE / 2));
             }
             if (!reply.path("ok").asBoolean(false)) {
-                throw new ControlException(reply.path("error").asText("the run gave no reason"));
+                throw new ControlException(reply.path("error").asText("the run gave no reason"), null,
+                        reply.path("status").asInt(0));
             }
             return reply;
         } catch (SocketTimeoutException e) {

@@ -159,6 +159,9 @@ public final class ControlServer implements AutoCloseable {
             answer.put("ok", true);
         } catch (ControlException e) {
             answer = error(e.getMessage());
+            if (e.exitStatus() != 0) {
+                answer.put("status", e.exitStatus());
+            }
         } catch (RuntimeException e) {
             log.accept("control request \"" + op + "\" failed: " + e);
             answer = error("internal error in \"" + op + "\": " + e);

@@ -3,6 +3,7 @@ package dev.seccheck.sentry.syscalls;
 import static dev.seccheck.sentry.syscalls.Call.setIfNotNull;
 
 import com.google.protobuf.Message;
+import dev.seccheck.abi.CloneFlags;
 import dev.seccheck.proto.syscall.Clone;
 import dev.seccheck.proto.syscall.Execve;
 import dev.seccheck.proto.syscall.Fork;
@@ -21,10 +22,15 @@ final class ProcessCalls {
      * gVisor reports: the word at parent_tid, which holds the new tid when CLONE_PARENT_SETTID is
      * set (glibc's pthread_create) and nothing when parent_tid is NULL (glibc's fork). It is read
      * only at the exit of a call that succeeded: before the call the kernel has not written it.
+     * With CLONE_PARENT_SETTID the word is the call's result, taken from there: glibc's threads
+     * also pass that word as child_tid with CLONE_CHILD_CLEARTID, so a thread that ends before
+     * the exit stop is served has zeroed it (gVisor reads it at once, seccheck a stop later).
      */
     static Message clone(Call c) {
         var b = c.head(Clone.newBuilder(), Header.CLONE).setFlags(c.arg(1)).setStack(c.arg(2)).setTls(c.arg(5));
-        if (c.succeeded()) {
+        if (c.succeeded() && (c.arg(1) & CloneFlags.CLONE_PARENT_SETTID) != 0 && c.arg(3) != 0) {
+            b.setNewTid(c.ev.result());
+        } else if (c.succeeded()) {
             int[] tid = c.ints(c.arg(3), 1);
             if (tid != null) {
                 b.setNewTid(Integer.toUnsignedLong(tid[0]));

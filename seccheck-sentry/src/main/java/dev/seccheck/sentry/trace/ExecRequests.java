@@ -11,6 +11,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
@@ -38,8 +39,8 @@ final class ExecRequests {
     private final Consumer<String> log;
     /** Submitted, waiting for the tracer thread: the only state shared across threads. */
     private final ConcurrentLinkedQueue<Request> pending = new ConcurrentLinkedQueue<>();
-    /** Tracer thread: the first process of each running command, and who waits for its end. */
-    private final Map<Integer, CompletableFuture<WaitStatus>> running = new HashMap<>();
+    /** Tracer thread: the request of each running command, by its first process. */
+    private final Map<Integer, Request> running = new HashMap<>();
     /** Tracer thread: the notifiers of commands, each ending when its command's last task has gone. */
     private final List<Notifier> notifiers = new ArrayList<>();
 
@@ -106,12 +107,13 @@ final class ExecRequests {
                 continue;
             }
             int pid = child.pid();
-            running.put(pid, req.result());
+            running.put(pid, req);
             try {
                 req.started().accept(pid);
                 notifiers.removeIf(Notifier::ended);
                 notifiers.add(new Notifier(child, syscalls, tasks.withExecSessionDefault(true), launch.guard(), self,
                         log).start("seccheck-exec-notifier"));
+                launch.whenFailed(req.result()::completeExceptionally); // may be reaped unseen: see ended
                 launch.release();
             } catch (SentryException | RuntimeException e) {
                 // Attached: its end (it is killed now) is reported like any other and completes the request.
@@ -135,11 +137,24 @@ final class ExecRequests {
         }
     }
 
-    /** A traced task ended: completes the request whose command it was the first process of. */
+    /**
+     * A traced task ended: completes the request whose command it was the first process of. A
+     * command whose execve failed after its release (glibc's spawned child then exits 127) fails
+     * with why, as {@code seccheck run} does (126 cannot execute, 127 not found); glibc's
+     * posix_spawn, which reaps that child, may also have reaped it before this thread saw it
+     * end, and then {@link Launch#whenFailed} fails the request.
+     */
     void ended(WaitStatus end) {
-        CompletableFuture<WaitStatus> f = running.remove(end.tid());
-        if (f != null) {
-            f.complete(end);
+        Request r = running.remove(end.tid());
+        if (r == null) {
+            return;
+        }
+        Optional<SentryException> failed = end instanceof WaitStatus.Exited e && e.code() == 127
+                ? r.launch().failure() : Optional.empty();
+        if (failed.isPresent()) {
+            r.result().completeExceptionally(failed.get());
+        } else {
+            r.result().complete(end);
         }
     }
 }

@@ -194,6 +194,19 @@ final class Launch {
                 : java.util.Optional.of(notStarted(new LinuxException("posix_spawn", errno.getAsInt())));
     }
 
+    /**
+     * Tells {@code failed} why the program did not start, from the thread posix_spawn returns on,
+     * once it returns with an error: glibc's posix_spawn reaps a child whose execve failed, so the
+     * tracer may never see that child end.
+     */
+    void whenFailed(java.util.function.Consumer<SentryException> failed) {
+        spawned.thenAccept(s -> {
+            if (s.errno() != 0) {
+                failed.accept(notStarted(new LinuxException("posix_spawn", s.errno())));
+            }
+        });
+    }
+
     private Spawn.Prepared preparedBy(long deadline) throws SentryException {
         try {
             return prepared.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);

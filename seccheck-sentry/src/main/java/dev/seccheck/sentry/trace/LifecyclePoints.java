@@ -17,9 +17,6 @@ import dev.seccheck.sentry.task.TaskTable;
 import dev.seccheck.state.PointState;
 import dev.seccheck.state.SinkCall;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
@@ -32,9 +29,6 @@ import java.util.function.Function;
  * Each is built only when enabled, and only with the fields asked for.
  */
 final class LifecyclePoints {
-
-    private static final long AT_EXECFN = 31;
-    private static final int PATH_MAX = 4096;
 
     private final PointState state;
     private final ContextFactory context;
@@ -129,19 +123,20 @@ final class LifecyclePoints {
     /**
      * Fires sentry/execve as gVisor does, for the exec call {@code call} whose new program
      * {@code after} now runs: the argv and envp passed, the context of the caller before the exec,
-     * the file passed (a script rather than its interpreter; {@code /dev/fd/N/...} when named
-     * through execveat's dirfd, as gVisor and the kernel's AT_EXECFN name it).
+     * binary_path the file passed with its symlinks resolved (a script rather than its
+     * interpreter; {@code /memfd:name (deleted)} for a memfd), execfn the path exactly as passed
+     * (gVisor's definitions of the two fields, whatever descriptor named the file).
      */
-    int execve(ExecCalls.Pending call, Task after, TraceeAccess access) {
+    int execve(ExecCalls.Pending call, Task after) {
         if (!state.enabled(Point.EXECVE)) {
             return 0;
         }
         long now = TaskTable.nowNs();
         int pid = after.tgid();
         String exe = Procfs.link(pid, "exe").orElse(null);
-        String execfn = execfn(pid, access);
+        String execfn = call.args().pathname();
         Path script = call.script();
-        String binary = call.args().throughDescriptor() ? execfn : script != null ? script.toString() : exe;
+        String binary = script != null ? call.scriptName() : exe;
         Path statPath = script != null ? script : Path.of("/proc", Integer.toString(pid), "exe");
         boolean inMemfd = String.valueOf(script != null ? call.scriptName() : exe).startsWith("/memfd:");
         return state.fire(Point.EXECVE, fields -> {
@@ -245,26 +240,6 @@ final class LifecyclePoints {
             b.setMode((Integer) st.get("mode")).setIno((Long) st.get("ino"));
         }
         return java.util.Optional.of(b.build());
-    }
-
-    private static String execfn(int pid, TraceeAccess access) {
-        try {
-            ByteBuffer auxv = ByteBuffer.wrap(Files.readAllBytes(Path.of("/proc", Integer.toString(pid), "auxv")))
-                    .order(ByteOrder.LITTLE_ENDIAN);
-            while (auxv.remaining() >= 16) {
-                long type = auxv.getLong();
-                long value = auxv.getLong();
-                if (type == AT_EXECFN) {
-                    return access.at(pid).readString(value, PATH_MAX);
-                }
-                if (type == 0) {
-                    break;
-                }
-            }
-        } catch (IOException | dev.seccheck.sentry.syscalls.MemoryFault e) {
-            return null;
-        }
-        return null;
     }
 
     private static long nanos(FileTime t) {

@@ -45,7 +45,6 @@ final class TaskLifecycle {
     private final LifecyclePoints points;
     private final SyscallPoints syscalls;
     private final FilterLayers layers;
-    private final TraceeAccess access;
     private final ExecCalls execCalls;
     private final ProcessMemory memory = new ProcessMemory();
     private final Regs regs = new Regs();
@@ -58,13 +57,12 @@ final class TaskLifecycle {
     private final Set<Integer> awaitingFirstExec = new HashSet<>();
 
     TaskLifecycle(TaskTable tasks, Tracees tracees, LifecyclePoints points, SyscallPoints syscalls,
-            FilterLayers layers, TraceeAccess access, ExecCalls execCalls) {
+            FilterLayers layers, ExecCalls execCalls) {
         this.tasks = tasks;
         this.tracees = tracees;
         this.points = points;
         this.syscalls = syscalls;
         this.layers = layers;
-        this.access = access;
         this.execCalls = execCalls;
     }
 
@@ -229,7 +227,7 @@ final class TaskLifecycle {
             if (call != null) {
                 if (tracees.of(tid).awaitsExit()) {
                     execCalls.deferUntilExit(tid, call);
-                } else if (points.execve(call, t, access) != 0) {
+                } else if (points.execve(call, t) != 0) {
                     Signals.kill(tid, Signal.SIGKILL);
                 }
             }
@@ -260,7 +258,7 @@ final class TaskLifecycle {
             return;
         }
         Task t = tasks.get(tid);
-        if (t != null && points.execve(call, t, access) != 0) {
+        if (t != null && points.execve(call, t) != 0) {
             Signals.kill(tid, Signal.SIGKILL);
         }
     }
@@ -282,7 +280,9 @@ final class TaskLifecycle {
         syscalls.forget(tid);
         execCalls.forget(tid);
         awaitingFirstStop.remove(tid);
-        if (t != null && t.isLeader()) {
+        // gVisor tells of no exit of the sandbox's init, whose clone and exec it does not report
+        // either: the program `seccheck run` started (no parent, not an exec session) is that init.
+        if (t != null && t.isLeader() && (t.parentTgid() != 0 || t.execSession())) {
             points.exitNotifyParent(t, raw);
         }
     }

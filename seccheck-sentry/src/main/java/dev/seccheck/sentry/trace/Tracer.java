@@ -85,7 +85,7 @@ public final class Tracer {
         this.syscalls = new SyscallPoints(state, catalog, context, mmap, execCalls);
         this.points = new LifecyclePoints(state, context, runId);
         this.layers = new FilterLayers(state, syscalls, tasks, tracees, log);
-        this.lifecycle = new TaskLifecycle(tasks, tracees, points, syscalls, layers, access, execCalls);
+        this.lifecycle = new TaskLifecycle(tasks, tracees, points, syscalls, layers, execCalls);
         this.syscallStops = new SyscallStops(tasks, syscalls, layers, access, lifecycle);
         this.execs = new ExecRequests(doorbell, tasks, syscalls, self, log);
     }
@@ -130,8 +130,9 @@ public final class Tracer {
             }
             execs.stopAll();
         }
-        if (rootEnd instanceof WaitStatus.Exited e && e.code() == 127) {
+        if (rootEnd == null || rootEnd instanceof WaitStatus.Exited e && e.code() == 127) {
             // glibc's child exits 127 when its execve fails: say why, as a shell would (127 or 126).
+            // posix_spawn reaps that child itself, so the tracer may not have seen it end at all.
             java.util.Optional<SentryException> failed = launch.failure();
             if (failed.isPresent()) {
                 throw failed.get();

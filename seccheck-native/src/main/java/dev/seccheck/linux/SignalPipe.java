@@ -1,0 +1,134 @@
+package dev.seccheck.linux;
+
+import dev.seccheck.abi.Signal;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * SignalPipe hands Java a signal the JVM keeps for itself: QUIT, on which HotSpot prints a
+ * thread dump and which {@code sun.misc.Signal} refuses (with or without -Xrs). Its handler, a
+ * few x86-64 instructions in a page of their own, writes the signal's number into a pipe with
+ * one write(2) (async-signal-safe, no libc, errno untouched) and returns; {@link #take} reads it
+ * on an ordinary Java thread. The handler replaces HotSpot's for that signal for the life of the
+ * process: nothing in HotSpot reinstalls it (its handler checks run only under -Xcheck:jni).
+ */
+public final class SignalPipe {
+
+    private static final int O_CLOEXEC = 0x80000;
+    private static final int O_NONBLOCK = 0x800;
+    private static final int F_SETFL = 4;
+    private static final int PROT_READ = 0x1;
+    private static final int PROT_WRITE = 0x2;
+    private static final int PROT_EXEC = 0x4;
+    private static final int MAP_PRIVATE = 0x02;
+    private static final int MAP_ANONYMOUS = 0x20;
+    private static final long PAGE = 4096;
+    /** Restart the syscalls the signal interrupts in the JVM's threads, as HotSpot's own handlers do. */
+    private static final int SA_RESTART = 0x10000000;
+
+    /** glibc's struct sigaction on x86-64 (its sigaction fills sa_restorer itself). */
+    private static final StructLayout SIGACTION = MemoryLayout.structLayout(
+            ValueLayout.ADDRESS.withName("sa_handler"),
+            MemoryLayout.sequenceLayout(16, ValueLayout.JAVA_LONG).withName("sa_mask"),
+            ValueLayout.JAVA_INT.withName("sa_flags"),
+            MemoryLayout.paddingLayout(4),
+            ValueLayout.ADDRESS.withName("sa_restorer"));
+    private static final VarHandle SA_HANDLER = SIGACTION.varHandle(MemoryLayout.PathElement.groupElement("sa_handler"));
+    private static final VarHandle SA_FLAGS = SIGACTION.varHandle(MemoryLayout.PathElement.groupElement("sa_flags"));
+
+    private static final MethodHandle PIPE2 =
+            Libc.withErrno("pipe2", FunctionDescriptor.of(Libc.C_INT, Libc.C_POINTER, Libc.C_INT));
+    private static final MethodHandle FCNTL =
+            Libc.withErrno("fcntl", FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_INT, Libc.C_INT));
+    private static final MethodHandle READ =
+            Libc.withErrno("read", FunctionDescriptor.of(Libc.C_LONG, Libc.C_INT, Libc.C_POINTER, Libc.C_LONG));
+    private static final MethodHandle MMAP = Libc.withErrno("mmap", FunctionDescriptor.of(Libc.C_POINTER,
+            Libc.C_POINTER, Libc.C_LONG, Libc.C_INT, Libc.C_INT, Libc.C_INT, Libc.C_LONG));
+    private static final MethodHandle MPROTECT =
+            Libc.withErrno("mprotect", FunctionDescriptor.of(Libc.C_INT, Libc.C_POINTER, Libc.C_LONG, Libc.C_INT));
+    private static final MethodHandle SIGACTION_CALL =
+            Libc.withErrno("sigaction", FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_POINTER, Libc.C_POINTER));
+
+    private final int readFd;
+    private final MemorySegment buffer = Arena.ofAuto().allocate(1);
+
+    private SignalPipe(int readFd) {
+        this.readFd = readFd;
+    }
+
+    /**
+     * Routes {@code signals} to a new pipe: from now on each one delivered to this process is a
+     * byte for {@link #take} instead of its former action.
+     *
+     * @throws LinuxException if the pipe, the handler's page or a sigaction fails
+     */
+    public static SignalPipe catching(int... signals) throws LinuxException {
+        if (!"amd64".equals(System.getProperty("os.arch"))) {
+            throw new UnsupportedOperationException("the signal pipe's handler is x86-64 code; this JVM runs on "
+                    + System.getProperty("os.arch"));
+        }
+        int[] fds = pipe();
+        // The handler must never block: a full pipe drops the signal rather than hang a thread.
+        NativeCall.call(slot -> (int) FCNTL.invokeExact(slot, fds[1], F_SETFL, O_NONBLOCK), NativeCall.Restart.ON_EINTR,
+                "fcntl", () -> "fd " + fds[1] + ", F_SETFL, O_NONBLOCK");
+        MemorySegment handler = handler(fds[1]);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment act = arena.allocate(SIGACTION);
+            SA_HANDLER.set(act, 0L, handler);
+            SA_FLAGS.set(act, 0L, SA_RESTART);
+            for (int sig : signals) {
+                NativeCall.call(slot -> (int) SIGACTION_CALL.invokeExact(slot, sig, act, MemorySegment.NULL),
+                        NativeCall.Restart.NEVER, "sigaction", () -> Signal.name(sig));
+            }
+        }
+        return new SignalPipe(fds[0]);
+    }
+
+    /** Blocks until one of the signals arrives; returns its number. */
+    public int take() throws LinuxException {
+        // Never end of file: this process holds the write end for good.
+        NativeCall.call(slot -> (long) READ.invokeExact(slot, readFd, buffer, 1L), NativeCall.Restart.ON_EINTR,
+                "read", () -> "signal pipe fd " + readFd);
+        return buffer.get(ValueLayout.JAVA_BYTE, 0) & 0xff;
+    }
+
+    private static int[] pipe() throws LinuxException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment fds = arena.allocate(ValueLayout.JAVA_INT, 2);
+            NativeCall.call(slot -> (int) PIPE2.invokeExact(slot, fds, O_CLOEXEC), NativeCall.Restart.NEVER,
+                    "pipe2", () -> "O_CLOEXEC");
+            return new int[] {fds.getAtIndex(ValueLayout.JAVA_INT, 0), fds.getAtIndex(ValueLayout.JAVA_INT, 1)};
+        }
+    }
+
+    /**
+     * Returns {@code void handler(int sig)}: write(fd, &sig, 1), in a page made read-only and
+     * executable once written. It clobbers only registers the ABI lets a callee clobber.
+     */
+    private static MemorySegment handler(int fd) throws LinuxException {
+        byte[] code = {
+            0x57,                                           // push rdi: sig, its low byte first, at [rsp]
+            (byte) 0xb8, 1, 0, 0, 0,                        // mov eax, 1 (SYS_write)
+            (byte) 0xbf, (byte) fd, (byte) (fd >> 8), (byte) (fd >> 16), (byte) (fd >> 24), // mov edi, fd
+            0x48, (byte) 0x89, (byte) 0xe6,                 // mov rsi, rsp
+            (byte) 0xba, 1, 0, 0, 0,                        // mov edx, 1
+            0x0f, 0x05,                                     // syscall
+            0x5f,                                           // pop rdi
+            (byte) 0xc3,                                    // ret
+        };
+        long addr = NativeCall.call(slot -> ((MemorySegment) MMAP.invokeExact(slot, MemorySegment.NULL, PAGE,
+                PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0L)).address(), NativeCall.Restart.NEVER,
+                "mmap", () -> "the signal handler's page");
+        MemorySegment page = MemorySegment.ofAddress(addr).reinterpret(PAGE);
+        MemorySegment.copy(code, 0, page, ValueLayout.JAVA_BYTE, 0, code.length);
+        NativeCall.call(slot -> (int) MPROTECT.invokeExact(slot, page, PAGE, PROT_READ | PROT_EXEC),
+                NativeCall.Restart.NEVER, "mprotect", () -> "the signal handler's page, PROT_READ|PROT_EXEC");
+        return page;
+    }
+}
