@@ -59,7 +59,10 @@ class RuntimeExitEventsTest {
         // No session at start: the run has no exit events and reads no name.
         Path ready = dir.resolve("ready");
         Path go = dir.resolve("go");
-        String script = "echo $$ > " + ready + "; while [ ! -e " + go + " ]; do sleep 0.05; done; exit 3";
+        // The looping shell is a child of the run's program: gVisor (and seccheck) send no
+        // exit_notify_parent for the program itself, the sandbox's init.
+        String script = "sh -c 'echo $$ > " + ready + "; while [ ! -e " + go + " ]; do sleep 0.05; done; exit 3' & "
+                + "wait $!; exit $?";
         Supervised.Background run = Supervised.Background.start(sup, List.of("/bin/sh", "-c", script));
         int root;
         try {
