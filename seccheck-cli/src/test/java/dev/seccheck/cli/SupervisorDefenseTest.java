@@ -105,10 +105,21 @@ class SupervisorDefenseTest {
     void theHotspotAttachApiIsClosed(boolean nobody) throws Exception {
         skipUnlessPossible(nobody);
         String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
-        // Natively, jcmd reaches a JVM that does not disable attach (this one).
+        // Natively, jcmd reaches a JVM that does not disable attach: a fresh one, since a run
+        // started in this test JVM by another test took QUIT, jcmd's attach trigger, for its program.
         // jcmd is a JVM too: without perf data it leaves no /tmp/hsperfdata_<user> behind.
-        Result control = exec(List.of(jcmd, NO_PERF_DATA, Long.toString(ProcessHandle.current().pid()), "VM.version"));
-        assertThat(control.out()).contains("JDK");
+        Path idle = Files.writeString(tmp.resolve("Idle.java"), "class Idle { public static void main(String[] a) "
+                + "throws Exception { System.out.println(\"ready\"); Thread.sleep(120_000); } }");
+        Process target = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:-UsePerfData", idle.toString()).redirectErrorStream(true).start();
+        try {
+            assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(target.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8)).readLine()).isEqualTo("ready");
+            Result control = exec(List.of(jcmd, NO_PERF_DATA, Long.toString(target.pid()), "VM.version"));
+            assertThat(control.out()).contains("JDK");
+        } finally {
+            target.destroyForcibly().waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
         // From inside the run, against seccheck itself. jcmd's attach trigger is a QUIT, which
         // seccheck forwards to the program as any QUIT sent to it: the shell ignores it to report.
         Result r = exec(seccheck(nobody, "/bin/sh", "-c", "trap '' QUIT; " + jcmd + " " + NO_PERF_DATA
