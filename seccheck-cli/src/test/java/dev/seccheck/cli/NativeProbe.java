@@ -15,6 +15,8 @@ import java.lang.foreign.Linker;
 final class NativeProbe {
     private NativeProbe() {}
 
+    /** Its restricted calls are the point: each one must be refused when run with the launcher's flags. */
+    @SuppressWarnings("restricted")
     public static void main(String[] args) {
         try {
             int fd = Syscalls.pidfdOpen((int) ProcessHandle.current().pid());
