@@ -119,6 +119,8 @@ class SupervisorDefenseTest {
             assertThat(control.out()).contains("JDK");
         } finally {
             target.destroyForcibly().waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+            // The attach listener's socket outlives a JVM that is killed: HotSpot puts it in /tmp.
+            Files.deleteIfExists(Path.of("/tmp/.java_pid" + target.pid()));
         }
         // From inside the run, against seccheck itself. jcmd's attach trigger is a QUIT, which
         // seccheck forwards to the program as any QUIT sent to it: the shell ignores it to report.
