@@ -39,7 +39,9 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int code = execute(args);
+        SignalForwarding.release();
+        System.exit(code);
     }
 
     /** Runs the command line and returns the exit code, without exiting (for tests). */

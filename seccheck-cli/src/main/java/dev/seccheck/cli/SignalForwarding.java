@@ -6,6 +6,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.SignalPipe;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.IntConsumer;
 
@@ -26,6 +27,10 @@ final class SignalForwarding {
     private SignalForwarding() {}
 
     private static final int SIGQUIT = 3;
+
+    /** The QUIT pipe and its reader, once {@link #forwardQuit} installed them. */
+    private static volatile SignalPipe quitPipe;
+    private static volatile Thread quitReader;
 
     /** Returns the number of a signal named as {@link #install} takes it ("TERM"). */
     static int number(String name) {
@@ -89,14 +94,35 @@ final class SignalForwarding {
         } catch (LinuxException e) {
             throw new IllegalStateException("cannot forward QUIT: " + e.getMessage(), e);
         }
-        Thread.ofPlatform().daemon().name("seccheck-quit").start(() -> {
+        quitPipe = pipe;
+        quitReader = Thread.ofPlatform().daemon().name("seccheck-quit").start(() -> {
             try {
-                while (true) {
-                    forward.accept(pipe.take());
+                for (int sig; (sig = pipe.take()) != 0; ) {
+                    forward.accept(sig);
                 }
             } catch (LinuxException e) {
                 System.err.println("seccheck: QUIT is no longer forwarded: " + e.getMessage());
             }
         });
+    }
+
+    /**
+     * Ends the QUIT reader before the process exits: a thread blocked in a native read would hold
+     * the JVM's exit for 300 ms ({@link SignalPipe#release}). Waits for it at most 100 ms.
+     */
+    static void release() {
+        SignalPipe pipe = quitPipe;
+        Thread reader = quitReader;
+        if (pipe == null || reader == null) {
+            return;
+        }
+        try {
+            pipe.release();
+            reader.join(Duration.ofMillis(100));
+        } catch (LinuxException e) {
+            // The pipe is full of QUITs not yet taken: the reader is busy, not blocked.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

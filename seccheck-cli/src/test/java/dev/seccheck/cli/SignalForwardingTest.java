@@ -9,8 +9,32 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A TERM sent to {@code seccheck run} reaches the program, which decides how the run ends. */
+/**
+ * A TERM sent to {@code seccheck run} reaches the program, which decides how the run ends; and the
+ * forwarding leaves no thread blocked in a native call when seccheck exits.
+ */
 class SignalForwardingTest {
+
+    /**
+     * HotSpot's VM exit waits up to 300 ms for any thread in a native call, so a QUIT reader still
+     * blocked in read(2) added 300 ms to every {@code seccheck run} and {@code exec}
+     * (BENCHMARKS.md, start-up). Main releases it before System.exit.
+     */
+    @Test
+    void releaseEndsTheQuitReaderBlockedInItsNativeRead() throws Exception {
+        SignalForwarding.install(List.of("QUIT"), sig -> {});
+        Thread reader = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("seccheck-quit") && t.isAlive()).findFirst().orElseThrow();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (reader.getState() != Thread.State.RUNNABLE && System.nanoTime() < deadline) {
+            Thread.sleep(5); // a thread in a native call shows RUNNABLE
+        }
+        assertThat(reader.isAlive()).as("the reader waits for a signal").isTrue();
+
+        SignalForwarding.release();
+
+        assertThat(reader.isAlive()).as("the QUIT reader ended").isFalse();
+    }
 
     @TempDir
     Path tmp;

@@ -46,6 +46,8 @@ public final class SignalPipe {
             Libc.withErrno("pipe2", FunctionDescriptor.of(Libc.C_INT, Libc.C_POINTER, Libc.C_INT));
     private static final MethodHandle FCNTL =
             Libc.withErrno("fcntl", FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_INT, Libc.C_INT));
+    private static final MethodHandle WRITE =
+            Libc.withErrno("write", FunctionDescriptor.of(Libc.C_LONG, Libc.C_INT, Libc.C_POINTER, Libc.C_LONG));
     private static final MethodHandle READ =
             Libc.withErrno("read", FunctionDescriptor.of(Libc.C_LONG, Libc.C_INT, Libc.C_POINTER, Libc.C_LONG));
     private static final MethodHandle MMAP = Libc.withErrno("mmap", FunctionDescriptor.of(Libc.C_POINTER,
@@ -56,10 +58,12 @@ public final class SignalPipe {
             Libc.withErrno("sigaction", FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_POINTER, Libc.C_POINTER));
 
     private final int readFd;
+    private final int writeFd;
     private final MemorySegment buffer = Arena.ofAuto().allocate(1);
 
-    private SignalPipe(int readFd) {
+    private SignalPipe(int readFd, int writeFd) {
         this.readFd = readFd;
+        this.writeFd = writeFd;
     }
 
     /**
@@ -87,15 +91,32 @@ public final class SignalPipe {
                         NativeCall.Restart.NEVER, "sigaction", () -> Signal.name(sig));
             }
         }
-        return new SignalPipe(fds[0]);
+        return new SignalPipe(fds[0], fds[1]);
     }
 
-    /** Blocks until one of the signals arrives; returns its number. */
+    /**
+     * Blocks until one of the signals arrives and returns its number, or returns 0 (no signal's
+     * number) once {@link #release} was called and the signals before it were taken.
+     */
     public int take() throws LinuxException {
         // Never end of file: this process holds the write end for good.
         NativeCall.call(slot -> (long) READ.invokeExact(slot, readFd, buffer, 1L), NativeCall.Restart.ON_EINTR,
                 "read", () -> "signal pipe fd " + readFd);
         return buffer.get(ValueLayout.JAVA_BYTE, 0) & 0xff;
+    }
+
+    /**
+     * Makes {@link #take} return 0, so that the thread blocked in it can end. A JVM exiting while
+     * a thread sits in a native call waits up to 300 ms for that thread (HotSpot's VM exit gives
+     * threads in native that long to block), so a process on its way out releases its reader
+     * first. Signals arriving afterwards are still written to the pipe and simply never taken.
+     */
+    public void release() throws LinuxException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment zero = arena.allocate(1);
+            NativeCall.call(slot -> (long) WRITE.invokeExact(slot, writeFd, zero, 1L), NativeCall.Restart.ON_EINTR,
+                    "write", () -> "signal pipe fd " + writeFd);
+        }
     }
 
     private static int[] pipe() throws LinuxException {
