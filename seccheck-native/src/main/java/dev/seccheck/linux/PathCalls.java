@@ -47,6 +47,8 @@ public final class PathCalls {
     private final MemorySegment statfs = arena.allocate(120, 8);
     private final MemorySegment how = arena.allocate(24, 8);
     private final MemorySegment statx = arena.allocate(256, 8);
+    /** What {@link #pread} reads into before the copy to the caller's array, grown to the largest read. */
+    private MemorySegment readBuf = arena.allocate(4096);
 
     /** Creates the calls of one thread. */
     public PathCalls() {}
@@ -78,6 +80,22 @@ public final class PathCalls {
             return null;
         }
         return new String(link.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * pread(fd, into, into.length, offset): the count read into {@code into}, or -errno. A /proc
+     * file read at offset 0 is written anew by the kernel, so re-reading an fd kept open gives the
+     * current content without the open and close of each read.
+     */
+    public int pread(int fd, byte[] into, long offset) {
+        if (readBuf.byteSize() < into.length) {
+            readBuf = arena.allocate(into.length);
+        }
+        long n = retryOnEintr(() -> Direct.call(Sysno.PREAD64, fd, readBuf.address(), into.length, offset));
+        if (n > 0) {
+            MemorySegment.copy(readBuf, ValueLayout.JAVA_BYTE, 0, into, 0, (int) n);
+        }
+        return (int) n;
     }
 
     /** fstat(fd), or null with the errno lost when it fails (the fd is ours and open: it does not). */

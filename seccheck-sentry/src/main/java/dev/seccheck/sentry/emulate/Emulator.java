@@ -83,7 +83,7 @@ public final class Emulator implements AutoCloseable {
         this.own = own;
         this.workers = ThreadLocal.withInitial(() -> new Worker(supervisor, own));
         ThreadFactory threads = Thread.ofPlatform().daemon().name("seccheck-emulation-", 0).factory();
-        // A pool thread's fds (its mount table watch) are closed when it ends with the pool.
+        // A pool thread's fds (its mount table watch, the program's files it keeps) are closed when it ends with the pool.
         this.pool = new ThreadPoolExecutor(THREADS, THREADS, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 r -> threads.newThread(() -> {
                     try {
@@ -193,6 +193,7 @@ public final class Emulator implements AutoCloseable {
         final OpenEmulation opens;
         final NetEmulation net;
         final RealPath names;
+        final TaskFiles tasks;
         private SeccompReplies replies;
 
         Worker(int supervisor, Identity.Own own) {
@@ -204,12 +205,14 @@ public final class Emulator implements AutoCloseable {
             PathWalk walk = new PathWalk(calls, supervisor);
             ProgramMemory memory = new ProgramMemory();
             this.names = new RealPath(calls);
-            this.opens = new OpenEmulation(calls, walk, memory, own, names);
-            this.net = new NetEmulation(calls, walk, memory, own);
+            this.tasks = new TaskFiles(calls);
+            this.opens = new OpenEmulation(calls, walk, memory, own, names, tasks);
+            this.net = new NetEmulation(calls, walk, memory, own, tasks);
         }
 
         void close() {
             names.close();
+            tasks.close();
         }
 
         SeccompReplies replies(SeccompListener listener) {

@@ -1,7 +1,6 @@
 package dev.seccheck.sentry.emulate;
 
 import dev.seccheck.linux.FsCredentials;
-import java.io.FileInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -10,10 +9,11 @@ import java.util.Optional;
 /**
  * Identity is what the kernel checks a program's open against: its fsuid, fsgid, supplementary
  * groups and umask, read from {@code /proc/TID/status} at each emulated call (never cached: a
- * thread may have changed them). {@link #assume} gives them to the calling emulation thread,
- * which has its own fs_struct (see {@link FsCredentials#unshareFs}) so the umask is its own;
- * {@link Assumed#close} restores seccheck's. Unprivileged, seccheck already has the program's
- * uid and groups and changes only the umask.
+ * thread may have changed them; only the file stays open, see {@link TaskFiles}). {@link #assume}
+ * gives them to the calling emulation thread, which has its own fs_struct (see
+ * {@link FsCredentials#unshareFs}) so the umask is its own; {@link Assumed#close} restores
+ * seccheck's. Unprivileged, seccheck already has the program's uid and groups and changes only
+ * the umask; as root it changes nothing when the program's ids are its own.
  */
 record Identity(int fsuid, int fsgid, int[] groups, int umask) {
 
@@ -21,43 +21,37 @@ record Identity(int fsuid, int fsgid, int[] groups, int umask) {
     private static final int KEEP_UMASK = -1;
 
     /**
-     * Returns the identity an open must assume. Unprivileged, seccheck already has the program's
-     * uid and groups, so an open that creates nothing needs nothing from /proc (the umask matters
-     * only to a creation): reading and parsing the task's status was a good part of an emulated
-     * open's cost. Otherwise as {@link #of(int)}.
+     * Returns the identity an open must assume, read from the task's status through
+     * {@code files}, or empty when the task is gone. Unprivileged, seccheck already has the
+     * program's uid and groups, so an open that creates nothing needs nothing from /proc (the umask
+     * matters only to a creation).
      */
-    static Optional<Identity> of(int tid, Own own, boolean creates) {
+    static Optional<Identity> of(TaskFiles files, int tid, Own own, boolean creates) {
         if (!own.root() && !creates) {
-            return Optional.of(new Identity(own.fsuid(), -1, own.groups(), KEEP_UMASK));
+            return Optional.of(new Identity(own.fsuid(), own.fsgid(), own.groups(), KEEP_UMASK));
         }
-        return of(tid);
-    }
-
-    /**
-     * Reads the identity of task {@code tid}, or empty when it is gone. Only the four lines needed
-     * are picked out of the raw bytes: a general parse of the whole file (a map of its fifty-odd
-     * fields) cost more than the rest of an emulated open together. The file is read into the
-     * calling thread's buffer, reused from open to open: reading it whole into a new array
-     * allocated some 10 KB per open, half of all the supervisor allocated.
-     */
-    static Optional<Identity> of(int tid) {
-        return ofStatus("/proc/" + tid + "/status");
+        int len = files.readStatus(tid);
+        Optional<Identity> read = len < 0 ? Optional.empty() : parse(files.status(), len);
+        return creates ? read : read.map(i -> new Identity(i.fsuid(), i.fsgid(), i.groups(), KEEP_UMASK));
     }
 
     /** Reads the identity a status file (in /proc's format) gives, or empty when it cannot be read or lacks Uid or Gid. */
     static Optional<Identity> ofStatus(String file) {
-        byte[] raw = STATUS.get();
-        int len;
-        try (FileInputStream in = new FileInputStream(file)) {
-            len = in.readNBytes(raw, 0, raw.length);
-            while (len == raw.length) { // a long Groups line: grow, keep the larger buffer
-                raw = Arrays.copyOf(raw, raw.length * 2);
-                STATUS.set(raw);
-                len += in.readNBytes(raw, len, raw.length - len);
-            }
+        byte[] raw;
+        try {
+            raw = java.nio.file.Files.readAllBytes(java.nio.file.Path.of(file));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
+        return parse(raw, raw.length);
+    }
+
+    /**
+     * The identity in {@code raw[0, len)}, a status file's text, or empty without its Uid or Gid
+     * line. Only the four lines needed are picked out of the raw bytes: a general parse of the
+     * whole file (a map of its fifty-odd fields) cost more than the rest of an emulated open.
+     */
+    static Optional<Identity> parse(byte[] raw, int len) {
         long fsuid = number(raw, len, UID, 3, 10);
         long fsgid = number(raw, len, GID, 3, 10);
         if (fsuid < 0 || fsgid < 0) {
@@ -71,8 +65,6 @@ record Identity(int fsuid, int fsgid, int[] groups, int umask) {
     private static final byte[] GID = "Gid:".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] GROUPS = "Groups:".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] UMASK = "Umask:".getBytes(StandardCharsets.US_ASCII);
-    /** Each emulation thread's copy of the last status file it read. */
-    private static final ThreadLocal<byte[]> STATUS = ThreadLocal.withInitial(() -> new byte[4096]);
 
     /**
      * The {@code index}th number (0 first) of the line of {@code raw[0, len)} starting with
@@ -148,13 +140,18 @@ record Identity(int fsuid, int fsgid, int[] groups, int umask) {
 
     /**
      * Own is what an emulation thread restores after {@link #assume}: whether seccheck runs as
-     * root (only then does it switch fsuid, fsgid and groups) and its own groups.
+     * root (only then does it switch fsuid, fsgid and groups) and its own ids.
      */
-    record Own(boolean root, int fsuid, int[] groups) {
-        /** Reads the calling thread's. */
+    record Own(boolean root, int fsuid, int fsgid, int[] groups) {
+        /** Reads the calling thread's: setfsuid(-1) and setfsgid(-1) change nothing and return the current ids. */
         static Own current() {
             int fsuid = FsCredentials.setfsuid(-1);
-            return new Own(fsuid == 0, fsuid, FsCredentials.getgroups());
+            return new Own(fsuid == 0, fsuid, FsCredentials.setfsgid(-1), FsCredentials.getgroups());
+        }
+
+        /** Whether {@code id}'s fsuid, fsgid and groups are these: opening as it needs no switch. */
+        boolean sameIds(Identity id) {
+            return id.fsuid() == fsuid && id.fsgid() == fsgid && Arrays.equals(id.groups(), groups);
         }
     }
 
@@ -164,16 +161,23 @@ record Identity(int fsuid, int fsgid, int[] groups, int umask) {
         void close();
     }
 
+    /** What {@link #assume} returns when it changed nothing. */
+    private static final Assumed NOTHING = () -> {};
+
     /**
      * Makes the calling thread open as this identity. As root, per-thread setfsgid, setgroups and
-     * setfsuid (in that order: the groups need CAP_SETGID, which a non-zero fsuid does not remove).
+     * setfsuid (in that order: the groups need CAP_SETGID, which a non-zero fsuid does not remove),
+     * unless they are seccheck's own already: then (the commonest case, a program run as the user
+     * running seccheck) an open that creates nothing costs no credential switch at all. The switch
+     * of fsuid 0 to 0 would not have changed root's file capabilities either.
      */
     Assumed assume(Own own) {
-        if (umask == KEEP_UMASK && !own.root()) {
-            return () -> {};
+        boolean ids = own.root() && !own.sameIds(this);
+        if (umask == KEEP_UMASK && !ids) {
+            return NOTHING;
         }
-        int oldMask = FsCredentials.umask(umask);
-        if (!own.root()) {
+        int oldMask = umask == KEEP_UMASK ? KEEP_UMASK : FsCredentials.umask(umask);
+        if (!ids) {
             return () -> FsCredentials.umask(oldMask);
         }
         int oldGid = FsCredentials.setfsgid(fsgid);
@@ -186,7 +190,9 @@ record Identity(int fsuid, int fsgid, int[] groups, int umask) {
             FsCredentials.setfsuid(oldUid);
             FsCredentials.setgroups(own.groups());
             FsCredentials.setfsgid(oldGid);
-            FsCredentials.umask(oldMask);
+            if (oldMask != KEEP_UMASK) {
+                FsCredentials.umask(oldMask);
+            }
         };
     }
 }

@@ -6,11 +6,9 @@ import static dev.seccheck.abi.Fcntl.O_PATH;
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.format.SockAddr;
-import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.SocketCalls;
-import dev.seccheck.linux.Syscalls;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -41,8 +39,10 @@ final class NetEmulation {
     private final ProgramMemory memory;
     private final Identity.Own own;
     private final MessageSends messages;
+    private final TaskFiles tasks;
 
-    NetEmulation(PathCalls calls, PathWalk walk, ProgramMemory memory, Identity.Own own) {
+    NetEmulation(PathCalls calls, PathWalk walk, ProgramMemory memory, Identity.Own own, TaskFiles tasks) {
+        this.tasks = tasks;
         this.calls = calls;
         this.walk = walk;
         this.memory = memory;
@@ -162,18 +162,20 @@ final class NetEmulation {
         int slash = path.lastIndexOf('/');
         String dirPart = slash < 0 ? "." : slash == 0 ? "/" : path.substring(0, slash);
         String name = path.substring(slash + 1);
-        Optional<Identity> who = Identity.of(call.tid());
+        // A bind creates the socket's file: the program's umask applies.
+        Optional<Identity> who = Identity.of(tasks, call.tid(), own, true);
         if (who.isEmpty()) {
             return -Errno.ESRCH;
         }
-        int rootFd = calls.openat(dev.seccheck.abi.Fcntl.AT_FDCWD, "/proc/" + call.tid() + "/root", O_PATH | O_CLOEXEC);
-        int cwd = calls.openat(dev.seccheck.abi.Fcntl.AT_FDCWD, "/proc/" + call.tid() + "/cwd", O_PATH | O_CLOEXEC);
-        try (Identity.Assumed _ = who.get().assume(own)) {
-            if (rootFd < 0 || cwd < 0) {
+        boolean fromRoot = dirPart.startsWith("/");
+        int cwd = fromRoot ? -1
+                : calls.openat(dev.seccheck.abi.Fcntl.AT_FDCWD, "/proc/" + call.tid() + "/cwd", O_PATH | O_CLOEXEC);
+        try (ProgramRoot root = ProgramRoot.of(calls, call.tid()); Identity.Assumed _ = who.get().assume(own)) {
+            if (!fromRoot && cwd < 0) {
                 return -Errno.ESRCH;
             }
             PathWalk.Located at = walk.find(new PathWalk.Request(call.tid(), call.tgid(), who.get().fsuid(), dirPart,
-                    0, 0), cwd, rootFd);
+                    0, 0), cwd, root);
             if (!(at instanceof PathWalk.Located.Found f)) {
                 if (at instanceof PathWalk.Located.Missing m) {
                     PathCalls.close(m.dir());
@@ -194,9 +196,6 @@ final class NetEmulation {
                 PathCalls.close(f.fd());
                 PathCalls.close(f.parent());
             }
-        } finally {
-            PathCalls.close(rootFd);
-            PathCalls.close(cwd);
         }
     }
 
@@ -212,16 +211,7 @@ final class NetEmulation {
         return new String(addr, 2, end - 2, StandardCharsets.UTF_8);
     }
 
-    private static int socketOf(Call call, int fd) {
-        try {
-            int pidfd = Syscalls.pidfdOpen(call.tgid());
-            try {
-                return Syscalls.pidfdGetfd(pidfd, fd);
-            } finally {
-                PathCalls.close(pidfd);
-            }
-        } catch (LinuxException e) {
-            return e.errno() == Errno.ESRCH ? -Errno.ESRCH : -Errno.EBADF;
-        }
+    private int socketOf(Call call, int fd) {
+        return tasks.getfd(call.tgid(), fd);
     }
 }

@@ -14,10 +14,8 @@ import static dev.seccheck.abi.Fcntl.O_WRONLY;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
-import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.SeccompNotification;
-import dev.seccheck.linux.Syscalls;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sink.ReachedFile;
 import java.nio.ByteBuffer;
@@ -42,8 +40,11 @@ final class OpenEmulation {
     private final ProgramMemory memory;
     private final Identity.Own own;
     private final RealPath names;
+    private final TaskFiles tasks;
 
-    OpenEmulation(PathCalls calls, PathWalk walk, ProgramMemory memory, Identity.Own own, RealPath names) {
+    OpenEmulation(PathCalls calls, PathWalk walk, ProgramMemory memory, Identity.Own own, RealPath names,
+            TaskFiles tasks) {
+        this.tasks = tasks;
         this.calls = calls;
         this.walk = walk;
         this.memory = memory;
@@ -83,21 +84,17 @@ final class OpenEmulation {
             return true;
         }
         boolean creates = (a.flags() & O_CREAT) != 0 || (a.flags() & O_TMPFILE) == O_TMPFILE;
-        Optional<Identity> who = Identity.of(call.tid(), own, creates);
+        Optional<Identity> who = Identity.of(tasks, call.tid(), own, creates);
         if (who.isEmpty()) {
             call.fail(ev, Snapshot.ofString(a.pathAddr(), path), Errno.ESRCH);
             return true;
         }
-        int rootFd = calls.openat(AT_FDCWD, "/proc/" + call.tid() + "/root", O_PATH | O_CLOEXEC);
-        int start = -1;
-        try (Identity.Assumed _ = who.get().assume(own)) {
-            if (rootFd < 0) {
-                call.fail(ev, Snapshot.ofString(a.pathAddr(), path), -rootFd);
-                return true;
-            }
+        boolean fromRoot = path.startsWith("/")
+                && (a.resolve() & (PathWalk.RESOLVE_BENEATH | PathWalk.RESOLVE_IN_ROOT)) == 0;
+        try (ProgramRoot root = ProgramRoot.of(calls, call.tid()); Identity.Assumed _ = who.get().assume(own)) {
             // An empty path fails before the dirfd is looked at, as in the kernel.
-            start = path.isEmpty() ? -Errno.ENOENT : startOf(call, a, path, rootFd);
-            if (start < 0) {
+            int start = path.isEmpty() ? -Errno.ENOENT : fromRoot ? -1 : startOf(call, a);
+            if (start < 0 && !fromRoot) {
                 Snapshot given = Snapshot.ofString(a.pathAddr(), path);
                 if (call.enter(ev, given) == 0) {
                     call.fail(ev, given, -start);
@@ -106,18 +103,13 @@ final class OpenEmulation {
             }
             PathWalk.Request req = new PathWalk.Request(call.tid(), call.tgid(), who.get().fsuid(), path, a.flags(),
                     a.resolve(), call.onNotifier());
-            PathWalk.Located at = walk.find(req, start, rootFd);
+            PathWalk.Located at = walk.find(req, start, root);
             if (call.onNotifier() && mayBlock(at, a)) {
                 release(at);
                 return false;
             }
             openFound(call, ev, a, path, at);
             return true;
-        } finally {
-            PathCalls.close(rootFd);
-            if (start != rootFd) {
-                PathCalls.close(start);
-            }
         }
     }
 
@@ -133,8 +125,7 @@ final class OpenEmulation {
                 if ((a.flags() & O_PATH) != 0 || f.directory()) {
                     yield false;
                 }
-                PathCalls.Stat st = calls.fstat(f.fd());
-                yield st == null || !st.isRegular();
+                yield f.stat() == null || !f.stat().isRegular();
             }
             case PathWalk.Located.Missing m -> false;
             case PathWalk.Located.Failed f -> false;
@@ -164,8 +155,13 @@ final class OpenEmulation {
                         call.fail(ev, given, f.errno());
                     }
                 }
-                case PathWalk.Located.Found f ->
+                case PathWalk.Located.Found f -> {
+                    if (f.stat() != null) {
+                        // Its device and inode let a rule hold for the file under any name (a hard link, a rename).
+                        call.reached(new ReachedFile(f.stat().dev(), f.stat().ino()));
+                    }
                     handedOver = decideAndOpen(call, ev, a, path, f.fd(), names.of(f.fd(), call.tid()), at);
+                }
                 case PathWalk.Located.Missing m -> {
                     Optional<String> name = names.of(m.dir(), call.tid()).map(d -> RealPath.join(d, "/" + m.name()));
                     handedOver = decideAndOpen(call, ev, a, path, -1, name, at);
@@ -182,13 +178,6 @@ final class OpenEmulation {
     /** @return whether the open was handed over to a pool thread, which then owns {@code at}'s fds */
     private boolean decideAndOpen(Call call, SyscallEvent ev, Args a, String given, int found, Optional<String> name,
             PathWalk.Located at) {
-        if (found >= 0) {
-            // Its device and inode let a rule hold for the file under any name (a hard link, a rename).
-            PathCalls.Stat st = calls.fstat(found);
-            if (st != null) {
-                call.reached(new ReachedFile(st.dev(), st.ino()));
-            }
-        }
         // A mount seccheck cannot name (a detached mount) is refused: no rule could be checked on it.
         Snapshot seen = Snapshot.ofString(a.pathAddr(), name.orElse(given));
         if (call.enter(ev, seen) != 0) {
@@ -315,23 +304,12 @@ final class OpenEmulation {
                 : calls.openat(dir, name, flags | O_CLOEXEC, a.mode());
     }
 
-    private int startOf(Call call, Args a, String path, int rootFd) {
-        if (path.startsWith("/") && (a.resolve() & (PathWalk.RESOLVE_BENEATH | PathWalk.RESOLVE_IN_ROOT)) == 0) {
-            return rootFd;
-        }
+    /** Our fd of where a relative path starts: the calling thread's cwd, or the dirfd itself; or -errno. */
+    private int startOf(Call call, Args a) {
         if (a.dirfd() == AT_FDCWD) {
             return calls.openat(AT_FDCWD, "/proc/" + call.tid() + "/cwd", O_PATH | O_CLOEXEC);
         }
-        try {
-            int pidfd = Syscalls.pidfdOpen(call.tgid());
-            try {
-                return Syscalls.pidfdGetfd(pidfd, a.dirfd());
-            } finally {
-                PathCalls.close(pidfd);
-            }
-        } catch (LinuxException e) {
-            return e.errno() == Errno.ESRCH ? -Errno.ESRCH : -Errno.EBADF;
-        }
+        return tasks.getfd(call.tgid(), a.dirfd());
     }
 
     private Args args(int tid, SeccompNotification n) throws ProgramMemory.Fault {

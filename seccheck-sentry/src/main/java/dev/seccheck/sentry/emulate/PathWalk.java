@@ -65,10 +65,15 @@ final class PathWalk {
     sealed interface Located {
         /**
          * The object exists: our fd of it, O_PATH (the symlink itself only for O_PATH|O_NOFOLLOW),
-         * and when its last step was a plain name, our O_PATH fd of the directory it was found in
-         * and that name (else -1 and null).
+         * its fstat (null if that failed), and when its last step was a plain name, our O_PATH fd
+         * of the directory it was found in and that name (else -1 and null).
          */
-        record Found(int fd, boolean directory, boolean trailingSlash, int parent, String name) implements Located {}
+        record Found(int fd, PathCalls.Stat stat, boolean trailingSlash, int parent, String name) implements Located {
+            /** Whether the object is a directory. */
+            boolean directory() {
+                return stat != null && stat.isDirectory();
+            }
+        }
 
         /** The last component does not exist: our O_PATH fd of its directory, and its name. */
         record Missing(int dir, String name, boolean trailingSlash) implements Located {}
@@ -103,38 +108,44 @@ final class PathWalk {
     }
 
     /**
-     * Walks {@code r.path()} from {@code start} (ours, O_PATH, not consumed) with {@code root} (ours,
-     * O_PATH, not consumed) as the program's root. Nothing is created or opened for I/O: the caller
-     * decides on the object first and opens it after.
+     * Walks {@code r.path()} from {@code start} (ours, O_PATH, consumed: the walk goes on from it
+     * or closes it; -1 for an absolute path walked from the root) with {@code root} as the
+     * program's root (opened only if the walk needs it: an absolute path or symlink, a "..").
+     * Nothing is created or opened for I/O: the caller decides on the object first and opens it
+     * after.
      */
-    Located find(Request r, int start, int root) {
-        if (r.path().isEmpty()) {
-            return new Located.Failed(Errno.ENOENT);
-        }
+    Located find(Request r, int start, ProgramRoot root) {
+        int cur = start;
         long res = r.resolve();
-        if ((res & RESOLVE_CACHED) != 0) {
-            return new Located.Failed(Errno.EAGAIN);
-        }
         boolean jailed = (res & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) != 0;
-        int anchor = jailed ? start : root;
-        PathCalls.Stat anchorStat = calls.fstat(anchor);
-        PathCalls.Stat startStat = calls.fstat(start);
-        if (anchorStat == null || startStat == null) {
-            return new Located.Failed(Errno.EBADF);
-        }
-        Deque<String> todo = new ArrayDeque<>();
-        boolean trailingSlash = push(todo, r.path());
-        if (r.path().startsWith("/") && (res & RESOLVE_BENEATH) != 0) {
-            return new Located.Failed(Errno.EXDEV);
-        }
-        int cur = dup(r.path().startsWith("/") ? anchor : start);
-        if (cur < 0) {
-            return new Located.Failed(-cur);
-        }
+        // BENEATH and IN_ROOT confine the walk to its start, which stays open beside the walk.
+        ProgramRoot anchor = jailed ? ProgramRoot.ofFd(calls, dup(start)) : root;
         device = -1;
         int links = 0;
         try {
-            if (!onLocal(r, cur, null)) {
+            if (r.path().isEmpty()) {
+                return new Located.Failed(Errno.ENOENT);
+            }
+            if ((res & RESOLVE_CACHED) != 0) {
+                return new Located.Failed(Errno.EAGAIN);
+            }
+            Deque<String> todo = new ArrayDeque<>();
+            boolean trailingSlash = push(todo, r.path());
+            if (r.path().startsWith("/")) {
+                if ((res & RESOLVE_BENEATH) != 0) {
+                    return new Located.Failed(Errno.EXDEV);
+                }
+                int from = anchor.fd();
+                cur = replace(cur, from < 0 ? from : dup(from));
+            }
+            if (cur < 0) {
+                return new Located.Failed(-cur);
+            }
+            PathCalls.Stat startStat = calls.fstat(cur);
+            if (startStat == null) {
+                return new Located.Failed(Errno.EBADF);
+            }
+            if (!onLocal(r, cur, startStat)) {
                 return new Located.Elsewhere();
             }
             while (!todo.isEmpty()) {
@@ -149,6 +160,10 @@ final class PathWalk {
                 }
                 if (comp.equals("..")) {
                     PathCalls.Stat here = calls.fstat(cur);
+                    PathCalls.Stat anchorStat = anchor.stat();
+                    if (anchorStat == null) {
+                        return new Located.Failed(anchor.fd() < 0 ? -anchor.fd() : Errno.EBADF);
+                    }
                     if (here != null && here.dev() == anchorStat.dev() && here.ino() == anchorStat.ino()) {
                         if ((res & RESOLVE_BENEATH) != 0) {
                             return new Located.Failed(Errno.EXDEV);
@@ -211,7 +226,7 @@ final class PathWalk {
                     if (last && todo.isEmpty()) {
                         int parent = cur;
                         cur = -1;
-                        return new Located.Found(next, st.isDirectory(), trailingSlash, parent, comp);
+                        return new Located.Found(next, st, trailingSlash, parent, comp);
                     }
                     cur = replace(cur, next);
                     continue;
@@ -222,7 +237,7 @@ final class PathWalk {
                 }
                 if (last && !trailingSlash && (r.flags() & O_NOFOLLOW) != 0) {
                     if ((r.flags() & O_PATH) != 0) {
-                        return new Located.Found(next, false, false, -1, null);
+                        return new Located.Found(next, st, false, -1, null);
                     }
                     PathCalls.close(next);
                     return new Located.Failed(Errno.ELOOP);
@@ -261,7 +276,8 @@ final class PathWalk {
                     if ((res & RESOLVE_BENEATH) != 0) {
                         return new Located.Failed(Errno.EXDEV);
                     }
-                    int again = dup(anchor);
+                    int top = anchor.fd();
+                    int again = top < 0 ? top : dup(top);
                     if (again < 0) {
                         return new Located.Failed(-again);
                     }
@@ -274,9 +290,12 @@ final class PathWalk {
             PathCalls.Stat st = calls.fstat(cur);
             int found = cur;
             cur = -1;
-            return new Located.Found(found, st != null && st.isDirectory(), trailingSlash, -1, null);
+            return new Located.Found(found, st, trailingSlash, -1, null);
         } finally {
             PathCalls.close(cur);
+            if (anchor != root) {
+                anchor.close();
+            }
         }
     }
 

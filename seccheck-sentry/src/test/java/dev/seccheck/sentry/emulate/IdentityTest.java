@@ -2,18 +2,21 @@ package dev.seccheck.sentry.emulate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.seccheck.linux.FsCredentials;
+import dev.seccheck.linux.PathCalls;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Identity is read from a task's status in place, into a buffer its thread reuses: the four lines
- * it needs come out as the kernel wrote them, a status longer than the buffer is read whole, and a
- * shorter one read after it is not mixed with the longer one's leftovers.
+ * Identity is parsed from a task's status in place: the four lines it needs come out as the kernel
+ * wrote them. Assumed as root, it switches the thread's ids when they differ from seccheck's and
+ * restores them after; when they are seccheck's own, nothing changes.
  */
 class IdentityTest {
 
@@ -53,7 +56,9 @@ class IdentityTest {
     void aStatusWithoutFourUidsOrAMissingTaskGivesNothing(@TempDir Path dir) throws Exception {
         Path f = Files.writeString(dir.resolve("status"), status("1\t2\t3", "5\t6\t7\t8", "", "0022"));
         assertThat(Identity.ofStatus(f.toString())).isEmpty();
-        assertThat(Identity.of(Integer.MAX_VALUE)).isEmpty();
+        try (TaskFiles files = new TaskFiles(new PathCalls())) {
+            assertThat(Identity.of(files, Integer.MAX_VALUE, Identity.Own.current(), true)).isEmpty();
+        }
     }
 
     @Test
@@ -67,9 +72,45 @@ class IdentityTest {
     @Test
     void theCallingThreadsOwnStatusMatchesWhatTheKernelSays() throws Exception {
         long tid = Long.parseLong(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString());
-        Identity id = Identity.of((int) tid).orElseThrow();
+        Identity id;
+        try (TaskFiles files = new TaskFiles(new PathCalls())) {
+            id = Identity.of(files, (int) tid, Identity.Own.current(), true).orElseThrow();
+        }
         List<String> lines = Files.readAllLines(Path.of("/proc/thread-self/status"));
         String uid = lines.stream().filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow();
         assertThat(id.fsuid()).isEqualTo(Integer.parseInt(uid.substring(4).trim().split("\\s+")[3]));
+    }
+
+    private static int[] ownGroups() {
+        return FsCredentials.getgroups();
+    }
+
+    @Test
+    void assumedAsRootOtherIdsAreTakenAndRestoredAndOwnIdsLeftAlone() throws Exception {
+        Assumptions.assumeTrue(FsCredentials.setfsuid(-1) == 0, "switching ids needs root");
+        java.util.concurrent.atomic.AtomicReference<String> seen = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = Thread.ofPlatform().start(() -> {
+            FsCredentials.unshareFs();
+            Identity.Own own = Identity.Own.current();
+            StringBuilder out = new StringBuilder();
+            try (Identity.Assumed _ = new Identity(4242, 4343, new int[] {7}, 077).assume(own)) {
+                out.append(FsCredentials.setfsuid(-1)).append(' ').append(FsCredentials.setfsgid(-1)).append(' ')
+                        .append(java.util.Arrays.toString(FsCredentials.getgroups())).append(' ')
+                        .append(Integer.toOctalString(FsCredentials.umask(077))).append(" | ");
+            }
+            out.append(FsCredentials.setfsuid(-1)).append(' ').append(java.util.Arrays.equals(ownGroups(), own.groups()))
+                    .append(" | ");
+            Identity same = new Identity(own.fsuid(), own.fsgid(), own.groups(), 022);
+            assertThat(own.sameIds(same)).isTrue();
+            int mask = FsCredentials.umask(0);
+            FsCredentials.umask(mask);
+            try (Identity.Assumed _ = same.assume(own)) {
+                out.append(FsCredentials.setfsuid(-1)).append(' ').append(Integer.toOctalString(FsCredentials.umask(022)));
+            }
+            out.append(' ').append(FsCredentials.umask(mask) == mask);
+            seen.set(out.toString());
+        });
+        t.join(10_000);
+        assertThat(seen.get()).isEqualTo("4242 4343 [7] 77 | 0 true | 0 22 true");
     }
 }

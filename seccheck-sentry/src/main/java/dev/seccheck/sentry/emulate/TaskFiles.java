@@ -1,0 +1,119 @@
+package dev.seccheck.sentry.emulate;
+
+import static dev.seccheck.abi.Fcntl.AT_FDCWD;
+import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
+import static dev.seccheck.abi.Fcntl.O_RDONLY;
+
+import dev.seccheck.abi.Errno;
+import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.Syscalls;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * TaskFiles keeps open, for one emulation thread, the program's files it reads at every emulated
+ * call: each thread's {@code /proc/TID/status} and each process's pidfd. What they say is never
+ * cached, only the open: the status is read again at offset 0 at each call (the kernel writes it
+ * anew for every read at 0, so a credential changed a moment ago is in it), and a dirfd or socket
+ * is taken through the pidfd at each call. An open and a close per call were a quarter of the
+ * system calls of an emulated open.
+ *
+ * <p>Both kinds of fd name one task or process for good, not a number: once it is gone, a read or
+ * a {@code pidfd_getfd} through ours fails with ESRCH, even when a new task has the same number;
+ * that fd is then dropped and the number opened again. At most {@link #KEPT} of each are kept, the
+ * least recently used closed first. Not thread-safe: one instance per emulation thread.
+ */
+final class TaskFiles implements AutoCloseable {
+
+    /** How many statuses and pidfds are kept open: past that, the least recently used is closed. */
+    static final int KEPT = 64;
+
+    private final PathCalls calls;
+    private final Map<Integer, Integer> statuses = lru();
+    private final Map<Integer, Integer> pidfds = lru();
+    /** The last status read; grown to the longest one (a long Groups line). */
+    private byte[] status = new byte[4096];
+
+    TaskFiles(PathCalls calls) {
+        this.calls = calls;
+    }
+
+    private static Map<Integer, Integer> lru() {
+        return new LinkedHashMap<>(KEPT * 2, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Integer, Integer> eldest) {
+                if (size() <= KEPT) {
+                    return false;
+                }
+                PathCalls.close(eldest.getValue());
+                return true;
+            }
+        };
+    }
+
+    /** The buffer {@link #readStatus} filled. */
+    byte[] status() {
+        return status;
+    }
+
+    /** Reads task {@code tid}'s current status into {@link #status}: its length, or -errno (ESRCH, ENOENT: gone). */
+    int readStatus(int tid) {
+        for (boolean kept = statuses.containsKey(tid); ; kept = false) {
+            int fd = statuses.computeIfAbsent(tid, t -> calls.openat(AT_FDCWD, "/proc/" + t + "/status", O_RDONLY | O_CLOEXEC));
+            if (fd < 0) {
+                statuses.remove(tid);
+                return fd;
+            }
+            int n = calls.pread(fd, status, 0);
+            while (n == status.length) { // a long Groups line: read it whole
+                status = Arrays.copyOf(status, status.length * 2);
+                n = calls.pread(fd, status, 0);
+            }
+            if (n >= 0 || !kept) {
+                if (n < 0) {
+                    PathCalls.close(statuses.remove(tid));
+                }
+                return n;
+            }
+            PathCalls.close(statuses.remove(tid)); // that task is gone: the number may be another's now
+        }
+    }
+
+    /**
+     * Duplicates the program's fd {@code fd} of process {@code tgid} into seccheck
+     * ({@code pidfd_getfd}): ours, or -ESRCH when the process is gone, -EBADF when it has no such fd.
+     */
+    int getfd(int tgid, int fd) {
+        for (boolean kept = pidfds.containsKey(tgid); ; kept = false) {
+            Integer pidfd = pidfds.get(tgid);
+            try {
+                if (pidfd == null) {
+                    pidfd = Syscalls.pidfdOpen(tgid);
+                    pidfds.put(tgid, pidfd);
+                }
+                return Syscalls.pidfdGetfd(pidfd, fd);
+            } catch (LinuxException e) {
+                if (e.errno() != Errno.ESRCH) {
+                    return -Errno.EBADF;
+                }
+                if (pidfd != null) {
+                    PathCalls.close(pidfds.remove(tgid));
+                }
+                if (!kept) {
+                    return -Errno.ESRCH;
+                }
+            }
+        }
+    }
+
+    /** Closes every fd kept. */
+    @Override
+    public void close() {
+        statuses.values().forEach(PathCalls::close);
+        pidfds.values().forEach(PathCalls::close);
+        statuses.clear();
+        pidfds.clear();
+    }
+}

@@ -1,0 +1,155 @@
+package dev.seccheck.sentry.emulate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.seccheck.abi.Errno;
+import dev.seccheck.linux.FsCredentials;
+import dev.seccheck.linux.PathCalls;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * TaskFiles keeps the program's status files and pidfds open between emulated calls, and what it
+ * reads through them is always current: a credential changed between two reads shows in the
+ * second, a status longer than its buffer is read whole and a short one after it alone, and an fd
+ * of a task or process that is gone is never taken for whoever has its number now.
+ */
+class TaskFilesTest {
+
+    /** A platform thread of this JVM that runs what it is sent, so its credentials can be changed between reads. */
+    private static final class Helper implements AutoCloseable {
+        private final SynchronousQueue<IntSupplier> work = new SynchronousQueue<>();
+        private final SynchronousQueue<Integer> done = new SynchronousQueue<>();
+        private final Thread thread = Thread.ofPlatform().daemon().start(this::serve);
+
+        private void serve() {
+            try {
+                while (true) {
+                    IntSupplier w = work.take();
+                    done.put(w.getAsInt());
+                }
+            } catch (InterruptedException e) {
+                // closed
+            }
+        }
+
+        int run(IntSupplier w) throws InterruptedException {
+            assertThat(work.offer(w, 10, TimeUnit.SECONDS)).as("helper thread alive").isTrue();
+            Integer r = done.poll(10, TimeUnit.SECONDS);
+            assertThat(r).as("helper thread answered").isNotNull();
+            return r;
+        }
+
+        int tid() throws InterruptedException {
+            return run(() -> {
+                try {
+                    return Integer.parseInt(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString());
+                } catch (java.io.IOException e) {
+                    return -1;
+                }
+            });
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            thread.interrupt();
+            thread.join(10_000);
+        }
+    }
+
+    private static Identity read(TaskFiles files, int tid) {
+        int len = files.readStatus(tid);
+        assertThat(len).as("status of %d read", tid).isPositive();
+        return Identity.parse(files.status(), len).orElseThrow();
+    }
+
+    @Test
+    void aCredentialChangedBetweenTwoReadsShowsInTheSecond() throws Exception {
+        Assumptions.assumeTrue(FsCredentials.setfsuid(-1) == 0, "changing another thread's fsuid to 4242 needs root");
+        try (Helper h = new Helper(); TaskFiles files = new TaskFiles(new PathCalls())) {
+            int tid = h.tid();
+            assertThat(read(files, tid).fsuid()).isZero();
+            h.run(() -> FsCredentials.setfsuid(4242));
+            assertThat(read(files, tid).fsuid()).isEqualTo(4242);
+            h.run(() -> (int) FsCredentials.setgroups(new int[] {77, 88}));
+            assertThat(read(files, tid).groups()).containsExactly(77, 88);
+            h.run(() -> FsCredentials.setfsuid(0));
+            assertThat(read(files, tid).fsuid()).isZero();
+        }
+    }
+
+    @Test
+    void aStatusLongerThanTheBufferIsReadWholeAndAShortOneAfterItAlone() throws Exception {
+        Assumptions.assumeTrue(FsCredentials.setfsuid(-1) == 0, "setgroups needs root");
+        try (Helper many = new Helper(); Helper few = new Helper(); TaskFiles files = new TaskFiles(new PathCalls())) {
+            int[] groups = new int[3000];
+            for (int i = 0; i < groups.length; i++) {
+                groups[i] = 100_000 + i;
+            }
+            assertThat(many.run(() -> (int) FsCredentials.setgroups(groups))).isZero();
+            assertThat(few.run(() -> (int) FsCredentials.setgroups(new int[] {5}))).isZero();
+            Identity big = read(files, many.tid());
+            assertThat(files.status().length).isGreaterThan(16_384);
+            assertThat(big.groups()).hasSize(3000).startsWith(100_000).endsWith(102_999);
+            Identity small = read(files, few.tid());
+            assertThat(small.groups()).containsExactly(5);
+        }
+    }
+
+    @Test
+    void theFilesOfATaskThatIsGoneAreDroppedNotReadForAnother() throws Exception {
+        int tid;
+        int pid;
+        try (TaskFiles files = new TaskFiles(new PathCalls())) {
+            try (Helper h = new Helper()) {
+                tid = h.tid();
+                read(files, tid);
+            }
+            // The kept fd names the task that ended: it fails (ESRCH), and the number, opened again, is gone.
+            assertThat(files.readStatus(tid)).isIn(-Errno.ESRCH, -Errno.ENOENT);
+
+            Process p = new ProcessBuilder("sleep", "30").start();
+            pid = (int) p.pid();
+            int fd = files.getfd(pid, 0);
+            assertThat(fd).as("stdin of a live process").isNotNegative();
+            PathCalls.close(fd);
+            assertThat(files.getfd(pid, 999)).isEqualTo(-Errno.EBADF);
+            p.destroyForcibly();
+            assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(files.getfd(pid, 0)).isEqualTo(-Errno.ESRCH);
+        }
+    }
+
+    @Test
+    void pastTheLimitTheLeastRecentlyUsedIsClosed() throws Exception {
+        long before = openFds();
+        try (TaskFiles files = new TaskFiles(new PathCalls())) {
+            Helper[] helpers = new Helper[TaskFiles.KEPT + 8];
+            try {
+                for (int i = 0; i < helpers.length; i++) {
+                    helpers[i] = new Helper();
+                    read(files, helpers[i].tid());
+                }
+                assertThat(openFds() - before).isBetween((long) TaskFiles.KEPT, (long) TaskFiles.KEPT + 4);
+            } finally {
+                for (Helper h : helpers) {
+                    if (h != null) {
+                        h.close();
+                    }
+                }
+            }
+        }
+        assertThat(openFds()).isLessThanOrEqualTo(before + 4);
+    }
+
+    private static long openFds() throws Exception {
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.count();
+        }
+    }
+}
