@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -28,6 +29,43 @@ static void show(const char *what, long r) {
     printf("%s = %ld type=%o perm=%04o fl=%o cloexec=%d size=%ld\n", what, r, st.st_mode & S_IFMT, st.st_mode & 07777,
            fl, fd & FD_CLOEXEC, (long)st.st_size);
     close((int)r);
+}
+
+/* Opens as another fsuid on a thread of its own: the emulation must take each thread's ids. */
+static void *as_nobody(void *arg) {
+    syscall(SYS_setfsuid, 65534);
+    show("thread with fsuid 65534: open(\"creds/owneronly\")", open((const char *)arg, O_RDONLY));
+    return NULL;
+}
+
+/* Credentials changed between opens (per thread, raw system calls). As root each change flips
+ * the result; unprivileged the changes fail and nothing flips, natively and emulated alike. */
+static void credentials(void) {
+    mkdir("creds", 0755);
+    chmod("creds", 0755);
+    close(open("creds/owneronly", O_CREAT | O_WRONLY, 0600));
+    chmod("creds/owneronly", 0600);
+    close(open("creds/grouponly", O_CREAT | O_WRONLY, 0600));
+    chown("creds/grouponly", -1, 4242);
+    chmod("creds/grouponly", 0040);
+    show("own ids: open(\"creds/owneronly\")", open("creds/owneronly", O_RDONLY));
+    long old = syscall(SYS_setfsuid, 65534);
+    show("fsuid 65534: open(\"creds/owneronly\")", open("creds/owneronly", O_RDONLY));
+    gid_t g = 4242;
+    syscall(SYS_setgroups, 1, &g);
+    show("fsuid 65534, groups 4242: open(\"creds/grouponly\")", open("creds/grouponly", O_RDONLY));
+    syscall(SYS_setgroups, 0, NULL);
+    show("fsuid 65534, no groups: open(\"creds/grouponly\")", open("creds/grouponly", O_RDONLY));
+    long oldg = syscall(SYS_setfsgid, 4242);
+    show("fsuid 65534, fsgid 4242: open(\"creds/grouponly\")", open("creds/grouponly", O_RDONLY));
+    syscall(SYS_setfsgid, oldg);
+    syscall(SYS_setfsuid, old);
+    show("own ids again: open(\"creds/owneronly\")", open("creds/owneronly", O_RDONLY));
+    pthread_t t;
+    pthread_create(&t, NULL, as_nobody, "creds/owneronly");
+    pthread_join(t, NULL);
+    show("main thread after: open(\"creds/owneronly\")", open("creds/owneronly", O_RDONLY));
+    fflush(stdout);
 }
 
 static void result(const char *what, long r) {
@@ -106,6 +144,8 @@ int main(void) {
     struct open_how bad = {.flags = O_RDONLY, .mode = 0644};
     show("openat2(mode without O_CREAT)", syscall(SYS_openat2, AT_FDCWD, "file", &bad, sizeof bad));
     show("openat2(size 8)", syscall(SYS_openat2, AT_FDCWD, "file", &bad, 8));
+
+    credentials();
 
     /* network */
     int srv = socket(AF_INET, SOCK_STREAM, 0);
