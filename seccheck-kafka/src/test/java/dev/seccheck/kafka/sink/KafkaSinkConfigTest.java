@@ -92,7 +92,7 @@ class KafkaSinkConfigTest {
                 "bootstrap_servers", new ConfigValue.Text("c.bootstrap_servers", "127.0.0.1:9"),
                 "topic", new ConfigValue.Text("c.topic", "t"))), List.of());
         assertThat(KafkaSinkDescriptor.properties(plain)).as("points batched for 100 ms unless the site says")
-                .containsEntry("linger.ms", "100");
+                .containsEntry("linger.ms", "100").containsEntry("batch.size", "262144");
     }
 
     /** A loopback port nobody listens on: bound, then closed. */
