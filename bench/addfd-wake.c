@@ -1,0 +1,73 @@
+// Cost of one held openat answered by a seccomp-unotify supervisor thread (listener flagged
+// SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP), two ways: "continue" (the kernel opens: mode 0) or
+// SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SEND (the supervisor opens and installs the fd,
+// as seccheck's emulation does: mode 1). The floor under an emulated open, without the JVM.
+//   gcc -O2 -pthread -o /tmp/addfd-wake bench/addfd-wake.c && /tmp/addfd-wake 0 20000 && /tmp/addfd-wake 1 20000
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP 1
+#endif
+static int listener, mode, n;
+static long now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1000000000L + t.tv_nsec; }
+static void *serve(void *arg) {
+  struct seccomp_notif req; struct seccomp_notif_resp resp;
+  for (;;) {
+    memset(&req, 0, sizeof req);
+    if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) { if (errno == EINTR) continue; return NULL; }
+    memset(&resp, 0, sizeof resp); resp.id = req.id;
+    if (mode == 0) { resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE; ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp); continue; }
+    int fd = open("/etc/hostname", O_RDONLY | O_CLOEXEC);
+    struct seccomp_notif_addfd a = { .id = req.id, .flags = SECCOMP_ADDFD_FLAG_SEND, .srcfd = fd, .newfd = 0, .newfd_flags = 0 };
+    ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+    close(fd);
+  }
+}
+int main(int argc, char **argv) {
+  mode = atoi(argv[1]); n = atoi(argv[2]);
+  struct sock_filter f[] = {
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat, 0, 1),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
+  struct sock_fprog prog = {4, f};
+  int up[2], down[2]; pipe(up); pipe(down);
+  pid_t child = fork();
+  if (child == 0) {
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    int l = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+    write(up[1], &l, 4);
+    char c; read(down[0], &c, 1);
+    long t0 = now();
+    for (int i = 0; i < n; i++) { int fd = openat(AT_FDCWD, "/etc/hostname", O_RDONLY); if (fd < 0) { perror("openat"); _exit(1); } close(fd); }
+    long t1 = now();
+    printf("%s: %ld ns per openat\n", mode == 0 ? "continue" : "addfd-send", (t1 - t0) / n); fflush(stdout);
+    _exit(0);
+  }
+  int l; read(up[0], &l, 4);
+  int pidfd = syscall(SYS_pidfd_open, child, 0);
+  listener = syscall(SYS_pidfd_getfd, pidfd, l, 0);
+  __u64 fl = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
+  if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, fl) < 0) perror("set flags");
+  pthread_t th; pthread_create(&th, NULL, serve, NULL);
+  write(down[1], "g", 1);
+  waitpid(child, NULL, 0);
+  return 0;
+}
