@@ -1,11 +1,11 @@
 package dev.seccheck.control;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.seccheck.abi.Errno;
+import dev.seccheck.config.StrictJson;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Poll;
 import dev.seccheck.linux.UnixSeqpacket;
@@ -128,16 +128,8 @@ final class Wire {
 
     /** Parses a received message, which must be one JSON object. */
     static JsonNode parse(byte[] message) throws IOException {
-        JsonNode n;
-        try {
-            n = JSON.readTree(message);
-        } catch (JacksonException e) {
-            throw new IOException("not a JSON message: " + e.getOriginalMessage(), e);
-        }
-        if (n == null || !n.isObject()) {
-            throw new IOException("not a JSON object: a message is one object, e.g. {\"op\": \"info\"}");
-        }
-        return n;
+        return StrictJson.readObject(message, "not a JSON message",
+                () -> "not a JSON object: a message is one object, e.g. {\"op\": \"info\"}");
     }
 
     /** Returns whether a send failed because the peer already closed (it may have answered first). */
