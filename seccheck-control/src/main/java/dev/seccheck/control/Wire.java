@@ -30,7 +30,6 @@ final class Wire {
     static final int PACKET = 32 << 10;
     /** Larger than the default socket send buffer, so no packet a peer can send is truncated. */
     private static final int RECEIVE_BUFFER = 256 << 10;
-    private static final short POLLOUT = 4;
 
     static final ObjectMapper JSON = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
@@ -62,7 +61,7 @@ final class Wire {
                 int len = Math.min(PACKET, line.length - off);
                 int n = s.send(line, off, len);
                 if (n == UnixSeqpacket.WOULD_BLOCK) {
-                    poll.poll(s.fd(), POLLOUT, remainingMillis(deadline, "sending"));
+                    poll.poll(s.fd(), Poll.POLLOUT, remainingMillis(deadline, "sending"));
                     continue;
                 }
                 off += len;
