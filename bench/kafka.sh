@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Side by side in one run: the same supervised workloads with the null, remote and kafka sinks,
-# and the kafka sink with Kafka's own linger.ms (5) instead of the sink's default (100).
+# and the kafka sink with Kafka's own linger.ms (5) or batch.size (16 KiB) instead of the sink's
+# defaults (100 ms, 256 KiB).
 #   bench/kafka.sh [N]      N runs of each (default 5), interleaved; medians printed
 # 1. points/s: a shell opening /etc/hostname 20,000 times (one syscall/openat/enter point each)
 # 2. tar -x of an archive of 4,000 small files (openat and execve points), wall time vs the null sink
@@ -40,7 +41,9 @@ printf '{"name": "b", "points": %s, "sinks": [{"name": "kafka", "config": {"boot
   "$points" "$bootstrap" > "$work/kafka.json"
 printf '{"name": "b", "points": %s, "sinks": [{"name": "kafka", "config": {"bootstrap_servers": "%s", "topic": "bench", "setup_timeout": "60s", "properties": {"linger.ms": 5}}}]}' \
   "$points" "$bootstrap" > "$work/kafka-linger5.json"
-sinks="null remote kafka kafka-linger5"
+printf '{"name": "b", "points": %s, "sinks": [{"name": "kafka", "config": {"bootstrap_servers": "%s", "topic": "bench", "setup_timeout": "60s", "properties": {"batch.size": 16384}}}]}' \
+  "$points" "$bootstrap" > "$work/kafka-batch16k.json"
+sinks="null remote kafka kafka-linger5 kafka-batch16k"
 
 mkdir -p "$work/src"
 for i in $(seq 4000); do echo "file $i" > "$work/src/f$i"; done
