@@ -27,6 +27,14 @@ class ProcfsTest {
     }
 
     @Test
+    void idsAreTheLinesNumbersWhateverTheWhitespace() {
+        Procfs.Status st = new Procfs.Status(java.util.Map.of("Uid", "0\t1000  2\t 3", "Groups", "4 24 27 30 46 100 118 1000 1001", "Gid", ""));
+        assertThat(st.ids("Uid")).containsExactly(0, 1000, 2, 3);
+        assertThat(st.ids("Groups")).containsExactly(4, 24, 27, 30, 46, 100, 118, 1000, 1001);
+        assertThat(st.ids("Gid")).isEmpty();
+    }
+
+    @Test
     void statGivesParentAndStartTicks() throws IOException {
         String[] f = Procfs.statFieldsAfterComm(SELF);
         assertThat(Procfs.statPpid(f)).isEqualTo(ProcessHandle.current().parent().orElseThrow().pid());
