@@ -1,5 +1,6 @@
 package dev.seccheck.linux;
 
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -79,7 +80,7 @@ public final class Procfs {
     /** Returns {@code /proc/<tid>/comm} without the newline, or "" if the task is gone. */
     public static String comm(long tid) {
         try {
-            return Files.readString(dir(tid).resolve("comm")).strip();
+            return small(dir(tid).resolve("comm")).strip();
         } catch (IOException e) {
             return "";
         }
@@ -99,6 +100,26 @@ public final class Procfs {
         return Files.readSymbolicLink(dir(pid).resolve(name)).toString();
     }
 
+    /**
+     * Reads a small /proc file whole as UTF-8: open, reads until end of file, close. Files.read*
+     * go through a FileChannel that also stats the file and asks its size (0 for /proc), which the
+     * tracer paid at every exec for the task's name, status and stat.
+     */
+    private static String small(Path file) throws IOException {
+        try (FileInputStream in = new FileInputStream(file.toFile())) {
+            byte[] buf = new byte[4096];
+            int len = 0;
+            int n;
+            while ((n = in.read(buf, len, buf.length - len)) > 0) {
+                len += n;
+                if (len == buf.length) {
+                    buf = Arrays.copyOf(buf, buf.length * 2);
+                }
+            }
+            return new String(buf, 0, len, StandardCharsets.UTF_8);
+        }
+    }
+
     /** Returns the status of a task, or empty if it is gone. */
     public static Optional<Status> status(long tid) {
         try {
@@ -112,7 +133,7 @@ public final class Procfs {
     public static Status readStatus(long tid) throws IOException {
         Map<String, String> fields = new LinkedHashMap<>();
         // One read of the whole file and a scan for newlines: cheaper than readAllLines' reader.
-        String text = new String(Files.readAllBytes(dir(tid).resolve("status")), StandardCharsets.UTF_8);
+        String text = small(dir(tid).resolve("status"));
         int start = 0;
         while (start < text.length()) {
             int nl = text.indexOf('\n', start);
@@ -131,7 +152,7 @@ public final class Procfs {
      * spaces and parentheses): index 0 is the state, field 3 of proc(5).
      */
     public static String[] statFieldsAfterComm(long pid) throws IOException {
-        String stat = Files.readString(dir(pid).resolve("stat"));
+        String stat = small(dir(pid).resolve("stat"));
         int close = stat.lastIndexOf(')');
         if (close < 0 || close + 2 > stat.length()) {
             throw new IOException("/proc/" + pid + "/stat: no command name in parentheses");

@@ -35,6 +35,24 @@ class ProcfsTest {
     }
 
     @Test
+    void aNameThatIsNotUtf8IsStillReadWithReplacementCharacters() throws Exception {
+        // A program may name itself with any bytes; it must not come out nameless.
+        java.util.concurrent.atomic.AtomicReference<String> name = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                Files.write(Path.of("/proc/thread-self/comm"), new byte[] {'a', (byte) 0xff, 'b'});
+                String self = Files.readSymbolicLink(Path.of("/proc/thread-self")).toString();
+                name.set(Procfs.comm(Long.parseLong(self.substring(self.lastIndexOf('/') + 1))));
+            } catch (IOException e) {
+                name.set("failed: " + e);
+            }
+        });
+        t.start();
+        t.join(10_000);
+        assertThat(name.get()).isEqualTo("a\uFFFDb");
+    }
+
+    @Test
     void statGivesParentAndStartTicks() throws IOException {
         String[] f = Procfs.statFieldsAfterComm(SELF);
         assertThat(Procfs.statPpid(f)).isEqualTo(ProcessHandle.current().parent().orElseThrow().pid());
