@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,9 +24,11 @@ class SignalForwardingTest {
      */
     @Test
     void releaseEndsTheQuitReaderBlockedInItsNativeRead() throws Exception {
+        // A run started in this JVM by an earlier test may have left a reader of its own: the one
+        // to watch is the one this install starts.
+        Set<Thread> earlier = quitReaders();
         SignalForwarding.install(List.of("QUIT"), sig -> {});
-        Thread reader = Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().equals("seccheck-quit") && t.isAlive()).findFirst().orElseThrow();
+        Thread reader = quitReaders().stream().filter(t -> !earlier.contains(t)).findFirst().orElseThrow();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (reader.getState() != Thread.State.RUNNABLE && System.nanoTime() < deadline) {
             Thread.sleep(5); // a thread in a native call shows RUNNABLE
@@ -34,6 +38,11 @@ class SignalForwardingTest {
         SignalForwarding.release();
 
         assertThat(reader.isAlive()).as("the QUIT reader ended").isFalse();
+    }
+
+    private static Set<Thread> quitReaders() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("seccheck-quit") && t.isAlive()).collect(Collectors.toSet());
     }
 
     @TempDir
