@@ -51,10 +51,20 @@ public final class MessageText {
             context(sb, (ContextData) msg.getField(ctxField), limit);
         }
         sb.append(marker).append(' ').append(what);
+        return fields(sb, msg, limit).toString();
+    }
+
+    /**
+     * Appends {@code msg}'s fields as {@link #line} shows them after the point's name (each as
+     * {@code " name=value"}, a syscall's result last as {@code " = 3"}), leaving out its context;
+     * returns {@code sb}. For lines that show the context their own way, with no copy of the
+     * message made to drop it.
+     */
+    public static StringBuilder fields(StringBuilder sb, Message msg, int limit) {
         Exit exit = null;
         for (Map.Entry<FieldDescriptor, Object> e : msg.getAllFields().entrySet()) {
             FieldDescriptor f = e.getKey();
-            if (f == ctxField || f.getName().equals("sysno")) {
+            if (f.getName().equals("context_data") || f.getName().equals("sysno")) {
                 continue;
             }
             if (f.getName().equals("exit") && e.getValue() instanceof Exit x) {
@@ -84,7 +94,7 @@ public final class MessageText {
                 sb.append(' ').append(Errno.name((int) exit.getErrorno()));
             }
         }
-        return sb.toString();
+        return sb;
     }
 
     /** Appends the context data present as {@code time tgid/tid name [container] uid=.. cwd=..}. */

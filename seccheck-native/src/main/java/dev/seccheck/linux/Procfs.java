@@ -1,10 +1,12 @@
 package dev.seccheck.linux;
 
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,12 +48,27 @@ public final class Procfs {
             if (v == null) {
                 return null;
             }
-            String[] parts = v.split("\\s+");
-            long[] out = new long[parts.length];
-            for (int i = 0; i < parts.length; i++) {
-                out[i] = Long.parseLong(parts[i]);
+            // By hand: String.split compiles its "\\s+" pattern on every call, and this runs at
+            // every exec of a session that records credentials.
+            long[] out = new long[4];
+            int n = 0;
+            int i = 0;
+            while (i < v.length()) {
+                if (Character.isWhitespace(v.charAt(i))) {
+                    i++;
+                    continue;
+                }
+                int end = i;
+                while (end < v.length() && !Character.isWhitespace(v.charAt(end))) {
+                    end++;
+                }
+                if (n == out.length) {
+                    out = Arrays.copyOf(out, n * 2);
+                }
+                out[n++] = Long.parseLong(v, i, end, 10);
+                i = end;
             }
-            return out;
+            return Arrays.copyOf(out, n);
         }
 
         private int intField(String key) {
@@ -63,7 +80,7 @@ public final class Procfs {
     /** Returns {@code /proc/<tid>/comm} without the newline, or "" if the task is gone. */
     public static String comm(long tid) {
         try {
-            return Files.readString(dir(tid).resolve("comm")).strip();
+            return small(dir(tid).resolve("comm")).strip();
         } catch (IOException e) {
             return "";
         }
@@ -83,6 +100,26 @@ public final class Procfs {
         return Files.readSymbolicLink(dir(pid).resolve(name)).toString();
     }
 
+    /**
+     * Reads a small /proc file whole as UTF-8: open, reads until end of file, close. Files.read*
+     * go through a FileChannel that also stats the file and asks its size (0 for /proc), which the
+     * tracer paid at every exec for the task's name, status and stat.
+     */
+    private static String small(Path file) throws IOException {
+        try (FileInputStream in = new FileInputStream(file.toFile())) {
+            byte[] buf = new byte[4096];
+            int len = 0;
+            int n;
+            while ((n = in.read(buf, len, buf.length - len)) > 0) {
+                len += n;
+                if (len == buf.length) {
+                    buf = Arrays.copyOf(buf, buf.length * 2);
+                }
+            }
+            return new String(buf, 0, len, StandardCharsets.UTF_8);
+        }
+    }
+
     /** Returns the status of a task, or empty if it is gone. */
     public static Optional<Status> status(long tid) {
         try {
@@ -95,11 +132,17 @@ public final class Procfs {
     /** Returns the status of a task, or throws if it cannot be read. */
     public static Status readStatus(long tid) throws IOException {
         Map<String, String> fields = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(dir(tid).resolve("status"))) {
-            int colon = line.indexOf(':');
-            if (colon > 0) {
-                fields.put(line.substring(0, colon), line.substring(colon + 1).trim());
+        // One read of the whole file and a scan for newlines: cheaper than readAllLines' reader.
+        String text = small(dir(tid).resolve("status"));
+        int start = 0;
+        while (start < text.length()) {
+            int nl = text.indexOf('\n', start);
+            int end = nl < 0 ? text.length() : nl;
+            int colon = text.indexOf(':', start);
+            if (colon > start && colon < end) {
+                fields.put(text.substring(start, colon), text.substring(colon + 1, end).trim());
             }
+            start = end + 1;
         }
         return new Status(fields);
     }
@@ -109,7 +152,7 @@ public final class Procfs {
      * spaces and parentheses): index 0 is the state, field 3 of proc(5).
      */
     public static String[] statFieldsAfterComm(long pid) throws IOException {
-        String stat = Files.readString(dir(pid).resolve("stat"));
+        String stat = small(dir(pid).resolve("stat"));
         int close = stat.lastIndexOf(')');
         if (close < 0 || close + 2 > stat.length()) {
             throw new IOException("/proc/" + pid + "/stat: no command name in parentheses");

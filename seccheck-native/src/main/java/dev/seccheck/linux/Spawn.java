@@ -13,8 +13,15 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -81,6 +88,33 @@ public final class Spawn {
         private MemorySegment fprog = MemorySegment.NULL;
         private byte[] trap;
 
+        /**
+         * Creates the private directory (0700) that holds the child's FIFO. Not
+         * Files.createTempDirectory: its random name comes from SecureRandom, whose providers take
+         * about 20 ms to set up on the way to every launch. The name need not be secret: mkdir
+         * fails on any name that exists (a planted file or link included), and the next is tried.
+         */
+        private static Path holdDirectory() {
+            Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+            FileAttribute<Set<PosixFilePermission>> owner = PosixFilePermissions.asFileAttribute(
+                    EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+                            PosixFilePermission.OWNER_EXECUTE));
+            IOException last = null;
+            for (int attempt = 0; attempt < 100; attempt++) {
+                Path dir = tmp.resolve("seccheck-hold-" + ProcessHandle.current().pid() + "-"
+                        + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36));
+                try {
+                    return Files.createDirectory(dir, owner);
+                } catch (FileAlreadyExistsException taken) {
+                    last = taken;
+                } catch (IOException e) {
+                    throw new UncheckedIOException("creating the directory that holds a spawned child: " + e.getMessage(), e);
+                }
+            }
+            throw new UncheckedIOException("creating the directory that holds a spawned child in " + tmp
+                    + ": 100 names taken", last);
+        }
+
         private Prepared(String file, List<String> argv, List<byte[]> environment, String directory, int[] stdio,
                 int[] inherited, long blocked, long ignored) throws LinuxException {
             path = arena.allocateFrom(file);
@@ -95,11 +129,7 @@ public final class Spawn {
             // Every signal, glibc's internal 32 and 33 included (sigfillset leaves them out and the
             // spawn would then ignore them), to default: all but those the caller ignored.
             defaults.set(ValueLayout.JAVA_LONG, 0, ~ignored);
-            try {
-                holdDir = Files.createTempDirectory("seccheck-hold");
-            } catch (IOException e) {
-                throw new UncheckedIOException("creating the directory that holds a spawned child: " + e.getMessage(), e);
-            }
+            holdDir = holdDirectory();
             fifo = holdDir.resolve("fifo");
             try {
                 long r = Direct.call(Sysno.MKNODAT, Fcntl.AT_FDCWD, arena.allocateFrom(fifo.toString()).address(),

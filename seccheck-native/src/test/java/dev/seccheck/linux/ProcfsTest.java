@@ -27,6 +27,32 @@ class ProcfsTest {
     }
 
     @Test
+    void idsAreTheLinesNumbersWhateverTheWhitespace() {
+        Procfs.Status st = new Procfs.Status(java.util.Map.of("Uid", "0\t1000  2\t 3", "Groups", "4 24 27 30 46 100 118 1000 1001", "Gid", ""));
+        assertThat(st.ids("Uid")).containsExactly(0, 1000, 2, 3);
+        assertThat(st.ids("Groups")).containsExactly(4, 24, 27, 30, 46, 100, 118, 1000, 1001);
+        assertThat(st.ids("Gid")).isEmpty();
+    }
+
+    @Test
+    void aNameThatIsNotUtf8IsStillReadWithReplacementCharacters() throws Exception {
+        // A program may name itself with any bytes; it must not come out nameless.
+        java.util.concurrent.atomic.AtomicReference<String> name = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                Files.write(Path.of("/proc/thread-self/comm"), new byte[] {'a', (byte) 0xff, 'b'});
+                String self = Files.readSymbolicLink(Path.of("/proc/thread-self")).toString();
+                name.set(Procfs.comm(Long.parseLong(self.substring(self.lastIndexOf('/') + 1))));
+            } catch (IOException e) {
+                name.set("failed: " + e);
+            }
+        });
+        t.start();
+        t.join(10_000);
+        assertThat(name.get()).isEqualTo("a\uFFFDb");
+    }
+
+    @Test
     void statGivesParentAndStartTicks() throws IOException {
         String[] f = Procfs.statFieldsAfterComm(SELF);
         assertThat(Procfs.statPpid(f)).isEqualTo(ProcessHandle.current().parent().orElseThrow().pid());

@@ -4,6 +4,7 @@ import dev.seccheck.sentry.syscalls.ExecArguments;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.TaskMemory;
 import dev.seccheck.sentry.task.Task;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -95,9 +96,15 @@ final class ExecCalls {
         } else {
             file = proc.resolve("cwd").resolve(args.pathname());
         }
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] head = in.readNBytes(2);
-            if (!Arrays.equals(head, SHEBANG)) {
+        // A plain FileInputStream: open, read, close. Files.newInputStream's channel adds two
+        // fstat and an lseek per exec, on the tracer thread, while the caller is stopped.
+        try (InputStream in = new FileInputStream(file.toFile())) {
+            byte[] head = new byte[2];
+            int n = in.read(head);
+            if (n == 1) {
+                n += Math.max(0, in.read(head, 1, 1));
+            }
+            if (n != 2 || !Arrays.equals(head, SHEBANG)) {
                 return null;
             }
         } catch (IOException | SecurityException e) {

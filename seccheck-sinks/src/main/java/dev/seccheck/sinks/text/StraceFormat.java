@@ -1,6 +1,5 @@
 package dev.seccheck.sinks.text;
 
-import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.format.Escape;
@@ -90,12 +89,8 @@ final class StraceFormat {
             case TaskExit t -> prefix(new StringBuilder(), context(msg)) + "+++ " + Flags.waitStatus(t.getExitStatus()) + " +++";
             case ExitNotifyParentInfo e -> prefix(new StringBuilder(), context(msg)) + "--- exit_notify_parent " + Flags.waitStatus(e.getExitStatus()) + " ---";
             default -> {
-                StringBuilder sb = prefix(new StringBuilder(), context(msg)).append("--- ").append(name);
-                String fields = MessageText.line("", "", withoutContext(msg), options.stringLimit()).strip();
-                if (!fields.isEmpty()) {
-                    sb.append(' ').append(fields);
-                }
-                yield sb.append(" ---").toString();
+                StringBuilder sb = prefix(new StringBuilder(256), context(msg)).append("--- ").append(name);
+                yield MessageText.fields(sb, msg, options.stringLimit()).append(" ---").toString();
             }
         };
     }
@@ -159,11 +154,6 @@ final class StraceFormat {
 
     static ContextData context(Message msg) {
         return MessageParts.context(msg);
-    }
-
-    private static Message withoutContext(Message msg) {
-        FieldDescriptor f = msg.getDescriptorForType().findFieldByName("context_data");
-        return f == null ? msg : msg.toBuilder().clearField(f).build();
     }
 
     /** Returns the name strace would print: {@code sysno/39} (a raw point) becomes {@code getpid}. */
