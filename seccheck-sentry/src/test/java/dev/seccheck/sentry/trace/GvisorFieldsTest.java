@@ -12,6 +12,8 @@ import dev.seccheck.proto.container.Start;
 import dev.seccheck.proto.sentry.CloneInfo;
 import dev.seccheck.proto.sentry.ExecveInfo;
 import dev.seccheck.proto.sentry.ExitNotifyParentInfo;
+import dev.seccheck.proto.sentry.MmapInfo;
+import dev.seccheck.proto.sentry.PipeProcInfo;
 import dev.seccheck.proto.sentry.TaskExit;
 import dev.seccheck.proto.syscall.Bind;
 import dev.seccheck.proto.syscall.Clone;
@@ -76,7 +78,11 @@ class GvisorFieldsTest {
 
     /** The context of a message of child {@code pid} before it executed anything. */
     private ContextData childContext(Got g, int pid) throws IOException {
-        return run.assertContext(g.context(), pid, pid, "faithful", main, cwd);
+        return childContext(g.context(), pid);
+    }
+
+    private ContextData childContext(ContextData c, int pid) throws IOException {
+        return run.assertContext(c, pid, pid, "faithful", main, cwd);
     }
 
     @Test
@@ -99,8 +105,9 @@ class GvisorFieldsTest {
         // seccheck answers clone3 ENOSYS and glibc retries with clone and the same flags.
         Map<String, Long> flags = Map.of("fork", 0x1200000L, "vfork", CLONE_VM | CLONE_VFORK,
                 "spawn", CLONE_VM | CLONE_VFORK, "thread", GLIBC_THREAD, "script", 0x1200000L, "execveat", 0x1200000L,
-                "fexecve", 0x1200000L);
-        List<String> order = List.of("fork", "vfork", "spawn", "thread", "script", "execveat", "fexecve");
+                "fexecve", 0x1200000L, "writer", 0x1200000L, "reader", 0x1200000L, "piped", 0x1200000L);
+        List<String> order = List.of("fork", "vfork", "spawn", "thread", "script", "execveat", "fexecve", "writer", "reader",
+                "piped");
         assertThat(clones).hasSize(order.size());
         for (int i = 0; i < order.size(); i++) {
             String what = order.get(i);
@@ -124,6 +131,7 @@ class GvisorFieldsTest {
         Path realTrue = Path.of("/bin/true").toRealPath();
         Path script = run.scratch.resolve("hello.sh");
         record Exec(String who, String path, String execfn, List<String> argv, String env, Path stat, boolean memfd) {}
+        Exec piped = new Exec("piped", realTrue.toString(), "/bin/true", List.of("true", "piped"), "VIA=pipe", realTrue, false);
         List<Exec> execs = List.of(
                 new Exec("spawn", realTrue.toString(), "/bin/true", List.of("true", "spawned"), "VIA=spawn", realTrue, false),
                 new Exec("script", script.toString(), "./hello.sh", List.of("./hello.sh", "one"), "GREETING=hi", script, false),
@@ -131,7 +139,8 @@ class GvisorFieldsTest {
                 // exactly as passed, through a descriptor too (its code leaves the relative path
                 // in binary_path there: a bug, see docs/compatibility.md).
                 new Exec("execveat", realTrue.toString(), "true", List.of("true", "viadir"), "VIA=dirfd", realTrue, false),
-                new Exec("fexecve", "/memfd:payload (deleted)", "", List.of("payload", "viamemfd"), "VIA=memfd", null, true));
+                new Exec("fexecve", "/memfd:payload (deleted)", "", List.of("payload", "viamemfd"), "VIA=memfd", null, true),
+                piped);
         assertThat(run.of("sentry/execve", c -> true)).as("none for the program seccheck started").hasSize(execs.size());
         byte[] trueBytes = Files.readAllBytes(realTrue);
         for (Exec e : execs) {
@@ -162,17 +171,38 @@ class GvisorFieldsTest {
                         .setBinaryGid((Integer) st.get("gid")).setBinaryIno((Long) st.get("ino"))
                         .setBinaryNlink((Integer) st.get("nlink")).setBinaryCtime(timespec((FileTime) st.get("ctime")));
             }
+            if (e == piped) {
+                pipePeers(got, want);
+            }
             assertThat(g.bare()).as(e.who()).isEqualTo(want.build());
         }
+    }
+
+    /**
+     * gVisor's pipe_proc_info for the middle of {@code writer | piped | reader}: stdin and stdout
+     * are the two pipes, and the peers the sibling processes holding their other ends, each as its
+     * context at the exec.
+     */
+    private void pipePeers(ExecveInfo got, ExecveInfo.Builder want) throws IOException {
+        want.setStdin(pipe(run.number("pipein"))).setStdout(pipe(run.number("pipeout")));
+        ContextData writer = childContext(got.getPipeInputProc().getContextData(), run.id("writer"));
+        ContextData reader = childContext(got.getPipeOutputProc().getContextData(), run.id("reader"));
+        want.setPipeInputProc(PipeProcInfo.newBuilder().setContextData(writer))
+                .setPipeOutputProc(PipeProcInfo.newBuilder().setContextData(reader));
+    }
+
+    /** A pipe as FdInfo describes it: the kernel's name, S_IFIFO with mode 0600, its inode. */
+    private static FdInfo pipe(long ino) {
+        return FdInfo.newBuilder().setPath("pipe:[" + ino + "]").setMode(0010600).setIno(ino).build();
     }
 
     @Test
     void exitNotifyParentTellsEachChildsWaitStatusButNotTheInitsNorAThreads() throws IOException {
         List<Got> notes = run.of("sentry/exit_notify_parent", c -> true);
         Map<String, Integer> status = Map.of("fork", 3 << 8, "vfork", 4 << 8, "spawn", 0, "script", 5 << 8,
-                "execveat", 0, "fexecve", 0);
+                "execveat", 0, "fexecve", 0, "writer", 0, "reader", 0, "piped", 0);
         Map<String, String> names = Map.of("fork", "faithful", "vfork", "faithful", "spawn", "true", "script", "hello.sh",
-                "execveat", "true", "fexecve", "memfd:payload");
+                "execveat", "true", "fexecve", "memfd:payload", "writer", "faithful", "reader", "faithful", "piped", "true");
         assertThat(notes).hasSize(status.size());
         for (String who : status.keySet()) {
             int pid = run.id(who);
@@ -187,11 +217,15 @@ class GvisorFieldsTest {
 
     @Test
     void taskExitTellsEveryTaskWithItsExitStatus() throws IOException {
-        assertThat(run.of("sentry/task_exit", c -> true)).hasSize(8);
-        Map<String, Integer> status = Map.of("fork", 3 << 8, "vfork", 4 << 8, "spawn", 0, "script", 5 << 8,
-                "execveat", 0, "fexecve", 0, "thread", 0, "main", 0);
-        Map<String, String> names = Map.of("fork", "faithful", "vfork", "faithful", "spawn", "true", "script", "hello.sh",
-                "execveat", "true", "fexecve", "memfd:payload", "thread", "faithful", "main", "faithful");
+        assertThat(run.of("sentry/task_exit", c -> true)).hasSize(11);
+        Map<String, Integer> status = Map.ofEntries(Map.entry("fork", 3 << 8), Map.entry("vfork", 4 << 8),
+                Map.entry("spawn", 0), Map.entry("script", 5 << 8), Map.entry("execveat", 0), Map.entry("fexecve", 0),
+                Map.entry("thread", 0), Map.entry("main", 0), Map.entry("writer", 0), Map.entry("reader", 0),
+                Map.entry("piped", 0));
+        Map<String, String> names = Map.ofEntries(Map.entry("fork", "faithful"), Map.entry("vfork", "faithful"),
+                Map.entry("spawn", "true"), Map.entry("script", "hello.sh"), Map.entry("execveat", "true"),
+                Map.entry("fexecve", "memfd:payload"), Map.entry("thread", "faithful"), Map.entry("main", "faithful"),
+                Map.entry("writer", "faithful"), Map.entry("reader", "faithful"), Map.entry("piped", "true"));
         for (String who : status.keySet()) {
             int tid = run.id(who);
             List<Got> own = run.of("sentry/task_exit", tid);
@@ -204,7 +238,8 @@ class GvisorFieldsTest {
 
     @Test
     void cloneCallsCarryTheirRawArgumentsAndNewTidFromParentTid() throws IOException {
-        List<String> order = List.of("fork", "spawn", "thread", "script", "execveat", "fexecve");
+        List<String> order = List.of("fork", "spawn", "thread", "script", "execveat", "fexecve", "writer", "reader",
+                "piped");
         assertThat(run.of("syscall/clone/enter", c -> true)).as("all by the first process").hasSize(order.size());
         List<List<Got>> calls = mainCalls("syscall/clone", order.size());
         List<Got> enters = calls.get(0);
@@ -252,6 +287,8 @@ class GvisorFieldsTest {
                 .addArgv("true").addArgv("spawned").addEnvv("VIA=spawn"), Exit.getDefaultInstance());
         check("syscall/execve", run.id("script"), Execve.newBuilder().setSysno(59).setPathname("./hello.sh")
                 .addArgv("./hello.sh").addArgv("one").addEnvv("GREETING=hi"), Exit.getDefaultInstance());
+        check("syscall/execve", run.id("piped"), Execve.newBuilder().setSysno(59).setPathname("/bin/true")
+                .addArgv("true").addArgv("piped").addEnvv("VIA=pipe"), Exit.getDefaultInstance());
         // The failed one: seccheck's errorno is the kernel's; gVisor's exit fires before its load
         // (result 0, errorno 0), see docs/compatibility.md.
         List<Got> failed = run.of("syscall/execve/enter", main);
@@ -324,6 +361,52 @@ class GvisorFieldsTest {
             mainContext(exits.get(i));
         }
         return List.of(enters, exits);
+    }
+
+    @Test
+    void mmapInfoIsEveryExecutableMmapWithTheFileItMaps() throws Exception {
+        Path libc = libc();
+        // ld.so maps libc's code with one mmap in each process that executes a dynamic program;
+        // gVisor reports no mapping an exec makes itself (the program, ld.so).
+        Map<String, String> names = Map.of("main", "faithful", "spawn", "true", "script", "hello.sh", "execveat", "true",
+                "fexecve", "memfd:payload", "piped", "true");
+        for (String who : names.keySet()) {
+            int pid = run.id(who);
+            List<Got> own = run.of("sentry/mmap", c -> c.getThreadGroupId() == pid);
+            assertThat(own).as(who).hasSize(who.equals("main") ? 5 : 1);
+            Got first = own.getFirst();
+            // The main process maps libc before its chdir.
+            run.assertContext(first.context(), pid, pid, names.get(who), who.equals("main") ? 0 : main,
+                    who.equals("main") ? run.jvmCwd : cwd);
+            assertThat(first.bare()).as(who).isEqualTo(mapped(libc, false));
+        }
+        assertThat(run.of("sentry/mmap", c -> true)).hasSize(names.size() + 4);
+        List<Got> mains = run.of("sentry/mmap", main);
+        for (Got g : mains.subList(1, mains.size())) {
+            mainContext(g);
+        }
+        // Anonymous, private then shared: no file (gVisor names the shared one's backing file,
+        // see docs/compatibility.md); then /bin/true, then the workload's own executable.
+        assertThat(mains.get(1).bare()).isEqualTo(MmapInfo.getDefaultInstance());
+        assertThat(mains.get(2).bare()).isEqualTo(MmapInfo.getDefaultInstance());
+        assertThat(mains.get(3).bare()).isEqualTo(mapped(Path.of("/bin/true").toRealPath(), false));
+        assertThat(mains.get(4).bare()).isEqualTo(mapped(dev.seccheck.sentry.testing.CWorkloads.binary("faithful")
+                .toRealPath(), true));
+    }
+
+    /** gVisor's MmapInfo for a mapping of {@code file}: its path and stat. */
+    private static MmapInfo mapped(Path file, boolean initial) throws IOException {
+        Map<String, Object> st = Files.readAttributes(file, "unix:mode,uid,gid,ino,ctime");
+        return MmapInfo.newBuilder().setMappedPath(file.toString()).setMappedIno((Long) st.get("ino"))
+                .setMappedMode((Integer) st.get("mode")).setMappedUid((Integer) st.get("uid"))
+                .setMappedGid((Integer) st.get("gid")).setMappedCtime(timespec((FileTime) st.get("ctime")))
+                .setIsInitialMmap(initial).build();
+    }
+
+    /** The libc this JVM has mapped, which the workload's processes map too. */
+    private static Path libc() throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/maps")).stream().map(l -> l.replaceAll("^(\\S+\\s+){5}", ""))
+                .filter(p -> p.endsWith("/libc.so.6")).map(Path::of).findFirst().orElseThrow();
     }
 
     @Test
