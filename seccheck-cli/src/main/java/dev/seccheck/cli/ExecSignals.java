@@ -43,8 +43,7 @@ final class ExecSignals {
 
     /** Routes the forwardable signals the caller did not ignore to the command. */
     void install(CallerWorld caller) {
-        SignalForwarding.install(RunSignals.FORWARDED.stream()
-                .filter(n -> !caller.ignores(SignalForwarding.number(n))).toList(), this::received);
+        SignalForwarding.install(RunSignals.forwarded(caller, RunSignals.jvmOptions()), this::received);
     }
 
     /** Handles one signal on the JVM's signal thread: queued for the sender. */

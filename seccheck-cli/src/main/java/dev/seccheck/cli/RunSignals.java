@@ -2,6 +2,7 @@ package dev.seccheck.cli;
 
 import dev.seccheck.linux.CallerWorld;
 import dev.seccheck.sentry.Supervisor;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,7 +22,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the program has: a CONT can then never overtake the stop it is meant to end.
  *
  * <p>USR2 is forwarded as well. HotSpot installs a handler for it (its thread suspend/resume
- * signal, SigCgt bit 12), which only JFR's method sampler needs; seccheck runs without JFR.
+ * signal, SigCgt bit 12), which only JFR's method sampler needs; when seccheck itself is profiled
+ * with JFR ({@code SECCHECK_JAVA_OPTS=-XX:StartFlightRecording...}) the sampler's own USR2s would
+ * reach the program and kill it, so USR2 stays the JVM's then ({@link #forwarded}).
  * QUIT goes to the program like USR1 (it does not end the run by itself: a program killed by it
  * ends the run with 128+3, as a shell reports): HotSpot's thread dump handler is replaced by a
  * {@link dev.seccheck.linux.SignalPipe}, since {@code sun.misc.Signal} refuses QUIT even under
@@ -52,8 +55,33 @@ final class RunSignals {
 
     /** Routes the forwardable signals the caller did not ignore to {@link #received}. */
     void install(CallerWorld caller) {
-        SignalForwarding.install(FORWARDED.stream().filter(n -> !caller.ignores(SignalForwarding.number(n))).toList(),
-                this::received);
+        SignalForwarding.install(forwarded(caller, jvmOptions()), this::received);
+    }
+
+    /**
+     * The signals to forward: {@link #FORWARDED} but those the caller ignored, and but USR2 when
+     * the JVM's options (its command line and the option variables it reads) start a flight
+     * recording, whose method sampler suspends threads with USR2.
+     */
+    static List<String> forwarded(CallerWorld caller, List<String> jvmOptions) {
+        boolean recording = jvmOptions.stream().anyMatch(o -> o.contains("FlightRecording"));
+        return FORWARDED.stream()
+                .filter(n -> !caller.ignores(SignalForwarding.number(n)))
+                .filter(n -> !(recording && n.equals("USR2")))
+                .toList();
+    }
+
+    /** This JVM's command line and the contents of JAVA_TOOL_OPTIONS and JDK_JAVA_OPTIONS. */
+    static List<String> jvmOptions() {
+        List<String> options = new ArrayList<>(
+                ProcessHandle.current().info().arguments().map(List::of).orElse(List.of()));
+        for (String variable : List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS")) {
+            String value = System.getenv(variable);
+            if (value != null) {
+                options.add(value);
+            }
+        }
+        return options;
     }
 
     /** Handles one signal (on the JVM's signal thread; it must not block). */

@@ -2,6 +2,7 @@ package dev.seccheck.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.seccheck.linux.CallerWorld;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -254,5 +255,17 @@ class RunSignalsTest {
 
     private String out() throws Exception {
         return Files.readString(tmp.resolve("out"));
+    }
+
+    /** JFR's sampler suspends threads with USR2: a profiled seccheck keeps USR2 for its JVM. */
+    @Test
+    void usr2StaysTheJvmsWhenAFlightRecordingRuns() {
+        CallerWorld caller = new CallerWorld(List.of(), new int[0], 0L, 0L);
+
+        assertThat(RunSignals.forwarded(caller, List.of("-XX:+UseSerialGC"))).contains("USR2", "USR1", "TERM");
+        assertThat(RunSignals.forwarded(caller, List.of("-XX:StartFlightRecording=filename=r.jfr")))
+                .doesNotContain("USR2").contains("USR1", "TERM");
+        assertThat(RunSignals.forwarded(caller, List.of("-XX:+UseSerialGC -XX:StartFlightRecording:settings=profile")))
+                .doesNotContain("USR2");
     }
 }

@@ -27,6 +27,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class KafkaSinkDescriptor implements SinkDescriptor<KafkaConfig> {
     /** How long the producer waits to fill a batch unless the site's {@code linger.ms} says otherwise. */
     static final Duration DEFAULT_LINGER = Duration.ofMillis(100);
+    /**
+     * The most bytes of one batch unless the site's {@code batch.size} says otherwise (Kafka's: 16
+     * KiB), and at most a quarter of {@code buffer_bytes}.
+     */
+    static final int DEFAULT_BATCH_BYTES = 256 * 1024;
 
     @Override
     public String name() {
@@ -100,6 +105,12 @@ public final class KafkaSinkDescriptor implements SinkDescriptor<KafkaConfig> {
         // waits for when the broker shares its host (BENCHMARKS.md). A monitoring stream loses
         // nothing by arriving 0.1 s later; a site sets linger.ms to choose otherwise.
         p.put(ProducerConfig.LINGER_MS_CONFIG, Long.toString(DEFAULT_LINGER.toMillis()));
+        // A batch of Kafka's 16 KiB holds ~150 points: a burst of opens filled one every ~2 ms, each
+        // a wake-up, a request and an answer for the client's network thread on the program's
+        // CPUs. 256 KiB cut that thread's CPU by about a quarter (BENCHMARKS.md, kafka sink).
+        // A batch larger than buffer.memory fails every send: a small buffer_bytes gets batches of a
+        // quarter of it.
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, Long.toString(Math.min(DEFAULT_BATCH_BYTES, c.bufferBytes() / 4)));
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "seccheck-kafka-sink");
         p.putAll(c.properties());
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrapServers());

@@ -92,7 +92,13 @@ class KafkaSinkConfigTest {
                 "bootstrap_servers", new ConfigValue.Text("c.bootstrap_servers", "127.0.0.1:9"),
                 "topic", new ConfigValue.Text("c.topic", "t"))), List.of());
         assertThat(KafkaSinkDescriptor.properties(plain)).as("points batched for 100 ms unless the site says")
-                .containsEntry("linger.ms", "100");
+                .containsEntry("linger.ms", "100").containsEntry("batch.size", "262144");
+        KafkaConfig small = new KafkaSinkDescriptor().validate(new SinkConfig("c", Map.of(
+                "bootstrap_servers", new ConfigValue.Text("c.bootstrap_servers", "127.0.0.1:9"),
+                "topic", new ConfigValue.Text("c.topic", "t"),
+                "buffer_bytes", new ConfigValue.Numeric("c.buffer_bytes", BigDecimal.valueOf(65536), true))), List.of());
+        assertThat(KafkaSinkDescriptor.properties(small)).as("a batch fits the client's buffer (else every send fails)")
+                .containsEntry("batch.size", "16384");
     }
 
     /** A loopback port nobody listens on: bound, then closed. */
