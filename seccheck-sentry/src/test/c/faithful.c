@@ -51,6 +51,21 @@ static void reap(pid_t pid, int want, const char *what) {
     fprintf(ids, "%s %d\n", what, pid);
 }
 
+/* Forks a child that makes `end` its descriptor `fd`, says so on `ready`, and holds it until the
+ * parent closes go[1]; returns the child's pid. */
+static pid_t pipe_end(int end, int fd, int ready, int go[2]) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        char c;
+        dup2(end, fd);
+        close(go[1]);
+        if (write(ready, "x", 1) != 1) _exit(100);
+        while (read(go[0], &c, 1) > 0) {}
+        _exit(0);
+    }
+    return pid;
+}
+
 static void *thread_main(void *arg) {
     *(pid_t *)arg = gettid();
     return NULL;
@@ -145,28 +160,17 @@ int main(int argc, char **argv) {
     /* writer | piped | reader: piped executes /bin/true once both others hold their end. */
     int p[2], q[2], ready[2], go[2];
     if (pipe(p) || pipe(q) || pipe(ready) || pipe(go)) fail("pipe");
-    struct stat pst, qst;
+    struct stat pst, qst, rst, gst;
     fstat(p[0], &pst);
     fstat(q[0], &qst);
-    fprintf(ids, "pipein %lu\npipeout %lu\n", (unsigned long)pst.st_ino, (unsigned long)qst.st_ino);
-    pid_t writer = fork();
-    if (writer == 0) {
-        dup2(p[1], 1);
-        if (write(ready[1], "w", 1) != 1) _exit(100);
-        char c;
-        close(go[1]);
-        while (read(go[0], &c, 1) > 0) {} /* until the parent closes go */
-        _exit(0);
-    }
-    pid_t reader = fork();
-    if (reader == 0) {
-        dup2(q[0], 0);
-        if (write(ready[1], "r", 1) != 1) _exit(100);
-        char c;
-        close(go[1]);
-        while (read(go[0], &c, 1) > 0) {}
-        _exit(0);
-    }
+    fstat(ready[0], &rst);
+    fstat(go[0], &gst);
+    fprintf(ids, "pipein %lu\npipeout %lu\nreadypipe %lu\ngopipe %lu\n", (unsigned long)pst.st_ino,
+            (unsigned long)qst.st_ino, (unsigned long)rst.st_ino, (unsigned long)gst.st_ino);
+    fprintf(ids, "p0 %d\np1 %d\nq0 %d\nq1 %d\nready0 %d\nready1 %d\ngo0 %d\ngo1 %d\n", p[0], p[1], q[0], q[1],
+            ready[0], ready[1], go[0], go[1]);
+    pid_t writer = pipe_end(p[1], 1, ready[1], go);
+    pid_t reader = pipe_end(q[0], 0, ready[1], go);
     char both[2];
     if (read(ready[0], both, 1) != 1 || read(ready[0], both + 1, 1) != 1) fail("pipeline ready");
     pid = fork();

@@ -33,12 +33,7 @@ class ExecReapedUnseenTest {
                 .orElseThrow().point()), Catalog.standard(), "reaped", line -> {});
         Supervised.Background bg = Supervised.Background.start(sup, List.of("/bin/sleep", "120"));
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (sup.pid().isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            assertThat(sup.pid()).as("the run's program started").isPresent();
-            int root = sup.pid().orElseThrow();
+            int root = bg.awaitStarted(20);
             for (int i = 0; i < EXECS; i++) {
                 assertThatThrownBy(() -> sup.exec(List.of(garbage.toString()), List.of("PATH=/usr/bin:/bin"), "/",
                         new int[] {0, 1, 2}, pid -> { })).as("exec %d", i).isInstanceOf(SentryException.class)

@@ -44,7 +44,11 @@ final class FaithfulRun {
             "syscall/execve/enter", "syscall/execve/exit", "syscall/execveat/enter", "syscall/execveat/exit",
             "syscall/openat/enter", "syscall/openat/exit", "syscall/socket/enter", "syscall/socket/exit",
             "syscall/bind/enter", "syscall/bind/exit", "syscall/listen/enter", "syscall/listen/exit",
-            "syscall/sysno/435/enter", "syscall/sysno/435/exit");
+            "syscall/sysno/435/enter", "syscall/sysno/435/exit", "syscall/chdir/enter", "syscall/chdir/exit",
+            "syscall/pipe2/enter", "syscall/pipe2/exit", "syscall/dup2/enter", "syscall/dup2/exit", "syscall/read/enter",
+            "syscall/read/exit", "syscall/write/enter", "syscall/write/exit", "syscall/close/enter", "syscall/close/exit",
+            "syscall/mmap/enter", "syscall/mmap/exit", "syscall/fcntl/enter", "syscall/fcntl/exit",
+            "syscall/prlimit64/enter", "syscall/prlimit64/exit");
 
     /** One message as a sink got it: the point that fired it and the message. */
     record Got(String point, Message msg) {

@@ -16,6 +16,14 @@ import dev.seccheck.proto.sentry.MmapInfo;
 import dev.seccheck.proto.sentry.PipeProcInfo;
 import dev.seccheck.proto.sentry.TaskExit;
 import dev.seccheck.proto.syscall.Bind;
+import dev.seccheck.proto.syscall.Chdir;
+import dev.seccheck.proto.syscall.Close;
+import dev.seccheck.proto.syscall.Dup;
+import dev.seccheck.proto.syscall.Fcntl;
+import dev.seccheck.proto.syscall.Mmap;
+import dev.seccheck.proto.syscall.Pipe;
+import dev.seccheck.proto.syscall.Read;
+import dev.seccheck.proto.syscall.Write;
 import dev.seccheck.proto.syscall.Clone;
 import dev.seccheck.proto.syscall.Execve;
 import dev.seccheck.proto.syscall.Fork;
@@ -448,6 +456,164 @@ class GvisorFieldsTest {
                 .setSocketFamily(2).setSocketType(1).setAddress(sockaddrIn(run.id("port")));
         assertThat(enters.get(1).bare()).isEqualTo(bound.build());
         assertThat(exits.get(1).bare()).isEqualTo(bound.setExit(Exit.getDefaultInstance()).build());
+    }
+
+    @Test
+    void chdirCarriesThePathAsPassedWithTheCwdBeforeAndAfter() throws IOException {
+        List<Got> enter = run.of("syscall/chdir/enter", main);
+        List<Got> exit = run.of("syscall/chdir/exit", main);
+        assertThat(enter).hasSize(1);
+        assertThat(exit).hasSize(1);
+        run.assertContext(enter.getFirst().context(), main, main, "faithful", 0, run.jvmCwd);
+        mainContext(exit.getFirst());
+        Chdir.Builder want = Chdir.newBuilder().setSysno(80).setFd(AT_FDCWD).setPathname(cwd);
+        assertThat(enter.getFirst().bare()).isEqualTo(want.build());
+        assertThat(exit.getFirst().bare()).isEqualTo(want.setExit(Exit.getDefaultInstance()).build());
+    }
+
+    @Test
+    void pipe2CarriesItsFlagsAndAtExitBothDescriptors() throws IOException {
+        List<String> pipes = List.of("p", "q", "ready", "go");
+        List<List<Got>> calls = mainCalls("syscall/pipe2", pipes.size());
+        for (int i = 0; i < pipes.size(); i++) {
+            String name = pipes.get(i);
+            Pipe.Builder want = Pipe.newBuilder().setSysno(293);
+            assertThat(calls.get(0).get(i).bare()).as(name).isEqualTo(want.build());
+            assertThat(calls.get(1).get(i).bare()).as(name).isEqualTo(want.setReader(run.id(name + "0"))
+                    .setWriter(run.id(name + "1")).setExit(Exit.getDefaultInstance()).build());
+        }
+    }
+
+    @Test
+    void dup2CarriesBothDescriptorsAndThePathOfTheOldOne() throws IOException {
+        record D(String who, String old, int target, String pipe) {}
+        for (D d : List.of(new D("writer", "p1", 1, "pipein"), new D("reader", "q0", 0, "pipeout"))) {
+            check("syscall/dup2", run.id(d.who()), Dup.newBuilder().setSysno(33).setOldFd(run.id(d.old()))
+                    .setNewFd(d.target()).setFdPath(pipeName(d.pipe())), Exit.newBuilder().setResult(d.target()).build());
+        }
+        // piped's two, before its exec: the context is still the forked child's.
+        int piped = run.id("piped");
+        List<Got> enters = run.of("syscall/dup2/enter", piped);
+        List<Got> exits = run.of("syscall/dup2/exit", piped);
+        assertThat(enters).hasSize(2);
+        assertThat(exits).hasSize(2);
+        List<D> dups = List.of(new D("piped", "p0", 0, "pipein"), new D("piped", "q1", 1, "pipeout"));
+        for (int i = 0; i < 2; i++) {
+            D d = dups.get(i);
+            childContext(enters.get(i), piped);
+            childContext(exits.get(i), piped);
+            Dup.Builder want = Dup.newBuilder().setSysno(33).setOldFd(run.id(d.old())).setNewFd(d.target())
+                    .setFdPath(pipeName(d.pipe()));
+            assertThat(enters.get(i).bare()).isEqualTo(want.build());
+            assertThat(exits.get(i).bare()).isEqualTo(want.setExit(Exit.newBuilder().setResult(d.target())).build());
+        }
+    }
+
+    @Test
+    void readAndWriteCarryTheDescriptorItsPathAndTheCount() throws IOException {
+        // The pipeline's handshake: each end writes one byte on ready, the parent reads both.
+        Read.Builder ready = Read.newBuilder().setSysno(0).setFd(run.id("ready0")).setFdPath(pipeName("readypipe"))
+                .setCount(1);
+        List<Got> reads = run.of("syscall/read/enter", main).stream()
+                .filter(g -> ((Read) g.msg()).getFd() == run.id("ready0")).toList();
+        List<Got> readExits = run.of("syscall/read/exit", main).stream()
+                .filter(g -> ((Read) g.msg()).getFd() == run.id("ready0")).toList();
+        assertThat(reads).hasSize(2);
+        assertThat(readExits).hasSize(2);
+        for (int i = 0; i < 2; i++) {
+            mainContext(reads.get(i));
+            mainContext(readExits.get(i));
+            assertThat(reads.get(i).bare()).isEqualTo(ready.clone().build());
+            assertThat(readExits.get(i).bare()).isEqualTo(ready.clone().setExit(Exit.newBuilder().setResult(1)).build());
+        }
+        for (String who : List.of("writer", "reader")) {
+            check("syscall/write", run.id(who), Write.newBuilder().setSysno(1).setFd(run.id("ready1"))
+                    .setFdPath(pipeName("readypipe")).setCount(1), Exit.newBuilder().setResult(1).build());
+            // Then each waits on go until the parent closes it: end of file.
+            check("syscall/read", run.id(who), Read.newBuilder().setSysno(0).setFd(run.id("go0"))
+                    .setFdPath(pipeName("gopipe")).setCount(1), Exit.getDefaultInstance());
+        }
+    }
+
+    @Test
+    void closeCarriesTheDescriptorAndItsPathAtEnterAndExit() throws IOException {
+        // gVisor resolves fd_path again at the exit, when the descriptor is gone ("[err: FD not
+        // found]"); seccheck keeps the path resolved at enter (docs/compatibility.md).
+        Close.Builder want = Close.newBuilder().setSysno(3).setFd(run.id("go1")).setFdPath(pipeName("gopipe"));
+        for (String who : List.of("writer", "reader")) {
+            check("syscall/close", run.id(who), want.clone(), Exit.getDefaultInstance());
+        }
+        List<Got> closes = run.of("syscall/close/enter", main).stream()
+                .filter(g -> ((Close) g.msg()).getFd() == run.id("go1")).toList();
+        assertThat(closes).hasSize(1);
+        mainContext(closes.getFirst());
+        assertThat(closes.getFirst().bare()).isEqualTo(want.build());
+        Got exit = run.of("syscall/close/exit", main).stream()
+                .filter(g -> ((Close) g.msg()).getFd() == run.id("go1")).findFirst().orElseThrow();
+        mainContext(exit);
+        assertThat(exit.bare()).isEqualTo(want.setExit(Exit.getDefaultInstance()).build());
+    }
+
+    @Test
+    void mmapCallsCarryTheirArgumentsAndThePathOfTheFile() throws Exception {
+        int file = run.id("mmapfile");
+        int self = run.id("mmapself");
+        List<Got> enters = run.of("syscall/mmap/enter", main).stream().filter(g -> ours((Mmap) g.msg(), file, self)).toList();
+        List<Got> exits = run.of("syscall/mmap/exit", main).stream().filter(g -> ours((Mmap) g.msg(), file, self)).toList();
+        String truePath = Path.of("/bin/true").toRealPath().toString();
+        String selfPath = dev.seccheck.sentry.testing.CWorkloads.binary("faithful").toRealPath().toString();
+        List<Mmap> want = List.of(mmap(5, 0x22, -1, ""), mmap(5, 0x21, -1, ""), mmap(5, 0x2, file, truePath),
+                mmap(5, 0x2, self, selfPath), mmap(1, 0x2, file, truePath));
+        assertThat(enters).hasSize(want.size());
+        assertThat(exits).hasSize(want.size());
+        for (int i = 0; i < want.size(); i++) {
+            mainContext(enters.get(i));
+            mainContext(exits.get(i));
+            assertThat(enters.get(i).bare()).isEqualTo(want.get(i));
+            long addr = ((Mmap) exits.get(i).msg()).getExit().getResult();
+            assertThat(addr % PAGE).as("the mapping's address").isZero();
+            assertThat(addr).isPositive();
+            assertThat(exits.get(i).bare()).isEqualTo(want.get(i).toBuilder().setExit(Exit.newBuilder().setResult(addr)).build());
+        }
+    }
+
+    private static final int PAGE = 4096;
+
+    /** The workload's own one-page mmaps at no address: anonymous, or of its two descriptors. */
+    private static boolean ours(Mmap m, int file, int self) {
+        return m.getAddr() == 0 && m.getLength() == PAGE && m.getOffset() == 0
+                && (m.getFd() == -1 ? (m.getFlags() & 0x20) != 0 : m.getFd() == file || m.getFd() == self);
+    }
+
+    private static Mmap mmap(int prot, int flags, int fd, String path) {
+        return Mmap.newBuilder().setSysno(9).setLength(PAGE).setProt(prot).setFlags(flags).setFd(fd).setFdPath(path).build();
+    }
+
+    @Test
+    void fcntlCarriesTheCommandItsArgumentAndThePath() throws IOException {
+        // dash, running the script, moves the script's descriptor up and marks it close-on-exec.
+        int pid = run.id("script");
+        List<Got> enters = run.of("syscall/fcntl/enter", pid);
+        List<Got> exits = run.of("syscall/fcntl/exit", pid);
+        assertThat(enters).hasSize(2);
+        assertThat(exits).hasSize(2);
+        String script = run.scratch.resolve("hello.sh").toString();
+        int moved = (int) ((Fcntl) exits.get(0).msg()).getExit().getResult();
+        List<Fcntl> want = List.of(
+                Fcntl.newBuilder().setSysno(72).setFd(((Fcntl) enters.get(0).msg()).getFd()).setFdPath(script).setCmd(0).setArgs(10).build(),
+                Fcntl.newBuilder().setSysno(72).setFd(moved).setFdPath(script).setCmd(2).setArgs(1).build());
+        assertThat(moved).isGreaterThanOrEqualTo(10);
+        for (int i = 0; i < 2; i++) {
+            run.assertContext(enters.get(i).context(), pid, pid, "hello.sh", main, cwd);
+            run.assertContext(exits.get(i).context(), pid, pid, "hello.sh", main, cwd);
+            assertThat(enters.get(i).bare()).isEqualTo(want.get(i));
+            assertThat(exits.get(i).bare()).isEqualTo(want.get(i).toBuilder()
+                    .setExit(Exit.newBuilder().setResult(i == 0 ? moved : 0)).build());
+        }
+    }
+
+    private String pipeName(String inode) {
+        return "pipe:[" + run.number(inode) + "]";
     }
 
     /** A struct sockaddr_in for 127.0.0.1:port, as the kernel lays it out. */
