@@ -22,6 +22,8 @@ import dev.seccheck.proto.syscall.Dup;
 import dev.seccheck.proto.syscall.Fcntl;
 import dev.seccheck.proto.syscall.Mmap;
 import dev.seccheck.proto.syscall.Pipe;
+import dev.seccheck.proto.syscall.Prlimit;
+import dev.seccheck.proto.syscall.StructRlimit;
 import dev.seccheck.proto.syscall.Read;
 import dev.seccheck.proto.syscall.Write;
 import dev.seccheck.proto.syscall.Clone;
@@ -610,6 +612,33 @@ class GvisorFieldsTest {
             assertThat(exits.get(i).bare()).isEqualTo(want.get(i).toBuilder()
                     .setExit(Exit.newBuilder().setResult(i == 0 ? moved : 0)).build());
         }
+    }
+
+    @Test
+    void prlimit64CarriesTheOldLimitAtExitOnly() throws IOException {
+        // glibc asks for the stack limit once as a process starts: the limit the test JVM passed on.
+        List<Got> enter = run.of("syscall/prlimit64/enter", main);
+        List<Got> exit = run.of("syscall/prlimit64/exit", main);
+        assertThat(enter).hasSize(1);
+        assertThat(exit).hasSize(1);
+        for (Got g : List.of(enter.getFirst(), exit.getFirst())) {
+            run.assertContext(g.context(), main, main, "faithful", 0, run.jvmCwd); // before its chdir
+        }
+        Prlimit.Builder want = Prlimit.newBuilder().setSysno(302).setPid(0).setResource(RLIMIT_STACK);
+        assertThat(enter.getFirst().bare()).as("no old limit before the kernel wrote it").isEqualTo(want.build());
+        assertThat(exit.getFirst().bare()).isEqualTo(want.setOldLimit(stackLimit()).setExit(Exit.getDefaultInstance())
+                .build());
+    }
+
+    private static final int RLIMIT_STACK = 3;
+
+    /** This JVM's stack limit, which the workload inherits, as struct rlimit64 (unlimited is all ones). */
+    private static StructRlimit stackLimit() throws IOException {
+        String line = Files.readAllLines(Path.of("/proc/self/limits")).stream().filter(l -> l.startsWith("Max stack size"))
+                .findFirst().orElseThrow();
+        String[] f = line.substring("Max stack size".length()).trim().split("\\s+");
+        return StructRlimit.newBuilder().setCur(f[0].equals("unlimited") ? -1 : Long.parseLong(f[0]))
+                .setMax(f[1].equals("unlimited") ? -1 : Long.parseLong(f[1])).build();
     }
 
     private String pipeName(String inode) {
