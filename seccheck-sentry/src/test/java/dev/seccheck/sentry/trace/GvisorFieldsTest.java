@@ -462,15 +462,20 @@ class GvisorFieldsTest {
 
     @Test
     void chdirCarriesThePathAsPassedWithTheCwdBeforeAndAfter() throws IOException {
-        List<Got> enter = run.of("syscall/chdir/enter", main);
-        List<Got> exit = run.of("syscall/chdir/exit", main);
-        assertThat(enter).hasSize(1);
-        assertThat(exit).hasSize(1);
-        run.assertContext(enter.getFirst().context(), main, main, "faithful", 0, run.jvmCwd);
-        mainContext(exit.getFirst());
+        Got enter = mainOnce("syscall/chdir/enter");
+        Got exit = mainOnce("syscall/chdir/exit");
+        run.assertContext(enter.context(), main, main, "faithful", 0, run.jvmCwd);
+        mainContext(exit);
         Chdir.Builder want = Chdir.newBuilder().setSysno(80).setFd(AT_FDCWD).setPathname(cwd);
-        assertThat(enter.getFirst().bare()).isEqualTo(want.build());
-        assertThat(exit.getFirst().bare()).isEqualTo(want.setExit(Exit.getDefaultInstance()).build());
+        assertThat(enter.bare()).isEqualTo(want.build());
+        assertThat(exit.bare()).isEqualTo(want.setExit(Exit.getDefaultInstance()).build());
+    }
+
+    /** The one message of {@code point} by the first process. */
+    private Got mainOnce(String point) {
+        List<Got> got = run.of(point, main);
+        assertThat(got).as(point).hasSize(1);
+        return got.getFirst();
     }
 
     @Test
@@ -617,16 +622,14 @@ class GvisorFieldsTest {
     @Test
     void prlimit64CarriesTheOldLimitAtExitOnly() throws IOException {
         // glibc asks for the stack limit once as a process starts: the limit the test JVM passed on.
-        List<Got> enter = run.of("syscall/prlimit64/enter", main);
-        List<Got> exit = run.of("syscall/prlimit64/exit", main);
-        assertThat(enter).hasSize(1);
-        assertThat(exit).hasSize(1);
-        for (Got g : List.of(enter.getFirst(), exit.getFirst())) {
+        Got enter = mainOnce("syscall/prlimit64/enter");
+        Got exit = mainOnce("syscall/prlimit64/exit");
+        for (Got g : List.of(enter, exit)) {
             run.assertContext(g.context(), main, main, "faithful", 0, run.jvmCwd); // before its chdir
         }
         Prlimit.Builder want = Prlimit.newBuilder().setSysno(302).setPid(0).setResource(RLIMIT_STACK);
-        assertThat(enter.getFirst().bare()).as("no old limit before the kernel wrote it").isEqualTo(want.build());
-        assertThat(exit.getFirst().bare()).isEqualTo(want.setOldLimit(stackLimit()).setExit(Exit.getDefaultInstance())
+        assertThat(enter.bare()).as("no old limit before the kernel wrote it").isEqualTo(want.build());
+        assertThat(exit.bare()).isEqualTo(want.setOldLimit(stackLimit()).setExit(Exit.getDefaultInstance())
                 .build());
     }
 
