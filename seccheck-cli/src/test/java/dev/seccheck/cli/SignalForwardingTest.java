@@ -36,6 +36,34 @@ class SignalForwardingTest {
         assertThat(reader.isAlive()).as("the QUIT reader ended").isFalse();
     }
 
+    /**
+     * A second install in the same JVM (another run, as tests make in one JVM) keeps the one QUIT
+     * reader and sends QUIT to its own callback; release then leaves no reader. Before, each
+     * install started a reader of its own pipe, and every earlier one stayed blocked for good.
+     */
+    @Test
+    void aSecondInstallKeepsOneQuitReaderWhichTheLatestCallbackGets() throws Exception {
+        java.util.concurrent.CompletableFuture<Integer> first = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<Integer> second = new java.util.concurrent.CompletableFuture<>();
+        SignalForwarding.install(List.of("QUIT"), first::complete);
+        SignalForwarding.install(List.of("QUIT"), second::complete);
+        assertThat(quitReaders()).as("QUIT readers").hasSize(1);
+        dev.seccheck.linux.Signals.kill((int) ProcessHandle.current().pid(), 3);
+        assertThat(second.get(10, TimeUnit.SECONDS)).isEqualTo(3);
+        assertThat(first).isNotDone();
+        SignalForwarding.release();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!quitReaders().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(quitReaders()).as("QUIT readers after release").isEmpty();
+    }
+
+    private static List<Thread> quitReaders() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("seccheck-quit") && t.isAlive())
+                .toList();
+    }
+
     @TempDir
     Path tmp;
 
