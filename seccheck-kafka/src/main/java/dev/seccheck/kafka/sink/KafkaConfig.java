@@ -10,13 +10,14 @@ import java.util.Optional;
 
 /**
  * KafkaConfig is the validated configuration of the {@code kafka} sink: where the records go, the
- * budget a checked thread may spend in the sink, and the producer properties a site needs (acks,
+ * budget the sink's sending thread may spend in the client, and the producer properties a site needs (acks,
  * compression, TLS, SASL), passed to the client as they are.
  *
  * @param bootstrapServers {@code host:port[,host:port...]} of the brokers
  * @param topic the topic every point goes to
  * @param key the record key; empty: the run's container id (see {@link KafkaSink})
- * @param maxBlock the longest a checked thread may wait in the client (its {@code max.block.ms})
+ * @param maxBlock the longest the sink's sending thread may wait in the client (its
+ *     {@code max.block.ms}); a checked thread never waits in it (see {@link KafkaSink})
  * @param bufferBytes the client's record buffer ({@code buffer.memory}); past half of it the
  *     sink drops instead of letting the client block
  * @param setupTimeout how long setup waits for the broker to answer metadata for the topic
@@ -26,7 +27,7 @@ import java.util.Optional;
 public record KafkaConfig(String bootstrapServers, String topic, Optional<String> key, Duration maxBlock,
         long bufferBytes, Duration setupTimeout, Duration closeTimeout, Map<String, String> properties) {
 
-    /** A checked thread waits at most this long by default: about one intercepted syscall's cost. */
+    /** The sending thread waits at most this long by default before a send counts as refused. */
     public static final Duration DEFAULT_MAX_BLOCK = Duration.ofMillis(10);
     /** Kafka's own default buffer. */
     public static final long DEFAULT_BUFFER_BYTES = 32L << 20;

@@ -14,6 +14,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,10 +37,11 @@ import org.apache.kafka.common.header.internals.RecordHeader;
  * (a library user's) keys each point by its {@code container_id} context field, and by
  * {@code host:pid} of the supervising process when the session does not collect it.
  *
- * <p>It never throws and never blocks the checked thread beyond {@code max_block}: the client's
- * {@code send} waits only for metadata or buffer room, and the sink drops (counted) before the
- * records in flight fill half the client's buffer, so the client's own wait for room is a last
- * resort. A broker that goes away is reconnected by the client on its own; meanwhile records wait
+ * <p>It never throws and never blocks the checked thread: that thread serializes the point and
+ * queues it ({@link SendQueue}); a thread of the sink's own calls the client's {@code send}, which
+ * waits at most {@code max_block}, for metadata or buffer room. The sink drops (counted) before
+ * the records queued and in flight fill half the client's buffer, so the client's own wait for
+ * room is a last resort. A broker that goes away is reconnected by the client on its own; meanwhile records wait
  * in the buffer until it is half full, then new points are dropped. When the client forgets the
  * topic's metadata (it does once the broker is gone a while) a send waits the whole
  * {@code max_block} and fails. One such refusal is only a <em>suspicion</em>: on a loaded host a
@@ -81,6 +84,7 @@ public final class KafkaSink implements PointSink {
     private final AtomicBoolean probing = new AtomicBoolean();
     private volatile Thread prober;
     private volatile boolean stopped;
+    private final SendQueue queue;
 
     /** Wraps a producer whose broker answered metadata for {@code config.topic()}, for a session of no run. */
     public KafkaSink(KafkaConfig config, Producer<byte[], byte[]> producer) {
@@ -106,6 +110,7 @@ public final class KafkaSink implements PointSink {
                 typeHeaders[t.ordinal()] = new RecordHeader(RecordHeaders.TYPE, RecordHeaders.number(t.getNumber()));
             }
         }
+        this.queue = new SendQueue("seccheck-kafka-send", this::send);
     }
 
     /** Sends the point as a record of {@code type}, the message type {@link PointSink} gives each kind of point. */
@@ -137,6 +142,8 @@ public final class KafkaSink implements PointSink {
     @Override
     public void stop() {
         stopped = true;
+        // What is queued is sent first; a lost broker turns that into drops after two budgets.
+        queue.close(config.closeTimeout().plus(config.maxBlock().multipliedBy(2)).plusSeconds(1));
         Thread t = prober;
         if (t != null) {
             t.interrupt();
@@ -160,12 +167,12 @@ public final class KafkaSink implements PointSink {
     }
 
     /**
-     * Sends one message; returns whether it was handed to the client (false: dropped and counted
-     * now; a record handed over may still fail later and be counted then). Public so benchmarks
+     * Queues one message for the client; returns whether it was queued (false: dropped and counted
+     * now; a queued record may still be dropped later, and is counted then). Public so benchmarks
      * can drive the sink without a session.
      */
     public boolean write(MessageType type, Message msg) {
-        if (congested) {
+        if (congested || stopped) {
             dropped.incrementAndGet();
             return false;
         }
@@ -173,16 +180,34 @@ public final class KafkaSink implements PointSink {
         byte[] key = key(msg);
         long cost = value.length + key.length + RECORD_OVERHEAD;
         if (inFlight.addAndGet(cost) > inFlightLimit) {
-            // Full: the broker is slow or gone. Dropping here keeps the client from blocking the thread.
+            // Full: the broker is slow or gone. Dropping here keeps the client from blocking.
             inFlight.addAndGet(-cost);
             dropped.incrementAndGet();
             return false;
         }
-        Header[] headers = {typeHeaders[type.ordinal()],
+        queue.add(new SendQueue.Pending(type, key, value, cost));
+        return true;
+    }
+
+    /**
+     * Waits until every point written so far was handed to the client or dropped, at most
+     * {@code timeout}; returns whether all were. Acknowledgements may still be on their way.
+     */
+    public boolean awaitHandedOver(Duration timeout) {
+        return queue.awaitDone(timeout);
+    }
+
+    /** Hands one queued record to the client, on the sink's sending thread. */
+    private void send(SendQueue.Pending p) {
+        Outcome outcome = new Outcome(p.cost());
+        if (congested) {
+            outcome.onCompletion(null, new IllegalStateException("congested")); // counted dropped
+            return;
+        }
+        Header[] headers = {typeHeaders[p.type().ordinal()],
             new RecordHeader(RecordHeaders.DROPPED, RecordHeaders.number(dropped.get())), host};
-        Outcome outcome = new Outcome(cost);
         try {
-            producer.send(new ProducerRecord<>(config.topic(), null, key, value, java.util.List.of(headers)), outcome);
+            producer.send(new ProducerRecord<>(config.topic(), null, p.key(), p.value(), List.of(headers)), outcome);
         } catch (RuntimeException e) {
             // The client refused without calling back (closed, interrupted, a serializer error).
             outcome.onCompletion(null, e);
@@ -190,9 +215,7 @@ public final class KafkaSink implements PointSink {
         if (outcome.refusedInSend) {
             // The client refused it inside send, after waiting up to max_block for metadata or room.
             refused();
-            return false;
         }
-        return true;
     }
 
     /**
