@@ -1,11 +1,11 @@
 package dev.seccheck.control;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.seccheck.abi.Errno;
+import dev.seccheck.config.StrictJson;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Poll;
 import dev.seccheck.linux.UnixSeqpacket;
@@ -30,7 +30,6 @@ final class Wire {
     static final int PACKET = 32 << 10;
     /** Larger than the default socket send buffer, so no packet a peer can send is truncated. */
     private static final int RECEIVE_BUFFER = 256 << 10;
-    private static final short POLLOUT = 4;
 
     static final ObjectMapper JSON = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
@@ -62,7 +61,7 @@ final class Wire {
                 int len = Math.min(PACKET, line.length - off);
                 int n = s.send(line, off, len);
                 if (n == UnixSeqpacket.WOULD_BLOCK) {
-                    poll.poll(s.fd(), POLLOUT, remainingMillis(deadline, "sending"));
+                    poll.poll(s.fd(), Poll.POLLOUT, remainingMillis(deadline, "sending"));
                     continue;
                 }
                 off += len;
@@ -128,16 +127,8 @@ final class Wire {
 
     /** Parses a received message, which must be one JSON object. */
     static JsonNode parse(byte[] message) throws IOException {
-        JsonNode n;
-        try {
-            n = JSON.readTree(message);
-        } catch (JacksonException e) {
-            throw new IOException("not a JSON message: " + e.getOriginalMessage(), e);
-        }
-        if (n == null || !n.isObject()) {
-            throw new IOException("not a JSON object: a message is one object, e.g. {\"op\": \"info\"}");
-        }
-        return n;
+        return StrictJson.readObject(message, "not a JSON message",
+                () -> "not a JSON object: a message is one object, e.g. {\"op\": \"info\"}");
     }
 
     /** Returns whether a send failed because the peer already closed (it may have answered first). */

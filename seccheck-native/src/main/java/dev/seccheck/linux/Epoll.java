@@ -1,6 +1,7 @@
 package dev.seccheck.linux;
 
 import dev.seccheck.abi.Errno;
+import dev.seccheck.abi.Fcntl;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemoryLayout;
@@ -21,7 +22,8 @@ public final class Epoll implements AutoCloseable {
     public static final int EPOLLHUP = 0x10;
     public static final int EPOLLRDHUP = 0x2000;
 
-    private static final int EPOLL_CLOEXEC = 0x80000;
+    /** The kernel defines EPOLL_CLOEXEC as O_CLOEXEC. */
+    private static final int EPOLL_CLOEXEC = Fcntl.O_CLOEXEC;
     private static final int EPOLL_CTL_ADD = 1;
     private static final int EPOLL_CTL_DEL = 2;
 

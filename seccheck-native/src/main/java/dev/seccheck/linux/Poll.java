@@ -9,6 +9,7 @@ import java.lang.invoke.MethodHandle;
 /** Poll waits for one file descriptor with poll(2); one instance per thread. */
 public final class Poll {
     public static final short POLLIN = 1;
+    public static final short POLLOUT = 4;
     public static final short POLLERR = 8;
     public static final short POLLHUP = 0x10;
     public static final short POLLNVAL = 0x20;

@@ -5,18 +5,4 @@ package dev.seccheck.linux;
  * supervisor answers: its id (for the answer), the thread, and the syscall's {@code seccomp_data}.
  */
 public record SeccompNotification(long id, int tid, int nr, int arch, long instructionPointer,
-        long arg0, long arg1, long arg2, long arg3, long arg4, long arg5) {
-
-    /** Returns argument {@code i} (0-based). */
-    public long arg(int i) {
-        return switch (i) {
-            case 0 -> arg0;
-            case 1 -> arg1;
-            case 2 -> arg2;
-            case 3 -> arg3;
-            case 4 -> arg4;
-            case 5 -> arg5;
-            default -> throw new IllegalArgumentException("argument " + i);
-        };
-    }
-}
+        long arg0, long arg1, long arg2, long arg3, long arg4, long arg5) {}

@@ -1,6 +1,7 @@
 package dev.seccheck.linux;
 
 import dev.seccheck.abi.Errno;
+import dev.seccheck.abi.Fcntl;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -18,7 +19,6 @@ public final class SeccompReplies {
     private static final int ADDFD_FLAG_SEND = 1 << 1;
 
     static final long IOCTL_NOTIF_ADDFD = 0x40182103L;
-    private static final int O_CLOEXEC = 02000000;
 
     private final FileDescriptor fd;
     private final Arena arena = Arena.ofShared();
@@ -81,7 +81,7 @@ public final class SeccompReplies {
         Layouts.ADDFD_FLAGS.set(addfd, 0L, flags);
         Layouts.ADDFD_SRCFD.set(addfd, 0L, srcFd);
         Layouts.ADDFD_NEWFD.set(addfd, 0L, 0); // without SECCOMP_ADDFD_FLAG_SETFD: the lowest free number
-        Layouts.ADDFD_NEWFD_FLAGS.set(addfd, 0L, cloexec ? O_CLOEXEC : 0);
+        Layouts.ADDFD_NEWFD_FLAGS.set(addfd, 0L, cloexec ? Fcntl.O_CLOEXEC : 0);
         return ioctl(IOCTL_NOTIF_ADDFD, "SECCOMP_IOCTL_NOTIF_ADDFD", addfd);
     }
 

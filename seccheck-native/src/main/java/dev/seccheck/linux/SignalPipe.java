@@ -1,5 +1,14 @@
 package dev.seccheck.linux;
 
+import static dev.seccheck.abi.Fcntl.F_SETFL;
+import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
+import static dev.seccheck.abi.Fcntl.O_NONBLOCK;
+import static dev.seccheck.abi.Mman.MAP_ANONYMOUS;
+import static dev.seccheck.abi.Mman.MAP_PRIVATE;
+import static dev.seccheck.abi.Mman.PROT_EXEC;
+import static dev.seccheck.abi.Mman.PROT_READ;
+import static dev.seccheck.abi.Mman.PROT_WRITE;
+
 import dev.seccheck.abi.Signal;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -20,14 +29,6 @@ import java.lang.invoke.VarHandle;
  */
 public final class SignalPipe {
 
-    private static final int O_CLOEXEC = 0x80000;
-    private static final int O_NONBLOCK = 0x800;
-    private static final int F_SETFL = 4;
-    private static final int PROT_READ = 0x1;
-    private static final int PROT_WRITE = 0x2;
-    private static final int PROT_EXEC = 0x4;
-    private static final int MAP_PRIVATE = 0x02;
-    private static final int MAP_ANONYMOUS = 0x20;
     private static final long PAGE = 4096;
     /** Restart the syscalls the signal interrupts in the JVM's threads, as HotSpot's own handlers do. */
     private static final int SA_RESTART = 0x10000000;

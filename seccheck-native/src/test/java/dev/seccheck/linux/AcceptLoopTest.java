@@ -32,10 +32,12 @@ class AcceptLoopTest {
                 UnixSeqpacket _ = UnixSeqpacket.connect(path);
                 UnixSeqpacket _ = UnixSeqpacket.connect(path)) {
             AcceptLoop[] loop = new AcceptLoop[1];
+            // Assigned before the thread starts: the handler reads loop[0] as soon as a connection is accepted.
             loop[0] = new AcceptLoop(listener, "accept-test", c -> {
                 accepted.add(c);
                 loop[0].serving(c);
-            }).start();
+            });
+            loop[0].start();
             await(() -> accepted.size() == 2, "two connections handed over");
             loop[0].served(accepted.get(1));
             assertThat(loop[0].stop()).isTrue();

@@ -28,7 +28,7 @@ public final class Replayer {
             Poll poll = new Poll();
             for (byte[] p : trace.packets()) {
                 while (socket.send(p) == UnixSeqpacket.WOULD_BLOCK) {
-                    poll.poll(socket.fd(), (short) 4 /* POLLOUT */, -1);
+                    poll.poll(socket.fd(), Poll.POLLOUT, -1);
                 }
             }
             return trace.packets().size();

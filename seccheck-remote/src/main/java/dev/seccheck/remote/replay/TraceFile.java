@@ -1,9 +1,7 @@
 package dev.seccheck.remote.replay;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.seccheck.config.StrictJson;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -58,8 +56,6 @@ public record TraceFile(byte[] config, List<byte[]> packets) {
 
     /** The largest version a config may give: gVisor's field is a uint32. */
     private static final long MAX_VERSION = 0xffff_ffffL;
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /**
      * Returns the wire version the config gives, the one a replay announces in its handshake, as
@@ -69,16 +65,8 @@ public record TraceFile(byte[] config, List<byte[]> packets) {
      * @throws IOException naming what is wrong with the config
      */
     public int version() throws IOException {
-        JsonNode root;
-        try {
-            root = JSON.readTree(config);
-        } catch (JsonProcessingException e) {
-            throw new IOException("the trace file's config is not JSON: " + e.getOriginalMessage(), e);
-        }
-        if (root == null || !root.isObject()) {
-            throw new IOException("the trace file's config is not a JSON object: "
-                    + new String(config, StandardCharsets.UTF_8));
-        }
+        JsonNode root = StrictJson.readObject(config, "the trace file's config is not JSON",
+                () -> "the trace file's config is not a JSON object: " + new String(config, StandardCharsets.UTF_8));
         JsonNode v = root.get("version");
         if (v == null || v.isNull()) {
             return 0;

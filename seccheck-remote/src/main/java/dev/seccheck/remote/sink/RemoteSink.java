@@ -3,6 +3,7 @@ package dev.seccheck.remote.sink;
 import com.google.protobuf.Message;
 import dev.seccheck.fields.FieldSet;
 import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.Poll;
 import dev.seccheck.linux.UnixSeqpacket;
 import dev.seccheck.points.Point;
 import dev.seccheck.proto.common.MessageType;
@@ -30,8 +31,6 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class RemoteSink implements PointSink {
     static final int INITIAL_BUFFER = 4096;
-
-    static final short POLLOUT = 4;
     private static final long MILLI = 1_000_000;
 
     private final RemoteConfig config;
@@ -114,7 +113,7 @@ public final class RemoteSink implements PointSink {
                 if (wait < MILLI) {
                     LockSupport.parkNanos(wait);
                 } else {
-                    p.poll.poll(socket.fd(), POLLOUT, (int) Math.min(Integer.MAX_VALUE, wait / MILLI));
+                    p.poll.poll(socket.fd(), Poll.POLLOUT, (int) Math.min(Integer.MAX_VALUE, wait / MILLI));
                 }
                 wait = Math.min(wait * 2, max);
             }

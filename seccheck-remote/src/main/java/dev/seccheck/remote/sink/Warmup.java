@@ -3,6 +3,7 @@ package dev.seccheck.remote.sink;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
+import dev.seccheck.linux.Poll;
 import dev.seccheck.linux.UnixSeqpacket;
 import dev.seccheck.points.MessageTypes;
 import dev.seccheck.proto.common.MessageType;
@@ -61,7 +62,7 @@ final class Warmup {
                     UnixSeqpacket client = UnixSeqpacket.connect(sock);
                     UnixSeqpacket server = listener.accept()) {
                 client.send(buffer.bytes(), 0, length);
-                buffer.poll.poll(client.fd(), RemoteSink.POLLOUT, 0);
+                buffer.poll.poll(client.fd(), Poll.POLLOUT, 0);
                 server.receive(new byte[length]);
             } finally {
                 Files.deleteIfExists(sock);
