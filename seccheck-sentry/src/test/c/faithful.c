@@ -6,9 +6,13 @@
  *   a `#!` script run by execve with its own argv and envp (exits 5), failing syscalls (an openat
  *   of a missing file, a socket of an unknown family, a listen on a file, an execve of a missing
  *   file), an execveat of "true" through a descriptor of /bin, an fexecve of a memfd holding a
- *   copy of /bin/true (execveat with AT_EMPTY_PATH), and a listen on a socket bound to 127.0.0.1.
+ *   copy of /bin/true (execveat with AT_EMPTY_PATH), a listen on a socket bound to 127.0.0.1,
+ *   a pipeline of three children (writer | piped | reader) whose middle one executes /bin/true
+ *   while the two others wait, and executable mmaps: anonymous private, anonymous shared, of a
+ *   file (/bin/true), of its own executable, and one that is not executable.
  * It writes what the test cannot know beforehand to SCRATCH/ids, one "name value" a line: the
- * pids and tids it made, the descriptors it passed, the port the listener got. Exits 0 when every
+ * pids and tids it made, the descriptors it passed, the port the listener got, the pipes' inodes,
+ * the descriptors it mapped. Exits 0 when every
  * step went as planned, 1 (saying which) otherwise. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -45,6 +49,21 @@ static void reap(pid_t pid, int want, const char *what) {
         exit(1);
     }
     fprintf(ids, "%s %d\n", what, pid);
+}
+
+/* Forks a child that makes `end` its descriptor `fd`, says so on `ready`, and holds it until the
+ * parent closes go[1]; returns the child's pid. */
+static pid_t pipe_end(int end, int fd, int ready, int go[2]) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        char c;
+        dup2(end, fd);
+        close(go[1]);
+        if (write(ready, "x", 1) != 1) _exit(100);
+        while (read(go[0], &c, 1) > 0) {}
+        _exit(0);
+    }
+    return pid;
 }
 
 static void *thread_main(void *arg) {
@@ -137,6 +156,49 @@ int main(int argc, char **argv) {
     socklen_t al = sizeof a;
     getsockname(s, (struct sockaddr *)&a, &al);
     fprintf(ids, "socket %d\nport %d\n", s, ntohs(a.sin_port));
+
+    /* writer | piped | reader: piped executes /bin/true once both others hold their end. */
+    int p[2], q[2], ready[2], go[2];
+    if (pipe(p) || pipe(q) || pipe(ready) || pipe(go)) fail("pipe");
+    struct stat pst, qst, rst, gst;
+    fstat(p[0], &pst);
+    fstat(q[0], &qst);
+    fstat(ready[0], &rst);
+    fstat(go[0], &gst);
+    fprintf(ids, "pipein %lu\npipeout %lu\nreadypipe %lu\ngopipe %lu\n", (unsigned long)pst.st_ino,
+            (unsigned long)qst.st_ino, (unsigned long)rst.st_ino, (unsigned long)gst.st_ino);
+    fprintf(ids, "p0 %d\np1 %d\nq0 %d\nq1 %d\nready0 %d\nready1 %d\ngo0 %d\ngo1 %d\n", p[0], p[1], q[0], q[1],
+            ready[0], ready[1], go[0], go[1]);
+    pid_t writer = pipe_end(p[1], 1, ready[1], go);
+    pid_t reader = pipe_end(q[0], 0, ready[1], go);
+    char both[2];
+    if (read(ready[0], both, 1) != 1 || read(ready[0], both + 1, 1) != 1) fail("pipeline ready");
+    pid = fork();
+    if (pid == 0) {
+        dup2(p[0], 0);
+        dup2(q[1], 1);
+        char *pargv[] = {"true", "piped", NULL};
+        char *penv[] = {"VIA=pipe", NULL};
+        execve("/bin/true", pargv, penv);
+        _exit(100);
+    }
+    reap(pid, 0, "piped");
+    close(go[1]);
+    reap(writer, 0, "writer");
+    reap(reader, 0, "reader");
+
+    /* sentry/mmap: executable mappings of each kind, then one that is not executable. */
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    void *anon = mmap(NULL, page, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *shared = mmap(NULL, page, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    int tf = open("/bin/true", O_RDONLY);
+    void *ofile = tf < 0 ? MAP_FAILED : mmap(NULL, page, PROT_READ | PROT_EXEC, MAP_PRIVATE, tf, 0);
+    int self = open("/proc/self/exe", O_RDONLY);
+    void *own = self < 0 ? MAP_FAILED : mmap(NULL, page, PROT_READ | PROT_EXEC, MAP_PRIVATE, self, 0);
+    void *plain = mmap(NULL, page, PROT_READ, MAP_PRIVATE, tf, 0);
+    if (anon == MAP_FAILED || shared == MAP_FAILED || ofile == MAP_FAILED || own == MAP_FAILED || plain == MAP_FAILED)
+        fail("mmap");
+    fprintf(ids, "mmapfile %d\nmmapself %d\n", tf, self);
     fclose(ids);
     return 0;
 }

@@ -28,9 +28,11 @@ final class SignalForwarding {
 
     private static final int SIGQUIT = 3;
 
-    /** The QUIT pipe and its reader, once {@link #forwardQuit} installed them. */
-    private static volatile SignalPipe quitPipe;
-    private static volatile Thread quitReader;
+    /** The QUIT pipe and its reader, once {@link #forwardQuit} installed them (null again once released). */
+    private static SignalPipe quitPipe;
+    private static Thread quitReader;
+    /** Where the reader hands each QUIT: the latest {@link #install}'s callback. */
+    private static volatile IntConsumer quitTarget;
 
     /** Returns the number of a signal named as {@link #install} takes it ("TERM"). */
     static int number(String name) {
@@ -87,7 +89,13 @@ final class SignalForwarding {
      * QUIT is HotSpot's (a thread dump) and sun.misc.Signal refuses it: a {@link SignalPipe}
      * takes it from HotSpot, and a thread of its own hands each one to {@code forward}.
      */
-    private static void forwardQuit(IntConsumer forward) {
+    private static synchronized void forwardQuit(IntConsumer forward) {
+        quitTarget = forward;
+        if (quitPipe != null) {
+            // One pipe and one reader per process: a later install (another run in the same JVM,
+            // as tests make) only changes where QUIT goes, and leaves no reader blocked for good.
+            return;
+        }
         SignalPipe pipe;
         try {
             pipe = SignalPipe.catching(SIGQUIT);
@@ -98,7 +106,7 @@ final class SignalForwarding {
         quitReader = Thread.ofPlatform().daemon().name("seccheck-quit").start(() -> {
             try {
                 for (int sig; (sig = pipe.take()) != 0; ) {
-                    forward.accept(sig);
+                    quitTarget.accept(sig);
                 }
             } catch (LinuxException e) {
                 System.err.println("seccheck: QUIT is no longer forwarded: " + e.getMessage());
@@ -110,12 +118,14 @@ final class SignalForwarding {
      * Ends the QUIT reader before the process exits: a thread blocked in a native read would hold
      * the JVM's exit for 300 ms ({@link SignalPipe#release}). Waits for it at most 100 ms.
      */
-    static void release() {
+    static synchronized void release() {
         SignalPipe pipe = quitPipe;
         Thread reader = quitReader;
         if (pipe == null || reader == null) {
             return;
         }
+        quitPipe = null;
+        quitReader = null;
         try {
             pipe.release();
             reader.join(Duration.ofMillis(100));

@@ -65,6 +65,30 @@ class RunSignalsTest {
         assertThat(out()).as("no JVM thread dump").doesNotContain("Full thread dump");
     }
 
+    /**
+     * A program killed by a signal sent to seccheck is reported alike for INT, TERM and QUIT: the
+     * run exits 128+N; with --quiet nothing is printed, without it the end line gives that status.
+     * (Only a run that had to kill what was left after the grace period says so under --quiet, and
+     * only INT and TERM end a run: QUIT, like USR1, is the program's to handle.)
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"INT 2 quiet", "TERM 15 quiet", "QUIT 3 quiet", "INT 2 loud", "TERM 15 loud", "QUIT 3 loud"})
+    void aProgramKilledBySignalIsReportedAlikeForIntTermAndQuit(String c) throws Exception {
+        String[] sig = c.split(" ");
+        boolean quiet = sig[2].equals("quiet");
+        Process run = start(quiet, "ulimit -c 0; touch " + tmp.resolve("ready") + "; exec sleep 60");
+        awaitFile(run, tmp.resolve("ready"));
+        new ProcessBuilder("kill", "-" + sig[0], Long.toString(run.pid())).start().waitFor(10, TimeUnit.SECONDS);
+        assertThat(run.waitFor(30, TimeUnit.SECONDS)).as("the run ended after %s: %s", sig[0], out()).isTrue();
+        int status = 128 + Integer.parseInt(sig[1]);
+        assertThat(run.exitValue()).as("output %s", out()).isEqualTo(status);
+        if (quiet) {
+            assertThat(out()).isEmpty();
+        } else {
+            assertThat(out().lines().toList()).last().asString().matches("seccheck: run run-\\w+ ended: exit status " + status);
+        }
+    }
+
     @Test
     void usr2ReachesTheProgram() throws Exception {
         Process run = trapping("USR2");
@@ -202,10 +226,19 @@ class RunSignalsTest {
     }
 
     private Process start(String script) throws Exception {
-        Process p = new ProcessBuilder(List.of(ProcessHandle.current().info().command().orElseThrow(),
+        return start(true, script);
+    }
+
+    /** Starts {@code seccheck run} of {@code sh -c script}, with --quiet or not, its output (both streams) in out. */
+    private Process start(boolean quiet, String script) throws Exception {
+        List<String> argv = new java.util.ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:-UsePerfData", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "run", "--root", tmp.resolve("root").toString(), "--quiet", "--config",
-                TestPrograms.nullSession(tmp).toString(), "--", "sh", "-c", script))
+                Main.class.getName(), "run", "--root", tmp.resolve("root").toString(), "--config",
+                TestPrograms.nullSession(tmp).toString(), "--", "sh", "-c", script));
+        if (quiet) {
+            argv.add(argv.indexOf("--config"), "--quiet");
+        }
+        Process p = new ProcessBuilder(argv)
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("out").toFile()).start();
         started.add(p);
         return p;

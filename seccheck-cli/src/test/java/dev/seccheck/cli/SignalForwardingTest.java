@@ -24,11 +24,11 @@ class SignalForwardingTest {
      */
     @Test
     void releaseEndsTheQuitReaderBlockedInItsNativeRead() throws Exception {
-        // A run started in this JVM by an earlier test may have left a reader of its own: the one
-        // to watch is the one this install starts.
-        Set<Thread> earlier = quitReaders();
+        // A run started in this JVM by an earlier test may have installed the reader already: a
+        // process has one, which this install starts or keeps.
         SignalForwarding.install(List.of("QUIT"), sig -> {});
-        Thread reader = quitReaders().stream().filter(t -> !earlier.contains(t)).findFirst().orElseThrow();
+        assertThat(quitReaders()).as("QUIT readers").hasSize(1);
+        Thread reader = quitReaders().iterator().next();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (reader.getState() != Thread.State.RUNNABLE && System.nanoTime() < deadline) {
             Thread.sleep(5); // a thread in a native call shows RUNNABLE
@@ -38,6 +38,29 @@ class SignalForwardingTest {
         SignalForwarding.release();
 
         assertThat(reader.isAlive()).as("the QUIT reader ended").isFalse();
+    }
+
+    /**
+     * A second install in the same JVM (another run, as tests make in one JVM) keeps the one QUIT
+     * reader and sends QUIT to its own callback; release then leaves no reader. Before, each
+     * install started a reader of its own pipe, and every earlier one stayed blocked for good.
+     */
+    @Test
+    void aSecondInstallKeepsOneQuitReaderWhichTheLatestCallbackGets() throws Exception {
+        java.util.concurrent.CompletableFuture<Integer> first = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<Integer> second = new java.util.concurrent.CompletableFuture<>();
+        SignalForwarding.install(List.of("QUIT"), first::complete);
+        SignalForwarding.install(List.of("QUIT"), second::complete);
+        assertThat(quitReaders()).as("QUIT readers").hasSize(1);
+        dev.seccheck.linux.Signals.kill((int) ProcessHandle.current().pid(), 3);
+        assertThat(second.get(10, TimeUnit.SECONDS)).isEqualTo(3);
+        assertThat(first).isNotDone();
+        SignalForwarding.release();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!quitReaders().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(quitReaders()).as("QUIT readers after release").isEmpty();
     }
 
     private static Set<Thread> quitReaders() {

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The program {@code seccheck run} starts lives in the world it would live in natively: one
  * probe, run natively and under seccheck from the same shell (descriptors 3 and 9 redirected,
  * USR1 and HUP ignored, a umask set), prints the same descriptors, environment (bytes and order),
- * signal mask and dispositions, rlimits, umask, cwd, process group, session and terminal. The
- * seccheck side goes through the launcher's {@code scripts/caller.sh}, as {@code ./seccheck} does.
+ * signal mask and dispositions, rlimits, umask, cwd, process group, session and terminal; and
+ * the same with QUIT and USR2 ignored, two signals the JVM keeps for itself. The seccheck side goes through the launcher's {@code scripts/caller.sh}, as {@code ./seccheck} does.
  */
 class TransparencyTest {
 
@@ -26,28 +26,47 @@ class TransparencyTest {
     @Test
     void theProgramSeesTheCallersWorldUnchanged() throws Exception {
         Path probe = compile();
-        Files.writeString(tmp.resolve("three"), "3");
-        Files.writeString(tmp.resolve("nine"), "9");
-        Path callerScript = TestPrograms.repoRoot().resolve("scripts/caller.sh");
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        // The launcher's own shell options: caller.sh must survive set -e (an unreadable fdinfo once ended it).
-        String seccheck = "bash -c 'set -euo pipefail; . " + callerScript + "; seccheck_record_caller; export JAVA_HOME=/not/the/callers; exec "
-                + java + " --enable-native-access=ALL-UNNAMED -XX:-UsePerfData -cp " + System.getProperty("java.class.path")
-                + " " + Main.class.getName() + " run --root " + tmp.resolve("root") + " --quiet --config "
-                + TestPrograms.nullSession(tmp) + " -- " + probe + "'";
-        String nativeOut = shell(probe.toString(), "native");
-        String underSeccheck = shell(seccheck, "seccheck");
+        String nativeOut = shell("USR1 HUP", probe.toString(), "native");
+        String underSeccheck = shell("USR1 HUP", underSeccheck(probe), "seccheck");
         assertThat(nativeOut).contains("fd 3 -> " + tmp.resolve("three")).contains("fd 9 -> " + tmp.resolve("nine"))
                 .contains("sig 10 blocked=0 ignored").contains("umask 0027");
         assertThat(underSeccheck).isEqualTo(nativeOut);
     }
 
-    /** Runs {@code command} from a shell that set up the caller's world; returns what it printed on stdout. */
-    private String shell(String command, String name) throws IOException, InterruptedException {
+    /**
+     * QUIT (whose HotSpot handler a signal pipe replaces) and USR2 (HotSpot's suspend signal,
+     * which the JVM keeps handled) stay ignored in the program when the caller ignored them:
+     * posix_spawn can only reset a disposition, so the tracer sets them ignored in the held child.
+     */
+    @Test
+    void signalsTheJvmKeepsForItselfStayIgnoredWhenTheCallerIgnoredThem() throws Exception {
+        Path probe = compile();
+        String nativeOut = shell("QUIT USR2", probe.toString(), "native");
+        String underSeccheck = shell("QUIT USR2", underSeccheck(probe), "seccheck");
+        assertThat(nativeOut).contains("sig 3 blocked=0 ignored").contains("sig 12 blocked=0 ignored");
+        assertThat(underSeccheck).isEqualTo(nativeOut);
+    }
+
+    /** The command that runs {@code probe} under seccheck through the launcher's caller.sh. */
+    private String underSeccheck(Path probe) throws IOException {
+        Path callerScript = TestPrograms.repoRoot().resolve("scripts/caller.sh");
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        // The launcher's own shell options: caller.sh must survive set -e (an unreadable fdinfo once ended it).
+        return "bash -c 'set -euo pipefail; . " + callerScript + "; seccheck_record_caller; export JAVA_HOME=/not/the/callers; exec "
+                + java + " --enable-native-access=ALL-UNNAMED -XX:-UsePerfData -cp " + System.getProperty("java.class.path")
+                + " " + Main.class.getName() + " run --root " + tmp.resolve("root") + " --quiet --config "
+                + TestPrograms.nullSession(tmp) + " -- " + probe + "'";
+    }
+
+    /**
+     * Runs {@code command} from a shell that set up the caller's world ({@code ignored} the
+     * signals it ignores); returns what it printed on stdout.
+     */
+    private String shell(String ignored, String command, String name) throws IOException, InterruptedException {
         // The same files on both sides: descriptors 1 and 2 must name the same targets.
         Path out = tmp.resolve("probe.out");
         Path err = tmp.resolve("probe.err");
-        String script = "trap '' USR1 HUP; umask 027; cd " + tmp + "; exec 3<three 9<nine; exec /usr/bin/env PROBE_MARK=1 "
+        String script = "trap '' " + ignored + "; umask 027; cd " + tmp + "; exec 3<three 9<nine; exec /usr/bin/env PROBE_MARK=1 "
                 + command;
         Process p = new ProcessBuilder("bash", "-c", script).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
@@ -64,6 +83,8 @@ class TransparencyTest {
     }
 
     private Path compile() throws IOException, InterruptedException {
+        Files.writeString(tmp.resolve("three"), "3");
+        Files.writeString(tmp.resolve("nine"), "9");
         return TestPrograms.compile(TestPrograms.repoRoot().resolve("seccheck-cli/src/test/c/world_probe.c"),
                 tmp.resolve("world_probe"));
     }

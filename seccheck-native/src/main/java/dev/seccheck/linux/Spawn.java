@@ -48,6 +48,13 @@ public final class Spawn {
     private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
     private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
     private static final int S_IFIFO = 0010000;
+    /** The kernel's {@code struct sigaction} on x86-64 (rt_sigaction's, not glibc's). */
+    private static final java.lang.foreign.StructLayout KERNEL_SIGACTION = MemoryLayout.structLayout(
+            ValueLayout.JAVA_LONG.withName("sa_handler"), ValueLayout.JAVA_LONG.withName("sa_flags"),
+            ValueLayout.JAVA_LONG.withName("sa_restorer"), ValueLayout.JAVA_LONG.withName("sa_mask"));
+    private static final java.lang.invoke.VarHandle SA_HANDLER =
+            KERNEL_SIGACTION.varHandle(MemoryLayout.PathElement.groupElement("sa_handler"));
+    private static final long SIG_IGN = 1;
 
     // The C types of the posix_spawn parameters, short so that the table below reads as the prototypes.
     private static final AddressLayout P = Libc.C_POINTER;
@@ -87,6 +94,9 @@ public final class Spawn {
         private volatile int spawner;
         private MemorySegment fprog = MemorySegment.NULL;
         private byte[] trap;
+        /** The signals the caller ignored, and an action that ignores one, for the held child. */
+        private final long ignored;
+        private final MemorySegment ignoreAction;
 
         /**
          * Creates the private directory (0700) that holds the child's FIFO. Not
@@ -126,6 +136,9 @@ public final class Spawn {
             MemorySegment mask = arena.allocate(Layouts.SIGSET);
             MemorySegment defaults = arena.allocate(Layouts.SIGSET);
             mask.set(ValueLayout.JAVA_LONG, 0, blocked);
+            this.ignored = ignored;
+            ignoreAction = arena.allocate(KERNEL_SIGACTION);
+            SA_HANDLER.set(ignoreAction, 0L, SIG_IGN);
             // Every signal, glibc's internal 32 and 33 included (sigfillset leaves them out and the
             // spawn would then ignore them), to default: all but those the caller ignored.
             defaults.set(ValueLayout.JAVA_LONG, 0, ~ignored);
@@ -217,6 +230,24 @@ public final class Spawn {
          */
         public void trap(byte[] program) {
             trap = program.clone();
+        }
+
+        /**
+         * Returns the signals the caller ignored (bit N-1 for signal N). posix_spawn can only reset
+         * a disposition to default, so the child keeps one ignored only where this process ignores
+         * it; the JVM cannot ignore some (USR2, its suspend signal; the faults it handles), and the
+         * tracer sets those in the held child ({@link #ignoreActionAddress}).
+         */
+        public long ignoredSignals() {
+            return ignored;
+        }
+
+        /**
+         * Returns the address of a kernel {@code struct sigaction} that ignores its signal, for an
+         * rt_sigaction made by the held child, which shares this process's memory until its execve.
+         */
+        public long ignoreActionAddress() {
+            return ignoreAction.address();
         }
 
         /** Copies the seccomp filter (8-byte {@code sock_filter}s) that the held child is to install. */

@@ -75,6 +75,16 @@ final class Supervised {
             return new Background(sup, thread, status);
         }
 
+        /** Waits up to {@code seconds} for the program to start; returns its pid. */
+        int awaitStarted(long seconds) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            while (sup.pid().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            org.assertj.core.api.Assertions.assertThat(sup.pid()).as("the run's program started").isPresent();
+            return sup.pid().orElseThrow();
+        }
+
         /**
          * Returns the exit status, waiting up to {@code seconds}; past that kills the program, lets
          * the thread end and fails naming {@code what}.

@@ -1,12 +1,12 @@
 package dev.seccheck.sentry.trace;
 
+import dev.seccheck.abi.Fcntl;
+import dev.seccheck.linux.PathCalls;
 import dev.seccheck.sentry.syscalls.ExecArguments;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.TaskMemory;
 import dev.seccheck.sentry.task.Task;
-import java.io.FileInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -82,6 +82,49 @@ final class ExecCalls {
      * Returns the file passed, resolved through /proc as the caller would resolve it, when it
      * starts with {@code #!}; null otherwise or when it cannot be read.
      */
+    /** This thread's buffers for the file calls of {@link #startsWithShebang}. */
+    private static final ThreadLocal<PathCalls> CALLS = ThreadLocal.withInitial(PathCalls::new);
+
+    /**
+     * Returns whether {@code file} is a regular file starting with {@code #!}. The file is the one
+     * a program asked to execute, on the tracer thread: it is first reached with O_PATH, which
+     * opens nothing, and read only once fstat says it is regular. An open of a FIFO (the kernel
+     * refuses to execute one, but only after this check) would wait for a writer and hold the
+     * tracer and with it every traced task; an open of a device could act on it.
+     */
+    static boolean startsWithShebang(Path file) {
+        PathCalls calls = CALLS.get();
+        int reached;
+        try {
+            reached = calls.openat(Fcntl.AT_FDCWD, file.toString(), Fcntl.O_PATH | Fcntl.O_CLOEXEC);
+        } catch (IllegalArgumentException longerThanPathMax) {
+            return false; // the /proc prefix made it too long to name; the kernel's exec decides
+        }
+        if (reached < 0) {
+            return false;
+        }
+        try {
+            PathCalls.Stat st = calls.fstat(reached);
+            if (st == null || !st.isRegular()) {
+                return false;
+            }
+            // Reopening the O_PATH descriptor through /proc/self/fd opens that very (regular) file.
+            int fd = calls.openat(Fcntl.AT_FDCWD, "/proc/self/fd/" + reached,
+                    Fcntl.O_RDONLY | Fcntl.O_NONBLOCK | Fcntl.O_NOCTTY | Fcntl.O_CLOEXEC);
+            if (fd < 0) {
+                return false;
+            }
+            try {
+                byte[] head = new byte[2];
+                return calls.pread(fd, head, 0) == 2 && Arrays.equals(head, SHEBANG);
+            } finally {
+                PathCalls.close(fd);
+            }
+        } finally {
+            PathCalls.close(reached);
+        }
+    }
+
     private static Script script(int tid, ExecArguments args) {
         if (args.pathname() == null) {
             return null;
@@ -96,18 +139,7 @@ final class ExecCalls {
         } else {
             file = proc.resolve("cwd").resolve(args.pathname());
         }
-        // A plain FileInputStream: open, read, close. Files.newInputStream's channel adds two
-        // fstat and an lseek per exec, on the tracer thread, while the caller is stopped.
-        try (InputStream in = new FileInputStream(file.toFile())) {
-            byte[] head = new byte[2];
-            int n = in.read(head);
-            if (n == 1) {
-                n += Math.max(0, in.read(head, 1, 1));
-            }
-            if (n != 2 || !Arrays.equals(head, SHEBANG)) {
-                return null;
-            }
-        } catch (IOException | SecurityException e) {
+        if (!startsWithShebang(file)) {
             return null;
         }
         try {

@@ -5,6 +5,7 @@ import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Signals;
 import dev.seccheck.linux.WaitStatus;
 import dev.seccheck.sentry.SentryException;
+import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -32,6 +33,12 @@ final class ExecRequests {
 
     private record Request(Launch launch, List<String> argv, IntConsumer started, CompletableFuture<WaitStatus> result) {}
 
+    /** A command whose posix_spawn failed, so that glibc reaped it: {@code task} as the attach registered it. */
+    private record Reaped(int pid, Task task) {}
+
+    /** The exit status glibc's spawned child ends with when its execve fails. */
+    private static final int SPAWN_FAILED = 127;
+
     private final Doorbell doorbell;
     private final TaskTable tasks;
     private final SyscallPoints syscalls;
@@ -39,6 +46,8 @@ final class ExecRequests {
     private final Consumer<String> log;
     /** Submitted, waiting for the tracer thread: the only state shared across threads. */
     private final ConcurrentLinkedQueue<Request> pending = new ConcurrentLinkedQueue<>();
+    /** Commands reaped by their spawner thread, which the tracer may never have seen end. */
+    private final ConcurrentLinkedQueue<Reaped> reaped = new ConcurrentLinkedQueue<>();
     /** Tracer thread: the request of each running command, by its first process. */
     private final Map<Integer, Request> running = new HashMap<>();
     /** Tracer thread: the notifiers of commands, each ending when its command's last task has gone. */
@@ -76,9 +85,9 @@ final class ExecRequests {
         return req.result();
     }
 
-    /** Returns whether a command waits to be attached. */
+    /** Returns whether a command waits to be attached, or a reaped one to be forgotten. */
     boolean any() {
-        return !pending.isEmpty();
+        return !pending.isEmpty() || !reaped.isEmpty();
     }
 
     /**
@@ -88,6 +97,7 @@ final class ExecRequests {
      * @param round the stops collected and not yet served; those the freeze collects join them
      */
     void attachAll(TaskLifecycle lifecycle, Tracees tracees, int serving, Deque<WaitStatus> round) {
+        endReaped(round);
         WorkloadFreeze freeze = new WorkloadFreeze(tasks, tracees);
         Request req;
         while ((req = pending.poll()) != null) {
@@ -113,12 +123,36 @@ final class ExecRequests {
                 notifiers.removeIf(Notifier::ended);
                 notifiers.add(new Notifier(child, syscalls, tasks.withExecSessionDefault(true), launch.guard(), self,
                         log).start("seccheck-exec-notifier"));
-                launch.whenFailed(req.result()::completeExceptionally); // may be reaped unseen: see ended
+                Reaped gone = new Reaped(pid, child.task());
+                CompletableFuture<WaitStatus> result = req.result();
+                launch.whenFailed(e -> { // reaped by posix_spawn, maybe unseen: see ended and endReaped
+                    result.completeExceptionally(e);
+                    reaped.add(gone);
+                    doorbell.ring();
+                });
                 launch.release();
             } catch (SentryException | RuntimeException e) {
                 // Attached: its end (it is killed now) is reported like any other and completes the request.
                 kill(pid);
                 log.accept("exec " + req.argv().getFirst() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Gives {@code round} the end of every command posix_spawn reaped that the tracer has not seen
+     * end: the exit status glibc's child ended with, so that the task table, the filter layers
+     * and the points forget it as if the tracer had reaped it. A command whose end the tracer did
+     * see is gone from the table, or its end is in {@code round}; a task now in the table under
+     * the same pid is another one, started later (its start time differs).
+     */
+    private void endReaped(Deque<WaitStatus> round) {
+        Reaped r;
+        while ((r = reaped.poll()) != null) {
+            int pid = r.pid();
+            Task now = tasks.get(pid);
+            if (now != null && now.startNs() == r.task().startNs() && round.stream().noneMatch(s -> s.tid() == pid)) {
+                round.add(new WaitStatus.Exited(pid, SPAWN_FAILED << 8, SPAWN_FAILED));
             }
         }
     }

@@ -92,13 +92,18 @@ final class Injector {
      * be sealed (not dumpable) and then the child's memory cannot be read through it.
      */
     long callSharingMemory(Tracee t, int tgid, long nr, long a0, long a1, long a2) throws LinuxException {
+        return callSharingMemory(t, tgid, nr, a0, a1, a2, 0);
+    }
+
+    /** As {@link #callSharingMemory(Tracee, int, long, long, long, long)}, for a call of four arguments. */
+    long callSharingMemory(Tracee t, int tgid, long nr, long a0, long a1, long a2, long a3) throws LinuxException {
         long gadget = syscallInstruction((int) ProcessHandle.current().pid());
         Regs saved = new Regs();
         t.getRegs(saved);
         deferred.clear();
         long r;
         try {
-            r = call(t, saved, gadget, nr, a0, a1, a2, 0, 0, 0);
+            r = call(t, saved, gadget, nr, a0, a1, a2, a3, 0, 0);
         } catch (TaskEnded e) {
             throw e;
         } catch (LinuxException | RuntimeException e) {

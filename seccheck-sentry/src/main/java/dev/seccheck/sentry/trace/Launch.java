@@ -76,6 +76,8 @@ final class Launch {
 
     /** How long the tracer waits for the spawner to prepare and for its child to appear: a spawn takes milliseconds. */
     private static final long START_DEADLINE_MS = 10_000;
+    /** rt_sigaction's sigsetsize: the kernel's 64 signals. */
+    private static final int KERNEL_SIGSET_BYTES = 8;
     /** How long a spawn's result may take to arrive once its child has ended. */
     private static final long RESULT_DEADLINE_MS = 5_000;
 
@@ -144,6 +146,7 @@ final class Launch {
             t.interrupt();
             awaitInterruptStop(t, lifecycle);
             Injector injector = new Injector(new ProcessMemory());
+            ignoreAsTheCallerDid(injector, t, pid, p);
             int theirs = (int) injected(injector.callSharingMemory(t, pid, Sysno.SECCOMP, Seccomp.SET_MODE_FILTER,
                     Seccomp.FILTER_FLAG_NEW_LISTENER, p.filterAddress()), "seccomp(SET_MODE_FILTER, NEW_LISTENER)", pid);
             // The child's copy is close-on-exec (the kernel makes listeners so): closing it here
@@ -261,6 +264,22 @@ final class Launch {
                         + " by another process)");
             }
             t.cont(s.event() == 0 && !s.syscallStop() ? lifecycle.deliverable(s.signal()) : 0);
+        }
+    }
+
+    /**
+     * Makes the held child ignore every signal the caller ignored, before its filter exists (the
+     * calls must not be held for a notifier not yet serving): posix_spawn only resets
+     * dispositions, so without this a signal the JVM cannot ignore itself (USR2, its suspend
+     * signal) would reach the program at its default action.
+     */
+    private static void ignoreAsTheCallerDid(Injector injector, Tracee t, int pid, Spawn.Prepared p) throws LinuxException {
+        long ignored = p.ignoredSignals();
+        for (int sig = 1; sig <= 64; sig++) {
+            if ((ignored & (1L << (sig - 1))) != 0 && sig != Signal.SIGKILL && sig != Signal.SIGSTOP) {
+                injected(injector.callSharingMemory(t, pid, Sysno.RT_SIGACTION, sig, p.ignoreActionAddress(), 0,
+                        KERNEL_SIGSET_BYTES), "rt_sigaction(" + sig + ", SIG_IGN)", pid);
+            }
         }
     }
 

@@ -154,6 +154,9 @@ final class LifecyclePoints {
                 fdInfo(pid, 1).ifPresent(b::setStdout);
                 fdInfo(pid, 2).ifPresent(b::setStderr);
             }
+            if (fields.hasLocal(OptionalFields.EXECVE_PIPE_PROC_INFO.id())) {
+                PipePeers.fill(context, after, fields, now, b);
+            }
             return b.build();
         }, (sink, fields, msg) -> sink.execve(fields, msg));
     }

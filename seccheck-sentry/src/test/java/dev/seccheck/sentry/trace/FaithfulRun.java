@@ -39,12 +39,16 @@ final class FaithfulRun {
 
     /** The points the workload's operations fire. */
     static final List<String> POINTS = List.of("container/start", "sentry/clone", "sentry/execve",
-            "sentry/exit_notify_parent", "sentry/task_exit", "syscall/clone/enter", "syscall/clone/exit",
+            "sentry/exit_notify_parent", "sentry/task_exit", "sentry/mmap", "syscall/clone/enter", "syscall/clone/exit",
             "syscall/fork/enter", "syscall/fork/exit", "syscall/vfork/enter", "syscall/vfork/exit",
             "syscall/execve/enter", "syscall/execve/exit", "syscall/execveat/enter", "syscall/execveat/exit",
             "syscall/openat/enter", "syscall/openat/exit", "syscall/socket/enter", "syscall/socket/exit",
             "syscall/bind/enter", "syscall/bind/exit", "syscall/listen/enter", "syscall/listen/exit",
-            "syscall/sysno/435/enter", "syscall/sysno/435/exit");
+            "syscall/sysno/435/enter", "syscall/sysno/435/exit", "syscall/chdir/enter", "syscall/chdir/exit",
+            "syscall/pipe2/enter", "syscall/pipe2/exit", "syscall/dup2/enter", "syscall/dup2/exit", "syscall/read/enter",
+            "syscall/read/exit", "syscall/write/enter", "syscall/write/exit", "syscall/close/enter", "syscall/close/exit",
+            "syscall/mmap/enter", "syscall/mmap/exit", "syscall/fcntl/enter", "syscall/fcntl/exit",
+            "syscall/prlimit64/enter", "syscall/prlimit64/exit");
 
     /** One message as a sink got it: the point that fired it and the message. */
     record Got(String point, Message msg) {
@@ -59,7 +63,7 @@ final class FaithfulRun {
     }
 
     final List<Got> got = new CopyOnWriteArrayList<>();
-    final Map<String, Integer> ids = new HashMap<>();
+    final Map<String, Long> ids = new HashMap<>();
     final Path scratch;
     final String jvmCwd = Path.of("").toAbsolutePath().toString();
     final int status;
@@ -101,6 +105,11 @@ final class FaithfulRun {
             }
 
             @Override
+            public void mmap(FieldSet f, dev.seccheck.proto.sentry.MmapInfo m) {
+                got.add(new Got("sentry/mmap", m));
+            }
+
+            @Override
             public void taskExit(FieldSet f, dev.seccheck.proto.sentry.TaskExit m) {
                 got.add(new Got("sentry/task_exit", m));
             }
@@ -123,7 +132,7 @@ final class FaithfulRun {
         after = System.currentTimeMillis() * 1_000_000L + 1_000_000L;
         for (String line : Files.readAllLines(this.scratch.resolve("ids"))) {
             String[] kv = line.split(" ");
-            ids.put(kv[0], Integer.valueOf(kv[1]));
+            ids.put(kv[0], Long.valueOf(kv[1]));
         }
     }
 
@@ -132,7 +141,12 @@ final class FaithfulRun {
     }
 
     int id(String name) {
-        Integer v = ids.get(name);
+        return Math.toIntExact(number(name));
+    }
+
+    /** What the workload wrote as {@code name}: a pid, a descriptor, an inode number. */
+    long number(String name) {
+        Long v = ids.get(name);
         assertThat(v).as("the workload's %s", name).isNotNull();
         return v;
     }

@@ -12,8 +12,20 @@ import dev.seccheck.proto.container.Start;
 import dev.seccheck.proto.sentry.CloneInfo;
 import dev.seccheck.proto.sentry.ExecveInfo;
 import dev.seccheck.proto.sentry.ExitNotifyParentInfo;
+import dev.seccheck.proto.sentry.MmapInfo;
+import dev.seccheck.proto.sentry.PipeProcInfo;
 import dev.seccheck.proto.sentry.TaskExit;
 import dev.seccheck.proto.syscall.Bind;
+import dev.seccheck.proto.syscall.Chdir;
+import dev.seccheck.proto.syscall.Close;
+import dev.seccheck.proto.syscall.Dup;
+import dev.seccheck.proto.syscall.Fcntl;
+import dev.seccheck.proto.syscall.Mmap;
+import dev.seccheck.proto.syscall.Pipe;
+import dev.seccheck.proto.syscall.Prlimit;
+import dev.seccheck.proto.syscall.StructRlimit;
+import dev.seccheck.proto.syscall.Read;
+import dev.seccheck.proto.syscall.Write;
 import dev.seccheck.proto.syscall.Clone;
 import dev.seccheck.proto.syscall.Execve;
 import dev.seccheck.proto.syscall.Fork;
@@ -76,7 +88,11 @@ class GvisorFieldsTest {
 
     /** The context of a message of child {@code pid} before it executed anything. */
     private ContextData childContext(Got g, int pid) throws IOException {
-        return run.assertContext(g.context(), pid, pid, "faithful", main, cwd);
+        return childContext(g.context(), pid);
+    }
+
+    private ContextData childContext(ContextData c, int pid) throws IOException {
+        return run.assertContext(c, pid, pid, "faithful", main, cwd);
     }
 
     @Test
@@ -99,8 +115,9 @@ class GvisorFieldsTest {
         // seccheck answers clone3 ENOSYS and glibc retries with clone and the same flags.
         Map<String, Long> flags = Map.of("fork", 0x1200000L, "vfork", CLONE_VM | CLONE_VFORK,
                 "spawn", CLONE_VM | CLONE_VFORK, "thread", GLIBC_THREAD, "script", 0x1200000L, "execveat", 0x1200000L,
-                "fexecve", 0x1200000L);
-        List<String> order = List.of("fork", "vfork", "spawn", "thread", "script", "execveat", "fexecve");
+                "fexecve", 0x1200000L, "writer", 0x1200000L, "reader", 0x1200000L, "piped", 0x1200000L);
+        List<String> order = List.of("fork", "vfork", "spawn", "thread", "script", "execveat", "fexecve", "writer", "reader",
+                "piped");
         assertThat(clones).hasSize(order.size());
         for (int i = 0; i < order.size(); i++) {
             String what = order.get(i);
@@ -124,6 +141,7 @@ class GvisorFieldsTest {
         Path realTrue = Path.of("/bin/true").toRealPath();
         Path script = run.scratch.resolve("hello.sh");
         record Exec(String who, String path, String execfn, List<String> argv, String env, Path stat, boolean memfd) {}
+        Exec piped = new Exec("piped", realTrue.toString(), "/bin/true", List.of("true", "piped"), "VIA=pipe", realTrue, false);
         List<Exec> execs = List.of(
                 new Exec("spawn", realTrue.toString(), "/bin/true", List.of("true", "spawned"), "VIA=spawn", realTrue, false),
                 new Exec("script", script.toString(), "./hello.sh", List.of("./hello.sh", "one"), "GREETING=hi", script, false),
@@ -131,7 +149,8 @@ class GvisorFieldsTest {
                 // exactly as passed, through a descriptor too (its code leaves the relative path
                 // in binary_path there: a bug, see docs/compatibility.md).
                 new Exec("execveat", realTrue.toString(), "true", List.of("true", "viadir"), "VIA=dirfd", realTrue, false),
-                new Exec("fexecve", "/memfd:payload (deleted)", "", List.of("payload", "viamemfd"), "VIA=memfd", null, true));
+                new Exec("fexecve", "/memfd:payload (deleted)", "", List.of("payload", "viamemfd"), "VIA=memfd", null, true),
+                piped);
         assertThat(run.of("sentry/execve", c -> true)).as("none for the program seccheck started").hasSize(execs.size());
         byte[] trueBytes = Files.readAllBytes(realTrue);
         for (Exec e : execs) {
@@ -162,17 +181,38 @@ class GvisorFieldsTest {
                         .setBinaryGid((Integer) st.get("gid")).setBinaryIno((Long) st.get("ino"))
                         .setBinaryNlink((Integer) st.get("nlink")).setBinaryCtime(timespec((FileTime) st.get("ctime")));
             }
+            if (e == piped) {
+                pipePeers(got, want);
+            }
             assertThat(g.bare()).as(e.who()).isEqualTo(want.build());
         }
+    }
+
+    /**
+     * gVisor's pipe_proc_info for the middle of {@code writer | piped | reader}: stdin and stdout
+     * are the two pipes, and the peers the sibling processes holding their other ends, each as its
+     * context at the exec.
+     */
+    private void pipePeers(ExecveInfo got, ExecveInfo.Builder want) throws IOException {
+        want.setStdin(pipe(run.number("pipein"))).setStdout(pipe(run.number("pipeout")));
+        ContextData writer = childContext(got.getPipeInputProc().getContextData(), run.id("writer"));
+        ContextData reader = childContext(got.getPipeOutputProc().getContextData(), run.id("reader"));
+        want.setPipeInputProc(PipeProcInfo.newBuilder().setContextData(writer))
+                .setPipeOutputProc(PipeProcInfo.newBuilder().setContextData(reader));
+    }
+
+    /** A pipe as FdInfo describes it: the kernel's name, S_IFIFO with mode 0600, its inode. */
+    private static FdInfo pipe(long ino) {
+        return FdInfo.newBuilder().setPath("pipe:[" + ino + "]").setMode(0010600).setIno(ino).build();
     }
 
     @Test
     void exitNotifyParentTellsEachChildsWaitStatusButNotTheInitsNorAThreads() throws IOException {
         List<Got> notes = run.of("sentry/exit_notify_parent", c -> true);
         Map<String, Integer> status = Map.of("fork", 3 << 8, "vfork", 4 << 8, "spawn", 0, "script", 5 << 8,
-                "execveat", 0, "fexecve", 0);
+                "execveat", 0, "fexecve", 0, "writer", 0, "reader", 0, "piped", 0);
         Map<String, String> names = Map.of("fork", "faithful", "vfork", "faithful", "spawn", "true", "script", "hello.sh",
-                "execveat", "true", "fexecve", "memfd:payload");
+                "execveat", "true", "fexecve", "memfd:payload", "writer", "faithful", "reader", "faithful", "piped", "true");
         assertThat(notes).hasSize(status.size());
         for (String who : status.keySet()) {
             int pid = run.id(who);
@@ -187,11 +227,15 @@ class GvisorFieldsTest {
 
     @Test
     void taskExitTellsEveryTaskWithItsExitStatus() throws IOException {
-        assertThat(run.of("sentry/task_exit", c -> true)).hasSize(8);
-        Map<String, Integer> status = Map.of("fork", 3 << 8, "vfork", 4 << 8, "spawn", 0, "script", 5 << 8,
-                "execveat", 0, "fexecve", 0, "thread", 0, "main", 0);
-        Map<String, String> names = Map.of("fork", "faithful", "vfork", "faithful", "spawn", "true", "script", "hello.sh",
-                "execveat", "true", "fexecve", "memfd:payload", "thread", "faithful", "main", "faithful");
+        assertThat(run.of("sentry/task_exit", c -> true)).hasSize(11);
+        Map<String, Integer> status = Map.ofEntries(Map.entry("fork", 3 << 8), Map.entry("vfork", 4 << 8),
+                Map.entry("spawn", 0), Map.entry("script", 5 << 8), Map.entry("execveat", 0), Map.entry("fexecve", 0),
+                Map.entry("thread", 0), Map.entry("main", 0), Map.entry("writer", 0), Map.entry("reader", 0),
+                Map.entry("piped", 0));
+        Map<String, String> names = Map.ofEntries(Map.entry("fork", "faithful"), Map.entry("vfork", "faithful"),
+                Map.entry("spawn", "true"), Map.entry("script", "hello.sh"), Map.entry("execveat", "true"),
+                Map.entry("fexecve", "memfd:payload"), Map.entry("thread", "faithful"), Map.entry("main", "faithful"),
+                Map.entry("writer", "faithful"), Map.entry("reader", "faithful"), Map.entry("piped", "true"));
         for (String who : status.keySet()) {
             int tid = run.id(who);
             List<Got> own = run.of("sentry/task_exit", tid);
@@ -204,7 +248,8 @@ class GvisorFieldsTest {
 
     @Test
     void cloneCallsCarryTheirRawArgumentsAndNewTidFromParentTid() throws IOException {
-        List<String> order = List.of("fork", "spawn", "thread", "script", "execveat", "fexecve");
+        List<String> order = List.of("fork", "spawn", "thread", "script", "execveat", "fexecve", "writer", "reader",
+                "piped");
         assertThat(run.of("syscall/clone/enter", c -> true)).as("all by the first process").hasSize(order.size());
         List<List<Got>> calls = mainCalls("syscall/clone", order.size());
         List<Got> enters = calls.get(0);
@@ -252,6 +297,8 @@ class GvisorFieldsTest {
                 .addArgv("true").addArgv("spawned").addEnvv("VIA=spawn"), Exit.getDefaultInstance());
         check("syscall/execve", run.id("script"), Execve.newBuilder().setSysno(59).setPathname("./hello.sh")
                 .addArgv("./hello.sh").addArgv("one").addEnvv("GREETING=hi"), Exit.getDefaultInstance());
+        check("syscall/execve", run.id("piped"), Execve.newBuilder().setSysno(59).setPathname("/bin/true")
+                .addArgv("true").addArgv("piped").addEnvv("VIA=pipe"), Exit.getDefaultInstance());
         // The failed one: seccheck's errorno is the kernel's; gVisor's exit fires before its load
         // (result 0, errorno 0), see docs/compatibility.md.
         List<Got> failed = run.of("syscall/execve/enter", main);
@@ -327,6 +374,52 @@ class GvisorFieldsTest {
     }
 
     @Test
+    void mmapInfoIsEveryExecutableMmapWithTheFileItMaps() throws Exception {
+        Path libc = libc();
+        // ld.so maps libc's code with one mmap in each process that executes a dynamic program;
+        // gVisor reports no mapping an exec makes itself (the program, ld.so).
+        Map<String, String> names = Map.of("main", "faithful", "spawn", "true", "script", "hello.sh", "execveat", "true",
+                "fexecve", "memfd:payload", "piped", "true");
+        for (String who : names.keySet()) {
+            int pid = run.id(who);
+            List<Got> own = run.of("sentry/mmap", c -> c.getThreadGroupId() == pid);
+            assertThat(own).as(who).hasSize(who.equals("main") ? 5 : 1);
+            Got first = own.getFirst();
+            // The main process maps libc before its chdir.
+            run.assertContext(first.context(), pid, pid, names.get(who), who.equals("main") ? 0 : main,
+                    who.equals("main") ? run.jvmCwd : cwd);
+            assertThat(first.bare()).as(who).isEqualTo(mapped(libc, false));
+        }
+        assertThat(run.of("sentry/mmap", c -> true)).hasSize(names.size() + 4);
+        List<Got> mains = run.of("sentry/mmap", main);
+        for (Got g : mains.subList(1, mains.size())) {
+            mainContext(g);
+        }
+        // Anonymous, private then shared: no file (gVisor names the shared one's backing file,
+        // see docs/compatibility.md); then /bin/true, then the workload's own executable.
+        assertThat(mains.get(1).bare()).isEqualTo(MmapInfo.getDefaultInstance());
+        assertThat(mains.get(2).bare()).isEqualTo(MmapInfo.getDefaultInstance());
+        assertThat(mains.get(3).bare()).isEqualTo(mapped(Path.of("/bin/true").toRealPath(), false));
+        assertThat(mains.get(4).bare()).isEqualTo(mapped(dev.seccheck.sentry.testing.CWorkloads.binary("faithful")
+                .toRealPath(), true));
+    }
+
+    /** gVisor's MmapInfo for a mapping of {@code file}: its path and stat. */
+    private static MmapInfo mapped(Path file, boolean initial) throws IOException {
+        Map<String, Object> st = Files.readAttributes(file, "unix:mode,uid,gid,ino,ctime");
+        return MmapInfo.newBuilder().setMappedPath(file.toString()).setMappedIno((Long) st.get("ino"))
+                .setMappedMode((Integer) st.get("mode")).setMappedUid((Integer) st.get("uid"))
+                .setMappedGid((Integer) st.get("gid")).setMappedCtime(timespec((FileTime) st.get("ctime")))
+                .setIsInitialMmap(initial).build();
+    }
+
+    /** The libc this JVM has mapped, which the workload's processes map too. */
+    private static Path libc() throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/maps")).stream().map(l -> l.replaceAll("^(\\S+\\s+){5}", ""))
+                .filter(p -> p.endsWith("/libc.so.6")).map(Path::of).findFirst().orElseThrow();
+    }
+
+    @Test
     void socketCalls() throws IOException {
         List<List<Got>> calls = mainCalls("syscall/socket", 2);
         List<Got> enters = calls.get(0);
@@ -365,6 +458,194 @@ class GvisorFieldsTest {
                 .setSocketFamily(2).setSocketType(1).setAddress(sockaddrIn(run.id("port")));
         assertThat(enters.get(1).bare()).isEqualTo(bound.build());
         assertThat(exits.get(1).bare()).isEqualTo(bound.setExit(Exit.getDefaultInstance()).build());
+    }
+
+    @Test
+    void chdirCarriesThePathAsPassedWithTheCwdBeforeAndAfter() throws IOException {
+        Got enter = mainOnce("syscall/chdir/enter");
+        Got exit = mainOnce("syscall/chdir/exit");
+        run.assertContext(enter.context(), main, main, "faithful", 0, run.jvmCwd);
+        mainContext(exit);
+        Chdir.Builder want = Chdir.newBuilder().setSysno(80).setFd(AT_FDCWD).setPathname(cwd);
+        assertThat(enter.bare()).isEqualTo(want.build());
+        assertThat(exit.bare()).isEqualTo(want.setExit(Exit.getDefaultInstance()).build());
+    }
+
+    /** The one message of {@code point} by the first process. */
+    private Got mainOnce(String point) {
+        List<Got> got = run.of(point, main);
+        assertThat(got).as(point).hasSize(1);
+        return got.getFirst();
+    }
+
+    @Test
+    void pipe2CarriesItsFlagsAndAtExitBothDescriptors() throws IOException {
+        List<String> pipes = List.of("p", "q", "ready", "go");
+        List<List<Got>> calls = mainCalls("syscall/pipe2", pipes.size());
+        for (int i = 0; i < pipes.size(); i++) {
+            String name = pipes.get(i);
+            Pipe.Builder want = Pipe.newBuilder().setSysno(293);
+            assertThat(calls.get(0).get(i).bare()).as(name).isEqualTo(want.build());
+            assertThat(calls.get(1).get(i).bare()).as(name).isEqualTo(want.setReader(run.id(name + "0"))
+                    .setWriter(run.id(name + "1")).setExit(Exit.getDefaultInstance()).build());
+        }
+    }
+
+    @Test
+    void dup2CarriesBothDescriptorsAndThePathOfTheOldOne() throws IOException {
+        record D(String who, String old, int target, String pipe) {}
+        for (D d : List.of(new D("writer", "p1", 1, "pipein"), new D("reader", "q0", 0, "pipeout"))) {
+            check("syscall/dup2", run.id(d.who()), Dup.newBuilder().setSysno(33).setOldFd(run.id(d.old()))
+                    .setNewFd(d.target()).setFdPath(pipeName(d.pipe())), Exit.newBuilder().setResult(d.target()).build());
+        }
+        // piped's two, before its exec: the context is still the forked child's.
+        int piped = run.id("piped");
+        List<Got> enters = run.of("syscall/dup2/enter", piped);
+        List<Got> exits = run.of("syscall/dup2/exit", piped);
+        assertThat(enters).hasSize(2);
+        assertThat(exits).hasSize(2);
+        List<D> dups = List.of(new D("piped", "p0", 0, "pipein"), new D("piped", "q1", 1, "pipeout"));
+        for (int i = 0; i < 2; i++) {
+            D d = dups.get(i);
+            childContext(enters.get(i), piped);
+            childContext(exits.get(i), piped);
+            Dup.Builder want = Dup.newBuilder().setSysno(33).setOldFd(run.id(d.old())).setNewFd(d.target())
+                    .setFdPath(pipeName(d.pipe()));
+            assertThat(enters.get(i).bare()).isEqualTo(want.build());
+            assertThat(exits.get(i).bare()).isEqualTo(want.setExit(Exit.newBuilder().setResult(d.target())).build());
+        }
+    }
+
+    @Test
+    void readAndWriteCarryTheDescriptorItsPathAndTheCount() throws IOException {
+        // The pipeline's handshake: each end writes one byte on ready, the parent reads both.
+        Read.Builder ready = Read.newBuilder().setSysno(0).setFd(run.id("ready0")).setFdPath(pipeName("readypipe"))
+                .setCount(1);
+        List<Got> reads = run.of("syscall/read/enter", main).stream()
+                .filter(g -> ((Read) g.msg()).getFd() == run.id("ready0")).toList();
+        List<Got> readExits = run.of("syscall/read/exit", main).stream()
+                .filter(g -> ((Read) g.msg()).getFd() == run.id("ready0")).toList();
+        assertThat(reads).hasSize(2);
+        assertThat(readExits).hasSize(2);
+        for (int i = 0; i < 2; i++) {
+            mainContext(reads.get(i));
+            mainContext(readExits.get(i));
+            assertThat(reads.get(i).bare()).isEqualTo(ready.clone().build());
+            assertThat(readExits.get(i).bare()).isEqualTo(ready.clone().setExit(Exit.newBuilder().setResult(1)).build());
+        }
+        for (String who : List.of("writer", "reader")) {
+            check("syscall/write", run.id(who), Write.newBuilder().setSysno(1).setFd(run.id("ready1"))
+                    .setFdPath(pipeName("readypipe")).setCount(1), Exit.newBuilder().setResult(1).build());
+            // Then each waits on go until the parent closes it: end of file.
+            check("syscall/read", run.id(who), Read.newBuilder().setSysno(0).setFd(run.id("go0"))
+                    .setFdPath(pipeName("gopipe")).setCount(1), Exit.getDefaultInstance());
+        }
+    }
+
+    @Test
+    void closeCarriesTheDescriptorAndItsPathAtEnterAndExit() throws IOException {
+        // gVisor resolves fd_path again at the exit, when the descriptor is gone ("[err: FD not
+        // found]"); seccheck keeps the path resolved at enter (docs/compatibility.md).
+        Close.Builder want = Close.newBuilder().setSysno(3).setFd(run.id("go1")).setFdPath(pipeName("gopipe"));
+        for (String who : List.of("writer", "reader")) {
+            check("syscall/close", run.id(who), want.clone(), Exit.getDefaultInstance());
+        }
+        List<Got> closes = run.of("syscall/close/enter", main).stream()
+                .filter(g -> ((Close) g.msg()).getFd() == run.id("go1")).toList();
+        assertThat(closes).hasSize(1);
+        mainContext(closes.getFirst());
+        assertThat(closes.getFirst().bare()).isEqualTo(want.build());
+        Got exit = run.of("syscall/close/exit", main).stream()
+                .filter(g -> ((Close) g.msg()).getFd() == run.id("go1")).findFirst().orElseThrow();
+        mainContext(exit);
+        assertThat(exit.bare()).isEqualTo(want.setExit(Exit.getDefaultInstance()).build());
+    }
+
+    @Test
+    void mmapCallsCarryTheirArgumentsAndThePathOfTheFile() throws Exception {
+        int file = run.id("mmapfile");
+        int self = run.id("mmapself");
+        List<Got> enters = run.of("syscall/mmap/enter", main).stream().filter(g -> ours((Mmap) g.msg(), file, self)).toList();
+        List<Got> exits = run.of("syscall/mmap/exit", main).stream().filter(g -> ours((Mmap) g.msg(), file, self)).toList();
+        String truePath = Path.of("/bin/true").toRealPath().toString();
+        String selfPath = dev.seccheck.sentry.testing.CWorkloads.binary("faithful").toRealPath().toString();
+        List<Mmap> want = List.of(mmap(5, 0x22, -1, ""), mmap(5, 0x21, -1, ""), mmap(5, 0x2, file, truePath),
+                mmap(5, 0x2, self, selfPath), mmap(1, 0x2, file, truePath));
+        assertThat(enters).hasSize(want.size());
+        assertThat(exits).hasSize(want.size());
+        for (int i = 0; i < want.size(); i++) {
+            mainContext(enters.get(i));
+            mainContext(exits.get(i));
+            assertThat(enters.get(i).bare()).isEqualTo(want.get(i));
+            long addr = ((Mmap) exits.get(i).msg()).getExit().getResult();
+            assertThat(addr % PAGE).as("the mapping's address").isZero();
+            assertThat(addr).isPositive();
+            assertThat(exits.get(i).bare()).isEqualTo(want.get(i).toBuilder().setExit(Exit.newBuilder().setResult(addr)).build());
+        }
+    }
+
+    private static final int PAGE = 4096;
+
+    /** The workload's own one-page mmaps at no address: anonymous, or of its two descriptors. */
+    private static boolean ours(Mmap m, int file, int self) {
+        return m.getAddr() == 0 && m.getLength() == PAGE && m.getOffset() == 0
+                && (m.getFd() == -1 ? (m.getFlags() & 0x20) != 0 : m.getFd() == file || m.getFd() == self);
+    }
+
+    private static Mmap mmap(int prot, int flags, int fd, String path) {
+        return Mmap.newBuilder().setSysno(9).setLength(PAGE).setProt(prot).setFlags(flags).setFd(fd).setFdPath(path).build();
+    }
+
+    @Test
+    void fcntlCarriesTheCommandItsArgumentAndThePath() throws IOException {
+        // dash, running the script, moves the script's descriptor up and marks it close-on-exec.
+        int pid = run.id("script");
+        List<Got> enters = run.of("syscall/fcntl/enter", pid);
+        List<Got> exits = run.of("syscall/fcntl/exit", pid);
+        assertThat(enters).hasSize(2);
+        assertThat(exits).hasSize(2);
+        String script = run.scratch.resolve("hello.sh").toString();
+        int moved = (int) ((Fcntl) exits.get(0).msg()).getExit().getResult();
+        List<Fcntl> want = List.of(
+                Fcntl.newBuilder().setSysno(72).setFd(((Fcntl) enters.get(0).msg()).getFd()).setFdPath(script).setCmd(0).setArgs(10).build(),
+                Fcntl.newBuilder().setSysno(72).setFd(moved).setFdPath(script).setCmd(2).setArgs(1).build());
+        assertThat(moved).isGreaterThanOrEqualTo(10);
+        for (int i = 0; i < 2; i++) {
+            run.assertContext(enters.get(i).context(), pid, pid, "hello.sh", main, cwd);
+            run.assertContext(exits.get(i).context(), pid, pid, "hello.sh", main, cwd);
+            assertThat(enters.get(i).bare()).isEqualTo(want.get(i));
+            assertThat(exits.get(i).bare()).isEqualTo(want.get(i).toBuilder()
+                    .setExit(Exit.newBuilder().setResult(i == 0 ? moved : 0)).build());
+        }
+    }
+
+    @Test
+    void prlimit64CarriesTheOldLimitAtExitOnly() throws IOException {
+        // glibc asks for the stack limit once as a process starts: the limit the test JVM passed on.
+        Got enter = mainOnce("syscall/prlimit64/enter");
+        Got exit = mainOnce("syscall/prlimit64/exit");
+        for (Got g : List.of(enter, exit)) {
+            run.assertContext(g.context(), main, main, "faithful", 0, run.jvmCwd); // before its chdir
+        }
+        Prlimit.Builder want = Prlimit.newBuilder().setSysno(302).setPid(0).setResource(RLIMIT_STACK);
+        assertThat(enter.bare()).as("no old limit before the kernel wrote it").isEqualTo(want.build());
+        assertThat(exit.bare()).isEqualTo(want.setOldLimit(stackLimit()).setExit(Exit.getDefaultInstance())
+                .build());
+    }
+
+    private static final int RLIMIT_STACK = 3;
+
+    /** This JVM's stack limit, which the workload inherits, as struct rlimit64 (unlimited is all ones). */
+    private static StructRlimit stackLimit() throws IOException {
+        String line = Files.readAllLines(Path.of("/proc/self/limits")).stream().filter(l -> l.startsWith("Max stack size"))
+                .findFirst().orElseThrow();
+        String[] f = line.substring("Max stack size".length()).trim().split("\\s+");
+        return StructRlimit.newBuilder().setCur(f[0].equals("unlimited") ? -1 : Long.parseLong(f[0]))
+                .setMax(f[1].equals("unlimited") ? -1 : Long.parseLong(f[1])).build();
+    }
+
+    private String pipeName(String inode) {
+        return "pipe:[" + run.number(inode) + "]";
     }
 
     /** A struct sockaddr_in for 127.0.0.1:port, as the kernel lays it out. */
