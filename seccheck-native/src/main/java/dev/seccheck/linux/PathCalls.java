@@ -146,16 +146,6 @@ public final class PathCalls {
                 fl & ~dev.seccheck.abi.Fcntl.O_NONBLOCK, 0);
     }
 
-    /** pread(fd, dst, dst.length, offset) (at most 4096 bytes): the bytes read or -errno. */
-    public int pread(int fd, byte[] dst, long offset) {
-        int len = Math.min(dst.length, 4096);
-        long n = retryOnEintr(() -> Direct.call(Sysno.PREAD64, fd, link.address(), len, offset));
-        if (n > 0) {
-            MemorySegment.copy(link, ValueLayout.JAVA_BYTE, 0, dst, 0, (int) n);
-        }
-        return (int) n;
-    }
-
     /** Closes a descriptor this thread opened; a failure has nothing left to undo. */
     public static void close(int fd) {
         if (fd >= 0) {
