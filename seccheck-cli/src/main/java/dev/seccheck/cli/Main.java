@@ -1,5 +1,6 @@
 package dev.seccheck.cli;
 
+import dev.seccheck.linux.Signals;
 import java.util.Arrays;
 import java.util.List;
 import picocli.CommandLine;
@@ -38,10 +39,26 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** The signal that killed the program {@code run} ran, 0 if none: this process ends by it too. */
+    private static volatile int programSignal;
+
     public static void main(String[] args) {
         int code = execute(args);
         SignalForwarding.release();
+        int sig = programSignal;
+        if (sig != 0) {
+            // As strace does: the shell that started seccheck sees its command killed by the signal
+            // (it prints "Terminated", a script stops on INT), not an exit with 128+N.
+            System.out.flush();
+            System.err.flush();
+            Signals.dieBy(sig);
+        }
         System.exit(code);
+    }
+
+    /** Makes {@link #main} end this process by {@code sig} once the command is done. */
+    static void endBy(int sig) {
+        programSignal = sig;
     }
 
     /** Runs the command line and returns the exit code, without exiting (for tests). */

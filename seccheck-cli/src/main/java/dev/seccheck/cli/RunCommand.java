@@ -57,7 +57,7 @@ import picocli.CommandLine.Model.CommandSpec;
             "  seccheck run --format json -e %%network -- curl -s example.com | jq -c 'select(.errno_name)'",
             "  seccheck run --config remote.json --pid 1234 -- make      # --pid/--comm/--path select for every sink",
             "  seccheck run --print-config -e %%process > s.json          # the session the flags make, to edit",
-            "", "Exit status: the command's, or 128+N when signal N killed it."})
+            "", "Exit status: the command's; when signal N killed it, seccheck ends by signal N too (128+N)."})
 final class RunCommand implements Callable<Integer> {
 
     static final String DEFAULT_SESSION = "/dev/seccheck/sentry/default-session.json";
@@ -130,6 +130,8 @@ final class RunCommand implements Callable<Integer> {
                 warn(err, "run " + runId + " ended by signal " + signals.endedBy()
                         + ": the program got it first, what was left was killed");
                 exit = 128 + signals.endedBy();
+            } else {
+                supervisor.killedBy().ifPresent(Main::endBy);
             }
             // The sinks stop first: points a sink still held (a broker's buffer) are counted in the line.
             String drops = drops(sessions.deleteAll());

@@ -229,6 +229,27 @@ class RunSignalsTest {
         return start(true, script);
     }
 
+    /**
+     * A program killed by a signal ends seccheck by the same signal, as strace does: the shell
+     * that started it sees its command killed (bash reports "Terminated"; a script stops on a
+     * Ctrl-C), not an exit with 143 it says nothing about.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"TERM", "QUIT"})
+    void aProgramKilledByASignalEndsSeccheckByThatSignal(String sig) throws Exception {
+        List<String> argv = List.of(ProcessHandle.current().info().command().orElseThrow(),
+                "--enable-native-access=ALL-UNNAMED", "-XX:-UsePerfData", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "run", "--root", tmp.resolve("root").toString(), "--quiet", "--config",
+                TestPrograms.nullSession(tmp).toString(), "--", "sh", "-c", "kill -" + sig + " $$");
+        String line = String.join(" ", argv.stream().map(a -> "'" + a.replace("'", "'\\''") + "'").toList());
+        Process bash = new ProcessBuilder("bash", "-c", line + "; echo status=$?").redirectErrorStream(true).start();
+        started.add(bash);
+        assertThat(bash.waitFor(60, TimeUnit.SECONDS)).as("bash and seccheck ended within 60 s").isTrue();
+        String out = new String(bash.getInputStream().readAllBytes());
+        String native_ = sig.equals("TERM") ? "Terminated" : "Quit";
+        assertThat(out).as("what bash saw").contains(native_).contains("status=" + (128 + SignalForwarding.number(sig)));
+    }
+
     /** Starts {@code seccheck run} of {@code sh -c script}, with --quiet or not, its output (both streams) in out. */
     private Process start(boolean quiet, String script) throws Exception {
         List<String> argv = new java.util.ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),

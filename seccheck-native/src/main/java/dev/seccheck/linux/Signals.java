@@ -1,17 +1,27 @@
 package dev.seccheck.linux;
 
 import dev.seccheck.abi.Signal;
+import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
 /**
- * Signals binds kill(2) and isatty(3); signal numbers are {@link dev.seccheck.abi.Signal}'s.
+ * Signals binds kill(2), isatty(3) and the way out by a signal; signal numbers are
+ * {@link dev.seccheck.abi.Signal}'s.
  */
 public final class Signals {
     private Signals() {}
 
     private static final MethodHandle KILL =
             Libc.withErrno("kill", FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_INT));
+    private static final MethodHandle SIGNAL =
+            Libc.plain("signal", FunctionDescriptor.of(Libc.C_POINTER, Libc.C_INT, Libc.C_POINTER));
+    private static final MethodHandle SETRLIMIT =
+            Libc.withErrno("setrlimit", FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_POINTER));
+    private static final int RLIMIT_CORE = 4;
+    /** The signals whose default action dumps core: QUIT ILL TRAP ABRT BUS FPE SEGV XCPU XFSZ SYS. */
+    private static final long CORE_SIGNALS = bits(3, 4, 5, 6, 7, 8, 11, 24, 25, 31);
     private static final MethodHandle ISATTY =
             Libc.plain("isatty", FunctionDescriptor.of(Libc.C_INT, Libc.C_INT));
 
@@ -19,6 +29,40 @@ public final class Signals {
     public static void kill(int pid, int sig) throws LinuxException {
         NativeCall.call(slot -> (int) KILL.invokeExact(slot, pid, sig), NativeCall.Restart.NEVER,
                 "kill", () -> pid + ", " + Signal.name(sig));
+    }
+
+    /**
+     * Ends this process by {@code sig}'s default action, so that whoever waits for it (a shell)
+     * sees it killed by that signal: the handler the JVM or seccheck set is replaced by the
+     * default, a core dump (of the JVM, not worth gigabytes) is turned off for the signals that
+     * would make one, and the signal is sent to this process. Returns only if it did not end the
+     * process within a second (a signal whose default action is not to end it).
+     */
+    public static void dieBy(int sig) {
+        try (Arena arena = Arena.ofConfined()) {
+            if ((CORE_SIGNALS & (1L << (sig - 1))) != 0) {
+                MemorySegment none = arena.allocate(16, 8); // struct rlimit {0, 0}
+                NativeCall.call(slot -> (int) SETRLIMIT.invokeExact(slot, RLIMIT_CORE, none), NativeCall.Restart.NEVER,
+                        "setrlimit", () -> "RLIMIT_CORE, 0");
+            }
+            MemorySegment old = (MemorySegment) SIGNAL.invokeExact(sig, MemorySegment.NULL); // SIG_DFL
+            kill((int) ProcessHandle.current().pid(), sig);
+            Thread.sleep(1000);
+        } catch (LinuxException e) {
+            // Left to the caller's exit status.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable t) {
+            throw new AssertionError("signal(" + Signal.name(sig) + ", SIG_DFL)", t);
+        }
+    }
+
+    private static long bits(int... signals) {
+        long b = 0;
+        for (int s : signals) {
+            b |= 1L << (s - 1);
+        }
+        return b;
     }
 
     /** Returns whether {@code fd} is a terminal. */

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -93,6 +94,15 @@ public final class Supervisor {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * Returns the signal that killed the program of the finished {@link #run}, if a signal did:
+     * a shell that started seccheck should see seccheck end the same way.
+     */
+    public OptionalInt killedBy() {
+        Tracer t = tracer.getNow(null);
+        return t == null ? OptionalInt.empty() : t.killedBy();
     }
 
     /**

@@ -141,6 +141,11 @@ public final class Tracer {
         return rootEnd == null ? 0 : rootEnd.exitCode();
     }
 
+    /** Returns the signal that killed the program {@link #run} ran, if a signal did (after run). */
+    public java.util.OptionalInt killedBy() {
+        return rootEnd instanceof WaitStatus.Signaled s ? java.util.OptionalInt.of(s.signal()) : java.util.OptionalInt.empty();
+    }
+
     /** Starts the workload and attaches to it before its program runs (see {@link Launch}). */
     private void attach(Path program, List<String> argv) throws SentryException, LinuxException {
         layers.atStart();
