@@ -110,7 +110,8 @@ public final class KafkaSink implements PointSink {
                 typeHeaders[t.ordinal()] = new RecordHeader(RecordHeaders.TYPE, RecordHeaders.number(t.getNumber()));
             }
         }
-        this.queue = new SendQueue("seccheck-kafka-send", this::send);
+        this.queue = new SendQueue("seccheck-kafka-send", this::send,
+                p -> new Outcome(p.cost()).onCompletion(null, new IllegalStateException("the sink stopped")));
     }
 
     /** Sends the point as a record of {@code type}, the message type {@link PointSink} gives each kind of point. */

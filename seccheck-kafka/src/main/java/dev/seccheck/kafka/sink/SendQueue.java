@@ -32,16 +32,24 @@ final class SendQueue {
     /** Set while the sending thread sleeps until woken (not while it naps). */
     private final AtomicBoolean asleep = new AtomicBoolean();
     private final Consumer<Pending> send;
+    private final Consumer<Pending> drop;
     private final Thread thread;
     private volatile boolean closing;
+    /** Set once the sending thread is gone: whoever finds a record then drops it. */
+    private volatile boolean finished;
     /** Records passed to {@code send}; written by the sending thread alone. */
     private volatile long done;
     /** Records whose {@link #add} completed. */
     private final AtomicLong added = new AtomicLong();
 
-    /** Starts the sending thread, which passes every record to {@code send} in order. */
-    SendQueue(String threadName, Consumer<Pending> send) {
+    /**
+     * Starts the sending thread, which passes every record to {@code send} in order; a record
+     * added after that thread ended (a point racing the sink's stop) goes to {@code drop}, so
+     * every record reaches exactly one of the two.
+     */
+    SendQueue(String threadName, Consumer<Pending> send, Consumer<Pending> drop) {
         this.send = send;
+        this.drop = drop;
         this.thread = Thread.ofPlatform().name(threadName).daemon().unstarted(this::run);
         thread.start();
     }
@@ -50,6 +58,10 @@ final class SendQueue {
     void add(Pending p) {
         queue.add(p);
         added.incrementAndGet();
+        if (finished) {
+            dropLeftovers();
+            return;
+        }
         if (asleep.get() && asleep.compareAndSet(true, false)) {
             LockSupport.unpark(thread);
         }
@@ -63,6 +75,9 @@ final class SendQueue {
         long target = added.get();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (done < target) {
+            if (finished) {
+                return queue.isEmpty(); // what is left after the thread ended was dropped, not sent
+            }
             if (System.nanoTime() - deadline >= 0) {
                 return false;
             }
@@ -87,6 +102,13 @@ final class SendQueue {
         return !thread.isAlive();
     }
 
+    /** Drops what is queued; each record is polled, and so handled, once, whoever polls it. */
+    private void dropLeftovers() {
+        for (Pending p; (p = queue.poll()) != null; ) {
+            drop.accept(p);
+        }
+    }
+
     private void run() {
         long gather = GATHER.toNanos();
         while (true) {
@@ -100,6 +122,8 @@ final class SendQueue {
                 continue;
             }
             if (closing) {
+                finished = true;
+                dropLeftovers(); // added between the empty poll and the flag
                 return;
             }
             LockSupport.parkNanos(this, gather); // a nap: points arriving now wait for it
