@@ -111,7 +111,15 @@ class TaskFilesTest {
                 read(files, tid);
             }
             // The kept fd names the task that ended: it fails (ESRCH), and the number, opened again, is gone.
-            assertThat(files.readStatus(tid)).isIn(-Errno.ESRCH, -Errno.ENOENT);
+            // A Java thread's join returns while the kernel may still be releasing its task, whose
+            // status stays readable (state X) for that moment: wait for it, within a deadline.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            int r = files.readStatus(tid);
+            while (r >= 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+                r = files.readStatus(tid);
+            }
+            assertThat(r).isIn(-Errno.ESRCH, -Errno.ENOENT);
 
             Process p = new ProcessBuilder("sleep", "30").start();
             pid = (int) p.pid();
