@@ -10,11 +10,12 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 config="${1:?usage: bench/thread-cpu.sh CONFIG [N]}"
 n="${2:-20000}"
-mark="$(mktemp -u /tmp/seccheck-thread-cpu.XXXXXX)"
+work="$(mktemp -d /tmp/seccheck-thread-cpu.XXXXXX)" # the program touches $work/done after its burst
+mark="$work/done"
+trap 'rm -rf "$work"' EXIT
 "$here/seccheck" run --quiet --config "$config" -- sh -c \
   "i=0; while [ \$i -lt $n ]; do : < /etc/hostname; i=\$((i+1)); done; touch $mark; sleep 2" >/dev/null 2>&1 &
 pid=$! # the launcher execs java: this is the JVM
-trap 'rm -f "$mark"' EXIT
 while [ ! -e "$mark" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
 tick=$(getconf CLK_TCK)
 for t in /proc/"$pid"/task/*; do
