@@ -1,9 +1,7 @@
 package dev.seccheck.linux;
 
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.BitSet;
@@ -25,8 +23,6 @@ public record CallerWorld(List<byte[]> environment, int[] fds, long ignoredSigna
     /** Environment variables the launcher sets to describe the caller; never passed on. */
     public static final String PREFIX = "SECCHECK_CALLER_";
 
-    private static final MethodHandle SIGNAL = Libc.plain("signal",
-            FunctionDescriptor.of(Libc.C_POINTER, Libc.C_INT, Libc.C_POINTER));
     private static final MemorySegment ENVIRON = Libc.LOOKUP.find("environ").orElseThrow().reinterpret(8);
     /** Signals the JVM needs for itself (faults, its suspend signal) and glibc's own two: never set to ignored here. */
     private static final BitSet KEPT = BitSet.valueOf(new long[] {
@@ -78,11 +74,7 @@ public record CallerWorld(List<byte[]> environment, int[] fds, long ignoredSigna
     public void ignoreInThisProcess() {
         for (int sig = 1; sig <= 64; sig++) {
             if (ignores(sig) && !KEPT.get(sig - 1)) {
-                try {
-                    MemorySegment ignored = (MemorySegment) SIGNAL.invokeExact(sig, MemorySegment.ofAddress(1));
-                } catch (Throwable t) {
-                    throw new AssertionError(t);
-                }
+                Signals.setAction(sig, Signals.SIG_IGN);
             }
         }
     }

@@ -45,15 +45,26 @@ public final class Signals {
                 NativeCall.call(slot -> (int) SETRLIMIT.invokeExact(slot, RLIMIT_CORE, none), NativeCall.Restart.NEVER,
                         "setrlimit", () -> "RLIMIT_CORE, 0");
             }
-            MemorySegment old = (MemorySegment) SIGNAL.invokeExact(sig, MemorySegment.NULL); // SIG_DFL
+            setAction(sig, SIG_DFL);
             kill((int) ProcessHandle.current().pid(), sig);
             Thread.sleep(1000);
         } catch (LinuxException e) {
             // Left to the caller's exit status.
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** signal(2)'s SIG_DFL and SIG_IGN, as the handler addresses {@link #setAction} takes. */
+    static final long SIG_DFL = 0;
+    static final long SIG_IGN = 1;
+
+    /** signal(sig, action) for this process: {@link #SIG_DFL} or {@link #SIG_IGN}. */
+    static void setAction(int sig, long action) {
+        try {
+            MemorySegment previous = (MemorySegment) SIGNAL.invokeExact(sig, MemorySegment.ofAddress(action));
         } catch (Throwable t) {
-            throw new AssertionError("signal(" + Signal.name(sig) + ", SIG_DFL)", t);
+            throw new AssertionError("signal(" + Signal.name(sig) + ", " + action + ")", t);
         }
     }
 
