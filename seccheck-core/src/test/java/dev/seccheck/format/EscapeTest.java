@@ -40,4 +40,62 @@ class EscapeTest {
         Escape.hex(sb, ByteString.copyFrom(new byte[] {1, 2, 3}), 2);
         assertThat(sb).hasToString("0102...(3 bytes)");
     }
+
+    /**
+     * Printable ASCII is copied a run at a time; every string, whatever it mixes, must come out as
+     * the escape of one code point at a time does (the rule written out below), quoted or as a word.
+     */
+    @Test
+    void copyingRunsOfPrintableAsciiWritesWhatEscapingEachCodePointWrites() {
+        java.util.Random random = new java.util.Random(7);
+        int[] alphabet = {'a', 'Z', '0', ' ', '"', '\\', '\n', '\t', 0x01, 0x7f, 0x85, 0xe9, 0x202e, 0x2028, 0xfffd,
+            0xd800, 0x1f600, '~', '!', 0x20ac};
+        for (int round = 0; round < 5000; round++) {
+            StringBuilder text = new StringBuilder();
+            int n = random.nextInt(40);
+            for (int i = 0; i < n; i++) {
+                text.appendCodePoint(alphabet[random.nextInt(alphabet.length)]);
+            }
+            String s = text.toString();
+            for (boolean word : new boolean[] {false, true}) {
+                StringBuilder got = new StringBuilder();
+                if (word) {
+                    Escape.word(got, s, 0);
+                } else {
+                    Escape.quoted(got, s, 0);
+                }
+                String body = oneCodePointAtATime(s, word);
+                assertThat(got.toString()).as("%s", s.codePoints().boxed().toList()).isEqualTo(word ? body : '"' + body + '"');
+            }
+        }
+    }
+
+    private static String oneCodePointAtATime(String s, boolean space) {
+        StringBuilder sb = new StringBuilder();
+        s.codePoints().forEach(c -> {
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                case 0x0b -> sb.append("\\v");
+                case 0x0c -> sb.append("\\f");
+                case ' ' -> sb.append(space ? "\\x20" : " ");
+                default -> {
+                    int type = Character.getType(c);
+                    if (c < 0x20 || c == 0x7f) {
+                        sb.append(String.format("\\x%02x", c));
+                    } else if (c == 0xfffd || type == Character.CONTROL || type == Character.FORMAT
+                            || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR
+                            || type == Character.SURROGATE || type == Character.UNASSIGNED) {
+                        sb.append(String.format("\\u%04x", c));
+                    } else {
+                        sb.appendCodePoint(c);
+                    }
+                }
+            }
+        });
+        return sb.toString();
+    }
 }
