@@ -31,13 +31,16 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "exec", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Run a command inside a running workload (its sessions see it as an exec session).",
-        footer = {"", "Examples:",
-            "  seccheck exec run-1 -- cat /etc/hostname",
-            "  seccheck exec -e trace=%%file --comm cat run-1 -- cat /etc/hostname     # its file calls, on this stderr",
-            "  seccheck exec --summary run-1 -- make                                  # strace -c style tables at the end",
-            "", "While the command runs, the trace options' session sees the whole workload; --pid and --comm narrow it.",
-            "Signals sent to seccheck exec (INT, TERM, HUP, QUIT, USR1, USR2, WINCH, CONT, TSTP, TTIN, TTOU) go to the command.",
-            "Exit status: the command's; when signal N killed it, seccheck exec ends by signal N too (128+N)."})
+        footer = """
+
+                Examples:
+                  seccheck exec run-1 -- cat /etc/hostname
+                  seccheck exec -e trace=%%file --comm cat run-1 -- cat /etc/hostname     # its file calls, on this stderr
+                  seccheck exec --summary run-1 -- make                                  # strace -c style tables at the end
+
+                While the command runs, the trace options' session sees the whole workload; --pid and --comm narrow it.
+                Signals sent to seccheck exec (INT, TERM, HUP, QUIT, USR1, USR2, WINCH, CONT, TSTP, TTIN, TTOU) go to the command.
+                Exit status: the command's; when signal N killed it, seccheck exec ends by signal N too (128+N).""")
 final class ExecCommand implements Callable<Integer> {
 
     @Mixin
