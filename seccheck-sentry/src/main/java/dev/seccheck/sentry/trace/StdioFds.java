@@ -1,5 +1,9 @@
 package dev.seccheck.sentry.trace;
 
+import static dev.seccheck.format.SockAddr.AF_INET;
+import static dev.seccheck.format.SockAddr.AF_INET6;
+import static dev.seccheck.format.SockAddr.AF_UNIX;
+
 import com.google.protobuf.ByteString;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.proto.common.FdInfo;
@@ -28,10 +32,6 @@ import java.util.Optional;
  */
 final class StdioFds {
     private StdioFds() {}
-
-    private static final int AF_UNIX = 1;
-    private static final int AF_INET = 2;
-    private static final int AF_INET6 = 10;
 
     /** Sets stdin, stdout and stderr of process {@code pid}, which has just executed its new program, in {@code b}. */
     static void fill(int pid, ExecveInfo.Builder b) {
