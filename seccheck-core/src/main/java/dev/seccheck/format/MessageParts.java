@@ -46,53 +46,49 @@ public final class MessageParts {
 
     /** Returns the message's {@code context_data}, or null when it has none (the type has no such field, or it is unset). */
     public static ContextData context(Message msg) {
-        return switch (msg) {
-            case Open m -> m.hasContextData() ? m.getContextData() : null;
-            case Execve m -> m.hasContextData() ? m.getContextData() : null;
-            case ExecveInfo m -> m.hasContextData() ? m.getContextData() : null;
-            case CloneInfo m -> m.hasContextData() ? m.getContextData() : null;
-            case TaskExit m -> m.hasContextData() ? m.getContextData() : null;
-            case ExitNotifyParentInfo m -> m.hasContextData() ? m.getContextData() : null;
-            case Start m -> m.hasContextData() ? m.getContextData() : null;
-            case Connect m -> m.hasContextData() ? m.getContextData() : null;
-            case Bind m -> m.hasContextData() ? m.getContextData() : null;
-            case Accept m -> m.hasContextData() ? m.getContextData() : null;
-            case Listen m -> m.hasContextData() ? m.getContextData() : null;
-            case Socket m -> m.hasContextData() ? m.getContextData() : null;
-            case Chdir m -> m.hasContextData() ? m.getContextData() : null;
-            case Chroot m -> m.hasContextData() ? m.getContextData() : null;
-            case Setid m -> m.hasContextData() ? m.getContextData() : null;
-            case Setresid m -> m.hasContextData() ? m.getContextData() : null;
-            case Ptrace m -> m.hasContextData() ? m.getContextData() : null;
-            case Close m -> m.hasContextData() ? m.getContextData() : null;
-            case Read m -> m.hasContextData() ? m.getContextData() : null;
-            case Write m -> m.hasContextData() ? m.getContextData() : null;
-            case Syscall m -> m.hasContextData() ? m.getContextData() : null;
-            default -> contextByDescriptor(msg);
-        };
+        Object c = byAccessors(msg, false);
+        return c == NO_ACCESSORS ? contextByDescriptor(msg) : (ContextData) c;
     }
 
     /** Returns the message's {@code exit}, or null when it has none. */
     public static Exit exit(Message msg) {
+        Object x = byAccessors(msg, true);
+        return x == NO_ACCESSORS ? exitByDescriptor(msg) : (Exit) x;
+    }
+
+    /** What {@link #byAccessors} returns for a type it does not read itself. */
+    private static final Object NO_ACCESSORS = new Object();
+
+    /** The {@code exit} (or else {@code context_data}) of a common message type, null when unset; {@link #NO_ACCESSORS} for other types. */
+    private static Object byAccessors(Message msg, boolean exit) {
         return switch (msg) {
-            case Open m -> m.hasExit() ? m.getExit() : null;
-            case Execve m -> m.hasExit() ? m.getExit() : null;
-            case Connect m -> m.hasExit() ? m.getExit() : null;
-            case Bind m -> m.hasExit() ? m.getExit() : null;
-            case Accept m -> m.hasExit() ? m.getExit() : null;
-            case Listen m -> m.hasExit() ? m.getExit() : null;
-            case Socket m -> m.hasExit() ? m.getExit() : null;
-            case Chdir m -> m.hasExit() ? m.getExit() : null;
-            case Chroot m -> m.hasExit() ? m.getExit() : null;
-            case Setid m -> m.hasExit() ? m.getExit() : null;
-            case Setresid m -> m.hasExit() ? m.getExit() : null;
-            case Ptrace m -> m.hasExit() ? m.getExit() : null;
-            case Close m -> m.hasExit() ? m.getExit() : null;
-            case Read m -> m.hasExit() ? m.getExit() : null;
-            case Write m -> m.hasExit() ? m.getExit() : null;
-            case Syscall m -> m.hasExit() ? m.getExit() : null;
-            default -> exitByDescriptor(msg);
+            case Open m -> exit ? present(m.hasExit(), m.getExit()) : present(m.hasContextData(), m.getContextData());
+            case Execve m -> exit ? present(m.hasExit(), m.getExit()) : present(m.hasContextData(), m.getContextData());
+            case ExecveInfo m -> exit ? null : present(m.hasContextData(), m.getContextData());
+            case CloneInfo m -> exit ? null : present(m.hasContextData(), m.getContextData());
+            case TaskExit m -> exit ? null : present(m.hasContextData(), m.getContextData());
+            case ExitNotifyParentInfo m -> exit ? null : present(m.hasContextData(), m.getContextData());
+            case Start m -> exit ? null : present(m.hasContextData(), m.getContextData());
+            case Connect m -> exit ? present(m.hasExit(), m.getExit()) : present(m.hasContextData(), m.getContextData());
+            case Bind m -> exit ? present(m.hasExit(), m.getExit()) : present(m.hasContextData(), m.getContextData());
+            case Accept m -> exit ? present(m.hasExit(), m.getExit()) : present(m.hasContextData(), m.getContextData());
+            case Listen m -> exit ? present(m.hasExit(), m.getExit()) : present(m.hasContextData(), m.getContextData());
+            case Socket m -> exit ? present(m.hasExit(), m.getExit()) : present(m.hasContextData(), m.getContextData());
+            case Chdir m -> exit ? present(m.hasExit(), m.getExit()) : present(m.hasContextData(), m.getContextData());
+            case Chroot m -> exit ? present(m.hasExit(), m.getExit()) : present(m.hasContextData(), m.getContextData());
+            case Setid m -> exit ? present(m.hasExit(), m.getExit()) : present(m.hasContextData(), m.getContextData());
+            case Setresid m -> exit ? present(m.hasExit(), m.getExit()) : present(m.hasContextData(), m.getContextData());
+            case Ptrace m -> exit ? present(m.hasExit(), m.getExit()) : present(m.hasContextData(), m.getContextData());
+            case Close m -> exit ? present(m.hasExit(), m.getExit()) : present(m.hasContextData(), m.getContextData());
+            case Read m -> exit ? present(m.hasExit(), m.getExit()) : present(m.hasContextData(), m.getContextData());
+            case Write m -> exit ? present(m.hasExit(), m.getExit()) : present(m.hasContextData(), m.getContextData());
+            case Syscall m -> exit ? present(m.hasExit(), m.getExit()) : present(m.hasContextData(), m.getContextData());
+            default -> NO_ACCESSORS;
         };
+    }
+
+    private static Object present(boolean has, Object value) {
+        return has ? value : null;
     }
 
     /** Returns {@link #context} read through the message's descriptor, as for any type: the reference the accessors are tested against. */

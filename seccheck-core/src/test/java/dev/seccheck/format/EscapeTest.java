@@ -70,32 +70,31 @@ class EscapeTest {
         }
     }
 
-    private static String oneCodePointAtATime(String s, boolean space) {
+    /** strace's C escapes, by character; the rule below writes every other control as \\xNN. */
+    private static final java.util.Map<Integer, String> C_ESCAPES = java.util.Map.of((int) '"', "\\\"",
+            (int) '\\', "\\\\", (int) '\n', "\\n", (int) '\r', "\\r", (int) '\t', "\\t", 0x0b, "\\v", 0x0c, "\\f");
+    /** The Unicode types that hide or move text on a screen, written as \\uNNNN. */
+    private static final java.util.Set<Integer> HIDING = java.util.Set.of((int) Character.CONTROL, (int) Character.FORMAT,
+            (int) Character.LINE_SEPARATOR, (int) Character.PARAGRAPH_SEPARATOR, (int) Character.SURROGATE,
+            (int) Character.UNASSIGNED);
+
+    private static String oneCodePointAtATime(String s, boolean word) {
         StringBuilder sb = new StringBuilder();
-        s.codePoints().forEach(c -> {
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                case 0x0b -> sb.append("\\v");
-                case 0x0c -> sb.append("\\f");
-                case ' ' -> sb.append(space ? "\\x20" : " ");
-                default -> {
-                    int type = Character.getType(c);
-                    if (c < 0x20 || c == 0x7f) {
-                        sb.append(String.format("\\x%02x", c));
-                    } else if (c == 0xfffd || type == Character.CONTROL || type == Character.FORMAT
-                            || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR
-                            || type == Character.SURROGATE || type == Character.UNASSIGNED) {
-                        sb.append(String.format("\\u%04x", c));
-                    } else {
-                        sb.appendCodePoint(c);
-                    }
-                }
+        for (int c : s.codePoints().toArray()) {
+            String escaped = C_ESCAPES.get(c);
+            if (escaped == null && c == ' ') {
+                escaped = word ? "\\x20" : " ";
+            } else if (escaped == null && (c < 0x20 || c == 0x7f)) {
+                escaped = String.format("\\x%02x", c);
+            } else if (escaped == null && (c == 0xfffd || HIDING.contains(Character.getType(c)))) {
+                escaped = String.format("\\u%04x", c);
             }
-        });
+            if (escaped != null) {
+                sb.append(escaped);
+            } else {
+                sb.appendCodePoint(c);
+            }
+        }
         return sb.toString();
     }
 }
