@@ -7,13 +7,15 @@ import dev.seccheck.fields.FieldDesc;
 import dev.seccheck.fields.FieldMask;
 import dev.seccheck.fields.FieldSet;
 import dev.seccheck.points.Catalog;
+import dev.seccheck.points.Point;
 import dev.seccheck.points.PointDesc;
 import dev.seccheck.points.PointReq;
 import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.proto.common.Credentials;
+import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.sentry.Supervisor;
 import dev.seccheck.sentry.testing.CWorkloads;
-import dev.seccheck.sink.Sink;
+import dev.seccheck.sink.PointSink;
 import dev.seccheck.state.Gate;
 import dev.seccheck.state.PointState;
 import dev.seccheck.state.Subscriber;
@@ -78,49 +80,15 @@ final class FaithfulRun {
             PointDesc d = catalog.byName(name).orElseThrow();
             reqs.add(new PointReq(d.point(), new FieldSet(mask(d.optionalFields()), mask(d.contextFields()))));
         }
-        Sink recording = new Sink() {
+        // Every point is recorded alike, under the name of the point that fired it.
+        PointSink recording = new PointSink() {
             @Override
             public String name() {
                 return "recording";
             }
 
             @Override
-            public void containerStart(FieldSet f, dev.seccheck.proto.container.Start m) {
-                got.add(new Got("container/start", m));
-            }
-
-            @Override
-            public void clone(FieldSet f, dev.seccheck.proto.sentry.CloneInfo m) {
-                got.add(new Got("sentry/clone", m));
-            }
-
-            @Override
-            public void execve(FieldSet f, dev.seccheck.proto.sentry.ExecveInfo m) {
-                got.add(new Got("sentry/execve", m));
-            }
-
-            @Override
-            public void exitNotifyParent(FieldSet f, dev.seccheck.proto.sentry.ExitNotifyParentInfo m) {
-                got.add(new Got("sentry/exit_notify_parent", m));
-            }
-
-            @Override
-            public void mmap(FieldSet f, dev.seccheck.proto.sentry.MmapInfo m) {
-                got.add(new Got("sentry/mmap", m));
-            }
-
-            @Override
-            public void taskExit(FieldSet f, dev.seccheck.proto.sentry.TaskExit m) {
-                got.add(new Got("sentry/task_exit", m));
-            }
-
-            @Override
-            public void syscall(dev.seccheck.points.Point p, FieldSet f, dev.seccheck.proto.common.MessageType t, Message m) {
-                got.add(new Got(p.name(), m));
-            }
-
-            @Override
-            public void rawSyscall(dev.seccheck.points.Point p, FieldSet f, dev.seccheck.proto.syscall.Syscall m) {
+            public void point(Point p, FieldSet f, MessageType t, Message m) {
                 got.add(new Got(p.name(), m));
             }
         };
