@@ -18,7 +18,7 @@ import dev.seccheck.proto.syscall.Execve;
 import dev.seccheck.proto.syscall.Listen;
 import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.sentry.Supervisor;
-import dev.seccheck.sink.Sink;
+import dev.seccheck.sink.PointSink;
 import dev.seccheck.state.Gate;
 import dev.seccheck.state.PointState;
 import dev.seccheck.state.Subscriber;
@@ -49,29 +49,14 @@ class GvisorMeaningTest {
     Path tmp;
 
     private int run(List<String> argv, String... points) throws Exception {
-        Sink sink = new Sink() {
+        PointSink sink = new PointSink() {
             @Override
             public String name() {
                 return "recording";
             }
 
             @Override
-            public void execve(FieldSet f, ExecveInfo m) {
-                got.add(new Got("sentry/execve", m));
-            }
-
-            @Override
-            public void clone(FieldSet f, CloneInfo m) {
-                got.add(new Got("sentry/clone", m));
-            }
-
-            @Override
-            public void containerStart(FieldSet f, Start m) {
-                got.add(new Got("container/start", m));
-            }
-
-            @Override
-            public void syscall(Point p, FieldSet f, MessageType t, Message m) {
+            public void point(Point p, FieldSet f, MessageType t, Message m) {
                 got.add(new Got(p.name(), m));
             }
         };
