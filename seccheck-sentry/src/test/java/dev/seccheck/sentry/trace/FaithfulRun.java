@@ -7,18 +7,16 @@ import dev.seccheck.fields.FieldDesc;
 import dev.seccheck.fields.FieldMask;
 import dev.seccheck.fields.FieldSet;
 import dev.seccheck.points.Catalog;
-import dev.seccheck.points.Point;
 import dev.seccheck.points.PointDesc;
 import dev.seccheck.points.PointReq;
 import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.proto.common.Credentials;
-import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.sentry.Supervisor;
 import dev.seccheck.sentry.testing.CWorkloads;
-import dev.seccheck.sink.PointSink;
 import dev.seccheck.state.Gate;
 import dev.seccheck.state.PointState;
 import dev.seccheck.state.Subscriber;
+import dev.seccheck.testing.RecordingSink;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +24,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 
 /**
@@ -64,7 +61,7 @@ final class FaithfulRun {
         }
     }
 
-    final List<Got> got = new CopyOnWriteArrayList<>();
+    final List<Got> got;
     final Map<String, Long> ids = new HashMap<>();
     final Path scratch;
     final String jvmCwd = Path.of("").toAbsolutePath().toString();
@@ -80,23 +77,13 @@ final class FaithfulRun {
             PointDesc d = catalog.byName(name).orElseThrow();
             reqs.add(new PointReq(d.point(), new FieldSet(mask(d.optionalFields()), mask(d.contextFields()))));
         }
-        // Every point is recorded alike, under the name of the point that fired it.
-        PointSink recording = new PointSink() {
-            @Override
-            public String name() {
-                return "recording";
-            }
-
-            @Override
-            public void point(Point p, FieldSet f, MessageType t, Message m) {
-                got.add(new Got(p.name(), m));
-            }
-        };
+        RecordingSink recording = new RecordingSink("recording");
         PointState state = new PointState();
         state.publish(List.of(new Subscriber(new Gate(), List.of(recording), reqs)));
         before = System.currentTimeMillis() * 1_000_000L;
         status = new Supervisor(state, catalog, RUN_ID, line -> {})
                 .run(List.of(CWorkloads.binary("faithful").toString(), this.scratch.toString()));
+        got = recording.received().stream().map(r -> new Got(r.point(), r.msg())).toList();
         after = System.currentTimeMillis() * 1_000_000L + 1_000_000L;
         for (String line : Files.readAllLines(this.scratch.resolve("ids"))) {
             String[] kv = line.split(" ");
