@@ -17,7 +17,7 @@ import dev.seccheck.proto.syscall.Syscall;
  * it, so it neither writes, sends nor counts them. Checks are unchanged for kept points: a deny
  * by the sink still fails the call.
  */
-final class SelectingSink implements PointSink {
+final class SelectingSink implements PointSink.MissingAware {
     private final Selection selection;
     private final Sink sink;
 
@@ -29,11 +29,6 @@ final class SelectingSink implements PointSink {
     @Override
     public String name() {
         return sink.name();
-    }
-
-    @Override
-    public void point(Point point, FieldSet fields, MessageType type, Message msg) throws SecurityCheckException {
-        point(point, fields, type, msg, Missing.NONE);
     }
 
     /**
