@@ -27,8 +27,8 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 /**
- * FaithfulRun runs the {@code faithful} C workload once under the supervisor with the points it
- * exercises enabled, every optional and context field each offers asked for, and keeps what
+ * FaithfulRun runs the {@code faithful} C workload (or another, {@code stdio_sockets}) once under
+ * the supervisor with the points it exercises enabled, every optional and context field each offers asked for, and keeps what
  * arrived in order, with what the workload wrote about itself (its pids, tids, descriptors and
  * port). {@link GvisorFieldsTest} compares each message with the one gVisor's sentry would send.
  */
@@ -70,10 +70,15 @@ final class FaithfulRun {
     final long after;
 
     FaithfulRun(Path scratch) throws Exception {
+        this(scratch, "faithful", POINTS);
+    }
+
+    /** Runs the C workload {@code workload} (src/test/c) with {@code points} enabled, as {@code faithful} is run. */
+    FaithfulRun(Path scratch, String workload, List<String> points) throws Exception {
         this.scratch = scratch.toRealPath();
         Catalog catalog = Catalog.standard();
         List<PointReq> reqs = new ArrayList<>();
-        for (String name : POINTS) {
+        for (String name : points) {
             PointDesc d = catalog.byName(name).orElseThrow();
             reqs.add(new PointReq(d.point(), new FieldSet(mask(d.optionalFields()), mask(d.contextFields()))));
         }
@@ -82,7 +87,7 @@ final class FaithfulRun {
         state.publish(List.of(new Subscriber(new Gate(), List.of(recording), reqs)));
         before = System.currentTimeMillis() * 1_000_000L;
         status = new Supervisor(state, catalog, RUN_ID, line -> {})
-                .run(List.of(CWorkloads.binary("faithful").toString(), this.scratch.toString()));
+                .run(List.of(CWorkloads.binary(workload).toString(), this.scratch.toString()));
         got = recording.received().stream().map(r -> new Got(r.point(), r.msg())).toList();
         after = System.currentTimeMillis() * 1_000_000L + 1_000_000L;
         for (String line : Files.readAllLines(this.scratch.resolve("ids"))) {
