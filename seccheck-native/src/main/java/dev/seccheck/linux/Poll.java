@@ -9,6 +9,8 @@ import java.lang.invoke.MethodHandle;
 /** Poll waits for one file descriptor with poll(2); one instance per thread. */
 public final class Poll {
     public static final short POLLIN = 1;
+    /** Urgent data, or (a /proc/self/mountinfo) the mount table changed. */
+    public static final short POLLPRI = 2;
     public static final short POLLOUT = 4;
     public static final short POLLERR = 8;
     public static final short POLLHUP = 0x10;

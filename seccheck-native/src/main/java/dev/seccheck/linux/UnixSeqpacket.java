@@ -36,7 +36,6 @@ public final class UnixSeqpacket implements AutoCloseable {
     private static final int AF_UNIX = 1;
     private static final int SOCK_SEQPACKET = 5;
     private static final int SOCK_CLOEXEC = Fcntl.O_CLOEXEC;
-    private static final int SOL_SOCKET = 1;
     private static final int SO_PASSCRED = 16;
     private static final int SO_PEERCRED = 17;
     private static final int MSG_TRUNC = 0x20;
@@ -231,7 +230,7 @@ public final class UnixSeqpacket implements AutoCloseable {
             MemorySegment cred = arena.allocate(Layouts.UCRED);
             MemorySegment len = arena.allocateFrom(ValueLayout.JAVA_INT, (int) Layouts.UCRED.byteSize());
             fd.orErrno("getsockopt", "SO_PEERCRED", Restart.NEVER, 0,
-                    (slot, n) -> (int) GETSOCKOPT.invokeExact(slot, n, SOL_SOCKET, SO_PEERCRED, cred, len));
+                    (slot, n) -> (int) GETSOCKOPT.invokeExact(slot, n, SocketCalls.SOL_SOCKET, SO_PEERCRED, cred, len));
             return new PeerCredentials((int) Layouts.UCRED_PID.get(cred, 0L), (int) Layouts.UCRED_UID.get(cred, 0L),
                     (int) Layouts.UCRED_GID.get(cred, 0L));
         }
@@ -283,7 +282,7 @@ public final class UnixSeqpacket implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment one = arena.allocateFrom(ValueLayout.JAVA_INT, 1);
             setUp(raw, "setsockopt", what + ", SO_PASSCRED",
-                    slot -> (int) SETSOCKOPT.invokeExact(slot, raw, SOL_SOCKET, SO_PASSCRED, one, (int) one.byteSize()));
+                    slot -> (int) SETSOCKOPT.invokeExact(slot, raw, SocketCalls.SOL_SOCKET, SO_PASSCRED, one, (int) one.byteSize()));
         }
         return raw;
     }
