@@ -25,18 +25,22 @@ import picocli.CommandLine.Model.CommandSpec;
  * ExecCommand runs another command inside a running workload's supervision, like
  * {@code runsc exec}: the run's sessions see it, its tasks carry {@code is_exec_session}, and it
  * uses this command's stdin, stdout, stderr, environment and working directory. Exits with its
- * status; signals sent to this command are forwarded to it ({@link ExecSignals}). The trace options ({@code -e}, {@code -o}, {@code --summary}...) add a session to the
+ * status, or ends by the signal that killed it (as {@code run} does); signals sent to this
+ * command are forwarded to it ({@link ExecSignals}). The trace options ({@code -e}, {@code -o}, {@code --summary}...) add a session to the
  * run for as long as the command runs, writing to this command's stderr unless {@code -o}.
  */
 @Command(name = "exec", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Run a command inside a running workload (its sessions see it as an exec session).",
-        footer = {"", "Examples:",
-            "  seccheck exec run-1 -- cat /etc/hostname",
-            "  seccheck exec -e trace=%%file --comm cat run-1 -- cat /etc/hostname     # its file calls, on this stderr",
-            "  seccheck exec --summary run-1 -- make                                  # strace -c style tables at the end",
-            "", "While the command runs, the trace options' session sees the whole workload; --pid and --comm narrow it.",
-            "Signals sent to seccheck exec (INT, TERM, HUP, QUIT, USR1, USR2, WINCH, CONT, TSTP, TTIN, TTOU) go to the command.",
-            "Exit status: the command's, or 128+N when signal N killed it."})
+        footer = """
+
+                Examples:
+                  seccheck exec run-1 -- cat /etc/hostname
+                  seccheck exec -e trace=%%file --comm cat run-1 -- cat /etc/hostname     # its file calls, on this stderr
+                  seccheck exec --summary run-1 -- make                                  # strace -c style tables at the end
+
+                While the command runs, the trace options' session sees the whole workload; --pid and --comm narrow it.
+                Signals sent to seccheck exec (INT, TERM, HUP, QUIT, USR1, USR2, WINCH, CONT, TSTP, TTIN, TTOU) go to the command.
+                Exit status: the command's; when signal N killed it, seccheck exec ends by signal N too (128+N).""")
 final class ExecCommand implements Callable<Integer> {
 
     @Mixin
@@ -91,6 +95,11 @@ final class ExecCommand implements Callable<Integer> {
             req.put("cwd", Path.of("").toAbsolutePath().toString());
             // The timeout covers reaching the run and its acceptance; the command itself runs as long as it needs.
             JsonNode reply = ControlClient.call(run, req, timeout.duration());
+            int killedBy = reply.path("signal").asInt(0);
+            if (killedBy != 0) {
+                // Natively the shell would see the command killed: it sees this process killed alike.
+                Main.endBy(killedBy);
+            }
             return reply.path("status").asInt(1);
         } finally {
             signals.close();

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * ExecSignals forwards the signals a user sends to {@code seccheck exec} to its command, the way
  * {@link RunSignals} does for {@code seccheck run}: each one becomes a {@code signal} request to
  * the run, which signals the commands it runs for this process only. The command's end, by the
- * signal or not, decides the exit status (128+N when signal N killed it, as a shell reports).
+ * signal or not, decides how this process ends (killed by signal N when signal N killed it).
  * After a stop signal (TSTP, TTIN, TTOU) this process stops itself once the command has stopped,
  * so the shell sees the job stopped; its CONT, forwarded, resumes the command. QUIT is forwarded
  * too, taken from HotSpot as for {@code run} (see {@link RunSignals}).

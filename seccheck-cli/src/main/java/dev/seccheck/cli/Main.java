@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 
 /**
  * Main is the {@code seccheck} command: it dispatches to the subcommands and maps failures to
- * exit codes (2 for usage errors, 1 for failures, the workload's status for {@code run}).
+ * exit codes (2 for usage errors, 1 for failures, the workload's status for {@code run} and
+ * {@code exec}, or the signal that killed it).
  */
 @Command(
         name = "seccheck",
@@ -40,7 +41,7 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    /** The signal that killed the program {@code run} ran, 0 if none: this process ends by it too. */
+    /** The signal that killed the program {@code run} or {@code exec} ran, 0 if none: this process ends by it too. */
     private static volatile int programSignal;
 
     public static void main(String[] args) {

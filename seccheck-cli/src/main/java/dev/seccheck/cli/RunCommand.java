@@ -48,15 +48,18 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Run a command under seccheck and report what it does.",
-        footer = {"", "Examples:",
-            "  seccheck run -- sh -c 'cat /etc/hostname'                 # the default session, on stderr",
-            "  seccheck run -e trace=%%file -- make                       # strace-like: openat(AT_FDCWD, \"x.c\", O_RDONLY) = 3",
-            "  seccheck run -e trace=openat,connect -o t.txt -s 64 -tt -T --comm curl -- curl -s http://example.com",
-            "  seccheck run --summary -- make                            # like strace -c, at the end",
-            "  seccheck run --format json -e %%network -- curl -s example.com | jq -c 'select(.errno_name)'",
-            "  seccheck run --config remote.json --pid 1234 -- make      # --pid/--comm/--path select for every sink",
-            "  seccheck run --print-config -e %%process > s.json          # the session the flags make, to edit",
-            "", "Exit status: the command's; when signal N killed it, seccheck ends by signal N too (128+N)."})
+        footer = """
+
+                Examples:
+                  seccheck run -- sh -c 'cat /etc/hostname'                 # the default session, on stderr
+                  seccheck run -e trace=%%file -- make                       # strace-like: openat(AT_FDCWD, "x.c", O_RDONLY) = 3
+                  seccheck run -e trace=openat,connect -o t.txt -s 64 -tt -T --comm curl -- curl -s http://example.com
+                  seccheck run --summary -- make                            # like strace -c, at the end
+                  seccheck run --format json -e %%network -- curl -s example.com | jq -c 'select(.errno_name)'
+                  seccheck run --config remote.json --pid 1234 -- make      # --pid/--comm/--path select for every sink
+                  seccheck run --print-config -e %%process > s.json          # the session the flags make, to edit
+
+                Exit status: the command's; when signal N killed it, seccheck ends by signal N too (128+N).""")
 final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE",

@@ -12,16 +12,19 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Signals sent to {@code seccheck exec} reach its command (issue 11), as they do for
- * {@code seccheck run}: USR1, USR2, WINCH, CONT, HUP and QUIT reach its traps; QUIT kills a
- * command that does not catch it (the client exits 128+3, no JVM thread dump); INT and TERM kill it and
- * the client exits 128+N, as a shell reports; a stop signal stops the command and then the
- * client, as a job, until CONT resumes both. The run is a separate JVM supervising a shell loop;
- * each exec client is a JVM of its own, signalled with kill(1).
+ * {@code seccheck run}: USR1, USR2, WINCH, CONT, HUP and QUIT reach its traps; QUIT, INT and TERM
+ * kill a command that does not catch them, and a command killed by signal N, by whomever, ends the
+ * client by signal N too (no JVM thread dump for QUIT), so the client's parent sees what it would
+ * see of the command run natively; a stop signal stops the command and then the client, as a job,
+ * until CONT resumes both. The run is a separate JVM supervising a shell loop; each exec client is
+ * a JVM of its own, signalled with kill(1), most of them started by {@code wait_status}
+ * (src/test/c), which tells how waitpid saw the client end.
  */
 class ExecSignalsTest {
 
@@ -36,8 +39,10 @@ class ExecSignalsTest {
         root = tmp.resolve("root");
         Process run = java("run", "--root", root.toString(), "--id", "sig", "--quiet", "--config",
                 TestPrograms.nullSession(tmp).toString(), "--", "sh", "-c",
-                "while [ ! -e " + tmp.resolve("stop") + " ]; do sleep 0.05; done", tmp.resolve("run.out"));
-        await(run, "the run's control socket", () -> Files.exists(root.resolve("sig/control.sock")));
+                "touch " + tmp.resolve("running") + "; while [ ! -e " + tmp.resolve("stop") + " ]; do sleep 0.05; done",
+                tmp.resolve("run.out"));
+        // The socket is served before the workload starts, and exec refuses a workload not running yet.
+        await(run, "the run's workload", () -> Files.exists(root.resolve("sig/control.sock")) && Files.exists(tmp.resolve("running")));
     }
 
     @AfterEach
@@ -45,43 +50,54 @@ class ExecSignalsTest {
         Files.writeString(tmp.resolve("stop"), "");
         // The exec clients first: the run ends once their commands have.
         for (Process p : started.reversed()) {
-            ProcessResult.end(p, 20);
+            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                // A wait_status whose client is still running: the client first, by its pid.
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+            }
+            ProcessResult.end(p, 10);
         }
     }
 
     @Test
-    void forwardableSignalsReachTheCommandAndTermEndsItWithStatus143() throws Exception {
+    void forwardableSignalsReachTheCommandAndTermEndsBoth() throws Exception {
         Path got = tmp.resolve("got");
         List<String> forwarded = List.of("USR1", "USR2", "WINCH", "CONT", "HUP", "QUIT");
-        Process exec = exec(TestPrograms.traps(got, forwarded) + "touch " + tmp.resolve("ready")
+        Waited exec = waited(TestPrograms.traps(got, forwarded) + "touch " + tmp.resolve("ready")
                 + "; while :; do sleep 0.05; done");
-        await(exec, "the command", () -> Files.exists(tmp.resolve("ready")));
+        await(exec.reporter(), "the command", () -> Files.exists(tmp.resolve("ready")));
         for (String sig : forwarded) {
-            kill(sig, exec.pid());
-            await(exec, sig + " in the command's trap", () -> Files.exists(got) && Files.readString(got).contains(sig));
+            kill(sig, exec.client());
+            await(exec.reporter(), sig + " in the command's trap", () -> Files.exists(got) && Files.readString(got).contains(sig));
         }
-        kill("TERM", exec.pid());
-        assertThat(exec.waitFor(30, TimeUnit.SECONDS)).as("exec ended after TERM").isTrue();
-        assertThat(exec.exitValue()).as(out("exec.out")).isEqualTo(128 + 15);
+        kill("TERM", exec.client());
+        assertThat(exec.ended()).as(out("exec.out")).isEqualTo("signaled 15");
     }
 
-    @Test
-    void quitKillsTheCommandAndTheClientExits131WithoutAThreadDump() throws Exception {
-        Process exec = exec("ulimit -c 0; touch " + tmp.resolve("ready") + "; exec sleep 60");
-        await(exec, "the command", () -> Files.exists(tmp.resolve("ready")));
-        kill("QUIT", exec.pid());
-        assertThat(exec.waitFor(30, TimeUnit.SECONDS)).as("exec ended after QUIT").isTrue();
-        assertThat(exec.exitValue()).as(out("exec.out")).isEqualTo(128 + 3);
+    /**
+     * A signal sent to the client that kills its command (QUIT, INT: the command does not catch
+     * them) ends the client by the same signal, as the shell that started it would see the
+     * command itself end; QUIT makes no JVM thread dump on the way.
+     */
+    @ParameterizedTest
+    @CsvSource({"QUIT, 3", "INT, 2"})
+    void aForwardedSignalThatKillsTheCommandEndsTheClientByIt(String sig, int number) throws Exception {
+        Waited exec = waited("ulimit -c 0; touch " + tmp.resolve("ready") + "; exec sleep 60");
+        await(exec.reporter(), "the command", () -> Files.exists(tmp.resolve("ready")));
+        kill(sig, exec.client());
+        assertThat(exec.ended()).as(out("exec.out")).isEqualTo("signaled " + number);
         assertThat(out("exec.out")).as("no JVM thread dump").doesNotContain("Full thread dump");
     }
 
-    @Test
-    void intKillsTheCommandAndTheClientExits130() throws Exception {
-        Process exec = exec("touch " + tmp.resolve("ready") + "; exec sleep 60");
-        await(exec, "the command", () -> Files.exists(tmp.resolve("ready")));
-        kill("INT", exec.pid());
-        assertThat(exec.waitFor(30, TimeUnit.SECONDS)).as("exec ended after INT").isTrue();
-        assertThat(exec.exitValue()).as(out("exec.out")).isEqualTo(128 + 2);
+    /**
+     * A command that kills itself ends the client by the same signal (issue 11), as
+     * {@code seccheck run} ends (RunSignalsTest): waitpid sees the client killed by it, not an exit
+     * with 128+N; an ordinary exit status, 143 included, still passes through as an exit.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"kill -TERM $$|signaled 15", "ulimit -c 0; kill -QUIT $$|signaled 3",
+        "kill -KILL $$|signaled 9", "exit 143|exited 143", "exit 3|exited 3"})
+    void aCommandKilledByASignalEndsTheClientByThatSignal(String script, String ended) throws Exception {
+        assertThat(waited(script).ended()).as(out("exec.out")).isEqualTo(ended);
     }
 
     @ParameterizedTest
@@ -134,9 +150,38 @@ class ExecSignalsTest {
         return java("exec", "--root", root.toString(), "sig", "--", "sh", "-c", script, tmp.resolve("exec.out"));
     }
 
+    /**
+     * An exec client of {@code sh -c script} started by {@code wait_status} (src/test/c), which
+     * tells how waitpid saw the client end; {@code client} is the client's pid.
+     */
+    private record Waited(Process reporter, long client, Path status) {
+        /** Waits (60 s at most) for the client to end: "exited N" or "signaled N". */
+        String ended() throws Exception {
+            assertThat(reporter.waitFor(60, TimeUnit.SECONDS)).as("the exec client ended within 60 s").isTrue();
+            assertThat(reporter.exitValue()).as("wait_status's own status").isZero();
+            return Files.readString(status).strip();
+        }
+    }
+
+    private Waited waited(String script) throws Exception {
+        Path reporter = CPrograms.compile("src/test/c/wait_status.c", tmp);
+        Path status = tmp.resolve("status");
+        Process p = java(List.of(reporter.toString(), status.toString()), "exec", "--root", root.toString(), "sig", "--", "sh", "-c", script,
+                tmp.resolve("exec.out"));
+        Path pid = tmp.resolve("status.pid");
+        await(p, "the exec client's pid", () -> Files.exists(pid));
+        return new Waited(p, Long.parseLong(Files.readString(pid).strip().split(" ")[1]), status);
+    }
+
     /** Starts the CLI in a JVM of its own; the last argument is the file for its output. */
     private Process java(Object... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
+        return java(List.of(), args);
+    }
+
+    /** As {@link #java(Object...)}, the JVM started by {@code launcher} (a program and its arguments). */
+    private Process java(List<String> launcher, Object... args) throws Exception {
+        List<String> cmd = new ArrayList<>(launcher);
+        cmd.addAll(List.of(ProcessHandle.current().info().command().orElseThrow(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:-UsePerfData", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         for (int i = 0; i < args.length - 1; i++) {

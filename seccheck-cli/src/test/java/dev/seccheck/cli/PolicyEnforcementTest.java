@@ -9,6 +9,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -82,6 +83,54 @@ class PolicyEnforcementTest {
                 .containsExactly(tmp + "/l/linked", tmp + "/l/renamed", tmp + "/t/c");
     }
 
+    /**
+     * A protected file replaced after the policy loaded (a new file renamed over its name, as passwd
+     * and editors write) is protected too: the program, started before the replacement, hard-links
+     * and moves the new file out of the rule's names and opens it there. Natively both routes read
+     * it, so the test cannot pass vacuously.
+     */
+    @Test
+    void aDeniedFileReplacedAfterTheLoadIsDeniedUnderItsNewNames() throws Exception {
+        Path denied = Files.createDirectory(tmp.resolve("s"));
+        Files.createDirectory(tmp.resolve("l"));
+        Files.writeString(denied.resolve("a"), "OLD-a\n");
+        Path alerts = tmp.resolve("alerts.jsonl");
+        Path config = config(alerts, """
+                {"name": "no secrets", "point": "syscall/openat/enter", "match": {"pathname": {"glob": "%s/*"}},
+                 "action": "deny", "errno": "EACCES"}""".formatted(denied));
+        String routes = "cd " + tmp + " && touch started && while [ ! -e go ]; do sleep 0.05; done;"
+                + " ln s/a l/linked && cat l/linked; ln s/a l/second && mv s/a l/moved && cat l/moved; echo done";
+
+        for (boolean supervised : new boolean[] {false, true}) {
+            Files.writeString(denied.resolve("a"), "OLD-a\n");
+            Process p = supervised ? start(config, "sh", "-c", routes)
+                    : new ProcessBuilder("sh", "-c", routes).redirectErrorStream(true).start();
+            awaitFile(tmp.resolve("started"));
+            Path fresh = Files.writeString(denied.resolve(".new"), "SECRET-new\n");
+            Files.move(fresh, denied.resolve("a"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Files.writeString(tmp.resolve("go"), "");
+            Result r = finish(p);
+            if (supervised) {
+                assertThat(r.out).doesNotContain("SECRET").contains("done");
+                assertThat(r.out.lines().filter(l -> l.contains("Permission denied"))).hasSize(2);
+                assertThat(Files.readAllLines(alerts)).hasSize(2).allMatch(a -> a.contains("\"rule_name\":\"no secrets\""));
+            } else {
+                assertThat(r.out).as("natively").contains("SECRET-new").contains("done").doesNotContain("OLD");
+            }
+            for (String f : List.of("started", "go", "l/linked", "l/second", "l/moved")) {
+                Files.deleteIfExists(tmp.resolve(f));
+            }
+        }
+    }
+
+    private static void awaitFile(Path f) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.exists(f)) {
+            assertThat(System.nanoTime()).as("waiting for %s", f).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
     @Test
     void outboundConnectionsAreLimitedToTheAllowedPort() throws Exception {
         try (ServerSocket allowed = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
@@ -145,11 +194,18 @@ class PolicyEnforcementTest {
     private record Result(int code, String out) {}
 
     private static Result run(Path config, String... command) throws Exception {
+        return finish(start(config, command));
+    }
+
+    private static Process start(Path config, String... command) throws Exception {
         List<String> cmd = PackagedCli.java(System.getProperty("java.class.path"));
         cmd.addAll(List.of("run", "--quiet", "--root", config.getParent().resolve("root").toString(),
                 "--config", config.toString(), "--"));
         cmd.addAll(List.of(command));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    }
+
+    private static Result finish(Process p) throws Exception {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         return new Result(p.exitValue(), out);

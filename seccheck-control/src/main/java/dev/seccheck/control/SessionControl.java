@@ -3,6 +3,7 @@ package dev.seccheck.control;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.seccheck.linux.WaitStatus;
 import dev.seccheck.session.SessionConfig;
 import dev.seccheck.session.SessionConfigParser;
 import dev.seccheck.session.SessionException;
@@ -24,6 +25,14 @@ import java.util.function.Supplier;
  * {@code seccheck exec} client forwards what it receives). A request with a field missing or of
  * the wrong type is refused naming the field. {@code session_create} with {@code "locked": true}
  * makes a session that no request can delete or replace.
+ *
+ * <p>The protocol has no version number: a request or reply only ever gains fields, and a field
+ * keeps its meaning, so a peer ignores what it does not know. The {@code exec} reply is
+ * {@code {"ok": true, "status": S}}, S the command's status as a shell reports it (its exit code,
+ * or 128+N when signal N killed it), plus {@code "signal": N} in the second case; a client reads
+ * the signal to end by it, as the shell that started it would see the command end natively. A
+ * client that knows no {@code signal} field, and a new client served by a run that sends none,
+ * exit with S, as both did before the field was added.
  */
 public final class SessionControl implements ControlHandler {
 
@@ -38,10 +47,11 @@ public final class SessionControl implements ControlHandler {
     public interface ExecHandler {
         /**
          * Runs {@code argv} with the standard descriptors of process {@code clientPid} and returns
-         * its exit status once it ended; {@code started} is told its first process's pid once it
-         * is attached, before its program runs (it does not block).
+         * how it ended ({@link WaitStatus.Exited} or {@link WaitStatus.Signaled}); {@code started}
+         * is told its first process's pid once it is attached, before its program runs (it does
+         * not block).
          */
-        int exec(long clientPid, List<String> argv, List<String> env, String cwd, IntConsumer started)
+        WaitStatus exec(long clientPid, List<String> argv, List<String> env, String cwd, IntConsumer started)
                 throws ControlException;
     }
 
@@ -178,10 +188,13 @@ public final class SessionControl implements ControlHandler {
         // The stdio taken is the requesting process's own (SO_PEERCRED), not one a request names.
         try (ExecClients.Command command = clients.start(peer.pid())) {
             peer.pending();
-            int status = exec.exec(peer.pid(), strings(argvNode), strings(request.path("env")),
+            WaitStatus end = exec.exec(peer.pid(), strings(argvNode), strings(request.path("env")),
                     request.path("cwd").asText("/"), command);
             ObjectNode n = Wire.JSON.createObjectNode();
-            n.put("status", status);
+            n.put("status", end.exitCode());
+            if (end instanceof WaitStatus.Signaled killed) {
+                n.put("signal", killed.signal());
+            }
             return n;
         }
     }

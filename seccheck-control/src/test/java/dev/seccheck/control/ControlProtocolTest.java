@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.seccheck.linux.UnixSeqpacket;
+import dev.seccheck.linux.WaitStatus;
 import dev.seccheck.points.Catalog;
 import dev.seccheck.session.SessionConfigParser;
 import dev.seccheck.session.SessionManager;
@@ -49,8 +50,14 @@ class ControlProtocolTest {
         RunRecord run = RunRecord.forThisProcess("t1", List.of("sleep", "1"));
         SessionConfigParser parser = new SessionConfigParser(Catalog.standard(), SinkRegistry.discover());
         closing.add(ControlServer.start(socket, new SessionControl(run, sessions, parser, List::of,
-                (pid, argv, env, cwd, started) -> 0), guard, log::add, deadline));
+                (pid, argv, env, cwd, started) -> commandEnd(argv)), guard, log::add, deadline));
         return socket;
+    }
+
+    /** The end of a command the test's exec handler pretends to run: {@code exit N} exits with N, {@code kill N} is killed by N. */
+    private static WaitStatus commandEnd(List<String> argv) {
+        int n = Integer.parseInt(argv.get(1));
+        return argv.get(0).equals("kill") ? new WaitStatus.Signaled(1, n, n) : new WaitStatus.Exited(1, n << 8, n);
     }
 
     private Path serve() throws Exception {
@@ -154,6 +161,28 @@ class ControlProtocolTest {
         assertThat(sessions.list()).isEmpty();
         assertThat(log).contains("control socket: \"session_create\" refused: the request comes from pid " + me
                 + ", a task supervised by run t1");
+    }
+
+    /**
+     * The exec reply carries the signal that killed the command as a field of its own beside the
+     * status (128+N, what a client that knows no signal field exits with), so the client can end
+     * by it; an exit, even with 143, has no signal field.
+     */
+    @Test
+    void theExecReplyGivesTheSignalThatKilledTheCommandBesideItsStatus() throws Exception {
+        Path socket = serve();
+        JsonNode killed = ControlClient.call(socket, exec("kill", "15"), ControlClient.DEFAULT_TIMEOUT);
+        assertThat(killed.path("status").asInt()).isEqualTo(143);
+        assertThat(killed.path("signal").asInt()).isEqualTo(15);
+        JsonNode exited = ControlClient.call(socket, exec("exit", "143"), ControlClient.DEFAULT_TIMEOUT);
+        assertThat(exited.path("status").asInt()).isEqualTo(143);
+        assertThat(exited.has("signal")).as("an exit has no signal: %s", exited).isFalse();
+    }
+
+    private static ObjectNode exec(String... argv) {
+        ObjectNode req = ControlClient.request("exec");
+        List.of(argv).forEach(req.putArray("argv")::add);
+        return req;
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.seccheck.linux.WaitStatus;
 import dev.seccheck.points.Catalog;
 import dev.seccheck.session.SessionConfigParser;
 import dev.seccheck.session.SessionManager;
@@ -56,7 +57,10 @@ class SignalRequestTest {
                 Process p = new ProcessBuilder(argv).start();
                 commands.add(p);
                 started.accept((int) p.pid());
-                return p.waitFor();
+                // Java reports a death by signal N as 128+N; the test's command (sleep) exits 0 otherwise.
+                int code = p.waitFor();
+                return code > 128 ? new WaitStatus.Signaled((int) p.pid(), code - 128, code - 128)
+                        : new WaitStatus.Exited((int) p.pid(), code << 8, code);
             } catch (Exception e) {
                 throw new ControlException("cannot start " + argv + ": " + e, e);
             }
@@ -97,7 +101,9 @@ class SignalRequestTest {
         }
         assertThat(pids).hasSize(1);
         assertThat(pids.get(0).asLong()).isEqualTo(commands.getFirst().pid());
-        assertThat(exec.get(30, TimeUnit.SECONDS).path("status").asInt()).as("killed by TERM").isEqualTo(128 + 15);
+        JsonNode ended = exec.get(30, TimeUnit.SECONDS);
+        assertThat(ended.path("status").asInt()).as("killed by TERM").isEqualTo(128 + 15);
+        assertThat(ended.path("signal").asInt()).as("killed by TERM").isEqualTo(15);
         // Ended: nothing of this client's is left to signal.
         assertThat(ControlClient.call(socket, signal(15), Duration.ofSeconds(10)).path("pids")).isEmpty();
     }

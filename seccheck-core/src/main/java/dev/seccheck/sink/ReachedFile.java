@@ -4,12 +4,14 @@ package dev.seccheck.sink;
  * ReachedFile is the file an emulated open actually reached, by device and inode, handed to the
  * sinks beside a point's message while its points fire. gVisor's messages have no such field and
  * the wire must not change, so it is an in-process side value: the policy sink uses it to hold a
- * path rule for the hard links and new names of the files the rule named when it was loaded.
+ * path rule for the hard links and new names of the files the rule names.
  *
  * @param dev the file's device as {@code st_dev} gives it
  * @param ino the file's inode number
+ * @param ctimeNs the file's status change time ({@code st_ctim}) in nanoseconds since the epoch:
+ *     a link or rename sets it, so a file unchanged since a rule listed its names is not a new one
  */
-public record ReachedFile(long dev, long ino) {
+public record ReachedFile(long dev, long ino, long ctimeNs) {
 
     /**
      * Bound by the sentry on the thread that fires an emulated open's points, for the duration of

@@ -18,7 +18,7 @@ public final class PathCalls {
     public static final long PROC_SUPER_MAGIC = 0x9fa0;
 
     /** What fstat says about an open file: where it lives, what it is and who owns it. */
-    public record Stat(long dev, long ino, int mode, int uid, int gid) {
+    public record Stat(long dev, long ino, int mode, int uid, int gid, long ctimeNs) {
         private static final int S_IFMT = 0170000;
 
         /** Returns whether the file is a symbolic link. */
@@ -103,9 +103,11 @@ public final class PathCalls {
         if (Direct.call(Sysno.FSTAT, fd, stat.address(), 0, 0) < 0) {
             return null;
         }
-        // struct stat on x86-64: st_dev@0, st_ino@8, st_nlink@16, st_mode@24, st_uid@28, st_gid@32.
+        // struct stat on x86-64: st_dev@0, st_ino@8, st_nlink@16, st_mode@24, st_uid@28, st_gid@32,
+        // st_ctim@104 (seconds, then nanoseconds at 112).
         return new Stat(stat.get(ValueLayout.JAVA_LONG, 0), stat.get(ValueLayout.JAVA_LONG, 8),
-                stat.get(ValueLayout.JAVA_INT, 24), stat.get(ValueLayout.JAVA_INT, 28), stat.get(ValueLayout.JAVA_INT, 32));
+                stat.get(ValueLayout.JAVA_INT, 24), stat.get(ValueLayout.JAVA_INT, 28), stat.get(ValueLayout.JAVA_INT, 32),
+                stat.get(ValueLayout.JAVA_LONG, 104) * 1_000_000_000L + stat.get(ValueLayout.JAVA_LONG, 112));
     }
 
     /**

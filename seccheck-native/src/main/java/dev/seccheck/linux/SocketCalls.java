@@ -10,7 +10,7 @@ import java.lang.foreign.ValueLayout;
  * ({@code pidfd_getfd}), with the address seccheck read, and returns the kernel's answer
  * ({@code -errno} on failure, see {@link Direct}): EINPROGRESS, a short count and ECONNREFUSED
  * go back to the program unchanged. It also reads what a socket taken that way is (its
- * address, family and type), for the messages that describe it.
+ * address, its peer's, family and type), for the messages that describe it.
  */
 public final class SocketCalls {
     private SocketCalls() {}
@@ -46,11 +46,21 @@ public final class SocketCalls {
 
     /** getsockname(fd): the address bytes as long as the kernel says, or null when the call failed. */
     public static byte[] getsockname(int fd) {
+        return name(Sysno.GETSOCKNAME, fd);
+    }
+
+    /** getpeername(fd): the peer's address bytes as long as the kernel says, or null when the call failed (ENOTCONN). */
+    public static byte[] getpeername(int fd) {
+        return name(Sysno.GETPEERNAME, fd);
+    }
+
+    /** getsockname or getpeername, which take the same arguments. */
+    private static byte[] name(int sysno, int fd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment addr = arena.allocate(SOCKADDR_STORAGE, 8);
             MemorySegment len = arena.allocate(ValueLayout.JAVA_INT);
             len.set(ValueLayout.JAVA_INT, 0, SOCKADDR_STORAGE);
-            if (Direct.call(Sysno.GETSOCKNAME, fd, addr.address(), len.address(), 0) < 0) {
+            if (Direct.call(sysno, fd, addr.address(), len.address(), 0) < 0) {
                 return null;
             }
             int n = Math.min(len.get(ValueLayout.JAVA_INT, 0), SOCKADDR_STORAGE);

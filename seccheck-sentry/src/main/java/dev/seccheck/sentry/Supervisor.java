@@ -2,6 +2,7 @@ package dev.seccheck.sentry;
 
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Signals;
+import dev.seccheck.linux.WaitStatus;
 import dev.seccheck.points.Catalog;
 import dev.seccheck.sentry.trace.Tracer;
 import dev.seccheck.state.PointState;
@@ -112,9 +113,9 @@ public final class Supervisor {
      * @param env its environment ("NAME=value"); its PATH finds the program
      * @param stdio descriptors of this process to become its stdin, stdout and stderr
      * @param started told its pid once it is attached, before its program runs (it must not block)
-     * @return its exit status, as {@link #run} reports it
+     * @return how its first process ended: exited with a code, or killed by a signal
      */
-    public int exec(List<String> argv, List<String> env, String cwd, int[] stdio, java.util.function.IntConsumer started)
+    public WaitStatus exec(List<String> argv, List<String> env, String cwd, int[] stdio, java.util.function.IntConsumer started)
             throws SentryException {
         Tracer t = tracer.getNow(null);
         if (t == null || !t.started().isDone() || t.started().isCompletedExceptionally()) {
@@ -126,7 +127,7 @@ public final class Supervisor {
         String path = env.stream().filter(e -> e.startsWith("PATH=")).map(e -> e.substring(5)).findFirst()
                 .orElse(System.getenv("PATH"));
         Path program = resolve(argv.get(0), path, Path.of(cwd));
-        return outcome(t.exec(program, argv, env, cwd, stdio, started), "exec failed").exitCode();
+        return outcome(t.exec(program, argv, env, cwd, stdio, started), "exec failed");
     }
 
     /**

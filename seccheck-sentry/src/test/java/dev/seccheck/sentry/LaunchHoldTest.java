@@ -46,7 +46,7 @@ class LaunchHoldTest {
                 try {
                     int status = sup.exec(List.of("/bin/sh", "-c", "kill -0 " + self + " 2>/dev/null && echo " + i
                             + " >> " + mark),
-                            List.of("PATH=/usr/bin:/bin"), "/", new int[] {0, 1, 2}, pid -> { });
+                            List.of("PATH=/usr/bin:/bin"), "/", new int[] {0, 1, 2}, pid -> { }).exitCode();
                     outcomes.add("exit " + status);
                 } catch (SentryException e) {
                     outcomes.add("not started: " + e.getMessage());

@@ -70,7 +70,7 @@ class SequentialLaunchesTest {
             assertThat(sup.pid()).as("the run's program started").isPresent();
             int tasksBefore = kernelTasks();
             for (int i = 0; i < EXECS; i++) {
-                assertThat(sup.exec(List.of("/bin/true"), List.of("PATH=/usr/bin:/bin"), "/", new int[] {0, 1, 2}, pid -> { }))
+                assertThat(sup.exec(List.of("/bin/true"), List.of("PATH=/usr/bin:/bin"), "/", new int[] {0, 1, 2}, pid -> { }).exitCode())
                         .as("exec %d", i).isZero();
             }
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

@@ -158,7 +158,7 @@ final class OpenEmulation {
                 case PathWalk.Located.Found f -> {
                     if (f.stat() != null) {
                         // Its device and inode let a rule hold for the file under any name (a hard link, a rename).
-                        call.reached(new ReachedFile(f.stat().dev(), f.stat().ino()));
+                        call.reached(new ReachedFile(f.stat().dev(), f.stat().ino(), f.stat().ctimeNs()));
                     }
                     handedOver = decideAndOpen(call, ev, a, path, f.fd(), names.of(f.fd(), call.tid()), at);
                 }

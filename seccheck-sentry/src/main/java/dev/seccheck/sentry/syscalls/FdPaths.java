@@ -16,13 +16,16 @@ public interface FdPaths {
     String path(int fd);
 
     /**
-     * Returns what socket {@code fd} is (family, type, bound address), or null when it is no
+     * Returns what socket {@code fd} is (family, type, bound address, peer), or null when it is no
      * socket or cannot be looked at. Sources without access to the task's sockets keep this default.
      */
     default SocketInfo socket(int fd) {
         return null;
     }
 
-    /** SocketInfo is a socket's family and type (as socket(2) takes them) and its getsockname address, maybe empty. */
-    record SocketInfo(int family, int type, byte[] address) {}
+    /**
+     * SocketInfo is a socket's family and type (as socket(2) takes them), its getsockname address
+     * (empty when getsockname failed) and its getpeername address (null when it has no peer).
+     */
+    record SocketInfo(int family, int type, byte[] address, byte[] peer) {}
 }

@@ -5,7 +5,6 @@ import dev.seccheck.fields.FieldSet;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.fields.OptionalFields;
 import dev.seccheck.points.Point;
-import dev.seccheck.proto.common.FdInfo;
 import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.proto.container.Start;
 import dev.seccheck.proto.sentry.CloneInfo;
@@ -150,9 +149,7 @@ final class LifecyclePoints {
             ctx(fields, call.caller(), now, b::setContextData);
             binaryFields(fields, statPath, inMemfd, b);
             if (fields.hasLocal(OptionalFields.EXECVE_FD_INFO.id())) {
-                fdInfo(pid, 0).ifPresent(b::setStdin);
-                fdInfo(pid, 1).ifPresent(b::setStdout);
-                fdInfo(pid, 2).ifPresent(b::setStderr);
+                StdioFds.fill(pid, b);
             }
             if (fields.hasLocal(OptionalFields.EXECVE_PIPE_PROC_INFO.id())) {
                 PipePeers.fill(context, after, fields, now, b);
@@ -229,20 +226,6 @@ final class LifecyclePoints {
                 // The binary is gone or unreadable: the hashes are left out.
             }
         }
-    }
-
-    private static java.util.Optional<FdInfo> fdInfo(int pid, int fd) {
-        Path link = Path.of("/proc", Integer.toString(pid), "fd", Integer.toString(fd));
-        String target = Procfs.link(pid, "fd/" + fd).orElse(null);
-        if (target == null) {
-            return java.util.Optional.empty();
-        }
-        FdInfo.Builder b = FdInfo.newBuilder().setPath(target);
-        Map<String, Object> st = FileStat.read(link, "unix:mode,ino");
-        if (st != null) { // sockets and pipes may not be statable by path: the path alone is kept
-            b.setMode((Integer) st.get("mode")).setIno((Long) st.get("ino"));
-        }
-        return java.util.Optional.of(b.build());
     }
 
     private static long nanos(FileTime t) {

@@ -146,12 +146,17 @@ final class TraceeAccess implements TaskMemory, FdPaths {
         return slot;
     }
 
-    /**
-     * Takes a copy of the task's fd (pidfd_getfd: the tracer may) and asks the kernel what socket
-     * it is; the copy is closed at once, so the program's socket is never used, only looked at.
-     */
     @Override
     public SocketInfo socket(int fd) {
+        return socket(tid, fd);
+    }
+
+    /**
+     * Takes a copy of task {@code tid}'s fd (pidfd_getfd: the tracer may) and asks the kernel what
+     * socket it is; the copy is closed at once, so the program's socket is never used, only
+     * looked at. Null when the fd is no socket or cannot be copied.
+     */
+    static SocketInfo socket(int tid, int fd) {
         int copy;
         try {
             int pidfd = Syscalls.pidfdOpen(tid);
@@ -170,7 +175,7 @@ final class TraceeAccess implements TaskMemory, FdPaths {
                 return null; // ENOTSOCK: not a socket
             }
             byte[] addr = SocketCalls.getsockname(copy);
-            return new SocketInfo((int) family, (int) type, addr == null ? new byte[0] : addr);
+            return new SocketInfo((int) family, (int) type, addr == null ? new byte[0] : addr, SocketCalls.getpeername(copy));
         } finally {
             PathCalls.close(copy);
         }

@@ -8,50 +8,118 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 
 /**
- * FilesNamed resolves a path rule's matcher, when the policy loads, to the device and inode of
- * every existing file it names, so that the rule also holds for those files under a name it does
- * not match: a hard link made or a rename done after the load ({@link ReachedFile}, which the
- * sentry gives for each emulated open). Names are found by walking, without following symlinks,
- * the directory a matcher's literal start names: the file of an exact name, the tree below a
- * prefix's or glob's last literal directory (a glob's {@code *} crosses {@code /}, so below means
- * the whole subtree), at most {@link #LIMIT} entries per matcher and never into /proc or /sys.
+ * FilesNamed is the set of files, by device and inode, that a path rule's matcher names, so that
+ * the rule also holds for those files under a name it does not match: a hard link or a rename
+ * ({@link ReachedFile}, which the sentry gives for each emulated open). Names are found by
+ * walking, without following symlinks, the directory a matcher's literal start names: the file of
+ * an exact name, the tree below a prefix's or glob's last literal directory (a glob's {@code *}
+ * crosses {@code /}, so below means the whole subtree), at most {@link #LIMIT} entries per matcher
+ * and never into /proc or /sys.
  *
- * <p>What stays uncovered: files created after the load (a new file under a glob is matched by
- * name only, so its hard links are not), matchers with no literal absolute start
- * ({@code *.key}), negated matchers ({@code {"not": ...}}), entries past the limit; and an inode
- * number freed and reused by another file on the same device is still denied (fail-closed).
+ * <p>The walk is done when the policy loads and again when a file it did not name may have been
+ * given a matching name since: a file the open reached whose status changed (ctime) after the last
+ * walk began, while a directory that walk listed changed too. Linking or renaming a file sets its
+ * ctime, and adding or removing a name sets its directory's, and neither can be set back by a
+ * program; so a file created under a protected name after the load (an editor's or passwd's
+ * replace-by-rename) is named once something links or moves it. A file once named stays named
+ * (renamed away, it is still the same inode; an inode freed and reused on the same device stays
+ * denied: fail-closed).
+ *
+ * <p>What stays uncovered: matchers with no literal absolute start ({@code *.key}), negated
+ * matchers ({@code {"not": ...}}), entries past the limit; and new files in a tree of more than
+ * {@link #WATCHED_LIMIT} directories, which is walked at load only (checking that many directories
+ * at each open would cost more than the open).
  */
 final class FilesNamed {
-    private FilesNamed() {}
 
     /** The most entries one matcher's walk visits: a rule naming a huge tree stays cheap to load. */
     static final int LIMIT = 100_000;
 
-    /** Returns the files {@code m} names now, by device and inode; empty when it names none it can list. */
-    static Set<ReachedFile> of(Matcher m) {
-        Set<ReachedFile> out = new HashSet<>();
-        collect(m, out);
-        return Set.copyOf(out);
+    /** The most directories whose change is checked at an open; a larger tree is walked at load only. */
+    static final int WATCHED_LIMIT = 64;
+
+    /**
+     * How far file system timestamps may lag the clock: the kernel stamps them from a coarse clock
+     * that trails the one {@link #clock} reads by up to a tick. A directory changed this close to a
+     * walk's start may have changed after the walk read it, within the same stamp.
+     */
+    static final long CLOCK_SLACK_NS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    /** A file by device and inode: what a matcher names. */
+    record Inode(long dev, long ino) {}
+
+    /**
+     * Where one matcher's names are looked for: {@code root}, a directory listed with the
+     * subdirectories {@code enters} accepts, or (an exact name) the one file {@code root} itself.
+     */
+    private record Source(Path root, boolean single, Predicate<String> names, Predicate<String> enters) {}
+
+    /** A directory the walk listed, and its ctime then (-1: missing): a change of its names changes it. */
+    private record Watched(Path dir, long ctimeNs) {}
+
+    /** One walk's outcome: the files named (with every earlier walk's), what to watch, and when it began. */
+    private record Walk(Set<Inode> files, List<Watched> watched, long startNs, boolean racy) {}
+
+    /** Names no file: the matcher of a key that is not a path, or one with nothing a walk can list. */
+    static final FilesNamed NONE = new FilesNamed(List.of(), () -> 0);
+
+    private final List<Source> sources;
+    private final LongSupplier clockNs;
+    private volatile Walk last;
+
+    private FilesNamed(List<Source> sources, LongSupplier clockNs) {
+        this.sources = List.copyOf(sources);
+        this.clockNs = clockNs;
+        this.last = walk(Set.of());
     }
 
-    private static void collect(Matcher m, Set<ReachedFile> out) {
+    /** Walks what {@code m} names now; {@link #NONE} when it names nothing a walk can list. */
+    static FilesNamed of(Matcher m) {
+        return of(m, FilesNamed::nowNs);
+    }
+
+    /** {@link #of(Matcher)} with the clock (nanoseconds since the epoch) given, for tests. */
+    static FilesNamed of(Matcher m, LongSupplier clockNs) {
+        List<Source> sources = new ArrayList<>();
+        collect(m, sources);
+        return sources.isEmpty() ? NONE : new FilesNamed(sources, clockNs);
+    }
+
+    private static void collect(Matcher m, List<Source> out) {
         switch (m) {
             case Matcher.Exact e -> {
                 if (e.text().startsWith("/")) {
-                    add(Path.of(e.text()), out);
+                    out.add(new Source(Path.of(e.text()), true, s -> true, s -> false));
                 }
             }
-            case Matcher.Prefix p -> walk(p.prefix(), p::matchesString, out);
-            case Matcher.Glob g -> walk(literalStart(g.glob()), g::matchesString, out);
+            case Matcher.Prefix p -> tree(p.prefix(), p::matchesString, out);
+            case Matcher.Glob g -> tree(literalStart(g.glob()), g::matchesString, out);
             case Matcher.AnyOf any -> any.options().forEach(o -> collect(o, out));
             case Matcher.Not _ -> {} // the files a negation names are everything else: not listable
             case Matcher.Range _, Matcher.Cidr _ -> {}
         }
+    }
+
+    /** The tree below the directory holding {@code start}'s last component. */
+    private static void tree(String start, Predicate<String> names, List<Source> out) {
+        if (!start.startsWith("/")) {
+            return;
+        }
+        Path root = Path.of(start.substring(0, start.lastIndexOf('/') + 1));
+        String top = root.toString();
+        // A directory whose names cannot start like the rule's holds nothing it names.
+        out.add(new Source(root, false, names, s -> s.equals(top) || start.startsWith(s + "/") || s.startsWith(start)));
     }
 
     /** The part of a glob before its first wildcard. */
@@ -66,32 +134,83 @@ final class FilesNamed {
         return glob.substring(0, cut);
     }
 
-    /** Walks the directory holding {@code start}'s last component, keeping what {@code names} accepts. */
-    private static void walk(String start, java.util.function.Predicate<String> names, Set<ReachedFile> out) {
-        if (!start.startsWith("/")) {
-            return;
+    /**
+     * Returns whether the matcher names {@code f}: named by an earlier walk, or, when {@code f}
+     * changed since that walk began and a directory it listed changed too, by a new one.
+     */
+    boolean names(ReachedFile f) {
+        Walk w = last;
+        Inode key = new Inode(f.dev(), f.ino());
+        if (w.files.contains(key)) {
+            return true;
         }
-        String dir = start.substring(0, start.lastIndexOf('/') + 1);
-        Path root = Path.of(dir.isEmpty() ? "/" : dir);
+        if (sources.isEmpty() || f.ctimeNs() < w.startNs - CLOCK_SLACK_NS || w.watched.size() > WATCHED_LIMIT
+                || !(w.racy || changed(w))) {
+            return false;
+        }
+        synchronized (this) {
+            if (last == w) {
+                last = walk(w.files);
+            }
+            return last.files.contains(key);
+        }
+    }
+
+    /** The files named so far, for tests. */
+    Set<Inode> files() {
+        return last.files;
+    }
+
+    private static boolean changed(Walk w) {
+        for (Watched d : w.watched) {
+            if (ctimeNs(d.dir) != d.ctimeNs) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Walk walk(Set<Inode> before) {
+        long startNs = clockNs.getAsLong();
+        Set<Inode> files = new HashSet<>(before);
+        List<Watched> watched = new ArrayList<>();
+        for (Source src : sources) {
+            if (src.single) {
+                Path dir = src.root.getParent() == null ? src.root : src.root.getParent();
+                watched.add(new Watched(dir, ctimeNs(dir)));
+                add(src.root, files);
+            } else {
+                // The root is watched even when missing: its appearing is a change.
+                watched.add(new Watched(src.root, ctimeNs(src.root)));
+                list(src, files, watched);
+            }
+        }
+        boolean racy = false;
+        for (Watched d : watched) {
+            racy |= d.ctimeNs >= startNs - CLOCK_SLACK_NS;
+        }
+        return new Walk(Set.copyOf(files), List.copyOf(watched), startNs, racy);
+    }
+
+    private static void list(Source src, Set<Inode> files, List<Watched> watched) {
         int[] seen = {0};
         try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            Files.walkFileTree(src.root, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
                     String s = d.toString();
-                    if (s.equals("/proc") || s.equals("/sys")) {
+                    if (s.equals("/proc") || s.equals("/sys") || !src.enters.test(s)) {
                         return FileVisitResult.SKIP_SUBTREE;
                     }
-                    // A directory whose names cannot start like the rule's holds nothing it names.
-                    if (!s.equals(root.toString()) && !start.startsWith(s + "/") && !s.startsWith(start)) {
-                        return FileVisitResult.SKIP_SUBTREE;
+                    if (!d.equals(src.root)) {
+                        watched.add(new Watched(d, ctimeNs(d)));
                     }
-                    return visit(d, attrs);
+                    return visit(d, FileVisitResult.CONTINUE);
                 }
 
                 @Override
                 public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
-                    return visit(f, attrs);
+                    return visit(f, FileVisitResult.CONTINUE);
                 }
 
                 @Override
@@ -99,11 +218,11 @@ final class FilesNamed {
                     return FileVisitResult.CONTINUE; // unreadable: the program cannot reach it there either
                 }
 
-                private FileVisitResult visit(Path p, BasicFileAttributes attrs) {
-                    if (names.test(p.toString())) {
-                        add(p, out);
+                private FileVisitResult visit(Path p, FileVisitResult next) {
+                    if (src.names.test(p.toString())) {
+                        add(p, files);
                     }
-                    return ++seen[0] >= LIMIT ? FileVisitResult.TERMINATE : FileVisitResult.CONTINUE;
+                    return ++seen[0] >= LIMIT ? FileVisitResult.TERMINATE : next;
                 }
             });
         } catch (IOException | RuntimeException e) {
@@ -111,13 +230,27 @@ final class FilesNamed {
         }
     }
 
-    private static void add(Path p, Set<ReachedFile> out) {
+    /** The ctime of {@code p} in nanoseconds since the epoch, or -1 when it cannot be read (missing). */
+    private static long ctimeNs(Path p) {
         try {
-            Object dev = Files.getAttribute(p, "unix:dev", LinkOption.NOFOLLOW_LINKS);
-            Object ino = Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS);
-            out.add(new ReachedFile(((Number) dev).longValue(), ((Number) ino).longValue()));
+            Map<String, Object> a = Files.readAttributes(p, "unix:ctime", LinkOption.NOFOLLOW_LINKS);
+            return ((FileTime) a.get("ctime")).to(TimeUnit.NANOSECONDS);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private static void add(Path p, Set<Inode> out) {
+        try {
+            Map<String, Object> a = Files.readAttributes(p, "unix:dev,ino", LinkOption.NOFOLLOW_LINKS);
+            out.add(new Inode(((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue()));
         } catch (IOException | RuntimeException e) {
             // Gone or unreadable since it was listed: nothing to hold.
         }
+    }
+
+    private static long nowNs() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 }

@@ -55,7 +55,7 @@ final class PolicyCompiler {
         sessionPoints.forEach(p -> enabled.put(p.point().id(), p.fields()));
         Map<Integer, List<Rule>> byPoint = new LinkedHashMap<>();
         // The files a path matcher names, listed once per matcher however many points the rule names.
-        Map<String, Set<ReachedFile>> named = new HashMap<>();
+        Map<String, FilesNamed> named = new HashMap<>();
         for (int i = 0; i < rules.size(); i++) {
             if (!(rules.get(i) instanceof ConfigValue.Table table)) {
                 throw rules.get(i).error("a rule must be a JSON object, got " + rules.get(i).json());
@@ -100,7 +100,7 @@ final class PolicyCompiler {
 
     /** @param named the files path matchers name, memoized by matcher; null when only checking the rule */
     private static List<Rule.Condition> conditions(SinkConfig r, Action action, SinkConfig match, Point p,
-            FieldSet fields, Catalog catalog, Map<String, Set<ReachedFile>> named) throws SinkException {
+            FieldSet fields, Catalog catalog, Map<String, FilesNamed> named) throws SinkException {
         if (action instanceof Action.Deny && p.isSyscall() && p.syscallType().isExit()) {
             throw r.error("action", "\"deny\" cannot stop a syscall at its exit point " + p.name()
                     + "; use the enter point");
@@ -118,8 +118,8 @@ final class PolicyCompiler {
             ConfigValue value = match.value(name).orElse(new ConfigValue.Null(match.pathOf(name)));
             try {
                 Matcher m = MatcherParser.parse(value, key.kind());
-                Set<ReachedFile> files = named != null && PATH_KEYS.contains(key.name()) && msg.getName().equals("Open")
-                        ? named.computeIfAbsent(value.json(), j -> FilesNamed.of(m)) : Set.of();
+                FilesNamed files = named != null && PATH_KEYS.contains(key.name()) && msg.getName().equals("Open")
+                        ? named.computeIfAbsent(value.json(), j -> FilesNamed.of(m)) : FilesNamed.NONE;
                 conditions.add(new Rule.Condition(key, m, files));
             } catch (IllegalArgumentException bad) {
                 throw match.error(name, bad.getMessage());

@@ -4,7 +4,6 @@ import com.google.protobuf.Message;
 import dev.seccheck.sink.Missing;
 import dev.seccheck.sink.ReachedFile;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Rule is one compiled policy rule: its place in the list, an optional label, the conditions
@@ -14,24 +13,21 @@ record Rule(int index, String label, List<Condition> conditions, Action action) 
 
     /**
      * Condition: the key's value in the message matches, or (a path key) the file the sentry
-     * reached is one the matcher named when the policy loaded ({@link FilesNamed}).
+     * reached is one the matcher names under another name ({@link FilesNamed}).
      *
-     * @param files for a path key, the files the matcher named at load by device and inode; else empty
+     * @param files for a path key of an open, the files the matcher names; else {@link FilesNamed#NONE}
      */
-    record Condition(Key key, Matcher matcher, Set<ReachedFile> files) {
-        Condition(Key key, Matcher matcher) {
-            this(key, matcher, Set.of());
-        }
+    record Condition(Key key, Matcher matcher, FilesNamed files) {
 
         boolean holds(Message msg) {
             if (key.test(msg, matcher)) {
                 return true;
             }
-            if (files.isEmpty()) {
+            if (files == FilesNamed.NONE) {
                 return false;
             }
             ReachedFile reached = ReachedFile.current();
-            return reached != null && files.contains(reached);
+            return reached != null && files.names(reached);
         }
     }
 
