@@ -6,6 +6,9 @@
 # `seccheck server` on a socket in STATE, so a run with a remote sink finds its classes (the
 # sink, the wire, protobuf's messages) in the cache too. Without a server the training goes on
 # with the default session alone. Nothing it leaves behind but CACHE (or no cache at all).
+# The default session goes in as a --config file (what --print-config prints), so the run's own
+# code path for it (DefaultSession, built in code) is the one class of `run -- CMD` left outside the
+# cache: JDK 25 records one training run, and `run` takes the built-in session or files, not both.
 seccheck_aot_train() {
   local cache="$1" state="$2" cp="$3" sock="$2/train.sock" server="" deadline configs=() java="$JAVA_HOME/bin/java"
   rm -f "$sock"

@@ -8,8 +8,10 @@ seccheck_jvm_flags() {
   # calling native code: a restricted method (a downcall, System.loadLibrary...) called from the
   # class path throws IllegalCallerException. The price: JDK 25 counts the deny property as one
   # its archived module graph cannot honour ("full module graph: disabled" in -Xlog:aot), and AOT
-  # class linking needs that graph, so the lambdas and invoke forms (~520 hidden classes) are spun
-  # at every start instead of coming linked from the AOT cache (BENCHMARKS.md, start-up).
+  # class linking needs that graph, so the lambdas and invoke forms (~710 hidden classes in `run`) are
+  # spun at every start instead of coming linked from the AOT cache: about 0.18 s of CPU per start,
+  # kept for the refusal (BENCHMARKS.md, "Start-up, session 7"). The binding classes share one
+  # downcall shape where they can and are linked on a second thread (LinkAhead) to soften it.
   # No attach listener: a supervised program of the same user could otherwise load an agent into
   # this JVM through the HotSpot attach API (jcmd, JVMTI.agent_load).
   # No perf data: nothing reads this JVM's counters (jstat needs the attach listener too), and the

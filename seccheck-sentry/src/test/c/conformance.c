@@ -163,13 +163,21 @@ int main(void) {
     result("blocking connect to listener", connect(c, (struct sockaddr *)&a, sizeof a));
     result("connect again", connect(c, (struct sockaddr *)&a, sizeof a));
     close(c);
-    struct sockaddr_in closed = a;
     close(srv);
+    // A port bound but not listening refuses every connect; a port merely released could be
+    // taken by another program's listener in between.
+    int held = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in closed = a;
+    closed.sin_port = 0;
+    bind(held, (struct sockaddr *)&closed, sizeof closed);
+    al = sizeof closed;
+    getsockname(held, (struct sockaddr *)&closed, &al);
     c = socket(AF_INET, SOCK_STREAM, 0);
     result("connect to closed port", connect(c, (struct sockaddr *)&closed, sizeof closed));
     result("connect bad length", connect(c, (struct sockaddr *)&closed, 3));
     result("connect bad pointer", connect(c, (struct sockaddr *)8, sizeof closed));
     close(c);
+    close(held);
     result("connect bad fd", connect(999, (struct sockaddr *)&closed, sizeof closed));
     result("connect not a socket", connect(filefd, (struct sockaddr *)&closed, sizeof closed));
     int u = socket(AF_INET, SOCK_DGRAM, 0);

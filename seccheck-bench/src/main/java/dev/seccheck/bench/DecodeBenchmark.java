@@ -98,19 +98,19 @@ public class DecodeBenchmark extends AverageTimeBenchmark {
     /** read's exit: registers only, plus the exit. */
     @Benchmark
     public Message readExit() {
-        return SyscallDecoder.schematized(read, readEv, ctx, NO_FIELDS, mem, FDS).message();
+        return decode(read, readEv, NO_FIELDS);
     }
 
     /** openat's enter: one path string read from task memory. */
     @Benchmark
     public Message openatEnter() {
-        return SyscallDecoder.schematized(openat, openatEv, ctx, NO_FIELDS, mem, FDS).message();
+        return decode(openat, openatEv, NO_FIELDS);
     }
 
     /** openat's enter with fd_path (resolution is a constant here; /proc readlink is the supervisor's). */
     @Benchmark
     public Message openatEnterFdPath() {
-        return SyscallDecoder.schematized(openat, openatEv, ctx, FD_PATH, mem, FDS).message();
+        return decode(openat, openatEv, FD_PATH);
     }
 
     /** The same Open message as openatEnter, built by hand: the baseline for the decoder's overhead. */
@@ -129,13 +129,18 @@ public class DecodeBenchmark extends AverageTimeBenchmark {
     /** connect's enter: a 16-byte sockaddr copied. */
     @Benchmark
     public Message connectEnter() {
-        return SyscallDecoder.schematized(connect, connectEv, ctx, NO_FIELDS, mem, FDS).message();
+        return decode(connect, connectEv, NO_FIELDS);
     }
 
     /** execve's enter: the path and an 8-element argv vector. */
     @Benchmark
     public Message execveEnter() {
-        return SyscallDecoder.schematized(execve, execveEv, ctx, NO_FIELDS, mem, FDS).message();
+        return decode(execve, execveEv, NO_FIELDS);
+    }
+
+    /** Decodes one schematized syscall event with the shared context, memory and descriptor paths. */
+    private Message decode(SyscallSchema schema, SyscallEvent ev, FieldSet fields) {
+        return SyscallDecoder.schematized(schema, ev, ctx, fields, mem, FDS).message();
     }
 
     /** ArrayMemory is a task address space held in one array starting at {@code base}. */

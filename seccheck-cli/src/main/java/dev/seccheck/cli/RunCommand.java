@@ -11,6 +11,7 @@ import dev.seccheck.points.Catalog;
 import dev.seccheck.points.PointReq;
 import dev.seccheck.linux.CallerWorld;
 import dev.seccheck.linux.LinuxException;
+import dev.seccheck.sentry.DefaultSession;
 import dev.seccheck.sentry.SentryException;
 import dev.seccheck.sentry.Supervisor;
 import dev.seccheck.session.SessionConfig;
@@ -24,9 +25,7 @@ import dev.seccheck.sink.SinkContext;
 import dev.seccheck.sink.SinkRegistry;
 import dev.seccheck.state.PointState;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -63,8 +62,6 @@ import picocli.CommandLine.Model.CommandSpec;
                 Exit status: the command's; when signal N killed it, seccheck ends by signal N too (128+N).""")
 final class RunCommand implements Callable<Integer> {
 
-    static final String DEFAULT_SESSION = "/dev/seccheck/sentry/default-session.json";
-
     @Option(names = "--config", paramLabel = "FILE",
             description = "A session (gVisor JSON, plain or trace_session-wrapped). Repeat for several sessions. "
                     + "Default: the built-in session, to the text sink on stderr.")
@@ -92,7 +89,7 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         if (trace.printConfig) {
-            spec.commandLine().getOut().println(trace.session(Catalog.standard()).orElse(defaultSession()));
+            spec.commandLine().getOut().println(trace.session(Catalog.standard()).orElse(DefaultSession.json()));
             return 0;
         }
         if (command == null || command.isEmpty()) {
@@ -163,7 +160,8 @@ final class RunCommand implements Callable<Integer> {
             out.add(parser.parse(traced.get()));
             sources.put(out.getLast().name(), "the trace options");
         } else if (configs.isEmpty()) {
-            out.add(parser.parse(defaultSession()));
+            // Built in code, not parsed: a plain run starts no JSON parser (issue 13, start-up).
+            out.add(DefaultSession.config(Catalog.standard(), SinkRegistry.discover()));
             return out;
         }
         for (Path p : configs) {
@@ -208,15 +206,6 @@ final class RunCommand implements Callable<Integer> {
         List<SinkSpec> sinks = c.sinks().stream()
                 .map(s -> new SinkSpec(only.wrap(s.descriptor()), s.config(), s.ignoreSetupError())).toList();
         return new SessionConfig(c.name(), c.points(), sinks, c.options());
-    }
-
-    private static String defaultSession() throws IOException {
-        try (InputStream in = RunCommand.class.getResourceAsStream(DEFAULT_SESSION)) {
-            if (in == null) {
-                throw new IOException("the built-in default session is missing from the build");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
     }
 
     private ControlServer startControl(RuntimeRoot rr, String runId, SessionManager sessions, SessionConfigParser parser,

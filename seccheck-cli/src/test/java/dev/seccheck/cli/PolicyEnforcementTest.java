@@ -51,14 +51,11 @@ class PolicyEnforcementTest {
     @Test
     void hardLinksAndRenamesOfADeniedFileAreDenied() throws Exception {
         Path denied = Files.createDirectory(tmp.resolve("s"));
-        Files.createDirectory(tmp.resolve("l"));
         for (String f : List.of("a", "b", "c")) {
             Files.writeString(denied.resolve(f), "SECRET-" + f + "\n");
         }
         Path alerts = tmp.resolve("alerts.jsonl");
-        Path config = config(alerts, """
-                {"name": "no secrets", "point": "syscall/openat/enter", "match": {"pathname": {"glob": "%s/*"}},
-                 "action": "deny", "errno": "EACCES"}""".formatted(denied));
+        Path config = noSecretsBelow(denied, alerts);
         String routes = "cd " + tmp + " && ln s/a l/linked && cat l/linked; mv s/b l/renamed && cat l/renamed;"
                 + " mv s t && cat t/c; echo done";
         String undo = "cd " + tmp + " && rm l/linked && mv l/renamed t/b && mv t s";
@@ -92,12 +89,9 @@ class PolicyEnforcementTest {
     @Test
     void aDeniedFileReplacedAfterTheLoadIsDeniedUnderItsNewNames() throws Exception {
         Path denied = Files.createDirectory(tmp.resolve("s"));
-        Files.createDirectory(tmp.resolve("l"));
         Files.writeString(denied.resolve("a"), "OLD-a\n");
         Path alerts = tmp.resolve("alerts.jsonl");
-        Path config = config(alerts, """
-                {"name": "no secrets", "point": "syscall/openat/enter", "match": {"pathname": {"glob": "%s/*"}},
-                 "action": "deny", "errno": "EACCES"}""".formatted(denied));
+        Path config = noSecretsBelow(denied, alerts);
         String routes = "cd " + tmp + " && touch started && while [ ! -e go ]; do sleep 0.05; done;"
                 + " ln s/a l/linked && cat l/linked; ln s/a l/second && mv s/a l/moved && cat l/moved; echo done";
 
@@ -121,6 +115,14 @@ class PolicyEnforcementTest {
                 Files.deleteIfExists(tmp.resolve(f));
             }
         }
+    }
+
+    /** A policy denying opens of every name below {@code denied} (rule "no secrets"), and an empty directory "l" beside it. */
+    private Path noSecretsBelow(Path denied, Path alerts) throws Exception {
+        Files.createDirectory(tmp.resolve("l"));
+        return config(alerts, """
+                {"name": "no secrets", "point": "syscall/openat/enter", "match": {"pathname": {"glob": "%s/*"}},
+                 "action": "deny", "errno": "EACCES"}""".formatted(denied));
     }
 
     private static void awaitFile(Path f) throws InterruptedException {

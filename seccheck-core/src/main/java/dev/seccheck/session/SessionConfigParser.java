@@ -47,20 +47,25 @@ public final class SessionConfigParser {
     public static final int MAX_NUMBER = 64;
 
     /**
-     * Bounded before anything is built, so a hostile document fails fast with a message naming
-     * the limit instead of exhausting memory or the stack; one document per text, nothing after it.
+     * Json holds the mapper, in a class of its own so that Jackson starts only when a document is
+     * parsed: a run with the built-in session (built in code) still makes a parser for its control
+     * plane. Bounded before anything is built, so a hostile document fails fast with a message
+     * naming the limit instead of exhausting memory or the stack; one document per text.
      */
-    private static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
-                    .streamReadConstraints(StreamReadConstraints.builder()
-                            .maxDocumentLength(MAX_DOCUMENT)
-                            .maxNestingDepth(MAX_DEPTH)
-                            .maxStringLength(MAX_STRING)
-                            .maxNameLength(MAX_STRING)
-                            .maxNumberLength(MAX_NUMBER)
-                            .build())
-                    .build())
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
+    private static final class Json {
+        static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                        .streamReadConstraints(StreamReadConstraints.builder()
+                                .maxDocumentLength(MAX_DOCUMENT)
+                                .maxNestingDepth(MAX_DEPTH)
+                                .maxStringLength(MAX_STRING)
+                                .maxNameLength(MAX_STRING)
+                                .maxNumberLength(MAX_NUMBER)
+                                .build())
+                        .build())
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .build();
+    }
+
     private static final Set<String> SESSION_KEYS = Set.of("name", "points", "sinks", "ignore_missing", "options");
     private static final Set<String> POINT_KEYS = Set.of("name", "optional_fields", "context_fields");
     private static final Set<String> SINK_KEYS = Set.of("name", "config", "ignore_setup_error");
@@ -95,7 +100,7 @@ public final class SessionConfigParser {
             throw new SessionException(tooLarge(json.length()));
         }
         try {
-            root = JSON.readTree(json);
+            root = Json.MAPPER.readTree(json);
         } catch (JsonProcessingException e) {
             throw new SessionException(describe(e));
         }

@@ -36,6 +36,24 @@ public interface PointSink extends Sink {
         point(point, fields, type, msg);
     }
 
+    /**
+     * MissingAware is a {@link PointSink} that must know which fields of a point could not be
+     * obtained (one that decides on field values, or hands points on to one that may): it handles
+     * every point in the method with {@link Missing}, a complete point arriving with
+     * {@link Missing#NONE}.
+     */
+    interface MissingAware extends PointSink {
+
+        @Override
+        void point(Point point, FieldSet fields, MessageType type, Message msg, Missing missing)
+                throws SecurityCheckException;
+
+        @Override
+        default void point(Point point, FieldSet fields, MessageType type, Message msg) throws SecurityCheckException {
+            point(point, fields, type, msg, Missing.NONE);
+        }
+    }
+
     @Override
     default void containerStart(FieldSet fields, Start msg) throws SecurityCheckException {
         point(Point.CONTAINER_START, fields, MessageType.MESSAGE_CONTAINER_START, msg);

@@ -17,7 +17,7 @@ import dev.seccheck.proto.syscall.Syscall;
  * it, so it neither writes, sends nor counts them. Checks are unchanged for kept points: a deny
  * by the sink still fails the call.
  */
-final class SelectingSink implements PointSink {
+final class SelectingSink implements PointSink.MissingAware {
     private final Selection selection;
     private final Sink sink;
 
@@ -31,8 +31,13 @@ final class SelectingSink implements PointSink {
         return sink.name();
     }
 
+    /**
+     * Hands a kept point on, with the fields that could not be obtained: a policy behind a
+     * selection must still not take an absent value for a harmless one.
+     */
     @Override
-    public void point(Point point, FieldSet fields, MessageType type, Message msg) throws SecurityCheckException {
+    public void point(Point point, FieldSet fields, MessageType type, Message msg, Missing missing)
+            throws SecurityCheckException {
         if (!selection.keeps(msg)) {
             return;
         }
@@ -44,8 +49,20 @@ final class SelectingSink implements PointSink {
             case TaskExit m -> sink.taskExit(fields, m);
             case MmapInfo m -> sink.mmap(fields, m);
             case Syscall m when type == MessageType.MESSAGE_SYSCALL_RAW -> sink.rawSyscall(point, fields, m);
-            default -> sink.syscall(point, fields, type, msg);
+            default -> {
+                if (missing.isEmpty()) {
+                    sink.syscall(point, fields, type, msg);
+                } else {
+                    sink.syscall(point, fields, type, msg, missing);
+                }
+            }
         }
+    }
+
+    /** The sink decides where it says it does: a selection only keeps points from reaching it. */
+    @Override
+    public boolean decides(Point point) {
+        return sink.decides(point);
     }
 
     @Override

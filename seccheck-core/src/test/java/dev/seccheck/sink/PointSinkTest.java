@@ -91,4 +91,29 @@ class PointSinkTest {
         assertThatThrownBy(() -> r.execve(FieldSet.EMPTY, ExecveInfo.getDefaultInstance()))
                 .isInstanceOfSatisfying(SecurityCheckException.class, e -> assertThat(e.errno()).isEqualTo(13));
     }
+
+    @Test
+    void aMissingAwareSinkGetsEveryPointInItsOneMethodWithWhatIsMissingOrNone() throws Exception {
+        Point openat = Catalog.standard().byName("syscall/openat/enter").orElseThrow().point();
+        Open open = Open.newBuilder().setFd(-100).build();
+        Missing noPath = Missing.NONE.with("pathname", "EFAULT at 0x10");
+        List<Missing> seen = new ArrayList<>();
+        PointSink.MissingAware sink = new PointSink.MissingAware() {
+            @Override
+            public String name() {
+                return "aware";
+            }
+
+            @Override
+            public void point(Point point, FieldSet fields, MessageType type, Message msg, Missing missing) {
+                seen.add(missing);
+            }
+        };
+
+        sink.clone(FieldSet.EMPTY, CloneInfo.getDefaultInstance());
+        sink.syscall(openat, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_OPEN, open);
+        sink.syscall(openat, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_OPEN, open, noPath);
+
+        assertThat(seen).containsExactly(Missing.NONE, Missing.NONE, noPath);
+    }
 }

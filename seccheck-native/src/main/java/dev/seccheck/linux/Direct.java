@@ -1,9 +1,6 @@
 package dev.seccheck.linux;
 
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /**
  * Direct makes a system call on the supervisor's behalf of a supervised program and returns the
@@ -15,18 +12,12 @@ import java.lang.invoke.MethodHandle;
 final class Direct {
     private Direct() {}
 
-    private static final MethodHandle SYSCALL = Libc.LINKER.downcallHandle(
-            Libc.LOOKUP.find("syscall").orElseThrow(),
-            FunctionDescriptor.of(Libc.C_LONG, Libc.C_LONG, Libc.C_LONG, Libc.C_LONG, Libc.C_LONG, Libc.C_LONG,
-                    Libc.C_LONG, Libc.C_LONG),
-            Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(1));
-
     /** Calls {@code syscall(nr, a..f)}; returns the result, or -errno when it failed. */
     static long call(int nr, long a, long b, long c, long d, long e, long f) {
         MemorySegment slot = Libc.errnoSlot();
         long r;
         try {
-            r = (long) SYSCALL.invokeExact(slot, (long) nr, a, b, c, d, e, f);
+            r = Libc.syscall(slot, nr, a, b, c, d, e, f);
         } catch (Throwable t) {
             throw new AssertionError("syscall " + nr + " failed to link", t);
         }

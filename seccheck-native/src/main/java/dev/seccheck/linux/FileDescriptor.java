@@ -1,9 +1,8 @@
 package dev.seccheck.linux;
 
+import dev.seccheck.abi.Sysno;
 import dev.seccheck.abi.Errno;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.function.Supplier;
@@ -50,8 +49,6 @@ public final class FileDescriptor implements AutoCloseable {
     private static final int CLOSED = 2;
     private static final int USE = 4;
 
-    private static final MethodHandle CLOSE =
-            Libc.withErrno("close", FunctionDescriptor.of(Libc.C_INT, Libc.C_INT));
     private static final VarHandle STATE;
 
     static {
@@ -185,7 +182,7 @@ public final class FileDescriptor implements AutoCloseable {
 
     /** Closes a descriptor number this process owns outright (no {@code FileDescriptor} for it). */
     public static void closeNumber(int fd) throws LinuxException {
-        NativeCall.call(slot -> (int) CLOSE.invokeExact(slot, fd), NativeCall.Restart.NEVER, "close",
+        NativeCall.call(slot -> Libc.syscall(slot, Sysno.CLOSE, fd), NativeCall.Restart.NEVER, "close",
                 () -> Integer.toString(fd));
     }
 

@@ -17,8 +17,10 @@ import java.lang.invoke.VarHandle;
  * captured right after the call ({@link Linker.Option#captureCallState}) so that no JVM activity
  * between the call and the check can overwrite it.
  *
- * <p>Each binding class creates its {@link MethodHandle}s once, in static finals, with
- * {@link #withErrno} or {@link #plain}, and calls a {@link #withErrno} handle through
+ * <p>A system call the kernel serves directly goes through {@link #syscall}, one shared downcall.
+ * A function only the C library provides (posix_spawn, sigaction, signal) gets a
+ * {@link MethodHandle} of its own, made once in a static final with {@link #withErrno} or
+ * {@link #plain}. Either is called through
  * {@link NativeCall} (or {@link FileDescriptor} for a call on a descriptor it owns), which passes
  * {@link #errnoSlot()} as the first argument and reads errno back when the call failed.
  */
@@ -38,6 +40,18 @@ final class Libc {
             CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
+    /**
+     * {@code syscall(nr, a..f)} with errno captured: the one downcall that every system call the
+     * kernel serves directly goes through. Each distinct function descriptor costs a generated stub
+     * and its invoke forms at every start (several ms of CPU each: the AOT cache cannot keep them
+     * under {@code --illegal-native-access=deny}, BENCHMARKS.md "Start-up, session 7"), so these
+     * calls share one. Pointers travel as addresses; {@link NativeCall} keeps the segments behind
+     * them reachable until the call returns.
+     */
+    private static final MethodHandle SYSCALL = LINKER.downcallHandle(symbol("syscall"),
+            FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG),
+            CAPTURE_ERRNO, Linker.Option.firstVariadicArg(1));
+
     /** One errno slot per thread, reused by every call that thread makes: no allocation per call. */
     private static final ThreadLocal<MemorySegment> SLOT =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
@@ -53,6 +67,34 @@ final class Libc {
     /** Links a C function that does not report through errno. */
     static MethodHandle plain(String name, FunctionDescriptor fd) {
         return LINKER.downcallHandle(symbol(name), fd);
+    }
+
+    /**
+     * Makes system call {@code nr} (a {@code Sysno} number) with errno captured in {@code slot}: the
+     * result, or -1 with errno set. Arguments not given are 0.
+     */
+    static long syscall(MemorySegment slot, int nr, long a, long b, long c, long d, long e, long f) throws Throwable {
+        return (long) SYSCALL.invokeExact(slot, (long) nr, a, b, c, d, e, f);
+    }
+
+    static long syscall(MemorySegment slot, int nr, long a) throws Throwable {
+        return syscall(slot, nr, a, 0, 0, 0, 0, 0);
+    }
+
+    static long syscall(MemorySegment slot, int nr, long a, long b) throws Throwable {
+        return syscall(slot, nr, a, b, 0, 0, 0, 0);
+    }
+
+    static long syscall(MemorySegment slot, int nr, long a, long b, long c) throws Throwable {
+        return syscall(slot, nr, a, b, c, 0, 0, 0);
+    }
+
+    static long syscall(MemorySegment slot, int nr, long a, long b, long c, long d) throws Throwable {
+        return syscall(slot, nr, a, b, c, d, 0, 0);
+    }
+
+    static long syscall(MemorySegment slot, int nr, long a, long b, long c, long d, long e) throws Throwable {
+        return syscall(slot, nr, a, b, c, d, e, 0);
     }
 
     /** Returns the calling thread's errno slot, to pass as the first argument of a {@link #withErrno} handle. */

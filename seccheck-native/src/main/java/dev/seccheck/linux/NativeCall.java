@@ -2,6 +2,7 @@ package dev.seccheck.linux;
 
 import dev.seccheck.abi.Errno;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Reference;
 import java.util.function.Supplier;
 
 /**
@@ -82,6 +83,11 @@ final class NativeCall {
         } catch (Throwable t) {
             // Downcall handles throw nothing checked; a mismatched handle type lands here.
             throw new AssertionError("native call " + name + " failed to link", t);
+        } finally {
+            // The invocation holds the segments whose addresses it passes (Libc.syscall takes
+            // addresses, not segments): memory of an automatic arena must not be freed while the
+            // kernel still reads or writes it, so they stay reachable until the call returns.
+            Reference.reachabilityFence(call);
         }
     }
 }

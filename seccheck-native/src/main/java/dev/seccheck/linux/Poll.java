@@ -1,21 +1,19 @@
 package dev.seccheck.linux;
 
+import dev.seccheck.abi.Sysno;
 import dev.seccheck.abi.Errno;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /** Poll waits for one file descriptor with poll(2); one instance per thread. */
 public final class Poll {
     public static final short POLLIN = 1;
+    /** Urgent data, or (a /proc/self/mountinfo) the mount table changed. */
+    public static final short POLLPRI = 2;
     public static final short POLLOUT = 4;
     public static final short POLLERR = 8;
     public static final short POLLHUP = 0x10;
     public static final short POLLNVAL = 0x20;
-
-    private static final MethodHandle POLL =
-            Libc.withErrno("poll", FunctionDescriptor.of(Libc.C_INT, Libc.C_POINTER, Libc.C_LONG, Libc.C_INT));
 
     private final MemorySegment pollfd = Arena.ofAuto().allocate(Layouts.POLLFD);
 
@@ -33,7 +31,7 @@ public final class Poll {
         Layouts.POLL_REVENTS.set(pollfd, 0L, (short) 0);
         // EINTR is an answer here, like a timeout: the caller's loop checks its own deadline and
         // stop flag, which a retry with the full timeout would overrun.
-        long r = NativeCall.orErrno(slot -> (int) POLL.invokeExact(slot, pollfd, 1L, timeoutMillis),
+        long r = NativeCall.orErrno(slot -> Libc.syscall(slot, Sysno.POLL, pollfd.address(), 1L, timeoutMillis),
                 NativeCall.Restart.NEVER, Errno.EINTR, "poll", () -> Integer.toString(fd));
         return r <= 0 ? 0 : (short) Layouts.POLL_REVENTS.get(pollfd, 0L) & 0xffff;
     }

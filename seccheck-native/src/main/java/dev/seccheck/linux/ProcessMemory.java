@@ -1,11 +1,10 @@
 package dev.seccheck.linux;
 
+import dev.seccheck.abi.Sysno;
 import dev.seccheck.abi.Errno;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.util.Objects;
 
 /**
@@ -16,11 +15,6 @@ public final class ProcessMemory {
 
     /** Creates a reader/writer for the calling thread (it reuses its buffers). */
     public ProcessMemory() {}
-
-    private static final FunctionDescriptor RW = FunctionDescriptor.of(Libc.C_LONG,
-            Libc.C_INT, Libc.C_POINTER, Libc.C_LONG, Libc.C_POINTER, Libc.C_LONG, Libc.C_LONG);
-    private static final MethodHandle READV = Libc.withErrno("process_vm_readv", RW);
-    private static final MethodHandle WRITEV = Libc.withErrno("process_vm_writev", RW);
 
     private final Arena arena = Arena.ofAuto();
     private final MemorySegment local = arena.allocate(Layouts.IOVEC);
@@ -35,7 +29,7 @@ public final class ProcessMemory {
      */
     public byte[] read(int pid, long addr, int len) throws LinuxException {
         ensure(len);
-        long n = transfer(READV, "process_vm_readv", pid, addr, len);
+        long n = transfer(Sysno.PROCESS_VM_READV, "process_vm_readv", pid, addr, len);
         return buffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
     }
 
@@ -49,7 +43,7 @@ public final class ProcessMemory {
     public int read(int pid, long addr, byte[] dst, int off, int len) throws LinuxException {
         Objects.checkFromIndexSize(off, len, dst.length);
         ensure(len);
-        int n = (int) transfer(READV, "process_vm_readv", pid, addr, len);
+        int n = (int) transfer(Sysno.PROCESS_VM_READV, "process_vm_readv", pid, addr, len);
         MemorySegment.copy(buffer, ValueLayout.JAVA_BYTE, 0, dst, off, n);
         return n;
     }
@@ -58,19 +52,19 @@ public final class ProcessMemory {
     public void write(int pid, long addr, byte[] data) throws LinuxException {
         ensure(data.length);
         MemorySegment.copy(data, 0, buffer, ValueLayout.JAVA_BYTE, 0, data.length);
-        long n = transfer(WRITEV, "process_vm_writev", pid, addr, data.length);
+        long n = transfer(Sysno.PROCESS_VM_WRITEV, "process_vm_writev", pid, addr, data.length);
         if (n != data.length) {
             throw new LinuxException("process_vm_writev(" + pid + ", 0x" + Long.toHexString(addr) + "): short write", Errno.EFAULT);
         }
     }
 
-    private long transfer(MethodHandle fn, String name, int pid, long addr, int len) throws LinuxException {
+    private long transfer(int nr, String name, int pid, long addr, int len) throws LinuxException {
         Layouts.IOV_BASE.set(local, 0L, 0L, buffer);
         Layouts.IOV_LEN.set(local, 0L, 0L, (long) len);
         Layouts.IOV_BASE.set(remote, 0L, 0L, MemorySegment.ofAddress(addr));
         Layouts.IOV_LEN.set(remote, 0L, 0L, (long) len);
         // The remote address is the tracee's, not ours: it only travels to the kernel as a number.
-        return NativeCall.call(slot -> (long) fn.invokeExact(slot, pid, local, 1L, remote, 1L, 0L),
+        return NativeCall.call(slot -> Libc.syscall(slot, nr, pid, local.address(), 1L, remote.address(), 1L, 0L),
                 NativeCall.Restart.ON_EINTR, name, () -> pid + ", 0x" + Long.toHexString(addr) + ", " + len);
     }
 

@@ -1,11 +1,9 @@
 package dev.seccheck.linux;
 
+import dev.seccheck.abi.Sysno;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 
 /**
  * Ptrace binds ptrace(2). The kernel ties a tracee to the thread that attached it, so every
@@ -47,18 +45,13 @@ public final class Ptrace {
     public static final int EVENT_SECCOMP = 7;
     public static final int EVENT_STOP = 128;
 
-    private static final MethodHandle PTRACE = Libc.LINKER.downcallHandle(
-            Libc.LOOKUP.find("ptrace").orElseThrow(),
-            FunctionDescriptor.of(Libc.C_LONG, Libc.C_INT, Libc.C_INT, Libc.C_LONG, Libc.C_LONG),
-            Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(1));
-
     private final Arena arena = Arena.ofAuto();
     private final MemorySegment regsBuf = arena.allocate(Layouts.USER_REGS);
     private final MemorySegment msgBuf = arena.allocate(ValueLayout.JAVA_LONG);
 
     private static long call(int request, int pid, long addr, long data) throws LinuxException {
         // ptrace requests used here do not block, so they are never interrupted: no restart.
-        return NativeCall.call(slot -> (long) PTRACE.invokeExact(slot, request, pid, addr, data),
+        return NativeCall.call(slot -> Libc.syscall(slot, Sysno.PTRACE, request, pid, addr, data),
                 NativeCall.Restart.NEVER, "ptrace", () -> name(request) + ", " + pid);
     }
 

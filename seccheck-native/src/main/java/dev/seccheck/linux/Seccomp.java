@@ -37,10 +37,6 @@ public final class Seccomp {
 
     private static final int PR_SET_NO_NEW_PRIVS = 38;
 
-    private static final MethodHandle PRCTL = Libc.LINKER.downcallHandle(
-            Libc.LOOKUP.find("prctl").orElseThrow(),
-            FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_LONG, Libc.C_LONG, Libc.C_LONG, Libc.C_LONG),
-            Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(1));
     static final MethodHandle IOCTL = Libc.LINKER.downcallHandle(
             Libc.LOOKUP.find("ioctl").orElseThrow(),
             FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_LONG, Libc.C_POINTER),
@@ -50,7 +46,7 @@ public final class Seccomp {
 
     /** Sets no_new_privs on the calling thread, as installing a filter without privileges requires. */
     public static void setNoNewPrivs() throws LinuxException {
-        NativeCall.call(slot -> (int) PRCTL.invokeExact(slot, PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L),
+        NativeCall.call(slot -> Libc.syscall(slot, Sysno.PRCTL, PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L),
                 NativeCall.Restart.NEVER, "prctl", () -> "PR_SET_NO_NEW_PRIVS");
     }
 

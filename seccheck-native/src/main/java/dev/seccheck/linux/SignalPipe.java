@@ -1,5 +1,6 @@
 package dev.seccheck.linux;
 
+import dev.seccheck.abi.Sysno;
 import static dev.seccheck.abi.Fcntl.F_SETFL;
 import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
 import static dev.seccheck.abi.Fcntl.O_NONBLOCK;
@@ -43,18 +44,7 @@ public final class SignalPipe {
     private static final VarHandle SA_HANDLER = SIGACTION.varHandle(MemoryLayout.PathElement.groupElement("sa_handler"));
     private static final VarHandle SA_FLAGS = SIGACTION.varHandle(MemoryLayout.PathElement.groupElement("sa_flags"));
 
-    private static final MethodHandle PIPE2 =
-            Libc.withErrno("pipe2", FunctionDescriptor.of(Libc.C_INT, Libc.C_POINTER, Libc.C_INT));
-    private static final MethodHandle FCNTL =
-            Libc.withErrno("fcntl", FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_INT, Libc.C_INT));
-    private static final MethodHandle WRITE =
-            Libc.withErrno("write", FunctionDescriptor.of(Libc.C_LONG, Libc.C_INT, Libc.C_POINTER, Libc.C_LONG));
-    private static final MethodHandle READ =
-            Libc.withErrno("read", FunctionDescriptor.of(Libc.C_LONG, Libc.C_INT, Libc.C_POINTER, Libc.C_LONG));
-    private static final MethodHandle MMAP = Libc.withErrno("mmap", FunctionDescriptor.of(Libc.C_POINTER,
-            Libc.C_POINTER, Libc.C_LONG, Libc.C_INT, Libc.C_INT, Libc.C_INT, Libc.C_LONG));
-    private static final MethodHandle MPROTECT =
-            Libc.withErrno("mprotect", FunctionDescriptor.of(Libc.C_INT, Libc.C_POINTER, Libc.C_LONG, Libc.C_INT));
+    /** glibc's sigaction, not the system call: it supplies the sa_restorer the kernel needs. */
     private static final MethodHandle SIGACTION_CALL =
             Libc.withErrno("sigaction", FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_POINTER, Libc.C_POINTER));
 
@@ -80,7 +70,7 @@ public final class SignalPipe {
         }
         int[] fds = pipe();
         // The handler must never block: a full pipe drops the signal rather than hang a thread.
-        NativeCall.call(slot -> (int) FCNTL.invokeExact(slot, fds[1], F_SETFL, O_NONBLOCK), NativeCall.Restart.ON_EINTR,
+        NativeCall.call(slot -> Libc.syscall(slot, Sysno.FCNTL, fds[1], F_SETFL, O_NONBLOCK), NativeCall.Restart.ON_EINTR,
                 "fcntl", () -> "fd " + fds[1] + ", F_SETFL, O_NONBLOCK");
         MemorySegment handler = handler(fds[1]);
         try (Arena arena = Arena.ofConfined()) {
@@ -101,7 +91,7 @@ public final class SignalPipe {
      */
     public int take() throws LinuxException {
         // Never end of file: this process holds the write end for good.
-        NativeCall.call(slot -> (long) READ.invokeExact(slot, readFd, buffer, 1L), NativeCall.Restart.ON_EINTR,
+        NativeCall.call(slot -> Libc.syscall(slot, Sysno.READ, readFd, buffer.address(), 1L), NativeCall.Restart.ON_EINTR,
                 "read", () -> "signal pipe fd " + readFd);
         return buffer.get(ValueLayout.JAVA_BYTE, 0) & 0xff;
     }
@@ -115,7 +105,7 @@ public final class SignalPipe {
     public void release() throws LinuxException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment zero = arena.allocate(1);
-            NativeCall.call(slot -> (long) WRITE.invokeExact(slot, writeFd, zero, 1L), NativeCall.Restart.ON_EINTR,
+            NativeCall.call(slot -> Libc.syscall(slot, Sysno.WRITE, writeFd, zero.address(), 1L), NativeCall.Restart.ON_EINTR,
                     "write", () -> "signal pipe fd " + writeFd);
         }
     }
@@ -123,7 +113,7 @@ public final class SignalPipe {
     private static int[] pipe() throws LinuxException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fds = arena.allocate(ValueLayout.JAVA_INT, 2);
-            NativeCall.call(slot -> (int) PIPE2.invokeExact(slot, fds, O_CLOEXEC), NativeCall.Restart.NEVER,
+            NativeCall.call(slot -> Libc.syscall(slot, Sysno.PIPE2, fds.address(), O_CLOEXEC), NativeCall.Restart.NEVER,
                     "pipe2", () -> "O_CLOEXEC");
             return new int[] {fds.getAtIndex(ValueLayout.JAVA_INT, 0), fds.getAtIndex(ValueLayout.JAVA_INT, 1)};
         }
@@ -144,12 +134,12 @@ public final class SignalPipe {
             0x5f,                                           // pop rdi
             (byte) 0xc3,                                    // ret
         };
-        long addr = NativeCall.call(slot -> ((MemorySegment) MMAP.invokeExact(slot, MemorySegment.NULL, PAGE,
-                PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0L)).address(), NativeCall.Restart.NEVER,
+        long addr = NativeCall.call(slot -> Libc.syscall(slot, Sysno.MMAP, 0L, PAGE,
+                PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0L), NativeCall.Restart.NEVER,
                 "mmap", () -> "the signal handler's page");
         MemorySegment page = MemorySegment.ofAddress(addr).reinterpret(PAGE);
         MemorySegment.copy(code, 0, page, ValueLayout.JAVA_BYTE, 0, code.length);
-        NativeCall.call(slot -> (int) MPROTECT.invokeExact(slot, page, PAGE, PROT_READ | PROT_EXEC),
+        NativeCall.call(slot -> Libc.syscall(slot, Sysno.MPROTECT, page.address(), PAGE, PROT_READ | PROT_EXEC),
                 NativeCall.Restart.NEVER, "mprotect", () -> "the signal handler's page, PROT_READ|PROT_EXEC");
         return page;
     }

@@ -1,5 +1,6 @@
 package dev.seccheck.linux;
 
+import dev.seccheck.abi.Sysno;
 import dev.seccheck.abi.Signal;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -13,12 +14,8 @@ import java.lang.invoke.MethodHandle;
 public final class Signals {
     private Signals() {}
 
-    private static final MethodHandle KILL =
-            Libc.withErrno("kill", FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_INT));
     private static final MethodHandle SIGNAL =
             Libc.plain("signal", FunctionDescriptor.of(Libc.C_POINTER, Libc.C_INT, Libc.C_POINTER));
-    private static final MethodHandle SETRLIMIT =
-            Libc.withErrno("setrlimit", FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_POINTER));
     private static final int RLIMIT_CORE = 4;
     /** The signals whose default action dumps core: QUIT ILL TRAP ABRT BUS FPE SEGV XCPU XFSZ SYS. */
     private static final long CORE_SIGNALS = bits(3, 4, 5, 6, 7, 8, 11, 24, 25, 31);
@@ -27,7 +24,7 @@ public final class Signals {
 
     /** Sends {@code sig} to process {@code pid} (negative: a process group). */
     public static void kill(int pid, int sig) throws LinuxException {
-        NativeCall.call(slot -> (int) KILL.invokeExact(slot, pid, sig), NativeCall.Restart.NEVER,
+        NativeCall.call(slot -> Libc.syscall(slot, Sysno.KILL, pid, sig), NativeCall.Restart.NEVER,
                 "kill", () -> pid + ", " + Signal.name(sig));
     }
 
@@ -42,7 +39,7 @@ public final class Signals {
         try (Arena arena = Arena.ofConfined()) {
             if ((CORE_SIGNALS & (1L << (sig - 1))) != 0) {
                 MemorySegment none = arena.allocate(16, 8); // struct rlimit {0, 0}
-                NativeCall.call(slot -> (int) SETRLIMIT.invokeExact(slot, RLIMIT_CORE, none), NativeCall.Restart.NEVER,
+                NativeCall.call(slot -> Libc.syscall(slot, Sysno.SETRLIMIT, RLIMIT_CORE, none.address()), NativeCall.Restart.NEVER,
                         "setrlimit", () -> "RLIMIT_CORE, 0");
             }
             setAction(sig, SIG_DFL);

@@ -39,7 +39,8 @@ public final class SocketCalls {
 
     /** sizeof(struct sockaddr_storage): room for any address family's address. */
     private static final int SOCKADDR_STORAGE = 128;
-    private static final int SOL_SOCKET = 1;
+    /** The socket level of getsockopt and setsockopt. */
+    public static final int SOL_SOCKET = 1;
     /** getsockopt names for the socket's type and family (asm-generic/socket.h). */
     public static final int SO_TYPE = 3;
     public static final int SO_DOMAIN = 39;

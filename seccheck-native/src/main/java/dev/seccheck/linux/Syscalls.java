@@ -2,9 +2,6 @@ package dev.seccheck.linux;
 
 import dev.seccheck.abi.Signal;
 import dev.seccheck.abi.Sysno;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.invoke.MethodHandle;
 import java.util.function.Supplier;
 
 /**
@@ -14,17 +11,12 @@ import java.util.function.Supplier;
 public final class Syscalls {
     private Syscalls() {}
 
-    private static final MethodHandle SYSCALL = Libc.LINKER.downcallHandle(
-            Libc.LOOKUP.find("syscall").orElseThrow(),
-            FunctionDescriptor.of(Libc.C_LONG, Libc.C_LONG, Libc.C_LONG, Libc.C_LONG, Libc.C_LONG),
-            Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(1));
-
     /**
      * Calls {@code syscall(nr, a, b, c)}; returns the result or throws naming the call by
      * {@code name} and {@code args}. System calls without a glibc wrapper are not restarted here.
      */
     static long call(int nr, long a, long b, long c, String name, Supplier<String> args) throws LinuxException {
-        return NativeCall.call(slot -> (long) SYSCALL.invokeExact(slot, (long) nr, a, b, c),
+        return NativeCall.call(slot -> Libc.syscall(slot, nr, a, b, c),
                 NativeCall.Restart.NEVER, name, args);
     }
 

@@ -2,12 +2,11 @@ package dev.seccheck.linux;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Fcntl;
+import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.NativeCall.Restart;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
@@ -36,7 +35,6 @@ public final class UnixSeqpacket implements AutoCloseable {
     private static final int AF_UNIX = 1;
     private static final int SOCK_SEQPACKET = 5;
     private static final int SOCK_CLOEXEC = Fcntl.O_CLOEXEC;
-    private static final int SOL_SOCKET = 1;
     private static final int SO_PASSCRED = 16;
     private static final int SO_PEERCRED = 17;
     private static final int MSG_TRUNC = 0x20;
@@ -46,28 +44,6 @@ public final class UnixSeqpacket implements AutoCloseable {
     /** Room for one SCM_CREDENTIALS control message (16-byte cmsghdr + 12-byte ucred, aligned). */
     private static final long CONTROL_SIZE = 64;
 
-    private static final MethodHandle SOCKET = Libc.withErrno("socket",
-            FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_INT, Libc.C_INT));
-    private static final MethodHandle CONNECT = Libc.withErrno("connect",
-            FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_POINTER, Libc.C_INT));
-    private static final MethodHandle BIND = Libc.withErrno("bind",
-            FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_POINTER, Libc.C_INT));
-    private static final MethodHandle LISTEN = Libc.withErrno("listen",
-            FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_INT));
-    private static final MethodHandle ACCEPT4 = Libc.withErrno("accept4",
-            FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_POINTER, Libc.C_POINTER, Libc.C_INT));
-    private static final MethodHandle SENDMSG = Libc.withErrno("sendmsg",
-            FunctionDescriptor.of(Libc.C_LONG, Libc.C_INT, Libc.C_POINTER, Libc.C_INT));
-    private static final MethodHandle RECVMSG = Libc.withErrno("recvmsg",
-            FunctionDescriptor.of(Libc.C_LONG, Libc.C_INT, Libc.C_POINTER, Libc.C_INT));
-    private static final MethodHandle GETSOCKOPT = Libc.withErrno("getsockopt",
-            FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_INT, Libc.C_INT, Libc.C_POINTER, Libc.C_POINTER));
-    private static final MethodHandle SETSOCKOPT = Libc.withErrno("setsockopt",
-            FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_INT, Libc.C_INT, Libc.C_POINTER, Libc.C_INT));
-    private static final MethodHandle FCNTL = Libc.withErrno("fcntl",
-            FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_INT, Libc.C_INT));
-    private static final MethodHandle SHUTDOWN = Libc.withErrno("shutdown",
-            FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_INT));
 
     /** Per-thread msghdr + iovecs + a growable data buffer: no allocation per packet. */
     private static final ThreadLocal<IoBuffers> BUFFERS = ThreadLocal.withInitial(IoBuffers::new);
@@ -87,7 +63,7 @@ public final class UnixSeqpacket implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment addr = sockaddr(arena, path);
             // Not restarted: an interrupted connect goes on in the kernel, and a second one fails.
-            setUp(raw, "connect", what, slot -> (int) CONNECT.invokeExact(slot, raw, addr, (int) addr.byteSize()));
+            setUp(raw, "connect", what, slot -> Libc.syscall(slot, Sysno.CONNECT, raw, addr.address(), addr.byteSize()));
         }
         return new UnixSeqpacket(socket(raw, what), what);
     }
@@ -98,8 +74,8 @@ public final class UnixSeqpacket implements AutoCloseable {
         int raw = newSocket(what);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment addr = sockaddr(arena, path);
-            setUp(raw, "bind", what, slot -> (int) BIND.invokeExact(slot, raw, addr, (int) addr.byteSize()));
-            setUp(raw, "listen", what, slot -> (int) LISTEN.invokeExact(slot, raw, backlog));
+            setUp(raw, "bind", what, slot -> Libc.syscall(slot, Sysno.BIND, raw, addr.address(), addr.byteSize()));
+            setUp(raw, "listen", what, slot -> Libc.syscall(slot, Sysno.LISTEN, raw, backlog));
         }
         return new UnixSeqpacket(socket(raw, what), what);
     }
@@ -126,7 +102,7 @@ public final class UnixSeqpacket implements AutoCloseable {
      */
     public UnixSeqpacket accept() throws LinuxException {
         int r = (int) fd.orErrno("accept4", null, Restart.ON_EINTR, Errno.EAGAIN, (slot, n) ->
-                (int) ACCEPT4.invokeExact(slot, n, MemorySegment.NULL, MemorySegment.NULL, SOCK_CLOEXEC));
+                Libc.syscall(slot, Sysno.ACCEPT4, n, 0, 0, SOCK_CLOEXEC));
         if (r < 0) {
             return null;
         }
@@ -137,9 +113,9 @@ public final class UnixSeqpacket implements AutoCloseable {
     /** Sets or clears non-blocking mode for accept and receive; sends never block. */
     public void nonBlocking(boolean on) throws LinuxException {
         int flags = (int) fd.orErrno("fcntl", "F_GETFL", Restart.NEVER, 0,
-                (slot, n) -> (int) FCNTL.invokeExact(slot, n, Fcntl.F_GETFL, 0));
+                (slot, n) -> Libc.syscall(slot, Sysno.FCNTL, n, Fcntl.F_GETFL));
         int next = on ? flags | Fcntl.O_NONBLOCK : flags & ~Fcntl.O_NONBLOCK;
-        fd.orErrno("fcntl", "F_SETFL", Restart.NEVER, 0, (slot, n) -> (int) FCNTL.invokeExact(slot, n, Fcntl.F_SETFL, next));
+        fd.orErrno("fcntl", "F_SETFL", Restart.NEVER, 0, (slot, n) -> Libc.syscall(slot, Sysno.FCNTL, n, Fcntl.F_SETFL, next));
     }
 
     /** Returns the file descriptor, e.g. to poll it or pass it to another process. */
@@ -204,7 +180,7 @@ public final class UnixSeqpacket implements AutoCloseable {
         long control;
         try {
             r = fd.orErrno("recvmsg", null, Restart.ON_EINTR, Errno.EAGAIN,
-                    (slot, n) -> (long) RECVMSG.invokeExact(slot, n, msg, MSG_TRUNC));
+                    (slot, n) -> Libc.syscall(slot, Sysno.RECVMSG, n, msg.address(), MSG_TRUNC));
         } finally {
             // Sends share this msghdr and carry no control message: both fields are reset on every
             // way out, a failed receive included, or the thread's next sendmsg fails with EINVAL.
@@ -231,7 +207,7 @@ public final class UnixSeqpacket implements AutoCloseable {
             MemorySegment cred = arena.allocate(Layouts.UCRED);
             MemorySegment len = arena.allocateFrom(ValueLayout.JAVA_INT, (int) Layouts.UCRED.byteSize());
             fd.orErrno("getsockopt", "SO_PEERCRED", Restart.NEVER, 0,
-                    (slot, n) -> (int) GETSOCKOPT.invokeExact(slot, n, SOL_SOCKET, SO_PEERCRED, cred, len));
+                    (slot, n) -> Libc.syscall(slot, Sysno.GETSOCKOPT, n, SocketCalls.SOL_SOCKET, SO_PEERCRED, cred.address(), len.address()));
             return new PeerCredentials((int) Layouts.UCRED_PID.get(cred, 0L), (int) Layouts.UCRED_UID.get(cred, 0L),
                     (int) Layouts.UCRED_GID.get(cred, 0L));
         }
@@ -243,7 +219,7 @@ public final class UnixSeqpacket implements AutoCloseable {
      */
     public void shutdown() {
         try {
-            fd.call("shutdown", Restart.NEVER, (slot, n) -> (int) SHUTDOWN.invokeExact(slot, n, SHUT_RDWR));
+            fd.call("shutdown", Restart.NEVER, (slot, n) -> Libc.syscall(slot, Sysno.SHUTDOWN, n, SHUT_RDWR));
         } catch (LinuxException e) {
             // Closed already, or not connected (ENOTCONN): either way nothing is left to wake.
         }
@@ -272,18 +248,18 @@ public final class UnixSeqpacket implements AutoCloseable {
         MemorySegment msg = b.msghdr;
         Layouts.MSG_IOVLEN.set(msg, 0L, (long) iovCount);
         long r = fd.orErrno("sendmsg", null, Restart.ON_EINTR, Errno.EAGAIN,
-                (slot, n) -> (long) SENDMSG.invokeExact(slot, n, msg, MSG_DONTWAIT | MSG_NOSIGNAL));
+                (slot, n) -> Libc.syscall(slot, Sysno.SENDMSG, n, msg.address(), MSG_DONTWAIT | MSG_NOSIGNAL));
         return r < 0 ? WOULD_BLOCK : (int) r;
     }
 
     /** Opens a socket with SO_PASSCRED set (so a zero-length packet is told from the end). */
     private static int newSocket(String what) throws LinuxException {
-        int raw = (int) NativeCall.call(slot -> (int) SOCKET.invokeExact(slot, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0),
+        int raw = (int) NativeCall.call(slot -> Libc.syscall(slot, Sysno.SOCKET, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0),
                 Restart.NEVER, "socket", () -> "AF_UNIX, SOCK_SEQPACKET for " + what);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment one = arena.allocateFrom(ValueLayout.JAVA_INT, 1);
             setUp(raw, "setsockopt", what + ", SO_PASSCRED",
-                    slot -> (int) SETSOCKOPT.invokeExact(slot, raw, SOL_SOCKET, SO_PASSCRED, one, (int) one.byteSize()));
+                    slot -> Libc.syscall(slot, Sysno.SETSOCKOPT, raw, SocketCalls.SOL_SOCKET, SO_PASSCRED, one.address(), one.byteSize()));
         }
         return raw;
     }
@@ -300,7 +276,7 @@ public final class UnixSeqpacket implements AutoCloseable {
     private static FileDescriptor socket(int raw, String what) {
         return new FileDescriptor(raw, what, n -> {
             try {
-                int ignored = (int) SHUTDOWN.invokeExact(Libc.errnoSlot(), n, SHUT_RDWR);
+                long ignored = Libc.syscall(Libc.errnoSlot(), Sysno.SHUTDOWN, n, SHUT_RDWR);
             } catch (Throwable t) {
                 throw new AssertionError("shutdown(" + what + ")", t);
             }

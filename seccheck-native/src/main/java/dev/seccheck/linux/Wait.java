@@ -1,10 +1,9 @@
 package dev.seccheck.linux;
 
+import dev.seccheck.abi.Sysno;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.util.Optional;
 
 /** Wait binds waitpid(2) for a tracer thread: one instance per thread, reusing its status word. */
@@ -19,9 +18,6 @@ public final class Wait {
     public static final int WNOTHREAD = 0x20000000;
     public static final int WNOHANG = 1;
 
-    private static final MethodHandle WAITPID =
-            Libc.withErrno("waitpid", FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_POINTER, Libc.C_INT));
-
     private final MemorySegment status = Arena.ofAuto().allocate(ValueLayout.JAVA_INT);
 
     /**
@@ -29,7 +25,7 @@ public final class Wait {
      * EINTR is retried.
      */
     public Optional<WaitStatus> waitpid(int pid, int options) throws LinuxException {
-        int r = (int) NativeCall.call(slot -> (int) WAITPID.invokeExact(slot, pid, status, options),
+        int r = (int) NativeCall.call(slot -> Libc.syscall(slot, Sysno.WAIT4, pid, status.address(), options, 0L),
                 NativeCall.Restart.ON_EINTR, "waitpid", () -> Integer.toString(pid));
         return r == 0 ? Optional.empty() : Optional.of(WaitStatus.decode(r, status.get(ValueLayout.JAVA_INT, 0)));
     }

@@ -135,8 +135,7 @@ final class PathWalk {
                 if ((res & RESOLVE_BENEATH) != 0) {
                     return new Located.Failed(Errno.EXDEV);
                 }
-                int from = anchor.fd();
-                cur = replace(cur, from < 0 ? from : dup(from));
+                cur = replace(cur, top(anchor));
             }
             if (cur < 0) {
                 return new Located.Failed(-cur);
@@ -170,13 +169,10 @@ final class PathWalk {
                         }
                         continue; // ".." of the root is the root
                     }
-                    int up = calls.openat(cur, "..", WALK);
-                    if (up < 0) {
-                        return new Located.Failed(-up);
-                    }
-                    cur = replace(cur, up);
-                    if (!onLocal(r, cur, null)) {
-                        return new Located.Elsewhere();
+                    cur = replace(cur, calls.openat(cur, "..", WALK));
+                    Located stop = stopAt(r, cur);
+                    if (stop != null) {
+                        return stop;
                     }
                     continue;
                 }
@@ -254,13 +250,10 @@ final class PathWalk {
                     if (!mayFollowMagic(cur, r)) {
                         return new Located.Failed(Errno.EACCES);
                     }
-                    int through = calls.openat(cur, comp, O_PATH | O_CLOEXEC);
-                    if (through < 0) {
-                        return new Located.Failed(-through);
-                    }
-                    cur = replace(cur, through);
-                    if (!onLocal(r, cur, null)) {
-                        return new Located.Elsewhere();
+                    cur = replace(cur, calls.openat(cur, comp, O_PATH | O_CLOEXEC));
+                    Located stop = stopAt(r, cur);
+                    if (stop != null) {
+                        return stop;
                     }
                     continue;
                 }
@@ -276,14 +269,10 @@ final class PathWalk {
                     if ((res & RESOLVE_BENEATH) != 0) {
                         return new Located.Failed(Errno.EXDEV);
                     }
-                    int top = anchor.fd();
-                    int again = top < 0 ? top : dup(top);
-                    if (again < 0) {
-                        return new Located.Failed(-again);
-                    }
-                    cur = replace(cur, again);
-                    if (!onLocal(r, cur, null)) {
-                        return new Located.Elsewhere();
+                    cur = replace(cur, top(anchor));
+                    Located stop = stopAt(r, cur);
+                    if (stop != null) {
+                        return stop;
                     }
                 }
             }
@@ -355,6 +344,27 @@ final class PathWalk {
         }
         int pid = Integer.parseInt(comp);
         return pid == supervisor || Procfs.status(pid).map(Procfs.Status::tgid).orElse(-1) == supervisor;
+    }
+
+    /**
+     * What ends the walk now that it moved onto {@code cur}: the errno of the open that was to
+     * bring it there ({@code cur} negative), or a local-only walk reaching a filesystem whose
+     * lookups may block; null when the walk goes on.
+     */
+    private Located stopAt(Request r, int cur) {
+        if (cur < 0) {
+            return new Located.Failed(-cur);
+        }
+        return onLocal(r, cur, null) ? null : new Located.Elsewhere();
+    }
+
+    /**
+     * Opens a new fd of the top an absolute name restarts the walk from ({@code anchor}), or
+     * returns its negative errno when it has none.
+     */
+    private int top(ProgramRoot anchor) {
+        int fd = anchor.fd();
+        return fd < 0 ? fd : dup(fd);
     }
 
     private int dup(int fd) {

@@ -28,7 +28,6 @@ import java.util.Optional;
  */
 final class RealPath {
 
-    private static final short POLLPRI = 2;
 
     /** One line of mountinfo: id, device, root within the filesystem, mount point. */
     record Mount(int id, String device, String root, String mountPoint) {
@@ -88,7 +87,7 @@ final class RealPath {
         if (watch < 0) {
             return mounts("/proc/self/mountinfo");
         }
-        if (ours == null || (poll.poll(watch, POLLPRI, 0) & (POLLPRI | Poll.POLLERR)) != 0) {
+        if (ours == null || (poll.poll(watch, Poll.POLLPRI, 0) & (Poll.POLLPRI | Poll.POLLERR)) != 0) {
             ours = mounts("/proc/self/mountinfo");
         }
         return ours;

@@ -13,10 +13,10 @@ import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.proto.common.Credentials;
 import dev.seccheck.sentry.Supervisor;
 import dev.seccheck.sentry.testing.CWorkloads;
-import dev.seccheck.sink.Sink;
 import dev.seccheck.state.Gate;
 import dev.seccheck.state.PointState;
 import dev.seccheck.state.Subscriber;
+import dev.seccheck.testing.RecordingSink;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 
 /**
@@ -62,7 +61,7 @@ final class FaithfulRun {
         }
     }
 
-    final List<Got> got = new CopyOnWriteArrayList<>();
+    final List<Got> got;
     final Map<String, Long> ids = new HashMap<>();
     final Path scratch;
     final String jvmCwd = Path.of("").toAbsolutePath().toString();
@@ -83,57 +82,13 @@ final class FaithfulRun {
             PointDesc d = catalog.byName(name).orElseThrow();
             reqs.add(new PointReq(d.point(), new FieldSet(mask(d.optionalFields()), mask(d.contextFields()))));
         }
-        Sink recording = new Sink() {
-            @Override
-            public String name() {
-                return "recording";
-            }
-
-            @Override
-            public void containerStart(FieldSet f, dev.seccheck.proto.container.Start m) {
-                got.add(new Got("container/start", m));
-            }
-
-            @Override
-            public void clone(FieldSet f, dev.seccheck.proto.sentry.CloneInfo m) {
-                got.add(new Got("sentry/clone", m));
-            }
-
-            @Override
-            public void execve(FieldSet f, dev.seccheck.proto.sentry.ExecveInfo m) {
-                got.add(new Got("sentry/execve", m));
-            }
-
-            @Override
-            public void exitNotifyParent(FieldSet f, dev.seccheck.proto.sentry.ExitNotifyParentInfo m) {
-                got.add(new Got("sentry/exit_notify_parent", m));
-            }
-
-            @Override
-            public void mmap(FieldSet f, dev.seccheck.proto.sentry.MmapInfo m) {
-                got.add(new Got("sentry/mmap", m));
-            }
-
-            @Override
-            public void taskExit(FieldSet f, dev.seccheck.proto.sentry.TaskExit m) {
-                got.add(new Got("sentry/task_exit", m));
-            }
-
-            @Override
-            public void syscall(dev.seccheck.points.Point p, FieldSet f, dev.seccheck.proto.common.MessageType t, Message m) {
-                got.add(new Got(p.name(), m));
-            }
-
-            @Override
-            public void rawSyscall(dev.seccheck.points.Point p, FieldSet f, dev.seccheck.proto.syscall.Syscall m) {
-                got.add(new Got(p.name(), m));
-            }
-        };
+        RecordingSink recording = new RecordingSink("recording");
         PointState state = new PointState();
         state.publish(List.of(new Subscriber(new Gate(), List.of(recording), reqs)));
         before = System.currentTimeMillis() * 1_000_000L;
         status = new Supervisor(state, catalog, RUN_ID, line -> {})
                 .run(List.of(CWorkloads.binary(workload).toString(), this.scratch.toString()));
+        got = recording.received().stream().map(r -> new Got(r.point(), r.msg())).toList();
         after = System.currentTimeMillis() * 1_000_000L + 1_000_000L;
         for (String line : Files.readAllLines(this.scratch.resolve("ids"))) {
             String[] kv = line.split(" ");

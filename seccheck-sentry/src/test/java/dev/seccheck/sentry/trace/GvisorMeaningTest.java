@@ -2,15 +2,12 @@ package dev.seccheck.sentry.trace;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.Message;
 import dev.seccheck.fields.ContextField;
 import dev.seccheck.fields.FieldMask;
 import dev.seccheck.fields.FieldSet;
 import dev.seccheck.points.Catalog;
-import dev.seccheck.points.Point;
 import dev.seccheck.points.PointReq;
 import dev.seccheck.proto.common.ContextData;
-import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.container.Start;
 import dev.seccheck.proto.sentry.CloneInfo;
 import dev.seccheck.proto.sentry.ExecveInfo;
@@ -18,16 +15,16 @@ import dev.seccheck.proto.syscall.Execve;
 import dev.seccheck.proto.syscall.Listen;
 import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.sentry.Supervisor;
-import dev.seccheck.sink.Sink;
 import dev.seccheck.state.Gate;
 import dev.seccheck.state.PointState;
 import dev.seccheck.state.Subscriber;
+import dev.seccheck.testing.RecordingSink;
+import dev.seccheck.testing.RecordingSink.Received;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,47 +38,19 @@ class GvisorMeaningTest {
     private static final FieldSet CONTEXT = new FieldSet(FieldMask.EMPTY, FieldMask.of(ContextField.THREAD_ID.id(),
             ContextField.GROUP_ID.id(), ContextField.PROCESS_NAME.id(), ContextField.PARENT_THREAD_GROUP_ID.id()));
 
-    private record Got(String point, Message msg) {}
-
-    private final List<Got> got = new CopyOnWriteArrayList<>();
+    private final RecordingSink recording = new RecordingSink("recording");
 
     @TempDir
     Path tmp;
 
     private int run(List<String> argv, String... points) throws Exception {
-        Sink sink = new Sink() {
-            @Override
-            public String name() {
-                return "recording";
-            }
-
-            @Override
-            public void execve(FieldSet f, ExecveInfo m) {
-                got.add(new Got("sentry/execve", m));
-            }
-
-            @Override
-            public void clone(FieldSet f, CloneInfo m) {
-                got.add(new Got("sentry/clone", m));
-            }
-
-            @Override
-            public void containerStart(FieldSet f, Start m) {
-                got.add(new Got("container/start", m));
-            }
-
-            @Override
-            public void syscall(Point p, FieldSet f, MessageType t, Message m) {
-                got.add(new Got(p.name(), m));
-            }
-        };
         Catalog catalog = Catalog.standard();
         List<PointReq> reqs = new ArrayList<>();
         for (String name : points) {
             reqs.add(new PointReq(catalog.byName(name).orElseThrow().point(), CONTEXT));
         }
         PointState state = new PointState();
-        state.publish(List.of(new Subscriber(new Gate(), List.of(sink), reqs)));
+        state.publish(List.of(new Subscriber(new Gate(), List.of(recording), reqs)));
         return new Supervisor(state, catalog, "gvisor-meaning", line -> {}).run(argv);
     }
 
@@ -95,11 +64,12 @@ class GvisorMeaningTest {
                 "sentry/execve", "syscall/execve/enter", "syscall/execve/exit", "container/start");
 
         assertThat(status).isZero();
+        List<Received> got = recording.received();
         Start start = (Start) got.stream().filter(g -> g.point().equals("container/start")).findFirst().orElseThrow().msg();
         assertThat(start.getContextData().getProcessName()).as("the program's name, not the spawner thread's").isEqualTo("env");
         assertThat(start.getContextData().getParentThreadGroupId()).as("a sandbox's init has no parent").isZero();
 
-        List<String> points = got.stream().map(Got::point).filter(p -> !p.equals("container/start")).toList();
+        List<String> points = got.stream().map(Received::point).filter(p -> !p.equals("container/start")).toList();
         assertThat(points).as("gVisor's order; nothing for the program seccheck started")
                 .containsExactly("syscall/execve/enter", "syscall/execve/exit", "sentry/execve");
         Execve exit = (Execve) got.get(2).msg();
@@ -121,6 +91,7 @@ class GvisorMeaningTest {
                 "sentry/clone", "syscall/openat/exit", "syscall/listen/enter");
 
         assertThat(status).isZero();
+        List<Received> got = recording.received();
         List<CloneInfo> clones = got.stream().filter(g -> g.point().equals("sentry/clone"))
                 .map(g -> (CloneInfo) g.msg()).toList();
         // The shell's children come from glibc's fork (a clone with CLONE_CHILD_SETTID |

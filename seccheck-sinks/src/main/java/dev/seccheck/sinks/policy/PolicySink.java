@@ -20,7 +20,7 @@ import java.util.Map;
  * {@link Missing} fields) is decided by {@code on_missing} instead of by the absent value; an
  * allow or log rule in that case does not match, so it never lets through what it could not check.
  */
-public final class PolicySink implements PointSink {
+public final class PolicySink implements PointSink.MissingAware {
 
     private static final Rule[] NONE = new Rule[0];
 
@@ -52,11 +52,6 @@ public final class PolicySink implements PointSink {
             }
         }
         return false;
-    }
-
-    @Override
-    public void point(Point point, FieldSet fields, MessageType type, Message msg) throws SecurityCheckException {
-        point(point, fields, type, msg, Missing.NONE);
     }
 
     @Override

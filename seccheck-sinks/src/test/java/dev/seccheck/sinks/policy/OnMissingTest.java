@@ -10,13 +10,16 @@ import dev.seccheck.fields.FieldSet;
 import dev.seccheck.points.Catalog;
 import dev.seccheck.points.Point;
 import dev.seccheck.points.PointReq;
+import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.syscall.Connect;
 import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.session.JsonSinkConfig;
 import dev.seccheck.sink.Missing;
 import dev.seccheck.sink.SecurityCheckException;
+import dev.seccheck.sink.Selection;
 import dev.seccheck.sink.Sink;
+import dev.seccheck.sink.SinkDescriptor;
 import dev.seccheck.sink.SinkException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -129,13 +132,30 @@ class OnMissingTest {
                 .hasMessageContaining("sinks[0].config.on_missing: unknown value \"maybe\" (deny, allow, kill)");
     }
 
+    @Test
+    void aPolicyBehindASelectionStillDeniesWhatItCouldNotCheckAndStillSaysItDecides() throws Exception {
+        // seccheck run --pid 42 --config policy.json puts the policy sink behind a selection.
+        Sink sink = sink(null, DENY_SECRET.formatted("deny"), new Selection(List.of(42L), List.of(), List.of()));
+        Open fromPid42 = open("").toBuilder().setContextData(ContextData.newBuilder().setThreadGroupId(42)).build();
+
+        assertThat(sink.decides(OPENAT)).as("the run must know the policy decides at openat").isTrue();
+        assertThatThrownBy(() -> sink.syscall(OPENAT, FD_PATH, MessageType.MESSAGE_SYSCALL_OPEN, fromPid42,
+                UNREADABLE_PATH))
+                .isInstanceOfSatisfying(SecurityCheckException.class, e -> assertThat(e.errno()).isEqualTo(13));
+        assertThat(onlyAlert().get("missing").asText()).isEqualTo("pathname (EFAULT at 0x1000)");
+    }
+
     private Sink sink(String onMissing, String rules) throws Exception {
+        return sink(onMissing, rules, Selection.ALL);
+    }
+
+    private Sink sink(String onMissing, String rules, Selection only) throws Exception {
         String json = "{\"alerts\": \"" + alerts() + "\", "
                 + (onMissing == null ? "" : "\"on_missing\": \"" + onMissing + "\", ")
                 + "\"rules\": [" + rules + "]}";
         Files.deleteIfExists(alerts());
         List<PointReq> points = List.of(new PointReq(OPENAT, FD_PATH), new PointReq(CONNECT, FieldSet.EMPTY));
-        PolicySinkDescriptor d = new PolicySinkDescriptor();
+        SinkDescriptor<PolicySinkDescriptor.Policy> d = only.wrap(new PolicySinkDescriptor());
         PolicySinkDescriptor.Policy policy = d.validate(JsonSinkConfig.parse(json, "sinks[0].config"), points);
         return d.create(policy, d.setup(policy));
     }
