@@ -7,6 +7,11 @@ import com.google.protobuf.Message;
 import dev.seccheck.abi.Errno;
 import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.proto.common.Credentials;
+import dev.seccheck.proto.container.Start;
+import dev.seccheck.proto.sentry.CloneInfo;
+import dev.seccheck.proto.sentry.ExecveInfo;
+import dev.seccheck.proto.sentry.ExitNotifyParentInfo;
+import dev.seccheck.proto.sentry.TaskExit;
 import dev.seccheck.proto.syscall.Exit;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -46,9 +51,9 @@ public final class MessageText {
      */
     public static String line(String marker, String what, Message msg, int limit) {
         StringBuilder sb = new StringBuilder(160);
-        FieldDescriptor ctxField = msg.getDescriptorForType().findFieldByName("context_data");
-        if (ctxField != null && msg.hasField(ctxField)) {
-            context(sb, (ContextData) msg.getField(ctxField), limit);
+        ContextData ctx = MessageParts.context(msg);
+        if (ctx != null) {
+            context(sb, ctx, limit);
         }
         sb.append(marker).append(' ').append(what);
         return fields(sb, msg, limit).toString();
@@ -61,6 +66,22 @@ public final class MessageText {
      * message made to drop it.
      */
     public static StringBuilder fields(StringBuilder sb, Message msg, int limit) {
+        return switch (msg) {
+            case ExecveInfo e -> LifecycleFields.execve(sb, e, limit);
+            case CloneInfo c -> LifecycleFields.clone(sb, c);
+            case TaskExit t -> LifecycleFields.exitStatus(sb, t.getExitStatus());
+            case ExitNotifyParentInfo e -> LifecycleFields.exitStatus(sb, e.getExitStatus());
+            case Start s -> LifecycleFields.start(sb, s, limit);
+            default -> fieldsByReflection(sb, msg, limit);
+        };
+    }
+
+    /**
+     * Appends the fields as {@link #fields} does, for any message, through protobuf's reflection:
+     * what every type without accessors of its own in {@link LifecycleFields} goes through, and the
+     * reference those are tested against.
+     */
+    static StringBuilder fieldsByReflection(StringBuilder sb, Message msg, int limit) {
         Exit exit = null;
         for (Map.Entry<FieldDescriptor, Object> e : msg.getAllFields().entrySet()) {
             FieldDescriptor f = e.getKey();
@@ -153,23 +174,26 @@ public final class MessageText {
         }
     }
 
+    /** Appends a nested message as {@code {name=value name=value}}, its set fields in field-number order. */
+    static void message(StringBuilder sb, Message m, int limit) {
+        sb.append('{');
+        boolean first = true;
+        for (Map.Entry<FieldDescriptor, Object> e : m.getAllFields().entrySet()) {
+            if (!first) {
+                sb.append(' ');
+            }
+            first = false;
+            sb.append(e.getKey().getName()).append('=');
+            value(sb, e.getKey(), e.getValue(), limit);
+        }
+        sb.append('}');
+    }
+
     private static void scalar(StringBuilder sb, FieldDescriptor f, Object v, int limit) {
         switch (v) {
             case String s -> Escape.quoted(sb, s, limit);
             case ByteString b -> Escape.hex(sb, b, MAX_BYTES);
-            case Message m -> {
-                sb.append('{');
-                boolean first = true;
-                for (Map.Entry<FieldDescriptor, Object> e : m.getAllFields().entrySet()) {
-                    if (!first) {
-                        sb.append(' ');
-                    }
-                    first = false;
-                    sb.append(e.getKey().getName()).append('=');
-                    value(sb, e.getKey(), e.getValue(), limit);
-                }
-                sb.append('}');
-            }
+            case Message m -> message(sb, m, limit);
             case EnumValueDescriptor ev -> sb.append(ev.getName());
             case Long l when HEX_FIELDS.contains(f.getName()) -> sb.append("0x").append(Long.toHexString(l));
             case Integer i when HEX_FIELDS.contains(f.getName()) -> sb.append("0x").append(Integer.toHexString(i));

@@ -40,4 +40,61 @@ class EscapeTest {
         Escape.hex(sb, ByteString.copyFrom(new byte[] {1, 2, 3}), 2);
         assertThat(sb).hasToString("0102...(3 bytes)");
     }
+
+    /**
+     * Printable ASCII is copied a run at a time; every string, whatever it mixes, must come out as
+     * the escape of one code point at a time does (the rule written out below), quoted or as a word.
+     */
+    @Test
+    void copyingRunsOfPrintableAsciiWritesWhatEscapingEachCodePointWrites() {
+        java.util.Random random = new java.util.Random(7);
+        int[] alphabet = {'a', 'Z', '0', ' ', '"', '\\', '\n', '\t', 0x01, 0x7f, 0x85, 0xe9, 0x202e, 0x2028, 0xfffd,
+            0xd800, 0x1f600, '~', '!', 0x20ac};
+        for (int round = 0; round < 5000; round++) {
+            StringBuilder text = new StringBuilder();
+            int n = random.nextInt(40);
+            for (int i = 0; i < n; i++) {
+                text.appendCodePoint(alphabet[random.nextInt(alphabet.length)]);
+            }
+            String s = text.toString();
+            for (boolean word : new boolean[] {false, true}) {
+                StringBuilder got = new StringBuilder();
+                if (word) {
+                    Escape.word(got, s, 0);
+                } else {
+                    Escape.quoted(got, s, 0);
+                }
+                String body = oneCodePointAtATime(s, word);
+                assertThat(got.toString()).as("%s", s.codePoints().boxed().toList()).isEqualTo(word ? body : '"' + body + '"');
+            }
+        }
+    }
+
+    /** strace's C escapes, by character; the rule below writes every other control as \\xNN. */
+    private static final java.util.Map<Integer, String> C_ESCAPES = java.util.Map.of((int) '"', "\\\"",
+            (int) '\\', "\\\\", (int) '\n', "\\n", (int) '\r', "\\r", (int) '\t', "\\t", 0x0b, "\\v", 0x0c, "\\f");
+    /** The Unicode types that hide or move text on a screen, written as \\uNNNN. */
+    private static final java.util.Set<Integer> HIDING = java.util.Set.of((int) Character.CONTROL, (int) Character.FORMAT,
+            (int) Character.LINE_SEPARATOR, (int) Character.PARAGRAPH_SEPARATOR, (int) Character.SURROGATE,
+            (int) Character.UNASSIGNED);
+
+    private static String oneCodePointAtATime(String s, boolean word) {
+        StringBuilder sb = new StringBuilder();
+        for (int c : s.codePoints().toArray()) {
+            String escaped = C_ESCAPES.get(c);
+            if (escaped == null && c == ' ') {
+                escaped = word ? "\\x20" : " ";
+            } else if (escaped == null && (c < 0x20 || c == 0x7f)) {
+                escaped = String.format("\\x%02x", c);
+            } else if (escaped == null && (c == 0xfffd || HIDING.contains(Character.getType(c)))) {
+                escaped = String.format("\\u%04x", c);
+            }
+            if (escaped != null) {
+                sb.append(escaped);
+            } else {
+                sb.appendCodePoint(c);
+            }
+        }
+        return sb.toString();
+    }
 }

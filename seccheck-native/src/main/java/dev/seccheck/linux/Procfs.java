@@ -44,31 +44,7 @@ public final class Procfs {
          * null if the line is absent.
          */
         public long[] ids(String key) {
-            String v = fields.get(key);
-            if (v == null) {
-                return null;
-            }
-            // By hand: String.split compiles its "\\s+" pattern on every call, and this runs at
-            // every exec of a session that records credentials.
-            long[] out = new long[4];
-            int n = 0;
-            int i = 0;
-            while (i < v.length()) {
-                if (Character.isWhitespace(v.charAt(i))) {
-                    i++;
-                    continue;
-                }
-                int end = i;
-                while (end < v.length() && !Character.isWhitespace(v.charAt(end))) {
-                    end++;
-                }
-                if (n == out.length) {
-                    out = Arrays.copyOf(out, n * 2);
-                }
-                out[n++] = Long.parseLong(v, i, end, 10);
-                i = end;
-            }
-            return Arrays.copyOf(out, n);
+            return numbers(fields.get(key));
         }
 
         private int intField(String key) {
@@ -127,6 +103,67 @@ public final class Procfs {
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * The {@code Uid} and {@code Gid} lines of a task's status: real, effective, saved and
+     * filesystem ids each, as {@link Status#ids} reads them.
+     */
+    public record Ids(long[] uid, long[] gid) {}
+
+    /**
+     * Returns the {@code Uid} and {@code Gid} lines of a task's status, or empty if the task is
+     * gone or they are missing. Only those two lines are picked out of the text: the whole map of
+     * {@link #status}, fifty-odd lines as strings, cost the tracer more than the read itself at
+     * every exec of a session that records credentials.
+     */
+    public static Optional<Ids> ids(long tid) {
+        try {
+            String text = small(dir(tid).resolve("status"));
+            long[] uid = numbers(line(text, "\nUid:"));
+            long[] gid = numbers(line(text, "\nGid:"));
+            return uid == null || gid == null ? Optional.empty() : Optional.of(new Ids(uid, gid));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The rest of the line that starts with {@code key} (a newline, then the key), or null. */
+    private static String line(String text, String key) {
+        int at = text.indexOf(key);
+        if (at < 0) {
+            return null;
+        }
+        int end = text.indexOf('\n', at + key.length());
+        return text.substring(at + key.length(), end < 0 ? text.length() : end);
+    }
+
+    /** The whole numbers of a status value separated by white space ({@code "1000\t1000\t1000\t1000"}); null for null. */
+    private static long[] numbers(String v) {
+        if (v == null) {
+            return null;
+        }
+        // By hand: String.split compiles its "\\s+" pattern on every call, and this runs at
+        // every exec of a session that records credentials.
+        long[] out = new long[4];
+        int n = 0;
+        int i = 0;
+        while (i < v.length()) {
+            if (Character.isWhitespace(v.charAt(i))) {
+                i++;
+                continue;
+            }
+            int end = i;
+            while (end < v.length() && !Character.isWhitespace(v.charAt(end))) {
+                end++;
+            }
+            if (n == out.length) {
+                out = Arrays.copyOf(out, n * 2);
+            }
+            out[n++] = Long.parseLong(v, i, end, 10);
+            i = end;
+        }
+        return Arrays.copyOf(out, n);
     }
 
     /** Returns the status of a task, or throws if it cannot be read. */

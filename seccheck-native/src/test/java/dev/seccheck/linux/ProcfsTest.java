@@ -35,6 +35,34 @@ class ProcfsTest {
     }
 
     @Test
+    void idsAreTheUidAndGidLinesTheWholeStatusHas() {
+        Procfs.Ids ids = Procfs.ids(SELF).orElseThrow();
+        Procfs.Status st = Procfs.status(SELF).orElseThrow();
+        assertThat(ids.uid()).containsExactly(st.ids("Uid"));
+        assertThat(ids.gid()).containsExactly(st.ids("Gid"));
+        assertThat(Procfs.ids(GONE)).isEmpty();
+    }
+
+    @Test
+    void aThreadNamedLikeTheUidLineCannotPoseAsIt() throws Exception {
+        // The name comes first in status; a program may name itself "Uid: 7 7 7 7".
+        java.util.concurrent.atomic.AtomicReference<Object> ids = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                Files.writeString(Path.of("/proc/thread-self/comm"), "Uid:\t7\t7\t7\t7");
+                String self = Files.readSymbolicLink(Path.of("/proc/thread-self")).toString();
+                ids.set(Procfs.ids(Long.parseLong(self.substring(self.lastIndexOf('/') + 1))).orElseThrow());
+            } catch (IOException | RuntimeException e) {
+                ids.set(e);
+            }
+        });
+        t.start();
+        t.join(10_000);
+        assertThat(ids.get()).isInstanceOf(Procfs.Ids.class);
+        assertThat(((Procfs.Ids) ids.get()).uid()).containsExactly(Procfs.status(SELF).orElseThrow().ids("Uid"));
+    }
+
+    @Test
     void aNameThatIsNotUtf8IsStillReadWithReplacementCharacters() throws Exception {
         // A program may name itself with any bytes; it must not come out nameless.
         java.util.concurrent.atomic.AtomicReference<String> name = new java.util.concurrent.atomic.AtomicReference<>();

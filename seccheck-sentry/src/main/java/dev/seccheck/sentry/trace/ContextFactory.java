@@ -57,7 +57,7 @@ record ContextFactory(String containerId, TaskTable tasks) {
         if (task.credentials() != null) {
             return task.credentials();
         }
-        Credentials c = Procfs.status(task.tid()).map(ContextFactory::credentials).orElse(null);
+        Credentials c = Procfs.ids(task.tid()).map(ContextFactory::credentials).orElse(null);
         if (c != null) {
             tasks.replace(task, task.withCredentials(c));
         }
@@ -76,10 +76,10 @@ record ContextFactory(String containerId, TaskTable tasks) {
     }
 
     /** Returns the credentials of a status's Uid and Gid lines (real, effective, saved), or null without them. */
-    private static Credentials credentials(Procfs.Status st) {
-        long[] uid = st.ids("Uid");
-        long[] gid = st.ids("Gid");
-        if (uid == null || gid == null || uid.length < 3 || gid.length < 3) {
+    private static Credentials credentials(Procfs.Ids ids) {
+        long[] uid = ids.uid();
+        long[] gid = ids.gid();
+        if (uid.length < 3 || gid.length < 3) {
             return null;
         }
         return Credentials.newBuilder()

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# CPU time of each thread of `seccheck run` over a loop of short processes alone (issue 13 goal 1):
+# /proc/<jvm>/task/*/stat read when the loop starts and when it ends, so start-up and the way out
+# are left out. CPU time hardly depends on other load; alternate configurations and take several runs.
+#
+# Usage: bench/proc-cpu.sh [CONFIG] [N]    (a session file, or "default" for the built-in session;
+#                                           N runs of /bin/true, default 300)
+#        SECCHECK=/path/to/launcher bench/proc-cpu.sh ...   (another build, e.g. $BENCH_OLD/seccheck)
+# Prints "ms thread" per thread with CPU in the loop, most first, and the total.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+config="${1:-default}"
+n="${2:-300}"
+sc="${SECCHECK:-$here/seccheck}"
+work="$(mktemp -d /tmp/seccheck-proc-cpu.XXXXXX)" # the program touches start and done around its loop
+trap 'rm -rf "$work"' EXIT
+args=(run --quiet)
+[ "$config" = default ] || args+=(--config "$config")
+"$sc" "${args[@]}" -- sh -c "sleep 1; : > $work/start; i=0; while [ \$i -lt $n ]; do /bin/true; i=\$((i+1)); done; : > $work/done; sleep 2" >/dev/null 2>&1 &
+pid=$! # the launcher execs java: this is the JVM
+tick=$(getconf CLK_TCK)
+snapshot() {
+  for t in /proc/"$pid"/task/*; do
+    read -r stat <"$t/stat" 2>/dev/null || continue
+    set -- ${stat#*) } # fields after the name: utime and stime are the 12th and 13th
+    echo "${t##*/} $(( ${12} + ${13} )) $(tr ' ' _ <"$t/comm")"
+  done
+}
+while [ ! -e "$work/start" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
+snapshot >"$work/before"
+while [ ! -e "$work/done" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
+snapshot >"$work/after"
+wait "$pid"
+awk -v tick="$tick" 'NR == FNR { b[$1] = $2; next } { d = ($2 - b[$1]) * 1000 / tick; if (d > 0) print d " ms " $3; total += d }
+  END { print total " ms total" }' "$work/before" "$work/after" | sort -rn -k1,1
