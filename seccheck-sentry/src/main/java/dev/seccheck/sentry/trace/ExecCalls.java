@@ -78,10 +78,6 @@ final class ExecCalls {
         afterExit.remove(tid);
     }
 
-    /**
-     * Returns the file passed, resolved through /proc as the caller would resolve it, when it
-     * starts with {@code #!}; null otherwise or when it cannot be read.
-     */
     /** This thread's buffers for the file calls of {@link #startsWithShebang}. */
     private static final ThreadLocal<PathCalls> CALLS = ThreadLocal.withInitial(PathCalls::new);
 
@@ -125,6 +121,10 @@ final class ExecCalls {
         }
     }
 
+    /**
+     * Returns the file passed, resolved through /proc as the caller would resolve it, when it
+     * starts with {@code #!}; null otherwise or when it cannot be read.
+     */
     private static Script script(int tid, ExecArguments args) {
         if (args.pathname() == null) {
             return null;
