@@ -51,7 +51,7 @@ final class FilesNamed {
 
     /**
      * How far file system timestamps may lag the clock: the kernel stamps them from a coarse clock
-     * that trails the one {@link #clock} reads by up to a tick. A directory changed this close to a
+     * that trails the one {@link #clockNs} reads by up to a tick. A directory changed this close to a
      * walk's start may have changed after the walk read it, within the same stamp.
      */
     static final long CLOCK_SLACK_NS = TimeUnit.MILLISECONDS.toNanos(100);
