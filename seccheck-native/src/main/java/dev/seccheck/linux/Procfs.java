@@ -82,6 +82,11 @@ public final class Procfs {
      * tracer paid at every exec for the task's name, status and stat.
      */
     private static String small(Path file) throws IOException {
+        return new String(smallBytes(file), StandardCharsets.UTF_8);
+    }
+
+    /** {@link #small} as the file's bytes. */
+    private static byte[] smallBytes(Path file) throws IOException {
         try (FileInputStream in = new FileInputStream(file.toFile())) {
             byte[] buf = new byte[4096];
             int len = 0;
@@ -92,7 +97,7 @@ public final class Procfs {
                     buf = Arrays.copyOf(buf, buf.length * 2);
                 }
             }
-            return new String(buf, 0, len, StandardCharsets.UTF_8);
+            return Arrays.copyOf(buf, len);
         }
     }
 
@@ -119,23 +124,69 @@ public final class Procfs {
      */
     public static Optional<Ids> ids(long tid) {
         try {
-            String text = small(dir(tid).resolve("status"));
-            long[] uid = numbers(line(text, "\nUid:"));
-            long[] gid = numbers(line(text, "\nGid:"));
+            byte[] raw = smallBytes(dir(tid).resolve("status"));
+            long[] uid = numbers(raw, raw.length, "Uid:", 10);
+            long[] gid = numbers(raw, raw.length, "Gid:", 10);
             return uid == null || gid == null ? Optional.empty() : Optional.of(new Ids(uid, gid));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
     }
 
-    /** The rest of the line that starts with {@code key} (a newline, then the key), or null. */
-    private static String line(String text, String key) {
-        int at = text.indexOf(key);
-        if (at < 0) {
+    /**
+     * The numbers on the line of a status text ({@code raw[0, len)}) that starts with {@code key}
+     * (e.g. {@code "Uid:"}), their digits read in {@code radix}; null without that line. Anything
+     * but a digit separates numbers. The key must start a line: a task named {@code "Uid:\t7"}
+     * cannot pose as its Uid line (the kernel escapes a newline in the name). Parsed from the
+     * bytes, with no map of the fifty-odd lines: this runs at every exec of a session that
+     * records credentials and at every emulated open that needs the program's ids.
+     */
+    public static long[] numbers(byte[] raw, int len, String key, int radix) {
+        int i = lineStart(raw, len, key);
+        if (i < 0) {
             return null;
         }
-        int end = text.indexOf('\n', at + key.length());
-        return text.substring(at + key.length(), end < 0 ? text.length() : end);
+        long[] out = new long[4];
+        int n = 0;
+        while (i < len && raw[i] != '\n') {
+            if (!digit(raw[i])) {
+                i++;
+                continue;
+            }
+            long v = 0;
+            for (; i < len && digit(raw[i]); i++) {
+                v = v * radix + (raw[i] - '0');
+            }
+            if (n == out.length) {
+                out = Arrays.copyOf(out, n * 2);
+            }
+            out[n++] = v;
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    private static boolean digit(byte b) {
+        return b >= '0' && b <= '9';
+    }
+
+    /** Where the text after {@code key} starts on the line that begins with it, or -1. */
+    private static int lineStart(byte[] raw, int len, String key) {
+        int k = key.length();
+        for (int i = 0; i + k <= len; i++) {
+            if ((i == 0 || raw[i - 1] == '\n') && startsWith(raw, i, key)) {
+                return i + k;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean startsWith(byte[] raw, int at, String key) {
+        for (int j = 0; j < key.length(); j++) {
+            if (raw[at + j] != key.charAt(j)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The whole numbers of a status value separated by white space ({@code "1000\t1000\t1000\t1000"}); null for null. */

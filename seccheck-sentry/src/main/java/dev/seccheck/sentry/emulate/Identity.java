@@ -1,8 +1,8 @@
 package dev.seccheck.sentry.emulate;
 
 import dev.seccheck.linux.FsCredentials;
+import dev.seccheck.linux.Procfs;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -48,94 +48,24 @@ record Identity(int fsuid, int fsgid, int[] groups, int umask) {
 
     /**
      * The identity in {@code raw[0, len)}, a status file's text, or empty without its Uid or Gid
-     * line. Only the four lines needed are picked out of the raw bytes: a general parse of the
-     * whole file (a map of its fifty-odd fields) cost more than the rest of an emulated open.
+     * line. Only the four lines needed are picked out of the raw bytes ({@link Procfs#numbers}):
+     * a general parse of the whole file (a map of its fifty-odd fields) cost more than the rest of
+     * an emulated open.
      */
     static Optional<Identity> parse(byte[] raw, int len) {
-        long fsuid = number(raw, len, UID, 3, 10);
-        long fsgid = number(raw, len, GID, 3, 10);
-        if (fsuid < 0 || fsgid < 0) {
+        long[] uid = Procfs.numbers(raw, len, "Uid:", 10);
+        long[] gid = Procfs.numbers(raw, len, "Gid:", 10);
+        if (uid == null || uid.length < 4 || gid == null || gid.length < 4) {
             return Optional.empty();
         }
-        long umask = number(raw, len, UMASK, 0, 8); // octal, "0022"
-        return Optional.of(new Identity((int) fsuid, (int) fsgid, groups(raw, len), umask < 0 ? 022 : (int) umask));
-    }
-
-    private static final byte[] UID = "Uid:".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] GID = "Gid:".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] GROUPS = "Groups:".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] UMASK = "Umask:".getBytes(StandardCharsets.US_ASCII);
-
-    /**
-     * The {@code index}th number (0 first) of the line of {@code raw[0, len)} starting with
-     * {@code key}, its digits read in {@code radix}; -1 without the line or that many numbers.
-     * Anything but a digit separates numbers.
-     */
-    static long number(byte[] raw, int len, byte[] key, int index, int radix) {
-        int i = lineStart(raw, len, key);
-        for (int n = 0; i >= 0 && (i = nextNumber(raw, len, i)) >= 0; n++) {
-            int end = digitsEnd(raw, len, i);
-            if (n == index) {
-                return value(raw, i, end, radix);
-            }
-            i = end;
+        long[] groups = Procfs.numbers(raw, len, "Groups:", 10);
+        long[] umask = Procfs.numbers(raw, len, "Umask:", 8); // octal, "0022"
+        int[] g = new int[groups == null ? 0 : groups.length];
+        for (int i = 0; i < g.length; i++) {
+            g[i] = (int) groups[i];
         }
-        return -1;
-    }
-
-    /** The numbers of the Groups line, none without it. */
-    static int[] groups(byte[] raw, int len) {
-        int[] g = new int[8];
-        int n = 0;
-        int i = lineStart(raw, len, GROUPS);
-        while (i >= 0 && (i = nextNumber(raw, len, i)) >= 0) {
-            int end = digitsEnd(raw, len, i);
-            if (n == g.length) {
-                g = Arrays.copyOf(g, n * 2);
-            }
-            g[n++] = (int) value(raw, i, end, 10);
-            i = end;
-        }
-        return Arrays.copyOf(g, n);
-    }
-
-    /** Where the next number on the line at {@code i} starts, or -1 at the line's end. */
-    private static int nextNumber(byte[] raw, int len, int i) {
-        while (i < len && raw[i] != '\n' && !digit(raw[i])) {
-            i++;
-        }
-        return i < len && digit(raw[i]) ? i : -1;
-    }
-
-    private static int digitsEnd(byte[] raw, int len, int i) {
-        while (i < len && digit(raw[i])) {
-            i++;
-        }
-        return i;
-    }
-
-    private static long value(byte[] raw, int from, int to, int radix) {
-        long v = 0;
-        for (int k = from; k < to; k++) {
-            v = v * radix + (raw[k] - '0');
-        }
-        return v;
-    }
-
-    private static boolean digit(byte b) {
-        return b >= '0' && b <= '9';
-    }
-
-    /** Where the text after {@code key} starts on the line that begins with it, or -1. */
-    private static int lineStart(byte[] raw, int len, byte[] key) {
-        for (int i = 0; i + key.length <= len; i++) {
-            if (i == 0 || raw[i - 1] == '\n') {
-                if (Arrays.equals(raw, i, i + key.length, key, 0, key.length)) {
-                    return i + key.length;
-                }
-            }
-        }
-        return -1;
+        return Optional.of(new Identity((int) uid[3], (int) gid[3], g,
+                umask == null || umask.length == 0 ? 022 : (int) umask[0]));
     }
 
     /**
