@@ -88,21 +88,44 @@ class PolicyEnforcementTest {
      */
     @Test
     void aDeniedFileReplacedAfterTheLoadIsDeniedUnderItsNewNames() throws Exception {
-        Path denied = Files.createDirectory(tmp.resolve("s"));
-        Files.writeString(denied.resolve("a"), "OLD-a\n");
-        Path alerts = tmp.resolve("alerts.jsonl");
+        replacedAfterTheLoad(tmp, null);
+    }
+
+    /** The same with seccheck and its program unprivileged (uid 65534), the files theirs. */
+    @Test
+    void aDeniedFileReplacedAfterTheLoadIsDeniedUnderItsNewNamesUnprivileged() throws Exception {
+        String classpath = PackagedCli.forNobody(tmp);
+        replacedAfterTheLoad(PackagedCli.nobodysDir(tmp.resolve("n")), classpath);
+    }
+
+    /**
+     * Runs the replacement routes in {@code base}, natively and supervised, as root when
+     * {@code nobodysClasspath} is null, else as uid 65534 with that class path.
+     */
+    private void replacedAfterTheLoad(Path base, String nobodysClasspath) throws Exception {
+        boolean nobody = nobodysClasspath != null;
+        Path denied = owned(Files.createDirectory(base.resolve("s")), nobody);
+        Path alerts = base.resolve("alerts.jsonl");
         Path config = noSecretsBelow(denied, alerts);
-        String routes = "cd " + tmp + " && touch started && while [ ! -e go ]; do sleep 0.05; done;"
+        owned(base.resolve("l"), nobody);
+        String routes = "cd " + base + " && touch started && while [ ! -e go ]; do sleep 0.05; done;"
                 + " ln s/a l/linked && cat l/linked; ln s/a l/second && mv s/a l/moved && cat l/moved; echo done";
 
         for (boolean supervised : new boolean[] {false, true}) {
-            Files.writeString(denied.resolve("a"), "OLD-a\n");
-            Process p = supervised ? start(config, "sh", "-c", routes)
-                    : new ProcessBuilder("sh", "-c", routes).redirectErrorStream(true).start();
-            awaitFile(tmp.resolve("started"));
-            Path fresh = Files.writeString(denied.resolve(".new"), "SECRET-new\n");
+            owned(Files.writeString(denied.resolve("a"), "OLD-a\n"), nobody);
+            List<String> cmd;
+            if (!supervised) {
+                cmd = nobody ? PackagedCli.nobody("sh", "-c", routes) : List.of("sh", "-c", routes);
+            } else {
+                List<String> java = nobody ? PackagedCli.asNobody(nobodysClasspath)
+                        : PackagedCli.java(System.getProperty("java.class.path"));
+                cmd = runCommand(java, config, "sh", "-c", routes);
+            }
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            awaitFile(base.resolve("started"));
+            Path fresh = owned(Files.writeString(denied.resolve(".new"), "SECRET-new\n"), nobody);
             Files.move(fresh, denied.resolve("a"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            Files.writeString(tmp.resolve("go"), "");
+            Files.writeString(base.resolve("go"), "");
             Result r = finish(p);
             if (supervised) {
                 assertThat(r.out).doesNotContain("SECRET").contains("done");
@@ -112,14 +135,23 @@ class PolicyEnforcementTest {
                 assertThat(r.out).as("natively").contains("SECRET-new").contains("done").doesNotContain("OLD");
             }
             for (String f : List.of("started", "go", "l/linked", "l/second", "l/moved")) {
-                Files.deleteIfExists(tmp.resolve(f));
+                Files.deleteIfExists(base.resolve(f));
             }
         }
     }
 
+    /** Gives {@code p} to uid 65534 when {@code nobody}; returns it. */
+    private static Path owned(Path p, boolean nobody) throws Exception {
+        if (nobody) {
+            Files.setOwner(p, p.getFileSystem().getUserPrincipalLookupService()
+                    .lookupPrincipalByName(Integer.toString(PackagedCli.NOBODY)));
+        }
+        return p;
+    }
+
     /** A policy denying opens of every name below {@code denied} (rule "no secrets"), and an empty directory "l" beside it. */
     private Path noSecretsBelow(Path denied, Path alerts) throws Exception {
-        Files.createDirectory(tmp.resolve("l"));
+        Files.createDirectory(denied.resolveSibling("l"));
         return config(alerts, """
                 {"name": "no secrets", "point": "syscall/openat/enter", "match": {"pathname": {"glob": "%s/*"}},
                  "action": "deny", "errno": "EACCES"}""".formatted(denied));
@@ -185,7 +217,7 @@ class PolicyEnforcementTest {
     }
 
     private Path config(Path alerts, String rules) throws Exception {
-        return Files.writeString(tmp.resolve("policy.json"), """
+        return Files.writeString(alerts.resolveSibling("policy.json"), """
                 {"name": "guard",
                  "points": [
                    {"name": "syscall/openat/enter", "optional_fields": ["fd_path"], "context_fields": ["process_name", "group_id"]},
@@ -200,11 +232,17 @@ class PolicyEnforcementTest {
     }
 
     private static Process start(Path config, String... command) throws Exception {
-        List<String> cmd = PackagedCli.java(System.getProperty("java.class.path"));
+        List<String> java = PackagedCli.java(System.getProperty("java.class.path"));
+        return new ProcessBuilder(runCommand(java, config, command)).redirectErrorStream(true).start();
+    }
+
+    /** {@code java} (a JVM command line for the CLI) running {@code command} under the policy in {@code config}. */
+    private static List<String> runCommand(List<String> java, Path config, String... command) {
+        List<String> cmd = new ArrayList<>(java);
         cmd.addAll(List.of("run", "--quiet", "--root", config.getParent().resolve("root").toString(),
                 "--config", config.toString(), "--"));
         cmd.addAll(List.of(command));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        return cmd;
     }
 
     private static Result finish(Process p) throws Exception {
