@@ -69,12 +69,12 @@ final class Call {
     /** Sets context_data (when given), exit (on exit events) and sysno, and returns the builder. */
     <B extends Message.Builder> B head(B b, Header<B> h) {
         if (ctx != null) {
-            h.context().accept(b, ctx);
+            h.context(b, ctx);
         }
         if (ev.exit()) {
-            h.exit().accept(b, exit());
+            h.exit(b, exit());
         }
-        h.sysno().accept(b, Integer.toUnsignedLong(ev.sysno()));
+        h.sysno(b, Integer.toUnsignedLong(ev.sysno()));
         return b;
     }
 
@@ -84,10 +84,10 @@ final class Call {
      */
     <B extends Message.Builder> B fdHead(B b, Header<B> h, int fd) {
         head(b, h);
-        h.fd().accept(b, fd);
+        h.fd(b, fd);
         String path = fdPath(fd);
         if (path != null) {
-            h.fdPath().accept(b, path);
+            h.fdPath(b, path);
         }
         return b;
     }

@@ -34,6 +34,11 @@ import dev.seccheck.proto.syscall.TimerfdCreate;
 import dev.seccheck.proto.syscall.TimerfdGetTime;
 import dev.seccheck.proto.syscall.TimerfdSetTime;
 import dev.seccheck.proto.syscall.Write;
+import java.lang.invoke.CallSite;
+import java.lang.invoke.LambdaMetafactory;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.function.BiConsumer;
 import java.util.function.ObjIntConsumer;
 import java.util.function.ObjLongConsumer;
@@ -44,94 +49,143 @@ import java.util.function.ObjLongConsumer;
  * and protobuf's reflective setField doubled the cost of decoding a short call (measured by
  * DecodeBenchmark), hence one constant per message type. Messages about one file descriptor
  * also carry its fd and fd_path setters, for {@link Call#fdHead}.
+ *
+ * <p>The setters are made when a message of the type is first made, not when the table is: a
+ * setter is a class spun at run time (under {@code --illegal-native-access=deny} the AOT cache
+ * cannot hold them), and the 123 of the whole table took about 19 ms of the first syscall point of
+ * every run (BENCHMARKS.md, "Start-up, session 8"); a run now makes those of the messages it
+ * sends. They are made as the method references {@code Open.Builder::setFd} would be, by
+ * {@link LambdaMetafactory}, so that a decode calls them as cheaply as before (a method handle
+ * invoked from a field cost a third more per decode under C1, DecodeBenchmark).
  */
-record Header<B extends Message.Builder>(BiConsumer<B, ContextData> context, BiConsumer<B, Exit> exit,
-                                         ObjLongConsumer<B> sysno, ObjIntConsumer<B> fd,
-                                         BiConsumer<B, String> fdPath) {
+final class Header<B extends Message.Builder> {
+    private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
 
-    /** The header of a message that names no file descriptor (fd and fdPath stay null). */
-    Header(BiConsumer<B, ContextData> context, BiConsumer<B, Exit> exit, ObjLongConsumer<B> sysno) {
-        this(context, exit, sysno, null, null);
+    private final Class<B> builder;
+    private final boolean aboutFd;
+    /** Made at first use; two threads racing there make equal setters, and either set will do. */
+    private Setters<B> setters;
+
+    /** The setters of one builder; fd and fdPath are null for a message that names no file descriptor. */
+    private record Setters<B>(BiConsumer<B, ContextData> context, BiConsumer<B, Exit> exit, ObjLongConsumer<B> sysno,
+                              ObjIntConsumer<B> fd, BiConsumer<B, String> fdPath) {}
+
+    private Header(Class<B> builder, boolean aboutFd) {
+        this.builder = builder;
+        this.aboutFd = aboutFd;
+    }
+
+    /** The header of a message that names no file descriptor. */
+    private static <B extends Message.Builder> Header<B> of(Class<B> builder) {
+        return new Header<>(builder, false);
+    }
+
+    /** The header of a message about one file descriptor: also its fd and fd_path. */
+    private static <B extends Message.Builder> Header<B> aboutFd(Class<B> builder) {
+        return new Header<>(builder, true);
+    }
+
+    /** Whether this header also sets the message's fd and fd_path. */
+    boolean aboutFd() {
+        return aboutFd;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Setters<B> setters() {
+        Setters<B> s = setters;
+        if (s == null) {
+            s = new Setters<>(
+                implement(BiConsumer.class, "setContextData", ContextData.class, ContextData.class),
+                implement(BiConsumer.class, "setExit", Exit.class, Exit.class),
+                implement(ObjLongConsumer.class, "setSysno", long.class, long.class),
+                aboutFd ? implement(ObjIntConsumer.class, "setFd", fdWidth(), int.class) : null,
+                aboutFd ? implement(BiConsumer.class, "setFdPath", String.class, String.class) : null);
+            setters = s;
+        }
+        return s;
+    }
+
+    /** fd is an int32 in some messages and an int64 in others; either is set from an int. */
+    private Class<?> fdWidth() {
+        try {
+            builder.getMethod("setFd", int.class);
+            return int.class;
+        } catch (NoSuchMethodException e) {
+            return long.class;
+        }
+    }
+
+    /**
+     * An instance of {@code type} (BiConsumer, ObjLongConsumer or ObjIntConsumer) whose accept(b, v)
+     * calls {@code b.name(v)}, where the setter takes {@code param} and accept's v is a {@code value}.
+     */
+    private <F> F implement(Class<F> type, String name, Class<?> param, Class<?> value) {
+        try {
+            MethodHandle setter = LOOKUP.findVirtual(builder, name, MethodType.methodType(builder, param));
+            Class<?> erased = value.isPrimitive() ? value : Object.class;
+            CallSite site = LambdaMetafactory.metafactory(LOOKUP, "accept", MethodType.methodType(type),
+                MethodType.methodType(void.class, Object.class, erased), setter,
+                MethodType.methodType(void.class, builder, value));
+            return type.cast(site.getTarget().invoke());
+        } catch (Throwable e) {
+            throw new LinkageError("cannot set " + name + "(" + param.getSimpleName() + ") of " + builder.getName(), e);
+        }
+    }
+
+    void context(B b, ContextData value) {
+        setters().context().accept(b, value);
+    }
+
+    void exit(B b, Exit value) {
+        setters().exit().accept(b, value);
+    }
+
+    void sysno(B b, long value) {
+        setters().sysno().accept(b, value);
+    }
+
+    /** Sets the fd; only for a header made {@link #aboutFd}. */
+    void fd(B b, int value) {
+        setters().fd().accept(b, value);
+    }
+
+    /** Sets the fd_path; only for a header made {@link #aboutFd}. */
+    void fdPath(B b, String value) {
+        setters().fdPath().accept(b, value);
     }
 
     // Messages that name no file descriptor.
-    static final Header<Chroot.Builder> CHROOT =
-        new Header<>(Chroot.Builder::setContextData, Chroot.Builder::setExit, Chroot.Builder::setSysno);
-    static final Header<Clone.Builder> CLONE =
-        new Header<>(Clone.Builder::setContextData, Clone.Builder::setExit, Clone.Builder::setSysno);
-    static final Header<Dup.Builder> DUP =
-        new Header<>(Dup.Builder::setContextData, Dup.Builder::setExit, Dup.Builder::setSysno);
-    static final Header<Eventfd.Builder> EVENTFD =
-        new Header<>(Eventfd.Builder::setContextData, Eventfd.Builder::setExit, Eventfd.Builder::setSysno);
-    static final Header<Execve.Builder> EXECVE =
-        new Header<>(Execve.Builder::setContextData, Execve.Builder::setExit, Execve.Builder::setSysno);
-    static final Header<Fork.Builder> FORK =
-        new Header<>(Fork.Builder::setContextData, Fork.Builder::setExit, Fork.Builder::setSysno);
-    static final Header<InotifyInit.Builder> INOTIFY_INIT =
-        new Header<>(InotifyInit.Builder::setContextData, InotifyInit.Builder::setExit, InotifyInit.Builder::setSysno);
-    static final Header<Mmap.Builder> MMAP =
-        new Header<>(Mmap.Builder::setContextData, Mmap.Builder::setExit, Mmap.Builder::setSysno);
-    static final Header<Pipe.Builder> PIPE =
-        new Header<>(Pipe.Builder::setContextData, Pipe.Builder::setExit, Pipe.Builder::setSysno);
-    static final Header<Prlimit.Builder> PRLIMIT =
-        new Header<>(Prlimit.Builder::setContextData, Prlimit.Builder::setExit, Prlimit.Builder::setSysno);
-    static final Header<Ptrace.Builder> PTRACE =
-        new Header<>(Ptrace.Builder::setContextData, Ptrace.Builder::setExit, Ptrace.Builder::setSysno);
-    static final Header<Setid.Builder> SETID =
-        new Header<>(Setid.Builder::setContextData, Setid.Builder::setExit, Setid.Builder::setSysno);
-    static final Header<Setresid.Builder> SETRESID =
-        new Header<>(Setresid.Builder::setContextData, Setresid.Builder::setExit, Setresid.Builder::setSysno);
-    static final Header<Socket.Builder> SOCKET =
-        new Header<>(Socket.Builder::setContextData, Socket.Builder::setExit, Socket.Builder::setSysno);
-    static final Header<SocketPair.Builder> SOCKET_PAIR =
-        new Header<>(SocketPair.Builder::setContextData, SocketPair.Builder::setExit, SocketPair.Builder::setSysno);
-    static final Header<TimerfdCreate.Builder> TIMERFD_CREATE =
-        new Header<>(TimerfdCreate.Builder::setContextData, TimerfdCreate.Builder::setExit, TimerfdCreate.Builder::setSysno);
+    static final Header<Chroot.Builder> CHROOT = of(Chroot.Builder.class);
+    static final Header<Clone.Builder> CLONE = of(Clone.Builder.class);
+    static final Header<Dup.Builder> DUP = of(Dup.Builder.class);
+    static final Header<Eventfd.Builder> EVENTFD = of(Eventfd.Builder.class);
+    static final Header<Execve.Builder> EXECVE = of(Execve.Builder.class);
+    static final Header<Fork.Builder> FORK = of(Fork.Builder.class);
+    static final Header<InotifyInit.Builder> INOTIFY_INIT = of(InotifyInit.Builder.class);
+    static final Header<Mmap.Builder> MMAP = of(Mmap.Builder.class);
+    static final Header<Pipe.Builder> PIPE = of(Pipe.Builder.class);
+    static final Header<Prlimit.Builder> PRLIMIT = of(Prlimit.Builder.class);
+    static final Header<Ptrace.Builder> PTRACE = of(Ptrace.Builder.class);
+    static final Header<Setid.Builder> SETID = of(Setid.Builder.class);
+    static final Header<Setresid.Builder> SETRESID = of(Setresid.Builder.class);
+    static final Header<Socket.Builder> SOCKET = of(Socket.Builder.class);
+    static final Header<SocketPair.Builder> SOCKET_PAIR = of(SocketPair.Builder.class);
+    static final Header<TimerfdCreate.Builder> TIMERFD_CREATE = of(TimerfdCreate.Builder.class);
 
     // Messages about one file descriptor.
-    static final Header<Accept.Builder> ACCEPT =
-        new Header<>(Accept.Builder::setContextData, Accept.Builder::setExit, Accept.Builder::setSysno,
-            Accept.Builder::setFd, Accept.Builder::setFdPath);
-    static final Header<Bind.Builder> BIND =
-        new Header<>(Bind.Builder::setContextData, Bind.Builder::setExit, Bind.Builder::setSysno,
-            Bind.Builder::setFd, Bind.Builder::setFdPath);
-    static final Header<Chdir.Builder> CHDIR =
-        new Header<>(Chdir.Builder::setContextData, Chdir.Builder::setExit, Chdir.Builder::setSysno,
-            Chdir.Builder::setFd, Chdir.Builder::setFdPath);
-    static final Header<Close.Builder> CLOSE =
-        new Header<>(Close.Builder::setContextData, Close.Builder::setExit, Close.Builder::setSysno,
-            Close.Builder::setFd, Close.Builder::setFdPath);
-    static final Header<Connect.Builder> CONNECT =
-        new Header<>(Connect.Builder::setContextData, Connect.Builder::setExit, Connect.Builder::setSysno,
-            Connect.Builder::setFd, Connect.Builder::setFdPath);
-    static final Header<Fcntl.Builder> FCNTL =
-        new Header<>(Fcntl.Builder::setContextData, Fcntl.Builder::setExit, Fcntl.Builder::setSysno,
-            Fcntl.Builder::setFd, Fcntl.Builder::setFdPath);
-    static final Header<InotifyAddWatch.Builder> INOTIFY_ADD_WATCH =
-        new Header<>(InotifyAddWatch.Builder::setContextData, InotifyAddWatch.Builder::setExit, InotifyAddWatch.Builder::setSysno,
-            InotifyAddWatch.Builder::setFd, InotifyAddWatch.Builder::setFdPath);
-    static final Header<InotifyRmWatch.Builder> INOTIFY_RM_WATCH =
-        new Header<>(InotifyRmWatch.Builder::setContextData, InotifyRmWatch.Builder::setExit, InotifyRmWatch.Builder::setSysno,
-            InotifyRmWatch.Builder::setFd, InotifyRmWatch.Builder::setFdPath);
-    static final Header<Listen.Builder> LISTEN =
-        new Header<>(Listen.Builder::setContextData, Listen.Builder::setExit, Listen.Builder::setSysno,
-            Listen.Builder::setFd, Listen.Builder::setFdPath);
-    static final Header<Open.Builder> OPEN =
-        new Header<>(Open.Builder::setContextData, Open.Builder::setExit, Open.Builder::setSysno,
-            Open.Builder::setFd, Open.Builder::setFdPath);
-    static final Header<Read.Builder> READ =
-        new Header<>(Read.Builder::setContextData, Read.Builder::setExit, Read.Builder::setSysno,
-            Read.Builder::setFd, Read.Builder::setFdPath);
-    static final Header<Signalfd.Builder> SIGNALFD =
-        new Header<>(Signalfd.Builder::setContextData, Signalfd.Builder::setExit, Signalfd.Builder::setSysno,
-            Signalfd.Builder::setFd, Signalfd.Builder::setFdPath);
-    static final Header<TimerfdGetTime.Builder> TIMERFD_GET_TIME =
-        new Header<>(TimerfdGetTime.Builder::setContextData, TimerfdGetTime.Builder::setExit, TimerfdGetTime.Builder::setSysno,
-            TimerfdGetTime.Builder::setFd, TimerfdGetTime.Builder::setFdPath);
-    static final Header<TimerfdSetTime.Builder> TIMERFD_SET_TIME =
-        new Header<>(TimerfdSetTime.Builder::setContextData, TimerfdSetTime.Builder::setExit, TimerfdSetTime.Builder::setSysno,
-            TimerfdSetTime.Builder::setFd, TimerfdSetTime.Builder::setFdPath);
-    static final Header<Write.Builder> WRITE =
-        new Header<>(Write.Builder::setContextData, Write.Builder::setExit, Write.Builder::setSysno,
-            Write.Builder::setFd, Write.Builder::setFdPath);
+    static final Header<Accept.Builder> ACCEPT = aboutFd(Accept.Builder.class);
+    static final Header<Bind.Builder> BIND = aboutFd(Bind.Builder.class);
+    static final Header<Chdir.Builder> CHDIR = aboutFd(Chdir.Builder.class);
+    static final Header<Close.Builder> CLOSE = aboutFd(Close.Builder.class);
+    static final Header<Connect.Builder> CONNECT = aboutFd(Connect.Builder.class);
+    static final Header<Fcntl.Builder> FCNTL = aboutFd(Fcntl.Builder.class);
+    static final Header<InotifyAddWatch.Builder> INOTIFY_ADD_WATCH = aboutFd(InotifyAddWatch.Builder.class);
+    static final Header<InotifyRmWatch.Builder> INOTIFY_RM_WATCH = aboutFd(InotifyRmWatch.Builder.class);
+    static final Header<Listen.Builder> LISTEN = aboutFd(Listen.Builder.class);
+    static final Header<Open.Builder> OPEN = aboutFd(Open.Builder.class);
+    static final Header<Read.Builder> READ = aboutFd(Read.Builder.class);
+    static final Header<Signalfd.Builder> SIGNALFD = aboutFd(Signalfd.Builder.class);
+    static final Header<TimerfdGetTime.Builder> TIMERFD_GET_TIME = aboutFd(TimerfdGetTime.Builder.class);
+    static final Header<TimerfdSetTime.Builder> TIMERFD_SET_TIME = aboutFd(TimerfdSetTime.Builder.class);
+    static final Header<Write.Builder> WRITE = aboutFd(Write.Builder.class);
 }
