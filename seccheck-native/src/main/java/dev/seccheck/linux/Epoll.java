@@ -2,11 +2,10 @@ package dev.seccheck.linux;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Fcntl;
+import dev.seccheck.abi.Sysno;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /**
  * Epoll is an epoll(7) instance: one thread waits for many descriptors at once, each registered
@@ -27,12 +26,6 @@ public final class Epoll implements AutoCloseable {
     private static final int EPOLL_CTL_ADD = 1;
     private static final int EPOLL_CTL_DEL = 2;
 
-    private static final MethodHandle CREATE = Libc.withErrno("epoll_create1",
-            FunctionDescriptor.of(Libc.C_INT, Libc.C_INT));
-    private static final MethodHandle CTL = Libc.withErrno("epoll_ctl",
-            FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_INT, Libc.C_INT, Libc.C_POINTER));
-    private static final MethodHandle WAIT = Libc.withErrno("epoll_wait",
-            FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_POINTER, Libc.C_INT, Libc.C_INT));
 
     private final FileDescriptor fd;
     private final int capacity;
@@ -53,7 +46,7 @@ public final class Epoll implements AutoCloseable {
         if (capacity < 1) {
             throw new IllegalArgumentException("epoll capacity must be at least 1, got " + capacity);
         }
-        int epfd = (int) NativeCall.call(slot -> (int) CREATE.invokeExact(slot, EPOLL_CLOEXEC),
+        int epfd = (int) NativeCall.call(slot -> Libc.syscall(slot, Sysno.EPOLL_CREATE1, EPOLL_CLOEXEC),
                 NativeCall.Restart.NEVER, "epoll_create1", () -> "EPOLL_CLOEXEC");
         return new Epoll(epfd, capacity);
     }
@@ -77,7 +70,7 @@ public final class Epoll implements AutoCloseable {
      */
     public int await(int timeoutMillis) throws LinuxException {
         long n = fd.orErrno("epoll_wait", null, NativeCall.Restart.NEVER, Errno.EINTR,
-                (slot, epfd) -> (int) WAIT.invokeExact(slot, epfd, ready, capacity, timeoutMillis));
+                (slot, epfd) -> Libc.syscall(slot, Sysno.EPOLL_WAIT, epfd, ready.address(), capacity, timeoutMillis));
         return (int) Math.max(n, 0);
     }
 
@@ -104,6 +97,6 @@ public final class Epoll implements AutoCloseable {
 
     private void ctl(int op, int target, MemorySegment event, String opName) throws LinuxException {
         fd.orErrno("epoll_ctl", opName + ", " + target, NativeCall.Restart.NEVER, 0,
-                (slot, epfd) -> (int) CTL.invokeExact(slot, epfd, op, target, event));
+                (slot, epfd) -> Libc.syscall(slot, Sysno.EPOLL_CTL, epfd, op, target, event.address()));
     }
 }

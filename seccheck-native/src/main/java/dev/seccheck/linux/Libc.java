@@ -1,6 +1,5 @@
 package dev.seccheck.linux;
 
-import java.lang.foreign.AddressLayout;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -13,16 +12,29 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 /**
- * Libc links functions of the C library for the binding classes of this package, with errno
+ * Libc calls functions of the C library for the binding classes of this package, with errno
  * captured right after the call ({@link Linker.Option#captureCallState}) so that no JVM activity
  * between the call and the check can overwrite it.
  *
- * <p>A system call the kernel serves directly goes through {@link #syscall}, one shared downcall.
- * A function only the C library provides (posix_spawn, sigaction, signal) gets a
- * {@link MethodHandle} of its own, made once in a static final with {@link #withErrno} or
- * {@link #plain}. Either is called through
- * {@link NativeCall} (or {@link FileDescriptor} for a call on a descriptor it owns), which passes
- * {@link #errnoSlot()} as the first argument and reads errno back when the call failed.
+ * <p><b>One downcall shape.</b> Every call goes through one downcall handle: a function at an
+ * address, seven {@code long} arguments, a {@code long} result. The System V ABI of x86-64 passes
+ * each integer or pointer argument in a 64-bit register of its own (the seventh on the stack)
+ * whatever its C type, and returns an int in the low half of {@code rax}; so any function of ours,
+ * whose arguments and result are all integers or pointers, is called correctly through that one
+ * shape with its arguments widened to long, the arguments it does not take ignored, and its int
+ * result narrowed back by the caller ({@code (int) call(...)}). The shape is declared variadic
+ * after its first argument, so the stub sets {@code al} to 0 as a variadic callee (syscall(2))
+ * needs; the others ignore it. Why: each distinct function descriptor costs a generated stub and
+ * its invoke forms at every start (3-4 ms of CPU each, bench/DowncallShapes.java; the AOT cache
+ * cannot keep them under {@code --illegal-native-access=deny}), and 15 of them did (BENCHMARKS.md,
+ * "Start-up, session 8").
+ *
+ * <p>A system call the kernel serves directly goes through {@link #syscall}; a function only the
+ * C library provides (posix_spawn, sigaction, signal) is a {@link Function} made once in a static
+ * final and called with {@link #call}. Either is called through {@link NativeCall} (or
+ * {@link FileDescriptor} for a call on a descriptor it owns), which passes {@link #errnoSlot()} and
+ * reads errno back when the call failed. Pointers travel as addresses: the memory behind them must
+ * stay allocated until the call returns (an explicit arena's, or a segment the caller holds).
  */
 final class Libc {
     private Libc() {}
@@ -30,43 +42,54 @@ final class Libc {
     static final Linker LINKER = Linker.nativeLinker();
     static final SymbolLookup LOOKUP = LINKER.defaultLookup();
 
-    /** C types on x86-64 Linux. */
-    static final ValueLayout.OfInt C_INT = ValueLayout.JAVA_INT;
-    static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;
-    static final AddressLayout C_POINTER = ValueLayout.ADDRESS;
-
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO =
             CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
-    /**
-     * {@code syscall(nr, a..f)} with errno captured: the one downcall that every system call the
-     * kernel serves directly goes through. Each distinct function descriptor costs a generated stub
-     * and its invoke forms at every start (several ms of CPU each: the AOT cache cannot keep them
-     * under {@code --illegal-native-access=deny}, BENCHMARKS.md "Start-up, session 7"), so these
-     * calls share one. Pointers travel as addresses; {@link NativeCall} keeps the segments behind
-     * them reachable until the call returns.
-     */
-    private static final MethodHandle SYSCALL = LINKER.downcallHandle(symbol("syscall"),
-            FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG),
-            CAPTURE_ERRNO, Linker.Option.firstVariadicArg(1));
+    /** {@code long f(long, ...)} at the address given first, errno captured in the segment given second. */
+    private static final MethodHandle CALL = LINKER.downcallHandle(FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
+            Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(1));
+
+    private static final MemorySegment SYSCALL = symbol("syscall");
 
     /** One errno slot per thread, reused by every call that thread makes: no allocation per call. */
     private static final ThreadLocal<MemorySegment> SLOT =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
 
     /**
-     * Links a C function whose errno matters. The handle takes the errno slot as an extra first
-     * argument, before the C arguments.
+     * Function is a function of the C library whose arguments and result are integers or pointers.
+     *
+     * @param name its symbol, for messages
+     * @param address where it is
      */
-    static MethodHandle withErrno(String name, FunctionDescriptor fd) {
-        return LINKER.downcallHandle(symbol(name), fd, CAPTURE_ERRNO);
+    record Function(String name, MemorySegment address) {}
+
+    /** Finds the C library's function {@code name}; fails with {@link UnsatisfiedLinkError} naming it. */
+    static Function function(String name) {
+        return new Function(name, symbol(name));
     }
 
-    /** Links a C function that does not report through errno. */
-    static MethodHandle plain(String name, FunctionDescriptor fd) {
-        return LINKER.downcallHandle(symbol(name), fd);
+    /**
+     * Calls {@code fn(a, .., f)} with errno captured in {@code slot}, and returns what it returned
+     * in {@code rax}: narrow it to int for a function that returns one. Arguments it does not take
+     * are ignored; pass 0.
+     */
+    static long call(MemorySegment slot, Function fn, long a, long b, long c, long d, long e, long f) throws Throwable {
+        return (long) CALL.invokeExact(fn.address(), slot, a, b, c, d, e, f, 0L);
+    }
+
+    static long call(MemorySegment slot, Function fn, long a) throws Throwable {
+        return call(slot, fn, a, 0, 0, 0, 0, 0);
+    }
+
+    static long call(MemorySegment slot, Function fn, long a, long b) throws Throwable {
+        return call(slot, fn, a, b, 0, 0, 0, 0);
+    }
+
+    static long call(MemorySegment slot, Function fn, long a, long b, long c) throws Throwable {
+        return call(slot, fn, a, b, c, 0, 0, 0);
     }
 
     /**
@@ -74,7 +97,7 @@ final class Libc {
      * result, or -1 with errno set. Arguments not given are 0.
      */
     static long syscall(MemorySegment slot, int nr, long a, long b, long c, long d, long e, long f) throws Throwable {
-        return (long) SYSCALL.invokeExact(slot, (long) nr, a, b, c, d, e, f);
+        return (long) CALL.invokeExact(SYSCALL, slot, (long) nr, a, b, c, d, e, f);
     }
 
     static long syscall(MemorySegment slot, int nr, long a) throws Throwable {
@@ -97,7 +120,7 @@ final class Libc {
         return syscall(slot, nr, a, b, c, d, e, 0);
     }
 
-    /** Returns the calling thread's errno slot, to pass as the first argument of a {@link #withErrno} handle. */
+    /** Returns the calling thread's errno slot, to pass to {@link #call} or {@link #syscall}. */
     static MemorySegment errnoSlot() {
         return SLOT.get();
     }
@@ -107,7 +130,7 @@ final class Libc {
         return (int) ERRNO.get(slot, 0L);
     }
 
-    /** Returns the errno the calling thread's last {@link #withErrno} call captured. */
+    /** Returns the errno the calling thread's last call through its {@link #errnoSlot()} captured. */
     static int lastErrno() {
         return errno(SLOT.get());
     }

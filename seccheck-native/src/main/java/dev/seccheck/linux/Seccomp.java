@@ -2,11 +2,8 @@ package dev.seccheck.linux;
 
 import dev.seccheck.abi.Sysno;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 
 /**
  * Seccomp binds seccomp(2) filter installation for the calling thread, and the user-notification
@@ -37,10 +34,6 @@ public final class Seccomp {
 
     private static final int PR_SET_NO_NEW_PRIVS = 38;
 
-    static final MethodHandle IOCTL = Libc.LINKER.downcallHandle(
-            Libc.LOOKUP.find("ioctl").orElseThrow(),
-            FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_LONG, Libc.C_POINTER),
-            Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(2));
     /** Size of struct seccomp_notif as this kernel knows it (at least {@link Layouts#SECCOMP_NOTIF}'s size). */
     static final int NOTIF_SIZE = notifSize();
 

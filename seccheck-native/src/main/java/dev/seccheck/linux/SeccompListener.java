@@ -1,6 +1,7 @@
 package dev.seccheck.linux;
 
 import dev.seccheck.abi.Errno;
+import dev.seccheck.abi.Sysno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -109,7 +110,7 @@ public final class SeccompListener implements AutoCloseable {
     private long ioctl(long request, String requestName, MemorySegment arg, int answer) throws LinuxException {
         // The seccomp ioctls take their mutex interruptibly and do nothing before it: EINTR retries.
         return fd.orErrno("ioctl", requestName, NativeCall.Restart.ON_EINTR, answer,
-                (slot, n) -> (int) Seccomp.IOCTL.invokeExact(slot, n, request, arg));
+                (slot, n) -> Libc.syscall(slot, Sysno.IOCTL, n, request, arg.address()));
     }
 
     @Override

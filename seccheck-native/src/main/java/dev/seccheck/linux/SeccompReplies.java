@@ -2,6 +2,7 @@ package dev.seccheck.linux;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Fcntl;
+import dev.seccheck.abi.Sysno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -103,7 +104,7 @@ public final class SeccompReplies {
         try {
             MemorySegment slot = Libc.errnoSlot();
             while (true) {
-                int r = (int) Seccomp.IOCTL.invokeExact(slot, fd.number(), request, arg);
+                int r = (int) Libc.syscall(slot, Sysno.IOCTL, fd.number(), request, arg.address());
                 if (r != -1) {
                     return r;
                 }

@@ -12,12 +12,10 @@ import static dev.seccheck.abi.Mman.PROT_WRITE;
 
 import dev.seccheck.abi.Signal;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 /**
@@ -45,8 +43,7 @@ public final class SignalPipe {
     private static final VarHandle SA_FLAGS = SIGACTION.varHandle(MemoryLayout.PathElement.groupElement("sa_flags"));
 
     /** glibc's sigaction, not the system call: it supplies the sa_restorer the kernel needs. */
-    private static final MethodHandle SIGACTION_CALL =
-            Libc.withErrno("sigaction", FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_POINTER, Libc.C_POINTER));
+    private static final Libc.Function SIGACTION_CALL = Libc.function("sigaction");
 
     private final int readFd;
     private final int writeFd;
@@ -78,7 +75,7 @@ public final class SignalPipe {
             SA_HANDLER.set(act, 0L, handler);
             SA_FLAGS.set(act, 0L, SA_RESTART);
             for (int sig : signals) {
-                NativeCall.call(slot -> (int) SIGACTION_CALL.invokeExact(slot, sig, act, MemorySegment.NULL),
+                NativeCall.call(slot -> (int) Libc.call(slot, SIGACTION_CALL, sig, act.address(), 0),
                         NativeCall.Restart.NEVER, "sigaction", () -> Signal.name(sig));
             }
         }

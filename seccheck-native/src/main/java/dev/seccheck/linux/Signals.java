@@ -3,9 +3,7 @@ package dev.seccheck.linux;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.abi.Signal;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /**
  * Signals binds kill(2), isatty(3) and the way out by a signal; signal numbers are
@@ -14,13 +12,11 @@ import java.lang.invoke.MethodHandle;
 public final class Signals {
     private Signals() {}
 
-    private static final MethodHandle SIGNAL =
-            Libc.plain("signal", FunctionDescriptor.of(Libc.C_POINTER, Libc.C_INT, Libc.C_POINTER));
+    private static final Libc.Function SIGNAL = Libc.function("signal");
     private static final int RLIMIT_CORE = 4;
     /** The signals whose default action dumps core: QUIT ILL TRAP ABRT BUS FPE SEGV XCPU XFSZ SYS. */
     private static final long CORE_SIGNALS = bits(3, 4, 5, 6, 7, 8, 11, 24, 25, 31);
-    private static final MethodHandle ISATTY =
-            Libc.plain("isatty", FunctionDescriptor.of(Libc.C_INT, Libc.C_INT));
+    private static final Libc.Function ISATTY = Libc.function("isatty");
 
     /** Sends {@code sig} to process {@code pid} (negative: a process group). */
     public static void kill(int pid, int sig) throws LinuxException {
@@ -59,7 +55,7 @@ public final class Signals {
     /** signal(sig, action) for this process: {@link #SIG_DFL} or {@link #SIG_IGN}. */
     static void setAction(int sig, long action) {
         try {
-            MemorySegment previous = (MemorySegment) SIGNAL.invokeExact(sig, MemorySegment.ofAddress(action));
+            Libc.call(Libc.errnoSlot(), SIGNAL, sig, action);
         } catch (Throwable t) {
             throw new AssertionError("signal(" + Signal.name(sig) + ", " + action + ")", t);
         }
@@ -76,7 +72,7 @@ public final class Signals {
     /** Returns whether {@code fd} is a terminal. */
     public static boolean isatty(int fd) {
         try {
-            return (int) ISATTY.invokeExact(fd) == 1;
+            return (int) Libc.call(Libc.errnoSlot(), ISATTY, fd) == 1;
         } catch (Throwable t) {
             throw new AssertionError("isatty(" + fd + ")", t);
         }

@@ -6,11 +6,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.AddressLayout;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.FileAlreadyExistsException;
@@ -45,8 +43,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Spawn {
     private Spawn() {}
 
-    private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
-    private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
+    private static final int POSIX_SPAWN_SETSIGDEF = 0x04;
+    private static final int POSIX_SPAWN_SETSIGMASK = 0x08;
     private static final int S_IFIFO = 0010000;
     /** The kernel's {@code struct sigaction} on x86-64 (rt_sigaction's, not glibc's). */
     private static final java.lang.foreign.StructLayout KERNEL_SIGACTION = MemoryLayout.structLayout(
@@ -56,20 +54,18 @@ public final class Spawn {
             KERNEL_SIGACTION.varHandle(MemoryLayout.PathElement.groupElement("sa_handler"));
     private static final long SIG_IGN = 1;
 
-    // The C types of the posix_spawn parameters, short so that the table below reads as the prototypes.
-    private static final AddressLayout P = Libc.C_POINTER;
-    private static final ValueLayout.OfInt I = Libc.C_INT;
-    private static final MethodHandle SPAWN = spawnCall("posix_spawn", P, P, P, P, P, P);
-    private static final MethodHandle ACTIONS_INIT = spawnCall("posix_spawn_file_actions_init", P);
-    private static final MethodHandle ACTIONS_CLOSEFROM = spawnCall("posix_spawn_file_actions_addclosefrom_np", P, I);
-    private static final MethodHandle ACTIONS_CLOSE = spawnCall("posix_spawn_file_actions_addclose", P, I);
-    private static final MethodHandle ACTIONS_DUP2 = spawnCall("posix_spawn_file_actions_adddup2", P, I, I);
-    private static final MethodHandle ACTIONS_OPEN = spawnCall("posix_spawn_file_actions_addopen", P, I, P, I, I);
-    private static final MethodHandle ACTIONS_CHDIR = spawnCall("posix_spawn_file_actions_addchdir_np", P, P);
-    private static final MethodHandle ATTR_INIT = spawnCall("posix_spawnattr_init", P);
-    private static final MethodHandle ATTR_SETFLAGS = spawnCall("posix_spawnattr_setflags", P, ValueLayout.JAVA_SHORT);
-    private static final MethodHandle ATTR_SETSIGMASK = spawnCall("posix_spawnattr_setsigmask", P, P);
-    private static final MethodHandle ATTR_SETSIGDEFAULT = spawnCall("posix_spawnattr_setsigdefault", P, P);
+    // glibc's posix_spawn functions: each returns 0 or an error number, and leaves errno alone.
+    private static final Libc.Function SPAWN = Libc.function("posix_spawn");
+    private static final Libc.Function ACTIONS_INIT = Libc.function("posix_spawn_file_actions_init");
+    private static final Libc.Function ACTIONS_CLOSEFROM = Libc.function("posix_spawn_file_actions_addclosefrom_np");
+    private static final Libc.Function ACTIONS_CLOSE = Libc.function("posix_spawn_file_actions_addclose");
+    private static final Libc.Function ACTIONS_DUP2 = Libc.function("posix_spawn_file_actions_adddup2");
+    private static final Libc.Function ACTIONS_OPEN = Libc.function("posix_spawn_file_actions_addopen");
+    private static final Libc.Function ACTIONS_CHDIR = Libc.function("posix_spawn_file_actions_addchdir_np");
+    private static final Libc.Function ATTR_INIT = Libc.function("posix_spawnattr_init");
+    private static final Libc.Function ATTR_SETFLAGS = Libc.function("posix_spawnattr_setflags");
+    private static final Libc.Function ATTR_SETSIGMASK = Libc.function("posix_spawnattr_setsigmask");
+    private static final Libc.Function ATTR_SETSIGDEFAULT = Libc.function("posix_spawnattr_setsigdefault");
 
     /**
      * Prepared is a spawn whose arguments, attributes, file actions and seccomp filter are already
@@ -150,37 +146,35 @@ public final class Spawn {
                 if (r < 0) {
                     throw new LinuxException("mknodat(" + fifo + ", S_IFIFO)", (int) -r);
                 }
-                check("posix_spawnattr_init", (int) ATTR_INIT.invokeExact(attr));
-                check("posix_spawn_file_actions_init", (int) ACTIONS_INIT.invokeExact(actions));
-                check("posix_spawnattr_setsigmask", (int) ATTR_SETSIGMASK.invokeExact(attr, mask));
-                check("posix_spawnattr_setsigdefault", (int) ATTR_SETSIGDEFAULT.invokeExact(attr, defaults));
-                check("posix_spawnattr_setflags", (int) ATTR_SETFLAGS.invokeExact(attr,
-                        (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)));
+                check(ATTR_INIT, attr.address());
+                check(ACTIONS_INIT, actions.address());
+                check(ATTR_SETSIGMASK, attr.address(), mask.address());
+                check(ATTR_SETSIGDEFAULT, attr.address(), defaults.address());
+                check(ATTR_SETFLAGS, attr.address(), POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
                 if (stdio != null) {
                     for (int i = 0; i < 3; i++) {
-                        check("posix_spawn_file_actions_adddup2", (int) ACTIONS_DUP2.invokeExact(actions, stdio[i], i));
+                        check(ACTIONS_DUP2, actions.address(), stdio[i], i);
                     }
                 }
                 if (directory != null) {
-                    check("posix_spawn_file_actions_addchdir_np",
-                            (int) ACTIONS_CHDIR.invokeExact(actions, arena.allocateFrom(directory)));
+                    check(ACTIONS_CHDIR, actions.address(), arena.allocateFrom(directory).address());
                 }
                 // The caller's descriptors pass to the program; the JVM's (any other) stay here.
                 int next = 3;
                 for (int fd : inherited) {
                     for (; next < fd; next++) {
-                        check("posix_spawn_file_actions_addclose", (int) ACTIONS_CLOSE.invokeExact(actions, next));
+                        check(ACTIONS_CLOSE, actions.address(), next);
                     }
                     next = Math.max(next, fd + 1);
                 }
-                check("posix_spawn_file_actions_addclosefrom_np", (int) ACTIONS_CLOSEFROM.invokeExact(actions, next));
+                check(ACTIONS_CLOSEFROM, actions.address(), next);
                 // The hold, last, then closed: the listener the tracer installs meanwhile may take
                 // the number the open would have had, and glibc then moves the FIFO with a dup2,
                 // which drops O_CLOEXEC.
                 int hold = lowestFree(inherited);
-                check("posix_spawn_file_actions_addopen", (int) ACTIONS_OPEN.invokeExact(actions, hold,
-                        arena.allocateFrom(fifo.toString()), Fcntl.O_WRONLY | Fcntl.O_CLOEXEC, 0));
-                check("posix_spawn_file_actions_addclose", (int) ACTIONS_CLOSE.invokeExact(actions, hold));
+                check(ACTIONS_OPEN, actions.address(), hold, arena.allocateFrom(fifo.toString()).address(),
+                        Fcntl.O_WRONLY | Fcntl.O_CLOEXEC, 0);
+                check(ACTIONS_CLOSE, actions.address(), hold);
             } catch (LinuxException e) {
                 removeHold();
                 throw e;
@@ -349,7 +343,8 @@ public final class Spawn {
             Seccomp.installFilter(p.trap, 0);
         }
         try {
-            int r = (int) SPAWN.invokeExact(p.pid, p.path, p.actions, p.attr, p.args, p.env);
+            int r = (int) Libc.call(Libc.errnoSlot(), SPAWN, p.pid.address(), p.path.address(), p.actions.address(),
+                    p.attr.address(), p.args.address(), p.env.address());
             return new Spawned(r == 0 ? p.pid.get(ValueLayout.JAVA_INT, 0) : 0, r);
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -366,14 +361,12 @@ public final class Spawn {
      */
     public record Spawned(int pid, int errno) {}
 
-    /** Links a posix_spawn function of glibc: each returns 0 or an error number, and leaves errno alone. */
-    private static MethodHandle spawnCall(String name, MemoryLayout... args) {
-        return Libc.plain(name, FunctionDescriptor.of(Libc.C_INT, args));
-    }
-
-    private static void check(String what, int r) throws LinuxException {
+    /** Calls one of the posix_spawn functions with up to five arguments; throws the error it returns. */
+    private static void check(Libc.Function fn, long... args) throws Throwable {
+        long[] a = java.util.Arrays.copyOf(args, 5);
+        int r = (int) Libc.call(Libc.errnoSlot(), fn, a[0], a[1], a[2], a[3], a[4], 0);
         if (r != 0) {
-            throw new LinuxException(what, r);
+            throw new LinuxException(fn.name(), r);
         }
     }
 }

@@ -3,8 +3,6 @@ package dev.seccheck.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.invoke.MethodHandle;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -26,7 +24,7 @@ class LinkAheadTest {
 
     /** A binding whose link waits for the test to let it finish. */
     static final class SlowBinding {
-        static final MethodHandle GETPID;
+        static final Libc.Function GETPID;
 
         static {
             ENTERED.countDown();
@@ -37,12 +35,12 @@ class LinkAheadTest {
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             }
-            GETPID = Libc.plain("getpid", FunctionDescriptor.of(Libc.C_INT));
+            GETPID = Libc.function("getpid");
         }
 
         static int pid() {
             try {
-                return (int) GETPID.invokeExact();
+                return (int) Libc.call(Libc.errnoSlot(), GETPID, 0);
             } catch (Throwable t) {
                 throw new AssertionError("getpid", t);
             }
@@ -51,10 +49,9 @@ class LinkAheadTest {
 
     /** A binding of a function no libc has. */
     static final class MissingSymbolBinding {
-        static final MethodHandle NONE =
-                Libc.withErrno("seccheck_no_such_function", FunctionDescriptor.of(Libc.C_INT));
+        static final Libc.Function NONE = Libc.function("seccheck_no_such_function");
 
-        static MethodHandle handle() {
+        static Libc.Function handle() {
             return NONE;
         }
     }
