@@ -1,7 +1,7 @@
 package dev.seccheck.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.points.Catalog;
@@ -23,7 +23,6 @@ import picocli.CommandLine.Option;
  * JSON, which joins the {@code --config} sessions, and which {@code --print-config} shows.
  */
 final class TraceOptions {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Option(names = {"-e", "--trace"}, paramLabel = "EXPR",
             description = "What to trace, as strace's -e: [trace=]NAME,... with syscall names, groups "
@@ -87,7 +86,9 @@ final class TraceOptions {
         if (!active()) {
             return Optional.empty();
         }
-        ObjectNode s = JSON.createObjectNode();
+        // A node factory, not an ObjectMapper: a mapper's class initialisation alone costs every run,
+        // options or not, tens of milliseconds (its date formats load the locale data).
+        ObjectNode s = JsonNodeFactory.instance.objectNode();
         s.put("name", name);
         ArrayNode points = s.putArray("points");
         for (String point : pointNames(catalog)) {

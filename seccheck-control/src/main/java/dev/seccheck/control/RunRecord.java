@@ -1,9 +1,11 @@
 package dev.seccheck.control;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.seccheck.linux.Procfs;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,7 +18,18 @@ import java.util.List;
  */
 public record RunRecord(String id, long pid, long pidStartTicks, List<String> command, Instant started) {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Writes the record with jackson-core's generator alone: an ObjectMapper's first use costs a
+     * run tens of milliseconds before its program starts (its class initialisation builds date
+     * formats and loads the locale data), and only the readers of records ({@code seccheck list})
+     * need one ({@link Reader}).
+     */
+    private static final JsonFactory WRITER = new JsonFactory();
+
+    /** The mapper {@link #parse} reads with, made on first use. */
+    private static final class Reader {
+        static final ObjectMapper JSON = new ObjectMapper();
+    }
 
     public RunRecord {
         command = List.copyOf(command);
@@ -36,18 +49,26 @@ public record RunRecord(String id, long pid, long pidStartTicks, List<String> co
 
     /** Returns the record as {@code run.json} holds it. */
     byte[] toJson() throws IOException {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("id", id);
-        n.put("pid", pid);
-        n.put("pid_start_ticks", pidStartTicks);
-        command.forEach(n.putArray("command")::add);
-        n.put("started", started.toString());
-        return JSON.writeValueAsBytes(n);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonGenerator g = WRITER.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("id", id);
+            g.writeNumberField("pid", pid);
+            g.writeNumberField("pid_start_ticks", pidStartTicks);
+            g.writeArrayFieldStart("command");
+            for (String c : command) {
+                g.writeString(c);
+            }
+            g.writeEndArray();
+            g.writeStringField("started", started.toString());
+            g.writeEndObject();
+        }
+        return out.toByteArray();
     }
 
     /** Parses a record made by {@link #toJson}; {@code where} names it in errors. */
     static RunRecord parse(byte[] data, String where) throws IOException {
-        JsonNode n = JSON.readTree(data);
+        JsonNode n = Reader.JSON.readTree(data);
         if (n == null || !n.hasNonNull("id") || !n.hasNonNull("pid") || !n.hasNonNull("pid_start_ticks")) {
             throw new IOException(where + ": not a run record");
         }
