@@ -3,15 +3,17 @@
 # seccheck_jvm_flags MODULE_PATH  sets the array jvm; MODULE_PATH holds seccheck-native (module
 # dev.seccheck.linux) and seccheck-abi (dev.seccheck.abi), every other jar goes on the class path.
 seccheck_jvm_flags() {
-  # Native access is granted to the binding module alone, and --illegal-native-access=deny stops
-  # every other jar (Jackson, protobuf, picocli, kafka's compression libraries, our own) from
-  # calling native code: a restricted method (a downcall, System.loadLibrary...) called from the
-  # class path throws IllegalCallerException. The price: JDK 25 counts the deny property as one
-  # its archived module graph cannot honour ("full module graph: disabled" in -Xlog:aot), and AOT
-  # class linking needs that graph, so the lambdas and invoke forms (~710 hidden classes in `run`) are
-  # spun at every start instead of coming linked from the AOT cache: about 0.18 s of CPU per start,
-  # kept for the refusal (BENCHMARKS.md, "Start-up, session 7"). The binding classes share one
-  # downcall shape where they can and are linked on a second thread (LinkAhead) to soften it.
+  # Native access is granted to the binding module alone (--enable-native-access=dev.seccheck.linux).
+  # Nothing else the launcher loads can call native code: no jar on the class path declares a native
+  # method or calls a restricted method (the JNI compression libraries of the Kafka client are left
+  # out of the build), which LauncherTest proves with the JDK's jnativescan over the very jars the
+  # launcher uses; a restricted call from the class path would still make the JDK print a warning.
+  # Not --illegal-native-access=deny: JDK 25 cannot archive its module graph with that property set,
+  # and without the archived graph no lambda, invoke form or module resolution comes from the AOT
+  # cache: a third of every start's CPU (BENCHMARKS.md, "Start-up, session 8"). What deny adds over
+  # the scan is the refusal of a restricted call made by reflection, which the scan cannot see, from
+  # code that --sun-misc-unsafe-memory-access=allow (protobuf's fast paths) already trusts with raw
+  # memory; such a call still shows, as the JDK's warning on stderr.
   # No attach listener: a supervised program of the same user could otherwise load an agent into
   # this JVM through the HotSpot attach API (jcmd, JVMTI.agent_load).
   # No perf data: nothing reads this JVM's counters (jstat needs the attach listener too), and the
@@ -19,6 +21,6 @@ seccheck_jvm_flags() {
   # C1 only and the serial collector: measured for start-up and short supervised commands
   # (BENCHMARKS.md, "The launcher's JIT").
   jvm=(--module-path "$1" --add-modules dev.seccheck.linux --enable-native-access=dev.seccheck.linux
-    --illegal-native-access=deny --sun-misc-unsafe-memory-access=allow -XX:+DisableAttachMechanism -XX:-UsePerfData
+    --sun-misc-unsafe-memory-access=allow -XX:+DisableAttachMechanism -XX:-UsePerfData
     -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss1m)
 }

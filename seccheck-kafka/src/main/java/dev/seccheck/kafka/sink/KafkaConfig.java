@@ -5,8 +5,10 @@ import dev.seccheck.sink.SinkConfig;
 import dev.seccheck.sink.SinkException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * KafkaConfig is the validated configuration of the {@code kafka} sink: where the records go, the
@@ -50,6 +52,13 @@ public record KafkaConfig(String bootstrapServers, String topic, Optional<String
             "buffer.memory", "buffer_bytes",
             "key.serializer", "the sink (records are bytes)",
             "value.serializer", "the sink (records are bytes)");
+
+    /**
+     * The Kafka client's codecs that are JNI libraries, left out of the build: each would extract
+     * its native library into the temporary directory and load it into the supervisor, where a
+     * program under it (the same user) could replace the file first.
+     */
+    static final Set<String> NATIVE_CODECS = Set.of("snappy", "lz4", "zstd");
 
     public KafkaConfig {
         properties = Map.copyOf(properties);
@@ -102,6 +111,10 @@ public record KafkaConfig(String bootstrapServers, String topic, Optional<String
                     case ConfigValue.Bool b -> Boolean.toString(b.value());
                     default -> throw p.error(name, "must be a string, number or boolean, got " + v.get().json());
                 });
+                if (name.equals("compression.type") && NATIVE_CODECS.contains(props.get(name).trim().toLowerCase(Locale.ROOT))) {
+                    throw p.error(name, "\"" + props.get(name) + "\" needs a native library, which seccheck does not load into "
+                            + "the supervisor (a program under it could replace the library's file); use gzip or none");
+                }
             }
         }
         return new KafkaConfig(servers, topic, key, maxBlock, buffer, setup, close, props);

@@ -73,19 +73,25 @@ class KafkaSinkConfigTest {
                 .contains("sinks[0].config.properties:").contains("acks");
         assertThat(error("{\"bootstrap_servers\": \"h:1\", \"topic\": \"t\", \"properties\": {\"acks\": [1]}}"))
                 .contains("sinks[0].config.properties.acks: must be a string, number or boolean");
+        for (String codec : List.of("snappy", "lz4", "zstd", " ZSTD")) {
+            assertThat(error("{\"bootstrap_servers\": \"h:1\", \"topic\": \"t\", \"properties\": {\"compression.type\": \""
+                    + codec + "\"}}"))
+                    .contains("sinks[0].config.properties.compression.type: \"" + codec + "\" needs a native library")
+                    .contains("gzip or none");
+        }
     }
 
     @Test
     void propertiesReachTheProducerAsGivenAndTheBudgetIsTheSinks() throws Exception {
         SinkConfig props = new SinkConfig("c.properties", Map.of(
-                "compression.type", new ConfigValue.Text("c.properties.compression.type", "zstd"),
+                "compression.type", new ConfigValue.Text("c.properties.compression.type", "gzip"),
                 "linger.ms", new ConfigValue.Numeric("c.properties.linger.ms", BigDecimal.TEN, true)));
         KafkaConfig c = new KafkaSinkDescriptor().validate(new SinkConfig("c", Map.of(
                 "bootstrap_servers", new ConfigValue.Text("c.bootstrap_servers", "127.0.0.1:9"),
                 "topic", new ConfigValue.Text("c.topic", "t"),
                 "max_block", new ConfigValue.Text("c.max_block", "25ms"),
                 "properties", new ConfigValue.Table(props))), List.of());
-        assertThat(KafkaSinkDescriptor.properties(c)).containsEntry("compression.type", "zstd")
+        assertThat(KafkaSinkDescriptor.properties(c)).containsEntry("compression.type", "gzip")
                 .containsEntry("linger.ms", "10").containsEntry("max.block.ms", "25")
                 .containsEntry("bootstrap.servers", "127.0.0.1:9");
         KafkaConfig plain = new KafkaSinkDescriptor().validate(new SinkConfig("c", Map.of(
