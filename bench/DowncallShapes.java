@@ -7,11 +7,13 @@ import java.lang.foreign.ValueLayout;
  * DowncallShapes measures what one more FFM downcall shape costs at start-up: it links 20 libc
  * functions, each with its own function descriptor (as the binding classes did), or 20 handles of
  * one shape (syscall(2) with seven longs, as {@code Libc.syscall} does now), after a first handle
- * that starts the linker. Run it with the launcher's flags (BENCHMARKS.md, "Start-up, session 7"):
+ * that starts the linker. Run it with the launcher's JIT and collector (BENCHMARKS.md, "Start-up,
+ * session 7" and "session 8"; session 7 added {@code --illegal-native-access=deny}, which the
+ * launcher no longer gives):
  *
  * <pre>
  * java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 --enable-native-access=ALL-UNNAMED \
- *     --illegal-native-access=deny bench/DowncallShapes.java distinct   # or: same
+ *     bench/DowncallShapes.java distinct   # or: same
  * </pre>
  */
 public class DowncallShapes {

@@ -1,6 +1,5 @@
 package dev.seccheck.cli;
 
-import dev.seccheck.linux.LinkAhead;
 import dev.seccheck.linux.Signals;
 import java.util.Arrays;
 import java.util.List;
@@ -45,11 +44,6 @@ public final class Main implements Runnable {
     private static volatile int programSignal;
 
     public static void main(String[] args) {
-        if (args.length > 0 && args[0].equals("run")) {
-            // The binding classes' downcall handles link on a second thread while this one
-            // builds the command and its sessions (issue 13, start-up).
-            LinkAhead.forRun();
-        }
         int code = execute(args);
         SignalForwarding.release();
         int sig = programSignal;

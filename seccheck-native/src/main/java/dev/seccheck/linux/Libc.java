@@ -25,9 +25,8 @@ import java.lang.invoke.VarHandle;
  * result narrowed back by the caller ({@code (int) call(...)}). The shape is declared variadic
  * after its first argument, so the stub sets {@code al} to 0 as a variadic callee (syscall(2))
  * needs; the others ignore it. Why: each distinct function descriptor costs a generated stub and
- * its invoke forms at every start (3-4 ms of CPU each, bench/DowncallShapes.java; the AOT cache
- * cannot keep them under {@code --illegal-native-access=deny}), and 15 of them did (BENCHMARKS.md,
- * "Start-up, session 8").
+ * its invoke forms at every start (about 2 ms of CPU each, bench/DowncallShapes.java; the AOT cache
+ * does not keep downcall stubs), and 15 of them did (BENCHMARKS.md, "Start-up, session 8").
  *
  * <p>A system call the kernel serves directly goes through {@link #syscall}; a function only the
  * C library provides (posix_spawn, sigaction, signal) is a {@link Function} made once in a static

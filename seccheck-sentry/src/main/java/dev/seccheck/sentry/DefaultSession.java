@@ -83,8 +83,9 @@ public final class DefaultSession {
         return new SessionConfig(SessionConfigParser.DEFAULT_NAME, points, List.of(sink), SessionOptions.DEFAULT);
     }
 
-    // No lambdas or streams here: under --illegal-native-access=deny each lambda's class is spun
-    // at every start (the AOT cache cannot link it), and this runs on the way to the launch.
+    // No lambdas or streams here: the AOT cache is trained on the session as a file (what
+    // --print-config prints), so a lambda of this class would be spun at every start, on the way to
+    // the launch.
     private static PointReq point(Catalog catalog, String name, List<String> optional, List<String> context) {
         Optional<PointDesc> found = catalog.byName(name);
         if (found.isEmpty()) {

@@ -50,11 +50,10 @@ import java.util.function.ObjLongConsumer;
  * DecodeBenchmark), hence one constant per message type. Messages about one file descriptor
  * also carry its fd and fd_path setters, for {@link Call#fdHead}.
  *
- * <p>The setters are made when a message of the type is first made, not when the table is: a
- * setter is a class spun at run time (under {@code --illegal-native-access=deny} the AOT cache
- * cannot hold them), and the 123 of the whole table took about 19 ms of the first syscall point of
- * every run (BENCHMARKS.md, "Start-up, session 8"); a run now makes those of the messages it
- * sends. They are made as the method references {@code Open.Builder::setFd} would be, by
+ * <p>The setters are made when a message of the type is first made, not when the table is: each
+ * setter is a class spun at run time, and the 123 of the whole table took about 19 ms of the first
+ * syscall point of every run (BENCHMARKS.md, "Start-up, session 8"); a run now makes those of the
+ * messages it sends. They are made as the method references {@code Open.Builder::setFd} would be, by
  * {@link LambdaMetafactory}, so that a decode calls them as cheaply as before (a method handle
  * invoked from a field cost a third more per decode under C1, DecodeBenchmark).
  */
