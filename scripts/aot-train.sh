@@ -1,7 +1,9 @@
 # Sourced by the launcher: trains JDK 25's ahead-of-time cache, which serves a run the classes
 # (loaded, verified) and method profiles the training run used.
 # seccheck_aot_train CACHE STATE CLASSPATH  with the JVM flags in the array jvm (scripts/jvm.sh).
-# The training supervises /bin/true, the common path, under two sessions at once: the built-in
+# The training supervises a shell that runs /bin/true twice (a clone, two execs, their exits: the
+# path of every short process of a script or a build, BENCHMARKS.md "Start-up, session 8") under
+# two sessions at once: the built-in
 # default session (text sink) and a session to a remote sink, served for the occasion by a
 # `seccheck server` on a socket in STATE, so a run with a remote sink finds its classes (the
 # sink, the wire, protobuf's messages) in the cache too. Without a server the training goes on
@@ -28,7 +30,7 @@ seccheck_aot_train() {
     fi
   fi
   "$java" "${jvm[@]}" "-XX:AOTCacheOutput=$cache" -Xlog:aot=off -Xlog:cds=off -cp "$cp" \
-    dev.seccheck.cli.Main run --quiet "${configs[@]}" -- /bin/true </dev/null >/dev/null 2>&1 || rm -f "$cache"
+    dev.seccheck.cli.Main run --quiet "${configs[@]}" -- /bin/sh -c '/bin/true; /bin/true' </dev/null >/dev/null 2>&1 || rm -f "$cache"
   if [ -n "$server" ]; then
     kill "$server" 2>/dev/null || true
     wait "$server" 2>/dev/null || true
