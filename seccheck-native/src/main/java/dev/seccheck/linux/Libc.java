@@ -79,18 +79,6 @@ final class Libc {
         return (long) CALL.invokeExact(fn.address(), slot, a, b, c, d, e, f, 0L);
     }
 
-    static long call(MemorySegment slot, Function fn, long a) throws Throwable {
-        return call(slot, fn, a, 0, 0, 0, 0, 0);
-    }
-
-    static long call(MemorySegment slot, Function fn, long a, long b) throws Throwable {
-        return call(slot, fn, a, b, 0, 0, 0, 0);
-    }
-
-    static long call(MemorySegment slot, Function fn, long a, long b, long c) throws Throwable {
-        return call(slot, fn, a, b, c, 0, 0, 0);
-    }
-
     /**
      * Makes system call {@code nr} (a {@code Sysno} number) with errno captured in {@code slot}: the
      * result, or -1 with errno set. Arguments not given are 0.

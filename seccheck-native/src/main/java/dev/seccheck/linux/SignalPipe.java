@@ -75,7 +75,7 @@ public final class SignalPipe {
             SA_HANDLER.set(act, 0L, handler);
             SA_FLAGS.set(act, 0L, SA_RESTART);
             for (int sig : signals) {
-                NativeCall.call(slot -> (int) Libc.call(slot, SIGACTION_CALL, sig, act.address(), 0),
+                NativeCall.call(slot -> (int) Libc.call(slot, SIGACTION_CALL, sig, act.address(), 0, 0, 0, 0),
                         NativeCall.Restart.NEVER, "sigaction", () -> Signal.name(sig));
             }
         }

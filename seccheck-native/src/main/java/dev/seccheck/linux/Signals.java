@@ -55,7 +55,7 @@ public final class Signals {
     /** signal(sig, action) for this process: {@link #SIG_DFL} or {@link #SIG_IGN}. */
     static void setAction(int sig, long action) {
         try {
-            Libc.call(Libc.errnoSlot(), SIGNAL, sig, action);
+            Libc.call(Libc.errnoSlot(), SIGNAL, sig, action, 0, 0, 0, 0);
         } catch (Throwable t) {
             throw new AssertionError("signal(" + Signal.name(sig) + ", " + action + ")", t);
         }
@@ -72,7 +72,7 @@ public final class Signals {
     /** Returns whether {@code fd} is a terminal. */
     public static boolean isatty(int fd) {
         try {
-            return (int) Libc.call(Libc.errnoSlot(), ISATTY, fd) == 1;
+            return (int) Libc.call(Libc.errnoSlot(), ISATTY, fd, 0, 0, 0, 0, 0) == 1;
         } catch (Throwable t) {
             throw new AssertionError("isatty(" + fd + ")", t);
         }
