@@ -96,6 +96,29 @@ class LauncherTest {
                 .contains("dev.seccheck.linux").contains("java.lang.foreign.Linker::downcallHandle");
     }
 
+    /**
+     * Start-up (issue 13): two costs the run path must not take on again. A Jackson
+     * {@code ObjectMapper}'s class initialisation loads the JDK's locale data (a static mapper in a
+     * mixin of {@code run} once did); and every distinct downcall shape costs a stub generated at
+     * each start, where the binding layer makes all its calls through one.
+     */
+    @Test
+    void theRunPathMakesOneDownCallStubAndInitialisesNoObjectMapper() throws Exception {
+        Path launcher = TestPrograms.repoRoot().resolve("seccheck");
+        Path classes = tmp.resolve("classes.log");
+        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "run", "--quiet", "--", "/bin/true");
+        pb.environment().put("SECCHECK_JAVA_OPTS", "-Xlog:class+load=info,class+init=info:file=" + classes);
+        Result r = PackagedCli.run(pb, tmp, Duration.ofSeconds(300));
+        assertThat(r.status()).as(r.err()).isZero();
+        List<String> loaded = Files.readAllLines(classes);
+        // Loaded is not enough: the AOT cache maps every class its training loaded, Jackson's too.
+        assertThat(loaded).as("classes loaded and initialised").hasSizeGreaterThan(1000)
+                .anyMatch(l -> l.contains("Initializing 'dev/seccheck/cli/RunCommand'"))
+                .noneMatch(l -> l.contains("Initializing 'com/fasterxml/jackson/databind/ObjectMapper'"));
+        assertThat(loaded.stream().filter(l -> l.contains(" jdk.internal.foreign.abi.DowncallStub/")))
+                .as("downcall stubs generated").hasSize(1);
+    }
+
     private static String join(List<Path> jars) {
         return String.join(":", jars.stream().map(Path::toString).toList());
     }
