@@ -23,7 +23,6 @@ import picocli.CommandLine.Option;
  * JSON, which joins the {@code --config} sessions, and which {@code --print-config} shows.
  */
 final class TraceOptions {
-
     @Option(names = {"-e", "--trace"}, paramLabel = "EXPR",
             description = "What to trace, as strace's -e: [trace=]NAME,... with syscall names, groups "
                     + "(%%file, %%desc, %%network, %%process, %%signal, %%memory, %%creds, %%lifecycle) and lifecycle points "

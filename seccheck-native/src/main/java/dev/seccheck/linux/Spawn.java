@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -363,7 +364,7 @@ public final class Spawn {
 
     /** Calls one of the posix_spawn functions with up to five arguments; throws the error it returns. */
     private static void check(Libc.Function fn, long... args) throws Throwable {
-        long[] a = java.util.Arrays.copyOf(args, 5);
+        long[] a = Arrays.copyOf(args, 5);
         int r = (int) Libc.call(Libc.errnoSlot(), fn, a[0], a[1], a[2], a[3], a[4], 0);
         if (r != 0) {
             throw new LinuxException(fn.name(), r);
