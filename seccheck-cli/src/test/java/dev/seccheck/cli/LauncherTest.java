@@ -1,7 +1,6 @@
 package dev.seccheck.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.seccheck.abi.Fcntl;
 import dev.seccheck.cli.PackagedCli.Result;
@@ -11,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -78,7 +78,7 @@ class LauncherTest {
                 (name.startsWith("seccheck-native-") || name.startsWith("seccheck-abi-") ? modulePath : classPath).add(jar);
             }
         } catch (java.nio.file.NoSuchFileException e) {
-            assumeThat(false).as("the packaged CLI (seccheck-cli/target; run `./build package`)").isTrue();
+            Assumptions.abort("the packaged CLI (seccheck-cli/target; run `./build package`) is not there");
         }
         assertThat(classPath).as("the launcher's class path").hasSizeGreaterThan(10);
         assertThat(modulePath).hasSize(2);

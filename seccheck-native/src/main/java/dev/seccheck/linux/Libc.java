@@ -38,7 +38,7 @@ import java.lang.invoke.VarHandle;
 final class Libc {
     private Libc() {}
 
-    static final Linker LINKER = Linker.nativeLinker();
+    private static final Linker LINKER = Linker.nativeLinker();
     static final SymbolLookup LOOKUP = LINKER.defaultLookup();
 
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
