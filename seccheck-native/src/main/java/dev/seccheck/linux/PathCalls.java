@@ -7,8 +7,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 
 /**
- * PathCalls opens and inspects files for an emulated open: openat, openat2, readlinkat, fstat,
- * fstatfs and close on the calling thread, each returning the kernel's result or {@code -errno}
+ * PathCalls opens and inspects files for an emulated open or truncate: openat, openat2,
+ * readlinkat, fstat, fstatfs, faccessat, ftruncate and close on the calling thread, each returning the kernel's result or {@code -errno}
  * (see {@link Direct}) so the program gets the same answer it would have got itself. One instance
  * per thread: it reuses its buffers.
  */
@@ -146,6 +146,20 @@ public final class PathCalls {
         }
         return (int) Direct.call(Sysno.FCNTL, fd, dev.seccheck.abi.Fcntl.F_SETFL,
                 fl & ~dev.seccheck.abi.Fcntl.O_NONBLOCK, 0);
+    }
+
+    /** ftruncate(fd, length): 0 or -errno. */
+    public int ftruncate(int fd, long length) {
+        return (int) retryOnEintr(() -> Direct.call(Sysno.FTRUNCATE, fd, length, 0, 0));
+    }
+
+    /**
+     * faccessat(AT_FDCWD, name, mode), checked with this process's real ids (which are its
+     * effective ones: seccheck is not set-user-ID): 0 or -errno, e.g. -EROFS for a file on a
+     * read-only mount, -EACCES when the permission bits refuse.
+     */
+    public int access(String name, int mode) {
+        return (int) Direct.call(Sysno.FACCESSAT, dev.seccheck.abi.Fcntl.AT_FDCWD, cString(name), mode, 0);
     }
 
     /** Closes a descriptor this thread opened; a failure has nothing left to undo. */
