@@ -37,7 +37,9 @@ import java.util.stream.Stream;
  * {@code /proc/PID} directory fd works as a pidfd, so the target cannot be seen; callers fall back
  * to kill), and io_uring (its operations never pass the filter at all). It holds {@code kill(0)}
  * for the supervisor ({@link GroupSignals}): whether the caller's own group is the supervisor's
- * is not in a filter's sight.
+ * is not in a filter's sight. While seccheck's own files are within the program's reach
+ * ({@link OwnFiles}), it also holds every call that could write a file by its name: the emulation
+ * performs them and refuses those that would write one of seccheck's files.
  *
  * <p>Signal targets are compared on the low 32 bits of the argument because the kernel takes a
  * pid as a 32-bit {@code pid_t}. The supervisor's threads are those it has when the filter is
@@ -49,8 +51,11 @@ import java.util.stream.Stream;
  * @param processGroup the supervisor's process group id
  * @param supervisorTids the supervisor's thread ids (its pid among them)
  * @param allowPtrace whether debuggers inside the run may ptrace the run's own tasks
+ * @param files the supervisor's own files the program could write: the filter holds every call
+ *     that could write a file by name for the supervisor, which refuses those reaching them
  */
-public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisorTids, boolean allowPtrace) {
+public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisorTids, boolean allowPtrace,
+        OwnFiles files) {
 
     /** Compares per chunk stay well within a conditional jump's reach of the chunk's deny. */
     private static final int CHUNK = 200;
@@ -66,6 +71,11 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         supervisorTids = Set.copyOf(tids);
     }
 
+    /** A guard with no own file to keep from the program's writes. */
+    public Guard(int supervisorPid, int processGroup, Set<Integer> supervisorTids, boolean allowPtrace) {
+        this(supervisorPid, processGroup, supervisorTids, allowPtrace, OwnFiles.NONE);
+    }
+
     /** Returns the guard for this JVM as it is now: its pid, process group and threads. */
     public static Guard forThisProcess(boolean allowPtrace) {
         int pid = (int) ProcessHandle.current().pid();
@@ -75,7 +85,7 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         } catch (LinuxException e) {
             throw new IllegalStateException("reading seccheck's own process group: " + e.getMessage(), e);
         }
-        return new Guard(pid, pgid, threadsOf(pid), allowPtrace);
+        return new Guard(pid, pgid, threadsOf(pid), allowPtrace, OwnFiles.ofThisProcess());
     }
 
     private static Set<Integer> threadsOf(int pid) {
@@ -101,7 +111,8 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
      * listener be gone, a held syscall fails with ENOSYS: still refused. ENOSYS answers (clone3,
      * io_uring, pidfd_send_signal) stay in the filter: libraries probe them on every thread or
      * start-up and fall back to calls the filter checks, so they are no attack and would cost a
-     * round trip each.
+     * round trip each. When visible, the calls that could write one of {@link #files} are held
+     * too ({@link OwnFiles#fragment}): the supervisor performs them.
      */
     public Fragment fragment(boolean visible) {
         int refuse = visible ? NOTIFY : EPERM;
@@ -202,7 +213,7 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         a.bind(enosys);
         a.ret(ENOSYS);
         a.bind(out);
-        return a.fragment();
+        return visible ? a.fragment().then(files.fragment()) : a.fragment();
     }
 
     /** {@code if (A cond k) goto to}, through a 32-bit jump: blocks may lie beyond a conditional jump's reach. */

@@ -7,6 +7,7 @@ import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.SeccompListener;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.SeccompReplies;
+import dev.seccheck.sentry.defense.OwnFiles;
 import dev.seccheck.sentry.syscalls.FdPaths;
 import dev.seccheck.sentry.task.Task;
 import java.util.concurrent.ExecutorService;
@@ -20,7 +21,9 @@ import java.util.function.IntFunction;
 /**
  * Emulator performs, for the supervised program, the syscalls whose checks a racing program could
  * otherwise defeat: opens by path while a session has an open point, and connect (with sendto,
- * sendmsg and sendmmsg, which can carry an address) while a session has a connect point, bind while one has a bind point.
+ * sendmsg and sendmmsg, which can carry an address) while a session has a connect point, bind while one has a bind point;
+ * and, whatever the sessions, every open that could write and every truncate while seccheck's
+ * own files ({@link OwnFiles}) are within the program's reach, refusing those that reach them.
  * The notifier hands each such held syscall to a small pool of platform threads, so an open that
  * blocks (a FIFO without a peer) or a blocking connect holds one pool thread, not the notifier;
  * the thread that performs a call also answers its notification. Each pool thread has its own
@@ -55,6 +58,7 @@ public final class Emulator implements AutoCloseable {
     private final SeccompListener listener;
     private final EmulatedPoints points;
     private final Effects effects;
+    private final OwnFiles ownFiles;
     private final Consumer<String> log;
     private final IntFunction<FdPaths> fdPaths;
     private final ExecutorService pool;
@@ -67,21 +71,24 @@ public final class Emulator implements AutoCloseable {
     private Worker here;
 
     /**
+     * @param ownFiles seccheck's own files within the program's reach: the filter holds the calls
+     *     that could write them ({@link OwnFiles#holds}), which are performed here
      * @param fdPaths gives, for a tid, how its fds are named in messages ({@code fd_path})
      * @param supervisor this JVM's pid: its /proc entry is out of the program's reach
      */
-    public Emulator(SeccompListener listener, EmulatedPoints points, Effects effects, IntFunction<FdPaths> fdPaths,
-            int supervisor, Consumer<String> log) {
+    public Emulator(SeccompListener listener, EmulatedPoints points, Effects effects, OwnFiles ownFiles,
+            IntFunction<FdPaths> fdPaths, int supervisor, Consumer<String> log) {
         this.listener = listener;
         this.points = points;
         this.effects = effects;
+        this.ownFiles = ownFiles;
         this.fdPaths = fdPaths;
         this.log = log;
         // setfsuid(-1) changes nothing and returns the current fsuid.
         Identity.Own own = Identity.Own.current();
         this.supervisor = supervisor;
         this.own = own;
-        this.workers = ThreadLocal.withInitial(() -> new Worker(supervisor, own));
+        this.workers = ThreadLocal.withInitial(() -> new Worker(supervisor, own, ownFiles, log));
         ThreadFactory threads = Thread.ofPlatform().daemon().name("seccheck-emulation-", 0).factory();
         // A pool thread's fds (its mount table watch, the program's files it keeps) are closed when it ends with the pool.
         this.pool = new ThreadPoolExecutor(THREADS, THREADS, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
@@ -97,6 +104,9 @@ public final class Emulator implements AutoCloseable {
 
     /** Returns whether the notifier must hand syscall {@code nr} here. */
     public boolean handles(SeccompNotification n) {
+        if (ownFiles.guarded() && OwnFiles.holds(n.nr())) {
+            return true;
+        }
         if (!effects.covers(n.nr())) {
             return false;
         }
@@ -113,7 +123,7 @@ public final class Emulator implements AutoCloseable {
     public void submit(SeccompNotification n, Task task) {
         if (isOpen(n.nr())) {
             if (here == null) {
-                here = new Worker(supervisor, own);
+                here = new Worker(supervisor, own, ownFiles, log);
             }
             Call call = new Call(n, task, points, restarts, here.replies(listener), fdPaths.apply(n.tid()),
                     this::finishOnPool);
@@ -157,6 +167,7 @@ public final class Emulator implements AutoCloseable {
                 case Sysno.OPEN, Sysno.OPENAT, Sysno.OPENAT2, Sysno.CREAT -> {
                     return w.opens.serve(call);
                 }
+                case Sysno.TRUNCATE -> w.opens.serveTruncate(call);
                 default -> w.net.serve(call);
             }
         } catch (RuntimeException e) {
@@ -196,7 +207,7 @@ public final class Emulator implements AutoCloseable {
         final TaskFiles tasks;
         private SeccompReplies replies;
 
-        Worker(int supervisor, Identity.Own own) {
+        Worker(int supervisor, Identity.Own own, OwnFiles ownFiles, Consumer<String> log) {
             long r = FsCredentials.unshareFs();
             if (r < 0) {
                 throw new IllegalStateException("unshare(CLONE_FS) for an emulation thread: errno " + -r);
@@ -206,7 +217,7 @@ public final class Emulator implements AutoCloseable {
             ProgramMemory memory = new ProgramMemory();
             this.names = new RealPath(calls);
             this.tasks = new TaskFiles(calls);
-            this.opens = new OpenEmulation(calls, walk, memory, own, names, tasks);
+            this.opens = new OpenEmulation(calls, walk, memory, own, names, tasks, ownFiles, log);
             this.net = new NetEmulation(calls, walk, memory, own, tasks);
         }
 

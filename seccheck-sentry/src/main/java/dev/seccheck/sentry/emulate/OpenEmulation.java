@@ -15,12 +15,15 @@ import static dev.seccheck.abi.Fcntl.O_WRONLY;
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.SeccompNotification;
+import dev.seccheck.sentry.defense.OwnFiles;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sink.ReachedFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * OpenEmulation performs open, openat, openat2 and creat for the program: it reads the path
@@ -29,7 +32,9 @@ import java.util.Optional;
  * enter points with that name as {@code pathname}, and only when they allow it opens the object
  * (reopening the walk's O_PATH fd, or creating the missing last component in the directory the
  * walk found) and installs the fd in the program. openat2 is reported at openat's points, its
- * RESOLVE_* flags applied by the walk.
+ * RESOLVE_* flags applied by the walk. It also performs truncate(2), held only to keep the
+ * program from seccheck's own files ({@link OwnFiles}): an open that would write one of them,
+ * and a truncate of one, fail with EPERM after their enter points fired.
  */
 final class OpenEmulation {
 
@@ -41,10 +46,14 @@ final class OpenEmulation {
     private final Identity.Own own;
     private final RealPath names;
     private final TaskFiles tasks;
+    private final OwnFiles ownFiles;
+    private final Consumer<String> log;
 
     OpenEmulation(PathCalls calls, PathWalk walk, ProgramMemory memory, Identity.Own own, RealPath names,
-            TaskFiles tasks) {
+            TaskFiles tasks, OwnFiles ownFiles, Consumer<String> log) {
         this.tasks = tasks;
+        this.ownFiles = ownFiles;
+        this.log = log;
         this.calls = calls;
         this.walk = walk;
         this.memory = memory;
@@ -72,7 +81,35 @@ final class OpenEmulation {
             call.fail(event(call, n, null), null, f.errno);
             return true;
         }
-        SyscallEvent ev = event(call, n, a);
+        return walk(call, event(call, n, a), a, this::openFound);
+    }
+
+    /** Serves a truncate(path, length), on a pool thread: decided on the file reached, then done on it. */
+    void serveTruncate(Call call) {
+        SeccompNotification n = call.notification();
+        SyscallEvent ev = new SyscallEvent(call.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(),
+                n.arg5(), false, 0);
+        if (n.arg1() < 0) {
+            call.fail(ev, null, Errno.EINVAL); // refused before the path is looked at, as in the kernel
+            return;
+        }
+        // Walked as an open for writing that follows symlinks and creates nothing.
+        walk(call, ev, new Args(AT_FDCWD, n.arg0(), O_WRONLY, 0, 0, false),
+                (c, e, a, path, at) -> truncateFound(c, e, a, path, at, n.arg1()));
+    }
+
+    /** What is done with the object a walk reached, with the program's identity still assumed. */
+    private interface Reached {
+        void at(Call call, SyscallEvent ev, Args a, String path, PathWalk.Located at);
+    }
+
+    /**
+     * Reads the path once, walks it from the program's root, cwd or dirfd with the program's
+     * identity, and hands what it reached to {@code then}; or fails the call as the kernel would.
+     *
+     * @return false when given up on the notifier (see {@link #serve})
+     */
+    private boolean walk(Call call, SyscallEvent ev, Args a, Reached then) {
         String path;
         try {
             path = memory.path(call.tid(), a.pathAddr());
@@ -108,7 +145,7 @@ final class OpenEmulation {
                 release(at);
                 return false;
             }
-            openFound(call, ev, a, path, at);
+            then.at(call, ev, a, path, at);
             return true;
         }
     }
@@ -160,11 +197,12 @@ final class OpenEmulation {
                         // Its device and inode let a rule hold for the file under any name (a hard link, a rename).
                         call.reached(new ReachedFile(f.stat().dev(), f.stat().ino(), f.stat().ctimeNs()));
                     }
-                    handedOver = decideAndOpen(call, ev, a, path, f.fd(), names.of(f.fd(), call.tid()), at);
+                    Optional<String> own = OwnFiles.writes(a.flags()) ? ownFile(f) : Optional.empty();
+                    handedOver = decideAndOpen(call, ev, a, path, f.fd(), names.of(f.fd(), call.tid()), at, own);
                 }
                 case PathWalk.Located.Missing m -> {
                     Optional<String> name = names.of(m.dir(), call.tid()).map(d -> RealPath.join(d, "/" + m.name()));
-                    handedOver = decideAndOpen(call, ev, a, path, -1, name, at);
+                    handedOver = decideAndOpen(call, ev, a, path, -1, name, at, Optional.empty());
                 }
                 case PathWalk.Located.Elsewhere e -> throw new IllegalStateException("a walk off the notifier gave up");
             }
@@ -175,12 +213,93 @@ final class OpenEmulation {
         }
     }
 
-    /** @return whether the open was handed over to a pool thread, which then owns {@code at}'s fds */
+    /**
+     * Truncates what the walk reached, as truncate(2) would: ENOENT for nothing, EISDIR for a
+     * directory, EINVAL for anything but a regular file; else the file is opened for writing
+     * (its permission, lease, append-only, immutable and busy-executable checks are the same as
+     * truncate's) and ftruncate'd.
+     */
+    private void truncateFound(Call call, SyscallEvent ev, Args a, String path, PathWalk.Located at, long length) {
+        try {
+            Snapshot given = Snapshot.ofString(a.pathAddr(), path);
+            switch (at) {
+                case PathWalk.Located.Failed f -> {
+                    if (call.enter(ev, given) == 0) {
+                        call.fail(ev, given, f.errno());
+                    }
+                }
+                case PathWalk.Located.Missing m -> {
+                    if (call.enter(ev, given) == 0) {
+                        call.fail(ev, given, Errno.ENOENT);
+                    }
+                }
+                case PathWalk.Located.Found f -> {
+                    Snapshot seen = Snapshot.ofString(a.pathAddr(), names.of(f.fd(), call.tid()).orElse(path));
+                    if (call.enter(ev, seen) != 0) {
+                        return;
+                    }
+                    PathCalls.Stat st = f.stat() != null ? f.stat() : calls.fstat(f.fd());
+                    Optional<String> own = ownFile(f);
+                    if (st == null) {
+                        call.fail(ev, seen, Errno.EIO);
+                    } else if (f.trailingSlash() && !st.isDirectory()) {
+                        call.fail(ev, seen, Errno.ENOTDIR);
+                    } else if (st.isDirectory()) {
+                        call.fail(ev, seen, Errno.EISDIR);
+                    } else if (!st.isRegular()) {
+                        call.fail(ev, seen, Errno.EINVAL);
+                    } else if (own.isPresent()) {
+                        refuseOwn(call, ev, seen, own.get());
+                    } else {
+                        int fd = calls.openat(AT_FDCWD, "/proc/thread-self/fd/" + f.fd(), O_WRONLY | O_CLOEXEC);
+                        int r = fd < 0 ? fd : calls.ftruncate(fd, length);
+                        PathCalls.close(fd);
+                        if (r < 0) {
+                            call.fail(ev, seen, -r);
+                        } else {
+                            call.complete(ev, seen, 0);
+                        }
+                    }
+                }
+                case PathWalk.Located.Elsewhere e -> throw new IllegalStateException("a walk off the notifier gave up");
+            }
+        } finally {
+            release(at);
+        }
+    }
+
+    /**
+     * Returns the name of the seccheck file {@code f} is, if it is one (see {@link OwnFiles});
+     * a file that cannot be told apart is taken for one. Not when the name ends in a slash and
+     * is no directory: the kernel refuses that before anything is written.
+     */
+    private Optional<String> ownFile(PathWalk.Located.Found f) {
+        if (!ownFiles.guarded() || (f.trailingSlash() && !f.directory())) {
+            return Optional.empty();
+        }
+        PathCalls.Stat st = f.stat() != null ? f.stat() : calls.fstat(f.fd());
+        return st == null ? Optional.of("a file seccheck could not identify") : ownFiles.named(st.dev(), st.ino());
+    }
+
+    /** Refuses a call that would write seccheck's own file {@code file}, its enter points fired. */
+    private void refuseOwn(Call call, SyscallEvent ev, Snapshot seen, String file) {
+        log.accept(OwnFiles.refusal(Sysno.name(call.notification().nr()), call.tid(), Procfs.comm(call.tid()), file));
+        call.fail(ev, seen, Errno.EPERM);
+    }
+
+    /**
+     * @param own the seccheck file the open would write, refused once the enter points fired
+     * @return whether the open was handed over to a pool thread, which then owns {@code at}'s fds
+     */
     private boolean decideAndOpen(Call call, SyscallEvent ev, Args a, String given, int found, Optional<String> name,
-            PathWalk.Located at) {
+            PathWalk.Located at, Optional<String> own) {
         // A mount seccheck cannot name (a detached mount) is refused: no rule could be checked on it.
         Snapshot seen = Snapshot.ofString(a.pathAddr(), name.orElse(given));
         if (call.enter(ev, seen) != 0) {
+            return false;
+        }
+        if (own.isPresent()) {
+            refuseOwn(call, ev, seen, own.get());
             return false;
         }
         if (name.isEmpty()) {

@@ -24,8 +24,9 @@ import java.util.function.Consumer;
  * A multi-threaded workload can still change the memory behind a pointer after the check: see the
  * README's security section.
  *
- * <p>The syscalls the run emulates ({@link SyscallPoints#emulation}: opens, connects) are not
- * answered here: they go to an {@link Emulator}, whose threads perform them with seccheck's own
+ * <p>The syscalls the run emulates ({@link SyscallPoints#emulation}: opens, connects; and the
+ * calls that could write seccheck's own files, {@code OwnFiles}) are not answered here: they go
+ * to an {@link Emulator}, whose threads perform them with seccheck's own
  * copy of the arguments and answer them.
  */
 final class Notifier implements Runnable {
@@ -67,8 +68,8 @@ final class Notifier implements Runnable {
             throw new IllegalStateException("reading seccheck's own process group: " + e.getMessage(), e);
         }
         this.groupSignals = new dev.seccheck.sentry.defense.GroupSignals(group);
-        this.emulator = effects.any()
-                ? new Emulator(listener, points, effects, Notifier::fdPaths, self, log)
+        this.emulator = effects.any() || guard.files().guarded()
+                ? new Emulator(listener, points, effects, guard.files(), Notifier::fdPaths, self, log)
                 : null;
     }
 
@@ -180,7 +181,13 @@ final class Notifier implements Runnable {
             refuse(n, task, refused.getAsInt(), access);
             return;
         }
-        if (task != null && emulator != null && emulator.handles(n)) {
+        if (emulator != null && emulator.handles(n)) {
+            if (task == null) {
+                // Its /proc entry is gone (the task died) or unreadable: an emulated call is never
+                // let through unchecked.
+                listener.deny(n.id(), Errno.EPERM);
+                return;
+            }
             emulator.submit(n, task);
             return;
         }
