@@ -9,6 +9,7 @@
 #include <linux/openat2.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -218,5 +219,20 @@ int main(void) {
         result(what, connect(uc, (struct sockaddr *)&sun, sizeof sun));
         close(uc);
     }
+    /* An address of the exact length, with no NUL (as Python passes one), naming a path longer
+       than the /proc/thread-self/fd/N/name that the emulation hands the kernel. */
+    mkdir("dir/a-directory-whose-name-is-longer-than-the-procfs-path-seccheck-uses", 0755);
+    const char *longname = "dir/a-directory-whose-name-is-longer-than-the-procfs-path-seccheck-uses/s";
+    struct sockaddr_un exact = {.sun_family = AF_UNIX};
+    memcpy(exact.sun_path, longname, strlen(longname));
+    socklen_t exactlen = offsetof(struct sockaddr_un, sun_path) + strlen(longname);
+    int ul = socket(AF_UNIX, SOCK_STREAM, 0);
+    result("unix bind exact length", bind(ul, (struct sockaddr *)&exact, exactlen));
+    listen(ul, 4);
+    result("unix bind made the name given", access(longname, F_OK));
+    int uc = socket(AF_UNIX, SOCK_STREAM, 0);
+    result("unix connect exact length", connect(uc, (struct sockaddr *)&exact, exactlen));
+    close(uc);
+    close(ul);
     return 0;
 }

@@ -11,7 +11,6 @@ import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.SocketCalls;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Optional;
 
 /**
@@ -189,7 +188,9 @@ final class NetEmulation {
                 if (viaBytes.length >= SUN_PATH_MAX) {
                     return -Errno.ENAMETOOLONG;
                 }
-                byte[] ours = Arrays.copyOf(addr, 2 + viaBytes.length + 1);
+                // The family, the path, and a NUL: nothing of the program's longer path may follow it.
+                byte[] ours = new byte[2 + viaBytes.length + 1];
+                System.arraycopy(addr, 0, ours, 0, 2);
                 System.arraycopy(viaBytes, 0, ours, 2, viaBytes.length);
                 return perform(sock, ours, nr, data, flags);
             } finally {
