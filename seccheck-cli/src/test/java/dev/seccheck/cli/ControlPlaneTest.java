@@ -310,6 +310,79 @@ class ControlPlaneTest {
     }
 
     /** Starts a second run named {@code id} of the shell loop, under {@code config}; it ends with the test's stop file. */
+    /**
+     * The supervised program runs as the same user, so it can rewrite its run's run.json with its
+     * own pid and serve a socket of its own in the run's place. The operator's commands must
+     * refuse that server (it is ptraced: a run's supervisor never is), and send it nothing.
+     */
+    @Test
+    void aSupervisedProgramPosingAsItsRunIsRefusedAndSentNothing() throws Exception {
+        Path dir = root.resolve("forged");
+        Path requests = tmp.resolve("forger-requests.log");
+        Path ready = tmp.resolve("forger-ready");
+        Path forger = write("forger.py", """
+                import json, os, socket, sys, time
+                d, log, ready, stop = sys.argv[1:5]
+                record = os.path.join(d, "run.json")
+                path = os.path.join(d, "control.sock")
+                # The run's directory appears with its record; its socket a moment later.
+                while not os.path.exists(path):
+                    time.sleep(0.02)
+                r = json.load(open(record))
+                r["pid"] = os.getpid()
+                r["pid_start_ticks"] = int(open("/proc/self/stat").read().rsplit(")", 1)[1].split()[19])
+                with open(record + ".new", "w") as f:
+                    json.dump(r, f)
+                os.rename(record + ".new", record)
+                os.unlink(path)
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                s.bind(path)
+                s.listen(8)
+                s.settimeout(0.1)
+                open(ready, "w").close()
+                while not os.path.exists(stop):
+                    try:
+                        c, _ = s.accept()
+                    except socket.timeout:
+                        continue
+                    c.settimeout(1)
+                    try:
+                        data = c.recv(65536)
+                    except socket.timeout:
+                        data = b""
+                    if data:
+                        with open(log, "a") as f:
+                            f.write("REQUEST %r\\n" % data)
+                    c.close()
+                """);
+        List<String> cmd = new ArrayList<>(java());
+        cmd.addAll(List.of("run", "--root", root.toString(), "--id", "forged", "--quiet", "--", "/usr/bin/python3",
+                forger.toString(), dir.toString(), requests.toString(), ready.toString(), tmp.resolve("stop").toString()));
+        Process forging = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("forged.out").toFile()).start();
+        try {
+            await("the supervised program to pose as its run", () -> {
+                if (!forging.isAlive()) {
+                    throw new AssertionError("the posing run ended: " + Files.readString(tmp.resolve("forged.out")));
+                }
+                return Files.exists(ready);
+            });
+            Path policy = write("policy.json", session("policy", tmp.resolve("policy.log")));
+
+            String refused = cliFails("trace", "create", "--root", root.toString(), "--config", policy.toString(), "forged");
+
+            assertThat(refused).containsPattern("refusing to talk to " + dir.resolve("control.sock")
+                    + ": it is served by pid \\d+, which is ptraced by pid \\d+ \\(a supervised program posing as its run\\?");
+            assertThat(cliFails("trace", "list", "--root", root.toString(), "forged")).contains("which is ptraced by pid");
+            assertThat(requests).as("requests the posing program received").doesNotExist();
+        } finally {
+            Files.writeString(tmp.resolve("stop"), "");
+            if (!forging.waitFor(30, TimeUnit.SECONDS)) {
+                forging.destroyForcibly();
+            }
+        }
+    }
+
     private Process startLoop(String id, Path config) throws IOException {
         List<String> cmd = new ArrayList<>(java());
         cmd.addAll(List.of("run", "--root", root.toString(), "--id", id, "--quiet", "--config", config.toString(), "--",

@@ -19,7 +19,8 @@ import java.util.concurrent.TimeoutException;
  * ControlClient sends one request to a run's control socket and returns its answer. Every step has
  * a deadline (connect, send, answer) and an error naming the run that did not answer; and the
  * client talks only to the run itself: the socket's peer must be the user's own process with the
- * pid {@code run.json} gives, so a socket planted in its place gets no policy.
+ * pid {@code run.json} gives, and not a ptraced one (a supervised program that rewrote
+ * {@code run.json} with its own pid), so a socket planted in its place gets no policy.
  */
 public final class ControlClient {
     private ControlClient() {}
@@ -64,9 +65,31 @@ public final class ControlClient {
                         + " of uid " + peer.uid() + ", but " + name + " belongs to pid " + run.run().pid() + " of uid " + me
                         + "; the socket is not the run's. Remove the directory " + run.socket().getParent());
             }
+            refuseASupervisedServer(peer.pid(), run.socket());
             return exchange(s, request, end, timeout, name);
         } catch (LinuxException e) {
             throw new ControlException("cannot reach " + name + " at " + run.socket() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Refuses a server that is a supervised program. The program runs as the same user, so it can
+     * rewrite its run's {@code run.json} with its own pid and serve a socket of its own in the
+     * run's place: the operator would then be told of a policy it never got. A run's supervisor is
+     * never ptraced, and every supervised task is, by its supervisor, from birth to exit.
+     */
+    private static void refuseASupervisedServer(long pid, Path socket) throws ControlException {
+        long tracer;
+        try {
+            tracer = ProcessStatus.of(pid).tracer();
+        } catch (IOException | RuntimeException e) {
+            throw new ControlException("refusing to talk to " + socket + ": cannot tell whether pid " + pid
+                    + ", which serves it, is a supervised program (" + e.getMessage() + ")");
+        }
+        if (tracer != 0) {
+            throw new ControlException("refusing to talk to " + socket + ": it is served by pid " + pid
+                    + ", which is ptraced by pid " + tracer + " (a supervised program posing as its run?"
+                    + " a run's own supervisor is never traced)");
         }
     }
 

@@ -1,8 +1,6 @@
 package dev.seccheck.control;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -58,9 +56,9 @@ public final class WorkloadPeers implements PeerGuard {
                 if (ours.contains((int) p)) {
                     return Optional.of(supervised(pid, runId));
                 }
-                Status st = Status.of(p);
+                ProcessStatus st = ProcessStatus.of(p);
                 if (st.tracer() > 0) {
-                    long tracerTgid = Status.of(st.tracer()).tgid();
+                    long tracerTgid = ProcessStatus.of(st.tracer()).tgid();
                     if (tracerTgid == self) {
                         return Optional.of(supervised(pid, runId));
                     }
@@ -84,27 +82,5 @@ public final class WorkloadPeers implements PeerGuard {
     private static String supervised(long pid, String run) {
         return "refused: the request comes from pid " + pid + ", a task supervised by run " + run
                 + " (a supervised program may not change its own checks)";
-    }
-
-    /** The lines of {@code /proc/PID/status} this check needs. */
-    private record Status(long tgid, long ppid, long tracer) {
-        static Status of(long pid) throws IOException {
-            long tgid = -1;
-            long ppid = -1;
-            long tracer = -1;
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-                if (line.startsWith("Tgid:")) {
-                    tgid = Long.parseLong(line.substring(5).trim());
-                } else if (line.startsWith("PPid:")) {
-                    ppid = Long.parseLong(line.substring(5).trim());
-                } else if (line.startsWith("TracerPid:")) {
-                    tracer = Long.parseLong(line.substring(10).trim());
-                }
-            }
-            if (tgid < 0 || ppid < 0 || tracer < 0) {
-                throw new IOException("/proc/" + pid + "/status lacks Tgid, PPid or TracerPid");
-            }
-            return new Status(tgid, ppid, tracer);
-        }
     }
 }
