@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * PathCalls opens and inspects files for an emulated open or truncate: openat, openat2,
- * readlinkat, fstat, fstatfs, faccessat, ftruncate and close on the calling thread, each returning the kernel's result or {@code -errno}
+ * readlinkat, fstat, stat, fstatfs, faccessat, ftruncate and close on the calling thread, each returning the kernel's result or {@code -errno}
  * (see {@link Direct}) so the program gets the same answer it would have got itself. One instance
  * per thread: it reuses its buffers.
  */
@@ -103,6 +103,18 @@ public final class PathCalls {
         if (Direct.call(Sysno.FSTAT, fd, stat.address(), 0, 0) < 0) {
             return null;
         }
+        return statRead();
+    }
+
+    /** stat(name), following symbolic links; null when it fails (no such file, no permission). */
+    public Stat stat(String name) {
+        if (Direct.call(Sysno.NEWFSTATAT, dev.seccheck.abi.Fcntl.AT_FDCWD, cString(name), stat.address(), 0) < 0) {
+            return null;
+        }
+        return statRead();
+    }
+
+    private Stat statRead() {
         // struct stat on x86-64: st_dev@0, st_ino@8, st_nlink@16, st_mode@24, st_uid@28, st_gid@32,
         // st_ctim@104 (seconds, then nanoseconds at 112).
         return new Stat(stat.get(ValueLayout.JAVA_LONG, 0), stat.get(ValueLayout.JAVA_LONG, 8),

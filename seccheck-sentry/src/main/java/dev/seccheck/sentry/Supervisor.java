@@ -4,6 +4,7 @@ import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Signals;
 import dev.seccheck.linux.WaitStatus;
 import dev.seccheck.points.Catalog;
+import dev.seccheck.sentry.defense.OwnFiles;
 import dev.seccheck.sentry.trace.Tracer;
 import dev.seccheck.state.PointState;
 import java.io.File;
@@ -46,6 +47,8 @@ public final class Supervisor {
         this.catalog = catalog;
         this.runId = runId;
         this.log = log;
+        // Found while the run sets up its control socket and signals, off the way to the program.
+        OwnFiles.findAhead();
     }
 
     /**

@@ -84,14 +84,18 @@ class OwnFilesTest {
     }
 
     @Test
-    void flagsThatWriteAreAccessForWritingAndTruncationButNotOPath() {
+    void flagsThatWriteAreAccessForWritingAndTruncationButNotOPathNorANewFile() {
         assertThat(OwnFiles.writes(Fcntl.O_RDONLY)).isFalse();
         assertThat(OwnFiles.writes(Fcntl.O_RDONLY | Fcntl.O_CREAT | Fcntl.O_CLOEXEC)).isFalse();
         assertThat(OwnFiles.writes(Fcntl.O_WRONLY)).isTrue();
         assertThat(OwnFiles.writes(Fcntl.O_RDWR)).isTrue();
         assertThat(OwnFiles.writes(Fcntl.O_ACCMODE)).isTrue();
         assertThat(OwnFiles.writes(Fcntl.O_RDONLY | Fcntl.O_TRUNC)).isTrue();
+        assertThat(OwnFiles.writes(Fcntl.O_WRONLY | Fcntl.O_CREAT | Fcntl.O_TRUNC)).isTrue();
+        assertThat(OwnFiles.writes(Fcntl.O_WRONLY | Fcntl.O_EXCL)).isTrue();
         assertThat(OwnFiles.writes(Fcntl.O_PATH | Fcntl.O_RDWR)).isFalse();
+        assertThat(OwnFiles.writes(Fcntl.O_WRONLY | Fcntl.O_CREAT | Fcntl.O_EXCL)).isFalse();
+        assertThat(OwnFiles.writes(Fcntl.O_RDWR | Fcntl.O_TMPFILE)).isFalse();
     }
 
     @Test
@@ -102,13 +106,20 @@ class OwnFilesTest {
         Program p = SeccompFilter.compile(new FilterAction[0],
                 new Guard(5000, 4990, Set.of(5001), false, OwnFiles.scan(List.of(jar), uid)).fragment(true));
 
-        for (int flags : new int[] {Fcntl.O_WRONLY, Fcntl.O_RDWR, Fcntl.O_RDONLY | Fcntl.O_TRUNC,
-                Fcntl.O_WRONLY | Fcntl.O_CREAT | Fcntl.O_EXCL, Fcntl.O_RDWR | Fcntl.O_TMPFILE}) {
+        // Held exactly when writes(flags): the filter and the emulation agree.
+        int[] held = {Fcntl.O_WRONLY, Fcntl.O_RDWR, Fcntl.O_ACCMODE, Fcntl.O_RDONLY | Fcntl.O_TRUNC,
+            Fcntl.O_WRONLY | Fcntl.O_CREAT | Fcntl.O_TRUNC, Fcntl.O_WRONLY | Fcntl.O_EXCL,
+            Fcntl.O_RDWR | Fcntl.O_CREAT | Fcntl.O_APPEND | Fcntl.O_CLOEXEC};
+        int[] passed = {Fcntl.O_RDONLY, Fcntl.O_RDONLY | Fcntl.O_CREAT, Fcntl.O_PATH | Fcntl.O_CLOEXEC,
+            Fcntl.O_DIRECTORY, Fcntl.O_PATH | Fcntl.O_RDWR, Fcntl.O_WRONLY | Fcntl.O_CREAT | Fcntl.O_EXCL,
+            Fcntl.O_RDWR | Fcntl.O_CREAT | Fcntl.O_EXCL | Fcntl.O_TRUNC, Fcntl.O_RDWR | Fcntl.O_TMPFILE};
+        for (int flags : held) {
+            assertThat(OwnFiles.writes(flags)).as("writes(0%o)", flags).isTrue();
             assertThat(run(p, Sysno.OPEN, 0x1000, flags, 0644)).as("open flags 0%o", flags).isEqualTo(NOTIFY);
             assertThat(run(p, Sysno.OPENAT, -100, 0x1000, flags, 0644)).as("openat flags 0%o", flags).isEqualTo(NOTIFY);
         }
-        for (int flags : new int[] {Fcntl.O_RDONLY, Fcntl.O_RDONLY | Fcntl.O_CREAT, Fcntl.O_PATH | Fcntl.O_CLOEXEC,
-                Fcntl.O_DIRECTORY}) {
+        for (int flags : passed) {
+            assertThat(OwnFiles.writes(flags)).as("writes(0%o)", flags).isFalse();
             assertThat(run(p, Sysno.OPEN, 0x1000, flags, 0)).as("open flags 0%o", flags).isEqualTo(ALLOW);
             assertThat(run(p, Sysno.OPENAT, -100, 0x1000, flags, 0)).as("openat flags 0%o", flags).isEqualTo(ALLOW);
         }
