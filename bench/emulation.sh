@@ -56,23 +56,6 @@ run() { # config workload
   esac
 }
 
-printf '| workload |'; for c in "${configs[@]}"; do printf ' %s |' "$c"; done; printf '\n|:--|'
-for c in "${configs[@]}"; do printf -- '--:|'; done; printf '\n'
-for w in ${BENCH_WORKLOADS:-tar-x find gcc-10 python-10}; do
-  declare -A times=()
-  for ((i = 0; i < runs; i++)); do
-    for c in "${configs[@]}"; do
-      t0=$(date +%s%N); run "$c" "${workloads[$w]}" >/dev/null 2>&1; t1=$(date +%s%N)
-      times[$c]+="$(((t1 - t0) / 1000000)) "
-    done
-  done
-  printf '| %s |' "$w"
-  base=0
-  for c in "${configs[@]}"; do
-    med=$(printf '%s\n' ${times[$c]} | sort -n | sed -n "$(((runs + 1) / 2))p")
-    if [ "$c" = native ]; then base=$med; printf ' %s ms |' "$med"; else
-      printf ' %s ms (%sx) |' "$med" "$(awk -v a="$med" -v b="$base" 'BEGIN{printf "%.2f", a/b}')"; fi
-  done
-  printf '\n'
-  unset times
-done
+# shellcheck source=bench/rounds.sh
+. "$here/bench/rounds.sh"
+bench_rounds "$runs" ${BENCH_WORKLOADS:-tar-x find gcc-10 python-10}

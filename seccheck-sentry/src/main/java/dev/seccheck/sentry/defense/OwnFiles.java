@@ -67,28 +67,15 @@ public final class OwnFiles {
      * The open flags with which an open may change an existing file: access for writing,
      * truncation (which Linux does even for O_RDONLY). O_CREAT alone changes no existing file.
      */
-    public static final int WRITING = O_WRONLY | O_RDWR | O_TRUNC;
+    private static final int WRITING = O_WRONLY | O_RDWR | O_TRUNC;
     /** The kernel's __O_TMPFILE: an unnamed new file in the directory opened. */
     private static final int TMPFILE = O_TMPFILE & ~O_DIRECTORY;
 
     private static final int W_OK = 2;
     private static final int NOTIFY = Seccomp.RET_USER_NOTIF;
 
-    /**
-     * A file as the kernel knows it. Its equals and hashCode are written out: a record's own are
-     * made by an invokedynamic bootstrap on first use, milliseconds of every unprivileged start.
-     */
-    private record Id(long dev, long ino) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Id other && other.dev == dev && other.ino == ino;
-        }
-
-        @Override
-        public int hashCode() {
-            return Long.hashCode(ino * 31 + dev);
-        }
-    }
+    /** A file as the kernel knows it. */
+    private record Id(long dev, long ino) {}
 
     private final Map<Id, String> files;
 
@@ -131,7 +118,7 @@ public final class OwnFiles {
         roots.add(Path.of(System.getProperty("java.home")));
         for (String property : List.of("java.class.path", "jdk.module.path")) {
             String value = System.getProperty(property, "");
-            for (String entry : value.split(java.io.File.pathSeparator)) {
+            for (String entry : value.split(File.pathSeparator)) {
                 if (!entry.isEmpty()) {
                     roots.add(Path.of(entry).toAbsolutePath());
                 }
