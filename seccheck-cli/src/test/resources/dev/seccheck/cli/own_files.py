@@ -118,7 +118,8 @@ print("SCRATCH ok", flush=True)
 conf = os.path.join(scratch, "conf-" + mode)
 os.mkdir(conf)
 os.chdir(conf)
-os.umask(0o022)
+# Not seccheck's own umask (022), so that a creation made with the wrong one shows.
+os.umask(0o027)
 with open("file", "wb") as f:
     f.write(b"0123456789")
 with open("readonly", "wb") as f:
@@ -159,8 +160,8 @@ case("open_wronly_directory", lambda: opened("dir", os.O_WRONLY))
 case("open_rdwr_readonly", lambda: opened("readonly", os.O_RDWR))
 case("open_wronly_fifo_no_reader", lambda: opened("fifo", os.O_WRONLY | os.O_NONBLOCK))
 case("open_excl_existing", lambda: opened("file", os.O_WRONLY | os.O_CREAT | os.O_EXCL))
-case("open_create_mode", lambda: opened("new", os.O_RDWR | os.O_CREAT, 0o640))
+case("open_create_mode", lambda: opened("new", os.O_RDWR | os.O_CREAT, 0o666))
 case("open_trunc", lambda: opened("file", os.O_WRONLY | os.O_TRUNC))
-case("open_tmpfile", lambda: opened(".", os.O_RDWR | os.O_TMPFILE, 0o600))
+case("open_tmpfile", lambda: opened(".", os.O_RDWR | os.O_TMPFILE, 0o666))
 case("openat2_no_symlinks", lambda: os.close(checked(libc.syscall(
     SYS_OPENAT2, AT_FDCWD, b"link", struct.pack("QQQ", os.O_RDWR, 0, 0x04), 24))))

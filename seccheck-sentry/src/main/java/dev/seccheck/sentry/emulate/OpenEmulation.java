@@ -14,6 +14,7 @@ import static dev.seccheck.abi.Fcntl.O_WRONLY;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
+import dev.seccheck.linux.FsCredentials;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.SeccompNotification;
@@ -24,6 +25,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 
 /**
  * OpenEmulation performs open, openat, openat2 and creat for the program: it reads the path
@@ -120,8 +122,11 @@ final class OpenEmulation {
             }
             return true;
         }
+        // Unprivileged, seccheck has the program's ids already, and the umask matters only to an
+        // open that does make a file: it is read then (openObject), since most opens with O_CREAT
+        // find their file. As root the status is read here anyway, umask and all.
         boolean creates = (a.flags() & O_CREAT) != 0 || (a.flags() & O_TMPFILE) == O_TMPFILE;
-        Optional<Identity> who = Identity.of(tasks, call.tid(), own, creates);
+        Optional<Identity> who = Identity.of(tasks, call.tid(), own, creates && own.root());
         if (who.isEmpty()) {
             call.fail(ev, Snapshot.ofString(a.pathAddr(), path), Errno.ESRCH);
             return true;
@@ -197,8 +202,8 @@ final class OpenEmulation {
                         // Its device and inode let a rule hold for the file under any name (a hard link, a rename).
                         call.reached(new ReachedFile(f.stat().dev(), f.stat().ino(), f.stat().ctimeNs()));
                     }
-                    Optional<String> own = OwnFiles.writes(a.flags()) ? ownFile(f) : Optional.empty();
-                    handedOver = decideAndOpen(call, ev, a, path, f.fd(), names.of(f.fd(), call.tid()), at, own);
+                    Optional<String> mine = OwnFiles.writes(a.flags()) ? ownFile(f) : Optional.empty();
+                    handedOver = decideAndOpen(call, ev, a, path, f.fd(), names.of(f.fd(), call.tid()), at, mine);
                 }
                 case PathWalk.Located.Missing m -> {
                     Optional<String> name = names.of(m.dir(), call.tid()).map(d -> RealPath.join(d, "/" + m.name()));
@@ -239,7 +244,7 @@ final class OpenEmulation {
                         return;
                     }
                     PathCalls.Stat st = f.stat() != null ? f.stat() : calls.fstat(f.fd());
-                    Optional<String> own = ownFile(f);
+                    Optional<String> mine = ownFile(f);
                     if (st == null) {
                         call.fail(ev, seen, Errno.EIO);
                     } else if (f.trailingSlash() && !st.isDirectory()) {
@@ -248,8 +253,8 @@ final class OpenEmulation {
                         call.fail(ev, seen, Errno.EISDIR);
                     } else if (!st.isRegular()) {
                         call.fail(ev, seen, Errno.EINVAL);
-                    } else if (own.isPresent()) {
-                        refuseOwn(call, ev, seen, own.get());
+                    } else if (mine.isPresent()) {
+                        refuseOwn(call, ev, seen, mine.get());
                     } else {
                         int fd = calls.openat(AT_FDCWD, "/proc/thread-self/fd/" + f.fd(), O_WRONLY | O_CLOEXEC);
                         int r = fd < 0 ? fd : calls.ftruncate(fd, length);
@@ -288,18 +293,18 @@ final class OpenEmulation {
     }
 
     /**
-     * @param own the seccheck file the open would write, refused once the enter points fired
+     * @param mine the seccheck file the open would write, refused once the enter points fired
      * @return whether the open was handed over to a pool thread, which then owns {@code at}'s fds
      */
     private boolean decideAndOpen(Call call, SyscallEvent ev, Args a, String given, int found, Optional<String> name,
-            PathWalk.Located at, Optional<String> own) {
+            PathWalk.Located at, Optional<String> mine) {
         // A mount seccheck cannot name (a detached mount) is refused: no rule could be checked on it.
         Snapshot seen = Snapshot.ofString(a.pathAddr(), name.orElse(given));
         if (call.enter(ev, seen) != 0) {
             return false;
         }
-        if (own.isPresent()) {
-            refuseOwn(call, ev, seen, own.get());
+        if (mine.isPresent()) {
+            refuseOwn(call, ev, seen, mine.get());
             return false;
         }
         if (name.isEmpty()) {
@@ -317,7 +322,8 @@ final class OpenEmulation {
         // On the notifier, a lease on the file must not make the open wait: O_NONBLOCK makes the
         // kernel say EWOULDBLOCK instead, and the open is finished on a pool thread, where it may wait.
         boolean lean = call.onNotifier() && (a.flags() & O_NONBLOCK) == 0;
-        int fd = openObject(a, at, lean);
+        int fd = makesAFile(a, at) && !own.root() ? withProgramUmask(call, () -> openObject(a, at, lean))
+                : openObject(a, at, lean);
         if (lean && fd == -Errno.EAGAIN) {
             call.finishElsewhere(opens -> opens.finish(call, ev, a, seen, at));
             return true;
@@ -333,7 +339,30 @@ final class OpenEmulation {
         return false;
     }
 
-    /** Opens what the walk reached and answers the call, on the pool thread it was handed to. */
+    /** Whether opening what the walk reached makes a file: a missing one with O_CREAT, or O_TMPFILE's. */
+    private static boolean makesAFile(Args a, PathWalk.Located at) {
+        boolean tmpfile = (a.flags() & O_TMPFILE) == O_TMPFILE;
+        return tmpfile || (at instanceof PathWalk.Located.Missing && (a.flags() & O_CREAT) != 0);
+    }
+
+    /** Runs {@code open} with the program's umask, read from its status now; -ESRCH when it is gone. */
+    private int withProgramUmask(Call call, IntSupplier open) {
+        Optional<Identity> who = Identity.of(tasks, call.tid(), own, true);
+        if (who.isEmpty()) {
+            return -Errno.ESRCH;
+        }
+        int old = FsCredentials.umask(who.get().umask());
+        try {
+            return open.getAsInt();
+        } finally {
+            FsCredentials.umask(old);
+        }
+    }
+
+    /**
+     * Opens what the walk reached and answers the call, on the pool thread it was handed to: an
+     * existing regular file whose lease made the open on the notifier wait, so nothing is made.
+     */
     void finish(Call call, SyscallEvent ev, Args a, Snapshot seen, PathWalk.Located at) {
         try {
             complete(call, ev, a, seen, openObject(a, at, false));
