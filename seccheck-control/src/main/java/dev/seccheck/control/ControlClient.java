@@ -76,7 +76,11 @@ public final class ControlClient {
      * Refuses a server that is a supervised program. The program runs as the same user, so it can
      * rewrite its run's {@code run.json} with its own pid and serve a socket of its own in the
      * run's place: the operator would then be told of a policy it never got. A run's supervisor is
-     * never ptraced, and every supervised task is, by its supervisor, from birth to exit.
+     * never ptraced, and every supervised task is, by its supervisor, from birth to exit. The pid
+     * is the one that listened (SO_PEERCRED); should that process be gone, its /proc entry is too
+     * and the server is refused. Its pid being reused by an untraced process could slip through
+     * only within the milliseconds since {@link RuntimeRoot#find} matched the record's start time
+     * against the live process, as for {@link WorkloadPeers}.
      */
     private static void refuseASupervisedServer(long pid, Path socket) throws ControlException {
         long tracer;
