@@ -20,6 +20,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Drives a real {@code seccheck run} (a separate JVM supervising a shell loop) through its control
@@ -309,17 +311,27 @@ class ControlPlaneTest {
         }
     }
 
-    /** Starts a second run named {@code id} of the shell loop, under {@code config}; it ends with the test's stop file. */
     /**
      * The supervised program runs as the same user, so it can rewrite its run's run.json with its
      * own pid and serve a socket of its own in the run's place. The operator's commands must
-     * refuse that server (it is ptraced: a run's supervisor never is), and send it nothing.
+     * refuse that server (it is ptraced: a run's supervisor never is), and send it nothing. As this
+     * user, and as uid 65534 (the run, its program and the operator's commands all that user's).
      */
-    @Test
-    void aSupervisedProgramPosingAsItsRunIsRefusedAndSentNothing() throws Exception {
-        Path dir = root.resolve("forged");
-        Path requests = tmp.resolve("forger-requests.log");
-        Path ready = tmp.resolve("forger-ready");
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aSupervisedProgramPosingAsItsRunIsRefusedAndSentNothing(boolean nobody) throws Exception {
+        List<String> cli = new ArrayList<>(java());
+        Path work = tmp;
+        Path runs = root;
+        if (nobody) {
+            PackagedCli.assumeNobody(tmp);
+            cli = PackagedCli.asNobody(PackagedCli.nobodyClasspath(Files.createDirectories(tmp.resolve("nobody-cp"))));
+            work = PackagedCli.nobodysDir(tmp.resolve("nobody"));
+            runs = work.resolve("root");
+        }
+        Path dir = runs.resolve("forged");
+        Path requests = work.resolve("forger-requests.log");
+        Path ready = work.resolve("forger-ready");
         Path forger = write("forger.py", """
                 import json, os, socket, sys, time
                 d, log, ready, stop = sys.argv[1:5]
@@ -355,8 +367,8 @@ class ControlPlaneTest {
                             f.write("REQUEST %r\\n" % data)
                     c.close()
                 """);
-        List<String> cmd = new ArrayList<>(java());
-        cmd.addAll(List.of("run", "--root", root.toString(), "--id", "forged", "--quiet", "--", "/usr/bin/python3",
+        List<String> cmd = new ArrayList<>(cli);
+        cmd.addAll(List.of("run", "--root", runs.toString(), "--id", "forged", "--quiet", "--", "/usr/bin/python3",
                 forger.toString(), dir.toString(), requests.toString(), ready.toString(), tmp.resolve("stop").toString()));
         Process forging = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(tmp.resolve("forged.out").toFile()).start();
@@ -369,11 +381,14 @@ class ControlPlaneTest {
             });
             Path policy = write("policy.json", session("policy", tmp.resolve("policy.log")));
 
-            String refused = cliFails("trace", "create", "--root", root.toString(), "--config", policy.toString(), "forged");
+            Result refused = exec(cli, "trace", "create", "--root", runs.toString(), "--config", policy.toString(), "forged");
+            Result listed = exec(cli, "trace", "list", "--root", runs.toString(), "forged");
 
-            assertThat(refused).containsPattern("refusing to talk to " + dir.resolve("control.sock")
+            assertThat(refused.code()).as(refused.out()).isEqualTo(1);
+            assertThat(refused.out()).containsPattern("refusing to talk to " + dir.resolve("control.sock")
                     + ": it is served by pid \\d+, which is ptraced by pid \\d+ \\(a supervised program posing as its run\\?");
-            assertThat(cliFails("trace", "list", "--root", root.toString(), "forged")).contains("which is ptraced by pid");
+            assertThat(listed.code()).as(listed.out()).isEqualTo(1);
+            assertThat(listed.out()).contains("which is ptraced by pid");
             assertThat(requests).as("requests the posing program received").doesNotExist();
         } finally {
             Files.writeString(tmp.resolve("stop"), "");
@@ -383,6 +398,7 @@ class ControlPlaneTest {
         }
     }
 
+    /** Starts a second run named {@code id} of the shell loop, under {@code config}; it ends with the test's stop file. */
     private Process startLoop(String id, Path config) throws IOException {
         List<String> cmd = new ArrayList<>(java());
         cmd.addAll(List.of("run", "--root", root.toString(), "--id", id, "--quiet", "--config", config.toString(), "--",
@@ -422,7 +438,12 @@ class ControlPlaneTest {
     private record Result(int code, String out) {}
 
     private static Result exec(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(java());
+        return exec(java(), args);
+    }
+
+    /** Runs the CLI started by {@code cli} (this JVM's class path, or {@link PackagedCli#asNobody}) with {@code args}. */
+    private static Result exec(List<String> cli, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(cli);
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

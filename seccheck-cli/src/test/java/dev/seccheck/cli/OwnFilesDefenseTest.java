@@ -109,6 +109,27 @@ class OwnFilesDefenseTest {
         return m;
     }
 
+    /**
+     * The other side: seccheck run as uid 65534 from jars root owns (mode 0644), out of that
+     * user's reach. Nothing is held: the program's write fails with the kernel's own EACCES, and
+     * no refusal of seccheck's is logged.
+     */
+    @Test
+    void jarsTheUserCannotWriteAreLeftToTheKernel() throws Exception {
+        PackagedCli.assumeNobody(tmp);
+        String classpath = PackagedCli.nobodyClasspath(Files.createDirectories(tmp.resolve("install")));
+        Path jar = Stream.of(classpath.split(":")).map(Path::of)
+                .filter(p -> p.toString().endsWith(".jar") && Files.isRegularFile(p)).findFirst().orElseThrow();
+        assertThat(Files.getOwner(jar).getName()).isEqualTo("root");
+        String probe = "import os, sys\ntry:\n    os.open(sys.argv[1], os.O_RDWR)\nexcept OSError as e:\n"
+                + "    print('ERRNO', e.errno)\n";
+        ProcessResult r = ProcessResult.of(PackagedCli.asNobody(classpath, "run", "--root",
+                PackagedCli.nobodysDir(tmp.resolve("runtime")).toString(), "--", PY, "-c", probe, jar.toString()), tmp, 120);
+
+        assertThat(r.out()).as(r.out()).contains("ERRNO 13").doesNotContain("which seccheck runs from");
+        assertThat(r.code()).as(r.out()).isZero();
+    }
+
     /** The ROUTE lines of own_files.py: route name to "wrote" or "errno=N". */
     private static Map<String, String> routes(String out) {
         Map<String, String> m = new LinkedHashMap<>();
