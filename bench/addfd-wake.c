@@ -1,14 +1,23 @@
 // Cost of one held openat answered by a seccomp-unotify supervisor thread (listener flagged
-// SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP), two ways: "continue" (the kernel opens: mode 0) or
-// SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SEND (the supervisor opens and installs the fd,
-// as seccheck's emulation does: mode 1). The floor under an emulated open, without the JVM.
-//   gcc -O2 -pthread -o /tmp/addfd-wake bench/addfd-wake.c && /tmp/addfd-wake 0 20000 && /tmp/addfd-wake 1 20000
+// SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP), the floor under an emulated open, without the JVM. MODE:
+//   0  "continue": the kernel opens
+//   1  SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SEND: the supervisor opens and installs
+//      the fd and answers in one step; the kernel wakes the program with a plain wake-up
+//   2  as 1, the program's CPU mask narrowed to the supervisor's CPU around the ADDFD (not kept:
+//      the program runs, and can see the narrowed mask, before the supervisor puts it back)
+//   3  as 2, the supervisor's own mask narrowed too
+//   4  ADDFD without SEND with both masks narrowed, both put back while the program still waits,
+//      then the answer (a synchronous wake-up): what seccheck's emulation does (CpuHandover)
+//   5  as 1 from a SCHED_IDLE supervisor thread, whose CPU the scheduler then counts as idle
+//      (tried, no gain; it also needs CAP_SYS_NICE to leave SCHED_IDLE)
+//   gcc -O2 -pthread -o /tmp/addfd-wake bench/addfd-wake.c && for m in 0 1 4; do /tmp/addfd-wake $m 20000; done
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,8 +44,43 @@ static void *serve(void *arg) {
     memset(&resp, 0, sizeof resp); resp.id = req.id;
     if (mode == 0) { resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE; ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp); continue; }
     int fd = open("/etc/hostname", O_RDONLY | O_CLOEXEC);
-    struct seccomp_notif_addfd a = { .id = req.id, .flags = SECCOMP_ADDFD_FLAG_SEND, .srcfd = fd, .newfd = 0, .newfd_flags = 0 };
+    cpu_set_t was, here;
+    cpu_set_t mine;
+    if (mode == 2 || mode == 3) { // the program woken on this CPU: its mask narrowed to it for the hand-over
+      sched_getaffinity(req.pid, sizeof was, &was);
+      CPU_ZERO(&here); CPU_SET(sched_getcpu(), &here);
+      sched_setaffinity(req.pid, sizeof here, &here);
+    }
+    if (mode == 3) { // and this thread woken there when the program has installed the fd
+      sched_getaffinity(0, sizeof mine, &mine);
+      sched_setaffinity(0, sizeof here, &here);
+    }
+    struct seccomp_notif_addfd a = { .id = req.id, .flags = mode == 4 ? 0 : SECCOMP_ADDFD_FLAG_SEND, .srcfd = fd, .newfd = 0, .newfd_flags = 0 };
+    if (mode == 4) { // install only, both held here; masks back while the program still waits; then the answer
+      sched_getaffinity(req.pid, sizeof was, &was);
+      sched_getaffinity(0, sizeof mine, &mine);
+      CPU_ZERO(&here); CPU_SET(sched_getcpu(), &here);
+      sched_setaffinity(req.pid, sizeof here, &here);
+      sched_setaffinity(0, sizeof here, &here);
+      long got = ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+      sched_setaffinity(req.pid, sizeof was, &was);
+      sched_setaffinity(0, sizeof mine, &mine);
+      resp.val = got;
+      ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+      close(fd);
+      continue;
+    }
+    if (mode == 5) { // this thread SCHED_IDLE for the hand-over: its CPU counts as idle for the wake-up (needs CAP_SYS_NICE to come back)
+      struct sched_param sp = {0};
+      sched_setscheduler(0, SCHED_IDLE, &sp);
+      ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+      sched_setscheduler(0, SCHED_OTHER, &sp);
+      close(fd);
+      continue;
+    }
     ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+    if (mode == 2 || mode == 3) sched_setaffinity(req.pid, sizeof was, &was);
+    if (mode == 3) sched_setaffinity(0, sizeof mine, &mine);
     close(fd);
   }
 }
@@ -58,7 +102,7 @@ int main(int argc, char **argv) {
     long t0 = now();
     for (int i = 0; i < n; i++) { int fd = openat(AT_FDCWD, "/etc/hostname", O_RDONLY); if (fd < 0) { perror("openat"); _exit(1); } close(fd); }
     long t1 = now();
-    printf("%s: %ld ns per openat\n", mode == 0 ? "continue" : "addfd-send", (t1 - t0) / n); fflush(stdout);
+    printf("%s: %ld ns per openat\n", mode == 0 ? "continue" : mode == 1 ? "addfd-send" : mode == 2 ? "addfd-send, program held on the supervisor's CPU" : mode == 3 ? "addfd-send, both held on one CPU" : mode == 4 ? "addfd then send, both held for the addfd" : "addfd-send from SCHED_IDLE", (t1 - t0) / n); fflush(stdout);
     _exit(0);
   }
   int l; read(up[0], &l, 4);

@@ -9,16 +9,18 @@
 #   CONFIG    a session file, or "default" for the built-in session
 #   WORKLOAD  opens: N opens of /etc/hostname (default N 20000)
 #             procs: N runs of /bin/true (default N 300)
+#             find: N runs of find /usr -name '*.h' (default N 1; 15.7k openat each, relative to a dirfd)
 #   SECCHECK=/path/to/launcher bench/thread-cpu.sh ...   measures another build (e.g. $BENCH_OLD/seccheck)
 # Prints "ms thread" per thread with CPU in the workload, most first, and the total.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-config="${1:?usage: bench/thread-cpu.sh CONFIG [opens|procs] [N]}"
+config="${1:?usage: bench/thread-cpu.sh CONFIG [opens|procs|find] [N]}"
 workload="${2:-opens}"
 case "$workload" in
   opens) n="${3:-20000}" step=': < /etc/hostname' ;;
   procs) n="${3:-300}" step='/bin/true' ;;
-  *) echo "bench/thread-cpu.sh: unknown workload '$workload' (opens or procs)" >&2; exit 2 ;;
+  find) n="${3:-1}" step="find /usr -name '*.h' >/dev/null" ;;
+  *) echo "bench/thread-cpu.sh: unknown workload '$workload' (opens, procs or find)" >&2; exit 2 ;;
 esac
 sc="${SECCHECK:-$here/seccheck}"
 work="$(mktemp -d /tmp/seccheck-thread-cpu.XXXXXX)" # the program touches start and done around its workload
