@@ -124,6 +124,26 @@ final class Layouts {
     static final VarHandle RESP_ERROR = SECCOMP_NOTIF_RESP.varHandle(groupElement("error"));
     static final VarHandle RESP_FLAGS = SECCOMP_NOTIF_RESP.varHandle(groupElement("flags"));
 
+    /** {@code struct pidfd_info} of PIDFD_GET_INFO (Linux 6.13), its first version (64 bytes). */
+    static final StructLayout PIDFD_INFO = MemoryLayout.structLayout(
+            JAVA_LONG.withName("mask"),
+            JAVA_LONG.withName("cgroupid"),
+            JAVA_INT.withName("pid"),
+            JAVA_INT.withName("tgid"),
+            JAVA_INT.withName("ppid"),
+            JAVA_INT.withName("ruid"),
+            JAVA_INT.withName("rgid"),
+            JAVA_INT.withName("euid"),
+            JAVA_INT.withName("egid"),
+            JAVA_INT.withName("suid"),
+            JAVA_INT.withName("sgid"),
+            JAVA_INT.withName("fsuid"),
+            JAVA_INT.withName("fsgid"),
+            JAVA_INT.withName("exit_code"));
+    static final VarHandle PIDFD_INFO_MASK = PIDFD_INFO.varHandle(groupElement("mask"));
+    static final VarHandle PIDFD_INFO_FSUID = PIDFD_INFO.varHandle(groupElement("fsuid"));
+    static final VarHandle PIDFD_INFO_FSGID = PIDFD_INFO.varHandle(groupElement("fsgid"));
+
     /** {@code struct seccomp_notif_addfd}: a descriptor of ours to install in a notifying task. */
     static final StructLayout SECCOMP_NOTIF_ADDFD = MemoryLayout.structLayout(
             JAVA_LONG.withName("id"),

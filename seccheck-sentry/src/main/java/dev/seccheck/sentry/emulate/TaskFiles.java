@@ -8,13 +8,14 @@ import dev.seccheck.abi.Errno;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Syscalls;
+import dev.seccheck.linux.ThreadIds;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * TaskFiles keeps open, for one emulation thread, the program's files it reads at every emulated
- * call: each thread's {@code /proc/TID/status} and each process's pidfd. What they say is never
+ * call: each thread's {@code /proc/TID/status} and pidfd, and each process's pidfd. What they say is never
  * cached, only the open: the status is read again at offset 0 at each call (the kernel writes it
  * anew for every read at 0, so a credential changed a moment ago is in it), and a dirfd or socket
  * is taken through the pidfd at each call. An open and a close per call were a quarter of the
@@ -33,6 +34,10 @@ final class TaskFiles implements AutoCloseable {
     private final PathCalls calls;
     private final Map<Integer, Integer> statuses = lru();
     private final Map<Integer, Integer> pidfds = lru();
+    private final Map<Integer, Integer> threads = lru();
+    private final ThreadIds ids = new ThreadIds();
+    /** Set once a thread's ids cannot be had from its pidfd (a kernel before 6.13): the status is read instead. */
+    private boolean noThreadIds;
     /** The last status read; grown to the longest one (a long Groups line). */
     private byte[] status = new byte[4096];
 
@@ -82,6 +87,45 @@ final class TaskFiles implements AutoCloseable {
     }
 
     /**
+     * Reads thread {@code tid}'s fsuid and fsgid as they are now through a pidfd of that thread
+     * (kept open like the rest): 0, then {@link #fsuid} and {@link #fsgid}; -ESRCH when it is
+     * gone; -ENOSYS when the kernel cannot tell (older than 6.13), from then on without asking.
+     */
+    int readIds(int tid) {
+        if (noThreadIds) {
+            return -Errno.ENOSYS;
+        }
+        for (boolean kept = threads.containsKey(tid); ; kept = false) {
+            int fd = threads.computeIfAbsent(tid, ThreadIds::openThread);
+            int r = fd < 0 ? fd : ids.read(fd);
+            if (r == 0) {
+                return 0;
+            }
+            Integer dropped = threads.remove(tid);
+            if (dropped != null && dropped >= 0) {
+                PathCalls.close(dropped);
+            }
+            if (r != -Errno.ESRCH) { // EINVAL from pidfd_open, ENOTTY or EINVAL from the ioctl
+                noThreadIds = true;
+                return -Errno.ENOSYS;
+            }
+            if (!kept) {
+                return r;
+            }
+        }
+    }
+
+    /** The fsuid {@link #readIds} read. */
+    int fsuid() {
+        return ids.fsuid();
+    }
+
+    /** The fsgid {@link #readIds} read. */
+    int fsgid() {
+        return ids.fsgid();
+    }
+
+    /**
      * Duplicates the program's fd {@code fd} of process {@code tgid} into seccheck
      * ({@code pidfd_getfd}): ours, or -ESRCH when the process is gone, -EBADF when it has no such fd.
      */
@@ -113,7 +157,10 @@ final class TaskFiles implements AutoCloseable {
     public void close() {
         statuses.values().forEach(PathCalls::close);
         pidfds.values().forEach(PathCalls::close);
+        threads.values().forEach(PathCalls::close);
         statuses.clear();
         pidfds.clear();
+        threads.clear();
+        ids.close();
     }
 }

@@ -88,6 +88,54 @@ class TaskFilesTest {
         }
     }
 
+    /**
+     * As root, a thread whose fsuid is 0 is opened for with its fsgid from its pidfd and seccheck's
+     * groups (root's capabilities decide); any other fsuid takes its groups from the status, read
+     * anew: a thread that drops to 4242 with groups 77 and 88 is opened for as exactly that.
+     */
+    @Test
+    void asRootOnlyAnFsuidOtherThanZeroTakesItsGroupsFromTheStatus() throws Exception {
+        Assumptions.assumeTrue(FsCredentials.setfsuid(-1) == 0, "changing another thread's fsuid to 4242 needs root");
+        Identity.Own own = Identity.Own.current();
+        try (Helper h = new Helper(); TaskFiles files = new TaskFiles(new PathCalls())) {
+            int tid = h.tid();
+            h.run(() -> (int) FsCredentials.setgroups(new int[] {77, 88}));
+            h.run(() -> FsCredentials.setfsgid(4343));
+            Identity root = Identity.of(files, tid, own, false).orElseThrow();
+            assertThat(root.fsuid()).isZero();
+            assertThat(root.fsgid()).isEqualTo(4343);
+            assertThat(root.groups()).containsExactly(own.groups());
+            h.run(() -> FsCredentials.setfsuid(4242));
+            Identity dropped = Identity.of(files, tid, own, false).orElseThrow();
+            assertThat(dropped.fsuid()).isEqualTo(4242);
+            assertThat(dropped.fsgid()).isEqualTo(4343);
+            assertThat(dropped.groups()).containsExactly(77, 88);
+            h.run(() -> FsCredentials.setfsuid(0));
+            assertThat(Identity.of(files, tid, own, false).orElseThrow().fsuid()).isZero();
+        }
+    }
+
+    @Test
+    void theIdsOfAThreadThatIsGoneAreNotReadForAnother() throws Exception {
+        try (TaskFiles files = new TaskFiles(new PathCalls())) {
+            int tid;
+            try (Helper h = new Helper()) {
+                tid = h.tid();
+                int r = files.readIds(tid);
+                Assumptions.assumeFalse(r == -Errno.ENOSYS, "PIDFD_GET_INFO needs Linux 6.13");
+                assertThat(r).isZero();
+                assertThat(files.fsuid()).isEqualTo(FsCredentials.setfsuid(-1));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            int r = files.readIds(tid);
+            while (r == 0 && System.nanoTime() < deadline) { // join returns before the task is released
+                Thread.sleep(5);
+                r = files.readIds(tid);
+            }
+            assertThat(r).isEqualTo(-Errno.ESRCH);
+        }
+    }
+
     @Test
     void aStatusLongerThanTheBufferIsReadWholeAndAShortOneAfterItAlone() throws Exception {
         Assumptions.assumeTrue(FsCredentials.setfsuid(-1) == 0, "setgroups needs root");

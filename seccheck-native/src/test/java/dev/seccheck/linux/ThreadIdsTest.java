@@ -1,0 +1,64 @@
+package dev.seccheck.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.seccheck.abi.Errno;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * ThreadIds reads one thread's fsuid and fsgid, not its process's, as they are at the read; a
+ * pidfd of a thread that has exited fails with ESRCH.
+ */
+class ThreadIdsTest {
+
+    @Test
+    void aThreadsOwnIdsAreReadAsTheyAreNow() throws Exception {
+        Assumptions.assumeTrue(FsCredentials.setfsuid(-1) == 0, "changing a thread's fsuid to 4242 needs root");
+        ThreadIds ids = new ThreadIds();
+        AtomicInteger tid = new AtomicInteger();
+        CountDownLatch changed = new CountDownLatch(1);
+        CountDownLatch read = new CountDownLatch(1);
+        Thread t = Thread.ofPlatform().start(() -> {
+            try {
+                tid.set(Integer.parseInt(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString()));
+                FsCredentials.setfsgid(4343);
+                FsCredentials.setfsuid(4242);
+                changed.countDown();
+                read.await(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertThat(changed.await(10, TimeUnit.SECONDS)).isTrue();
+        int thread = ThreadIds.openThread(tid.get());
+        int process = ThreadIds.openThread((int) ProcessHandle.current().pid());
+        try {
+            Assumptions.assumeTrue(thread >= 0, "thread pidfds need Linux 6.9");
+            int r = ids.read(thread);
+            Assumptions.assumeFalse(r == -Errno.ENOTTY || r == -Errno.EINVAL, "PIDFD_GET_INFO needs Linux 6.13");
+            assertThat(r).isZero();
+            assertThat(ids.fsuid()).isEqualTo(4242);
+            assertThat(ids.fsgid()).isEqualTo(4343);
+            assertThat(ids.read(process)).isZero();
+            assertThat(ids.fsuid()).as("the main thread's, unchanged").isZero();
+            read.countDown();
+            t.join(10_000);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while ((r = ids.read(thread)) == 0 && System.nanoTime() < deadline) { // join returns before the task is released
+                Thread.sleep(5);
+            }
+            assertThat(r).isEqualTo(-Errno.ESRCH);
+        } finally {
+            read.countDown();
+            PathCalls.close(thread);
+            PathCalls.close(process);
+            ids.close();
+        }
+    }
+}
