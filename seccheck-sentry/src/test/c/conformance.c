@@ -9,6 +9,7 @@
 #include <linux/openat2.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -66,6 +67,40 @@ static void credentials(void) {
     pthread_create(&t, NULL, as_nobody, "creds/owneronly");
     pthread_join(t, NULL);
     show("main thread after: open(\"creds/owneronly\")", open("creds/owneronly", O_RDONLY));
+    fflush(stdout);
+}
+
+/* Whether the calling thread's CPU mask is still `want` after each of 200 opens. The emulation holds
+ * a thread on seccheck's CPU while it installs an fd (CpuHandover) and must put its mask back. */
+static int mask_kept(const cpu_set_t *want) {
+    int kept = 1;
+    for (int i = 0; i < 200; i++) {
+        close(open("file", O_RDONLY));
+        cpu_set_t now;
+        sched_getaffinity(0, sizeof now, &now);
+        kept &= CPU_EQUAL(&now, want);
+    }
+    return kept;
+}
+
+static void affinity(void) {
+    cpu_set_t all, one;
+    /* Asked for every CPU, the kernel gives every CPU this thread may use: the mask it had
+       before any hold, whatever the opens before this one did to it. */
+    memset(&all, 0xff, sizeof all);
+    sched_setaffinity(0, sizeof all, &all);
+    sched_getaffinity(0, sizeof all, &all);
+    printf("cpu mask kept over 200 opens: %d\n", mask_kept(&all));
+    int last = 0;
+    for (int c = 0; c < CPU_SETSIZE; c++) {
+        if (CPU_ISSET(c, &all)) last = c;
+    }
+    CPU_ZERO(&one);
+    CPU_SET(last, &one);
+    sched_setaffinity(0, sizeof one, &one);
+    printf("one-cpu mask kept over 200 opens: %d\n", mask_kept(&one));
+    sched_setaffinity(0, sizeof all, &all);
+    printf("cpu mask kept after it was widened again: %d\n", mask_kept(&all));
     fflush(stdout);
 }
 
@@ -147,6 +182,7 @@ int main(void) {
     show("openat2(size 8)", syscall(SYS_openat2, AT_FDCWD, "file", &bad, 8));
 
     credentials();
+    affinity();
 
     /* network */
     int srv = socket(AF_INET, SOCK_STREAM, 0);

@@ -26,6 +26,7 @@ public final class SeccompReplies {
     private final MemorySegment resp = arena.allocate(Layouts.SECCOMP_NOTIF_RESP);
     private final MemorySegment addfd = arena.allocate(Layouts.SECCOMP_NOTIF_ADDFD);
     private final MemorySegment id = arena.allocate(ValueLayout.JAVA_LONG);
+    private final CpuHandover handover = new CpuHandover();
 
     SeccompReplies(FileDescriptor fd) {
         this.fd = fd;
@@ -75,6 +76,23 @@ public final class SeccompReplies {
      */
     public long installAndAnswer(long notificationId, int srcFd, boolean cloexec) {
         return addfd(notificationId, srcFd, cloexec, ADDFD_FLAG_SEND);
+    }
+
+    /**
+     * Holds the notifying task {@code tid} and the calling thread on this CPU until
+     * {@link #letGo}, for an {@link #install}: the kernel wakes the task to install an fd with a
+     * plain wake-up, which sends it to an idle CPU, and the task wakes this thread the same way
+     * when it has (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP covers only the answer). Let go before the
+     * answer, so the task's own thread never runs with the narrowed mask. Returns whether it holds
+     * ({@link CpuHandover}: not for a task on one CPU, elsewhere, or of another user).
+     */
+    public boolean holdHere(int tid) {
+        return handover.hold(tid);
+    }
+
+    /** Ends a {@link #holdHere} that returned true: both CPU masks are put back. */
+    public void letGo() {
+        handover.release();
     }
 
     private long addfd(long notificationId, int srcFd, boolean cloexec, int flags) {

@@ -239,9 +239,20 @@ final class Call {
     void install(SyscallEvent ev, TaskMemory mem, int fd, boolean cloexec) {
         Restarts.Result.Fd ours = new Restarts.Result.Fd(fd, cloexec);
         long id = answerId();
-        // No exit point to fire first: install and answer in one step, one wake-up of the task.
-        boolean oneStep = !points.wantsExit(ev.sysno());
-        long r = oneStep ? replies.installAndAnswer(id, fd, cloexec) : replies.install(id, fd, cloexec);
+        // Held on this CPU, the task installs the fd and waits again for the answer, which wakes it
+        // here at once: two wake-ups that cost less than the one of an install-and-answer, which
+        // on a VM without halt polling goes through an idle vCPU (docs/emulation.md, "Cost").
+        // Otherwise, with no exit point to fire first, install and answer in one step.
+        boolean held = replies.holdHere(tid());
+        boolean oneStep = !held && !points.wantsExit(ev.sysno());
+        long r;
+        try {
+            r = oneStep ? replies.installAndAnswer(id, fd, cloexec) : replies.install(id, fd, cloexec);
+        } finally {
+            if (held) {
+                replies.letGo();
+            }
+        }
         if (r == -Errno.ENOENT) {
             settle(false, ours);
             return;
