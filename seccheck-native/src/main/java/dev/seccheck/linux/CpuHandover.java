@@ -21,8 +21,8 @@ import java.lang.foreign.ValueLayout;
  * <p>Nothing is narrowed when this CPU is not in the task's mask (the program pinned itself
  * elsewhere), when the mask has one CPU, or when the calls fail (a task of another user, gone).
  * The task's mask is put back only if it is still the one set here, so a mask another thread of
- * the program sets meanwhile is kept (one that thread reads meanwhile shows the single CPU). One
- * per thread: the buffers are its own.
+ * the program sets meanwhile is kept, unless it is that very CPU (one that thread reads meanwhile
+ * shows the single CPU). One per thread: the buffers are its own.
  */
 final class CpuHandover {
 
