@@ -56,6 +56,7 @@ public final class Tracer {
     private final Wait wait = new Wait();
     /** The stops collected by the last wait, served in the order the kernel reported them. */
     private final ArrayDeque<WaitStatus> round = new ArrayDeque<>();
+    private final StopSpin spin = new StopSpin();
     private final int self = (int) ProcessHandle.current().pid();
     private final boolean allowPtrace;
 
@@ -273,10 +274,24 @@ public final class Tracer {
         }
     }
 
-    /** Blocks for the next stop or end into {@link #round}; false when no tracee is left. */
+    /**
+     * Waits for the next stop or end into {@link #round}, polling for it first while stops come
+     * back quickly ({@link StopSpin}); false when no tracee is left.
+     */
     private boolean awaitOne() throws LinuxException {
+        long start = System.nanoTime();
         try {
+            long until = start + spin.budgetNs();
+            while (System.nanoTime() < until) {
+                Optional<WaitStatus> st = wait.waitpid(-1, Wait.WALL | Wait.WNOTHREAD | Wait.WNOHANG);
+                if (st.isPresent()) {
+                    round.add(st.get());
+                    spin.waited(System.nanoTime() - start);
+                    return true;
+                }
+            }
             round.add(wait.waitpid(-1, Wait.WALL | Wait.WNOTHREAD).orElseThrow());
+            spin.waited(System.nanoTime() - start);
             return true;
         } catch (LinuxException e) {
             if (e.errno() == Errno.ECHILD) {
