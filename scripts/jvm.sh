@@ -19,8 +19,13 @@ seccheck_jvm_flags() {
   # No perf data: nothing reads this JVM's counters (jstat needs the attach listener too), and the
   # file they live in, /tmp/hsperfdata_<user>/<pid>, costs a create, an mmap and an unlink per run.
   # C1 only and the serial collector: measured for start-up and short supervised commands
-  # (BENCHMARKS.md, "The launcher's JIT").
+  # (BENCHMARKS.md, "The launcher's JIT"). seccheck's own methods are compiled after a twentieth
+  # of the usual calls: a short run otherwise spends its first second tracing in the interpreter
+  # (the tracer's stop handling was compiled 0.5-1.8 s into a run of 1,000 processes); the JDK's
+  # and the libraries' methods, most of them start-up code run a few times, keep the usual
+  # thresholds (BENCHMARKS.md, "Session 10").
   jvm=(--module-path "$1" --add-modules dev.seccheck.linux --enable-native-access=dev.seccheck.linux
     --sun-misc-unsafe-memory-access=allow -XX:+DisableAttachMechanism -XX:-UsePerfData
-    -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss1m)
+    -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss1m
+    -XX:CompileCommand=quiet '-XX:CompileCommand=CompileThresholdScaling,dev.seccheck.*::*,0.05')
 }
