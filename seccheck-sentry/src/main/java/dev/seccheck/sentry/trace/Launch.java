@@ -153,7 +153,6 @@ final class Launch {
             // would be a syscall under the new filter, held for a notifier not yet serving.
             int ours = Seal.whileAttaching(() -> copyDescriptor(pid, theirs));
             SeccompListener listener = new SeccompListener(ours);
-            listener.setSyncWakeUp();
             t.cont(0);
             return new Child(pid, task, listener);
         } catch (LinuxException | RuntimeException e) {

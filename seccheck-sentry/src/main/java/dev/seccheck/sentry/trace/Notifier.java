@@ -60,6 +60,11 @@ final class Notifier implements Runnable {
         this.points = points;
         this.tasks = tasks;
         this.log = log;
+        int sync = listener.setSyncWakeUp();
+        if (sync < 0) {
+            log.accept("seccomp notifications without the synchronous wake-up (Linux 6.6): "
+                    + Errno.name(-sync) + "; each held syscall wakes the notifier on another CPU");
+        }
         Emulator.Effects effects = points.emulation();
         int group;
         try {
