@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
+
+#include "one-syscall-filter.h"
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
 #define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
 #endif
@@ -86,17 +88,10 @@ static void *serve(void *arg) {
 }
 int main(int argc, char **argv) {
   mode = atoi(argv[1]); n = atoi(argv[2]);
-  struct sock_filter f[] = {
-    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat, 0, 1),
-    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
-  struct sock_fprog prog = {4, f};
   int up[2], down[2]; pipe(up); pipe(down);
   pid_t child = fork();
   if (child == 0) {
-    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-    int l = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+    int l = one_syscall_filter(SYS_openat, SECCOMP_RET_USER_NOTIF, SECCOMP_FILTER_FLAG_NEW_LISTENER);
     write(up[1], &l, 4);
     char c; read(down[0], &c, 1);
     long t0 = now();
