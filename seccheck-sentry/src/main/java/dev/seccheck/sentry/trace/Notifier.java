@@ -60,10 +60,12 @@ final class Notifier implements Runnable {
         this.points = points;
         this.tasks = tasks;
         this.log = log;
+        // Before Linux 6.6 the kernel refuses the flag with EINVAL: each held syscall then wakes
+        // the notifier on another CPU, which works, only slower. Any other refusal is news.
         int sync = listener.setSyncWakeUp();
-        if (sync < 0) {
-            log.accept("seccomp notifications without the synchronous wake-up (Linux 6.6): "
-                    + Errno.name(-sync) + "; each held syscall wakes the notifier on another CPU");
+        if (sync < 0 && sync != -Errno.EINVAL) {
+            log.accept("seccomp notifications without the synchronous wake-up: " + Errno.name(-sync)
+                    + "; each held syscall wakes the notifier on another CPU");
         }
         Emulator.Effects effects = points.emulation();
         int group;
