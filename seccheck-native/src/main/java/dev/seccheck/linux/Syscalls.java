@@ -1,5 +1,6 @@
 package dev.seccheck.linux;
 
+import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Signal;
 import dev.seccheck.abi.Sysno;
 import java.util.function.Supplier;
@@ -28,6 +29,19 @@ public final class Syscalls {
     /** Duplicates file descriptor {@code targetFd} of the process behind {@code pidfd} into this process. */
     public static int pidfdGetfd(int pidfd, int targetFd) throws LinuxException {
         return (int) call(Sysno.PIDFD_GETFD, pidfd, targetFd, 0, "pidfd_getfd", () -> pidfd + ", " + targetFd);
+    }
+
+    /**
+     * Whether the process or thread behind {@code pidfd} still exists: pidfd_send_signal with
+     * signal 0, which fails with ESRCH once it has exited (EPERM: it exists, another user's).
+     */
+    public static boolean exists(int pidfd) {
+        return Direct.call(Sysno.PIDFD_SEND_SIGNAL, pidfd, 0, 0, 0) != -Errno.ESRCH;
+    }
+
+    /** Whether some thread has the number {@code tid} now (tkill with signal 0; EPERM: it exists). */
+    public static boolean threadExists(int tid) {
+        return Direct.call(Sysno.TKILL, tid, 0, 0, 0) != -Errno.ESRCH;
     }
 
     /** Sends a signal to one thread. */

@@ -30,6 +30,12 @@ final class TaskFiles implements AutoCloseable {
 
     /** How many statuses and pidfds are kept open: past that, the least recently used is closed. */
     static final int KEPT = 64;
+    /**
+     * Every this many calls, the files of tasks that have exited are closed ({@link #dropGone}):
+     * most tasks of a build are short processes, and their files would otherwise stay until pushed
+     * out, up to 3 x {@link #KEPT} per emulation thread.
+     */
+    static final int SWEEP_EVERY = 1024;
 
     private final PathCalls calls;
     private final Map<Integer, Integer> statuses = lru();
@@ -40,6 +46,8 @@ final class TaskFiles implements AutoCloseable {
     private boolean noThreadIds;
     /** The last status read; grown to the longest one (a long Groups line). */
     private byte[] status = new byte[4096];
+    /** Calls served, for {@link #SWEEP_EVERY}. */
+    private int served;
 
     TaskFiles(PathCalls calls) {
         this.calls = calls;
@@ -58,6 +66,28 @@ final class TaskFiles implements AutoCloseable {
         };
     }
 
+    /** Counts a call; every {@link #SWEEP_EVERY} calls, closes what tasks that have exited left. */
+    private void counted() {
+        if (++served % SWEEP_EVERY == 0) {
+            dropGone();
+        }
+    }
+
+    /**
+     * Closes the files of every task that no longer exists: a status by its thread number (a
+     * number taken again since is kept, and found out at its next read), a pidfd by the pidfd.
+     */
+    void dropGone() {
+        statuses.entrySet().removeIf(e -> !Syscalls.threadExists(e.getKey()) && closed(e.getValue()));
+        pidfds.values().removeIf(fd -> !Syscalls.exists(fd) && closed(fd));
+        threads.values().removeIf(fd -> !Syscalls.exists(fd) && closed(fd));
+    }
+
+    private static boolean closed(int fd) {
+        PathCalls.close(fd);
+        return true;
+    }
+
     /** The buffer {@link #readStatus} filled. */
     byte[] status() {
         return status;
@@ -65,6 +95,7 @@ final class TaskFiles implements AutoCloseable {
 
     /** Reads task {@code tid}'s current status into {@link #status}: its length, or -errno (ESRCH, ENOENT: gone). */
     int readStatus(int tid) {
+        counted();
         for (boolean kept = statuses.containsKey(tid); ; kept = false) {
             int fd = statuses.computeIfAbsent(tid, t -> calls.openat(AT_FDCWD, "/proc/" + t + "/status", O_RDONLY | O_CLOEXEC));
             if (fd < 0) {
@@ -92,6 +123,7 @@ final class TaskFiles implements AutoCloseable {
      * gone; -ENOSYS when the kernel cannot tell (older than 6.13), from then on without asking.
      */
     int readIds(int tid) {
+        counted();
         if (noThreadIds) {
             return -Errno.ENOSYS;
         }
@@ -130,6 +162,7 @@ final class TaskFiles implements AutoCloseable {
      * ({@code pidfd_getfd}): ours, or -ESRCH when the process is gone, -EBADF when it has no such fd.
      */
     int getfd(int tgid, int fd) {
+        counted();
         for (boolean kept = pidfds.containsKey(tgid); ; kept = false) {
             Integer pidfd = pidfds.get(tgid);
             try {

@@ -186,6 +186,50 @@ class TaskFilesTest {
         }
     }
 
+    /**
+     * The files of tasks that have exited are closed at the next sweep, without waiting to be
+     * pushed out: a build's short processes would otherwise leave up to 3 x KEPT per emulation
+     * thread. A live process's are kept.
+     */
+    @Test
+    void everySweepClosesTheFilesOfTasksThatHaveExited() throws Exception {
+        Process live = new ProcessBuilder("sleep", "60").start();
+        int alive = (int) live.pid();
+        long before = openFds(); // after the live process's pipes
+        try (TaskFiles files = new TaskFiles(new PathCalls())) {
+            int[] gone = new int[8];
+            for (int i = 0; i < gone.length; i++) {
+                try (Helper h = new Helper()) {
+                    gone[i] = h.tid();
+                    read(files, gone[i]);
+                    files.readIds(gone[i]);
+                }
+            }
+            for (int i = 0; i < 4; i++) {
+                Process q = new ProcessBuilder("sleep", "60").start();
+                PathCalls.close(files.getfd((int) q.pid(), 0));
+                q.destroyForcibly();
+                assertThat(q.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            for (int tid : gone) { // a Java thread's join returns before the kernel has released its task
+                while (dev.seccheck.linux.Syscalls.threadExists(tid) && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+            }
+            assertThat(openFds() - before).as("kept for the gone tasks").isGreaterThanOrEqualTo(12);
+            PathCalls.close(files.getfd(alive, 0));
+            for (int i = 1; i < TaskFiles.SWEEP_EVERY; i++) {
+                read(files, alive);
+            }
+            // Left: the live process's status and pidfd.
+            assertThat(openFds() - before).as("after the sweep").isEqualTo(2L);
+        } finally {
+            live.destroyForcibly();
+            live.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void pastTheLimitTheLeastRecentlyUsedIsClosed() throws Exception {
         long before = openFds();
