@@ -31,11 +31,12 @@ final class TaskFiles implements AutoCloseable {
     /** How many statuses and pidfds are kept open: past that, the least recently used is closed. */
     static final int KEPT = 64;
     /**
-     * Every this many calls, the files of tasks that have exited are closed ({@link #dropGone}):
-     * most tasks of a build are short processes, and their files would otherwise stay until pushed
-     * out, up to 3 x {@link #KEPT} per emulation thread.
+     * Every this many files opened for tasks seen for the first time, the files of tasks that have
+     * exited are closed ({@link #dropGone}): most tasks of a build are short processes, and their
+     * files would otherwise stay until pushed out, up to 3 x {@link #KEPT} per emulation thread. A
+     * sweep costs a signal-0 call per kept file, about three per new task.
      */
-    static final int SWEEP_EVERY = 1024;
+    static final int SWEEP_EVERY = KEPT;
 
     private final PathCalls calls;
     private final Map<Integer, Integer> statuses = lru();
@@ -46,8 +47,8 @@ final class TaskFiles implements AutoCloseable {
     private boolean noThreadIds;
     /** The last status read; grown to the longest one (a long Groups line). */
     private byte[] status = new byte[4096];
-    /** Calls served, for {@link #SWEEP_EVERY}. */
-    private int served;
+    /** Files opened for tasks not kept, for {@link #SWEEP_EVERY}. */
+    private int opened;
 
     TaskFiles(PathCalls calls) {
         this.calls = calls;
@@ -66,9 +67,13 @@ final class TaskFiles implements AutoCloseable {
         };
     }
 
-    /** Counts a call; every {@link #SWEEP_EVERY} calls, closes what tasks that have exited left. */
-    private void counted() {
-        if (++served % SWEEP_EVERY == 0) {
+    /**
+     * Called before a call for task {@code key} of {@code kept}: when none is kept for it (a file
+     * is about to be opened), counts it, and every {@link #SWEEP_EVERY} closes what tasks that
+     * have exited left.
+     */
+    private void counted(Map<Integer, Integer> kept, int key) {
+        if (!kept.containsKey(key) && ++opened % SWEEP_EVERY == 0) {
             dropGone();
         }
     }
@@ -95,7 +100,7 @@ final class TaskFiles implements AutoCloseable {
 
     /** Reads task {@code tid}'s current status into {@link #status}: its length, or -errno (ESRCH, ENOENT: gone). */
     int readStatus(int tid) {
-        counted();
+        counted(statuses, tid);
         for (boolean kept = statuses.containsKey(tid); ; kept = false) {
             int fd = statuses.computeIfAbsent(tid, t -> calls.openat(AT_FDCWD, "/proc/" + t + "/status", O_RDONLY | O_CLOEXEC));
             if (fd < 0) {
@@ -123,7 +128,7 @@ final class TaskFiles implements AutoCloseable {
      * gone; -ENOSYS when the kernel cannot tell (older than 6.13), from then on without asking.
      */
     int readIds(int tid) {
-        counted();
+        counted(threads, tid);
         if (noThreadIds) {
             return -Errno.ENOSYS;
         }
@@ -162,7 +167,7 @@ final class TaskFiles implements AutoCloseable {
      * ({@code pidfd_getfd}): ours, or -ESRCH when the process is gone, -EBADF when it has no such fd.
      */
     int getfd(int tgid, int fd) {
-        counted();
+        counted(pidfds, tgid);
         for (boolean kept = pidfds.containsKey(tgid); ; kept = false) {
             Integer pidfd = pidfds.get(tgid);
             try {

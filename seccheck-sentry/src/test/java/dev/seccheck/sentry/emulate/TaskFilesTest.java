@@ -187,12 +187,11 @@ class TaskFilesTest {
     }
 
     /**
-     * The files of tasks that have exited are closed at the next sweep, without waiting to be
-     * pushed out: a build's short processes would otherwise leave up to 3 x KEPT per emulation
-     * thread. A live process's are kept.
+     * A sweep closes the status files, thread pidfds and process pidfds of tasks that have
+     * exited, and keeps a live process's.
      */
     @Test
-    void everySweepClosesTheFilesOfTasksThatHaveExited() throws Exception {
+    void aSweepClosesTheFilesOfTasksThatHaveExited() throws Exception {
         Process live = new ProcessBuilder("sleep", "60").start();
         int alive = (int) live.pid();
         long before = openFds(); // after the live process's pipes
@@ -219,14 +218,42 @@ class TaskFilesTest {
             }
             assertThat(openFds() - before).as("kept for the gone tasks").isGreaterThanOrEqualTo(12);
             PathCalls.close(files.getfd(alive, 0));
-            for (int i = 1; i < TaskFiles.SWEEP_EVERY; i++) {
-                read(files, alive);
-            }
+            read(files, alive);
+            files.dropGone();
             // Left: the live process's status and pidfd.
             assertThat(openFds() - before).as("after the sweep").isEqualTo(2L);
         } finally {
             live.destroyForcibly();
             live.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * The sweep runs by itself once files were opened for SWEEP_EVERY tasks not kept: a build's
+     * short processes would otherwise leave up to 3 x KEPT files per emulation thread until pushed
+     * out.
+     */
+    @Test
+    void filesOpenedForNewTasksBringTheSweep() throws Exception {
+        long before = openFds();
+        try (TaskFiles files = new TaskFiles(new PathCalls())) {
+            int[] gone = new int[TaskFiles.SWEEP_EVERY - 1];
+            for (int i = 0; i < gone.length; i++) {
+                try (Helper h = new Helper()) {
+                    gone[i] = h.tid();
+                    read(files, gone[i]);
+                }
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            for (int tid : gone) {
+                while (dev.seccheck.linux.Syscalls.threadExists(tid) && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+            }
+            assertThat(openFds() - before).as("one status kept for each").isEqualTo(gone.length);
+            int self = Integer.parseInt(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString());
+            read(files, self); // the SWEEP_EVERYth new task: the sweep runs before its file is opened
+            assertThat(openFds() - before).as("this thread's status alone").isEqualTo(1);
         }
     }
 
