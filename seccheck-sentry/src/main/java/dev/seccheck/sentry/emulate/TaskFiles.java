@@ -34,9 +34,9 @@ final class TaskFiles implements AutoCloseable {
      * Every this many files opened for tasks seen for the first time, the files of tasks that have
      * exited are closed ({@link #dropGone}): most tasks of a build are short processes, and their
      * files would otherwise stay until pushed out, up to 3 x {@link #KEPT} per emulation thread. A
-     * sweep costs a signal-0 call per kept file, about three per new task.
+     * sweep costs a signal-0 call per kept file: a few microseconds per new task.
      */
-    static final int SWEEP_EVERY = KEPT;
+    static final int SWEEP_EVERY = 16;
 
     private final PathCalls calls;
     private final Map<Integer, Integer> statuses = lru();
