@@ -40,7 +40,15 @@ class CpuHandoverTest {
     }
 
     private static String cpus(int pid) throws Exception {
-        return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+        return cpusAllowed(Path.of("/proc/" + pid + "/status"));
+    }
+
+    private static String ownCpus() throws Exception {
+        return cpusAllowed(Path.of("/proc/thread-self/status"));
+    }
+
+    private static String cpusAllowed(Path status) throws Exception {
+        return Files.readAllLines(status).stream()
                 .filter(l -> l.startsWith("Cpus_allowed_list:")).findFirst().orElseThrow()
                 .substring("Cpus_allowed_list:".length()).trim();
     }
@@ -66,11 +74,6 @@ class CpuHandoverTest {
         assertThat(ownCpus()).isEqualTo(own);
     }
 
-    private static String ownCpus() throws Exception {
-        return Files.readAllLines(Path.of("/proc/thread-self/status")).stream()
-                .filter(l -> l.startsWith("Cpus_allowed_list:")).findFirst().orElseThrow()
-                .substring("Cpus_allowed_list:".length()).trim();
-    }
 
     @Test
     void aMaskTheTaskWasGivenMeanwhileIsKept() throws Exception {

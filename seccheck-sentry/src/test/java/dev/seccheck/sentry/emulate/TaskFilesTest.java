@@ -46,13 +46,7 @@ class TaskFilesTest {
         }
 
         int tid() throws InterruptedException {
-            return run(() -> {
-                try {
-                    return Integer.parseInt(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString());
-                } catch (java.io.IOException e) {
-                    return -1;
-                }
-            });
+            return run(TaskFilesTest::ownTid);
         }
 
         /** Ends the thread; close() throws no InterruptedException, which javac's try-with-resources lint warns of. */
@@ -64,6 +58,15 @@ class TaskFilesTest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /** The calling thread's number, or -1 when /proc cannot tell. */
+    private static int ownTid() {
+        try {
+            return Integer.parseInt(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString());
+        } catch (java.io.IOException e) {
+            return -1;
         }
     }
 
@@ -254,8 +257,7 @@ class TaskFilesTest {
                 }
             }
             assertThat(openFds() - before).as("one status kept for each").isEqualTo(gone.length);
-            int self = Integer.parseInt(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString());
-            read(files, self); // the SWEEP_EVERYth new task: the sweep runs before its file is opened
+            read(files, ownTid()); // the SWEEP_EVERYth new task: the sweep runs before its file is opened
             assertThat(openFds() - before).as("this thread's status alone").isEqualTo(1);
         }
     }
