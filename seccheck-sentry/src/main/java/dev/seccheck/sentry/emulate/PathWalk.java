@@ -2,6 +2,7 @@ package dev.seccheck.sentry.emulate;
 
 import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
 import static dev.seccheck.abi.Fcntl.O_CREAT;
+import static dev.seccheck.abi.Fcntl.O_DIRECTORY;
 import static dev.seccheck.abi.Fcntl.O_EXCL;
 import static dev.seccheck.abi.Fcntl.O_NOFOLLOW;
 import static dev.seccheck.abi.Fcntl.O_PATH;
@@ -11,6 +12,7 @@ import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Iterator;
 
 /**
  * PathWalk opens a path the way the program would, but component by component, so that no part
@@ -22,6 +24,12 @@ import java.util.Deque;
  * of the object (or of the directory where it is to be created): the caller decides on that
  * object and only then opens it for I/O through that fd, so nothing is created or truncated
  * before the decision and no name is resolved twice.
+ *
+ * <p>The leading directories of a path are left to the kernel when that cannot resolve anything
+ * relative to seccheck ({@link #descend}): one openat2 confined to the mount the walk stands on,
+ * which is not procfs, with no magic link, and following ordinary symlinks only inside the
+ * program's root. Anything else (a mount crossed, a "." or "..", a symlink in a relative path,
+ * a missing or forbidden directory) is walked component by component, which reports it exactly.
  *
  * <p>openat2's RESOLVE_* flags are applied by the walk: NO_SYMLINKS and NO_MAGICLINKS give ELOOP,
  * BENEATH gives EXDEV for an absolute path or a ".." above the start, IN_ROOT clamps "/" and ".."
@@ -101,6 +109,10 @@ final class PathWalk {
     /** The device of the fd the walk stands on and its filesystem's type, asked once per device crossed. */
     private long device = -1;
     private long fsType = -1;
+    /** Whether the kernel has openat2, which {@link #descend} needs; false once it said ENOSYS. */
+    private boolean kernelWalks = true;
+    /** How many walks the kernel shortened ({@link #descend}), for tests. */
+    private long descents;
 
     PathWalk(PathCalls calls, int supervisor) {
         this.calls = calls;
@@ -147,6 +159,7 @@ final class PathWalk {
             if (!onLocal(r, cur, startStat)) {
                 return new Located.Elsewhere();
             }
+            cur = descend(r, cur, todo, r.path().startsWith("/"));
             while (!todo.isEmpty()) {
                 String comp = todo.pollFirst();
                 boolean last = todo.isEmpty();
@@ -286,6 +299,70 @@ final class PathWalk {
                 anchor.close();
             }
         }
+    }
+
+    /**
+     * Lets the kernel open, in one openat2 from {@code cur}, the directory named by the leading
+     * components of {@code todo} (all but the last, up to the first "." or ".."), and returns that
+     * directory's fd in place of {@code cur} with those components taken off {@code todo}; or
+     * returns {@code cur} unchanged, {@code todo} untouched, when the kernel may not or could not.
+     *
+     * <p>What keeps the kernel's resolution the program's: {@code RESOLVE_NO_XDEV} confines it to
+     * the mount of {@code cur}, whose filesystem is not procfs (so neither {@code self} nor a magic
+     * link can be met, seccheck's own /proc entry cannot be reached, and a local-only walk stays on
+     * the filesystem it checked); the walk runs with the program's identity assumed, so each
+     * directory's search permission is the program's; symlinks are followed only when {@code cur}
+     * is the program's root and the path absolute, under {@code RESOLVE_IN_ROOT}, which resolves
+     * absolute targets and ".." from that root as the program's own open would; from a cwd or a
+     * dirfd no symlink is followed ({@code RESOLVE_NO_SYMLINKS}: an absolute target must restart
+     * from the program's root, not seccheck's). Whatever stops the kernel (EXDEV, ELOOP, ENOENT,
+     * ENOTDIR, EACCES...) is met again by the component walk, which reports it as natively.
+     *
+     * <p>One difference is left: symlinks the kernel followed here are not counted towards the
+     * walk's limit of 40, so a path needing more than 40 in all can open where natively it fails
+     * with ELOOP. The object opened is still the one that name reaches, and is decided on.
+     */
+    private int descend(Request r, int cur, Deque<String> todo, boolean fromRoot) {
+        if (!kernelWalks || fsType == PathCalls.PROC_SUPER_MAGIC || todo.size() < 2) {
+            return cur;
+        }
+        StringBuilder prefix = new StringBuilder();
+        int taken = 0;
+        Iterator<String> it = todo.iterator();
+        for (int i = 0; i < todo.size() - 1; i++) {
+            String comp = it.next();
+            if (comp.equals(".") || comp.equals("..")) {
+                break;
+            }
+            if (taken > 0) {
+                prefix.append('/');
+            }
+            prefix.append(comp);
+            taken++;
+        }
+        if (taken == 0) {
+            return cur;
+        }
+        boolean links = fromRoot && (r.resolve() & RESOLVE_NO_SYMLINKS) == 0;
+        long how = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | (links ? RESOLVE_IN_ROOT : RESOLVE_NO_SYMLINKS);
+        int dir = calls.openat2(cur, prefix.toString(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0, how);
+        if (dir < 0) {
+            if (dir == -Errno.ENOSYS) {
+                kernelWalks = false; // a kernel before 5.6: every walk goes component by component
+            }
+            return cur;
+        }
+        for (int i = 0; i < taken; i++) {
+            todo.pollFirst();
+        }
+        PathCalls.close(cur);
+        descents++;
+        return dir;
+    }
+
+    /** How many walks so far had their leading directories opened by the kernel in one step. */
+    long descents() {
+        return descents;
     }
 
     /** Pushes the components of {@code path} in front of {@code todo}; returns whether it ends in a slash. */

@@ -1,0 +1,157 @@
+package dev.seccheck.sentry.emulate;
+
+import static dev.seccheck.abi.Fcntl.AT_FDCWD;
+import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
+import static dev.seccheck.abi.Fcntl.O_PATH;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.seccheck.linux.PathCalls;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * PathWalk reaches the object the program's own open would, whether the kernel opened the
+ * leading directories in one step or the walk went component by component: absolute and relative
+ * paths, symlinked directories (absolute and relative targets), "." and "..", missing and
+ * non-directory components, a mount crossed, procfs; and under a root that is not seccheck's, an
+ * absolute symlink and ".." resolve inside that root. Each case is compared with the kernel's own
+ * openat(O_PATH) of the same name (from this process, whose root is the walk's in those cases),
+ * and the cases the kernel may shorten are checked to have been shortened.
+ */
+class PathWalkTest {
+
+    @TempDir
+    Path dir;
+
+    private final PathCalls calls = new PathCalls();
+    private final PathWalk walk = new PathWalk(calls, -1);
+    private final int tid = ownTid();
+
+    /** What a walk or the kernel reached: the object's device and inode, or the errno. */
+    private record Reached(long dev, long ino, int errno) {
+        static Reached of(PathCalls calls, int fd) {
+            if (fd < 0) {
+                return new Reached(0, 0, -fd);
+            }
+            PathCalls.Stat st = calls.fstat(fd);
+            PathCalls.close(fd);
+            return new Reached(st.dev(), st.ino(), 0);
+        }
+    }
+
+    private void tree() throws IOException {
+        Files.createDirectories(dir.resolve("a/b/c"));
+        Files.writeString(dir.resolve("a/b/c/file"), "x");
+        Files.createSymbolicLink(dir.resolve("abs"), dir.resolve("a").toAbsolutePath());
+        Files.createSymbolicLink(dir.resolve("rel"), Path.of("a/b"));
+        Files.writeString(dir.resolve("plain"), "y");
+    }
+
+    /** Walks {@code path} from {@code start} (an fd of ours or -1 for an absolute path) under {@code root}. */
+    private Reached walk(String path, int start, ProgramRoot root) {
+        PathWalk.Located at = walk.find(new PathWalk.Request(tid, (int) ProcessHandle.current().pid(), 0, path, 0, 0),
+                start, root);
+        return switch (at) {
+            case PathWalk.Located.Found f -> {
+                PathCalls.close(f.parent());
+                yield Reached.of(calls, f.fd());
+            }
+            case PathWalk.Located.Missing m -> {
+                PathCalls.close(m.dir());
+                yield new Reached(0, 0, dev.seccheck.abi.Errno.ENOENT);
+            }
+            case PathWalk.Located.Failed f -> new Reached(0, 0, f.errno());
+            case PathWalk.Located.Elsewhere e -> throw new AssertionError("a walk that may block everywhere gave up");
+        };
+    }
+
+    private int openDir(String path) {
+        int fd = calls.openat(AT_FDCWD, path, O_PATH | O_CLOEXEC);
+        assertThat(fd).as(path).isNotNegative();
+        return fd;
+    }
+
+    @Test
+    void absoluteAndRelativePathsReachWhatTheKernelReaches() throws IOException {
+        tree();
+        String d = dir.toAbsolutePath().toString();
+        List<String> absolute = List.of(d + "/a/b/c/file", d + "/abs/b/c/file", d + "/rel/c/file",
+                d + "/a/b/../b/c/file", d + "/a/./b/c/file", d + "/a/b/missing/file", d + "/plain/x/y",
+                d + "/a/b/c/", d + "/a/b/c/missing", "/proc/self/status", "/proc/thread-self/comm",
+                "/dev/null", "/", d + "//a//b/c//file");
+        for (String path : absolute) {
+            try (ProgramRoot root = ProgramRoot.of(calls, tid)) {
+                assertThat(walk(path, -1, root)).as(path)
+                        .isEqualTo(Reached.of(calls, calls.openat(AT_FDCWD, path, O_PATH | O_CLOEXEC)));
+            }
+        }
+        List<String> relative = List.of("a/b/c/file", "abs/b/c/file", "rel/c/file", "a/b/../../plain",
+                "a/b/c/missing", "plain/x/y", "missing/x/y", "a/b/c");
+        int base = openDir(dir.toString());
+        try {
+            for (String path : relative) {
+                try (ProgramRoot root = ProgramRoot.of(calls, tid)) {
+                    assertThat(walk(path, calls.openat(base, ".", O_PATH | O_CLOEXEC), root)).as(path)
+                            .isEqualTo(Reached.of(calls, calls.openat(base, path, O_PATH | O_CLOEXEC)));
+                }
+            }
+        } finally {
+            PathCalls.close(base);
+        }
+    }
+
+    @Test
+    void theKernelOpensTheLeadingDirectoriesWhereItResolvesAsTheProgramWould() throws IOException {
+        tree();
+        String d = dir.toAbsolutePath().toString();
+        int base = openDir(d);
+        try (ProgramRoot root = ProgramRoot.of(calls, tid)) {
+            long before = walk.descents();
+            walk(d + "/a/b/c/file", -1, root);
+            walk(d + "/abs/b/c/file", -1, root); // a symlink, from the program's root: followed under IN_ROOT
+            walk("a/b/c/file", calls.openat(base, ".", O_PATH | O_CLOEXEC), root);
+            assertThat(walk.descents() - before).isEqualTo(3);
+            before = walk.descents();
+            walk("abs/b/c/file", calls.openat(base, ".", O_PATH | O_CLOEXEC), root); // a symlink from a cwd
+            walk("/proc/self/status", -1, root); // procfs is another mount
+            walk("../x/y", calls.openat(base, ".", O_PATH | O_CLOEXEC), root);
+            walk("file", calls.openat(base, ".", O_PATH | O_CLOEXEC), root);
+            assertThat(walk.descents() - before).as("walks the kernel must leave to the component walk").isZero();
+        } finally {
+            PathCalls.close(base);
+        }
+    }
+
+    @Test
+    void underAnotherRootAbsoluteSymlinksAndDotDotStayInsideIt() throws IOException {
+        // The program's root is dir (as after chroot): "/etc" names dir/etc, not seccheck's /etc,
+        // whose passwd is the decoy a resolution from seccheck's root would reach.
+        Files.createDirectories(dir.resolve("etc"));
+        Files.writeString(dir.resolve("etc/passwd"), "inside");
+        Files.createSymbolicLink(dir.resolve("jailed"), Path.of("/etc"));
+        Files.createSymbolicLink(dir.resolve("up"), Path.of("../../../../../../../../etc"));
+        Files.createDirectories(dir.resolve("d"));
+        Files.createSymbolicLink(dir.resolve("d/back"), Path.of("../../../../../../../../etc"));
+        Reached inside = Reached.of(calls, calls.openat(AT_FDCWD, dir.resolve("etc/passwd").toString(), O_PATH | O_CLOEXEC));
+        assertThat(inside).isNotEqualTo(Reached.of(calls, calls.openat(AT_FDCWD, "/etc/passwd", O_PATH | O_CLOEXEC)));
+        long before = walk.descents();
+        for (String path : List.of("/etc/passwd", "/jailed/passwd", "/up/passwd", "/d/back/passwd", "/../../etc/passwd")) {
+            try (ProgramRoot root = ProgramRoot.ofFd(calls, openDir(dir.toString()))) {
+                assertThat(walk(path, -1, root)).as(path).isEqualTo(inside);
+            }
+        }
+        assertThat(walk.descents() - before).as("walks shortened by the kernel").isEqualTo(4);
+    }
+
+    private static int ownTid() {
+        try {
+            return Integer.parseInt(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
