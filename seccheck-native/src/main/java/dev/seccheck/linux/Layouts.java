@@ -141,7 +141,13 @@ final class Layouts {
             JAVA_INT.withName("fsgid"),
             JAVA_INT.withName("exit_code"));
     static final VarHandle PIDFD_INFO_MASK = PIDFD_INFO.varHandle(groupElement("mask"));
+    static final VarHandle PIDFD_INFO_RUID = PIDFD_INFO.varHandle(groupElement("ruid"));
+    static final VarHandle PIDFD_INFO_EUID = PIDFD_INFO.varHandle(groupElement("euid"));
+    static final VarHandle PIDFD_INFO_SUID = PIDFD_INFO.varHandle(groupElement("suid"));
     static final VarHandle PIDFD_INFO_FSUID = PIDFD_INFO.varHandle(groupElement("fsuid"));
+    static final VarHandle PIDFD_INFO_RGID = PIDFD_INFO.varHandle(groupElement("rgid"));
+    static final VarHandle PIDFD_INFO_EGID = PIDFD_INFO.varHandle(groupElement("egid"));
+    static final VarHandle PIDFD_INFO_SGID = PIDFD_INFO.varHandle(groupElement("sgid"));
     static final VarHandle PIDFD_INFO_FSGID = PIDFD_INFO.varHandle(groupElement("fsgid"));
 
     /** {@code struct seccomp_notif_addfd}: a descriptor of ours to install in a notifying task. */

@@ -17,8 +17,12 @@ public final class PathCalls {
     /** The magic number fstatfs reports for procfs. */
     public static final long PROC_SUPER_MAGIC = 0x9fa0;
 
-    /** What fstat says about an open file: where it lives, what it is and who owns it. */
-    public record Stat(long dev, long ino, int mode, int uid, int gid, long ctimeNs) {
+    /**
+     * What fstat says about a file: where it lives, what it is, who owns it, its links, size,
+     * and its change and modification times (nanoseconds since the epoch).
+     */
+    public record Stat(long dev, long ino, int mode, int uid, int gid, long ctimeNs, long nlink, long size,
+            long mtimeNs) {
         private static final int S_IFMT = 0170000;
 
         /** Returns whether the file is a symbolic link. */
@@ -116,10 +120,12 @@ public final class PathCalls {
 
     private Stat statRead() {
         // struct stat on x86-64: st_dev@0, st_ino@8, st_nlink@16, st_mode@24, st_uid@28, st_gid@32,
-        // st_ctim@104 (seconds, then nanoseconds at 112).
+        // st_size@48, st_mtim@88 and st_ctim@104 (seconds, then nanoseconds 8 bytes on).
         return new Stat(stat.get(ValueLayout.JAVA_LONG, 0), stat.get(ValueLayout.JAVA_LONG, 8),
                 stat.get(ValueLayout.JAVA_INT, 24), stat.get(ValueLayout.JAVA_INT, 28), stat.get(ValueLayout.JAVA_INT, 32),
-                stat.get(ValueLayout.JAVA_LONG, 104) * 1_000_000_000L + stat.get(ValueLayout.JAVA_LONG, 112));
+                stat.get(ValueLayout.JAVA_LONG, 104) * 1_000_000_000L + stat.get(ValueLayout.JAVA_LONG, 112),
+                stat.get(ValueLayout.JAVA_LONG, 16), stat.get(ValueLayout.JAVA_LONG, 48),
+                stat.get(ValueLayout.JAVA_LONG, 88) * 1_000_000_000L + stat.get(ValueLayout.JAVA_LONG, 96));
     }
 
     /**

@@ -6,9 +6,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * ThreadIds reads one thread's filesystem ids, its fsuid and fsgid as they are now, through a
- * pidfd of that thread ({@code PIDFD_GET_INFO}, Linux 6.13; thread pidfds, 6.9): a tenth of the
- * cost of having the kernel format {@code /proc/TID/status} for them. It gives no supplementary
+ * ThreadIds reads one thread's user and group ids (real, effective, saved and filesystem) as they
+ * are now, through a pidfd of that thread ({@code PIDFD_GET_INFO}, Linux 6.13; thread pidfds,
+ * 6.9): a tenth of the cost of having the kernel format {@code /proc/TID/status} for them, and
+ * mapped into the reader's user namespace as that file's lines are. It gives no supplementary
  * groups and no umask. One per thread: the buffer is its own.
  */
 public final class ThreadIds {
@@ -20,8 +21,7 @@ public final class ThreadIds {
     /** PIDFD_INFO_CREDS: fill in the ids. */
     private static final long INFO_CREDS = 1L << 1;
 
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment info = arena.allocate(Layouts.PIDFD_INFO);
+    private final MemorySegment info = Arena.ofAuto().allocate(Layouts.PIDFD_INFO);
 
     /** Opens a pidfd of thread {@code tid}: the fd, or -errno (EINVAL before Linux 6.9, ESRCH when gone). */
     public static int openThread(int tid) {
@@ -29,8 +29,9 @@ public final class ThreadIds {
     }
 
     /**
-     * Reads the ids of the thread behind {@code pidfd}: 0, then {@link #fsuid} and {@link #fsgid},
-     * or -errno (ESRCH: it has exited; ENOTTY or EINVAL: the kernel is older than 6.13).
+     * Reads the ids of the thread behind {@code pidfd}: 0, then {@link #uids}, {@link #gids},
+     * {@link #fsuid} and {@link #fsgid}, or -errno (ESRCH: it has exited; ENOTTY or EINVAL: the
+     * kernel is older than 6.13).
      */
     public int read(int pidfd) {
         info.fill((byte) 0);
@@ -52,8 +53,20 @@ public final class ThreadIds {
         return (int) Layouts.PIDFD_INFO_FSGID.get(info, 0L);
     }
 
-    /** Releases the buffer. */
-    public void close() {
-        arena.close();
+    /** The user ids of the last {@link #read}: real, effective, saved, filesystem (the order of status's Uid line). */
+    public long[] uids() {
+        return new long[] {id(Layouts.PIDFD_INFO_RUID), id(Layouts.PIDFD_INFO_EUID), id(Layouts.PIDFD_INFO_SUID),
+            id(Layouts.PIDFD_INFO_FSUID)};
+    }
+
+    /** The group ids of the last {@link #read}, in the order of {@link #uids}. */
+    public long[] gids() {
+        return new long[] {id(Layouts.PIDFD_INFO_RGID), id(Layouts.PIDFD_INFO_EGID), id(Layouts.PIDFD_INFO_SGID),
+            id(Layouts.PIDFD_INFO_FSGID)};
+    }
+
+    /** An id of the buffer, unsigned as the kernel's (an unmapped id is 65534, never negative). */
+    private long id(java.lang.invoke.VarHandle field) {
+        return Integer.toUnsignedLong((int) field.get(info, 0L));
     }
 }

@@ -63,6 +63,65 @@ class ProcfsTest {
     }
 
     @Test
+    void idsAreTheThreadsOwnRealEffectiveSavedAndFilesystemIds() throws Exception {
+        // The raw system calls change the calling thread's ids only (glibc's wrappers would change every thread's).
+        org.junit.jupiter.api.Assumptions.assumeTrue(FsCredentials.setfsuid(-1) == 0, "setting ids 1, 2, 3 needs root");
+        java.util.concurrent.atomic.AtomicLong tid = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.CountDownLatch changed = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch read = new java.util.concurrent.CountDownLatch(1);
+        Thread t = Thread.ofPlatform().start(() -> {
+            try {
+                String self = Files.readSymbolicLink(Path.of("/proc/thread-self")).toString();
+                tid.set(Long.parseLong(self.substring(self.lastIndexOf('/') + 1)));
+                assertThat(Direct.call(dev.seccheck.abi.Sysno.SETRESGID, 4, 5, 6, 0)).isZero();
+                assertThat(Direct.call(dev.seccheck.abi.Sysno.SETRESUID, 1, 2, 3, 0)).isZero();
+                changed.countDown();
+                read.await(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        try {
+            assertThat(changed.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            Procfs.Ids ids = Procfs.ids(tid.get()).orElseThrow();
+            assertThat(ids.uid()).containsExactly(1, 2, 3, 2);
+            assertThat(ids.gid()).containsExactly(4, 5, 6, 5);
+            Procfs.Ids lines = Procfs.idsFromStatus(tid.get()).orElseThrow();
+            assertThat(lines.uid()).containsExactly(ids.uid());
+            assertThat(lines.gid()).containsExactly(ids.gid());
+            assertThat(Procfs.ids(SELF).orElseThrow().uid()).as("the main thread's, unchanged").containsExactly(0, 0, 0, 0);
+        } finally {
+            read.countDown();
+            t.join(10_000);
+        }
+    }
+
+    @Test
+    void aStatusLongerThanOneReadIsReadWhole() throws Exception {
+        // 1,500 supplementary groups make the Groups line alone some 8 KB, past the first read's 4 KB.
+        org.junit.jupiter.api.Assumptions.assumeTrue(FsCredentials.setfsuid(-1) == 0, "setgroups needs root");
+        java.util.concurrent.atomic.AtomicReference<Object> got = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = Thread.ofPlatform().start(() -> {
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                java.lang.foreign.MemorySegment gids = arena.allocate(java.lang.foreign.ValueLayout.JAVA_INT, 1500);
+                for (int i = 0; i < 1500; i++) {
+                    gids.setAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, i, 100_000 + i);
+                }
+                assertThat(Direct.call(dev.seccheck.abi.Sysno.SETGROUPS, 1500, gids.address(), 0, 0)).isZero();
+                String self = Files.readSymbolicLink(Path.of("/proc/thread-self")).toString();
+                got.set(Procfs.status(Long.parseLong(self.substring(self.lastIndexOf('/') + 1))).orElseThrow());
+            } catch (IOException | RuntimeException e) {
+                got.set(e);
+            }
+        });
+        t.join(10_000);
+        assertThat(got.get()).isInstanceOf(Procfs.Status.class);
+        Procfs.Status st = (Procfs.Status) got.get();
+        assertThat(st.ids("Groups")).hasSize(1500).startsWith(100_000).endsWith(101_499);
+        assertThat(st.fields()).containsKey("Threads").containsKey("voluntary_ctxt_switches");
+    }
+
+    @Test
     void aNameThatIsNotUtf8IsStillReadWithReplacementCharacters() throws Exception {
         // A program may name itself with any bytes; it must not come out nameless.
         java.util.concurrent.atomic.AtomicReference<String> name = new java.util.concurrent.atomic.AtomicReference<>();

@@ -58,7 +58,6 @@ class ThreadIdsTest {
             read.countDown();
             PathCalls.close(thread);
             PathCalls.close(process);
-            ids.close();
         }
     }
 }

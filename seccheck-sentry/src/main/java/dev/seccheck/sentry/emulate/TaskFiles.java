@@ -199,6 +199,5 @@ final class TaskFiles implements AutoCloseable {
         statuses.clear();
         pidfds.clear();
         threads.clear();
-        ids.close();
     }
 }

@@ -2,6 +2,7 @@ package dev.seccheck.sentry.trace;
 
 import com.google.protobuf.ByteString;
 import dev.seccheck.fields.FieldSet;
+import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.fields.OptionalFields;
 import dev.seccheck.points.Point;
@@ -17,9 +18,7 @@ import dev.seccheck.state.PointState;
 import dev.seccheck.state.SinkCall;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -198,22 +197,19 @@ final class LifecyclePoints {
         boolean info = fields.hasLocal(OptionalFields.EXECVE_BINARY_INFO.id());
         boolean sha256 = fields.hasLocal(OptionalFields.EXECVE_BINARY_SHA256.id());
         boolean sha1 = fields.hasLocal(OptionalFields.EXECVE_BINARY_SHA1.id());
-        Map<String, Object> st = info || sha256 || sha1
-                ? FileStat.read(exePath, "unix:mode,uid,gid,ino,dev,size,nlink,ctime,lastModifiedTime") : null;
+        PathCalls.Stat st = info || sha256 || sha1 ? FileStat.of(exePath) : null;
         if (st == null) {
             return;
         }
         if (info) {
-            FileTime ctime = (FileTime) st.get("ctime");
-            b.setBinaryMode((Integer) st.get("mode")).setBinaryUid((Integer) st.get("uid")).setBinaryGid((Integer) st.get("gid"))
-                    .setBinaryIno((Long) st.get("ino")).setBinarySize((Long) st.get("size"))
-                    .setBinaryNlink((Integer) st.get("nlink"))
-                    .setBinaryCtime(FileStat.timespec(ctime))
+            b.setBinaryMode(st.mode()).setBinaryUid(st.uid()).setBinaryGid(st.gid())
+                    .setBinaryIno(st.ino()).setBinarySize(st.size())
+                    .setBinaryNlink((int) st.nlink())
+                    .setBinaryCtime(FileStat.timespec(st.ctimeNs()))
                     .setBinaryInMemfd(inMemfd);
         }
         if (sha256 || sha1) {
-            BinaryHashes.Key key = new BinaryHashes.Key((Long) st.get("dev"), (Long) st.get("ino"), (Long) st.get("size"),
-                    nanos((FileTime) st.get("lastModifiedTime")), nanos((FileTime) st.get("ctime")));
+            BinaryHashes.Key key = new BinaryHashes.Key(st.dev(), st.ino(), st.size(), st.mtimeNs(), st.ctimeNs());
             try {
                 BinaryHashes.Digests d = hashes.of(key, exePath, state.execveHashCacheCapacity());
                 if (sha256) {
@@ -226,9 +222,5 @@ final class LifecyclePoints {
                 // The binary is gone or unreadable: the hashes are left out.
             }
         }
-    }
-
-    private static long nanos(FileTime t) {
-        return t.to(java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 }

@@ -2,6 +2,8 @@ package dev.seccheck.sentry.trace;
 
 import dev.seccheck.abi.Mman;
 import dev.seccheck.abi.Sysno;
+import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.Seccomp;
 import dev.seccheck.points.Point;
 import dev.seccheck.sentry.filter.Assembler;
@@ -12,11 +14,7 @@ import dev.seccheck.proto.sentry.MmapInfo;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
 import dev.seccheck.state.PointState;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
-import java.util.Map;
 
 /**
  * MmapPoints fires sentry/mmap when a program makes a mapping executable with {@code mmap}, as
@@ -63,28 +61,25 @@ final class MmapPoints {
             return fire(task, null, null, null, now);
         }
         Path link = Path.of("/proc", Integer.toString(task.tid()), "fd", Integer.toString(fd));
-        String path;
-        try {
-            path = Files.readSymbolicLink(link).toString();
-        } catch (IOException e) {
+        String path = Procfs.link(task.tid(), "fd/" + fd).orElse(null);
+        if (path == null) {
             return 0; // a bad fd: the kernel fails the call with EBADF, nothing is mapped
         }
         return fire(task, path, link, Path.of("/proc", Integer.toString(task.tgid()), "exe"), now);
     }
 
     private int fire(Task task, String path, Path statPath, Path exe, long now) {
-        Map<String, Object> st = statPath == null ? null : FileStat.read(statPath, "unix:mode,uid,gid,ino,dev,ctime");
-        Map<String, Object> exeSt = exe == null || st == null ? null : FileStat.read(exe, "unix:ino,dev");
-        boolean initial = exeSt != null && exeSt.get("ino").equals(st.get("ino")) && exeSt.get("dev").equals(st.get("dev"));
+        PathCalls.Stat st = statPath == null ? null : FileStat.of(statPath);
+        PathCalls.Stat exeSt = exe == null || st == null ? null : FileStat.of(exe);
+        boolean initial = exeSt != null && exeSt.ino() == st.ino() && exeSt.dev() == st.dev();
         return state.fire(Point.MMAP, fields -> {
             MmapInfo.Builder b = MmapInfo.newBuilder().setIsInitialMmap(initial);
             if (path != null) {
                 b.setMappedPath(path);
             }
             if (st != null) {
-                b.setMappedIno((Long) st.get("ino")).setMappedMode((Integer) st.get("mode"))
-                        .setMappedUid((Integer) st.get("uid")).setMappedGid((Integer) st.get("gid"))
-                        .setMappedCtime(FileStat.timespec((FileTime) st.get("ctime")));
+                b.setMappedIno(st.ino()).setMappedMode(st.mode()).setMappedUid(st.uid()).setMappedGid(st.gid())
+                        .setMappedCtime(FileStat.timespec(st.ctimeNs()));
             }
             var c = context.build(task, fields, now);
             if (c != null) {

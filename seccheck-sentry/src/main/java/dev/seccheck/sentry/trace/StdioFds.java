@@ -5,6 +5,7 @@ import static dev.seccheck.format.SockAddr.AF_INET6;
 import static dev.seccheck.format.SockAddr.AF_UNIX;
 
 import com.google.protobuf.ByteString;
+import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.proto.common.FdInfo;
 import dev.seccheck.proto.common.SocketInfo;
@@ -14,7 +15,6 @@ import dev.seccheck.sentry.syscalls.FdPaths;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -47,9 +47,9 @@ final class StdioFds {
         }
         FdInfo.Builder b = FdInfo.newBuilder().setPath(target);
         Path link = Path.of("/proc", Integer.toString(pid), "fd", Integer.toString(fd));
-        Map<String, Object> st = FileStat.read(link, "unix:mode,ino");
+        PathCalls.Stat st = FileStat.of(link);
         if (st != null) { // a descriptor that cannot be statted by its path keeps the path alone
-            b.setMode((Integer) st.get("mode")).setIno((Long) st.get("ino"));
+            b.setMode(st.mode()).setIno(st.ino());
         }
         if (target.startsWith("socket:")) {
             // Looked at through a copy of the program's descriptor: only a socket pays for one.
