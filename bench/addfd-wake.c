@@ -10,6 +10,8 @@
 //      then the answer (a synchronous wake-up): what seccheck's emulation does (CpuHandover)
 //   5  as 1 from a SCHED_IDLE supervisor thread, whose CPU the scheduler then counts as idle
 //      (tried, no gain; it also needs CAP_SYS_NICE to leave SCHED_IDLE)
+//   6  as 4 with only the program's mask narrowed, the supervisor's own left alone
+//   7  ADDFD without SEND, then the answer, nothing narrowed
 //   gcc -O2 -pthread -o /tmp/addfd-wake bench/addfd-wake.c && for m in 0 1 4; do /tmp/addfd-wake $m 20000; done
 #define _GNU_SOURCE
 #include <errno.h>
@@ -58,15 +60,20 @@ static void *serve(void *arg) {
       sched_setaffinity(0, sizeof here, &here);
     }
     struct seccomp_notif_addfd a = { .id = req.id, .flags = mode == 4 ? 0 : SECCOMP_ADDFD_FLAG_SEND, .srcfd = fd, .newfd = 0, .newfd_flags = 0 };
-    if (mode == 4) { // install only, both held here; masks back while the program still waits; then the answer
-      sched_getaffinity(req.pid, sizeof was, &was);
-      sched_getaffinity(0, sizeof mine, &mine);
-      CPU_ZERO(&here); CPU_SET(sched_getcpu(), &here);
-      sched_setaffinity(req.pid, sizeof here, &here);
-      sched_setaffinity(0, sizeof here, &here);
+    if (mode == 4 || mode == 6 || mode == 7) { // install only, held here (4: both, 6: the program, 7: neither); masks back while the program still waits; then the answer
+      a.flags = 0;
+      if (mode != 7) {
+        sched_getaffinity(req.pid, sizeof was, &was);
+        CPU_ZERO(&here); CPU_SET(sched_getcpu(), &here);
+        sched_setaffinity(req.pid, sizeof here, &here);
+      }
+      if (mode == 4) {
+        sched_getaffinity(0, sizeof mine, &mine);
+        sched_setaffinity(0, sizeof here, &here);
+      }
       long got = ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
-      sched_setaffinity(req.pid, sizeof was, &was);
-      sched_setaffinity(0, sizeof mine, &mine);
+      if (mode != 7) sched_setaffinity(req.pid, sizeof was, &was);
+      if (mode == 4) sched_setaffinity(0, sizeof mine, &mine);
       resp.val = got;
       ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
       close(fd);
@@ -97,7 +104,7 @@ int main(int argc, char **argv) {
     long t0 = now();
     for (int i = 0; i < n; i++) { int fd = openat(AT_FDCWD, "/etc/hostname", O_RDONLY); if (fd < 0) { perror("openat"); _exit(1); } close(fd); }
     long t1 = now();
-    printf("%s: %ld ns per openat\n", mode == 0 ? "continue" : mode == 1 ? "addfd-send" : mode == 2 ? "addfd-send, program held on the supervisor's CPU" : mode == 3 ? "addfd-send, both held on one CPU" : mode == 4 ? "addfd then send, both held for the addfd" : "addfd-send from SCHED_IDLE", (t1 - t0) / n); fflush(stdout);
+    printf("%s: %ld ns per openat\n", mode == 0 ? "continue" : mode == 1 ? "addfd-send" : mode == 2 ? "addfd-send, program held on the supervisor's CPU" : mode == 3 ? "addfd-send, both held on one CPU" : mode == 4 ? "addfd then send, both held for the addfd" : mode == 5 ? "addfd-send from SCHED_IDLE" : mode == 6 ? "addfd then send, the program held for the addfd" : "addfd then send, nothing held", (t1 - t0) / n); fflush(stdout);
     _exit(0);
   }
   int l; read(up[0], &l, 4);

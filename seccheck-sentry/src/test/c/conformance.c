@@ -156,6 +156,18 @@ int main(void) {
         show(what, syscall(SYS_open, "dir/new", O_CREAT | O_EXCL | O_RDWR, 0750));
         unlink("dir/new");
     }
+    /* Creations at their edges: a flag bit openat ignores (openat2 would refuse it), O_CREAT with
+       O_PATH (O_PATH wins: nothing is made), a file made without the access its open asks for
+       (the open that makes it has it all the same), O_NOFOLLOW kept in the flags when asked. */
+    show("openat(\"odd\", O_CREAT|O_WRONLY|04, 0644)", openat(AT_FDCWD, "odd", O_CREAT | O_WRONLY | 04, 0644));
+    unlink("odd");
+    show("openat(\"made\", O_CREAT|O_PATH, 0644)", openat(AT_FDCWD, "made", O_CREAT | O_PATH, 0644));
+    unlink("made");
+    show("openat(\"ro\", O_CREAT|O_RDWR, 0444)", openat(AT_FDCWD, "ro", O_CREAT | O_RDWR, 0444));
+    unlink("ro");
+    show("openat(\"dir/sub/nf\", O_CREAT|O_NOFOLLOW|O_WRONLY, 0600)",
+         openat(AT_FDCWD, "dir/sub/nf", O_CREAT | O_NOFOLLOW | O_WRONLY, 0600));
+    unlink("dir/sub/nf");
     const char *rel[] = {"sub", "sub/..", "../file", "missing", "/file", ""};
     for (unsigned p = 0; p < sizeof rel / sizeof *rel; p++) {
         snprintf(what, sizeof what, "openat(dirfd, \"%s\")", rel[p]);

@@ -41,6 +41,8 @@ import java.util.function.IntSupplier;
 final class OpenEmulation {
 
     private static final int OPEN_HOW_SIZE = 24;
+    /** The open flags the kernel knows (its VALID_OPEN_FLAGS on x86-64): openat ignores others, openat2 refuses them. */
+    private static final int VALID_OPEN_FLAGS = 037777703;
 
     private final PathCalls calls;
     private final PathWalk walk;
@@ -428,6 +430,17 @@ final class OpenEmulation {
         }
         if (m.trailingSlash()) {
             return -Errno.EISDIR;
+        }
+        if ((a.flags() & O_PATH) == 0) {
+            // RESOLVE_NO_SYMLINKS: a symlink planted since the walk is not followed to an object never
+            // decided on, and unlike O_NOFOLLOW it is not kept in the file's flags, so the fd made is
+            // the program's as its own open would have made it. openat2 refuses flags openat ignores:
+            // they are dropped first, as openat drops them.
+            int made = calls.openat2(m.dir(), m.name(), Integer.toUnsignedLong((a.flags() | extra | O_CLOEXEC) & VALID_OPEN_FLAGS),
+                    a.mode(), PathWalk.RESOLVE_NO_SYMLINKS);
+            if (made != -Errno.ENOSYS) {
+                return made;
+            }
         }
         // O_NOFOLLOW: a symlink planted since the walk is not followed to an object never decided on.
         int made = open(a, m.dir(), m.name(), a.flags() | O_NOFOLLOW | extra);
