@@ -21,13 +21,8 @@ work="$(mktemp -d /tmp/seccheck-emu-XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 tar cf "$work/include.tar" -C /usr include 2>/dev/null
 printf '#include <stdio.h>\nint main(void){puts("hi");return 0;}\n' >"$work/hello.c"
-cat >"$out/deny.json" <<'JSON'
-{"name":"guard","points":[{"name":"syscall/openat/enter"},{"name":"syscall/connect/enter"}],
- "sinks":[{"name":"policy","config":{"rules":[
-   {"point":"syscall/openat/enter","match":{"pathname":{"glob":"/etc/shadow*"}},"action":"deny","errno":"EACCES"},
-   {"point":"syscall/connect/enter","match":{"family":"AF_INET","ip":"127.0.0.0/8"},"action":"allow"},
-   {"point":"syscall/connect/enter","match":{"family":["AF_INET","AF_INET6"]},"action":"deny","errno":"ENETUNREACH"}]}}]}
-JSON
+. "$here/bench/prepare.sh"
+bench_deny_policy "$out/deny.json"
 sed 's#{"name":"syscall/openat/enter"},#{"name":"syscall/openat/enter"},{"name":"syscall/openat/exit"},#' "$out/deny.json" >"$out/deny-exit.json"
 printf '{"name":"x","points":[{"name":"syscall/openat/enter"}],"sinks":[{"name":"null"}]}\n' >"$out/enter-null.json"
 

@@ -1,4 +1,4 @@
-# Sourced by the whole-command benchmarks (overhead.sh, perprocess.sh): what they share.
+# Sourced by the whole-command benchmarks (overhead.sh, perprocess.sh, emulation.sh, replay-opens.sh): what they share.
 # bench_prepare OUT SECCHECK  checks that strace is there, makes OUT, builds SECCHECK (and trains
 # its AOT cache) outside the timings, finds the JDK (exports JAVA_HOME), compiles OUT/Hello.class (a Java
 # hello-world: the floor of any Java tool on the same JDK) and writes the session files
@@ -23,4 +23,17 @@ points = [{"name": p["name"], "optional_fields": p["optional_fields"], "context_
           for p in meta["points"]]
 json.dump({"name": "Default", "points": points, "sinks": [{"name": "null"}]}, sys.stdout)
 ' >"$out/all-null.json"
+}
+
+# bench_deny_policy FILE  writes the README's example policy (opens of /etc/shadow* and network
+# beyond loopback denied) as one session: the policy under which opens and connects are performed
+# by seccheck (bench/emulation.sh, bench/replay-opens.sh).
+bench_deny_policy() {
+  cat >"$1" <<'JSON'
+{"name":"guard","points":[{"name":"syscall/openat/enter"},{"name":"syscall/connect/enter"}],
+ "sinks":[{"name":"policy","config":{"rules":[
+   {"point":"syscall/openat/enter","match":{"pathname":{"glob":"/etc/shadow*"}},"action":"deny","errno":"EACCES"},
+   {"point":"syscall/connect/enter","match":{"family":"AF_INET","ip":"127.0.0.0/8"},"action":"allow"},
+   {"point":"syscall/connect/enter","match":{"family":["AF_INET","AF_INET6"]},"action":"deny","errno":"ENETUNREACH"}]}}]}
+JSON
 }
