@@ -6,14 +6,18 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * CpuHandover keeps a blocked task and the calling thread on the calling thread's CPU while they
- * wake each other, then puts both CPU masks back. The kernel wakes a task whose fd a seccomp
- * supervisor installs ({@code SECCOMP_IOCTL_NOTIF_ADDFD}) with a plain wake-up, and the task
- * wakes the supervisor the same way once it has installed it; a plain wake-up goes to an idle CPU,
- * and on a virtual machine without halt polling waking an idle vCPU costs tens of microseconds
- * (bench/addfd-wake.c: 46 us an install-and-answer, 21 us an install held here and its answer).
+ * CpuHandover keeps a blocked task on the calling thread's CPU while the two wake each other, then
+ * puts the task's CPU mask back. The kernel wakes a task whose fd a seccomp supervisor installs
+ * ({@code SECCOMP_IOCTL_NOTIF_ADDFD}) with a plain wake-up, and the task wakes the supervisor the
+ * same way once it has installed it; a plain wake-up of a task whose CPU is busy goes to an idle
+ * CPU, and on a virtual machine without halt polling waking an idle vCPU costs tens of
+ * microseconds (bench/addfd-wake.c: 46 us an install-and-answer, 17-20 us an install held here and
+ * its answer). The task held on this CPU runs there as soon as this thread blocks for the
+ * install; this thread, woken by a task on its own CPU, stays there too (in seccheck a held task
+ * migrated about once per 140 installs without the calling thread narrowed, as with it; without
+ * the hold 1.7 times per install: BENCHMARKS.md, "Session 11"), so its own mask is left alone.
  *
- * <p>Only the masks of a task that is blocked from {@link #hold} to {@link #release} may be
+ * <p>Only the mask of a task that is blocked from {@link #hold} to {@link #release} may be
  * narrowed this way: a thread running with the narrowed mask would see it (sched_getaffinity,
  * nproc). Resuming a ptrace-stopped tracee is not such a hand-over: it runs at once, before the
  * tracer could put its mask back.
@@ -28,23 +32,18 @@ final class CpuHandover {
 
     /** Bytes of a CPU mask: 1024 CPUs, glibc's cpu_set_t; larger kernels make the calls fail, and nothing is held. */
     private static final int MASK_BYTES = 128;
-    /** sched_{get,set}affinity's pid for the calling thread. */
-    private static final int SELF = 0;
-
     private final Arena arena = Arena.ofAuto(); // freed with its owner
     private final MemorySegment taskMask = arena.allocate(MASK_BYTES, 8);
-    private final MemorySegment ownMask = arena.allocate(MASK_BYTES, 8);
     private final MemorySegment here = arena.allocate(MASK_BYTES, 8);
     private final MemorySegment now = arena.allocate(MASK_BYTES, 8);
     private final MemorySegment cpu = arena.allocate(ValueLayout.JAVA_INT);
     private long taskBytes;
-    private long ownBytes;
     private int heldTid;
 
     /**
-     * Narrows the CPU masks of {@code tid}, which must stay blocked until {@link #release}, and of
-     * the calling thread to this thread's CPU, if that is a narrowing. Returns whether it did; if
-     * so {@link #release} must follow.
+     * Narrows the CPU mask of {@code tid}, which must stay blocked until {@link #release}, to the
+     * calling thread's CPU, if that is a narrowing. Returns whether it did; if so {@link #release}
+     * must follow.
      */
     boolean hold(int tid) {
         if (Direct.call(Sysno.GETCPU, cpu.address(), 0, 0, 0) != 0) {
@@ -55,29 +54,22 @@ final class CpuHandover {
         if (bytes <= 0 || c < 0 || c / 8 >= bytes || !isSet(taskMask, c) || count(taskMask, bytes) < 2) {
             return false;
         }
-        long own = Direct.call(Sysno.SCHED_GETAFFINITY, SELF, MASK_BYTES, ownMask.address(), 0);
-        if (own != bytes) {
-            return false;
-        }
         here.fill((byte) 0);
         here.set(ValueLayout.JAVA_BYTE, c / 8, (byte) (1 << (c % 8)));
         if (Direct.call(Sysno.SCHED_SETAFFINITY, tid, bytes, here.address(), 0) != 0) {
             return false;
         }
-        Direct.call(Sysno.SCHED_SETAFFINITY, SELF, bytes, here.address(), 0);
         taskBytes = bytes;
-        ownBytes = own;
         heldTid = tid;
         return true;
     }
 
-    /** Puts back both masks {@link #hold} narrowed; the task's only if it was not changed since. */
+    /** Puts back the mask {@link #hold} narrowed, if it was not changed since. */
     void release() {
         long bytes = Direct.call(Sysno.SCHED_GETAFFINITY, heldTid, MASK_BYTES, now.address(), 0);
         if (bytes == taskBytes && now.asSlice(0, bytes).mismatch(here.asSlice(0, bytes)) == -1) {
             Direct.call(Sysno.SCHED_SETAFFINITY, heldTid, taskBytes, taskMask.address(), 0);
         }
-        Direct.call(Sysno.SCHED_SETAFFINITY, SELF, ownBytes, ownMask.address(), 0);
         heldTid = 0;
     }
 

@@ -79,9 +79,9 @@ public final class SeccompReplies {
     }
 
     /**
-     * Holds the notifying task {@code tid} and the calling thread on this CPU until
-     * {@link #letGo}, for an {@link #install}: the kernel wakes the task to install an fd with a
-     * plain wake-up, which sends it to an idle CPU, and the task wakes this thread the same way
+     * Holds the notifying task {@code tid} on this thread's CPU until {@link #letGo}, for an
+     * {@link #install}: the kernel wakes the task to install an fd with a plain wake-up, which
+     * sends it to an idle CPU when this one is busy, and the task wakes this thread the same way
      * when it has (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP covers only the answer). Let go before the
      * answer, so the task's own thread never runs with the narrowed mask. Returns whether it holds
      * ({@link CpuHandover}: not for a task on one CPU, elsewhere, or of another user).
@@ -90,7 +90,7 @@ public final class SeccompReplies {
         return handover.hold(tid);
     }
 
-    /** Ends a {@link #holdHere} that returned true: both CPU masks are put back. */
+    /** Ends a {@link #holdHere} that returned true: the task's CPU mask is put back. */
     public void letGo() {
         handover.release();
     }

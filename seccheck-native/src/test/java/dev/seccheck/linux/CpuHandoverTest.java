@@ -12,9 +12,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * CpuHandover narrows a task's CPU mask and the calling thread's to the calling thread's CPU for
- * one hand-over and puts both back: never a mask with one CPU, never over a mask the task was
- * given meanwhile.
+ * CpuHandover narrows a task's CPU mask to the calling thread's CPU for one hand-over and puts it
+ * back, leaving the calling thread's own mask alone: never a mask with one CPU, never over a mask
+ * the task was given meanwhile.
  */
 class CpuHandoverTest {
 
@@ -61,14 +61,14 @@ class CpuHandoverTest {
     }
 
     @Test
-    void bothMasksAreNarrowedToOneCpuAndPutBack() throws Exception {
+    void theTasksMaskIsNarrowedToThisThreadsCpuAndPutBack() throws Exception {
         int pid = start("sleep", "30");
         String before = cpus(pid);
         String own = ownCpus();
         assertThat(handover.hold(pid)).isTrue();
         String one = cpus(pid);
         assertThat(one).matches("\\d+");
-        assertThat(ownCpus()).isEqualTo(one);
+        assertThat(ownCpus()).as("this thread's mask, left alone").isEqualTo(own);
         handover.release();
         assertThat(cpus(pid)).isEqualTo(before);
         assertThat(ownCpus()).isEqualTo(own);
