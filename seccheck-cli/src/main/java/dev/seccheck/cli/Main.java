@@ -75,9 +75,9 @@ public final class Main implements Runnable {
     /**
      * The subcommands to build for {@code args}: the one its first argument names, if it names
      * one, else all of them (help, version and usage errors list or match every command). picocli
-     * builds a command's model eagerly, by reflection over every option of every subcommand, and
-     * picocli's classes (compiled for Java 5) are verified at each start, never taken from the AOT
-     * cache: building {@code run} alone spares {@code seccheck run} the models of the six others.
+     * builds a command's model eagerly, by reflection over every option of every subcommand
+     * (each annotation read is an instance of a proxy class the JDK generates at every start):
+     * building {@code run} alone spares {@code seccheck run} the models of the seven others.
      */
     static List<Class<?>> commandsFor(String... args) {
         if (args.length > 0) {
