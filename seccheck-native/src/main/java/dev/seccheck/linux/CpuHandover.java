@@ -13,9 +13,9 @@ import java.lang.foreign.ValueLayout;
  * CPU, and on a virtual machine without halt polling waking an idle vCPU costs tens of
  * microseconds (bench/addfd-wake.c: 46 us an install-and-answer, 17-20 us an install held here and
  * its answer). The task held on this CPU runs there as soon as this thread blocks for the
- * install; this thread, woken by a task on its own CPU, stays there too (in seccheck a held task
- * migrated about once per 140 installs without the calling thread narrowed, as with it; without
- * the hold 1.7 times per install: BENCHMARKS.md, "Session 11"), so its own mask is left alone.
+ * install; this thread, woken by a task on its own CPU, stays there too, so its own mask is left
+ * alone (in seccheck tasks migrated once per 140 installs so, once per 200 with this thread
+ * narrowed too, 1.7 times per install without a hold: BENCHMARKS.md, "Session 11").
  *
  * <p>Only the mask of a task that is blocked from {@link #hold} to {@link #release} may be
  * narrowed this way: a thread running with the narrowed mask would see it (sched_getaffinity,

@@ -166,9 +166,7 @@ public final class Procfs {
                 if (r == 0) {
                     return Optional.of(new Ids(ids.uids(), ids.gids()));
                 }
-                if (r == -Errno.ESRCH) {
-                    return Optional.empty();
-                }
+                // ESRCH here: the thread has exited; a zombie's status still has its lines.
             }
             if (r == -Errno.EINVAL || r == -Errno.ENOTTY) {
                 idsByPidfd = false; // no thread pidfds (before 6.9) or no PIDFD_GET_INFO (before 6.13)
