@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Replays the opens a command makes, to see what they cost cold and warm under seccheck: records
 # the command's openat calls relative to the cwd (strace), writes a C program that makes the same
-# calls (path and flags) ROUNDS times and prints the mean per open of each round, and runs it
+# calls (path and flags; read-only opens only, so the replay changes no file) ROUNDS times and prints the mean per open of each round, and runs it
 # natively, under strace --seccomp-bpf and under seccheck with the deny policy of
 # bench/emulation.sh. The first rounds of a fresh seccheck pay the JIT's warm-up (BENCHMARKS.md,
 # "Short runs are dominated by the JIT's warm-up").
@@ -21,7 +21,10 @@ import re, sys
 calls = []
 for line in open(sys.argv[1]):
     m = re.search(r'openat\(AT_FDCWD, "((?:[^"\\]|\\.)*)", ([A-Z_|]+)', line)
-    if m and '\\' not in m.group(1):
+    # Only opens that write nothing: a replayed O_CREAT, O_TRUNC or open for writing would change
+    # the command's files (and an O_CREAT needs a mode strace's line gives, this replay does not).
+    writes = {'O_CREAT', 'O_TRUNC', 'O_WRONLY', 'O_RDWR', 'O_APPEND', 'O_TMPFILE'}
+    if m and '\\' not in m.group(1) and not writes & set(m.group(2).split('|')):
         calls.append((m.group(1), m.group(2)))
 with open(sys.argv[2], 'w') as f:
     f.write('#define _GNU_SOURCE\n#include <fcntl.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <time.h>\n#include <unistd.h>\n')
@@ -43,7 +46,7 @@ with open(sys.argv[2], 'w') as f:
             '    printf(" us per open, each round of %d\\n", n);\n'
             '    return 0;\n'
             '}\n')
-print(f'{len(calls)} opens recorded', file=sys.stderr)
+print(f'{len(calls)} read-only opens recorded', file=sys.stderr)
 PY
 gcc -O2 -o "$out/replay-opens" "$out/replay-opens.c"
 . "$here/bench/prepare.sh"
