@@ -124,6 +124,62 @@ final class Layouts {
     static final VarHandle RESP_ERROR = SECCOMP_NOTIF_RESP.varHandle(groupElement("error"));
     static final VarHandle RESP_FLAGS = SECCOMP_NOTIF_RESP.varHandle(groupElement("flags"));
 
+    /** {@code struct stat} of fstat(2) and newfstatat(2) on x86-64 (144 bytes); times as seconds and nanoseconds. */
+    static final StructLayout STAT = MemoryLayout.structLayout(
+            JAVA_LONG.withName("st_dev"),
+            JAVA_LONG.withName("st_ino"),
+            JAVA_LONG.withName("st_nlink"),
+            JAVA_INT.withName("st_mode"),
+            JAVA_INT.withName("st_uid"),
+            JAVA_INT.withName("st_gid"),
+            MemoryLayout.paddingLayout(4),
+            JAVA_LONG.withName("st_rdev"),
+            JAVA_LONG.withName("st_size"),
+            JAVA_LONG.withName("st_blksize"),
+            JAVA_LONG.withName("st_blocks"),
+            JAVA_LONG.withName("st_atime"),
+            JAVA_LONG.withName("st_atime_nsec"),
+            JAVA_LONG.withName("st_mtime"),
+            JAVA_LONG.withName("st_mtime_nsec"),
+            JAVA_LONG.withName("st_ctime"),
+            JAVA_LONG.withName("st_ctime_nsec"),
+            MemoryLayout.paddingLayout(24));
+    static final VarHandle ST_DEV = STAT.varHandle(groupElement("st_dev"));
+    static final VarHandle ST_INO = STAT.varHandle(groupElement("st_ino"));
+    static final VarHandle ST_NLINK = STAT.varHandle(groupElement("st_nlink"));
+    static final VarHandle ST_MODE = STAT.varHandle(groupElement("st_mode"));
+    static final VarHandle ST_UID = STAT.varHandle(groupElement("st_uid"));
+    static final VarHandle ST_GID = STAT.varHandle(groupElement("st_gid"));
+    static final VarHandle ST_SIZE = STAT.varHandle(groupElement("st_size"));
+    static final VarHandle ST_MTIME = STAT.varHandle(groupElement("st_mtime"));
+    static final VarHandle ST_MTIME_NSEC = STAT.varHandle(groupElement("st_mtime_nsec"));
+    static final VarHandle ST_CTIME = STAT.varHandle(groupElement("st_ctime"));
+    static final VarHandle ST_CTIME_NSEC = STAT.varHandle(groupElement("st_ctime_nsec"));
+
+    /** {@code struct open_how} of openat2(2). */
+    static final StructLayout OPEN_HOW = MemoryLayout.structLayout(
+            JAVA_LONG.withName("flags"),
+            JAVA_LONG.withName("mode"),
+            JAVA_LONG.withName("resolve"));
+    static final VarHandle HOW_FLAGS = OPEN_HOW.varHandle(groupElement("flags"));
+    static final VarHandle HOW_MODE = OPEN_HOW.varHandle(groupElement("mode"));
+    static final VarHandle HOW_RESOLVE = OPEN_HOW.varHandle(groupElement("resolve"));
+
+    /** {@code struct statx} of statx(2) (256 bytes), up to the field seccheck reads, stx_mnt_id. */
+    static final StructLayout STATX = MemoryLayout.structLayout(
+            JAVA_INT.withName("stx_mask"),
+            MemoryLayout.paddingLayout(140), // stx_blksize to stx_dev_minor
+            JAVA_LONG.withName("stx_mnt_id"),
+            MemoryLayout.paddingLayout(104));
+    static final VarHandle STX_MASK = STATX.varHandle(groupElement("stx_mask"));
+    static final VarHandle STX_MNT_ID = STATX.varHandle(groupElement("stx_mnt_id"));
+
+    /** {@code struct statfs} of fstatfs(2) on x86-64 (120 bytes), up to the field seccheck reads, f_type. */
+    static final StructLayout STATFS = MemoryLayout.structLayout(
+            JAVA_LONG.withName("f_type"),
+            MemoryLayout.paddingLayout(112));
+    static final VarHandle F_TYPE = STATFS.varHandle(groupElement("f_type"));
+
     /** {@code struct pidfd_info} of PIDFD_GET_INFO (Linux 6.13), its first version (64 bytes). */
     static final StructLayout PIDFD_INFO = MemoryLayout.structLayout(
             JAVA_LONG.withName("mask"),

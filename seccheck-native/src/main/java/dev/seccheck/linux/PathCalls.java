@@ -47,10 +47,10 @@ public final class PathCalls {
     private final Arena arena = Arena.ofAuto();
     private final MemorySegment path = arena.allocate(4097);
     private final MemorySegment link = arena.allocate(4097);
-    private final MemorySegment stat = arena.allocate(144, 8);
-    private final MemorySegment statfs = arena.allocate(120, 8);
-    private final MemorySegment how = arena.allocate(24, 8);
-    private final MemorySegment statx = arena.allocate(256, 8);
+    private final MemorySegment stat = arena.allocate(Layouts.STAT);
+    private final MemorySegment statfs = arena.allocate(Layouts.STATFS);
+    private final MemorySegment how = arena.allocate(Layouts.OPEN_HOW);
+    private final MemorySegment statx = arena.allocate(Layouts.STATX);
     /** What {@link #pread} reads into before the copy to the caller's array, grown to the largest read. */
     private MemorySegment readBuf = arena.allocate(4096);
 
@@ -70,10 +70,10 @@ public final class PathCalls {
 
     /** openat2(dirfd, name, {flags, mode, resolve}): the new fd or -errno. */
     public int openat2(int dirfd, String name, long flags, long mode, long resolve) {
-        how.set(ValueLayout.JAVA_LONG, 0, flags);
-        how.set(ValueLayout.JAVA_LONG, 8, mode);
-        how.set(ValueLayout.JAVA_LONG, 16, resolve);
-        long r = retryOnEintr(() -> Direct.call(Sysno.OPENAT2, dirfd, cString(name), how.address(), 24));
+        Layouts.HOW_FLAGS.set(how, 0L, flags);
+        Layouts.HOW_MODE.set(how, 0L, mode);
+        Layouts.HOW_RESOLVE.set(how, 0L, resolve);
+        long r = retryOnEintr(() -> Direct.call(Sysno.OPENAT2, dirfd, cString(name), how.address(), how.byteSize()));
         return (int) r;
     }
 
@@ -119,13 +119,15 @@ public final class PathCalls {
     }
 
     private Stat statRead() {
-        // struct stat on x86-64: st_dev@0, st_ino@8, st_nlink@16, st_mode@24, st_uid@28, st_gid@32,
-        // st_size@48, st_mtim@88 and st_ctim@104 (seconds, then nanoseconds 8 bytes on).
-        return new Stat(stat.get(ValueLayout.JAVA_LONG, 0), stat.get(ValueLayout.JAVA_LONG, 8),
-                stat.get(ValueLayout.JAVA_INT, 24), stat.get(ValueLayout.JAVA_INT, 28), stat.get(ValueLayout.JAVA_INT, 32),
-                stat.get(ValueLayout.JAVA_LONG, 104) * 1_000_000_000L + stat.get(ValueLayout.JAVA_LONG, 112),
-                stat.get(ValueLayout.JAVA_LONG, 16), stat.get(ValueLayout.JAVA_LONG, 48),
-                stat.get(ValueLayout.JAVA_LONG, 88) * 1_000_000_000L + stat.get(ValueLayout.JAVA_LONG, 96));
+        return new Stat((long) Layouts.ST_DEV.get(stat, 0L), (long) Layouts.ST_INO.get(stat, 0L),
+                (int) Layouts.ST_MODE.get(stat, 0L), (int) Layouts.ST_UID.get(stat, 0L), (int) Layouts.ST_GID.get(stat, 0L),
+                nanos(Layouts.ST_CTIME, Layouts.ST_CTIME_NSEC), (long) Layouts.ST_NLINK.get(stat, 0L),
+                (long) Layouts.ST_SIZE.get(stat, 0L), nanos(Layouts.ST_MTIME, Layouts.ST_MTIME_NSEC));
+    }
+
+    /** A time of {@link #stat} as nanoseconds since the epoch, from its seconds and nanoseconds fields. */
+    private long nanos(java.lang.invoke.VarHandle seconds, java.lang.invoke.VarHandle nanoseconds) {
+        return (long) seconds.get(stat, 0L) * 1_000_000_000L + (long) nanoseconds.get(stat, 0L);
     }
 
     /**
@@ -133,16 +135,16 @@ public final class PathCalls {
      * /proc/PID/mountinfo numbers mounts, or -errno: statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID).
      */
     public long mountId(int fd) {
-        statx.set(ValueLayout.JAVA_BYTE, 0, (byte) 0);
+        Layouts.STX_MASK.set(statx, 0L, 0);
         long r = Direct.call(Sysno.STATX, fd, cString(""), AT_EMPTY_PATH, STATX_MNT_ID, statx.address(), 0);
         if (r < 0) {
             return r;
         }
-        // struct statx: stx_mask@0, stx_mnt_id@144; the kernel clears the mask bit it could not fill.
-        if ((statx.get(ValueLayout.JAVA_INT, 0) & STATX_MNT_ID) == 0) {
+        // The kernel clears the mask bit of a field it could not fill.
+        if (((int) Layouts.STX_MASK.get(statx, 0L) & STATX_MNT_ID) == 0) {
             return -dev.seccheck.abi.Errno.EINVAL;
         }
-        return statx.get(ValueLayout.JAVA_LONG, 144);
+        return (long) Layouts.STX_MNT_ID.get(statx, 0L);
     }
 
     /** Returns the filesystem type (f_type) of an open file, or -1. */
@@ -150,7 +152,7 @@ public final class PathCalls {
         if (Direct.call(Sysno.FSTATFS, fd, statfs.address(), 0, 0) < 0) {
             return -1;
         }
-        return statfs.get(ValueLayout.JAVA_LONG, 0);
+        return (long) Layouts.F_TYPE.get(statfs, 0L);
     }
 
     /**

@@ -36,6 +36,23 @@ class LayoutsTest {
     }
 
     @Test
+    void fileAndPidfdStructures() {
+        assertThat(Layouts.STAT.byteSize()).isEqualTo(144);
+        assertThat(Layouts.STAT.byteOffset(groupElement("st_mode"))).isEqualTo(24);
+        assertThat(Layouts.STAT.byteOffset(groupElement("st_size"))).isEqualTo(48);
+        assertThat(Layouts.STAT.byteOffset(groupElement("st_mtime"))).isEqualTo(88);
+        assertThat(Layouts.STAT.byteOffset(groupElement("st_ctime_nsec"))).isEqualTo(112);
+        assertThat(Layouts.OPEN_HOW.byteSize()).isEqualTo(24);
+        assertThat(Layouts.STATX.byteSize()).isEqualTo(256);
+        assertThat(Layouts.STATX.byteOffset(groupElement("stx_mnt_id"))).isEqualTo(144);
+        assertThat(Layouts.STATFS.byteSize()).isEqualTo(120);
+        assertThat(Layouts.PIDFD_INFO.byteSize()).isEqualTo(64);
+        assertThat(Layouts.PIDFD_INFO.byteOffset(groupElement("ruid"))).isEqualTo(28);
+        assertThat(Layouts.PIDFD_INFO.byteOffset(groupElement("sgid"))).isEqualTo(48);
+        assertThat(Layouts.PIDFD_INFO.byteOffset(groupElement("fsgid"))).isEqualTo(56);
+    }
+
+    @Test
     void userRegsStructure() {
         assertThat(Layouts.USER_REGS.byteSize()).isEqualTo(27 * 8);
         assertThat(Layouts.regIndex("rax")).isEqualTo(10);

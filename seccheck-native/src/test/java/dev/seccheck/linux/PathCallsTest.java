@@ -1,0 +1,43 @@
+package dev.seccheck.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * PathCalls' stat gives, for a file and through /proc's magic links, what the JDK's own
+ * {@code unix:} attributes give (the points' binary and mapped-file fields were read from those).
+ */
+class PathCallsTest {
+
+    @Test
+    void statGivesWhatTheJdksUnixAttributesGive(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("f"), "twelve bytes");
+        Files.createLink(dir.resolve("g"), file);
+        PathCalls calls = new PathCalls();
+        for (Path p : new Path[] {file, Path.of("/proc/self/exe"), Path.of("/bin/true")}) {
+            Map<String, Object> jdk = Files.readAttributes(p, "unix:dev,ino,mode,uid,gid,nlink,size,ctime,lastModifiedTime");
+            PathCalls.Stat st = calls.stat(p.toString());
+            assertThat(st).as("%s", p).isNotNull();
+            assertThat(st.dev()).as("dev of %s", p).isEqualTo(jdk.get("dev"));
+            assertThat(st.ino()).as("ino of %s", p).isEqualTo(jdk.get("ino"));
+            assertThat(st.mode()).as("mode of %s", p).isEqualTo(jdk.get("mode"));
+            assertThat(st.uid()).as("uid of %s", p).isEqualTo(jdk.get("uid"));
+            assertThat(st.gid()).as("gid of %s", p).isEqualTo(jdk.get("gid"));
+            assertThat(st.nlink()).as("nlink of %s", p).isEqualTo(((Integer) jdk.get("nlink")).longValue());
+            assertThat(st.size()).as("size of %s", p).isEqualTo(jdk.get("size"));
+            assertThat(st.ctimeNs()).as("ctime of %s", p).isEqualTo(((FileTime) jdk.get("ctime")).to(TimeUnit.NANOSECONDS));
+            assertThat(st.mtimeNs()).as("mtime of %s", p)
+                    .isEqualTo(((FileTime) jdk.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS));
+        }
+        assertThat(calls.stat(file.toString()).nlink()).isEqualTo(2);
+        assertThat(calls.stat(file.toString()).size()).isEqualTo(12);
+        assertThat(calls.stat(dir.resolve("missing").toString())).isNull();
+    }
+}
