@@ -168,8 +168,8 @@ public final class Procfs {
                 }
                 // ESRCH here: the thread has exited; a zombie's status still has its lines.
             }
-            if (r == -Errno.EINVAL || r == -Errno.ENOTTY) {
-                idsByPidfd = false; // no thread pidfds (before 6.9) or no PIDFD_GET_INFO (before 6.13)
+            if (ThreadIds.unsupported(r)) {
+                idsByPidfd = false;
             }
         }
         return idsFromStatus(tid);

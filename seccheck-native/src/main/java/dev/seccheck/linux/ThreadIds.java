@@ -29,6 +29,16 @@ public final class ThreadIds {
     }
 
     /**
+     * Whether {@code r}, from {@link #openThread} or {@link #read}, says this kernel cannot give a
+     * thread's ids this way at all: EINVAL (no thread pidfds before Linux 6.9, or a
+     * {@code PIDFD_GET_INFO} without credentials) or ENOTTY (no {@code PIDFD_GET_INFO} before
+     * 6.13). Any other failure (ESRCH, EMFILE...) is of this call only.
+     */
+    public static boolean unsupported(int r) {
+        return r == -Errno.EINVAL || r == -Errno.ENOTTY;
+    }
+
+    /**
      * Reads the ids of the thread behind {@code pidfd}: 0, then {@link #uids}, {@link #gids},
      * {@link #fsuid} and {@link #fsgid}, or -errno (ESRCH: it has exited; ENOTTY or EINVAL: the
      * kernel is older than 6.13).

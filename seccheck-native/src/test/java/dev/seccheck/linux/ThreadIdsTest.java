@@ -60,4 +60,13 @@ class ThreadIdsTest {
             PathCalls.close(process);
         }
     }
+
+    @Test
+    void onlyAKernelThatCannotTellIsGivenUpOn() {
+        assertThat(ThreadIds.unsupported(-Errno.EINVAL)).isTrue();
+        assertThat(ThreadIds.unsupported(-Errno.ENOTTY)).isTrue();
+        assertThat(ThreadIds.unsupported(-Errno.ESRCH)).as("a thread gone").isFalse();
+        assertThat(ThreadIds.unsupported(-Errno.EMFILE)).as("no descriptor left, this once").isFalse();
+        assertThat(ThreadIds.unsupported(0)).isFalse();
+    }
 }

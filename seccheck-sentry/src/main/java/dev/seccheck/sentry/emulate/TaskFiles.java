@@ -125,7 +125,8 @@ final class TaskFiles implements AutoCloseable {
     /**
      * Reads thread {@code tid}'s fsuid and fsgid as they are now through a pidfd of that thread
      * (kept open like the rest): 0, then {@link #fsuid} and {@link #fsgid}; -ESRCH when it is
-     * gone; -ENOSYS when the kernel cannot tell (older than 6.13), from then on without asking.
+     * gone; -ENOSYS when the pidfd cannot tell, from then on without asking when the kernel
+     * cannot at all (older than 6.13, {@link ThreadIds#unsupported}).
      */
     int readIds(int tid) {
         counted(threads, tid);
@@ -142,9 +143,12 @@ final class TaskFiles implements AutoCloseable {
             if (dropped != null && dropped >= 0) {
                 PathCalls.close(dropped);
             }
-            if (r != -Errno.ESRCH) { // EINVAL from pidfd_open, ENOTTY or EINVAL from the ioctl
+            if (ThreadIds.unsupported(r)) {
                 noThreadIds = true;
                 return -Errno.ENOSYS;
+            }
+            if (r != -Errno.ESRCH) {
+                return -Errno.ENOSYS; // this call only (EMFILE...): the status tells instead
             }
             if (!kept) {
                 return r;
