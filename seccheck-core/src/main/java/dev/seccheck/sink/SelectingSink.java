@@ -65,6 +65,15 @@ final class SelectingSink implements PointSink.MissingAware {
         return sink.decides(point);
     }
 
+    /**
+     * Asked whoever renames: the selection says which points reach the sink, but a file renamed by
+     * one process is opened under its new name by any other.
+     */
+    @Override
+    public boolean refuses(Renaming renaming) {
+        return sink.refuses(renaming);
+    }
+
     @Override
     public SinkStatus status() {
         return sink.status();

@@ -79,6 +79,18 @@ public interface Sink {
         return false;
     }
 
+    /**
+     * Asked, with no other effect, before the supervisor links or renames a file for the program:
+     * returns whether this sink refuses it, which fails the call with EPERM. A sink that denies
+     * opening files by name refuses a new name that takes a file out of a rule's reach (a hard link
+     * or a move of a denied file into an allowed directory). The sink reports the refusal itself
+     * (the policy sink writes an alert). Called only for sinks that {@link #decides decide} at an
+     * open point. The default refuses nothing.
+     */
+    default boolean refuses(Renaming renaming) {
+        return false;
+    }
+
     /** Returns the sink's counters; the default reports nothing dropped. */
     default SinkStatus status() {
         return SinkStatus.NONE;

@@ -4,6 +4,7 @@ import dev.seccheck.fields.FieldSet;
 import dev.seccheck.points.Point;
 import dev.seccheck.points.PointReq;
 import dev.seccheck.points.SyscallType;
+import dev.seccheck.sink.Renaming;
 import dev.seccheck.sink.SecurityCheckException;
 import dev.seccheck.sink.Sink;
 import java.lang.invoke.MethodHandles;
@@ -82,6 +83,45 @@ public final class PointState {
             }
         }
         return false;
+    }
+
+    /**
+     * Asks the sinks that decide at any of {@code opens} whether they refuse {@code renaming}
+     * ({@link dev.seccheck.sink.Sink#refuses}); each sink is asked once. A sink that fails is
+     * logged and counted as refusing: the call it would have checked is failed rather than let
+     * through unchecked.
+     *
+     * @return whether one refused; the sinks after it were not asked
+     */
+    public boolean refuses(List<Point> opens, Renaming renaming) {
+        Set<Sink> asked = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Point point : opens) {
+            for (Route r : routing.byPoint[point.id()]) {
+                if (!r.gate().enter()) {
+                    continue; // a session being deleted: its rules no longer hold
+                }
+                try {
+                    for (Sink s : r.sinks()) {
+                        if (s.decides(point) && asked.add(s) && refusedBy(s, renaming)) {
+                            return true;
+                        }
+                    }
+                } finally {
+                    r.gate().exit();
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean refusedBy(Sink sink, Renaming renaming) {
+        try {
+            return sink.refuses(renaming);
+        } catch (RuntimeException bug) {
+            LOG.log(Level.WARNING, "sink " + sink.name() + " failed on " + renaming.syscall() + " of "
+                    + renaming.from(), bug);
+            return true;
+        }
     }
 
     /** Returns a copy of the enabled bitmask: bit {@code id % 64} of word {@code id / 64}. */

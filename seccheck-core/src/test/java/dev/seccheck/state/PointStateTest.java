@@ -13,6 +13,7 @@ import dev.seccheck.points.SyscallType;
 import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.sink.SecurityCheckException;
+import dev.seccheck.sink.Renaming;
 import dev.seccheck.sink.Sink;
 import dev.seccheck.testing.Fire;
 import dev.seccheck.testing.RecordingSink;
@@ -295,5 +296,55 @@ class PointStateTest {
         assertThat(state.enabled(OPENAT)).isTrue();
         assertThat(Fire.syscall(state, OPENAT)).isZero();
         assertThat(a.received()).hasSize(1);
+    }
+
+    /** A sink asked about a link or rename: it decides at openat (or nowhere), refuses names under {@code /secret}, counts its questions. */
+    private static final class Guarding implements Sink {
+        final AtomicInteger asked = new AtomicInteger();
+        final boolean broken;
+        final boolean deciding;
+
+        Guarding(boolean broken, boolean deciding) {
+            this.broken = broken;
+            this.deciding = deciding;
+        }
+
+        @Override
+        public String name() {
+            return "guarding";
+        }
+
+        @Override
+        public boolean decides(Point point) {
+            return deciding && point.equals(OPENAT);
+        }
+
+        @Override
+        public boolean refuses(Renaming r) {
+            asked.incrementAndGet();
+            if (broken) {
+                throw new IllegalStateException("broken sink");
+            }
+            return r.from().startsWith("/secret/");
+        }
+    }
+
+    @Test
+    void aRenamingIsShownOnceToEachSinkDecidingAtAnOpenPointAndAFailingSinkRefusesIt() {
+        Guarding guarding = new Guarding(false, true);
+        Guarding onlyReading = new Guarding(false, false);
+        PointReq openat = new PointReq(OPENAT, TIME);
+        state.publish(List.of(sub(List.of(guarding, onlyReading), openat, new PointReq(READ, TIME)),
+                sub(List.of(guarding), openat)));
+        List<Point> opens = List.of(OPENAT, READ);
+
+        assertThat(state.refuses(opens, new Renaming("rename", 1, 1, "mv", "/secret/a", "/b", null))).isTrue();
+        assertThat(state.refuses(opens, new Renaming("rename", 1, 1, "mv", "/c", "/d", null))).isFalse();
+        assertThat(guarding.asked).hasValue(2);
+        assertThat(onlyReading.asked).hasValue(0);
+
+        state.publish(List.of(sub(List.of(new Guarding(true, true)), openat)));
+        assertThat(state.refuses(opens, new Renaming("rename", 1, 1, "mv", "/c", "/d", null))).isTrue();
+        assertThat(logged).anyMatch(r -> r.getMessage().contains("sink guarding failed on rename of /c"));
     }
 }

@@ -10,6 +10,7 @@ import dev.seccheck.points.Point;
 import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.sink.Destination;
 import dev.seccheck.sink.Missing;
+import dev.seccheck.sink.Renaming;
 import java.time.Instant;
 
 /**
@@ -36,6 +37,30 @@ final class AlertLog {
      */
     void missing(Rule rule, Point point, Message msg, Action taken, Missing.Field gap) {
         write(rule, point, msg, taken, gap);
+    }
+
+    /** Writes the alert of a link or rename refused because it would take a file out of {@code rule}'s reach. */
+    void renaming(Rule rule, Renaming r) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("time", Instant.now().toString());
+        n.put("alert", "seccheck policy");
+        n.put("action", "deny");
+        n.put("errno", Errno.name(Errno.EPERM));
+        n.put("rule", rule.index());
+        if (rule.label() != null) {
+            n.put("rule_name", rule.label());
+        }
+        n.put("syscall", r.syscall());
+        n.put("pid", r.pid());
+        n.put("tid", r.tid());
+        if (!r.processName().isEmpty()) {
+            n.put("process_name", Escape.plain(r.processName(), Escape.DEFAULT_LIMIT));
+        }
+        ObjectNode renaming = n.putObject("renaming");
+        renaming.put("from", Escape.plain(r.from(), Escape.DEFAULT_LIMIT));
+        renaming.put("to", Escape.plain(r.to(), Escape.DEFAULT_LIMIT));
+        renaming.put("why", "the rule reaches the file under its name now, not under the new one");
+        print(n);
     }
 
     private void write(Rule rule, Point point, Message msg, Action taken, Missing.Field gap) {
@@ -86,6 +111,10 @@ final class AlertLog {
                 case null, default -> v;
             });
         }
+        print(n);
+    }
+
+    private void print(ObjectNode n) {
         String line;
         try {
             line = JSON.writeValueAsString(n);

@@ -118,9 +118,10 @@ final class PolicyCompiler {
             ConfigValue value = match.value(name).orElse(new ConfigValue.Null(match.pathOf(name)));
             try {
                 Matcher m = MatcherParser.parse(value, key.kind());
-                FilesNamed files = named != null && PATH_KEYS.contains(key.name()) && msg.getName().equals("Open")
+                boolean path = PATH_KEYS.contains(key.name()) && msg.getName().equals("Open");
+                FilesNamed files = named != null && path
                         ? named.computeIfAbsent(value.json(), j -> FilesNamed.of(m)) : FilesNamed.NONE;
-                conditions.add(new Rule.Condition(key, m, files));
+                conditions.add(new Rule.Condition(key, m, files, path));
             } catch (IllegalArgumentException bad) {
                 throw match.error(name, bad.getMessage());
             }

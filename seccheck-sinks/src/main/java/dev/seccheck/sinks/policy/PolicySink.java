@@ -7,9 +7,11 @@ import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.abi.Errno;
 import dev.seccheck.sink.Missing;
 import dev.seccheck.sink.PointSink;
+import dev.seccheck.sink.Renaming;
 import dev.seccheck.sink.SecurityCheckException;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * PolicySink enforces rules written in its configuration: for each point, the rules naming it are
@@ -25,6 +27,8 @@ public final class PolicySink implements PointSink.MissingAware {
     private static final Rule[] NONE = new Rule[0];
 
     private final Rule[][] rulesByPoint;
+    /** The enforcing rules on the path of an open, once each (a rule naming several points is one rule). */
+    private final List<Rule> onNames;
     private final AlertLog alerts;
     private final OnMissing onMissing;
 
@@ -36,6 +40,9 @@ public final class PolicySink implements PointSink.MissingAware {
         }
         this.alerts = alerts;
         this.onMissing = onMissing;
+        Map<Integer, Rule> byIndex = new TreeMap<>();
+        rules.values().forEach(l -> l.stream().filter(Rule::onNames).forEach(r -> byIndex.putIfAbsent(r.index(), r)));
+        this.onNames = List.copyOf(byIndex.values());
     }
 
     @Override
@@ -87,7 +94,28 @@ public final class PolicySink implements PointSink.MissingAware {
     }
 
     private static boolean enforcing(Rule rule) {
-        return rule.action() instanceof Action.Deny || rule.action() instanceof Action.Kill;
+        return rule.enforcing();
+    }
+
+    /**
+     * Refuses a link or rename that takes a file out of the reach of a deny or kill rule on opening
+     * files: the rule's path conditions all hold for the file's name now (or for its device and
+     * inode, {@link FilesNamed}) and not for the new one. Else the file could be opened under the
+     * new name where it is denied under the old (a hard link into an allowed directory, under a
+     * negated matcher; {@code secret.key} renamed {@code secret.txt}, under {@code *.key}). Only the
+     * path conditions count: the rule's others (a process name, say) may be met by another task,
+     * or by this one later. A new name every such rule still reaches is let through (a move within
+     * a denied tree).
+     */
+    @Override
+    public boolean refuses(Renaming renaming) {
+        for (Rule rule : onNames) {
+            if (rule.reaches(renaming.from(), renaming.file()) && !rule.reaches(renaming.to(), renaming.file())) {
+                alerts.renaming(rule, renaming);
+                return true;
+            }
+        }
+        return false;
     }
 
     /** An enforcing rule could not be checked: {@code on_missing} (deny or kill) decides, with an alert naming the gap. */

@@ -17,6 +17,8 @@ import dev.seccheck.proto.sentry.ExecveInfo;
 import dev.seccheck.proto.syscall.Connect;
 import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.session.JsonSinkConfig;
+import dev.seccheck.sink.ReachedFile;
+import dev.seccheck.sink.Renaming;
 import dev.seccheck.sink.SecurityCheckException;
 import dev.seccheck.sink.Sink;
 import dev.seccheck.sink.SinkConfig;
@@ -220,6 +222,58 @@ class PolicySinkTest {
                 {"rules": [{"point": "syscall/connect/enter", "match": {"ip": "999.1.1.1"}, "action": "deny"}]}""",
                 List.of(req(CONNECT)), "sinks[0].config.rules[0].match.ip: \"999.1.1.1\" is not an IP address");
         assertRejected("{\"rule\": []}", openat, "sinks[0].config.rule: unknown key");
+    }
+
+    /**
+     * A link or rename is refused when it takes a file out of a deny or kill rule's reach, judged
+     * on the rule's path conditions alone (its process name may be met by another task later);
+     * a new name the rules still reach, or a file no such rule reaches, goes through; a file the
+     * rule names by device and inode stays in reach under any name. Each refusal is an alert.
+     */
+    @Test
+    void refusesANewNameThatTakesAFileOutOfAnEnforcingRulesReach() throws Exception {
+        Path named = Files.writeString(tmp.resolve("named"), "x");
+        Path alerts = tmp.resolve("alerts.jsonl");
+        PointReq openat = new PointReq(OPENAT, FD_PATH_AND_CONTEXT);
+        Sink sink = sink("""
+                {"alerts": "%s", "rules": [
+                  {"point": "syscall/openat/enter", "match": {"pathname": {"glob": "/p/open/**"}}, "action": "allow"},
+                  {"name": "project only", "point": "syscall/openat/enter",
+                   "match": {"pathname": {"not": {"glob": "/p/**"}}, "process_name": "cat"}, "action": "deny"},
+                  {"name": "no keys", "point": "syscall/openat/enter", "match": {"pathname": {"glob": "*.key"}},
+                   "action": "kill"},
+                  {"point": "syscall/openat/enter", "match": {"pathname": {"glob": "/p/logged/*"}}, "action": "log"},
+                  {"name": "one file", "point": "syscall/openat/enter", "match": {"pathname": "%s"}, "action": "deny"}]}"""
+                .formatted(alerts, named), List.of(openat));
+        java.util.Map<String, Object> id = Files.readAttributes(named, "unix:dev,ino,ctime");
+        ReachedFile namedFile = new ReachedFile((long) id.get("dev"), (long) id.get("ino"),
+                ((java.nio.file.attribute.FileTime) id.get("ctime")).to(java.util.concurrent.TimeUnit.NANOSECONDS));
+
+        assertThat(sink.refuses(renaming("/o/a", "/p/a", null))).as("out of a negated rule").isTrue();
+        assertThat(sink.refuses(renaming("/p/x.key", "/p/x.txt", null))).as("out of a relative glob, kill rule").isTrue();
+        assertThat(sink.refuses(renaming("/o/a", "/o/b", null))).as("within the denied names").isFalse();
+        assertThat(sink.refuses(renaming("/p/a", "/o/a", null))).as("into the denied names").isFalse();
+        assertThat(sink.refuses(renaming("/p/logged/a", "/p/b", null))).as("a log rule keeps nothing").isFalse();
+        assertThat(sink.refuses(renaming("/p/b.key", "/p/open/b.key", null))).as("still *.key").isFalse();
+        assertThat(sink.refuses(renaming(named.toString(), "/o/moved", namedFile))).as("named by its inode").isFalse();
+        assertThat(sink.refuses(renaming(named.toString(), "/o/moved", null))).as("no inode to go by").isTrue();
+
+        List<String> lines = Files.readAllLines(alerts);
+        assertThat(lines).hasSize(3);
+        com.fasterxml.jackson.databind.JsonNode first = new ObjectMapper().readTree(lines.get(0));
+        assertThat(first.path("rule_name").asText()).isEqualTo("project only");
+        assertThat(first.path("action").asText()).isEqualTo("deny");
+        assertThat(first.path("errno").asText()).isEqualTo("EPERM");
+        assertThat(first.path("syscall").asText()).isEqualTo("renameat2");
+        assertThat(first.path("process_name").asText()).isEqualTo("mv");
+        assertThat(first.path("renaming").path("from").asText()).isEqualTo("/o/a");
+        assertThat(first.path("renaming").path("to").asText()).isEqualTo("/p/a");
+        assertThat(new ObjectMapper().readTree(lines.get(1)).path("rule_name").asText()).isEqualTo("no keys");
+        assertThat(new ObjectMapper().readTree(lines.get(2)).path("rule_name").asText()).isEqualTo("one file");
+    }
+
+    private static Renaming renaming(String from, String to, ReachedFile file) {
+        return new Renaming("renameat2", 42, 43, "mv", from, to, file);
     }
 
     private static void assertRejected(String json, List<PointReq> points, String expected) {
