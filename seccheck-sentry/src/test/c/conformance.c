@@ -1,6 +1,7 @@
-/* conformance: a few hundred opens, connects and sends with varied flags, dirfds, relative paths,
- * modes and umasks, printing one line per call: the result (fd number, or errno name) and what the
- * fd is (type, permission bits, status flags, close-on-exec). Run in an empty scratch directory;
+/* conformance: a few hundred opens, links, renames, connects and sends with varied flags, dirfds,
+ * relative paths, modes and umasks, printing one line per call: the result (fd number, or errno
+ * name) and what the fd is (type, permission bits, status flags, close-on-exec), or after a link or
+ * rename what each name is now (type and link count). Run in an empty scratch directory;
  * its output must be the same natively and under seccheck (EmulationConformanceTest). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -31,6 +32,89 @@ static void show(const char *what, long r) {
     printf("%s = %ld type=%o perm=%04o fl=%o cloexec=%d size=%ld\n", what, r, st.st_mode & S_IFMT, st.st_mode & 07777,
            fl, fd & FD_CLOEXEC, (long)st.st_size);
     close((int)r);
+}
+
+/* The type and link count of a name (not followed), or the errno of its lstat. */
+static void name_state(const char *name) {
+    struct stat st;
+    if (lstat(name, &st) < 0) printf("  %s: %s\n", name, strerrorname_np(errno));
+    else printf("  %s: type=%o nlink=%ld\n", name, st.st_mode & S_IFMT, (long)st.st_nlink);
+}
+
+static void named(const char *what, long r, const char *a, const char *b) {
+    if (r < 0) printf("%s = %s\n", what, strerrorname_np(errno));
+    else printf("%s = %ld\n", what, r);
+    name_state(a);
+    name_state(b);
+}
+
+/* Links and renames at their edges, each followed by the state of the names involved; the tree is
+   put back after each one that succeeded. */
+static void links_and_renames(int dirfd, int filefd) {
+    char what[512];
+    struct { const char *from, *to; int flags; } links[] = {
+        {"file", "l1", 0}, {"file", "file", 0}, {"missing", "l2", 0}, {"dir", "l3", 0}, {"file", "dir/", 0},
+        {"file/", "l4", 0}, {"link", "l5", 0}, {"link", "l6", AT_SYMLINK_FOLLOW}, {"dangling", "l7", 0},
+        {"dangling", "l8", AT_SYMLINK_FOLLOW}, {"loop", "l9", 0}, {"loop", "l10", AT_SYMLINK_FOLLOW},
+        {"file", "missing-dir/x", 0}, {"file", "file/x", 0}, {"file", "", 0}, {"", "l11", 0}, {"file", ".", 0},
+        {"file", "/", 0}, {"/proc/self/cwd/file", "l12", 0}, {"file", "/proc/self/cwd/l13", 0},
+        {"dir/sub/../../file", "dirlink/l14", 0}, {"viaproc", "l15", AT_SYMLINK_FOLLOW}, {"file", "l16", 1},
+        {"file", "l17/", 0}, {"file", "/dev/shm/seccheck-conformance-l18", 0}};
+    for (unsigned i = 0; i < sizeof links / sizeof *links; i++) {
+        snprintf(what, sizeof what, "linkat(\"%s\", \"%s\", 0x%x)", links[i].from, links[i].to, links[i].flags);
+        long r = syscall(SYS_linkat, AT_FDCWD, links[i].from, AT_FDCWD, links[i].to, links[i].flags);
+        named(what, r, links[i].from, links[i].to);
+        if (r == 0) unlink(links[i].to);
+    }
+    named("linkat(dirfd, \"sub\", dirfd, \"sub2\")", syscall(SYS_linkat, dirfd, "sub", dirfd, "sub2", 0), "dir/sub",
+          "dir/sub2");
+    long r = syscall(SYS_linkat, dirfd, "../file", dirfd, "l19", 0);
+    named("linkat(dirfd, \"../file\", dirfd, \"l19\")", r, "file", "dir/l19");
+    unlink("dir/l19");
+    r = syscall(SYS_linkat, filefd, "", AT_FDCWD, "l20", AT_EMPTY_PATH);
+    named("linkat(filefd, \"\", \"l20\", AT_EMPTY_PATH)", r, "file", "l20");
+    unlink("l20");
+    named("link(\"file\", \"l21\")", syscall(SYS_link, "file", "l21"), "file", "l21");
+    unlink("l21");
+    named("linkat(999, \"file\")", syscall(SYS_linkat, 999, "file", AT_FDCWD, "l22", 0), "file", "l22");
+    named("linkat(bad pointer)", syscall(SYS_linkat, AT_FDCWD, (char *)8, AT_FDCWD, "l23", 0), "file", "l23");
+
+    struct { const char *from, *to; unsigned flags; } renames[] = {
+        {"file", "r1", 0}, {"file", "file", 0}, {"missing", "r2", 0}, {"dir", "dir/sub/r3", 0}, {"dir/sub", "dir", 0},
+        {"file", "dir", 0}, {"dir", "file", 0}, {"file/", "r4", 0}, {".", "r5", 0}, {"file", ".", 0}, {"..", "r6", 0},
+        {"/", "r7", 0}, {"file", "link", RENAME_NOREPLACE}, {"file", "link", RENAME_EXCHANGE},
+        {"file", "missing", RENAME_EXCHANGE}, {"file", "r8", 8}, {"file", "r9", RENAME_EXCHANGE | RENAME_NOREPLACE},
+        {"link", "r10", 0}, {"file", "dirlink/r11", 0}, {"file", "dangling", 0}, {"dir/sub/../../file", "r12", 0},
+        {"viaproc", "r13", 0}, {"file", "/dev/shm/seccheck-conformance-r14", 0}, {"dir", "r15/", 0},
+        {"file", "r16/", 0}, {"dirlink/", "r17", 0}, {"", "r18", 0}, {"file", "", 0}, {"dir/sub", "r19", 0},
+        {"/proc/self/cwd/file", "r20", 0}};
+    for (unsigned i = 0; i < sizeof renames / sizeof *renames; i++) {
+        snprintf(what, sizeof what, "renameat2(\"%s\", \"%s\", %u)", renames[i].from, renames[i].to,
+                 renames[i].flags);
+        r = syscall(SYS_renameat2, AT_FDCWD, renames[i].from, AT_FDCWD, renames[i].to, renames[i].flags);
+        named(what, r, renames[i].from, renames[i].to);
+        if (r == 0) {
+            /* put it back: an exchange by exchanging again, a move by moving back */
+            syscall(SYS_renameat2, AT_FDCWD, renames[i].to, AT_FDCWD, renames[i].from, renames[i].flags);
+            if (!strcmp(renames[i].to, "dangling") && !strcmp(renames[i].from, "file")) {
+                rename("dangling", "file");
+                symlink("missing-target", "dangling");
+            }
+        }
+    }
+    named("renameat(dirfd, \"sub\", dirfd, \"sub2\")", syscall(SYS_renameat, dirfd, "sub", dirfd, "sub2"), "dir/sub",
+          "dir/sub2");
+    rename("dir/sub2", "dir/sub");
+    named("rename(\"file\", \"r21\")", syscall(SYS_rename, "file", "r21"), "file", "r21");
+    rename("r21", "file");
+    named("renameat(999, \"file\")", syscall(SYS_renameat, 999, "file", AT_FDCWD, "r22"), "file", "r22");
+    named("rename(bad pointer)", syscall(SYS_rename, "file", (char *)8), "file", "file");
+    int w = open("w1", O_CREAT | O_WRONLY, 0600);
+    close(w);
+    named("renameat2(\"w1\", \"w2\", RENAME_WHITEOUT)",
+          syscall(SYS_renameat2, AT_FDCWD, "w1", AT_FDCWD, "w2", RENAME_WHITEOUT), "w1", "w2");
+    unlink("w1");
+    unlink("w2");
 }
 
 /* Opens as another fsuid on a thread of its own: the emulation must take each thread's ids. */
@@ -193,6 +277,7 @@ int main(void) {
     show("openat2(mode without O_CREAT)", syscall(SYS_openat2, AT_FDCWD, "file", &bad, sizeof bad));
     show("openat2(size 8)", syscall(SYS_openat2, AT_FDCWD, "file", &bad, 8));
 
+    links_and_renames(dirfd, filefd);
     credentials();
     affinity();
 

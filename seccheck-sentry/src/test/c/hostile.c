@@ -228,6 +228,28 @@ int main(int argc, char **argv) {
         printf("wins %d of %d\n", wins, n);
         return 0;
     }
+    if (!strcmp(mode, "race-rename")) { /* hostile race-rename ALLOWED FORBIDDEN TARGET N */
+        race_a = argv[2];
+        race_b = argv[3];
+        const char *target = argv[4];
+        int n = atoi(argv[5]), wins = 0;
+        strcpy(race_path, race_a);
+        pthread_t t;
+        pthread_create(&t, NULL, flip_path, NULL);
+        for (int i = 0; i < n; i++) {
+            if (rename(race_path, target) < 0) continue;
+            int fd = open(target, O_RDONLY);
+            char b[16] = {0};
+            int secret = fd >= 0 && read(fd, b, sizeof b - 1) > 0 && !strncmp(b, "SECRET", 6);
+            if (fd >= 0) close(fd);
+            if (secret) wins++;
+            rename(target, secret ? race_b : race_a); /* put it back for the next attempt */
+        }
+        stop = 1;
+        pthread_join(t, NULL);
+        printf("wins %d of %d\n", wins, n);
+        return 0;
+    }
     if (!strcmp(mode, "race-connect")) { /* hostile race-connect ALLOWED_PORT FORBIDDEN_PORT N (UDP) */
         port_a = atoi(argv[2]);
         port_b = atoi(argv[3]);

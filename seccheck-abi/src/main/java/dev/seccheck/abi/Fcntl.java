@@ -27,6 +27,11 @@ public final class Fcntl {
     public static final int AT_STATX_DONT_SYNC = 0x4000;
     public static final int AT_RECURSIVE = 0x8000;
 
+    /** renameat2's flags: fail if the new name exists, swap the two names, leave a whiteout behind. */
+    public static final int RENAME_NOREPLACE = 1;
+    public static final int RENAME_EXCHANGE = 2;
+    public static final int RENAME_WHITEOUT = 4;
+
     /** O_ACCMODE masks the access mode (O_RDONLY, O_WRONLY or O_RDWR) out of open flags. */
     public static final int O_ACCMODE = 0003;
     public static final int O_RDONLY = 0;

@@ -281,7 +281,8 @@ class ControlPlaneTest {
      * Issue 10: seccheck performs opens itself only when a session deciding on them is there as the
      * run starts. A policy session created later on a run without one would decide on memory the
      * program can still change (the open race), so its create fails, says why and how, and changes
-     * nothing; on a run started with a policy, a second policy session is accepted.
+     * nothing; so does it on a run that performs opens for an observing session only, which does
+     * not check links and renames; on a run started with a policy, a second policy session is accepted.
      */
     @Test
     void aPolicyOnOpensCreatedAtRuntimeIsRefusedUnlessTheRunStartedWithOne() throws Exception {
@@ -296,6 +297,23 @@ class ControlPlaneTest {
                 .doesNotContain("Trace session");
         assertThat(cli("trace", "list", "--root", root.toString(), "cp1"))
                 .contains("SESSIONS (1)").doesNotContain("late-policy");
+
+        // A run that performs opens for an observing session does not check links and renames.
+        Path observing = write("observing.json", """
+                {"name": "observing", "points": [{"name": "syscall/openat/enter"}],
+                 "sinks": [{"name": "text", "config": {"path": "%s"}}]}""".formatted(tmp.resolve("observing.log")));
+        Process third = startLoop("cp4", observing, tmp.resolve("stop-cp4"));
+        try {
+            await("the observed run to appear in seccheck list", () -> cli("list", "--root", root.toString()).contains("cp4"));
+            assertThat(cliFails("trace", "create", "--root", root.toString(), "--config", late.toString(), "cp4"))
+                    .contains("syscall/openat/enter (this run performs opens, but not the links and renames")
+                    .contains("start the run with this session");
+        } finally {
+            Files.writeString(tmp.resolve("stop-cp4"), "");
+            if (!third.waitFor(30, TimeUnit.SECONDS)) {
+                third.destroyForcibly();
+            }
+        }
 
         Path first = write("first-policy.json", policy.formatted("first-policy", tmp));
         Process second = startLoop("cp3", first);
@@ -400,9 +418,14 @@ class ControlPlaneTest {
 
     /** Starts a second run named {@code id} of the shell loop, under {@code config}; it ends with the test's stop file. */
     private Process startLoop(String id, Path config) throws IOException {
+        return startLoop(id, config, tmp.resolve("stop"));
+    }
+
+    /** A run looping until {@code stop} exists. */
+    private Process startLoop(String id, Path config, Path stop) throws IOException {
         List<String> cmd = new ArrayList<>(java());
         cmd.addAll(List.of("run", "--root", root.toString(), "--id", id, "--quiet", "--config", config.toString(), "--",
-                "sh", "-c", "while [ ! -e " + tmp.resolve("stop") + " ]; do /bin/sleep 0.05; done"));
+                "sh", "-c", "while [ ! -e " + stop + " ]; do /bin/sleep 0.05; done"));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve(id + ".out").toFile()).start();
     }
 

@@ -81,6 +81,77 @@ class PolicyEnforcementTest {
     }
 
     /**
+     * Rules whose names cannot be listed at load (a negated matcher, a glob without a literal
+     * start, a glob on a directory's contents) keep their files in reach: a hard link or a move that
+     * would give a denied file a name the rule does not reach is refused with EPERM, and an alert
+     * names the rule, the old and the new name. Moves the rules still reach go through. Every route
+     * reads its secret natively (in a tree of its own), so the test cannot pass vacuously.
+     */
+    @Test
+    void linksAndRenamesOutOfANegatedOrRelativeRulesReachAreRefused() throws Exception {
+        String routes = "cd %s && ln o/s1 p/s1 && cat p/s1; mv o/s2 p/s2 && cat p/s2; mv o/d p/d && cat p/d/s3;"
+                + " mv p/a.key p/a.txt && cat p/a.txt; ln p/b.key p/b.txt && cat p/b.txt;"
+                + " mv p/secret p/open && cat p/open/s4; mv o/x o/y && echo moved-within;"
+                + " mv p/c.txt p/c2.txt && cat p/c2.txt; echo done";
+        Path nativeTree = renamingTree(Files.createDirectory(tmp.resolve("n")));
+        Process p = new ProcessBuilder("sh", "-c", routes.formatted(nativeTree)).redirectErrorStream(true).start();
+        String natively = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(natively).contains("SECRET-1", "SECRET-2", "SECRET-3", "SECRET-A", "SECRET-B", "SECRET-4",
+                "moved-within", "open-c", "done");
+
+        Path tree = renamingTree(Files.createDirectory(tmp.resolve("w")));
+        Path alerts = tmp.resolve("alerts.jsonl");
+        Path config = config(alerts, """
+                {"name": "project only", "point": "syscall/openat/enter",
+                 "match": {"pathname": {"glob": "%1$s/**"}, "resolved_path": {"not": {"glob": "%1$s/p/**"}}},
+                 "action": "deny", "errno": "EACCES"},
+                {"name": "no keys", "point": "syscall/openat/enter", "match": {"resolved_path": {"glob": "*.key"}},
+                 "action": "deny", "errno": "EACCES"},
+                {"name": "no secret dirs", "point": "syscall/openat/enter",
+                 "match": {"resolved_path": {"glob": "*/secret/*"}}, "action": "deny", "errno": "EACCES"}"""
+                .formatted(tree));
+
+        Result r = run(config, "sh", "-c", routes.formatted(tree));
+
+        assertThat(r.out).doesNotContain("SECRET").contains("moved-within", "open-c", "done");
+        assertThat(r.out.lines().filter(l -> l.contains("Operation not permitted"))).hasSize(6);
+        List<JsonNode> refusals = new ArrayList<>();
+        for (String line : Files.readAllLines(alerts)) {
+            JsonNode a = new ObjectMapper().readTree(line);
+            if (a.has("renaming")) {
+                refusals.add(a);
+            }
+        }
+        assertThat(refusals).extracting(a -> a.path("rule_name").asText() + " " + a.path("syscall").asText() + " "
+                + a.path("renaming").path("from").asText() + " -> " + a.path("renaming").path("to").asText())
+                .containsExactly(
+                        "project only linkat " + tree + "/o/s1 -> " + tree + "/p/s1",
+                        "project only renameat2 " + tree + "/o/s2 -> " + tree + "/p/s2",
+                        "project only renameat2 " + tree + "/o/d -> " + tree + "/p/d",
+                        "no keys renameat2 " + tree + "/p/a.key -> " + tree + "/p/a.txt",
+                        "no keys linkat " + tree + "/p/b.key -> " + tree + "/p/b.txt",
+                        "no secret dirs renameat2 " + tree + "/p/secret/s4 -> " + tree + "/p/open/s4");
+        assertThat(refusals).allMatch(a -> a.path("errno").asText().equals("EPERM"));
+        assertThat(tree.resolve("o/y")).exists();
+    }
+
+    /** o/ (outside the project: s1, s2, d/s3, x) and p/ (the project: a.key, b.key, secret/s4, c.txt) in {@code base}. */
+    private static Path renamingTree(Path base) throws Exception {
+        Files.createDirectories(base.resolve("o/d"));
+        Files.createDirectories(base.resolve("p/secret"));
+        Files.writeString(base.resolve("o/s1"), "SECRET-1\n");
+        Files.writeString(base.resolve("o/s2"), "SECRET-2\n");
+        Files.writeString(base.resolve("o/d/s3"), "SECRET-3\n");
+        Files.writeString(base.resolve("o/x"), "x\n");
+        Files.writeString(base.resolve("p/a.key"), "SECRET-A\n");
+        Files.writeString(base.resolve("p/b.key"), "SECRET-B\n");
+        Files.writeString(base.resolve("p/secret/s4"), "SECRET-4\n");
+        Files.writeString(base.resolve("p/c.txt"), "open-c\n");
+        return base;
+    }
+
+    /**
      * A protected file replaced after the policy loaded (a new file renamed over its name, as passwd
      * and editors write) is protected too: the program, started before the replacement, hard-links
      * and moves the new file out of the rule's names and opens it there. Natively both routes read

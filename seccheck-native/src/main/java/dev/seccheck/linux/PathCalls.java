@@ -7,8 +7,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 
 /**
- * PathCalls opens and inspects files for an emulated open or truncate: openat, openat2,
- * readlinkat, fstat, stat, fstatfs, faccessat, ftruncate and close on the calling thread, each returning the kernel's result or {@code -errno}
+ * PathCalls opens and inspects files for an emulated open, truncate, link or rename: openat, openat2,
+ * readlinkat, fstat, stat, fstatat, fstatfs, faccessat, ftruncate, linkat, renameat2 and close on the calling thread, each returning the kernel's result or {@code -errno}
  * (see {@link Direct}) so the program gets the same answer it would have got itself. One instance
  * per thread: it reuses its buffers.
  */
@@ -46,6 +46,8 @@ public final class PathCalls {
 
     private final Arena arena = Arena.ofAuto();
     private final MemorySegment path = arena.allocate(4097);
+    /** The second name of a call that takes two (linkat, renameat2). */
+    private final MemorySegment second = arena.allocate(4097);
     private final MemorySegment link = arena.allocate(4097);
     private final MemorySegment stat = arena.allocate(Layouts.STAT);
     private final MemorySegment statfs = arena.allocate(Layouts.STATFS);
@@ -116,6 +118,28 @@ public final class PathCalls {
             return null;
         }
         return statRead();
+    }
+
+    /** fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW): a symlink itself; null when it fails. */
+    public Stat lstatAt(int dirfd, String name) {
+        if (Direct.call(Sysno.NEWFSTATAT, dirfd, cString(name), stat.address(), dev.seccheck.abi.Fcntl.AT_SYMLINK_NOFOLLOW) < 0) {
+            return null;
+        }
+        return statRead();
+    }
+
+    /** linkat(olddirfd, oldname, newdirfd, newname, flags): 0 or -errno. */
+    public int linkat(int olddirfd, String oldname, int newdirfd, String newname, int flags) {
+        long r = retryOnEintr(() -> Direct.call(Sysno.LINKAT, olddirfd, cString(oldname), newdirfd,
+                cString(newname, second), flags, 0));
+        return (int) r;
+    }
+
+    /** renameat2(olddirfd, oldname, newdirfd, newname, flags): 0 or -errno. */
+    public int renameat2(int olddirfd, String oldname, int newdirfd, String newname, int flags) {
+        long r = retryOnEintr(() -> Direct.call(Sysno.RENAMEAT2, olddirfd, cString(oldname), newdirfd,
+                cString(newname, second), flags, 0));
+        return (int) r;
     }
 
     private Stat statRead() {
@@ -190,13 +214,17 @@ public final class PathCalls {
     }
 
     private long cString(String s) {
+        return cString(s, path);
+    }
+
+    private static long cString(String s, MemorySegment into) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        if (b.length >= path.byteSize()) {
+        if (b.length >= into.byteSize()) {
             throw new IllegalArgumentException("path of " + b.length + " bytes is longer than PATH_MAX");
         }
-        MemorySegment.copy(b, 0, path, ValueLayout.JAVA_BYTE, 0, b.length);
-        path.set(ValueLayout.JAVA_BYTE, b.length, (byte) 0);
-        return path.address();
+        MemorySegment.copy(b, 0, into, ValueLayout.JAVA_BYTE, 0, b.length);
+        into.set(ValueLayout.JAVA_BYTE, b.length, (byte) 0);
+        return into.address();
     }
 
     private interface Call {

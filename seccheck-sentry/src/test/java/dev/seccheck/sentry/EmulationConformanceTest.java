@@ -1,10 +1,12 @@
 package dev.seccheck.sentry;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.seccheck.proto.sentry.ExecveInfo;
 import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.sentry.testing.CWorkloads;
+import dev.seccheck.sink.Renaming;
 import dev.seccheck.sink.SecurityCheckException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,9 +17,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * EmulationConformanceTest: emulated opens, connects, binds and sends give the program exactly
- * what the kernel gives it natively ({@code src/test/c/conformance.c}: some 670 calls), and the
- * exit points report the real results; exec is decided on the binary actually executed.
+ * EmulationConformanceTest: emulated opens, links, renames, connects, binds and sends give the
+ * program exactly what the kernel gives it natively ({@code src/test/c/conformance.c}: some 730
+ * calls), and the exit points report the real results; exec is decided on the binary actually
+ * executed.
  */
 class EmulationConformanceTest {
 
@@ -34,6 +37,7 @@ class EmulationConformanceTest {
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
         SupervisorTest.Run r = new SupervisorTest.Run("syscall/openat/enter", "syscall/openat/exit", "syscall/open/enter",
                 "syscall/creat/enter", "syscall/connect/enter", "syscall/connect/exit", "syscall/bind/enter");
+        r.sink.deciding = true; // a sink that may deny opens: links and renames are emulated too
         Path out = dir.resolve("emulated.out");
         assertThat(r.run("/bin/sh", "-c", "cd '" + emulated + "' && exec '" + bin + "' > '" + out + "'")).isZero();
         List<String> expected = Files.readAllLines(dir.resolve("native.out"));
@@ -44,6 +48,13 @@ class EmulationConformanceTest {
         long failedOpenatExits = r.sink.of("syscall/openat/exit").stream().map(Open.class::cast)
                 .filter(o -> o.getExit().getErrorno() != 0).count();
         assertThat(failedOpenatExits).isGreaterThanOrEqualTo(failedOpenatsPrinted);
+        // Links and renames were made by seccheck, each shown to the sink with the real names.
+        assertThat(r.sink.renamings).extracting(Renaming::syscall, Renaming::from, Renaming::to)
+                .contains(tuple("linkat", emulated + "/file", emulated + "/l1"),
+                        tuple("linkat", emulated + "/file", emulated + "/dir/l14"),
+                        tuple("renameat2", emulated + "/file", emulated + "/dir/r11"),
+                        tuple("renameat", emulated + "/dir/sub", emulated + "/dir/sub2"),
+                        tuple("rename", emulated + "/file", emulated + "/r21"));
     }
 
     @Test

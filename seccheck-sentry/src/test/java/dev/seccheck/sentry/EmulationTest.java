@@ -192,6 +192,29 @@ class EmulationTest {
         assertThat(guardedRun(-1, "race-open", "s/allowed", "s/secret", n)).isEqualTo("wins 0 of " + n);
     }
 
+    /**
+     * A second thread rewrites rename's old name between an allowed file and the secret while
+     * the first renames it to a name no rule denies: the sink refuses moving the secret, and the
+     * kernel renames the name seccheck read, never the one the program wrote after.
+     */
+    @Test
+    void rewritingRenamesPathAfterTheCheckNeverWins() throws Exception {
+        String n = "20000";
+        assertThat(nativeRun("race-rename", "s/allowed", "s/secret", "moved", n)).doesNotStartWith("wins 0 ");
+        Files.writeString(secret, "SECRET\n");
+        Files.writeString(secretDir.resolve("allowed"), "allowed\n");
+        Files.deleteIfExists(dir.resolve("moved"));
+        SupervisorTest.Run r = guarded(-1);
+        String secretName = secret.toRealPath().toString();
+        r.sink.deciding = true;
+        r.sink.refusing = rn -> rn.from().equals(secretName);
+        String cmd = "cd '" + dir + "' && exec '" + CWorkloads.binary("hostile") + "' race-rename s/allowed s/secret moved "
+                + n + " > '" + out + "' 2>&1";
+        r.run("/bin/sh", "-c", cmd);
+        assertThat(Files.readString(out).strip()).isEqualTo("wins 0 of " + n);
+        assertThat(r.sink.renamings).anyMatch(rn -> rn.from().equals(secretName));
+    }
+
     @Test
     void rewritingConnectsAddressAfterTheCheckNeverWins() throws Exception {
         try (DatagramSocket ok = new DatagramSocket(0, InetAddress.getLoopbackAddress());

@@ -17,6 +17,7 @@ import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.session.SessionConfigParser;
 import dev.seccheck.session.SessionManager;
 import dev.seccheck.sink.PointSink;
+import dev.seccheck.sink.Renaming;
 import dev.seccheck.sink.SecurityCheckException;
 import dev.seccheck.state.PointState;
 import java.net.ServerSocket;
@@ -49,7 +50,12 @@ class SupervisorTest {
     /** Recorder is the sink the tests read; it may deny through its verdict. */
     static final class Recorder implements PointSink {
         final List<Got> got = new CopyOnWriteArrayList<>();
+        final List<Renaming> renamings = new CopyOnWriteArrayList<>();
         volatile Verdict verdict = (p, m) -> null;
+        /** Whether it says it decides at every point (set before the run starts: links and renames are then emulated). */
+        volatile boolean deciding;
+        /** Which links and renames it refuses. */
+        volatile java.util.function.Predicate<Renaming> refusing = r -> false;
 
         @Override
         public String name() {
@@ -63,6 +69,18 @@ class SupervisorTest {
             if (e != null) {
                 throw e;
             }
+        }
+
+        @Override
+        public boolean decides(Point p) {
+            return deciding;
+        }
+
+        /** Records the link or rename and refuses it if {@link #refusing} says so. */
+        @Override
+        public boolean refuses(Renaming r) {
+            renamings.add(r);
+            return refusing.test(r);
         }
 
         List<Message> of(String point) {

@@ -12,6 +12,7 @@ import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.TaskMemory;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sink.ReachedFile;
+import dev.seccheck.sink.Renaming;
 import dev.seccheck.state.PointState;
 
 /**
@@ -92,6 +93,11 @@ final class Call {
     /** Names the file this open reached, for the points fired from now on (see {@link ReachedFile}). */
     void reached(ReachedFile file) {
         this.reached = file;
+    }
+
+    /** Asks the sinks deciding on opening files whether they refuse this link or rename's new name. */
+    boolean refuses(Renaming renaming) {
+        return points.refuses(renaming);
     }
 
     private int fire(SyscallEvent ev, TaskMemory mem) {

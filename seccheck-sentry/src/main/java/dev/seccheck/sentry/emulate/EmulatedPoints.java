@@ -4,6 +4,7 @@ import dev.seccheck.sentry.syscalls.FdPaths;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.TaskMemory;
 import dev.seccheck.sentry.task.Task;
+import dev.seccheck.sink.Renaming;
 
 /**
  * EmulatedPoints fires the points of a syscall seccheck performs itself, decoding the message
@@ -17,6 +18,12 @@ public interface EmulatedPoints {
      * @return 0, an errno from a denying sink, or {@code PointState.KILL}
      */
     int fire(Task task, SyscallEvent ev, TaskMemory mem, FdPaths fds);
+
+    /**
+     * Asks the sinks deciding on opening files whether they refuse {@code renaming}
+     * ({@link dev.seccheck.sink.Sink#refuses}).
+     */
+    boolean refuses(Renaming renaming);
 
     /** Returns whether an exit point of syscall {@code nr} is enabled (else no exit is fired). */
     boolean wantsExit(int nr);

@@ -21,7 +21,8 @@ import java.util.function.IntFunction;
 /**
  * Emulator performs, for the supervised program, the syscalls whose checks a racing program could
  * otherwise defeat: opens by path while a session has an open point, and connect (with sendto,
- * sendmsg and sendmmsg, which can carry an address) while a session has a connect point, bind while one has a bind point;
+ * sendmsg and sendmmsg, which can carry an address) while a session has a connect point, bind while one has a bind point,
+ * links and renames while a sink decides on opening files;
  * and, whatever the sessions, every open that could write and every truncate while seccheck's
  * own files ({@link OwnFiles}) are within the program's reach, refusing those that reach them.
  * The notifier hands each such held syscall to a small pool of platform threads, so an open that
@@ -32,10 +33,15 @@ import java.util.function.IntFunction;
  */
 public final class Emulator implements AutoCloseable {
 
-    /** Which effects are emulated for the run, fixed at start with the notifier's filter. */
-    public record Effects(boolean opens, boolean connects, boolean binds) {
+    /**
+     * Which effects are emulated for the run, fixed at start with the notifier's filter.
+     *
+     * @param names links and renames, checked against the sinks that decide on opening files
+     *     ({@link NameEmulation})
+     */
+    public record Effects(boolean opens, boolean connects, boolean binds, boolean names) {
         /** Nothing emulated. */
-        public static final Effects NONE = new Effects(false, false, false);
+        public static final Effects NONE = new Effects(false, false, false, false);
 
         /** Returns whether syscall {@code nr} is emulated (or, for open_by_handle_at, refused). */
         public boolean covers(int nr) {
@@ -43,13 +49,14 @@ public final class Emulator implements AutoCloseable {
                 case Sysno.OPEN, Sysno.OPENAT, Sysno.OPENAT2, Sysno.CREAT, Sysno.OPEN_BY_HANDLE_AT -> opens;
                 case Sysno.CONNECT, Sysno.SENDTO, Sysno.SENDMSG, Sysno.SENDMMSG -> connects;
                 case Sysno.BIND -> binds;
+                case Sysno.LINK, Sysno.LINKAT, Sysno.RENAME, Sysno.RENAMEAT, Sysno.RENAMEAT2 -> names;
                 default -> false;
             };
         }
 
         /** Returns whether anything is emulated. */
         public boolean any() {
-            return opens || connects || binds;
+            return opens || connects || binds || names;
         }
     }
 
@@ -117,11 +124,11 @@ public final class Emulator implements AutoCloseable {
     /**
      * Emulates a held syscall of {@code task} and answers it. Called on the notifier thread: an
      * open that cannot block (a regular file or a directory on a local filesystem, decided on what
-     * the walk reached) is served right there, which spares the hand-off to a pool thread and its
+     * the walk reached), and a link or rename on local filesystems that moves no directory, is served right there, which spares the hand-off to a pool thread and its
      * wake-up; everything else goes to the pool.
      */
     public void submit(SeccompNotification n, Task task) {
-        if (isOpen(n.nr())) {
+        if (isOpen(n.nr()) || isRenaming(n.nr())) {
             if (here == null) {
                 here = new Worker(supervisor, own, ownFiles, log);
             }
@@ -158,6 +165,11 @@ public final class Emulator implements AutoCloseable {
         return nr == Sysno.OPEN || nr == Sysno.OPENAT || nr == Sysno.OPENAT2 || nr == Sysno.CREAT;
     }
 
+    private static boolean isRenaming(int nr) {
+        return nr == Sysno.LINK || nr == Sysno.LINKAT || nr == Sysno.RENAME || nr == Sysno.RENAMEAT
+                || nr == Sysno.RENAMEAT2;
+    }
+
     /** @return false when an open on the notifier was given up, nothing fired or answered */
     private boolean serve(Call call, Worker w) {
         SeccompNotification n = call.notification();
@@ -168,6 +180,9 @@ public final class Emulator implements AutoCloseable {
                     return w.opens.serve(call);
                 }
                 case Sysno.TRUNCATE -> w.opens.serveTruncate(call);
+                case Sysno.LINK, Sysno.LINKAT, Sysno.RENAME, Sysno.RENAMEAT, Sysno.RENAMEAT2 -> {
+                    return w.renames.serve(call);
+                }
                 default -> w.net.serve(call);
             }
         } catch (RuntimeException e) {
@@ -203,6 +218,7 @@ public final class Emulator implements AutoCloseable {
     private static final class Worker {
         final OpenEmulation opens;
         final NetEmulation net;
+        final NameEmulation renames;
         final RealPath names;
         final TaskFiles tasks;
         private SeccompReplies replies;
@@ -219,6 +235,7 @@ public final class Emulator implements AutoCloseable {
             this.tasks = new TaskFiles(calls);
             this.opens = new OpenEmulation(calls, walk, memory, own, names, tasks, ownFiles, log);
             this.net = new NetEmulation(calls, walk, memory, own, tasks);
+            this.renames = new NameEmulation(calls, walk, memory, own, names, tasks, log);
         }
 
         void close() {

@@ -2,6 +2,7 @@ package dev.seccheck.sentry.trace;
 
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.points.SyscallType;
+import dev.seccheck.sentry.emulate.Emulator;
 import dev.seccheck.sentry.filter.FilterAction;
 import dev.seccheck.state.PointState;
 import java.util.ArrayList;
@@ -78,11 +79,20 @@ final class RuntimeAdmission {
         if (notified == null) {
             return out; // the run has not started: what it emulates will be chosen from these points
         }
+        Emulator.Effects e = syscalls.emulation();
         for (int nr : new int[] {Sysno.OPEN, Sysno.OPENAT, Sysno.CREAT, Sysno.CONNECT, Sysno.BIND}) {
+            boolean open = nr != Sysno.CONNECT && nr != Sysno.BIND;
             for (SyscallType type : new SyscallType[] {SyscallType.ENTER, SyscallType.EXIT}) {
                 syscalls.catalog().pointForSyscall(type, nr)
-                        .filter(p -> next.decided(p) && !syscalls.emulation().covers(nr))
-                        .ifPresent(p -> out.add(p.name()));
+                        .filter(p -> next.decided(p))
+                        .ifPresent(p -> {
+                            if (!e.covers(nr)) {
+                                out.add(p.name());
+                            } else if (open && !e.names()) {
+                                out.add(p.name() + " (this run performs opens, but not the links and renames that"
+                                        + " can take a file out of a rule's reach)");
+                            }
+                        });
             }
         }
         return out;

@@ -20,7 +20,10 @@ import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.SyscallsToRead;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
+import dev.seccheck.sink.Renaming;
 import dev.seccheck.state.PointState;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -115,15 +118,32 @@ final class SyscallPoints implements EmulatedPoints {
     /**
      * Returns what the run emulates: opens while a schematized open, openat or creat point is
      * enabled, connect and sendto-with-an-address while a connect point is, bind while a bind
-     * point is. Decided once, by the first call (the filters of the run are fixed at start):
+     * point is, links and renames while a sink decides at an open point. Decided once, by the first call (the filters of the run are fixed at start):
      * sessions created later are served the ptrace way for syscalls not emulated from the start.
      */
     synchronized Emulator.Effects emulation() {
         if (emulation == null) {
             boolean opens = schematized(Sysno.OPEN) || schematized(Sysno.OPENAT) || schematized(Sysno.CREAT);
-            emulation = new Emulator.Effects(opens, schematized(Sysno.CONNECT), schematized(Sysno.BIND));
+            boolean decided = openPoints().stream().anyMatch(state::decided);
+            emulation = new Emulator.Effects(opens, schematized(Sysno.CONNECT), schematized(Sysno.BIND), decided);
         }
         return emulation;
+    }
+
+    /** The schematized enter and exit points of open, openat and creat (openat2 is reported at openat's). */
+    List<Point> openPoints() {
+        List<Point> out = new ArrayList<>();
+        for (int nr : new int[] {Sysno.OPEN, Sysno.OPENAT, Sysno.CREAT}) {
+            for (SyscallType type : new SyscallType[] {SyscallType.ENTER, SyscallType.EXIT}) {
+                catalog.pointForSyscall(type, nr).ifPresent(out::add);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public boolean refuses(Renaming renaming) {
+        return state.refuses(openPoints(), renaming);
     }
 
     private boolean schematized(int nr) {

@@ -1,0 +1,492 @@
+package dev.seccheck.sentry.emulate;
+
+import static dev.seccheck.abi.Fcntl.AT_EMPTY_PATH;
+import static dev.seccheck.abi.Fcntl.AT_FDCWD;
+import static dev.seccheck.abi.Fcntl.AT_SYMLINK_FOLLOW;
+import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
+import static dev.seccheck.abi.Fcntl.O_DIRECTORY;
+import static dev.seccheck.abi.Fcntl.O_NOFOLLOW;
+import static dev.seccheck.abi.Fcntl.O_PATH;
+import static dev.seccheck.abi.Fcntl.RENAME_EXCHANGE;
+import static dev.seccheck.abi.Fcntl.RENAME_NOREPLACE;
+import static dev.seccheck.abi.Fcntl.RENAME_WHITEOUT;
+
+import dev.seccheck.abi.Errno;
+import dev.seccheck.abi.Sysno;
+import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.Procfs;
+import dev.seccheck.linux.SeccompNotification;
+import dev.seccheck.sentry.syscalls.SyscallEvent;
+import dev.seccheck.sink.ReachedFile;
+import dev.seccheck.sink.Renaming;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * NameEmulation performs link, linkat, rename, renameat and renameat2 for the program while a
+ * sink decides on opening files, so that no file leaves a rule's reach under a new name: each path
+ * is read once and walked from the program's root, cwd or dirfd with its identity
+ * ({@link PathWalk}, {@link Identity}); the sinks are shown the file's real name now and the one it
+ * is about to get ({@link Renaming}) and may refuse (EPERM); then the kernel makes the link or
+ * rename from what the walks reached. A link is made from seccheck's O_PATH fd of the very file
+ * decided on; a rename names the file by its last component in the directory the walk reached,
+ * as the kernel's own rename does. A directory moved is checked with every name below it (on a
+ * pool thread); the rest is served on the notifier when the names are on local filesystems.
+ *
+ * <p>What the kernel would refuse after the lookups (EXDEV, EEXIST, EBUSY for "." and "..",
+ * EPERM for a linked directory, permissions, ENOTDIR and EISDIR between the two names) it
+ * refuses here too, since it makes the final call: the program sees the errors it would see
+ * natively (the conformance test compares them).
+ */
+final class NameEmulation {
+
+    /** The most names below a moved directory that are checked; a larger tree is refused (fail closed). */
+    static final int MAX_BELOW = 10_000;
+    /** What {@link #directory} returns for a walk given up on the notifier (no errno is this low). */
+    private static final int GIVEN_UP = Integer.MIN_VALUE;
+
+    private final PathCalls calls;
+    private final PathWalk walk;
+    private final ProgramMemory memory;
+    private final Identity.Own own;
+    private final RealPath names;
+    private final TaskFiles tasks;
+    private final Consumer<String> log;
+
+    NameEmulation(PathCalls calls, PathWalk walk, ProgramMemory memory, Identity.Own own, RealPath names,
+            TaskFiles tasks, Consumer<String> log) {
+        this.calls = calls;
+        this.walk = walk;
+        this.memory = memory;
+        this.own = own;
+        this.names = names;
+        this.tasks = tasks;
+        this.log = log;
+    }
+
+    /** The arguments of a link or rename, whichever syscall carried them. */
+    private record Args(String syscall, int olddirfd, long oldAddr, int newdirfd, long newAddr, int flags,
+            boolean link) {}
+
+    /** A path split as the kernel's parent lookup splits it: what leads to the directory, and the last component as given. */
+    record Split(String parent, String last) {
+        /** Whether the last component is a plain name ("." , ".." and "/" are not). */
+        boolean plain() {
+            String bare = last.replaceAll("/+$", "");
+            return !bare.isEmpty() && !bare.equals(".") && !bare.equals("..");
+        }
+
+        /** The last component without its trailing slashes. */
+        String name() {
+            return last.replaceAll("/+$", "");
+        }
+
+        static Split of(String path) {
+            int end = path.length();
+            while (end > 1 && path.charAt(end - 1) == '/') {
+                end--;
+            }
+            int slash = path.lastIndexOf('/', end - 1);
+            if (slash < 0) {
+                return new Split(".", path);
+            }
+            if (end == 1) {
+                return new Split("/", "."); // "/" itself: a directory that is not a plain name
+            }
+            String parent = path.substring(0, slash);
+            return new Split(parent.isEmpty() ? "/" : parent, path.substring(slash + 1));
+        }
+    }
+
+    /**
+     * Serves a held link, linkat, rename, renameat or renameat2. On the notifier thread
+     * ({@link Call#onNotifier}) a call whose walks would look names up in a filesystem that may
+     * block, or that moves a directory (whose names below are walked), is given up before any point
+     * fired or anything was answered.
+     *
+     * @return false when given up: the caller serves it again on a pool thread
+     */
+    boolean serve(Call call) {
+        SeccompNotification n = call.notification();
+        SyscallEvent ev = new SyscallEvent(call.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(),
+                n.arg5(), false, 0);
+        Args a = args(n);
+        String from;
+        String to;
+        try {
+            from = memory.path(call.tid(), a.oldAddr());
+            to = memory.path(call.tid(), a.newAddr());
+        } catch (ProgramMemory.Fault f) {
+            Unreadable none = Unreadable.of(f);
+            if (call.enter(ev, none) == 0) {
+                call.fail(ev, none, f.errno);
+            }
+            return true;
+        }
+        Snapshot given = Snapshot.ofString(a.oldAddr(), from);
+        boolean bad = a.link() ? (a.flags() & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) != 0 : badRenameFlags(a.flags());
+        if (bad) {
+            if (call.enter(ev, given) == 0) {
+                call.fail(ev, given, Errno.EINVAL); // refused before any lookup, as in the kernel
+            }
+            return true;
+        }
+        Optional<Identity> who = Identity.of(tasks, call.tid(), own, false);
+        if (who.isEmpty()) {
+            call.fail(ev, given, Errno.ESRCH);
+            return true;
+        }
+        try (ProgramRoot root = ProgramRoot.of(calls, call.tid()); Identity.Assumed _ = who.get().assume(own)) {
+            Plan plan = a.link() ? linkPlan(call, a, who.get(), root, from, to)
+                    : renamePlan(call, a, who.get(), root, from, to);
+            if (plan == null) {
+                return false;
+            }
+            try {
+                if (call.enter(ev, given) != 0) {
+                    return true;
+                }
+                int r = plan.failed() != 0 ? plan.failed()
+                        : a.link() ? link(call, a, plan, from, to) : rename(call, a, plan, from, to);
+                if (r < 0) {
+                    call.fail(ev, given, -r);
+                } else {
+                    call.complete(ev, given, 0);
+                }
+            } finally {
+                plan.close();
+            }
+        }
+        return true;
+    }
+
+    /**
+     * What the walks of a link or rename reached: our fds of the object to link (or of the old
+     * name's directory) and of the new name's directory, or the -errno of the first walk that
+     * failed, as the kernel looks the names up in that order.
+     */
+    private record Plan(int first, int second, int failed) implements AutoCloseable {
+        static Plan failed(int errno, int... fds) {
+            for (int fd : fds) {
+                PathCalls.close(fd);
+            }
+            return new Plan(-1, -1, errno);
+        }
+
+        @Override
+        public void close() {
+            PathCalls.close(first);
+            PathCalls.close(second);
+        }
+    }
+
+    /** renameat2 refuses unknown flags, and EXCHANGE with either of the others, before any lookup. */
+    private static boolean badRenameFlags(int flags) {
+        if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) != 0) {
+            return true;
+        }
+        return (flags & RENAME_EXCHANGE) != 0 && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)) != 0;
+    }
+
+    /**
+     * Walks a link's names: the old one to its object (its last symlink followed only with
+     * AT_SYMLINK_FOLLOW; AT_EMPTY_PATH with an empty name takes the dirfd's file), the new one to
+     * its directory. Null when a walk on the notifier was given up.
+     */
+    private Plan linkPlan(Call call, Args a, Identity who, ProgramRoot root, String from, String to) {
+        int object;
+        if (from.isEmpty() && (a.flags() & AT_EMPTY_PATH) != 0) {
+            object = startOf(call, a.olddirfd());
+        } else {
+            int flags = O_PATH | ((a.flags() & AT_SYMLINK_FOLLOW) != 0 ? 0 : O_NOFOLLOW);
+            PathWalk.Located at = walkTo(call, who, root, a.olddirfd(), from, flags);
+            if (at instanceof PathWalk.Located.Elsewhere) {
+                return null;
+            }
+            object = found(at);
+        }
+        if (object < 0) {
+            return Plan.failed(object);
+        }
+        int dir = to.isEmpty() ? -Errno.ENOENT : directory(call, who, root, a.newdirfd(), Split.of(to).parent());
+        if (dir == GIVEN_UP) {
+            PathCalls.close(object);
+            return null;
+        }
+        return dir < 0 ? Plan.failed(dir, object) : new Plan(object, dir, 0);
+    }
+
+    /**
+     * Links, once the sinks allowed the new name: the kernel links our fd of the object walked
+     * to (so the very file decided on, whatever its name is now) into the new name's directory.
+     *
+     * @return 0 or -errno
+     */
+    private int link(Call call, Args a, Plan plan, String from, String to) {
+        int object = plan.first();
+        int dir = plan.second();
+        Split target = Split.of(to);
+        if (target.plain()) {
+            Optional<String> now = names.of(object, call.tid());
+            Optional<String> there = names.of(dir, call.tid()).map(d -> RealPath.join(d, "/" + target.name()));
+            if (now.isEmpty() || there.isEmpty()) {
+                return -Errno.EACCES; // a mount seccheck cannot name: no rule could be checked on it
+            }
+            if (refused(call, a, now.get(), there.get(), calls.fstat(object))) {
+                return -Errno.EPERM;
+            }
+        }
+        if (from.isEmpty()) {
+            return calls.linkat(object, "", dir, target.last(), AT_EMPTY_PATH);
+        }
+        return calls.linkat(AT_FDCWD, "/proc/thread-self/fd/" + object, dir, target.last(), AT_SYMLINK_FOLLOW);
+    }
+
+    /**
+     * Walks a rename's names to their directories, as the kernel's rename looks them up. Null when
+     * a walk on the notifier was given up, or there a directory would move (its names below are
+     * walked on a pool thread).
+     */
+    private Plan renamePlan(Call call, Args a, Identity who, ProgramRoot root, String from, String to) {
+        Split source = Split.of(from);
+        Split target = Split.of(to);
+        int oldDir = from.isEmpty() ? -Errno.ENOENT : directory(call, who, root, a.olddirfd(), source.parent());
+        if (oldDir == GIVEN_UP) {
+            return null;
+        }
+        if (oldDir < 0) {
+            return Plan.failed(oldDir);
+        }
+        int newDir = to.isEmpty() ? -Errno.ENOENT : directory(call, who, root, a.newdirfd(), target.parent());
+        if (newDir == GIVEN_UP) {
+            PathCalls.close(oldDir);
+            return null;
+        }
+        if (newDir < 0) {
+            return Plan.failed(newDir, oldDir);
+        }
+        if (call.onNotifier() && (isDirectory(oldDir, source)
+                || ((a.flags() & RENAME_EXCHANGE) != 0 && isDirectory(newDir, target)))) {
+            PathCalls.close(oldDir);
+            PathCalls.close(newDir);
+            return null;
+        }
+        return new Plan(oldDir, newDir, 0);
+    }
+
+    private boolean isDirectory(int dir, Split name) {
+        PathCalls.Stat st = name.plain() ? calls.lstatAt(dir, name.name()) : null;
+        return st != null && st.isDirectory();
+    }
+
+    /**
+     * Renames, once the sinks allowed the file at the old name (and with RENAME_EXCHANGE the one
+     * at the new name) its new name: the kernel renames between the two directories walked to.
+     *
+     * @return 0 or -errno
+     */
+    private int rename(Call call, Args a, Plan plan, String from, String to) {
+        Split source = Split.of(from);
+        Split target = Split.of(to);
+        int oldDir = plan.first();
+        int newDir = plan.second();
+        if (source.plain() && target.plain()) {
+            int r = check(call, a, oldDir, source, newDir, target);
+            if (r < 0) {
+                return r;
+            }
+            if ((a.flags() & RENAME_EXCHANGE) != 0) {
+                r = check(call, a, newDir, target, oldDir, source);
+                if (r < 0) {
+                    return r;
+                }
+            }
+        }
+        return calls.renameat2(oldDir, source.last(), newDir, target.last(), a.flags());
+    }
+
+    /**
+     * Shows the sinks the file at {@code source} in {@code fromDir} with its name in {@code toDir}:
+     * 0 when they let it through or there is no such file (the kernel then says what natively
+     * happens), else -EPERM (refused, or a tree too large or unreadable to check) or -EACCES (a
+     * mount seccheck cannot name).
+     */
+    private int check(Call call, Args a, int fromDir, Split source, int toDir, Split target) {
+        PathCalls.Stat st = calls.lstatAt(fromDir, source.name());
+        if (st == null) {
+            return 0;
+        }
+        Optional<String> now = names.of(fromDir, call.tid()).map(d -> RealPath.join(d, "/" + source.name()));
+        Optional<String> there = names.of(toDir, call.tid()).map(d -> RealPath.join(d, "/" + target.name()));
+        if (now.isEmpty() || there.isEmpty()) {
+            return -Errno.EACCES;
+        }
+        if (refused(call, a, now.get(), there.get(), st)) {
+            return -Errno.EPERM;
+        }
+        if (!st.isDirectory()) {
+            return 0;
+        }
+        Renaming moved = renaming(call, a, now.get(), there.get(), null);
+        if (call.onNotifier()) {
+            // A file the walk found was made a directory since: its tree is not walked here,
+            // where a slow filesystem below it would hold every other call.
+            log.accept(moved.syscall() + " of " + moved.from() + " by task " + call.tid()
+                    + " refused: it became a directory while the call was checked");
+            return -Errno.EPERM;
+        }
+        return below(call, fromDir, source.name(), moved);
+    }
+
+    /**
+     * Shows the sinks every name below a moved directory (walked without following symlinks, with
+     * the program's identity): -EPERM when one is refused, when there are more than
+     * {@link #MAX_BELOW}, or when a directory below cannot be listed; else 0.
+     */
+    private int below(Call call, int dir, String name, Renaming moved) {
+        int fd = calls.openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+            return 0; // gone since: the kernel's rename says what happens
+        }
+        Path top = Path.of("/proc/thread-self/fd/" + fd + "/.");
+        int[] seen = {0};
+        boolean[] refused = {false};
+        try {
+            Files.walkFileTree(top, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
+                    return d.equals(top) ? FileVisitResult.CONTINUE : visit(d);
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
+                    return visit(f);
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
+                    throw e;
+                }
+
+                private FileVisitResult visit(Path p) throws IOException {
+                    if (++seen[0] > MAX_BELOW) {
+                        return FileVisitResult.TERMINATE;
+                    }
+                    // Its device and inode: a rule holding for the file by those holds under the new name too.
+                    Map<String, Object> id = Files.readAttributes(p, "unix:dev,ino,ctime", LinkOption.NOFOLLOW_LINKS);
+                    ReachedFile file = new ReachedFile((long) id.get("dev"), (long) id.get("ino"),
+                            ((FileTime) id.get("ctime")).to(TimeUnit.NANOSECONDS));
+                    if (call.refuses(moved.below(top.relativize(p).toString(), file))) {
+                        refused[0] = true;
+                        return FileVisitResult.TERMINATE;
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            log.accept(moved.syscall() + " of " + moved.from() + " by task " + call.tid()
+                    + " refused: a directory below it cannot be listed to check its names (" + e.getMessage() + ")");
+            return -Errno.EPERM;
+        } finally {
+            PathCalls.close(fd);
+        }
+        if (seen[0] > MAX_BELOW) {
+            log.accept(moved.syscall() + " of " + moved.from() + " by task " + call.tid() + " refused: more than "
+                    + MAX_BELOW + " names below it to check against the rules on opening files");
+            return -Errno.EPERM;
+        }
+        return refused[0] ? -Errno.EPERM : 0;
+    }
+
+    /** Whether the sinks refuse giving the file {@code st} at {@code now} the name {@code there}. */
+    private boolean refused(Call call, Args a, String now, String there, PathCalls.Stat st) {
+        ReachedFile file = st == null ? null : new ReachedFile(st.dev(), st.ino(), st.ctimeNs());
+        return call.refuses(renaming(call, a, now, there, file));
+    }
+
+    private static Renaming renaming(Call call, Args a, String now, String there, ReachedFile file) {
+        return new Renaming(a.syscall(), call.tgid(), call.tid(), Procfs.comm(call.tid()), now, there, file);
+    }
+
+    /**
+     * Our O_PATH fd of the directory {@code path} names (from the dirfd, the cwd or the root), or
+     * -errno, or {@link #GIVEN_UP} when a walk on the notifier would look names up where that may block.
+     */
+    private int directory(Call call, Identity who, ProgramRoot root, int dirfd, String path) {
+        PathWalk.Located at = walkTo(call, who, root, dirfd, path, O_PATH | O_DIRECTORY);
+        if (at instanceof PathWalk.Located.Elsewhere) {
+            return GIVEN_UP;
+        }
+        int fd = found(at);
+        if (fd >= 0 && !(at instanceof PathWalk.Located.Found f && f.directory())) {
+            PathCalls.close(fd);
+            return -Errno.ENOTDIR;
+        }
+        return fd;
+    }
+
+    /** Walks {@code path} as an open with {@code flags} would. */
+    private PathWalk.Located walkTo(Call call, Identity who, ProgramRoot root, int dirfd, String path, int flags) {
+        boolean fromRoot = path.startsWith("/");
+        int start = path.isEmpty() ? -Errno.ENOENT : fromRoot ? -1 : startOf(call, dirfd);
+        if (start < 0 && !fromRoot) {
+            return new PathWalk.Located.Failed(-start);
+        }
+        return walk.find(new PathWalk.Request(call.tid(), call.tgid(), who.fsuid(), path, flags, 0, call.onNotifier()),
+                start, root);
+    }
+
+    /**
+     * Our fd of the object a walk found (its parent's fd closed), or -errno: ENOENT for a missing
+     * one, ENOTDIR for a name ending in "/" that is not a directory.
+     */
+    private static int found(PathWalk.Located at) {
+        return switch (at) {
+            case PathWalk.Located.Found f -> {
+                PathCalls.close(f.parent());
+                if (f.trailingSlash() && !f.directory()) {
+                    PathCalls.close(f.fd());
+                    yield -Errno.ENOTDIR;
+                }
+                yield f.fd();
+            }
+            case PathWalk.Located.Missing m -> {
+                PathCalls.close(m.dir());
+                yield -Errno.ENOENT;
+            }
+            case PathWalk.Located.Failed f -> -f.errno();
+            case PathWalk.Located.Elsewhere e -> throw new IllegalStateException("a walk off the notifier gave up");
+        };
+    }
+
+    /** Our fd of where a relative name starts: the calling thread's cwd, or the dirfd itself; or -errno. */
+    private int startOf(Call call, int dirfd) {
+        if (dirfd == AT_FDCWD) {
+            return calls.openat(AT_FDCWD, "/proc/" + call.tid() + "/cwd", O_PATH | O_CLOEXEC);
+        }
+        return tasks.getfd(call.tgid(), dirfd);
+    }
+
+    private static Args args(SeccompNotification n) {
+        return switch (n.nr()) {
+            case Sysno.LINK -> new Args("link", AT_FDCWD, n.arg0(), AT_FDCWD, n.arg1(), 0, true);
+            case Sysno.LINKAT -> new Args("linkat", (int) n.arg0(), n.arg1(), (int) n.arg2(), n.arg3(), (int) n.arg4(),
+                    true);
+            case Sysno.RENAME -> new Args("rename", AT_FDCWD, n.arg0(), AT_FDCWD, n.arg1(), 0, false);
+            case Sysno.RENAMEAT -> new Args("renameat", (int) n.arg0(), n.arg1(), (int) n.arg2(), n.arg3(), 0, false);
+            case Sysno.RENAMEAT2 -> new Args("renameat2", (int) n.arg0(), n.arg1(), (int) n.arg2(), n.arg3(),
+                    (int) n.arg4(), false);
+            default -> throw new IllegalArgumentException("not a link or rename: syscall " + n.nr());
+        };
+    }
+}
