@@ -121,6 +121,13 @@ int main(int argc, char **argv) {
     const char *mode = argv[1];
     const char *p = argv[2];
     if (!strcmp(mode, "openat")) return report_fd(openat(AT_FDCWD, p, O_RDONLY));
+    if (!strcmp(mode, "exchange")) { /* hostile exchange A B: swap the names, then read A */
+        if (syscall(SYS_renameat2, AT_FDCWD, p, AT_FDCWD, argv[3], 2 /* RENAME_EXCHANGE */) < 0) {
+            printf("NO %s\n", strerrorname_np(errno));
+            return 1;
+        }
+        return report_fd(openat(AT_FDCWD, p, O_RDONLY));
+    }
     if (!strcmp(mode, "open")) return report_fd((int)syscall(SYS_open, p, O_RDONLY));
     if (!strcmp(mode, "creat")) {
         int fd = (int)syscall(SYS_creat, p, 0600);

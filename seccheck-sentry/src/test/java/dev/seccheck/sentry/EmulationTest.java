@@ -7,6 +7,7 @@ import com.google.protobuf.Message;
 import dev.seccheck.proto.syscall.Connect;
 import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.sentry.testing.CWorkloads;
+import dev.seccheck.sink.Renaming;
 import dev.seccheck.sink.SecurityCheckException;
 import java.io.IOException;
 import java.net.DatagramSocket;
@@ -190,6 +191,27 @@ class EmulationTest {
         String n = "100000";
         assertThat(nativeRun("race-open", "s/allowed", "s/secret", n)).doesNotStartWith("wins 0 ");
         assertThat(guardedRun(-1, "race-open", "s/allowed", "s/secret", n)).isEqualTo("wins 0 of " + n);
+    }
+
+    /**
+     * RENAME_EXCHANGE moves both files: swapping an allowed file with the secret gives the secret
+     * the allowed name, so the sink is asked about that direction too and refuses it.
+     */
+    @Test
+    void exchangingTheSecretWithAnAllowedNameIsRefused() throws Exception {
+        Files.writeString(dir.resolve("moved"), "allowed\n");
+        assertThat(nativeRun("exchange", "moved", "s/secret")).isEqualTo("GOT SECRET");
+        Files.writeString(secret, "SECRET\n");
+        Files.writeString(dir.resolve("moved"), "allowed\n");
+        SupervisorTest.Run r = guarded(-1);
+        String secretName = secret.toRealPath().toString();
+        r.sink.deciding = true;
+        r.sink.refusing = rn -> rn.from().equals(secretName);
+        r.run("/bin/sh", "-c", "cd '" + dir + "' && exec '" + CWorkloads.binary("hostile") + "' exchange moved s/secret > '"
+                + out + "' 2>&1");
+        assertThat(Files.readString(out).strip()).isEqualTo("NO EPERM");
+        assertThat(r.sink.renamings).extracting(Renaming::from)
+                .containsExactly(dir.toRealPath() + "/moved", secretName);
     }
 
     /**
