@@ -180,6 +180,18 @@ final class Layouts {
             MemoryLayout.paddingLayout(112));
     static final VarHandle F_TYPE = STATFS.varHandle(groupElement("f_type"));
 
+    /**
+     * The fixed head of a {@code struct linux_dirent64} (getdents64): the name follows at
+     * {@link #D_NAME}, NUL-terminated, and the record is {@code d_reclen} bytes in all.
+     */
+    static final StructLayout DIRENT64 = MemoryLayout.structLayout(
+            JAVA_LONG.withName("d_ino"),
+            JAVA_LONG.withName("d_off"),
+            JAVA_SHORT.withName("d_reclen"),
+            JAVA_BYTE.withName("d_type"));
+    static final VarHandle D_RECLEN = DIRENT64.varHandle(groupElement("d_reclen"));
+    static final long D_NAME = DIRENT64.byteSize();
+
     /** {@code struct pidfd_info} of PIDFD_GET_INFO (Linux 6.13), its first version (64 bytes). */
     static final StructLayout PIDFD_INFO = MemoryLayout.structLayout(
             JAVA_LONG.withName("mask"),

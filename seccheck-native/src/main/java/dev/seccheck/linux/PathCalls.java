@@ -5,10 +5,12 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * PathCalls opens and inspects files for an emulated open, truncate, link or rename: openat, openat2,
- * readlinkat, fstat, stat, fstatat, fstatfs, faccessat, ftruncate, linkat, renameat2 and close on the calling thread, each returning the kernel's result or {@code -errno}
+ * readlinkat, fstat, stat, fstatat, fstatfs, faccessat, ftruncate, linkat, renameat2, getdents64 and close on the calling thread, each returning the kernel's result or {@code -errno}
  * (see {@link Direct}) so the program gets the same answer it would have got itself. One instance
  * per thread: it reuses its buffers.
  */
@@ -46,6 +48,8 @@ public final class PathCalls {
 
     private final Arena arena = Arena.ofAuto();
     private final MemorySegment path = arena.allocate(4097);
+    /** Where getdents64 writes a directory's records; made on first use. */
+    private MemorySegment dirents;
     /** The second name of a call that takes two (linkat, renameat2). */
     private final MemorySegment second = arena.allocate(4097);
     private final MemorySegment link = arena.allocate(4097);
@@ -133,6 +137,32 @@ public final class PathCalls {
         long r = retryOnEintr(() -> Direct.call(Sysno.LINKAT, olddirfd, cString(oldname), newdirfd,
                 cString(newname, second), flags, 0));
         return (int) r;
+    }
+
+    /**
+     * The names in the directory open as {@code dirfd} (O_RDONLY|O_DIRECTORY), "." and ".." left
+     * out, read with getdents64 from where the fd stands; null with the errno lost when a read fails.
+     */
+    public List<String> names(int dirfd) {
+        if (dirents == null) {
+            dirents = arena.allocate(32768, 8);
+        }
+        List<String> out = new ArrayList<>();
+        while (true) {
+            long n = Direct.call(Sysno.GETDENTS64, dirfd, dirents.address(), dirents.byteSize(), 0);
+            if (n < 0) {
+                return null;
+            }
+            if (n == 0) {
+                return out;
+            }
+            for (long at = 0; at < n; at += (short) Layouts.D_RECLEN.get(dirents, at)) {
+                String name = dirents.getString(at + Layouts.D_NAME, StandardCharsets.UTF_8);
+                if (!name.equals(".") && !name.equals("..")) {
+                    out.add(name);
+                }
+            }
+        }
     }
 
     /** renameat2(olddirfd, oldname, newdirfd, newname, flags): 0 or -errno. */

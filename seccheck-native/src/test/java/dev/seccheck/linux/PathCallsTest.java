@@ -40,4 +40,26 @@ class PathCallsTest {
         assertThat(calls.stat(file.toString()).size()).isEqualTo(12);
         assertThat(calls.stat(dir.resolve("missing").toString())).isNull();
     }
+
+    /** names lists what the JDK lists, over several getdents64 reads, without "." and ".."; null when the fd cannot be read. */
+    @Test
+    void namesListsADirectoryWholeAcrossSeveralReads(@TempDir Path dir) throws Exception {
+        for (int i = 0; i < 3000; i++) {
+            Files.createFile(dir.resolve("entry-with-a-longish-name-" + i));
+        }
+        Files.createDirectory(dir.resolve("sub dir"));
+        PathCalls calls = new PathCalls();
+        int fd = calls.openat(dev.seccheck.abi.Fcntl.AT_FDCWD, dir.toString(),
+                dev.seccheck.abi.Fcntl.O_RDONLY | dev.seccheck.abi.Fcntl.O_DIRECTORY | dev.seccheck.abi.Fcntl.O_CLOEXEC);
+        int path = calls.openat(dev.seccheck.abi.Fcntl.AT_FDCWD, dir.toString(),
+                dev.seccheck.abi.Fcntl.O_PATH | dev.seccheck.abi.Fcntl.O_CLOEXEC);
+        try (var jdk = Files.list(dir)) {
+            assertThat(calls.names(fd)).containsExactlyInAnyOrderElementsOf(
+                    jdk.map(p -> p.getFileName().toString()).toList());
+            assertThat(calls.names(path)).as("an O_PATH fd reads nothing").isNull();
+        } finally {
+            PathCalls.close(fd);
+            PathCalls.close(path);
+        }
+    }
 }

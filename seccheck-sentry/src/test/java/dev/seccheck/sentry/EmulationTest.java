@@ -194,6 +194,38 @@ class EmulationTest {
     }
 
     /**
+     * A moved directory is checked with every name below it, up to {@link NameEmulation#MAX_BELOW}:
+     * a larger tree is refused with EPERM and a line saying why (fail closed), a tree within the
+     * bound is moved, its names shown to the sink. Natively both moves succeed.
+     */
+    @Test
+    void aDirectoryMovedIsCheckedNameByNameAndOneTooLargeToCheckIsRefused() throws Exception {
+        Path big = Files.createDirectories(dir.resolve("big/sub"));
+        for (int i = 0; i < 10_001; i++) {
+            Files.createFile(big.resolve("f" + i));
+        }
+        Path small = Files.createDirectories(dir.resolve("small/sub"));
+        Files.writeString(small.resolve("f"), "x");
+        String moves = "cd '" + dir + "' && mv big big2; echo big $?; mv small small2; echo small $?";
+        Process p = new ProcessBuilder("sh", "-c", moves.replace("mv big big2; ", "mv big big2 && mv big2 big; ")
+                .replace("mv small small2;", "mv small small2 && mv small2 small;")).redirectErrorStream(true).start();
+        assertThat(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).as("natively")
+                .contains("big 0", "small 0");
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+        SupervisorTest.Run r = guarded(-1);
+        r.sink.deciding = true;
+        r.run("/bin/sh", "-c", "{ " + moves + "; } > '" + out + "' 2>&1");
+        assertThat(Files.readString(out)).contains("big 1", "small 0").contains("Operation not permitted");
+        assertThat(r.warnings).anyMatch(w -> w.contains("refused: more than 10000 names below it"));
+        String real = dir.toRealPath().toString();
+        assertThat(r.sink.renamings).extracting(Renaming::from)
+                .contains(real + "/small", real + "/small/sub", real + "/small/sub/f");
+        assertThat(dir.resolve("big")).exists();
+        assertThat(dir.resolve("small2/sub/f")).exists();
+    }
+
+    /**
      * RENAME_EXCHANGE moves both files: swapping an allowed file with the secret gives the secret
      * the allowed name, so the sink is asked about that direction too and refuses it.
      */

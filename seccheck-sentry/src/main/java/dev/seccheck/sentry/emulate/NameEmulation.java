@@ -7,6 +7,7 @@ import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
 import static dev.seccheck.abi.Fcntl.O_DIRECTORY;
 import static dev.seccheck.abi.Fcntl.O_NOFOLLOW;
 import static dev.seccheck.abi.Fcntl.O_PATH;
+import static dev.seccheck.abi.Fcntl.O_RDONLY;
 import static dev.seccheck.abi.Fcntl.RENAME_EXCHANGE;
 import static dev.seccheck.abi.Fcntl.RENAME_NOREPLACE;
 import static dev.seccheck.abi.Fcntl.RENAME_WHITEOUT;
@@ -19,17 +20,10 @@ import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sink.ReachedFile;
 import dev.seccheck.sink.Renaming;
-import java.io.IOException;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
-import java.util.Map;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -350,62 +344,64 @@ final class NameEmulation {
 
     /**
      * Shows the sinks every name below a moved directory (walked without following symlinks, with
-     * the program's identity): -EPERM when one is refused, when there are more than
-     * {@link #MAX_BELOW}, or when a directory below cannot be listed; else 0.
+     * the program's identity, through our own fds: getdents64 and fstatat): -EPERM when one is
+     * refused, when there are more than {@link #MAX_BELOW}, or when a directory below cannot be
+     * listed; else 0.
      */
     private int below(Call call, int dir, String name, Renaming moved) {
-        int fd = calls.openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0) {
+        int top = calls.openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (top < 0) {
             return 0; // gone since: the kernel's rename says what happens
         }
-        Path top = Path.of("/proc/thread-self/fd/" + fd + "/.");
-        int[] seen = {0};
-        boolean[] refused = {false};
+        record Listed(int fd, String rel) {}
+        Deque<Listed> todo = new ArrayDeque<>();
+        todo.push(new Listed(top, ""));
+        int seen = 0;
+        String why = null;
         try {
-            Files.walkFileTree(top, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
-                    return d.equals(top) ? FileVisitResult.CONTINUE : visit(d);
-                }
-
-                @Override
-                public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
-                    return visit(f);
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
-                    throw e;
-                }
-
-                private FileVisitResult visit(Path p) throws IOException {
-                    if (++seen[0] > MAX_BELOW) {
-                        return FileVisitResult.TERMINATE;
+            while (!todo.isEmpty() && why == null) {
+                Listed d = todo.pop();
+                try {
+                    List<String> names = calls.names(d.fd());
+                    if (names == null) {
+                        why = "a directory below it (" + (d.rel().isEmpty() ? "." : d.rel()) + ") cannot be listed";
+                        break;
                     }
-                    // Its device and inode: a rule holding for the file by those holds under the new name too.
-                    Map<String, Object> id = Files.readAttributes(p, "unix:dev,ino,ctime", LinkOption.NOFOLLOW_LINKS);
-                    ReachedFile file = new ReachedFile((long) id.get("dev"), (long) id.get("ino"),
-                            ((FileTime) id.get("ctime")).to(TimeUnit.NANOSECONDS));
-                    if (call.refuses(moved.below(top.relativize(p).toString(), file))) {
-                        refused[0] = true;
-                        return FileVisitResult.TERMINATE;
+                    for (String n : names) {
+                        if (++seen > MAX_BELOW) {
+                            why = "more than " + MAX_BELOW + " names below it to check against the rules on opening files";
+                            break;
+                        }
+                        String rel = d.rel().isEmpty() ? n : d.rel() + "/" + n;
+                        PathCalls.Stat st = calls.lstatAt(d.fd(), n);
+                        if (st == null) {
+                            continue; // gone since: nothing to move under a new name
+                        }
+                        ReachedFile file = new ReachedFile(st.dev(), st.ino(), st.ctimeNs());
+                        if (call.refuses(moved.below(rel, file))) {
+                            return -Errno.EPERM;
+                        }
+                        if (st.isDirectory()) {
+                            int sub = calls.openat(d.fd(), n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                            if (sub < 0) {
+                                why = "a directory below it (" + rel + ") cannot be listed";
+                                break;
+                            }
+                            todo.push(new Listed(sub, rel));
+                        }
                     }
-                    return FileVisitResult.CONTINUE;
+                } finally {
+                    PathCalls.close(d.fd());
                 }
-            });
-        } catch (IOException | RuntimeException e) {
-            log.accept(moved.syscall() + " of " + moved.from() + " by task " + call.tid()
-                    + " refused: a directory below it cannot be listed to check its names (" + e.getMessage() + ")");
-            return -Errno.EPERM;
+            }
         } finally {
-            PathCalls.close(fd);
+            todo.forEach(d -> PathCalls.close(d.fd()));
         }
-        if (seen[0] > MAX_BELOW) {
-            log.accept(moved.syscall() + " of " + moved.from() + " by task " + call.tid() + " refused: more than "
-                    + MAX_BELOW + " names below it to check against the rules on opening files");
+        if (why != null) {
+            log.accept(moved.syscall() + " of " + moved.from() + " by task " + call.tid() + " refused: " + why);
             return -Errno.EPERM;
         }
-        return refused[0] ? -Errno.EPERM : 0;
+        return 0;
     }
 
     /** Whether the sinks refuse giving the file {@code st} at {@code now} the name {@code there}. */
