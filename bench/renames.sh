@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# What a rename costs when seccheck performs links and renames (a session deciding on opens is
+# there as the run starts): bench/rename-latency.c, 10,000 renames in a scratch directory, natively,
+# under strace tracing the renames, under the default session (which performs opens but not
+# renames: they are not intercepted at all) and under the README's deny policy (which performs
+# them). Rounds alternate the four; medians of each round's p50.
+#
+# Usage: bench/renames.sh [ROUNDS]   (default 5)
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+rounds="${1:-5}"
+out="$here/bench/out"
+sc="$here/seccheck"
+. "$here/bench/prepare.sh"
+bench_prepare "$out" "$sc"
+bench_deny_policy "$out/deny.json"
+cc -O2 -o "$out/rename-latency" "$here/bench/rename-latency.c"
+work="$(mktemp -d /tmp/seccheck-renames.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+prog="$out/rename-latency 10000"
+declare -a names=(native "strace -f --seccomp-bpf" "seccheck default" "seccheck deny policy")
+declare -a cmds=("$prog" "strace -f --seccomp-bpf -e trace=rename,renameat,renameat2 -o /dev/null $prog"
+  "$sc run --quiet -- $prog" "$sc run --quiet --config $out/deny.json -- $prog")
+for ((r = 0; r < rounds; r++)); do
+  for i in "${!cmds[@]}"; do
+    p50=$(bash -c "${cmds[$i]}" 2>/dev/null | sed -n 's/.*p50=\([0-9]*\)us.*/\1/p')
+    echo "${names[$i]}	$p50"
+  done
+done | /usr/bin/python3 -c '
+import sys, statistics, collections
+d = collections.OrderedDict()
+for line in sys.stdin:
+    k, v = line.rstrip("\n").split("\t")
+    d.setdefault(k, []).append(int(v))
+print("| | rename p50 (us) | rounds |")
+print("|:--|--:|:--|")
+for k, v in d.items():
+    print(f"| {k} | {statistics.median(v):.0f} | {v} |")
+'
