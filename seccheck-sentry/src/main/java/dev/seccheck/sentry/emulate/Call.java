@@ -141,6 +141,18 @@ final class Call {
         return fired;
     }
 
+    /**
+     * Fails a call whose path or address could not be read from the program: its enter points
+     * fire with that fault in place of the value (a sink may answer first), then it fails with the
+     * fault's errno, as the kernel's own copy would have.
+     */
+    void failUnreadable(SyscallEvent ev, ProgramMemory.Fault f) {
+        Unreadable none = Unreadable.of(f);
+        if (enter(ev, none) == 0) {
+            fail(ev, none, f.errno);
+        }
+    }
+
     /** Answers a repeat with what its first attempt, answered too late, left. */
     private void answerKept(SyscallEvent ev, TaskMemory mem, Restarts.Result kept) {
         switch (kept) {

@@ -121,10 +121,7 @@ final class NameEmulation {
             from = memory.path(call.tid(), a.oldAddr());
             to = memory.path(call.tid(), a.newAddr());
         } catch (ProgramMemory.Fault f) {
-            Unreadable none = Unreadable.of(f);
-            if (call.enter(ev, none) == 0) {
-                call.fail(ev, none, f.errno);
-            }
+            call.failUnreadable(ev, f);
             return true;
         }
         Snapshot given = Snapshot.ofString(a.oldAddr(), from);

@@ -118,10 +118,7 @@ final class OpenEmulation {
         try {
             path = memory.path(call.tid(), a.pathAddr());
         } catch (ProgramMemory.Fault f) {
-            Unreadable none = Unreadable.of(f);
-            if (call.enter(ev, none) == 0) {
-                call.fail(ev, none, f.errno);
-            }
+            call.failUnreadable(ev, f);
             return true;
         }
         // Unprivileged, seccheck has the program's ids already, and the umask matters only to an
