@@ -21,8 +21,8 @@ import java.util.function.IntFunction;
 /**
  * Emulator performs, for the supervised program, the syscalls whose checks a racing program could
  * otherwise defeat: opens by path while a session has an open point, and connect (with sendto,
- * sendmsg and sendmmsg, which can carry an address) while a session has a connect point, bind while one has a bind point,
- * links and renames while a sink decides on opening files;
+ * sendmsg and sendmmsg, which can carry an address) while a session has a connect point, bind
+ * while one has a bind point, links and renames while a sink decides on opening files;
  * and, whatever the sessions, every open that could write and every truncate while seccheck's
  * own files ({@link OwnFiles}) are within the program's reach, refusing those that reach them.
  * The notifier hands each such held syscall to a small pool of platform threads, so an open that
@@ -124,8 +124,9 @@ public final class Emulator implements AutoCloseable {
     /**
      * Emulates a held syscall of {@code task} and answers it. Called on the notifier thread: an
      * open that cannot block (a regular file or a directory on a local filesystem, decided on what
-     * the walk reached), and a link or rename on local filesystems that moves no directory, is served right there, which spares the hand-off to a pool thread and its
-     * wake-up; everything else goes to the pool.
+     * the walk reached), and a link or rename on local filesystems that moves no directory, is
+     * served right there, which spares the hand-off to a pool thread and its wake-up; everything
+     * else goes to the pool.
      */
     public void submit(SeccompNotification n, Task task) {
         if (isOpen(n.nr()) || isRenaming(n.nr())) {

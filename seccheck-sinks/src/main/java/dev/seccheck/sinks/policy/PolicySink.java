@@ -54,7 +54,7 @@ public final class PolicySink implements PointSink.MissingAware {
     @Override
     public boolean decides(Point point) {
         for (Rule rule : rulesByPoint[point.id()]) {
-            if (enforcing(rule)) {
+            if (rule.enforcing()) {
                 return true;
             }
         }
@@ -68,7 +68,7 @@ public final class PolicySink implements PointSink.MissingAware {
             if (!missing.isEmpty()) {
                 Missing.Field gap = rule.undecidedBy(msg, missing);
                 if (gap != null) {
-                    if (enforcing(rule) && onMissing != OnMissing.ALLOW) {
+                    if (rule.enforcing() && onMissing != OnMissing.ALLOW) {
                         undecided(rule, point, msg, gap);
                     }
                     continue;
@@ -91,10 +91,6 @@ public final class PolicySink implements PointSink.MissingAware {
             }
             return;
         }
-    }
-
-    private static boolean enforcing(Rule rule) {
-        return rule.enforcing();
     }
 
     /**
