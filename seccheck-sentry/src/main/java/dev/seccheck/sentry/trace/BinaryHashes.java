@@ -29,22 +29,35 @@ final class BinaryHashes {
 
     /**
      * Returns the digests of the file {@code path} opens (e.g. {@code /proc/<pid>/exe}), whose
-     * identity is {@code key}, keeping at most {@code capacity} files' digests cached.
+     * identity is {@code key}, keeping at most {@code capacity} files' digests cached. The file is
+     * read outside the cache's lock: a read that never ends (a file on a filesystem its server
+     * leaves unanswered, {@link FileLooks}) holds only its own thread.
      */
-    synchronized Digests of(Key key, Path path, int capacity) throws IOException {
-        Digests d = capacity > 0 ? cache.get(key) : null;
-        if (d == null) {
-            d = hash(path);
+    Digests of(Key key, Path path, int capacity) throws IOException {
+        synchronized (this) {
+            Digests d = capacity > 0 ? cache.get(key) : null;
+            if (d != null) {
+                shrink(capacity);
+                return d;
+            }
+        }
+        Digests d = hash(path);
+        synchronized (this) {
             if (capacity > 0) {
                 cache.put(key, d);
             }
+            shrink(capacity);
         }
+        return d;
+    }
+
+    /** Drops the least recently used digests past {@code capacity} (the sessions' may have shrunk). */
+    private void shrink(int capacity) {
         var eldest = cache.keySet().iterator();
         while (cache.size() > capacity) {
             eldest.next();
             eldest.remove();
         }
-        return d;
     }
 
     /** Returns how many files' digests are cached. */

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -41,13 +42,26 @@ final class ExecCalls {
     private static final byte[] SHEBANG = {'#', '!'};
 
     private final Map<Integer, Pending> byTid = new ConcurrentHashMap<>();
+    /** Where the file passed is looked at: never held by a filesystem the program serves. */
+    private final FileLooks looks;
     /** Exec events whose sentry/execve waits for the exit points of the call (tracer thread only). */
     private final Map<Integer, Pending> afterExit = new ConcurrentHashMap<>();
 
-    /** At the enter of execve or execveat: remembers what sentry/execve will report. */
+    /** @param looks where the file passed is looked at (whether it is a {@code #!} script) */
+    ExecCalls(FileLooks looks) {
+        this.looks = looks;
+    }
+
+    /**
+     * At the enter of execve or execveat: remembers what sentry/execve will report. Whether the
+     * file is a script is looked at through {@link FileLooks}: on a filesystem that does not answer
+     * in time it is taken for none, and sentry/execve then reports the binary the kernel ran
+     * (a script's interpreter).
+     */
     void entered(Task caller, SyscallEvent enter, TaskMemory mem) {
         ExecArguments args = ExecArguments.read(enter, mem);
-        Script s = script(enter.tid(), args);
+        Script s = looks.look(enter.tid(), () -> Optional.ofNullable(script(enter.tid(), args)))
+                .flatMap(o -> o).orElse(null);
         byTid.put(enter.tid(), new Pending(caller, args, s == null ? null : s.file(), s == null ? null : s.name()));
     }
 

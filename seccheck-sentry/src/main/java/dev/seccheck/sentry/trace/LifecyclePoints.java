@@ -16,7 +16,6 @@ import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
 import dev.seccheck.state.PointState;
 import dev.seccheck.state.SinkCall;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Function;
@@ -33,10 +32,14 @@ final class LifecyclePoints {
     private final String runId;
     private final BinaryHashes hashes = new BinaryHashes();
 
-    LifecyclePoints(PointState state, ContextFactory context, String runId) {
+    /** Where the executed file is stat'ed and hashed: never held by a filesystem the program serves. */
+    private final FileLooks looks;
+
+    LifecyclePoints(PointState state, ContextFactory context, String runId, FileLooks looks) {
         this.state = state;
         this.context = context;
         this.runId = runId;
+        this.looks = looks;
     }
 
     /**
@@ -146,9 +149,9 @@ final class LifecyclePoints {
                 b.setExecfn(execfn);
             }
             ctx(fields, call.caller(), now, b::setContextData);
-            binaryFields(fields, statPath, inMemfd, b);
+            binaryFields(pid, fields, statPath, inMemfd, b);
             if (fields.hasLocal(OptionalFields.EXECVE_FD_INFO.id())) {
-                StdioFds.fill(pid, b);
+                StdioFds.fill(pid, b, looks);
             }
             if (fields.hasLocal(OptionalFields.EXECVE_PIPE_PROC_INFO.id())) {
                 PipePeers.fill(context, after, fields, now, b);
@@ -193,11 +196,15 @@ final class LifecyclePoints {
         }
     }
 
-    private void binaryFields(FieldSet fields, Path exePath, boolean inMemfd, ExecveInfo.Builder b) {
+    /**
+     * Fills the binary's attributes and hashes, looked at through {@link FileLooks}: a binary on a
+     * filesystem that does not answer in time gets none of them.
+     */
+    private void binaryFields(int pid, FieldSet fields, Path exePath, boolean inMemfd, ExecveInfo.Builder b) {
         boolean info = fields.hasLocal(OptionalFields.EXECVE_BINARY_INFO.id());
         boolean sha256 = fields.hasLocal(OptionalFields.EXECVE_BINARY_SHA256.id());
         boolean sha1 = fields.hasLocal(OptionalFields.EXECVE_BINARY_SHA1.id());
-        PathCalls.Stat st = info || sha256 || sha1 ? FileStat.of(exePath) : null;
+        PathCalls.Stat st = info || sha256 || sha1 ? looks.look(pid, () -> FileStat.of(exePath)).orElse(null) : null;
         if (st == null) {
             return;
         }
@@ -210,17 +217,15 @@ final class LifecyclePoints {
         }
         if (sha256 || sha1) {
             BinaryHashes.Key key = new BinaryHashes.Key(st.dev(), st.ino(), st.size(), st.mtimeNs(), st.ctimeNs());
-            try {
-                BinaryHashes.Digests d = hashes.of(key, exePath, state.execveHashCacheCapacity());
+            // The binary gone, unreadable or not answering: the hashes are left out.
+            looks.look(pid, () -> hashes.of(key, exePath, state.execveHashCacheCapacity())).ifPresent(d -> {
                 if (sha256) {
                     b.setBinarySha256(ByteString.copyFrom(d.sha256()));
                 }
                 if (sha1) {
                     b.setBinarySha1(ByteString.copyFrom(d.sha1()));
                 }
-            } catch (IOException e) {
-                // The binary is gone or unreadable: the hashes are left out.
-            }
+            });
         }
     }
 }

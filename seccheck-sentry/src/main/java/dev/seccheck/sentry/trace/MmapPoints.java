@@ -37,10 +37,13 @@ final class MmapPoints {
 
     private final PointState state;
     private final ContextFactory context;
+    /** Where the mapped file and the binary are stat'ed: never held by a filesystem the program serves. */
+    private final FileLooks looks;
 
-    MmapPoints(PointState state, ContextFactory context) {
+    MmapPoints(PointState state, ContextFactory context, FileLooks looks) {
         this.state = state;
         this.context = context;
+        this.looks = looks;
     }
 
     /** Returns whether this mmap makes an executable mapping (the calls sentry/mmap reports). */
@@ -69,8 +72,9 @@ final class MmapPoints {
     }
 
     private int fire(Task task, String path, Path statPath, Path exe, long now) {
-        PathCalls.Stat st = statPath == null ? null : FileStat.of(statPath);
-        PathCalls.Stat exeSt = exe == null || st == null ? null : FileStat.of(exe);
+        PathCalls.Stat st = statPath == null ? null : looks.look(task.tid(), () -> FileStat.of(statPath)).orElse(null);
+        PathCalls.Stat exeSt = exe == null || st == null ? null
+                : looks.look(task.tid(), () -> FileStat.of(exe)).orElse(null);
         boolean initial = exeSt != null && exeSt.ino() == st.ino() && exeSt.dev() == st.dev();
         return state.fire(Point.MMAP, fields -> {
             MmapInfo.Builder b = MmapInfo.newBuilder().setIsInitialMmap(initial);

@@ -33,21 +33,24 @@ import java.util.Optional;
 final class StdioFds {
     private StdioFds() {}
 
-    /** Sets stdin, stdout and stderr of process {@code pid}, which has just executed its new program, in {@code b}. */
-    static void fill(int pid, ExecveInfo.Builder b) {
-        of(pid, 0).ifPresent(b::setStdin);
-        of(pid, 1).ifPresent(b::setStdout);
-        of(pid, 2).ifPresent(b::setStderr);
+    /**
+     * Sets stdin, stdout and stderr of process {@code pid}, which has just executed its new
+     * program, in {@code b}; each is stat'ed through {@code looks}.
+     */
+    static void fill(int pid, ExecveInfo.Builder b, FileLooks looks) {
+        of(pid, 0, looks).ifPresent(b::setStdin);
+        of(pid, 1, looks).ifPresent(b::setStdout);
+        of(pid, 2, looks).ifPresent(b::setStderr);
     }
 
-    private static Optional<FdInfo> of(int pid, int fd) {
+    private static Optional<FdInfo> of(int pid, int fd, FileLooks looks) {
         String target = Procfs.link(pid, "fd/" + fd).orElse(null);
         if (target == null) {
             return Optional.empty();
         }
         FdInfo.Builder b = FdInfo.newBuilder().setPath(target);
         Path link = Path.of("/proc", Integer.toString(pid), "fd", Integer.toString(fd));
-        PathCalls.Stat st = FileStat.of(link);
+        PathCalls.Stat st = looks.look(pid, () -> FileStat.of(link)).orElse(null);
         if (st != null) { // a descriptor that cannot be statted by its path keeps the path alone
             b.setMode(st.mode()).setIno(st.ino());
         }

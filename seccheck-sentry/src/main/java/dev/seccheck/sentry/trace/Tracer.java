@@ -80,11 +80,12 @@ public final class Tracer {
         this.log = log;
         this.allowPtrace = allowPtrace;
         ContextFactory context = new ContextFactory(runId, tasks);
-        MmapPoints mmap = new MmapPoints(state, context);
-        ExecCalls execCalls = new ExecCalls();
+        FileLooks looks = new FileLooks(log);
+        MmapPoints mmap = new MmapPoints(state, context, looks);
+        ExecCalls execCalls = new ExecCalls(looks);
         TraceeAccess access = new TraceeAccess();
         this.syscalls = new SyscallPoints(state, catalog, context, mmap, execCalls);
-        this.points = new LifecyclePoints(state, context, runId);
+        this.points = new LifecyclePoints(state, context, runId, looks);
         this.layers = new FilterLayers(state, syscalls, tasks, tracees, log);
         this.lifecycle = new TaskLifecycle(tasks, tracees, points, syscalls, layers, execCalls);
         this.syscallStops = new SyscallStops(tasks, syscalls, layers, access, lifecycle);

@@ -1,0 +1,82 @@
+package dev.seccheck.sentry.trace;
+
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * FileLooks lets the tracer look at a file a program named (is it a {@code #!} script, its
+ * attributes, its hash) without letting a filesystem that program serves hold the tracer, and with
+ * it every task of the run: a FUSE server of the run can leave seccheck's own request unanswered
+ * forever, and a thread waiting on it cannot even be killed. When the task's mount namespace has
+ * such a filesystem ({@link MountTypes}) the look runs on a helper thread and is waited for at most
+ * {@link #WAIT_MS}; past that the tracer goes on without it (the fields it would have filled are
+ * left out) and the helper is left to its wait. After {@link #MAX_STUCK} helpers are left waiting,
+ * such looks are not made at all. With no such filesystem, the look runs on the caller's thread,
+ * as before. Thread-safe.
+ */
+final class FileLooks {
+
+    /** How long the tracer waits for a look on a filesystem that may block. */
+    static final long WAIT_MS = 200;
+    /** How many helpers may be left waiting before such looks are given up altogether. */
+    static final int MAX_STUCK = 4;
+
+    private final MountTypes mounts = new MountTypes();
+    private final Consumer<String> log;
+    private ExecutorService helper;
+    private int stuck;
+
+    FileLooks(Consumer<String> log) {
+        this.log = log;
+    }
+
+    /**
+     * Runs {@code look} for task {@code tid}: its result, or empty when it did not finish in time
+     * on a filesystem that may block (or failed there with an exception).
+     */
+    <T> Optional<T> look(int tid, Callable<T> look) {
+        if (!mounts.mayBlock(tid)) {
+            try {
+                return Optional.ofNullable(look.call());
+            } catch (Exception e) {
+                return Optional.empty();
+            }
+        }
+        Future<T> f;
+        synchronized (this) {
+            if (stuck >= MAX_STUCK) {
+                return Optional.empty();
+            }
+            if (helper == null) {
+                helper = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("seccheck-file-look").factory());
+            }
+            f = helper.submit(look);
+        }
+        try {
+            return Optional.ofNullable(f.get(WAIT_MS, TimeUnit.MILLISECONDS));
+        } catch (TimeoutException e) {
+            synchronized (this) {
+                // The helper waits on the filesystem; later looks get a new one.
+                helper.shutdown();
+                helper = null;
+                stuck++;
+                log.accept("a file of task " + tid + " did not answer within " + WAIT_MS + " ms (a filesystem that"
+                        + " may block: FUSE, network); its fields are left out" + (stuck >= MAX_STUCK
+                        ? ", and from now on files on such filesystems are not looked at" : ""));
+            }
+            return Optional.empty();
+        } catch (ExecutionException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+}

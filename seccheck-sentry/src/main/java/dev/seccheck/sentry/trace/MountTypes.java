@@ -1,0 +1,108 @@
+package dev.seccheck.sentry.trace;
+
+import static dev.seccheck.abi.Fcntl.AT_FDCWD;
+import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
+import static dev.seccheck.abi.Fcntl.O_RDONLY;
+
+import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.Poll;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * MountTypes says whether a task's mount namespace holds a filesystem on which looking a name up
+ * or reading a file can wait on someone: FUSE (a process of the run can serve it and leave any
+ * request unanswered, a thread of seccheck's included, which then cannot even be killed), network
+ * filesystems, autofs. Every other type answers from local state ({@link #LOCAL}).
+ *
+ * <p>A namespace is known by its inode ({@code /proc/TID/ns/mnt}); its mountinfo is read when
+ * first met and again only when the kernel says it changed: an fd of it is kept open and polled,
+ * and the kernel reports POLLPRI once after each mount or unmount in that namespace. A task whose
+ * namespace cannot be told (gone, or /proc refused) is taken to have such a filesystem. At most
+ * {@link #KEPT} namespaces are kept, the least recently used dropped first. Thread-safe.
+ */
+final class MountTypes {
+
+    /** How many namespaces are kept watched. */
+    static final int KEPT = 16;
+
+    /**
+     * The types whose lookups and reads answer from local state, as mountinfo names them: disk
+     * and memory filesystems, and the kernel's own. Not fuse (nor fuse.*), nfs, cifs, smb3, 9p,
+     * ceph, afs, autofs or any type not listed.
+     */
+    static final Set<String> LOCAL = Set.of("ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs", "jfs", "reiserfs",
+            "tmpfs", "ramfs", "overlay", "squashfs", "erofs", "vfat", "msdos", "exfat", "iso9660", "udf", "proc",
+            "sysfs", "cgroup", "cgroup2", "devpts", "devtmpfs", "mqueue", "hugetlbfs", "debugfs", "tracefs",
+            "securityfs", "pstore", "bpf", "configfs", "fusectl", "binfmt_misc", "nsfs", "efivarfs", "selinuxfs",
+            "rpc_pipefs", "nfsd", "zfs");
+
+    private record Watched(int fd, boolean blocking) {}
+
+    private final PathCalls calls = new PathCalls();
+    private final Poll poll = new Poll();
+    private final Map<Long, Watched> byNamespace = new LinkedHashMap<>(KEPT * 2, 0.75f, true);
+
+    /** Whether the mount namespace of task {@code tid} holds a filesystem whose lookups or reads may wait. */
+    synchronized boolean mayBlock(int tid) {
+        PathCalls.Stat ns = calls.stat("/proc/" + tid + "/ns/mnt");
+        if (ns == null) {
+            return true;
+        }
+        Watched w = byNamespace.get(ns.ino());
+        if (w != null && !changed(w.fd())) {
+            return w.blocking();
+        }
+        if (w != null) {
+            PathCalls.close(byNamespace.remove(ns.ino()).fd());
+        }
+        int fd = calls.openat(AT_FDCWD, "/proc/" + tid + "/mountinfo", O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            return true;
+        }
+        changed(fd); // seen from now on: a change after this poll shows at the next one
+        boolean blocking;
+        try {
+            blocking = blocking(Files.readAllLines(Path.of("/proc", Integer.toString(tid), "mountinfo")));
+        } catch (IOException | RuntimeException e) {
+            PathCalls.close(fd);
+            return true;
+        }
+        byNamespace.put(ns.ino(), new Watched(fd, blocking));
+        if (byNamespace.size() > KEPT) {
+            Long eldest = byNamespace.keySet().iterator().next();
+            PathCalls.close(byNamespace.remove(eldest).fd());
+        }
+        return blocking;
+    }
+
+    private boolean changed(int fd) {
+        try {
+            return (poll.poll(fd, Poll.POLLPRI, 0) & (Poll.POLLPRI | Poll.POLLERR)) != 0;
+        } catch (LinuxException e) {
+            return true;
+        }
+    }
+
+    /** Whether any line of a mountinfo names a type not in {@link #LOCAL} (the field after " - "). */
+    static boolean blocking(List<String> mountinfo) {
+        for (String line : mountinfo) {
+            int dash = line.indexOf(" - ");
+            if (dash < 0) {
+                continue;
+            }
+            int end = line.indexOf(' ', dash + 3);
+            String type = end < 0 ? line.substring(dash + 3) : line.substring(dash + 3, end);
+            if (!LOCAL.contains(type)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,117 @@
+/* fuse_hang DIR: a program serving its own filesystem to hold whoever looks a name up in it.
+ * Mounts a FUSE filesystem on DIR (root only) whose server answers the mount's handshake and
+ * its root's attributes but never a lookup, starts a child that executes DIR/script (a lookup:
+ * it waits, natively as well), then runs /bin/true three times and prints "others ran N" with
+ * how many finished within 10 seconds. Then it kills the child and the server, unmounts and
+ * prints "done". Under a supervisor that looks the executed file up itself at the exec's enter,
+ * that lookup waits on this server too: nothing else in the run goes on until the server dies. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fuse.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void reply(int fd, uint64_t unique, int error, const void *body, size_t len) {
+    char buf[sizeof(struct fuse_out_header) + 256];
+    struct fuse_out_header *h = (struct fuse_out_header *)buf;
+    h->len = sizeof *h + len;
+    h->error = error;
+    h->unique = unique;
+    if (len) memcpy(buf + sizeof *h, body, len);
+    if (write(fd, buf, h->len) < 0 && errno != ENOENT) perror("fuse_hang: reply");
+}
+
+static void serve(int fd) {
+    static char buf[1 << 20];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR || errno == ENOENT) continue;
+            _exit(0); /* unmounted */
+        }
+        struct fuse_in_header *in = (struct fuse_in_header *)buf;
+        switch (in->opcode) {
+        case FUSE_INIT: {
+            struct fuse_init_in *i = (struct fuse_init_in *)(buf + sizeof *in);
+            struct fuse_init_out out = {.major = FUSE_KERNEL_VERSION, .minor = i->minor < 31 ? i->minor : 31,
+                                        .max_readahead = 4096, .max_write = 4096, .max_background = 16,
+                                        .congestion_threshold = 12};
+            reply(fd, in->unique, 0, &out, sizeof out);
+            break;
+        }
+        case FUSE_GETATTR: {
+            struct fuse_attr_out out = {0};
+            out.attr.ino = in->nodeid;
+            out.attr.mode = S_IFDIR | 0755;
+            out.attr.nlink = 2;
+            reply(fd, in->unique, 0, &out, sizeof out);
+            break;
+        }
+        case FUSE_LOOKUP:
+        case FUSE_INTERRUPT:
+        case FUSE_FORGET:
+        case FUSE_BATCH_FORGET:
+            break; /* a lookup is never answered; forgets and interrupts take no answer */
+        default:
+            reply(fd, in->unique, -ENOSYS, NULL, 0);
+        }
+    }
+}
+
+static long now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000L + t.tv_nsec / 1000000;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        fprintf(stderr, "usage: fuse_hang DIR\n");
+        return 2;
+    }
+    const char *dir = argv[1];
+    int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+    if (fd < 0) { perror("fuse_hang: /dev/fuse"); return 1; }
+    char opts[128];
+    snprintf(opts, sizeof opts, "fd=%d,rootmode=40000,user_id=0,group_id=0", fd);
+    if (mount("fuse_hang", dir, "fuse", MS_NOSUID | MS_NODEV, opts) < 0) { perror("fuse_hang: mount"); return 1; }
+    pid_t server = fork();
+    if (server == 0) serve(fd);
+    close(fd);
+    char script[4096];
+    snprintf(script, sizeof script, "%s/script", dir);
+    pid_t execer = fork();
+    if (execer == 0) {
+        execl(script, script, (char *)NULL);
+        _exit(127);
+    }
+    usleep(300 * 1000);
+    int ran = 0;
+    long deadline = now_ms() + 10000;
+    for (int i = 0; i < 3 && now_ms() < deadline; i++) {
+        pid_t p = fork();
+        if (p == 0) {
+            execl("/bin/true", "true", (char *)NULL);
+            _exit(127);
+        }
+        int st;
+        if (waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0) ran++;
+    }
+    printf("others ran %d\n", ran);
+    fflush(stdout);
+    kill(execer, SIGKILL);
+    kill(server, SIGKILL);
+    waitpid(execer, NULL, 0);
+    waitpid(server, NULL, 0);
+    umount2(dir, MNT_DETACH);
+    printf("done\n");
+    return 0;
+}

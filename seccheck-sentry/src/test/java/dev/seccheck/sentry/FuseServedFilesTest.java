@@ -1,0 +1,80 @@
+package dev.seccheck.sentry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.seccheck.sentry.testing.CWorkloads;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A program serves its own filesystem (FUSE) and leaves every lookup unanswered, then executes a
+ * file on it. Natively only that exec waits. seccheck looks at the file executed (is it a
+ * {@code #!} script, its attributes and hash for sentry/execve): a look that waited on the server
+ * would hold the tracer, and every task of the run with it, for good (the thread could not even
+ * be killed). The look is given up after a bound, and the run goes on (src/test/c/fuse_hang.c).
+ * Before, the run hung until the server died. Needs root (the mount) and /dev/fuse.
+ */
+class FuseServedFilesTest {
+
+    private static final Path CONNECTIONS = Path.of("/sys/fs/fuse/connections");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aFilesystemTheProgramServesDoesNotHoldTheTracer() throws Exception {
+        Assumptions.assumeTrue(Files.isWritable(Path.of("/dev/fuse")) && "root".equals(System.getProperty("user.name")),
+                "needs root and /dev/fuse");
+        Path mnt = Files.createDirectory(dir.resolve("mnt"));
+        Path out = dir.resolve("out");
+        Set<String> before = connections();
+        SupervisorTest.Run r = new SupervisorTest.Run("sentry/execve", "sentry/clone");
+        Supervised.Background run = Supervised.Background.start(r.sup,
+                List.of("/bin/sh", "-c", "'" + CWorkloads.binary("fuse_hang") + "' '" + mnt + "' > '" + out + "' 2>&1"));
+        int status;
+        try {
+            status = run.status().get(60, TimeUnit.SECONDS);
+        } catch (TimeoutException hung) {
+            abortNew(before); // the held requests fail, the threads waiting on them go on
+            run.thread().join(TimeUnit.SECONDS.toMillis(30));
+            throw new AssertionError("the run hung on the program's filesystem: " + Files.readString(out), hung);
+        }
+        assertThat(status).isZero();
+        assertThat(Files.readString(out)).contains("others ran 3", "done");
+        assertThat(r.warnings).anyMatch(w -> w.contains("did not answer within"));
+    }
+
+    /** The FUSE connections open now, by number; fusectl is mounted first if it is not. */
+    private static Set<String> connections() throws Exception {
+        if (!mounted()) {
+            new ProcessBuilder("mount", "-t", "fusectl", "none", CONNECTIONS.toString()).start().waitFor();
+        }
+        try (Stream<Path> s = Files.list(CONNECTIONS)) {
+            return s.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
+        }
+    }
+
+    private static boolean mounted() throws IOException {
+        return Files.readString(Path.of("/proc/self/mountinfo")).lines()
+                .anyMatch(l -> l.contains(" " + CONNECTIONS + " "));
+    }
+
+    /** Aborts every FUSE connection made since {@code before}. */
+    private static void abortNew(Set<String> before) throws Exception {
+        for (String c : connections()) {
+            if (!before.contains(c)) {
+                Files.writeString(CONNECTIONS.resolve(c).resolve("abort"), "1");
+            }
+        }
+    }
+}
