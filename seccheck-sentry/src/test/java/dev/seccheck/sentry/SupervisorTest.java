@@ -50,7 +50,8 @@ class SupervisorTest {
     /** Recorder is the sink the tests read; it may deny through its verdict. */
     static final class Recorder implements PointSink {
         final List<Got> got = new CopyOnWriteArrayList<>();
-        final List<Renaming> renamings = new CopyOnWriteArrayList<>();
+        /** Every link and rename shown to it (a queue: a moved tree can show a hundred thousand). */
+        final java.util.Queue<Renaming> renamings = new java.util.concurrent.ConcurrentLinkedQueue<>();
         volatile Verdict verdict = (p, m) -> null;
         /** Whether it says it decides at every point (set before the run starts: links and renames are then emulated). */
         volatile boolean deciding;

@@ -44,8 +44,11 @@ import java.util.function.Consumer;
  */
 final class NameEmulation {
 
-    /** The most names below a moved directory that are checked; a larger tree is refused (fail closed). */
-    static final int MAX_BELOW = 10_000;
+    /**
+     * The most names below a moved directory that are checked (as many as the policy sink lists
+     * below a matcher, {@code FilesNamed}); a larger tree is refused (fail closed).
+     */
+    static final int MAX_BELOW = 100_000;
     /** What {@link #directory} returns for a walk given up on the notifier (no errno is this low). */
     private static final int GIVEN_UP = Integer.MIN_VALUE;
 
