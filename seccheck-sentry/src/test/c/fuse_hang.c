@@ -4,7 +4,8 @@
  * it waits, natively as well), then runs /bin/true three times and prints "others ran N" with
  * how many finished within 10 seconds. Then it kills the child and the server, unmounts and
  * prints "done". Under a supervisor that looks the executed file up itself at the exec's enter,
- * that lookup waits on this server too: nothing else in the run goes on until the server dies. */
+ * that lookup waits on this server too: nothing else in the run goes on until the server dies.
+ * fuse_hang --idle DIR: mounts the same filesystem, prints "mounted" and serves it until killed. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -73,16 +74,22 @@ static long now_ms(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: fuse_hang DIR\n");
+    int idle = argc == 3 && !strcmp(argv[1], "--idle");
+    if (argc != 2 && !idle) {
+        fprintf(stderr, "usage: fuse_hang [--idle] DIR\n");
         return 2;
     }
-    const char *dir = argv[1];
+    const char *dir = argv[argc - 1];
     int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
     if (fd < 0) { perror("fuse_hang: /dev/fuse"); return 1; }
     char opts[128];
     snprintf(opts, sizeof opts, "fd=%d,rootmode=40000,user_id=0,group_id=0", fd);
     if (mount("fuse_hang", dir, "fuse", MS_NOSUID | MS_NODEV, opts) < 0) { perror("fuse_hang: mount"); return 1; }
+    if (idle) {
+        printf("mounted\n");
+        fflush(stdout);
+        serve(fd);
+    }
     pid_t server = fork();
     if (server == 0) serve(fd);
     close(fd);

@@ -27,6 +27,14 @@ public final class Fcntl {
     public static final int AT_STATX_DONT_SYNC = 0x4000;
     public static final int AT_RECURSIVE = 0x8000;
 
+    /** openat2's resolve flags (struct open_how's {@code resolve}). */
+    public static final long RESOLVE_NO_XDEV = 0x01;
+    public static final long RESOLVE_NO_MAGICLINKS = 0x02;
+    public static final long RESOLVE_NO_SYMLINKS = 0x04;
+    public static final long RESOLVE_BENEATH = 0x08;
+    public static final long RESOLVE_IN_ROOT = 0x10;
+    public static final long RESOLVE_CACHED = 0x20;
+
     /** renameat2's flags: fail if the new name exists, swap the two names, leave a whiteout behind. */
     public static final int RENAME_NOREPLACE = 1;
     public static final int RENAME_EXCHANGE = 2;

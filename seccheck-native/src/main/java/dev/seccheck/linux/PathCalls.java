@@ -186,11 +186,14 @@ public final class PathCalls {
 
     /**
      * Returns the id of the mount an open file (an O_PATH one too) is reached through, as
-     * /proc/PID/mountinfo numbers mounts, or -errno: statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID).
+     * /proc/PID/mountinfo numbers mounts, or -errno: statx(fd, "", AT_EMPTY_PATH|AT_STATX_DONT_SYNC,
+     * STATX_MNT_ID). The mount id comes from the kernel's own records: the file's filesystem is not
+     * asked (a FUSE or NFS server is not), whatever it is.
      */
     public long mountId(int fd) {
         Layouts.STX_MASK.set(statx, 0L, 0);
-        long r = Direct.call(Sysno.STATX, fd, cString(""), AT_EMPTY_PATH, STATX_MNT_ID, statx.address(), 0);
+        long r = Direct.call(Sysno.STATX, fd, cString(""), AT_EMPTY_PATH | dev.seccheck.abi.Fcntl.AT_STATX_DONT_SYNC,
+                STATX_MNT_ID, statx.address(), 0);
         if (r < 0) {
             return r;
         }

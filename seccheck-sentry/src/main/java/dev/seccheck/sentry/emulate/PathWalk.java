@@ -41,12 +41,12 @@ import java.util.Iterator;
  */
 final class PathWalk {
 
-    static final long RESOLVE_NO_XDEV = 0x01;
-    static final long RESOLVE_NO_MAGICLINKS = 0x02;
-    static final long RESOLVE_NO_SYMLINKS = 0x04;
-    static final long RESOLVE_BENEATH = 0x08;
-    static final long RESOLVE_IN_ROOT = 0x10;
-    static final long RESOLVE_CACHED = 0x20;
+    static final long RESOLVE_NO_XDEV = dev.seccheck.abi.Fcntl.RESOLVE_NO_XDEV;
+    static final long RESOLVE_NO_MAGICLINKS = dev.seccheck.abi.Fcntl.RESOLVE_NO_MAGICLINKS;
+    static final long RESOLVE_NO_SYMLINKS = dev.seccheck.abi.Fcntl.RESOLVE_NO_SYMLINKS;
+    static final long RESOLVE_BENEATH = dev.seccheck.abi.Fcntl.RESOLVE_BENEATH;
+    static final long RESOLVE_IN_ROOT = dev.seccheck.abi.Fcntl.RESOLVE_IN_ROOT;
+    static final long RESOLVE_CACHED = dev.seccheck.abi.Fcntl.RESOLVE_CACHED;
     static final long RESOLVE_ALL = 0x3f;
 
     private static final int MAX_LINKS = 40;

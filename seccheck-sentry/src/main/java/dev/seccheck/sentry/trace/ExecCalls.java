@@ -60,8 +60,7 @@ final class ExecCalls {
      */
     void entered(Task caller, SyscallEvent enter, TaskMemory mem) {
         ExecArguments args = ExecArguments.read(enter, mem);
-        Script s = looks.look(enter.tid(), () -> Optional.ofNullable(script(enter.tid(), args)))
-                .flatMap(o -> o).orElse(null);
+        Script s = scriptOf(enter.tid(), args);
         byTid.put(enter.tid(), new Pending(caller, args, s == null ? null : s.file(), s == null ? null : s.name()));
     }
 
@@ -114,26 +113,94 @@ final class ExecCalls {
             return false;
         }
         try {
-            PathCalls.Stat st = calls.fstat(reached);
-            if (st == null || !st.isRegular()) {
-                return false;
-            }
-            // Reopening the O_PATH descriptor through /proc/self/fd opens that very (regular) file.
-            int fd = calls.openat(Fcntl.AT_FDCWD, "/proc/self/fd/" + reached,
-                    Fcntl.O_RDONLY | Fcntl.O_NONBLOCK | Fcntl.O_NOCTTY | Fcntl.O_CLOEXEC);
-            if (fd < 0) {
-                return false;
-            }
-            try {
-                byte[] head = new byte[2];
-                return calls.pread(fd, head, 0) == 2 && Arrays.equals(head, SHEBANG);
-            } finally {
-                PathCalls.close(fd);
-            }
+            return shebangAt(calls, reached);
         } finally {
             PathCalls.close(reached);
         }
     }
+
+    /** Whether our O_PATH fd {@code reached} is of a regular file starting with {@code #!}. */
+    private static boolean shebangAt(PathCalls calls, int reached) {
+        PathCalls.Stat st = calls.fstat(reached);
+        if (st == null || !st.isRegular()) {
+            return false;
+        }
+        // Reopening the O_PATH descriptor through /proc/self/fd opens that very (regular) file.
+        int fd = calls.openat(Fcntl.AT_FDCWD, "/proc/self/fd/" + reached,
+                Fcntl.O_RDONLY | Fcntl.O_NONBLOCK | Fcntl.O_NOCTTY | Fcntl.O_CLOEXEC);
+        if (fd < 0) {
+            return false;
+        }
+        try {
+            byte[] head = new byte[2];
+            return calls.pread(fd, head, 0) == 2 && Arrays.equals(head, SHEBANG);
+        } finally {
+            PathCalls.close(fd);
+        }
+    }
+
+    /**
+     * The {@code #!} script an exec call names, or null. Where the caller's mount namespace holds a
+     * filesystem that may leave a request unanswered ({@link FileLooks}), the file is first reached
+     * without leaving the mount the name starts on ({@link #confined}); only a name that cannot be
+     * (it crosses a mount, or the start is not local) is looked up on the bounded helper.
+     */
+    private Script scriptOf(int tid, ExecArguments args) {
+        if (args.pathname() == null || !looks.mayBlock(tid)) {
+            return script(tid, args);
+        }
+        Optional<Optional<Script>> here = confined(tid, args);
+        if (here.isPresent()) {
+            return here.get().orElse(null);
+        }
+        return looks.look(tid, () -> Optional.ofNullable(script(tid, args))).flatMap(o -> o).orElse(null);
+    }
+
+    /**
+     * Tells whether an exec call names a script by reaching the file from where its name starts
+     * (the caller's root, cwd or dirfd, each a /proc link that reaches its directory without a
+     * lookup) when that start is on a local mount, in one openat2 that may not leave that mount
+     * (RESOLVE_NO_XDEV; from the root, symlinks resolve inside it; from a cwd or dirfd, none is
+     * followed). Empty when that cannot tell: the caller looks the name up the bounded way.
+     */
+    private Optional<Optional<Script>> confined(int tid, ExecArguments args) {
+        boolean absolute = args.pathname().startsWith("/") && !args.throughDescriptor();
+        String start = "/proc/" + tid + (args.throughDescriptor() ? "/fd/" + args.dirfd() : absolute ? "/root" : "/cwd");
+        if (!looks.local(tid, start)) {
+            return Optional.empty();
+        }
+        PathCalls calls = CALLS.get();
+        int dir = calls.openat(Fcntl.AT_FDCWD, start, Fcntl.O_PATH | Fcntl.O_CLOEXEC);
+        if (dir < 0) {
+            return Optional.empty();
+        }
+        try {
+            String rel = absolute ? args.pathname().replaceFirst("^/+", "") : args.pathname();
+            if (rel.isEmpty()) {
+                return Optional.empty(); // the dirfd's own file (execveat AT_EMPTY_PATH), or "/"
+            }
+            long resolve = Fcntl.RESOLVE_NO_XDEV | Fcntl.RESOLVE_NO_MAGICLINKS
+                    | (absolute ? Fcntl.RESOLVE_IN_ROOT : Fcntl.RESOLVE_NO_SYMLINKS);
+            int reached = calls.openat2(dir, rel, Fcntl.O_PATH | Fcntl.O_CLOEXEC, 0, resolve);
+            if (reached < 0) {
+                return Optional.empty();
+            }
+            try {
+                if (!shebangAt(calls, reached)) {
+                    return Optional.of(Optional.empty());
+                }
+                String real = calls.readlinkat(Fcntl.AT_FDCWD, "/proc/thread-self/fd/" + reached);
+                return real != null && real.startsWith("/") ? Optional.of(Optional.of(new Script(Path.of(real), real)))
+                        : Optional.empty();
+            } finally {
+                PathCalls.close(reached);
+            }
+        } finally {
+            PathCalls.close(dir);
+        }
+    }
+
+
 
     /**
      * Returns the file passed, resolved through /proc as the caller would resolve it, when it

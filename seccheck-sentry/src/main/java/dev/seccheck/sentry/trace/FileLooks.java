@@ -39,16 +39,41 @@ final class FileLooks {
 
     /**
      * Runs {@code look} for task {@code tid}: its result, or empty when it did not finish in time
-     * on a filesystem that may block (or failed there with an exception).
+     * on a filesystem that may block (or failed with an exception).
      */
     <T> Optional<T> look(int tid, Callable<T> look) {
-        if (!mounts.mayBlock(tid)) {
-            try {
-                return Optional.ofNullable(look.call());
-            } catch (Exception e) {
-                return Optional.empty();
-            }
+        return mounts.mayBlock(tid) ? bounded(tid, look) : inline(look);
+    }
+
+    /**
+     * Runs {@code look} at the file {@code magicLink} leads to ({@code /proc/PID/exe},
+     * {@code /proc/PID/fd/N}): on the caller's thread when that file is on a local mount, which a
+     * magic link tells without asking the file's filesystem ({@link MountTypes#onLocalMount}), so
+     * that a namespace with a network mount somewhere does not send every look to the helper.
+     */
+    <T> Optional<T> lookAt(int tid, String magicLink, Callable<T> look) {
+        return mounts.onLocalMount(tid, magicLink) ? inline(look) : bounded(tid, look);
+    }
+
+    /** Whether task {@code tid}'s mount namespace holds a filesystem that may leave a request unanswered. */
+    boolean mayBlock(int tid) {
+        return mounts.mayBlock(tid);
+    }
+
+    /** Whether the file {@code magicLink} leads to is on a local mount of task {@code tid}'s namespace. */
+    boolean local(int tid, String magicLink) {
+        return mounts.onLocalMount(tid, magicLink);
+    }
+
+    private static <T> Optional<T> inline(Callable<T> look) {
+        try {
+            return Optional.ofNullable(look.call());
+        } catch (Exception e) {
+            return Optional.empty();
         }
+    }
+
+    private <T> Optional<T> bounded(int tid, Callable<T> look) {
         Future<T> f;
         synchronized (this) {
             if (stuck >= MAX_STUCK) {

@@ -204,7 +204,7 @@ final class LifecyclePoints {
         boolean info = fields.hasLocal(OptionalFields.EXECVE_BINARY_INFO.id());
         boolean sha256 = fields.hasLocal(OptionalFields.EXECVE_BINARY_SHA256.id());
         boolean sha1 = fields.hasLocal(OptionalFields.EXECVE_BINARY_SHA1.id());
-        PathCalls.Stat st = info || sha256 || sha1 ? looks.look(pid, () -> FileStat.of(exePath)).orElse(null) : null;
+        PathCalls.Stat st = info || sha256 || sha1 ? look(pid, exePath, () -> FileStat.of(exePath)).orElse(null) : null;
         if (st == null) {
             return;
         }
@@ -218,7 +218,7 @@ final class LifecyclePoints {
         if (sha256 || sha1) {
             BinaryHashes.Key key = new BinaryHashes.Key(st.dev(), st.ino(), st.size(), st.mtimeNs(), st.ctimeNs());
             // The binary gone, unreadable or not answering: the hashes are left out.
-            looks.look(pid, () -> hashes.of(key, exePath, state.execveHashCacheCapacity())).ifPresent(d -> {
+            look(pid, exePath, () -> hashes.of(key, exePath, state.execveHashCacheCapacity())).ifPresent(d -> {
                 if (sha256) {
                     b.setBinarySha256(ByteString.copyFrom(d.sha256()));
                 }
@@ -227,5 +227,13 @@ final class LifecyclePoints {
                 }
             });
         }
+    }
+
+    /**
+     * Looks at the executed file: {@code /proc/PID/exe}, a link that tells its mount without a
+     * lookup, is looked at in place when on a local mount; a script's path the bounded way.
+     */
+    private <T> java.util.Optional<T> look(int pid, Path file, java.util.concurrent.Callable<T> look) {
+        return file.startsWith("/proc") ? looks.lookAt(pid, file.toString(), look) : looks.look(pid, look);
     }
 }

@@ -2,6 +2,7 @@ package dev.seccheck.sentry.trace;
 
 import static dev.seccheck.abi.Fcntl.AT_FDCWD;
 import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
+import static dev.seccheck.abi.Fcntl.O_PATH;
 import static dev.seccheck.abi.Fcntl.O_RDONLY;
 
 import dev.seccheck.linux.LinuxException;
@@ -10,6 +11,7 @@ import dev.seccheck.linux.Poll;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +45,8 @@ final class MountTypes {
             "securityfs", "pstore", "bpf", "configfs", "fusectl", "binfmt_misc", "nsfs", "efivarfs", "selinuxfs",
             "rpc_pipefs", "nfsd", "zfs");
 
-    private record Watched(int fd, boolean blocking) {}
+    /** A namespace watched: the open mountinfo polled, whether any mount may block, and each mount's type by id. */
+    private record Watched(int fd, boolean blocking, Map<Integer, String> typeById) {}
 
     private final PathCalls calls = new PathCalls();
     private final Poll poll = new Poll();
@@ -51,35 +54,69 @@ final class MountTypes {
 
     /** Whether the mount namespace of task {@code tid} holds a filesystem whose lookups or reads may wait. */
     synchronized boolean mayBlock(int tid) {
+        Watched w = watched(tid);
+        return w == null || w.blocking();
+    }
+
+    /**
+     * Whether the file {@code magicLink} leads to (a /proc link such as {@code /proc/PID/exe} or
+     * {@code /proc/PID/fd/N}, which reaches its file without a lookup in the file's filesystem) is
+     * on a mount of a local type in task {@code tid}'s namespace. The link is opened O_PATH and
+     * its mount told by id (statx, which does not ask the filesystem); false when any of that fails.
+     */
+    synchronized boolean onLocalMount(int tid, String magicLink) {
+        Watched w = watched(tid);
+        if (w == null) {
+            return false;
+        }
+        if (!w.blocking()) {
+            return true;
+        }
+        int fd = calls.openat(AT_FDCWD, magicLink, O_PATH | O_CLOEXEC);
+        if (fd < 0) {
+            return false;
+        }
+        try {
+            long id = calls.mountId(fd);
+            String type = id >= 0 ? w.typeById().get((int) id) : null;
+            return type != null && LOCAL.contains(type);
+        } finally {
+            PathCalls.close(fd);
+        }
+    }
+
+    /** The watch of {@code tid}'s namespace, read again if it changed; null when it cannot be told. */
+    private Watched watched(int tid) {
         PathCalls.Stat ns = calls.stat("/proc/" + tid + "/ns/mnt");
         if (ns == null) {
-            return true;
+            return null;
         }
         Watched w = byNamespace.get(ns.ino());
         if (w != null && !changed(w.fd())) {
-            return w.blocking();
+            return w;
         }
         if (w != null) {
             PathCalls.close(byNamespace.remove(ns.ino()).fd());
         }
         int fd = calls.openat(AT_FDCWD, "/proc/" + tid + "/mountinfo", O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
-            return true;
+            return null;
         }
         changed(fd); // seen from now on: a change after this poll shows at the next one
-        boolean blocking;
+        Map<Integer, String> types;
         try {
-            blocking = blocking(Files.readAllLines(Path.of("/proc", Integer.toString(tid), "mountinfo")));
+            types = types(Files.readAllLines(Path.of("/proc", Integer.toString(tid), "mountinfo")));
         } catch (IOException | RuntimeException e) {
             PathCalls.close(fd);
-            return true;
+            return null;
         }
-        byNamespace.put(ns.ino(), new Watched(fd, blocking));
+        w = new Watched(fd, types.values().stream().anyMatch(t -> !LOCAL.contains(t)), types);
+        byNamespace.put(ns.ino(), w);
         if (byNamespace.size() > KEPT) {
             Long eldest = byNamespace.keySet().iterator().next();
             PathCalls.close(byNamespace.remove(eldest).fd());
         }
-        return blocking;
+        return w;
     }
 
     private boolean changed(int fd) {
@@ -90,19 +127,24 @@ final class MountTypes {
         }
     }
 
-    /** Whether any line of a mountinfo names a type not in {@link #LOCAL} (the field after " - "). */
+    /** Whether any line of a mountinfo names a type not in {@link #LOCAL}. */
     static boolean blocking(List<String> mountinfo) {
+        return types(mountinfo).values().stream().anyMatch(t -> !LOCAL.contains(t));
+    }
+
+    /** Each mount's type (the field after " - ") by its id (the first field), from mountinfo's lines. */
+    static Map<Integer, String> types(List<String> mountinfo) {
+        Map<Integer, String> out = new HashMap<>();
         for (String line : mountinfo) {
             int dash = line.indexOf(" - ");
-            if (dash < 0) {
+            int space = line.indexOf(' ');
+            if (dash < 0 || space < 0) {
                 continue;
             }
             int end = line.indexOf(' ', dash + 3);
-            String type = end < 0 ? line.substring(dash + 3) : line.substring(dash + 3, end);
-            if (!LOCAL.contains(type)) {
-                return true;
-            }
+            out.put(Integer.parseInt(line.substring(0, space)),
+                    end < 0 ? line.substring(dash + 3) : line.substring(dash + 3, end));
         }
-        return false;
+        return out;
     }
 }

@@ -50,7 +50,7 @@ final class StdioFds {
         }
         FdInfo.Builder b = FdInfo.newBuilder().setPath(target);
         Path link = Path.of("/proc", Integer.toString(pid), "fd", Integer.toString(fd));
-        PathCalls.Stat st = looks.look(pid, () -> FileStat.of(link)).orElse(null);
+        PathCalls.Stat st = looks.lookAt(pid, link.toString(), () -> FileStat.of(link)).orElse(null);
         if (st != null) { // a descriptor that cannot be statted by its path keeps the path alone
             b.setMode(st.mode()).setIno(st.ino());
         }
