@@ -223,7 +223,8 @@ final class SyscallPoints implements EmulatedPoints {
     /**
      * Called at an enter stop whose exit stop will follow. execve and execveat replace the address
      * space their arguments live in, close removes the fd fd_path names: for their exit point the
-     * call is decoded now and finished at the exit ({@link SyscallDecoder#completeAtExit}).
+     * call is decoded now and finished at the exit ({@link SyscallDecoder#completeAtExit}). Called
+     * in the stop whose enter points just fired: the pages they read are read from again.
      */
     void beforeExit(Task task, SyscallEvent enter, TraceeAccess access) {
         int nr = enter.sysno();
@@ -235,7 +236,7 @@ final class SyscallPoints implements EmulatedPoints {
         if (schema.isEmpty() || exit.isEmpty()) {
             return;
         }
-        TraceeAccess at = access.at(task.tid());
+        TraceeAccess at = access.stillAt(task.tid());
         decodedAtEnter.put(enter.tid(),
                 SyscallDecoder.schematized(schema.get(), enter, null, state.fieldSet(exit.get()), at, at));
     }

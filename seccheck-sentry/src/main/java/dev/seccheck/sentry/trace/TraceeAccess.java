@@ -59,6 +59,15 @@ final class TraceeAccess implements TaskMemory, FdPaths {
         return this;
     }
 
+    /**
+     * Aims this reader at {@code taskId} again later in the same stop: the pages already read for
+     * that task in this stop are kept (it has not run since), so a second decode of the same
+     * arguments reads nothing again. Aimed at another task, it starts afresh as {@link #at} does.
+     */
+    TraceeAccess stillAt(int taskId) {
+        return taskId == tid ? this : at(taskId);
+    }
+
     /** How many pages were read from tasks so far (for tests: a page is read once per stop). */
     int pageReads() {
         return pageReads;

@@ -69,6 +69,11 @@ class TraceeAccessTest {
             }
             assertThat(at.read(page.address(), 3)).containsExactly('V', 'A', 'R');
             assertThat(at.pageReads() - before).isEqualTo(1);
+            // The exit's decode at the same stop reads the same page from the copy; a new stop reads it again.
+            assertThat(access.stillAt(SELF).readString(page.address(), 4096)).isEqualTo(env[0]);
+            assertThat(at.pageReads() - before).isEqualTo(1);
+            assertThat(access.at(SELF).readString(page.address(), 4096)).isEqualTo(env[0]);
+            assertThat(at.pageReads() - before).isEqualTo(2);
         }
     }
 
