@@ -164,8 +164,8 @@ final class ExecCalls {
      * followed). Empty when that cannot tell: the caller looks the name up the bounded way.
      */
     private Optional<Optional<Script>> confined(int tid, ExecArguments args) {
-        boolean absolute = args.pathname().startsWith("/") && !args.throughDescriptor();
-        String start = "/proc/" + tid + (args.throughDescriptor() ? "/fd/" + args.dirfd() : absolute ? "/root" : "/cwd");
+        boolean absolute = args.pathname().startsWith("/"); // an absolute name ignores the dirfd
+        String start = "/proc/" + tid + (absolute ? "/root" : args.throughDescriptor() ? "/fd/" + args.dirfd() : "/cwd");
         if (!looks.local(tid, start)) {
             return Optional.empty();
         }
@@ -189,9 +189,10 @@ final class ExecCalls {
                 if (!shebangAt(calls, reached)) {
                     return Optional.of(Optional.empty());
                 }
+                // A name seccheck can reach the file by; a deleted one is left to the bounded way, as before.
                 String real = calls.readlinkat(Fcntl.AT_FDCWD, "/proc/thread-self/fd/" + reached);
-                return real != null && real.startsWith("/") ? Optional.of(Optional.of(new Script(Path.of(real), real)))
-                        : Optional.empty();
+                return real != null && real.startsWith("/") && !real.endsWith(" (deleted)")
+                        ? Optional.of(Optional.of(new Script(Path.of(real), real))) : Optional.empty();
             } finally {
                 PathCalls.close(reached);
             }
@@ -199,8 +200,6 @@ final class ExecCalls {
             PathCalls.close(dir);
         }
     }
-
-
 
     /**
      * Returns the file passed, resolved through /proc as the caller would resolve it, when it
