@@ -41,17 +41,27 @@ class FuseServedFilesTest {
                 "needs root and /dev/fuse");
         Path mnt = Files.createDirectory(dir.resolve("mnt"));
         Path out = dir.resolve("out");
-        Set<String> before = connections();
         SupervisorTest.Run r = new SupervisorTest.Run("sentry/execve", "sentry/clone");
-        Supervised.Background run = Supervised.Background.start(r.sup,
-                List.of("/bin/sh", "-c", "'" + CWorkloads.binary("fuse_hang") + "' '" + mnt + "' > '" + out + "' 2>&1"));
+        boolean ours = !mounted(); // fusectl, mounted here if it is not, to abort a hung run's connection
+        if (ours) {
+            new ProcessBuilder("mount", "-t", "fusectl", "none", CONNECTIONS.toString()).start().waitFor();
+        }
         int status;
         try {
-            status = run.status().get(60, TimeUnit.SECONDS);
-        } catch (TimeoutException hung) {
-            abortNew(before); // the held requests fail, the threads waiting on them go on
-            run.thread().join(TimeUnit.SECONDS.toMillis(30));
-            throw new AssertionError("the run hung on the program's filesystem: " + Files.readString(out), hung);
+            Set<String> before = connections();
+            Supervised.Background run = Supervised.Background.start(r.sup,
+                    List.of("/bin/sh", "-c", "'" + CWorkloads.binary("fuse_hang") + "' '" + mnt + "' > '" + out + "' 2>&1"));
+            try {
+                status = run.status().get(60, TimeUnit.SECONDS);
+            } catch (TimeoutException hung) {
+                abortNew(before); // the held requests fail, the threads waiting on them go on
+                run.thread().join(TimeUnit.SECONDS.toMillis(30));
+                throw new AssertionError("the run hung on the program's filesystem: " + Files.readString(out), hung);
+            }
+        } finally {
+            if (ours) {
+                new ProcessBuilder("umount", CONNECTIONS.toString()).start().waitFor();
+            }
         }
         assertThat(status).isZero();
         assertThat(Files.readString(out)).contains("others ran 3", "done");
@@ -101,11 +111,8 @@ class FuseServedFilesTest {
                 .map(Thread::threadId).collect(Collectors.toSet());
     }
 
-    /** The FUSE connections open now, by number; fusectl is mounted first if it is not. */
+    /** The FUSE connections open now, by number (fusectl mounted). */
     private static Set<String> connections() throws Exception {
-        if (!mounted()) {
-            new ProcessBuilder("mount", "-t", "fusectl", "none", CONNECTIONS.toString()).start().waitFor();
-        }
         try (Stream<Path> s = Files.list(CONNECTIONS)) {
             return s.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
         }
