@@ -9,8 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * PathCalls opens and inspects files for an emulated open, truncate, link or rename: openat, openat2,
- * readlinkat, fstat, stat, fstatat, fstatfs, faccessat, ftruncate, linkat, renameat2, getdents64 and close on the calling thread, each returning the kernel's result or {@code -errno}
+ * PathCalls opens and inspects files for an emulated open, truncate, link or rename: openat,
+ * openat2, readlinkat, fstat, stat, fstatat, fstatfs, faccessat, ftruncate, linkat, renameat2,
+ * getdents64 and close on the calling thread, each returning the kernel's result or {@code -errno}
  * (see {@link Direct}) so the program gets the same answer it would have got itself. One instance
  * per thread: it reuses its buffers.
  */
@@ -126,7 +127,8 @@ public final class PathCalls {
 
     /** fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW): a symlink itself; null when it fails. */
     public Stat lstatAt(int dirfd, String name) {
-        if (Direct.call(Sysno.NEWFSTATAT, dirfd, cString(name), stat.address(), dev.seccheck.abi.Fcntl.AT_SYMLINK_NOFOLLOW) < 0) {
+        if (Direct.call(Sysno.NEWFSTATAT, dirfd, cString(name), stat.address(),
+                dev.seccheck.abi.Fcntl.AT_SYMLINK_NOFOLLOW) < 0) {
             return null;
         }
         return statRead();
@@ -135,6 +137,13 @@ public final class PathCalls {
     /** linkat(olddirfd, oldname, newdirfd, newname, flags): 0 or -errno. */
     public int linkat(int olddirfd, String oldname, int newdirfd, String newname, int flags) {
         long r = retryOnEintr(() -> Direct.call(Sysno.LINKAT, olddirfd, cString(oldname), newdirfd,
+                cString(newname, second), flags, 0));
+        return (int) r;
+    }
+
+    /** renameat2(olddirfd, oldname, newdirfd, newname, flags): 0 or -errno. */
+    public int renameat2(int olddirfd, String oldname, int newdirfd, String newname, int flags) {
+        long r = retryOnEintr(() -> Direct.call(Sysno.RENAMEAT2, olddirfd, cString(oldname), newdirfd,
                 cString(newname, second), flags, 0));
         return (int) r;
     }
@@ -163,13 +172,6 @@ public final class PathCalls {
                 }
             }
         }
-    }
-
-    /** renameat2(olddirfd, oldname, newdirfd, newname, flags): 0 or -errno. */
-    public int renameat2(int olddirfd, String oldname, int newdirfd, String newname, int flags) {
-        long r = retryOnEintr(() -> Direct.call(Sysno.RENAMEAT2, olddirfd, cString(oldname), newdirfd,
-                cString(newname, second), flags, 0));
-        return (int) r;
     }
 
     private Stat statRead() {

@@ -4,11 +4,11 @@ import static dev.seccheck.abi.Fcntl.AT_FDCWD;
 import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
 import static dev.seccheck.abi.Fcntl.O_RDONLY;
 
+import dev.seccheck.linux.Mountinfo;
+import dev.seccheck.linux.Mountinfo.Mount;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Poll;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
@@ -28,14 +28,6 @@ import java.util.Optional;
  */
 final class RealPath {
 
-
-    /** One line of mountinfo: id, device, root within the filesystem, mount point. */
-    record Mount(int id, String device, String root, String mountPoint) {
-        static Mount parse(String line) {
-            String[] f = line.split(" ");
-            return new Mount(Integer.parseInt(f[0]), f[2], unescape(f[3]), unescape(f[4]));
-        }
-    }
 
     private final PathCalls calls;
     private final Poll poll = new Poll();
@@ -60,7 +52,7 @@ final class RealPath {
             if (own.stream().anyMatch(m -> m.id() == mntId)) {
                 return kernel.startsWith("/") ? Optional.of(kernel) : Optional.empty();
             }
-            Optional<Mount> theirs = mounts("/proc/" + tid + "/mountinfo").stream().filter(m -> m.id() == mntId).findFirst();
+            Optional<Mount> theirs = Mountinfo.read("/proc/" + tid + "/mountinfo").stream().filter(m -> m.id() == mntId).findFirst();
             if (theirs.isEmpty() || !under(kernel, theirs.get().mountPoint())) {
                 return Optional.empty();
             }
@@ -85,10 +77,10 @@ final class RealPath {
      */
     private List<Mount> ours() throws IOException {
         if (watch < 0) {
-            return mounts("/proc/self/mountinfo");
+            return Mountinfo.read("/proc/self/mountinfo");
         }
         if (ours == null || (poll.poll(watch, Poll.POLLPRI, 0) & (Poll.POLLPRI | Poll.POLLERR)) != 0) {
-            ours = mounts("/proc/self/mountinfo");
+            ours = Mountinfo.read("/proc/self/mountinfo");
         }
         return ours;
     }
@@ -96,10 +88,6 @@ final class RealPath {
     /** Closes the watch on our mount table. */
     void close() {
         PathCalls.close(watch);
-    }
-
-    private static List<Mount> mounts(String file) throws IOException {
-        return Files.readAllLines(Path.of(file)).stream().filter(l -> !l.isBlank()).map(Mount::parse).toList();
     }
 
     static boolean under(String path, String dir) {
@@ -111,23 +99,5 @@ final class RealPath {
             return dir;
         }
         return dir.equals("/") ? rest : dir + rest;
-    }
-
-    /** mountinfo escapes space, tab, newline and backslash as three octal digits. */
-    static String unescape(String s) {
-        if (s.indexOf('\\') < 0) {
-            return s;
-        }
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\\' && i + 3 < s.length()) {
-                b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
-                i += 3;
-            } else {
-                b.append(c);
-            }
-        }
-        return b.toString();
     }
 }

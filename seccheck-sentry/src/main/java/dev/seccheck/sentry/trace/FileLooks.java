@@ -74,6 +74,7 @@ final class FileLooks {
     }
 
     private <T> Optional<T> bounded(int tid, Callable<T> look) {
+        ExecutorService used;
         Future<T> f;
         synchronized (this) {
             if (stuck >= MAX_STUCK) {
@@ -82,16 +83,20 @@ final class FileLooks {
             if (helper == null) {
                 helper = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("seccheck-file-look").factory());
             }
-            f = helper.submit(look);
+            used = helper;
+            f = used.submit(look);
         }
         try {
             return Optional.ofNullable(f.get(WAIT_MS, TimeUnit.MILLISECONDS));
         } catch (TimeoutException e) {
             synchronized (this) {
-                // The helper waits on the filesystem; later looks get a new one.
-                helper.shutdown();
-                helper = null;
-                stuck++;
+                // The helper waits on the filesystem: later looks get a new one (once, when the
+                // tracer and the notifier both waited on the same helper).
+                if (helper == used) {
+                    used.shutdown();
+                    helper = null;
+                    stuck++;
+                }
                 log.accept("a file of task " + tid + " did not answer within " + WAIT_MS + " ms (a filesystem that"
                         + " may block: FUSE, network); its fields are left out" + (stuck >= MAX_STUCK
                         ? ", and from now on files on such filesystems are not looked at" : ""));
@@ -103,5 +108,14 @@ final class FileLooks {
             Thread.currentThread().interrupt();
             return Optional.empty();
         }
+    }
+
+    /** Ends the helper (a stuck one stays in its wait) and closes the namespaces' watches; at the run's end. */
+    synchronized void close() {
+        if (helper != null) {
+            helper.shutdown();
+            helper = null;
+        }
+        mounts.close();
     }
 }

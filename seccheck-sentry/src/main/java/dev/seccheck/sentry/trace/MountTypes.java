@@ -6,14 +6,13 @@ import static dev.seccheck.abi.Fcntl.O_PATH;
 import static dev.seccheck.abi.Fcntl.O_RDONLY;
 
 import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.Mountinfo;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Poll;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -103,20 +102,26 @@ final class MountTypes {
             return null;
         }
         changed(fd); // seen from now on: a change after this poll shows at the next one
-        Map<Integer, String> types;
+        Map<Integer, String> types = new HashMap<>();
         try {
-            types = types(Files.readAllLines(Path.of("/proc", Integer.toString(tid), "mountinfo")));
+            Mountinfo.read("/proc/" + tid + "/mountinfo").forEach(m -> types.put(m.id(), m.type()));
         } catch (IOException | RuntimeException e) {
             PathCalls.close(fd);
             return null;
         }
-        w = new Watched(fd, types.values().stream().anyMatch(t -> !LOCAL.contains(t)), types);
+        w = new Watched(fd, blocking(types.values()), types);
         byNamespace.put(ns.ino(), w);
         if (byNamespace.size() > KEPT) {
             Long eldest = byNamespace.keySet().iterator().next();
             PathCalls.close(byNamespace.remove(eldest).fd());
         }
         return w;
+    }
+
+    /** Closes the watches of every namespace kept. */
+    synchronized void close() {
+        byNamespace.values().forEach(w -> PathCalls.close(w.fd()));
+        byNamespace.clear();
     }
 
     private boolean changed(int fd) {
@@ -127,24 +132,8 @@ final class MountTypes {
         }
     }
 
-    /** Whether any line of a mountinfo names a type not in {@link #LOCAL}. */
-    static boolean blocking(List<String> mountinfo) {
-        return types(mountinfo).values().stream().anyMatch(t -> !LOCAL.contains(t));
-    }
-
-    /** Each mount's type (the field after " - ") by its id (the first field), from mountinfo's lines. */
-    static Map<Integer, String> types(List<String> mountinfo) {
-        Map<Integer, String> out = new HashMap<>();
-        for (String line : mountinfo) {
-            int dash = line.indexOf(" - ");
-            int space = line.indexOf(' ');
-            if (dash < 0 || space < 0) {
-                continue;
-            }
-            int end = line.indexOf(' ', dash + 3);
-            out.put(Integer.parseInt(line.substring(0, space)),
-                    end < 0 ? line.substring(dash + 3) : line.substring(dash + 3, end));
-        }
-        return out;
+    /** Whether any of these filesystem types is not in {@link #LOCAL}. */
+    static boolean blocking(Collection<String> types) {
+        return types.stream().anyMatch(t -> !LOCAL.contains(t));
     }
 }

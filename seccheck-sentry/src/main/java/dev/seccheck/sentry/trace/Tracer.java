@@ -63,6 +63,8 @@ public final class Tracer {
     private int rootPid;
     private WaitStatus rootEnd;
     private Notifier notifier;
+    /** Where files the program names are looked at; its helper and watches end with the run. */
+    private final FileLooks looks;
     private Launch launch;
 
     /**
@@ -80,7 +82,7 @@ public final class Tracer {
         this.log = log;
         this.allowPtrace = allowPtrace;
         ContextFactory context = new ContextFactory(runId, tasks);
-        FileLooks looks = new FileLooks(log);
+        this.looks = new FileLooks(log);
         MmapPoints mmap = new MmapPoints(state, context, looks);
         ExecCalls execCalls = new ExecCalls(looks);
         TraceeAccess access = new TraceeAccess();
@@ -131,6 +133,7 @@ public final class Tracer {
                 notifier.stopAndJoin();
             }
             execs.stopAll();
+            looks.close();
         }
         if (rootEnd == null || rootEnd instanceof WaitStatus.Exited e && e.code() == 127) {
             // glibc's child exits 127 when its execve fails: say why, as a shell would (127 or 126).
