@@ -89,19 +89,35 @@ class PolicyEnforcementTest {
      */
     @Test
     void linksAndRenamesOutOfANegatedOrRelativeRulesReachAreRefused() throws Exception {
+        linksAndRenamesRefused(tmp, null);
+    }
+
+    /** The same with seccheck and its program unprivileged (uid 65534), the files theirs. */
+    @Test
+    void linksAndRenamesOutOfANegatedOrRelativeRulesReachAreRefusedUnprivileged() throws Exception {
+        String classpath = PackagedCli.forNobody(tmp);
+        linksAndRenamesRefused(PackagedCli.nobodysDir(tmp.resolve("u")), classpath);
+    }
+
+    /**
+     * Runs the link and rename routes in trees below {@code base}, natively and supervised, as root
+     * when {@code nobodysClasspath} is null, else as uid 65534 with that class path.
+     */
+    private void linksAndRenamesRefused(Path base, String nobodysClasspath) throws Exception {
+        boolean nobody = nobodysClasspath != null;
         String routes = "cd %s && ln o/s1 p/s1 && cat p/s1; mv o/s2 p/s2 && cat p/s2; mv o/d p/d && cat p/d/s3;"
                 + " mv p/a.key p/a.txt && cat p/a.txt; ln p/b.key p/b.txt && cat p/b.txt;"
                 + " mv p/secret p/open && cat p/open/s4; mv o/x o/y && echo moved-within;"
                 + " mv p/c.txt p/c2.txt && cat p/c2.txt; echo done";
-        Path nativeTree = renamingTree(Files.createDirectory(tmp.resolve("n")));
-        Process p = new ProcessBuilder("sh", "-c", routes.formatted(nativeTree)).redirectErrorStream(true).start();
-        String natively = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(natively).contains("SECRET-1", "SECRET-2", "SECRET-3", "SECRET-A", "SECRET-B", "SECRET-4",
+        Path nativeTree = renamingTree(Files.createDirectory(base.resolve("n")), nobody);
+        String sh = routes.formatted(nativeTree);
+        Result natively = finish(new ProcessBuilder(nobody ? PackagedCli.nobody("sh", "-c", sh) : List.of("sh", "-c", sh))
+                .redirectErrorStream(true).start());
+        assertThat(natively.out).contains("SECRET-1", "SECRET-2", "SECRET-3", "SECRET-A", "SECRET-B", "SECRET-4",
                 "moved-within", "open-c", "done");
 
-        Path tree = renamingTree(Files.createDirectory(tmp.resolve("w")));
-        Path alerts = tmp.resolve("alerts.jsonl");
+        Path tree = renamingTree(Files.createDirectory(base.resolve("w")), nobody);
+        Path alerts = base.resolve("alerts.jsonl");
         Path config = config(alerts, """
                 {"name": "project only", "point": "syscall/openat/enter",
                  "match": {"pathname": {"glob": "%1$s/**"}, "resolved_path": {"not": {"glob": "%1$s/p/**"}}},
@@ -112,7 +128,10 @@ class PolicyEnforcementTest {
                  "match": {"resolved_path": {"glob": "*/secret/*"}}, "action": "deny", "errno": "EACCES"}"""
                 .formatted(tree));
 
-        Result r = run(config, "sh", "-c", routes.formatted(tree));
+        List<String> java = nobody ? PackagedCli.asNobody(nobodysClasspath)
+                : PackagedCli.java(System.getProperty("java.class.path"));
+        Result r = finish(new ProcessBuilder(runCommand(java, config, "sh", "-c", routes.formatted(tree)))
+                .redirectErrorStream(true).start());
 
         assertThat(r.out).doesNotContain("SECRET").contains("moved-within", "open-c", "done");
         assertThat(r.out.lines().filter(l -> l.contains("Operation not permitted"))).hasSize(6);
@@ -136,8 +155,11 @@ class PolicyEnforcementTest {
         assertThat(tree.resolve("o/y")).exists();
     }
 
-    /** o/ (outside the project: s1, s2, d/s3, x) and p/ (the project: a.key, b.key, secret/s4, c.txt) in {@code base}. */
-    private static Path renamingTree(Path base) throws Exception {
+    /**
+     * o/ (outside the project: s1, s2, d/s3, x) and p/ (the project: a.key, b.key, secret/s4, c.txt)
+     * in {@code base}, every file and directory given to uid 65534 when {@code nobody}.
+     */
+    private static Path renamingTree(Path base, boolean nobody) throws Exception {
         Files.createDirectories(base.resolve("o/d"));
         Files.createDirectories(base.resolve("p/secret"));
         Files.writeString(base.resolve("o/s1"), "SECRET-1\n");
@@ -148,6 +170,11 @@ class PolicyEnforcementTest {
         Files.writeString(base.resolve("p/b.key"), "SECRET-B\n");
         Files.writeString(base.resolve("p/secret/s4"), "SECRET-4\n");
         Files.writeString(base.resolve("p/c.txt"), "open-c\n");
+        try (var all = Files.walk(base)) {
+            for (Path p : all.toList()) {
+                owned(p, nobody);
+            }
+        }
         return base;
     }
 

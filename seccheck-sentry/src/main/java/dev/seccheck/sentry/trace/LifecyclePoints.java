@@ -18,6 +18,8 @@ import dev.seccheck.state.PointState;
 import dev.seccheck.state.SinkCall;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.function.Function;
 
 /**
@@ -233,7 +235,7 @@ final class LifecyclePoints {
      * Looks at the executed file: {@code /proc/PID/exe}, a link that tells its mount without a
      * lookup, is looked at in place when on a local mount; a script's path the bounded way.
      */
-    private <T> java.util.Optional<T> look(int pid, Path file, java.util.concurrent.Callable<T> look) {
+    private <T> Optional<T> look(int pid, Path file, Callable<T> look) {
         return file.startsWith("/proc") ? looks.lookAt(pid, file.toString(), look) : looks.look(pid, look);
     }
 }

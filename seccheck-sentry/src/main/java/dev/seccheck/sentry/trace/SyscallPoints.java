@@ -45,6 +45,8 @@ final class SyscallPoints implements EmulatedPoints {
     private final ContextFactory context;
     private final MmapPoints mmap;
     private final ExecCalls execCalls;
+    /** The points of the syscalls that open by path, asked about links and renames ({@link #refuses}). */
+    private final List<Point> openPoints;
     /**
      * Enter-time decodes, by tid, for exit points of calls whose arguments are gone by the exit
      * stop. Concurrent because the notifier thread fires too, though it never sees an exit.
@@ -59,6 +61,7 @@ final class SyscallPoints implements EmulatedPoints {
         this.context = context;
         this.mmap = mmap;
         this.execCalls = execCalls;
+        this.openPoints = openPoints(catalog);
     }
 
     /**
@@ -118,32 +121,33 @@ final class SyscallPoints implements EmulatedPoints {
     /**
      * Returns what the run emulates: opens while a schematized open, openat or creat point is
      * enabled, connect and sendto-with-an-address while a connect point is, bind while a bind
-     * point is, links and renames while a sink decides at an open point. Decided once, by the first call (the filters of the run are fixed at start):
-     * sessions created later are served the ptrace way for syscalls not emulated from the start.
+     * point is, links and renames while a sink decides at an open point. Decided once, by the
+     * first call (the filters of the run are fixed at start): sessions created later are served
+     * the ptrace way for syscalls not emulated from the start.
      */
     synchronized Emulator.Effects emulation() {
         if (emulation == null) {
             boolean opens = schematized(Sysno.OPEN) || schematized(Sysno.OPENAT) || schematized(Sysno.CREAT);
-            boolean decided = openPoints().stream().anyMatch(state::decided);
+            boolean decided = openPoints.stream().anyMatch(state::decided);
             emulation = new Emulator.Effects(opens, schematized(Sysno.CONNECT), schematized(Sysno.BIND), decided);
         }
         return emulation;
     }
 
     /** The schematized enter and exit points of open, openat and creat (openat2 is reported at openat's). */
-    List<Point> openPoints() {
+    private static List<Point> openPoints(Catalog catalog) {
         List<Point> out = new ArrayList<>();
         for (int nr : new int[] {Sysno.OPEN, Sysno.OPENAT, Sysno.CREAT}) {
             for (SyscallType type : new SyscallType[] {SyscallType.ENTER, SyscallType.EXIT}) {
                 catalog.pointForSyscall(type, nr).ifPresent(out::add);
             }
         }
-        return out;
+        return List.copyOf(out);
     }
 
     @Override
     public boolean refuses(Renaming renaming) {
-        return state.refuses(openPoints(), renaming);
+        return state.refuses(openPoints, renaming);
     }
 
     private boolean schematized(int nr) {
