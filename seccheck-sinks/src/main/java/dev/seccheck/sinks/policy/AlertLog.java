@@ -41,21 +41,9 @@ final class AlertLog {
 
     /** Writes the alert of a link or rename refused because it would take a file out of {@code rule}'s reach. */
     void renaming(Rule rule, Renaming r) {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("time", Instant.now().toString());
-        n.put("alert", "seccheck policy");
-        n.put("action", "deny");
-        n.put("errno", Errno.name(Errno.EPERM));
-        n.put("rule", rule.index());
-        if (rule.label() != null) {
-            n.put("rule_name", rule.label());
-        }
+        ObjectNode n = head(rule, new Action.Deny(Errno.EPERM), null);
         n.put("syscall", r.syscall());
-        n.put("pid", r.pid());
-        n.put("tid", r.tid());
-        if (!r.processName().isEmpty()) {
-            n.put("process_name", Escape.plain(r.processName(), Escape.DEFAULT_LIMIT));
-        }
+        task(n, r.pid(), r.tid(), r.processName());
         ObjectNode renaming = n.putObject("renaming");
         renaming.put("from", Escape.plain(r.from(), Escape.DEFAULT_LIMIT));
         renaming.put("to", Escape.plain(r.to(), Escape.DEFAULT_LIMIT));
@@ -63,7 +51,8 @@ final class AlertLog {
         print(n);
     }
 
-    private void write(Rule rule, Point point, Message msg, Action taken, Missing.Field gap) {
+    /** The fields every alert starts with: when, what was done, and by which rule. */
+    private static ObjectNode head(Rule rule, Action taken, Missing.Field gap) {
         ObjectNode n = JSON.createObjectNode();
         n.put("time", Instant.now().toString());
         n.put("alert", "seccheck policy");
@@ -83,19 +72,29 @@ final class AlertLog {
         if (rule.label() != null) {
             n.put("rule_name", rule.label());
         }
+        return n;
+    }
+
+    /** The task the alert is about, as far as it is known (0 and "" are not). */
+    private static void task(ObjectNode n, int pid, int tid, String processName) {
+        if (pid != 0) {
+            n.put("pid", pid);
+        }
+        if (tid != 0) {
+            n.put("tid", tid);
+        }
+        if (!processName.isEmpty()) {
+            n.put("process_name", Escape.plain(processName, Escape.DEFAULT_LIMIT));
+        }
+    }
+
+    private void write(Rule rule, Point point, Message msg, Action taken, Missing.Field gap) {
+        ObjectNode n = head(rule, taken, gap);
         n.put("point", point.name());
         FieldDescriptor ctx = msg.getDescriptorForType().findFieldByName("context_data");
         if (ctx != null && msg.hasField(ctx)) {
             ContextData c = (ContextData) msg.getField(ctx);
-            if (c.getThreadGroupId() != 0) {
-                n.put("pid", c.getThreadGroupId());
-            }
-            if (c.getThreadId() != 0) {
-                n.put("tid", c.getThreadId());
-            }
-            if (!c.getProcessName().isEmpty()) {
-                n.put("process_name", Escape.plain(c.getProcessName(), Escape.DEFAULT_LIMIT));
-            }
+            task(n, c.getThreadGroupId(), c.getThreadId(), c.getProcessName());
             if (!c.getContainerId().isEmpty()) {
                 n.put("container_id", Escape.plain(c.getContainerId(), Escape.DEFAULT_LIMIT));
             }
