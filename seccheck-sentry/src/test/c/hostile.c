@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static int report_fd(int fd) {
@@ -68,6 +69,30 @@ static void *flip_path(void *arg) {
         strcpy(race_path, race_a);
         strcpy(race_path, race_b);
     }
+    return NULL;
+}
+
+/* The one string execve gets as argv[2] and as its only environment entry: allowed when the
+ * call starts, forbidden once a thread has waited race_delay_us after that (a sweep of delays
+ * finds the moment between a supervisor's look and the kernel's copy). */
+static char race_exec[64];
+static volatile int exec_started, flipper_ready;
+static long race_delay_us;
+
+static long now_us(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000L + t.tv_nsec / 1000;
+}
+
+static void *flip_exec(void *arg) {
+    (void)arg;
+    flipper_ready = 1;
+    while (!exec_started) {}
+    long until = now_us() + race_delay_us;
+    while (now_us() < until) {}
+    strcpy(race_exec, "SECCHECK_RACE=forbidden");
+    for (;;) pause();
     return NULL;
 }
 
@@ -256,6 +281,32 @@ int main(int argc, char **argv) {
         pthread_join(t, NULL);
         printf("wins %d of %d\n", wins, n);
         return 0;
+    }
+    if (!strcmp(mode, "race-exec")) { /* hostile race-exec N: a thread rewrites argv[2] and the environment, 0-990 us into execve */
+        int n = atoi(argv[2]), wins = 0;
+        for (int i = 0; i < n; i++) {
+            pid_t c = fork();
+            if (c == 0) {
+                strcpy(race_exec, "SECCHECK_RACE=allowed");
+                race_delay_us = i % 100 * 10;
+                pthread_t t;
+                pthread_create(&t, NULL, flip_exec, NULL);
+                while (!flipper_ready) {}
+                exec_started = 1;
+                char *av[] = {"hostile", "race-exec-child", race_exec, NULL};
+                char *ev[] = {race_exec, NULL};
+                execve("/proc/self/exe", av, ev);
+                _exit(127);
+            }
+            int st;
+            if (c > 0 && waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 42) wins++;
+        }
+        printf("wins %d of %d\n", wins, n);
+        return 0;
+    }
+    if (!strcmp(mode, "race-exec-child")) { /* exits 42 when the forbidden string reached the new program */
+        const char *e = getenv("SECCHECK_RACE");
+        return (e && !strcmp(e, "forbidden")) || (p && !strcmp(p, "SECCHECK_RACE=forbidden")) ? 42 : 0;
     }
     if (!strcmp(mode, "race-connect")) { /* hostile race-connect ALLOWED_PORT FORBIDDEN_PORT N (UDP) */
         port_a = atoi(argv[2]);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 import com.google.protobuf.Message;
 import dev.seccheck.proto.syscall.Connect;
+import dev.seccheck.proto.sentry.ExecveInfo;
 import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.sentry.testing.CWorkloads;
 import dev.seccheck.sink.Renaming;
@@ -285,6 +286,27 @@ class EmulationTest {
         assertThat(Files.readString(out).strip()).isEqualTo("wins 0 of " + n);
         assertThat(r.sink.renamings).anyMatch(rn -> rn.from().equals(secretName));
     }
+
+    /**
+     * A second thread rewrites the string execve gets as argv[2] and as the environment while the
+     * exec copies it: sentry/execve reports what the kernel gave the new program (read from the new
+     * image at the exec event), so a sink killing on the forbidden string catches every exec that
+     * got it. Natively the forbidden string reaches the new program.
+     */
+    @Test
+    void rewritingExecsArgumentsAfterTheCheckNeverWins() throws Exception {
+        String n = "1000";
+        assertThat(nativeRun("race-exec", n)).doesNotStartWith("wins 0 ");
+        SupervisorTest.Run r = new SupervisorTest.Run("sentry/execve");
+        r.sink.verdict = (p, m) -> m instanceof ExecveInfo e
+                && (e.getArgvList().contains(FORBIDDEN_EXEC) || e.getEnvList().contains(FORBIDDEN_EXEC))
+                ? new SecurityCheckException(1, "rule") : null;
+        String cmd = "cd '" + dir + "' && exec '" + CWorkloads.binary("hostile") + "' race-exec " + n + " > '" + out + "' 2>&1";
+        r.run("/bin/sh", "-c", cmd);
+        assertThat(Files.readString(out).strip()).isEqualTo("wins 0 of " + n);
+    }
+
+    private static final String FORBIDDEN_EXEC = "SECCHECK_RACE=forbidden";
 
     @Test
     void rewritingConnectsAddressAfterTheCheckNeverWins() throws Exception {

@@ -6,8 +6,9 @@ import java.util.List;
 
 /**
  * ExecArguments is what a program passed to execve or execveat, read at the call's enter while
- * its memory still holds it: gVisor's sentry/execve reports the argv and envp as passed, which
- * the new program's /proc no longer shows (a {@code #!} script's argv becomes the interpreter's).
+ * its memory still holds it: what the call's syscall points report, and what sentry/execve falls
+ * back on where the new program's image cannot be read ({@link ExecImage}). Another thread of the
+ * caller can rewrite that memory before the kernel copies it; the image, read after, cannot differ.
  *
  * @param dirfd the directory {@code pathname} is relative to (AT_FDCWD for execve)
  * @param pathname the path as passed, null when unreadable

@@ -3,6 +3,7 @@ package dev.seccheck.sentry.trace;
 import dev.seccheck.abi.Fcntl;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.sentry.syscalls.ExecArguments;
+import dev.seccheck.sentry.syscalls.ExecImage;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.TaskMemory;
 import dev.seccheck.sentry.task.Task;
@@ -34,8 +35,16 @@ final class ExecCalls {
      *     when the file passed is no script (then the kernel's {@code /proc/PID/exe} is the file)
      * @param scriptName the script's name as the kernel shows it ({@code /memfd:...} for a memfd),
      *     null without a script
+     * @param image what the kernel gave the new program, read at the exec event; null before it,
+     *     or when sentry/execve was not enabled then
      */
-    record Pending(Task caller, ExecArguments args, Path script, String scriptName) {}
+    record Pending(Task caller, ExecArguments args, Path script, String scriptName, ExecImage image) {
+
+        /** This call with the new program's image, read at its exec event. */
+        Pending withImage(ExecImage image) {
+            return new Pending(caller, args, script, scriptName, image);
+        }
+    }
 
     private record Script(Path file, String name) {}
 
@@ -61,7 +70,7 @@ final class ExecCalls {
     void entered(Task caller, SyscallEvent enter, TaskMemory mem) {
         ExecArguments args = ExecArguments.read(enter, mem);
         Script s = scriptOf(enter.tid(), args);
-        byTid.put(enter.tid(), new Pending(caller, args, s == null ? null : s.file(), s == null ? null : s.name()));
+        byTid.put(enter.tid(), new Pending(caller, args, s == null ? null : s.file(), s == null ? null : s.name(), null));
     }
 
     /** At the exec event of the thread that was {@code formerTid}: the call's entry, or null. */

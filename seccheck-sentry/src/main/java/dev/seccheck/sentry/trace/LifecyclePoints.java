@@ -1,6 +1,7 @@
 package dev.seccheck.sentry.trace;
 
 import com.google.protobuf.ByteString;
+import dev.seccheck.abi.Fcntl;
 import dev.seccheck.fields.FieldSet;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
@@ -12,6 +13,8 @@ import dev.seccheck.proto.sentry.CloneInfo;
 import dev.seccheck.proto.sentry.ExecveInfo;
 import dev.seccheck.proto.sentry.ExitNotifyParentInfo;
 import dev.seccheck.proto.sentry.TaskExit;
+import dev.seccheck.sentry.syscalls.ExecArguments;
+import dev.seccheck.sentry.syscalls.ExecImage;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
 import dev.seccheck.state.PointState;
@@ -76,6 +79,11 @@ final class LifecyclePoints {
         return false;
     }
 
+    /** Returns whether sentry/execve is enabled, so that an exec's image is worth reading at its event. */
+    boolean reportsExecs() {
+        return state.enabled(Point.EXECVE);
+    }
+
     /** The kernel's limit on a process name (TASK_COMM_LEN without the NUL). */
     private static final int COMM_MAX = 15;
 
@@ -125,10 +133,13 @@ final class LifecyclePoints {
 
     /**
      * Fires sentry/execve as gVisor does, for the exec call {@code call} whose new program
-     * {@code after} now runs: the argv and envp passed, the context of the caller before the exec,
+     * {@code after} now runs: the argv and envp the kernel gave it (read from its stack, so the
+     * caller's other threads cannot make them differ from what ran; a script's argv as passed),
+     * the context of the caller before the exec,
      * binary_path the file passed with its symlinks resolved (a script rather than its
-     * interpreter; {@code /memfd:name (deleted)} for a memfd), execfn the path exactly as passed
-     * (gVisor's definitions of the two fields, whatever descriptor named the file).
+     * interpreter; {@code /memfd:name (deleted)} for a memfd), execfn the path exactly as passed,
+     * as the kernel copied it (gVisor's definitions of the two fields, whatever descriptor named
+     * the file).
      */
     int execve(ExecCalls.Pending call, Task after) {
         if (!state.enabled(Point.EXECVE)) {
@@ -137,13 +148,21 @@ final class LifecyclePoints {
         long now = TaskTable.nowNs();
         int pid = after.tgid();
         String exe = Procfs.link(pid, "exe").orElse(null);
-        String execfn = call.args().pathname();
+        ExecArguments passed = call.args();
+        ExecImage image = call.image();
         Path script = call.script();
+        // What the new program got, not what the caller's memory held at the enter (a thread of
+        // the caller could rewrite that while the kernel copied it); a script's argv as passed.
+        List<String> argv = image == null ? passed.argv()
+                : script != null ? image.scriptArgv(passed.argv().isEmpty() ? null : passed.argv().get(0)) : image.argv();
+        List<String> env = image == null ? passed.envv() : image.envv();
+        String execfn = image == null || image.execfn() == null ? passed.pathname()
+                : image.passedPath(passed.dirfd() != Fcntl.AT_FDCWD, passed.dirfd());
         String binary = script != null ? call.scriptName() : exe;
         Path statPath = script != null ? script : Path.of("/proc", Integer.toString(pid), "exe");
         boolean inMemfd = String.valueOf(script != null ? call.scriptName() : exe).startsWith("/memfd:");
         return state.fire(Point.EXECVE, fields -> {
-            ExecveInfo.Builder b = ExecveInfo.newBuilder().addAllArgv(call.args().argv()).addAllEnv(call.args().envv());
+            ExecveInfo.Builder b = ExecveInfo.newBuilder().addAllArgv(argv).addAllEnv(env);
             if (binary != null) {
                 b.setBinaryPath(binary);
             }

@@ -10,11 +10,14 @@ import dev.seccheck.linux.Ptrace;
 import dev.seccheck.linux.Regs;
 import dev.seccheck.linux.Signals;
 import dev.seccheck.sentry.syscalls.ExecArguments;
+import dev.seccheck.sentry.syscalls.ExecImage;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -48,6 +51,8 @@ final class TaskLifecycle {
     private final ExecCalls execCalls;
     private final ProcessMemory memory = new ProcessMemory();
     private final Regs regs = new Regs();
+    /** Reads a new program's stack at its exec event; apart from the stops' reader, so no page of one is taken for the other's. */
+    private final TraceeAccess image = new TraceeAccess();
 
     /** New tasks whose creation event is known but whose first stop has not come. */
     private final Set<Integer> awaitingFirstStop = new HashSet<>();
@@ -224,6 +229,9 @@ final class TaskLifecycle {
             t = new Task(tid, t.tgid(), t.parentTgid(), t.startNs(), t.groupStartNs(), name(tid), t.cwd(),
                     null, t.execSession());
             tasks.put(t);
+            if (call != null && points.reportsExecs()) {
+                call = call.withImage(imageOf(stop, call));
+            }
             if (call != null) {
                 if (tracees.of(tid).awaitsExit()) {
                     execCalls.deferUntilExit(tid, call);
@@ -233,6 +241,27 @@ final class TaskLifecycle {
             }
         }
         return tracees.of(tid);
+    }
+
+    /**
+     * What the kernel gave the program that {@code stop} has just executed, read from its stack
+     * before its first instruction. A program whose binary its user cannot read is not dumpable,
+     * and its memory is closed to seccheck unprivileged: then argv comes from /proc/PID/cmdline
+     * (readable by anyone, the same strings), and the environment and file name are those read at
+     * the call's enter (README, "Security").
+     */
+    private ExecImage imageOf(Tracee stop, ExecCalls.Pending call) {
+        try {
+            stop.getRegs(regs);
+            Optional<ExecImage> read = ExecImage.read(image.at(stop.tid()), regs.rsp());
+            if (read.isPresent()) {
+                return read.get();
+            }
+        } catch (LinuxException e) {
+            // Gone or not stopped: what /proc still shows, below.
+        }
+        List<String> argv = Procfs.strings(stop.tid(), "cmdline");
+        return new ExecImage(argv.isEmpty() ? call.args().argv() : argv, call.args().envv(), null);
     }
 
     /**

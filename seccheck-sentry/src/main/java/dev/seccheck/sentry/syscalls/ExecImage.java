@@ -1,0 +1,127 @@
+package dev.seccheck.sentry.syscalls;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * ExecImage is what the kernel gave a program it has just executed, read from the new program's
+ * stack at the exec event, before its first instruction: the argv and envp strings the exec
+ * copied there (within the limits of {@link ExecArguments}), and the file name it was executed
+ * by (the auxiliary vector's AT_EXECFN). Unlike the caller's memory at the call's enter, nothing
+ * of the program can change these between seccheck's look and the kernel's use: the kernel has
+ * copied them already, the exec ended every other thread of the process, and the new program has
+ * not run. The stack as the x86-64 ABI lays it out at a program's entry: argc at the stack
+ * pointer, then argc argv pointers and a NULL, the envp pointers and a NULL, the auxiliary
+ * vector's (type, value) pairs up to AT_NULL.
+ *
+ * @param execfn the file name the kernel executed (its {@code bprm->filename}: the path as passed,
+ *     or {@code /dev/fd/N/path} and {@code /dev/fd/N} for execveat through a descriptor); null
+ *     when the auxiliary vector could not be read
+ */
+public record ExecImage(List<String> argv, List<String> envv, String execfn) {
+
+    /** AT_EXECFN: the auxiliary vector entry that points to the executed file name. */
+    static final long AT_EXECFN = 31;
+    /** AT_NULL: the end of the auxiliary vector. */
+    private static final long AT_NULL = 0;
+    /** The kernel writes some twenty auxiliary entries; a vector longer than this is not one. */
+    private static final int MAX_AUXV = 64;
+    /** More pointers than the 2 MiB of strings the exec limits allow cannot be a real vector. */
+    private static final long MAX_POINTERS = Abi.EXEC_MAX_TOTAL;
+
+    public ExecImage {
+        argv = List.copyOf(argv);
+        envv = List.copyOf(envv);
+    }
+
+    /**
+     * Reads the image of the program whose stack pointer at its entry is {@code sp}; empty when
+     * even argc cannot be read (a program whose binary its user cannot read is not dumpable, and
+     * its memory is closed to an unprivileged supervisor).
+     */
+    public static Optional<ExecImage> read(TaskMemory mem, long sp) {
+        long argc;
+        try {
+            argc = word(mem, sp);
+        } catch (MemoryFault e) {
+            return Optional.empty();
+        }
+        if (argc < 0 || argc > MAX_POINTERS) {
+            return Optional.empty();
+        }
+        long argvAt = sp + Long.BYTES;
+        long envpAt = argvAt + (argc + 1) * Long.BYTES;
+        return Optional.of(new ExecImage(StringVector.read(mem, argvAt), StringVector.read(mem, envpAt),
+                execfn(mem, envpAt)));
+    }
+
+    /** The string AT_EXECFN points to, found past the envp pointers; null when unreadable. */
+    private static String execfn(TaskMemory mem, long envpAt) {
+        try {
+            long at = envpAt;
+            for (long n = 0; word(mem, at) != 0; n++) {
+                if (n > MAX_POINTERS) {
+                    return null;
+                }
+                at += Long.BYTES;
+            }
+            at += Long.BYTES;
+            for (int i = 0; i < MAX_AUXV; i++, at += 2 * Long.BYTES) {
+                long type = word(mem, at);
+                if (type == AT_NULL) {
+                    return null;
+                }
+                if (type == AT_EXECFN) {
+                    return mem.readString(word(mem, at + Long.BYTES), Abi.PATH_MAX);
+                }
+            }
+            return null;
+        } catch (MemoryFault e) {
+            return null;
+        }
+    }
+
+    private static long word(TaskMemory mem, long addr) throws MemoryFault {
+        return ByteBuffer.wrap(mem.read(addr, Long.BYTES)).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    /**
+     * The arguments of a {@code #!} script as the caller passed them. The kernel ran the
+     * interpreter with {@code [interpreter, optional argument, file name, argv[1]...]}, having
+     * dropped argv[0]: this returns {@code argv0} (the one element the kernel did not keep, as
+     * read at the call's enter) and the image's elements after the file name. The file name is
+     * found by {@link #execfn}, the one the kernel inserted, in the two places a script's can be;
+     * anywhere else (an interpreter that is itself a script, or a file that was no script when the
+     * kernel opened it) the image is returned whole, as the new program got it.
+     */
+    public List<String> scriptArgv(String argv0) {
+        for (int nameAt = 1; nameAt <= 2 && execfn != null && argv0 != null; nameAt++) {
+            if (argv.size() > nameAt && argv.get(nameAt).equals(execfn)) {
+                List<String> passed = new java.util.ArrayList<>();
+                passed.add(argv0);
+                passed.addAll(argv.subList(nameAt + 1, argv.size()));
+                return passed;
+            }
+        }
+        return argv;
+    }
+
+    /**
+     * The path the caller passed, from the kernel's file name: execveat through descriptor
+     * {@code dirfd} named it {@code /dev/fd/DIRFD/path} ({@code /dev/fd/DIRFD} for AT_EMPTY_PATH),
+     * which becomes {@code path} (empty), as gVisor's execfn is; {@code fromDescriptor} says the
+     * call named a descriptor other than AT_FDCWD. Null when the image has no file name.
+     */
+    public String passedPath(boolean fromDescriptor, int dirfd) {
+        if (execfn == null || !fromDescriptor) {
+            return execfn;
+        }
+        String prefix = "/dev/fd/" + dirfd;
+        if (execfn.equals(prefix)) {
+            return "";
+        }
+        return execfn.startsWith(prefix + "/") ? execfn.substring(prefix.length() + 1) : execfn;
+    }
+}
