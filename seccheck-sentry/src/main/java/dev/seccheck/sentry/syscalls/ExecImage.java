@@ -2,6 +2,7 @@ package dev.seccheck.sentry.syscalls;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -99,7 +100,7 @@ public record ExecImage(List<String> argv, List<String> envv, String execfn) {
     public List<String> scriptArgv(String argv0) {
         for (int nameAt = 1; nameAt <= 2 && execfn != null && argv0 != null; nameAt++) {
             if (argv.size() > nameAt && argv.get(nameAt).equals(execfn)) {
-                List<String> passed = new java.util.ArrayList<>();
+                List<String> passed = new ArrayList<>();
                 passed.add(argv0);
                 passed.addAll(argv.subList(nameAt + 1, argv.size()));
                 return passed;

@@ -135,11 +135,10 @@ final class LifecyclePoints {
      * Fires sentry/execve as gVisor does, for the exec call {@code call} whose new program
      * {@code after} now runs: the argv and envp the kernel gave it (read from its stack, so the
      * caller's other threads cannot make them differ from what ran; a script's argv as passed),
-     * the context of the caller before the exec,
-     * binary_path the file passed with its symlinks resolved (a script rather than its
-     * interpreter; {@code /memfd:name (deleted)} for a memfd), execfn the path exactly as passed,
-     * as the kernel copied it (gVisor's definitions of the two fields, whatever descriptor named
-     * the file).
+     * the context of the caller before the exec, binary_path the file passed with its symlinks
+     * resolved (a script rather than its interpreter; {@code /memfd:name (deleted)} for a memfd),
+     * execfn the path exactly as passed, as the kernel copied it (gVisor's definitions of the two
+     * fields, whatever descriptor named the file).
      */
     int execve(ExecCalls.Pending call, Task after) {
         if (!state.enabled(Point.EXECVE)) {
