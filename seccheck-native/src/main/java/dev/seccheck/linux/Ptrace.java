@@ -60,11 +60,6 @@ public final class Ptrace {
         call(PTRACE_SEIZE, pid, 0, options);
     }
 
-    /** Replaces the options of a tracee in a ptrace-stop (its children inherit them from then on). */
-    public void setOptions(int pid, int options) throws LinuxException {
-        call(PTRACE_SETOPTIONS, pid, 0, options);
-    }
-
     /** Resumes a stopped tracee, delivering {@code signal} (0 for none). */
     public void cont(int pid, int signal) throws LinuxException {
         call(PTRACE_CONT, pid, 0, signal);

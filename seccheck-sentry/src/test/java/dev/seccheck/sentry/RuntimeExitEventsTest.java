@@ -19,11 +19,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 13: a run whose points do not need ptrace's exit event starts without it (one stop less
- * per thread) and reads no task name at exec. A session with sentry/task_exit created while the
- * run goes must still see every task exit, those that existed before the create included, with
- * their names (also after the reap, for sentry/exit_notify_parent): the create gives every live
- * task the exit event and reads the names first.
+ * A run started with no point reads no task name at exec (issue 13). A session with
+ * sentry/task_exit created while the run goes must still see every task exit, those that existed
+ * before the create included, with their names (also after the reap, for sentry/exit_notify_parent):
+ * both fire at the reap, and the create reads the names of the live tasks first. (No thread waits
+ * at its exit for seccheck: ptrace's exit event is never asked for, see StuckReads.)
  */
 class RuntimeExitEventsTest {
 

@@ -3,6 +3,7 @@ package dev.seccheck.sentry.task;
 import dev.seccheck.linux.Procfs;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -95,6 +96,11 @@ public final class TaskTable {
     /** Returns the live thread ids. */
     public Collection<Integer> tids() {
         return Set.copyOf(tasks.keySet());
+    }
+
+    /** Returns every live task. */
+    public Collection<Task> all() {
+        return List.copyOf(tasks.values());
     }
 
     /** Returns the live thread group ids (processes), sorted. */

@@ -34,6 +34,21 @@ record ContextFactory(String containerId, TaskTable tasks) {
     }
 
     /**
+     * Reads now, while {@code task} lives, the cwd and credentials {@code fields} ask for into the
+     * task table, for a point that fires once /proc has forgotten the task (sentry/task_exit,
+     * at the reap).
+     */
+    void keep(Task task, FieldSet fields) {
+        if (fields.hasContext(ContextField.CWD)) {
+            cwd(task);
+        }
+        Task now = tasks.get(task.tid()); // cwd() may have replaced it
+        if (now != null && fields.hasContext(ContextField.CREDENTIALS)) {
+            credentials(now);
+        }
+    }
+
+    /**
      * Sets one context field of {@code task}. Credentials and cwd are read before the fields
      * after them in the enum's order, as ever; either stays unset when /proc cannot tell it.
      */

@@ -39,9 +39,7 @@ import java.util.function.Consumer;
  * before publishing them. The tracer thread makes one layer per batch of requests, each task
  * counts the layers it carries ({@link Tracee#layers}; a new thread inherits its creator's), and
  * a task lacking some is interrupted and given the union of what it lacks at its next stop where
- * {@link Injector} may run. A session may also need ptrace's exit events, which the run starts
- * without unless a point needs them: the same interrupt gives each task the options at that stop.
- * A task that cannot take them fails the request naming it and why. Tracer thread only, except {@link #request} and {@link #lacking}.
+ * {@link Injector} may run. A task that cannot take it fails the request naming it and why. Tracer thread only, except {@link #request} and {@link #lacking}.
  */
 final class FilterLayers {
 
@@ -71,17 +69,11 @@ final class FilterLayers {
     /** The most runtime layers a fulfilled request needed: what published sessions may rely on. */
     private int committed;
 
-    /**
-     * What a new state of the points needs (the filter actions, and whether exit events, see
-     * {@link LifecyclePoints#needsExitEvents}), and who waits for every task to carry it.
-     */
-    private record Request(FilterAction[] wanted, boolean exitEvents, CompletableFuture<Void> done) {}
+    /** What a new state of the points needs (the filter actions), and who waits for every task to carry it. */
+    private record Request(FilterAction[] wanted, CompletableFuture<Void> done) {}
 
-    /**
-     * A request taken by the tracer thread: done once every live task carries {@code layers}
-     * runtime layers and the ptrace {@code options}.
-     */
-    private record Waiter(int layers, int options, CompletableFuture<Void> done) {}
+    /** A request taken by the tracer thread: done once every live task carries {@code layers} runtime layers. */
+    private record Waiter(int layers, CompletableFuture<Void> done) {}
 
     FilterLayers(PointState state, SyscallPoints syscalls, TaskTable tasks, Tracees tracees, Consumer<String> log) {
         this.state = state;
@@ -130,7 +122,7 @@ final class FilterLayers {
             // Refused before anything changes: success of a create must mean its points are served.
             return CompletableFuture.failedFuture(new IllegalStateException(refused.get()));
         }
-        Request r = new Request(wanted, LifecyclePoints.needsExitEvents(next), new CompletableFuture<>());
+        Request r = new Request(wanted, new CompletableFuture<>());
         requests.add(r);
         return r.done();
     }
@@ -196,16 +188,11 @@ final class FilterLayers {
             layers.add(added);
         }
         for (Request req : batch) {
-            if (req.exitEvents()) {
-                tracees.addOptions(TaskLifecycle.EXIT_EVENTS);
-            }
-        }
-        for (Request req : batch) {
-            waiters.add(new Waiter(layersNeeded(req.wanted()), tracees.options(), req.done()));
+            waiters.add(new Waiter(layersNeeded(req.wanted()), req.done()));
         }
         for (int tid : tasks.tids()) {
             Tracee t = tracees.of(tid);
-            if ((t.layers() >= layers.size() && t.carries(tracees.options())) || t.needsLayer()) {
+            if (t.layers() >= layers.size() || t.needsLayer()) {
                 continue;
             }
             failed.remove(tid); // tried again for this batch
@@ -294,7 +281,6 @@ final class FilterLayers {
             return;
         }
         try {
-            t.applyOptions();
             if (t.layers() < layers.size()) {
                 new Injector(memory).installFilter(t, task.tgid(), union(t.layers()));
                 t.layers(layers.size());
@@ -303,7 +289,7 @@ final class FilterLayers {
             throw e;
         } catch (LinuxException | RuntimeException e) {
             String why = "task " + t.tid() + " (" + task.comm() + ", process " + task.tgid() + ") cannot take the new"
-                    + " filter layer or ptrace options: " + e.getMessage();
+                    + " filter layer: " + e.getMessage();
             failed.put(t.tid(), why);
             if (t.layers() < committed) {
                 log.accept(why + "; killing its process, which would run unchecked");
@@ -345,7 +331,7 @@ final class FilterLayers {
             boolean waiting = false;
             for (int tid : tasks.tids()) {
                 Tracee t = tracees.of(tid);
-                if (t.layers() >= w.layers() && t.carries(w.options())) {
+                if (t.layers() >= w.layers()) {
                     continue;
                 }
                 String why = failed.get(tid);

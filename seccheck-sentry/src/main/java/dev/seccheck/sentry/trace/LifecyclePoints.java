@@ -48,17 +48,19 @@ final class LifecyclePoints {
     }
 
     /**
-     * Returns whether {@code s} needs ptrace's exit event (PTRACE_O_TRACEEXIT), one stop per ending
-     * thread: only sentry/task_exit does (it reports the status before the thread is reaped; the
-     * bookkeeping of an exec by a non-leader thread rests on the exec event's former tid instead).
+     * Takes now, while {@code task} lives, the cwd and credentials sentry/task_exit is to carry:
+     * it fires when the thread is reaped (no thread ever waits for seccheck at its exit, see
+     * {@link #taskExit}), and /proc has forgotten them by then.
      */
-    static boolean needsExitEvents(PointState s) {
-        return s.enabled(Point.TASK_EXIT);
+    void keepExitContext(Task task) {
+        keepExitContext(state, task);
     }
 
-    /** Returns whether the points enabled now need ptrace's exit event (see {@link #needsExitEvents(PointState)}). */
-    boolean needsExitEvents() {
-        return needsExitEvents(state);
+    /** The same for the points of {@code s} (a session about to be published). */
+    void keepExitContext(PointState s, Task task) {
+        if (s.enabled(Point.TASK_EXIT)) {
+            context.keep(task, s.fieldSet(Point.TASK_EXIT));
+        }
     }
 
     /**
@@ -180,7 +182,12 @@ final class LifecyclePoints {
         }, (sink, fields, msg) -> sink.execve(fields, msg));
     }
 
-    /** Fires sentry/task_exit with the status the task is exiting with. */
+    /**
+     * Fires sentry/task_exit with the status the thread exited with, when it is reaped. Not at
+     * ptrace's exit event, which would hold every exiting thread until seccheck resumed it: a
+     * thread killed while seccheck waits on it (a filesystem it serves, StuckReads) could then
+     * never let go of what holds seccheck.
+     */
     void taskExit(Task task, int waitStatus) {
         fireExit(Point.TASK_EXIT, task, ctx -> {
             TaskExit.Builder b = TaskExit.newBuilder().setExitStatus(waitStatus);

@@ -85,8 +85,10 @@ record SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers
         if (task != null) {
             if (SyscallPoints.isCwdChanger(nr)) {
                 tasks.invalidateCwd(task.tgid());
+                lifecycle.contextChanged(task);
             } else if (SyscallPoints.isCredentialChanger(nr)) {
                 tasks.invalidateCredentials(tid);
+                lifecycle.contextChanged(task);
             }
             Task caller = lifecycle.execCaller(tid);
             Task current = caller != null ? caller : tasks.get(tid);

@@ -29,14 +29,13 @@ import java.util.Set;
 final class TaskLifecycle {
 
     /**
-     * The ptrace options every tracee carries. The clone, fork and vfork events stay whatever the
-     * points are: they attach each new task before its first instruction, so none escapes. The
-     * exit event is added only when a point needs it ({@link LifecyclePoints#needsExitEvents}).
+     * The ptrace options every tracee carries, whatever the points: the clone, fork and vfork events
+     * attach each new task before its first instruction, so none escapes. Never the exit event
+     * (PTRACE_O_TRACEEXIT): a thread would wait at its exit for seccheck to resume it, and one killed
+     * while seccheck waits on it could not end (sentry/task_exit fires at the reap instead).
      */
     static final int BASE_OPTIONS = Ptrace.O_EXITKILL | Ptrace.O_TRACESYSGOOD | Ptrace.O_TRACECLONE
             | Ptrace.O_TRACEFORK | Ptrace.O_TRACEVFORK | Ptrace.O_TRACEEXEC | Ptrace.O_TRACESECCOMP;
-    /** The option a session with sentry/task_exit needs: a stop as each thread exits. */
-    static final int EXIT_EVENTS = Ptrace.O_TRACEEXIT;
     /** The clone flags fork(2) and vfork(2) amount to (the kernel implements them as clones). */
     private static final long FORK_FLAGS = Signal.SIGCHLD;
     private static final long VFORK_FLAGS = CloneFlags.CLONE_VM | CloneFlags.CLONE_VFORK | Signal.SIGCHLD;
@@ -81,15 +80,9 @@ final class TaskLifecycle {
         long now = TaskTable.nowNs();
         Task t = new Task(pid, pid, 0, now, now, name(pid), null, null, execSession);
         tasks.put(t);
+        points.keepExitContext(t);
         awaitingFirstExec.add(pid);
         return t;
-    }
-
-    /** Before the workload starts: asks for exit events if the points enabled now need them. */
-    void atStart() {
-        if (points.needsExitEvents()) {
-            tracees.addOptions(EXIT_EVENTS);
-        }
     }
 
     /** The thread's name read from /proc now, or null (read when first wanted) while no point is enabled. */
@@ -164,12 +157,12 @@ final class TaskLifecycle {
         }
         if (t != null) {
             tasks.put(t);
+            points.keepExitContext(t);
             layers.inherit(parentTid, child);
             if (parent != null && points.clone(parent, t, flags) != 0) {
                 Signals.kill(child, Signal.SIGKILL);
             }
         }
-        tracees.of(child).inheritOptions(parentStop);
         if (stoppedEarly.remove(child)) {
             tracees.of(child).resume(0);
         } else {
@@ -229,6 +222,7 @@ final class TaskLifecycle {
             t = new Task(tid, t.tgid(), t.parentTgid(), t.startNs(), t.groupStartNs(), name(tid), t.cwd(),
                     null, t.execSession());
             tasks.put(t);
+            points.keepExitContext(t);
             if (call != null && points.reportsExecs()) {
                 call = call.withImage(imageOf(stop, call));
             }
@@ -292,19 +286,22 @@ final class TaskLifecycle {
         }
     }
 
-    /** The exit event, before the thread is gone: fires sentry/task_exit with its exit status. */
-    void exiting(Tracee t) throws LinuxException {
-        int status = (int) t.eventMessage();
-        Task task = tasks.get(t.tid());
-        if (task != null) {
-            points.taskExit(task, status);
+    /** The cwd or credentials of the threads of {@code task}'s process changed: sentry/task_exit's are taken again. */
+    void contextChanged(Task task) {
+        for (Task t : tasks.threadsOf(task.tgid())) {
+            points.keepExitContext(t);
         }
-        t.resume(0);
     }
 
-    /** The thread is gone (reaped): forgets it, and fires sentry/exit_notify_parent for a process. */
+    /**
+     * The thread is gone (reaped): forgets it, and fires sentry/task_exit with its wait status, and
+     * sentry/exit_notify_parent for a process.
+     */
     void gone(int tid, int raw) {
         Task t = tasks.remove(tid);
+        if (t != null) {
+            points.taskExit(t, raw);
+        }
         tracees.remove(tid);
         syscalls.forget(tid);
         execCalls.forget(tid);

@@ -24,8 +24,6 @@ final class Tracee {
     private final Wait wait;
     private final Doorbell doorbell;
     private final Tracees owner;
-    /** The ptrace options it carries: given at attach or by PTRACE_SETOPTIONS, or its creator's (inherited). */
-    private int options;
     /** The syscall whose exit stop is awaited, with what was seen at its enter; null for none. */
     private SyscallEvent inSyscall;
     private boolean needsLayer;
@@ -46,34 +44,12 @@ final class Tracee {
         return tid;
     }
 
-    /** Attaches to the thread (PTRACE_SEIZE) with the options the run wants now; it must not be traced yet. */
-    void seize() throws LinuxException {
-        int wanted = owner.options();
-        ptrace.seize(tid, wanted);
-        options = wanted;
-    }
-
-    /** A thread the kernel attached at its creation carries its creator's options (the kernel copies them). */
-    void inheritOptions(Tracee creator) {
-        options = creator.options;
-    }
-
-    /** Returns whether it carries every option in {@code wanted}. */
-    boolean carries(int wanted) {
-        return (options & wanted) == wanted;
-    }
-
     /**
-     * At a stop: gives it the options the run wants now if it lacks some (one PTRACE_SETOPTIONS, no
-     * stop of its own). Every resume passes here, so a thread never runs on with options older than
-     * the run's at its last stop.
+     * Attaches to the thread (PTRACE_SEIZE) with the run's options; it must not be traced yet. A
+     * thread the kernel attaches at its creation gets its creator's options from the kernel.
      */
-    void applyOptions() throws LinuxException {
-        int wanted = owner.options();
-        if (options != wanted) {
-            ptrace.setOptions(tid, wanted);
-            options = wanted;
-        }
+    void seize() throws LinuxException {
+        ptrace.seize(tid, owner.options());
     }
 
     /** Waits for this thread's next stop or end, whatever else is pending. */
@@ -105,7 +81,6 @@ final class Tracee {
 
     /** Resumes with no further stop asked for (PTRACE_CONT). */
     void cont(int signal) throws LinuxException {
-        applyOptions();
         unpark();
         ptrace.cont(tid, signal);
         reinterruptIfNeeded();
@@ -113,7 +88,6 @@ final class Tracee {
 
     /** Resumes up to the exit of the syscall it is in (PTRACE_SYSCALL). */
     void toSyscallExit(int signal) throws LinuxException {
-        applyOptions();
         unpark();
         ptrace.syscall(tid, signal);
         reinterruptIfNeeded();
@@ -127,7 +101,6 @@ final class Tracee {
 
     /** Leaves a group-stopped thread stopped but lets its next event be reported (PTRACE_LISTEN). */
     void listen() throws LinuxException {
-        applyOptions();
         ptrace.listen(tid);
         listening = true;
         doorbell.park(tid, true);

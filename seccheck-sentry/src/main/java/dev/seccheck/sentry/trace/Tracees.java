@@ -15,12 +15,8 @@ final class Tracees {
     private final Ptrace ptrace = new Ptrace();
     private final Wait wait = new Wait();
     private final Doorbell doorbell;
-    /**
-     * The ptrace options every tracee is to carry, each given them at its next stop. They only
-     * grow (as filter layers do): a session created at runtime may need exit events that the run
-     * started without, and once some session relied on them no later state takes them away.
-     */
-    private int options;
+    /** The ptrace options every tracee carries, fixed for the run ({@link TaskLifecycle#BASE_OPTIONS}). */
+    private final int options;
 
     Tracees(Doorbell doorbell, int options) {
         this.doorbell = doorbell;
@@ -32,14 +28,9 @@ final class Tracees {
         return byTid.computeIfAbsent(tid, t -> new Tracee(t, ptrace, wait, doorbell, this));
     }
 
-    /** Returns the ptrace options every tracee is to carry. */
+    /** Returns the ptrace options every tracee carries. */
     int options() {
         return options;
-    }
-
-    /** Adds options every tracee is to carry from its next stop on. */
-    void addOptions(int more) {
-        options |= more;
     }
 
     /** At a signal-delivery stop: the signal to deliver, 0 when it was the doorbell's (see {@link Doorbell#take}). */
@@ -80,8 +71,7 @@ final class Tracees {
         if (pending != null) {
             now.awaitExit(pending);
         }
-        // The filters and options are the executing thread's, not the former leader's.
-        now.inheritOptions(old);
+        // The filters are the executing thread's, not the former leader's.
         now.layers(old.layers());
         now.needsLayer(old.needsLayer());
     }

@@ -154,7 +154,6 @@ public final class Tracer {
     /** Starts the workload and attaches to it before its program runs (see {@link Launch}). */
     private void attach(Path program, List<String> argv) throws SentryException, LinuxException {
         layers.atStart();
-        lifecycle.atStart();
         launch = Launch.start(program, argv, null, null, null, layers.notified(),
                 Guard.forThisProcess(allowPtrace), layers.mmapFragment());
         Launch.Child child = launch.attach(lifecycle, false);
@@ -207,6 +206,9 @@ public final class Tracer {
     public void prepare(PointState next) {
         if (LifecyclePoints.namesWanted(next)) {
             tasks.fillNames(); // tasks that executed while no point was enabled have no name read yet
+        }
+        for (Task t : tasks.all()) {
+            points.keepExitContext(next, t); // sentry/task_exit fires at the reap, when /proc has forgotten them
         }
         CompletableFuture<Void> done = layers.request(next);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(APPLY_DEADLINE_MS);
@@ -356,7 +358,6 @@ public final class Tracer {
                 lifecycle.beforeExec(t);
                 syscallStops.executed(lifecycle.executed(t));
             }
-            case Ptrace.EVENT_EXIT -> lifecycle.exiting(t);
             case Ptrace.EVENT_STOP -> lifecycle.eventStop(t, s.signal());
             case 0 -> {
                 if (s.syscallStop()) {
