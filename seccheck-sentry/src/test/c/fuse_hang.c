@@ -5,7 +5,11 @@
  * how many finished within 10 seconds. Then it kills the child and the server, unmounts and
  * prints "done". Under a supervisor that looks the executed file up itself at the exec's enter,
  * that lookup waits on this server too: nothing else in the run goes on until the server dies.
- * fuse_hang --idle DIR: mounts the same filesystem, prints "mounted" and serves it until killed. */
+ * fuse_hang --idle DIR: mounts the same filesystem, prints "mounted" and serves it until killed.
+ * fuse_hang --memory open|exec DIR: the server answers lookups with a 4 KiB file but never a
+ * read; the child maps DIR/f shared and passes a path that lies in that unread page to openat or
+ * execve (its own read of it waits, natively as well); then the same three /bin/true. A
+ * supervisor that reads the path from the child's memory waits on this server too. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -28,6 +33,23 @@ static void reply(int fd, uint64_t unique, int error, const void *body, size_t l
     h->unique = unique;
     if (len) memcpy(buf + sizeof *h, body, len);
     if (write(fd, buf, h->len) < 0 && errno != ENOENT) perror("fuse_hang: reply");
+}
+
+/* Whether lookups find a file (--memory) rather than being left unanswered. */
+static int files;
+
+static void attributes(struct fuse_attr *a, uint64_t ino) {
+    memset(a, 0, sizeof *a);
+    a->ino = ino;
+    if (ino == FUSE_ROOT_ID) {
+        a->mode = S_IFDIR | 0755;
+        a->nlink = 2;
+    } else {
+        a->mode = S_IFREG | 0755;
+        a->nlink = 1;
+        a->size = 4096;
+        a->blocks = 8;
+    }
 }
 
 static void serve(int fd) {
@@ -50,13 +72,27 @@ static void serve(int fd) {
         }
         case FUSE_GETATTR: {
             struct fuse_attr_out out = {0};
-            out.attr.ino = in->nodeid;
-            out.attr.mode = S_IFDIR | 0755;
-            out.attr.nlink = 2;
+            attributes(&out.attr, in->nodeid);
             reply(fd, in->unique, 0, &out, sizeof out);
             break;
         }
         case FUSE_LOOKUP:
+            if (files) {
+                struct fuse_entry_out out = {0};
+                out.nodeid = 2;
+                attributes(&out.attr, 2);
+                reply(fd, in->unique, 0, &out, sizeof out);
+            }
+            break;
+        case FUSE_OPEN:
+            if (files) {
+                struct fuse_open_out out = {0};
+                reply(fd, in->unique, 0, &out, sizeof out);
+                break;
+            }
+            reply(fd, in->unique, -ENOSYS, NULL, 0);
+            break;
+        case FUSE_READ: /* never answered */
         case FUSE_INTERRUPT:
         case FUSE_FORGET:
         case FUSE_BATCH_FORGET:
@@ -75,8 +111,9 @@ static long now_ms(void) {
 
 int main(int argc, char **argv) {
     int idle = argc == 3 && !strcmp(argv[1], "--idle");
-    if (argc != 2 && !idle) {
-        fprintf(stderr, "usage: fuse_hang [--idle] DIR\n");
+    files = argc == 4 && !strcmp(argv[1], "--memory");
+    if (argc != 2 && !idle && !files) {
+        fprintf(stderr, "usage: fuse_hang [--idle] DIR | fuse_hang --memory open|exec DIR\n");
         return 2;
     }
     const char *dir = argv[argc - 1];
@@ -96,6 +133,19 @@ int main(int argc, char **argv) {
     char script[4096];
     snprintf(script, sizeof script, "%s/script", dir);
     pid_t execer = fork();
+    if (execer == 0 && files) {
+        snprintf(script, sizeof script, "%s/f", dir);
+        int f = open(script, O_RDONLY);
+        char *unread = f < 0 ? MAP_FAILED : mmap(NULL, 4096, PROT_READ, MAP_SHARED, f, 0);
+        if (unread == MAP_FAILED) { perror("fuse_hang: map"); _exit(1); }
+        if (!strcmp(argv[2], "exec")) {
+            char *args[] = {"x", NULL};
+            execve(unread, args, args + 1);
+        } else {
+            openat(AT_FDCWD, unread, O_RDONLY);
+        }
+        _exit(0);
+    }
     if (execer == 0) {
         execl(script, script, (char *)NULL);
         _exit(127);

@@ -5,7 +5,10 @@ import dev.seccheck.abi.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * ProcessMemory reads and writes another process's memory with process_vm_readv/writev (one
@@ -13,8 +16,34 @@ import java.util.Objects;
  */
 public final class ProcessMemory {
 
+    /**
+     * When each thread's transfer in progress began (System.nanoTime), 0 while it has none. A
+     * transfer of a page that a filesystem has to supply (a shared mapping of a FUSE file) waits
+     * on that filesystem's server, which may be the supervised program itself, and cannot be
+     * interrupted: {@link #longestTransferNanos} lets a watchdog see such a wait.
+     */
+    private static final List<AtomicLong> STARTS = new CopyOnWriteArrayList<>();
+    private static final ThreadLocal<AtomicLong> START = ThreadLocal.withInitial(() -> {
+        AtomicLong start = new AtomicLong();
+        STARTS.add(start);
+        return start;
+    });
+
     /** Creates a reader/writer for the calling thread (it reuses its buffers). */
     public ProcessMemory() {}
+
+    /** How long the oldest transfer still in progress, on any thread, has been going (0 for none). */
+    public static long longestTransferNanos() {
+        long now = System.nanoTime();
+        long longest = 0;
+        for (AtomicLong start : STARTS) {
+            long began = start.get();
+            if (began != 0) {
+                longest = Math.max(longest, now - began);
+            }
+        }
+        return longest;
+    }
 
     private final Arena arena = Arena.ofAuto();
     private final MemorySegment local = arena.allocate(Layouts.IOVEC);
@@ -63,9 +92,16 @@ public final class ProcessMemory {
         Layouts.IOV_LEN.set(local, 0L, 0L, (long) len);
         Layouts.IOV_BASE.set(remote, 0L, 0L, MemorySegment.ofAddress(addr));
         Layouts.IOV_LEN.set(remote, 0L, 0L, (long) len);
-        // The remote address is the tracee's, not ours: it only travels to the kernel as a number.
-        return NativeCall.call(slot -> Libc.syscall(slot, nr, pid, local.address(), 1L, remote.address(), 1L, 0L),
-                NativeCall.Restart.ON_EINTR, name, () -> pid + ", 0x" + Long.toHexString(addr) + ", " + len);
+        AtomicLong start = START.get();
+        long now = System.nanoTime();
+        start.set(now == 0 ? 1 : now); // 0 means no transfer
+        try {
+            // The remote address is the tracee's, not ours: it only travels to the kernel as a number.
+            return NativeCall.call(slot -> Libc.syscall(slot, nr, pid, local.address(), 1L, remote.address(), 1L, 0L),
+                    NativeCall.Restart.ON_EINTR, name, () -> pid + ", 0x" + Long.toHexString(addr) + ", " + len);
+        } finally {
+            start.set(0);
+        }
     }
 
     private void ensure(int len) {

@@ -12,6 +12,7 @@ import dev.seccheck.points.Catalog;
 import dev.seccheck.sentry.SentryException;
 import dev.seccheck.sentry.defense.Guard;
 import dev.seccheck.sentry.defense.Seal;
+import dev.seccheck.sentry.defense.StuckReads;
 import dev.seccheck.sentry.filter.Fragment;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
@@ -122,11 +123,15 @@ public final class Tracer {
             started.completeExceptionally(se);
             throw se;
         }
+        // A filesystem of the run that leaves a read of a task's memory unanswered would hold the
+        // tracer or the notifier: its servers are killed after a while (StuckReads).
+        StuckReads stuckReads = new StuckReads(tasks::tgids, log).start();
         try {
             loop();
         } catch (LinuxException e) {
             throw new SentryException("supervision failed: " + e.getMessage(), e);
         } finally {
+            stuckReads.close();
             layers.ended();
             // The run's threads end with it: every task is gone, so no listener has anything left to hold.
             if (notifier != null) {
