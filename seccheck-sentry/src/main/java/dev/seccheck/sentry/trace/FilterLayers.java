@@ -39,7 +39,8 @@ import java.util.function.Consumer;
  * before publishing them. The tracer thread makes one layer per batch of requests, each task
  * counts the layers it carries ({@link Tracee#layers}; a new thread inherits its creator's), and
  * a task lacking some is interrupted and given the union of what it lacks at its next stop where
- * {@link Injector} may run. A task that cannot take it fails the request naming it and why. Tracer thread only, except {@link #request} and {@link #lacking}.
+ * {@link Injector} may run. A task that cannot take it fails the request naming it and why.
+ * Tracer thread only, except {@link #request} and {@link #lacking}.
  */
 final class FilterLayers {
 

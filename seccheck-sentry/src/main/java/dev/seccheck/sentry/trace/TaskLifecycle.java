@@ -50,7 +50,7 @@ final class TaskLifecycle {
     private final ExecCalls execCalls;
     private final ProcessMemory memory = new ProcessMemory();
     private final Regs regs = new Regs();
-    /** Reads a new program's stack at its exec event; apart from the stops' reader, so no page of one is taken for the other's. */
+    /** Reads a new program's stack at its exec event: a reader of its own, so no page kept for a stop is reused. */
     private final TraceeAccess image = new TraceeAccess();
 
     /** New tasks whose creation event is known but whose first stop has not come. */
