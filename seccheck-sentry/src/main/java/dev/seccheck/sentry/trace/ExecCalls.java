@@ -70,7 +70,8 @@ final class ExecCalls {
     void entered(Task caller, SyscallEvent enter, TaskMemory mem) {
         ExecArguments args = ExecArguments.read(enter, mem);
         Script s = scriptOf(enter.tid(), args);
-        byTid.put(enter.tid(), new Pending(caller, args, s == null ? null : s.file(), s == null ? null : s.name(), null));
+        byTid.put(enter.tid(),
+                new Pending(caller, args, s == null ? null : s.file(), s == null ? null : s.name(), null));
     }
 
     /** At the exec event of the thread that was {@code formerTid}: the call's entry, or null. */

@@ -154,8 +154,8 @@ final class LifecyclePoints {
         Path script = call.script();
         // What the new program got, not what the caller's memory held at the enter (a thread of
         // the caller could rewrite that while the kernel copied it); a script's argv as passed.
-        List<String> argv = image == null ? passed.argv()
-                : script != null ? image.scriptArgv(passed.argv().isEmpty() ? null : passed.argv().get(0)) : image.argv();
+        String argv0 = passed.argv().isEmpty() ? null : passed.argv().get(0);
+        List<String> argv = image == null ? passed.argv() : script != null ? image.scriptArgv(argv0) : image.argv();
         List<String> env = image == null ? passed.envv() : image.envv();
         String execfn = image == null || image.execfn() == null ? passed.pathname()
                 : image.passedPath(passed.dirfd() != Fcntl.AT_FDCWD, passed.dirfd());
