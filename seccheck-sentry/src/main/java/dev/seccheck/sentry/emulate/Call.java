@@ -41,6 +41,9 @@ final class Call {
     /** What is left of a call moved to a pool thread, run there with that thread's open emulation. */
     interface Rest {
         void finish(OpenEmulation opens);
+
+        /** No pool thread can take it ({@link Emulator#MAX_WAITING}): fails the call, releasing what it holds. */
+        void refuse(int errno);
     }
 
     /** Moves what is left of a call to a pool thread. */
@@ -257,12 +260,13 @@ final class Call {
     void install(SyscallEvent ev, TaskMemory mem, int fd, boolean cloexec) {
         Restarts.Result.Fd ours = new Restarts.Result.Fd(fd, cloexec);
         long id = answerId();
-        // Held on this CPU, the task installs the fd and waits again for the answer, which wakes it
-        // here at once: two wake-ups that cost less than the one of an install-and-answer, which
-        // on a VM without halt polling goes through an idle vCPU (docs/emulation.md, "Cost").
-        // Otherwise, with no exit point to fire first, install and answer in one step.
+        // Held on this CPU, the task installs the fd here, without the wake-up of an idle vCPU (a VM
+        // without halt polling, docs/emulation.md, "Cost"). With no exit point to fire first, the
+        // fd is installed and the call answered in one step: the task gets the fd as its result,
+        // or, interrupted before, nothing. Installed first and answered after, an fd whose answer
+        // a signal cut off stays in a task that may not repeat the call as made (EINTR).
         boolean held = replies.holdHere(tid());
-        boolean oneStep = !held && !points.wantsExit(ev.sysno());
+        boolean oneStep = !points.wantsExit(ev.sysno());
         long r;
         try {
             r = oneStep ? replies.installAndAnswer(id, fd, cloexec) : replies.install(id, fd, cloexec);

@@ -11,7 +11,8 @@ import dev.seccheck.sentry.defense.OwnFiles;
 import dev.seccheck.sentry.syscalls.FdPaths;
 import dev.seccheck.sentry.task.Task;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -25,9 +26,12 @@ import java.util.function.IntFunction;
  * while one has a bind point, links and renames while a sink decides on opening files;
  * and, whatever the sessions, every open that could write and every truncate while seccheck's
  * own files ({@link OwnFiles}) are within the program's reach, refusing those that reach them.
- * The notifier hands each such held syscall to a small pool of platform threads, so an open that
- * blocks (a FIFO without a peer) or a blocking connect holds one pool thread, not the notifier;
- * the thread that performs a call also answers its notification. Each pool thread has its own
+ * The notifier serves what cannot wait itself and hands what may wait (an open of a FIFO without
+ * a peer, a blocking connect, a name on a filesystem that may not answer) to a pool of platform
+ * threads, one per call in progress: a call that waits holds its own thread, never the notifier
+ * nor another call, as natively each waits in its own task. Past {@link #MAX_WAITING} calls in
+ * progress a new one is refused with EAGAIN and a line. The thread that performs a call also
+ * answers its notification. Each pool thread has its own
  * fs_struct (unshare(CLONE_FS)), so it can take a program's umask without touching the JVM's.
  * See docs/emulation.md for what is emulated and what is guaranteed.
  */
@@ -60,7 +64,15 @@ public final class Emulator implements AutoCloseable {
         }
     }
 
+    /** Pool threads kept while idle. */
     private static final int THREADS = 4;
+    /**
+     * The most calls in progress on the pool, each on its own thread (a program with this many
+     * opens of FIFOs waiting for their peers, or of files its own filesystem leaves unanswered).
+     */
+    static final int MAX_WAITING = 1024;
+    /** A thread beyond {@link #THREADS} ends after this long idle. */
+    private static final long IDLE_SECONDS = 30;
 
     private final SeccompListener listener;
     private final EmulatedPoints points;
@@ -98,7 +110,9 @@ public final class Emulator implements AutoCloseable {
         this.workers = ThreadLocal.withInitial(() -> new Worker(supervisor, own, ownFiles, log));
         ThreadFactory threads = Thread.ofPlatform().daemon().name("seccheck-emulation-", 0).factory();
         // A pool thread's fds (its mount table watch, the program's files it keeps) are closed when it ends with the pool.
-        this.pool = new ThreadPoolExecutor(THREADS, THREADS, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        // No queue: a call that finds every thread busy gets a thread of its own rather than waiting
+        // behind calls that may wait for ever (a FIFO reader waiting for the writer queued behind it).
+        this.pool = new ThreadPoolExecutor(THREADS, MAX_WAITING, IDLE_SECONDS, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 r -> threads.newThread(() -> {
                     try {
                         r.run();
@@ -139,15 +153,26 @@ public final class Emulator implements AutoCloseable {
                 return;
             }
         }
-        pool.execute(() -> {
-            Worker w = workers.get();
-            serve(new Call(n, task, points, restarts, w.replies(listener), fdPaths.apply(n.tid()), null), w);
-        });
+        try {
+            pool.execute(() -> {
+                Worker w = workers.get();
+                serve(new Call(n, task, points, restarts, w.replies(listener), fdPaths.apply(n.tid()), null), w);
+            });
+        } catch (RejectedExecutionException full) {
+            log.accept(busy(n));
+            listener.deny(n.id(), Errno.EAGAIN);
+        }
+    }
+
+    /** The line that says why a call was refused with EAGAIN: every pool thread holds a call that waits. */
+    private static String busy(SeccompNotification n) {
+        return "refused syscall " + n.nr() + " of task " + n.tid() + " with EAGAIN: " + MAX_WAITING
+                + " calls already wait on seccheck's threads (opens of FIFOs without a peer, files that do not answer)";
     }
 
     /** Finishes on a pool thread a call the notifier began (an open that has to wait after all). */
     private void finishOnPool(Call call, Call.Rest rest) {
-        pool.execute(() -> {
+        Runnable finish = () -> {
             Worker w = workers.get();
             call.replyWith(w.replies(listener));
             try {
@@ -159,7 +184,13 @@ public final class Emulator implements AutoCloseable {
                 call.abandon();
                 w.replies(listener).deny(id, Errno.EIO);
             }
-        });
+        };
+        try {
+            pool.execute(finish);
+        } catch (RejectedExecutionException full) {
+            log.accept(busy(call.notification()));
+            rest.refuse(Errno.EAGAIN);
+        }
     }
 
     private static boolean isOpen(int nr) {

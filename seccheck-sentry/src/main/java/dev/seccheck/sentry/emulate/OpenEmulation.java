@@ -324,7 +324,21 @@ final class OpenEmulation {
         int fd = makesAFile(a, at) && !own.root() ? withProgramUmask(call, () -> openObject(a, at, lean))
                 : openObject(a, at, lean);
         if (lean && fd == -Errno.EAGAIN) {
-            call.finishElsewhere(opens -> opens.finish(call, ev, a, seen, at));
+            call.finishElsewhere(new Call.Rest() {
+                @Override
+                public void finish(OpenEmulation opens) {
+                    opens.finish(call, ev, a, seen, at);
+                }
+
+                @Override
+                public void refuse(int errno) {
+                    try {
+                        call.fail(ev, seen, errno);
+                    } finally {
+                        release(at);
+                    }
+                }
+            });
             return true;
         }
         if (lean && fd >= 0) {

@@ -1,9 +1,13 @@
 package dev.seccheck.sentry.emulate;
 
+import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Restarts makes an emulated call that the kernel repeats fire its enter points once. A signal
@@ -17,8 +21,17 @@ import java.util.concurrent.ConcurrentHashMap;
  *       blocking connect), the repeat takes it over: the first attempt answers the repeat's
  *       notification instead of its own, dead one;
  *   <li>when the first attempt was answered too late (the kernel said ENOENT), its result is
- *       kept ({@link Result}) and answers the repeat.
+ *       kept ({@link Result}) and answers the repeat;
+ *   <li>while the first attempt is answering (an open's fd installed, its answer not yet sent),
+ *       the repeat waits for it to settle: only its answer tells a repeat (the task was
+ *       interrupted, the answer comes too late) from the task's next call (the answer reached it).
+ *       Taken for a new call, a repeat opened the file again, and the fd the first attempt had
+ *       installed stayed in the task for good (a shell keeping a FIFO open, whose reader then
+ *       never saw its end).
  * </ul>
+ * A kept fd is closed when no repeat came within {@link #KEEP_MS}: a signal handler without
+ * SA_RESTART makes the call fail with EINTR, and the program may never repeat it; the fd, a FIFO's
+ * writing end say, would otherwise hold the FIFO open for good (its reader never sees the end).
  * Without this a repeat fired the points again and performed the call again; a FIFO open
  * interrupted four times held all four pool threads, and its writer's open never ran.
  *
@@ -27,10 +40,16 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class Restarts {
 
-    /** What identifies an attempt and its repeat. */
+    /**
+     * What identifies an attempt and its repeat: the arguments the syscall takes (the registers past
+     * them hold whatever the caller left there, which differs when a program repeats a call an
+     * interruption failed with EINTR), and what they point to.
+     */
     record Key(int nr, long a1, long a2, long a3, long a4, long a5, long a6, byte[] input) {
         static Key of(SyscallEvent ev, byte[] input) {
-            return new Key(ev.sysno(), ev.arg1(), ev.arg2(), ev.arg3(), ev.arg4(), ev.arg5(), ev.arg6(), input);
+            int n = arguments(ev.sysno());
+            return new Key(ev.sysno(), ev.arg1(), ev.arg2(), ev.arg3(), n > 3 ? ev.arg4() : 0, n > 4 ? ev.arg5() : 0,
+                    n > 5 ? ev.arg6() : 0, input);
         }
 
         @Override
@@ -43,6 +62,17 @@ final class Restarts {
         public int hashCode() {
             return Long.hashCode(a1 * 31 + a2) * 31 + nr;
         }
+    }
+
+    /** How many arguments an emulated syscall takes (six for any other). */
+    static int arguments(int nr) {
+        return switch (nr) {
+            case Sysno.CREAT, Sysno.TRUNCATE, Sysno.LINK, Sysno.RENAME -> 2;
+            case Sysno.OPEN, Sysno.CONNECT, Sysno.SENDMSG, Sysno.BIND, Sysno.OPEN_BY_HANDLE_AT -> 3;
+            case Sysno.OPENAT, Sysno.OPENAT2, Sysno.SENDMMSG, Sysno.RENAMEAT -> 4;
+            case Sysno.LINKAT, Sysno.RENAMEAT2 -> 5;
+            default -> 6;
+        };
     }
 
     /** The result of an attempt answered too late, kept for its repeat. */
@@ -64,6 +94,8 @@ final class Restarts {
         private long id;
         /** Set once the attempt began to answer: a repeat can no longer take it over. */
         private boolean answering;
+        /** Set once its answer was sent, or was too late and {@link #kept} holds its result. */
+        private boolean settled;
         private Result kept;
 
         private Attempt(int tid, Key key, long id) {
@@ -85,6 +117,14 @@ final class Restarts {
         record Kept(Result result) implements Begun {}
     }
 
+    /** How long an fd answered too late is kept for a repeat (the kernel repeats as the handler returns). */
+    static final long KEEP_MS = 1000;
+    /** Closes kept fds no repeat came for; its one daemon thread is made with the first fd kept. */
+    private ScheduledExecutorService expiry;
+
+    /** How long a call waits for an attempt it may repeat to settle (the answer takes microseconds). */
+    private static final long SETTLE_WAIT_MS = 1000;
+
     private final ConcurrentHashMap<Integer, Attempt> byTid = new ConcurrentHashMap<>();
 
     /** Called before a call's enter points fire. */
@@ -93,6 +133,7 @@ final class Restarts {
         if (earlier != null) {
             synchronized (earlier) {
                 if (earlier.key.equals(key)) {
+                    awaitSettled(earlier);
                     if (earlier.kept != null) {
                         byTid.remove(tid, earlier);
                         return new Begun.Kept(earlier.kept);
@@ -110,6 +151,23 @@ final class Restarts {
         return new Begun.Fresh(a);
     }
 
+    /** Waits, holding {@code a}'s monitor, until an attempt that began answering has settled (bounded). */
+    private static void awaitSettled(Attempt a) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SETTLE_WAIT_MS);
+        while (a.answering && !a.settled) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            try {
+                TimeUnit.NANOSECONDS.timedWait(a, left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     /** Returns the notification {@code a} must answer now; from here on no repeat takes it over. */
     long answering(Attempt a) {
         synchronized (a) {
@@ -120,22 +178,53 @@ final class Restarts {
 
     /** The attempt was answered: nothing to keep. */
     void answered(Attempt a) {
-        byTid.remove(a.tid, a);
+        synchronized (a) {
+            a.settled = true;
+            byTid.remove(a.tid, a);
+            a.notifyAll();
+        }
     }
 
     /** The attempt was answered too late (ENOENT): {@code result} waits for its repeat. */
     void keep(Attempt a, Result result) {
         synchronized (a) {
+            a.settled = true;
             if (byTid.get(a.tid) == a) {
                 a.kept = result;
+                if (result instanceof Result.Fd) {
+                    expiry().schedule(() -> expire(a, result), KEEP_MS, TimeUnit.MILLISECONDS);
+                }
             } else if (result instanceof Result.Fd f) {
                 PathCalls.close(f.fd()); // another call of the thread came first: no repeat will come for this one
+            }
+            a.notifyAll();
+        }
+    }
+
+    /** No repeat came for {@code a}'s kept result: its fd is closed, and a late repeat is a new call. */
+    private void expire(Attempt a, Result result) {
+        synchronized (a) {
+            if (a.kept == result) {
+                discard(a);
             }
         }
     }
 
+    private synchronized ScheduledExecutorService expiry() {
+        if (expiry == null) {
+            expiry = Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().daemon().name("seccheck-restarts").factory());
+        }
+        return expiry;
+    }
+
     /** Closes every kept fd (the run is ending). */
     void close() {
+        synchronized (this) {
+            if (expiry != null) {
+                expiry.shutdownNow();
+            }
+        }
         for (Attempt a : byTid.values()) {
             synchronized (a) {
                 discard(a);

@@ -1,0 +1,114 @@
+package dev.seccheck.sentry.emulate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.seccheck.abi.Fcntl;
+import dev.seccheck.abi.Sysno;
+import dev.seccheck.linux.PathCalls;
+import dev.seccheck.sentry.syscalls.SyscallEvent;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class RestartsTest {
+
+    private final Restarts restarts = new Restarts();
+    private static final int TID = 42;
+
+    private static Restarts.Key key(String path) {
+        return new Restarts.Key(257, -100, 0x1000, 0101, 0666, 0, 0, path.getBytes());
+    }
+
+    @Test
+    void aRepeatWhileTheFirstAttemptStillPerformsTheCallTakesItOver() {
+        Restarts.Begun first = restarts.begin(TID, key("f"), 1);
+        assertThat(first).isInstanceOf(Restarts.Begun.Fresh.class);
+        assertThat(restarts.begin(TID, key("f"), 2)).isInstanceOf(Restarts.Begun.TakenOver.class);
+        Restarts.Attempt a = ((Restarts.Begun.Fresh) first).attempt();
+        assertThat(restarts.answering(a)).as("the first attempt answers the repeat's notification").isEqualTo(2);
+    }
+
+    @Test
+    void aRepeatOfAnAttemptAnsweredTooLateGetsItsResult() {
+        Restarts.Attempt a = ((Restarts.Begun.Fresh) restarts.begin(TID, key("f"), 1)).attempt();
+        restarts.answering(a);
+        restarts.keep(a, new Restarts.Result.Answer(3));
+        assertThat(restarts.begin(TID, key("f"), 2)).isEqualTo(new Restarts.Begun.Kept(new Restarts.Result.Answer(3)));
+    }
+
+    /**
+     * The race a shell met with FIFOs: the repeat of an open whose fd was installed but whose answer
+     * the interrupted task missed came in before that answer failed. It was taken for a new call,
+     * opened the file again, and the fd installed first stayed in the task. It now waits for the
+     * first attempt to settle and gets its result.
+     */
+    @Test
+    void aRepeatArrivingWhileTheFirstAttemptAnswersWaitsForItsResult() throws Exception {
+        Restarts.Attempt a = ((Restarts.Begun.Fresh) restarts.begin(TID, key("f"), 1)).attempt();
+        restarts.answering(a);
+        CompletableFuture<Restarts.Begun> repeat = CompletableFuture.supplyAsync(() -> restarts.begin(TID, key("f"), 2));
+        Thread.sleep(100);
+        assertThat(repeat).as("waits while the first attempt answers").isNotDone();
+        restarts.keep(a, new Restarts.Result.Answer(3)); // the answer came too late: the task repeats
+        assertThat(repeat.get(5, TimeUnit.SECONDS)).isEqualTo(new Restarts.Begun.Kept(new Restarts.Result.Answer(3)));
+    }
+
+    @Test
+    void theSameCallAfterTheAnswerReachedTheTaskIsANewCall() throws Exception {
+        Restarts.Attempt a = ((Restarts.Begun.Fresh) restarts.begin(TID, key("f"), 1)).attempt();
+        restarts.answering(a);
+        CompletableFuture<Restarts.Begun> next = CompletableFuture.supplyAsync(() -> restarts.begin(TID, key("f"), 2));
+        Thread.sleep(100);
+        restarts.answered(a);
+        assertThat(next.get(5, TimeUnit.SECONDS)).isInstanceOf(Restarts.Begun.Fresh.class);
+    }
+
+    /**
+     * A program whose open failed with EINTR (its answer cut off by a signal) and that calls again
+     * makes the same call with other leftovers in the registers it does not pass: still its repeat.
+     */
+    @Test
+    void registersPastTheCallsArgumentsDoNotTellARepeatFromItsCall() {
+        SyscallEvent call = new SyscallEvent(TID, Sysno.OPENAT, -100, 0x1000, 01, 0666, 0x7f00, 0x55, false, 0);
+        SyscallEvent again = new SyscallEvent(TID, Sysno.OPENAT, -100, 0x1000, 01, 0666, 0x1234, 0, false, 0);
+        assertThat(Restarts.Key.of(again, "f".getBytes())).isEqualTo(Restarts.Key.of(call, "f".getBytes()));
+        SyscallEvent otherFlags = new SyscallEvent(TID, Sysno.OPENAT, -100, 0x1000, 02, 0666, 0x7f00, 0x55, false, 0);
+        assertThat(Restarts.Key.of(otherFlags, "f".getBytes())).isNotEqualTo(Restarts.Key.of(call, "f".getBytes()));
+        SyscallEvent sendto = new SyscallEvent(TID, Sysno.SENDTO, 3, 0x1000, 5, 0, 0x2000, 16, false, 0);
+        SyscallEvent otherPeer = new SyscallEvent(TID, Sysno.SENDTO, 3, 0x1000, 5, 0, 0x2000, 28, false, 0);
+        assertThat(Restarts.Key.of(otherPeer, null)).as("sendto's six count").isNotEqualTo(Restarts.Key.of(sendto, null));
+    }
+
+    /**
+     * A call failed with EINTR (a handler without SA_RESTART) may never be repeated: the fd kept for
+     * its repeat is closed after a while (a FIFO's writing end kept open hung its reader), and a
+     * repeat after that is a new call.
+     */
+    @Test
+    void anFdNoRepeatCameForIsClosed() throws Exception {
+        int fd = new PathCalls().openat(Fcntl.AT_FDCWD, "/dev/null", Fcntl.O_WRONLY | Fcntl.O_CLOEXEC);
+        assertThat(fd).isNotNegative();
+        Restarts.Attempt a = ((Restarts.Begun.Fresh) restarts.begin(TID, key("f"), 1)).attempt();
+        restarts.answering(a);
+        restarts.keep(a, new Restarts.Result.Fd(fd, true));
+        Path ours = Path.of("/proc/self/fd/" + fd);
+        assertThat(Files.exists(ours, LinkOption.NOFOLLOW_LINKS)).as("kept for its repeat").isTrue();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (Files.exists(ours, LinkOption.NOFOLLOW_LINKS) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(Files.exists(ours, LinkOption.NOFOLLOW_LINKS)).as("closed after %s ms", Restarts.KEEP_MS).isFalse();
+        assertThat(restarts.begin(TID, key("f"), 2)).isInstanceOf(Restarts.Begun.Fresh.class);
+        restarts.close();
+    }
+
+    @Test
+    void anotherCallOfTheThreadIsNewAtOnce() {
+        Restarts.Attempt a = ((Restarts.Begun.Fresh) restarts.begin(TID, key("f"), 1)).attempt();
+        restarts.answering(a);
+        assertThat(restarts.begin(TID, key("g"), 2)).isInstanceOf(Restarts.Begun.Fresh.class);
+    }
+}
