@@ -47,10 +47,8 @@ class RestartsTest {
      */
     @Test
     void aRepeatArrivingWhileTheFirstAttemptAnswersWaitsForItsResult() throws Exception {
-        Restarts.Attempt a = ((Restarts.Begun.Fresh) restarts.begin(TID, key("f"), 1)).attempt();
-        restarts.answering(a);
-        CompletableFuture<Restarts.Begun> repeat = CompletableFuture.supplyAsync(() -> restarts.begin(TID, key("f"), 2));
-        Thread.sleep(100);
+        Restarts.Attempt a = answeringAttempt();
+        CompletableFuture<Restarts.Begun> repeat = sameCallMeanwhile();
         assertThat(repeat).as("waits while the first attempt answers").isNotDone();
         restarts.keep(a, new Restarts.Result.Answer(3)); // the answer came too late: the task repeats
         assertThat(repeat.get(5, TimeUnit.SECONDS)).isEqualTo(new Restarts.Begun.Kept(new Restarts.Result.Answer(3)));
@@ -58,12 +56,24 @@ class RestartsTest {
 
     @Test
     void theSameCallAfterTheAnswerReachedTheTaskIsANewCall() throws Exception {
-        Restarts.Attempt a = ((Restarts.Begun.Fresh) restarts.begin(TID, key("f"), 1)).attempt();
-        restarts.answering(a);
-        CompletableFuture<Restarts.Begun> next = CompletableFuture.supplyAsync(() -> restarts.begin(TID, key("f"), 2));
-        Thread.sleep(100);
+        Restarts.Attempt a = answeringAttempt();
+        CompletableFuture<Restarts.Begun> next = sameCallMeanwhile();
         restarts.answered(a);
         assertThat(next.get(5, TimeUnit.SECONDS)).isInstanceOf(Restarts.Begun.Fresh.class);
+    }
+
+    /** An attempt at opening "f" that has begun to answer. */
+    private Restarts.Attempt answeringAttempt() {
+        Restarts.Attempt a = ((Restarts.Begun.Fresh) restarts.begin(TID, key("f"), 1)).attempt();
+        restarts.answering(a);
+        return a;
+    }
+
+    /** The same call again from the same thread, begun on another thread 100 ms ago. */
+    private CompletableFuture<Restarts.Begun> sameCallMeanwhile() throws InterruptedException {
+        CompletableFuture<Restarts.Begun> call = CompletableFuture.supplyAsync(() -> restarts.begin(TID, key("f"), 2));
+        Thread.sleep(100);
+        return call;
     }
 
     /**
