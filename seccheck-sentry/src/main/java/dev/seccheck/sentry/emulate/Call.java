@@ -260,13 +260,13 @@ final class Call {
     void install(SyscallEvent ev, TaskMemory mem, int fd, boolean cloexec) {
         Restarts.Result.Fd ours = new Restarts.Result.Fd(fd, cloexec);
         long id = answerId();
-        // Held on this CPU, the task installs the fd here, without the wake-up of an idle vCPU (a VM
-        // without halt polling, docs/emulation.md, "Cost"). With no exit point to fire first, the
-        // fd is installed and the call answered in one step: the task gets the fd as its result,
-        // or, interrupted before, nothing. Installed first and answered after, an fd whose answer
-        // a signal cut off stays in a task that may not repeat the call as made (EINTR).
+        // Held on this CPU, the task installs the fd and waits again for the answer, which wakes it
+        // here at once: two wake-ups that cost less than the one of an install-and-answer, which
+        // on a VM without halt polling goes through an idle vCPU (docs/emulation.md, "Cost"). The
+        // task must not run on before it is let go: it would see the CPU mask of the hold. Not
+        // held and with no exit point to fire first, install and answer in one step.
         boolean held = replies.holdHere(tid());
-        boolean oneStep = !points.wantsExit(ev.sysno());
+        boolean oneStep = !held && !points.wantsExit(ev.sysno());
         long r;
         try {
             r = oneStep ? replies.installAndAnswer(id, fd, cloexec) : replies.install(id, fd, cloexec);
