@@ -19,11 +19,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A run started with no point reads no task name at exec (issue 13). A session with
- * sentry/task_exit created while the run goes must still see every task exit, those that existed
- * before the create included, with their names (also after the reap, for sentry/exit_notify_parent):
- * both fire at the reap, and the create reads the names of the live tasks first. (No thread waits
- * at its exit for seccheck: ptrace's exit event is never asked for, see StuckReads.)
+ * A session with sentry/task_exit created while the run goes must see every task exit, those that
+ * existed before the create included, with their names: both it and sentry/exit_notify_parent fire
+ * at the reap, when /proc has no name left to read, so names are read at every exec, whatever the
+ * points then. (No thread waits at its exit for seccheck: ptrace's exit event is never asked for,
+ * see StuckReads.) A sleep executed while the session was being created ended with no name when
+ * names were read at exec only while some point was enabled.
  */
 class RuntimeExitEventsTest {
 

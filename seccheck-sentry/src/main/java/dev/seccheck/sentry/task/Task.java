@@ -21,9 +21,9 @@ public record Task(int tid, int tgid, int parentTgid, long startNs, long groupSt
         Credentials credentials, boolean execSession) {
 
     /**
-     * Returns the thread's name: as read at its exec, or read from /proc now when it was not read
-     * then (no point was enabled; "" once the thread is gone). {@link TaskTable#fillNames} stores
-     * the names of every live task when a session is about to start, so this rarely reads.
+     * Returns the thread's name: as read at its exec or attach, or read from /proc now when it was
+     * not read then ("" once the thread is gone). {@link TaskTable#fillNames} stores the names of
+     * every live task when a session is about to start, so this rarely reads.
      */
     @Override
     public String comm() {

@@ -64,14 +64,9 @@ final class LifecyclePoints {
     }
 
     /**
-     * Returns whether any point is enabled, so that a task's name is worth reading from /proc at
-     * its exec; with none, the read is left to the first point that wants the name ({@link Task#comm}).
+     * Returns whether {@code s} enables any point, so that the names of tasks that have none yet
+     * are worth reading before it is published ({@link dev.seccheck.sentry.task.TaskTable#fillNames}).
      */
-    boolean namesWanted() {
-        return namesWanted(state);
-    }
-
-    /** Returns whether {@code s} enables any point (see {@link #namesWanted()}). */
     static boolean namesWanted(PointState s) {
         for (long word : s.enabledBits()) {
             if (word != 0) {

@@ -85,9 +85,13 @@ final class TaskLifecycle {
         return t;
     }
 
-    /** The thread's name read from /proc now, or null (read when first wanted) while no point is enabled. */
+    /**
+     * The thread's name, read from /proc now, whatever the points: sentry/task_exit and
+     * sentry/exit_notify_parent fire at the reap, when /proc has no name left to read, and a
+     * session with them may be created a moment after an exec that no point wanted then.
+     */
     private String name(int tid) {
-        return points.namesWanted() ? Procfs.comm(tid) : null;
+        return Procfs.comm(tid);
     }
 
     /** Returns the Tracee of a thread, made if new. */
