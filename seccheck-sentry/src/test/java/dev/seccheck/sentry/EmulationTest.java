@@ -301,7 +301,8 @@ class EmulationTest {
         r.sink.verdict = (p, m) -> m instanceof ExecveInfo e
                 && (e.getArgvList().contains(FORBIDDEN_EXEC) || e.getEnvList().contains(FORBIDDEN_EXEC))
                 ? new SecurityCheckException(1, "rule") : null;
-        String cmd = "cd '" + dir + "' && exec '" + CWorkloads.binary("hostile") + "' race-exec " + n + " > '" + out + "' 2>&1";
+        String cmd = "cd '" + dir + "' && exec '" + CWorkloads.binary("hostile") + "' race-exec " + n
+                + " > '" + out + "' 2>&1";
         r.run("/bin/sh", "-c", cmd);
         assertThat(Files.readString(out).strip()).isEqualTo("wins 0 of " + n);
     }

@@ -42,8 +42,8 @@ class FuseServedFilesTest {
         Path mnt = Files.createDirectory(dir.resolve("mnt"));
         Path out = dir.resolve("out");
         SupervisorTest.Run r = new SupervisorTest.Run("sentry/execve", "sentry/clone");
-        int status = runAbortingOnHang(r,
-                List.of("/bin/sh", "-c", "'" + CWorkloads.binary("fuse_hang") + "' '" + mnt + "' > '" + out + "' 2>&1"), out);
+        String program = "'" + CWorkloads.binary("fuse_hang") + "' '" + mnt + "'";
+        int status = runAbortingOnHang(r, List.of("/bin/sh", "-c", program + " > '" + out + "' 2>&1"), out);
         assertThat(status).isZero();
         assertThat(Files.readString(out)).contains("others ran 3", "done");
         assertThat(r.warnings).anyMatch(w -> w.contains("did not answer within"));

@@ -35,7 +35,8 @@ class WaitingOpensTest {
                 + "for i in $(seq " + READERS + "); do cat f$i > out$i & done; sleep 0.5; "
                 + "(for i in $(seq " + READERS + "); do echo hello $i > f$i; done); wait";
         SupervisorTest.Run r = new SupervisorTest.Run("syscall/openat/enter");
-        Supervised.Background run = Supervised.Background.start(r.sup, List.of("/bin/sh", "-c", "cd '" + dir + "' && " + script));
+        Supervised.Background run = Supervised.Background.start(r.sup,
+                List.of("/bin/sh", "-c", "cd '" + dir + "' && " + script));
         int status;
         try {
             status = run.status().get(60, TimeUnit.SECONDS);
@@ -46,7 +47,8 @@ class WaitingOpensTest {
                         Fcntl.O_WRONLY | Fcntl.O_NONBLOCK | Fcntl.O_CLOEXEC));
             }
             run.thread().join(TimeUnit.SECONDS.toMillis(30));
-            throw new AssertionError("the readers and writers of " + READERS + " FIFOs waited on each other", deadlocked);
+            throw new AssertionError("the readers and writers of " + READERS + " FIFOs waited on each other",
+                    deadlocked);
         }
         assertThat(status).isZero();
         for (int i = 1; i <= READERS; i++) {

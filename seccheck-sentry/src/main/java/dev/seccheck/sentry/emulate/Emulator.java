@@ -112,7 +112,8 @@ public final class Emulator implements AutoCloseable {
         // A pool thread's fds (its mount table watch, the program's files it keeps) are closed when it ends with the pool.
         // No queue: a call that finds every thread busy gets a thread of its own rather than waiting
         // behind calls that may wait for ever (a FIFO reader waiting for the writer queued behind it).
-        this.pool = new ThreadPoolExecutor(THREADS, MAX_WAITING, IDLE_SECONDS, TimeUnit.SECONDS, new SynchronousQueue<>(),
+        this.pool = new ThreadPoolExecutor(THREADS, MAX_WAITING, IDLE_SECONDS, TimeUnit.SECONDS,
+                new SynchronousQueue<>(),
                 r -> threads.newThread(() -> {
                     try {
                         r.run();

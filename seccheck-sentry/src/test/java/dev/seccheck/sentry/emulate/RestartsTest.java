@@ -89,7 +89,8 @@ class RestartsTest {
         assertThat(Restarts.Key.of(otherFlags, "f".getBytes())).isNotEqualTo(Restarts.Key.of(call, "f".getBytes()));
         SyscallEvent sendto = new SyscallEvent(TID, Sysno.SENDTO, 3, 0x1000, 5, 0, 0x2000, 16, false, 0);
         SyscallEvent otherPeer = new SyscallEvent(TID, Sysno.SENDTO, 3, 0x1000, 5, 0, 0x2000, 28, false, 0);
-        assertThat(Restarts.Key.of(otherPeer, null)).as("sendto's six count").isNotEqualTo(Restarts.Key.of(sendto, null));
+        assertThat(Restarts.Key.of(otherPeer, null)).as("sendto's six count")
+                .isNotEqualTo(Restarts.Key.of(sendto, null));
     }
 
     /**

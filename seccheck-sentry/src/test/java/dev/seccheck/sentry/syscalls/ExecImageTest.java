@@ -66,7 +66,8 @@ class ExecImageTest {
     @Test
     void aScriptWhoseFileNameIsNotWhereAScriptsIsIsShownAsItRan() {
         // An interpreter that is itself a script: two interpreters precede the file name.
-        ExecImage nested = new ExecImage(List.of("/bin/sh", "/opt/inner", "-x", "./run.sh", "a"), List.of(), "./run.sh");
+        ExecImage nested = new ExecImage(List.of("/bin/sh", "/opt/inner", "-x", "./run.sh", "a"), List.of(),
+                "./run.sh");
         assertThat(nested.scriptArgv("run")).isEqualTo(nested.argv());
         ExecImage noName = new ExecImage(List.of("/bin/sh", "./run.sh"), List.of(), null);
         assertThat(noName.scriptArgv("run")).isEqualTo(noName.argv());
