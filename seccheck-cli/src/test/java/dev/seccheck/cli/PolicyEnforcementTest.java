@@ -100,6 +100,50 @@ class PolicyEnforcementTest {
     }
 
     /**
+     * A thread rewrites the string execve gets as argv[2] and as the environment while the kernel
+     * copies it (src/test/c/hostile.c, race-exec: 1,000 execs, rewritten 0-990 us into the call). A
+     * policy killing at sentry/execve on that string kills every exec that got it: sentry/execve
+     * reads what the new program got. Read from the caller at the enter, 217 of 2,000 passed.
+     * Natively the string reaches some of the new programs, so the test cannot pass vacuously.
+     */
+    @Test
+    void rewritingAnExecsArgumentsCannotWalkAroundAnExecRule() throws Exception {
+        execRace(tmp, null);
+    }
+
+    /** The same with seccheck and its program unprivileged (uid 65534). */
+    @Test
+    void rewritingAnExecsArgumentsCannotWalkAroundAnExecRuleUnprivileged() throws Exception {
+        String classpath = PackagedCli.forNobody(tmp);
+        execRace(PackagedCli.nobodysDir(tmp.resolve("u")), classpath);
+    }
+
+    private void execRace(Path base, String nobodysClasspath) throws Exception {
+        boolean nobody = nobodysClasspath != null;
+        Path hostile = TestPrograms.compile(TestPrograms.repoRoot().resolve("seccheck-sentry/src/test/c/hostile.c"),
+                base.resolve("hostile"));
+        String n = "1000";
+        Result natively = finish(new ProcessBuilder(nobody ? PackagedCli.nobody(hostile.toString(), "race-exec", n)
+                : List.of(hostile.toString(), "race-exec", n)).redirectErrorStream(true).start());
+        assertThat(natively.out.strip()).startsWith("wins ").doesNotStartWith("wins 0 ");
+
+        Path config = Files.writeString(base.resolve("exec-policy.json"), """
+                {"name": "exec guard",
+                 "points": [{"name": "sentry/execve"}],
+                 "sinks": [{"name": "policy", "config": {"alerts": "%s", "rules": [
+                   {"point": "sentry/execve", "match": {"argv": "SECCHECK_RACE=forbidden"}, "action": "kill"},
+                   {"point": "sentry/execve", "match": {"env": "SECCHECK_RACE=forbidden"}, "action": "kill"}]}}]}"""
+                .formatted(base.resolve("alerts.jsonl")));
+        List<String> java = nobody ? PackagedCli.asNobody(nobodysClasspath)
+                : PackagedCli.java(System.getProperty("java.class.path"));
+        Result r = finish(new ProcessBuilder(runCommand(java, config, hostile.toString(), "race-exec", n))
+                .redirectErrorStream(true).start());
+        assertThat(r.out.strip()).isEqualTo("wins 0 of " + n);
+        assertThat(Files.readAllLines(base.resolve("alerts.jsonl"))).as("the execs that got the string were killed")
+                .anyMatch(l -> l.contains("\"action\":\"kill\""));
+    }
+
+    /**
      * Runs the link and rename routes in trees below {@code base}, natively and supervised, as root
      * when {@code nobodysClasspath} is null, else as uid 65534 with that class path.
      */
