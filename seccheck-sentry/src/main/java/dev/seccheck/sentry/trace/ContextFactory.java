@@ -42,9 +42,11 @@ record ContextFactory(String containerId, TaskTable tasks) {
         if (fields.hasContext(ContextField.CWD)) {
             cwd(task);
         }
-        Task now = tasks.get(task.tid()); // cwd() may have replaced it
-        if (now != null && fields.hasContext(ContextField.CREDENTIALS)) {
-            credentials(now);
+        if (fields.hasContext(ContextField.CREDENTIALS)) {
+            Task now = tasks.get(task.tid()); // cwd() may have replaced it
+            if (now != null) {
+                credentials(now);
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package dev.seccheck.sentry.trace;
 
 import com.google.protobuf.ByteString;
 import dev.seccheck.abi.Fcntl;
+import dev.seccheck.fields.ContextField;
 import dev.seccheck.fields.FieldSet;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
@@ -58,9 +59,23 @@ final class LifecyclePoints {
 
     /** The same for the points of {@code s} (a session about to be published). */
     void keepExitContext(PointState s, Task task) {
-        if (s.enabled(Point.TASK_EXIT)) {
+        if (keepsExitContext(s)) {
             context.keep(task, s.fieldSet(Point.TASK_EXIT));
         }
+    }
+
+    /** Whether sentry/task_exit is enabled in {@code s} with a context field read from /proc (cwd, credentials). */
+    static boolean keepsExitContext(PointState s) {
+        if (!s.enabled(Point.TASK_EXIT)) {
+            return false;
+        }
+        FieldSet f = s.fieldSet(Point.TASK_EXIT);
+        return f.hasContext(ContextField.CWD) || f.hasContext(ContextField.CREDENTIALS);
+    }
+
+    /** {@link #keepsExitContext(PointState)} for the points enabled now. */
+    boolean keepsExitContext() {
+        return keepsExitContext(state);
     }
 
     /**

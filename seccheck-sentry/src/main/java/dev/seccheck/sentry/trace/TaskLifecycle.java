@@ -292,6 +292,9 @@ final class TaskLifecycle {
 
     /** The cwd or credentials of the threads of {@code task}'s process changed: sentry/task_exit's are taken again. */
     void contextChanged(Task task) {
+        if (!points.keepsExitContext()) {
+            return;
+        }
         for (Task t : tasks.threadsOf(task.tgid())) {
             points.keepExitContext(t);
         }

@@ -212,8 +212,10 @@ public final class Tracer {
         if (LifecyclePoints.namesWanted(next)) {
             tasks.fillNames(); // tasks that executed while no point was enabled have no name read yet
         }
-        for (Task t : tasks.all()) {
-            points.keepExitContext(next, t); // sentry/task_exit fires at the reap, when /proc has forgotten them
+        if (LifecyclePoints.keepsExitContext(next)) {
+            for (Task t : tasks.all()) {
+                points.keepExitContext(next, t); // sentry/task_exit fires at the reap, when /proc has forgotten them
+            }
         }
         CompletableFuture<Void> done = layers.request(next);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(APPLY_DEADLINE_MS);
