@@ -123,8 +123,8 @@ class PolicyEnforcementTest {
         Path hostile = TestPrograms.compile(TestPrograms.repoRoot().resolve("seccheck-sentry/src/test/c/hostile.c"),
                 base.resolve("hostile"));
         String n = "1000";
-        Result natively = finish(new ProcessBuilder(nobody ? PackagedCli.nobody(hostile.toString(), "race-exec", n)
-                : List.of(hostile.toString(), "race-exec", n)).redirectErrorStream(true).start());
+        Result natively = finish(new ProcessBuilder(natively(nobody, hostile.toString(), "race-exec", n))
+                .redirectErrorStream(true).start());
         assertThat(natively.out.strip()).startsWith("wins ").doesNotStartWith("wins 0 ");
 
         Path config = Files.writeString(base.resolve("exec-policy.json"), """
@@ -134,8 +134,7 @@ class PolicyEnforcementTest {
                    {"point": "sentry/execve", "match": {"argv": "SECCHECK_RACE=forbidden"}, "action": "kill"},
                    {"point": "sentry/execve", "match": {"env": "SECCHECK_RACE=forbidden"}, "action": "kill"}]}}]}"""
                 .formatted(base.resolve("alerts.jsonl")));
-        List<String> java = nobody ? PackagedCli.asNobody(nobodysClasspath)
-                : PackagedCli.java(System.getProperty("java.class.path"));
+        List<String> java = cli(nobodysClasspath);
         Result r = finish(new ProcessBuilder(runCommand(java, config, hostile.toString(), "race-exec", n))
                 .redirectErrorStream(true).start());
         assertThat(r.out.strip()).isEqualTo("wins 0 of " + n);
@@ -155,8 +154,7 @@ class PolicyEnforcementTest {
                 + " mv p/c.txt p/c2.txt && cat p/c2.txt; echo done";
         Path nativeTree = renamingTree(Files.createDirectory(base.resolve("n")), nobody);
         String sh = routes.formatted(nativeTree);
-        Result natively = finish(new ProcessBuilder(nobody ? PackagedCli.nobody("sh", "-c", sh) : List.of("sh", "-c", sh))
-                .redirectErrorStream(true).start());
+        Result natively = finish(new ProcessBuilder(natively(nobody, "sh", "-c", sh)).redirectErrorStream(true).start());
         assertThat(natively.out).contains("SECRET-1", "SECRET-2", "SECRET-3", "SECRET-A", "SECRET-B", "SECRET-4",
                 "moved-within", "open-c", "done");
 
@@ -172,8 +170,7 @@ class PolicyEnforcementTest {
                  "match": {"resolved_path": {"glob": "*/secret/*"}}, "action": "deny", "errno": "EACCES"}"""
                 .formatted(tree));
 
-        List<String> java = nobody ? PackagedCli.asNobody(nobodysClasspath)
-                : PackagedCli.java(System.getProperty("java.class.path"));
+        List<String> java = cli(nobodysClasspath);
         Result r = finish(new ProcessBuilder(runCommand(java, config, "sh", "-c", routes.formatted(tree)))
                 .redirectErrorStream(true).start());
 
@@ -257,10 +254,9 @@ class PolicyEnforcementTest {
             owned(Files.writeString(denied.resolve("a"), "OLD-a\n"), nobody);
             List<String> cmd;
             if (!supervised) {
-                cmd = nobody ? PackagedCli.nobody("sh", "-c", routes) : List.of("sh", "-c", routes);
+                cmd = natively(nobody, "sh", "-c", routes);
             } else {
-                List<String> java = nobody ? PackagedCli.asNobody(nobodysClasspath)
-                        : PackagedCli.java(System.getProperty("java.class.path"));
+                List<String> java = cli(nobodysClasspath);
                 cmd = runCommand(java, config, "sh", "-c", routes);
             }
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -368,6 +364,17 @@ class PolicyEnforcementTest {
     }
 
     private record Result(int code, String out) {}
+
+    /** {@code command} as uid 65534 when {@code nobody}, else as this JVM's user. */
+    private static List<String> natively(boolean nobody, String... command) {
+        return nobody ? PackagedCli.nobody(command) : List.of(command);
+    }
+
+    /** The CLI's JVM command line: as uid 65534 from {@code nobodysClasspath}, or this JVM's class path when null. */
+    private static List<String> cli(String nobodysClasspath) {
+        return nobodysClasspath != null ? PackagedCli.asNobody(nobodysClasspath)
+                : PackagedCli.java(System.getProperty("java.class.path"));
+    }
 
     private static Result run(Path config, String... command) throws Exception {
         return finish(start(config, command));
