@@ -11,7 +11,6 @@ import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.proto.sentry.ExitNotifyParentInfo;
 import dev.seccheck.proto.sentry.TaskExit;
 import dev.seccheck.proto.syscall.Exit;
-import java.io.PrintStream;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -38,19 +37,19 @@ final class StraceFormat {
     }
 
     /** Ends the open call line, if any, as strace does when another line must come first. */
-    void interrupt(PrintStream out) {
+    void interrupt(LineOut out) {
         if (openTid != -1) {
-            out.println(" <unfinished ...>");
+            out.line(" <unfinished ...>");
             openTid = -1;
         }
     }
 
     /** Writes {@code prefix name(args} and leaves the line open for the exit. */
-    void enter(PrintStream out, String name, Message msg) {
+    void enter(LineOut out, String name, Message msg) {
         interrupt(out);
         ContextData c = context(msg);
         long tid = tid(c);
-        out.print(StraceLine.call(prefix(new StringBuilder(128), c), display(name), msg, options.stringLimit()));
+        out.part(StraceLine.call(prefix(new StringBuilder(128), c), display(name), msg, options.stringLimit()));
         openTid = tid;
         if (options.durations()) {
             enteredAt.put(tid, System.nanoTime());
@@ -58,12 +57,12 @@ final class StraceFormat {
     }
 
     /** Writes the exit: closing the task's open line, resuming it, or as a whole line when the enter is not in the session. */
-    void exit(PrintStream out, String name, Message msg, Exit exit, boolean joined) {
+    void exit(LineOut out, String name, Message msg, Exit exit, boolean joined) {
         ContextData c = context(msg);
         long tid = tid(c);
         String duration = duration(tid);
         if (joined && openTid == tid && tid != -1) {
-            out.println(StraceLine.result(new StringBuilder(48), display(name), exit).append(duration));
+            out.line(StraceLine.result(new StringBuilder(48), display(name), exit).append(duration));
             openTid = -1;
             return;
         }
@@ -74,7 +73,7 @@ final class StraceFormat {
         } else {
             StraceLine.call(sb, display(name), msg, options.stringLimit());
         }
-        out.println(StraceLine.result(sb, display(name), exit).append(duration));
+        out.line(StraceLine.result(sb, display(name), exit).append(duration));
     }
 
     /** Returns the whole line of an enter whose exit the session does not enable: the result is unknown. */

@@ -24,7 +24,7 @@ import java.util.BitSet;
  */
 public final class TextSink implements PointSink {
 
-    private final PrintStream out;
+    private final LineOut out;
     private final boolean ownsStream;
     private final TextOptions options;
     private final BitSet joined;
@@ -41,7 +41,7 @@ public final class TextSink implements PointSink {
      * the enter points whose exit point the session also enables (their calls are joined).
      */
     public TextSink(PrintStream out, boolean ownsStream, TextOptions options, BitSet joined) {
-        this.out = out;
+        this.out = new LineOut(out);
         this.ownsStream = ownsStream;
         this.options = options;
         this.joined = joined;
@@ -63,9 +63,9 @@ public final class TextSink implements PointSink {
                 String line = point.isSyscall()
                         ? MessageText.line(point.syscallType().isExit() ? "X" : "E", syscallName(point), msg, options.stringLimit())
                         : MessageText.line("*", eventName(point), msg, options.stringLimit());
-                out.println(strace.timestamp(msg) + line); // PrintStream serializes concurrent println calls.
+                out.line(strace.timestamp(msg) + line); // PrintStream serializes concurrent writes.
             }
-            case JSON -> out.println(JsonLine.of(point.name(), type, msg, options.stringLimit()));
+            case JSON -> out.line(JsonLine.of(point.name(), type, msg, options.stringLimit()));
             case STRACE -> straceLine(point, msg);
         }
     }
@@ -75,7 +75,7 @@ public final class TextSink implements PointSink {
             String line = strace.event(eventName(point), msg);
             synchronized (this) {
                 strace.interrupt(out);
-                out.println(line);
+                out.line(line);
             }
             return;
         }
@@ -90,7 +90,7 @@ public final class TextSink implements PointSink {
                 String line = strace.unjoined(name, msg);
                 synchronized (this) {
                     strace.interrupt(out);
-                    out.println(line);
+                    out.line(line);
                 }
             }
             return;

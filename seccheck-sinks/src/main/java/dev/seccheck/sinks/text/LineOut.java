@@ -1,0 +1,63 @@
+package dev.seccheck.sinks.text;
+
+import java.io.PrintStream;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * LineOut writes the text sink's lines to its stream as bytes, encoded in the stream's own
+ * charset. PrintStream's {@code print} and {@code println} pass a line through two writers and a
+ * charset encoder, character by character; {@link String#getBytes(Charset)} encodes it in one
+ * intrinsic copy when it is ASCII, as nearly every line is (the program's strings are escaped).
+ * The stream's lock and flushing are kept: each line or part of one is one write, as before.
+ * A charset that keeps state across writes (UTF-16's byte order mark, ISO-2022's shifts) could
+ * not be encoded a line at a time, so anything but UTF-8, ISO-8859-1 and US-ASCII goes through
+ * the stream's own print and println.
+ */
+final class LineOut {
+    private static final String NEWLINE = System.lineSeparator();
+
+    private final PrintStream out;
+    /** The stream's charset when a line can be encoded alone, else null. */
+    private final Charset bytes;
+
+    LineOut(PrintStream out) {
+        this.out = out;
+        Charset cs = out.charset();
+        this.bytes = cs.equals(StandardCharsets.UTF_8) || cs.equals(StandardCharsets.ISO_8859_1)
+                || cs.equals(StandardCharsets.US_ASCII) ? cs : null;
+    }
+
+    /** Writes {@code text} with no line end: a call line left open for its exit. */
+    void part(CharSequence text) {
+        if (bytes == null) {
+            out.print(text);
+            return;
+        }
+        write(text.toString());
+    }
+
+    /** Writes {@code text} and a line end; a builder passed in gets the line end appended. */
+    void line(CharSequence text) {
+        if (bytes == null) {
+            out.println(text);
+            return;
+        }
+        write(text instanceof StringBuilder sb ? sb.append(NEWLINE).toString() : text + NEWLINE);
+    }
+
+    /** Flushes the stream. */
+    void flush() {
+        out.flush();
+    }
+
+    /** Closes the stream. */
+    void close() {
+        out.close();
+    }
+
+    private void write(String s) {
+        byte[] encoded = s.getBytes(bytes);
+        out.write(encoded, 0, encoded.length);
+    }
+}
