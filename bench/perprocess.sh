@@ -14,7 +14,8 @@
 # Blocks:
 #   loop      sh -c 'for i in $(seq 300); do /bin/true; done'
 #               native, strace -f, strace -f --seccomp-bpf -e trace=execve,openat,connect,
-#               seccheck none (a session with no point), default (built-in session, text sink
+#               strace -f --seccomp-bpf -e trace=none (the stops every traced process costs, no
+#               syscall: what seccheck none costs at the least), seccheck none (a session with no point), default (built-in session, text sink
 #               to /dev/null), all-null (every point with every field, null sink)
 #   startup   a Java hello-world on the same JDK with the launcher's GC and JIT flags (the ratios'
 #               base); /bin/true; seccheck run --quiet -- /bin/true (default session)
@@ -44,6 +45,7 @@ block_loop() {
   add native "sh -c '$loop'"
   add "strace -f" "strace -f -o /dev/null sh -c '$loop'"
   add "strace -f --seccomp-bpf" "strace -f --seccomp-bpf -e trace=execve,openat,connect -o /dev/null sh -c '$loop'"
+  add "strace -f --seccomp-bpf, no syscall" "strace -f --seccomp-bpf -e trace=none -o /dev/null sh -c '$loop'"
   add "seccheck none" "$sc run --quiet --config $none -- sh -c '$loop'"
   add "seccheck default" "$sc run --quiet -- sh -c '$loop'"
   add "seccheck all-null" "$sc run --quiet --config $all -- sh -c '$loop'"

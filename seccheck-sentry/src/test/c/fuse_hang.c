@@ -9,7 +9,11 @@
  * fuse_hang --memory open|exec DIR: the server answers lookups with a 4 KiB file but never a
  * read; the child maps DIR/f shared and passes a path that lies in that unread page to openat or
  * execve (its own read of it waits, natively as well); then the same three /bin/true. A
- * supervisor that reads the path from the child's memory waits on this server too. */
+ * supervisor that reads the path from the child's memory waits on this server too.
+ * fuse_hang --script DIR: the server serves DIR/script, a #! script that exits 0, to the child
+ * that executes it (the kernel's lookup and read for its exec, the interpreter's own) and leaves
+ * every other process's lookup unanswered; the child's exec succeeds, natively and supervised. A
+ * supervisor that looks the executed file up itself (is it a script?) waits on this server. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +41,9 @@ static void reply(int fd, uint64_t unique, int error, const void *body, size_t l
 
 /* Whether lookups find a file (--memory) rather than being left unanswered. */
 static int files;
+/* --script: the one process whose requests are answered, and what DIR/script holds. */
+static pid_t served;
+static const char script_text[] = "#!/bin/sh\nexit 0\n";
 
 static void attributes(struct fuse_attr *a, uint64_t ino) {
     memset(a, 0, sizeof *a);
@@ -47,7 +54,7 @@ static void attributes(struct fuse_attr *a, uint64_t ino) {
     } else {
         a->mode = S_IFREG | 0755;
         a->nlink = 1;
-        a->size = 4096;
+        a->size = served ? sizeof script_text - 1 : 4096;
         a->blocks = 8;
     }
 }
@@ -77,7 +84,7 @@ static void serve(int fd) {
             break;
         }
         case FUSE_LOOKUP:
-            if (files) {
+            if (files || (served && (pid_t)in->pid == served)) {
                 struct fuse_entry_out out = {0};
                 out.nodeid = 2;
                 attributes(&out.attr, 2);
@@ -85,14 +92,22 @@ static void serve(int fd) {
             }
             break;
         case FUSE_OPEN:
-            if (files) {
+            if (files || (served && (pid_t)in->pid == served)) {
                 struct fuse_open_out out = {0};
                 reply(fd, in->unique, 0, &out, sizeof out);
                 break;
             }
             reply(fd, in->unique, -ENOSYS, NULL, 0);
             break;
-        case FUSE_READ: /* never answered */
+        case FUSE_READ: /* answered to the --script child alone */
+            if (served && (pid_t)in->pid == served) {
+                struct fuse_read_in *r = (struct fuse_read_in *)(buf + sizeof *in);
+                size_t len = sizeof script_text - 1;
+                size_t off = r->offset < len ? r->offset : len;
+                size_t count = len - off < r->size ? len - off : r->size;
+                reply(fd, in->unique, 0, script_text + off, count);
+            }
+            break;
         case FUSE_INTERRUPT:
         case FUSE_FORGET:
         case FUSE_BATCH_FORGET:
@@ -111,9 +126,10 @@ static long now_ms(void) {
 
 int main(int argc, char **argv) {
     int idle = argc == 3 && !strcmp(argv[1], "--idle");
+    int scripted = argc == 3 && !strcmp(argv[1], "--script");
     files = argc == 4 && !strcmp(argv[1], "--memory");
-    if (argc != 2 && !idle && !files) {
-        fprintf(stderr, "usage: fuse_hang [--idle] DIR | fuse_hang --memory open|exec DIR\n");
+    if (argc != 2 && !idle && !scripted && !files) {
+        fprintf(stderr, "usage: fuse_hang [--idle|--script] DIR | fuse_hang --memory open|exec DIR\n");
         return 2;
     }
     const char *dir = argv[argc - 1];
@@ -127,12 +143,39 @@ int main(int argc, char **argv) {
         fflush(stdout);
         serve(fd);
     }
+    char script[4096];
+    snprintf(script, sizeof script, "%s/script", dir);
+    int go[2] = {-1, -1};
+    pid_t execer = 0;
+    int reaped = 0; /* the --script child, waited for already: its pid is not ours to signal any more */
+    if (scripted) {
+        /* The child first, so that the server knows whom to answer; it execs once the server runs. */
+        if (pipe(go) < 0) { perror("fuse_hang: pipe"); return 1; }
+        execer = fork();
+        if (execer == 0) {
+            char c;
+            close(go[1]);
+            if (read(go[0], &c, 1) != 1) _exit(1);
+            execl(script, script, (char *)NULL);
+            _exit(127);
+        }
+        close(go[0]);
+        served = execer;
+    }
     pid_t server = fork();
     if (server == 0) serve(fd);
     close(fd);
-    char script[4096];
-    snprintf(script, sizeof script, "%s/script", dir);
-    pid_t execer = fork();
+    if (scripted) {
+        if (write(go[1], "g", 1) != 1) perror("fuse_hang: go");
+        close(go[1]);
+        int st;
+        printf("script %s\n", waitpid(execer, &st, 0) == execer && WIFEXITED(st) && WEXITSTATUS(st) == 0
+                ? "ran" : "failed");
+        reaped = 1;
+        fflush(stdout);
+    } else {
+        execer = fork();
+    }
     if (execer == 0 && files) {
         snprintf(script, sizeof script, "%s/f", dir);
         int f = open(script, O_RDONLY);
@@ -164,9 +207,9 @@ int main(int argc, char **argv) {
     }
     printf("others ran %d\n", ran);
     fflush(stdout);
-    kill(execer, SIGKILL);
+    if (!reaped) kill(execer, SIGKILL);
     kill(server, SIGKILL);
-    waitpid(execer, NULL, 0);
+    if (!reaped) waitpid(execer, NULL, 0);
     waitpid(server, NULL, 0);
     umount2(dir, MNT_DETACH);
     printf("done\n");

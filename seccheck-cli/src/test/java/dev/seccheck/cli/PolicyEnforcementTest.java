@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -339,6 +340,36 @@ class PolicyEnforcementTest {
         List<String> lines = Files.readAllLines(alerts);
         assertThat(lines).anyMatch(l -> l.contains("\"action\":\"log\"") && l.contains("/etc/hostname"));
         assertThat(lines).anyMatch(l -> l.contains("\"action\":\"kill\"") && l.contains("/etc/passwd"));
+    }
+
+    /**
+     * A rule on the executed file holds whatever name the program runs it by: a {@code #!} script
+     * run through the program's own descriptor ({@code /dev/fd/3}, a symlink to /proc/self/fd, and
+     * {@code /proc/self/fd/3}) is that script, not its interpreter. Before, seccheck resolved those
+     * names from itself: it looked at its own descriptor 3, took the script for no script, and the
+     * rule on the script's path did not hold. Each route runs natively, so the test cannot pass
+     * vacuously.
+     */
+    @Test
+    void aScriptRunThroughTheProgramsOwnDescriptorIsStillTheScript() throws Exception {
+        Path script = Files.writeString(tmp.resolve("payload.sh"), "#!/bin/sh\necho RAN-$1\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        String routes = "exec 3<" + script + "; " + script + " direct; /dev/fd/3 devfd; /proc/self/fd/3 procfd; cd "
+                + tmp + " && ./payload.sh relative";
+        Result natively = finish(new ProcessBuilder("bash", "-c", routes).redirectErrorStream(true).start());
+        assertThat(natively.out).as("natively").contains("RAN-direct", "RAN-devfd", "RAN-procfd", "RAN-relative");
+        Path alerts = tmp.resolve("alerts.jsonl");
+        Path config = Files.writeString(tmp.resolve("policy.json"), """
+                {"name": "no payload", "points": [{"name": "sentry/execve"}],
+                 "sinks": [{"name": "policy", "config": {"alerts": "%s", "rules": [
+                   {"point": "sentry/execve", "match": {"binary_path": "%s"}, "action": "kill"}]}}]}"""
+                .formatted(alerts, script.toRealPath()));
+
+        Result r = run(config, "bash", "-c", routes);
+
+        assertThat(r.out).as("under the policy").doesNotContain("RAN-");
+        String real = script.toRealPath().toString();
+        assertThat(Files.readAllLines(alerts)).hasSize(4).allMatch(l -> l.contains("\"action\":\"kill\"") && l.contains(real));
     }
 
     @Test

@@ -29,6 +29,12 @@ public record ExecImage(List<String> argv, List<String> envv, String execfn) {
     private static final long AT_NULL = 0;
     /** The kernel writes some twenty auxiliary entries; a vector longer than this is not one. */
     private static final int MAX_AUXV = 64;
+    /**
+     * How far into argv the kernel can put the executed file's name: after an interpreter and its
+     * optional argument for each level of {@code #!} (a script's interpreter may be a script, four
+     * levels deep at most).
+     */
+    private static final int NAME_AT_MOST = 8;
     /** More pointers than the 2 MiB of strings the exec limits allow cannot be a real vector. */
     private static final long MAX_POINTERS = Abi.EXEC_MAX_TOTAL;
 
@@ -86,6 +92,24 @@ public record ExecImage(List<String> argv, List<String> envv, String execfn) {
 
     private static long word(TaskMemory mem, long addr) throws MemoryFault {
         return ByteBuffer.wrap(mem.read(addr, Long.BYTES)).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    /**
+     * Whether the kernel may have run this program as the interpreter of a {@code #!} script (or of
+     * a binfmt_misc format): it then put the file name it executed into argv, after the interpreter.
+     * False when that name is nowhere it could be: the kernel ran the file passed itself. True when
+     * the name is unknown.
+     */
+    public boolean mayNameAScript() {
+        if (execfn == null) {
+            return true;
+        }
+        for (int i = 1; i < argv.size() && i <= NAME_AT_MOST; i++) {
+            if (argv.get(i).equals(execfn)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

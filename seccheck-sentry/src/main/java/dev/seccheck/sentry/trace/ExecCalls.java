@@ -2,14 +2,12 @@ package dev.seccheck.sentry.trace;
 
 import dev.seccheck.abi.Fcntl;
 import dev.seccheck.linux.PathCalls;
+import dev.seccheck.sentry.emulate.ProgramPaths;
 import dev.seccheck.sentry.syscalls.ExecArguments;
 import dev.seccheck.sentry.syscalls.ExecImage;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.TaskMemory;
 import dev.seccheck.sentry.task.Task;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
@@ -18,12 +16,13 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * ExecCalls carries what sentry/execve reports from the enter of execve or execveat, where
  * gVisor takes it, to the exec event, where the kernel has replaced the program: the arguments
- * as passed, the task as it was (gVisor's context is the caller's, before the exec) and, for a
- * {@code #!} script, the script (gVisor reports the file passed, not its interpreter). A call
- * that fails leaves its entry until the thread's next exec call or its end; the exec event of a
- * launched program finds none, as gVisor sends none for a container's first process.
- * Entries are put by the thread that sees the enter (tracer or notifier) before the exec can
- * happen, and taken by the tracer thread, hence the concurrent map.
+ * as passed and the task as it was (gVisor's context is the caller's, before the exec). At the
+ * exec event it adds what the new program got ({@link ExecImage}) and, for a {@code #!} script,
+ * the script (gVisor reports the file passed, not its interpreter). A call that fails leaves its
+ * entry until the thread's next exec call or its end; the exec event of a launched program finds
+ * none, as gVisor sends none for a container's first process. Entries are put by the thread that
+ * sees the enter (tracer or notifier) before the exec can happen, and taken by the tracer thread,
+ * hence the concurrent map.
  */
 final class ExecCalls {
 
@@ -31,22 +30,21 @@ final class ExecCalls {
      * An exec call seen at its enter.
      *
      * @param caller the task that called it, as it was then
-     * @param script the {@code #!} script passed, resolved to a path seccheck can open, or null
-     *     when the file passed is no script (then the kernel's {@code /proc/PID/exe} is the file)
-     * @param scriptName the script's name as the kernel shows it ({@code /memfd:...} for a memfd),
-     *     null without a script
+     * @param script the {@code #!} script passed, held open (released with {@link #release}), or
+     *     null when the file passed is no script (then the kernel's {@code /proc/PID/exe} is the
+     *     file), or before the exec event
      * @param image what the kernel gave the new program, read at the exec event; null before it,
      *     or when sentry/execve was not enabled then
      */
-    record Pending(Task caller, ExecArguments args, Path script, String scriptName, ExecImage image) {
+    record Pending(Task caller, ExecArguments args, ScriptFile script, ExecImage image) {
 
-        /** This call with the new program's image, read at its exec event. */
-        Pending withImage(ExecImage image) {
-            return new Pending(caller, args, script, scriptName, image);
+        /** Closes the script held, if any: once sentry/execve has fired, or will not. */
+        void release() {
+            if (script != null) {
+                script.close();
+            }
         }
     }
-
-    private record Script(Path file, String name) {}
 
     private static final byte[] SHEBANG = {'#', '!'};
 
@@ -61,17 +59,25 @@ final class ExecCalls {
         this.looks = looks;
     }
 
-    /**
-     * At the enter of execve or execveat: remembers what sentry/execve will report. Whether the
-     * file is a script is looked at through {@link FileLooks}: on a filesystem that does not answer
-     * in time it is taken for none, and sentry/execve then reports the binary the kernel ran
-     * (a script's interpreter).
-     */
+    /** At the enter of execve or execveat: remembers what sentry/execve will report. */
     void entered(Task caller, SyscallEvent enter, TaskMemory mem) {
         ExecArguments args = ExecArguments.read(enter, mem);
-        Script s = scriptOf(enter.tid(), args);
-        byTid.put(enter.tid(),
-                new Pending(caller, args, s == null ? null : s.file(), s == null ? null : s.name(), null));
+        byTid.put(enter.tid(), new Pending(caller, args, null, null));
+    }
+
+    /**
+     * At the exec event of {@code call}, the thread now {@code tid}: the call with the image the
+     * new program got and, when it may have been a {@code #!} script, the script. Only an image
+     * whose argv holds the file name the kernel executed can be a script's interpreter's (the
+     * kernel puts the name there, {@link ExecImage#mayNameAScript}): any other exec ran the file
+     * passed itself, and no file is looked at. Otherwise the file passed is looked at from the
+     * thread's root, cwd or dirfd, which the exec left as they were (a script named through a
+     * close-on-exec descriptor cannot be executed at all), through {@link FileLooks}: on a
+     * filesystem that does not answer in time it is taken for none, and sentry/execve then reports
+     * the binary the kernel ran (a script's interpreter).
+     */
+    Pending imaged(Pending call, int tid, ExecImage image) {
+        return new Pending(call.caller(), call.args(), image.mayNameAScript() ? scriptOf(tid, call.args()) : null, image);
     }
 
     /** At the exec event of the thread that was {@code formerTid}: the call's entry, or null. */
@@ -81,7 +87,10 @@ final class ExecCalls {
 
     /** Keeps {@code p} to be reported after the exit points of the exec call of {@code tid}. */
     void deferUntilExit(int tid, Pending p) {
-        afterExit.put(tid, p);
+        Pending replaced = afterExit.put(tid, p);
+        if (replaced != null) {
+            replaced.release();
+        }
     }
 
     /** The task that made the exec call whose report waits for its exit in {@code tid}, or null. */
@@ -98,36 +107,17 @@ final class ExecCalls {
     /** The thread is gone: whatever it had pending will not happen. */
     void forget(int tid) {
         byTid.remove(tid);
-        afterExit.remove(tid);
+        Pending deferred = afterExit.remove(tid);
+        if (deferred != null) {
+            deferred.release();
+        }
     }
 
-    /** This thread's buffers for the file calls of {@link #startsWithShebang}. */
+    /** This thread's buffers for the file calls of the looks below. */
     private static final ThreadLocal<PathCalls> CALLS = ThreadLocal.withInitial(PathCalls::new);
-
-    /**
-     * Returns whether {@code file} is a regular file starting with {@code #!}. The file is the one
-     * a program asked to execute, on the tracer thread: it is first reached with O_PATH, which
-     * opens nothing, and read only once fstat says it is regular. An open of a FIFO (the kernel
-     * refuses to execute one, but only after this check) would wait for a writer and hold the
-     * tracer and with it every traced task; an open of a device could act on it.
-     */
-    static boolean startsWithShebang(Path file) {
-        PathCalls calls = CALLS.get();
-        int reached;
-        try {
-            reached = calls.openat(Fcntl.AT_FDCWD, file.toString(), Fcntl.O_PATH | Fcntl.O_CLOEXEC);
-        } catch (IllegalArgumentException longerThanPathMax) {
-            return false; // the /proc prefix made it too long to name; the kernel's exec decides
-        }
-        if (reached < 0) {
-            return false;
-        }
-        try {
-            return shebangAt(calls, reached);
-        } finally {
-            PathCalls.close(reached);
-        }
-    }
+    /** This thread's walk of names as the program resolves them. */
+    private static final ThreadLocal<ProgramPaths> PATHS =
+            ThreadLocal.withInitial(() -> new ProgramPaths((int) ProcessHandle.current().pid()));
 
     /** Whether our O_PATH fd {@code reached} is of a regular file starting with {@code #!}. */
     private static boolean shebangAt(PathCalls calls, int reached) {
@@ -150,97 +140,64 @@ final class ExecCalls {
     }
 
     /**
-     * The {@code #!} script an exec call names, or null. Where the caller's mount namespace holds a
-     * filesystem that may leave a request unanswered ({@link FileLooks}), the file is first reached
-     * without leaving the mount the name starts on ({@link #confined}); only a name that cannot be
-     * (it crosses a mount, or the start is not local) is looked up on the bounded helper.
+     * The {@code #!} script an exec call of task {@code tid} names, or null. The name is reached as
+     * the program resolves it ({@link ProgramPaths}); where the task's mount namespace holds a
+     * filesystem that may leave a request unanswered ({@link FileLooks}), first without looking a
+     * name up on such a filesystem, and only a name that needs that is looked up on the bounded
+     * helper.
      */
-    private Script scriptOf(int tid, ExecArguments args) {
-        if (args.pathname() == null || !looks.mayBlock(tid)) {
-            return script(tid, args);
-        }
-        Optional<Optional<Script>> here = confined(tid, args);
-        if (here.isPresent()) {
-            return here.get().orElse(null);
-        }
-        return looks.look(tid, () -> Optional.ofNullable(script(tid, args))).flatMap(o -> o).orElse(null);
-    }
-
-    /**
-     * Tells whether an exec call names a script by reaching the file from where its name starts
-     * (the caller's root, cwd or dirfd, each a /proc link that reaches its directory without a
-     * lookup) when that start is on a local mount, in one openat2 that may not leave that mount
-     * (RESOLVE_NO_XDEV; from the root, symlinks resolve inside it; from a cwd or dirfd, none is
-     * followed). Empty when that cannot tell: the caller looks the name up the bounded way.
-     */
-    private Optional<Optional<Script>> confined(int tid, ExecArguments args) {
-        boolean absolute = args.pathname().startsWith("/"); // an absolute name ignores the dirfd
-        String start = "/proc/" + tid + (absolute ? "/root" : args.throughDescriptor() ? "/fd/" + args.dirfd() : "/cwd");
-        if (!looks.local(tid, start)) {
-            return Optional.empty();
-        }
-        PathCalls calls = CALLS.get();
-        int dir = calls.openat(Fcntl.AT_FDCWD, start, Fcntl.O_PATH | Fcntl.O_CLOEXEC);
-        if (dir < 0) {
-            return Optional.empty();
-        }
-        try {
-            String rel = absolute ? args.pathname().replaceFirst("^/+", "") : args.pathname();
-            if (rel.isEmpty()) {
-                return Optional.empty(); // the dirfd's own file (execveat AT_EMPTY_PATH), or "/"
-            }
-            long resolve = Fcntl.RESOLVE_NO_XDEV | Fcntl.RESOLVE_NO_MAGICLINKS
-                    | (absolute ? Fcntl.RESOLVE_IN_ROOT : Fcntl.RESOLVE_NO_SYMLINKS);
-            int reached = calls.openat2(dir, rel, Fcntl.O_PATH | Fcntl.O_CLOEXEC, 0, resolve);
-            if (reached < 0) {
-                return Optional.empty();
-            }
-            try {
-                if (!shebangAt(calls, reached)) {
-                    return Optional.of(Optional.empty());
-                }
-                // A name seccheck can reach the file by; a deleted one is left to the bounded way, as before.
-                String real = calls.readlinkat(Fcntl.AT_FDCWD, "/proc/thread-self/fd/" + reached);
-                return real != null && real.startsWith("/") && !real.endsWith(" (deleted)")
-                        ? Optional.of(Optional.of(new Script(Path.of(real), real))) : Optional.empty();
-            } finally {
-                PathCalls.close(reached);
-            }
-        } finally {
-            PathCalls.close(dir);
-        }
-    }
-
-    /**
-     * Returns the file passed, resolved through /proc as the caller would resolve it, when it
-     * starts with {@code #!}; null otherwise or when it cannot be read.
-     */
-    private static Script script(int tid, ExecArguments args) {
+    private ScriptFile scriptOf(int tid, ExecArguments args) {
         if (args.pathname() == null) {
             return null;
         }
-        Path proc = Path.of("/proc", Integer.toString(tid));
-        Path file;
-        if (args.throughDescriptor()) {
-            Path fd = proc.resolve("fd").resolve(Integer.toString(args.dirfd()));
-            file = args.pathname().isEmpty() ? fd : fd.resolve(args.pathname());
-        } else if (args.pathname().startsWith("/")) {
-            file = proc.resolve("root").resolve(args.pathname().substring(1));
-        } else {
-            file = proc.resolve("cwd").resolve(args.pathname());
+        Optional<ScriptFile> here = reach(tid, args, looks.mayBlock(tid));
+        if (here != null) {
+            return here.orElse(null);
         }
-        if (!startsWithShebang(file)) {
+        return looks.look(tid, () -> reach(tid, args, false)).flatMap(o -> o == null ? Optional.empty() : o)
+                .orElse(null);
+    }
+
+    /**
+     * Reaches the file an exec call of task {@code tid} names and tells whether it is a script:
+     * the script, empty when the file is none or cannot be reached, null when {@code localOnly}
+     * and reaching it would need a filesystem that may block. The file named through a descriptor
+     * alone (execveat with AT_EMPTY_PATH) is the program's descriptor, opened by its /proc link.
+     * At the exec event the thread is its process's only one, with the process's pid as tid.
+     */
+    private Optional<ScriptFile> reach(int tid, ExecArguments args, boolean localOnly) {
+        PathCalls calls = CALLS.get();
+        int fd;
+        if (args.throughDescriptor() && args.pathname().isEmpty()) {
+            String link = "/proc/" + tid + "/fd/" + args.dirfd();
+            if (localOnly && !looks.local(tid, link)) {
+                return null;
+            }
+            fd = calls.openat(Fcntl.AT_FDCWD, link, Fcntl.O_PATH | Fcntl.O_CLOEXEC);
+        } else {
+            fd = PATHS.get().open(tid, tid, args.throughDescriptor() ? args.dirfd() : Fcntl.AT_FDCWD, args.pathname(),
+                    localOnly);
+        }
+        if (fd == ProgramPaths.ELSEWHERE) {
             return null;
         }
+        if (fd < 0) {
+            return Optional.empty();
+        }
+        boolean kept = false;
         try {
-            Path real = file.toRealPath();
-            return new Script(real, real.toString());
-        } catch (IOException e) {
-            // A deleted or anonymous file (a memfd): reachable through the caller's /proc only.
-            try {
-                return new Script(file, Files.readSymbolicLink(file).toString());
-            } catch (IOException | UnsupportedOperationException notALink) {
-                return new Script(file, file.toString());
+            if (!shebangAt(calls, fd)) {
+                return Optional.empty();
+            }
+            String name = calls.readlinkat(Fcntl.AT_FDCWD, "/proc/thread-self/fd/" + fd);
+            if (name == null) {
+                return Optional.empty();
+            }
+            kept = true;
+            return Optional.of(new ScriptFile(fd, name));
+        } finally {
+            if (!kept) {
+                PathCalls.close(fd);
             }
         }
     }

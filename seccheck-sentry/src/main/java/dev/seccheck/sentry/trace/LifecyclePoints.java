@@ -161,7 +161,7 @@ final class LifecyclePoints {
         String exe = Procfs.link(pid, "exe").orElse(null);
         ExecArguments passed = call.args();
         ExecImage image = call.image();
-        Path script = call.script();
+        ScriptFile script = call.script();
         // What the new program got, not what the caller's memory held at the enter (a thread of
         // the caller could rewrite that while the kernel copied it); a script's argv as passed.
         String argv0 = passed.argv().isEmpty() ? null : passed.argv().get(0);
@@ -169,9 +169,9 @@ final class LifecyclePoints {
         List<String> env = image == null ? passed.envv() : image.envv();
         String execfn = image == null || image.execfn() == null ? passed.pathname()
                 : image.passedPath(passed.dirfd() != Fcntl.AT_FDCWD, passed.dirfd());
-        String binary = script != null ? call.scriptName() : exe;
-        Path statPath = script != null ? script : Path.of("/proc", Integer.toString(pid), "exe");
-        boolean inMemfd = String.valueOf(script != null ? call.scriptName() : exe).startsWith("/memfd:");
+        String binary = script != null ? script.name() : exe;
+        Path statPath = script != null ? script.path() : Path.of("/proc", Integer.toString(pid), "exe");
+        boolean inMemfd = String.valueOf(binary).startsWith("/memfd:");
         return state.fire(Point.EXECVE, fields -> {
             ExecveInfo.Builder b = ExecveInfo.newBuilder().addAllArgv(argv).addAllEnv(env);
             if (binary != null) {

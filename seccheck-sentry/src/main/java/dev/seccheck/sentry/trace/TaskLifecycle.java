@@ -228,13 +228,13 @@ final class TaskLifecycle {
             tasks.put(t);
             points.keepExitContext(t);
             if (call != null && points.reportsExecs()) {
-                call = call.withImage(imageOf(stop, call));
+                call = execCalls.imaged(call, tid, imageOf(stop, call));
             }
             if (call != null) {
                 if (tracees.of(tid).awaitsExit()) {
                     execCalls.deferUntilExit(tid, call);
-                } else if (points.execve(call, t) != 0) {
-                    Signals.kill(tid, Signal.SIGKILL);
+                } else {
+                    fireExecve(call, t);
                 }
             }
         }
@@ -285,8 +285,21 @@ final class TaskLifecycle {
             return;
         }
         Task t = tasks.get(tid);
-        if (t != null && points.execve(call, t) != 0) {
-            Signals.kill(tid, Signal.SIGKILL);
+        if (t != null) {
+            fireExecve(call, t);
+        } else {
+            call.release();
+        }
+    }
+
+    /** Fires sentry/execve for {@code call}, now run by {@code t}, killing it on a denial; releases the call. */
+    private void fireExecve(ExecCalls.Pending call, Task t) throws LinuxException {
+        try {
+            if (points.execve(call, t) != 0) {
+                Signals.kill(t.tid(), Signal.SIGKILL);
+            }
+        } finally {
+            call.release();
         }
     }
 

@@ -74,6 +74,25 @@ class ExecImageTest {
     }
 
     @Test
+    void onlyAnImageWithTheFileNameWhereTheKernelPutsAScriptsMayBeAScriptsInterpreter() {
+        assertThat(new ExecImage(List.of("/bin/true"), List.of(), "/bin/true").mayNameAScript()).as("a binary").isFalse();
+        assertThat(new ExecImage(List.of("true", "-x"), List.of(), "/bin/true").mayNameAScript()).isFalse();
+        assertThat(new ExecImage(List.of(), List.of(), "/bin/true").mayNameAScript()).as("argc 0").isFalse();
+        assertThat(new ExecImage(List.of("/bin/sh", "./run.sh", "a"), List.of(), "./run.sh").mayNameAScript()).isTrue();
+        assertThat(new ExecImage(List.of("/bin/sh", "-e", "./run.sh"), List.of(), "./run.sh").mayNameAScript()).isTrue();
+        assertThat(new ExecImage(List.of("/bin/sh", "/opt/inner", "-x", "./run.sh", "a"), List.of(), "./run.sh")
+                .mayNameAScript()).as("nested interpreters").isTrue();
+        assertThat(new ExecImage(List.of("/bin/sh", "/dev/fd/3"), List.of(), "/dev/fd/3").mayNameAScript())
+                .as("a script through a descriptor").isTrue();
+        assertThat(new ExecImage(List.of("/bin/sh", "./run.sh"), List.of(), null).mayNameAScript())
+                .as("no file name: cannot tell").isTrue();
+        List<String> deep = new java.util.ArrayList<>(List.of("i4", "a4", "i3", "a3", "i2", "a2", "i1", "a1", "./s"));
+        assertThat(new ExecImage(deep, List.of(), "./s").mayNameAScript()).as("four levels, each with an argument").isTrue();
+        deep.add(1, "more");
+        assertThat(new ExecImage(deep, List.of(), "./s").mayNameAScript()).as("further than the kernel can put it").isFalse();
+    }
+
+    @Test
     void theFileNameThroughADescriptorIsThePathAsPassed() {
         assertThat(new ExecImage(List.of(), List.of(), "/dev/fd/3/true").passedPath(true, 3)).isEqualTo("true");
         assertThat(new ExecImage(List.of(), List.of(), "/dev/fd/3").passedPath(true, 3)).as("AT_EMPTY_PATH").isEmpty();

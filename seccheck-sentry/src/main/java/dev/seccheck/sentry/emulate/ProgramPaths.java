@@ -1,0 +1,74 @@
+package dev.seccheck.sentry.emulate;
+
+import static dev.seccheck.abi.Fcntl.AT_FDCWD;
+import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
+import static dev.seccheck.abi.Fcntl.O_PATH;
+import static dev.seccheck.abi.Fcntl.O_RDONLY;
+
+import dev.seccheck.abi.Errno;
+import dev.seccheck.linux.PathCalls;
+
+/**
+ * ProgramPaths reaches a file by a name a program used, as that program resolves the name, for
+ * the tracer's look at a file the program executed. The name is walked by {@link PathWalk} from
+ * the program's root, cwd or descriptor: an absolute symlink restarts at the program's root, not
+ * seccheck's, and procfs's {@code self} and {@code thread-self} name the program, so that
+ * {@code /dev/fd/3} (a symlink to {@code /proc/self/fd}) or {@code /proc/self/fd/3} reach the
+ * program's descriptor 3, never seccheck's, and seccheck's own /proc entries are never followed.
+ * Opened through {@code /proc/TID/root}, such a name is resolved by the kernel from seccheck.
+ * One instance per thread, as PathWalk.
+ */
+public final class ProgramPaths {
+
+    /** What {@link #open} returns when a local-only walk came to a filesystem that may block. */
+    public static final int ELSEWHERE = Integer.MIN_VALUE;
+
+    private final PathCalls calls = new PathCalls();
+    private final PathWalk walk;
+
+    /** @param supervisor seccheck's pid, whose /proc entries a walk never enters */
+    public ProgramPaths(int supervisor) {
+        this.walk = new PathWalk(calls, supervisor);
+    }
+
+    /**
+     * Our O_PATH fd of the file that task {@code tid} of process {@code tgid} reaches by
+     * {@code path}, relative to its descriptor {@code dirfd} or, for AT_FDCWD, its cwd, following
+     * a final symlink as execve does; the negative errno of the walk when it reaches none; or
+     * {@link #ELSEWHERE} when {@code localOnly} and the name leads onto a filesystem whose lookups
+     * may wait on someone (FUSE, network): walk it again where waiting holds nothing. Magic links
+     * are followed as far as seccheck may (the program, which executed the file by this name,
+     * could follow them then).
+     */
+    public int open(int tid, int tgid, int dirfd, String path, boolean localOnly) {
+        if (path.isEmpty()) {
+            return -Errno.ENOENT;
+        }
+        boolean absolute = path.startsWith("/");
+        int start = -1;
+        if (!absolute) {
+            start = calls.openat(AT_FDCWD, "/proc/" + tid + (dirfd == AT_FDCWD ? "/cwd" : "/fd/" + dirfd),
+                    O_PATH | O_CLOEXEC);
+            if (start < 0) {
+                return start;
+            }
+        }
+        try (ProgramRoot root = ProgramRoot.of(calls, tid)) {
+            PathWalk.Request r = new PathWalk.Request(tid, tgid, 0, path, O_RDONLY, 0, localOnly);
+            return switch (walk.find(r, start, root)) {
+                case PathWalk.Located.Found f -> {
+                    if (f.parent() >= 0) {
+                        PathCalls.close(f.parent());
+                    }
+                    yield f.fd();
+                }
+                case PathWalk.Located.Missing m -> {
+                    PathCalls.close(m.dir());
+                    yield -Errno.ENOENT;
+                }
+                case PathWalk.Located.Failed f -> -f.errno();
+                case PathWalk.Located.Elsewhere e -> ELSEWHERE;
+            };
+        }
+    }
+}
