@@ -91,6 +91,25 @@ final class LifecyclePoints {
         return false;
     }
 
+    /**
+     * At the event of a fork or clone made by {@code parent}, stopped there: reads the parent's
+     * cwd and credentials now when sentry/execve reports them and they are not known yet, since at
+     * this moment they are exactly what the child inherits. The child copies them (its own exec
+     * then needs no /proc read), and so do the parent's later children, until a chdir, a set*id
+     * call or an exec of the parent drops them. A shell running a loop of commands is read once,
+     * not once a command.
+     */
+    void keepForChildren(Task parent) {
+        if (!state.enabled(Point.EXECVE)) {
+            return;
+        }
+        FieldSet f = state.fieldSet(Point.EXECVE);
+        if (f.hasContext(ContextField.CWD) && parent.cwd() == null
+                || f.hasContext(ContextField.CREDENTIALS) && parent.credentials() == null) {
+            context.keep(parent, f);
+        }
+    }
+
     /** Returns whether sentry/execve is enabled, so that an exec's image is worth reading at its event. */
     boolean reportsExecs() {
         return state.enabled(Point.EXECVE);

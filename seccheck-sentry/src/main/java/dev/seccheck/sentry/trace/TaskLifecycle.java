@@ -145,6 +145,10 @@ final class TaskLifecycle {
         int parentTid = parentStop.tid();
         int child = (int) parentStop.eventMessage();
         Task parent = tasks.getOrLoad(parentTid);
+        if (parent != null) {
+            points.keepForChildren(parent);
+            parent = tasks.get(parentTid);
+        }
         long flags = cloneFlags(parentStop, event);
         long now = TaskTable.nowNs();
         boolean thread = (flags & CloneFlags.CLONE_THREAD) != 0;
