@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * ExecCalls carries what sentry/execve reports from the enter of execve or execveat, where
@@ -154,9 +155,24 @@ final class ExecCalls {
         if (here != null) {
             return here.orElse(null);
         }
-        return looks.look(tid, () -> reach(tid, args, false)).flatMap(o -> o == null ? Optional.empty() : o)
-                .orElse(null);
+        // The helper hands its script over through a slot: one it finds after the tracer gave up
+        // waiting is closed by whichever of the two comes second, never left open.
+        AtomicReference<Object> slot = new AtomicReference<>();
+        Optional<ScriptFile> found = looks.look(tid, () -> {
+            Optional<ScriptFile> r = reach(tid, args, false);
+            if (r != null && r.isPresent() && !slot.compareAndSet(null, r.get())) {
+                r.get().close();
+            }
+            return r;
+        }).flatMap(o -> o == null ? Optional.empty() : o);
+        if (slot.getAndSet(GAVE_UP) instanceof ScriptFile late && found.isEmpty()) {
+            late.close();
+        }
+        return found.orElse(null);
     }
+
+    /** What the tracer leaves in a helper's slot once it has its answer, or gave up on it. */
+    private static final Object GAVE_UP = new Object();
 
     /**
      * Reaches the file an exec call of task {@code tid} names and tells whether it is a script:
