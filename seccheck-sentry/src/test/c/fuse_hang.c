@@ -11,9 +11,11 @@
  * execve (its own read of it waits, natively as well); then the same three /bin/true. A
  * supervisor that reads the path from the child's memory waits on this server too.
  * fuse_hang --script DIR: the server serves DIR/script, a #! script that exits 0, to the child
- * that executes it (the kernel's lookup and read for its exec, the interpreter's own) and leaves
- * every other process's lookup unanswered; the child's exec succeeds, natively and supervised. A
- * supervisor that looks the executed file up itself (is it a script?) waits on this server. */
+ * that executes it (the kernel's lookup, attributes and read for its exec, the interpreter's own)
+ * and leaves every other process's lookup and attributes unanswered, its mount's root included.
+ * While the child runs, the same three /bin/true; then "script ran" when the child ended well
+ * within 5 seconds, else "script waits" (natively it runs). A supervisor that looks at the
+ * executed file or walks into the mount itself waits on this server. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -78,6 +80,7 @@ static void serve(int fd) {
             break;
         }
         case FUSE_GETATTR: {
+            if (served && (pid_t)in->pid != served) break; /* never answered to anyone else */
             struct fuse_attr_out out = {0};
             attributes(&out.attr, in->nodeid);
             reply(fd, in->unique, 0, &out, sizeof out);
@@ -168,11 +171,6 @@ int main(int argc, char **argv) {
     if (scripted) {
         if (write(go[1], "g", 1) != 1) perror("fuse_hang: go");
         close(go[1]);
-        int st;
-        printf("script %s\n", waitpid(execer, &st, 0) == execer && WIFEXITED(st) && WEXITSTATUS(st) == 0
-                ? "ran" : "failed");
-        reaped = 1;
-        fflush(stdout);
     } else {
         execer = fork();
     }
@@ -206,6 +204,13 @@ int main(int argc, char **argv) {
         if (waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0) ran++;
     }
     printf("others ran %d\n", ran);
+    if (scripted) {
+        int st = 0;
+        pid_t got = 0;
+        for (long until = now_ms() + 5000; (got = waitpid(execer, &st, WNOHANG)) == 0 && now_ms() < until;) usleep(10000);
+        reaped = got == execer;
+        printf("script %s\n", reaped && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? "ran" : reaped ? "failed" : "waits");
+    }
     fflush(stdout);
     if (!reaped) kill(execer, SIGKILL);
     kill(server, SIGKILL);

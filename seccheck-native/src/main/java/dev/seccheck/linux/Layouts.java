@@ -165,14 +165,65 @@ final class Layouts {
     static final VarHandle HOW_MODE = OPEN_HOW.varHandle(groupElement("mode"));
     static final VarHandle HOW_RESOLVE = OPEN_HOW.varHandle(groupElement("resolve"));
 
-    /** {@code struct statx} of statx(2) (256 bytes), up to the field seccheck reads, stx_mnt_id. */
+    /** {@code struct statx} of statx(2) (256 bytes), the fields seccheck reads named. */
     static final StructLayout STATX = MemoryLayout.structLayout(
             JAVA_INT.withName("stx_mask"),
-            MemoryLayout.paddingLayout(140), // stx_blksize to stx_dev_minor
+            JAVA_INT.withName("stx_blksize"),
+            JAVA_LONG.withName("stx_attributes"),
+            JAVA_INT.withName("stx_nlink"),
+            JAVA_INT.withName("stx_uid"),
+            JAVA_INT.withName("stx_gid"),
+            JAVA_SHORT.withName("stx_mode"),
+            MemoryLayout.paddingLayout(2),
+            JAVA_LONG.withName("stx_ino"),
+            JAVA_LONG.withName("stx_size"),
+            MemoryLayout.paddingLayout(48), // stx_blocks, stx_attributes_mask, stx_atime, stx_btime
+            JAVA_LONG.withName("stx_ctime_sec"),
+            JAVA_INT.withName("stx_ctime_nsec"),
+            MemoryLayout.paddingLayout(4),
+            JAVA_LONG.withName("stx_mtime_sec"),
+            JAVA_INT.withName("stx_mtime_nsec"),
+            MemoryLayout.paddingLayout(12), // the timestamp's spare, stx_rdev_major and _minor
+            JAVA_INT.withName("stx_dev_major"),
+            JAVA_INT.withName("stx_dev_minor"),
             JAVA_LONG.withName("stx_mnt_id"),
             MemoryLayout.paddingLayout(104));
     static final VarHandle STX_MASK = STATX.varHandle(groupElement("stx_mask"));
+    static final VarHandle STX_NLINK = STATX.varHandle(groupElement("stx_nlink"));
+    static final VarHandle STX_UID = STATX.varHandle(groupElement("stx_uid"));
+    static final VarHandle STX_GID = STATX.varHandle(groupElement("stx_gid"));
+    static final VarHandle STX_MODE = STATX.varHandle(groupElement("stx_mode"));
+    static final VarHandle STX_INO = STATX.varHandle(groupElement("stx_ino"));
+    static final VarHandle STX_SIZE = STATX.varHandle(groupElement("stx_size"));
+    static final VarHandle STX_CTIME_SEC = STATX.varHandle(groupElement("stx_ctime_sec"));
+    static final VarHandle STX_CTIME_NSEC = STATX.varHandle(groupElement("stx_ctime_nsec"));
+    static final VarHandle STX_MTIME_SEC = STATX.varHandle(groupElement("stx_mtime_sec"));
+    static final VarHandle STX_MTIME_NSEC = STATX.varHandle(groupElement("stx_mtime_nsec"));
+    static final VarHandle STX_DEV_MAJOR = STATX.varHandle(groupElement("stx_dev_major"));
+    static final VarHandle STX_DEV_MINOR = STATX.varHandle(groupElement("stx_dev_minor"));
     static final VarHandle STX_MNT_ID = STATX.varHandle(groupElement("stx_mnt_id"));
+
+    /** {@code struct mnt_id_req} of statmount(2), its first version (24 bytes). */
+    static final StructLayout MNT_ID_REQ = MemoryLayout.structLayout(
+            JAVA_INT.withName("size"),
+            JAVA_INT.withName("spare"),
+            JAVA_LONG.withName("mnt_id"),
+            JAVA_LONG.withName("param"));
+    static final VarHandle REQ_SIZE = MNT_ID_REQ.varHandle(groupElement("size"));
+    static final VarHandle REQ_MNT_ID = MNT_ID_REQ.varHandle(groupElement("mnt_id"));
+    static final VarHandle REQ_PARAM = MNT_ID_REQ.varHandle(groupElement("param"));
+
+    /** {@code struct statmount} of statmount(2), up to the superblock's magic, in a 1 KiB buffer. */
+    static final StructLayout STATMOUNT = MemoryLayout.structLayout(
+            JAVA_INT.withName("size"),
+            JAVA_INT.withName("spare"),
+            JAVA_LONG.withName("mask"),
+            JAVA_INT.withName("sb_dev_major"),
+            JAVA_INT.withName("sb_dev_minor"),
+            JAVA_LONG.withName("sb_magic"),
+            MemoryLayout.paddingLayout(992)); // the rest (520 bytes in 6.8, more since) and room for strings
+    static final VarHandle SM_MASK = STATMOUNT.varHandle(groupElement("mask"));
+    static final VarHandle SM_SB_MAGIC = STATMOUNT.varHandle(groupElement("sb_magic"));
 
     /** {@code struct statfs} of fstatfs(2) on x86-64 (120 bytes), up to the field seccheck reads, f_type. */
     static final StructLayout STATFS = MemoryLayout.structLayout(

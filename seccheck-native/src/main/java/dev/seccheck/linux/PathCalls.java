@@ -44,8 +44,21 @@ public final class PathCalls {
         }
     }
 
+    /**
+     * What statx says of a file without asking its filesystem ({@link #statNoSync}): its stat,
+     * and the unique id of the mount it is reached through (Linux 6.8+), or -1 when the kernel has
+     * no such id.
+     */
+    public record Statx(Stat stat, long uniqueMountId) {}
+
     private static final int AT_EMPTY_PATH = 0x1000;
+    private static final int STATX_BASIC_STATS = 0x7ff;
     private static final int STATX_MNT_ID = 0x1000;
+    private static final int STATX_MNT_ID_UNIQUE = 0x4000;
+    /** statmount(2), Linux 6.8+. */
+    private static final int SYS_STATMOUNT = 457;
+    private static final long STATMOUNT_SB_BASIC = 0x1;
+    private static final int MNT_ID_REQ_SIZE_VER0 = 24;
 
     private final Arena arena = Arena.ofAuto();
     private final MemorySegment path = arena.allocate(4097);
@@ -58,6 +71,8 @@ public final class PathCalls {
     private final MemorySegment statfs = arena.allocate(Layouts.STATFS);
     private final MemorySegment how = arena.allocate(Layouts.OPEN_HOW);
     private final MemorySegment statx = arena.allocate(Layouts.STATX);
+    private final MemorySegment mntReq = arena.allocate(Layouts.MNT_ID_REQ);
+    private final MemorySegment statmount = arena.allocate(Layouts.STATMOUNT);
     /** What {@link #pread} reads into before the copy to the caller's array, grown to the largest read. */
     private MemorySegment readBuf = arena.allocate(4096);
 
@@ -204,6 +219,53 @@ public final class PathCalls {
             return -dev.seccheck.abi.Errno.EINVAL;
         }
         return (long) Layouts.STX_MNT_ID.get(statx, 0L);
+    }
+
+    /**
+     * statx(fd, "", AT_EMPTY_PATH|AT_STATX_DONT_SYNC) of an open file (an O_PATH one too), or null
+     * when it fails: the stat fstat gives, taken from what the kernel holds of the file without
+     * asking its filesystem (a FUSE or NFS server is not asked, and cannot make the call wait;
+     * their attributes may then be the last ones fetched), with the unique id of its mount.
+     */
+    public Statx statNoSync(int fd) {
+        Layouts.STX_MASK.set(statx, 0L, 0);
+        long r = Direct.call(Sysno.STATX, fd, cString(""), AT_EMPTY_PATH | dev.seccheck.abi.Fcntl.AT_STATX_DONT_SYNC,
+                STATX_BASIC_STATS | STATX_MNT_ID_UNIQUE, statx.address(), 0);
+        if (r < 0) {
+            return null;
+        }
+        int mask = (int) Layouts.STX_MASK.get(statx, 0L);
+        long major = Integer.toUnsignedLong((int) Layouts.STX_DEV_MAJOR.get(statx, 0L));
+        long minor = Integer.toUnsignedLong((int) Layouts.STX_DEV_MINOR.get(statx, 0L));
+        // The encoding of stat's st_dev (the kernel's new_encode_dev), so that the two compare.
+        long dev = (minor & 0xff) | (major << 8) | ((minor & ~0xffL) << 12);
+        Stat st = new Stat(dev, (long) Layouts.STX_INO.get(statx, 0L), Short.toUnsignedInt((short) Layouts.STX_MODE.get(statx, 0L)),
+                (int) Layouts.STX_UID.get(statx, 0L), (int) Layouts.STX_GID.get(statx, 0L),
+                (long) Layouts.STX_CTIME_SEC.get(statx, 0L) * 1_000_000_000L + (int) Layouts.STX_CTIME_NSEC.get(statx, 0L),
+                Integer.toUnsignedLong((int) Layouts.STX_NLINK.get(statx, 0L)), (long) Layouts.STX_SIZE.get(statx, 0L),
+                (long) Layouts.STX_MTIME_SEC.get(statx, 0L) * 1_000_000_000L + (int) Layouts.STX_MTIME_NSEC.get(statx, 0L));
+        return new Statx(st, (mask & STATX_MNT_ID_UNIQUE) != 0 ? (long) Layouts.STX_MNT_ID.get(statx, 0L) : -1);
+    }
+
+    /**
+     * The magic number of the filesystem of the mount {@code uniqueMountId} (what fstatfs gives
+     * as f_type), from statmount(2): the kernel's record of the mount, no request to the
+     * filesystem. -errno when it cannot tell: ENOSYS before Linux 6.8, ENOENT for a mount of
+     * another mount namespace, EPERM for one seccheck could not reach.
+     */
+    public long superMagic(long uniqueMountId) {
+        Layouts.REQ_SIZE.set(mntReq, 0L, MNT_ID_REQ_SIZE_VER0);
+        Layouts.REQ_MNT_ID.set(mntReq, 0L, uniqueMountId);
+        Layouts.REQ_PARAM.set(mntReq, 0L, STATMOUNT_SB_BASIC);
+        Layouts.SM_MASK.set(statmount, 0L, 0L);
+        long r = Direct.call(SYS_STATMOUNT, mntReq.address(), statmount.address(), statmount.byteSize(), 0);
+        if (r < 0) {
+            return r;
+        }
+        if (((long) Layouts.SM_MASK.get(statmount, 0L) & STATMOUNT_SB_BASIC) == 0) {
+            return -dev.seccheck.abi.Errno.EINVAL;
+        }
+        return (long) Layouts.SM_SB_MAGIC.get(statmount, 0L);
     }
 
     /** Returns the filesystem type (f_type) of an open file, or -1. */

@@ -45,6 +45,14 @@ class LayoutsTest {
         assertThat(Layouts.OPEN_HOW.byteSize()).isEqualTo(24);
         assertThat(Layouts.STATX.byteSize()).isEqualTo(256);
         assertThat(Layouts.STATX.byteOffset(groupElement("stx_mnt_id"))).isEqualTo(144);
+        assertThat(Layouts.STATX.byteOffset(groupElement("stx_mode"))).isEqualTo(28);
+        assertThat(Layouts.STATX.byteOffset(groupElement("stx_ino"))).isEqualTo(32);
+        assertThat(Layouts.STATX.byteOffset(groupElement("stx_ctime_sec"))).isEqualTo(96);
+        assertThat(Layouts.STATX.byteOffset(groupElement("stx_mtime_sec"))).isEqualTo(112);
+        assertThat(Layouts.STATX.byteOffset(groupElement("stx_dev_major"))).isEqualTo(136);
+        assertThat(Layouts.MNT_ID_REQ.byteSize()).isEqualTo(24);
+        assertThat(Layouts.STATMOUNT.byteOffset(groupElement("sb_magic"))).isEqualTo(24);
+        assertThat(Layouts.STATMOUNT.byteSize()).isGreaterThanOrEqualTo(520);
         assertThat(Layouts.STATFS.byteSize()).isEqualTo(120);
         assertThat(Layouts.PIDFD_INFO.byteSize()).isEqualTo(64);
         assertThat(Layouts.PIDFD_INFO.byteOffset(groupElement("ruid"))).isEqualTo(28);

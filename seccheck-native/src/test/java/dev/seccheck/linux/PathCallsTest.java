@@ -62,4 +62,28 @@ class PathCallsTest {
             PathCalls.close(path);
         }
     }
+
+    /**
+     * statx without sync gives what fstat gives, and the filesystem of a mount comes from the
+     * kernel's record of it: what fstatfs gives, for procfs and for the file's own filesystem.
+     */
+    @Test
+    void statNoSyncAndTheMountsMagicGiveWhatFstatAndFstatfsGive(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("f"), "twelve bytes");
+        PathCalls calls = new PathCalls();
+        for (String p : new String[] {file.toString(), "/proc/self/exe", "/bin/true", "/proc/self", "/"}) {
+            int fd = calls.openat(dev.seccheck.abi.Fcntl.AT_FDCWD, p, dev.seccheck.abi.Fcntl.O_PATH | dev.seccheck.abi.Fcntl.O_CLOEXEC);
+            assertThat(fd).as(p).isNotNegative();
+            try {
+                PathCalls.Statx sx = calls.statNoSync(fd);
+                assertThat(sx).as(p).isNotNull();
+                assertThat(sx.stat()).as(p).isEqualTo(calls.fstat(fd));
+                assertThat(sx.uniqueMountId()).as("a unique mount id (Linux 6.8+) for %s", p).isPositive();
+                assertThat(calls.superMagic(sx.uniqueMountId())).as(p).isEqualTo(calls.fsType(fd));
+            } finally {
+                PathCalls.close(fd);
+            }
+        }
+        assertThat(calls.superMagic(Long.MAX_VALUE)).as("no such mount").isNegative();
+    }
 }

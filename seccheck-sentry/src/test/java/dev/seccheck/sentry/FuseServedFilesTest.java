@@ -58,9 +58,11 @@ class FuseServedFilesTest {
 
     /**
      * The program's server serves a {@code #!} script to the child that executes it and to no one
-     * else: the exec succeeds, and seccheck's own look at the file (is it a script?) is left
-     * unanswered. The look is given up after its bound, sentry/execve reports what the kernel ran
-     * without the script's fields, and the run goes on.
+     * else, not even the attributes of its mount's root: the exec succeeds, and seccheck's own look
+     * at the file (is it a script?) is left unanswered. The look is given up after its bound,
+     * sentry/execve reports what the kernel ran without the script's fields, and the run goes on.
+     * Before, the tracer's walk to the file asked the attributes of the mount's root (fstat) to
+     * learn its filesystem, and waited there for good.
      */
     @Test
     void aScriptWhoseServerLeavesSeccheckUnansweredIsGivenUpAfterABound() throws Exception {
@@ -74,6 +76,28 @@ class FuseServedFilesTest {
         assertThat(status).isZero();
         assertThat(Files.readString(out)).contains("script ran", "others ran 3", "done");
         assertThat(r.warnings).anyMatch(w -> w.contains("did not answer within"));
+    }
+
+    /**
+     * The same server, and a session whose opens seccheck performs: the interpreter's open of the
+     * script is one of them. Telling that the mount is FUSE asks the kernel's record of the mount,
+     * not the server, so the notifier hands that open to a thread of its own, which waits on the
+     * server, and the other processes' opens go on. Before, the notifier asked the mount's root
+     * for its attributes and filesystem type (fstat, fstatfs), waited for good, and every open of
+     * the run with it. The open that waits is the program's own: its server answers seccheck no
+     * more than it does (natively the script runs).
+     */
+    @Test
+    void anOpenOnAServerThatLeavesSeccheckUnansweredHoldsThatOpenAlone() throws Exception {
+        Assumptions.assumeTrue(Files.isWritable(Path.of("/dev/fuse")) && "root".equals(System.getProperty("user.name")),
+                "needs root and /dev/fuse");
+        Path mnt = Files.createDirectory(dir.resolve("mnt"));
+        Path out = dir.resolve("out");
+        SupervisorTest.Run r = new SupervisorTest.Run("syscall/openat/enter", "syscall/openat/exit");
+        String program = "'" + CWorkloads.binary("fuse_hang") + "' --script '" + mnt + "'";
+        int status = runAbortingOnHang(r, List.of("/bin/sh", "-c", program + " > '" + out + "' 2>&1"), out);
+        assertThat(status).isZero();
+        assertThat(Files.readString(out)).contains("others ran 3", "done");
     }
 
     /**

@@ -104,6 +104,11 @@ final class PathWalk {
             0xF2F52010L, 0x01021994L, 0x858458f6L, 0x794c7630L, 0x73717368L, 0xE0F5E1E2L, 0x4d44L, 0x9660L,
             PathCalls.PROC_SUPER_MAGIC, 0x62656572L, 0x27e0ebL, 0x63677270L, 0x1cd1L);
 
+    /** The filesystem magic of each mount met, by its unique id (never reused): shared by every walk. */
+    private static final java.util.Map<Long, Long> MAGIC_BY_MOUNT = new java.util.concurrent.ConcurrentHashMap<>();
+    /** How many mounts {@link #MAGIC_BY_MOUNT} keeps before it starts again. */
+    private static final int MOUNTS_KEPT = 4096;
+
     private final PathCalls calls;
     private final int supervisor;
     /** The device of the fd the walk stands on and its filesystem's type, asked once per device crossed. */
@@ -152,11 +157,12 @@ final class PathWalk {
             if (cur < 0) {
                 return new Located.Failed(-cur);
             }
-            PathCalls.Stat startStat = calls.fstat(cur);
-            if (startStat == null) {
+            PathCalls.Statx startX = calls.statNoSync(cur);
+            if (startX == null) {
                 return new Located.Failed(Errno.EBADF);
             }
-            if (!onLocal(r, cur, startStat)) {
+            PathCalls.Stat startStat = startX.stat();
+            if (!onLocal(r, cur, startX)) {
                 return new Located.Elsewhere();
             }
             cur = descend(r, cur, todo, r.path().startsWith("/"));
@@ -217,17 +223,18 @@ final class PathWalk {
                     }
                     return new Located.Failed(-next);
                 }
-                PathCalls.Stat st = calls.fstat(next);
-                if (st == null) {
+                PathCalls.Statx sx = calls.statNoSync(next);
+                if (sx == null) {
                     PathCalls.close(next);
                     return new Located.Failed(Errno.EIO);
                 }
+                PathCalls.Stat st = sx.stat();
                 if ((res & RESOLVE_NO_XDEV) != 0 && st.dev() != startStat.dev()) {
                     PathCalls.close(next);
                     return new Located.Failed(Errno.EXDEV);
                 }
                 long fromType = fsType;
-                if (!onLocal(r, next, st)) {
+                if (!onLocal(r, next, sx)) {
                     PathCalls.close(next);
                     return new Located.Elsewhere();
                 }
@@ -390,20 +397,61 @@ final class PathWalk {
     /**
      * Records the filesystem {@code fd} is on (its type asked only when the device changed) and
      * returns whether the walk may go on: always, unless the request is local-only and that
-     * filesystem is not {@link #LOCAL}.
+     * filesystem is not {@link #LOCAL}. Nothing here asks the filesystem itself: the file's
+     * attributes are statx's without sync, its type the superblock's magic from the kernel's
+     * record of the mount ({@link #typeOf}). A FUSE server that answers the program but not
+     * seccheck could otherwise hold the walk on an fstat or fstatfs of its mount's root.
      *
-     * @param st fd's stat when the caller has it, else null
+     * @param sx fd's statx when the caller has it, else null
      */
-    private boolean onLocal(Request r, int fd, PathCalls.Stat st) {
-        PathCalls.Stat s = st != null ? st : calls.fstat(fd);
+    private boolean onLocal(Request r, int fd, PathCalls.Statx sx) {
+        PathCalls.Statx s = sx != null ? sx : calls.statNoSync(fd);
         if (s == null) {
-            fsType = calls.fsType(fd);
+            fsType = typeOf(r, fd, null);
             device = -1;
-        } else if (s.dev() != device) {
-            fsType = calls.fsType(fd);
-            device = s.dev();
+        } else if (s.stat().dev() != device) {
+            fsType = typeOf(r, fd, s);
+            device = s.stat().dev();
         }
         return !r.localOnly() || LOCAL.contains(fsType);
+    }
+
+    /**
+     * The filesystem type (statfs's f_type) of {@code fd}, whose statx is {@code s}: the magic of
+     * its mount's superblock by the mount's unique id (statmount, Linux 6.8+; kept, since the id
+     * of a mount is never given to another), which asks no filesystem. A mount statmount cannot
+     * tell (of another mount namespace, or out of seccheck's reach) is unknown (-1) to a local-only
+     * walk, which then leaves it; other walks may wait, and ask fstatfs. Before Linux 6.8 every
+     * walk asks fstatfs, as the type cannot be had otherwise.
+     */
+    private long typeOf(Request r, int fd, PathCalls.Statx s) {
+        if (s != null && s.uniqueMountId() > 0) {
+            Long known = MAGIC_BY_MOUNT.get(s.uniqueMountId());
+            if (known != null) {
+                return known;
+            }
+            long magic = calls.superMagic(s.uniqueMountId());
+            if (magic >= 0) {
+                if (MAGIC_BY_MOUNT.size() >= MOUNTS_KEPT) {
+                    MAGIC_BY_MOUNT.clear(); // a program mounting without end: ask again
+                }
+                MAGIC_BY_MOUNT.put(s.uniqueMountId(), magic);
+                return magic;
+            }
+            if (magic != -Errno.ENOSYS && r.localOnly()) {
+                return -1;
+            }
+        }
+        return calls.fsType(fd);
+    }
+
+    /**
+     * Whether our fd {@code fd} is of a file on a local filesystem, told as a local-only walk
+     * tells it, without asking the file's filesystem.
+     */
+    boolean isLocal(int fd) {
+        device = -1;
+        return onLocal(new Request(0, 0, 0, "", 0, 0, true), fd, null);
     }
 
     /** Whether {@code fd}, on a filesystem of type {@code type}, is procfs's root. */

@@ -33,7 +33,8 @@ public final class ProgramPaths {
 
     /**
      * Our O_PATH fd of the file that task {@code tid} of process {@code tgid} reaches by
-     * {@code path}, relative to its descriptor {@code dirfd} or, for AT_FDCWD, its cwd, following
+     * {@code path}, relative to its descriptor {@code dirfd} or, for AT_FDCWD, its cwd (an empty
+     * path with a descriptor: that descriptor's file, as execveat's AT_EMPTY_PATH), following
      * a final symlink as execve does; the negative errno of the walk when it reaches none; or
      * {@link #ELSEWHERE} when {@code localOnly} and the name leads onto a filesystem whose lookups
      * may wait on someone (FUSE, network): walk it again where waiting holds nothing. Magic links
@@ -42,7 +43,7 @@ public final class ProgramPaths {
      */
     public int open(int tid, int tgid, int dirfd, String path, boolean localOnly) {
         if (path.isEmpty()) {
-            return -Errno.ENOENT;
+            return dirfd == AT_FDCWD ? -Errno.ENOENT : descriptor(tid, dirfd, localOnly);
         }
         boolean absolute = path.startsWith("/");
         int start = -1;
@@ -70,5 +71,15 @@ public final class ProgramPaths {
                 case PathWalk.Located.Elsewhere e -> ELSEWHERE;
             };
         }
+    }
+
+    /** Our O_PATH fd of the file of task {@code tid}'s descriptor {@code fd}, by its /proc link, which asks no filesystem. */
+    private int descriptor(int tid, int fd, boolean localOnly) {
+        int ours = calls.openat(AT_FDCWD, "/proc/" + tid + "/fd/" + fd, O_PATH | O_CLOEXEC);
+        if (ours >= 0 && localOnly && !walk.isLocal(ours)) {
+            PathCalls.close(ours);
+            return ELSEWHERE;
+        }
+        return ours;
     }
 }

@@ -46,10 +46,14 @@ final class ProgramRoot implements AutoCloseable {
         return fd;
     }
 
-    /** The root's fstat, or null when it cannot be opened. */
+    /**
+     * The root's stat, or null when it cannot be opened: statx without sync, so that a root on a
+     * filesystem the program serves (a chroot into its FUSE mount) cannot hold the walk.
+     */
     PathCalls.Stat stat() {
         if (stat == null && fd() >= 0) {
-            stat = calls.fstat(fd);
+            PathCalls.Statx sx = calls.statNoSync(fd);
+            stat = sx == null ? null : sx.stat();
         }
         return stat;
     }

@@ -142,16 +142,16 @@ final class ExecCalls {
 
     /**
      * The {@code #!} script an exec call of task {@code tid} names, or null. The name is reached as
-     * the program resolves it ({@link ProgramPaths}); where the task's mount namespace holds a
-     * filesystem that may leave a request unanswered ({@link FileLooks}), first without looking a
-     * name up on such a filesystem, and only a name that needs that is looked up on the bounded
-     * helper.
+     * the program resolves it ({@link ProgramPaths}), first on the tracer without asking any
+     * filesystem that may leave a request unanswered (FUSE, network: not even the attributes of a
+     * mount's root, which a magic link or a mount crossing can lead to in any namespace), and only
+     * a name that needs one is looked up on the bounded helper ({@link FileLooks}).
      */
     private ScriptFile scriptOf(int tid, ExecArguments args) {
         if (args.pathname() == null) {
             return null;
         }
-        Optional<ScriptFile> here = reach(tid, args, looks.mayBlock(tid));
+        Optional<ScriptFile> here = reach(tid, args, true);
         if (here != null) {
             return here.orElse(null);
         }
@@ -177,23 +177,13 @@ final class ExecCalls {
     /**
      * Reaches the file an exec call of task {@code tid} names and tells whether it is a script:
      * the script, empty when the file is none or cannot be reached, null when {@code localOnly}
-     * and reaching it would need a filesystem that may block. The file named through a descriptor
-     * alone (execveat with AT_EMPTY_PATH) is the program's descriptor, opened by its /proc link.
-     * At the exec event the thread is its process's only one, with the process's pid as tid.
+     * and reaching it would need a filesystem that may block. At the exec event the thread is
+     * its process's only one, with the process's pid as tid.
      */
     private Optional<ScriptFile> reach(int tid, ExecArguments args, boolean localOnly) {
         PathCalls calls = CALLS.get();
-        int fd;
-        if (args.throughDescriptor() && args.pathname().isEmpty()) {
-            String link = "/proc/" + tid + "/fd/" + args.dirfd();
-            if (localOnly && !looks.local(tid, link)) {
-                return null;
-            }
-            fd = calls.openat(Fcntl.AT_FDCWD, link, Fcntl.O_PATH | Fcntl.O_CLOEXEC);
-        } else {
-            fd = PATHS.get().open(tid, tid, args.throughDescriptor() ? args.dirfd() : Fcntl.AT_FDCWD, args.pathname(),
-                    localOnly);
-        }
+        int fd = PATHS.get().open(tid, tid, args.throughDescriptor() ? args.dirfd() : Fcntl.AT_FDCWD, args.pathname(),
+                localOnly);
         if (fd == ProgramPaths.ELSEWHERE) {
             return null;
         }
