@@ -93,22 +93,6 @@ final class PathWalk {
         record Elsewhere() implements Located {}
     }
 
-    /**
-     * The filesystems (statfs f_type) whose lookups and opens of regular files and directories
-     * answer from local state: ext2-4, xfs, btrfs, f2fs, tmpfs, ramfs, overlayfs, squashfs,
-     * erofs, vfat, iso9660, proc, sysfs, cgroup, cgroup2, devpts. Not NFS, CIFS, FUSE (a
-     * program can serve its own FUSE mount and make a lookup wait forever) or autofs (mounts on
-     * lookup).
-     */
-    private static final java.util.Set<Long> LOCAL = java.util.Set.of(0xEF53L, 0x58465342L, 0x9123683EL,
-            0xF2F52010L, 0x01021994L, 0x858458f6L, 0x794c7630L, 0x73717368L, 0xE0F5E1E2L, 0x4d44L, 0x9660L,
-            PathCalls.PROC_SUPER_MAGIC, 0x62656572L, 0x27e0ebL, 0x63677270L, 0x1cd1L);
-
-    /** The filesystem magic of each mount met, by its unique id (never reused): shared by every walk. */
-    private static final java.util.Map<Long, Long> MAGIC_BY_MOUNT = new java.util.concurrent.ConcurrentHashMap<>();
-    /** How many mounts {@link #MAGIC_BY_MOUNT} keeps before it starts again. */
-    private static final int MOUNTS_KEPT = 4096;
-
     private final PathCalls calls;
     private final int supervisor;
     /** The device of the fd the walk stands on and its filesystem's type, asked once per device crossed. */
@@ -397,7 +381,7 @@ final class PathWalk {
     /**
      * Records the filesystem {@code fd} is on (its type asked only when the device changed) and
      * returns whether the walk may go on: always, unless the request is local-only and that
-     * filesystem is not {@link #LOCAL}. Nothing here asks the filesystem itself: the file's
+     * filesystem is not local ({@link LocalFilesystems}). Nothing here asks the filesystem itself: the file's
      * attributes are statx's without sync, its type the superblock's magic from the kernel's
      * record of the mount ({@link #typeOf}). A FUSE server that answers the program but not
      * seccheck could otherwise hold the walk on an fstat or fstatfs of its mount's root.
@@ -413,34 +397,23 @@ final class PathWalk {
             fsType = typeOf(r, fd, s);
             device = s.stat().dev();
         }
-        return !r.localOnly() || LOCAL.contains(fsType);
+        return !r.localOnly() || LocalFilesystems.isLocal(fsType);
     }
 
     /**
-     * The filesystem type (statfs's f_type) of {@code fd}, whose statx is {@code s}: the magic of
-     * its mount's superblock by the mount's unique id (statmount, Linux 6.8+; kept, since the id
-     * of a mount is never given to another), which asks no filesystem. A mount statmount cannot
-     * tell (of another mount namespace, or out of seccheck's reach) is unknown (-1) to a local-only
-     * walk, which then leaves it; other walks may wait, and ask fstatfs. Before Linux 6.8 every
-     * walk asks fstatfs, as the type cannot be had otherwise.
+     * The filesystem type (statfs's f_type) of {@code fd}, whose statx is {@code s}: the magic
+     * of its mount's superblock ({@link LocalFilesystems#magicOf}), which asks no filesystem. A
+     * mount statmount cannot tell (of another mount namespace, or out of seccheck's reach) is
+     * unknown (-1) to a local-only walk, which then leaves it; other walks may wait, and ask
+     * fstatfs. Before Linux 6.8 every walk asks fstatfs, as the type cannot be had otherwise.
      */
     private long typeOf(Request r, int fd, PathCalls.Statx s) {
-        if (s != null && s.uniqueMountId() > 0) {
-            Long known = MAGIC_BY_MOUNT.get(s.uniqueMountId());
-            if (known != null) {
-                return known;
-            }
-            long magic = calls.superMagic(s.uniqueMountId());
-            if (magic >= 0) {
-                if (MAGIC_BY_MOUNT.size() >= MOUNTS_KEPT) {
-                    MAGIC_BY_MOUNT.clear(); // a program mounting without end: ask again
-                }
-                MAGIC_BY_MOUNT.put(s.uniqueMountId(), magic);
-                return magic;
-            }
-            if (magic != -Errno.ENOSYS && r.localOnly()) {
-                return -1;
-            }
+        long magic = LocalFilesystems.magicOf(calls, s);
+        if (magic >= 0) {
+            return magic;
+        }
+        if (magic == LocalFilesystems.UNKNOWN && r.localOnly()) {
+            return -1;
         }
         return calls.fsType(fd);
     }

@@ -9,6 +9,7 @@ import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Mountinfo;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Poll;
+import dev.seccheck.sentry.emulate.LocalFilesystems;
 import java.io.IOException;
 import java.util.Collection;
 import java.util.HashMap;
@@ -60,22 +61,29 @@ final class MountTypes {
     /**
      * Whether the file {@code magicLink} leads to (a /proc link such as {@code /proc/PID/exe} or
      * {@code /proc/PID/fd/N}, which reaches its file without a lookup in the file's filesystem) is
-     * on a mount of a local type in task {@code tid}'s namespace. The link is opened O_PATH and
-     * its mount told by id (statx, which does not ask the filesystem); false when any of that fails.
+     * on a mount of a local type. The link is opened O_PATH and its mount's filesystem told from
+     * the mount's unique id (statx, statmount: {@link LocalFilesystems}), which asks no filesystem;
+     * before Linux 6.8, by its id in task {@code tid}'s namespace. False when any of that fails.
      */
     synchronized boolean onLocalMount(int tid, String magicLink) {
-        Watched w = watched(tid);
-        if (w == null) {
-            return false;
-        }
-        if (!w.blocking()) {
-            return true;
-        }
         int fd = calls.openat(AT_FDCWD, magicLink, O_PATH | O_CLOEXEC);
         if (fd < 0) {
             return false;
         }
         try {
+            // The mount's own filesystem, from the kernel's record of it (Linux 6.8+): right for a
+            // file of another namespace too, which a descriptor passed in can lead to.
+            long magic = LocalFilesystems.magicOf(calls, calls.statNoSync(fd));
+            if (magic != LocalFilesystems.NO_STATMOUNT) {
+                return magic >= 0 && LocalFilesystems.isLocal(magic);
+            }
+            Watched w = watched(tid);
+            if (w == null) {
+                return false;
+            }
+            if (!w.blocking()) {
+                return true;
+            }
             long id = calls.mountId(fd);
             String type = id >= 0 ? w.typeById().get((int) id) : null;
             return type != null && LOCAL.contains(type);
