@@ -158,7 +158,7 @@ final class ExecCalls {
         // The helper hands its script over through a slot: one it finds after the tracer gave up
         // waiting is closed by whichever of the two comes second, never left open.
         AtomicReference<Object> slot = new AtomicReference<>();
-        Optional<ScriptFile> found = looks.look(tid, () -> {
+        Optional<ScriptFile> found = looks.lookElsewhere(tid, () -> {
             Optional<ScriptFile> r = reach(tid, args, false);
             if (r != null && r.isPresent() && !slot.compareAndSet(null, r.get())) {
                 r.get().close();

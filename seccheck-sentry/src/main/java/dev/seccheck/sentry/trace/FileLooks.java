@@ -14,12 +14,12 @@ import java.util.function.Consumer;
  * FileLooks lets the tracer look at a file a program named (is it a {@code #!} script, its
  * attributes, its hash) without letting a filesystem that program serves hold the tracer, and with
  * it every task of the run: a FUSE server of the run can leave seccheck's own request unanswered
- * forever, and a thread waiting on it cannot even be killed. When the task's mount namespace has
- * such a filesystem ({@link MountTypes}) the look runs on a helper thread and is waited for at most
- * {@link #WAIT_MS}; past that the tracer goes on without it (the fields it would have filled are
- * left out) and the helper is left to its wait. After {@link #MAX_STUCK} helpers are left waiting,
- * such looks are not made at all. With no such filesystem, the look runs on the caller's thread,
- * as before. Thread-safe.
+ * forever, and a thread waiting on it cannot even be killed. A look at a file on a local mount,
+ * told without asking any filesystem ({@link MountTypes#onLocalMount}), runs on the caller's
+ * thread; any other runs on a helper thread and is waited for at most {@link #WAIT_MS}; past that
+ * the tracer goes on without it (the fields it would have filled are left out) and the helper is
+ * left to its wait. After {@link #MAX_STUCK} helpers are left waiting, such looks are not made at
+ * all. Thread-safe.
  */
 final class FileLooks {
 
@@ -38,31 +38,20 @@ final class FileLooks {
     }
 
     /**
-     * Runs {@code look} for task {@code tid}: its result, or empty when it did not finish in time
-     * on a filesystem that may block (or failed with an exception).
-     */
-    <T> Optional<T> look(int tid, Callable<T> look) {
-        return mounts.mayBlock(tid) ? bounded(tid, look) : inline(look);
-    }
-
-    /**
      * Runs {@code look} at the file {@code magicLink} leads to ({@code /proc/PID/exe},
      * {@code /proc/PID/fd/N}): on the caller's thread when that file is on a local mount, which a
-     * magic link tells without asking the file's filesystem ({@link MountTypes#onLocalMount}), so
-     * that a namespace with a network mount somewhere does not send every look to the helper.
+     * magic link tells without asking the file's filesystem ({@link MountTypes#onLocalMount}).
      */
     <T> Optional<T> lookAt(int tid, String magicLink, Callable<T> look) {
         return mounts.onLocalMount(tid, magicLink) ? inline(look) : bounded(tid, look);
     }
 
-    /** Whether task {@code tid}'s mount namespace holds a filesystem that may leave a request unanswered. */
-    boolean mayBlock(int tid) {
-        return mounts.mayBlock(tid);
-    }
-
-    /** Whether the file {@code magicLink} leads to is on a local mount of task {@code tid}'s namespace. */
-    boolean local(int tid, String magicLink) {
-        return mounts.onLocalMount(tid, magicLink);
+    /**
+     * Runs {@code look} for task {@code tid} on the helper, whatever the task's namespace holds:
+     * for a look already known to need a filesystem that is not local.
+     */
+    <T> Optional<T> lookElsewhere(int tid, Callable<T> look) {
+        return bounded(tid, look);
     }
 
     private static <T> Optional<T> inline(Callable<T> look) {

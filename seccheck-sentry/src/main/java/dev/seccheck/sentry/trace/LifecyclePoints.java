@@ -286,10 +286,11 @@ final class LifecyclePoints {
     }
 
     /**
-     * Looks at the executed file: {@code /proc/PID/exe}, a link that tells its mount without a
-     * lookup, is looked at in place when on a local mount; a script's path the bounded way.
+     * Looks at the executed file through a /proc link ({@code /proc/PID/exe}, or seccheck's own
+     * descriptor of a script, {@link ScriptFile#path}), which tells its mount without a lookup: in
+     * place when on a local mount, else the bounded way.
      */
     private <T> Optional<T> look(int pid, Path file, Callable<T> look) {
-        return file.startsWith("/proc") ? looks.lookAt(pid, file.toString(), look) : looks.look(pid, look);
+        return looks.lookAt(pid, file.toString(), look);
     }
 }
