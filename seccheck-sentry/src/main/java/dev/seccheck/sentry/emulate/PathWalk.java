@@ -381,10 +381,10 @@ final class PathWalk {
     /**
      * Records the filesystem {@code fd} is on (its type asked only when the device changed) and
      * returns whether the walk may go on: always, unless the request is local-only and that
-     * filesystem is not local ({@link LocalFilesystems}). Nothing here asks the filesystem itself: the file's
-     * attributes are statx's without sync, its type the superblock's magic from the kernel's
-     * record of the mount ({@link #typeOf}). A FUSE server that answers the program but not
-     * seccheck could otherwise hold the walk on an fstat or fstatfs of its mount's root.
+     * filesystem is not local ({@link LocalFilesystems}). Nothing here asks the filesystem itself:
+     * the file's attributes are statx's without sync, its type the superblock's magic from the
+     * kernel's record of the mount ({@link #typeOf}). A FUSE server that answers the program but
+     * not seccheck could otherwise hold the walk on an fstat or fstatfs of its mount's root.
      *
      * @param sx fd's statx when the caller has it, else null
      */

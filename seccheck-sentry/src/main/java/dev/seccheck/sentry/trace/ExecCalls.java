@@ -78,7 +78,8 @@ final class ExecCalls {
      * the binary the kernel ran (a script's interpreter).
      */
     Pending imaged(Pending call, int tid, ExecImage image) {
-        return new Pending(call.caller(), call.args(), image.mayNameAScript() ? scriptOf(tid, call.args()) : null, image);
+        ScriptFile script = image.mayNameAScript() ? scriptOf(tid, call.args()) : null;
+        return new Pending(call.caller(), call.args(), script, image);
     }
 
     /** At the exec event of the thread that was {@code formerTid}: the call's entry, or null. */

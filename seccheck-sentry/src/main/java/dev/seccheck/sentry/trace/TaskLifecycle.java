@@ -147,7 +147,8 @@ final class TaskLifecycle {
         Task parent = tasks.getOrLoad(parentTid);
         if (parent != null) {
             points.keepForChildren(parent);
-            parent = tasks.get(parentTid);
+            Task kept = tasks.get(parentTid); // with the cwd and credentials just read
+            parent = kept != null ? kept : parent;
         }
         long flags = cloneFlags(parentStop, event);
         long now = TaskTable.nowNs();
