@@ -10,8 +10,8 @@ import java.util.List;
 
 /**
  * PathCalls opens and inspects files for an emulated open, truncate, link or rename: openat,
- * openat2, readlinkat, fstat, stat, fstatat, fstatfs, faccessat, ftruncate, linkat, renameat2,
- * getdents64 and close on the calling thread, each returning the kernel's result or {@code -errno}
+ * openat2, readlinkat, fstat, stat, fstatat, statx, fstatfs, statmount, faccessat, ftruncate,
+ * linkat, renameat2, getdents64 and close on the calling thread, each returning the kernel's result or {@code -errno}
  * (see {@link Direct}) so the program gets the same answer it would have got itself. One instance
  * per thread: it reuses its buffers.
  */

@@ -73,7 +73,11 @@ public final class ProgramPaths {
         }
     }
 
-    /** Our O_PATH fd of the file of task {@code tid}'s descriptor {@code fd}, by its /proc link, which asks no filesystem. */
+    /**
+     * Our O_PATH fd of the file of task {@code tid}'s descriptor {@code fd}, by its /proc link,
+     * which asks no filesystem; {@link #ELSEWHERE} when {@code localOnly} and the file is not on a
+     * local one.
+     */
     private int descriptor(int tid, int fd, boolean localOnly) {
         int ours = calls.openat(AT_FDCWD, "/proc/" + tid + "/fd/" + fd, O_PATH | O_CLOEXEC);
         if (ours >= 0 && localOnly && !walk.isLocal(ours)) {
