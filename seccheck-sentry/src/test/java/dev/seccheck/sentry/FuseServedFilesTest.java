@@ -44,16 +44,10 @@ class FuseServedFilesTest {
      */
     @Test
     void aFilesystemTheProgramServesDoesNotHoldTheTracer() throws Exception {
-        Assumptions.assumeTrue(Files.isWritable(Path.of("/dev/fuse")) && "root".equals(System.getProperty("user.name")),
-                "needs root and /dev/fuse");
-        Path mnt = Files.createDirectory(dir.resolve("mnt"));
-        Path out = dir.resolve("out");
-        SupervisorTest.Run r = new SupervisorTest.Run("sentry/execve", "sentry/clone");
-        String program = "'" + CWorkloads.binary("fuse_hang") + "' '" + mnt + "'";
-        int status = runAbortingOnHang(r, List.of("/bin/sh", "-c", program + " > '" + out + "' 2>&1"), out);
-        assertThat(status).isZero();
-        assertThat(Files.readString(out)).contains("others ran 3", "done");
-        assertThat(r.warnings).noneMatch(w -> w.contains("did not answer within"));
+        Served s = serve("", "sentry/execve", "sentry/clone");
+        assertThat(s.status()).isZero();
+        assertThat(s.out()).contains("others ran 3", "done");
+        assertThat(s.warnings()).noneMatch(w -> w.contains("did not answer within"));
     }
 
     /**
@@ -66,16 +60,10 @@ class FuseServedFilesTest {
      */
     @Test
     void aScriptWhoseServerLeavesSeccheckUnansweredIsGivenUpAfterABound() throws Exception {
-        Assumptions.assumeTrue(Files.isWritable(Path.of("/dev/fuse")) && "root".equals(System.getProperty("user.name")),
-                "needs root and /dev/fuse");
-        Path mnt = Files.createDirectory(dir.resolve("mnt"));
-        Path out = dir.resolve("out");
-        SupervisorTest.Run r = new SupervisorTest.Run("sentry/execve", "sentry/clone");
-        String program = "'" + CWorkloads.binary("fuse_hang") + "' --script '" + mnt + "'";
-        int status = runAbortingOnHang(r, List.of("/bin/sh", "-c", program + " > '" + out + "' 2>&1"), out);
-        assertThat(status).isZero();
-        assertThat(Files.readString(out)).contains("script ran", "others ran 3", "done");
-        assertThat(r.warnings).anyMatch(w -> w.contains("did not answer within"));
+        Served s = serve("--script", "sentry/execve", "sentry/clone");
+        assertThat(s.status()).isZero();
+        assertThat(s.out()).contains("script ran", "others ran 3", "done");
+        assertThat(s.warnings()).anyMatch(w -> w.contains("did not answer within"));
     }
 
     /**
@@ -89,15 +77,27 @@ class FuseServedFilesTest {
      */
     @Test
     void anOpenOnAServerThatLeavesSeccheckUnansweredHoldsThatOpenAlone() throws Exception {
+        Served s = serve("--script", "syscall/openat/enter", "syscall/openat/exit");
+        assertThat(s.status()).isZero();
+        assertThat(s.out()).contains("others ran 3", "done");
+    }
+
+    /** How a supervised fuse_hang ended: its status, what it printed, seccheck's warnings. */
+    private record Served(int status, String out, List<String> warnings) {}
+
+    /**
+     * Runs {@code fuse_hang MODE DIR} (no mode: the plain one) under the points named, aborting
+     * its filesystem if the run hangs ({@link #runAbortingOnHang}). Needs root and /dev/fuse.
+     */
+    private Served serve(String mode, String... points) throws Exception {
         Assumptions.assumeTrue(Files.isWritable(Path.of("/dev/fuse")) && "root".equals(System.getProperty("user.name")),
                 "needs root and /dev/fuse");
         Path mnt = Files.createDirectory(dir.resolve("mnt"));
         Path out = dir.resolve("out");
-        SupervisorTest.Run r = new SupervisorTest.Run("syscall/openat/enter", "syscall/openat/exit");
-        String program = "'" + CWorkloads.binary("fuse_hang") + "' --script '" + mnt + "'";
+        SupervisorTest.Run r = new SupervisorTest.Run(points);
+        String program = "'" + CWorkloads.binary("fuse_hang") + "' " + mode + " '" + mnt + "'";
         int status = runAbortingOnHang(r, List.of("/bin/sh", "-c", program + " > '" + out + "' 2>&1"), out);
-        assertThat(status).isZero();
-        assertThat(Files.readString(out)).contains("others ran 3", "done");
+        return new Served(status, Files.readString(out), r.warnings);
     }
 
     /**
