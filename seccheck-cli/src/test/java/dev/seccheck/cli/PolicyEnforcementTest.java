@@ -352,23 +352,41 @@ class PolicyEnforcementTest {
      */
     @Test
     void aScriptRunThroughTheProgramsOwnDescriptorIsStillTheScript() throws Exception {
-        Path script = Files.writeString(tmp.resolve("payload.sh"), "#!/bin/sh\necho RAN-$1\n");
+        scriptRoutes(tmp, null);
+    }
+
+    /** The same with seccheck and its program unprivileged (uid 65534). */
+    @Test
+    void aScriptRunThroughTheProgramsOwnDescriptorIsStillTheScriptUnprivileged() throws Exception {
+        String classpath = PackagedCli.forNobody(tmp);
+        scriptRoutes(PackagedCli.nobodysDir(tmp.resolve("u")), classpath);
+    }
+
+    /**
+     * Runs a script by its path, by {@code /dev/fd/3}, by {@code /proc/self/fd/3} and by a relative
+     * name, natively and under a kill rule on its {@code binary_path}, as root when
+     * {@code nobodysClasspath} is null, else as uid 65534 with that class path.
+     */
+    private void scriptRoutes(Path base, String nobodysClasspath) throws Exception {
+        boolean nobody = nobodysClasspath != null;
+        Path script = Files.writeString(base.resolve("payload.sh"), "#!/bin/sh\necho RAN-$1\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
         String routes = "exec 3<" + script + "; " + script + " direct; /dev/fd/3 devfd; /proc/self/fd/3 procfd; cd "
-                + tmp + " && ./payload.sh relative";
-        Result natively = finish(new ProcessBuilder("bash", "-c", routes).redirectErrorStream(true).start());
+                + base + " && ./payload.sh relative";
+        Result natively = finish(new ProcessBuilder(natively(nobody, "bash", "-c", routes)).redirectErrorStream(true).start());
         assertThat(natively.out).as("natively").contains("RAN-direct", "RAN-devfd", "RAN-procfd", "RAN-relative");
-        Path alerts = tmp.resolve("alerts.jsonl");
-        Path config = Files.writeString(tmp.resolve("policy.json"), """
+        Path alerts = base.resolve("alerts.jsonl");
+        String real = script.toRealPath().toString();
+        Path config = Files.writeString(base.resolve("policy.json"), """
                 {"name": "no payload", "points": [{"name": "sentry/execve"}],
                  "sinks": [{"name": "policy", "config": {"alerts": "%s", "rules": [
                    {"point": "sentry/execve", "match": {"binary_path": "%s"}, "action": "kill"}]}}]}"""
-                .formatted(alerts, script.toRealPath()));
+                .formatted(alerts, real));
 
-        Result r = run(config, "bash", "-c", routes);
+        Result r = finish(new ProcessBuilder(runCommand(cli(nobodysClasspath), config, "bash", "-c", routes))
+                .redirectErrorStream(true).start());
 
         assertThat(r.out).as("under the policy").doesNotContain("RAN-");
-        String real = script.toRealPath().toString();
         assertThat(Files.readAllLines(alerts)).hasSize(4).allMatch(l -> l.contains("\"action\":\"kill\"") && l.contains(real));
     }
 
