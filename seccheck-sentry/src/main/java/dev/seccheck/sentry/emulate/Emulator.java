@@ -154,21 +154,29 @@ public final class Emulator implements AutoCloseable {
                 return;
             }
         }
-        try {
-            pool.execute(() -> {
-                Worker w = workers.get();
-                serve(new Call(n, task, points, restarts, w.replies(listener), fdPaths.apply(n.tid()), null), w);
-            });
-        } catch (RejectedExecutionException full) {
-            log.accept(busy(n));
+        boolean taken = onPool(n, () -> {
+            Worker w = workers.get();
+            serve(new Call(n, task, points, restarts, w.replies(listener), fdPaths.apply(n.tid()), null), w);
+        });
+        if (!taken) {
             listener.deny(n.id(), Errno.EAGAIN);
         }
     }
 
-    /** The line that says why a call was refused with EAGAIN: every pool thread holds a call that waits. */
-    private static String busy(SeccompNotification n) {
-        return "refused syscall " + n.nr() + " of task " + n.tid() + " with EAGAIN: " + MAX_WAITING
-                + " calls already wait on seccheck's threads (opens of FIFOs without a peer, files that do not answer)";
+    /**
+     * Runs {@code work} for the call {@code n} on a pool thread of its own; false, with a line saying
+     * why, when {@link #MAX_WAITING} calls already wait there: the caller then fails the call with EAGAIN.
+     */
+    private boolean onPool(SeccompNotification n, Runnable work) {
+        try {
+            pool.execute(work);
+            return true;
+        } catch (RejectedExecutionException full) {
+            log.accept("refused syscall " + n.nr() + " of task " + n.tid() + " with EAGAIN: " + MAX_WAITING
+                    + " calls already wait on seccheck's threads (opens of FIFOs without a peer, files that do not"
+                    + " answer)");
+            return false;
+        }
     }
 
     /** Finishes on a pool thread a call the notifier began (an open that has to wait after all). */
@@ -186,10 +194,7 @@ public final class Emulator implements AutoCloseable {
                 w.replies(listener).deny(id, Errno.EIO);
             }
         };
-        try {
-            pool.execute(finish);
-        } catch (RejectedExecutionException full) {
-            log.accept(busy(call.notification()));
+        if (!onPool(call.notification(), finish)) {
             rest.refuse(Errno.EAGAIN);
         }
     }
