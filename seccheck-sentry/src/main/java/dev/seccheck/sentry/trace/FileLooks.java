@@ -1,5 +1,7 @@
 package dev.seccheck.sentry.trace;
 
+import dev.seccheck.linux.PathCalls;
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -44,6 +46,16 @@ final class FileLooks {
      */
     <T> Optional<T> lookAt(int tid, String magicLink, Callable<T> look) {
         return mounts.onLocalMount(tid, magicLink) ? inline(look) : bounded(tid, look);
+    }
+
+    /**
+     * The stat of the file {@code magicLink} leads to, following it as stat(2) does: taken with
+     * the look at its mount when that is local ({@link MountTypes#look}: one open of the link for
+     * both), else stat(2) on the helper, bounded; empty when neither tells.
+     */
+    Optional<PathCalls.Stat> statAt(int tid, String magicLink) {
+        MountTypes.Look l = mounts.look(tid, magicLink);
+        return l.local() ? Optional.ofNullable(l.stat()) : bounded(tid, () -> FileStat.of(Path.of(magicLink)));
     }
 
     /**

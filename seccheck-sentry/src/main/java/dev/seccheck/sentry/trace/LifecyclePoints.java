@@ -260,7 +260,7 @@ final class LifecyclePoints {
         boolean info = fields.hasLocal(OptionalFields.EXECVE_BINARY_INFO.id());
         boolean sha256 = fields.hasLocal(OptionalFields.EXECVE_BINARY_SHA256.id());
         boolean sha1 = fields.hasLocal(OptionalFields.EXECVE_BINARY_SHA1.id());
-        PathCalls.Stat st = info || sha256 || sha1 ? look(pid, exePath, () -> FileStat.of(exePath)).orElse(null) : null;
+        PathCalls.Stat st = info || sha256 || sha1 ? looks.statAt(pid, exePath.toString()).orElse(null) : null;
         if (st == null) {
             return;
         }

@@ -73,9 +73,9 @@ final class MmapPoints {
 
     private int fire(Task task, String path, Path statPath, Path exe, long now) {
         PathCalls.Stat st = statPath == null ? null
-                : looks.lookAt(task.tid(), statPath.toString(), () -> FileStat.of(statPath)).orElse(null);
+                : looks.statAt(task.tid(), statPath.toString()).orElse(null);
         PathCalls.Stat exeSt = exe == null || st == null ? null
-                : looks.lookAt(task.tid(), exe.toString(), () -> FileStat.of(exe)).orElse(null);
+                : looks.statAt(task.tid(), exe.toString()).orElse(null);
         boolean initial = exeSt != null && exeSt.ino() == st.ino() && exeSt.dev() == st.dev();
         return state.fire(Point.MMAP, fields -> {
             MmapInfo.Builder b = MmapInfo.newBuilder().setIsInitialMmap(initial);

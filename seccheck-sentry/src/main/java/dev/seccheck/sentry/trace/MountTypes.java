@@ -66,30 +66,47 @@ final class MountTypes {
      * before Linux 6.8, by its id in task {@code tid}'s namespace. False when any of that fails.
      */
     synchronized boolean onLocalMount(int tid, String magicLink) {
+        return look(tid, magicLink).local();
+    }
+
+    /**
+     * What a look at a /proc link found: whether its file is on a local mount, and then its stat,
+     * statx's without sync, which on a local filesystem is stat's.
+     */
+    record Look(boolean local, PathCalls.Stat stat) {}
+
+    /** {@link #onLocalMount}, with the file's stat when it is local: one open of the link for both. */
+    synchronized Look look(int tid, String magicLink) {
         int fd = calls.openat(AT_FDCWD, magicLink, O_PATH | O_CLOEXEC);
         if (fd < 0) {
-            return false;
+            return new Look(false, null);
         }
         try {
-            // The mount's own filesystem, from the kernel's record of it (Linux 6.8+): right for a
-            // file of another namespace too, which a descriptor passed in can lead to.
-            long magic = LocalFilesystems.magicOf(calls, calls.statNoSync(fd));
-            if (magic != LocalFilesystems.NO_STATMOUNT) {
-                return magic >= 0 && LocalFilesystems.isLocal(magic);
-            }
-            Watched w = watched(tid);
-            if (w == null) {
-                return false;
-            }
-            if (!w.blocking()) {
-                return true;
-            }
-            long id = calls.mountId(fd);
-            String type = id >= 0 ? w.typeById().get((int) id) : null;
-            return type != null && LOCAL.contains(type);
+            PathCalls.Statx sx = calls.statNoSync(fd);
+            boolean local = local(tid, fd, sx);
+            return new Look(local, local && sx != null ? sx.stat() : null);
         } finally {
             PathCalls.close(fd);
         }
+    }
+
+    private boolean local(int tid, int fd, PathCalls.Statx sx) {
+        // The mount's own filesystem, from the kernel's record of it (Linux 6.8+): right for a
+        // file of another namespace too, which a descriptor passed in can lead to.
+        long magic = LocalFilesystems.magicOf(calls, sx);
+        if (magic != LocalFilesystems.NO_STATMOUNT) {
+            return magic >= 0 && LocalFilesystems.isLocal(magic);
+        }
+        Watched w = watched(tid);
+        if (w == null) {
+            return false;
+        }
+        if (!w.blocking()) {
+            return true;
+        }
+        long id = calls.mountId(fd);
+        String type = id >= 0 ? w.typeById().get((int) id) : null;
+        return type != null && LOCAL.contains(type);
     }
 
     /** The watch of {@code tid}'s namespace, read again if it changed; null when it cannot be told. */

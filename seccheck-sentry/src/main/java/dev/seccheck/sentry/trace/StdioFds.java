@@ -52,7 +52,7 @@ final class StdioFds {
         Path link = Path.of("/proc", Integer.toString(pid), "fd", Integer.toString(fd));
         // A pipe, a socket or an anonymous inode ("pipe:[N]"...) is the kernel's own: its stat asks no filesystem.
         PathCalls.Stat st = !target.startsWith("/") ? FileStat.of(link)
-                : looks.lookAt(pid, link.toString(), () -> FileStat.of(link)).orElse(null);
+                : looks.statAt(pid, link.toString()).orElse(null);
         if (st != null) { // a descriptor that cannot be statted by its path keeps the path alone
             b.setMode(st.mode()).setIno(st.ino());
         }
