@@ -282,8 +282,9 @@ int main(int argc, char **argv) {
         printf("wins %d of %d\n", wins, n);
         return 0;
     }
-    if (!strcmp(mode, "race-exec")) { /* hostile race-exec N: a thread rewrites argv[2] and the environment, 0-990 us into execve */
-        int n = atoi(argv[2]), wins = 0;
+    if (!strcmp(mode, "race-exec")) { /* hostile race-exec N: a thread rewrites argv[2] and the environment, 0-990 us into execve;
+                                        prints how many new programs got the forbidden string and how many ran clean */
+        int n = atoi(argv[2]), wins = 0, clean = 0;
         for (int i = 0; i < n; i++) {
             pid_t c = fork();
             if (c == 0) {
@@ -299,9 +300,12 @@ int main(int argc, char **argv) {
                 _exit(127);
             }
             int st;
-            if (c > 0 && waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 42) wins++;
+            if (c > 0 && waitpid(c, &st, 0) == c && WIFEXITED(st)) {
+                if (WEXITSTATUS(st) == 42) wins++;
+                if (WEXITSTATUS(st) == 0) clean++; /* ran with the allowed string */
+            }
         }
-        printf("wins %d of %d\n", wins, n);
+        printf("wins %d of %d, %d clean\n", wins, n, clean);
         return 0;
     }
     if (!strcmp(mode, "race-exec-child")) { /* exits 42 when the forbidden string reached the new program */
