@@ -31,7 +31,12 @@ import java.util.stream.Stream;
  * {@code ptrace} of anything (unless
  * {@code allowPtrace}, then only of the supervisor); {@code pidfd_getfd} always (a pidfd's target
  * cannot be seen from BPF); {@code clone} with {@code CLONE_UNTRACED}; {@code prctl(PR_SET_DUMPABLE,
- * 0)} (a program that is not dumpable hides its memory and fds from the supervisor). It refuses
+ * 0)} (a program that is not dumpable hides its memory and fds from the supervisor); a userfaultfd
+ * that handles the kernel's faults ({@code userfaultfd} or {@code /dev/userfaultfd}'s
+ * {@code USERFAULTFD_IOC_NEW} without {@code UFFD_USER_MODE_ONLY}: the supervisor's copies of the
+ * program's memory are kernel faults, and the program could leave them unanswered for good, with
+ * the copying thread unkillable; the kernel refuses such a userfaultfd to unprivileged users too,
+ * and one of user-mode faults only makes those copies fail with EFAULT). It refuses
  * with ENOSYS, so that libraries fall back to what the filter can check: {@code clone3} (its flags
  * are in memory, out of BPF's sight; glibc falls back to clone), {@code pidfd_send_signal} (a
  * {@code /proc/PID} directory fd works as a pidfd, so the target cannot be seen; callers fall back
@@ -63,6 +68,10 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
     private static final int ENOSYS = Seccomp.RET_ERRNO | Errno.ENOSYS;
     private static final int NOTIFY = Seccomp.RET_USER_NOTIF;
     private static final int PR_SET_DUMPABLE = ProcessAttributes.PR_SET_DUMPABLE;
+    /** userfaultfd(2)'s flag for a userfaultfd that handles user-mode faults only. */
+    private static final int UFFD_USER_MODE_ONLY = 1;
+    /** {@code _IO(0xAA, 0x00)}: /dev/userfaultfd's ioctl making a userfaultfd, its flags the argument. */
+    private static final int USERFAULTFD_IOC_NEW = 0xAA00;
 
     /** Copies the thread set and puts the pid in it. */
     public Guard {
@@ -127,9 +136,12 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         Assembler.Label clone = a.label();
         Assembler.Label prctl = a.label();
         Assembler.Label setpgid = a.label();
+        Assembler.Label userfaultfd = a.label();
+        Assembler.Label ioctl = a.label();
         Assembler.Label notify = a.label();
         a.load(SeccompData.NR);
-        // Every syscall checked here is numbered from clone (56) up: the most common leave at once.
+        when(a, Bpf.Cond.EQ, Sysno.IOCTL, ioctl);
+        // Every other syscall checked here is numbered from clone (56) up: the most common leave at once.
         unless(a, Bpf.Cond.GE, Sysno.CLONE, out);
         when(a, Bpf.Cond.EQ, Sysno.KILL, signal);
         when(a, Bpf.Cond.EQ, Sysno.RT_SIGQUEUEINFO, signal);
@@ -144,6 +156,7 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         when(a, Bpf.Cond.EQ, Sysno.PRCTL, prctl);
         when(a, Bpf.Cond.EQ, Sysno.SETPGID, setpgid);
         when(a, Bpf.Cond.EQ, Sysno.PIDFD_GETFD, eperm);
+        when(a, Bpf.Cond.EQ, Sysno.USERFAULTFD, userfaultfd);
         for (int nr : List.of(Sysno.CLONE3, Sysno.PIDFD_SEND_SIGNAL, Sysno.IO_URING_SETUP, Sysno.IO_URING_ENTER,
                 Sysno.IO_URING_REGISTER)) {
             when(a, Bpf.Cond.EQ, nr, enosys);
@@ -206,6 +219,19 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         a.bind(other);
         a.jumpAlways(out);
 
+        // userfaultfd(flags), ioctl(fd, USERFAULTFD_IOC_NEW, flags): the kernel takes both flags as an int.
+        a.bind(ioctl);
+        a.load(SeccompData.argLow(1));
+        unless(a, Bpf.Cond.EQ, USERFAULTFD_IOC_NEW, out);
+        a.load(SeccompData.argLow(2));
+        Assembler.Label flags = a.label();
+        a.jumpAlways(flags);
+        a.bind(userfaultfd);
+        a.load(SeccompData.argLow(0));
+        a.bind(flags);
+        when(a, Bpf.Cond.SET, UFFD_USER_MODE_ONLY, out);
+        a.jumpAlways(eperm);
+
         a.bind(notify);
         a.ret(NOTIFY);
         a.bind(eperm);
@@ -248,15 +274,22 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         }
     }
 
+    /** Says, for the run's log, why the guard refuses syscall {@code nr} (one {@link #refusal} refuses). */
+    public static String why(int nr) {
+        return nr == Sysno.USERFAULTFD || nr == Sysno.IOCTL
+                ? "a userfaultfd handling the kernel's faults could stall seccheck's reads of the program's memory"
+                : "aimed at seccheck or at leaving supervision";
+    }
+
     /**
-     * Returns the errno {@link #fragment()} refuses syscall {@code nr} with, given its arguments,
+     * Returns the errno {@link #fragment()} refuses syscall {@code nr} with, given its first three arguments,
      * or empty when it lets it through (kill(0) included: {@link GroupSignals} decides that one).
      * The supervisor's decision for a call the visible filter held; GuardTest checks that it
      * agrees with the filter on every syscall.
      */
-    public java.util.OptionalInt refusal(int nr, long... args) {
-        int a0 = (int) args[0];
-        int a1 = (int) args[1];
+    public java.util.OptionalInt refusal(int nr, long arg0, long arg1, long arg2) {
+        int a0 = (int) arg0;
+        int a1 = (int) arg1;
         boolean refused = switch (nr) {
             case Sysno.KILL, Sysno.RT_SIGQUEUEINFO -> a0 != 0
                     && (a0 == -1 || a0 == -processGroup || a0 == -supervisorPid || supervisorTids.contains(a0));
@@ -265,9 +298,11 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
                     supervisorTids.contains(a0);
             case Sysno.PTRACE -> !allowPtrace || supervisorTids.contains(a1);
             case Sysno.CLONE -> (a0 & (int) CloneFlags.CLONE_UNTRACED) != 0;
-            case Sysno.PRCTL -> a0 == PR_SET_DUMPABLE && args[1] == 0;
+            case Sysno.PRCTL -> a0 == PR_SET_DUMPABLE && arg1 == 0;
             case Sysno.SETPGID -> a1 == processGroup;
             case Sysno.PIDFD_GETFD -> true;
+            case Sysno.USERFAULTFD -> (a0 & UFFD_USER_MODE_ONLY) == 0;
+            case Sysno.IOCTL -> a1 == USERFAULTFD_IOC_NEW && (arg2 & UFFD_USER_MODE_ONLY) == 0;
             default -> false;
         };
         if (refused) {

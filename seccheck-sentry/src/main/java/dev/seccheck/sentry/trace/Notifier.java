@@ -6,6 +6,7 @@ import dev.seccheck.linux.Poll;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.SeccompListener;
 import dev.seccheck.linux.SeccompNotification;
+import dev.seccheck.sentry.defense.Guard;
 import dev.seccheck.sentry.emulate.Emulator;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.task.Task;
@@ -45,14 +46,14 @@ final class Notifier implements Runnable {
     /** Null when the run emulates nothing. */
     private final Emulator emulator;
     /** The guard in the filter this listener serves: what it held for us is refused as it says. */
-    private final dev.seccheck.sentry.defense.Guard guard;
+    private final Guard guard;
     /** Decides kill(0) held by the guard: refused while the caller shares this process's group. */
     private final dev.seccheck.sentry.defense.GroupSignals groupSignals;
 
     private Thread thread;
 
     /** @param self this JVM's pid, for the emulator */
-    Notifier(Launch.Child launched, SyscallPoints points, TaskTable tasks, dev.seccheck.sentry.defense.Guard guard,
+    Notifier(Launch.Child launched, SyscallPoints points, TaskTable tasks, Guard guard,
             int self, Consumer<String> log) {
         this.launched = launched;
         this.listener = launched.listener();
@@ -166,7 +167,7 @@ final class Notifier implements Runnable {
             }
         }
         log.accept("refused " + dev.seccheck.abi.Sysno.name(n.nr()) + " from task " + n.tid() + " ("
-                + Procfs.comm(n.tid()) + "): aimed at seccheck or at leaving supervision (" + Errno.name(errno) + ")");
+                + Procfs.comm(n.tid()) + "): " + Guard.why(n.nr()) + " (" + Errno.name(errno) + ")");
         listener.deny(n.id(), errno);
     }
 
@@ -179,7 +180,7 @@ final class Notifier implements Runnable {
         if (task == null) {
             task = tasks.getOrLoad(n.tid());
         }
-        java.util.OptionalInt refused = guard.refusal(n.nr(), n.arg0(), n.arg1());
+        java.util.OptionalInt refused = guard.refusal(n.nr(), n.arg0(), n.arg1(), n.arg2());
         if (refused.isEmpty() && dev.seccheck.sentry.defense.GroupSignals.held(n.nr(), n.arg0())
                 && groupSignals.reachesSupervisor(n.tid())) {
             refused = java.util.OptionalInt.of(Errno.EPERM);

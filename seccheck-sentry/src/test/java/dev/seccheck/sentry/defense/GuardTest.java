@@ -116,12 +116,31 @@ class GuardTest {
         assertThat(run(Sysno.PRCTL, 15, 0)).as("PR_SET_NAME").isEqualTo(ALLOW);
     }
 
+    /**
+     * A userfaultfd that handles the kernel's faults is refused, by the syscall or by
+     * /dev/userfaultfd's ioctl; one of user-mode faults only (flag 1) is not, nor any other ioctl.
+     */
+    @Test
+    void onlyAUserfaultfdOfUserModeFaultsIsLetThrough() {
+        int cloexec = 0x80000;
+        assertThat(run(Sysno.USERFAULTFD, cloexec)).isEqualTo(EPERM);
+        assertThat(run(Sysno.USERFAULTFD, 0)).isEqualTo(EPERM);
+        assertThat(run(Sysno.USERFAULTFD, cloexec | 1)).isEqualTo(ALLOW);
+        assertThat(run(Sysno.USERFAULTFD, 0xffff_ffff_0000_0000L)).as("flags are an int").isEqualTo(EPERM);
+        assertThat(run(Sysno.IOCTL, 3, 0xAA00, cloexec)).isEqualTo(EPERM);
+        assertThat(run(Sysno.IOCTL, 3, 0xffff_ffff_0000_AA00L, 0)).as("the command is an int").isEqualTo(EPERM);
+        assertThat(run(Sysno.IOCTL, 3, 0xAA00, cloexec | 1)).isEqualTo(ALLOW);
+        assertThat(run(Sysno.IOCTL, 3, 0x5401, 0)).as("TCGETS").isEqualTo(ALLOW);
+        assertThat(Guard.why(Sysno.USERFAULTFD)).contains("userfaultfd");
+        assertThat(Guard.why(Sysno.PTRACE)).contains("aimed at seccheck");
+    }
+
     @Test
     void everyOtherSyscallFallsThrough() {
         Set<Integer> guarded = Set.of(Sysno.KILL, Sysno.RT_SIGQUEUEINFO, Sysno.TKILL, Sysno.TGKILL, Sysno.RT_TGSIGQUEUEINFO,
                 Sysno.PIDFD_OPEN, Sysno.PROCESS_VM_READV, Sysno.PROCESS_VM_WRITEV, Sysno.PTRACE, Sysno.CLONE, Sysno.PRCTL, Sysno.SETPGID,
                 Sysno.PIDFD_GETFD, Sysno.CLONE3, Sysno.PIDFD_SEND_SIGNAL, Sysno.IO_URING_SETUP, Sysno.IO_URING_ENTER,
-                Sysno.IO_URING_REGISTER);
+                Sysno.IO_URING_REGISTER, Sysno.USERFAULTFD, Sysno.IOCTL);
         for (int nr = 0; nr <= SeccompFilter.MAX_SYSNO; nr++) {
             if (!guarded.contains(nr)) {
                 // Arguments that would be refused were the syscall one of the guarded ones.
@@ -133,7 +152,7 @@ class GuardTest {
 
     /** Arguments around every value the guard compares with, for every syscall number. */
     private static final long[] ARGS = {0, 1, -1, SELF, -SELF, PGID, -PGID, 5001, 7000, 1234, 4, 0x8000_0000L,
-        0x8000_0000L | 1, 1L << 32, 0xffff_ffff_0000_0000L | SELF};
+        0x8000_0000L | 1, 1L << 32, 0xffff_ffff_0000_0000L | SELF, 0xAA00, 0xAA01};
 
     @Test
     void theSupervisorsDecisionForAHeldCallIsTheFiltersOnEverySyscall() {
@@ -143,25 +162,30 @@ class GuardTest {
             for (int nr = 0; nr <= SeccompFilter.MAX_SYSNO; nr++) {
                 for (long a0 : ARGS) {
                     for (long a1 : ARGS) {
-                        int filter = run(decided, nr, a0, a1, 0);
-                        java.util.OptionalInt mirror = g.refusal(nr, a0, a1, 0);
-                        String what = "syscall " + nr + "(" + a0 + ", " + a1 + ") allowPtrace=" + g.allowPtrace();
-                        if (filter == Seccomp.RET_USER_NOTIF) {
-                            assertThat(mirror).as(what).isEmpty(); // kill(0): GroupSignals decides
-                        } else if (filter == ALLOW) {
-                            assertThat(mirror).as(what).isEmpty();
-                        } else {
-                            assertThat(mirror).as(what).hasValue(filter & 0xffff);
-                        }
-                        // Visible: every EPERM but setpgid's is held for the supervisor instead; ENOSYS stays
-                        // in the filter.
-                        int held = run(visible, nr, a0, a1, 0);
-                        boolean holds = filter == EPERM && nr != Sysno.SETPGID;
-                        assertThat(held).as(what).isEqualTo(holds ? Seccomp.RET_USER_NOTIF : filter);
+                        agree(g, decided, visible, nr, a0, a1, 0);
+                        agree(g, decided, visible, nr, a0, a1, 1);
                     }
                 }
             }
         }
+    }
+
+    /** Asserts that {@code g.refusal} decides one call as the filter does, and what the visible filter holds. */
+    private void agree(Guard g, Program decided, Program visible, int nr, long a0, long a1, long a2) {
+        int filter = run(decided, nr, a0, a1, a2);
+        java.util.OptionalInt mirror = g.refusal(nr, a0, a1, a2);
+        String what = "syscall " + nr + "(" + a0 + ", " + a1 + ", " + a2 + ") allowPtrace=" + g.allowPtrace();
+        if (filter == Seccomp.RET_USER_NOTIF) {
+            assertThat(mirror).as(what).isEmpty(); // kill(0): GroupSignals decides
+        } else if (filter == ALLOW) {
+            assertThat(mirror).as(what).isEmpty();
+        } else {
+            assertThat(mirror).as(what).hasValue(filter & 0xffff);
+        }
+        // Visible: every EPERM but setpgid's is held for the supervisor instead; ENOSYS stays in the filter.
+        int held = run(visible, nr, a0, a1, a2);
+        boolean holds = filter == EPERM && nr != Sysno.SETPGID;
+        assertThat(held).as(what).isEqualTo(holds ? Seccomp.RET_USER_NOTIF : filter);
     }
 
     @Test
