@@ -5,7 +5,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/openat2.h>
+#include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -14,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -120,6 +124,43 @@ static void sent(ssize_t n) {
     else printf("GOT sent %zd\n", n);
 }
 
+/* A seccomp filter of the program's own whose listener lets every call it is told of go on
+ * (SECCOMP_USER_NOTIF_FLAG_CONTINUE): installed after the supervisor's, it would be asked first
+ * and its answer taken, were it allowed. Returns the listener, or -1 (errno) when refused. */
+static int listener_fd = -1;
+static void *answer_continue(void *arg) {
+    (void)arg;
+    struct seccomp_notif req;
+    struct seccomp_notif_resp resp;
+    for (;;) {
+        memset(&req, 0, sizeof req);
+        if (ioctl(listener_fd, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) {
+            if (errno == EINTR || errno == ENOENT) continue;
+            return NULL;
+        }
+        memset(&resp, 0, sizeof resp);
+        resp.id = req.id;
+        resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+        ioctl(listener_fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+    }
+}
+static int own_listener(void) {
+    struct sock_filter code[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat, 2, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+    };
+    struct sock_fprog prog = {.len = sizeof code / sizeof code[0], .filter = code};
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    listener_fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+    if (listener_fd < 0) return -1;
+    pthread_t t;
+    pthread_create(&t, NULL, answer_continue, NULL);
+    return listener_fd;
+}
+
 static int in_userns(void) {
     uid_t uid = getuid();
     gid_t gid = getgid();
@@ -199,6 +240,26 @@ int main(int argc, char **argv) {
         read(pipefd[0], &x, 1);
         waitpid(c, NULL, 0);
         return report_fd(open(argv[3], O_RDONLY));
+    }
+    if (!strcmp(mode, "listener")) { /* hostile listener FILE: opens FILE past its own filter's listener */
+        if (own_listener() < 0) printf("listener NO %s\n", strerrorname_np(errno));
+        return report_fd(openat(AT_FDCWD, p, O_RDONLY));
+    }
+    if (!strcmp(mode, "listener-untraced")) { /* hostile listener-untraced FILE: the same from a CLONE_UNTRACED child */
+        if (own_listener() < 0) printf("listener NO %s\n", strerrorname_np(errno));
+        pid_t c = (pid_t)syscall(SYS_clone, CLONE_UNTRACED | SIGCHLD, 0, 0, 0, 0);
+        if (c < 0) {
+            printf("NO clone %s\n", strerrorname_np(errno));
+            return 1;
+        }
+        if (c == 0) {
+            int r = report_fd((int)syscall(SYS_openat, AT_FDCWD, p, O_RDONLY));
+            fflush(stdout);
+            _exit(r);
+        }
+        int st;
+        waitpid(c, &st, 0);
+        return 0;
     }
     if (!strcmp(mode, "bindmount") || !strcmp(mode, "opentree")) { /* hostile bindmount DIR NAME MOUNTPOINT */
         if (in_userns() != 0) { printf("SKIP userns %s\n", strerrorname_np(errno)); return 3; }

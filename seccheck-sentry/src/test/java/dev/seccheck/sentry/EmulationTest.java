@@ -129,6 +129,24 @@ class EmulationTest {
         assertThat(Files.readString(secret)).as("a denied creat truncates nothing").isEqualTo("SECRET\n");
     }
 
+    /**
+     * The program installs a seccomp filter of its own whose listener answers "go on"
+     * (SECCOMP_USER_NOTIF_FLAG_CONTINUE) to every openat and clone. The kernel asks the newest
+     * filter's listener first and takes its answer, so such a listener would decide before
+     * seccheck's: the open would run unchecked, and a clone the guard refuses (CLONE_UNTRACED)
+     * would leave supervision. The kernel allows one listener per filter chain, and every task of
+     * a run has seccheck's from its first instruction, whatever the sessions: the program's is
+     * refused (EBUSY). Natively the listener works and the program reads the secret.
+     */
+    @Test
+    void aSeccompListenerOfTheProgramsOwnCannotAnswerBeforeSeccheck() throws Exception {
+        for (String route : List.of("listener", "listener-untraced")) {
+            assertThat(nativeRun(route, secret.toString())).as("natively, %s", route).isEqualTo("GOT SECRET");
+        }
+        assertThat(guardedRun(-1, "listener", secret.toString())).isEqualTo("listener NO EBUSY\nNO EACCES");
+        assertThat(guardedRun(-1, "listener-untraced", secret.toString())).isEqualTo("listener NO EBUSY\nNO clone EPERM");
+    }
+
     @Test
     void openByHandleAtIsRefused() throws Exception {
         String natively = nativeRun("handle", secret.toString());
