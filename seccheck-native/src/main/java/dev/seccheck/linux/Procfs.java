@@ -39,6 +39,11 @@ public final class Procfs {
             return intField("PPid");
         }
 
+        /** Returns the pid of the process ptracing this task ({@code TracerPid}, 0 for none), or -1 if absent. */
+        public int tracerPid() {
+            return intField("TracerPid");
+        }
+
         /**
          * Returns the ids of a {@code Uid} or {@code Gid} line: real, effective, saved, filesystem;
          * null if the line is absent.

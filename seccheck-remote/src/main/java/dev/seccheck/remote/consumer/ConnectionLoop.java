@@ -5,6 +5,7 @@ import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.UnixSeqpacket;
 import dev.seccheck.remote.wire.MalformedPacketException;
 import dev.seccheck.remote.wire.Protocol;
+import dev.seccheck.remote.wire.TracedPeers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * ConnectionLoop is the one thread that accepts, handshakes and reads every connection of an
@@ -149,6 +151,12 @@ final class ConnectionLoop extends SourceLoop {
                 return;
             }
             int id = nextId++;
+            Optional<String> impostor = impostor(s);
+            if (impostor.isPresent()) {
+                s.close();
+                handler.onRefused(id, impostor.get());
+                continue;
+            }
             if (peers.size() >= limits.maxConnections()) {
                 Iterator<Peer> eldest = peers.values().iterator();
                 Peer victim = eldest.next();
@@ -166,6 +174,19 @@ final class ConnectionLoop extends SourceLoop {
             }
             peers.put((long) id, new Peer(s, id, now));
             heapTrim.connectionChanged();
+        }
+    }
+
+    /**
+     * Why an accepted client is refused before it is read: it is a supervised program
+     * ({@link TracedPeers}), which could otherwise forge a sandbox's points. Checked before the
+     * connection limit, so an impostor never pushes a real sandbox out.
+     */
+    private static Optional<String> impostor(UnixSeqpacket s) {
+        try {
+            return TracedPeers.refusedClient(s.peerCredentials());
+        } catch (LinuxException e) {
+            return Optional.of("cannot tell who the client is (SO_PEERCRED: " + e.getMessage() + ")");
         }
     }
 

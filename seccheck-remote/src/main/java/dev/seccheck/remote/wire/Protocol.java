@@ -6,6 +6,7 @@ import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Poll;
 import dev.seccheck.linux.UnixSeqpacket;
 import java.util.Arrays;
+import java.util.Optional;
 
 /**
  * Protocol holds the handshake rules of the remote protocol: each side sends one bare
@@ -57,7 +58,7 @@ public final class Protocol {
 
     /**
      * Does the connecting side's handshake on a fresh connection: sends ours, then waits for and
-     * checks the server's.
+     * checks the server's. A server that is a supervised program is refused.
      *
      * @return the server's version
      */
@@ -65,8 +66,16 @@ public final class Protocol {
         return clientHandshake(socket, VERSION);
     }
 
-    /** As {@link #clientHandshake(UnixSeqpacket)}, announcing {@code version} (a replay announces its file's). */
+    /**
+     * As {@link #clientHandshake(UnixSeqpacket)}, announcing {@code version} (a replay announces its
+     * file's). A server that is a supervised program ({@link TracedPeers}) is refused before
+     * anything is sent to it.
+     */
     public static int clientHandshake(UnixSeqpacket socket, int version) throws LinuxException, MalformedPacketException {
+        Optional<String> impostor = TracedPeers.refusedServer(socket.peerCredentials());
+        if (impostor.isPresent()) {
+            throw new MalformedPacketException(impostor.get());
+        }
         sendHandshake(socket, version);
         return receiveHandshake(socket, "server");
     }

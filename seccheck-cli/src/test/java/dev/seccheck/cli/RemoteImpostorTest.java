@@ -1,0 +1,164 @@
+package dev.seccheck.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The supervised program runs as the user seccheck runs as, so it can reach the remote link's
+ * socket wherever seccheck can: connect to the monitoring server and send points of its own
+ * making, or, once the server is gone, serve the endpoint itself and take the run's points (a
+ * trail the README offers as out of the program's reach). Real {@code seccheck server} and
+ * {@code seccheck run} processes, with the program as the impostor; every supervised task is
+ * ptraced by its supervisor, which neither end of a real link is.
+ */
+class RemoteImpostorTest {
+
+    private static final String FORGED = "FORGED-BY-THE-PROGRAM";
+
+    /** Connects, handshakes (version 1) and, if answered, sends a container/start whose id is FORGED. */
+    private static final String FORGER = """
+            import socket, struct, sys
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            s.connect(sys.argv[1])
+            s.settimeout(10)
+            try:
+                s.send(b"\\x08\\x01")
+                answer = s.recv(64)
+            except OSError:
+                answer = b""
+            if answer:
+                ident = b"%s"
+                s.send(struct.pack("<HHI", 8, 1, 0) + b"\\x12" + bytes([len(ident)]) + ident)
+            print("handshake answered" if answer else "handshake refused", flush=True)
+            s.close()
+            """.formatted(FORGED);
+
+    @TempDir
+    Path dir;
+
+    /**
+     * The program handshakes with the server and sends a forged container start. Natively the
+     * server takes it (so the test cannot pass vacuously); from the supervised program it is
+     * refused before anything is read, while the run's own points arrive.
+     */
+    @Test
+    void aSupervisedProgramCannotPoseAsASandboxToTheServer() throws Exception {
+        Path sock = dir.resolve("s");
+        Path out = dir.resolve("out.txt");
+        Path serverLog = dir.resolve("server.log");
+        Path forger = Files.writeString(dir.resolve("forge.py"), FORGER);
+        Path config = Files.writeString(dir.resolve("remote.json"), """
+                {"name": "to-server", "points": [{"name": "container/start"}],
+                 "sinks": [{"name": "remote", "config": {"endpoint": "%s"}}]}""".formatted(sock));
+        List<String> cmd = PackagedCli.java(System.getProperty("java.class.path"));
+        cmd.addAll(List.of("server", "--endpoint", sock.toString(), "--format", "text", "--out", out.toString()));
+        Process server = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(serverLog.toFile()).start();
+        try {
+            ServerCommandTest.awaitLine(serverLog, "listening on", server);
+
+            ProcessResult natively = ProcessResult.of(List.of("/usr/bin/python3", forger.toString(), sock.toString()), dir, 60);
+            assertThat(natively.out()).isEqualTo("handshake answered\n");
+            ServerCommandTest.awaitLine(serverLog, "client-0001 disconnected", server);
+            assertThat(Files.readString(out)).as("natively the server takes the program's points").contains(FORGED);
+
+            List<String> run = PackagedCli.java(System.getProperty("java.class.path"));
+            run.addAll(List.of("run", "--quiet", "--id", "real-run", "--config", config.toString(), "--",
+                    "/usr/bin/python3", forger.toString(), sock.toString()));
+            ProcessResult supervised = ProcessResult.of(run, dir, 120);
+            assertThat(supervised.code()).as(supervised.out()).isZero();
+            assertThat(supervised.out()).contains("handshake refused");
+            // client-0002 is the run's own sink, connected before its program started; client-0003 the program.
+            ServerCommandTest.awaitLine(serverLog, "client-0002 disconnected", server);
+        } finally {
+            server.destroy();
+            assertThat(server.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+        String log = Files.readString(serverLog);
+        assertThat(log).containsPattern("client-0003 refused: the client is pid \\d+, which is ptraced by task \\d+");
+        String points = Files.readString(out);
+        assertThat(points.split(FORGED, -1)).as("the forged start, natively only, in %s", points).hasSize(2);
+        assertThat(points).as("the run's own points still arrive").contains("real-run");
+    }
+
+    /**
+     * Waits for the server's socket to go, binds the endpoint itself, and runs /bin/true (points
+     * whose send fails take the link down) until the sink reconnects to it or 10 s pass.
+     */
+    private static final String SERVER_IMPOSTOR = """
+            import os, socket, subprocess, sys, time
+            path = sys.argv[1]
+            deadline = time.time() + 30
+            while os.path.exists(path) and time.time() < deadline:
+                time.sleep(0.05)
+            srv = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            srv.bind(path)
+            srv.listen(8)
+            srv.settimeout(0.5)
+            outcome = "nothing connected to the impostor"
+            end = time.time() + 10
+            while time.time() < end:
+                subprocess.run(["/bin/true"])
+                try:
+                    c, _ = srv.accept()
+                except socket.timeout:
+                    continue
+                c.settimeout(5)
+                try:
+                    hello = c.recv(64)
+                except OSError:
+                    hello = b""
+                if hello:
+                    c.send(b"\\x08\\x01")
+                    try:
+                        points = c.recv(65536)
+                    except OSError:
+                        points = b""
+                    outcome = "the impostor got the handshake and %d bytes of points" % len(points)
+                else:
+                    outcome = "the sink reached the impostor and left before any handshake"
+                break
+            print(outcome, flush=True)
+            """;
+
+    /**
+     * The server goes away during the run; the program binds the endpoint in its place. The
+     * sink's reconnection reaches the program, finds it ptraced, and leaves without sending a byte.
+     */
+    @Test
+    void aSupervisedProgramCannotPoseAsTheServer() throws Exception {
+        Path sock = dir.resolve("s");
+        Path serverLog = dir.resolve("server.log");
+        Path impostor = Files.writeString(dir.resolve("impostor.py"), SERVER_IMPOSTOR);
+        Path config = Files.writeString(dir.resolve("remote.json"), """
+                {"name": "to-server", "points": [{"name": "container/start"}, {"name": "sentry/execve"}],
+                 "sinks": [{"name": "remote", "config": {"endpoint": "%s"}}]}""".formatted(sock));
+        List<String> cmd = PackagedCli.java(System.getProperty("java.class.path"));
+        cmd.addAll(List.of("server", "--endpoint", sock.toString(), "--format", "text", "--out", dir.resolve("out").toString()));
+        Process server = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(serverLog.toFile()).start();
+        Path runOut = dir.resolve("run.out");
+        Process run = null;
+        try {
+            ServerCommandTest.awaitLine(serverLog, "listening on", server);
+            List<String> runCmd = PackagedCli.java(System.getProperty("java.class.path"));
+            runCmd.addAll(List.of("run", "--quiet", "--config", config.toString(), "--",
+                    "/usr/bin/python3", impostor.toString(), sock.toString()));
+            run = new ProcessBuilder(runCmd).directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(runOut.toFile()).start();
+            ServerCommandTest.awaitLine(serverLog, "client-0001 connected", server);
+        } finally {
+            server.destroy();
+            assertThat(server.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(run.waitFor(90, TimeUnit.SECONDS)).as("the run ended").isTrue();
+        String out = Files.readString(runOut);
+        assertThat(run.exitValue()).as(out).isZero();
+        assertThat(out).contains("the sink reached the impostor and left before any handshake")
+                .doesNotContain("the impostor got");
+    }
+}

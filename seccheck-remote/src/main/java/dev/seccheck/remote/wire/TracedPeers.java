@@ -1,0 +1,52 @@
+package dev.seccheck.remote.wire;
+
+import dev.seccheck.linux.PeerCredentials;
+import dev.seccheck.linux.Procfs;
+import java.io.IOException;
+import java.util.Optional;
+
+/**
+ * TracedPeers refuses a supervised program at either end of the remote link. The program runs as
+ * the user seccheck runs as, so it may connect wherever seccheck may: to a monitoring server, to
+ * forge a sandbox's stream of points; or, where it can bind the endpoint's name before the server
+ * does, to receive the run's points in the server's place. Every supervised task is ptraced by its
+ * supervisor from its birth to its exit and cannot detach, while a seccheck run, a gVisor sandbox
+ * and a monitoring server are not traced: a peer that is ptraced is refused.
+ *
+ * <p>The peer is the process that connected (or listened), as SO_PEERCRED recorded it. A peer
+ * whose status cannot be read (it is gone, or /proc hides it) is refused too. A peer the kernel
+ * gives as pid 0 lives in a pid namespace this process cannot see into, where nothing can be
+ * told: it is let through.
+ */
+public final class TracedPeers {
+    private TracedPeers() {}
+
+    /** Returns why a client that connected to a server is refused, or empty when it is not traced. */
+    public static Optional<String> refusedClient(PeerCredentials peer) {
+        return traced(peer).map(why -> "the client is pid " + peer.pid() + ", " + why
+                + " (a supervised program posing as a sandbox? seccheck and gVisor are never traced)");
+    }
+
+    /** Returns why a server a sink connected to is refused, or empty when it is not traced. */
+    public static Optional<String> refusedServer(PeerCredentials peer) {
+        return traced(peer).map(why -> "the server is pid " + peer.pid() + ", " + why
+                + " (a supervised program posing as the server? a monitoring server is not traced)");
+    }
+
+    /** Says that the peer is traced, or that it cannot be told; empty when it is not traced. */
+    private static Optional<String> traced(PeerCredentials peer) {
+        if (peer.pid() <= 0) {
+            return Optional.empty();
+        }
+        int tracer;
+        try {
+            tracer = Procfs.readStatus(peer.pid()).tracerPid();
+        } catch (IOException | RuntimeException e) {
+            return Optional.of("whose status cannot be read (" + e.getMessage() + ")");
+        }
+        if (tracer < 0) {
+            return Optional.of("whose status has no TracerPid");
+        }
+        return tracer == 0 ? Optional.empty() : Optional.of("which is ptraced by task " + tracer);
+    }
+}
