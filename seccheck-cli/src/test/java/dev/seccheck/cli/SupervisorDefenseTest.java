@@ -161,6 +161,35 @@ class SupervisorDefenseTest {
     }
 
     /**
+     * The program types a command into its terminal (TIOCSTI): natively the terminal's input then
+     * holds it, and the shell that started seccheck would read and run it once the run ends, out
+     * of supervision. The guard refuses it. Both runs get a terminal of their own ({@code in_pty.py}).
+     * A kernel with {@code dev.tty.legacy_tiocsti=0} refuses TIOCSTI itself: nothing is left for
+     * seccheck to refuse, and the test is skipped there.
+     */
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void typingIntoTheTerminalIsRefused(boolean nobody) throws Exception {
+        skipUnlessPossible(nobody);
+        Path pty = tmp.resolve("in_pty.py");
+        try (InputStream in = SupervisorDefenseTest.class.getResourceAsStream("in_pty.py")) {
+            Files.copy(in, pty);
+        }
+        Files.setPosixFilePermissions(pty, PosixFilePermissions.fromString("rw-r--r--"));
+        Result natively = exec(List.of(PY, pty.toString(), PY, script.toString(), "tiocsti", "child", secret.toString()));
+        org.junit.jupiter.api.Assumptions.assumeFalse(natively.out().contains("RESULT errno=5 EIO"),
+                () -> "this kernel refuses TIOCSTI itself (dev.tty.legacy_tiocsti=0): " + natively.out());
+        assertThat(natively.out()).as(natively.out()).contains("RESULT ok", "typed-by-the-program", "SECRET hunter2");
+
+        List<String> cmd = new ArrayList<>(List.of(PY, pty.toString()));
+        cmd.addAll(seccheck(nobody, PY, script.toString(), "tiocsti", "parent", secret.toString()));
+        Result r = exec(cmd);
+        assertHeld(r, nobody ? "uid 65534" : "this user", "RESULT errno=1 EPERM");
+        assertThat(r.out()).containsPattern("seccheck: refused ioctl from task \\d+ \\(python3\\): input pushed into"
+                + " the terminal").doesNotContain("typed-by-the-program");
+    }
+
+    /**
      * A program that made a process group of its own may signal it; it may not move back into
      * seccheck's group (here seccheck leads its session, so that group's id is the session's).
      */

@@ -2,8 +2,9 @@
 # Usage: attack.py ATTACK parent|child SECRET_FILE
 #   parent: the target is this process's parent (under seccheck run: the seccheck JVM);
 #   child: the target is a sleeping child forked here (the native control run).
+# tiocsti has no target: it types into its terminal, stdin (SupervisorDefenseTest gives it a pty).
 # Prints "RESULT ok" or "RESULT errno=N NAME", then "SECRET <text>" or "SECRET denied errno=N".
-import ctypes, errno, os, signal, sys, time
+import ctypes, errno, fcntl, os, signal, sys, termios, time
 
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
@@ -90,6 +91,11 @@ elif attack == "io_uring":
     r = sc(425, 4, addr(args))
 elif attack == "undumpable":
     r = sc(157, 4, 0, 0, 0, 0)
+elif attack == "tiocsti":  # types a command into the terminal, for the shell to run after the run (needs a tty)
+    def type_in():
+        for ch in b"echo typed-by-the-program\n":
+            fcntl.ioctl(0, termios.TIOCSTI, bytes([ch]))
+    r = oserror(type_in)
 else:
     sys.exit("unknown attack " + attack)
 report(*r)

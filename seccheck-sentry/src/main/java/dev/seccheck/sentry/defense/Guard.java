@@ -36,7 +36,9 @@ import java.util.stream.Stream;
  * {@code USERFAULTFD_IOC_NEW} without {@code UFFD_USER_MODE_ONLY}: the supervisor's copies of the
  * program's memory are kernel faults, and the program could leave them unanswered for good, with
  * the copying thread unkillable; the kernel refuses such a userfaultfd to unprivileged users too,
- * and one of user-mode faults only makes those copies fail with EFAULT). It refuses
+ * and one of user-mode faults only makes those copies fail with EFAULT); {@code ioctl} TIOCSTI and
+ * TIOCLINUX (typing into the terminal, or pasting a console selection into it: the shell that
+ * started seccheck would read and run those commands once the run ends, out of supervision). It refuses
  * with ENOSYS, so that libraries fall back to what the filter can check: {@code clone3} (its flags
  * are in memory, out of BPF's sight; glibc falls back to clone), {@code pidfd_send_signal} (a
  * {@code /proc/PID} directory fd works as a pidfd, so the target cannot be seen; callers fall back
@@ -72,6 +74,10 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
     private static final int UFFD_USER_MODE_ONLY = 1;
     /** {@code _IO(0xAA, 0x00)}: /dev/userfaultfd's ioctl making a userfaultfd, its flags the argument. */
     private static final int USERFAULTFD_IOC_NEW = 0xAA00;
+    /** The terminal ioctl that pushes a byte into the terminal's input, as if typed. */
+    private static final int TIOCSTI = 0x5412;
+    /** The virtual console's multiplexed ioctl; among its subcodes, set and paste the selection. */
+    private static final int TIOCLINUX = 0x541C;
 
     /** Copies the thread set and puts the pid in it. */
     public Guard {
@@ -219,9 +225,12 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         a.bind(other);
         a.jumpAlways(out);
 
+        // ioctl's command is an int. TIOCLINUX's subcode is in memory, out of BPF's sight: all of it is refused.
         // userfaultfd(flags), ioctl(fd, USERFAULTFD_IOC_NEW, flags): the kernel takes both flags as an int.
         a.bind(ioctl);
         a.load(SeccompData.argLow(1));
+        when(a, Bpf.Cond.EQ, TIOCSTI, eperm);
+        when(a, Bpf.Cond.EQ, TIOCLINUX, eperm);
         unless(a, Bpf.Cond.EQ, USERFAULTFD_IOC_NEW, out);
         a.load(SeccompData.argLow(2));
         Assembler.Label flags = a.label();
@@ -274,11 +283,15 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         }
     }
 
-    /** Says, for the run's log, why the guard refuses syscall {@code nr} (one {@link #refusal} refuses). */
-    public static String why(int nr) {
-        return nr == Sysno.USERFAULTFD || nr == Sysno.IOCTL
-                ? "a userfaultfd handling the kernel's faults could stall seccheck's reads of the program's memory"
-                : "aimed at seccheck or at leaving supervision";
+    /** Says, for the run's log, why the guard refuses syscall {@code nr} with {@code arg1} (one {@link #refusal} refuses). */
+    public static String why(int nr, long arg1) {
+        if (nr == Sysno.USERFAULTFD || (nr == Sysno.IOCTL && (int) arg1 == USERFAULTFD_IOC_NEW)) {
+            return "a userfaultfd handling the kernel's faults could stall seccheck's reads of the program's memory";
+        }
+        if (nr == Sysno.IOCTL) {
+            return "input pushed into the terminal would be run by its shell after the run, out of supervision";
+        }
+        return "aimed at seccheck or at leaving supervision";
     }
 
     /**
@@ -302,7 +315,8 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
             case Sysno.SETPGID -> a1 == processGroup;
             case Sysno.PIDFD_GETFD -> true;
             case Sysno.USERFAULTFD -> (a0 & UFFD_USER_MODE_ONLY) == 0;
-            case Sysno.IOCTL -> a1 == USERFAULTFD_IOC_NEW && (arg2 & UFFD_USER_MODE_ONLY) == 0;
+            case Sysno.IOCTL -> a1 == TIOCSTI || a1 == TIOCLINUX
+                    || (a1 == USERFAULTFD_IOC_NEW && (arg2 & UFFD_USER_MODE_ONLY) == 0);
             default -> false;
         };
         if (refused) {

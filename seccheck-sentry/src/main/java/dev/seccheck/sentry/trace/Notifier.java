@@ -167,7 +167,7 @@ final class Notifier implements Runnable {
             }
         }
         log.accept("refused " + dev.seccheck.abi.Sysno.name(n.nr()) + " from task " + n.tid() + " ("
-                + Procfs.comm(n.tid()) + "): " + Guard.why(n.nr()) + " (" + Errno.name(errno) + ")");
+                + Procfs.comm(n.tid()) + "): " + Guard.why(n.nr(), n.arg1()) + " (" + Errno.name(errno) + ")");
         listener.deny(n.id(), errno);
     }
 

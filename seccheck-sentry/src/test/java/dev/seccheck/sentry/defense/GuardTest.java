@@ -131,8 +131,20 @@ class GuardTest {
         assertThat(run(Sysno.IOCTL, 3, 0xffff_ffff_0000_AA00L, 0)).as("the command is an int").isEqualTo(EPERM);
         assertThat(run(Sysno.IOCTL, 3, 0xAA00, cloexec | 1)).isEqualTo(ALLOW);
         assertThat(run(Sysno.IOCTL, 3, 0x5401, 0)).as("TCGETS").isEqualTo(ALLOW);
-        assertThat(Guard.why(Sysno.USERFAULTFD)).contains("userfaultfd");
-        assertThat(Guard.why(Sysno.PTRACE)).contains("aimed at seccheck");
+        assertThat(Guard.why(Sysno.USERFAULTFD, 0)).contains("userfaultfd");
+        assertThat(Guard.why(Sysno.IOCTL, 0xAA00)).contains("userfaultfd");
+        assertThat(Guard.why(Sysno.PTRACE, 0)).contains("aimed at seccheck");
+    }
+
+    /** Typing into the terminal (TIOCSTI) and the console's selection ioctl (TIOCLINUX) are refused, other ioctls not. */
+    @Test
+    void pushingInputIntoTheTerminalIsRefused() {
+        assertThat(run(Sysno.IOCTL, 0, 0x5412, 0x7fff_0000L)).as("TIOCSTI").isEqualTo(EPERM);
+        assertThat(run(Sysno.IOCTL, 0, 0xffff_ffff_0000_5412L, 0)).as("the command is an int").isEqualTo(EPERM);
+        assertThat(run(Sysno.IOCTL, 0, 0x541C, 0x7fff_0000L)).as("TIOCLINUX").isEqualTo(EPERM);
+        assertThat(run(Sysno.IOCTL, 0, 0x5413, 0x7fff_0000L)).as("TIOCGWINSZ").isEqualTo(ALLOW);
+        assertThat(run(Sysno.IOCTL, 0, 0x540F, 0x7fff_0000L)).as("TIOCGPGRP").isEqualTo(ALLOW);
+        assertThat(Guard.why(Sysno.IOCTL, 0x5412)).contains("terminal");
     }
 
     @Test
@@ -152,7 +164,7 @@ class GuardTest {
 
     /** Arguments around every value the guard compares with, for every syscall number. */
     private static final long[] ARGS = {0, 1, -1, SELF, -SELF, PGID, -PGID, 5001, 7000, 1234, 4, 0x8000_0000L,
-        0x8000_0000L | 1, 1L << 32, 0xffff_ffff_0000_0000L | SELF, 0xAA00, 0xAA01};
+        0x8000_0000L | 1, 1L << 32, 0xffff_ffff_0000_0000L | SELF, 0xAA00, 0xAA01, 0x5412, 0x541C};
 
     @Test
     void theSupervisorsDecisionForAHeldCallIsTheFiltersOnEverySyscall() {
