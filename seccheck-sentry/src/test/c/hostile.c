@@ -20,7 +20,9 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -161,6 +163,29 @@ static int own_listener(void) {
     return listener_fd;
 }
 
+/* Another process's memory, as a program of the same user may reach it natively: through
+ * process_vm_* or /proc/PID/mem. Each returns the bytes moved, or -1 with errno. */
+static ssize_t vm_move(pid_t pid, unsigned long addr, char *buf, size_t n, int write) {
+    struct iovec local = {buf, n}, remote = {(void *)addr, n};
+    return write ? process_vm_writev(pid, &local, 1, &remote, 1, 0) : process_vm_readv(pid, &local, 1, &remote, 1, 0);
+}
+static ssize_t mem_move(pid_t pid, unsigned long addr, char *buf, size_t n, int write) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/mem", pid);
+    int fd = open(path, write ? O_RDWR : O_RDONLY);
+    if (fd < 0) return -1;
+    ssize_t r = write ? pwrite(fd, buf, n, (off_t)addr) : pread(fd, buf, n, (off_t)addr);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return r;
+}
+static int report_moved(ssize_t r, const char *what) {
+    if (r < 0) printf("NO %s\n", strerrorname_np(errno));
+    else printf("GOT %s\n", what);
+    return r < 0;
+}
+
 static int in_userns(void) {
     uid_t uid = getuid();
     gid_t gid = getgid();
@@ -259,6 +284,51 @@ int main(int argc, char **argv) {
         }
         int st;
         waitpid(c, &st, 0);
+        return 0;
+    }
+    if (!strncmp(mode, "vm-", 3) || !strncmp(mode, "mem-", 4)) {
+        /* hostile vm-write|vm-read|mem-write|mem-read PID ADDR: 8 bytes of another process;
+         * hostile vm-write|mem-write child: into a child of its own, which reports what it holds */
+        ssize_t (*move)(pid_t, unsigned long, char *, size_t, int) = mode[0] == 'v' ? vm_move : mem_move;
+        const char *op = strchr(mode, '-') + 1;
+        if (!strcmp(p, "child")) {
+            static char held[16] = "ORIGINAL";
+            int go[2], back[2];
+            pipe(go);
+            pipe(back);
+            pid_t c = fork();
+            if (c == 0) {
+                char x;
+                read(go[0], &x, 1);
+                write(back[1], held, 8);
+                _exit(0);
+            }
+            char data[] = "INJECTED";
+            ssize_t r = move(c, (unsigned long)held, data, 8, 1);
+            int e = errno;
+            write(go[1], "x", 1);
+            char got[9] = {0};
+            read(back[0], got, 8);
+            waitpid(c, NULL, 0);
+            errno = e;
+            return report_moved(r, got);
+        }
+        unsigned long addr = strtoul(argv[3], NULL, 10);
+        char data[9] = "INJECTED";
+        ssize_t r = move(atoi(p), addr, data, 8, !strcmp(op, "write"));
+        return report_moved(r, !strcmp(op, "write") ? "written" : data);
+    }
+    if (!strcmp(mode, "environ")) { /* hostile environ PID: another process's environment */
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%s/environ", p);
+        return report_fd(open(path, O_RDONLY));
+    }
+    if (!strcmp(mode, "seize")) { /* hostile seize PID: become its tracer */
+        if (ptrace(PTRACE_SEIZE, atoi(p), 0, 0) != 0) {
+            printf("NO %s\n", strerrorname_np(errno));
+            return 1;
+        }
+        printf("GOT seized\n");
         return 0;
     }
     if (!strcmp(mode, "bindmount") || !strcmp(mode, "opentree")) { /* hostile bindmount DIR NAME MOUNTPOINT */

@@ -24,9 +24,11 @@ import java.util.stream.Stream;
  * from its supervisor and inside supervision. It is installed with the spawner's filter, so every
  * supervised task has it from its first instruction and cannot remove it.
  *
- * <p>It refuses with EPERM: signals and pidfds aimed at the supervisor ({@code kill},
+ * <p>It refuses with EPERM: signals, pidfds and memory access aimed at the supervisor ({@code kill},
  * {@code rt_sigqueueinfo}, {@code tkill}, {@code tgkill}, {@code rt_tgsigqueueinfo},
- * {@code pidfd_open}, {@code process_vm_readv/writev} naming its pid or one of its threads),
+ * {@code pidfd_open}, {@code process_vm_readv/writev} naming its pid or one of its threads;
+ * {@code process_vm_*} aimed elsewhere, and with {@code allowPtrace} a ptrace attach or seize, is
+ * held for the supervisor, which refuses it unless the target is of the run: {@link OutsideProcesses}),
  * {@code kill(-1)}, {@code kill(-its process group)} and {@code setpgid} into its process group;
  * {@code ptrace} of anything (unless
  * {@code allowPtrace}, then only of the supervisor); {@code pidfd_getfd} always (a pidfd's target
@@ -143,6 +145,7 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         Assembler.Label prctl = a.label();
         Assembler.Label setpgid = a.label();
         Assembler.Label userfaultfd = a.label();
+        Assembler.Label memory = a.label();
         Assembler.Label ioctl = a.label();
         Assembler.Label notify = a.label();
         a.load(SeccompData.NR);
@@ -155,8 +158,8 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         when(a, Bpf.Cond.EQ, Sysno.TGKILL, thread);
         when(a, Bpf.Cond.EQ, Sysno.RT_TGSIGQUEUEINFO, thread);
         when(a, Bpf.Cond.EQ, Sysno.PIDFD_OPEN, target);
-        when(a, Bpf.Cond.EQ, Sysno.PROCESS_VM_READV, target);
-        when(a, Bpf.Cond.EQ, Sysno.PROCESS_VM_WRITEV, target);
+        when(a, Bpf.Cond.EQ, Sysno.PROCESS_VM_READV, memory);
+        when(a, Bpf.Cond.EQ, Sysno.PROCESS_VM_WRITEV, memory);
         when(a, Bpf.Cond.EQ, Sysno.PTRACE, ptrace);
         when(a, Bpf.Cond.EQ, Sysno.CLONE, clone);
         when(a, Bpf.Cond.EQ, Sysno.PRCTL, prctl);
@@ -183,16 +186,28 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         a.bind(thread);
         a.load(SeccompData.argLow(1));
         denyIn(a, refuse);
-        // pidfd_open, tkill, process_vm_*: arg0 names one of the supervisor's threads.
+        // pidfd_open, tkill: arg0 names one of the supervisor's threads.
         a.bind(target);
         a.load(SeccompData.argLow(0));
         denyIn(a, refuse);
         a.jumpAlways(out);
 
+        // process_vm_*: refused when aimed at the supervisor, else held for it to tell whether the
+        // target is of the run (OutsideProcesses): a filter cannot see that.
+        a.bind(memory);
+        a.load(SeccompData.argLow(0));
+        denyIn(a, refuse);
+        a.jumpAlways(notify);
+
         a.bind(ptrace);
         if (allowPtrace) {
+            // Never the supervisor; an attach or seize (which could take a process outside the run)
+            // held for the supervisor to check; the other requests act on the caller's own tracees.
             a.load(SeccompData.argLow(1));
             denyIn(a, refuse);
+            a.load(SeccompData.argLow(0));
+            when(a, Bpf.Cond.EQ, OutsideProcesses.PTRACE_ATTACH, notify);
+            when(a, Bpf.Cond.EQ, OutsideProcesses.PTRACE_SEIZE, notify);
             a.jumpAlways(out);
         } else {
             a.ret(refuse);
@@ -291,12 +306,16 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         if (nr == Sysno.IOCTL) {
             return "input pushed into the terminal would be run by its shell after the run, out of supervision";
         }
+        if (nr == Sysno.PROCESS_VM_READV || nr == Sysno.PROCESS_VM_WRITEV || nr == Sysno.PTRACE) {
+            return "aimed at seccheck or at a process outside the run";
+        }
         return "aimed at seccheck or at leaving supervision";
     }
 
     /**
      * Returns the errno {@link #fragment()} refuses syscall {@code nr} with, given its first three arguments,
-     * or empty when it lets it through (kill(0) included: {@link GroupSignals} decides that one).
+     * or empty when it lets it through or holds it for another check (kill(0): {@link GroupSignals};
+     * memory access and ptrace attaches: {@link OutsideProcesses}).
      * The supervisor's decision for a call the visible filter held; GuardTest checks that it
      * agrees with the filter on every syscall.
      */
@@ -308,7 +327,7 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
                     && (a0 == -1 || a0 == -processGroup || a0 == -supervisorPid || supervisorTids.contains(a0));
             case Sysno.TGKILL, Sysno.RT_TGSIGQUEUEINFO -> supervisorTids.contains(a1) || supervisorTids.contains(a0);
             case Sysno.TKILL, Sysno.PIDFD_OPEN, Sysno.PROCESS_VM_READV, Sysno.PROCESS_VM_WRITEV ->
-                    supervisorTids.contains(a0);
+                    supervisorTids.contains(a0); // process_vm_* aimed elsewhere: held, OutsideProcesses decides
             case Sysno.PTRACE -> !allowPtrace || supervisorTids.contains(a1);
             case Sysno.CLONE -> (a0 & (int) CloneFlags.CLONE_UNTRACED) != 0;
             case Sysno.PRCTL -> a0 == PR_SET_DUMPABLE && arg1 == 0;

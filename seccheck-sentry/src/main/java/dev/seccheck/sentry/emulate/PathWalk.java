@@ -9,7 +9,7 @@ import static dev.seccheck.abi.Fcntl.O_PATH;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.linux.PathCalls;
-import dev.seccheck.linux.Procfs;
+import dev.seccheck.sentry.defense.OutsideProcesses;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
@@ -189,9 +189,10 @@ final class PathWalk {
                         comp = Integer.toString(r.tgid());
                         last = false;
                     }
-                    if (isSupervisor(comp) && !(last || (todo.size() == 1 && PUBLIC_PROC.contains(todo.peekFirst())))) {
-                        // seccheck's own /proc entry: only what a non-dumpable process shows anyone
-                        // (its liveness, status, command line); never its fds, memory, cwd or root.
+                    if (!(last || (todo.size() == 1 && PUBLIC_PROC.contains(todo.peekFirst()))) && outOfReach(comp)) {
+                        // seccheck's own /proc entry, or a process's outside the run: only what a
+                        // non-dumpable process shows anyone (its liveness, status, command line);
+                        // never its fds, memory, environment, cwd or root (OutsideProcesses).
                         return new Located.Failed(Errno.EACCES);
                     }
                 }
@@ -436,12 +437,17 @@ final class PathWalk {
         return st != null && st.ino() == PROC_ROOT_INO;
     }
 
-    private boolean isSupervisor(String comp) {
+    /**
+     * Whether {@code comp}, a name in procfs's root, is the entry of seccheck (or of one of its
+     * threads) or of a process outside the run: a pid whose process is not ptraced by seccheck.
+     * A pid of no process is not: the walk then fails as natively (ENOENT).
+     */
+    private boolean outOfReach(String comp) {
         if (comp.isEmpty() || comp.length() > 10 || !comp.chars().allMatch(Character::isDigit)) {
             return false;
         }
-        int pid = Integer.parseInt(comp);
-        return pid == supervisor || Procfs.status(pid).map(Procfs.Status::tgid).orElse(-1) == supervisor;
+        long pid = Long.parseLong(comp);
+        return pid <= Integer.MAX_VALUE && (pid == supervisor || OutsideProcesses.outsideTheRun((int) pid));
     }
 
     /**

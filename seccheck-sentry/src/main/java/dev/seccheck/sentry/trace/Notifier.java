@@ -7,6 +7,7 @@ import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.SeccompListener;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.sentry.defense.Guard;
+import dev.seccheck.sentry.defense.OutsideProcesses;
 import dev.seccheck.sentry.emulate.Emulator;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.task.Task;
@@ -153,10 +154,10 @@ final class Notifier implements Runnable {
 
     /**
      * Refuses a call the guard held: its enter and exit points fire first, as they would in gVisor
-     * where a refused call still enters the sentry (their verdicts cannot make it succeed), and
-     * the run's log names the attempt.
+     * where a refused call still enters the sentry (their verdicts cannot make it succeed), and,
+     * when {@code logged}, the run's log names the attempt.
      */
-    private void refuse(SeccompNotification n, Task task, int errno, TraceeAccess access) {
+    private void refuse(SeccompNotification n, Task task, int errno, TraceeAccess access, boolean logged) {
         if (task != null) {
             SyscallEvent enter = new SyscallEvent(n.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(),
                     n.arg5(), false, 0);
@@ -166,8 +167,10 @@ final class Notifier implements Runnable {
                         n.arg5(), true, -errno), access);
             }
         }
-        log.accept("refused " + dev.seccheck.abi.Sysno.name(n.nr()) + " from task " + n.tid() + " ("
-                + Procfs.comm(n.tid()) + "): " + Guard.why(n.nr(), n.arg1()) + " (" + Errno.name(errno) + ")");
+        if (logged) {
+            log.accept("refused " + dev.seccheck.abi.Sysno.name(n.nr()) + " from task " + n.tid() + " ("
+                    + Procfs.comm(n.tid()) + "): " + Guard.why(n.nr(), n.arg1()) + " (" + Errno.name(errno) + ")");
+        }
         listener.deny(n.id(), errno);
     }
 
@@ -186,8 +189,16 @@ final class Notifier implements Runnable {
             refused = java.util.OptionalInt.of(Errno.EPERM);
         }
         if (refused.isPresent()) {
-            refuse(n, task, refused.getAsInt(), access);
+            refuse(n, task, refused.getAsInt(), access, true);
             return;
+        }
+        if (OutsideProcesses.held(n.nr(), n.arg0())) {
+            java.util.Optional<Integer> outside = OutsideProcesses.refusal(OutsideProcesses.target(n.nr(), n.arg0(), n.arg1()));
+            if (outside.isPresent()) {
+                // ESRCH (no such process) is the kernel's own answer, given here: no attack to name.
+                refuse(n, task, outside.get(), access, outside.get() == Errno.EPERM);
+                return;
+            }
         }
         if (emulator != null && emulator.handles(n)) {
             if (task == null) {

@@ -62,7 +62,14 @@ class GuardTest {
         assertThat(run(Sysno.TGKILL, 1234, 1235, 15)).isEqualTo(ALLOW);
         assertThat(run(Sysno.TKILL, 1235, 15)).isEqualTo(ALLOW);
         assertThat(run(Sysno.PIDFD_OPEN, 1234, 0)).isEqualTo(ALLOW);
-        assertThat(run(Sysno.PROCESS_VM_READV, 1234, 0, 1, 0, 1, 0)).isEqualTo(ALLOW);
+    }
+
+    /** Memory access to another process is held: whether it is of the run is not in a filter's sight. */
+    @Test
+    void memoryAccessToAnotherProcessIsHeldForTheSupervisorToDecide() {
+        assertThat(run(Sysno.PROCESS_VM_READV, 1234, 0, 1, 0, 1, 0)).isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(run(Sysno.PROCESS_VM_WRITEV, 1234, 0, 1, 0, 1, 0)).isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(guard.refusal(Sysno.PROCESS_VM_WRITEV, 1234, 0, 0)).as("OutsideProcesses decides").isEmpty();
     }
 
     @Test
@@ -86,7 +93,10 @@ class GuardTest {
         assertThat(run(Sysno.PTRACE, 0x4206, 1234)).isEqualTo(EPERM);
         Program allowing = SeccompFilter.compile(new FilterAction[0],
                 new Guard(SELF, PGID, Set.of(5001), true).fragment());
-        assertThat(run(allowing, Sysno.PTRACE, 0x4206, 1234)).isEqualTo(ALLOW);
+        assertThat(run(allowing, Sysno.PTRACE, 0x4206, 1234)).as("a seize: is 1234 of the run?")
+                .isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(run(allowing, Sysno.PTRACE, 16, 1234)).as("an attach").isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(run(allowing, Sysno.PTRACE, 2, 1234)).as("PTRACE_PEEKDATA of a tracee").isEqualTo(ALLOW);
         assertThat(run(allowing, Sysno.PTRACE, 0x4206, SELF)).isEqualTo(EPERM);
         assertThat(run(allowing, Sysno.PTRACE, 0x4206, 5001)).isEqualTo(EPERM);
         assertThat(run(allowing, Sysno.PIDFD_GETFD, 3, 4, 0)).isEqualTo(EPERM);

@@ -1,0 +1,156 @@
+package dev.seccheck.sentry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.seccheck.sentry.testing.CWorkloads;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The program runs as the user who started seccheck, and the kernel lets a process reach the
+ * memory of that user's other processes: the shell that started the run, an editor, a daemon.
+ * Code written there runs out of supervision. A victim outside the run holds "ORIGINAL" in its
+ * memory; the hostile program ({@code src/test/c/hostile.c}) writes "INJECTED" over it, reads it,
+ * or reads the victim's environment, natively (where each succeeds, so the test cannot pass
+ * vacuously) and under seccheck, where each is refused and the victim keeps what it held. The
+ * program's own children stay in its reach.
+ */
+class OutsideProcessesTest {
+
+    private static final String[] POINTS = {"syscall/openat/enter", "syscall/openat/exit"};
+
+    /** Holds "ORIGINAL", prints its address, and prints what it holds once a line comes in. */
+    private static final String VICTIM = """
+            import ctypes, sys
+            b = ctypes.create_string_buffer(b"ORIGINAL", 16)
+            print(ctypes.addressof(b), flush=True)
+            sys.stdin.readline()
+            print(b.value.decode(), flush=True)
+            """;
+
+    @TempDir
+    Path dir;
+
+    /** A victim process, outside any run: a child of this JVM, not traced. */
+    private record Victim(Process process, long address) {
+        static Victim start() throws Exception {
+            Process p = new ProcessBuilder("/usr/bin/python3", "-c", VICTIM).redirectErrorStream(true).start();
+            String line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
+            return new Victim(p, Long.parseLong(line.strip()));
+        }
+
+        /** Lets the victim print what it holds, and returns that. */
+        String holds() throws Exception {
+            try (OutputStream in = process.getOutputStream()) {
+                in.write('\n');
+            }
+            String held = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            return held;
+        }
+
+        String pid() {
+            return Long.toString(process.pid());
+        }
+    }
+
+    private String nativeRun(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(CWorkloads.binary("hostile").toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    }
+
+    private String supervisedRun(SupervisorTest.Run r, String... args) throws Exception {
+        Path out = dir.resolve("out");
+        StringBuilder cmd = new StringBuilder("exec '" + CWorkloads.binary("hostile") + "'");
+        for (String a : args) {
+            cmd.append(" '").append(a).append("'");
+        }
+        cmd.append(" > '").append(out).append("' 2>&1");
+        assertThat(Supervised.Background.start(r.sup, List.of("/bin/sh", "-c", cmd.toString()))
+                .await(60, "hostile " + args[0])).isIn(0, 1);
+        return Files.readString(out).strip();
+    }
+
+    @Test
+    void theMemoryOfAProcessOutsideTheRunIsOutOfReach() throws Exception {
+        for (String route : List.of("vm-write", "mem-write")) {
+            Victim v = Victim.start();
+            assertThat(nativeRun(route, v.pid(), Long.toString(v.address()))).as("natively, %s", route)
+                    .isEqualTo("GOT written");
+            assertThat(v.holds()).as("natively, %s", route).isEqualTo("INJECTED");
+
+            Victim w = Victim.start();
+            SupervisorTest.Run r = new SupervisorTest.Run(POINTS);
+            String got = supervisedRun(r, route, w.pid(), Long.toString(w.address()));
+            assertThat(w.holds()).as("under seccheck, %s: %s", route, got).isEqualTo("ORIGINAL");
+            assertThat(got).as(route).isEqualTo(route.startsWith("vm") ? "NO EPERM" : "NO EACCES");
+            if (route.startsWith("vm")) {
+                assertThat(r.warnings).anyMatch(l -> l.matches("refused process_vm_writev from task \\d+ \\(hostile\\):"
+                        + " aimed at seccheck or at a process outside the run \\(EPERM\\)"));
+            }
+        }
+    }
+
+    @Test
+    void whatAProcessOutsideTheRunHoldsCannotBeRead() throws Exception {
+        for (String route : List.of("vm-read", "mem-read", "environ")) {
+            Victim v = Victim.start();
+            try {
+                String natively = nativeRun(route, v.pid(), Long.toString(v.address()));
+                assertThat(natively).as("natively, %s", route).startsWith("GOT ");
+                if (!route.equals("environ")) {
+                    assertThat(natively).isEqualTo("GOT ORIGINAL");
+                }
+                String got = supervisedRun(new SupervisorTest.Run(POINTS), route, v.pid(), Long.toString(v.address()));
+                assertThat(got).as("under seccheck, %s", route).startsWith("NO ").doesNotContain("ORIGINAL");
+            } finally {
+                v.holds();
+            }
+        }
+    }
+
+    /** The program's own processes are of the run: their memory stays within its reach. */
+    @Test
+    void aChildOfTheProgramStaysInItsReach() throws Exception {
+        for (String route : List.of("vm-write", "mem-write")) {
+            assertThat(nativeRun(route, "child")).as("natively, %s", route).isEqualTo("GOT INJECTED");
+            assertThat(supervisedRun(new SupervisorTest.Run(POINTS), route, "child")).as("under seccheck, %s", route)
+                    .isEqualTo("GOT INJECTED");
+        }
+    }
+
+    /**
+     * With {@code allow_ptrace} the kernel's ptrace is open to the program, and the run's own
+     * tasks cannot take a second tracer: an attach could only take a process outside the run.
+     */
+    @Test
+    void allowPtraceAttachesNoProcessOutsideTheRun() throws Exception {
+        Victim v = Victim.start();
+        try {
+            assertThat(nativeRun("seize", v.pid())).isEqualTo("GOT seized");
+        } finally {
+            v.holds();
+        }
+        Victim w = Victim.start();
+        try {
+            SupervisorTest.Run r = new SupervisorTest.Run(POINTS);
+            r.sup.allowPtrace(true);
+            assertThat(supervisedRun(r, "seize", w.pid())).isEqualTo("NO EPERM");
+            assertThat(r.warnings).anyMatch(l -> l.startsWith("refused ptrace from task "));
+        } finally {
+            w.holds();
+        }
+    }
+}
