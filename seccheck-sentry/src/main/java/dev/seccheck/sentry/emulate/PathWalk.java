@@ -189,7 +189,7 @@ final class PathWalk {
                         comp = Integer.toString(r.tgid());
                         last = false;
                     }
-                    if (!(last || (todo.size() == 1 && PUBLIC_PROC.contains(todo.peekFirst()))) && outOfReach(comp)) {
+                    if (!(last || (todo.size() == 1 && PUBLIC_PROC.contains(todo.peekFirst()))) && outOfReach(comp, r)) {
                         // seccheck's own /proc entry, or a process's outside the run: only what a
                         // non-dumpable process shows anyone (its liveness, status, command line);
                         // never its fds, memory, environment, cwd or root (OutsideProcesses).
@@ -440,14 +440,17 @@ final class PathWalk {
     /**
      * Whether {@code comp}, a name in procfs's root, is the entry of seccheck (or of one of its
      * threads) or of a process outside the run: a pid whose process is not ptraced by seccheck.
-     * A pid of no process is not: the walk then fails as natively (ENOENT).
+     * A pid of no process is not: the walk then fails as natively (ENOENT); nor the caller's own.
      */
-    private boolean outOfReach(String comp) {
+    private boolean outOfReach(String comp, Request r) {
         if (comp.isEmpty() || comp.length() > 10 || !comp.chars().allMatch(Character::isDigit)) {
             return false;
         }
         long pid = Long.parseLong(comp);
-        return pid <= Integer.MAX_VALUE && (pid == supervisor || OutsideProcesses.outsideTheRun((int) pid));
+        if (pid > Integer.MAX_VALUE || pid == r.tgid() || pid == r.tid()) {
+            return pid == supervisor;
+        }
+        return pid == supervisor || OutsideProcesses.outsideTheRun((int) pid);
     }
 
     /**
