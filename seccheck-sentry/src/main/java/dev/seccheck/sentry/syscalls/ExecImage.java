@@ -112,6 +112,46 @@ public record ExecImage(List<String> argv, List<String> envv, String execfn) {
         return false;
     }
 
+    /** The longest task name: the kernel keeps 16 bytes, the last a NUL. */
+    private static final int COMM_MAX = 15;
+
+    /**
+     * The name the kernel gave the task at this exec ({@code /proc/PID/comm}), told without
+     * reading /proc: the base name of {@link #execfn}, cut to 15 bytes, as the kernel sets it
+     * (then stripped of surrounding blanks, as {@code Procfs.comm} reads it). Empty where that may
+     * not be the name: no file name; a name through a descriptor alone ({@code /dev/fd/N}, which
+     * kernels since 6.14 replace by the file's own name); a base name that is not all printable
+     * ASCII (cut at 15 bytes, a character could split).
+     */
+    public Optional<String> taskName() {
+        if (execfn == null || throughDescriptorAlone(execfn)) {
+            return Optional.empty();
+        }
+        String base = execfn.substring(execfn.lastIndexOf('/') + 1);
+        for (int i = 0; i < base.length(); i++) {
+            char c = base.charAt(i);
+            if (c < 0x20 || c > 0x7e) {
+                return Optional.empty();
+            }
+        }
+        String name = base.substring(0, Math.min(base.length(), COMM_MAX)).strip();
+        return name.isEmpty() ? Optional.empty() : Optional.of(name);
+    }
+
+    /** Whether {@code name} is {@code /dev/fd/N}: the name execveat gives a file run by its descriptor alone. */
+    private static boolean throughDescriptorAlone(String name) {
+        String prefix = "/dev/fd/";
+        if (!name.startsWith(prefix) || name.length() == prefix.length()) {
+            return false;
+        }
+        for (int i = prefix.length(); i < name.length(); i++) {
+            if (!Character.isDigit(name.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * The arguments of a {@code #!} script as the caller passed them. The kernel ran the
      * interpreter with {@code [interpreter, optional argument, file name, argv[1]...]}, having

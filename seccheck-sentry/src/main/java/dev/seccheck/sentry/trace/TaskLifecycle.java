@@ -228,12 +228,15 @@ final class TaskLifecycle {
             t = tasks.getOrLoad(tid);
         }
         if (t != null) {
-            t = new Task(tid, t.tgid(), t.parentTgid(), t.startNs(), t.groupStartNs(), name(tid), t.cwd(),
-                    null, t.execSession());
+            // The new image, when sentry/execve reads it, names the task too: no /proc read.
+            ExecImage newImage = call != null && points.reportsExecs() ? imageOf(stop, call) : null;
+            String name = newImage == null ? null : newImage.taskName().orElse(null);
+            t = new Task(tid, t.tgid(), t.parentTgid(), t.startNs(), t.groupStartNs(), name != null ? name : name(tid),
+                    t.cwd(), null, t.execSession());
             tasks.put(t);
             points.keepExitContext(t);
-            if (call != null && points.reportsExecs()) {
-                call = execCalls.imaged(call, tid, imageOf(stop, call));
+            if (newImage != null) {
+                call = execCalls.imaged(call, tid, newImage);
             }
             if (call != null) {
                 if (tracees.of(tid).awaitsExit()) {

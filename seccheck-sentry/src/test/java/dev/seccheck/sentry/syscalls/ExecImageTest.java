@@ -101,4 +101,22 @@ class ExecImageTest {
         assertThat(new ExecImage(List.of(), List.of(), "/dev/fd/33/x").passedPath(true, 3)).isEqualTo("/dev/fd/33/x");
         assertThat(new ExecImage(List.of(), List.of(), "./x").passedPath(false, -100)).isEqualTo("./x");
     }
+
+    /** The task's name as the kernel sets it at the exec, or empty where only /proc can tell. */
+    @Test
+    void theTasksNameIsTheFileNamesBaseCutToFifteenBytes() {
+        assertThat(named("/usr/bin/ls")).hasValue("ls");
+        assertThat(named("ls")).hasValue("ls");
+        assertThat(named("./a-program-name-longer-than-fifteen")).hasValue("a-program-name-");
+        assertThat(named("/dev/fd/3/tool")).as("execveat with a path below a descriptor").hasValue("tool");
+        assertThat(named("/tmp/ with blanks ")).as("stripped, as /proc is read").hasValue("with blanks");
+        assertThat(named("/dev/fd/3")).as("execveat with AT_EMPTY_PATH: the file's own name").isEmpty();
+        assertThat(named("/tmp/ünïcödé")).as("not ASCII").isEmpty();
+        assertThat(named("/tmp/a\tb")).as("a control character").isEmpty();
+        assertThat(named(null)).isEmpty();
+    }
+
+    private static java.util.Optional<String> named(String execfn) {
+        return new ExecImage(List.of("x"), List.of(), execfn).taskName();
+    }
 }
