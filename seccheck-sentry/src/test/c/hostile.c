@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/openat2.h>
+#include <linux/perf_event.h>
 #include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -19,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
@@ -322,6 +324,26 @@ int main(int argc, char **argv) {
         char path[64];
         snprintf(path, sizeof path, "/proc/%s/environ", p);
         return report_fd(open(path, O_RDONLY));
+    }
+    if (!strcmp(mode, "perf")) { /* hostile perf PID: count its CPU time, as a sampler of its stack would start */
+        struct perf_event_attr a = {.type = PERF_TYPE_SOFTWARE, .size = sizeof a, .config = PERF_COUNT_SW_TASK_CLOCK,
+                                    .exclude_kernel = 1, .exclude_hv = 1};
+        int fd = (int)syscall(SYS_perf_event_open, &a, atoi(p), -1, -1, 0);
+        if (fd < 0) {
+            printf("NO %s\n", strerrorname_np(errno));
+            return 1;
+        }
+        printf("GOT perf\n");
+        return 0;
+    }
+    if (!strcmp(mode, "prlimit")) { /* hostile prlimit PID: takes its core dump limit to 0 */
+        struct rlimit r = {0, 0};
+        if (prlimit(atoi(p), RLIMIT_CORE, &r, NULL) != 0) {
+            printf("NO %s\n", strerrorname_np(errno));
+            return 1;
+        }
+        printf("GOT limited\n");
+        return 0;
     }
     if (!strcmp(mode, "seize")) { /* hostile seize PID: become its tracer */
         if (ptrace(PTRACE_SEIZE, atoi(p), 0, 0) != 0) {

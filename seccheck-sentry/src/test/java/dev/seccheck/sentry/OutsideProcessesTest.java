@@ -72,14 +72,18 @@ class OutsideProcessesTest {
     }
 
     private String supervisedRun(SupervisorTest.Run r, String... args) throws Exception {
-        Path out = dir.resolve("out");
         StringBuilder cmd = new StringBuilder("exec '" + CWorkloads.binary("hostile") + "'");
         for (String a : args) {
             cmd.append(" '").append(a).append("'");
         }
-        cmd.append(" > '").append(out).append("' 2>&1");
-        assertThat(Supervised.Background.start(r.sup, List.of("/bin/sh", "-c", cmd.toString()))
-                .await(60, "hostile " + args[0])).isIn(0, 1);
+        return supervisedShell(r, cmd.toString());
+    }
+
+    /** Runs {@code command} with /bin/sh under {@code r}; returns what it printed. */
+    private String supervisedShell(SupervisorTest.Run r, String command) throws Exception {
+        Path out = dir.resolve("out");
+        assertThat(Supervised.Background.start(r.sup, List.of("/bin/sh", "-c", command + " > '" + out + "' 2>&1"))
+                .await(60, command)).isIn(0, 1);
         return Files.readString(out).strip();
     }
 
@@ -115,6 +119,23 @@ class OutsideProcessesTest {
                 }
                 String got = supervisedRun(new SupervisorTest.Run(POINTS), route, v.pid(), Long.toString(v.address()));
                 assertThat(got).as("under seccheck, %s", route).startsWith("NO ").doesNotContain("ORIGINAL");
+            } finally {
+                v.holds();
+            }
+        }
+    }
+
+    /** Sampling another process (perf_event_open) or changing its limits (prlimit64). */
+    @Test
+    void aProcessOutsideTheRunCanBeNeitherSampledNorLimited() throws Exception {
+        for (String route : List.of("perf", "prlimit")) {
+            Victim v = Victim.start();
+            try {
+                assertThat(nativeRun(route, v.pid())).as("natively, %s", route).startsWith("GOT ");
+                assertThat(supervisedRun(new SupervisorTest.Run(POINTS), route, v.pid())).as("under seccheck, %s", route)
+                        .isEqualTo("NO EPERM");
+                assertThat(supervisedShell(new SupervisorTest.Run(POINTS), "exec '" + CWorkloads.binary("hostile") + "' "
+                        + route + " $$")).as("its own, %s", route).startsWith("GOT ");
             } finally {
                 v.holds();
             }

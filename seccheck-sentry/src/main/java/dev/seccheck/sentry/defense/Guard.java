@@ -27,8 +27,9 @@ import java.util.stream.Stream;
  * <p>It refuses with EPERM: signals, pidfds and memory access aimed at the supervisor ({@code kill},
  * {@code rt_sigqueueinfo}, {@code tkill}, {@code tgkill}, {@code rt_tgsigqueueinfo},
  * {@code pidfd_open}, {@code process_vm_readv/writev} naming its pid or one of its threads;
- * {@code process_vm_*} aimed elsewhere, and with {@code allowPtrace} a ptrace attach or seize, is
- * held for the supervisor, which refuses it unless the target is of the run: {@link OutsideProcesses}),
+ * {@code process_vm_*} aimed elsewhere, {@code perf_event_open} and {@code prlimit64} aimed at another
+ * process, and with {@code allowPtrace} a ptrace attach or seize, are held for the supervisor,
+ * which refuses them unless the target is of the run: {@link OutsideProcesses}),
  * {@code kill(-1)}, {@code kill(-its process group)} and {@code setpgid} into its process group;
  * {@code ptrace} of anything (unless
  * {@code allowPtrace}, then only of the supervisor); {@code pidfd_getfd} always (a pidfd's target
@@ -146,6 +147,9 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         Assembler.Label setpgid = a.label();
         Assembler.Label userfaultfd = a.label();
         Assembler.Label memory = a.label();
+        Assembler.Label firstPid = a.label();
+        Assembler.Label secondPid = a.label();
+        Assembler.Label anotherProcess = a.label();
         Assembler.Label ioctl = a.label();
         Assembler.Label notify = a.label();
         a.load(SeccompData.NR);
@@ -166,6 +170,8 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         when(a, Bpf.Cond.EQ, Sysno.SETPGID, setpgid);
         when(a, Bpf.Cond.EQ, Sysno.PIDFD_GETFD, eperm);
         when(a, Bpf.Cond.EQ, Sysno.USERFAULTFD, userfaultfd);
+        when(a, Bpf.Cond.EQ, Sysno.PRLIMIT64, firstPid);
+        when(a, Bpf.Cond.EQ, Sysno.PERF_EVENT_OPEN, secondPid);
         for (int nr : List.of(Sysno.CLONE3, Sysno.PIDFD_SEND_SIGNAL, Sysno.IO_URING_SETUP, Sysno.IO_URING_ENTER,
                 Sysno.IO_URING_REGISTER)) {
             when(a, Bpf.Cond.EQ, nr, enosys);
@@ -197,6 +203,18 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         a.bind(memory);
         a.load(SeccompData.argLow(0));
         denyIn(a, refuse);
+        a.jumpAlways(notify);
+
+        // prlimit64 (pid in arg0), perf_event_open (pid in arg1): another process's (a pid above 0,
+        // as a signed int) held for the supervisor, as process_vm_* is; 0 is the caller, -1 "any".
+        a.bind(firstPid);
+        a.load(SeccompData.argLow(0));
+        a.jumpAlways(anotherProcess);
+        a.bind(secondPid);
+        a.load(SeccompData.argLow(1));
+        a.bind(anotherProcess);
+        unless(a, Bpf.Cond.GE, 1, out);
+        when(a, Bpf.Cond.GE, 0x8000_0000, out);
         a.jumpAlways(notify);
 
         a.bind(ptrace);
@@ -306,7 +324,8 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         if (nr == Sysno.IOCTL) {
             return "input pushed into the terminal would be run by its shell after the run, out of supervision";
         }
-        if (nr == Sysno.PROCESS_VM_READV || nr == Sysno.PROCESS_VM_WRITEV || nr == Sysno.PTRACE) {
+        if (nr == Sysno.PROCESS_VM_READV || nr == Sysno.PROCESS_VM_WRITEV || nr == Sysno.PTRACE
+                || nr == Sysno.PERF_EVENT_OPEN || nr == Sysno.PRLIMIT64) {
             return "aimed at seccheck or at a process outside the run";
         }
         return "aimed at seccheck or at leaving supervision";

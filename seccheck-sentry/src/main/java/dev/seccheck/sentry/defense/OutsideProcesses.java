@@ -10,11 +10,13 @@ import java.util.Optional;
 /**
  * OutsideProcesses keeps the supervised program's hands off processes that are not of its run.
  * The program runs as the user who started seccheck, so the kernel lets it read and write the
- * memory of that user's other processes ({@code process_vm_readv/writev}, {@code /proc/PID/mem})
- * and, with {@code allow_ptrace}, attach to them: the shell that started seccheck, an editor, a
- * daemon. Code written into one of them runs out of supervision. {@link Guard} holds those calls
- * for the supervisor, which lets through only those aimed at a process of the run; the emulation
- * of opens applies the same rule to {@code /proc/PID/} below what anyone may read.
+ * memory of that user's other processes ({@code process_vm_readv/writev}, {@code /proc/PID/mem}),
+ * sample their registers and stacks ({@code perf_event_open}), change their resource limits
+ * ({@code prlimit64}) and, with {@code allow_ptrace}, attach to them: the shell that started
+ * seccheck, an editor, a daemon. Code written into one of them runs out of supervision.
+ * {@link Guard} holds those calls for the supervisor, which lets through only those aimed at a
+ * process of the run (or at the caller itself); the emulation of opens applies the same rule to
+ * {@code /proc/PID/} below what anyone may read.
  *
  * <p>A process is of the run when seccheck ptraces it: every task of the run is traced by
  * seccheck's tracer from its birth (a child the tracer has not met yet included) to its exit, and
@@ -32,16 +34,21 @@ public final class OutsideProcesses {
 
     /**
      * Returns whether a held syscall is one the guard holds for this check: process_vm_readv or
-     * process_vm_writev, or (held only with {@code allow_ptrace}) a ptrace attach or seize.
+     * process_vm_writev; perf_event_open or prlimit64 aimed at another process (a pid above 0);
+     * (held only with {@code allow_ptrace}) a ptrace attach or seize.
      */
-    public static boolean held(int nr, long arg0) {
-        return nr == Sysno.PROCESS_VM_READV || nr == Sysno.PROCESS_VM_WRITEV
-                || (nr == Sysno.PTRACE && ((int) arg0 == PTRACE_ATTACH || (int) arg0 == PTRACE_SEIZE));
+    public static boolean held(int nr, long arg0, long arg1) {
+        return switch (nr) {
+            case Sysno.PROCESS_VM_READV, Sysno.PROCESS_VM_WRITEV -> true;
+            case Sysno.PTRACE -> (int) arg0 == PTRACE_ATTACH || (int) arg0 == PTRACE_SEIZE;
+            case Sysno.PERF_EVENT_OPEN, Sysno.PRLIMIT64 -> target(nr, arg0, arg1) > 0;
+            default -> false;
+        };
     }
 
-    /** The pid a held call aims at: ptrace's second argument, process_vm_*'s first. */
+    /** The pid a held call aims at: ptrace's and perf_event_open's second argument, the others' first. */
     public static int target(int nr, long arg0, long arg1) {
-        return (int) (nr == Sysno.PTRACE ? arg1 : arg0);
+        return (int) (nr == Sysno.PTRACE || nr == Sysno.PERF_EVENT_OPEN ? arg1 : arg0);
     }
 
     /**

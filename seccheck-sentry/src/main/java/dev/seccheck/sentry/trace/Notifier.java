@@ -192,7 +192,7 @@ final class Notifier implements Runnable {
             refuse(n, task, refused.getAsInt(), access, true);
             return;
         }
-        if (OutsideProcesses.held(n.nr(), n.arg0())) {
+        if (OutsideProcesses.held(n.nr(), n.arg0(), n.arg1())) {
             java.util.Optional<Integer> outside = OutsideProcesses.refusal(OutsideProcesses.target(n.nr(), n.arg0(), n.arg1()));
             if (outside.isPresent()) {
                 // ESRCH (no such process) is the kernel's own answer, given here: no attack to name.

@@ -70,6 +70,12 @@ class GuardTest {
         assertThat(run(Sysno.PROCESS_VM_READV, 1234, 0, 1, 0, 1, 0)).isEqualTo(Seccomp.RET_USER_NOTIF);
         assertThat(run(Sysno.PROCESS_VM_WRITEV, 1234, 0, 1, 0, 1, 0)).isEqualTo(Seccomp.RET_USER_NOTIF);
         assertThat(guard.refusal(Sysno.PROCESS_VM_WRITEV, 1234, 0, 0)).as("OutsideProcesses decides").isEmpty();
+        assertThat(run(Sysno.PRLIMIT64, 1234, 7, 0, 0)).isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(run(Sysno.PRLIMIT64, 0, 7, 0, 0)).as("the caller's own").isEqualTo(ALLOW);
+        assertThat(run(Sysno.PRLIMIT64, 0xffff_ffffL, 7, 0, 0)).as("-1: no process").isEqualTo(ALLOW);
+        assertThat(run(Sysno.PERF_EVENT_OPEN, 0x7000, 1234, -1, -1, 0)).isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(run(Sysno.PERF_EVENT_OPEN, 0x7000, 0, -1, -1, 0)).as("the caller's own").isEqualTo(ALLOW);
+        assertThat(run(Sysno.PERF_EVENT_OPEN, 0x7000, -1, 0, -1, 0)).as("every process on a CPU").isEqualTo(ALLOW);
     }
 
     @Test
@@ -162,7 +168,7 @@ class GuardTest {
         Set<Integer> guarded = Set.of(Sysno.KILL, Sysno.RT_SIGQUEUEINFO, Sysno.TKILL, Sysno.TGKILL, Sysno.RT_TGSIGQUEUEINFO,
                 Sysno.PIDFD_OPEN, Sysno.PROCESS_VM_READV, Sysno.PROCESS_VM_WRITEV, Sysno.PTRACE, Sysno.CLONE, Sysno.PRCTL, Sysno.SETPGID,
                 Sysno.PIDFD_GETFD, Sysno.CLONE3, Sysno.PIDFD_SEND_SIGNAL, Sysno.IO_URING_SETUP, Sysno.IO_URING_ENTER,
-                Sysno.IO_URING_REGISTER, Sysno.USERFAULTFD, Sysno.IOCTL);
+                Sysno.IO_URING_REGISTER, Sysno.USERFAULTFD, Sysno.IOCTL, Sysno.PERF_EVENT_OPEN, Sysno.PRLIMIT64);
         for (int nr = 0; nr <= SeccompFilter.MAX_SYSNO; nr++) {
             if (!guarded.contains(nr)) {
                 // Arguments that would be refused were the syscall one of the guarded ones.
