@@ -7,9 +7,10 @@ package dev.seccheck.session;
  *     session (gVisor's {@code execve_hash_cache_capacity}); 0 disables the cache
  * @param locked whether the session can neither be deleted nor replaced while its run lives
  *     ({@code "locked": true}; it ends with the run), so no control request can switch it off
- * @param allowPtrace whether the supervised program may use ptrace on its own tasks (debuggers
- *     inside the run); read when the run starts. A task traced by a debugger is stopped by it
- *     first: the debugger sees, and may change, its syscalls before seccheck does.
+ * @param allowPtrace whether the supervised program's ptrace calls reach the kernel (their points
+ *     then carry its answer) instead of being refused; read when the run starts. The run's tasks
+ *     are all traced by seccheck, so none can be attached by a debugger of the run, and an attach
+ *     to a process outside the run is refused all the same.
  */
 public record SessionOptions(int execveHashCacheCapacity, boolean locked, boolean allowPtrace) {
     /** gVisor's defaults; not locked, ptrace refused. */

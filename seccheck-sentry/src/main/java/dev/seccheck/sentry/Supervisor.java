@@ -52,9 +52,10 @@ public final class Supervisor {
     }
 
     /**
-     * Lets the workload use ptrace on its own tasks (debuggers inside the run), as the session
-     * option {@code allow_ptrace} asks; call before {@link #run}. A traced task's syscalls are then
-     * seen by its debugger first, which may change them after seccheck checked them.
+     * Lets the workload's ptrace calls reach the kernel, as the session option
+     * {@code allow_ptrace} asks; call before {@link #run}. Never aimed at seccheck, and an attach
+     * to a process outside the run is refused ({@link dev.seccheck.sentry.defense.OutsideProcesses});
+     * the run's own tasks are seccheck's tracees, which no second tracer can attach.
      */
     public Supervisor allowPtrace(boolean allow) {
         this.allowPtrace = allow;

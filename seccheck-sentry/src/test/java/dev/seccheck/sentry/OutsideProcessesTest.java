@@ -140,6 +140,10 @@ class OutsideProcessesTest {
                 v.holds();
             }
         }
+        // seccheck itself (this JVM here) is no process of the run either: before, a program could
+        // take its limits (RLIMIT_NOFILE, RLIMIT_CPU) down under it.
+        String self = Long.toString(ProcessHandle.current().pid());
+        assertThat(supervisedRun(new SupervisorTest.Run(POINTS), "prlimit", self)).isEqualTo("NO EPERM");
     }
 
     /** The program's own processes are of the run: their memory stays within its reach. */
