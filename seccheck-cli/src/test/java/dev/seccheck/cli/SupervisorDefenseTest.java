@@ -75,7 +75,7 @@ class SupervisorDefenseTest {
         "sigqueue, EPERM", "tgsigqueue, EPERM", "pidfd_open, EPERM", "pidfd_send_signal, ENOSYS",
         "pidfd_getfd, EPERM", "ptrace, EPERM", "vm_readv, EPERM", "vm_writev, EPERM",
         "clone_untraced, EPERM", "clone3, ENOSYS",
-        "io_uring, ENOSYS", "undumpable, EPERM"})
+        "io_uring, ENOSYS", "undumpable, EPERM", "setown, EPERM", "setown_ex, EPERM", "fiosetown, EPERM"})
     void attackIsRefusedAndSupervisionHolds(String attack, String errno) throws Exception {
         attack(attack, errno, asWhom());
     }

@@ -4,7 +4,7 @@
 #   child: the target is a sleeping child forked here (the native control run).
 # tiocsti has no target: it types into its terminal, stdin (SupervisorDefenseTest gives it a pty).
 # Prints "RESULT ok" or "RESULT errno=N NAME", then "SECRET <text>" or "SECRET denied errno=N".
-import ctypes, errno, fcntl, os, signal, sys, termios, time
+import ctypes, errno, fcntl, os, signal, socket, struct, sys, termios, time
 
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
@@ -91,6 +91,28 @@ elif attack == "io_uring":
     r = sc(425, 4, addr(args))
 elif attack == "undumpable":
     r = sc(157, 4, 0, 0, 0, 0)
+elif attack in ("setown", "setown_ex", "fiosetown"):  # the target owns a file: a write sends it SIGIO
+    if attack == "fiosetown":
+        mine, other = socket.socketpair()
+        def own():
+            fcntl.ioctl(mine.fileno(), 0x8901, struct.pack("i", target))  # FIOSETOWN
+        fd = mine.fileno()
+        def poke():
+            other.send(b"x")
+    else:
+        fd, w = os.pipe()
+        def own():
+            if attack == "setown":
+                fcntl.fcntl(fd, fcntl.F_SETOWN, target)
+            else:
+                fcntl.fcntl(fd, 15, struct.pack("ii", 1, target))  # F_SETOWN_EX, F_OWNER_PID
+        def poke():
+            os.write(w, b"x")
+    r = oserror(own)
+    if r[0] == 0:
+        fcntl.fcntl(fd, fcntl.F_SETFL, os.O_ASYNC | os.O_NONBLOCK)
+        poke()
+        time.sleep(0.2)
 elif attack == "tiocsti":  # types a command into the terminal, for the shell to run after the run (needs a tty)
     def type_in():
         for ch in b"echo typed-by-the-program\n":

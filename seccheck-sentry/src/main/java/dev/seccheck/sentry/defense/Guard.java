@@ -24,15 +24,15 @@ import java.util.stream.Stream;
  * from its supervisor and inside supervision. It is installed with the spawner's filter, so every
  * supervised task has it from its first instruction and cannot remove it.
  *
- * <p>It refuses with EPERM: signals, pidfds and memory access aimed at the supervisor ({@code kill},
+ * <p>It refuses with EPERM: signals and pidfds aimed at the supervisor ({@code kill},
  * {@code rt_sigqueueinfo}, {@code tkill}, {@code tgkill}, {@code rt_tgsigqueueinfo},
- * {@code pidfd_open}, {@code process_vm_readv/writev} naming its pid or one of its threads;
- * {@code process_vm_*} aimed elsewhere, {@code perf_event_open} and {@code prlimit64} aimed at another
- * process, and with {@code allowPtrace} a ptrace attach or seize, are held for the supervisor,
- * which refuses them unless the target is of the run: {@link OutsideProcesses}),
+ * {@code pidfd_open} naming its pid or one of its threads; {@code process_vm_readv/writev},
+ * {@code perf_event_open} and {@code prlimit64} aimed at another process, and with
+ * {@code allowPtrace} a ptrace attach or seize, are held for the supervisor, which refuses them
+ * unless the target is of the run, which the supervisor never is: {@link OutsideProcesses}),
  * {@code kill(-1)}, {@code kill(-its process group)} and {@code setpgid} into its process group;
  * {@code ptrace} of anything (unless
- * {@code allowPtrace}, then only of the supervisor); {@code pidfd_getfd} always (a pidfd's target
+ * {@code allowPtrace}, then an attach or seize is held, as above); {@code pidfd_getfd} always (a pidfd's target
  * cannot be seen from BPF); {@code clone} with {@code CLONE_UNTRACED}; {@code prctl(PR_SET_DUMPABLE,
  * 0)} (a program that is not dumpable hides its memory and fds from the supervisor); a userfaultfd
  * that handles the kernel's faults ({@code userfaultfd} or {@code /dev/userfaultfd}'s
@@ -41,7 +41,9 @@ import java.util.stream.Stream;
  * the copying thread unkillable; the kernel refuses such a userfaultfd to unprivileged users too,
  * and one of user-mode faults only makes those copies fail with EFAULT); {@code ioctl} TIOCSTI and
  * TIOCLINUX (typing into the terminal, or pasting a console selection into it: the shell that
- * started seccheck would read and run those commands once the run ends, out of supervision). It refuses
+ * started seccheck would read and run those commands once the run ends, out of supervision);
+ * {@code fcntl(F_SETOWN)} naming seccheck or its process group (the kernel would send the file's
+ * signals there; {@link SignalOwners} holds the forms that name the owner in memory). It refuses
  * with ENOSYS, so that libraries fall back to what the filter can check: {@code clone3} (its flags
  * are in memory, out of BPF's sight; glibc falls back to clone), {@code pidfd_send_signal} (a
  * {@code /proc/PID} directory fd works as a pidfd, so the target cannot be seen; callers fall back
@@ -144,9 +146,10 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         Assembler.Label ptrace = a.label();
         Assembler.Label clone = a.label();
         Assembler.Label prctl = a.label();
+        Assembler.Label fcntl = a.label();
         Assembler.Label setpgid = a.label();
         Assembler.Label userfaultfd = a.label();
-        Assembler.Label memory = a.label();
+        Assembler.Label supervisorThread = a.label();
         Assembler.Label firstPid = a.label();
         Assembler.Label secondPid = a.label();
         Assembler.Label anotherProcess = a.label();
@@ -162,11 +165,14 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         when(a, Bpf.Cond.EQ, Sysno.TGKILL, thread);
         when(a, Bpf.Cond.EQ, Sysno.RT_TGSIGQUEUEINFO, thread);
         when(a, Bpf.Cond.EQ, Sysno.PIDFD_OPEN, target);
-        when(a, Bpf.Cond.EQ, Sysno.PROCESS_VM_READV, memory);
-        when(a, Bpf.Cond.EQ, Sysno.PROCESS_VM_WRITEV, memory);
+        // process_vm_*: held, whatever the target: the supervisor tells whether it is of the run
+        // (OutsideProcesses), which seccheck itself never is; a filter cannot see that.
+        when(a, Bpf.Cond.EQ, Sysno.PROCESS_VM_READV, notify);
+        when(a, Bpf.Cond.EQ, Sysno.PROCESS_VM_WRITEV, notify);
         when(a, Bpf.Cond.EQ, Sysno.PTRACE, ptrace);
         when(a, Bpf.Cond.EQ, Sysno.CLONE, clone);
         when(a, Bpf.Cond.EQ, Sysno.PRCTL, prctl);
+        when(a, Bpf.Cond.EQ, Sysno.FCNTL, fcntl);
         when(a, Bpf.Cond.EQ, Sysno.SETPGID, setpgid);
         when(a, Bpf.Cond.EQ, Sysno.PIDFD_GETFD, eperm);
         when(a, Bpf.Cond.EQ, Sysno.USERFAULTFD, userfaultfd);
@@ -177,6 +183,19 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
             when(a, Bpf.Cond.EQ, nr, enosys);
         }
         a.jumpAlways(out);
+
+        // fcntl(fd, F_SETOWN, owner): the file's signals would go to the owner, a pid (above 0) or a
+        // process group (below); refused when that is seccheck or its group, which the program
+        // shares. F_SETOWN_EX names the owner in memory: held for SignalOwners. Placed before the
+        // thread list it shares below, as a jump only goes forward.
+        a.bind(fcntl);
+        a.load(SeccompData.argLow(1));
+        when(a, Bpf.Cond.EQ, SignalOwners.F_SETOWN_EX, notify);
+        unless(a, Bpf.Cond.EQ, SignalOwners.F_SETOWN, out);
+        a.load(SeccompData.argLow(2));
+        when(a, Bpf.Cond.EQ, -processGroup, eperm);
+        when(a, Bpf.Cond.EQ, -supervisorPid, eperm);
+        a.jumpAlways(supervisorThread);
 
         // kill, rt_sigqueueinfo (pid in arg0): -1 (everyone), the supervisor's group, or a thread of it;
         // 0 (the caller's group) is held for GroupSignals.
@@ -192,18 +211,13 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         a.bind(thread);
         a.load(SeccompData.argLow(1));
         denyIn(a, refuse);
-        // pidfd_open, tkill: arg0 names one of the supervisor's threads.
+        // pidfd_open, tkill: arg0 names one of the supervisor's threads. The list is compared once
+        // more (for tgkill's thread above): each copy is as long as the list, which may be long.
         a.bind(target);
         a.load(SeccompData.argLow(0));
+        a.bind(supervisorThread);
         denyIn(a, refuse);
         a.jumpAlways(out);
-
-        // process_vm_*: refused when aimed at the supervisor, else held for it to tell whether the
-        // target is of the run (OutsideProcesses): a filter cannot see that.
-        a.bind(memory);
-        a.load(SeccompData.argLow(0));
-        denyIn(a, refuse);
-        a.jumpAlways(notify);
 
         // prlimit64 (pid in arg0), perf_event_open (pid in arg1): another process's (a pid above 0,
         // as a signed int) held for the supervisor, as process_vm_* is; 0 is the caller, -1 "any".
@@ -219,10 +233,8 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
 
         a.bind(ptrace);
         if (allowPtrace) {
-            // Never the supervisor; an attach or seize (which could take a process outside the run)
-            // held for the supervisor to check; the other requests act on the caller's own tracees.
-            a.load(SeccompData.argLow(1));
-            denyIn(a, refuse);
+            // An attach or seize (which could take seccheck or a process outside the run) held for
+            // the supervisor to check; the other requests act on the caller's own tracees only.
             a.load(SeccompData.argLow(0));
             when(a, Bpf.Cond.EQ, OutsideProcesses.PTRACE_ATTACH, notify);
             when(a, Bpf.Cond.EQ, OutsideProcesses.PTRACE_SEIZE, notify);
@@ -264,6 +276,8 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         a.load(SeccompData.argLow(1));
         when(a, Bpf.Cond.EQ, TIOCSTI, eperm);
         when(a, Bpf.Cond.EQ, TIOCLINUX, eperm);
+        when(a, Bpf.Cond.EQ, SignalOwners.FIOSETOWN, notify);
+        when(a, Bpf.Cond.EQ, SignalOwners.SIOCSPGRP, notify);
         unless(a, Bpf.Cond.EQ, USERFAULTFD_IOC_NEW, out);
         a.load(SeccompData.argLow(2));
         Assembler.Label flags = a.label();
@@ -324,6 +338,10 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         if (nr == Sysno.IOCTL) {
             return "input pushed into the terminal would be run by its shell after the run, out of supervision";
         }
+        if (nr == Sysno.FCNTL || (nr == Sysno.IOCTL && ((int) arg1 == SignalOwners.FIOSETOWN
+                || (int) arg1 == SignalOwners.SIOCSPGRP))) {
+            return "the file's signals (SIGIO, or any F_SETSIG names) would go to seccheck";
+        }
         if (nr == Sysno.PROCESS_VM_READV || nr == Sysno.PROCESS_VM_WRITEV || nr == Sysno.PTRACE
                 || nr == Sysno.PERF_EVENT_OPEN || nr == Sysno.PRLIMIT64) {
             return "aimed at seccheck or at a process outside the run";
@@ -345,14 +363,15 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
             case Sysno.KILL, Sysno.RT_SIGQUEUEINFO -> a0 != 0
                     && (a0 == -1 || a0 == -processGroup || a0 == -supervisorPid || supervisorTids.contains(a0));
             case Sysno.TGKILL, Sysno.RT_TGSIGQUEUEINFO -> supervisorTids.contains(a1) || supervisorTids.contains(a0);
-            case Sysno.TKILL, Sysno.PIDFD_OPEN, Sysno.PROCESS_VM_READV, Sysno.PROCESS_VM_WRITEV ->
-                    supervisorTids.contains(a0); // process_vm_* aimed elsewhere: held, OutsideProcesses decides
-            case Sysno.PTRACE -> !allowPtrace || supervisorTids.contains(a1);
+            case Sysno.TKILL, Sysno.PIDFD_OPEN -> supervisorTids.contains(a0);
+            case Sysno.PTRACE -> !allowPtrace; // allowed: an attach is held, OutsideProcesses decides
             case Sysno.CLONE -> (a0 & (int) CloneFlags.CLONE_UNTRACED) != 0;
             case Sysno.PRCTL -> a0 == PR_SET_DUMPABLE && arg1 == 0;
             case Sysno.SETPGID -> a1 == processGroup;
             case Sysno.PIDFD_GETFD -> true;
             case Sysno.USERFAULTFD -> (a0 & UFFD_USER_MODE_ONLY) == 0;
+            case Sysno.FCNTL -> a1 == SignalOwners.F_SETOWN
+                    && ((int) arg2 == -processGroup || (int) arg2 == -supervisorPid || supervisorTids.contains((int) arg2));
             case Sysno.IOCTL -> a1 == TIOCSTI || a1 == TIOCLINUX
                     || (a1 == USERFAULTFD_IOC_NEW && (arg2 & UFFD_USER_MODE_ONLY) == 0);
             default -> false;

@@ -8,6 +8,7 @@ import dev.seccheck.linux.SeccompListener;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.sentry.defense.Guard;
 import dev.seccheck.sentry.defense.OutsideProcesses;
+import dev.seccheck.sentry.defense.SignalOwners;
 import dev.seccheck.sentry.emulate.Emulator;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.task.Task;
@@ -50,6 +51,8 @@ final class Notifier implements Runnable {
     private final Guard guard;
     /** Decides kill(0) held by the guard: refused while the caller shares this process's group. */
     private final dev.seccheck.sentry.defense.GroupSignals groupSignals;
+    /** Decides the calls held by the guard that would make seccheck a file's signal owner. */
+    private final SignalOwners owners;
 
     private Thread thread;
 
@@ -59,6 +62,7 @@ final class Notifier implements Runnable {
         this.launched = launched;
         this.listener = launched.listener();
         this.guard = guard;
+        this.owners = new SignalOwners(guard);
         this.points = points;
         this.tasks = tasks;
         this.log = log;
@@ -197,6 +201,13 @@ final class Notifier implements Runnable {
             if (outside.isPresent()) {
                 // ESRCH (no such process) is the kernel's own answer, given here: no attack to name.
                 refuse(n, task, outside.get(), access, outside.get() == Errno.EPERM);
+                return;
+            }
+        }
+        if (SignalOwners.held(n.nr(), n.arg1())) {
+            java.util.Optional<Integer> owner = owners.refusal(n.nr(), n.arg2(), access.at(n.tid()));
+            if (owner.isPresent()) {
+                refuse(n, task, owner.get(), access, owner.get() == Errno.EPERM);
                 return;
             }
         }

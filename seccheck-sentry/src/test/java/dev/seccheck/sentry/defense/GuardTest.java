@@ -47,8 +47,9 @@ class GuardTest {
             assertThat(run(Sysno.TGKILL, 1234, tid, 9)).isEqualTo(EPERM);
             assertThat(run(Sysno.RT_TGSIGQUEUEINFO, tid, tid, 9, 0)).isEqualTo(EPERM);
             assertThat(run(Sysno.PIDFD_OPEN, tid, 0)).isEqualTo(EPERM);
-            assertThat(run(Sysno.PROCESS_VM_READV, tid, 0, 1, 0, 1, 0)).isEqualTo(EPERM);
-            assertThat(run(Sysno.PROCESS_VM_WRITEV, tid, 0, 1, 0, 1, 0)).isEqualTo(EPERM);
+            // Held: OutsideProcesses refuses seccheck, which it does not trace (OutsideProcessesTest).
+            assertThat(run(Sysno.PROCESS_VM_READV, tid, 0, 1, 0, 1, 0)).isEqualTo(Seccomp.RET_USER_NOTIF);
+            assertThat(run(Sysno.PROCESS_VM_WRITEV, tid, 0, 1, 0, 1, 0)).isEqualTo(Seccomp.RET_USER_NOTIF);
         }
         // The kernel reads a pid_t: high bits set around the supervisor's pid still name it.
         assertThat(run(Sysno.KILL, 0xffff_ffff_0000_0000L | SELF, 9)).isEqualTo(EPERM);
@@ -103,8 +104,9 @@ class GuardTest {
                 .isEqualTo(Seccomp.RET_USER_NOTIF);
         assertThat(run(allowing, Sysno.PTRACE, 16, 1234)).as("an attach").isEqualTo(Seccomp.RET_USER_NOTIF);
         assertThat(run(allowing, Sysno.PTRACE, 2, 1234)).as("PTRACE_PEEKDATA of a tracee").isEqualTo(ALLOW);
-        assertThat(run(allowing, Sysno.PTRACE, 0x4206, SELF)).isEqualTo(EPERM);
-        assertThat(run(allowing, Sysno.PTRACE, 0x4206, 5001)).isEqualTo(EPERM);
+        assertThat(run(allowing, Sysno.PTRACE, 0x4206, SELF)).as("held: seccheck is no process of the run")
+                .isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(run(allowing, Sysno.PTRACE, 16, 5001)).isEqualTo(Seccomp.RET_USER_NOTIF);
         assertThat(run(allowing, Sysno.PIDFD_GETFD, 3, 4, 0)).isEqualTo(EPERM);
     }
 
@@ -152,6 +154,21 @@ class GuardTest {
         assertThat(Guard.why(Sysno.PTRACE, 0)).contains("aimed at seccheck");
     }
 
+    /** A file's signals aimed at seccheck (F_SETOWN) are refused; the forms with the owner in memory are held. */
+    @Test
+    void makingSeccheckAFilesSignalOwnerIsRefused() {
+        assertThat(run(Sysno.FCNTL, 3, 8, SELF)).as("F_SETOWN seccheck").isEqualTo(EPERM);
+        assertThat(run(Sysno.FCNTL, 3, 8, 7000)).as("F_SETOWN a thread of seccheck").isEqualTo(EPERM);
+        assertThat(run(Sysno.FCNTL, 3, 8, -PGID)).as("F_SETOWN seccheck's group").isEqualTo(EPERM);
+        assertThat(run(Sysno.FCNTL, 3, 8, 1234)).as("F_SETOWN another process").isEqualTo(ALLOW);
+        assertThat(run(Sysno.FCNTL, 3, 8, -1234)).as("F_SETOWN another group").isEqualTo(ALLOW);
+        assertThat(run(Sysno.FCNTL, 3, 4, SELF)).as("F_SETFL").isEqualTo(ALLOW);
+        assertThat(run(Sysno.FCNTL, 3, 15, 0x7fff_0000L)).as("F_SETOWN_EX").isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(run(Sysno.IOCTL, 3, 0x8901, 0x7fff_0000L)).as("FIOSETOWN").isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(run(Sysno.IOCTL, 3, 0x8902, 0x7fff_0000L)).as("SIOCSPGRP").isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(Guard.why(Sysno.FCNTL, 8)).contains("signals");
+    }
+
     /** Typing into the terminal (TIOCSTI) and the console's selection ioctl (TIOCLINUX) are refused, other ioctls not. */
     @Test
     void pushingInputIntoTheTerminalIsRefused() {
@@ -168,7 +185,7 @@ class GuardTest {
         Set<Integer> guarded = Set.of(Sysno.KILL, Sysno.RT_SIGQUEUEINFO, Sysno.TKILL, Sysno.TGKILL, Sysno.RT_TGSIGQUEUEINFO,
                 Sysno.PIDFD_OPEN, Sysno.PROCESS_VM_READV, Sysno.PROCESS_VM_WRITEV, Sysno.PTRACE, Sysno.CLONE, Sysno.PRCTL, Sysno.SETPGID,
                 Sysno.PIDFD_GETFD, Sysno.CLONE3, Sysno.PIDFD_SEND_SIGNAL, Sysno.IO_URING_SETUP, Sysno.IO_URING_ENTER,
-                Sysno.IO_URING_REGISTER, Sysno.USERFAULTFD, Sysno.IOCTL, Sysno.PERF_EVENT_OPEN, Sysno.PRLIMIT64);
+                Sysno.IO_URING_REGISTER, Sysno.USERFAULTFD, Sysno.IOCTL, Sysno.PERF_EVENT_OPEN, Sysno.PRLIMIT64, Sysno.FCNTL);
         for (int nr = 0; nr <= SeccompFilter.MAX_SYSNO; nr++) {
             if (!guarded.contains(nr)) {
                 // Arguments that would be refused were the syscall one of the guarded ones.
@@ -180,7 +197,7 @@ class GuardTest {
 
     /** Arguments around every value the guard compares with, for every syscall number. */
     private static final long[] ARGS = {0, 1, -1, SELF, -SELF, PGID, -PGID, 5001, 7000, 1234, 4, 0x8000_0000L,
-        0x8000_0000L | 1, 1L << 32, 0xffff_ffff_0000_0000L | SELF, 0xAA00, 0xAA01, 0x5412, 0x541C};
+        0x8000_0000L | 1, 1L << 32, 0xffff_ffff_0000_0000L | SELF, 0xAA00, 0xAA01, 0x5412, 0x541C, 8, 15, -PGID, 0x8901};
 
     @Test
     void theSupervisorsDecisionForAHeldCallIsTheFiltersOnEverySyscall() {

@@ -1,0 +1,77 @@
+package dev.seccheck.sentry.defense;
+
+import dev.seccheck.abi.Errno;
+import dev.seccheck.abi.Sysno;
+import dev.seccheck.sentry.syscalls.MemoryFault;
+import dev.seccheck.sentry.syscalls.TaskMemory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Optional;
+
+/**
+ * SignalOwners keeps the kernel from signalling seccheck for the program. A file's owner gets
+ * its SIGIO and SIGURG, or whatever signal {@code F_SETSIG} names (SIGKILL and SIGSTOP among
+ * them), and the kernel lets a process make any process of its user, or its own process group,
+ * the owner: seccheck, or the group the program shares with it, would be killed or stopped by a
+ * write to a pipe. {@link Guard} refuses {@code fcntl(F_SETOWN)} aimed there in BPF; the three
+ * calls that name the owner in memory ({@code fcntl(F_SETOWN_EX)}, {@code ioctl(FIOSETOWN)},
+ * {@code ioctl(SIOCSPGRP)}) it holds, and this decides them.
+ *
+ * <p>The owner is read from the program's memory before the kernel reads it again: another
+ * thread of the program may rewrite it in between and still aim a file's signals at seccheck.
+ * That can only end supervision (seccheck killed or stopped), which stops or kills every
+ * supervised task: fail closed, as a signal to a thread the JVM starts later (README, "Security").
+ *
+ * @param guard whose pid, process group and threads are seccheck's
+ */
+public record SignalOwners(Guard guard) {
+
+    /** fcntl's command that sets a file's owner: a pid, or a process group negated. */
+    static final int F_SETOWN = 8;
+    /** fcntl's command that sets a file's owner from a {@code struct f_owner_ex {int type; pid_t pid;}}. */
+    static final int F_SETOWN_EX = 15;
+    /** The socket ioctls that set the owner from an int in memory, as F_SETOWN's argument. */
+    static final int FIOSETOWN = 0x8901;
+    static final int SIOCSPGRP = 0x8902;
+    private static final int F_OWNER_TID = 0;
+    private static final int F_OWNER_PID = 1;
+    private static final int F_OWNER_PGRP = 2;
+
+    /** Returns whether a held syscall is one the guard holds for this check. */
+    public static boolean held(int nr, long arg1) {
+        int cmd = (int) arg1;
+        return (nr == Sysno.FCNTL && cmd == F_SETOWN_EX) || (nr == Sysno.IOCTL && (cmd == FIOSETOWN || cmd == SIOCSPGRP));
+    }
+
+    /**
+     * Returns the errno a held call is refused with: EPERM when the owner it names is seccheck, one
+     * of its threads, or its process group; EFAULT when the owner cannot be read (the kernel's own
+     * answer then). Empty to let the call go on.
+     */
+    public Optional<Integer> refusal(int nr, long arg2, TaskMemory memory) {
+        ByteBuffer owner;
+        try {
+            owner = ByteBuffer.wrap(memory.read(arg2, nr == Sysno.FCNTL ? 8 : 4)).order(ByteOrder.LITTLE_ENDIAN);
+        } catch (MemoryFault e) {
+            return Optional.of(Errno.EFAULT);
+        }
+        boolean seccheck;
+        if (nr == Sysno.FCNTL) {
+            int type = owner.getInt(0);
+            int id = owner.getInt(4);
+            seccheck = switch (type) {
+                case F_OWNER_TID, F_OWNER_PID -> guard.supervisorTids().contains(id);
+                case F_OWNER_PGRP -> isSupervisorGroup(id);
+                default -> false; // the kernel refuses the type (EINVAL)
+            };
+        } else {
+            int id = owner.getInt(0);
+            seccheck = id > 0 ? guard.supervisorTids().contains(id) : id < 0 && isSupervisorGroup(-id);
+        }
+        return seccheck ? Optional.of(Errno.EPERM) : Optional.empty();
+    }
+
+    private boolean isSupervisorGroup(int pgid) {
+        return pgid == guard.processGroup() || pgid == guard.supervisorPid();
+    }
+}
