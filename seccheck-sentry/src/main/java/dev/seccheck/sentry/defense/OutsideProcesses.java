@@ -24,6 +24,9 @@ import java.util.Optional;
  * traced by seccheck. The look-up is made at the call and the kernel looks the pid up again after
  * it: a target of the run that exits and whose pid an outside process takes in between could be
  * reached, which needs that process to be created in those microseconds with that very pid.
+ * A program in a pid namespace of its own numbers its processes otherwise than seccheck does:
+ * its calls aimed at them are looked up by the wrong number and refused (no process outside the
+ * run can be named from there, so nothing is let through that way).
  */
 public final class OutsideProcesses {
     private OutsideProcesses() {}
