@@ -6,6 +6,7 @@ import dev.seccheck.linux.Procfs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * OutsideProcesses keeps the supervised program's hands off processes that are not of its run.
@@ -59,15 +60,15 @@ public final class OutsideProcesses {
      * answer: EPERM for a process outside the run, ESRCH for none (the kernel's answer, given here
      * so that no process can appear in between); a pid of 0 or below is the kernel's to refuse.
      */
-    public static Optional<Integer> refusal(int pid) {
+    public static OptionalInt refusal(int pid) {
         if (pid <= 0) {
-            return Optional.empty();
+            return OptionalInt.empty();
         }
         Optional<Procfs.Status> status = Procfs.status(pid);
         if (status.isEmpty()) {
-            return Optional.of(Errno.ESRCH);
+            return OptionalInt.of(Errno.ESRCH);
         }
-        return ofTheRun(status.get()) ? Optional.empty() : Optional.of(Errno.EPERM);
+        return ofTheRun(status.get()) ? OptionalInt.empty() : OptionalInt.of(Errno.EPERM);
     }
 
     /**

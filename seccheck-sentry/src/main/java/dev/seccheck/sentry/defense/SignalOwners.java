@@ -6,7 +6,7 @@ import dev.seccheck.sentry.syscalls.MemoryFault;
 import dev.seccheck.sentry.syscalls.TaskMemory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * SignalOwners keeps the kernel from signalling seccheck for the program. A file's owner gets
@@ -48,12 +48,12 @@ public record SignalOwners(Guard guard) {
      * of its threads, or its process group; EFAULT when the owner cannot be read (the kernel's own
      * answer then). Empty to let the call go on.
      */
-    public Optional<Integer> refusal(int nr, long arg2, TaskMemory memory) {
+    public OptionalInt refusal(int nr, long arg2, TaskMemory memory) {
         ByteBuffer owner;
         try {
             owner = ByteBuffer.wrap(memory.read(arg2, nr == Sysno.FCNTL ? 8 : 4)).order(ByteOrder.LITTLE_ENDIAN);
         } catch (MemoryFault e) {
-            return Optional.of(Errno.EFAULT);
+            return OptionalInt.of(Errno.EFAULT);
         }
         boolean seccheck;
         if (nr == Sysno.FCNTL) {
@@ -68,7 +68,7 @@ public record SignalOwners(Guard guard) {
             int id = owner.getInt(0);
             seccheck = id > 0 ? guard.supervisorTids().contains(id) : id < 0 && isSupervisorGroup(-id);
         }
-        return seccheck ? Optional.of(Errno.EPERM) : Optional.empty();
+        return seccheck ? OptionalInt.of(Errno.EPERM) : OptionalInt.empty();
     }
 
     private boolean isSupervisorGroup(int pgid) {

@@ -6,6 +6,7 @@ import dev.seccheck.linux.Poll;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.SeccompListener;
 import dev.seccheck.linux.SeccompNotification;
+import dev.seccheck.sentry.defense.GroupSignals;
 import dev.seccheck.sentry.defense.Guard;
 import dev.seccheck.sentry.defense.OutsideProcesses;
 import dev.seccheck.sentry.defense.SignalOwners;
@@ -13,6 +14,7 @@ import dev.seccheck.sentry.emulate.Emulator;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
+import java.util.OptionalInt;
 import java.util.function.Consumer;
 
 /**
@@ -50,7 +52,7 @@ final class Notifier implements Runnable {
     /** The guard in the filter this listener serves: what it held for us is refused as it says. */
     private final Guard guard;
     /** Decides kill(0) held by the guard: refused while the caller shares this process's group. */
-    private final dev.seccheck.sentry.defense.GroupSignals groupSignals;
+    private final GroupSignals groupSignals;
     /** Decides the calls held by the guard that would make seccheck a file's signal owner. */
     private final SignalOwners owners;
 
@@ -80,7 +82,7 @@ final class Notifier implements Runnable {
         } catch (LinuxException e) {
             throw new IllegalStateException("reading seccheck's own process group: " + e.getMessage(), e);
         }
-        this.groupSignals = new dev.seccheck.sentry.defense.GroupSignals(group);
+        this.groupSignals = new GroupSignals(group);
         this.emulator = effects.any() || guard.files().guarded()
                 ? new Emulator(listener, points, effects, guard.files(), Notifier::fdPaths, self, log)
                 : null;
@@ -178,6 +180,29 @@ final class Notifier implements Runnable {
         listener.deny(n.id(), errno);
     }
 
+    /** A held call's refusal: its errno, and whether it is an attempt the run's log names. */
+    private record Refusal(int errno, boolean attempt) {}
+
+    /**
+     * Whether a call is refused by one of the checks the guard holds calls for: its own decision,
+     * kill(0) from seccheck's group ({@link GroupSignals}), a process outside the run
+     * ({@link OutsideProcesses}), seccheck as a file's signal owner ({@link SignalOwners}). Null
+     * when none refuses it. ESRCH and EFAULT are the kernel's own answers, given here: no attempt.
+     */
+    private Refusal refusalOf(SeccompNotification n, TraceeAccess access) {
+        OptionalInt refused = guard.refusal(n.nr(), n.arg0(), n.arg1(), n.arg2());
+        if (refused.isEmpty() && GroupSignals.held(n.nr(), n.arg0()) && groupSignals.reachesSupervisor(n.tid())) {
+            refused = OptionalInt.of(Errno.EPERM);
+        }
+        if (refused.isEmpty() && OutsideProcesses.held(n.nr(), n.arg0(), n.arg1())) {
+            refused = OutsideProcesses.refusal(OutsideProcesses.target(n.nr(), n.arg0(), n.arg1()));
+        }
+        if (refused.isEmpty() && SignalOwners.held(n.nr(), n.arg1())) {
+            refused = owners.refusal(n.nr(), n.arg2(), access.at(n.tid()));
+        }
+        return refused.isEmpty() ? null : new Refusal(refused.getAsInt(), refused.getAsInt() == Errno.EPERM);
+    }
+
     private void answer(SeccompNotification n, TraceeAccess access) throws LinuxException {
         Task task = tasks.get(n.tid());
         if (launched.isSpawnOwn(n, task)) {
@@ -187,29 +212,10 @@ final class Notifier implements Runnable {
         if (task == null) {
             task = tasks.getOrLoad(n.tid());
         }
-        java.util.OptionalInt refused = guard.refusal(n.nr(), n.arg0(), n.arg1(), n.arg2());
-        if (refused.isEmpty() && dev.seccheck.sentry.defense.GroupSignals.held(n.nr(), n.arg0())
-                && groupSignals.reachesSupervisor(n.tid())) {
-            refused = java.util.OptionalInt.of(Errno.EPERM);
-        }
-        if (refused.isPresent()) {
-            refuse(n, task, refused.getAsInt(), access, true);
+        Refusal refused = refusalOf(n, access);
+        if (refused != null) {
+            refuse(n, task, refused.errno(), access, refused.attempt());
             return;
-        }
-        if (OutsideProcesses.held(n.nr(), n.arg0(), n.arg1())) {
-            java.util.Optional<Integer> outside = OutsideProcesses.refusal(OutsideProcesses.target(n.nr(), n.arg0(), n.arg1()));
-            if (outside.isPresent()) {
-                // ESRCH (no such process) is the kernel's own answer, given here: no attack to name.
-                refuse(n, task, outside.get(), access, outside.get() == Errno.EPERM);
-                return;
-            }
-        }
-        if (SignalOwners.held(n.nr(), n.arg1())) {
-            java.util.Optional<Integer> owner = owners.refusal(n.nr(), n.arg2(), access.at(n.tid()));
-            if (owner.isPresent()) {
-                refuse(n, task, owner.get(), access, owner.get() == Errno.EPERM);
-                return;
-            }
         }
         if (emulator != null && emulator.handles(n)) {
             if (task == null) {
