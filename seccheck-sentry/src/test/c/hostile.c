@@ -320,6 +320,25 @@ int main(int argc, char **argv) {
         ssize_t r = move(atoi(p), addr, data, 8, !strcmp(op, "write"));
         return report_moved(r, !strcmp(op, "write") ? "written" : data);
     }
+    if (!strcmp(mode, "procat") || !strcmp(mode, "proccwd")) {
+        /* hostile procat|proccwd PID FILE: FILE of /proc/PID, named from a descriptor of that
+         * directory, or from it as the working directory */
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%s", p);
+        if (!strcmp(mode, "proccwd")) {
+            if (chdir(path) != 0) {
+                printf("NO chdir %s\n", strerrorname_np(errno));
+                return 1;
+            }
+            return report_fd(open(argv[3], O_RDONLY));
+        }
+        int d = open(path, O_PATH | O_DIRECTORY);
+        if (d < 0) {
+            printf("NO open dir %s\n", strerrorname_np(errno));
+            return 1;
+        }
+        return report_fd(openat(d, argv[3], O_RDONLY));
+    }
     if (!strcmp(mode, "environ")) { /* hostile environ PID: another process's environment */
         char path[64];
         snprintf(path, sizeof path, "/proc/%s/environ", p);

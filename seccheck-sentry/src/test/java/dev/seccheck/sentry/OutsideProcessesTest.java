@@ -125,6 +125,28 @@ class OutsideProcessesTest {
         }
     }
 
+    /**
+     * /proc/PID/ named from elsewhere than the procfs root: a descriptor of the directory, or the
+     * directory as the working directory. What anyone may read stays readable.
+     */
+    @Test
+    void procPidReachedFromADescriptorOrTheCwdIsOutOfReachToo() throws Exception {
+        for (String route : List.of("procat", "proccwd")) {
+            Victim v = Victim.start();
+            try {
+                assertThat(nativeRun(route, v.pid(), "environ")).as("natively, %s", route).startsWith("GOT ");
+                assertThat(supervisedRun(new SupervisorTest.Run(POINTS), route, v.pid(), "environ"))
+                        .as("under seccheck, %s", route).isEqualTo("NO EACCES");
+                assertThat(supervisedRun(new SupervisorTest.Run(POINTS), route, v.pid(), "task/" + v.pid() + "/environ"))
+                        .as("under seccheck, %s, a thread's", route).isEqualTo("NO EACCES");
+                assertThat(supervisedRun(new SupervisorTest.Run(POINTS), route, v.pid(), "comm"))
+                        .as("under seccheck, %s, what anyone may read", route).isEqualTo("GOT python3");
+            } finally {
+                v.holds();
+            }
+        }
+    }
+
     /** Sampling another process (perf_event_open) or changing its limits (prlimit64). */
     @Test
     void aProcessOutsideTheRunCanBeNeitherSampledNorLimited() throws Exception {

@@ -149,6 +149,9 @@ final class PathWalk {
             if (!onLocal(r, cur, startX)) {
                 return new Located.Elsewhere();
             }
+            if (!mayGoOnInProc(r, cur, todo)) {
+                return new Located.Failed(Errno.EACCES);
+            }
             cur = descend(r, cur, todo, r.path().startsWith("/"));
             while (!todo.isEmpty()) {
                 String comp = todo.pollFirst();
@@ -259,6 +262,9 @@ final class PathWalk {
                     Located stop = stopAt(r, cur);
                     if (stop != null) {
                         return stop;
+                    }
+                    if (!mayGoOnInProc(r, cur, todo)) {
+                        return new Located.Failed(Errno.EACCES);
                     }
                     continue;
                 }
@@ -435,6 +441,33 @@ final class PathWalk {
         }
         PathCalls.Stat st = calls.fstat(fd);
         return st != null && st.ino() == PROC_ROOT_INO;
+    }
+
+    /**
+     * Whether the walk may go on from {@code cur} with {@code todo} left when it got there other
+     * than through procfs's root, where {@link #outOfReach} looks at each pid: it started there
+     * (a working directory or descriptor in /proc/PID/) or a magic link brought it there. In a
+     * directory of a process outside the run (or of seccheck), only a public file directly in
+     * /proc/PID/ may be named, as through the root. Which process a procfs directory belongs to
+     * is read from its path as seccheck sees it ({@code /proc/PID/...}); a procfs directory whose
+     * path does not say (procfs mounted elsewhere, in a namespace seccheck does not see) is
+     * refused unless it is the root, fail closed. Outside procfs, and at its root, anything goes.
+     */
+    private boolean mayGoOnInProc(Request r, int cur, Deque<String> todo) {
+        if (fsType != PathCalls.PROC_SUPER_MAGIC || todo.isEmpty() || isProcRoot(cur, fsType)) {
+            return true;
+        }
+        String path = calls.readlinkat(dev.seccheck.abi.Fcntl.AT_FDCWD, "/proc/self/fd/" + cur); // seccheck's own view
+        if (path == null || !path.startsWith("/proc/")) {
+            return false;
+        }
+        String rest = path.substring("/proc/".length());
+        int slash = rest.indexOf('/');
+        String pid = slash < 0 ? rest : rest.substring(0, slash);
+        if (!outOfReach(pid, r)) {
+            return true; // a process of the run, or no process's directory (/proc/sys, /proc/fs...)
+        }
+        return slash < 0 && todo.size() == 1 && PUBLIC_PROC.contains(todo.peekFirst());
     }
 
     /**
