@@ -24,34 +24,43 @@ import java.util.stream.Stream;
  * from its supervisor and inside supervision. It is installed with the spawner's filter, so every
  * supervised task has it from its first instruction and cannot remove it.
  *
- * <p>It refuses with EPERM: signals and pidfds aimed at the supervisor ({@code kill},
- * {@code rt_sigqueueinfo}, {@code tkill}, {@code tgkill}, {@code rt_tgsigqueueinfo},
- * {@code pidfd_open} naming its pid or one of its threads; {@code process_vm_readv/writev},
+ * <p>It refuses with EPERM:
+ * <ul>
+ * <li>signals and pidfds aimed at the supervisor ({@code kill}, {@code rt_sigqueueinfo},
+ *     {@code tkill}, {@code tgkill}, {@code rt_tgsigqueueinfo}, {@code pidfd_open} naming its pid
+ *     or one of its threads), {@code kill(-1)}, {@code kill(-its process group)} and
+ *     {@code setpgid} into its process group;
+ * <li>{@code ptrace} of anything (with {@code allowPtrace}, an attach or seize is held instead,
+ *     below); {@code pidfd_getfd} always (a pidfd's target cannot be seen from BPF);
+ *     {@code clone} with {@code CLONE_UNTRACED}; {@code prctl(PR_SET_DUMPABLE, 0)} (a program
+ *     that is not dumpable hides its memory and fds from the supervisor);
+ * <li>a userfaultfd that handles the kernel's faults ({@code userfaultfd} or
+ *     {@code /dev/userfaultfd}'s {@code USERFAULTFD_IOC_NEW} without {@code UFFD_USER_MODE_ONLY}):
+ *     the supervisor's copies of the program's memory are kernel faults, which the program could
+ *     leave unanswered for good, the copying thread unkillable. The kernel refuses such a
+ *     userfaultfd to unprivileged users too; one of user-mode faults only makes those copies fail
+ *     with EFAULT;
+ * <li>{@code ioctl} TIOCSTI and TIOCLINUX: typing into the terminal, or pasting a console
+ *     selection into it, which the shell that started seccheck would run once the run ends;
+ * <li>{@code fcntl(F_SETOWN)} naming the supervisor or its process group: the kernel would send
+ *     the file's signals there.
+ * </ul>
+ *
+ * <p>It holds for the supervisor what a filter cannot decide: {@code kill(0)}, whether the
+ * caller's own group is the supervisor's ({@link GroupSignals}); {@code process_vm_readv/writev},
  * {@code perf_event_open} and {@code prlimit64} aimed at another process, and with
- * {@code allowPtrace} a ptrace attach or seize, are held for the supervisor, which refuses them
- * unless the target is of the run, which the supervisor never is: {@link OutsideProcesses}),
- * {@code kill(-1)}, {@code kill(-its process group)} and {@code setpgid} into its process group;
- * {@code ptrace} of anything (unless
- * {@code allowPtrace}, then an attach or seize is held, as above); {@code pidfd_getfd} always (a pidfd's target
- * cannot be seen from BPF); {@code clone} with {@code CLONE_UNTRACED}; {@code prctl(PR_SET_DUMPABLE,
- * 0)} (a program that is not dumpable hides its memory and fds from the supervisor); a userfaultfd
- * that handles the kernel's faults ({@code userfaultfd} or {@code /dev/userfaultfd}'s
- * {@code USERFAULTFD_IOC_NEW} without {@code UFFD_USER_MODE_ONLY}: the supervisor's copies of the
- * program's memory are kernel faults, and the program could leave them unanswered for good, with
- * the copying thread unkillable; the kernel refuses such a userfaultfd to unprivileged users too,
- * and one of user-mode faults only makes those copies fail with EFAULT); {@code ioctl} TIOCSTI and
- * TIOCLINUX (typing into the terminal, or pasting a console selection into it: the shell that
- * started seccheck would read and run those commands once the run ends, out of supervision);
- * {@code fcntl(F_SETOWN)} naming seccheck or its process group (the kernel would send the file's
- * signals there; {@link SignalOwners} holds the forms that name the owner in memory). It refuses
- * with ENOSYS, so that libraries fall back to what the filter can check: {@code clone3} (its flags
- * are in memory, out of BPF's sight; glibc falls back to clone), {@code pidfd_send_signal} (a
- * {@code /proc/PID} directory fd works as a pidfd, so the target cannot be seen; callers fall back
- * to kill), and io_uring (its operations never pass the filter at all). It holds {@code kill(0)}
- * for the supervisor ({@link GroupSignals}): whether the caller's own group is the supervisor's
- * is not in a filter's sight. While seccheck's own files are within the program's reach
- * ({@link OwnFiles}), it also holds every call that could write a file by its name: the emulation
- * performs them and refuses those that would write one of seccheck's files.
+ * {@code allowPtrace} a ptrace attach or seize, refused unless the target is of the run, which
+ * the supervisor never is ({@link OutsideProcesses}); {@code F_SETOWN_EX}, {@code FIOSETOWN} and
+ * {@code SIOCSPGRP}, whose owner is in memory ({@link SignalOwners}). While seccheck's own files
+ * are within the program's reach ({@link OwnFiles}), it also holds every call that could write a
+ * file by its name: the emulation performs them and refuses those that would write one of
+ * seccheck's files.
+ *
+ * <p>It refuses with ENOSYS, so that libraries fall back to what the filter can check:
+ * {@code clone3} (its flags are in memory, out of BPF's sight; glibc falls back to clone),
+ * {@code pidfd_send_signal} (a {@code /proc/PID} directory fd works as a pidfd, so the target
+ * cannot be seen; callers fall back to kill), and io_uring (its operations never pass the filter
+ * at all).
  *
  * <p>Signal targets are compared on the low 32 bits of the argument because the kernel takes a
  * pid as a 32-bit {@code pid_t}. The supervisor's threads are those it has when the filter is
@@ -335,7 +344,7 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         if (nr == Sysno.USERFAULTFD || (nr == Sysno.IOCTL && (int) arg1 == USERFAULTFD_IOC_NEW)) {
             return "a userfaultfd handling the kernel's faults could stall seccheck's reads of the program's memory";
         }
-        if (nr == Sysno.IOCTL) {
+        if (nr == Sysno.IOCTL && ((int) arg1 == TIOCSTI || (int) arg1 == TIOCLINUX)) {
             return "input pushed into the terminal would be run by its shell after the run, out of supervision";
         }
         if (nr == Sysno.FCNTL || (nr == Sysno.IOCTL && ((int) arg1 == SignalOwners.FIOSETOWN

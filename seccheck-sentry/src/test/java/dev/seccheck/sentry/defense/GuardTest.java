@@ -167,6 +167,7 @@ class GuardTest {
         assertThat(run(Sysno.IOCTL, 3, 0x8901, 0x7fff_0000L)).as("FIOSETOWN").isEqualTo(Seccomp.RET_USER_NOTIF);
         assertThat(run(Sysno.IOCTL, 3, 0x8902, 0x7fff_0000L)).as("SIOCSPGRP").isEqualTo(Seccomp.RET_USER_NOTIF);
         assertThat(Guard.why(Sysno.FCNTL, 8)).contains("signals");
+        assertThat(Guard.why(Sysno.IOCTL, 0x8901)).as("FIOSETOWN").contains("signals");
     }
 
     /** Typing into the terminal (TIOCSTI) and the console's selection ioctl (TIOCLINUX) are refused, other ioctls not. */
