@@ -1,5 +1,6 @@
 package dev.seccheck.sentry.emulate;
 
+import static dev.seccheck.abi.Fcntl.AT_FDCWD;
 import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
 import static dev.seccheck.abi.Fcntl.O_CREAT;
 import static dev.seccheck.abi.Fcntl.O_DIRECTORY;
@@ -457,7 +458,7 @@ final class PathWalk {
         if (fsType != PathCalls.PROC_SUPER_MAGIC || todo.isEmpty() || isProcRoot(cur, fsType)) {
             return true;
         }
-        String path = calls.readlinkat(dev.seccheck.abi.Fcntl.AT_FDCWD, "/proc/self/fd/" + cur); // seccheck's own view
+        String path = calls.readlinkat(AT_FDCWD, "/proc/self/fd/" + cur); // the path as seccheck sees it
         if (path == null || !path.startsWith("/proc/")) {
             return false;
         }
