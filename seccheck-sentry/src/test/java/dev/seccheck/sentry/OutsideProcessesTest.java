@@ -107,22 +107,35 @@ class OutsideProcessesTest {
         }
     }
 
-    @Test
-    void whatAProcessOutsideTheRunHoldsCannotBeRead() throws Exception {
-        for (String route : List.of("vm-read", "mem-read", "environ")) {
+    /** A check of one route against a victim of its own. */
+    @FunctionalInterface
+    private interface RouteCheck {
+        void check(String route, Victim v) throws Exception;
+    }
+
+    /** Runs {@code check} for each route, each against a new victim, which is let go after. */
+    private static void againstVictims(List<String> routes, RouteCheck check) throws Exception {
+        for (String route : routes) {
             Victim v = Victim.start();
             try {
-                String natively = nativeRun(route, v.pid(), Long.toString(v.address()));
-                assertThat(natively).as("natively, %s", route).startsWith("GOT ");
-                if (!route.equals("environ")) {
-                    assertThat(natively).isEqualTo("GOT ORIGINAL");
-                }
-                String got = supervisedRun(new SupervisorTest.Run(POINTS), route, v.pid(), Long.toString(v.address()));
-                assertThat(got).as("under seccheck, %s", route).startsWith("NO ").doesNotContain("ORIGINAL");
+                check.check(route, v);
             } finally {
                 v.holds();
             }
         }
+    }
+
+    @Test
+    void whatAProcessOutsideTheRunHoldsCannotBeRead() throws Exception {
+        againstVictims(List.of("vm-read", "mem-read", "environ"), (route, v) -> {
+            String natively = nativeRun(route, v.pid(), Long.toString(v.address()));
+            assertThat(natively).as("natively, %s", route).startsWith("GOT ");
+            if (!route.equals("environ")) {
+                assertThat(natively).isEqualTo("GOT ORIGINAL");
+            }
+            String got = supervisedRun(new SupervisorTest.Run(POINTS), route, v.pid(), Long.toString(v.address()));
+            assertThat(got).as("under seccheck, %s", route).startsWith("NO ").doesNotContain("ORIGINAL");
+        });
     }
 
     /**
@@ -131,37 +144,27 @@ class OutsideProcessesTest {
      */
     @Test
     void procPidReachedFromADescriptorOrTheCwdIsOutOfReachToo() throws Exception {
-        for (String route : List.of("procat", "proccwd")) {
-            Victim v = Victim.start();
-            try {
-                assertThat(nativeRun(route, v.pid(), "environ")).as("natively, %s", route).startsWith("GOT ");
-                assertThat(supervisedRun(new SupervisorTest.Run(POINTS), route, v.pid(), "environ"))
-                        .as("under seccheck, %s", route).isEqualTo("NO EACCES");
-                assertThat(supervisedRun(new SupervisorTest.Run(POINTS), route, v.pid(), "task/" + v.pid() + "/environ"))
-                        .as("under seccheck, %s, a thread's", route).isEqualTo("NO EACCES");
-                assertThat(supervisedRun(new SupervisorTest.Run(POINTS), route, v.pid(), "comm"))
-                        .as("under seccheck, %s, what anyone may read", route).isEqualTo("GOT python3");
-            } finally {
-                v.holds();
-            }
-        }
+        againstVictims(List.of("procat", "proccwd"), (route, v) -> {
+            assertThat(nativeRun(route, v.pid(), "environ")).as("natively, %s", route).startsWith("GOT ");
+            assertThat(supervisedRun(new SupervisorTest.Run(POINTS), route, v.pid(), "environ"))
+                    .as("under seccheck, %s", route).isEqualTo("NO EACCES");
+            assertThat(supervisedRun(new SupervisorTest.Run(POINTS), route, v.pid(), "task/" + v.pid() + "/environ"))
+                    .as("under seccheck, %s, a thread's", route).isEqualTo("NO EACCES");
+            assertThat(supervisedRun(new SupervisorTest.Run(POINTS), route, v.pid(), "comm"))
+                    .as("under seccheck, %s, what anyone may read", route).isEqualTo("GOT python3");
+        });
     }
 
     /** Sampling another process (perf_event_open) or changing its limits (prlimit64). */
     @Test
     void aProcessOutsideTheRunCanBeNeitherSampledNorLimited() throws Exception {
-        for (String route : List.of("perf", "prlimit")) {
-            Victim v = Victim.start();
-            try {
-                assertThat(nativeRun(route, v.pid())).as("natively, %s", route).startsWith("GOT ");
-                assertThat(supervisedRun(new SupervisorTest.Run(POINTS), route, v.pid())).as("under seccheck, %s", route)
-                        .isEqualTo("NO EPERM");
-                assertThat(supervisedShell(new SupervisorTest.Run(POINTS), "exec '" + CWorkloads.binary("hostile") + "' "
-                        + route + " $$")).as("its own, %s", route).startsWith("GOT ");
-            } finally {
-                v.holds();
-            }
-        }
+        againstVictims(List.of("perf", "prlimit"), (route, v) -> {
+            assertThat(nativeRun(route, v.pid())).as("natively, %s", route).startsWith("GOT ");
+            assertThat(supervisedRun(new SupervisorTest.Run(POINTS), route, v.pid())).as("under seccheck, %s", route)
+                    .isEqualTo("NO EPERM");
+            assertThat(supervisedShell(new SupervisorTest.Run(POINTS), "exec '" + CWorkloads.binary("hostile") + "' "
+                    + route + " $$")).as("its own, %s", route).startsWith("GOT ");
+        });
         // seccheck itself (this JVM here) is no process of the run either: before, a program could
         // take its limits (RLIMIT_NOFILE, RLIMIT_CPU) down under it.
         String self = Long.toString(ProcessHandle.current().pid());
