@@ -293,6 +293,14 @@ public final class Spawn {
             }
         }
 
+        /**
+         * The spawn will not be made (its filter or trap could not be set): removes the hold
+         * directory, which would otherwise stay in the temporary directory.
+         */
+        public void abandon() {
+            removeHold();
+        }
+
         /** The spawn is over (the child executed or ended): closes the read end, removes the hold. */
         private void finish() {
             int fd = reader.getAndSet(-2);

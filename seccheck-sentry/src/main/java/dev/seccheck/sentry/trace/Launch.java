@@ -108,7 +108,7 @@ final class Launch {
             FilterAction[] notified, Guard guard, Fragment fragment) {
         Launch l = new Launch(argv, guard);
         Thread.ofPlatform().daemon().name("seccheck-spawner").start(() -> {
-            Spawn.Prepared p;
+            Spawn.Prepared p = null;
             try {
                 p = stdio == null
                         ? Spawn.prepare(program.toString(), argv, CallerWorld.current())
@@ -117,6 +117,9 @@ final class Launch {
                 p.filter(SeccompFilter.compile(SeccompFilter.only(notified, FilterAction.NOTIFY),
                         guard.fragment(true).then(fragment)).encode());
             } catch (Throwable t) {
+                if (p != null) {
+                    p.abandon();
+                }
                 l.prepared.completeExceptionally(t);
                 return;
             }
