@@ -145,7 +145,8 @@ public record ExecImage(List<String> argv, List<String> envv, String execfn) {
             return false;
         }
         for (int i = prefix.length(); i < name.length(); i++) {
-            if (!Character.isDigit(name.charAt(i))) {
+            char c = name.charAt(i);
+            if (c < '0' || c > '9') {
                 return false;
             }
         }
