@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,20 +43,35 @@ class OutsideProcessesTest {
 
     /** A victim process, outside any run: a child of this JVM, not traced. */
     private record Victim(Process process, long address) {
+        /** Starts a victim and reads its address, within 30 s (past that it is killed and the test fails). */
         static Victim start() throws Exception {
             Process p = new ProcessBuilder("/usr/bin/python3", "-c", VICTIM).redirectErrorStream(true).start();
-            String line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
-            return new Victim(p, Long.parseLong(line.strip()));
+            try {
+                String line = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }).get(30, TimeUnit.SECONDS);
+                return new Victim(p, Long.parseLong(line.strip()));
+            } catch (Exception e) {
+                p.destroyForcibly();
+                throw e;
+            }
         }
 
-        /** Lets the victim print what it holds, and returns that. */
+        /** Lets the victim print what it holds and end (within 30 s, else it is killed), and returns that. */
         String holds() throws Exception {
             try (OutputStream in = process.getOutputStream()) {
                 in.write('\n');
             }
-            String held = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            return held;
+            boolean ended = process.waitFor(30, TimeUnit.SECONDS); // its one short line fits the pipe
+            if (!ended) {
+                process.destroyForcibly();
+            }
+            assertThat(ended).as("the victim ended").isTrue();
+            return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         }
 
         String pid() {
