@@ -224,6 +224,31 @@ public final class Procfs {
         return Arrays.copyOf(out, n);
     }
 
+    /**
+     * The hexadecimal number on the line of a status text that starts with {@code key} (the
+     * capability sets, {@code "CapEff:\t000001ffffffffff"}), 64 bits; empty without that line or
+     * with anything but 1 to 16 hexadecimal digits on it.
+     */
+    public static OptionalLong hex(byte[] raw, int len, String key) {
+        int i = lineStart(raw, len, key);
+        if (i < 0) {
+            return OptionalLong.empty();
+        }
+        while (i < len && (raw[i] == ' ' || raw[i] == '\t')) {
+            i++;
+        }
+        long v = 0;
+        int digits = 0;
+        for (; i < len && raw[i] != '\n'; i++, digits++) {
+            int d = Character.digit(raw[i] & 0xff, 16);
+            if (d < 0 || digits == 16) {
+                return OptionalLong.empty();
+            }
+            v = v << 4 | d;
+        }
+        return digits == 0 ? OptionalLong.empty() : OptionalLong.of(v);
+    }
+
     private static boolean digit(byte b) {
         return b >= '0' && b <= '9';
     }

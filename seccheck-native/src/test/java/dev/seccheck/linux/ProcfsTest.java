@@ -26,6 +26,20 @@ class ProcfsTest {
         assertThat(st.fields()).containsKey("Name");
     }
 
+    /** A capability line is hexadecimal, 64 bits; a missing or malformed one reads as nothing. */
+    @Test
+    void hexReadsACapabilityLineAndRefusesWhatIsNotOne() {
+        byte[] raw = ("Name:\tCapEff:\t1\nCapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\n"
+                + "CapEff:\tffffffffffffffff\nCapBnd:\t00000000a80425fb x\nCapAmb:\t00000000000000000\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        assertThat(Procfs.hex(raw, raw.length, "CapInh:")).hasValue(0);
+        assertThat(Procfs.hex(raw, raw.length, "CapPrm:")).hasValue(0x1ffffffffffL);
+        assertThat(Procfs.hex(raw, raw.length, "CapEff:")).as("the line, not the name").hasValue(-1L);
+        assertThat(Procfs.hex(raw, raw.length, "CapBnd:")).isEmpty();
+        assertThat(Procfs.hex(raw, raw.length, "CapAmb:")).as("17 digits").isEmpty();
+        assertThat(Procfs.hex(raw, raw.length, "NoSuch:")).isEmpty();
+    }
+
     @Test
     void idsAreTheLinesNumbersWhateverTheWhitespace() {
         Procfs.Status st = new Procfs.Status(java.util.Map.of("Uid", "0\t1000  2\t 3", "Groups", "4 24 27 30 46 100 118 1000 1001", "Gid", ""));
@@ -65,7 +79,7 @@ class ProcfsTest {
     @Test
     void idsAreTheThreadsOwnRealEffectiveSavedAndFilesystemIds() throws Exception {
         // The raw system calls change the calling thread's ids only (glibc's wrappers would change every thread's).
-        org.junit.jupiter.api.Assumptions.assumeTrue(FsCredentials.setfsuid(-1) == 0, "setting ids 1, 2, 3 needs root");
+        org.junit.jupiter.api.Assumptions.assumeTrue(ThreadCredentials.setfsuid(-1) == 0, "setting ids 1, 2, 3 needs root");
         java.util.concurrent.atomic.AtomicLong tid = new java.util.concurrent.atomic.AtomicLong();
         java.util.concurrent.CountDownLatch changed = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch read = new java.util.concurrent.CountDownLatch(1);
@@ -99,7 +113,7 @@ class ProcfsTest {
     @Test
     void aStatusLongerThanOneReadIsReadWhole() throws Exception {
         // 1,500 supplementary groups make the Groups line alone some 8 KB, past the first read's 4 KB.
-        org.junit.jupiter.api.Assumptions.assumeTrue(FsCredentials.setfsuid(-1) == 0, "setgroups needs root");
+        org.junit.jupiter.api.Assumptions.assumeTrue(ThreadCredentials.setfsuid(-1) == 0, "setgroups needs root");
         java.util.concurrent.atomic.AtomicReference<Object> got = new java.util.concurrent.atomic.AtomicReference<>();
         Thread t = Thread.ofPlatform().start(() -> {
             try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {

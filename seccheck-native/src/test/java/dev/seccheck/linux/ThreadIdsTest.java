@@ -19,7 +19,7 @@ class ThreadIdsTest {
 
     @Test
     void aThreadsOwnIdsAreReadAsTheyAreNow() throws Exception {
-        Assumptions.assumeTrue(FsCredentials.setfsuid(-1) == 0, "changing a thread's fsuid to 4242 needs root");
+        Assumptions.assumeTrue(ThreadCredentials.setfsuid(-1) == 0, "changing a thread's fsuid to 4242 needs root");
         ThreadIds ids = new ThreadIds();
         AtomicInteger tid = new AtomicInteger();
         CountDownLatch changed = new CountDownLatch(1);
@@ -27,8 +27,8 @@ class ThreadIdsTest {
         Thread t = Thread.ofPlatform().start(() -> {
             try {
                 tid.set(Integer.parseInt(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString()));
-                FsCredentials.setfsgid(4343);
-                FsCredentials.setfsuid(4242);
+                ThreadCredentials.setfsgid(4343);
+                ThreadCredentials.setfsuid(4242);
                 changed.countDown();
                 read.await(10, TimeUnit.SECONDS);
             } catch (Exception e) {

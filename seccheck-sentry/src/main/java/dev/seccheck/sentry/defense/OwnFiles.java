@@ -12,7 +12,7 @@ import static dev.seccheck.abi.Fcntl.O_WRONLY;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
-import dev.seccheck.linux.FsCredentials;
+import dev.seccheck.linux.ThreadCredentials;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Seccomp;
 import dev.seccheck.sentry.filter.Assembler;
@@ -105,7 +105,7 @@ public final class OwnFiles {
 
     private static final class OfThisProcess {
         // setfsuid(-1) changes nothing and returns the fsuid, which is the effective uid.
-        private static final int EUID = FsCredentials.setfsuid(-1);
+        private static final int EUID = ThreadCredentials.setfsuid(-1);
         static final CompletableFuture<OwnFiles> FILES = EUID == 0
                 ? CompletableFuture.completedFuture(NONE)
                 : CompletableFuture.supplyAsync(() -> scan(roots(), EUID),

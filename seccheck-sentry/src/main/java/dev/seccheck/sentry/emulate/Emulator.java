@@ -2,7 +2,7 @@ package dev.seccheck.sentry.emulate;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
-import dev.seccheck.linux.FsCredentials;
+import dev.seccheck.linux.ThreadCredentials;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.SeccompListener;
 import dev.seccheck.linux.SeccompNotification;
@@ -103,7 +103,6 @@ public final class Emulator implements AutoCloseable {
         this.ownFiles = ownFiles;
         this.fdPaths = fdPaths;
         this.log = log;
-        // setfsuid(-1) changes nothing and returns the current fsuid.
         Identity.Own own = Identity.Own.current();
         this.supervisor = supervisor;
         this.own = own;
@@ -262,7 +261,7 @@ public final class Emulator implements AutoCloseable {
         private SeccompReplies replies;
 
         Worker(int supervisor, Identity.Own own, OwnFiles ownFiles, Consumer<String> log) {
-            long r = FsCredentials.unshareFs();
+            long r = ThreadCredentials.unshareFs();
             if (r < 0) {
                 throw new IllegalStateException("unshare(CLONE_FS) for an emulation thread: errno " + -r);
             }

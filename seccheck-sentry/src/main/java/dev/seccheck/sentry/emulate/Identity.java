@@ -1,52 +1,87 @@
 package dev.seccheck.sentry.emulate;
 
 import dev.seccheck.abi.Errno;
-import dev.seccheck.linux.FsCredentials;
 import dev.seccheck.linux.Procfs;
+import dev.seccheck.linux.ThreadCredentials;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Optional;
 
 /**
- * Identity is what the kernel checks a program's open against: its fsuid, fsgid, supplementary
- * groups and umask, read from {@code /proc/TID/status} at each emulated call (never cached: a
- * thread may have changed them; only the file stays open, see {@link TaskFiles}). {@link #assume}
- * gives them to the calling emulation thread, which has its own fs_struct (see
- * {@link FsCredentials#unshareFs}) so the umask is its own; {@link Assumed#close} restores
- * seccheck's. Unprivileged, seccheck already has the program's uid and groups and changes only
- * the umask; as root it changes nothing when the program's ids are its own.
+ * Identity is what the kernel checks a call against when seccheck makes it for a program's
+ * thread (an open, a link, a connect, a bind, a send): the thread's user and group ids (real,
+ * effective, saved, filesystem), supplementary groups, effective capabilities and umask, read at
+ * each emulated call (never cached: a thread may have changed them; only the file stays open, see
+ * {@link TaskFiles}). {@link #assume} gives them to the calling emulation thread, which has its
+ * own fs_struct (see {@link ThreadCredentials#unshareFs}) so the umask is its own;
+ * {@link Assumed#close} restores seccheck's.
+ *
+ * <p>Every part counts, not only the filesystem ids: a bind to a port below 1024 asks for
+ * CAP_NET_BIND_SERVICE, the peer of a unix socket sees the connecting thread's effective ids
+ * (SO_PEERCRED) and a datagram its real ones (SCM_CREDENTIALS), and a root program whose
+ * capabilities were dropped must not open through seccheck what root's full set would let
+ * through. Unprivileged (no capability, not root) seccheck already has the program's ids and no
+ * capability it lacks, and changes only the umask; privileged, it changes nothing when the
+ * program's credentials are its own (a root program with root's capabilities).
+ *
+ * @param uids real, effective, saved and filesystem user ids
+ * @param gids real, effective, saved and filesystem group ids
+ * @param caps the effective capabilities, one bit each
+ * @param umask the umask, or {@link #KEEP_UMASK} when nothing the call makes needs it
  */
-record Identity(int fsuid, int fsgid, int[] groups, int umask) {
+record Identity(int[] uids, int[] gids, int[] groups, long caps, int umask) {
 
     /** The umask of an identity that leaves the thread's umask alone (nothing it opens is created). */
-    private static final int KEEP_UMASK = -1;
+    static final int KEEP_UMASK = -1;
+    /** CAP_SETGID's bit: a thread holding it could take any groups itself. */
+    private static final long CAP_SETGID = 1L << 6;
+
+    /** The filesystem user id: the owner of what it creates, and whose permissions a walk has. */
+    int fsuid() {
+        return uids[3];
+    }
+
+    /** The filesystem group id. */
+    int fsgid() {
+        return gids[3];
+    }
 
     /**
-     * Returns the identity an open must assume, read from the task's status through
-     * {@code files}, or empty when the task is gone. Unprivileged, seccheck already has the
-     * program's uid and groups, so an open that creates nothing needs nothing from /proc (the umask
-     * matters only to a creation). As root, an open that creates nothing by a thread whose fsuid is
-     * 0 needs only that thread's fsgid, which its pidfd tells for a tenth of the status's cost
-     * ({@link TaskFiles#readIds}): with fsuid 0 seccheck keeps root's capabilities, which decide
-     * such an open whatever the groups; any other fsuid needs the groups, from the status.
+     * Returns the identity a call must assume, or empty when the task is gone. Unprivileged,
+     * seccheck already has the program's ids, so a call that creates nothing needs nothing read
+     * (the umask matters only to a creation). Privileged, a call that creates nothing first asks
+     * the thread's pidfd for its ids ({@link TaskFiles#readIds}, a tenth of the status's cost) and
+     * {@code capget} for its capabilities: when both are seccheck's own and include CAP_SETGID
+     * (so the thread could take any groups itself), nothing differs that could matter and
+     * nothing more is read. Otherwise the status tells everything at once, groups and umask too.
      */
     static Optional<Identity> of(TaskFiles files, int tid, Own own, boolean creates) {
-        if (!own.root() && !creates) {
-            return Optional.of(new Identity(own.fsuid(), own.fsgid(), own.groups(), KEEP_UMASK));
+        if (!own.privileged() && !creates) {
+            return Optional.of(own.identity());
         }
         if (!creates) {
             int r = files.readIds(tid);
             if (r == -Errno.ESRCH) {
                 return Optional.empty();
             }
-            if (r == 0 && files.fsuid() == 0) {
-                // fsuid 0: root's capabilities decide the open (see assume), its groups cannot.
-                return Optional.of(new Identity(0, files.fsgid(), own.groups(), KEEP_UMASK));
+            long[] caps = new long[3];
+            if (r == 0 && ThreadCredentials.capget(tid, caps) == 0 && caps[0] == own.effective()
+                    && (caps[0] & CAP_SETGID) != 0 && same(files.uids(), own.uids()) && same(files.gids(), own.gids())) {
+                return Optional.of(own.identity());
             }
         }
         int len = files.readStatus(tid);
         Optional<Identity> read = len < 0 ? Optional.empty() : parse(files.status(), len);
-        return creates ? read : read.map(i -> new Identity(i.fsuid(), i.fsgid(), i.groups(), KEEP_UMASK));
+        return creates ? read : read.map(i -> new Identity(i.uids(), i.gids(), i.groups(), i.caps(), KEEP_UMASK));
+    }
+
+    private static boolean same(long[] read, int[] own) {
+        for (int i = 0; i < own.length; i++) {
+            if (read[i] != Integer.toUnsignedLong(own[i])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Reads the identity a status file (in /proc's format) gives, or empty when it cannot be read or lacks Uid or Gid. */
@@ -62,9 +97,10 @@ record Identity(int fsuid, int fsgid, int[] groups, int umask) {
 
     /**
      * The identity in {@code raw[0, len)}, a status file's text, or empty without its Uid or Gid
-     * line. Only the four lines needed are picked out of the raw bytes ({@link Procfs#numbers}):
-     * a general parse of the whole file (a map of its fifty-odd fields) cost more than the rest of
-     * an emulated open.
+     * line. Only the lines needed are picked out of the raw bytes ({@link Procfs#numbers}): a
+     * general parse of the whole file (a map of its fifty-odd fields) cost more than the rest of
+     * an emulated open. A status without a readable CapEff line gives no capability (a call then
+     * has fewer rights than the program, never more).
      */
     static Optional<Identity> parse(byte[] raw, int len) {
         long[] uid = Procfs.numbers(raw, len, "Uid:", 10);
@@ -74,28 +110,50 @@ record Identity(int fsuid, int fsgid, int[] groups, int umask) {
         }
         long[] groups = Procfs.numbers(raw, len, "Groups:", 10);
         long[] umask = Procfs.numbers(raw, len, "Umask:", 8); // octal, "0022"
+        long caps = Procfs.hex(raw, len, "CapEff:").orElse(0);
         int[] g = new int[groups == null ? 0 : groups.length];
         for (int i = 0; i < g.length; i++) {
             g[i] = (int) groups[i];
         }
-        return Optional.of(new Identity((int) uid[3], (int) gid[3], g,
+        return Optional.of(new Identity(ints(uid), ints(gid), g, caps,
                 umask == null || umask.length == 0 ? 022 : (int) umask[0]));
     }
 
+    private static int[] ints(long[] four) {
+        return new int[] {(int) four[0], (int) four[1], (int) four[2], (int) four[3]};
+    }
+
     /**
-     * Own is what an emulation thread restores after {@link #assume}: whether seccheck runs as
-     * root (only then does it switch fsuid, fsgid and groups) and its own ids.
+     * Own is seccheck's credentials, read once from the thread that makes the emulator, which an
+     * emulation thread restores after {@link #assume}: whether it is privileged (root, or holding
+     * any capability: only then can and must it change more than the umask), its ids, groups and
+     * capability sets.
      */
-    record Own(boolean root, int fsuid, int fsgid, int[] groups) {
-        /** Reads the calling thread's: setfsuid(-1) and setfsgid(-1) change nothing and return the current ids. */
+    record Own(boolean privileged, int[] uids, int[] gids, int[] groups, long effective, long permitted,
+            long inheritable) {
+
+        /** Reads the calling thread's. */
         static Own current() {
-            int fsuid = FsCredentials.setfsuid(-1);
-            return new Own(fsuid == 0, fsuid, FsCredentials.setfsgid(-1), FsCredentials.getgroups());
+            long[] caps = new long[3];
+            long r = ThreadCredentials.capget(0, caps);
+            if (r < 0) {
+                throw new IllegalStateException("capget failed: errno " + -r);
+            }
+            int[] uids = ThreadCredentials.uids();
+            boolean root = Arrays.stream(uids).anyMatch(u -> u == 0);
+            return new Own(root || caps[0] != 0 || caps[1] != 0, uids, ThreadCredentials.gids(),
+                    ThreadCredentials.getgroups(), caps[0], caps[1], caps[2]);
         }
 
-        /** Whether {@code id}'s fsuid, fsgid and groups are these: opening as it needs no switch. */
-        boolean sameIds(Identity id) {
-            return id.fsuid() == fsuid && id.fsgid() == fsgid && Arrays.equals(id.groups(), groups);
+        /** Seccheck's own identity, with the umask left alone. */
+        Identity identity() {
+            return new Identity(uids, gids, groups, effective, KEEP_UMASK);
+        }
+
+        /** Whether every credential of {@code id} is seccheck's: calling as it needs no switch. */
+        boolean sameCredentials(Identity id) {
+            return Arrays.equals(id.uids(), uids) && Arrays.equals(id.gids(), gids) && id.caps() == effective
+                    && Arrays.equals(id.groups(), groups);
         }
     }
 
@@ -109,34 +167,66 @@ record Identity(int fsuid, int fsgid, int[] groups, int umask) {
     private static final Assumed NOTHING = () -> {};
 
     /**
-     * Makes the calling thread open as this identity. As root, per-thread setfsgid, setgroups and
-     * setfsuid (in that order: the groups need CAP_SETGID, which a non-zero fsuid does not remove),
-     * unless they are seccheck's own already: then (the commonest case, a program run as the user
-     * running seccheck) an open that creates nothing costs no credential switch at all. The switch
-     * of fsuid 0 to 0 would not have changed root's file capabilities either.
+     * Makes the calling thread call as this identity: its umask, and, when seccheck is privileged
+     * and the credentials differ, all of them. An open that creates nothing, by a program run as
+     * seccheck's user (the commonest case), costs no switch at all.
      */
     Assumed assume(Own own) {
-        boolean ids = own.root() && !own.sameIds(this);
-        if (umask == KEEP_UMASK && !ids) {
+        boolean switchIds = own.privileged() && !own.sameCredentials(this);
+        if (umask == KEEP_UMASK && !switchIds) {
             return NOTHING;
         }
-        int oldMask = umask == KEEP_UMASK ? KEEP_UMASK : FsCredentials.umask(umask);
-        if (!ids) {
-            return () -> FsCredentials.umask(oldMask);
+        int oldMask = umask == KEEP_UMASK ? KEEP_UMASK : ThreadCredentials.umask(umask);
+        Assumed mask = oldMask == KEEP_UMASK ? NOTHING : () -> ThreadCredentials.umask(oldMask);
+        if (!switchIds) {
+            return mask;
         }
-        int oldGid = FsCredentials.setfsgid(fsgid);
-        long g = FsCredentials.setgroups(groups);
-        if (g < 0) {
-            throw new IllegalStateException("setgroups for an emulated open failed: errno " + -g);
+        try {
+            take(own);
+        } catch (IllegalStateException e) {
+            restore(own);
+            mask.close();
+            throw e;
         }
-        int oldUid = FsCredentials.setfsuid(fsuid);
         return () -> {
-            FsCredentials.setfsuid(oldUid);
-            FsCredentials.setgroups(own.groups());
-            FsCredentials.setfsgid(oldGid);
-            if (oldMask != KEEP_UMASK) {
-                FsCredentials.umask(oldMask);
-            }
+            restore(own);
+            mask.close();
         };
+    }
+
+    /**
+     * Takes this identity's credentials on the calling thread (per-thread system calls). The
+     * groups go first, while the thread still holds CAP_SETGID. The saved user id stays
+     * seccheck's: a thread that keeps a saved id of 0 keeps its permitted capabilities, so it can
+     * take them back (and its ids) afterwards; no call seccheck makes for a program looks at the
+     * saved id. setresuid sets the fsuid to the new effective id and may clear the effective
+     * capabilities: the permitted ones are raised again for setfsuid, then lowered to the
+     * program's.
+     */
+    private void take(Own own) {
+        check("setresgid", ThreadCredentials.setresgid(gids[0], gids[1], gids[2]));
+        ThreadCredentials.setfsgid(gids[3]);
+        check("setgroups", ThreadCredentials.setgroups(groups));
+        check("setresuid", ThreadCredentials.setresuid(uids[0], uids[1], own.uids()[2]));
+        check("capset", ThreadCredentials.capset(own.permitted(), own.permitted(), own.inheritable()));
+        ThreadCredentials.setfsuid(uids[3]);
+        check("capset", ThreadCredentials.capset(caps & own.permitted(), own.permitted(), own.inheritable()));
+    }
+
+    /** Gives the calling thread seccheck's credentials back, in the order that keeps the rights each step needs. */
+    private static void restore(Own own) {
+        check("capset", ThreadCredentials.capset(own.permitted(), own.permitted(), own.inheritable()));
+        check("setresuid", ThreadCredentials.setresuid(own.uids()[0], own.uids()[1], own.uids()[2]));
+        ThreadCredentials.setfsuid(own.uids()[3]);
+        check("setresgid", ThreadCredentials.setresgid(own.gids()[0], own.gids()[1], own.gids()[2]));
+        ThreadCredentials.setfsgid(own.gids()[3]);
+        check("setgroups", ThreadCredentials.setgroups(own.groups()));
+        check("capset", ThreadCredentials.capset(own.effective(), own.permitted(), own.inheritable()));
+    }
+
+    private static void check(String call, long r) {
+        if (r < 0) {
+            throw new IllegalStateException(call + " for a call made as the program failed: errno " + -r);
+        }
     }
 }

@@ -12,6 +12,7 @@ import dev.seccheck.linux.SocketCalls;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 
 /**
  * NetEmulation performs connect, bind, and sendto with an address for the program: it reads the
@@ -21,7 +22,10 @@ import java.util.Optional;
  * address is reported at connect's points (it reaches that peer as a connect would; its data is
  * not part of the message). A unix socket path is walked like an open ({@link PathWalk}, from the
  * program's cwd and root, with its identity) and connected to through the directory the walk
- * found, so {@code /proc/self/...} and relative names mean the program's.
+ * found, so {@code /proc/self/...} and relative names mean the program's. Every call is made
+ * with the credentials of the program's thread ({@link Identity}): its capabilities decide a
+ * bind to a low port, and a unix peer sees its user and group ids. The peer sees seccheck's pid
+ * (SO_PEERCRED, SCM_CREDENTIALS), as a peer of a gVisor sandbox sees the sandbox's.
  */
 final class NetEmulation {
 
@@ -103,8 +107,9 @@ final class NetEmulation {
             return;
         }
         try {
-            long r = isUnixPath(addr) ? viaWalk(call, sock, addr, n.nr(), data, (int) n.arg3()) : perform(sock, addr,
-                    n.nr(), data, (int) n.arg3());
+            byte[] payload = data;
+            long r = isUnixPath(addr) ? viaWalk(call, sock, addr, n.nr(), data, (int) n.arg3())
+                    : asProgram(call, () -> perform(sock, addr, n.nr(), payload, (int) n.arg3()));
             call.complete(ev, seen, r);
         } finally {
             PathCalls.close(sock);
@@ -122,7 +127,7 @@ final class NetEmulation {
         }
         try {
             return isUnixPath(addr) ? viaWalk(call, sock, addr, Sysno.SENDTO, data, flags)
-                    : SocketCalls.sendto(sock, data, flags, addr);
+                    : asProgram(call, () -> SocketCalls.sendto(sock, data, flags, addr));
         } finally {
             PathCalls.close(sock);
         }
@@ -140,6 +145,21 @@ final class NetEmulation {
         int family = addr[0] & 0xff | (addr[1] & 0xff) << 8;
         return family == SockAddr.AF_INET && addr.length < SOCKADDR_IN_LEN
                 || family == SockAddr.AF_INET6 && addr.length < SOCKADDR_IN6_RFC2133_LEN;
+    }
+
+    /**
+     * Makes {@code op} with the credentials of the program's thread ({@link Identity}): a bind
+     * below port 1024 needs the program's CAP_NET_BIND_SERVICE, not seccheck's. -ESRCH when the
+     * thread is gone.
+     */
+    private long asProgram(Call call, LongSupplier op) {
+        Optional<Identity> who = Identity.of(tasks, call.tid(), own, false);
+        if (who.isEmpty()) {
+            return -Errno.ESRCH;
+        }
+        try (Identity.Assumed _ = who.get().assume(own)) {
+            return op.getAsLong();
+        }
     }
 
     private static long perform(int sock, byte[] addr, int nr, byte[] data, int flags) {

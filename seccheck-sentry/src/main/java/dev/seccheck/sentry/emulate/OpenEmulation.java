@@ -14,7 +14,7 @@ import static dev.seccheck.abi.Fcntl.O_WRONLY;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
-import dev.seccheck.linux.FsCredentials;
+import dev.seccheck.linux.ThreadCredentials;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.SeccompNotification;
@@ -125,7 +125,7 @@ final class OpenEmulation {
         // open that does make a file: it is read then (openObject), since most opens with O_CREAT
         // find their file. As root the status is read here anyway, umask and all.
         boolean creates = (a.flags() & O_CREAT) != 0 || (a.flags() & O_TMPFILE) == O_TMPFILE;
-        Optional<Identity> who = Identity.of(tasks, call.tid(), own, creates && own.root());
+        Optional<Identity> who = Identity.of(tasks, call.tid(), own, creates && own.privileged());
         if (who.isEmpty()) {
             call.fail(ev, Snapshot.ofString(a.pathAddr(), path), Errno.ESRCH);
             return true;
@@ -321,7 +321,7 @@ final class OpenEmulation {
         // On the notifier, a lease on the file must not make the open wait: O_NONBLOCK makes the
         // kernel say EWOULDBLOCK instead, and the open is finished on a pool thread, where it may wait.
         boolean lean = call.onNotifier() && (a.flags() & O_NONBLOCK) == 0;
-        int fd = makesAFile(a, at) && !own.root() ? withProgramUmask(call, () -> openObject(a, at, lean))
+        int fd = makesAFile(a, at) && !own.privileged() ? withProgramUmask(call, () -> openObject(a, at, lean))
                 : openObject(a, at, lean);
         if (lean && fd == -Errno.EAGAIN) {
             call.finishElsewhere(new Call.Rest() {
@@ -364,11 +364,11 @@ final class OpenEmulation {
         if (who.isEmpty()) {
             return -Errno.ESRCH;
         }
-        int old = FsCredentials.umask(who.get().umask());
+        int old = ThreadCredentials.umask(who.get().umask());
         try {
             return open.getAsInt();
         } finally {
-            FsCredentials.umask(old);
+            ThreadCredentials.umask(old);
         }
     }
 

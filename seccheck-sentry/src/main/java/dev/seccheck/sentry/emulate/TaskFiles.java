@@ -123,8 +123,8 @@ final class TaskFiles implements AutoCloseable {
     }
 
     /**
-     * Reads thread {@code tid}'s fsuid and fsgid as they are now through a pidfd of that thread
-     * (kept open like the rest): 0, then {@link #fsuid} and {@link #fsgid}; -ESRCH when it is
+     * Reads thread {@code tid}'s user and group ids as they are now through a pidfd of that thread
+     * (kept open like the rest): 0, then {@link #uids} and {@link #gids}; -ESRCH when it is
      * gone; -ENOSYS when the pidfd cannot tell, from then on without asking when the kernel
      * cannot at all (older than 6.13, {@link ThreadIds#unsupported}).
      */
@@ -156,14 +156,14 @@ final class TaskFiles implements AutoCloseable {
         }
     }
 
-    /** The fsuid {@link #readIds} read. */
-    int fsuid() {
-        return ids.fsuid();
+    /** The user ids {@link #readIds} read: real, effective, saved, filesystem. */
+    long[] uids() {
+        return ids.uids();
     }
 
-    /** The fsgid {@link #readIds} read. */
-    int fsgid() {
-        return ids.fsgid();
+    /** The group ids {@link #readIds} read, in the order of {@link #uids}. */
+    long[] gids() {
+        return ids.gids();
     }
 
     /**

@@ -2,7 +2,7 @@ package dev.seccheck.sentry.emulate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.seccheck.linux.FsCredentials;
+import dev.seccheck.linux.ThreadCredentials;
 import dev.seccheck.linux.PathCalls;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,13 +22,17 @@ class IdentityTest {
 
     private static String status(String uid, String gid, String groups, String umask) {
         return "Name:\tcat\nUmask:\t" + umask + "\nState:\tR (running)\nTgid:\t42\nUid:\t" + uid + "\nGid:\t" + gid
-                + "\nFDSize:\t64\nGroups:\t" + groups + "\nNSpid:\t42\n";
+                + "\nFDSize:\t64\nGroups:\t" + groups + "\nNSpid:\t42\nCapInh:\t0000000000000000\n"
+                + "CapPrm:\t000001ffffffffff\nCapEff:\t0000000000000400\n";
     }
 
     @Test
-    void theFsIdsGroupsAndOctalUmaskComeFromTheirLines(@TempDir Path dir) throws Exception {
+    void theIdsGroupsEffectiveCapabilitiesAndOctalUmaskComeFromTheirLines(@TempDir Path dir) throws Exception {
         Path f = Files.writeString(dir.resolve("status"), status("1000\t1001\t1002\t1003", "50\t51\t52\t53", "4 24 27 ", "0027"));
         Identity id = Identity.ofStatus(f.toString()).orElseThrow();
+        assertThat(id.uids()).containsExactly(1000, 1001, 1002, 1003);
+        assertThat(id.gids()).containsExactly(50, 51, 52, 53);
+        assertThat(id.caps()).isEqualTo(1L << 10); // CAP_NET_BIND_SERVICE alone, not the permitted set
         assertThat(id.fsuid()).isEqualTo(1003);
         assertThat(id.fsgid()).isEqualTo(53);
         assertThat(id.groups()).containsExactly(4, 24, 27);
@@ -67,6 +71,7 @@ class IdentityTest {
         Identity id = Identity.ofStatus(f.toString()).orElseThrow();
         assertThat(id.groups()).isEmpty();
         assertThat(id.umask()).isEqualTo(022);
+        assertThat(id.caps()).as("no CapEff line: no capability, never more than the program's").isZero();
     }
 
     @Test
@@ -82,35 +87,50 @@ class IdentityTest {
     }
 
     private static int[] ownGroups() {
-        return FsCredentials.getgroups();
+        return ThreadCredentials.getgroups();
     }
 
+    private static String credentials() {
+        long[] caps = new long[3];
+        assertThat(ThreadCredentials.capget(0, caps)).isZero();
+        return java.util.Arrays.toString(ThreadCredentials.uids()) + " " + java.util.Arrays.toString(ThreadCredentials.gids())
+                + " " + java.util.Arrays.toString(ThreadCredentials.getgroups()) + " " + Long.toHexString(caps[0]);
+    }
+
+    /**
+     * As root, every credential of another identity is taken (the saved uid stays root's, so the
+     * thread can come back) and all of root's come back after, capabilities included; an identity
+     * with root's own credentials changes only the umask.
+     */
     @Test
-    void assumedAsRootOtherIdsAreTakenAndRestoredAndOwnIdsLeftAlone() throws Exception {
-        Assumptions.assumeTrue(FsCredentials.setfsuid(-1) == 0, "switching ids needs root");
+    void assumedAsRootOtherCredentialsAreTakenAndRestoredAndOwnOnesLeftAlone() throws Exception {
+        Assumptions.assumeTrue(ThreadCredentials.setfsuid(-1) == 0, "switching ids needs root");
         java.util.concurrent.atomic.AtomicReference<String> seen = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<String> before = new java.util.concurrent.atomic.AtomicReference<>();
         Thread t = Thread.ofPlatform().start(() -> {
-            FsCredentials.unshareFs();
+            ThreadCredentials.unshareFs();
             Identity.Own own = Identity.Own.current();
+            before.set(credentials());
             StringBuilder out = new StringBuilder();
-            try (Identity.Assumed _ = new Identity(4242, 4343, new int[] {7}, 077).assume(own)) {
-                out.append(FsCredentials.setfsuid(-1)).append(' ').append(FsCredentials.setfsgid(-1)).append(' ')
-                        .append(java.util.Arrays.toString(FsCredentials.getgroups())).append(' ')
-                        .append(Integer.toOctalString(FsCredentials.umask(077))).append(" | ");
+            Identity other = new Identity(new int[] {4241, 4242, 4240, 4243}, new int[] {4341, 4342, 4340, 4343},
+                    new int[] {7}, 1L << 10, 077);
+            try (Identity.Assumed _ = other.assume(own)) {
+                out.append(credentials()).append(' ').append(Integer.toOctalString(ThreadCredentials.umask(077))).append(" | ");
             }
-            out.append(FsCredentials.setfsuid(-1)).append(' ').append(java.util.Arrays.equals(ownGroups(), own.groups()))
-                    .append(" | ");
-            Identity same = new Identity(own.fsuid(), own.fsgid(), own.groups(), 022);
-            assertThat(own.sameIds(same)).isTrue();
-            int mask = FsCredentials.umask(0);
-            FsCredentials.umask(mask);
-            try (Identity.Assumed _ = same.assume(own)) {
-                out.append(FsCredentials.setfsuid(-1)).append(' ').append(Integer.toOctalString(FsCredentials.umask(022)));
+            out.append(credentials().equals(before.get())).append(" | ");
+            Identity same = own.identity();
+            Identity sameWithMask = new Identity(same.uids(), same.gids(), same.groups(), same.caps(), 022);
+            assertThat(own.sameCredentials(sameWithMask)).isTrue();
+            int mask = ThreadCredentials.umask(0);
+            ThreadCredentials.umask(mask);
+            try (Identity.Assumed _ = sameWithMask.assume(own)) {
+                out.append(credentials().equals(before.get())).append(' ')
+                        .append(Integer.toOctalString(ThreadCredentials.umask(022)));
             }
-            out.append(' ').append(FsCredentials.umask(mask) == mask);
+            out.append(' ').append(ThreadCredentials.umask(mask) == mask);
             seen.set(out.toString());
         });
         t.join(10_000);
-        assertThat(seen.get()).isEqualTo("4242 4343 [7] 77 | 0 true | 0 22 true");
+        assertThat(seen.get()).isEqualTo("[4241, 4242, 0, 4243] [4341, 4342, 4340, 4343] [7] 400 77 | true | true 22 true");
     }
 }

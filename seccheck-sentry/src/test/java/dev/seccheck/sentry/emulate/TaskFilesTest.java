@@ -3,7 +3,7 @@ package dev.seccheck.sentry.emulate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.seccheck.abi.Errno;
-import dev.seccheck.linux.FsCredentials;
+import dev.seccheck.linux.ThreadCredentials;
 import dev.seccheck.linux.PathCalls;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,43 +78,50 @@ class TaskFilesTest {
 
     @Test
     void aCredentialChangedBetweenTwoReadsShowsInTheSecond() throws Exception {
-        Assumptions.assumeTrue(FsCredentials.setfsuid(-1) == 0, "changing another thread's fsuid to 4242 needs root");
+        Assumptions.assumeTrue(ThreadCredentials.setfsuid(-1) == 0, "changing another thread's fsuid to 4242 needs root");
         try (Helper h = new Helper(); TaskFiles files = new TaskFiles(new PathCalls())) {
             int tid = h.tid();
             assertThat(read(files, tid).fsuid()).isZero();
-            h.run(() -> FsCredentials.setfsuid(4242));
+            h.run(() -> ThreadCredentials.setfsuid(4242));
             assertThat(read(files, tid).fsuid()).isEqualTo(4242);
-            h.run(() -> (int) FsCredentials.setgroups(new int[] {77, 88}));
+            h.run(() -> (int) ThreadCredentials.setgroups(new int[] {77, 88}));
             assertThat(read(files, tid).groups()).containsExactly(77, 88);
-            h.run(() -> FsCredentials.setfsuid(0));
+            h.run(() -> ThreadCredentials.setfsuid(0));
             assertThat(read(files, tid).fsuid()).isZero();
         }
     }
 
     /**
-     * As root, a thread whose fsuid is 0 is opened for with its fsgid from its pidfd and seccheck's
-     * groups (root's capabilities decide); any other fsuid takes its groups from the status, read
-     * anew: a thread that drops to 4242 with groups 77 and 88 is opened for as exactly that.
+     * As root, a thread with root's own ids and capabilities is called for as seccheck (its groups
+     * do not matter: holding CAP_SETGID it could take any); one whose ids or capabilities differ
+     * in any way is read whole from its status, read anew: groups and capabilities too.
      */
     @Test
-    void asRootOnlyAnFsuidOtherThanZeroTakesItsGroupsFromTheStatus() throws Exception {
-        Assumptions.assumeTrue(FsCredentials.setfsuid(-1) == 0, "changing another thread's fsuid to 4242 needs root");
+    void asRootAThreadWhoseCredentialsDifferInAnyWayIsReadWholeFromTheStatus() throws Exception {
+        Assumptions.assumeTrue(ThreadCredentials.setfsuid(-1) == 0, "changing another thread's ids needs root");
         Identity.Own own = Identity.Own.current();
         try (Helper h = new Helper(); TaskFiles files = new TaskFiles(new PathCalls())) {
             int tid = h.tid();
-            h.run(() -> (int) FsCredentials.setgroups(new int[] {77, 88}));
-            h.run(() -> FsCredentials.setfsgid(4343));
-            Identity root = Identity.of(files, tid, own, false).orElseThrow();
-            assertThat(root.fsuid()).isZero();
-            assertThat(root.fsgid()).isEqualTo(4343);
-            assertThat(root.groups()).containsExactly(own.groups());
-            h.run(() -> FsCredentials.setfsuid(4242));
+            assertThat(own.sameCredentials(Identity.of(files, tid, own, false).orElseThrow())).isTrue();
+            h.run(() -> (int) ThreadCredentials.setgroups(new int[] {77, 88}));
+            Identity groupsOnly = Identity.of(files, tid, own, false).orElseThrow();
+            assertThat(groupsOnly.groups()).containsExactly(own.groups());
+            h.run(() -> ThreadCredentials.setfsgid(4343));
+            Identity otherGroup = Identity.of(files, tid, own, false).orElseThrow();
+            assertThat(otherGroup.fsuid()).isZero();
+            assertThat(otherGroup.fsgid()).isEqualTo(4343);
+            assertThat(otherGroup.groups()).containsExactly(77, 88);
+            h.run(() -> ThreadCredentials.setfsgid(own.gids()[3]));
+            long dacOverride = 1L << 1;
+            h.run(() -> (int) ThreadCredentials.capset(own.effective() & ~dacOverride, own.permitted(), own.inheritable()));
+            Identity fewerCaps = Identity.of(files, tid, own, false).orElseThrow();
+            assertThat(fewerCaps.caps()).isEqualTo(own.effective() & ~dacOverride);
+            assertThat(fewerCaps.groups()).containsExactly(77, 88);
+            assertThat(own.sameCredentials(fewerCaps)).isFalse();
+            h.run(() -> ThreadCredentials.setfsuid(4242));
             Identity dropped = Identity.of(files, tid, own, false).orElseThrow();
             assertThat(dropped.fsuid()).isEqualTo(4242);
-            assertThat(dropped.fsgid()).isEqualTo(4343);
-            assertThat(dropped.groups()).containsExactly(77, 88);
-            h.run(() -> FsCredentials.setfsuid(0));
-            assertThat(Identity.of(files, tid, own, false).orElseThrow().fsuid()).isZero();
+            assertThat(dropped.uids()).containsExactly(0, 0, 0, 4242);
         }
     }
 
@@ -127,7 +134,7 @@ class TaskFilesTest {
                 int r = files.readIds(tid);
                 Assumptions.assumeFalse(r == -Errno.ENOSYS, "PIDFD_GET_INFO needs Linux 6.13");
                 assertThat(r).isZero();
-                assertThat(files.fsuid()).isEqualTo(FsCredentials.setfsuid(-1));
+                assertThat(files.uids()[3]).isEqualTo(ThreadCredentials.setfsuid(-1));
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             int r = files.readIds(tid);
@@ -141,14 +148,14 @@ class TaskFilesTest {
 
     @Test
     void aStatusLongerThanTheBufferIsReadWholeAndAShortOneAfterItAlone() throws Exception {
-        Assumptions.assumeTrue(FsCredentials.setfsuid(-1) == 0, "setgroups needs root");
+        Assumptions.assumeTrue(ThreadCredentials.setfsuid(-1) == 0, "setgroups needs root");
         try (Helper many = new Helper(); Helper few = new Helper(); TaskFiles files = new TaskFiles(new PathCalls())) {
             int[] groups = new int[3000];
             for (int i = 0; i < groups.length; i++) {
                 groups[i] = 100_000 + i;
             }
-            assertThat(many.run(() -> (int) FsCredentials.setgroups(groups))).isZero();
-            assertThat(few.run(() -> (int) FsCredentials.setgroups(new int[] {5}))).isZero();
+            assertThat(many.run(() -> (int) ThreadCredentials.setgroups(groups))).isZero();
+            assertThat(few.run(() -> (int) ThreadCredentials.setgroups(new int[] {5}))).isZero();
             Identity big = read(files, many.tid());
             assertThat(files.status().length).isGreaterThan(16_384);
             assertThat(big.groups()).hasSize(3000).startsWith(100_000).endsWith(102_999);

@@ -1,0 +1,152 @@
+package dev.seccheck.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import jdk.net.ExtendedSocketOptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * seccheck run as root performs a program's opens, connects and binds with the program's
+ * credentials, not its own: a program that root started with fewer rights (another user, fewer
+ * capabilities) gets exactly the kernel's native answers under the default session. Before, the
+ * calls seccheck performed kept root's capabilities and effective ids: a program run as uid 65534
+ * bound a port below 1024 and reached a unix server as root (SO_PEERCRED said uid 0), and a root
+ * program without CAP_DAC_OVERRIDE read a file of another user's. Each case runs natively first,
+ * with and without the lowered rights, so that it cannot pass vacuously.
+ */
+class EmulatedCredentialsTest {
+
+    @TempDir
+    Path tmp;
+
+    @BeforeEach
+    void asRoot() throws IOException {
+        PackagedCli.assumeNobody(tmp);
+    }
+
+    /** {@code command} natively, or under {@code seccheck run} with the default session. */
+    private PackagedCli.Result run(boolean supervised, List<String> command) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        if (supervised) {
+            cmd.addAll(PackagedCli.java(System.getProperty("java.class.path")));
+            cmd.addAll(List.of("run", "--quiet", "--"));
+        }
+        cmd.addAll(command);
+        return PackagedCli.run(new ProcessBuilder(cmd), tmp, Duration.ofSeconds(120));
+    }
+
+    private static List<String> python(String script, String... before) {
+        List<String> cmd = new ArrayList<>(List.of(before));
+        cmd.addAll(List.of("/usr/bin/python3", "-c", script));
+        return cmd;
+    }
+
+    private static String[] asNobody() {
+        return PackagedCli.nobody().toArray(String[]::new);
+    }
+
+    @Test
+    void aBindBelowPort1024NeedsTheProgramsCapabilityNotSecchecks() throws Exception {
+        String bind = """
+                import socket
+                for port in range(1023, 600, -1):
+                    s = socket.socket()
+                    try:
+                        s.bind(("127.0.0.1", port))
+                        print("bound"); break
+                    except PermissionError:
+                        print("EACCES"); break
+                    except OSError:
+                        s.close()
+                """;
+        assertThat(run(false, python(bind)).out()).as("root binds natively").isEqualTo("bound\n");
+        assertThat(run(false, python(bind, asNobody())).out()).as("uid 65534 may not natively").isEqualTo("EACCES\n");
+        assertThat(run(true, python(bind)).out()).as("root under seccheck").isEqualTo("bound\n");
+        PackagedCli.Result nobody = run(true, python(bind, asNobody()));
+        assertThat(nobody.out()).as(nobody.err()).isEqualTo("EACCES\n");
+        assertThat(nobody.err()).as("the bind was seen").contains("bind(");
+    }
+
+    @Test
+    void aUnixPeerSeesTheProgramsUserAndGroupNotRoot() throws Exception {
+        Path sock = tmp.resolve("peer.sock");
+        String connect = "import socket; s = socket.socket(socket.AF_UNIX); s.connect('" + sock + "'); s.send(b'x')";
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(sock));
+            Files.setPosixFilePermissions(sock, PosixFilePermissions.fromString("rwxrwxrwx"));
+            assertThat(peerOf(server, () -> run(false, python(connect, asNobody())))).isEqualTo("65534/65534");
+            assertThat(peerOf(server, () -> run(false, python(connect)))).isEqualTo("0/0");
+            assertThat(peerOf(server, () -> run(true, python(connect)))).isEqualTo("0/0");
+            assertThat(peerOf(server, () -> run(true, python(connect, asNobody())))).isEqualTo("65534/65534");
+        }
+    }
+
+    /** A client the test starts. */
+    @FunctionalInterface
+    private interface Client {
+        PackagedCli.Result start() throws Exception;
+    }
+
+    /** Runs {@code client}, accepts its connection and returns the peer's "uid/gid" (SO_PEERCRED). */
+    private static String peerOf(ServerSocketChannel server, Client client) throws Exception {
+        CompletableFuture<String> peer = CompletableFuture.supplyAsync(() -> {
+            try (SocketChannel c = server.accept()) {
+                c.read(ByteBuffer.allocate(1));
+                var who = c.getOption(ExtendedSocketOptions.SO_PEERCRED);
+                return id(who.user().getName()) + "/" + id(who.group().getName());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        PackagedCli.Result r = client.start();
+        assertThat(r.status()).as(r.err()).isZero();
+        return peer.get(30, TimeUnit.SECONDS);
+    }
+
+    /** The numeric id of a user or group name as the JDK gives it (a name when the id has one). */
+    private static String id(String name) throws IOException {
+        if (name.chars().allMatch(Character::isDigit)) {
+            return name;
+        }
+        Process p = new ProcessBuilder("id", "-u", name).start();
+        String uid = new String(p.getInputStream().readAllBytes()).trim();
+        if (!uid.isEmpty()) {
+            return uid;
+        }
+        Process g = new ProcessBuilder("getent", "group", name).start();
+        return new String(g.getInputStream().readAllBytes()).trim().split(":")[2];
+    }
+
+    @Test
+    void aRootProgramWithoutDacOverrideCannotOpenThroughSeccheckWhatItCannotNatively() throws Exception {
+        Path secret = Files.writeString(tmp.resolve("secret"), "hunter2\n");
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+        Files.setOwner(secret, tmp.getFileSystem().getUserPrincipalLookupService()
+                .lookupPrincipalByName(Integer.toString(PackagedCli.NOBODY)));
+        List<String> fullCaps = List.of("cat", secret.toString());
+        List<String> fewer = List.of("setpriv", "--bounding-set=-dac_override,-dac_read_search", "cat", secret.toString());
+        assertThat(run(false, fullCaps).out()).isEqualTo("hunter2\n");
+        assertThat(run(false, fewer).err()).contains("Permission denied");
+        assertThat(run(true, fullCaps).out()).isEqualTo("hunter2\n");
+        PackagedCli.Result under = run(true, fewer);
+        assertThat(under.out()).as(under.err()).doesNotContain("hunter2");
+        assertThat(under.err()).as("the kernel's answer, as natively")
+                .contains("openat(AT_FDCWD, \"" + secret + "\", O_RDONLY) = -1 EACCES (Permission denied)");
+    }
+}
