@@ -1,6 +1,7 @@
 package dev.seccheck.cli;
 
 import dev.seccheck.kafka.source.KafkaSource;
+import dev.seccheck.linux.RefusingServers;
 import dev.seccheck.remote.consumer.EventServer;
 import dev.seccheck.remote.consumer.ServerLimits;
 import dev.seccheck.remote.server.MessagePrinter;
@@ -69,6 +70,11 @@ final class ServerCommand implements Callable<Integer> {
         if (fromKafka.isPresent()) {
             server = EventServer.start(fromKafka.get(), printer);
         } else {
+            // Named before it listens: a run never connects a program to a process of this name
+            // (a connect seccheck performs would pass the server's check on traced clients).
+            RefusingServers.nameThisProcess().ifPresent(why -> log.println(
+                    "seccheck server: warning: could not name this process " + RefusingServers.NAME + " (" + why
+                            + "): a supervised program whose connects seccheck performs could reach it"));
             server = EventServer.start(input.listenOn(Path.of(DEFAULT_ENDPOINT)), printer, limits);
         }
         Thread hook = Thread.ofPlatform().unstarted(() -> {

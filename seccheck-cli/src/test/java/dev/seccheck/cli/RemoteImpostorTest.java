@@ -25,7 +25,11 @@ class RemoteImpostorTest {
     private static final String FORGER = """
             import socket, struct, sys
             s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-            s.connect(sys.argv[1])
+            try:
+                s.connect(sys.argv[1])
+            except OSError as e:
+                print("connect refused:", e.strerror, flush=True)
+                sys.exit(0)
             s.settimeout(10)
             try:
                 s.send(b"\\x08\\x01")
@@ -49,16 +53,36 @@ class RemoteImpostorTest {
      */
     @Test
     void aSupervisedProgramCannotPoseAsASandboxToTheServer() throws Exception {
+        String log = forge("", "handshake refused\n");
+        assertThat(log).containsPattern("client-0003 refused: the client is pid \\d+, which is ptraced by task \\d+");
+    }
+
+    /**
+     * While a session has a connect point, seccheck performs the program's connects itself, and the
+     * server sees seccheck's pid, which is not traced. The run then refuses to connect the program
+     * to a seccheck server at all (before, the forged start reached the server's output).
+     */
+    @Test
+    void aSupervisedProgramCannotPoseAsASandboxThroughAConnectSeccheckPerforms() throws Exception {
+        forge(", {\"name\": \"syscall/connect/enter\"}", "connect refused: Operation not permitted\n");
+    }
+
+    /**
+     * Runs the forger natively, then under a run whose session has {@code points} beside
+     * container/start and a remote sink to the same server; returns the server's log.
+     */
+    private String forge(String points, String supervisedOut) throws Exception {
         Path sock = dir.resolve("s");
         Path out = dir.resolve("out.txt");
         Path serverLog = dir.resolve("server.log");
         Path forger = Files.writeString(dir.resolve("forge.py"), FORGER);
         Path config = Files.writeString(dir.resolve("remote.json"), """
-                {"name": "to-server", "points": [{"name": "container/start"}],
-                 "sinks": [{"name": "remote", "config": {"endpoint": "%s"}}]}""".formatted(sock));
+                {"name": "to-server", "points": [{"name": "container/start"}%s],
+                 "sinks": [{"name": "remote", "config": {"endpoint": "%s"}}]}""".formatted(points, sock));
         List<String> cmd = PackagedCli.java(System.getProperty("java.class.path"));
         cmd.addAll(List.of("server", "--endpoint", sock.toString(), "--format", "text", "--out", out.toString()));
         Process server = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(serverLog.toFile()).start();
+        ProcessResult supervised;
         try {
             ServerCommandTest.awaitLine(serverLog, "listening on", server);
 
@@ -70,20 +94,19 @@ class RemoteImpostorTest {
             List<String> run = PackagedCli.java(System.getProperty("java.class.path"));
             run.addAll(List.of("run", "--quiet", "--id", "real-run", "--config", config.toString(), "--",
                     "/usr/bin/python3", forger.toString(), sock.toString()));
-            ProcessResult supervised = ProcessResult.of(run, dir, 120);
+            supervised = ProcessResult.of(run, dir, 120);
             assertThat(supervised.code()).as(supervised.out()).isZero();
-            assertThat(supervised.out()).contains("handshake refused");
+            assertThat(supervised.out()).contains(supervisedOut);
             // client-0002 is the run's own sink, connected before its program started; client-0003 the program.
             ServerCommandTest.awaitLine(serverLog, "client-0002 disconnected", server);
         } finally {
             server.destroy();
             assertThat(server.waitFor(30, TimeUnit.SECONDS)).isTrue();
         }
-        String log = Files.readString(serverLog);
-        assertThat(log).containsPattern("client-0003 refused: the client is pid \\d+, which is ptraced by task \\d+");
-        String points = Files.readString(out);
-        assertThat(points.split(FORGED, -1)).as("the forged start, natively only, in %s", points).hasSize(2);
-        assertThat(points).as("the run's own points still arrive").contains("real-run");
+        String pointsOut = Files.readString(out);
+        assertThat(pointsOut.split(FORGED, -1)).as("the forged start, natively only, in %s", pointsOut).hasSize(2);
+        assertThat(pointsOut).as("the run's own points still arrive").contains("real-run");
+        return Files.readString(serverLog);
     }
 
     /**

@@ -10,7 +10,8 @@ import java.lang.foreign.ValueLayout;
  * ({@code pidfd_getfd}), with the address seccheck read, and returns the kernel's answer
  * ({@code -errno} on failure, see {@link Direct}): EINPROGRESS, a short count and ECONNREFUSED
  * go back to the program unchanged. It also reads what a socket taken that way is (its
- * address, its peer's, family and type), for the messages that describe it.
+ * address, its peer's, family and type, the pid that listened), for the messages that describe
+ * it and for the checks made on it.
  */
 public final class SocketCalls {
     private SocketCalls() {}
@@ -78,6 +79,29 @@ public final class SocketCalls {
             long r = Direct.call(Sysno.GETSOCKOPT, fd, SOL_SOCKET, name, value.address(), len.address(), 0);
             return r < 0 ? r : value.get(ValueLayout.JAVA_INT, 0);
         }
+    }
+
+    /** getsockopt's SO_PEERCRED: who connected, or listened, at the other end of a unix socket. */
+    private static final int SO_PEERCRED = 17;
+
+    /**
+     * The pid of the peer of a connected unix socket as the kernel recorded it (SO_PEERCRED: the
+     * process that listened, for the side that connected): 0 when it has none (a datagram
+     * socket) or lives in a pid namespace this process cannot see, or -errno.
+     */
+    public static long peerPid(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cred = arena.allocate(Layouts.UCRED);
+            MemorySegment len = arena.allocate(ValueLayout.JAVA_INT);
+            len.set(ValueLayout.JAVA_INT, 0, (int) Layouts.UCRED.byteSize());
+            long r = Direct.call(Sysno.GETSOCKOPT, fd, SOL_SOCKET, SO_PEERCRED, cred.address(), len.address(), 0);
+            return r < 0 ? r : (int) Layouts.UCRED_PID.get(cred, 0L);
+        }
+    }
+
+    /** shutdown(fd, SHUT_RDWR): ends the connection for every holder of the socket; 0 or -errno. */
+    public static long shutdown(int fd) {
+        return Direct.call(Sysno.SHUTDOWN, fd, 2, 0, 0);
     }
 
     private static MemorySegment copy(Arena arena, byte[] b) {

@@ -2,6 +2,7 @@ package dev.seccheck.remote.wire;
 
 import dev.seccheck.linux.PeerCredentials;
 import dev.seccheck.linux.Procfs;
+import dev.seccheck.linux.RefusingServers;
 import java.io.IOException;
 import java.util.Optional;
 
@@ -17,6 +18,11 @@ import java.util.Optional;
  * whose status cannot be read (it is gone, or /proc hides it) is refused too. A peer the kernel
  * gives as pid 0 lives in a pid namespace this process cannot see into, where nothing can be
  * told: it is let through.
+ *
+ * <p>Where seccheck performs a program's connect itself (the emulation, while a session has a
+ * connect point), the kernel records seccheck's pid, which is not traced, as the client: a server
+ * that refuses traced clients also names its process so ({@link RefusingServers}), and seccheck
+ * never connects a program to it.
  */
 public final class TracedPeers {
     private TracedPeers() {}

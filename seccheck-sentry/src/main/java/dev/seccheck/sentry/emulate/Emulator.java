@@ -271,7 +271,7 @@ public final class Emulator implements AutoCloseable {
             this.names = new RealPath(calls);
             this.tasks = new TaskFiles(calls);
             this.opens = new OpenEmulation(calls, walk, memory, own, names, tasks, ownFiles, log);
-            this.net = new NetEmulation(calls, walk, memory, own, tasks);
+            this.net = new NetEmulation(calls, walk, memory, own, tasks, log);
             this.renames = new NameEmulation(calls, walk, memory, own, names, tasks, log);
         }
 

@@ -8,10 +8,13 @@ import dev.seccheck.abi.Sysno;
 import dev.seccheck.format.SockAddr;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.SeccompNotification;
+import dev.seccheck.linux.Procfs;
+import dev.seccheck.linux.RefusingServers;
 import dev.seccheck.linux.SocketCalls;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -25,7 +28,8 @@ import java.util.function.LongSupplier;
  * found, so {@code /proc/self/...} and relative names mean the program's. Every call is made
  * with the credentials of the program's thread ({@link Identity}): its capabilities decide a
  * bind to a low port, and a unix peer sees its user and group ids. The peer sees seccheck's pid
- * (SO_PEERCRED, SCM_CREDENTIALS), as a peer of a gVisor sandbox sees the sandbox's.
+ * (SO_PEERCRED, SCM_CREDENTIALS), as a peer of a gVisor sandbox sees the sandbox's; so a
+ * connect to a seccheck server, which refuses supervised programs by their pid, is refused here.
  */
 final class NetEmulation {
 
@@ -43,9 +47,12 @@ final class NetEmulation {
     private final Identity.Own own;
     private final MessageSends messages;
     private final TaskFiles tasks;
+    private final Consumer<String> log;
 
-    NetEmulation(PathCalls calls, PathWalk walk, ProgramMemory memory, Identity.Own own, TaskFiles tasks) {
+    NetEmulation(PathCalls calls, PathWalk walk, ProgramMemory memory, Identity.Own own, TaskFiles tasks,
+            Consumer<String> log) {
         this.tasks = tasks;
+        this.log = log;
         this.calls = calls;
         this.walk = walk;
         this.memory = memory;
@@ -212,12 +219,31 @@ final class NetEmulation {
                 byte[] ours = new byte[2 + viaBytes.length + 1];
                 System.arraycopy(addr, 0, ours, 0, 2);
                 System.arraycopy(viaBytes, 0, ours, 2, viaBytes.length);
-                return perform(sock, ours, nr, data, flags);
+                long r = perform(sock, ours, nr, data, flags);
+                return nr == Sysno.CONNECT && r == 0 ? refusedServer(call, sock, path) : r;
             } finally {
                 PathCalls.close(f.fd());
                 PathCalls.close(f.parent());
             }
         }
+    }
+
+    /**
+     * The connect just made: 0, or -EPERM when it reached a server that refuses traced clients
+     * ({@link RefusingServers}), which is then cut. The server saw seccheck's pid, not the program's:
+     * a supervised program must not pass there as seccheck. Decided on the listener the kernel
+     * connected to (SO_PEERCRED), not on the name, which another thread could have changed.
+     */
+    private long refusedServer(Call call, int sock, String path) {
+        long listener = SocketCalls.peerPid(sock);
+        if (listener <= 0 || !RefusingServers.isOne((int) listener)) {
+            return 0;
+        }
+        SocketCalls.shutdown(sock);
+        log.accept("seccheck: refused connect from task " + call.tid() + " (" + Procfs.comm(call.tid()) + "): " + path
+                + " is served by pid " + listener + ", a " + RefusingServers.NAME
+                + ", which refuses supervised programs and would have seen seccheck connect (EPERM)");
+        return -Errno.EPERM;
     }
 
     private static boolean isUnixPath(byte[] addr) {
