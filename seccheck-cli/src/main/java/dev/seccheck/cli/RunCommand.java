@@ -11,6 +11,7 @@ import dev.seccheck.points.Catalog;
 import dev.seccheck.points.PointReq;
 import dev.seccheck.linux.CallerWorld;
 import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.RefusingServers;
 import dev.seccheck.sentry.DefaultSession;
 import dev.seccheck.sentry.SentryException;
 import dev.seccheck.sentry.Supervisor;
@@ -97,6 +98,11 @@ final class RunCommand implements Callable<Integer> {
         }
         String runId = id != null ? id : "run-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         RuntimeRoot.checkId(runId);
+        // Before the control socket listens and before the seal (which gives /proc/self to root):
+        // a connect seccheck performs never takes a program to a process of this name.
+        RefusingServers.nameThisProcess(RefusingServers.RUN).ifPresent(why -> warn(err, "could not name this process "
+                + RefusingServers.RUN + " (" + why + "): a program whose connects seccheck performs could reach its"
+                + " control socket as seccheck"));
 
         PointState state = new PointState();
         SessionManager sessions = new SessionManager(state, SinkContext.ofRun(runId), msg -> warn(err, msg));

@@ -72,8 +72,8 @@ final class ServerCommand implements Callable<Integer> {
         } else {
             // Named before it listens: a run never connects a program to a process of this name
             // (a connect seccheck performs would pass the server's check on traced clients).
-            RefusingServers.nameThisProcess().ifPresent(why -> log.println(
-                    "seccheck server: warning: could not name this process " + RefusingServers.NAME + " (" + why
+            RefusingServers.nameThisProcess(RefusingServers.SERVER).ifPresent(why -> log.println(
+                    "seccheck server: warning: could not name this process " + RefusingServers.SERVER + " (" + why
                             + "): a supervised program whose connects seccheck performs could reach it"));
             server = EventServer.start(input.listenOn(Path.of(DEFAULT_ENDPOINT)), printer, limits);
         }

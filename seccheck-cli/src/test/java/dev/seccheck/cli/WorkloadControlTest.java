@@ -28,7 +28,11 @@ class WorkloadControlTest {
     private static final String RAW = """
             import socket, sys
             s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-            s.connect(sys.argv[1])
+            try:
+                s.connect(sys.argv[1])
+            except OSError as e:
+                print('raw: connect refused:', e.strerror)
+                sys.exit(0)
             s.sendall(sys.argv[2].encode() + b'\\n')
             print('raw:', s.recv(65536).decode().strip())
             """;
@@ -92,6 +96,64 @@ class WorkloadControlTest {
             assertThat(target.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(Files.readString(tmp.resolve("other.out")))
                     .contains("control socket: \"session_delete\" refused: the request comes from pid ");
+        } finally {
+            stopLooping(target, stop);
+        }
+    }
+
+    /**
+     * While a session has a connect point, seccheck performs the program's connects, and the
+     * control socket sees seccheck's own pid as the client: the run refuses to make such a connect
+     * to a seccheck process at all, and the control socket refuses its own pid. Before, the
+     * workload deleted its policy this way and read the secret.
+     */
+    @Test
+    void theWorkloadCannotDeleteItsOwnPolicyThroughAConnectSeccheckPerforms() throws Exception {
+        Path secret = Files.writeString(tmp.resolve("secret.key"), "hunter2-the-secret");
+        Path root = tmp.resolve("root");
+        Path policy = Files.writeString(tmp.resolve("policy.json"), """
+                {"name": "guard",
+                 "points": [{"name": "syscall/openat/enter", "optional_fields": ["fd_path"]},
+                            {"name": "syscall/connect/enter"}],
+                 "sinks": [{"name": "policy", "config": {"rules": [
+                   {"point": "syscall/openat/enter", "match": {"resolved_path": {"glob": "*.key"}},
+                    "action": "deny", "errno": "EACCES"}]}}]}""");
+        Path raw = Files.writeString(tmp.resolve("raw.py"), RAW);
+        Path sock = root.resolve("w3").resolve("control.sock");
+        String script = String.join("\n",
+                "cat " + secret + "; echo first=$?",
+                "python3 " + raw + " " + sock + " '{\"op\": \"session_delete\", \"name\": \"guard\"}'",
+                "cat " + secret + "; echo second=$?");
+
+        Result r = run(root, policy, "w3", "sh", "-c", script);
+
+        assertThat(r.out).as(r.out).contains("first=1", "raw: connect refused: Operation not permitted", "second=1")
+                .doesNotContain("hunter2");
+        assertThat(r.out).containsPattern("seccheck: refused connect from task \\d+ \\(python3\\): " + sock
+                + " is served by pid \\d+ \\(seccheck-run\\)");
+    }
+
+    /** The same through a connect seccheck performs: the other run's process is a seccheck-run too. */
+    @Test
+    void theWorkloadOfOneRunCannotControlAnotherThroughAConnectSeccheckPerforms() throws Exception {
+        Path root = tmp.resolve("root");
+        Path quiet = Files.writeString(tmp.resolve("quiet.json"), """
+                {"name": "watch", "points": [{"name": "sentry/execve"}], "sinks": [{"name": "null"}]}""");
+        Path connects = Files.writeString(tmp.resolve("connects.json"), """
+                {"name": "net", "points": [{"name": "syscall/connect/enter"}], "sinks": [{"name": "null"}]}""");
+        Path raw = Files.writeString(tmp.resolve("raw.py"), RAW);
+        Path stop = tmp.resolve("stop");
+        Process target = startLooping(root, quiet, "other", stop);
+        try {
+            Path sock = awaitServing(root.resolve("other").resolve("control.sock"));
+
+            Result r = run(root, connects, "w4", "python3", raw.toString(), sock.toString(),
+                    "{\"op\": \"session_delete\", \"name\": \"watch\"}");
+
+            assertThat(r.out).contains("raw: connect refused: Operation not permitted").contains("(seccheck-run)");
+            Files.writeString(stop, "");
+            assertThat(target.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(Files.readString(tmp.resolve("other.out"))).doesNotContain("deleted");
         } finally {
             stopLooping(target, stop);
         }

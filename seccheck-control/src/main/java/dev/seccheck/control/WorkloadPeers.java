@@ -15,6 +15,10 @@ import java.util.function.Supplier;
  * was reparented). The checked program runs as the same user as seccheck, so the user check alone
  * would let it delete its own policy.
  *
+ * <p>A request from this run's own process is refused too: the run never asks itself, but where it
+ * performs its program's connects the kernel names it as the client (the emulation also refuses
+ * such a connect, see {@code RefusingServers}).
+ *
  * <p>It fails closed: a peer whose ancestry cannot be read (it exited, /proc is not readable) is
  * refused. The pid comes from SO_PEERCRED at accept; a peer that exits and whose pid is reused by
  * an unrelated process before the check could slip through, which needs the pid space to wrap
@@ -44,6 +48,11 @@ public final class WorkloadPeers implements PeerGuard {
 
     @Override
     public Optional<String> refusal(long pid) {
+        if (pid == self) {
+            // The run never asks itself; the kernel names it as the client of a connect it made for its program.
+            return Optional.of("refused: the request comes from this run's own process, pid " + pid
+                    + " (a connect seccheck made for its program; a supervised program may not change its own checks)");
+        }
         Set<Integer> ours = new HashSet<>(processes.get());
         List<RunRecord> runs = null;
         Set<Long> seen = new HashSet<>();

@@ -28,7 +28,8 @@ class WorkloadPeersTest {
                     + ", a task supervised by run w1 (a supervised program may not change its own checks)");
             assertThat(guard.refusal(child)).contains("refused: the request comes from pid " + child
                     + ", a task supervised by run w1 (a supervised program may not change its own checks)");
-            assertThat(guard.refusal(ProcessHandle.current().pid())).isEmpty();
+            long operator = ProcessHandle.current().parent().orElseThrow().pid(); // not supervised, nor the run
+            assertThat(guard.refusal(operator)).isEmpty();
         } finally {
             sh.descendants().forEach(ProcessHandle::destroyForcibly);
             sh.destroyForcibly();
@@ -46,6 +47,16 @@ class WorkloadPeersTest {
 
         assertThat(r).hasValueSatisfying(m -> assertThat(m).startsWith("refused: cannot tell whether pid " + p.pid()
                 + " is a supervised task"));
+    }
+
+    /** The run never asks itself: a request from its own pid is a connect it made for its program. */
+    @Test
+    void aRequestFromTheRunsOwnProcessIsRefused() {
+        WorkloadPeers guard = new WorkloadPeers("w1", List::of, new RuntimeRoot(tmp.resolve("root")));
+
+        Optional<String> r = guard.refusal(ProcessHandle.current().pid());
+
+        assertThat(r).hasValueSatisfying(m -> assertThat(m).startsWith("refused: the request comes from this run's own process"));
     }
 
     private static long awaitChild(long pid) throws InterruptedException {

@@ -6,31 +6,40 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * RefusingServers is how a process that serves the remote link and refuses supervised clients
- * says so: by its name. Such a server refuses a client that is ptraced, as every supervised task
- * is; but where seccheck performs a program's connect itself, the kernel records seccheck's pid,
- * which is not traced, as the client. So the server names its process {@link #NAME}, and seccheck
- * never connects a program to a process of that name. Anyone may read a process's name
+ * RefusingServers is how a seccheck process that serves a socket a supervised program must not
+ * use says so: by its name. A run's control socket refuses requests from the run's tasks, and a
+ * monitoring server refuses clients that are ptraced, as every supervised task is; both tell the
+ * program by the pid the kernel recorded for the connection. But where seccheck performs a
+ * program's connect itself, the kernel records seccheck's pid, which is neither a task of a run nor
+ * traced. So those processes name themselves {@link #RUN} and {@link #SERVER}, and seccheck never
+ * connects a program to a process of either name. Anyone may read a process's name
  * ({@code /proc/PID/comm}); only the process itself (or its tracer) may change it.
  */
 public final class RefusingServers {
     private RefusingServers() {}
 
-    /** The name ({@code /proc/PID/comm}, at most 15 bytes) of a process that refuses supervised clients. */
-    public static final String NAME = "seccheck-server";
+    /** The name of a {@code seccheck run}: its control socket refuses the run's own tasks. */
+    public static final String RUN = "seccheck-run";
+    /** The name of a {@code seccheck server}: it refuses clients that are ptraced. 15 bytes, the kernel's limit. */
+    public static final String SERVER = "seccheck-server";
 
-    /** Names this process {@link #NAME} (any thread may rename its process): empty, or why it could not. */
-    public static Optional<String> nameThisProcess() {
+    /**
+     * Names this process {@code name} (any thread may rename its process). Call it before the
+     * process seals itself: a process that is not dumpable has its /proc files owned by root.
+     * Returns empty, or why it could not.
+     */
+    public static Optional<String> nameThisProcess(String name) {
         try {
-            Files.writeString(Path.of("/proc/self/comm"), NAME);
+            Files.writeString(Path.of("/proc/self/comm"), name);
             return Optional.empty();
         } catch (IOException | RuntimeException e) {
             return Optional.of(String.valueOf(e.getMessage()));
         }
     }
 
-    /** Whether process {@code pid} says it refuses supervised clients: its name is {@link #NAME}. */
-    public static boolean isOne(int pid) {
-        return NAME.equals(Procfs.comm(pid));
+    /** The name of process {@code pid} when it says it refuses supervised programs, or empty. */
+    public static Optional<String> of(int pid) {
+        String name = Procfs.comm(pid);
+        return name.equals(RUN) || name.equals(SERVER) ? Optional.of(name) : Optional.empty();
     }
 }

@@ -25,9 +25,9 @@ class RefusingServersTest {
                 """).start();
         try {
             assertThat(new String(named.getInputStream().readNBytes(6))).isEqualTo("named\n");
-            assertThat(RefusingServers.isOne((int) named.pid())).isTrue();
-            assertThat(RefusingServers.isOne((int) ProcessHandle.current().pid())).isFalse();
-            assertThat(RefusingServers.isOne(99_999_999)).as("no such process").isFalse();
+            assertThat(RefusingServers.of((int) named.pid())).hasValue(RefusingServers.SERVER);
+            assertThat(RefusingServers.of((int) ProcessHandle.current().pid())).isEmpty();
+            assertThat(RefusingServers.of(99_999_999)).as("no such process").isEmpty();
         } finally {
             named.destroy();
             assertThat(named.waitFor(10, TimeUnit.SECONDS)).isTrue();

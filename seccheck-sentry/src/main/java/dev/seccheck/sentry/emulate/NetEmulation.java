@@ -29,7 +29,8 @@ import java.util.function.LongSupplier;
  * with the credentials of the program's thread ({@link Identity}): its capabilities decide a
  * bind to a low port, and a unix peer sees its user and group ids. The peer sees seccheck's pid
  * (SO_PEERCRED, SCM_CREDENTIALS), as a peer of a gVisor sandbox sees the sandbox's; so a
- * connect to a seccheck server, which refuses supervised programs by their pid, is refused here.
+ * connect to a seccheck process that refuses supervised programs by their pid (a run's control
+ * socket, a monitoring server) is refused here.
  */
 final class NetEmulation {
 
@@ -229,20 +230,22 @@ final class NetEmulation {
     }
 
     /**
-     * The connect just made: 0, or -EPERM when it reached a server that refuses traced clients
-     * ({@link RefusingServers}), which is then cut. The server saw seccheck's pid, not the program's:
-     * a supervised program must not pass there as seccheck. Decided on the listener the kernel
-     * connected to (SO_PEERCRED), not on the name, which another thread could have changed.
+     * The connect just made: 0, or -EPERM when it reached a seccheck process that refuses
+     * supervised programs ({@link RefusingServers}: a run's control socket, a monitoring server),
+     * which is then cut. That process saw seccheck's pid, not the program's, and would have taken
+     * the program for seccheck. Decided on the listener the kernel connected to (SO_PEERCRED),
+     * not on the name, which another thread could have changed.
      */
     private long refusedServer(Call call, int sock, String path) {
         long listener = SocketCalls.peerPid(sock);
-        if (listener <= 0 || !RefusingServers.isOne((int) listener)) {
+        Optional<String> seccheck = listener <= 0 ? Optional.empty() : RefusingServers.of((int) listener);
+        if (seccheck.isEmpty()) {
             return 0;
         }
         SocketCalls.shutdown(sock);
         log.accept("seccheck: refused connect from task " + call.tid() + " (" + Procfs.comm(call.tid()) + "): " + path
-                + " is served by pid " + listener + ", a " + RefusingServers.NAME
-                + ", which refuses supervised programs and would have seen seccheck connect (EPERM)");
+                + " is served by pid " + listener + " (" + seccheck.get()
+                + "), which refuses supervised programs and would have seen seccheck connect (EPERM)");
         return -Errno.EPERM;
     }
 
