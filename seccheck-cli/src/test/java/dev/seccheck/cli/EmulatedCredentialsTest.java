@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * capabilities) gets exactly the kernel's native answers under the default session. Before, the
  * calls seccheck performed kept root's capabilities and effective ids: a program run as uid 65534
  * bound a port below 1024 and reached a unix server as root (SO_PEERCRED said uid 0), and a root
- * program without CAP_DAC_OVERRIDE read a file of another user's. Each case runs natively first,
+ * program without CAP_DAC_OVERRIDE read a file of another user's, and root in a user namespace of
+ * its own bound a low port of the host's network. Each case runs natively first,
  * with and without the lowered rights, so that it cannot pass vacuously.
  */
 class EmulatedCredentialsTest {
@@ -61,9 +62,7 @@ class EmulatedCredentialsTest {
         return PackagedCli.nobody().toArray(String[]::new);
     }
 
-    @Test
-    void aBindBelowPort1024NeedsTheProgramsCapabilityNotSecchecks() throws Exception {
-        String bind = """
+    private static final String BIND = """
                 import socket
                 for port in range(1023, 600, -1):
                     s = socket.socket()
@@ -75,12 +74,33 @@ class EmulatedCredentialsTest {
                     except OSError:
                         s.close()
                 """;
+
+    @Test
+    void aBindBelowPort1024NeedsTheProgramsCapabilityNotSecchecks() throws Exception {
+        String bind = BIND;
         assertThat(run(false, python(bind)).out()).as("root binds natively").isEqualTo("bound\n");
         assertThat(run(false, python(bind, asNobody())).out()).as("uid 65534 may not natively").isEqualTo("EACCES\n");
         assertThat(run(true, python(bind)).out()).as("root under seccheck").isEqualTo("bound\n");
         PackagedCli.Result nobody = run(true, python(bind, asNobody()));
         assertThat(nobody.out()).as(nobody.err()).isEqualTo("EACCES\n");
         assertThat(nobody.err()).as("the bind was seen").contains("bind(");
+    }
+
+    /**
+     * Root in a user namespace of its own has its capabilities there, not in the host's network
+     * namespace, where a low port needs CAP_NET_BIND_SERVICE: natively the bind fails. Before,
+     * its ids and capability sets (0 and all, read from /proc) looked like seccheck's own. The
+     * namespace's uid_map, mapping host root, is written through an open seccheck performs, as
+     * natively.
+     */
+    @Test
+    void aRootProgramInAUserNamespaceOfItsOwnHasNoCapabilityInSecchecks() throws Exception {
+        List<String> inUserNs = python(BIND, "unshare", "--user", "--map-root-user");
+        PackagedCli.Result natively = run(false, inUserNs);
+        org.junit.jupiter.api.Assumptions.assumeTrue(natively.status() == 0, "user namespaces: " + natively.err());
+        assertThat(natively.out()).isEqualTo("EACCES\n");
+        PackagedCli.Result under = run(true, inUserNs);
+        assertThat(under.out()).as(under.err()).isEqualTo("EACCES\n");
     }
 
     @Test

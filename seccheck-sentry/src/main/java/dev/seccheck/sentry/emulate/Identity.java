@@ -35,6 +35,8 @@ record Identity(int[] uids, int[] gids, int[] groups, long caps, int umask) {
     static final int KEEP_UMASK = -1;
     /** CAP_SETGID's bit: a thread holding it could take any groups itself. */
     private static final long CAP_SETGID = 1L << 6;
+    /** CAP_SETFCAP's bit. */
+    private static final long CAP_SETFCAP = 1L << 31;
 
     /** The filesystem user id: the owner of what it creates, and whose permissions a walk has. */
     int fsuid() {
@@ -54,25 +56,34 @@ record Identity(int[] uids, int[] gids, int[] groups, long caps, int umask) {
      * {@code capget} for its capabilities: when both are seccheck's own and include CAP_SETGID
      * (so the thread could take any groups itself), nothing differs that could matter and
      * nothing more is read. Otherwise the status tells everything at once, groups and umask too.
+     * The capabilities of a thread in another user namespace than seccheck's are taken as none
+     * (but CAP_SETFCAP, see the code).
      */
     static Optional<Identity> of(TaskFiles files, int tid, Own own, boolean creates) {
         if (!own.privileged() && !creates) {
             return Optional.of(own.identity());
         }
+        // A thread in a user namespace of its own has its capabilities there: in seccheck's it has
+        // none (what it owns there, seccheck's thread owns too, as the namespace's owner). Except
+        // CAP_SETFCAP, which no call seccheck makes uses but one: the kernel asks the opener of a
+        // uid_map that maps host root for it in the parent namespace, where the program itself
+        // passes because its namespace's creator had it (unshare -Ur as root).
+        boolean ownNamespace = own.privileged() && files.inOwnUserNamespace(tid);
         if (!creates) {
             int r = files.readIds(tid);
             if (r == -Errno.ESRCH) {
                 return Optional.empty();
             }
             long[] caps = new long[3];
-            if (r == 0 && ThreadCredentials.capget(tid, caps) == 0 && caps[0] == own.effective()
+            if (ownNamespace && r == 0 && ThreadCredentials.capget(tid, caps) == 0 && caps[0] == own.effective()
                     && (caps[0] & CAP_SETGID) != 0 && same(files.uids(), own.uids()) && same(files.gids(), own.gids())) {
                 return Optional.of(own.identity());
             }
         }
         int len = files.readStatus(tid);
         Optional<Identity> read = len < 0 ? Optional.empty() : parse(files.status(), len);
-        return creates ? read : read.map(i -> new Identity(i.uids(), i.gids(), i.groups(), i.caps(), KEEP_UMASK));
+        return read.map(i -> new Identity(i.uids(), i.gids(), i.groups(), ownNamespace ? i.caps() : i.caps() & CAP_SETFCAP,
+                creates ? i.umask() : KEEP_UMASK));
     }
 
     private static boolean same(long[] read, int[] own) {

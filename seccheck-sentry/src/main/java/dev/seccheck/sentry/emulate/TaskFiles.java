@@ -50,8 +50,22 @@ final class TaskFiles implements AutoCloseable {
     /** Files opened for tasks not kept, for {@link #SWEEP_EVERY}. */
     private int opened;
 
+    /** seccheck's own user namespace as /proc names it ({@code user:[4026531837]}); null when it cannot be read. */
+    private final String ownUserNamespace;
+
     TaskFiles(PathCalls calls) {
         this.calls = calls;
+        this.ownUserNamespace = calls.readlinkat(AT_FDCWD, "/proc/thread-self/ns/user");
+    }
+
+    /**
+     * Whether thread {@code tid} is in seccheck's user namespace, where its capabilities mean what
+     * seccheck's do; false when it cannot be told. A thread in a namespace of its own has its
+     * capabilities there, not in seccheck's.
+     */
+    boolean inOwnUserNamespace(int tid) {
+        String ns = calls.readlinkat(AT_FDCWD, "/proc/" + tid + "/ns/user");
+        return ns != null && ns.equals(ownUserNamespace);
     }
 
     private static Map<Integer, Integer> lru() {

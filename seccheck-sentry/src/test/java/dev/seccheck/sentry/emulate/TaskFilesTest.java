@@ -125,6 +125,37 @@ class TaskFilesTest {
         }
     }
 
+    /**
+     * Root in a user namespace of its own has no capability in seccheck's, whatever its status
+     * says, but CAP_SETFCAP (which only the write of its own uid_map asks of the opener).
+     */
+    @Test
+    void asRootAProcessInAUserNamespaceOfItsOwnHasNoCapabilityHere() throws Exception {
+        Assumptions.assumeTrue(ThreadCredentials.setfsuid(-1) == 0, "the check is made as root");
+        Identity.Own own = Identity.Own.current();
+        Process plain = new ProcessBuilder("sleep", "30").start();
+        Process nested = new ProcessBuilder("unshare", "--user", "--map-root-user", "sleep", "30").start();
+        try (TaskFiles files = new TaskFiles(new PathCalls())) {
+            assertThat(Identity.of(files, (int) plain.pid(), own, false).orElseThrow().caps()).isEqualTo(own.effective());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/" + nested.pid() + "/exe"))
+                    .toString().endsWith("/sleep") && System.nanoTime() < deadline) {
+                Thread.sleep(10); // unshare has not exec'd sleep yet
+            }
+            Assumptions.assumeTrue(nested.isAlive(), "user namespaces");
+            assertThat(files.inOwnUserNamespace((int) nested.pid())).isFalse();
+            Identity inNs = Identity.of(files, (int) nested.pid(), own, false).orElseThrow();
+            assertThat(inNs.uids()).containsExactly(0, 0, 0, 0);
+            assertThat(inNs.caps()).as("CAP_SETFCAP alone, for its own uid_map").isEqualTo(1L << 31);
+            assertThat(own.sameCredentials(inNs)).isFalse();
+        } finally {
+            plain.destroy();
+            nested.destroy();
+            plain.waitFor(10, TimeUnit.SECONDS);
+            nested.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void theIdsOfAThreadThatIsGoneAreNotReadForAnother() throws Exception {
         try (TaskFiles files = new TaskFiles(new PathCalls())) {
