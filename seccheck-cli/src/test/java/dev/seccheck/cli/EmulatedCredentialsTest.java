@@ -3,20 +3,13 @@ package dev.seccheck.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import jdk.net.ExtendedSocketOptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -107,14 +100,10 @@ class EmulatedCredentialsTest {
     void aUnixPeerSeesTheProgramsUserAndGroupNotRoot() throws Exception {
         Path sock = tmp.resolve("peer.sock");
         String connect = "import socket; s = socket.socket(socket.AF_UNIX); s.connect('" + sock + "'); s.send(b'x')";
-        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            server.bind(UnixDomainSocketAddress.of(sock));
-            Files.setPosixFilePermissions(sock, PosixFilePermissions.fromString("rwxrwxrwx"));
-            assertThat(peerOf(server, () -> run(false, python(connect, asNobody())))).isEqualTo("65534/65534");
-            assertThat(peerOf(server, () -> run(false, python(connect)))).isEqualTo("0/0");
-            assertThat(peerOf(server, () -> run(true, python(connect)))).isEqualTo("0/0");
-            assertThat(peerOf(server, () -> run(true, python(connect, asNobody())))).isEqualTo("65534/65534");
-        }
+        assertThat(peerOf(sock, () -> run(false, python(connect, asNobody())))).isEqualTo("65534/65534");
+        assertThat(peerOf(sock, () -> run(false, python(connect)))).isEqualTo("0/0");
+        assertThat(peerOf(sock, () -> run(true, python(connect)))).isEqualTo("0/0");
+        assertThat(peerOf(sock, () -> run(true, python(connect, asNobody())))).isEqualTo("65534/65534");
     }
 
     /** A client the test starts. */
@@ -123,34 +112,41 @@ class EmulatedCredentialsTest {
         PackagedCli.Result start() throws Exception;
     }
 
-    /** Runs {@code client}, accepts its connection and returns the peer's "uid/gid" (SO_PEERCRED). */
-    private static String peerOf(ServerSocketChannel server, Client client) throws Exception {
-        CompletableFuture<String> peer = CompletableFuture.supplyAsync(() -> {
-            try (SocketChannel c = server.accept()) {
-                c.read(ByteBuffer.allocate(1));
-                var who = c.getOption(ExtendedSocketOptions.SO_PEERCRED);
-                return id(who.user().getName()) + "/" + id(who.group().getName());
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
-        PackagedCli.Result r = client.start();
-        assertThat(r.status()).as(r.err()).isZero();
-        return peer.get(30, TimeUnit.SECONDS);
-    }
+    /** Listens on {@code sock}, open to every user, accepts one client and prints its "uid/gid" (SO_PEERCRED). */
+    private static final String PEER_SERVER = """
+            import os, socket, struct, sys
+            path = sys.argv[1]
+            if os.path.exists(path):
+                os.unlink(path)
+            srv = socket.socket(socket.AF_UNIX)
+            srv.bind(path)
+            os.chmod(path, 0o777)
+            srv.listen(1)
+            print("ready", flush=True)
+            c, _ = srv.accept()
+            c.recv(1)
+            pid, uid, gid = struct.unpack("3i", c.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))
+            print("%d/%d" % (uid, gid), flush=True)
+            """;
 
-    /** The numeric id of a user or group name as the JDK gives it (a name when the id has one). */
-    private static String id(String name) throws IOException {
-        if (name.chars().allMatch(Character::isDigit)) {
-            return name;
+    /**
+     * Runs {@code client} against a server process of its own listening on {@code sock} and
+     * returns the peer's "uid/gid" the server saw.
+     */
+    private static String peerOf(Path sock, Client client) throws Exception {
+        Process server = new ProcessBuilder("/usr/bin/python3", "-c", PEER_SERVER, sock.toString()).start();
+        try {
+            var lines = new java.io.BufferedReader(new java.io.InputStreamReader(server.getInputStream()));
+            assertThat(lines.readLine()).isEqualTo("ready");
+            PackagedCli.Result r = client.start();
+            assertThat(r.status()).as(r.err()).isZero();
+            String peer = lines.readLine();
+            assertThat(server.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            return peer;
+        } finally {
+            server.destroyForcibly();
+            server.waitFor(10, TimeUnit.SECONDS);
         }
-        Process p = new ProcessBuilder("id", "-u", name).start();
-        String uid = new String(p.getInputStream().readAllBytes()).trim();
-        if (!uid.isEmpty()) {
-            return uid;
-        }
-        Process g = new ProcessBuilder("getent", "group", name).start();
-        return new String(g.getInputStream().readAllBytes()).trim().split(":")[2];
     }
 
     @Test

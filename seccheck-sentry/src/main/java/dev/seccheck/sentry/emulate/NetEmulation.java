@@ -118,6 +118,11 @@ final class NetEmulation {
             byte[] payload = data;
             long r = isUnixPath(addr) ? viaWalk(call, sock, addr, n.nr(), data, (int) n.arg3())
                     : asProgram(call, () -> perform(sock, addr, n.nr(), payload, (int) n.arg3()));
+            if (n.nr() == Sysno.CONNECT && r == 0 && isUnix(addr)) {
+                // Checked as seccheck again, not as the program: a /proc hiding other users' processes
+                // must not hide the listener's name.
+                r = refusedServer(call, sock, isUnixPath(addr) ? unixPath(addr) : "an abstract socket");
+            }
             call.complete(ev, seen, r);
         } finally {
             PathCalls.close(sock);
@@ -220,8 +225,7 @@ final class NetEmulation {
                 byte[] ours = new byte[2 + viaBytes.length + 1];
                 System.arraycopy(addr, 0, ours, 0, 2);
                 System.arraycopy(viaBytes, 0, ours, 2, viaBytes.length);
-                long r = perform(sock, ours, nr, data, flags);
-                return nr == Sysno.CONNECT && r == 0 ? refusedServer(call, sock, path) : r;
+                return perform(sock, ours, nr, data, flags);
             } finally {
                 PathCalls.close(f.fd());
                 PathCalls.close(f.parent());
@@ -236,17 +240,21 @@ final class NetEmulation {
      * the program for seccheck. Decided on the listener the kernel connected to (SO_PEERCRED),
      * not on the name, which another thread could have changed.
      */
-    private long refusedServer(Call call, int sock, String path) {
+    private long refusedServer(Call call, int sock, String what) {
         long listener = SocketCalls.peerPid(sock);
         Optional<String> seccheck = listener <= 0 ? Optional.empty() : RefusingServers.of((int) listener);
         if (seccheck.isEmpty()) {
             return 0;
         }
         SocketCalls.shutdown(sock);
-        log.accept("seccheck: refused connect from task " + call.tid() + " (" + Procfs.comm(call.tid()) + "): " + path
+        log.accept("seccheck: refused connect from task " + call.tid() + " (" + Procfs.comm(call.tid()) + "): " + what
                 + " is served by pid " + listener + " (" + seccheck.get()
                 + "), which refuses supervised programs and would have seen seccheck connect (EPERM)");
         return -Errno.EPERM;
+    }
+
+    private static boolean isUnix(byte[] addr) {
+        return addr.length >= 2 && (addr[0] & 0xff | (addr[1] & 0xff) << 8) == AF_UNIX;
     }
 
     private static boolean isUnixPath(byte[] addr) {
