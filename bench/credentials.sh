@@ -10,6 +10,7 @@
 # configuration and round, and the medians of the p50s.
 #
 # Usage: BENCH_OLD=DIR bench/credentials.sh [N] [ROUNDS]     (default 20000 opens, 5 rounds; as root)
+#        BENCH_WHO=root                                       one kind of program only
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 n="${1:-20000}"
@@ -23,8 +24,9 @@ chmod 755 "$out" "$out/lat"
 printf '{"name":"opens","points":[{"name":"syscall/openat/enter"}],"sinks":[{"name":"null"}]}\n' >"$out/opens.json"
 "$here/seccheck" --version >/dev/null
 : >"$out/results.tsv"
+whos="${BENCH_WHO:-root nobody}"
 for r in $(seq "$rounds"); do
-  for who in root nobody; do
+  for who in $whos; do
     for which in old new; do
       sc="$here/seccheck"; [ "$which" = old ] && sc="$old/seccheck"
       pre=(); [ "$who" = nobody ] && pre=(setpriv --reuid=65534 --regid=65534 --clear-groups)
@@ -34,7 +36,7 @@ for r in $(seq "$rounds"); do
   done
 done
 echo "medians of the p50s (us):"
-for who in root nobody; do
+for who in $whos; do
   for which in old new; do
     m="$(awk -F'\t' -v w="$who" -v c="$which" '$2==w && $3==c {sub(/.*p50=/,"",$4); sub(/us.*/,"",$4); print $4}' "$out/results.tsv" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')"
     printf '  %-7s %-4s %s\n' "$who" "$which" "$m"

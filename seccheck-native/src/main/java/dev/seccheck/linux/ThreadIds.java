@@ -21,7 +21,18 @@ public final class ThreadIds {
     /** PIDFD_INFO_CREDS: fill in the ids. */
     private static final long INFO_CREDS = 1L << 1;
 
+    /** _IO(PIDFS_IOCTL_MAGIC, 9): an fd of the thread's user namespace (Linux 6.11). */
+    private static final long PIDFD_GET_USER_NAMESPACE = 0xFF09L;
+
     private final MemorySegment info = Arena.ofAuto().allocate(Layouts.PIDFD_INFO);
+
+    /**
+     * Opens the user namespace of the thread behind {@code pidfd}: an fd of it (an nsfs file, whose
+     * inode names the namespace), or -errno (ENOTTY or EINVAL before Linux 6.11, ESRCH when gone).
+     */
+    public static int openUserNamespace(int pidfd) {
+        return (int) Direct.call(Sysno.IOCTL, pidfd, PIDFD_GET_USER_NAMESPACE, 0, 0);
+    }
 
     /** Opens a pidfd of thread {@code tid}: the fd, or -errno (EINVAL before Linux 6.9, ESRCH when gone). */
     public static int openThread(int tid) {

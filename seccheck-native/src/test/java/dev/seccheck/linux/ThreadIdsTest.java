@@ -69,4 +69,26 @@ class ThreadIdsTest {
         assertThat(ThreadIds.unsupported(-Errno.EMFILE)).as("no descriptor left, this once").isFalse();
         assertThat(ThreadIds.unsupported(0)).isFalse();
     }
+
+    /** A thread's pidfd gives its user namespace: the very nsfs file /proc shows for it. */
+    @Test
+    void aThreadsPidfdOpensItsUserNamespace() throws Exception {
+        long tid = Long.parseLong(java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/thread-self"))
+                .getFileName().toString());
+        int pidfd = ThreadIds.openThread((int) tid);
+        Assumptions.assumeFalse(ThreadIds.unsupported(pidfd), "thread pidfds need Linux 6.9");
+        PathCalls calls = new PathCalls();
+        try {
+            int ns = ThreadIds.openUserNamespace(pidfd);
+            Assumptions.assumeFalse(ThreadIds.unsupported(ns), "PIDFD_GET_USER_NAMESPACE needs Linux 6.11");
+            assertThat(ns).isNotNegative();
+            int mine = calls.openat(-100, "/proc/thread-self/ns/user", 0);
+            assertThat(calls.fstat(ns).ino()).isEqualTo(calls.fstat(mine).ino());
+            PathCalls.close(ns);
+            PathCalls.close(mine);
+        } finally {
+            PathCalls.close(pidfd);
+        }
+        assertThat(ThreadIds.openUserNamespace(-1)).isEqualTo(-Errno.EBADF);
+    }
 }

@@ -51,7 +51,9 @@ import java.util.stream.Stream;
  * {@code perf_event_open} and {@code prlimit64} aimed at another process, and with
  * {@code allowPtrace} a ptrace attach or seize, refused unless the target is of the run, which
  * the supervisor never is ({@link OutsideProcesses}); {@code F_SETOWN_EX}, {@code FIOSETOWN} and
- * {@code SIOCSPGRP}, whose owner is in memory ({@link SignalOwners}). While seccheck's own files
+ * {@code SIOCSPGRP}, whose owner is in memory ({@link SignalOwners}); {@code unshare} and
+ * {@code clone} with {@code CLONE_NEWUSER} and every {@code setns}, which may take a task out of
+ * seccheck's user namespace, marked before they go on ({@link UserNamespaces}). While seccheck's own files
  * are within the program's reach ({@link OwnFiles}), it also holds every call that could write a
  * file by its name: the emulation performs them and refuses those that would write one of
  * seccheck's files.
@@ -154,6 +156,7 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         Assembler.Label target = a.label();
         Assembler.Label ptrace = a.label();
         Assembler.Label clone = a.label();
+        Assembler.Label unshare = a.label();
         Assembler.Label prctl = a.label();
         Assembler.Label fcntl = a.label();
         Assembler.Label setpgid = a.label();
@@ -180,6 +183,9 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         when(a, Bpf.Cond.EQ, Sysno.PROCESS_VM_WRITEV, notify);
         when(a, Bpf.Cond.EQ, Sysno.PTRACE, ptrace);
         when(a, Bpf.Cond.EQ, Sysno.CLONE, clone);
+        when(a, Bpf.Cond.EQ, Sysno.UNSHARE, unshare);
+        // setns: held whatever the namespace type, as 0 ("any") may name a user namespace (UserNamespaces).
+        when(a, Bpf.Cond.EQ, Sysno.SETNS, notify);
         when(a, Bpf.Cond.EQ, Sysno.PRCTL, prctl);
         when(a, Bpf.Cond.EQ, Sysno.FCNTL, fcntl);
         when(a, Bpf.Cond.EQ, Sysno.SETPGID, setpgid);
@@ -252,10 +258,17 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
             a.ret(refuse);
         }
 
-        // clone's flags are its first argument on x86-64; CLONE_UNTRACED is in the low word.
+        // clone's flags are its first argument on x86-64; CLONE_UNTRACED is in the low word. A new
+        // user namespace (clone or unshare) is held for UserNamespaces, let through once marked.
         a.bind(clone);
         a.load(SeccompData.argLow(0));
         when(a, Bpf.Cond.SET, (int) CloneFlags.CLONE_UNTRACED, eperm);
+        Assembler.Label newUser = a.label();
+        a.jumpAlways(newUser);
+        a.bind(unshare);
+        a.load(SeccompData.argLow(0));
+        a.bind(newUser);
+        when(a, Bpf.Cond.SET, (int) CloneFlags.CLONE_NEWUSER, notify);
         a.jumpAlways(out);
 
         // prctl(PR_SET_DUMPABLE, 0): the option is an int, the value a full 64-bit word.

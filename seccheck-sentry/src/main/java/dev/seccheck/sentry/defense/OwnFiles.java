@@ -12,9 +12,9 @@ import static dev.seccheck.abi.Fcntl.O_WRONLY;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
-import dev.seccheck.linux.ThreadCredentials;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Seccomp;
+import dev.seccheck.linux.ThreadCredentials;
 import dev.seccheck.sentry.filter.Assembler;
 import dev.seccheck.sentry.filter.Bpf;
 import dev.seccheck.sentry.filter.Fragment;

@@ -2,12 +2,13 @@ package dev.seccheck.sentry.emulate;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
-import dev.seccheck.linux.ThreadCredentials;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.SeccompListener;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.SeccompReplies;
+import dev.seccheck.linux.ThreadCredentials;
 import dev.seccheck.sentry.defense.OwnFiles;
+import dev.seccheck.sentry.defense.UserNamespaces;
 import dev.seccheck.sentry.syscalls.FdPaths;
 import dev.seccheck.sentry.task.Task;
 import java.util.concurrent.ExecutorService;
@@ -82,6 +83,8 @@ public final class Emulator implements AutoCloseable {
     private final IntFunction<FdPaths> fdPaths;
     private final ExecutorService pool;
     private final ThreadLocal<Worker> workers;
+    /** Whether a task may have left seccheck's user namespace (the Notifier marks it). */
+    private final UserNamespaces userNamespaces = new UserNamespaces();
     /** Calls a signal interrupted, so that their repeats fire nothing twice. */
     private final Restarts restarts = new Restarts();
     private final int supervisor;
@@ -106,7 +109,7 @@ public final class Emulator implements AutoCloseable {
         Identity.Own own = Identity.Own.current();
         this.supervisor = supervisor;
         this.own = own;
-        this.workers = ThreadLocal.withInitial(() -> new Worker(supervisor, own, ownFiles, log));
+        this.workers = ThreadLocal.withInitial(() -> new Worker(supervisor, own, ownFiles, userNamespaces, log));
         ThreadFactory threads = Thread.ofPlatform().daemon().name("seccheck-emulation-", 0).factory();
         // A pool thread's fds (its mount table watch, the program's files it keeps) are closed when it ends with the pool.
         // No queue: a call that finds every thread busy gets a thread of its own rather than waiting
@@ -121,6 +124,11 @@ public final class Emulator implements AutoCloseable {
                         workers.remove();
                     }
                 }));
+    }
+
+    /** Returns what tells whether a task may have left seccheck's user namespace, for the notifier to mark. */
+    public UserNamespaces userNamespaces() {
+        return userNamespaces;
     }
 
     /** Returns whether the notifier must hand syscall {@code nr} here. */
@@ -145,7 +153,7 @@ public final class Emulator implements AutoCloseable {
     public void submit(SeccompNotification n, Task task) {
         if (isOpen(n.nr()) || isRenaming(n.nr())) {
             if (here == null) {
-                here = new Worker(supervisor, own, ownFiles, log);
+                here = new Worker(supervisor, own, ownFiles, userNamespaces, log);
             }
             Call call = new Call(n, task, points, restarts, here.replies(listener), fdPaths.apply(n.tid()),
                     this::finishOnPool);
@@ -260,7 +268,7 @@ public final class Emulator implements AutoCloseable {
         final TaskFiles tasks;
         private SeccompReplies replies;
 
-        Worker(int supervisor, Identity.Own own, OwnFiles ownFiles, Consumer<String> log) {
+        Worker(int supervisor, Identity.Own own, OwnFiles ownFiles, UserNamespaces userNamespaces, Consumer<String> log) {
             long r = ThreadCredentials.unshareFs();
             if (r < 0) {
                 throw new IllegalStateException("unshare(CLONE_FS) for an emulation thread: errno " + -r);
@@ -269,7 +277,7 @@ public final class Emulator implements AutoCloseable {
             PathWalk walk = new PathWalk(calls, supervisor);
             ProgramMemory memory = new ProgramMemory();
             this.names = new RealPath(calls);
-            this.tasks = new TaskFiles(calls);
+            this.tasks = new TaskFiles(calls, userNamespaces);
             this.opens = new OpenEmulation(calls, walk, memory, own, names, tasks, ownFiles, log);
             this.net = new NetEmulation(calls, walk, memory, own, tasks, log);
             this.renames = new NameEmulation(calls, walk, memory, own, names, tasks, log);

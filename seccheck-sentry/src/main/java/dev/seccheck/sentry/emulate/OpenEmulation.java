@@ -14,10 +14,10 @@ import static dev.seccheck.abi.Fcntl.O_WRONLY;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
-import dev.seccheck.linux.ThreadCredentials;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.SeccompNotification;
+import dev.seccheck.linux.ThreadCredentials;
 import dev.seccheck.sentry.defense.OwnFiles;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sink.ReachedFile;

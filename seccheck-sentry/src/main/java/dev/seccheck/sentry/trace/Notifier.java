@@ -10,6 +10,7 @@ import dev.seccheck.sentry.defense.GroupSignals;
 import dev.seccheck.sentry.defense.Guard;
 import dev.seccheck.sentry.defense.OutsideProcesses;
 import dev.seccheck.sentry.defense.SignalOwners;
+import dev.seccheck.sentry.defense.UserNamespaces;
 import dev.seccheck.sentry.emulate.Emulator;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.task.Task;
@@ -211,6 +212,9 @@ final class Notifier implements Runnable {
         }
         if (task == null) {
             task = tasks.getOrLoad(n.tid());
+        }
+        if (emulator != null && UserNamespaces.held(n.nr(), n.arg0())) {
+            emulator.userNamespaces().leaving(); // before the task can be in another namespace
         }
         Refusal refused = refusalOf(n, access);
         if (refused != null) {

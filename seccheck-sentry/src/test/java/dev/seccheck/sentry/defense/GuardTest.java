@@ -65,6 +65,32 @@ class GuardTest {
         assertThat(run(Sysno.PIDFD_OPEN, 1234, 0)).isEqualTo(ALLOW);
     }
 
+    /**
+     * A new user namespace (unshare, clone) and every setns are held, so that the supervisor
+     * learns a task may leave its user namespace before it can; other namespaces and plain
+     * clones pass. The filter and UserNamespaces agree.
+     */
+    @Test
+    void callsThatMayLeaveTheUserNamespaceAreHeld() {
+        long newUser = CloneFlags.CLONE_NEWUSER;
+        long newNet = 0x40000000L;
+        assertThat(run(Sysno.UNSHARE, newUser)).isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(run(Sysno.UNSHARE, newUser | newNet)).isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(run(Sysno.UNSHARE, newNet)).isEqualTo(ALLOW);
+        assertThat(run(Sysno.CLONE, newUser | 17)).isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(run(Sysno.CLONE, 0x3d0f00)).as("a thread").isEqualTo(ALLOW);
+        assertThat(run(Sysno.CLONE, newUser | CloneFlags.CLONE_UNTRACED)).as("still refused").isNotEqualTo(ALLOW)
+                .isNotEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(run(Sysno.SETNS, 3, 0)).isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(run(Sysno.SETNS, 3, newNet)).isEqualTo(Seccomp.RET_USER_NOTIF);
+        for (int nr : new int[] {Sysno.UNSHARE, Sysno.CLONE, Sysno.SETNS}) {
+            for (long flags : new long[] {0, newUser, newNet, newUser | newNet}) {
+                assertThat(run(nr, flags, 0) == Seccomp.RET_USER_NOTIF).as("syscall %d flags %x", nr, flags)
+                        .isEqualTo(UserNamespaces.held(nr, flags));
+            }
+        }
+    }
+
     /** Memory access to another process is held: whether it is of the run is not in a filter's sight. */
     @Test
     void memoryAccessToAnotherProcessIsHeldForTheSupervisorToDecide() {
@@ -186,7 +212,8 @@ class GuardTest {
         Set<Integer> guarded = Set.of(Sysno.KILL, Sysno.RT_SIGQUEUEINFO, Sysno.TKILL, Sysno.TGKILL, Sysno.RT_TGSIGQUEUEINFO,
                 Sysno.PIDFD_OPEN, Sysno.PROCESS_VM_READV, Sysno.PROCESS_VM_WRITEV, Sysno.PTRACE, Sysno.CLONE, Sysno.PRCTL, Sysno.SETPGID,
                 Sysno.PIDFD_GETFD, Sysno.CLONE3, Sysno.PIDFD_SEND_SIGNAL, Sysno.IO_URING_SETUP, Sysno.IO_URING_ENTER,
-                Sysno.IO_URING_REGISTER, Sysno.USERFAULTFD, Sysno.IOCTL, Sysno.PERF_EVENT_OPEN, Sysno.PRLIMIT64, Sysno.FCNTL);
+                Sysno.IO_URING_REGISTER, Sysno.USERFAULTFD, Sysno.IOCTL, Sysno.PERF_EVENT_OPEN, Sysno.PRLIMIT64, Sysno.FCNTL,
+                Sysno.UNSHARE, Sysno.SETNS);
         for (int nr = 0; nr <= SeccompFilter.MAX_SYSNO; nr++) {
             if (!guarded.contains(nr)) {
                 // Arguments that would be refused were the syscall one of the guarded ones.

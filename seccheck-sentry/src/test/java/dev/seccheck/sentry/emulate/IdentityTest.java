@@ -2,8 +2,8 @@ package dev.seccheck.sentry.emulate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.seccheck.linux.ThreadCredentials;
 import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.ThreadCredentials;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

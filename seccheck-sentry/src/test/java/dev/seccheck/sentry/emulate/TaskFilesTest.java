@@ -3,8 +3,8 @@ package dev.seccheck.sentry.emulate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.seccheck.abi.Errno;
-import dev.seccheck.linux.ThreadCredentials;
 import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.ThreadCredentials;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.SynchronousQueue;
