@@ -192,47 +192,87 @@ record Identity(int[] uids, int[] gids, int[] groups, long caps, int umask) {
         if (!switchIds) {
             return mask;
         }
+        long effective;
         try {
-            take(own);
+            effective = take(own);
         } catch (IllegalStateException e) {
-            restore(own);
+            restore(own, uids, -1);
             mask.close();
             throw e;
         }
         return () -> {
-            restore(own);
+            restore(own, uids, effective);
             mask.close();
         };
     }
 
     /**
-     * Takes this identity's credentials on the calling thread (per-thread system calls). The
-     * groups go first, while the thread still holds CAP_SETGID. The saved user id stays
-     * seccheck's: a thread that keeps a saved id of 0 keeps its permitted capabilities, so it can
-     * take them back (and its ids) afterwards; no call seccheck makes for a program looks at the
-     * saved id. setresuid sets the fsuid to the new effective id and may clear the effective
-     * capabilities: the permitted ones are raised again for setfsuid, then lowered to the
-     * program's.
+     * Takes this identity's credentials on the calling thread (per-thread system calls) and
+     * returns its effective capabilities then. The groups go first, while the thread still holds
+     * CAP_SETGID. The saved user id stays seccheck's: a thread that keeps a saved id of 0 keeps its
+     * permitted capabilities, so it can take them back (and its ids) afterwards; no call seccheck
+     * makes for the program looks at it. Each call is made only when it changes something (a
+     * switch is about 2 us a call, most of it the kernel's new credentials): setres[ug]id set the
+     * filesystem id to the effective one, and the kernel clears the effective capabilities when
+     * the effective uid leaves 0 (and gives back the permitted ones when it returns to 0).
      */
-    private void take(Own own) {
+    private long take(Own own) {
         check("setresgid", ThreadCredentials.setresgid(gids[0], gids[1], gids[2]));
-        ThreadCredentials.setfsgid(gids[3]);
+        if (gids[3] != gids[1]) {
+            ThreadCredentials.setfsgid(gids[3]);
+        }
         check("setgroups", ThreadCredentials.setgroups(groups));
         check("setresuid", ThreadCredentials.setresuid(uids[0], uids[1], own.uids()[2]));
-        check("capset", ThreadCredentials.capset(own.permitted(), own.permitted(), own.inheritable()));
-        ThreadCredentials.setfsuid(uids[3]);
-        check("capset", ThreadCredentials.capset(caps & own.permitted(), own.permitted(), own.inheritable()));
+        long effective = own.uids()[1] == 0 && uids[1] != 0 ? 0 : own.effective();
+        if (uids[3] != uids[1]) {
+            // setfsuid needs CAP_SETUID for an id that is none of the thread's others, and leaving
+            // fsuid 0 drops the filesystem capabilities: the set is given whole just below.
+            check("capset", ThreadCredentials.capset(own.permitted(), own.permitted(), own.inheritable()));
+            ThreadCredentials.setfsuid(uids[3]);
+            effective = -1;
+        }
+        long want = caps & own.permitted();
+        if (effective != want) {
+            check("capset", ThreadCredentials.capset(want, own.permitted(), own.inheritable()));
+        }
+        return want;
     }
 
-    /** Gives the calling thread seccheck's credentials back, in the order that keeps the rights each step needs. */
-    private static void restore(Own own) {
-        check("capset", ThreadCredentials.capset(own.permitted(), own.permitted(), own.inheritable()));
-        check("setresuid", ThreadCredentials.setresuid(own.uids()[0], own.uids()[1], own.uids()[2]));
-        ThreadCredentials.setfsuid(own.uids()[3]);
+    /**
+     * Gives the calling thread seccheck's credentials back, in the order that keeps the rights each
+     * step needs: the user ids first (0 is the thread's saved id, so no capability is needed, and
+     * the effective uid coming back to 0 gives back the permitted capabilities), then the groups
+     * (CAP_SETGID, raised first when the program's capabilities lacked it), then the effective set.
+     *
+     * @param from the user ids the thread had taken
+     * @param effective its effective capabilities then; -1 when not known
+     */
+    private static void restore(Own own, int[] from, long effective) {
+        long r = ThreadCredentials.setresuid(own.uids()[0], own.uids()[1], own.uids()[2]);
+        if (r == -Errno.EPERM) {
+            check("capset", ThreadCredentials.capset(own.permitted(), own.permitted(), own.inheritable()));
+            effective = own.permitted();
+            r = ThreadCredentials.setresuid(own.uids()[0], own.uids()[1], own.uids()[2]);
+        }
+        check("setresuid", r);
+        if (own.uids()[1] == 0 && from[1] != 0) {
+            effective = own.permitted();
+        }
+        if (own.uids()[3] != own.uids()[1]) {
+            ThreadCredentials.setfsuid(own.uids()[3]);
+        }
+        if (effective == -1 || (effective & CAP_SETGID) == 0) {
+            check("capset", ThreadCredentials.capset(own.permitted(), own.permitted(), own.inheritable()));
+            effective = own.permitted();
+        }
         check("setresgid", ThreadCredentials.setresgid(own.gids()[0], own.gids()[1], own.gids()[2]));
-        ThreadCredentials.setfsgid(own.gids()[3]);
+        if (own.gids()[3] != own.gids()[1]) {
+            ThreadCredentials.setfsgid(own.gids()[3]);
+        }
         check("setgroups", ThreadCredentials.setgroups(own.groups()));
-        check("capset", ThreadCredentials.capset(own.effective(), own.permitted(), own.inheritable()));
+        if (effective != own.effective()) {
+            check("capset", ThreadCredentials.capset(own.effective(), own.permitted(), own.inheritable()));
+        }
     }
 
     private static void check(String call, long r) {

@@ -133,4 +133,35 @@ class IdentityTest {
         t.join(10_000);
         assertThat(seen.get()).isEqualTo("[4241, 4242, 0, 4243] [4341, 4342, 4340, 4343] [7] 400 77 | true | true 22 true");
     }
+
+    /**
+     * The switches that skip calls (nothing to change) still take exactly the identity and give
+     * everything back: uid 65534 with no capability (the effective uid leaving 0 clears them), and
+     * root without CAP_SETGID or CAP_DAC_OVERRIDE (whose groups must still come back).
+     */
+    @Test
+    void theShortSwitchesTakeExactlyTheIdentityAndGiveEverythingBack() throws Exception {
+        Assumptions.assumeTrue(ThreadCredentials.setfsuid(-1) == 0, "switching ids needs root");
+        java.util.concurrent.atomic.AtomicReference<String> seen = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = Thread.ofPlatform().start(() -> {
+            Identity.Own own = Identity.Own.current();
+            String before = credentials();
+            StringBuilder out = new StringBuilder();
+            long fewer = own.effective() & ~(1L << 6) & ~(1L << 1);
+            for (Identity id : new Identity[] {
+                new Identity(new int[] {65534, 65534, 65534, 65534}, new int[] {65534, 65534, 65534, 65534}, new int[0], 0,
+                        Identity.KEEP_UMASK),
+                new Identity(new int[] {0, 0, 0, 0}, new int[] {0, 0, 0, 0}, new int[] {5, 6}, fewer, Identity.KEEP_UMASK)}) {
+                try (Identity.Assumed _ = id.assume(own)) {
+                    out.append(credentials()).append(" | ");
+                }
+                out.append(credentials().equals(before)).append(" | ");
+            }
+            seen.set(out.toString());
+        });
+        t.join(10_000);
+        long full = Identity.Own.current().effective();
+        assertThat(seen.get()).isEqualTo("[65534, 65534, 0, 65534] [65534, 65534, 65534, 65534] [] 0 | true | "
+                + "[0, 0, 0, 0] [0, 0, 0, 0] [5, 6] " + Long.toHexString(full & ~(1L << 6) & ~(1L << 1)) + " | true | ");
+    }
 }
