@@ -78,24 +78,34 @@ class WorkloadControlTest {
 
     @Test
     void theWorkloadOfOneRunCannotControlAnotherRunOfTheSameRoot() throws Exception {
+        String[] out = askAnotherRunToDelete("w2", """
+                {"name": "watch", "points": [{"name": "sentry/execve"}], "sinks": [{"name": "null"}]}""");
+
+        assertThat(out[0]).contains("raw: {\"ok\":false,\"error\":\"refused: the request comes from pid ")
+                .contains("a task supervised by run w2");
+        assertThat(out[1]).contains("control socket: \"session_delete\" refused: the request comes from pid ");
+    }
+
+    /**
+     * Runs a looping run "other" with a session "watch", then a run {@code id} under
+     * {@code config} whose program asks the other's control socket to delete "watch"; returns
+     * what the asking run and the other run printed.
+     */
+    private String[] askAnotherRunToDelete(String id, String config) throws Exception {
         Path root = tmp.resolve("root");
         Path quiet = Files.writeString(tmp.resolve("quiet.json"), """
                 {"name": "watch", "points": [{"name": "sentry/execve"}], "sinks": [{"name": "null"}]}""");
+        Path asking = Files.writeString(tmp.resolve(id + ".json"), config);
         Path raw = Files.writeString(tmp.resolve("raw.py"), RAW);
         Path stop = tmp.resolve("stop");
         Process target = startLooping(root, quiet, "other", stop);
         try {
             Path sock = awaitServing(root.resolve("other").resolve("control.sock"));
-
-            Result r = run(root, quiet, "w2", "python3", raw.toString(), sock.toString(),
+            Result r = run(root, asking, id, "python3", raw.toString(), sock.toString(),
                     "{\"op\": \"session_delete\", \"name\": \"watch\"}");
-
-            assertThat(r.out).contains("raw: {\"ok\":false,\"error\":\"refused: the request comes from pid ")
-                    .contains("a task supervised by run w2");
             Files.writeString(stop, "");
             assertThat(target.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            assertThat(Files.readString(tmp.resolve("other.out")))
-                    .contains("control socket: \"session_delete\" refused: the request comes from pid ");
+            return new String[] {r.out, Files.readString(tmp.resolve("other.out"))};
         } finally {
             stopLooping(target, stop);
         }
@@ -136,27 +146,11 @@ class WorkloadControlTest {
     /** The same through a connect seccheck performs: the other run's process is a seccheck-run too. */
     @Test
     void theWorkloadOfOneRunCannotControlAnotherThroughAConnectSeccheckPerforms() throws Exception {
-        Path root = tmp.resolve("root");
-        Path quiet = Files.writeString(tmp.resolve("quiet.json"), """
-                {"name": "watch", "points": [{"name": "sentry/execve"}], "sinks": [{"name": "null"}]}""");
-        Path connects = Files.writeString(tmp.resolve("connects.json"), """
+        String[] out = askAnotherRunToDelete("w4", """
                 {"name": "net", "points": [{"name": "syscall/connect/enter"}], "sinks": [{"name": "null"}]}""");
-        Path raw = Files.writeString(tmp.resolve("raw.py"), RAW);
-        Path stop = tmp.resolve("stop");
-        Process target = startLooping(root, quiet, "other", stop);
-        try {
-            Path sock = awaitServing(root.resolve("other").resolve("control.sock"));
 
-            Result r = run(root, connects, "w4", "python3", raw.toString(), sock.toString(),
-                    "{\"op\": \"session_delete\", \"name\": \"watch\"}");
-
-            assertThat(r.out).contains("raw: connect refused: Operation not permitted").contains("(seccheck-run)");
-            Files.writeString(stop, "");
-            assertThat(target.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            assertThat(Files.readString(tmp.resolve("other.out"))).doesNotContain("deleted");
-        } finally {
-            stopLooping(target, stop);
-        }
+        assertThat(out[0]).contains("raw: connect refused: Operation not permitted").contains("(seccheck-run)");
+        assertThat(out[1]).doesNotContain("deleted");
     }
 
     @Test
