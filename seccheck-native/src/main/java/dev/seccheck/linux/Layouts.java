@@ -145,6 +145,7 @@ final class Layouts {
             JAVA_LONG.withName("st_ctime_nsec"),
             MemoryLayout.paddingLayout(24));
     static final VarHandle ST_DEV = STAT.varHandle(groupElement("st_dev"));
+    static final VarHandle ST_RDEV = STAT.varHandle(groupElement("st_rdev"));
     static final VarHandle ST_INO = STAT.varHandle(groupElement("st_ino"));
     static final VarHandle ST_NLINK = STAT.varHandle(groupElement("st_nlink"));
     static final VarHandle ST_MODE = STAT.varHandle(groupElement("st_mode"));
@@ -183,7 +184,9 @@ final class Layouts {
             MemoryLayout.paddingLayout(4),
             JAVA_LONG.withName("stx_mtime_sec"),
             JAVA_INT.withName("stx_mtime_nsec"),
-            MemoryLayout.paddingLayout(12), // the timestamp's spare, stx_rdev_major and _minor
+            MemoryLayout.paddingLayout(4), // the timestamp's spare
+            JAVA_INT.withName("stx_rdev_major"),
+            JAVA_INT.withName("stx_rdev_minor"),
             JAVA_INT.withName("stx_dev_major"),
             JAVA_INT.withName("stx_dev_minor"),
             JAVA_LONG.withName("stx_mnt_id"),
@@ -201,6 +204,8 @@ final class Layouts {
     static final VarHandle STX_MTIME_NSEC = STATX.varHandle(groupElement("stx_mtime_nsec"));
     static final VarHandle STX_DEV_MAJOR = STATX.varHandle(groupElement("stx_dev_major"));
     static final VarHandle STX_DEV_MINOR = STATX.varHandle(groupElement("stx_dev_minor"));
+    static final VarHandle STX_RDEV_MAJOR = STATX.varHandle(groupElement("stx_rdev_major"));
+    static final VarHandle STX_RDEV_MINOR = STATX.varHandle(groupElement("stx_rdev_minor"));
     static final VarHandle STX_MNT_ID = STATX.varHandle(groupElement("stx_mnt_id"));
 
     /** {@code struct mnt_id_req} of statmount(2), its first version (24 bytes). */

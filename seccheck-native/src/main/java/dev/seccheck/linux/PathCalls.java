@@ -22,11 +22,17 @@ public final class PathCalls {
 
     /**
      * What fstat says about a file: where it lives, what it is, who owns it, its links, size,
-     * and its change and modification times (nanoseconds since the epoch).
+     * its change and modification times (nanoseconds since the epoch), and for a device its
+     * number ({@code rdev}, encoded as stat's st_rdev is; 0 for anything else).
      */
     public record Stat(long dev, long ino, int mode, int uid, int gid, long ctimeNs, long nlink, long size,
-            long mtimeNs) {
+            long mtimeNs, long rdev) {
         private static final int S_IFMT = 0170000;
+
+        /** Returns whether the file is a character device. */
+        public boolean isCharDevice() {
+            return (mode & S_IFMT) == 0020000;
+        }
 
         /** Returns whether the file is a symbolic link. */
         public boolean isSymlink() {
@@ -193,12 +199,18 @@ public final class PathCalls {
         return new Stat((long) Layouts.ST_DEV.get(stat, 0L), (long) Layouts.ST_INO.get(stat, 0L),
                 (int) Layouts.ST_MODE.get(stat, 0L), (int) Layouts.ST_UID.get(stat, 0L), (int) Layouts.ST_GID.get(stat, 0L),
                 nanos(Layouts.ST_CTIME, Layouts.ST_CTIME_NSEC), (long) Layouts.ST_NLINK.get(stat, 0L),
-                (long) Layouts.ST_SIZE.get(stat, 0L), nanos(Layouts.ST_MTIME, Layouts.ST_MTIME_NSEC));
+                (long) Layouts.ST_SIZE.get(stat, 0L), nanos(Layouts.ST_MTIME, Layouts.ST_MTIME_NSEC),
+                (long) Layouts.ST_RDEV.get(stat, 0L));
     }
 
     /** A time of {@link #stat} as nanoseconds since the epoch, from its seconds and nanoseconds fields. */
     private long nanos(java.lang.invoke.VarHandle seconds, java.lang.invoke.VarHandle nanoseconds) {
         return (long) seconds.get(stat, 0L) * 1_000_000_000L + (long) nanoseconds.get(stat, 0L);
+    }
+
+    /** A device number in the encoding of stat's st_dev and st_rdev (the kernel's new_encode_dev). */
+    public static long encode(long major, long minor) {
+        return (minor & 0xff) | (major << 8) | ((minor & ~0xffL) << 12);
     }
 
     /**
@@ -238,12 +250,14 @@ public final class PathCalls {
         long major = Integer.toUnsignedLong((int) Layouts.STX_DEV_MAJOR.get(statx, 0L));
         long minor = Integer.toUnsignedLong((int) Layouts.STX_DEV_MINOR.get(statx, 0L));
         // The encoding of stat's st_dev (the kernel's new_encode_dev), so that the two compare.
-        long dev = (minor & 0xff) | (major << 8) | ((minor & ~0xffL) << 12);
+        long dev = encode(major, minor);
         Stat st = new Stat(dev, (long) Layouts.STX_INO.get(statx, 0L), Short.toUnsignedInt((short) Layouts.STX_MODE.get(statx, 0L)),
                 (int) Layouts.STX_UID.get(statx, 0L), (int) Layouts.STX_GID.get(statx, 0L),
                 (long) Layouts.STX_CTIME_SEC.get(statx, 0L) * 1_000_000_000L + (int) Layouts.STX_CTIME_NSEC.get(statx, 0L),
                 Integer.toUnsignedLong((int) Layouts.STX_NLINK.get(statx, 0L)), (long) Layouts.STX_SIZE.get(statx, 0L),
-                (long) Layouts.STX_MTIME_SEC.get(statx, 0L) * 1_000_000_000L + (int) Layouts.STX_MTIME_NSEC.get(statx, 0L));
+                (long) Layouts.STX_MTIME_SEC.get(statx, 0L) * 1_000_000_000L + (int) Layouts.STX_MTIME_NSEC.get(statx, 0L),
+                encode(Integer.toUnsignedLong((int) Layouts.STX_RDEV_MAJOR.get(statx, 0L)),
+                        Integer.toUnsignedLong((int) Layouts.STX_RDEV_MINOR.get(statx, 0L))));
         return new Statx(st, (mask & STATX_MNT_ID_UNIQUE) != 0 ? (long) Layouts.STX_MNT_ID.get(statx, 0L) : -1);
     }
 

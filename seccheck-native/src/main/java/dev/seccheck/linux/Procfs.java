@@ -342,6 +342,18 @@ public final class Procfs {
         return Long.parseLong(fieldsAfterComm[19]);
     }
 
+    /**
+     * Returns the device number of a process's controlling terminal (field 7 of proc(5), encoded as
+     * stat's {@code st_rdev} is), 0 when it has none, or empty when it cannot be read.
+     */
+    public static OptionalLong controllingTty(long pid) {
+        try {
+            return OptionalLong.of(Long.parseLong(statFieldsAfterComm(pid)[4]));
+        } catch (IOException | RuntimeException e) {
+            return OptionalLong.empty();
+        }
+    }
+
     /** Returns a process's start time in clock ticks after boot, or empty if it is gone. */
     public static OptionalLong startTicks(long pid) {
         try {

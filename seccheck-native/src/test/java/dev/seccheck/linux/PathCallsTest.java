@@ -86,4 +86,24 @@ class PathCallsTest {
         }
         assertThat(calls.superMagic(Long.MAX_VALUE)).as("no such mount").isNegative();
     }
+
+    /** A device's number, from fstat and from statx alike, in stat's encoding; 0 for anything else. */
+    @Test
+    void aDevicesNumberIsReadAsStatEncodesIt() {
+        PathCalls calls = new PathCalls();
+        int fd = calls.openat(-100, "/dev/null", 010000000); // O_PATH
+        int dir = calls.openat(-100, "/", 010000000);
+        try {
+            PathCalls.Stat st = calls.fstat(fd);
+            assertThat(st.isCharDevice()).isTrue();
+            assertThat(st.rdev()).isEqualTo(PathCalls.encode(1, 3)).isEqualTo(0x103);
+            assertThat(calls.statNoSync(fd).stat().rdev()).isEqualTo(st.rdev());
+            assertThat(calls.fstat(dir).rdev()).isZero();
+            assertThat(calls.fstat(dir).isCharDevice()).isFalse();
+            assertThat(PathCalls.encode(136, 300)).as("a minor above 255").isEqualTo((300 & 0xff) | (136 << 8) | ((300 & ~0xffL) << 12));
+        } finally {
+            PathCalls.close(fd);
+            PathCalls.close(dir);
+        }
+    }
 }

@@ -186,4 +186,13 @@ class ProcfsTest {
         assertThat(Procfs.strings(GONE, "cmdline")).isEmpty();
         assertThat(Procfs.startTicks(GONE)).isEmpty();
     }
+
+    /** A test's JVM has no controlling terminal unless run from one; a process that is gone gives nothing. */
+    @Test
+    void theControllingTerminalIsStatsSeventhField() throws Exception {
+        String stat = Files.readString(Path.of("/proc/self/stat"));
+        long tty = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[4]);
+        assertThat(Procfs.controllingTty(SELF)).hasValue(tty);
+        assertThat(Procfs.controllingTty(GONE)).isEmpty();
+    }
 }

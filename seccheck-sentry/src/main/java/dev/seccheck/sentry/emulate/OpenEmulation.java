@@ -5,6 +5,7 @@ import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
 import static dev.seccheck.abi.Fcntl.O_CREAT;
 import static dev.seccheck.abi.Fcntl.O_DIRECTORY;
 import static dev.seccheck.abi.Fcntl.O_EXCL;
+import static dev.seccheck.abi.Fcntl.O_NOCTTY;
 import static dev.seccheck.abi.Fcntl.O_NOFOLLOW;
 import static dev.seccheck.abi.Fcntl.O_NONBLOCK;
 import static dev.seccheck.abi.Fcntl.O_PATH;
@@ -52,6 +53,7 @@ final class OpenEmulation {
     private final TaskFiles tasks;
     private final OwnFiles ownFiles;
     private final Consumer<String> log;
+    private final ControllingTty tty;
 
     OpenEmulation(PathCalls calls, PathWalk walk, ProgramMemory memory, Identity.Own own, RealPath names,
             TaskFiles tasks, OwnFiles ownFiles, Consumer<String> log) {
@@ -63,6 +65,7 @@ final class OpenEmulation {
         this.memory = memory;
         this.own = own;
         this.names = names;
+        this.tty = new ControllingTty(calls);
     }
 
     /** The arguments of an open, whichever syscall carried them. */
@@ -322,7 +325,9 @@ final class OpenEmulation {
         // kernel say EWOULDBLOCK instead, and the open is finished on a pool thread, where it may wait.
         boolean lean = call.onNotifier() && (a.flags() & O_NONBLOCK) == 0;
         int fd = makesAFile(a, at) && !own.privileged() ? withProgramUmask(call, () -> openObject(a, at, lean))
-                : openObject(a, at, lean);
+                : at instanceof PathWalk.Located.Found f && ControllingTty.is(f.stat())
+                        ? tty.open(call.tid(), a.flags(), () -> openObject(a, at, lean))
+                        : openObject(a, at, lean);
         if (lean && fd == -Errno.EAGAIN) {
             call.finishElsewhere(new Call.Rest() {
                 @Override
@@ -447,7 +452,7 @@ final class OpenEmulation {
             // decided on, and unlike O_NOFOLLOW it is not kept in the file's flags, so the fd made is
             // the program's as its own open would have made it. openat2 refuses flags openat ignores:
             // they are dropped first, as openat drops them.
-            int made = calls.openat2(m.dir(), m.name(), Integer.toUnsignedLong((a.flags() | extra | O_CLOEXEC) & VALID_OPEN_FLAGS),
+            int made = calls.openat2(m.dir(), m.name(), Integer.toUnsignedLong((a.flags() | extra | O_CLOEXEC | O_NOCTTY) & VALID_OPEN_FLAGS),
                     a.mode(), PathWalk.RESOLVE_NO_SYMLINKS);
             if (made != -Errno.ENOSYS) {
                 return made;
@@ -463,7 +468,7 @@ final class OpenEmulation {
         // without the permission its flags ask for (O_WRONLY on mode 0444) can only be opened by
         // its creation: that fd is kept.
         int clean = calls.openat(AT_FDCWD, "/proc/thread-self/fd/" + made,
-                (a.flags() & ~(O_CREAT | O_EXCL | O_TRUNC)) | O_CLOEXEC | extra);
+                (a.flags() & ~(O_CREAT | O_EXCL | O_TRUNC)) | O_CLOEXEC | O_NOCTTY | extra);
         if (clean < 0) {
             return made;
         }
@@ -471,9 +476,14 @@ final class OpenEmulation {
         return clean;
     }
 
+    /**
+     * Opens {@code name} for the program. Always with O_NOCTTY, which the kernel keeps out of the
+     * file's flags: a terminal opened here must never become seccheck's controlling terminal (a
+     * seccheck that leads its session, as a service does, would then take the terminal's hangup).
+     */
     private int open(Args a, int dir, String name, int flags) {
-        return a.openat2() ? calls.openat2(dir, name, Integer.toUnsignedLong(flags | O_CLOEXEC), a.mode(), 0)
-                : calls.openat(dir, name, flags | O_CLOEXEC, a.mode());
+        return a.openat2() ? calls.openat2(dir, name, Integer.toUnsignedLong(flags | O_CLOEXEC | O_NOCTTY), a.mode(), 0)
+                : calls.openat(dir, name, flags | O_CLOEXEC | O_NOCTTY, a.mode());
     }
 
     /** Our fd of where a relative path starts: the calling thread's cwd, or the dirfd itself; or -errno. */
