@@ -134,7 +134,12 @@ class EmulatedCredentialsTest {
      * returns the peer's "uid/gid" the server saw.
      */
     private static String peerOf(Path sock, Client client) throws Exception {
-        Process server = new ProcessBuilder("/usr/bin/python3", "-c", PEER_SERVER, sock.toString()).start();
+        return peerOf(sock, PEER_SERVER, client);
+    }
+
+    /** As {@link #peerOf(Path, Client)}, with the server {@code script}. */
+    private static String peerOf(Path sock, String script, Client client) throws Exception {
+        Process server = new ProcessBuilder("/usr/bin/python3", "-c", script, sock.toString()).start();
         try {
             var lines = new java.io.BufferedReader(new java.io.InputStreamReader(server.getInputStream()));
             assertThat(lines.readLine()).isEqualTo("ready");
@@ -147,6 +152,34 @@ class EmulatedCredentialsTest {
             server.destroyForcibly();
             server.waitFor(10, TimeUnit.SECONDS);
         }
+    }
+
+    /** Receives one datagram on {@code sock}, open to every user, and prints its sender's "uid/gid" (SCM_CREDENTIALS). */
+    private static final String DATAGRAM_SERVER = """
+            import os, socket, struct, sys
+            path = sys.argv[1]
+            if os.path.exists(path):
+                os.unlink(path)
+            srv = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            srv.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+            srv.bind(path)
+            os.chmod(path, 0o777)
+            print("ready", flush=True)
+            msg, anc, flags, addr = srv.recvmsg(16, socket.CMSG_SPACE(12))
+            pid, uid, gid = struct.unpack("3i", anc[0][2][:12])
+            print("%d/%d" % (uid, gid), flush=True)
+            """;
+
+    /**
+     * A datagram sent with an address is sent by seccheck, and its receiver reads the sender's
+     * real ids: those of the program, which the thread takes for a send only.
+     */
+    @Test
+    void aDatagramsReceiverSeesTheProgramsRealIds() throws Exception {
+        Path sock = tmp.resolve("dgram.sock");
+        String send = "import socket; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b'x', '" + sock + "')";
+        assertThat(peerOf(sock, DATAGRAM_SERVER, () -> run(false, python(send, asNobody())))).isEqualTo("65534/65534");
+        assertThat(peerOf(sock, DATAGRAM_SERVER, () -> run(true, python(send, asNobody())))).isEqualTo("65534/65534");
     }
 
     @Test

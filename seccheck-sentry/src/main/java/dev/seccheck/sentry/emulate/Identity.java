@@ -179,10 +179,36 @@ record Identity(int[] uids, int[] gids, int[] groups, long caps, int umask) {
 
     /**
      * Makes the calling thread call as this identity: its umask, and, when seccheck is privileged
-     * and the credentials differ, all of them. An open that creates nothing, by a program run as
-     * seccheck's user (the commonest case), costs no switch at all.
+     * and the credentials differ, all of them but the real user and group ids, which stay
+     * seccheck's. Only a datagram's SCM_CREDENTIALS shows those ({@link #assumeToSend}); the kernel
+     * lets a process signal a thread whose real or saved uid is its own, so the thread keeps
+     * seccheck's unless the call needs the program's. An open that creates nothing, by a program
+     * run as seccheck's user (the commonest case), costs no switch at all.
      */
     Assumed assume(Own own) {
+        return withRealIds(own.uids()[0], own.gids()[0]).assumeWhole(own);
+    }
+
+    /**
+     * As {@link #assume}, and the program's real ids too: for a send with an address, whose
+     * receiver may read them (SCM_CREDENTIALS). While it lasts, the program may signal this thread.
+     */
+    Assumed assumeToSend(Own own) {
+        return assumeWhole(own);
+    }
+
+    private Identity withRealIds(int uid, int gid) {
+        if (uids[0] == uid && gids[0] == gid) {
+            return this;
+        }
+        int[] u = uids.clone();
+        int[] g = gids.clone();
+        u[0] = uid;
+        g[0] = gid;
+        return new Identity(u, g, groups, caps, umask);
+    }
+
+    private Assumed assumeWhole(Own own) {
         boolean switchIds = own.privileged() && !own.sameCredentials(this);
         if (umask == KEEP_UMASK && !switchIds) {
             return NOTHING;

@@ -117,7 +117,7 @@ final class NetEmulation {
         try {
             byte[] payload = data;
             long r = isUnixPath(addr) ? viaWalk(call, sock, addr, n.nr(), data, (int) n.arg3())
-                    : asProgram(call, () -> perform(sock, addr, n.nr(), payload, (int) n.arg3()));
+                    : asProgram(call, n.nr(), () -> perform(sock, addr, n.nr(), payload, (int) n.arg3()));
             if (n.nr() == Sysno.CONNECT && r == 0 && isUnix(addr)) {
                 // Checked as seccheck again, not as the program: a /proc hiding other users' processes
                 // must not hide the listener's name.
@@ -140,7 +140,7 @@ final class NetEmulation {
         }
         try {
             return isUnixPath(addr) ? viaWalk(call, sock, addr, Sysno.SENDTO, data, flags)
-                    : asProgram(call, () -> SocketCalls.sendto(sock, data, flags, addr));
+                    : asProgram(call, Sysno.SENDTO, () -> SocketCalls.sendto(sock, data, flags, addr));
         } finally {
             PathCalls.close(sock);
         }
@@ -165,14 +165,19 @@ final class NetEmulation {
      * below port 1024 needs the program's CAP_NET_BIND_SERVICE, not seccheck's. -ESRCH when the
      * thread is gone.
      */
-    private long asProgram(Call call, LongSupplier op) {
+    private long asProgram(Call call, int nr, LongSupplier op) {
         Optional<Identity> who = Identity.of(tasks, call.tid(), own, false);
         if (who.isEmpty()) {
             return -Errno.ESRCH;
         }
-        try (Identity.Assumed _ = who.get().assume(own)) {
+        try (Identity.Assumed _ = assume(who.get(), nr)) {
             return op.getAsLong();
         }
+    }
+
+    /** A send's receiver may read the sender's real ids (SCM_CREDENTIALS): only a send takes the program's. */
+    private Identity.Assumed assume(Identity who, int nr) {
+        return nr == Sysno.SENDTO ? who.assumeToSend(own) : who.assume(own);
     }
 
     private static long perform(int sock, byte[] addr, int nr, byte[] data, int flags) {
@@ -202,7 +207,7 @@ final class NetEmulation {
         boolean fromRoot = dirPart.startsWith("/");
         int cwd = fromRoot ? -1
                 : calls.openat(dev.seccheck.abi.Fcntl.AT_FDCWD, "/proc/" + call.tid() + "/cwd", O_PATH | O_CLOEXEC);
-        try (ProgramRoot root = ProgramRoot.of(calls, call.tid()); Identity.Assumed _ = who.get().assume(own)) {
+        try (ProgramRoot root = ProgramRoot.of(calls, call.tid()); Identity.Assumed _ = assume(who.get(), nr)) {
             if (!fromRoot && cwd < 0) {
                 return -Errno.ESRCH;
             }

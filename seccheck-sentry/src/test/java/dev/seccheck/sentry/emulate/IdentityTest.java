@@ -98,9 +98,10 @@ class IdentityTest {
     }
 
     /**
-     * As root, every credential of another identity is taken (the saved uid stays root's, so the
-     * thread can come back) and all of root's come back after, capabilities included; an identity
-     * with root's own credentials changes only the umask.
+     * As root, every credential of another identity is taken but the real ids (which let a
+     * process signal the thread) and the saved uid (so the thread can come back); all of root's
+     * come back after, capabilities included. An identity with root's own credentials changes only
+     * the umask.
      */
     @Test
     void assumedAsRootOtherCredentialsAreTakenAndRestoredAndOwnOnesLeftAlone() throws Exception {
@@ -131,7 +132,7 @@ class IdentityTest {
             seen.set(out.toString());
         });
         t.join(10_000);
-        assertThat(seen.get()).isEqualTo("[4241, 4242, 0, 4243] [4341, 4342, 4340, 4343] [7] 400 77 | true | true 22 true");
+        assertThat(seen.get()).isEqualTo("[0, 4242, 0, 4243] [0, 4342, 4340, 4343] [7] 400 77 | true | true 22 true");
     }
 
     /**
@@ -161,7 +162,27 @@ class IdentityTest {
         });
         t.join(10_000);
         long full = Identity.Own.current().effective();
-        assertThat(seen.get()).isEqualTo("[65534, 65534, 0, 65534] [65534, 65534, 65534, 65534] [] 0 | true | "
+        assertThat(seen.get()).isEqualTo("[0, 65534, 0, 65534] [0, 65534, 65534, 65534] [] 0 | true | "
                 + "[0, 0, 0, 0] [0, 0, 0, 0] [5, 6] " + Long.toHexString(full & ~(1L << 6) & ~(1L << 1)) + " | true | ");
+    }
+
+    /** A send, whose receiver may read the real ids (SCM_CREDENTIALS), takes the program's real ids too. */
+    @Test
+    void aSendTakesTheRealIdsToo() throws Exception {
+        Assumptions.assumeTrue(ThreadCredentials.setfsuid(-1) == 0, "switching ids needs root");
+        java.util.concurrent.atomic.AtomicReference<String> seen = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = Thread.ofPlatform().start(() -> {
+            Identity.Own own = Identity.Own.current();
+            String before = credentials();
+            Identity nobody = new Identity(new int[] {65534, 65534, 65534, 65534}, new int[] {65534, 65534, 65534, 65534},
+                    new int[0], 0, Identity.KEEP_UMASK);
+            StringBuilder out = new StringBuilder();
+            try (Identity.Assumed _ = nobody.assumeToSend(own)) {
+                out.append(credentials());
+            }
+            seen.set(out.append(" | ").append(credentials().equals(before)).toString());
+        });
+        t.join(10_000);
+        assertThat(seen.get()).isEqualTo("[65534, 65534, 0, 65534] [65534, 65534, 65534, 65534] [] 0 | true");
     }
 }
