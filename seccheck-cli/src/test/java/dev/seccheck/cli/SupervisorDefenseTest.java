@@ -2,11 +2,11 @@ package dev.seccheck.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.seccheck.testing.Victim;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -193,15 +192,6 @@ class SupervisorDefenseTest {
                 + " the terminal").doesNotContain("typed-by-the-program");
     }
 
-    /** Holds "ORIGINAL" in its memory, prints its address, and prints what it holds once a line comes in. */
-    private static final String VICTIM = """
-            import ctypes, sys
-            b = ctypes.create_string_buffer(b"ORIGINAL", 16)
-            print(ctypes.addressof(b), flush=True)
-            sys.stdin.readline()
-            print(b.value.decode(), flush=True)
-            """;
-
     /** Writes "INJECTED" at argv[2] in process argv[1]: with process_vm_writev, then through /proc/PID/mem. */
     private static final String INJECTOR = """
             import ctypes, os, sys
@@ -234,59 +224,19 @@ class SupervisorDefenseTest {
     @ValueSource(booleans = {false, true})
     void theMemoryOfTheUsersOtherProcessesIsOutOfReach(boolean nobody) throws Exception {
         skipUnlessPossible(nobody);
-        Victim v = Victim.start(nobody);
+        Victim v = Victim.start(nobody ? PackagedCli.nobody() : List.of());
         List<String> natively = List.of(PY, "-c", INJECTOR, Long.toString(v.pid()), Long.toString(v.address()));
         Result r = exec(nobody ? PackagedCli.nobody(natively.toArray(String[]::new)) : natively);
         assertThat(r.out()).as("natively: %s", r.out()).contains("RESULT vm ok", "RESULT mem ok");
         assertThat(v.holds()).as("natively").isEqualTo("INJECTED");
 
-        Victim w = Victim.start(nobody);
+        Victim w = Victim.start(nobody ? PackagedCli.nobody() : List.of());
         Result s = exec(seccheck(nobody, PY, "-c", INJECTOR, Long.toString(w.pid()), Long.toString(w.address())));
         assertThat(w.holds()).as("under seccheck: %s", s.out()).isEqualTo("ORIGINAL");
         assertThat(s.out()).contains("RESULT vm errno=1", "RESULT mem errno=13")
                 .containsPattern("seccheck: refused process_vm_writev from task \\d+ \\(python3\\): aimed at seccheck or"
                         + " at a process outside the run");
         assertThat(s.code()).as(s.out()).isZero();
-    }
-
-    /** A victim process outside any run, of this user or of uid 65534. */
-    private record Victim(Process process, long address) {
-        /** Starts one and reads its address, within 30 s (past that it is killed and the test fails). */
-        static Victim start(boolean nobody) throws Exception {
-            List<String> cmd = nobody ? PackagedCli.nobody(PY, "-c", VICTIM) : List.of(PY, "-c", VICTIM);
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            try {
-                String line = CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))
-                                .readLine();
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                }).get(30, TimeUnit.SECONDS);
-                return new Victim(p, Long.parseLong(line.strip()));
-            } catch (Exception e) {
-                p.destroyForcibly();
-                throw e;
-            }
-        }
-
-        long pid() {
-            return process.pid();
-        }
-
-        /** Lets the victim print what it holds and end (within 30 s, else it is killed); returns that. */
-        String holds() throws Exception {
-            try (OutputStream in = process.getOutputStream()) {
-                in.write('\n');
-            }
-            boolean ended = process.waitFor(30, TimeUnit.SECONDS); // its one short line fits the pipe
-            if (!ended) {
-                process.destroyForcibly();
-            }
-            assertThat(ended).as("the victim ended").isTrue();
-            return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        }
     }
 
     /**

@@ -3,15 +3,12 @@ package dev.seccheck.sentry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.seccheck.sentry.testing.CWorkloads;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
+import dev.seccheck.testing.Victim;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,54 +26,15 @@ class OutsideProcessesTest {
 
     private static final String[] POINTS = {"syscall/openat/enter", "syscall/openat/exit"};
 
-    /** Holds "ORIGINAL", prints its address, and prints what it holds once a line comes in. */
-    private static final String VICTIM = """
-            import ctypes, sys
-            b = ctypes.create_string_buffer(b"ORIGINAL", 16)
-            print(ctypes.addressof(b), flush=True)
-            sys.stdin.readline()
-            print(b.value.decode(), flush=True)
-            """;
-
     @TempDir
     Path dir;
 
-    /** A victim process, outside any run: a child of this JVM, not traced. */
-    private record Victim(Process process, long address) {
-        /** Starts a victim and reads its address, within 30 s (past that it is killed and the test fails). */
-        static Victim start() throws Exception {
-            Process p = new ProcessBuilder("/usr/bin/python3", "-c", VICTIM).redirectErrorStream(true).start();
-            try {
-                String line = CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
-                    } catch (java.io.IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                }).get(30, TimeUnit.SECONDS);
-                return new Victim(p, Long.parseLong(line.strip()));
-            } catch (Exception e) {
-                p.destroyForcibly();
-                throw e;
-            }
-        }
+    private static String pid(Victim v) {
+        return Long.toString(v.pid());
+    }
 
-        /** Lets the victim print what it holds and end (within 30 s, else it is killed), and returns that. */
-        String holds() throws Exception {
-            try (OutputStream in = process.getOutputStream()) {
-                in.write('\n');
-            }
-            boolean ended = process.waitFor(30, TimeUnit.SECONDS); // its one short line fits the pipe
-            if (!ended) {
-                process.destroyForcibly();
-            }
-            assertThat(ended).as("the victim ended").isTrue();
-            return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        }
-
-        String pid() {
-            return Long.toString(process.pid());
-        }
+    private static String address(Victim v) {
+        return Long.toString(v.address());
     }
 
     private String nativeRun(String... args) throws Exception {
@@ -106,14 +64,14 @@ class OutsideProcessesTest {
     @Test
     void theMemoryOfAProcessOutsideTheRunIsOutOfReach() throws Exception {
         for (String route : List.of("vm-write", "mem-write")) {
-            Victim v = Victim.start();
-            assertThat(nativeRun(route, v.pid(), Long.toString(v.address()))).as("natively, %s", route)
+            Victim v = Victim.start(List.of());
+            assertThat(nativeRun(route, pid(v), address(v))).as("natively, %s", route)
                     .isEqualTo("GOT written");
             assertThat(v.holds()).as("natively, %s", route).isEqualTo("INJECTED");
 
-            Victim w = Victim.start();
+            Victim w = Victim.start(List.of());
             SupervisorTest.Run r = new SupervisorTest.Run(POINTS);
-            String got = supervisedRun(r, route, w.pid(), Long.toString(w.address()));
+            String got = supervisedRun(r, route, pid(w), address(w));
             assertThat(w.holds()).as("under seccheck, %s: %s", route, got).isEqualTo("ORIGINAL");
             assertThat(got).as(route).isEqualTo(route.startsWith("vm") ? "NO EPERM" : "NO EACCES");
             if (route.startsWith("vm")) {
@@ -132,7 +90,7 @@ class OutsideProcessesTest {
     /** Runs {@code check} for each route, each against a new victim, which is let go after. */
     private static void againstVictims(List<String> routes, RouteCheck check) throws Exception {
         for (String route : routes) {
-            Victim v = Victim.start();
+            Victim v = Victim.start(List.of());
             try {
                 check.check(route, v);
             } finally {
@@ -144,12 +102,12 @@ class OutsideProcessesTest {
     @Test
     void whatAProcessOutsideTheRunHoldsCannotBeRead() throws Exception {
         againstVictims(List.of("vm-read", "mem-read", "environ"), (route, v) -> {
-            String natively = nativeRun(route, v.pid(), Long.toString(v.address()));
+            String natively = nativeRun(route, pid(v), address(v));
             assertThat(natively).as("natively, %s", route).startsWith("GOT ");
             if (!route.equals("environ")) {
                 assertThat(natively).isEqualTo("GOT ORIGINAL");
             }
-            String got = supervisedRun(new SupervisorTest.Run(POINTS), route, v.pid(), Long.toString(v.address()));
+            String got = supervisedRun(new SupervisorTest.Run(POINTS), route, pid(v), address(v));
             assertThat(got).as("under seccheck, %s", route).startsWith("NO ").doesNotContain("ORIGINAL");
         });
     }
@@ -161,12 +119,12 @@ class OutsideProcessesTest {
     @Test
     void procPidReachedFromADescriptorOrTheCwdIsOutOfReachToo() throws Exception {
         againstVictims(List.of("procat", "proccwd"), (route, v) -> {
-            assertThat(nativeRun(route, v.pid(), "environ")).as("natively, %s", route).startsWith("GOT ");
-            assertThat(supervisedRun(new SupervisorTest.Run(POINTS), route, v.pid(), "environ"))
+            assertThat(nativeRun(route, pid(v), "environ")).as("natively, %s", route).startsWith("GOT ");
+            assertThat(supervisedRun(new SupervisorTest.Run(POINTS), route, pid(v), "environ"))
                     .as("under seccheck, %s", route).isEqualTo("NO EACCES");
-            assertThat(supervisedRun(new SupervisorTest.Run(POINTS), route, v.pid(), "task/" + v.pid() + "/environ"))
+            assertThat(supervisedRun(new SupervisorTest.Run(POINTS), route, pid(v), "task/" + v.pid() + "/environ"))
                     .as("under seccheck, %s, a thread's", route).isEqualTo("NO EACCES");
-            assertThat(supervisedRun(new SupervisorTest.Run(POINTS), route, v.pid(), "comm"))
+            assertThat(supervisedRun(new SupervisorTest.Run(POINTS), route, pid(v), "comm"))
                     .as("under seccheck, %s, what anyone may read", route).isEqualTo("GOT python3");
         });
     }
@@ -175,8 +133,8 @@ class OutsideProcessesTest {
     @Test
     void aProcessOutsideTheRunCanBeNeitherSampledNorLimited() throws Exception {
         againstVictims(List.of("perf", "prlimit"), (route, v) -> {
-            assertThat(nativeRun(route, v.pid())).as("natively, %s", route).startsWith("GOT ");
-            assertThat(supervisedRun(new SupervisorTest.Run(POINTS), route, v.pid())).as("under seccheck, %s", route)
+            assertThat(nativeRun(route, pid(v))).as("natively, %s", route).startsWith("GOT ");
+            assertThat(supervisedRun(new SupervisorTest.Run(POINTS), route, pid(v))).as("under seccheck, %s", route)
                     .isEqualTo("NO EPERM");
             assertThat(supervisedShell(new SupervisorTest.Run(POINTS), "exec '" + CWorkloads.binary("hostile") + "' "
                     + route + " $$")).as("its own, %s", route).startsWith("GOT ");
@@ -203,17 +161,17 @@ class OutsideProcessesTest {
      */
     @Test
     void allowPtraceAttachesNoProcessOutsideTheRun() throws Exception {
-        Victim v = Victim.start();
+        Victim v = Victim.start(List.of());
         try {
-            assertThat(nativeRun("seize", v.pid())).isEqualTo("GOT seized");
+            assertThat(nativeRun("seize", pid(v))).isEqualTo("GOT seized");
         } finally {
             v.holds();
         }
-        Victim w = Victim.start();
+        Victim w = Victim.start(List.of());
         try {
             SupervisorTest.Run r = new SupervisorTest.Run(POINTS);
             r.sup.allowPtrace(true);
-            assertThat(supervisedRun(r, "seize", w.pid())).isEqualTo("NO EPERM");
+            assertThat(supervisedRun(r, "seize", pid(w))).isEqualTo("NO EPERM");
             assertThat(r.warnings).anyMatch(l -> l.startsWith("refused ptrace from task "));
         } finally {
             w.holds();
