@@ -98,6 +98,30 @@ class IdentityTest {
     }
 
     /**
+     * Runs {@code work} as root on a thread of its own (with its own fs_struct), whose credentials it
+     * may change, and returns what it returns; fails the test if it threw or took over 10 s.
+     */
+    private static String onAThreadOfItsOwn(java.util.function.Function<Identity.Own, String> work) throws Exception {
+        Assumptions.assumeTrue(ThreadCredentials.setfsuid(-1) == 0, "switching ids needs root");
+        java.util.concurrent.CompletableFuture<String> seen = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofPlatform().start(() -> {
+            try {
+                ThreadCredentials.unshareFs();
+                seen.complete(work.apply(Identity.Own.current()));
+            } catch (Throwable e) {
+                seen.completeExceptionally(e);
+            }
+        });
+        return seen.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** Uid and gid 65534 throughout, no groups, no capability. */
+    private static Identity nobody() {
+        int[] ids = {65534, 65534, 65534, 65534};
+        return new Identity(ids, ids.clone(), new int[0], 0, Identity.KEEP_UMASK);
+    }
+
+    /**
      * As root, every credential of another identity is taken but the real ids (which let a
      * process signal the thread) and the saved uid (so the thread can come back); all of root's
      * come back after, capabilities included. An identity with root's own credentials changes only
@@ -105,34 +129,27 @@ class IdentityTest {
      */
     @Test
     void assumedAsRootOtherCredentialsAreTakenAndRestoredAndOwnOnesLeftAlone() throws Exception {
-        Assumptions.assumeTrue(ThreadCredentials.setfsuid(-1) == 0, "switching ids needs root");
-        java.util.concurrent.atomic.AtomicReference<String> seen = new java.util.concurrent.atomic.AtomicReference<>();
-        java.util.concurrent.atomic.AtomicReference<String> before = new java.util.concurrent.atomic.AtomicReference<>();
-        Thread t = Thread.ofPlatform().start(() -> {
-            ThreadCredentials.unshareFs();
-            Identity.Own own = Identity.Own.current();
-            before.set(credentials());
+        String seen = onAThreadOfItsOwn(own -> {
+            String before = credentials();
             StringBuilder out = new StringBuilder();
             Identity other = new Identity(new int[] {4241, 4242, 4240, 4243}, new int[] {4341, 4342, 4340, 4343},
                     new int[] {7}, 1L << 10, 077);
             try (Identity.Assumed _ = other.assume(own)) {
                 out.append(credentials()).append(' ').append(Integer.toOctalString(ThreadCredentials.umask(077))).append(" | ");
             }
-            out.append(credentials().equals(before.get())).append(" | ");
+            out.append(credentials().equals(before)).append(" | ");
             Identity same = own.identity();
             Identity sameWithMask = new Identity(same.uids(), same.gids(), same.groups(), same.caps(), 022);
             assertThat(own.sameCredentials(sameWithMask)).isTrue();
             int mask = ThreadCredentials.umask(0);
             ThreadCredentials.umask(mask);
             try (Identity.Assumed _ = sameWithMask.assume(own)) {
-                out.append(credentials().equals(before.get())).append(' ')
+                out.append(credentials().equals(before)).append(' ')
                         .append(Integer.toOctalString(ThreadCredentials.umask(022)));
             }
-            out.append(' ').append(ThreadCredentials.umask(mask) == mask);
-            seen.set(out.toString());
+            return out.append(' ').append(ThreadCredentials.umask(mask) == mask).toString();
         });
-        t.join(10_000);
-        assertThat(seen.get()).isEqualTo("[0, 4242, 0, 4243] [0, 4342, 4340, 4343] [7] 400 77 | true | true 22 true");
+        assertThat(seen).isEqualTo("[0, 4242, 0, 4243] [0, 4342, 4340, 4343] [7] 400 77 | true | true 22 true");
     }
 
     /**
@@ -142,47 +159,34 @@ class IdentityTest {
      */
     @Test
     void theShortSwitchesTakeExactlyTheIdentityAndGiveEverythingBack() throws Exception {
-        Assumptions.assumeTrue(ThreadCredentials.setfsuid(-1) == 0, "switching ids needs root");
-        java.util.concurrent.atomic.AtomicReference<String> seen = new java.util.concurrent.atomic.AtomicReference<>();
-        Thread t = Thread.ofPlatform().start(() -> {
-            Identity.Own own = Identity.Own.current();
+        long fewer = Identity.Own.current().effective() & ~(1L << 6) & ~(1L << 1);
+        String seen = onAThreadOfItsOwn(own -> {
             String before = credentials();
             StringBuilder out = new StringBuilder();
-            long fewer = own.effective() & ~(1L << 6) & ~(1L << 1);
-            for (Identity id : new Identity[] {
-                new Identity(new int[] {65534, 65534, 65534, 65534}, new int[] {65534, 65534, 65534, 65534}, new int[0], 0,
-                        Identity.KEEP_UMASK),
+            for (Identity id : new Identity[] {nobody(),
                 new Identity(new int[] {0, 0, 0, 0}, new int[] {0, 0, 0, 0}, new int[] {5, 6}, fewer, Identity.KEEP_UMASK)}) {
                 try (Identity.Assumed _ = id.assume(own)) {
                     out.append(credentials()).append(" | ");
                 }
                 out.append(credentials().equals(before)).append(" | ");
             }
-            seen.set(out.toString());
+            return out.toString();
         });
-        t.join(10_000);
-        long full = Identity.Own.current().effective();
-        assertThat(seen.get()).isEqualTo("[0, 65534, 0, 65534] [0, 65534, 65534, 65534] [] 0 | true | "
-                + "[0, 0, 0, 0] [0, 0, 0, 0] [5, 6] " + Long.toHexString(full & ~(1L << 6) & ~(1L << 1)) + " | true | ");
+        assertThat(seen).isEqualTo("[0, 65534, 0, 65534] [0, 65534, 65534, 65534] [] 0 | true | "
+                + "[0, 0, 0, 0] [0, 0, 0, 0] [5, 6] " + Long.toHexString(fewer) + " | true | ");
     }
 
     /** A send, whose receiver may read the real ids (SCM_CREDENTIALS), takes the program's real ids too. */
     @Test
     void aSendTakesTheRealIdsToo() throws Exception {
-        Assumptions.assumeTrue(ThreadCredentials.setfsuid(-1) == 0, "switching ids needs root");
-        java.util.concurrent.atomic.AtomicReference<String> seen = new java.util.concurrent.atomic.AtomicReference<>();
-        Thread t = Thread.ofPlatform().start(() -> {
-            Identity.Own own = Identity.Own.current();
+        String seen = onAThreadOfItsOwn(own -> {
             String before = credentials();
-            Identity nobody = new Identity(new int[] {65534, 65534, 65534, 65534}, new int[] {65534, 65534, 65534, 65534},
-                    new int[0], 0, Identity.KEEP_UMASK);
             StringBuilder out = new StringBuilder();
-            try (Identity.Assumed _ = nobody.assumeToSend(own)) {
+            try (Identity.Assumed _ = nobody().assumeToSend(own)) {
                 out.append(credentials());
             }
-            seen.set(out.append(" | ").append(credentials().equals(before)).toString());
+            return out.append(" | ").append(credentials().equals(before)).toString();
         });
-        t.join(10_000);
-        assertThat(seen.get()).isEqualTo("[65534, 65534, 0, 65534] [65534, 65534, 65534, 65534] [] 0 | true");
+        assertThat(seen).isEqualTo("[65534, 65534, 0, 65534] [65534, 65534, 65534, 65534] [] 0 | true");
     }
 }
