@@ -174,11 +174,7 @@ class SupervisorDefenseTest {
     @ValueSource(booleans = {false, true})
     void typingIntoTheTerminalIsRefused(boolean nobody) throws Exception {
         skipUnlessPossible(nobody);
-        Path pty = tmp.resolve("in_pty.py");
-        try (InputStream in = SupervisorDefenseTest.class.getResourceAsStream("in_pty.py")) {
-            Files.copy(in, pty);
-        }
-        Files.setPosixFilePermissions(pty, PosixFilePermissions.fromString("rw-r--r--"));
+        Path pty = inPty();
         Result natively = exec(List.of(PY, pty.toString(), PY, script.toString(), "tiocsti", "child", secret.toString()));
         org.junit.jupiter.api.Assumptions.assumeFalse(natively.out().contains("RESULT errno=5 EIO"),
                 () -> "this kernel refuses TIOCSTI itself (dev.tty.legacy_tiocsti=0): " + natively.out());
@@ -190,6 +186,55 @@ class SupervisorDefenseTest {
         assertHeld(r, nobody ? "uid 65534" : "this user", "RESULT errno=1 EPERM");
         assertThat(r.out()).containsPattern("seccheck: refused ioctl from task \\d+ \\(python3\\): input pushed into"
                 + " the terminal").doesNotContain("typed-by-the-program");
+    }
+
+    /** in_pty.py, copied where every user can read it. */
+    private Path inPty() throws Exception {
+        Path pty = tmp.resolve("in_pty.py");
+        if (!Files.exists(pty)) {
+            try (InputStream in = SupervisorDefenseTest.class.getResourceAsStream("in_pty.py")) {
+                Files.copy(in, pty);
+            }
+            Files.setPosixFilePermissions(pty, PosixFilePermissions.fromString("rw-r--r--"));
+        }
+        return pty;
+    }
+
+    /** Forks a child that leaves the terminal (setsid) and opens /dev/tty. */
+    private static final String DAEMON = """
+            import os
+            pid = os.fork()
+            if pid == 0:
+                os.setsid()
+                try:
+                    os.open("/dev/tty", os.O_RDWR)
+                    print("RESULT the daemon opened the terminal", flush=True)
+                except OSError as e:
+                    print("RESULT errno=%d %s" % (e.errno, e.strerror), flush=True)
+                os._exit(0)
+            os.waitpid(pid, 0)
+            """;
+
+    /**
+     * A program that left its terminal (a daemon) gets ENXIO for /dev/tty natively. Opened by
+     * seccheck (the default session performs opens), it was seccheck's terminal, the one the user
+     * types into, which the daemon could read; now it is the program's: none. Both runs in a pty
+     * of their own ({@code ControllingTerminalTest} has the other cases).
+     */
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aDaemonOfTheProgramDoesNotGetTheUsersTerminal(boolean nobody) throws Exception {
+        skipUnlessPossible(nobody);
+        Path pty = inPty();
+        List<String> daemon = List.of(PY, "-c", DAEMON);
+        List<String> natively = new ArrayList<>(List.of(PY, pty.toString()));
+        natively.addAll(nobody ? PackagedCli.nobody(daemon.toArray(String[]::new)) : daemon);
+        assertThat(exec(natively).out()).contains("RESULT errno=6 No such device or address");
+        List<String> supervised = new ArrayList<>(List.of(PY, pty.toString()));
+        supervised.addAll(seccheck(nobody, daemon.toArray(String[]::new)));
+        Result r = exec(supervised);
+        assertThat(r.out()).as(r.out()).contains("RESULT errno=6 No such device or address")
+                .doesNotContain("opened the terminal");
     }
 
     /** Writes "INJECTED" at argv[2] in process argv[1]: with process_vm_writev, then through /proc/PID/mem. */
