@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A program under {@code seccheck run} with a deny policy tries to switch the policy off through
@@ -117,10 +119,14 @@ class WorkloadControlTest {
      * to a seccheck process at all, and the control socket refuses its own pid. Before, the
      * workload deleted its policy this way and read the secret.
      */
-    @Test
-    void theWorkloadCannotDeleteItsOwnPolicyThroughAConnectSeccheckPerforms() throws Exception {
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void theWorkloadCannotDeleteItsOwnPolicyThroughAConnectSeccheckPerforms(boolean nobody) throws Exception {
+        if (nobody) {
+            PackagedCli.assumeNobody(tmp);
+        }
         Path secret = Files.writeString(tmp.resolve("secret.key"), "hunter2-the-secret");
-        Path root = tmp.resolve("root");
+        Path root = nobody ? PackagedCli.nobodysDir(tmp.resolve("root-nobody")) : tmp.resolve("root");
         Path policy = Files.writeString(tmp.resolve("policy.json"), """
                 {"name": "guard",
                  "points": [{"name": "syscall/openat/enter", "optional_fields": ["fd_path"]},
@@ -132,10 +138,10 @@ class WorkloadControlTest {
         Path sock = root.resolve("w3").resolve("control.sock");
         String script = String.join("\n",
                 "cat " + secret + "; echo first=$?",
-                "python3 " + raw + " " + sock + " '{\"op\": \"session_delete\", \"name\": \"guard\"}'",
+                "/usr/bin/python3 " + raw + " " + sock + " '{\"op\": \"session_delete\", \"name\": \"guard\"}'",
                 "cat " + secret + "; echo second=$?");
 
-        Result r = run(root, policy, "w3", "sh", "-c", script);
+        Result r = run(nobody, root, policy, "w3", "sh", "-c", script);
 
         assertThat(r.out).as(r.out).contains("first=1", "raw: connect refused: Operation not permitted", "second=1")
                 .doesNotContain("hunter2");
@@ -227,9 +233,17 @@ class WorkloadControlTest {
     private record Result(int code, String out) {}
 
     private Result run(Path root, Path config, String id, String... command) throws Exception {
-        List<String> cmd = new ArrayList<>(java());
-        cmd.addAll(List.of("run", "--quiet", "--root", root.toString(), "--id", id, "--config", config.toString(), "--"));
-        cmd.addAll(List.of(command));
+        return run(false, root, config, id, command);
+    }
+
+    /** {@code seccheck run} of {@code command}, as uid 65534 when {@code nobody} (from a class path it can read). */
+    private Result run(boolean nobody, Path root, Path config, String id, String... command) throws Exception {
+        List<String> args = new ArrayList<>(List.of("run", "--quiet", "--root", root.toString(), "--id", id, "--config",
+                config.toString(), "--"));
+        args.addAll(List.of(command));
+        List<String> cmd = new ArrayList<>(nobody ? PackagedCli.asNobody(PackagedCli.classpathReadableByAll(tmp))
+                : java());
+        cmd.addAll(args);
         Path out = tmp.resolve(id + ".out");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
