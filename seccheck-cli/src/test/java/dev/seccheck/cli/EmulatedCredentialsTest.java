@@ -121,6 +121,7 @@ class EmulatedCredentialsTest {
             srv = socket.socket(socket.AF_UNIX)
             srv.bind(path)
             os.chmod(path, 0o777)
+            srv.settimeout(30)  # no client within 30 s: the server ends, and the test reads no peer
             srv.listen(1)
             print("ready", flush=True)
             c, _ = srv.accept()
@@ -137,7 +138,10 @@ class EmulatedCredentialsTest {
         return peerOf(sock, PEER_SERVER, client);
     }
 
-    /** As {@link #peerOf(Path, Client)}, with the server {@code script}. */
+    /**
+     * As {@link #peerOf(Path, Client)}, with the server {@code script}. Every wait has a deadline:
+     * the client's run 120 s, the server's wait for it 30 s (then it ends and its output ends).
+     */
     private static String peerOf(Path sock, String script, Client client) throws Exception {
         Process server = new ProcessBuilder("/usr/bin/python3", "-c", script, sock.toString()).start();
         try {
@@ -164,6 +168,7 @@ class EmulatedCredentialsTest {
             srv.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
             srv.bind(path)
             os.chmod(path, 0o777)
+            srv.settimeout(30)  # no client within 30 s: the server ends, and the test reads no peer
             print("ready", flush=True)
             msg, anc, flags, addr = srv.recvmsg(16, socket.CMSG_SPACE(12))
             pid, uid, gid = struct.unpack("3i", anc[0][2][:12])
