@@ -53,7 +53,10 @@ import java.util.stream.Stream;
  * the supervisor never is ({@link OutsideProcesses}); {@code F_SETOWN_EX}, {@code FIOSETOWN} and
  * {@code SIOCSPGRP}, whose owner is in memory ({@link SignalOwners}); {@code unshare} and
  * {@code clone} with {@code CLONE_NEWUSER} and every {@code setns}, which may take a task out of
- * seccheck's user namespace, marked before they go on ({@link UserNamespaces}). While seccheck's own files
+ * seccheck's user namespace, marked before they go on ({@link UserNamespaces}); {@code
+ * landlock_restrict_self}, whose new domain is recorded before it goes on, so that the calls
+ * seccheck makes for the caller keep to it ({@link dev.seccheck.sentry.emulate.LandlockDomains}).
+ * While seccheck's own files
  * are within the program's reach ({@link OwnFiles}), it also holds every call that could write a
  * file by its name: the emulation performs them and refuses those that would write one of
  * seccheck's files.
@@ -186,6 +189,8 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         when(a, Bpf.Cond.EQ, Sysno.UNSHARE, unshare);
         // setns: held whatever the namespace type, as 0 ("any") may name a user namespace (UserNamespaces).
         when(a, Bpf.Cond.EQ, Sysno.SETNS, notify);
+        // landlock_restrict_self: held so that the calls seccheck makes for the caller keep to its new domain.
+        when(a, Bpf.Cond.EQ, Sysno.LANDLOCK_RESTRICT_SELF, notify);
         when(a, Bpf.Cond.EQ, Sysno.PRCTL, prctl);
         when(a, Bpf.Cond.EQ, Sysno.FCNTL, fcntl);
         when(a, Bpf.Cond.EQ, Sysno.SETPGID, setpgid);

@@ -6,6 +6,7 @@ import static dev.seccheck.abi.Fcntl.O_CREAT;
 import static dev.seccheck.abi.Fcntl.O_EXCL;
 import static dev.seccheck.abi.Fcntl.O_NOCTTY;
 import static dev.seccheck.abi.Fcntl.O_NOFOLLOW;
+import static dev.seccheck.abi.Fcntl.O_PATH;
 import static dev.seccheck.abi.Fcntl.O_TRUNC;
 
 import dev.seccheck.abi.Errno;
@@ -13,6 +14,7 @@ import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
 import java.util.OptionalLong;
 import java.util.function.IntSupplier;
+import java.util.function.ToIntFunction;
 
 /**
  * ControllingTty opens {@code /dev/tty} for the program. The kernel gives whoever opens it the
@@ -48,16 +50,19 @@ final class ControllingTty {
 
     /**
      * Opens for task {@code tid} what its own open of /dev/tty with {@code flags} would: our fd, or
-     * -errno. {@code asSeccheck} opens the /dev/tty the walk reached, which gives seccheck's.
+     * -errno. {@code asSeccheck} opens the /dev/tty the walk reached, which gives seccheck's;
+     * {@code asProgram} makes an open where the kernel checks it as the program's
+     * ({@link LandlockDomains}): the terminal is found as seccheck, which may look at the task's
+     * /proc entry, and opened as the program.
      */
-    int open(int tid, int flags, IntSupplier asSeccheck) {
+    int open(int tid, int flags, IntSupplier asSeccheck, ToIntFunction<IntSupplier> asProgram) {
         OptionalLong tty = Procfs.controllingTty(tid);
         if (tty.isEmpty() || tty.getAsLong() == 0) {
             return -Errno.ENXIO; // none (or it cannot be told): never seccheck's in its place
         }
         long dev = tty.getAsLong();
         if (dev == mine) {
-            return asSeccheck.getAsInt();
+            return asProgram.applyAsInt(asSeccheck);
         }
         long major = (dev & 0xfff00) >> 8;
         long minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
@@ -65,16 +70,20 @@ final class ControllingTty {
             return -Errno.ENXIO;
         }
         long index = (major - PTS_FIRST) * 256 + minor; // the 2.4 layout of 8-bit minors; today all is 136
-        int fd = calls.openat(AT_FDCWD, "/proc/" + tid + "/root/dev/pts/" + index,
-                (flags & ~(O_CREAT | O_EXCL | O_TRUNC)) | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
-        if (fd < 0) {
+        int path = calls.openat(AT_FDCWD, "/proc/" + tid + "/root/dev/pts/" + index, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (path < 0) {
             return -Errno.ENXIO;
         }
-        PathCalls.Stat st = calls.fstat(fd);
-        if (st == null || !st.isCharDevice() || st.rdev() != dev) {
-            PathCalls.close(fd); // another devpts than the terminal's: not that terminal
-            return -Errno.ENXIO;
+        try {
+            PathCalls.Stat st = calls.fstat(path);
+            if (st == null || !st.isCharDevice() || st.rdev() != dev) {
+                return -Errno.ENXIO; // another devpts than the terminal's: not that terminal
+            }
+            int fd = asProgram.applyAsInt(() -> calls.openat(AT_FDCWD, "/proc/thread-self/fd/" + path,
+                    (flags & ~(O_CREAT | O_EXCL | O_TRUNC)) | O_NOCTTY | O_CLOEXEC));
+            return fd < 0 ? -Errno.ENXIO : fd;
+        } finally {
+            PathCalls.close(path);
         }
-        return fd;
     }
 }

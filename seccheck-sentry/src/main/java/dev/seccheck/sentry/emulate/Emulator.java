@@ -34,6 +34,8 @@ import java.util.function.IntFunction;
  * progress a new one is refused with EAGAIN and a line. The thread that performs a call also
  * answers its notification. Each pool thread has its own
  * fs_struct (unshare(CLONE_FS)), so it can take a program's umask without touching the JVM's.
+ * A call of a task that confined itself with Landlock is made where that domain applies
+ * ({@link LandlockDomains}).
  * See docs/emulation.md for what is emulated and what is guaranteed.
  */
 public final class Emulator implements AutoCloseable {
@@ -79,6 +81,7 @@ public final class Emulator implements AutoCloseable {
     private final EmulatedPoints points;
     private final Effects effects;
     private final OwnFiles ownFiles;
+    private final LandlockDomains landlock;
     private final Consumer<String> log;
     private final IntFunction<FdPaths> fdPaths;
     private final ExecutorService pool;
@@ -95,21 +98,23 @@ public final class Emulator implements AutoCloseable {
     /**
      * @param ownFiles seccheck's own files within the program's reach: the filter holds the calls
      *     that could write them ({@link OwnFiles#holds}), which are performed here
+     * @param landlock the tasks' own Landlock domains, which the calls made here keep to
      * @param fdPaths gives, for a tid, how its fds are named in messages ({@code fd_path})
      * @param supervisor this JVM's pid: its /proc entry is out of the program's reach
      */
     public Emulator(SeccompListener listener, EmulatedPoints points, Effects effects, OwnFiles ownFiles,
-            IntFunction<FdPaths> fdPaths, int supervisor, Consumer<String> log) {
+            LandlockDomains landlock, IntFunction<FdPaths> fdPaths, int supervisor, Consumer<String> log) {
         this.listener = listener;
         this.points = points;
         this.effects = effects;
         this.ownFiles = ownFiles;
+        this.landlock = landlock;
         this.fdPaths = fdPaths;
         this.log = log;
         Identity.Own own = Identity.Own.current();
         this.supervisor = supervisor;
         this.own = own;
-        this.workers = ThreadLocal.withInitial(() -> new Worker(supervisor, own, ownFiles, userNamespaces, log));
+        this.workers = ThreadLocal.withInitial(() -> new Worker(supervisor, own, ownFiles, userNamespaces, landlock, log));
         ThreadFactory threads = Thread.ofPlatform().daemon().name("seccheck-emulation-", 0).factory();
         // A pool thread's fds (its mount table watch, the program's files it keeps) are closed when it ends with the pool.
         // No queue: a call that finds every thread busy gets a thread of its own rather than waiting
@@ -153,7 +158,7 @@ public final class Emulator implements AutoCloseable {
     public void submit(SeccompNotification n, Task task) {
         if (isOpen(n.nr()) || isRenaming(n.nr())) {
             if (here == null) {
-                here = new Worker(supervisor, own, ownFiles, userNamespaces, log);
+                here = new Worker(supervisor, own, ownFiles, userNamespaces, landlock, log);
             }
             Call call = new Call(n, task, points, restarts, here.replies(listener), fdPaths.apply(n.tid()),
                     this::finishOnPool);
@@ -268,7 +273,8 @@ public final class Emulator implements AutoCloseable {
         final TaskFiles tasks;
         private SeccompReplies replies;
 
-        Worker(int supervisor, Identity.Own own, OwnFiles ownFiles, UserNamespaces userNamespaces, Consumer<String> log) {
+        Worker(int supervisor, Identity.Own own, OwnFiles ownFiles, UserNamespaces userNamespaces,
+                LandlockDomains landlock, Consumer<String> log) {
             long r = ThreadCredentials.unshareFs();
             if (r < 0) {
                 throw new IllegalStateException("unshare(CLONE_FS) for an emulation thread: errno " + -r);
@@ -278,9 +284,9 @@ public final class Emulator implements AutoCloseable {
             ProgramMemory memory = new ProgramMemory();
             this.names = new RealPath(calls);
             this.tasks = new TaskFiles(calls, userNamespaces);
-            this.opens = new OpenEmulation(calls, walk, memory, own, names, tasks, ownFiles, log);
-            this.net = new NetEmulation(calls, walk, memory, own, tasks, log);
-            this.renames = new NameEmulation(calls, walk, memory, own, names, tasks, log);
+            this.opens = new OpenEmulation(calls, walk, memory, own, names, tasks, ownFiles, landlock, log);
+            this.net = new NetEmulation(calls, walk, memory, own, tasks, landlock, log);
+            this.renames = new NameEmulation(calls, walk, memory, own, names, tasks, landlock, log);
         }
 
         void close() {

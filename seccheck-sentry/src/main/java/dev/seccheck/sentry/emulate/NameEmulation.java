@@ -56,13 +56,15 @@ final class NameEmulation {
     private final PathWalk walk;
     private final ProgramMemory memory;
     private final Identity.Own own;
+    private final LandlockDomains landlock;
     private final RealPath names;
     private final TaskFiles tasks;
     private final Consumer<String> log;
 
     NameEmulation(PathCalls calls, PathWalk walk, ProgramMemory memory, Identity.Own own, RealPath names,
-            TaskFiles tasks, Consumer<String> log) {
+            TaskFiles tasks, LandlockDomains landlock, Consumer<String> log) {
         this.calls = calls;
+        this.landlock = landlock;
         this.walk = walk;
         this.memory = memory;
         this.own = own;
@@ -151,7 +153,7 @@ final class NameEmulation {
                     return true;
                 }
                 int r = plan.failed() != 0 ? plan.failed()
-                        : a.link() ? link(call, a, plan, from, to) : rename(call, a, plan, from, to);
+                        : a.link() ? link(call, a, who.get(), plan, from, to) : rename(call, a, who.get(), plan, from, to);
                 if (r < 0) {
                     call.fail(ev, given, -r);
                 } else {
@@ -226,7 +228,7 @@ final class NameEmulation {
      *
      * @return 0 or -errno
      */
-    private int link(Call call, Args a, Plan plan, String from, String to) {
+    private int link(Call call, Args a, Identity who, Plan plan, String from, String to) {
         int object = plan.first();
         int dir = plan.second();
         Split target = Split.of(to);
@@ -241,9 +243,10 @@ final class NameEmulation {
             }
         }
         if (from.isEmpty()) {
-            return calls.linkat(object, "", dir, target.last(), AT_EMPTY_PATH);
+            return asProgram(call, who, () -> calls.linkat(object, "", dir, target.last(), AT_EMPTY_PATH));
         }
-        return calls.linkat(AT_FDCWD, "/proc/thread-self/fd/" + object, dir, target.last(), AT_SYMLINK_FOLLOW);
+        return asProgram(call, who,
+                () -> calls.linkat(AT_FDCWD, "/proc/thread-self/fd/" + object, dir, target.last(), AT_SYMLINK_FOLLOW));
     }
 
     /**
@@ -289,7 +292,7 @@ final class NameEmulation {
      *
      * @return 0 or -errno
      */
-    private int rename(Call call, Args a, Plan plan, String from, String to) {
+    private int rename(Call call, Args a, Identity who, Plan plan, String from, String to) {
         Split source = Split.of(from);
         Split target = Split.of(to);
         int oldDir = plan.first();
@@ -306,7 +309,15 @@ final class NameEmulation {
                 }
             }
         }
-        return calls.renameat2(oldDir, source.last(), newDir, target.last(), a.flags());
+        return asProgram(call, who, () -> calls.renameat2(oldDir, source.last(), newDir, target.last(), a.flags()));
+    }
+
+    /**
+     * Makes the link or rename where the kernel checks it as the program's own: on this thread,
+     * which has assumed {@code who}, or within the task's Landlock domain ({@link LandlockDomains}).
+     */
+    private int asProgram(Call call, Identity who, java.util.function.IntSupplier op) {
+        return landlock.perform(call.tid(), () -> who.assume(own), op);
     }
 
     /**

@@ -30,7 +30,8 @@ import java.util.function.LongSupplier;
  * bind to a low port, and a unix peer sees its user and group ids. The peer sees seccheck's pid
  * (SO_PEERCRED, SCM_CREDENTIALS), as a peer of a gVisor sandbox sees the sandbox's; so a
  * connect to a seccheck process that refuses supervised programs by their pid (a run's control
- * socket, a monitoring server) is refused here.
+ * socket, a monitoring server) is refused here. The call itself is made where the program's own
+ * Landlock domain applies ({@link LandlockDomains}: its TCP bind and connect rules).
  */
 final class NetEmulation {
 
@@ -48,11 +49,13 @@ final class NetEmulation {
     private final Identity.Own own;
     private final MessageSends messages;
     private final TaskFiles tasks;
+    private final LandlockDomains landlock;
     private final Consumer<String> log;
 
     NetEmulation(PathCalls calls, PathWalk walk, ProgramMemory memory, Identity.Own own, TaskFiles tasks,
-            Consumer<String> log) {
+            LandlockDomains landlock, Consumer<String> log) {
         this.tasks = tasks;
+        this.landlock = landlock;
         this.log = log;
         this.calls = calls;
         this.walk = walk;
@@ -162,8 +165,8 @@ final class NetEmulation {
 
     /**
      * Makes {@code op} with the credentials of the program's thread ({@link Identity}): a bind
-     * below port 1024 needs the program's CAP_NET_BIND_SERVICE, not seccheck's. -ESRCH when the
-     * thread is gone.
+     * below port 1024 needs the program's CAP_NET_BIND_SERVICE, not seccheck's; and within its
+     * Landlock domain, if it has one. -ESRCH when the thread is gone.
      */
     private long asProgram(Call call, int nr, LongSupplier op) {
         Optional<Identity> who = Identity.of(tasks, call.tid(), own, false);
@@ -171,7 +174,7 @@ final class NetEmulation {
             return -Errno.ESRCH;
         }
         try (Identity.Assumed _ = assume(who.get(), nr)) {
-            return op.getAsLong();
+            return landlock.perform(call.tid(), () -> assume(who.get(), nr), op);
         }
     }
 
@@ -230,7 +233,8 @@ final class NetEmulation {
                 byte[] ours = new byte[2 + viaBytes.length + 1];
                 System.arraycopy(addr, 0, ours, 0, 2);
                 System.arraycopy(viaBytes, 0, ours, 2, viaBytes.length);
-                return perform(sock, ours, nr, data, flags);
+                return landlock.perform(call.tid(), () -> assume(who.get(), nr),
+                        () -> perform(sock, ours, nr, data, flags));
             } finally {
                 PathCalls.close(f.fd());
                 PathCalls.close(f.parent());

@@ -37,7 +37,8 @@ import java.util.function.IntSupplier;
  * walk found) and installs the fd in the program. openat2 is reported at openat's points, its
  * RESOLVE_* flags applied by the walk. It also performs truncate(2), held only to keep the
  * program from seccheck's own files ({@link OwnFiles}): an open that would write one of them,
- * and a truncate of one, fail with EPERM after their enter points fired.
+ * and a truncate of one, fail with EPERM after their enter points fired. The open itself (and the
+ * truncate) is made where the program's own Landlock domain applies ({@link LandlockDomains}).
  */
 final class OpenEmulation {
 
@@ -54,10 +55,14 @@ final class OpenEmulation {
     private final OwnFiles ownFiles;
     private final Consumer<String> log;
     private final ControllingTty tty;
+    private final LandlockDomains landlock;
+    /** The identity the walk in progress assumed, for the open it leads to. */
+    private Identity acting;
 
     OpenEmulation(PathCalls calls, PathWalk walk, ProgramMemory memory, Identity.Own own, RealPath names,
-            TaskFiles tasks, OwnFiles ownFiles, Consumer<String> log) {
+            TaskFiles tasks, OwnFiles ownFiles, LandlockDomains landlock, Consumer<String> log) {
         this.tasks = tasks;
+        this.landlock = landlock;
         this.ownFiles = ownFiles;
         this.log = log;
         this.calls = calls;
@@ -135,6 +140,7 @@ final class OpenEmulation {
         }
         boolean fromRoot = path.startsWith("/")
                 && (a.resolve() & (PathWalk.RESOLVE_BENEATH | PathWalk.RESOLVE_IN_ROOT)) == 0;
+        acting = who.get();
         try (ProgramRoot root = ProgramRoot.of(calls, call.tid()); Identity.Assumed _ = who.get().assume(own)) {
             // An empty path fails before the dirfd is looked at, as in the kernel.
             int start = path.isEmpty() ? -Errno.ENOENT : fromRoot ? -1 : startOf(call, a);
@@ -258,9 +264,12 @@ final class OpenEmulation {
                     } else if (mine.isPresent()) {
                         refuseOwn(call, ev, seen, mine.get());
                     } else {
-                        int fd = calls.openat(AT_FDCWD, "/proc/thread-self/fd/" + f.fd(), O_WRONLY | O_CLOEXEC);
-                        int r = fd < 0 ? fd : calls.ftruncate(fd, length);
-                        PathCalls.close(fd);
+                        int r = asProgram(call, acting, () -> {
+                            int fd = calls.openat(AT_FDCWD, "/proc/thread-self/fd/" + f.fd(), O_WRONLY | O_CLOEXEC);
+                            int done = fd < 0 ? fd : calls.ftruncate(fd, length);
+                            PathCalls.close(fd);
+                            return done;
+                        });
                         if (r < 0) {
                             call.fail(ev, seen, -r);
                         } else {
@@ -324,15 +333,17 @@ final class OpenEmulation {
         // On the notifier, a lease on the file must not make the open wait: O_NONBLOCK makes the
         // kernel say EWOULDBLOCK instead, and the open is finished on a pool thread, where it may wait.
         boolean lean = call.onNotifier() && (a.flags() & O_NONBLOCK) == 0;
-        int fd = makesAFile(a, at) && !own.privileged() ? withProgramUmask(call, () -> openObject(a, at, lean))
+        Identity who = acting;
+        IntSupplier open = () -> openObject(a, at, lean);
+        int fd = makesAFile(a, at) && !own.privileged() ? withProgramUmask(call, open)
                 : at instanceof PathWalk.Located.Found f && ControllingTty.is(f.stat())
-                        ? tty.open(call.tid(), a.flags(), () -> openObject(a, at, lean))
-                        : openObject(a, at, lean);
+                        ? tty.open(call.tid(), a.flags(), open, op -> asProgram(call, who, op))
+                        : asProgram(call, who, open);
         if (lean && fd == -Errno.EAGAIN) {
             call.finishElsewhere(new Call.Rest() {
                 @Override
                 public void finish(OpenEmulation opens) {
-                    opens.finish(call, ev, a, seen, at);
+                    opens.finish(call, ev, a, seen, at, who);
                 }
 
                 @Override
@@ -371,19 +382,29 @@ final class OpenEmulation {
         }
         int old = ThreadCredentials.umask(who.get().umask());
         try {
-            return open.getAsInt();
+            return asProgram(call, who.get(), open);
         } finally {
             ThreadCredentials.umask(old);
         }
     }
 
     /**
+     * Makes the open (or truncate) a walk led to where the kernel checks it as the program's own:
+     * on this thread, which has assumed {@code who}, or for a task that confined itself with
+     * Landlock, on a thread confined as it is ({@link LandlockDomains}).
+     */
+    private int asProgram(Call call, Identity who, IntSupplier op) {
+        return landlock.perform(call.tid(), () -> who.assume(own), op);
+    }
+
+    /**
      * Opens what the walk reached and answers the call, on the pool thread it was handed to: an
      * existing regular file whose lease made the open on the notifier wait, so nothing is made.
+     * The open is made as {@code who}, the identity the walk assumed.
      */
-    void finish(Call call, SyscallEvent ev, Args a, Snapshot seen, PathWalk.Located at) {
-        try {
-            complete(call, ev, a, seen, openObject(a, at, false));
+    void finish(Call call, SyscallEvent ev, Args a, Snapshot seen, PathWalk.Located at, Identity who) {
+        try (Identity.Assumed _ = who.assume(own)) {
+            complete(call, ev, a, seen, asProgram(call, who, () -> openObject(a, at, false)));
         } finally {
             release(at);
         }

@@ -5,6 +5,7 @@ import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Signals;
 import dev.seccheck.linux.WaitStatus;
 import dev.seccheck.sentry.SentryException;
+import dev.seccheck.sentry.emulate.LandlockDomains;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
 import java.util.ArrayList;
@@ -42,6 +43,7 @@ final class ExecRequests {
     private final Doorbell doorbell;
     private final TaskTable tasks;
     private final SyscallPoints syscalls;
+    private final LandlockDomains landlock;
     private final int self;
     private final Consumer<String> log;
     /** Submitted, waiting for the tracer thread: the only state shared across threads. */
@@ -54,8 +56,10 @@ final class ExecRequests {
     private final List<Notifier> notifiers = new ArrayList<>();
 
     /** @param self this JVM's pid: its own held syscalls are continued, not reported */
-    ExecRequests(Doorbell doorbell, TaskTable tasks, SyscallPoints syscalls, int self, Consumer<String> log) {
+    ExecRequests(Doorbell doorbell, TaskTable tasks, SyscallPoints syscalls, LandlockDomains landlock, int self,
+            Consumer<String> log) {
         this.doorbell = doorbell;
+        this.landlock = landlock;
         this.tasks = tasks;
         this.syscalls = syscalls;
         this.self = self;
@@ -121,7 +125,7 @@ final class ExecRequests {
             try {
                 req.started().accept(pid);
                 notifiers.removeIf(Notifier::ended);
-                notifiers.add(new Notifier(child, syscalls, tasks.withExecSessionDefault(true), launch.guard(), self,
+                notifiers.add(new Notifier(child, syscalls, tasks.withExecSessionDefault(true), launch.guard(), landlock, self,
                         log).start("seccheck-exec-notifier"));
                 Reaped gone = new Reaped(pid, child.task());
                 CompletableFuture<WaitStatus> result = req.result();

@@ -12,6 +12,7 @@ import dev.seccheck.sentry.defense.OutsideProcesses;
 import dev.seccheck.sentry.defense.SignalOwners;
 import dev.seccheck.sentry.defense.UserNamespaces;
 import dev.seccheck.sentry.emulate.Emulator;
+import dev.seccheck.sentry.emulate.LandlockDomains;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
@@ -45,6 +46,8 @@ final class Notifier implements Runnable {
     private final Launch.Child launched;
     private final SyscallPoints points;
     private final TaskTable tasks;
+    /** The tasks' own Landlock domains, which the calls seccheck makes for them keep to. */
+    private final LandlockDomains landlock;
     private final Consumer<String> log;
     private volatile boolean stopping;
 
@@ -60,9 +63,10 @@ final class Notifier implements Runnable {
     private Thread thread;
 
     /** @param self this JVM's pid, for the emulator */
-    Notifier(Launch.Child launched, SyscallPoints points, TaskTable tasks, Guard guard,
+    Notifier(Launch.Child launched, SyscallPoints points, TaskTable tasks, Guard guard, LandlockDomains landlock,
             int self, Consumer<String> log) {
         this.launched = launched;
+        this.landlock = landlock;
         this.listener = launched.listener();
         this.guard = guard;
         this.owners = new SignalOwners(guard);
@@ -85,7 +89,7 @@ final class Notifier implements Runnable {
         }
         this.groupSignals = new GroupSignals(group);
         this.emulator = effects.any() || guard.files().guarded()
-                ? new Emulator(listener, points, effects, guard.files(), Notifier::fdPaths, self, log)
+                ? new Emulator(listener, points, effects, guard.files(), landlock, Notifier::fdPaths, self, log)
                 : null;
     }
 
@@ -215,6 +219,18 @@ final class Notifier implements Runnable {
         }
         if (emulator != null && UserNamespaces.held(n.nr(), n.arg0())) {
             emulator.userNamespaces().leaving(); // before the task can be in another namespace
+        }
+        if (LandlockDomains.held(n.nr())) {
+            if (task == null) {
+                // A domain seccheck could not record would let the calls it makes for the task escape it.
+                listener.deny(n.id(), Errno.EPERM);
+                return;
+            }
+            OptionalInt no = landlock.restricting(n.tid(), task.tgid(), n.arg0(), n.arg1());
+            if (no.isPresent()) {
+                refuse(n, task, no.getAsInt(), access, false);
+                return;
+            }
         }
         Refusal refused = refusalOf(n, access);
         if (refused != null) {

@@ -9,6 +9,7 @@ import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.Ptrace;
 import dev.seccheck.linux.Regs;
 import dev.seccheck.linux.Signals;
+import dev.seccheck.sentry.emulate.LandlockDomains;
 import dev.seccheck.sentry.syscalls.ExecArguments;
 import dev.seccheck.sentry.syscalls.ExecImage;
 import dev.seccheck.sentry.task.Task;
@@ -48,6 +49,7 @@ final class TaskLifecycle {
     private final SyscallPoints syscalls;
     private final FilterLayers layers;
     private final ExecCalls execCalls;
+    private final LandlockDomains landlock;
     private final ProcessMemory memory = new ProcessMemory();
     private final Regs regs = new Regs();
     /** Reads a new program's stack at its exec event: a reader of its own, so no page kept for a stop is reused. */
@@ -61,8 +63,9 @@ final class TaskLifecycle {
     private final Set<Integer> awaitingFirstExec = new HashSet<>();
 
     TaskLifecycle(TaskTable tasks, Tracees tracees, LifecyclePoints points, SyscallPoints syscalls,
-            FilterLayers layers, ExecCalls execCalls) {
+            FilterLayers layers, ExecCalls execCalls, LandlockDomains landlock) {
         this.tasks = tasks;
+        this.landlock = landlock;
         this.tracees = tracees;
         this.points = points;
         this.syscalls = syscalls;
@@ -144,6 +147,8 @@ final class TaskLifecycle {
     void created(Tracee parentStop, int event) throws LinuxException {
         int parentTid = parentStop.tid();
         int child = (int) parentStop.eventMessage();
+        // Before the child runs (it is resumed below, once registered): its first call may be one seccheck makes.
+        landlock.inherit(parentTid, child);
         Task parent = tasks.getOrLoad(parentTid);
         if (parent != null) {
             points.keepForChildren(parent);
@@ -220,6 +225,7 @@ final class TaskLifecycle {
             // A non-leader thread executed: it takes over the leader's tid and the other threads are gone.
             tasks.remove(former);
             tracees.moved(former, tid);
+            landlock.moved(former, tid);
             syscalls.moved(former, tid);
             Task leader = tasks.get(tid);
             t = leader != null ? leader : t;
@@ -331,6 +337,7 @@ final class TaskLifecycle {
             points.taskExit(t, raw);
         }
         tracees.remove(tid);
+        landlock.gone(tid);
         syscalls.forget(tid);
         execCalls.forget(tid);
         awaitingFirstStop.remove(tid);

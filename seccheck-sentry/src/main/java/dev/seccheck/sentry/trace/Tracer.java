@@ -10,6 +10,7 @@ import dev.seccheck.linux.Wait;
 import dev.seccheck.linux.WaitStatus;
 import dev.seccheck.points.Catalog;
 import dev.seccheck.sentry.SentryException;
+import dev.seccheck.sentry.emulate.LandlockDomains;
 import dev.seccheck.sentry.defense.Guard;
 import dev.seccheck.sentry.defense.Seal;
 import dev.seccheck.sentry.defense.StuckReads;
@@ -50,6 +51,8 @@ public final class Tracer {
     private final SyscallPoints syscalls;
     private final LifecyclePoints points;
     private final FilterLayers layers;
+    /** The tasks' own Landlock domains, shared by the notifiers' emulators. */
+    private final LandlockDomains landlock;
     private final TaskLifecycle lifecycle;
     private final SyscallStops syscallStops;
     private final ExecRequests execs;
@@ -90,9 +93,10 @@ public final class Tracer {
         this.syscalls = new SyscallPoints(state, catalog, context, mmap, execCalls);
         this.points = new LifecyclePoints(state, context, runId, looks);
         this.layers = new FilterLayers(state, syscalls, tasks, tracees, log);
-        this.lifecycle = new TaskLifecycle(tasks, tracees, points, syscalls, layers, execCalls);
+        this.landlock = new LandlockDomains(log);
+        this.lifecycle = new TaskLifecycle(tasks, tracees, points, syscalls, layers, execCalls, landlock);
         this.syscallStops = new SyscallStops(tasks, syscalls, layers, access, lifecycle);
-        this.execs = new ExecRequests(doorbell, tasks, syscalls, self, log);
+        this.execs = new ExecRequests(doorbell, tasks, syscalls, landlock, self, log);
     }
 
     /** Completes with the workload's pid once it is attached (or exceptionally if it could not start). */
@@ -138,6 +142,7 @@ public final class Tracer {
                 notifier.stopAndJoin();
             }
             execs.stopAll();
+            landlock.close();
             looks.close();
         }
         if (rootEnd == null || rootEnd instanceof WaitStatus.Exited e && e.code() == 127) {
@@ -172,7 +177,7 @@ public final class Tracer {
         }
         // Before the program's first instruction: from here on it cannot reach this process.
         Seal.seal();
-        notifier = new Notifier(child, syscalls, tasks, launch.guard(), self, log).start("seccheck-notifier");
+        notifier = new Notifier(child, syscalls, tasks, launch.guard(), landlock, self, log).start("seccheck-notifier");
         launch.release();
         started.complete(rootPid);
     }

@@ -91,6 +91,18 @@ class GuardTest {
         }
     }
 
+    /**
+     * landlock_restrict_self is held, so that the supervisor records the caller's new Landlock
+     * domain before the caller has it (LandlockDomains); the rest of Landlock passes.
+     */
+    @Test
+    void confiningWithLandlockIsHeld() {
+        assertThat(run(Sysno.LANDLOCK_RESTRICT_SELF, 3, 0)).isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(run(Sysno.LANDLOCK_CREATE_RULESET, 0, 0, 1)).isEqualTo(ALLOW);
+        assertThat(run(Sysno.LANDLOCK_ADD_RULE, 3, 1, 0x1000, 0)).isEqualTo(ALLOW);
+        assertThat(guard.refusal(Sysno.LANDLOCK_RESTRICT_SELF, 3, 0, 0)).as("let through once recorded").isEmpty();
+    }
+
     /** Memory access to another process is held: whether it is of the run is not in a filter's sight. */
     @Test
     void memoryAccessToAnotherProcessIsHeldForTheSupervisorToDecide() {
@@ -213,7 +225,7 @@ class GuardTest {
                 Sysno.PIDFD_OPEN, Sysno.PROCESS_VM_READV, Sysno.PROCESS_VM_WRITEV, Sysno.PTRACE, Sysno.CLONE, Sysno.PRCTL, Sysno.SETPGID,
                 Sysno.PIDFD_GETFD, Sysno.CLONE3, Sysno.PIDFD_SEND_SIGNAL, Sysno.IO_URING_SETUP, Sysno.IO_URING_ENTER,
                 Sysno.IO_URING_REGISTER, Sysno.USERFAULTFD, Sysno.IOCTL, Sysno.PERF_EVENT_OPEN, Sysno.PRLIMIT64, Sysno.FCNTL,
-                Sysno.UNSHARE, Sysno.SETNS);
+                Sysno.UNSHARE, Sysno.SETNS, Sysno.LANDLOCK_RESTRICT_SELF);
         for (int nr = 0; nr <= SeccompFilter.MAX_SYSNO; nr++) {
             if (!guarded.contains(nr)) {
                 // Arguments that would be refused were the syscall one of the guarded ones.

@@ -1,0 +1,89 @@
+package dev.seccheck.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A program that confines itself with Landlock keeps its sandbox under seccheck. Where seccheck
+ * performs the program's opens, creations, renames and connects (the default session; a policy
+ * on opening files), the kernel checked them against seccheck's thread, which has no Landlock
+ * domain: the confined program read and wrote outside its sandbox and connected to ports its
+ * rules refused. {@code landlocked.c} confines itself, then tries what its rules forbid and
+ * allow, from the confined thread, a child, an executed program and a sibling thread the
+ * sandbox does not cover; its lines must be the same natively and under seccheck. Each native
+ * run shows refusals and successes, so the comparison cannot pass vacuously.
+ */
+class LandlockSandboxTest {
+
+    /** A policy that decides on opening files by a matcher that cannot be listed: links and renames are emulated too. */
+    private static final String POLICY = """
+            {"name": "keys",
+             "points": [{"name": "syscall/openat/enter", "optional_fields": ["fd_path"], "context_fields": ["process_name"]},
+                        {"name": "syscall/connect/enter"}],
+             "sinks": [{"name": "policy", "config": {"rules": [
+               {"name": "no keys", "point": "syscall/openat/enter", "match": {"resolved_path": {"glob": "*.key"}},
+                "action": "deny", "errno": "EACCES"}]}}]}""";
+
+    @TempDir
+    Path tmp;
+
+    private Path program;
+
+    @BeforeEach
+    void build() throws Exception {
+        program = CPrograms.compile("src/test/c/landlocked.c", tmp, "-pthread");
+    }
+
+    /** What {@code landlocked DIR mode} prints on stdout, in a fresh DIR; under seccheck with {@code config} unless native. */
+    private String run(String mode, String how, Path config) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve(mode + "-" + how));
+        Files.writeString(Files.createDirectories(dir.resolve("inside")).resolve("f"), "granted\n");
+        Files.writeString(Files.createDirectories(dir.resolve("outside")).resolve("f"), "SECRET\n");
+        List<String> cmd = new ArrayList<>();
+        if (!how.equals("native")) {
+            cmd.addAll(PackagedCli.java(System.getProperty("java.class.path")));
+            cmd.addAll(List.of("run", "--quiet", "-o", "/dev/null"));
+            if (config != null) {
+                cmd.addAll(List.of("--root", tmp.resolve("root-" + mode).toString(), "--config", config.toString()));
+            }
+            cmd.add("--");
+        }
+        cmd.addAll(List.of(program.toString(), dir.toString(), mode));
+        PackagedCli.Result r = PackagedCli.run(new ProcessBuilder(cmd), tmp, Duration.ofSeconds(120));
+        Assumptions.assumeFalse(r.status() == 3, "Landlock is not available here: " + r.out());
+        assertThat(r.status()).as(how + ": " + r.out() + r.err()).isZero();
+        assertThat(r.out()).as("outside is never read").doesNotContain("SECRET");
+        return r.out();
+    }
+
+    private Path policy() throws IOException {
+        return Files.writeString(tmp.resolve("policy.json"), POLICY);
+    }
+
+    @Test
+    void theOpensCreationsAndRenamesSeccheckMakesKeepToTheProgramsSandbox() throws Exception {
+        String natively = run("files", "native", null);
+        assertThat(natively).contains("read inside: ok\n", "read outside: Permission denied\n",
+                "create outside: Permission denied\n", "a child reads outside: Permission denied\n",
+                "an executed cat reads outside: exit 1\n", "an unconfined sibling thread reads outside: ok\n");
+        assertThat(run("files", "default", null)).isEqualTo(natively);
+        assertThat(run("files", "policy", policy())).isEqualTo(natively);
+    }
+
+    @Test
+    void theConnectsSeccheckMakesKeepToTheProgramsTcpRules() throws Exception {
+        String natively = run("tcp", "native", null);
+        assertThat(natively).isEqualTo("connect to the granted port: ok\nconnect to another port: Permission denied\n");
+        assertThat(run("tcp", "default", null)).isEqualTo(natively);
+    }
+}

@@ -1,0 +1,289 @@
+package dev.seccheck.sentry.emulate;
+
+import dev.seccheck.abi.Errno;
+import dev.seccheck.abi.Sysno;
+import dev.seccheck.linux.Landlock;
+import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.Procfs;
+import dev.seccheck.linux.Syscalls;
+import dev.seccheck.linux.ThreadCredentials;
+import java.lang.ref.Cleaner;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * LandlockDomains keeps the calls seccheck performs for a program inside the program's own
+ * Landlock sandbox. A program may confine a thread of its own (landlock_restrict_self): from
+ * then on the kernel checks that thread's opens, creations, links, renames, truncates and TCP
+ * binds and connects against its rulesets. Made by seccheck, whose threads have no domain, those
+ * calls would be checked against none, and the program would walk out of the sandbox it chose
+ * (a document viewer confining itself before it parses a file, a service dropping what it does
+ * not need). So every landlock_restrict_self is held for the notifier, which, before letting it
+ * go on, takes the ruleset ({@code pidfd_getfd}) and records the caller's new domain: its former
+ * one with that ruleset on top. A task's domain passes to the tasks it creates
+ * ({@link #inherit}) and through exec; a call of a task with a domain is then made on a thread of
+ * seccheck's that is confined by the same rulesets in the same order ({@link #perform}), with the
+ * program's credentials. The walk to the object stays on the thread that read the program's
+ * memory and /proc (O_PATH opens, which Landlock does not check): Landlock refuses a confined
+ * thread access to tasks outside its domain, the program's included.
+ */
+public final class LandlockDomains implements AutoCloseable {
+
+    /** landlock_restrict_self's flags up to ABI 7, which change what is logged, not what is allowed. */
+    private static final long KNOWN_FLAGS = 0x7;
+    /** How long a caller waits for a confined thread's call spinning before it sleeps. */
+    private static final long SPIN_NS = 200_000;
+    /** A confined thread beyond the busy ones ends after this long idle. */
+    private static final long IDLE_SECONDS = 30;
+    /** Closes a ruleset once no task, domain or thread refers to it any more. */
+    private static final Cleaner RULESETS = Cleaner.create(
+            Thread.ofPlatform().daemon().name("seccheck-landlock-cleaner").factory());
+    /** Whether the calling confined thread was confined: 0, or the -errno that kept it from being. */
+    private static final ThreadLocal<Long> CONFINED = ThreadLocal.withInitial(() -> (long) -Errno.EPERM);
+
+    private final ConcurrentHashMap<Integer, Domain> byTid = new ConcurrentHashMap<>();
+    private final Consumer<String> log;
+    /** Set once any task has a domain: until then {@link #perform} looks nothing up. */
+    private volatile boolean any;
+
+    /** @param log where a confined thread that could not be made is said */
+    public LandlockDomains(Consumer<String> log) {
+        this.log = log;
+    }
+
+    /** Whether syscall {@code nr} must be held for {@link #restricting}. */
+    public static boolean held(int nr) {
+        return nr == Sysno.LANDLOCK_RESTRICT_SELF;
+    }
+
+    /**
+     * Task {@code tid} of process {@code tgid} called {@code landlock_restrict_self(ruleset,
+     * flags)}, held before it goes on: records its new domain. Returns the errno to refuse the
+     * call with, or empty to let it go on. Flags past ABI 7's are refused with EINVAL, as a kernel
+     * of that ABI refuses them: one of them could confine the caller's other threads too
+     * (LANDLOCK_RESTRICT_SELF_TSYNC), which this record would not follow. A call the kernel will
+     * refuse anyway (no such fd, not a ruleset, too many layers) records nothing. The ruleset is
+     * taken from the fd number the program passed: should another thread put another ruleset
+     * there before the kernel looks, the record is of the first (a thread that could do that is
+     * not confined itself, so it gains nothing by it).
+     */
+    public OptionalInt restricting(int tid, int tgid, long ruleset, long flags) {
+        if ((flags & ~KNOWN_FLAGS) != 0) {
+            return OptionalInt.of(Errno.EINVAL);
+        }
+        int fd = (int) ruleset;
+        if (fd == -1) {
+            return OptionalInt.empty(); // logging flags alone (LOG_SUBDOMAINS_OFF): no new layer
+        }
+        Domain parent = byTid.get(tid);
+        if (parent != null && parent.depth >= Landlock.MAX_LAYERS) {
+            return OptionalInt.empty(); // the kernel refuses it (E2BIG)
+        }
+        int ours = take(tgid, fd);
+        if (ours < 0) {
+            return OptionalInt.empty(); // the kernel refuses it (EBADF)
+        }
+        if (!Procfs.link(ProcessHandle.current().pid(), "fd/" + ours).map(Landlock.RULESET_LINK::equals).orElse(false)) {
+            PathCalls.close(ours);
+            return OptionalInt.empty(); // not a ruleset: the kernel refuses it (EBADFD)
+        }
+        byTid.put(tid, new Domain(parent, ours, log));
+        any = true;
+        return OptionalInt.empty();
+    }
+
+    private static int take(int tgid, int fd) {
+        int pidfd;
+        try {
+            pidfd = Syscalls.pidfdOpen(tgid);
+        } catch (LinuxException e) {
+            return -e.errno();
+        }
+        try {
+            return Syscalls.pidfdGetfd(pidfd, fd);
+        } catch (LinuxException e) {
+            return -e.errno();
+        } finally {
+            PathCalls.close(pidfd);
+        }
+    }
+
+    /** Task {@code child} was created by {@code parent}: it starts in its creator's domain. */
+    public void inherit(int parent, int child) {
+        Domain d = any ? byTid.get(parent) : null;
+        if (d != null) {
+            byTid.put(child, d);
+        } else if (any) {
+            byTid.remove(child);
+        }
+    }
+
+    /** A thread that executed took over its leader's tid {@code tid}: the domain goes with it. */
+    public void moved(int former, int tid) {
+        if (!any) {
+            return;
+        }
+        Domain d = byTid.remove(former);
+        if (d != null) {
+            byTid.put(tid, d);
+        } else {
+            byTid.remove(tid);
+        }
+    }
+
+    /** Task {@code tid} is gone. */
+    public void gone(int tid) {
+        if (any) {
+            byTid.remove(tid);
+        }
+    }
+
+    /** Whether task {@code tid} has a domain. */
+    boolean confines(int tid) {
+        return any && byTid.containsKey(tid);
+    }
+
+    /**
+     * Makes {@code call} for task {@code tid}: right here when it has no domain (the calling
+     * thread has assumed its identity already); otherwise on a thread confined by its domain,
+     * which assumes its identity with {@code as} first, while this thread waits. A call that
+     * cannot be made confined fails with EACCES (and a line), never unconfined.
+     */
+    long perform(int tid, Supplier<Identity.Assumed> as, LongSupplier call) {
+        Domain d = any ? byTid.get(tid) : null;
+        if (d == null) {
+            return call.getAsLong();
+        }
+        FutureTask<Long> task = new FutureTask<>(() -> {
+            long confined = CONFINED.get();
+            if (confined < 0) {
+                return (long) -Errno.EACCES;
+            }
+            try (Identity.Assumed _ = as.get()) {
+                return call.getAsLong();
+            }
+        });
+        try {
+            d.threads().execute(task);
+        } catch (RejectedExecutionException e) {
+            log.accept("seccheck: refused a call of task " + tid + " with EAGAIN: too many calls wait on the threads"
+                    + " of its Landlock domain");
+            return -Errno.EAGAIN;
+        }
+        // Most calls take tens of microseconds: waiting for them spinning spares this thread's
+        // wake-up, which costs as much on many VMs (bench/landlock.sh: 192 -> 151 us an open).
+        long spinUntil = System.nanoTime() + SPIN_NS;
+        while (!task.isDone() && System.nanoTime() < spinUntil) {
+            Thread.onSpinWait();
+        }
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return task.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** {@link #perform} for a call whose result is an int (an fd, 0, or -errno). */
+    int perform(int tid, Supplier<Identity.Assumed> as, IntSupplier call) {
+        return (int) perform(tid, as, (LongSupplier) call::getAsInt);
+    }
+
+    /** Stops the confined threads of the domains still recorded. */
+    @Override
+    public void close() {
+        for (Domain d : byTid.values()) {
+            d.shutdown();
+        }
+    }
+
+    /**
+     * One domain: the domain it was made in (null: none), seccheck's fd of the ruleset put on top,
+     * and its confined threads, one per call in progress, made on first use.
+     */
+    private static final class Domain {
+        final Domain parent;
+        final int ruleset;
+        final int depth;
+        private final Consumer<String> log;
+        private ThreadPoolExecutor threads;
+
+        Domain(Domain parent, int ruleset, Consumer<String> log) {
+            this.parent = parent;
+            this.ruleset = ruleset;
+            this.depth = parent == null ? 1 : parent.depth + 1;
+            this.log = log;
+            int fd = ruleset; // the action must not refer to this domain, or it would never be unreachable
+            RULESETS.register(this, () -> PathCalls.close(fd));
+        }
+
+        synchronized ThreadPoolExecutor threads() {
+            if (threads == null) {
+                ThreadFactory named = Thread.ofPlatform().daemon().name("seccheck-landlock-", 0).factory();
+                threads = new ThreadPoolExecutor(0, Emulator.MAX_WAITING, IDLE_SECONDS, TimeUnit.SECONDS,
+                        new SynchronousQueue<>(), r -> named.newThread(() -> {
+                            CONFINED.set(confine());
+                            r.run();
+                        }));
+            }
+            return threads;
+        }
+
+        synchronized void shutdown() {
+            if (threads != null) {
+                threads.shutdownNow();
+            }
+        }
+
+        /**
+         * Confines the calling thread as this domain: its own fs_struct (the program's umask is
+         * set on it), no_new_privs, then every ruleset from the first the task was confined by.
+         * 0, or -errno with a line.
+         */
+        private long confine() {
+            long r = ThreadCredentials.unshareFs();
+            if (r == 0) {
+                r = Landlock.noNewPrivs();
+            }
+            Deque<Domain> chain = new ArrayDeque<>();
+            for (Domain d = this; d != null; d = d.parent) {
+                chain.push(d);
+            }
+            for (Domain d : chain) {
+                if (r == 0) {
+                    r = Landlock.restrictSelf(d.ruleset);
+                }
+            }
+            if (r < 0) {
+                log.accept("seccheck: could not confine a thread as a Landlock domain of the program ("
+                        + Errno.name((int) -r) + "): the calls seccheck makes for its tasks fail with EACCES");
+            }
+            return r;
+        }
+    }
+}

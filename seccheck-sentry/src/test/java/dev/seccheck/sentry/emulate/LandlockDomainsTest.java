@@ -1,0 +1,145 @@
+package dev.seccheck.sentry.emulate;
+
+import static dev.seccheck.abi.Fcntl.AT_FDCWD;
+import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.seccheck.abi.Errno;
+import dev.seccheck.linux.Landlock;
+import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.Procfs;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * LandlockDomains records the Landlock domain each task confined itself to, follows it to the
+ * tasks it creates and through an exec, and makes the calls of a confined task on a thread
+ * confined the same way, never on the caller's. The rulesets here are this JVM's own (a task's
+ * ruleset is taken with pidfd_getfd, which works on the caller's own process too); the tids are
+ * made up, as only the records use them.
+ */
+class LandlockDomainsTest {
+
+    /** LANDLOCK_ACCESS_FS_READ_FILE. */
+    private static final long READ_FILE = 1L << 2;
+    private static final int SELF = (int) ProcessHandle.current().pid();
+    private static final Supplier<Identity.Assumed> AS_IS = () -> () -> {};
+
+    private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final List<Integer> fds = new ArrayList<>();
+    private LandlockDomains domains;
+    private int noReads;
+
+    @BeforeEach
+    void landlock() {
+        Assumptions.assumeTrue(Landlock.abi() >= 1, "Landlock is not available: " + Landlock.abi());
+        domains = new LandlockDomains(lines::add);
+        noReads = kept(Landlock.denyingRuleset(READ_FILE));
+    }
+
+    @AfterEach
+    void close() {
+        if (domains != null) {
+            domains.close();
+        }
+        fds.forEach(PathCalls::close);
+    }
+
+    private int kept(int fd) {
+        assertThat(fd).isNotNegative();
+        fds.add(fd);
+        return fd;
+    }
+
+    /** Opens /etc/hostname for task {@code tid}: 0 when it opened, else -errno. */
+    private int read(int tid) {
+        IntSupplier open = () -> {
+            int fd = new PathCalls().openat(AT_FDCWD, "/etc/hostname", O_CLOEXEC);
+            PathCalls.close(fd);
+            return fd < 0 ? fd : 0;
+        };
+        return domains.perform(tid, AS_IS, open);
+    }
+
+    @Test
+    void aRulesetIsKnownByItsLink() {
+        assertThat(Procfs.link(SELF, "fd/" + noReads)).contains(Landlock.RULESET_LINK);
+    }
+
+    @Test
+    void aConfinedTasksCallsAreMadeOnAThreadConfinedAsItIs() {
+        assertThat(read(101)).isZero();
+        assertThat(domains.restricting(101, SELF, noReads, 0)).isEmpty();
+        assertThat(read(101)).isEqualTo(-Errno.EACCES);
+        assertThat(read(102)).as("another task").isZero();
+        assertThat(new PathCalls().openat(AT_FDCWD, "/etc/hostname", O_CLOEXEC)).as("the caller is not confined")
+                .satisfies(fd -> PathCalls.close(fd)).isNotNegative();
+        assertThat(lines).isEmpty();
+    }
+
+    @Test
+    void theIdentityIsAssumedOnTheConfinedThread() {
+        domains.restricting(101, SELF, noReads, 0);
+        List<String> where = new CopyOnWriteArrayList<>();
+        domains.perform(101, () -> {
+            where.add(Thread.currentThread().getName());
+            return () -> where.add("restored");
+        }, () -> 0);
+        assertThat(where).hasSize(2);
+        assertThat(where.get(0)).startsWith("seccheck-landlock-").isNotEqualTo(Thread.currentThread().getName());
+        assertThat(where.get(1)).isEqualTo("restored");
+    }
+
+    @Test
+    void theDomainPassesToCreatedTasksAndThroughAnExec() {
+        domains.restricting(101, SELF, noReads, 0);
+        domains.inherit(101, 201);
+        domains.inherit(102, 202);
+        assertThat(read(201)).isEqualTo(-Errno.EACCES);
+        assertThat(read(202)).isZero();
+        domains.gone(101);
+        assertThat(read(101)).as("gone; a new task may get its tid").isZero();
+        assertThat(read(201)).isEqualTo(-Errno.EACCES);
+        domains.moved(201, 301); // a non-leader thread executed, taking over its leader's tid
+        assertThat(read(201)).isZero();
+        assertThat(read(301)).isEqualTo(-Errno.EACCES);
+        domains.inherit(102, 301); // that tid reused by an unconfined creator's child
+        assertThat(read(301)).isZero();
+    }
+
+    @Test
+    void domainsNest() {
+        int noDirs = kept(Landlock.denyingRuleset(1L << 3)); // LANDLOCK_ACCESS_FS_READ_DIR
+        domains.restricting(101, SELF, noDirs, 0);
+        assertThat(read(101)).as("files still readable").isZero();
+        domains.restricting(101, SELF, noReads, 0);
+        assertThat(read(101)).isEqualTo(-Errno.EACCES);
+        assertThat(domains.perform(101, AS_IS, () -> {
+            int fd = new PathCalls().openat(AT_FDCWD, "/etc", O_CLOEXEC);
+            PathCalls.close(fd);
+            return fd < 0 ? fd : 0;
+        })).as("the first layer holds under the second").isEqualTo(-Errno.EACCES);
+    }
+
+    @Test
+    void whatTheKernelWouldRefuseRecordsNothing() {
+        int file = kept(new PathCalls().openat(AT_FDCWD, "/etc/hostname", O_CLOEXEC));
+        assertThat(domains.restricting(101, SELF, file, 0)).as("not a ruleset").isEmpty();
+        assertThat(domains.restricting(101, SELF, -1, 4)).as("logging flags alone").isEmpty();
+        assertThat(domains.restricting(101, SELF, 999_999, 0)).as("no such fd").isEmpty();
+        assertThat(read(101)).isZero();
+    }
+
+    @Test
+    void flagsPastWhatSeccheckFollowsAreRefused() {
+        assertThat(domains.restricting(101, SELF, noReads, 8)).hasValue(Errno.EINVAL);
+        assertThat(read(101)).isZero();
+    }
+}
