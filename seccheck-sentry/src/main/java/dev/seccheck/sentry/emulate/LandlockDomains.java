@@ -20,6 +20,7 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
@@ -101,7 +102,7 @@ public final class LandlockDomains implements AutoCloseable {
             PathCalls.close(ours);
             return OptionalInt.empty(); // not a ruleset: the kernel refuses it (EBADFD)
         }
-        byTid.put(tid, new Domain(parent, ours, log));
+        attach(tid, new Domain(parent, ours, log));
         any = true;
         return OptionalInt.empty();
     }
@@ -126,9 +127,9 @@ public final class LandlockDomains implements AutoCloseable {
     public void inherit(int parent, int child) {
         Domain d = any ? byTid.get(parent) : null;
         if (d != null) {
-            byTid.put(child, d);
+            attach(child, d);
         } else if (any) {
-            byTid.remove(child);
+            left(byTid.remove(child));
         }
     }
 
@@ -138,23 +139,36 @@ public final class LandlockDomains implements AutoCloseable {
             return;
         }
         Domain d = byTid.remove(former);
-        if (d != null) {
-            byTid.put(tid, d);
-        } else {
-            byTid.remove(tid);
-        }
+        left(d != null ? byTid.put(tid, d) : byTid.remove(tid));
     }
 
     /** Task {@code tid} is gone. */
     public void gone(int tid) {
         if (any) {
-            byTid.remove(tid);
+            left(byTid.remove(tid));
         }
     }
 
-    /** Whether task {@code tid} has a domain. */
-    boolean confines(int tid) {
-        return any && byTid.containsKey(tid);
+    private void attach(int tid, Domain d) {
+        d.tasks.incrementAndGet();
+        left(byTid.put(tid, d));
+    }
+
+    /**
+     * A task left domain {@code d} (null: none): once no task is in it, none can join it (only a
+     * task of a domain creates one in it), so its threads end after the calls they are making.
+     * A task's calls may still be in progress after it is gone; they are answered to no one.
+     */
+    private static void left(Domain d) {
+        if (d != null && d.tasks.decrementAndGet() == 0) {
+            d.shutdown();
+        }
+    }
+
+    /** Tells, now and later, how many confined threads of task {@code tid}'s domain are alive (for tests). */
+    IntSupplier threadsOf(int tid) {
+        Domain d = byTid.get(tid);
+        return d == null ? () -> 0 : d::alive;
     }
 
     /**
@@ -180,8 +194,8 @@ public final class LandlockDomains implements AutoCloseable {
         try {
             d.threads().execute(task);
         } catch (RejectedExecutionException e) {
-            log.accept("seccheck: refused a call of task " + tid + " with EAGAIN: too many calls wait on the threads"
-                    + " of its Landlock domain");
+            log.accept("seccheck: refused a call of task " + tid + " with EAGAIN: the threads of its Landlock domain"
+                    + " are all busy, or the domain has no task left");
             return -Errno.EAGAIN;
         }
         // Most calls take tens of microseconds: waiting for them spinning spares this thread's
@@ -214,7 +228,7 @@ public final class LandlockDomains implements AutoCloseable {
         return (int) perform(tid, as, (LongSupplier) call::getAsInt);
     }
 
-    /** Stops the confined threads of the domains still recorded. */
+    /** Ends the confined threads of the domains still recorded, once their calls are made. */
     @Override
     public void close() {
         for (Domain d : byTid.values()) {
@@ -231,7 +245,10 @@ public final class LandlockDomains implements AutoCloseable {
         final int ruleset;
         final int depth;
         private final Consumer<String> log;
+        /** How many tasks are in this domain. */
+        final AtomicInteger tasks = new AtomicInteger();
         private ThreadPoolExecutor threads;
+        private boolean ended;
 
         Domain(Domain parent, int ruleset, Consumer<String> log) {
             this.parent = parent;
@@ -243,6 +260,9 @@ public final class LandlockDomains implements AutoCloseable {
         }
 
         synchronized ThreadPoolExecutor threads() {
+            if (ended) {
+                throw new RejectedExecutionException("no task is left in the domain");
+            }
             if (threads == null) {
                 ThreadFactory named = Thread.ofPlatform().daemon().name("seccheck-landlock-", 0).factory();
                 threads = new ThreadPoolExecutor(0, Emulator.MAX_WAITING, IDLE_SECONDS, TimeUnit.SECONDS,
@@ -254,10 +274,16 @@ public final class LandlockDomains implements AutoCloseable {
             return threads;
         }
 
+        /** Ends the threads once their calls are made; a call made after that is refused (EAGAIN). */
         synchronized void shutdown() {
+            ended = true;
             if (threads != null) {
-                threads.shutdownNow();
+                threads.shutdown();
             }
+        }
+
+        synchronized int alive() {
+            return threads == null ? 0 : threads.getPoolSize();
         }
 
         /**

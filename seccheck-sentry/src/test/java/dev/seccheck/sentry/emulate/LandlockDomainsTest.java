@@ -114,6 +114,24 @@ class LandlockDomainsTest {
         assertThat(read(301)).isZero();
     }
 
+    /** A fork loop of confined children must not leave a thread per child behind. */
+    @Test
+    void aDomainsThreadsEndWithItsLastTask() throws InterruptedException {
+        domains.restricting(101, SELF, noReads, 0);
+        domains.inherit(101, 201);
+        assertThat(read(201)).isEqualTo(-Errno.EACCES);
+        IntSupplier threads = domains.threadsOf(101);
+        assertThat(threads.getAsInt()).isEqualTo(1);
+        domains.gone(101);
+        assertThat(threads.getAsInt()).as("a task is left").isEqualTo(1);
+        domains.gone(201);
+        for (int i = 0; i < 500 && threads.getAsInt() > 0; i++) {
+            Thread.sleep(10);
+        }
+        assertThat(threads.getAsInt()).isZero();
+        assertThat(read(201)).as("its tid, reused by an unconfined task").isZero();
+    }
+
     @Test
     void domainsNest() {
         int noDirs = kept(Landlock.denyingRuleset(1L << 3)); // LANDLOCK_ACCESS_FS_READ_DIR
