@@ -199,7 +199,7 @@ public final class LandlockDomains implements AutoCloseable {
             return -Errno.EAGAIN;
         }
         // Most calls take tens of microseconds: waiting for them spinning spares this thread's
-        // wake-up, which costs as much on many VMs (bench/landlock.sh: 192 -> 151 us an open).
+        // wake-up, which costs as much on many VMs (bench/landlock.sh: 192 -> 152 us an open).
         long spinUntil = System.nanoTime() + SPIN_NS;
         while (!task.isDone() && System.nanoTime() < spinUntil) {
             Thread.onSpinWait();
