@@ -56,7 +56,7 @@ static void said(const char *what, int r) {
 
 static void try_open(const char *what, const char *name, int flags) {
     char path[8192];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    snprintf(path, sizeof path, "%s/%s", name[0] == '/' ? "" : dir, name[0] == '/' ? name + 1 : name);
     int fd = open(path, flags, 0644);
     said(what, fd);
     if (fd >= 0) {
@@ -108,6 +108,13 @@ static void confine_to_inside(void) {
         exit(2);
     }
     close(usr.parent_fd);
+    /* /proc is readable too: a program reads its own maps (glibc does, for a thread's stack). */
+    struct path_beneath_attr proc = {.allowed_access = FS_READ_FILE, .parent_fd = open("/proc", O_PATH | O_CLOEXEC)};
+    if (syscall(SYS_landlock_add_rule, ruleset, RULE_PATH_BENEATH, &proc, 0)) {
+        perror("landlock_add_rule /proc");
+        exit(2);
+    }
+    close(proc.parent_fd);
     confine(ruleset);
 }
 
@@ -150,6 +157,11 @@ static int files(void) {
         try_open("truncate inside", "inside/f", O_WRONLY | O_TRUNC);
     }
 
+    try_open("read its own /proc/self/maps", "/proc/self/maps", O_RDONLY);
+    try_open("read its own /proc/self/environ", "/proc/self/environ", O_RDONLY);
+    try_open("write its own /proc/self/mem", "/proc/self/mem", O_RDWR);
+    try_open("read init's /proc/1/maps", "/proc/1/maps", O_RDONLY);
+
     char path[8192];
     snprintf(path, sizeof path, "%s/outside/f", dir);
     int handle = open(path, O_PATH | O_CLOEXEC);
@@ -168,6 +180,9 @@ static int files(void) {
 
     pid_t child = fork();
     if (child == 0) {
+        char parents[64];
+        snprintf(parents, sizeof parents, "/proc/%d/maps", (int) getppid());
+        try_open("a child reads its parent's maps (one domain)", parents, O_RDONLY);
         try_open("a child reads inside", "inside/f", O_RDONLY);
         try_open("a child reads outside", "outside/f", O_RDONLY);
         pid_t grandchild = fork();
@@ -179,6 +194,8 @@ static int files(void) {
         waitpid(grandchild, &st, 0);
         printf("an executed cat reads outside: exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
         fflush(stdout);
+        confine_to_inside(); /* a domain nested in its parent's */
+        try_open("a further confined child reads its own maps", "/proc/self/maps", O_RDONLY);
         _exit(0);
     }
     int st;

@@ -20,8 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
  * domain: the confined program read and wrote outside its sandbox and connected to ports its
  * rules refused. {@code landlocked.c} confines itself, then tries what its rules forbid and
  * allow, from the confined thread, a child, an executed program and a sibling thread the
- * sandbox does not cover; its lines must be the same natively and under seccheck. Each native
- * run shows refusals and successes, so the comparison cannot pass vacuously.
+ * sandbox does not cover, its own /proc entry and its parent's (which seccheck's confined thread,
+ * in a domain of the same rules but not the same one, may not look at: those opens are decided
+ * apart); its lines must be the same natively and under seccheck. Each native run shows
+ * refusals and successes, so the comparison cannot pass vacuously.
  */
 class LandlockSandboxTest {
 
@@ -46,12 +48,25 @@ class LandlockSandboxTest {
 
     /** What {@code landlocked DIR mode} prints on stdout, in a fresh DIR; under seccheck with {@code config} unless native. */
     private String run(String mode, String how, Path config) throws Exception {
+        return run(mode, how, config, null);
+    }
+
+    /** {@link #run(String, String, Path)} as uid 65534 when {@code nobodysClasspath} is not null (the CLI's class path then). */
+    private String run(String mode, String how, Path config, String nobodysClasspath) throws Exception {
         Path dir = Files.createDirectories(tmp.resolve(mode + "-" + how));
         Files.writeString(Files.createDirectories(dir.resolve("inside")).resolve("f"), "granted\n");
         Files.writeString(Files.createDirectories(dir.resolve("outside")).resolve("f"), "SECRET\n");
         List<String> cmd = new ArrayList<>();
+        if (nobodysClasspath != null) {
+            for (Path p : List.of(dir, dir.resolve("inside"), dir.resolve("outside"), dir.resolve("inside/f"),
+                    dir.resolve("outside/f"))) {
+                Files.setOwner(p, p.getFileSystem().getUserPrincipalLookupService()
+                        .lookupPrincipalByName(Integer.toString(PackagedCli.NOBODY)));
+            }
+            cmd.addAll(PackagedCli.nobody());
+        }
         if (!how.equals("native")) {
-            cmd.addAll(PackagedCli.java(System.getProperty("java.class.path")));
+            cmd.addAll(PackagedCli.java(nobodysClasspath != null ? nobodysClasspath : System.getProperty("java.class.path")));
             cmd.addAll(List.of("run", "--quiet", "-o", "/dev/null"));
             if (config != null) {
                 cmd.addAll(List.of("--root", tmp.resolve("root-" + mode).toString(), "--config", config.toString()));
@@ -75,9 +90,29 @@ class LandlockSandboxTest {
         String natively = run("files", "native", null);
         assertThat(natively).contains("read inside: ok\n", "read outside: Permission denied\n",
                 "create outside: Permission denied\n", "a child reads outside: Permission denied\n",
-                "an executed cat reads outside: exit 1\n", "an unconfined sibling thread reads outside: ok\n");
+                "an executed cat reads outside: exit 1\n", "an unconfined sibling thread reads outside: ok\n",
+                "read its own /proc/self/maps: ok\n", "write its own /proc/self/mem: Permission denied\n",
+                "a child reads its parent's maps (one domain): ok\n");
         assertThat(run("files", "default", null)).isEqualTo(natively);
         assertThat(run("files", "policy", policy())).isEqualTo(natively);
+    }
+
+    /**
+     * As a user without capabilities, seccheck's confined thread may not look at the program's
+     * tasks at all (Landlock admits only tasks of its own domain or one nested in it, and root's
+     * capabilities passed that before): the program's own /proc/self/maps and environ, and its
+     * parent's maps, are decided apart (which tasks it may look at, its file rules on /proc) and
+     * opened unconfined. Before, under seccheck they failed with EACCES.
+     */
+    @Test
+    void asAnUnprivilegedUserTooItsOwnProcEntryStaysReadable() throws Exception {
+        PackagedCli.assumeNobody(tmp);
+        String classpath = PackagedCli.nobodyClasspath(tmp);
+        String natively = run("files", "native", null, classpath);
+        assertThat(natively).contains("read outside: Permission denied\n", "read its own /proc/self/maps: ok\n",
+                "read its own /proc/self/environ: ok\n", "write its own /proc/self/mem: Permission denied\n",
+                "a child reads its parent's maps (one domain): ok\n");
+        assertThat(run("files", "nobody", null, classpath)).isEqualTo(natively);
     }
 
     @Test

@@ -11,7 +11,9 @@ import dev.seccheck.linux.ThreadCredentials;
 import java.lang.ref.Cleaner;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -46,6 +48,12 @@ public final class LandlockDomains implements AutoCloseable {
 
     /** landlock_restrict_self's flags up to ABI 7, which change what is logged, not what is allowed. */
     private static final long KNOWN_FLAGS = 0x7;
+    /**
+     * The files of /proc/PID/ (and /proc/PID/task/TID/) whose open asks for ptrace access to that
+     * task (the kernel's proc_mem_open).
+     */
+    private static final Set<String> PTRACE_GATED =
+            Set.of("mem", "environ", "auxv", "maps", "smaps", "smaps_rollup", "numa_maps", "pagemap");
     /** How long a caller waits for a confined thread's call spinning before it sleeps. */
     private static final long SPIN_NS = 200_000;
     /** A confined thread beyond the busy ones ends after this long idle. */
@@ -163,6 +171,64 @@ public final class LandlockDomains implements AutoCloseable {
         if (d != null && d.tasks.decrementAndGet() == 0) {
             d.shutdown();
         }
+    }
+
+    /**
+     * For an open by confined task {@code tid} (of process {@code tgid}) that its confined thread
+     * failed with EACCES, of the object whose real path is {@code real}: when that is a file of a
+     * task's /proc entry whose open asks for ptrace access to the task ({@link #PTRACE_GATED}:
+     * maps, mem, environ...) and the program's domain lets it look at that task, returns a file of
+     * the confined thread's own /proc entry that anyone may open with access {@code accmode}
+     * (O_RDONLY: its stat; else attr/current, mode 0666: seccheck's own entry belongs to root, as
+     * it is not dumpable): a confined open of it tells the task's file rules on /proc, and if
+     * they allow it the open is made unconfined, with the program's credentials (which make the
+     * kernel's other checks). Empty otherwise: the EACCES stands.
+     *
+     * <p>Landlock lets a confined thread look at a task only when the task is in the thread's
+     * domain or one nested in it. seccheck's confined thread is in a domain of the same rules but
+     * not the same one, so its open of such a file fails for every task of the program, where the
+     * program natively reads its own /proc/self/maps (glibc does, for a thread's stack). So the two
+     * checks are made apart: which tasks the program may look at, from the recorded domains (its
+     * own process always, as the kernel does; another task only in the caller's domain or one
+     * nested in it), and its file rules, on a stand-in under the same /proc. A rule given for
+     * /proc/PID itself (the program's /proc/self) or for the file alone does not cover the
+     * stand-in: such an open then fails (stricter than natively, never looser). A rule that
+     * refuses writing beneath /proc holds: a program that keeps its own code from being written
+     * (W^X) by refusing /proc/self/mem keeps it so.
+     */
+    Optional<String> procfsStandIn(int tid, int tgid, String real, int accmode) {
+        Domain caller = any ? byTid.get(tid) : null;
+        if (caller == null || !real.startsWith("/proc/")) {
+            return Optional.empty();
+        }
+        String[] parts = real.substring("/proc/".length()).split("/");
+        boolean ofProcess = parts.length == 2;
+        boolean ofThread = parts.length == 4 && parts[1].equals("task");
+        if (!(ofProcess || ofThread) || !PTRACE_GATED.contains(parts[parts.length - 1])) {
+            return Optional.empty();
+        }
+        int pid;
+        int target;
+        try {
+            pid = Integer.parseInt(parts[0]);
+            target = ofThread ? Integer.parseInt(parts[2]) : pid;
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+        if (pid != tgid && !within(caller, byTid.get(target))) {
+            return Optional.empty(); // Landlock refuses it natively too
+        }
+        return Optional.of(accmode == 0 ? "/proc/thread-self/stat" : "/proc/thread-self/attr/current");
+    }
+
+    /** Whether domain {@code inner} (null: none) is {@code outer} or nested in it (Landlock's rule for looking at a task). */
+    private static boolean within(Domain outer, Domain inner) {
+        for (Domain d = inner; d != null; d = d.parent) {
+            if (d == outer) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Tells, now and later, how many confined threads of task {@code tid}'s domain are alive (for tests). */

@@ -1,6 +1,7 @@
 package dev.seccheck.sentry.emulate;
 
 import static dev.seccheck.abi.Fcntl.AT_FDCWD;
+import static dev.seccheck.abi.Fcntl.O_ACCMODE;
 import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
 import static dev.seccheck.abi.Fcntl.O_CREAT;
 import static dev.seccheck.abi.Fcntl.O_DIRECTORY;
@@ -25,6 +26,7 @@ import dev.seccheck.sink.ReachedFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 
@@ -339,6 +341,9 @@ final class OpenEmulation {
                 : at instanceof PathWalk.Located.Found f && ControllingTty.is(f.stat())
                         ? tty.open(call.tid(), a.flags(), open, op -> asProgram(call, who, op))
                         : asProgram(call, who, open);
+        if (fd == -Errno.EACCES && found >= 0 && name.isPresent()) {
+            fd = ownProcfsFile(call, who, a, name.get(), () -> openObject(a, at, lean)).orElse(fd);
+        }
         if (lean && fd == -Errno.EAGAIN) {
             call.finishElsewhere(new Call.Rest() {
                 @Override
@@ -386,6 +391,24 @@ final class OpenEmulation {
         } finally {
             ThreadCredentials.umask(old);
         }
+    }
+
+    /**
+     * A confined task's open of a /proc file that asks for ptrace access (its own maps, say),
+     * which the confined thread failed with EACCES: made unconfined when the program's domain
+     * allows it ({@link LandlockDomains#procfsStandIn}); empty when the EACCES stands.
+     */
+    private OptionalInt ownProcfsFile(Call call, Identity who, Args a, String real, IntSupplier open) {
+        Optional<String> standIn = landlock.procfsStandIn(call.tid(), call.tgid(), real, a.flags() & O_ACCMODE);
+        if (standIn.isEmpty()) {
+            return OptionalInt.empty();
+        }
+        int allowed = asProgram(call, who, () -> {
+            int fd = calls.openat(AT_FDCWD, standIn.get(), (a.flags() & O_ACCMODE) | O_CLOEXEC | O_NOCTTY);
+            PathCalls.close(fd);
+            return fd;
+        });
+        return allowed < 0 ? OptionalInt.empty() : OptionalInt.of(open.getAsInt());
     }
 
     /**
