@@ -146,6 +146,30 @@ class LandlockDomainsTest {
         })).as("the first layer holds under the second").isEqualTo(-Errno.EACCES);
     }
 
+    /**
+     * A /proc file whose open asks for ptrace access, refused on the confined thread, has a
+     * stand-in when the task may look at its owner: its own process, or a task of its domain or
+     * of one nested in it; never for an unconfined task, nor for other files.
+     */
+    @Test
+    void aProcFileThatAsksForPtraceAccessIsDecidedOnTheDomains() {
+        int stricter = kept(Landlock.denyingRuleset(1L << 3));
+        domains.restricting(100, SELF, noReads, 0); // process 100's leader
+        domains.inherit(100, 201); // its child, process 201
+        domains.inherit(100, 301);
+        domains.restricting(301, SELF, stricter, 0); // nested in 100's domain
+        assertThat(domains.procfsStandIn(100, 100, "/proc/100/maps", 0)).contains("/proc/thread-self/stat");
+        assertThat(domains.procfsStandIn(100, 100, "/proc/100/task/102/mem", 2)).contains("/proc/thread-self/attr/current");
+        assertThat(domains.procfsStandIn(201, 201, "/proc/100/environ", 0)).as("its parent, one domain").isPresent();
+        assertThat(domains.procfsStandIn(100, 100, "/proc/301/maps", 0)).as("a nested domain").isPresent();
+        assertThat(domains.procfsStandIn(301, 301, "/proc/100/maps", 0)).as("an outer domain").isEmpty();
+        assertThat(domains.procfsStandIn(100, 100, "/proc/1/maps", 0)).as("a task of no domain").isEmpty();
+        assertThat(domains.procfsStandIn(102, 102, "/proc/102/maps", 0)).as("an unconfined caller").isEmpty();
+        assertThat(domains.procfsStandIn(100, 100, "/proc/100/status", 0)).as("asks no ptrace access").isEmpty();
+        assertThat(domains.procfsStandIn(100, 100, "/proc/sys/kernel/maps", 0)).isEmpty();
+        assertThat(domains.procfsStandIn(100, 100, "/tmp/100/maps", 0)).isEmpty();
+    }
+
     @Test
     void whatTheKernelWouldRefuseRecordsNothing() {
         int file = kept(new PathCalls().openat(AT_FDCWD, "/etc/hostname", O_CLOEXEC));
