@@ -237,6 +237,11 @@ public final class LandlockDomains implements AutoCloseable {
         return d == null ? () -> 0 : d::alive;
     }
 
+    /** Whether task {@code tid} has a Landlock domain. */
+    boolean confines(int tid) {
+        return any && byTid.containsKey(tid);
+    }
+
     /**
      * Makes {@code call} for task {@code tid}: right here when it has no domain (the calling
      * thread has assumed its identity already); otherwise on a thread confined by its domain,

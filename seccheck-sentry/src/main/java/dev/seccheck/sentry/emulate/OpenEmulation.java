@@ -57,6 +57,7 @@ final class OpenEmulation {
     private final OwnFiles ownFiles;
     private final Consumer<String> log;
     private final ControllingTty tty;
+    private final TunDevice tun;
     private final LandlockDomains landlock;
     /** The identity the walk in progress assumed, for the open it leads to. */
     private Identity acting;
@@ -73,6 +74,7 @@ final class OpenEmulation {
         this.own = own;
         this.names = names;
         this.tty = new ControllingTty(calls);
+        this.tun = new TunDevice(calls, own, landlock, log);
     }
 
     /** The arguments of an open, whichever syscall carried them. */
@@ -340,6 +342,8 @@ final class OpenEmulation {
         int fd = makesAFile(a, at) && !own.privileged() ? withProgramUmask(call, open)
                 : at instanceof PathWalk.Located.Found f && ControllingTty.is(f.stat())
                         ? tty.open(call.tid(), a.flags(), open, op -> asProgram(call, who, op))
+                : at instanceof PathWalk.Located.Found f && TunDevice.is(f.stat())
+                        ? tun.open(call.tid(), who, open, () -> asProgram(call, who, open))
                         : asProgram(call, who, open);
         if (fd == -Errno.EACCES && found >= 0 && name.isPresent()) {
             fd = ownProcfsFile(call, who, a, name.get(), () -> openObject(a, at, lean)).orElse(fd);
