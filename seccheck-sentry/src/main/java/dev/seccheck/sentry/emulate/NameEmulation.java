@@ -473,6 +473,7 @@ final class NameEmulation {
             }
             case PathWalk.Located.Failed f -> -f.errno();
             case PathWalk.Located.Elsewhere e -> throw new IllegalStateException("a walk off the notifier gave up");
+            case PathWalk.Located.Sysctls s -> throw new IllegalStateException("a walk that never asks about /proc/sys did");
         };
     }
 

@@ -58,6 +58,7 @@ final class OpenEmulation {
     private final Consumer<String> log;
     private final ControllingTty tty;
     private final TunDevice tun;
+    private final TaskNamespaces namespaces;
     private final LandlockDomains landlock;
     /** The identity the walk in progress assumed, for the open it leads to. */
     private Identity acting;
@@ -74,7 +75,8 @@ final class OpenEmulation {
         this.own = own;
         this.names = names;
         this.tty = new ControllingTty(calls);
-        this.tun = new TunDevice(calls, own, landlock, log);
+        this.namespaces = new TaskNamespaces(calls, own);
+        this.tun = new TunDevice(namespaces, landlock, log);
     }
 
     /** The arguments of an open, whichever syscall carried them. */
@@ -156,8 +158,29 @@ final class OpenEmulation {
                 return true;
             }
             PathWalk.Request req = new PathWalk.Request(call.tid(), call.tgid(), who.get().fsuid(), path, a.flags(),
-                    a.resolve(), call.onNotifier());
+                    a.resolve(), call.onNotifier(),
+                    () -> namespaces.mayJoin() && namespaces.differ(call.tid(), TaskNamespaces.SYSCTLS));
             PathWalk.Located at = walk.find(req, start, root);
+            if (at instanceof PathWalk.Located.Sysctls) {
+                if (call.onNotifier()) {
+                    return false; // on a pool thread, it is walked again from a thread in the task's namespaces
+                }
+                int r = namespaces.inTaskNamespaces(call.tid(), TaskNamespaces.SYSCTLS, who.get(), () -> {
+                    int again = fromRoot ? -1 : startOf(call, a);
+                    if (again < 0 && !fromRoot) {
+                        return again;
+                    }
+                    then.at(call, ev, a, path, walk.find(req.inTaskNamespaces(), again, root));
+                    return 0;
+                });
+                if (r < 0) {
+                    Snapshot given = Snapshot.ofString(a.pathAddr(), path);
+                    if (call.enter(ev, given) == 0) {
+                        call.fail(ev, given, -r);
+                    }
+                }
+                return true;
+            }
             if (call.onNotifier() && mayBlock(at, a)) {
                 release(at);
                 return false;
@@ -183,6 +206,7 @@ final class OpenEmulation {
             }
             case PathWalk.Located.Missing m -> false;
             case PathWalk.Located.Failed f -> false;
+            case PathWalk.Located.Sysctls s -> false;
         };
     }
 
@@ -196,6 +220,7 @@ final class OpenEmulation {
             case PathWalk.Located.Missing m -> PathCalls.close(m.dir());
             case PathWalk.Located.Failed f -> {}
             case PathWalk.Located.Elsewhere e -> {}
+            case PathWalk.Located.Sysctls s -> {}
         }
     }
 
@@ -222,6 +247,7 @@ final class OpenEmulation {
                     handedOver = decideAndOpen(call, ev, a, path, -1, name, at, Optional.empty());
                 }
                 case PathWalk.Located.Elsewhere e -> throw new IllegalStateException("a walk off the notifier gave up");
+                case PathWalk.Located.Sysctls s -> throw new IllegalStateException("a walk in the task's namespaces left them");
             }
         } finally {
             if (!handedOver) {
@@ -282,6 +308,7 @@ final class OpenEmulation {
                     }
                 }
                 case PathWalk.Located.Elsewhere e -> throw new IllegalStateException("a walk off the notifier gave up");
+                case PathWalk.Located.Sysctls s -> throw new IllegalStateException("a walk in the task's namespaces left them");
             }
         } finally {
             release(at);

@@ -14,6 +14,7 @@ import dev.seccheck.sentry.defense.OutsideProcesses;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
+import java.util.function.BooleanSupplier;
 
 /**
  * PathWalk opens a path the way the program would, but component by component, so that no part
@@ -62,11 +63,25 @@ final class PathWalk {
      *
      * @param localOnly give up ({@link Located.Elsewhere}) before looking a name up in a filesystem
      *     whose lookups may wait on someone else (network, FUSE, autofs): set on the notifier thread
+     * @param otherSysctls asked when the walk is about to look a name up in procfs's {@code sys}:
+     *     whether the task's network or IPC namespace is not the walking thread's, which the kernel
+     *     looks those names up in ({@link Located.Sysctls})
      */
-    record Request(int tid, int tgid, int fsuid, String path, int flags, long resolve, boolean localOnly) {
+    record Request(int tid, int tgid, int fsuid, String path, int flags, long resolve, boolean localOnly,
+            BooleanSupplier otherSysctls) {
         /** A request that walks any filesystem. */
         Request(int tid, int tgid, int fsuid, String path, int flags, long resolve) {
             this(tid, tgid, fsuid, path, flags, resolve, false);
+        }
+
+        /** A request whose walk looks /proc/sys up as the walking thread's. */
+        Request(int tid, int tgid, int fsuid, String path, int flags, long resolve, boolean localOnly) {
+            this(tid, tgid, fsuid, path, flags, resolve, localOnly, () -> false);
+        }
+
+        /** This request, to walk from a thread in the task's own namespaces. */
+        Request inTaskNamespaces() {
+            return new Request(tid, tgid, fsuid, path, flags, resolve, localOnly, () -> false);
         }
     }
 
@@ -92,6 +107,13 @@ final class PathWalk {
 
         /** A local-only walk reached a filesystem whose lookups may block: walk again elsewhere. */
         record Elsewhere() implements Located {}
+
+        /**
+         * The walk was about to look a name up below procfs's {@code sys}, whose network and IPC
+         * entries the kernel finds in the looking thread's namespaces, and the task's are others:
+         * walk again from a thread in the task's ({@link Request#otherSysctls}).
+         */
+        record Sysctls() implements Located {}
     }
 
     private final PathCalls calls;
@@ -153,6 +175,9 @@ final class PathWalk {
             if (!mayGoOnInProc(r, cur, todo)) {
                 return new Located.Failed(Errno.EACCES);
             }
+            if (inOtherSysctls(r, cur, todo)) {
+                return new Located.Sysctls();
+            }
             cur = descend(r, cur, todo, r.path().startsWith("/"));
             while (!todo.isEmpty()) {
                 String comp = todo.pollFirst();
@@ -185,6 +210,9 @@ final class PathWalk {
                 }
                 boolean procRoot = isProcRoot(cur, fsType);
                 if (procRoot) {
+                    if (comp.equals("sys") && r.otherSysctls().getAsBoolean()) {
+                        return new Located.Sysctls();
+                    }
                     if (comp.equals("self")) {
                         comp = Integer.toString(r.tgid());
                     } else if (comp.equals("thread-self")) {
@@ -266,6 +294,9 @@ final class PathWalk {
                     }
                     if (!mayGoOnInProc(r, cur, todo)) {
                         return new Located.Failed(Errno.EACCES);
+                    }
+                    if (inOtherSysctls(r, cur, todo)) {
+                        return new Located.Sysctls();
                     }
                     continue;
                 }
@@ -454,6 +485,19 @@ final class PathWalk {
      * path does not say (procfs mounted elsewhere, in a namespace seccheck does not see) is
      * refused unless it is the root, fail closed. Outside procfs, and at its root, anything goes.
      */
+    /**
+     * Whether the walk stands in a directory below procfs's {@code sys} (a working directory or
+     * descriptor there, a magic link to one), with names left to look up there, for a task whose
+     * network or IPC namespace is not this thread's.
+     */
+    private boolean inOtherSysctls(Request r, int cur, Deque<String> todo) {
+        if (fsType != PathCalls.PROC_SUPER_MAGIC || todo.isEmpty() || isProcRoot(cur, fsType)) {
+            return false;
+        }
+        String path = calls.readlinkat(AT_FDCWD, "/proc/self/fd/" + cur);
+        return path != null && (path.equals("/proc/sys") || path.startsWith("/proc/sys/")) && r.otherSysctls().getAsBoolean();
+    }
+
     private boolean mayGoOnInProc(Request r, int cur, Deque<String> todo) {
         if (fsType != PathCalls.PROC_SUPER_MAGIC || todo.isEmpty() || isProcRoot(cur, fsType)) {
             return true;

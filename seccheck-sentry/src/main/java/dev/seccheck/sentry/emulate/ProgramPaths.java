@@ -69,6 +69,7 @@ public final class ProgramPaths {
                 }
                 case PathWalk.Located.Failed f -> -f.errno();
                 case PathWalk.Located.Elsewhere e -> ELSEWHERE;
+                case PathWalk.Located.Sysctls s -> throw new IllegalStateException("a walk that never asks about /proc/sys did");
             };
         }
     }

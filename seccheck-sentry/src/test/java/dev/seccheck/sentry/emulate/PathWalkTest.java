@@ -66,7 +66,39 @@ class PathWalkTest {
             }
             case PathWalk.Located.Failed f -> new Reached(0, 0, f.errno());
             case PathWalk.Located.Elsewhere e -> throw new AssertionError("a walk that may block everywhere gave up");
+            case PathWalk.Located.Sysctls s -> throw new AssertionError("a walk that never asks about /proc/sys did");
         };
+    }
+
+    /**
+     * A walk about to look a name up below procfs's sys, for a task whose network or IPC namespace
+     * is not the walking thread's, stops there (the kernel would look those names up in the walking
+     * thread's namespaces): from the root, from a directory there, through a magic link to one. The
+     * question is asked only there.
+     */
+    @Test
+    void aWalkIntoProcSysForATaskInOtherNamespacesStopsToBeWalkedThere() {
+        int[] asked = {0};
+        java.util.function.BooleanSupplier other = () -> ++asked[0] > 0;
+        int pid = (int) ProcessHandle.current().pid();
+        try (ProgramRoot root = ProgramRoot.of(calls, tid)) {
+            assertThat(walk.find(new PathWalk.Request(tid, pid, 0, "/proc/sys/net/ipv4/ip_forward", 0, 0, false, other),
+                    -1, root)).isInstanceOf(PathWalk.Located.Sysctls.class);
+            assertThat(walk.find(new PathWalk.Request(tid, pid, 0, "ipv4/ip_forward", 0, 0, false, other),
+                    openDir("/proc/sys/net"), root)).isInstanceOf(PathWalk.Located.Sysctls.class);
+            assertThat(asked[0]).isEqualTo(2);
+            PathWalk.Located status = walk.find(new PathWalk.Request(tid, pid, 0, "/proc/self/status", 0, 0, false, other),
+                    -1, root);
+            assertThat(status).isInstanceOf(PathWalk.Located.Found.class);
+            PathCalls.close(((PathWalk.Located.Found) status).fd());
+            PathCalls.close(((PathWalk.Located.Found) status).parent());
+            assertThat(asked[0]).as("not asked outside /proc/sys").isEqualTo(2);
+            PathWalk.Located same = walk.find(new PathWalk.Request(tid, pid, 0, "/proc/sys/net/ipv4/ip_forward", 0, 0,
+                    false, () -> false), -1, root);
+            assertThat(same).isInstanceOf(PathWalk.Located.Found.class);
+            PathCalls.close(((PathWalk.Located.Found) same).fd());
+            PathCalls.close(((PathWalk.Located.Found) same).parent());
+        }
     }
 
     private int openDir(String path) {

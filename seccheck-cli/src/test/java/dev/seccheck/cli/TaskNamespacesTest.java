@@ -1,0 +1,123 @@
+package dev.seccheck.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the kernel finds in the opener's namespaces rather than by the path: /dev/net/tun is
+ * attached to the opener's network namespace, where TUNSETIFF makes its interface, and the network
+ * and IPC entries below /proc/sys are looked up in the looker's. Where seccheck performs the
+ * program's opens (the default session), a root program in a network or IPC namespace of its own
+ * ({@code unshare -n}, {@code unshare -i}, as a container has) made its interface in the host's
+ * network, and wrote the host's sysctls, through seccheck's opens: out of the isolation it has
+ * natively. Each probe runs natively and under seccheck, and the host's values are checked after.
+ */
+class TaskNamespacesTest {
+
+    private static final String PROBE = """
+            import fcntl, os, socket, struct
+            fd = os.open("/dev/net/tun", os.O_RDWR)
+            fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", b"sctun0", 0x0001 | 0x1000))  # TUNSETIFF: IFF_TUN, IFF_NO_PI
+            try:
+                fcntl.ioctl(socket.socket(), 0x8933, struct.pack("16s16x", b"sctun0"))  # SIOCGIFINDEX
+                print("in its own network")
+            except OSError as e:
+                print("not in its own network:", e.strerror)
+            """;
+
+    @TempDir
+    Path tmp;
+
+    private Path probe;
+
+    @BeforeEach
+    void asRootWithATunDevice() throws Exception {
+        Assumptions.assumeTrue(new com.sun.security.auth.module.UnixSystem().getUid() == 0, "needs root (CAP_NET_ADMIN)");
+        Assumptions.assumeTrue(Files.exists(Path.of("/dev/net/tun")), "no /dev/net/tun");
+        probe = Files.writeString(tmp.resolve("tun.py"), PROBE);
+    }
+
+    private String run(boolean supervised, boolean ownNetwork) throws Exception {
+        PackagedCli.Result r = start(supervised, ownNetwork);
+        assertThat(r.status()).as(r.out() + r.err()).isZero();
+        return r.out();
+    }
+
+    private PackagedCli.Result start(boolean supervised, boolean ownNetwork) throws Exception {
+        return start(supervised, ownNetwork ? List.of("unshare", "--net") : List.of(), "/usr/bin/python3",
+                probe.toString());
+    }
+
+    /** {@code command} after {@code before}, natively or under {@code seccheck run}. */
+    private PackagedCli.Result start(boolean supervised, List<String> before, String... command) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        if (supervised) {
+            cmd.addAll(PackagedCli.java(System.getProperty("java.class.path")));
+            cmd.addAll(List.of("run", "--quiet", "-o", "/dev/null", "--"));
+        }
+        cmd.addAll(before);
+        cmd.addAll(List.of(command));
+        return PackagedCli.run(new ProcessBuilder(cmd), tmp, Duration.ofSeconds(120));
+    }
+
+    /**
+     * Writes {@code value} into sysctl {@code file} from namespaces of the program's own
+     * ({@code unshare} with {@code flag}), natively and under seccheck, by its absolute name and
+     * relative to a working directory below /proc/sys: the program reads back its value each time,
+     * and the host's stays as it was.
+     */
+    private void sysctlOfItsOwn(String flag, Path file, String value) throws Exception {
+        String host = Files.readString(file).strip();
+        Assumptions.assumeFalse(host.equals(value), file + " is " + value + " already");
+        String write = "echo " + value + " > " + file + " && cat " + file + " && cd " + file.getParent() + " && echo "
+                + value + " > " + file.getFileName() + " && cat " + file.getFileName();
+        try {
+            PackagedCli.Result natively = start(false, List.of("unshare", flag), "sh", "-c", write);
+            Assumptions.assumeTrue(natively.status() == 0, "unshare " + flag + ": " + natively.err());
+            assertThat(natively.out()).isEqualTo(value + "\n" + value + "\n");
+            assertThat(Files.readString(file).strip()).as("the host's, natively").isEqualTo(host);
+            PackagedCli.Result under = start(true, List.of("unshare", flag), "sh", "-c", write);
+            assertThat(under.out()).as(under.err()).isEqualTo(natively.out());
+            assertThat(Files.readString(file).strip()).as("the host's, under seccheck").isEqualTo(host);
+        } finally {
+            if (!Files.readString(file).strip().equals(host)) {
+                Files.writeString(file, host + "\n");
+            }
+        }
+    }
+
+    @Test
+    void aProgramInANetworkOfItsOwnWritesItsOwnSysctls() throws Exception {
+        sysctlOfItsOwn("--net", Path.of("/proc/sys/net/ipv4/conf/lo/forwarding"),
+                Files.readString(Path.of("/proc/sys/net/ipv4/conf/lo/forwarding")).strip().equals("1") ? "0" : "1");
+    }
+
+    @Test
+    void aProgramInAnIpcNamespaceOfItsOwnWritesItsOwnSysctls() throws Exception {
+        Path shmmni = Path.of("/proc/sys/kernel/shmmni");
+        sysctlOfItsOwn("--ipc", shmmni, Files.readString(shmmni).strip().equals("2048") ? "1024" : "2048");
+    }
+
+    @Test
+    void aProgramInANetworkOfItsOwnGetsItsInterfaceThere() throws Exception {
+        PackagedCli.Result natively = start(false, true);
+        Assumptions.assumeTrue(natively.status() == 0, "unshare --net: " + natively.err());
+        assertThat(natively.out()).isEqualTo("in its own network\n");
+        assertThat(run(true, true)).isEqualTo(natively.out());
+    }
+
+    @Test
+    void aProgramInSecchecksNetworkGetsItsInterfaceThereAsBefore() throws Exception {
+        assertThat(run(false, false)).isEqualTo("in its own network\n");
+        assertThat(run(true, false)).isEqualTo("in its own network\n");
+    }
+}

@@ -1,0 +1,122 @@
+package dev.seccheck.sentry.emulate;
+
+import static dev.seccheck.abi.Fcntl.AT_FDCWD;
+import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
+import static dev.seccheck.abi.Fcntl.O_RDONLY;
+
+import dev.seccheck.abi.CloneFlags;
+import dev.seccheck.abi.Errno;
+import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.ThreadCredentials;
+import dev.seccheck.linux.ThreadNamespaces;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.IntSupplier;
+
+/**
+ * TaskNamespaces makes a call for a task from a thread in the task's own network (and IPC)
+ * namespace, for what the kernel finds in the caller's namespace rather than by the path: a tun
+ * file's network ({@link TunDevice}), and the network and IPC entries below {@code /proc/sys}
+ * (looked up by the looking thread's: walked by seccheck's thread, {@code
+ * /proc/sys/net/ipv4/ip_forward} was the host's for a program in a network of its own). The thread
+ * is made for the call, joins the namespaces (setns, which needs CAP_SYS_ADMIN over them: seccheck
+ * as root), takes the program's identity, makes the call and ends: no thread of seccheck's stays
+ * in another namespace. Not thread-safe: one per emulation thread, whose {@link PathCalls} it uses.
+ */
+final class TaskNamespaces {
+
+    /** A namespace the thread joins: its /proc/TID/ns name and setns type. */
+    record Kind(String name, long type) {}
+
+    /** A tun file's network. */
+    static final Kind[] NETWORK = {new Kind("net", CloneFlags.CLONE_NEWNET)};
+    /** The namespaces whose entries below /proc/sys the kernel looks up by the looking thread's. */
+    static final Kind[] SYSCTLS = {new Kind("net", CloneFlags.CLONE_NEWNET), new Kind("ipc", CloneFlags.CLONE_NEWIPC)};
+
+    private final PathCalls calls;
+    private final Identity.Own own;
+
+    TaskNamespaces(PathCalls calls, Identity.Own own) {
+        this.calls = calls;
+        this.own = own;
+    }
+
+    /** Whether task {@code tid} is in another namespace of one of these kinds than the calling thread (true when it cannot be told). */
+    boolean differ(int tid, Kind[] kinds) {
+        for (Kind k : kinds) {
+            String theirs = calls.readlinkat(AT_FDCWD, "/proc/" + tid + "/ns/" + k.name());
+            String ours = calls.readlinkat(AT_FDCWD, "/proc/thread-self/ns/" + k.name());
+            if (theirs == null || !theirs.equals(ours)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether seccheck may join another task's namespaces: it needs CAP_SYS_ADMIN over them. */
+    boolean mayJoin() {
+        return own.privileged();
+    }
+
+    /**
+     * Runs {@code call} on a thread of its own that joined task {@code tid}'s namespaces of these
+     * kinds and assumed {@code who}, while this thread waits: its result, or -errno when the task
+     * is gone or a namespace could not be joined.
+     */
+    int inTaskNamespaces(int tid, Kind[] kinds, Identity who, IntSupplier call) {
+        int[] fds = new int[kinds.length];
+        java.util.Arrays.fill(fds, -1);
+        try {
+            for (int i = 0; i < kinds.length; i++) {
+                fds[i] = calls.openat(AT_FDCWD, "/proc/" + tid + "/ns/" + kinds[i].name(), O_RDONLY | O_CLOEXEC);
+                if (fds[i] < 0) {
+                    return -Errno.ESRCH;
+                }
+            }
+            CompletableFuture<Integer> done = new CompletableFuture<>();
+            Thread.ofPlatform().daemon().name("seccheck-in-task-namespaces").start(() -> {
+                try {
+                    long r = ThreadCredentials.unshareFs(); // a umask it takes is its own
+                    for (int i = 0; i < kinds.length && r == 0; i++) {
+                        r = ThreadNamespaces.join(fds[i], kinds[i].type());
+                    }
+                    if (r < 0) {
+                        done.complete((int) r);
+                        return;
+                    }
+                    try (Identity.Assumed _ = who.assume(own)) {
+                        done.complete(call.getAsInt());
+                    }
+                } catch (RuntimeException e) {
+                    done.completeExceptionally(e);
+                }
+            });
+            return await(done);
+        } finally {
+            for (int fd : fds) {
+                PathCalls.close(fd);
+            }
+        }
+    }
+
+    /** Waits for the call's result, whatever interrupts this thread: an fd it made is ours to answer with. */
+    private static int await(CompletableFuture<Integer> done) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return done.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
