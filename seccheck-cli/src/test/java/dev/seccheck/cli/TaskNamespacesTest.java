@@ -101,6 +101,29 @@ class TaskNamespacesTest {
                 Files.readString(Path.of("/proc/sys/net/ipv4/conf/lo/forwarding")).strip().equals("1") ? "0" : "1");
     }
 
+    /**
+     * /proc/sysvipc lists the IPC objects of the opener's namespace: a program in an IPC namespace
+     * of its own saw the host's shared memory segment (its key, owner, size) through seccheck's open.
+     */
+    @Test
+    void aProgramInAnIpcNamespaceOfItsOwnListsItsOwnSharedMemory() throws Exception {
+        Assumptions.assumeTrue(CPrograms.onPath("ipcmk") && CPrograms.onPath("ipcrm"), "ipcmk (util-linux)");
+        PackagedCli.Result made = start(false, List.of(), "ipcmk", "-M", "4096");
+        Assumptions.assumeTrue(made.status() == 0, "ipcmk: " + made.err());
+        String id = made.out().replaceAll("[^0-9]", "");
+        try {
+            String count = "wc -l < /proc/sysvipc/shm";
+            PackagedCli.Result natively = start(false, List.of("unshare", "--ipc"), "sh", "-c", count);
+            Assumptions.assumeTrue(natively.status() == 0, "unshare --ipc: " + natively.err());
+            assertThat(natively.out().strip()).as("the header alone").isEqualTo("1");
+            assertThat(start(false, List.of(), "sh", "-c", count).out().strip()).as("the host's segment").isNotEqualTo("1");
+            PackagedCli.Result under = start(true, List.of("unshare", "--ipc"), "sh", "-c", count);
+            assertThat(under.out()).as(under.err()).isEqualTo(natively.out());
+        } finally {
+            start(false, List.of(), "ipcrm", "-m", id);
+        }
+    }
+
     @Test
     void aProgramInAnIpcNamespaceOfItsOwnWritesItsOwnSysctls() throws Exception {
         Path shmmni = Path.of("/proc/sys/kernel/shmmni");

@@ -63,9 +63,10 @@ final class PathWalk {
      *
      * @param localOnly give up ({@link Located.Elsewhere}) before looking a name up in a filesystem
      *     whose lookups may wait on someone else (network, FUSE, autofs): set on the notifier thread
-     * @param otherSysctls asked when the walk is about to look a name up in procfs's {@code sys}:
-     *     whether the task's network or IPC namespace is not the walking thread's, which the kernel
-     *     looks those names up in ({@link Located.Sysctls})
+     * @param otherSysctls asked when the walk is about to look a name up in procfs's {@code sys}
+     *     or {@code sysvipc}: whether the task's network or IPC namespace is not the walking
+     *     thread's, which the kernel looks those names up in, or opens those files for
+     *     ({@link Located.Sysctls})
      */
     record Request(int tid, int tgid, int fsuid, String path, int flags, long resolve, boolean localOnly,
             BooleanSupplier otherSysctls) {
@@ -110,7 +111,8 @@ final class PathWalk {
 
         /**
          * The walk was about to look a name up below procfs's {@code sys}, whose network and IPC
-         * entries the kernel finds in the looking thread's namespaces, and the task's are others:
+         * entries the kernel finds in the looking thread's namespaces, or in {@code sysvipc},
+         * whose files list the opening thread's IPC objects, and the task's namespaces are others:
          * walk again from a thread in the task's ({@link Request#otherSysctls}).
          */
         record Sysctls() implements Located {}
@@ -210,7 +212,7 @@ final class PathWalk {
                 }
                 boolean procRoot = isProcRoot(cur, fsType);
                 if (procRoot) {
-                    if (comp.equals("sys") && r.otherSysctls().getAsBoolean()) {
+                    if ((comp.equals("sys") || comp.equals("sysvipc")) && r.otherSysctls().getAsBoolean()) {
                         return new Located.Sysctls();
                     }
                     if (comp.equals("self")) {
@@ -486,16 +488,17 @@ final class PathWalk {
      * refused unless it is the root, fail closed. Outside procfs, and at its root, anything goes.
      */
     /**
-     * Whether the walk stands in a directory below procfs's {@code sys} (a working directory or
-     * descriptor there, a magic link to one), with names left to look up there, for a task whose
-     * network or IPC namespace is not this thread's.
+     * Whether the walk stands in a directory below procfs's {@code sys}, or in {@code sysvipc} (a
+     * working directory or descriptor there, a magic link to one), with names left to look up
+     * there, for a task whose network or IPC namespace is not this thread's.
      */
     private boolean inOtherSysctls(Request r, int cur, Deque<String> todo) {
         if (fsType != PathCalls.PROC_SUPER_MAGIC || todo.isEmpty() || isProcRoot(cur, fsType)) {
             return false;
         }
         String path = calls.readlinkat(AT_FDCWD, "/proc/self/fd/" + cur);
-        return path != null && (path.equals("/proc/sys") || path.startsWith("/proc/sys/")) && r.otherSysctls().getAsBoolean();
+        return path != null && (path.equals("/proc/sys") || path.startsWith("/proc/sys/") || path.equals("/proc/sysvipc"))
+                && r.otherSysctls().getAsBoolean();
     }
 
     private boolean mayGoOnInProc(Request r, int cur, Deque<String> todo) {

@@ -16,9 +16,10 @@ import java.util.function.IntSupplier;
 /**
  * TaskNamespaces makes a call for a task from a thread in the task's own network (and IPC)
  * namespace, for what the kernel finds in the caller's namespace rather than by the path: a tun
- * file's network ({@link TunDevice}), and the network and IPC entries below {@code /proc/sys}
- * (looked up by the looking thread's: walked by seccheck's thread, {@code
- * /proc/sys/net/ipv4/ip_forward} was the host's for a program in a network of its own). The thread
+ * file's network ({@link TunDevice}), the network and IPC entries below {@code /proc/sys} (looked
+ * up by the looking thread's: walked by seccheck's thread, {@code /proc/sys/net/ipv4/ip_forward}
+ * was the host's for a program in a network of its own), and {@code /proc/sysvipc}'s lists of IPC
+ * objects (the opening thread's namespace's). The thread
  * is made for the call, joins the namespaces (setns, which needs CAP_SYS_ADMIN over them: seccheck
  * as root), takes the program's identity, makes the call and ends: no thread of seccheck's stays
  * in another namespace. Not thread-safe: one per emulation thread, whose {@link PathCalls} it uses.
@@ -30,7 +31,7 @@ final class TaskNamespaces {
 
     /** A tun file's network. */
     static final Kind[] NETWORK = {new Kind("net", CloneFlags.CLONE_NEWNET)};
-    /** The namespaces whose entries below /proc/sys the kernel looks up by the looking thread's. */
+    /** The namespaces whose entries below /proc/sys (and /proc/sysvipc) the kernel finds by the looking thread's. */
     static final Kind[] SYSCTLS = {new Kind("net", CloneFlags.CLONE_NEWNET), new Kind("ipc", CloneFlags.CLONE_NEWIPC)};
 
     private final PathCalls calls;
