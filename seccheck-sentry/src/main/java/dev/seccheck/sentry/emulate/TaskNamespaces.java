@@ -9,8 +9,8 @@ import dev.seccheck.abi.Errno;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.ThreadCredentials;
 import dev.seccheck.linux.ThreadNamespaces;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.function.IntSupplier;
 
 /**
@@ -66,7 +66,7 @@ final class TaskNamespaces {
      */
     int inTaskNamespaces(int tid, Kind[] kinds, Identity who, IntSupplier call) {
         int[] fds = new int[kinds.length];
-        java.util.Arrays.fill(fds, -1);
+        Arrays.fill(fds, -1);
         try {
             for (int i = 0; i < kinds.length; i++) {
                 fds[i] = calls.openat(AT_FDCWD, "/proc/" + tid + "/ns/" + kinds[i].name(), O_RDONLY | O_CLOEXEC);
@@ -92,31 +92,10 @@ final class TaskNamespaces {
                     done.completeExceptionally(e);
                 }
             });
-            return await(done);
+            return Uninterruptibly.get(done);
         } finally {
             for (int fd : fds) {
                 PathCalls.close(fd);
-            }
-        }
-    }
-
-    /** Waits for the call's result, whatever interrupts this thread: an fd it made is ours to answer with. */
-    private static int await(CompletableFuture<Integer> done) {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return done.get();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    Throwable cause = e.getCause();
-                    throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
             }
         }
     }
