@@ -57,11 +57,6 @@ public final class LandlockDomains implements AutoCloseable {
     private static final long SPIN_NS = 200_000;
     /** A confined thread beyond the busy ones ends after this long idle. */
     private static final long IDLE_SECONDS = 30;
-    /** Closes a ruleset once no task, domain or thread refers to it any more. */
-    private static final Cleaner RULESETS = Cleaner.create(
-            Thread.ofPlatform().daemon().name("seccheck-landlock-cleaner").factory());
-    /** Whether the calling confined thread was confined: 0, or the -errno that kept it from being. */
-    private static final ThreadLocal<Long> CONFINED = ThreadLocal.withInitial(() -> (long) -Errno.EPERM);
 
     private final ConcurrentHashMap<Integer, Domain> byTid = new ConcurrentHashMap<>();
     private final Consumer<String> log;
@@ -253,7 +248,7 @@ public final class LandlockDomains implements AutoCloseable {
             return call.getAsLong();
         }
         FutureTask<Long> task = new FutureTask<>(() -> {
-            long confined = CONFINED.get();
+            long confined = Domain.CONFINED.get();
             if (confined < 0) {
                 return (long) -Errno.EACCES;
             }
@@ -295,6 +290,15 @@ public final class LandlockDomains implements AutoCloseable {
      * and its confined threads, one per call in progress, made on first use.
      */
     private static final class Domain {
+        /**
+         * Closes a ruleset once no task, domain or thread refers to it any more. Its thread starts
+         * with the first domain of a run, not in every run.
+         */
+        private static final Cleaner RULESETS = Cleaner.create(
+                Thread.ofPlatform().daemon().name("seccheck-landlock-cleaner").factory());
+        /** Whether the calling confined thread was confined: 0, or the -errno that kept it from being. */
+        static final ThreadLocal<Long> CONFINED = ThreadLocal.withInitial(() -> (long) -Errno.EPERM);
+
         final Domain parent;
         final int ruleset;
         final int depth;
