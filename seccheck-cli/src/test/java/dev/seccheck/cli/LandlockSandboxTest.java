@@ -51,7 +51,11 @@ class LandlockSandboxTest {
         return run(mode, how, config, null);
     }
 
-    /** {@link #run(String, String, Path)} as uid 65534 when {@code nobodysClasspath} is not null (the CLI's class path then). */
+    /**
+     * {@link #run(String, String, Path)} as uid 65534 when {@code nobodysClasspath} is not null
+     * (the CLI's class path then); with {@code how} "root-for-65534", seccheck runs as root and
+     * the program as uid 65534.
+     */
     private String run(String mode, String how, Path config, String nobodysClasspath) throws Exception {
         Path dir = Files.createDirectories(tmp.resolve(mode + "-" + how));
         Files.writeString(Files.createDirectories(dir.resolve("inside")).resolve("f"), "granted\n");
@@ -63,15 +67,21 @@ class LandlockSandboxTest {
                 Files.setOwner(p, p.getFileSystem().getUserPrincipalLookupService()
                         .lookupPrincipalByName(Integer.toString(PackagedCli.NOBODY)));
             }
-            cmd.addAll(PackagedCli.nobody());
+            if (!how.equals("root-for-65534")) {
+                cmd.addAll(PackagedCli.nobody());
+            }
         }
         if (!how.equals("native")) {
-            cmd.addAll(PackagedCli.java(nobodysClasspath != null ? nobodysClasspath : System.getProperty("java.class.path")));
+            cmd.addAll(PackagedCli.java(nobodysClasspath != null && !how.equals("root-for-65534") ? nobodysClasspath
+                    : System.getProperty("java.class.path")));
             cmd.addAll(List.of("run", "--quiet", "-o", "/dev/null"));
             if (config != null) {
                 cmd.addAll(List.of("--root", tmp.resolve("root-" + mode).toString(), "--config", config.toString()));
             }
             cmd.add("--");
+        }
+        if (how.equals("root-for-65534")) {
+            cmd.addAll(PackagedCli.nobody());
         }
         cmd.addAll(List.of(program.toString(), dir.toString(), mode));
         PackagedCli.Result r = PackagedCli.run(new ProcessBuilder(cmd), tmp, Duration.ofSeconds(120));
@@ -113,6 +123,23 @@ class LandlockSandboxTest {
                 "read its own /proc/self/environ: ok\n", "write its own /proc/self/mem: Permission denied\n",
                 "a child reads its parent's maps (one domain): ok\n");
         assertThat(run("files", "nobody", null, classpath)).isEqualTo(natively);
+    }
+
+    /**
+     * seccheck as root, the confined program as uid 65534: each confined thread takes seccheck's
+     * credentials back before it takes the program's for a call. Before, such a thread was made by
+     * an emulation thread that had the program's credentials at that moment, kept them, and could
+     * not switch (setgroups without CAP_SETGID): the program's opens and connects failed with EIO.
+     */
+    @Test
+    void asRootForAConfinedProgramOfAnotherUser() throws Exception {
+        PackagedCli.assumeNobody(tmp);
+        String classpath = PackagedCli.nobodyClasspath(tmp);
+        String natively = run("files", "native", null, classpath);
+        assertThat(natively).contains("read inside: ok\n", "read outside: Permission denied\n");
+        assertThat(run("files", "root-for-65534", null, classpath)).isEqualTo(natively);
+        assertThat(run("tcp", "root-for-65534", null, classpath))
+                .isEqualTo("connect to the granted port: ok\nconnect to another port: Permission denied\n");
     }
 
     @Test

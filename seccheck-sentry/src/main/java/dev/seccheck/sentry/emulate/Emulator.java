@@ -122,6 +122,7 @@ public final class Emulator implements AutoCloseable {
         this.pool = new ThreadPoolExecutor(THREADS, MAX_WAITING, IDLE_SECONDS, TimeUnit.SECONDS,
                 new SynchronousQueue<>(),
                 r -> threads.newThread(() -> {
+                    own.reclaim(); // made by a thread that may have had a program's credentials then
                     try {
                         r.run();
                     } finally {

@@ -166,6 +166,29 @@ record Identity(int[] uids, int[] gids, int[] groups, long caps, int umask) {
             return Arrays.equals(id.uids(), uids) && Arrays.equals(id.gids(), gids) && id.caps() == effective
                     && Arrays.equals(id.groups(), groups);
         }
+
+        /**
+         * Gives the calling thread seccheck's own credentials, whatever it was made with. A new
+         * thread has its creator's credentials, and an emulation thread makes threads (a pool's, a
+         * confined one) while it has a program's: such a thread would call as that program for
+         * good, and could not take another's (uid 65534 has no CAP_SETGID for setgroups). The
+         * saved user id is seccheck's even then ({@link #assume}), so they can be taken back.
+         * Nothing when seccheck is not privileged: it changes only umasks, and each thread has
+         * its own.
+         */
+        void reclaim() {
+            if (!privileged) {
+                return;
+            }
+            long[] caps = new long[3];
+            int[] now = ThreadCredentials.uids();
+            if (Arrays.equals(now, uids) && Arrays.equals(ThreadCredentials.gids(), gids)
+                    && Arrays.equals(ThreadCredentials.getgroups(), groups) && ThreadCredentials.capget(0, caps) == 0
+                    && caps[0] == effective && caps[1] == permitted && caps[2] == inheritable) {
+                return;
+            }
+            restore(this, now, -1);
+        }
     }
 
     /** Undoes {@link #assume}. */

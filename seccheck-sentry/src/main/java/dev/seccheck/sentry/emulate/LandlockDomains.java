@@ -60,6 +60,8 @@ public final class LandlockDomains implements AutoCloseable {
 
     private final ConcurrentHashMap<Integer, Domain> byTid = new ConcurrentHashMap<>();
     private final Consumer<String> log;
+    /** seccheck's credentials, which a confined thread takes first (it is made by a thread that has a program's). */
+    private final Identity.Own own = Identity.Own.current();
     /** Set once any task has a domain: until then {@link #perform} looks nothing up. */
     private volatile boolean any;
 
@@ -104,7 +106,7 @@ public final class LandlockDomains implements AutoCloseable {
             PathCalls.close(ours);
             return OptionalInt.empty(); // not a ruleset: the kernel refuses it (EBADFD)
         }
-        attach(tid, new Domain(parent, ours, log));
+        attach(tid, new Domain(parent, ours, own, log));
         any = true;
         return OptionalInt.empty();
     }
@@ -303,13 +305,15 @@ public final class LandlockDomains implements AutoCloseable {
         final int ruleset;
         final int depth;
         private final Consumer<String> log;
+        private final Identity.Own own;
         /** How many tasks are in this domain. */
         final AtomicInteger tasks = new AtomicInteger();
         private ThreadPoolExecutor threads;
         private boolean ended;
 
-        Domain(Domain parent, int ruleset, Consumer<String> log) {
+        Domain(Domain parent, int ruleset, Identity.Own own, Consumer<String> log) {
             this.parent = parent;
+            this.own = own;
             this.ruleset = ruleset;
             this.depth = parent == null ? 1 : parent.depth + 1;
             this.log = log;
@@ -345,11 +349,13 @@ public final class LandlockDomains implements AutoCloseable {
         }
 
         /**
-         * Confines the calling thread as this domain: its own fs_struct (the program's umask is
-         * set on it), no_new_privs, then every ruleset from the first the task was confined by.
-         * 0, or -errno with a line.
+         * Confines the calling thread as this domain: seccheck's credentials back (it was made by
+         * a thread that had the program's), its own fs_struct (the program's umask is set on it),
+         * no_new_privs, then every ruleset from the first the task was confined by. 0, or -errno
+         * with a line.
          */
         private long confine() {
+            own.reclaim();
             long r = ThreadCredentials.unshareFs();
             if (r == 0) {
                 r = Landlock.noNewPrivs();

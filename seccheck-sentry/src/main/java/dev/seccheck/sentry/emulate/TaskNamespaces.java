@@ -77,6 +77,7 @@ final class TaskNamespaces {
             CompletableFuture<Integer> done = new CompletableFuture<>();
             Thread.ofPlatform().daemon().name("seccheck-in-task-namespaces").start(() -> {
                 try {
+                    own.reclaim(); // made by a thread that has the program's credentials now
                     long r = ThreadCredentials.unshareFs(); // a umask it takes is its own
                     for (int i = 0; i < kinds.length && r == 0; i++) {
                         r = ThreadNamespaces.join(fds[i], kinds[i].type());

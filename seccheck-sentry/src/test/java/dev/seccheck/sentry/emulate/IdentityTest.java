@@ -176,6 +176,37 @@ class IdentityTest {
                 + "[0, 0, 0, 0] [0, 0, 0, 0] [5, 6] " + Long.toHexString(fewer) + " | true | ");
     }
 
+    /**
+     * A thread made while its creator has a program's credentials has them too, and takes
+     * seccheck's back with {@link Identity.Own#reclaim}: after a send's (real ids too) and an
+     * ordinary call's. Then it can take another identity, as an emulation thread must.
+     */
+    @Test
+    void aThreadMadeWhileItsCreatorCallsAsTheProgramTakesSecchecksCredentialsBack() throws Exception {
+        String seen = onAThreadOfItsOwn(own -> {
+            String before = credentials();
+            StringBuilder out = new StringBuilder();
+            for (boolean send : new boolean[] {false, true}) {
+                java.util.concurrent.CompletableFuture<String> child = new java.util.concurrent.CompletableFuture<>();
+                try (Identity.Assumed _ = send ? nobody().assumeToSend(own) : nobody().assume(own)) {
+                    Thread.ofPlatform().start(() -> {
+                        String made = credentials();
+                        own.reclaim();
+                        String back = credentials();
+                        try (Identity.Assumed __ = nobody().assume(own)) {
+                            back += " " + credentials().startsWith("[0, 65534, 0, 65534]");
+                        }
+                        child.complete(made + " -> " + back.equals(before + " true") + " " + credentials().equals(before));
+                    });
+                }
+                out.append(child.join()).append(" | ");
+            }
+            return out.toString();
+        });
+        assertThat(seen).isEqualTo("[0, 65534, 0, 65534] [0, 65534, 65534, 65534] [] 0 -> true true | "
+                + "[65534, 65534, 0, 65534] [65534, 65534, 65534, 65534] [] 0 -> true true | ");
+    }
+
     /** A send, whose receiver may read the real ids (SCM_CREDENTIALS), takes the program's real ids too. */
     @Test
     void aSendTakesTheRealIdsToo() throws Exception {
