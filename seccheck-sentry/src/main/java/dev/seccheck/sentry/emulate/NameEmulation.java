@@ -25,6 +25,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 
 /**
  * NameEmulation performs link, linkat, rename, renameat and renameat2 for the program while a
@@ -316,7 +317,7 @@ final class NameEmulation {
      * Makes the link or rename where the kernel checks it as the program's own: on this thread,
      * which has assumed {@code who}, or within the task's Landlock domain ({@link LandlockDomains}).
      */
-    private int asProgram(Call call, Identity who, java.util.function.IntSupplier op) {
+    private int asProgram(Call call, Identity who, IntSupplier op) {
         return landlock.perform(call.tid(), () -> who.assume(own), op);
     }
 
