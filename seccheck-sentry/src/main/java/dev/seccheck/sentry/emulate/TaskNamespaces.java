@@ -19,10 +19,10 @@ import java.util.function.IntSupplier;
  * file's network ({@link TunDevice}), the network and IPC entries below {@code /proc/sys} (looked
  * up by the looking thread's: walked by seccheck's thread, {@code /proc/sys/net/ipv4/ip_forward}
  * was the host's for a program in a network of its own), and {@code /proc/sysvipc}'s lists of IPC
- * objects (the opening thread's namespace's). The thread
- * is made for the call, joins the namespaces (setns, which needs CAP_SYS_ADMIN over them: seccheck
- * as root), takes the program's identity, makes the call and ends: no thread of seccheck's stays
- * in another namespace. Not thread-safe: one per emulation thread, whose {@link PathCalls} it uses.
+ * objects (the opening thread's namespace's). The thread is made for the call, takes seccheck's
+ * credentials back, joins the namespaces (setns, which needs CAP_SYS_ADMIN over them: seccheck as
+ * root), takes the program's identity, makes the call and ends: no thread of seccheck's stays in
+ * another namespace. Not thread-safe: one per emulation thread, whose {@link PathCalls} it uses.
  */
 final class TaskNamespaces {
 
