@@ -35,10 +35,6 @@ for r in $(seq "$rounds"); do
     done
   done
 done
-echo "medians of the p50s (us):"
-for who in $whos; do
-  for which in old new; do
-    m="$(awk -F'\t' -v w="$who" -v c="$which" '$2==w && $3==c {sub(/.*p50=/,"",$4); sub(/us.*/,"",$4); print $4}' "$out/results.tsv" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')"
-    printf '  %-7s %-4s %s\n' "$who" "$which" "$m"
-  done
-done
+echo "medians of the p50s:"
+awk -F'\t' '{p = $4; sub(/.*p50=/, "", p); sub(/us.*/, "", p); print $2 " " $3 "\t" p}' "$out/results.tsv" >"$out/p50.tsv"
+/usr/bin/python3 "$here/bench/medians.py" --us "$out/p50.tsv"

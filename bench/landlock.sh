@@ -4,7 +4,8 @@
 # session whose openat point makes seccheck perform them, by a program that is unconfined or
 # confined (bench/landlock-exec.c: a domain that refuses nothing). A confined task's open is made
 # on a thread of seccheck's confined as the task is: one hand-off more. The four alternate in
-# each round; prints p50/p99 per configuration and round, and the medians of the p50s.
+# each round; prints p50/p99 per configuration and round, and the medians of the p50s
+# (bench/medians.py).
 #
 # Usage: bench/landlock.sh [N] [ROUNDS]     (default 20000 opens, 5 rounds)
 set -euo pipefail
@@ -29,8 +30,6 @@ for r in $(seq "$rounds"); do
     printf '%s\t%s\t%s\n' "$r" "$kind" "$line" | tee -a "$out/results.tsv"
   done
 done
-echo "medians of the p50s (us):"
-for kind in $kinds; do
-  m="$(awk -F'\t' -v k="$kind" '$2==k {sub(/.*p50=/,"",$3); sub(/us.*/,"",$3); print $3}' "$out/results.tsv" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')"
-  printf '  %-18s %s\n' "$kind" "$m"
-done
+echo "medians of the p50s:"
+awk -F'\t' '{p = $3; sub(/.*p50=/, "", p); sub(/us.*/, "", p); print $2 "\t" p}' "$out/results.tsv" >"$out/p50.tsv"
+/usr/bin/python3 "$here/bench/medians.py" --us "$out/p50.tsv"
