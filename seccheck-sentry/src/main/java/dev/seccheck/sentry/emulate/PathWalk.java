@@ -174,11 +174,9 @@ final class PathWalk {
             if (!onLocal(r, cur, startX)) {
                 return new Located.Elsewhere();
             }
-            if (!mayGoOnInProc(r, cur, todo)) {
-                return new Located.Failed(Errno.EACCES);
-            }
-            if (inOtherSysctls(r, cur, todo)) {
-                return new Located.Sysctls();
+            Located inProc = stopInProc(r, cur, todo);
+            if (inProc != null) {
+                return inProc;
             }
             cur = descend(r, cur, todo, r.path().startsWith("/"));
             while (!todo.isEmpty()) {
@@ -294,11 +292,9 @@ final class PathWalk {
                     if (stop != null) {
                         return stop;
                     }
-                    if (!mayGoOnInProc(r, cur, todo)) {
-                        return new Located.Failed(Errno.EACCES);
-                    }
-                    if (inOtherSysctls(r, cur, todo)) {
-                        return new Located.Sysctls();
+                    Located there = stopInProc(r, cur, todo);
+                    if (there != null) {
+                        return there;
                     }
                     continue;
                 }
@@ -478,44 +474,37 @@ final class PathWalk {
     }
 
     /**
-     * Whether the walk may go on from {@code cur} with {@code todo} left when it got there other
-     * than through procfs's root, where {@link #outOfReach} looks at each pid: it started there
-     * (a working directory or descriptor in /proc/PID/) or a magic link brought it there. In a
-     * directory of a process outside the run (or of seccheck), only a public file directly in
-     * /proc/PID/ may be named, as through the root. Which process a procfs directory belongs to
-     * is read from its path as seccheck sees it ({@code /proc/PID/...}); a procfs directory whose
-     * path does not say (procfs mounted elsewhere, in a namespace seccheck does not see) is
-     * refused unless it is the root, fail closed. Outside procfs, and at its root, anything goes.
+     * Where the walk must stop at {@code cur}, with {@code todo} left, when it got there in procfs
+     * other than through its root (it started there, a working directory or descriptor in procfs,
+     * or a magic link brought it there); null to go on. Outside procfs, at its root, and with
+     * nothing left to look up, it goes on. Read from the directory's path as seccheck sees it
+     * ({@code /proc/PID/...}, once):
+     * <ul>
+     * <li>{@link Located.Failed} EACCES in a directory of a process outside the run (or of
+     *     seccheck), where only a public file directly in /proc/PID/ may be named, as through the
+     *     root ({@link #outOfReach} looks at each pid there); and in a procfs directory whose
+     *     path does not say (procfs mounted elsewhere, in a namespace seccheck does not see):
+     *     fail closed;
+     * <li>{@link Located.Sysctls} below {@code /proc/sys} or in {@code /proc/sysvipc}, for a task
+     *     whose network or IPC namespace is not this thread's.
+     * </ul>
      */
-    /**
-     * Whether the walk stands in a directory below procfs's {@code sys}, or in {@code sysvipc} (a
-     * working directory or descriptor there, a magic link to one), with names left to look up
-     * there, for a task whose network or IPC namespace is not this thread's.
-     */
-    private boolean inOtherSysctls(Request r, int cur, Deque<String> todo) {
+    private Located stopInProc(Request r, int cur, Deque<String> todo) {
         if (fsType != PathCalls.PROC_SUPER_MAGIC || todo.isEmpty() || isProcRoot(cur, fsType)) {
-            return false;
-        }
-        String path = calls.readlinkat(AT_FDCWD, "/proc/self/fd/" + cur);
-        return path != null && (path.equals("/proc/sys") || path.startsWith("/proc/sys/") || path.equals("/proc/sysvipc"))
-                && r.otherSysctls().getAsBoolean();
-    }
-
-    private boolean mayGoOnInProc(Request r, int cur, Deque<String> todo) {
-        if (fsType != PathCalls.PROC_SUPER_MAGIC || todo.isEmpty() || isProcRoot(cur, fsType)) {
-            return true;
+            return null;
         }
         String path = calls.readlinkat(AT_FDCWD, "/proc/self/fd/" + cur); // the path as seccheck sees it
         if (path == null || !path.startsWith("/proc/")) {
-            return false;
+            return new Located.Failed(Errno.EACCES);
         }
         String rest = path.substring("/proc/".length());
         int slash = rest.indexOf('/');
         String pid = slash < 0 ? rest : rest.substring(0, slash);
-        if (!outOfReach(pid, r)) {
-            return true; // a process of the run, or no process's directory (/proc/sys, /proc/fs...)
+        if (outOfReach(pid, r) && !(slash < 0 && todo.size() == 1 && PUBLIC_PROC.contains(todo.peekFirst()))) {
+            return new Located.Failed(Errno.EACCES);
         }
-        return slash < 0 && todo.size() == 1 && PUBLIC_PROC.contains(todo.peekFirst());
+        boolean sysctls = pid.equals("sys") || path.equals("/proc/sysvipc");
+        return sysctls && r.otherSysctls().getAsBoolean() ? new Located.Sysctls() : null;
     }
 
     /**
