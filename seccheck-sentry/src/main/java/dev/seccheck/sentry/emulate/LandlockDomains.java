@@ -274,9 +274,13 @@ public final class LandlockDomains implements AutoCloseable {
         return Uninterruptibly.get(task);
     }
 
-    /** {@link #perform} for a call whose result is an int (an fd, 0, or -errno). */
-    int perform(int tid, Supplier<Identity.Assumed> as, IntSupplier call) {
-        return (int) perform(tid, as, (LongSupplier) call::getAsInt);
+    /**
+     * {@link #perform} for a call whose result is an int (an fd, 0, or -errno), made as {@code who}:
+     * the open, creation, truncate, link or rename a walk led to, where the kernel checks it as the
+     * program's own.
+     */
+    int perform(int tid, Identity who, IntSupplier call) {
+        return (int) perform(tid, () -> who.assume(own), (LongSupplier) call::getAsInt);
     }
 
     /** Ends the confined threads of the domains still recorded, once their calls are made. */

@@ -244,9 +244,9 @@ final class NameEmulation {
             }
         }
         if (from.isEmpty()) {
-            return asProgram(call, who, () -> calls.linkat(object, "", dir, target.last(), AT_EMPTY_PATH));
+            return landlock.perform(call.tid(), who, () -> calls.linkat(object, "", dir, target.last(), AT_EMPTY_PATH));
         }
-        return asProgram(call, who,
+        return landlock.perform(call.tid(), who,
                 () -> calls.linkat(AT_FDCWD, "/proc/thread-self/fd/" + object, dir, target.last(), AT_SYMLINK_FOLLOW));
     }
 
@@ -310,16 +310,9 @@ final class NameEmulation {
                 }
             }
         }
-        return asProgram(call, who, () -> calls.renameat2(oldDir, source.last(), newDir, target.last(), a.flags()));
+        return landlock.perform(call.tid(), who, () -> calls.renameat2(oldDir, source.last(), newDir, target.last(), a.flags()));
     }
 
-    /**
-     * Makes the link or rename where the kernel checks it as the program's own: on this thread,
-     * which has assumed {@code who}, or within the task's Landlock domain ({@link LandlockDomains}).
-     */
-    private int asProgram(Call call, Identity who, IntSupplier op) {
-        return landlock.perform(call.tid(), () -> who.assume(own), op);
-    }
 
     /**
      * Shows the sinks the file at {@code source} in {@code fromDir} with its name in {@code toDir}:

@@ -294,7 +294,7 @@ final class OpenEmulation {
                     } else if (mine.isPresent()) {
                         refuseOwn(call, ev, seen, mine.get());
                     } else {
-                        int r = asProgram(call, acting, () -> {
+                        int r = landlock.perform(call.tid(), acting, () -> {
                             int fd = calls.openat(AT_FDCWD, "/proc/thread-self/fd/" + f.fd(), O_WRONLY | O_CLOEXEC);
                             int done = fd < 0 ? fd : calls.ftruncate(fd, length);
                             PathCalls.close(fd);
@@ -368,10 +368,10 @@ final class OpenEmulation {
         IntSupplier open = () -> openObject(a, at, lean);
         int fd = makesAFile(a, at) && !own.privileged() ? withProgramUmask(call, open)
                 : at instanceof PathWalk.Located.Found f && ControllingTty.is(f.stat())
-                        ? tty.open(call.tid(), a.flags(), open, op -> asProgram(call, who, op))
+                        ? tty.open(call.tid(), a.flags(), open, op -> landlock.perform(call.tid(), who, op))
                 : at instanceof PathWalk.Located.Found f && TunDevice.is(f.stat())
-                        ? tun.open(call.tid(), who, open, () -> asProgram(call, who, open))
-                        : asProgram(call, who, open);
+                        ? tun.open(call.tid(), who, open, () -> landlock.perform(call.tid(), who, open))
+                        : landlock.perform(call.tid(), who, open);
         if (fd == -Errno.EACCES && found >= 0 && name.isPresent()) {
             fd = ownProcfsFile(call, who, a, name.get(), () -> openObject(a, at, lean)).orElse(fd);
         }
@@ -418,7 +418,7 @@ final class OpenEmulation {
         }
         int old = ThreadCredentials.umask(who.get().umask());
         try {
-            return asProgram(call, who.get(), open);
+            return landlock.perform(call.tid(), who.get(), open);
         } finally {
             ThreadCredentials.umask(old);
         }
@@ -434,7 +434,7 @@ final class OpenEmulation {
         if (standIn.isEmpty()) {
             return OptionalInt.empty();
         }
-        int allowed = asProgram(call, who, () -> {
+        int allowed = landlock.perform(call.tid(), who, () -> {
             int fd = calls.openat(AT_FDCWD, standIn.get(), (a.flags() & O_ACCMODE) | O_CLOEXEC | O_NOCTTY);
             PathCalls.close(fd);
             return fd;
@@ -442,14 +442,6 @@ final class OpenEmulation {
         return allowed < 0 ? OptionalInt.empty() : OptionalInt.of(open.getAsInt());
     }
 
-    /**
-     * Makes the open (or truncate) a walk led to where the kernel checks it as the program's own:
-     * on this thread, which has assumed {@code who}, or for a task that confined itself with
-     * Landlock, on a thread confined as it is ({@link LandlockDomains}).
-     */
-    private int asProgram(Call call, Identity who, IntSupplier op) {
-        return landlock.perform(call.tid(), () -> who.assume(own), op);
-    }
 
     /**
      * Opens what the walk reached and answers the call, on the pool thread it was handed to: an
@@ -458,7 +450,7 @@ final class OpenEmulation {
      */
     void finish(Call call, SyscallEvent ev, Args a, Snapshot seen, PathWalk.Located at, Identity who) {
         try (Identity.Assumed _ = who.assume(own)) {
-            complete(call, ev, a, seen, asProgram(call, who, () -> openObject(a, at, false)));
+            complete(call, ev, a, seen, landlock.perform(call.tid(), who, () -> openObject(a, at, false)));
         } finally {
             release(at);
         }
