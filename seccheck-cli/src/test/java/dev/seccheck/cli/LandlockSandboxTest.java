@@ -84,7 +84,12 @@ class LandlockSandboxTest {
             cmd.addAll(PackagedCli.nobody());
         }
         cmd.addAll(List.of(program.toString(), dir.toString(), mode));
-        PackagedCli.Result r = PackagedCli.run(new ProcessBuilder(cmd), tmp, Duration.ofSeconds(120));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        if (nobodysClasspath != null && how.equals("nobody")) {
+            // Its runtime directory in the test's, not /tmp's default.
+            pb.environment().put("XDG_RUNTIME_DIR", PackagedCli.nobodysDir(tmp.resolve("xdg-" + mode)).toString());
+        }
+        PackagedCli.Result r = PackagedCli.run(pb, tmp, Duration.ofSeconds(120));
         Assumptions.assumeFalse(r.status() == 3, "Landlock is not available here: " + r.out());
         assertThat(r.status()).as(how + ": " + r.out() + r.err()).isZero();
         assertThat(r.out()).as("outside is never read").doesNotContain("SECRET");
@@ -112,7 +117,7 @@ class LandlockSandboxTest {
      * tasks at all (Landlock admits only tasks of its own domain or one nested in it, and root's
      * capabilities passed that before): the program's own /proc/self/maps and environ, and its
      * parent's maps, are decided apart (which tasks it may look at, its file rules on /proc) and
-     * opened unconfined. Before, under seccheck they failed with EACCES.
+     * opened unconfined. Before, under seccheck they failed with EACCES. Its TCP rules hold too.
      */
     @Test
     void asAnUnprivilegedUserTooItsOwnProcEntryStaysReadable() throws Exception {
@@ -123,6 +128,9 @@ class LandlockSandboxTest {
                 "read its own /proc/self/environ: ok\n", "write its own /proc/self/mem: Permission denied\n",
                 "a child reads its parent's maps (one domain): ok\n");
         assertThat(run("files", "nobody", null, classpath)).isEqualTo(natively);
+        String tcp = run("tcp", "native", null, classpath);
+        assertThat(tcp).isEqualTo("connect to the granted port: ok\nconnect to another port: Permission denied\n");
+        assertThat(run("tcp", "nobody", null, classpath)).isEqualTo(tcp);
     }
 
     /**

@@ -124,6 +124,39 @@ class TaskNamespacesTest {
         }
     }
 
+    /**
+     * Unprivileged, seccheck cannot join another namespace, so a program in a user and network
+     * namespace of its own (a rootless container) looks /proc/sys up as seccheck's, the host's. It
+     * must still not write the host's sysctls: natively it writes its own, under seccheck the
+     * host's entry is root's and the write fails; the host's value stays either way.
+     */
+    @Test
+    void unprivilegedAProgramInNamespacesOfItsOwnDoesNotWriteTheHosts() throws Exception {
+        PackagedCli.assumeNobody(tmp);
+        String classpath = PackagedCli.nobodyClasspath(tmp);
+        Path file = Path.of("/proc/sys/net/ipv4/conf/lo/forwarding");
+        String host = Files.readString(file).strip();
+        String value = host.equals("1") ? "0" : "1";
+        String write = "echo " + value + " > " + file + " && cat " + file;
+        try {
+            PackagedCli.Result natively = PackagedCli.run(new ProcessBuilder(PackagedCli.nobody(
+                    "unshare", "--user", "--map-root-user", "--net", "sh", "-c", write)), tmp, Duration.ofSeconds(120));
+            Assumptions.assumeTrue(natively.status() == 0, "unprivileged user and network namespaces: " + natively.err());
+            assertThat(natively.out()).isEqualTo(value + "\n");
+            assertThat(Files.readString(file).strip()).as("the host's, natively").isEqualTo(host);
+            ProcessBuilder under = new ProcessBuilder(PackagedCli.asNobody(classpath, "run", "--quiet", "-o", "/dev/null",
+                    "--", "unshare", "--user", "--map-root-user", "--net", "sh", "-c", write));
+            under.environment().put("XDG_RUNTIME_DIR", PackagedCli.nobodysDir(tmp.resolve("xdg")).toString());
+            PackagedCli.Result r = PackagedCli.run(under, tmp, Duration.ofSeconds(120));
+            assertThat(r.status()).as(r.out() + r.err()).isNotZero();
+            assertThat(Files.readString(file).strip()).as("the host's, under seccheck").isEqualTo(host);
+        } finally {
+            if (!Files.readString(file).strip().equals(host)) {
+                Files.writeString(file, host + "\n");
+            }
+        }
+    }
+
     @Test
     void aProgramInAnIpcNamespaceOfItsOwnWritesItsOwnSysctls() throws Exception {
         Path shmmni = Path.of("/proc/sys/kernel/shmmni");
