@@ -44,6 +44,11 @@ public final class PathCalls {
             return (mode & S_IFMT) == 0100000;
         }
 
+        /** Returns whether the file is a FIFO (named pipe). */
+        public boolean isFifo() {
+            return (mode & S_IFMT) == 0010000;
+        }
+
         /** Returns whether the file is a directory. */
         public boolean isDirectory() {
             return (mode & S_IFMT) == 0040000;

@@ -206,7 +206,7 @@ final class NameEmulation {
             object = startOf(call, a.olddirfd());
         } else {
             int flags = O_PATH | ((a.flags() & AT_SYMLINK_FOLLOW) != 0 ? 0 : O_NOFOLLOW);
-            PathWalk.Located at = walkTo(call, who, root, a.olddirfd(), from, flags);
+            PathWalk.Located at = walkTo(call, who, root, a.olddirfd(), from, flags, true);
             if (at instanceof PathWalk.Located.Elsewhere) {
                 return null;
             }
@@ -424,7 +424,7 @@ final class NameEmulation {
      * -errno, or {@link #GIVEN_UP} when a walk on the notifier would look names up where that may block.
      */
     private int directory(Call call, Identity who, ProgramRoot root, int dirfd, String path) {
-        PathWalk.Located at = walkTo(call, who, root, dirfd, path, O_PATH | O_DIRECTORY);
+        PathWalk.Located at = walkTo(call, who, root, dirfd, path, O_PATH | O_DIRECTORY, false);
         if (at instanceof PathWalk.Located.Elsewhere) {
             return GIVEN_UP;
         }
@@ -436,15 +436,19 @@ final class NameEmulation {
         return fd;
     }
 
-    /** Walks {@code path} as an open with {@code flags} would. */
-    private PathWalk.Located walkTo(Call call, Identity who, ProgramRoot root, int dirfd, String path, int flags) {
+    /**
+     * Walks {@code path} as an open with {@code flags} would: the program's whole name when
+     * {@code trailing}, else the directory part of a longer one ({@link PathWalk.Request#trailing}).
+     */
+    private PathWalk.Located walkTo(Call call, Identity who, ProgramRoot root, int dirfd, String path, int flags,
+            boolean trailing) {
         boolean fromRoot = path.startsWith("/");
         int start = path.isEmpty() ? -Errno.ENOENT : fromRoot ? -1 : startOf(call, dirfd);
         if (start < 0 && !fromRoot) {
             return new PathWalk.Located.Failed(-start);
         }
-        return walk.find(new PathWalk.Request(call.tid(), call.tgid(), who.fsuid(), path, flags, 0, call.onNotifier()),
-                start, root);
+        PathWalk.Request r = new PathWalk.Request(call.tid(), call.tgid(), who.fsuid(), path, flags, 0, call.onNotifier());
+        return walk.find(trailing ? r : r.notTrailing(), start, root);
     }
 
     /**

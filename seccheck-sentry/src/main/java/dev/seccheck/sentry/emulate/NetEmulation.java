@@ -214,8 +214,9 @@ final class NetEmulation {
             if (!fromRoot && cwd < 0) {
                 return -Errno.ESRCH;
             }
+            // The directory of the socket's name: the kernel looks the last component up itself.
             PathWalk.Located at = walk.find(new PathWalk.Request(call.tid(), call.tgid(), who.get().fsuid(), dirPart,
-                    0, 0), cwd, root);
+                    0, 0).notTrailing(), cwd, root);
             if (!(at instanceof PathWalk.Located.Found f)) {
                 if (at instanceof PathWalk.Located.Missing m) {
                     PathCalls.close(m.dir());

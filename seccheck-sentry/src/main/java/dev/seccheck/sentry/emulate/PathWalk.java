@@ -52,6 +52,9 @@ final class PathWalk {
     static final long RESOLVE_ALL = 0x3f;
 
     private static final int MAX_LINKS = 40;
+    private static final StickyDirectories.Setting PROTECTED_SYMLINKS = StickyDirectories.Setting.of(StickyDirectories.SYMLINKS);
+    private static final StickyDirectories.Setting PROTECTED_REGULAR = StickyDirectories.Setting.of(StickyDirectories.REGULAR);
+    private static final StickyDirectories.Setting PROTECTED_FIFOS = StickyDirectories.Setting.of(StickyDirectories.FIFOS);
     private static final int WALK = O_PATH | O_NOFOLLOW | O_CLOEXEC;
     private static final int PROC_ROOT_INO = 1;
     /** The files of seccheck's own /proc entry a program may read through an emulated open. */
@@ -67,9 +70,13 @@ final class PathWalk {
      *     or {@code sysvipc}: whether the task's network or IPC namespace is not the walking
      *     thread's, which the kernel looks those names up in, or opens those files for
      *     ({@link Located.Sysctls})
+     * @param trailing whether the path's last component is the trailing one of the name the program
+     *     gave, which the kernel's protections of sticky directories look at ({@link StickyDirectories}):
+     *     false for a walk to the directory of a longer name, or one retracing a resolution the
+     *     kernel has made for the program already (with those protections)
      */
     record Request(int tid, int tgid, int fsuid, String path, int flags, long resolve, boolean localOnly,
-            BooleanSupplier otherSysctls) {
+            BooleanSupplier otherSysctls, boolean trailing) {
         /** A request that walks any filesystem. */
         Request(int tid, int tgid, int fsuid, String path, int flags, long resolve) {
             this(tid, tgid, fsuid, path, flags, resolve, false);
@@ -80,9 +87,20 @@ final class PathWalk {
             this(tid, tgid, fsuid, path, flags, resolve, localOnly, () -> false);
         }
 
+        /** A request for the program's whole name. */
+        Request(int tid, int tgid, int fsuid, String path, int flags, long resolve, boolean localOnly,
+                BooleanSupplier otherSysctls) {
+            this(tid, tgid, fsuid, path, flags, resolve, localOnly, otherSysctls, true);
+        }
+
         /** This request, to walk from a thread in the task's own namespaces. */
         Request inTaskNamespaces() {
-            return new Request(tid, tgid, fsuid, path, flags, resolve, localOnly, () -> false);
+            return new Request(tid, tgid, fsuid, path, flags, resolve, localOnly, () -> false, trailing);
+        }
+
+        /** This request, for a path that is not the trailing part of the program's name (see {@code trailing}). */
+        Request notTrailing() {
+            return new Request(tid, tgid, fsuid, path, flags, resolve, localOnly, otherSysctls, false);
         }
     }
 
@@ -257,6 +275,10 @@ final class PathWalk {
                 }
                 if (!st.isSymlink()) {
                     if (last && todo.isEmpty()) {
+                        if (createsIfMissing(r) && !st.isDirectory() && !mayOpenCreating(cur, st, r)) {
+                            PathCalls.close(next);
+                            return new Located.Failed(Errno.EACCES);
+                        }
                         int parent = cur;
                         cur = -1;
                         return new Located.Found(next, st, trailingSlash, parent, comp);
@@ -273,10 +295,19 @@ final class PathWalk {
                         return new Located.Found(next, st, false, -1, null);
                     }
                     PathCalls.close(next);
-                    return new Located.Failed(Errno.ELOOP);
+                    // The kernel looks at O_CREAT in a sticky directory first, on the symlink itself.
+                    return new Located.Failed(createsIfMissing(r) && !mayOpenCreating(cur, st, r) ? Errno.EACCES : Errno.ELOOP);
                 }
                 PathCalls.close(next);
-                if ((res & RESOLVE_NO_SYMLINKS) != 0 || ++links > MAX_LINKS) {
+                if (++links > MAX_LINKS) {
+                    return new Located.Failed(Errno.ELOOP);
+                }
+                // The kernel's order: the link count, then the protection of a trailing symlink in
+                // a sticky directory, then a refusal of symlinks altogether.
+                if (last && r.trailing() && !mayFollow(cur, st, r)) {
+                    return new Located.Failed(Errno.EACCES);
+                }
+                if ((res & RESOLVE_NO_SYMLINKS) != 0) {
                     return new Located.Failed(Errno.ELOOP);
                 }
                 if (!procRoot && fromType == PathCalls.PROC_SUPER_MAGIC) {
@@ -402,6 +433,40 @@ final class PathWalk {
             }
         }
         return path.endsWith("/") && parts.length > 0;
+    }
+
+    /**
+     * Whether the request opens what it finds with O_CREAT (and neither O_EXCL nor O_PATH, which
+     * drops it): an existing object found at the end of the program's name then passes the
+     * protection of sticky directories.
+     */
+    private static boolean createsIfMissing(Request r) {
+        return (r.flags() & (O_CREAT | O_EXCL | O_PATH)) == O_CREAT && r.trailing();
+    }
+
+    /**
+     * Whether the program may follow the trailing symlink {@code link} found in {@code dir}
+     * ({@code fs.protected_symlinks}); the directory is looked at only for another user's link.
+     */
+    private boolean mayFollow(int dir, PathCalls.Stat link, Request r) {
+        if (link.uid() == r.fsuid()) {
+            return true;
+        }
+        PathCalls.Statx d = calls.statNoSync(dir);
+        return d != null && StickyDirectories.mayFollow(d.stat(), link, r.fsuid(), PROTECTED_SYMLINKS);
+    }
+
+    /**
+     * Whether the program may open with O_CREAT the existing {@code file} found in {@code dir}
+     * ({@code fs.protected_regular}, {@code fs.protected_fifos}).
+     */
+    private boolean mayOpenCreating(int dir, PathCalls.Stat file, Request r) {
+        if (file.uid() == r.fsuid()) {
+            return true;
+        }
+        PathCalls.Statx d = calls.statNoSync(dir);
+        return d != null && StickyDirectories.mayOpenCreating(d.stat(), file, r.fsuid(), PROTECTED_REGULAR,
+                PROTECTED_FIFOS);
     }
 
     /**

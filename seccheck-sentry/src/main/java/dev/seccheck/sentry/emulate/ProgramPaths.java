@@ -55,7 +55,9 @@ public final class ProgramPaths {
             }
         }
         try (ProgramRoot root = ProgramRoot.of(calls, tid)) {
-            PathWalk.Request r = new PathWalk.Request(tid, tgid, 0, path, O_RDONLY, 0, localOnly);
+            // Retracing the kernel's resolution of an exec, which applied the sticky-directory
+            // protections with the program's own fsuid (not known here).
+            PathWalk.Request r = new PathWalk.Request(tid, tgid, 0, path, O_RDONLY, 0, localOnly).notTrailing();
             return switch (walk.find(r, start, root)) {
                 case PathWalk.Located.Found f -> {
                     if (f.parent() >= 0) {
