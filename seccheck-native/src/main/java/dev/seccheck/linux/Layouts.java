@@ -218,7 +218,7 @@ final class Layouts {
     static final VarHandle REQ_MNT_ID = MNT_ID_REQ.varHandle(groupElement("mnt_id"));
     static final VarHandle REQ_PARAM = MNT_ID_REQ.varHandle(groupElement("param"));
 
-    /** {@code struct statmount} of statmount(2), up to the superblock's magic, in a 1 KiB buffer. */
+    /** {@code struct statmount} of statmount(2), up to the mount's attributes, in a 1 KiB buffer. */
     static final StructLayout STATMOUNT = MemoryLayout.structLayout(
             JAVA_INT.withName("size"),
             JAVA_INT.withName("spare"),
@@ -226,15 +226,26 @@ final class Layouts {
             JAVA_INT.withName("sb_dev_major"),
             JAVA_INT.withName("sb_dev_minor"),
             JAVA_LONG.withName("sb_magic"),
-            MemoryLayout.paddingLayout(992)); // the rest (520 bytes in 6.8, more since) and room for strings
+            JAVA_INT.withName("sb_flags"),
+            JAVA_INT.withName("fs_type"),
+            JAVA_LONG.withName("mnt_id"),
+            JAVA_LONG.withName("mnt_parent_id"),
+            JAVA_INT.withName("mnt_id_old"),
+            JAVA_INT.withName("mnt_parent_id_old"),
+            JAVA_LONG.withName("mnt_attr"),
+            MemoryLayout.paddingLayout(952)); // the rest (520 bytes in 6.8, more since) and room for strings
     static final VarHandle SM_MASK = STATMOUNT.varHandle(groupElement("mask"));
     static final VarHandle SM_SB_MAGIC = STATMOUNT.varHandle(groupElement("sb_magic"));
+    static final VarHandle SM_MNT_ATTR = STATMOUNT.varHandle(groupElement("mnt_attr"));
 
-    /** {@code struct statfs} of fstatfs(2) on x86-64 (120 bytes), up to the field seccheck reads, f_type. */
+    /** {@code struct statfs} of fstatfs(2) on x86-64 (120 bytes), with the fields seccheck reads: f_type and f_flags. */
     static final StructLayout STATFS = MemoryLayout.structLayout(
             JAVA_LONG.withName("f_type"),
-            MemoryLayout.paddingLayout(112));
+            MemoryLayout.paddingLayout(72), // f_bsize to f_frsize
+            JAVA_LONG.withName("f_flags"),
+            MemoryLayout.paddingLayout(32));
     static final VarHandle F_TYPE = STATFS.varHandle(groupElement("f_type"));
+    static final VarHandle F_FLAGS = STATFS.varHandle(groupElement("f_flags"));
 
     /**
      * The fixed head of a {@code struct linux_dirent64} (getdents64): the name follows at

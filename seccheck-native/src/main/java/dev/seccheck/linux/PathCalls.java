@@ -69,6 +69,10 @@ public final class PathCalls {
     /** statmount(2), Linux 6.8+. */
     private static final int SYS_STATMOUNT = 457;
     private static final long STATMOUNT_SB_BASIC = 0x1;
+    private static final long STATMOUNT_MNT_BASIC = 0x2;
+    /** The mount attribute, and the statfs flag, of a mount whose symlinks are not followed. */
+    private static final long MOUNT_ATTR_NOSYMFOLLOW = 0x00200000;
+    private static final long ST_NOSYMFOLLOW = 0x2000;
     private static final int MNT_ID_REQ_SIZE_VER0 = 24;
 
     private final Arena arena = Arena.ofAuto();
@@ -285,6 +289,29 @@ public final class PathCalls {
             return -dev.seccheck.abi.Errno.EINVAL;
         }
         return (long) Layouts.SM_SB_MAGIC.get(statmount, 0L);
+    }
+
+    /**
+     * Whether symlinks on the mount of our fd {@code fd} may be followed: false when it is
+     * mounted {@code nosymfollow}. Told by statmount(2) from {@code uniqueMountId} (statx's), which
+     * asks no filesystem; by fstatfs(2)'s flags when statmount cannot tell (before Linux 6.8, a
+     * mount of another mount namespace). A mount neither can tell of counts as nosymfollow.
+     */
+    public boolean followsSymlinks(int fd, long uniqueMountId) {
+        if (uniqueMountId >= 0) {
+            Layouts.REQ_SIZE.set(mntReq, 0L, MNT_ID_REQ_SIZE_VER0);
+            Layouts.REQ_MNT_ID.set(mntReq, 0L, uniqueMountId);
+            Layouts.REQ_PARAM.set(mntReq, 0L, STATMOUNT_MNT_BASIC);
+            Layouts.SM_MASK.set(statmount, 0L, 0L);
+            long r = Direct.call(SYS_STATMOUNT, mntReq.address(), statmount.address(), statmount.byteSize(), 0);
+            if (r >= 0 && ((long) Layouts.SM_MASK.get(statmount, 0L) & STATMOUNT_MNT_BASIC) != 0) {
+                return ((long) Layouts.SM_MNT_ATTR.get(statmount, 0L) & MOUNT_ATTR_NOSYMFOLLOW) == 0;
+            }
+        }
+        if (Direct.call(Sysno.FSTATFS, fd, statfs.address(), 0, 0) < 0) {
+            return false;
+        }
+        return ((long) Layouts.F_FLAGS.get(statfs, 0L) & ST_NOSYMFOLLOW) == 0;
     }
 
     /** Returns the filesystem type (f_type) of an open file, or -1. */

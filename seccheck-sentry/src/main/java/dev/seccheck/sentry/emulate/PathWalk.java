@@ -298,16 +298,20 @@ final class PathWalk {
                     // The kernel looks at O_CREAT in a sticky directory first, on the symlink itself.
                     return new Located.Failed(createsIfMissing(r) && !mayOpenCreating(cur, st, r) ? Errno.EACCES : Errno.ELOOP);
                 }
+                // Whether the link's mount is nosymfollow, asked while our fd of the link is open;
+                // a magic link is followed by the kernel, which looks at its mount itself.
+                boolean mountFollows = fromType == PathCalls.PROC_SUPER_MAGIC || calls.followsSymlinks(next, sx.uniqueMountId());
                 PathCalls.close(next);
                 if (++links > MAX_LINKS) {
                     return new Located.Failed(Errno.ELOOP);
                 }
                 // The kernel's order: the link count, then the protection of a trailing symlink in
-                // a sticky directory, then a refusal of symlinks altogether.
+                // a sticky directory, then a refusal of symlinks altogether (RESOLVE_NO_SYMLINKS,
+                // or a mount whose symlinks are not followed: nosymfollow).
                 if (last && r.trailing() && !mayFollow(cur, st, r)) {
                     return new Located.Failed(Errno.EACCES);
                 }
-                if ((res & RESOLVE_NO_SYMLINKS) != 0) {
+                if ((res & RESOLVE_NO_SYMLINKS) != 0 || !mountFollows) {
                     return new Located.Failed(Errno.ELOOP);
                 }
                 if (!procRoot && fromType == PathCalls.PROC_SUPER_MAGIC) {
