@@ -21,8 +21,10 @@ public final class Mountinfo {
      * @param root the directory of its filesystem that is mounted
      * @param mountPoint where it is mounted, relative to the reader's root
      * @param type its filesystem type (the field after " - "): ext4, tmpfs, fuse.sshfs...
+     * @param superOptions its filesystem's options (the last field): a cgroup hierarchy's
+     *     controllers are among them
      */
-    public record Mount(int id, String device, String root, String mountPoint, String type) {}
+    public record Mount(int id, String device, String root, String mountPoint, String type, String superOptions) {}
 
     /** Reads the table in {@code file} (e.g. {@code /proc/self/mountinfo}). */
     public static List<Mount> read(String file) throws IOException {
@@ -38,9 +40,9 @@ public final class Mountinfo {
             if (f.length < 5 || dash < 0) {
                 continue;
             }
-            int end = line.indexOf(' ', dash + 3);
-            String type = end < 0 ? line.substring(dash + 3) : line.substring(dash + 3, end);
-            out.add(new Mount(Integer.parseInt(f[0]), f[2], unescape(f[3]), unescape(f[4]), type));
+            String[] tail = line.substring(dash + 3).split(" ");
+            out.add(new Mount(Integer.parseInt(f[0]), f[2], unescape(f[3]), unescape(f[4]), tail[0],
+                    tail.length > 2 ? tail[2] : ""));
         }
         return out;
     }

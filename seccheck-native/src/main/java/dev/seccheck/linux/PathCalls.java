@@ -34,6 +34,11 @@ public final class PathCalls {
             return (mode & S_IFMT) == 0020000;
         }
 
+        /** Returns whether the file is a block device. */
+        public boolean isBlockDevice() {
+            return (mode & S_IFMT) == 0060000;
+        }
+
         /** Returns whether the file is a symbolic link. */
         public boolean isSymlink() {
             return (mode & S_IFMT) == 0120000;
@@ -220,6 +225,16 @@ public final class PathCalls {
     /** A device number in the encoding of stat's st_dev and st_rdev (the kernel's new_encode_dev). */
     public static long encode(long major, long minor) {
         return (minor & 0xff) | (major << 8) | ((minor & ~0xffL) << 12);
+    }
+
+    /** The major number of a device number in {@link #encode}'s encoding. */
+    public static long major(long dev) {
+        return (dev & 0xfff00) >> 8;
+    }
+
+    /** The minor number of a device number in {@link #encode}'s encoding. */
+    public static long minor(long dev) {
+        return (dev & 0xff) | ((dev >> 12) & 0xfff00);
     }
 
     /**

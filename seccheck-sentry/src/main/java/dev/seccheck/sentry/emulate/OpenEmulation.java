@@ -29,6 +29,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
+import java.util.function.ToIntFunction;
 
 /**
  * OpenEmulation performs open, openat, openat2 and creat for the program: it reads the path
@@ -58,6 +59,7 @@ final class OpenEmulation {
     private final Consumer<String> log;
     private final ControllingTty tty;
     private final TunDevice tun;
+    private final DeviceCgroups devices;
     private final TaskNamespaces namespaces;
     private final LandlockDomains landlock;
     /** The identity the walk in progress assumed, for the open it leads to. */
@@ -77,6 +79,7 @@ final class OpenEmulation {
         this.tty = new ControllingTty(calls);
         this.namespaces = new TaskNamespaces(calls, own);
         this.tun = new TunDevice(namespaces, landlock, log);
+        this.devices = new DeviceCgroups(calls, own, log);
     }
 
     /** The arguments of an open, whichever syscall carried them. */
@@ -366,12 +369,19 @@ final class OpenEmulation {
         boolean lean = call.onNotifier() && (a.flags() & O_NONBLOCK) == 0;
         Identity who = acting;
         IntSupplier open = () -> openObject(a, at, lean);
-        int fd = makesAFile(a, at) && !own.privileged() ? withProgramUmask(call, open)
+        DeviceCgroups.Way way = at instanceof PathWalk.Located.Found f && DeviceCgroups.is(f.stat())
+                ? devices.way(call.tid(), f.stat(), landlock.confines(call.tid())) : DeviceCgroups.Way.AS_USUAL;
+        ToIntFunction<IntSupplier> asProgram = way == DeviceCgroups.Way.JOINED
+                ? op -> devices.joined(call.tid(), who, op)
+                : op -> landlock.perform(call.tid(), who, op);
+        int fd = way == DeviceCgroups.Way.REFUSED ? -Errno.EPERM
+                : makesAFile(a, at) && !own.privileged() ? withProgramUmask(call, open)
                 : at instanceof PathWalk.Located.Found f && ControllingTty.is(f.stat())
-                        ? tty.open(call.tid(), a.flags(), open, op -> landlock.perform(call.tid(), who, op))
+                        ? tty.open(call.tid(), a.flags(), open, asProgram)
                 : at instanceof PathWalk.Located.Found f && TunDevice.is(f.stat())
-                        ? tun.open(call.tid(), who, open, () -> landlock.perform(call.tid(), who, open))
-                        : landlock.perform(call.tid(), who, open);
+                        ? tun.open(call.tid(), who, way == DeviceCgroups.Way.JOINED ? null : open,
+                                () -> asProgram.applyAsInt(open))
+                        : asProgram.applyAsInt(open);
         if (fd == -Errno.EACCES && found >= 0 && name.isPresent()) {
             fd = ownProcfsFile(call, who, a, name.get(), () -> openObject(a, at, lean)).orElse(fd);
         }

@@ -40,17 +40,18 @@ final class TunDevice {
     /**
      * Opens for task {@code tid} what its own open would: {@code asProgram} when the task is in
      * this thread's network namespace, else {@code open} from a thread in the task's, as
-     * {@code who}: our fd, or -errno.
+     * {@code who}: our fd, or -errno. A null {@code open} means it cannot be made from such a
+     * thread (one that must also join the task's devices cgroup, {@link DeviceCgroups}).
      */
     int open(int tid, Identity who, IntSupplier open, IntSupplier asProgram) {
         if (!namespaces.differ(tid, TaskNamespaces.NETWORK)) {
             return asProgram.getAsInt();
         }
-        if (!namespaces.mayJoin() || landlock.confines(tid)) {
+        if (!namespaces.mayJoin() || landlock.confines(tid) || open == null) {
             log.accept("seccheck: refused openat from task " + tid + " (" + Procfs.comm(tid) + "): /dev/net/tun would"
                     + " be attached to seccheck's network namespace, not the task's, which seccheck cannot join"
-                    + (namespaces.mayJoin() ? " on a thread of the task's Landlock domain" : " without privilege")
-                    + " (EPERM)");
+                    + (!namespaces.mayJoin() ? " without privilege" : open == null ? " together with its devices cgroup"
+                    : " on a thread of the task's Landlock domain") + " (EPERM)");
             return -Errno.EPERM;
         }
         return namespaces.inTaskNamespaces(tid, TaskNamespaces.NETWORK, who, open);
