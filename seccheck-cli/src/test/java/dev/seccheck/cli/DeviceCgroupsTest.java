@@ -108,6 +108,10 @@ class DeviceCgroupsTest {
     }
 
     private String run(Path procs, boolean underSeccheck) throws Exception {
+        return result(procs, underSeccheck).out();
+    }
+
+    private PackagedCli.Result result(Path procs, boolean underSeccheck) throws Exception {
         List<String> cmd = new ArrayList<>();
         if (underSeccheck) {
             cmd.addAll(PackagedCli.java(System.getProperty("java.class.path")));
@@ -116,7 +120,7 @@ class DeviceCgroupsTest {
         cmd.addAll(List.of("sh", "-c", SCRIPT, "script", procs.toString()));
         PackagedCli.Result r = PackagedCli.run(new ProcessBuilder(cmd), tmp, Duration.ofSeconds(120));
         assertThat(r.status()).as(r.out() + r.err()).isZero();
-        return r.out();
+        return r;
     }
 
     @Test
@@ -138,6 +142,10 @@ class DeviceCgroupsTest {
         String natively = run(dir.resolve("cgroup.procs"), false);
         assertThat(natively).contains("cat: /dev/null: Operation not permitted\nrc=1\n")
                 .doesNotContain("rc=0\n");
-        assertThat(run(dir.resolve("cgroup.procs"), true)).isEqualTo(natively);
+        PackagedCli.Result underSeccheck = result(dir.resolve("cgroup.procs"), true);
+        assertThat(underSeccheck.out()).isEqualTo(natively);
+        assertThat(underSeccheck.err()).containsPattern("(?m)^seccheck: refused openat from task \\d+ \\(cat\\) of device"
+                + " c 1:3: the kernel checks it against the opener's cgroups, and its cgroup /seccheck-test-\\w+ has other"
+                + " device programs than seccheck's");
     }
 }

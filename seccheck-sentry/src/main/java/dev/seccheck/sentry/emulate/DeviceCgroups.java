@@ -214,7 +214,7 @@ final class DeviceCgroups {
                 try {
                     Files.writeString(tasks, "0"); // in v1, this thread alone
                 } catch (IOException e) {
-                    log.accept("seccheck: could not join devices cgroup " + dir.get() + " for task " + tid + ": " + e);
+                    log.accept("could not join devices cgroup " + dir.get() + " for task " + tid + ": " + e);
                     done.complete(-Errno.EPERM);
                     return;
                 }
@@ -229,7 +229,7 @@ final class DeviceCgroups {
     }
 
     private Way refuse(int tid, PathCalls.Stat device, String why) {
-        log.accept("seccheck: refused openat from task " + tid + " (" + Procfs.comm(tid) + ") of device "
+        log.accept("refused openat from task " + tid + " (" + Procfs.comm(tid) + ") of device "
                 + (device.isCharDevice() ? "c " : "b ") + PathCalls.major(device.rdev()) + ":"
                 + PathCalls.minor(device.rdev()) + ": the kernel checks it against the opener's cgroups, and " + why
                 + " (EPERM)");

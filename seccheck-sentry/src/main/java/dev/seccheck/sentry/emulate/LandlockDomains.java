@@ -261,7 +261,7 @@ public final class LandlockDomains implements AutoCloseable {
         try {
             d.threads().execute(task);
         } catch (RejectedExecutionException e) {
-            log.accept("seccheck: refused a call of task " + tid + " with EAGAIN: the threads of its Landlock domain"
+            log.accept("refused a call of task " + tid + " with EAGAIN: the threads of its Landlock domain"
                     + " are all busy, or the domain has no task left");
             return -Errno.EAGAIN;
         }
@@ -374,7 +374,7 @@ public final class LandlockDomains implements AutoCloseable {
                 }
             }
             if (r < 0) {
-                log.accept("seccheck: could not confine a thread as a Landlock domain of the program ("
+                log.accept("could not confine a thread as a Landlock domain of the program ("
                         + Errno.name((int) -r) + "): the calls seccheck makes for its tasks fail with EACCES");
             }
             return r;

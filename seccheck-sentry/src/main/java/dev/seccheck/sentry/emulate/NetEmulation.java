@@ -257,7 +257,7 @@ final class NetEmulation {
             return 0;
         }
         SocketCalls.shutdown(sock);
-        log.accept("seccheck: refused connect from task " + call.tid() + " (" + Procfs.comm(call.tid()) + "): " + what
+        log.accept("refused connect from task " + call.tid() + " (" + Procfs.comm(call.tid()) + "): " + what
                 + " is served by pid " + listener + " (" + seccheck.get()
                 + "), which refuses supervised programs and would have seen seccheck connect (EPERM)");
         return -Errno.EPERM;

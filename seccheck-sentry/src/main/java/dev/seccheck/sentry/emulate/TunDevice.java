@@ -48,7 +48,7 @@ final class TunDevice {
             return asProgram.getAsInt();
         }
         if (!namespaces.mayJoin() || landlock.confines(tid) || open == null) {
-            log.accept("seccheck: refused openat from task " + tid + " (" + Procfs.comm(tid) + "): /dev/net/tun would"
+            log.accept("refused openat from task " + tid + " (" + Procfs.comm(tid) + "): /dev/net/tun would"
                     + " be attached to seccheck's network namespace, not the task's, which seccheck cannot join"
                     + (!namespaces.mayJoin() ? " without privilege" : open == null ? " together with its devices cgroup"
                     : " on a thread of the task's Landlock domain") + " (EPERM)");
