@@ -16,6 +16,7 @@ import dev.seccheck.proto.syscall.Connect;
 import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.session.SessionConfigParser;
 import dev.seccheck.session.SessionManager;
+import dev.seccheck.sink.Missing;
 import dev.seccheck.sink.PointSink;
 import dev.seccheck.sink.Renaming;
 import dev.seccheck.sink.SecurityCheckException;
@@ -47,12 +48,14 @@ class SupervisorTest {
     /** Verdict decides, per point and message, what the recording sink does (null: accept). */
     interface Verdict extends BiFunction<String, Message, SecurityCheckException> {}
 
-    /** Recorder is the sink the tests read; it may deny through its verdict. */
-    static final class Recorder implements PointSink {
+    /** Recorder is the sink the tests read; it may deny through its verdict, and on what is missing. */
+    static final class Recorder implements PointSink.MissingAware {
         final List<Got> got = new CopyOnWriteArrayList<>();
         /** Every link and rename shown to it (a queue: a moved tree can show a hundred thousand). */
         final java.util.Queue<Renaming> renamings = new java.util.concurrent.ConcurrentLinkedQueue<>();
         volatile Verdict verdict = (p, m) -> null;
+        /** Whether a point with these fields missing is denied (EACCES), as a policy's on_missing would. */
+        volatile java.util.function.Predicate<Missing> refusingMissing = m -> false;
         /** Whether it says it decides at every point (set before the run starts: links and renames are then emulated). */
         volatile boolean deciding;
         /** Which links and renames it refuses. */
@@ -64,8 +67,12 @@ class SupervisorTest {
         }
 
         @Override
-        public void point(Point p, FieldSet f, MessageType t, Message m) throws SecurityCheckException {
+        public void point(Point p, FieldSet f, MessageType t, Message m, Missing missing)
+                throws SecurityCheckException {
             got.add(new Got(p.name(), m));
+            if (refusingMissing.test(missing)) {
+                throw new SecurityCheckException(13, "missing " + missing);
+            }
             SecurityCheckException e = verdict.apply(p.name(), m);
             if (e != null) {
                 throw e;

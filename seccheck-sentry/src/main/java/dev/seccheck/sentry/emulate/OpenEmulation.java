@@ -280,7 +280,7 @@ final class OpenEmulation {
                     }
                 }
                 case PathWalk.Located.Found f -> {
-                    Snapshot seen = Snapshot.ofString(a.pathAddr(), names.of(f.fd(), call.tid()).orElse(path));
+                    Snapshot seen = seen(a, names.of(f.fd(), call.tid()), path);
                     if (call.enter(ev, seen) != 0) {
                         return;
                     }
@@ -343,17 +343,12 @@ final class OpenEmulation {
      */
     private boolean decideAndOpen(Call call, SyscallEvent ev, Args a, String given, int found, Optional<String> name,
             PathWalk.Located at, Optional<String> mine) {
-        // A mount seccheck cannot name (a detached mount) is refused: no rule could be checked on it.
-        Snapshot seen = Snapshot.ofString(a.pathAddr(), name.orElse(given));
+        Snapshot seen = seen(a, name, given);
         if (call.enter(ev, seen) != 0) {
             return false;
         }
         if (mine.isPresent()) {
             refuseOwn(call, ev, seen, mine.get());
-            return false;
-        }
-        if (name.isEmpty()) {
-            call.fail(ev, seen, Errno.EACCES);
             return false;
         }
         if ((a.flags() & O_PATH) != 0 && found >= 0) {
@@ -412,6 +407,18 @@ final class OpenEmulation {
         }
         complete(call, ev, a, seen, fd);
         return false;
+    }
+
+    /**
+     * What the points show as the path: the name of the object reached; for one on a mount
+     * seccheck cannot name (a mount of the program's own mount namespace on a filesystem seccheck
+     * does not see, a detached mount), the path the program gave, recorded as missing for the
+     * sinks that decide on it (their {@code on_missing} decides, fail closed by default).
+     */
+    private static Snapshot seen(Args a, Optional<String> name, String given) {
+        return name.isPresent() ? Snapshot.ofString(a.pathAddr(), name.get())
+                : Snapshot.doubted(a.pathAddr(), given, "on a mount seccheck cannot name: one of the program's own mount"
+                        + " namespace on a filesystem seccheck does not see, or a detached one");
     }
 
     /** Whether opening what the walk reached makes a file: a missing one with O_CREAT, or O_TMPFILE's. */

@@ -7,9 +7,11 @@ import static dev.seccheck.abi.Fcntl.O_DIRECTORY;
 import static dev.seccheck.abi.Fcntl.O_EXCL;
 import static dev.seccheck.abi.Fcntl.O_NOFOLLOW;
 import static dev.seccheck.abi.Fcntl.O_PATH;
+import static dev.seccheck.abi.Fcntl.O_RDONLY;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.Procfs;
 import dev.seccheck.sentry.defense.OutsideProcesses;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -141,6 +143,8 @@ final class PathWalk {
     /** The device of the fd the walk stands on and its filesystem's type, asked once per device crossed. */
     private long device = -1;
     private long fsType = -1;
+    /** The device of seccheck's own procfs, asked once (-1: not yet; -2: it could not be). */
+    private long ownProcDev = -1;
     /** Whether the kernel has openat2, which {@link #descend} needs; false once it said ENOSYS. */
     private boolean kernelWalks = true;
     /** How many walks the kernel shortened ({@link #descend}), for tests. */
@@ -231,15 +235,20 @@ final class PathWalk {
                     if ((comp.equals("sys") || comp.equals("sysvipc")) && r.otherSysctls().getAsBoolean()) {
                         return new Located.Sysctls();
                     }
-                    if (comp.equals("self")) {
-                        comp = Integer.toString(r.tgid());
-                    } else if (comp.equals("thread-self")) {
-                        todo.addFirst(Integer.toString(r.tid()));
-                        todo.addFirst("task");
-                        comp = Integer.toString(r.tgid());
-                        last = false;
+                    boolean ours = seccheckProcfs(cur);
+                    if (comp.equals("self") || comp.equals("thread-self")) {
+                        int[] ids = ours ? new int[] {r.tgid(), r.tid()} : idsIn(cur, r);
+                        if (ids == null) {
+                            return new Located.Failed(Errno.ENOENT); // not in that procfs's pid namespace
+                        }
+                        if (comp.equals("thread-self")) {
+                            todo.addFirst(Integer.toString(ids[1]));
+                            todo.addFirst("task");
+                            last = false;
+                        }
+                        comp = Integer.toString(ids[0]);
                     }
-                    if (!(last || (todo.size() == 1 && PUBLIC_PROC.contains(todo.peekFirst()))) && outOfReach(comp, r)) {
+                    if (ours && !(last || (todo.size() == 1 && PUBLIC_PROC.contains(todo.peekFirst()))) && outOfReach(comp, r)) {
                         // seccheck's own /proc entry, or a process's outside the run: only what a
                         // non-dumpable process shows anyone (its liveness, status, command line);
                         // never its fds, memory, environment, cwd or root (OutsideProcesses).
@@ -533,6 +542,64 @@ final class PathWalk {
         return onLocal(new Request(0, 0, 0, "", 0, 0, true), fd, null);
     }
 
+    /**
+     * Whether our fd {@code fd}, in procfs, is in seccheck's own procfs, whose pids are
+     * seccheck's; false for a procfs of another pid namespace (a container's, {@code unshare -p
+     * --mount-proc}), where the program's pids are others and seccheck's own process is not seen.
+     */
+    private boolean seccheckProcfs(int fd) {
+        if (ownProcDev == -1) {
+            PathCalls.Stat own = calls.stat("/proc/self");
+            ownProcDev = own == null ? -2 : own.dev();
+        }
+        PathCalls.Stat st = calls.fstat(fd);
+        return st != null && st.dev() == ownProcDev;
+    }
+
+    /**
+     * The program's tgid and tid as the procfs whose root is {@code root} numbers them, as the
+     * kernel's {@code self} and {@code thread-self} name the looking task's there; null when the
+     * task is not in that procfs's pid namespace. Found among the task's pids in each of its
+     * namespaces ({@code NStgid}, {@code NSpid}): the one whose entry there is a task of the same
+     * pid namespace with the same pid in it.
+     */
+    private int[] idsIn(int root, Request r) {
+        byte[] raw = new byte[4096];
+        int len = readAll(AT_FDCWD, "/proc/" + r.tid() + "/status", raw);
+        String ns = calls.readlinkat(AT_FDCWD, "/proc/" + r.tid() + "/ns/pid");
+        long[] tgids = len < 0 ? null : Procfs.numbers(raw, len, "NStgid:", 10);
+        long[] tids = len < 0 ? null : Procfs.numbers(raw, len, "NSpid:", 10);
+        if (ns == null || tgids == null || tids == null || tgids.length != tids.length || tgids.length == 0) {
+            return null;
+        }
+        long innermost = tgids[tgids.length - 1];
+        for (int i = tgids.length - 1; i >= 0; i--) {
+            String entry = Long.toString(tgids[i]);
+            if (!ns.equals(calls.readlinkat(root, entry + "/ns/pid"))) {
+                continue;
+            }
+            int n = readAll(root, entry + "/status", raw);
+            long[] there = n < 0 ? null : Procfs.numbers(raw, n, "NStgid:", 10);
+            if (there != null && there.length > 0 && there[there.length - 1] == innermost) {
+                return new int[] {(int) tgids[i], (int) tids[i]};
+            }
+        }
+        return null;
+    }
+
+    /** Reads the small file {@code name} (relative to {@code dirfd}) into {@code into}: its length, or -errno. */
+    private int readAll(int dirfd, String name, byte[] into) {
+        int fd = calls.openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            return fd;
+        }
+        try {
+            return calls.pread(fd, into, 0);
+        } finally {
+            PathCalls.close(fd);
+        }
+    }
+
     /** Whether {@code fd}, on a filesystem of type {@code type}, is procfs's root. */
     private boolean isProcRoot(int fd, long type) {
         if (type != PathCalls.PROC_SUPER_MAGIC) {
@@ -560,6 +627,10 @@ final class PathWalk {
      */
     private Located stopInProc(Request r, int cur, Deque<String> todo) {
         if (fsType != PathCalls.PROC_SUPER_MAGIC || todo.isEmpty() || isProcRoot(cur, fsType)) {
+            return null;
+        }
+        if (!seccheckProcfs(cur)) {
+            // A procfs of a pid namespace of the program's (see idsIn): its pids are not seccheck's.
             return null;
         }
         String path = calls.readlinkat(AT_FDCWD, "/proc/self/fd/" + cur); // the path as seccheck sees it

@@ -9,12 +9,29 @@ import java.util.Arrays;
  * Snapshot is the program's memory as seccheck read it once, for the decoder: the one buffer an
  * emulated call uses (a path or a socket address) at the address the program passed. Any other
  * read faults, so a point's message can only show what the decision was made on.
+ *
+ * @param doubt why the string is not a name seccheck verified ({@link TaskMemory#doubt}), or null
  */
-record Snapshot(long addr, byte[] bytes) implements TaskMemory {
+record Snapshot(long addr, byte[] bytes, String doubt) implements TaskMemory {
+
+    /** A snapshot of the buffer {@code bytes}. */
+    Snapshot(long addr, byte[] bytes) {
+        this(addr, bytes, null);
+    }
 
     /** A snapshot of a string (without its NUL). */
     static Snapshot ofString(long addr, String s) {
         return new Snapshot(addr, s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A snapshot of a string shown in place of a name seccheck could not verify, and why. */
+    static Snapshot doubted(long addr, String s, String doubt) {
+        return new Snapshot(addr, s.getBytes(StandardCharsets.UTF_8), doubt);
+    }
+
+    @Override
+    public String doubt(long at) {
+        return at == addr ? doubt : null;
     }
 
     @Override

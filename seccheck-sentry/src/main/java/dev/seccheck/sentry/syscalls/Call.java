@@ -135,6 +135,10 @@ final class Call {
             if (s.length() * 3 >= Abi.PATH_MAX && s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= Abi.PATH_MAX) {
                 missing = missing.with("pathname", "longer than PATH_MAX");
             }
+            String doubt = mem.doubt(addr);
+            if (doubt != null) {
+                missing = missing.with("pathname", doubt);
+            }
             return s;
         } catch (MemoryFault e) {
             missing = missing.with("pathname", e.reason() + " at 0x" + Long.toHexString(e.address()));

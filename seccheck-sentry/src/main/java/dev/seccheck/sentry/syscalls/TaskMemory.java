@@ -22,4 +22,13 @@ public interface TaskMemory {
      * @throws MemoryFault if the first byte, or a byte before the NUL, is unreadable
      */
     String readString(long addr, int max) throws MemoryFault;
+
+    /**
+     * Why the string at {@code addr}, though readable, is not a name seccheck could verify (a file
+     * on a mount seccheck does not see), or null when it is: the decoder shows it and records the
+     * field as missing with this reason, so a sink that decides on it does not trust it.
+     */
+    default String doubt(long addr) {
+        return null;
+    }
 }

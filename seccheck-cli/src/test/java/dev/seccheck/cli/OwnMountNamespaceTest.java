@@ -1,0 +1,93 @@
+package dev.seccheck.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A program that mounts filesystems in a mount namespace of its own (a container, a build
+ * sandbox, {@code unshare --mount-proc}) uses them under seccheck as natively. Two things broke
+ * it: a file on a filesystem seccheck does not see (a tmpfs the program mounted) has no name
+ * seccheck can give, and its open was refused (EACCES); and in a procfs of the program's own pid
+ * namespace, {@code /proc/self} was taken for the program's pid in seccheck's namespace (ENOENT, or
+ * another process of the same number). Now such a file is shown by the path the program gave,
+ * recorded as missing for the sinks that decide on paths (a policy's {@code on_missing} decides,
+ * fail closed by default), and {@code self} and {@code thread-self} name the program's pids in
+ * that procfs's namespace. The script's lines must be the same natively and under seccheck.
+ * Needs root (it mounts).
+ */
+class OwnMountNamespaceTest {
+
+    private static final String SCRIPT = """
+            cd "$1"
+            try() { "$@" 2>&1; echo "rc=$?"; }
+            mount -t tmpfs own mnt
+            try sh -c 'echo written > mnt/file'
+            try cat mnt/file
+            try ls mnt
+            try grep -E '^(Pid|NSpid|PPid):' /proc/self/status
+            try cat /proc/thread-self/comm
+            try sh -c 'cd /proc/self && head -c 5 cmdline'
+            try readlink /proc/self/ns/pid
+            """;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeEach
+    void root() throws Exception {
+        PackagedCli.assumeNobody(tmp); // root, for the namespaces and mounts
+        Files.createDirectory(tmp.resolve("mnt"));
+    }
+
+    private PackagedCli.Result run(boolean underSeccheck, Path config, String... namespace) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        if (underSeccheck) {
+            cmd.addAll(PackagedCli.java(System.getProperty("java.class.path")));
+            cmd.addAll(List.of("run", "--quiet", "-o", "/dev/null", "--root", tmp.resolve("root").toString()));
+            if (config != null) {
+                cmd.addAll(List.of("--config", config.toString()));
+            }
+            cmd.add("--");
+        }
+        cmd.add("unshare");
+        cmd.addAll(List.of(namespace));
+        cmd.addAll(List.of("sh", "-c", SCRIPT, "script", tmp.toString()));
+        PackagedCli.Result r = PackagedCli.run(new ProcessBuilder(cmd), tmp, Duration.ofSeconds(120));
+        assertThat(r.status()).as(r.out() + r.err()).isZero();
+        return r;
+    }
+
+    @Test
+    void itsOwnTmpfsAndProcfsWorkAsNatively() throws Exception {
+        String natively = run(false, null, "-m", "-p", "-f", "--mount-proc").out();
+        assertThat(natively).contains("written\nrc=0\n", "Pid:\t", "cat\nrc=0\n");
+        assertThat(run(true, null, "-m", "-p", "-f", "--mount-proc").out()).isEqualTo(natively);
+    }
+
+    /** Under a policy deciding on paths, an open such a name leads to is decided by on_missing: denied by default, with an alert. */
+    @Test
+    void aPolicyOnPathsDecidesSuchOpensByOnMissing() throws Exception {
+        String policy = """
+                {"name": "guard",
+                 "points": [{"name": "syscall/openat/enter", "optional_fields": ["fd_path"]}],
+                 "sinks": [{"name": "policy", "config": {"rules": [
+                   {"name": "no secrets", "point": "syscall/openat/enter", "match": {"resolved_path": {"glob": "/etc/shadow*"}},
+                    "action": "deny", "errno": "EACCES"}]%s}}]}""";
+        Path strict = Files.writeString(tmp.resolve("strict.json"), policy.formatted(""));
+        PackagedCli.Result denied = run(true, strict, "-m");
+        assertThat(denied.out()).contains("sh: 1: cannot create mnt/file: Permission denied\nrc=2\n",
+                "cat: mnt/file: Permission denied\nrc=1\n");
+        assertThat(denied.err()).contains("\"missing\":\"pathname (on a mount seccheck cannot name: one of the program's own"
+                + " mount namespace on a filesystem seccheck does not see, or a detached one)\"");
+        Path lenient = Files.writeString(tmp.resolve("lenient.json"), policy.formatted(", \"on_missing\": \"allow\""));
+        assertThat(run(true, lenient, "-m").out()).contains("written\nrc=0\n");
+    }
+}
