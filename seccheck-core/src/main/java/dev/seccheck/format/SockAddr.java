@@ -16,10 +16,11 @@ public record SockAddr(int family, byte[] ip, int port, String unixPath) {
     public static final int AF_UNIX = 1;
     public static final int AF_INET = 2;
     public static final int AF_INET6 = 10;
+    public static final int AF_NETLINK = 16;
 
     private static final Map<String, Integer> FAMILIES = Map.of(
             "AF_UNIX", AF_UNIX, "AF_LOCAL", AF_UNIX, "AF_INET", AF_INET, "AF_INET6", AF_INET6,
-            "AF_NETLINK", 16, "AF_PACKET", 17);
+            "AF_NETLINK", AF_NETLINK, "AF_PACKET", 17);
 
     /** Returns the family number for a name like {@code AF_INET}. */
     public static OptionalInt familyByName(String name) {

@@ -41,7 +41,11 @@ final class MessageSends {
     /** One message as seccheck read it. */
     private record Msg(long namePtr, byte[] name, byte[] data, boolean hasControl) {}
 
-    void serve(Call call) {
+    /**
+     * Serves a sendmsg or sendmmsg; on a {@code netlink} socket each message's address is decided
+     * and then the kernel sends them all as the program made them ({@link NetEmulation#decideAsMade}).
+     */
+    void serve(Call call, boolean netlink) {
         var n = call.notification();
         int fd = (int) n.arg0();
         boolean many = n.nr() == Sysno.SENDMMSG;
@@ -62,6 +66,18 @@ final class MessageSends {
             ev = new SyscallEvent(call.tid(), Sysno.CONNECT, fd, m.namePtr(), m.name() == null ? 0 : m.name().length,
                     0, 0, 0, false, 0);
             Snapshot seen = new Snapshot(m.namePtr(), m.name() == null ? new byte[0] : m.name());
+            if (netlink) {
+                if (m.name() != null && !NetEmulation.isNetlinkAddress(m.name())) {
+                    finish(call, ev, sent, -Errno.EINVAL, many);
+                    return;
+                }
+                int verdict = m.name() == null ? 0 : call.check(ev, seen);
+                if (verdict != 0) {
+                    finish(call, ev, sent, -verdict, many);
+                    return;
+                }
+                continue;
+            }
             if (m.name() != null && NetEmulation.tooShortForItsFamily(m.name())) {
                 finish(call, ev, sent, -Errno.EINVAL, many);
                 return;
@@ -101,6 +117,10 @@ final class MessageSends {
                 }
             }
             sent = many ? sent + 1 : r;
+        }
+        if (netlink) {
+            call.allowAsMade();
+            return;
         }
         call.complete(new SyscallEvent(call.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), 0, 0, false, 0),
                 new Snapshot(0, new byte[0]), sent);

@@ -66,10 +66,23 @@ final class NetEmulation {
 
     void serve(Call call) {
         SeccompNotification n = call.notification();
-        if (n.nr() == Sysno.SENDMSG || n.nr() == Sysno.SENDMMSG) {
-            messages.serve(call);
-            return;
+        // The program's socket, taken once (-errno when the fd is none: the call then fails as natively).
+        int sock = socketOf(call, (int) n.arg0());
+        try {
+            boolean netlink = sock >= 0 && SocketCalls.socketOption(sock, SocketCalls.SO_DOMAIN) == SockAddr.AF_NETLINK;
+            if (n.nr() == Sysno.SENDMSG || n.nr() == Sysno.SENDMMSG) {
+                messages.serve(call, netlink);
+            } else {
+                serve(call, sock, netlink);
+            }
+        } finally {
+            PathCalls.close(sock);
         }
+    }
+
+    /** Serves connect, bind or sendto on the program's socket {@code sock} (-errno when none), a netlink one or not. */
+    private void serve(Call call, int sock, boolean netlink) {
+        SeccompNotification n = call.notification();
         boolean send = n.nr() == Sysno.SENDTO;
         int fd = (int) n.arg0();
         long addrPtr = send ? n.arg4() : n.arg1();
@@ -103,6 +116,10 @@ final class NetEmulation {
             return;
         }
         Snapshot seen = new Snapshot(addrPtr, addr);
+        if (netlink) {
+            decideAsMade(call, ev, seen, addr);
+            return;
+        }
         if (tooShortForItsFamily(addr)) {
             // The protocol would refuse it with EINVAL before reaching any peer; deciding a rule on
             // the part of an address that is there would answer differently from the kernel.
@@ -112,23 +129,44 @@ final class NetEmulation {
         if (call.enter(ev, seen) != 0) {
             return;
         }
-        int sock = socketOf(call, fd);
         if (sock < 0) {
             call.fail(ev, seen, -sock);
             return;
         }
-        try {
-            byte[] payload = data;
-            long r = isUnixPath(addr) ? viaWalk(call, sock, addr, n.nr(), data, (int) n.arg3())
-                    : asProgram(call, n.nr(), () -> perform(sock, addr, n.nr(), payload, (int) n.arg3()));
-            if (n.nr() == Sysno.CONNECT && r == 0 && isUnix(addr)) {
-                // Checked as seccheck again, not as the program: a /proc hiding other users' processes
-                // must not hide the listener's name.
-                r = refusedServer(call, sock, isUnixPath(addr) ? unixPath(addr) : "an abstract socket");
-            }
-            call.complete(ev, seen, r);
-        } finally {
-            PathCalls.close(sock);
+        byte[] payload = data;
+        long r = isUnixPath(addr) ? viaWalk(call, sock, addr, n.nr(), data, (int) n.arg3())
+                : asProgram(call, n.nr(), () -> perform(sock, addr, n.nr(), payload, (int) n.arg3()));
+        if (n.nr() == Sysno.CONNECT && r == 0 && isUnix(addr)) {
+            // Checked as seccheck again, not as the program: a /proc hiding other users' processes
+            // must not hide the listener's name.
+            r = refusedServer(call, sock, isUnixPath(addr) ? unixPath(addr) : "an abstract socket");
+        }
+        call.complete(ev, seen, r);
+    }
+
+    /** Whether {@code addr} is a netlink address (or too short to say: the kernel then refuses it itself). */
+    static boolean isNetlinkAddress(byte[] addr) {
+        return addr.length < 2 || (addr[0] & 0xff | (addr[1] & 0xff) << 8) == SockAddr.AF_NETLINK;
+    }
+
+    /**
+     * Fires the enter points of a call on a netlink socket with seccheck's copy of its address and,
+     * when allowed, lets the kernel make it from the program's memory. A netlink message is a
+     * request to the kernel, served in the sender's context: the fds it names (IFLA_NET_NS_FD, a
+     * BPF program's) are looked up in the sender's fd table, its pids in the sender's pid
+     * namespace. Sent by seccheck, they were seccheck's: {@code ip link set DEV netns NAME} failed
+     * with EINVAL, and could have moved the device into a namespace seccheck held open. A second thread can then
+     * change what the kernel reads, but the socket stays a netlink one and nothing a rule matches
+     * on is in the rest of a netlink address; an address whose copy is not a netlink one is
+     * refused with EINVAL, as the kernel refuses it, so the points never show another family.
+     */
+    void decideAsMade(Call call, SyscallEvent ev, Snapshot seen, byte[] addr) {
+        if (!isNetlinkAddress(addr)) {
+            call.fail(ev, seen, Errno.EINVAL);
+            return;
+        }
+        if (call.enter(ev, seen) == 0) {
+            call.allowAsMade();
         }
     }
 
