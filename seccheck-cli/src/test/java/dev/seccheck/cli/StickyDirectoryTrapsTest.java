@@ -58,7 +58,7 @@ class StickyDirectoryTrapsTest {
         for (String s : SETTINGS) {
             Path file = setting(s);
             Assumptions.assumeTrue(Files.isWritable(file), "this test sets " + file + ", which is not writable here");
-            before.put(s, Files.readString(file).strip());
+            before.put(s, Sysctls.read(file));
         }
         program = CPrograms.compile("src/test/c/sticky.c", tmp);
     }

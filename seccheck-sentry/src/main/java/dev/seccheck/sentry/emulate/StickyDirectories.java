@@ -2,6 +2,7 @@ package dev.seccheck.sentry.emulate;
 
 import dev.seccheck.linux.PathCalls;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,11 +86,17 @@ final class StickyDirectories {
     interface Setting {
         int value();
 
-        /** The setting in {@code file}, read at each ask; its strictest value, 2, when unreadable. */
+        /**
+         * The setting in {@code file}, read at each ask in one read (the kernel answers a read of a
+         * number's file at another offset than 0 with end of file); its strictest value, 2, when
+         * unreadable.
+         */
         static Setting of(Path file) {
             return () -> {
-                try {
-                    return Integer.parseInt(new String(Files.readAllBytes(file), StandardCharsets.US_ASCII).strip());
+                try (InputStream in = Files.newInputStream(file)) {
+                    byte[] b = new byte[32];
+                    int n = in.read(b);
+                    return Integer.parseInt(new String(b, 0, Math.max(n, 0), StandardCharsets.US_ASCII).strip());
                 } catch (IOException | RuntimeException e) {
                     return 2;
                 }

@@ -1,0 +1,25 @@
+package dev.seccheck.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Sysctls reads a /proc/sys file for the tests in one read: the kernel answers a read of a
+ * number's file at any offset but 0 with end of file, and {@code Files.readString} starts with a
+ * read of one byte (the file's size is 0), so it gives "3" for a pid_max of 32768.
+ */
+final class Sysctls {
+    private Sysctls() {}
+
+    /** The value in {@code file}, without its newline. */
+    static String read(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] b = new byte[4096];
+            int n = in.read(b);
+            return n <= 0 ? "" : new String(b, 0, n, StandardCharsets.US_ASCII).strip();
+        }
+    }
+}
