@@ -76,7 +76,7 @@ class TaskNamespacesTest {
      * and the host's stays as it was.
      */
     private void sysctlOfItsOwn(String flag, Path file, String value) throws Exception {
-        String host = Files.readString(file).strip();
+        String host = Sysctls.read(file);
         Assumptions.assumeFalse(host.equals(value), file + " is " + value + " already");
         String write = "echo " + value + " > " + file + " && cat " + file + " && cd " + file.getParent() + " && echo "
                 + value + " > " + file.getFileName() + " && cat " + file.getFileName();
@@ -84,12 +84,12 @@ class TaskNamespacesTest {
             PackagedCli.Result natively = start(false, List.of("unshare", flag), "sh", "-c", write);
             Assumptions.assumeTrue(natively.status() == 0, "unshare " + flag + ": " + natively.err());
             assertThat(natively.out()).isEqualTo(value + "\n" + value + "\n");
-            assertThat(Files.readString(file).strip()).as("the host's, natively").isEqualTo(host);
+            assertThat(Sysctls.read(file)).as("the host's, natively").isEqualTo(host);
             PackagedCli.Result under = start(true, List.of("unshare", flag), "sh", "-c", write);
             assertThat(under.out()).as(under.err()).isEqualTo(natively.out());
-            assertThat(Files.readString(file).strip()).as("the host's, under seccheck").isEqualTo(host);
+            assertThat(Sysctls.read(file)).as("the host's, under seccheck").isEqualTo(host);
         } finally {
-            if (!Files.readString(file).strip().equals(host)) {
+            if (!Sysctls.read(file).equals(host)) {
                 Files.writeString(file, host + "\n");
             }
         }
@@ -98,7 +98,7 @@ class TaskNamespacesTest {
     @Test
     void aProgramInANetworkOfItsOwnWritesItsOwnSysctls() throws Exception {
         sysctlOfItsOwn("--net", Path.of("/proc/sys/net/ipv4/conf/lo/forwarding"),
-                Files.readString(Path.of("/proc/sys/net/ipv4/conf/lo/forwarding")).strip().equals("1") ? "0" : "1");
+                Sysctls.read(Path.of("/proc/sys/net/ipv4/conf/lo/forwarding")).equals("1") ? "0" : "1");
     }
 
     /**
@@ -135,7 +135,7 @@ class TaskNamespacesTest {
         PackagedCli.assumeNobody(tmp);
         String classpath = PackagedCli.nobodyClasspath(tmp);
         Path file = Path.of("/proc/sys/net/ipv4/conf/lo/forwarding");
-        String host = Files.readString(file).strip();
+        String host = Sysctls.read(file);
         String value = host.equals("1") ? "0" : "1";
         String write = "echo " + value + " > " + file + " && cat " + file;
         try {
@@ -143,15 +143,15 @@ class TaskNamespacesTest {
                     "unshare", "--user", "--map-root-user", "--net", "sh", "-c", write)), tmp, Duration.ofSeconds(120));
             Assumptions.assumeTrue(natively.status() == 0, "unprivileged user and network namespaces: " + natively.err());
             assertThat(natively.out()).isEqualTo(value + "\n");
-            assertThat(Files.readString(file).strip()).as("the host's, natively").isEqualTo(host);
+            assertThat(Sysctls.read(file)).as("the host's, natively").isEqualTo(host);
             ProcessBuilder under = new ProcessBuilder(PackagedCli.asNobody(classpath, "run", "--quiet", "-o", "/dev/null",
                     "--", "unshare", "--user", "--map-root-user", "--net", "sh", "-c", write));
             under.environment().put("XDG_RUNTIME_DIR", PackagedCli.nobodysDir(tmp.resolve("xdg")).toString());
             PackagedCli.Result r = PackagedCli.run(under, tmp, Duration.ofSeconds(120));
             assertThat(r.status()).as(r.out() + r.err()).isNotZero();
-            assertThat(Files.readString(file).strip()).as("the host's, under seccheck").isEqualTo(host);
+            assertThat(Sysctls.read(file)).as("the host's, under seccheck").isEqualTo(host);
         } finally {
-            if (!Files.readString(file).strip().equals(host)) {
+            if (!Sysctls.read(file).equals(host)) {
                 Files.writeString(file, host + "\n");
             }
         }
@@ -160,7 +160,36 @@ class TaskNamespacesTest {
     @Test
     void aProgramInAnIpcNamespaceOfItsOwnWritesItsOwnSysctls() throws Exception {
         Path shmmni = Path.of("/proc/sys/kernel/shmmni");
-        sysctlOfItsOwn("--ipc", shmmni, Files.readString(shmmni).strip().equals("2048") ? "1024" : "2048");
+        sysctlOfItsOwn("--ipc", shmmni, Sysctls.read(shmmni).equals("2048") ? "1024" : "2048");
+    }
+
+    /**
+     * kernel.pid_max is found in the opener's pid namespace (Linux 6.14+), which no thread of
+     * seccheck's can join: a root program in a pid namespace of its own set the host's through
+     * seccheck (natively only its namespace's). Such a write is now refused, and the host's value
+     * stays; the value written is one below the host's, so the host keeps working either way.
+     */
+    @Test
+    void aProgramInAPidNamespaceOfItsOwnDoesNotSetTheHostsPidMax() throws Exception {
+        Path pidMax = Path.of("/proc/sys/kernel/pid_max");
+        String host = Sysctls.read(pidMax);
+        String lower = Long.toString(Long.parseLong(host) - 1);
+        String write = "echo " + lower + " > " + pidMax + " && cat " + pidMax;
+        List<String> ownPids = List.of("unshare", "--pid", "--fork", "--mount-proc");
+        try {
+            PackagedCli.Result natively = start(false, ownPids, "sh", "-c", write);
+            Assumptions.assumeTrue(natively.status() == 0 && natively.out().equals(lower + "\n"),
+                    "pid_max is not per pid namespace here (Linux 6.14+): " + natively.out() + natively.err());
+            assertThat(Sysctls.read(pidMax)).as("the host's, natively").isEqualTo(host);
+            PackagedCli.Result under = start(true, ownPids, "sh", "-c", write);
+            assertThat(under.err()).contains("cannot create /proc/sys/kernel/pid_max: Operation not permitted",
+                    "refused openat from task");
+            assertThat(Sysctls.read(pidMax)).as("the host's, under seccheck").isEqualTo(host);
+        } finally {
+            if (!Sysctls.read(pidMax).equals(host)) {
+                Files.writeString(pidMax, host + "\n");
+            }
+        }
     }
 
     @Test

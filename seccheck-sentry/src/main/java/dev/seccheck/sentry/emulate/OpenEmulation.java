@@ -10,6 +10,7 @@ import static dev.seccheck.abi.Fcntl.O_NOCTTY;
 import static dev.seccheck.abi.Fcntl.O_NOFOLLOW;
 import static dev.seccheck.abi.Fcntl.O_NONBLOCK;
 import static dev.seccheck.abi.Fcntl.O_PATH;
+import static dev.seccheck.abi.Fcntl.O_RDONLY;
 import static dev.seccheck.abi.Fcntl.O_TMPFILE;
 import static dev.seccheck.abi.Fcntl.O_TRUNC;
 import static dev.seccheck.abi.Fcntl.O_WRONLY;
@@ -369,7 +370,7 @@ final class OpenEmulation {
         ToIntFunction<IntSupplier> asProgram = way == DeviceCgroups.Way.JOINED
                 ? op -> devices.joined(call.tid(), who, op)
                 : op -> landlock.perform(call.tid(), who, op);
-        int fd = way == DeviceCgroups.Way.REFUSED ? -Errno.EPERM
+        int fd = way == DeviceCgroups.Way.REFUSED || unjoinableSysctl(call, a, at, name) ? -Errno.EPERM
                 : makesAFile(a, at) && !own.privileged() ? withProgramUmask(call, open)
                 : at instanceof PathWalk.Located.Found f && ControllingTty.is(f.stat())
                         ? tty.open(call.tid(), a.flags(), open, asProgram)
@@ -407,6 +408,25 @@ final class OpenEmulation {
         }
         complete(call, ev, a, seen, fd);
         return false;
+    }
+
+    /**
+     * Whether this open would write a sysctl the kernel finds in the opening thread's pid or user
+     * namespace while the task's is another ({@link UnjoinableSysctls}); logged when so.
+     */
+    private boolean unjoinableSysctl(Call call, Args a, PathWalk.Located at, Optional<String> name) {
+        if ((a.flags() & (O_ACCMODE | O_TRUNC)) == O_RDONLY || !(at instanceof PathWalk.Located.Found f)) {
+            return false;
+        }
+        String path = name.orElseGet(() -> calls.readlinkat(AT_FDCWD, "/proc/thread-self/fd/" + f.fd()));
+        Optional<TaskNamespaces.Kind[]> by = path == null ? Optional.empty() : UnjoinableSysctls.of(path);
+        if (by.isEmpty() || calls.fsType(f.fd()) != PathCalls.PROC_SUPER_MAGIC || !namespaces.differ(call.tid(), by.get())) {
+            return false;
+        }
+        log.accept("refused openat from task " + call.tid() + " (" + Procfs.comm(call.tid()) + ") of " + path
+                + " for writing: the kernel finds it in the opening thread's " + by.get()[0].name()
+                + " namespace, and the task's is another, which no thread of seccheck's can join (EPERM)");
+        return true;
     }
 
     /**
