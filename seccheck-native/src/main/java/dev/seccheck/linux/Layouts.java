@@ -41,6 +41,8 @@ final class Layouts {
             JAVA_LONG.withName("msg_controllen"),
             JAVA_INT.withName("msg_flags"),
             MemoryLayout.paddingLayout(4));
+    static final VarHandle MSG_NAME = MSGHDR.varHandle(groupElement("msg_name"));
+    static final VarHandle MSG_NAMELEN = MSGHDR.varHandle(groupElement("msg_namelen"));
     static final VarHandle MSG_IOV = MSGHDR.varHandle(groupElement("msg_iov"));
     static final VarHandle MSG_IOVLEN = MSGHDR.varHandle(groupElement("msg_iovlen"));
     static final VarHandle MSG_CONTROL = MSGHDR.varHandle(groupElement("msg_control"));

@@ -38,6 +38,26 @@ public final class SocketCalls {
         }
     }
 
+    /**
+     * sendmsg(fd) of one buffer {@code data} to {@code addr} (none when empty) with the ancillary
+     * data {@code control} (cmsghdr records as the kernel reads them): the count sent or -errno.
+     */
+    public static long sendmsg(int fd, byte[] data, int flags, byte[] addr, byte[] control) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment iov = arena.allocate(Layouts.IOVEC);
+            Layouts.IOV_BASE.set(iov, 0L, 0L, copy(arena, data));
+            Layouts.IOV_LEN.set(iov, 0L, 0L, (long) data.length);
+            MemorySegment msg = arena.allocate(Layouts.MSGHDR);
+            Layouts.MSG_NAME.set(msg, 0L, addr.length == 0 ? MemorySegment.NULL : copy(arena, addr));
+            Layouts.MSG_NAMELEN.set(msg, 0L, addr.length);
+            Layouts.MSG_IOV.set(msg, 0L, iov);
+            Layouts.MSG_IOVLEN.set(msg, 0L, 1L);
+            Layouts.MSG_CONTROL.set(msg, 0L, control.length == 0 ? MemorySegment.NULL : copy(arena, control));
+            Layouts.MSG_CONTROLLEN.set(msg, 0L, (long) control.length);
+            return Direct.call(Sysno.SENDMSG, fd, msg.address(), flags, 0);
+        }
+    }
+
     /** sizeof(struct sockaddr_storage): room for any address family's address. */
     private static final int SOCKADDR_STORAGE = 128;
     /** The socket level of getsockopt and setsockopt. */

@@ -14,10 +14,11 @@ import java.nio.ByteOrder;
  * message fires connect's enter points with seccheck's copy of the address and, when allowed, is
  * sent as one sendto of its gathered data to that copy, which the kernel treats the same for
  * datagram and stream sockets (MSG_FASTOPEN included). A message without an address is sent the
- * same way (the socket's peer was checked at connect). Messages with ancillary data
- * ({@code msg_control}: fds, credentials) and an address are refused with EPERM: passing them on
- * would need seccheck to vouch for the program's fds and credentials; a single sendmsg with
- * ancillary data and no address runs as the program made it.
+ * same way (the socket's peer was checked at connect). Descriptors a message passes
+ * (SCM_RIGHTS) are passed on as the same open files ({@link PassedFds}); other ancillary data
+ * (credentials, IP options) with an address is refused with EPERM, since the kernel checks it
+ * against the sender; a single sendmsg with ancillary data and no address runs as the program
+ * made it.
  * sendmmsg writes each sent message's {@code msg_len} back and returns how many were sent.
  */
 final class MessageSends {
@@ -38,8 +39,12 @@ final class MessageSends {
         this.net = net;
     }
 
-    /** One message as seccheck read it. */
-    private record Msg(long namePtr, byte[] name, byte[] data, boolean hasControl) {}
+    /** One message as seccheck read it: its ancillary data is empty when it has none. */
+    private record Msg(long namePtr, byte[] name, byte[] data, byte[] control) {
+        boolean hasControl() {
+            return control.length > 0;
+        }
+    }
 
     /**
      * Serves a sendmsg or sendmmsg; on a {@code netlink} socket each message's address is decided
@@ -88,21 +93,18 @@ final class MessageSends {
                     finish(call, ev, sent, -verdict, many);
                     return;
                 }
-                if (m.hasControl()) {
-                    finish(call, ev, sent, -Errno.EPERM, many);
-                    return;
-                }
-            } else if (m.hasControl()) {
-                if (!many && i == 0) {
-                    // No address to check and ancillary data seccheck does not pass on: the kernel sends
-                    // it as made (see docs/emulation.md for the race this leaves on datagram sockets).
-                    call.allowAsMade();
-                    return;
-                }
-                finish(call, ev, sent, -Errno.EPERM, many);
+            } else if (m.hasControl() && !many) {
+                // No address to check: the kernel sends it as made, ancillary data and all (see
+                // docs/emulation.md for the race this leaves on datagram sockets).
+                call.allowAsMade();
                 return;
             }
-            long r = net.sendTo(call, fd, m.data(), flags, m.name() == null ? new byte[0] : m.name());
+            long r;
+            try (PassedFds passed = PassedFds.take(m.control(), programFd -> net.socketOf(call, programFd))) {
+                r = net.sendTo(call, fd, m.data(), flags, m.name() == null ? new byte[0] : m.name(), passed.control());
+            } catch (PassedFds.Refused e) {
+                r = -e.errno;
+            }
             if (r < 0) {
                 finish(call, ev, sent, r, many);
                 return;
@@ -161,6 +163,13 @@ final class MessageSends {
                 }
             }
         }
-        return new Msg(namePtr, name, data.toByteArray(), controlLen > 0);
+        byte[] control = NetEmulation.NO_CONTROL;
+        if (controlLen > 0) {
+            if (controlLen > PassedFds.MAX_CONTROL) {
+                throw new ProgramMemory.Fault(Errno.ENOBUFS);
+            }
+            control = memory.bytes(tid, h.getLong(32), (int) controlLen);
+        }
+        return new Msg(namePtr, name, data.toByteArray(), control);
     }
 }

@@ -36,6 +36,8 @@ import java.util.function.LongSupplier;
 final class NetEmulation {
 
     private static final int SOCKADDR_MAX = 128;
+    /** The ancillary data of a call that carries none. */
+    static final byte[] NO_CONTROL = new byte[0];
     private static final int AF_UNIX = SockAddr.AF_UNIX;
     private static final int SOCKADDR_IN_LEN = 16;
     private static final int SOCKADDR_IN6_RFC2133_LEN = 24;
@@ -134,8 +136,8 @@ final class NetEmulation {
             return;
         }
         byte[] payload = data;
-        long r = isUnixPath(addr) ? viaWalk(call, sock, addr, n.nr(), data, (int) n.arg3())
-                : asProgram(call, n.nr(), () -> perform(sock, addr, n.nr(), payload, (int) n.arg3()));
+        long r = isUnixPath(addr) ? viaWalk(call, sock, addr, n.nr(), data, (int) n.arg3(), NO_CONTROL)
+                : asProgram(call, n.nr(), () -> perform(sock, addr, n.nr(), payload, (int) n.arg3(), NO_CONTROL));
         if (n.nr() == Sysno.CONNECT && r == 0 && isUnix(addr)) {
             // Checked as seccheck again, not as the program: a /proc hiding other users' processes
             // must not hide the listener's name.
@@ -174,18 +176,19 @@ final class NetEmulation {
      * Sends {@code data} to {@code addr} on the program's socket {@code fd} once the points allowed
      * it (a unix path walked as the program's): the count or -errno.
      */
-    long sendTo(Call call, int fd, byte[] data, int flags, byte[] addr) {
+    long sendTo(Call call, int fd, byte[] data, int flags, byte[] addr, byte[] control) {
         int sock = socketOf(call, fd);
         if (sock < 0) {
             return sock;
         }
         try {
-            return isUnixPath(addr) ? viaWalk(call, sock, addr, Sysno.SENDTO, data, flags)
-                    : asProgram(call, Sysno.SENDTO, () -> SocketCalls.sendto(sock, data, flags, addr));
+            return isUnixPath(addr) ? viaWalk(call, sock, addr, Sysno.SENDTO, data, flags, control)
+                    : asProgram(call, Sysno.SENDTO, () -> perform(sock, addr, Sysno.SENDTO, data, flags, control));
         } finally {
             PathCalls.close(sock);
         }
     }
+
 
     /**
      * An IPv4 address shorter than {@code sockaddr_in} or an IPv6 one shorter than RFC 2133's
@@ -221,11 +224,12 @@ final class NetEmulation {
         return nr == Sysno.SENDTO ? who.assumeToSend(own) : who.assume(own);
     }
 
-    private static long perform(int sock, byte[] addr, int nr, byte[] data, int flags) {
+    private static long perform(int sock, byte[] addr, int nr, byte[] data, int flags, byte[] control) {
         return switch (nr) {
             case Sysno.CONNECT -> SocketCalls.connect(sock, addr);
             case Sysno.BIND -> SocketCalls.bind(sock, addr);
-            case Sysno.SENDTO -> SocketCalls.sendto(sock, data, flags, addr);
+            case Sysno.SENDTO -> control.length == 0 ? SocketCalls.sendto(sock, data, flags, addr)
+                    : SocketCalls.sendmsg(sock, data, flags, addr, control);
             default -> throw new IllegalArgumentException("not a network call: syscall " + nr);
         };
     }
@@ -235,7 +239,7 @@ final class NetEmulation {
      * the call made on {@code /proc/thread-self/fd/<dir>/<name>}, which the kernel resolves
      * through our fd of that directory.
      */
-    private long viaWalk(Call call, int sock, byte[] addr, int nr, byte[] data, int flags) {
+    private long viaWalk(Call call, int sock, byte[] addr, int nr, byte[] data, int flags, byte[] control) {
         String path = unixPath(addr);
         int slash = path.lastIndexOf('/');
         String dirPart = slash < 0 ? "." : slash == 0 ? "/" : path.substring(0, slash);
@@ -273,7 +277,7 @@ final class NetEmulation {
                 System.arraycopy(addr, 0, ours, 0, 2);
                 System.arraycopy(viaBytes, 0, ours, 2, viaBytes.length);
                 return landlock.perform(call.tid(), () -> assume(who.get(), nr),
-                        () -> perform(sock, ours, nr, data, flags));
+                        () -> perform(sock, ours, nr, data, flags, control));
             } finally {
                 PathCalls.close(f.fd());
                 PathCalls.close(f.parent());
@@ -317,7 +321,8 @@ final class NetEmulation {
         return new String(addr, 2, end - 2, StandardCharsets.UTF_8);
     }
 
-    private int socketOf(Call call, int fd) {
+    /** Our copy of the program's descriptor {@code fd} (a socket, or a file a message passes), or -errno. */
+    int socketOf(Call call, int fd) {
         return tasks.getfd(call.tgid(), fd);
     }
 }

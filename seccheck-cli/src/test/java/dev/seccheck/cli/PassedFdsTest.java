@@ -1,0 +1,54 @@
+package dev.seccheck.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Descriptors a program sends with an address (SCM_RIGHTS on a unix datagram socket: systemd's
+ * notify socket, the journal's memfd for a large message) reach the receiver under seccheck, which
+ * sends messages with an address for the program: it takes the same open files from the program
+ * and names them in its own send. Before, every such message failed with EPERM. Credentials
+ * (SCM_CREDENTIALS) are still refused: the kernel checks them against the sender, seccheck.
+ */
+class PassedFdsTest {
+
+    @TempDir
+    Path tmp;
+
+    private String run(boolean underSeccheck, Path script, Path dir) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        if (underSeccheck) {
+            cmd.addAll(PackagedCli.java(System.getProperty("java.class.path")));
+            cmd.addAll(List.of("run", "--quiet", "-o", "/dev/null", "--root", tmp.resolve("root").toString(), "--"));
+        }
+        cmd.addAll(List.of("python3", script.toString(), Files.createDirectories(dir).toString()));
+        PackagedCli.Result r = PackagedCli.run(new ProcessBuilder(cmd), tmp, Duration.ofSeconds(120));
+        assertThat(r.status()).as(r.out() + r.err()).isZero();
+        return r.out();
+    }
+
+    @Test
+    void theFilesReachTheReceiverAndCredentialsAreRefused() throws Exception {
+        Path script = tmp.resolve("passed_fds.py");
+        try (InputStream in = PassedFdsTest.class.getResourceAsStream("passed_fds.py")) {
+            Files.copy(in, script);
+        }
+        String natively = run(false, script, tmp.resolve("native"));
+        assertThat(natively).isEqualTo("""
+                two fds -> two fds first+second
+                two records -> two records one+other
+                a closed fd -> Bad file descriptor
+                credentials -> credentials\s
+                """);
+        assertThat(run(true, script, tmp.resolve("seccheck"))).isEqualTo(natively.replace(
+                "credentials -> credentials \n", "credentials -> Operation not permitted\n"));
+    }
+}
