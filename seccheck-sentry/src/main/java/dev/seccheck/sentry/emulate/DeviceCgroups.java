@@ -12,8 +12,10 @@ import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.ThreadCredentials;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -46,9 +48,14 @@ import java.util.function.IntSupplier;
  */
 final class DeviceCgroups {
 
+    /** The largest cgroup file read (one line per hierarchy, each a path). */
+    private static final int MAX_CGROUP_FILE = 16 << 10;
+
     private final PathCalls calls;
     private final Identity.Own own;
     private final Consumer<String> log;
+    private final byte[] theirBytes = new byte[MAX_CGROUP_FILE];
+    private final byte[] ourBytes = new byte[MAX_CGROUP_FILE];
 
     DeviceCgroups(PathCalls calls, Identity.Own own, Consumer<String> log) {
         this.calls = calls;
@@ -59,6 +66,24 @@ final class DeviceCgroups {
     /** Whether the kernel checks an open of this file against the opener's device cgroups. */
     static boolean is(PathCalls.Stat st) {
         return st != null && (st.isCharDevice() || st.isBlockDevice());
+    }
+
+    /** Reads the cgroup file {@code name} into {@code into} in one read: its length, or -errno (-EFBIG when it fills it). */
+    private int read(String name, byte[] into) {
+        int fd = calls.openat(AT_FDCWD, name, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            return fd;
+        }
+        try {
+            int n = calls.pread(fd, into, 0);
+            return n == into.length ? -Errno.EFBIG : n;
+        } finally {
+            PathCalls.close(fd);
+        }
+    }
+
+    private static List<String> lines(byte[] bytes, int length) {
+        return new String(bytes, 0, length, StandardCharsets.UTF_8).lines().toList();
     }
 
     /** Where a thread stands, from its /proc cgroup file: its v1 devices cgroup and its v2 cgroup (null: none). */
@@ -100,13 +125,16 @@ final class DeviceCgroups {
      * its Landlock domain, which cannot join a cgroup too).
      */
     Way way(int tid, PathCalls.Stat device, boolean confined) {
-        Optional<Membership> theirs = Membership.of("/proc/" + tid + "/cgroup");
-        Optional<Membership> ours = Membership.of("/proc/thread-self/cgroup");
-        if (theirs.isEmpty() || ours.isEmpty()) {
+        int theirLength = read("/proc/" + tid + "/cgroup", theirBytes);
+        int ourLength = read("/proc/thread-self/cgroup", ourBytes);
+        if (theirLength < 0 || ourLength < 0) {
             return refuse(tid, device, "its cgroups cannot be read");
         }
-        Membership t = theirs.get();
-        Membership o = ours.get();
+        if (Arrays.equals(theirBytes, 0, theirLength, ourBytes, 0, ourLength)) {
+            return Way.AS_USUAL; // the common case, told without parsing
+        }
+        Membership t = Membership.parse(lines(theirBytes, theirLength));
+        Membership o = Membership.parse(lines(ourBytes, ourLength));
         if (!Objects.equals(t.unified(), o.unified())) {
             String why = sameDevicePrograms(t.unified(), o.unified());
             if (why != null) {
