@@ -72,6 +72,24 @@ class OwnMountNamespaceTest {
         assertThat(run(true, null, "-m", "-p", "-f", "--mount-proc").out()).isEqualTo(natively);
     }
 
+    /**
+     * A procfs of seccheck's own pid namespace mounted again by the program is numbered as
+     * seccheck's /proc: seccheck's entry stays out of reach there too (its environment refused,
+     * its status public), while the program's own {@code self} works.
+     */
+    @Test
+    void anotherProcfsOfSecchecksPidNamespaceKeepsSecchecksEntryOutOfReach() throws Exception {
+        String script = "cd \"$1\" && mount -t proc proc mnt && try() { \"$@\" 2>&1; echo \"rc=$?\"; }"
+                + " && try head -c 4 mnt/self/comm && try head -c 4 mnt/$PPID/environ && try head -c 5 mnt/$PPID/status";
+        List<String> cmd = new ArrayList<>(PackagedCli.java(System.getProperty("java.class.path")));
+        cmd.addAll(List.of("run", "--quiet", "-o", "/dev/null", "--root", tmp.resolve("root").toString(), "--",
+                "unshare", "-m", "sh", "-c", script, "script", tmp.toString()));
+        PackagedCli.Result r = PackagedCli.run(new ProcessBuilder(cmd), tmp, Duration.ofSeconds(120));
+        assertThat(r.status()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).matches("headrc=0\\nhead: cannot open 'mnt/\\d+/environ' for reading: Permission denied\\n"
+                + "rc=1\\nName:rc=0\\n");
+    }
+
     /** Under a policy deciding on paths, an open such a name leads to is decided by on_missing: denied by default, with an alert. */
     @Test
     void aPolicyOnPathsDecidesSuchOpensByOnMissing() throws Exception {

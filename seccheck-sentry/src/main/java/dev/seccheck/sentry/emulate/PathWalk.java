@@ -235,9 +235,10 @@ final class PathWalk {
                     if ((comp.equals("sys") || comp.equals("sysvipc")) && r.otherSysctls().getAsBoolean()) {
                         return new Located.Sysctls();
                     }
-                    boolean ours = seccheckProcfs(cur);
-                    if (comp.equals("self") || comp.equals("thread-self")) {
-                        int[] ids = ours ? new int[] {r.tgid(), r.tid()} : idsIn(cur, r);
+                    Numbering numbering = numbering(cur);
+                    boolean self = comp.equals("self") || comp.equals("thread-self");
+                    if (self) {
+                        int[] ids = numbering == Numbering.SECCHECKS ? new int[] {r.tgid(), r.tid()} : idsIn(cur, r);
                         if (ids == null) {
                             return new Located.Failed(Errno.ENOENT); // not in that procfs's pid namespace
                         }
@@ -248,7 +249,13 @@ final class PathWalk {
                         }
                         comp = Integer.toString(ids[0]);
                     }
-                    if (ours && !(last || (todo.size() == 1 && PUBLIC_PROC.contains(todo.peekFirst()))) && outOfReach(comp, r)) {
+                    boolean intoPrivate = !(last || (todo.size() == 1 && PUBLIC_PROC.contains(todo.peekFirst())));
+                    if (intoPrivate && numbering == Numbering.ANCESTORS && !self) {
+                        // A procfs where seccheck is seen under another number: which entries are
+                        // its own or outside the run cannot be told, so none but the program's.
+                        return new Located.Failed(Errno.EACCES);
+                    }
+                    if (intoPrivate && numbering == Numbering.SECCHECKS && outOfReach(comp, r)) {
                         // seccheck's own /proc entry, or a process's outside the run: only what a
                         // non-dumpable process shows anyone (its liveness, status, command line);
                         // never its fds, memory, environment, cwd or root (OutsideProcesses).
@@ -542,18 +549,46 @@ final class PathWalk {
         return onLocal(new Request(0, 0, 0, "", 0, 0, true), fd, null);
     }
 
+    /** How a procfs numbers processes, seen from seccheck (each procfs is of one pid namespace). */
+    enum Numbering {
+        /** As seccheck's own: a procfs of seccheck's pid namespace (its /proc, or another mount of one). */
+        SECCHECKS,
+        /** Seccheck is seen in it under another number: a procfs of an ancestor pid namespace. */
+        ANCESTORS,
+        /** Seccheck is not seen in it: a procfs of a pid namespace below seccheck's (a container's). */
+        UNSEEN
+    }
+
     /**
-     * Whether our fd {@code fd}, in procfs, is in seccheck's own procfs, whose pids are
-     * seccheck's; false for a procfs of another pid namespace (a container's, {@code unshare -p
-     * --mount-proc}), where the program's pids are others and seccheck's own process is not seen.
+     * How the procfs of our fd {@code fd} numbers processes, told by what its {@code self} names
+     * for seccheck's thread (the kernel's answer for the looking task in that procfs's namespace).
+     * An fd below the procfs's root is told by its root, reached by "..".
      */
-    private boolean seccheckProcfs(int fd) {
+    private Numbering numbering(int fd) {
+        PathCalls.Stat st = calls.fstat(fd);
+        if (st != null && st.dev() == ownProcDev()) {
+            return Numbering.SECCHECKS;
+        }
+        int root = calls.openat(fd, ".", O_PATH | O_CLOEXEC);
+        try {
+            for (int up = 0; up < 8 && root >= 0 && !isProcRoot(root, PathCalls.PROC_SUPER_MAGIC); up++) {
+                root = replace(root, calls.openat(root, "..", O_PATH | O_CLOEXEC));
+            }
+            String self = root < 0 ? null : calls.readlinkat(root, "self");
+            return self == null ? Numbering.UNSEEN
+                    : self.equals(Integer.toString(supervisor)) ? Numbering.SECCHECKS : Numbering.ANCESTORS;
+        } finally {
+            PathCalls.close(root);
+        }
+    }
+
+    /** The device of seccheck's own /proc, asked once. */
+    private long ownProcDev() {
         if (ownProcDev == -1) {
             PathCalls.Stat own = calls.stat("/proc/self");
             ownProcDev = own == null ? -2 : own.dev();
         }
-        PathCalls.Stat st = calls.fstat(fd);
-        return st != null && st.dev() == ownProcDev;
+        return ownProcDev;
     }
 
     /**
@@ -629,8 +664,8 @@ final class PathWalk {
         if (fsType != PathCalls.PROC_SUPER_MAGIC || todo.isEmpty() || isProcRoot(cur, fsType)) {
             return null;
         }
-        if (!seccheckProcfs(cur)) {
-            // A procfs of a pid namespace of the program's (see idsIn): its pids are not seccheck's.
+        if (numbering(cur) == Numbering.UNSEEN) {
+            // A procfs of a pid namespace of the program's (see idsIn): seccheck is not seen in it.
             return null;
         }
         String path = calls.readlinkat(AT_FDCWD, "/proc/self/fd/" + cur); // the path as seccheck sees it
