@@ -18,8 +18,11 @@ import java.util.Optional;
  * taken when the fd's mount is one of seccheck's; a mount only the program sees (a bind mount in
  * the program's own mount namespace) is translated through the program's mountinfo to the path
  * within its filesystem (the mount's root + the path below its mount point) and then to where
- * seccheck sees that filesystem. A mount neither sees (an {@code open_tree} or {@code fsmount}
- * detached mount) has no name: the caller refuses the open.
+ * seccheck sees that filesystem. A file on a filesystem seccheck does not see (one the program
+ * mounted in a mount namespace of its own: a tmpfs, a procfs, an overlay) or on a detached
+ * mount ({@code open_tree}, {@code fsmount}) has no name: an open then shows the path the program
+ * gave, recorded as missing for the sinks deciding on it; a link or rename (made by seccheck only
+ * under such a sink) is refused.
  *
  * <p>One instance per emulation thread. seccheck's own mount table is read once and again only
  * when the kernel says it changed (poll on an open /proc/self/mountinfo reports POLLPRI after
