@@ -112,15 +112,7 @@ class DeviceCgroupsTest {
     }
 
     private PackagedCli.Result result(Path procs, boolean underSeccheck) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        if (underSeccheck) {
-            cmd.addAll(PackagedCli.java(System.getProperty("java.class.path")));
-            cmd.addAll(List.of("run", "--quiet", "-o", "/dev/null", "--root", tmp.resolve("root").toString(), "--"));
-        }
-        cmd.addAll(List.of("sh", "-c", SCRIPT, "script", procs.toString()));
-        PackagedCli.Result r = PackagedCli.run(new ProcessBuilder(cmd), tmp, Duration.ofSeconds(120));
-        assertThat(r.status()).as(r.out() + r.err()).isZero();
-        return r;
+        return PackagedCli.nativeOrUnderSeccheck(tmp, underSeccheck, List.of("sh", "-c", SCRIPT, "script", procs.toString()));
     }
 
     @Test

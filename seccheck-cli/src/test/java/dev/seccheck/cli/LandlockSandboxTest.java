@@ -27,15 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LandlockSandboxTest {
 
-    /** A policy that decides on opening files by a matcher that cannot be listed: links and renames are emulated too. */
-    private static final String POLICY = """
-            {"name": "keys",
-             "points": [{"name": "syscall/openat/enter", "optional_fields": ["fd_path"], "context_fields": ["process_name"]},
-                        {"name": "syscall/connect/enter"}],
-             "sinks": [{"name": "policy", "config": {"rules": [
-               {"name": "no keys", "point": "syscall/openat/enter", "match": {"resolved_path": {"glob": "*.key"}},
-                "action": "deny", "errno": "EACCES"}]}}]}""";
-
     @TempDir
     Path tmp;
 
@@ -97,7 +88,7 @@ class LandlockSandboxTest {
     }
 
     private Path policy() throws IOException {
-        return Files.writeString(tmp.resolve("policy.json"), POLICY);
+        return Files.writeString(tmp.resolve("policy.json"), Policies.KEYS);
     }
 
     @Test

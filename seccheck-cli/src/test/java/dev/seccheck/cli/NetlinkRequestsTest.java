@@ -3,8 +3,6 @@ package dev.seccheck.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,14 +40,7 @@ class NetlinkRequestsTest {
     }
 
     private String run(boolean underSeccheck) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        if (underSeccheck) {
-            cmd.addAll(PackagedCli.java(System.getProperty("java.class.path")));
-            cmd.addAll(List.of("run", "--quiet", "-o", "/dev/null", "--root", tmp.resolve("root").toString(), "--"));
-        }
-        cmd.addAll(List.of("unshare", "-n", "sh", "-c", SCRIPT));
-        PackagedCli.Result r = PackagedCli.run(new ProcessBuilder(cmd), tmp, Duration.ofSeconds(120));
-        assertThat(r.status()).as(r.out() + r.err()).isZero();
+        PackagedCli.Result r = PackagedCli.nativeOrUnderSeccheck(tmp, underSeccheck, List.of("unshare", "-n", "sh", "-c", SCRIPT));
         // The interface's index and MAC address differ from run to run.
         return r.out().replaceAll("link/ether \\S+ brd \\S+", "link/ether MAC").replaceAll("(?m)^\\d+: ", "N: ");
     }

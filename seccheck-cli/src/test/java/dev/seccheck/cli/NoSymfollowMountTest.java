@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -79,15 +78,8 @@ class NoSymfollowMountTest {
                 mount.resolve("d/sock").toString()).start();
         try {
             assertThat(new String(server.getInputStream().readNBytes(3))).isEqualTo("up\n");
-            List<String> cmd = new ArrayList<>();
-            if (underSeccheck) {
-                cmd.addAll(PackagedCli.java(System.getProperty("java.class.path")));
-                cmd.addAll(List.of("run", "--quiet", "-o", "/dev/null", "--root", tmp.resolve("root").toString(), "--"));
-            }
-            cmd.addAll(List.of("sh", "-c", SCRIPT, "script", tmp.toString()));
-            PackagedCli.Result r = PackagedCli.run(new ProcessBuilder(cmd), tmp, Duration.ofSeconds(120));
-            assertThat(r.status()).as(r.out() + r.err()).isZero();
-            return r.out();
+            return PackagedCli.nativeOrUnderSeccheck(tmp, underSeccheck, List.of("sh", "-c", SCRIPT, "script",
+                    tmp.toString())).out();
         } finally {
             server.destroyForcibly().waitFor();
             Files.deleteIfExists(mount.resolve("d/sock"));

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,21 +47,11 @@ class OwnMountNamespaceTest {
     }
 
     private PackagedCli.Result run(boolean underSeccheck, Path config, String... namespace) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        if (underSeccheck) {
-            cmd.addAll(PackagedCli.java(System.getProperty("java.class.path")));
-            cmd.addAll(List.of("run", "--quiet", "-o", "/dev/null", "--root", tmp.resolve("root").toString()));
-            if (config != null) {
-                cmd.addAll(List.of("--config", config.toString()));
-            }
-            cmd.add("--");
-        }
-        cmd.add("unshare");
+        List<String> cmd = new ArrayList<>(List.of("unshare"));
         cmd.addAll(List.of(namespace));
         cmd.addAll(List.of("sh", "-c", SCRIPT, "script", tmp.toString()));
-        PackagedCli.Result r = PackagedCli.run(new ProcessBuilder(cmd), tmp, Duration.ofSeconds(120));
-        assertThat(r.status()).as(r.out() + r.err()).isZero();
-        return r;
+        return config == null ? PackagedCli.nativeOrUnderSeccheck(tmp, underSeccheck, cmd)
+                : PackagedCli.nativeOrUnderSeccheck(tmp, underSeccheck, cmd, config);
     }
 
     @Test
@@ -81,11 +70,8 @@ class OwnMountNamespaceTest {
     void anotherProcfsOfSecchecksPidNamespaceKeepsSecchecksEntryOutOfReach() throws Exception {
         String script = "cd \"$1\" && mount -t proc proc mnt && try() { \"$@\" 2>&1; echo \"rc=$?\"; }"
                 + " && try head -c 4 mnt/self/comm && try head -c 4 mnt/$PPID/environ && try head -c 5 mnt/$PPID/status";
-        List<String> cmd = new ArrayList<>(PackagedCli.java(System.getProperty("java.class.path")));
-        cmd.addAll(List.of("run", "--quiet", "-o", "/dev/null", "--root", tmp.resolve("root").toString(), "--",
-                "unshare", "-m", "sh", "-c", script, "script", tmp.toString()));
-        PackagedCli.Result r = PackagedCli.run(new ProcessBuilder(cmd), tmp, Duration.ofSeconds(120));
-        assertThat(r.status()).as(r.out() + r.err()).isZero();
+        PackagedCli.Result r = PackagedCli.nativeOrUnderSeccheck(tmp, true,
+                List.of("unshare", "-m", "sh", "-c", script, "script", tmp.toString()));
         assertThat(r.out()).matches("headrc=0\\nhead: cannot open 'mnt/\\d+/environ' for reading: Permission denied\\n"
                 + "rc=1\\nName:rc=0\\n");
     }

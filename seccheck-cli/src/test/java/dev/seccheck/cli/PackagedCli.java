@@ -169,6 +169,30 @@ final class PackagedCli {
         return cmd;
     }
 
+    /**
+     * Runs {@code command} in {@code dir}, natively or, when {@code underSeccheck}, under this
+     * build's {@code seccheck run --quiet -o /dev/null} (its runtime directory in {@code dir}, with
+     * the sessions of {@code configs} or else the built-in one), within two minutes; fails the test
+     * unless it exits 0, and returns what it printed.
+     */
+    static Result nativeOrUnderSeccheck(Path dir, boolean underSeccheck, List<String> command, Path... configs)
+            throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        if (underSeccheck) {
+            cmd.addAll(java(System.getProperty("java.class.path")));
+            cmd.addAll(List.of("run", "--quiet", "-o", "/dev/null", "--root", dir.resolve("root").toString()));
+            for (Path c : configs) {
+                cmd.addAll(List.of("--config", c.toString()));
+            }
+            cmd.add("--");
+        }
+        cmd.addAll(command);
+        Result r = run(new ProcessBuilder(cmd), dir, Duration.ofSeconds(120));
+        org.assertj.core.api.Assertions.assertThat(r.status())
+                .as((underSeccheck ? "under seccheck: " : "natively: ") + r.out() + r.err()).isZero();
+        return r;
+    }
+
     /** The command that runs {@code command} as uid and gid 65534 with no supplementary groups, through {@code setpriv}. */
     static List<String> nobody(String... command) {
         List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups"));

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,15 +22,8 @@ class PassedFdsTest {
     Path tmp;
 
     private String run(boolean underSeccheck, Path script, Path dir) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        if (underSeccheck) {
-            cmd.addAll(PackagedCli.java(System.getProperty("java.class.path")));
-            cmd.addAll(List.of("run", "--quiet", "-o", "/dev/null", "--root", tmp.resolve("root").toString(), "--"));
-        }
-        cmd.addAll(List.of("python3", script.toString(), Files.createDirectories(dir).toString()));
-        PackagedCli.Result r = PackagedCli.run(new ProcessBuilder(cmd), tmp, Duration.ofSeconds(120));
-        assertThat(r.status()).as(r.out() + r.err()).isZero();
-        return r.out();
+        return PackagedCli.nativeOrUnderSeccheck(tmp, underSeccheck,
+                List.of("python3", script.toString(), Files.createDirectories(dir).toString())).out();
     }
 
     @Test

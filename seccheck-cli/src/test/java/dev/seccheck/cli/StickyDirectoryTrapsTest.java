@@ -36,15 +36,6 @@ class StickyDirectoryTrapsTest {
 
     private static final List<String> SETTINGS = List.of("protected_symlinks", "protected_regular", "protected_fifos");
 
-    /** A policy on opening files: links and renames are emulated too. */
-    private static final String POLICY = """
-            {"name": "keys",
-             "points": [{"name": "syscall/openat/enter", "optional_fields": ["fd_path"]},
-                        {"name": "syscall/connect/enter"}],
-             "sinks": [{"name": "policy", "config": {"rules": [
-               {"name": "no keys", "point": "syscall/openat/enter", "match": {"resolved_path": {"glob": "*.key"}},
-                "action": "deny", "errno": "EACCES"}]}}]}""";
-
     @TempDir
     Path tmp;
 
@@ -118,23 +109,11 @@ class StickyDirectoryTrapsTest {
      */
     private String run(int follower, boolean underSeccheck, Path config, String... extra) throws Exception {
         Path dir = layout(follower, follower == 0 ? PackagedCli.NOBODY : PackagedCli.NOBODY - 1);
-        List<String> cmd = new ArrayList<>();
-        if (underSeccheck) {
-            cmd.addAll(PackagedCli.java(System.getProperty("java.class.path")));
-            cmd.addAll(List.of("run", "--quiet", "-o", "/dev/null", "--root", tmp.resolve("root").toString()));
-            if (config != null) {
-                cmd.addAll(List.of("--config", config.toString()));
-            }
-            cmd.add("--");
-        }
-        if (follower != 0) {
-            cmd.addAll(PackagedCli.nobody());
-        }
+        List<String> cmd = new ArrayList<>(follower != 0 ? PackagedCli.nobody() : List.of());
         cmd.addAll(List.of(program.toString(), dir.toString()));
         cmd.addAll(List.of(extra));
-        PackagedCli.Result r = PackagedCli.run(new ProcessBuilder(cmd), tmp, Duration.ofSeconds(120));
-        assertThat(r.status()).as((underSeccheck ? "under seccheck: " : "natively: ") + r.out() + r.err()).isZero();
-        return r.out();
+        return (config == null ? PackagedCli.nativeOrUnderSeccheck(tmp, underSeccheck, cmd)
+                : PackagedCli.nativeOrUnderSeccheck(tmp, underSeccheck, cmd, config)).out();
     }
 
     @Test
@@ -192,7 +171,7 @@ class StickyDirectoryTrapsTest {
     @Test
     void hardLinksSeccheckMakesFollowNoOtherUsersSymlink() throws Exception {
         set(1, 2, 2);
-        Path config = Files.writeString(tmp.resolve("policy.json"), POLICY);
+        Path config = Files.writeString(tmp.resolve("policy.json"), Policies.KEYS);
         String natively = run(0, false, null, "link");
         assertThat(natively).contains("a hard link through another user's symlink: Permission denied\n",
                 "a hard link through the follower's own symlink: ok\n");

@@ -1,0 +1,18 @@
+package dev.seccheck.cli;
+
+/** Policies are session files the CLI tests share. */
+final class Policies {
+    private Policies() {}
+
+    /**
+     * A policy that decides on opening files by a matcher that cannot be listed ({@code *.key}),
+     * so that seccheck performs links and renames too, with a connect point (connects performed).
+     */
+    static final String KEYS = """
+            {"name": "keys",
+             "points": [{"name": "syscall/openat/enter", "optional_fields": ["fd_path"], "context_fields": ["process_name"]},
+                        {"name": "syscall/connect/enter"}],
+             "sinks": [{"name": "policy", "config": {"rules": [
+               {"name": "no keys", "point": "syscall/openat/enter", "match": {"resolved_path": {"glob": "*.key"}},
+                "action": "deny", "errno": "EACCES"}]}}]}""";
+}
