@@ -10,7 +10,6 @@ import dev.seccheck.linux.CgroupPrograms;
 import dev.seccheck.linux.Mountinfo;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
-import dev.seccheck.linux.ThreadCredentials;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,7 +18,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 
@@ -231,29 +229,15 @@ final class DeviceCgroups {
             return -Errno.ESRCH;
         }
         Path tasks = dir.get().resolve("tasks");
-        CompletableFuture<Integer> done = new CompletableFuture<>();
-        Thread.ofPlatform().daemon().name("seccheck-in-task-devices").start(() -> {
+        return CallThread.run("seccheck-in-task-devices", own, who, () -> {
             try {
-                own.reclaim(); // made by a thread that may have the program's credentials now
-                if (ThreadCredentials.unshareFs() < 0) {
-                    done.complete(-Errno.EPERM);
-                    return;
-                }
-                try {
-                    Files.writeString(tasks, "0"); // in v1, this thread alone
-                } catch (IOException e) {
-                    log.accept("could not join devices cgroup " + dir.get() + " for task " + tid + ": " + e);
-                    done.complete(-Errno.EPERM);
-                    return;
-                }
-                try (Identity.Assumed _ = who.assume(own)) {
-                    done.complete(open.getAsInt());
-                }
-            } catch (RuntimeException e) {
-                done.completeExceptionally(e);
+                Files.writeString(tasks, "0"); // in v1, this thread alone
+                return 0;
+            } catch (IOException e) {
+                log.accept("could not join devices cgroup " + dir.get() + " for task " + tid + ": " + e);
+                return CallThread.REFUSED;
             }
-        });
-        return Uninterruptibly.get(done);
+        }, open);
     }
 
     private Way refuse(int tid, PathCalls.Stat device, String why) {

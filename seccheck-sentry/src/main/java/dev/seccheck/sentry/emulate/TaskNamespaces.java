@@ -7,10 +7,8 @@ import static dev.seccheck.abi.Fcntl.O_RDONLY;
 import dev.seccheck.abi.CloneFlags;
 import dev.seccheck.abi.Errno;
 import dev.seccheck.linux.PathCalls;
-import dev.seccheck.linux.ThreadCredentials;
 import dev.seccheck.linux.ThreadNamespaces;
 import java.util.Arrays;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.IntSupplier;
 
 /**
@@ -74,26 +72,15 @@ final class TaskNamespaces {
                     return -Errno.ESRCH;
                 }
             }
-            CompletableFuture<Integer> done = new CompletableFuture<>();
-            Thread.ofPlatform().daemon().name("seccheck-in-task-namespaces").start(() -> {
-                try {
-                    own.reclaim(); // made by a thread that has the program's credentials now
-                    long r = ThreadCredentials.unshareFs(); // a umask it takes is its own
-                    for (int i = 0; i < kinds.length && r == 0; i++) {
-                        r = ThreadNamespaces.join(fds[i], kinds[i].type());
-                    }
+            return CallThread.run("seccheck-in-task-namespaces", own, who, () -> {
+                for (int i = 0; i < kinds.length; i++) {
+                    long r = ThreadNamespaces.join(fds[i], kinds[i].type());
                     if (r < 0) {
-                        done.complete((int) r);
-                        return;
+                        return (int) r;
                     }
-                    try (Identity.Assumed _ = who.assume(own)) {
-                        done.complete(call.getAsInt());
-                    }
-                } catch (RuntimeException e) {
-                    done.completeExceptionally(e);
                 }
-            });
-            return Uninterruptibly.get(done);
+                return 0;
+            }, call);
         } finally {
             for (int fd : fds) {
                 PathCalls.close(fd);
