@@ -86,16 +86,6 @@ final class DeviceCgroups {
 
     /** Where a thread stands, from its /proc cgroup file: its v1 devices cgroup and its v2 cgroup (null: none). */
     record Membership(String devices, String unified) {
-        static Optional<Membership> of(String cgroupFile) {
-            List<String> lines;
-            try {
-                lines = Files.readAllLines(Path.of(cgroupFile));
-            } catch (IOException | RuntimeException e) {
-                return Optional.empty();
-            }
-            return Optional.of(parse(lines));
-        }
-
         /** The membership /proc/TID/cgroup's lines give ("ID:controllers:path"). */
         static Membership parse(List<String> lines) {
             String devices = null;
@@ -223,8 +213,9 @@ final class DeviceCgroups {
      * the cgroup could not be joined ({@link Way#JOINED}).
      */
     int joined(int tid, Identity who, IntSupplier open) {
-        Optional<Membership> theirs = Membership.of("/proc/" + tid + "/cgroup");
-        Optional<Path> dir = theirs.flatMap(m -> hierarchy("cgroup", "devices", m.devices()));
+        int length = read("/proc/" + tid + "/cgroup", theirBytes);
+        Optional<Path> dir = length < 0 ? Optional.empty()
+                : hierarchy("cgroup", "devices", Membership.parse(lines(theirBytes, length)).devices());
         if (dir.isEmpty()) {
             return -Errno.ESRCH;
         }

@@ -47,10 +47,11 @@ final class MessageSends {
     }
 
     /**
-     * Serves a sendmsg or sendmmsg; on a {@code netlink} socket each message's address is decided
+     * Serves a sendmsg or sendmmsg on the program's socket {@code sock} (our copy, taken once for
+     * the call; -errno when the fd is none); on a {@code netlink} socket each message's address is decided
      * and then the kernel sends them all as the program made them ({@link NetEmulation#decideAsMade}).
      */
-    void serve(Call call, boolean netlink) {
+    void serve(Call call, int sock, boolean netlink) {
         var n = call.notification();
         int fd = (int) n.arg0();
         boolean many = n.nr() == Sysno.SENDMMSG;
@@ -101,7 +102,7 @@ final class MessageSends {
             }
             long r;
             try (PassedFds passed = PassedFds.take(m.control(), programFd -> net.socketOf(call, programFd))) {
-                r = net.sendTo(call, fd, m.data(), flags, m.name() == null ? new byte[0] : m.name(), passed.control());
+                r = net.sendTo(call, sock, m.data(), flags, m.name() == null ? new byte[0] : m.name(), passed.control());
             } catch (PassedFds.Refused e) {
                 r = -e.errno;
             }

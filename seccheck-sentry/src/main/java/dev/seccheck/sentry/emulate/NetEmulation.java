@@ -73,7 +73,7 @@ final class NetEmulation {
         try {
             boolean netlink = sock >= 0 && SocketCalls.socketOption(sock, SocketCalls.SO_DOMAIN) == SockAddr.AF_NETLINK;
             if (n.nr() == Sysno.SENDMSG || n.nr() == Sysno.SENDMMSG) {
-                messages.serve(call, netlink);
+                messages.serve(call, sock, netlink);
             } else {
                 serve(call, sock, netlink);
             }
@@ -173,20 +173,16 @@ final class NetEmulation {
     }
 
     /**
-     * Sends {@code data} to {@code addr} on the program's socket {@code fd} once the points allowed
-     * it (a unix path walked as the program's): the count or -errno.
+     * Sends {@code data} (with the ancillary data {@code control}) to {@code addr} on our copy
+     * {@code sock} of the program's socket (-errno when it has none, returned as is) once the
+     * points allowed it (a unix path walked as the program's): the count or -errno.
      */
-    long sendTo(Call call, int fd, byte[] data, int flags, byte[] addr, byte[] control) {
-        int sock = socketOf(call, fd);
+    long sendTo(Call call, int sock, byte[] data, int flags, byte[] addr, byte[] control) {
         if (sock < 0) {
             return sock;
         }
-        try {
-            return isUnixPath(addr) ? viaWalk(call, sock, addr, Sysno.SENDTO, data, flags, control)
-                    : asProgram(call, Sysno.SENDTO, () -> perform(sock, addr, Sysno.SENDTO, data, flags, control));
-        } finally {
-            PathCalls.close(sock);
-        }
+        return isUnixPath(addr) ? viaWalk(call, sock, addr, Sysno.SENDTO, data, flags, control)
+                : asProgram(call, Sysno.SENDTO, () -> perform(sock, addr, Sysno.SENDTO, data, flags, control));
     }
 
 
