@@ -193,6 +193,30 @@ final class PackagedCli {
         return r;
     }
 
+    /**
+     * {@link #nativeOrUnderSeccheck}'s unprivileged twin: {@code command} runs as uid 65534, and
+     * under seccheck so does seccheck, from {@code classpath} ({@link #nobodyClasspath}), its
+     * runtime directory a fresh one of uid 65534's in {@code dir}.
+     */
+    static Result asNobodyNativeOrUnderSeccheck(Path dir, String classpath, boolean underSeccheck, List<String> command)
+            throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        if (underSeccheck) {
+            cmd.addAll(asNobody(classpath, "run", "--quiet", "-o", "/dev/null", "--"));
+            cmd.addAll(command);
+        } else {
+            cmd.addAll(nobody(command.toArray(String[]::new)));
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        if (underSeccheck) {
+            pb.environment().put("XDG_RUNTIME_DIR", nobodysDir(dir.resolve("xdg-" + System.nanoTime())).toString());
+        }
+        Result r = run(pb, dir, Duration.ofSeconds(120));
+        org.assertj.core.api.Assertions.assertThat(r.status())
+                .as((underSeccheck ? "under seccheck as uid 65534: " : "natively as uid 65534: ") + r.out() + r.err()).isZero();
+        return r;
+    }
+
     /** The command that runs {@code command} as uid and gid 65534 with no supplementary groups, through {@code setpriv}. */
     static List<String> nobody(String... command) {
         List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups"));

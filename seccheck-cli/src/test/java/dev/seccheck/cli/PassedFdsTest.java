@@ -23,23 +23,45 @@ class PassedFdsTest {
 
     private String run(boolean underSeccheck, Path script, Path dir) throws Exception {
         return PackagedCli.nativeOrUnderSeccheck(tmp, underSeccheck,
-                List.of("python3", script.toString(), Files.createDirectories(dir).toString())).out();
+                List.of("/usr/bin/python3", script.toString(), Files.createDirectories(dir).toString())).out();
     }
 
-    @Test
-    void theFilesReachTheReceiverAndCredentialsAreRefused() throws Exception {
+    private Path script() throws Exception {
         Path script = tmp.resolve("passed_fds.py");
         try (InputStream in = PassedFdsTest.class.getResourceAsStream("passed_fds.py")) {
             Files.copy(in, script);
         }
-        String natively = run(false, script, tmp.resolve("native"));
+        return script;
+    }
+
+    /** What the script prints natively, checked; and what it must print under seccheck. */
+    private static String underSeccheckFor(String natively) {
         assertThat(natively).isEqualTo("""
                 two fds -> two fds first+second
                 two records -> two records one+other
                 a closed fd -> Bad file descriptor
                 credentials -> credentials\s
                 """);
-        assertThat(run(true, script, tmp.resolve("seccheck"))).isEqualTo(natively.replace(
-                "credentials -> credentials \n", "credentials -> Operation not permitted\n"));
+        return natively.replace("credentials -> credentials \n", "credentials -> Operation not permitted\n");
+    }
+
+    @Test
+    void theFilesReachTheReceiverAndCredentialsAreRefused() throws Exception {
+        Path script = script();
+        String natively = run(false, script, tmp.resolve("native"));
+        assertThat(run(true, script, tmp.resolve("seccheck"))).isEqualTo(underSeccheckFor(natively));
+    }
+
+    /** seccheck and the program as uid 65534: seccheck takes the program's fds as the same user. */
+    @Test
+    void asAnUnprivilegedUserToo() throws Exception {
+        PackagedCli.assumeNobody(tmp);
+        String classpath = PackagedCli.nobodyClasspath(tmp);
+        Path script = script();
+        String natively = PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, false,
+                List.of("/usr/bin/python3", script.toString(), PackagedCli.nobodysDir(tmp.resolve("native")).toString())).out();
+        assertThat(PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, true,
+                List.of("/usr/bin/python3", script.toString(), PackagedCli.nobodysDir(tmp.resolve("seccheck")).toString())).out())
+                .isEqualTo(underSeccheckFor(natively));
     }
 }

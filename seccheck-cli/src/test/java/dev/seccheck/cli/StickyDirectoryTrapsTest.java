@@ -167,6 +167,28 @@ class StickyDirectoryTrapsTest {
         assertThat(run(PackagedCli.NOBODY, true, null)).isEqualTo(natively);
     }
 
+    /**
+     * seccheck and the program as uid 65534 (seccheck then opens with its own identity, which is
+     * the program's): the same protections hold, for that user.
+     */
+    @Test
+    void asAnUnprivilegedUserTheProtectionsHoldToo() throws Exception {
+        set(1, 2, 2);
+        String classpath = PackagedCli.nobodyClasspath(tmp);
+        String natively = unprivileged(classpath, false);
+        assertThat(natively).contains(
+                "another user's symlink in a world-writable sticky dir: Permission denied\n",
+                "the follower's own symlink there: ok\n",
+                "O_CREAT of another user's file in a world-writable sticky dir: Permission denied\n");
+        assertThat(unprivileged(classpath, true)).isEqualTo(natively);
+    }
+
+    private String unprivileged(String classpath, boolean underSeccheck) throws Exception {
+        Path dir = layout(PackagedCli.NOBODY, PackagedCli.NOBODY - 1);
+        return PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, underSeccheck,
+                List.of(program.toString(), dir.toString())).out();
+    }
+
     /** Under a policy on opening files seccheck makes hard links too: through a symlink, the same protection. */
     @Test
     void hardLinksSeccheckMakesFollowNoOtherUsersSymlink() throws Exception {

@@ -14,6 +14,24 @@ import java.nio.file.Path;
 final class Sysctls {
     private Sysctls() {}
 
+    /** What a test does with a sysctl it may change: given the host's value. */
+    @FunctionalInterface
+    interface Body {
+        void run(String host) throws Exception;
+    }
+
+    /** Runs {@code body} with the host's value of {@code file}, and puts that value back if it changed. */
+    static void keeping(Path file, Body body) throws Exception {
+        String host = read(file);
+        try {
+            body.run(host);
+        } finally {
+            if (!read(file).equals(host)) {
+                Files.writeString(file, host + "\n");
+            }
+        }
+    }
+
     /** The value in {@code file}, without its newline. */
     static String read(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {

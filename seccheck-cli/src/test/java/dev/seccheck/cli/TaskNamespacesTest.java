@@ -76,11 +76,10 @@ class TaskNamespacesTest {
      * and the host's stays as it was.
      */
     private void sysctlOfItsOwn(String flag, Path file, String value) throws Exception {
-        String host = Sysctls.read(file);
-        Assumptions.assumeFalse(host.equals(value), file + " is " + value + " already");
         String write = "echo " + value + " > " + file + " && cat " + file + " && cd " + file.getParent() + " && echo "
                 + value + " > " + file.getFileName() + " && cat " + file.getFileName();
-        try {
+        Sysctls.keeping(file, host -> {
+            Assumptions.assumeFalse(host.equals(value), file + " is " + value + " already");
             PackagedCli.Result natively = start(false, List.of("unshare", flag), "sh", "-c", write);
             Assumptions.assumeTrue(natively.status() == 0, "unshare " + flag + ": " + natively.err());
             assertThat(natively.out()).isEqualTo(value + "\n" + value + "\n");
@@ -88,11 +87,7 @@ class TaskNamespacesTest {
             PackagedCli.Result under = start(true, List.of("unshare", flag), "sh", "-c", write);
             assertThat(under.out()).as(under.err()).isEqualTo(natively.out());
             assertThat(Sysctls.read(file)).as("the host's, under seccheck").isEqualTo(host);
-        } finally {
-            if (!Sysctls.read(file).equals(host)) {
-                Files.writeString(file, host + "\n");
-            }
-        }
+        });
     }
 
     @Test
@@ -135,10 +130,9 @@ class TaskNamespacesTest {
         PackagedCli.assumeNobody(tmp);
         String classpath = PackagedCli.nobodyClasspath(tmp);
         Path file = Path.of("/proc/sys/net/ipv4/conf/lo/forwarding");
-        String host = Sysctls.read(file);
-        String value = host.equals("1") ? "0" : "1";
-        String write = "echo " + value + " > " + file + " && cat " + file;
-        try {
+        Sysctls.keeping(file, host -> {
+            String value = host.equals("1") ? "0" : "1";
+            String write = "echo " + value + " > " + file + " && cat " + file;
             PackagedCli.Result natively = PackagedCli.run(new ProcessBuilder(PackagedCli.nobody(
                     "unshare", "--user", "--map-root-user", "--net", "sh", "-c", write)), tmp, Duration.ofSeconds(120));
             Assumptions.assumeTrue(natively.status() == 0, "unprivileged user and network namespaces: " + natively.err());
@@ -150,11 +144,7 @@ class TaskNamespacesTest {
             PackagedCli.Result r = PackagedCli.run(under, tmp, Duration.ofSeconds(120));
             assertThat(r.status()).as(r.out() + r.err()).isNotZero();
             assertThat(Sysctls.read(file)).as("the host's, under seccheck").isEqualTo(host);
-        } finally {
-            if (!Sysctls.read(file).equals(host)) {
-                Files.writeString(file, host + "\n");
-            }
-        }
+        });
     }
 
     @Test
@@ -172,11 +162,10 @@ class TaskNamespacesTest {
     @Test
     void aProgramInAPidNamespaceOfItsOwnDoesNotSetTheHostsPidMax() throws Exception {
         Path pidMax = Path.of("/proc/sys/kernel/pid_max");
-        String host = Sysctls.read(pidMax);
-        String lower = Long.toString(Long.parseLong(host) - 1);
-        String write = "echo " + lower + " > " + pidMax + " && cat " + pidMax;
         List<String> ownPids = List.of("unshare", "--pid", "--fork", "--mount-proc");
-        try {
+        Sysctls.keeping(pidMax, host -> {
+            String lower = Long.toString(Long.parseLong(host) - 1);
+            String write = "echo " + lower + " > " + pidMax + " && cat " + pidMax;
             PackagedCli.Result natively = start(false, ownPids, "sh", "-c", write);
             Assumptions.assumeTrue(natively.status() == 0 && natively.out().equals(lower + "\n"),
                     "pid_max is not per pid namespace here (Linux 6.14+): " + natively.out() + natively.err());
@@ -185,11 +174,7 @@ class TaskNamespacesTest {
             assertThat(under.err()).contains("cannot create /proc/sys/kernel/pid_max: Operation not permitted",
                     "refused openat from task");
             assertThat(Sysctls.read(pidMax)).as("the host's, under seccheck").isEqualTo(host);
-        } finally {
-            if (!Sysctls.read(pidMax).equals(host)) {
-                Files.writeString(pidMax, host + "\n");
-            }
-        }
+        });
     }
 
     @Test
