@@ -5,6 +5,7 @@
  * its output must be the same natively and under seccheck (EmulationConformanceTest). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -13,12 +14,26 @@
 #include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+/* A name as C escapes, so a line shows every byte of it. */
+static const char *bytes_of(const char *name) {
+    static char out[4][256];
+    static int next;
+    char *o = out[next++ % 4];
+    size_t n = 0;
+    for (const unsigned char *c = (const unsigned char *)name; *c && n < 250; c++) {
+        n += (size_t)snprintf(o + n, 256 - n, *c >= 0x20 && *c < 0x7f ? "%c" : "\\x%02x", *c);
+    }
+    o[n] = 0;
+    return o;
+}
 
 static void show(const char *what, long r) {
     if (r < 0) {
@@ -37,8 +52,8 @@ static void show(const char *what, long r) {
 /* The type and link count of a name (not followed), or the errno of its lstat. */
 static void name_state(const char *name) {
     struct stat st;
-    if (lstat(name, &st) < 0) printf("  %s: %s\n", name, strerrorname_np(errno));
-    else printf("  %s: type=%o nlink=%ld\n", name, st.st_mode & S_IFMT, (long)st.st_nlink);
+    if (lstat(name, &st) < 0) printf("  %s: %s\n", bytes_of(name), strerrorname_np(errno));
+    else printf("  %s: type=%o nlink=%ld\n", bytes_of(name), st.st_mode & S_IFMT, (long)st.st_nlink);
 }
 
 static void named(const char *what, long r, const char *a, const char *b) {
@@ -117,6 +132,66 @@ static void links_and_renames(int dirfd, int filefd) {
     unlink("w2");
 }
 
+static void result(const char *what, long r) {
+    if (r < 0) printf("%s = %s\n", what, strerrorname_np(errno));
+    else printf("%s = %ld\n", what, r);
+}
+
+/* The names in a directory, sorted, shown byte for byte. */
+static void listing(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) {
+        printf("  list %s: %s\n", bytes_of(dir), strerrorname_np(errno));
+        return;
+    }
+    char names[64][256];
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 64) {
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) snprintf(names[n++], 256, "%s", e->d_name);
+    }
+    closedir(d);
+    qsort(names, (size_t)n, sizeof *names, (int (*)(const void *, const void *))strcmp);
+    for (int i = 0; i < n; i++) printf("  %s/%s\n", bytes_of(dir), bytes_of(names[i]));
+}
+
+/* Names that are not UTF-8 (Latin-1, stray bytes): a file name is any bytes but NUL, and the
+   emulation must name exactly the file the program named, not a decoded and re-encoded one. */
+static void names_as_bytes(void) {
+    char what[512];
+    const char *made[] = {"caf\xe9", "d\xff/f\xe9", "d\xff/\xc3\xa9t\xc3\xa9", "d\xff/\xed\xa0\x80",
+                          "d\xff/\xc0\xaf", "d\xff/\xf4\x90\x80\x80", "d\xff/\xe2\x82", "d\xff/ok\xf0\x9f\x92\x80"};
+    printf("mkdir(\"d\\xff\") = %d\n", mkdir("d\xff", 0755));
+    for (unsigned i = 0; i < sizeof made / sizeof *made; i++) {
+        snprintf(what, sizeof what, "openat(\"%s\", O_CREAT|O_WRONLY, 0640)", bytes_of(made[i]));
+        show(what, openat(AT_FDCWD, made[i], O_CREAT | O_WRONLY, 0640));
+    }
+    listing(".");
+    listing("d\xff");
+    symlink("caf\xe9", "l\xff");
+    show("openat(\"l\\xff\") through a link to caf\\xe9", openat(AT_FDCWD, "l\xff", O_RDONLY));
+    symlink("d\xff", "dl\xfe");
+    show("openat(\"dl\\xfe/f\\xe9\") through a link to d\\xff", openat(AT_FDCWD, "dl\xfe/f\xe9", O_RDONLY));
+    show("openat(\"caf\\xc3\\xa9\"), the UTF-8 spelling, missing", openat(AT_FDCWD, "caf\xc3\xa9", O_RDONLY));
+    named("linkat(\"caf\\xe9\", \"d\\xff/h\\xe9\")", syscall(SYS_linkat, AT_FDCWD, "caf\xe9", AT_FDCWD, "d\xff/h\xe9", 0),
+          "caf\xe9", "d\xff/h\xe9");
+    named("rename(\"d\\xff/h\\xe9\", \"d\\xff/r\\xfe\")", syscall(SYS_rename, "d\xff/h\xe9", "d\xff/r\xfe"),
+          "d\xff/h\xe9", "d\xff/r\xfe");
+    named("rename(\"d\\xff\", \"e\\xfe\")", syscall(SYS_rename, "d\xff", "e\xfe"), "d\xff", "e\xfe");
+    listing("e\xfe");
+    rename("e\xfe", "d\xff");
+    int us = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    strcpy(sun.sun_path, "d\xff/s\xfe");
+    result("unix bind \"d\\xff/s\\xfe\"", bind(us, (struct sockaddr *)&sun, sizeof sun));
+    listen(us, 4);
+    int uc = socket(AF_UNIX, SOCK_STREAM, 0);
+    result("unix connect \"d\\xff/s\\xfe\"", connect(uc, (struct sockaddr *)&sun, sizeof sun));
+    close(uc);
+    close(us);
+    listing("d\xff");
+}
+
 /* Opens as another fsuid on a thread of its own: the emulation must take each thread's ids. */
 static void *as_nobody(void *arg) {
     syscall(SYS_setfsuid, 65534);
@@ -186,11 +261,6 @@ static void affinity(void) {
     sched_setaffinity(0, sizeof all, &all);
     printf("cpu mask kept after it was widened again: %d\n", mask_kept(&all));
     fflush(stdout);
-}
-
-static void result(const char *what, long r) {
-    if (r < 0) printf("%s = %s\n", what, strerrorname_np(errno));
-    else printf("%s = %ld\n", what, r);
 }
 
 int main(void) {
@@ -278,6 +348,7 @@ int main(void) {
     show("openat2(size 8)", syscall(SYS_openat2, AT_FDCWD, "file", &bad, 8));
 
     links_and_renames(dirfd, filefd);
+    names_as_bytes();
     credentials();
     affinity();
 

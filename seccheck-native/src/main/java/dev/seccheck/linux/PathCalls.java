@@ -125,7 +125,7 @@ public final class PathCalls {
         if (n < 0) {
             return null;
         }
-        return new String(link.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+        return FileNames.decode(link.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
     }
 
     /**
@@ -201,12 +201,21 @@ public final class PathCalls {
                 return out;
             }
             for (long at = 0; at < n; at += (short) Layouts.D_RECLEN.get(dirents, at)) {
-                String name = dirents.getString(at + Layouts.D_NAME, StandardCharsets.UTF_8);
+                String name = direntName(at + Layouts.D_NAME);
                 if (!name.equals(".") && !name.equals("..")) {
                     out.add(name);
                 }
             }
         }
+    }
+
+    /** The NUL-terminated name at {@code at} in {@link #dirents}, every byte kept ({@link FileNames}). */
+    private String direntName(long at) {
+        long end = at;
+        while (dirents.get(ValueLayout.JAVA_BYTE, end) != 0) {
+            end++;
+        }
+        return FileNames.decode(dirents.asSlice(at, end - at).toArray(ValueLayout.JAVA_BYTE));
     }
 
     private Stat statRead() {
@@ -376,7 +385,7 @@ public final class PathCalls {
     }
 
     private static long cString(String s, MemorySegment into) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        byte[] b = FileNames.encode(s);
         if (b.length >= into.byteSize()) {
             throw new IllegalArgumentException("path of " + b.length + " bytes is longer than PATH_MAX");
         }

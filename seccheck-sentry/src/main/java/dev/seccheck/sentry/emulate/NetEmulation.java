@@ -6,13 +6,13 @@ import static dev.seccheck.abi.Fcntl.O_PATH;
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.format.SockAddr;
+import dev.seccheck.linux.FileNames;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.RefusingServers;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.SocketCalls;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -264,7 +264,7 @@ final class NetEmulation {
             }
             try {
                 String via = "/proc/thread-self/fd/" + f.fd() + (name.isEmpty() ? "" : "/" + name);
-                byte[] viaBytes = via.getBytes(StandardCharsets.UTF_8);
+                byte[] viaBytes = FileNames.encode(via);
                 if (viaBytes.length >= SUN_PATH_MAX) {
                     return -Errno.ENAMETOOLONG;
                 }
@@ -314,7 +314,7 @@ final class NetEmulation {
         while (end < addr.length && addr[end] != 0) {
             end++;
         }
-        return new String(addr, 2, end - 2, StandardCharsets.UTF_8);
+        return FileNames.decode(addr, 2, end - 2);
     }
 
     /** Our copy of the program's descriptor {@code fd} (a socket, or a file a message passes), or -errno. */

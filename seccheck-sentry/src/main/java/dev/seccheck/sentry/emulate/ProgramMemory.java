@@ -1,9 +1,9 @@
 package dev.seccheck.sentry.emulate;
 
 import dev.seccheck.abi.Errno;
+import dev.seccheck.linux.FileNames;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.ProcessMemory;
-import java.nio.charset.StandardCharsets;
 
 /**
  * ProgramMemory reads an emulated call's arguments from the program once (process_vm_readv),
@@ -27,7 +27,7 @@ final class ProgramMemory {
     /** The path being read, reused from call to call: a path per emulated open allocates only its String. */
     private final byte[] path = new byte[PATH_MAX];
 
-    /** Reads a path as getname() would: at most PATH_MAX bytes with the NUL. */
+    /** Reads a path as getname() would: at most PATH_MAX bytes with the NUL; every byte kept ({@link FileNames}). */
     String path(int tid, long addr) throws Fault {
         int len = 0;
         while (len < PATH_MAX) {
@@ -41,7 +41,7 @@ final class ProgramMemory {
             }
             for (int i = len; i < len + got; i++) {
                 if (path[i] == 0) {
-                    return new String(path, 0, i, StandardCharsets.UTF_8);
+                    return FileNames.decode(path, 0, i);
                 }
             }
             if (got < want) {

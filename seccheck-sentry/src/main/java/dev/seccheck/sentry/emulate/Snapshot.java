@@ -1,5 +1,6 @@
 package dev.seccheck.sentry.emulate;
 
+import dev.seccheck.linux.FileNames;
 import dev.seccheck.sentry.syscalls.MemoryFault;
 import dev.seccheck.sentry.syscalls.TaskMemory;
 import java.nio.charset.StandardCharsets;
@@ -19,14 +20,14 @@ record Snapshot(long addr, byte[] bytes, String doubt) implements TaskMemory {
         this(addr, bytes, null);
     }
 
-    /** A snapshot of a string (without its NUL). */
+    /** A snapshot of a name (without its NUL), as the bytes it was read from ({@link FileNames}). */
     static Snapshot ofString(long addr, String s) {
-        return new Snapshot(addr, s.getBytes(StandardCharsets.UTF_8));
+        return new Snapshot(addr, FileNames.encode(s));
     }
 
     /** A snapshot of a string shown in place of a name seccheck could not verify, and why. */
     static Snapshot doubted(long addr, String s, String doubt) {
-        return new Snapshot(addr, s.getBytes(StandardCharsets.UTF_8), doubt);
+        return new Snapshot(addr, FileNames.encode(s), doubt);
     }
 
     @Override
