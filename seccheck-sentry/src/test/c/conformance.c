@@ -1,8 +1,9 @@
-/* conformance: a few hundred opens, links, renames, connects and sends with varied flags, dirfds,
- * relative paths, modes and umasks, printing one line per call: the result (fd number, or errno
- * name) and what the fd is (type, permission bits, status flags, close-on-exec), or after a link or
- * rename what each name is now (type and link count). Run in an empty scratch directory;
- * its output must be the same natively and under seccheck (EmulationConformanceTest). */
+/* conformance: a few hundred opens, links, renames, calls on one name (unlink, rmdir, mkdir, mknod,
+ * symlink, truncate), connects and sends with varied flags, dirfds, relative paths, modes and
+ * umasks, printing one line per call: the result (fd number, or errno name) and what the fd is
+ * (type, permission bits, status flags, close-on-exec), or after a call on names what each name is
+ * now (type and link count). Run in an empty scratch directory; its output must be the same
+ * natively and under seccheck (EmulationConformanceTest). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -192,6 +194,124 @@ static void names_as_bytes(void) {
     listing("d\xff");
 }
 
+/* The calls that make or remove one name, at their edges, each followed by the state of the name;
+   what one made is removed again so each case starts from the same tree. */
+static void one_name_calls(int dirfd) {
+    char what[512];
+    int f = open("victim", O_CREAT | O_WRONLY, 0644);
+    write(f, "content\n", 8);
+    close(f);
+    mkdir("edir", 0755);
+    mkdir("full", 0755);
+    close(open("full/x", O_CREAT | O_WRONLY, 0644));
+    const char *unlinks[] = {"victim", "missing", "edir", "victim/", "link", "dirlink/", ".", "..", "/", "",
+                             "missing-dir/x", "file/x", "dangling"};
+    for (unsigned i = 0; i < sizeof unlinks / sizeof *unlinks; i++) {
+        snprintf(what, sizeof what, "unlink(\"%s\")", unlinks[i]);
+        long r = syscall(SYS_unlink, unlinks[i]);
+        named(what, r, unlinks[i], "victim");
+        if (r == 0 && !strcmp(unlinks[i], "victim")) close(open("victim", O_CREAT | O_WRONLY, 0644));
+        if (r == 0 && !strcmp(unlinks[i], "link")) symlink("file", "link");
+        if (r == 0 && !strcmp(unlinks[i], "dangling")) symlink("missing-target", "dangling");
+    }
+    named("unlink(bad pointer)", syscall(SYS_unlink, (char *)8), "victim", "victim");
+    named("unlinkat(dirfd, \"sub\", 0)", syscall(SYS_unlinkat, dirfd, "sub", 0), "dir/sub", "dir/sub");
+    named("unlinkat(\"victim\", AT_REMOVEDIR)", syscall(SYS_unlinkat, AT_FDCWD, "victim", AT_REMOVEDIR), "victim",
+          "victim");
+    named("unlinkat(\"victim\", 0x1)", syscall(SYS_unlinkat, AT_FDCWD, "victim", 1), "victim", "victim");
+    named("unlinkat(bad pointer, 0x1)", syscall(SYS_unlinkat, AT_FDCWD, (char *)8, 1), "victim", "victim");
+    named("unlinkat(999, \"victim\")", syscall(SYS_unlinkat, 999, "victim", 0), "victim", "victim");
+
+    const char *rmdirs[] = {"edir", "full", ".", "..", "/", "victim", "missing", "dirlink", "dirlink/", "edir/",
+                            "full/x/", ""};
+    for (unsigned i = 0; i < sizeof rmdirs / sizeof *rmdirs; i++) {
+        snprintf(what, sizeof what, "rmdir(\"%s\")", rmdirs[i]);
+        long r = syscall(SYS_rmdir, rmdirs[i]);
+        named(what, r, rmdirs[i], "edir");
+        if (r == 0) mkdir("edir", 0755);
+    }
+    named("unlinkat(dirfd, \"sub\", AT_REMOVEDIR)", syscall(SYS_unlinkat, dirfd, "sub", AT_REMOVEDIR), "dir/sub",
+          "dir/sub");
+    mkdir("dir/sub", 0700);
+
+    const char *mkdirs[] = {"new", "new/", "edir", ".", "missing-dir/x", "file/x", "dangling", "link", "/", ""};
+    for (unsigned m = 0; m < 2; m++) {
+        umask(m ? 077 : 022);
+        for (unsigned i = 0; i < sizeof mkdirs / sizeof *mkdirs; i++) {
+            snprintf(what, sizeof what, "umask %s mkdir(\"%s\", 0777)", m ? "077" : "022", mkdirs[i]);
+            long r = syscall(SYS_mkdir, mkdirs[i], 0777);
+            struct stat st;
+            if (r == 0 && stat(mkdirs[i], &st) == 0) printf("%s = 0 perm=%04o\n", what, st.st_mode & 07777);
+            else named(what, r, mkdirs[i], "new");
+            if (r == 0) rmdir(mkdirs[i]);
+        }
+    }
+    umask(022);
+    named("mkdirat(dirfd, \"made\", 0700)", syscall(SYS_mkdirat, dirfd, "made", 0700), "dir/made", "dir/made");
+    rmdir("dir/made");
+    named("mkdir(bad pointer)", syscall(SYS_mkdir, (char *)8, 0700), "new", "new");
+
+    struct { const char *name; unsigned mode; unsigned dev; } nodes[] = {
+        {"fifo2", S_IFIFO | 0640, 0}, {"plain", 0600, 0}, {"reg", S_IFREG | 0600, 0}, {"sock", S_IFSOCK | 0600, 0},
+        {"dirnode", S_IFDIR | 0700, 0}, {"odd", 0170000 | 0600, 0}, {"victim", S_IFIFO | 0600, 0},
+        {"trail/", S_IFIFO | 0600, 0}, {"missing-dir/n", S_IFIFO | 0600, 0}, {"null", S_IFCHR | 0666, makedev(1, 3)},
+        {"", S_IFIFO | 0600, 0}};
+    for (unsigned i = 0; i < sizeof nodes / sizeof *nodes; i++) {
+        snprintf(what, sizeof what, "mknod(\"%s\", 0%o, %u)", nodes[i].name, nodes[i].mode, nodes[i].dev);
+        long r = syscall(SYS_mknod, nodes[i].name, nodes[i].mode, nodes[i].dev);
+        struct stat st;
+        if (r == 0 && lstat(nodes[i].name, &st) == 0)
+            printf("%s = 0 type=%o perm=%04o rdev=%lx\n", what, st.st_mode & S_IFMT, st.st_mode & 07777,
+                   (unsigned long)st.st_rdev);
+        else named(what, r, nodes[i].name, nodes[i].name);
+        if (r == 0) unlink(nodes[i].name);
+    }
+    named("mknod(bad pointer, fifo)", syscall(SYS_mknod, (char *)8, S_IFIFO | 0600, 0), "victim", "victim");
+    named("mknod(bad pointer, directory)", syscall(SYS_mknod, (char *)8, S_IFDIR | 0600, 0), "victim", "victim");
+    named("mknodat(dirfd, \"f\")", syscall(SYS_mknodat, dirfd, "f", S_IFIFO | 0600, 0), "dir/f", "dir/f");
+    unlink("dir/f");
+
+    struct { const char *target, *name; } links[] = {
+        {"file", "s1"}, {"missing-target", "s2"}, {"caf\xe9", "s3"}, {"file", "victim"}, {"", "s4"},
+        {"file", "s5/"}, {"file", "missing-dir/s6"}, {"file", "."}, {"file", ""}, {"/proc/self/cwd/file", "s7"}};
+    for (unsigned i = 0; i < sizeof links / sizeof *links; i++) {
+        snprintf(what, sizeof what, "symlink(\"%s\", \"%s\")", bytes_of(links[i].target), links[i].name);
+        long r = syscall(SYS_symlink, links[i].target, links[i].name);
+        char text[256];
+        ssize_t n = r == 0 ? readlink(links[i].name, text, sizeof text - 1) : -1;
+        if (n >= 0) {
+            text[n] = 0;
+            printf("%s = 0 -> %s\n", what, bytes_of(text));
+            unlink(links[i].name);
+        } else {
+            named(what, r, links[i].name, links[i].name);
+        }
+    }
+    named("symlink(bad pointer, \"s8\")", syscall(SYS_symlink, (char *)8, "s8"), "s8", "s8");
+    named("symlink(\"\", bad pointer)", syscall(SYS_symlink, "", (char *)8), "s8", "s8");
+    named("symlink(\"file\", bad pointer)", syscall(SYS_symlink, "file", (char *)8), "s8", "s8");
+    named("symlinkat(\"../file\", dirfd, \"s9\")", syscall(SYS_symlinkat, "../file", dirfd, "s9"), "dir/s9", "dir/s9");
+    unlink("dir/s9");
+
+    struct { const char *name; long length; } cuts[] = {
+        {"victim", 3}, {"victim", 0}, {"victim", -1}, {"dir", 0}, {"missing", 0}, {"fifo", 0}, {"link", 2},
+        {"victim/", 0}, {"", 0}};
+    for (unsigned i = 0; i < sizeof cuts / sizeof *cuts; i++) {
+        snprintf(what, sizeof what, "truncate(\"%s\", %ld)", cuts[i].name, cuts[i].length);
+        long r = syscall(SYS_truncate, cuts[i].name, cuts[i].length);
+        struct stat st;
+        if (r == 0 && stat(cuts[i].name, &st) == 0) printf("%s = 0 size=%ld\n", what, (long)st.st_size);
+        else named(what, r, cuts[i].name, cuts[i].name);
+    }
+    f = open("file", O_WRONLY | O_TRUNC);
+    write(f, "content\n", 8);
+    close(f);
+    unlink("victim");
+    rmdir("edir");
+    unlink("full/x");
+    rmdir("full");
+}
+
 /* Opens as another fsuid on a thread of its own: the emulation must take each thread's ids. */
 static void *as_nobody(void *arg) {
     syscall(SYS_setfsuid, 65534);
@@ -349,6 +469,7 @@ int main(void) {
 
     links_and_renames(dirfd, filefd);
     names_as_bytes();
+    one_name_calls(dirfd);
     credentials();
     affinity();
 

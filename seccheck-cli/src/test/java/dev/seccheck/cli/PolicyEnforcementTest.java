@@ -176,8 +176,9 @@ class PolicyEnforcementTest {
         Result r = finish(new ProcessBuilder(runCommand(java, config, "sh", "-c", routes.formatted(tree)))
                 .redirectErrorStream(true).start());
 
-        assertThat(r.out).doesNotContain("SECRET").contains("moved-within", "open-c", "done");
-        assertThat(r.out.lines().filter(l -> l.contains("Operation not permitted"))).hasSize(6);
+        // A move within names the rule denies: the task could not make the new name by opening it either.
+        assertThat(r.out).doesNotContain("SECRET").doesNotContain("moved-within").contains("open-c", "done");
+        assertThat(r.out.lines().filter(l -> l.contains("Operation not permitted"))).hasSize(7);
         List<JsonNode> refusals = new ArrayList<>();
         for (String line : Files.readAllLines(alerts)) {
             JsonNode a = new ObjectMapper().readTree(line);
@@ -193,9 +194,10 @@ class PolicyEnforcementTest {
                         "project only renameat2 " + tree + "/o/d -> " + tree + "/p/d",
                         "no keys renameat2 " + tree + "/p/a.key -> " + tree + "/p/a.txt",
                         "no keys linkat " + tree + "/p/b.key -> " + tree + "/p/b.txt",
-                        "no secret dirs renameat2 " + tree + "/p/secret/s4 -> " + tree + "/p/open/s4");
+                        "no secret dirs renameat2 " + tree + "/p/secret/s4 -> " + tree + "/p/open/s4",
+                        "project only renameat2 " + tree + "/o/x -> " + tree + "/o/y");
         assertThat(refusals).allMatch(a -> a.path("errno").asText().equals("EPERM"));
-        assertThat(tree.resolve("o/y")).exists();
+        assertThat(tree.resolve("o/x")).exists();
     }
 
     /**
@@ -213,6 +215,93 @@ class PolicyEnforcementTest {
         Files.writeString(base.resolve("p/b.key"), "SECRET-B\n");
         Files.writeString(base.resolve("p/secret/s4"), "SECRET-4\n");
         Files.writeString(base.resolve("p/c.txt"), "open-c\n");
+        try (var all = Files.walk(base)) {
+            for (Path p : all.toList()) {
+                owned(p, nobody);
+            }
+        }
+        return base;
+    }
+
+    /**
+     * A name a deny rule on opening files reaches cannot be given another file, removed or emptied
+     * without an open either: a file renamed over {@code ssh/authorized_keys}, a hard link made as
+     * {@code ssh/new_key}, {@code ssh/known} removed, {@code authorized_keys} truncated by truncate(2),
+     * a directory made as {@code ssh/sub}, a FIFO made as {@code ssh/fifo}, and a symlink made where
+     * the directory of a protected name ({@code cfg/app.conf}) does not exist yet, which would lead
+     * that name into the program's own directory. Each is refused with EPERM and an alert; the same
+     * calls in the program's own directory go through. Natively every route succeeds (in a tree of
+     * its own), so the test cannot pass vacuously.
+     */
+    @Test
+    void aProtectedNameCannotBeReplacedRemovedOrEmptied() throws Exception {
+        protectedNames(tmp, null);
+    }
+
+    /** The same with seccheck and its program unprivileged (uid 65534), the files theirs. */
+    @Test
+    void aProtectedNameCannotBeReplacedRemovedOrEmptiedUnprivileged() throws Exception {
+        String classpath = PackagedCli.forNobody(tmp);
+        protectedNames(PackagedCli.nobodysDir(tmp.resolve("u")), classpath);
+    }
+
+    private void protectedNames(Path base, String nobodysClasspath) throws Exception {
+        boolean nobody = nobodysClasspath != null;
+        String routes = "cd %s && echo EVIL > work/k && mv work/k ssh/authorized_keys && echo replaced;"
+                + " ln work/k2 ssh/new_key && echo linked-in; rm ssh/known && echo removed;"
+                + " /usr/bin/python3 -c 'import os; os.truncate(\"ssh/authorized_keys\", 0)' && echo emptied;"
+                + " mkdir ssh/sub && echo made-dir; mkfifo ssh/fifo && echo made-fifo;"
+                + " ln -s work cfg && echo linked-above;"
+                + " mv work/a work/b && rm work/b && ln -s x work/l && mkdir work/d && rmdir work/d"
+                + " && /usr/bin/python3 -c 'import os; os.truncate(\"work/k2\", 0)' && echo own-work; echo done";
+        Path nativeTree = protectedTree(Files.createDirectory(base.resolve("n")), nobody);
+        Result natively = finish(new ProcessBuilder(natively(nobody, "sh", "-c", routes.formatted(nativeTree)))
+                .redirectErrorStream(true).start());
+        assertThat(natively.out).as("natively").contains("replaced", "linked-in", "removed", "emptied", "made-dir",
+                "made-fifo", "linked-above", "own-work", "done");
+
+        Path tree = protectedTree(Files.createDirectory(base.resolve("w")), nobody);
+        Path alerts = base.resolve("alerts.jsonl");
+        Path config = config(alerts, """
+                {"name": "keys", "point": "syscall/openat/enter", "match": {"resolved_path": {"glob": "%1$s/ssh/*"}},
+                 "action": "deny", "errno": "EACCES"},
+                {"name": "config", "point": "syscall/openat/enter", "match": {"resolved_path": "%1$s/cfg/app.conf"},
+                 "action": "deny", "errno": "EACCES"}""".formatted(tree));
+        Result r = finish(new ProcessBuilder(runCommand(cli(nobodysClasspath), config, "sh", "-c", routes.formatted(tree)))
+                .redirectErrorStream(true).start());
+
+        assertThat(r.out).contains("own-work", "done").doesNotContain("replaced", "linked-in", "removed", "emptied",
+                "made-dir", "made-fifo", "linked-above");
+        assertThat(Files.readString(tree.resolve("ssh/authorized_keys"))).isEqualTo("GOOD\n");
+        assertThat(tree.resolve("ssh/known")).exists();
+        try (var names = Files.list(tree.resolve("ssh"))) {
+            assertThat(names.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder("authorized_keys", "known");
+        }
+        assertThat(tree.resolve("cfg")).doesNotExist();
+        List<String> refused = new ArrayList<>();
+        for (String line : Files.readAllLines(alerts)) {
+            JsonNode a = new ObjectMapper().readTree(line);
+            for (String kind : List.of("renaming", "creating", "removing", "truncating")) {
+                if (a.has(kind)) {
+                    JsonNode what = a.path(kind);
+                    refused.add(a.path("rule_name").asText() + " " + a.path("errno").asText() + " " + kind + " "
+                            + (what.has("to") ? what.path("to") : what.path("name")).asText().replace(tree + "/", ""));
+                }
+            }
+        }
+        assertThat(refused).containsOnly("keys EPERM renaming ssh/authorized_keys", "keys EPERM renaming ssh/new_key",
+                        "keys EPERM removing ssh/known", "keys EPERM truncating ssh/authorized_keys",
+                        "keys EPERM creating ssh/sub", "keys EPERM creating ssh/fifo", "config EPERM creating cfg");
+    }
+
+    /** ssh/ (authorized_keys, known) and work/ (a, k2) in {@code base}, given to uid 65534 when {@code nobody}. */
+    private static Path protectedTree(Path base, boolean nobody) throws Exception {
+        Files.createDirectories(base.resolve("ssh"));
+        Files.createDirectories(base.resolve("work"));
+        Files.writeString(base.resolve("ssh/authorized_keys"), "GOOD\n");
+        Files.writeString(base.resolve("ssh/known"), "GOOD\n");
+        Files.writeString(base.resolve("work/a"), "a\n");
+        Files.writeString(base.resolve("work/k2"), "k2\n");
         try (var all = Files.walk(base)) {
             for (Path p : all.toList()) {
                 owned(p, nobody);

@@ -70,8 +70,8 @@ final class SelectingSink implements PointSink.MissingAware {
      * one process is opened under its new name by any other.
      */
     @Override
-    public boolean refuses(Renaming renaming) {
-        return sink.refuses(renaming);
+    public boolean refuses(NameChange change) {
+        return sink.refuses(change);
     }
 
     @Override

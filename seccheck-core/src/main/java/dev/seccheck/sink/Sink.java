@@ -80,14 +80,16 @@ public interface Sink {
     }
 
     /**
-     * Asked, with no other effect, before the supervisor links or renames a file for the program:
-     * returns whether this sink refuses it, which fails the call with EPERM. A sink that denies
-     * opening files by name refuses a new name that takes a file out of a rule's reach (a hard link
-     * or a move of a denied file into an allowed directory). The sink reports the refusal itself
-     * (the policy sink writes an alert). Called only for sinks that {@link #decides decide} at an
-     * open point. The default refuses nothing.
+     * Asked, with no other effect, before the supervisor changes names for the program (a link,
+     * rename, unlink, rmdir, mkdir, mknod or symlink) or truncates a file by name: returns whether
+     * this sink refuses it, which fails the call with EPERM. A sink that denies opening files by
+     * name refuses a new name that takes a file out of a rule's reach (a hard link or a move of a
+     * denied file into an allowed directory), and a name the task may not open given another file,
+     * removed or emptied. The sink reports the refusal itself (the policy sink writes an alert).
+     * Called only for sinks that {@link #decides decide} at an open point. The default refuses
+     * nothing.
      */
-    default boolean refuses(Renaming renaming) {
+    default boolean refuses(NameChange change) {
         return false;
     }
 

@@ -4,7 +4,7 @@ import dev.seccheck.fields.FieldSet;
 import dev.seccheck.points.Point;
 import dev.seccheck.points.PointReq;
 import dev.seccheck.points.SyscallType;
-import dev.seccheck.sink.Renaming;
+import dev.seccheck.sink.NameChange;
 import dev.seccheck.sink.SecurityCheckException;
 import dev.seccheck.sink.Sink;
 import java.lang.invoke.MethodHandles;
@@ -86,14 +86,14 @@ public final class PointState {
     }
 
     /**
-     * Asks the sinks that decide at any of {@code opens} whether they refuse {@code renaming}
+     * Asks the sinks that decide at any of {@code opens} whether they refuse {@code change}
      * ({@link dev.seccheck.sink.Sink#refuses}); each sink is asked once. A sink that fails is
      * logged and counted as refusing: the call it would have checked is failed rather than let
      * through unchecked.
      *
      * @return whether one refused; the sinks after it were not asked
      */
-    public boolean refuses(List<Point> opens, Renaming renaming) {
+    public boolean refuses(List<Point> opens, NameChange change) {
         Set<Sink> asked = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Point point : opens) {
             for (Route r : routing.byPoint[point.id()]) {
@@ -102,7 +102,7 @@ public final class PointState {
                 }
                 try {
                     for (Sink s : r.sinks()) {
-                        if (s.decides(point) && asked.add(s) && refusedBy(s, renaming)) {
+                        if (s.decides(point) && asked.add(s) && refusedBy(s, change)) {
                             return true;
                         }
                     }
@@ -114,12 +114,12 @@ public final class PointState {
         return false;
     }
 
-    private static boolean refusedBy(Sink sink, Renaming renaming) {
+    private static boolean refusedBy(Sink sink, NameChange change) {
         try {
-            return sink.refuses(renaming);
+            return sink.refuses(change);
         } catch (RuntimeException bug) {
-            LOG.log(Level.WARNING, "sink " + sink.name() + " failed on " + renaming.syscall() + " of "
-                    + renaming.from(), bug);
+            LOG.log(Level.WARNING, "sink " + sink.name() + " failed on " + change.syscall() + " of "
+                    + change.from(), bug);
             return true;
         }
     }

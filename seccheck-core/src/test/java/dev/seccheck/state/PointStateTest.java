@@ -13,7 +13,7 @@ import dev.seccheck.points.SyscallType;
 import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.sink.SecurityCheckException;
-import dev.seccheck.sink.Renaming;
+import dev.seccheck.sink.NameChange;
 import dev.seccheck.sink.Sink;
 import dev.seccheck.testing.Fire;
 import dev.seccheck.testing.RecordingSink;
@@ -320,7 +320,7 @@ class PointStateTest {
         }
 
         @Override
-        public boolean refuses(Renaming r) {
+        public boolean refuses(NameChange r) {
             asked.incrementAndGet();
             if (broken) {
                 throw new IllegalStateException("broken sink");
@@ -338,13 +338,13 @@ class PointStateTest {
                 sub(List.of(guarding), openat)));
         List<Point> opens = List.of(OPENAT, READ);
 
-        assertThat(state.refuses(opens, new Renaming("rename", 1, 1, "mv", "/secret/a", "/b", null))).isTrue();
-        assertThat(state.refuses(opens, new Renaming("rename", 1, 1, "mv", "/c", "/d", null))).isFalse();
+        assertThat(state.refuses(opens, NameChange.moved("rename", 1, 1, "mv", "/secret/a", "/b", null, false))).isTrue();
+        assertThat(state.refuses(opens, NameChange.moved("rename", 1, 1, "mv", "/c", "/d", null, false))).isFalse();
         assertThat(guarding.asked).hasValue(2);
         assertThat(onlyReading.asked).hasValue(0);
 
         state.publish(List.of(sub(List.of(new Guarding(true, true)), openat)));
-        assertThat(state.refuses(opens, new Renaming("rename", 1, 1, "mv", "/c", "/d", null))).isTrue();
+        assertThat(state.refuses(opens, NameChange.moved("rename", 1, 1, "mv", "/c", "/d", null, false))).isTrue();
         assertThat(logged).anyMatch(r -> r.getMessage().contains("sink guarding failed on rename of /c"));
     }
 }

@@ -183,6 +183,26 @@ public final class PathCalls {
         return (int) r;
     }
 
+    /** unlinkat(dirfd, name, flags), AT_REMOVEDIR for rmdir's work: 0 or -errno. */
+    public int unlinkat(int dirfd, String name, int flags) {
+        return (int) retryOnEintr(() -> Direct.call(Sysno.UNLINKAT, dirfd, cString(name), flags, 0));
+    }
+
+    /** mkdirat(dirfd, name, mode), the calling thread's umask applied: 0 or -errno. */
+    public int mkdirat(int dirfd, String name, int mode) {
+        return (int) retryOnEintr(() -> Direct.call(Sysno.MKDIRAT, dirfd, cString(name), mode, 0));
+    }
+
+    /** mknodat(dirfd, name, mode, dev), the calling thread's umask applied: 0 or -errno. */
+    public int mknodat(int dirfd, String name, int mode, long dev) {
+        return (int) retryOnEintr(() -> Direct.call(Sysno.MKNODAT, dirfd, cString(name), mode, dev));
+    }
+
+    /** symlinkat(target, dirfd, name): 0 or -errno. */
+    public int symlinkat(String target, int dirfd, String name) {
+        return (int) retryOnEintr(() -> Direct.call(Sysno.SYMLINKAT, cString(target, second), dirfd, cString(name), 0));
+    }
+
     /**
      * The names in the directory open as {@code dirfd} (O_RDONLY|O_DIRECTORY), "." and ".." left
      * out, read with getdents64 from where the fd stands; null with the errno lost when a read fails.

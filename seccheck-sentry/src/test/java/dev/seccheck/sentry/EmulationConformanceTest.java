@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import dev.seccheck.proto.sentry.ExecveInfo;
 import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.sentry.testing.CWorkloads;
-import dev.seccheck.sink.Renaming;
+import dev.seccheck.sink.NameChange;
 import dev.seccheck.sink.SecurityCheckException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,10 +17,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * EmulationConformanceTest: emulated opens, links, renames, connects, binds and sends give the
- * program exactly what the kernel gives it natively ({@code src/test/c/conformance.c}: some 730
- * calls), and the exit points report the real results; exec is decided on the binary actually
- * executed.
+ * EmulationConformanceTest: emulated opens, links, renames, unlinks, mkdirs, mknods, symlinks,
+ * truncates, connects, binds and sends give the program exactly what the kernel gives it natively
+ * ({@code src/test/c/conformance.c}: some 860 calls), and the exit points report the real results;
+ * exec is decided on the binary actually executed.
  */
 class EmulationConformanceTest {
 
@@ -48,13 +48,16 @@ class EmulationConformanceTest {
         long failedOpenatExits = r.sink.of("syscall/openat/exit").stream().map(Open.class::cast)
                 .filter(o -> o.getExit().getErrorno() != 0).count();
         assertThat(failedOpenatExits).isGreaterThanOrEqualTo(failedOpenatsPrinted);
-        // Links and renames were made by seccheck, each shown to the sink with the real names.
-        assertThat(r.sink.renamings).extracting(Renaming::syscall, Renaming::from, Renaming::to)
+        // Links, renames and the calls on one name were made by seccheck, each shown to the sink with the real names.
+        assertThat(r.sink.renamings).extracting(NameChange::syscall, NameChange::from, NameChange::to)
                 .contains(tuple("linkat", emulated + "/file", emulated + "/l1"),
                         tuple("linkat", emulated + "/file", emulated + "/dir/l14"),
                         tuple("renameat2", emulated + "/file", emulated + "/dir/r11"),
                         tuple("renameat", emulated + "/dir/sub", emulated + "/dir/sub2"),
-                        tuple("rename", emulated + "/file", emulated + "/r21"));
+                        tuple("rename", emulated + "/file", emulated + "/r21"),
+                        tuple("unlink", emulated + "/victim", null), tuple("rmdir", emulated + "/edir", null),
+                        tuple("mkdir", null, emulated + "/new"), tuple("mknod", null, emulated + "/fifo2"),
+                        tuple("symlink", null, emulated + "/s1"), tuple("truncate", emulated + "/victim", null));
     }
 
     @Test

@@ -8,7 +8,7 @@ import dev.seccheck.proto.syscall.Connect;
 import dev.seccheck.proto.sentry.ExecveInfo;
 import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.sentry.testing.CWorkloads;
-import dev.seccheck.sink.Renaming;
+import dev.seccheck.sink.NameChange;
 import dev.seccheck.sink.SecurityCheckException;
 import java.io.IOException;
 import java.net.DatagramSocket;
@@ -262,7 +262,7 @@ class EmulationTest {
         assertThat(Files.readString(out)).contains("big 1", "small 0").contains("Operation not permitted");
         assertThat(r.warnings).anyMatch(w -> w.contains("refused: more than 100000 names below it"));
         String real = base.toRealPath().toString();
-        assertThat(r.sink.renamings).extracting(Renaming::from)
+        assertThat(r.sink.renamings).extracting(NameChange::from)
                 .contains(real + "/small", real + "/small/sub", real + "/small/sub/f");
         assertThat(base.resolve("big")).exists();
         assertThat(base.resolve("small2/sub/f")).exists();
@@ -285,7 +285,7 @@ class EmulationTest {
         r.run("/bin/sh", "-c", "cd '" + dir + "' && exec '" + CWorkloads.binary("hostile") + "' exchange moved s/secret > '"
                 + out + "' 2>&1");
         assertThat(Files.readString(out).strip()).isEqualTo("NO EPERM");
-        assertThat(r.sink.renamings).extracting(Renaming::from)
+        assertThat(r.sink.renamings).extracting(NameChange::from)
                 .containsExactly(dir.toRealPath() + "/moved", secretName);
     }
 

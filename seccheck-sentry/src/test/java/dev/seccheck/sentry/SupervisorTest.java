@@ -18,7 +18,7 @@ import dev.seccheck.session.SessionConfigParser;
 import dev.seccheck.session.SessionManager;
 import dev.seccheck.sink.Missing;
 import dev.seccheck.sink.PointSink;
-import dev.seccheck.sink.Renaming;
+import dev.seccheck.sink.NameChange;
 import dev.seccheck.sink.SecurityCheckException;
 import dev.seccheck.state.PointState;
 import java.net.ServerSocket;
@@ -52,14 +52,14 @@ class SupervisorTest {
     static final class Recorder implements PointSink.MissingAware {
         final List<Got> got = new CopyOnWriteArrayList<>();
         /** Every link and rename shown to it (a queue: a moved tree can show a hundred thousand). */
-        final java.util.Queue<Renaming> renamings = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        final java.util.Queue<NameChange> renamings = new java.util.concurrent.ConcurrentLinkedQueue<>();
         volatile Verdict verdict = (p, m) -> null;
         /** Whether a point with these fields missing is denied (EACCES), as a policy's on_missing would. */
         volatile java.util.function.Predicate<Missing> refusingMissing = m -> false;
         /** Whether it says it decides at every point (set before the run starts: links and renames are then emulated). */
         volatile boolean deciding;
         /** Which links and renames it refuses. */
-        volatile java.util.function.Predicate<Renaming> refusing = r -> false;
+        volatile java.util.function.Predicate<NameChange> refusing = r -> false;
 
         @Override
         public String name() {
@@ -86,7 +86,7 @@ class SupervisorTest {
 
         /** Records the link or rename and refuses it if {@link #refusing} says so. */
         @Override
-        public boolean refuses(Renaming r) {
+        public boolean refuses(NameChange r) {
             renamings.add(r);
             return refusing.test(r);
         }

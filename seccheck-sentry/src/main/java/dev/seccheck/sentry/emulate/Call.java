@@ -12,7 +12,7 @@ import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.TaskMemory;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sink.ReachedFile;
-import dev.seccheck.sink.Renaming;
+import dev.seccheck.sink.NameChange;
 import dev.seccheck.state.PointState;
 
 /**
@@ -99,8 +99,8 @@ final class Call {
     }
 
     /** Asks the sinks deciding on opening files whether they refuse this link or rename's new name. */
-    boolean refuses(Renaming renaming) {
-        return points.refuses(renaming);
+    boolean refuses(NameChange change) {
+        return points.refuses(change);
     }
 
     private int fire(SyscallEvent ev, TaskMemory mem) {

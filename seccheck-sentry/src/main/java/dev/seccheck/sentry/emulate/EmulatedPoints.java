@@ -4,7 +4,7 @@ import dev.seccheck.sentry.syscalls.FdPaths;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.TaskMemory;
 import dev.seccheck.sentry.task.Task;
-import dev.seccheck.sink.Renaming;
+import dev.seccheck.sink.NameChange;
 
 /**
  * EmulatedPoints fires the points of a syscall seccheck performs itself, decoding the message
@@ -20,10 +20,10 @@ public interface EmulatedPoints {
     int fire(Task task, SyscallEvent ev, TaskMemory mem, FdPaths fds);
 
     /**
-     * Asks the sinks deciding on opening files whether they refuse {@code renaming}
+     * Asks the sinks deciding on opening files whether they refuse {@code change}
      * ({@link dev.seccheck.sink.Sink#refuses}).
      */
-    boolean refuses(Renaming renaming);
+    boolean refuses(NameChange change);
 
     /** Returns whether an exit point of syscall {@code nr} is enabled (else no exit is fired). */
     boolean wantsExit(int nr);

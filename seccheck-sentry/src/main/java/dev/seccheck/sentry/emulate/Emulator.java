@@ -24,7 +24,8 @@ import java.util.function.IntFunction;
  * Emulator performs, for the supervised program, the syscalls whose checks a racing program could
  * otherwise defeat: opens by path while a session has an open point, and connect (with sendto,
  * sendmsg and sendmmsg, which can carry an address) while a session has a connect point, bind
- * while one has a bind point, links and renames while a sink decides on opening files;
+ * while one has a bind point, the calls that change names (links, renames, unlinks, new files and
+ * symlinks) and truncate while a sink decides on opening files;
  * and, whatever the sessions, every open that could write and every truncate while seccheck's
  * own files ({@link OwnFiles}) are within the program's reach, refusing those that reach them.
  * The notifier serves what cannot wait itself and hands what may wait (an open of a FIFO without
@@ -43,8 +44,9 @@ public final class Emulator implements AutoCloseable {
     /**
      * Which effects are emulated for the run, fixed at start with the notifier's filter.
      *
-     * @param names links and renames, checked against the sinks that decide on opening files
-     *     ({@link NameEmulation})
+     * @param names the calls that change what a name refers to (link, rename, unlink, rmdir,
+     *     mkdir, mknod, symlink and their *at forms) or empty a file by name (truncate), checked
+     *     against the sinks that decide on opening files ({@link NameEmulation})
      */
     public record Effects(boolean opens, boolean connects, boolean binds, boolean names) {
         /** Nothing emulated. */
@@ -56,7 +58,9 @@ public final class Emulator implements AutoCloseable {
                 case Sysno.OPEN, Sysno.OPENAT, Sysno.OPENAT2, Sysno.CREAT, Sysno.OPEN_BY_HANDLE_AT -> opens;
                 case Sysno.CONNECT, Sysno.SENDTO, Sysno.SENDMSG, Sysno.SENDMMSG -> connects;
                 case Sysno.BIND -> binds;
-                case Sysno.LINK, Sysno.LINKAT, Sysno.RENAME, Sysno.RENAMEAT, Sysno.RENAMEAT2 -> names;
+                case Sysno.LINK, Sysno.LINKAT, Sysno.RENAME, Sysno.RENAMEAT, Sysno.RENAMEAT2, Sysno.UNLINK, Sysno.UNLINKAT,
+                        Sysno.RMDIR, Sysno.MKDIR, Sysno.MKDIRAT, Sysno.MKNOD, Sysno.MKNODAT, Sysno.SYMLINK, Sysno.SYMLINKAT,
+                        Sysno.TRUNCATE -> names;
                 default -> false;
             };
         }
@@ -114,7 +118,7 @@ public final class Emulator implements AutoCloseable {
         Identity.Own own = Identity.Own.current();
         this.supervisor = supervisor;
         this.own = own;
-        this.workers = ThreadLocal.withInitial(() -> new Worker(supervisor, own, ownFiles, userNamespaces, landlock, log));
+        this.workers = ThreadLocal.withInitial(() -> new Worker(supervisor, own, ownFiles, userNamespaces, landlock, effects.names(), log));
         ThreadFactory threads = Thread.ofPlatform().daemon().name("seccheck-emulation-", 0).factory();
         // A pool thread's fds (its mount table watch, the program's files it keeps) are closed when it ends with the pool.
         // No queue: a call that finds every thread busy gets a thread of its own rather than waiting
@@ -157,9 +161,9 @@ public final class Emulator implements AutoCloseable {
      * else goes to the pool.
      */
     public void submit(SeccompNotification n, Task task) {
-        if (isOpen(n.nr()) || isRenaming(n.nr())) {
+        if (isOpen(n.nr()) || isNameChange(n.nr())) {
             if (here == null) {
-                here = new Worker(supervisor, own, ownFiles, userNamespaces, landlock, log);
+                here = new Worker(supervisor, own, ownFiles, userNamespaces, landlock, effects.names(), log);
             }
             Call call = new Call(n, task, points, restarts, here.replies(listener), fdPaths.apply(n.tid()),
                     this::finishOnPool);
@@ -216,9 +220,12 @@ public final class Emulator implements AutoCloseable {
         return nr == Sysno.OPEN || nr == Sysno.OPENAT || nr == Sysno.OPENAT2 || nr == Sysno.CREAT;
     }
 
-    private static boolean isRenaming(int nr) {
-        return nr == Sysno.LINK || nr == Sysno.LINKAT || nr == Sysno.RENAME || nr == Sysno.RENAMEAT
-                || nr == Sysno.RENAMEAT2;
+    private static boolean isNameChange(int nr) {
+        return switch (nr) {
+            case Sysno.LINK, Sysno.LINKAT, Sysno.RENAME, Sysno.RENAMEAT, Sysno.RENAMEAT2, Sysno.UNLINK, Sysno.UNLINKAT,
+                    Sysno.RMDIR, Sysno.MKDIR, Sysno.MKDIRAT, Sysno.MKNOD, Sysno.MKNODAT, Sysno.SYMLINK, Sysno.SYMLINKAT -> true;
+            default -> false;
+        };
     }
 
     /** @return false when an open on the notifier was given up, nothing fired or answered */
@@ -231,7 +238,9 @@ public final class Emulator implements AutoCloseable {
                     return w.opens.serve(call);
                 }
                 case Sysno.TRUNCATE -> w.opens.serveTruncate(call);
-                case Sysno.LINK, Sysno.LINKAT, Sysno.RENAME, Sysno.RENAMEAT, Sysno.RENAMEAT2 -> {
+                case Sysno.LINK, Sysno.LINKAT, Sysno.RENAME, Sysno.RENAMEAT, Sysno.RENAMEAT2, Sysno.UNLINK, Sysno.UNLINKAT,
+                        Sysno.RMDIR, Sysno.MKDIR, Sysno.MKDIRAT, Sysno.MKNOD, Sysno.MKNODAT, Sysno.SYMLINK,
+                        Sysno.SYMLINKAT -> {
                     return w.renames.serve(call);
                 }
                 default -> w.net.serve(call);
@@ -275,7 +284,7 @@ public final class Emulator implements AutoCloseable {
         private SeccompReplies replies;
 
         Worker(int supervisor, Identity.Own own, OwnFiles ownFiles, UserNamespaces userNamespaces,
-                LandlockDomains landlock, Consumer<String> log) {
+                LandlockDomains landlock, boolean decidesNames, Consumer<String> log) {
             long r = ThreadCredentials.unshareFs();
             if (r < 0) {
                 throw new IllegalStateException("unshare(CLONE_FS) for an emulation thread: errno " + -r);
@@ -285,7 +294,7 @@ public final class Emulator implements AutoCloseable {
             ProgramMemory memory = new ProgramMemory();
             this.names = new RealPath(calls);
             this.tasks = new TaskFiles(calls, userNamespaces);
-            this.opens = new OpenEmulation(calls, walk, memory, own, names, tasks, ownFiles, landlock, log);
+            this.opens = new OpenEmulation(calls, walk, memory, own, names, tasks, ownFiles, landlock, decidesNames, log);
             this.net = new NetEmulation(calls, walk, memory, own, tasks, landlock, log);
             this.renames = new NameEmulation(calls, walk, memory, own, names, tasks, landlock, log);
         }

@@ -2,6 +2,7 @@ package dev.seccheck.sentry.emulate;
 
 import static dev.seccheck.abi.Fcntl.AT_EMPTY_PATH;
 import static dev.seccheck.abi.Fcntl.AT_FDCWD;
+import static dev.seccheck.abi.Fcntl.AT_REMOVEDIR;
 import static dev.seccheck.abi.Fcntl.AT_SYMLINK_FOLLOW;
 import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
 import static dev.seccheck.abi.Fcntl.O_DIRECTORY;
@@ -19,7 +20,7 @@ import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sink.ReachedFile;
-import dev.seccheck.sink.Renaming;
+import dev.seccheck.sink.NameChange;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -28,12 +29,14 @@ import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 
 /**
- * NameEmulation performs link, linkat, rename, renameat and renameat2 for the program while a
- * sink decides on opening files, so that no file leaves a rule's reach under a new name: each path
- * is read once and walked from the program's root, cwd or dirfd with its identity
- * ({@link PathWalk}, {@link Identity}); the sinks are shown the file's real name now and the one it
- * is about to get ({@link Renaming}) and may refuse (EPERM); then the kernel makes the link or
- * rename from what the walks reached. A link is made from seccheck's O_PATH fd of the very file
+ * NameEmulation performs the calls that change names for the program while a sink decides on
+ * opening files: link, linkat, rename, renameat and renameat2, so that no file leaves a rule's
+ * reach under a new name; unlink, unlinkat, rmdir, mkdir, mkdirat, mknod, mknodat, symlink and
+ * symlinkat, so that no name a rule denies is removed or given a file of the program's making.
+ * Each path is read once and walked from the program's root, cwd or dirfd with its identity
+ * ({@link PathWalk}, {@link Identity}); the sinks are shown the change by real names
+ * ({@link NameChange}) and may refuse (EPERM); then the kernel makes the call from what the walks
+ * reached. A link is made from seccheck's O_PATH fd of the very file
  * decided on; a rename names the file by its last component in the directory the walk reached,
  * as the kernel's own rename does. A directory moved is checked with every name below it (on a
  * pool thread); the rest is served on the notifier when the names are on local filesystems.
@@ -118,6 +121,9 @@ final class NameEmulation {
      */
     boolean serve(Call call) {
         SeccompNotification n = call.notification();
+        if (One.covers(n.nr())) {
+            return serveOne(call, One.of(n));
+        }
         SyscallEvent ev = new SyscallEvent(call.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(),
                 n.arg5(), false, 0);
         Args a = args(n);
@@ -165,6 +171,173 @@ final class NameEmulation {
             }
         }
         return true;
+    }
+
+    /** What a call on one name does to it. */
+    private enum Op { UNLINK, RMDIR, MKDIR, MKNOD, SYMLINK }
+
+    /**
+     * The arguments of a call on one name: unlink, unlinkat, rmdir, mkdir, mkdirat, mknod, mknodat,
+     * symlink, symlinkat ({@code target}: the address of symlink's text).
+     */
+    private record One(String syscall, Op op, int dirfd, long addr, int flags, int mode, long dev, long target) {
+        static boolean covers(int nr) {
+            return switch (nr) {
+                case Sysno.UNLINK, Sysno.UNLINKAT, Sysno.RMDIR, Sysno.MKDIR, Sysno.MKDIRAT, Sysno.MKNOD, Sysno.MKNODAT,
+                        Sysno.SYMLINK, Sysno.SYMLINKAT -> true;
+                default -> false;
+            };
+        }
+
+        static One of(SeccompNotification n) {
+            int cwd = AT_FDCWD;
+            return switch (n.nr()) {
+                case Sysno.UNLINK -> new One("unlink", Op.UNLINK, cwd, n.arg0(), 0, 0, 0, 0);
+                case Sysno.UNLINKAT -> new One("unlinkat", ((int) n.arg2() & AT_REMOVEDIR) != 0 ? Op.RMDIR : Op.UNLINK,
+                        (int) n.arg0(), n.arg1(), (int) n.arg2(), 0, 0, 0);
+                case Sysno.RMDIR -> new One("rmdir", Op.RMDIR, cwd, n.arg0(), 0, 0, 0, 0);
+                case Sysno.MKDIR -> new One("mkdir", Op.MKDIR, cwd, n.arg0(), 0, (int) n.arg1(), 0, 0);
+                case Sysno.MKDIRAT -> new One("mkdirat", Op.MKDIR, (int) n.arg0(), n.arg1(), 0, (int) n.arg2(), 0, 0);
+                case Sysno.MKNOD -> new One("mknod", Op.MKNOD, cwd, n.arg0(), 0, (int) n.arg1(), n.arg2() & 0xffffffffL, 0);
+                case Sysno.MKNODAT -> new One("mknodat", Op.MKNOD, (int) n.arg0(), n.arg1(), 0, (int) n.arg2(),
+                        n.arg3() & 0xffffffffL, 0);
+                case Sysno.SYMLINK -> new One("symlink", Op.SYMLINK, cwd, n.arg1(), 0, 0, 0, n.arg0());
+                case Sysno.SYMLINKAT -> new One("symlinkat", Op.SYMLINK, (int) n.arg1(), n.arg2(), 0, 0, 0, n.arg0());
+                default -> throw new IllegalArgumentException("not a call on one name: syscall " + n.nr());
+            };
+        }
+
+        /** Whether the call makes a file, with the umask. */
+        boolean creates() {
+            return op == Op.MKDIR || op == Op.MKNOD;
+        }
+
+        /**
+         * The errno the kernel answers before it looks the name up, or 0: unknown unlinkat flags;
+         * a type mknod does not make (a directory: EPERM); an empty symlink text.
+         */
+        int refusedUnseen(String text) {
+            if ((flags & ~AT_REMOVEDIR) != 0) {
+                return Errno.EINVAL;
+            }
+            if (op == Op.MKNOD) {
+                return switch (mode & S_IFMT) {
+                    case 0, S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK -> 0;
+                    case S_IFDIR -> Errno.EPERM;
+                    default -> Errno.EINVAL;
+                };
+            }
+            return op == Op.SYMLINK && text.isEmpty() ? Errno.ENOENT : 0;
+        }
+    }
+
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFSOCK = 0140000;
+    private static final int S_IFREG = 0100000;
+    private static final int S_IFBLK = 0060000;
+    private static final int S_IFDIR = 0040000;
+    private static final int S_IFCHR = 0020000;
+    private static final int S_IFIFO = 0010000;
+
+    /**
+     * Serves a held call on one name: reads the name (and a symlink's text) once, walks to its
+     * directory with the program's identity, shows the sinks the change ({@link NameChange}: a
+     * name removed or a file made there, by its real path) and, unless they refuse it (EPERM), lets
+     * the kernel make the call from that directory with the last component as the program gave
+     * it, so "." , "..", trailing slashes and everything about the last component are answered as
+     * natively.
+     *
+     * @return false when given up on the notifier (a directory on a filesystem that may block)
+     */
+    private boolean serveOne(Call call, One o) {
+        SeccompNotification n = call.notification();
+        SyscallEvent ev = new SyscallEvent(call.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(),
+                n.arg5(), false, 0);
+        String text = "";
+        String path = "";
+        int early;
+        try {
+            if (o.op() == Op.SYMLINK) {
+                text = memory.path(call.tid(), o.target()); // read first, as the kernel does
+            }
+            early = o.refusedUnseen(text);
+            if (early == 0) {
+                path = memory.path(call.tid(), o.addr());
+            }
+        } catch (ProgramMemory.Fault f) {
+            call.failUnreadable(ev, f);
+            return true;
+        }
+        Snapshot given = Snapshot.ofString(o.addr(), path);
+        if (early != 0) {
+            if (call.enter(ev, given) == 0) {
+                call.fail(ev, given, early);
+            }
+            return true;
+        }
+        Optional<Identity> who = Identity.of(tasks, call.tid(), own, o.creates());
+        if (who.isEmpty()) {
+            call.fail(ev, given, Errno.ESRCH);
+            return true;
+        }
+        try (ProgramRoot root = ProgramRoot.of(calls, call.tid()); Identity.Assumed _ = who.get().assume(own)) {
+            Split name = Split.of(path);
+            int dir = path.isEmpty() ? -Errno.ENOENT : directory(call, who.get(), root, o.dirfd(), name.parent());
+            if (dir == GIVEN_UP) {
+                return false;
+            }
+            try {
+                if (call.enter(ev, given) != 0) {
+                    return true;
+                }
+                int r = dir < 0 ? dir : one(call, o, who.get(), dir, name, path, text);
+                if (r < 0) {
+                    call.fail(ev, given, -r);
+                } else {
+                    call.complete(ev, given, 0);
+                }
+            } finally {
+                PathCalls.close(dir);
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Makes a call on one name in our fd {@code dir} of its directory, once the sinks let the
+     * change through: 0 or -errno.
+     */
+    private int one(Call call, One o, Identity who, int dir, Split name, String path, String text) {
+        if (o.op() == Op.RMDIR && path.chars().allMatch(c -> c == '/')) {
+            return -Errno.EBUSY; // rmdir("/"), which the kernel refuses before looking at "." in it
+        }
+        if (name.plain()) {
+            Optional<String> there = names.of(dir, call.tid()).map(d -> RealPath.join(d, "/" + name.name()));
+            if (there.isEmpty()) {
+                return -Errno.EACCES; // a mount seccheck cannot name: no rule could be checked on it
+            }
+            String comm = Procfs.comm(call.tid());
+            NameChange change = switch (o.op()) {
+                case UNLINK, RMDIR -> {
+                    PathCalls.Stat st = calls.lstatAt(dir, name.name());
+                    yield st == null ? null : NameChange.removed(o.syscall(), call.tgid(), call.tid(), comm, there.get(),
+                            reached(st));
+                }
+                case MKDIR, MKNOD -> NameChange.created(o.syscall(), call.tgid(), call.tid(), comm, there.get(), false);
+                case SYMLINK -> NameChange.created(o.syscall(), call.tgid(), call.tid(), comm, there.get(), true);
+            };
+            if (change != null && call.refuses(change)) {
+                return -Errno.EPERM;
+            }
+        }
+        String last = name.last();
+        return landlock.perform(call.tid(), who, () -> switch (o.op()) {
+            case UNLINK -> calls.unlinkat(dir, last, 0);
+            case RMDIR -> calls.unlinkat(dir, last, AT_REMOVEDIR);
+            case MKDIR -> calls.mkdirat(dir, last, o.mode());
+            case MKNOD -> calls.mknodat(dir, last, o.mode(), o.dev());
+            case SYMLINK -> calls.symlinkat(text, dir, last);
+        });
     }
 
     /**
@@ -336,7 +509,8 @@ final class NameEmulation {
         if (!st.isDirectory()) {
             return 0;
         }
-        Renaming moved = renaming(call, a, now.get(), there.get(), null);
+        NameChange moved = NameChange.moved(a.syscall(), call.tgid(), call.tid(), Procfs.comm(call.tid()), now.get(),
+                there.get(), null, false);
         if (call.onNotifier()) {
             // A file the walk found was made a directory since: its tree is not walked here,
             // where a slow filesystem below it would hold every other call.
@@ -353,7 +527,7 @@ final class NameEmulation {
      * refused, when there are more than {@link #MAX_BELOW}, or when a directory below cannot be
      * listed; else 0.
      */
-    private int below(Call call, int dir, String name, Renaming moved) {
+    private int below(Call call, int dir, String name, NameChange moved) {
         int top = calls.openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (top < 0) {
             return 0; // gone since: the kernel's rename says what happens
@@ -382,8 +556,7 @@ final class NameEmulation {
                         if (st == null) {
                             continue; // gone since: nothing to move under a new name
                         }
-                        ReachedFile file = new ReachedFile(st.dev(), st.ino(), st.ctimeNs());
-                        if (call.refuses(moved.below(rel, file))) {
+                        if (call.refuses(moved.below(rel, reached(st), st.isSymlink()))) {
                             return -Errno.EPERM;
                         }
                         if (st.isDirectory()) {
@@ -411,12 +584,12 @@ final class NameEmulation {
 
     /** Whether the sinks refuse giving the file {@code st} at {@code now} the name {@code there}. */
     private boolean refused(Call call, Args a, String now, String there, PathCalls.Stat st) {
-        ReachedFile file = st == null ? null : new ReachedFile(st.dev(), st.ino(), st.ctimeNs());
-        return call.refuses(renaming(call, a, now, there, file));
+        return call.refuses(NameChange.moved(a.syscall(), call.tgid(), call.tid(), Procfs.comm(call.tid()), now, there,
+                reached(st), st != null && st.isSymlink()));
     }
 
-    private static Renaming renaming(Call call, Args a, String now, String there, ReachedFile file) {
-        return new Renaming(a.syscall(), call.tgid(), call.tid(), Procfs.comm(call.tid()), now, there, file);
+    private static ReachedFile reached(PathCalls.Stat st) {
+        return st == null ? null : new ReachedFile(st.dev(), st.ino(), st.ctimeNs());
     }
 
     /**

@@ -23,6 +23,7 @@ import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.ThreadCredentials;
 import dev.seccheck.sentry.defense.OwnFiles;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
+import dev.seccheck.sink.NameChange;
 import dev.seccheck.sink.ReachedFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -63,12 +64,18 @@ final class OpenEmulation {
     private final DeviceCgroups devices;
     private final TaskNamespaces namespaces;
     private final LandlockDomains landlock;
+    /**
+     * Whether a sink decides on opening files, so that a truncate by name is shown to it as the
+     * file emptied ({@link NameChange#emptied}) before it is made.
+     */
+    private final boolean decidesNames;
     /** The identity the walk in progress assumed, for the open it leads to. */
     private Identity acting;
 
     OpenEmulation(PathCalls calls, PathWalk walk, ProgramMemory memory, Identity.Own own, RealPath names,
-            TaskFiles tasks, OwnFiles ownFiles, LandlockDomains landlock, Consumer<String> log) {
+            TaskFiles tasks, OwnFiles ownFiles, LandlockDomains landlock, boolean decidesNames, Consumer<String> log) {
         this.tasks = tasks;
+        this.decidesNames = decidesNames;
         this.landlock = landlock;
         this.ownFiles = ownFiles;
         this.log = log;
@@ -118,6 +125,21 @@ final class OpenEmulation {
         // Walked as an open for writing that follows symlinks and creates nothing.
         walk(call, ev, new Args(AT_FDCWD, n.arg0(), O_WRONLY, 0, 0, false),
                 (c, e, a, path, at) -> truncateFound(c, e, a, path, at, n.arg1()));
+    }
+
+    /**
+     * 0 when the sinks deciding on opening files let the truncate of the file at our fd
+     * {@code fd} (status {@code st}) through, -EPERM when they refuse it, -EACCES when its name
+     * cannot be had (a mount seccheck cannot name: no rule could be checked on it).
+     */
+    private int refusedTruncate(Call call, int fd, PathCalls.Stat st) {
+        Optional<String> name = names.of(fd, call.tid());
+        if (name.isEmpty()) {
+            return -Errno.EACCES;
+        }
+        NameChange change = NameChange.emptied("truncate", call.tgid(), call.tid(), Procfs.comm(call.tid()), name.get(),
+                new ReachedFile(st.dev(), st.ino(), st.ctimeNs()));
+        return call.refuses(change) ? -Errno.EPERM : 0;
     }
 
     /** What is done with the object a walk reached, with the program's identity still assumed. */
@@ -298,12 +320,15 @@ final class OpenEmulation {
                     } else if (mine.isPresent()) {
                         refuseOwn(call, ev, seen, mine.get());
                     } else {
-                        int r = landlock.perform(call.tid(), acting, () -> {
-                            int fd = calls.openat(AT_FDCWD, "/proc/thread-self/fd/" + f.fd(), O_WRONLY | O_CLOEXEC);
-                            int done = fd < 0 ? fd : calls.ftruncate(fd, length);
-                            PathCalls.close(fd);
-                            return done;
-                        });
+                        int r = decidesNames ? refusedTruncate(call, f.fd(), st) : 0;
+                        if (r == 0) {
+                            r = landlock.perform(call.tid(), acting, () -> {
+                                int fd = calls.openat(AT_FDCWD, "/proc/thread-self/fd/" + f.fd(), O_WRONLY | O_CLOEXEC);
+                                int done = fd < 0 ? fd : calls.ftruncate(fd, length);
+                                PathCalls.close(fd);
+                                return done;
+                            });
+                        }
                         if (r < 0) {
                             call.fail(ev, seen, -r);
                         } else {

@@ -20,7 +20,7 @@ import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.SyscallsToRead;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
-import dev.seccheck.sink.Renaming;
+import dev.seccheck.sink.NameChange;
 import dev.seccheck.state.PointState;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,7 +45,7 @@ final class SyscallPoints implements EmulatedPoints {
     private final ContextFactory context;
     private final MmapPoints mmap;
     private final ExecCalls execCalls;
-    /** The points of the syscalls that open by path, asked about links and renames ({@link #refuses}). */
+    /** The points of the syscalls that open by path, asked about changes of names ({@link #refuses}). */
     private final List<Point> openPoints;
     /**
      * Enter-time decodes, by tid, for exit points of calls whose arguments are gone by the exit
@@ -121,7 +121,8 @@ final class SyscallPoints implements EmulatedPoints {
     /**
      * Returns what the run emulates: opens while a schematized open, openat or creat point is
      * enabled, connect and sendto-with-an-address while a connect point is, bind while a bind
-     * point is, links and renames while a sink decides at an open point. Decided once, by the
+     * point is, the calls on names (links, renames, unlinks, new files, symlinks) and truncate while
+     * a sink decides at an open point. Decided once, by the
      * first call (the filters of the run are fixed at start): sessions created later are served
      * the ptrace way for syscalls not emulated from the start.
      */
@@ -146,8 +147,8 @@ final class SyscallPoints implements EmulatedPoints {
     }
 
     @Override
-    public boolean refuses(Renaming renaming) {
-        return state.refuses(openPoints, renaming);
+    public boolean refuses(NameChange change) {
+        return state.refuses(openPoints, change);
     }
 
     private boolean schematized(int nr) {

@@ -10,7 +10,7 @@ import dev.seccheck.points.Point;
 import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.sink.Destination;
 import dev.seccheck.sink.Missing;
-import dev.seccheck.sink.Renaming;
+import dev.seccheck.sink.NameChange;
 import java.time.Instant;
 
 /**
@@ -40,14 +40,27 @@ final class AlertLog {
     }
 
     /** Writes the alert of a link or rename refused because it would take a file out of {@code rule}'s reach. */
-    void renaming(Rule rule, Renaming r) {
+    /** Writes the alert of a refused change of names ({@link PolicySink#refuses}), and {@code why}. */
+    void nameChange(Rule rule, NameChange c, String why) {
         ObjectNode n = head(rule, new Action.Deny(Errno.EPERM), null);
-        n.put("syscall", r.syscall());
-        task(n, r.pid(), r.tid(), r.processName());
-        ObjectNode renaming = n.putObject("renaming");
-        renaming.put("from", Escape.plain(r.from(), Escape.DEFAULT_LIMIT));
-        renaming.put("to", Escape.plain(r.to(), Escape.DEFAULT_LIMIT));
-        renaming.put("why", "the rule reaches the file under its name now, not under the new one");
+        n.put("syscall", c.syscall());
+        task(n, c.pid(), c.tid(), c.processName());
+        ObjectNode what = n.putObject(switch (c.kind()) {
+            case MOVE -> "renaming";
+            case CREATE -> "creating";
+            case REMOVE -> "removing";
+            case EMPTY -> "truncating";
+        });
+        if (c.kind() == NameChange.Kind.MOVE) {
+            what.put("from", Escape.plain(c.from(), Escape.DEFAULT_LIMIT));
+            what.put("to", Escape.plain(c.to(), Escape.DEFAULT_LIMIT));
+        } else {
+            what.put("name", Escape.plain(c.kind() == NameChange.Kind.CREATE ? c.to() : c.from(), Escape.DEFAULT_LIMIT));
+        }
+        if (c.symlink()) {
+            what.put("symlink", true);
+        }
+        what.put("why", why);
         print(n);
     }
 

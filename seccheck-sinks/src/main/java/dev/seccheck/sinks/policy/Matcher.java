@@ -26,11 +26,33 @@ sealed interface Matcher {
         return false;
     }
 
+    /**
+     * Returns whether some path below the directory {@code dir} (a string starting with
+     * {@code dir + "/"}) may match: a symbolic link at {@code dir} would lead such names elsewhere.
+     * May say yes when unsure, never no when one does match. Matchers of other kinds say no.
+     */
+    default boolean mayMatchBelow(String dir) {
+        return false;
+    }
+
+    /**
+     * Returns whether every path below the directory {@code dir} matches. May say no when unsure,
+     * never yes when one does not.
+     */
+    default boolean matchesAllBelow(String dir) {
+        return false;
+    }
+
     /** The string equals the text. */
     record Exact(String text) implements Matcher {
         @Override
         public boolean matchesString(String s) {
             return text.equals(s);
+        }
+
+        @Override
+        public boolean mayMatchBelow(String dir) {
+            return text.startsWith(dir + "/");
         }
     }
 
@@ -39,6 +61,16 @@ sealed interface Matcher {
         @Override
         public boolean matchesString(String s) {
             return s.startsWith(prefix);
+        }
+
+        @Override
+        public boolean mayMatchBelow(String dir) {
+            return prefix.startsWith(dir + "/") || matchesAllBelow(dir);
+        }
+
+        @Override
+        public boolean matchesAllBelow(String dir) {
+            return (dir + "/").startsWith(prefix);
         }
     }
 
@@ -51,6 +83,21 @@ sealed interface Matcher {
         @Override
         public boolean matchesString(String s) {
             return regex.matcher(s).matches();
+        }
+
+        /** Whether {@code dir + "/"} matches, or could with more characters (the match ran out of input). */
+        @Override
+        public boolean mayMatchBelow(String dir) {
+            java.util.regex.Matcher m = regex.matcher(dir + "/");
+            return m.matches() || m.hitEnd();
+        }
+
+        /** Told only for a literal start and stars ({@code /work/**}): below it, anything matches. */
+        @Override
+        public boolean matchesAllBelow(String dir) {
+            String start = FilesNamed.literalStart(glob);
+            return glob.substring(start.length()).chars().allMatch(c -> c == '*') && start.length() < glob.length()
+                    && (dir + "/").startsWith(start);
         }
 
         private static String toRegex(String glob) {
@@ -155,6 +202,16 @@ sealed interface Matcher {
             return any(m -> m.matchesIp(ip));
         }
 
+        @Override
+        public boolean mayMatchBelow(String dir) {
+            return any(m -> m.mayMatchBelow(dir));
+        }
+
+        @Override
+        public boolean matchesAllBelow(String dir) {
+            return any(m -> m.matchesAllBelow(dir));
+        }
+
         private boolean any(Predicate<Matcher> matches) {
             for (Matcher m : options) {
                 if (matches.test(m)) {
@@ -180,6 +237,16 @@ sealed interface Matcher {
         @Override
         public boolean matchesIp(byte[] ip) {
             return !inner.matchesIp(ip);
+        }
+
+        @Override
+        public boolean mayMatchBelow(String dir) {
+            return !inner.matchesAllBelow(dir);
+        }
+
+        @Override
+        public boolean matchesAllBelow(String dir) {
+            return !inner.mayMatchBelow(dir);
         }
     }
 }

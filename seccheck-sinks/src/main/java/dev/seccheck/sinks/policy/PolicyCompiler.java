@@ -90,12 +90,18 @@ final class PolicyCompiler {
                 FieldSet fields = enabled.get(p.id());
                 if (fields != null) {
                     Rule rule = new Rule(i, label, conditions(r, action, match, p, fields, catalog, named),
-                            action);
+                            action, opening(p, catalog));
                     byPoint.computeIfAbsent(p.id(), id -> new ArrayList<>()).add(rule);
                 }
             }
         }
         return byPoint;
+    }
+
+    /** Whether {@code p} is the enter point of an open (open, openat, creat: an Open message). */
+    private static boolean opening(Point p, Catalog catalog) {
+        return p.isSyscall() && !p.syscallType().isExit()
+                && MessageTypes.descriptor(MessageTypes.forPoint(p, catalog)).orElseThrow().getName().equals("Open");
     }
 
     /** @param named the files path matchers name, memoized by matcher; null when only checking the rule */

@@ -7,7 +7,7 @@ import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.abi.Errno;
 import dev.seccheck.sink.Missing;
 import dev.seccheck.sink.PointSink;
-import dev.seccheck.sink.Renaming;
+import dev.seccheck.sink.NameChange;
 import dev.seccheck.sink.SecurityCheckException;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +29,8 @@ public final class PolicySink implements PointSink.MissingAware {
     private final Rule[][] rulesByPoint;
     /** The enforcing rules on the path of an open, once each (a rule naming several points is one rule). */
     private final List<Rule> onNames;
+    /** The rules on opening files, once each, in their order: they decide on names the program changes. */
+    private final List<Rule> onOpens;
     private final AlertLog alerts;
     private final OnMissing onMissing;
 
@@ -43,6 +45,9 @@ public final class PolicySink implements PointSink.MissingAware {
         Map<Integer, Rule> byIndex = new TreeMap<>();
         rules.values().forEach(l -> l.stream().filter(Rule::onNames).forEach(r -> byIndex.putIfAbsent(r.index(), r)));
         this.onNames = List.copyOf(byIndex.values());
+        Map<Integer, Rule> opening = new TreeMap<>();
+        rules.values().forEach(l -> l.stream().filter(Rule::opening).forEach(r -> opening.putIfAbsent(r.index(), r)));
+        this.onOpens = List.copyOf(opening.values());
     }
 
     @Override
@@ -94,21 +99,59 @@ public final class PolicySink implements PointSink.MissingAware {
     }
 
     /**
-     * Refuses a link or rename that takes a file out of the reach of a deny or kill rule on opening
-     * files: the rule's path conditions all hold for the file's name now (or for its device and
-     * inode, {@link FilesNamed}) and not for the new one. Else the file could be opened under the
-     * new name where it is denied under the old (a hard link into an allowed directory, under a
-     * negated matcher; {@code secret.key} renamed {@code secret.txt}, under {@code *.key}). Only the
-     * path conditions count: the rule's others (a process name, say) may be met by another task,
-     * or by this one later. A new name every such rule still reaches is let through (a move within
-     * a denied tree).
+     * Refuses a change of names that walks around a deny or kill rule on opening files:
+     * <ul>
+     * <li>a link or rename that takes a file out of the rule's reach: its path conditions all hold
+     *     for the file's name now (or for its device and inode, {@link FilesNamed}) and not for the
+     *     new one. Else the file could be opened under the new name where it is denied under the
+     *     old (a hard link into an allowed directory, under a negated matcher; {@code secret.key}
+     *     renamed {@code secret.txt}, under {@code *.key}). Only the path conditions count: the
+     *     rule's others (a process name, say) may be met by another task, or by this one later;</li>
+     * <li>a name the task could not open, given another file (renamed or linked over, or made
+     *     anew by mkdir, mknod or symlink), removed, or emptied by truncate: decided as the task's
+     *     open of that name would be, by the rules on opening files in order ({@link Rule#onName}).
+     *     Else a file the rule protects could be replaced (an {@code authorized_keys} renamed over,
+     *     a symlink put where it was) or cut without an open;</li>
+     * <li>a symbolic link made at a name above names such a rule reaches ({@link Rule#mayReachBelow}):
+     *     it would lead them to files of the program's choosing.</li>
+     * </ul>
+     * A move within names every rule still reaches and the task may open goes through.
      */
     @Override
-    public boolean refuses(Renaming renaming) {
-        for (Rule rule : onNames) {
-            if (rule.reaches(renaming.from(), renaming.file()) && !rule.reaches(renaming.to(), renaming.file())) {
-                alerts.renaming(rule, renaming);
-                return true;
+    public boolean refuses(NameChange change) {
+        if (change.kind() == NameChange.Kind.MOVE) {
+            for (Rule rule : onNames) {
+                if (rule.reaches(change.from(), change.file()) && !rule.reaches(change.to(), change.file())) {
+                    alerts.nameChange(rule, change, "the rule reaches the file under its name now, not under the new one");
+                    return true;
+                }
+            }
+        }
+        boolean naming = change.kind() == NameChange.Kind.MOVE || change.kind() == NameChange.Kind.CREATE;
+        String name = naming ? change.to() : change.from();
+        decide:
+        for (Rule rule : onOpens) {
+            switch (rule.onName(name, naming ? null : change.file(), change.processName())) {
+                case REFUSE -> {
+                    alerts.nameChange(rule, change, switch (change.kind()) {
+                        case MOVE, CREATE -> "the rule denies the task that name";
+                        case REMOVE -> "the rule denies the task the name removed";
+                        case EMPTY -> "the rule denies the task that file";
+                    });
+                    return true;
+                }
+                case LET -> {
+                    break decide;
+                }
+                case NO_MATCH -> {}
+            }
+        }
+        if (naming && change.symlink()) {
+            for (Rule rule : onOpens) {
+                if (rule.mayReachBelow(change.to(), change.processName())) {
+                    alerts.nameChange(rule, change, "a symbolic link there would lead names the rule denies below it elsewhere");
+                    return true;
+                }
             }
         }
         return false;

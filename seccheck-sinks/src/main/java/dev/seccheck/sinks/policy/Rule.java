@@ -8,8 +8,24 @@ import java.util.List;
 /**
  * Rule is one compiled policy rule: its place in the list, an optional label, the conditions
  * that must all hold, and its action.
+ *
+ * @param opening whether the rule is on the enter point of an open (open, openat, creat): then it
+ *     also decides on the names the program changes ({@link #onName})
  */
-record Rule(int index, String label, List<Condition> conditions, Action action) {
+record Rule(int index, String label, List<Condition> conditions, Action action, boolean opening) {
+
+    /** How a rule on opening files decides on a name the program is about to change ({@link #onName}). */
+    enum OnName {
+        /** Its conditions do not hold (or an allow or log rule's could not be checked): the next rule decides. */
+        NO_MATCH,
+        /** An allow or log rule whose conditions all hold: the change goes through. */
+        LET,
+        /** A deny or kill rule whose conditions hold, or may: the change is refused. */
+        REFUSE
+    }
+
+    /** The context field a name change can be checked against: the name of the task making it. */
+    private static final String PROCESS_NAME = "process_name";
 
     /**
      * Condition: the key's value in the message matches, or (a path key) the file the sentry
@@ -60,6 +76,55 @@ record Rule(int index, String label, List<Condition> conditions, Action action) 
     boolean reaches(String name, ReachedFile file) {
         for (Condition c : conditions) {
             if (c.path() && !c.holdsFor(name, file)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Decides, as an open of it by the task named {@code processName} would be decided, on the
+     * name {@code name} the task is about to give another file (a rename or link over it, a new
+     * file there), remove, or empty ({@code file}, the device and inode it names now, or null).
+     * Conditions on the path are checked on {@code name} (and {@code file}), on
+     * {@code process_name} on {@code processName}; any other (the open's flags, the task's
+     * credentials...) cannot be, so a deny or kill rule takes it to hold and an allow or log rule
+     * not to: a change is never let through on a value nobody checked.
+     */
+    OnName onName(String name, ReachedFile file, String processName) {
+        boolean unchecked = false;
+        for (Condition c : conditions) {
+            if (c.path()) {
+                if (!c.holdsFor(name, file)) {
+                    return OnName.NO_MATCH;
+                }
+            } else if (c.key().name().equals(PROCESS_NAME)) {
+                if (!c.matcher().matchesString(processName)) {
+                    return OnName.NO_MATCH;
+                }
+            } else {
+                unchecked = true;
+            }
+        }
+        if (enforcing()) {
+            return OnName.REFUSE;
+        }
+        return unchecked ? OnName.NO_MATCH : OnName.LET;
+    }
+
+    /**
+     * Whether this deny or kill rule may hold for an open, by the task named {@code processName},
+     * of a name below the directory {@code dir}: a symbolic link made at {@code dir} would lead
+     * those names to files of the program's choosing. Conditions other than the path and
+     * {@code process_name} are taken to hold.
+     */
+    boolean mayReachBelow(String dir, String processName) {
+        if (!enforcing()) {
+            return false;
+        }
+        for (Condition c : conditions) {
+            if (c.path() ? !c.matcher().mayMatchBelow(dir)
+                    : c.key().name().equals(PROCESS_NAME) && !c.matcher().matchesString(processName)) {
                 return false;
             }
         }

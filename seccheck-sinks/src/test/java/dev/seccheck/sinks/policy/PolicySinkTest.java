@@ -18,7 +18,7 @@ import dev.seccheck.proto.syscall.Connect;
 import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.session.JsonSinkConfig;
 import dev.seccheck.sink.ReachedFile;
-import dev.seccheck.sink.Renaming;
+import dev.seccheck.sink.NameChange;
 import dev.seccheck.sink.SecurityCheckException;
 import dev.seccheck.sink.Sink;
 import dev.seccheck.sink.SinkConfig;
@@ -249,14 +249,14 @@ class PolicySinkTest {
         ReachedFile namedFile = new ReachedFile((long) id.get("dev"), (long) id.get("ino"),
                 ((java.nio.file.attribute.FileTime) id.get("ctime")).to(java.util.concurrent.TimeUnit.NANOSECONDS));
 
-        assertThat(sink.refuses(renaming("/o/a", "/p/a", null))).as("out of a negated rule").isTrue();
-        assertThat(sink.refuses(renaming("/p/x.key", "/p/x.txt", null))).as("out of a relative glob, kill rule").isTrue();
-        assertThat(sink.refuses(renaming("/o/a", "/o/b", null))).as("within the denied names").isFalse();
-        assertThat(sink.refuses(renaming("/p/a", "/o/a", null))).as("into the denied names").isFalse();
-        assertThat(sink.refuses(renaming("/p/logged/a", "/p/b", null))).as("a log rule keeps nothing").isFalse();
-        assertThat(sink.refuses(renaming("/p/b.key", "/p/open/b.key", null))).as("still *.key").isFalse();
-        assertThat(sink.refuses(renaming(named.toString(), "/o/moved", namedFile))).as("named by its inode").isFalse();
-        assertThat(sink.refuses(renaming(named.toString(), "/o/moved", null))).as("no inode to go by").isTrue();
+        assertThat(sink.refuses(change("/o/a", "/p/a", null))).as("out of a negated rule").isTrue();
+        assertThat(sink.refuses(change("/p/x.key", "/p/x.txt", null))).as("out of a relative glob, kill rule").isTrue();
+        assertThat(sink.refuses(change("/o/a", "/o/b", null))).as("within the denied names").isFalse();
+        assertThat(sink.refuses(change("/p/a", "/o/a", null))).as("into the denied names").isFalse();
+        assertThat(sink.refuses(change("/p/logged/a", "/p/b", null))).as("a log rule keeps nothing").isFalse();
+        assertThat(sink.refuses(change("/p/b.key", "/p/open/b.key", null))).as("still *.key").isFalse();
+        assertThat(sink.refuses(change(named.toString(), "/o/moved", namedFile))).as("named by its inode").isFalse();
+        assertThat(sink.refuses(change(named.toString(), "/o/moved", null))).as("no inode to go by").isTrue();
 
         List<String> lines = Files.readAllLines(alerts);
         assertThat(lines).hasSize(3);
@@ -272,8 +272,97 @@ class PolicySinkTest {
         assertThat(new ObjectMapper().readTree(lines.get(2)).path("rule_name").asText()).isEqualTo("one file");
     }
 
-    private static Renaming renaming(String from, String to, ReachedFile file) {
-        return new Renaming("renameat2", 42, 43, "mv", from, to, file);
+    /**
+     * A name the rules on opening files deny the task cannot be given another file, removed or
+     * emptied either, decided in the rules' order as the task's open of it would be: an allow rule
+     * before lets it through, a rule for another process name does not hold, a condition a name
+     * change cannot be checked on (the open's flags) is taken to hold for a deny rule and not for
+     * an allow rule. A symbolic link is refused where it would lead names a deny rule reaches.
+     */
+    @Test
+    void refusesGivingRemovingOrEmptyingANameTheTaskCouldNotOpen() throws Exception {
+        Path alerts = tmp.resolve("alerts.jsonl");
+        Sink sink = sink("""
+                {"alerts": "%s", "rules": [
+                  {"point": "syscall/openat/enter", "match": {"pathname": "/etc/shadow", "process_name": "passwd"},
+                   "action": "allow"},
+                  {"point": "syscall/openat/enter", "match": {"pathname": "/etc/motd", "flags": 0}, "action": "allow"},
+                  {"name": "etc", "point": "syscall/openat/enter", "match": {"pathname": {"glob": "/etc/*"}},
+                   "action": "deny"},
+                  {"name": "curl", "point": "syscall/openat/enter", "match": {"pathname": {"prefix": "/data/"},
+                   "process_name": "curl"}, "action": "deny"},
+                  {"name": "app", "point": "syscall/openat/enter", "match": {"pathname": "/srv/app/conf/secret"},
+                   "action": "deny"},
+                  {"point": "syscall/openat/enter", "match": {"pathname": {"glob": "/var/log/*"}}, "action": "log"},
+                  {"name": "writes", "point": "syscall/openat/enter",
+                   "match": {"pathname": {"glob": "/var/*"}, "flags": 1}, "action": "deny"}]}"""
+                .formatted(alerts), List.of(new PointReq(OPENAT, FD_PATH_AND_CONTEXT)));
+
+        assertThat(sink.refuses(change("/tmp/x", "/etc/passwd", null))).as("renamed over").isTrue();
+        assertThat(sink.refuses(NameChange.moved("renameat2", 42, 43, "mv", "/tmp/nshadow", "/etc/shadow", null,
+                false))).as("the allow rule is passwd's").isTrue();
+        assertThat(sink.refuses(NameChange.moved("renameat2", 42, 43, "passwd", "/tmp/nshadow", "/etc/shadow", null,
+                false))).as("an allow rule first").isFalse();
+        assertThat(sink.refuses(change("/tmp/m", "/etc/motd", null))).as("an allow rule on flags, unchecked").isTrue();
+        assertThat(sink.refuses(NameChange.removed("unlink", 42, 43, "rm", "/etc/hosts", null))).isTrue();
+        assertThat(sink.refuses(NameChange.emptied("truncate", 42, 43, "sh", "/etc/hosts", null))).isTrue();
+        assertThat(sink.refuses(NameChange.created("mkdir", 42, 43, "mkdir", "/etc/new", false))).isTrue();
+        assertThat(sink.refuses(NameChange.created("mkdir", 42, 43, "mkdir", "/tmp/new", false))).isFalse();
+        assertThat(sink.refuses(NameChange.removed("unlink", 42, 43, "rm", "/data/a", null))).as("not curl").isFalse();
+        assertThat(sink.refuses(NameChange.removed("unlink", 42, 43, "curl", "/data/a", null))).isTrue();
+        assertThat(sink.refuses(NameChange.removed("unlink", 42, 43, "rm", "/var/log/syslog", null)))
+                .as("a log rule first").isFalse();
+        assertThat(sink.refuses(NameChange.removed("unlink", 42, 43, "rm", "/var/cache", null))).as("flags unchecked: deny")
+                .isTrue();
+        assertThat(sink.refuses(NameChange.created("symlinkat", 42, 43, "ln", "/srv/app", true)))
+                .as("a symlink above a denied name").isTrue();
+        assertThat(sink.refuses(NameChange.created("symlinkat", 42, 43, "ln", "/srv/app/conf", true))).isTrue();
+        assertThat(sink.refuses(NameChange.created("mkdirat", 42, 43, "mkdir", "/srv/app", false)))
+                .as("a directory there leads nowhere else").isFalse();
+        assertThat(sink.refuses(NameChange.created("symlinkat", 42, 43, "ln", "/srv/other", true))).isFalse();
+        assertThat(sink.refuses(NameChange.moved("renameat2", 42, 43, "mv", "/tmp/l", "/srv/app", null, true)))
+                .as("a symlink moved above a denied name").isTrue();
+        assertThat(sink.refuses(NameChange.created("symlinkat", 42, 43, "ln", "/data", true))).as("not curl").isFalse();
+        assertThat(sink.refuses(NameChange.created("symlinkat", 42, 43, "curl", "/data", true))).isTrue();
+
+        List<com.fasterxml.jackson.databind.JsonNode> lines = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(alerts)) {
+            lines.add(new ObjectMapper().readTree(line));
+        }
+        assertThat(lines).extracting(a -> a.path("rule_name").asText("-") + " " + a.path("syscall").asText())
+                .containsExactly("etc renameat2", "etc renameat2", "etc renameat2", "etc unlink", "etc truncate",
+                        "etc mkdir", "curl unlink", "writes unlink", "app symlinkat", "app symlinkat", "app renameat2",
+                        "curl symlinkat");
+        assertThat(lines.get(3).path("removing").path("name").asText()).isEqualTo("/etc/hosts");
+        assertThat(lines.get(4).path("truncating").path("name").asText()).isEqualTo("/etc/hosts");
+        assertThat(lines.get(8).path("creating").path("symlink").asBoolean()).isTrue();
+        assertThat(lines.get(8).path("creating").path("why").asText()).contains("symbolic link");
+    }
+
+    /** Paths below a directory a matcher may match, or must: what a symlink at the directory would redirect. */
+    @Test
+    void matchersTellWhatMayMatchBelowADirectory() {
+        assertThat(new Matcher.Exact("/a/b/c").mayMatchBelow("/a")).isTrue();
+        assertThat(new Matcher.Exact("/a/b/c").mayMatchBelow("/a/b/c")).isFalse();
+        assertThat(new Matcher.Exact("/ab").mayMatchBelow("/a")).isFalse();
+        assertThat(new Matcher.Prefix("/etc/cron").mayMatchBelow("/etc")).isTrue();
+        assertThat(new Matcher.Prefix("/etc/cron").mayMatchBelow("/etc/cron.d")).isTrue();
+        assertThat(new Matcher.Prefix("/etc/cron").mayMatchBelow("/usr")).isFalse();
+        assertThat(Matcher.Glob.of("/etc/cron.d/*").mayMatchBelow("/etc")).isTrue();
+        assertThat(Matcher.Glob.of("/etc/cron.d/*").mayMatchBelow("/etc/cron.d/x")).as("* crosses /").isTrue();
+        assertThat(Matcher.Glob.of("/etc/cron.d/*").mayMatchBelow("/usr/lib")).isFalse();
+        assertThat(Matcher.Glob.of("*.key").mayMatchBelow("/anywhere")).isTrue();
+        assertThat(Matcher.Glob.of("/work/**").matchesAllBelow("/work/x")).isTrue();
+        assertThat(Matcher.Glob.of("/work/*.c").matchesAllBelow("/work/x")).isFalse();
+        Matcher outside = new Matcher.Not(Matcher.Glob.of("/work/**"));
+        assertThat(outside.mayMatchBelow("/work/build")).as("all below is inside /work").isFalse();
+        assertThat(outside.mayMatchBelow("/tmp")).isTrue();
+        assertThat(new Matcher.AnyOf(List.of(new Matcher.Exact("/x/y"), new Matcher.Exact("/z"))).mayMatchBelow("/x"))
+                .isTrue();
+    }
+
+    private static NameChange change(String from, String to, ReachedFile file) {
+        return NameChange.moved("renameat2", 42, 43, "mv", from, to, file, false);
     }
 
     private static void assertRejected(String json, List<PointReq> points, String expected) {

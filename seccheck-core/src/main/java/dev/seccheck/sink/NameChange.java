@@ -1,0 +1,68 @@
+package dev.seccheck.sink;
+
+/**
+ * NameChange is a change to what a file name refers to that the supervisor is about to make for
+ * the program, shown to the sinks that decide on opening files before it happens
+ * ({@link Sink#refuses(NameChange)}). A rule on opening a file by name would be walked around
+ * without these: a file given a name the rule does not reach (a hard link, a rename) can be opened
+ * under it, and a name the rule reaches can be given another file (a rename over it, a symlink
+ * after an unlink), emptied without an open (truncate) or removed.
+ *
+ * @param kind what the call does to the names
+ * @param syscall the syscall's name (link, renameat2, unlinkat, symlink, mkdir, mknod, truncate...)
+ * @param pid the thread group of the task making it
+ * @param tid the task making it
+ * @param processName the task's name ({@code comm})
+ * @param from the file's absolute path now, as seccheck resolved it (every symlink, "..",
+ *     {@code /proc/self/...} link and mount taken into account): for {@link Kind#MOVE},
+ *     {@link Kind#REMOVE} and {@link Kind#EMPTY}; null for {@link Kind#CREATE}
+ * @param to the absolute path a file is about to have (as well, for a link; instead, for a rename):
+ *     for {@link Kind#MOVE} and {@link Kind#CREATE}; null otherwise
+ * @param file the file's device and inode, or null when it could not be had (or it is not made yet)
+ * @param symlink whether the file given the name {@code to} is a symbolic link, which leads the
+ *     names below {@code to} elsewhere
+ */
+public record NameChange(Kind kind, String syscall, int pid, int tid, String processName, String from, String to,
+        ReachedFile file, boolean symlink) {
+
+    /** What a call does to the names. */
+    public enum Kind {
+        /** An existing file gets the name {@code to}: a link (keeping {@code from}) or a rename (dropping it). */
+        MOVE,
+        /** A new file gets the name {@code to}: mkdir, mknod, symlink. */
+        CREATE,
+        /** The name {@code from} is removed: unlink, rmdir. */
+        REMOVE,
+        /** The file named {@code from} is emptied or cut without being opened: truncate. */
+        EMPTY
+    }
+
+    /** A link or rename of the file at {@code from} to {@code to}. */
+    public static NameChange moved(String syscall, int pid, int tid, String processName, String from, String to,
+            ReachedFile file, boolean symlink) {
+        return new NameChange(Kind.MOVE, syscall, pid, tid, processName, from, to, file, symlink);
+    }
+
+    /** A new file made at {@code to}. */
+    public static NameChange created(String syscall, int pid, int tid, String processName, String to,
+            boolean symlink) {
+        return new NameChange(Kind.CREATE, syscall, pid, tid, processName, null, to, null, symlink);
+    }
+
+    /** The name {@code from} of {@code file} removed. */
+    public static NameChange removed(String syscall, int pid, int tid, String processName, String from,
+            ReachedFile file) {
+        return new NameChange(Kind.REMOVE, syscall, pid, tid, processName, from, null, file, false);
+    }
+
+    /** The file {@code file} at {@code from} truncated. */
+    public static NameChange emptied(String syscall, int pid, int tid, String processName, String from,
+            ReachedFile file) {
+        return new NameChange(Kind.EMPTY, syscall, pid, tid, processName, from, null, file, false);
+    }
+
+    /** The same move, for {@code file} below the moved directory: {@code rel} is its path below both names. */
+    public NameChange below(String rel, ReachedFile file, boolean symlink) {
+        return new NameChange(kind, syscall, pid, tid, processName, from + "/" + rel, to + "/" + rel, file, symlink);
+    }
+}
