@@ -89,6 +89,11 @@ final class Call {
         return task.tgid();
     }
 
+    /** The task's name as its points' {@code process_name} shows it (kept from its exec), which rules decide on. */
+    String comm() {
+        return task.comm();
+    }
+
     SeccompNotification notification() {
         return n;
     }

@@ -16,7 +16,6 @@ import static dev.seccheck.abi.Fcntl.RENAME_WHITEOUT;
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.PathCalls;
-import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sink.ReachedFile;
@@ -316,7 +315,7 @@ final class NameEmulation {
             if (there.isEmpty()) {
                 return -Errno.EACCES; // a mount seccheck cannot name: no rule could be checked on it
             }
-            String comm = Procfs.comm(call.tid());
+            String comm = call.comm();
             NameChange change = switch (o.op()) {
                 case UNLINK, RMDIR -> {
                     PathCalls.Stat st = calls.lstatAt(dir, name.name());
@@ -509,7 +508,7 @@ final class NameEmulation {
         if (!st.isDirectory()) {
             return 0;
         }
-        NameChange moved = NameChange.moved(a.syscall(), call.tgid(), call.tid(), Procfs.comm(call.tid()), now.get(),
+        NameChange moved = NameChange.moved(a.syscall(), call.tgid(), call.tid(), call.comm(), now.get(),
                 there.get(), null, false);
         if (call.onNotifier()) {
             // A file the walk found was made a directory since: its tree is not walked here,
@@ -584,7 +583,7 @@ final class NameEmulation {
 
     /** Whether the sinks refuse giving the file {@code st} at {@code now} the name {@code there}. */
     private boolean refused(Call call, Args a, String now, String there, PathCalls.Stat st) {
-        return call.refuses(NameChange.moved(a.syscall(), call.tgid(), call.tid(), Procfs.comm(call.tid()), now, there,
+        return call.refuses(NameChange.moved(a.syscall(), call.tgid(), call.tid(), call.comm(), now, there,
                 reached(st), st != null && st.isSymlink()));
     }
 

@@ -128,16 +128,15 @@ final class OpenEmulation {
     }
 
     /**
-     * 0 when the sinks deciding on opening files let the truncate of the file at our fd
-     * {@code fd} (status {@code st}) through, -EPERM when they refuse it, -EACCES when its name
-     * cannot be had (a mount seccheck cannot name: no rule could be checked on it).
+     * 0 when the sinks deciding on opening files let the truncate of the file named {@code name}
+     * (status {@code st}) through, -EPERM when they refuse it, -EACCES when its name could not be
+     * had (a mount seccheck cannot name: no rule could be checked on it).
      */
-    private int refusedTruncate(Call call, int fd, PathCalls.Stat st) {
-        Optional<String> name = names.of(fd, call.tid());
+    private int refusedTruncate(Call call, Optional<String> name, PathCalls.Stat st) {
         if (name.isEmpty()) {
             return -Errno.EACCES;
         }
-        NameChange change = NameChange.emptied("truncate", call.tgid(), call.tid(), Procfs.comm(call.tid()), name.get(),
+        NameChange change = NameChange.emptied("truncate", call.tgid(), call.tid(), call.comm(), name.get(),
                 new ReachedFile(st.dev(), st.ino(), st.ctimeNs()));
         return call.refuses(change) ? -Errno.EPERM : 0;
     }
@@ -303,7 +302,8 @@ final class OpenEmulation {
                     }
                 }
                 case PathWalk.Located.Found f -> {
-                    Snapshot seen = seen(a, names.of(f.fd(), call.tid()), path);
+                    Optional<String> name = names.of(f.fd(), call.tid());
+                    Snapshot seen = seen(a, name, path);
                     if (call.enter(ev, seen) != 0) {
                         return;
                     }
@@ -320,7 +320,7 @@ final class OpenEmulation {
                     } else if (mine.isPresent()) {
                         refuseOwn(call, ev, seen, mine.get());
                     } else {
-                        int r = decidesNames ? refusedTruncate(call, f.fd(), st) : 0;
+                        int r = decidesNames ? refusedTruncate(call, name, st) : 0;
                         if (r == 0) {
                             r = landlock.perform(call.tid(), acting, () -> {
                                 int fd = calls.openat(AT_FDCWD, "/proc/thread-self/fd/" + f.fd(), O_WRONLY | O_CLOEXEC);
