@@ -85,9 +85,17 @@ sealed interface Matcher {
             return regex.matcher(s).matches();
         }
 
-        /** Whether {@code dir + "/"} matches, or could with more characters (the match ran out of input). */
+        /**
+         * For a glob anchored at the root ({@code /etc/cron.d/*}): whether {@code dir + "/"}
+         * matches, or could with more characters (the match ran out of input). A glob without an
+         * absolute start ({@code *.key}) names files by how they are called wherever they are, and
+         * says no: a symlink does not move names out of its reach, it matches them at the target too.
+         */
         @Override
         public boolean mayMatchBelow(String dir) {
+            if (!FilesNamed.literalStart(glob).startsWith("/")) {
+                return false;
+            }
             java.util.regex.Matcher m = regex.matcher(dir + "/");
             return m.matches() || m.hitEnd();
         }
