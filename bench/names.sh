@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# What the calls on one name cost when seccheck performs them (a session deciding on opens is there
+# as the run starts): bench/name-latency.c, 2,000 rounds of mkdir, symlink, mknod, truncate, two
+# unlinks and rmdir in a scratch directory, natively, under strace tracing those calls, under the
+# default session (which does not intercept them) and under the README's deny policy (which
+# performs them). Rounds alternate the configurations; the medians of each round's p50 per call.
+# With BENCH_OLD=<a snapshot of another build> (bench/snapshot.sh) its deny policy runs too.
+#
+# Usage: bench/names.sh [ROUNDS]   (default 5)
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+rounds="${1:-5}"
+out="$here/bench/out"
+sc="$here/seccheck"
+. "$here/bench/prepare.sh"
+bench_prepare "$out" "$sc"
+bench_deny_policy "$out/deny.json"
+cc -O2 -o "$out/name-latency" "$here/bench/name-latency.c"
+work="$(mktemp -d /tmp/seccheck-names.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+prog="$out/name-latency 2000"
+traced=unlink,unlinkat,rmdir,mkdir,mkdirat,mknod,mknodat,symlink,symlinkat,truncate
+declare -a names=(native "strace -f --seccomp-bpf" "seccheck default" "seccheck deny policy")
+declare -a cmds=("$prog" "strace -f --seccomp-bpf -e trace=$traced -o /dev/null $prog"
+  "$sc run --quiet -- $prog" "$sc run --quiet --config $out/deny.json -- $prog")
+if [ -n "${BENCH_OLD:-}" ]; then
+  names+=("old seccheck deny policy")
+  cmds+=("$BENCH_OLD/seccheck run --quiet --config $out/deny.json -- $prog")
+fi
+for ((r = 0; r < rounds; r++)); do
+  for i in "${!cmds[@]}"; do
+    echo "${names[$i]}	$(bash -c "${cmds[$i]}" 2>/dev/null | tail -1)"
+  done
+done | /usr/bin/python3 -c '
+import sys, statistics, collections
+d = collections.OrderedDict()
+for line in sys.stdin:
+    k, v = line.rstrip("\n").split("\t")
+    for kv in v.split():
+        call, us = kv.split("=")
+        d.setdefault(k, collections.OrderedDict()).setdefault(call, []).append(int(us))
+calls = list(next(iter(d.values())).keys())
+print("| p50 (us) | " + " | ".join(calls) + " |")
+print("|:--|" + "--:|" * len(calls))
+for k, v in d.items():
+    print(f"| {k} | " + " | ".join(f"{statistics.median(v[c]):.0f}" for c in calls) + " |")
+'
