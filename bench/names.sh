@@ -4,6 +4,9 @@
 # unlinks and rmdir in a scratch directory, natively, under strace tracing those calls, under the
 # default session (which does not intercept them) and under the README's deny policy (which
 # performs them). Rounds alternate the configurations; the medians of each round's p50 per call.
+# Then, as a whole command, `rm -rf` of a tree of 100 directories of 100 files each (made anew
+# before each run), natively, under strace tracing the removals and under the deny policy: the
+# median wall time of the rounds, start-up included.
 # With BENCH_OLD=<a snapshot of another build> (bench/snapshot.sh) its deny policy runs too.
 #
 # Usage: bench/names.sh [ROUNDS]   (default 5)
@@ -45,4 +48,33 @@ print("| p50 (us) | " + " | ".join(calls) + " |")
 print("|:--|" + "--:|" * len(calls))
 for k, v in d.items():
     print(f"| {k} | " + " | ".join(f"{statistics.median(v[c]):.0f}" for c in calls) + " |")
+'
+
+tree() { rm -rf "$work/t"; for d in $(seq 100); do mkdir -p "$work/t/$d"; (cd "$work/t/$d" && touch $(seq 100)); done; }
+declare -a rm_names=(native "strace -f --seccomp-bpf" "seccheck deny policy")
+declare -a rm_cmds=("rm -rf $work/t" "strace -f --seccomp-bpf -e trace=unlink,unlinkat,rmdir -o /dev/null rm -rf $work/t"
+  "$sc run --quiet --config $out/deny.json -- rm -rf $work/t")
+if [ -n "${BENCH_OLD:-}" ]; then
+  rm_names+=("old seccheck deny policy")
+  rm_cmds+=("$BENCH_OLD/seccheck run --quiet --config $out/deny.json -- rm -rf $work/t")
+fi
+for ((r = 0; r < rounds; r++)); do
+  for i in "${!rm_cmds[@]}"; do
+    tree
+    t0=$(date +%s%N); bash -c "${rm_cmds[$i]}" >/dev/null 2>&1; t1=$(date +%s%N)
+    echo "${rm_names[$i]}	$(((t1 - t0) / 1000000))"
+  done
+done | /usr/bin/python3 -c '
+import sys, statistics, collections
+d = collections.OrderedDict()
+for line in sys.stdin:
+    k, v = line.rstrip("\n").split("\t")
+    d.setdefault(k, []).append(int(v))
+base = statistics.median(next(iter(d.values())))
+print()
+print("| rm -rf of 10,100 names | median (ms) | vs native | rounds |")
+print("|:--|--:|--:|:--|")
+for k, v in d.items():
+    m = statistics.median(v)
+    print(f"| {k} | {m:.0f} | {m / base:.1f}x | {v} |")
 '
