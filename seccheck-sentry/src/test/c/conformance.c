@@ -1,5 +1,5 @@
 /* conformance: a few hundred opens, links, renames, calls on one name (unlink, rmdir, mkdir, mknod,
- * symlink, truncate), connects and sends with varied flags, dirfds, relative paths, modes and
+ * symlink, truncate, chmod, chown), connects and sends with varied flags, dirfds, relative paths, modes and
  * umasks, printing one line per call: the result (fd number, or errno name) and what the fd is
  * (type, permission bits, status flags, close-on-exec), or after a call on names what each name is
  * now (type and link count). Run in an empty scratch directory; its output must be the same
@@ -194,9 +194,9 @@ static void names_as_bytes(void) {
     listing("d\xff");
 }
 
-/* The calls that make or remove one name, at their edges, each followed by the state of the name;
-   what one made is removed again so each case starts from the same tree. */
-static void one_name_calls(int dirfd) {
+/* The calls on one name (make, remove, truncate, chmod, chown), at their edges, each followed by
+   the state of the name; what one made is removed again so each case starts from the same tree. */
+static void one_name_calls(int dirfd, int filefd) {
     char what[512];
     int f = open("victim", O_CREAT | O_WRONLY, 0644);
     write(f, "content\n", 8);
@@ -306,6 +306,49 @@ static void one_name_calls(int dirfd) {
     f = open("file", O_WRONLY | O_TRUNC);
     write(f, "content\n", 8);
     close(f);
+
+    struct { const char *name; unsigned mode; } modes[] = {
+        {"victim", 0600}, {"victim", 07777}, {"link", 0640}, {"dangling", 0600}, {"loop", 0600}, {"missing", 0600},
+        {"victim/", 0600}, {"dir", 0700}, {"dirlink/", 0750}, {"", 0600}, {"/proc/self/cwd/victim", 0644}};
+    for (unsigned i = 0; i < sizeof modes / sizeof *modes; i++) {
+        snprintf(what, sizeof what, "chmod(\"%s\", 0%o)", modes[i].name, modes[i].mode);
+        long r = syscall(SYS_chmod, modes[i].name, modes[i].mode);
+        struct stat st;
+        if (r == 0 && stat(modes[i].name, &st) == 0) printf("%s = 0 perm=%04o\n", what, st.st_mode & 07777);
+        else named(what, r, modes[i].name, modes[i].name);
+    }
+    chmod("victim", 0644);
+    chmod("file", 0644);
+    chmod("dir", 0755);
+    named("chmod(bad pointer)", syscall(SYS_chmod, (char *)8, 0600), "victim", "victim");
+    named("fchmodat(dirfd, \"sub\", 0750)", syscall(SYS_fchmodat, dirfd, "sub", 0750), "dir/sub", "dir/sub");
+    chmod("dir/sub", 0700);
+    named("fchmodat(999, \"victim\")", syscall(SYS_fchmodat, 999, "victim", 0600), "victim", "victim");
+    unsigned me = getuid(), mine = getgid();
+    struct { const char *name; int uid, gid, flags, syscall; } owners[] = {
+        {"victim", -1, -1, 0, SYS_chown}, {"victim", (int)me, (int)mine, 0, SYS_chown}, {"victim", 65534, -1, 0, SYS_chown},
+        {"link", -1, -1, 0, SYS_lchown}, {"link", (int)me, -1, 0, SYS_lchown}, {"dangling", -1, -1, 0, SYS_chown},
+        {"dangling", -1, -1, 0, SYS_lchown}, {"missing", -1, -1, 0, SYS_chown}, {"victim/", -1, -1, 0, SYS_chown},
+        {"victim", -1, -1, AT_SYMLINK_NOFOLLOW, SYS_fchownat}, {"link", -1, -1, AT_SYMLINK_NOFOLLOW, SYS_fchownat},
+        {"", -1, -1, AT_EMPTY_PATH, SYS_fchownat}, {"", -1, -1, 0, SYS_fchownat}, {"victim", -1, -1, 1, SYS_fchownat},
+        {"loop", -1, -1, 0, SYS_chown}};
+    for (unsigned i = 0; i < sizeof owners / sizeof *owners; i++) {
+        long r = owners[i].syscall == SYS_fchownat
+                     ? syscall(SYS_fchownat, AT_FDCWD, owners[i].name, owners[i].uid, owners[i].gid, owners[i].flags)
+                     : syscall(owners[i].syscall, owners[i].name, owners[i].uid, owners[i].gid);
+        snprintf(what, sizeof what, "%s(\"%s\", %s, %d, 0x%x)",
+                 owners[i].syscall == SYS_chown ? "chown" : owners[i].syscall == SYS_lchown ? "lchown" : "fchownat",
+                 owners[i].name, owners[i].uid == (int)me ? "me" : owners[i].uid == -1 ? "-1" : "65534", owners[i].gid,
+                 owners[i].flags);
+        struct stat st;
+        const char *shown = *owners[i].name ? owners[i].name : ".";
+        if (r == 0 && lstat(shown, &st) == 0)
+            printf("%s = 0 mine=%d\n", what, st.st_uid == me && st.st_gid == mine);
+        else named(what, r, owners[i].name, owners[i].name);
+        lchown(shown, me, mine);
+    }
+    named("chown(bad pointer)", syscall(SYS_chown, (char *)8, -1, -1), "victim", "victim");
+    named("fchownat(filefd, \"\", AT_EMPTY_PATH)", syscall(SYS_fchownat, filefd, "", -1, -1, AT_EMPTY_PATH), "file", "file");
     unlink("victim");
     rmdir("edir");
     unlink("full/x");
@@ -469,7 +512,7 @@ int main(void) {
 
     links_and_renames(dirfd, filefd);
     names_as_bytes();
-    one_name_calls(dirfd);
+    one_name_calls(dirfd, filefd);
     credentials();
     affinity();
 

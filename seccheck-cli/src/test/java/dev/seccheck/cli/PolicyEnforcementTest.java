@@ -224,10 +224,11 @@ class PolicyEnforcementTest {
     }
 
     /**
-     * A name a deny rule on opening files reaches cannot be given another file, removed or emptied
-     * without an open either: a file renamed over {@code ssh/authorized_keys}, a hard link made as
-     * {@code ssh/new_key}, {@code ssh/known} removed, {@code authorized_keys} truncated by truncate(2),
-     * a directory made as {@code ssh/sub}, a FIFO made as {@code ssh/fifo}, and a symlink made where
+     * A name a deny rule on opening files reaches cannot be given another file, removed or its file
+     * changed without an open either: a file renamed over {@code ssh/authorized_keys}, a hard link
+     * made as {@code ssh/new_key}, {@code ssh/known} removed, {@code authorized_keys} truncated by
+     * truncate(2) and made writable to all by chmod, {@code ssh/known} given away by chown, a
+     * directory made as {@code ssh/sub}, a FIFO made as {@code ssh/fifo}, and a symlink made where
      * the directory of a protected name ({@code cfg/app.conf}) does not exist yet, which would lead
      * that name into the program's own directory. Each is refused with EPERM and an alert; the same
      * calls in the program's own directory go through. Natively every route succeeds (in a tree of
@@ -248,17 +249,20 @@ class PolicyEnforcementTest {
     private void protectedNames(Path base, String nobodysClasspath) throws Exception {
         boolean nobody = nobodysClasspath != null;
         String routes = "cd %s && echo EVIL > work/k && mv work/k ssh/authorized_keys && echo replaced;"
-                + " ln work/k2 ssh/new_key && echo linked-in; rm ssh/known && echo removed;"
+                + " ln work/k2 ssh/new_key && echo linked-in; chown $(id -u) ssh/known && echo chowned;"
+                + " rm ssh/known && echo removed;"
                 + " /usr/bin/python3 -c 'import os; os.truncate(\"ssh/authorized_keys\", 0)' && echo emptied;"
                 + " mkdir ssh/sub && echo made-dir; mkfifo ssh/fifo && echo made-fifo;"
+                + " chmod 666 ssh/authorized_keys && echo chmodded;"
                 + " ln -s work cfg && echo linked-above;"
                 + " mv work/a work/b && rm work/b && ln -s x work/l && mkdir work/d && rmdir work/d"
-                + " && /usr/bin/python3 -c 'import os; os.truncate(\"work/k2\", 0)' && echo own-work; echo done";
+                + " && /usr/bin/python3 -c 'import os; os.truncate(\"work/k2\", 0)' && chmod 600 work/k2"
+                + " && chown $(id -u) work/k2 && echo own-work; echo done";
         Path nativeTree = protectedTree(Files.createDirectory(base.resolve("n")), nobody);
         Result natively = finish(new ProcessBuilder(natively(nobody, "sh", "-c", routes.formatted(nativeTree)))
                 .redirectErrorStream(true).start());
         assertThat(natively.out).as("natively").contains("replaced", "linked-in", "removed", "emptied", "made-dir",
-                "made-fifo", "linked-above", "own-work", "done");
+                "made-fifo", "chmodded", "chowned", "linked-above", "own-work", "done");
 
         Path tree = protectedTree(Files.createDirectory(base.resolve("w")), nobody);
         Path alerts = base.resolve("alerts.jsonl");
@@ -271,8 +275,10 @@ class PolicyEnforcementTest {
                 .redirectErrorStream(true).start());
 
         assertThat(r.out).contains("own-work", "done").doesNotContain("replaced", "linked-in", "removed", "emptied",
-                "made-dir", "made-fifo", "linked-above");
+                "made-dir", "made-fifo", "chmodded", "chowned", "linked-above");
         assertThat(Files.readString(tree.resolve("ssh/authorized_keys"))).isEqualTo("GOOD\n");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tree.resolve("ssh/authorized_keys"))))
+                .isEqualTo("rw-r--r--");
         assertThat(tree.resolve("ssh/known")).exists();
         try (var names = Files.list(tree.resolve("ssh"))) {
             assertThat(names.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder("authorized_keys", "known");
@@ -281,7 +287,7 @@ class PolicyEnforcementTest {
         List<String> refused = new ArrayList<>();
         for (String line : Files.readAllLines(alerts)) {
             JsonNode a = new ObjectMapper().readTree(line);
-            for (String kind : List.of("renaming", "creating", "removing", "truncating")) {
+            for (String kind : List.of("renaming", "creating", "removing", "altering")) {
                 if (a.has(kind)) {
                     JsonNode what = a.path(kind);
                     refused.add(a.path("rule_name").asText() + " " + a.path("errno").asText() + " " + kind + " "
@@ -290,8 +296,9 @@ class PolicyEnforcementTest {
             }
         }
         assertThat(refused).containsOnly("keys EPERM renaming ssh/authorized_keys", "keys EPERM renaming ssh/new_key",
-                        "keys EPERM removing ssh/known", "keys EPERM truncating ssh/authorized_keys",
-                        "keys EPERM creating ssh/sub", "keys EPERM creating ssh/fifo", "config EPERM creating cfg");
+                        "keys EPERM removing ssh/known", "keys EPERM altering ssh/authorized_keys",
+                        "keys EPERM creating ssh/sub", "keys EPERM creating ssh/fifo", "keys EPERM altering ssh/known",
+                        "config EPERM creating cfg");
     }
 
     /** ssh/ (authorized_keys, known) and work/ (a, k2) in {@code base}, given to uid 65534 when {@code nobody}. */

@@ -6,16 +6,16 @@ package dev.seccheck.sink;
  * ({@link Sink#refuses(NameChange)}). A rule on opening a file by name would be walked around
  * without these: a file given a name the rule does not reach (a hard link, a rename) can be opened
  * under it, and a name the rule reaches can be given another file (a rename over it, a symlink
- * after an unlink), emptied without an open (truncate) or removed.
+ * after an unlink), removed, or its file changed without an open (truncate, chmod, chown).
  *
  * @param kind what the call does to the names
- * @param syscall the syscall's name (link, renameat2, unlinkat, symlink, mkdir, mknod, truncate...)
+ * @param syscall the syscall's name (link, renameat2, unlinkat, symlink, mkdir, mknod, truncate, chmod...)
  * @param pid the thread group of the task making it
  * @param tid the task making it
  * @param processName the task's name ({@code comm})
  * @param from the file's absolute path now, as seccheck resolved it (every symlink, "..",
  *     {@code /proc/self/...} link and mount taken into account): for {@link Kind#MOVE},
- *     {@link Kind#REMOVE} and {@link Kind#EMPTY}; null for {@link Kind#CREATE}
+ *     {@link Kind#REMOVE} and {@link Kind#ALTER}; null for {@link Kind#CREATE}
  * @param to the absolute path a file is about to have (as well, for a link; instead, for a rename):
  *     for {@link Kind#MOVE} and {@link Kind#CREATE}; null otherwise
  * @param file the file's device and inode, or null when it could not be had (or it is not made yet)
@@ -33,8 +33,11 @@ public record NameChange(Kind kind, String syscall, int pid, int tid, String pro
         CREATE,
         /** The name {@code from} is removed: unlink, rmdir. */
         REMOVE,
-        /** The file named {@code from} is emptied or cut without being opened: truncate. */
-        EMPTY
+        /**
+         * The file named {@code from} is changed in place without being opened: truncate cuts it,
+         * chmod and chown change who may open it.
+         */
+        ALTER
     }
 
     /** A link or rename of the file at {@code from} to {@code to}. */
@@ -55,10 +58,10 @@ public record NameChange(Kind kind, String syscall, int pid, int tid, String pro
         return new NameChange(Kind.REMOVE, syscall, pid, tid, processName, from, null, file, false);
     }
 
-    /** The file {@code file} at {@code from} truncated. */
-    public static NameChange emptied(String syscall, int pid, int tid, String processName, String from,
+    /** The file {@code file} at {@code from} truncated, or its mode or owner changed. */
+    public static NameChange altered(String syscall, int pid, int tid, String processName, String from,
             ReachedFile file) {
-        return new NameChange(Kind.EMPTY, syscall, pid, tid, processName, from, null, file, false);
+        return new NameChange(Kind.ALTER, syscall, pid, tid, processName, from, null, file, false);
     }
 
     /** The same move, for {@code file} below the moved directory: {@code rel} is its path below both names. */

@@ -203,6 +203,16 @@ public final class PathCalls {
         return (int) retryOnEintr(() -> Direct.call(Sysno.SYMLINKAT, cString(target, second), dirfd, cString(name), 0));
     }
 
+    /** fchmodat(AT_FDCWD, name, mode): 0 or -errno. */
+    public int chmod(String name, int mode) {
+        return (int) Direct.call(Sysno.FCHMODAT, dev.seccheck.abi.Fcntl.AT_FDCWD, cString(name), mode, 0);
+    }
+
+    /** fchownat(dirfd, name, uid, gid, flags): 0 or -errno. */
+    public int fchownat(int dirfd, String name, int uid, int gid, int flags) {
+        return (int) Direct.call(Sysno.FCHOWNAT, dirfd, cString(name), uid, gid, flags, 0);
+    }
+
     /**
      * The names in the directory open as {@code dirfd} (O_RDONLY|O_DIRECTORY), "." and ".." left
      * out, read with getdents64 from where the fd stands; null with the errno lost when a read fails.

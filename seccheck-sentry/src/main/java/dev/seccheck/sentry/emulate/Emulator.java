@@ -45,7 +45,8 @@ public final class Emulator implements AutoCloseable {
      * Which effects are emulated for the run, fixed at start with the notifier's filter.
      *
      * @param names the calls that change what a name refers to (link, rename, unlink, rmdir,
-     *     mkdir, mknod, symlink and their *at forms) or empty a file by name (truncate), checked
+     *     mkdir, mknod, symlink and their *at forms) or change a file by name (truncate, chmod,
+     *     chown), checked
      *     against the sinks that decide on opening files ({@link NameEmulation})
      */
     public record Effects(boolean opens, boolean connects, boolean binds, boolean names) {
@@ -58,10 +59,8 @@ public final class Emulator implements AutoCloseable {
                 case Sysno.OPEN, Sysno.OPENAT, Sysno.OPENAT2, Sysno.CREAT, Sysno.OPEN_BY_HANDLE_AT -> opens;
                 case Sysno.CONNECT, Sysno.SENDTO, Sysno.SENDMSG, Sysno.SENDMMSG -> connects;
                 case Sysno.BIND -> binds;
-                case Sysno.LINK, Sysno.LINKAT, Sysno.RENAME, Sysno.RENAMEAT, Sysno.RENAMEAT2, Sysno.UNLINK, Sysno.UNLINKAT,
-                        Sysno.RMDIR, Sysno.MKDIR, Sysno.MKDIRAT, Sysno.MKNOD, Sysno.MKNODAT, Sysno.SYMLINK, Sysno.SYMLINKAT,
-                        Sysno.TRUNCATE -> names;
-                default -> false;
+                case Sysno.TRUNCATE -> names;
+                default -> names && NameEmulation.serves(nr);
             };
         }
 
@@ -161,7 +160,7 @@ public final class Emulator implements AutoCloseable {
      * else goes to the pool.
      */
     public void submit(SeccompNotification n, Task task) {
-        if (isOpen(n.nr()) || isNameChange(n.nr())) {
+        if (isOpen(n.nr()) || NameEmulation.serves(n.nr())) {
             if (here == null) {
                 here = new Worker(supervisor, own, ownFiles, userNamespaces, landlock, effects.names(), log);
             }
@@ -220,13 +219,6 @@ public final class Emulator implements AutoCloseable {
         return nr == Sysno.OPEN || nr == Sysno.OPENAT || nr == Sysno.OPENAT2 || nr == Sysno.CREAT;
     }
 
-    private static boolean isNameChange(int nr) {
-        return switch (nr) {
-            case Sysno.LINK, Sysno.LINKAT, Sysno.RENAME, Sysno.RENAMEAT, Sysno.RENAMEAT2, Sysno.UNLINK, Sysno.UNLINKAT,
-                    Sysno.RMDIR, Sysno.MKDIR, Sysno.MKDIRAT, Sysno.MKNOD, Sysno.MKNODAT, Sysno.SYMLINK, Sysno.SYMLINKAT -> true;
-            default -> false;
-        };
-    }
 
     /** @return false when an open on the notifier was given up, nothing fired or answered */
     private boolean serve(Call call, Worker w) {
@@ -238,12 +230,12 @@ public final class Emulator implements AutoCloseable {
                     return w.opens.serve(call);
                 }
                 case Sysno.TRUNCATE -> w.opens.serveTruncate(call);
-                case Sysno.LINK, Sysno.LINKAT, Sysno.RENAME, Sysno.RENAMEAT, Sysno.RENAMEAT2, Sysno.UNLINK, Sysno.UNLINKAT,
-                        Sysno.RMDIR, Sysno.MKDIR, Sysno.MKDIRAT, Sysno.MKNOD, Sysno.MKNODAT, Sysno.SYMLINK,
-                        Sysno.SYMLINKAT -> {
-                    return w.renames.serve(call);
+                default -> {
+                    if (NameEmulation.serves(n.nr())) {
+                        return w.renames.serve(call);
+                    }
+                    w.net.serve(call);
                 }
-                default -> w.net.serve(call);
             }
         } catch (RuntimeException e) {
             log.accept("emulating syscall " + n.nr() + " of task " + n.tid() + ": " + e.getMessage());

@@ -4,6 +4,7 @@ import static dev.seccheck.abi.Fcntl.AT_EMPTY_PATH;
 import static dev.seccheck.abi.Fcntl.AT_FDCWD;
 import static dev.seccheck.abi.Fcntl.AT_REMOVEDIR;
 import static dev.seccheck.abi.Fcntl.AT_SYMLINK_FOLLOW;
+import static dev.seccheck.abi.Fcntl.AT_SYMLINK_NOFOLLOW;
 import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
 import static dev.seccheck.abi.Fcntl.O_DIRECTORY;
 import static dev.seccheck.abi.Fcntl.O_NOFOLLOW;
@@ -28,10 +29,12 @@ import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 
 /**
- * NameEmulation performs the calls that change names for the program while a sink decides on
- * opening files: link, linkat, rename, renameat and renameat2, so that no file leaves a rule's
- * reach under a new name; unlink, unlinkat, rmdir, mkdir, mkdirat, mknod, mknodat, symlink and
- * symlinkat, so that no name a rule denies is removed or given a file of the program's making.
+ * NameEmulation performs the calls that reach a file by name without opening it, for the program,
+ * while a sink decides on opening files: link, linkat, rename, renameat and renameat2, so that no
+ * file leaves a rule's reach under a new name; unlink, unlinkat, rmdir, mkdir, mkdirat, mknod,
+ * mknodat, symlink and symlinkat, so that no name a rule denies is removed or given a file of the
+ * program's making; chmod, fchmodat, chown, lchown and fchownat, so that no such file is given to
+ * other users.
  * Each path is read once and walked from the program's root, cwd or dirfd with its identity
  * ({@link PathWalk}, {@link Identity}); the sinks are shown the change by real names
  * ({@link NameChange}) and may refuse (EPERM); then the kernel makes the call from what the walks
@@ -74,6 +77,12 @@ final class NameEmulation {
         this.names = names;
         this.tasks = tasks;
         this.log = log;
+    }
+
+    /** Whether syscall {@code nr} is one this class performs: a link or rename, a call on one name, a chmod or chown. */
+    static boolean serves(int nr) {
+        return nr == Sysno.LINK || nr == Sysno.LINKAT || nr == Sysno.RENAME || nr == Sysno.RENAMEAT
+                || nr == Sysno.RENAMEAT2 || One.covers(nr) || Attributes.covers(nr);
     }
 
     /** The arguments of a link or rename, whichever syscall carried them. */
@@ -122,6 +131,9 @@ final class NameEmulation {
         SeccompNotification n = call.notification();
         if (One.covers(n.nr())) {
             return serveOne(call, One.of(n));
+        }
+        if (Attributes.covers(n.nr())) {
+            return serveAttributes(call, Attributes.of(n));
         }
         SyscallEvent ev = new SyscallEvent(call.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(),
                 n.arg5(), false, 0);
@@ -337,6 +349,110 @@ final class NameEmulation {
             case MKNOD -> calls.mknodat(dir, last, o.mode(), o.dev());
             case SYMLINK -> calls.symlinkat(text, dir, last);
         });
+    }
+
+    /**
+     * The arguments of a call that changes a file's mode or owner by name: chmod, fchmodat,
+     * chown, lchown, fchownat ({@code flags}: AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH).
+     */
+    private record Attributes(String syscall, boolean mode, int dirfd, long addr, int bits, int uid, int gid,
+            int flags) {
+        static boolean covers(int nr) {
+            return nr == Sysno.CHMOD || nr == Sysno.FCHMODAT || nr == Sysno.CHOWN || nr == Sysno.LCHOWN
+                    || nr == Sysno.FCHOWNAT;
+        }
+
+        static Attributes of(SeccompNotification n) {
+            return switch (n.nr()) {
+                case Sysno.CHMOD -> new Attributes("chmod", true, AT_FDCWD, n.arg0(), (int) n.arg1(), 0, 0, 0);
+                case Sysno.FCHMODAT -> new Attributes("fchmodat", true, (int) n.arg0(), n.arg1(), (int) n.arg2(), 0, 0, 0);
+                case Sysno.CHOWN -> new Attributes("chown", false, AT_FDCWD, n.arg0(), 0, (int) n.arg1(), (int) n.arg2(), 0);
+                case Sysno.LCHOWN -> new Attributes("lchown", false, AT_FDCWD, n.arg0(), 0, (int) n.arg1(), (int) n.arg2(),
+                        AT_SYMLINK_NOFOLLOW);
+                case Sysno.FCHOWNAT -> new Attributes("fchownat", false, (int) n.arg0(), n.arg1(), 0, (int) n.arg2(),
+                        (int) n.arg3(), (int) n.arg4());
+                default -> throw new IllegalArgumentException("not a chmod or chown: syscall " + n.nr());
+            };
+        }
+    }
+
+    /**
+     * Serves a held chmod or chown: reads the name once, walks it to its object as the program
+     * would (following its last symlink but for lchown and AT_SYMLINK_NOFOLLOW; AT_EMPTY_PATH with
+     * an empty name takes the dirfd's file), shows the sinks the file by its real path
+     * ({@link NameChange#altered}) and, unless they refuse it (EPERM), lets the kernel change that
+     * very file through seccheck's descriptor of it.
+     *
+     * @return false when given up on the notifier (a name on a filesystem that may block)
+     */
+    private boolean serveAttributes(Call call, Attributes a) {
+        SeccompNotification n = call.notification();
+        SyscallEvent ev = new SyscallEvent(call.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(),
+                n.arg5(), false, 0);
+        if ((a.flags() & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0) {
+            Snapshot none = Snapshot.ofString(a.addr(), "");
+            if (call.enter(ev, none) == 0) {
+                call.fail(ev, none, Errno.EINVAL); // refused before the name is read, as in the kernel
+            }
+            return true;
+        }
+        String path;
+        try {
+            path = memory.path(call.tid(), a.addr());
+        } catch (ProgramMemory.Fault f) {
+            call.failUnreadable(ev, f);
+            return true;
+        }
+        Snapshot given = Snapshot.ofString(a.addr(), path);
+        Optional<Identity> who = Identity.of(tasks, call.tid(), own, false);
+        if (who.isEmpty()) {
+            call.fail(ev, given, Errno.ESRCH);
+            return true;
+        }
+        try (ProgramRoot root = ProgramRoot.of(calls, call.tid()); Identity.Assumed _ = who.get().assume(own)) {
+            boolean follow = (a.flags() & AT_SYMLINK_NOFOLLOW) == 0;
+            int object;
+            if (path.isEmpty() && (a.flags() & AT_EMPTY_PATH) != 0) {
+                object = startOf(call, a.dirfd());
+            } else {
+                PathWalk.Located at = walkTo(call, who.get(), root, a.dirfd(), path, O_PATH | (follow ? 0 : O_NOFOLLOW),
+                        true);
+                if (at instanceof PathWalk.Located.Elsewhere) {
+                    return false;
+                }
+                object = found(at);
+            }
+            try {
+                if (call.enter(ev, given) != 0) {
+                    return true;
+                }
+                int r = object < 0 ? object : alter(call, a, who.get(), object, follow);
+                if (r < 0) {
+                    call.fail(ev, given, -r);
+                } else {
+                    call.complete(ev, given, 0);
+                }
+            } finally {
+                PathCalls.close(object);
+            }
+        }
+        return true;
+    }
+
+    /** Changes the mode or owner of the file at our fd {@code object}, once the sinks let it through: 0 or -errno. */
+    private int alter(Call call, Attributes a, Identity who, int object, boolean follow) {
+        Optional<String> name = names.of(object, call.tid());
+        if (name.isEmpty()) {
+            return -Errno.EACCES; // a mount seccheck cannot name: no rule could be checked on it
+        }
+        PathCalls.Stat st = calls.fstat(object);
+        if (call.refuses(NameChange.altered(a.syscall(), call.tgid(), call.tid(), call.comm(), name.get(), reached(st)))) {
+            return -Errno.EPERM;
+        }
+        // chmod never changes a symlink itself; chown does with lchown and AT_SYMLINK_NOFOLLOW.
+        return landlock.perform(call.tid(), who, () -> a.mode()
+                ? calls.chmod("/proc/thread-self/fd/" + object, a.bits())
+                : calls.fchownat(object, "", a.uid(), a.gid(), AT_EMPTY_PATH | (follow ? 0 : AT_SYMLINK_NOFOLLOW)));
     }
 
     /**

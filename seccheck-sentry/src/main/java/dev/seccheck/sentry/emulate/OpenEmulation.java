@@ -136,7 +136,7 @@ final class OpenEmulation {
         if (name.isEmpty()) {
             return -Errno.EACCES;
         }
-        NameChange change = NameChange.emptied("truncate", call.tgid(), call.tid(), call.comm(), name.get(),
+        NameChange change = NameChange.altered("truncate", call.tgid(), call.tid(), call.comm(), name.get(),
                 new ReachedFile(st.dev(), st.ino(), st.ctimeNs()));
         return call.refuses(change) ? -Errno.EPERM : 0;
     }

@@ -49,7 +49,7 @@ final class AlertLog {
             case MOVE -> "renaming";
             case CREATE -> "creating";
             case REMOVE -> "removing";
-            case EMPTY -> "truncating";
+            case ALTER -> "altering";
         });
         if (c.kind() == NameChange.Kind.MOVE) {
             what.put("from", Escape.plain(c.from(), Escape.DEFAULT_LIMIT));

@@ -305,7 +305,7 @@ class PolicySinkTest {
                 false))).as("an allow rule first").isFalse();
         assertThat(sink.refuses(change("/tmp/m", "/etc/motd", null))).as("an allow rule on flags, unchecked").isTrue();
         assertThat(sink.refuses(NameChange.removed("unlink", 42, 43, "rm", "/etc/hosts", null))).isTrue();
-        assertThat(sink.refuses(NameChange.emptied("truncate", 42, 43, "sh", "/etc/hosts", null))).isTrue();
+        assertThat(sink.refuses(NameChange.altered("truncate", 42, 43, "sh", "/etc/hosts", null))).isTrue();
         assertThat(sink.refuses(NameChange.created("mkdir", 42, 43, "mkdir", "/etc/new", false))).isTrue();
         assertThat(sink.refuses(NameChange.created("mkdir", 42, 43, "mkdir", "/tmp/new", false))).isFalse();
         assertThat(sink.refuses(NameChange.removed("unlink", 42, 43, "rm", "/data/a", null))).as("not curl").isFalse();
@@ -334,7 +334,7 @@ class PolicySinkTest {
                         "etc mkdir", "curl unlink", "writes unlink", "app symlinkat", "app symlinkat", "app renameat2",
                         "curl symlinkat");
         assertThat(lines.get(3).path("removing").path("name").asText()).isEqualTo("/etc/hosts");
-        assertThat(lines.get(4).path("truncating").path("name").asText()).isEqualTo("/etc/hosts");
+        assertThat(lines.get(4).path("altering").path("name").asText()).isEqualTo("/etc/hosts");
         assertThat(lines.get(8).path("creating").path("symlink").asBoolean()).isTrue();
         assertThat(lines.get(8).path("creating").path("why").asText()).contains("symbolic link");
     }
