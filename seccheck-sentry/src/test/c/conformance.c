@@ -1,5 +1,5 @@
 /* conformance: a few hundred opens, links, renames, calls on one name (unlink, rmdir, mkdir, mknod,
- * symlink, truncate, chmod, chown), connects and sends with varied flags, dirfds, relative paths, modes and
+ * symlink, truncate, chmod, chown, extended attributes), connects and sends with varied flags, dirfds, relative paths, modes and
  * umasks, printing one line per call: the result (fd number, or errno name) and what the fd is
  * (type, permission bits, status flags, close-on-exec), or after a call on names what each name is
  * now (type and link count). Run in an empty scratch directory; its output must be the same
@@ -22,6 +22,7 @@
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 /* A name as C escapes, so a line shows every byte of it. */
@@ -194,8 +195,9 @@ static void names_as_bytes(void) {
     listing("d\xff");
 }
 
-/* The calls on one name (make, remove, truncate, chmod, chown), at their edges, each followed by
-   the state of the name; what one made is removed again so each case starts from the same tree. */
+/* The calls on one name (make, remove, truncate, chmod, chown, extended attributes), at their
+   edges, each followed by the state of the name; what one made is removed again so each case
+   starts from the same tree. */
 static void one_name_calls(int dirfd, int filefd) {
     char what[512];
     int f = open("victim", O_CREAT | O_WRONLY, 0644);
@@ -348,6 +350,42 @@ static void one_name_calls(int dirfd, int filefd) {
         lchown(shown, me, mine);
     }
     named("chown(bad pointer)", syscall(SYS_chown, (char *)8, -1, -1), "victim", "victim");
+
+    char longname[300];
+    memset(longname, 'a', sizeof longname - 1);
+    memcpy(longname, "user.", 5);
+    longname[sizeof longname - 1] = 0;
+    struct { int l; const char *path, *name, *value; long size; int flags; } sets[] = {
+        {0, "victim", "user.a", "one", 3, 0}, {0, "victim", "user.a", "two", 3, 1}, {0, "victim", "user.a", "two", 3, 2},
+        {0, "victim", "user.b", "x", 1, 2}, {0, "victim", "user.c", "", 0, 0}, {0, "victim", "user.a", "x", 1, 4},
+        {0, "victim", "", "x", 1, 0}, {0, "victim", longname, "x", 1, 0}, {0, "victim", "user.a", "x", 70000, 0},
+        {0, "missing", "user.a", "x", 1, 0}, {0, "victim/", "user.a", "x", 1, 0}, {0, "link", "user.l", "x", 1, 0},
+        {1, "link", "user.l", "x", 1, 0}, {0, "dangling", "user.a", "x", 1, 0}, {0, "victim", "trusted.t", "x", 1, 0},
+        {0, "victim", "bogus.a", "x", 1, 0}, {0, "", "user.a", "x", 1, 0}, {0, "dir", "user.d", "x", 1, 0}};
+    for (unsigned i = 0; i < sizeof sets / sizeof *sets; i++) {
+        snprintf(what, sizeof what, "%ssetxattr(\"%s\", \"%.12s\", size %ld, 0x%x)", sets[i].l ? "l" : "",
+                 sets[i].path, sets[i].name, sets[i].size, sets[i].flags);
+        long r = syscall(sets[i].l ? SYS_lsetxattr : SYS_setxattr, sets[i].path, sets[i].name, sets[i].value,
+                         sets[i].size, sets[i].flags);
+        char got[64] = "";
+        ssize_t n = r == 0 ? getxattr(sets[i].path, sets[i].name, got, sizeof got - 1) : -1;
+        if (n >= 0) printf("%s = 0 value=\"%.*s\"\n", what, (int)n, got);
+        else named(what, r, sets[i].path, sets[i].path);
+    }
+    named("setxattr(bad name)", syscall(SYS_setxattr, "victim", (char *)8, "x", 1, 0), "victim", "victim");
+    named("setxattr(bad value)", syscall(SYS_setxattr, "victim", "user.a", (char *)8, 4, 0), "victim", "victim");
+    named("setxattr(bad path)", syscall(SYS_setxattr, (char *)8, "user.a", "x", 1, 0), "victim", "victim");
+    struct { int l; const char *path, *name; } removes[] = {
+        {0, "victim", "user.a"}, {0, "victim", "user.a"}, {0, "victim", "user.c"}, {0, "link", "user.l"},
+        {1, "link", "user.l"}, {0, "missing", "user.a"}, {0, "victim", ""}, {0, "dir", "user.d"}};
+    for (unsigned i = 0; i < sizeof removes / sizeof *removes; i++) {
+        snprintf(what, sizeof what, "%sremovexattr(\"%s\", \"%s\")", removes[i].l ? "l" : "", removes[i].path,
+                 removes[i].name);
+        named(what, syscall(removes[i].l ? SYS_lremovexattr : SYS_removexattr, removes[i].path, removes[i].name),
+              removes[i].path, removes[i].path);
+    }
+    removexattr("victim", "trusted.t");
+    named("removexattr(bad name)", syscall(SYS_removexattr, "victim", (char *)8), "victim", "victim");
     named("fchownat(filefd, \"\", AT_EMPTY_PATH)", syscall(SYS_fchownat, filefd, "", -1, -1, AT_EMPTY_PATH), "file", "file");
     unlink("victim");
     rmdir("edir");

@@ -227,7 +227,8 @@ class PolicyEnforcementTest {
      * A name a deny rule on opening files reaches cannot be given another file, removed or its file
      * changed without an open either: a file renamed over {@code ssh/authorized_keys}, a hard link
      * made as {@code ssh/new_key}, {@code ssh/known} removed, {@code authorized_keys} truncated by
-     * truncate(2) and made writable to all by chmod, {@code ssh/known} given away by chown, a
+     * truncate(2), made writable to all by chmod and by an access ACL (setxattr), {@code ssh/known}
+     * given away by chown, a
      * directory made as {@code ssh/sub}, a FIFO made as {@code ssh/fifo}, and a symlink made where
      * the directory of a protected name ({@code cfg/app.conf}) does not exist yet, which would lead
      * that name into the program's own directory. Each is refused with EPERM and an alert; the same
@@ -246,6 +247,15 @@ class PolicyEnforcementTest {
         protectedNames(PackagedCli.nobodysDir(tmp.resolve("u")), classpath);
     }
 
+    /**
+     * Python setting an access ACL that lets every user read and write the file named by the
+     * format argument: the extended attribute {@code system.posix_acl_access}, which grants what
+     * chmod would.
+     */
+    private static final String ACL_OTHERS_RW = "import os, struct; os.setxattr(\"%s\", \"system.posix_acl_access\","
+            + " struct.pack(\"<I\", 2) + b\"\".join(struct.pack(\"<HHI\", tag, perm, 0xffffffff)"
+            + " for tag, perm in ((1, 6), (4, 4), (0x20, 6))))";
+
     private void protectedNames(Path base, String nobodysClasspath) throws Exception {
         boolean nobody = nobodysClasspath != null;
         String routes = "cd %s && echo EVIL > work/k && mv work/k ssh/authorized_keys && echo replaced;"
@@ -254,15 +264,17 @@ class PolicyEnforcementTest {
                 + " /usr/bin/python3 -c 'import os; os.truncate(\"ssh/authorized_keys\", 0)' && echo emptied;"
                 + " mkdir ssh/sub && echo made-dir; mkfifo ssh/fifo && echo made-fifo;"
                 + " chmod 666 ssh/authorized_keys && echo chmodded;"
+                + " /usr/bin/python3 -c '" + ACL_OTHERS_RW.formatted("ssh/authorized_keys") + "' && echo acl-set;"
                 + " ln -s work cfg && echo linked-above;"
                 + " mv work/a work/b && rm work/b && ln -s x work/l && mkdir work/d && rmdir work/d"
                 + " && /usr/bin/python3 -c 'import os; os.truncate(\"work/k2\", 0)' && chmod 600 work/k2"
-                + " && chown $(id -u) work/k2 && echo own-work; echo done";
+                + " && chown $(id -u) work/k2 && /usr/bin/python3 -c '" + ACL_OTHERS_RW.formatted("work/k2") + "'"
+                + " && echo own-work; echo done";
         Path nativeTree = protectedTree(Files.createDirectory(base.resolve("n")), nobody);
         Result natively = finish(new ProcessBuilder(natively(nobody, "sh", "-c", routes.formatted(nativeTree)))
                 .redirectErrorStream(true).start());
         assertThat(natively.out).as("natively").contains("replaced", "linked-in", "removed", "emptied", "made-dir",
-                "made-fifo", "chmodded", "chowned", "linked-above", "own-work", "done");
+                "made-fifo", "chmodded", "acl-set", "chowned", "linked-above", "own-work", "done");
 
         Path tree = protectedTree(Files.createDirectory(base.resolve("w")), nobody);
         Path alerts = base.resolve("alerts.jsonl");
@@ -275,7 +287,7 @@ class PolicyEnforcementTest {
                 .redirectErrorStream(true).start());
 
         assertThat(r.out).contains("own-work", "done").doesNotContain("replaced", "linked-in", "removed", "emptied",
-                "made-dir", "made-fifo", "chmodded", "chowned", "linked-above");
+                "made-dir", "made-fifo", "chmodded", "acl-set", "chowned", "linked-above");
         assertThat(Files.readString(tree.resolve("ssh/authorized_keys"))).isEqualTo("GOOD\n");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tree.resolve("ssh/authorized_keys"))))
                 .isEqualTo("rw-r--r--");
@@ -298,6 +310,7 @@ class PolicyEnforcementTest {
         assertThat(refused).containsOnly("keys EPERM renaming ssh/authorized_keys", "keys EPERM renaming ssh/new_key",
                         "keys EPERM removing ssh/known", "keys EPERM altering ssh/authorized_keys",
                         "keys EPERM creating ssh/sub", "keys EPERM creating ssh/fifo", "keys EPERM altering ssh/known",
+                        "keys EPERM altering ssh/authorized_keys",
                         "config EPERM creating cfg");
     }
 

@@ -213,6 +213,22 @@ public final class PathCalls {
         return (int) Direct.call(Sysno.FCHOWNAT, dirfd, cString(name), uid, gid, flags, 0);
     }
 
+    /** setxattr(name, attribute, value, flags), or lsetxattr when {@code itself}: 0 or -errno. */
+    public int setxattr(String name, boolean itself, String attribute, byte[] value, int flags) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment v = call.allocate(Math.max(1, value.length));
+            MemorySegment.copy(value, 0, v, ValueLayout.JAVA_BYTE, 0, value.length);
+            return (int) Direct.call(itself ? Sysno.LSETXATTR : Sysno.SETXATTR, cString(name),
+                    cString(attribute, second), v.address(), value.length, flags, 0);
+        }
+    }
+
+    /** removexattr(name, attribute), or lremovexattr when {@code itself}: 0 or -errno. */
+    public int removexattr(String name, boolean itself, String attribute) {
+        return (int) Direct.call(itself ? Sysno.LREMOVEXATTR : Sysno.REMOVEXATTR, cString(name),
+                cString(attribute, second), 0, 0);
+    }
+
     /**
      * The names in the directory open as {@code dirfd} (O_RDONLY|O_DIRECTORY), "." and ".." left
      * out, read with getdents64 from where the fd stands; null with the errno lost when a read fails.

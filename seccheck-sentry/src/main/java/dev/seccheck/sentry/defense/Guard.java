@@ -65,9 +65,10 @@ import java.util.stream.Stream;
  * {@code clone3} (its flags are in memory, out of BPF's sight; glibc falls back to clone),
  * {@code pidfd_send_signal} (a {@code /proc/PID} directory fd works as a pidfd, so the target
  * cannot be seen; callers fall back to kill), io_uring (its operations never pass the filter
- * at all), and {@code fchmodat2} (Linux 6.6, numbered past the syscalls whose points the filter
- * decides one by one, so a chmod through it would pass a session that performs chmod; glibc falls
- * back to fchmodat).
+ * at all), and {@code fchmodat2}, {@code setxattrat} and {@code removexattrat} (Linux 6.6 and
+ * 6.13, numbered past the syscalls whose points the filter decides one by one, so a chmod or an
+ * ACL set through them would pass a session that performs those calls; glibc falls back to
+ * fchmodat, and to setxattr and removexattr).
  *
  * <p>Signal targets are compared on the low 32 bits of the argument because the kernel takes a
  * pid as a 32-bit {@code pid_t}. The supervisor's threads are those it has when the filter is
@@ -91,6 +92,9 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
     private static final int ENOSYS = Seccomp.RET_ERRNO | Errno.ENOSYS;
     /** fchmodat2(2), Linux 6.6: past {@link Sysno}'s table. */
     static final int FCHMODAT2 = 452;
+    /** setxattrat(2) and removexattrat(2), Linux 6.13: past {@link Sysno}'s table. */
+    static final int SETXATTRAT = 463;
+    static final int REMOVEXATTRAT = 466;
     private static final int NOTIFY = Seccomp.RET_USER_NOTIF;
     private static final int PR_SET_DUMPABLE = ProcessAttributes.PR_SET_DUMPABLE;
     /** userfaultfd(2)'s flag for a userfaultfd that handles user-mode faults only. */
@@ -203,7 +207,7 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         when(a, Bpf.Cond.EQ, Sysno.PRLIMIT64, firstPid);
         when(a, Bpf.Cond.EQ, Sysno.PERF_EVENT_OPEN, secondPid);
         for (int nr : List.of(Sysno.CLONE3, Sysno.PIDFD_SEND_SIGNAL, Sysno.IO_URING_SETUP, Sysno.IO_URING_ENTER,
-                Sysno.IO_URING_REGISTER, FCHMODAT2)) {
+                Sysno.IO_URING_REGISTER, FCHMODAT2, SETXATTRAT, REMOVEXATTRAT)) {
             when(a, Bpf.Cond.EQ, nr, enosys);
         }
         a.jumpAlways(out);
@@ -412,7 +416,7 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         }
         return switch (nr) {
             case Sysno.CLONE3, Sysno.PIDFD_SEND_SIGNAL, Sysno.IO_URING_SETUP, Sysno.IO_URING_ENTER,
-                    Sysno.IO_URING_REGISTER, FCHMODAT2 -> java.util.OptionalInt.of(Errno.ENOSYS);
+                    Sysno.IO_URING_REGISTER, FCHMODAT2, SETXATTRAT, REMOVEXATTRAT -> java.util.OptionalInt.of(Errno.ENOSYS);
             default -> java.util.OptionalInt.empty();
         };
     }

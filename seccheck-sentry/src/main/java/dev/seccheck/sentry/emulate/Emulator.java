@@ -46,7 +46,7 @@ public final class Emulator implements AutoCloseable {
      *
      * @param names the calls that change what a name refers to (link, rename, unlink, rmdir,
      *     mkdir, mknod, symlink and their *at forms) or change a file by name (truncate, chmod,
-     *     chown), checked
+     *     chown, setxattr, removexattr), checked
      *     against the sinks that decide on opening files ({@link NameEmulation})
      */
     public record Effects(boolean opens, boolean connects, boolean binds, boolean names) {
@@ -60,7 +60,7 @@ public final class Emulator implements AutoCloseable {
                 case Sysno.CONNECT, Sysno.SENDTO, Sysno.SENDMSG, Sysno.SENDMMSG -> connects;
                 case Sysno.BIND -> binds;
                 case Sysno.TRUNCATE -> names;
-                default -> names && NameEmulation.serves(nr);
+                default -> names && (NameEmulation.serves(nr) || AttributeCalls.serves(nr));
             };
         }
 
@@ -160,7 +160,7 @@ public final class Emulator implements AutoCloseable {
      * else goes to the pool.
      */
     public void submit(SeccompNotification n, Task task) {
-        if (isOpen(n.nr()) || NameEmulation.serves(n.nr())) {
+        if (isOpen(n.nr()) || NameEmulation.serves(n.nr()) || AttributeCalls.serves(n.nr())) {
             if (here == null) {
                 here = new Worker(supervisor, own, ownFiles, userNamespaces, landlock, effects.names(), log);
             }
@@ -234,6 +234,9 @@ public final class Emulator implements AutoCloseable {
                     if (NameEmulation.serves(n.nr())) {
                         return w.renames.serve(call);
                     }
+                    if (AttributeCalls.serves(n.nr())) {
+                        return w.attributes.serve(call);
+                    }
                     w.net.serve(call);
                 }
             }
@@ -271,6 +274,7 @@ public final class Emulator implements AutoCloseable {
         final OpenEmulation opens;
         final NetEmulation net;
         final NameEmulation renames;
+        final AttributeCalls attributes;
         final RealPath names;
         final TaskFiles tasks;
         private SeccompReplies replies;
@@ -288,7 +292,9 @@ public final class Emulator implements AutoCloseable {
             this.tasks = new TaskFiles(calls, userNamespaces);
             this.opens = new OpenEmulation(calls, walk, memory, own, names, tasks, ownFiles, landlock, decidesNames, log);
             this.net = new NetEmulation(calls, walk, memory, own, tasks, landlock, log);
-            this.renames = new NameEmulation(calls, walk, memory, own, names, tasks, landlock, log);
+            NameWalks walks = new NameWalks(calls, walk, tasks);
+            this.renames = new NameEmulation(calls, walks, memory, own, names, tasks, landlock, log);
+            this.attributes = new AttributeCalls(calls, walks, memory, own, names, tasks, landlock);
         }
 
         void close() {

@@ -4,7 +4,6 @@ import static dev.seccheck.abi.Fcntl.AT_EMPTY_PATH;
 import static dev.seccheck.abi.Fcntl.AT_FDCWD;
 import static dev.seccheck.abi.Fcntl.AT_REMOVEDIR;
 import static dev.seccheck.abi.Fcntl.AT_SYMLINK_FOLLOW;
-import static dev.seccheck.abi.Fcntl.AT_SYMLINK_NOFOLLOW;
 import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
 import static dev.seccheck.abi.Fcntl.O_DIRECTORY;
 import static dev.seccheck.abi.Fcntl.O_NOFOLLOW;
@@ -19,24 +18,21 @@ import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
-import dev.seccheck.sink.ReachedFile;
 import dev.seccheck.sink.NameChange;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.function.IntSupplier;
 
 /**
- * NameEmulation performs the calls that reach a file by name without opening it, for the program,
- * while a sink decides on opening files: link, linkat, rename, renameat and renameat2, so that no
- * file leaves a rule's reach under a new name; unlink, unlinkat, rmdir, mkdir, mkdirat, mknod,
- * mknodat, symlink and symlinkat, so that no name a rule denies is removed or given a file of the
- * program's making; chmod, fchmodat, chown, lchown and fchownat, so that no such file is given to
- * other users.
+ * NameEmulation performs the calls that change names, for the program, while a sink decides on
+ * opening files: link, linkat, rename, renameat and renameat2, so that no file leaves a rule's
+ * reach under a new name; unlink, unlinkat, rmdir, mkdir, mkdirat, mknod, mknodat, symlink and
+ * symlinkat, so that no name a rule denies is removed or given a file of the program's making
+ * (chmod, chown and extended attributes: {@link AttributeCalls}).
  * Each path is read once and walked from the program's root, cwd or dirfd with its identity
- * ({@link PathWalk}, {@link Identity}); the sinks are shown the change by real names
+ * ({@link NameWalks}, {@link Identity}); the sinks are shown the change by real names
  * ({@link NameChange}) and may refuse (EPERM); then the kernel makes the call from what the walks
  * reached. A link is made from seccheck's O_PATH fd of the very file
  * decided on; a rename names the file by its last component in the directory the walk reached,
@@ -59,19 +55,19 @@ final class NameEmulation {
     private static final int GIVEN_UP = Integer.MIN_VALUE;
 
     private final PathCalls calls;
-    private final PathWalk walk;
     private final ProgramMemory memory;
     private final Identity.Own own;
     private final LandlockDomains landlock;
     private final RealPath names;
     private final TaskFiles tasks;
+    private final NameWalks walks;
     private final Consumer<String> log;
 
-    NameEmulation(PathCalls calls, PathWalk walk, ProgramMemory memory, Identity.Own own, RealPath names,
+    NameEmulation(PathCalls calls, NameWalks walks, ProgramMemory memory, Identity.Own own, RealPath names,
             TaskFiles tasks, LandlockDomains landlock, Consumer<String> log) {
         this.calls = calls;
         this.landlock = landlock;
-        this.walk = walk;
+        this.walks = walks;
         this.memory = memory;
         this.own = own;
         this.names = names;
@@ -79,10 +75,10 @@ final class NameEmulation {
         this.log = log;
     }
 
-    /** Whether syscall {@code nr} is one this class performs: a link or rename, a call on one name, a chmod or chown. */
+    /** Whether syscall {@code nr} is one this class performs: a link or rename, or a call on one name. */
     static boolean serves(int nr) {
         return nr == Sysno.LINK || nr == Sysno.LINKAT || nr == Sysno.RENAME || nr == Sysno.RENAMEAT
-                || nr == Sysno.RENAMEAT2 || One.covers(nr) || Attributes.covers(nr);
+                || nr == Sysno.RENAMEAT2 || One.covers(nr);
     }
 
     /** The arguments of a link or rename, whichever syscall carried them. */
@@ -131,9 +127,6 @@ final class NameEmulation {
         SeccompNotification n = call.notification();
         if (One.covers(n.nr())) {
             return serveOne(call, One.of(n));
-        }
-        if (Attributes.covers(n.nr())) {
-            return serveAttributes(call, Attributes.of(n));
         }
         SyscallEvent ev = new SyscallEvent(call.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(),
                 n.arg5(), false, 0);
@@ -332,7 +325,7 @@ final class NameEmulation {
                 case UNLINK, RMDIR -> {
                     PathCalls.Stat st = calls.lstatAt(dir, name.name());
                     yield st == null ? null : NameChange.removed(o.syscall(), call.tgid(), call.tid(), comm, there.get(),
-                            reached(st));
+                            NameWalks.reached(st));
                 }
                 case MKDIR, MKNOD -> NameChange.created(o.syscall(), call.tgid(), call.tid(), comm, there.get(), false);
                 case SYMLINK -> NameChange.created(o.syscall(), call.tgid(), call.tid(), comm, there.get(), true);
@@ -349,110 +342,6 @@ final class NameEmulation {
             case MKNOD -> calls.mknodat(dir, last, o.mode(), o.dev());
             case SYMLINK -> calls.symlinkat(text, dir, last);
         });
-    }
-
-    /**
-     * The arguments of a call that changes a file's mode or owner by name: chmod, fchmodat,
-     * chown, lchown, fchownat ({@code flags}: AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH).
-     */
-    private record Attributes(String syscall, boolean mode, int dirfd, long addr, int bits, int uid, int gid,
-            int flags) {
-        static boolean covers(int nr) {
-            return nr == Sysno.CHMOD || nr == Sysno.FCHMODAT || nr == Sysno.CHOWN || nr == Sysno.LCHOWN
-                    || nr == Sysno.FCHOWNAT;
-        }
-
-        static Attributes of(SeccompNotification n) {
-            return switch (n.nr()) {
-                case Sysno.CHMOD -> new Attributes("chmod", true, AT_FDCWD, n.arg0(), (int) n.arg1(), 0, 0, 0);
-                case Sysno.FCHMODAT -> new Attributes("fchmodat", true, (int) n.arg0(), n.arg1(), (int) n.arg2(), 0, 0, 0);
-                case Sysno.CHOWN -> new Attributes("chown", false, AT_FDCWD, n.arg0(), 0, (int) n.arg1(), (int) n.arg2(), 0);
-                case Sysno.LCHOWN -> new Attributes("lchown", false, AT_FDCWD, n.arg0(), 0, (int) n.arg1(), (int) n.arg2(),
-                        AT_SYMLINK_NOFOLLOW);
-                case Sysno.FCHOWNAT -> new Attributes("fchownat", false, (int) n.arg0(), n.arg1(), 0, (int) n.arg2(),
-                        (int) n.arg3(), (int) n.arg4());
-                default -> throw new IllegalArgumentException("not a chmod or chown: syscall " + n.nr());
-            };
-        }
-    }
-
-    /**
-     * Serves a held chmod or chown: reads the name once, walks it to its object as the program
-     * would (following its last symlink but for lchown and AT_SYMLINK_NOFOLLOW; AT_EMPTY_PATH with
-     * an empty name takes the dirfd's file), shows the sinks the file by its real path
-     * ({@link NameChange#altered}) and, unless they refuse it (EPERM), lets the kernel change that
-     * very file through seccheck's descriptor of it.
-     *
-     * @return false when given up on the notifier (a name on a filesystem that may block)
-     */
-    private boolean serveAttributes(Call call, Attributes a) {
-        SeccompNotification n = call.notification();
-        SyscallEvent ev = new SyscallEvent(call.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(),
-                n.arg5(), false, 0);
-        if ((a.flags() & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0) {
-            Snapshot none = Snapshot.ofString(a.addr(), "");
-            if (call.enter(ev, none) == 0) {
-                call.fail(ev, none, Errno.EINVAL); // refused before the name is read, as in the kernel
-            }
-            return true;
-        }
-        String path;
-        try {
-            path = memory.path(call.tid(), a.addr());
-        } catch (ProgramMemory.Fault f) {
-            call.failUnreadable(ev, f);
-            return true;
-        }
-        Snapshot given = Snapshot.ofString(a.addr(), path);
-        Optional<Identity> who = Identity.of(tasks, call.tid(), own, false);
-        if (who.isEmpty()) {
-            call.fail(ev, given, Errno.ESRCH);
-            return true;
-        }
-        try (ProgramRoot root = ProgramRoot.of(calls, call.tid()); Identity.Assumed _ = who.get().assume(own)) {
-            boolean follow = (a.flags() & AT_SYMLINK_NOFOLLOW) == 0;
-            int object;
-            if (path.isEmpty() && (a.flags() & AT_EMPTY_PATH) != 0) {
-                object = startOf(call, a.dirfd());
-            } else {
-                PathWalk.Located at = walkTo(call, who.get(), root, a.dirfd(), path, O_PATH | (follow ? 0 : O_NOFOLLOW),
-                        true);
-                if (at instanceof PathWalk.Located.Elsewhere) {
-                    return false;
-                }
-                object = found(at);
-            }
-            try {
-                if (call.enter(ev, given) != 0) {
-                    return true;
-                }
-                int r = object < 0 ? object : alter(call, a, who.get(), object, follow);
-                if (r < 0) {
-                    call.fail(ev, given, -r);
-                } else {
-                    call.complete(ev, given, 0);
-                }
-            } finally {
-                PathCalls.close(object);
-            }
-        }
-        return true;
-    }
-
-    /** Changes the mode or owner of the file at our fd {@code object}, once the sinks let it through: 0 or -errno. */
-    private int alter(Call call, Attributes a, Identity who, int object, boolean follow) {
-        Optional<String> name = names.of(object, call.tid());
-        if (name.isEmpty()) {
-            return -Errno.EACCES; // a mount seccheck cannot name: no rule could be checked on it
-        }
-        PathCalls.Stat st = calls.fstat(object);
-        if (call.refuses(NameChange.altered(a.syscall(), call.tgid(), call.tid(), call.comm(), name.get(), reached(st)))) {
-            return -Errno.EPERM;
-        }
-        // chmod never changes a symlink itself; chown does with lchown and AT_SYMLINK_NOFOLLOW.
-        return landlock.perform(call.tid(), who, () -> a.mode()
-                ? calls.chmod("/proc/thread-self/fd/" + object, a.bits())
-                : calls.fchownat(object, "", a.uid(), a.gid(), AT_EMPTY_PATH | (follow ? 0 : AT_SYMLINK_NOFOLLOW)));
     }
 
     /**
@@ -491,14 +380,14 @@ final class NameEmulation {
     private Plan linkPlan(Call call, Args a, Identity who, ProgramRoot root, String from, String to) {
         int object;
         if (from.isEmpty() && (a.flags() & AT_EMPTY_PATH) != 0) {
-            object = startOf(call, a.olddirfd());
+            object = walks.startOf(call, a.olddirfd());
         } else {
             int flags = O_PATH | ((a.flags() & AT_SYMLINK_FOLLOW) != 0 ? 0 : O_NOFOLLOW);
-            PathWalk.Located at = walkTo(call, who, root, a.olddirfd(), from, flags, true);
+            PathWalk.Located at = walks.walk(call, who, root, a.olddirfd(), from, flags, true);
             if (at instanceof PathWalk.Located.Elsewhere) {
                 return null;
             }
-            object = found(at);
+            object = NameWalks.found(at);
         }
         if (object < 0) {
             return Plan.failed(object);
@@ -671,7 +560,7 @@ final class NameEmulation {
                         if (st == null) {
                             continue; // gone since: nothing to move under a new name
                         }
-                        if (call.refuses(moved.below(rel, reached(st), st.isSymlink()))) {
+                        if (call.refuses(moved.below(rel, NameWalks.reached(st), st.isSymlink()))) {
                             return -Errno.EPERM;
                         }
                         if (st.isDirectory()) {
@@ -700,11 +589,7 @@ final class NameEmulation {
     /** Whether the sinks refuse giving the file {@code st} at {@code now} the name {@code there}. */
     private boolean refused(Call call, Args a, String now, String there, PathCalls.Stat st) {
         return call.refuses(NameChange.moved(a.syscall(), call.tgid(), call.tid(), call.comm(), now, there,
-                reached(st), st != null && st.isSymlink()));
-    }
-
-    private static ReachedFile reached(PathCalls.Stat st) {
-        return st == null ? null : new ReachedFile(st.dev(), st.ino(), st.ctimeNs());
+                NameWalks.reached(st), st != null && st.isSymlink()));
     }
 
     /**
@@ -712,63 +597,16 @@ final class NameEmulation {
      * -errno, or {@link #GIVEN_UP} when a walk on the notifier would look names up where that may block.
      */
     private int directory(Call call, Identity who, ProgramRoot root, int dirfd, String path) {
-        PathWalk.Located at = walkTo(call, who, root, dirfd, path, O_PATH | O_DIRECTORY, false);
+        PathWalk.Located at = walks.walk(call, who, root, dirfd, path, O_PATH | O_DIRECTORY, false);
         if (at instanceof PathWalk.Located.Elsewhere) {
             return GIVEN_UP;
         }
-        int fd = found(at);
+        int fd = NameWalks.found(at);
         if (fd >= 0 && !(at instanceof PathWalk.Located.Found f && f.directory())) {
             PathCalls.close(fd);
             return -Errno.ENOTDIR;
         }
         return fd;
-    }
-
-    /**
-     * Walks {@code path} as an open with {@code flags} would: the program's whole name when
-     * {@code trailing}, else the directory part of a longer one ({@link PathWalk.Request#trailing}).
-     */
-    private PathWalk.Located walkTo(Call call, Identity who, ProgramRoot root, int dirfd, String path, int flags,
-            boolean trailing) {
-        boolean fromRoot = path.startsWith("/");
-        int start = path.isEmpty() ? -Errno.ENOENT : fromRoot ? -1 : startOf(call, dirfd);
-        if (start < 0 && !fromRoot) {
-            return new PathWalk.Located.Failed(-start);
-        }
-        PathWalk.Request r = new PathWalk.Request(call.tid(), call.tgid(), who.fsuid(), path, flags, 0, call.onNotifier());
-        return walk.find(trailing ? r : r.notTrailing(), start, root);
-    }
-
-    /**
-     * Our fd of the object a walk found (its parent's fd closed), or -errno: ENOENT for a missing
-     * one, ENOTDIR for a name ending in "/" that is not a directory.
-     */
-    private static int found(PathWalk.Located at) {
-        return switch (at) {
-            case PathWalk.Located.Found f -> {
-                PathCalls.close(f.parent());
-                if (f.trailingSlash() && !f.directory()) {
-                    PathCalls.close(f.fd());
-                    yield -Errno.ENOTDIR;
-                }
-                yield f.fd();
-            }
-            case PathWalk.Located.Missing m -> {
-                PathCalls.close(m.dir());
-                yield -Errno.ENOENT;
-            }
-            case PathWalk.Located.Failed f -> -f.errno();
-            case PathWalk.Located.Elsewhere e -> throw new IllegalStateException("a walk off the notifier gave up");
-            case PathWalk.Located.Sysctls s -> throw new IllegalStateException("a walk that never asks about /proc/sys did");
-        };
-    }
-
-    /** Our fd of where a relative name starts: the calling thread's cwd, or the dirfd itself; or -errno. */
-    private int startOf(Call call, int dirfd) {
-        if (dirfd == AT_FDCWD) {
-            return calls.openat(AT_FDCWD, "/proc/" + call.tid() + "/cwd", O_PATH | O_CLOEXEC);
-        }
-        return tasks.getfd(call.tgid(), dirfd);
     }
 
     private static Args args(SeccompNotification n) {

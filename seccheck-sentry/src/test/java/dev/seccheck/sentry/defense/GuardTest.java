@@ -157,7 +157,7 @@ class GuardTest {
         assertThat(run(Sysno.CLONE3, 0x7000, 88)).isEqualTo(ENOSYS);
         assertThat(run(Sysno.VFORK)).isEqualTo(ALLOW);
         for (int nr : new int[] {Sysno.IO_URING_SETUP, Sysno.IO_URING_ENTER, Sysno.IO_URING_REGISTER,
-                Sysno.PIDFD_SEND_SIGNAL, Guard.FCHMODAT2}) {
+                Sysno.PIDFD_SEND_SIGNAL, Guard.FCHMODAT2, Guard.SETXATTRAT, Guard.REMOVEXATTRAT}) {
             assertThat(run(nr, 1, 2)).isEqualTo(ENOSYS);
         }
         assertThat(run(Sysno.PIDFD_GETFD, 3, 4, 0)).isEqualTo(EPERM);
@@ -225,7 +225,8 @@ class GuardTest {
                 Sysno.PIDFD_OPEN, Sysno.PROCESS_VM_READV, Sysno.PROCESS_VM_WRITEV, Sysno.PTRACE, Sysno.CLONE, Sysno.PRCTL, Sysno.SETPGID,
                 Sysno.PIDFD_GETFD, Sysno.CLONE3, Sysno.PIDFD_SEND_SIGNAL, Sysno.IO_URING_SETUP, Sysno.IO_URING_ENTER,
                 Sysno.IO_URING_REGISTER, Sysno.USERFAULTFD, Sysno.IOCTL, Sysno.PERF_EVENT_OPEN, Sysno.PRLIMIT64, Sysno.FCNTL,
-                Sysno.UNSHARE, Sysno.SETNS, Sysno.LANDLOCK_RESTRICT_SELF, Guard.FCHMODAT2);
+                Sysno.UNSHARE, Sysno.SETNS, Sysno.LANDLOCK_RESTRICT_SELF, Guard.FCHMODAT2,
+                Guard.SETXATTRAT, Guard.REMOVEXATTRAT);
         for (int nr = 0; nr <= SeccompFilter.MAX_SYSNO; nr++) {
             if (!guarded.contains(nr)) {
                 // Arguments that would be refused were the syscall one of the guarded ones.

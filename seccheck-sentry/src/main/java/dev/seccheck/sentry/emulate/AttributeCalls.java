@@ -1,0 +1,225 @@
+package dev.seccheck.sentry.emulate;
+
+import static dev.seccheck.abi.Fcntl.AT_EMPTY_PATH;
+import static dev.seccheck.abi.Fcntl.AT_FDCWD;
+import static dev.seccheck.abi.Fcntl.AT_SYMLINK_NOFOLLOW;
+import static dev.seccheck.abi.Fcntl.O_NOFOLLOW;
+import static dev.seccheck.abi.Fcntl.O_PATH;
+
+import dev.seccheck.abi.Errno;
+import dev.seccheck.abi.Sysno;
+import dev.seccheck.linux.FileNames;
+import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.SeccompNotification;
+import dev.seccheck.sentry.syscalls.SyscallEvent;
+import dev.seccheck.sink.NameChange;
+import java.util.Optional;
+
+/**
+ * AttributeCalls performs, for the program, the calls that change who may open a file without
+ * opening it, while a sink decides on opening files: chmod, fchmodat, chown, lchown, fchownat, and
+ * the extended attributes by name (setxattr, lsetxattr, removexattr, lremovexattr), of which
+ * {@code system.posix_acl_access} grants other users access as chmod does. The name (and an
+ * attribute's name and value) is read once, walked to its object as the program would (its last
+ * symlink followed but for lchown, the l*xattr calls and AT_SYMLINK_NOFOLLOW; AT_EMPTY_PATH with
+ * an empty name takes the dirfd's file), the sinks are shown the file by its real path
+ * ({@link NameChange#altered}) and may refuse (EPERM), and the kernel changes that very file
+ * through seccheck's descriptor of it, with the program's identity.
+ */
+final class AttributeCalls {
+
+    /** The longest attribute name the kernel takes (XATTR_NAME_MAX). */
+    private static final int XATTR_NAME_MAX = 255;
+    /** The largest attribute value the kernel takes (XATTR_SIZE_MAX). */
+    private static final int XATTR_SIZE_MAX = 65536;
+    private static final int XATTR_CREATE = 1;
+    private static final int XATTR_REPLACE = 2;
+
+    private final PathCalls calls;
+    private final NameWalks walks;
+    private final ProgramMemory memory;
+    private final Identity.Own own;
+    private final RealPath names;
+    private final TaskFiles tasks;
+    private final LandlockDomains landlock;
+
+    AttributeCalls(PathCalls calls, NameWalks walks, ProgramMemory memory, Identity.Own own, RealPath names,
+            TaskFiles tasks, LandlockDomains landlock) {
+        this.calls = calls;
+        this.walks = walks;
+        this.memory = memory;
+        this.own = own;
+        this.names = names;
+        this.tasks = tasks;
+        this.landlock = landlock;
+    }
+
+    /** What a call changes. */
+    private enum Op { MODE, OWNER, SET_XATTR, REMOVE_XATTR }
+
+    /**
+     * The arguments of one of these calls ({@code flags}: AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH
+     * for fchownat, XATTR_CREATE and XATTR_REPLACE for setxattr; {@code nofollow} whether the last
+     * symlink is the object).
+     */
+    private record Args(String syscall, Op op, int dirfd, long addr, int mode, int uid, int gid, int flags,
+            boolean nofollow, long xattrName, long value, long size) {
+        static Args of(SeccompNotification n) {
+            int cwd = AT_FDCWD;
+            return switch (n.nr()) {
+                case Sysno.CHMOD -> new Args("chmod", Op.MODE, cwd, n.arg0(), (int) n.arg1(), 0, 0, 0, false, 0, 0, 0);
+                case Sysno.FCHMODAT -> new Args("fchmodat", Op.MODE, (int) n.arg0(), n.arg1(), (int) n.arg2(), 0, 0, 0,
+                        false, 0, 0, 0);
+                case Sysno.CHOWN -> new Args("chown", Op.OWNER, cwd, n.arg0(), 0, (int) n.arg1(), (int) n.arg2(), 0, false,
+                        0, 0, 0);
+                case Sysno.LCHOWN -> new Args("lchown", Op.OWNER, cwd, n.arg0(), 0, (int) n.arg1(), (int) n.arg2(), 0,
+                        true, 0, 0, 0);
+                case Sysno.FCHOWNAT -> new Args("fchownat", Op.OWNER, (int) n.arg0(), n.arg1(), 0, (int) n.arg2(),
+                        (int) n.arg3(), (int) n.arg4(), ((int) n.arg4() & AT_SYMLINK_NOFOLLOW) != 0, 0, 0, 0);
+                case Sysno.SETXATTR, Sysno.LSETXATTR -> new Args(Sysno.name(n.nr()), Op.SET_XATTR, cwd, n.arg0(), 0, 0, 0,
+                        (int) n.arg4(), n.nr() == Sysno.LSETXATTR, n.arg1(), n.arg2(), n.arg3());
+                case Sysno.REMOVEXATTR, Sysno.LREMOVEXATTR -> new Args(Sysno.name(n.nr()), Op.REMOVE_XATTR, cwd, n.arg0(),
+                        0, 0, 0, 0, n.nr() == Sysno.LREMOVEXATTR, n.arg1(), 0, 0);
+                default -> throw new IllegalArgumentException("not a chmod, chown or xattr call: syscall " + n.nr());
+            };
+        }
+    }
+
+    /** Whether syscall {@code nr} is one this class performs. */
+    static boolean serves(int nr) {
+        return switch (nr) {
+            case Sysno.CHMOD, Sysno.FCHMODAT, Sysno.CHOWN, Sysno.LCHOWN, Sysno.FCHOWNAT, Sysno.SETXATTR, Sysno.LSETXATTR,
+                    Sysno.REMOVEXATTR, Sysno.LREMOVEXATTR -> true;
+            default -> false;
+        };
+    }
+
+    /** The attribute's name and value, as seccheck read them once. */
+    private record Xattr(String name, byte[] value) {}
+
+    /**
+     * Serves a held call: what the kernel refuses before it looks the name up is refused first
+     * (unknown flags: EINVAL; an attribute name that is empty or too long: ERANGE; a value over
+     * 64 KiB: E2BIG; unreadable memory: EFAULT), in the kernel's order.
+     *
+     * @return false when given up on the notifier (a name on a filesystem that may block)
+     */
+    boolean serve(Call call) {
+        SeccompNotification n = call.notification();
+        Args a = Args.of(n);
+        SyscallEvent ev = new SyscallEvent(call.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(),
+                n.arg5(), false, 0);
+        Xattr xattr = null;
+        String path;
+        try {
+            int early = earlyErrno(a);
+            if (early == 0 && a.op() != Op.MODE && a.op() != Op.OWNER) {
+                String name = memory.path(call.tid(), a.xattrName());
+                if (name.isEmpty() || FileNames.encode(name).length > XATTR_NAME_MAX) {
+                    early = Errno.ERANGE;
+                } else if (a.op() == Op.SET_XATTR && Long.compareUnsigned(a.size(), XATTR_SIZE_MAX) > 0) {
+                    early = Errno.E2BIG;
+                } else {
+                    xattr = new Xattr(name, a.op() == Op.SET_XATTR ? memory.bytes(call.tid(), a.value(), (int) a.size())
+                            : null);
+                }
+            }
+            if (early != 0) {
+                Snapshot none = Snapshot.ofString(a.addr(), "");
+                if (call.enter(ev, none) == 0) {
+                    call.fail(ev, none, early);
+                }
+                return true;
+            }
+            path = memory.path(call.tid(), a.addr());
+        } catch (ProgramMemory.Fault f) {
+            call.failUnreadable(ev, f);
+            return true;
+        }
+        Snapshot given = Snapshot.ofString(a.addr(), path);
+        Optional<Identity> who = Identity.of(tasks, call.tid(), own, false);
+        if (who.isEmpty()) {
+            call.fail(ev, given, Errno.ESRCH);
+            return true;
+        }
+        try (ProgramRoot root = ProgramRoot.of(calls, call.tid()); Identity.Assumed _ = who.get().assume(own)) {
+            PathWalk.Located at;
+            if (path.isEmpty() && (a.flags() & AT_EMPTY_PATH) != 0 && a.op() == Op.OWNER) {
+                int fd = walks.startOf(call, a.dirfd());
+                at = fd < 0 ? new PathWalk.Located.Failed(-fd) : new PathWalk.Located.Found(fd, calls.fstat(fd), false, -1, "");
+            } else {
+                at = walks.walk(call, who.get(), root, a.dirfd(), path, O_PATH | (a.nofollow() ? O_NOFOLLOW : 0), true);
+                if (at instanceof PathWalk.Located.Elsewhere) {
+                    return false;
+                }
+            }
+            // The directory is kept: a symlink's own attributes are named in it (see alter).
+            int parent = -1;
+            String last = "";
+            int object;
+            if (at instanceof PathWalk.Located.Found f) {
+                parent = f.parent();
+                last = f.name();
+                object = f.fd();
+                if (f.trailingSlash() && !f.directory()) {
+                    PathCalls.close(object);
+                    object = -Errno.ENOTDIR;
+                }
+            } else {
+                object = NameWalks.found(at);
+            }
+            try {
+                if (call.enter(ev, given) != 0) {
+                    return true;
+                }
+                int r = object < 0 ? object : alter(call, a, who.get(), object, parent, last, xattr);
+                if (r < 0) {
+                    call.fail(ev, given, -r);
+                } else {
+                    call.complete(ev, given, 0);
+                }
+            } finally {
+                PathCalls.close(object);
+                PathCalls.close(parent);
+            }
+        }
+        return true;
+    }
+
+    /** The errno the kernel answers before reading any name: unknown flags. */
+    private static int earlyErrno(Args a) {
+        return switch (a.op()) {
+            case MODE -> 0;
+            case OWNER -> (a.flags() & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0 ? Errno.EINVAL : 0;
+            case SET_XATTR -> (a.flags() & ~(XATTR_CREATE | XATTR_REPLACE)) != 0 ? Errno.EINVAL : 0;
+            case REMOVE_XATTR -> 0;
+        };
+    }
+
+    /**
+     * Changes the file at our fd {@code object} (whose directory is our fd {@code parent}, where
+     * it is named {@code last}; -1 when unknown), once the sinks let it through: 0 or -errno.
+     */
+    private int alter(Call call, Args a, Identity who, int object, int parent, String last, Xattr xattr) {
+        Optional<String> name = names.of(object, call.tid());
+        if (name.isEmpty()) {
+            return -Errno.EACCES; // a mount seccheck cannot name: no rule could be checked on it
+        }
+        PathCalls.Stat st = calls.fstat(object);
+        if (call.refuses(NameChange.altered(a.syscall(), call.tgid(), call.tid(), call.comm(), name.get(),
+                NameWalks.reached(st)))) {
+            return -Errno.EPERM;
+        }
+        String self = "/proc/thread-self/fd/" + object;
+        // A symlink is changed itself only by lchown, l*xattr and AT_SYMLINK_NOFOLLOW; a magic link
+        // to it would be changed instead, so the l*xattr calls name it in its directory.
+        boolean symlink = st != null && st.isSymlink() && parent >= 0 && !last.isEmpty();
+        String named = symlink ? "/proc/thread-self/fd/" + parent + "/" + last : self;
+        return landlock.perform(call.tid(), who, () -> switch (a.op()) {
+            case MODE -> calls.chmod(self, a.mode());
+            case OWNER -> calls.fchownat(object, "", a.uid(), a.gid(), AT_EMPTY_PATH | (a.nofollow() ? AT_SYMLINK_NOFOLLOW : 0));
+            case SET_XATTR -> calls.setxattr(named, symlink, xattr.name(), xattr.value(), a.flags());
+            case REMOVE_XATTR -> calls.removexattr(named, symlink, xattr.name());
+        });
+    }
+}
