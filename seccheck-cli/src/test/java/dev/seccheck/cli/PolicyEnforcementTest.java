@@ -205,16 +205,21 @@ class PolicyEnforcementTest {
      * in {@code base}, every file and directory given to uid 65534 when {@code nobody}.
      */
     private static Path renamingTree(Path base, boolean nobody) throws Exception {
-        Files.createDirectories(base.resolve("o/d"));
-        Files.createDirectories(base.resolve("p/secret"));
-        Files.writeString(base.resolve("o/s1"), "SECRET-1\n");
-        Files.writeString(base.resolve("o/s2"), "SECRET-2\n");
-        Files.writeString(base.resolve("o/d/s3"), "SECRET-3\n");
-        Files.writeString(base.resolve("o/x"), "x\n");
-        Files.writeString(base.resolve("p/a.key"), "SECRET-A\n");
-        Files.writeString(base.resolve("p/b.key"), "SECRET-B\n");
-        Files.writeString(base.resolve("p/secret/s4"), "SECRET-4\n");
-        Files.writeString(base.resolve("p/c.txt"), "open-c\n");
+        return tree(base, nobody, "o/s1", "SECRET-1\n", "o/s2", "SECRET-2\n", "o/d/s3", "SECRET-3\n", "o/x", "x\n",
+                "p/a.key", "SECRET-A\n", "p/b.key", "SECRET-B\n", "p/secret/s4", "SECRET-4\n", "p/c.txt", "open-c\n");
+    }
+
+    /**
+     * Writes the files {@code namesAndContents} names (a path below {@code base}, then its
+     * content; directories made as needed) and returns {@code base}, every file and directory
+     * given to uid 65534 when {@code nobody}.
+     */
+    private static Path tree(Path base, boolean nobody, String... namesAndContents) throws Exception {
+        for (int i = 0; i < namesAndContents.length; i += 2) {
+            Path f = base.resolve(namesAndContents[i]);
+            Files.createDirectories(f.getParent());
+            Files.writeString(f, namesAndContents[i + 1]);
+        }
         try (var all = Files.walk(base)) {
             for (Path p : all.toList()) {
                 owned(p, nobody);
@@ -316,18 +321,8 @@ class PolicyEnforcementTest {
 
     /** ssh/ (authorized_keys, known) and work/ (a, k2) in {@code base}, given to uid 65534 when {@code nobody}. */
     private static Path protectedTree(Path base, boolean nobody) throws Exception {
-        Files.createDirectories(base.resolve("ssh"));
-        Files.createDirectories(base.resolve("work"));
-        Files.writeString(base.resolve("ssh/authorized_keys"), "GOOD\n");
-        Files.writeString(base.resolve("ssh/known"), "GOOD\n");
-        Files.writeString(base.resolve("work/a"), "a\n");
-        Files.writeString(base.resolve("work/k2"), "k2\n");
-        try (var all = Files.walk(base)) {
-            for (Path p : all.toList()) {
-                owned(p, nobody);
-            }
-        }
-        return base;
+        return tree(base, nobody, "ssh/authorized_keys", "GOOD\n", "ssh/known", "GOOD\n", "work/a", "a\n", "work/k2",
+                "k2\n");
     }
 
     /**

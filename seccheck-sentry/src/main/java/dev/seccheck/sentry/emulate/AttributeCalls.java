@@ -173,11 +173,7 @@ final class AttributeCalls {
                     return true;
                 }
                 int r = object < 0 ? object : alter(call, a, who.get(), object, parent, last, xattr);
-                if (r < 0) {
-                    call.fail(ev, given, -r);
-                } else {
-                    call.complete(ev, given, 0);
-                }
+                call.complete(ev, given, r);
             } finally {
                 PathCalls.close(object);
                 PathCalls.close(parent);

@@ -165,11 +165,7 @@ final class NameEmulation {
                 }
                 int r = plan.failed() != 0 ? plan.failed()
                         : a.link() ? link(call, a, who.get(), plan, from, to) : rename(call, a, who.get(), plan, from, to);
-                if (r < 0) {
-                    call.fail(ev, given, -r);
-                } else {
-                    call.complete(ev, given, 0);
-                }
+                call.complete(ev, given, r);
             } finally {
                 plan.close();
             }
@@ -295,11 +291,7 @@ final class NameEmulation {
                     return true;
                 }
                 int r = dir < 0 ? dir : one(call, o, who.get(), dir, name, path, text);
-                if (r < 0) {
-                    call.fail(ev, given, -r);
-                } else {
-                    call.complete(ev, given, 0);
-                }
+                call.complete(ev, given, r);
             } finally {
                 PathCalls.close(dir);
             }

@@ -329,11 +329,7 @@ final class OpenEmulation {
                                 return done;
                             });
                         }
-                        if (r < 0) {
-                            call.fail(ev, seen, -r);
-                        } else {
-                            call.complete(ev, seen, 0);
-                        }
+                        call.complete(ev, seen, r);
                     }
                 }
                 case PathWalk.Located.Elsewhere e -> throw new IllegalStateException("a walk off the notifier gave up");
