@@ -6,7 +6,8 @@ package dev.seccheck.sink;
  * ({@link Sink#refuses(NameChange)}). A rule on opening a file by name would be walked around
  * without these: a file given a name the rule does not reach (a hard link, a rename) can be opened
  * under it, and a name the rule reaches can be given another file (a rename over it, a symlink
- * after an unlink), removed, or its file changed without an open (truncate, chmod, chown).
+ * after an unlink), removed, or its file changed without an open (truncate, chmod, chown, an
+ * extended attribute such as an access ACL).
  *
  * @param kind what the call does to the names
  * @param syscall the syscall's name (link, renameat2, unlinkat, symlink, mkdir, mknod, truncate, chmod...)
@@ -35,7 +36,7 @@ public record NameChange(Kind kind, String syscall, int pid, int tid, String pro
         REMOVE,
         /**
          * The file named {@code from} is changed in place without being opened: truncate cuts it,
-         * chmod and chown change who may open it.
+         * chmod, chown and extended attributes (an access ACL) change who may open it.
          */
         ALTER
     }

@@ -39,7 +39,6 @@ final class AlertLog {
         write(rule, point, msg, taken, gap);
     }
 
-    /** Writes the alert of a link or rename refused because it would take a file out of {@code rule}'s reach. */
     /** Writes the alert of a refused change of names ({@link PolicySink#refuses}), and {@code why}. */
     void nameChange(Rule rule, NameChange c, String why) {
         ObjectNode n = head(rule, new Action.Deny(Errno.EPERM), null);

@@ -22,8 +22,8 @@ import java.util.Set;
  *   <li>{@code open_file}: open, openat, openat2, creat (points syscall/open/enter,
  *       syscall/openat/enter, syscall/creat/enter); open_by_handle_at is refused outright while
  *       they are emulated. A deny or kill rule there also holds for the calls that reach a file by
- *       name without an open (link, rename, unlink, rmdir, mkdir, mknod, symlink, truncate:
- *       {@link PolicySink#refuses}).</li>
+ *       name without an open (link, rename, unlink, rmdir, mkdir, mknod, symlink, truncate,
+ *       chmod, chown, extended attributes: {@link PolicySink#refuses}).</li>
  *   <li>{@code connect_network}: connect, and sendto, sendmsg, sendmmsg carrying an address
  *       (UDP, TCP Fast Open) (point syscall/connect/enter).</li>
  *   <li>{@code bind_network}: bind (point syscall/bind/enter).</li>

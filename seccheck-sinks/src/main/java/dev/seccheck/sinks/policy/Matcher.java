@@ -28,8 +28,10 @@ sealed interface Matcher {
 
     /**
      * Returns whether some path below the directory {@code dir} (a string starting with
-     * {@code dir + "/"}) may match: a symbolic link at {@code dir} would lead such names elsewhere.
-     * May say yes when unsure, never no when one does match. Matchers of other kinds say no.
+     * {@code dir + "/"}) may match, so that a symbolic link at {@code dir} would lead names this
+     * matcher protects elsewhere. May say yes when unsure, and no only when none matches, or (a
+     * glob without an absolute start) when the names it matches stay matched wherever a link leads
+     * them. Matchers of other kinds say no.
      */
     default boolean mayMatchBelow(String dir) {
         return false;
@@ -252,9 +254,10 @@ sealed interface Matcher {
             return !inner.matchesAllBelow(dir);
         }
 
+        /** Not told: the inner matcher's {@link #mayMatchBelow} may say no for names it does match. */
         @Override
         public boolean matchesAllBelow(String dir) {
-            return !inner.mayMatchBelow(dir);
+            return false;
         }
     }
 }

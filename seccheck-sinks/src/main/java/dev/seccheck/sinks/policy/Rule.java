@@ -85,16 +85,20 @@ record Rule(int index, String label, List<Condition> conditions, Action action, 
     /**
      * Decides, as an open of it by the task named {@code processName} would be decided, on the
      * name {@code name} the task is about to give another file (a rename or link over it, a new
-     * file there), remove, or empty ({@code file}, the device and inode it names now, or null).
-     * Conditions on the path are checked on {@code name} (and {@code file}), on
+     * file there), remove, or change without an open ({@code file}, the device and inode it names
+     * now, or null). Conditions on the path are checked on {@code name} (and {@code file}), on
      * {@code process_name} on {@code processName}; any other (the open's flags, the task's
-     * credentials...) cannot be, so a deny or kill rule takes it to hold and an allow or log rule
-     * not to: a change is never let through on a value nobody checked.
+     * credentials...) cannot be. A deny or kill rule with a condition on the path takes such a
+     * condition to hold, so a protected name is never changed on a value nobody checked; one
+     * without (a rule on who opens, a uid, not on what) does not decide names. An allow or log
+     * rule takes it not to hold.
      */
     OnName onName(String name, ReachedFile file, String processName) {
         boolean unchecked = false;
+        boolean named = false;
         for (Condition c : conditions) {
             if (c.path()) {
+                named = true;
                 if (!c.holdsFor(name, file)) {
                     return OnName.NO_MATCH;
                 }
@@ -106,20 +110,20 @@ record Rule(int index, String label, List<Condition> conditions, Action action, 
                 unchecked = true;
             }
         }
-        if (enforcing()) {
-            return OnName.REFUSE;
+        if (unchecked) {
+            return enforcing() && named ? OnName.REFUSE : OnName.NO_MATCH;
         }
-        return unchecked ? OnName.NO_MATCH : OnName.LET;
+        return enforcing() ? OnName.REFUSE : OnName.LET;
     }
 
     /**
-     * Whether this deny or kill rule may hold for an open, by the task named {@code processName},
-     * of a name below the directory {@code dir}: a symbolic link made at {@code dir} would lead
-     * those names to files of the program's choosing. Conditions other than the path and
-     * {@code process_name} are taken to hold.
+     * Whether this deny or kill rule on the path may hold for an open, by the task named
+     * {@code processName}, of a name below the directory {@code dir}: a symbolic link made at
+     * {@code dir} would lead those names to files of the program's choosing. Conditions other than
+     * the path and {@code process_name} are taken to hold.
      */
     boolean mayReachBelow(String dir, String processName) {
-        if (!enforcing()) {
+        if (!enforcing() || conditions.stream().noneMatch(Condition::path)) {
             return false;
         }
         for (Condition c : conditions) {

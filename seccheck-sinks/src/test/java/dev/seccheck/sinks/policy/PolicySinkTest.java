@@ -277,7 +277,8 @@ class PolicySinkTest {
      * emptied either, decided in the rules' order as the task's open of it would be: an allow rule
      * before lets it through, a rule for another process name does not hold, a condition a name
      * change cannot be checked on (the open's flags) is taken to hold for a deny rule and not for
-     * an allow rule. A symbolic link is refused where it would lead names a deny rule reaches.
+     * an allow rule, and a deny rule on no path (a uid) does not decide names. A symbolic link is
+     * refused where it would lead names a deny rule reaches.
      */
     @Test
     void refusesGivingRemovingOrEmptyingANameTheTaskCouldNotOpen() throws Exception {
@@ -295,7 +296,8 @@ class PolicySinkTest {
                    "action": "deny"},
                   {"point": "syscall/openat/enter", "match": {"pathname": {"glob": "/var/log/*"}}, "action": "log"},
                   {"name": "writes", "point": "syscall/openat/enter",
-                   "match": {"pathname": {"glob": "/var/*"}, "flags": 1}, "action": "deny"}]}"""
+                   "match": {"pathname": {"glob": "/var/*"}, "flags": 1}, "action": "deny"},
+                  {"name": "a user", "point": "syscall/openat/enter", "match": {"uid": 1000}, "action": "deny"}]}"""
                 .formatted(alerts), List.of(new PointReq(OPENAT, FD_PATH_AND_CONTEXT)));
 
         assertThat(sink.refuses(change("/tmp/x", "/etc/passwd", null))).as("renamed over").isTrue();
@@ -307,7 +309,8 @@ class PolicySinkTest {
         assertThat(sink.refuses(NameChange.removed("unlink", 42, 43, "rm", "/etc/hosts", null))).isTrue();
         assertThat(sink.refuses(NameChange.altered("truncate", 42, 43, "sh", "/etc/hosts", null))).isTrue();
         assertThat(sink.refuses(NameChange.created("mkdir", 42, 43, "mkdir", "/etc/new", false))).isTrue();
-        assertThat(sink.refuses(NameChange.created("mkdir", 42, 43, "mkdir", "/tmp/new", false))).isFalse();
+        assertThat(sink.refuses(NameChange.created("mkdir", 42, 43, "mkdir", "/tmp/new", false)))
+                .as("a rule on who opens, not on what, does not decide names").isFalse();
         assertThat(sink.refuses(NameChange.removed("unlink", 42, 43, "rm", "/data/a", null))).as("not curl").isFalse();
         assertThat(sink.refuses(NameChange.removed("unlink", 42, 43, "curl", "/data/a", null))).isTrue();
         assertThat(sink.refuses(NameChange.removed("unlink", 42, 43, "rm", "/var/log/syslog", null)))
