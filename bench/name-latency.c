@@ -1,18 +1,20 @@
 // name-latency N: N rounds of the calls on one name in the current directory (mkdir, symlink,
-// mknod of a FIFO, truncate, chmod, chown, unlink of the symlink and the FIFO, rmdir), each call
-// timed; prints
+// mknod of a FIFO, truncate, chmod, chown, setxattr and removexattr of a user attribute, unlink of
+// the symlink and the FIFO, rmdir), each call timed; prints
 // the median of each kind in microseconds, then the median of all (bench/names.sh).
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 static int cmp(const void *a, const void *b) { long x = *(long *)a, y = *(long *)b; return x < y ? -1 : x > y; }
 static long ns(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1000000000L + t.tv_nsec; }
-enum { MKDIR, SYMLINK, MKNOD, TRUNCATE, CHMOD, CHOWN, UNLINK, RMDIR, KINDS };
-static const char *names[KINDS] = {"mkdir", "symlink", "mknod", "truncate", "chmod", "chown", "unlink", "rmdir"};
+enum { MKDIR, SYMLINK, MKNOD, TRUNCATE, CHMOD, CHOWN, SETXATTR, REMOVEXATTR, UNLINK, RMDIR, KINDS };
+static const char *names[KINDS] = {"mkdir", "symlink", "mknod", "truncate", "chmod", "chown", "setxattr",
+                                         "removexattr", "unlink", "rmdir"};
 int main(int c, char **v) {
     int n = c > 1 ? atoi(v[1]) : 2000;
     long *t[KINDS], *all = malloc(sizeof(long) * n * (KINDS + 1));
@@ -28,6 +30,8 @@ int main(int c, char **v) {
         TIMED(TRUNCATE, truncate("name-latency.f", i % 7));
         TIMED(CHMOD, chmod("name-latency.f", i % 2 ? 0600 : 0644));
         TIMED(CHOWN, chown("name-latency.f", -1, -1));
+        TIMED(SETXATTR, setxattr("name-latency.f", "user.n", "1", 1, 0));
+        TIMED(REMOVEXATTR, removexattr("name-latency.f", "user.n"));
         TIMED(UNLINK, unlink("name-latency.d/l"));
         TIMED(UNLINK, unlink("name-latency.d/p"));
         TIMED(RMDIR, rmdir("name-latency.d"));

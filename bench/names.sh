@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What the calls on one name cost when seccheck performs them (a session deciding on opens is there
 # as the run starts): bench/name-latency.c, 2,000 rounds of mkdir, symlink, mknod, truncate, chmod,
-# chown, two unlinks and rmdir in a scratch directory, natively, under strace tracing those calls,
-# under the default session (which does not intercept them) and under the README's deny policy (which
+# chown, setxattr, removexattr, two unlinks and rmdir in a scratch directory, natively, under
+# strace tracing those calls, under the default session (which does not intercept them) and under
+# the README's deny policy (which
 # performs them). Rounds alternate the configurations; the medians of each round's p50 per call.
 # Then, as a whole command, `rm -rf` of a tree of 100 directories of 100 files each (made anew
 # before each run), natively, under strace tracing the removals and under the deny policy: the
@@ -23,7 +24,7 @@ work="$(mktemp -d /tmp/seccheck-names.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 prog="$out/name-latency 2000"
-traced=unlink,unlinkat,rmdir,mkdir,mkdirat,mknod,mknodat,symlink,symlinkat,truncate,chmod,fchmodat,chown,lchown,fchownat
+traced=unlink,unlinkat,rmdir,mkdir,mkdirat,mknod,mknodat,symlink,symlinkat,truncate,chmod,fchmodat,chown,lchown,fchownat,setxattr,removexattr
 declare -a names=(native "strace -f --seccomp-bpf" "seccheck default" "seccheck deny policy")
 declare -a cmds=("$prog" "strace -f --seccomp-bpf -e trace=$traced -o /dev/null $prog"
   "$sc run --quiet -- $prog" "$sc run --quiet --config $out/deny.json -- $prog")
