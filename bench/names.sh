@@ -3,8 +3,8 @@
 # as the run starts): bench/name-latency.c, 2,000 rounds of mkdir, symlink, mknod, truncate, chmod,
 # chown, setxattr, removexattr, two unlinks and rmdir in a scratch directory, natively, under
 # strace tracing those calls, under the default session (which does not intercept them) and under
-# the README's deny policy (which
-# performs them). Rounds alternate the configurations; the medians of each round's p50 per call.
+# the README's deny policy (which performs them). Rounds alternate the configurations; the medians
+# of each round's p50 per call.
 # Then, as a whole command, `rm -rf` of a tree of 100 directories of 100 files each (made anew
 # before each run), natively, under strace tracing the removals and under the deny policy: the
 # median wall time of the rounds, start-up included.
