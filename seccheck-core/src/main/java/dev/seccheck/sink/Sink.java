@@ -85,9 +85,9 @@ public interface Sink {
      * (truncate, chmod, chown, extended attributes): returns whether this sink refuses it, which
      * fails the call with EPERM. A sink that denies opening files by name refuses a new name that
      * takes a file out of a rule's reach (a hard link or a move of a denied file into an allowed
-     * directory), and a name the task may not open given another file, removed or its file changed. The sink reports the refusal itself (the policy sink writes an alert).
-     * Called only for sinks that {@link #decides decide} at an open point. The default refuses
-     * nothing.
+     * directory), and a name the task may not open given another file, removed or its file
+     * changed. The sink reports the refusal itself (the policy sink writes an alert). Called only
+     * for sinks that {@link #decides decide} at an open point. The default refuses nothing.
      */
     default boolean refuses(NameChange change) {
         return false;

@@ -25,7 +25,8 @@ import java.util.function.IntFunction;
  * otherwise defeat: opens by path while a session has an open point, and connect (with sendto,
  * sendmsg and sendmmsg, which can carry an address) while a session has a connect point, bind
  * while one has a bind point, the calls that change names (links, renames, unlinks, new files and
- * symlinks) and truncate while a sink decides on opening files;
+ * symlinks) or change a file by name (truncate, chmod, chown, extended attributes) while a sink
+ * decides on opening files;
  * and, whatever the sessions, every open that could write and every truncate while seccheck's
  * own files ({@link OwnFiles}) are within the program's reach, refusing those that reach them.
  * The notifier serves what cannot wait itself and hands what may wait (an open of a FIFO without
@@ -46,8 +47,8 @@ public final class Emulator implements AutoCloseable {
      *
      * @param names the calls that change what a name refers to (link, rename, unlink, rmdir,
      *     mkdir, mknod, symlink and their *at forms) or change a file by name (truncate, chmod,
-     *     chown, setxattr, removexattr), checked
-     *     against the sinks that decide on opening files ({@link NameEmulation})
+     *     chown, setxattr, removexattr), checked against the sinks that decide on opening files
+     *     ({@link NameEmulation}, {@link AttributeCalls})
      */
     public record Effects(boolean opens, boolean connects, boolean binds, boolean names) {
         /** Nothing emulated. */
@@ -117,7 +118,8 @@ public final class Emulator implements AutoCloseable {
         Identity.Own own = Identity.Own.current();
         this.supervisor = supervisor;
         this.own = own;
-        this.workers = ThreadLocal.withInitial(() -> new Worker(supervisor, own, ownFiles, userNamespaces, landlock, effects.names(), log));
+        this.workers = ThreadLocal.withInitial(
+                () -> new Worker(supervisor, own, ownFiles, userNamespaces, landlock, effects.names(), log));
         ThreadFactory threads = Thread.ofPlatform().daemon().name("seccheck-emulation-", 0).factory();
         // A pool thread's fds (its mount table watch, the program's files it keeps) are closed when it ends with the pool.
         // No queue: a call that finds every thread busy gets a thread of its own rather than waiting

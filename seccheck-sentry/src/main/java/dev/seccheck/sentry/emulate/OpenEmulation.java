@@ -66,7 +66,7 @@ final class OpenEmulation {
     private final LandlockDomains landlock;
     /**
      * Whether a sink decides on opening files, so that a truncate by name is shown to it as the
-     * file emptied ({@link NameChange#emptied}) before it is made.
+     * file altered ({@link NameChange#altered}) before it is made.
      */
     private final boolean decidesNames;
     /** The identity the walk in progress assumed, for the open it leads to. */
