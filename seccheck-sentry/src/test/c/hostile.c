@@ -83,6 +83,18 @@ static void *flip_path(void *arg) {
 /* The one string execve gets as argv[2] and as its only environment entry: allowed when the
  * call starts, forbidden once a thread has waited race_delay_us after that (a sweep of delays
  * finds the moment between a supervisor's look and the kernel's copy). */
+/* Moves the directory "ok" to "prot" and back until stop (race-dir-move). */
+static void *move_dir(void *arg) {
+    (void)arg;
+    while (!stop) {
+        rename("ok", "prot");
+        usleep(20);
+        rename("prot", "ok");
+        usleep(20);
+    }
+    return NULL;
+}
+
 static char race_exec[64];
 static volatile int exec_started, flipper_ready;
 static long race_delay_us;
@@ -452,6 +464,24 @@ int main(int argc, char **argv) {
         stop = 1;
         pthread_join(t, NULL);
         printf("wins %d of %d\n", wins, n);
+        return 0;
+    }
+    if (!strcmp(mode, "race-dir-move")) { /* hostile race-dir-move N: in the cwd, a thread moves "ok" to "prot" and
+                                            back while mkdir("ok/x") runs N times; prints how often "prot/x" appeared */
+        int n = atoi(argv[2]), wins = 0, made = 0;
+        mkdir("ok", 0755);
+        pthread_t t;
+        pthread_create(&t, NULL, move_dir, NULL);
+        for (int i = 0; i < n; i++) {
+            if (mkdir("ok/x", 0755) == 0) made++;
+            struct stat st;
+            if (stat("prot/x", &st) == 0) wins++;
+            rmdir("ok/x");
+            rmdir("prot/x");
+        }
+        stop = 1;
+        pthread_join(t, NULL);
+        printf("wins %d of %d, %d made\n", wins, n, made);
         return 0;
     }
     if (!strcmp(mode, "race-exec")) { /* hostile race-exec N: a thread rewrites argv[2] and the environment, 0-990 us into execve;

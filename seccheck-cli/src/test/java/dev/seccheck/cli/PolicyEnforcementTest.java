@@ -253,6 +253,35 @@ class PolicyEnforcementTest {
     }
 
     /**
+     * A thread moves the directory {@code ok} to {@code prot}, whose names a rule denies, and back,
+     * while another makes {@code ok/x} 10,000 times (src/test/c/hostile.c, race-dir-move). Before,
+     * the mkdir was decided on {@code ok/x} and then made after the move, as {@code prot/x}: a few
+     * in 5,000 won. A directory moved above names the rule denies is refused now, so none does.
+     * Natively {@code prot/x} is made at once, so the test cannot pass vacuously.
+     */
+    @Test
+    void aDirectoryMovedUnderACallCannotCarryItIntoDeniedNames() throws Exception {
+        Path hostile = TestPrograms.compile(TestPrograms.repoRoot().resolve("seccheck-sentry/src/test/c/hostile.c"),
+                tmp.resolve("hostile"));
+        Path nativeDir = Files.createDirectory(tmp.resolve("n"));
+        Result natively = finish(new ProcessBuilder("sh", "-c", "cd " + nativeDir + " && mkdir prot && mkdir prot/x && echo made")
+                .redirectErrorStream(true).start());
+        assertThat(natively.out).as("natively").contains("made");
+
+        Path dir = Files.createDirectory(tmp.resolve("w"));
+        Path alerts = tmp.resolve("alerts.jsonl");
+        Path config = config(alerts, """
+                {"name": "prot", "point": "syscall/openat/enter", "match": {"resolved_path": {"glob": "%s/prot/*"}},
+                 "action": "deny", "errno": "EACCES"}""".formatted(dir));
+        Result r = finish(new ProcessBuilder(runCommand(cli(null), config, "sh", "-c",
+                "cd " + dir + " && " + hostile + " race-dir-move 10000")).redirectErrorStream(true).start());
+
+        assertThat(r.out).contains("wins 0 of 10000");
+        assertThat(dir.resolve("prot/x")).doesNotExist();
+        assertThat(Files.readString(alerts)).contains("a directory moved there");
+    }
+
+    /**
      * Python setting an access ACL that lets every user read and write the file named by the
      * format argument: the extended attribute {@code system.posix_acl_access}, which grants what
      * chmod would.

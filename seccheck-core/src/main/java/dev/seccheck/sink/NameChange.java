@@ -22,9 +22,12 @@ package dev.seccheck.sink;
  * @param file the file's device and inode, or null when it could not be had (or it is not made yet)
  * @param symlink whether the file given the name {@code to} is a symbolic link, which leads the
  *     names below {@code to} elsewhere
+ * @param directory whether the file a move gives the name {@code to} is a directory, which puts
+ *     the names below it there (and, for a call another thread has decided on a name below it but
+ *     not made yet, makes that call there)
  */
 public record NameChange(Kind kind, String syscall, int pid, int tid, String processName, String from, String to,
-        ReachedFile file, boolean symlink) {
+        ReachedFile file, boolean symlink, boolean directory) {
 
     /** What a call does to the names. */
     public enum Kind {
@@ -43,30 +46,31 @@ public record NameChange(Kind kind, String syscall, int pid, int tid, String pro
 
     /** A link or rename of the file at {@code from} to {@code to}. */
     public static NameChange moved(String syscall, int pid, int tid, String processName, String from, String to,
-            ReachedFile file, boolean symlink) {
-        return new NameChange(Kind.MOVE, syscall, pid, tid, processName, from, to, file, symlink);
+            ReachedFile file, boolean symlink, boolean directory) {
+        return new NameChange(Kind.MOVE, syscall, pid, tid, processName, from, to, file, symlink, directory);
     }
 
     /** A new file made at {@code to}. */
     public static NameChange created(String syscall, int pid, int tid, String processName, String to,
             boolean symlink) {
-        return new NameChange(Kind.CREATE, syscall, pid, tid, processName, null, to, null, symlink);
+        return new NameChange(Kind.CREATE, syscall, pid, tid, processName, null, to, null, symlink, false);
     }
 
     /** The name {@code from} of {@code file} removed. */
     public static NameChange removed(String syscall, int pid, int tid, String processName, String from,
             ReachedFile file) {
-        return new NameChange(Kind.REMOVE, syscall, pid, tid, processName, from, null, file, false);
+        return new NameChange(Kind.REMOVE, syscall, pid, tid, processName, from, null, file, false, false);
     }
 
     /** The file {@code file} at {@code from} truncated, or its mode or owner changed. */
     public static NameChange altered(String syscall, int pid, int tid, String processName, String from,
             ReachedFile file) {
-        return new NameChange(Kind.ALTER, syscall, pid, tid, processName, from, null, file, false);
+        return new NameChange(Kind.ALTER, syscall, pid, tid, processName, from, null, file, false, false);
     }
 
     /** The same move, for {@code file} below the moved directory: {@code rel} is its path below both names. */
-    public NameChange below(String rel, ReachedFile file, boolean symlink) {
-        return new NameChange(kind, syscall, pid, tid, processName, from + "/" + rel, to + "/" + rel, file, symlink);
+    public NameChange below(String rel, ReachedFile file, boolean symlink, boolean directory) {
+        return new NameChange(kind, syscall, pid, tid, processName, from + "/" + rel, to + "/" + rel, file, symlink,
+                directory);
     }
 }

@@ -338,13 +338,13 @@ class PointStateTest {
                 sub(List.of(guarding), openat)));
         List<Point> opens = List.of(OPENAT, READ);
 
-        assertThat(state.refuses(opens, NameChange.moved("rename", 1, 1, "mv", "/secret/a", "/b", null, false))).isTrue();
-        assertThat(state.refuses(opens, NameChange.moved("rename", 1, 1, "mv", "/c", "/d", null, false))).isFalse();
+        assertThat(state.refuses(opens, NameChange.moved("rename", 1, 1, "mv", "/secret/a", "/b", null, false, false))).isTrue();
+        assertThat(state.refuses(opens, NameChange.moved("rename", 1, 1, "mv", "/c", "/d", null, false, false))).isFalse();
         assertThat(guarding.asked).hasValue(2);
         assertThat(onlyReading.asked).hasValue(0);
 
         state.publish(List.of(sub(List.of(new Guarding(true, true)), openat)));
-        assertThat(state.refuses(opens, NameChange.moved("rename", 1, 1, "mv", "/c", "/d", null, false))).isTrue();
+        assertThat(state.refuses(opens, NameChange.moved("rename", 1, 1, "mv", "/c", "/d", null, false, false))).isTrue();
         assertThat(logged).anyMatch(r -> r.getMessage().contains("sink guarding failed on rename of /c"));
     }
 }

@@ -506,7 +506,7 @@ final class NameEmulation {
             return 0;
         }
         NameChange moved = NameChange.moved(a.syscall(), call.tgid(), call.tid(), call.comm(), now.get(),
-                there.get(), null, false);
+                there.get(), null, false, true);
         if (call.onNotifier()) {
             // A file the walk found was made a directory since: its tree is not walked here,
             // where a slow filesystem below it would hold every other call.
@@ -552,7 +552,7 @@ final class NameEmulation {
                         if (st == null) {
                             continue; // gone since: nothing to move under a new name
                         }
-                        if (call.refuses(moved.below(rel, NameWalks.reached(st), st.isSymlink()))) {
+                        if (call.refuses(moved.below(rel, NameWalks.reached(st), st.isSymlink(), st.isDirectory()))) {
                             return -Errno.EPERM;
                         }
                         if (st.isDirectory()) {
@@ -581,7 +581,7 @@ final class NameEmulation {
     /** Whether the sinks refuse giving the file {@code st} at {@code now} the name {@code there}. */
     private boolean refused(Call call, Args a, String now, String there, PathCalls.Stat st) {
         return call.refuses(NameChange.moved(a.syscall(), call.tgid(), call.tid(), call.comm(), now, there,
-                NameWalks.reached(st), st != null && st.isSymlink()));
+                NameWalks.reached(st), st != null && st.isSymlink(), st != null && st.isDirectory()));
     }
 
     /**

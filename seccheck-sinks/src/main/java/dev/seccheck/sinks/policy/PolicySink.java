@@ -114,7 +114,10 @@ public final class PolicySink implements PointSink.MissingAware {
      *     Else a file the rule protects could be replaced (an {@code authorized_keys} renamed over,
      *     a symlink put where it was) or cut without an open;</li>
      * <li>a symbolic link made at a name above names such a rule reaches ({@link Rule#mayReachBelow}):
-     *     it would lead them to files of the program's choosing.</li>
+     *     it would lead them to files of the program's choosing; and a directory moved there: a
+     *     call another thread has had decided on a name below the directory, and not made yet,
+     *     would be made among the names the rule denies (a mkdir in {@code ok/} while {@code ok}
+     *     is moved to {@code prot}). A directory made there by mkdir is empty and stays put.</li>
      * </ul>
      * A move within names every rule still reaches and the task may open goes through.
      */
@@ -147,10 +150,14 @@ public final class PolicySink implements PointSink.MissingAware {
                 case NO_MATCH -> {}
             }
         }
-        if (naming && change.symlink()) {
+        boolean movedDirectory = change.kind() == NameChange.Kind.MOVE && change.directory();
+        if (naming && (change.symlink() || movedDirectory)) {
             for (Rule rule : onOpens) {
                 if (rule.mayReachBelow(change.to(), change.processName())) {
-                    alerts.nameChange(rule, change, "a symbolic link there would lead names the rule denies below it elsewhere");
+                    alerts.nameChange(rule, change, change.symlink()
+                            ? "a symbolic link there would lead names the rule denies below it elsewhere"
+                            : "a directory moved there would bring names below it, and calls decided on them elsewhere,"
+                                    + " among names the rule denies");
                     return true;
                 }
             }

@@ -277,8 +277,8 @@ class PolicySinkTest {
      * emptied either, decided in the rules' order as the task's open of it would be: an allow rule
      * before lets it through, a rule for another process name does not hold, a condition a name
      * change cannot be checked on (the open's flags) is taken to hold for a deny rule and not for
-     * an allow rule, and a deny rule on no path (a uid) does not decide names. A symbolic link is
-     * refused where it would lead names a deny rule reaches.
+     * an allow rule, and a deny rule on no path (a uid) does not decide names. A symbolic link, or
+     * a moved directory, is refused where it would lead names a deny rule reaches.
      */
     @Test
     void refusesGivingRemovingOrEmptyingANameTheTaskCouldNotOpen() throws Exception {
@@ -302,9 +302,9 @@ class PolicySinkTest {
 
         assertThat(sink.refuses(change("/tmp/x", "/etc/passwd", null))).as("renamed over").isTrue();
         assertThat(sink.refuses(NameChange.moved("renameat2", 42, 43, "mv", "/tmp/nshadow", "/etc/shadow", null,
-                false))).as("the allow rule is passwd's").isTrue();
+                false, false))).as("the allow rule is passwd's").isTrue();
         assertThat(sink.refuses(NameChange.moved("renameat2", 42, 43, "passwd", "/tmp/nshadow", "/etc/shadow", null,
-                false))).as("an allow rule first").isFalse();
+                false, false))).as("an allow rule first").isFalse();
         assertThat(sink.refuses(change("/tmp/m", "/etc/motd", null))).as("an allow rule on flags, unchecked").isTrue();
         assertThat(sink.refuses(NameChange.removed("unlink", 42, 43, "rm", "/etc/hosts", null))).isTrue();
         assertThat(sink.refuses(NameChange.altered("truncate", 42, 43, "sh", "/etc/hosts", null))).isTrue();
@@ -323,8 +323,12 @@ class PolicySinkTest {
         assertThat(sink.refuses(NameChange.created("mkdirat", 42, 43, "mkdir", "/srv/app", false)))
                 .as("a directory there leads nowhere else").isFalse();
         assertThat(sink.refuses(NameChange.created("symlinkat", 42, 43, "ln", "/srv/other", true))).isFalse();
-        assertThat(sink.refuses(NameChange.moved("renameat2", 42, 43, "mv", "/tmp/l", "/srv/app", null, true)))
+        assertThat(sink.refuses(NameChange.moved("renameat2", 42, 43, "mv", "/tmp/l", "/srv/app", null, true, false)))
                 .as("a symlink moved above a denied name").isTrue();
+        assertThat(sink.refuses(NameChange.moved("renameat2", 42, 43, "mv", "/tmp/ok", "/srv/app", null, false, true)))
+                .as("a directory moved above a denied name").isTrue();
+        assertThat(sink.refuses(NameChange.moved("renameat2", 42, 43, "mv", "/tmp/ok", "/srv/other", null, false, true)))
+                .isFalse();
         assertThat(sink.refuses(NameChange.created("symlinkat", 42, 43, "ln", "/data", true))).as("not curl").isFalse();
         assertThat(sink.refuses(NameChange.created("symlinkat", 42, 43, "curl", "/data", true))).isTrue();
 
@@ -335,7 +339,7 @@ class PolicySinkTest {
         assertThat(lines).extracting(a -> a.path("rule_name").asText("-") + " " + a.path("syscall").asText())
                 .containsExactly("etc renameat2", "etc renameat2", "etc renameat2", "etc unlink", "etc truncate",
                         "etc mkdir", "curl unlink", "writes unlink", "app symlinkat", "app symlinkat", "app renameat2",
-                        "curl symlinkat");
+                        "app renameat2", "curl symlinkat");
         assertThat(lines.get(3).path("removing").path("name").asText()).isEqualTo("/etc/hosts");
         assertThat(lines.get(4).path("altering").path("name").asText()).isEqualTo("/etc/hosts");
         assertThat(lines.get(8).path("creating").path("symlink").asBoolean()).isTrue();
@@ -366,7 +370,7 @@ class PolicySinkTest {
     }
 
     private static NameChange change(String from, String to, ReachedFile file) {
-        return NameChange.moved("renameat2", 42, 43, "mv", from, to, file, false);
+        return NameChange.moved("renameat2", 42, 43, "mv", from, to, file, false, false);
     }
 
     private static void assertRejected(String json, List<PointReq> points, String expected) {
