@@ -261,22 +261,34 @@ class PolicyEnforcementTest {
      */
     @Test
     void aDirectoryMovedUnderACallCannotCarryItIntoDeniedNames() throws Exception {
+        dirMoveRace(tmp, null);
+    }
+
+    /** The same with seccheck and its program unprivileged (uid 65534), the files theirs. */
+    @Test
+    void aDirectoryMovedUnderACallCannotCarryItIntoDeniedNamesUnprivileged() throws Exception {
+        String classpath = PackagedCli.forNobody(tmp);
+        dirMoveRace(PackagedCli.nobodysDir(tmp.resolve("u")), classpath);
+    }
+
+    private void dirMoveRace(Path base, String nobodysClasspath) throws Exception {
+        boolean nobody = nobodysClasspath != null;
         Path hostile = TestPrograms.compile(TestPrograms.repoRoot().resolve("seccheck-sentry/src/test/c/hostile.c"),
-                tmp.resolve("hostile"));
-        Path nativeDir = Files.createDirectory(tmp.resolve("n"));
-        Result natively = finish(new ProcessBuilder("sh", "-c", "cd " + nativeDir + " && mkdir prot && mkdir prot/x && echo made")
-                .redirectErrorStream(true).start());
+                base.resolve("hostile"));
+        Path nativeDir = owned(Files.createDirectory(base.resolve("n")), nobody);
+        Result natively = finish(new ProcessBuilder(natively(nobody, "sh", "-c",
+                "cd " + nativeDir + " && mkdir prot && mkdir prot/x && echo made")).redirectErrorStream(true).start());
         assertThat(natively.out).as("natively").contains("made");
 
-        Path dir = Files.createDirectory(tmp.resolve("w"));
-        Path alerts = tmp.resolve("alerts.jsonl");
+        Path dir = owned(Files.createDirectory(base.resolve("w")), nobody);
+        Path alerts = base.resolve("alerts.jsonl");
         Path config = config(alerts, """
                 {"name": "prot", "point": "syscall/openat/enter", "match": {"resolved_path": {"glob": "%s/prot/*"}},
                  "action": "deny", "errno": "EACCES"}""".formatted(dir));
-        Result r = finish(new ProcessBuilder(runCommand(cli(null), config, "sh", "-c",
+        Result r = finish(new ProcessBuilder(runCommand(cli(nobodysClasspath), config, "sh", "-c",
                 "cd " + dir + " && " + hostile + " race-dir-move 10000")).redirectErrorStream(true).start());
 
-        assertThat(r.out).contains("wins 0 of 10000");
+        assertThat(r.out).contains("wins 0 of 10000").as("the mkdirs in ok/ went on").doesNotContain(", 0 made");
         assertThat(dir.resolve("prot/x")).doesNotExist();
         assertThat(Files.readString(alerts)).contains("a directory moved there");
     }

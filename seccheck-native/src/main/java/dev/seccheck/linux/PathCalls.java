@@ -1,5 +1,6 @@
 package dev.seccheck.linux;
 
+import dev.seccheck.abi.FileTypes;
 import dev.seccheck.abi.Sysno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -27,36 +28,34 @@ public final class PathCalls {
      */
     public record Stat(long dev, long ino, int mode, int uid, int gid, long ctimeNs, long nlink, long size,
             long mtimeNs, long rdev) {
-        private static final int S_IFMT = 0170000;
-
         /** Returns whether the file is a character device. */
         public boolean isCharDevice() {
-            return (mode & S_IFMT) == 0020000;
+            return (mode & FileTypes.S_IFMT) == FileTypes.S_IFCHR;
         }
 
         /** Returns whether the file is a block device. */
         public boolean isBlockDevice() {
-            return (mode & S_IFMT) == 0060000;
+            return (mode & FileTypes.S_IFMT) == FileTypes.S_IFBLK;
         }
 
         /** Returns whether the file is a symbolic link. */
         public boolean isSymlink() {
-            return (mode & S_IFMT) == 0120000;
+            return (mode & FileTypes.S_IFMT) == FileTypes.S_IFLNK;
         }
 
         /** Returns whether the file is a regular file. */
         public boolean isRegular() {
-            return (mode & S_IFMT) == 0100000;
+            return (mode & FileTypes.S_IFMT) == FileTypes.S_IFREG;
         }
 
         /** Returns whether the file is a FIFO (named pipe). */
         public boolean isFifo() {
-            return (mode & S_IFMT) == 0010000;
+            return (mode & FileTypes.S_IFMT) == FileTypes.S_IFIFO;
         }
 
         /** Returns whether the file is a directory. */
         public boolean isDirectory() {
-            return (mode & S_IFMT) == 0040000;
+            return (mode & FileTypes.S_IFMT) == FileTypes.S_IFDIR;
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.seccheck.linux;
 
+import dev.seccheck.abi.FileTypes;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.abi.Fcntl;
 import java.io.IOException;
@@ -46,7 +47,6 @@ public final class Spawn {
 
     private static final int POSIX_SPAWN_SETSIGDEF = 0x04;
     private static final int POSIX_SPAWN_SETSIGMASK = 0x08;
-    private static final int S_IFIFO = 0010000;
     /** The kernel's {@code struct sigaction} on x86-64 (rt_sigaction's, not glibc's). */
     private static final java.lang.foreign.StructLayout KERNEL_SIGACTION = MemoryLayout.structLayout(
             ValueLayout.JAVA_LONG.withName("sa_handler"), ValueLayout.JAVA_LONG.withName("sa_flags"),
@@ -143,7 +143,7 @@ public final class Spawn {
             fifo = holdDir.resolve("fifo");
             try {
                 long r = Direct.call(Sysno.MKNODAT, Fcntl.AT_FDCWD, arena.allocateFrom(fifo.toString()).address(),
-                        S_IFIFO | 0600, 0);
+                        FileTypes.S_IFIFO | 0600, 0);
                 if (r < 0) {
                     throw new LinuxException("mknodat(" + fifo + ", S_IFIFO)", (int) -r);
                 }

@@ -156,10 +156,12 @@ final class AttributeCalls {
             // The directory is kept: a symlink's own attributes are named in it (see alter).
             int parent = -1;
             String last = "";
+            PathCalls.Stat stat = null;
             int object;
             if (at instanceof PathWalk.Located.Found f) {
                 parent = f.parent();
                 last = f.name();
+                stat = f.stat();
                 object = f.fd();
                 if (f.trailingSlash() && !f.directory()) {
                     PathCalls.close(object);
@@ -172,7 +174,7 @@ final class AttributeCalls {
                 if (call.enter(ev, given) != 0) {
                     return true;
                 }
-                int r = object < 0 ? object : alter(call, a, who.get(), object, parent, last, xattr);
+                int r = object < 0 ? object : alter(call, a, who.get(), object, stat, parent, last, xattr);
                 call.complete(ev, given, r);
             } finally {
                 PathCalls.close(object);
@@ -193,15 +195,17 @@ final class AttributeCalls {
     }
 
     /**
-     * Changes the file at our fd {@code object} (whose directory is our fd {@code parent}, where
-     * it is named {@code last}; -1 when unknown), once the sinks let it through: 0 or -errno.
+     * Changes the file at our fd {@code object} (its status {@code walked} as the walk read it, or
+     * null; its directory our fd {@code parent}, where it is named {@code last}; -1 when unknown),
+     * once the sinks let it through: 0 or -errno.
      */
-    private int alter(Call call, Args a, Identity who, int object, int parent, String last, Xattr xattr) {
+    private int alter(Call call, Args a, Identity who, int object, PathCalls.Stat walked, int parent, String last,
+            Xattr xattr) {
         Optional<String> name = names.of(object, call.tid());
         if (name.isEmpty()) {
             return -Errno.EACCES; // a mount seccheck cannot name: no rule could be checked on it
         }
-        PathCalls.Stat st = calls.fstat(object);
+        PathCalls.Stat st = walked != null ? walked : calls.fstat(object);
         if (call.refuses(NameChange.altered(a.syscall(), call.tgid(), call.tid(), call.comm(), name.get(),
                 NameWalks.reached(st)))) {
             return -Errno.EPERM;

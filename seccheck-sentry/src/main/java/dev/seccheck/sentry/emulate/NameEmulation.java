@@ -12,6 +12,13 @@ import static dev.seccheck.abi.Fcntl.O_RDONLY;
 import static dev.seccheck.abi.Fcntl.RENAME_EXCHANGE;
 import static dev.seccheck.abi.Fcntl.RENAME_NOREPLACE;
 import static dev.seccheck.abi.Fcntl.RENAME_WHITEOUT;
+import static dev.seccheck.abi.FileTypes.S_IFBLK;
+import static dev.seccheck.abi.FileTypes.S_IFCHR;
+import static dev.seccheck.abi.FileTypes.S_IFDIR;
+import static dev.seccheck.abi.FileTypes.S_IFIFO;
+import static dev.seccheck.abi.FileTypes.S_IFMT;
+import static dev.seccheck.abi.FileTypes.S_IFREG;
+import static dev.seccheck.abi.FileTypes.S_IFSOCK;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
@@ -230,14 +237,6 @@ final class NameEmulation {
             return op == Op.SYMLINK && text.isEmpty() ? Errno.ENOENT : 0;
         }
     }
-
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFSOCK = 0140000;
-    private static final int S_IFREG = 0100000;
-    private static final int S_IFBLK = 0060000;
-    private static final int S_IFDIR = 0040000;
-    private static final int S_IFCHR = 0020000;
-    private static final int S_IFIFO = 0010000;
 
     /**
      * Serves a held call on one name: reads the name (and a symlink's text) once, walks to its
