@@ -616,6 +616,23 @@ int main(void) {
     strcpy(sun.sun_path, "dir/sock");
     result("unix bind", bind(us, (struct sockaddr *)&sun, sizeof sun));
     listen(us, 4);
+    /* Binds the kernel refuses, each before or instead of making a file: the name taken, ".",
+       a trailing slash, a missing directory, a unix address on an IPv4 socket. */
+    const char *taken[] = {"dir/sock", "dir/.", "dir/..", "dir/sock2/", "missing/sock"};
+    for (unsigned i = 0; i < sizeof taken / sizeof *taken; i++) {
+        int ub = socket(AF_UNIX, SOCK_STREAM, 0);
+        struct sockaddr_un b = {.sun_family = AF_UNIX};
+        strcpy(b.sun_path, taken[i]);
+        snprintf(what, sizeof what, "unix bind \"%s\"", taken[i]);
+        result(what, bind(ub, (struct sockaddr *)&b, sizeof b));
+        close(ub);
+    }
+    int inet = socket(AF_INET, SOCK_STREAM, 0);
+    strcpy(sun.sun_path, "dir/inet-sock");
+    result("unix address on an inet socket", bind(inet, (struct sockaddr *)&sun, sizeof sun));
+    result("unix address on an inet socket made no file", access("dir/inet-sock", F_OK));
+    close(inet);
+    strcpy(sun.sun_path, "dir/sock");
     const char *upaths[] = {"dir/sock", "./dir/../dir/sock", "/proc/self/cwd/dir/sock", "dirlink/sock", "missing/sock",
                             "file/sock"};
     for (unsigned i = 0; i < sizeof upaths / sizeof *upaths; i++) {

@@ -46,8 +46,9 @@ class PolicyEnforcementTest {
 
     /**
      * A path rule holds for the files it named at load under any later name: the program hard-links
-     * and renames them (and their directory) out of the rule's glob and opens the new names. Each
-     * route succeeds natively, so the test cannot pass vacuously.
+     * one out of the rule's glob and opens the new name. Renaming them (or their
+     * directory) out of the glob is refused: it would take the names away as rm would. Each route
+     * succeeds natively, so the test cannot pass vacuously.
      */
     @Test
     void hardLinksAndRenamesOfADeniedFileAreDenied() throws Exception {
@@ -70,15 +71,22 @@ class PolicyEnforcementTest {
 
         Result r = run(config, "sh", "-c", routes);
 
+        // The renames out of s/ would take names the rule denies away, as rm would: refused (EPERM).
         assertThat(r.out).doesNotContain("SECRET").contains("done");
-        assertThat(r.out.lines().filter(l -> l.contains("Permission denied"))).hasSize(3);
+        assertThat(r.out.lines().filter(l -> l.contains("Permission denied"))).hasSize(1);
+        assertThat(r.out.lines().filter(l -> l.contains("Operation not permitted"))).hasSize(2);
         List<JsonNode> denials = new ArrayList<>();
         for (String line : Files.readAllLines(alerts)) {
             denials.add(new ObjectMapper().readTree(line));
         }
         assertThat(denials).hasSize(3).allMatch(a -> a.path("rule_name").asText().equals("no secrets"));
-        assertThat(denials).extracting(a -> a.path("matched").path("pathname").asText())
-                .containsExactly(tmp + "/l/linked", tmp + "/l/renamed", tmp + "/t/c");
+        List<String> what = denials.stream().map(a -> a.has("removing")
+                ? "removing " + a.path("removing").path("name").asText() : a.path("matched").path("pathname").asText())
+                .toList();
+        assertThat(what.subList(0, 2)).containsExactly(tmp + "/l/linked", "removing " + tmp + "/s/b");
+        assertThat(what.get(2)).as("mv s t: the first name below s/ checked").startsWith("removing " + tmp + "/s/");
+        assertThat(denied.resolve("b")).exists();
+        assertThat(tmp.resolve("t")).doesNotExist();
     }
 
     /**
@@ -234,7 +242,10 @@ class PolicyEnforcementTest {
      * made as {@code ssh/new_key}, {@code ssh/known} removed, {@code authorized_keys} truncated by
      * truncate(2), made writable to all by chmod and by an access ACL (setxattr), {@code ssh/known}
      * given away by chown, a
-     * directory made as {@code ssh/sub}, a FIFO made as {@code ssh/fifo}, and a symlink made where
+     * directory made as {@code ssh/sub}, a FIFO made as {@code ssh/fifo}, a unix socket bound as
+     * {@code ssh/agent.sock} (where it could pose as the agent), {@code authorized_keys} renamed
+     * out of {@code ssh/} and {@code ssh/} itself renamed (each takes the protected names away as
+     * rm would), and a symlink made where
      * the directory of a protected name ({@code cfg/app.conf}) does not exist yet, which would lead
      * that name into the program's own directory. Each is refused with EPERM and an alert; the same
      * calls in the program's own directory go through. Natively every route succeeds (in a tree of
@@ -302,6 +313,9 @@ class PolicyEnforcementTest {
             + " struct.pack(\"<I\", 2) + b\"\".join(struct.pack(\"<HHI\", tag, perm, 0xffffffff)"
             + " for tag, perm in ((1, 6), (4, 4), (0x20, 6))))";
 
+    /** Python binding a unix socket to the path the format argument names, which makes a socket file there. */
+    private static final String BIND_UNIX = "import socket; socket.socket(socket.AF_UNIX).bind(\"%s\")";
+
     private void protectedNames(Path base, String nobodysClasspath) throws Exception {
         boolean nobody = nobodysClasspath != null;
         String routes = "cd %s && echo EVIL > work/k && mv work/k ssh/authorized_keys && echo replaced;"
@@ -311,16 +325,20 @@ class PolicyEnforcementTest {
                 + " mkdir ssh/sub && echo made-dir; mkfifo ssh/fifo && echo made-fifo;"
                 + " chmod 666 ssh/authorized_keys && echo chmodded;"
                 + " /usr/bin/python3 -c '" + ACL_OTHERS_RW.formatted("ssh/authorized_keys") + "' && echo acl-set;"
+                + " /usr/bin/python3 -c '" + BIND_UNIX.formatted("ssh/agent.sock") + "' && echo bound-in;"
+                + " mv ssh/authorized_keys work/ak && echo moved-out; mv ssh ssh.old && echo moved-dir-out;"
                 + " ln -s work cfg && echo linked-above;"
                 + " mv work/a work/b && rm work/b && ln -s x work/l && mkdir work/d && rmdir work/d"
                 + " && /usr/bin/python3 -c 'import os; os.truncate(\"work/k2\", 0)' && chmod 600 work/k2"
                 + " && chown $(id -u) work/k2 && /usr/bin/python3 -c '" + ACL_OTHERS_RW.formatted("work/k2") + "'"
-                + " && echo own-work; echo done";
+                + " && /usr/bin/python3 -c '" + BIND_UNIX.formatted("work/s") + "' && mv work/s work/s2"
+                + " && mv work work2 && mv work2 work && echo own-work; echo done";
         Path nativeTree = protectedTree(Files.createDirectory(base.resolve("n")), nobody);
         Result natively = finish(new ProcessBuilder(natively(nobody, "sh", "-c", routes.formatted(nativeTree)))
                 .redirectErrorStream(true).start());
         assertThat(natively.out).as("natively").contains("replaced", "linked-in", "removed", "emptied", "made-dir",
-                "made-fifo", "chmodded", "acl-set", "chowned", "linked-above", "own-work", "done");
+                "made-fifo", "chmodded", "acl-set", "chowned", "bound-in", "moved-out", "moved-dir-out", "linked-above",
+                "own-work", "done");
 
         Path tree = protectedTree(Files.createDirectory(base.resolve("w")), nobody);
         Path alerts = base.resolve("alerts.jsonl");
@@ -333,7 +351,8 @@ class PolicyEnforcementTest {
                 .redirectErrorStream(true).start());
 
         assertThat(r.out).contains("own-work", "done").doesNotContain("replaced", "linked-in", "removed", "emptied",
-                "made-dir", "made-fifo", "chmodded", "acl-set", "chowned", "linked-above");
+                "made-dir", "made-fifo", "chmodded", "acl-set", "chowned", "bound-in", "moved-out", "moved-dir-out",
+                "linked-above");
         assertThat(Files.readString(tree.resolve("ssh/authorized_keys"))).isEqualTo("GOOD\n");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tree.resolve("ssh/authorized_keys"))))
                 .isEqualTo("rw-r--r--");
@@ -356,8 +375,8 @@ class PolicyEnforcementTest {
         assertThat(refused).containsOnly("keys EPERM renaming ssh/authorized_keys", "keys EPERM renaming ssh/new_key",
                         "keys EPERM removing ssh/known", "keys EPERM altering ssh/authorized_keys",
                         "keys EPERM creating ssh/sub", "keys EPERM creating ssh/fifo", "keys EPERM altering ssh/known",
-                        "keys EPERM altering ssh/authorized_keys",
-                        "config EPERM creating cfg");
+                        "keys EPERM altering ssh/authorized_keys", "keys EPERM creating ssh/agent.sock",
+                        "keys EPERM removing ssh/authorized_keys", "config EPERM creating cfg");
     }
 
     /** ssh/ (authorized_keys, known) and work/ (a, k2) in {@code base}, given to uid 65534 when {@code nobody}. */
@@ -369,8 +388,9 @@ class PolicyEnforcementTest {
     /**
      * A protected file replaced after the policy loaded (a new file renamed over its name, as passwd
      * and editors write) is protected too: the program, started before the replacement, hard-links
-     * and moves the new file out of the rule's names and opens it there. Natively both routes read
-     * it, so the test cannot pass vacuously.
+     * the new file out of the rule's names twice and opens it there, and renames it out (refused:
+     * that would take the name away as rm would). Natively every route reads or moves it, so the
+     * test cannot pass vacuously.
      */
     @Test
     void aDeniedFileReplacedAfterTheLoadIsDeniedUnderItsNewNames() throws Exception {
@@ -395,7 +415,8 @@ class PolicyEnforcementTest {
         Path config = noSecretsBelow(denied, alerts);
         owned(base.resolve("l"), nobody);
         String routes = "cd " + base + " && touch started && while [ ! -e go ]; do sleep 0.05; done;"
-                + " ln s/a l/linked && cat l/linked; ln s/a l/second && mv s/a l/moved && cat l/moved; echo done";
+                + " ln s/a l/linked && cat l/linked; ln s/a l/second && cat l/second; mv s/a l/moved && echo renamed-out;"
+                + " echo done";
 
         for (boolean supervised : new boolean[] {false, true}) {
             owned(Files.writeString(denied.resolve("a"), "OLD-a\n"), nobody);
@@ -413,11 +434,13 @@ class PolicyEnforcementTest {
             Files.writeString(base.resolve("go"), "");
             Result r = finish(p);
             if (supervised) {
-                assertThat(r.out).doesNotContain("SECRET").contains("done");
+                // Renamed out, its name in s/ would be gone as if removed: refused as rm would be.
+                assertThat(r.out).doesNotContain("SECRET").doesNotContain("renamed-out").contains("done");
                 assertThat(r.out.lines().filter(l -> l.contains("Permission denied"))).hasSize(2);
-                assertThat(Files.readAllLines(alerts)).hasSize(2).allMatch(a -> a.contains("\"rule_name\":\"no secrets\""));
+                assertThat(r.out.lines().filter(l -> l.contains("Operation not permitted"))).hasSize(1);
+                assertThat(Files.readAllLines(alerts)).hasSize(3).allMatch(a -> a.contains("\"rule_name\":\"no secrets\""));
             } else {
-                assertThat(r.out).as("natively").contains("SECRET-new").contains("done").doesNotContain("OLD");
+                assertThat(r.out).as("natively").contains("SECRET-new", "renamed-out", "done").doesNotContain("OLD");
             }
             for (String f : List.of("started", "go", "l/linked", "l/second", "l/moved")) {
                 Files.deleteIfExists(base.resolve(f));

@@ -35,7 +35,7 @@ public record NameChange(Kind kind, String syscall, int pid, int tid, String pro
         MOVE,
         /** A new file gets the name {@code to}: mkdir, mknod, symlink. */
         CREATE,
-        /** The name {@code from} is removed: unlink, rmdir. */
+        /** The name {@code from} is removed: unlink, rmdir, and a rename's old name ({@link #oldNameRemoved}). */
         REMOVE,
         /**
          * The file named {@code from} is changed in place without being opened: truncate cuts it,
@@ -66,6 +66,14 @@ public record NameChange(Kind kind, String syscall, int pid, int tid, String pro
     public static NameChange altered(String syscall, int pid, int tid, String processName, String from,
             ReachedFile file) {
         return new NameChange(Kind.ALTER, syscall, pid, tid, processName, from, null, file, false, false);
+    }
+
+    /**
+     * The removal of the old name that this move makes when it is a rename: {@code from} no longer
+     * names the file. A rename out of a name a rule protects takes that name away as an unlink would.
+     */
+    public NameChange oldNameRemoved() {
+        return removed(syscall, pid, tid, processName, from, file);
     }
 
     /** The same move, for {@code file} below the moved directory: {@code rel} is its path below both names. */

@@ -81,8 +81,9 @@ public interface Sink {
 
     /**
      * Asked, with no other effect, before the supervisor changes names for the program (a link,
-     * rename, unlink, rmdir, mkdir, mknod or symlink) or changes a file by name without opening it
-     * (truncate, chmod, chown, extended attributes): returns whether this sink refuses it, which
+     * rename, unlink, rmdir, mkdir, mknod, symlink, or a unix socket bound to a path) or changes a
+     * file by name without opening it (truncate, chmod, chown, extended attributes); a rename is
+     * asked as the move, then as its old name removed: returns whether this sink refuses it, which
      * fails the call with EPERM. A sink that denies opening files by name refuses a new name that
      * takes a file out of a rule's reach (a hard link or a move of a denied file into an allowed
      * directory), and a name the task may not open given another file, removed or its file

@@ -57,7 +57,11 @@ class EmulationConformanceTest {
                         tuple("rename", emulated + "/file", emulated + "/r21"),
                         tuple("unlink", emulated + "/victim", null), tuple("rmdir", emulated + "/edir", null),
                         tuple("mkdir", null, emulated + "/new"), tuple("mknod", null, emulated + "/fifo2"),
-                        tuple("symlink", null, emulated + "/s1"), tuple("truncate", emulated + "/victim", null));
+                        tuple("symlink", null, emulated + "/s1"), tuple("truncate", emulated + "/victim", null),
+                        tuple("bind", null, emulated + "/dir/sock"));
+        // A bind the kernel refuses before making a file is not shown as a new name.
+        assertThat(r.sink.renamings).extracting(NameChange::to)
+                .doesNotContain(emulated + "/dir/inet-sock", emulated + "/dir/.", emulated + "/dir/..");
     }
 
     @Test

@@ -24,8 +24,8 @@ import java.util.function.IntFunction;
  * Emulator performs, for the supervised program, the syscalls whose checks a racing program could
  * otherwise defeat: opens by path while a session has an open point, and connect (with sendto,
  * sendmsg and sendmmsg, which can carry an address) while a session has a connect point, bind
- * while one has a bind point, the calls that change names (links, renames, unlinks, new files and
- * symlinks) or change a file by name (truncate, chmod, chown, extended attributes) while a sink
+ * while one has a bind point, the calls that change names (links, renames, unlinks, new files,
+ * symlinks and unix sockets bound to a path) or change a file by name (truncate, chmod, chown, extended attributes) while a sink
  * decides on opening files;
  * and, whatever the sessions, every open that could write and every truncate while seccheck's
  * own files ({@link OwnFiles}) are within the program's reach, refusing those that reach them.
@@ -46,8 +46,9 @@ public final class Emulator implements AutoCloseable {
      * Which effects are emulated for the run, fixed at start with the notifier's filter.
      *
      * @param names the calls that change what a name refers to (link, rename, unlink, rmdir,
-     *     mkdir, mknod, symlink and their *at forms) or change a file by name (truncate, chmod,
-     *     chown, setxattr, removexattr), checked against the sinks that decide on opening files
+     *     mkdir, mknod, symlink and their *at forms, bind of a unix socket to a path) or change a
+     *     file by name (truncate, chmod, chown, setxattr, removexattr), checked against the sinks
+     *     that decide on opening files
      *     ({@link NameEmulation}, {@link AttributeCalls})
      */
     public record Effects(boolean opens, boolean connects, boolean binds, boolean names) {
@@ -59,7 +60,7 @@ public final class Emulator implements AutoCloseable {
             return switch (nr) {
                 case Sysno.OPEN, Sysno.OPENAT, Sysno.OPENAT2, Sysno.CREAT, Sysno.OPEN_BY_HANDLE_AT -> opens;
                 case Sysno.CONNECT, Sysno.SENDTO, Sysno.SENDMSG, Sysno.SENDMMSG -> connects;
-                case Sysno.BIND -> binds;
+                case Sysno.BIND -> binds || names; // a unix socket's path is a new name
                 case Sysno.TRUNCATE -> names;
                 default -> names && (NameEmulation.serves(nr) || AttributeCalls.serves(nr));
             };
@@ -293,7 +294,7 @@ public final class Emulator implements AutoCloseable {
             this.names = new RealPath(calls);
             this.tasks = new TaskFiles(calls, userNamespaces);
             this.opens = new OpenEmulation(calls, walk, memory, own, names, tasks, ownFiles, landlock, decidesNames, log);
-            this.net = new NetEmulation(calls, walk, memory, own, tasks, landlock, log);
+            this.net = new NetEmulation(calls, walk, names, memory, own, tasks, landlock, log);
             NameWalks walks = new NameWalks(calls, walk, tasks);
             this.renames = new NameEmulation(calls, walks, memory, own, names, tasks, landlock, log);
             this.attributes = new AttributeCalls(calls, walks, memory, own, names, tasks, landlock);

@@ -35,7 +35,7 @@ import java.util.function.Consumer;
 /**
  * NameEmulation performs the calls that change names, for the program, while a sink decides on
  * opening files: link, linkat, rename, renameat and renameat2, so that no file leaves a rule's
- * reach under a new name; unlink, unlinkat, rmdir, mkdir, mkdirat, mknod, mknodat, symlink and
+ * reach under a new name and no name a rule denies loses its file to a rename; unlink, unlinkat, rmdir, mkdir, mkdirat, mknod, mknodat, symlink and
  * symlinkat, so that no name a rule denies is removed or given a file of the program's making
  * (chmod, chown and extended attributes: {@link AttributeCalls}).
  * Each path is read once and walked from the program's root, cwd or dirfd with its identity
@@ -483,8 +483,8 @@ final class NameEmulation {
 
 
     /**
-     * Shows the sinks the file at {@code source} in {@code fromDir} with its name in {@code toDir}:
-     * 0 when they let it through or there is no such file (the kernel then says what natively
+     * Shows the sinks the file at {@code source} in {@code fromDir} losing that name and getting its
+     * name in {@code toDir} (for a directory, every name below it too): 0 when they let it through or there is no such file (the kernel then says what natively
      * happens), else -EPERM (refused, or a tree too large or unreadable to check) or -EACCES (a
      * mount seccheck cannot name).
      */
@@ -498,7 +498,11 @@ final class NameEmulation {
         if (now.isEmpty() || there.isEmpty()) {
             return -Errno.EACCES;
         }
-        if (refused(call, a, now.get(), there.get(), st)) {
+        NameChange move = NameChange.moved(a.syscall(), call.tgid(), call.tid(), call.comm(), now.get(), there.get(),
+                NameWalks.reached(st), st.isSymlink(), st.isDirectory());
+        // The old name goes away as an unlink would take it: a rename may not empty a name the
+        // task may not open any more than rm may.
+        if (call.refuses(move) || call.refuses(move.oldNameRemoved())) {
             return -Errno.EPERM;
         }
         if (!st.isDirectory()) {
@@ -551,7 +555,8 @@ final class NameEmulation {
                         if (st == null) {
                             continue; // gone since: nothing to move under a new name
                         }
-                        if (call.refuses(moved.below(rel, NameWalks.reached(st), st.isSymlink(), st.isDirectory()))) {
+                        NameChange each = moved.below(rel, NameWalks.reached(st), st.isSymlink(), st.isDirectory());
+                        if (call.refuses(each) || call.refuses(each.oldNameRemoved())) {
                             return -Errno.EPERM;
                         }
                         if (st.isDirectory()) {

@@ -13,6 +13,7 @@ import dev.seccheck.linux.RefusingServers;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.SocketCalls;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
+import dev.seccheck.sink.NameChange;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -25,7 +26,8 @@ import java.util.function.LongSupplier;
  * address is reported at connect's points (it reaches that peer as a connect would; its data is
  * not part of the message). A unix socket path is walked like an open ({@link PathWalk}, from the
  * program's cwd and root, with its identity) and connected to through the directory the walk
- * found, so {@code /proc/self/...} and relative names mean the program's. Every call is made
+ * found, so {@code /proc/self/...} and relative names mean the program's; a socket bound there is
+ * a new name, which the sinks deciding on opening files may refuse. Every call is made
  * with the credentials of the program's thread ({@link Identity}): its capabilities decide a
  * bind to a low port, and a unix peer sees its user and group ids. The peer sees seccheck's pid
  * (SO_PEERCRED, SCM_CREDENTIALS), as a peer of a gVisor sandbox sees the sandbox's; so a
@@ -47,6 +49,7 @@ final class NetEmulation {
 
     private final PathCalls calls;
     private final PathWalk walk;
+    private final RealPath names;
     private final ProgramMemory memory;
     private final Identity.Own own;
     private final MessageSends messages;
@@ -54,8 +57,9 @@ final class NetEmulation {
     private final LandlockDomains landlock;
     private final Consumer<String> log;
 
-    NetEmulation(PathCalls calls, PathWalk walk, ProgramMemory memory, Identity.Own own, TaskFiles tasks,
-            LandlockDomains landlock, Consumer<String> log) {
+    NetEmulation(PathCalls calls, PathWalk walk, RealPath names, ProgramMemory memory, Identity.Own own,
+            TaskFiles tasks, LandlockDomains landlock, Consumer<String> log) {
+        this.names = names;
         this.tasks = tasks;
         this.landlock = landlock;
         this.log = log;
@@ -263,6 +267,10 @@ final class NetEmulation {
                 return -((PathWalk.Located.Failed) at).errno();
             }
             try {
+                int refused = nr == Sysno.BIND ? boundName(call, sock, f.fd(), name) : 0;
+                if (refused != 0) {
+                    return refused;
+                }
                 String via = "/proc/thread-self/fd/" + f.fd() + (name.isEmpty() ? "" : "/" + name);
                 byte[] viaBytes = FileNames.encode(via);
                 if (viaBytes.length >= SUN_PATH_MAX) {
@@ -279,6 +287,27 @@ final class NetEmulation {
                 PathCalls.close(f.parent());
             }
         }
+    }
+
+    /**
+     * A unix socket bound to a path makes a file of that name (the kernel's mknod of a socket), so
+     * the sinks that decide on opening files are shown it as a new name ({@link NameChange}), as
+     * mknod's is: a program may not make a socket where a rule denies it the name (and pose as the
+     * server its clients expect there). -EPERM when they refuse it, -EACCES when seccheck cannot
+     * name the directory, else 0. A bind the kernel fails before making anything ("." or "..", a
+     * socket of another family) is not shown.
+     */
+    private int boundName(Call call, int sock, int dir, String name) {
+        if (name.isEmpty() || name.equals(".") || name.equals("..")
+                || SocketCalls.socketOption(sock, SocketCalls.SO_DOMAIN) != AF_UNIX) {
+            return 0;
+        }
+        Optional<String> there = names.of(dir, call.tid()).map(d -> RealPath.join(d, "/" + name));
+        if (there.isEmpty()) {
+            return -Errno.EACCES; // a mount seccheck cannot name: no rule could be checked on it
+        }
+        return call.refuses(NameChange.created("bind", call.tgid(), call.tid(), call.comm(), there.get(), false))
+                ? -Errno.EPERM : 0;
     }
 
     /**

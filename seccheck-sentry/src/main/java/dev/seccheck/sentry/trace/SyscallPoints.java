@@ -121,8 +121,8 @@ final class SyscallPoints implements EmulatedPoints {
     /**
      * Returns what the run emulates: opens while a schematized open, openat or creat point is
      * enabled, connect and sendto-with-an-address while a connect point is, bind while a bind
-     * point is, the calls on names (links, renames, unlinks, new files, symlinks) and truncate while
-     * a sink decides at an open point. Decided once, by the
+     * point is, the calls on names (links, renames, unlinks, new files, symlinks, bind, which makes
+     * a unix socket's file) and truncate while a sink decides at an open point. Decided once, by the
      * first call (the filters of the run are fixed at start): sessions created later are served
      * the ptrace way for syscalls not emulated from the start.
      */

@@ -108,8 +108,9 @@ public final class PolicySink implements PointSink.MissingAware {
      *     renamed {@code secret.txt}, under {@code *.key}). Only the path conditions count: the
      *     rule's others (a process name, say) may be met by another task, or by this one later;</li>
      * <li>a name the task could not open, given another file (renamed or linked over, or made
-     *     anew by mkdir, mknod or symlink), removed, or its file changed without an open (truncate,
-     *     chmod, chown): decided as the task's
+     *     anew by mkdir, mknod, symlink or a unix socket's bind), removed (by unlink or rmdir, or as
+     *     a rename's old name), or its file changed without an open (truncate, chmod, chown):
+     *     decided as the task's
      *     open of that name would be, by the rules on opening files in order ({@link Rule#onName}).
      *     Else a file the rule protects could be replaced (an {@code authorized_keys} renamed over,
      *     a symlink put where it was) or cut without an open;</li>
