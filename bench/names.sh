@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What the calls on one name cost when seccheck performs them (a session deciding on opens is there
 # as the run starts): bench/name-latency.c, 2,000 rounds of mkdir, symlink, mknod, truncate, chmod,
-# chown, setxattr, removexattr, two unlinks and rmdir in a scratch directory, natively, under
+# chown, setxattr, removexattr, a unix socket's bind, three unlinks and rmdir in a scratch directory, natively, under
 # strace tracing those calls, under the default session (which does not intercept them) and under
 # the README's deny policy (which performs them). Rounds alternate the configurations; the medians
 # of each round's p50 per call.
@@ -24,7 +24,7 @@ work="$(mktemp -d /tmp/seccheck-names.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 prog="$out/name-latency 2000"
-traced=unlink,unlinkat,rmdir,mkdir,mkdirat,mknod,mknodat,symlink,symlinkat,truncate,chmod,fchmodat,chown,lchown,fchownat,setxattr,removexattr
+traced=unlink,unlinkat,rmdir,mkdir,mkdirat,mknod,mknodat,symlink,symlinkat,truncate,chmod,fchmodat,chown,lchown,fchownat,setxattr,removexattr,bind
 declare -a names=(native "strace -f --seccomp-bpf" "seccheck default" "seccheck deny policy")
 declare -a cmds=("$prog" "strace -f --seccomp-bpf -e trace=$traced -o /dev/null $prog"
   "$sc run --quiet -- $prog" "$sc run --quiet --config $out/deny.json -- $prog")
@@ -59,23 +59,4 @@ if [ -n "${BENCH_OLD:-}" ]; then
   rm_names+=("old seccheck deny policy")
   rm_cmds+=("$BENCH_OLD/seccheck run --quiet --config $out/deny.json -- rm -rf $work/t")
 fi
-for ((r = 0; r < rounds; r++)); do
-  for i in "${!rm_cmds[@]}"; do
-    tree
-    t0=$(date +%s%N); bash -c "${rm_cmds[$i]}" >/dev/null 2>&1; t1=$(date +%s%N)
-    echo "${rm_names[$i]}	$(((t1 - t0) / 1000000))"
-  done
-done | /usr/bin/python3 -c '
-import sys, statistics, collections
-d = collections.OrderedDict()
-for line in sys.stdin:
-    k, v = line.rstrip("\n").split("\t")
-    d.setdefault(k, []).append(int(v))
-base = statistics.median(next(iter(d.values())))
-print()
-print("| rm -rf of 10,100 names | median (ms) | vs native | rounds |")
-print("|:--|--:|--:|:--|")
-for k, v in d.items():
-    m = statistics.median(v)
-    print(f"| {k} | {m:.0f} | {m / base:.1f}x | {v} |")
-'
+bench_whole_commands "rm -rf of 10,100 names" "$rounds" tree rm_names rm_cmds

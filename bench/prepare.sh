@@ -1,4 +1,5 @@
-# Sourced by the whole-command benchmarks (overhead.sh, perprocess.sh, emulation.sh, replay-opens.sh): what they share.
+# Sourced by the whole-command benchmarks (overhead.sh, perprocess.sh, emulation.sh, replay-opens.sh,
+# names.sh, renames.sh): what they share.
 # bench_prepare OUT SECCHECK  checks that strace is there, makes OUT, builds SECCHECK (and trains
 # its AOT cache) outside the timings, finds the JDK (exports JAVA_HOME), compiles OUT/Hello.class (a Java
 # hello-world: the floor of any Java tool on the same JDK) and writes the session files
@@ -36,4 +37,33 @@ bench_deny_policy() {
    {"point":"syscall/connect/enter","match":{"family":"AF_INET","ip":"127.0.0.0/8"},"action":"allow"},
    {"point":"syscall/connect/enter","match":{"family":["AF_INET","AF_INET6"]},"action":"deny","errno":"ENETUNREACH"}]}}]}
 JSON
+}
+
+# bench_whole_commands TITLE ROUNDS SETUP NAMES CMDS  runs the commands of the array CMDS (labelled
+# by the array NAMES, the first the baseline) ROUNDS times, alternated, with SETUP (a command, `:`
+# for none) before each run; prints a table of their median wall times in ms (bench/names.sh,
+# bench/renames.sh).
+bench_whole_commands() {
+  local title="$1" rounds="$2" setup="$3" r i t0 t1
+  local -n labels="$4" commands="$5"
+  for ((r = 0; r < rounds; r++)); do
+    for i in "${!commands[@]}"; do
+      $setup
+      t0=$(date +%s%N); bash -c "${commands[$i]}" >/dev/null 2>&1; t1=$(date +%s%N)
+      echo "${labels[$i]}	$(((t1 - t0) / 1000000))"
+    done
+  done | TITLE="$title" /usr/bin/python3 -c '
+import os, sys, statistics, collections
+d = collections.OrderedDict()
+for line in sys.stdin:
+    k, v = line.rstrip("\n").split("\t")
+    d.setdefault(k, []).append(int(v))
+base = statistics.median(next(iter(d.values())))
+print()
+print("| " + os.environ["TITLE"] + " | median (ms) | vs native | rounds |")
+print("|:--|--:|--:|:--|")
+for k, v in d.items():
+    m = statistics.median(v)
+    print(f"| {k} | {m:.0f} | {m / base:.1f}x | {v} |")
+'
 }

@@ -4,6 +4,11 @@
 # under strace tracing the renames, under the default session (which performs opens but not
 # renames: they are not intercepted at all) and under the README's deny policy (which performs
 # them). Rounds alternate the four; medians of each round's p50.
+# Then, as a whole command, a tree of 100 directories of 100 files each moved away and back
+# (`mv t t2 && mv t2 t`: under the policy each name below the moved directory is checked), natively,
+# under strace tracing the renames and under the deny policy: the median wall time of the rounds,
+# start-up included.
+# With BENCH_OLD=<a snapshot of another build> (bench/snapshot.sh) its deny policy runs too.
 #
 # Usage: bench/renames.sh [ROUNDS]   (default 5)
 set -euo pipefail
@@ -22,6 +27,10 @@ prog="$out/rename-latency 10000"
 declare -a names=(native "strace -f --seccomp-bpf" "seccheck default" "seccheck deny policy")
 declare -a cmds=("$prog" "strace -f --seccomp-bpf -e trace=rename,renameat,renameat2 -o /dev/null $prog"
   "$sc run --quiet -- $prog" "$sc run --quiet --config $out/deny.json -- $prog")
+if [ -n "${BENCH_OLD:-}" ]; then
+  names+=("old seccheck deny policy")
+  cmds+=("$BENCH_OLD/seccheck run --quiet --config $out/deny.json -- $prog")
+fi
 for ((r = 0; r < rounds; r++)); do
   for i in "${!cmds[@]}"; do
     p50=$(bash -c "${cmds[$i]}" 2>/dev/null | sed -n 's/.*p50=\([0-9]*\)us.*/\1/p')
@@ -38,3 +47,14 @@ print("|:--|--:|:--|")
 for k, v in d.items():
     print(f"| {k} | {statistics.median(v):.0f} | {v} |")
 '
+
+for d in $(seq 100); do mkdir -p "$work/t/$d"; (cd "$work/t/$d" && touch $(seq 100)); done
+move="cd $work && mv t t2 && mv t2 t"
+declare -a mv_names=(native "strace -f --seccomp-bpf" "seccheck deny policy")
+declare -a mv_cmds=("$move" "strace -f --seccomp-bpf -e trace=rename,renameat,renameat2 -o /dev/null sh -c '$move'"
+  "$sc run --quiet --config $out/deny.json -- sh -c '$move'")
+if [ -n "${BENCH_OLD:-}" ]; then
+  mv_names+=("old seccheck deny policy")
+  mv_cmds+=("$BENCH_OLD/seccheck run --quiet --config $out/deny.json -- sh -c '$move'")
+fi
+bench_whole_commands "a tree of 10,100 names moved and back" "$rounds" : mv_names mv_cmds
