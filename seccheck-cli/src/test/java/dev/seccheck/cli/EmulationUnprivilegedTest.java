@@ -41,8 +41,9 @@ class EmulationUnprivilegedTest {
                  "sinks": [{"name": "policy", "config": {"on_missing": "allow", "rules": [
                    {"point": "syscall/openat/enter", "match": {"resolved_path": {"glob": "*.key"}},
                     "action": "deny", "errno": "EACCES"},
-                   {"point": "syscall/connect/enter", "match": {"family": "AF_INET", "ip": "127.0.0.0/8"}, "action": "allow"},
-                   {"point": "syscall/connect/enter", "match": {"family": ["AF_INET", "AF_INET6"]},
+                   {"point": "syscall/connect/enter",
+                    "match": {"family": ["AF_INET", "AF_INET6"], "ip": ["127.0.0.0/8", "::1/128"]}, "action": "allow"},
+                   {"point": "syscall/connect/enter", "match": {"family": {"not": ["AF_UNIX", "AF_NETLINK"]}},
                     "action": "deny", "errno": "ENETUNREACH"}]}}]}""");
         for (Path p : List.of(secret, config)) {
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));

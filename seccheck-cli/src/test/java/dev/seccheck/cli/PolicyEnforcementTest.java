@@ -496,6 +496,66 @@ class PolicyEnforcementTest {
         }
     }
 
+    /**
+     * The README's guard policy, read from the README, keeps the network to loopback on every
+     * route: a program reaches other machines without IP too, by AF_VSOCK (the host of a virtual
+     * machine: CID 2) and by raw frames on AF_PACKET (root's CAP_NET_RAW). Its first version denied
+     * AF_INET and AF_INET6 alone: both routes went through, and IPv6's loopback was refused.
+     * Natively the frame is sent and the host's vsock answers (where the machine has one), so the
+     * test cannot pass vacuously.
+     */
+    @Test
+    void theReadmesGuardPolicyKeepsEveryFamilyOffTheNetworkButLoopback() throws Exception {
+        try (ServerSocket v4 = new ServerSocket(0, 5, InetAddress.getByName("127.0.0.1"));
+                ServerSocket v6 = new ServerSocket(0, 5, InetAddress.getByName("::1"))) {
+            String client = String.join("\n",
+                    "import socket",
+                    "def attempt(name, family, kind, act):",
+                    "    s = socket.socket(family, kind)",
+                    "    s.settimeout(5)",
+                    "    try:",
+                    "        act(s); print(name, 'passed')",
+                    "    except OSError as e:",
+                    "        print(name, 'errno', e.errno)",
+                    "attempt('vsock-host', socket.AF_VSOCK, socket.SOCK_STREAM, lambda s: s.connect((2, 5555)))",
+                    "frame = b'\\xff' * 6 + b'\\x02' * 6 + b'\\x88\\xb5' + bytes(46)",
+                    "attempt('raw-frame', socket.AF_PACKET, socket.SOCK_RAW, lambda s: s.sendto(frame, ('lo', 0)))",
+                    "attempt('v4-loopback', socket.AF_INET, socket.SOCK_STREAM, lambda s: s.connect(('127.0.0.1', "
+                            + v4.getLocalPort() + ")))",
+                    "attempt('v6-loopback', socket.AF_INET6, socket.SOCK_STREAM, lambda s: s.connect(('::1', "
+                            + v6.getLocalPort() + ")))",
+                    "attempt('mapped-loopback', socket.AF_INET6, socket.SOCK_STREAM, lambda s: s.connect(('::ffff:127.0.0.1', "
+                            + v4.getLocalPort() + ")))",
+                    "attempt('v4-away', socket.AF_INET, socket.SOCK_DGRAM, lambda s: s.sendto(b'x', ('10.1.2.3', 9)))",
+                    "attempt('mapped-away', socket.AF_INET6, socket.SOCK_DGRAM, lambda s: s.sendto(b'x', ('::ffff:10.1.2.3', 9)))",
+                    "print('resolved', socket.getaddrinfo('localhost', 80, flags=socket.AI_ADDRCONFIG)[0][4][0])",
+                    "");
+            Result natively = finish(new ProcessBuilder("/usr/bin/python3", "-c", client).redirectErrorStream(true).start());
+            assertThat(natively.out).as("natively").contains("raw-frame passed", "v4-loopback passed", "v6-loopback passed",
+                    "v4-away passed");
+            // EAFNOSUPPORT, ENODEV: a machine without vsock, where that route reaches nothing to refuse.
+            boolean vsock = !natively.out.contains("vsock-host errno 97") && !natively.out.contains("vsock-host errno 19");
+
+            Path config = Files.writeString(tmp.resolve("guard.json"), readmeGuardPolicy());
+            Result r = run(config, "/usr/bin/python3", "-c", client);
+
+            assertThat(r.out).contains("raw-frame errno 101", "v4-loopback passed", "v6-loopback passed",
+                    "mapped-loopback passed", "v4-away errno 101", "mapped-away errno 101", "resolved ");
+            if (vsock) {
+                assertThat(r.out).contains("vsock-host errno 101");
+            }
+        }
+    }
+
+    /** The guard policy of the README's "Enforcement" section, as it stands there. */
+    private static String readmeGuardPolicy() throws Exception {
+        String readme = Files.readString(TestPrograms.repoRoot().resolve("README.md"));
+        int start = readme.indexOf("{\"name\": \"guard\",");
+        int end = readme.indexOf("\n```", start);
+        assertThat(start).as("the guard policy in README.md").isNotNegative();
+        return readme.substring(start, end);
+    }
+
     @Test
     void killEndsTheOffendingProcessAndLogAllowsIt() throws Exception {
         Path alerts = tmp.resolve("alerts.jsonl");
