@@ -547,6 +547,74 @@ class PolicyEnforcementTest {
         }
     }
 
+    /**
+     * A rule on a unix socket's path holds for every name that reaches the socket: a symlink to it,
+     * a symlinked directory, "./", a relative name, {@code /proc/self/cwd/...}, and a datagram sent
+     * there by sendto and by sendmsg. Before, the rule matched the name the program gave: every
+     * route but the first reached the server. A socket the rule does not name is still reached
+     * through a symlink. Natively every route reaches its server, so the test cannot pass vacuously.
+     */
+    @Test
+    void aRuleOnAUnixSocketsPathHoldsForEveryNameThatReachesIt() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("s"));
+        Files.createSymbolicLink(dir.resolve("link.sock"), dir.resolve("denied.sock"));
+        Files.createSymbolicLink(dir.resolve("other-link.sock"), dir.resolve("other.sock"));
+        Files.createSymbolicLink(tmp.resolve("dirlink"), dir);
+        String client = String.join("\n",
+                "import socket, sys",
+                "def attempt(name, kind, act):",
+                "    s = socket.socket(socket.AF_UNIX, kind)",
+                "    try:",
+                "        act(s); print(name, 'reached')",
+                "    except OSError as e:",
+                "        print(name, 'errno', e.errno)",
+                "def dgram(path):",
+                "    return path.replace('denied.sock', 'denied-dgram.sock').replace('link.sock', 'link-dgram.sock')",
+                "for name, path in (('direct', '" + dir + "/denied.sock'), ('symlink', '" + dir + "/link.sock'),",
+                "        ('dirlink', '" + tmp + "/dirlink/denied.sock'), ('dot', '" + dir + "/./denied.sock'),",
+                "        ('relative', 'denied.sock'), ('proc-cwd', '/proc/self/cwd/denied.sock')):",
+                "    attempt(name, socket.SOCK_STREAM, lambda s: s.connect(path))",
+                "    attempt(name + '-dgram', socket.SOCK_DGRAM, lambda s: s.sendto(b'x', dgram(path)))",
+                "attempt('sendmsg', socket.SOCK_DGRAM, lambda s: s.sendmsg([b'x'], [], 0, '" + dir + "/link-dgram.sock'))",
+                "attempt('other', socket.SOCK_STREAM, lambda s: s.connect('" + dir + "/other-link.sock'))",
+                "");
+        Files.createSymbolicLink(dir.resolve("link-dgram.sock"), dir.resolve("denied-dgram.sock"));
+        String server = "import socket, time\n"
+                + "servers = []\n"
+                + "for name in ('denied.sock', 'other.sock'):\n"
+                + "    s = socket.socket(socket.AF_UNIX); s.bind('" + dir + "/' + name); s.listen(64); servers.append(s)\n"
+                + "d = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); d.bind('" + dir + "/denied-dgram.sock')\n"
+                + "print('ready', flush=True)\n"
+                + "time.sleep(120)\n";
+        Process listening = new ProcessBuilder("/usr/bin/python3", "-c", server).redirectErrorStream(true).start();
+        try {
+            assertThat(new String(listening.getInputStream().readNBytes(6), StandardCharsets.UTF_8)).isEqualTo("ready\n");
+            String[] routes = {"direct", "symlink", "dirlink", "dot", "relative", "proc-cwd"};
+            Result natively = finish(new ProcessBuilder("/usr/bin/python3", "-c", client).directory(dir.toFile())
+                    .redirectErrorStream(true).start());
+            for (String route : routes) {
+                assertThat(natively.out).as("natively").contains(route + " reached", route + "-dgram reached");
+            }
+            assertThat(natively.out).as("natively").contains("sendmsg reached", "other reached");
+
+            Path alerts = tmp.resolve("alerts.jsonl");
+            Path config = config(alerts, """
+                    {"name": "no agent", "point": "syscall/connect/enter", "match": {"unix_path": {"glob": "%s/denied*"}},
+                     "action": "deny", "errno": "EACCES"}""".formatted(dir));
+            Result r = finish(new ProcessBuilder(runCommand(cli(null), config, "/usr/bin/python3", "-c", client))
+                    .directory(dir.toFile()).redirectErrorStream(true).start());
+
+            for (String route : routes) {
+                assertThat(r.out).contains(route + " errno 13", route + "-dgram errno 13");
+            }
+            assertThat(r.out).contains("sendmsg errno 13", "other reached");
+            assertThat(Files.readAllLines(alerts)).hasSize(13).allMatch(l -> l.contains("\"unix_path\":\"" + dir + "/denied"));
+        } finally {
+            listening.destroy();
+            listening.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
     /** The guard policy of the README's "Enforcement" section, as it stands there. */
     private static String readmeGuardPolicy() throws Exception {
         String readme = Files.readString(TestPrograms.repoRoot().resolve("README.md"));

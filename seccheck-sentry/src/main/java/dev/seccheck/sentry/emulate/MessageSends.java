@@ -88,23 +88,31 @@ final class MessageSends {
                 finish(call, ev, sent, -Errno.EINVAL, many);
                 return;
             }
-            if (m.name() != null) {
-                int verdict = call.check(ev, seen);
-                if (verdict != 0) {
-                    finish(call, ev, sent, -verdict, many);
+            long r;
+            // A unix path is walked first, so the points are shown the socket it reaches (NetEmulation#unixPeer).
+            try (NetEmulation.UnixPeer peer = m.name() == null ? null : net.unixPeer(call, sock, m.name(), Sysno.SENDTO)) {
+                if (peer != null) {
+                    seen = peer.shown(m.namePtr());
+                    ev = new SyscallEvent(call.tid(), Sysno.CONNECT, fd, m.namePtr(), seen.bytes().length, 0, 0, 0, false, 0);
+                }
+                if (m.name() != null) {
+                    int verdict = call.check(ev, seen);
+                    if (verdict != 0) {
+                        finish(call, ev, sent, -verdict, many);
+                        return;
+                    }
+                } else if (m.hasControl() && !many) {
+                    // No address to check: the kernel sends it as made, ancillary data and all (see
+                    // docs/emulation.md for the race this leaves on datagram sockets).
+                    call.allowAsMade();
                     return;
                 }
-            } else if (m.hasControl() && !many) {
-                // No address to check: the kernel sends it as made, ancillary data and all (see
-                // docs/emulation.md for the race this leaves on datagram sockets).
-                call.allowAsMade();
-                return;
-            }
-            long r;
-            try (PassedFds passed = PassedFds.take(m.control(), programFd -> net.socketOf(call, programFd))) {
-                r = net.sendTo(call, sock, m.data(), flags, m.name() == null ? new byte[0] : m.name(), passed.control());
-            } catch (PassedFds.Refused e) {
-                r = -e.errno;
+                try (PassedFds passed = PassedFds.take(m.control(), programFd -> net.socketOf(call, programFd))) {
+                    r = net.sendTo(call, sock, m.data(), flags, m.name() == null ? new byte[0] : m.name(), peer,
+                            passed.control());
+                } catch (PassedFds.Refused e) {
+                    r = -e.errno;
+                }
             }
             if (r < 0) {
                 finish(call, ev, sent, r, many);

@@ -132,22 +132,28 @@ final class NetEmulation {
             call.fail(ev, seen, Errno.EINVAL);
             return;
         }
-        if (call.enter(ev, seen) != 0) {
-            return;
+        try (UnixPeer peer = unixPeer(call, sock, addr, n.nr())) {
+            if (peer != null) {
+                seen = peer.shown(addrPtr);
+                ev = new SyscallEvent(call.tid(), reported, fd, addrPtr, seen.bytes().length, 0, 0, 0, false, 0);
+            }
+            if (call.enter(ev, seen) != 0) {
+                return;
+            }
+            if (sock < 0) {
+                call.fail(ev, seen, -sock);
+                return;
+            }
+            byte[] payload = data;
+            long r = peer != null ? viaPeer(call, sock, peer, n.nr(), data, (int) n.arg3(), NO_CONTROL)
+                    : asProgram(call, n.nr(), () -> perform(sock, addr, n.nr(), payload, (int) n.arg3(), NO_CONTROL));
+            if (n.nr() == Sysno.CONNECT && r == 0 && isUnix(addr)) {
+                // Checked as seccheck again, not as the program: a /proc hiding other users' processes
+                // must not hide the listener's name.
+                r = refusedServer(call, sock, isUnixPath(addr) ? unixPath(addr) : "an abstract socket");
+            }
+            call.complete(ev, seen, r);
         }
-        if (sock < 0) {
-            call.fail(ev, seen, -sock);
-            return;
-        }
-        byte[] payload = data;
-        long r = isUnixPath(addr) ? viaWalk(call, sock, addr, n.nr(), data, (int) n.arg3(), NO_CONTROL)
-                : asProgram(call, n.nr(), () -> perform(sock, addr, n.nr(), payload, (int) n.arg3(), NO_CONTROL));
-        if (n.nr() == Sysno.CONNECT && r == 0 && isUnix(addr)) {
-            // Checked as seccheck again, not as the program: a /proc hiding other users' processes
-            // must not hide the listener's name.
-            r = refusedServer(call, sock, isUnixPath(addr) ? unixPath(addr) : "an abstract socket");
-        }
-        call.complete(ev, seen, r);
     }
 
     /** Whether {@code addr} is a netlink address (or too short to say: the kernel then refuses it itself). */
@@ -179,13 +185,14 @@ final class NetEmulation {
     /**
      * Sends {@code data} (with the ancillary data {@code control}) to {@code addr} on our copy
      * {@code sock} of the program's socket (-errno when it has none, returned as is) once the
-     * points allowed it (a unix path walked as the program's): the count or -errno.
+     * points allowed it; to {@code peer} instead when the address is a unix path
+     * ({@link #unixPeer}): the count or -errno.
      */
-    long sendTo(Call call, int sock, byte[] data, int flags, byte[] addr, byte[] control) {
+    long sendTo(Call call, int sock, byte[] data, int flags, byte[] addr, UnixPeer peer, byte[] control) {
         if (sock < 0) {
             return sock;
         }
-        return isUnixPath(addr) ? viaWalk(call, sock, addr, Sysno.SENDTO, data, flags, control)
+        return peer != null ? viaPeer(call, sock, peer, Sysno.SENDTO, data, flags, control)
                 : asProgram(call, Sysno.SENDTO, () -> perform(sock, addr, Sysno.SENDTO, data, flags, control));
     }
 
@@ -235,57 +242,125 @@ final class NetEmulation {
     }
 
     /**
-     * A named unix socket: the directory is found by walking the path as the program would, and
-     * the call made on {@code /proc/thread-self/fd/<dir>/<name>}, which the kernel resolves
-     * through our fd of that directory.
+     * Where the unix socket path of {@code addr} leads, walked as the program's kernel would walk
+     * it (from its cwd and root, with its identity): for a connect or a send, the socket's file,
+     * its last symlink followed; for a bind, the directory its file is to be made in. The points
+     * are shown its real path ({@link UnixPeer#shown}), so a rule on {@code unix_path} holds for
+     * every name that reaches the socket (a symlink, "..", a relative name, {@code /proc/self/...}),
+     * and the call is then made on the very file or directory found. Null when {@code addr} is no
+     * unix path, or the socket no unix socket (the kernel refuses the call before any lookup).
      */
-    private long viaWalk(Call call, int sock, byte[] addr, int nr, byte[] data, int flags, byte[] control) {
+    UnixPeer unixPeer(Call call, int sock, byte[] addr, int nr) {
+        if (sock < 0 || !isUnixPath(addr) || SocketCalls.socketOption(sock, SocketCalls.SO_DOMAIN) != AF_UNIX) {
+            return null;
+        }
         String path = unixPath(addr);
+        boolean bind = nr == Sysno.BIND;
         int slash = path.lastIndexOf('/');
         String dirPart = slash < 0 ? "." : slash == 0 ? "/" : path.substring(0, slash);
-        String name = path.substring(slash + 1);
-        // A bind creates the socket's file: the program's umask applies.
-        Optional<Identity> who = Identity.of(tasks, call.tid(), own, true);
+        String name = bind ? path.substring(slash + 1) : null;
+        Optional<Identity> who = Identity.of(tasks, call.tid(), own, bind);
         if (who.isEmpty()) {
-            return -Errno.ESRCH;
+            return UnixPeer.failed(addr, Errno.ESRCH);
         }
-        boolean fromRoot = dirPart.startsWith("/");
+        boolean fromRoot = path.startsWith("/");
+        // Consumed by the walk (PathWalk#find).
         int cwd = fromRoot ? -1
                 : calls.openat(dev.seccheck.abi.Fcntl.AT_FDCWD, "/proc/" + call.tid() + "/cwd", O_PATH | O_CLOEXEC);
         try (ProgramRoot root = ProgramRoot.of(calls, call.tid()); Identity.Assumed _ = assume(who.get(), nr)) {
             if (!fromRoot && cwd < 0) {
-                return -Errno.ESRCH;
+                return UnixPeer.failed(addr, Errno.ESRCH);
             }
-            // The directory of the socket's name: the kernel looks the last component up itself.
-            PathWalk.Located at = walk.find(new PathWalk.Request(call.tid(), call.tgid(), who.get().fsuid(), dirPart,
-                    0, 0).notTrailing(), cwd, root);
-            if (!(at instanceof PathWalk.Located.Found f)) {
-                if (at instanceof PathWalk.Located.Missing m) {
+            PathWalk.Request request = new PathWalk.Request(call.tid(), call.tgid(), who.get().fsuid(),
+                    bind ? dirPart : path, 0, 0);
+            PathWalk.Located at = walk.find(bind ? request.notTrailing() : request, cwd, root);
+            return switch (at) {
+                case PathWalk.Located.Found f -> {
+                    PathCalls.close(f.parent());
+                    Optional<String> real = names.of(f.fd(), call.tid());
+                    yield new UnixPeer(f.fd(), name, who.get(), addr,
+                            real.map(d -> bind && !name.isEmpty() ? RealPath.join(d, "/" + name) : d).orElse(null), 0);
+                }
+                case PathWalk.Located.Missing m -> {
                     PathCalls.close(m.dir());
-                    return -Errno.ENOENT;
+                    yield UnixPeer.failed(addr, Errno.ENOENT);
                 }
-                return -((PathWalk.Located.Failed) at).errno();
+                case PathWalk.Located.Failed f -> UnixPeer.failed(addr, f.errno());
+                // Not local-only, so never Elsewhere; and no socket lies below /proc/sys.
+                default -> UnixPeer.failed(addr, Errno.EACCES);
+            };
+        }
+    }
+
+    /**
+     * A unix socket path as the walk found it ({@link #unixPeer}): our O_PATH fd of the socket's
+     * file (a connect, a send) or of its directory (a bind, with the last component {@code name}),
+     * or the errno the walk failed with, as the kernel's lookup would; and the real path the points
+     * are shown, null when seccheck cannot name the file (a mount of the program's own namespace).
+     */
+    record UnixPeer(int fd, String name, Identity who, byte[] given, String real, int errno) implements AutoCloseable {
+        static UnixPeer failed(byte[] given, int errno) {
+            return new UnixPeer(-1, null, null, given, null, errno);
+        }
+
+        /** The address the points are shown: AF_UNIX and the real path, or the program's when there is none. */
+        byte[] shown() {
+            if (real == null) {
+                return given;
             }
-            try {
-                int refused = nr == Sysno.BIND ? boundName(call, sock, f.fd(), name) : 0;
-                if (refused != 0) {
-                    return refused;
-                }
-                String via = "/proc/thread-self/fd/" + f.fd() + (name.isEmpty() ? "" : "/" + name);
-                byte[] viaBytes = FileNames.encode(via);
-                if (viaBytes.length >= SUN_PATH_MAX) {
-                    return -Errno.ENAMETOOLONG;
-                }
-                // The family, the path, and a NUL: nothing of the program's longer path may follow it.
-                byte[] ours = new byte[2 + viaBytes.length + 1];
-                System.arraycopy(addr, 0, ours, 0, 2);
-                System.arraycopy(viaBytes, 0, ours, 2, viaBytes.length);
-                return landlock.perform(call.tid(), () -> assume(who.get(), nr),
-                        () -> perform(sock, ours, nr, data, flags, control));
-            } finally {
-                PathCalls.close(f.fd());
-                PathCalls.close(f.parent());
+            byte[] path = FileNames.encode(real);
+            byte[] out = new byte[2 + path.length + 1];
+            System.arraycopy(given, 0, out, 0, 2);
+            System.arraycopy(path, 0, out, 2, path.length);
+            return out.length <= SOCKADDR_MAX ? out : given;
+        }
+
+        /**
+         * That address as the points read it at {@code addr}: recorded as missing where it is not
+         * the socket's real path (a rule on {@code unix_path} then decides by {@code on_missing}).
+         */
+        Snapshot shown(long addr) {
+            byte[] bytes = shown();
+            if (errno != 0 || bytes != given) {
+                return new Snapshot(addr, bytes);
             }
+            return new Snapshot(addr, bytes, real == null
+                    ? "on a mount seccheck cannot name: one of the program's own mount namespace, or a detached one"
+                    : "the socket's real path is longer than a socket address holds");
+        }
+
+        @Override
+        public void close() {
+            PathCalls.close(fd);
+        }
+    }
+
+    /**
+     * Makes a connect, bind or send to the unix socket {@code peer} found, through our fd of it
+     * ({@code /proc/thread-self/fd/N}, or {@code .../N/name} for a bind), with the program's identity
+     * and Landlock domain: the count or -errno; the walk's errno when it failed.
+     */
+    private long viaPeer(Call call, int sock, UnixPeer peer, int nr, byte[] data, int flags, byte[] control) {
+        if (peer.errno() != 0) {
+            return -peer.errno();
+        }
+        if (nr == Sysno.BIND) {
+            int refused = boundName(call, peer);
+            if (refused != 0) {
+                return refused;
+            }
+        }
+        String via = "/proc/thread-self/fd/" + peer.fd() + (peer.name() == null || peer.name().isEmpty() ? "" : "/" + peer.name());
+        byte[] viaBytes = FileNames.encode(via);
+        if (viaBytes.length >= SUN_PATH_MAX) {
+            return -Errno.ENAMETOOLONG;
+        }
+        // The family, the path, and a NUL: nothing of the program's longer path may follow it.
+        byte[] ours = new byte[2 + viaBytes.length + 1];
+        System.arraycopy(peer.given(), 0, ours, 0, 2);
+        System.arraycopy(viaBytes, 0, ours, 2, viaBytes.length);
+        try (Identity.Assumed _ = assume(peer.who(), nr)) {
+            return landlock.perform(call.tid(), () -> assume(peer.who(), nr), () -> perform(sock, ours, nr, data, flags, control));
         }
     }
 
@@ -295,18 +370,17 @@ final class NetEmulation {
      * mknod's is: a program may not make a socket where a rule denies it the name (and pose as the
      * server its clients expect there). -EPERM when they refuse it, -EACCES when seccheck cannot
      * name the directory, else 0. A bind the kernel fails before making anything ("." or "..", a
-     * socket of another family) is not shown.
+     * trailing slash) is not shown.
      */
-    private int boundName(Call call, int sock, int dir, String name) {
-        if (name.isEmpty() || name.equals(".") || name.equals("..")
-                || SocketCalls.socketOption(sock, SocketCalls.SO_DOMAIN) != AF_UNIX) {
+    private int boundName(Call call, UnixPeer peer) {
+        String name = peer.name();
+        if (name.isEmpty() || name.equals(".") || name.equals("..")) {
             return 0;
         }
-        Optional<String> there = names.of(dir, call.tid()).map(d -> RealPath.join(d, "/" + name));
-        if (there.isEmpty()) {
+        if (peer.real() == null) {
             return -Errno.EACCES; // a mount seccheck cannot name: no rule could be checked on it
         }
-        return call.refuses(NameChange.created("bind", call.tgid(), call.tid(), call.comm(), there.get(), false))
+        return call.refuses(NameChange.created("bind", call.tgid(), call.tid(), call.comm(), peer.real(), false))
                 ? -Errno.EPERM : 0;
     }
 
