@@ -32,24 +32,7 @@ if [ -n "${BENCH_OLD:-}" ]; then
   names+=("old seccheck deny policy")
   cmds+=("$BENCH_OLD/seccheck run --quiet --config $out/deny.json -- $prog")
 fi
-for ((r = 0; r < rounds; r++)); do
-  for i in "${!cmds[@]}"; do
-    echo "${names[$i]}	$(bash -c "${cmds[$i]}" 2>/dev/null | tail -1)"
-  done
-done | /usr/bin/python3 -c '
-import sys, statistics, collections
-d = collections.OrderedDict()
-for line in sys.stdin:
-    k, v = line.rstrip("\n").split("\t")
-    for kv in v.split():
-        call, us = kv.split("=")
-        d.setdefault(k, collections.OrderedDict()).setdefault(call, []).append(int(us))
-calls = list(next(iter(d.values())).keys())
-print("| p50 (us) | " + " | ".join(calls) + " |")
-print("|:--|" + "--:|" * len(calls))
-for k, v in d.items():
-    print(f"| {k} | " + " | ".join(f"{statistics.median(v[c]):.0f}" for c in calls) + " |")
-'
+bench_call_medians "$rounds" names cmds
 
 tree() { rm -rf "$work/t"; for d in $(seq 100); do mkdir -p "$work/t/$d"; (cd "$work/t/$d" && touch $(seq 100)); done; }
 declare -a rm_names=(native "strace -f --seccomp-bpf" "seccheck deny policy")

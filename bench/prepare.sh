@@ -1,5 +1,5 @@
 # Sourced by the whole-command benchmarks (overhead.sh, perprocess.sh, emulation.sh, replay-opens.sh,
-# names.sh, renames.sh): what they share.
+# names.sh, renames.sh, unix-sockets.sh): what they share.
 # bench_prepare OUT SECCHECK  checks that strace is there, makes OUT, builds SECCHECK (and trains
 # its AOT cache) outside the timings, finds the JDK (exports JAVA_HOME), compiles OUT/Hello.class (a Java
 # hello-world: the floor of any Java tool on the same JDK) and writes the session files
@@ -65,5 +65,32 @@ print("|:--|--:|--:|:--|")
 for k, v in d.items():
     m = statistics.median(v)
     print(f"| {k} | {m:.0f} | {m / base:.1f}x | {v} |")
+'
+}
+
+# bench_call_medians ROUNDS NAMES CMDS  runs the commands of the array CMDS (labelled by the array
+# NAMES) ROUNDS times, alternated; each prints one line of CALL=MICROSECONDS pairs (a latency
+# program's p50s) as its last line. Prints a table of the medians over the rounds for each call
+# (bench/names.sh, bench/unix-sockets.sh).
+bench_call_medians() {
+  local rounds="$1" r i
+  local -n labels="$2" commands="$3"
+  for ((r = 0; r < rounds; r++)); do
+    for i in "${!commands[@]}"; do
+      echo "${labels[$i]}	$(bash -c "${commands[$i]}" 2>/dev/null | tail -1)"
+    done
+  done | /usr/bin/python3 -c '
+import sys, statistics, collections
+d = collections.OrderedDict()
+for line in sys.stdin:
+    k, v = line.rstrip("\n").split("\t")
+    for kv in v.split():
+        call, us = kv.split("=")
+        d.setdefault(k, collections.OrderedDict()).setdefault(call, []).append(int(us))
+calls = list(next(iter(d.values())).keys())
+print("| p50 (us) | " + " | ".join(calls) + " |")
+print("|:--|" + "--:|" * len(calls))
+for k, v in d.items():
+    print(f"| {k} | " + " | ".join(f"{statistics.median(v[c]):.0f}" for c in calls) + " |")
 '
 }
