@@ -551,7 +551,8 @@ class PolicyEnforcementTest {
      * A rule on a unix socket's path holds for every name that reaches the socket: a symlink to it,
      * a symlinked directory, "./", a relative name, {@code /proc/self/cwd/...}, and a datagram sent
      * there by sendto and by sendmsg. Before, the rule matched the name the program gave: every
-     * route but the first reached the server. A socket the rule does not name is still reached
+     * route but the first reached the server. A hard link to the socket, a name the rule cannot
+     * know, is decided by {@code on_missing}. A socket the rule does not name is still reached
      * through a symlink. Natively every route reaches its server, so the test cannot pass vacuously.
      */
     @Test
@@ -577,6 +578,7 @@ class PolicyEnforcementTest {
                 "    attempt(name + '-dgram', socket.SOCK_DGRAM, lambda s: s.sendto(b'x', dgram(path)))",
                 "attempt('sendmsg', socket.SOCK_DGRAM, lambda s: s.sendmsg([b'x'], [], 0, '" + dir + "/link-dgram.sock'))",
                 "attempt('other', socket.SOCK_STREAM, lambda s: s.connect('" + dir + "/other-link.sock'))",
+                "attempt('hardlink', socket.SOCK_STREAM, lambda s: s.connect('" + tmp + "/hard.sock'))",
                 "");
         Files.createSymbolicLink(dir.resolve("link-dgram.sock"), dir.resolve("denied-dgram.sock"));
         String server = "import socket, time\n"
@@ -589,13 +591,14 @@ class PolicyEnforcementTest {
         Process listening = new ProcessBuilder("/usr/bin/python3", "-c", server).redirectErrorStream(true).start();
         try {
             assertThat(new String(listening.getInputStream().readNBytes(6), StandardCharsets.UTF_8)).isEqualTo("ready\n");
+            Files.createLink(tmp.resolve("hard.sock"), dir.resolve("denied.sock"));
             String[] routes = {"direct", "symlink", "dirlink", "dot", "relative", "proc-cwd"};
             Result natively = finish(new ProcessBuilder("/usr/bin/python3", "-c", client).directory(dir.toFile())
                     .redirectErrorStream(true).start());
             for (String route : routes) {
                 assertThat(natively.out).as("natively").contains(route + " reached", route + "-dgram reached");
             }
-            assertThat(natively.out).as("natively").contains("sendmsg reached", "other reached");
+            assertThat(natively.out).as("natively").contains("sendmsg reached", "other reached", "hardlink reached");
 
             Path alerts = tmp.resolve("alerts.jsonl");
             Path config = config(alerts, """
@@ -607,8 +610,12 @@ class PolicyEnforcementTest {
             for (String route : routes) {
                 assertThat(r.out).contains(route + " errno 13", route + "-dgram errno 13");
             }
-            assertThat(r.out).contains("sendmsg errno 13", "other reached");
-            assertThat(Files.readAllLines(alerts)).hasSize(13).allMatch(l -> l.contains("\"unix_path\":\"" + dir + "/denied"));
+            // A hard link is another name the rule cannot know: decided by on_missing (deny).
+            assertThat(r.out).contains("sendmsg errno 13", "other reached", "hardlink errno 13");
+            List<String> lines = Files.readAllLines(alerts);
+            assertThat(lines).hasSize(14);
+            assertThat(lines.subList(0, 13)).allMatch(l -> l.contains("\"unix_path\":\"" + dir + "/denied"));
+            assertThat(lines.get(13)).contains("\"missing\":\"unix_path (the socket has 2 names (hard links))\"");
         } finally {
             listening.destroy();
             listening.waitFor(10, TimeUnit.SECONDS);

@@ -279,7 +279,8 @@ final class NetEmulation {
                     PathCalls.close(f.parent());
                     Optional<String> real = names.of(f.fd(), call.tid());
                     yield new UnixPeer(f.fd(), name, who.get(), addr,
-                            real.map(d -> bind && !name.isEmpty() ? RealPath.join(d, "/" + name) : d).orElse(null), 0);
+                            real.map(d -> bind && !name.isEmpty() ? RealPath.join(d, "/" + name) : d).orElse(null),
+                            bind || f.stat() == null ? 1 : f.stat().nlink(), 0);
                 }
                 case PathWalk.Located.Missing m -> {
                     PathCalls.close(m.dir());
@@ -295,12 +296,14 @@ final class NetEmulation {
     /**
      * A unix socket path as the walk found it ({@link #unixPeer}): our O_PATH fd of the socket's
      * file (a connect, a send) or of its directory (a bind, with the last component {@code name}),
-     * or the errno the walk failed with, as the kernel's lookup would; and the real path the points
-     * are shown, null when seccheck cannot name the file (a mount of the program's own namespace).
+     * or the errno the walk failed with, as the kernel's lookup would; the real path the points
+     * are shown, null when seccheck cannot name the file (a mount of the program's own namespace);
+     * and the socket file's link count (1 for a bind).
      */
-    record UnixPeer(int fd, String name, Identity who, byte[] given, String real, int errno) implements AutoCloseable {
+    record UnixPeer(int fd, String name, Identity who, byte[] given, String real, long links, int errno)
+            implements AutoCloseable {
         static UnixPeer failed(byte[] given, int errno) {
-            return new UnixPeer(-1, null, null, given, null, errno);
+            return new UnixPeer(-1, null, null, given, null, 1, errno);
         }
 
         /** The address the points are shown: AF_UNIX and the real path, or the program's when there is none. */
@@ -316,17 +319,21 @@ final class NetEmulation {
         }
 
         /**
-         * That address as the points read it at {@code addr}: recorded as missing where it is not
-         * the socket's real path (a rule on {@code unix_path} then decides by {@code on_missing}).
+         * That address as the points read it at {@code addr}: its path recorded as missing where it
+         * is not the socket's one real path (a rule on {@code unix_path} then decides by
+         * {@code on_missing}): a mount seccheck cannot name, a path longer than a socket address
+         * holds, or a socket with hard links, whose other names a rule would not know.
          */
         Snapshot shown(long addr) {
             byte[] bytes = shown();
-            if (errno != 0 || bytes != given) {
+            if (errno != 0) {
                 return new Snapshot(addr, bytes);
             }
-            return new Snapshot(addr, bytes, real == null
+            String doubt = real == null
                     ? "on a mount seccheck cannot name: one of the program's own mount namespace, or a detached one"
-                    : "the socket's real path is longer than a socket address holds");
+                    : bytes == given ? "the socket's real path is longer than a socket address holds"
+                    : links > 1 ? "the socket has " + links + " names (hard links)" : null;
+            return new Snapshot(addr, bytes, doubt);
         }
 
         @Override

@@ -146,7 +146,11 @@ final class Call {
         }
     }
 
-    /** A socket address of {@code len} bytes at {@code addr}, or null when none or unreadable (then recorded missing). */
+    /**
+     * A socket address of {@code len} bytes at {@code addr}, or null when none or unreadable (then
+     * recorded missing); a unix path the memory doubts ({@link TaskMemory#doubt}) is recorded as
+     * a missing {@code unix_path}.
+     */
     byte[] address(long addr, int len) {
         if (len <= 0) {
             return null;
@@ -156,7 +160,13 @@ final class Call {
             return null;
         }
         try {
-            return mem.read(addr, len);
+            byte[] bytes = mem.read(addr, len);
+            // A unix path seccheck could not make the socket's real one: the family, an IP and a port stay sure.
+            String doubt = mem.doubt(addr);
+            if (doubt != null) {
+                missing = missing.with("unix_path", doubt);
+            }
+            return bytes;
         } catch (MemoryFault e) {
             missing = missing.with("address", e.reason() + " at 0x" + Long.toHexString(e.address()));
             return null;

@@ -99,7 +99,9 @@ sealed interface Key {
     record Address(String name, Kind kind, FieldDescriptor address) implements Key {
         @Override
         public Missing.Field missingIn(Message msg, Missing missing) {
-            return missing.get("address").orElse(null);
+            Optional<Missing.Field> gap = missing.get("address");
+            // A unix path that is not the socket's real one (its mount unnamed, a hard-linked socket).
+            return (gap.isEmpty() && name.equals("unix_path") ? missing.get("unix_path") : gap).orElse(null);
         }
 
         @Override
