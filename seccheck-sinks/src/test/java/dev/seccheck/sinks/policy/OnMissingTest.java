@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
 import dev.seccheck.fields.FieldMask;
 import dev.seccheck.fields.FieldSet;
 import dev.seccheck.points.Catalog;
@@ -21,6 +22,7 @@ import dev.seccheck.sink.Selection;
 import dev.seccheck.sink.Sink;
 import dev.seccheck.sink.SinkDescriptor;
 import dev.seccheck.sink.SinkException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -123,6 +125,32 @@ class OnMissingTest {
         JsonNode alert = onlyAlert();
         assertThat(alert.get("rule").asInt()).isEqualTo(1);
         assertThat(alert.get("missing").asText()).isEqualTo("address (EFAULT at 0x10)");
+    }
+
+    /**
+     * A unix path that is not the socket's one real path (a hard-linked socket) is a missing
+     * {@code unix_path} only: a rule on it decides by on_missing, one on the family still matches.
+     */
+    @Test
+    void aDoubtedUnixPathLeavesTheFamilyDecidable() throws Exception {
+        byte[] path = "/run/app.sock".getBytes(StandardCharsets.UTF_8);
+        byte[] sun = new byte[2 + path.length + 1];
+        sun[0] = 1; // AF_UNIX
+        System.arraycopy(path, 0, sun, 2, path.length);
+        Connect unix = Connect.newBuilder().setFd(3).setAddress(ByteString.copyFrom(sun)).build();
+        Missing doubted = Missing.NONE.with("unix_path", "the socket has 2 names (hard links)");
+
+        Sink byFamily = sink(null, """
+                {"point": "syscall/connect/enter", "match": {"family": "AF_UNIX"}, "action": "allow"},
+                {"point": "syscall/connect/enter", "match": {"family": {"not": "AF_UNIX"}}, "action": "deny"}""");
+        byFamily.syscall(CONNECT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_CONNECT, unix, doubted);
+        assertThat(Files.readAllLines(alerts())).isEmpty();
+
+        Sink byPath = sink(null, """
+                {"point": "syscall/connect/enter", "match": {"unix_path": "/run/other.sock"}, "action": "deny"}""");
+        assertThatThrownBy(() -> byPath.syscall(CONNECT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_CONNECT, unix,
+                doubted)).isInstanceOf(SecurityCheckException.class);
+        assertThat(onlyAlert().get("missing").asText()).isEqualTo("unix_path (the socket has 2 names (hard links))");
     }
 
     @Test
