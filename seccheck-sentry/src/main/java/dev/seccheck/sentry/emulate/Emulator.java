@@ -25,8 +25,8 @@ import java.util.function.IntFunction;
  * otherwise defeat: opens by path while a session has an open point, and connect (with sendto,
  * sendmsg and sendmmsg, which can carry an address) while a session has a connect point, bind
  * while one has a bind point, the calls that change names (links, renames, unlinks, new files,
- * symlinks and unix sockets bound to a path) or change a file by name (truncate, chmod, chown, extended attributes) while a sink
- * decides on opening files;
+ * symlinks and unix sockets bound to a path) or change a file by name (truncate, chmod, chown,
+ * extended attributes) while a sink decides on opening files;
  * and, whatever the sessions, every open that could write and every truncate while seccheck's
  * own files ({@link OwnFiles}) are within the program's reach, refusing those that reach them.
  * The notifier serves what cannot wait itself and hands what may wait (an open of a FIFO without

@@ -90,10 +90,12 @@ final class MessageSends {
             }
             long r;
             // A unix path is walked first, so the points are shown the socket it reaches (NetEmulation#unixPeer).
-            try (NetEmulation.UnixPeer peer = m.name() == null ? null : net.unixPeer(call, sock, m.name(), Sysno.SENDTO)) {
+            try (NetEmulation.UnixPeer peer = m.name() == null ? null
+                    : net.unixPeer(call, sock, m.name(), Sysno.SENDTO)) {
                 if (peer != null) {
                     seen = peer.shown(m.namePtr());
-                    ev = new SyscallEvent(call.tid(), Sysno.CONNECT, fd, m.namePtr(), seen.bytes().length, 0, 0, 0, false, 0);
+                    ev = new SyscallEvent(call.tid(), Sysno.CONNECT, fd, m.namePtr(), seen.bytes().length, 0, 0, 0,
+                            false, 0);
                 }
                 if (m.name() != null) {
                     int verdict = call.check(ev, seen);

@@ -35,9 +35,10 @@ import java.util.function.Consumer;
 /**
  * NameEmulation performs the calls that change names, for the program, while a sink decides on
  * opening files: link, linkat, rename, renameat and renameat2, so that no file leaves a rule's
- * reach under a new name and no name a rule denies loses its file to a rename; unlink, unlinkat, rmdir, mkdir, mkdirat, mknod, mknodat, symlink and
- * symlinkat, so that no name a rule denies is removed or given a file of the program's making
- * (chmod, chown and extended attributes: {@link AttributeCalls}).
+ * reach under a new name and no name a rule denies loses its file to a rename; unlink, unlinkat,
+ * rmdir, mkdir, mkdirat, mknod, mknodat, symlink and symlinkat, so that no name a rule denies is
+ * removed or given a file of the program's making (chmod, chown and extended attributes:
+ * {@link AttributeCalls}).
  * Each path is read once and walked from the program's root, cwd or dirfd with its identity
  * ({@link NameWalks}, {@link Identity}); the sinks are shown the change by real names
  * ({@link NameChange}) and may refuse (EPERM); then the kernel makes the call from what the walks
@@ -484,9 +485,9 @@ final class NameEmulation {
 
     /**
      * Shows the sinks the file at {@code source} in {@code fromDir} losing that name and getting its
-     * name in {@code toDir} (for a directory, every name below it too): 0 when they let it through or there is no such file (the kernel then says what natively
-     * happens), else -EPERM (refused, or a tree too large or unreadable to check) or -EACCES (a
-     * mount seccheck cannot name).
+     * name in {@code toDir} (for a directory, every name below it too): 0 when they let it through
+     * or there is no such file (the kernel then says what natively happens), else -EPERM (refused,
+     * or a tree too large or unreadable to check) or -EACCES (a mount seccheck cannot name).
      */
     private int check(Call call, Args a, int fromDir, Split source, int toDir, Split target) {
         PathCalls.Stat st = calls.lstatAt(fromDir, source.name());

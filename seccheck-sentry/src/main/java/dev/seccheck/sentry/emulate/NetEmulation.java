@@ -25,9 +25,11 @@ import java.util.function.LongSupplier;
  * the kernel's answer unchanged (EINPROGRESS, ECONNREFUSED, a short count). A sendto carrying an
  * address is reported at connect's points (it reaches that peer as a connect would; its data is
  * not part of the message). A unix socket path is walked like an open ({@link PathWalk}, from the
- * program's cwd and root, with its identity) and connected to through the directory the walk
- * found, so {@code /proc/self/...} and relative names mean the program's; a socket bound there is
- * a new name, which the sinks deciding on opening files may refuse. Every call is made
+ * program's cwd and root, with its identity) before the points, which are shown the socket's real
+ * path, and the call is made through seccheck's fd of the socket found (of its directory, for a
+ * bind), so {@code /proc/self/...}, symlinks and relative names mean the program's and a rule on
+ * {@code unix_path} holds for each; a socket bound to a path is a new name, which the sinks
+ * deciding on opening files may refuse. Every call is made
  * with the credentials of the program's thread ({@link Identity}): its capabilities decide a
  * bind to a low port, and a unix peer sees its user and group ids. The peer sees seccheck's pid
  * (SO_PEERCRED, SCM_CREDENTIALS), as a peer of a gVisor sandbox sees the sandbox's; so a
@@ -357,7 +359,8 @@ final class NetEmulation {
                 return refused;
             }
         }
-        String via = "/proc/thread-self/fd/" + peer.fd() + (peer.name() == null || peer.name().isEmpty() ? "" : "/" + peer.name());
+        boolean named = peer.name() != null && !peer.name().isEmpty();
+        String via = "/proc/thread-self/fd/" + peer.fd() + (named ? "/" + peer.name() : "");
         byte[] viaBytes = FileNames.encode(via);
         if (viaBytes.length >= SUN_PATH_MAX) {
             return -Errno.ENAMETOOLONG;
@@ -367,7 +370,8 @@ final class NetEmulation {
         System.arraycopy(peer.given(), 0, ours, 0, 2);
         System.arraycopy(viaBytes, 0, ours, 2, viaBytes.length);
         try (Identity.Assumed _ = assume(peer.who(), nr)) {
-            return landlock.perform(call.tid(), () -> assume(peer.who(), nr), () -> perform(sock, ours, nr, data, flags, control));
+            return landlock.perform(call.tid(), () -> assume(peer.who(), nr),
+                    () -> perform(sock, ours, nr, data, flags, control));
         }
     }
 
