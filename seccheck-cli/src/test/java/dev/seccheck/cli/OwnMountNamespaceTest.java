@@ -24,10 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class OwnMountNamespaceTest {
 
-    private static final String SCRIPT = """
-            cd "$1"
-            try() { "$@" 2>&1; echo "rc=$?"; }
-            mount -t tmpfs own mnt
+    /** What the program does on its own filesystem mounted at mnt, and in its own procfs. */
+    private static final String FILES_AND_PROC = """
             try sh -c 'echo written > mnt/file'
             try cat mnt/file
             try ls mnt
@@ -36,6 +34,18 @@ class OwnMountNamespaceTest {
             try sh -c 'cd /proc/self && head -c 5 cmdline'
             try readlink /proc/self/ns/pid
             """;
+    /** On a tmpfs the program mounts. */
+    private static final String SCRIPT = """
+            cd "$1"
+            try() { "$@" 2>&1; echo "rc=$?"; }
+            mount -t tmpfs own mnt
+            """ + FILES_AND_PROC;
+    /** The same on an overlay the program mounts: it can show other filesystems' files, so it stays unnamed. */
+    private static final String OVERLAY_SCRIPT = """
+            cd "$1"
+            try() { "$@" 2>&1; echo "rc=$?"; }
+            mkdir -p lower upper work && mount -t overlay own -o lowerdir=lower,upperdir=upper,workdir=work mnt
+            """ + FILES_AND_PROC;
 
     @TempDir
     Path tmp;
@@ -47,9 +57,14 @@ class OwnMountNamespaceTest {
     }
 
     private PackagedCli.Result run(boolean underSeccheck, Path config, String... namespace) throws Exception {
+        return run(SCRIPT, underSeccheck, config, namespace);
+    }
+
+    private PackagedCli.Result run(String script, boolean underSeccheck, Path config, String... namespace)
+            throws Exception {
         List<String> cmd = new ArrayList<>(List.of("unshare"));
         cmd.addAll(List.of(namespace));
-        cmd.addAll(List.of("sh", "-c", SCRIPT, "script", tmp.toString()));
+        cmd.addAll(List.of("sh", "-c", script, "script", tmp.toString()));
         return config == null ? PackagedCli.nativeOrUnderSeccheck(tmp, underSeccheck, cmd)
                 : PackagedCli.nativeOrUnderSeccheck(tmp, underSeccheck, cmd, config);
     }
@@ -76,22 +91,47 @@ class OwnMountNamespaceTest {
                 + "rc=1\\nName:rc=0\\n");
     }
 
-    /** Under a policy deciding on paths, an open such a name leads to is decided by on_missing: denied by default, with an alert. */
+    private static final String POLICY = """
+            {"name": "guard",
+             "points": [{"name": "syscall/openat/enter", "optional_fields": ["fd_path"]}],
+             "sinks": [{"name": "policy", "config": {"rules": [
+               {"name": "no secrets", "point": "syscall/openat/enter", "match": {"resolved_path": {"glob": "/etc/shadow*"}},
+                "action": "deny", "errno": "EACCES"},
+               {"name": "no keys", "point": "syscall/openat/enter", "match": {"resolved_path": {"glob": "*/mnt/*.key"}},
+                "action": "deny", "errno": "EACCES"}]%s}}]}""";
+
+    /**
+     * A tmpfs only the program's namespace has holds nothing but what the program wrote there: its
+     * files are named as the program sees them, so a policy on paths decides them by name. Before,
+     * they were decided by on_missing (denied by default): a container's or a sandbox's own /tmp
+     * could not be used under a policy at all.
+     */
+    @Test
+    void aPolicyOnPathsDecidesFilesOfItsOwnTmpfsByTheirNames() throws Exception {
+        Path strict = Files.writeString(tmp.resolve("strict.json"), POLICY.formatted(""));
+        String script = SCRIPT + "try sh -c 'echo secret > mnt/a.key'\n";
+        assertThat(run(script, false, null, "-m").out()).as("natively").contains("written\nrc=0\n")
+                .doesNotContain("cannot create mnt/a.key");
+        PackagedCli.Result r = run(script, true, strict, "-m");
+        assertThat(r.out()).contains("written\nrc=0\n", "sh: 1: cannot create mnt/a.key: Permission denied\nrc=2\n");
+        assertThat(r.err()).contains("\"rule_name\":\"no keys\"", "\"resolved_path\":\"" + tmp.toRealPath() + "/mnt/a.key\"")
+                .doesNotContain("missing");
+    }
+
+    /**
+     * Under a policy deciding on paths, an open a name on the program's own overlay leads to is
+     * decided by on_missing (an overlay can show another filesystem's files, say /etc's): denied
+     * by default, with an alert.
+     */
     @Test
     void aPolicyOnPathsDecidesSuchOpensByOnMissing() throws Exception {
-        String policy = """
-                {"name": "guard",
-                 "points": [{"name": "syscall/openat/enter", "optional_fields": ["fd_path"]}],
-                 "sinks": [{"name": "policy", "config": {"rules": [
-                   {"name": "no secrets", "point": "syscall/openat/enter", "match": {"resolved_path": {"glob": "/etc/shadow*"}},
-                    "action": "deny", "errno": "EACCES"}]%s}}]}""";
-        Path strict = Files.writeString(tmp.resolve("strict.json"), policy.formatted(""));
-        PackagedCli.Result denied = run(true, strict, "-m");
+        Path strict = Files.writeString(tmp.resolve("strict.json"), POLICY.formatted(""));
+        PackagedCli.Result denied = run(OVERLAY_SCRIPT, true, strict, "-m");
         assertThat(denied.out()).contains("sh: 1: cannot create mnt/file: Permission denied\nrc=2\n",
                 "cat: mnt/file: Permission denied\nrc=1\n");
         assertThat(denied.err()).contains("\"missing\":\"pathname (on a mount seccheck cannot name: one of the program's own"
                 + " mount namespace on a filesystem seccheck does not see, or a detached one)\"");
-        Path lenient = Files.writeString(tmp.resolve("lenient.json"), policy.formatted(", \"on_missing\": \"allow\""));
-        assertThat(run(true, lenient, "-m").out()).contains("written\nrc=0\n");
+        Path lenient = Files.writeString(tmp.resolve("lenient.json"), POLICY.formatted(", \"on_missing\": \"allow\""));
+        assertThat(run(OVERLAY_SCRIPT, true, lenient, "-m").out()).contains("written\nrc=0\n");
     }
 }

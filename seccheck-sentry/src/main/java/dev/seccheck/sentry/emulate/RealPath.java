@@ -11,6 +11,7 @@ import dev.seccheck.linux.Poll;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * RealPath names the object behind an fd seccheck opened for a program, as seen from seccheck's
@@ -18,11 +19,12 @@ import java.util.Optional;
  * taken when the fd's mount is one of seccheck's; a mount only the program sees (a bind mount in
  * the program's own mount namespace) is translated through the program's mountinfo to the path
  * within its filesystem (the mount's root + the path below its mount point) and then to where
- * seccheck sees that filesystem. A file on a filesystem seccheck does not see (one the program
- * mounted in a mount namespace of its own: a tmpfs, a procfs, an overlay) or on a detached
- * mount ({@code open_tree}, {@code fsmount}) has no name: an open then shows the path the program
- * gave, recorded as missing for the sinks deciding on it; a link or rename (made by seccheck only
- * under such a sink) is refused.
+ * seccheck sees that filesystem. A tmpfs or ramfs only the program's namespace has is named as
+ * the program sees it: nothing is in it but what the program wrote there. A file on another
+ * filesystem seccheck does not see (one the program mounted in a mount namespace of its own: a
+ * procfs, an overlay) or on a detached mount ({@code open_tree}, {@code fsmount}) has no name: an
+ * open then shows the path the program gave, recorded as missing for the sinks deciding on it; a
+ * link or rename (made by seccheck only under such a sink) is refused.
  *
  * <p>One instance per emulation thread. seccheck's own mount table is read once and again only
  * when the kernel says it changed (poll on an open /proc/self/mountinfo reports POLLPRI after
@@ -31,6 +33,14 @@ import java.util.Optional;
  */
 final class RealPath {
 
+    /**
+     * Filesystems whose every file was made in them (no backing store, no other filesystem's files
+     * shown through them, no hard link from elsewhere): tmpfs and ramfs. One that only the
+     * program's mount namespace has is named as the program sees it. An overlay, a FUSE or network
+     * filesystem, a procfs can show files or data of filesystems seccheck names otherwise (an
+     * overlay over /etc), so theirs stay unnamed.
+     */
+    private static final Set<String> SELF_CONTAINED = Set.of("tmpfs", "ramfs");
 
     private final PathCalls calls;
     private final Poll poll = new Poll();
@@ -60,6 +70,11 @@ final class RealPath {
                 return Optional.empty();
             }
             Mount m = theirs.get();
+            if (SELF_CONTAINED.contains(m.type()) && own.stream().noneMatch(o -> o.device().equals(m.device()))) {
+                // A memory filesystem only the program's namespace has holds nothing but what was
+                // written into it through calls seccheck decided: its name there is the file's.
+                return kernel.startsWith("/") ? Optional.of(kernel) : Optional.empty();
+            }
             String inFs = join(m.root(), kernel.substring(m.mountPoint().equals("/") ? 0 : m.mountPoint().length()));
             // Where seccheck sees the same filesystem: the mount of that device whose root holds the path,
             // the one closest to the filesystem's root (its whole-filesystem mount when there is one).
