@@ -28,18 +28,12 @@ traced=unlink,unlinkat,rmdir,mkdir,mkdirat,mknod,mknodat,symlink,symlinkat,trunc
 declare -a names=(native "strace -f --seccomp-bpf" "seccheck default" "seccheck deny policy")
 declare -a cmds=("$prog" "strace -f --seccomp-bpf -e trace=$traced -o /dev/null $prog"
   "$sc run --quiet -- $prog" "$sc run --quiet --config $out/deny.json -- $prog")
-if [ -n "${BENCH_OLD:-}" ]; then
-  names+=("old seccheck deny policy")
-  cmds+=("$BENCH_OLD/seccheck run --quiet --config $out/deny.json -- $prog")
-fi
+bench_old_deny names cmds "$prog"
 bench_call_medians "$rounds" names cmds
 
 tree() { rm -rf "$work/t"; for d in $(seq 100); do mkdir -p "$work/t/$d"; (cd "$work/t/$d" && touch $(seq 100)); done; }
 declare -a rm_names=(native "strace -f --seccomp-bpf" "seccheck deny policy")
 declare -a rm_cmds=("rm -rf $work/t" "strace -f --seccomp-bpf -e trace=unlink,unlinkat,rmdir -o /dev/null rm -rf $work/t"
   "$sc run --quiet --config $out/deny.json -- rm -rf $work/t")
-if [ -n "${BENCH_OLD:-}" ]; then
-  rm_names+=("old seccheck deny policy")
-  rm_cmds+=("$BENCH_OLD/seccheck run --quiet --config $out/deny.json -- rm -rf $work/t")
-fi
+bench_old_deny rm_names rm_cmds "rm -rf $work/t"
 bench_whole_commands "rm -rf of 10,100 names" "$rounds" tree rm_names rm_cmds

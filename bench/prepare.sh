@@ -94,3 +94,13 @@ for k, v in d.items():
     print(f"| {k} | " + " | ".join(f"{statistics.median(v[c]):.0f}" for c in calls) + " |")
 '
 }
+
+# bench_old_deny NAMES CMDS COMMAND  with BENCH_OLD set (a snapshot of another build, bench/snapshot.sh),
+# adds to the arrays NAMES and CMDS that build running COMMAND under the deny policy in
+# $out/deny.json (bench_deny_policy); without it, nothing.
+bench_old_deny() {
+  [ -n "${BENCH_OLD:-}" ] || return 0
+  local -n labels="$1" commands="$2"
+  labels+=("old seccheck deny policy")
+  commands+=("$BENCH_OLD/seccheck run --quiet --config $out/deny.json -- $3")
+}

@@ -27,10 +27,7 @@ prog="$out/rename-latency 10000"
 declare -a names=(native "strace -f --seccomp-bpf" "seccheck default" "seccheck deny policy")
 declare -a cmds=("$prog" "strace -f --seccomp-bpf -e trace=rename,renameat,renameat2 -o /dev/null $prog"
   "$sc run --quiet -- $prog" "$sc run --quiet --config $out/deny.json -- $prog")
-if [ -n "${BENCH_OLD:-}" ]; then
-  names+=("old seccheck deny policy")
-  cmds+=("$BENCH_OLD/seccheck run --quiet --config $out/deny.json -- $prog")
-fi
+bench_old_deny names cmds "$prog"
 for ((r = 0; r < rounds; r++)); do
   for i in "${!cmds[@]}"; do
     p50=$(bash -c "${cmds[$i]}" 2>/dev/null | sed -n 's/.*p50=\([0-9]*\)us.*/\1/p')
@@ -53,8 +50,5 @@ move="cd $work && mv t t2 && mv t2 t"
 declare -a mv_names=(native "strace -f --seccomp-bpf" "seccheck deny policy")
 declare -a mv_cmds=("$move" "strace -f --seccomp-bpf -e trace=rename,renameat,renameat2 -o /dev/null sh -c '$move'"
   "$sc run --quiet --config $out/deny.json -- sh -c '$move'")
-if [ -n "${BENCH_OLD:-}" ]; then
-  mv_names+=("old seccheck deny policy")
-  mv_cmds+=("$BENCH_OLD/seccheck run --quiet --config $out/deny.json -- sh -c '$move'")
-fi
+bench_old_deny mv_names mv_cmds "sh -c '$move'"
 bench_whole_commands "a tree of 10,100 names moved and back" "$rounds" : mv_names mv_cmds

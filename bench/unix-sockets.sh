@@ -23,8 +23,5 @@ prog="$out/unix-latency 2000"
 declare -a names=(native "strace -f --seccomp-bpf" "seccheck deny policy")
 declare -a cmds=("$prog" "strace -f --seccomp-bpf -e trace=connect,sendto -o /dev/null $prog"
   "$sc run --quiet --config $out/deny.json -- $prog")
-if [ -n "${BENCH_OLD:-}" ]; then
-  names+=("old seccheck deny policy")
-  cmds+=("$BENCH_OLD/seccheck run --quiet --config $out/deny.json -- $prog")
-fi
+bench_old_deny names cmds "$prog"
 bench_call_medians "$rounds" names cmds
