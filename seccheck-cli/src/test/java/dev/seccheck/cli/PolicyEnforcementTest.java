@@ -562,7 +562,7 @@ class PolicyEnforcementTest {
         Files.createSymbolicLink(dir.resolve("other-link.sock"), dir.resolve("other.sock"));
         Files.createSymbolicLink(tmp.resolve("dirlink"), dir);
         String client = String.join("\n",
-                "import socket, sys",
+                "import socket",
                 "def attempt(name, kind, act):",
                 "    s = socket.socket(socket.AF_UNIX, kind)",
                 "    try:",
