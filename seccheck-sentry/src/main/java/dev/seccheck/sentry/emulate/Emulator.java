@@ -158,12 +158,13 @@ public final class Emulator implements AutoCloseable {
     /**
      * Emulates a held syscall of {@code task} and answers it. Called on the notifier thread: an
      * open that cannot block (a regular file or a directory on a local filesystem, decided on what
-     * the walk reached), and a link or rename on local filesystems that moves no directory, is
-     * served right there, which spares the hand-off to a pool thread and its wake-up; everything
-     * else goes to the pool.
+     * the walk reached), a link or rename on local filesystems that moves no directory, and a
+     * bind (a unix socket's on a local filesystem), is served right there, which spares the
+     * hand-off to a pool thread and its wake-up; everything else goes to the pool.
      */
     public void submit(SeccompNotification n, Task task) {
-        if (isOpen(n.nr()) || NameEmulation.serves(n.nr()) || AttributeCalls.serves(n.nr())) {
+        if (isOpen(n.nr()) || NameEmulation.serves(n.nr()) || AttributeCalls.serves(n.nr())
+                || n.nr() == Sysno.BIND) {
             if (here == null) {
                 here = new Worker(supervisor, own, ownFiles, userNamespaces, landlock, effects.names(), log);
             }
@@ -240,7 +241,7 @@ public final class Emulator implements AutoCloseable {
                     if (AttributeCalls.serves(n.nr())) {
                         return w.attributes.serve(call);
                     }
-                    w.net.serve(call);
+                    return w.net.serve(call);
                 }
             }
         } catch (RuntimeException e) {

@@ -72,7 +72,14 @@ final class NetEmulation {
         this.messages = new MessageSends(memory, this);
     }
 
-    void serve(Call call) {
+    /**
+     * Serves a held connect, bind, sendto, sendmsg or sendmmsg. On the notifier thread
+     * ({@link Call#onNotifier}, a bind only) a unix path whose walk would look names up in a
+     * filesystem that may block is given up before any point fired or anything was answered.
+     *
+     * @return false when given up: the caller serves it again on a pool thread
+     */
+    boolean serve(Call call) {
         SeccompNotification n = call.notification();
         // The program's socket, taken once (-errno when the fd is none: the call then fails as natively).
         int sock = socketOf(call, (int) n.arg0());
@@ -80,16 +87,19 @@ final class NetEmulation {
             boolean netlink = sock >= 0 && SocketCalls.socketOption(sock, SocketCalls.SO_DOMAIN) == SockAddr.AF_NETLINK;
             if (n.nr() == Sysno.SENDMSG || n.nr() == Sysno.SENDMMSG) {
                 messages.serve(call, sock, netlink);
-            } else {
-                serve(call, sock, netlink);
+                return true;
             }
+            return serve(call, sock, netlink);
         } finally {
             PathCalls.close(sock);
         }
     }
 
-    /** Serves connect, bind or sendto on the program's socket {@code sock} (-errno when none), a netlink one or not. */
-    private void serve(Call call, int sock, boolean netlink) {
+    /**
+     * Serves connect, bind or sendto on the program's socket {@code sock} (-errno when none), a
+     * netlink one or not; false when given up on the notifier ({@link #serve(Call)}).
+     */
+    private boolean serve(Call call, int sock, boolean netlink) {
         SeccompNotification n = call.notification();
         boolean send = n.nr() == Sysno.SENDTO;
         int fd = (int) n.arg0();
@@ -100,7 +110,7 @@ final class NetEmulation {
         Snapshot none = new Snapshot(0, new byte[0]);
         if (addrLen < 0 || addrLen > SOCKADDR_MAX || (int) addrLen != addrLen) {
             call.fail(ev, none, Errno.EINVAL);
-            return;
+            return true;
         }
         byte[] addr;
         try {
@@ -111,7 +121,7 @@ final class NetEmulation {
             if (call.enter(ev, unread) == 0) {
                 call.fail(ev, unread, f.errno);
             }
-            return;
+            return true;
         }
         byte[] data = null;
         try {
@@ -121,30 +131,33 @@ final class NetEmulation {
             }
         } catch (ProgramMemory.Fault f) {
             call.fail(ev, none, f.errno);
-            return;
+            return true;
         }
         Snapshot seen = new Snapshot(addrPtr, addr);
         if (netlink) {
             decideAsMade(call, ev, seen, addr);
-            return;
+            return true;
         }
         if (tooShortForItsFamily(addr)) {
             // The protocol would refuse it with EINVAL before reaching any peer; deciding a rule on
             // the part of an address that is there would answer differently from the kernel.
             call.fail(ev, seen, Errno.EINVAL);
-            return;
+            return true;
         }
         try (UnixPeer peer = unixPeer(call, sock, addr, n.nr())) {
+            if (peer != null && peer.givenUp()) {
+                return false;
+            }
             if (peer != null) {
                 seen = peer.shown(addrPtr);
                 ev = new SyscallEvent(call.tid(), reported, fd, addrPtr, seen.bytes().length, 0, 0, 0, false, 0);
             }
             if (call.enter(ev, seen) != 0) {
-                return;
+                return true;
             }
             if (sock < 0) {
                 call.fail(ev, seen, -sock);
-                return;
+                return true;
             }
             byte[] payload = data;
             long r = peer != null ? viaPeer(call, sock, peer, n.nr(), data, (int) n.arg3(), NO_CONTROL)
@@ -155,6 +168,7 @@ final class NetEmulation {
                 r = refusedServer(call, sock, isUnixPath(addr) ? unixPath(addr) : "an abstract socket");
             }
             call.complete(ev, seen, r);
+            return true;
         }
     }
 
@@ -274,7 +288,7 @@ final class NetEmulation {
                 return UnixPeer.failed(addr, Errno.ESRCH);
             }
             PathWalk.Request request = new PathWalk.Request(call.tid(), call.tgid(), who.get().fsuid(),
-                    bind ? dirPart : path, 0, 0);
+                    bind ? dirPart : path, 0, 0, call.onNotifier());
             PathWalk.Located at = walk.find(bind ? request.notTrailing() : request, cwd, root);
             return switch (at) {
                 case PathWalk.Located.Found f -> {
@@ -289,7 +303,9 @@ final class NetEmulation {
                     yield UnixPeer.failed(addr, Errno.ENOENT);
                 }
                 case PathWalk.Located.Failed f -> UnixPeer.failed(addr, f.errno());
-                // Not local-only, so never Elsewhere; and no socket lies below /proc/sys.
+                // A walk on the notifier that would look names up where that may block.
+                case PathWalk.Located.Elsewhere e -> UnixPeer.failed(addr, UnixPeer.GIVEN_UP);
+                // No socket lies below /proc/sys.
                 default -> UnixPeer.failed(addr, Errno.EACCES);
             };
         }
@@ -304,8 +320,16 @@ final class NetEmulation {
      */
     record UnixPeer(int fd, String name, Identity who, byte[] given, String real, long links, int errno)
             implements AutoCloseable {
+        /** The errno of a walk given up on the notifier ({@link #givenUp}); no errno is this low. */
+        static final int GIVEN_UP = Integer.MIN_VALUE;
+
         static UnixPeer failed(byte[] given, int errno) {
             return new UnixPeer(-1, null, null, given, null, 1, errno);
+        }
+
+        /** Whether the walk was given up on the notifier: the call is to be served on a pool thread. */
+        boolean givenUp() {
+            return errno == GIVEN_UP;
         }
 
         /** The address the points are shown: AF_UNIX and the real path, or the program's when there is none. */
