@@ -563,10 +563,26 @@ class PolicyEnforcementTest {
      */
     @Test
     void aRuleOnAUnixSocketsPathHoldsForEveryNameThatReachesIt() throws Exception {
-        Path dir = Files.createDirectory(tmp.resolve("s"));
+        unixSocketRoutes(tmp, null);
+    }
+
+    /** The same with seccheck, its program and the servers unprivileged (uid 65534), the sockets theirs. */
+    @Test
+    void aRuleOnAUnixSocketsPathHoldsForEveryNameThatReachesItUnprivileged() throws Exception {
+        String classpath = PackagedCli.forNobody(tmp);
+        unixSocketRoutes(PackagedCli.nobodysDir(tmp.resolve("u")), classpath);
+    }
+
+    /**
+     * Runs the unix socket routes in {@code base}, natively and supervised, as root when
+     * {@code nobodysClasspath} is null, else as uid 65534 with that class path.
+     */
+    private void unixSocketRoutes(Path base, String nobodysClasspath) throws Exception {
+        boolean nobody = nobodysClasspath != null;
+        Path dir = owned(Files.createDirectory(base.resolve("s")), nobody);
         Files.createSymbolicLink(dir.resolve("link.sock"), dir.resolve("denied.sock"));
         Files.createSymbolicLink(dir.resolve("other-link.sock"), dir.resolve("other.sock"));
-        Files.createSymbolicLink(tmp.resolve("dirlink"), dir);
+        Files.createSymbolicLink(base.resolve("dirlink"), dir);
         String client = String.join("\n",
                 "import socket",
                 "def attempt(name, kind, act):",
@@ -578,13 +594,13 @@ class PolicyEnforcementTest {
                 "def dgram(path):",
                 "    return path.replace('denied.sock', 'denied-dgram.sock').replace('link.sock', 'link-dgram.sock')",
                 "for name, path in (('direct', '" + dir + "/denied.sock'), ('symlink', '" + dir + "/link.sock'),",
-                "        ('dirlink', '" + tmp + "/dirlink/denied.sock'), ('dot', '" + dir + "/./denied.sock'),",
+                "        ('dirlink', '" + base + "/dirlink/denied.sock'), ('dot', '" + dir + "/./denied.sock'),",
                 "        ('relative', 'denied.sock'), ('proc-cwd', '/proc/self/cwd/denied.sock')):",
                 "    attempt(name, socket.SOCK_STREAM, lambda s: s.connect(path))",
                 "    attempt(name + '-dgram', socket.SOCK_DGRAM, lambda s: s.sendto(b'x', dgram(path)))",
                 "attempt('sendmsg', socket.SOCK_DGRAM, lambda s: s.sendmsg([b'x'], [], 0, '" + dir + "/link-dgram.sock'))",
                 "attempt('other', socket.SOCK_STREAM, lambda s: s.connect('" + dir + "/other-link.sock'))",
-                "attempt('hardlink', socket.SOCK_STREAM, lambda s: s.connect('" + tmp + "/hard.sock'))",
+                "attempt('hardlink', socket.SOCK_STREAM, lambda s: s.connect('" + base + "/hard.sock'))",
                 "");
         Files.createSymbolicLink(dir.resolve("link-dgram.sock"), dir.resolve("denied-dgram.sock"));
         String server = "import socket, time\n"
@@ -594,24 +610,25 @@ class PolicyEnforcementTest {
                 + "d = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); d.bind('" + dir + "/denied-dgram.sock')\n"
                 + "print('ready', flush=True)\n"
                 + "time.sleep(120)\n";
-        Process listening = new ProcessBuilder("/usr/bin/python3", "-c", server).redirectErrorStream(true).start();
+        Process listening = new ProcessBuilder(natively(nobody, "/usr/bin/python3", "-c", server))
+                .redirectErrorStream(true).start();
         try {
             assertThat(new String(listening.getInputStream().readNBytes(6), StandardCharsets.UTF_8)).isEqualTo("ready\n");
-            Files.createLink(tmp.resolve("hard.sock"), dir.resolve("denied.sock"));
+            Files.createLink(base.resolve("hard.sock"), dir.resolve("denied.sock"));
             String[] routes = {"direct", "symlink", "dirlink", "dot", "relative", "proc-cwd"};
-            Result natively = finish(new ProcessBuilder("/usr/bin/python3", "-c", client).directory(dir.toFile())
-                    .redirectErrorStream(true).start());
+            Result natively = finish(new ProcessBuilder(natively(nobody, "/usr/bin/python3", "-c", client))
+                    .directory(dir.toFile()).redirectErrorStream(true).start());
             for (String route : routes) {
                 assertThat(natively.out).as("natively").contains(route + " reached", route + "-dgram reached");
             }
             assertThat(natively.out).as("natively").contains("sendmsg reached", "other reached", "hardlink reached");
 
-            Path alerts = tmp.resolve("alerts.jsonl");
+            Path alerts = base.resolve("alerts.jsonl");
             Path config = config(alerts, """
                     {"name": "no agent", "point": "syscall/connect/enter", "match": {"unix_path": {"glob": "%s/denied*"}},
                      "action": "deny", "errno": "EACCES"}""".formatted(dir));
-            Result r = finish(new ProcessBuilder(runCommand(cli(null), config, "/usr/bin/python3", "-c", client))
-                    .directory(dir.toFile()).redirectErrorStream(true).start());
+            List<String> supervised = runCommand(cli(nobodysClasspath), config, "/usr/bin/python3", "-c", client);
+            Result r = finish(new ProcessBuilder(supervised).directory(dir.toFile()).redirectErrorStream(true).start());
 
             for (String route : routes) {
                 assertThat(r.out).contains(route + " errno 13", route + "-dgram errno 13");

@@ -2,6 +2,7 @@ package dev.seccheck.sentry.emulate;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
+import dev.seccheck.format.SockAddr;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.ProcessMemory;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
@@ -48,10 +49,12 @@ final class MessageSends {
 
     /**
      * Serves a sendmsg or sendmmsg on the program's socket {@code sock} (our copy, taken once for
-     * the call; -errno when the fd is none); on a {@code netlink} socket each message's address is decided
-     * and then the kernel sends them all as the program made them ({@link NetEmulation#decideAsMade}).
+     * the call; -errno when the fd is none) of family {@code domain} (SO_DOMAIN); on a netlink
+     * socket each message's address is decided and then the kernel sends them all as the program
+     * made them ({@link NetEmulation#decideAsMade}).
      */
-    void serve(Call call, int sock, boolean netlink) {
+    void serve(Call call, int sock, long domain) {
+        boolean netlink = domain == SockAddr.AF_NETLINK;
         var n = call.notification();
         int fd = (int) n.arg0();
         boolean many = n.nr() == Sysno.SENDMMSG;
@@ -91,7 +94,7 @@ final class MessageSends {
             long r;
             // A unix path is walked first, so the points are shown the socket it reaches (NetEmulation#unixPeer).
             try (NetEmulation.UnixPeer peer = m.name() == null ? null
-                    : net.unixPeer(call, sock, m.name(), Sysno.SENDTO)) {
+                    : net.unixPeer(call, sock, domain, m.name(), Sysno.SENDTO)) {
                 if (peer != null) {
                     seen = peer.shown(m.namePtr());
                     ev = new SyscallEvent(call.tid(), Sysno.CONNECT, fd, m.namePtr(), seen.bytes().length, 0, 0, 0,

@@ -84,22 +84,24 @@ final class NetEmulation {
         // The program's socket, taken once (-errno when the fd is none: the call then fails as natively).
         int sock = socketOf(call, (int) n.arg0());
         try {
-            boolean netlink = sock >= 0 && SocketCalls.socketOption(sock, SocketCalls.SO_DOMAIN) == SockAddr.AF_NETLINK;
+            // The socket's family, asked once: a netlink one is served as made, a unix one walks its paths.
+            long domain = sock < 0 ? -1 : SocketCalls.socketOption(sock, SocketCalls.SO_DOMAIN);
             if (n.nr() == Sysno.SENDMSG || n.nr() == Sysno.SENDMMSG) {
-                messages.serve(call, sock, netlink);
+                messages.serve(call, sock, domain);
                 return true;
             }
-            return serve(call, sock, netlink);
+            return serve(call, sock, domain);
         } finally {
             PathCalls.close(sock);
         }
     }
 
     /**
-     * Serves connect, bind or sendto on the program's socket {@code sock} (-errno when none), a
-     * netlink one or not; false when given up on the notifier ({@link #serve(Call)}).
+     * Serves connect, bind or sendto on the program's socket {@code sock} (-errno when none) of
+     * family {@code domain} (SO_DOMAIN; negative when unknown or unreadable); false when given up on the notifier
+     * ({@link #serve(Call)}).
      */
-    private boolean serve(Call call, int sock, boolean netlink) {
+    private boolean serve(Call call, int sock, long domain) {
         SeccompNotification n = call.notification();
         boolean send = n.nr() == Sysno.SENDTO;
         int fd = (int) n.arg0();
@@ -134,7 +136,7 @@ final class NetEmulation {
             return true;
         }
         Snapshot seen = new Snapshot(addrPtr, addr);
-        if (netlink) {
+        if (domain == SockAddr.AF_NETLINK) {
             decideAsMade(call, ev, seen, addr);
             return true;
         }
@@ -144,7 +146,7 @@ final class NetEmulation {
             call.fail(ev, seen, Errno.EINVAL);
             return true;
         }
-        try (UnixPeer peer = unixPeer(call, sock, addr, n.nr())) {
+        try (UnixPeer peer = unixPeer(call, sock, domain, addr, n.nr())) {
             if (peer != null && peer.givenUp()) {
                 return false;
             }
@@ -264,10 +266,11 @@ final class NetEmulation {
      * are shown its real path ({@link UnixPeer#shown}), so a rule on {@code unix_path} holds for
      * every name that reaches the socket (a symlink, "..", a relative name, {@code /proc/self/...}),
      * and the call is then made on the very file or directory found. Null when {@code addr} is no
-     * unix path, or the socket no unix socket (the kernel refuses the call before any lookup).
+     * unix path, or the socket (of family {@code domain}) no unix socket: the kernel refuses the
+     * call before any lookup.
      */
-    UnixPeer unixPeer(Call call, int sock, byte[] addr, int nr) {
-        if (sock < 0 || !isUnixPath(addr) || SocketCalls.socketOption(sock, SocketCalls.SO_DOMAIN) != AF_UNIX) {
+    UnixPeer unixPeer(Call call, int sock, long domain, byte[] addr, int nr) {
+        if (sock < 0 || domain != AF_UNIX || !isUnixPath(addr)) {
             return null;
         }
         String path = unixPath(addr);
