@@ -1,5 +1,6 @@
 /* conformance: a few hundred opens, links, renames, calls on one name (unlink, rmdir, mkdir, mknod,
- * symlink, truncate, chmod, chown, extended attributes), connects and sends with varied flags, dirfds, relative paths, modes and
+ * symlink, truncate, chmod, chown, extended attributes), connects and sends, and the socket options
+ * that may set a source route, with varied flags, dirfds, relative paths, modes and
  * umasks, printing one line per call: the result (fd number, or errno name) and what the fd is
  * (type, permission bits, status flags, close-on-exec), or after a call on names what each name is
  * now (type and link count). Run in an empty scratch directory; its output must be the same
@@ -11,6 +12,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <netinet/in.h>
+#include <netinet/ip.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stddef.h>
@@ -464,6 +466,99 @@ static void affinity(void) {
     fflush(stdout);
 }
 
+/* The socket options the emulation sets itself when they set no source route (record route,
+   packet options without a routing header, removals), at their edges; and messages sent without
+   an address with ancillary data, which it sends itself. */
+static void socket_options(int filefd) {
+    int u = socket(AF_INET, SOCK_DGRAM, 0);
+    unsigned char rr[8] = {IPOPT_NOP, IPOPT_RR, 7, 4, 0, 0, 0, 0};
+    result("IP_OPTIONS record route", setsockopt(u, IPPROTO_IP, IP_OPTIONS, rr, sizeof rr));
+    unsigned char back[40];
+    socklen_t len = sizeof back;
+    result("IP_OPTIONS read back", getsockopt(u, IPPROTO_IP, IP_OPTIONS, back, &len));
+    printf("IP_OPTIONS length %u, bytes %02x %02x %02x\n", len, back[0], back[1], back[2]);
+    result("IP_OPTIONS cleared", setsockopt(u, IPPROTO_IP, IP_OPTIONS, NULL, 0));
+    len = sizeof back;
+    result("IP_OPTIONS read back", getsockopt(u, IPPROTO_IP, IP_OPTIONS, back, &len));
+    printf("IP_OPTIONS length %u\n", len);
+    unsigned char big[44] = {0};
+    result("IP_OPTIONS too long", setsockopt(u, IPPROTO_IP, IP_OPTIONS, big, sizeof big));
+    unsigned char bad[4] = {IPOPT_RR, 1, 0, 0};
+    result("IP_OPTIONS malformed", setsockopt(u, IPPROTO_IP, IP_OPTIONS, bad, sizeof bad));
+    result("IP_OPTIONS bad pointer", setsockopt(u, IPPROTO_IP, IP_OPTIONS, (void *)8, 8));
+    result("IP_OPTIONS negative length", syscall(SYS_setsockopt, u, IPPROTO_IP, IP_OPTIONS, rr, -1));
+    result("IP_OPTIONS bad fd", setsockopt(999, IPPROTO_IP, IP_OPTIONS, rr, sizeof rr));
+    result("IP_OPTIONS not a socket", setsockopt(filefd, IPPROTO_IP, IP_OPTIONS, rr, sizeof rr));
+    int us = socket(AF_UNIX, SOCK_DGRAM, 0);
+    result("IP_OPTIONS on a unix socket", setsockopt(us, IPPROTO_IP, IP_OPTIONS, rr, sizeof rr));
+    close(us);
+    int u6 = socket(AF_INET6, SOCK_DGRAM, 0);
+    result("IPV6_RTHDR removed", setsockopt(u6, IPPROTO_IPV6, IPV6_RTHDR, NULL, 0));
+    unsigned char h[16] = {0};
+    result("IPV6_RTHDR bad length", setsockopt(u6, IPPROTO_IPV6, IPV6_RTHDR, h, 12));
+    result("IPV6_2292PKTOPTIONS cleared", setsockopt(u6, IPPROTO_IPV6, 6, NULL, 0));
+    union {
+        char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+        struct cmsghdr align;
+    } pk;
+    memset(&pk, 0, sizeof pk);
+    struct cmsghdr *c = (struct cmsghdr *)pk.buf;
+    c->cmsg_level = IPPROTO_IPV6;
+    c->cmsg_type = IPV6_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
+    ((struct in6_pktinfo *)CMSG_DATA(c))->ipi6_addr = in6addr_loopback;
+    result("IPV6_2292PKTOPTIONS source ::1", setsockopt(u6, IPPROTO_IPV6, 6, pk.buf, sizeof pk.buf));
+    c->cmsg_len = sizeof pk.buf + 8;
+    result("IPV6_2292PKTOPTIONS malformed", setsockopt(u6, IPPROTO_IPV6, 6, pk.buf, sizeof pk.buf));
+    close(u6);
+    close(u);
+
+    /* Messages without an address, with a TTL; a malformed record; descriptors on a UDP socket. */
+    int rx = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in ra = {.sin_family = AF_INET};
+    inet_pton(AF_INET, "127.0.0.1", &ra.sin_addr);
+    bind(rx, (struct sockaddr *)&ra, sizeof ra);
+    socklen_t rl = sizeof ra;
+    getsockname(rx, (struct sockaddr *)&ra, &rl);
+    int on = 1;
+    setsockopt(rx, IPPROTO_IP, IP_RECVTTL, &on, sizeof on);
+    int tx = socket(AF_INET, SOCK_DGRAM, 0);
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } t;
+    memset(&t, 0, sizeof t);
+    struct iovec iov = {"ttl", 3};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = t.buf, .msg_controllen = sizeof t.buf};
+    c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_TTL;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    *(int *)CMSG_DATA(c) = 5;
+    result("sendmsg TTL unconnected, no address", sendmsg(tx, &m, 0));
+    connect(tx, (struct sockaddr *)&ra, sizeof ra);
+    result("sendmsg TTL, no address", sendmsg(tx, &m, 0));
+    char got[16];
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } in;
+    struct msghdr r = {.msg_iov = &(struct iovec){got, sizeof got}, .msg_iovlen = 1, .msg_control = in.buf,
+                       .msg_controllen = sizeof in.buf};
+    long n = recvmsg(rx, &r, MSG_DONTWAIT);
+    struct cmsghdr *rc = CMSG_FIRSTHDR(&r);
+    printf("received %ld bytes, ttl %d\n", n, rc && rc->cmsg_type == IP_TTL ? *(int *)CMSG_DATA(rc) : -1);
+    c->cmsg_len = sizeof t.buf + 8;
+    result("sendmsg malformed record, no address", sendmsg(tx, &m, 0));
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    *(int *)CMSG_DATA(c) = filefd;
+    result("sendmsg descriptors on UDP, no address", sendmsg(tx, &m, 0));
+    close(tx);
+    close(rx);
+}
+
 int main(void) {
     char what[512];
     mkdir("dir", 0755);
@@ -657,5 +752,6 @@ int main(void) {
     result("unix connect exact length", connect(uc, (struct sockaddr *)&exact, exactlen));
     close(uc);
     close(ul);
+    socket_options(filefd);
     return 0;
 }

@@ -129,6 +129,21 @@ static void *flip_port(void *arg) {
     return NULL;
 }
 
+/* A message with ancillary data whose address a thread adds and takes away (race-sendmsg-control). */
+static struct msghdr race_msg;
+static struct sockaddr_in race_to;
+
+static void *flip_name(void *arg) {
+    (void)arg;
+    while (!stop) {
+        *(void *volatile *)&race_msg.msg_name = &race_to;
+        *(volatile socklen_t *)&race_msg.msg_namelen = sizeof race_to;
+        *(void *volatile *)&race_msg.msg_name = NULL;
+        *(volatile socklen_t *)&race_msg.msg_namelen = 0;
+    }
+    return NULL;
+}
+
 static struct sockaddr_in loopback(int port) {
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
     inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
@@ -533,6 +548,44 @@ int main(int argc, char **argv) {
         stop = 1;
         pthread_join(t, NULL);
         printf("wins %d of %d\n", wins, n);
+        return 0;
+    }
+    if (!strcmp(mode, "race-sendmsg-control")) {
+        /* hostile race-sendmsg-control ALLOWED_PORT FORBIDDEN_PORT N: a UDP socket connected to the
+         * allowed port sends N messages with a TTL and no address while a thread adds the forbidden
+         * port's address to the message and takes it away; prints how many sends succeeded (the
+         * caller counts what reached the forbidden port) */
+        int n = atoi(argv[4]), ok = 0, ttl = 9;
+        struct sockaddr_in allowed = loopback(atoi(argv[2]));
+        race_to = loopback(atoi(argv[3]));
+        int s = socket(AF_INET, SOCK_DGRAM, 0);
+        if (connect(s, (struct sockaddr *)&allowed, sizeof allowed) != 0) {
+            printf("NO connect %s\n", strerrorname_np(errno));
+            return 0;
+        }
+        union {
+            char buf[CMSG_SPACE(sizeof(int))];
+            struct cmsghdr align;
+        } u;
+        memset(&u, 0, sizeof u);
+        static struct iovec iov = {"x", 1};
+        race_msg.msg_iov = &iov;
+        race_msg.msg_iovlen = 1;
+        race_msg.msg_control = u.buf;
+        race_msg.msg_controllen = sizeof u.buf;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&race_msg);
+        c->cmsg_level = IPPROTO_IP;
+        c->cmsg_type = IP_TTL;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &ttl, sizeof ttl);
+        pthread_t t;
+        pthread_create(&t, NULL, flip_name, NULL);
+        for (int i = 0; i < n; i++) {
+            if (sendmsg(s, &race_msg, 0) == 1) ok++;
+        }
+        stop = 1;
+        pthread_join(t, NULL);
+        printf("sent %d of %d\n", ok, n);
         return 0;
     }
     if (!strcmp(mode, "sendto") || !strcmp(mode, "sendmsg") || !strcmp(mode, "sendmmsg")) { /* hostile MODE PORT */

@@ -282,7 +282,9 @@ class ControlPlaneTest {
      * run starts. A policy session created later on a run without one would decide on memory the
      * program can still change (the open race), so its create fails, says why and how, and changes
      * nothing; so does it on a run that performs opens for an observing session only, which does
-     * not check links and renames; on a run started with a policy, a second policy session is accepted.
+     * not check links and renames (and a policy on connects, on one that performs connects for an
+     * observing session, which lets source routes be set); on a run started with a policy, a
+     * second policy session is accepted.
      */
     @Test
     void aPolicyOnOpensCreatedAtRuntimeIsRefusedUnlessTheRunStartedWithOne() throws Exception {
@@ -298,9 +300,10 @@ class ControlPlaneTest {
         assertThat(cli("trace", "list", "--root", root.toString(), "cp1"))
                 .contains("SESSIONS (1)").doesNotContain("late-policy");
 
-        // A run that performs opens for an observing session does not check links and renames.
+        // A run that performs opens for an observing session does not check links and renames; one
+        // that performs connects for it does not hold the socket options that set a source route.
         Path observing = write("observing.json", """
-                {"name": "observing", "points": [{"name": "syscall/openat/enter"}],
+                {"name": "observing", "points": [{"name": "syscall/openat/enter"}, {"name": "syscall/connect/enter"}],
                  "sinks": [{"name": "text", "config": {"path": "%s"}}]}""".formatted(tmp.resolve("observing.log")));
         Process third = startLoop("cp4", observing, tmp.resolve("stop-cp4"));
         try {
@@ -308,6 +311,13 @@ class ControlPlaneTest {
             assertThat(cliFails("trace", "create", "--root", root.toString(), "--config", late.toString(), "cp4"))
                     .contains("syscall/openat/enter (this run performs opens, but not the links and renames")
                     .contains("start the run with this session");
+            Path lateNetwork = write("late-network.json", """
+                    {"name": "late-network", "points": [{"name": "syscall/connect/enter"}],
+                     "sinks": [{"name": "policy", "config": {"rules": [{"point": "syscall/connect/enter",
+                       "match": {"port": 9}, "action": "deny"}]}}]}""");
+            assertThat(cliFails("trace", "create", "--root", root.toString(), "--config", lateNetwork.toString(), "cp4"))
+                    .contains("syscall/connect/enter (this run performs connects, but does not hold the socket options"
+                            + " that set a source route");
         } finally {
             Files.writeString(tmp.resolve("stop-cp4"), "");
             if (!third.waitFor(30, TimeUnit.SECONDS)) {

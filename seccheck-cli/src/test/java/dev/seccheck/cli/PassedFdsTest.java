@@ -13,8 +13,11 @@ import org.junit.jupiter.api.io.TempDir;
  * Descriptors a program sends with an address (SCM_RIGHTS on a unix datagram socket: systemd's
  * notify socket, the journal's memfd for a large message) reach the receiver under seccheck, which
  * sends messages with an address for the program: it takes the same open files from the program
- * and names them in its own send. Before, every such message failed with EPERM. Credentials
- * (SCM_CREDENTIALS) are still refused: the kernel checks them against the sender, seccheck.
+ * and names them in its own send. Before, every such message failed with EPERM. Messages without
+ * an address are sent by seccheck too (a second thread could add one after seccheck read the
+ * message, see EmulationTest), with their other ancillary data: a UDP datagram's TTL, refused
+ * before when sent with an address. Credentials (SCM_CREDENTIALS) are refused, with an address or
+ * without: the kernel checks them against the sender, seccheck.
  */
 class PassedFdsTest {
 
@@ -41,8 +44,13 @@ class PassedFdsTest {
                 two records -> two records one+other
                 a closed fd -> Bad file descriptor
                 credentials -> credentials\s
+                no address, two fds -> no address, two fds a+b
+                no address, credentials -> no address, credentials\s
+                a TTL -> [7]
                 """);
-        return natively.replace("credentials -> credentials \n", "credentials -> Operation not permitted\n");
+        return natively.replace("credentials -> credentials \n", "credentials -> Operation not permitted\n")
+                .replace("no address, credentials -> no address, credentials \n",
+                        "no address, credentials -> Operation not permitted\n");
     }
 
     @Test

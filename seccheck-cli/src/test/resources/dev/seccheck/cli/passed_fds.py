@@ -1,7 +1,8 @@
 """Sends descriptors with an address over a unix datagram socket (SCM_RIGHTS), as systemd's
 notify socket and the journal receive them, and prints what the receiver got; then a bad
-descriptor, a message of two records, and credentials (SCM_CREDENTIALS). PassedFdsTest runs it
-natively and under seccheck, which sends such messages for the program."""
+descriptor, a message of two records, and credentials (SCM_CREDENTIALS); the same without an
+address on a connected socket; and a UDP datagram with its TTL. PassedFdsTest runs it natively and
+under seccheck, which sends such messages for the program."""
 import array
 import os
 import socket
@@ -30,9 +31,12 @@ def received():
     return msg.decode() + " " + "+".join(texts)
 
 
-def send(what, ancillary):
+def send(what, ancillary, sock=tx, to=path):
     try:
-        tx.sendmsg([what.encode()], ancillary, 0, path)
+        if to is None:
+            sock.sendmsg([what.encode()], ancillary)
+        else:
+            sock.sendmsg([what.encode()], ancillary, 0, to)
         print(what, "->", received())
     except OSError as e:
         print(what, "->", e.strerror)
@@ -44,3 +48,23 @@ send("two records", [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [pi
                      (socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [pipe_with("other")]))])
 send("a closed fd", [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [999]))])
 send("credentials", [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, array.array("i", [os.getpid(), os.getuid(), os.getgid()]))])
+
+connected = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+connected.connect(path)
+send("no address, two fds", [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [pipe_with("a"), pipe_with("b")]))],
+     connected, None)
+send("no address, credentials",
+     [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, array.array("i", [os.getpid(), os.getuid(), os.getgid()]))],
+     connected, None)
+
+udp_rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+udp_rx.bind(("127.0.0.1", 0))
+IP_RECVTTL = 12  # linux/in.h; Python's socket module lacks it
+udp_rx.setsockopt(socket.IPPROTO_IP, IP_RECVTTL, 1)
+udp_tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try:
+    udp_tx.sendmsg([b"ttl"], [(socket.IPPROTO_IP, socket.IP_TTL, array.array("i", [7]))], 0, udp_rx.getsockname())
+    _, anc, _, _ = udp_rx.recvmsg(10, socket.CMSG_SPACE(4))
+    print("a TTL ->", [int.from_bytes(data[:4], "little") for _, _, data in anc])
+except OSError as e:
+    print("a TTL ->", e.strerror)

@@ -6,8 +6,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * SocketCalls performs connect, bind and sendto on a socket seccheck took from a program
- * ({@code pidfd_getfd}), with the address seccheck read, and returns the kernel's answer
+ * SocketCalls performs connect, bind, sendto and setsockopt on a socket seccheck took from a
+ * program ({@code pidfd_getfd}), with the address or value seccheck read, and returns the kernel's answer
  * ({@code -errno} on failure, see {@link Direct}): EINPROGRESS, a short count and ECONNREFUSED
  * go back to the program unchanged. It also reads what a socket taken that way is (its
  * address, its peer's, family and type, the pid that listened), for the messages that describe
@@ -98,6 +98,13 @@ public final class SocketCalls {
             len.set(ValueLayout.JAVA_INT, 0, Integer.BYTES);
             long r = Direct.call(Sysno.GETSOCKOPT, fd, SOL_SOCKET, name, value.address(), len.address(), 0);
             return r < 0 ? r : value.get(ValueLayout.JAVA_INT, 0);
+        }
+    }
+
+    /** setsockopt(fd, level, name, value): 0 or -errno. */
+    public static long setsockopt(int fd, int level, int name, byte[] value) {
+        try (Arena arena = Arena.ofConfined()) {
+            return Direct.call(Sysno.SETSOCKOPT, fd, level, name, copy(arena, value).address(), value.length, 0);
         }
     }
 

@@ -350,6 +350,41 @@ class EmulationTest {
         }
     }
 
+    /**
+     * A message with ancillary data and no address was sent as the program made it: a second
+     * thread adding the forbidden port's address after seccheck's read had the kernel send there
+     * (natively about a tenth of 100,000 such sends reach it). seccheck now sends every message
+     * itself, with its own copy of the message.
+     */
+    @Test
+    void addingAnAddressToAMessageAfterTheReadNeverWins() throws Exception {
+        try (DatagramSocket ok = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+             DatagramSocket bad = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            bad.setReceiveBufferSize(8 << 20);
+            String n = "100000";
+            String[] args = {"race-sendmsg-control", "" + ok.getLocalPort(), "" + bad.getLocalPort(), n};
+            assertThat(nativeRun(args)).isEqualTo("sent " + n + " of " + n);
+            assertThat(received(bad)).as("natively").isPositive();
+            assertThat(guardedRun(bad.getLocalPort(), args)).startsWith("sent ");
+            assertThat(received(bad)).as("under seccheck").isZero();
+        }
+    }
+
+    /** How many datagrams wait on {@code s}, taking them. */
+    private static int received(DatagramSocket s) throws IOException {
+        s.setSoTimeout(200);
+        byte[] b = new byte[16];
+        int count = 0;
+        try {
+            while (true) {
+                s.receive(new java.net.DatagramPacket(b, b.length));
+                count++;
+            }
+        } catch (java.net.SocketTimeoutException drained) {
+            return count;
+        }
+    }
+
     @Test
     void datagramsWithAnAddressAreCheckedLikeConnect() throws Exception {
         try (DatagramSocket bad = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {

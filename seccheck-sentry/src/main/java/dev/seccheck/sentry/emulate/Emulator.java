@@ -50,10 +50,12 @@ public final class Emulator implements AutoCloseable {
      *     file by name (truncate, chmod, chown, setxattr, removexattr), checked against the sinks
      *     that decide on opening files
      *     ({@link NameEmulation}, {@link AttributeCalls})
+     * @param routes source routes, which send packets to hosts no connect names, refused: a sink
+     *     decides at connect's points ({@link SourceRoutes}; setsockopt of the options that set one)
      */
-    public record Effects(boolean opens, boolean connects, boolean binds, boolean names) {
+    public record Effects(boolean opens, boolean connects, boolean binds, boolean names, boolean routes) {
         /** Nothing emulated. */
-        public static final Effects NONE = new Effects(false, false, false, false);
+        public static final Effects NONE = new Effects(false, false, false, false, false);
 
         /** Returns whether syscall {@code nr} is emulated (or, for open_by_handle_at, refused). */
         public boolean covers(int nr) {
@@ -68,7 +70,12 @@ public final class Emulator implements AutoCloseable {
 
         /** Returns whether anything is emulated. */
         public boolean any() {
-            return opens || connects || binds || names;
+            return opens || connects || binds || names || routes;
+        }
+
+        /** Returns what the filter must hold beyond whole syscalls: the setsockopt calls that may set a source route. */
+        public dev.seccheck.sentry.filter.Fragment fragment() {
+            return routes ? SourceRoutes.FILTER_FRAGMENT : dev.seccheck.sentry.filter.Fragment.EMPTY;
         }
     }
 
@@ -147,6 +154,9 @@ public final class Emulator implements AutoCloseable {
     public boolean handles(SeccompNotification n) {
         if (ownFiles.guarded() && OwnFiles.holds(n.nr())) {
             return true;
+        }
+        if (n.nr() == Sysno.SETSOCKOPT) {
+            return effects.routes() && SourceRoutes.holds(n.arg1(), n.arg2());
         }
         if (!effects.covers(n.nr())) {
             return false;

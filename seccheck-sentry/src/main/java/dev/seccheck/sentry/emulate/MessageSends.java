@@ -11,15 +11,15 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * MessageSends emulates sendmsg and sendmmsg that carry an address ({@code msg_name}): each
- * message fires connect's enter points with seccheck's copy of the address and, when allowed, is
- * sent as one sendto of its gathered data to that copy, which the kernel treats the same for
- * datagram and stream sockets (MSG_FASTOPEN included). A message without an address is sent the
- * same way (the socket's peer was checked at connect). Descriptors a message passes
- * (SCM_RIGHTS) are passed on as the same open files ({@link PassedFds}); other ancillary data
- * (credentials, IP options) with an address is refused with EPERM, since the kernel checks it
- * against the sender; a single sendmsg with ancillary data and no address runs as the program
- * made it.
+ * MessageSends emulates sendmsg and sendmmsg. Each message with an address ({@code msg_name})
+ * fires connect's enter points with seccheck's copy of the address and, when allowed, is sent as
+ * one send of its gathered data to that copy, which the kernel treats the same for datagram and
+ * stream sockets (MSG_FASTOPEN included). A message without an address is sent the same way, with
+ * none (the socket's peer was checked at connect), so a second thread cannot add one after the
+ * read, nor make the kernel read another socket under the same number. Its ancillary data goes
+ * with it ({@link PassedFds}: descriptors passed on as the same open files; credentials and source
+ * routes refused with EPERM). Nothing is sent as the program made it: the kernel would read the
+ * message and the descriptor again, which a second thread can change in between.
  * sendmmsg writes each sent message's {@code msg_len} back and returns how many were sent.
  */
 final class MessageSends {
@@ -41,11 +41,7 @@ final class MessageSends {
     }
 
     /** One message as seccheck read it: its ancillary data is empty when it has none. */
-    private record Msg(long namePtr, byte[] name, byte[] data, byte[] control) {
-        boolean hasControl() {
-            return control.length > 0;
-        }
-    }
+    private record Msg(long namePtr, byte[] name, byte[] data, byte[] control) {}
 
     /**
      * Serves a sendmsg or sendmmsg on the program's socket {@code sock} (our copy, taken once for
@@ -106,16 +102,14 @@ final class MessageSends {
                         finish(call, ev, sent, -verdict, many);
                         return;
                     }
-                } else if (m.hasControl() && !many) {
-                    // No address to check: the kernel sends it as made, ancillary data and all (see
-                    // docs/emulation.md for the race this leaves on datagram sockets).
-                    call.allowAsMade();
-                    return;
                 }
                 try (PassedFds passed = PassedFds.take(m.control(), programFd -> net.socketOf(call, programFd))) {
                     r = net.sendTo(call, sock, m.data(), flags, m.name() == null ? new byte[0] : m.name(), peer,
                             passed.control());
                 } catch (PassedFds.Refused e) {
+                    if (e.attempt != null) {
+                        net.refused(call, e.attempt, e.errno);
+                    }
                     r = -e.errno;
                 }
             }

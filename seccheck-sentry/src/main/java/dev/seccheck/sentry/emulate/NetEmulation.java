@@ -84,6 +84,10 @@ final class NetEmulation {
         // The program's socket, taken once (-errno when the fd is none: the call then fails as natively).
         int sock = socketOf(call, (int) n.arg0());
         try {
+            if (n.nr() == Sysno.SETSOCKOPT) {
+                setOption(call, sock);
+                return true;
+            }
             // The socket's family, asked once: a netlink one is served as made, a unix one walks its paths.
             long domain = sock < 0 ? -1 : SocketCalls.socketOption(sock, SocketCalls.SO_DOMAIN);
             if (n.nr() == Sysno.SENDMSG || n.nr() == Sysno.SENDMMSG) {
@@ -94,6 +98,64 @@ final class NetEmulation {
         } finally {
             PathCalls.close(sock);
         }
+    }
+
+    /**
+     * Serves a setsockopt the filter held as one that may set a source route
+     * ({@link SourceRoutes}) on the program's socket {@code sock} (-errno when none): reads the
+     * value once, fires setsockopt's enter points with that copy, refuses a route with EPERM and a
+     * line on the run's log, and otherwise sets the copy on the socket as the program would.
+     */
+    private void setOption(Call call, int sock) {
+        SeccompNotification n = call.notification();
+        int level = (int) n.arg1();
+        int name = (int) n.arg2();
+        int length = (int) n.arg4();
+        SyscallEvent ev = new SyscallEvent(call.tid(), Sysno.SETSOCKOPT, n.arg0(), n.arg1(), n.arg2(), n.arg3(),
+                n.arg4(), 0, false, 0);
+        Snapshot none = new Snapshot(0, new byte[0]);
+        if (sock < 0) {
+            call.fail(ev, none, -sock);
+            return;
+        }
+        if (SourceRoutes.lengthRefused(level, name, length)) {
+            // The kernel refuses the length before it reads the value.
+            call.fail(ev, none, Errno.EINVAL);
+            return;
+        }
+        byte[] value;
+        try {
+            value = length == 0 ? new byte[0] : memory.bytes(call.tid(), n.arg3(), length);
+        } catch (ProgramMemory.Fault f) {
+            call.failUnreadable(ev, f);
+            return;
+        }
+        Snapshot seen = new Snapshot(n.arg3(), value);
+        if (call.enter(ev, seen) != 0) {
+            return;
+        }
+        long domain = SocketCalls.socketOption(sock, SocketCalls.SO_DOMAIN);
+        if (domain == SockAddr.AF_INET || domain == SockAddr.AF_INET6) {
+            String route;
+            try {
+                route = SourceRoutes.inOption(level, name, value);
+            } catch (AncillaryData.Malformed e) {
+                call.fail(ev, seen, Errno.EINVAL);
+                return;
+            }
+            if (route != null) {
+                refused(call, route + " would send the socket's packets to hosts no connect or send names", Errno.EPERM);
+                call.fail(ev, seen, Errno.EPERM);
+                return;
+            }
+        }
+        call.complete(ev, seen, asProgram(call, Sysno.SETSOCKOPT, () -> SocketCalls.setsockopt(sock, level, name, value)));
+    }
+
+    /** Says on the run's log that a call of the program was refused with {@code errno}, and why. */
+    void refused(Call call, String why, int errno) {
+        log.accept("refused " + Sysno.name(call.notification().nr()) + " from task " + call.tid() + " ("
+                + Procfs.comm(call.tid()) + "): " + why + " (" + Errno.name(errno) + ")");
     }
 
     /**

@@ -111,6 +111,16 @@ final class FilterLayers {
     }
 
     /**
+     * Returns what the notifier's filter holds by argument, beyond {@link #notified}'s whole
+     * syscalls: executable file mmaps ({@link #mmapFragment}) and, while a sink decides at a
+     * connect point, the setsockopt calls that may set a source route
+     * ({@link dev.seccheck.sentry.emulate.SourceRoutes}). Fixed at start, as the filter is.
+     */
+    Fragment heldByArgument() {
+        return mmapFragment().then(syscalls.emulation().fragment());
+    }
+
+    /**
      * From any thread: asks that every task carry what {@code next} (a preview of the points
      * about to be enabled) needs; the caller rings the doorbell. The future completes once every
      * live task has the layers (a task left in a group stop counts: it runs nothing before its

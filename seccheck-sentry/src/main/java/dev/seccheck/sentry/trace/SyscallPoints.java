@@ -47,6 +47,8 @@ final class SyscallPoints implements EmulatedPoints {
     private final ExecCalls execCalls;
     /** The points of the syscalls that open by path, asked about changes of names ({@link #refuses}). */
     private final List<Point> openPoints;
+    /** The points of connect, where sendto, sendmsg and sendmmsg with an address are reported too. */
+    private final List<Point> connectPoints;
     /**
      * Enter-time decodes, by tid, for exit points of calls whose arguments are gone by the exit
      * stop. Concurrent because the notifier thread fires too, though it never sees an exit.
@@ -61,7 +63,8 @@ final class SyscallPoints implements EmulatedPoints {
         this.context = context;
         this.mmap = mmap;
         this.execCalls = execCalls;
-        this.openPoints = openPoints(catalog);
+        this.openPoints = schematizedPoints(catalog, Sysno.OPEN, Sysno.OPENAT, Sysno.CREAT);
+        this.connectPoints = schematizedPoints(catalog, Sysno.CONNECT);
     }
 
     /**
@@ -122,7 +125,8 @@ final class SyscallPoints implements EmulatedPoints {
      * Returns what the run emulates: opens while a schematized open, openat or creat point is
      * enabled, connect and sendto-with-an-address while a connect point is, bind while a bind
      * point is, the calls on names (links, renames, unlinks, new files, symlinks, bind, which makes
-     * a unix socket's file) and truncate while a sink decides at an open point. Decided once, by the
+     * a unix socket's file) and truncate while a sink decides at an open point, and source routes
+     * refused while one decides at a connect point. Decided once, by the
      * first call (the filters of the run are fixed at start): sessions created later are served
      * the ptrace way for syscalls not emulated from the start.
      */
@@ -130,15 +134,17 @@ final class SyscallPoints implements EmulatedPoints {
         if (emulation == null) {
             boolean opens = schematized(Sysno.OPEN) || schematized(Sysno.OPENAT) || schematized(Sysno.CREAT);
             boolean decided = openPoints.stream().anyMatch(state::decided);
-            emulation = new Emulator.Effects(opens, schematized(Sysno.CONNECT), schematized(Sysno.BIND), decided);
+            boolean routes = connectPoints.stream().anyMatch(state::decided);
+            emulation = new Emulator.Effects(opens, schematized(Sysno.CONNECT), schematized(Sysno.BIND), decided,
+                    routes);
         }
         return emulation;
     }
 
-    /** The schematized enter and exit points of open, openat and creat (openat2 is reported at openat's). */
-    private static List<Point> openPoints(Catalog catalog) {
+    /** The schematized enter and exit points of the syscalls {@code nrs} (openat2 is reported at openat's). */
+    private static List<Point> schematizedPoints(Catalog catalog, int... nrs) {
         List<Point> out = new ArrayList<>();
-        for (int nr : new int[] {Sysno.OPEN, Sysno.OPENAT, Sysno.CREAT}) {
+        for (int nr : nrs) {
             for (SyscallType type : new SyscallType[] {SyscallType.ENTER, SyscallType.EXIT}) {
                 catalog.pointForSyscall(type, nr).ifPresent(out::add);
             }

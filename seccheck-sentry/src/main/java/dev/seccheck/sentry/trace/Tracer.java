@@ -165,7 +165,7 @@ public final class Tracer {
     private void attach(Path program, List<String> argv) throws SentryException, LinuxException {
         layers.atStart();
         launch = Launch.start(program, argv, null, null, null, layers.notified(),
-                Guard.forThisProcess(allowPtrace), layers.mmapFragment());
+                Guard.forThisProcess(allowPtrace), layers.heldByArgument());
         Launch.Child child = launch.attach(lifecycle, false);
         rootPid = child.pid();
         Task root = child.task();
@@ -195,7 +195,7 @@ public final class Tracer {
     public CompletableFuture<WaitStatus> exec(Path program, List<String> argv, List<String> env, String cwd, int[] stdio,
             java.util.function.IntConsumer started) {
         Launch command = Launch.start(program, argv, env, cwd, stdio, layers.notified(),
-                Guard.forThisProcess(allowPtrace), layers.mmapFragment());
+                Guard.forThisProcess(allowPtrace), layers.heldByArgument());
         CompletableFuture<WaitStatus> ended = execs.submit(command, argv, started);
         if (ended.isCompletedExceptionally()) {
             command.abandon(); // refused at once: no tracer will release its held child

@@ -1,0 +1,58 @@
+package dev.seccheck.sentry.emulate;
+
+import dev.seccheck.abi.Errno;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * AncillaryData reads the records (cmsghdr) of a message's ancillary data, or of IPv6's packet
+ * options set as a socket option, as the kernel walks them: a record starts at each multiple of
+ * 8 bytes after the one before it, a tail shorter than a header is ignored, and a record whose
+ * length is shorter than its header or runs past the data makes the whole call fail with EINVAL.
+ */
+final class AncillaryData {
+    private AncillaryData() {}
+
+    /** The size of a record's header: its length (8 bytes), level and type. */
+    static final int HEADER = 16;
+
+    /** One record: where it starts in the data, its length (header included), level and type. */
+    record Record(int at, int length, int level, int type) {
+        /** Where its value starts. */
+        int valueAt() {
+            return at + HEADER;
+        }
+
+        /** Its value's length. */
+        int valueLength() {
+            return length - HEADER;
+        }
+    }
+
+    /** The data is not well formed: the kernel refuses it with {@link Errno#EINVAL}. */
+    static final class Malformed extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Malformed(String why) {
+            super(why, null, false, false);
+        }
+    }
+
+    /** Returns the records of {@code data} in order. */
+    static List<Record> records(byte[] data) throws Malformed {
+        ByteBuffer in = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+        List<Record> out = new ArrayList<>();
+        int at = 0;
+        while (at + HEADER <= data.length) {
+            long len = in.getLong(at);
+            if (len < HEADER || len > data.length - at) {
+                throw new Malformed("a record of " + len + " bytes at " + at + " of " + data.length);
+            }
+            out.add(new Record(at, (int) len, in.getInt(at + 8), in.getInt(at + 12)));
+            at += (int) ((len + 7) & ~7L);
+        }
+        return out;
+    }
+}
