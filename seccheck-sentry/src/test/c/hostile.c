@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
+#include <linux/netlink.h>
 #include <linux/openat2.h>
 #include <linux/perf_event.h>
 #include <linux/seccomp.h>
@@ -140,6 +141,30 @@ static void *flip_name(void *arg) {
         *(volatile socklen_t *)&race_msg.msg_namelen = sizeof race_to;
         *(void *volatile *)&race_msg.msg_name = NULL;
         *(volatile socklen_t *)&race_msg.msg_namelen = 0;
+    }
+    return NULL;
+}
+
+/* A descriptor number a thread points at a netlink socket and at a UDP one in turn, with an
+ * address of each family to match (race-netlink-swap). */
+static int swap_fd, swap_netlink, swap_udp;
+static union {
+    struct sockaddr_nl nl;
+    struct sockaddr_in in;
+} swap_addr;
+static struct sockaddr_in swap_to;
+static volatile int swapper_ready;
+
+static void *swap_socket(void *arg) {
+    (void)arg;
+    struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+    while (!stop) {
+        dup2(swap_netlink, swap_fd);
+        memset((void *)&swap_addr, 0, sizeof swap_addr);
+        memcpy((void *)&swap_addr, &kernel, sizeof kernel);
+        dup2(swap_udp, swap_fd);
+        memcpy((void *)&swap_addr, &swap_to, sizeof swap_to);
+        swapper_ready = 1;
     }
     return NULL;
 }
@@ -544,6 +569,45 @@ int main(int argc, char **argv) {
                 if (getpeername(s, (struct sockaddr *)&peer, &l) == 0 && ntohs(peer.sin_port) == port_b) wins++;
             }
             close(s);
+        }
+        stop = 1;
+        pthread_join(t, NULL);
+        printf("wins %d of %d\n", wins, n);
+        return 0;
+    }
+    if (!strcmp(mode, "race-netlink-swap")) {
+        /* hostile race-netlink-swap CALL FORBIDDEN_PORT N: CALL (sendto, sendmsg or connect) on a
+         * descriptor number a thread points at a netlink socket and at a UDP one in turn, with a
+         * netlink address or the forbidden port's to match. A connect that reached the UDP socket
+         * is counted here (then undone); what the sends delivered, the caller counts */
+        const char *call = argv[2];
+        int n = atoi(argv[4]), wins = 0;
+        swap_to = loopback(atoi(argv[3]));
+        swap_netlink = socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+        swap_udp = socket(AF_INET, SOCK_DGRAM, 0);
+        swap_fd = dup(swap_netlink);
+        pthread_t t;
+        pthread_create(&t, NULL, swap_socket, NULL);
+        while (!swapper_ready) {
+        }
+        struct iovec iov = {"x", 1};
+        struct msghdr m = {.msg_name = (void *)&swap_addr, .msg_namelen = sizeof swap_to, .msg_iov = &iov,
+                           .msg_iovlen = 1};
+        for (int i = 0; i < n; i++) {
+            if (!strcmp(call, "sendto")) {
+                sendto(swap_fd, "x", 1, MSG_DONTWAIT, (struct sockaddr *)&swap_addr, sizeof swap_to);
+            } else if (!strcmp(call, "sendmsg")) {
+                sendmsg(swap_fd, &m, MSG_DONTWAIT);
+            } else {
+                connect(swap_fd, (struct sockaddr *)&swap_addr, sizeof swap_to);
+                struct sockaddr_in peer;
+                socklen_t l = sizeof peer;
+                if (getpeername(swap_udp, (struct sockaddr *)&peer, &l) == 0 && peer.sin_port == swap_to.sin_port) {
+                    wins++;
+                    struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+                    connect(swap_udp, &unspec, sizeof unspec);
+                }
+            }
         }
         stop = 1;
         pthread_join(t, NULL);

@@ -283,7 +283,8 @@ class ControlPlaneTest {
      * program can still change (the open race), so its create fails, says why and how, and changes
      * nothing; so does it on a run that performs opens for an observing session only, which does
      * not check links and renames (and a policy on connects, on one that performs connects for an
-     * observing session, which lets source routes be set); on a run started with a policy, a
+     * observing session, which lets source routes be set and netlink calls run as made); on a run
+     * started with a policy, a
      * second policy session is accepted.
      */
     @Test
@@ -316,7 +317,7 @@ class ControlPlaneTest {
                      "sinks": [{"name": "policy", "config": {"rules": [{"point": "syscall/connect/enter",
                        "match": {"port": 9}, "action": "deny"}]}}]}""");
             assertThat(cliFails("trace", "create", "--root", root.toString(), "--config", lateNetwork.toString(), "cp4"))
-                    .contains("syscall/connect/enter (this run performs connects, but does not hold the socket options"
+                    .contains("syscall/connect/enter (this run performs connects, but neither holds the socket options"
                             + " that set a source route");
         } finally {
             Files.writeString(tmp.resolve("stop-cp4"), "");

@@ -2,6 +2,8 @@ package dev.seccheck.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -43,6 +45,41 @@ class NetlinkRequestsTest {
         PackagedCli.Result r = PackagedCli.nativeOrUnderSeccheck(tmp, underSeccheck, List.of("unshare", "-n", "sh", "-c", SCRIPT));
         // The interface's index and MAC address differ from run to run.
         return r.out().replaceAll("link/ether \\S+ brd \\S+", "link/ether MAC").replaceAll("(?m)^\\d+: ", "N: ");
+    }
+
+    /**
+     * Under a policy deciding at connect, a netlink call of a task whose descriptor table another
+     * task shares is made by seccheck on its copy of the socket: let run as made, a second thread
+     * could swap another socket in under the number after the check (EmulationTest). Queries and
+     * dumps then work as natively (a dump of the links, getaddrinfo); a request that changes the
+     * system, which the kernel would resolve in seccheck's context, is refused with EPERM and a
+     * line. A program with one thread makes all three as natively. In a network namespace of the
+     * program's own.
+     */
+    @Test
+    void aThreadedProgramsNetlinkQueriesWorkAndItsChangesAreRefusedUnderAPolicy() throws Exception {
+        Path script = tmp.resolve("netlink_threads.py");
+        try (InputStream in = NetlinkRequestsTest.class.getResourceAsStream("netlink_threads.py")) {
+            Files.copy(in, script);
+        }
+        Path policy = Files.writeString(tmp.resolve("policy.json"), """
+                {"name": "peers", "points": [{"name": "syscall/connect/enter"}],
+                 "sinks": [{"name": "policy", "config": {"rules": [
+                   {"point": "syscall/connect/enter", "match": {"port": 9}, "action": "deny"}]}}]}""");
+        String nativeLines = "links 1\nresolved 127.0.0.1\nset lo up 0\n";
+        for (String mode : List.of("threaded", "single")) {
+            List<String> cmd = List.of("unshare", "-rn", "/usr/bin/python3", script.toString(), mode);
+            assertThat(PackagedCli.nativeOrUnderSeccheck(tmp, false, cmd).out()).as(mode + " natively")
+                    .isEqualTo(nativeLines);
+            PackagedCli.Result r = PackagedCli.nativeOrUnderSeccheck(tmp, true, cmd, policy);
+            if (mode.equals("threaded")) {
+                assertThat(r.out()).isEqualTo("links 1\nresolved 127.0.0.1\nset lo up errno 1\n");
+                assertThat(r.err()).contains("refused sendto from task", "a routing request of type 19",
+                        "from a task whose descriptor table another task shares");
+            } else {
+                assertThat(r.out()).as("one thread").isEqualTo(nativeLines);
+            }
+        }
     }
 
     @Test

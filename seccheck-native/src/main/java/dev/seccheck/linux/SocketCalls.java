@@ -65,6 +65,8 @@ public final class SocketCalls {
     /** getsockopt names for the socket's type and family (asm-generic/socket.h). */
     public static final int SO_TYPE = 3;
     public static final int SO_DOMAIN = 39;
+    /** getsockopt name for the socket's protocol (a netlink socket's family of messages). */
+    public static final int SO_PROTOCOL = 38;
 
     /** getsockname(fd): the address bytes as long as the kernel says, or null when the call failed. */
     public static byte[] getsockname(int fd) {

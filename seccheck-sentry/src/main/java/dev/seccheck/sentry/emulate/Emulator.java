@@ -50,10 +50,12 @@ public final class Emulator implements AutoCloseable {
      *     file by name (truncate, chmod, chown, setxattr, removexattr), checked against the sinks
      *     that decide on opening files
      *     ({@link NameEmulation}, {@link AttributeCalls})
-     * @param routes source routes, which send packets to hosts no connect names, refused: a sink
-     *     decides at connect's points ({@link SourceRoutes}; setsockopt of the options that set one)
+     * @param peersDecided a sink decides at connect's points: source routes, which send packets
+     *     to hosts no connect names, are refused ({@link SourceRoutes}; setsockopt of the options
+     *     that set one is held), and a netlink call of a task sharing its descriptor table is made
+     *     by seccheck ({@link NetEmulation#letRunAsMade})
      */
-    public record Effects(boolean opens, boolean connects, boolean binds, boolean names, boolean routes) {
+    public record Effects(boolean opens, boolean connects, boolean binds, boolean names, boolean peersDecided) {
         /** Nothing emulated. */
         public static final Effects NONE = new Effects(false, false, false, false, false);
 
@@ -70,12 +72,12 @@ public final class Emulator implements AutoCloseable {
 
         /** Returns whether anything is emulated. */
         public boolean any() {
-            return opens || connects || binds || names || routes;
+            return opens || connects || binds || names || peersDecided;
         }
 
         /** Returns what the filter must hold beyond whole syscalls: the setsockopt calls that may set a source route. */
         public dev.seccheck.sentry.filter.Fragment fragment() {
-            return routes ? SourceRoutes.FILTER_FRAGMENT : dev.seccheck.sentry.filter.Fragment.EMPTY;
+            return peersDecided ? SourceRoutes.FILTER_FRAGMENT : dev.seccheck.sentry.filter.Fragment.EMPTY;
         }
     }
 
@@ -96,6 +98,7 @@ public final class Emulator implements AutoCloseable {
     private final LandlockDomains landlock;
     private final Consumer<String> log;
     private final IntFunction<FdPaths> fdPaths;
+    private final FileTables files;
     private final ExecutorService pool;
     private final ThreadLocal<Worker> workers;
     /** Whether a task may have left seccheck's user namespace (the Notifier marks it). */
@@ -111,23 +114,27 @@ public final class Emulator implements AutoCloseable {
      * @param ownFiles seccheck's own files within the program's reach: the filter holds the calls
      *     that could write them ({@link OwnFiles#holds}), which are performed here
      * @param landlock the tasks' own Landlock domains, which the calls made here keep to
+     * @param files tells whether a task shares its descriptor table, which decides how a netlink
+     *     call is made
      * @param fdPaths gives, for a tid, how its fds are named in messages ({@code fd_path})
      * @param supervisor this JVM's pid: its /proc entry is out of the program's reach
      */
     public Emulator(SeccompListener listener, EmulatedPoints points, Effects effects, OwnFiles ownFiles,
-            LandlockDomains landlock, IntFunction<FdPaths> fdPaths, int supervisor, Consumer<String> log) {
+            LandlockDomains landlock, FileTables files, IntFunction<FdPaths> fdPaths, int supervisor,
+            Consumer<String> log) {
         this.listener = listener;
         this.points = points;
         this.effects = effects;
         this.ownFiles = ownFiles;
         this.landlock = landlock;
         this.fdPaths = fdPaths;
+        this.files = files;
         this.log = log;
         Identity.Own own = Identity.Own.current();
         this.supervisor = supervisor;
         this.own = own;
         this.workers = ThreadLocal.withInitial(
-                () -> new Worker(supervisor, own, ownFiles, userNamespaces, landlock, effects.names(), log));
+                () -> new Worker(supervisor, own, ownFiles, userNamespaces, landlock, files, effects, log));
         ThreadFactory threads = Thread.ofPlatform().daemon().name("seccheck-emulation-", 0).factory();
         // A pool thread's fds (its mount table watch, the program's files it keeps) are closed when it ends with the pool.
         // No queue: a call that finds every thread busy gets a thread of its own rather than waiting
@@ -156,7 +163,7 @@ public final class Emulator implements AutoCloseable {
             return true;
         }
         if (n.nr() == Sysno.SETSOCKOPT) {
-            return effects.routes() && SourceRoutes.holds(n.arg1(), n.arg2());
+            return effects.peersDecided() && SourceRoutes.holds(n.arg1(), n.arg2());
         }
         if (!effects.covers(n.nr())) {
             return false;
@@ -176,7 +183,7 @@ public final class Emulator implements AutoCloseable {
         if (isOpen(n.nr()) || NameEmulation.serves(n.nr()) || AttributeCalls.serves(n.nr())
                 || n.nr() == Sysno.BIND) {
             if (here == null) {
-                here = new Worker(supervisor, own, ownFiles, userNamespaces, landlock, effects.names(), log);
+                here = new Worker(supervisor, own, ownFiles, userNamespaces, landlock, files, effects, log);
             }
             Call call = new Call(n, task, points, restarts, here.replies(listener), fdPaths.apply(n.tid()),
                     this::finishOnPool);
@@ -294,7 +301,7 @@ public final class Emulator implements AutoCloseable {
         private SeccompReplies replies;
 
         Worker(int supervisor, Identity.Own own, OwnFiles ownFiles, UserNamespaces userNamespaces,
-                LandlockDomains landlock, boolean decidesNames, Consumer<String> log) {
+                LandlockDomains landlock, FileTables files, Effects effects, Consumer<String> log) {
             long r = ThreadCredentials.unshareFs();
             if (r < 0) {
                 throw new IllegalStateException("unshare(CLONE_FS) for an emulation thread: errno " + -r);
@@ -304,8 +311,9 @@ public final class Emulator implements AutoCloseable {
             ProgramMemory memory = new ProgramMemory();
             this.names = new RealPath(calls);
             this.tasks = new TaskFiles(calls, userNamespaces);
-            this.opens = new OpenEmulation(calls, walk, memory, own, names, tasks, ownFiles, landlock, decidesNames, log);
-            this.net = new NetEmulation(calls, walk, names, memory, own, tasks, landlock, log);
+            this.opens = new OpenEmulation(calls, walk, memory, own, names, tasks, ownFiles, landlock, effects.names(), log);
+            this.net = new NetEmulation(calls, walk, names, memory, own, tasks, landlock,
+                    effects.peersDecided() ? files : null, log);
             NameWalks walks = new NameWalks(calls, walk, tasks);
             this.renames = new NameEmulation(calls, walks, memory, own, names, tasks, landlock, log);
             this.attributes = new AttributeCalls(calls, walks, memory, own, names, tasks, landlock);

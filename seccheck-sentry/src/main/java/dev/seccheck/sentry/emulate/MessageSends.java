@@ -18,8 +18,9 @@ import java.nio.ByteOrder;
  * none (the socket's peer was checked at connect), so a second thread cannot add one after the
  * read, nor make the kernel read another socket under the same number. Its ancillary data goes
  * with it ({@link PassedFds}: descriptors passed on as the same open files; credentials and source
- * routes refused with EPERM). Nothing is sent as the program made it: the kernel would read the
- * message and the descriptor again, which a second thread can change in between.
+ * routes refused with EPERM). Nothing but a netlink request ({@link NetEmulation#letRunAsMade}) is
+ * sent as the program made it: the kernel would read the message and the descriptor again, which
+ * a second thread can change in between.
  * sendmmsg writes each sent message's {@code msg_len} back and returns how many were sent.
  */
 final class MessageSends {
@@ -47,10 +48,15 @@ final class MessageSends {
      * Serves a sendmsg or sendmmsg on the program's socket {@code sock} (our copy, taken once for
      * the call; -errno when the fd is none) of family {@code domain} (SO_DOMAIN); on a netlink
      * socket each message's address is decided and then the kernel sends them all as the program
-     * made them ({@link NetEmulation#decideAsMade}).
+     * made them ({@link NetEmulation#decideAsMade}), unless a sink decides at connect and another
+     * task shares the caller's descriptor table ({@link NetEmulation#letRunAsMade}): then they are
+     * sent as any other, requests that name nothing in the sender's context only
+     * ({@link NetEmulation#netlinkRefusal}).
      */
     void serve(Call call, int sock, long domain) {
         boolean netlink = domain == SockAddr.AF_NETLINK;
+        // A netlink request is made by the kernel as made, unless another task could swap the socket meanwhile.
+        boolean asMade = netlink && net.letRunAsMade(call);
         var n = call.notification();
         int fd = (int) n.arg0();
         boolean many = n.nr() == Sysno.SENDMMSG;
@@ -76,12 +82,18 @@ final class MessageSends {
                     finish(call, ev, sent, -Errno.EINVAL, many);
                     return;
                 }
-                int verdict = m.name() == null ? 0 : call.check(ev, seen);
-                if (verdict != 0) {
-                    finish(call, ev, sent, -verdict, many);
+                if (asMade) {
+                    int verdict = m.name() == null ? 0 : call.check(ev, seen);
+                    if (verdict != 0) {
+                        finish(call, ev, sent, -verdict, many);
+                        return;
+                    }
+                    continue;
+                }
+                if (net.netlinkRefusal(call, sock, m.data()) != null) {
+                    finish(call, ev, sent, -Errno.EPERM, many);
                     return;
                 }
-                continue;
             }
             if (m.name() != null && NetEmulation.tooShortForItsFamily(m.name())) {
                 finish(call, ev, sent, -Errno.EINVAL, many);
@@ -128,7 +140,7 @@ final class MessageSends {
             }
             sent = many ? sent + 1 : r;
         }
-        if (netlink) {
+        if (asMade) {
             call.allowAsMade();
             return;
         }

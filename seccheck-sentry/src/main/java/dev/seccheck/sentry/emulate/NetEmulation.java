@@ -57,10 +57,13 @@ final class NetEmulation {
     private final MessageSends messages;
     private final TaskFiles tasks;
     private final LandlockDomains landlock;
+    /** The run's descriptor tables, when a sink decides at connect; else null (netlink calls run as made). */
+    private final FileTables files;
     private final Consumer<String> log;
 
     NetEmulation(PathCalls calls, PathWalk walk, RealPath names, ProgramMemory memory, Identity.Own own,
-            TaskFiles tasks, LandlockDomains landlock, Consumer<String> log) {
+            TaskFiles tasks, LandlockDomains landlock, FileTables files, Consumer<String> log) {
+        this.files = files;
         this.names = names;
         this.tasks = tasks;
         this.landlock = landlock;
@@ -199,7 +202,11 @@ final class NetEmulation {
         }
         Snapshot seen = new Snapshot(addrPtr, addr);
         if (domain == SockAddr.AF_NETLINK) {
-            decideAsMade(call, ev, seen, addr);
+            if (letRunAsMade(call)) {
+                decideAsMade(call, ev, seen, addr);
+            } else {
+                makeNetlink(call, ev, seen, sock, addr, data);
+            }
             return true;
         }
         if (tooShortForItsFamily(addr)) {
@@ -247,10 +254,11 @@ final class NetEmulation {
      * request to the kernel, served in the sender's context: the fds it names (IFLA_NET_NS_FD, a
      * BPF program's) are looked up in the sender's fd table, its pids in the sender's pid
      * namespace. Sent by seccheck, they were seccheck's: {@code ip link set DEV netns NAME} failed
-     * with EINVAL, and could have moved the device into a namespace seccheck held open. A second thread can then
-     * change what the kernel reads, but the socket stays a netlink one and nothing a rule matches
-     * on is in the rest of a netlink address; an address whose copy is not a netlink one is
-     * refused with EINVAL, as the kernel refuses it, so the points never show another family.
+     * with EINVAL, and could have moved the device into a namespace seccheck held open. Only for a
+     * call {@link #letRunAsMade} allows: no task can swap another socket in under its number, and
+     * a thread rewriting the address changes nothing a rule matches on (the rest of a netlink
+     * address); an address whose copy is not a netlink one is refused with EINVAL, as the kernel
+     * refuses it, so the points never show another family.
      */
     void decideAsMade(Call call, SyscallEvent ev, Snapshot seen, byte[] addr) {
         if (!isNetlinkAddress(addr)) {
@@ -260,6 +268,59 @@ final class NetEmulation {
         if (call.enter(ev, seen) == 0) {
             call.allowAsMade();
         }
+    }
+
+    /**
+     * Whether a netlink call may be let run as made, the kernel looking its socket up again by
+     * number: when no sink decides at connect (an observing session sees the call as checked), or
+     * when no other task shares the caller's descriptor table ({@link FileTables}), so that none
+     * can put another socket under the number meanwhile.
+     */
+    boolean letRunAsMade(Call call) {
+        return files == null || !files.shared(call.tid(), call.tgid());
+    }
+
+    /**
+     * Makes a netlink connect, bind or sendto ({@code data}, null for the first two) of a task
+     * whose descriptor table another shares: letting the kernel make it as made, a second task
+     * could put another socket under the number and another address in the buffer after the
+     * check, and reach a peer the rules deny. seccheck decides on its copy of the address and
+     * makes the call itself on its copy of the socket ({@code sock}), a request only if it names
+     * nothing the kernel would look up in the sender's context ({@link NetlinkRequests}); others
+     * are refused with EPERM.
+     */
+    private void makeNetlink(Call call, SyscallEvent ev, Snapshot seen, int sock, byte[] addr, byte[] data) {
+        int nr = call.notification().nr();
+        if (!isNetlinkAddress(addr)) {
+            call.fail(ev, seen, Errno.EINVAL);
+            return;
+        }
+        if (call.enter(ev, seen) != 0) {
+            return;
+        }
+        String refusal = data == null ? null : netlinkRefusal(call, sock, data);
+        if (refusal != null) {
+            call.fail(ev, seen, Errno.EPERM);
+            return;
+        }
+        byte[] payload = data == null ? new byte[0] : data;
+        int flags = (int) call.notification().arg3();
+        call.complete(ev, seen, asProgram(call, nr, () -> perform(sock, addr, nr, payload, flags, NO_CONTROL)));
+    }
+
+    /**
+     * Why seccheck may not send the netlink request {@code data} on {@code sock} for a task sharing its
+     * descriptor table ({@link NetlinkRequests}), said on the run's log; null when it may.
+     */
+    String netlinkRefusal(Call call, int sock, byte[] data) {
+        String what = NetlinkRequests.refusal(SocketCalls.socketOption(sock, SocketCalls.SO_PROTOCOL), data);
+        if (what == null) {
+            return null;
+        }
+        String why = what + ", from a task whose descriptor table another task shares: seccheck sends it itself,"
+                + " and the kernel would look up the descriptors and pids it names in seccheck's context";
+        refused(call, why, Errno.EPERM);
+        return why;
     }
 
     /**

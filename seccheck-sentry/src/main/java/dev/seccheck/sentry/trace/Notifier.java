@@ -12,6 +12,7 @@ import dev.seccheck.sentry.defense.OutsideProcesses;
 import dev.seccheck.sentry.defense.SignalOwners;
 import dev.seccheck.sentry.defense.UserNamespaces;
 import dev.seccheck.sentry.emulate.Emulator;
+import dev.seccheck.sentry.emulate.FileTables;
 import dev.seccheck.sentry.emulate.LandlockDomains;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.task.Task;
@@ -89,7 +90,8 @@ final class Notifier implements Runnable {
         }
         this.groupSignals = new GroupSignals(group);
         this.emulator = effects.any() || guard.files().guarded()
-                ? new Emulator(listener, points, effects, guard.files(), landlock, Notifier::fdPaths, self, log)
+                ? new Emulator(listener, points, effects, guard.files(), landlock, new FileTables(tasks),
+                        Notifier::fdPaths, self, log)
                 : null;
     }
 

@@ -91,10 +91,10 @@ final class RuntimeAdmission {
                             } else if (open && !e.names()) {
                                 out.add(p.name() + " (this run performs opens, but not the links and renames that"
                                         + " can take a file out of a rule's reach)");
-                            } else if (nr == Sysno.CONNECT && !e.routes()) {
-                                out.add(p.name() + " (this run performs connects, but does not hold the socket"
+                            } else if (nr == Sysno.CONNECT && !e.peersDecided()) {
+                                out.add(p.name() + " (this run performs connects, but neither holds the socket"
                                         + " options that set a source route, which sends packets to hosts no connect"
-                                        + " names)");
+                                        + " names, nor makes the netlink calls of tasks sharing their descriptors)");
                             }
                         });
             }

@@ -126,7 +126,8 @@ final class SyscallPoints implements EmulatedPoints {
      * enabled, connect and sendto-with-an-address while a connect point is, bind while a bind
      * point is, the calls on names (links, renames, unlinks, new files, symlinks, bind, which makes
      * a unix socket's file) and truncate while a sink decides at an open point, and source routes
-     * refused while one decides at a connect point. Decided once, by the
+     * refused and the netlink calls of tasks sharing their descriptors made while one decides at a
+     * connect point. Decided once, by the
      * first call (the filters of the run are fixed at start): sessions created later are served
      * the ptrace way for syscalls not emulated from the start.
      */
@@ -134,9 +135,9 @@ final class SyscallPoints implements EmulatedPoints {
         if (emulation == null) {
             boolean opens = schematized(Sysno.OPEN) || schematized(Sysno.OPENAT) || schematized(Sysno.CREAT);
             boolean decided = openPoints.stream().anyMatch(state::decided);
-            boolean routes = connectPoints.stream().anyMatch(state::decided);
+            boolean peersDecided = connectPoints.stream().anyMatch(state::decided);
             emulation = new Emulator.Effects(opens, schematized(Sysno.CONNECT), schematized(Sysno.BIND), decided,
-                    routes);
+                    peersDecided);
         }
         return emulation;
     }
