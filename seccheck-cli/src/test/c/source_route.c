@@ -2,7 +2,10 @@
  * A program that sends to loopback, as a network rule allows, but has the kernel route its
  * packets to another host first: an IPv4 source route (LSRR) or an IPv6 routing header, set as a
  * socket option or passed with one message. The kernel then sends the packet to the route's
- * first hop, the address the rule never saw. In a network namespace of its own (a user namespace
+ * first hop, the address the rule never saw. Or it writes the IP header itself on a raw socket
+ * (IPPROTO_RAW, IP_HDRINCL, IPV6_HDRINCL: the user namespace gives it CAP_NET_RAW in its own
+ * network namespace, as root has it everywhere): the kernel routes the packet by the address
+ * sendto names, and it is delivered to the header's, wherever that routing takes it. In a network namespace of its own (a user namespace
  * gives it the rights there), where the "other host" 10.1.2.3 (fd00::1234) is an address of the
  * namespace's loopback device, it watches the device with a packet socket and prints, per route,
  * where the packet went:
@@ -22,6 +25,8 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <netinet/ip6.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdio.h>
@@ -164,6 +169,64 @@ static void report(const char *name, int port) {
 static int failed(const char *name, int r) {
     if (r < 0) printf("%s errno %d\n", name, errno);
     return r < 0;
+}
+
+/*
+ * Sends "x" in a UDP datagram for {@code to} port {@code port} on raw socket {@code s}, to
+ * 127.0.0.1: with a header of its own when {@code hdrincl} is -1 (IPPROTO_RAW) or 1 (set by
+ * IP_HDRINCL), the UDP header alone when 0 (the kernel writes the IP header, for 127.0.0.1).
+ */
+static void raw4(const char *name, int s, int hdrincl, const char *to, int port) {
+    if (failed(name, s)) return;
+    if (hdrincl >= 0 && failed(name, setsockopt(s, IPPROTO_IP, IP_HDRINCL, &hdrincl, sizeof hdrincl))) {
+        close(s);
+        return;
+    }
+    unsigned char p[29] = {0};
+    struct iphdr *ip = (struct iphdr *)p;
+    int off = hdrincl ? (int)sizeof *ip : 0;
+    if (hdrincl) {
+        ip->version = 4;
+        ip->ihl = 5;
+        ip->ttl = 64;
+        ip->protocol = IPPROTO_UDP;
+        ip->tot_len = htons(29);
+        inet_pton(AF_INET, "127.0.0.1", &ip->saddr);
+        inet_pton(AF_INET, to, &ip->daddr);
+    }
+    struct udphdr *u = (struct udphdr *)(p + off);
+    u->source = htons(9999);
+    u->dest = htons(port);
+    u->len = htons(9);
+    p[off + 8] = 'x';
+    struct sockaddr_in lo = v4("127.0.0.1", 0);
+    if (!failed(name, (int)sendto(s, p, off + 9, 0, (struct sockaddr *)&lo, sizeof lo))) report(name, port);
+    close(s);
+}
+
+/* As raw4 for IPv6: a header of its own for fd00::1234, sent to ::1. */
+static void raw6(const char *name, int s, int hdrincl, int port) {
+    if (failed(name, s)) return;
+    if (hdrincl >= 0 && failed(name, setsockopt(s, IPPROTO_IPV6, 36 /* IPV6_HDRINCL */, &hdrincl, sizeof hdrincl))) {
+        close(s);
+        return;
+    }
+    unsigned char p[49] = {0};
+    struct ip6_hdr *ip = (struct ip6_hdr *)p;
+    ip->ip6_flow = htonl(6u << 28);
+    ip->ip6_plen = htons(9);
+    ip->ip6_nxt = IPPROTO_UDP;
+    ip->ip6_hlim = 64;
+    inet_pton(AF_INET6, "::1", &ip->ip6_src);
+    inet_pton(AF_INET6, AWAY6, &ip->ip6_dst);
+    struct udphdr *u = (struct udphdr *)(p + 40);
+    u->source = htons(9999);
+    u->dest = htons(port);
+    u->len = htons(9);
+    p[48] = 'x';
+    struct sockaddr_in6 lo = v6("::1", 0);
+    if (!failed(name, (int)sendto(s, p, sizeof p, 0, (struct sockaddr *)&lo, sizeof lo))) report(name, port);
+    close(s);
 }
 
 /* sendmsg of "x" with one ancillary record, to {@code to} (or the connected peer when null). */
@@ -310,6 +373,26 @@ int main(void) {
             && !failed("v4-message-ttl", (int)send_with(s, NULL, 0, IPPROTO_IP, IP_TTL, &ttl, sizeof ttl)))
             report("v4-message-ttl", port);
         close(s);
+    }
+    { /* raw: an IPv4 header of its own (IPPROTO_RAW), sent to 127.0.0.1, for 10.1.2.3 */
+        int port = next_port++;
+        raw4("v4-raw", socket(AF_INET, SOCK_RAW, IPPROTO_RAW), -1, AWAY4, port);
+    }
+    { /* raw: the same on a UDP raw socket told to take the program's header (IP_HDRINCL) */
+        int port = next_port++;
+        raw4("v4-raw-hdrincl", socket(AF_INET, SOCK_RAW, IPPROTO_UDP), 1, AWAY4, port);
+    }
+    { /* raw: IPv6's (IPPROTO_RAW, header of its own), sent to ::1, for fd00::1234 */
+        int port = next_port++;
+        raw6("v6-raw", socket(AF_INET6, SOCK_RAW, IPPROTO_RAW), -1, port);
+    }
+    { /* raw: IPv6's with IPV6_HDRINCL */
+        int port = next_port++;
+        raw6("v6-raw-hdrincl", socket(AF_INET6, SOCK_RAW, IPPROTO_UDP), 1, port);
+    }
+    { /* harmless: a UDP raw socket that leaves the header to the kernel (IP_HDRINCL off) */
+        int port = next_port++;
+        raw4("v4-raw-kernel-header", socket(AF_INET, SOCK_RAW, IPPROTO_UDP), 0, "127.0.0.1", port);
     }
     return 0;
 }

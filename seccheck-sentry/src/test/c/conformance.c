@@ -510,8 +510,15 @@ static void socket_options(int filefd) {
     result("IPV6_2292PKTOPTIONS source ::1", setsockopt(u6, IPPROTO_IPV6, 6, pk.buf, sizeof pk.buf));
     c->cmsg_len = sizeof pk.buf + 8;
     result("IPV6_2292PKTOPTIONS malformed", setsockopt(u6, IPPROTO_IPV6, 6, pk.buf, sizeof pk.buf));
+    int zero = 0, one = 1;
+    result("IPV6_HDRINCL on a UDP socket", setsockopt(u6, IPPROTO_IPV6, 36, &one, sizeof one));
     close(u6);
+    result("IP_HDRINCL on a UDP socket", setsockopt(u, IPPROTO_IP, IP_HDRINCL, &one, sizeof one));
+    result("IP_HDRINCL off, two bytes, on a UDP socket", setsockopt(u, IPPROTO_IP, IP_HDRINCL, &zero, 2));
+    result("IP_HDRINCL bad pointer", setsockopt(u, IPPROTO_IP, IP_HDRINCL, (void *)8, sizeof one));
     close(u);
+    result("socket(AF_INET, SOCK_DGRAM, IPPROTO_RAW)", socket(AF_INET, SOCK_DGRAM, IPPROTO_RAW));
+    result("socket(AF_INET6, SOCK_STREAM, IPPROTO_RAW)", socket(AF_INET6, SOCK_STREAM, IPPROTO_RAW));
 
     /* Messages without an address, with a TTL; a malformed record; descriptors on a UDP socket. */
     int rx = socket(AF_INET, SOCK_DGRAM, 0);

@@ -557,23 +557,27 @@ class PolicyEnforcementTest {
      * Under the README's guard policy a program sends only to loopback, but a source route sends
      * its packets to another host first: an IPv4 LSRR option or an IPv6 routing header, set as a
      * socket option (for later sendtos, connects and plain sends on a connected socket, an IPv6
-     * socket's mapped sends too) or passed with one message. {@code source_route.c} sends each way
-     * to 127.0.0.1 or ::1 in a network namespace of its own, where 10.1.2.3 and fd00::1234 are
-     * its loopback's, and reads the packets' IP destination off the device. Natively each packet
-     * goes to 10.1.2.3 or fd00::1234 (a message's IPv6 header only on kernels with Mobile IPv6;
-     * others refuse it with EINVAL); before, every route but the message with an address did
-     * under the policy too. Now each is refused with EPERM, and options and ancillary data that
-     * route nothing (record route, a TTL sent with a message, which seccheck now sends) still go
-     * where they went natively.
+     * socket's mapped sends too) or passed with one message. And a raw socket that takes the
+     * program's IP header (IPPROTO_RAW, IP_HDRINCL, IPV6_HDRINCL) is routed by the address sendto
+     * names but delivered to the header's. {@code source_route.c} sends each way to 127.0.0.1 or
+     * ::1 in a network namespace of its own (where its user namespace gives it CAP_NET_RAW), where
+     * 10.1.2.3 and fd00::1234 are its loopback's, and reads the packets' IP destination off the
+     * device. Natively each packet goes to 10.1.2.3 or fd00::1234 (a message's IPv6 header only on
+     * kernels with Mobile IPv6; others refuse it with EINVAL); before, every route but the message
+     * with an address did under the policy too. Now each is refused with EPERM, and options,
+     * ancillary data and raw sockets that route nothing (record route, a TTL sent with a message,
+     * which seccheck now sends, a raw UDP socket whose header the kernel writes) still go where
+     * they went natively.
      */
     @Test
-    void aSourceRouteCannotTakeAPacketPastTheReadmesGuardPolicy() throws Exception {
+    void aSourceRouteOrARawHeaderCannotTakeAPacketPastTheReadmesGuardPolicy() throws Exception {
         Path program = CPrograms.compile("src/test/c/source_route.c", tmp);
         Result natively = finish(new ProcessBuilder(program.toString()).redirectErrorStream(true).start());
         org.junit.jupiter.api.Assumptions.assumeFalse(natively.out.startsWith("setup unshare"),
                 "this machine gives no network namespace to a user: " + natively.out);
         List<String> routes = List.of("v4-option-sendto", "v4-option-send", "v4-option-tcp", "v4-message",
-                "v4-message-to", "v6-option-sendto", "v6-option-tcp", "mapped-option-sendto");
+                "v4-message-to", "v6-option-sendto", "v6-option-tcp", "mapped-option-sendto", "v4-raw",
+                "v4-raw-hdrincl", "v6-raw", "v6-raw-hdrincl");
         for (String route : routes) {
             assertThat(natively.out).as("natively")
                     .containsPattern("(?m)^" + route + " passed to (10\\.1\\.2\\.3|fd00::1234)$");
@@ -581,7 +585,8 @@ class PolicyEnforcementTest {
         for (String route : List.of("v6-pktoptions", "v6-message")) {
             assertThat(natively.out).as("natively").containsPattern("(?m)^" + route + " (passed to fd00::1234|errno 22)$");
         }
-        List<String> harmless = List.of("v4-record-route passed to 127.0.0.1", "v4-message-ttl passed to 127.0.0.1");
+        List<String> harmless = List.of("v4-record-route passed to 127.0.0.1", "v4-message-ttl passed to 127.0.0.1",
+                "v4-raw-kernel-header passed to 127.0.0.1");
         assertThat(natively.out).as("natively").contains(harmless);
 
         Path config = Files.writeString(tmp.resolve("guard.json"), readmeGuardPolicy());
@@ -594,7 +599,8 @@ class PolicyEnforcementTest {
                 .contains(harmless).doesNotContain("passed to 10.1.2.3").doesNotContain("passed to fd00::1234")
                 .contains("refused setsockopt from task", "an IPv4 loose source route (LSRR) would send the socket's"
                         + " packets to hosts no connect or send names (EPERM)")
-                .contains("refused sendmsg from task");
+                .contains("refused sendmsg from task")
+                .contains("refused socket from task", "a raw socket writing its own IP header (IPPROTO_RAW)");
     }
 
     /**

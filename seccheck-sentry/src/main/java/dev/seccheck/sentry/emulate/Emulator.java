@@ -50,10 +50,11 @@ public final class Emulator implements AutoCloseable {
      *     file by name (truncate, chmod, chown, setxattr, removexattr), checked against the sinks
      *     that decide on opening files
      *     ({@link NameEmulation}, {@link AttributeCalls})
-     * @param peersDecided a sink decides at connect's points: source routes, which send packets
-     *     to hosts no connect names, are refused ({@link SourceRoutes}; setsockopt of the options
-     *     that set one is held), and a netlink call of a task sharing its descriptor table is made
-     *     by seccheck ({@link NetEmulation#letRunAsMade})
+     * @param peersDecided a sink decides at connect's points: source routes and raw sockets that
+     *     take the program's IP header, which send packets to hosts no connect names, are refused
+     *     ({@link SourceRoutes}, {@link RawHeaders}: setsockopt of the options that set them, and
+     *     socket() of IPPROTO_RAW, are held), and a netlink call of a task sharing its descriptor
+     *     table is made by seccheck ({@link NetEmulation#letRunAsMade})
      */
     public record Effects(boolean opens, boolean connects, boolean binds, boolean names, boolean peersDecided) {
         /** Nothing emulated. */
@@ -75,9 +76,14 @@ public final class Emulator implements AutoCloseable {
             return opens || connects || binds || names || peersDecided;
         }
 
-        /** Returns what the filter must hold beyond whole syscalls: the setsockopt calls that may set a source route. */
+        /**
+         * Returns what the filter must hold beyond whole syscalls: the setsockopt calls that may set
+         * a source route, and those and the socket() calls that make a raw socket take the program's
+         * IP header.
+         */
         public dev.seccheck.sentry.filter.Fragment fragment() {
-            return peersDecided ? SourceRoutes.FILTER_FRAGMENT : dev.seccheck.sentry.filter.Fragment.EMPTY;
+            return peersDecided ? SourceRoutes.FILTER_FRAGMENT.then(RawHeaders.FILTER_FRAGMENT)
+                    : dev.seccheck.sentry.filter.Fragment.EMPTY;
         }
     }
 
@@ -163,7 +169,11 @@ public final class Emulator implements AutoCloseable {
             return true;
         }
         if (n.nr() == Sysno.SETSOCKOPT) {
-            return effects.peersDecided() && SourceRoutes.holds(n.arg1(), n.arg2());
+            return effects.peersDecided()
+                    && (SourceRoutes.holds(n.arg1(), n.arg2()) || RawHeaders.holdsOption(n.arg1(), n.arg2()));
+        }
+        if (n.nr() == Sysno.SOCKET) {
+            return effects.peersDecided() && RawHeaders.holdsSocket(n.arg0(), n.arg2());
         }
         if (!effects.covers(n.nr())) {
             return false;

@@ -84,6 +84,10 @@ final class NetEmulation {
      */
     boolean serve(Call call) {
         SeccompNotification n = call.notification();
+        if (n.nr() == Sysno.SOCKET) {
+            rawSocket(call);
+            return true;
+        }
         // The program's socket, taken once (-errno when the fd is none: the call then fails as natively).
         int sock = socketOf(call, (int) n.arg0());
         try {
@@ -105,15 +109,19 @@ final class NetEmulation {
 
     /**
      * Serves a setsockopt the filter held as one that may set a source route
-     * ({@link SourceRoutes}) on the program's socket {@code sock} (-errno when none): reads the
-     * value once, fires setsockopt's enter points with that copy, refuses a route with EPERM and a
-     * line on the run's log, and otherwise sets the copy on the socket as the program would.
+     * ({@link SourceRoutes}) or make a raw socket take the program's IP header
+     * ({@link RawHeaders}) on the program's socket {@code sock} (-errno when none): reads the
+     * value once, fires setsockopt's enter points with that copy, refuses a route or a header
+     * taken with EPERM and a line on the run's log, and otherwise sets the copy on the socket as
+     * the program would.
      */
     private void setOption(Call call, int sock) {
         SeccompNotification n = call.notification();
         int level = (int) n.arg1();
         int name = (int) n.arg2();
-        int length = (int) n.arg4();
+        // The header options are ints to the kernel, which reads no more than one.
+        int length = RawHeaders.holdsOption(level, name) ? (int) Math.min(n.arg4() & 0xffffffffL, Integer.BYTES)
+                : (int) n.arg4();
         SyscallEvent ev = new SyscallEvent(call.tid(), Sysno.SETSOCKOPT, n.arg0(), n.arg1(), n.arg2(), n.arg3(),
                 n.arg4(), 0, false, 0);
         Snapshot none = new Snapshot(0, new byte[0]);
@@ -121,7 +129,7 @@ final class NetEmulation {
             call.fail(ev, none, -sock);
             return;
         }
-        if (SourceRoutes.lengthRefused(level, name, length)) {
+        if ((int) n.arg4() < 0 || !RawHeaders.holdsOption(level, name) && SourceRoutes.lengthRefused(level, name, length)) {
             // The kernel refuses the length before it reads the value.
             call.fail(ev, none, Errno.EINVAL);
             return;
@@ -138,7 +146,17 @@ final class NetEmulation {
             return;
         }
         long domain = SocketCalls.socketOption(sock, SocketCalls.SO_DOMAIN);
-        if (domain == SockAddr.AF_INET || domain == SockAddr.AF_INET6) {
+        if (RawHeaders.holdsOption(level, name)) {
+            // Only on a raw socket of the level's family does the kernel take the option.
+            boolean ownFamily = domain == (level == SourceRoutes.SOL_IP ? SockAddr.AF_INET : SockAddr.AF_INET6);
+            if (ownFamily && RawHeaders.raw(SocketCalls.socketOption(sock, SocketCalls.SO_TYPE))
+                    && RawHeaders.turnsOn(level, value)) {
+                refused(call, "a raw socket taking the program's IP header sends packets to the header's destination,"
+                        + " not to the address a connect or send names", Errno.EPERM);
+                call.fail(ev, seen, Errno.EPERM);
+                return;
+            }
+        } else if (domain == SockAddr.AF_INET || domain == SockAddr.AF_INET6) {
             String route;
             try {
                 route = SourceRoutes.inOption(level, name, value);
@@ -153,6 +171,27 @@ final class NetEmulation {
             }
         }
         call.complete(ev, seen, asProgram(call, Sysno.SETSOCKOPT, () -> SocketCalls.setsockopt(sock, level, name, value)));
+    }
+
+    /**
+     * Serves a held socket() of IPPROTO_RAW ({@link RawHeaders}): fires its enter points, then
+     * refuses a raw one with EPERM and a line, and lets any other type run as made (its arguments
+     * are all in registers; the kernel refuses that protocol for them).
+     */
+    private void rawSocket(Call call) {
+        SeccompNotification n = call.notification();
+        SyscallEvent ev = new SyscallEvent(call.tid(), Sysno.SOCKET, n.arg0(), n.arg1(), n.arg2(), 0, 0, 0, false, 0);
+        Snapshot none = new Snapshot(0, new byte[0]);
+        if (call.enter(ev, none) != 0) {
+            return;
+        }
+        if (!RawHeaders.raw(n.arg1())) {
+            call.allowAsMade();
+            return;
+        }
+        refused(call, "a raw socket writing its own IP header (IPPROTO_RAW) sends packets to the header's"
+                + " destination, not to the address a connect or send names", Errno.EPERM);
+        call.fail(ev, none, Errno.EPERM);
     }
 
     /** Says on the run's log that a call of the program was refused with {@code errno}, and why. */
