@@ -7,6 +7,8 @@ import dev.seccheck.sentry.filter.Assembler;
 import dev.seccheck.sentry.filter.Bpf;
 import dev.seccheck.sentry.filter.Fragment;
 import dev.seccheck.sentry.filter.SeccompData;
+import dev.seccheck.sentry.filter.SocketOptionHold;
+import java.util.List;
 
 /**
  * RawHeaders keeps a rule on reaching the network about where packets go on raw IP sockets. A
@@ -39,34 +41,20 @@ public final class RawHeaders {
     private static Fragment fragment() {
         Assembler a = new Assembler();
         Assembler.Label out = a.label();
-        Assembler.Label socket = a.label();
-        Assembler.Label option = a.label();
-        Assembler.Label ipv6 = a.label();
-        Assembler.Label family = a.label();
         Assembler.Label hold = a.label();
         a.load(SeccompData.NR);
-        a.jump(Bpf.Cond.EQ, Sysno.SOCKET, socket, null);
-        a.jump(Bpf.Cond.EQ, Sysno.SETSOCKOPT, option, out);
-        a.bind(socket);
+        a.jump(Bpf.Cond.EQ, Sysno.SOCKET, null, out);
         a.load(SeccompData.argLow(2));
-        a.jump(Bpf.Cond.EQ, IPPROTO_RAW, family, out);
-        a.bind(family);
+        a.jump(Bpf.Cond.EQ, IPPROTO_RAW, null, out);
         a.load(SeccompData.argLow(0));
         a.jump(Bpf.Cond.EQ, SockAddr.AF_INET, hold, null);
         a.jump(Bpf.Cond.EQ, SockAddr.AF_INET6, hold, out);
-        a.bind(option);
-        a.load(SeccompData.argLow(1));
-        a.jump(Bpf.Cond.EQ, SourceRoutes.SOL_IPV6, ipv6, null);
-        a.jump(Bpf.Cond.EQ, SourceRoutes.SOL_IP, null, out);
-        a.load(SeccompData.argLow(2));
-        a.jump(Bpf.Cond.EQ, IP_HDRINCL, hold, out);
-        a.bind(ipv6);
-        a.load(SeccompData.argLow(2));
-        a.jump(Bpf.Cond.EQ, IPV6_HDRINCL, hold, out);
         a.bind(hold);
         a.ret(Seccomp.RET_USER_NOTIF);
         a.bind(out);
-        return a.fragment();
+        return a.fragment().then(SocketOptionHold.of(List.of(
+                new SocketOptionHold.Option(SourceRoutes.SOL_IP, IP_HDRINCL),
+                new SocketOptionHold.Option(SourceRoutes.SOL_IPV6, IPV6_HDRINCL))));
     }
 
     /** Whether the filter holds socket({@code family}, type, {@code protocol}). */

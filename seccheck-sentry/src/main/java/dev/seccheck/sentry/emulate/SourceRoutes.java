@@ -1,11 +1,8 @@
 package dev.seccheck.sentry.emulate;
 
-import dev.seccheck.abi.Sysno;
-import dev.seccheck.linux.Seccomp;
-import dev.seccheck.sentry.filter.Assembler;
-import dev.seccheck.sentry.filter.Bpf;
 import dev.seccheck.sentry.filter.Fragment;
-import dev.seccheck.sentry.filter.SeccompData;
+import dev.seccheck.sentry.filter.SocketOptionHold;
+import java.util.List;
 
 /**
  * SourceRoutes tells where a socket option or a message's ancillary data would make the kernel
@@ -49,31 +46,9 @@ public final class SourceRoutes {
      * The filter's part holding the setsockopt calls that may set a route ({@link #holds}) for
      * seccheck; every other call falls through. Level and name are ints to the kernel.
      */
-    public static final Fragment FILTER_FRAGMENT = fragment();
-
-    private static Fragment fragment() {
-        Assembler a = new Assembler();
-        Assembler.Label out = a.label();
-        Assembler.Label ip = a.label();
-        Assembler.Label ipv6 = a.label();
-        Assembler.Label hold = a.label();
-        a.load(SeccompData.NR);
-        a.jump(Bpf.Cond.EQ, Sysno.SETSOCKOPT, null, out);
-        a.load(SeccompData.argLow(1));
-        a.jump(Bpf.Cond.EQ, SOL_IP, ip, null);
-        a.jump(Bpf.Cond.EQ, SOL_IPV6, ipv6, out);
-        a.bind(ip);
-        a.load(SeccompData.argLow(2));
-        a.jump(Bpf.Cond.EQ, IP_OPTIONS, hold, out);
-        a.bind(ipv6);
-        a.load(SeccompData.argLow(2));
-        a.jump(Bpf.Cond.EQ, IPV6_RTHDR, hold, null);
-        a.jump(Bpf.Cond.EQ, IPV6_2292PKTOPTIONS, hold, out);
-        a.bind(hold);
-        a.ret(Seccomp.RET_USER_NOTIF);
-        a.bind(out);
-        return a.fragment();
-    }
+    public static final Fragment FILTER_FRAGMENT = SocketOptionHold.of(List.of(
+            new SocketOptionHold.Option(SOL_IP, IP_OPTIONS), new SocketOptionHold.Option(SOL_IPV6, IPV6_RTHDR),
+            new SocketOptionHold.Option(SOL_IPV6, IPV6_2292PKTOPTIONS)));
 
     /** Whether the filter holds setsockopt at {@code level} for {@code name} (as the fragment compares them). */
     static boolean holds(long level, long name) {
