@@ -158,12 +158,15 @@ static volatile int swapper_ready;
 static void *swap_socket(void *arg) {
     (void)arg;
     struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+    /* Each address goes in before its socket, so that each state the thread may be preempted in
+     * (at a dup2's return, on a machine where it shares a CPU with the caller) is a matching
+     * pair: half of them a UDP socket with the forbidden address. */
     while (!stop) {
-        dup2(swap_netlink, swap_fd);
         memset((void *)&swap_addr, 0, sizeof swap_addr);
         memcpy((void *)&swap_addr, &kernel, sizeof kernel);
-        dup2(swap_udp, swap_fd);
+        dup2(swap_netlink, swap_fd);
         memcpy((void *)&swap_addr, &swap_to, sizeof swap_to);
+        dup2(swap_udp, swap_fd);
         swapper_ready = 1;
     }
     return NULL;
