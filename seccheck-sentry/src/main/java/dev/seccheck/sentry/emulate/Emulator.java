@@ -321,7 +321,8 @@ public final class Emulator implements AutoCloseable {
             ProgramMemory memory = new ProgramMemory();
             this.names = new RealPath(calls);
             this.tasks = new TaskFiles(calls, userNamespaces);
-            this.opens = new OpenEmulation(calls, walk, memory, own, names, tasks, ownFiles, landlock, effects.names(), log);
+            this.opens = new OpenEmulation(calls, walk, memory, own, names, tasks, ownFiles, landlock, effects.names(),
+                    log);
             this.net = new NetEmulation(calls, walk, names, memory, own, tasks, landlock,
                     effects.peersDecided() ? files : null, log);
             NameWalks walks = new NameWalks(calls, walk, tasks);

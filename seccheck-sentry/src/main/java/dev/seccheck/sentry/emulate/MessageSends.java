@@ -90,10 +90,6 @@ final class MessageSends {
                     }
                     continue;
                 }
-                if (net.netlinkRefusal(call, sock, m.data()) != null) {
-                    finish(call, ev, sent, -Errno.EPERM, many);
-                    return;
-                }
             }
             if (m.name() != null && NetEmulation.tooShortForItsFamily(m.name())) {
                 finish(call, ev, sent, -Errno.EINVAL, many);
@@ -114,6 +110,10 @@ final class MessageSends {
                         finish(call, ev, sent, -verdict, many);
                         return;
                     }
+                }
+                if (netlink && net.netlinkRefusal(call, sock, m.data()) != null) {
+                    finish(call, ev, sent, -Errno.EPERM, many);
+                    return;
                 }
                 try (PassedFds passed = PassedFds.take(m.control(), programFd -> net.socketOf(call, programFd))) {
                     r = net.sendTo(call, sock, m.data(), flags, m.name() == null ? new byte[0] : m.name(), peer,

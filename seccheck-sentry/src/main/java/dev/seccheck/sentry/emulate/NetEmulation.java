@@ -119,9 +119,9 @@ final class NetEmulation {
         SeccompNotification n = call.notification();
         int level = (int) n.arg1();
         int name = (int) n.arg2();
+        boolean header = RawHeaders.holdsOption(level, name);
         // The header options are ints to the kernel, which reads no more than one.
-        int length = RawHeaders.holdsOption(level, name) ? (int) Math.min(n.arg4() & 0xffffffffL, Integer.BYTES)
-                : (int) n.arg4();
+        int length = header ? (int) Math.min(n.arg4() & 0xffffffffL, Integer.BYTES) : (int) n.arg4();
         SyscallEvent ev = new SyscallEvent(call.tid(), Sysno.SETSOCKOPT, n.arg0(), n.arg1(), n.arg2(), n.arg3(),
                 n.arg4(), 0, false, 0);
         Snapshot none = new Snapshot(0, new byte[0]);
@@ -129,7 +129,7 @@ final class NetEmulation {
             call.fail(ev, none, -sock);
             return;
         }
-        if ((int) n.arg4() < 0 || !RawHeaders.holdsOption(level, name) && SourceRoutes.lengthRefused(level, name, length)) {
+        if ((int) n.arg4() < 0 || !header && SourceRoutes.lengthRefused(level, name, length)) {
             // The kernel refuses the length before it reads the value.
             call.fail(ev, none, Errno.EINVAL);
             return;
@@ -146,7 +146,7 @@ final class NetEmulation {
             return;
         }
         long domain = SocketCalls.socketOption(sock, SocketCalls.SO_DOMAIN);
-        if (RawHeaders.holdsOption(level, name)) {
+        if (header) {
             // Only on a raw socket of the level's family does the kernel take the option.
             boolean ownFamily = domain == (level == SourceRoutes.SOL_IP ? SockAddr.AF_INET : SockAddr.AF_INET6);
             if (ownFamily && RawHeaders.raw(SocketCalls.socketOption(sock, SocketCalls.SO_TYPE))
@@ -165,12 +165,14 @@ final class NetEmulation {
                 return;
             }
             if (route != null) {
-                refused(call, route + " would send the socket's packets to hosts no connect or send names", Errno.EPERM);
+                refused(call, route + " would send the socket's packets to hosts no connect or send names",
+                        Errno.EPERM);
                 call.fail(ev, seen, Errno.EPERM);
                 return;
             }
         }
-        call.complete(ev, seen, asProgram(call, Sysno.SETSOCKOPT, () -> SocketCalls.setsockopt(sock, level, name, value)));
+        call.complete(ev, seen,
+                asProgram(call, Sysno.SETSOCKOPT, () -> SocketCalls.setsockopt(sock, level, name, value)));
     }
 
     /**

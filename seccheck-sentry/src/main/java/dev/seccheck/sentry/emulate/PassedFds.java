@@ -35,7 +35,10 @@ final class PassedFds implements AutoCloseable {
         this.ours = ours;
     }
 
-    /** Why a message's ancillary data cannot be passed on: the errno its send fails with, and for the run's log why, if it is an attempt to say. */
+    /**
+     * Why a message's ancillary data cannot be passed on: the errno its send fails with and, for
+     * an attempt the run's log names (a source route), why.
+     */
     static final class Refused extends Exception {
         private static final long serialVersionUID = 1L;
         final int errno;

@@ -70,7 +70,7 @@ public final class RawHeaders {
         return l == SourceRoutes.SOL_IP && o == IP_HDRINCL || l == SourceRoutes.SOL_IPV6 && o == IPV6_HDRINCL;
     }
 
-    /** Whether a held socket() of type {@code type} makes a raw socket (the kernel refuses IPPROTO_RAW with any other). */
+    /** Whether a held socket() of {@code type} makes a raw socket (the kernel refuses IPPROTO_RAW for any other). */
     static boolean raw(long type) {
         return ((int) type & SOCK_TYPE_MASK) == SOCK_RAW;
     }
