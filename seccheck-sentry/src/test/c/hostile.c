@@ -579,10 +579,10 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (!strcmp(mode, "race-netlink-swap")) {
-        /* hostile race-netlink-swap CALL FORBIDDEN_PORT N: CALL (sendto, sendmsg or connect) on a
+        /* hostile race-netlink-swap CALL FORBIDDEN_PORT N: CALL (sendto, sendmsg, connect or bind) on a
          * descriptor number a thread points at a netlink socket and at a UDP one in turn, with a
-         * netlink address or the forbidden port's to match. A connect that reached the UDP socket
-         * is counted here (then undone); what the sends delivered, the caller counts */
+         * netlink address or the forbidden port's to match. A connect or bind that reached the UDP
+         * socket is counted here (then undone); what the sends delivered, the caller counts */
         const char *call = argv[2];
         int n = atoi(argv[4]), wins = 0;
         swap_to = loopback(atoi(argv[3]));
@@ -601,6 +601,17 @@ int main(int argc, char **argv) {
                 sendto(swap_fd, "x", 1, MSG_DONTWAIT, (struct sockaddr *)&swap_addr, sizeof swap_to);
             } else if (!strcmp(call, "sendmsg")) {
                 sendmsg(swap_fd, &m, MSG_DONTWAIT);
+            } else if (!strcmp(call, "bind")) {
+                bind(swap_fd, (struct sockaddr *)&swap_addr, sizeof swap_to);
+                struct sockaddr_in own;
+                socklen_t l = sizeof own;
+                if (getsockname(swap_udp, (struct sockaddr *)&own, &l) == 0 && own.sin_port == swap_to.sin_port) {
+                    wins++;
+                    /* a bound socket stays bound: a fresh one takes its number */
+                    int fresh = socket(AF_INET, SOCK_DGRAM, 0);
+                    dup2(fresh, swap_udp);
+                    close(fresh);
+                }
             } else {
                 connect(swap_fd, (struct sockaddr *)&swap_addr, sizeof swap_to);
                 struct sockaddr_in peer;

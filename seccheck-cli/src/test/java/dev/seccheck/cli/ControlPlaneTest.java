@@ -317,8 +317,8 @@ class ControlPlaneTest {
                      "sinks": [{"name": "policy", "config": {"rules": [{"point": "syscall/connect/enter",
                        "match": {"port": 9}, "action": "deny"}]}}]}""");
             assertThat(cliFails("trace", "create", "--root", root.toString(), "--config", lateNetwork.toString(), "cp4"))
-                    .contains("syscall/connect/enter (this run performs connects, but neither holds the socket options"
-                            + " that set a source route");
+                    .contains("syscall/connect/enter (this run performs network calls, but neither holds the socket"
+                            + " options that set a source route");
         } finally {
             Files.writeString(tmp.resolve("stop-cp4"), "");
             if (!third.waitFor(30, TimeUnit.SECONDS)) {

@@ -58,6 +58,8 @@ class SupervisorTest {
         volatile java.util.function.Predicate<Missing> refusingMissing = m -> false;
         /** Whether it says it decides at every point (set before the run starts: links and renames are then emulated). */
         volatile boolean deciding;
+        /** The points it says it decides at besides, when not {@link #deciding} at every one. */
+        volatile java.util.function.Predicate<Point> decidingAt = p -> false;
         /** Which links and renames it refuses. */
         volatile java.util.function.Predicate<NameChange> refusing = r -> false;
 
@@ -81,7 +83,7 @@ class SupervisorTest {
 
         @Override
         public boolean decides(Point p) {
-            return deciding;
+            return deciding || decidingAt.test(p);
         }
 
         /** Records the link or rename and refuses it if {@link #refusing} says so. */

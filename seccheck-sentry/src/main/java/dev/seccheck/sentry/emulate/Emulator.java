@@ -50,8 +50,9 @@ public final class Emulator implements AutoCloseable {
      *     file by name (truncate, chmod, chown, setxattr, removexattr), checked against the sinks
      *     that decide on opening files
      *     ({@link NameEmulation}, {@link AttributeCalls})
-     * @param peersDecided a sink decides at connect's points: source routes and raw sockets that
-     *     take the program's IP header, which send packets to hosts no connect names, are refused
+     * @param peersDecided a sink decides at connect's or bind's points: source routes and raw
+     *     sockets that take the program's IP header, which send packets to hosts no connect names,
+     *     are refused
      *     ({@link SourceRoutes}, {@link RawHeaders}: setsockopt of the options that set them, and
      *     socket() of IPPROTO_RAW, are held), and a netlink call of a task sharing its descriptor
      *     table is made by seccheck ({@link NetEmulation#letRunAsMade})

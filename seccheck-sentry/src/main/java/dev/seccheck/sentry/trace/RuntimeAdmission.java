@@ -91,10 +91,11 @@ final class RuntimeAdmission {
                             } else if (open && !e.names()) {
                                 out.add(p.name() + " (this run performs opens, but not the links and renames that"
                                         + " can take a file out of a rule's reach)");
-                            } else if (nr == Sysno.CONNECT && !e.peersDecided()) {
-                                out.add(p.name() + " (this run performs connects, but neither holds the socket"
-                                        + " options that set a source route, which sends packets to hosts no connect"
-                                        + " names, nor makes the netlink calls of tasks sharing their descriptors)");
+                            } else if (!open && !e.peersDecided()) {
+                                out.add(p.name() + " (this run performs network calls, but neither holds the"
+                                        + " socket options that set a source route, which sends packets to hosts no"
+                                        + " connect names, nor makes the netlink calls of tasks sharing their"
+                                        + " descriptors)");
                             }
                         });
             }

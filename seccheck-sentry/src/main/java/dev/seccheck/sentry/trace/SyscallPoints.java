@@ -47,8 +47,8 @@ final class SyscallPoints implements EmulatedPoints {
     private final ExecCalls execCalls;
     /** The points of the syscalls that open by path, asked about changes of names ({@link #refuses}). */
     private final List<Point> openPoints;
-    /** The points of connect, where sendto, sendmsg and sendmmsg with an address are reported too. */
-    private final List<Point> connectPoints;
+    /** The points of connect (where sendto, sendmsg and sendmmsg with an address are reported too) and bind. */
+    private final List<Point> peerPoints;
     /**
      * Enter-time decodes, by tid, for exit points of calls whose arguments are gone by the exit
      * stop. Concurrent because the notifier thread fires too, though it never sees an exit.
@@ -64,7 +64,7 @@ final class SyscallPoints implements EmulatedPoints {
         this.mmap = mmap;
         this.execCalls = execCalls;
         this.openPoints = schematizedPoints(catalog, Sysno.OPEN, Sysno.OPENAT, Sysno.CREAT);
-        this.connectPoints = schematizedPoints(catalog, Sysno.CONNECT);
+        this.peerPoints = schematizedPoints(catalog, Sysno.CONNECT, Sysno.BIND);
     }
 
     /**
@@ -127,7 +127,7 @@ final class SyscallPoints implements EmulatedPoints {
      * point is, the calls on names (links, renames, unlinks, new files, symlinks, bind, which makes
      * a unix socket's file) and truncate while a sink decides at an open point, and source routes
      * refused and the netlink calls of tasks sharing their descriptors made while one decides at a
-     * connect point. Decided once, by the
+     * connect or bind point. Decided once, by the
      * first call (the filters of the run are fixed at start): sessions created later are served
      * the ptrace way for syscalls not emulated from the start.
      */
@@ -135,7 +135,7 @@ final class SyscallPoints implements EmulatedPoints {
         if (emulation == null) {
             boolean opens = schematized(Sysno.OPEN) || schematized(Sysno.OPENAT) || schematized(Sysno.CREAT);
             boolean decided = openPoints.stream().anyMatch(state::decided);
-            boolean peersDecided = connectPoints.stream().anyMatch(state::decided);
+            boolean peersDecided = peerPoints.stream().anyMatch(state::decided);
             emulation = new Emulator.Effects(opens, schematized(Sysno.CONNECT), schematized(Sysno.BIND), decided,
                     peersDecided);
         }
