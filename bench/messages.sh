@@ -19,10 +19,5 @@ bench_deny_policy "$out/deny.json"
 cc -O2 -pthread -o "$out/message-latency" "$here/bench/message-latency.c"
 for threads in single threaded; do
   echo "## $threads"
-  prog="$out/message-latency 2000 $threads"
-  declare -a names=(native "strace -f --seccomp-bpf" "seccheck deny policy")
-  declare -a cmds=("$prog" "strace -f --seccomp-bpf -e trace=sendmsg,sendto,setsockopt -o /dev/null $prog"
-    "$sc run --quiet --config $out/deny.json -- $prog")
-  bench_old_deny names cmds "$prog"
-  bench_call_medians "$rounds" names cmds
+  bench_deny_latency "$rounds" sendmsg,sendto,setsockopt "$out/message-latency 2000 $threads"
 done

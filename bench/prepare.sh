@@ -104,3 +104,17 @@ bench_old_deny() {
   labels+=("old seccheck deny policy")
   commands+=("$BENCH_OLD/seccheck run --quiet --config $out/deny.json -- $3")
 }
+
+# bench_deny_latency ROUNDS TRACED PROG  runs the latency program PROG (a command line whose last
+# line is CALL=MICROSECONDS pairs) natively, under strace -f --seccomp-bpf tracing the syscalls
+# TRACED (comma-separated), under the deny policy in $out/deny.json (bench_deny_policy) with
+# $sc, and with BENCH_OLD under that build's too; prints bench_call_medians' table of ROUNDS
+# alternated rounds (bench/unix-sockets.sh, bench/messages.sh).
+bench_deny_latency() {
+  local rounds="$1" traced="$2" prog="$3"
+  local -a names=(native "strace -f --seccomp-bpf" "seccheck deny policy")
+  local -a cmds=("$prog" "strace -f --seccomp-bpf -e trace=$traced -o /dev/null $prog"
+    "$sc run --quiet --config $out/deny.json -- $prog")
+  bench_old_deny names cmds "$prog"
+  bench_call_medians "$rounds" names cmds
+}

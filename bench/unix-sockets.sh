@@ -19,9 +19,4 @@ cc -O2 -o "$out/unix-latency" "$here/bench/unix-latency.c"
 work="$(mktemp -d /tmp/seccheck-unix.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-prog="$out/unix-latency 2000"
-declare -a names=(native "strace -f --seccomp-bpf" "seccheck deny policy")
-declare -a cmds=("$prog" "strace -f --seccomp-bpf -e trace=connect,sendto -o /dev/null $prog"
-  "$sc run --quiet --config $out/deny.json -- $prog")
-bench_old_deny names cmds "$prog"
-bench_call_medians "$rounds" names cmds
+bench_deny_latency "$rounds" connect,sendto "$out/unix-latency 2000"

@@ -590,7 +590,10 @@ int main(int argc, char **argv) {
         swap_udp = socket(AF_INET, SOCK_DGRAM, 0);
         swap_fd = dup(swap_netlink);
         pthread_t t;
-        pthread_create(&t, NULL, swap_socket, NULL);
+        if (pthread_create(&t, NULL, swap_socket, NULL) != 0) {
+            printf("NO thread\n");
+            return 0;
+        }
         while (!swapper_ready) {
         }
         struct iovec iov = {"x", 1};

@@ -68,6 +68,73 @@ class EmulationUnprivilegedTest {
         assertThat(underSeccheck.out().lines().toList()).containsExactlyElementsOf(expected);
     }
 
+    /**
+     * The races on a network rule, run with seccheck and the program as uid 65534 (EmulationTest
+     * runs them in the test's JVM): a second thread adding a denied port's address to a message
+     * after seccheck's read, and one swapping a UDP socket in under a netlink socket's number, for
+     * a send and for a connect. Natively each reaches the port; under a policy denying it, none.
+     */
+    @Test
+    void theRacesOnANetworkRuleAreLostByAnUnprivilegedProgram() throws Exception {
+        String classpath = PackagedCli.forNobody(tmp);
+        Path program = TestPrograms.compile(TestPrograms.repoRoot().resolve("seccheck-sentry/src/test/c/hostile.c"),
+                tmp.resolve("hostile"));
+        Path xdg = nobodysDir(tmp.resolve("xdg"));
+        try (java.net.DatagramSocket ok = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress());
+             java.net.DatagramSocket bad = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            bad.setReceiveBufferSize(8 << 20);
+            String port = Integer.toString(bad.getLocalPort());
+            Path config = Files.writeString(tmp.resolve("port.json"), """
+                    {"name": "port", "points": [{"name": "syscall/connect/enter"}],
+                     "sinks": [{"name": "policy", "config": {"rules": [{"point": "syscall/connect/enter",
+                       "match": {"port": %s}, "action": "deny", "errno": "EACCES"}]}}]}""".formatted(port));
+            Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
+            List<List<String>> races = List.of(
+                    List.of("race-sendmsg-control", Integer.toString(ok.getLocalPort()), port, "20000"),
+                    List.of("race-netlink-swap", "sendto", port, "20000"),
+                    List.of("race-netlink-swap", "connect", port, "20000"));
+            for (List<String> race : races) {
+                List<String> cmd = new java.util.ArrayList<>(List.of(program.toString()));
+                cmd.addAll(race);
+                Result natively = PackagedCli.run(new ProcessBuilder(PackagedCli.nobody(cmd.toArray(String[]::new))),
+                        tmp, Duration.ofSeconds(120));
+                boolean connect = race.contains("connect");
+                if (connect) {
+                    assertThat(natively.out()).as(race + " natively").startsWith("wins ").doesNotStartWith("wins 0 ");
+                } else {
+                    assertThat(received(bad)).as(race + " natively").isPositive();
+                }
+                List<String> supervised = new java.util.ArrayList<>(PackagedCli.asNobody(classpath, "run", "--quiet",
+                        "--config", config.toString(), "--"));
+                supervised.addAll(cmd);
+                ProcessBuilder run = new ProcessBuilder(supervised);
+                run.environment().put("XDG_RUNTIME_DIR", xdg.toString());
+                Result underSeccheck = PackagedCli.run(run, tmp, Duration.ofSeconds(180));
+                assertThat(underSeccheck.status()).as(underSeccheck.err()).isZero();
+                if (connect) {
+                    assertThat(underSeccheck.out()).as(race + " under seccheck").startsWith("wins 0 of ");
+                } else {
+                    assertThat(received(bad)).as(race + " under seccheck").isZero();
+                }
+            }
+        }
+    }
+
+    /** How many datagrams wait on {@code s}, taking them. */
+    private static int received(java.net.DatagramSocket s) throws java.io.IOException {
+        s.setSoTimeout(200);
+        byte[] b = new byte[16];
+        int count = 0;
+        try {
+            while (true) {
+                s.receive(new java.net.DatagramPacket(b, b.length));
+                count++;
+            }
+        } catch (java.net.SocketTimeoutException drained) {
+            return count;
+        }
+    }
+
     private static Path nobodysDir(Path dir) throws Exception {
         Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Files.setOwner(dir, dir.getFileSystem().getUserPrincipalLookupService()

@@ -58,6 +58,17 @@ class NetlinkRequestsTest {
      */
     @Test
     void aThreadedProgramsNetlinkQueriesWorkAndItsChangesAreRefusedUnderAPolicy() throws Exception {
+        threadedNetlink(null);
+    }
+
+    /** The same with seccheck and the program as uid 65534, whose user namespace gives it its network. */
+    @Test
+    void aThreadedProgramsNetlinkQueriesWorkAndItsChangesAreRefusedUnderAPolicyUnprivileged() throws Exception {
+        threadedNetlink(PackagedCli.nobodyClasspath(tmp));
+    }
+
+    /** Runs netlink_threads.py natively and under the policy, as root, or as uid 65534 with {@code nobodysClasspath}. */
+    private void threadedNetlink(String nobodysClasspath) throws Exception {
         Path script = tmp.resolve("netlink_threads.py");
         try (InputStream in = NetlinkRequestsTest.class.getResourceAsStream("netlink_threads.py")) {
             Files.copy(in, script);
@@ -69,9 +80,11 @@ class NetlinkRequestsTest {
         String nativeLines = "links 1\nresolved 127.0.0.1\nset lo up 0\n";
         for (String mode : List.of("threaded", "single")) {
             List<String> cmd = List.of("unshare", "-rn", "/usr/bin/python3", script.toString(), mode);
-            assertThat(PackagedCli.nativeOrUnderSeccheck(tmp, false, cmd).out()).as(mode + " natively")
-                    .isEqualTo(nativeLines);
-            PackagedCli.Result r = PackagedCli.nativeOrUnderSeccheck(tmp, true, cmd, policy);
+            PackagedCli.Result natively = nobodysClasspath == null ? PackagedCli.nativeOrUnderSeccheck(tmp, false, cmd)
+                    : PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, nobodysClasspath, false, cmd);
+            assertThat(natively.out()).as(mode + " natively").isEqualTo(nativeLines);
+            PackagedCli.Result r = nobodysClasspath == null ? PackagedCli.nativeOrUnderSeccheck(tmp, true, cmd, policy)
+                    : PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, nobodysClasspath, true, cmd, policy);
             if (mode.equals("threaded")) {
                 assertThat(r.out()).isEqualTo("links 1\nresolved 127.0.0.1\nset lo up errno 1\n");
                 assertThat(r.err()).contains("refused sendto from task", "a routing request of type 19",

@@ -195,14 +195,19 @@ final class PackagedCli {
 
     /**
      * {@link #nativeOrUnderSeccheck}'s unprivileged twin: {@code command} runs as uid 65534, and
-     * under seccheck so does seccheck, from {@code classpath} ({@link #nobodyClasspath}), its
-     * runtime directory a fresh one of uid 65534's in {@code dir}.
+     * under seccheck so does seccheck, from {@code classpath} ({@link #nobodyClasspath}), with the
+     * sessions of {@code configs} or else the built-in one, its runtime directory a fresh one of
+     * uid 65534's in {@code dir}.
      */
-    static Result asNobodyNativeOrUnderSeccheck(Path dir, String classpath, boolean underSeccheck, List<String> command)
-            throws IOException, InterruptedException {
+    static Result asNobodyNativeOrUnderSeccheck(Path dir, String classpath, boolean underSeccheck, List<String> command,
+            Path... configs) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         if (underSeccheck) {
-            cmd.addAll(asNobody(classpath, "run", "--quiet", "-o", "/dev/null", "--"));
+            cmd.addAll(asNobody(classpath, "run", "--quiet", "-o", "/dev/null"));
+            for (Path c : configs) {
+                cmd.addAll(List.of("--config", c.toString()));
+            }
+            cmd.add("--");
             cmd.addAll(command);
         } else {
             cmd.addAll(nobody(command.toArray(String[]::new)));

@@ -571,8 +571,25 @@ class PolicyEnforcementTest {
      */
     @Test
     void aSourceRouteOrARawHeaderCannotTakeAPacketPastTheReadmesGuardPolicy() throws Exception {
-        Path program = CPrograms.compile("src/test/c/source_route.c", tmp);
-        Result natively = finish(new ProcessBuilder(program.toString()).redirectErrorStream(true).start());
+        sourceRoutes(tmp, null);
+    }
+
+    /** The same with seccheck and its program unprivileged (uid 65534): its user namespace gives it its network. */
+    @Test
+    void aSourceRouteOrARawHeaderCannotTakeAPacketPastTheReadmesGuardPolicyUnprivileged() throws Exception {
+        String classpath = PackagedCli.forNobody(tmp);
+        sourceRoutes(PackagedCli.nobodysDir(tmp.resolve("n")), classpath);
+    }
+
+    /**
+     * Runs {@code source_route.c} from {@code base}, natively and under the README's guard policy,
+     * as this JVM's user when {@code nobodysClasspath} is null, else as uid 65534 with that class path.
+     */
+    private void sourceRoutes(Path base, String nobodysClasspath) throws Exception {
+        boolean nobody = nobodysClasspath != null;
+        Path program = CPrograms.compile("src/test/c/source_route.c", base);
+        Result natively = finish(new ProcessBuilder(natively(nobody, program.toString())).redirectErrorStream(true)
+                .start());
         org.junit.jupiter.api.Assumptions.assumeFalse(natively.out.startsWith("setup unshare"),
                 "this machine gives no network namespace to a user: " + natively.out);
         List<String> routes = List.of("v4-option-sendto", "v4-option-send", "v4-option-tcp", "v4-message",
@@ -589,8 +606,9 @@ class PolicyEnforcementTest {
                 "v4-raw-kernel-header passed to 127.0.0.1");
         assertThat(natively.out).as("natively").contains(harmless);
 
-        Path config = Files.writeString(tmp.resolve("guard.json"), readmeGuardPolicy());
-        Result r = run(config, program.toString());
+        Path config = Files.writeString(base.resolve("guard.json"), readmeGuardPolicy());
+        Result r = finish(new ProcessBuilder(runCommand(cli(nobodysClasspath), config, program.toString()))
+                .redirectErrorStream(true).start());
 
         for (String route : routes) {
             assertThat(r.out).as("under the guard policy").containsPattern("(?m)^" + route + " errno 1$");

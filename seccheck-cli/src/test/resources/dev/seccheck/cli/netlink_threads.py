@@ -20,6 +20,7 @@ NLMSG_ERROR, NLMSG_DONE = 2, 3
 def request(kind, flags, payload):
     """Sends one request; returns the messages answered, as (type, body), until DONE or an ack."""
     s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+    s.settimeout(10)
     s.bind((0, 0))
     s.sendto(struct.pack("=LHHLL", 16 + len(payload), kind, flags, 1, 0) + payload, (0, 0))
     answers = []

@@ -9,6 +9,7 @@ import dev.seccheck.linux.SeccompReplies;
 import dev.seccheck.linux.ThreadCredentials;
 import dev.seccheck.sentry.defense.OwnFiles;
 import dev.seccheck.sentry.defense.UserNamespaces;
+import dev.seccheck.sentry.filter.Fragment;
 import dev.seccheck.sentry.syscalls.FdPaths;
 import dev.seccheck.sentry.task.Task;
 import java.util.concurrent.ExecutorService;
@@ -82,9 +83,8 @@ public final class Emulator implements AutoCloseable {
          * a source route, and those and the socket() calls that make a raw socket take the program's
          * IP header.
          */
-        public dev.seccheck.sentry.filter.Fragment fragment() {
-            return peersDecided ? SourceRoutes.FILTER_FRAGMENT.then(RawHeaders.FILTER_FRAGMENT)
-                    : dev.seccheck.sentry.filter.Fragment.EMPTY;
+        public Fragment fragment() {
+            return peersDecided ? SourceRoutes.FILTER_FRAGMENT.then(RawHeaders.FILTER_FRAGMENT) : Fragment.EMPTY;
         }
     }
 

@@ -57,6 +57,7 @@ final class MessageSends {
         boolean netlink = domain == SockAddr.AF_NETLINK;
         // A netlink request is made by the kernel as made, unless another task could swap the socket meanwhile.
         boolean asMade = netlink && net.letRunAsMade(call);
+        long protocol = netlink && !asMade ? NetEmulation.netlinkProtocol(sock) : -1;
         var n = call.notification();
         int fd = (int) n.arg0();
         boolean many = n.nr() == Sysno.SENDMMSG;
@@ -111,7 +112,7 @@ final class MessageSends {
                         return;
                     }
                 }
-                if (netlink && net.netlinkRefusal(call, sock, m.data()) != null) {
+                if (netlink && net.netlinkRefusal(call, protocol, m.data()) != null) {
                     finish(call, ev, sent, -Errno.EPERM, many);
                     return;
                 }

@@ -339,7 +339,7 @@ final class NetEmulation {
         if (call.enter(ev, seen) != 0) {
             return;
         }
-        String refusal = data == null ? null : netlinkRefusal(call, sock, data);
+        String refusal = data == null ? null : netlinkRefusal(call, netlinkProtocol(sock), data);
         if (refusal != null) {
             call.fail(ev, seen, Errno.EPERM);
             return;
@@ -349,12 +349,18 @@ final class NetEmulation {
         call.complete(ev, seen, asProgram(call, nr, () -> perform(sock, addr, nr, payload, flags, NO_CONTROL)));
     }
 
+    /** The netlink protocol of our copy {@code sock} of the program's socket (SO_PROTOCOL), or -errno. */
+    static long netlinkProtocol(int sock) {
+        return SocketCalls.socketOption(sock, SocketCalls.SO_PROTOCOL);
+    }
+
     /**
-     * Why seccheck may not send the netlink request {@code data} on {@code sock} for a task sharing its
-     * descriptor table ({@link NetlinkRequests}), said on the run's log; null when it may.
+     * Why seccheck may not send the netlink request {@code data} on a socket of {@code protocol}
+     * ({@link #netlinkProtocol}) for a task sharing its descriptor table ({@link NetlinkRequests}),
+     * said on the run's log; null when it may.
      */
-    String netlinkRefusal(Call call, int sock, byte[] data) {
-        String what = NetlinkRequests.refusal(SocketCalls.socketOption(sock, SocketCalls.SO_PROTOCOL), data);
+    String netlinkRefusal(Call call, long protocol, byte[] data) {
+        String what = NetlinkRequests.refusal(protocol, data);
         if (what == null) {
             return null;
         }
