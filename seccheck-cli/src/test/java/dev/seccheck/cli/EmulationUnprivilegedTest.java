@@ -12,9 +12,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Emulated opens, connects and sends answer exactly as the kernel does when seccheck itself runs
+ * Emulated opens, connects, sends and accepts answer exactly as the kernel does when seccheck itself runs
  * without privileges: the packaged CLI as uid 65534, with the README's guard policy (which makes
- * seccheck perform every open and connect), runs the sentry's conformance program (some 670 calls
+ * seccheck perform every open, connect and accept), runs the sentry's conformance program (some 670 calls
  * with varied flags, dirfds, modes, umasks, openat2 resolve flags, sockets), and its output is
  * compared line by line with the same program run natively as the same user. In the same run a
  * denied file stays unread, so the comparison is made with the policy enforcing. The policy says
@@ -37,14 +37,18 @@ class EmulationUnprivilegedTest {
                 {"name": "guard",
                  "points": [
                    {"name": "syscall/openat/enter", "optional_fields": ["fd_path"]},
-                   {"name": "syscall/connect/enter"}],
+                   {"name": "syscall/connect/enter"}, {"name": "syscall/accept/enter"},
+                   {"name": "syscall/accept4/enter"}],
                  "sinks": [{"name": "policy", "config": {"on_missing": "allow", "rules": [
                    {"point": "syscall/openat/enter", "match": {"resolved_path": {"glob": "*.key"}},
                     "action": "deny", "errno": "EACCES"},
                    {"point": "syscall/connect/enter",
                     "match": {"family": ["AF_INET", "AF_INET6"], "ip": ["127.0.0.0/8", "::1/128"]}, "action": "allow"},
                    {"point": "syscall/connect/enter", "match": {"family": {"not": ["AF_UNIX", "AF_NETLINK"]}},
-                    "action": "deny", "errno": "ENETUNREACH"}]}}]}""");
+                    "action": "deny", "errno": "ENETUNREACH"},
+                   {"effect": "accept_network", "match": {"ip": ["127.0.0.0/8", "::1/128"]}, "action": "allow"},
+                   {"effect": "accept_network", "match": {"family": {"not": ["AF_UNIX"]}},
+                    "action": "deny", "errno": "ECONNABORTED"}]}}]}""");
         for (Path p : List.of(secret, config)) {
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
         }
@@ -96,14 +100,18 @@ class EmulationUnprivilegedTest {
             for (List<String> race : races) {
                 List<String> cmd = new java.util.ArrayList<>(List.of(program.toString()));
                 cmd.addAll(race);
-                Result natively = PackagedCli.run(new ProcessBuilder(PackagedCli.nobody(cmd.toArray(String[]::new))),
-                        tmp, Duration.ofSeconds(120));
                 boolean connect = race.contains("connect");
-                if (connect) {
-                    assertThat(natively.out()).as(race + " natively").startsWith("wins ").doesNotStartWith("wins 0 ");
-                } else {
-                    assertThat(received(bad)).as(race + " natively").isPositive();
+                // A race's native half may lose every attempt of a run on a loaded machine: it is
+                // given up to five runs to show that the route exists.
+                int wins = 0;
+                for (int attempt = 0; attempt < 5 && wins == 0; attempt++) {
+                    Result natively = PackagedCli.run(
+                            new ProcessBuilder(PackagedCli.nobody(cmd.toArray(String[]::new))), tmp,
+                            Duration.ofSeconds(120));
+                    assertThat(natively.status()).as(natively.err()).isZero();
+                    wins = connect ? nativeWins(natively.out()) : received(bad);
                 }
+                assertThat(wins).as(race + " natively, in five runs").isPositive();
                 List<String> supervised = new java.util.ArrayList<>(PackagedCli.asNobody(classpath, "run", "--quiet",
                         "--config", config.toString(), "--"));
                 supervised.addAll(cmd);
@@ -118,6 +126,12 @@ class EmulationUnprivilegedTest {
                 }
             }
         }
+    }
+
+    /** The wins a race's connect reports ("wins N of M"). */
+    private static int nativeWins(String out) {
+        assertThat(out).startsWith("wins ");
+        return Integer.parseInt(out.split(" ")[1]);
     }
 
     /** How many datagrams wait on {@code s}, taking them. */
