@@ -36,8 +36,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define AWAY4 "10.1.2.3"
-#define AWAY6 "fd00::1234"
+#include "own_network.h"
+
 /* The kernel's IPv6 routing headers: type 2 (one address) and segment routing's type 4. */
 #define RTHDR_TYPE_2 2
 #define RTHDR_TYPE_4 4
@@ -47,55 +47,6 @@
 
 static int capture = -1;
 static int next_port = 9000;
-
-/* The IPv6 address configuration ioctl's argument (linux/ipv6.h's in6_ifreq). */
-struct in6_ifreq {
-    struct in6_addr addr;
-    unsigned int prefixlen;
-    int ifindex;
-};
-
-static void die(const char *what) {
-    printf("setup %s errno %d\n", what, errno);
-    exit(1);
-}
-
-/* A namespace of its own: lo up, with 10.1.2.3 and fd00::1234 beside 127.0.0.1 and ::1. */
-static void own_network(void) {
-    if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0 && unshare(CLONE_NEWNET) != 0) die("unshare");
-    int s = socket(AF_INET, SOCK_DGRAM, 0);
-    struct ifreq ifr = {0};
-    strcpy(ifr.ifr_name, "lo");
-    ifr.ifr_flags = IFF_UP | IFF_LOOPBACK | IFF_RUNNING;
-    if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0) die("lo up");
-    struct ifreq alias = {0};
-    strcpy(alias.ifr_name, "lo:1");
-    struct sockaddr_in *a = (struct sockaddr_in *)&alias.ifr_addr;
-    a->sin_family = AF_INET;
-    inet_pton(AF_INET, AWAY4, &a->sin_addr);
-    if (ioctl(s, SIOCSIFADDR, &alias) != 0) die("10.1.2.3");
-    close(s);
-    int s6 = socket(AF_INET6, SOCK_DGRAM, 0);
-    struct in6_ifreq r6 = {.prefixlen = 128, .ifindex = (int)if_nametoindex("lo")};
-    inet_pton(AF_INET6, AWAY6, &r6.addr);
-    if (ioctl(s6, SIOCSIFADDR, &r6) != 0) die("fd00::1234");
-    close(s6);
-    usleep(200000); /* IPv6 addresses pass duplicate address detection; on lo at once, but settle */
-    capture = socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_ALL));
-    if (capture < 0) die("packet socket");
-}
-
-static struct sockaddr_in v4(const char *ip, int port) {
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-    inet_pton(AF_INET, ip, &a.sin_addr);
-    return a;
-}
-
-static struct sockaddr_in6 v6(const char *ip, int port) {
-    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
-    inet_pton(AF_INET6, ip, &a.sin6_addr);
-    return a;
-}
 
 /* An LSRR option whose one hop is 10.1.2.3 (a NOP first, so that it is a multiple of 4 bytes). */
 static void lsrr(unsigned char opt[8]) {
@@ -250,6 +201,8 @@ static ssize_t send_with(int s, void *to, socklen_t tolen, int level, int type, 
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     own_network();
+    capture = socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_ALL));
+    if (capture < 0) die("packet socket");
     unsigned char opt[8], rt[24], seg[40];
 
     { /* the option on a socket, then sendto loopback */
