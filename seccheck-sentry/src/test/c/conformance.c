@@ -566,6 +566,125 @@ static void socket_options(int filefd) {
     close(rx);
 }
 
+/* A client of the listener at A, connecting now (a thread waits DELAY_US first). */
+struct later {
+    struct sockaddr_in to;
+    int delay_us;
+};
+static void *connect_later(void *arg) {
+    struct later *l = arg;
+    usleep(l->delay_us);
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    connect(c, (struct sockaddr *)&l->to, sizeof l->to);
+    return (void *)(long)c;
+}
+static int client_of(struct sockaddr_in *to) {
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    connect(c, (struct sockaddr *)to, sizeof *to);
+    return c;
+}
+
+/* What an accept wrote back: the length, the family and, for IPv4, the address (not the port, which differs run to run). */
+static void accepted(const char *what, long r, struct sockaddr_in *peer, socklen_t len) {
+    if (r < 0) {
+        printf("%s = %s\n", what, strerrorname_np(errno));
+        return;
+    }
+    char ip[INET_ADDRSTRLEN] = "-";
+    if (len >= sizeof *peer && peer->sin_family == AF_INET) inet_ntop(AF_INET, &peer->sin_addr, ip, sizeof ip);
+    printf("%s: len=%u family=%u ip=%s\n", what, (unsigned)len, len >= 2 ? (unsigned)peer->sin_family : 0u, ip);
+    show(what, r);
+}
+
+/* accept and accept4 at their edges: errors before a connection, flags, short and bad address buffers. */
+static void accepts(int filefd) {
+    result("accept bad fd", accept(999, NULL, NULL));
+    result("accept not a socket", accept(filefd, NULL, NULL));
+    int u = socket(AF_INET, SOCK_DGRAM, 0);
+    result("accept on udp", accept(u, NULL, NULL));
+    close(u);
+    int idle = socket(AF_INET, SOCK_STREAM, 0);
+    result("accept not listening", accept(idle, NULL, NULL));
+    close(idle);
+    int srv = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    bind(srv, (struct sockaddr *)&a, sizeof a);
+    listen(srv, 8);
+    socklen_t al = sizeof a;
+    getsockname(srv, (struct sockaddr *)&a, &al);
+    result("accept4 bad flags", accept4(srv, NULL, NULL, 0x40));
+    int c = client_of(&a);
+    struct sockaddr_in peer;
+    socklen_t len = sizeof peer;
+    long r = accept(srv, (struct sockaddr *)&peer, &len);
+    accepted("accept pending", r, &peer, len);
+    close(c);
+    c = client_of(&a);
+    memset(&peer, 0, sizeof peer);
+    len = 4;
+    r = accept4(srv, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    accepted("accept4 short buffer, flags", r, &peer, len);
+    close(c);
+    c = client_of(&a);
+    len = 77;
+    r = accept(srv, NULL, &len);
+    printf("accept without a buffer leaves the length: %u\n", (unsigned)len);
+    show("accept without a buffer", r);
+    close(c);
+    c = client_of(&a);
+    r = accept(srv, (struct sockaddr *)&peer, NULL);
+    result("accept without a length", r);
+    close(c);
+    c = client_of(&a);
+    len = (socklen_t)-1;
+    result("accept negative length", accept(srv, (struct sockaddr *)&peer, &len));
+    close(c);
+    c = client_of(&a);
+    len = sizeof peer;
+    result("accept unwritable buffer", accept(srv, (struct sockaddr *)(void *)accepts, &len));
+    close(c);
+    fcntl(srv, F_SETFL, O_NONBLOCK);
+    /* Each of the last three took its connection from the queue and lost it, as the kernel does. */
+    result("accept nonblocking, none left", accept(srv, NULL, NULL));
+    c = client_of(&a);
+    usleep(50000);
+    show("accept nonblocking, one pending", accept(srv, NULL, NULL));
+    close(c);
+    fcntl(srv, F_SETFL, 0);
+    struct later l = {.to = a, .delay_us = 100000};
+    pthread_t t;
+    pthread_create(&t, NULL, connect_later, &l);
+    /* Only the number differs: the kernel reserves it as the call begins, seccheck installs the
+       connection when it comes, after the descriptor the client thread made meanwhile. */
+    r = accept(srv, NULL, NULL);
+    printf("accept blocking until a client comes = %s\n", r < 0 ? strerrorname_np(errno) : "a socket");
+    close((int)r);
+    void *client;
+    pthread_join(t, &client);
+    close((int)(long)client);
+    close(srv);
+    /* A unix peer with an (abstract) name: its name is the address. */
+    int us = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    strcpy(sun.sun_path, "dir/accepting");
+    bind(us, (struct sockaddr *)&sun, sizeof sun);
+    listen(us, 4);
+    int uc = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un own = {.sun_family = AF_UNIX};
+    const char *abstract = "seccheck-conformance-client";
+    memcpy(own.sun_path + 1, abstract, strlen(abstract));
+    bind(uc, (struct sockaddr *)&own, offsetof(struct sockaddr_un, sun_path) + 1 + strlen(abstract));
+    connect(uc, (struct sockaddr *)&sun, sizeof sun);
+    struct sockaddr_un from;
+    socklen_t fl = sizeof from;
+    r = accept(us, (struct sockaddr *)&from, &fl);
+    printf("unix accept: len=%u name=%s\n", (unsigned)fl, r < 0 ? strerrorname_np(errno) : from.sun_path + 1);
+    show("unix accept", r);
+    close(uc);
+    close(us);
+}
+
 int main(void) {
     char what[512];
     mkdir("dir", 0755);
@@ -760,5 +879,6 @@ int main(void) {
     close(uc);
     close(ul);
     socket_options(filefd);
+    accepts(filefd);
     return 0;
 }

@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -261,6 +262,31 @@ static int in_userns(void) {
     return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
 }
 
+/* A client that connects to the listener at accept_to after accept_delay_us (accept-restart, accept-eintr). */
+static struct sockaddr_in accept_to;
+static int accept_delay_us;
+static volatile sig_atomic_t signals_seen;
+static void on_alarm(int s) {
+    (void)s;
+    signals_seen++;
+}
+static void *connect_after(void *arg) {
+    (void)arg;
+    usleep(accept_delay_us);
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    connect(c, (struct sockaddr *)&accept_to, sizeof accept_to);
+    return NULL;
+}
+static int loopback_listener(void) {
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    accept_to = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    bind(s, (struct sockaddr *)&accept_to, sizeof accept_to);
+    listen(s, 4);
+    socklen_t l = sizeof accept_to;
+    getsockname(s, (struct sockaddr *)&accept_to, &l);
+    return s;
+}
+
 int main(int argc, char **argv) {
     if (argc < 3) {
         fprintf(stderr, "usage: hostile MODE ARGS...\n");
@@ -268,6 +294,37 @@ int main(int argc, char **argv) {
     }
     const char *mode = argv[1];
     const char *p = argv[2];
+    if (!strcmp(mode, "accept-restart") || !strcmp(mode, "accept-eintr")) {
+        /* hostile accept-restart|accept-eintr N: a blocking accept that signals interrupt, every
+         * 20 ms with SA_RESTART (the kernel repeats it) until a client comes after 300 ms; or
+         * once, 100 ms in, without (accept fails with EINTR), the client coming 50 ms later
+         * while the program sleeps 600 ms, then takes it with a non-blocking accept: the
+         * connection must still wait for it */
+        int restart = !strcmp(mode, "accept-restart");
+        int s = loopback_listener();
+        struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = restart ? SA_RESTART : 0};
+        sigaction(SIGALRM, &sa, NULL);
+        struct itimerval every = {.it_value = {0, restart ? 20000 : 100000}, .it_interval = {0, restart ? 20000 : 0}};
+        accept_delay_us = restart ? 300000 : 150000; /* without: inside seccheck's first wait slice */
+        pthread_t t;
+        pthread_create(&t, NULL, connect_after, NULL);
+        setitimer(ITIMER_REAL, &every, NULL);
+        int c = accept(s, NULL, NULL);
+        struct itimerval off = {{0, 0}, {0, 0}};
+        setitimer(ITIMER_REAL, &off, NULL);
+        if (restart) {
+            printf("%s, %s\n", c >= 0 ? "accepted" : strerrorname_np(errno),
+                   signals_seen > 5 ? "interrupted many times" : "interrupted too few times");
+        } else {
+            printf("first accept %s\n", c >= 0 ? "accepted" : strerrorname_np(errno));
+            usleep(600000);
+            fcntl(s, F_SETFL, O_NONBLOCK);
+            c = accept4(s, NULL, NULL, SOCK_CLOEXEC); /* another call: nothing a repeat would be given */
+            printf("then %s\n", c >= 0 ? "accepted" : strerrorname_np(errno));
+        }
+        pthread_join(t, NULL);
+        return 0;
+    }
     if (!strcmp(mode, "openat")) return report_fd(openat(AT_FDCWD, p, O_RDONLY));
     if (!strcmp(mode, "exchange")) { /* hostile exchange A B: swap the names, then read A */
         if (syscall(SYS_renameat2, AT_FDCWD, p, AT_FDCWD, argv[3], 2 /* RENAME_EXCHANGE */) < 0) {

@@ -283,7 +283,8 @@ class ControlPlaneTest {
      * program can still change (the open race), so its create fails, says why and how, and changes
      * nothing; so does it on a run that performs opens for an observing session only, which does
      * not check links and renames (and a policy on connects, on one that performs connects for an
-     * observing session, which lets source routes be set and netlink calls run as made); on a run
+     * observing session, which lets source routes be set and netlink calls run as made; and a policy
+     * on accepts, which only a run started with one performs); on a run
      * started with a policy, a
      * second policy session is accepted.
      */
@@ -319,6 +320,13 @@ class ControlPlaneTest {
             assertThat(cliFails("trace", "create", "--root", root.toString(), "--config", lateNetwork.toString(), "cp4"))
                     .contains("syscall/connect/enter (this run performs network calls, but neither holds the socket"
                             + " options that set a source route");
+            // Nor does it accept connections for the program: a rule on their peers would decide nothing.
+            Path lateAccept = write("late-accept.json", """
+                    {"name": "late-accept", "points": [{"name": "syscall/accept/enter"}, {"name": "syscall/accept4/enter"}],
+                     "sinks": [{"name": "policy", "config": {"rules": [{"effect": "accept_network",
+                       "match": {"family": {"not": ["AF_UNIX"]}}, "action": "deny"}]}}]}""");
+            assertThat(cliFails("trace", "create", "--root", root.toString(), "--config", lateAccept.toString(), "cp4"))
+                    .contains("syscall/accept/enter", "syscall/accept4/enter", "start the run with this session");
         } finally {
             Files.writeString(tmp.resolve("stop-cp4"), "");
             if (!third.waitFor(30, TimeUnit.SECONDS)) {

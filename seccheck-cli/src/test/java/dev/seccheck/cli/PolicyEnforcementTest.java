@@ -622,6 +622,54 @@ class PolicyEnforcementTest {
     }
 
     /**
+     * A server that listens on every address is reached from other hosts, which no connect rule
+     * sees: the README's guard policy keeps them out with its rules on accept. {@code inbound.c}
+     * listens in a network namespace of its own, where 10.1.2.3 and fd00::1234 are its loopback's,
+     * and a child bound to one of them connects in (to 127.0.0.1, which the connect rules allow):
+     * bound to 0.0.0.0, never bound (listen binds it), bound to :: for IPv6 and for both families
+     * (an IPv4-mapped peer), and non-blocking. Natively the server reads each peer's "hi"; under
+     * the policy each accept fails with ECONNABORTED, the peer's connection ends, and peers on
+     * loopback and unix sockets still come in.
+     */
+    @Test
+    void aPeerOnAnotherHostCannotReachAServerPastTheReadmesGuardPolicy() throws Exception {
+        inbound(tmp, null);
+    }
+
+    /** The same with seccheck and its program unprivileged (uid 65534). */
+    @Test
+    void aPeerOnAnotherHostCannotReachAServerPastTheReadmesGuardPolicyUnprivileged() throws Exception {
+        String classpath = PackagedCli.forNobody(tmp);
+        inbound(PackagedCli.nobodysDir(tmp.resolve("n")), classpath);
+    }
+
+    /** Runs {@code inbound.c} from {@code base} natively and under the README's guard policy, as {@link #sourceRoutes} does. */
+    private void inbound(Path base, String nobodysClasspath) throws Exception {
+        boolean nobody = nobodysClasspath != null;
+        Path program = CPrograms.compile("src/test/c/inbound.c", base);
+        Result natively = finish(new ProcessBuilder(natively(nobody, program.toString())).redirectErrorStream(true)
+                .start());
+        org.junit.jupiter.api.Assumptions.assumeFalse(natively.out.startsWith("setup unshare"),
+                "this machine gives no network namespace to a user: " + natively.out);
+        List<String> routes = List.of("v4-any-accept reached by 10.1.2.3", "v4-listen-only reached by 10.1.2.3",
+                "v6-any-accept4 reached by fd00::1234", "mapped-accept reached by ::ffff:10.1.2.3",
+                "v4-nonblocking reached by 10.1.2.3");
+        List<String> local = List.of("v4-loopback reached by 127.0.0.1", "unix reached by a unix socket");
+        assertThat(natively.out.lines().toList()).as("natively").containsExactlyElementsOf(
+                java.util.stream.Stream.concat(routes.stream(), local.stream()).toList());
+
+        Path config = Files.writeString(base.resolve("guard.json"), readmeGuardPolicy());
+        Result r = finish(new ProcessBuilder(runCommand(cli(nobodysClasspath), config, program.toString()))
+                .redirectErrorStream(true).start());
+        for (String route : routes) {
+            assertThat(r.out).as("under the guard policy")
+                    .containsPattern("(?m)^" + route.substring(0, route.indexOf(' ')) + " errno 103$");
+        }
+        assertThat(r.out).contains(local).doesNotContain("reached by 10.1.2.3", "reached by fd00::1234",
+                "reached by ::ffff:10.1.2.3").contains("\"errno\":\"ECONNABORTED\"", "\"point\":\"syscall/accept4/enter\"");
+    }
+
+    /**
      * A rule on a unix socket's path holds for every name that reaches the socket: a symlink to it,
      * a symlinked directory, "./", a relative name, {@code /proc/self/cwd/...}, and a datagram sent
      * there by sendto and by sendmsg. Before, the rule matched the name the program gave: every

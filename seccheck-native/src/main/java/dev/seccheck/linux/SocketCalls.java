@@ -6,7 +6,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * SocketCalls performs connect, bind, sendto and setsockopt on a socket seccheck took from a
+ * SocketCalls performs connect, bind, sendto, setsockopt and accept on a socket seccheck took from a
  * program ({@code pidfd_getfd}), with the address or value seccheck read, and returns the kernel's answer
  * ({@code -errno} on failure, see {@link Direct}): EINPROGRESS, a short count and ECONNREFUSED
  * go back to the program unchanged. It also reads what a socket taken that way is (its
@@ -58,6 +58,38 @@ public final class SocketCalls {
         }
     }
 
+    /**
+     * What accept4 gave: {@code fd}, our descriptor of the new connection's socket, or -errno (then
+     * {@code peer} is null); {@code peer}, the address of the process that connected, as long as the
+     * kernel says.
+     */
+    public record Accepted(long fd, byte[] peer) {}
+
+    /**
+     * accept4(fd, flags) on seccheck's copy of a program's listening socket: the new socket and its
+     * peer's address, or -errno (EAGAIN, EINVAL for a socket that does not listen, ENOTSOCK).
+     * Waits like the kernel's accept when the socket is blocking and nothing is pending: the
+     * caller polls first.
+     */
+    public static Accepted accept(int fd, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment addr = arena.allocate(SOCKADDR_STORAGE, 8);
+            MemorySegment len = arena.allocate(ValueLayout.JAVA_INT);
+            len.set(ValueLayout.JAVA_INT, 0, SOCKADDR_STORAGE);
+            long r = Direct.call(Sysno.ACCEPT4, fd, addr.address(), len.address(), flags);
+            if (r < 0) {
+                return new Accepted(r, null);
+            }
+            int n = Math.min(len.get(ValueLayout.JAVA_INT, 0), SOCKADDR_STORAGE);
+            return new Accepted(r, addr.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
+        }
+    }
+
+    /** The status flags of the open file {@code fd} names (fcntl F_GETFL: O_NONBLOCK...), or -errno. */
+    public static long statusFlags(int fd) {
+        return Direct.call(Sysno.FCNTL, fd, dev.seccheck.abi.Fcntl.F_GETFL, 0, 0);
+    }
+
     /** sizeof(struct sockaddr_storage): room for any address family's address. */
     private static final int SOCKADDR_STORAGE = 128;
     /** The socket level of getsockopt and setsockopt. */
@@ -67,6 +99,8 @@ public final class SocketCalls {
     public static final int SO_DOMAIN = 39;
     /** getsockopt name for the socket's protocol (a netlink socket's family of messages). */
     public static final int SO_PROTOCOL = 38;
+    /** getsockopt name telling whether the socket listens (1) or not (0). */
+    public static final int SO_ACCEPTCONN = 30;
 
     /** getsockname(fd): the address bytes as long as the kernel says, or null when the call failed. */
     public static byte[] getsockname(int fd) {

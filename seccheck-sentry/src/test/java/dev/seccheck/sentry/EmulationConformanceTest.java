@@ -3,7 +3,9 @@ package dev.seccheck.sentry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.seccheck.format.SockAddr;
 import dev.seccheck.proto.sentry.ExecveInfo;
+import dev.seccheck.proto.syscall.Accept;
 import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.sentry.testing.CWorkloads;
 import dev.seccheck.sink.NameChange;
@@ -18,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * EmulationConformanceTest: emulated opens, links, renames, unlinks, mkdirs, mknods, symlinks,
- * truncates, connects, binds and sends give the program exactly what the kernel gives it natively
+ * truncates, connects, binds, sends and accepts give the program exactly what the kernel gives it natively
  * ({@code src/test/c/conformance.c}: some 860 calls), and the exit points report the real results;
  * exec is decided on the binary actually executed.
  */
@@ -36,7 +38,8 @@ class EmulationConformanceTest {
                 .redirectOutput(dir.resolve("native.out").toFile()).redirectErrorStream(false).start();
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
         SupervisorTest.Run r = new SupervisorTest.Run("syscall/openat/enter", "syscall/openat/exit", "syscall/open/enter",
-                "syscall/creat/enter", "syscall/connect/enter", "syscall/connect/exit", "syscall/bind/enter");
+                "syscall/creat/enter", "syscall/connect/enter", "syscall/connect/exit", "syscall/bind/enter",
+                "syscall/accept/enter", "syscall/accept4/enter", "syscall/accept4/exit");
         r.sink.deciding = true; // a sink that may deny opens: links and renames are emulated too
         Path out = dir.resolve("emulated.out");
         assertThat(r.run("/bin/sh", "-c", "cd '" + emulated + "' && exec '" + bin + "' > '" + out + "'")).isZero();
@@ -59,6 +62,11 @@ class EmulationConformanceTest {
                         tuple("mkdir", null, emulated + "/new"), tuple("mknod", null, emulated + "/fifo2"),
                         tuple("symlink", null, emulated + "/s1"), tuple("truncate", emulated + "/victim", null),
                         tuple("bind", null, emulated + "/dir/sock"));
+        // Accepts were made by seccheck, their enter points decided on the peer that had connected.
+        assertThat(r.sink.of("syscall/accept/enter")).map(Accept.class::cast)
+                .anySatisfy(m -> assertThat(SockAddr.decode(m.getAddress()).map(SockAddr::ipText)).hasValue("127.0.0.1"));
+        assertThat(r.sink.of("syscall/accept4/exit")).map(Accept.class::cast)
+                .anySatisfy(m -> assertThat(m.getExit().getResult()).isPositive());
         // A bind the kernel refuses before making a file is not shown as a new name.
         assertThat(r.sink.renamings).extracting(NameChange::to)
                 .doesNotContain(emulated + "/dir/inet-sock", emulated + "/dir/.", emulated + "/dir/..");

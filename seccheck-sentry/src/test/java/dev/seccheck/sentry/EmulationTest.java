@@ -433,6 +433,28 @@ class EmulationTest {
         }
     }
 
+    /**
+     * A signal that interrupts an accept seccheck waits in for the program: repeated by the kernel
+     * (SA_RESTART, 15 times), the wait goes on and the accept fires its points once; failed with
+     * EINTR, seccheck stops waiting and takes no connection, which the program's next accept
+     * finds, as natively. Before a connection comes, an accept fires nothing.
+     */
+    @Test
+    void aSignalDuringAnAcceptNeitherFiresItTwiceNorTakesAConnection() throws Exception {
+        for (String mode : List.of("accept-restart", "accept-eintr")) {
+            String natively = nativeRun(mode, "-");
+            assertThat(natively).as("natively").isIn("accepted, interrupted many times", "first accept EINTR\nthen accepted");
+            SupervisorTest.Run r = new SupervisorTest.Run("syscall/accept/enter", "syscall/accept/exit",
+                    "syscall/accept4/enter");
+            r.sink.deciding = true; // a sink that may deny at accept: seccheck accepts for the program
+            assertThat(guardedRun(r, mode, "-")).as(mode + " under seccheck").isEqualTo(natively);
+            boolean restart = mode.equals("accept-restart");
+            assertThat(r.sink.of("syscall/accept/enter")).as(mode).hasSize(restart ? 1 : 0);
+            assertThat(r.sink.of("syscall/accept/exit")).as(mode).hasSize(restart ? 1 : 0);
+            assertThat(r.sink.of("syscall/accept4/enter")).as(mode).hasSize(restart ? 0 : 1);
+        }
+    }
+
     @Test
     void datagramsWithAnAddressAreCheckedLikeConnect() throws Exception {
         try (DatagramSocket bad = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {

@@ -124,17 +124,8 @@ final class Call {
      *     errno) or will be by the attempt it repeats
      */
     int enter(SyscallEvent ev, TaskMemory mem) {
-        if (attempt == null) {
-            switch (restarts.begin(tid(), Restarts.Key.of(ev, mem instanceof Snapshot s ? s.bytes() : null), n.id())) {
-                case Restarts.Begun.Fresh f -> attempt = f.attempt();
-                case Restarts.Begun.TakenOver t -> {
-                    return TAKEN_OVER;
-                }
-                case Restarts.Begun.Kept k -> {
-                    answerKept(ev, mem, k.result());
-                    return TAKEN_OVER;
-                }
-            }
+        if (attempt == null && !begin(ev, mem)) {
+            return TAKEN_OVER;
         }
         int fired = fire(ev, mem);
         if (fired == 0) {
@@ -147,6 +138,51 @@ final class Call {
         }
         fail(ev, mem, fired, true);
         return fired;
+    }
+
+    /**
+     * Makes this call an attempt {@link Restarts} knows, before anything fires: a call that waits
+     * before its enter points fire (an accept, for a peer to decide on) begins here, so that a
+     * repeat of it, after a signal, is taken over by it rather than waiting beside it; {@link #enter}
+     * begins any other call.
+     *
+     * @return false when the call repeats an attempt, which answers it (or has already): nothing
+     *     is left to do
+     */
+    boolean begin(SyscallEvent ev, TaskMemory mem) {
+        switch (restarts.begin(tid(), Restarts.Key.of(ev, mem instanceof Snapshot s ? s.bytes() : null), n.id())) {
+            case Restarts.Begun.Fresh f -> {
+                attempt = f.attempt();
+                return true;
+            }
+            case Restarts.Begun.TakenOver t -> {
+                return false;
+            }
+            case Restarts.Begun.Kept k -> {
+                answerKept(ev, mem, k.result());
+                return false;
+            }
+        }
+    }
+
+    /**
+     * Whether a call that waits before its points fire ({@link #begin}) is still awaited: its
+     * notification, or that of a repeat that took it over, is still pending. When it is not, the
+     * attempt ends here, answering and firing nothing.
+     */
+    boolean stillAwaited() {
+        if (attempt == null) {
+            return replies.stillValid(n.id());
+        }
+        while (true) {
+            long id = restarts.current(attempt);
+            if (replies.stillValid(id)) {
+                return true;
+            }
+            if (restarts.giveUp(attempt, id)) {
+                return false;
+            }
+        }
     }
 
     /**

@@ -27,11 +27,12 @@ import java.util.function.IntFunction;
  * sendmsg and sendmmsg, which can carry an address) while a session has a connect point, bind
  * while one has a bind point, the calls that change names (links, renames, unlinks, new files,
  * symlinks and unix sockets bound to a path) or change a file by name (truncate, chmod, chown,
- * extended attributes) while a sink decides on opening files;
+ * extended attributes) while a sink decides on opening files, accept while one decides on the
+ * peers that connect;
  * and, whatever the sessions, every open that could write and every truncate while seccheck's
  * own files ({@link OwnFiles}) are within the program's reach, refusing those that reach them.
  * The notifier serves what cannot wait itself and hands what may wait (an open of a FIFO without
- * a peer, a blocking connect, a name on a filesystem that may not answer) to a pool of platform
+ * a peer, a blocking connect or accept, a name on a filesystem that may not answer) to a pool of platform
  * threads, one per call in progress: a call that waits holds its own thread, never the notifier
  * nor another call, as natively each waits in its own task. Past {@link #MAX_WAITING} calls in
  * progress a new one is refused with EAGAIN and a line. The thread that performs a call also
@@ -57,10 +58,13 @@ public final class Emulator implements AutoCloseable {
      *     ({@link SourceRoutes}, {@link RawHeaders}: setsockopt of the options that set them, and
      *     socket() of IPPROTO_RAW, are held), and a netlink call of a task sharing its descriptor
      *     table is made by seccheck ({@link NetEmulation#letRunAsMade})
+     * @param accepts a sink decides at accept's or accept4's points: seccheck accepts the
+     *     connections, deciding on their peers ({@link InboundConnections})
      */
-    public record Effects(boolean opens, boolean connects, boolean binds, boolean names, boolean peersDecided) {
+    public record Effects(boolean opens, boolean connects, boolean binds, boolean names, boolean peersDecided,
+            boolean accepts) {
         /** Nothing emulated. */
-        public static final Effects NONE = new Effects(false, false, false, false, false);
+        public static final Effects NONE = new Effects(false, false, false, false, false, false);
 
         /** Returns whether syscall {@code nr} is emulated (or, for open_by_handle_at, refused). */
         public boolean covers(int nr) {
@@ -68,6 +72,7 @@ public final class Emulator implements AutoCloseable {
                 case Sysno.OPEN, Sysno.OPENAT, Sysno.OPENAT2, Sysno.CREAT, Sysno.OPEN_BY_HANDLE_AT -> opens;
                 case Sysno.CONNECT, Sysno.SENDTO, Sysno.SENDMSG, Sysno.SENDMMSG -> connects;
                 case Sysno.BIND -> binds || names; // a unix socket's path is a new name
+                case Sysno.ACCEPT, Sysno.ACCEPT4 -> accepts;
                 case Sysno.TRUNCATE -> names;
                 default -> names && (NameEmulation.serves(nr) || AttributeCalls.serves(nr));
             };
@@ -75,7 +80,7 @@ public final class Emulator implements AutoCloseable {
 
         /** Returns whether anything is emulated. */
         public boolean any() {
-            return opens || connects || binds || names || peersDecided;
+            return opens || connects || binds || names || peersDecided || accepts;
         }
 
         /**

@@ -55,6 +55,7 @@ final class NetEmulation {
     private final ProgramMemory memory;
     private final Identity.Own own;
     private final MessageSends messages;
+    private final InboundConnections inbound;
     private final TaskFiles tasks;
     private final LandlockDomains landlock;
     /** The run's descriptor tables, when a sink decides at connect; else null (netlink calls run as made). */
@@ -73,10 +74,12 @@ final class NetEmulation {
         this.memory = memory;
         this.own = own;
         this.messages = new MessageSends(memory, this);
+        this.inbound = new InboundConnections(this, calls, memory);
     }
 
     /**
-     * Serves a held connect, bind, sendto, sendmsg or sendmmsg. On the notifier thread
+     * Serves a held connect, bind, sendto, sendmsg or sendmmsg, or accept
+     * ({@link InboundConnections}). On the notifier thread
      * ({@link Call#onNotifier}, a bind only) a unix path whose walk would look names up in a
      * filesystem that may block is given up before any point fired or anything was answered.
      *
@@ -93,6 +96,10 @@ final class NetEmulation {
         try {
             if (n.nr() == Sysno.SETSOCKOPT) {
                 setOption(call, sock);
+                return true;
+            }
+            if (n.nr() == Sysno.ACCEPT || n.nr() == Sysno.ACCEPT4) {
+                inbound.serve(call, sock);
                 return true;
             }
             // The socket's family, asked once: a netlink one is served as made, a unix one walks its paths.
@@ -404,7 +411,7 @@ final class NetEmulation {
      * below port 1024 needs the program's CAP_NET_BIND_SERVICE, not seccheck's; and within its
      * Landlock domain, if it has one. -ESRCH when the thread is gone.
      */
-    private long asProgram(Call call, int nr, LongSupplier op) {
+    long asProgram(Call call, int nr, LongSupplier op) {
         Optional<Identity> who = Identity.of(tasks, call.tid(), own, false);
         if (who.isEmpty()) {
             return -Errno.ESRCH;

@@ -8,7 +8,8 @@ import dev.seccheck.linux.ProcessMemory;
 /**
  * ProgramMemory reads an emulated call's arguments from the program once (process_vm_readv),
  * failing the way the kernel's copy would: EFAULT for unreadable memory, ENAMETOOLONG for a path
- * without a NUL in PATH_MAX bytes. One instance per emulation thread.
+ * without a NUL in PATH_MAX bytes; and writes what a call returns through memory (an accepted
+ * peer's address). One instance per emulation thread.
  */
 final class ProgramMemory {
 
@@ -50,6 +51,18 @@ final class ProgramMemory {
             len += got;
         }
         throw new Fault(Errno.ENAMETOOLONG);
+    }
+
+    /**
+     * Writes {@code data} at {@code addr} as the kernel's copy to the program would (a writable
+     * mapping only), or faults with EFAULT.
+     */
+    void write(int tid, long addr, byte[] data) throws Fault {
+        try {
+            memory.write(tid, addr, data);
+        } catch (LinuxException e) {
+            throw new Fault(Errno.EFAULT);
+        }
     }
 
     /** Reads exactly {@code len} bytes, or faults with EFAULT. */

@@ -68,8 +68,8 @@ final class Restarts {
     static int arguments(int nr) {
         return switch (nr) {
             case Sysno.CREAT, Sysno.TRUNCATE, Sysno.LINK, Sysno.RENAME -> 2;
-            case Sysno.OPEN, Sysno.CONNECT, Sysno.SENDMSG, Sysno.BIND, Sysno.OPEN_BY_HANDLE_AT -> 3;
-            case Sysno.OPENAT, Sysno.OPENAT2, Sysno.SENDMMSG, Sysno.RENAMEAT -> 4;
+            case Sysno.OPEN, Sysno.CONNECT, Sysno.SENDMSG, Sysno.BIND, Sysno.OPEN_BY_HANDLE_AT, Sysno.ACCEPT -> 3;
+            case Sysno.OPENAT, Sysno.OPENAT2, Sysno.SENDMMSG, Sysno.RENAMEAT, Sysno.ACCEPT4 -> 4;
             case Sysno.LINKAT, Sysno.RENAMEAT2 -> 5;
             default -> 6;
         };
@@ -173,6 +173,32 @@ final class Restarts {
         synchronized (a) {
             a.answering = true;
             return a.id;
+        }
+    }
+
+    /** Returns the notification a waiting attempt answers now: its own, or that of a repeat that took it over. */
+    long current(Attempt a) {
+        synchronized (a) {
+            return a.id;
+        }
+    }
+
+    /**
+     * Ends an attempt that was still waiting (an accept, for a peer) when its notification
+     * {@code dead} went away: its task was interrupted, or is gone. Nothing fired, nothing is
+     * kept, and a later repeat is a new call. False when a repeat took the attempt over in the
+     * meantime: it waits on for that one.
+     */
+    boolean giveUp(Attempt a, long dead) {
+        synchronized (a) {
+            if (a.id != dead || a.answering) {
+                return false;
+            }
+            a.answering = true;
+            a.settled = true;
+            byTid.remove(a.tid, a);
+            a.notifyAll();
+            return true;
         }
     }
 

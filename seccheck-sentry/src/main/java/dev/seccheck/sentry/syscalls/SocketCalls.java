@@ -37,14 +37,19 @@ final class SocketCalls {
 
     /**
      * accept(fd, addr, addrlen) and accept4(..., flags). The peer's address exists only after
-     * a successful call: the kernel then wrote it at addr and its length at *addrlen.
+     * a successful call: the kernel then wrote it at addr and its length at *addrlen. An accept
+     * seccheck performs is decided on its peer, whose address its enter points carry too
+     * ({@link TaskMemory#acceptedPeer}).
      */
     static Message accept(Call c, boolean hasFlags) {
         var b = c.fdHead(Accept.newBuilder(), Header.ACCEPT, c.intArg(1));
         if (hasFlags) {
             b.setFlags(c.intArg(4));
         }
-        if (c.succeeded()) {
+        byte[] peer = c.mem.acceptedPeer();
+        if (peer != null) {
+            b.setAddress(ByteString.copyFrom(peer));
+        } else if (c.succeeded()) {
             int[] len = c.ints(c.arg(3), 1);
             if (len != null) {
                 setIfNotNull(sockaddr(c, c.arg(2), len[0]), b::setAddress);

@@ -31,4 +31,13 @@ public interface TaskMemory {
     default String doubt(long addr) {
         return null;
     }
+
+    /**
+     * The address of the peer of a connection seccheck accepted for the program before the
+     * call's points fire (an emulated accept, decided on who connected), or null: then the
+     * address is read where the kernel wrote it, at a successful call's exit.
+     */
+    default byte[] acceptedPeer() {
+        return null;
+    }
 }

@@ -80,8 +80,10 @@ final class RuntimeAdmission {
             return out; // the run has not started: what it emulates will be chosen from these points
         }
         Emulator.Effects e = syscalls.emulation();
-        for (int nr : new int[] {Sysno.OPEN, Sysno.OPENAT, Sysno.CREAT, Sysno.CONNECT, Sysno.BIND}) {
-            boolean open = nr != Sysno.CONNECT && nr != Sysno.BIND;
+        for (int nr : new int[] {Sysno.OPEN, Sysno.OPENAT, Sysno.CREAT, Sysno.CONNECT, Sysno.BIND, Sysno.ACCEPT,
+            Sysno.ACCEPT4}) {
+            boolean open = nr == Sysno.OPEN || nr == Sysno.OPENAT || nr == Sysno.CREAT;
+            boolean peer = nr == Sysno.CONNECT || nr == Sysno.BIND;
             for (SyscallType type : new SyscallType[] {SyscallType.ENTER, SyscallType.EXIT}) {
                 syscalls.catalog().pointForSyscall(type, nr)
                         .filter(p -> next.decided(p))
@@ -91,7 +93,7 @@ final class RuntimeAdmission {
                             } else if (open && !e.names()) {
                                 out.add(p.name() + " (this run performs opens, but not the links and renames that"
                                         + " can take a file out of a rule's reach)");
-                            } else if (!open && !e.peersDecided()) {
+                            } else if (peer && !e.peersDecided()) {
                                 out.add(p.name() + " (this run performs network calls, but neither holds the"
                                         + " socket options that set a source route, which sends packets to hosts no"
                                         + " connect names, nor makes the netlink calls of tasks sharing their"

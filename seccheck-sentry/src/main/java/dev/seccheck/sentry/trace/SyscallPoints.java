@@ -49,6 +49,8 @@ final class SyscallPoints implements EmulatedPoints {
     private final List<Point> openPoints;
     /** The points of connect (where sendto, sendmsg and sendmmsg with an address are reported too) and bind. */
     private final List<Point> peerPoints;
+    /** The points of accept and accept4, decided on the peer that connected. */
+    private final List<Point> acceptPoints;
     /**
      * Enter-time decodes, by tid, for exit points of calls whose arguments are gone by the exit
      * stop. Concurrent because the notifier thread fires too, though it never sees an exit.
@@ -65,6 +67,7 @@ final class SyscallPoints implements EmulatedPoints {
         this.execCalls = execCalls;
         this.openPoints = schematizedPoints(catalog, Sysno.OPEN, Sysno.OPENAT, Sysno.CREAT);
         this.peerPoints = schematizedPoints(catalog, Sysno.CONNECT, Sysno.BIND);
+        this.acceptPoints = schematizedPoints(catalog, Sysno.ACCEPT, Sysno.ACCEPT4);
     }
 
     /**
@@ -127,7 +130,7 @@ final class SyscallPoints implements EmulatedPoints {
      * point is, the calls on names (links, renames, unlinks, new files, symlinks, bind, which makes
      * a unix socket's file) and truncate while a sink decides at an open point, and source routes
      * refused and the netlink calls of tasks sharing their descriptors made while one decides at a
-     * connect or bind point. Decided once, by the
+     * connect or bind point, and accept while one decides at an accept point. Decided once, by the
      * first call (the filters of the run are fixed at start): sessions created later are served
      * the ptrace way for syscalls not emulated from the start.
      */
@@ -137,7 +140,7 @@ final class SyscallPoints implements EmulatedPoints {
             boolean decided = openPoints.stream().anyMatch(state::decided);
             boolean peersDecided = peerPoints.stream().anyMatch(state::decided);
             emulation = new Emulator.Effects(opens, schematized(Sysno.CONNECT), schematized(Sysno.BIND), decided,
-                    peersDecided);
+                    peersDecided, acceptPoints.stream().anyMatch(state::decided));
         }
         return emulation;
     }

@@ -27,6 +27,9 @@ import java.util.Set;
  *   <li>{@code connect_network}: connect, and sendto, sendmsg, sendmmsg carrying an address
  *       (UDP, TCP Fast Open) (point syscall/connect/enter).</li>
  *   <li>{@code bind_network}: bind (point syscall/bind/enter).</li>
+ *   <li>{@code accept_network}: accept, accept4, decided on the peer that connected (points
+ *       syscall/accept/enter, syscall/accept4/enter: the sentry accepts the connection before they
+ *       fire, and their {@code address} is the peer's).</li>
  *   <li>{@code execute_file}: execve, execveat, decided on the file actually executed
  *       (sentry/execve: {@code binary_path} is /proc/PID/exe at the exec stop, before the first
  *       instruction; a deny there kills the process, the only way to stop an exec that has
@@ -43,6 +46,7 @@ final class Effects {
             "open_file", List.of("syscall/open/enter", "syscall/openat/enter", "syscall/creat/enter"),
             "connect_network", List.of("syscall/connect/enter"),
             "bind_network", List.of("syscall/bind/enter"),
+            "accept_network", List.of("syscall/accept/enter", "syscall/accept4/enter"),
             "execute_file", List.of("sentry/execve"));
 
     /** Returns the points of the rule's {@code effect} (one name or a list), all of which the session must enable. */

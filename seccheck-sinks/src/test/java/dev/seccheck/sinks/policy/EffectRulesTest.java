@@ -73,6 +73,40 @@ class EffectRulesTest {
     }
 
     @Test
+    void anAcceptNetworkRuleDecidesOnThePeerAtBothAcceptPoints() throws Exception {
+        String json = """
+                {"rules": [{"effect": "accept_network", "match": {"ip": ["127.0.0.0/8", "::1/128"]}, "action": "allow"},
+                           {"effect": "accept_network", "match": {"family": {"not": ["AF_UNIX"]}},
+                            "action": "deny", "errno": "ECONNABORTED"}]}""";
+        assertThatThrownBy(() -> sink(json, reqs(FieldSet.EMPTY, "syscall/accept4/enter")))
+                .isInstanceOf(SinkException.class).hasMessageContaining("covers accept")
+                .hasMessageContaining("syscall/accept/enter");
+        Sink sink = sink(json, reqs(FieldSet.EMPTY, "syscall/accept/enter", "syscall/accept4/enter"));
+        for (String name : List.of("syscall/accept/enter", "syscall/accept4/enter")) {
+            Point p = point(name);
+            assertThatThrownBy(() -> sink.syscall(p, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_ACCEPT,
+                    accept(new byte[] {2, 0, 0x1f, (byte) 0x90, 10, 1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0})))
+                    .as(name).isInstanceOfSatisfying(SecurityCheckException.class, e -> assertThat(e.errno()).isEqualTo(103));
+            // 127.0.0.1, ::ffff:127.0.0.1 and a unix peer come in.
+            sink.syscall(p, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_ACCEPT,
+                    accept(new byte[] {2, 0, 0x1f, (byte) 0x90, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}));
+            byte[] mapped = new byte[28];
+            mapped[0] = 10;
+            mapped[18] = (byte) 0xff;
+            mapped[19] = (byte) 0xff;
+            mapped[20] = 127;
+            mapped[23] = 1;
+            sink.syscall(p, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_ACCEPT, accept(mapped));
+            sink.syscall(p, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_ACCEPT, accept(new byte[] {1, 0}));
+        }
+    }
+
+    private static dev.seccheck.proto.syscall.Accept accept(byte[] peer) {
+        return dev.seccheck.proto.syscall.Accept.newBuilder().setSysno(43).setFd(3)
+                .setAddress(com.google.protobuf.ByteString.copyFrom(peer)).build();
+    }
+
+    @Test
     void badEffectsAreNamed() {
         assertThatThrownBy(() -> sink("""
                 {"rules": [{"effect": "teleport", "action": "deny"}]}""", reqs(FieldSet.EMPTY, "syscall/connect/enter")))

@@ -1,0 +1,225 @@
+package dev.seccheck.sentry.emulate;
+
+import dev.seccheck.abi.Errno;
+import dev.seccheck.abi.Fcntl;
+import dev.seccheck.abi.Sysno;
+import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.Poll;
+import dev.seccheck.linux.SeccompNotification;
+import dev.seccheck.linux.SocketCalls;
+import dev.seccheck.sentry.syscalls.MemoryFault;
+import dev.seccheck.sentry.syscalls.SyscallEvent;
+import dev.seccheck.sentry.syscalls.TaskMemory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * InboundConnections performs accept and accept4 for the program while a sink decides at their
+ * points, so that a rule on who may reach the program holds: a server listening on every address
+ * takes connections from other hosts, and what it sends on them goes out without a connect or an
+ * address. seccheck accepts the connection itself, on its copy of the program's listening socket
+ * ({@code pidfd_getfd}), and fires the enter points only then, with the peer's address as the
+ * kernel gave it ({@link TaskMemory#acceptedPeer}): nothing the program wrote is decided on.
+ * Allowed, the new socket is installed in the program (close-on-exec and non-blocking as asked)
+ * and the address written where the program asked for it, exactly as the kernel writes it (a
+ * short buffer gets the start and the full length). Denied, the connection is closed, so the peer
+ * sees it end, and the call fails with the rule's errno (ECONNABORTED is what servers take for
+ * "try the next one"). Errors the kernel finds before a connection (EBADF, ENOTSOCK, EINVAL,
+ * EOPNOTSUPP, EAGAIN) are its own, with the enter points fired without an address; so is an
+ * AF_ALG socket's accept, which has no peer.
+ *
+ * <p>A blocking accept waits on a pool thread of its own, as the task waits in it natively:
+ * {@code poll} in slices of {@link #WAIT_SLICE_MS}, checking between them that the task still
+ * waits (a signal ends the wait; a repeat after it is taken over by this wait, see {@link Call#begin}),
+ * so that seccheck never holds the program's socket, or a connection, for a task that went away.
+ * The accept itself never waits: every accept of the run's tasks comes here, and those on one
+ * socket take turns ({@link #STRIPES}), so a connection seen pending is still there to accept. A
+ * process outside the run sharing the listening socket could take it in between: the accept then
+ * waits for the next connection.
+ */
+final class InboundConnections {
+
+    /** How long a blocking accept waits for a connection before it checks that the task still waits. */
+    static final int WAIT_SLICE_MS = 250;
+    /** accept4 flags the kernel takes; any other bit is EINVAL before the socket is looked at. */
+    static final int SOCK_NONBLOCK = Fcntl.O_NONBLOCK;
+    static final int SOCK_CLOEXEC = Fcntl.O_CLOEXEC;
+    /** The kernel crypto API's socket family. */
+    private static final int AF_ALG = 38;
+    /** Locks taken by socket (its inode): accepts on one socket take turns, across the run's threads. */
+    private static final Object[] STRIPES = new Object[64];
+
+    static {
+        for (int i = 0; i < STRIPES.length; i++) {
+            STRIPES[i] = new Object();
+        }
+    }
+
+    private final NetEmulation net;
+    private final PathCalls calls;
+    private final ProgramMemory memory;
+    private final Poll poll = new Poll();
+
+    InboundConnections(NetEmulation net, PathCalls calls, ProgramMemory memory) {
+        this.net = net;
+        this.calls = calls;
+        this.memory = memory;
+    }
+
+    /**
+     * The memory an emulated accept's points are decoded from: none of the program's, only the
+     * peer seccheck accepted ({@code address}, null before there is one).
+     */
+    record Peer(byte[] address) implements TaskMemory {
+        @Override
+        public byte[] read(long addr, int len) throws MemoryFault {
+            throw new MemoryFault(addr, "not part of the emulated accept");
+        }
+
+        @Override
+        public String readString(long addr, int max) throws MemoryFault {
+            throw new MemoryFault(addr, "not part of the emulated accept");
+        }
+
+        @Override
+        public byte[] acceptedPeer() {
+            return address;
+        }
+    }
+
+    /** Serves a held accept or accept4 on {@code sock}, seccheck's copy of the program's socket (-errno when none). */
+    void serve(Call call, int sock) {
+        SeccompNotification n = call.notification();
+        boolean four = n.nr() == Sysno.ACCEPT4;
+        int flags = four ? (int) n.arg3() : 0;
+        SyscallEvent ev = new SyscallEvent(call.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), four ? n.arg3() : 0, 0, 0,
+                false, 0);
+        Peer none = new Peer(null);
+        if (!call.begin(ev, none)) {
+            return; // a repeat of an attempt still waiting, or answered with what one left
+        }
+        if ((flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) != 0 || sock < 0) {
+            failBeforeAPeer(call, ev, sock < 0 && (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) == 0 ? -sock : Errno.EINVAL);
+            return;
+        }
+        if (SocketCalls.socketOption(sock, SocketCalls.SO_DOMAIN) == AF_ALG) {
+            // The kernel's crypto API: accept makes an operation socket, with no peer to decide on
+            // (asked for its address, the kernel fails the call with ECONNABORTED). Its points fire
+            // without an address and the kernel makes it as made. (Untested here: these kernels have no AF_ALG.)
+            if (call.enter(ev, none) == 0) {
+                call.allowAsMade();
+            }
+            return;
+        }
+        SocketCalls.Accepted accepted = waitAndAccept(call, sock, (flags & SOCK_NONBLOCK) | SOCK_CLOEXEC);
+        if (accepted == null) {
+            return; // the task no longer waits: nothing fired, nothing to answer
+        }
+        if (accepted.fd() < 0) {
+            failBeforeAPeer(call, ev, (int) -accepted.fd());
+            return;
+        }
+        int conn = (int) accepted.fd();
+        Peer peer = new Peer(accepted.peer());
+        if (call.enter(ev, peer) != 0) {
+            PathCalls.close(conn); // denied (answered), or a repeat took it: the peer sees its connection end
+            return;
+        }
+        int fault = writeAddress(call.tid(), n.arg1(), n.arg2(), accepted.peer());
+        if (fault != 0) {
+            // As natively: the connection was taken from the queue, and is lost with the fault.
+            PathCalls.close(conn);
+            call.fail(ev, peer, fault);
+            return;
+        }
+        call.install(ev, peer, conn, (flags & SOCK_CLOEXEC) != 0);
+    }
+
+    /** Fires the enter points of a call that failed before any connection (without an address), then fails it. */
+    private static void failBeforeAPeer(Call call, SyscallEvent ev, int errno) {
+        Peer none = new Peer(null);
+        if (call.enter(ev, none) == 0) {
+            call.fail(ev, none, errno);
+        }
+    }
+
+    /**
+     * Accepts a connection on {@code sock} with {@code flags}, waiting for one as the kernel would
+     * when the socket is blocking: the new socket, or -errno; null when the task stopped waiting.
+     */
+    private SocketCalls.Accepted waitAndAccept(Call call, int sock, int flags) {
+        long status = SocketCalls.statusFlags(sock);
+        if (status >= 0 && (status & Fcntl.O_NONBLOCK) != 0) {
+            return accept(call, sock, flags); // the kernel answers at once: a connection, or EAGAIN
+        }
+        Object turn = STRIPES[stripe(sock)];
+        while (true) {
+            synchronized (turn) {
+                if (!call.stillAwaited()) {
+                    return null;
+                }
+                // A socket that does not listen fails at once (EINVAL, EOPNOTSUPP, ENOTSOCK), as natively.
+                if (ready(sock, 0) || SocketCalls.socketOption(sock, SocketCalls.SO_ACCEPTCONN) != 1) {
+                    return accept(call, sock, flags);
+                }
+            }
+            ready(sock, WAIT_SLICE_MS);
+            if (Thread.currentThread().isInterrupted()) {
+                return null; // the run is ending
+            }
+        }
+    }
+
+    private SocketCalls.Accepted accept(Call call, int sock, int flags) {
+        SocketCalls.Accepted[] out = new SocketCalls.Accepted[1];
+        // As the program: the new socket's file and inode are the acceptor's (its owner, which
+        // netfilter's owner match and fstat see), as natively.
+        long r = net.asProgram(call, call.notification().nr(), () -> {
+            out[0] = SocketCalls.accept(sock, flags);
+            return out[0].fd();
+        });
+        return out[0] != null ? out[0] : new SocketCalls.Accepted(r, null);
+    }
+
+    /** Whether a connection waits on {@code sock} (or the socket has something else to say), within {@code ms}. */
+    private boolean ready(int sock, int ms) {
+        try {
+            return poll.poll(sock, Poll.POLLIN, ms) != 0;
+        } catch (LinuxException e) {
+            return true; // the accept answers with the socket's error
+        }
+    }
+
+    private int stripe(int sock) {
+        PathCalls.Stat st = calls.fstat(sock);
+        return st == null ? 0 : (int) Math.floorMod(st.ino(), (long) STRIPES.length);
+    }
+
+    /**
+     * Writes the peer's address {@code peer} at {@code addr} and its length at {@code lenPtr} as
+     * the kernel's accept does: nothing without {@code addr}; the length the program gave read
+     * first (EFAULT unreadable, EINVAL negative), the address's full length written in its place,
+     * then at most the given length of the address. Returns 0, or the errno the call fails with.
+     */
+    private int writeAddress(int tid, long addr, long lenPtr, byte[] peer) {
+        if (addr == 0) {
+            return 0;
+        }
+        try {
+            int given = ByteBuffer.wrap(memory.bytes(tid, lenPtr, Integer.BYTES)).order(ByteOrder.nativeOrder()).getInt();
+            int len = Math.min(given, peer.length);
+            if (len < 0) {
+                return Errno.EINVAL;
+            }
+            memory.write(tid, lenPtr,
+                    ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.nativeOrder()).putInt(peer.length).array());
+            if (len > 0) {
+                memory.write(tid, addr, java.util.Arrays.copyOf(peer, len));
+            }
+            return 0;
+        } catch (ProgramMemory.Fault f) {
+            return f.errno;
+        }
+    }
+}
