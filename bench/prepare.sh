@@ -27,15 +27,19 @@ json.dump({"name": "Default", "points": points, "sinks": [{"name": "null"}]}, sy
 }
 
 # bench_deny_policy FILE  writes the README's example policy (opens of /etc/shadow* and network
-# beyond loopback, by every family but AF_UNIX and AF_NETLINK, denied) as one session: the policy
-# under which opens and connects are performed by seccheck (bench/emulation.sh, bench/replay-opens.sh).
+# beyond loopback, by every family but AF_UNIX and AF_NETLINK, denied, both ways) as one session:
+# the policy under which opens, connects and accepts are performed by seccheck (bench/emulation.sh,
+# bench/replay-opens.sh, bench/accepts.sh).
 bench_deny_policy() {
   cat >"$1" <<'JSON'
-{"name":"guard","points":[{"name":"syscall/openat/enter"},{"name":"syscall/connect/enter"}],
+{"name":"guard","points":[{"name":"syscall/openat/enter"},{"name":"syscall/connect/enter"},
+   {"name":"syscall/accept/enter"},{"name":"syscall/accept4/enter"}],
  "sinks":[{"name":"policy","config":{"rules":[
    {"point":"syscall/openat/enter","match":{"pathname":{"glob":"/etc/shadow*"}},"action":"deny","errno":"EACCES"},
    {"point":"syscall/connect/enter","match":{"family":["AF_INET","AF_INET6"],"ip":["127.0.0.0/8","::1/128"]},"action":"allow"},
-   {"point":"syscall/connect/enter","match":{"family":{"not":["AF_UNIX","AF_NETLINK"]}},"action":"deny","errno":"ENETUNREACH"}]}}]}
+   {"point":"syscall/connect/enter","match":{"family":{"not":["AF_UNIX","AF_NETLINK"]}},"action":"deny","errno":"ENETUNREACH"},
+   {"effect":"accept_network","match":{"family":["AF_INET","AF_INET6"],"ip":["127.0.0.0/8","::1/128"]},"action":"allow"},
+   {"effect":"accept_network","match":{"family":{"not":["AF_UNIX"]}},"action":"deny","errno":"ECONNABORTED"}]}}]}
 JSON
 }
 
