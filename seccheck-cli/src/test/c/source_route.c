@@ -5,10 +5,11 @@
  * first hop, the address the rule never saw. Or it writes the IP header itself on a raw socket
  * (IPPROTO_RAW, IP_HDRINCL, IPV6_HDRINCL: the user namespace gives it CAP_NET_RAW in its own
  * network namespace, as root has it everywhere): the kernel routes the packet by the address
- * sendto names, and it is delivered to the header's, wherever that routing takes it. In a network namespace of its own (a user namespace
- * gives it the rights there), where the "other host" 10.1.2.3 (fd00::1234) is an address of the
- * namespace's loopback device, it watches the device with a packet socket and prints, per route,
- * where the packet went:
+ * sendto names, and it is delivered to the header's, wherever that routing takes it. Or it binds
+ * a packet socket to a device, and sends frames there without naming any address. In a network
+ * namespace of its own (a user namespace gives it the rights there), where the "other host"
+ * 10.1.2.3 (fd00::1234) is an address of the namespace's loopback device, it watches the device
+ * with a packet socket and prints, per route, where the packet went:
  *
  *   NAME passed to ADDRESS     the packet left for ADDRESS (its IP destination)
  *   NAME errno N               a call of the route failed with N
@@ -123,20 +124,14 @@ static int failed(const char *name, int r) {
 }
 
 /*
- * Sends "x" in a UDP datagram for {@code to} port {@code port} on raw socket {@code s}, to
- * 127.0.0.1: with a header of its own when {@code hdrincl} is -1 (IPPROTO_RAW) or 1 (set by
- * IP_HDRINCL), the UDP header alone when 0 (the kernel writes the IP header, for 127.0.0.1).
+ * Writes into {@code p} (29 bytes) a UDP datagram "x" for {@code to} port {@code port}, from
+ * 127.0.0.1, behind an IPv4 header when {@code header}; returns where the UDP header begins.
  */
-static void raw4(const char *name, int s, int hdrincl, const char *to, int port) {
-    if (failed(name, s)) return;
-    if (hdrincl >= 0 && failed(name, setsockopt(s, IPPROTO_IP, IP_HDRINCL, &hdrincl, sizeof hdrincl))) {
-        close(s);
-        return;
-    }
-    unsigned char p[29] = {0};
-    struct iphdr *ip = (struct iphdr *)p;
-    int off = hdrincl ? (int)sizeof *ip : 0;
-    if (hdrincl) {
+static int udp4(unsigned char *p, int header, const char *to, int port) {
+    memset(p, 0, 29);
+    int off = header ? (int)sizeof(struct iphdr) : 0;
+    if (header) {
+        struct iphdr *ip = (struct iphdr *)p;
         ip->version = 4;
         ip->ihl = 5;
         ip->ttl = 64;
@@ -150,6 +145,22 @@ static void raw4(const char *name, int s, int hdrincl, const char *to, int port)
     u->dest = htons(port);
     u->len = htons(9);
     p[off + 8] = 'x';
+    return off;
+}
+
+/*
+ * Sends "x" in a UDP datagram for {@code to} port {@code port} on raw socket {@code s}, to
+ * 127.0.0.1: with a header of its own when {@code hdrincl} is -1 (IPPROTO_RAW) or 1 (set by
+ * IP_HDRINCL), the UDP header alone when 0 (the kernel writes the IP header, for 127.0.0.1).
+ */
+static void raw4(const char *name, int s, int hdrincl, const char *to, int port) {
+    if (failed(name, s)) return;
+    if (hdrincl >= 0 && failed(name, setsockopt(s, IPPROTO_IP, IP_HDRINCL, &hdrincl, sizeof hdrincl))) {
+        close(s);
+        return;
+    }
+    unsigned char p[29] = {0};
+    int off = udp4(p, hdrincl != 0, to, port);
     struct sockaddr_in lo = v4("127.0.0.1", 0);
     if (!failed(name, (int)sendto(s, p, off + 9, 0, (struct sockaddr *)&lo, sizeof lo))) report(name, port);
     close(s);
@@ -342,6 +353,17 @@ int main(void) {
     { /* raw: IPv6's with IPV6_HDRINCL */
         int port = next_port++;
         raw6("v6-raw-hdrincl", socket(AF_INET6, SOCK_RAW, IPPROTO_UDP), 1, port);
+    }
+    { /* a packet socket bound to a device sends with no address at all: onto that device's wire */
+        int port = next_port++, s = socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_IP));
+        struct sockaddr_ll dev = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP),
+                                  .sll_ifindex = (int)if_nametoindex("lo")};
+        unsigned char p[29];
+        udp4(p, 1, AWAY4, port);
+        if (!failed("packet-bound", s) && !failed("packet-bound", bind(s, (struct sockaddr *)&dev, sizeof dev))
+            && !failed("packet-bound", (int)send(s, p, sizeof p, 0)))
+            report("packet-bound", port);
+        close(s);
     }
     { /* harmless: a UDP raw socket that leaves the header to the kernel (IP_HDRINCL off) */
         int port = next_port++;

@@ -28,6 +28,7 @@
 #include <sys/uio.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -294,6 +295,18 @@ int main(int argc, char **argv) {
     }
     const char *mode = argv[1];
     const char *p = argv[2];
+    if (!strcmp(mode, "unix-bind-name")) { /* hostile unix-bind-name NAME: the name a unix socket bound to NAME keeps */
+        int u = socket(AF_UNIX, SOCK_STREAM, 0);
+        struct sockaddr_un a = {.sun_family = AF_UNIX}, got;
+        strncpy(a.sun_path, p, sizeof a.sun_path - 1);
+        socklen_t l = sizeof got;
+        if (bind(u, (struct sockaddr *)&a, sizeof a) != 0 || getsockname(u, (struct sockaddr *)&got, &l) != 0) {
+            printf("NO %s\n", strerrorname_np(errno));
+            return 1;
+        }
+        printf("bound as %s\n", got.sun_path);
+        return 0;
+    }
     if (!strcmp(mode, "accept-restart") || !strcmp(mode, "accept-eintr")) {
         /* hostile accept-restart|accept-eintr N: a blocking accept that signals interrupt, every
          * 20 ms with SA_RESTART (the kernel repeats it) until a client comes after 300 ms; or

@@ -559,7 +559,9 @@ class PolicyEnforcementTest {
      * socket option (for later sendtos, connects and plain sends on a connected socket, an IPv6
      * socket's mapped sends too) or passed with one message. And a raw socket that takes the
      * program's IP header (IPPROTO_RAW, IP_HDRINCL, IPV6_HDRINCL) is routed by the address sendto
-     * names but delivered to the header's. {@code source_route.c} sends each way to 127.0.0.1 or
+     * names but delivered to the header's; a packet socket bound to a device sends frames there
+     * with no address at all (before: passed under the policy, now refused at its bind by the
+     * policy's family rule). {@code source_route.c} sends each way to 127.0.0.1 or
      * ::1 in a network namespace of its own (where its user namespace gives it CAP_NET_RAW), where
      * 10.1.2.3 and fd00::1234 are its loopback's, and reads the packets' IP destination off the
      * device. Natively each packet goes to 10.1.2.3 or fd00::1234 (a message's IPv6 header only on
@@ -602,6 +604,7 @@ class PolicyEnforcementTest {
         for (String route : List.of("v6-pktoptions", "v6-message")) {
             assertThat(natively.out).as("natively").containsPattern("(?m)^" + route + " (passed to fd00::1234|errno 22)$");
         }
+        assertThat(natively.out).as("natively").contains("packet-bound passed to 10.1.2.3");
         List<String> harmless = List.of("v4-record-route passed to 127.0.0.1", "v4-message-ttl passed to 127.0.0.1",
                 "v4-raw-kernel-header passed to 127.0.0.1");
         assertThat(natively.out).as("natively").contains(harmless);
@@ -613,6 +616,10 @@ class PolicyEnforcementTest {
         for (String route : routes) {
             assertThat(r.out).as("under the guard policy").containsPattern("(?m)^" + route + " errno 1$");
         }
+        // A packet socket's bind picks the device its frames go out on: decided at connect's points,
+        // where the policy's family rule refuses it.
+        assertThat(r.out).containsPattern("(?m)^packet-bound errno 101$")
+                .contains("\"errno\":\"ENETUNREACH\"", "\"matched\":{\"family\":17}");
         assertThat(r.out).containsPattern("(?m)^v6-pktoptions errno 1$").containsPattern("(?m)^v6-message errno 1$")
                 .contains(harmless).doesNotContain("passed to 10.1.2.3").doesNotContain("passed to fd00::1234")
                 .contains("refused setsockopt from task", "an IPv4 loose source route (LSRR) would send the socket's"

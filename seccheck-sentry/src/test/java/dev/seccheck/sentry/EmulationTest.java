@@ -455,6 +455,20 @@ class EmulationTest {
         }
     }
 
+    /**
+     * Under a sink deciding at connect alone, binds are held to see whether they pick a link (a
+     * packet socket's, decided at connect's points: PolicyEnforcementTest), and a unix one of a
+     * task alone with its descriptors is then made by the kernel as the program made it: the
+     * socket keeps the name the program gave, not seccheck's path to its directory.
+     */
+    @Test
+    void aUnixBindHeldUnderAConnectRuleKeepsItsName() throws Exception {
+        assertThat(nativeRun("unix-bind-name", "sock-a")).isEqualTo("bound as sock-a");
+        SupervisorTest.Run r = new SupervisorTest.Run("syscall/connect/enter");
+        r.sink.decidingAt = p -> p.name().equals("syscall/connect/enter");
+        assertThat(guardedRun(r, "unix-bind-name", "sock-b")).isEqualTo("bound as sock-b");
+    }
+
     @Test
     void datagramsWithAnAddressAreCheckedLikeConnect() throws Exception {
         try (DatagramSocket bad = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {

@@ -57,7 +57,9 @@ public final class Emulator implements AutoCloseable {
      *     are refused
      *     ({@link SourceRoutes}, {@link RawHeaders}: setsockopt of the options that set them, and
      *     socket() of IPPROTO_RAW, are held), and a netlink call of a task sharing its descriptor
-     *     table is made by seccheck ({@link NetEmulation#letRunAsMade})
+     *     table is made by seccheck ({@link NetEmulation#letRunAsMade}); and a bind that picks the
+     *     link its frames go out on (a packet socket's) is decided at connect's points
+     *     ({@link NetEmulation#picksALink})
      * @param accepts a sink decides at accept's or accept4's points: seccheck accepts the
      *     connections, deciding on their peers ({@link InboundConnections})
      */
@@ -71,7 +73,7 @@ public final class Emulator implements AutoCloseable {
             return switch (nr) {
                 case Sysno.OPEN, Sysno.OPENAT, Sysno.OPENAT2, Sysno.CREAT, Sysno.OPEN_BY_HANDLE_AT -> opens;
                 case Sysno.CONNECT, Sysno.SENDTO, Sysno.SENDMSG, Sysno.SENDMMSG -> connects;
-                case Sysno.BIND -> binds || names; // a unix socket's path is a new name
+                case Sysno.BIND -> binds || names || peersDecided; // a unix socket's path is a new name; a link
                 case Sysno.ACCEPT, Sysno.ACCEPT4 -> accepts;
                 case Sysno.TRUNCATE -> names;
                 default -> names && (NameEmulation.serves(nr) || AttributeCalls.serves(nr));
@@ -330,7 +332,8 @@ public final class Emulator implements AutoCloseable {
             this.opens = new OpenEmulation(calls, walk, memory, own, names, tasks, ownFiles, landlock, effects.names(),
                     log);
             this.net = new NetEmulation(calls, walk, names, memory, own, tasks, landlock,
-                    effects.peersDecided() ? files : null, log);
+                    effects.peersDecided() ? files : null,
+                    effects.peersDecided() && !effects.binds() && !effects.names(), log);
             NameWalks walks = new NameWalks(calls, walk, tasks);
             this.renames = new NameEmulation(calls, walks, memory, own, names, tasks, landlock, log);
             this.attributes = new AttributeCalls(calls, walks, memory, own, names, tasks, landlock);

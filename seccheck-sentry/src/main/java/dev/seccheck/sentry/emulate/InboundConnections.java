@@ -45,8 +45,6 @@ final class InboundConnections {
     /** accept4 flags the kernel takes; any other bit is EINVAL before the socket is looked at. */
     static final int SOCK_NONBLOCK = Fcntl.O_NONBLOCK;
     static final int SOCK_CLOEXEC = Fcntl.O_CLOEXEC;
-    /** The kernel crypto API's socket family. */
-    private static final int AF_ALG = 38;
     /** Locks taken by socket (its inode): accepts on one socket take turns, across the run's threads. */
     private static final Object[] STRIPES = new Object[64];
 
@@ -103,7 +101,7 @@ final class InboundConnections {
             failBeforeAPeer(call, ev, sock < 0 && (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) == 0 ? -sock : Errno.EINVAL);
             return;
         }
-        if (SocketCalls.socketOption(sock, SocketCalls.SO_DOMAIN) == AF_ALG) {
+        if (SocketCalls.socketOption(sock, SocketCalls.SO_DOMAIN) == NetEmulation.AF_ALG) {
             // The kernel's crypto API: accept makes an operation socket, with no peer to decide on
             // (asked for its address, the kernel fails the call with ECONNABORTED). Its points fire
             // without an address and the kernel makes it as made. (Untested here: these kernels have no AF_ALG.)

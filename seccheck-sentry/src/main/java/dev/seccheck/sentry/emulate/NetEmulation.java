@@ -15,6 +15,7 @@ import dev.seccheck.linux.SocketCalls;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sink.NameChange;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -43,6 +44,10 @@ final class NetEmulation {
     /** The ancillary data of a call that carries none. */
     static final byte[] NO_CONTROL = new byte[0];
     private static final int AF_UNIX = SockAddr.AF_UNIX;
+    private static final int AF_RDS = 21;
+    /** The kernel crypto API's sockets, whose bind names an algorithm and whose accept makes an operation. */
+    static final int AF_ALG = 38;
+    private static final int AF_VSOCK = 40;
     private static final int SOCKADDR_IN_LEN = 16;
     private static final int SOCKADDR_IN6_RFC2133_LEN = 24;
     private static final int SUN_PATH_MAX = 108;
@@ -60,11 +65,18 @@ final class NetEmulation {
     private final LandlockDomains landlock;
     /** The run's descriptor tables, when a sink decides at connect; else null (netlink calls run as made). */
     private final FileTables files;
+    /**
+     * Binds are held only to decide those that pick a link ({@link #picksALink}): a sink decides at
+     * connect, and nothing else decides binds (no bind point, no rule on names).
+     */
+    private final boolean bindsOnlyForLinks;
     private final Consumer<String> log;
 
     NetEmulation(PathCalls calls, PathWalk walk, RealPath names, ProgramMemory memory, Identity.Own own,
-            TaskFiles tasks, LandlockDomains landlock, FileTables files, Consumer<String> log) {
+            TaskFiles tasks, LandlockDomains landlock, FileTables files, boolean bindsOnlyForLinks,
+            Consumer<String> log) {
         this.files = files;
+        this.bindsOnlyForLinks = bindsOnlyForLinks;
         this.names = names;
         this.tasks = tasks;
         this.landlock = landlock;
@@ -257,6 +269,15 @@ final class NetEmulation {
             }
             return true;
         }
+        if (n.nr() == Sysno.BIND && domain == AF_UNIX && bindsOnlyForLinks && letRunAsMade(call)) {
+            // Held only to see its family: bound by the kernel, a unix socket keeps the name the
+            // program gave (seccheck binds through its own path to the directory), and no other
+            // task can put another socket under the number meanwhile.
+            if (call.enter(ev, seen) == 0) {
+                call.allowAsMade();
+            }
+            return true;
+        }
         if (tooShortForItsFamily(addr)) {
             // The protocol would refuse it with EINVAL before reaching any peer; deciding a rule on
             // the part of an address that is there would answer differently from the kernel.
@@ -274,6 +295,15 @@ final class NetEmulation {
             if (call.enter(ev, seen) != 0) {
                 return true;
             }
+            if (n.nr() == Sysno.BIND && picksALink(domain)) {
+                // Its later sends name no address: the bind is where their peer is chosen.
+                int denied = call.check(new SyscallEvent(call.tid(), Sysno.CONNECT, fd, addrPtr, addrLen, 0, 0, 0,
+                        false, 0), seen);
+                if (denied != 0) {
+                    call.fail(ev, seen, denied);
+                    return true;
+                }
+            }
             if (sock < 0) {
                 call.fail(ev, seen, -sock);
                 return true;
@@ -289,6 +319,25 @@ final class NetEmulation {
             call.complete(ev, seen, r);
             return true;
         }
+    }
+
+    /**
+     * The families whose bind names only a local address (unix, IPv4, IPv6, netlink, vsock, the
+     * kernel's crypto API, RDS): a later send without an address goes to a peer chosen by a
+     * connect, which is decided, or to none.
+     */
+    private static final Set<Long> LOCAL_BINDS = Set.of((long) AF_UNIX, (long) SockAddr.AF_INET,
+            (long) SockAddr.AF_INET6, (long) SockAddr.AF_NETLINK, (long) AF_VSOCK, (long) AF_ALG, (long) AF_RDS);
+
+    /**
+     * Whether a bind of a socket of family {@code domain} (SO_DOMAIN) picks the link its frames go
+     * out on: a packet socket bound to a device (AF_PACKET), an XDP socket bound to a queue, a CAN
+     * socket, and any other family not known to bind a local address only ({@link #LOCAL_BINDS}).
+     * Its sends then name no address at all, so the bind is decided at connect's points, as a
+     * sendto with an address is.
+     */
+    static boolean picksALink(long domain) {
+        return domain >= 0 && !LOCAL_BINDS.contains(domain);
     }
 
     /** Whether {@code addr} is a netlink address (or too short to say: the kernel then refuses it itself). */

@@ -129,8 +129,9 @@ final class SyscallPoints implements EmulatedPoints {
      * enabled, connect and sendto-with-an-address while a connect point is, bind while a bind
      * point is, the calls on names (links, renames, unlinks, new files, symlinks, bind, which makes
      * a unix socket's file) and truncate while a sink decides at an open point, and source routes
-     * refused and the netlink calls of tasks sharing their descriptors made while one decides at a
-     * connect or bind point, and accept while one decides at an accept point. Decided once, by the
+     * refused, the netlink calls of tasks sharing their descriptors made and every bind held (one
+     * that picks a link is decided at connect's points) while one decides at a connect or bind
+     * point, and accept while one decides at an accept point. Decided once, by the
      * first call (the filters of the run are fixed at start): sessions created later are served
      * the ptrace way for syscalls not emulated from the start.
      */
