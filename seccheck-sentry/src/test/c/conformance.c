@@ -566,6 +566,18 @@ static void socket_options(int filefd) {
     close(rx);
 }
 
+/* A TCP socket listening on 127.0.0.1, the port the kernel's choice; its address in A. */
+static int loopback_listener(struct sockaddr_in *a) {
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    *a = (struct sockaddr_in){.sin_family = AF_INET};
+    inet_pton(AF_INET, "127.0.0.1", &a->sin_addr);
+    bind(s, (struct sockaddr *)a, sizeof *a);
+    listen(s, 8);
+    socklen_t al = sizeof *a;
+    getsockname(s, (struct sockaddr *)a, &al);
+    return s;
+}
+
 /* A client of the listener at A, connecting now (a thread waits DELAY_US first). */
 struct later {
     struct sockaddr_in to;
@@ -606,13 +618,8 @@ static void accepts(int filefd) {
     int idle = socket(AF_INET, SOCK_STREAM, 0);
     result("accept not listening", accept(idle, NULL, NULL));
     close(idle);
-    int srv = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-    bind(srv, (struct sockaddr *)&a, sizeof a);
-    listen(srv, 8);
-    socklen_t al = sizeof a;
-    getsockname(srv, (struct sockaddr *)&a, &al);
+    struct sockaddr_in a;
+    int srv = loopback_listener(&a);
     result("accept4 bad flags", accept4(srv, NULL, NULL, 0x40));
     int c = client_of(&a);
     struct sockaddr_in peer;
@@ -776,13 +783,9 @@ int main(void) {
     affinity();
 
     /* network */
-    int srv = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-    bind(srv, (struct sockaddr *)&a, sizeof a);
-    listen(srv, 8);
-    socklen_t al = sizeof a;
-    getsockname(srv, (struct sockaddr *)&a, &al);
+    struct sockaddr_in a;
+    int srv = loopback_listener(&a);
+    socklen_t al;
     int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     long r = connect(c, (struct sockaddr *)&a, sizeof a);
     printf("nonblocking connect to listener = %s\n", r == 0 ? "0" : strerrorname_np(errno));

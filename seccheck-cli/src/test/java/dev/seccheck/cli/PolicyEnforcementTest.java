@@ -588,12 +588,8 @@ class PolicyEnforcementTest {
      * as this JVM's user when {@code nobodysClasspath} is null, else as uid 65534 with that class path.
      */
     private void sourceRoutes(Path base, String nobodysClasspath) throws Exception {
-        boolean nobody = nobodysClasspath != null;
-        Path program = CPrograms.compile("src/test/c/source_route.c", base);
-        Result natively = finish(new ProcessBuilder(natively(nobody, program.toString())).redirectErrorStream(true)
-                .start());
-        org.junit.jupiter.api.Assumptions.assumeFalse(natively.out.startsWith("setup unshare"),
-                "this machine gives no network namespace to a user: " + natively.out);
+        Runs runs = inOwnNetwork("src/test/c/source_route.c", base, nobodysClasspath);
+        Result natively = runs.natively();
         List<String> routes = List.of("v4-option-sendto", "v4-option-send", "v4-option-tcp", "v4-message",
                 "v4-message-to", "v6-option-sendto", "v6-option-tcp", "mapped-option-sendto", "v4-raw",
                 "v4-raw-hdrincl", "v6-raw", "v6-raw-hdrincl");
@@ -609,10 +605,7 @@ class PolicyEnforcementTest {
                 "v4-raw-kernel-header passed to 127.0.0.1");
         assertThat(natively.out).as("natively").contains(harmless);
 
-        Path config = Files.writeString(base.resolve("guard.json"), readmeGuardPolicy());
-        Result r = finish(new ProcessBuilder(runCommand(cli(nobodysClasspath), config, program.toString()))
-                .redirectErrorStream(true).start());
-
+        Result r = runs.guarded();
         for (String route : routes) {
             assertThat(r.out).as("under the guard policy").containsPattern("(?m)^" + route + " errno 1$");
         }
@@ -652,12 +645,8 @@ class PolicyEnforcementTest {
 
     /** Runs {@code inbound.c} from {@code base} natively and under the README's guard policy, as {@link #sourceRoutes} does. */
     private void inbound(Path base, String nobodysClasspath) throws Exception {
-        boolean nobody = nobodysClasspath != null;
-        Path program = CPrograms.compile("src/test/c/inbound.c", base);
-        Result natively = finish(new ProcessBuilder(natively(nobody, program.toString())).redirectErrorStream(true)
-                .start());
-        org.junit.jupiter.api.Assumptions.assumeFalse(natively.out.startsWith("setup unshare"),
-                "this machine gives no network namespace to a user: " + natively.out);
+        Runs runs = inOwnNetwork("src/test/c/inbound.c", base, nobodysClasspath);
+        Result natively = runs.natively();
         List<String> routes = List.of("v4-any-accept reached by 10.1.2.3", "v4-listen-only reached by 10.1.2.3",
                 "v6-any-accept4 reached by fd00::1234", "mapped-accept reached by ::ffff:10.1.2.3",
                 "v4-nonblocking reached by 10.1.2.3");
@@ -665,15 +654,34 @@ class PolicyEnforcementTest {
         assertThat(natively.out.lines().toList()).as("natively").containsExactlyElementsOf(
                 java.util.stream.Stream.concat(routes.stream(), local.stream()).toList());
 
-        Path config = Files.writeString(base.resolve("guard.json"), readmeGuardPolicy());
-        Result r = finish(new ProcessBuilder(runCommand(cli(nobodysClasspath), config, program.toString()))
-                .redirectErrorStream(true).start());
+        Result r = runs.guarded();
         for (String route : routes) {
             assertThat(r.out).as("under the guard policy")
                     .containsPattern("(?m)^" + route.substring(0, route.indexOf(' ')) + " errno 103$");
         }
         assertThat(r.out).contains(local).doesNotContain("reached by 10.1.2.3", "reached by fd00::1234",
                 "reached by ::ffff:10.1.2.3").contains("\"errno\":\"ECONNABORTED\"", "\"point\":\"syscall/accept4/enter\"");
+    }
+
+    /** A test program's output natively and under the README's guard policy. */
+    private record Runs(Result natively, Result guarded) {}
+
+    /**
+     * Builds the C program {@code source} (which makes a network namespace of its own,
+     * own_network.h) in {@code base} and runs it there natively and under the README's guard
+     * policy, as this JVM's user when {@code nobodysClasspath} is null, else as uid 65534 with that
+     * class path; skips the test where a user gets no network namespace.
+     */
+    private Runs inOwnNetwork(String source, Path base, String nobodysClasspath) throws Exception {
+        Path program = CPrograms.compile(source, base);
+        Result natively = finish(new ProcessBuilder(natively(nobodysClasspath != null, program.toString()))
+                .redirectErrorStream(true).start());
+        org.junit.jupiter.api.Assumptions.assumeFalse(natively.out.startsWith("setup unshare"),
+                "this machine gives no network namespace to a user: " + natively.out);
+        Path config = Files.writeString(base.resolve("guard.json"), readmeGuardPolicy());
+        Result guarded = finish(new ProcessBuilder(runCommand(cli(nobodysClasspath), config, program.toString()))
+                .redirectErrorStream(true).start());
+        return new Runs(natively, guarded);
     }
 
     /**

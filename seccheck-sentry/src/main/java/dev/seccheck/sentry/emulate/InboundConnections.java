@@ -86,6 +86,9 @@ final class InboundConnections {
         }
     }
 
+    /** The memory of a call that has no peer (yet). */
+    private static final Peer NO_PEER = new Peer(null);
+
     /** Serves a held accept or accept4 on {@code sock}, seccheck's copy of the program's socket (-errno when none). */
     void serve(Call call, int sock) {
         SeccompNotification n = call.notification();
@@ -93,19 +96,20 @@ final class InboundConnections {
         int flags = four ? (int) n.arg3() : 0;
         SyscallEvent ev = new SyscallEvent(call.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), four ? n.arg3() : 0, 0, 0,
                 false, 0);
-        Peer none = new Peer(null);
-        if (!call.begin(ev, none)) {
+        if (!call.begin(ev, NO_PEER)) {
             return; // a repeat of an attempt still waiting, or answered with what one left
         }
-        if ((flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) != 0 || sock < 0) {
-            failBeforeAPeer(call, ev, sock < 0 && (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) == 0 ? -sock : Errno.EINVAL);
+        // The kernel checks the flags before it looks the descriptor up.
+        int early = (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) != 0 ? Errno.EINVAL : sock < 0 ? -sock : 0;
+        if (early != 0) {
+            failBeforeAPeer(call, ev, early);
             return;
         }
         if (SocketCalls.socketOption(sock, SocketCalls.SO_DOMAIN) == NetEmulation.AF_ALG) {
             // The kernel's crypto API: accept makes an operation socket, with no peer to decide on
             // (asked for its address, the kernel fails the call with ECONNABORTED). Its points fire
             // without an address and the kernel makes it as made. (Untested here: these kernels have no AF_ALG.)
-            if (call.enter(ev, none) == 0) {
+            if (call.enter(ev, NO_PEER) == 0) {
                 call.allowAsMade();
             }
             return;
@@ -121,7 +125,7 @@ final class InboundConnections {
         int conn = (int) accepted.fd();
         Peer peer = new Peer(accepted.peer());
         if (call.enter(ev, peer) != 0) {
-            PathCalls.close(conn); // denied (answered), or a repeat took it: the peer sees its connection end
+            PathCalls.close(conn); // denied, and answered: the peer sees its connection end
             return;
         }
         int fault = writeAddress(call.tid(), n.arg1(), n.arg2(), accepted.peer());
@@ -136,9 +140,8 @@ final class InboundConnections {
 
     /** Fires the enter points of a call that failed before any connection (without an address), then fails it. */
     private static void failBeforeAPeer(Call call, SyscallEvent ev, int errno) {
-        Peer none = new Peer(null);
-        if (call.enter(ev, none) == 0) {
-            call.fail(ev, none, errno);
+        if (call.enter(ev, NO_PEER) == 0) {
+            call.fail(ev, NO_PEER, errno);
         }
     }
 
