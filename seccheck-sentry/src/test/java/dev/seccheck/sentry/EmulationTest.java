@@ -226,7 +226,7 @@ class EmulationTest {
     @Test
     void rewritingOpenatsPathAfterTheCheckNeverWins() throws Exception {
         String n = "100000";
-        assertThat(nativeRun("race-open", "s/allowed", "s/secret", n)).doesNotStartWith("wins 0 ");
+        raceWinsNatively("race-open", "s/allowed", "s/secret", n);
         assertThat(guardedRun(-1, "race-open", "s/allowed", "s/secret", n)).isEqualTo("wins 0 of " + n);
     }
 
@@ -310,7 +310,7 @@ class EmulationTest {
     @Test
     void rewritingRenamesPathAfterTheCheckNeverWins() throws Exception {
         String n = "20000";
-        assertThat(nativeRun("race-rename", "s/allowed", "s/secret", "moved", n)).doesNotStartWith("wins 0 ");
+        raceWinsNatively("race-rename", "s/allowed", "s/secret", "moved", n);
         Files.writeString(secret, "SECRET\n");
         Files.writeString(secretDir.resolve("allowed"), "allowed\n");
         Files.deleteIfExists(dir.resolve("moved"));
@@ -334,7 +334,7 @@ class EmulationTest {
     @Test
     void rewritingExecsArgumentsAfterTheCheckNeverWins() throws Exception {
         String n = "1000";
-        assertThat(nativeRun("race-exec", n)).doesNotStartWith("wins 0 ");
+        raceWinsNatively("race-exec", n);
         SupervisorTest.Run r = new SupervisorTest.Run("sentry/execve");
         r.sink.verdict = (p, m) -> m instanceof ExecveInfo e
                 && (e.getArgvList().contains(FORBIDDEN_EXEC) || e.getEnvList().contains(FORBIDDEN_EXEC))
@@ -356,7 +356,7 @@ class EmulationTest {
              DatagramSocket bad = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             String n = "100000";
             String[] args = {"race-connect", "" + ok.getLocalPort(), "" + bad.getLocalPort(), n};
-            assertThat(nativeRun(args)).doesNotStartWith("wins 0 ");
+            raceWinsNatively(args);
             assertThat(guardedRun(bad.getLocalPort(), args)).isEqualTo("wins 0 of " + n);
         }
     }
@@ -396,13 +396,17 @@ class EmulationTest {
             String port = "" + bad.getLocalPort();
             String n = "100000";
             for (String call : List.of("sendto", "sendmsg")) {
-                nativeRun("race-netlink-swap", call, port, n);
-                assertThat(received(bad)).as(call + " natively").isPositive();
+                int reached = 0;
+                for (int run = 0; run < NATIVE_RACE_RUNS && reached == 0; run++) {
+                    nativeRun("race-netlink-swap", call, port, n);
+                    reached = received(bad);
+                }
+                assertThat(reached).as(call + " natively").isPositive();
                 assertThat(guardedRun(bad.getLocalPort(), "race-netlink-swap", call, port, n))
                         .isEqualTo("wins 0 of " + n);
                 assertThat(received(bad)).as(call + " under seccheck").isZero();
             }
-            assertThat(nativeRun("race-netlink-swap", "connect", port, n)).doesNotStartWith("wins 0 ");
+            raceWinsNatively("race-netlink-swap", "connect", port, n);
             assertThat(guardedRun(bad.getLocalPort(), "race-netlink-swap", "connect", port, n))
                     .isEqualTo("wins 0 of " + n);
         }
@@ -411,11 +415,26 @@ class EmulationTest {
         try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             free = probe.getLocalPort();
         }
-        assertThat(nativeRun("race-netlink-swap", "bind", "" + free, "100000")).doesNotStartWith("wins 0 ");
+        raceWinsNatively("race-netlink-swap", "bind", "" + free, "100000");
         SupervisorTest.Run bindRule = guarded(free);
         bindRule.sink.deciding = false;
         bindRule.sink.decidingAt = p -> p.name().equals("syscall/bind/enter");
         assertThat(guardedRun(bindRule, "race-netlink-swap", "bind", "" + free, "100000")).isEqualTo("wins 0 of 100000");
+    }
+
+    /** How many runs a race's native half gets to win once: a loaded machine can lose every attempt of one. */
+    private static final int NATIVE_RACE_RUNS = 3;
+
+    /** Runs a race natively (its output "wins N of M") until it wins once, in {@link #NATIVE_RACE_RUNS} runs. */
+    private void raceWinsNatively(String... args) throws Exception {
+        String out = "";
+        for (int run = 0; run < NATIVE_RACE_RUNS; run++) {
+            out = nativeRun(args);
+            if (out.startsWith("wins ") && !out.startsWith("wins 0 ")) {
+                return;
+            }
+        }
+        assertThat(out).as("natively, in %d runs", NATIVE_RACE_RUNS).startsWith("wins ").doesNotStartWith("wins 0 ");
     }
 
     /** How many datagrams wait on {@code s}, taking them. */
