@@ -851,6 +851,21 @@ int main(void) {
         result(what, bind(ub, (struct sockaddr *)&b, sizeof b));
         close(ub);
     }
+    /* The name a socket bound in the working directory keeps, as getsockname shows it; and one of
+       108 bytes, the most a unix address holds (passed without a NUL). */
+    int bare = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un named = {.sun_family = AF_UNIX};
+    strcpy(named.sun_path, "bare-sock");
+    result("unix bind bare name", bind(bare, (struct sockaddr *)&named, sizeof named));
+    socklen_t nl = sizeof named;
+    memset(named.sun_path, 0, sizeof named.sun_path);
+    getsockname(bare, (struct sockaddr *)&named, &nl);
+    printf("unix bind bare name keeps %s (%u)\n", named.sun_path, (unsigned)nl);
+    close(bare);
+    bare = socket(AF_UNIX, SOCK_STREAM, 0);
+    memset(named.sun_path, 'L', sizeof named.sun_path);
+    result("unix bind 108 bytes", bind(bare, (struct sockaddr *)&named, sizeof named));
+    close(bare);
     int inet = socket(AF_INET, SOCK_STREAM, 0);
     strcpy(sun.sun_path, "dir/inet-sock");
     result("unix address on an inet socket", bind(inet, (struct sockaddr *)&sun, sizeof sun));

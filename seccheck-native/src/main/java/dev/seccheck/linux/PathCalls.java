@@ -404,6 +404,19 @@ public final class PathCalls {
                 fl & ~dev.seccheck.abi.Fcntl.O_NONBLOCK, 0);
     }
 
+    /**
+     * fchdir(fd): makes the directory {@code fd} names the working directory of the calling
+     * thread's fs_struct (an emulation thread's own, never the JVM's): 0 or -errno.
+     */
+    public int fchdir(int fd) {
+        return (int) Direct.call(Sysno.FCHDIR, fd, 0, 0, 0);
+    }
+
+    /** chdir(name) for the calling thread's fs_struct, as {@link #fchdir}: 0 or -errno. */
+    public int chdir(String name) {
+        return (int) Direct.call(Sysno.CHDIR, cString(name), 0, 0, 0);
+    }
+
     /** ftruncate(fd, length): 0 or -errno. */
     public int ftruncate(int fd, long length) {
         return (int) retryOnEintr(() -> Direct.call(Sysno.FTRUNCATE, fd, length, 0, 0));

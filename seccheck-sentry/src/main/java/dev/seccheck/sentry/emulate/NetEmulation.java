@@ -613,6 +613,9 @@ final class NetEmulation {
             }
         }
         boolean named = peer.name() != null && !peer.name().isEmpty();
+        if (nr == Sysno.BIND && named) {
+            return bindInside(call, sock, peer);
+        }
         String via = "/proc/thread-self/fd/" + peer.fd() + (named ? "/" + peer.name() : "");
         byte[] viaBytes = FileNames.encode(via);
         if (viaBytes.length >= SUN_PATH_MAX) {
@@ -625,6 +628,34 @@ final class NetEmulation {
         try (Identity.Assumed _ = assume(peer.who(), nr)) {
             return landlock.perform(call.tid(), () -> assume(peer.who(), nr),
                     () -> perform(sock, ours, nr, data, flags, control));
+        }
+    }
+
+    /**
+     * Binds {@code sock} to the last component of its path from inside the directory the walk
+     * found, made the working directory of the thread that binds for the call (every emulation
+     * thread has an fs_struct of its own): the socket keeps that name, which is all of the
+     * program's for a name without a slash, as `getsockname` and its peers' `accept` show it.
+     * Bound through seccheck's path to the directory, it was named `/proc/thread-self/fd/N/name`.
+     */
+    private long bindInside(Call call, int sock, UnixPeer peer) {
+        byte[] name = FileNames.encode(peer.name());
+        // The family and the name, its length exact (the kernel ends it itself, as for a name of 108 bytes).
+        byte[] ours = new byte[2 + name.length];
+        System.arraycopy(peer.given(), 0, ours, 0, 2);
+        System.arraycopy(name, 0, ours, 2, name.length);
+        try (Identity.Assumed _ = assume(peer.who(), Sysno.BIND)) {
+            return landlock.perform(call.tid(), () -> assume(peer.who(), Sysno.BIND), () -> {
+                int in = calls.fchdir(peer.fd());
+                if (in < 0) {
+                    return in;
+                }
+                try {
+                    return SocketCalls.bind(sock, ours);
+                } finally {
+                    calls.chdir("/");
+                }
+            });
         }
     }
 
