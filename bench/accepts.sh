@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What an accept costs when a policy decides on the peer (bench/accept-latency.c, 2,000 rounds):
 # a blocking accept of a pending loopback connection, and a non-blocking accept with none
-# pending. Natively, under strace tracing accept and accept4, and under the README's deny policy
+# pending; and a bind, which a policy deciding at connect now holds (a UDP one, a unix one).
+# Natively, under strace tracing accept, accept4 and bind, and under the README's deny policy
 # (whose accept rules make seccheck accept for the program); rounds alternate the
 # configurations, the medians of each round's p50 per call.
 # With BENCH_OLD=<a snapshot of another build> (bench/snapshot.sh) its deny policy runs too.
@@ -16,4 +17,5 @@ sc="$here/seccheck"
 bench_prepare "$out" "$sc"
 bench_deny_policy "$out/deny.json"
 cc -O2 -o "$out/accept-latency" "$here/bench/accept-latency.c"
-bench_deny_latency "$rounds" accept,accept4 "$out/accept-latency 2000"
+cd "$out"  # the unix socket's name is made in the working directory
+bench_deny_latency "$rounds" accept,accept4,bind "$out/accept-latency 2000"

@@ -270,9 +270,9 @@ final class NetEmulation {
             return true;
         }
         if (n.nr() == Sysno.BIND && domain == AF_UNIX && bindsOnlyForLinks && letRunAsMade(call)) {
-            // Held only to see its family: bound by the kernel, a unix socket keeps the name the
-            // program gave (seccheck binds through its own path to the directory), and no other
-            // task can put another socket under the number meanwhile.
+            // Held only to see its family: bound by the kernel, a unix socket keeps the whole name
+            // the program gave (bound by seccheck, its last component), and no other task can put
+            // another socket under the number meanwhile.
             if (call.enter(ev, seen) == 0) {
                 call.allowAsMade();
             }
@@ -635,8 +635,9 @@ final class NetEmulation {
      * Binds {@code sock} to the last component of its path from inside the directory the walk
      * found, made the working directory of the thread that binds for the call (every emulation
      * thread has an fs_struct of its own): the socket keeps that name, which is all of the
-     * program's for a name without a slash, as `getsockname` and its peers' `accept` show it.
-     * Bound through seccheck's path to the directory, it was named `/proc/thread-self/fd/N/name`.
+     * program's for a name without a slash, as {@code getsockname} and its peers' {@code accept}
+     * show it. Bound through seccheck's path to the directory, it was named
+     * {@code /proc/thread-self/fd/N/name}.
      */
     private long bindInside(Call call, int sock, UnixPeer peer) {
         byte[] name = FileNames.encode(peer.name());

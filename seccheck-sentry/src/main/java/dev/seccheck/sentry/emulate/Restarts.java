@@ -191,7 +191,7 @@ final class Restarts {
      */
     boolean giveUp(Attempt a, long dead) {
         synchronized (a) {
-            if (a.id != dead || a.answering) {
+            if (a.id != dead) {
                 return false;
             }
             a.answering = true;
