@@ -104,6 +104,36 @@ class TextAndNullSinkTest {
                 "42/43 cat <... openat resumed>) = -1 EACCES (Permission denied)");
     }
 
+    /**
+     * A policy alert written to the stream a call line is open on ends that line first, as another
+     * call's line does; before, the alert landed in the middle of the call line.
+     */
+    @Test
+    void aPolicyAlertOnTheSameStreamEndsTheOpenCallLineFirst() throws Exception {
+        java.io.PrintStream saved = System.out;
+        java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(buffer, true, StandardCharsets.UTF_8));
+        try {
+            create("""
+                    {"name": "t", "points": [
+                       {"name": "syscall/openat/enter", "context_fields": ["group_id", "thread_id", "process_name"]},
+                       {"name": "syscall/openat/exit", "context_fields": ["group_id", "thread_id", "process_name"]}],
+                     "sinks": [{"name": "text", "config": {"path": "stdout"}},
+                               {"name": "policy", "config": {"path": "stdout", "rules": [
+                                 {"point": "syscall/openat/enter", "match": {"pathname": "/nope"}, "action": "log"}]}}]}""");
+            fireOpen(OPENAT, open(42, "/nope", null));
+            fireOpen(OPENAT_EXIT, open(42, "/nope", Exit.newBuilder().setErrorno(2).build()));
+            manager.delete("t");
+        } finally {
+            System.setOut(saved);
+        }
+        List<String> lines = buffer.toString(StandardCharsets.UTF_8).lines().toList();
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(0)).isEqualTo("42 cat openat(AT_FDCWD, \"/nope\", O_RDONLY|O_CLOEXEC <unfinished ...>");
+        assertThat(lines.get(1)).startsWith("{\"time\":").contains("\"action\":\"log\"");
+        assertThat(lines.get(2)).isEqualTo("42 cat <... openat resumed>) = -1 ENOENT (No such file or directory)");
+    }
+
     @Test
     void straceFormatWithoutTheEnterPointWritesWholeCallsAtExit() throws Exception {
         Path out = dir.resolve("trace.txt");

@@ -9,6 +9,7 @@ import dev.seccheck.format.Escape;
 import dev.seccheck.points.Point;
 import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.sink.Destination;
+import dev.seccheck.sink.SharedLines;
 import dev.seccheck.sink.Missing;
 import dev.seccheck.sink.NameChange;
 import java.time.Instant;
@@ -132,7 +133,9 @@ final class AlertLog {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             line = "{\"alert\":\"seccheck policy\",\"error\":\"cannot encode alert\"}";
         }
-        stream.out().println(line);
+        String alert = line;
+        // A call line another sink left open on the same stream is ended first, not split.
+        SharedLines.write(stream.out(), () -> stream.out().println(alert));
     }
 
     void close() {

@@ -9,6 +9,7 @@ import dev.seccheck.points.SyscallType;
 import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.syscall.Exit;
 import dev.seccheck.sink.PointSink;
+import dev.seccheck.sink.SharedLines;
 import java.io.PrintStream;
 import java.util.BitSet;
 
@@ -19,8 +20,9 @@ import java.util.BitSet;
  * <p>In the strace format, a syscall whose session has both its enter and exit points is written
  * as one line: the enter leaves {@code name(args} open, the exit closes it with the result. When
  * another task's line comes between, the open line ends with {@code <unfinished ...>} and the exit
- * starts {@code <... name resumed>}, as strace does. All writes happen under the sink's lock,
- * because the open line is state shared by every tracing thread.
+ * starts {@code <... name resumed>}, as strace does; so does it when another sink writes a line
+ * to the same stream, a policy alert on stderr ({@link SharedLines}). All writes happen under the
+ * sink's lock, because the open line is state shared by every tracing thread.
  */
 public final class TextSink implements PointSink {
 
@@ -29,6 +31,9 @@ public final class TextSink implements PointSink {
     private final TextOptions options;
     private final BitSet joined;
     private final StraceFormat strace;
+    private final PrintStream stream;
+    /** Ends the open call line before another sink's line on the same stream ({@link SharedLines}). */
+    private final SharedLines.Guard guard = this::endOpenLineThen;
 
     /** Creates a raw-format sink writing to {@code out}; {@code ownsStream} says whether stop closes it. */
     public TextSink(PrintStream out, boolean ownsStream) {
@@ -42,10 +47,14 @@ public final class TextSink implements PointSink {
      */
     public TextSink(PrintStream out, boolean ownsStream, TextOptions options, BitSet joined) {
         this.out = new LineOut(out);
+        this.stream = out;
         this.ownsStream = ownsStream;
         this.options = options;
         this.joined = joined;
         this.strace = new StraceFormat(options);
+        if (!ownsStream && options.format() == TextOptions.Format.STRACE) {
+            SharedLines.guard(out, guard); // another sink's line (a policy alert) ends our open one first
+        }
     }
 
     @Override
@@ -102,8 +111,17 @@ public final class TextSink implements PointSink {
         }
     }
 
+    /** Ends the open call line, then runs another sink's {@code write} before any line opens again. */
+    private void endOpenLineThen(Runnable write) {
+        synchronized (this) {
+            strace.interrupt(out);
+            write.run();
+        }
+    }
+
     @Override
     public void stop() {
+        SharedLines.unguard(stream, guard);
         synchronized (this) {
             strace.interrupt(out);
         }
