@@ -70,6 +70,7 @@ static int listener(int family, const struct sockaddr *addr, socklen_t len, int 
 
 int main(void) {
     setvbuf(stdout, NULL, _IONBF, 0);
+    alarm(30); /* a deadline: an accept that never returns ends the program, and so its peers' reads */
     own_network();
     int port;
 

@@ -278,6 +278,18 @@ static void *connect_after(void *arg) {
     connect(c, (struct sockaddr *)&accept_to, sizeof accept_to);
     return NULL;
 }
+/* Ends the program after 20 s, saying so: an accept seccheck lost the connection of would wait for ever. */
+static void *deadline(void *arg) {
+    (void)arg;
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += 20;
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR) {
+    }
+    printf("timed out\n");
+    fflush(stdout);
+    _exit(3);
+}
 static int loopback_listener(void) {
     int s = socket(AF_INET, SOCK_STREAM, 0);
     accept_to = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -314,6 +326,13 @@ int main(int argc, char **argv) {
          * while the program sleeps 600 ms, then takes it with a non-blocking accept: the
          * connection must still wait for it */
         int restart = !strcmp(mode, "accept-restart");
+        /* The helper threads block SIGALRM, so that every alarm interrupts the accept. */
+        sigset_t alarms;
+        sigemptyset(&alarms);
+        sigaddset(&alarms, SIGALRM);
+        pthread_sigmask(SIG_BLOCK, &alarms, NULL);
+        pthread_t watchdog;
+        pthread_create(&watchdog, NULL, deadline, NULL);
         int s = loopback_listener();
         struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = restart ? SA_RESTART : 0};
         sigaction(SIGALRM, &sa, NULL);
@@ -321,6 +340,7 @@ int main(int argc, char **argv) {
         accept_delay_us = restart ? 300000 : 150000; /* without: inside seccheck's first wait slice */
         pthread_t t;
         pthread_create(&t, NULL, connect_after, NULL);
+        pthread_sigmask(SIG_UNBLOCK, &alarms, NULL);
         setitimer(ITIMER_REAL, &every, NULL);
         int c = accept(s, NULL, NULL);
         struct itimerval off = {{0, 0}, {0, 0}};

@@ -3,6 +3,7 @@ package dev.seccheck.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.seccheck.cli.PackagedCli.Result;
+import dev.seccheck.testing.Datagrams;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -109,7 +110,7 @@ class EmulationUnprivilegedTest {
                             new ProcessBuilder(PackagedCli.nobody(cmd.toArray(String[]::new))), tmp,
                             Duration.ofSeconds(120));
                     assertThat(natively.status()).as(natively.err()).isZero();
-                    wins = connect ? nativeWins(natively.out()) : received(bad);
+                    wins = connect ? nativeWins(natively.out()) : Datagrams.drain(bad);
                 }
                 assertThat(wins).as(race + " natively, in five runs").isPositive();
                 List<String> supervised = new java.util.ArrayList<>(PackagedCli.asNobody(classpath, "run", "--quiet",
@@ -122,7 +123,7 @@ class EmulationUnprivilegedTest {
                 if (connect) {
                     assertThat(underSeccheck.out()).as(race + " under seccheck").startsWith("wins 0 of ");
                 } else {
-                    assertThat(received(bad)).as(race + " under seccheck").isZero();
+                    assertThat(Datagrams.drain(bad)).as(race + " under seccheck").isZero();
                 }
             }
         }
@@ -132,21 +133,6 @@ class EmulationUnprivilegedTest {
     private static int nativeWins(String out) {
         assertThat(out).startsWith("wins ");
         return Integer.parseInt(out.split(" ")[1]);
-    }
-
-    /** How many datagrams wait on {@code s}, taking them. */
-    private static int received(java.net.DatagramSocket s) throws java.io.IOException {
-        s.setSoTimeout(200);
-        byte[] b = new byte[16];
-        int count = 0;
-        try {
-            while (true) {
-                s.receive(new java.net.DatagramPacket(b, b.length));
-                count++;
-            }
-        } catch (java.net.SocketTimeoutException drained) {
-            return count;
-        }
     }
 
     private static Path nobodysDir(Path dir) throws Exception {

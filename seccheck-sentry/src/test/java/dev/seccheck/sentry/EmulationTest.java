@@ -11,6 +11,7 @@ import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.sentry.testing.CWorkloads;
 import dev.seccheck.sink.NameChange;
 import dev.seccheck.sink.SecurityCheckException;
+import dev.seccheck.testing.Datagrams;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -375,9 +376,9 @@ class EmulationTest {
             String n = "100000";
             String[] args = {"race-sendmsg-control", "" + ok.getLocalPort(), "" + bad.getLocalPort(), n};
             assertThat(nativeRun(args)).isEqualTo("sent " + n + " of " + n);
-            assertThat(received(bad)).as("natively").isPositive();
+            assertThat(Datagrams.drain(bad)).as("natively").isPositive();
             assertThat(guardedRun(bad.getLocalPort(), args)).startsWith("sent ");
-            assertThat(received(bad)).as("under seccheck").isZero();
+            assertThat(Datagrams.drain(bad)).as("under seccheck").isZero();
         }
     }
 
@@ -399,12 +400,12 @@ class EmulationTest {
                 int reached = 0;
                 for (int run = 0; run < NATIVE_RACE_RUNS && reached == 0; run++) {
                     nativeRun("race-netlink-swap", call, port, n);
-                    reached = received(bad);
+                    reached = Datagrams.drain(bad);
                 }
                 assertThat(reached).as(call + " natively").isPositive();
                 assertThat(guardedRun(bad.getLocalPort(), "race-netlink-swap", call, port, n))
                         .isEqualTo("wins 0 of " + n);
-                assertThat(received(bad)).as(call + " under seccheck").isZero();
+                assertThat(Datagrams.drain(bad)).as(call + " under seccheck").isZero();
             }
             raceWinsNatively("race-netlink-swap", "connect", port, n);
             assertThat(guardedRun(bad.getLocalPort(), "race-netlink-swap", "connect", port, n))
@@ -435,21 +436,6 @@ class EmulationTest {
             }
         }
         assertThat(out).as("natively, in %d runs", NATIVE_RACE_RUNS).startsWith("wins ").doesNotStartWith("wins 0 ");
-    }
-
-    /** How many datagrams wait on {@code s}, taking them. */
-    private static int received(DatagramSocket s) throws IOException {
-        s.setSoTimeout(200);
-        byte[] b = new byte[16];
-        int count = 0;
-        try {
-            while (true) {
-                s.receive(new java.net.DatagramPacket(b, b.length));
-                count++;
-            }
-        } catch (java.net.SocketTimeoutException drained) {
-            return count;
-        }
     }
 
     /**
