@@ -1,6 +1,7 @@
 // name-latency N: N rounds of the calls on one name in the current directory (mkdir, symlink,
-// mknod of a FIFO, truncate, chmod, chown, setxattr and removexattr of a user attribute, bind of a
-// unix socket to a path, unlink of the symlink, the FIFO and the socket, rmdir), each call timed; prints
+// mknod of a FIFO, truncate, chmod, chown, setxattr and removexattr of a user attribute, its times
+// set by name (utimensat) and on an open descriptor (futimens), bind of a unix socket to a path,
+// unlink of the symlink, the FIFO and the socket, rmdir), each call timed; prints
 // the median of each kind in microseconds, then the median of all (bench/names.sh).
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -14,16 +15,17 @@
 #include <unistd.h>
 static int cmp(const void *a, const void *b) { long x = *(long *)a, y = *(long *)b; return x < y ? -1 : x > y; }
 static long ns(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1000000000L + t.tv_nsec; }
-enum { MKDIR, SYMLINK, MKNOD, TRUNCATE, CHMOD, CHOWN, SETXATTR, REMOVEXATTR, BIND, UNLINK, RMDIR, KINDS };
+enum { MKDIR, SYMLINK, MKNOD, TRUNCATE, CHMOD, CHOWN, SETXATTR, REMOVEXATTR, UTIMENSAT, FUTIMENS, BIND, UNLINK, RMDIR,
+       KINDS };
 static const char *names[KINDS] = {"mkdir", "symlink", "mknod", "truncate", "chmod", "chown", "setxattr",
-                                         "removexattr", "bind", "unlink", "rmdir"};
+                                         "removexattr", "utimensat", "futimens", "bind", "unlink", "rmdir"};
 int main(int c, char **v) {
     int n = c > 1 ? atoi(v[1]) : 2000;
     long *t[KINDS], *all = malloc(sizeof(long) * n * (KINDS + 2));
     int counts[KINDS] = {0}, total = 0;
     for (int k = 0; k < KINDS; k++) t[k] = malloc(sizeof(long) * n * 3);
     struct sockaddr_un sun = {.sun_family = AF_UNIX, .sun_path = "name-latency.d/s"};
-    close(open("name-latency.f", O_CREAT | O_WRONLY, 0644));
+    int f = open("name-latency.f", O_CREAT | O_WRONLY, 0644);
 #define TIMED(kind, call) do { long a = ns(); if ((call) < 0) { perror(names[kind]); return 1; } \
         long d = ns() - a; t[kind][counts[kind]++] = d; all[total++] = d; } while (0)
     for (int i = 0; i < n; i++) {
@@ -35,6 +37,9 @@ int main(int c, char **v) {
         TIMED(CHOWN, chown("name-latency.f", -1, -1));
         TIMED(SETXATTR, setxattr("name-latency.f", "user.n", "1", 1, 0));
         TIMED(REMOVEXATTR, removexattr("name-latency.f", "user.n"));
+        struct timespec times[2] = {{i, 0}, {i, 0}};
+        TIMED(UTIMENSAT, utimensat(AT_FDCWD, "name-latency.f", times, 0));
+        TIMED(FUTIMENS, futimens(f, times));
         int s = socket(AF_UNIX, SOCK_STREAM, 0);
         TIMED(BIND, bind(s, (struct sockaddr *)&sun, sizeof sun));
         close(s);
@@ -43,6 +48,7 @@ int main(int c, char **v) {
         TIMED(UNLINK, unlink("name-latency.d/p"));
         TIMED(RMDIR, rmdir("name-latency.d"));
     }
+    close(f);
     unlink("name-latency.f");
     for (int k = 0; k < KINDS; k++) {
         qsort(t[k], counts[k], sizeof(long), cmp);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the calls on one name cost when seccheck performs them (a session deciding on opens is there
 # as the run starts): bench/name-latency.c, 2,000 rounds of mkdir, symlink, mknod, truncate, chmod,
-# chown, setxattr, removexattr, a unix socket's bind, three unlinks and rmdir in a scratch directory, natively, under
+# chown, setxattr, removexattr, utimensat by name and on a descriptor (futimens, which is not held),
+# a unix socket's bind, three unlinks and rmdir in a scratch directory, natively, under
 # strace tracing those calls, under the default session (which does not intercept them) and under
 # the README's deny policy (which performs them). Rounds alternate the configurations; the medians
 # of each round's p50 per call.
@@ -24,7 +25,7 @@ work="$(mktemp -d /tmp/seccheck-names.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 prog="$out/name-latency 2000"
-traced=unlink,unlinkat,rmdir,mkdir,mkdirat,mknod,mknodat,symlink,symlinkat,truncate,chmod,fchmodat,chown,lchown,fchownat,setxattr,removexattr,bind
+traced=unlink,unlinkat,rmdir,mkdir,mkdirat,mknod,mknodat,symlink,symlinkat,truncate,chmod,fchmodat,chown,lchown,fchownat,setxattr,removexattr,utime,utimes,futimesat,utimensat,bind
 declare -a names=(native "strace -f --seccomp-bpf" "seccheck default" "seccheck deny policy")
 declare -a cmds=("$prog" "strace -f --seccomp-bpf -e trace=$traced -o /dev/null $prog"
   "$sc run --quiet -- $prog" "$sc run --quiet --config $out/deny.json -- $prog")

@@ -25,6 +25,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 /* A name as C escapes, so a line shows every byte of it. */
@@ -393,6 +394,132 @@ static void one_name_calls(int dirfd, int filefd) {
     rmdir("edir");
     unlink("full/x");
     rmdir("full");
+}
+
+/* A name's times: the symlink's own modification time when it is one, then its target's access
+   and modification times ("now" for the current time, which differs between runs), or the errno. */
+static const char *when(struct timespec t) {
+    static char out[4][40];
+    static int next;
+    char *o = out[next++ % 4];
+    if (t.tv_sec > time(NULL) - 600) snprintf(o, 40, "now");
+    else snprintf(o, 40, "%ld.%09ld", (long)t.tv_sec, t.tv_nsec);
+    return o;
+}
+
+static void times_state(const char *name) {
+    struct stat l, t;
+    if (lstat(name, &l) < 0) {
+        printf("  %s: %s\n", name, strerrorname_np(errno));
+        return;
+    }
+    printf("  %s:", name);
+    if (S_ISLNK(l.st_mode)) printf(" link m=%s", when(l.st_mtim));
+    if (stat(name, &t) < 0) printf(" target %s\n", strerrorname_np(errno));
+    else printf(" a=%s m=%s\n", when(t.st_atim), when(t.st_mtim));
+}
+
+/* The times of the tree put back: each case starts from the same ones. */
+static void old_times(void) {
+    const char *names[] = {"file", "dir", "dir/sub", "link", "dangling", "ro", "."};
+    struct timespec old[2] = {{1000, 1}, {2000, 2}};
+    for (unsigned i = 0; i < sizeof names / sizeof *names; i++) utimensat(AT_FDCWD, names[i], old, AT_SYMLINK_NOFOLLOW);
+}
+
+static void timed(const char *what, long r, const char *a, const char *b) {
+    if (r < 0) printf("%s = %s\n", what, strerrorname_np(errno));
+    else printf("%s = %ld\n", what, r);
+    times_state(a);
+    if (b) times_state(b);
+    old_times();
+}
+
+/* utime, utimes, futimesat and utimensat at their edges: the times read (a microsecond or a
+   nanosecond out of range, UTIME_NOW and UTIME_OMIT), the names (symlinks followed or not,
+   AT_EMPTY_PATH, magic links, dirfds) and the errors, in the kernel's order. */
+static void file_times(int dirfd, int filefd) {
+    close(open("ro", O_CREAT | O_WRONLY, 0444));
+    old_times();
+    struct utimbuf { long actime, modtime; } ub = {3000, 4000};
+    timed("utime(\"file\", NULL)", syscall(SYS_utime, "file", NULL), "file", NULL);
+    timed("utime(\"file\", {3000, 4000})", syscall(SYS_utime, "file", &ub), "file", NULL);
+    timed("utime(\"link\", {3000, 4000})", syscall(SYS_utime, "link", &ub), "link", "file");
+    timed("utime(\"missing\", NULL)", syscall(SYS_utime, "missing", NULL), "missing", NULL);
+    timed("utime(bad pointer, NULL)", syscall(SYS_utime, (char *)8, NULL), "file", NULL);
+    timed("utime(\"file\", bad pointer)", syscall(SYS_utime, "file", (void *)8), "file", NULL);
+    timed("utime(\"ro\", {3000, 4000})", syscall(SYS_utime, "ro", &ub), "ro", NULL);
+
+    struct timeval tv[2] = {{3000, 5}, {4000, 6}}, bad_us[2] = {{3000, 1000000}, {4000, 0}},
+                   neg_us[2] = {{3000, 0}, {4000, -1}};
+    timed("utimes(\"file\", NULL)", syscall(SYS_utimes, "file", NULL), "file", NULL);
+    timed("utimes(\"file\", tv)", syscall(SYS_utimes, "file", tv), "file", NULL);
+    timed("utimes(\"file\", usec 1000000)", syscall(SYS_utimes, "file", bad_us), "file", NULL);
+    timed("utimes(\"missing\", usec 1000000)", syscall(SYS_utimes, "missing", bad_us), "file", NULL);
+    timed("utimes(\"file\", usec -1)", syscall(SYS_utimes, "file", neg_us), "file", NULL);
+    timed("utimes(\"dangling\", tv)", syscall(SYS_utimes, "dangling", tv), "dangling", NULL);
+    timed("utimes(\"dir/\", tv)", syscall(SYS_utimes, "dir/", tv), "dir", NULL);
+    timed("utimes(\"file/\", tv)", syscall(SYS_utimes, "file/", tv), "file", NULL);
+    timed("futimesat(dirfd, \"sub\", tv)", syscall(SYS_futimesat, dirfd, "sub", tv), "dir/sub", NULL);
+    timed("futimesat(AT_FDCWD, \"file\", tv)", syscall(SYS_futimesat, AT_FDCWD, "file", tv), "file", NULL);
+    timed("futimesat(999, \"file\", tv)", syscall(SYS_futimesat, 999, "file", tv), "file", NULL);
+    timed("futimesat(filefd, \"x\", tv)", syscall(SYS_futimesat, filefd, "x", tv), "file", NULL);
+    timed("futimesat(AT_FDCWD, NULL, tv)", syscall(SYS_futimesat, AT_FDCWD, NULL, tv), "file", NULL);
+    timed("futimesat(filefd, NULL, tv)", syscall(SYS_futimesat, filefd, NULL, tv), "file", NULL);
+    timed("futimesat(\"file\", bad pointer)", syscall(SYS_futimesat, AT_FDCWD, "file", (void *)8), "file", NULL);
+
+    struct timespec ts[2] = {{3000, 7}, {4000, 8}}, now_omit[2] = {{0, UTIME_NOW}, {0, UTIME_OMIT}},
+                    omit_now[2] = {{0, UTIME_OMIT}, {5, UTIME_NOW}}, omit[2] = {{0, UTIME_OMIT}, {0, UTIME_OMIT}},
+                    bad_ns[2] = {{3000, 1000000000}, {4000, 0}}, now[2] = {{1, UTIME_NOW}, {2, UTIME_NOW}};
+    struct { int dfd; const char *name; struct timespec *t; int flags; const char *label, *shown, *also; } ns[] = {
+        {AT_FDCWD, "file", NULL, 0, "\"file\", NULL, 0", "file", NULL},
+        {AT_FDCWD, "file", ts, 0, "\"file\", ts, 0", "file", NULL},
+        {AT_FDCWD, "file", now_omit, 0, "\"file\", {NOW, OMIT}, 0", "file", NULL},
+        {AT_FDCWD, "file", omit_now, 0, "\"file\", {OMIT, NOW}, 0", "file", NULL},
+        {AT_FDCWD, "file", now, 0, "\"file\", {NOW, NOW}, 0", "file", NULL},
+        {AT_FDCWD, "missing", omit, 0, "\"missing\", {OMIT, OMIT}, 0", "missing", NULL},
+        {AT_FDCWD, "file", bad_ns, 0, "\"file\", nsec 1e9, 0", "file", NULL},
+        {AT_FDCWD, "missing", bad_ns, 0, "\"missing\", nsec 1e9, 0", "file", NULL},
+        {AT_FDCWD, "file", ts, 1, "\"file\", ts, 0x1", "file", NULL},
+        {AT_FDCWD, "missing", omit, 1, "\"missing\", {OMIT, OMIT}, 0x1", "missing", NULL},
+        {AT_FDCWD, "link", ts, 0, "\"link\", ts, 0", "link", NULL},
+        {AT_FDCWD, "link", ts, AT_SYMLINK_NOFOLLOW, "\"link\", ts, AT_SYMLINK_NOFOLLOW", "link", NULL},
+        {AT_FDCWD, "dangling", ts, 0, "\"dangling\", ts, 0", "dangling", NULL},
+        {AT_FDCWD, "dangling", ts, AT_SYMLINK_NOFOLLOW, "\"dangling\", ts, AT_SYMLINK_NOFOLLOW", "dangling", NULL},
+        {AT_FDCWD, "loop", ts, 0, "\"loop\", ts, 0", "file", NULL},
+        {AT_FDCWD, "file/", ts, 0, "\"file/\", ts, 0", "file", NULL},
+        {AT_FDCWD, "dir/", ts, 0, "\"dir/\", ts, 0", "dir", NULL},
+        {AT_FDCWD, "", ts, 0, "\"\", ts, 0", ".", NULL},
+        {AT_FDCWD, "", ts, AT_EMPTY_PATH, "AT_FDCWD, \"\", ts, AT_EMPTY_PATH", ".", NULL},
+        {-2, "", ts, AT_EMPTY_PATH, "dirfd, \"\", ts, AT_EMPTY_PATH", "dir", NULL},
+        {-3, "", ts, AT_EMPTY_PATH, "filefd, \"\", ts, AT_EMPTY_PATH", "file", NULL},
+        {-2, "sub", ts, 0, "dirfd, \"sub\", ts, 0", "dir/sub", NULL},
+        {-2, "../file", ts, 0, "dirfd, \"../file\", ts, 0", "file", NULL},
+        {-3, "x", ts, 0, "filefd, \"x\", ts, 0", "file", NULL},
+        {999, "file", ts, 0, "999, \"file\", ts, 0", "file", NULL},
+        {AT_FDCWD, NULL, ts, 0, "AT_FDCWD, NULL, ts, 0", "file", NULL},
+        {AT_FDCWD, NULL, ts, AT_EMPTY_PATH, "AT_FDCWD, NULL, ts, AT_EMPTY_PATH", ".", NULL},
+        {-3, NULL, ts, 0, "filefd, NULL, ts, 0", "file", NULL},
+        {-3, NULL, ts, AT_SYMLINK_NOFOLLOW, "filefd, NULL, ts, AT_SYMLINK_NOFOLLOW", "file", NULL},
+        {AT_FDCWD, "viaproc", ts, 0, "\"viaproc\", ts, 0", "viaproc", "file"},
+        {AT_FDCWD, "/proc/self/cwd/file", ts, 0, "\"/proc/self/cwd/file\", ts, 0", "file", NULL},
+        {AT_FDCWD, "dir/sub/../../file", ts, 0, "\"dir/sub/../../file\", ts, 0", "file", NULL},
+        {AT_FDCWD, "dirlink/sub", ts, 0, "\"dirlink/sub\", ts, 0", "dir/sub", NULL},
+        {AT_FDCWD, "ro", ts, 0, "\"ro\", ts, 0", "ro", NULL},
+        {AT_FDCWD, "ro", NULL, 0, "\"ro\", NULL, 0", "ro", NULL}};
+    char what[512];
+    for (unsigned i = 0; i < sizeof ns / sizeof *ns; i++) {
+        int dfd = ns[i].dfd == -2 ? dirfd : ns[i].dfd == -3 ? filefd : ns[i].dfd;
+        snprintf(what, sizeof what, "utimensat(%s)", ns[i].label);
+        timed(what, syscall(SYS_utimensat, dfd, ns[i].name, ns[i].t, ns[i].flags), ns[i].shown, ns[i].also);
+    }
+    timed("utimensat(bad pointer, ts, 0)", syscall(SYS_utimensat, AT_FDCWD, (char *)8, ts, 0), "file", NULL);
+    timed("utimensat(\"file\", bad pointer, 0)", syscall(SYS_utimensat, AT_FDCWD, "file", (void *)8, 0), "file", NULL);
+    int pathfd = open("link", O_PATH | O_NOFOLLOW);
+    timed("utimensat(O_PATH link, \"\", ts, AT_EMPTY_PATH)", syscall(SYS_utimensat, pathfd, "", ts, AT_EMPTY_PATH),
+          "link", NULL);
+    timed("utimensat(O_PATH link, NULL, ts, 0)", syscall(SYS_utimensat, pathfd, NULL, ts, 0), "link", NULL);
+    close(pathfd);
+    unlink("ro");
 }
 
 /* Opens as another fsuid on a thread of its own: the emulation must take each thread's ids. */
@@ -780,6 +907,7 @@ int main(void) {
     links_and_renames(dirfd, filefd);
     names_as_bytes();
     one_name_calls(dirfd, filefd);
+    file_times(dirfd, filefd);
     credentials();
     affinity();
 

@@ -313,6 +313,9 @@ class PolicyEnforcementTest {
             + " struct.pack(\"<I\", 2) + b\"\".join(struct.pack(\"<HHI\", tag, perm, 0xffffffff)"
             + " for tag, perm in ((1, 6), (4, 4), (0x20, 6))))";
 
+    /** Python setting the times of the file the format argument names to the epoch (utimensat by name). */
+    private static final String TIMES_TO_EPOCH = "import os; os.utime(\"%s\", (0, 0))";
+
     /** Python binding a unix socket to the path the format argument names, which makes a socket file there. */
     private static final String BIND_UNIX = "import socket; socket.socket(socket.AF_UNIX).bind(\"%s\")";
 
@@ -326,19 +329,21 @@ class PolicyEnforcementTest {
                 + " chmod 666 ssh/authorized_keys && echo chmodded;"
                 + " /usr/bin/python3 -c '" + ACL_OTHERS_RW.formatted("ssh/authorized_keys") + "' && echo acl-set;"
                 + " /usr/bin/python3 -c '" + BIND_UNIX.formatted("ssh/agent.sock") + "' && echo bound-in;"
+                + " /usr/bin/python3 -c '" + TIMES_TO_EPOCH.formatted("ssh/authorized_keys") + "' && echo times-set;"
                 + " mv ssh/authorized_keys work/ak && echo moved-out; mv ssh ssh.old && echo moved-dir-out;"
                 + " ln -s work cfg && echo linked-above;"
                 + " mv work/a work/b && rm work/b && ln -s x work/l && mkdir work/d && rmdir work/d"
                 + " && /usr/bin/python3 -c 'import os; os.truncate(\"work/k2\", 0)' && chmod 600 work/k2"
                 + " && chown $(id -u) work/k2 && /usr/bin/python3 -c '" + ACL_OTHERS_RW.formatted("work/k2") + "'"
                 + " && /usr/bin/python3 -c '" + BIND_UNIX.formatted("work/s") + "' && mv work/s work/s2"
+                + " && /usr/bin/python3 -c '" + TIMES_TO_EPOCH.formatted("work/k2") + "'"
                 + " && mv work work2 && mv work2 work && echo own-work; echo done";
         Path nativeTree = protectedTree(Files.createDirectory(base.resolve("n")), nobody);
         Result natively = finish(new ProcessBuilder(natively(nobody, "sh", "-c", routes.formatted(nativeTree)))
                 .redirectErrorStream(true).start());
         assertThat(natively.out).as("natively").contains("replaced", "linked-in", "removed", "emptied", "made-dir",
-                "made-fifo", "chmodded", "acl-set", "chowned", "bound-in", "moved-out", "moved-dir-out", "linked-above",
-                "own-work", "done");
+                "made-fifo", "chmodded", "acl-set", "chowned", "bound-in", "times-set", "moved-out", "moved-dir-out",
+                "linked-above", "own-work", "done");
 
         Path tree = protectedTree(Files.createDirectory(base.resolve("w")), nobody);
         Path alerts = base.resolve("alerts.jsonl");
@@ -351,11 +356,13 @@ class PolicyEnforcementTest {
                 .redirectErrorStream(true).start());
 
         assertThat(r.out).contains("own-work", "done").doesNotContain("replaced", "linked-in", "removed", "emptied",
-                "made-dir", "made-fifo", "chmodded", "acl-set", "chowned", "bound-in", "moved-out", "moved-dir-out",
-                "linked-above");
+                "made-dir", "made-fifo", "chmodded", "acl-set", "chowned", "bound-in", "times-set", "moved-out",
+                "moved-dir-out", "linked-above");
         assertThat(Files.readString(tree.resolve("ssh/authorized_keys"))).isEqualTo("GOOD\n");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tree.resolve("ssh/authorized_keys"))))
                 .isEqualTo("rw-r--r--");
+        assertThat(Files.getLastModifiedTime(tree.resolve("ssh/authorized_keys")).toMillis()).as("its times kept")
+                .isPositive();
         assertThat(tree.resolve("ssh/known")).exists();
         try (var names = Files.list(tree.resolve("ssh"))) {
             assertThat(names.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder("authorized_keys", "known");

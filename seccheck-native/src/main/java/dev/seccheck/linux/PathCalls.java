@@ -212,6 +212,22 @@ public final class PathCalls {
         return (int) Direct.call(Sysno.FCHOWNAT, dirfd, cString(name), uid, gid, flags, 0);
     }
 
+    /**
+     * utimensat(dirfd, name, times, flags): {@code times} the access and modification times as
+     * four longs (seconds, nanoseconds, seconds, nanoseconds), or null for now; 0 or -errno.
+     */
+    public int utimensat(int dirfd, String name, long[] times, int flags) {
+        try (Arena call = Arena.ofConfined()) {
+            long at = 0;
+            if (times != null) {
+                MemorySegment t = call.allocate(ValueLayout.JAVA_LONG, 4);
+                MemorySegment.copy(times, 0, t, ValueLayout.JAVA_LONG, 0, 4);
+                at = t.address();
+            }
+            return (int) Direct.call(Sysno.UTIMENSAT, dirfd, cString(name), at, flags);
+        }
+    }
+
     /** setxattr(name, attribute, value, flags), or lsetxattr when {@code itself}: 0 or -errno. */
     public int setxattr(String name, boolean itself, String attribute, byte[] value, int flags) {
         try (Arena call = Arena.ofConfined()) {

@@ -20,9 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * EmulationConformanceTest: emulated opens, links, renames, unlinks, mkdirs, mknods, symlinks,
- * truncates, connects, binds, sends and accepts give the program exactly what the kernel gives it natively
- * ({@code src/test/c/conformance.c}: some 860 calls), and the exit points report the real results;
- * exec is decided on the binary actually executed.
+ * truncates, changes of modes, owners, attributes and times, connects, binds, sends and accepts
+ * give the program exactly what the kernel gives it natively ({@code src/test/c/conformance.c}:
+ * some 1,000 calls), and the exit points report the real results; exec is decided on the binary
+ * actually executed.
  */
 class EmulationConformanceTest {
 
@@ -61,7 +62,9 @@ class EmulationConformanceTest {
                         tuple("unlink", emulated + "/victim", null), tuple("rmdir", emulated + "/edir", null),
                         tuple("mkdir", null, emulated + "/new"), tuple("mknod", null, emulated + "/fifo2"),
                         tuple("symlink", null, emulated + "/s1"), tuple("truncate", emulated + "/victim", null),
-                        tuple("bind", null, emulated + "/dir/sock"));
+                        tuple("bind", null, emulated + "/dir/sock"), tuple("utime", emulated + "/file", null),
+                        tuple("utimes", emulated + "/dir", null), tuple("futimesat", emulated + "/dir/sub", null),
+                        tuple("utimensat", emulated + "/file", null));
         // Accepts were made by seccheck, their enter points decided on the peer that had connected.
         assertThat(r.sink.of("syscall/accept/enter")).map(Accept.class::cast)
                 .anySatisfy(m -> assertThat(SockAddr.decode(m.getAddress()).map(SockAddr::ipText)).hasValue("127.0.0.1"));

@@ -16,13 +16,15 @@ import dev.seccheck.sink.NameChange;
 import java.util.Optional;
 
 /**
- * AttributeCalls performs, for the program, the calls that change who may open a file without
- * opening it, while a sink decides on opening files: chmod, fchmodat, chown, lchown, fchownat, and
- * the extended attributes by name (setxattr, lsetxattr, removexattr, lremovexattr), of which
- * {@code system.posix_acl_access} grants other users access as chmod does. The name (and an
- * attribute's name and value) is read once, walked to its object as the program would (its last
- * symlink followed but for lchown, the l*xattr calls and AT_SYMLINK_NOFOLLOW; AT_EMPTY_PATH with
- * an empty name takes the dirfd's file), the sinks are shown the file by its real path
+ * AttributeCalls performs, for the program, the calls that change a file by name without
+ * opening it, while a sink decides on opening files: who may open it (chmod, fchmodat, chown,
+ * lchown, fchownat, and the extended attributes by name, setxattr, lsetxattr, removexattr,
+ * lremovexattr, of which {@code system.posix_acl_access} grants other users access as chmod does)
+ * and its times (utime, utimes, futimesat and utimensat with a name: {@link FileTimes}). The name
+ * (and an attribute's name and value, or the times) is read once, walked to its object as the
+ * program would (its last symlink followed but for lchown, the l*xattr calls and
+ * AT_SYMLINK_NOFOLLOW; AT_EMPTY_PATH with an empty name takes the dirfd's file), the sinks are
+ * shown the file by its real path
  * ({@link NameChange#altered}) and may refuse (EPERM), and the kernel changes that very file
  * through seccheck's descriptor of it, with the program's identity.
  */
@@ -55,12 +57,12 @@ final class AttributeCalls {
     }
 
     /** What a call changes. */
-    private enum Op { MODE, OWNER, SET_XATTR, REMOVE_XATTR }
+    private enum Op { MODE, OWNER, SET_XATTR, REMOVE_XATTR, TIMES }
 
     /**
      * The arguments of one of these calls ({@code flags}: AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH
-     * for fchownat, XATTR_CREATE and XATTR_REPLACE for setxattr; {@code nofollow} whether the last
-     * symlink is the object).
+     * for fchownat and utimensat, XATTR_CREATE and XATTR_REPLACE for setxattr; {@code nofollow}
+     * whether the last symlink is the object; {@code value} the times' address for the TIMES calls).
      */
     private record Args(String syscall, Op op, int dirfd, long addr, int mode, int uid, int gid, int flags,
             boolean nofollow, long xattrName, long value, long size) {
@@ -80,18 +82,32 @@ final class AttributeCalls {
                         (int) n.arg4(), n.nr() == Sysno.LSETXATTR, n.arg1(), n.arg2(), n.arg3());
                 case Sysno.REMOVEXATTR, Sysno.LREMOVEXATTR -> new Args(Sysno.name(n.nr()), Op.REMOVE_XATTR, cwd, n.arg0(),
                         0, 0, 0, 0, n.nr() == Sysno.LREMOVEXATTR, n.arg1(), 0, 0);
-                default -> throw new IllegalArgumentException("not a chmod, chown or xattr call: syscall " + n.nr());
+                case Sysno.UTIME, Sysno.UTIMES -> new Args(Sysno.name(n.nr()), Op.TIMES, cwd, n.arg0(), 0, 0, 0, 0, false,
+                        0, n.arg1(), 0);
+                case Sysno.FUTIMESAT -> new Args("futimesat", Op.TIMES, (int) n.arg0(), n.arg1(), 0, 0, 0, 0, false, 0,
+                        n.arg2(), 0);
+                case Sysno.UTIMENSAT -> new Args("utimensat", Op.TIMES, (int) n.arg0(), n.arg1(), 0, 0, 0, (int) n.arg3(),
+                        ((int) n.arg3() & AT_SYMLINK_NOFOLLOW) != 0, 0, n.arg2(), 0);
+                default -> throw new IllegalArgumentException("not a chmod, chown, xattr or times call: syscall " + n.nr());
             };
         }
     }
 
-    /** Whether syscall {@code nr} is one this class performs. */
+    /**
+     * Whether syscall {@code nr} is one this class performs: utimensat and futimesat only when they
+     * name a file ({@link FileTimes#namesAFile}), which is all the filter holds of them.
+     */
     static boolean serves(int nr) {
         return switch (nr) {
             case Sysno.CHMOD, Sysno.FCHMODAT, Sysno.CHOWN, Sysno.LCHOWN, Sysno.FCHOWNAT, Sysno.SETXATTR, Sysno.LSETXATTR,
-                    Sysno.REMOVEXATTR, Sysno.LREMOVEXATTR -> true;
+                    Sysno.REMOVEXATTR, Sysno.LREMOVEXATTR, Sysno.UTIME, Sysno.UTIMES, Sysno.FUTIMESAT, Sysno.UTIMENSAT -> true;
             default -> false;
         };
+    }
+
+    /** Whether every call of syscall {@code nr} is held, not only those that name a file. */
+    static boolean heldWhole(int nr) {
+        return serves(nr) && nr != Sysno.FUTIMESAT && nr != Sysno.UTIMENSAT;
     }
 
     /** The attribute's name and value, as seccheck read them once. */
@@ -100,7 +116,8 @@ final class AttributeCalls {
     /**
      * Serves a held call: what the kernel refuses before it looks the name up is refused first
      * (unknown flags: EINVAL; an attribute name that is empty or too long: ERANGE; a value over
-     * 64 KiB: E2BIG; unreadable memory: EFAULT), in the kernel's order.
+     * 64 KiB: E2BIG; a microsecond out of range: EINVAL; unreadable memory: EFAULT), in the
+     * kernel's order; utimensat's two UTIME_OMIT succeed without a look-up.
      *
      * @return false when given up on the notifier (a name on a filesystem that may block)
      */
@@ -110,10 +127,26 @@ final class AttributeCalls {
         SyscallEvent ev = new SyscallEvent(call.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(),
                 n.arg5(), false, 0);
         Xattr xattr = null;
+        FileTimes times = null;
         String path;
         try {
-            int early = earlyErrno(a);
-            if (early == 0 && a.op() != Op.MODE && a.op() != Op.OWNER) {
+            int early = 0;
+            if (a.op() == Op.TIMES) {
+                times = a.value() == 0 ? FileTimes.NOW
+                        : FileTimes.of(n.nr(), memory.bytes(call.tid(), a.value(), FileTimes.size(n.nr())));
+                if (times.nothing()) {
+                    Snapshot none = Snapshot.ofString(a.addr(), "");
+                    if (call.enter(ev, none) == 0) {
+                        call.complete(ev, none, 0);
+                    }
+                    return true;
+                }
+                early = times.errno();
+            }
+            if (early == 0) {
+                early = earlyErrno(a);
+            }
+            if (early == 0 && (a.op() == Op.SET_XATTR || a.op() == Op.REMOVE_XATTR)) {
                 String name = memory.path(call.tid(), a.xattrName());
                 if (name.isEmpty() || FileNames.encode(name).length > XATTR_NAME_MAX) {
                     early = Errno.ERANGE;
@@ -144,7 +177,7 @@ final class AttributeCalls {
         }
         try (ProgramRoot root = ProgramRoot.of(calls, call.tid()); Identity.Assumed _ = who.get().assume(own)) {
             PathWalk.Located at;
-            if (path.isEmpty() && (a.flags() & AT_EMPTY_PATH) != 0 && a.op() == Op.OWNER) {
+            if (path.isEmpty() && (a.flags() & AT_EMPTY_PATH) != 0 && (a.op() == Op.OWNER || a.op() == Op.TIMES)) {
                 int fd = walks.startOf(call, a.dirfd());
                 at = fd < 0 ? new PathWalk.Located.Failed(-fd) : new PathWalk.Located.Found(fd, calls.fstat(fd), false, -1, "");
             } else {
@@ -174,7 +207,7 @@ final class AttributeCalls {
                 if (call.enter(ev, given) != 0) {
                     return true;
                 }
-                int r = object < 0 ? object : alter(call, a, who.get(), object, stat, parent, last, xattr);
+                int r = object < 0 ? object : alter(call, a, who.get(), object, stat, parent, last, xattr, times);
                 call.complete(ev, given, r);
             } finally {
                 PathCalls.close(object);
@@ -188,7 +221,7 @@ final class AttributeCalls {
     private static int earlyErrno(Args a) {
         return switch (a.op()) {
             case MODE -> 0;
-            case OWNER -> (a.flags() & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0 ? Errno.EINVAL : 0;
+            case OWNER, TIMES -> (a.flags() & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0 ? Errno.EINVAL : 0;
             case SET_XATTR -> (a.flags() & ~(XATTR_CREATE | XATTR_REPLACE)) != 0 ? Errno.EINVAL : 0;
             case REMOVE_XATTR -> 0;
         };
@@ -200,7 +233,7 @@ final class AttributeCalls {
      * once the sinks let it through: 0 or -errno.
      */
     private int alter(Call call, Args a, Identity who, int object, PathCalls.Stat walked, int parent, String last,
-            Xattr xattr) {
+            Xattr xattr, FileTimes times) {
         Optional<String> name = names.of(object, call.tid());
         if (name.isEmpty()) {
             return -Errno.EACCES; // a mount seccheck cannot name: no rule could be checked on it
@@ -220,6 +253,7 @@ final class AttributeCalls {
             case OWNER -> calls.fchownat(object, "", a.uid(), a.gid(), AT_EMPTY_PATH | (a.nofollow() ? AT_SYMLINK_NOFOLLOW : 0));
             case SET_XATTR -> calls.setxattr(named, symlink, xattr.name(), xattr.value(), a.flags());
             case REMOVE_XATTR -> calls.removexattr(named, symlink, xattr.name());
+            case TIMES -> calls.utimensat(object, "", times.given(), AT_EMPTY_PATH | (a.nofollow() ? AT_SYMLINK_NOFOLLOW : 0));
         });
     }
 }

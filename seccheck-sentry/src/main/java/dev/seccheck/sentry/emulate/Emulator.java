@@ -49,8 +49,8 @@ public final class Emulator implements AutoCloseable {
      *
      * @param names the calls that change what a name refers to (link, rename, unlink, rmdir,
      *     mkdir, mknod, symlink and their *at forms, bind of a unix socket to a path) or change a
-     *     file by name (truncate, chmod, chown, setxattr, removexattr), checked against the sinks
-     *     that decide on opening files
+     *     file by name (truncate, chmod, chown, setxattr, removexattr, its times), checked against
+     *     the sinks that decide on opening files
      *     ({@link NameEmulation}, {@link AttributeCalls})
      * @param peersDecided a sink decides at connect's or bind's points: source routes and raw
      *     sockets that take the program's IP header, which send packets to hosts no connect names,
@@ -68,7 +68,10 @@ public final class Emulator implements AutoCloseable {
         /** Nothing emulated. */
         public static final Effects NONE = new Effects(false, false, false, false, false, false);
 
-        /** Returns whether syscall {@code nr} is emulated (or, for open_by_handle_at, refused). */
+        /**
+         * Returns whether every call of syscall {@code nr} is emulated (or, for open_by_handle_at,
+         * refused); utimensat and futimesat are held by {@link #fragment} when they name a file.
+         */
         public boolean covers(int nr) {
             return switch (nr) {
                 case Sysno.OPEN, Sysno.OPENAT, Sysno.OPENAT2, Sysno.CREAT, Sysno.OPEN_BY_HANDLE_AT -> opens;
@@ -76,7 +79,7 @@ public final class Emulator implements AutoCloseable {
                 case Sysno.BIND -> binds || names || peersDecided; // a unix socket's path is a new name; a link
                 case Sysno.ACCEPT, Sysno.ACCEPT4 -> accepts;
                 case Sysno.TRUNCATE -> names;
-                default -> names && (NameEmulation.serves(nr) || AttributeCalls.serves(nr));
+                default -> names && (NameEmulation.serves(nr) || AttributeCalls.heldWhole(nr));
             };
         }
 
@@ -86,12 +89,13 @@ public final class Emulator implements AutoCloseable {
         }
 
         /**
-         * Returns what the filter must hold beyond whole syscalls: the setsockopt calls that may set
-         * a source route, and those and the socket() calls that make a raw socket take the program's
-         * IP header.
+         * Returns what the filter must hold beyond whole syscalls: utimensat and futimesat when they
+         * name a file, the setsockopt calls that may set a source route, and those and the socket()
+         * calls that make a raw socket take the program's IP header.
          */
         public Fragment fragment() {
-            return peersDecided ? SourceRoutes.FILTER_FRAGMENT.then(RawHeaders.FILTER_FRAGMENT) : Fragment.EMPTY;
+            Fragment times = names ? FileTimes.FILTER_FRAGMENT : Fragment.EMPTY;
+            return peersDecided ? times.then(SourceRoutes.FILTER_FRAGMENT).then(RawHeaders.FILTER_FRAGMENT) : times;
         }
     }
 
@@ -182,6 +186,9 @@ public final class Emulator implements AutoCloseable {
         }
         if (n.nr() == Sysno.SOCKET) {
             return effects.peersDecided() && RawHeaders.holdsSocket(n.arg0(), n.arg2());
+        }
+        if (n.nr() == Sysno.UTIMENSAT || n.nr() == Sysno.FUTIMESAT) {
+            return effects.names() && FileTimes.namesAFile(n);
         }
         if (!effects.covers(n.nr())) {
             return false;
