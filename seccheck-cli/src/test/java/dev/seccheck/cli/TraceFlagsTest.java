@@ -62,6 +62,27 @@ class TraceFlagsTest {
         assertThat(err.text()).isEmpty();
     }
 
+    /**
+     * The calls gVisor reports only as registers are printed as strace prints them: their paths read
+     * from the program, descriptors, modes and flags by name, as many arguments as the call takes.
+     */
+    @Test
+    void rawCallsShowTheirPathsAndFlagsAsStraceDoes() throws Exception {
+        Path victim = Files.writeString(tmp.resolve("victim\nline"), "x");
+        Path log = tmp.resolve("raw.txt");
+        assertThat(run("-e", "chmod,fchmodat,unlink,unlinkat,access,faccessat,faccessat2,getpid", "-o", log.toString(), "--",
+                "sh", "-c", "chmod 600 \"$1\"; rm \"$1\"; test -r /nonexistent-z; true", "sh", victim.toString()))
+                .isZero();
+        String text = Files.readString(log);
+        String named = "\"" + tmp + "/victim\\nline\"";
+        assertThat(text).contains("fchmodat(AT_FDCWD, " + named + ", 0600) = 0")
+                .contains("unlinkat(AT_FDCWD, " + named + ", 0) = 0")
+                .containsPattern("(faccessat2\\(AT_FDCWD, \"/nonexistent-z\", R_OK, AT_EACCESS\\)"
+                        + "|access\\(\"/nonexistent-z\", R_OK\\)) = -1 ENOENT")
+                .doesNotContain("0x0, 0x0");
+        assertThat(victim).doesNotExist();
+    }
+
     @Test
     void printConfigWithSummaryShowsBothSinksSelectingAlike() {
         assertThat(run("--print-config", "--summary", "--format", "json", "--pid", "42", "-e", "%process")).isZero();

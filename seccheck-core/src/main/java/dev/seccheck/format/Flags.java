@@ -80,6 +80,26 @@ public final class Flags {
         return "0" + Long.toOctalString(mode & 07777);
     }
 
+    private static final List<Bit> AT = List.of(new Bit(0x100, "AT_SYMLINK_NOFOLLOW"), new Bit(0x400, "AT_SYMLINK_FOLLOW"),
+            new Bit(0x800, "AT_NO_AUTOMOUNT"), new Bit(Fcntl.AT_EMPTY_PATH, "AT_EMPTY_PATH"));
+
+    /**
+     * Returns the *at calls' flags ({@code AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH}); {@code bit200} names
+     * 0x200, which means AT_REMOVEDIR to unlinkat and AT_EACCESS to faccessat2, or null to leave it
+     * as a remainder.
+     */
+    public static String at(long flags, String bit200) {
+        String first = bit200 != null && (flags & 0x200) != 0 ? bit200 : null;
+        return bits(first, first != null ? flags & ~0x200L : flags, AT);
+    }
+
+    /** Returns access(2)'s mode as strace does: {@code F_OK}, or {@code R_OK|W_OK|X_OK} bits. */
+    public static String access(long mode) {
+        return mode == 0 ? "F_OK" : bits(null, mode, ACCESS);
+    }
+
+    private static final List<Bit> ACCESS = List.of(new Bit(4, "R_OK"), new Bit(2, "W_OK"), new Bit(1, "X_OK"));
+
     /** Returns a socket family's name ({@code AF_INET}), or its number when it has none. */
     public static String family(int family) {
         String n = family >= 0 && family < FAMILIES.length ? FAMILIES[family] : null;

@@ -127,12 +127,8 @@ public final class StraceLine {
                     .append(m.getLength()).append(", ").append(Flags.prot(m.getProt())).append(", ")
                     .append(Flags.mmap(m.getFlags())).append(", ").append(m.getFd()).append(", 0x")
                     .append(Long.toHexString(m.getOffset()));
-            case Syscall s -> {
-                long[] a = {s.getArg1(), s.getArg2(), s.getArg3(), s.getArg4(), s.getArg5(), s.getArg6()};
-                for (int i = 0; i < a.length; i++) {
-                    sb.append(i > 0 ? ", " : "").append("0x").append(Long.toHexString(a[i]));
-                }
-            }
+            case Syscall s -> RawCalls.args(sb, (int) s.getSysno(),
+                    new long[] {s.getArg1(), s.getArg2(), s.getArg3(), s.getArg4(), s.getArg5(), s.getArg6()}, limit);
             default -> fields(sb, msg, limit);
         }
     }

@@ -11,15 +11,17 @@ import dev.seccheck.points.SyscallType;
 import dev.seccheck.sentry.emulate.EmulatedPoints;
 import dev.seccheck.sentry.emulate.Emulator;
 import dev.seccheck.sentry.filter.FilterAction;
-import dev.seccheck.sentry.syscalls.FdPaths;
-import dev.seccheck.sentry.syscalls.TaskMemory;
 import dev.seccheck.sentry.syscalls.DecodedSyscall;
 import dev.seccheck.sentry.syscalls.ExecArguments;
+import dev.seccheck.sentry.syscalls.FdPaths;
+import dev.seccheck.sentry.syscalls.MemoryFault;
 import dev.seccheck.sentry.syscalls.SyscallDecoder;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.SyscallsToRead;
+import dev.seccheck.sentry.syscalls.TaskMemory;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
+import dev.seccheck.sink.CallStrings;
 import dev.seccheck.sink.NameChange;
 import dev.seccheck.state.PointState;
 import java.util.ArrayList;
@@ -216,8 +218,17 @@ final class SyscallPoints implements EmulatedPoints {
         SyscallType rawType = ev.exit() ? SyscallType.RAW_EXIT : SyscallType.RAW_ENTER;
         if (state.syscallEnabled(rawType, nr)) {
             Point p = catalog.pointForSyscall(rawType, nr).orElseThrow();
-            int verdict = state.fire(p, fields -> SyscallDecoder.raw(ev, context.build(task, fields, now)),
-                    (sink, fields, msg) -> sink.rawSyscall(p, fields, msg));
+            // The strings the registers point to, for sinks that print them (gVisor's message has only the registers).
+            CallStrings strings = (addr, max) -> {
+                try {
+                    return mem.readString(addr, max);
+                } catch (MemoryFault unreadable) {
+                    return null;
+                }
+            };
+            int verdict = ScopedValue.where(CallStrings.CURRENT, strings).call(() -> state.fire(p,
+                    fields -> SyscallDecoder.raw(ev, context.build(task, fields, now)),
+                    (sink, fields, msg) -> sink.rawSyscall(p, fields, msg)));
             if (verdict != 0) {
                 return verdict;
             }
