@@ -135,9 +135,8 @@ final class AttributeCalls {
                 times = a.value() == 0 ? FileTimes.NOW
                         : FileTimes.of(n.nr(), memory.bytes(call.tid(), a.value(), FileTimes.size(n.nr())));
                 if (times.nothing()) {
-                    Snapshot none = Snapshot.ofString(a.addr(), "");
-                    if (call.enter(ev, none) == 0) {
-                        call.complete(ev, none, 0);
+                    if (call.enter(ev, Snapshot.NOTHING) == 0) {
+                        call.complete(ev, Snapshot.NOTHING, 0);
                     }
                     return true;
                 }
@@ -158,9 +157,8 @@ final class AttributeCalls {
                 }
             }
             if (early != 0) {
-                Snapshot none = Snapshot.ofString(a.addr(), "");
-                if (call.enter(ev, none) == 0) {
-                    call.fail(ev, none, early);
+                if (call.enter(ev, Snapshot.NOTHING) == 0) {
+                    call.fail(ev, Snapshot.NOTHING, early);
                 }
                 return true;
             }

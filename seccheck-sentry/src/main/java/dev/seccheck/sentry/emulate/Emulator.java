@@ -271,7 +271,7 @@ public final class Emulator implements AutoCloseable {
         SeccompNotification n = call.notification();
         try {
             switch (n.nr()) {
-                case Sysno.OPEN_BY_HANDLE_AT -> call.fail(event(n), new Snapshot(0, new byte[0]), Errno.EPERM);
+                case Sysno.OPEN_BY_HANDLE_AT -> call.fail(event(n), Snapshot.NOTHING, Errno.EPERM);
                 case Sysno.OPEN, Sysno.OPENAT, Sysno.OPENAT2, Sysno.CREAT -> {
                     return w.opens.serve(call);
                 }

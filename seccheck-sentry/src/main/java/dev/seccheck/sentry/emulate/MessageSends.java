@@ -146,14 +146,14 @@ final class MessageSends {
             return;
         }
         call.complete(new SyscallEvent(call.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), 0, 0, false, 0),
-                new Snapshot(0, new byte[0]), sent);
+                Snapshot.NOTHING, sent);
     }
 
     /** sendmmsg returns the messages sent before a failure, if any; otherwise the failure. */
     private static void finish(Call call, SyscallEvent ev, long sent, long failure, boolean many) {
         var n = call.notification();
         SyscallEvent asMade = new SyscallEvent(call.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), 0, 0, false, 0);
-        call.complete(asMade, new Snapshot(0, new byte[0]), many && sent > 0 ? sent : failure);
+        call.complete(asMade, Snapshot.NOTHING, many && sent > 0 ? sent : failure);
     }
 
     private Msg read(int tid, long hdr) throws ProgramMemory.Fault {

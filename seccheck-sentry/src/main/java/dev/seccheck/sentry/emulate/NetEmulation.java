@@ -143,14 +143,13 @@ final class NetEmulation {
         int length = header ? (int) Math.min(n.arg4() & 0xffffffffL, Integer.BYTES) : (int) n.arg4();
         SyscallEvent ev = new SyscallEvent(call.tid(), Sysno.SETSOCKOPT, n.arg0(), n.arg1(), n.arg2(), n.arg3(),
                 n.arg4(), 0, false, 0);
-        Snapshot none = new Snapshot(0, new byte[0]);
         if (sock < 0) {
-            call.fail(ev, none, -sock);
+            call.fail(ev, Snapshot.NOTHING, -sock);
             return;
         }
         if ((int) n.arg4() < 0 || !header && SourceRoutes.lengthRefused(level, name, length)) {
             // The kernel refuses the length before it reads the value.
-            call.fail(ev, none, Errno.EINVAL);
+            call.fail(ev, Snapshot.NOTHING, Errno.EINVAL);
             return;
         }
         byte[] value;
@@ -202,8 +201,7 @@ final class NetEmulation {
     private void rawSocket(Call call) {
         SeccompNotification n = call.notification();
         SyscallEvent ev = new SyscallEvent(call.tid(), Sysno.SOCKET, n.arg0(), n.arg1(), n.arg2(), 0, 0, 0, false, 0);
-        Snapshot none = new Snapshot(0, new byte[0]);
-        if (call.enter(ev, none) != 0) {
+        if (call.enter(ev, Snapshot.NOTHING) != 0) {
             return;
         }
         if (!RawHeaders.raw(n.arg1())) {
@@ -212,7 +210,7 @@ final class NetEmulation {
         }
         refused(call, "a raw socket writing its own IP header (IPPROTO_RAW) sends packets to the header's"
                 + " destination, not to the address a connect or send names", Errno.EPERM);
-        call.fail(ev, none, Errno.EPERM);
+        call.fail(ev, Snapshot.NOTHING, Errno.EPERM);
     }
 
     /** Says on the run's log that a call of the program was refused with {@code errno}, and why. */
@@ -234,9 +232,8 @@ final class NetEmulation {
         long addrLen = send ? n.arg5() : n.arg2();
         int reported = n.nr() == Sysno.BIND ? Sysno.BIND : Sysno.CONNECT;
         SyscallEvent ev = new SyscallEvent(call.tid(), reported, fd, addrPtr, addrLen, 0, 0, 0, false, 0);
-        Snapshot none = new Snapshot(0, new byte[0]);
         if (addrLen < 0 || addrLen > SOCKADDR_MAX || (int) addrLen != addrLen) {
-            call.fail(ev, none, Errno.EINVAL);
+            call.fail(ev, Snapshot.NOTHING, Errno.EINVAL);
             return true;
         }
         byte[] addr;
@@ -257,7 +254,7 @@ final class NetEmulation {
                 data = len <= 0 ? new byte[0] : memory.bytes(call.tid(), n.arg1(), (int) len);
             }
         } catch (ProgramMemory.Fault f) {
-            call.fail(ev, none, f.errno);
+            call.fail(ev, Snapshot.NOTHING, f.errno);
             return true;
         }
         Snapshot seen = new Snapshot(addrPtr, addr);

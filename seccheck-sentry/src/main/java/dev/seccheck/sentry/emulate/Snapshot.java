@@ -15,6 +15,12 @@ import java.util.Arrays;
  */
 record Snapshot(long addr, byte[] bytes, String doubt) implements TaskMemory {
 
+    /**
+     * Nothing read: every read faults, so a point shows the call's pointers as they were passed
+     * (a call answered before the kernel would read its name or address, or whose message carries none).
+     */
+    static final Snapshot NOTHING = new Snapshot(0, new byte[0]);
+
     /** A snapshot of the buffer {@code bytes}. */
     Snapshot(long addr, byte[] bytes) {
         this(addr, bytes, null);
