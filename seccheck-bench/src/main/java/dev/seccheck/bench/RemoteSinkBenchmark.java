@@ -6,6 +6,7 @@ import dev.seccheck.proto.common.Credentials;
 import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.syscall.Exit;
 import dev.seccheck.proto.syscall.Open;
+import dev.seccheck.remote.sink.OnDrop;
 import dev.seccheck.remote.sink.RemoteConfig;
 import dev.seccheck.remote.sink.RemoteSink;
 import dev.seccheck.remote.wire.Protocol;
@@ -84,7 +85,8 @@ public class RemoteSinkBenchmark extends ThroughputBenchmark {
             }
         });
         // Waits out a full buffer rather than dropping, so both sides count delivered packets.
-        sink = new RemoteSink(new RemoteConfig(path, Integer.MAX_VALUE, Duration.ofNanos(1000), Duration.ofNanos(1000)), client);
+        sink = new RemoteSink(new RemoteConfig(path, Integer.MAX_VALUE, Duration.ofNanos(1000), Duration.ofNanos(1000),
+                OnDrop.COUNT), client);
         byte[] bytes = openPacket();
         packet = Arena.ofAuto().allocate(bytes.length, 8);
         MemorySegment.copy(bytes, 0, packet, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);

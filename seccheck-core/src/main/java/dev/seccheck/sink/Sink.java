@@ -70,10 +70,12 @@ public interface Sink {
 
     /**
      * Returns whether this sink may deny or kill at {@code point} (throw
-     * {@link SecurityCheckException} from its handler). A supervisor makes such a decision
-     * race-free only where it performs the checked syscall itself, which it sets up when the run
-     * starts; a session created later that would decide where it cannot is refused. The default
-     * says no: a sink that throws at a point says yes for it.
+     * {@link SecurityCheckException} from its handler) on what the point says. A supervisor makes
+     * such a decision race-free only where it performs the checked syscall itself, which it sets up
+     * when the run starts; a session created later that would decide where it cannot is refused.
+     * The default says no: a sink that throws at a point because of its values says yes for it. A
+     * sink that fails a point whatever it says (one that could not record it) need not: no value a
+     * program could change decides.
      */
     default boolean decides(Point point) {
         return false;

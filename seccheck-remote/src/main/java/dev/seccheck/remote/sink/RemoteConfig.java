@@ -13,8 +13,9 @@ import java.time.Duration;
  * @param retries how many times a full socket is retried before the point is dropped
  * @param backoff the first wait between retries
  * @param backoffMax the cap of the doubling wait
+ * @param onDrop what a point that cannot be delivered does to the operation it reports
  */
-public record RemoteConfig(Path endpoint, int retries, Duration backoff, Duration backoffMax) {
+public record RemoteConfig(Path endpoint, int retries, Duration backoff, Duration backoffMax, OnDrop onDrop) {
     /**
      * Our default retries; gVisor's is 0, which dropped 7,036 of 9,844 points of a 16-thread
      * workload whose server kept up on average. 100 doublings from 25us capped at 10ms let a write
@@ -45,6 +46,6 @@ public record RemoteConfig(Path endpoint, int retries, Duration backoff, Duratio
             throw config.error("backoff", "\"" + config.string("backoff").orElse("25us") + "\" is longer than backoff_max \""
                     + config.string("backoff_max").orElse("10ms") + "\"");
         }
-        return new RemoteConfig(Path.of(endpoint), (int) retries, backoff, backoffMax);
+        return new RemoteConfig(Path.of(endpoint), (int) retries, backoff, backoffMax, OnDrop.parse(config));
     }
 }

@@ -1,6 +1,7 @@
 package dev.seccheck.remote.sink;
 
 import com.google.protobuf.Message;
+import dev.seccheck.abi.Errno;
 import dev.seccheck.fields.FieldSet;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Poll;
@@ -8,17 +9,21 @@ import dev.seccheck.linux.UnixSeqpacket;
 import dev.seccheck.points.Point;
 import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.sink.PointSink;
+import dev.seccheck.sink.SecurityCheckException;
 import dev.seccheck.sink.SinkStatus;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * RemoteSink sends every point to a monitoring server as one SOCK_SEQPACKET packet, header +
  * protobuf payload, exactly as gVisor's remote sink does. It never blocks the checked thread
- * beyond the retry budget and never throws: a full socket is retried {@code retries} times, then
- * the point is dropped and counted; any other error (the server went away) drops at once and
- * takes the {@link Link} down, which reconnects in the background while later points are dropped
- * and counted. The dropped count travels in every header and in {@link #status()}.
+ * beyond the retry budget: a full socket is retried {@code retries} times, then the point is
+ * dropped and counted; any other error (the server went away) drops at once and takes the
+ * {@link Link} down, which reconnects in the background while later points are dropped and
+ * counted. The dropped count travels in every header and in {@link #status()}. A dropped point
+ * fails the operation it reports when {@code on_drop} says so ({@link OnDrop}); the sink decides
+ * nothing on what a point says, so it does not claim to {@linkplain #decides decide}.
  *
  * <p>Between retries the thread waits for the socket to become writable (poll for POLLOUT), at
  * most the backoff, instead of sleeping the whole backoff: a sleeping thread slept on past the
@@ -42,6 +47,8 @@ public final class RemoteSink implements PointSink {
      * Plain volatile: a stale read only means one more wait or one less, never a lost count.
      */
     private volatile boolean congested;
+    /** Set from the first point failed for want of delivery to the next one delivered: the run's log says each change once. */
+    private final AtomicBoolean failing = new AtomicBoolean();
     private final ThreadLocal<PacketBuffer> packets = ThreadLocal.withInitial(() -> new PacketBuffer(INITIAL_BUFFER));
 
     /** Wraps a connection on which the handshake is done; reconnects to {@code config.endpoint()} if it breaks. */
@@ -56,10 +63,32 @@ public final class RemoteSink implements PointSink {
         return "remote";
     }
 
-    /** Sends the point as a packet of {@code type}, the message type {@link PointSink} gives each kind of point. */
+    /**
+     * Sends the point as a packet of {@code type}, the message type {@link PointSink} gives each
+     * kind of point; a point that cannot be sent fails its operation unless {@code on_drop} is
+     * {@code count}.
+     */
     @Override
-    public void point(Point point, FieldSet fields, MessageType type, Message msg) {
-        write(type, msg);
+    public void point(Point point, FieldSet fields, MessageType type, Message msg) throws SecurityCheckException {
+        if (write(type, msg)) {
+            if (failing.get() && failing.compareAndSet(true, false)) {
+                System.err.println("seccheck: sink remote delivers to " + config.endpoint() + " again");
+            }
+            return;
+        }
+        OnDrop onDrop = config.onDrop();
+        if (onDrop == OnDrop.COUNT) {
+            return;
+        }
+        String reason = "the remote sink could not deliver " + point.name() + " to " + config.endpoint();
+        if (!failing.get() && failing.compareAndSet(false, true)) {
+            System.err.println("seccheck: sink remote cannot deliver to " + config.endpoint() + " ("
+                    + (connected() ? "its socket is full" : "the server is gone") + "): "
+                    + (onDrop == OnDrop.KILL ? "killing each process" : "failing each operation (EPERM)")
+                    + " whose point it drops, as on_drop says");
+        }
+        throw onDrop == OnDrop.KILL ? SecurityCheckException.killing(reason)
+                : new SecurityCheckException(Errno.EPERM, reason);
     }
 
     @Override

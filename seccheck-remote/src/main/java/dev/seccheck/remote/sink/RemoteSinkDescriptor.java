@@ -31,7 +31,9 @@ public final class RemoteSinkDescriptor implements SinkDescriptor<RemoteConfig> 
         return List.of(new ConfigKey("endpoint", "the server's socket path (required, at most 107 bytes)"),
                 new ConfigKey("retries", "tries on a full socket before the point is dropped (default 100; gVisor's 0)"),
                 new ConfigKey("backoff", "the first wait between tries, doubling (default 25us)"),
-                new ConfigKey("backoff_max", "the longest wait between tries (default 10ms)"));
+                new ConfigKey("backoff_max", "the longest wait between tries (default 10ms)"),
+                new ConfigKey("on_drop", "what a point dropped does to its operation: count (default, gVisor's),"
+                        + " deny (fails it, EPERM) or kill (kills its process)"));
     }
 
     @Override

@@ -10,6 +10,7 @@ import dev.seccheck.proto.sentry.CloneInfo;
 import dev.seccheck.proto.sentry.ExecveInfo;
 import dev.seccheck.proto.sentry.TaskExit;
 import dev.seccheck.remote.Sockets;
+import dev.seccheck.remote.sink.OnDrop;
 import dev.seccheck.remote.sink.RemoteConfig;
 import dev.seccheck.remote.sink.RemoteSink;
 import dev.seccheck.remote.wire.Protocol;
@@ -57,7 +58,7 @@ class ProcessTrackerTest {
             UnixSeqpacket socket = UnixSeqpacket.connect(path);
             Protocol.clientHandshake(socket);
             RemoteSink sink = new RemoteSink(new RemoteConfig(path, 10, RemoteConfig.DEFAULT_BACKOFF,
-                    RemoteConfig.DEFAULT_BACKOFF_MAX), socket);
+                    RemoteConfig.DEFAULT_BACKOFF_MAX, OnDrop.COUNT), socket);
             sink.write(MessageType.MESSAGE_CONTAINER_START, Start.newBuilder().setContextData(ctx(10, 10, 1))
                     .addArgs("/bin/sh").addArgs("-c").addArgs("cat f").build());
             sink.write(MessageType.MESSAGE_SENTRY_CLONE, CloneInfo.newBuilder().setContextData(ctx(10, 10, 1))

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.seccheck.abi.Errno;
 import dev.seccheck.linux.UnixSeqpacket;
+import dev.seccheck.points.Point;
 import dev.seccheck.points.PointReq;
 import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.proto.common.Handshake;
@@ -14,8 +16,10 @@ import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.remote.Sockets;
 import dev.seccheck.remote.wire.Protocol;
 import dev.seccheck.session.JsonSinkConfig;
+import dev.seccheck.sink.SecurityCheckException;
 import dev.seccheck.sink.SinkConfig;
 import dev.seccheck.sink.SinkException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -140,6 +144,13 @@ class RemoteSinkTest {
                 .hasMessage("sinks[0].config.backoff: \"25us\" is longer than backoff_max \"10us\"");
         assertThatThrownBy(() -> DESCRIPTOR.validate(config("{\"endpoint\":\"/x\",\"retries\":-1}"), NO_POINTS))
                 .hasMessage("sinks[0].config.retries: must be between 0 and 2147483647, got -1");
+        assertThatThrownBy(() -> DESCRIPTOR.validate(config("{\"endpoint\":\"/x\",\"on_drop\":\"block\"}"), NO_POINTS))
+                .hasMessage("sinks[0].config.on_drop: must be one of \"count\", \"deny\", \"kill\", got \"block\"");
+        assertThatThrownBy(() -> DESCRIPTOR.validate(config("{\"endpoint\":\"/x\",\"on_drop\":true}"), NO_POINTS))
+                .hasMessageStartingWith("sinks[0].config.on_drop: ");
+        assertThat(RemoteConfig.parse(config("{\"endpoint\":\"/x\"}")).onDrop()).isEqualTo(OnDrop.COUNT);
+        assertThat(RemoteConfig.parse(config("{\"endpoint\":\"/x\",\"on_drop\":\"deny\"}")).onDrop())
+                .isEqualTo(OnDrop.DENY);
         // Unknown keys pass, as in gVisor.
         DESCRIPTOR.validate(config("{\"endpoint\":\"/x\",\"something_new\":1}"), NO_POINTS);
         RemoteConfig c = RemoteConfig.parse(config("{\"endpoint\":\"/x\",\"retries\":3,\"backoff\":\"1ms\"}"));
@@ -202,6 +213,50 @@ class RemoteSinkTest {
             assertThat(Arrays.copyOf(p, 8)).containsExactly(8, 0, 7, 0, 11, 0, 0, 0);
             return dropNanos;
         });
+    }
+
+    /**
+     * on_drop: a point the full socket does not take fails its operation (deny: EPERM; kill: the
+     * process), is counted as dropped, and the next point that gets through goes on as usual. The
+     * default only counts it, as gVisor does.
+     */
+    @Test
+    void aPointThatCannotBeDeliveredFailsItsOperationWhenOnDropSaysSo() throws Exception {
+        for (OnDrop onDrop : OnDrop.values()) {
+            Files.deleteIfExists(tmp.resolve("s")); // the previous round's listener's name
+            withConnectedSink("{\"retries\":0,\"on_drop\":\"" + onDrop.key() + "\"}", (sink, server) -> {
+                int sent = 0;
+                while (sink.write(MessageType.MESSAGE_SYSCALL_OPEN, OPEN)) {
+                    sent++;
+                }
+                assertThat(sink.status().dropped()).isEqualTo(1);
+                if (onDrop == OnDrop.COUNT) {
+                    sink.point(Point.EXECVE, null, MessageType.MESSAGE_SYSCALL_OPEN, OPEN);
+                } else {
+                    assertThatThrownBy(() -> sink.point(Point.EXECVE, null, MessageType.MESSAGE_SYSCALL_OPEN, OPEN))
+                            .isInstanceOfSatisfying(SecurityCheckException.class, e -> {
+                                assertThat(e.errno()).isEqualTo(Errno.EPERM);
+                                assertThat(e.killTask()).isEqualTo(onDrop == OnDrop.KILL);
+                                assertThat(e).hasMessageContaining("sentry/execve");
+                            });
+                }
+                assertThat(sink.status().dropped()).isEqualTo(2);
+                for (int i = 0; i < sent; i++) {
+                    Sockets.receive(server);
+                }
+                sink.point(Point.EXECVE, null, MessageType.MESSAGE_SYSCALL_OPEN, OPEN);
+                assertThat(Arrays.copyOf(Sockets.receive(server), 8)).containsExactly(8, 0, 7, 0, 2, 0, 0, 0);
+                server.close();
+                if (onDrop == OnDrop.COUNT) {
+                    sink.point(Point.EXECVE, null, MessageType.MESSAGE_SYSCALL_OPEN, OPEN);
+                } else {
+                    assertThatThrownBy(() -> sink.point(Point.EXECVE, null, MessageType.MESSAGE_SYSCALL_OPEN, OPEN))
+                            .isInstanceOf(SecurityCheckException.class);
+                }
+                assertThat(sink.status().dropped()).isEqualTo(3);
+                return null;
+            });
+        }
     }
 
     @Test
