@@ -856,6 +856,59 @@ class PolicyEnforcementTest {
         assertThat(Files.readAllLines(alerts)).hasSize(4).allMatch(l -> l.contains("\"action\":\"kill\"") && l.contains(real));
     }
 
+    /** A program a rule forbids running, run under another name or as a script's interpreter, as root. */
+    @Test
+    void aDeniedProgramRunsUnderNoOtherNameNorAsAnInterpreter() throws Exception {
+        executedRoutes(tmp, null);
+    }
+
+    /** The same with seccheck and its program unprivileged (uid 65534). */
+    @Test
+    void aDeniedProgramRunsUnderNoOtherNameNorAsAnInterpreterUnprivileged() throws Exception {
+        String classpath = PackagedCli.forNobody(tmp);
+        executedRoutes(PackagedCli.nobodysDir(tmp.resolve("u")), classpath);
+    }
+
+    /**
+     * Runs a copy of echo that a kill rule names by path ({@code tool}) through a hard link, as the
+     * interpreter of a {@code #!} script, and as the end of a chain of two scripts: natively each
+     * route runs it; under the rule none does, each is killed with an alert, and a program the
+     * rule does not name still runs. Before, a rule on {@code binary_path} was decided on the name
+     * executed (the script's, the link's) only.
+     */
+    private void executedRoutes(Path base, String nobodysClasspath) throws Exception {
+        boolean nobody = nobodysClasspath != null;
+        Path tool = base.resolve("tool");
+        Files.copy(Path.of("/bin/echo"), tool);
+        Files.setPosixFilePermissions(tool, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path alias = Files.createLink(base.resolve("alias"), tool);
+        Path wrapped = Files.writeString(base.resolve("wrapped"), "#!" + tool + "\n");
+        Path nested = Files.writeString(base.resolve("nested"), "#!" + wrapped + "\n");
+        for (Path script : List.of(wrapped, nested)) {
+            Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        String routes = alias + " ALIAS-RAN; " + wrapped + " WRAPPED-RAN; " + nested + " NESTED-RAN; /bin/echo OTHER-RAN";
+        Result natively = finish(new ProcessBuilder(natively(nobody, "sh", "-c", routes)).redirectErrorStream(true).start());
+        assertThat(natively.out).as("natively").contains("ALIAS-RAN", "WRAPPED-RAN", "NESTED-RAN", "OTHER-RAN");
+        Path alerts = base.resolve("alerts.jsonl");
+        Path config = Files.writeString(base.resolve("policy.json"), """
+                {"name": "no tool", "points": [{"name": "sentry/execve"}],
+                 "sinks": [{"name": "policy", "config": {"alerts": "%s", "rules": [
+                   {"effect": "execute_file", "match": {"binary_path": "%s"}, "action": "kill"}]}}]}"""
+                .formatted(alerts, tool.toRealPath()));
+
+        Result r = finish(new ProcessBuilder(runCommand(cli(nobodysClasspath), config, "sh", "-c", routes))
+                .redirectErrorStream(true).start());
+
+        assertThat(r.out).as("under the policy").doesNotContain("ALIAS-RAN", "WRAPPED-RAN", "NESTED-RAN")
+                .as("a program the rule does not name still runs").contains("OTHER-RAN");
+        List<String> lines = Files.readAllLines(alerts);
+        assertThat(lines).hasSize(3).allMatch(l -> l.contains("\"action\":\"kill\""));
+        assertThat(lines.get(0)).contains(alias.toRealPath().toString()).doesNotContain("interpreter_of");
+        assertThat(lines.get(1)).contains("\"interpreter_of\":\"" + wrapped.toRealPath() + "\"");
+        assertThat(lines.get(2)).contains("\"interpreter_of\":\"" + nested.toRealPath() + "\"");
+    }
+
     @Test
     void aBadRuleFailsTheRunBeforeAnythingStarts() throws Exception {
         Path marker = tmp.resolve("ran");

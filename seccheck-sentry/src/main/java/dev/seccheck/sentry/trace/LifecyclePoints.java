@@ -18,6 +18,8 @@ import dev.seccheck.sentry.syscalls.ExecArguments;
 import dev.seccheck.sentry.syscalls.ExecImage;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
+import dev.seccheck.sink.ReachedFile;
+import dev.seccheck.sink.ScriptInterpreter;
 import dev.seccheck.state.PointState;
 import dev.seccheck.state.SinkCall;
 import java.nio.file.Path;
@@ -189,9 +191,18 @@ final class LifecyclePoints {
         String execfn = image == null || image.execfn() == null ? passed.pathname()
                 : image.passedPath(passed.dirfd() != Fcntl.AT_FDCWD, passed.dirfd());
         String binary = script != null ? script.name() : exe;
-        Path statPath = script != null ? script.path() : Path.of("/proc", Integer.toString(pid), "exe");
+        Path exePath = Path.of("/proc", Integer.toString(pid), "exe");
+        Path statPath = script != null ? script.path() : exePath;
         boolean inMemfd = String.valueOf(binary).startsWith("/memfd:");
-        return state.fire(Point.EXECVE, fields -> {
+        // A sink deciding on what runs gets the file executed by device and inode (its other names),
+        // and for a script the interpreter the kernel ran with it.
+        boolean decided = state.decided(Point.EXECVE);
+        ReachedFile executed = decided ? reached(pid, statPath) : null;
+        ScriptInterpreter interpreter = decided && script != null && exe != null
+                ? new ScriptInterpreter(reached(pid, exePath), (fields, m) -> asInterpreter(pid, fields, exe, exePath, m))
+                : null;
+        return ScopedValue.where(ReachedFile.CURRENT, executed).where(ScriptInterpreter.CURRENT, interpreter)
+                .call(() -> state.fire(Point.EXECVE, fields -> {
             ExecveInfo.Builder b = ExecveInfo.newBuilder().addAllArgv(argv).addAllEnv(env);
             if (binary != null) {
                 b.setBinaryPath(binary);
@@ -208,7 +219,22 @@ final class LifecyclePoints {
                 PipePeers.fill(context, after, fields, now, b);
             }
             return b.build();
-        }, (sink, fields, msg) -> sink.execve(fields, msg));
+        }, (sink, fields, msg) -> sink.execve(fields, msg)));
+    }
+
+    /** The file {@code magicLink} leads to, by device and inode; null when it cannot be looked at. */
+    private ReachedFile reached(int pid, Path magicLink) {
+        return looks.statAt(pid, magicLink.toString()).map(st -> new ReachedFile(st.dev(), st.ino(), st.ctimeNs()))
+                .orElse(null);
+    }
+
+    /** {@code script}'s message with its binary fields describing the interpreter {@code exe} instead. */
+    private ExecveInfo asInterpreter(int pid, FieldSet fields, String exe, Path exePath, ExecveInfo script) {
+        ExecveInfo.Builder b = script.toBuilder().setBinaryPath(exe)
+                .clearBinaryMode().clearBinaryUid().clearBinaryGid().clearBinaryIno().clearBinarySize()
+                .clearBinaryNlink().clearBinaryCtime().clearBinaryInMemfd().clearBinarySha256().clearBinarySha1();
+        binaryFields(pid, fields, exePath, exe.startsWith("/memfd:"), b);
+        return b.build();
     }
 
     /**

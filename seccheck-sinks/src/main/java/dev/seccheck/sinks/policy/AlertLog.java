@@ -28,16 +28,20 @@ final class AlertLog {
         this.stream = stream;
     }
 
-    void alert(Rule rule, Point point, Message msg) {
-        write(rule, point, msg, rule.action(), null);
+    /**
+     * Writes the alert of a rule that matched {@code msg}; {@code script}, when not null, is the
+     * {@code #!} script whose interpreter {@code msg} describes ({@code interpreter_of}).
+     */
+    void alert(Rule rule, Point point, Message msg, String script) {
+        write(rule, point, msg, rule.action(), null, script);
     }
 
     /**
      * Writes the alert of a rule that could not be checked because {@code gap} was not obtained:
      * {@code taken} is what {@code on_missing} did, and {@code missing} names the field and why.
      */
-    void missing(Rule rule, Point point, Message msg, Action taken, Missing.Field gap) {
-        write(rule, point, msg, taken, gap);
+    void missing(Rule rule, Point point, Message msg, Action taken, Missing.Field gap, String script) {
+        write(rule, point, msg, taken, gap, script);
     }
 
     /** Writes the alert of a refused change of names ({@link PolicySink#refuses}), and {@code why}. */
@@ -101,9 +105,12 @@ final class AlertLog {
         }
     }
 
-    private void write(Rule rule, Point point, Message msg, Action taken, Missing.Field gap) {
+    private void write(Rule rule, Point point, Message msg, Action taken, Missing.Field gap, String script) {
         ObjectNode n = head(rule, taken, gap);
         n.put("point", point.name());
+        if (script != null) {
+            n.put("interpreter_of", Escape.plain(script, Escape.DEFAULT_LIMIT));
+        }
         FieldDescriptor ctx = msg.getDescriptorForType().findFieldByName("context_data");
         if (ctx != null && msg.hasField(ctx)) {
             ContextData c = (ContextData) msg.getField(ctx);

@@ -125,7 +125,9 @@ final class PolicyCompiler {
             try {
                 Matcher m = MatcherParser.parse(value, key.kind());
                 boolean path = PATH_KEYS.contains(key.name()) && msg.getName().equals("Open");
-                FilesNamed files = named != null && path
+                // An executed file is named by device and inode too: a hard link runs the same program.
+                boolean executed = key.name().equals("binary_path") && msg.getName().equals("ExecveInfo");
+                FilesNamed files = named != null && (path || executed)
                         ? named.computeIfAbsent(value.json(), j -> FilesNamed.of(m)) : FilesNamed.NONE;
                 conditions.add(new Rule.Condition(key, m, files, path));
             } catch (IllegalArgumentException bad) {

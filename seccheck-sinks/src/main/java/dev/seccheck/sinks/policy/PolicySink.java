@@ -1,13 +1,16 @@
 package dev.seccheck.sinks.policy;
 
 import com.google.protobuf.Message;
+import dev.seccheck.abi.Errno;
 import dev.seccheck.fields.FieldSet;
 import dev.seccheck.points.Point;
 import dev.seccheck.proto.common.MessageType;
-import dev.seccheck.abi.Errno;
+import dev.seccheck.proto.sentry.ExecveInfo;
 import dev.seccheck.sink.Missing;
-import dev.seccheck.sink.PointSink;
 import dev.seccheck.sink.NameChange;
+import dev.seccheck.sink.PointSink;
+import dev.seccheck.sink.ReachedFile;
+import dev.seccheck.sink.ScriptInterpreter;
 import dev.seccheck.sink.SecurityCheckException;
 import java.util.List;
 import java.util.Map;
@@ -66,15 +69,34 @@ public final class PolicySink implements PointSink.MissingAware {
         return false;
     }
 
+    /**
+     * Decides the point by its rules. For {@code sentry/execve} of a {@code #!} script the kernel
+     * ran two programs, the script and its interpreter ({@link ScriptInterpreter}); the exec is let
+     * through only if the rules let both through, each decided as if executed by name.
+     */
     @Override
     public void point(Point point, FieldSet fields, MessageType type, Message msg, Missing missing)
             throws SecurityCheckException {
+        decide(point, msg, missing, null);
+        ScriptInterpreter interpreter;
+        if (point.equals(Point.EXECVE) && msg instanceof ExecveInfo script && (interpreter = ScriptInterpreter.current()) != null
+                && rulesByPoint[point.id()].length > 0) {
+            ExecveInfo ran = interpreter.describe(fields, script);
+            ScopedValue.where(ReachedFile.CURRENT, interpreter.file()).call(() -> {
+                decide(point, ran, missing, script.getBinaryPath());
+                return null;
+            });
+        }
+    }
+
+    /** Tries the point's rules on {@code msg}; {@code script}: the script whose interpreter it describes, or null. */
+    private void decide(Point point, Message msg, Missing missing, String script) throws SecurityCheckException {
         for (Rule rule : rulesByPoint[point.id()]) {
             if (!missing.isEmpty()) {
                 Missing.Field gap = rule.undecidedBy(msg, missing);
                 if (gap != null) {
                     if (rule.enforcing() && onMissing != OnMissing.ALLOW) {
-                        undecided(rule, point, msg, gap);
+                        undecided(rule, point, msg, gap, script);
                     }
                     continue;
                 }
@@ -84,13 +106,13 @@ public final class PolicySink implements PointSink.MissingAware {
             }
             switch (rule.action()) {
                 case Action.Allow a -> {}
-                case Action.Log l -> alerts.alert(rule, point, msg);
+                case Action.Log l -> alerts.alert(rule, point, msg, script);
                 case Action.Deny d -> {
-                    alerts.alert(rule, point, msg);
+                    alerts.alert(rule, point, msg, script);
                     throw new SecurityCheckException(d.errno(), "policy rule " + rule.index() + " denies " + point.name());
                 }
                 case Action.Kill k -> {
-                    alerts.alert(rule, point, msg);
+                    alerts.alert(rule, point, msg, script);
                     throw SecurityCheckException.killing("policy rule " + rule.index() + " kills on " + point.name());
                 }
             }
@@ -167,14 +189,15 @@ public final class PolicySink implements PointSink.MissingAware {
     }
 
     /** An enforcing rule could not be checked: {@code on_missing} (deny or kill) decides, with an alert naming the gap. */
-    private void undecided(Rule rule, Point point, Message msg, Missing.Field gap) throws SecurityCheckException {
+    private void undecided(Rule rule, Point point, Message msg, Missing.Field gap, String script)
+            throws SecurityCheckException {
         String why = "policy rule " + rule.index() + " cannot check " + point.name() + ": missing " + gap;
         if (onMissing == OnMissing.KILL) {
-            alerts.missing(rule, point, msg, new Action.Kill(), gap);
+            alerts.missing(rule, point, msg, new Action.Kill(), gap, script);
             throw SecurityCheckException.killing(why);
         }
         int errno = rule.action() instanceof Action.Deny d ? d.errno() : Errno.EPERM;
-        alerts.missing(rule, point, msg, new Action.Deny(errno), gap);
+        alerts.missing(rule, point, msg, new Action.Deny(errno), gap, script);
         throw new SecurityCheckException(errno, why);
     }
 

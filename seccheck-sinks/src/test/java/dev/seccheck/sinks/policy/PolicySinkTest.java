@@ -17,8 +17,9 @@ import dev.seccheck.proto.sentry.ExecveInfo;
 import dev.seccheck.proto.syscall.Connect;
 import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.session.JsonSinkConfig;
-import dev.seccheck.sink.ReachedFile;
 import dev.seccheck.sink.NameChange;
+import dev.seccheck.sink.ReachedFile;
+import dev.seccheck.sink.ScriptInterpreter;
 import dev.seccheck.sink.SecurityCheckException;
 import dev.seccheck.sink.Sink;
 import dev.seccheck.sink.SinkConfig;
@@ -103,6 +104,68 @@ class PolicySinkTest {
         assertThatThrownBy(() -> sink.execve(FieldSet.EMPTY, ExecveInfo.newBuilder().setBinaryPath("/usr/bin/bash").build()))
                 .isInstanceOfSatisfying(SecurityCheckException.class, e -> assertThat(e.errno()).isEqualTo(13));
         sink.execve(FieldSet.EMPTY, ExecveInfo.newBuilder().setBinaryPath("/usr/bin/ls").addArgv("ls").build());
+    }
+
+    /**
+     * A script's exec runs two programs: it is let through only when the rules let both through,
+     * the interpreter decided as if executed by name, so an allow list must name the interpreter too
+     * and a deny rule on it holds for every script it runs.
+     */
+    @Test
+    void aScriptIsDecidedOnItsInterpreterToo() throws Exception {
+        Sink sink = sink("""
+                {"rules": [
+                  {"point": "sentry/execve", "match": {"binary_path": "/usr/bin/perl"}, "action": "kill"},
+                  {"point": "sentry/execve", "match": {"binary_path": {"prefix": "/opt/tools/"}}, "action": "allow"},
+                  {"point": "sentry/execve", "match": {"binary_path": {"not": {"prefix": "/opt/tools/"}}}, "action": "deny"}]}""",
+                List.of(new PointReq(Point.EXECVE, FieldSet.EMPTY)));
+        ExecveInfo script = ExecveInfo.newBuilder().setBinaryPath("/opt/tools/run").addArgv("run").build();
+
+        assertThatThrownBy(() -> execScript(sink, script, "/usr/bin/perl"))
+                .isInstanceOfSatisfying(SecurityCheckException.class, e -> assertThat(e.killTask()).isTrue());
+        assertThatThrownBy(() -> execScript(sink, script, "/usr/bin/python3"))
+                .isInstanceOfSatisfying(SecurityCheckException.class, e -> assertThat(e.killTask()).isFalse());
+        execScript(sink, script, "/opt/tools/interp");
+        // Without a bound interpreter (a binary, or another sink's delivery) only the message counts.
+        sink.execve(FieldSet.EMPTY, script);
+        // A script the rules deny is denied whatever runs it.
+        assertThatThrownBy(() -> execScript(sink, script.toBuilder().setBinaryPath("/tmp/x").build(), "/opt/tools/interp"))
+                .isInstanceOf(SecurityCheckException.class);
+    }
+
+    /** A rule naming an executed file holds for it under another name: a hard link made before the policy loaded. */
+    @Test
+    void anExecutedFileIsNamedByDeviceAndInode() throws Exception {
+        Path tool = Files.writeString(tmp.resolve("tool"), "");
+        Path alias = Files.createLink(tmp.resolve("alias"), tool);
+        Sink sink = sink("""
+                {"rules": [{"point": "sentry/execve", "match": {"binary_path": "%s"}, "action": "deny"}]}"""
+                .formatted(tool), List.of(new PointReq(Point.EXECVE, FieldSet.EMPTY)));
+        ExecveInfo byAlias = ExecveInfo.newBuilder().setBinaryPath(alias.toString()).build();
+        ReachedFile file = new ReachedFile((Long) Files.getAttribute(tool, "unix:dev"),
+                (Long) Files.getAttribute(tool, "unix:ino"), 0);
+
+        sink.execve(FieldSet.EMPTY, byAlias);
+        assertThatThrownBy(() -> ScopedValue.where(ReachedFile.CURRENT, file).call(() -> {
+            sink.execve(FieldSet.EMPTY, byAlias);
+            return null;
+        })).isInstanceOf(SecurityCheckException.class);
+        // The interpreter is named the same way.
+        ExecveInfo script = ExecveInfo.newBuilder().setBinaryPath(tmp.resolve("script").toString()).build();
+        ScriptInterpreter viaAlias = new ScriptInterpreter(file, (f, m) -> m.toBuilder().setBinaryPath(alias.toString()).build());
+        assertThatThrownBy(() -> ScopedValue.where(ScriptInterpreter.CURRENT, viaAlias).call(() -> {
+            sink.execve(FieldSet.EMPTY, script);
+            return null;
+        })).isInstanceOf(SecurityCheckException.class);
+    }
+
+    /** Delivers sentry/execve of {@code script} as the sentry does when the kernel ran it with {@code interpreter}. */
+    private static void execScript(Sink sink, ExecveInfo script, String interpreter) throws SecurityCheckException {
+        ScriptInterpreter ran = new ScriptInterpreter(null, (f, m) -> m.toBuilder().setBinaryPath(interpreter).build());
+        ScopedValue.where(ScriptInterpreter.CURRENT, ran).call(() -> {
+            sink.execve(FieldSet.EMPTY, script);
+            return null;
+        });
     }
 
     @Test
