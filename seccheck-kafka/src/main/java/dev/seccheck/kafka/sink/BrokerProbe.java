@@ -12,6 +12,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartitionInfo;
 
 /**
  * BrokerProbe asks the broker itself whether it serves the sink's topic, with a metadata request
@@ -33,7 +34,8 @@ final class BrokerProbe implements AutoCloseable {
 
     /**
      * Returns whether the broker answered, within {@link #ASK_TIMEOUT}, with partitions of the
-     * topic. An interrupt (the sink stopping) ends the question with false and stays set.
+     * topic that each have a leader. An interrupt (the sink stopping) ends the question with false
+     * and stays set.
      */
     boolean brokerServesTopic() {
         try {
@@ -43,8 +45,7 @@ final class BrokerProbe implements AutoCloseable {
             Map<String, TopicDescription> d = admin.describeTopics(List.of(config.topic()),
                             new DescribeTopicsOptions().timeoutMs((int) ASK_TIMEOUT.toMillis()))
                     .allTopicNames().get(ASK_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
-            TopicDescription t = d.get(config.topic());
-            return t != null && !t.partitions().isEmpty();
+            return served(d.get(config.topic()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -52,6 +53,24 @@ final class BrokerProbe implements AutoCloseable {
             // No answer in time, the topic unknown, or bootstrap names that do not resolve yet.
             return false;
         }
+    }
+
+    /**
+     * Whether {@code t} (null: the topic is unknown) can take records now: it has partitions, and
+     * each has a leader. A broker that restarted answers metadata before it leads its partitions
+     * again; a producer sending then waits its whole budget for a leader, and a sink told "back" by
+     * a probe that only saw partitions dropped the points of the following seconds.
+     */
+    static boolean served(TopicDescription t) {
+        if (t == null || t.partitions().isEmpty()) {
+            return false;
+        }
+        for (TopicPartitionInfo p : t.partitions()) {
+            if (p.leader() == null || p.leader().isEmpty()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The admin client's properties: the site's (TLS, SASL reach the broker the same way), then ours. */

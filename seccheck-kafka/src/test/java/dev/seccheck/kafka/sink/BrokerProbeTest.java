@@ -16,6 +16,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartitionInfo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -36,6 +39,24 @@ class BrokerProbeTest {
             assertThat(System.nanoTime() - deadline).as("waiting for %s", what).isNegative();
             LockSupport.parkNanos(20_000_000);
         }
+    }
+
+    /**
+     * A topic whose partitions have no leader yet (a broker answering right after its restart)
+     * is not served: a producer would wait its whole budget for each record.
+     */
+    @Test
+    void aTopicIsServedOnlyWhenEveryPartitionHasALeader() {
+        Node broker = new Node(1, "127.0.0.1", 9092);
+        TopicPartitionInfo led = new TopicPartitionInfo(0, broker, List.of(broker), List.of(broker));
+        TopicPartitionInfo leaderless = new TopicPartitionInfo(1, null, List.of(broker), List.of());
+        TopicPartitionInfo noNode = new TopicPartitionInfo(1, Node.noNode(), List.of(broker), List.of());
+
+        assertThat(BrokerProbe.served(null)).isFalse();
+        assertThat(BrokerProbe.served(new TopicDescription("t", false, List.of()))).isFalse();
+        assertThat(BrokerProbe.served(new TopicDescription("t", false, List.of(led)))).isTrue();
+        assertThat(BrokerProbe.served(new TopicDescription("t", false, List.of(led, leaderless)))).isFalse();
+        assertThat(BrokerProbe.served(new TopicDescription("t", false, List.of(led, noNode)))).isFalse();
     }
 
     @Test
