@@ -12,6 +12,7 @@ import dev.seccheck.proto.sentry.TaskExit;
 import dev.seccheck.proto.syscall.Execve;
 import dev.seccheck.proto.syscall.Exit;
 import dev.seccheck.proto.syscall.Open;
+import dev.seccheck.sink.SecurityCheckException;
 import dev.seccheck.sinks.text.TextOptions;
 import dev.seccheck.sinks.text.TextSink;
 import java.io.OutputStream;
@@ -121,7 +122,7 @@ public class DefaultSessionTextBenchmark extends AverageTimeBenchmark {
 
     /** The line's points, fired to the text sink. */
     @Benchmark
-    public void write() {
+    public void write() throws SecurityCheckException {
         sink.point(first, null, firstType, firstMsg);
         if (second != null) {
             sink.point(second, null, firstType, secondMsg);

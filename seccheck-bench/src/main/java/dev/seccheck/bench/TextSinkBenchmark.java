@@ -7,6 +7,7 @@ import dev.seccheck.proto.syscall.Exit;
 import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.proto.syscall.Syscall;
 import dev.seccheck.sink.CallStrings;
+import dev.seccheck.sink.SecurityCheckException;
 import dev.seccheck.sinks.text.TextOptions;
 import dev.seccheck.sinks.text.TextSink;
 import java.io.OutputStream;
@@ -64,24 +65,27 @@ public class TextSinkBenchmark extends AverageTimeBenchmark {
 
     /** One joined line: the enter leaves it open, the exit closes it. */
     @Benchmark
-    public void joinedOpenatLine() {
+    public void joinedOpenatLine() throws SecurityCheckException {
         sink.point(enter, null, MessageType.MESSAGE_SYSCALL_OPEN, ENTER);
         sink.point(exit, null, MessageType.MESSAGE_SYSCALL_OPEN, EXIT);
     }
 
     /** newfstatat's joined line, its path read through the side value as the sentry binds it. */
     @Benchmark
-    public void rawNewfstatatLine() {
-        ScopedValue.where(CallStrings.CURRENT, MEMORY).run(this::rawLine);
+    public void rawNewfstatatLine() throws SecurityCheckException {
+        ScopedValue.where(CallStrings.CURRENT, MEMORY).call(() -> {
+            rawLine();
+            return null;
+        });
     }
 
     /** The same line with no task to read: the path's pointer in hex. */
     @Benchmark
-    public void rawNewfstatatLineNoTask() {
+    public void rawNewfstatatLineNoTask() throws SecurityCheckException {
         rawLine();
     }
 
-    private void rawLine() {
+    private void rawLine() throws SecurityCheckException {
         sink.point(rawEnter, null, MessageType.MESSAGE_SYSCALL_RAW, STAT_ENTER);
         sink.point(rawExit, null, MessageType.MESSAGE_SYSCALL_RAW, STAT_EXIT);
     }

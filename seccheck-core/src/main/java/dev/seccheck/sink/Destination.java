@@ -3,7 +3,6 @@ package dev.seccheck.sink;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
@@ -47,14 +46,19 @@ public record Destination(Optional<ConfigValue.Text> file, boolean stdout) {
         return new Destination(config.value(key).map(ConfigValue.Text.class::cast), false);
     }
 
-    /** Opens the destination; a file is opened to append, and the error names its config path. */
+    /** Returns the file's path as configured, or {@code stderr} or {@code stdout}. */
+    public String name() {
+        return file.map(ConfigValue.Text::value).orElse(stdout ? "stdout" : "stderr");
+    }
+
+    /** Opens the destination; a file is opened to append (a {@link TrailStream}), and the error names its config path. */
     public Stream open() throws SinkException {
         if (file.isEmpty()) {
             return new Stream(stdout ? System.out : System.err, false);
         }
         ConfigValue.Text f = file.get();
         try {
-            return new Stream(new PrintStream(new FileOutputStream(f.value(), true), true, StandardCharsets.UTF_8), true);
+            return new Stream(new TrailStream(new FileOutputStream(f.value(), true)), true);
         } catch (IOException e) {
             throw f.error("cannot open \"" + f.value() + "\" for writing: " + e.getMessage());
         }

@@ -185,7 +185,9 @@ class TextAndNullSinkTest {
     @Test
     void textSinkRejectsUnknownKeysAndNonStringPaths() {
         assertTextConfigRejected("{\"file\": \"x\"}", "sinks[0].config.file: unknown key (known: path, format, "
-                + "string_limit, time, durations, only_pids, only_comms, only_paths)");
+                + "string_limit, time, durations, only_pids, only_comms, only_paths, on_drop)");
+        assertTextConfigRejected("{\"on_drop\": \"ignore\"}",
+                "sinks[0].config.on_drop: must be one of \"count\", \"deny\", \"kill\", got \"ignore\"");
         assertTextConfigRejected("{\"path\": 3}", "sinks[0].config.path: must be a string, got 3");
     }
 

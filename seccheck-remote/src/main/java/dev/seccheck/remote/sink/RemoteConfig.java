@@ -1,5 +1,6 @@
 package dev.seccheck.remote.sink;
 
+import dev.seccheck.sink.OnDrop;
 import dev.seccheck.sink.SinkConfig;
 import dev.seccheck.sink.SinkException;
 import java.nio.file.Path;

@@ -1,17 +1,16 @@
 package dev.seccheck.remote.sink;
 
 import com.google.protobuf.Message;
-import dev.seccheck.abi.Errno;
 import dev.seccheck.fields.FieldSet;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Poll;
 import dev.seccheck.linux.UnixSeqpacket;
 import dev.seccheck.points.Point;
 import dev.seccheck.proto.common.MessageType;
+import dev.seccheck.sink.DropNotices;
 import dev.seccheck.sink.PointSink;
 import dev.seccheck.sink.SecurityCheckException;
 import dev.seccheck.sink.SinkStatus;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -47,14 +46,14 @@ public final class RemoteSink implements PointSink {
      * Plain volatile: a stale read only means one more wait or one less, never a lost count.
      */
     private volatile boolean congested;
-    /** Set from the first point failed for want of delivery to the next one delivered: the run's log says each change once. */
-    private final AtomicBoolean failing = new AtomicBoolean();
+    private final DropNotices notices;
     private final ThreadLocal<PacketBuffer> packets = ThreadLocal.withInitial(() -> new PacketBuffer(INITIAL_BUFFER));
 
     /** Wraps a connection on which the handshake is done; reconnects to {@code config.endpoint()} if it breaks. */
     public RemoteSink(RemoteConfig config, UnixSeqpacket socket) {
         this.config = config;
         this.link = new Link(config.endpoint(), socket);
+        this.notices = new DropNotices(config.onDrop());
         Warmup.once();
     }
 
@@ -71,24 +70,12 @@ public final class RemoteSink implements PointSink {
     @Override
     public void point(Point point, FieldSet fields, MessageType type, Message msg) throws SecurityCheckException {
         if (write(type, msg)) {
-            if (failing.get() && failing.compareAndSet(true, false)) {
-                System.err.println("seccheck: sink remote delivers to " + config.endpoint() + " again");
-            }
-            return;
+            notices.delivered(() -> "sink remote delivers to " + config.endpoint() + " again");
+        } else {
+            notices.dropped(() -> "sink remote cannot deliver to " + config.endpoint() + " ("
+                    + (connected() ? "its socket is full" : "the server is gone") + ")",
+                    () -> "the remote sink could not deliver " + point.name() + " to " + config.endpoint());
         }
-        OnDrop onDrop = config.onDrop();
-        if (onDrop == OnDrop.COUNT) {
-            return;
-        }
-        String reason = "the remote sink could not deliver " + point.name() + " to " + config.endpoint();
-        if (!failing.get() && failing.compareAndSet(false, true)) {
-            System.err.println("seccheck: sink remote cannot deliver to " + config.endpoint() + " ("
-                    + (connected() ? "its socket is full" : "the server is gone") + "): "
-                    + (onDrop == OnDrop.KILL ? "killing each process" : "failing each operation (EPERM)")
-                    + " whose point it drops, as on_drop says");
-        }
-        throw onDrop == OnDrop.KILL ? SecurityCheckException.killing(reason)
-                : new SecurityCheckException(Errno.EPERM, reason);
     }
 
     @Override

@@ -16,6 +16,7 @@ import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.remote.Sockets;
 import dev.seccheck.remote.wire.Protocol;
 import dev.seccheck.session.JsonSinkConfig;
+import dev.seccheck.sink.OnDrop;
 import dev.seccheck.sink.SecurityCheckException;
 import dev.seccheck.sink.SinkConfig;
 import dev.seccheck.sink.SinkException;

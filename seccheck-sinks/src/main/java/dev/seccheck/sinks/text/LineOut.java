@@ -1,5 +1,6 @@
 package dev.seccheck.sinks.text;
 
+import dev.seccheck.sink.TrailStream;
 import java.io.PrintStream;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
@@ -9,7 +10,8 @@ import java.nio.charset.StandardCharsets;
  * charset. PrintStream's {@code print} and {@code println} pass a line through two writers and a
  * charset encoder, character by character; {@link String#getBytes(Charset)} encodes it in one
  * intrinsic copy when it is ASCII, as nearly every line is (the program's strings are escaped).
- * The stream's lock and flushing are kept: each line or part of one is one write, as before.
+ * The stream's lock and flushing are kept: each line or part of one is one write, as before, and
+ * is held with the look at whether it reached the stream.
  * A charset that keeps state across writes (UTF-16's byte order mark, ISO-2022's shifts) could
  * not be encoded a line at a time, so anything but UTF-8, ISO-8859-1 and US-ASCII goes through
  * the stream's own print and println.
@@ -28,22 +30,32 @@ final class LineOut {
                 || cs.equals(StandardCharsets.US_ASCII) ? cs : null;
     }
 
-    /** Writes {@code text} with no line end: a call line left open for its exit. */
-    void part(CharSequence text) {
+    /**
+     * Writes {@code text} with no line end: a call line left open for its exit. Returns whether
+     * it reached the stream ({@link TrailStream#wrote}).
+     */
+    boolean part(CharSequence text) {
         if (bytes == null) {
-            out.print(text);
-            return;
+            synchronized (out) {
+                out.print(text);
+                return TrailStream.wrote(out);
+            }
         }
-        write(text.toString());
+        return write(text.toString());
     }
 
-    /** Writes {@code text} and a line end; a builder passed in gets the line end appended. */
-    void line(CharSequence text) {
+    /**
+     * Writes {@code text} and a line end; a builder passed in gets the line end appended. Returns
+     * whether it reached the stream.
+     */
+    boolean line(CharSequence text) {
         if (bytes == null) {
-            out.println(text);
-            return;
+            synchronized (out) {
+                out.println(text);
+                return TrailStream.wrote(out);
+            }
         }
-        write(text instanceof StringBuilder sb ? sb.append(NEWLINE).toString() : text + NEWLINE);
+        return write(text instanceof StringBuilder sb ? sb.append(NEWLINE).toString() : text + NEWLINE);
     }
 
     /** Flushes the stream. */
@@ -56,8 +68,11 @@ final class LineOut {
         out.close();
     }
 
-    private void write(String s) {
+    private boolean write(String s) {
         byte[] encoded = s.getBytes(bytes);
-        out.write(encoded, 0, encoded.length);
+        synchronized (out) {
+            out.write(encoded, 0, encoded.length);
+            return TrailStream.wrote(out);
+        }
     }
 }

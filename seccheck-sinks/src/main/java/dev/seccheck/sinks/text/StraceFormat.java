@@ -44,27 +44,31 @@ final class StraceFormat {
         }
     }
 
-    /** Writes {@code prefix name(args} and leaves the line open for the exit. */
-    void enter(LineOut out, String name, Message msg) {
+    /** Writes {@code prefix name(args} and leaves the line open for the exit; returns whether it reached the stream. */
+    boolean enter(LineOut out, String name, Message msg) {
         interrupt(out);
         ContextData c = context(msg);
         long tid = tid(c);
-        out.part(StraceLine.call(prefix(new StringBuilder(128), c), display(name), msg, options.stringLimit()));
+        boolean written = out.part(StraceLine.call(prefix(new StringBuilder(128), c), display(name), msg,
+                options.stringLimit()));
         openTid = tid;
         if (options.durations()) {
             enteredAt.put(tid, System.nanoTime());
         }
+        return written;
     }
 
-    /** Writes the exit: closing the task's open line, resuming it, or as a whole line when the enter is not in the session. */
-    void exit(LineOut out, String name, Message msg, Exit exit, boolean joined) {
+    /**
+     * Writes the exit: closing the task's open line, resuming it, or as a whole line when the enter
+     * is not in the session. Returns whether it reached the stream.
+     */
+    boolean exit(LineOut out, String name, Message msg, Exit exit, boolean joined) {
         ContextData c = context(msg);
         long tid = tid(c);
         String duration = duration(tid);
         if (joined && openTid == tid && tid != -1) {
-            out.line(StraceLine.result(new StringBuilder(48), display(name), exit).append(duration));
             openTid = -1;
-            return;
+            return out.line(StraceLine.result(new StringBuilder(48), display(name), exit).append(duration));
         }
         interrupt(out);
         StringBuilder sb = prefix(new StringBuilder(160), c);
@@ -73,7 +77,7 @@ final class StraceFormat {
         } else {
             StraceLine.call(sb, display(name), msg, options.stringLimit());
         }
-        out.line(StraceLine.result(sb, display(name), exit).append(duration));
+        return out.line(StraceLine.result(sb, display(name), exit).append(duration));
     }
 
     /** Returns the whole line of an enter whose exit the session does not enable: the result is unknown. */

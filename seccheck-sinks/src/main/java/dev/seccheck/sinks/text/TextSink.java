@@ -8,10 +8,16 @@ import dev.seccheck.points.Point;
 import dev.seccheck.points.SyscallType;
 import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.syscall.Exit;
+import dev.seccheck.sink.Destination;
+import dev.seccheck.sink.DropNotices;
+import dev.seccheck.sink.OnDrop;
 import dev.seccheck.sink.PointSink;
+import dev.seccheck.sink.SecurityCheckException;
 import dev.seccheck.sink.SharedLines;
+import dev.seccheck.sink.SinkStatus;
 import java.io.PrintStream;
 import java.util.BitSet;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * TextSink writes the points to stderr or a file, as strace-like call lines (the default), raw
@@ -23,10 +29,18 @@ import java.util.BitSet;
  * starts {@code <... name resumed>}, as strace does; so does it when another sink writes a line
  * to the same stream, a policy alert on stderr ({@link SharedLines}). All writes happen under the
  * sink's lock, because the open line is state shared by every tracing thread.
+ *
+ * <p>A line the stream does not take (a full disk, a file too large) is a dropped point, counted in
+ * {@link #status()} and so in the run's closing line, and it fails its operation when
+ * {@code on_drop} says so ({@link OnDrop}): a program cannot fill the disk the trail is written
+ * to and then act unrecorded.
  */
 public final class TextSink implements PointSink {
 
     private final LineOut out;
+    private final DropNotices notices;
+    private final String where;
+    private final LongAdder dropped = new LongAdder();
     private final boolean ownsStream;
     private final TextOptions options;
     private final BitSet joined;
@@ -43,9 +57,20 @@ public final class TextSink implements PointSink {
 
     /**
      * Creates a sink writing to {@code out} as {@code options} say; {@code joined} holds the ids of
-     * the enter points whose exit point the session also enables (their calls are joined).
+     * the enter points whose exit point the session also enables (their calls are joined). A line
+     * that cannot be written is counted as dropped.
      */
     public TextSink(PrintStream out, boolean ownsStream, TextOptions options, BitSet joined) {
+        this(out, ownsStream, options, joined, OnDrop.COUNT, "the sink's stream");
+    }
+
+    /**
+     * Creates a sink as above whose dropped lines fail their operations as {@code onDrop} says;
+     * {@code where} names the stream in the run's log ({@link Destination#name}).
+     */
+    public TextSink(PrintStream out, boolean ownsStream, TextOptions options, BitSet joined, OnDrop onDrop, String where) {
+        this.notices = new DropNotices(onDrop);
+        this.where = where;
         this.out = new LineOut(out);
         this.stream = out;
         this.ownsStream = ownsStream;
@@ -62,52 +87,66 @@ public final class TextSink implements PointSink {
         return "text";
     }
 
+    /**
+     * Writes the point's line. A line the stream did not take (a full disk) is a dropped point:
+     * counted, and its operation failed as {@code on_drop} says.
+     */
     @Override
-    public void point(Point point, FieldSet fields, MessageType type, Message msg) {
+    public void point(Point point, FieldSet fields, MessageType type, Message msg) throws SecurityCheckException {
         if (!options.only().keeps(msg)) {
             return;
         }
-        switch (options.format()) {
+        boolean written = switch (options.format()) {
             case RAW -> {
                 String line = point.isSyscall()
                         ? MessageText.line(point.syscallType().isExit() ? "X" : "E", syscallName(point), msg, options.stringLimit())
                         : MessageText.line("*", eventName(point), msg, options.stringLimit());
-                out.line(strace.timestamp(msg) + line); // PrintStream serializes concurrent writes.
+                yield out.line(strace.timestamp(msg) + line); // PrintStream serializes concurrent writes.
             }
             case JSON -> out.line(JsonLine.of(point.name(), type, msg, options.stringLimit()));
             case STRACE -> straceLine(point, msg);
+        };
+        if (written) {
+            notices.delivered(() -> "sink text writes to " + where + " again");
+        } else {
+            dropped.increment();
+            notices.dropped(() -> "sink text cannot write to " + where,
+                    () -> "the text sink could not write " + point.name() + " to " + where);
         }
     }
 
-    private void straceLine(Point point, Message msg) {
+    /** Counts the points whose line did not reach the stream. */
+    @Override
+    public SinkStatus status() {
+        return new SinkStatus(dropped.sum());
+    }
+
+    private boolean straceLine(Point point, Message msg) {
         if (!point.isSyscall()) {
             String line = strace.event(eventName(point), msg);
             synchronized (this) {
                 strace.interrupt(out);
-                out.line(line);
+                return out.line(line);
             }
-            return;
         }
         String name = syscallName(point);
         SyscallType t = point.syscallType();
         if (!t.isExit()) {
             if (joined.get(point.id())) {
                 synchronized (this) {
-                    strace.enter(out, name, msg);
-                }
-            } else {
-                String line = strace.unjoined(name, msg);
-                synchronized (this) {
-                    strace.interrupt(out);
-                    out.line(line);
+                    return strace.enter(out, name, msg);
                 }
             }
-            return;
+            String line = strace.unjoined(name, msg);
+            synchronized (this) {
+                strace.interrupt(out);
+                return out.line(line);
+            }
         }
         Exit exit = dev.seccheck.format.StraceLine.exitOf(msg);
         boolean join = joined.get(Point.syscallId(t.isRaw() ? SyscallType.RAW_ENTER : SyscallType.ENTER, point.sysno()));
         synchronized (this) {
-            strace.exit(out, name, msg, exit == null ? Exit.getDefaultInstance() : exit, join);
+            return strace.exit(out, name, msg, exit == null ? Exit.getDefaultInstance() : exit, join);
         }
     }
 
