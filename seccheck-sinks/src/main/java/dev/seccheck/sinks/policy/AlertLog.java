@@ -10,19 +10,25 @@ import dev.seccheck.points.Point;
 import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.sink.Destination;
 import dev.seccheck.sink.SharedLines;
+import dev.seccheck.sink.TrailStream;
+import java.io.PrintStream;
+import java.util.concurrent.atomic.LongAdder;
 import dev.seccheck.sink.Missing;
 import dev.seccheck.sink.NameChange;
 import java.time.Instant;
 
 /**
  * AlertLog writes one JSON object per line for every rule that denies, kills or logs: when, which
- * rule and point, what the task was, and the values the rule matched on.
+ * rule and point, what the task was, and the values the rule matched on. Each write says whether
+ * the line reached the stream ({@link TrailStream}), and the lines that did not are counted.
  */
 final class AlertLog {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Where the lines go; closed with the log when the sink owns it. */
     private final Destination.Stream stream;
+    /** The alerts whose line the stream did not take (a full disk). */
+    private final LongAdder dropped = new LongAdder();
 
     AlertLog(Destination.Stream stream) {
         this.stream = stream;
@@ -32,20 +38,20 @@ final class AlertLog {
      * Writes the alert of a rule that matched {@code msg}; {@code script}, when not null, is the
      * {@code #!} script whose interpreter {@code msg} describes ({@code interpreter_of}).
      */
-    void alert(Rule rule, Point point, Message msg, String script) {
-        write(rule, point, msg, rule.action(), null, script);
+    boolean alert(Rule rule, Point point, Message msg, String script) {
+        return write(rule, point, msg, rule.action(), null, script);
     }
 
     /**
      * Writes the alert of a rule that could not be checked because {@code gap} was not obtained:
      * {@code taken} is what {@code on_missing} did, and {@code missing} names the field and why.
      */
-    void missing(Rule rule, Point point, Message msg, Action taken, Missing.Field gap, String script) {
-        write(rule, point, msg, taken, gap, script);
+    boolean missing(Rule rule, Point point, Message msg, Action taken, Missing.Field gap, String script) {
+        return write(rule, point, msg, taken, gap, script);
     }
 
     /** Writes the alert of a refused change of names ({@link PolicySink#refuses}), and {@code why}. */
-    void nameChange(Rule rule, NameChange c, String why) {
+    boolean nameChange(Rule rule, NameChange c, String why) {
         ObjectNode n = head(rule, new Action.Deny(Errno.EPERM), null);
         n.put("syscall", c.syscall());
         task(n, c.pid(), c.tid(), c.processName());
@@ -65,7 +71,7 @@ final class AlertLog {
             what.put("symlink", true);
         }
         what.put("why", why);
-        print(n);
+        return print(n);
     }
 
     /** The fields every alert starts with: when, what was done, and by which rule. */
@@ -105,7 +111,7 @@ final class AlertLog {
         }
     }
 
-    private void write(Rule rule, Point point, Message msg, Action taken, Missing.Field gap, String script) {
+    private boolean write(Rule rule, Point point, Message msg, Action taken, Missing.Field gap, String script) {
         ObjectNode n = head(rule, taken, gap);
         n.put("point", point.name());
         if (script != null) {
@@ -130,10 +136,11 @@ final class AlertLog {
                 case null, default -> v;
             });
         }
-        print(n);
+        return print(n);
     }
 
-    private void print(ObjectNode n) {
+    /** Writes the alert's line; returns whether the stream took it (a line it did not is counted). */
+    private boolean print(ObjectNode n) {
         String line;
         try {
             line = JSON.writeValueAsString(n);
@@ -141,8 +148,24 @@ final class AlertLog {
             line = "{\"alert\":\"seccheck policy\",\"error\":\"cannot encode alert\"}";
         }
         String alert = line;
+        PrintStream out = stream.out();
+        boolean[] written = {false};
         // A call line another sink left open on the same stream is ended first, not split.
-        SharedLines.write(stream.out(), () -> stream.out().println(alert));
+        SharedLines.write(out, () -> {
+            synchronized (out) {
+                out.println(alert);
+                written[0] = TrailStream.wrote(out);
+            }
+        });
+        if (!written[0]) {
+            dropped.increment();
+        }
+        return written[0];
+    }
+
+    /** Returns how many alerts the stream did not take. */
+    long dropped() {
+        return dropped.sum();
     }
 
     void close() {

@@ -6,12 +6,15 @@ import dev.seccheck.fields.FieldSet;
 import dev.seccheck.points.Point;
 import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.sentry.ExecveInfo;
+import dev.seccheck.sink.DropNotices;
 import dev.seccheck.sink.Missing;
 import dev.seccheck.sink.NameChange;
+import dev.seccheck.sink.OnDrop;
 import dev.seccheck.sink.PointSink;
 import dev.seccheck.sink.ReachedFile;
 import dev.seccheck.sink.ScriptInterpreter;
 import dev.seccheck.sink.SecurityCheckException;
+import dev.seccheck.sink.SinkStatus;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -24,6 +27,9 @@ import java.util.TreeMap;
  * <p>A deny or kill rule that needs a value the sentry could not obtain for the point (its
  * {@link Missing} fields) is decided by {@code on_missing} instead of by the absent value; an
  * allow or log rule in that case does not match, so it never lets through what it could not check.
+ *
+ * <p>An alert the stream does not take (a full disk) is counted in {@link #status()}; a log rule's
+ * fails its operation when {@code on_drop} says so, as the text sink's lines do.
  */
 public final class PolicySink implements PointSink.MissingAware {
 
@@ -36,8 +42,22 @@ public final class PolicySink implements PointSink.MissingAware {
     private final List<Rule> onOpens;
     private final AlertLog alerts;
     private final OnMissing onMissing;
+    /** What a log rule's alert the stream did not take does to its operation. */
+    private final DropNotices notices;
+    /** Where the alerts go, for the run's log. */
+    private final String where;
 
     PolicySink(Map<Integer, List<Rule>> rules, AlertLog alerts, OnMissing onMissing) {
+        this(rules, alerts, onMissing, OnDrop.COUNT, "the policy's alerts");
+    }
+
+    /**
+     * A policy whose alerts go to {@code alerts} ({@code where}, for the run's log); a log rule's
+     * alert that cannot be written fails its operation as {@code onDrop} says.
+     */
+    PolicySink(Map<Integer, List<Rule>> rules, AlertLog alerts, OnMissing onMissing, OnDrop onDrop, String where) {
+        this.notices = new DropNotices(onDrop);
+        this.where = where;
         this.rulesByPoint = new Rule[Point.ID_LIMIT][];
         for (int id = 0; id < rulesByPoint.length; id++) {
             List<Rule> l = rules.get(id);
@@ -106,7 +126,7 @@ public final class PolicySink implements PointSink.MissingAware {
             }
             switch (rule.action()) {
                 case Action.Allow a -> {}
-                case Action.Log l -> alerts.alert(rule, point, msg, script);
+                case Action.Log l -> logged(alerts.alert(rule, point, msg, script), rule, point);
                 case Action.Deny d -> {
                     alerts.alert(rule, point, msg, script);
                     throw new SecurityCheckException(d.errno(), "policy rule " + rule.index() + " denies " + point.name());
@@ -186,6 +206,27 @@ public final class PolicySink implements PointSink.MissingAware {
             }
         }
         return false;
+    }
+
+    /**
+     * A log rule's alert was written or not: an alert is the trail of what a log rule lets
+     * through, so one the stream did not take fails the operation as {@code on_drop} says. A deny
+     * or kill rule's alert that is lost is only counted: its operation fails anyway.
+     */
+    private void logged(boolean written, Rule rule, Point point) throws SecurityCheckException {
+        if (written) {
+            notices.delivered(() -> "sink policy writes alerts to " + where + " again");
+        } else {
+            notices.dropped(() -> "sink policy cannot write alerts to " + where,
+                    () -> "the policy sink could not write rule " + rule.index() + "'s alert on " + point.name()
+                            + " to " + where);
+        }
+    }
+
+    /** Counts the alerts the stream did not take. */
+    @Override
+    public SinkStatus status() {
+        return new SinkStatus(alerts.dropped());
     }
 
     /** An enforcing rule could not be checked: {@code on_missing} (deny or kill) decides, with an alert naming the gap. */

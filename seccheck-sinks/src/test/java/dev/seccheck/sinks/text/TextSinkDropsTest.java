@@ -11,9 +11,7 @@ import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.sink.OnDrop;
 import dev.seccheck.sink.SecurityCheckException;
 import dev.seccheck.sink.TrailStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
+import dev.seccheck.sinks.FullDisk;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.BitSet;
@@ -27,25 +25,6 @@ class TextSinkDropsTest {
     private static final Point OPENAT = Catalog.standard().byName("syscall/openat/enter").orElseThrow().point();
     private static final Open OPEN = Open.newBuilder().setFd(-100).setPathname("/etc/hostname").build();
 
-    /** A file that refuses writes while {@code full}, as a full disk does. */
-    static final class Disk extends OutputStream {
-        final ByteArrayOutputStream kept = new ByteArrayOutputStream();
-        volatile boolean full;
-
-        @Override
-        public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            if (full) {
-                throw new IOException("No space left on device");
-            }
-            kept.write(b, off, len);
-        }
-    }
-
     private static TextSink sink(PrintStream out, OnDrop onDrop) {
         return new TextSink(out, false, TextOptions.DEFAULTS, new BitSet(), onDrop, "trail.log");
     }
@@ -53,7 +32,7 @@ class TextSinkDropsTest {
     @Test
     void aLineTheDiskRefusesIsCountedAndFailsItsOperationWhenOnDropSaysSo() throws Exception {
         for (OnDrop onDrop : OnDrop.values()) {
-            Disk disk = new Disk();
+            FullDisk disk = new FullDisk();
             TextSink sink = sink(new TrailStream(disk), onDrop);
             sink.point(OPENAT, null, MessageType.MESSAGE_SYSCALL_OPEN, OPEN);
             disk.full = true;
@@ -71,14 +50,14 @@ class TextSinkDropsTest {
             disk.full = false;
             sink.point(OPENAT, null, MessageType.MESSAGE_SYSCALL_OPEN, OPEN);
             assertThat(sink.status().dropped()).as("a stream that takes lines again").isEqualTo(1);
-            assertThat(disk.kept.toString(StandardCharsets.UTF_8).lines()).hasSize(2);
+            assertThat(disk.text().lines()).hasSize(2);
         }
     }
 
     /** stderr or stdout is a plain PrintStream, which cannot forget a failure: from the first one on, lines count as lost. */
     @Test
     void aPlainStreamThatFailedOnceCountsEveryLaterLine() throws Exception {
-        Disk disk = new Disk();
+        FullDisk disk = new FullDisk();
         TextSink sink = sink(new PrintStream(disk, true, StandardCharsets.UTF_8), OnDrop.COUNT);
         sink.point(OPENAT, null, MessageType.MESSAGE_SYSCALL_OPEN, OPEN);
         assertThat(sink.status().dropped()).isZero();
