@@ -125,8 +125,11 @@ final class PolicyCompiler {
             try {
                 Matcher m = MatcherParser.parse(value, key.kind());
                 boolean path = PATH_KEYS.contains(key.name()) && msg.getName().equals("Open");
-                // An executed file is named by device and inode too: a hard link runs the same program.
-                boolean executed = key.name().equals("binary_path") && msg.getName().equals("ExecveInfo");
+                // A file a deny or kill rule forbids executing is named by device and inode too: a hard
+                // link runs the same program. Not for allow and log rules: an allow list on a prefix
+                // (/usr/) would walk that tree at every load, and a hard link it misses is refused.
+                boolean executed = key.name().equals("binary_path") && msg.getName().equals("ExecveInfo")
+                        && (action instanceof Action.Deny || action instanceof Action.Kill);
                 FilesNamed files = named != null && (path || executed)
                         ? named.computeIfAbsent(value.json(), j -> FilesNamed.of(m)) : FilesNamed.NONE;
                 conditions.add(new Rule.Condition(key, m, files, path));

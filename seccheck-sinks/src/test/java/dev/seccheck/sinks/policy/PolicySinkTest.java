@@ -150,6 +150,15 @@ class PolicySinkTest {
             sink.execve(FieldSet.EMPTY, byAlias);
             return null;
         })).isInstanceOf(SecurityCheckException.class);
+        // An allow list is not widened to other names: the hard link outside it is refused.
+        Sink allowList = sink("""
+                {"rules": [{"point": "sentry/execve", "match": {"binary_path": "%s"}, "action": "allow"},
+                           {"point": "sentry/execve", "match": {"binary_path": {"not": "%s"}}, "action": "deny"}]}"""
+                .formatted(tool, tool), List.of(new PointReq(Point.EXECVE, FieldSet.EMPTY)));
+        assertThatThrownBy(() -> ScopedValue.where(ReachedFile.CURRENT, file).call(() -> {
+            allowList.execve(FieldSet.EMPTY, byAlias);
+            return null;
+        })).isInstanceOf(SecurityCheckException.class);
         // The interpreter is named the same way.
         ExecveInfo script = ExecveInfo.newBuilder().setBinaryPath(tmp.resolve("script").toString()).build();
         ScriptInterpreter viaAlias = new ScriptInterpreter(file, (f, m) -> m.toBuilder().setBinaryPath(alias.toString()).build());
