@@ -11,23 +11,23 @@ import java.util.function.Supplier;
  */
 public final class DropNotices {
     private final OnDrop onDrop;
+    private final String again;
     /** Set from the first point failed for want of delivery to the next one delivered. */
     private final AtomicBoolean failing = new AtomicBoolean();
 
-    /** Notices for a sink configured with {@code onDrop}. */
-    public DropNotices(OnDrop onDrop) {
+    /**
+     * Notices for a sink configured with {@code onDrop}; {@code again} is the line that ends an
+     * episode, what the sink does again ({@code sink text writes to FILE again}).
+     */
+    public DropNotices(OnDrop onDrop, String again) {
         this.onDrop = onDrop;
+        this.again = again;
     }
 
-    /** Returns what a dropped point does to its operation. */
-    public OnDrop onDrop() {
-        return onDrop;
-    }
-
-    /** A point was delivered: ends an episode of failures, with a line ({@code again}: what the sink does again). */
-    public void delivered(Supplier<String> again) {
+    /** A point was delivered: ends an episode of failures, with its line. One volatile read otherwise. */
+    public void delivered() {
         if (failing.get() && failing.compareAndSet(true, false)) {
-            System.err.println("seccheck: " + again.get());
+            System.err.println("seccheck: " + again);
         }
     }
 

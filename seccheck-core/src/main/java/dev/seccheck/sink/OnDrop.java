@@ -25,6 +25,9 @@ public enum OnDrop {
     /** The point is dropped and counted, and the process of the task it reports is killed. */
     KILL("kill");
 
+    /** The config key. */
+    public static final String KEY = "on_drop";
+
     private final String key;
 
     OnDrop(String key) {
@@ -35,9 +38,6 @@ public enum OnDrop {
     public String key() {
         return key;
     }
-
-    /** The config key. */
-    public static final String KEY = "on_drop";
 
     /**
      * Applies this to a point just dropped: nothing for {@link #COUNT}, else throws the denial

@@ -53,7 +53,7 @@ public final class RemoteSink implements PointSink {
     public RemoteSink(RemoteConfig config, UnixSeqpacket socket) {
         this.config = config;
         this.link = new Link(config.endpoint(), socket);
-        this.notices = new DropNotices(config.onDrop());
+        this.notices = new DropNotices(config.onDrop(), "sink remote delivers to " + config.endpoint() + " again");
         Warmup.once();
     }
 
@@ -70,7 +70,7 @@ public final class RemoteSink implements PointSink {
     @Override
     public void point(Point point, FieldSet fields, MessageType type, Message msg) throws SecurityCheckException {
         if (write(type, msg)) {
-            notices.delivered(() -> "sink remote delivers to " + config.endpoint() + " again");
+            notices.delivered();
         } else {
             notices.dropped(() -> "sink remote cannot deliver to " + config.endpoint() + " ("
                     + (connected() ? "its socket is full" : "the server is gone") + ")",

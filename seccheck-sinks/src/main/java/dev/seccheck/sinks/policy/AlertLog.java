@@ -9,13 +9,13 @@ import dev.seccheck.format.Escape;
 import dev.seccheck.points.Point;
 import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.sink.Destination;
+import dev.seccheck.sink.Missing;
+import dev.seccheck.sink.NameChange;
 import dev.seccheck.sink.SharedLines;
 import dev.seccheck.sink.TrailStream;
 import java.io.PrintStream;
-import java.util.concurrent.atomic.LongAdder;
-import dev.seccheck.sink.Missing;
-import dev.seccheck.sink.NameChange;
 import java.time.Instant;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * AlertLog writes one JSON object per line for every rule that denies, kills or logs: when, which

@@ -56,7 +56,7 @@ public final class PolicySink implements PointSink.MissingAware {
      * alert that cannot be written fails its operation as {@code onDrop} says.
      */
     PolicySink(Map<Integer, List<Rule>> rules, AlertLog alerts, OnMissing onMissing, OnDrop onDrop, String where) {
-        this.notices = new DropNotices(onDrop);
+        this.notices = new DropNotices(onDrop, "sink policy writes alerts to " + where + " again");
         this.where = where;
         this.rulesByPoint = new Rule[Point.ID_LIMIT][];
         for (int id = 0; id < rulesByPoint.length; id++) {
@@ -98,9 +98,8 @@ public final class PolicySink implements PointSink.MissingAware {
     public void point(Point point, FieldSet fields, MessageType type, Message msg, Missing missing)
             throws SecurityCheckException {
         decide(point, msg, missing, null);
-        ScriptInterpreter interpreter;
-        if (point.equals(Point.EXECVE) && msg instanceof ExecveInfo script && (interpreter = ScriptInterpreter.current()) != null
-                && rulesByPoint[point.id()].length > 0) {
+        ScriptInterpreter interpreter = point.equals(Point.EXECVE) ? ScriptInterpreter.current() : null;
+        if (interpreter != null && msg instanceof ExecveInfo script && rulesByPoint[point.id()].length > 0) {
             ExecveInfo ran = interpreter.describe(fields, script);
             ScopedValue.where(ReachedFile.CURRENT, interpreter.file()).call(() -> {
                 decide(point, ran, missing, script.getBinaryPath());
@@ -215,7 +214,7 @@ public final class PolicySink implements PointSink.MissingAware {
      */
     private void logged(boolean written, Rule rule, Point point) throws SecurityCheckException {
         if (written) {
-            notices.delivered(() -> "sink policy writes alerts to " + where + " again");
+            notices.delivered();
         } else {
             notices.dropped(() -> "sink policy cannot write alerts to " + where,
                     () -> "the policy sink could not write rule " + rule.index() + "'s alert on " + point.name()

@@ -69,7 +69,7 @@ public final class TextSink implements PointSink {
      * {@code where} names the stream in the run's log ({@link Destination#name}).
      */
     public TextSink(PrintStream out, boolean ownsStream, TextOptions options, BitSet joined, OnDrop onDrop, String where) {
-        this.notices = new DropNotices(onDrop);
+        this.notices = new DropNotices(onDrop, "sink text writes to " + where + " again");
         this.where = where;
         this.out = new LineOut(out);
         this.stream = out;
@@ -107,7 +107,7 @@ public final class TextSink implements PointSink {
             case STRACE -> straceLine(point, msg);
         };
         if (written) {
-            notices.delivered(() -> "sink text writes to " + where + " again");
+            notices.delivered();
         } else {
             dropped.increment();
             notices.dropped(() -> "sink text cannot write to " + where,
