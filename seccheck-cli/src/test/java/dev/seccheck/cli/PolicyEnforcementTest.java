@@ -909,6 +909,40 @@ class PolicyEnforcementTest {
         assertThat(lines.get(2)).contains("\"interpreter_of\":\"" + nested.toRealPath() + "\"");
     }
 
+    /**
+     * A program its user may run but not read (mode 0711, root's) is not dumpable, so seccheck run
+     * as that user cannot read its {@code /proc/PID/exe}: its {@code binary_path} is unknown. A kill
+     * rule on that path was then decided on an empty one, and the program ran, directly and as a
+     * script's interpreter. Now the path is missing and {@code on_missing} (deny: a kill at an exec)
+     * decides, with an alert naming the gap; natively both routes run.
+     */
+    @Test
+    void anExecuteOnlyProgramIsDecidedOnEvenWhenItsPathCannotBeReadUnprivileged() throws Exception {
+        String classpath = PackagedCli.forNobody(tmp);
+        Path base = PackagedCli.nobodysDir(tmp.resolve("u"));
+        Path tool = base.resolve("tool");
+        Files.copy(Path.of("/bin/echo"), tool);
+        Files.setPosixFilePermissions(tool, PosixFilePermissions.fromString("rwx--x--x"));
+        Path wrapped = Files.writeString(base.resolve("wrapped"), "#!" + tool + "\n");
+        Files.setPosixFilePermissions(wrapped, PosixFilePermissions.fromString("rwxr-xr-x"));
+        String routes = tool + " DIRECT-RAN; " + wrapped + " WRAPPED-RAN; /bin/echo OTHER-RAN";
+        Result natively = finish(new ProcessBuilder(natively(true, "sh", "-c", routes)).redirectErrorStream(true).start());
+        assertThat(natively.out).as("natively").contains("DIRECT-RAN", "WRAPPED-RAN", "OTHER-RAN");
+        Path alerts = base.resolve("alerts.jsonl");
+        Path config = Files.writeString(base.resolve("policy.json"), """
+                {"name": "no tool", "points": [{"name": "sentry/execve"}],
+                 "sinks": [{"name": "policy", "config": {"alerts": "%s", "rules": [
+                   {"effect": "execute_file", "match": {"binary_path": "%s"}, "action": "kill"}]}}]}"""
+                .formatted(alerts, tool));
+
+        Result r = finish(new ProcessBuilder(runCommand(cli(classpath), config, "sh", "-c", routes))
+                .redirectErrorStream(true).start());
+
+        assertThat(r.out).as("under the policy").doesNotContain("DIRECT-RAN", "WRAPPED-RAN").contains("OTHER-RAN");
+        assertThat(Files.readAllLines(alerts)).hasSize(2)
+                .allMatch(l -> l.contains("\"missing\":\"binary_path (the executed file could not be looked at)\""));
+    }
+
     @Test
     void aBadRuleFailsTheRunBeforeAnythingStarts() throws Exception {
         Path marker = tmp.resolve("ran");

@@ -70,6 +70,11 @@ public interface PointSink extends Sink {
     }
 
     @Override
+    default void execve(FieldSet fields, ExecveInfo msg, Missing missing) throws SecurityCheckException {
+        point(Point.EXECVE, fields, MessageType.MESSAGE_SENTRY_EXEC, msg, missing);
+    }
+
+    @Override
     default void exitNotifyParent(FieldSet fields, ExitNotifyParentInfo msg) throws SecurityCheckException {
         point(Point.EXIT_NOTIFY_PARENT, fields, MessageType.MESSAGE_SENTRY_EXIT_NOTIFY_PARENT, msg);
     }

@@ -39,6 +39,15 @@ public interface Sink {
     /** Handles {@code sentry/execve}: a task replaced its program. */
     default void execve(FieldSet fields, ExecveInfo msg) throws SecurityCheckException {}
 
+    /**
+     * Handles {@code sentry/execve} some of whose fields seccheck could not obtain ({@code missing},
+     * never empty: {@link ExecveGaps}). The default ignores what is missing; a sink that decides on
+     * field values overrides it, as for {@link #syscall(Point, FieldSet, MessageType, Message, Missing)}.
+     */
+    default void execve(FieldSet fields, ExecveInfo msg, Missing missing) throws SecurityCheckException {
+        execve(fields, msg);
+    }
+
     /** Handles {@code sentry/exit_notify_parent}: a process's exit was reported to its parent. */
     default void exitNotifyParent(FieldSet fields, ExitNotifyParentInfo msg) throws SecurityCheckException {}
 

@@ -18,6 +18,8 @@ import dev.seccheck.sentry.syscalls.ExecArguments;
 import dev.seccheck.sentry.syscalls.ExecImage;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
+import dev.seccheck.sink.ExecveGaps;
+import dev.seccheck.sink.Missing;
 import dev.seccheck.sink.ReachedFile;
 import dev.seccheck.sink.ScriptInterpreter;
 import dev.seccheck.state.PointState;
@@ -198,8 +200,9 @@ final class LifecyclePoints {
         // and for a script the interpreter the kernel ran with it.
         boolean decided = state.decided(Point.EXECVE);
         ReachedFile executed = decided ? reached(pid, statPath) : null;
-        ScriptInterpreter interpreter = decided && script != null && exe != null
-                ? new ScriptInterpreter(reached(pid, exePath), (fields, m) -> asInterpreter(pid, fields, exe, exePath, m))
+        ScriptInterpreter interpreter = decided && script != null
+                ? new ScriptInterpreter(exe == null ? null : reached(pid, exePath),
+                        (fields, m) -> asInterpreter(pid, fields, exe, exePath, m))
                 : null;
         return ScopedValue.where(ReachedFile.CURRENT, executed).where(ScriptInterpreter.CURRENT, interpreter)
                 .call(() -> state.fire(Point.EXECVE, fields -> {
@@ -219,7 +222,15 @@ final class LifecyclePoints {
                 PipePeers.fill(context, after, fields, now, b);
             }
             return b.build();
-        }, (sink, fields, msg) -> sink.execve(fields, msg)));
+        }, (sink, fields, msg) -> {
+            // What could not be looked at is said, so that a rule on it is not decided on its absence.
+            Missing gaps = ExecveGaps.of(fields, msg);
+            if (gaps.isEmpty()) {
+                sink.execve(fields, msg);
+            } else {
+                sink.execve(fields, msg, gaps);
+            }
+        }));
     }
 
     /** The file {@code magicLink} leads to, by device and inode; null when it cannot be looked at. */
@@ -228,12 +239,17 @@ final class LifecyclePoints {
                 .orElse(null);
     }
 
-    /** {@code script}'s message with its binary fields describing the interpreter {@code exe} instead. */
+    /**
+     * {@code script}'s message with its binary fields describing the interpreter {@code exe}
+     * instead; none of them when {@code exe} (null) could not be read ({@link ExecveGaps} names them).
+     */
     private ExecveInfo asInterpreter(int pid, FieldSet fields, String exe, Path exePath, ExecveInfo script) {
-        ExecveInfo.Builder b = script.toBuilder().setBinaryPath(exe)
+        ExecveInfo.Builder b = script.toBuilder().clearBinaryPath()
                 .clearBinaryMode().clearBinaryUid().clearBinaryGid().clearBinaryIno().clearBinarySize()
                 .clearBinaryNlink().clearBinaryCtime().clearBinaryInMemfd().clearBinarySha256().clearBinarySha1();
-        binaryFields(pid, fields, exePath, exe.startsWith("/memfd:"), b);
+        if (exe != null) {
+            binaryFields(pid, fields, exePath, exe.startsWith("/memfd:"), b.setBinaryPath(exe));
+        }
         return b.build();
     }
 

@@ -7,6 +7,7 @@ import dev.seccheck.points.Point;
 import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.sentry.ExecveInfo;
 import dev.seccheck.sink.DropNotices;
+import dev.seccheck.sink.ExecveGaps;
 import dev.seccheck.sink.Missing;
 import dev.seccheck.sink.NameChange;
 import dev.seccheck.sink.OnDrop;
@@ -101,8 +102,9 @@ public final class PolicySink implements PointSink.MissingAware {
         ScriptInterpreter interpreter = point.equals(Point.EXECVE) ? ScriptInterpreter.current() : null;
         if (interpreter != null && msg instanceof ExecveInfo script && rulesByPoint[point.id()].length > 0) {
             ExecveInfo ran = interpreter.describe(fields, script);
+            Missing gaps = ExecveGaps.of(fields, ran); // the interpreter's own: the script's do not count
             ScopedValue.where(ReachedFile.CURRENT, interpreter.file()).call(() -> {
-                decide(point, ran, missing, script.getBinaryPath());
+                decide(point, ran, gaps, script.getBinaryPath());
                 return null;
             });
         }
