@@ -943,6 +943,37 @@ class PolicyEnforcementTest {
                 .allMatch(l -> l.contains("\"missing\":\"binary_path (the executed file could not be looked at)\""));
     }
 
+    /**
+     * The same program's executable mappings: seccheck run as its user cannot name the file behind
+     * its descriptor, and took it for a bad one, firing no sentry/mmap, so a deny rule on
+     * {@code mapped_path} let it load every library. Now the path is missing and {@code on_missing}
+     * denies the mapping (the loader fails); natively the program runs.
+     */
+    @Test
+    void anExecuteOnlyProgramsMappingsAreDecidedOnUnprivileged() throws Exception {
+        String classpath = PackagedCli.forNobody(tmp);
+        Path base = PackagedCli.nobodysDir(tmp.resolve("u"));
+        Path tool = base.resolve("tool");
+        Files.copy(Path.of("/bin/echo"), tool);
+        Files.setPosixFilePermissions(tool, PosixFilePermissions.fromString("rwx--x--x"));
+        String routes = tool + " TOOL-RAN; /bin/echo OTHER-RAN";
+        Result natively = finish(new ProcessBuilder(natively(true, "sh", "-c", routes)).redirectErrorStream(true).start());
+        assertThat(natively.out).as("natively").contains("TOOL-RAN", "OTHER-RAN");
+        Path alerts = base.resolve("alerts.jsonl");
+        Path config = Files.writeString(base.resolve("policy.json"), """
+                {"name": "no libraries for tool", "points": [{"name": "sentry/mmap", "context_fields": ["process_name"]}],
+                 "sinks": [{"name": "policy", "config": {"alerts": "%s", "rules": [
+                   {"point": "sentry/mmap", "match": {"process_name": "tool", "mapped_path": {"prefix": "/usr/lib/"}},
+                    "action": "deny"}]}}]}""".formatted(alerts));
+
+        Result r = finish(new ProcessBuilder(runCommand(cli(classpath), config, "sh", "-c", routes))
+                .redirectErrorStream(true).start());
+
+        assertThat(r.out).as("under the policy").doesNotContain("TOOL-RAN").contains("OTHER-RAN");
+        assertThat(Files.readAllLines(alerts)).isNotEmpty()
+                .allMatch(l -> l.contains("\"missing\":\"mapped_path (the mapped file could not be looked at)\""));
+    }
+
     @Test
     void aBadRuleFailsTheRunBeforeAnythingStarts() throws Exception {
         Path marker = tmp.resolve("ran");

@@ -90,6 +90,11 @@ public interface PointSink extends Sink {
     }
 
     @Override
+    default void mmap(FieldSet fields, MmapInfo msg, Missing missing) throws SecurityCheckException {
+        point(Point.MMAP, fields, MessageType.MESSAGE_SENTRY_MMAP, msg, missing);
+    }
+
+    @Override
     default void syscall(Point point, FieldSet fields, MessageType type, Message msg) throws SecurityCheckException {
         point(point, fields, type, msg);
     }

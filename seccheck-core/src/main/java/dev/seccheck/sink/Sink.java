@@ -58,6 +58,14 @@ public interface Sink {
     default void mmap(FieldSet fields, MmapInfo msg) throws SecurityCheckException {}
 
     /**
+     * Handles {@code sentry/mmap} of a file seccheck could not name ({@code missing}: its
+     * {@code mapped_path}); the default ignores what is missing, as for {@link #execve(FieldSet, ExecveInfo, Missing)}.
+     */
+    default void mmap(FieldSet fields, MmapInfo msg, Missing missing) throws SecurityCheckException {
+        mmap(fields, msg);
+    }
+
+    /**
      * Handles a schematized syscall point ({@code syscall/<name>/enter|exit}); {@code type} says
      * which message {@code msg} is (e.g. {@code MESSAGE_SYSCALL_OPEN} for {@code gvisor.syscall.Open}).
      */

@@ -6,14 +6,17 @@ import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.Seccomp;
 import dev.seccheck.points.Point;
+import dev.seccheck.proto.sentry.MmapInfo;
 import dev.seccheck.sentry.filter.Assembler;
 import dev.seccheck.sentry.filter.Bpf;
 import dev.seccheck.sentry.filter.Fragment;
 import dev.seccheck.sentry.filter.SeccompData;
-import dev.seccheck.proto.sentry.MmapInfo;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
+import dev.seccheck.sink.Missing;
 import dev.seccheck.state.PointState;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -61,17 +64,26 @@ final class MmapPoints {
         }
         long now = TaskTable.nowNs();
         if ((flags & Mman.MAP_ANONYMOUS) != 0) {
-            return fire(task, null, null, null, now);
+            return fire(task, null, null, null, now, Missing.NONE);
         }
         Path link = Path.of("/proc", Integer.toString(task.tid()), "fd", Integer.toString(fd));
         String path = Procfs.link(task.tid(), "fd/" + fd).orElse(null);
         if (path == null) {
-            return 0; // a bad fd: the kernel fails the call with EBADF, nothing is mapped
+            try {
+                path = Procfs.readLink(task.tid(), "fd/" + fd);
+            } catch (NoSuchFileException badFd) {
+                return 0; // a bad fd: the kernel fails the call with EBADF, nothing is mapped
+            } catch (IOException unreadable) {
+                // A process that executed a file its user cannot read is not dumpable: seccheck run
+                // as that user cannot name its descriptors. The file is then missing, not absent.
+                return fire(task, null, null, null, now,
+                        Missing.NONE.with("mapped_path", "the mapped file could not be looked at"));
+            }
         }
-        return fire(task, path, link, Path.of("/proc", Integer.toString(task.tgid()), "exe"), now);
+        return fire(task, path, link, Path.of("/proc", Integer.toString(task.tgid()), "exe"), now, Missing.NONE);
     }
 
-    private int fire(Task task, String path, Path statPath, Path exe, long now) {
+    private int fire(Task task, String path, Path statPath, Path exe, long now, Missing missing) {
         PathCalls.Stat st = statPath == null ? null
                 : looks.statAt(task.tid(), statPath.toString()).orElse(null);
         PathCalls.Stat exeSt = exe == null || st == null ? null
@@ -91,7 +103,13 @@ final class MmapPoints {
                 b.setContextData(c);
             }
             return b.build();
-        }, (sink, fields, msg) -> sink.mmap(fields, msg));
+        }, (sink, fields, msg) -> {
+            if (missing.isEmpty()) {
+                sink.mmap(fields, msg);
+            } else {
+                sink.mmap(fields, msg, missing);
+            }
+        });
     }
 
     private static Fragment fragment() {
