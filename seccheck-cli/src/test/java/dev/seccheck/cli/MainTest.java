@@ -56,12 +56,20 @@ class MainTest {
         assertThat(sinkLines.stream().filter(l -> l.startsWith("Name: "))).hasSize(sinks)
                 .allMatch(l -> l.matches("Name: [a-z0-9_-]+"))
                 .contains("Name: null", "Name: text", "Name: summary");
-        // Each sink's config keys follow it, indented: the one destination key is path.
+        // Each sink's config keys follow it, indented: the one destination key is path. Every sink
+        // but null (which has none) lists its keys.
+        for (int i = 0; i < sinkLines.size(); i++) {
+            if (sinkLines.get(i).startsWith("Name: ") && !sinkLines.get(i).equals("Name: null")) {
+                assertThat(i + 1 < sinkLines.size() && sinkLines.get(i + 1).startsWith("    "))
+                        .as("keys of %s", sinkLines.get(i)).isTrue();
+            }
+        }
         assertThat(sinkLines).allMatch(l -> l.startsWith("Name: ") || l.matches("    [a-z_]+: .+"));
         assertThat(String.join("\n", sinkLines))
                 .contains("Name: policy\n    rules: ")
                 .contains("    path: where alerts go")
                 .contains("Name: remote\n    endpoint: ")
+                .contains("Name: kafka\n    bootstrap_servers: ")
                 .containsPattern("Name: text\n    path: .*stderr.*stdout");
         assertThat(err()).isEmpty();
     }

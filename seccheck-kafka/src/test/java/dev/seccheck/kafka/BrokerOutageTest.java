@@ -10,6 +10,8 @@ import dev.seccheck.kafka.sink.KafkaSink;
 import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.remote.consumer.Event;
 import dev.seccheck.remote.consumer.EventServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The broker is stopped in the middle of a run and started again: the program is never held
  * beyond the sink's budget, every point fired is counted exactly once as sent or dropped, the
  * next record after the drops carries their count, and points fired after the restart arrive.
- * Its own broker, since the test stops it.
+ * With {@code on_drop: deny}, the operations whose points the sink drops at once fail instead,
+ * and go through again once the sink queues again. Its own broker, since the tests stop it.
  */
 class BrokerOutageTest {
     @RegisterExtension
@@ -103,5 +106,78 @@ class BrokerOutageTest {
         assertThat(third.getLast().dropped()).isEqualTo(sink.dropped());
         assertThat(got.events.stream().filter(e -> ((Open) e.message()).getPathname().equals(one.toString())))
                 .hasSize(100);
+    }
+
+    /**
+     * on_drop deny: with the broker gone the sink drops (its buffer half full) and the program's
+     * opens fail with it, so none of them happens unrecorded; once the broker is back and the
+     * buffer settled, they succeed again. Under the default (the test above) every open succeeds.
+     */
+    @Test
+    void withOnDropDenyTheOpensWhosePointsAreDroppedFail() throws Exception {
+        Path go = dir.resolve("go");
+        assertThat(new ProcessBuilder("mkfifo", go.toString()).start().waitFor()).isZero();
+        Path one = Files.writeString(dir.resolve("one"), "1");
+        Path two = Files.writeString(dir.resolve("two"), "2");
+        Path three = Files.writeString(dir.resolve("three"), "3");
+        Path counts = dir.resolve("counts");
+        // Every descriptor it needs later is opened first: with the broker down, any open may fail.
+        // The fifo, opened read-write, never blocks the open; a read waits for the test's line. A
+        // refused open's complaint goes to a closed stderr (/dev/null would be one more open).
+        String script = "exec 3>" + counts + " 4<>" + go + "; "
+                + "opens() { n=$1; ok=0; while [ $n -gt 0 ]; do if { true < \"$2\"; } 2>&-; then ok=$((ok+1)); fi; "
+                + "n=$((n-1)); done; echo \"$ok\" >&3; }; "
+                + "opens 100 " + one + "; read x <&4; opens 2000 " + two + "; read x <&4; opens 100 " + three;
+        String topic = KafkaBrokerTest.unique("ondrop");
+        String config = "{\"bootstrap_servers\": \"" + BROKER.bootstrap() + "\", \"topic\": \"" + topic
+                + "\", \"max_block\": \"2s\", \"buffer_bytes\": 65536, \"close_timeout\": \"20s\", "
+                + "\"on_drop\": \"deny\"}";
+        Sinks sinks = new Sinks();
+        CompletableFuture<Run> run = CompletableFuture.supplyAsync(() -> {
+            try {
+                return Harness.run(sinks, "ondrop-run", "[{\"name\": \"syscall/openat/enter\", "
+                        + "\"context_fields\": [\"container_id\"]}]", config, List.of("/bin/sh", "-c", script));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        try {
+            Harness.await(() -> lines(counts) == 1, 60, "the first phase");
+            BROKER.broker().stop();
+            Files.writeString(go, "go\n");
+            Harness.await(() -> lines(counts) == 2, 60, "the second phase, broker down");
+            BROKER.broker().restart();
+            KafkaSink sink = sinks.kafka.getFirst();
+            Harness.await(() -> !sink.congested(), 60, "the sink to find the broker again");
+            // A denied point reaches no later sink, the tally included: it is one refused open.
+            int refused = 2000 - Integer.parseInt(Files.readAllLines(counts).get(1));
+            Harness.await(() -> sink.sent() + sink.dropped() == sinks.fired.size() + refused, 60,
+                    "the records buffered before the outage to be settled");
+            Files.writeString(go, "go\n");
+            assertThat(run.get(120, TimeUnit.SECONDS).status()).isZero();
+        } finally {
+            if (!run.isDone()) {
+                new ProcessBuilder("timeout", "5", "sh", "-c", "echo go > " + go + "; echo go > " + go).start()
+                        .waitFor(15, TimeUnit.SECONDS);
+                run.get(60, TimeUnit.SECONDS);
+            }
+        }
+        List<Integer> ok = Files.readAllLines(counts).stream().map(Integer::parseInt).toList();
+        KafkaSink sink = sinks.kafka.getFirst();
+        assertThat(ok.get(0)).as("opens with the broker up").isEqualTo(100);
+        assertThat(ok.get(1)).as("opens with the broker down: those whose points were dropped failed")
+                .isLessThan(2000);
+        assertThat(2000 - ok.get(1)).as("failed opens, each a dropped point").isLessThanOrEqualTo((int) sink.dropped());
+        assertThat(ok.get(2)).as("opens once the sink queues again").isEqualTo(100);
+        assertThat(sink.sent() + sink.dropped()).as("sent + dropped = fired (the tally's) + refused")
+                .isEqualTo(sinks.fired.size() + 2000 - ok.get(1));
+    }
+
+    private static long lines(Path file) {
+        try {
+            return Files.exists(file) ? Files.readAllLines(file).size() : 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

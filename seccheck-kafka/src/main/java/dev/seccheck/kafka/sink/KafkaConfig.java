@@ -1,10 +1,13 @@
 package dev.seccheck.kafka.sink;
 
+import dev.seccheck.sink.ConfigKey;
 import dev.seccheck.sink.ConfigValue;
+import dev.seccheck.sink.OnDrop;
 import dev.seccheck.sink.SinkConfig;
 import dev.seccheck.sink.SinkException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -25,9 +28,12 @@ import java.util.Set;
  * @param setupTimeout how long setup waits for the broker to answer metadata for the topic
  * @param closeTimeout how long stopping the sink waits for buffered records to be delivered
  * @param properties producer properties, as given
+ * @param onDrop what a point the sink drops at once (its buffer half full, the broker gone) does
+ *     to the operation it reports
  */
 public record KafkaConfig(String bootstrapServers, String topic, Optional<String> key, Duration maxBlock,
-        long bufferBytes, Duration setupTimeout, Duration closeTimeout, Map<String, String> properties) {
+        long bufferBytes, Duration setupTimeout, Duration closeTimeout, Map<String, String> properties,
+        OnDrop onDrop) {
 
     /** The sending thread waits at most this long by default before a send counts as refused. */
     public static final Duration DEFAULT_MAX_BLOCK = Duration.ofMillis(10);
@@ -38,9 +44,20 @@ public record KafkaConfig(String bootstrapServers, String topic, Optional<String
     /** How long the end of a run waits for buffered records by default. */
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
-    /** The keys this sink reads; anything else is a typo and refused. */
-    static final String[] KEYS = {"bootstrap_servers", "topic", "key", "max_block", "buffer_bytes", "setup_timeout",
-        "close_timeout", "properties"};
+    /** The keys this sink reads, for {@code seccheck metadata}; anything else is a typo and refused. */
+    static final List<ConfigKey> KEYS = List.of(
+            new ConfigKey("bootstrap_servers", "host:port[,host:port...] of the brokers (required)"),
+            new ConfigKey("topic", "the topic every point goes to (required)"),
+            new ConfigKey("key", "the record key (default: the run's id)"),
+            new ConfigKey("max_block", "the longest the sink's sending thread waits in the client for metadata or"
+                    + " room (default 10ms)"),
+            new ConfigKey("buffer_bytes", "the client's record buffer; past half of it points are dropped"
+                    + " (default 32 MiB)"),
+            new ConfigKey("setup_timeout", "how long setup waits for the broker to answer metadata (default 10s)"),
+            new ConfigKey("close_timeout", "how long the end of the run waits for buffered records (default 5s)"),
+            new ConfigKey("properties", "producer properties passed as they are (acks, TLS, SASL, ...)"),
+            new ConfigKey(OnDrop.KEY, "what a point dropped at once does to its operation: count (default),"
+                    + " deny (fails it, EPERM) or kill (kills its process)"));
 
     /**
      * Producer properties the sink sets from its own keys or needs as they are: a value in
@@ -66,7 +83,7 @@ public record KafkaConfig(String bootstrapServers, String topic, Optional<String
 
     /** Reads and checks a sink configuration completely; errors name the key's path and the bad value. */
     public static KafkaConfig parse(SinkConfig config) throws SinkException {
-        config.requireOnly(KEYS);
+        config.requireOnly(KEYS.stream().map(ConfigKey::name).toArray(String[]::new));
         String servers = config.requireString("bootstrap_servers");
         for (String server : servers.split(",", -1)) {
             int colon = server.lastIndexOf(':');
@@ -117,6 +134,6 @@ public record KafkaConfig(String bootstrapServers, String topic, Optional<String
                 }
             }
         }
-        return new KafkaConfig(servers, topic, key, maxBlock, buffer, setup, close, props);
+        return new KafkaConfig(servers, topic, key, maxBlock, buffer, setup, close, props, OnDrop.parse(config));
     }
 }

@@ -8,7 +8,9 @@ import dev.seccheck.kafka.RecordHeaders;
 import dev.seccheck.points.Point;
 import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.proto.common.MessageType;
+import dev.seccheck.sink.DropNotices;
 import dev.seccheck.sink.PointSink;
+import dev.seccheck.sink.SecurityCheckException;
 import dev.seccheck.sink.SinkStatus;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -54,6 +56,12 @@ import org.apache.kafka.common.header.internals.RecordHeader;
  * one per point (as the remote sink does); a spurious refusal costs one point.
  * Every point is counted exactly once, as sent (the broker acknowledged it) or dropped (refused at
  * once, or failed later: the callback); after {@link #stop} the counts are final.
+ *
+ * <p>A point dropped at once (the buffer half full, the sink congested or stopped) fails the
+ * operation it reports when {@code on_drop} says so, as the remote sink's does: a program cannot
+ * act unrecorded by first making the broker slow or unreachable. A record queued and failed later
+ * (the broker went away after taking it into the buffer) is counted only: its operation has
+ * already gone on; the buffer bounds how many such records there can be.
  */
 public final class KafkaSink implements PointSink {
     /** Bytes a record costs the client's buffer beyond key and value: headers and batch framing. */
@@ -85,6 +93,7 @@ public final class KafkaSink implements PointSink {
     private volatile Thread prober;
     private volatile boolean stopped;
     private final SendQueue queue;
+    private final DropNotices notices;
 
     /** Wraps a producer whose broker answered metadata for {@code config.topic()}, for a session of no run. */
     public KafkaSink(KafkaConfig config, Producer<byte[], byte[]> producer) {
@@ -112,12 +121,25 @@ public final class KafkaSink implements PointSink {
         }
         this.queue = new SendQueue("seccheck-kafka-send", this::send,
                 p -> new Outcome(p.cost()).onCompletion(null, new IllegalStateException("the sink stopped")));
+        this.notices = new DropNotices(config.onDrop(), "sink kafka queues points for topic " + config.topic()
+                + " again");
     }
 
-    /** Sends the point as a record of {@code type}, the message type {@link PointSink} gives each kind of point. */
+    /**
+     * Sends the point as a record of {@code type}, the message type {@link PointSink} gives each
+     * kind of point; a point dropped at once fails its operation unless {@code on_drop} is
+     * {@code count}.
+     */
     @Override
-    public void point(Point point, FieldSet fields, MessageType type, Message msg) {
-        write(type, msg);
+    public void point(Point point, FieldSet fields, MessageType type, Message msg) throws SecurityCheckException {
+        if (write(type, msg)) {
+            notices.delivered();
+        } else {
+            notices.dropped(() -> "sink kafka cannot queue points for topic " + config.topic() + " at "
+                    + config.bootstrapServers() + " (" + (stopped ? "the sink stopped"
+                            : congested ? "the broker does not answer" : "its buffer is half full") + ")",
+                    () -> "the kafka sink dropped " + point.name() + " (topic " + config.topic() + ")");
+        }
     }
 
     /** Returns how many records the broker acknowledged. */

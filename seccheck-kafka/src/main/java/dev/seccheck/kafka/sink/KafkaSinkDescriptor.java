@@ -1,6 +1,7 @@
 package dev.seccheck.kafka.sink;
 
 import dev.seccheck.points.PointReq;
+import dev.seccheck.sink.ConfigKey;
 import dev.seccheck.sink.Sink;
 import dev.seccheck.sink.SinkConfig;
 import dev.seccheck.sink.SinkContext;
@@ -36,6 +37,11 @@ public final class KafkaSinkDescriptor implements SinkDescriptor<KafkaConfig> {
     @Override
     public String name() {
         return "kafka";
+    }
+
+    @Override
+    public List<ConfigKey> keys() {
+        return KafkaConfig.KEYS;
     }
 
     @Override

@@ -7,7 +7,9 @@ import dev.seccheck.points.Catalog;
 import dev.seccheck.session.SessionConfigParser;
 import dev.seccheck.session.SessionException;
 import dev.seccheck.session.SessionManager;
+import dev.seccheck.sink.ConfigKey;
 import dev.seccheck.sink.ConfigValue;
+import dev.seccheck.sink.OnDrop;
 import dev.seccheck.sink.SinkConfig;
 import dev.seccheck.sink.SinkRegistry;
 import dev.seccheck.state.PointState;
@@ -73,6 +75,8 @@ class KafkaSinkConfigTest {
                 .contains("sinks[0].config.properties:").contains("acks");
         assertThat(error("{\"bootstrap_servers\": \"h:1\", \"topic\": \"t\", \"properties\": {\"acks\": [1]}}"))
                 .contains("sinks[0].config.properties.acks: must be a string, number or boolean");
+        assertThat(error("{\"bootstrap_servers\": \"h:1\", \"topic\": \"t\", \"on_drop\": \"drop\"}"))
+                .contains("sinks[0].config.on_drop: must be one of \"count\", \"deny\", \"kill\", got \"drop\"");
         for (String codec : List.of("snappy", "lz4", "zstd", " ZSTD")) {
             assertThat(error("{\"bootstrap_servers\": \"h:1\", \"topic\": \"t\", \"properties\": {\"compression.type\": \""
                     + codec + "\"}}"))
@@ -97,6 +101,10 @@ class KafkaSinkConfigTest {
         KafkaConfig plain = new KafkaSinkDescriptor().validate(new SinkConfig("c", Map.of(
                 "bootstrap_servers", new ConfigValue.Text("c.bootstrap_servers", "127.0.0.1:9"),
                 "topic", new ConfigValue.Text("c.topic", "t"))), List.of());
+        assertThat(plain.onDrop()).as("a dropped point is counted unless on_drop says").isEqualTo(OnDrop.COUNT);
+        assertThat(new KafkaSinkDescriptor().keys()).as("what seccheck metadata lists").extracting(ConfigKey::name)
+                .containsExactly("bootstrap_servers", "topic", "key", "max_block", "buffer_bytes", "setup_timeout",
+                        "close_timeout", "properties", "on_drop");
         assertThat(KafkaSinkDescriptor.properties(plain)).as("points batched for 100 ms unless the site says")
                 .containsEntry("linger.ms", "100").containsEntry("batch.size", "262144");
         KafkaConfig small = new KafkaSinkDescriptor().validate(new SinkConfig("c", Map.of(

@@ -1,9 +1,14 @@
 package dev.seccheck.kafka.sink;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.seccheck.abi.Errno;
+import dev.seccheck.points.Point;
 import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.syscall.Open;
+import dev.seccheck.sink.OnDrop;
+import dev.seccheck.sink.SecurityCheckException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -29,8 +34,13 @@ class KafkaSinkCongestionTest {
 
     private final MockProducer<byte[], byte[]> client =
             new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
-    private final KafkaSink sink = new KafkaSink(new KafkaConfig("127.0.0.1:1", "points", Optional.of("run"),
-            Duration.ofMillis(10), 1 << 20, Duration.ofSeconds(1), Duration.ZERO, Map.of()), client);
+    private final KafkaSink sink = new KafkaSink(config(1 << 20, OnDrop.COUNT), client);
+
+    /** A configuration with the budget of these tests, a client buffer of {@code bufferBytes}. */
+    private static KafkaConfig config(long bufferBytes, OnDrop onDrop) {
+        return new KafkaConfig("127.0.0.1:1", "points", Optional.of("run"), Duration.ofMillis(10), bufferBytes,
+                Duration.ofSeconds(1), Duration.ZERO, Map.of(), onDrop);
+    }
 
     @AfterEach
     void stop() {
@@ -87,21 +97,8 @@ class KafkaSinkCongestionTest {
     @Test
     void aClientBlockedInSendDoesNotHoldTheCheckedThread() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        MockProducer<byte[], byte[]> slow = new MockProducer<>(true, null, new ByteArraySerializer(),
-                new ByteArraySerializer()) {
-            @Override
-            public synchronized Future<RecordMetadata> send(
-                    ProducerRecord<byte[], byte[]> r, Callback cb) {
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return super.send(r, cb);
-            }
-        };
-        KafkaSink held = new KafkaSink(new KafkaConfig("127.0.0.1:1", "points", Optional.of("run"),
-                Duration.ofMillis(10), 1 << 20, Duration.ofSeconds(1), Duration.ZERO, Map.of()), slow);
+        MockProducer<byte[], byte[]> slow = holding(release);
+        KafkaSink held = new KafkaSink(config(1 << 20, OnDrop.COUNT), slow);
         try {
             for (int i = 0; i < 100; i++) {
                 assertThat(held.write(MessageType.MESSAGE_SYSCALL_OPEN, POINT)).isTrue();
@@ -115,5 +112,83 @@ class KafkaSinkCongestionTest {
             release.countDown();
             held.stop();
         }
+    }
+
+    /**
+     * on_drop: a point dropped at once fails its operation (deny: EPERM; kill: the process), both
+     * when the broker does not answer (congested) and when the buffer is half full; it is counted
+     * either way, and the default only counts it. A point queued again goes on as usual.
+     */
+    @Test
+    void aPointDroppedAtOnceFailsItsOperationWhenOnDropSaysSo() throws Exception {
+        for (OnDrop onDrop : OnDrop.values()) {
+            MockProducer<byte[], byte[]> refusing =
+                    new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+            KafkaSink s = new KafkaSink(config(1 << 20, onDrop), refusing);
+            try {
+                refusing.sendException = new TimeoutException("metadata not available after 10 ms");
+                for (int i = 0; i < 2; i++) {
+                    s.point(Point.EXECVE, null, MessageType.MESSAGE_SYSCALL_OPEN, POINT); // queued: refused later
+                    assertThat(s.awaitHandedOver(Duration.ofSeconds(30))).isTrue();
+                }
+                assertThat(s.congested()).isTrue();
+                expectOnDrop(onDrop, s, "the broker does not answer");
+                assertThat(s.dropped()).isEqualTo(3);
+            } finally {
+                s.stop();
+            }
+
+            CountDownLatch release = new CountDownLatch(1);
+            KafkaSink full = new KafkaSink(config(1 << 16, onDrop), holding(release));
+            try {
+                int queued = 0;
+                while (full.write(MessageType.MESSAGE_SYSCALL_OPEN, POINT)) {
+                    queued++;
+                }
+                assertThat(queued).as("points in half of a 64 KiB buffer").isBetween(100, 300);
+                expectOnDrop(onDrop, full, "its buffer is half full");
+                assertThat(full.dropped()).isEqualTo(2);
+                release.countDown();
+                assertThat(full.awaitHandedOver(Duration.ofSeconds(30))).isTrue();
+                assertThat(full.sent()).isEqualTo(queued);
+                full.point(Point.EXECVE, null, MessageType.MESSAGE_SYSCALL_OPEN, POINT); // room again: goes on
+                assertThat(full.dropped()).isEqualTo(2);
+            } finally {
+                release.countDown();
+                full.stop();
+            }
+        }
+    }
+
+    /** A client whose every send waits for {@code release}, as one whose broker is slow. */
+    private static MockProducer<byte[], byte[]> holding(CountDownLatch release) {
+        return new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+            @Override
+            public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> r, Callback cb) {
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return super.send(r, cb);
+            }
+        };
+    }
+
+    private static void expectOnDrop(OnDrop onDrop, KafkaSink s, String why) {
+        if (onDrop == OnDrop.COUNT) {
+            try {
+                s.point(Point.EXECVE, null, MessageType.MESSAGE_SYSCALL_OPEN, POINT);
+            } catch (SecurityCheckException e) {
+                throw new AssertionError("on_drop count failed the operation", e);
+            }
+            return;
+        }
+        assertThatThrownBy(() -> s.point(Point.EXECVE, null, MessageType.MESSAGE_SYSCALL_OPEN, POINT))
+                .as(why).isInstanceOfSatisfying(SecurityCheckException.class, e -> {
+                    assertThat(e.errno()).isEqualTo(Errno.EPERM);
+                    assertThat(e.killTask()).isEqualTo(onDrop == OnDrop.KILL);
+                    assertThat(e).hasMessageContaining("sentry/execve").hasMessageContaining("points");
+                });
     }
 }
