@@ -105,6 +105,42 @@ class TextAndNullSinkTest {
     }
 
     /**
+     * An exit closes the open line only if it is that call's: a call reported under another's
+     * points (openat2 under openat's) fires its own raw points around them, and an exit of the
+     * outer one must not end the inner one's line with its result.
+     */
+    @Test
+    void anExitClosesTheOpenLineOnlyIfItIsThatCallsLine() throws Exception {
+        Point rawEnter = Catalog.standard().byName("syscall/sysno/437/enter").orElseThrow().point();
+        Point rawExit = Catalog.standard().byName("syscall/sysno/437/exit").orElseThrow().point();
+        Path out = dir.resolve("trace.txt");
+        create("""
+                {"name": "t", "points": [
+                   {"name": "syscall/sysno/437/enter", "context_fields": ["group_id", "thread_id", "process_name"]},
+                   {"name": "syscall/sysno/437/exit", "context_fields": ["group_id", "thread_id", "process_name"]},
+                   {"name": "syscall/openat/enter", "context_fields": ["group_id", "thread_id", "process_name"]},
+                   {"name": "syscall/openat/exit", "context_fields": ["group_id", "thread_id", "process_name"]}],
+                 "sinks": [{"name": "text", "config": {"path": "%s"}}]}""".formatted(out));
+        var context = dev.seccheck.proto.common.ContextData.newBuilder().setThreadGroupId(42).setThreadId(42)
+                .setProcessName("cat");
+        Syscall raw = Syscall.newBuilder().setSysno(437).setArg1(-100).setArg2(0x1000).setArg3(0x2000).setArg4(24)
+                .setContextData(context).build();
+        state.fire(rawEnter, f -> raw, (sink, f, msg) -> sink.rawSyscall(rawEnter, f, msg));
+        fireOpen(OPENAT, open(42, "/x", null));
+        state.fire(rawExit, f -> raw.toBuilder().setExit(Exit.newBuilder().setResult(3)).build(),
+                (sink, f, msg) -> sink.rawSyscall(rawExit, f, msg));
+        fireOpen(OPENAT_EXIT, open(42, "/x", Exit.newBuilder().setResult(3).build()));
+        manager.delete("t");
+        List<String> lines = Files.readAllLines(out, StandardCharsets.UTF_8);
+        assertThat(lines).hasSize(4);
+        assertThat(lines.get(0)).startsWith("42 cat openat2(").endsWith(" <unfinished ...>");
+        assertThat(lines.subList(1, 4)).containsExactly(
+                "42 cat openat(AT_FDCWD, \"/x\", O_RDONLY|O_CLOEXEC <unfinished ...>",
+                "42 cat <... openat2 resumed>) = 3",
+                "42 cat <... openat resumed>) = 3");
+    }
+
+    /**
      * A policy alert written to the stream a call line is open on ends that line first, as another
      * call's line does; before, the alert landed in the middle of the call line.
      */

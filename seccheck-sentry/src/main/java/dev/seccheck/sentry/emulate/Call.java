@@ -108,11 +108,34 @@ final class Call {
         return points.refuses(change);
     }
 
+    /** Fires the points of {@code ev}, with the raw points of the call as made ({@link #made}). */
     private int fire(SyscallEvent ev, TaskMemory mem) {
+        return fire(ev, made(ev), mem);
+    }
+
+    private int fire(SyscallEvent ev, SyscallEvent made, TaskMemory mem) {
         if (reached == null) {
-            return points.fire(task, ev, mem, fds);
+            return points.fire(task, ev, made, mem, fds);
         }
-        return ScopedValue.where(ReachedFile.CURRENT, reached).call(() -> points.fire(task, ev, mem, fds));
+        return ScopedValue.where(ReachedFile.CURRENT, reached).call(() -> points.fire(task, ev, made, mem, fds));
+    }
+
+    /**
+     * The syscall as the program made it (its number and registers), at the enter or exit {@code ev}
+     * is at: {@code ev} itself unless it reports the call under another syscall's points (a send
+     * under connect's, openat2 under openat's), whose raw points must still see the call made.
+     */
+    private SyscallEvent made(SyscallEvent ev) {
+        if (ev.sysno() == n.nr()) {
+            return ev;
+        }
+        return new SyscallEvent(n.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(), n.arg5(), ev.exit(),
+                ev.result());
+    }
+
+    /** Whether an exit point of {@code ev}'s syscall, or of the call as made, is enabled. */
+    private boolean wantsExit(SyscallEvent ev) {
+        return points.wantsExit(ev.sysno()) || (ev.sysno() != n.nr() && points.wantsExit(n.nr()));
     }
 
     /**
@@ -214,7 +237,7 @@ final class Call {
      * @return 0 when allowed, else the errno the sinks chose
      */
     int check(SyscallEvent ev, TaskMemory mem) {
-        int fired = fire(ev, mem);
+        int fired = fire(ev, null, mem);
         if (fired == PointState.KILL) {
             kill();
             return Errno.EPERM;
@@ -307,7 +330,7 @@ final class Call {
         // task must not run on before it is let go: it would see the CPU mask of the hold. Not
         // held and with no exit point to fire first, install and answer in one step.
         boolean held = replies.holdHere(tid());
-        boolean oneStep = !held && !points.wantsExit(ev.sysno());
+        boolean oneStep = !held && !wantsExit(ev);
         long r;
         try {
             r = oneStep ? replies.installAndAnswer(id, fd, cloexec) : replies.install(id, fd, cloexec);
@@ -335,14 +358,47 @@ final class Call {
     }
 
     private void exit(SyscallEvent enter, TaskMemory mem, long result) {
-        if (!points.wantsExit(enter.sysno())) {
-            return;
-        }
-        SyscallEvent ev = new SyscallEvent(enter.tid(), enter.sysno(), enter.arg1(), enter.arg2(), enter.arg3(),
-                enter.arg4(), enter.arg5(), enter.arg6(), true, result);
-        if (fire(ev, mem) == PointState.KILL) {
+        if (wantsExit(enter) && fire(exitOf(enter, result), mem) == PointState.KILL) {
             kill();
         }
+    }
+
+    /**
+     * Fires the exit points of {@code enter}, a point {@link #check} fired for one part of the
+     * call (connect's for one message of a sendmsg), with that part's {@code result}; the call's
+     * own exit fires when it is answered.
+     */
+    void checked(SyscallEvent enter, TaskMemory mem, long result) {
+        if (points.wantsExit(enter.sysno()) && fire(exitOf(enter, result), null, mem) == PointState.KILL) {
+            kill();
+        }
+    }
+
+    /**
+     * Fires the enter points of the call as the program made it, for a call whose other points
+     * fire per part ({@link #check}: a sendmsg's connect points, for each message with an address).
+     *
+     * @return as {@link #enter}: 0 when the call may proceed, else it has been answered
+     */
+    int enterAsMade() {
+        SyscallEvent ev = new SyscallEvent(n.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(), n.arg5(),
+                false, 0);
+        int fired = fire(ev, ev, Snapshot.NOTHING);
+        if (fired == 0) {
+            return 0;
+        }
+        if (fired == PointState.KILL) {
+            kill();
+            fail(ev, Snapshot.NOTHING, Errno.EPERM, false);
+            return Errno.EPERM;
+        }
+        fail(ev, Snapshot.NOTHING, fired, true);
+        return fired;
+    }
+
+    private static SyscallEvent exitOf(SyscallEvent enter, long result) {
+        return new SyscallEvent(enter.tid(), enter.sysno(), enter.arg1(), enter.arg2(), enter.arg3(), enter.arg4(),
+                enter.arg5(), enter.arg6(), true, result);
     }
 
     private void kill() {

@@ -70,12 +70,14 @@ public final class Emulator implements AutoCloseable {
 
         /**
          * Returns whether every call of syscall {@code nr} is emulated (or, for open_by_handle_at,
-         * refused); utimensat and futimesat are held by {@link #fragment} when they name a file.
+         * refused); utimensat and futimesat are held by {@link #fragment} when they name a file,
+         * sendto when it names an address.
          */
         public boolean covers(int nr) {
             return switch (nr) {
                 case Sysno.OPEN, Sysno.OPENAT, Sysno.OPENAT2, Sysno.CREAT, Sysno.OPEN_BY_HANDLE_AT -> opens;
-                case Sysno.CONNECT, Sysno.SENDTO, Sysno.SENDMSG, Sysno.SENDMMSG -> connects;
+                case Sysno.CONNECT, Sysno.SENDMSG, Sysno.SENDMMSG -> connects; // sendto: by its address
+                case Sysno.SENDTO -> false;
                 case Sysno.BIND -> binds || names || peersDecided; // a unix socket's path is a new name; a link
                 case Sysno.ACCEPT, Sysno.ACCEPT4 -> accepts;
                 case Sysno.TRUNCATE -> names;
@@ -90,12 +92,13 @@ public final class Emulator implements AutoCloseable {
 
         /**
          * Returns what the filter must hold beyond whole syscalls: utimensat and futimesat when they
-         * name a file, the setsockopt calls that may set a source route, and those and the socket()
-         * calls that make a raw socket take the program's IP header.
+         * name a file, sendto when it names an address, the setsockopt calls that may set a source
+         * route, and those and the socket() calls that make a raw socket take the program's IP header.
          */
         public Fragment fragment() {
             Fragment times = names ? FileTimes.FILTER_FRAGMENT : Fragment.EMPTY;
-            return peersDecided ? times.then(SourceRoutes.FILTER_FRAGMENT).then(RawHeaders.FILTER_FRAGMENT) : times;
+            Fragment held = connects ? times.then(AddressedSends.FILTER_FRAGMENT) : times;
+            return peersDecided ? held.then(SourceRoutes.FILTER_FRAGMENT).then(RawHeaders.FILTER_FRAGMENT) : held;
         }
     }
 
@@ -190,11 +193,11 @@ public final class Emulator implements AutoCloseable {
         if (n.nr() == Sysno.UTIMENSAT || n.nr() == Sysno.FUTIMESAT) {
             return effects.names() && FileTimes.namesAFile(n);
         }
-        if (!effects.covers(n.nr())) {
-            return false;
+        if (n.nr() == Sysno.SENDTO) {
+            // Without an address it reaches the peer the socket is connected to (checked at connect).
+            return effects.connects() && AddressedSends.held(n);
         }
-        // sendto without an address reaches the peer the socket is connected to (checked at connect).
-        return n.nr() != Sysno.SENDTO || n.arg4() != 0;
+        return effects.covers(n.nr());
     }
 
     /**

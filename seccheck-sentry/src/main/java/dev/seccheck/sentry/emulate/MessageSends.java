@@ -65,6 +65,9 @@ final class MessageSends {
         int count = many ? (int) Math.min(n.arg2() & 0xffffffffL, UIO_MAXIOV) : 1;
         long base = n.arg1();
         long sent = 0;
+        if (call.enterAsMade() != 0) {
+            return;
+        }
         for (int i = 0; i < count; i++) {
             long hdr = many ? base + (long) i * MMSGHDR_SIZE : base;
             SyscallEvent ev = new SyscallEvent(call.tid(), Sysno.CONNECT, fd, 0, 0, 0, 0, 0, false, 0);
@@ -86,6 +89,7 @@ final class MessageSends {
                 if (asMade) {
                     int verdict = m.name() == null ? 0 : call.check(ev, seen);
                     if (verdict != 0) {
+                        call.checked(ev, seen, -verdict);
                         finish(call, ev, sent, -verdict, many);
                         return;
                     }
@@ -108,11 +112,15 @@ final class MessageSends {
                 if (m.name() != null) {
                     int verdict = call.check(ev, seen);
                     if (verdict != 0) {
+                        call.checked(ev, seen, -verdict);
                         finish(call, ev, sent, -verdict, many);
                         return;
                     }
                 }
                 if (netlink && net.netlinkRefusal(call, protocol, m.data()) != null) {
+                    if (m.name() != null) {
+                        call.checked(ev, seen, -Errno.EPERM);
+                    }
                     finish(call, ev, sent, -Errno.EPERM, many);
                     return;
                 }
@@ -125,6 +133,9 @@ final class MessageSends {
                     }
                     r = -e.errno;
                 }
+            }
+            if (m.name() != null) {
+                call.checked(ev, seen, r); // connect's exit, with what this message's send returned
             }
             if (r < 0) {
                 finish(call, ev, sent, r, many);

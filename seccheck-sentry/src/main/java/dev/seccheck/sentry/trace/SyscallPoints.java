@@ -194,14 +194,14 @@ final class SyscallPoints implements EmulatedPoints {
      */
     int fire(Task task, SyscallEvent ev, TraceeAccess access) {
         TraceeAccess at = access.at(task.tid());
-        return fire(task, ev, at, at);
+        return fire(task, ev, ev, at, at);
     }
 
     /** Fires the points of a syscall whose arguments are read from {@code mem} (seccheck's copy when emulated). */
     @Override
-    public int fire(Task task, SyscallEvent ev, TaskMemory mem, FdPaths fds) {
+    public int fire(Task task, SyscallEvent ev, SyscallEvent made, TaskMemory mem, FdPaths fds) {
         int nr = ev.sysno();
-        if (nr < 0 || nr > Point.MAX_SYSNO) {
+        if (nr < 0 || nr > Point.MAX_SYSNO || (made != null && (made.sysno() < 0 || made.sysno() > Point.MAX_SYSNO))) {
             return 0;
         }
         if (!ev.exit() && ExecArguments.isExec(nr) && state.enabled(Point.EXECVE)) {
@@ -215,36 +215,55 @@ final class SyscallPoints implements EmulatedPoints {
         }
         DecodedSyscall atEnter = ev.exit() ? decodedAtEnter.remove(ev.tid()) : null;
         long now = TaskTable.nowNs();
-        SyscallType rawType = ev.exit() ? SyscallType.RAW_EXIT : SyscallType.RAW_ENTER;
-        if (state.syscallEnabled(rawType, nr)) {
-            Point p = catalog.pointForSyscall(rawType, nr).orElseThrow();
-            // The strings the registers point to, for sinks that print them (gVisor's message has only the registers).
-            CallStrings strings = (addr, max) -> {
-                try {
-                    return mem.readString(addr, max);
-                } catch (MemoryFault unreadable) {
-                    return null;
-                }
-            };
-            int verdict = ScopedValue.where(CallStrings.CURRENT, strings).call(() -> state.fire(p,
-                    fields -> SyscallDecoder.raw(ev, context.build(task, fields, now)),
-                    (sink, fields, msg) -> sink.rawSyscall(p, fields, msg)));
-            if (verdict != 0) {
-                return verdict;
-            }
+        if (made == null) {
+            return fireSchematized(task, ev, atEnter, mem, fds, now);
         }
+        if (ev.exit() && made != ev) {
+            // Nested as they were entered: the reported call's exit closes before the made one's.
+            int verdict = fireSchematized(task, ev, atEnter, mem, fds, now);
+            return verdict != 0 ? verdict : fireRaw(task, made, mem, now);
+        }
+        int verdict = fireRaw(task, made, mem, now);
+        return verdict != 0 ? verdict : fireSchematized(task, ev, atEnter, mem, fds, now);
+    }
+
+    /** Fires the raw points of {@code ev}: its registers, and the strings they point to for sinks that print them. */
+    private int fireRaw(Task task, SyscallEvent ev, TaskMemory mem, long now) {
+        SyscallType rawType = ev.exit() ? SyscallType.RAW_EXIT : SyscallType.RAW_ENTER;
+        int nr = ev.sysno();
+        if (!state.syscallEnabled(rawType, nr)) {
+            return 0;
+        }
+        Point p = catalog.pointForSyscall(rawType, nr).orElseThrow();
+        // The strings the registers point to, for sinks that print them (gVisor's message has only the registers).
+        CallStrings strings = (addr, max) -> {
+            try {
+                return mem.readString(addr, max);
+            } catch (MemoryFault unreadable) {
+                return null;
+            }
+        };
+        return ScopedValue.where(CallStrings.CURRENT, strings).call(() -> state.fire(p,
+                fields -> SyscallDecoder.raw(ev, context.build(task, fields, now)),
+                (sink, fields, msg) -> sink.rawSyscall(p, fields, msg)));
+    }
+
+    /** Fires the schematized points of {@code ev}, an exit completing {@code atEnter}, what its enter decoded (null: none). */
+    private int fireSchematized(Task task, SyscallEvent ev, DecodedSyscall atEnter, TaskMemory mem, FdPaths fds,
+            long now) {
+        int nr = ev.sysno();
         SyscallType type = ev.exit() ? SyscallType.EXIT : SyscallType.ENTER;
         Optional<SyscallSchema> schema = catalog.schema(nr);
-        if (schema.isPresent() && state.syscallEnabled(type, nr)) {
-            Point p = catalog.pointForSyscall(type, nr).orElseThrow();
-            return state.fire(p,
-                    fields -> atEnter != null
-                            ? SyscallDecoder.completeAtExit(schema.get(), atEnter, ev, context.build(task, fields, now),
-                                    fields, mem)
-                            : SyscallDecoder.schematized(schema.get(), ev, context.build(task, fields, now), fields, mem, fds),
-                    (sink, fields, decoded) -> deliver(sink, p, fields, decoded));
+        if (schema.isEmpty() || !state.syscallEnabled(type, nr)) {
+            return 0;
         }
-        return 0;
+        Point p = catalog.pointForSyscall(type, nr).orElseThrow();
+        return state.fire(p,
+                fields -> atEnter != null
+                        ? SyscallDecoder.completeAtExit(schema.get(), atEnter, ev, context.build(task, fields, now),
+                                fields, mem)
+                        : SyscallDecoder.schematized(schema.get(), ev, context.build(task, fields, now), fields, mem, fds),
+                (sink, fields, decoded) -> deliver(sink, p, fields, decoded));
     }
 
     /**

@@ -30,6 +30,8 @@ final class StraceFormat {
     private final TextOptions options;
     /** The task whose call line is open (no newline yet), or -1. */
     private long openTid = -1;
+    /** The name of the call whose line is open: an exit closes it only if it is that call's. */
+    private String openName;
     private final Map<Long, Long> enteredAt = new HashMap<>();
 
     StraceFormat(TextOptions options) {
@@ -52,6 +54,7 @@ final class StraceFormat {
         boolean written = out.part(StraceLine.call(prefix(new StringBuilder(128), c), display(name), msg,
                 options.stringLimit()));
         openTid = tid;
+        openName = name;
         if (options.durations()) {
             enteredAt.put(tid, System.nanoTime());
         }
@@ -66,7 +69,7 @@ final class StraceFormat {
         ContextData c = context(msg);
         long tid = tid(c);
         String duration = duration(tid);
-        if (joined && openTid == tid && tid != -1) {
+        if (joined && openTid == tid && tid != -1 && name.equals(openName)) {
             openTid = -1;
             return out.line(StraceLine.result(new StringBuilder(48), display(name), exit).append(duration));
         }
