@@ -83,6 +83,27 @@ class TraceFlagsTest {
         assertThat(victim).doesNotExist();
     }
 
+    /**
+     * A call the kernel makes as the program made it once its enter points allowed it (an O_PATH
+     * open, a netlink bind) has no exit seccheck sees: its line ends at once with an unknown
+     * result, as strace's does for a call whose exit it does not trace. Before, the line was left
+     * open for good and ended "<unfinished ...>" at the next one.
+     */
+    @Test
+    void aCallTheKernelMakesAsMadeEndsItsLineWithAnUnknownResult() throws Exception {
+        Path log = tmp.resolve("asmade.txt");
+        assertThat(run("-e", "openat,bind", "-o", log.toString(), "--", "/usr/bin/python3", "-c",
+                "import os, socket\n"
+                        + "os.open('/etc', os.O_PATH)\n"
+                        + "socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0).bind((0, 0))\n"
+                        + "os.open('/etc/hostname', os.O_RDONLY)\n")).isZero();
+        String text = Files.readString(log);
+        assertThat(text).contains("openat(AT_FDCWD, \"/etc\", O_RDONLY|O_CLOEXEC|O_PATH) = ?\n")
+                .containsPattern("bind\\(\\d+, \\{sa_family=AF_NETLINK\\}, 12\\) = \\?\n")
+                .containsPattern("openat\\(AT_FDCWD, \"/etc/hostname\", O_RDONLY\\|O_CLOEXEC\\) = \\d+\n")
+                .doesNotContain("unfinished");
+    }
+
     @Test
     void printConfigWithSummaryShowsBothSinksSelectingAlike() {
         assertThat(run("--print-config", "--summary", "--format", "json", "--pid", "42", "-e", "%process")).isZero();

@@ -140,6 +140,24 @@ class TextAndNullSinkTest {
                 "42 cat <... openat resumed>) = 3");
     }
 
+    /** An enter whose exit will not be seen (the kernel makes the call as made) is a whole line at once. */
+    @Test
+    void anEnterWhoseExitIsUnseenIsAWholeLine() throws Exception {
+        Path out = dir.resolve("trace.txt");
+        create("""
+                {"name": "t", "points": [
+                   {"name": "syscall/openat/enter", "context_fields": ["group_id", "thread_id", "process_name"]},
+                   {"name": "syscall/openat/exit", "context_fields": ["group_id", "thread_id", "process_name"]}],
+                 "sinks": [{"name": "text", "config": {"path": "%s"}}]}""".formatted(out));
+        ScopedValue.where(dev.seccheck.sink.ExitUnseen.CURRENT, true).run(() -> fireOpen(OPENAT, open(42, "/etc", null)));
+        fireOpen(OPENAT, open(42, "/x", null));
+        fireOpen(OPENAT_EXIT, open(42, "/x", Exit.newBuilder().setResult(4).build()));
+        manager.delete("t");
+        assertThat(Files.readAllLines(out, StandardCharsets.UTF_8)).containsExactly(
+                "42 cat openat(AT_FDCWD, \"/etc\", O_RDONLY|O_CLOEXEC) = ?",
+                "42 cat openat(AT_FDCWD, \"/x\", O_RDONLY|O_CLOEXEC) = 4");
+    }
+
     /**
      * A policy alert written to the stream a call line is open on ends that line first, as another
      * call's line does; before, the alert landed in the middle of the call line.

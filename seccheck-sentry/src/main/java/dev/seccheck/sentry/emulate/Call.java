@@ -11,8 +11,9 @@ import dev.seccheck.sentry.syscalls.FdPaths;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.TaskMemory;
 import dev.seccheck.sentry.task.Task;
-import dev.seccheck.sink.ReachedFile;
+import dev.seccheck.sink.ExitUnseen;
 import dev.seccheck.sink.NameChange;
+import dev.seccheck.sink.ReachedFile;
 import dev.seccheck.state.PointState;
 
 /**
@@ -37,6 +38,8 @@ final class Call {
     private final Handover elsewhere;
     /** The file an open reached, for the sinks while its points fire; null for other calls. */
     private ReachedFile reached;
+    /** Whether the kernel makes the call once its enter points allow it ({@link #madeByTheKernel}). */
+    private boolean unseen;
 
     /** What is left of a call moved to a pool thread, run there with that thread's open emulation. */
     interface Rest {
@@ -114,10 +117,24 @@ final class Call {
     }
 
     private int fire(SyscallEvent ev, SyscallEvent made, TaskMemory mem) {
+        if (unseen && !ev.exit()) {
+            ScopedValue.Carrier bound = ScopedValue.where(ExitUnseen.CURRENT, true);
+            return (reached == null ? bound : bound.where(ReachedFile.CURRENT, reached))
+                    .call(() -> points.fire(task, ev, made, mem, fds));
+        }
         if (reached == null) {
             return points.fire(task, ev, made, mem, fds);
         }
         return ScopedValue.where(ReachedFile.CURRENT, reached).call(() -> points.fire(task, ev, made, mem, fds));
+    }
+
+    /**
+     * Says, before its enter points fire, that once they allow the call the kernel makes it as the
+     * program made it ({@link #allowAsMade}): its exit points will not fire, which the sinks are
+     * told while its enter points fire ({@link ExitUnseen}).
+     */
+    void madeByTheKernel() {
+        unseen = true;
     }
 
     /**
@@ -380,7 +397,7 @@ final class Call {
      *
      * @return as {@link #enter}: 0 when the call may proceed, else it has been answered
      */
-    int enterAsMade() {
+    int enterMade() {
         SyscallEvent ev = new SyscallEvent(n.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(), n.arg5(),
                 false, 0);
         int fired = fire(ev, ev, Snapshot.NOTHING);

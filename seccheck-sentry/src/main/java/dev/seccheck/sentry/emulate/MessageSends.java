@@ -65,7 +65,10 @@ final class MessageSends {
         int count = many ? (int) Math.min(n.arg2() & 0xffffffffL, UIO_MAXIOV) : 1;
         long base = n.arg1();
         long sent = 0;
-        if (call.enterAsMade() != 0) {
+        if (asMade) {
+            call.madeByTheKernel(); // the messages are decided, then sent by the kernel as made
+        }
+        if (call.enterMade() != 0) {
             return;
         }
         for (int i = 0; i < count; i++) {

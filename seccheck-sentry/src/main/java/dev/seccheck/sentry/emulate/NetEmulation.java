@@ -201,10 +201,14 @@ final class NetEmulation {
     private void rawSocket(Call call) {
         SeccompNotification n = call.notification();
         SyscallEvent ev = new SyscallEvent(call.tid(), Sysno.SOCKET, n.arg0(), n.arg1(), n.arg2(), 0, 0, 0, false, 0);
+        boolean asMade = !RawHeaders.raw(n.arg1());
+        if (asMade) {
+            call.madeByTheKernel();
+        }
         if (call.enter(ev, Snapshot.NOTHING) != 0) {
             return;
         }
-        if (!RawHeaders.raw(n.arg1())) {
+        if (asMade) {
             call.allowAsMade();
             return;
         }
@@ -270,6 +274,7 @@ final class NetEmulation {
             // Held only to see its family: bound by the kernel, a unix socket keeps the whole name
             // the program gave (bound by seccheck, its last component), and no other task can put
             // another socket under the number meanwhile.
+            call.madeByTheKernel();
             if (call.enter(ev, seen) == 0) {
                 call.allowAsMade();
             }
@@ -359,6 +364,7 @@ final class NetEmulation {
             call.fail(ev, seen, Errno.EINVAL);
             return;
         }
+        call.madeByTheKernel();
         if (call.enter(ev, seen) == 0) {
             call.allowAsMade();
         }

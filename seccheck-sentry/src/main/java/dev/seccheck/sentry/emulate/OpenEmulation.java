@@ -366,6 +366,9 @@ final class OpenEmulation {
     private boolean decideAndOpen(Call call, SyscallEvent ev, Args a, String given, int found, Optional<String> name,
             PathWalk.Located at, Optional<String> mine) {
         Snapshot seen = seen(a, name, given);
+        if ((a.flags() & O_PATH) != 0 && found >= 0 && mine.isEmpty()) {
+            call.madeByTheKernel(); // below
+        }
         if (call.enter(ev, seen) != 0) {
             return false;
         }

@@ -9,6 +9,7 @@ import dev.seccheck.points.SyscallType;
 import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.syscall.Exit;
+import dev.seccheck.sink.ExitUnseen;
 import dev.seccheck.sink.PointSink;
 import dev.seccheck.sink.Selection;
 import java.io.PrintStream;
@@ -70,7 +71,9 @@ public final class SummarySink implements PointSink {
         synchronized (this) {
             if (!t.isExit()) {
                 count(name, msg);
-                enteredAt.put(tid, now);
+                if (!ExitUnseen.now()) {
+                    enteredAt.put(tid, now); // else no exit comes to take it
+                }
                 return;
             }
             boolean counted = joined.get(Point.syscallId(t.isRaw() ? SyscallType.RAW_ENTER : SyscallType.ENTER, point.sysno()));

@@ -10,6 +10,7 @@ import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.syscall.Exit;
 import dev.seccheck.sink.Destination;
 import dev.seccheck.sink.DropNotices;
+import dev.seccheck.sink.ExitUnseen;
 import dev.seccheck.sink.OnDrop;
 import dev.seccheck.sink.PointSink;
 import dev.seccheck.sink.SecurityCheckException;
@@ -132,7 +133,8 @@ public final class TextSink implements PointSink {
         String name = syscallName(point);
         SyscallType t = point.syscallType();
         if (!t.isExit()) {
-            if (joined.get(point.id())) {
+            // A call whose exit will not be seen (the kernel makes it as made) is shown whole now.
+            if (joined.get(point.id()) && !ExitUnseen.now()) {
                 synchronized (this) {
                     return strace.enter(out, name, msg);
                 }
