@@ -104,6 +104,37 @@ class TraceFlagsTest {
                 .doesNotContain("unfinished");
     }
 
+    /**
+     * A send that names an address fires connect's points, openat2 openat's: each line names the
+     * call the program made, and --summary counts it there, as strace -c does. Before, they read
+     * connect(...) = 5 and openat(...), and -c counted four connects and three openats.
+     */
+    @Test
+    void aCallReportedAtAnothersPointsIsNamedAndCountedAsTheCallMade() throws Exception {
+        Path program = CPrograms.compile("../seccheck-sentry/src/test/c/sends.c", tmp);
+        Path file = Files.writeString(tmp.resolve("opened"), "x");
+        Path log = tmp.resolve("sends.txt");
+        try (java.net.DatagramSocket peer = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            String port = Integer.toString(peer.getLocalPort());
+            String at = "{sa_family=AF_INET, sin_port=htons(" + port + "), sin_addr=inet_addr(\"127.0.0.1\")}";
+            assertThat(run("-e", "connect,openat", "-o", log.toString(), "--", program.toString(), port,
+                    file.toString())).isZero();
+            assertThat(Files.readString(log)).contains("sendto(3, ..., " + at + ", 16) = 5\n")
+                    .contains("sendmsg(3, {msg_name=" + at + ", msg_namelen=16, ...}, ...) = 5\n")
+                    .contains("connect(3, " + at + ", 16) = 0\n")
+                    .containsPattern("openat2\\(AT_FDCWD, \"" + file + "\", O_RDONLY\\|O_CLOEXEC\\) = \\d+\n");
+            Path table = tmp.resolve("table.txt");
+            String traced = "trace=sendto,sendmsg,sendmmsg,connect,openat2";
+            assertThat(run("-c", "-e", traced, "-o", table.toString(), "--", program.toString(), port, file.toString()))
+                    .isZero();
+            List<String> rows = Files.readAllLines(table);
+            for (String call : List.of("sendto 2", "sendmsg 1", "sendmmsg 1", "connect 1", "openat2 1")) {
+                String[] c = call.split(" ");
+                assertThat(rows).as(call).anyMatch(l -> l.matches(" *[\\d.]+ +[\\d.]+ +\\d+ +" + c[1] + " +" + c[0]));
+            }
+        }
+    }
+
     @Test
     void printConfigWithSummaryShowsBothSinksSelectingAlike() {
         assertThat(run("--print-config", "--summary", "--format", "json", "--pid", "42", "-e", "%process")).isZero();

@@ -98,8 +98,7 @@ public final class StraceLine {
                     sb.append(", ").append(e.getFlags());
                 }
             }
-            case Connect c -> sb.append(c.getFd()).append(", ").append(sockaddr(c.getAddress(), limit))
-                    .append(", ").append(c.getAddress().size());
+            case Connect c -> peer(sb, name, c, limit);
             case Bind b -> sb.append(b.getFd()).append(", ").append(sockaddr(b.getAddress(), limit))
                     .append(", ").append(b.getAddress().size());
             case Listen l -> sb.append(l.getFd()).append(", ").append(l.getBacklog());
@@ -146,6 +145,21 @@ public final class StraceLine {
         sb.append(", ").append(Flags.open(o.getFlags()));
         if (Flags.openTakesMode(o.getFlags())) {
             sb.append(", ").append(Flags.mode(o.getMode()));
+        }
+    }
+
+    /**
+     * A connect, or a send that named an address and is reported at connect's points: the message
+     * has the descriptor and the address only, so a send's data and flags show as {@code ...}.
+     */
+    private static void peer(StringBuilder sb, String name, Connect c, int limit) {
+        String address = sockaddr(c.getAddress(), limit);
+        sb.append(c.getFd()).append(", ");
+        switch (name) {
+            case "sendto" -> sb.append("..., ").append(address).append(", ").append(c.getAddress().size());
+            case "sendmsg", "sendmmsg" -> sb.append("{msg_name=").append(address).append(", msg_namelen=")
+                    .append(c.getAddress().size()).append(", ...}, ...");
+            default -> sb.append(address).append(", ").append(c.getAddress().size());
         }
     }
 

@@ -140,6 +140,56 @@ class TextAndNullSinkTest {
                 "42 cat <... openat resumed>) = 3");
     }
 
+    private static final Point CONNECT = Catalog.standard().byName("syscall/connect/enter").orElseThrow().point();
+    private static final Point CONNECT_EXIT = Catalog.standard().byName("syscall/connect/exit").orElseThrow().point();
+
+    /** Fires connect's enter and exit for a sendto of 5 bytes to 127.0.0.1:9, as the sentry reports it. */
+    private void fireSendtoAtConnectsPoints() {
+        byte[] sin = {2, 0, 0, 9, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0};
+        var context = dev.seccheck.proto.common.ContextData.newBuilder().setThreadGroupId(42).setThreadId(42)
+                .setProcessName("cat");
+        dev.seccheck.proto.syscall.Connect enter = dev.seccheck.proto.syscall.Connect.newBuilder().setSysno(42).setFd(3)
+                .setAddress(com.google.protobuf.ByteString.copyFrom(sin)).setContextData(context).build();
+        dev.seccheck.proto.syscall.Connect exit = enter.toBuilder().setExit(Exit.newBuilder().setResult(5)).build();
+        ScopedValue.where(dev.seccheck.sink.MadeCall.CURRENT, 44).run(() -> {
+            for (var fired : List.of(java.util.Map.entry(CONNECT, enter), java.util.Map.entry(CONNECT_EXIT, exit))) {
+                state.fire(fired.getKey(), f -> fired.getValue(), (sink, f, m) -> sink.syscall(fired.getKey(), f,
+                        dev.seccheck.proto.common.MessageType.MESSAGE_SYSCALL_CONNECT, m));
+            }
+        });
+    }
+
+    /**
+     * A sendto with an address fires connect's points (they decide on the peer); the line names
+     * the call made, and the summary counts it as a sendto, unless the session has sendto's own
+     * points, which count it themselves (as strace -c counts it once).
+     */
+    @Test
+    void aSendReportedAtConnectsPointsIsNamedAndCountedAsTheSendItIs() throws Exception {
+        Path lines = dir.resolve("trace.txt");
+        Path counted = dir.resolve("summary.txt");
+        Path countedWithRaw = dir.resolve("summary-raw.txt");
+        String points = """
+                {"name": "syscall/connect/enter", "context_fields": ["group_id", "thread_id", "process_name"]},
+                {"name": "syscall/connect/exit", "context_fields": ["group_id", "thread_id", "process_name"]}""";
+        create("""
+                {"name": "t", "points": [%s],
+                 "sinks": [{"name": "text", "config": {"path": "%s"}}, {"name": "summary", "config": {"path": "%s"}}]}"""
+                .formatted(points, lines, counted));
+        create("""
+                {"name": "r", "points": [%s, {"name": "syscall/sysno/44/enter"}, {"name": "syscall/sysno/44/exit"}],
+                 "sinks": [{"name": "summary", "config": {"path": "%s"}}]}""".formatted(points, countedWithRaw));
+        fireSendtoAtConnectsPoints();
+        manager.delete("t");
+        manager.delete("r");
+        assertThat(Files.readAllLines(lines, StandardCharsets.UTF_8)).containsExactly(
+                "42 cat sendto(3, ..., {sa_family=AF_INET, sin_port=htons(9), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = 5");
+        assertThat(Files.readAllLines(counted, StandardCharsets.UTF_8))
+                .anyMatch(l -> l.matches(" *[\\d.]+ +[\\d.]+ +\\d+ +1 +sendto")).noneMatch(l -> l.endsWith(" connect"));
+        assertThat(Files.readAllLines(countedWithRaw, StandardCharsets.UTF_8))
+                .noneMatch(l -> l.endsWith(" sendto") || l.endsWith(" connect"));
+    }
+
     /** An enter whose exit will not be seen (the kernel makes the call as made) is a whole line at once. */
     @Test
     void anEnterWhoseExitIsUnseenIsAWholeLine() throws Exception {

@@ -113,19 +113,21 @@ final class Call {
 
     /** Fires the points of {@code ev}, with the raw points of the call as made ({@link #made}). */
     private int fire(SyscallEvent ev, TaskMemory mem) {
-        return fire(ev, made(ev), mem);
+        return fire(ev, true, mem);
     }
 
-    private int fire(SyscallEvent ev, SyscallEvent made, TaskMemory mem) {
+    /** Fires the points of {@code ev}; those of the call as made too unless {@code raw} is false. */
+    private int fire(SyscallEvent ev, boolean raw, TaskMemory mem) {
+        SyscallEvent made = made(ev);
         if (unseen && !ev.exit()) {
             ScopedValue.Carrier bound = ScopedValue.where(ExitUnseen.CURRENT, true);
             return (reached == null ? bound : bound.where(ReachedFile.CURRENT, reached))
-                    .call(() -> points.fire(task, ev, made, mem, fds));
+                    .call(() -> points.fire(task, ev, made, raw, mem, fds));
         }
         if (reached == null) {
-            return points.fire(task, ev, made, mem, fds);
+            return points.fire(task, ev, made, raw, mem, fds);
         }
-        return ScopedValue.where(ReachedFile.CURRENT, reached).call(() -> points.fire(task, ev, made, mem, fds));
+        return ScopedValue.where(ReachedFile.CURRENT, reached).call(() -> points.fire(task, ev, made, raw, mem, fds));
     }
 
     /**
@@ -254,7 +256,7 @@ final class Call {
      * @return 0 when allowed, else the errno the sinks chose
      */
     int check(SyscallEvent ev, TaskMemory mem) {
-        int fired = fire(ev, null, mem);
+        int fired = fire(ev, false, mem);
         if (fired == PointState.KILL) {
             kill();
             return Errno.EPERM;
@@ -386,7 +388,7 @@ final class Call {
      * own exit fires when it is answered.
      */
     void checked(SyscallEvent enter, TaskMemory mem, long result) {
-        if (points.wantsExit(enter.sysno()) && fire(exitOf(enter, result), null, mem) == PointState.KILL) {
+        if (points.wantsExit(enter.sysno()) && fire(exitOf(enter, result), false, mem) == PointState.KILL) {
             kill();
         }
     }
@@ -400,7 +402,7 @@ final class Call {
     int enterMade() {
         SyscallEvent ev = new SyscallEvent(n.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(), n.arg5(),
                 false, 0);
-        int fired = fire(ev, ev, Snapshot.NOTHING);
+        int fired = fire(ev, true, Snapshot.NOTHING);
         if (fired == 0) {
             return 0;
         }

@@ -17,13 +17,15 @@ public interface EmulatedPoints {
      * ({@code syscall/sysno/N}, the registers) of {@code made}, the syscall as the program made
      * it. The two differ for a call reported under another syscall's points (a send with an
      * address under connect's, openat2 under openat's): each subscriber then sees the call it asked
-     * for. At an exit the schematized points fire first, so that each call's lines close in turn.
+     * for, and the schematized points fire with {@link dev.seccheck.sink.MadeCall} bound. At an
+     * exit the schematized points fire first, so that each call's lines close in turn.
      *
-     * @param made {@code ev} when reported as made; null for an extra point of a call whose own
-     *     points fire apart (connect's for each message of a sendmsg)
+     * @param made {@code ev} when reported as made
+     * @param raw false for an extra point of a call whose own raw points fire apart (connect's for
+     *     each message of a sendmsg)
      * @return 0, an errno from a denying sink, or {@code PointState.KILL}
      */
-    int fire(Task task, SyscallEvent ev, SyscallEvent made, TaskMemory mem, FdPaths fds);
+    int fire(Task task, SyscallEvent ev, SyscallEvent made, boolean raw, TaskMemory mem, FdPaths fds);
 
     /**
      * Asks the sinks deciding on opening files whether they refuse {@code change}

@@ -367,7 +367,7 @@ final class OpenEmulation {
             PathWalk.Located at, Optional<String> mine) {
         Snapshot seen = seen(a, name, given);
         if ((a.flags() & O_PATH) != 0 && found >= 0 && mine.isEmpty()) {
-            call.madeByTheKernel(); // below
+            call.madeByTheKernel(); // an O_PATH open the kernel makes itself (below)
         }
         if (call.enter(ev, seen) != 0) {
             return false;

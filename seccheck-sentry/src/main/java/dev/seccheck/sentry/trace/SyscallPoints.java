@@ -23,6 +23,7 @@ import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
 import dev.seccheck.sink.CallStrings;
 import dev.seccheck.sink.NameChange;
+import dev.seccheck.sink.MadeCall;
 import dev.seccheck.state.PointState;
 import java.util.ArrayList;
 import java.util.List;
@@ -194,14 +195,14 @@ final class SyscallPoints implements EmulatedPoints {
      */
     int fire(Task task, SyscallEvent ev, TraceeAccess access) {
         TraceeAccess at = access.at(task.tid());
-        return fire(task, ev, ev, at, at);
+        return fire(task, ev, ev, true, at, at);
     }
 
     /** Fires the points of a syscall whose arguments are read from {@code mem} (seccheck's copy when emulated). */
     @Override
-    public int fire(Task task, SyscallEvent ev, SyscallEvent made, TaskMemory mem, FdPaths fds) {
+    public int fire(Task task, SyscallEvent ev, SyscallEvent made, boolean raw, TaskMemory mem, FdPaths fds) {
         int nr = ev.sysno();
-        if (nr < 0 || nr > Point.MAX_SYSNO || (made != null && (made.sysno() < 0 || made.sysno() > Point.MAX_SYSNO))) {
+        if (nr < 0 || nr > Point.MAX_SYSNO || made.sysno() < 0 || made.sysno() > Point.MAX_SYSNO) {
             return 0;
         }
         if (!ev.exit() && ExecArguments.isExec(nr) && state.enabled(Point.EXECVE)) {
@@ -215,16 +216,19 @@ final class SyscallPoints implements EmulatedPoints {
         }
         DecodedSyscall atEnter = ev.exit() ? decodedAtEnter.remove(ev.tid()) : null;
         long now = TaskTable.nowNs();
-        if (made == null) {
-            return fireSchematized(task, ev, atEnter, mem, fds, now);
+        // A call with no schematized point of its own (sendto, sendmsg, sendmmsg, openat2) is named
+        // to the sinks while the points it is reported under fire; a bind checked at connect's is not.
+        int named = made.sysno() == nr || catalog.schema(made.sysno()).isPresent() ? -1 : made.sysno();
+        if (!raw) {
+            return fireSchematized(task, ev, named, atEnter, mem, fds, now);
         }
-        if (ev.exit() && made != ev) {
+        if (ev.exit() && made.sysno() != nr) {
             // Nested as they were entered: the reported call's exit closes before the made one's.
-            int verdict = fireSchematized(task, ev, atEnter, mem, fds, now);
+            int verdict = fireSchematized(task, ev, named, atEnter, mem, fds, now);
             return verdict != 0 ? verdict : fireRaw(task, made, mem, now);
         }
         int verdict = fireRaw(task, made, mem, now);
-        return verdict != 0 ? verdict : fireSchematized(task, ev, atEnter, mem, fds, now);
+        return verdict != 0 ? verdict : fireSchematized(task, ev, named, atEnter, mem, fds, now);
     }
 
     /** Fires the raw points of {@code ev}: its registers, and the strings they point to for sinks that print them. */
@@ -248,14 +252,22 @@ final class SyscallPoints implements EmulatedPoints {
                 (sink, fields, msg) -> sink.rawSyscall(p, fields, msg)));
     }
 
-    /** Fires the schematized points of {@code ev}, an exit completing {@code atEnter}, what its enter decoded (null: none). */
-    private int fireSchematized(Task task, SyscallEvent ev, DecodedSyscall atEnter, TaskMemory mem, FdPaths fds,
-            long now) {
+    /**
+     * Fires the schematized points of {@code ev}, an exit completing {@code atEnter}, what its
+     * enter decoded (null: none); {@code made} is the syscall the program made when these points
+     * report another (bound as {@link MadeCall} meanwhile), else -1.
+     */
+    private int fireSchematized(Task task, SyscallEvent ev, int made, DecodedSyscall atEnter, TaskMemory mem,
+            FdPaths fds, long now) {
         int nr = ev.sysno();
         SyscallType type = ev.exit() ? SyscallType.EXIT : SyscallType.ENTER;
         Optional<SyscallSchema> schema = catalog.schema(nr);
         if (schema.isEmpty() || !state.syscallEnabled(type, nr)) {
             return 0;
+        }
+        if (made >= 0) {
+            return ScopedValue.where(MadeCall.CURRENT, made)
+                    .call(() -> fireSchematized(task, ev, -1, atEnter, mem, fds, now));
         }
         Point p = catalog.pointForSyscall(type, nr).orElseThrow();
         return state.fire(p,

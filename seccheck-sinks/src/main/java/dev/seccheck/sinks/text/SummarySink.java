@@ -10,6 +10,7 @@ import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.syscall.Exit;
 import dev.seccheck.sink.ExitUnseen;
+import dev.seccheck.sink.MadeCall;
 import dev.seccheck.sink.PointSink;
 import dev.seccheck.sink.Selection;
 import java.io.PrintStream;
@@ -41,17 +42,22 @@ public final class SummarySink implements PointSink {
     private final PrintStream out;
     private final boolean ownsStream;
     private final BitSet joined;
+    private final BitSet enabled;
     private final Selection only;
     private final Map<String, Row> bySyscall = new HashMap<>();
     private final Map<String, Row> byProcess = new LinkedHashMap<>();
     private final Map<Long, Long> enteredAt = new HashMap<>();
 
-    /** Creates a summary of the points {@code only} keeps, written to {@code out} at stop; {@code joined} as {@link TextSink}'s. */
-    public SummarySink(PrintStream out, boolean ownsStream, BitSet joined, Selection only) {
+    /**
+     * Creates a summary of the points {@code only} keeps, written to {@code out} at stop;
+     * {@code joined} as {@link TextSink}'s, {@code enabled} the ids of the session's points.
+     */
+    public SummarySink(PrintStream out, boolean ownsStream, BitSet joined, BitSet enabled, Selection only) {
         this.only = only;
         this.out = out;
         this.ownsStream = ownsStream;
         this.joined = joined;
+        this.enabled = enabled;
     }
 
     @Override
@@ -65,7 +71,12 @@ public final class SummarySink implements PointSink {
             return;
         }
         long now = System.nanoTime();
-        String name = StraceFormat.display(TextSink.syscallName(point));
+        int made = point.syscallType().isRaw() ? -1 : MadeCall.current();
+        if (made >= 0 && (enabled.get(Point.syscallId(SyscallType.RAW_ENTER, made))
+                || enabled.get(Point.syscallId(SyscallType.RAW_EXIT, made)))) {
+            return; // a call reported at another's points (a sendto at connect's), counted at its own
+        }
+        String name = StraceFormat.display(TextSink.callName(point));
         SyscallType t = point.syscallType();
         long tid = StraceFormat.tid(msg);
         synchronized (this) {

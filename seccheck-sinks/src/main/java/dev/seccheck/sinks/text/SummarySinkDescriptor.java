@@ -19,7 +19,8 @@ import java.util.List;
 public final class SummarySinkDescriptor implements WritingSinkDescriptor<SummarySinkDescriptor.Target> {
 
     /** Target is where the summary goes and which calls are counted at their enter point. */
-    public record Target(Destination destination, BitSet joined, Selection only) implements WritingSinkDescriptor.Config {}
+    public record Target(Destination destination, BitSet joined, BitSet enabled, Selection only)
+            implements WritingSinkDescriptor.Config {}
 
     /** The keys: where the tables go, and the text sink's selection keys. */
     private static final List<ConfigKey> KEYS = List.of(
@@ -39,11 +40,12 @@ public final class SummarySinkDescriptor implements WritingSinkDescriptor<Summar
     @Override
     public Target validate(SinkConfig config, List<PointReq> sessionPoints) throws SinkException {
         requireKnownKeys(config);
-        return new Target(Destination.from(config, null), TextSinkDescriptor.joined(sessionPoints), TextOptions.selection(config));
+        return new Target(Destination.from(config, null), TextSinkDescriptor.joined(sessionPoints),
+                TextSinkDescriptor.enabled(sessionPoints), TextOptions.selection(config));
     }
 
     @Override
     public Sink create(Target target, Destination.Stream out) {
-        return new SummarySink(out.out(), out.owned(), target.joined(), target.only());
+        return new SummarySink(out.out(), out.owned(), target.joined(), target.enabled(), target.only());
     }
 }

@@ -1,6 +1,7 @@
 package dev.seccheck.sinks.text;
 
 import com.google.protobuf.Message;
+import dev.seccheck.abi.Sysno;
 import dev.seccheck.fields.FieldSet;
 import dev.seccheck.format.JsonLine;
 import dev.seccheck.format.MessageText;
@@ -11,6 +12,7 @@ import dev.seccheck.proto.syscall.Exit;
 import dev.seccheck.sink.Destination;
 import dev.seccheck.sink.DropNotices;
 import dev.seccheck.sink.ExitUnseen;
+import dev.seccheck.sink.MadeCall;
 import dev.seccheck.sink.OnDrop;
 import dev.seccheck.sink.PointSink;
 import dev.seccheck.sink.SecurityCheckException;
@@ -130,7 +132,7 @@ public final class TextSink implements PointSink {
                 return out.line(line);
             }
         }
-        String name = syscallName(point);
+        String name = callName(point);
         SyscallType t = point.syscallType();
         if (!t.isExit()) {
             // A call whose exit will not be seen (the kernel makes it as made) is shown whole now.
@@ -179,6 +181,15 @@ public final class TextSink implements PointSink {
     }
 
     /** Returns {@code openat} for {@code syscall/openat/enter}, {@code sysno/39} for {@code syscall/sysno/39/exit}. */
+    /**
+     * The name a syscall point's line shows: the call the program made when the point reports
+     * another ({@link MadeCall}: a sendto at connect's points), else the point's syscall.
+     */
+    static String callName(Point point) {
+        int made = point.syscallType().isRaw() ? -1 : MadeCall.current();
+        return made >= 0 ? Sysno.name(made) : syscallName(point);
+    }
+
     static String syscallName(Point point) {
         String name = point.name();
         return name.substring("syscall/".length(), name.lastIndexOf('/'));

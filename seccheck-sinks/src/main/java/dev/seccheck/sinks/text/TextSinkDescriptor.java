@@ -57,12 +57,18 @@ public final class TextSinkDescriptor implements WritingSinkDescriptor<TextSinkD
                 target.destination().name());
     }
 
-    /** Returns the ids of the enter points whose exit the session enables too: their calls print as one line. */
-    static BitSet joined(List<PointReq> points) {
+    /** Returns the ids of the session's points. */
+    static BitSet enabled(List<PointReq> points) {
         BitSet enabled = new BitSet();
         for (PointReq r : points) {
             enabled.set(r.point().id());
         }
+        return enabled;
+    }
+
+    /** Returns the ids of the enter points whose exit the session enables too: their calls print as one line. */
+    static BitSet joined(List<PointReq> points) {
+        BitSet enabled = enabled(points);
         BitSet joined = new BitSet();
         for (PointReq r : points) {
             Point p = r.point();
