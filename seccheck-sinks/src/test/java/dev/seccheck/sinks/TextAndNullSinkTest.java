@@ -80,14 +80,19 @@ class TextAndNullSinkTest {
                 dev.seccheck.proto.common.MessageType.MESSAGE_SYSCALL_OPEN, m));
     }
 
-    @Test
-    void straceFormatJoinsEnterAndExitAndMarksInterleavedCalls() throws Exception {
-        Path out = dir.resolve("trace.txt");
+    /** Creates session "t": openat's enter and exit, with the context the lines show, to the text sink writing {@code out}. */
+    private void createOpenatLines(Path out) throws SessionException {
         create("""
                 {"name": "t", "points": [
                    {"name": "syscall/openat/enter", "context_fields": ["group_id", "thread_id", "process_name"]},
                    {"name": "syscall/openat/exit", "context_fields": ["group_id", "thread_id", "process_name"]}],
                  "sinks": [{"name": "text", "config": {"path": "%s"}}]}""".formatted(out));
+    }
+
+    @Test
+    void straceFormatJoinsEnterAndExitAndMarksInterleavedCalls() throws Exception {
+        Path out = dir.resolve("trace.txt");
+        createOpenatLines(out);
         fireOpen(OPENAT, open(42, "/etc/hostname", null));
         fireOpen(OPENAT_EXIT, open(42, "/etc/hostname", Exit.newBuilder().setResult(3).build()));
         fireOpen(OPENAT, open(42, "/nope", null));
@@ -194,11 +199,7 @@ class TextAndNullSinkTest {
     @Test
     void anEnterWhoseExitIsUnseenIsAWholeLine() throws Exception {
         Path out = dir.resolve("trace.txt");
-        create("""
-                {"name": "t", "points": [
-                   {"name": "syscall/openat/enter", "context_fields": ["group_id", "thread_id", "process_name"]},
-                   {"name": "syscall/openat/exit", "context_fields": ["group_id", "thread_id", "process_name"]}],
-                 "sinks": [{"name": "text", "config": {"path": "%s"}}]}""".formatted(out));
+        createOpenatLines(out);
         ScopedValue.where(dev.seccheck.sink.ExitUnseen.CURRENT, true).run(() -> fireOpen(OPENAT, open(42, "/etc", null)));
         fireOpen(OPENAT, open(42, "/x", null));
         fireOpen(OPENAT_EXIT, open(42, "/x", Exit.newBuilder().setResult(4).build()));
