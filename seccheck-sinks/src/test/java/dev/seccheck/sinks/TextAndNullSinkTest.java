@@ -195,6 +195,20 @@ class TextAndNullSinkTest {
                 .noneMatch(l -> l.endsWith(" sendto") || l.endsWith(" connect"));
     }
 
+    /** In JSON the point stays connect's, and the call made is named beside it. */
+    @Test
+    void aSendReportedAtConnectsPointsIsNamedInJson() throws Exception {
+        Path lines = dir.resolve("trace.jsonl");
+        create("""
+                {"name": "t", "points": [{"name": "syscall/connect/enter"}, {"name": "syscall/connect/exit"}],
+                 "sinks": [{"name": "text", "config": {"path": "%s", "format": "json"}}]}""".formatted(lines));
+        fireSendtoAtConnectsPoints();
+        manager.delete("t");
+        List<String> json = Files.readAllLines(lines, StandardCharsets.UTF_8);
+        assertThat(json).hasSize(2).allMatch(l -> l.startsWith(
+                "{\"point\":\"syscall/connect/e") && l.contains("\"type\":\"MESSAGE_SYSCALL_CONNECT\",\"call\":\"sendto\","));
+    }
+
     /** An enter whose exit will not be seen (the kernel makes the call as made) is a whole line at once. */
     @Test
     void anEnterWhoseExitIsUnseenIsAWholeLine() throws Exception {

@@ -106,7 +106,12 @@ public final class TextSink implements PointSink {
                         : MessageText.line("*", eventName(point), msg, options.stringLimit());
                 yield out.line(strace.timestamp(msg) + line); // PrintStream serializes concurrent writes.
             }
-            case JSON -> out.line(JsonLine.of(point.name(), type, msg, options.stringLimit()));
+            case JSON -> out.line(JsonLine.of(point.name(), type, msg, options.stringLimit(), n -> {
+                int made = point.isSyscall() && !point.syscallType().isRaw() ? MadeCall.current() : -1;
+                if (made >= 0) {
+                    n.put("call", Sysno.name(made)); // the call made, reported at this point's syscall
+                }
+            }));
             case STRACE -> straceLine(point, msg);
         };
         if (written) {
