@@ -100,6 +100,19 @@ public final class Flags {
 
     private static final List<Bit> ACCESS = List.of(new Bit(4, "R_OK"), new Bit(2, "W_OK"), new Bit(1, "X_OK"));
 
+    /** The send and receive flags ({@code MSG_*}, linux/socket.h), in strace's order. */
+    private static final List<Bit> MSG = List.of(new Bit(0x1, "MSG_OOB"), new Bit(0x2, "MSG_PEEK"),
+            new Bit(0x4, "MSG_DONTROUTE"), new Bit(0x8, "MSG_CTRUNC"), new Bit(0x20, "MSG_TRUNC"),
+            new Bit(0x40, "MSG_DONTWAIT"), new Bit(0x80, "MSG_EOR"), new Bit(0x100, "MSG_WAITALL"),
+            new Bit(0x800, "MSG_CONFIRM"), new Bit(0x2000, "MSG_ERRQUEUE"), new Bit(0x4000, "MSG_NOSIGNAL"),
+            new Bit(0x8000, "MSG_MORE"), new Bit(0x10000, "MSG_WAITFORONE"), new Bit(0x20000000, "MSG_FASTOPEN"),
+            new Bit(0x40000000, "MSG_CMSG_CLOEXEC"));
+
+    /** Returns send or receive flags ({@code MSG_DONTWAIT|MSG_NOSIGNAL}), {@code 0} for none. */
+    public static String message(long flags) {
+        return flags == 0 ? "0" : bits(null, flags & 0xffffffffL, MSG);
+    }
+
     /** Returns a socket family's name ({@code AF_INET}), or its number when it has none. */
     public static String family(int family) {
         String n = family >= 0 && family < FAMILIES.length ? FAMILIES[family] : null;

@@ -18,7 +18,8 @@ import java.util.Map;
  * a directory descriptor, {@code s} a string, {@code i} an int, {@code l} a signed long,
  * {@code u} an unsigned long, {@code x} a pointer or bits in hex, {@code o} a mode, {@code a}
  * access's mode, {@code O} open's flags, {@code t} the *at flags, {@code r} unlinkat's
- * (AT_REMOVEDIR), {@code e} faccessat2's (AT_EACCESS), {@code g} a signal.
+ * (AT_REMOVEDIR), {@code e} faccessat2's (AT_EACCESS), {@code g} a signal, {@code m} send and
+ * receive flags ({@code MSG_*}).
  */
 public final class RawCalls {
     private RawCalls() {}
@@ -56,6 +57,10 @@ public final class RawCalls {
             Map.entry("set_tid_address", "x"), Map.entry("setpgid", "ii"), Map.entry("getpgid", "i"),
             Map.entry("getsid", "i"), Map.entry("unshare", "x"), Map.entry("setns", "fx"), Map.entry("arch_prctl", "xx"),
             Map.entry("close_range", "iix"), Map.entry("inotify_rm_watch", "fi"), Map.entry("chroot", "s"),
+            Map.entry("sendto", "fxumxu"), Map.entry("recvfrom", "fxumxx"), Map.entry("sendmsg", "fxm"),
+            Map.entry("recvmsg", "fxm"), Map.entry("sendmmsg", "fxum"), Map.entry("recvmmsg", "fxumx"),
+            Map.entry("shutdown", "fi"), Map.entry("getsockname", "fxx"), Map.entry("getpeername", "fxx"),
+            Map.entry("setsockopt", "fiixu"), Map.entry("getsockopt", "fiixx"),
             // Raw points of the calls gVisor also has messages for (a session may enable both).
             Map.entry("open", "sOo"), Map.entry("openat", "dsOo"), Map.entry("creat", "so"), Map.entry("read", "fxu"),
             Map.entry("write", "fxu"), Map.entry("close", "f"), Map.entry("pread64", "fxul"),
@@ -115,6 +120,7 @@ public final class RawCalls {
             case 'r' -> sb.append(Flags.at(v, "AT_REMOVEDIR"));
             case 'e' -> sb.append(Flags.at(v, "AT_EACCESS"));
             case 'g' -> sb.append(v == 0 ? "0" : Signal.name((int) v));
+            case 'm' -> sb.append(Flags.message(v));
             case 's' -> string(sb, v, strings, limit);
             default -> pointer(sb, v);
         }

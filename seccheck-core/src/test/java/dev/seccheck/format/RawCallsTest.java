@@ -53,6 +53,11 @@ class RawCallsTest {
         assertThat(line(Sysno.byName("linkat").orElseThrow(), -100, 0, -100, 0, 0x8400))
                 .as("an unnamed bit is kept in hex").isEqualTo("AT_FDCWD, NULL, AT_FDCWD, NULL, AT_SYMLINK_FOLLOW|0x8000");
         assertThat(line(Sysno.byName("truncate").orElseThrow(), 0, -1)).isEqualTo("NULL, -1");
+        assertThat(line(Sysno.byName("sendto").orElseThrow(), 3, 0x7f00, 5, 0x4040, 0x7ffc0000L, 16))
+                .isEqualTo("3, 0x7f00, 5, MSG_DONTWAIT|MSG_NOSIGNAL, 0x7ffc0000, 16");
+        assertThat(line(Sysno.byName("sendmsg").orElseThrow(), 3, 0x7f00, 0)).isEqualTo("3, 0x7f00, 0");
+        assertThat(line(Sysno.byName("recvmmsg").orElseThrow(), 4, 0x7f00, 2, 0x10000 | 0x80000000L, 0))
+                .as("an unnamed bit is kept in hex").isEqualTo("4, 0x7f00, 2, MSG_WAITFORONE|0x80000000, NULL");
     }
 
     @Test
