@@ -38,10 +38,8 @@ final class AddressedSends {
         Assembler.Label hold = a.label();
         a.load(SeccompData.NR);
         a.jump(Bpf.Cond.EQ, Sysno.SENDTO, null, out);
-        a.load(SeccompData.argLow(4));
-        a.jump(Bpf.Cond.EQ, 0, null, hold);
-        a.load(SeccompData.argHigh(4));
-        a.jump(Bpf.Cond.EQ, 0, out, hold);
+        a.jumpIfArgSet(4, hold);
+        a.jumpAlways(out);
         a.bind(hold);
         a.ret(Seccomp.RET_USER_NOTIF);
         a.bind(out);

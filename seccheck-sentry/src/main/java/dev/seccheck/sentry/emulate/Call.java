@@ -116,18 +116,18 @@ final class Call {
         return fire(ev, true, mem);
     }
 
-    /** Fires the points of {@code ev}; those of the call as made too unless {@code raw} is false. */
+    /**
+     * Fires the points of {@code ev}, those of the call as made too unless {@code raw} is false,
+     * with what the sinks are told beside them bound: the file reached, an exit that will not come.
+     */
     private int fire(SyscallEvent ev, boolean raw, TaskMemory mem) {
         SyscallEvent made = made(ev);
-        if (unseen && !ev.exit()) {
-            ScopedValue.Carrier bound = ScopedValue.where(ExitUnseen.CURRENT, true);
-            return (reached == null ? bound : bound.where(ReachedFile.CURRENT, reached))
-                    .call(() -> points.fire(task, ev, made, raw, mem, fds));
+        ScopedValue.Carrier told = unseen && !ev.exit() ? ScopedValue.where(ExitUnseen.CURRENT, true) : null;
+        if (reached != null) {
+            told = told == null ? ScopedValue.where(ReachedFile.CURRENT, reached) : told.where(ReachedFile.CURRENT, reached);
         }
-        if (reached == null) {
-            return points.fire(task, ev, made, raw, mem, fds);
-        }
-        return ScopedValue.where(ReachedFile.CURRENT, reached).call(() -> points.fire(task, ev, made, raw, mem, fds));
+        return told == null ? points.fire(task, ev, made, raw, mem, fds)
+                : told.call(() -> points.fire(task, ev, made, raw, mem, fds));
     }
 
     /**
@@ -140,6 +140,17 @@ final class Call {
     }
 
     /**
+     * Fires the enter points of a call that the kernel then makes as the program made it, if they
+     * allow it ({@link #madeByTheKernel}, {@link #allowAsMade}).
+     */
+    void enterThenAllowAsMade(SyscallEvent ev, TaskMemory mem) {
+        madeByTheKernel();
+        if (enter(ev, mem) == 0) {
+            allowAsMade();
+        }
+    }
+
+    /**
      * The syscall as the program made it (its number and registers), at the enter or exit {@code ev}
      * is at: {@code ev} itself unless it reports the call under another syscall's points (a send
      * under connect's, openat2 under openat's), whose raw points must still see the call made.
@@ -148,8 +159,8 @@ final class Call {
         if (ev.sysno() == n.nr()) {
             return ev;
         }
-        return new SyscallEvent(n.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(), n.arg5(), ev.exit(),
-                ev.result());
+        SyscallEvent held = SyscallEvent.held(n);
+        return ev.exit() ? held.exited(ev.result()) : held;
     }
 
     /** Whether an exit point of {@code ev}'s syscall, or of the call as made, is enabled. */
@@ -169,7 +180,15 @@ final class Call {
         if (attempt == null && !begin(ev, mem)) {
             return TAKEN_OVER;
         }
-        int fired = fire(ev, mem);
+        return answerIfRefused(fire(ev, mem), ev, mem);
+    }
+
+    /**
+     * Applies the sinks' verdict {@code fired} on the enter of {@code ev}: nothing when they let the
+     * call through (returns 0), else the call is failed (its exit points fire with the errno) or its
+     * process killed, and the errno is returned.
+     */
+    private int answerIfRefused(int fired, SyscallEvent ev, TaskMemory mem) {
         if (fired == 0) {
             return 0;
         }
@@ -377,7 +396,7 @@ final class Call {
     }
 
     private void exit(SyscallEvent enter, TaskMemory mem, long result) {
-        if (wantsExit(enter) && fire(exitOf(enter, result), mem) == PointState.KILL) {
+        if (wantsExit(enter) && fire(enter.exited(result), mem) == PointState.KILL) {
             kill();
         }
     }
@@ -388,7 +407,7 @@ final class Call {
      * own exit fires when it is answered.
      */
     void checked(SyscallEvent enter, TaskMemory mem, long result) {
-        if (points.wantsExit(enter.sysno()) && fire(exitOf(enter, result), false, mem) == PointState.KILL) {
+        if (points.wantsExit(enter.sysno()) && fire(enter.exited(result), false, mem) == PointState.KILL) {
             kill();
         }
     }
@@ -400,24 +419,8 @@ final class Call {
      * @return as {@link #enter}: 0 when the call may proceed, else it has been answered
      */
     int enterMade() {
-        SyscallEvent ev = new SyscallEvent(n.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(), n.arg5(),
-                false, 0);
-        int fired = fire(ev, true, Snapshot.NOTHING);
-        if (fired == 0) {
-            return 0;
-        }
-        if (fired == PointState.KILL) {
-            kill();
-            fail(ev, Snapshot.NOTHING, Errno.EPERM, false);
-            return Errno.EPERM;
-        }
-        fail(ev, Snapshot.NOTHING, fired, true);
-        return fired;
-    }
-
-    private static SyscallEvent exitOf(SyscallEvent enter, long result) {
-        return new SyscallEvent(enter.tid(), enter.sysno(), enter.arg1(), enter.arg2(), enter.arg3(), enter.arg4(),
-                enter.arg5(), enter.arg6(), true, result);
+        SyscallEvent ev = SyscallEvent.held(n);
+        return answerIfRefused(fire(ev, Snapshot.NOTHING), ev, Snapshot.NOTHING);
     }
 
     private void kill() {

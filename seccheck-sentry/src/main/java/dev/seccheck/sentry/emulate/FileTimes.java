@@ -53,10 +53,7 @@ record FileTimes(long[] given, int errno, boolean nothing) {
         a.jump(Bpf.Cond.EQ, Sysno.UTIMENSAT, times, null);
         a.jump(Bpf.Cond.EQ, Sysno.FUTIMESAT, times, out);
         a.bind(times);
-        a.load(SeccompData.argLow(1));
-        a.jump(Bpf.Cond.EQ, 0, null, hold);
-        a.load(SeccompData.argHigh(1));
-        a.jump(Bpf.Cond.EQ, 0, null, hold);
+        a.jumpIfArgSet(1, hold);
         a.load(SeccompData.argLow(0));
         a.jump(Bpf.Cond.EQ, AT_FDCWD, hold, out);
         a.bind(hold);

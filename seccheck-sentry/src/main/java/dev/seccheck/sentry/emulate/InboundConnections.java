@@ -109,10 +109,7 @@ final class InboundConnections {
             // The kernel's crypto API: accept makes an operation socket, with no peer to decide on
             // (asked for its address, the kernel fails the call with ECONNABORTED). Its points fire
             // without an address and the kernel makes it as made. (Untested here: these kernels have no AF_ALG.)
-            call.madeByTheKernel();
-            if (call.enter(ev, NO_PEER) == 0) {
-                call.allowAsMade();
-            }
+            call.enterThenAllowAsMade(ev, NO_PEER);
             return;
         }
         SocketCalls.Accepted accepted = waitAndAccept(call, sock, (flags & SOCK_NONBLOCK) | SOCK_CLOEXEC);

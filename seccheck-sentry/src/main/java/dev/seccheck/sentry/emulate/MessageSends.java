@@ -73,34 +73,33 @@ final class MessageSends {
         }
         for (int i = 0; i < count; i++) {
             long hdr = many ? base + (long) i * MMSGHDR_SIZE : base;
-            SyscallEvent ev = new SyscallEvent(call.tid(), Sysno.CONNECT, fd, 0, 0, 0, 0, 0, false, 0);
             Msg m;
             try {
                 m = read(call.tid(), hdr);
             } catch (ProgramMemory.Fault f) {
-                finish(call, ev, sent, -f.errno, many);
+                finish(call, sent, -f.errno, many);
                 return;
             }
-            ev = new SyscallEvent(call.tid(), Sysno.CONNECT, fd, m.namePtr(), m.name() == null ? 0 : m.name().length,
+            SyscallEvent ev = new SyscallEvent(call.tid(), Sysno.CONNECT, fd, m.namePtr(), m.name() == null ? 0 : m.name().length,
                     0, 0, 0, false, 0);
             Snapshot seen = new Snapshot(m.namePtr(), m.name() == null ? new byte[0] : m.name());
             if (netlink) {
                 if (m.name() != null && !NetEmulation.isNetlinkAddress(m.name())) {
-                    finish(call, ev, sent, -Errno.EINVAL, many);
+                    finish(call, sent, -Errno.EINVAL, many);
                     return;
                 }
                 if (asMade) {
                     int verdict = m.name() == null ? 0 : call.check(ev, seen);
                     if (verdict != 0) {
                         call.checked(ev, seen, -verdict);
-                        finish(call, ev, sent, -verdict, many);
+                        finish(call, sent, -verdict, many);
                         return;
                     }
                     continue;
                 }
             }
             if (m.name() != null && NetEmulation.tooShortForItsFamily(m.name())) {
-                finish(call, ev, sent, -Errno.EINVAL, many);
+                finish(call, sent, -Errno.EINVAL, many);
                 return;
             }
             long r;
@@ -116,7 +115,7 @@ final class MessageSends {
                     int verdict = call.check(ev, seen);
                     if (verdict != 0) {
                         call.checked(ev, seen, -verdict);
-                        finish(call, ev, sent, -verdict, many);
+                        finish(call, sent, -verdict, many);
                         return;
                     }
                 }
@@ -124,7 +123,7 @@ final class MessageSends {
                     if (m.name() != null) {
                         call.checked(ev, seen, -Errno.EPERM);
                     }
-                    finish(call, ev, sent, -Errno.EPERM, many);
+                    finish(call, sent, -Errno.EPERM, many);
                     return;
                 }
                 try (PassedFds passed = PassedFds.take(m.control(), programFd -> net.socketOf(call, programFd))) {
@@ -141,7 +140,7 @@ final class MessageSends {
                 call.checked(ev, seen, r); // connect's exit, with what this message's send returned
             }
             if (r < 0) {
-                finish(call, ev, sent, r, many);
+                finish(call, sent, r, many);
                 return;
             }
             if (many) {
@@ -149,7 +148,7 @@ final class MessageSends {
                     byte[] len = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) r).array();
                     writer.write(call.tid(), hdr + MSGHDR_SIZE, len);
                 } catch (LinuxException e) {
-                    finish(call, ev, sent, -Errno.EFAULT, many);
+                    finish(call, sent, -Errno.EFAULT, many);
                     return;
                 }
             }
@@ -159,15 +158,12 @@ final class MessageSends {
             call.allowAsMade();
             return;
         }
-        call.complete(new SyscallEvent(call.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), 0, 0, false, 0),
-                Snapshot.NOTHING, sent);
+        call.complete(SyscallEvent.held(n), Snapshot.NOTHING, sent);
     }
 
     /** sendmmsg returns the messages sent before a failure, if any; otherwise the failure. */
-    private static void finish(Call call, SyscallEvent ev, long sent, long failure, boolean many) {
-        var n = call.notification();
-        SyscallEvent asMade = new SyscallEvent(call.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), 0, 0, false, 0);
-        call.complete(asMade, Snapshot.NOTHING, many && sent > 0 ? sent : failure);
+    private static void finish(Call call, long sent, long failure, boolean many) {
+        call.complete(SyscallEvent.held(call.notification()), Snapshot.NOTHING, many && sent > 0 ? sent : failure);
     }
 
     private Msg read(int tid, long hdr) throws ProgramMemory.Fault {

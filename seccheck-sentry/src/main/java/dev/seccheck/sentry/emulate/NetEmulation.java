@@ -274,10 +274,7 @@ final class NetEmulation {
             // Held only to see its family: bound by the kernel, a unix socket keeps the whole name
             // the program gave (bound by seccheck, its last component), and no other task can put
             // another socket under the number meanwhile.
-            call.madeByTheKernel();
-            if (call.enter(ev, seen) == 0) {
-                call.allowAsMade();
-            }
+            call.enterThenAllowAsMade(ev, seen);
             return true;
         }
         if (tooShortForItsFamily(addr)) {
@@ -364,10 +361,7 @@ final class NetEmulation {
             call.fail(ev, seen, Errno.EINVAL);
             return;
         }
-        call.madeByTheKernel();
-        if (call.enter(ev, seen) == 0) {
-            call.allowAsMade();
-        }
+        call.enterThenAllowAsMade(ev, seen);
     }
 
     /**

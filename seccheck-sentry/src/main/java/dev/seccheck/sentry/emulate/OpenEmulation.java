@@ -670,8 +670,7 @@ final class OpenEmulation {
     /** The event the points see: openat2 is reported as openat(dirfd, path, flags, mode). */
     private static SyscallEvent event(Call call, SeccompNotification n, Args a) {
         if (a == null || n.nr() != Sysno.OPENAT2) {
-            return new SyscallEvent(call.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(), n.arg5(),
-                    false, 0);
+            return SyscallEvent.held(n);
         }
         return new SyscallEvent(call.tid(), Sysno.OPENAT, a.dirfd(), a.pathAddr(), Integer.toUnsignedLong(a.flags()),
                 a.mode(), 0, 0, false, 0);

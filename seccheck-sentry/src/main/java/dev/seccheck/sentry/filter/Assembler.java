@@ -58,6 +58,17 @@ public final class Assembler {
         return this;
     }
 
+    /**
+     * Jumps to {@code ifSet} when 64-bit argument {@code i} (a pointer) is not zero in either
+     * half, else goes on with the next instruction; A then holds the argument's high half.
+     */
+    public Assembler jumpIfArgSet(int i, Label ifSet) {
+        load(SeccompData.argLow(i));
+        jump(Bpf.Cond.EQ, 0, null, ifSet);
+        load(SeccompData.argHigh(i));
+        return jump(Bpf.Cond.EQ, 0, null, ifSet);
+    }
+
     /** Jumps to {@code to} unconditionally (32-bit reach, for targets beyond a conditional jump's). */
     public Assembler jumpAlways(Label to) {
         pending.add(new Pending(Bpf.JMP_JA, null, null, to, 0));

@@ -1,5 +1,7 @@
 package dev.seccheck.sentry.syscalls;
 
+import dev.seccheck.linux.SeccompNotification;
+
 /**
  * SyscallEvent is one syscall as the supervisor saw it at a stop: the thread, the syscall
  * number, the six argument registers (x86-64 order rdi, rsi, rdx, r10, r8, r9) and, on exit,
@@ -23,6 +25,16 @@ public record SyscallEvent(int tid, int sysno, long arg1, long arg2, long arg3, 
     public static SyscallEvent exit(int tid, int sysno, long result, long... args) {
         long[] a = sixArgs(args);
         return new SyscallEvent(tid, sysno, a[0], a[1], a[2], a[3], a[4], a[5], true, result);
+    }
+
+    /** Returns the call {@code n} holds, at its enter: its thread, number and six registers. */
+    public static SyscallEvent held(SeccompNotification n) {
+        return new SyscallEvent(n.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(), n.arg5(), false, 0);
+    }
+
+    /** Returns this call's exit with {@code result} as the kernel returned it (or seccheck, for a call it made). */
+    public SyscallEvent exited(long result) {
+        return new SyscallEvent(tid, sysno, arg1, arg2, arg3, arg4, arg5, arg6, true, result);
     }
 
     private static long[] sixArgs(long[] args) {

@@ -251,9 +251,7 @@ final class Notifier implements Runnable {
         }
         Verdict verdict = Verdict.ALLOW;
         if (task != null) {
-            SyscallEvent ev = new SyscallEvent(n.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(), n.arg5(),
-                    false, 0);
-            verdict = Verdict.of(points.fire(task, ev, access));
+            verdict = Verdict.of(points.fire(task, SyscallEvent.held(n), access));
         }
         if (!listener.stillValid(n.id())) {
             return;

@@ -92,9 +92,8 @@ record SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers
             }
             Task caller = lifecycle.execCaller(tid);
             Task current = caller != null ? caller : tasks.get(tid);
-            SyscallEvent exit = new SyscallEvent(tid, nr, enter.arg1(), enter.arg2(), enter.arg3(), enter.arg4(),
-                    enter.arg5(), enter.arg6(), true, result);
-            Verdict.enforceAfter(Verdict.of(syscalls.fire(current != null ? current : task, exit, access)), task.tgid());
+            Verdict.enforceAfter(Verdict.of(syscalls.fire(current != null ? current : task, enter.exited(result), access)),
+                    task.tgid());
         }
         lifecycle.afterExit(tid, nr);
     }

@@ -10,7 +10,6 @@ import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.syscall.Exit;
 import dev.seccheck.sink.ExitUnseen;
-import dev.seccheck.sink.MadeCall;
 import dev.seccheck.sink.PointSink;
 import dev.seccheck.sink.Selection;
 import java.io.PrintStream;
@@ -71,7 +70,7 @@ public final class SummarySink implements PointSink {
             return;
         }
         long now = System.nanoTime();
-        int made = point.syscallType().isRaw() ? -1 : MadeCall.current();
+        int made = TextSink.madeCall(point);
         if (made >= 0 && (enabled.get(Point.syscallId(SyscallType.RAW_ENTER, made))
                 || enabled.get(Point.syscallId(SyscallType.RAW_EXIT, made)))) {
             return; // a call reported at another's points (a sendto at connect's), counted at its own

@@ -107,7 +107,7 @@ public final class TextSink implements PointSink {
                 yield out.line(strace.timestamp(msg) + line); // PrintStream serializes concurrent writes.
             }
             case JSON -> out.line(JsonLine.of(point.name(), type, msg, options.stringLimit(), n -> {
-                int made = point.isSyscall() && !point.syscallType().isRaw() ? MadeCall.current() : -1;
+                int made = madeCall(point);
                 if (made >= 0) {
                     n.put("call", Sysno.name(made)); // the call made, reported at this point's syscall
                 }
@@ -191,8 +191,13 @@ public final class TextSink implements PointSink {
      * another ({@link MadeCall}: a sendto at connect's points), else the point's syscall.
      */
     static String callName(Point point) {
-        int made = point.syscallType().isRaw() ? -1 : MadeCall.current();
+        int made = madeCall(point);
         return made >= 0 ? Sysno.name(made) : syscallName(point);
+    }
+
+    /** The syscall made when {@code point}, a schematized syscall point, reports it ({@link MadeCall}); else -1. */
+    static int madeCall(Point point) {
+        return point.isSyscall() && !point.syscallType().isRaw() ? MadeCall.current() : -1;
     }
 
     static String syscallName(Point point) {
