@@ -2,12 +2,16 @@ package dev.seccheck.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.seccheck.cli.PackagedCli.Result;
 import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.remote.consumer.Event;
 import dev.seccheck.remote.consumer.EventHandler;
 import dev.seccheck.remote.consumer.EventServer;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -92,12 +96,29 @@ class TraceFlagsTest {
     @Test
     void aCallTheKernelMakesAsMadeEndsItsLineWithAnUnknownResult() throws Exception {
         Path log = tmp.resolve("asmade.txt");
-        assertThat(run("-e", "openat,bind", "-o", log.toString(), "--", "/usr/bin/python3", "-c",
-                "import os, socket\n"
-                        + "os.open('/etc', os.O_PATH)\n"
-                        + "socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0).bind((0, 0))\n"
-                        + "os.open('/etc/hostname', os.O_RDONLY)\n")).isZero();
-        String text = Files.readString(log);
+        assertThat(run("-e", "openat,bind", "-o", log.toString(), "--", "/usr/bin/python3", "-c", AS_MADE)).isZero();
+        assertEndedAtOnce(Files.readString(log));
+    }
+
+    /** The same lines with seccheck and the program run as uid 65534. */
+    @Test
+    void aCallTheKernelMakesAsMadeEndsItsLineWithAnUnknownResultUnprivileged() throws Exception {
+        String classpath = PackagedCli.forNobody(tmp);
+        Path root = PackagedCli.nobodysDir(tmp.resolve("nobodys-root"));
+        Result r = PackagedCli.run(new ProcessBuilder(PackagedCli.asNobody(classpath, "run", "--quiet", "--root",
+                root.toString(), "-e", "openat,bind", "--", "/usr/bin/python3", "-c", AS_MADE)), tmp,
+                Duration.ofSeconds(120));
+        assertThat(r.status()).as(r.err()).isZero();
+        assertEndedAtOnce(r.err());
+    }
+
+    /** An O_PATH open and a netlink bind, which the kernel makes as made, then an open seccheck makes. */
+    private static final String AS_MADE = "import os, socket\n"
+            + "os.open('/etc', os.O_PATH)\n"
+            + "socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0).bind((0, 0))\n"
+            + "os.open('/etc/hostname', os.O_RDONLY)\n";
+
+    private static void assertEndedAtOnce(String text) {
         assertThat(text).contains("openat(AT_FDCWD, \"/etc\", O_RDONLY|O_CLOEXEC|O_PATH) = ?\n")
                 .containsPattern("bind\\(\\d+, \\{sa_family=AF_NETLINK\\}, 12\\) = \\?\n")
                 .containsPattern("openat\\(AT_FDCWD, \"/etc/hostname\", O_RDONLY\\|O_CLOEXEC\\) = \\d+\n")
@@ -114,15 +135,11 @@ class TraceFlagsTest {
         Path program = CPrograms.compile("../seccheck-sentry/src/test/c/sends.c", tmp);
         Path file = Files.writeString(tmp.resolve("opened"), "x");
         Path log = tmp.resolve("sends.txt");
-        try (java.net.DatagramSocket peer = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+        try (DatagramSocket peer = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             String port = Integer.toString(peer.getLocalPort());
-            String at = "{sa_family=AF_INET, sin_port=htons(" + port + "), sin_addr=inet_addr(\"127.0.0.1\")}";
             assertThat(run("-e", "connect,openat", "-o", log.toString(), "--", program.toString(), port,
                     file.toString())).isZero();
-            assertThat(Files.readString(log)).contains("sendto(3, ..., " + at + ", 16) = 5\n")
-                    .contains("sendmsg(3, {msg_name=" + at + ", msg_namelen=16, ...}, ...) = 5\n")
-                    .contains("connect(3, " + at + ", 16) = 0\n")
-                    .containsPattern("openat2\\(AT_FDCWD, \"" + file + "\", O_RDONLY\\|O_CLOEXEC\\) = \\d+\n");
+            assertNamedAsMade(Files.readString(log), port, file);
             Path table = tmp.resolve("table.txt");
             String traced = "trace=sendto,sendmsg,sendmmsg,connect,openat2";
             assertThat(run("-c", "-e", traced, "-o", table.toString(), "--", program.toString(), port, file.toString()))
@@ -133,6 +150,32 @@ class TraceFlagsTest {
                 assertThat(rows).as(call).anyMatch(l -> l.matches(" *[\\d.]+ +[\\d.]+ +\\d+ +" + c[1] + " +" + c[0]));
             }
         }
+    }
+
+    /** The same lines with seccheck and the program run as uid 65534. */
+    @Test
+    void aCallReportedAtAnothersPointsIsNamedAsTheCallMadeUnprivileged() throws Exception {
+        String classpath = PackagedCli.forNobody(tmp);
+        Path program = CPrograms.compile("../seccheck-sentry/src/test/c/sends.c", tmp);
+        Path file = Files.writeString(tmp.resolve("opened"), "x");
+        Path root = PackagedCli.nobodysDir(tmp.resolve("nobodys-root"));
+        try (DatagramSocket peer = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            String port = Integer.toString(peer.getLocalPort());
+            Result r = PackagedCli.run(new ProcessBuilder(PackagedCli.asNobody(classpath, "run", "--quiet", "--root",
+                    root.toString(), "-e", "connect,openat", "--", program.toString(), port, file.toString())), tmp,
+                    Duration.ofSeconds(120));
+            assertThat(r.status()).as(r.err()).isZero();
+            assertNamedAsMade(r.err(), port, file);
+        }
+    }
+
+    /** Asserts the lines sends.c's calls make under -e connect,openat, each named as the call made. */
+    private static void assertNamedAsMade(String text, String port, Path file) {
+        String at = "{sa_family=AF_INET, sin_port=htons(" + port + "), sin_addr=inet_addr(\"127.0.0.1\")}";
+        assertThat(text).contains("sendto(3, ..., " + at + ", 16) = 5\n")
+                .contains("sendmsg(3, {msg_name=" + at + ", msg_namelen=16, ...}, ...) = 5\n")
+                .contains("connect(3, " + at + ", 16) = 0\n")
+                .containsPattern("openat2\\(AT_FDCWD, \"" + file + "\", O_RDONLY\\|O_CLOEXEC\\) = \\d+\n");
     }
 
     @Test
