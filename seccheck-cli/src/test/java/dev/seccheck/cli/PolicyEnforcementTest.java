@@ -909,6 +909,62 @@ class PolicyEnforcementTest {
         assertThat(lines.get(2)).contains("\"interpreter_of\":\"" + nested.toRealPath() + "\"");
     }
 
+    /** A script the kernel ran because another script's {@code #!} line names it is decided too. */
+    @Test
+    void aScriptInTheMiddleOfAChainIsDecided() throws Exception {
+        chainRoutes(tmp, null);
+    }
+
+    /** The same with seccheck and its program unprivileged (uid 65534). */
+    @Test
+    void aScriptInTheMiddleOfAChainIsDecidedUnprivileged() throws Exception {
+        String classpath = PackagedCli.forNobody(tmp);
+        chainRoutes(PackagedCli.nobodysDir(tmp.resolve("u")), classpath);
+    }
+
+    /**
+     * A kill rule names a shell script by path ({@code middle}). Three scripts lead the kernel to
+     * it: one whose {@code #!} line names it by its absolute path, one by a name relative to the
+     * cwd through a symlink, and one naming the first (a chain of three). Natively each runs it;
+     * under the rule none does, each is killed with an alert naming the script executed, and a
+     * script the rule does not name still runs. Before, only the script passed and the binary the
+     * chain ended in were decided: the rule held for running the script by name alone.
+     */
+    private void chainRoutes(Path base, String nobodysClasspath) throws Exception {
+        boolean nobody = nobodysClasspath != null;
+        Path middle = Files.writeString(base.resolve("middle"), "#!/bin/sh\necho RAN-VIA \"$@\"\n");
+        Files.createSymbolicLink(base.resolve("link"), middle.getFileName());
+        Path direct = Files.writeString(base.resolve("direct"), "#!" + middle + " \n");
+        Path relative = Files.writeString(base.resolve("relative"), "#! ./link\n");
+        Path twice = Files.writeString(base.resolve("twice"), "#!" + direct + "\n");
+        Path other = Files.writeString(base.resolve("other"), "#!/bin/sh\necho OTHER-RAN\n");
+        for (Path script : List.of(middle, direct, relative, twice, other)) {
+            Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        String routes = "cd " + base + " && ./direct; ./relative; ./twice; ./other";
+        Result natively = finish(new ProcessBuilder(natively(nobody, "sh", "-c", routes)).redirectErrorStream(true).start());
+        assertThat(natively.out).as("natively").contains("RAN-VIA ./direct", "RAN-VIA ./relative",
+                "RAN-VIA " + direct + " ./twice", "OTHER-RAN");
+        Path alerts = base.resolve("alerts.jsonl");
+        Path config = Files.writeString(base.resolve("policy.json"), """
+                {"name": "no middle", "points": [{"name": "sentry/execve"}],
+                 "sinks": [{"name": "policy", "config": {"alerts": "%s", "rules": [
+                   {"effect": "execute_file", "match": {"binary_path": "%s"}, "action": "kill"}]}}]}"""
+                .formatted(alerts, middle.toRealPath()));
+
+        Result r = finish(new ProcessBuilder(runCommand(cli(nobodysClasspath), config, "sh", "-c", routes))
+                .redirectErrorStream(true).start());
+
+        assertThat(r.out).as("under the policy").doesNotContain("RAN-VIA")
+                .as("a script the rule does not name still runs").contains("OTHER-RAN");
+        List<String> lines = Files.readAllLines(alerts);
+        String middlesPath = "\"binary_path\":\"" + middle.toRealPath() + "\"";
+        assertThat(lines).hasSize(3).allMatch(l -> l.contains("\"action\":\"kill\"") && l.contains(middlesPath));
+        assertThat(lines.get(0)).contains("\"interpreter_of\":\"" + direct.toRealPath() + "\"");
+        assertThat(lines.get(1)).contains("\"interpreter_of\":\"" + relative.toRealPath() + "\"");
+        assertThat(lines.get(2)).contains("\"interpreter_of\":\"" + twice.toRealPath() + "\"");
+    }
+
     /**
      * A program its user may run but not read (mode 0711, root's) is not dumpable, so seccheck run
      * as that user cannot read its {@code /proc/PID/exe}: its {@code binary_path} is unknown. A kill

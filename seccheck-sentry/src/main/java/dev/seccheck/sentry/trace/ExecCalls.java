@@ -8,7 +8,6 @@ import dev.seccheck.sentry.syscalls.ExecImage;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.TaskMemory;
 import dev.seccheck.sentry.task.Task;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,7 +30,8 @@ final class ExecCalls {
      * An exec call seen at its enter.
      *
      * @param caller the task that called it, as it was then
-     * @param script the {@code #!} script passed, held open (released with {@link #release}), or
+     * @param script the {@code #!} script passed, held open with the scripts it led the kernel to
+     *     (released with {@link #release}), or
      *     null when the file passed is no script (then the kernel's {@code /proc/PID/exe} is the
      *     file), or before the exec event
      * @param image what the kernel gave the new program, read at the exec event; null before it,
@@ -46,8 +46,6 @@ final class ExecCalls {
             }
         }
     }
-
-    private static final byte[] SHEBANG = {'#', '!'};
 
     private final Map<Integer, Pending> byTid = new ConcurrentHashMap<>();
     /** Where the file passed is looked at: never held by a filesystem the program serves. */
@@ -75,10 +73,11 @@ final class ExecCalls {
      * thread's root, cwd or dirfd, which the exec left as they were (a script named through a
      * close-on-exec descriptor cannot be executed at all), through {@link FileLooks}: on a
      * filesystem that does not answer in time it is taken for none, and sentry/execve then reports
-     * the binary the kernel ran (a script's interpreter).
+     * the binary the kernel ran (a script's interpreter). With {@code wholeChain} (a sink decides
+     * on what runs), a script's {@code #!} line is followed to the scripts the kernel ran after it.
      */
-    Pending imaged(Pending call, int tid, ExecImage image) {
-        ScriptFile script = image.mayNameAScript() ? scriptOf(tid, call.args()) : null;
+    Pending imaged(Pending call, int tid, ExecImage image, boolean wholeChain) {
+        ScriptFile script = image.mayNameAScript() ? scriptOf(tid, call.args(), wholeChain ? MAX_SCRIPTS : 1) : null;
         return new Pending(call.caller(), call.args(), script, image);
     }
 
@@ -121,21 +120,25 @@ final class ExecCalls {
     private static final ThreadLocal<ProgramPaths> PATHS =
             ThreadLocal.withInitial(() -> new ProgramPaths((int) ProcessHandle.current().pid()));
 
-    /** Whether our O_PATH fd {@code reached} is of a regular file starting with {@code #!}. */
-    private static boolean shebangAt(PathCalls calls, int reached) {
+    /**
+     * The interpreter named by the {@code #!} line of our O_PATH fd {@code reached}, or null when
+     * it is no regular file the kernel runs as a script ({@link ShebangLine}).
+     */
+    private static String interpreterAt(PathCalls calls, int reached) {
         PathCalls.Stat st = calls.fstat(reached);
         if (st == null || !st.isRegular()) {
-            return false;
+            return null;
         }
         // Reopening the O_PATH descriptor through /proc/self/fd opens that very (regular) file.
         int fd = calls.openat(Fcntl.AT_FDCWD, "/proc/self/fd/" + reached,
                 Fcntl.O_RDONLY | Fcntl.O_NONBLOCK | Fcntl.O_NOCTTY | Fcntl.O_CLOEXEC);
         if (fd < 0) {
-            return false;
+            return null;
         }
         try {
-            byte[] head = new byte[2];
-            return calls.pread(fd, head, 0) == 2 && Arrays.equals(head, SHEBANG);
+            byte[] head = new byte[ShebangLine.HEAD];
+            int n = calls.pread(fd, head, 0);
+            return n < 2 ? null : ShebangLine.interpreter(head, n);
         } finally {
             PathCalls.close(fd);
         }
@@ -148,11 +151,11 @@ final class ExecCalls {
      * mount's root, which a magic link or a mount crossing can lead to in any namespace), and only
      * a name that needs one is looked up on the bounded helper ({@link FileLooks}).
      */
-    private ScriptFile scriptOf(int tid, ExecArguments args) {
+    private ScriptFile scriptOf(int tid, ExecArguments args, int scripts) {
         if (args.pathname() == null) {
             return null;
         }
-        Optional<ScriptFile> here = reach(tid, args, true);
+        Optional<ScriptFile> here = reach(tid, args, true, scripts);
         if (here != null) {
             return here.orElse(null);
         }
@@ -160,7 +163,7 @@ final class ExecCalls {
         // waiting is closed by whichever of the two comes second, never left open.
         AtomicReference<Object> slot = new AtomicReference<>();
         Optional<ScriptFile> found = looks.lookElsewhere(tid, () -> {
-            Optional<ScriptFile> r = reach(tid, args, false);
+            Optional<ScriptFile> r = reach(tid, args, false, scripts);
             if (r != null && r.isPresent() && !slot.compareAndSet(null, r.get())) {
                 r.get().close();
             }
@@ -177,14 +180,30 @@ final class ExecCalls {
 
     /**
      * Reaches the file an exec call of task {@code tid} names and tells whether it is a script:
-     * the script, empty when the file is none or cannot be reached, null when {@code localOnly}
-     * and reaching it would need a filesystem that may block. At the exec event the thread is
-     * its process's only one, with the process's pid as tid.
+     * the script, with the scripts its {@code #!} line leads to (up to {@code scripts} in all),
+     * empty when the file is none or cannot be reached, null when {@code localOnly} and reaching it
+     * would need a filesystem that may block. At the exec event the thread is its process's only
+     * one, with the process's pid as tid.
      */
-    private Optional<ScriptFile> reach(int tid, ExecArguments args, boolean localOnly) {
+    private Optional<ScriptFile> reach(int tid, ExecArguments args, boolean localOnly, int scripts) {
+        return reach(tid, args.throughDescriptor() ? args.dirfd() : Fcntl.AT_FDCWD, args.pathname(), localOnly, scripts);
+    }
+
+    /**
+     * The kernel runs at most this many scripts for one exec, each the interpreter of the one
+     * before; an exec whose chain is longer fails (ELOOP), and never reaches its exec event.
+     */
+    private static final int MAX_SCRIPTS = 5;
+
+    /**
+     * {@link #reach(int, ExecArguments, boolean, int)} for {@code path} relative to {@code dirfd}: a
+     * script's interpreter is opened as the kernel opened it, from the task's root or cwd, and
+     * looked at in turn while {@code scripts}, the number of scripts the kernel could still run,
+     * allows.
+     */
+    private Optional<ScriptFile> reach(int tid, int dirfd, String path, boolean localOnly, int scripts) {
         PathCalls calls = CALLS.get();
-        int fd = PATHS.get().open(tid, tid, args.throughDescriptor() ? args.dirfd() : Fcntl.AT_FDCWD, args.pathname(),
-                localOnly);
+        int fd = PATHS.get().open(tid, tid, dirfd, path, localOnly);
         if (fd == ProgramPaths.ELSEWHERE) {
             return null;
         }
@@ -193,15 +212,24 @@ final class ExecCalls {
         }
         boolean kept = false;
         try {
-            if (!shebangAt(calls, fd)) {
+            String interpreter = interpreterAt(calls, fd);
+            if (interpreter == null) {
                 return Optional.empty();
             }
             String name = calls.readlinkat(Fcntl.AT_FDCWD, "/proc/thread-self/fd/" + fd);
             if (name == null) {
                 return Optional.empty();
             }
+            ScriptFile next = null;
+            if (scripts > 1) {
+                Optional<ScriptFile> after = reach(tid, Fcntl.AT_FDCWD, interpreter, localOnly, scripts - 1);
+                if (after == null) {
+                    return null;
+                }
+                next = after.orElse(null);
+            }
             kept = true;
-            return Optional.of(new ScriptFile(fd, name));
+            return Optional.of(new ScriptFile(fd, name, next));
         } finally {
             if (!kept) {
                 PathCalls.close(fd);

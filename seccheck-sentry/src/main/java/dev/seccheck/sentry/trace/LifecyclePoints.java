@@ -21,10 +21,11 @@ import dev.seccheck.sentry.task.TaskTable;
 import dev.seccheck.sink.ExecveGaps;
 import dev.seccheck.sink.Missing;
 import dev.seccheck.sink.ReachedFile;
-import dev.seccheck.sink.ScriptInterpreter;
+import dev.seccheck.sink.ScriptChain;
 import dev.seccheck.state.PointState;
 import dev.seccheck.state.SinkCall;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -119,6 +120,11 @@ final class LifecyclePoints {
         return state.enabled(Point.EXECVE);
     }
 
+    /** Returns whether a sink decides on sentry/execve, so that every program an exec ran is worth looking at. */
+    boolean decidesExecs() {
+        return state.decided(Point.EXECVE);
+    }
+
     /** The kernel's limit on a process name (TASK_COMM_LEN without the NUL). */
     private static final int COMM_MAX = 15;
 
@@ -200,11 +206,8 @@ final class LifecyclePoints {
         // and for a script the interpreter the kernel ran with it.
         boolean decided = state.decided(Point.EXECVE);
         ReachedFile executed = decided ? reached(pid, statPath) : null;
-        ScriptInterpreter interpreter = decided && script != null
-                ? new ScriptInterpreter(exe == null ? null : reached(pid, exePath),
-                        (fields, m) -> asInterpreter(pid, fields, exe, exePath, m))
-                : null;
-        return ScopedValue.where(ReachedFile.CURRENT, executed).where(ScriptInterpreter.CURRENT, interpreter)
+        ScriptChain chain = decided && script != null ? chain(pid, script, exe, exePath) : null;
+        return ScopedValue.where(ReachedFile.CURRENT, executed).where(ScriptChain.CURRENT, chain)
                 .call(() -> state.fire(Point.EXECVE, fields -> {
             ExecveInfo.Builder b = ExecveInfo.newBuilder().addAllArgv(argv).addAllEnv(env);
             if (binary != null) {
@@ -240,15 +243,33 @@ final class LifecyclePoints {
     }
 
     /**
-     * {@code script}'s message with its binary fields describing the interpreter {@code exe}
-     * instead; none of them when {@code exe} (null) could not be read ({@link ExecveGaps} names them).
+     * What the kernel ran for {@code script} besides it: the scripts its {@code #!} line led to,
+     * each through our descriptor of it, then the binary {@code exe} (null when it could not be
+     * read), through {@code exePath}.
      */
-    private ExecveInfo asInterpreter(int pid, FieldSet fields, String exe, Path exePath, ExecveInfo script) {
+    private ScriptChain chain(int pid, ScriptFile script, String exe, Path exePath) {
+        List<ScriptChain.Program> programs = new ArrayList<>();
+        for (ScriptFile s = script.next(); s != null; s = s.next()) {
+            ScriptFile between = s;
+            programs.add(new ScriptChain.Program(reached(pid, between.path()),
+                    (fields, m) -> as(pid, fields, between.name(), between.path(), m)));
+        }
+        programs.add(new ScriptChain.Program(exe == null ? null : reached(pid, exePath),
+                (fields, m) -> as(pid, fields, exe, exePath, m)));
+        return new ScriptChain(programs);
+    }
+
+    /**
+     * {@code script}'s message with its binary fields describing the program {@code name} reached
+     * by {@code path} instead; none of them when {@code name} (null) could not be read
+     * ({@link ExecveGaps} names them).
+     */
+    private ExecveInfo as(int pid, FieldSet fields, String name, Path path, ExecveInfo script) {
         ExecveInfo.Builder b = script.toBuilder().clearBinaryPath()
                 .clearBinaryMode().clearBinaryUid().clearBinaryGid().clearBinaryIno().clearBinarySize()
                 .clearBinaryNlink().clearBinaryCtime().clearBinaryInMemfd().clearBinarySha256().clearBinarySha1();
-        if (exe != null) {
-            binaryFields(pid, fields, exePath, exe.startsWith("/memfd:"), b.setBinaryPath(exe));
+        if (name != null) {
+            binaryFields(pid, fields, path, name.startsWith("/memfd:"), b.setBinaryPath(name));
         }
         return b.build();
     }

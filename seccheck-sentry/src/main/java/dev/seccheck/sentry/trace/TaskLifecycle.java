@@ -242,7 +242,7 @@ final class TaskLifecycle {
             tasks.put(t);
             points.keepExitContext(t);
             if (newImage != null) {
-                call = execCalls.imaged(call, tid, newImage);
+                call = execCalls.imaged(call, tid, newImage, points.decidesExecs());
             }
             if (call != null) {
                 if (tracees.of(tid).awaitsExit()) {

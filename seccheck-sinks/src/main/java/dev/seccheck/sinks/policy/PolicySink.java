@@ -13,7 +13,7 @@ import dev.seccheck.sink.NameChange;
 import dev.seccheck.sink.OnDrop;
 import dev.seccheck.sink.PointSink;
 import dev.seccheck.sink.ReachedFile;
-import dev.seccheck.sink.ScriptInterpreter;
+import dev.seccheck.sink.ScriptChain;
 import dev.seccheck.sink.SecurityCheckException;
 import dev.seccheck.sink.SinkStatus;
 import java.util.List;
@@ -92,21 +92,24 @@ public final class PolicySink implements PointSink.MissingAware {
 
     /**
      * Decides the point by its rules. For {@code sentry/execve} of a {@code #!} script the kernel
-     * ran two programs, the script and its interpreter ({@link ScriptInterpreter}); the exec is let
-     * through only if the rules let both through, each decided as if executed by name.
+     * ran more than the script: the program its {@code #!} line names, and so on to a binary
+     * ({@link ScriptChain}); the exec is let through only if the rules let each through, each
+     * decided as if executed by name.
      */
     @Override
     public void point(Point point, FieldSet fields, MessageType type, Message msg, Missing missing)
             throws SecurityCheckException {
         decide(point, msg, missing, null);
-        ScriptInterpreter interpreter = point.equals(Point.EXECVE) ? ScriptInterpreter.current() : null;
-        if (interpreter != null && msg instanceof ExecveInfo script && rulesByPoint[point.id()].length > 0) {
-            ExecveInfo ran = interpreter.describe(fields, script);
-            Missing gaps = ExecveGaps.of(fields, ran); // the interpreter's own: the script's do not count
-            ScopedValue.where(ReachedFile.CURRENT, interpreter.file()).call(() -> {
-                decide(point, ran, gaps, script.getBinaryPath());
-                return null;
-            });
+        ScriptChain chain = point.equals(Point.EXECVE) ? ScriptChain.current() : null;
+        if (chain != null && msg instanceof ExecveInfo script && rulesByPoint[point.id()].length > 0) {
+            for (ScriptChain.Program program : chain.programs()) {
+                ExecveInfo ran = program.describe(fields, script);
+                Missing gaps = ExecveGaps.of(fields, ran); // the program's own: the script's do not count
+                ScopedValue.where(ReachedFile.CURRENT, program.file()).call(() -> {
+                    decide(point, ran, gaps, script.getBinaryPath());
+                    return null;
+                });
+            }
         }
     }
 

@@ -19,7 +19,7 @@ import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.session.JsonSinkConfig;
 import dev.seccheck.sink.NameChange;
 import dev.seccheck.sink.ReachedFile;
-import dev.seccheck.sink.ScriptInterpreter;
+import dev.seccheck.sink.ScriptChain;
 import dev.seccheck.sink.SecurityCheckException;
 import dev.seccheck.sink.Sink;
 import dev.seccheck.sink.SinkConfig;
@@ -30,6 +30,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -161,20 +162,41 @@ class PolicySinkTest {
         })).isInstanceOf(SecurityCheckException.class);
         // The interpreter is named the same way.
         ExecveInfo script = ExecveInfo.newBuilder().setBinaryPath(tmp.resolve("script").toString()).build();
-        ScriptInterpreter viaAlias = new ScriptInterpreter(file, (f, m) -> m.toBuilder().setBinaryPath(alias.toString()).build());
-        assertThatThrownBy(() -> ScopedValue.where(ScriptInterpreter.CURRENT, viaAlias).call(() -> {
+        ScriptChain viaAlias = new ScriptChain(List.of(
+                new ScriptChain.Program(file, (f, m) -> m.toBuilder().setBinaryPath(alias.toString()).build())));
+        assertThatThrownBy(() -> ScopedValue.where(ScriptChain.CURRENT, viaAlias).call(() -> {
             sink.execve(FieldSet.EMPTY, script);
             return null;
         })).isInstanceOf(SecurityCheckException.class);
     }
 
-    /** Delivers sentry/execve of {@code script} as the sentry does when the kernel ran it with {@code interpreter}. */
-    private static void execScript(Sink sink, ExecveInfo script, String interpreter) throws SecurityCheckException {
-        ScriptInterpreter ran = new ScriptInterpreter(null, (f, m) -> m.toBuilder().setBinaryPath(interpreter).build());
-        ScopedValue.where(ScriptInterpreter.CURRENT, ran).call(() -> {
+    /**
+     * Delivers sentry/execve of {@code script} as the sentry does when the kernel ran the programs
+     * {@code ran} after it: the scripts in between, then the interpreter.
+     */
+    private static void execScript(Sink sink, ExecveInfo script, String... ran) throws SecurityCheckException {
+        ScriptChain chain = new ScriptChain(Stream.of(ran).map(name -> new ScriptChain.Program(null,
+                (f, m) -> m.toBuilder().setBinaryPath(name).build())).toList());
+        ScopedValue.where(ScriptChain.CURRENT, chain).call(() -> {
             sink.execve(FieldSet.EMPTY, script);
             return null;
         });
+    }
+
+    /**
+     * A script whose {@code #!} line names another script runs that one too: a rule on the one in
+     * the middle holds, decided as if it were executed by name.
+     */
+    @Test
+    void aScriptInTheMiddleOfAChainIsDecided() throws Exception {
+        Sink sink = sink("""
+                {"rules": [{"point": "sentry/execve", "match": {"binary_path": "/opt/tools/wipe.sh"}, "action": "kill"}]}""",
+                List.of(new PointReq(Point.EXECVE, FieldSet.EMPTY)));
+        ExecveInfo outer = ExecveInfo.newBuilder().setBinaryPath("/tmp/run").addArgv("run").build();
+
+        execScript(sink, outer, "/opt/tools/other.sh", "/bin/sh");
+        assertThatThrownBy(() -> execScript(sink, outer, "/tmp/between", "/opt/tools/wipe.sh", "/bin/sh"))
+                .isInstanceOfSatisfying(SecurityCheckException.class, e -> assertThat(e.killTask()).isTrue());
     }
 
     @Test

@@ -1,0 +1,57 @@
+package dev.seccheck.sink;
+
+import dev.seccheck.fields.FieldSet;
+import dev.seccheck.proto.sentry.ExecveInfo;
+import java.util.List;
+
+/**
+ * ScriptChain is what else the kernel ran for an executed {@code #!} script. {@code sentry/execve}
+ * describes the script, as gVisor does (its {@code binary_path} and {@code binary_*} fields are the
+ * script's), but the kernel executed the program its {@code #!} line names too, and when that is a
+ * script in turn, the one its line names, up to the binary the chain ends in. A rule that forbids
+ * running {@code /usr/bin/perl} must also hold for a script that starts with
+ * {@code #!/usr/bin/perl}, and one that forbids running {@code /opt/tools/wipe.sh} for a script
+ * that starts with {@code #!/opt/tools/wipe.sh}. gVisor's message has no field for them and the
+ * wire must not change, so it is an in-process side value, bound by the sentry on the thread that
+ * fires sentry/execve for a script, for that firing only: a sink that decides on what runs decides
+ * on each program of the chain as well.
+ *
+ * @param programs the programs in the order the kernel ran them after the script passed: the
+ *     scripts in between, if any, then the binary (the interpreter)
+ */
+public record ScriptChain(List<Program> programs) {
+
+    /** Bound by the sentry while sentry/execve fires for a script; unbound everywhere else. */
+    public static final ScopedValue<ScriptChain> CURRENT = ScopedValue.newInstance();
+
+    public ScriptChain {
+        programs = List.copyOf(programs);
+    }
+
+    /**
+     * One program of the chain.
+     *
+     * @param file the program by device and inode, for rules on its names ({@link ReachedFile}), or
+     *     null when it could not be looked at
+     * @param describer the message as it would read had this program been executed by name
+     */
+    public record Program(ReachedFile file, Describer describer) {
+
+        /** Returns {@code script}, the message a session got, with its binary fields describing this program. */
+        public ExecveInfo describe(FieldSet fields, ExecveInfo script) {
+            return describer.describe(fields, script);
+        }
+    }
+
+    /** Describes one program of the chain in the fields a session asked for. */
+    @FunctionalInterface
+    public interface Describer {
+        /** Returns {@code script}, the message a session got, with its binary fields describing the program. */
+        ExecveInfo describe(FieldSet fields, ExecveInfo script);
+    }
+
+    /** Returns the chain of the script whose sentry/execve fires on this thread, or null when none is. */
+    public static ScriptChain current() {
+        return CURRENT.isBound() ? CURRENT.get() : null;
+    }
+}

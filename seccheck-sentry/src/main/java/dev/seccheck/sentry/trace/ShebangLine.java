@@ -1,0 +1,80 @@
+package dev.seccheck.sentry.trace;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * ShebangLine reads a {@code #!} script's first line as the kernel's script loader does, to tell
+ * which program an exec of the script ran next: the kernel reads the file's first
+ * {@value #HEAD} bytes, takes the interpreter's name from after the {@code #!} and any spaces or
+ * tabs up to the next space, tab or NUL, and refuses the exec (ENOEXEC) when there is no name or
+ * when, without a newline in those bytes, the name may have been cut short.
+ */
+final class ShebangLine {
+    private ShebangLine() {}
+
+    /** How much of a file the kernel looks at for its format (BINPRM_BUF_SIZE). */
+    static final int HEAD = 256;
+
+    /**
+     * The interpreter named by a file that starts with {@code head}, its first {@code length}
+     * bytes (at most {@value #HEAD}), or null when the kernel would not run it as a script or the
+     * name is empty (no file has it: the exec failed).
+     */
+    static String interpreter(byte[] head, int length) {
+        byte[] buf = new byte[HEAD]; // what the file does not fill reads as NULs, as in the kernel's buffer
+        System.arraycopy(head, 0, buf, 0, Math.min(length, HEAD));
+        if (length < 2 || buf[0] != '#' || buf[1] != '!') {
+            return null;
+        }
+        int last = HEAD - 1; // the kernel keeps the buffer's last byte for a terminating NUL
+        int end = indexOf(buf, (byte) '\n', 0, HEAD);
+        if (end < 0) {
+            int name = nonBlank(buf, 2, last);
+            if (name < 0 || terminator(buf, name, last) < 0) {
+                return null; // blank, or a name that may continue past what was read
+            }
+            end = last;
+        }
+        while (end > 2 && blank(buf[end - 1])) {
+            end--;
+        }
+        int name = nonBlank(buf, 2, end);
+        if (name < 0) {
+            return null;
+        }
+        int nameEnd = terminator(buf, name, end);
+        int size = (nameEnd < 0 ? end : nameEnd) - name;
+        return size == 0 ? null : new String(buf, name, size, StandardCharsets.UTF_8); // "#!\0": no file is named ""
+    }
+
+    private static boolean blank(byte b) {
+        return b == ' ' || b == '\t';
+    }
+
+    private static int nonBlank(byte[] buf, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (!blank(buf[i])) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static int terminator(byte[] buf, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (blank(buf[i]) || buf[i] == 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static int indexOf(byte[] buf, byte b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (buf[i] == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
