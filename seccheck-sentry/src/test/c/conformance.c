@@ -838,7 +838,9 @@ int main(void) {
                            "/proc/thread-self/cwd/dir", "", ".", "..", "fifo", "dir/sub", "./file/."};
     const int flags[] = {O_RDONLY, O_WRONLY, O_RDWR, O_CREAT | O_WRONLY, O_CREAT | O_EXCL | O_WRONLY,
                          O_TRUNC | O_WRONLY, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_PATH | O_NOFOLLOW,
-                         O_APPEND | O_WRONLY, O_CLOEXEC, O_TMPFILE | O_RDWR, O_NONBLOCK, O_NOFOLLOW | O_CREAT | O_WRONLY};
+                         O_APPEND | O_WRONLY, O_CLOEXEC, O_TMPFILE | O_RDWR, O_NONBLOCK, O_NOFOLLOW | O_CREAT | O_WRONLY,
+                         O_CREAT, O_CREAT | O_NOFOLLOW, O_CREAT | O_DIRECTORY, O_CREAT | O_PATH,
+                         O_TMPFILE | O_RDONLY, (O_TMPFILE & ~O_DIRECTORY) | O_RDWR};
     const int masks[] = {022, 077};
     int dirfd = open("dir", O_RDONLY | O_DIRECTORY);
     int filefd = open("file", O_RDONLY);
@@ -903,6 +905,18 @@ int main(void) {
     struct open_how bad = {.flags = O_RDONLY, .mode = 0644};
     show("openat2(mode without O_CREAT)", syscall(SYS_openat2, AT_FDCWD, "file", &bad, sizeof bad));
     show("openat2(size 8)", syscall(SYS_openat2, AT_FDCWD, "file", &bad, 8));
+    /* Flags openat2 refuses where openat drops them (O_PATH beats the rest), or that both refuse. */
+    struct { unsigned long long flags, mode; const char *path; } flags2[] = {
+        {O_PATH | O_CREAT, 0644, "nf"}, {O_PATH | O_CREAT, 0, "dir/"}, {O_PATH | O_TRUNC, 0, "file"},
+        {O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0, "dir"}, {O_CREAT | O_DIRECTORY, 0644, "dir"},
+        {O_CREAT, 0644, "dir"}, {O_TMPFILE | O_RDONLY, 0600, "dir"}};
+    for (unsigned i = 0; i < sizeof flags2 / sizeof *flags2; i++) {
+        struct open_how h = {.flags = flags2[i].flags, .mode = flags2[i].mode};
+        snprintf(what, sizeof what, "openat2(\"%s\", 0%llo, 0%llo)", flags2[i].path, flags2[i].flags, flags2[i].mode);
+        show(what, syscall(SYS_openat2, AT_FDCWD, flags2[i].path, &h, sizeof h));
+    }
+    show("openat(\"dir\", O_PATH|O_CREAT|O_DIRECTORY)", openat(AT_FDCWD, "dir", O_PATH | O_CREAT | O_DIRECTORY, 0644));
+    show("openat(\"dir\", O_PATH|O_TMPFILE|O_RDWR)", openat(AT_FDCWD, "dir", O_PATH | O_TMPFILE | O_RDWR, 0600));
 
     links_and_renames(dirfd, filefd);
     names_as_bytes();

@@ -50,6 +50,10 @@ final class OpenEmulation {
     private static final int OPEN_HOW_SIZE = 24;
     /** The open flags the kernel knows (its VALID_OPEN_FLAGS on x86-64): openat ignores others, openat2 refuses them. */
     private static final int VALID_OPEN_FLAGS = 037777703;
+    /** The only flags an O_PATH open keeps. */
+    private static final int O_PATH_FLAGS = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+    /** The kernel's own bit of O_TMPFILE (__O_TMPFILE), which O_TMPFILE sets with O_DIRECTORY. */
+    private static final int TMPFILE_BIT = O_TMPFILE & ~O_DIRECTORY;
 
     private final PathCalls calls;
     private final PathWalk walk;
@@ -91,7 +95,36 @@ final class OpenEmulation {
     }
 
     /** The arguments of an open, whichever syscall carried them. */
-    private record Args(int dirfd, long pathAddr, int flags, int mode, long resolve, boolean openat2) {}
+    private record Args(int dirfd, long pathAddr, int flags, int mode, long resolve, boolean openat2) {
+
+        /**
+         * What the kernel refuses of these flags before it looks at the path (its
+         * build_open_flags): EINVAL for O_CREAT with O_DIRECTORY (O_TMPFILE's bits included), and
+         * for an O_TMPFILE open without O_DIRECTORY's bit or that cannot write. Else 0.
+         */
+        int refusedFlags() {
+            if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY)) {
+                return Errno.EINVAL;
+            }
+            if ((flags & TMPFILE_BIT) != 0 && ((flags & O_DIRECTORY) == 0 || (flags & O_ACCMODE) == O_RDONLY)) {
+                return Errno.EINVAL;
+            }
+            return 0;
+        }
+
+        /**
+         * These arguments as the kernel goes on with them: open, openat and creat's O_PATH beats
+         * every other flag but {@link #O_PATH_FLAGS} (so O_CREAT neither makes a file nor makes a
+         * trailing slash or a directory an error); openat2 refuses the others instead
+         * ({@link #openHow}).
+         */
+        Args asTheKernelTakesThem() {
+            if ((flags & O_PATH) == 0 || openat2) {
+                return this;
+            }
+            return new Args(dirfd, pathAddr, flags & O_PATH_FLAGS, 0, resolve, false);
+        }
+    }
 
     /**
      * Serves an open. On the notifier thread ({@link Call#onNotifier}) an open whose walk would
@@ -110,7 +143,14 @@ final class OpenEmulation {
             call.fail(event(call, n, null), null, f.errno);
             return true;
         }
-        return walk(call, event(call, n, a), a, this::openFound);
+        SyscallEvent ev = event(call, n, a);
+        Args taken = a.asTheKernelTakesThem();
+        int refused = taken.refusedFlags();
+        if (refused != 0) {
+            call.fail(ev, Snapshot.NOTHING, refused); // before the path is looked at, as in the kernel
+            return true;
+        }
+        return walk(call, ev, taken, this::openFound);
     }
 
     /** Serves a truncate(path, length), on a pool thread: decided on the file reached, then done on it. */
@@ -543,6 +583,9 @@ final class OpenEmulation {
         if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) {
             return -Errno.EEXIST;
         }
+        if ((flags & O_CREAT) != 0 && f.directory()) {
+            return -Errno.EISDIR; // as the kernel: O_CREAT never opens a directory, whatever its access mode
+        }
         if ((flags & O_TMPFILE) == O_TMPFILE) {
             return open(a, f.fd(), ".", flags);
         }
@@ -661,7 +704,8 @@ final class OpenEmulation {
                 || (resolve & (PathWalk.RESOLVE_BENEATH | PathWalk.RESOLVE_IN_ROOT))
                         == (PathWalk.RESOLVE_BENEATH | PathWalk.RESOLVE_IN_ROOT)
                 || (mode & ~07777L) != 0
-                || (mode != 0 && ((flags & O_CREAT) == 0 && (flags & O_TMPFILE) != O_TMPFILE))) {
+                || (mode != 0 && ((flags & O_CREAT) == 0 && (flags & O_TMPFILE) != O_TMPFILE))
+                || ((flags & O_PATH) != 0 && (flags & ~O_PATH_FLAGS) != 0)) {
             throw new ProgramMemory.Fault(Errno.EINVAL);
         }
         return new Args((int) n.arg0(), n.arg1(), (int) flags, (int) mode, resolve, true);
