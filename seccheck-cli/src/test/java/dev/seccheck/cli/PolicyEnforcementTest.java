@@ -4,8 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -780,6 +785,97 @@ class PolicyEnforcementTest {
         } finally {
             listening.destroy();
             listening.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A rule on a local server's address holds when the program names it by the unspecified address. */
+    @Test
+    void aLocalServerDeniedByAddressIsNotReachedThroughTheUnspecifiedAddress() throws Exception {
+        unspecifiedAddressRoutes(tmp, null);
+    }
+
+    /** The same with seccheck and its program unprivileged (uid 65534). */
+    @Test
+    void aLocalServerDeniedByAddressIsNotReachedThroughTheUnspecifiedAddressUnprivileged() throws Exception {
+        String classpath = PackagedCli.forNobody(tmp);
+        unspecifiedAddressRoutes(PackagedCli.nobodysDir(tmp.resolve("u")), classpath);
+    }
+
+    /**
+     * The kernel sends what is addressed to 0.0.0.0 or :: to the local host (to the socket's own
+     * address when it is bound, else to loopback), so a rule denying a local server's address
+     * and port must hold for those names too. A TCP server on 127.0.0.1 and ::1 and a UDP one on
+     * 127.0.0.1 (both in this test) are reached natively by connects to 127.0.0.1, 0.0.0.0, ::,
+     * ::ffff:0.0.0.0 and from a socket bound to 127.0.0.1, and by datagrams sent (sendto,
+     * sendmsg) to 0.0.0.0; under a rule on 127.0.0.0/8 and ::1 with that port, none is. Before,
+     * the rule was decided on the address as named: every route but the first went through.
+     */
+    private void unspecifiedAddressRoutes(Path base, String nobodysClasspath) throws Exception {
+        boolean nobody = nobodysClasspath != null;
+        try (ServerSocket v4 = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+                ServerSocket v6 = new ServerSocket(v4.getLocalPort(), 50, InetAddress.getByName("::1"));
+                DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0))) {
+            int port = v4.getLocalPort();
+            String client = String.join("\n",
+                    "import socket, sys",
+                    "port, uport = int(sys.argv[1]), int(sys.argv[2])",
+                    "def attempt(name, family, act):",
+                    "    s = socket.socket(family, socket.SOCK_STREAM if name.startswith('tcp') else socket.SOCK_DGRAM)",
+                    "    try:",
+                    "        act(s); print(name, 'reached', flush=True)",
+                    "    except OSError as e:",
+                    "        print(name, 'errno', e.errno, flush=True)",
+                    "    s.close()",
+                    "def bound(s):",
+                    "    s.bind(('127.0.0.1', 0)); s.connect(('0.0.0.0', port))",
+                    "attempt('tcp-loopback', socket.AF_INET, lambda s: s.connect(('127.0.0.1', port)))",
+                    "attempt('tcp-any', socket.AF_INET, lambda s: s.connect(('0.0.0.0', port)))",
+                    "attempt('tcp-any6', socket.AF_INET6, lambda s: s.connect(('::', port)))",
+                    "attempt('tcp-mapped-any', socket.AF_INET6, lambda s: s.connect(('::ffff:0.0.0.0', port)))",
+                    "attempt('tcp-bound-any', socket.AF_INET, bound)",
+                    "attempt('udp-sendto-any', socket.AF_INET, lambda s: s.sendto(b'sendto', ('0.0.0.0', uport)))",
+                    "attempt('udp-sendmsg-any', socket.AF_INET, lambda s: s.sendmsg([b'sendmsg'], [], 0, ('0.0.0.0', uport)))",
+                    "");
+            String[] routes = {"tcp-loopback", "tcp-any", "tcp-any6", "tcp-mapped-any", "tcp-bound-any",
+                "udp-sendto-any", "udp-sendmsg-any"};
+            String[] args = {"/usr/bin/python3", "-c", client, Integer.toString(port), Integer.toString(udp.getLocalPort())};
+            udp.setSoTimeout(200);
+
+            Result natively = finish(new ProcessBuilder(natively(nobody, args)).redirectErrorStream(true).start());
+            for (String route : routes) {
+                assertThat(natively.out).as("natively").contains(route + " reached");
+            }
+            assertThat(received(udp)).as("natively").containsExactlyInAnyOrder("sendto", "sendmsg");
+
+            Path alerts = base.resolve("alerts.jsonl");
+            Path config = config(alerts, """
+                    {"effect": "connect_network", "match": {"ip": ["127.0.0.0/8", "::1/128"], "port": [%d, %d]},
+                     "action": "deny", "errno": "EACCES"}""".formatted(port, udp.getLocalPort()));
+            Result r = finish(new ProcessBuilder(runCommand(cli(nobodysClasspath), config, args))
+                    .redirectErrorStream(true).start());
+
+            for (String route : routes) {
+                assertThat(r.out).as("under the policy").contains(route + " errno 13");
+            }
+            assertThat(received(udp)).as("under the policy").isEmpty();
+            List<String> lines = Files.readAllLines(alerts);
+            assertThat(lines).hasSize(routes.length);
+            assertThat(lines.subList(1, routes.length)).allMatch(l -> l.contains("\"named_address\":"));
+        }
+    }
+
+    /** The datagrams {@code udp} has received, as text, until none comes within its timeout. */
+    private static List<String> received(DatagramSocket udp) throws IOException {
+        List<String> got = new ArrayList<>();
+        byte[] buf = new byte[64];
+        while (true) {
+            DatagramPacket p = new DatagramPacket(buf, buf.length);
+            try {
+                udp.receive(p);
+            } catch (SocketTimeoutException none) {
+                return got;
+            }
+            got.add(new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8));
         }
     }
 

@@ -14,6 +14,7 @@ import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sink.ExitUnseen;
 import dev.seccheck.sink.NameChange;
 import dev.seccheck.sink.ReachedFile;
+import dev.seccheck.sink.ReachedPeer;
 import dev.seccheck.state.PointState;
 
 /**
@@ -38,6 +39,8 @@ final class Call {
     private final Handover elsewhere;
     /** The file an open reached, for the sinks while its points fire; null for other calls. */
     private ReachedFile reached;
+    /** Where a connect or send goes when not where it names, for the sinks while its points fire; else null. */
+    private ReachedPeer peer;
     /** Whether the kernel makes the call once its enter points allow it ({@link #madeByTheKernel}). */
     private boolean unseen;
 
@@ -106,6 +109,14 @@ final class Call {
         this.reached = file;
     }
 
+    /**
+     * Names where the connect or the message being sent goes when it is not the address it names
+     * (see {@link ReachedPeer}), for the points fired from now on; null when it is.
+     */
+    void reachedPeer(ReachedPeer reachedPeer) {
+        this.peer = reachedPeer;
+    }
+
     /** Asks the sinks deciding on opening files whether they refuse this link or rename's new name. */
     boolean refuses(NameChange change) {
         return points.refuses(change);
@@ -118,13 +129,17 @@ final class Call {
 
     /**
      * Fires the points of {@code ev}, those of the call as made too unless {@code raw} is false,
-     * with what the sinks are told beside them bound: the file reached, an exit that will not come.
+     * with what the sinks are told beside them bound: the file or peer reached, an exit that will
+     * not come.
      */
     private int fire(SyscallEvent ev, boolean raw, TaskMemory mem) {
         SyscallEvent made = made(ev);
         ScopedValue.Carrier told = unseen && !ev.exit() ? ScopedValue.where(ExitUnseen.CURRENT, true) : null;
         if (reached != null) {
             told = told == null ? ScopedValue.where(ReachedFile.CURRENT, reached) : told.where(ReachedFile.CURRENT, reached);
+        }
+        if (peer != null) {
+            told = told == null ? ScopedValue.where(ReachedPeer.CURRENT, peer) : told.where(ReachedPeer.CURRENT, peer);
         }
         return told == null ? points.fire(task, ev, made, raw, mem, fds)
                 : told.call(() -> points.fire(task, ev, made, raw, mem, fds));

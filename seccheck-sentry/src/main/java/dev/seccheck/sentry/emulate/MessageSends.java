@@ -112,6 +112,7 @@ final class MessageSends {
                             false, 0);
                 }
                 if (m.name() != null) {
+                    call.reachedPeer(peer == null ? net.reachedPeer(sock, m.name()) : null);
                     int verdict = call.check(ev, seen);
                     if (verdict != 0) {
                         call.checked(ev, seen, -verdict);
@@ -138,6 +139,7 @@ final class MessageSends {
             }
             if (m.name() != null) {
                 call.checked(ev, seen, r); // connect's exit, with what this message's send returned
+                call.reachedPeer(null);
             }
             if (r < 0) {
                 finish(call, sent, r, many);

@@ -14,6 +14,7 @@ import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.SocketCalls;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sink.NameChange;
+import dev.seccheck.sink.ReachedPeer;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -291,6 +292,9 @@ final class NetEmulation {
                 seen = peer.shown(addrPtr);
                 ev = new SyscallEvent(call.tid(), reported, fd, addrPtr, seen.bytes().length, 0, 0, 0, false, 0);
             }
+            if (n.nr() != Sysno.BIND) {
+                call.reachedPeer(reachedPeer(sock, addr));
+            }
             if (call.enter(ev, seen) != 0) {
                 return true;
             }
@@ -318,6 +322,18 @@ final class NetEmulation {
             call.complete(ev, seen, r);
             return true;
         }
+    }
+
+    /**
+     * Where a connect or a send from our copy {@code sock} of the program's socket (-errno when
+     * none) to {@code addr} goes, when that is not the address named: the local host, for the
+     * unspecified address ({@link UnspecifiedAddress}); else null.
+     */
+    ReachedPeer reachedPeer(int sock, byte[] addr) {
+        if (UnspecifiedAddress.reached(addr, null) == null) {
+            return null;
+        }
+        return new ReachedPeer(UnspecifiedAddress.reached(addr, sock < 0 ? null : SocketCalls.getsockname(sock)));
     }
 
     /**

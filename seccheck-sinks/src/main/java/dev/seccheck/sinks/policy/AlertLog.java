@@ -35,19 +35,26 @@ final class AlertLog {
     }
 
     /**
-     * Writes the alert of a rule that matched {@code msg}; {@code script}, when not null, is the
-     * {@code #!} script whose interpreter {@code msg} describes ({@code interpreter_of}).
+     * Why a message decided on is not the point's own, said in its alerts as {@code key: value}:
+     * {@code interpreter_of} the script executed, for a program the kernel ran for it;
+     * {@code named_address} the address named, for the peer it reaches.
      */
-    boolean alert(Rule rule, Point point, Message msg, String script) {
-        return write(rule, point, msg, rule.action(), null, script);
+    record Because(String key, String value) {}
+
+    /**
+     * Writes the alert of a rule that matched {@code msg}; {@code because}, when not null, says why
+     * {@code msg} is not the point's own message.
+     */
+    boolean alert(Rule rule, Point point, Message msg, Because because) {
+        return write(rule, point, msg, rule.action(), null, because);
     }
 
     /**
      * Writes the alert of a rule that could not be checked because {@code gap} was not obtained:
      * {@code taken} is what {@code on_missing} did, and {@code missing} names the field and why.
      */
-    boolean missing(Rule rule, Point point, Message msg, Action taken, Missing.Field gap, String script) {
-        return write(rule, point, msg, taken, gap, script);
+    boolean missing(Rule rule, Point point, Message msg, Action taken, Missing.Field gap, Because because) {
+        return write(rule, point, msg, taken, gap, because);
     }
 
     /** Writes the alert of a refused change of names ({@link PolicySink#refuses}), and {@code why}. */
@@ -111,11 +118,11 @@ final class AlertLog {
         }
     }
 
-    private boolean write(Rule rule, Point point, Message msg, Action taken, Missing.Field gap, String script) {
+    private boolean write(Rule rule, Point point, Message msg, Action taken, Missing.Field gap, Because because) {
         ObjectNode n = head(rule, taken, gap);
         n.put("point", point.name());
-        if (script != null) {
-            n.put("interpreter_of", Escape.plain(script, Escape.DEFAULT_LIMIT));
+        if (because != null) {
+            n.put(because.key(), Escape.plain(because.value(), Escape.DEFAULT_LIMIT));
         }
         FieldDescriptor ctx = msg.getDescriptorForType().findFieldByName("context_data");
         if (ctx != null && msg.hasField(ctx)) {

@@ -130,7 +130,7 @@ sealed interface Key {
             return switch (name) {
                 case "family" -> s.family();
                 case "port" -> s.port() >= 0 ? s.port() : null;
-                case "ip" -> s.ipText();
+                case "ip" -> s.family() == SockAddr.AF_INET6 && s.ip() != null ? SockAddr.ipv6Text(s.ip()) : s.ipText();
                 case "unix_path" -> s.unixPath();
                 default -> null;
             };

@@ -1,11 +1,14 @@
 package dev.seccheck.sinks.policy;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import dev.seccheck.abi.Errno;
 import dev.seccheck.fields.FieldSet;
+import dev.seccheck.format.SockAddr;
 import dev.seccheck.points.Point;
 import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.sentry.ExecveInfo;
+import dev.seccheck.proto.syscall.Connect;
 import dev.seccheck.sink.DropNotices;
 import dev.seccheck.sink.ExecveGaps;
 import dev.seccheck.sink.Missing;
@@ -13,6 +16,7 @@ import dev.seccheck.sink.NameChange;
 import dev.seccheck.sink.OnDrop;
 import dev.seccheck.sink.PointSink;
 import dev.seccheck.sink.ReachedFile;
+import dev.seccheck.sink.ReachedPeer;
 import dev.seccheck.sink.ScriptChain;
 import dev.seccheck.sink.SecurityCheckException;
 import dev.seccheck.sink.SinkStatus;
@@ -100,27 +104,43 @@ public final class PolicySink implements PointSink.MissingAware {
     public void point(Point point, FieldSet fields, MessageType type, Message msg, Missing missing)
             throws SecurityCheckException {
         decide(point, msg, missing, null);
+        ReachedPeer peer = msg instanceof Connect ? ReachedPeer.current() : null;
+        if (peer != null && rulesByPoint[point.id()].length > 0) {
+            // Where the kernel sends it (the local host, for the unspecified address) is decided too.
+            Connect named = (Connect) msg;
+            Connect reached = named.toBuilder().setAddress(ByteString.copyFrom(peer.address())).build();
+            decide(point, reached, missing, new AlertLog.Because("named_address", namedAddress(named)));
+        }
         ScriptChain chain = point.equals(Point.EXECVE) ? ScriptChain.current() : null;
         if (chain != null && msg instanceof ExecveInfo script && rulesByPoint[point.id()].length > 0) {
             for (ScriptChain.Program program : chain.programs()) {
                 ExecveInfo ran = program.describe(fields, script);
                 Missing gaps = ExecveGaps.of(fields, ran); // the program's own: the script's do not count
                 ScopedValue.where(ReachedFile.CURRENT, program.file()).call(() -> {
-                    decide(point, ran, gaps, script.getBinaryPath());
+                    decide(point, ran, gaps, new AlertLog.Because("interpreter_of", script.getBinaryPath()));
                     return null;
                 });
             }
         }
     }
 
-    /** Tries the point's rules on {@code msg}; {@code script}: the script whose interpreter it describes, or null. */
-    private void decide(Point point, Message msg, Missing missing, String script) throws SecurityCheckException {
+    /** The address {@code c} names, as an alert shows it ({@code AF_INET 0.0.0.0:80}). */
+    private static String namedAddress(Connect c) {
+        return SockAddr.decode(c.getAddress()).map(SockAddr::toString).orElse("?");
+    }
+
+    /**
+     * Tries the point's rules on {@code msg}; {@code because}: why the message is not the point's
+     * own (a program a script ran, a peer the address named reaches), said in the alert, or null.
+     */
+    private void decide(Point point, Message msg, Missing missing, AlertLog.Because because)
+            throws SecurityCheckException {
         for (Rule rule : rulesByPoint[point.id()]) {
             if (!missing.isEmpty()) {
                 Missing.Field gap = rule.undecidedBy(msg, missing);
                 if (gap != null) {
                     if (rule.enforcing() && onMissing != OnMissing.ALLOW) {
-                        undecided(rule, point, msg, gap, script);
+                        undecided(rule, point, msg, gap, because);
                     }
                     continue;
                 }
@@ -130,13 +150,13 @@ public final class PolicySink implements PointSink.MissingAware {
             }
             switch (rule.action()) {
                 case Action.Allow a -> {}
-                case Action.Log l -> logged(alerts.alert(rule, point, msg, script), rule, point);
+                case Action.Log l -> logged(alerts.alert(rule, point, msg, because), rule, point);
                 case Action.Deny d -> {
-                    alerts.alert(rule, point, msg, script);
+                    alerts.alert(rule, point, msg, because);
                     throw new SecurityCheckException(d.errno(), "policy rule " + rule.index() + " denies " + point.name());
                 }
                 case Action.Kill k -> {
-                    alerts.alert(rule, point, msg, script);
+                    alerts.alert(rule, point, msg, because);
                     throw SecurityCheckException.killing("policy rule " + rule.index() + " kills on " + point.name());
                 }
             }
@@ -234,15 +254,15 @@ public final class PolicySink implements PointSink.MissingAware {
     }
 
     /** An enforcing rule could not be checked: {@code on_missing} (deny or kill) decides, with an alert naming the gap. */
-    private void undecided(Rule rule, Point point, Message msg, Missing.Field gap, String script)
+    private void undecided(Rule rule, Point point, Message msg, Missing.Field gap, AlertLog.Because because)
             throws SecurityCheckException {
         String why = "policy rule " + rule.index() + " cannot check " + point.name() + ": missing " + gap;
         if (onMissing == OnMissing.KILL) {
-            alerts.missing(rule, point, msg, new Action.Kill(), gap, script);
+            alerts.missing(rule, point, msg, new Action.Kill(), gap, because);
             throw SecurityCheckException.killing(why);
         }
         int errno = rule.action() instanceof Action.Deny d ? d.errno() : Errno.EPERM;
-        alerts.missing(rule, point, msg, new Action.Deny(errno), gap, script);
+        alerts.missing(rule, point, msg, new Action.Deny(errno), gap, because);
         throw new SecurityCheckException(errno, why);
     }
 

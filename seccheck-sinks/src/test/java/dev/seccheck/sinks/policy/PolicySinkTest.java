@@ -19,6 +19,7 @@ import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.session.JsonSinkConfig;
 import dev.seccheck.sink.NameChange;
 import dev.seccheck.sink.ReachedFile;
+import dev.seccheck.sink.ReachedPeer;
 import dev.seccheck.sink.ScriptChain;
 import dev.seccheck.sink.SecurityCheckException;
 import dev.seccheck.sink.Sink;
@@ -75,6 +76,31 @@ class PolicySinkTest {
         assertThatThrownBy(() -> sink.syscall(CONNECT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_CONNECT,
                         connect(inet4(10, 1, 2, 3, 443))))
                 .isInstanceOfSatisfying(SecurityCheckException.class, e -> assertThat(e.errno()).isEqualTo(101));
+    }
+
+    /**
+     * A connect to the unspecified address goes to the local host ({@link ReachedPeer}): a rule on
+     * the local host holds for it, and a rule on the address as named still does.
+     */
+    @Test
+    void theAddressReachedIsDecidedBesideTheOneNamed() throws Exception {
+        Sink sink = sink("""
+                {"rules": [
+                  {"point": "syscall/connect/enter", "match": {"ip": "127.0.0.0/8", "port": 5432}, "action": "deny"},
+                  {"point": "syscall/connect/enter", "match": {"ip": "0.0.0.0", "port": 22}, "action": "deny"}]}""",
+                List.of(req(CONNECT)));
+        Connect toAny = connect(inet4(0, 0, 0, 0, 5432));
+        ReachedPeer local = new ReachedPeer(inet4(127, 0, 0, 1, 5432));
+
+        sink.syscall(CONNECT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_CONNECT, toAny);
+        assertThatThrownBy(() -> ScopedValue.where(ReachedPeer.CURRENT, local).call(() -> {
+            sink.syscall(CONNECT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_CONNECT, toAny);
+            return null;
+        })).isInstanceOf(SecurityCheckException.class);
+        assertThatThrownBy(() -> ScopedValue.where(ReachedPeer.CURRENT, new ReachedPeer(inet4(127, 0, 0, 1, 22))).call(() -> {
+            sink.syscall(CONNECT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_CONNECT, connect(inet4(0, 0, 0, 0, 22)));
+            return null;
+        })).as("the rule on the address named").isInstanceOf(SecurityCheckException.class);
     }
 
     @Test
