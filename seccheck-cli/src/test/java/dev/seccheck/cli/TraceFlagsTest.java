@@ -126,6 +126,24 @@ class TraceFlagsTest {
     }
 
     /**
+     * An open the kernel refuses for its flags alone (O_CREAT with O_DIRECTORY: EINVAL before the
+     * path is read) is one whole line, as strace prints it. Before, seccheck failed it without its
+     * enter points: the line was "<... openat resumed>) = -1 EINVAL", with no path.
+     */
+    @Test
+    void anOpenRefusedForItsFlagsIsOneWholeLine() throws Exception {
+        Path log = tmp.resolve("einval.txt");
+        Path file = tmp.resolve("never-made");
+        assertThat(run("-e", "openat", "-o", log.toString(), "--", "/usr/bin/python3", "-c",
+                "import os\ntry:\n    os.open('" + file + "', os.O_CREAT | os.O_DIRECTORY, 0o644)\n"
+                        + "except OSError as e:\n    assert e.errno == 22, e\n")).isZero();
+        assertThat(Files.readString(log)).contains("openat(AT_FDCWD, \"" + file
+                        + "\", O_RDONLY|O_CREAT|O_DIRECTORY|O_CLOEXEC, 0644) = -1 EINVAL (Invalid argument)\n")
+                .doesNotContain("resumed");
+        assertThat(file).doesNotExist();
+    }
+
+    /**
      * A send that names an address fires connect's points, openat2 openat's: each line names the
      * call the program made, and --summary counts it there, as strace -c does. Before, they read
      * connect(...) = 5 and openat(...), and -c counted four connects and three openats.

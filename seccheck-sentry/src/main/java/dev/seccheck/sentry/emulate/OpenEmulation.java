@@ -23,6 +23,7 @@ import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.ThreadCredentials;
 import dev.seccheck.sentry.defense.OwnFiles;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
+import dev.seccheck.sentry.syscalls.TaskMemory;
 import dev.seccheck.sink.NameChange;
 import dev.seccheck.sink.ReachedFile;
 import java.nio.ByteBuffer;
@@ -140,17 +141,34 @@ final class OpenEmulation {
         try {
             a = args(call.tid(), n);
         } catch (ProgramMemory.Fault f) {
-            call.fail(event(call, n, null), null, f.errno);
+            refuse(call, event(call, n, null), Snapshot.NOTHING, f.errno); // openat2's struct open_how
             return true;
         }
         SyscallEvent ev = event(call, n, a);
         Args taken = a.asTheKernelTakesThem();
         int refused = taken.refusedFlags();
         if (refused != 0) {
-            call.fail(ev, Snapshot.NOTHING, refused); // before the path is looked at, as in the kernel
+            TaskMemory given;
+            try {
+                given = Snapshot.ofString(a.pathAddr(), memory.path(call.tid(), a.pathAddr()));
+            } catch (ProgramMemory.Fault f) {
+                given = Unreadable.of(f);
+            }
+            refuse(call, ev, given, refused);
             return true;
         }
         return walk(call, ev, taken, this::openFound);
+    }
+
+    /**
+     * Fails an open the kernel refuses before it looks at the path (its flags, openat2's
+     * {@code struct open_how}) with {@code errno}, once its enter points have seen it as made
+     * ({@code given}: what of the program's memory they show).
+     */
+    private static void refuse(Call call, SyscallEvent ev, TaskMemory given, int errno) {
+        if (call.enter(ev, given) == 0) {
+            call.fail(ev, given, errno);
+        }
     }
 
     /** Serves a truncate(path, length), on a pool thread: decided on the file reached, then done on it. */
