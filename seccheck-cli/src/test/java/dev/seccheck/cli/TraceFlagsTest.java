@@ -167,6 +167,17 @@ class TraceFlagsTest {
                 String[] c = call.split(" ");
                 assertThat(rows).as(call).anyMatch(l -> l.matches(" *[\\d.]+ +[\\d.]+ +\\d+ +" + c[1] + " +" + c[0]));
             }
+            // Seen at connect's points alone (the sendto without an address is not reported there), a
+            // sendmmsg of two addressed messages is still one call.
+            Path seenAtConnect = tmp.resolve("connect-table.txt");
+            assertThat(run("-c", "-e", "trace=connect,openat", "-o", seenAtConnect.toString(), "--", program.toString(),
+                    port, file.toString())).isZero();
+            List<String> connectRows = Files.readAllLines(seenAtConnect);
+            for (String call : List.of("sendto 1", "sendmsg 1", "sendmmsg 1", "connect 1", "openat2 1")) {
+                String[] c = call.split(" ");
+                assertThat(connectRows).as(call)
+                        .anyMatch(l -> l.matches(" *[\\d.]+ +[\\d.]+ +\\d+ +" + c[1] + " +" + c[0]));
+            }
         }
     }
 

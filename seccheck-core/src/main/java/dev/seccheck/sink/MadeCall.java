@@ -14,7 +14,19 @@ public final class MadeCall {
     /** Bound by the sentry to the syscall number made while the points it is reported under fire. */
     public static final ScopedValue<Integer> CURRENT = ScopedValue.newInstance();
 
+    /**
+     * Bound by the sentry to true while those points fire for a message after the first of the same
+     * call (a sendmmsg fires connect's points once for each message with an address), so that the
+     * call is counted once.
+     */
+    public static final ScopedValue<Boolean> FURTHER = ScopedValue.newInstance();
+
     private MadeCall() {}
+
+    /** Returns whether the points being fired on this thread report a further message of a call already reported. */
+    public static boolean further() {
+        return FURTHER.isBound() && FURTHER.get();
+    }
 
     /** Returns the syscall made, if the points being fired on this thread report another's; else -1. */
     public static int current() {

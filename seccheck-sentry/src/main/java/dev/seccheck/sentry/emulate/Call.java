@@ -12,6 +12,7 @@ import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.TaskMemory;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sink.ExitUnseen;
+import dev.seccheck.sink.MadeCall;
 import dev.seccheck.sink.NameChange;
 import dev.seccheck.sink.ReachedFile;
 import dev.seccheck.sink.ReachedPeer;
@@ -41,6 +42,8 @@ final class Call {
     private ReachedFile reached;
     /** Where a connect or send goes when not where it names, for the sinks while its points fire; else null. */
     private ReachedPeer peer;
+    /** Whether the points fired now report a further message of this call ({@link MadeCall#FURTHER}). */
+    private boolean further;
     /** Whether the kernel makes the call once its enter points allow it ({@link #madeByTheKernel}). */
     private boolean unseen;
 
@@ -117,6 +120,14 @@ final class Call {
         this.peer = reachedPeer;
     }
 
+    /**
+     * Says that the points fired from now on report a further message of this call, one after the
+     * first it reported (a sendmmsg's), so that the call is counted once ({@link MadeCall#FURTHER}).
+     */
+    void furtherMessage() {
+        this.further = true;
+    }
+
     /** Asks the sinks deciding on opening files whether they refuse this link or rename's new name. */
     boolean refuses(NameChange change) {
         return points.refuses(change);
@@ -140,6 +151,9 @@ final class Call {
         }
         if (peer != null) {
             told = told == null ? ScopedValue.where(ReachedPeer.CURRENT, peer) : told.where(ReachedPeer.CURRENT, peer);
+        }
+        if (further && ev.sysno() != n.nr()) {
+            told = told == null ? ScopedValue.where(MadeCall.FURTHER, true) : told.where(MadeCall.FURTHER, true);
         }
         return told == null ? points.fire(task, ev, made, raw, mem, fds)
                 : told.call(() -> points.fire(task, ev, made, raw, mem, fds));

@@ -140,6 +140,7 @@ final class MessageSends {
             if (m.name() != null) {
                 call.checked(ev, seen, r); // connect's exit, with what this message's send returned
                 call.reachedPeer(null);
+                call.furtherMessage(); // the next message's points report the same call
             }
             if (r < 0) {
                 finish(call, sent, r, many);

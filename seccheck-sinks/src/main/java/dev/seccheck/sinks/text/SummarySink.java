@@ -12,6 +12,7 @@ import dev.seccheck.proto.syscall.Exit;
 import dev.seccheck.sink.ExitUnseen;
 import dev.seccheck.sink.PointSink;
 import dev.seccheck.sink.Selection;
+import dev.seccheck.sink.MadeCall;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -74,6 +75,9 @@ public final class SummarySink implements PointSink {
         if (made >= 0 && (enabled.get(Point.syscallId(SyscallType.RAW_ENTER, made))
                 || enabled.get(Point.syscallId(SyscallType.RAW_EXIT, made)))) {
             return; // a call reported at another's points (a sendto at connect's), counted at its own
+        }
+        if (made >= 0 && MadeCall.further()) {
+            return; // a sendmmsg's further message: the call was counted at its first
         }
         String name = StraceFormat.display(TextSink.callName(point));
         SyscallType t = point.syscallType();
