@@ -109,8 +109,7 @@ class PolicyEnforcementTest {
     /** The same with seccheck and its program unprivileged (uid 65534), the files theirs. */
     @Test
     void linksAndRenamesOutOfANegatedOrRelativeRulesReachAreRefusedUnprivileged() throws Exception {
-        String classpath = PackagedCli.forNobody(tmp);
-        linksAndRenamesRefused(PackagedCli.nobodysDir(tmp.resolve("u")), classpath);
+        unprivileged(this::linksAndRenamesRefused);
     }
 
     /**
@@ -128,8 +127,7 @@ class PolicyEnforcementTest {
     /** The same with seccheck and its program unprivileged (uid 65534). */
     @Test
     void rewritingAnExecsArgumentsCannotWalkAroundAnExecRuleUnprivileged() throws Exception {
-        String classpath = PackagedCli.forNobody(tmp);
-        execRace(PackagedCli.nobodysDir(tmp.resolve("u")), classpath);
+        unprivileged(this::execRace);
     }
 
     private void execRace(Path base, String nobodysClasspath) throws Exception {
@@ -264,8 +262,7 @@ class PolicyEnforcementTest {
     /** The same with seccheck and its program unprivileged (uid 65534), the files theirs. */
     @Test
     void aProtectedNameCannotBeReplacedRemovedOrEmptiedUnprivileged() throws Exception {
-        String classpath = PackagedCli.forNobody(tmp);
-        protectedNames(PackagedCli.nobodysDir(tmp.resolve("u")), classpath);
+        unprivileged(this::protectedNames);
     }
 
     /**
@@ -283,8 +280,7 @@ class PolicyEnforcementTest {
     /** The same with seccheck and its program unprivileged (uid 65534), the files theirs. */
     @Test
     void aDirectoryMovedUnderACallCannotCarryItIntoDeniedNamesUnprivileged() throws Exception {
-        String classpath = PackagedCli.forNobody(tmp);
-        dirMoveRace(PackagedCli.nobodysDir(tmp.resolve("u")), classpath);
+        unprivileged(this::dirMoveRace);
     }
 
     private void dirMoveRace(Path base, String nobodysClasspath) throws Exception {
@@ -412,8 +408,7 @@ class PolicyEnforcementTest {
     /** The same with seccheck and its program unprivileged (uid 65534), the files theirs. */
     @Test
     void aDeniedFileReplacedAfterTheLoadIsDeniedUnderItsNewNamesUnprivileged() throws Exception {
-        String classpath = PackagedCli.forNobody(tmp);
-        replacedAfterTheLoad(PackagedCli.nobodysDir(tmp.resolve("n")), classpath);
+        unprivileged(this::replacedAfterTheLoad);
     }
 
     /**
@@ -591,8 +586,7 @@ class PolicyEnforcementTest {
     /** The same with seccheck and its program unprivileged (uid 65534): its user namespace gives it its network. */
     @Test
     void aSourceRouteOrARawHeaderCannotTakeAPacketPastTheReadmesGuardPolicyUnprivileged() throws Exception {
-        String classpath = PackagedCli.forNobody(tmp);
-        sourceRoutes(PackagedCli.nobodysDir(tmp.resolve("n")), classpath);
+        unprivileged(this::sourceRoutes);
     }
 
     /**
@@ -651,8 +645,7 @@ class PolicyEnforcementTest {
     /** The same with seccheck and its program unprivileged (uid 65534). */
     @Test
     void aPeerOnAnotherHostCannotReachAServerPastTheReadmesGuardPolicyUnprivileged() throws Exception {
-        String classpath = PackagedCli.forNobody(tmp);
-        inbound(PackagedCli.nobodysDir(tmp.resolve("n")), classpath);
+        unprivileged(this::inbound);
     }
 
     /** Runs {@code inbound.c} from {@code base} natively and under the README's guard policy, as {@link #sourceRoutes} does. */
@@ -712,8 +705,7 @@ class PolicyEnforcementTest {
     /** The same with seccheck, its program and the servers unprivileged (uid 65534), the sockets theirs. */
     @Test
     void aRuleOnAUnixSocketsPathHoldsForEveryNameThatReachesItUnprivileged() throws Exception {
-        String classpath = PackagedCli.forNobody(tmp);
-        unixSocketRoutes(PackagedCli.nobodysDir(tmp.resolve("u")), classpath);
+        unprivileged(this::unixSocketRoutes);
     }
 
     /**
@@ -797,8 +789,7 @@ class PolicyEnforcementTest {
     /** The same with seccheck and its program unprivileged (uid 65534). */
     @Test
     void aLocalServerDeniedByAddressIsNotReachedThroughTheUnspecifiedAddressUnprivileged() throws Exception {
-        String classpath = PackagedCli.forNobody(tmp);
-        unspecifiedAddressRoutes(PackagedCli.nobodysDir(tmp.resolve("u")), classpath);
+        unprivileged(this::unspecifiedAddressRoutes);
     }
 
     /**
@@ -919,8 +910,7 @@ class PolicyEnforcementTest {
     /** The same with seccheck and its program unprivileged (uid 65534). */
     @Test
     void aScriptRunThroughTheProgramsOwnDescriptorIsStillTheScriptUnprivileged() throws Exception {
-        String classpath = PackagedCli.forNobody(tmp);
-        scriptRoutes(PackagedCli.nobodysDir(tmp.resolve("u")), classpath);
+        unprivileged(this::scriptRoutes);
     }
 
     /**
@@ -961,8 +951,7 @@ class PolicyEnforcementTest {
     /** The same with seccheck and its program unprivileged (uid 65534). */
     @Test
     void aDeniedProgramRunsUnderNoOtherNameNorAsAnInterpreterUnprivileged() throws Exception {
-        String classpath = PackagedCli.forNobody(tmp);
-        executedRoutes(PackagedCli.nobodysDir(tmp.resolve("u")), classpath);
+        unprivileged(this::executedRoutes);
     }
 
     /**
@@ -1014,8 +1003,7 @@ class PolicyEnforcementTest {
     /** The same with seccheck and its program unprivileged (uid 65534). */
     @Test
     void aScriptInTheMiddleOfAChainIsDecidedUnprivileged() throws Exception {
-        String classpath = PackagedCli.forNobody(tmp);
-        chainRoutes(PackagedCli.nobodysDir(tmp.resolve("u")), classpath);
+        unprivileged(this::chainRoutes);
     }
 
     /**
@@ -1146,6 +1134,18 @@ class PolicyEnforcementTest {
                    {"name": "syscall/openat/enter", "optional_fields": ["fd_path"], "context_fields": ["process_name", "group_id"]},
                    {"name": "syscall/connect/enter", "context_fields": ["process_name"]}],
                  "sinks": [{"name": "policy", "config": {"alerts": "%s", "rules": [%s]}}]}""".formatted(alerts, rules));
+    }
+
+    /** A test's routes, run from {@code base} by seccheck as this JVM's user, or as uid 65534 from its classpath. */
+    @FunctionalInterface
+    private interface Routes {
+        void run(Path base, String nobodysClasspath) throws Exception;
+    }
+
+    /** Runs {@code routes} with seccheck and its program unprivileged (uid 65534). */
+    private void unprivileged(Routes routes) throws Exception {
+        String classpath = PackagedCli.forNobody(tmp);
+        routes.run(PackagedCli.nobodysDir(tmp.resolve("u")), classpath);
     }
 
     private record Result(int code, String out) {}
