@@ -31,9 +31,8 @@ final class ExecCalls {
      *
      * @param caller the task that called it, as it was then
      * @param script the {@code #!} script passed, held open with the scripts it led the kernel to
-     *     (released with {@link #release}), or
-     *     null when the file passed is no script (then the kernel's {@code /proc/PID/exe} is the
-     *     file), or before the exec event
+     *     (released with {@link #release}), or null when the file passed is no script (then the
+     *     kernel's {@code /proc/PID/exe} is the file), or before the exec event
      * @param image what the kernel gave the new program, read at the exec event; null before it,
      *     or when sentry/execve was not enabled then
      */
