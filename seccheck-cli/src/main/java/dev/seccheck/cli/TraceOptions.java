@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 /**
  * TraceOptions are the strace-shaped options of {@code run} and {@code exec}: what to trace
  * ({@code -e}), whom ({@code --pid}, {@code --comm}, {@code --path}), where and how to write it
- * ({@code -o}, {@code --format}, {@code -s}, {@code -t}, {@code -T}). They build one session as
+ * ({@code -o}, {@code --format}, {@code -s}, {@code -t}, {@code -T}, {@code -v}). They build one session as
  * JSON, which joins the {@code --config} sessions, and which {@code --print-config} shows.
  */
 final class TraceOptions {
@@ -40,6 +40,10 @@ final class TraceOptions {
 
     @Option(names = "-T", description = "End each call line with the time the call took.")
     boolean durations;
+
+    @Option(names = "-v", description = "Show each executed program's environment in full (by default its count, "
+            + "as strace shows it).")
+    boolean verbose;
 
     @Option(names = "--format", paramLabel = "FMT", description = "text (strace-like, default), raw (E/X lines) or json (JSON lines, docs/json.md).")
     String format;
@@ -63,7 +67,7 @@ final class TraceOptions {
 
     /** Says whether any option asks for the trace session. */
     boolean active() {
-        return !trace.isEmpty() || output != null || stringLimit != null || time.length > 0 || durations
+        return !trace.isEmpty() || output != null || stringLimit != null || time.length > 0 || durations || verbose
                 || format != null || !pids.isEmpty() || !comms.isEmpty() || !paths.isEmpty() || summary;
     }
 
@@ -133,6 +137,9 @@ final class TraceOptions {
         }
         if (durations) {
             c.put("durations", true);
+        }
+        if (verbose) {
+            c.put("verbose", true);
         }
         only(c);
     }

@@ -126,6 +126,27 @@ class TraceFlagsTest {
     }
 
     /**
+     * An executed program's environment is counted on its line, as strace counts an execve's
+     * (it is long, and often holds secrets); {@code -v} shows it in full, as strace's does.
+     */
+    @Test
+    void anExecsEnvironmentIsCountedUnlessVerbose() throws Exception {
+        Path counted = tmp.resolve("counted.txt");
+        Path verbose = tmp.resolve("verbose.txt");
+        String[] program = {"--", "sh", "-c", "env -i SECCHECK_PROBE=visible /bin/true"};
+        List<String> quiet = new ArrayList<>(List.of("-e", "sentry/execve", "-o", counted.toString()));
+        quiet.addAll(List.of(program));
+        assertThat(run(quiet.toArray(String[]::new))).isZero();
+        List<String> loud = new ArrayList<>(List.of("-v", "-e", "sentry/execve", "-o", verbose.toString()));
+        loud.addAll(List.of(program));
+        assertThat(run(loud.toArray(String[]::new))).isZero();
+
+        assertThat(Files.readString(counted)).contains("binary_path=\"/usr/bin/true\" argv=[\"/bin/true\"] env=[/* 1 vars */]")
+                .doesNotContain("env=[\"");
+        assertThat(Files.readString(verbose)).contains("env=[\"SECCHECK_PROBE=visible\"]");
+    }
+
+    /**
      * An open the kernel refuses for its flags alone (O_CREAT with O_DIRECTORY: EINVAL before the
      * path is read) is one whole line, as strace prints it. Before, seccheck failed it without its
      * enter points: the line was "<... openat resumed>) = -1 EINVAL", with no path.

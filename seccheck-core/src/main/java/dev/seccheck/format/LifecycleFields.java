@@ -24,10 +24,15 @@ final class LifecycleFields {
     /** The bytes of a hash shown before the cut, as {@link MessageText} shows any bytes field. */
     private static final int MAX_BYTES = 64;
 
-    static StringBuilder execve(StringBuilder sb, ExecveInfo e, int limit) {
+    /** sentry/execve's fields; its environment as its count unless {@code fullEnv}. */
+    static StringBuilder execve(StringBuilder sb, ExecveInfo e, int limit, boolean fullEnv) {
         string(sb, "binary_path", e.getBinaryPath(), limit);
         strings(sb, "argv", e.getArgvList(), limit);
-        strings(sb, "env", e.getEnvList(), limit);
+        if (fullEnv) {
+            strings(sb, "env", e.getEnvList(), limit);
+        } else if (e.getEnvCount() > 0) {
+            sb.append(" env=[/* ").append(e.getEnvCount()).append(" vars */]");
+        }
         if (e.getBinaryMode() != 0) {
             sb.append(" binary_mode=0x").append(Integer.toHexString(e.getBinaryMode()));
         }

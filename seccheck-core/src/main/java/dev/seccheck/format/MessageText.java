@@ -66,8 +66,17 @@ public final class MessageText {
      * message made to drop it.
      */
     public static StringBuilder fields(StringBuilder sb, Message msg, int limit) {
+        return fields(sb, msg, limit, true);
+    }
+
+    /**
+     * {@link #fields(StringBuilder, Message, int)}, with sentry/execve's environment in full when
+     * {@code fullEnv}, else as its count (<code>env=[/* 39 vars *&#47;]</code>), as strace shows an
+     * execve's unless asked to be verbose (the environment is long, and often holds secrets).
+     */
+    public static StringBuilder fields(StringBuilder sb, Message msg, int limit, boolean fullEnv) {
         return switch (msg) {
-            case ExecveInfo e -> LifecycleFields.execve(sb, e, limit);
+            case ExecveInfo e -> LifecycleFields.execve(sb, e, limit, fullEnv);
             case CloneInfo c -> LifecycleFields.clone(sb, c);
             case TaskExit t -> LifecycleFields.exitStatus(sb, t.getExitStatus());
             case ExitNotifyParentInfo e -> LifecycleFields.exitStatus(sb, e.getExitStatus());

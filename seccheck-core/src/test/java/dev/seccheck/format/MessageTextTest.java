@@ -6,6 +6,7 @@ import com.google.protobuf.ByteString;
 import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.proto.common.Credentials;
 import dev.seccheck.proto.container.Start;
+import dev.seccheck.proto.sentry.ExecveInfo;
 import dev.seccheck.proto.syscall.Connect;
 import dev.seccheck.proto.syscall.Exit;
 import dev.seccheck.proto.syscall.Open;
@@ -50,6 +51,19 @@ class MessageTextTest {
         String line = MessageText.line("*", "container/start", start);
         assertThat(line).startsWith("* container/start id=\"" + "x".repeat(256) + "\"...(300 bytes)");
         assertThat(line).endsWith(" args=[\"sh\", \"-c\", \"echo \\\"a\\\\b\\\"\\n\\t\\x01\"]");
+    }
+
+    /** An exec's environment is long and often holds secrets: strace-like lines count it unless asked for it in full. */
+    @Test
+    void anExecsEnvironmentIsCountedUnlessAskedForInFull() {
+        ExecveInfo e = ExecveInfo.newBuilder().setBinaryPath("/bin/true").addArgv("true").addEnv("TOKEN=secret")
+                .addEnv("HOME=/root").setExecfn("/bin/true").build();
+        assertThat(MessageText.fields(new StringBuilder(), e, 256, false).toString())
+                .isEqualTo(" binary_path=\"/bin/true\" argv=[\"true\"] env=[/* 2 vars */] execfn=\"/bin/true\"");
+        assertThat(MessageText.fields(new StringBuilder(), e, 256).toString())
+                .isEqualTo(" binary_path=\"/bin/true\" argv=[\"true\"] env=[\"TOKEN=secret\", \"HOME=/root\"] execfn=\"/bin/true\"");
+        assertThat(MessageText.fields(new StringBuilder(), e.toBuilder().clearEnv().build(), 256, false).toString())
+                .as("no environment, nothing to count").doesNotContain("env=");
     }
 
     @Test

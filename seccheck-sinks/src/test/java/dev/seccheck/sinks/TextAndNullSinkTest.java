@@ -63,6 +63,27 @@ class TextAndNullSinkTest {
                 "* clone flags=0x11");
     }
 
+    /** The text sink's line of sentry/execve counts the environment unless {@code verbose}; the JSON line has it all. */
+    @Test
+    void anExecsEnvironmentIsCountedUnlessTheSinkIsVerbose() throws Exception {
+        Path counted = dir.resolve("counted.txt");
+        Path verbose = dir.resolve("verbose.txt");
+        Path json = dir.resolve("json.txt");
+        create("""
+                {"name": "t", "points": [{"name": "sentry/execve"}],
+                 "sinks": [{"name": "text", "config": {"path": "%s"}},
+                           {"name": "text", "config": {"path": "%s", "verbose": true}},
+                           {"name": "text", "config": {"path": "%s", "format": "json"}}]}""".formatted(counted, verbose, json));
+        state.fire(Point.EXECVE, f -> dev.seccheck.proto.sentry.ExecveInfo.newBuilder().setBinaryPath("/bin/true")
+                        .addArgv("true").addEnv("TOKEN=secret").addEnv("HOME=/root").build(),
+                (sink, f, msg) -> sink.execve(f, msg));
+        manager.delete("t");
+
+        assertThat(Files.readString(counted)).contains("env=[/* 2 vars */]").doesNotContain("secret");
+        assertThat(Files.readString(verbose)).contains("env=[\"TOKEN=secret\", \"HOME=/root\"]");
+        assertThat(Files.readString(json)).contains("TOKEN=secret");
+    }
+
     private static final Point OPENAT_EXIT = Catalog.standard().byName("syscall/openat/exit").orElseThrow().point();
 
     private static dev.seccheck.proto.syscall.Open open(int tid, String path, Exit exit) {
@@ -304,7 +325,7 @@ class TextAndNullSinkTest {
     @Test
     void textSinkRejectsUnknownKeysAndNonStringPaths() {
         assertTextConfigRejected("{\"file\": \"x\"}", "sinks[0].config.file: unknown key (known: path, format, "
-                + "string_limit, time, durations, only_pids, only_comms, only_paths, on_drop)");
+                + "string_limit, time, durations, verbose, only_pids, only_comms, only_paths, on_drop)");
         assertTextConfigRejected("{\"on_drop\": \"ignore\"}",
                 "sinks[0].config.on_drop: must be one of \"count\", \"deny\", \"kill\", got \"ignore\"");
         assertTextConfigRejected("{\"path\": 3}", "sinks[0].config.path: must be a string, got 3");

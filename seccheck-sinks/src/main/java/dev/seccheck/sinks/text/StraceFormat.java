@@ -96,7 +96,7 @@ final class StraceFormat {
             case ExitNotifyParentInfo e -> prefix(new StringBuilder(), context(msg)) + "--- exit_notify_parent " + Flags.waitStatus(e.getExitStatus()) + " ---";
             default -> {
                 StringBuilder sb = prefix(new StringBuilder(256), context(msg)).append("--- ").append(name);
-                yield MessageText.fields(sb, msg, options.stringLimit()).append(" ---").toString();
+                yield MessageText.fields(sb, msg, options.stringLimit(), options.verbose()).append(" ---").toString();
             }
         };
     }

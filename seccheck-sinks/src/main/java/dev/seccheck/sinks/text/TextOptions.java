@@ -15,9 +15,12 @@ import java.util.List;
  * @param stringLimit strings are cut after this many characters, visibly (0: never)
  * @param time the timestamp at the start of each line
  * @param durations whether a joined call line ends with the time the call took, as {@code <0.000012>}
+ * @param verbose whether sentry/execve's line shows the environment in full, not its count as
+ *     strace shows an execve's (strace's {@code -v}); the JSON and raw formats always show it
  * @param only which points to write
  */
-public record TextOptions(Format format, int stringLimit, Time time, boolean durations, Selection only) {
+public record TextOptions(Format format, int stringLimit, Time time, boolean durations, boolean verbose,
+        Selection only) {
 
     /** The selection keys, shared with the summary sink. */
     static final List<ConfigKey> SELECTION_KEYS = List.of(
@@ -32,11 +35,12 @@ public record TextOptions(Format format, int stringLimit, Time time, boolean dur
             new ConfigKey("string_limit", "cut strings after this many characters, visibly (default 256, 0: never)"),
             new ConfigKey("time", "timestamps: none (default), s (-t) or us (-tt)"),
             new ConfigKey("durations", "true: end call lines with the time the call took (-T)"),
+            new ConfigKey("verbose", "true: show sentry/execve's environment in full, not its count (-v)"),
             SELECTION_KEYS.get(0), SELECTION_KEYS.get(1), SELECTION_KEYS.get(2));
 
-    /** The defaults: strace-like lines, 256-character strings, no timestamps. */
+    /** The defaults: strace-like lines, 256-character strings, no timestamps, an exec's environment counted. */
     public static final TextOptions DEFAULTS = new TextOptions(Format.STRACE, Escape.DEFAULT_LIMIT, Time.NONE, false,
-            Selection.ALL);
+            false, Selection.ALL);
 
     /** Format is how each point is written. */
     public enum Format {
@@ -76,7 +80,8 @@ public record TextOptions(Format format, int stringLimit, Time time, boolean dur
             case "us" -> Time.MICROS;
             case String other -> throw config.error("time", "must be \"none\", \"s\" or \"us\", got \"" + other + "\"");
         };
-        return new TextOptions(format, (int) limit, time, config.bool("durations").orElse(false), selection(config));
+        return new TextOptions(format, (int) limit, time, config.bool("durations").orElse(false),
+                config.bool("verbose").orElse(false), selection(config));
     }
 
     /** Reads {@code only_pids}, {@code only_comms} and {@code only_paths}. */

@@ -55,7 +55,7 @@ public final class TextSink implements PointSink {
     /** Creates a raw-format sink writing to {@code out}; {@code ownsStream} says whether stop closes it. */
     public TextSink(PrintStream out, boolean ownsStream) {
         this(out, ownsStream, new TextOptions(TextOptions.Format.RAW, TextOptions.DEFAULTS.stringLimit(),
-                TextOptions.Time.NONE, false, TextOptions.DEFAULTS.only()), new BitSet());
+                TextOptions.Time.NONE, false, true, TextOptions.DEFAULTS.only()), new BitSet());
     }
 
     /**
