@@ -19,8 +19,8 @@ import picocli.CommandLine.Option;
 /**
  * TraceOptions are the strace-shaped options of {@code run} and {@code exec}: what to trace
  * ({@code -e}), whom ({@code --pid}, {@code --comm}, {@code --path}), where and how to write it
- * ({@code -o}, {@code --format}, {@code -s}, {@code -t}, {@code -T}, {@code -v}). They build one session as
- * JSON, which joins the {@code --config} sessions, and which {@code --print-config} shows.
+ * ({@code -o}, {@code --format}, {@code -s}, {@code -t}, {@code -T}, {@code -v}). They build one
+ * session as JSON, which joins the {@code --config} sessions, and which {@code --print-config} shows.
  */
 final class TraceOptions {
     @Option(names = {"-e", "--trace"}, paramLabel = "EXPR",
