@@ -157,9 +157,7 @@ final class AttributeCalls {
                 }
             }
             if (early != 0) {
-                if (call.enter(ev, Snapshot.NOTHING) == 0) {
-                    call.fail(ev, Snapshot.NOTHING, early);
-                }
+                call.refuse(ev, Snapshot.NOTHING, early);
                 return true;
             }
             path = memory.path(call.tid(), a.addr());

@@ -145,18 +145,20 @@ final class Call {
      */
     private int fire(SyscallEvent ev, boolean raw, TaskMemory mem) {
         SyscallEvent made = made(ev);
-        ScopedValue.Carrier told = unseen && !ev.exit() ? ScopedValue.where(ExitUnseen.CURRENT, true) : null;
-        if (reached != null) {
-            told = told == null ? ScopedValue.where(ReachedFile.CURRENT, reached) : told.where(ReachedFile.CURRENT, reached);
-        }
-        if (peer != null) {
-            told = told == null ? ScopedValue.where(ReachedPeer.CURRENT, peer) : told.where(ReachedPeer.CURRENT, peer);
-        }
-        if (further && ev.sysno() != n.nr()) {
-            told = told == null ? ScopedValue.where(MadeCall.FURTHER, true) : told.where(MadeCall.FURTHER, true);
-        }
+        ScopedValue.Carrier told = tell(null, ExitUnseen.CURRENT, unseen && !ev.exit() ? true : null);
+        told = tell(told, ReachedFile.CURRENT, reached);
+        told = tell(told, ReachedPeer.CURRENT, peer);
+        told = tell(told, MadeCall.FURTHER, further && ev.sysno() != n.nr() ? true : null);
         return told == null ? points.fire(task, ev, made, raw, mem, fds)
                 : told.call(() -> points.fire(task, ev, made, raw, mem, fds));
+    }
+
+    /** {@code told} with {@code key} bound to {@code value} as well, unless the value is null (nothing to tell). */
+    private static <T> ScopedValue.Carrier tell(ScopedValue.Carrier told, ScopedValue<T> key, T value) {
+        if (value == null) {
+            return told;
+        }
+        return told == null ? ScopedValue.where(key, value) : told.where(key, value);
     }
 
     /**
@@ -281,9 +283,17 @@ final class Call {
      * fault's errno, as the kernel's own copy would have.
      */
     void failUnreadable(SyscallEvent ev, ProgramMemory.Fault f) {
-        Unreadable none = Unreadable.of(f);
-        if (enter(ev, none) == 0) {
-            fail(ev, none, f.errno);
+        refuse(ev, Unreadable.of(f), f.errno);
+    }
+
+    /**
+     * Fails the call with {@code errno} once its enter points have seen it ({@code mem}: what of
+     * the program's memory they are shown), as the kernel fails a call it refuses before doing
+     * anything; if those points refuse it, their verdict answers it instead.
+     */
+    void refuse(SyscallEvent ev, TaskMemory mem, int errno) {
+        if (enter(ev, mem) == 0) {
+            fail(ev, mem, errno);
         }
     }
 

@@ -138,9 +138,7 @@ final class InboundConnections {
 
     /** Fires the enter points of a call that failed before any connection (without an address), then fails it. */
     private static void failBeforeAPeer(Call call, SyscallEvent ev, int errno) {
-        if (call.enter(ev, NO_PEER) == 0) {
-            call.fail(ev, NO_PEER, errno);
-        }
+        call.refuse(ev, NO_PEER, errno);
     }
 
     /**

@@ -151,9 +151,7 @@ final class NameEmulation {
         Snapshot given = Snapshot.ofString(a.oldAddr(), from);
         boolean bad = a.link() ? (a.flags() & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) != 0 : badRenameFlags(a.flags());
         if (bad) {
-            if (call.enter(ev, given) == 0) {
-                call.fail(ev, given, Errno.EINVAL); // refused before any lookup, as in the kernel
-            }
+            call.refuse(ev, given, Errno.EINVAL); // refused before any lookup, as in the kernel
             return true;
         }
         Optional<Identity> who = Identity.of(tasks, call.tid(), own, false);
@@ -270,9 +268,7 @@ final class NameEmulation {
         }
         Snapshot given = Snapshot.ofString(o.addr(), path);
         if (early != 0) {
-            if (call.enter(ev, given) == 0) {
-                call.fail(ev, given, early);
-            }
+            call.refuse(ev, given, early);
             return true;
         }
         Optional<Identity> who = Identity.of(tasks, call.tid(), own, o.creates());

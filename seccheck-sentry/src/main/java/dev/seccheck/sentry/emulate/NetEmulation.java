@@ -247,9 +247,7 @@ final class NetEmulation {
         } catch (ProgramMemory.Fault f) {
             // The points still see the call, with its address missing: a policy decides on that absence.
             Unreadable unread = Unreadable.of(f);
-            if (call.enter(ev, unread) == 0) {
-                call.fail(ev, unread, f.errno);
-            }
+            call.refuse(ev, unread, f.errno);
             return true;
         }
         byte[] data = null;
@@ -330,7 +328,7 @@ final class NetEmulation {
      * unspecified address ({@link UnspecifiedAddress}); else null.
      */
     ReachedPeer reachedPeer(int sock, byte[] addr) {
-        if (UnspecifiedAddress.reached(addr, null) == null) {
+        if (!UnspecifiedAddress.isUnspecified(addr)) {
             return null;
         }
         return new ReachedPeer(UnspecifiedAddress.reached(addr, sock < 0 ? null : SocketCalls.getsockname(sock)));

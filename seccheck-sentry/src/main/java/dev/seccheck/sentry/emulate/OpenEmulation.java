@@ -141,7 +141,7 @@ final class OpenEmulation {
         try {
             a = args(call.tid(), n);
         } catch (ProgramMemory.Fault f) {
-            refuse(call, event(call, n, null), Snapshot.NOTHING, f.errno); // openat2's struct open_how
+            call.refuse(event(call, n, null), Snapshot.NOTHING, f.errno); // openat2's struct open_how: before any lookup
             return true;
         }
         SyscallEvent ev = event(call, n, a);
@@ -154,21 +154,10 @@ final class OpenEmulation {
             } catch (ProgramMemory.Fault f) {
                 given = Unreadable.of(f);
             }
-            refuse(call, ev, given, refused);
+            call.refuse(ev, given, refused); // its flags: before the path is looked at, as in the kernel
             return true;
         }
         return walk(call, ev, taken, this::openFound);
-    }
-
-    /**
-     * Fails an open the kernel refuses before it looks at the path (its flags, openat2's
-     * {@code struct open_how}) with {@code errno}, once its enter points have seen it as made
-     * ({@code given}: what of the program's memory they show).
-     */
-    private static void refuse(Call call, SyscallEvent ev, TaskMemory given, int errno) {
-        if (call.enter(ev, given) == 0) {
-            call.fail(ev, given, errno);
-        }
     }
 
     /** Serves a truncate(path, length), on a pool thread: decided on the file reached, then done on it. */
@@ -235,9 +224,7 @@ final class OpenEmulation {
             int start = path.isEmpty() ? -Errno.ENOENT : fromRoot ? -1 : startOf(call, a);
             if (start < 0 && !fromRoot) {
                 Snapshot given = Snapshot.ofString(a.pathAddr(), path);
-                if (call.enter(ev, given) == 0) {
-                    call.fail(ev, given, -start);
-                }
+                call.refuse(ev, given, -start);
                 return true;
             }
             PathWalk.Request req = new PathWalk.Request(call.tid(), call.tgid(), who.get().fsuid(), path, a.flags(),
@@ -258,9 +245,7 @@ final class OpenEmulation {
                 });
                 if (r < 0) {
                     Snapshot given = Snapshot.ofString(a.pathAddr(), path);
-                    if (call.enter(ev, given) == 0) {
-                        call.fail(ev, given, -r);
-                    }
+                    call.refuse(ev, given, -r);
                 }
                 return true;
             }
@@ -313,9 +298,7 @@ final class OpenEmulation {
             switch (at) {
                 case PathWalk.Located.Failed f -> {
                     Snapshot given = Snapshot.ofString(a.pathAddr(), path);
-                    if (call.enter(ev, given) == 0) {
-                        call.fail(ev, given, f.errno());
-                    }
+                    call.refuse(ev, given, f.errno());
                 }
                 case PathWalk.Located.Found f -> {
                     if (f.stat() != null) {
@@ -350,14 +333,10 @@ final class OpenEmulation {
             Snapshot given = Snapshot.ofString(a.pathAddr(), path);
             switch (at) {
                 case PathWalk.Located.Failed f -> {
-                    if (call.enter(ev, given) == 0) {
-                        call.fail(ev, given, f.errno());
-                    }
+                    call.refuse(ev, given, f.errno());
                 }
                 case PathWalk.Located.Missing m -> {
-                    if (call.enter(ev, given) == 0) {
-                        call.fail(ev, given, Errno.ENOENT);
-                    }
+                    call.refuse(ev, given, Errno.ENOENT);
                 }
                 case PathWalk.Located.Found f -> {
                     Optional<String> name = names.of(f.fd(), call.tid());

@@ -17,33 +17,37 @@ final class UnspecifiedAddress {
     private static final int SIN_ADDR = 4;
     private static final int SIN6_ADDR = 8;
 
+    /** Whether {@code named} is an IPv4 or IPv6 destination of the unspecified address ({@link #reached} is then not null). */
+    static boolean isUnspecified(byte[] named) {
+        int family = family(named);
+        if (family == SockAddr.AF_INET) {
+            return named.length >= SIN_ADDR + 4 && zero(named, SIN_ADDR, 4);
+        }
+        return family == SockAddr.AF_INET6 && named.length >= SIN6_ADDR + 16
+                && (zero(named, SIN6_ADDR, 16) || isMapped(named, SIN6_ADDR) && zero(named, SIN6_ADDR + 12, 4));
+    }
+
     /**
      * The socket address reached for {@code named}, the destination the program gave, from a
      * socket whose own address is {@code own} (getsockname; null or empty when unknown): null when
      * it names a definite address, or is no IPv4 or IPv6 address (short ones are refused before).
      */
     static byte[] reached(byte[] named, byte[] own) {
-        int family = family(named);
-        if (family == SockAddr.AF_INET && named.length >= SIN_ADDR + 4 && zero(named, SIN_ADDR, 4)) {
+        if (!isUnspecified(named)) {
+            return null;
+        }
+        if (family(named) == SockAddr.AF_INET) {
             return with(named, SIN_ADDR, ownIpv4(own));
         }
-        if (family == SockAddr.AF_INET6 && named.length >= SIN6_ADDR + 16) {
-            if (zero(named, SIN6_ADDR, 16)) {
-                byte[] ip = new byte[16];
-                if (isMapped(own)) {
-                    mapped(ip, LOOPBACK4);
-                } else {
-                    ip[15] = 1;
-                }
-                return with(named, SIN6_ADDR, ip);
-            }
-            if (isMapped(named, SIN6_ADDR) && zero(named, SIN6_ADDR + 12, 4)) {
-                byte[] ip = new byte[16];
-                mapped(ip, ownIpv4(own));
-                return with(named, SIN6_ADDR, ip);
-            }
+        byte[] ip = new byte[16];
+        if (!zero(named, SIN6_ADDR, 16)) {
+            mapped(ip, ownIpv4(own)); // ::ffff:0.0.0.0 takes the IPv4 way
+        } else if (isMapped(own)) {
+            mapped(ip, LOOPBACK4);
+        } else {
+            ip[15] = 1;
         }
-        return null;
+        return with(named, SIN6_ADDR, ip);
     }
 
     /** The IPv4 address a socket is bound to (its own, or IPv4-mapped), or 127.0.0.1 when none is. */

@@ -10,6 +10,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class UnspecifiedAddressTest {
@@ -90,8 +91,9 @@ class UnspecifiedAddressTest {
             cmd.add(c[0] + "|" + c[1]);
         }
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("python3 ended").isTrue(); // its few lines fit the pipe
         List<String> lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
-        assertThat(p.waitFor()).as("%s", lines).isZero();
+        assertThat(p.exitValue()).as("%s", lines).isZero();
         assertThat(lines).hasSize(cases.length);
         for (int i = 0; i < cases.length; i++) {
             String[] kernel = lines.get(i).split(" ");
