@@ -21,6 +21,8 @@ public final class Seccomp {
     public static final int RET_USER_NOTIF = 0x7fc00000;
     public static final int RET_TRACE = 0x7ff00000;
     public static final int RET_ALLOW = 0x7fff0000;
+    /** The bits of a filter's return value that carry data (an errno, a trace stop's message). */
+    public static final int RET_DATA = 0x0000ffff;
 
     public static final int AUDIT_ARCH_X86_64 = 0xc000003e;
     public static final int X32_SYSCALL_BIT = 0x40000000;

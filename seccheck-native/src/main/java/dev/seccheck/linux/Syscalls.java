@@ -3,11 +3,14 @@ package dev.seccheck.linux;
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Signal;
 import dev.seccheck.abi.Sysno;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.function.Supplier;
 
 /**
  * Syscalls calls system calls that glibc has no wrapper for (seccomp, pidfd_open, pidfd_getfd,
- * tgkill) through {@code syscall(2)}. The numbers are {@link Sysno}'s.
+ * tgkill, getrandom) through {@code syscall(2)}. The numbers are {@link Sysno}'s.
  */
 public final class Syscalls {
     private Syscalls() {}
@@ -48,5 +51,21 @@ public final class Syscalls {
     public static void tgkill(int tgid, int tid, int sig) throws LinuxException {
         call(Sysno.TGKILL, tgid, tid, sig, "tgkill",
                 () -> tgid + ", " + tid + ", " + Signal.name(sig));
+    }
+
+    /**
+     * Returns 64 bits from the kernel's random pool (getrandom(2), never blocking once the pool
+     * is initialized, which it is long before any user program runs): for values a supervised
+     * program must not be able to guess.
+     */
+    public static long random64() throws LinuxException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(ValueLayout.JAVA_LONG);
+            long n = call(Sysno.GETRANDOM, buf.address(), Long.BYTES, 0, "getrandom", () -> "8 bytes");
+            if (n != Long.BYTES) {
+                throw new LinuxException("getrandom (" + n + " of 8 bytes)", Errno.EIO);
+            }
+            return buf.get(ValueLayout.JAVA_LONG, 0);
+        }
     }
 }

@@ -7,7 +7,6 @@ import dev.seccheck.linux.WaitStatus;
 import dev.seccheck.points.Point;
 import dev.seccheck.sentry.filter.FilterAction;
 import dev.seccheck.sentry.filter.Fragment;
-import dev.seccheck.sentry.filter.Program;
 import dev.seccheck.sentry.filter.SeccompFilter;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
@@ -163,7 +162,7 @@ final class FilterLayers {
         if (!(st instanceof WaitStatus.Stopped s) || !s.syscallStop()) {
             throw new IllegalStateException("expected the exit of execve in " + t.tid() + ", got " + st);
         }
-        new Injector(memory).installFilter(t, t.tid(), SeccompFilter.compile(traced));
+        new Injector(memory).installFilter(t, t.tid(), traced);
     }
 
     /**
@@ -314,8 +313,8 @@ final class FilterLayers {
         settle();
     }
 
-    /** Compiles one filter sending to the tracer every syscall of the layers from {@code from} on. */
-    private Program union(int from) {
+    /** The actions of one filter sending to the tracer every syscall of the layers from {@code from} on. */
+    private FilterAction[] union(int from) {
         FilterAction[] all = new FilterAction[traced.length];
         Arrays.fill(all, FilterAction.ALLOW);
         for (int i = from; i < layers.size(); i++) {
@@ -326,7 +325,7 @@ final class FilterLayers {
                 }
             }
         }
-        return SeccompFilter.compile(all);
+        return all;
     }
 
     /** Completes the waiters every live task now satisfies, fails those a failed task cannot. */

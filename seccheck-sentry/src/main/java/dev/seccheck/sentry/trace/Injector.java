@@ -10,7 +10,9 @@ import dev.seccheck.linux.Regs;
 import dev.seccheck.linux.Seccomp;
 import dev.seccheck.linux.Syscalls;
 import dev.seccheck.linux.WaitStatus;
-import dev.seccheck.sentry.filter.Program;
+import dev.seccheck.sentry.filter.FilterAction;
+import dev.seccheck.sentry.filter.LayerProbe;
+import dev.seccheck.sentry.filter.SeccompFilter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,19 +41,23 @@ final class Injector {
 
     private final ProcessMemory memory;
     private final java.util.List<Integer> deferred = new java.util.ArrayList<>();
+    /** The data of the last seccomp stop an injected call made, -1 for none. */
+    private long traceData = -1;
 
     Injector(ProcessMemory memory) {
         this.memory = memory;
     }
 
     /**
-     * Installs {@code filter} on thread {@code t} of process {@code tgid}, stopped at a safe stop.
+     * Installs a filter layer sending {@code actions} on thread {@code t} of process {@code tgid},
+     * stopped at a safe stop, and proves it is in the thread's chain (see {@link LayerProbe}).
      *
      * @throws TaskEnded if the thread ended meanwhile (its registers are left as they are)
      */
-    void installFilter(Tracee t, int tgid, Program filter) throws LinuxException {
+    void installFilter(Tracee t, int tgid, FilterAction[] actions) throws LinuxException {
         int tid = t.tid();
-        byte[] program = filter.encode();
+        LayerProbe probe = LayerProbe.fresh();
+        byte[] program = SeccompFilter.compile(actions, probe.fragment()).encode();
         long gadget = syscallInstruction(tgid);
         Regs saved = new Regs();
         t.getRegs(saved);
@@ -75,6 +81,7 @@ final class Injector {
             }
             call(t, saved, gadget, Sysno.MUNMAP, scratch, size, 0, 0, 0, 0);
             check(r, "seccomp(SECCOMP_SET_MODE_FILTER)", tid);
+            prove(t, saved, gadget, probe);
         } catch (TaskEnded e) {
             throw e; // nothing to restore in a thread that is gone or exiting
         } catch (LinuxException | RuntimeException e) {
@@ -82,6 +89,24 @@ final class Injector {
             throw e;
         }
         restore(t, tgid, saved);
+    }
+
+    /**
+     * Makes the thread call getpid as the probe's two calls; each must stop in the tracer with its
+     * tag as the stop's data, which only the layer just installed can give.
+     */
+    private void prove(Tracee t, Regs saved, long gadget, LayerProbe probe) throws LinuxException {
+        for (int which = 0; which < 2; which++) {
+            traceData = -1;
+            call(t, saved, gadget, Sysno.GETPID, probe.key(), which, 0, 0, 0, 0);
+            if (traceData != probe.tag(which)) {
+                throw new IllegalStateException("seccomp(SECCOMP_SET_MODE_FILTER) injected in " + t.tid()
+                        + " answered 0 but installed no filter: the layer's probe "
+                        + (traceData < 0 ? "did not stop in the tracer" : "stopped with another filter's data")
+                        + " (a seccomp filter of the program's own answers seccomp(2) without running it,"
+                        + " or decides getpid itself)");
+            }
+        }
     }
 
     /**
@@ -162,8 +187,12 @@ final class Injector {
             if (!(st instanceof WaitStatus.Stopped s) || s.event() == Ptrace.EVENT_EXIT) {
                 throw new TaskEnded(st);
             }
-            if (s.event() == Ptrace.EVENT_SECCOMP || s.event() == Ptrace.EVENT_STOP) {
-                continue; // an earlier layer traces the call, or an interrupt or group-stop trap: step on
+            if (s.event() == Ptrace.EVENT_SECCOMP) {
+                traceData = t.eventMessage(); // a layer traces the call: step on
+                continue;
+            }
+            if (s.event() == Ptrace.EVENT_STOP) {
+                continue; // an interrupt or group-stop trap: step on
             }
             if (s.event() != 0) {
                 throw new IllegalStateException("injected syscall " + nr + " in " + t.tid() + ": unexpected stop " + st);

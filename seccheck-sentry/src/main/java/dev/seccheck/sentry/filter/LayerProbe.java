@@ -1,0 +1,62 @@
+package dev.seccheck.sentry.filter;
+
+import dev.seccheck.abi.Sysno;
+import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.Seccomp;
+import dev.seccheck.linux.Syscalls;
+
+/**
+ * LayerProbe is the mark a filter layer injected into a running task carries, by which the
+ * supervisor proves the layer is in the task's seccomp chain. The injected seccomp(2) passes
+ * through the program's own filters first, and one of those can answer it with 0 without running
+ * it: the layer would seem installed, and the session's syscalls would run unchecked.
+ *
+ * <p>The mark traces getpid called with a 64-bit {@link #key} and a selector of 0 or 1, and gives
+ * the tracer {@link #tag(int) one of two 16-bit tags} as the stop's data. The kernel takes the data
+ * of the newest filter that traces a call, so a stop carrying both tags comes from this layer:
+ * filters the program installed before could only guess the 32 bits, which it never sees (a
+ * task reads no filter's code without CAP_SYS_ADMIN, nor the data of its own trace stops).
+ * Every other getpid, and every other syscall, falls through after two instructions.
+ */
+public record LayerProbe(long key, int first, int second) {
+
+    /** Keeps the tags to the 16 bits of SECCOMP_RET_DATA. */
+    public LayerProbe {
+        first &= Seccomp.RET_DATA;
+        second &= Seccomp.RET_DATA;
+    }
+
+    /** A probe with a key and tags from the kernel's random pool. */
+    public static LayerProbe fresh() throws LinuxException {
+        long tags = Syscalls.random64();
+        return new LayerProbe(Syscalls.random64(), (int) tags, (int) (tags >>> 16));
+    }
+
+    /** The tag the mark gives a probe call with selector {@code which} (0 or 1). */
+    public int tag(int which) {
+        return which == 0 ? first : second;
+    }
+
+    /** The mark: falls through for everything but the two probe calls. */
+    public Fragment fragment() {
+        Assembler a = new Assembler();
+        Assembler.Label other = a.label();
+        Assembler.Label secondCall = a.label();
+        a.load(SeccompData.NR);
+        a.jump(Bpf.Cond.EQ, Sysno.GETPID, null, other);
+        a.load(SeccompData.argLow(0));
+        a.jump(Bpf.Cond.EQ, (int) key, null, other);
+        a.load(SeccompData.argHigh(0));
+        a.jump(Bpf.Cond.EQ, (int) (key >>> 32), null, other);
+        a.load(SeccompData.argHigh(1));
+        a.jump(Bpf.Cond.EQ, 0, null, other);
+        a.load(SeccompData.argLow(1));
+        a.jump(Bpf.Cond.EQ, 0, null, secondCall);
+        a.ret(Seccomp.RET_TRACE | first);
+        a.bind(secondCall);
+        a.jump(Bpf.Cond.EQ, 1, null, other);
+        a.ret(Seccomp.RET_TRACE | second);
+        a.bind(other);
+        return a.fragment();
+    }
+}
