@@ -206,7 +206,7 @@ class WorkloadControlTest {
     }
 
     /** Waits until the socket accepts a connection (it exists a moment before it listens). */
-    private static Path awaitServing(Path sock) throws Exception {
+    static Path awaitServing(Path sock) throws Exception {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
         while (true) {
             try (UnixSeqpacket _ = UnixSeqpacket.connect(sock)) {

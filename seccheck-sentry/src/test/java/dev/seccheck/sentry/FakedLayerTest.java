@@ -53,7 +53,7 @@ class FakedLayerTest {
 
     @Test
     void aTaskWithAnHonestFilterOfItsOwnTakesTheLayer(@TempDir Path dir) throws Exception {
-        try (Run run = Run.start(dir, "honest")) {
+        try (Run run = Run.start(dir, "fake_seccomp", List.of("honest"))) {
             run.sessions.create(run.parser.parse(DENY_CHDIR), false);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!Files.exists(dir.resolve("refused"))) {
@@ -74,7 +74,7 @@ class FakedLayerTest {
     }
 
     private static void createFails(Path dir, String mode, String why) throws Exception {
-        try (Run run = Run.start(dir, mode)) {
+        try (Run run = Run.start(dir, "fake_seccomp", List.of(mode))) {
             int pid = run.sup.pid().orElseThrow();
             assertThatThrownBy(() -> run.sessions.create(run.parser.parse(DENY_CHDIR), false))
                     .hasMessageContaining("task " + pid)
@@ -87,18 +87,19 @@ class FakedLayerTest {
         }
     }
 
-    /** The fake_seccomp workload under a supervisor whose only session is {@link #BASE}, ready. */
+    /** A C workload (given DIR, then {@code args}) under a supervisor whose only session is {@link #BASE}, ready. */
     private record Run(Path dir, SessionConfigParser parser, PointState state, SessionManager sessions, Supervisor sup,
             Supervised.Background background) implements AutoCloseable {
 
-        static Run start(Path dir, String mode) throws Exception {
+        static Run start(Path dir, String workload, List<String> args) throws Exception {
             SessionConfigParser parser = Supervised.parser("deny", DenyChdir::new);
             PointState state = new PointState();
             SessionManager sessions = new SessionManager(state, w -> {});
             sessions.create(parser.parse(BASE), false);
             Supervisor sup = new Supervisor(state, Catalog.standard(), "faked-layer", w -> {});
-            Path workload = CWorkloads.binary("fake_seccomp");
-            Supervised.Background bg = Supervised.Background.start(sup, List.of(workload.toString(), dir.toString(), mode));
+            List<String> argv = new java.util.ArrayList<>(List.of(CWorkloads.binary(workload).toString(), dir.toString()));
+            argv.addAll(args);
+            Supervised.Background bg = Supervised.Background.start(sup, argv);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!Files.exists(dir.resolve("ready"))) {
                 assertThat(System.nanoTime()).as("the workload installed its filter").isLessThan(deadline);

@@ -21,6 +21,7 @@ import dev.seccheck.sentry.filter.ExecTrap;
 import dev.seccheck.sentry.filter.FilterAction;
 import dev.seccheck.sentry.filter.Fragment;
 import dev.seccheck.sentry.filter.SeccompFilter;
+import dev.seccheck.sentry.filter.TsyncHold;
 import dev.seccheck.sentry.task.Task;
 import java.nio.file.Path;
 import java.util.List;
@@ -101,8 +102,9 @@ final class Launch {
     /**
      * Starts the spawner thread: {@code seccheck run}'s program when {@code stdio} is null (in
      * the caller's world, see {@link CallerWorld}), else an exec with this environment, cwd and
-     * stdio. The filter holds the {@code notified} syscalls, then applies {@code guard} (its
-     * refusals held too), then {@code fragment}.
+     * stdio. The filter holds the {@code notified} syscalls, after tracing the seccomp calls that
+     * change every thread's filters ({@link TsyncHold}) and applying {@code guard} (its refusals
+     * held too), then {@code fragment}.
      */
     static Launch start(Path program, List<String> argv, List<String> env, String cwd, int[] stdio,
             FilterAction[] notified, Guard guard, Fragment fragment) {
@@ -115,7 +117,7 @@ final class Launch {
                         : Spawn.prepare(program.toString(), argv, env, cwd, stdio);
                 p.trap(SeccompFilter.compile(new FilterAction[0], ExecTrap.fragment(p.execPathPointer())).encode());
                 p.filter(SeccompFilter.compile(SeccompFilter.only(notified, FilterAction.NOTIFY),
-                        guard.fragment(true).then(fragment)).encode());
+                        TsyncHold.FRAGMENT.then(guard.fragment(true)).then(fragment)).encode());
             } catch (Throwable t) {
                 if (p != null) {
                     p.abandon();

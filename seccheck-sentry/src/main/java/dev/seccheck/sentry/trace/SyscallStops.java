@@ -1,10 +1,15 @@
 package dev.seccheck.sentry.trace;
 
+import dev.seccheck.abi.Signal;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Regs;
+import dev.seccheck.linux.Signals;
+import dev.seccheck.linux.WaitStatus;
+import dev.seccheck.sentry.filter.TsyncHold;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
+import java.util.function.Consumer;
 
 /**
  * SyscallStops serves the syscalls a filter layer sends to the tracer: at the seccomp stop it
@@ -16,10 +21,14 @@ import dev.seccheck.sentry.task.TaskTable;
  * so that a stop allocates none.
  */
 record SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers, TraceeAccess access,
-                    TaskLifecycle lifecycle, Regs regs) {
+                    TaskLifecycle lifecycle, Consumer<String> log, Regs regs) {
 
-    SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers, TraceeAccess access, TaskLifecycle lifecycle) {
-        this(tasks, syscalls, layers, access, lifecycle, new Regs());
+    /** How long a seccomp call syncing every thread's filters is waited for before its process is killed. */
+    static final long SYNC_DEADLINE_MS = 1000;
+
+    SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers, TraceeAccess access, TaskLifecycle lifecycle,
+            Consumer<String> log) {
+        this(tasks, syscalls, layers, access, lifecycle, log, new Regs());
     }
 
     /** A PTRACE_EVENT_SECCOMP stop: the syscall's enter. */
@@ -40,6 +49,10 @@ record SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers
             t.cont(0);
             return;
         }
+        if (TsyncHold.matches(nr, ev.arg1(), ev.arg2())) {
+            syncAllThreads(t, ev, task);
+            return;
+        }
         if (syscalls.wantsExit(nr)) {
             if (task != null) {
                 syscalls.beforeExit(task, ev, access);
@@ -48,6 +61,36 @@ record SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers
             t.toSyscallExit(0);
         } else {
             t.cont(0);
+        }
+    }
+
+    /**
+     * A seccomp(2) call installing a filter on every thread of its process ({@link TsyncHold}):
+     * runs it to its exit stop before any other stop is served, so that it cannot run while a
+     * filter layer is injected into a sibling. A call that does not come back within
+     * {@link #SYNC_DEADLINE_MS} (its filter read from a page the program's own FUSE server
+     * withholds, say) is not waited for longer, holding every other task: its process is killed.
+     */
+    private void syncAllThreads(Tracee t, SyscallEvent ev, Task task) throws LinuxException {
+        if (syscalls.wantsExit(ev.sysno())) {
+            if (task != null) {
+                syscalls.beforeExit(task, ev, access);
+            }
+            t.awaitExit(ev);
+        }
+        t.toSyscallExit(0);
+        WaitStatus st = t.awaitWithin(SYNC_DEADLINE_MS);
+        if (st == null) {
+            int tgid = task != null ? task.tgid() : t.tid();
+            log.accept("task " + t.tid() + " did not return from seccomp(SECCOMP_FILTER_FLAG_TSYNC) within "
+                    + SYNC_DEADLINE_MS + " ms; killing its process " + tgid + ", which holds the run's other tasks");
+            Signals.kill(tgid, Signal.SIGKILL);
+            st = t.await();
+        }
+        if (st instanceof WaitStatus.Stopped s && s.event() == 0 && s.syscallStop()) {
+            exit(t);
+        } else {
+            throw new Injector.TaskEnded(st); // its end, served by the tracer's loop as any other
         }
     }
 

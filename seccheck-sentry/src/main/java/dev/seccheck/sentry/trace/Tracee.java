@@ -6,6 +6,9 @@ import dev.seccheck.linux.Regs;
 import dev.seccheck.linux.Wait;
 import dev.seccheck.linux.WaitStatus;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Tracee is one traced thread as the tracer thread drives it: attach, resume it from a stop
@@ -55,6 +58,26 @@ final class Tracee {
     /** Waits for this thread's next stop or end, whatever else is pending. */
     WaitStatus await() throws LinuxException {
         return wait.waitpid(tid, Wait.WALL).orElseThrow();
+    }
+
+    /**
+     * Waits at most {@code ms} milliseconds for this thread's next stop or end; null if none
+     * came. Polls: the wait for one thread has no timeout of its own.
+     */
+    WaitStatus awaitWithin(long ms) throws LinuxException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+        for (int polls = 0; ; polls++) {
+            Optional<WaitStatus> st = wait.waitpid(tid, Wait.WALL | Wait.WNOHANG);
+            if (st.isPresent()) {
+                return st.get();
+            }
+            if (System.nanoTime() - deadline > 0) {
+                return null;
+            }
+            if (polls > 100) {
+                LockSupport.parkNanos(50_000);
+            }
+        }
     }
 
     /** Returns the PTRACE_GETEVENTMSG of the event stop it is in. */

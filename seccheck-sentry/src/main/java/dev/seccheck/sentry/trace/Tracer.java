@@ -95,7 +95,7 @@ public final class Tracer {
         this.layers = new FilterLayers(state, syscalls, tasks, tracees, log);
         this.landlock = new LandlockDomains(log);
         this.lifecycle = new TaskLifecycle(tasks, tracees, points, syscalls, layers, execCalls, landlock);
-        this.syscallStops = new SyscallStops(tasks, syscalls, layers, access, lifecycle);
+        this.syscallStops = new SyscallStops(tasks, syscalls, layers, access, lifecycle, log);
         this.execs = new ExecRequests(doorbell, tasks, syscalls, landlock, self, log);
     }
 

@@ -1,0 +1,84 @@
+package dev.seccheck.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A program that fakes the install of a runtime session's filter layer (its own filter answers
+ * seccomp(2) with 0) and has two sibling threads copy the layer from the page it is written into,
+ * installing the copy on every thread (TSYNC) with the probe's answers kept and every other trace
+ * turned into allow. Before TSYNC calls were held for the tracer, the copy answered the probe in
+ * its sibling's place in most creates (10 of 15 through this CLI): `trace create` succeeded and
+ * the session's chdir denial never fired. Now every create fails, saying the layer is not there.
+ */
+class LayerCopyTest {
+
+    private static final int CREATES = 12;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aCopyOfTheLayerInstalledByASiblingDoesNotPassForIt() throws Exception {
+        Path program = CPrograms.compile("../seccheck-sentry/src/test/c/tsync_copy.c", tmp);
+        Path dir = Files.createDirectories(tmp.resolve("work"));
+        Path root = tmp.resolve("root");
+        Path base = Files.writeString(tmp.resolve("base.json"), """
+                {"name": "base", "points": [{"name": "sentry/clone"}], "sinks": [{"name": "null"}]}""");
+        Path deny = Files.writeString(tmp.resolve("deny.json"), """
+                {"name": "no-chdir", "points": [{"name": "syscall/chdir/enter"}],
+                 "sinks": [{"name": "policy", "config": {"rules": [{"point": "syscall/chdir/enter", "action": "deny"}]}}]}""");
+        List<String> cmd = new ArrayList<>(java());
+        cmd.addAll(List.of("run", "--quiet", "--root", root.toString(), "--id", "copy", "--config", base.toString(), "--",
+                program.toString(), dir.toString()));
+        Process run = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("run.out").toFile())
+                .start();
+        List<String> succeeded = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
+        try {
+            WorkloadControlTest.awaitServing(root.resolve("copy").resolve("control.sock"));
+            for (int i = 0; i < CREATES; i++) {
+                String[] r = cli("trace", "create", "--root", root.toString(), "--config", deny.toString(), "copy");
+                if (r[0].equals("0")) {
+                    succeeded.add("create " + i);
+                    cli("trace", "delete", "--root", root.toString(), "--name", "no-chdir", "copy");
+                } else {
+                    failures.add(r[1]);
+                }
+            }
+        } finally {
+            Files.writeString(dir.resolve("stop"), "");
+            if (!run.waitFor(30, TimeUnit.SECONDS)) {
+                run.destroyForcibly();
+            }
+        }
+        assertThat(run.exitValue()).as(Files.readString(tmp.resolve("run.out"))).isZero();
+        assertThat(succeeded).as("creates that succeeded though no thread took the layer").isEmpty();
+        assertThat(failures).allSatisfy(f -> assertThat(f).contains("installed no filter"));
+        assertThat(dir.resolve("refused")).doesNotExist();
+    }
+
+    /** Runs the CLI; returns its exit status and what it printed. */
+    private String[] cli(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(java());
+        cmd.addAll(List.of(args));
+        Path out = Files.createTempFile(tmp, "cli", ".out");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("seccheck " + String.join(" ", args) + " did not end within 60 s");
+        }
+        return new String[] {Integer.toString(p.exitValue()), Files.readString(out)};
+    }
+
+    private static List<String> java() {
+        return PackagedCli.java(System.getProperty("java.class.path"));
+    }
+}
