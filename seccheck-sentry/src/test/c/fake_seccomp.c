@@ -3,14 +3,16 @@
  * chdir("/") every 10 ms until DIR/stop exists. With MODE "fake" the filter answers every
  * seccomp(2) call with 0 without running it, so a filter the supervisor injects later would seem
  * installed; "mimic" does that and also traces every getpid (data 0), as a filter posing as the
- * supervisor's layer would; with "honest" it lets everything through. A chdir refused with EPERM
- * writes DIR/refused.
+ * supervisor's layer would; with "honest" it lets everything through, and "tsync" does too but
+ * installs its filter on every thread (SECCOMP_FILTER_FLAG_TSYNC) once a second thread runs. A
+ * chdir refused with EPERM writes DIR/refused.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +30,13 @@ static void touch(const char *dir, const char *name) {
     }
 }
 
+static void *sleep_on(void *unused) {
+    for (;;) {
+        pause();
+    }
+    return NULL;
+}
+
 int main(int argc, char **argv) {
     if (argc < 3) {
         return 2;
@@ -35,6 +44,7 @@ int main(int argc, char **argv) {
     const char *dir = argv[1];
     int mimic = strcmp(argv[2], "mimic") == 0;
     int fake = mimic || strcmp(argv[2], "fake") == 0;
+    int tsync = strcmp(argv[2], "tsync") == 0;
     struct sock_filter code[] = {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 5),
@@ -46,8 +56,12 @@ int main(int argc, char **argv) {
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
     };
     struct sock_fprog prog = {sizeof code / sizeof code[0], code};
+    pthread_t sleeper;
+    if (tsync && pthread_create(&sleeper, NULL, sleep_on, NULL) != 0) {
+        return 4;
+    }
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
-            || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
+            || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, tsync ? SECCOMP_FILTER_FLAG_TSYNC : 0, &prog) != 0) {
         perror("seccomp");
         return 3;
     }

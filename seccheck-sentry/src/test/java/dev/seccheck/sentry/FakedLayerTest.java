@@ -53,7 +53,17 @@ class FakedLayerTest {
 
     @Test
     void aTaskWithAnHonestFilterOfItsOwnTakesTheLayer(@TempDir Path dir) throws Exception {
-        try (Run run = Run.start(dir, "fake_seccomp", List.of("honest"))) {
+        createDenies(dir, "honest");
+    }
+
+    /** Its filter installed on every thread (TSYNC), a call the tracer holds: it runs, and the layer reaches both threads. */
+    @Test
+    void aFilterInstalledOnEveryThreadStillLetsTheLayerIn(@TempDir Path dir) throws Exception {
+        createDenies(dir, "tsync");
+    }
+
+    private static void createDenies(Path dir, String mode) throws Exception {
+        try (Run run = Run.start(dir, "fake_seccomp", List.of(mode))) {
             run.sessions.create(run.parser.parse(DENY_CHDIR), false);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!Files.exists(dir.resolve("refused"))) {
