@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -45,12 +46,12 @@ class LayerCopyTest {
         try {
             WorkloadControlTest.awaitServing(root.resolve("copy").resolve("control.sock"));
             for (int i = 0; i < CREATES; i++) {
-                String[] r = cli("trace", "create", "--root", root.toString(), "--config", deny.toString(), "copy");
-                if (r[0].equals("0")) {
+                PackagedCli.Result r = cli("trace", "create", "--root", root.toString(), "--config", deny.toString(), "copy");
+                if (r.status() == 0) {
                     succeeded.add("create " + i);
                     cli("trace", "delete", "--root", root.toString(), "--name", "no-chdir", "copy");
                 } else {
-                    failures.add(r[1]);
+                    failures.add(r.err());
                 }
             }
         } finally {
@@ -65,17 +66,11 @@ class LayerCopyTest {
         assertThat(dir.resolve("refused")).doesNotExist();
     }
 
-    /** Runs the CLI; returns its exit status and what it printed. */
-    private String[] cli(String... args) throws Exception {
+    /** Runs the CLI, at most a minute. */
+    private PackagedCli.Result cli(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(java());
         cmd.addAll(List.of(args));
-        Path out = Files.createTempFile(tmp, "cli", ".out");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("seccheck " + String.join(" ", args) + " did not end within 60 s");
-        }
-        return new String[] {Integer.toString(p.exitValue()), Files.readString(out)};
+        return PackagedCli.run(new ProcessBuilder(cmd), tmp, Duration.ofSeconds(60));
     }
 
     private static List<String> java() {

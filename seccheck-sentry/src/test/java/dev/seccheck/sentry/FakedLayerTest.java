@@ -119,9 +119,14 @@ class FakedLayerTest {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() throws java.io.IOException {
             Files.createFile(dir.resolve("stop"));
-            background.finish(30);
+            try {
+                background.finish(30);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while the workload ended");
+            }
             assertThat(background.status()).as("the workload's end").isCompletedWithValue(0);
         }
     }

@@ -14,9 +14,12 @@ import dev.seccheck.linux.Syscalls;
  * <p>The mark traces getpid called with a 64-bit {@link #key} and a selector of 0 or 1, and gives
  * the tracer {@link #tag(int) one of two 16-bit tags} as the stop's data. The kernel takes the data
  * of the newest filter that traces a call, so a stop carrying both tags comes from this layer:
- * filters the program installed before could only guess the 32 bits, which it never sees (a
- * task reads no filter's code without CAP_SYS_ADMIN, nor the data of its own trace stops).
- * Every other getpid, and every other syscall, falls through after two instructions.
+ * filters the program installed before could only guess the 32 bits (a task reads no filter's
+ * code without CAP_SYS_ADMIN, nor the data of its own trace stops). The layer itself is written
+ * into the program's memory for the install, where a sibling thread can read the tags; the one
+ * call that could then put a copy in this thread's chain before the probe, a filter installed on
+ * every thread, is held by {@link TsyncHold}. Every other getpid, and every other syscall, falls
+ * through after two instructions.
  */
 public record LayerProbe(long key, int first, int second) {
 
