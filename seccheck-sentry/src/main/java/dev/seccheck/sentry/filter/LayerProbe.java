@@ -11,17 +11,27 @@ import dev.seccheck.linux.Syscalls;
  * through the program's own filters first, and one of those can answer it with 0 without running
  * it: the layer would seem installed, and the session's syscalls would run unchecked.
  *
- * <p>The mark traces getpid called with a 64-bit {@link #key} and a selector of 0 or 1, and gives
+ * <p>The mark traces a call that ignores its arguments ({@link #sysno}: getpid unless a session
+ * holds it) made with a 64-bit {@link #key} and a selector of 0 or 1, and gives
  * the tracer {@link #tag(int) one of two 16-bit tags} as the stop's data. The kernel takes the data
  * of the newest filter that traces a call, so a stop carrying both tags comes from this layer:
  * filters the program installed before could only guess the 32 bits (a task reads no filter's
  * code without CAP_SYS_ADMIN, nor the data of its own trace stops). The layer itself is written
  * into the program's memory for the install, where a sibling thread can read the tags; the one
  * call that could then put a copy in this thread's chain before the probe, a filter installed on
- * every thread, is held by {@link TsyncHold}. Every other getpid, and every other syscall, falls
+ * every thread, is held by {@link TsyncHold}. Every other call, of that syscall or another, falls
  * through after two instructions.
  */
-public record LayerProbe(long key, int first, int second) {
+public record LayerProbe(int sysno, long key, int first, int second) {
+
+    /**
+     * The calls a probe can be made of, in the order tried: each ignores its arguments and
+     * changes nothing. A probe must use one the run's first filter does not hold for the
+     * notifier (a session enabled at start with only its enter point): that hold would outrank
+     * the layer's trace.
+     */
+    private static final int[] CANDIDATES = {Sysno.GETPID, Sysno.GETTID, Sysno.GETPPID, Sysno.GETUID, Sysno.GETGID,
+        Sysno.GETEUID, Sysno.GETEGID, Sysno.GETPGRP, Sysno.SCHED_YIELD};
 
     /** Keeps the tags to the 16 bits of SECCOMP_RET_DATA. */
     public LayerProbe {
@@ -29,10 +39,23 @@ public record LayerProbe(long key, int first, int second) {
         second &= Seccomp.RET_DATA;
     }
 
-    /** A probe with a key and tags from the kernel's random pool. */
-    public static LayerProbe fresh() throws LinuxException {
+    /**
+     * The call probes are made of in a run whose first filter holds {@code notified} for the
+     * notifier; empty when it holds every candidate.
+     */
+    public static java.util.OptionalInt syscallOutside(FilterAction[] notified) {
+        for (int nr : CANDIDATES) {
+            if (nr >= notified.length || notified[nr] != FilterAction.NOTIFY) {
+                return java.util.OptionalInt.of(nr);
+            }
+        }
+        return java.util.OptionalInt.empty();
+    }
+
+    /** A probe made of {@code sysno}, with a key and tags from the kernel's random pool. */
+    public static LayerProbe fresh(int sysno) throws LinuxException {
         long tags = Syscalls.random64();
-        return new LayerProbe(Syscalls.random64(), (int) tags, (int) (tags >>> 16));
+        return new LayerProbe(sysno, Syscalls.random64(), (int) tags, (int) (tags >>> 16));
     }
 
     /** The tag the mark gives a probe call with selector {@code which} (0 or 1). */
@@ -46,7 +69,7 @@ public record LayerProbe(long key, int first, int second) {
         Assembler.Label other = a.label();
         Assembler.Label secondCall = a.label();
         a.load(SeccompData.NR);
-        a.jump(Bpf.Cond.EQ, Sysno.GETPID, null, other);
+        a.jump(Bpf.Cond.EQ, sysno, null, other);
         a.load(SeccompData.argLow(0));
         a.jump(Bpf.Cond.EQ, (int) key, null, other);
         a.load(SeccompData.argHigh(0));

@@ -7,6 +7,7 @@ import dev.seccheck.linux.WaitStatus;
 import dev.seccheck.points.Point;
 import dev.seccheck.sentry.filter.FilterAction;
 import dev.seccheck.sentry.filter.Fragment;
+import dev.seccheck.sentry.filter.LayerProbe;
 import dev.seccheck.sentry.filter.SeccompFilter;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
@@ -21,6 +22,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -162,7 +164,7 @@ final class FilterLayers {
         if (!(st instanceof WaitStatus.Stopped s) || !s.syscallStop()) {
             throw new IllegalStateException("expected the exit of execve in " + t.tid() + ", got " + st);
         }
-        new Injector(memory).installFilter(t, t.tid(), traced);
+        new Injector(memory).installFilter(t, t.tid(), traced, null);
     }
 
     /**
@@ -292,7 +294,7 @@ final class FilterLayers {
         }
         try {
             if (t.layers() < layers.size()) {
-                new Injector(memory).installFilter(t, task.tgid(), union(t.layers()));
+                new Injector(memory).installFilter(t, task.tgid(), union(t.layers()), probe());
                 t.layers(layers.size());
             }
         } catch (Injector.TaskEnded e) {
@@ -311,6 +313,16 @@ final class FilterLayers {
             }
         }
         settle();
+    }
+
+    /** A fresh probe for a layer injected into a running task, of a syscall the notifier does not hold. */
+    private LayerProbe probe() throws LinuxException {
+        OptionalInt nr = LayerProbe.syscallOutside(notified);
+        if (nr.isEmpty()) {
+            throw new IllegalStateException("no syscall is left to prove the layer with: a session enabled at the run's"
+                    + " start holds every one a probe can use (getpid, gettid, getppid, getuid, ...) for the notifier");
+        }
+        return LayerProbe.fresh(nr.getAsInt());
     }
 
     /** The actions of one filter sending to the tracer every syscall of the layers from {@code from} on. */

@@ -50,14 +50,16 @@ final class Injector {
 
     /**
      * Installs a filter layer sending {@code actions} on thread {@code t} of process {@code tgid},
-     * stopped at a safe stop, and proves it is in the thread's chain (see {@link LayerProbe}).
+     * stopped at a safe stop, and proves with {@code probe} that it is in the thread's chain (see
+     * {@link LayerProbe}); null for no proof, before the program's first instruction, when no
+     * filter of the program's own can exist.
      *
      * @throws TaskEnded if the thread ended meanwhile (its registers are left as they are)
      */
-    void installFilter(Tracee t, int tgid, FilterAction[] actions) throws LinuxException {
+    void installFilter(Tracee t, int tgid, FilterAction[] actions, LayerProbe probe) throws LinuxException {
         int tid = t.tid();
-        LayerProbe probe = LayerProbe.fresh();
-        byte[] program = SeccompFilter.compile(actions, probe.fragment()).encode();
+        byte[] program = (probe == null ? SeccompFilter.compile(actions)
+                : SeccompFilter.compile(actions, probe.fragment())).encode();
         long gadget = syscallInstruction(tgid);
         Regs saved = new Regs();
         t.getRegs(saved);
@@ -81,7 +83,9 @@ final class Injector {
             }
             call(t, saved, gadget, Sysno.MUNMAP, scratch, size, 0, 0, 0, 0);
             check(r, "seccomp(SECCOMP_SET_MODE_FILTER)", tid);
-            prove(t, saved, gadget, probe);
+            if (probe != null) {
+                prove(t, saved, gadget, probe);
+            }
         } catch (TaskEnded e) {
             throw e; // nothing to restore in a thread that is gone or exiting
         } catch (LinuxException | RuntimeException e) {
@@ -92,19 +96,19 @@ final class Injector {
     }
 
     /**
-     * Makes the thread call getpid as the probe's two calls; each must stop in the tracer with its
-     * tag as the stop's data, which only the layer just installed can give.
+     * Makes the thread make the probe's two calls; each must stop in the tracer with its tag as
+     * the stop's data, which only the layer just installed can give.
      */
     private void prove(Tracee t, Regs saved, long gadget, LayerProbe probe) throws LinuxException {
         for (int which = 0; which < 2; which++) {
             traceData = -1;
-            call(t, saved, gadget, Sysno.GETPID, probe.key(), which, 0, 0, 0, 0);
+            call(t, saved, gadget, probe.sysno(), probe.key(), which, 0, 0, 0, 0);
             if (traceData != probe.tag(which)) {
                 throw new IllegalStateException("seccomp(SECCOMP_SET_MODE_FILTER) injected in " + t.tid()
                         + " answered 0 but installed no filter: the layer's probe "
                         + (traceData < 0 ? "did not stop in the tracer" : "stopped with another filter's data")
                         + " (a seccomp filter of the program's own answers seccomp(2) without running it,"
-                        + " or decides getpid itself)");
+                        + " or decides " + Sysno.name(probe.sysno()) + " itself)");
             }
         }
     }

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class LayerProbeTest {
 
     private static final int GETPID = 39;
-    private static final LayerProbe PROBE = new LayerProbe(0x8765_4321_0fed_cba9L, 0x1234, 0xbeef);
+    private static final LayerProbe PROBE = new LayerProbe(GETPID, 0x8765_4321_0fed_cba9L, 0x1234, 0xbeef);
 
     private static OptionalInt run(int nr, long... args) {
         return BpfInterpreter.run(PROBE.fragment(), new BpfInterpreter.Data(nr, Seccomp.AUDIT_ARCH_X86_64, 0, args));
@@ -39,9 +39,26 @@ class LayerProbeTest {
 
     @Test
     void tagsKeepToTheDataBitsAndFreshProbesDiffer() throws Exception {
-        LayerProbe wide = new LayerProbe(1, 0x7_ffff, -1);
+        LayerProbe wide = new LayerProbe(GETPID, 1, 0x7_ffff, -1);
         assertThat(wide.tag(0)).isEqualTo(0xffff);
         assertThat(wide.tag(1)).isEqualTo(0xffff);
-        assertThat(LayerProbe.fresh().key()).isNotEqualTo(LayerProbe.fresh().key());
+        assertThat(LayerProbe.fresh(GETPID).key()).isNotEqualTo(LayerProbe.fresh(GETPID).key());
+    }
+
+    @Test
+    void aProbeIsMadeOfASyscallTheNotifierDoesNotHold() {
+        FilterAction[] notified = new FilterAction[450];
+        assertThat(LayerProbe.syscallOutside(notified)).hasValue(GETPID);
+        notified[GETPID] = FilterAction.NOTIFY;
+        assertThat(LayerProbe.syscallOutside(notified)).hasValue(186); // gettid
+        for (int nr : new int[] {24, 39, 102, 104, 107, 108, 110, 111, 186}) {
+            notified[nr] = FilterAction.NOTIFY;
+        }
+        assertThat(LayerProbe.syscallOutside(notified)).isEmpty();
+        LayerProbe ofGettid = new LayerProbe(186, PROBE.key(), 1, 2);
+        assertThat(BpfInterpreter.run(ofGettid.fragment(),
+                new BpfInterpreter.Data(186, Seccomp.AUDIT_ARCH_X86_64, 0, PROBE.key(), 0))).hasValue(Seccomp.RET_TRACE | 1);
+        assertThat(BpfInterpreter.run(ofGettid.fragment(),
+                new BpfInterpreter.Data(GETPID, Seccomp.AUDIT_ARCH_X86_64, 0, PROBE.key(), 0))).isEmpty();
     }
 }
