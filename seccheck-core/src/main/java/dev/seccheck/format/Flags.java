@@ -43,6 +43,14 @@ public final class Flags {
     private static final List<Bit> CLONE = IntStream.range(0, Long.SIZE).mapToLong(bit -> 1L << bit)
             .filter(flag -> CloneFlags.name(flag) != null).mapToObj(flag -> new Bit(flag, CloneFlags.name(flag))).toList();
 
+    private static final String[] SECCOMP_OPS = {"SECCOMP_SET_MODE_STRICT", "SECCOMP_SET_MODE_FILTER",
+        "SECCOMP_GET_ACTION_AVAIL", "SECCOMP_GET_NOTIF_SIZES"};
+
+    private static final List<Bit> SECCOMP_FILTER = List.of(new Bit(1, "SECCOMP_FILTER_FLAG_TSYNC"),
+            new Bit(2, "SECCOMP_FILTER_FLAG_LOG"), new Bit(4, "SECCOMP_FILTER_FLAG_SPEC_ALLOW"),
+            new Bit(8, "SECCOMP_FILTER_FLAG_NEW_LISTENER"), new Bit(16, "SECCOMP_FILTER_FLAG_TSYNC_ESRCH"),
+            new Bit(32, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"));
+
     private static final String[] FAMILIES = new String[46];
 
     static {
@@ -124,6 +132,17 @@ public final class Flags {
         int base = type & 0xf;
         String n = base < SOCK_TYPES.length && SOCK_TYPES[base] != null ? SOCK_TYPES[base] : "0x" + Integer.toHexString(base);
         return bits(n, type & ~0xf, SOCK);
+    }
+
+    /** Returns seccomp(2)'s operation ({@code SECCOMP_SET_MODE_FILTER}), or its number when it has no name. */
+    public static String seccompOp(long op) {
+        int o = (int) op; // the kernel reads an unsigned int
+        return o >= 0 && o < SECCOMP_OPS.length ? SECCOMP_OPS[o] : Integer.toUnsignedString(o);
+    }
+
+    /** Returns seccomp(2)'s filter flags ({@code SECCOMP_FILTER_FLAG_TSYNC|SECCOMP_FILTER_FLAG_LOG}). */
+    public static String seccompFlags(long flags) {
+        return bits(null, flags & 0xffffffffL, SECCOMP_FILTER);
     }
 
     /** Returns mmap protections ({@code PROT_READ|PROT_WRITE}, or {@code PROT_NONE}). */

@@ -19,7 +19,7 @@ import java.util.Map;
  * {@code u} an unsigned long, {@code x} a pointer or bits in hex, {@code o} a mode, {@code a}
  * access's mode, {@code O} open's flags, {@code t} the *at flags, {@code r} unlinkat's
  * (AT_REMOVEDIR), {@code e} faccessat2's (AT_EACCESS), {@code g} a signal, {@code m} send and
- * receive flags ({@code MSG_*}).
+ * receive flags ({@code MSG_*}), {@code c} and {@code C} seccomp's operation and filter flags.
  */
 public final class RawCalls {
     private RawCalls() {}
@@ -60,7 +60,7 @@ public final class RawCalls {
             Map.entry("sendto", "fxumxu"), Map.entry("recvfrom", "fxumxx"), Map.entry("sendmsg", "fxm"),
             Map.entry("recvmsg", "fxm"), Map.entry("sendmmsg", "fxum"), Map.entry("recvmmsg", "fxumx"),
             Map.entry("shutdown", "fi"), Map.entry("getsockname", "fxx"), Map.entry("getpeername", "fxx"),
-            Map.entry("setsockopt", "fiixu"), Map.entry("getsockopt", "fiixx"),
+            Map.entry("setsockopt", "fiixu"), Map.entry("getsockopt", "fiixx"), Map.entry("seccomp", "cCx"),
             // Raw points of the calls gVisor also has messages for (a session may enable both).
             Map.entry("open", "sOo"), Map.entry("openat", "dsOo"), Map.entry("creat", "so"), Map.entry("read", "fxu"),
             Map.entry("write", "fxu"), Map.entry("close", "f"), Map.entry("pread64", "fxul"),
@@ -121,6 +121,8 @@ public final class RawCalls {
             case 'e' -> sb.append(Flags.at(v, "AT_EACCESS"));
             case 'g' -> sb.append(v == 0 ? "0" : Signal.name((int) v));
             case 'm' -> sb.append(Flags.message(v));
+            case 'c' -> sb.append(Flags.seccompOp(v));
+            case 'C' -> sb.append(Flags.seccompFlags(v));
             case 's' -> string(sb, v, strings, limit);
             default -> pointer(sb, v);
         }

@@ -56,6 +56,12 @@ class RawCallsTest {
         assertThat(line(Sysno.byName("sendto").orElseThrow(), 3, 0x7f00, 5, 0x4040, 0x7ffc0000L, 16))
                 .isEqualTo("3, 0x7f00, 5, MSG_DONTWAIT|MSG_NOSIGNAL, 0x7ffc0000, 16");
         assertThat(line(Sysno.byName("sendmsg").orElseThrow(), 3, 0x7f00, 0)).isEqualTo("3, 0x7f00, 0");
+        assertThat(line(Sysno.byName("seccomp").orElseThrow(), 1, 1, 0x7ffe78efda50L))
+                .isEqualTo("SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, 0x7ffe78efda50");
+        assertThat(line(Sysno.byName("seccomp").orElseThrow(), 0, 0, 0)).isEqualTo("SECCOMP_SET_MODE_STRICT, 0, NULL");
+        assertThat(line(Sysno.byName("seccomp").orElseThrow(), 7, 0x8 | 0x2 | 0x100, 0x10))
+                .as("an unknown operation by number, an unnamed bit in hex")
+                .isEqualTo("7, SECCOMP_FILTER_FLAG_LOG|SECCOMP_FILTER_FLAG_NEW_LISTENER|0x100, 0x10");
         assertThat(line(Sysno.byName("recvmmsg").orElseThrow(), 4, 0x7f00, 2, 0x10000 | 0x80000000L, 0))
                 .as("an unnamed bit is kept in hex").isEqualTo("4, 0x7f00, 2, MSG_WAITFORONE|0x80000000, NULL");
     }
