@@ -870,6 +870,54 @@ class PolicyEnforcementTest {
         }
     }
 
+    /**
+     * An SCTP association reaches addresses no connect names (sctp_connectx's setsockopt, the
+     * peer's other addresses), so under the README's guard policy no SCTP socket is made: every
+     * socket() that would make one fails as on a kernel without SCTP, with a line on the run's log,
+     * and the sockets beside it (TCP, UDP, a unix SOCK_SEQPACKET, a raw socket of protocol 132)
+     * are made, or refused, as natively. This
+     * machine's kernel has no SCTP, so natively the same calls fail with the same errnos: what the
+     * test shows is that seccheck holds them (the log line, missing before), not a packet stopped.
+     */
+    @Test
+    void noSctpSocketIsMadeUnderTheReadmesGuardPolicy() throws Exception {
+        String program = String.join("\n",
+                "import socket",
+                "for name, family, kind, proto in [('v4-sctp', socket.AF_INET, socket.SOCK_STREAM, 132),",
+                "        ('v6-sctp', socket.AF_INET6, socket.SOCK_SEQPACKET, 132),",
+                "        ('v4-seqpacket', socket.AF_INET, socket.SOCK_SEQPACKET, 0),",
+                "        ('v6-seqpacket-nonblock', socket.AF_INET6, socket.SOCK_SEQPACKET | socket.SOCK_NONBLOCK, 0),",
+                "        ('tcp', socket.AF_INET, socket.SOCK_STREAM, 0), ('udp', socket.AF_INET6, socket.SOCK_DGRAM, 0),",
+                "        ('unix-seqpacket', socket.AF_UNIX, socket.SOCK_SEQPACKET, 0),",
+                "        ('raw-132', socket.AF_INET, socket.SOCK_RAW, 132)]:",
+                "    try:",
+                "        socket.socket(family, kind, proto).close()",
+                "        print(name, 'made')",
+                "    except OSError as e:",
+                "        print(name, 'errno', e.errno)");
+        Result natively = finish(new ProcessBuilder("/usr/bin/python3", "-c", program).redirectErrorStream(true).start());
+        Path config = Files.writeString(tmp.resolve("guard.json"), readmeGuardPolicy());
+        Result r = run(config, "/usr/bin/python3", "-c", program);
+
+        List<String> sockets = natively.out.lines().toList();
+        assertThat(sockets).as("natively").hasSize(8).contains("tcp made", "udp made", "unix-seqpacket made");
+        boolean sctp = natively.out.contains("v4-sctp made");
+        for (String line : sockets) {
+            String name = line.substring(0, line.indexOf(' '));
+            if (!name.contains("sctp") && !name.endsWith("seqpacket") && !name.contains("seqpacket-")
+                    || name.equals("unix-seqpacket")) {
+                assertThat(r.out).as("a socket beside SCTP, as natively").contains(line);
+            } else if (sctp) {
+                assertThat(r.out).as("where the kernel has SCTP, refused as where it has none")
+                        .containsPattern("(?m)^" + name + " errno 9[34]$");
+            } else {
+                assertThat(r.out).as("as on this kernel, which has no SCTP").contains(line);
+            }
+        }
+        assertThat(r.out.lines().filter(l -> l.startsWith("seccheck: refused socket from task")
+                && l.contains("an SCTP association reaches addresses no connect or send names"))).hasSize(4);
+    }
+
     /** The guard policy of the README's "Enforcement" section, as it stands there. */
     private static String readmeGuardPolicy() throws Exception {
         String readme = Files.readString(TestPrograms.repoRoot().resolve("README.md"));

@@ -93,12 +93,15 @@ public final class Emulator implements AutoCloseable {
         /**
          * Returns what the filter must hold beyond whole syscalls: utimensat and futimesat when they
          * name a file, sendto when it names an address, the setsockopt calls that may set a source
-         * route, and those and the socket() calls that make a raw socket take the program's IP header.
+         * route, and those and the socket() calls that make a raw socket take the program's IP header,
+         * and the socket() calls that make an SCTP socket ({@link SctpSockets}).
          */
         public Fragment fragment() {
             Fragment times = names ? FileTimes.FILTER_FRAGMENT : Fragment.EMPTY;
             Fragment held = connects ? times.then(AddressedSends.FILTER_FRAGMENT) : times;
-            return peersDecided ? held.then(SourceRoutes.FILTER_FRAGMENT).then(RawHeaders.FILTER_FRAGMENT) : held;
+            return peersDecided
+                    ? held.then(SourceRoutes.FILTER_FRAGMENT).then(RawHeaders.FILTER_FRAGMENT).then(SctpSockets.FILTER_FRAGMENT)
+                    : held;
         }
     }
 
@@ -188,7 +191,8 @@ public final class Emulator implements AutoCloseable {
                     && (SourceRoutes.holds(n.arg1(), n.arg2()) || RawHeaders.holdsOption(n.arg1(), n.arg2()));
         }
         if (n.nr() == Sysno.SOCKET) {
-            return effects.peersDecided() && RawHeaders.holdsSocket(n.arg0(), n.arg2());
+            return effects.peersDecided()
+                    && (RawHeaders.holdsSocket(n.arg0(), n.arg2()) || SctpSockets.holds(n.arg0(), n.arg1(), n.arg2()));
         }
         if (n.nr() == Sysno.UTIMENSAT || n.nr() == Sysno.FUTIMESAT) {
             return effects.names() && FileTimes.namesAFile(n);

@@ -100,6 +100,10 @@ final class NetEmulation {
      */
     boolean serve(Call call) {
         SeccompNotification n = call.notification();
+        if (n.nr() == Sysno.SOCKET && SctpSockets.holds(n.arg0(), n.arg1(), n.arg2())) {
+            sctpSocket(call);
+            return true;
+        }
         if (n.nr() == Sysno.SOCKET) {
             rawSocket(call);
             return true;
@@ -216,6 +220,22 @@ final class NetEmulation {
         refused(call, "a raw socket writing its own IP header (IPPROTO_RAW) sends packets to the header's"
                 + " destination, not to the address a connect or send names", Errno.EPERM);
         call.fail(ev, Snapshot.NOTHING, Errno.EPERM);
+    }
+
+    /**
+     * Serves a held socket() that would make an SCTP socket ({@link SctpSockets}): fires its enter
+     * points, then refuses it as a kernel without SCTP does, with a line on the run's log.
+     */
+    private void sctpSocket(Call call) {
+        SeccompNotification n = call.notification();
+        SyscallEvent ev = new SyscallEvent(call.tid(), Sysno.SOCKET, n.arg0(), n.arg1(), n.arg2(), 0, 0, 0, false, 0);
+        int errno = SctpSockets.refusal(n.arg1());
+        if (call.enter(ev, Snapshot.NOTHING) != 0) {
+            return;
+        }
+        refused(call, "an SCTP association reaches addresses no connect or send names (sctp_connectx, the peer's"
+                + " other addresses)", errno);
+        call.fail(ev, Snapshot.NOTHING, errno);
     }
 
     /** Says on the run's log that a call of the program was refused with {@code errno}, and why. */
