@@ -881,6 +881,18 @@ class PolicyEnforcementTest {
      */
     @Test
     void noSctpSocketIsMadeUnderTheReadmesGuardPolicy() throws Exception {
+        sctpSockets(tmp, null);
+    }
+
+    /** The same with seccheck and its program unprivileged (uid 65534). */
+    @Test
+    void noSctpSocketIsMadeUnderTheReadmesGuardPolicyUnprivileged() throws Exception {
+        unprivileged(this::sctpSockets);
+    }
+
+    /** Makes the sockets natively and under the README's guard policy, as uid 65534 when {@code nobodysClasspath} is set. */
+    private void sctpSockets(Path base, String nobodysClasspath) throws Exception {
+        boolean nobody = nobodysClasspath != null;
         String program = String.join("\n",
                 "import socket",
                 "for name, family, kind, proto in [('v4-sctp', socket.AF_INET, socket.SOCK_STREAM, 132),",
@@ -895,9 +907,11 @@ class PolicyEnforcementTest {
                 "        print(name, 'made')",
                 "    except OSError as e:",
                 "        print(name, 'errno', e.errno)");
-        Result natively = finish(new ProcessBuilder("/usr/bin/python3", "-c", program).redirectErrorStream(true).start());
-        Path config = Files.writeString(tmp.resolve("guard.json"), readmeGuardPolicy());
-        Result r = run(config, "/usr/bin/python3", "-c", program);
+        String[] args = {"/usr/bin/python3", "-c", program};
+        Result natively = finish(new ProcessBuilder(natively(nobody, args)).redirectErrorStream(true).start());
+        Path config = Files.writeString(base.resolve("guard.json"), readmeGuardPolicy());
+        Result r = finish(new ProcessBuilder(runCommand(cli(nobodysClasspath), config, args)).redirectErrorStream(true)
+                .start());
 
         List<String> sockets = natively.out.lines().toList();
         assertThat(sockets).as("natively").hasSize(8).contains("tcp made", "udp made", "unix-seqpacket made");
