@@ -2,12 +2,12 @@ package dev.seccheck.sentry.emulate;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
+import dev.seccheck.format.SockAddr;
 import dev.seccheck.linux.Seccomp;
 import dev.seccheck.sentry.filter.Assembler;
 import dev.seccheck.sentry.filter.Bpf;
 import dev.seccheck.sentry.filter.Fragment;
 import dev.seccheck.sentry.filter.SeccompData;
-import dev.seccheck.format.SockAddr;
 
 /**
  * SctpSockets keeps SCTP out of a run whose network a rule decides. An SCTP association reaches
@@ -16,12 +16,12 @@ import dev.seccheck.format.SockAddr;
  * and the peer gives more addresses of its own, which SCTP_PRIMARY_ADDR or the kernel's failover
  * then sends to. Where the kernel has SCTP (stock Debian and Ubuntu load its module on a
  * program's first such socket, with no privilege), a rule keeping the network to loopback would
- * hold only for SCTP's connect and addressed sends. So while a sink decides at connect, the filter
- * holds socket() of IPv4 and IPv6 for IPPROTO_SCTP (SOCK_STREAM and SOCK_SEQPACKET, SCTP's two
- * types; a raw socket of that protocol is no association), and of SOCK_SEQPACKET with protocol 0
- * (which the kernel makes SCTP), and seccheck refuses them as a kernel without SCTP does: programs take
- * that for "SCTP is not there". An SCTP socket the program held before the run is not covered,
- * as no socket it already holds is.
+ * hold only for SCTP's connect and addressed sends. So while a sink decides at connect or bind,
+ * the filter holds socket() of IPv4 and IPv6 for IPPROTO_SCTP (SOCK_STREAM and SOCK_SEQPACKET,
+ * SCTP's two types; a raw socket of that protocol is no association), and of SOCK_SEQPACKET with
+ * protocol 0 (which the kernel makes SCTP), and seccheck refuses them as a kernel without SCTP
+ * does: programs take that for "SCTP is not there". An SCTP socket the program held before the
+ * run is not covered, as no socket it already holds is.
  */
 public final class SctpSockets {
     private SctpSockets() {}
@@ -75,7 +75,8 @@ public final class SctpSockets {
         int p = (int) protocol;
         int kind = (int) type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
         return (f == SockAddr.AF_INET || f == SockAddr.AF_INET6)
-                && (kind == SOCK_SEQPACKET && (p == 0 || p == IPPROTO_SCTP) || kind == SOCK_STREAM && p == IPPROTO_SCTP);
+                && (kind == SOCK_SEQPACKET && (p == 0 || p == IPPROTO_SCTP)
+                        || kind == SOCK_STREAM && p == IPPROTO_SCTP);
     }
 
     /**
