@@ -56,6 +56,8 @@ final class FilterLayers {
     private FilterAction[] traced;
     /** Syscalls the spawner's filter holds for the notifier (fixed for the run). */
     private FilterAction[] notified;
+    /** The call layers' probes are made of: one the notifier does not hold, fixed with it at start; empty if none. */
+    private OptionalInt probeSysno = OptionalInt.empty();
     /** The runtime layers made so far, in order: the syscalls each one sends to the tracer. */
     private final List<FilterAction[]> layers = new ArrayList<>();
     /** Per syscall, the index of the runtime layer that first traced it, -1 for none. */
@@ -91,6 +93,7 @@ final class FilterLayers {
         FilterAction[] actions = syscalls.filterActions();
         traced = SeccompFilter.only(actions, FilterAction.TRACE);
         notified = SeccompFilter.only(actions, FilterAction.NOTIFY);
+        probeSysno = LayerProbe.syscallOutside(notified);
     }
 
     /** Returns the syscalls the notifier's filter holds. */
@@ -317,12 +320,11 @@ final class FilterLayers {
 
     /** A fresh probe for a layer injected into a running task, of a syscall the notifier does not hold. */
     private LayerProbe probe() throws LinuxException {
-        OptionalInt nr = LayerProbe.syscallOutside(notified);
-        if (nr.isEmpty()) {
+        if (probeSysno.isEmpty()) {
             throw new IllegalStateException("no syscall is left to prove the layer with: a session enabled at the run's"
                     + " start holds every one a probe can use (getpid, gettid, getppid, getuid, ...) for the notifier");
         }
-        return LayerProbe.fresh(nr.getAsInt());
+        return LayerProbe.fresh(probeSysno.getAsInt());
     }
 
     /** The actions of one filter sending to the tracer every syscall of the layers from {@code from} on. */

@@ -69,7 +69,8 @@ record SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers
      * runs it to its exit stop before any other stop is served, so that it cannot run while a
      * filter layer is injected into a sibling. A call that does not come back within
      * {@link #SYNC_DEADLINE_MS} (its filter read from a page the program's own FUSE server
-     * withholds, say) is not waited for longer, holding every other task: its process is killed.
+     * withholds, say) is not waited for longer, holding every other task: its process is killed,
+     * and a thread that does not end then either ends supervision.
      */
     private void syncAllThreads(Tracee t, SyscallEvent ev, Task task) throws LinuxException {
         if (syscalls.wantsExit(ev.sysno())) {
@@ -85,7 +86,12 @@ record SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers
             log.accept("task " + t.tid() + " did not return from seccomp(SECCOMP_FILTER_FLAG_TSYNC) within "
                     + SYNC_DEADLINE_MS + " ms; killing its process " + tgid + ", which holds the run's other tasks");
             Signals.kill(tgid, Signal.SIGKILL);
-            st = t.await();
+            st = t.awaitWithin(SYNC_DEADLINE_MS);
+            if (st == null) {
+                // A thread SIGKILL cannot end: supervision ends, which kills every task of the run.
+                throw new IllegalStateException("task " + t.tid() + " did not end within " + SYNC_DEADLINE_MS
+                        + " ms of SIGKILL, in seccomp(SECCOMP_FILTER_FLAG_TSYNC)");
+            }
         }
         if (st instanceof WaitStatus.Stopped s && s.event() == 0 && s.syscallStop()) {
             exit(t);
