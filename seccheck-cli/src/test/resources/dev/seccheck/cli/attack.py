@@ -30,14 +30,48 @@ if where == "parent":
 else:
     target = os.fork()
     if target == 0:
+        if attack.endswith("_threads"):  # a thread started after the process, as the JVM starts some
+            import threading
+            threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
         time.sleep(30)
         os._exit(0)
+    if attack.endswith("_threads"):
+        time.sleep(0.3)
 pgid = os.getpgid(target)
 info = ctypes.create_string_buffer(128)
 ctypes.c_int.from_buffer(info, 8).value = -1  # si_code SI_QUEUE
 buf = ctypes.create_string_buffer(b"x" * 64)
 args = ctypes.create_string_buffer(128)
 addr = ctypes.addressof
+
+def threads_of(pid):
+    """The target's thread ids: its task directory, or (where that is refused) the thread ids
+    near its pid whose status names it as their thread group."""
+    try:
+        return sorted(int(t) for t in os.listdir("/proc/%d/task" % pid))
+    except OSError:
+        pass
+    tids = []
+    for tid in range(pid, pid + 20000):
+        try:
+            with open("/proc/%d/status" % tid) as f:
+                if ("\nTgid:\t%d\n" % pid) in f.read():
+                    tids.append(tid)
+        except OSError:
+            pass
+    return tids
+
+def every_thread(send):
+    """Signals each of the target's threads in turn, the newest first; ok if any signal was sent."""
+    tids = threads_of(target)[::-1]
+    print("THREADS %d" % len(tids), flush=True)
+    last = (-1, errno.ESRCH)
+    for tid in tids:
+        r = send(tid)
+        if r[0] >= 0:
+            return r
+        last = r
+    return last
 
 def spawn(r):
     if r[0] == 0:
@@ -52,6 +86,12 @@ elif attack == "kill_all":
     r = sc(62, -1, 0)
 elif attack == "kill_group":
     r = sc(62, -pgid, 0)
+elif attack == "kill_threads":
+    r = every_thread(lambda tid: sc(62, tid, signal.SIGKILL))
+elif attack == "tkill_threads":
+    r = every_thread(lambda tid: sc(200, tid, signal.SIGKILL))
+elif attack == "sigqueue_threads":
+    r = every_thread(lambda tid: sc(129, tid, signal.SIGKILL, addr(info)))
 elif attack == "tkill":
     r = sc(200, target, signal.SIGKILL)
 elif attack == "tgkill":
@@ -113,6 +153,16 @@ elif attack in ("setown", "setown_ex", "fiosetown"):  # the target owns a file: 
         fcntl.fcntl(fd, fcntl.F_SETFL, os.O_ASYNC | os.O_NONBLOCK)
         poke()
         time.sleep(0.2)
+elif attack == "setown_threads":  # each thread of the target in turn owns a pipe; a write sends SIGIO
+    fd, w = os.pipe()
+    def own(tid):
+        r = oserror(lambda: fcntl.fcntl(fd, fcntl.F_SETOWN, tid))
+        if r[0] == 0:
+            fcntl.fcntl(fd, fcntl.F_SETFL, os.O_ASYNC | os.O_NONBLOCK)
+            os.write(w, b"x")
+            time.sleep(0.2)
+        return r
+    r = every_thread(own)
 elif attack == "tiocsti":  # types a command into the terminal, for the shell to run after the run (needs a tty)
     def type_in():
         for ch in b"echo typed-by-the-program\n":

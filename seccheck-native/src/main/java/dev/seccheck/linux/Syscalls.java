@@ -47,6 +47,11 @@ public final class Syscalls {
         return Direct.call(Sysno.TKILL, tid, 0, 0, 0) != -Errno.ESRCH;
     }
 
+    /** Whether thread {@code tid} is one of process {@code tgid}'s now (tgkill with signal 0; EPERM: it is). */
+    public static boolean isThreadOf(int tgid, int tid) {
+        return Direct.call(Sysno.TGKILL, tgid, tid, 0, 0) != -Errno.ESRCH;
+    }
+
     /** Sends a signal to one thread. */
     public static void tgkill(int tgid, int tid, int sig) throws LinuxException {
         call(Sysno.TGKILL, tgid, tid, sig, "tgkill",

@@ -47,11 +47,14 @@ import java.util.stream.Stream;
  * </ul>
  *
  * <p>It holds for the supervisor what a filter cannot decide: {@code kill(0)}, whether the
- * caller's own group is the supervisor's ({@link GroupSignals}); {@code process_vm_readv/writev},
+ * caller's own group is the supervisor's ({@link GroupSignals}); {@code kill},
+ * {@code rt_sigqueueinfo} and {@code tkill} of any other single task, which may be a thread the
+ * JVM started after the filter was built ({@link SignalTargets}); {@code process_vm_readv/writev},
  * {@code perf_event_open} and {@code prlimit64} aimed at another process, and with
  * {@code allowPtrace} a ptrace attach or seize, refused unless the target is of the run, which
  * the supervisor never is ({@link OutsideProcesses}); {@code F_SETOWN_EX}, {@code FIOSETOWN} and
- * {@code SIOCSPGRP}, whose owner is in memory ({@link SignalOwners}); {@code unshare} and
+ * {@code SIOCSPGRP}, whose owner is in memory, and {@code F_SETOWN} naming another single task
+ * ({@link SignalOwners}); {@code unshare} and
  * {@code clone} with {@code CLONE_NEWUSER} and every {@code setns}, which may take a task out of
  * seccheck's user namespace, marked before they go on ({@link UserNamespaces}); {@code
  * landlock_restrict_self}, whose new domain is recorded before it goes on, so that the calls
@@ -72,9 +75,10 @@ import java.util.stream.Stream;
  *
  * <p>Signal targets are compared on the low 32 bits of the argument because the kernel takes a
  * pid as a 32-bit {@code pid_t}. The supervisor's threads are those it has when the filter is
- * built; threads the JVM starts later are not in the list (see the README's security section:
- * they are still out of reach of ptrace and memory access because the supervisor is not
- * dumpable; a signal to one can only end supervision, which kills every supervised task).
+ * built; threads the JVM starts later are not in the list. They are out of reach of ptrace and
+ * memory access because the supervisor is not dumpable, and a signal naming one alone is held for
+ * {@link SignalTargets}; a file's owner named in memory is read before the kernel reads it again
+ * ({@link SignalOwners}).
  *
  * @param supervisorPid the supervisor's process id
  * @param processGroup the supervisor's process group id
@@ -165,6 +169,8 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         Assembler.Label signal = a.label();
         Assembler.Label thread = a.label();
         Assembler.Label target = a.label();
+        Assembler.Label oneTask = a.label();
+        Assembler.Label oneTaskLoaded = a.label();
         Assembler.Label ptrace = a.label();
         Assembler.Label clone = a.label();
         Assembler.Label unshare = a.label();
@@ -172,7 +178,6 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         Assembler.Label fcntl = a.label();
         Assembler.Label setpgid = a.label();
         Assembler.Label userfaultfd = a.label();
-        Assembler.Label supervisorThread = a.label();
         Assembler.Label firstPid = a.label();
         Assembler.Label secondPid = a.label();
         Assembler.Label anotherProcess = a.label();
@@ -184,7 +189,7 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         unless(a, Bpf.Cond.GE, Sysno.CLONE, out);
         when(a, Bpf.Cond.EQ, Sysno.KILL, signal);
         when(a, Bpf.Cond.EQ, Sysno.RT_SIGQUEUEINFO, signal);
-        when(a, Bpf.Cond.EQ, Sysno.TKILL, target);
+        when(a, Bpf.Cond.EQ, Sysno.TKILL, oneTask);
         when(a, Bpf.Cond.EQ, Sysno.TGKILL, thread);
         when(a, Bpf.Cond.EQ, Sysno.RT_TGSIGQUEUEINFO, thread);
         when(a, Bpf.Cond.EQ, Sysno.PIDFD_OPEN, target);
@@ -214,8 +219,9 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
 
         // fcntl(fd, F_SETOWN, owner): the file's signals would go to the owner, a pid (above 0) or a
         // process group (below); refused when that is seccheck or its group, which the program
-        // shares. F_SETOWN_EX names the owner in memory: held for SignalOwners. Placed before the
-        // thread list it shares below, as a jump only goes forward.
+        // shares, held for SignalOwners when it is another task (see a signal to one task, below).
+        // F_SETOWN_EX names the owner in memory: held for SignalOwners. Placed before the thread
+        // list it shares below, as a jump only goes forward.
         a.bind(fcntl);
         a.load(SeccompData.argLow(1));
         when(a, Bpf.Cond.EQ, SignalOwners.F_SETOWN_EX, notify);
@@ -223,7 +229,7 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         a.load(SeccompData.argLow(2));
         when(a, Bpf.Cond.EQ, -processGroup, eperm);
         when(a, Bpf.Cond.EQ, -supervisorPid, eperm);
-        a.jumpAlways(supervisorThread);
+        a.jumpAlways(oneTaskLoaded);
 
         // kill, rt_sigqueueinfo (pid in arg0): -1 (everyone), the supervisor's group, or a thread of it;
         // 0 (the caller's group) is held for GroupSignals.
@@ -233,22 +239,30 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         when(a, Bpf.Cond.EQ, -1, eperm);
         when(a, Bpf.Cond.EQ, -processGroup, eperm);
         when(a, Bpf.Cond.EQ, -supervisorPid, eperm);
-        a.jumpAlways(target);
+        a.jumpAlways(oneTask);
 
         // tgkill, rt_tgsigqueueinfo: the thread in arg1, then the thread group in arg0.
         a.bind(thread);
         a.load(SeccompData.argLow(1));
         denyIn(a, refuse);
-        // pidfd_open, tkill: arg0 names one of the supervisor's threads. The list is compared once
-        // more (for tgkill's thread above): each copy is as long as the list, which may be long.
+        // pidfd_open: arg0 names one of the supervisor's threads. The list is compared once more
+        // (for tgkill's thread above): each copy is as long as the list, which may be long.
         a.bind(target);
         a.load(SeccompData.argLow(0));
-        a.bind(supervisorThread);
         denyIn(a, refuse);
         a.jumpAlways(out);
 
+        // kill, rt_sigqueueinfo, tkill of one task (a pid above 0): refused when the list names it,
+        // else held for SignalTargets, which knows the threads the JVM started since.
+        a.bind(oneTask);
+        a.load(SeccompData.argLow(0));
+        a.bind(oneTaskLoaded);
+        denyIn(a, refuse);
+        a.jumpAlways(anotherProcess);
+
         // prlimit64 (pid in arg0), perf_event_open (pid in arg1): another process's (a pid above 0,
         // as a signed int) held for the supervisor, as process_vm_* is; 0 is the caller, -1 "any".
+        // A signal to one task joins here with its pid loaded.
         a.bind(firstPid);
         a.load(SeccompData.argLow(0));
         a.jumpAlways(anotherProcess);

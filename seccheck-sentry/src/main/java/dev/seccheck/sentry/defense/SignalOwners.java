@@ -13,18 +13,21 @@ import java.util.OptionalInt;
  * its SIGIO and SIGURG, or whatever signal {@code F_SETSIG} names (SIGKILL and SIGSTOP among
  * them), and the kernel lets a process make any process of its user, or its own process group,
  * the owner: seccheck, or the group the program shares with it, would be killed or stopped by a
- * write to a pipe. {@link Guard} refuses {@code fcntl(F_SETOWN)} aimed there in BPF; the three
- * calls that name the owner in memory ({@code fcntl(F_SETOWN_EX)}, {@code ioctl(FIOSETOWN)},
- * {@code ioctl(SIOCSPGRP)}) it holds, and this decides them.
+ * write to a pipe. {@link Guard} refuses {@code fcntl(F_SETOWN)} aimed at seccheck's group or at
+ * a thread it lists in BPF, and holds it when it names any other task (a thread the JVM started
+ * since the filter was built may be seccheck's); the three calls that name the owner in memory
+ * ({@code fcntl(F_SETOWN_EX)}, {@code ioctl(FIOSETOWN)}, {@code ioctl(SIOCSPGRP)}) it holds
+ * whatever they name, and this decides them all.
  *
- * <p>The owner is read from the program's memory before the kernel reads it again: another
- * thread of the program may rewrite it in between and still aim a file's signals at seccheck.
- * That can only end supervision (seccheck killed or stopped), which stops or kills every
- * supervised task: fail closed, as a signal to a thread the JVM starts later (README, "Security").
+ * <p>An owner named in memory is read before the kernel reads it again: another thread of the
+ * program may rewrite it in between and still aim a file's signals at seccheck. That can only end
+ * supervision (seccheck killed or stopped), which stops or kills every supervised task: fail
+ * closed (README, "Security").
  *
  * @param guard whose pid, process group and threads are seccheck's
+ * @param targets which tasks are seccheck's threads now, the JVM's later ones included
  */
-public record SignalOwners(Guard guard) {
+public record SignalOwners(Guard guard, SignalTargets targets) {
 
     /** fcntl's command that sets a file's owner: a pid, or a process group negated. */
     static final int F_SETOWN = 8;
@@ -40,35 +43,50 @@ public record SignalOwners(Guard guard) {
     /** Returns whether a held syscall is one the guard holds for this check. */
     public static boolean held(int nr, long arg1) {
         int cmd = (int) arg1;
-        return (nr == Sysno.FCNTL && cmd == F_SETOWN_EX) || (nr == Sysno.IOCTL && (cmd == FIOSETOWN || cmd == SIOCSPGRP));
+        return (nr == Sysno.FCNTL && (cmd == F_SETOWN || cmd == F_SETOWN_EX))
+                || (nr == Sysno.IOCTL && (cmd == FIOSETOWN || cmd == SIOCSPGRP));
     }
 
     /**
-     * Returns the errno a held call is refused with: EPERM when the owner it names is seccheck, one
-     * of its threads, or its process group; EFAULT when the owner cannot be read (the kernel's own
-     * answer then). Empty to let the call go on.
+     * Returns the errno the held call of task {@code callerTid} is refused with: EPERM when the
+     * owner it names is seccheck, one of its threads, or its process group; EFAULT when the owner
+     * cannot be read, and ESRCH when it names no task (the kernel's own answers then, given here
+     * so that no thread of seccheck can take that number before the kernel looks). Empty to let
+     * the call go on.
      */
-    public OptionalInt refusal(int nr, long arg2, TaskMemory memory) {
-        ByteBuffer owner;
-        try {
-            owner = ByteBuffer.wrap(memory.read(arg2, nr == Sysno.FCNTL ? 8 : 4)).order(ByteOrder.LITTLE_ENDIAN);
-        } catch (MemoryFault e) {
-            return OptionalInt.of(Errno.EFAULT);
-        }
-        boolean seccheck;
-        if (nr == Sysno.FCNTL) {
-            int type = owner.getInt(0);
-            int id = owner.getInt(4);
-            seccheck = switch (type) {
-                case F_OWNER_TID, F_OWNER_PID -> guard.supervisorTids().contains(id);
-                case F_OWNER_PGRP -> isSupervisorGroup(id);
-                default -> false; // the kernel refuses the type (EINVAL)
-            };
+    public OptionalInt refusal(int callerTid, int nr, long arg1, long arg2, TaskMemory memory) {
+        int type;
+        int id;
+        if (nr == Sysno.FCNTL && (int) arg1 == F_SETOWN) {
+            id = (int) arg2;
+            type = id < 0 ? F_OWNER_PGRP : F_OWNER_PID;
+            id = Math.abs(id);
         } else {
-            int id = owner.getInt(0);
-            seccheck = id > 0 ? guard.supervisorTids().contains(id) : id < 0 && isSupervisorGroup(-id);
+            ByteBuffer owner;
+            try {
+                owner = ByteBuffer.wrap(memory.read(arg2, nr == Sysno.FCNTL ? 8 : 4)).order(ByteOrder.LITTLE_ENDIAN);
+            } catch (MemoryFault e) {
+                return OptionalInt.of(Errno.EFAULT);
+            }
+            if (nr == Sysno.FCNTL) {
+                type = owner.getInt(0);
+                id = owner.getInt(4);
+            } else {
+                id = owner.getInt(0);
+                type = id < 0 ? F_OWNER_PGRP : F_OWNER_PID;
+                id = Math.abs(id);
+            }
         }
-        return seccheck ? OptionalInt.of(Errno.EPERM) : OptionalInt.empty();
+        if (type == F_OWNER_PGRP) {
+            return isSupervisorGroup(id) ? OptionalInt.of(Errno.EPERM) : OptionalInt.empty();
+        }
+        if ((type != F_OWNER_TID && type != F_OWNER_PID) || id <= 0) {
+            return OptionalInt.empty(); // no owner, or a type or number the kernel refuses itself (EINVAL)
+        }
+        if (guard.supervisorTids().contains(id)) {
+            return OptionalInt.of(Errno.EPERM);
+        }
+        return targets.ofTask(callerTid, id).map(r -> OptionalInt.of(r.errno())).orElse(OptionalInt.empty());
     }
 
     private boolean isSupervisorGroup(int pgid) {

@@ -10,6 +10,7 @@ import dev.seccheck.sentry.defense.GroupSignals;
 import dev.seccheck.sentry.defense.Guard;
 import dev.seccheck.sentry.defense.OutsideProcesses;
 import dev.seccheck.sentry.defense.SignalOwners;
+import dev.seccheck.sentry.defense.SignalTargets;
 import dev.seccheck.sentry.defense.UserNamespaces;
 import dev.seccheck.sentry.emulate.Emulator;
 import dev.seccheck.sentry.emulate.FileTables;
@@ -60,6 +61,8 @@ final class Notifier implements Runnable {
     private final GroupSignals groupSignals;
     /** Decides the calls held by the guard that would make seccheck a file's signal owner. */
     private final SignalOwners owners;
+    /** Decides the signals to one task held by the guard: refused when aimed at a thread of seccheck. */
+    private final SignalTargets signalTargets;
 
     private Thread thread;
 
@@ -70,7 +73,8 @@ final class Notifier implements Runnable {
         this.landlock = landlock;
         this.listener = launched.listener();
         this.guard = guard;
-        this.owners = new SignalOwners(guard);
+        this.signalTargets = new SignalTargets(guard.supervisorPid());
+        this.owners = new SignalOwners(guard, signalTargets);
         this.points = points;
         this.tasks = tasks;
         this.log = log;
@@ -192,12 +196,18 @@ final class Notifier implements Runnable {
 
     /**
      * Whether a call is refused by one of the checks the guard holds calls for: its own decision,
-     * kill(0) from seccheck's group ({@link GroupSignals}), a process outside the run
+     * kill(0) from seccheck's group ({@link GroupSignals}), a signal to a thread of seccheck the
+     * filter could not list ({@link SignalTargets}), a process outside the run
      * ({@link OutsideProcesses}), seccheck as a file's signal owner ({@link SignalOwners}). Null
      * when none refuses it. ESRCH and EFAULT are the kernel's own answers, given here: no attempt.
      */
     private Refusal refusalOf(SeccompNotification n, TraceeAccess access) {
         OptionalInt refused = guard.refusal(n.nr(), n.arg0(), n.arg1(), n.arg2());
+        if (refused.isEmpty() && SignalTargets.held(n.nr(), n.arg0())) {
+            return signalTargets.refusal(n.tid(), n.nr(), (int) n.arg0(), n.arg2(), access.at(n.tid()))
+                    .map(r -> new Refusal(r.errno(), r.aimedAtSupervisor()))
+                    .orElse(null);
+        }
         if (refused.isEmpty() && GroupSignals.held(n.nr(), n.arg0()) && groupSignals.reachesSupervisor(n.tid())) {
             refused = OptionalInt.of(Errno.EPERM);
         }
@@ -205,7 +215,7 @@ final class Notifier implements Runnable {
             refused = OutsideProcesses.refusal(OutsideProcesses.target(n.nr(), n.arg0(), n.arg1()));
         }
         if (refused.isEmpty() && SignalOwners.held(n.nr(), n.arg1())) {
-            refused = owners.refusal(n.nr(), n.arg2(), access.at(n.tid()));
+            refused = owners.refusal(n.tid(), n.nr(), n.arg1(), n.arg2(), access.at(n.tid()));
         }
         return refused.isEmpty() ? null : new Refusal(refused.getAsInt(), refused.getAsInt() == Errno.EPERM);
     }

@@ -57,12 +57,28 @@ class GuardTest {
 
     @Test
     void signalsAndPidfdsForOtherProcessesPass() {
-        for (int target : new int[] {1234, SELF + 3, -1234, PGID}) {
-            assertThat(run(Sysno.KILL, target, 15)).as("kill(%d)", target).isEqualTo(ALLOW);
-        }
+        assertThat(run(Sysno.KILL, -1234, 15)).as("kill(-1234)").isEqualTo(ALLOW);
         assertThat(run(Sysno.TGKILL, 1234, 1235, 15)).isEqualTo(ALLOW);
-        assertThat(run(Sysno.TKILL, 1235, 15)).isEqualTo(ALLOW);
         assertThat(run(Sysno.PIDFD_OPEN, 1234, 0)).isEqualTo(ALLOW);
+    }
+
+    /**
+     * A signal to one task the list does not name may be aimed at a thread the JVM started
+     * since: held for SignalTargets, whatever the signal.
+     */
+    @Test
+    void aSignalToOneOtherTaskIsHeldForSignalTargets() {
+        for (long target : new long[] {1234, SELF + 3, PGID, 0x7fff_ffffL, 0xffff_ffff_0000_0000L | 1234}) {
+            for (int nr : new int[] {Sysno.KILL, Sysno.RT_SIGQUEUEINFO, Sysno.TKILL}) {
+                assertThat(run(nr, target, 0, 0)).as("%s(%d)", Sysno.name(nr), target).isEqualTo(Seccomp.RET_USER_NOTIF);
+                assertThat(SignalTargets.held(nr, target)).as("%s(%d)", Sysno.name(nr), target).isTrue();
+            }
+        }
+        for (long target : new long[] {0x8000_0000L, -1234, 1L << 32}) {
+            assertThat(SignalTargets.held(Sysno.KILL, target)).as("kill(%d)", target).isFalse();
+            assertThat(run(Sysno.TKILL, target, 0)).as("tkill(%d): the kernel's EINVAL or ESRCH", target).isEqualTo(ALLOW);
+        }
+        assertThat(SignalTargets.held(Sysno.TGKILL, 1234)).isFalse();
     }
 
     /**
@@ -198,7 +214,10 @@ class GuardTest {
         assertThat(run(Sysno.FCNTL, 3, 8, SELF)).as("F_SETOWN seccheck").isEqualTo(EPERM);
         assertThat(run(Sysno.FCNTL, 3, 8, 7000)).as("F_SETOWN a thread of seccheck").isEqualTo(EPERM);
         assertThat(run(Sysno.FCNTL, 3, 8, -PGID)).as("F_SETOWN seccheck's group").isEqualTo(EPERM);
-        assertThat(run(Sysno.FCNTL, 3, 8, 1234)).as("F_SETOWN another process").isEqualTo(ALLOW);
+        assertThat(run(Sysno.FCNTL, 3, 8, 1234)).as("F_SETOWN another task: SignalOwners decides")
+                .isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(SignalOwners.held(Sysno.FCNTL, 8)).isTrue();
+        assertThat(run(Sysno.FCNTL, 3, 8, 0)).as("F_SETOWN none").isEqualTo(ALLOW);
         assertThat(run(Sysno.FCNTL, 3, 8, -1234)).as("F_SETOWN another group").isEqualTo(ALLOW);
         assertThat(run(Sysno.FCNTL, 3, 4, SELF)).as("F_SETFL").isEqualTo(ALLOW);
         assertThat(run(Sysno.FCNTL, 3, 15, 0x7fff_0000L)).as("F_SETOWN_EX").isEqualTo(Seccomp.RET_USER_NOTIF);
@@ -262,7 +281,7 @@ class GuardTest {
         java.util.OptionalInt mirror = g.refusal(nr, a0, a1, a2);
         String what = "syscall " + nr + "(" + a0 + ", " + a1 + ", " + a2 + ") allowPtrace=" + g.allowPtrace();
         if (filter == Seccomp.RET_USER_NOTIF) {
-            assertThat(mirror).as(what).isEmpty(); // kill(0): GroupSignals decides
+            assertThat(mirror).as(what).isEmpty(); // GroupSignals, SignalTargets... decide
         } else if (filter == ALLOW) {
             assertThat(mirror).as(what).isEmpty();
         } else {
@@ -281,7 +300,8 @@ class GuardTest {
         Program big = SeccompFilter.compile(new FilterAction[0], new Guard(SELF, PGID, tids, false).fragment());
         assertThat(run(big, Sysno.KILL, 10_000 + 3 * 999, 9)).isEqualTo(EPERM);
         assertThat(run(big, Sysno.TKILL, 10_000 + 3 * 500, 9)).isEqualTo(EPERM);
-        assertThat(run(big, Sysno.TKILL, 10_001, 9)).isEqualTo(ALLOW);
+        assertThat(run(big, Sysno.TKILL, 10_001, 9)).isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(run(big, Sysno.TGKILL, 10_001, 10_001, 9)).isEqualTo(ALLOW);
     }
 
     @Test

@@ -8,16 +8,51 @@ import dev.seccheck.sentry.syscalls.MemoryFault;
 import dev.seccheck.sentry.syscalls.TaskMemory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.OptionalInt;
 import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The owners named in memory that {@link SignalOwners} refuses: seccheck, its threads, its group. */
+/**
+ * The owners {@link SignalOwners} refuses: seccheck, its threads (those the filter lists and a
+ * later one), its group. This JVM plays seccheck; a child process plays the calling task.
+ */
 class SignalOwnersTest {
 
-    private static final int SELF = 5000;
+    private static final int SELF = (int) ProcessHandle.current().pid();
     private static final int PGID = 4990;
-    private final SignalOwners owners = new SignalOwners(new Guard(SELF, PGID, Set.of(5001, 7000), false));
+    private static final int LISTED = 7000;
+    private static final int F_SETOWN = 8;
+    private static final int F_SETOWN_EX = 15;
+    private final SignalOwners owners = new SignalOwners(new Guard(SELF, PGID, Set.of(LISTED), false), new SignalTargets(SELF));
+    private Process caller;
+    private Process other;
+    private int callerTid;
+    private int otherPid;
+    private int gonePid;
+
+    @BeforeEach
+    void tasks() throws Exception {
+        caller = new ProcessBuilder("sleep", "30").start();
+        other = new ProcessBuilder("sleep", "30").start();
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        callerTid = (int) caller.pid();
+        otherPid = (int) other.pid();
+        gonePid = (int) gone.pid();
+    }
+
+    @AfterEach
+    void end() throws Exception {
+        caller.destroyForcibly().waitFor();
+        other.destroyForcibly().waitFor();
+    }
 
     /** Memory holding {@code ints} at address 0x1000, little-endian; any other address faults. */
     private static TaskMemory holding(int... ints) {
@@ -41,24 +76,49 @@ class SignalOwnersTest {
         };
     }
 
-    @Test
-    void fSetownExNamingSeccheckItsThreadsOrItsGroupIsRefused() {
-        assertThat(owners.refusal(Sysno.FCNTL, 0x1000, holding(1, SELF))).as("F_OWNER_PID seccheck").hasValue(Errno.EPERM);
-        assertThat(owners.refusal(Sysno.FCNTL, 0x1000, holding(0, 7000))).as("F_OWNER_TID a thread").hasValue(Errno.EPERM);
-        assertThat(owners.refusal(Sysno.FCNTL, 0x1000, holding(2, PGID))).as("F_OWNER_PGRP its group").hasValue(Errno.EPERM);
-        assertThat(owners.refusal(Sysno.FCNTL, 0x1000, holding(1, 1234))).as("another process").isEmpty();
-        assertThat(owners.refusal(Sysno.FCNTL, 0x1000, holding(2, 1234))).as("another group").isEmpty();
-        assertThat(owners.refusal(Sysno.FCNTL, 0x2000, holding(1, SELF))).as("unreadable").hasValue(Errno.EFAULT);
+    private OptionalInt ex(int type, int id) {
+        return owners.refusal(callerTid, Sysno.FCNTL, F_SETOWN_EX, 0x1000, holding(type, id));
     }
 
     @Test
-    void fiosetownNamingSeccheckOrItsGroupIsRefused() {
-        assertThat(owners.refusal(Sysno.IOCTL, 0x1000, holding(SELF))).hasValue(Errno.EPERM);
-        assertThat(owners.refusal(Sysno.IOCTL, 0x1000, holding(-PGID))).hasValue(Errno.EPERM);
-        assertThat(owners.refusal(Sysno.IOCTL, 0x1000, holding(1234))).isEmpty();
-        assertThat(owners.refusal(Sysno.IOCTL, 0x1000, holding(0))).as("no owner").isEmpty();
-        assertThat(SignalOwners.held(Sysno.FCNTL, 15)).isTrue();
-        assertThat(SignalOwners.held(Sysno.FCNTL, 8)).as("F_SETOWN: the filter decides").isFalse();
+    void fSetownExNamingSeccheckItsThreadsOrItsGroupIsRefused() throws Exception {
+        assertThat(ex(1, SELF)).as("F_OWNER_PID seccheck").hasValue(Errno.EPERM);
+        assertThat(ex(0, LISTED)).as("F_OWNER_TID a listed thread").hasValue(Errno.EPERM);
+        assertThat(ex(0, laterThread())).as("F_OWNER_TID a later thread").hasValue(Errno.EPERM);
+        assertThat(ex(2, PGID)).as("F_OWNER_PGRP its group").hasValue(Errno.EPERM);
+        assertThat(ex(1, otherPid)).as("another process").isEmpty();
+        assertThat(ex(1, callerTid)).as("the caller").isEmpty();
+        assertThat(ex(2, 1234)).as("another group").isEmpty();
+        assertThat(ex(1, gonePid)).as("no task: the kernel's answer").hasValue(Errno.ESRCH);
+        assertThat(ex(3, SELF)).as("a type the kernel refuses").isEmpty();
+        assertThat(owners.refusal(callerTid, Sysno.FCNTL, F_SETOWN_EX, 0x2000, holding(1, SELF))).as("unreadable")
+                .hasValue(Errno.EFAULT);
+    }
+
+    @Test
+    void fSetownNamingAThreadTheFilterCouldNotListIsRefused() throws Exception {
+        assertThat(owners.refusal(callerTid, Sysno.FCNTL, F_SETOWN, laterThread(), null)).hasValue(Errno.EPERM);
+        assertThat(owners.refusal(callerTid, Sysno.FCNTL, F_SETOWN, otherPid, null)).isEmpty();
+        assertThat(owners.refusal(callerTid, Sysno.FCNTL, F_SETOWN, gonePid, null)).hasValue(Errno.ESRCH);
+        assertThat(owners.refusal(callerTid, Sysno.FCNTL, F_SETOWN, -PGID, null)).hasValue(Errno.EPERM);
+        assertThat(SignalOwners.held(Sysno.FCNTL, F_SETOWN)).isTrue();
+    }
+
+    @Test
+    void fiosetownNamingSeccheckOrItsGroupIsRefused() throws Exception {
+        assertThat(owners.refusal(callerTid, Sysno.IOCTL, 0x8901, 0x1000, holding(SELF))).hasValue(Errno.EPERM);
+        assertThat(owners.refusal(callerTid, Sysno.IOCTL, 0x8901, 0x1000, holding(laterThread()))).hasValue(Errno.EPERM);
+        assertThat(owners.refusal(callerTid, Sysno.IOCTL, 0x8901, 0x1000, holding(-PGID))).hasValue(Errno.EPERM);
+        assertThat(owners.refusal(callerTid, Sysno.IOCTL, 0x8901, 0x1000, holding(otherPid))).isEmpty();
+        assertThat(owners.refusal(callerTid, Sysno.IOCTL, 0x8901, 0x1000, holding(0))).as("no owner").isEmpty();
+        assertThat(SignalOwners.held(Sysno.FCNTL, F_SETOWN_EX)).isTrue();
         assertThat(SignalOwners.held(Sysno.IOCTL, 0x8902)).isTrue();
+    }
+
+    /** A thread of this JVM that is not the main one: what the filter lists here is {@link #LISTED} alone. */
+    private static int laterThread() throws IOException {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            return tasks.map(p -> Integer.parseInt(p.getFileName().toString())).filter(t -> t != SELF).findFirst().orElseThrow();
+        }
     }
 }

@@ -1,0 +1,119 @@
+package dev.seccheck.sentry.defense;
+
+import dev.seccheck.abi.Errno;
+import dev.seccheck.abi.Sysno;
+import dev.seccheck.linux.Syscalls;
+import dev.seccheck.sentry.syscalls.MemoryFault;
+import dev.seccheck.sentry.syscalls.TaskMemory;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * SignalTargets decides the signals the program sends to one process or thread by its number
+ * ({@code kill}, {@code rt_sigqueueinfo} and {@code tkill} with a pid above 0), which
+ * {@link Guard} holds for the supervisor. The filter refuses those naming seccheck's threads
+ * itself, but it can only list the threads seccheck has when the program starts; the JVM starts
+ * more later (its compilers', the emulation's pool), and a program that looks them up
+ * ({@code /proc/PID/task}, or each number's {@code status}) could otherwise kill or stop seccheck
+ * through any of them: the run would end, and with it every record not yet written out.
+ *
+ * <p>A target that is a thread of seccheck now is refused with EPERM. A target that names no
+ * task is answered here with the kernel's own ESRCH, so that no thread of seccheck can take that
+ * number between this look and the kernel's. Any other goes on. The kernel looks the number up
+ * again then: for a thread of seccheck to be named after this look, the target would have to end
+ * and its number come round again to seccheck's next thread in those microseconds, which pids,
+ * given out in turn up to {@code pid_max}, do not do. A caller in a pid namespace of its own
+ * names tasks by that namespace's numbers, where seccheck has none: its signals go on unlooked.
+ */
+public final class SignalTargets {
+    /** rt_sigqueueinfo's siginfo: {@code si_code} at offset 8; the kernel copies 128 bytes. */
+    private static final int SIGINFO_SIZE = 128;
+    private static final int SI_CODE_OFFSET = 8;
+    /** {@code si_code} of a tkill, which no process may pose as for another. */
+    private static final int SI_TKILL = -6;
+
+    private final int supervisorPid;
+    private final Path pidNamespace;
+
+    /** The targets for seccheck's process {@code supervisorPid}, in the pid namespace it sees itself in. */
+    public SignalTargets(int supervisorPid) {
+        this.supervisorPid = supervisorPid;
+        this.pidNamespace = namespaceOf("self");
+    }
+
+    /** Returns whether a held syscall is one the guard holds for this check: a signal to a pid above 0. */
+    public static boolean held(int nr, long pidArg) {
+        return (nr == Sysno.KILL || nr == Sysno.RT_SIGQUEUEINFO || nr == Sysno.TKILL) && (int) pidArg > 0;
+    }
+
+    /**
+     * A held signal's answer, when it does not go on: {@code errno}, and whether that is a refusal
+     * because it is aimed at seccheck (otherwise the kernel's own answer, given here).
+     */
+    public record Refusal(int errno, boolean aimedAtSupervisor) {}
+
+    /**
+     * Returns how the signal of task {@code callerTid} to {@code pid} is refused: with EPERM, aimed
+     * at seccheck, when {@code pid} is a thread of seccheck; for no task, with the kernel's own
+     * answer (ESRCH; for rt_sigqueueinfo EFAULT or EPERM first, as the kernel checks the
+     * {@code siginfo} at {@code info} before looking for the target). Empty to let the kernel answer.
+     */
+    public Optional<Refusal> refusal(int callerTid, int nr, int pid, long info, TaskMemory memory) {
+        Optional<Refusal> refused = ofTask(callerTid, pid);
+        if (nr == Sysno.RT_SIGQUEUEINFO && refused.isPresent() && !refused.get().aimedAtSupervisor()) {
+            return Optional.of(new Refusal(queuedInfoErrno(info, memory), false));
+        }
+        return refused;
+    }
+
+    /**
+     * Returns how task {@code callerTid} naming the task {@code id} (above 0) as a signal's target
+     * or a file's owner is refused: EPERM, aimed at seccheck, for a thread of seccheck; the
+     * kernel's ESRCH for no task. Empty when {@code id} names another task, or the caller itself.
+     */
+    public Optional<Refusal> ofTask(int callerTid, int id) {
+        if (id == callerTid) {
+            return Optional.empty();
+        }
+        // By seccheck's numbers; they are the caller's unless it is in a pid namespace of its own,
+        // looked at only when it matters (a task of the run goes on either way).
+        if (Syscalls.isThreadOf(supervisorPid, id)) {
+            return inSupervisorsNamespace(callerTid) ? Optional.of(new Refusal(Errno.EPERM, true)) : Optional.empty();
+        }
+        if (Syscalls.threadExists(id) || !inSupervisorsNamespace(callerTid)) {
+            return Optional.empty();
+        }
+        return Optional.of(new Refusal(Errno.ESRCH, false));
+    }
+
+    private boolean inSupervisorsNamespace(int tid) {
+        return pidNamespace.equals(namespaceOf(Integer.toString(tid)));
+    }
+
+    /** rt_sigqueueinfo's answer for no target: EFAULT, or EPERM for a siginfo posing as the kernel's or kill's, else ESRCH. */
+    private static int queuedInfoErrno(long info, TaskMemory memory) {
+        int code;
+        try {
+            code = ByteBuffer.wrap(memory.read(info, SIGINFO_SIZE)).order(ByteOrder.LITTLE_ENDIAN).getInt(SI_CODE_OFFSET);
+        } catch (MemoryFault e) {
+            return Errno.EFAULT;
+        }
+        return code >= 0 || code == SI_TKILL ? Errno.EPERM : Errno.ESRCH;
+    }
+
+    /**
+     * The pid namespace of {@code /proc/<which>}, as its {@code ns/pid} link names it; a task whose
+     * link cannot be read (it just ended) is taken as in seccheck's, where its signal is looked at.
+     */
+    private Path namespaceOf(String which) {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc", which, "ns", "pid"));
+        } catch (IOException | UnsupportedOperationException e) {
+            return pidNamespace != null ? pidNamespace : Path.of("");
+        }
+    }
+}
