@@ -27,6 +27,7 @@ import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 
@@ -52,8 +53,9 @@ import org.apache.kafka.common.header.internals.RecordHeader;
  * refusal drops that point and starts one background thread that asks the broker itself
  * ({@link BrokerProbe}: a fresh metadata request, never the producer's cache); a second refusal
  * before the probe has its answer makes the sink <em>congested</em>: it drops every point at once
- * until the probe's broker answers, which clears both. A lost broker thus costs two budgets, not
- * one per point (as the remote sink does); a spurious refusal costs one point.
+ * until the probe's broker answers and the client has the topic's partitions again, which clears
+ * both. A lost broker thus costs two budgets, not one per point (as the remote sink does); a
+ * spurious refusal costs one point.
  * Every point is counted exactly once, as sent (the broker acknowledged it) or dropped (refused at
  * once, or failed later: the callback); after {@link #stop} the counts are final.
  *
@@ -274,7 +276,7 @@ public final class KafkaSink implements PointSink {
     private void probeUntilAnswered(BrokerProbe ask) {
         long delay = 50;
         while (!stopped) {
-            if (ask.brokerServesTopic()) {
+            if (ask.brokerServesTopic() && clientHasTopic()) {
                 suspect.set(false);
                 congested = false;
                 return;
@@ -285,6 +287,21 @@ public final class KafkaSink implements PointSink {
                 return; // stop()
             }
             delay = Math.min(delay * 2, 1000);
+        }
+    }
+
+    /**
+     * Whether the client itself has the topic's partitions again, fetching them if it forgot them
+     * (waiting at most {@code max_block}, on the prober's thread). The probe's own connection finds
+     * a restarted broker first; a client that has not caught up yet refuses the next sends once
+     * more, each after its whole budget, and the sink, told the broker was back, was congested
+     * again and dropped the points of the following moments (BrokerOutageTest, on a loaded host).
+     */
+    private boolean clientHasTopic() {
+        try {
+            return !producer.partitionsFor(config.topic()).isEmpty();
+        } catch (KafkaException e) {
+            return false; // no metadata within the budget, or interrupted by stop()
         }
     }
 
