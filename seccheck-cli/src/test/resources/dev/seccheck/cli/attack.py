@@ -46,13 +46,14 @@ addr = ctypes.addressof
 
 def threads_of(pid):
     """The target's thread ids: its task directory, or (where that is refused) the thread ids
-    near its pid whose status names it as their thread group."""
+    from its pid to a little past this process's whose status names it as their thread group
+    (the threads it started after this process are numbered just after it)."""
     try:
         return sorted(int(t) for t in os.listdir("/proc/%d/task" % pid))
     except OSError:
         pass
     tids = []
-    for tid in range(pid, pid + 20000):
+    for tid in range(pid, max(pid, os.getpid()) + 2000):
         try:
             with open("/proc/%d/status" % tid) as f:
                 if ("\nTgid:\t%d\n" % pid) in f.read():
