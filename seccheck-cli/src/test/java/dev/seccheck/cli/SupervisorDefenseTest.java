@@ -76,6 +76,7 @@ class SupervisorDefenseTest {
     @CsvSource({
         "kill, EPERM", "kill_all, EPERM", "kill_group, EPERM", "tkill, EPERM", "tgkill, EPERM",
         "kill_threads, EPERM", "tkill_threads, EPERM", "sigqueue_threads, EPERM", "setown_threads, EPERM",
+        "renice_threads, EPERM", "affinity_threads, EPERM",
         "sigqueue, EPERM", "tgsigqueue, EPERM", "pidfd_open, EPERM", "pidfd_send_signal, ENOSYS",
         "pidfd_getfd, EPERM", "ptrace, EPERM", "vm_readv, EPERM", "vm_writev, EPERM",
         "clone_untraced, EPERM", "clone3, ENOSYS",

@@ -154,6 +154,11 @@ elif attack in ("setown", "setown_ex", "fiosetown"):  # the target owns a file: 
         fcntl.fcntl(fd, fcntl.F_SETFL, os.O_ASYNC | os.O_NONBLOCK)
         poke()
         time.sleep(0.2)
+elif attack == "renice_threads":  # the lowest priority for each thread of the target in turn
+    r = every_thread(lambda tid: sc(141, 0, tid, 19))  # setpriority(PRIO_PROCESS, tid, 19)
+elif attack == "affinity_threads":  # each thread of the target pinned to CPU 0 in turn
+    mask = ctypes.c_uint64(1)
+    r = every_thread(lambda tid: sc(203, tid, 8, addr(mask)))  # sched_setaffinity
 elif attack == "setown_threads":  # each thread of the target in turn owns a pipe; a write sends SIGIO
     fd, w = os.pipe()
     def own(tid):

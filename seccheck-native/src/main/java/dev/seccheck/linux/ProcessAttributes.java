@@ -27,6 +27,15 @@ public final class ProcessAttributes {
         return Syscalls.call(Sysno.PRCTL, PR_GET_DUMPABLE, 0, 0, "prctl", () -> "PR_GET_DUMPABLE") == 1;
     }
 
+    /** Returns this process's real user id (getuid(2), which cannot fail). */
+    public static int realUid() {
+        try {
+            return (int) Syscalls.call(Sysno.GETUID, 0, 0, 0, "getuid", () -> "");
+        } catch (LinuxException e) {
+            throw new AssertionError("getuid failed", e);
+        }
+    }
+
     /** Returns this process's process group id. */
     public static int processGroup() throws LinuxException {
         return (int) Syscalls.call(Sysno.GETPGRP, 0, 0, 0, "getpgrp", () -> "");

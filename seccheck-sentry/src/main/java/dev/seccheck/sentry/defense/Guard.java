@@ -58,8 +58,9 @@ import java.util.stream.Stream;
  * {@code clone} with {@code CLONE_NEWUSER} and every {@code setns}, which may take a task out of
  * seccheck's user namespace, marked before they go on ({@link UserNamespaces}); {@code
  * landlock_restrict_self}, whose new domain is recorded before it goes on, so that the calls
- * seccheck makes for the caller keep to it ({@link dev.seccheck.sentry.emulate.LandlockDomains}).
- * While seccheck's own files
+ * seccheck makes for the caller keep to it ({@link dev.seccheck.sentry.emulate.LandlockDomains});
+ * {@code setpriority}, {@code ioprio_set} and the {@code sched_set*} calls that can reach another
+ * task, refused when they reach seccheck ({@link SchedulingCalls}). While seccheck's own files
  * are within the program's reach ({@link OwnFiles}), it also holds every call that could write a
  * file by its name: the emulation performs them and refuses those that would write one of
  * seccheck's files.
@@ -171,6 +172,8 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         Assembler.Label target = a.label();
         Assembler.Label oneTask = a.label();
         Assembler.Label oneTaskLoaded = a.label();
+        Assembler.Label setpriority = a.label();
+        Assembler.Label ioprio = a.label();
         Assembler.Label ptrace = a.label();
         Assembler.Label clone = a.label();
         Assembler.Label unshare = a.label();
@@ -211,6 +214,13 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         when(a, Bpf.Cond.EQ, Sysno.USERFAULTFD, userfaultfd);
         when(a, Bpf.Cond.EQ, Sysno.PRLIMIT64, firstPid);
         when(a, Bpf.Cond.EQ, Sysno.PERF_EVENT_OPEN, secondPid);
+        // Scheduling another task: held for SchedulingCalls, which refuses seccheck's threads.
+        when(a, Bpf.Cond.EQ, Sysno.SETPRIORITY, setpriority);
+        when(a, Bpf.Cond.EQ, Sysno.IOPRIO_SET, ioprio);
+        when(a, Bpf.Cond.EQ, Sysno.SCHED_SETAFFINITY, firstPid);
+        when(a, Bpf.Cond.EQ, Sysno.SCHED_SETSCHEDULER, firstPid);
+        when(a, Bpf.Cond.EQ, Sysno.SCHED_SETPARAM, firstPid);
+        when(a, Bpf.Cond.EQ, Sysno.SCHED_SETATTR, firstPid);
         for (int nr : List.of(Sysno.CLONE3, Sysno.PIDFD_SEND_SIGNAL, Sysno.IO_URING_SETUP, Sysno.IO_URING_ENTER,
                 Sysno.IO_URING_REGISTER, FCHMODAT2, SETXATTRAT, REMOVEXATTRAT)) {
             when(a, Bpf.Cond.EQ, nr, enosys);
@@ -260,9 +270,25 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         denyIn(a, refuse);
         a.jumpAlways(anotherProcess);
 
-        // prlimit64 (pid in arg0), perf_event_open (pid in arg1): another process's (a pid above 0,
-        // as a signed int) held for the supervisor, as process_vm_* is; 0 is the caller, -1 "any".
-        // A signal to one task joins here with its pid loaded.
+        // setpriority(which, who), ioprio_set(which, who): a process (who above 0) joins the pid
+        // checks below; a process group or a user is held whatever it names (0: the caller's own).
+        a.bind(setpriority);
+        a.load(SeccompData.argLow(0));
+        when(a, Bpf.Cond.EQ, SchedulingCalls.PRIO_PROCESS, secondPid);
+        when(a, Bpf.Cond.EQ, SchedulingCalls.PRIO_PGRP, notify);
+        when(a, Bpf.Cond.EQ, SchedulingCalls.PRIO_USER, notify);
+        a.jumpAlways(out);
+        a.bind(ioprio);
+        a.load(SeccompData.argLow(0));
+        when(a, Bpf.Cond.EQ, SchedulingCalls.IOPRIO_WHO_PROCESS, secondPid);
+        when(a, Bpf.Cond.EQ, SchedulingCalls.IOPRIO_WHO_PGRP, notify);
+        when(a, Bpf.Cond.EQ, SchedulingCalls.IOPRIO_WHO_USER, notify);
+        a.jumpAlways(out);
+
+        // prlimit64 and the sched_* calls (pid in arg0), perf_event_open (pid in arg1): another
+        // process's (a pid above 0, as a signed int) held for the supervisor, as process_vm_* is; 0
+        // is the caller, -1 "any". A signal to one task, and setpriority's and ioprio_set's
+        // process, join here with the pid loaded.
         a.bind(firstPid);
         a.load(SeccompData.argLow(0));
         a.jumpAlways(anotherProcess);
@@ -390,6 +416,10 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         if (nr == Sysno.FCNTL || (nr == Sysno.IOCTL && ((int) arg1 == SignalOwners.FIOSETOWN
                 || (int) arg1 == SignalOwners.SIOCSPGRP))) {
             return "the file's signals (SIGIO, or any F_SETSIG names) would go to seccheck";
+        }
+        if (nr == Sysno.SETPRIORITY || nr == Sysno.IOPRIO_SET || nr == Sysno.SCHED_SETAFFINITY
+                || nr == Sysno.SCHED_SETSCHEDULER || nr == Sysno.SCHED_SETPARAM || nr == Sysno.SCHED_SETATTR) {
+            return "it would change how seccheck's threads are scheduled";
         }
         if (nr == Sysno.PROCESS_VM_READV || nr == Sysno.PROCESS_VM_WRITEV || nr == Sysno.PTRACE
                 || nr == Sysno.PERF_EVENT_OPEN || nr == Sysno.PRLIMIT64) {

@@ -3,12 +3,14 @@ package dev.seccheck.sentry.trace;
 import dev.seccheck.abi.Errno;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Poll;
+import dev.seccheck.linux.ProcessAttributes;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.SeccompListener;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.sentry.defense.GroupSignals;
 import dev.seccheck.sentry.defense.Guard;
 import dev.seccheck.sentry.defense.OutsideProcesses;
+import dev.seccheck.sentry.defense.SchedulingCalls;
 import dev.seccheck.sentry.defense.SignalOwners;
 import dev.seccheck.sentry.defense.SignalTargets;
 import dev.seccheck.sentry.defense.UserNamespaces;
@@ -63,6 +65,8 @@ final class Notifier implements Runnable {
     private final SignalOwners owners;
     /** Decides the signals to one task held by the guard: refused when aimed at a thread of seccheck. */
     private final SignalTargets signalTargets;
+    /** Decides the scheduling calls held by the guard: refused when they would reach seccheck. */
+    private final SchedulingCalls scheduling;
 
     private Thread thread;
 
@@ -93,6 +97,7 @@ final class Notifier implements Runnable {
             throw new IllegalStateException("reading seccheck's own process group: " + e.getMessage(), e);
         }
         this.groupSignals = new GroupSignals(group);
+        this.scheduling = new SchedulingCalls(group, ProcessAttributes.realUid(), signalTargets, groupSignals);
         this.emulator = effects.any() || guard.files().guarded()
                 ? new Emulator(listener, points, effects, guard.files(), landlock, new FileTables(tasks),
                         Notifier::fdPaths, self, log)
@@ -197,7 +202,8 @@ final class Notifier implements Runnable {
     /**
      * Whether a call is refused by one of the checks the guard holds calls for: its own decision,
      * kill(0) from seccheck's group ({@link GroupSignals}), a signal to a thread of seccheck the
-     * filter could not list ({@link SignalTargets}), a process outside the run
+     * filter could not list ({@link SignalTargets}), scheduling that would reach seccheck
+     * ({@link SchedulingCalls}), a process outside the run
      * ({@link OutsideProcesses}), seccheck as a file's signal owner ({@link SignalOwners}). Null
      * when none refuses it. ESRCH and EFAULT are the kernel's own answers, given here: no attempt.
      */
@@ -210,6 +216,9 @@ final class Notifier implements Runnable {
         }
         if (refused.isEmpty() && GroupSignals.held(n.nr(), n.arg0()) && groupSignals.reachesSupervisor(n.tid())) {
             refused = OptionalInt.of(Errno.EPERM);
+        }
+        if (refused.isEmpty() && SchedulingCalls.held(n.nr(), n.arg0(), n.arg1())) {
+            refused = scheduling.refusal(n.tid(), n.nr(), n.arg0(), n.arg1());
         }
         if (refused.isEmpty() && OutsideProcesses.held(n.nr(), n.arg0(), n.arg1())) {
             refused = OutsideProcesses.refusal(OutsideProcesses.target(n.nr(), n.arg0(), n.arg1()));

@@ -63,6 +63,33 @@ class GuardTest {
     }
 
     /**
+     * Scheduling calls that can reach another task are held for SchedulingCalls; those on the
+     * caller itself (0) pass.
+     */
+    @Test
+    void schedulingAnotherTaskIsHeldForSchedulingCalls() {
+        int notify = Seccomp.RET_USER_NOTIF;
+        for (int nr : new int[] {Sysno.SCHED_SETAFFINITY, Sysno.SCHED_SETSCHEDULER, Sysno.SCHED_SETPARAM, Sysno.SCHED_SETATTR}) {
+            assertThat(run(nr, 1234, 0, 0)).as("%s(1234)", Sysno.name(nr)).isEqualTo(notify);
+            assertThat(run(nr, SELF, 0, 0)).as("%s(seccheck)", Sysno.name(nr)).isEqualTo(notify);
+            assertThat(run(nr, 0, 0, 0)).as("%s(0)", Sysno.name(nr)).isEqualTo(ALLOW);
+            assertThat(SchedulingCalls.held(nr, 1234, 0)).isTrue();
+            assertThat(SchedulingCalls.held(nr, 0, 0)).isFalse();
+        }
+        for (long[] a : new long[][] {{0, 1234}, {1, 0}, {1, PGID}, {2, 0}, {2, 1000}}) {
+            assertThat(run(Sysno.SETPRIORITY, a[0], a[1], 19)).as("setpriority(%d, %d)", a[0], a[1]).isEqualTo(notify);
+            assertThat(SchedulingCalls.held(Sysno.SETPRIORITY, a[0], a[1])).isTrue();
+            assertThat(run(Sysno.IOPRIO_SET, a[0] + 1, a[1], 0)).as("ioprio_set(%d, %d)", a[0] + 1, a[1]).isEqualTo(notify);
+            assertThat(SchedulingCalls.held(Sysno.IOPRIO_SET, a[0] + 1, a[1])).isTrue();
+        }
+        assertThat(run(Sysno.SETPRIORITY, 0, 0, 19)).as("setpriority of the caller").isEqualTo(ALLOW);
+        assertThat(run(Sysno.IOPRIO_SET, 1, 0, 0)).as("ioprio_set of the caller").isEqualTo(ALLOW);
+        assertThat(run(Sysno.SETPRIORITY, 3, 1234, 19)).as("a which the kernel refuses").isEqualTo(ALLOW);
+        assertThat(SchedulingCalls.held(Sysno.SETPRIORITY, 0, 0)).isFalse();
+        assertThat(Guard.why(Sysno.SCHED_SETAFFINITY, 0)).contains("scheduled");
+    }
+
+    /**
      * A signal to one task the list does not name may be aimed at a thread the JVM started
      * since: held for SignalTargets, whatever the signal.
      */
@@ -244,7 +271,8 @@ class GuardTest {
                 Sysno.PIDFD_OPEN, Sysno.PROCESS_VM_READV, Sysno.PROCESS_VM_WRITEV, Sysno.PTRACE, Sysno.CLONE, Sysno.PRCTL, Sysno.SETPGID,
                 Sysno.PIDFD_GETFD, Sysno.CLONE3, Sysno.PIDFD_SEND_SIGNAL, Sysno.IO_URING_SETUP, Sysno.IO_URING_ENTER,
                 Sysno.IO_URING_REGISTER, Sysno.USERFAULTFD, Sysno.IOCTL, Sysno.PERF_EVENT_OPEN, Sysno.PRLIMIT64, Sysno.FCNTL,
-                Sysno.UNSHARE, Sysno.SETNS, Sysno.LANDLOCK_RESTRICT_SELF, Guard.FCHMODAT2,
+                Sysno.UNSHARE, Sysno.SETNS, Sysno.LANDLOCK_RESTRICT_SELF, Sysno.SETPRIORITY, Sysno.IOPRIO_SET,
+                Sysno.SCHED_SETAFFINITY, Sysno.SCHED_SETSCHEDULER, Sysno.SCHED_SETPARAM, Sysno.SCHED_SETATTR, Guard.FCHMODAT2,
                 Guard.SETXATTRAT, Guard.REMOVEXATTRAT);
         for (int nr = 0; nr <= SeccompFilter.MAX_SYSNO; nr++) {
             if (!guarded.contains(nr)) {
