@@ -272,18 +272,14 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
 
         // setpriority(which, who), ioprio_set(which, who): a process (who above 0) joins the pid
         // checks below; a process group or a user is held whatever it names (0: the caller's own).
-        a.bind(setpriority);
-        a.load(SeccompData.argLow(0));
-        when(a, Bpf.Cond.EQ, SchedulingCalls.PRIO_PROCESS, secondPid);
-        when(a, Bpf.Cond.EQ, SchedulingCalls.PRIO_PGRP, notify);
-        when(a, Bpf.Cond.EQ, SchedulingCalls.PRIO_USER, notify);
-        a.jumpAlways(out);
-        a.bind(ioprio);
-        a.load(SeccompData.argLow(0));
-        when(a, Bpf.Cond.EQ, SchedulingCalls.IOPRIO_WHO_PROCESS, secondPid);
-        when(a, Bpf.Cond.EQ, SchedulingCalls.IOPRIO_WHO_PGRP, notify);
-        when(a, Bpf.Cond.EQ, SchedulingCalls.IOPRIO_WHO_USER, notify);
-        a.jumpAlways(out);
+        for (boolean io : new boolean[] {false, true}) {
+            a.bind(io ? ioprio : setpriority);
+            a.load(SeccompData.argLow(0));
+            when(a, Bpf.Cond.EQ, io ? SchedulingCalls.IOPRIO_WHO_PROCESS : SchedulingCalls.PRIO_PROCESS, secondPid);
+            when(a, Bpf.Cond.EQ, io ? SchedulingCalls.IOPRIO_WHO_PGRP : SchedulingCalls.PRIO_PGRP, notify);
+            when(a, Bpf.Cond.EQ, io ? SchedulingCalls.IOPRIO_WHO_USER : SchedulingCalls.PRIO_USER, notify);
+            a.jumpAlways(out);
+        }
 
         // prlimit64 and the sched_* calls (pid in arg0), perf_event_open (pid in arg1): another
         // process's (a pid above 0, as a signed int) held for the supervisor, as process_vm_* is; 0

@@ -28,6 +28,8 @@ import java.util.Optional;
  * and its number come round again to seccheck's next thread in those microseconds, which pids,
  * given out in turn up to {@code pid_max}, do not do. A caller in a pid namespace of its own
  * names tasks by that namespace's numbers, where seccheck has none: its signals go on unlooked.
+ * The same look-up ({@link #ofTask}) decides a file's owner ({@link SignalOwners}) and the task a
+ * scheduling call names ({@link SchedulingCalls}).
  */
 public final class SignalTargets {
     /** rt_sigqueueinfo's siginfo: {@code si_code} at offset 8; the kernel copies 128 bytes. */

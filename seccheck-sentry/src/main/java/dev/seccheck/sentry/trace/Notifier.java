@@ -92,7 +92,7 @@ final class Notifier implements Runnable {
         Emulator.Effects effects = points.emulation();
         int group;
         try {
-            group = dev.seccheck.linux.ProcessAttributes.processGroup();
+            group = ProcessAttributes.processGroup();
         } catch (LinuxException e) {
             throw new IllegalStateException("reading seccheck's own process group: " + e.getMessage(), e);
         }
