@@ -57,25 +57,22 @@ public record SignalOwners(Guard guard, SignalTargets targets) {
     public OptionalInt refusal(int callerTid, int nr, long arg1, long arg2, TaskMemory memory) {
         int type;
         int id;
-        if (nr == Sysno.FCNTL && (int) arg1 == F_SETOWN) {
-            id = (int) arg2;
-            type = id < 0 ? F_OWNER_PGRP : F_OWNER_PID;
-            id = Math.abs(id);
-        } else {
-            ByteBuffer owner;
+        boolean inMemory = !(nr == Sysno.FCNTL && (int) arg1 == F_SETOWN);
+        ByteBuffer owner = null;
+        if (inMemory) {
             try {
                 owner = ByteBuffer.wrap(memory.read(arg2, nr == Sysno.FCNTL ? 8 : 4)).order(ByteOrder.LITTLE_ENDIAN);
             } catch (MemoryFault e) {
                 return OptionalInt.of(Errno.EFAULT);
             }
-            if (nr == Sysno.FCNTL) {
-                type = owner.getInt(0);
-                id = owner.getInt(4);
-            } else {
-                id = owner.getInt(0);
-                type = id < 0 ? F_OWNER_PGRP : F_OWNER_PID;
-                id = Math.abs(id);
-            }
+        }
+        if (nr == Sysno.FCNTL && inMemory) { // F_SETOWN_EX: {type, pid}
+            type = owner.getInt(0);
+            id = owner.getInt(4);
+        } else { // F_SETOWN's argument, FIOSETOWN's and SIOCSPGRP's int: a pid, or a group negated
+            int pidOrGroup = inMemory ? owner.getInt(0) : (int) arg2;
+            type = pidOrGroup < 0 ? F_OWNER_PGRP : F_OWNER_PID;
+            id = Math.abs(pidOrGroup);
         }
         if (type == F_OWNER_PGRP) {
             return isSupervisorGroup(id) ? OptionalInt.of(Errno.EPERM) : OptionalInt.empty();

@@ -39,7 +39,8 @@ public final class SignalTargets {
     private static final int SI_TKILL = -6;
 
     private final int supervisorPid;
-    private final Path pidNamespace;
+    /** seccheck's pid namespace as its {@code ns/pid} link names it; null where there is none to name. */
+    private final String pidNamespace;
 
     /** The targets for seccheck's process {@code supervisorPid}, in the pid namespace it sees itself in. */
     public SignalTargets(int supervisorPid) {
@@ -92,8 +93,10 @@ public final class SignalTargets {
         return Optional.of(new Refusal(Errno.ESRCH, false));
     }
 
+    /** Whether task {@code tid} is in seccheck's pid namespace; one whose link cannot be read (it just ended) is taken as in it. */
     private boolean inSupervisorsNamespace(int tid) {
-        return pidNamespace.equals(namespaceOf(Integer.toString(tid)));
+        String ns = namespaceOf(Integer.toString(tid));
+        return ns == null || ns.equals(pidNamespace);
     }
 
     /** rt_sigqueueinfo's answer for no target: EFAULT, or EPERM for a siginfo posing as the kernel's or kill's, else ESRCH. */
@@ -107,15 +110,12 @@ public final class SignalTargets {
         return code >= 0 || code == SI_TKILL ? Errno.EPERM : Errno.ESRCH;
     }
 
-    /**
-     * The pid namespace of {@code /proc/<which>}, as its {@code ns/pid} link names it; a task whose
-     * link cannot be read (it just ended) is taken as in seccheck's, where its signal is looked at.
-     */
-    private Path namespaceOf(String which) {
+    /** The pid namespace of {@code /proc/<which>}, as its {@code ns/pid} link names it; null when that cannot be read. */
+    private static String namespaceOf(String which) {
         try {
-            return Files.readSymbolicLink(Path.of("/proc", which, "ns", "pid"));
-        } catch (IOException | UnsupportedOperationException e) {
-            return pidNamespace != null ? pidNamespace : Path.of("");
+            return Files.readSymbolicLink(Path.of("/proc", which, "ns", "pid")).toString();
+        } catch (IOException e) {
+            return null;
         }
     }
 }

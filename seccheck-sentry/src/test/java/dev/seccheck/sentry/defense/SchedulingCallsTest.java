@@ -5,10 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.ProcessAttributes;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -19,7 +15,7 @@ import org.junit.jupiter.api.Test;
  */
 class SchedulingCallsTest {
 
-    private static final int SELF = (int) ProcessHandle.current().pid();
+    private static final int SELF = JvmThreads.PID;
     private static final int UID = ProcessAttributes.realUid();
     private static final int OUR_GROUP = 4990;
     private Process caller;
@@ -44,7 +40,7 @@ class SchedulingCallsTest {
 
     @Test
     void aThreadOfSeccheckIsNotScheduledByTheProgram() throws Exception {
-        int thread = laterThread();
+        int thread = JvmThreads.notTheMain();
         for (int nr : new int[] {Sysno.SCHED_SETAFFINITY, Sysno.SCHED_SETSCHEDULER, Sysno.SCHED_SETPARAM, Sysno.SCHED_SETATTR}) {
             assertThat(calls.refusal(callerTid, nr, thread, 0)).as(Sysno.name(nr)).hasValue(Errno.EPERM);
             assertThat(calls.refusal(callerTid, nr, SELF, 0)).as(Sysno.name(nr) + " of the pid").hasValue(Errno.EPERM);
@@ -77,9 +73,4 @@ class SchedulingCallsTest {
         assertThat(calls.refusal(callerTid, Sysno.SETPRIORITY, SchedulingCalls.PRIO_PGRP, 0)).as("another group").isEmpty();
     }
 
-    private static int laterThread() throws IOException {
-        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
-            return tasks.map(p -> Integer.parseInt(p.getFileName().toString())).filter(t -> t != SELF).findFirst().orElseThrow();
-        }
-    }
 }

@@ -8,13 +8,9 @@ import dev.seccheck.sentry.syscalls.MemoryFault;
 import dev.seccheck.sentry.syscalls.TaskMemory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.OptionalInt;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class SignalOwnersTest {
 
-    private static final int SELF = (int) ProcessHandle.current().pid();
+    private static final int SELF = JvmThreads.PID;
     private static final int PGID = 4990;
     private static final int LISTED = 7000;
     private static final int F_SETOWN = 8;
@@ -84,7 +80,7 @@ class SignalOwnersTest {
     void fSetownExNamingSeccheckItsThreadsOrItsGroupIsRefused() throws Exception {
         assertThat(ex(1, SELF)).as("F_OWNER_PID seccheck").hasValue(Errno.EPERM);
         assertThat(ex(0, LISTED)).as("F_OWNER_TID a listed thread").hasValue(Errno.EPERM);
-        assertThat(ex(0, laterThread())).as("F_OWNER_TID a later thread").hasValue(Errno.EPERM);
+        assertThat(ex(0, JvmThreads.notTheMain())).as("F_OWNER_TID a later thread").hasValue(Errno.EPERM);
         assertThat(ex(2, PGID)).as("F_OWNER_PGRP its group").hasValue(Errno.EPERM);
         assertThat(ex(1, otherPid)).as("another process").isEmpty();
         assertThat(ex(1, callerTid)).as("the caller").isEmpty();
@@ -97,7 +93,7 @@ class SignalOwnersTest {
 
     @Test
     void fSetownNamingAThreadTheFilterCouldNotListIsRefused() throws Exception {
-        assertThat(owners.refusal(callerTid, Sysno.FCNTL, F_SETOWN, laterThread(), null)).hasValue(Errno.EPERM);
+        assertThat(owners.refusal(callerTid, Sysno.FCNTL, F_SETOWN, JvmThreads.notTheMain(), null)).hasValue(Errno.EPERM);
         assertThat(owners.refusal(callerTid, Sysno.FCNTL, F_SETOWN, otherPid, null)).isEmpty();
         assertThat(owners.refusal(callerTid, Sysno.FCNTL, F_SETOWN, gonePid, null)).hasValue(Errno.ESRCH);
         assertThat(owners.refusal(callerTid, Sysno.FCNTL, F_SETOWN, -PGID, null)).hasValue(Errno.EPERM);
@@ -107,7 +103,7 @@ class SignalOwnersTest {
     @Test
     void fiosetownNamingSeccheckOrItsGroupIsRefused() throws Exception {
         assertThat(owners.refusal(callerTid, Sysno.IOCTL, 0x8901, 0x1000, holding(SELF))).hasValue(Errno.EPERM);
-        assertThat(owners.refusal(callerTid, Sysno.IOCTL, 0x8901, 0x1000, holding(laterThread()))).hasValue(Errno.EPERM);
+        assertThat(owners.refusal(callerTid, Sysno.IOCTL, 0x8901, 0x1000, holding(JvmThreads.notTheMain()))).hasValue(Errno.EPERM);
         assertThat(owners.refusal(callerTid, Sysno.IOCTL, 0x8901, 0x1000, holding(-PGID))).hasValue(Errno.EPERM);
         assertThat(owners.refusal(callerTid, Sysno.IOCTL, 0x8901, 0x1000, holding(otherPid))).isEmpty();
         assertThat(owners.refusal(callerTid, Sysno.IOCTL, 0x8901, 0x1000, holding(0))).as("no owner").isEmpty();
@@ -115,10 +111,4 @@ class SignalOwnersTest {
         assertThat(SignalOwners.held(Sysno.IOCTL, 0x8902)).isTrue();
     }
 
-    /** A thread of this JVM that is not the main one: what the filter lists here is {@link #LISTED} alone. */
-    private static int laterThread() throws IOException {
-        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
-            return tasks.map(p -> Integer.parseInt(p.getFileName().toString())).filter(t -> t != SELF).findFirst().orElseThrow();
-        }
-    }
 }

@@ -7,18 +7,12 @@ import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.sentry.syscalls.MemoryFault;
 import dev.seccheck.sentry.syscalls.TaskMemory;
-import java.nio.ByteBuffer;
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class SignalTargetsTest {
 
-    private static final int SELF = (int) ProcessHandle.current().pid();
+    private static final int SELF = JvmThreads.PID;
     private final SignalTargets targets = new SignalTargets(SELF);
 
     /** Memory holding a 128-byte siginfo with {@code code} as si_code at 0x1000; any other address faults. */
@@ -49,15 +43,9 @@ class SignalTargetsTest {
         };
     }
 
-    private static Set<Integer> threads() throws IOException {
-        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
-            return tasks.map(p -> Integer.valueOf(p.getFileName().toString())).collect(Collectors.toCollection(HashSet::new));
-        }
-    }
-
     @Test
     void aThreadStartedLaterIsRefusedAsAimedAtTheSupervisor() throws Exception {
-        Set<Integer> before = threads();
+        Set<Integer> before = JvmThreads.all();
         CountDownLatch done = new CountDownLatch(1);
         Thread later = Thread.ofPlatform().daemon().start(() -> {
             try {
@@ -66,7 +54,7 @@ class SignalTargetsTest {
                 Thread.currentThread().interrupt();
             }
         });
-        Set<Integer> started = threads();
+        Set<Integer> started = JvmThreads.all();
         started.removeAll(before);
         assertThat(started).as("the thread started").isNotEmpty();
         int tid = started.iterator().next();
