@@ -1,6 +1,7 @@
 # Sourced by the launcher: trains JDK 25's ahead-of-time cache, which serves a run the classes
 # (loaded, verified) and method profiles the training run used.
-# seccheck_aot_train CACHE STATE CLASSPATH  with the JVM flags in the array jvm (scripts/jvm.sh).
+# seccheck_aot_train_once STATE CLASSPATH  with the JVM flags in the array jvm (scripts/jvm.sh),
+# and aot_stale (the launcher's) saying whether STATE/app.aot must be trained again.
 # The training supervises a shell that runs /bin/true twice (a clone, two execs, their exits: the
 # path of every short process of a script or a build, BENCHMARKS.md "Start-up, session 8") under
 # two sessions at once: the built-in
@@ -36,4 +37,22 @@ seccheck_aot_train() {
     wait "$server" 2>/dev/null || true
   fi
   rm -f "$sock" "$state/train-default.json" "$state/train-remote.json"
+}
+
+# Trains STATE/app.aot unless another launcher is training it now (this run then goes without
+# the cache) or has just trained it. Launchers started together after a build (a CI job's
+# parallel steps, a test suite's forks) would otherwise each train, on the same socket and
+# files, a cache the others may map half-written: the cache is written beside it and renamed
+# into place whole.
+seccheck_aot_train_once() {
+  local state="$1" cp="$2"
+  (
+    flock -n 9 || exit 0
+    if aot_stale; then
+      seccheck_aot_train "$state/app.aot.next" "$state" "$cp"
+      if [ -f "$state/app.aot.next" ]; then
+        mv -f "$state/app.aot.next" "$state/app.aot"
+      fi
+    fi
+  ) 9>"$state/train.lock"
 }
