@@ -7,6 +7,9 @@ import dev.seccheck.remote.consumer.Connection;
 import dev.seccheck.remote.consumer.Event;
 import dev.seccheck.remote.consumer.EventHandler;
 import dev.seccheck.remote.consumer.EventServer;
+import java.io.FileOutputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,6 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -58,9 +62,16 @@ class RemoteSinkRunTest {
     }
 
     static void await(BooleanSupplier done, String what) {
+        await(done, () -> what);
+    }
+
+    /** Waits at most 30 s for {@code done}, failing with what {@code what} says at that moment. */
+    static void await(BooleanSupplier done, Supplier<String> what) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!done.getAsBoolean()) {
-            assertThat(System.nanoTime() - deadline).as("waiting for %s", what).isNegative();
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("timed out waiting for " + what.get());
+            }
             LockSupport.parkNanos(5_000_000);
         }
     }
@@ -94,20 +105,26 @@ class RemoteSinkRunTest {
             assertThat(first.count("/etc/hostname")).isEqualTo(50);
             a.close();
             Files.writeString(fifo1, "go\n"); // 30 hostname opens, p2 and fifo2 while no server listens
-            await(() -> Files.exists(dir.resolve("p2")), "the second phase");
-            try (EventServer _ = EventServer.start(sock, second)) {
+            // Opening the FIFO for writing returns once the shell has opened it for reading: its
+            // open's point is then sent (dropped) already. Waiting for p2 alone let a shell slow
+            // to reach the FIFO open it after the restarted server was up, and that point arrived.
+            try (OutputStream release = new FileOutputStream(fifo2.toFile());
+                    EventServer _ = EventServer.start(sock, second)) {
                 await(() -> second.connected, "the sink to reconnect");
                 // The server sees the connection just before the sink has read the server's
                 // handshake; give it that moment. Should a point still fall in it, it is dropped
                 // and counted, which the accounting below allows for.
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
-                Files.writeString(fifo2, "go\n");
+                release.write("go\n".getBytes(StandardCharsets.US_ASCII));
+                release.close();
                 assertThat(run.get(60, TimeUnit.SECONDS)).isZero();
                 Matcher m = DROPS.matcher(err.text());
                 assertThat(m.find()).as("closing line with drops in: %s", err).isTrue();
                 reported = Long.parseLong(m.group(1));
                 long lateDrops = reported - down;
-                await(() -> second.count("/etc/hostname") + lateDrops == 40, "the third phase at the restarted server");
+                await(() -> second.count("/etc/hostname") + lateDrops == 40, () -> "the third phase at the restarted"
+                        + " server: " + second.count("/etc/hostname") + " of its 40 opens arrived, " + reported
+                        + " dropped in all, " + down + " of them while no server listened; " + second.paths);
             }
         } finally {
             a.close();
