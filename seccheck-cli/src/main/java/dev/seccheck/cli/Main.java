@@ -1,5 +1,7 @@
 package dev.seccheck.cli;
 
+import dev.seccheck.abi.Signal;
+import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Signals;
 import java.util.Arrays;
 import java.util.List;
@@ -44,6 +46,7 @@ public final class Main implements Runnable {
     private static volatile int programSignal;
 
     public static void main(String[] args) {
+        writeToTheTerminalFromTheBackground();
         int code = execute(args);
         SignalForwarding.release();
         int sig = programSignal;
@@ -55,6 +58,24 @@ public final class Main implements Runnable {
             Signals.dieBy(sig);
         }
         System.exit(code);
+    }
+
+    /**
+     * A supervised program shares seccheck's terminal: it can make its own process group the
+     * terminal's foreground and set TOSTOP, after which every write seccheck makes to the terminal
+     * sends SIGTTOU to seccheck's process group. Caught (to forward it) the write restarts and
+     * signals again for ever; not caught, it stops seccheck. Either way the program's next held
+     * call waits on a supervisor that never answers. A thread that blocks SIGTTOU writes anyway, as
+     * the kernel lets it, so every thread of seccheck blocks it: this one before it starts any
+     * other. A TTOU sent to seccheck (by a shell or a user) is still taken by the JVM's own
+     * threads, started before this one ran, and forwarded to the program as before.
+     */
+    private static void writeToTheTerminalFromTheBackground() {
+        try {
+            Signals.blockInThisThread(Signal.SIGTTOU);
+        } catch (LinuxException e) {
+            throw new IllegalStateException("cannot block SIGTTOU in seccheck's threads", e);
+        }
     }
 
     /** Makes {@link #main} end this process by {@code sig} once the command is done. */

@@ -239,6 +239,57 @@ class SupervisorDefenseTest {
                 .doesNotContain("opened the terminal");
     }
 
+    /**
+     * Makes its own process group the terminal's foreground and sets TOSTOP, as a job-control
+     * shell does for its job, then opens a file 50 times: a background process group writing to
+     * the terminal is now sent SIGTTOU.
+     */
+    private static final String FOREGROUND = """
+            import os, signal, termios
+            signal.signal(signal.SIGTTOU, signal.SIG_IGN)  # tcsetpgrp from the background
+            os.setpgid(0, 0)
+            os.tcsetpgrp(0, os.getpgrp())
+            mode = termios.tcgetattr(0)
+            mode[3] |= termios.TOSTOP
+            termios.tcsetattr(0, termios.TCSANOW, mode)
+            print("FOREGROUND taken", flush=True)
+            for i in range(50):
+                open("/etc/hostname").close()
+            print("RESULT the program went on", flush=True)
+            """;
+
+    /**
+     * The program takes the terminal from the process group it shares with seccheck (its own
+     * group the foreground, TOSTOP set): each line seccheck then wrote to the terminal sent SIGTTOU
+     * to seccheck's group. seccheck caught it to forward, the write restarted and signalled again,
+     * and seccheck, seeing its program in a ptrace stop, stopped itself: the shell reported the job
+     * stopped (status 147) and the program never got past its next open. Now seccheck's threads
+     * block SIGTTOU, so their writes go through, and the run goes on to its end. Run as a shell
+     * with job control runs a command ({@code set -m}), in a pty of its own ({@code in_pty.py}).
+     */
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aProgramTakingTheTerminalsForegroundDoesNotStopSeccheck(boolean nobody) throws Exception {
+        skipUnlessPossible(nobody);
+        Path pty = inPty();
+        Path opens = Files.writeString(tmp.resolve("opens.json"), """
+                {"name": "opens", "points": [{"name": "syscall/openat/enter"}], "sinks": [{"name": "text"}]}""");
+        Files.setPosixFilePermissions(opens, PosixFilePermissions.fromString("rw-r--r--"));
+        List<String> job = List.of(PY, pty.toString(), "/bin/bash", "-c", "set -m; \"$@\"; echo \"status=$?\"", "job");
+        List<String> program = List.of(PY, "-c", FOREGROUND);
+        List<String> natively = new ArrayList<>(job);
+        natively.addAll(nobody ? PackagedCli.nobody(program.toArray(String[]::new)) : program);
+        assertThat(exec(natively).out()).contains("FOREGROUND taken", "RESULT the program went on", "status=0");
+
+        List<String> supervised = new ArrayList<>(job);
+        supervised.addAll(seccheck(nobody, opens, program.toArray(String[]::new)));
+        Result r = exec(supervised);
+        assertThat(r.out()).as(r.out()).contains("RESULT the program went on", "status=0");
+        String after = r.out().substring(r.out().indexOf("FOREGROUND taken"));
+        assertThat(after.lines().filter(l -> l.contains("openat(AT_FDCWD, \"/etc/hostname\"")))
+                .as("seccheck's lines written after the program took the terminal: %s", r.out()).hasSize(50);
+    }
+
     /** Writes "INJECTED" at argv[2] in process argv[1]: with process_vm_writev, then through /proc/PID/mem. */
     private static final String INJECTOR = """
             import ctypes, os, sys
@@ -412,8 +463,13 @@ class SupervisorDefenseTest {
      * to this user).
      */
     private List<String> seccheck(boolean nobody, String... command) {
+        return seccheck(nobody, config, command);
+    }
+
+    /** The command that runs {@code command} under seccheck with the session in {@code session}. */
+    private List<String> seccheck(boolean nobody, Path session, String... command) {
         List<String> run = new ArrayList<>(List.of("run", "--quiet", "--root",
-                tmp.resolve(nobody ? "root-nobody" : "root").toString(), "--config", config.toString(), "--"));
+                tmp.resolve(nobody ? "root-nobody" : "root").toString(), "--config", session.toString(), "--"));
         run.addAll(List.of(command));
         if (nobody) {
             return PackagedCli.asNobody(nobodyClasspath(), run.toArray(String[]::new));

@@ -4,6 +4,7 @@ import dev.seccheck.abi.Sysno;
 import dev.seccheck.abi.Signal;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Signals binds kill(2), isatty(3) and the way out by a signal; signal numbers are
@@ -45,6 +46,23 @@ public final class Signals {
             // Left to the caller's exit status.
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** rt_sigprocmask(2)'s how: add to the calling thread's blocked set. */
+    private static final int SIG_BLOCK = 0;
+
+    /**
+     * Blocks {@code sig} in the calling thread, and so in every thread it starts from now on (a
+     * thread inherits its creator's mask; HotSpot changes only the signals it needs itself). The
+     * process still receives the signal: the kernel delivers it to a thread that does not block it.
+     */
+    public static void blockInThisThread(int sig) throws LinuxException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment set = arena.allocate(Layouts.SIGSET);
+            set.set(ValueLayout.JAVA_LONG, 0, 1L << (sig - 1));
+            NativeCall.call(slot -> Libc.syscall(slot, Sysno.RT_SIGPROCMASK, SIG_BLOCK, set.address(), 0, 8),
+                    NativeCall.Restart.NEVER, "rt_sigprocmask", () -> "SIG_BLOCK, " + Signal.name(sig));
         }
     }
 
