@@ -486,11 +486,32 @@ class ControlPlaneTest {
     /** Runs the CLI started by {@code cli} (this JVM's class path, or {@link PackagedCli#asNobody}) with {@code args}. */
     private static Result exec(List<String> cli, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(cli);
-        cmd.addAll(List.of(args));
+        cmd.addAll(withDeadline(List.of(args)));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         return new Result(p.exitValue(), out);
+    }
+
+    /**
+     * {@code args} with {@code --timeout 30} after the command's name where it talks to a run
+     * ({@code list}, {@code trace ...}) and gives no deadline of its own: a run that is slow to
+     * accept on a loaded machine (a run's control server once waited 5 s for the CPU while two
+     * test classes ran at once) is not what these tests are about; the tests of an unresponsive
+     * run give their own.
+     */
+    private static List<String> withDeadline(List<String> args) {
+        if (args.contains("--timeout") || args.isEmpty()) {
+            return args;
+        }
+        int name = args.get(0).equals("list") ? 1 : args.get(0).equals("trace") && args.size() > 1 ? 2 : 0;
+        if (name == 0) {
+            return args;
+        }
+        List<String> out = new ArrayList<>(args.subList(0, name));
+        out.addAll(List.of("--timeout", "30"));
+        out.addAll(args.subList(name, args.size()));
+        return out;
     }
 
     private static long lines(Path p) {
