@@ -3,6 +3,9 @@ package dev.seccheck.cli;
 import dev.seccheck.abi.Signal;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Signals;
+import dev.seccheck.linux.StandardOutput;
+import java.io.BufferedOutputStream;
+import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
 import picocli.CommandLine;
@@ -47,6 +50,8 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         writeToTheTerminalFromTheBackground();
+        System.setOut(waitingWhenFull(1, System.out));
+        System.setErr(waitingWhenFull(2, System.err));
         int code = execute(args);
         SignalForwarding.release();
         int sig = programSignal;
@@ -76,6 +81,16 @@ public final class Main implements Runnable {
         } catch (LinuxException e) {
             throw new IllegalStateException("cannot block SIGTTOU in seccheck's threads", e);
         }
+    }
+
+    /**
+     * A stream for standard descriptor {@code fd} like {@code replaced} (buffered, flushed at each
+     * line, its charset) whose writes wait when the program made the descriptor's open file
+     * description, which it shares, non-blocking and then filled it ({@link StandardOutput}).
+     */
+    private static PrintStream waitingWhenFull(int fd, PrintStream replaced) {
+        replaced.flush();
+        return new PrintStream(new BufferedOutputStream(new StandardOutput(fd), 8192), true, replaced.charset());
     }
 
     /** Makes {@link #main} end this process by {@code sig} once the command is done. */

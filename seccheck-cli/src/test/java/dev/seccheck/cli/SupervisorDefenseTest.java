@@ -290,6 +290,49 @@ class SupervisorDefenseTest {
                 .as("seccheck's lines written after the program took the terminal: %s", r.out()).hasSize(50);
     }
 
+    /**
+     * Makes its stderr, the terminal, non-blocking and suspends the terminal's output for a
+     * second (a child resumes it), opening a file 300 times meanwhile. The open file description
+     * is the one seccheck writes its lines to.
+     */
+    private static final String SUSPENDED = """
+            import fcntl, os, termios, time
+            flags = fcntl.fcntl(2, fcntl.F_GETFL)
+            fcntl.fcntl(2, fcntl.F_SETFL, flags | os.O_NONBLOCK)
+            termios.tcflow(2, termios.TCOOFF)
+            if os.fork() == 0:
+                time.sleep(1)
+                termios.tcflow(2, termios.TCOON)
+                os._exit(0)
+            for i in range(300):
+                open("/etc/hostname").close()
+            os.wait()
+            fcntl.fcntl(2, fcntl.F_SETFL, flags)
+            print("RESULT the program went on", flush=True)
+            """;
+
+    /**
+     * The program makes the terminal it shares with seccheck non-blocking and suspends its output:
+     * each line seccheck wrote meanwhile failed with EAGAIN and was dropped (counted, its content
+     * lost), so the program chose which of its calls the trail showed. Now seccheck's writes wait
+     * for the terminal as they would on a description of their own, and all 300 lines are there.
+     */
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aProgramCannotMakeSeccheckDropItsLinesByMakingTheTerminalNonBlocking(boolean nobody) throws Exception {
+        skipUnlessPossible(nobody);
+        Path opens = Files.writeString(tmp.resolve("opens.json"), """
+                {"name": "opens", "points": [{"name": "syscall/openat/enter"}], "sinks": [{"name": "text"}]}""");
+        Files.setPosixFilePermissions(opens, PosixFilePermissions.fromString("rw-r--r--"));
+        List<String> cmd = new ArrayList<>(List.of(PY, inPty().toString()));
+        cmd.addAll(seccheck(nobody, opens, PY, "-c", SUSPENDED));
+        Result r = exec(cmd);
+        assertThat(r.out()).as(r.out()).contains("RESULT the program went on").doesNotContain("dropped");
+        assertThat(r.out().lines().filter(l -> l.contains("openat(AT_FDCWD, \"/etc/hostname\"")))
+                .as("seccheck's lines: %s", r.out()).hasSize(300);
+        assertThat(r.code()).as(r.out()).isZero();
+    }
+
     /** Writes "INJECTED" at argv[2] in process argv[1]: with process_vm_writev, then through /proc/PID/mem. */
     private static final String INJECTOR = """
             import ctypes, os, sys
