@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Objects;
 
 /**
  * StandardOutput writes to one of this process's standard descriptors (1 or 2) and waits when
@@ -40,7 +41,7 @@ public final class StandardOutput extends OutputStream {
 
     @Override
     public synchronized void write(byte[] b, int off, int len) throws IOException {
-        java.util.Objects.checkFromIndexSize(off, len, b.length);
+        Objects.checkFromIndexSize(off, len, b.length);
         if (buffer.byteSize() < len) {
             buffer = arena.allocate(Math.max(len, 2 * buffer.byteSize()));
         }
