@@ -284,7 +284,7 @@ class SupervisorDefenseTest {
         List<String> supervised = new ArrayList<>(job);
         supervised.addAll(seccheck(nobody, opens, program.toArray(String[]::new)));
         Result r = exec(supervised);
-        assertThat(r.out()).as(r.out()).contains("RESULT the program went on", "status=0");
+        assertThat(r.out()).as(r.out()).contains("FOREGROUND taken", "RESULT the program went on", "status=0");
         String after = r.out().substring(r.out().indexOf("FOREGROUND taken"));
         assertThat(after.lines().filter(l -> l.contains("openat(AT_FDCWD, \"/etc/hostname\"")))
                 .as("seccheck's lines written after the program took the terminal: %s", r.out()).hasSize(50);
