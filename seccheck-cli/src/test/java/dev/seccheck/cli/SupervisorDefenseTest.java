@@ -333,6 +333,53 @@ class SupervisorDefenseTest {
         assertThat(r.code()).as(r.out()).isZero();
     }
 
+    /** Sets O_DIRECT on its stderr and opens a file 300 times; says whether the flag is still set. */
+    private static final String DIRECT = """
+            import fcntl, os
+            flags = fcntl.fcntl(2, fcntl.F_GETFL)
+            fcntl.fcntl(2, fcntl.F_SETFL, flags | os.O_DIRECT)
+            for i in range(300):
+                open("/etc/hostname").close()
+            print("RESULT the program went on", flush=True)
+            """;
+
+    /**
+     * seccheck's stderr sent to a regular file, which the program shares: the program sets
+     * O_DIRECT on it, and every line seccheck wrote failed with EINVAL (not aligned to the file's
+     * blocks) and was dropped, the closing line too. Now seccheck clears the flag and writes all
+     * 300 lines. Skipped where the filesystem of the test's directory takes unaligned O_DIRECT
+     * writes (tmpfs since Linux 6.6): there was nothing to drop.
+     */
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aProgramCannotMakeSeccheckDropItsLinesWithDirectIoOnAStderrFile(boolean nobody) throws Exception {
+        skipUnlessPossible(nobody);
+        Result probe = exec(List.of(PY, "-c", """
+                import os, sys
+                fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_DIRECT, 0o600)
+                try:
+                    os.write(fd, b"xy")
+                    print("unaligned write ok")
+                except OSError as e:
+                    print("errno=%d" % e.errno)
+                """, tmp.resolve("probe").toString()));
+        org.junit.jupiter.api.Assumptions.assumeTrue(probe.out().contains("errno=22"),
+                () -> "this filesystem takes unaligned O_DIRECT writes: " + probe.out());
+        Path opens = Files.writeString(tmp.resolve("opens.json"), """
+                {"name": "opens", "points": [{"name": "syscall/openat/enter"}], "sinks": [{"name": "text"}]}""");
+        Files.setPosixFilePermissions(opens, PosixFilePermissions.fromString("rw-r--r--"));
+        Path trail = tmp.resolve("trail.log");
+        Process p = new ProcessBuilder(seccheck(nobody, opens, PY, "-c", DIRECT)).directory(tmp.toFile())
+                .redirectOutput(tmp.resolve("out.log").toFile()).redirectError(trail.toFile()).start();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        String out = Files.readString(tmp.resolve("out.log"));
+        assertThat(out).contains("RESULT the program went on");
+        assertThat(Files.readAllLines(trail).stream().filter(l -> l.contains("openat(AT_FDCWD, \"/etc/hostname\"")))
+                .as("seccheck's lines: %s", Files.readString(trail)).hasSize(300);
+        assertThat(Files.readString(trail)).doesNotContain("dropped");
+        assertThat(p.exitValue()).as(out).isZero();
+    }
+
     /** Writes "INJECTED" at argv[2] in process argv[1]: with process_vm_writev, then through /proc/PID/mem. */
     private static final String INJECTOR = """
             import ctypes, os, sys
