@@ -272,9 +272,7 @@ class SupervisorDefenseTest {
     void aProgramTakingTheTerminalsForegroundDoesNotStopSeccheck(boolean nobody) throws Exception {
         skipUnlessPossible(nobody);
         Path pty = inPty();
-        Path opens = Files.writeString(tmp.resolve("opens.json"), """
-                {"name": "opens", "points": [{"name": "syscall/openat/enter"}], "sinks": [{"name": "text"}]}""");
-        Files.setPosixFilePermissions(opens, PosixFilePermissions.fromString("rw-r--r--"));
+        Path opens = openLines();
         List<String> job = List.of(PY, pty.toString(), "/bin/bash", "-c", "set -m; \"$@\"; echo \"status=$?\"", "job");
         List<String> program = List.of(PY, "-c", FOREGROUND);
         List<String> natively = new ArrayList<>(job);
@@ -321,9 +319,7 @@ class SupervisorDefenseTest {
     @ValueSource(booleans = {false, true})
     void aProgramCannotMakeSeccheckDropItsLinesByMakingTheTerminalNonBlocking(boolean nobody) throws Exception {
         skipUnlessPossible(nobody);
-        Path opens = Files.writeString(tmp.resolve("opens.json"), """
-                {"name": "opens", "points": [{"name": "syscall/openat/enter"}], "sinks": [{"name": "text"}]}""");
-        Files.setPosixFilePermissions(opens, PosixFilePermissions.fromString("rw-r--r--"));
+        Path opens = openLines();
         List<String> cmd = new ArrayList<>(List.of(PY, inPty().toString()));
         cmd.addAll(seccheck(nobody, opens, PY, "-c", SUSPENDED));
         Result r = exec(cmd);
@@ -365,9 +361,7 @@ class SupervisorDefenseTest {
                 """, tmp.resolve("probe").toString()));
         org.junit.jupiter.api.Assumptions.assumeTrue(probe.out().contains("errno=22"),
                 () -> "this filesystem takes unaligned O_DIRECT writes: " + probe.out());
-        Path opens = Files.writeString(tmp.resolve("opens.json"), """
-                {"name": "opens", "points": [{"name": "syscall/openat/enter"}], "sinks": [{"name": "text"}]}""");
-        Files.setPosixFilePermissions(opens, PosixFilePermissions.fromString("rw-r--r--"));
+        Path opens = openLines();
         Path trail = tmp.resolve("trail.log");
         Process p = new ProcessBuilder(seccheck(nobody, opens, PY, "-c", DIRECT)).directory(tmp.toFile())
                 .redirectOutput(tmp.resolve("out.log").toFile()).redirectError(trail.toFile()).start();
@@ -378,6 +372,14 @@ class SupervisorDefenseTest {
                 .as("seccheck's lines: %s", Files.readString(trail)).hasSize(300);
         assertThat(Files.readString(trail)).doesNotContain("dropped");
         assertThat(p.exitValue()).as(out).isZero();
+    }
+
+    /** A session writing a text line to stderr for every openat, in a file every user can read. */
+    private Path openLines() throws IOException {
+        Path opens = Files.writeString(tmp.resolve("opens.json"), """
+                {"name": "opens", "points": [{"name": "syscall/openat/enter"}], "sinks": [{"name": "text"}]}""");
+        Files.setPosixFilePermissions(opens, PosixFilePermissions.fromString("rw-r--r--"));
+        return opens;
     }
 
     /** Writes "INJECTED" at argv[2] in process argv[1]: with process_vm_writev, then through /proc/PID/mem. */
