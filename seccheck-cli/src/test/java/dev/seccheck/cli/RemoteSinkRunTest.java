@@ -7,6 +7,7 @@ import dev.seccheck.remote.consumer.Connection;
 import dev.seccheck.remote.consumer.Event;
 import dev.seccheck.remote.consumer.EventHandler;
 import dev.seccheck.remote.consumer.EventServer;
+import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -76,6 +78,30 @@ class RemoteSinkRunTest {
         }
     }
 
+    /**
+     * Opens FIFO {@code fifo} for writing, which returns once a reader has it open; fails the test
+     * after 30 s, first opening it for reading itself so that the waiting open returns and its
+     * thread ends.
+     */
+    private static OutputStream openForWriting(Path fifo) throws Exception {
+        CompletableFuture<OutputStream> open = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                open.complete(new FileOutputStream(fifo.toFile()));
+            } catch (Throwable t) {
+                open.completeExceptionally(t);
+            }
+        });
+        try {
+            return open.get(30, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            try (FileInputStream reader = new FileInputStream(fifo.toFile())) {
+                open.get(10, TimeUnit.SECONDS).close();
+            }
+            throw new AssertionError("the shell did not open " + fifo + " within 30 s", e);
+        }
+    }
+
     static String loop(int n, String file) {
         return "i=0; while [ $i -lt " + n + " ]; do : < " + file + "; i=$((i+1)); done; ";
     }
@@ -108,7 +134,7 @@ class RemoteSinkRunTest {
             // Opening the FIFO for writing returns once the shell has opened it for reading: its
             // open's point is then sent (dropped) already. Waiting for p2 alone let a shell slow
             // to reach the FIFO open it after the restarted server was up, and that point arrived.
-            try (OutputStream release = new FileOutputStream(fifo2.toFile());
+            try (OutputStream release = openForWriting(fifo2);
                     EventServer _ = EventServer.start(sock, second)) {
                 await(() -> second.connected, "the sink to reconnect");
                 // The server sees the connection just before the sink has read the server's

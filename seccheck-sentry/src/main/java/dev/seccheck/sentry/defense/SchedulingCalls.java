@@ -37,32 +37,39 @@ public record SchedulingCalls(int processGroup, int uid, SignalTargets targets, 
 
     /** Returns whether a held syscall is one the guard holds for this check. */
     public static boolean held(int nr, long arg0, long arg1) {
-        return switch (nr) {
-            case Sysno.SETPRIORITY -> (int) arg0 == PRIO_PROCESS ? (int) arg1 > 0
-                    : (int) arg0 == PRIO_PGRP || (int) arg0 == PRIO_USER;
-            case Sysno.IOPRIO_SET -> (int) arg0 == IOPRIO_WHO_PROCESS ? (int) arg1 > 0
-                    : (int) arg0 == IOPRIO_WHO_PGRP || (int) arg0 == IOPRIO_WHO_USER;
-            case Sysno.SCHED_SETAFFINITY, Sysno.SCHED_SETSCHEDULER, Sysno.SCHED_SETPARAM, Sysno.SCHED_SETATTR ->
-                    (int) arg0 > 0;
-            default -> false;
-        };
+        Kind kind = kind(nr, (int) arg0);
+        return kind != null && (kind != Kind.TASK || target(nr, arg0, arg1) > 0);
     }
 
     /** Returns EPERM when the held call of task {@code callerTid} would reach seccheck; empty to let it go on. */
     public OptionalInt refusal(int callerTid, int nr, long arg0, long arg1) {
-        int which = (int) arg0;
-        int who = (int) arg1;
-        boolean seccheck = switch (nr) {
-            case Sysno.SETPRIORITY -> reaches(callerTid, which == PRIO_PROCESS ? Kind.TASK
-                    : which == PRIO_PGRP ? Kind.GROUP : Kind.USER, who);
-            case Sysno.IOPRIO_SET -> reaches(callerTid, which == IOPRIO_WHO_PROCESS ? Kind.TASK
-                    : which == IOPRIO_WHO_PGRP ? Kind.GROUP : Kind.USER, who);
-            default -> reaches(callerTid, Kind.TASK, which); // the sched_* calls: the pid first
-        };
-        return seccheck ? OptionalInt.of(Errno.EPERM) : OptionalInt.empty();
+        Kind kind = kind(nr, (int) arg0);
+        return kind != null && reaches(callerTid, kind, target(nr, arg0, arg1)) ? OptionalInt.of(Errno.EPERM)
+                : OptionalInt.empty();
     }
 
+    /** What a call names: one task, a process group (0: the caller's) or a user (0: the caller's). */
     private enum Kind { TASK, GROUP, USER }
+
+    /**
+     * What call {@code nr} names: setpriority's and ioprio_set's by their {@code which} (null for
+     * one the kernel refuses, or another call), a task for the sched_* calls.
+     */
+    private static Kind kind(int nr, int which) {
+        return switch (nr) {
+            case Sysno.SETPRIORITY -> which == PRIO_PROCESS ? Kind.TASK : which == PRIO_PGRP ? Kind.GROUP
+                    : which == PRIO_USER ? Kind.USER : null;
+            case Sysno.IOPRIO_SET -> which == IOPRIO_WHO_PROCESS ? Kind.TASK : which == IOPRIO_WHO_PGRP ? Kind.GROUP
+                    : which == IOPRIO_WHO_USER ? Kind.USER : null;
+            case Sysno.SCHED_SETAFFINITY, Sysno.SCHED_SETSCHEDULER, Sysno.SCHED_SETPARAM, Sysno.SCHED_SETATTR -> Kind.TASK;
+            default -> null;
+        };
+    }
+
+    /** The id the call names: setpriority's and ioprio_set's {@code who}, the sched_* calls' pid. */
+    private static int target(int nr, long arg0, long arg1) {
+        return (int) (nr == Sysno.SETPRIORITY || nr == Sysno.IOPRIO_SET ? arg1 : arg0);
+    }
 
     private boolean reaches(int callerTid, Kind kind, int who) {
         return switch (kind) {
