@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.seccheck.linux.AcceptLoop;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.PeerCredentials;
+import dev.seccheck.linux.ThreadStarts;
 import dev.seccheck.linux.UnixSeqpacket;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
@@ -93,7 +94,7 @@ public final class ControlServer implements AutoCloseable {
         }
         acceptor.serving(conn);
         // Platform threads: a connection waits in poll(2), which would pin a virtual thread's carrier.
-        Thread.ofPlatform().daemon().name("seccheck-control-request").start(() -> {
+        Thread serving = Thread.ofPlatform().daemon().name("seccheck-control-request").unstarted(() -> {
             try (conn) {
                 serve(conn);
             } finally {
@@ -101,12 +102,23 @@ public final class ControlServer implements AutoCloseable {
                 slots.release();
             }
         });
+        if (!ThreadStarts.tryStart(serving::start)) {
+            // The workload may have used up the threads the kernel allows this user: the run's
+            // control goes on, and this client is told why and may try again.
+            acceptor.served(conn);
+            slots.release();
+            log.accept("control socket: a request was not served: " + ThreadStarts.WHY);
+            answerBusy(conn, "busy: " + ThreadStarts.WHY + "; try again");
+        }
     }
 
     private void answerBusy(UnixSeqpacket conn) {
+        answerBusy(conn, "busy: " + MAX_CONNECTIONS + " requests are being served; try again");
+    }
+
+    private void answerBusy(UnixSeqpacket conn, String why) {
         try (conn) {
-            Wire.send(conn, error("busy: " + MAX_CONNECTIONS + " requests are being served; try again"),
-                    System.nanoTime() + deadline.toNanos());
+            Wire.send(conn, error(why), System.nanoTime() + deadline.toNanos());
         } catch (IOException e) {
             // The peer is gone or not reading: nothing more to tell it.
         }

@@ -2,6 +2,7 @@ package dev.seccheck.sentry.emulate;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.linux.ThreadCredentials;
+import dev.seccheck.linux.ThreadStarts;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.IntSupplier;
 
@@ -21,11 +22,12 @@ final class CallThread {
 
     /**
      * The result of {@code call} made as {@code who} on a new thread named {@code name} once
-     * {@code move} (0 or -errno) put it in place; -errno when it could not be.
+     * {@code move} (0 or -errno) put it in place; -errno when it could not be, -EAGAIN when the
+     * kernel refused the thread ({@link ThreadStarts}).
      */
     static int run(String name, Identity.Own own, Identity who, IntSupplier move, IntSupplier call) {
         CompletableFuture<Integer> done = new CompletableFuture<>();
-        Thread.ofPlatform().daemon().name(name).start(() -> {
+        Thread thread = Thread.ofPlatform().daemon().name(name).unstarted(() -> {
             try {
                 own.reclaim();
                 long r = ThreadCredentials.unshareFs();
@@ -43,6 +45,9 @@ final class CallThread {
                 done.completeExceptionally(e);
             }
         });
+        if (!ThreadStarts.tryStart(thread::start)) {
+            return -Errno.EAGAIN;
+        }
         return Uninterruptibly.get(done);
     }
 }

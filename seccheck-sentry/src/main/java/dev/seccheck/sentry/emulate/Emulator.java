@@ -7,6 +7,7 @@ import dev.seccheck.linux.SeccompListener;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.SeccompReplies;
 import dev.seccheck.linux.ThreadCredentials;
+import dev.seccheck.linux.ThreadStarts;
 import dev.seccheck.sentry.defense.OwnFiles;
 import dev.seccheck.sentry.defense.UserNamespaces;
 import dev.seccheck.sentry.filter.Fragment;
@@ -105,7 +106,11 @@ public final class Emulator implements AutoCloseable {
         }
     }
 
-    /** Pool threads kept while idle. */
+    /**
+     * Pool threads kept while idle, started with the pool before the program runs: calls that find
+     * one idle still go through when the program has used up the threads the kernel allows its user
+     * (seccheck's too).
+     */
     private static final int THREADS = 4;
     /**
      * The most calls in progress on the pool, each on its own thread (a program with this many
@@ -163,7 +168,7 @@ public final class Emulator implements AutoCloseable {
         // A pool thread's fds (its mount table watch, the program's files it keeps) are closed when it ends with the pool.
         // No queue: a call that finds every thread busy gets a thread of its own rather than waiting
         // behind calls that may wait for ever (a FIFO reader waiting for the writer queued behind it).
-        this.pool = new ThreadPoolExecutor(THREADS, MAX_WAITING, IDLE_SECONDS, TimeUnit.SECONDS,
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(THREADS, MAX_WAITING, IDLE_SECONDS, TimeUnit.SECONDS,
                 new SynchronousQueue<>(),
                 r -> threads.newThread(() -> {
                     own.reclaim(); // made by a thread that may have had a program's credentials then
@@ -174,6 +179,8 @@ public final class Emulator implements AutoCloseable {
                         workers.remove();
                     }
                 }));
+        pool.prestartAllCoreThreads();
+        this.pool = pool;
     }
 
     /** Returns what tells whether a task may have left seccheck's user namespace, for the notifier to mark. */
@@ -234,18 +241,23 @@ public final class Emulator implements AutoCloseable {
 
     /**
      * Runs {@code work} for the call {@code n} on a pool thread of its own; false, with a line saying
-     * why, when {@link #MAX_WAITING} calls already wait there: the caller then fails the call with EAGAIN.
+     * why, when {@link #MAX_WAITING} calls already wait there, or when every thread is busy and the
+     * kernel refuses another (the program used up its user's): the caller then fails the call with
+     * EAGAIN.
      */
     private boolean onPool(SeccompNotification n, Runnable work) {
         try {
-            pool.execute(work);
-            return true;
+            if (ThreadStarts.tryStart(() -> pool.execute(work))) {
+                return true;
+            }
+            log.accept("refused " + Sysno.name(n.nr()) + " of task " + n.tid() + " with EAGAIN: every emulation thread of"
+                    + " seccheck's is busy and " + ThreadStarts.WHY);
         } catch (RejectedExecutionException full) {
             log.accept("refused syscall " + n.nr() + " of task " + n.tid() + " with EAGAIN: " + MAX_WAITING
                     + " calls already wait on seccheck's threads (opens of FIFOs without a peer, files that do not"
                     + " answer)");
-            return false;
         }
+        return false;
     }
 
     /** Finishes on a pool thread a call the notifier began (an open that has to wait after all). */

@@ -8,6 +8,7 @@ import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.Syscalls;
 import dev.seccheck.linux.ThreadCredentials;
+import dev.seccheck.linux.ThreadStarts;
 import java.lang.ref.Cleaner;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -106,7 +107,12 @@ public final class LandlockDomains implements AutoCloseable {
             PathCalls.close(ours);
             return OptionalInt.empty(); // not a ruleset: the kernel refuses it (EBADFD)
         }
-        attach(tid, new Domain(parent, ours, own, log));
+        if (!ThreadStarts.tryStart(() -> attach(tid, new Domain(parent, ours, own, log)))) {
+            PathCalls.close(ours);
+            log.accept("refused landlock_restrict_self of task " + tid + " with EAGAIN: " + ThreadStarts.WHY
+                    + " before the first Landlock domain's cleaner could start");
+            return OptionalInt.of(Errno.EAGAIN);
+        }
         any = true;
         return OptionalInt.empty();
     }
@@ -259,7 +265,11 @@ public final class LandlockDomains implements AutoCloseable {
             }
         });
         try {
-            d.threads().execute(task);
+            if (!ThreadStarts.tryStart(() -> d.threads().execute(task))) {
+                log.accept("refused a call of task " + tid + " with EAGAIN: the threads of its Landlock domain are"
+                        + " all busy and " + ThreadStarts.WHY);
+                return -Errno.EAGAIN;
+            }
         } catch (RejectedExecutionException e) {
             log.accept("refused a call of task " + tid + " with EAGAIN: the threads of its Landlock domain"
                     + " are all busy, or the domain has no task left");
@@ -300,8 +310,7 @@ public final class LandlockDomains implements AutoCloseable {
          * Closes a ruleset once no task, domain or thread refers to it any more. Its thread starts
          * with the first domain of a run, not in every run.
          */
-        private static final Cleaner RULESETS = Cleaner.create(
-                Thread.ofPlatform().daemon().name("seccheck-landlock-cleaner").factory());
+        private static Cleaner rulesets;
         /** Whether the calling confined thread was confined: 0, or the -errno that kept it from being. */
         static final ThreadLocal<Long> CONFINED = ThreadLocal.withInitial(() -> (long) -Errno.EPERM);
 
@@ -322,7 +331,15 @@ public final class LandlockDomains implements AutoCloseable {
             this.depth = parent == null ? 1 : parent.depth + 1;
             this.log = log;
             int fd = ruleset; // the action must not refer to this domain, or it would never be unreachable
-            RULESETS.register(this, () -> PathCalls.close(fd));
+            rulesets().register(this, () -> PathCalls.close(fd));
+        }
+
+        /** The cleaner of rulesets, its thread started on first use (and tried again if the kernel refused it). */
+        private static synchronized Cleaner rulesets() {
+            if (rulesets == null) {
+                rulesets = Cleaner.create(Thread.ofPlatform().daemon().name("seccheck-landlock-cleaner").factory());
+            }
+            return rulesets;
         }
 
         synchronized ThreadPoolExecutor threads() {

@@ -2,6 +2,7 @@ package dev.seccheck.sentry.emulate;
 
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.ThreadStarts;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
@@ -217,8 +218,11 @@ final class Restarts {
             a.settled = true;
             if (byTid.get(a.tid) == a) {
                 a.kept = result;
-                if (result instanceof Result.Fd) {
-                    expiry().schedule(() -> expire(a, result), KEEP_MS, TimeUnit.MILLISECONDS);
+                // Without a thread to close it later (the kernel refused one), the fd is not kept:
+                // the repeat, if it comes, is a new call.
+                if (result instanceof Result.Fd && !ThreadStarts.tryStart(
+                        () -> expiry().schedule(() -> expire(a, result), KEEP_MS, TimeUnit.MILLISECONDS))) {
+                    discard(a);
                 }
             } else if (result instanceof Result.Fd f) {
                 PathCalls.close(f.fd()); // another call of the thread came first: no repeat will come for this one

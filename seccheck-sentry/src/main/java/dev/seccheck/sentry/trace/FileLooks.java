@@ -1,6 +1,7 @@
 package dev.seccheck.sentry.trace;
 
 import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.ThreadStarts;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -85,7 +86,16 @@ final class FileLooks {
                 helper = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("seccheck-file-look").factory());
             }
             used = helper;
-            f = used.submit(look);
+            try {
+                f = used.submit(look);
+            } catch (OutOfMemoryError e) {
+                if (!ThreadStarts.refused(e)) {
+                    throw e;
+                }
+                log.accept("a file of task " + tid + " was not looked at: " + ThreadStarts.WHY
+                        + "; its fields are left out");
+                return Optional.empty();
+            }
         }
         try {
             return Optional.ofNullable(f.get(WAIT_MS, TimeUnit.MILLISECONDS));
