@@ -30,7 +30,7 @@ seccheck_aot_train() {
       configs=(--config "$state/train-default.json" --config "$state/train-remote.json")
     fi
   fi
-  "$java" "${jvm[@]}" "-XX:AOTCacheOutput=$cache" -Xlog:aot=off -Xlog:cds=off -cp "$cp" \
+  "$java" "${jvm[@]}" "-XX:AOTCacheOutput=$cache" -Xlog:aot=off:stderr -Xlog:cds=off:stderr -cp "$cp" \
     dev.seccheck.cli.Main run --quiet "${configs[@]}" -- /bin/sh -c '/bin/true; /bin/true' </dev/null >/dev/null 2>&1 || rm -f "$cache"
   if [ -n "$server" ]; then
     kill "$server" 2>/dev/null || true
