@@ -55,6 +55,39 @@ class PolicyEnforcementTest {
      * directory) out of the glob is refused: it would take the names away as rm would. Each route
      * succeeds natively, so the test cannot pass vacuously.
      */
+    /**
+     * A path made to be slow to match does not hold the run. The rule's glob has four stars, and
+     * the program opens a path of 2,000 levels none of which ends in {@code .pem}: a backtracking
+     * regex tried every way of splitting the path among the stars, and the open (with every other
+     * open of the run, waiting behind it on the notifier) was held for far longer than the test's
+     * 60 s. Natively the open fails with ENOENT at once, and so it does under the policy, which
+     * then still denies the file it names.
+     */
+    @Test
+    void aPathCraftedAgainstTheRulesGlobDoesNotHoldTheRun() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("keys/web"));
+        Path pem = Files.writeString(dir.resolve("server.pem"), "hunter2");
+        String program = """
+                import sys
+                for p in (sys.argv[1] + '/' + 'a/' * 2000 + 'b', sys.argv[2]):
+                    try:
+                        print('read', open(p).read())
+                    except OSError as e:
+                        print('errno', e.errno)
+                """;
+        List<String> command = List.of("/usr/bin/python3", "-c", program, tmp.toString(), pem.toString());
+        ProcessResult natively = ProcessResult.of(command, tmp, 60);
+        assertThat(natively.out()).isEqualTo("errno 2\nread hunter2\n");
+
+        Path config = config(tmp.resolve("alerts.jsonl"), """
+                {"point": "syscall/openat/enter", "match": {"resolved_path": {"glob": "%s/**/**/*.pem"}},
+                 "action": "deny", "errno": "EACCES"}""".formatted(tmp));
+        ProcessResult r = ProcessResult.of(runCommand(PackagedCli.java(System.getProperty("java.class.path")), config,
+                command.toArray(String[]::new)), tmp, 60);
+        assertThat(r.out()).as(r.out()).startsWith("errno 2\nerrno 13\n");
+        assertThat(r.code()).as(r.out()).isZero();
+    }
+
     @Test
     void hardLinksAndRenamesOfADeniedFileAreDenied() throws Exception {
         Path denied = Files.createDirectory(tmp.resolve("s"));

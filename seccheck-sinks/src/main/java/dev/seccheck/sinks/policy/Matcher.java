@@ -2,7 +2,6 @@ package dev.seccheck.sinks.policy;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.regex.Pattern;
 import java.util.function.Predicate;
 
 /**
@@ -76,30 +75,33 @@ sealed interface Matcher {
         }
     }
 
-    /** The string matches a shell glob: {@code *} any run, {@code ?} one character, {@code [..]} a class. */
-    record Glob(String glob, Pattern regex) implements Matcher {
+    /**
+     * The string matches a shell glob: {@code *} any run, {@code ?} one character, {@code [..]} a
+     * class ({@link GlobAutomaton}, in time linear in the string).
+     */
+    record Glob(String glob, GlobAutomaton automaton) implements Matcher {
+        /** @throws IllegalArgumentException for an empty class or a reversed range */
         static Glob of(String glob) {
-            return new Glob(glob, Pattern.compile(toRegex(glob), Pattern.DOTALL));
+            return new Glob(glob, GlobAutomaton.of(glob));
         }
 
         @Override
         public boolean matchesString(String s) {
-            return regex.matcher(s).matches();
+            return automaton.matches(s);
         }
 
         /**
          * For a glob anchored at the root ({@code /etc/cron.d/*}): whether {@code dir + "/"}
-         * matches, or could with more characters (the match ran out of input). A glob without an
-         * absolute start ({@code *.key}) names files by how they are called wherever they are, and
-         * says no: a symlink does not move names out of its reach, it matches them at the target too.
+         * matches, or could with more characters. A glob without an absolute start ({@code *.key})
+         * names files by how they are called wherever they are, and says no: a symlink does not
+         * move names out of its reach, it matches them at the target too.
          */
         @Override
         public boolean mayMatchBelow(String dir) {
             if (!FilesNamed.literalStart(glob).startsWith("/")) {
                 return false;
             }
-            java.util.regex.Matcher m = regex.matcher(dir + "/");
-            return m.matches() || m.hitEnd();
+            return automaton.matchesOrMayWithMore(dir + "/");
         }
 
         /** Told only for a literal start and stars ({@code /work/**}): below it, anything matches. */
@@ -110,30 +112,19 @@ sealed interface Matcher {
                     && (dir + "/").startsWith(start);
         }
 
-        private static String toRegex(String glob) {
-            StringBuilder re = new StringBuilder();
-            for (int i = 0; i < glob.length(); i++) {
-                char c = glob.charAt(i);
-                switch (c) {
-                    case '*' -> re.append(".*");
-                    case '?' -> re.append('.');
-                    case '[' -> {
-                        int end = glob.indexOf(']', i + 1);
-                        if (end < 0) {
-                            re.append("\\[");
-                        } else {
-                            String cls = glob.substring(i + 1, end);
-                            if (cls.startsWith("!")) {
-                                cls = "^" + cls.substring(1);
-                            }
-                            re.append('[').append(cls.replace("\\", "\\\\")).append(']');
-                            i = end;
-                        }
-                    }
-                    default -> re.append(Pattern.quote(String.valueOf(c)));
-                }
-            }
-            return re.toString();
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Glob g && g.glob.equals(glob);
+        }
+
+        @Override
+        public int hashCode() {
+            return glob.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return "Glob[" + glob + "]";
         }
     }
 

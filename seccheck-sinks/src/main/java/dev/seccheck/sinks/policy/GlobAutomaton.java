@@ -1,0 +1,171 @@
+package dev.seccheck.sinks.policy;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * GlobAutomaton matches a shell glob ({@code *} any run, {@code ?} one character, {@code [..]} a
+ * class, {@code [!..]} or {@code [^..]} its complement, ranges such as {@code a-z}) in time
+ * proportional to the string's length times the glob's, whatever the string. The strings come from
+ * the supervised program (paths up to 4,096 bytes, arguments up to 128 KiB), and a backtracking
+ * regex took time growing with the string's length to the power of the glob's stars: a program
+ * opening {@code /tmp/a/a/.../b} (2,000 levels) held the open, and every other open of its run,
+ * for minutes under a rule <code>/tmp/**&#47;*.pem</code>. Characters are code points, as in a
+ * {@code java.util.regex} pattern.
+ */
+final class GlobAutomaton {
+    private static final int STAR = -1;
+    private static final int ANY = -2;
+    private static final int CLASS = -3;
+
+    /** Per position: a code point to match, or STAR, ANY, CLASS. */
+    private final int[] tokens;
+    /** Per CLASS position: its ranges, pairs of inclusive code points. */
+    private final int[][] ranges;
+    private final boolean[] negated;
+
+    private GlobAutomaton(int[] tokens, int[][] ranges, boolean[] negated) {
+        this.tokens = tokens;
+        this.ranges = ranges;
+        this.negated = negated;
+    }
+
+    /**
+     * Compiles {@code glob}. A {@code [} without a closing {@code ]} is itself; the first {@code ]}
+     * after a {@code [} closes its class.
+     *
+     * @throws IllegalArgumentException for an empty class or a reversed range
+     */
+    static GlobAutomaton of(String glob) {
+        List<Integer> tokens = new ArrayList<>();
+        List<int[]> ranges = new ArrayList<>();
+        List<Boolean> negated = new ArrayList<>();
+        int[] cps = glob.codePoints().toArray();
+        for (int i = 0; i < cps.length; i++) {
+            int c = cps[i];
+            int end = c == '[' ? indexOf(cps, ']', i + 1) : -1;
+            if (c == '[' && end >= 0) {
+                int from = i + 1;
+                boolean not = from < end && (cps[from] == '!' || cps[from] == '^');
+                if (not) {
+                    from++;
+                }
+                if (from == end) {
+                    throw new IllegalArgumentException("glob \"" + glob + "\": an empty character class");
+                }
+                ranges.add(ranges(glob, cps, from, end));
+                negated.add(not);
+                tokens.add(CLASS);
+                i = end;
+            } else {
+                tokens.add(c == '*' ? STAR : c == '?' ? ANY : c);
+                ranges.add(null);
+                negated.add(false);
+            }
+        }
+        boolean[] not = new boolean[negated.size()];
+        for (int i = 0; i < not.length; i++) {
+            not[i] = negated.get(i);
+        }
+        return new GlobAutomaton(tokens.stream().mapToInt(Integer::intValue).toArray(), ranges.toArray(int[][]::new),
+                not);
+    }
+
+    private static int indexOf(int[] cps, int c, int from) {
+        for (int i = from; i < cps.length; i++) {
+            if (cps[i] == c) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The class between {@code from} and {@code end}: single characters and {@code a-z} ranges. */
+    private static int[] ranges(String glob, int[] cps, int from, int end) {
+        int[] out = new int[2 * (end - from)];
+        int n = 0;
+        for (int i = from; i < end; i++) {
+            int lo = cps[i];
+            int hi = lo;
+            if (i + 2 < end && cps[i + 1] == '-') {
+                hi = cps[i + 2];
+                if (hi < lo) {
+                    throw new IllegalArgumentException("glob \"" + glob + "\": the range "
+                            + Character.toString(lo) + "-" + Character.toString(hi) + " is reversed");
+                }
+                i += 2;
+            }
+            out[n++] = lo;
+            out[n++] = hi;
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    /** Returns whether all of {@code s} matches. */
+    boolean matches(String s) {
+        boolean[] at = run(s);
+        return at != null && at[tokens.length];
+    }
+
+    /** Returns whether {@code s} matches, or is the start of a string that would. */
+    boolean matchesOrMayWithMore(String s) {
+        return run(s) != null;
+    }
+
+    /**
+     * The positions in the glob reachable after all of {@code s}; null when none is, so that no
+     * string starting with {@code s} matches (every token can match some character).
+     */
+    private boolean[] run(String s) {
+        boolean[] at = new boolean[tokens.length + 1];
+        boolean[] next = new boolean[tokens.length + 1];
+        at[0] = true;
+        close(at);
+        for (int i = 0; i < s.length(); ) {
+            int c = s.codePointAt(i);
+            i += Character.charCount(c);
+            Arrays.fill(next, false);
+            boolean any = false;
+            for (int p = 0; p < tokens.length; p++) {
+                if (!at[p]) {
+                    continue;
+                }
+                int t = tokens[p];
+                if (t == STAR) {
+                    next[p] = true; // the star takes c and stays
+                    any = true;
+                } else if (t == ANY || (t == CLASS ? inClass(p, c) : t == c)) {
+                    next[p + 1] = true;
+                    any = true;
+                }
+            }
+            if (!any) {
+                return null;
+            }
+            close(next);
+            boolean[] swap = at;
+            at = next;
+            next = swap;
+        }
+        return at;
+    }
+
+    /** Adds the positions past each star reached: a star may take nothing. */
+    private void close(boolean[] at) {
+        for (int p = 0; p < tokens.length; p++) {
+            if (at[p] && tokens[p] == STAR) {
+                at[p + 1] = true;
+            }
+        }
+    }
+
+    private boolean inClass(int p, int c) {
+        int[] r = ranges[p];
+        boolean in = false;
+        for (int i = 0; i < r.length && !in; i += 2) {
+            in = c >= r[i] && c <= r[i + 1];
+        }
+        return in != negated[p];
+    }
+}
