@@ -102,10 +102,42 @@ final class GlobAutomaton {
         return Arrays.copyOf(out, n);
     }
 
-    /** Returns whether all of {@code s} matches. */
+    /**
+     * Returns whether all of {@code s} matches. Tokens are matched left to right; at a mismatch the
+     * last star passed takes one character more and matching resumes after it. No earlier star
+     * need take more: whatever it would take, the last one can. So each character of {@code s} is
+     * where the last star restarts at most once, and the time is at most the lengths' product.
+     */
     boolean matches(String s) {
-        boolean[] at = run(s);
-        return at != null && at[tokens.length];
+        int at = 0;
+        int p = 0;
+        int star = -1;
+        int restart = 0;
+        while (at < s.length()) {
+            int c = s.codePointAt(at);
+            if (p < tokens.length && tokens[p] != STAR && matchesOne(p, c)) {
+                at += Character.charCount(c);
+                p++;
+            } else if (p < tokens.length && tokens[p] == STAR) {
+                star = p++;
+                restart = at;
+            } else if (star >= 0) {
+                p = star + 1;
+                restart += Character.charCount(s.codePointAt(restart));
+                at = restart;
+            } else {
+                return false;
+            }
+        }
+        while (p < tokens.length && tokens[p] == STAR) {
+            p++;
+        }
+        return p == tokens.length;
+    }
+
+    private boolean matchesOne(int p, int c) {
+        int t = tokens[p];
+        return t == ANY || (t == CLASS ? inClass(p, c) : t == c);
     }
 
     /** Returns whether {@code s} matches, or is the start of a string that would. */
@@ -135,7 +167,7 @@ final class GlobAutomaton {
                 if (t == STAR) {
                     next[p] = true; // the star takes c and stays
                     any = true;
-                } else if (t == ANY || (t == CLASS ? inClass(p, c) : t == c)) {
+                } else if (matchesOne(p, c)) {
                     next[p + 1] = true;
                     any = true;
                 }
