@@ -24,11 +24,32 @@ final class GlobAutomaton {
     /** Per CLASS position: its ranges, pairs of inclusive code points. */
     private final int[][] ranges;
     private final boolean[] negated;
+    /** The literal characters every match starts with, and ends with (after the last star). */
+    private final String head;
+    private final String tail;
 
     private GlobAutomaton(int[] tokens, int[][] ranges, boolean[] negated) {
         this.tokens = tokens;
         this.ranges = ranges;
         this.negated = negated;
+        int first = 0;
+        while (first < tokens.length && tokens[first] >= 0) {
+            first++;
+        }
+        int last = tokens.length;
+        while (last > 0 && tokens[last - 1] >= 0) {
+            last--;
+        }
+        this.head = literal(0, first);
+        this.tail = last == 0 ? "" : literal(last, tokens.length);
+    }
+
+    private String literal(int from, int to) {
+        StringBuilder b = new StringBuilder();
+        for (int p = from; p < to; p++) {
+            b.appendCodePoint(tokens[p]);
+        }
+        return b.toString();
     }
 
     /**
@@ -109,6 +130,9 @@ final class GlobAutomaton {
      * where the last star restarts at most once, and the time is at most the lengths' product.
      */
     boolean matches(String s) {
+        if (!s.startsWith(head) || !s.endsWith(tail)) {
+            return false; // the common answer, told without stepping through s
+        }
         int at = 0;
         int p = 0;
         int star = -1;

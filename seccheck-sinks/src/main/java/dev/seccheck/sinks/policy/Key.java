@@ -193,6 +193,9 @@ sealed interface Key {
         }
 
         static String normalize(String path) {
+            if (isNormal(path)) {
+                return path; // most paths: nothing to drop, nothing allocated
+            }
             java.util.ArrayDeque<String> parts = new java.util.ArrayDeque<>();
             for (String part : path.split("/")) {
                 if (part.isEmpty() || part.equals(".")) {
@@ -205,6 +208,28 @@ sealed interface Key {
                 }
             }
             return "/" + String.join("/", List.copyOf(parts));
+        }
+
+        /** Whether {@code path} is absolute with no empty, {@code .} or {@code ..} component and no trailing slash. */
+        private static boolean isNormal(String path) {
+            int n = path.length();
+            if (n == 0 || path.charAt(0) != '/') {
+                return false;
+            }
+            if (n == 1) {
+                return true;
+            }
+            int start = 1; // each component runs from start to the next slash
+            for (int i = 1; i <= n; i++) {
+                if (i == n || path.charAt(i) == '/') {
+                    int len = i - start;
+                    if (len == 0 || (path.charAt(start) == '.' && (len == 1 || (len == 2 && path.charAt(start + 1) == '.')))) {
+                        return false;
+                    }
+                    start = i + 1;
+                }
+            }
+            return true;
         }
     }
 }
