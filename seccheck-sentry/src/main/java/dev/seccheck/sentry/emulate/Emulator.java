@@ -253,7 +253,7 @@ public final class Emulator implements AutoCloseable {
             log.accept("refused " + Sysno.name(n.nr()) + " of task " + n.tid() + " with EAGAIN: every emulation thread of"
                     + " seccheck's is busy and " + ThreadStarts.WHY);
         } catch (RejectedExecutionException full) {
-            log.accept("refused syscall " + n.nr() + " of task " + n.tid() + " with EAGAIN: " + MAX_WAITING
+            log.accept("refused " + Sysno.name(n.nr()) + " of task " + n.tid() + " with EAGAIN: " + MAX_WAITING
                     + " calls already wait on seccheck's threads (opens of FIFOs without a peer, files that do not"
                     + " answer)");
         }
