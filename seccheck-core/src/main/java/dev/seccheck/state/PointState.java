@@ -1,5 +1,6 @@
 package dev.seccheck.state;
 
+import dev.seccheck.abi.Errno;
 import dev.seccheck.fields.FieldSet;
 import dev.seccheck.points.Point;
 import dev.seccheck.points.PointReq;
@@ -244,8 +245,12 @@ public final class PointState {
             } catch (SecurityCheckException denied) {
                 return denied.killTask() ? KILL : denied.errno();
             } catch (RuntimeException bug) {
-                // A sink bug must not take the workload down; it is logged, not a denial.
-                LOG.log(Level.WARNING, "sink " + sink.name() + " failed on " + point.name(), bug);
+                // Fail closed, as for a name change (refusedBy): a check that breaks on what the
+                // program did (a value it chose) must not let the operation through. It is logged,
+                // and the operation fails with EPERM, as a denial does.
+                LOG.log(Level.WARNING, "sink " + sink.name() + " failed on " + point.name()
+                        + "; the operation fails with EPERM", bug);
+                return Errno.EPERM;
             }
         }
         return 0;

@@ -3,6 +3,7 @@ package dev.seccheck.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Message;
+import dev.seccheck.abi.Errno;
 import dev.seccheck.fields.ContextField;
 import dev.seccheck.fields.FieldMask;
 import dev.seccheck.fields.FieldSet;
@@ -208,15 +209,20 @@ class PointStateTest {
         assertThat(journal).containsExactly("a", "b");
     }
 
+    /**
+     * Fail closed: a sink that breaks on a point (a bug a value the program chose may reach) fails
+     * the operation with EPERM, as a denial does, and is logged. Before, the operation went on, so
+     * a program that could make a policy throw walked around it.
+     */
     @Test
-    void aSinkThatThrowsAnUncheckedExceptionDoesNotDeny() {
+    void aSinkThatThrowsAnUncheckedExceptionFailsTheOperation() {
         RecordingSink broken = sink("broken").failing();
         RecordingSink after = sink("after");
         state.publish(List.of(sub(List.of(broken, after), new PointReq(OPENAT, TIME))));
-        assertThat(Fire.syscall(state, OPENAT)).isZero();
-        assertThat(journal).containsExactly("broken", "after");
+        assertThat(Fire.syscall(state, OPENAT)).isEqualTo(Errno.EPERM);
+        assertThat(journal).as("as after a denial, later sinks are not called").containsExactly("broken");
         assertThat(logged).singleElement().satisfies(r -> {
-            assertThat(r.getMessage()).isEqualTo("sink broken failed on syscall/openat/enter");
+            assertThat(r.getMessage()).isEqualTo("sink broken failed on syscall/openat/enter; the operation fails with EPERM");
             assertThat(r.getThrown()).hasMessage("sink broken is broken");
         });
     }
