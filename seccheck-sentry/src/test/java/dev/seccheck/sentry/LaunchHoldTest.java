@@ -25,11 +25,14 @@ import org.junit.jupiter.api.io.TempDir;
 class LaunchHoldTest {
 
     private static final int EXECS = 60;
+    /** How this JVM's hold directories are named ({@code dev.seccheck.linux.Spawn}). */
+    private static final String MINE = "seccheck-hold-" + ProcessHandle.current().pid() + "-";
 
     @Test
     void aHoldOpenedByTheWorkloadNeverLetsACommandRunUnfiltered(@TempDir Path tmp) throws Exception {
         Path mark = tmp.resolve("unfiltered");
-        String holds = System.getProperty("java.io.tmpdir") + "/seccheck-hold*/fifo";
+        // This JVM's holds only: another test JVM (a second fork) launches meanwhile.
+        String holds = System.getProperty("java.io.tmpdir") + "/" + MINE + "*/fifo";
         // true, not exec: a failed redirection of a special builtin would end the shell.
         String opener = "while :; do for f in " + holds + "; do [ -p \"$f\" ] && true 2>/dev/null 3<>\"$f\"; done; done";
         Supervisor sup = new Supervisor(new PointState(), Catalog.standard(), "hold", line -> {});
@@ -68,7 +71,7 @@ class LaunchHoldTest {
      * and the launch then cannot remove its directory: those are the opener's, removed here.
      */
     private static void removeFilesTheOpenerMade() throws java.io.IOException {
-        try (var dirs = java.nio.file.Files.newDirectoryStream(Path.of(System.getProperty("java.io.tmpdir")), "seccheck-hold*")) {
+        try (var dirs = java.nio.file.Files.newDirectoryStream(Path.of(System.getProperty("java.io.tmpdir")), MINE + "*")) {
             for (Path d : dirs) {
                 Path f = d.resolve("fifo");
                 if (java.nio.file.Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {

@@ -129,10 +129,14 @@ class SequentialLaunchesTest {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().equals(name)).count();
     }
 
-    /** The hold directories of launches ({@code dev.seccheck.linux.Spawn}) in the temporary directory now. */
+    /**
+     * The hold directories of this JVM's launches ({@code dev.seccheck.linux.Spawn}) in the
+     * temporary directory now; another test JVM (a second fork) has its own.
+     */
     private static int holds() throws IOException {
+        String mine = "seccheck-hold-" + ProcessHandle.current().pid() + "-";
         try (Stream<Path> all = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            return (int) all.filter(p -> p.getFileName().toString().startsWith("seccheck-hold")).count();
+            return (int) all.filter(p -> p.getFileName().toString().startsWith(mine)).count();
         }
     }
 

@@ -39,9 +39,11 @@ class LaunchPreparationTest {
         assertThat(holds()).isEqualTo(before);
     }
 
+    /** This JVM's holds: another test JVM (a second fork) launches with holds of its own meanwhile. */
     private static int holds() throws IOException {
+        String mine = "seccheck-hold-" + ProcessHandle.current().pid() + "-";
         try (Stream<Path> all = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            return (int) all.filter(p -> p.getFileName().toString().startsWith("seccheck-hold")).count();
+            return (int) all.filter(p -> p.getFileName().toString().startsWith(mine)).count();
         }
     }
 }
