@@ -56,7 +56,7 @@ class PolicyEnforcementTest {
      * succeeds natively, so the test cannot pass vacuously.
      */
     /**
-     * A path made to be slow to match does not hold the run. The rule's glob has four stars, and
+     * A path made to be slow to match does not hold the run. The rule's glob has five stars, and
      * the program opens a path of 2,000 levels none of which ends in {@code .pem}: a backtracking
      * regex tried every way of splitting the path among the stars, and the open (with every other
      * open of the run, waiting behind it on the notifier) was held for far longer than the test's

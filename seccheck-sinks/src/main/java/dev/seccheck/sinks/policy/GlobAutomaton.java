@@ -9,10 +9,10 @@ import java.util.List;
  * class, {@code [!..]} or {@code [^..]} its complement, ranges such as {@code a-z}) in time
  * proportional to the string's length times the glob's, whatever the string. The strings come from
  * the supervised program (paths up to 4,096 bytes, arguments up to 128 KiB), and a backtracking
- * regex took time growing with the string's length to the power of the glob's stars: a program
- * opening {@code /tmp/a/a/.../b} (2,000 levels) held the open, and every other open of its run,
- * for minutes under a rule <code>/tmp/**&#47;*.pem</code>. Characters are code points, as in a
- * {@code java.util.regex} pattern.
+ * regex took time growing with the string's length to the power of the glob's stars: under a rule
+ * <code>/tmp/**&#47;*.pem</code> a program's open of {@code /tmp/a/a/.../b} held that open, and
+ * every other open of its run, for 10 s at 800 levels (cubic in the depth). Characters are code
+ * points, as in a {@code java.util.regex} pattern.
  */
 final class GlobAutomaton {
     private static final int STAR = -1;
