@@ -116,9 +116,19 @@ public final class ControlServer implements AutoCloseable {
         answerBusy(conn, "busy: " + MAX_CONNECTIONS + " requests are being served; try again");
     }
 
+    /**
+     * Reads the request, then answers {@code why}: closing a connection whose request is unread
+     * resets it, and the client's read then fails with ECONNRESET before it reaches the answer.
+     */
     private void answerBusy(UnixSeqpacket conn, String why) {
+        long end = System.nanoTime() + deadline.toNanos();
         try (conn) {
-            Wire.send(conn, error(why), System.nanoTime() + deadline.toNanos());
+            try {
+                Wire.receive(conn, Wire.MAX_MESSAGE, end);
+            } catch (IOException e) {
+                // No whole request (none, too large, too slow): answered all the same.
+            }
+            Wire.send(conn, error(why), end);
         } catch (IOException e) {
             // The peer is gone or not reading: nothing more to tell it.
         }
