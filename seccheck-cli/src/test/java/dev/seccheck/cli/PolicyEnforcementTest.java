@@ -65,7 +65,17 @@ class PolicyEnforcementTest {
      */
     @Test
     void aPathCraftedAgainstTheRulesGlobDoesNotHoldTheRun() throws Exception {
-        Path dir = Files.createDirectories(tmp.resolve("keys/web"));
+        craftedPath(tmp, null);
+    }
+
+    /** The same with seccheck and its program unprivileged (uid 65534). */
+    @Test
+    void aPathCraftedAgainstTheRulesGlobDoesNotHoldTheRunUnprivileged() throws Exception {
+        unprivileged(this::craftedPath);
+    }
+
+    private void craftedPath(Path base, String nobodysClasspath) throws Exception {
+        Path dir = Files.createDirectories(base.resolve("keys/web"));
         Path pem = Files.writeString(dir.resolve("server.pem"), "hunter2");
         String program = """
                 import sys
@@ -75,15 +85,14 @@ class PolicyEnforcementTest {
                     except OSError as e:
                         print('errno', e.errno)
                 """;
-        List<String> command = List.of("/usr/bin/python3", "-c", program, tmp.toString(), pem.toString());
-        ProcessResult natively = ProcessResult.of(command, tmp, 60);
+        String[] command = {"/usr/bin/python3", "-c", program, base.toString(), pem.toString()};
+        ProcessResult natively = ProcessResult.of(natively(nobodysClasspath != null, command), base, 60);
         assertThat(natively.out()).isEqualTo("errno 2\nread hunter2\n");
 
-        Path config = config(tmp.resolve("alerts.jsonl"), """
+        Path config = config(base.resolve("alerts.jsonl"), """
                 {"point": "syscall/openat/enter", "match": {"resolved_path": {"glob": "%s/**/**/*.pem"}},
-                 "action": "deny", "errno": "EACCES"}""".formatted(tmp));
-        ProcessResult r = ProcessResult.of(runCommand(PackagedCli.java(System.getProperty("java.class.path")), config,
-                command.toArray(String[]::new)), tmp, 60);
+                 "action": "deny", "errno": "EACCES"}""".formatted(base));
+        ProcessResult r = ProcessResult.of(runCommand(cli(nobodysClasspath), config, command), base, 60);
         assertThat(r.out()).as(r.out()).startsWith("errno 2\nerrno 13\n");
         assertThat(r.code()).as(r.out()).isZero();
     }

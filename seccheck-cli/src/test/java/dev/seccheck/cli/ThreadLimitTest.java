@@ -126,9 +126,8 @@ class ThreadLimitTest {
         Path fifos = PackagedCli.nobodysDir(tmp.resolve("fifos"));
         Path release = tmp.resolve("release");
         List<String> cmd = new ArrayList<>(PackagedCli.nobody("prlimit", "--nproc=" + LIMIT));
-        cmd.addAll(PackagedCli.java(classpath, "-Xlog:disable", "-Xlog:all=warning:stderr"));
-        cmd.addAll(List.of("run", "--quiet", "--id", "held", "--root", root.toString(), "--config", config.toString(),
-                "--", PY, script.toString(), "1", fifos.toString(), "0", release.toString()));
+        cmd.addAll(seccheckRun(classpath, root, config, "--id", "held", "--", PY, script.toString(), "1",
+                fifos.toString(), "0", release.toString()));
         Path out = tmp.resolve("run.out");
         Path err = tmp.resolve("run.err");
         Process run = new ProcessBuilder(cmd).directory(tmp.toFile()).redirectOutput(out.toFile())
@@ -219,11 +218,8 @@ class ThreadLimitTest {
 
                 fifos = fifoDir("supervised-" + hold, nobody);
                 List<String> cmd = new ArrayList<>(within.prefix(LIMIT));
-                // The JVM's own warnings (a thread it could not start) go to stderr, as scripts/jvm.sh says.
-                cmd.addAll(PackagedCli.java(classpath, "-Xlog:disable", "-Xlog:all=warning:stderr"));
-                cmd.addAll(List.of("run", "--quiet", "--root", runtimeDir("root-" + hold, nobody).toString(),
-                        "--config", config.toString(), "--", PY, script.toString(), port, fifos.toString(),
-                        Integer.toString(hold)));
+                cmd.addAll(seccheckRun(classpath, runtimeDir("root-" + hold, nobody), config, "--", PY,
+                        script.toString(), port, fifos.toString(), Integer.toString(hold)));
                 Result r = run(cmd, List.of());
                 String all = r.out() + r.err();
                 assertThat(r.err()).as(all).doesNotContain("OutOfMemoryError", "notifier stopped");
@@ -243,6 +239,18 @@ class ThreadLimitTest {
             server.close();
             acceptor.join(Duration.ofSeconds(10));
         }
+    }
+
+    /**
+     * {@code seccheck run --quiet} of the CLI on {@code classpath}, its runtime directory
+     * {@code root}, the session in {@code config}, then {@code rest}; the JVM's own warnings (a
+     * thread it could not start) go to stderr, as scripts/jvm.sh has them.
+     */
+    private static List<String> seccheckRun(String classpath, Path root, Path config, String... rest) {
+        List<String> cmd = new ArrayList<>(PackagedCli.java(classpath, "-Xlog:disable", "-Xlog:all=warning:stderr"));
+        cmd.addAll(List.of("run", "--quiet", "--root", root.toString(), "--config", config.toString()));
+        cmd.addAll(List.of(rest));
+        return cmd;
     }
 
     private Path fifoDir(String name, boolean nobody) throws IOException {
