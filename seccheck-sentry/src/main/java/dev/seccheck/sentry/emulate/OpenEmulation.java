@@ -220,8 +220,10 @@ final class OpenEmulation {
                 && (a.resolve() & (PathWalk.RESOLVE_BENEATH | PathWalk.RESOLVE_IN_ROOT)) == 0;
         acting = who.get();
         try (ProgramRoot root = ProgramRoot.of(calls, call.tid()); Identity.Assumed _ = who.get().assume(own)) {
-            // An empty path fails before the dirfd is looked at, as in the kernel.
-            int start = path.isEmpty() ? -Errno.ENOENT : fromRoot ? -1 : startOf(call, a);
+            // An empty path fails before the dirfd is looked at, as in the kernel, and so does an
+            // absolute one under RESOLVE_BENEATH, which may not leave the dirfd's tree.
+            boolean outOfBeneath = path.startsWith("/") && (a.resolve() & PathWalk.RESOLVE_BENEATH) != 0;
+            int start = path.isEmpty() ? -Errno.ENOENT : outOfBeneath ? -Errno.EXDEV : fromRoot ? -1 : startOf(call, a);
             if (start < 0 && !fromRoot) {
                 Snapshot given = Snapshot.ofString(a.pathAddr(), path);
                 call.refuse(ev, given, -start);
@@ -650,7 +652,9 @@ final class OpenEmulation {
      * seccheck that leads its session, as a service does, would then take the terminal's hangup).
      */
     private int open(Args a, int dir, String name, int flags) {
-        return a.openat2() ? calls.openat2(dir, name, Integer.toUnsignedLong(flags | O_CLOEXEC | O_NOCTTY), a.mode(), 0)
+        // openat2 refuses a mode on an open that creates nothing: a reopening drops O_CREAT, and the mode with it.
+        return a.openat2()
+                ? calls.openat2(dir, name, Integer.toUnsignedLong(flags | O_CLOEXEC | O_NOCTTY), modeFor(flags, a.mode()), 0)
                 : calls.openat(dir, name, flags | O_CLOEXEC | O_NOCTTY, a.mode());
     }
 
@@ -697,15 +701,36 @@ final class OpenEmulation {
         long flags = b.getLong(0);
         long mode = b.getLong(8);
         long resolve = b.getLong(16);
-        if ((flags >>> 32) != 0 || (resolve & ~PathWalk.RESOLVE_ALL) != 0
-                || (resolve & (PathWalk.RESOLVE_BENEATH | PathWalk.RESOLVE_IN_ROOT))
-                        == (PathWalk.RESOLVE_BENEATH | PathWalk.RESOLVE_IN_ROOT)
-                || (mode & ~07777L) != 0
-                || (mode != 0 && ((flags & O_CREAT) == 0 && (flags & O_TMPFILE) != O_TMPFILE))
-                || ((flags & O_PATH) != 0 && (flags & ~O_PATH_FLAGS) != 0)) {
-            throw new ProgramMemory.Fault(Errno.EINVAL);
+        int refused = refusedHow(flags, mode, resolve);
+        if (refused != 0) {
+            throw new ProgramMemory.Fault(refused);
         }
         return new Args((int) n.arg0(), n.arg1(), (int) flags, (int) mode, resolve, true);
+    }
+
+    /**
+     * What the kernel's build_open_flags refuses of openat2's flags, mode and resolve before it
+     * reads the path or looks at the dirfd, or 0: EINVAL for a flag or resolve bit it does not
+     * know, BENEATH with IN_ROOT, a mode outside 07777 or with a call that creates nothing (O_CREAT
+     * or O_TMPFILE's own bit), O_CREAT with O_DIRECTORY, a half or read-only O_TMPFILE, O_PATH with
+     * flags it does not keep; then EAGAIN for RESOLVE_CACHED on an open that may create or
+     * truncate, which the cache alone can never serve.
+     */
+    static int refusedHow(long flags, long mode, long resolve) {
+        boolean creates = (flags & (O_CREAT | TMPFILE_BIT)) != 0;
+        if ((flags & ~Integer.toUnsignedLong(VALID_OPEN_FLAGS)) != 0 || (resolve & ~PathWalk.RESOLVE_ALL) != 0
+                || (resolve & (PathWalk.RESOLVE_BENEATH | PathWalk.RESOLVE_IN_ROOT))
+                        == (PathWalk.RESOLVE_BENEATH | PathWalk.RESOLVE_IN_ROOT)
+                || (creates ? (mode & ~07777L) != 0 : mode != 0)
+                || (flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY)
+                || ((flags & TMPFILE_BIT) != 0 && ((flags & O_TMPFILE) != O_TMPFILE || (flags & O_ACCMODE) == O_RDONLY))
+                || ((flags & O_PATH) != 0 && (flags & ~O_PATH_FLAGS) != 0)) {
+            return Errno.EINVAL;
+        }
+        if ((resolve & PathWalk.RESOLVE_CACHED) != 0 && (flags & (O_TRUNC | O_CREAT | TMPFILE_BIT)) != 0) {
+            return Errno.EAGAIN;
+        }
+        return 0;
     }
 
     /** The event the points see: openat2 is reported as openat(dirfd, path, flags, mode). */

@@ -38,7 +38,8 @@ import java.util.function.BooleanSupplier;
  * <p>openat2's RESOLVE_* flags are applied by the walk: NO_SYMLINKS and NO_MAGICLINKS give ELOOP,
  * BENEATH gives EXDEV for an absolute path or a ".." above the start, IN_ROOT clamps "/" and ".."
  * to the start, NO_XDEV gives EXDEV when a step changes device (a bind mount of the same
- * filesystem is not seen), CACHED gives EAGAIN (callers retry without it, as documented).
+ * filesystem is not seen), CACHED looks each component up in the kernel's caches only, as the
+ * kernel does for the program (EAGAIN where a name is not cached).
  *
  * <p>One instance per emulation thread; every fd it opens is closed before it returns except the
  * one in the result.
@@ -174,9 +175,6 @@ final class PathWalk {
             if (r.path().isEmpty()) {
                 return new Located.Failed(Errno.ENOENT);
             }
-            if ((res & RESOLVE_CACHED) != 0) {
-                return new Located.Failed(Errno.EAGAIN);
-            }
             Deque<String> todo = new ArrayDeque<>();
             boolean trailingSlash = push(todo, r.path());
             if (r.path().startsWith("/")) {
@@ -193,6 +191,9 @@ final class PathWalk {
                 return new Located.Failed(Errno.EBADF);
             }
             PathCalls.Stat startStat = startX.stat();
+            if (!startStat.isDirectory()) {
+                return new Located.Failed(Errno.ENOTDIR); // a dirfd that is no directory: before any component
+            }
             if (!onLocal(r, cur, startX)) {
                 return new Located.Elsewhere();
             }
@@ -223,7 +224,7 @@ final class PathWalk {
                         }
                         continue; // ".." of the root is the root
                     }
-                    cur = replace(cur, calls.openat(cur, "..", WALK));
+                    cur = replace(cur, step(r, cur, "..", WALK));
                     Located stop = stopAt(r, cur);
                     if (stop != null) {
                         return stop;
@@ -237,6 +238,11 @@ final class PathWalk {
                     }
                     Numbering numbering = numbering(cur);
                     boolean self = comp.equals("self") || comp.equals("thread-self");
+                    if (self && last && !trailingSlash && (r.flags() & O_NOFOLLOW) != 0) {
+                        self = false; // not followed: the symlink itself, looked up below like any other
+                    } else if (self && (res & RESOLVE_NO_SYMLINKS) != 0) {
+                        return new Located.Failed(Errno.ELOOP); // "self" is a symlink, if not a magic one
+                    }
                     if (self) {
                         int[] ids = numbering == Numbering.SECCHECKS ? new int[] {r.tgid(), r.tid()} : idsIn(cur, r);
                         if (ids == null) {
@@ -265,7 +271,7 @@ final class PathWalk {
                 if (last && trailingSlash && (r.flags() & O_CREAT) != 0) {
                     return new Located.Failed(Errno.EISDIR); // as the kernel: creating "name/" is refused
                 }
-                int next = calls.openat(cur, comp, WALK);
+                int next = step(r, cur, comp, WALK);
                 if (next < 0) {
                     if (last && next == -Errno.ENOENT) {
                         int dir = cur;
@@ -311,8 +317,12 @@ final class PathWalk {
                         return new Located.Found(next, st, false, -1, null);
                     }
                     PathCalls.close(next);
-                    // The kernel looks at O_CREAT in a sticky directory first, on the symlink itself.
-                    return new Located.Failed(createsIfMissing(r) && !mayOpenCreating(cur, st, r) ? Errno.EACCES : Errno.ELOOP);
+                    // The kernel's order on the symlink itself: O_CREAT in a sticky directory, then
+                    // O_DIRECTORY (a symlink is none), then the refusal to open a symlink.
+                    if (createsIfMissing(r) && !mayOpenCreating(cur, st, r)) {
+                        return new Located.Failed(Errno.EACCES);
+                    }
+                    return new Located.Failed((r.flags() & O_DIRECTORY) != 0 ? Errno.ENOTDIR : Errno.ELOOP);
                 }
                 // Whether the link's mount is nosymfollow, asked while our fd of the link is open;
                 // a magic link is followed by the kernel, which looks at its mount itself.
@@ -338,7 +348,7 @@ final class PathWalk {
                     if (!mayFollowMagic(cur, r)) {
                         return new Located.Failed(Errno.EACCES);
                     }
-                    cur = replace(cur, calls.openat(cur, comp, O_PATH | O_CLOEXEC));
+                    cur = replace(cur, step(r, cur, comp, O_PATH | O_CLOEXEC));
                     Located stop = stopAt(r, cur);
                     if (stop != null) {
                         return stop;
@@ -401,6 +411,18 @@ final class PathWalk {
      * walk's limit of 40, so a path needing more than 40 in all can open where natively it fails
      * with ELOOP. The object opened is still the one that name reaches, and is decided on.
      */
+    /**
+     * Looks up one component for the walk: our fd of {@code name} in {@code dir}, or -errno. Under
+     * RESOLVE_CACHED the kernel's own cached lookup is asked, so that a name not in its caches gives
+     * EAGAIN exactly where the program's open would, and a cached one is reached as natively.
+     */
+    private int step(Request r, int dir, String name, int flags) {
+        if ((r.resolve() & RESOLVE_CACHED) == 0) {
+            return calls.openat(dir, name, flags);
+        }
+        return calls.openat2(dir, name, Integer.toUnsignedLong(flags), 0, RESOLVE_CACHED);
+    }
+
     private int descend(Request r, int cur, Deque<String> todo, boolean fromRoot) {
         if (!kernelWalks || fsType == PathCalls.PROC_SUPER_MAGIC || todo.size() < 2) {
             return cur;
@@ -423,7 +445,8 @@ final class PathWalk {
             return cur;
         }
         boolean links = fromRoot && (r.resolve() & RESOLVE_NO_SYMLINKS) == 0;
-        long how = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | (links ? RESOLVE_IN_ROOT : RESOLVE_NO_SYMLINKS);
+        long how = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | (links ? RESOLVE_IN_ROOT : RESOLVE_NO_SYMLINKS)
+                | (r.resolve() & RESOLVE_CACHED);
         int dir = calls.openat2(cur, prefix.toString(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0, how);
         if (dir < 0) {
             if (dir == -Errno.ENOSYS) {
