@@ -25,6 +25,7 @@ import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
+import dev.seccheck.sentry.syscalls.TaskMemory;
 import dev.seccheck.sink.NameChange;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -139,19 +140,31 @@ final class NameEmulation {
         SyscallEvent ev = new SyscallEvent(call.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(),
                 n.arg5(), false, 0);
         Args a = args(n);
-        String from;
-        String to;
+        // The kernel reads both names first, but a name it could not read (EFAULT, ENAMETOOLONG)
+        // fails the call only where that name is looked up: after the flags are checked, and for
+        // the new name after the old one's walk.
+        String from = null;
+        String to = null;
+        ProgramMemory.Fault fromFault = null;
+        ProgramMemory.Fault toFault = null;
         try {
             from = memory.path(call.tid(), a.oldAddr());
+        } catch (ProgramMemory.Fault f) {
+            fromFault = f;
+        }
+        try {
             to = memory.path(call.tid(), a.newAddr());
         } catch (ProgramMemory.Fault f) {
-            call.failUnreadable(ev, f);
-            return true;
+            toFault = f;
         }
-        Snapshot given = Snapshot.ofString(a.oldAddr(), from);
+        TaskMemory given = fromFault == null ? Snapshot.ofString(a.oldAddr(), from) : Unreadable.of(fromFault);
         boolean bad = a.link() ? (a.flags() & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) != 0 : badRenameFlags(a.flags());
         if (bad) {
             call.refuse(ev, given, Errno.EINVAL); // refused before any lookup, as in the kernel
+            return true;
+        }
+        if (fromFault != null) {
+            call.refuse(ev, given, fromFault.errno);
             return true;
         }
         Optional<Identity> who = Identity.of(tasks, call.tid(), own, false);
@@ -160,8 +173,9 @@ final class NameEmulation {
             return true;
         }
         try (ProgramRoot root = ProgramRoot.of(calls, call.tid()); Identity.Assumed _ = who.get().assume(own)) {
-            Plan plan = a.link() ? linkPlan(call, a, who.get(), root, from, to)
-                    : renamePlan(call, a, who.get(), root, from, to);
+            int unreadTo = toFault == null ? 0 : toFault.errno;
+            Plan plan = a.link() ? linkPlan(call, a, who.get(), root, from, to, unreadTo)
+                    : renamePlan(call, a, who.get(), root, from, to, unreadTo);
             if (plan == null) {
                 return false;
             }
@@ -363,9 +377,10 @@ final class NameEmulation {
     /**
      * Walks a link's names: the old one to its object (its last symlink followed only with
      * AT_SYMLINK_FOLLOW; AT_EMPTY_PATH with an empty name takes the dirfd's file), the new one to
-     * its directory. Null when a walk on the notifier was given up.
+     * its directory. Null when a walk on the notifier was given up. {@code unreadTo}: the errno
+     * of a new name that could not be read (null {@code to}), met where it would be walked.
      */
-    private Plan linkPlan(Call call, Args a, Identity who, ProgramRoot root, String from, String to) {
+    private Plan linkPlan(Call call, Args a, Identity who, ProgramRoot root, String from, String to, int unreadTo) {
         int object;
         if (from.isEmpty() && (a.flags() & AT_EMPTY_PATH) != 0) {
             object = walks.startOf(call, a.olddirfd());
@@ -380,7 +395,8 @@ final class NameEmulation {
         if (object < 0) {
             return Plan.failed(object);
         }
-        int dir = to.isEmpty() ? -Errno.ENOENT : directory(call, who, root, a.newdirfd(), Split.of(to).parent());
+        int dir = unreadTo != 0 ? -unreadTo : to.isEmpty() ? -Errno.ENOENT
+                : directory(call, who, root, a.newdirfd(), Split.of(to).parent());
         if (dir == GIVEN_UP) {
             PathCalls.close(object);
             return null;
@@ -418,11 +434,10 @@ final class NameEmulation {
     /**
      * Walks a rename's names to their directories, as the kernel's rename looks them up. Null when
      * a walk on the notifier was given up, or there a directory would move (its names below are
-     * walked on a pool thread).
+     * walked on a pool thread). {@code unreadTo} as for {@link #linkPlan}.
      */
-    private Plan renamePlan(Call call, Args a, Identity who, ProgramRoot root, String from, String to) {
+    private Plan renamePlan(Call call, Args a, Identity who, ProgramRoot root, String from, String to, int unreadTo) {
         Split source = Split.of(from);
-        Split target = Split.of(to);
         int oldDir = from.isEmpty() ? -Errno.ENOENT : directory(call, who, root, a.olddirfd(), source.parent());
         if (oldDir == GIVEN_UP) {
             return null;
@@ -430,6 +445,10 @@ final class NameEmulation {
         if (oldDir < 0) {
             return Plan.failed(oldDir);
         }
+        if (unreadTo != 0) {
+            return Plan.failed(-unreadTo, oldDir);
+        }
+        Split target = Split.of(to);
         int newDir = to.isEmpty() ? -Errno.ENOENT : directory(call, who, root, a.newdirfd(), target.parent());
         if (newDir == GIVEN_UP) {
             PathCalls.close(oldDir);
