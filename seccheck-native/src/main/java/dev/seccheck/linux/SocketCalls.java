@@ -30,31 +30,59 @@ public final class SocketCalls {
         }
     }
 
-    /** sendto(fd, data, flags, addr): the count sent or -errno. */
-    public static long sendto(int fd, byte[] data, int flags, byte[] addr) {
-        try (Arena arena = Arena.ofConfined()) {
-            return Direct.call(Sysno.SENDTO, fd, copy(arena, data).address(), data.length, flags,
-                    copy(arena, addr).address(), addr.length);
+    /**
+     * sendto(fd, data, flags, addr): the count sent or -errno. A null {@code addr} passes none; an
+     * empty one passes a pointer with a length of 0, as a program may (a connected UDP socket
+     * refuses that with EINVAL, a TCP socket ignores it).
+     */
+    public static long sendto(int fd, SentBytes data, int flags, byte[] addr) {
+        try (Arena arena = Arena.ofConfined(); Placed buf = place(arena, data)) {
+            return Direct.call(Sysno.SENDTO, fd, buf.address(), data.length(), flags,
+                    addr == null ? 0 : copy(arena, addr).address(), addr == null ? 0 : addr.length);
         }
     }
 
     /**
-     * sendmsg(fd) of one buffer {@code data} to {@code addr} (none when empty) with the ancillary
-     * data {@code control} (cmsghdr records as the kernel reads them): the count sent or -errno.
+     * sendmsg(fd) of one buffer {@code data} to {@code addr} (none when null or empty) with the
+     * ancillary data {@code control} (cmsghdr records as the kernel reads them): the count sent or
+     * -errno.
      */
-    public static long sendmsg(int fd, byte[] data, int flags, byte[] addr, byte[] control) {
-        try (Arena arena = Arena.ofConfined()) {
+    public static long sendmsg(int fd, SentBytes data, int flags, byte[] addr, byte[] control) {
+        try (Arena arena = Arena.ofConfined(); Placed buf = place(arena, data)) {
             MemorySegment iov = arena.allocate(Layouts.IOVEC);
-            Layouts.IOV_BASE.set(iov, 0L, 0L, copy(arena, data));
-            Layouts.IOV_LEN.set(iov, 0L, 0L, (long) data.length);
+            Layouts.IOV_BASE.set(iov, 0L, 0L, MemorySegment.ofAddress(buf.address()));
+            Layouts.IOV_LEN.set(iov, 0L, 0L, data.length());
+            boolean named = addr != null && addr.length > 0;
             MemorySegment msg = arena.allocate(Layouts.MSGHDR);
-            Layouts.MSG_NAME.set(msg, 0L, addr.length == 0 ? MemorySegment.NULL : copy(arena, addr));
-            Layouts.MSG_NAMELEN.set(msg, 0L, addr.length);
+            Layouts.MSG_NAME.set(msg, 0L, named ? copy(arena, addr) : MemorySegment.NULL);
+            Layouts.MSG_NAMELEN.set(msg, 0L, named ? addr.length : 0);
             Layouts.MSG_IOV.set(msg, 0L, iov);
             Layouts.MSG_IOVLEN.set(msg, 0L, 1L);
             Layouts.MSG_CONTROL.set(msg, 0L, control.length == 0 ? MemorySegment.NULL : copy(arena, control));
             Layouts.MSG_CONTROLLEN.set(msg, 0L, (long) control.length);
             return Direct.call(Sysno.SENDMSG, fd, msg.address(), flags, 0);
+        }
+    }
+
+    /** Data placed for the kernel: in the arena, or in {@code guard}, before an unreadable page, when it ends early. */
+    private record Placed(long address, GuardedCopy guard) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (guard != null) {
+                guard.close();
+            }
+        }
+    }
+
+    private static Placed place(Arena arena, SentBytes data) {
+        if (!data.endsEarly()) {
+            return new Placed(copy(arena, data.readable()).address(), null);
+        }
+        try {
+            GuardedCopy guard = new GuardedCopy(data.readable());
+            return new Placed(guard.address, guard);
+        } catch (LinuxException e) {
+            throw new IllegalStateException("no memory for a send's guarded copy: " + e.getMessage(), e);
         }
     }
 

@@ -42,17 +42,37 @@ final class AncillaryData {
 
     /** Returns the records of {@code data} in order. */
     static List<Record> records(byte[] data) throws Malformed {
-        ByteBuffer in = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
         List<Record> out = new ArrayList<>();
+        String malformed = walk(data, out);
+        if (malformed != null) {
+            throw new Malformed(malformed);
+        }
+        return out;
+    }
+
+    /**
+     * The well-formed records of {@code data} up to the first malformed one, which the kernel's
+     * walk over the records reaches after it has taken those before it (the descriptors of an
+     * SCM_RIGHTS record included), and then fails with EINVAL.
+     */
+    static List<Record> leadingRecords(byte[] data) {
+        List<Record> out = new ArrayList<>();
+        walk(data, out);
+        return out;
+    }
+
+    /** Adds the well-formed records to {@code out}; returns why the next one is malformed, or null when none is. */
+    private static String walk(byte[] data, List<Record> out) {
+        ByteBuffer in = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
         int at = 0;
         while (at + HEADER <= data.length) {
             long len = in.getLong(at);
             if (len < HEADER || len > data.length - at) {
-                throw new Malformed("a record of " + len + " bytes at " + at + " of " + data.length);
+                return "a record of " + len + " bytes at " + at + " of " + data.length;
             }
             out.add(new Record(at, (int) len, in.getInt(at + 8), in.getInt(at + 12)));
             at += (int) ((len + 7) & ~7L);
         }
-        return out;
+        return null;
     }
 }

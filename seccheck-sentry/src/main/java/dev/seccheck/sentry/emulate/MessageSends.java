@@ -5,6 +5,8 @@ import dev.seccheck.abi.Sysno;
 import dev.seccheck.format.SockAddr;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.ProcessMemory;
+import dev.seccheck.linux.SentBytes;
+import dev.seccheck.linux.SocketCalls;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -27,10 +29,12 @@ final class MessageSends {
 
     private static final int MSGHDR_SIZE = 56;
     private static final int MMSGHDR_SIZE = 64;
-    private static final int IOV_MAX = 1024;
     private static final int SOCKADDR_MAX = 128;
     private static final int SEND_MAX = 1 << 20;
     private static final int UIO_MAXIOV = 1024;
+    private static final int MSG_EOR = 0x80;
+    private static final int MSG_PROBE = 0x10;
+    private static final int SOCK_STREAM = 1;
 
     private final ProgramMemory memory;
     private final NetEmulation net;
@@ -41,8 +45,11 @@ final class MessageSends {
         this.net = net;
     }
 
-    /** One message as seccheck read it: its ancillary data is empty when it has none. */
-    private record Msg(long namePtr, byte[] name, byte[] data, byte[] control) {}
+    /**
+     * One message as seccheck read it: no name when null; its ancillary data is empty when it has
+     * none; {@code flags}, its own msg_flags, of which sendmmsg honours MSG_EOR.
+     */
+    private record Msg(long namePtr, byte[] name, SentBytes data, byte[] control, int flags) {}
 
     /**
      * Serves a sendmsg or sendmmsg on the program's socket {@code sock} (our copy, taken once for
@@ -69,6 +76,12 @@ final class MessageSends {
             call.madeByTheKernel(); // the messages are decided, then sent by the kernel as made
         }
         if (call.enterMade() != 0) {
+            return;
+        }
+        // The descriptor first: a bad one or no socket fails the call before any message is read.
+        long fdError = sock < 0 ? sock : domain < 0 ? domain : 0;
+        if (fdError != 0) {
+            finish(call, 0, fdError, many);
             return;
         }
         for (int i = 0; i < count; i++) {
@@ -98,20 +111,18 @@ final class MessageSends {
                     continue;
                 }
             }
-            if (m.name() != null && NetEmulation.tooShortForItsFamily(m.name())) {
-                finish(call, sent, -Errno.EINVAL, many);
-                return;
-            }
+            // A name that reaches no peer, or that the socket does not use, is sent as given, undecided.
+            boolean decided = m.name() != null && !NetEmulation.reachesNoPeer(m.name()) && !net.ignoresName(sock, domain);
+            int sendFlags = many ? flags | (m.flags() & MSG_EOR) : flags;
             long r;
             // A unix path is walked first, so the points are shown the socket it reaches (NetEmulation#unixPeer).
-            try (NetEmulation.UnixPeer peer = m.name() == null ? null
-                    : net.unixPeer(call, sock, domain, m.name(), Sysno.SENDTO)) {
+            try (NetEmulation.UnixPeer peer = decided ? net.unixPeer(call, sock, domain, m.name(), Sysno.SENDTO) : null) {
                 if (peer != null) {
                     seen = peer.shown(m.namePtr());
                     ev = new SyscallEvent(call.tid(), Sysno.CONNECT, fd, m.namePtr(), seen.bytes().length, 0, 0, 0,
                             false, 0);
                 }
-                if (m.name() != null) {
+                if (decided) {
                     call.reachedPeer(peer == null ? net.reachedPeer(sock, m.name()) : null);
                     int verdict = call.check(ev, seen);
                     if (verdict != 0) {
@@ -120,16 +131,15 @@ final class MessageSends {
                         return;
                     }
                 }
-                if (netlink && net.netlinkRefusal(call, protocol, m.data()) != null) {
-                    if (m.name() != null) {
+                if (netlink && net.netlinkRefusal(call, protocol, m.data().readable()) != null) {
+                    if (decided) {
                         call.checked(ev, seen, -Errno.EPERM);
                     }
                     finish(call, sent, -Errno.EPERM, many);
                     return;
                 }
                 try (PassedFds passed = PassedFds.take(m.control(), programFd -> net.socketOf(call, programFd))) {
-                    r = net.sendTo(call, sock, m.data(), flags, m.name() == null ? new byte[0] : m.name(), peer,
-                            passed.control());
+                    r = net.sendTo(call, sock, m.data(), sendFlags, m.name(), peer, passed.control());
                 } catch (PassedFds.Refused e) {
                     if (e.attempt != null) {
                         net.refused(call, e.attempt, e.errno);
@@ -137,7 +147,7 @@ final class MessageSends {
                     r = -e.errno;
                 }
             }
-            if (m.name() != null) {
+            if (decided) {
                 call.checked(ev, seen, r); // connect's exit, with what this message's send returned
                 call.reachedPeer(null);
                 call.furtherMessage(); // the next message's points report the same call
@@ -156,6 +166,9 @@ final class MessageSends {
                 }
             }
             sent = many ? sent + 1 : r;
+            if (many && (r < m.data().length() || probed(sendFlags, sock, domain) && m.data().length() > 0)) {
+                break; // as the kernel's sendmmsg: a message whose data is not all taken ends it
+            }
         }
         if (asMade) {
             call.allowAsMade();
@@ -164,46 +177,93 @@ final class MessageSends {
         call.complete(SyscallEvent.held(n), Snapshot.NOTHING, sent);
     }
 
+    /**
+     * Whether a send with {@code flags} on {@code sock} takes none of its data while it returns its
+     * length: MSG_PROBE on an IPv4 or IPv6 datagram or raw socket only probes the path.
+     */
+    private static boolean probed(int flags, int sock, long domain) {
+        return (flags & MSG_PROBE) != 0 && (domain == SockAddr.AF_INET || domain == SockAddr.AF_INET6)
+                && SocketCalls.socketOption(sock, SocketCalls.SO_TYPE) != SOCK_STREAM;
+    }
+
     /** sendmmsg returns the messages sent before a failure, if any; otherwise the failure. */
     private static void finish(Call call, long sent, long failure, boolean many) {
         call.complete(SyscallEvent.held(call.notification()), Snapshot.NOTHING, many && sent > 0 ? sent : failure);
     }
 
+    /**
+     * Reads one message header and what it points to in the kernel's order (its __copy_msghdr,
+     * import_iovec, then the ancillary data), failing as it would: the name's length (EINVAL when
+     * negative; a longer one than {@code sockaddr_storage} is cut to it, a NULL name or a length of
+     * 0 is none) and bytes, the count of pieces (EMSGSIZE past UIO_MAXIOV), every piece's length
+     * (EINVAL when negative) and then range (EFAULT), the ancillary data's length (ENOBUFS) and
+     * bytes. The data itself is copied only by the send ({@link SentBytes}).
+     */
     private Msg read(int tid, long hdr) throws ProgramMemory.Fault {
         ByteBuffer h = ByteBuffer.wrap(memory.bytes(tid, hdr, MSGHDR_SIZE)).order(ByteOrder.LITTLE_ENDIAN);
         long namePtr = h.getLong(0);
-        int nameLen = h.getInt(8);
+        int nameLen = namePtr == 0 ? 0 : h.getInt(8);
         long iov = h.getLong(16);
         long iovLen = h.getLong(24);
+        long controlPtr = h.getLong(32);
         long controlLen = h.getLong(40);
-        if (iovLen < 0 || iovLen > IOV_MAX) {
+        if (nameLen < 0) {
+            throw new ProgramMemory.Fault(Errno.EINVAL);
+        }
+        byte[] name = nameLen == 0 ? null : memory.bytes(tid, namePtr, Math.min(nameLen, SOCKADDR_MAX));
+        if (Long.compareUnsigned(iovLen, UIO_MAXIOV) > 0) {
             throw new ProgramMemory.Fault(Errno.EMSGSIZE);
         }
-        byte[] name = null;
-        if (namePtr != 0 && nameLen != 0) {
-            if (nameLen < 0 || nameLen > SOCKADDR_MAX) {
-                throw new ProgramMemory.Fault(Errno.EINVAL);
-            }
-            name = memory.bytes(tid, namePtr, nameLen);
-        }
-        ByteArrayOutputStream data = new ByteArrayOutputStream();
-        if (iovLen > 0) {
-            ByteBuffer v = ByteBuffer.wrap(memory.bytes(tid, iov, (int) iovLen * 16)).order(ByteOrder.LITTLE_ENDIAN);
-            for (int i = 0; i < iovLen && data.size() < SEND_MAX; i++) {
-                long p = v.getLong(i * 16);
-                long len = Math.min(v.getLong(i * 16 + 8), SEND_MAX - data.size());
-                if (len > 0) {
-                    data.writeBytes(memory.bytes(tid, p, (int) len));
-                }
-            }
-        }
+        SentBytes data = gather(tid, iov, (int) iovLen);
         byte[] control = NetEmulation.NO_CONTROL;
-        if (controlLen > 0) {
-            if (controlLen > PassedFds.MAX_CONTROL) {
+        if (controlLen != 0) {
+            if (Long.compareUnsigned(controlLen, Integer.MAX_VALUE) > 0 || controlLen > PassedFds.MAX_CONTROL) {
                 throw new ProgramMemory.Fault(Errno.ENOBUFS);
             }
-            control = memory.bytes(tid, h.getLong(32), (int) controlLen);
+            control = memory.bytes(tid, controlPtr, (int) controlLen);
         }
-        return new Msg(namePtr, name, data.toByteArray(), control);
+        return new Msg(namePtr, name, data, control, h.getInt(48));
+    }
+
+    /**
+     * The data of {@code count} pieces (struct iovec) at {@code iov}, as one run of bytes: every
+     * piece's length and range is checked first, as the kernel's import_iovec does, and the bytes
+     * are then read up to {@link #SEND_MAX}, as far as the program's memory goes.
+     */
+    private SentBytes gather(int tid, long iov, int count) throws ProgramMemory.Fault {
+        if (count == 0) {
+            return SentBytes.of(new byte[0]);
+        }
+        // Entry by entry, as the kernel copies them: a negative length before an unreadable entry is EINVAL.
+        byte[] entries = memory.sent(tid, iov, count * 16L, count * 16).readable();
+        ByteBuffer v = ByteBuffer.wrap(entries).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < count; i++) {
+            if ((i + 1) * 16 > entries.length) {
+                throw new ProgramMemory.Fault(Errno.EFAULT);
+            }
+            if (v.getLong(i * 16 + 8) < 0) {
+                throw new ProgramMemory.Fault(Errno.EINVAL);
+            }
+        }
+        long total = 0;
+        long[] lens = new long[count];
+        for (int i = 0; i < count; i++) {
+            long len = v.getLong(i * 16 + 8);
+            if (!ProgramMemory.inUserRange(v.getLong(i * 16), len)) {
+                throw new ProgramMemory.Fault(Errno.EFAULT);
+            }
+            lens[i] = Math.min(len, ProgramMemory.MAX_RW_COUNT - total);
+            total += lens[i];
+        }
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        for (int i = 0; i < count && data.size() < SEND_MAX; i++) {
+            int want = (int) Math.min(lens[i], SEND_MAX - data.size());
+            SentBytes piece = memory.sent(tid, v.getLong(i * 16), want, want);
+            data.writeBytes(piece.readable());
+            if (piece.endsEarly()) {
+                return new SentBytes(data.toByteArray(), total);
+            }
+        }
+        return SentBytes.of(data.toByteArray());
     }
 }

@@ -11,10 +11,14 @@ import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.RefusingServers;
 import dev.seccheck.linux.SeccompNotification;
+import dev.seccheck.linux.SentBytes;
 import dev.seccheck.linux.SocketCalls;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sink.NameChange;
 import dev.seccheck.sink.ReachedPeer;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -52,6 +56,8 @@ final class NetEmulation {
     private static final int SOCKADDR_IN_LEN = 16;
     private static final int SOCKADDR_IN6_RFC2133_LEN = 24;
     private static final int SUN_PATH_MAX = 108;
+    private static final int SOCK_STREAM = 1;
+    private static final int SOCK_SEQPACKET = 5;
     /** Data copied for one emulated sendto; a longer send returns this count, a legal short send. */
     private static final int SEND_MAX = 1 << 20;
 
@@ -257,8 +263,18 @@ final class NetEmulation {
         long addrLen = send ? n.arg5() : n.arg2();
         int reported = n.nr() == Sysno.BIND ? Sysno.BIND : Sysno.CONNECT;
         SyscallEvent ev = new SyscallEvent(call.tid(), reported, fd, addrPtr, addrLen, 0, 0, 0, false, 0);
+        // The kernel's order: a send's buffer range (before the descriptor is even looked up), the
+        // descriptor, the address's length and bytes; the protocol's own checks come last, and a
+        // send's data is copied only then (SentBytes).
+        // (connect looks at the address before it asks whether the file is a socket at all).
+        long dataLen = send ? Math.min(n.arg2() < 0 ? Long.MAX_VALUE : n.arg2(), ProgramMemory.MAX_RW_COUNT) : 0;
+        // An O_PATH fd is none to a socket call (EBADF): our copy of it answers getsockopt so too.
+        int noFd = sock < 0 ? -sock : domain == -Errno.EBADF ? Errno.EBADF : 0;
+        int notSocket = noFd == 0 && domain < 0 ? (int) -domain : 0;
+        int early = send && !ProgramMemory.inUserRange(n.arg1(), dataLen) ? Errno.EFAULT
+                : noFd != 0 ? noFd : n.nr() == Sysno.CONNECT ? 0 : notSocket;
         if (addrLen < 0 || addrLen > SOCKADDR_MAX || (int) addrLen != addrLen) {
-            call.fail(ev, Snapshot.NOTHING, Errno.EINVAL);
+            call.fail(ev, Snapshot.NOTHING, early != 0 ? early : Errno.EINVAL);
             return true;
         }
         byte[] addr;
@@ -267,25 +283,22 @@ final class NetEmulation {
         } catch (ProgramMemory.Fault f) {
             // The points still see the call, with its address missing: a policy decides on that absence.
             Unreadable unread = Unreadable.of(f);
-            call.refuse(ev, unread, f.errno);
-            return true;
-        }
-        byte[] data = null;
-        try {
-            if (send) {
-                long len = Math.min(n.arg2(), SEND_MAX);
-                data = len <= 0 ? new byte[0] : memory.bytes(call.tid(), n.arg1(), (int) len);
-            }
-        } catch (ProgramMemory.Fault f) {
-            call.fail(ev, Snapshot.NOTHING, f.errno);
+            call.refuse(ev, unread, early != 0 ? early : f.errno);
             return true;
         }
         Snapshot seen = new Snapshot(addrPtr, addr);
+        if (early != 0 || notSocket != 0) {
+            call.refuse(ev, seen, early != 0 ? early : notSocket);
+            return true;
+        }
+        SentBytes data = send ? memory.sent(call.tid(), n.arg1(), n.arg2(), SEND_MAX) : null;
         if (domain == SockAddr.AF_NETLINK) {
             if (letRunAsMade(call)) {
                 decideAsMade(call, ev, seen, addr);
+            } else if (data != null && data.endsEarly()) {
+                call.fail(ev, seen, Errno.EFAULT); // a request is read whole before it is decided
             } else {
-                makeNetlink(call, ev, seen, sock, addr, data);
+                makeNetlink(call, ev, seen, sock, addr, data == null ? null : data.readable());
             }
             return true;
         }
@@ -296,10 +309,13 @@ final class NetEmulation {
             call.enterThenAllowAsMade(ev, seen);
             return true;
         }
-        if (tooShortForItsFamily(addr)) {
-            // The protocol would refuse it with EINVAL before reaching any peer; deciding a rule on
-            // the part of an address that is there would answer differently from the kernel.
-            call.fail(ev, seen, Errno.EINVAL);
+        if (reachesNoPeer(addr) || send && ignoresName(sock, domain)) {
+            // Made as given, undecided: the protocol refuses such an address (EINVAL) wherever it
+            // uses it, and a socket that ignores it (a connected stream's send) sends to the peer
+            // its connect chose. Deciding a rule on the part that is there would answer otherwise.
+            SentBytes payload = data;
+            call.complete(ev, seen, asProgram(call, n.nr(), () -> perform(sock, addr, n.nr(), payload, (int) n.arg3(),
+                    NO_CONTROL)));
             return true;
         }
         try (UnixPeer peer = unixPeer(call, sock, domain, addr, n.nr())) {
@@ -329,7 +345,7 @@ final class NetEmulation {
                 call.fail(ev, seen, -sock);
                 return true;
             }
-            byte[] payload = data;
+            SentBytes payload = data;
             long r = peer != null ? viaPeer(call, sock, peer, n.nr(), data, (int) n.arg3(), NO_CONTROL)
                     : asProgram(call, n.nr(), () -> perform(sock, addr, n.nr(), payload, (int) n.arg3(), NO_CONTROL));
             if (n.nr() == Sysno.CONNECT && r == 0 && isUnix(addr)) {
@@ -431,7 +447,7 @@ final class NetEmulation {
             call.fail(ev, seen, Errno.EPERM);
             return;
         }
-        byte[] payload = data == null ? new byte[0] : data;
+        SentBytes payload = SentBytes.of(data == null ? new byte[0] : data);
         int flags = (int) call.notification().arg3();
         call.complete(ev, seen, asProgram(call, nr, () -> perform(sock, addr, nr, payload, flags, NO_CONTROL)));
     }
@@ -463,7 +479,7 @@ final class NetEmulation {
      * points allowed it; to {@code peer} instead when the address is a unix path
      * ({@link #unixPeer}): the count or -errno.
      */
-    long sendTo(Call call, int sock, byte[] data, int flags, byte[] addr, UnixPeer peer, byte[] control) {
+    long sendTo(Call call, int sock, SentBytes data, int flags, byte[] addr, UnixPeer peer, byte[] control) {
         if (sock < 0) {
             return sock;
         }
@@ -471,6 +487,28 @@ final class NetEmulation {
                 : asProgram(call, Sysno.SENDTO, () -> perform(sock, addr, Sysno.SENDTO, data, flags, control));
     }
 
+
+    /**
+     * Whether a send on our copy {@code sock} of the program's socket, of family {@code domain},
+     * never uses the address it names: a unix stream socket refuses any (EISCONN, EOPNOTSUPP), a
+     * unix seqpacket socket sends to its peer whatever it names; neither looks the path up.
+     */
+    boolean ignoresName(int sock, long domain) {
+        if (domain != AF_UNIX) {
+            return false;
+        }
+        long type = SocketCalls.socketOption(sock, SocketCalls.SO_TYPE);
+        return type == SOCK_STREAM || type == SOCK_SEQPACKET;
+    }
+
+    /**
+     * An address no call reaches a peer with: one too short for its family
+     * ({@link #tooShortForItsFamily}), or a unix one longer than {@code sockaddr_un}, which every
+     * unix socket refuses with EINVAL.
+     */
+    static boolean reachesNoPeer(byte[] addr) {
+        return tooShortForItsFamily(addr) || addr.length > 2 + SUN_PATH_MAX && isUnix(addr);
+    }
 
     /**
      * An IPv4 address shorter than {@code sockaddr_in} or an IPv6 one shorter than RFC 2133's
@@ -506,7 +544,7 @@ final class NetEmulation {
         return nr == Sysno.SENDTO ? who.assumeToSend(own) : who.assume(own);
     }
 
-    private static long perform(int sock, byte[] addr, int nr, byte[] data, int flags, byte[] control) {
+    private static long perform(int sock, byte[] addr, int nr, SentBytes data, int flags, byte[] control) {
         return switch (nr) {
             case Sysno.CONNECT -> SocketCalls.connect(sock, addr);
             case Sysno.BIND -> SocketCalls.bind(sock, addr);
@@ -633,9 +671,9 @@ final class NetEmulation {
      * ({@code /proc/thread-self/fd/N}, or {@code .../N/name} for a bind), with the program's identity
      * and Landlock domain: the count or -errno; the walk's errno when it failed.
      */
-    private long viaPeer(Call call, int sock, UnixPeer peer, int nr, byte[] data, int flags, byte[] control) {
+    private long viaPeer(Call call, int sock, UnixPeer peer, int nr, SentBytes data, int flags, byte[] control) {
         if (peer.errno() != 0) {
-            return -peer.errno();
+            return nr == Sysno.SENDTO ? lookupFailure(call, sock, data, flags, control, peer.errno()) : -peer.errno();
         }
         if (nr == Sysno.BIND) {
             int refused = boundName(call, peer);
@@ -660,6 +698,31 @@ final class NetEmulation {
             return landlock.perform(call.tid(), () -> assume(peer.who(), nr),
                     () -> perform(sock, ours, nr, data, flags, control));
         }
+    }
+
+    /**
+     * A datagram's send to a unix path the walk found nothing at ({@code errno}, not 0). The
+     * kernel looks the path up only after its other checks (the data's size and bytes, the
+     * ancillary data), so the send is made to an abstract name no socket has: when one of those
+     * fails first its answer is the kernel's, and when the send reaches the lookup (ECONNREFUSED,
+     * nothing sent) it is the walk's.
+     */
+    private long lookupFailure(Call call, int sock, SentBytes data, int flags, byte[] control, int errno) {
+        long r = asProgram(call, Sysno.SENDTO, () -> perform(sock, NO_SUCH_PEER, Sysno.SENDTO, data, flags, control));
+        return r == -Errno.ECONNREFUSED ? -errno : r;
+    }
+
+    /** An abstract unix name of 32 random hex digits: no socket of the run can have guessed it. */
+    private static final byte[] NO_SUCH_PEER = noSuchPeer();
+
+    private static byte[] noSuchPeer() {
+        byte[] random = new byte[16];
+        new SecureRandom().nextBytes(random);
+        byte[] name = ("\0seccheck-no-peer-" + HexFormat.of().formatHex(random)).getBytes(StandardCharsets.US_ASCII);
+        byte[] addr = new byte[2 + name.length];
+        addr[0] = (byte) AF_UNIX;
+        System.arraycopy(name, 0, addr, 2, name.length);
+        return addr;
     }
 
     /**

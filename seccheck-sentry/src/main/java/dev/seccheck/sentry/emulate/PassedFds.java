@@ -58,19 +58,15 @@ final class PassedFds implements AutoCloseable {
     /**
      * Takes the descriptors the ancillary data {@code program} (cmsghdr records, as the program
      * wrote them) passes, with {@code take} (the program's fd to ours, or -errno), and returns them
-     * with the data rewritten for seccheck's send.
+     * with the data rewritten for seccheck's send. Everything else the kernel checks of the data
+     * (a malformed record, a descriptor the program does not have, a record the socket does not
+     * take) is left to it, which answers in its own order: after the checks its protocol makes
+     * first, as for the program's own send.
      *
-     * @throws Refused EINVAL for records the kernel would refuse as malformed, EPERM for
-     *     credentials and source routes, EBADF (or take's errno) for a descriptor the program does
-     *     not have
+     * @throws Refused EPERM for credentials and source routes; ESRCH when the task is gone
      */
     static PassedFds take(byte[] program, IntUnaryOperator take) throws Refused {
-        List<AncillaryData.Record> records;
-        try {
-            records = AncillaryData.records(program);
-        } catch (AncillaryData.Malformed e) {
-            throw new Refused(Errno.EINVAL);
-        }
+        List<AncillaryData.Record> records = AncillaryData.leadingRecords(program);
         for (AncillaryData.Record r : records) {
             if (r.level() == SOL_SOCKET && r.type() == SCM_CREDENTIALS) {
                 throw new Refused(Errno.EPERM);
@@ -91,11 +87,14 @@ final class PassedFds implements AutoCloseable {
                 }
                 for (int p = r.valueAt(); p + 4 <= r.at() + r.length(); p += 4) {
                     int fd = take.applyAsInt(in.getInt(p));
-                    if (fd < 0) {
-                        throw new Refused(fd == -Errno.ESRCH ? Errno.ESRCH : Errno.EBADF);
+                    if (fd == -Errno.ESRCH) {
+                        throw new Refused(Errno.ESRCH);
                     }
-                    ours.add(fd);
-                    out.putInt(p, fd);
+                    if (fd >= 0) {
+                        ours.add(fd);
+                    }
+                    out.putInt(p, fd < 0 ? -1 : fd); // none in seccheck's table either: the kernel's EBADF
+
                 }
             }
             done = true;

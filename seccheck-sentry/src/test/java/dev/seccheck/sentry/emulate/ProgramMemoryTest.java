@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A path is read as the kernel's getname() would, through one reused array: across page ends, up
  * to PATH_MAX with its NUL, EFAULT for unreadable memory, and a short path read after a long one
- * carries nothing of it.
+ * carries nothing of it. A send's data is read as far as it goes, keeping the program's length; a
+ * range is the program's as the kernel's access_ok says.
  */
 class ProgramMemoryTest {
     private static final int SELF = (int) ProcessHandle.current().pid();
@@ -44,6 +45,34 @@ class ProgramMemoryTest {
         }
         assertThatThrownBy(() -> m.path(SELF, 0))
                 .isInstanceOfSatisfying(ProgramMemory.Fault.class, f -> assertThat(f.errno).isEqualTo(Errno.EFAULT));
+    }
+
+    @Test
+    void aSendsDataEndsWhereTheProgramsMemoryDoesKeepingItsLength() {
+        ProgramMemory m = new ProgramMemory();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment data = cString(arena, "payload", 0);
+            var whole = m.sent(SELF, data.address(), 7, 1 << 20);
+            assertThat(whole.endsEarly()).isFalse();
+            assertThat(new String(whole.readable())).isEqualTo("payload");
+            var cut = m.sent(SELF, data.address(), 3, 1 << 20);
+            assertThat(new String(cut.readable())).isEqualTo("pay");
+        }
+        // Nothing readable: no byte, and the length the program gave, for the kernel to fault on.
+        var none = m.sent(SELF, 8, 100, 1 << 20);
+        assertThat(none.readable()).isEmpty();
+        assertThat(none.length()).isEqualTo(100);
+        assertThat(m.sent(SELF, 8, -1, 1 << 20).length()).isEqualTo(ProgramMemory.MAX_RW_COUNT);
+    }
+
+    @Test
+    void onlyRangesBelowTheTopOfUserMemoryAreTheProgramsAsAccessOkSays() {
+        assertThat(ProgramMemory.inUserRange(0, 1)).isTrue();
+        assertThat(ProgramMemory.inUserRange(0x7fff_0000_0000L, 4096)).isTrue();
+        assertThat(ProgramMemory.inUserRange(-1L, 0)).isFalse();
+        assertThat(ProgramMemory.inUserRange(0xffff_8000_0000_1000L, 1)).isFalse();
+        assertThat(ProgramMemory.inUserRange(0x7fff_ffff_e000L, 1L << 40)).isFalse();
+        assertThat(ProgramMemory.inUserRange(4096, Long.MAX_VALUE)).isFalse(); // wraps
     }
 
     private static String catchPath(ProgramMemory m, long addr) {
