@@ -231,11 +231,14 @@ final class AttributeCalls {
     private int alter(Call call, Args a, Identity who, int object, PathCalls.Stat walked, int parent, String last,
             Xattr xattr, FileTimes times) {
         Optional<String> name = names.of(object, call.tid());
-        if (name.isEmpty()) {
+        boolean unnamed = name.isEmpty() && RealPath.onNoFilesystem(calls, object);
+        if (name.isEmpty() && !unnamed) {
             return -Errno.EACCES; // a mount seccheck cannot name: no rule could be checked on it
         }
         PathCalls.Stat st = walked != null ? walked : calls.fstat(object);
-        if (call.refuses(NameChange.altered(a.syscall(), call.tgid(), call.tid(), call.comm(), name.get(),
+        // A socket's, a pipe's or an anonymous inode's attributes (AT_EMPTY_PATH on its fd) are
+        // of no file a rule can name: changed as natively.
+        if (!unnamed && call.refuses(NameChange.altered(a.syscall(), call.tgid(), call.tid(), call.comm(), name.get(),
                 NameWalks.reached(st)))) {
             return -Errno.EPERM;
         }

@@ -54,6 +54,16 @@ final class RealPath {
     }
 
     /** Returns the path of our fd {@code fd}, opened for task {@code tid}, or empty when it has none we can name. */
+    /**
+     * Whether our fd {@code fd} is of an object on no filesystem a path reaches: a socket, a pipe,
+     * an anonymous inode (an eventfd, a memfd's is named), whose fd link reads {@code socket:[N]},
+     * {@code pipe:[N]} or {@code anon_inode:...}.
+     */
+    static boolean onNoFilesystem(PathCalls calls, int fd) {
+        String kernel = calls.readlinkat(AT_FDCWD, "/proc/thread-self/fd/" + fd);
+        return kernel != null && (kernel.matches("(socket|pipe):\\[\\d+]") || kernel.startsWith("anon_inode:"));
+    }
+
     Optional<String> of(int fd, int tid) {
         try {
             String kernel = calls.readlinkat(AT_FDCWD, "/proc/thread-self/fd/" + fd);
