@@ -915,6 +915,25 @@ int main(void) {
         snprintf(what, sizeof what, "openat2(\"%s\", 0%llo, 0%llo)", flags2[i].path, flags2[i].flags, flags2[i].mode);
         show(what, syscall(SYS_openat2, AT_FDCWD, flags2[i].path, &h, sizeof h));
     }
+    /* O_CREAT with a mode on a file that is there: opened, the mode unused (seccheck's reopening
+       passed the mode on without O_CREAT, which openat2 refuses: EINVAL). */
+    struct open_how there = {.flags = O_CREAT | O_RDWR, .mode = 0640};
+    show("openat2(\"file\", O_CREAT|O_RDWR, 0640)", syscall(SYS_openat2, AT_FDCWD, "file", &there, sizeof there));
+    there.mode = 06755;
+    show("openat2(\"/dev/null\", O_CREAT|O_RDWR, 06755)", syscall(SYS_openat2, AT_FDCWD, "/dev/null", &there, sizeof there));
+    /* /proc/self not followed is the symlink it is; RESOLVE_NO_SYMLINKS refuses it on the way. */
+    show("open(\"/proc/self\", O_NOFOLLOW)", open("/proc/self", O_NOFOLLOW));
+    show("open(\"/proc/self\", O_NOFOLLOW|O_DIRECTORY)", open("/proc/self", O_NOFOLLOW | O_DIRECTORY));
+    show("open(\"/proc/thread-self\", O_PATH|O_NOFOLLOW)", open("/proc/thread-self", O_PATH | O_NOFOLLOW));
+    struct open_how nosym = {.flags = O_RDONLY, .resolve = RESOLVE_NO_SYMLINKS};
+    show("openat2(\"/proc/self/status\", RESOLVE_NO_SYMLINKS)",
+         syscall(SYS_openat2, AT_FDCWD, "/proc/self/status", &nosym, sizeof nosym));
+    /* The kernel's order: the flags, then an absolute path under RESOLVE_BENEATH, then the dirfd. */
+    struct open_how beneath = {.flags = O_RDONLY, .resolve = RESOLVE_BENEATH};
+    show("openat2(9999, \"/file\", RESOLVE_BENEATH)", syscall(SYS_openat2, 9999, "/file", &beneath, sizeof beneath));
+    struct open_how unknown = {.flags = O_RDONLY | (1u << 24)};
+    show("openat2(9999, \"file\", unknown flag)", syscall(SYS_openat2, 9999, "file", &unknown, sizeof unknown));
+    show("openat(<file>, \"x/\", O_CREAT)", openat(filefd, "x/", O_CREAT | O_RDWR, 0600));
     show("openat(\"dir\", O_PATH|O_CREAT|O_DIRECTORY)", openat(AT_FDCWD, "dir", O_PATH | O_CREAT | O_DIRECTORY, 0644));
     show("openat(\"dir\", O_PATH|O_TMPFILE|O_RDWR)", openat(AT_FDCWD, "dir", O_PATH | O_TMPFILE | O_RDWR, 0600));
 
@@ -978,6 +997,28 @@ int main(void) {
     result("udp connect", connect(s, (struct sockaddr *)&ua, sizeof ua));
     result("udp send", send(s, "abc", 3, 0));
     result("udp recv", recv(u, buf, sizeof buf, MSG_DONTWAIT));
+    /* A connected socket's messages without an address, as glibc's resolver sends its two queries
+       (seccheck passed an empty address, which UDP refuses: EINVAL); a name longer than
+       sockaddr_storage is cut to it; a message MSG_PROBE leaves unsent ends a sendmmsg. */
+    struct iovec q[2] = {{"q1", 2}, {"q2", 2}};
+    struct mmsghdr queries[2] = {{.msg_hdr = {.msg_iov = &q[0], .msg_iovlen = 1}},
+                                 {.msg_hdr = {.msg_iov = &q[1], .msg_iovlen = 1}}};
+    result("udp sendmmsg connected, no address", sendmmsg(s, queries, 2, 0));
+    result("udp recv", recv(u, buf, sizeof buf, MSG_DONTWAIT));
+    result("udp recv", recv(u, buf, sizeof buf, MSG_DONTWAIT));
+    struct msghdr plain = {.msg_iov = q, .msg_iovlen = 2};
+    result("udp sendmsg connected, no address", sendmsg(s, &plain, 0));
+    result("udp recv", recv(u, buf, sizeof buf, MSG_DONTWAIT));
+    result("udp sendmmsg MSG_PROBE", sendmmsg(s, queries, 2, 0x10));
+    struct sockaddr_storage wide[2];
+    memset(wide, 0, sizeof wide);
+    memcpy(wide, &ua, sizeof ua);
+    struct msghdr widename = {.msg_name = wide, .msg_namelen = sizeof wide, .msg_iov = q, .msg_iovlen = 1};
+    result("udp sendmsg name of 256 bytes", sendmsg(s, &widename, 0));
+    result("udp recv", recv(u, buf, sizeof buf, MSG_DONTWAIT));
+    result("sendmmsg bad fd, no message", sendmmsg(999, queries, 0, 0));
+    result("sendto bad fd, bad buffer", sendto(999, (void *)-1L, 1, 0, (struct sockaddr *)&ua, sizeof ua));
+    result("connect not a socket, bad length", connect(filefd, (struct sockaddr *)&ua, -5));
     int us = socket(AF_UNIX, SOCK_STREAM, 0);
     struct sockaddr_un sun = {.sun_family = AF_UNIX};
     strcpy(sun.sun_path, "dir/sock");
