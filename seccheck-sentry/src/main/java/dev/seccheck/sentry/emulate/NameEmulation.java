@@ -618,6 +618,16 @@ final class NameEmulation {
             PathCalls.close(fd);
             return -Errno.ENOTDIR;
         }
+        if (fd >= 0) {
+            // The kernel's walk of the whole name asks to search the directory before its last
+            // component (EACCES), before it looks at the other name's dirfd.
+            int searched = calls.openat(fd, ".", O_PATH | O_CLOEXEC);
+            if (searched < 0) {
+                PathCalls.close(fd);
+                return searched;
+            }
+            PathCalls.close(searched);
+        }
         return fd;
     }
 

@@ -588,8 +588,13 @@ final class OpenEmulation {
         if ((flags & O_TMPFILE) == O_TMPFILE) {
             return open(a, f.fd(), ".", flags);
         }
-        if ((flags & O_NOFOLLOW) != 0 && f.directory()) {
-            return open(a, f.fd(), ".", flags & ~O_CREAT); // "." of the very directory keeps the flag
+        if (f.directory() && (flags & O_PATH) == 0 && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) != 0)) {
+            return -Errno.EISDIR; // as the kernel's may_open: writing a directory, before its permission is asked
+        }
+        if ((flags & O_NOFOLLOW) != 0 && f.directory() && f.parent() < 0) {
+            // "." of the very directory keeps the flag; opened by its name (below) when the walk
+            // knows its parent, since "." needs the permission to search it, which its own open does not.
+            return open(a, f.fd(), ".", flags & ~O_CREAT);
         }
         if ((flags & O_NOFOLLOW) != 0 && f.parent() >= 0) {
             // The program's O_NOFOLLOW stays in the file's flags only if it is opened by its name;

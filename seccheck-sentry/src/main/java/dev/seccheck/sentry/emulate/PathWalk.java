@@ -206,10 +206,13 @@ final class PathWalk {
                 String comp = todo.pollFirst();
                 boolean last = todo.isEmpty();
                 if (comp.equals(".")) {
-                    PathCalls.Stat here = calls.fstat(cur);
-                    if (here == null || !here.isDirectory()) {
-                        return new Located.Failed(Errno.ENOTDIR);
+                    // Looked up as the kernel does: ENOTDIR for no directory, EACCES for one the
+                    // program may not search.
+                    int here = step(r, cur, ".", WALK);
+                    if (here < 0) {
+                        return new Located.Failed(-here);
                     }
+                    PathCalls.close(here);
                     continue;
                 }
                 if (comp.equals("..")) {
