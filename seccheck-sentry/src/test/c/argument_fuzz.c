@@ -7,13 +7,17 @@
  * differ from run to run) and what came back (an fd described, a count, or the errno's name).
  *
  * Usage: argument_fuzz SEED COUNT [KINDS], in an empty scratch directory; KINDS names the calls
- * made, a comma-separated list of opens, names and net (all three by default). Its output must be the same
+ * made, a comma-separated list of opens, names and net (all three by default). With
+ * ARGUMENT_FUZZ_LISTABLE=1 in the environment, a rename that would move a directory tree the
+ * user cannot list whole is not made (its line says so): for a run as a user without privilege
+ * under a policy that holds renames, which refuses those on purpose (EPERM). Its output must be the same
  * natively and under seccheck (EmulationFuzzTest). Every name it can reach stays inside the scratch
  * directory (symlink targets included), its traffic stays on loopback and on sockets of its own,
  * and it never makes a FIFO, a device other than the null device, or a netlink or raw socket: it
  * runs as root in CI. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -335,18 +339,62 @@ static void fuzz_open(void) {
 /* ---------------------------------------------------------------------------------------------- */
 /* Calls on names and attributes */
 
+/* Whether every directory of the tree at FD (a directory) can be read; FD is closed. */
+static int listable_tree(int fd) {
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return 0;
+    }
+    int ok = 1;
+    for (struct dirent *e; ok && (e = readdir(d));) {
+        if (e->d_type != DT_DIR || !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        int sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        ok = sub >= 0 && listable_tree(sub);
+    }
+    closedir(d);
+    return ok;
+}
+
+/* Whether the name PATH from DIRFD is a directory (not followed) whose tree cannot be read whole. */
+static int unlistable(int dirfd, const char *path) {
+    struct stat st;
+    if (fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode)) return 0;
+    int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    return fd < 0 || !listable_tree(fd);
+}
+
+static int keep_listable;
+
+/* In the listable mode, whether a rename is left out: it would move a tree that cannot be listed. */
+static int skipped(int d1, const char *a, int d2, const char *b, int exchange) {
+    if (!keep_listable || (uintptr_t)a < 4096 || (uintptr_t)a >= 0x7ffffffff000ul) return 0;
+    if (!unlistable(d1, a) && !(exchange && (uintptr_t)b >= 4096 && (uintptr_t)b < 0x7ffffffff000ul && unlistable(d2, b))) {
+        return 0;
+    }
+    printf("%s = not made: it would move a tree that cannot be listed\n", what);
+    return 1;
+}
+
+
 static void fuzz_names(void) {
     long r;
     const char *a, *b;
     int d1, d2, flags;
     switch (below(16)) {
-        case 0: say("rename("); a = name_path(); say(", "); b = name_path(); say(")"); r = syscall(SYS_rename, a, b); break;
+        case 0:
+            say("rename(");
+            a = name_path(); say(", "); b = name_path(); say(")");
+            if (skipped(AT_FDCWD, a, AT_FDCWD, b, 0)) return;
+            r = syscall(SYS_rename, a, b);
+            break;
         case 1:
             say("renameat2(");
             d1 = dirfd_arg(); say(", "); a = name_path(); say(", ");
             d2 = dirfd_arg(); say(", "); b = name_path();
             flags = (int)below(8) | (one_in(10) ? 0x100 : 0); /* NOREPLACE, EXCHANGE, WHITEOUT, unknown */
             say(", 0x%x)", flags);
+            if (skipped(d1, a, d2, b, flags & RENAME_EXCHANGE)) return;
             r = syscall(SYS_renameat2, d1, a, d2, b, flags);
             break;
         case 2: say("link("); a = name_path(); say(", "); b = name_path(); say(")"); r = syscall(SYS_link, a, b); break;
@@ -1031,6 +1079,8 @@ int main(int argc, char **argv) {
         return 2;
     }
     const char *kinds = argc == 4 ? argv[3] : "opens,names,net";
+    const char *listable = getenv("ARGUMENT_FUZZ_LISTABLE");
+    keep_listable = listable && !strcmp(listable, "1");
     int opens = strstr(kinds, "opens") != NULL, names_ = strstr(kinds, "names") != NULL,
         net = strstr(kinds, "net") != NULL;
     if (!opens && !names_ && !net) {

@@ -934,6 +934,26 @@ int main(void) {
     struct open_how unknown = {.flags = O_RDONLY | (1u << 24)};
     show("openat2(9999, \"file\", unknown flag)", syscall(SYS_openat2, 9999, "file", &unknown, sizeof unknown));
     show("openat(<file>, \"x/\", O_CREAT)", openat(filefd, "x/", O_CREAT | O_RDWR, 0600));
+    /* A directory opened for writing is EISDIR before its permission is asked; one opened with
+       O_NOFOLLOW needs no permission to search it (seccheck opened its "." there: EACCES). */
+    const int dir_modes[] = {0, 0444, 0111};
+    const int dir_flags[] = {O_WRONLY, O_RDWR, O_RDONLY | O_TRUNC, O_RDONLY | O_NOFOLLOW, O_WRONLY | O_NOFOLLOW,
+                             O_RDONLY | O_NOFOLLOW | O_DIRECTORY};
+    mkdir("locked", 0700);
+    for (unsigned m = 0; m < sizeof dir_modes / sizeof *dir_modes; m++) {
+        chmod("locked", dir_modes[m]);
+        for (unsigned f = 0; f < sizeof dir_flags / sizeof *dir_flags; f++) {
+            snprintf(what, sizeof what, "open(\"locked\" mode 0%o, 0%o)", dir_modes[m], dir_flags[f]);
+            show(what, open("locked", dir_flags[f]));
+        }
+    }
+    /* "." and a last component ask to search their directory (EACCES), before a rename's other dirfd. */
+    chmod("locked", 0);
+    show("open(\"locked/.\", O_RDONLY) mode 0", open("locked/.", O_RDONLY));
+    result("utimensat(\"locked/.\") mode 0", utimensat(AT_FDCWD, "locked/.", NULL, 0));
+    result("renameat2(\"locked/x\", 9999, \"y\") mode 0", syscall(SYS_renameat2, AT_FDCWD, "locked/x", 9999, "y", 0));
+    chmod("locked", 0700);
+    rmdir("locked");
     show("openat(\"dir\", O_PATH|O_CREAT|O_DIRECTORY)", openat(AT_FDCWD, "dir", O_PATH | O_CREAT | O_DIRECTORY, 0644));
     show("openat(\"dir\", O_PATH|O_TMPFILE|O_RDWR)", openat(AT_FDCWD, "dir", O_PATH | O_TMPFILE | O_RDWR, 0600));
 

@@ -74,6 +74,55 @@ class EmulationUnprivilegedTest {
     }
 
     /**
+     * A program lying in the arguments of every call seccheck performs gets the kernel's answers
+     * when both run as uid 65534 ({@code argument_fuzz.c}, as EmulationFuzzTest runs it as root): the
+     * kernel's permission checks come in its order too. The policy holds links and renames (a rule
+     * whose glob has no absolute start) without matching anything; the fuzzer keeps its directories
+     * listable, since a rename of a tree seccheck cannot list is refused on purpose (docs/emulation.md).
+     */
+    @Test
+    void liesInTheArgumentsGetTheKernelsAnswersForAnUnprivilegedSeccheck() throws Exception {
+        String classpath = PackagedCli.forNobody(tmp);
+        Path program = TestPrograms.compile(TestPrograms.repoRoot().resolve("seccheck-sentry/src/test/c/argument_fuzz.c"),
+                tmp.resolve("argument_fuzz"));
+        Path config = Files.writeString(tmp.resolve("holds-names.json"), """
+                {"name": "holds-names",
+                 "points": [
+                   {"name": "syscall/openat/enter", "optional_fields": ["fd_path"], "context_fields": ["process_name"]},
+                   {"name": "syscall/open/enter"}, {"name": "syscall/creat/enter"},
+                   {"name": "syscall/connect/enter", "context_fields": ["process_name"]}, {"name": "syscall/bind/enter"},
+                   {"name": "syscall/accept4/enter"}],
+                 "sinks": [{"name": "policy", "config": {"rules": [
+                   {"point": "syscall/openat/enter", "match": {"pathname": "*.nosuch", "process_name": "no-such-program"},
+                    "action": "deny"},
+                   {"point": "syscall/connect/enter", "match": {"process_name": "no-such-program"}, "action": "deny"}]}}]}""");
+        Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
+        Path xdg = nobodysDir(tmp.resolve("xdg"));
+        for (int seed = 1; seed <= 4; seed++) {
+            String fuzz = "cd %s && ARGUMENT_FUZZ_LISTABLE=1 exec " + program + " " + seed + " 2500";
+            Path nativeDir = nobodysDir(tmp.resolve("n" + seed));
+            Path emulatedDir = nobodysDir(tmp.resolve("e" + seed));
+            Result natively = PackagedCli.run(new ProcessBuilder(PackagedCli.nobody("sh", "-c", fuzz.formatted(nativeDir))),
+                    tmp, Duration.ofSeconds(120));
+            ProcessBuilder run = new ProcessBuilder(PackagedCli.asNobody(classpath, "run", "--quiet", "--config",
+                    config.toString(), "--", "sh", "-c", fuzz.formatted(emulatedDir)));
+            run.environment().put("XDG_RUNTIME_DIR", xdg.toString());
+            Result underSeccheck = PackagedCli.run(run, tmp, Duration.ofSeconds(180));
+
+            assertThat(natively.status()).as(natively.err()).isZero();
+            List<String> expected = natively.out().lines().toList();
+            assertThat(expected).as("seed %d natively", seed).hasSize(2501).endsWith("done");
+            List<String> got = underSeccheck.out().lines().toList();
+            for (int i = 0; i < expected.size(); i++) {
+                assertThat(i).as("seed %d: seccheck's run ended early (%s); native line %d: %s", seed,
+                        underSeccheck.err(), i, expected.get(i)).isLessThan(got.size());
+                assertThat(got.get(i)).as("seed %d, call %d", seed, i).isEqualTo(expected.get(i));
+            }
+            assertThat(underSeccheck.err()).as("seed %d: seccheck's own errors", seed).doesNotContain("emulating");
+        }
+    }
+
+    /**
      * The races on a network rule, run with seccheck and the program as uid 65534 (EmulationTest
      * runs them in the test's JVM): a second thread adding a denied port's address to a message
      * after seccheck's read, and one swapping a UDP socket in under a netlink socket's number, for
