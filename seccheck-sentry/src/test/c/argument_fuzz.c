@@ -233,25 +233,33 @@ static void count_result(long r, int err) {
 /* ---------------------------------------------------------------------------------------------- */
 /* Opens */
 
+/* Draws an open's path, flags and mode, in that order, saying each. */
+static void open_args(const char **p, int *f, unsigned *m) {
+    *p = open_path();
+    say(", ");
+    *f = open_flags();
+    say(", ");
+    *m = mode_arg();
+    say(")");
+}
+
 static void fuzz_open(void) {
     long r;
+    const char *p;
+    int f;
+    unsigned m;
     switch (below(4)) {
         case 0: {
             say("open(");
-            const char *p = open_path();
-            say(", ");
-            int f = open_flags();
-            say(", ");
-            unsigned m = mode_arg();
-            say(")");
+            open_args(&p, &f, &m);
             r = syscall(SYS_open, p, f, m);
             break;
         }
         case 1: {
             say("creat(");
-            const char *p = open_path();
+            p = open_path();
             say(", ");
-            unsigned m = mode_arg();
+            m = mode_arg();
             say(")");
             r = syscall(SYS_creat, p, m);
             break;
@@ -260,12 +268,7 @@ static void fuzz_open(void) {
             say("openat(");
             int d = dirfd_arg();
             say(", ");
-            const char *p = open_path();
-            say(", ");
-            int f = open_flags();
-            say(", ");
-            unsigned m = mode_arg();
-            say(")");
+            open_args(&p, &f, &m);
             r = syscall(SYS_openat, d, p, f, m);
             break;
         }
@@ -273,7 +276,7 @@ static void fuzz_open(void) {
             say("openat2(");
             int d = dirfd_arg();
             say(", ");
-            const char *p = open_path();
+            p = open_path();
             say(", how{");
             struct open_how how = {0};
             how.flags = (unsigned)open_flags();

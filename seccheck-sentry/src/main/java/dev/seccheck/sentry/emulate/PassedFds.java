@@ -94,7 +94,6 @@ final class PassedFds implements AutoCloseable {
                         ours.add(fd);
                     }
                     out.putInt(p, fd < 0 ? -1 : fd); // none in seccheck's table either: the kernel's EBADF
-
                 }
             }
             done = true;
