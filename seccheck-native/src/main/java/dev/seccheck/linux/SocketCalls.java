@@ -172,6 +172,26 @@ public final class SocketCalls {
         }
     }
 
+    /**
+     * setsockopt(level, name, value) tried on a datagram socket of family {@code domain} that
+     * seccheck makes for the trial and closes at once: 0 when the kernel takes the value, or
+     * -errno. Nothing reaches any socket of the program's.
+     */
+    public static long trySetsockopt(int domain, int level, int name, byte[] value) {
+        long trial = Direct.call(Sysno.SOCKET, domain, SOCK_DGRAM | SOCK_CLOEXEC, 0, 0);
+        if (trial < 0) {
+            return trial;
+        }
+        try {
+            return setsockopt((int) trial, level, name, value);
+        } finally {
+            Direct.call(Sysno.CLOSE, trial, 0, 0, 0);
+        }
+    }
+
+    private static final int SOCK_DGRAM = 2;
+    private static final int SOCK_CLOEXEC = 02000000;
+
     /** getsockopt's SO_PEERCRED: who connected, or listened, at the other end of a unix socket. */
     private static final int SO_PEERCRED = 17;
 

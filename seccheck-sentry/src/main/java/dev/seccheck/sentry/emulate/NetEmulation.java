@@ -194,6 +194,15 @@ final class NetEmulation {
                 return;
             }
             if (route != null) {
+                // The kernel checks the whole list before it keeps any of it: a list it refuses
+                // (EINVAL) sets nothing and is answered as natively. It is asked on a socket of
+                // seccheck's own, with the program's identity, so nothing reaches the program's.
+                long trial = asProgram(call, Sysno.SETSOCKOPT,
+                        () -> SocketCalls.trySetsockopt((int) domain, level, name, value));
+                if (trial == -Errno.EINVAL) {
+                    call.fail(ev, seen, Errno.EINVAL);
+                    return;
+                }
                 refused(call, route + " would send the socket's packets to hosts no connect or send names",
                         Errno.EPERM);
                 call.fail(ev, seen, Errno.EPERM);
