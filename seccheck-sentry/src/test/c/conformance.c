@@ -623,6 +623,13 @@ static void socket_options(int filefd) {
     result("IPV6_RTHDR removed", setsockopt(u6, IPPROTO_IPV6, IPV6_RTHDR, NULL, 0));
     unsigned char h[16] = {0};
     result("IPV6_RTHDR bad length", setsockopt(u6, IPPROTO_IPV6, IPV6_RTHDR, h, 12));
+    /* Headers the kernel refuses whole get its EINVAL (seccheck refused them as routes: EPERM). */
+    unsigned char type0[24] = {0, 2, 0, 1};
+    result("IPV6_RTHDR type 0", setsockopt(u6, IPPROTO_IPV6, IPV6_RTHDR, type0, sizeof type0));
+    unsigned char past[8] = {0, 5, 2, 1};
+    result("IPV6_RTHDR length past the value", setsockopt(u6, IPPROTO_IPV6, IPV6_RTHDR, past, sizeof past));
+    unsigned char badroute[8] = {IPOPT_LSRR, 7, 3, 127, 0, 0, 1, 0};
+    result("IP_OPTIONS route with a bad pointer", setsockopt(u, IPPROTO_IP, IP_OPTIONS, badroute, sizeof badroute));
     result("IPV6_2292PKTOPTIONS cleared", setsockopt(u6, IPPROTO_IPV6, 6, NULL, 0));
     union {
         char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
