@@ -661,7 +661,11 @@ class PolicyEnforcementTest {
         // where the policy's family rule refuses it.
         assertThat(r.out).containsPattern("(?m)^packet-bound errno 101$")
                 .contains("\"errno\":\"ENETUNREACH\"", "\"matched\":{\"family\":17}");
-        assertThat(r.out).containsPattern("(?m)^v6-pktoptions errno 1$").containsPattern("(?m)^v6-message errno 1$")
+        // A kernel built without Mobile IPv6 refuses its routing header as a socket option (EINVAL),
+        // and seccheck, which asks the kernel first, answers so too; where it is taken, it is refused.
+        boolean pktoptionsTaken = natively.out.contains("v6-pktoptions passed to fd00::1234");
+        assertThat(r.out).containsPattern("(?m)^v6-pktoptions errno " + (pktoptionsTaken ? "1" : "22") + "$")
+                .containsPattern("(?m)^v6-message errno 1$")
                 .contains(harmless).doesNotContain("passed to 10.1.2.3").doesNotContain("passed to fd00::1234")
                 .contains("refused setsockopt from task", "an IPv4 loose source route (LSRR) would send the socket's"
                         + " packets to hosts no connect or send names (EPERM)")
