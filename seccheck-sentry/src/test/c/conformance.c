@@ -935,6 +935,18 @@ int main(void) {
     struct open_how nosym = {.flags = O_RDONLY, .resolve = RESOLVE_NO_SYMLINKS};
     show("openat2(\"/proc/self/status\", RESOLVE_NO_SYMLINKS)",
          syscall(SYS_openat2, AT_FDCWD, "/proc/self/status", &nosym, sizeof nosym));
+    /* Not followed either: a last "self" under O_CREAT|O_EXCL (EEXIST), "self/" under O_CREAT (EISDIR). */
+    struct open_how excl = {.flags = O_CREAT | O_EXCL | O_RDWR, .mode = 0600, .resolve = RESOLVE_NO_SYMLINKS};
+    show("openat2(\"/proc/thread-self\", O_CREAT|O_EXCL, RESOLVE_NO_SYMLINKS)",
+         syscall(SYS_openat2, AT_FDCWD, "/proc/thread-self", &excl, sizeof excl));
+    excl.flags = O_CREAT | O_RDWR;
+    show("openat2(\"/proc/self/\", O_CREAT, RESOLVE_NO_SYMLINKS)",
+         syscall(SYS_openat2, AT_FDCWD, "/proc/self/", &excl, sizeof excl));
+    /* A socket is linked into no filesystem: the kernel's answer (seccheck's was EACCES). */
+    int unnamed = socket(AF_UNIX, SOCK_DGRAM, 0);
+    result("linkat(<socket>, \"\", \"sock-link\", AT_EMPTY_PATH)",
+           linkat(unnamed, "", AT_FDCWD, "sock-link", AT_EMPTY_PATH));
+    close(unnamed);
     /* The kernel's order: the flags, then an absolute path under RESOLVE_BENEATH, then the dirfd. */
     struct open_how beneath = {.flags = O_RDONLY, .resolve = RESOLVE_BENEATH};
     show("openat2(9999, \"/file\", RESOLVE_BENEATH)", syscall(SYS_openat2, 9999, "/file", &beneath, sizeof beneath));

@@ -414,7 +414,9 @@ final class NameEmulation {
         int object = plan.first();
         int dir = plan.second();
         Split target = Split.of(to);
-        if (target.plain()) {
+        // A socket's, a pipe's or an anonymous inode (AT_EMPTY_PATH on its fd) is on no filesystem a
+        // rule can name, and the kernel links it into none (EXDEV, after its own checks).
+        if (target.plain() && !(from.isEmpty() && RealPath.onNoFilesystem(calls, object))) {
             Optional<String> now = names.of(object, call.tid());
             Optional<String> there = names.of(dir, call.tid()).map(d -> RealPath.join(d, "/" + target.name()));
             if (now.isEmpty() || there.isEmpty()) {
@@ -425,7 +427,14 @@ final class NameEmulation {
             }
         }
         if (from.isEmpty()) {
-            return landlock.perform(call.tid(), who, () -> calls.linkat(object, "", dir, target.last(), AT_EMPTY_PATH));
+            int r = landlock.perform(call.tid(), who, () -> calls.linkat(object, "", dir, target.last(), AT_EMPTY_PATH));
+            if (r != -Errno.ENOENT) {
+                return r;
+            }
+            // Without CAP_DAC_READ_SEARCH the kernel takes AT_EMPTY_PATH only from the task that
+            // opened the file, with the credentials it opened it with: never seccheck's thread. The
+            // link is then made through the file's /proc link, as the program itself may
+            // (linkat of /proc/self/fd/N with AT_SYMLINK_FOLLOW): the same link, and its answer.
         }
         return landlock.perform(call.tid(), who,
                 () -> calls.linkat(AT_FDCWD, "/proc/thread-self/fd/" + object, dir, target.last(), AT_SYMLINK_FOLLOW));

@@ -241,8 +241,12 @@ final class PathWalk {
                     }
                     Numbering numbering = numbering(cur);
                     boolean self = comp.equals("self") || comp.equals("thread-self");
-                    if (self && last && !trailingSlash && (r.flags() & O_NOFOLLOW) != 0) {
-                        self = false; // not followed: the symlink itself, looked up below like any other
+                    // The kernel follows neither a last "self" under O_NOFOLLOW or O_CREAT|O_EXCL (EEXIST),
+                    // nor looks up a last "self/" under O_CREAT (EISDIR).
+                    boolean literal = last && (trailingSlash ? (r.flags() & O_CREAT) != 0
+                            : (r.flags() & O_NOFOLLOW) != 0 || (r.flags() & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL));
+                    if (self && literal) {
+                        self = false; // the symlink itself, looked up below like any other
                     } else if (self && (res & RESOLVE_NO_SYMLINKS) != 0) {
                         return new Located.Failed(Errno.ELOOP); // "self" is a symlink, if not a magic one
                     }
