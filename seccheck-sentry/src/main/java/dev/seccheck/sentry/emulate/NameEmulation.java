@@ -414,8 +414,8 @@ final class NameEmulation {
         int object = plan.first();
         int dir = plan.second();
         Split target = Split.of(to);
-        // A socket's, a pipe's or an anonymous inode (AT_EMPTY_PATH on its fd) is on no filesystem a
-        // rule can name, and the kernel links it into none (EXDEV, after its own checks).
+        // A socket, a pipe or an anonymous inode (its fd given with AT_EMPTY_PATH) is on no
+        // filesystem a rule can name, and the kernel links it into none (EXDEV, after its own checks).
         if (target.plain() && !(from.isEmpty() && RealPath.onNoFilesystem(calls, object))) {
             Optional<String> now = names.of(object, call.tid());
             Optional<String> there = names.of(dir, call.tid()).map(d -> RealPath.join(d, "/" + target.name()));
