@@ -40,20 +40,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static uint64_t state;
+#include "fuzz_draws.h"
 
-static uint64_t next(void) {
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    return state;
-}
-
-/* A number below N. */
-static unsigned below(unsigned n) { return (unsigned)(next() % n); }
-
-/* True once in N draws. */
-static int one_in(unsigned n) { return below(n) == 0; }
 
 /* What the current call was given, by name. */
 static char what[1024];
@@ -1090,7 +1078,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "argument_fuzz: no kind of call in \"%s\"\n", kinds);
         return 2;
     }
-    state = strtoull(argv[1], NULL, 0) * 0x9E3779B97F4A7C15ull + 1;
+    seed_draws(argv[1]);
     long count = strtol(argv[2], NULL, 0);
     signal(SIGPIPE, SIG_IGN);
     setvbuf(stdout, NULL, _IOLBF, 0);

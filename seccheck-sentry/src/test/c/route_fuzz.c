@@ -19,16 +19,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static uint64_t state;
+#include "fuzz_draws.h"
 
-static uint64_t next(void) {
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    return state;
-}
-
-static unsigned below(unsigned n) { return (unsigned)(next() % n); }
 
 enum { EOL = 0, NOP = 1, RR = 7, TS = 68, SEC = 130, LSRR = 131, SSRR = 137, RA = 148 };
 
@@ -79,7 +71,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: route_fuzz SEED COUNT\n");
         return 2;
     }
-    state = strtoull(argv[1], NULL, 0) * 0x9E3779B97F4A7C15ull + 1;
+    seed_draws(argv[1]);
     long count = strtol(argv[2], NULL, 0);
     setvbuf(stdout, NULL, _IOLBF, 0);
     int routes = 0;
