@@ -123,6 +123,52 @@ class EmulationUnprivilegedTest {
     }
 
     /**
+     * Source routes as uid 65534 ({@code route_fuzz.c}, as RouteFuzzTest runs it as root), in a user
+     * and network namespace of the program's own, where it may set routes: of 3,000 IPv4 option
+     * lists, every one the kernel keeps with a route natively (its readback says so) is refused,
+     * and every other is answered as natively. A refused route is answered EPERM, or EINVAL where
+     * seccheck's trial (in its own namespaces, without the program's CAP_NET_RAW there) is refused
+     * so: nothing is set either way (docs/emulation.md).
+     */
+    @Test
+    void everyRouteTheKernelWouldKeepIsRefusedForAnUnprivilegedSeccheck() throws Exception {
+        String classpath = PackagedCli.forNobody(tmp);
+        Path program = TestPrograms.compile(TestPrograms.repoRoot().resolve("seccheck-sentry/src/test/c/route_fuzz.c"),
+                tmp.resolve("route_fuzz"));
+        Path config = Files.writeString(tmp.resolve("connects.json"), """
+                {"name": "connects", "points": [{"name": "syscall/connect/enter"}],
+                 "sinks": [{"name": "policy", "config": {"rules": [
+                   {"point": "syscall/connect/enter", "match": {"port": 1}, "action": "deny"}]}}]}""");
+        Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
+        Path xdg = nobodysDir(tmp.resolve("xdg"));
+        Result natively = PackagedCli.run(new ProcessBuilder(PackagedCli.nobody("unshare", "-rn", program.toString(),
+                "1", "3000")), tmp, Duration.ofSeconds(120));
+        ProcessBuilder run = new ProcessBuilder(PackagedCli.asNobody(classpath, "run", "--quiet", "--config",
+                config.toString(), "--", "unshare", "-rn", program.toString(), "1", "3000"));
+        run.environment().put("XDG_RUNTIME_DIR", xdg.toString());
+        Result underSeccheck = PackagedCli.run(run, tmp, Duration.ofSeconds(180));
+
+        assertThat(natively.status()).as(natively.err()).isZero();
+        List<String> expected = natively.out().lines().toList();
+        List<String> got = underSeccheck.out().lines().toList();
+        assertThat(expected).hasSize(3001);
+        assertThat(got).as(underSeccheck.err()).hasSize(3001).endsWith("done: 0 routes");
+        int routes = 0;
+        for (int i = 0; i < 3000; i++) {
+            String want = expected.get(i);
+            if (want.endsWith(" = 0 route")) {
+                routes++;
+                String call = want.substring(0, want.length() - " = 0 route".length());
+                assertThat(got.get(i)).as("call %d", i).isIn(call + " = EPERM", call + " = EINVAL");
+            } else {
+                assertThat(got.get(i)).as("call %d", i).isEqualTo(want);
+            }
+        }
+        assertThat(routes).as("routes the kernel kept natively").isGreaterThan(100);
+        assertThat(underSeccheck.err()).contains("refused setsockopt from task");
+    }
+
+    /**
      * The races on a network rule, run with seccheck and the program as uid 65534 (EmulationTest
      * runs them in the test's JVM): a second thread adding a denied port's address to a message
      * after seccheck's read, and one swapping a UDP socket in under a netlink socket's number, for

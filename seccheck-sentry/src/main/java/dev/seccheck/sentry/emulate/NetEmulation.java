@@ -276,7 +276,7 @@ final class NetEmulation {
         // descriptor, the address's length and bytes; the protocol's own checks come last, and a
         // send's data is copied only then (SentBytes).
         // (connect looks at the address before it asks whether the file is a socket at all).
-        long dataLen = send ? Math.min(n.arg2() < 0 ? Long.MAX_VALUE : n.arg2(), ProgramMemory.MAX_RW_COUNT) : 0;
+        long dataLen = send ? ProgramMemory.rwCount(n.arg2()) : 0;
         // An O_PATH fd is none to a socket call (EBADF): our copy of it answers getsockopt so too.
         int noFd = sock < 0 ? -sock : domain == -Errno.EBADF ? Errno.EBADF : 0;
         int notSocket = noFd == 0 && domain < 0 ? (int) -domain : 0;

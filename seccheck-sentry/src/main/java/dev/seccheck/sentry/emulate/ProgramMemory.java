@@ -27,6 +27,11 @@ final class ProgramMemory {
     private static final int PATH_MAX = 4096;
     /** The most one read or write moves (the kernel's MAX_RW_COUNT): a longer length is cut to it. */
     static final long MAX_RW_COUNT = Integer.MAX_VALUE & ~4095L;
+
+    /** A length the program gave (a size_t), cut to {@link #MAX_RW_COUNT} as the kernel cuts it. */
+    static long rwCount(long len) {
+        return Long.compareUnsigned(len, MAX_RW_COUNT) > 0 ? MAX_RW_COUNT : len;
+    }
     /** The highest address the kernel's access_ok takes as the program's (x86-64, 4-level paging). */
     private static final long USER_PTR_MAX = 0x7fffffffefffL;
     private final ProcessMemory memory = new ProcessMemory();
@@ -87,7 +92,8 @@ final class ProgramMemory {
      * ({@link SentBytes}); a send longer than {@code max} is cut to {@code max}.
      */
     SentBytes sent(int tid, long addr, long len, int max) {
-        int want = (int) Math.min(Long.compareUnsigned(len, MAX_RW_COUNT) > 0 ? MAX_RW_COUNT : len, max);
+        long count = rwCount(len);
+        int want = (int) Math.min(count, max);
         byte[] got = new byte[0];
         if (want > 0) {
             try {
@@ -99,7 +105,7 @@ final class ProgramMemory {
         if (got.length == want) {
             return SentBytes.of(got);
         }
-        return new SentBytes(got, Long.compareUnsigned(len, MAX_RW_COUNT) > 0 ? MAX_RW_COUNT : len);
+        return new SentBytes(got, count);
     }
 
     /** Reads exactly {@code len} bytes, or faults with EFAULT. */
