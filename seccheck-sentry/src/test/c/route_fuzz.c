@@ -1,8 +1,8 @@
 /* route_fuzz: sets COUNT IPv4 option lists drawn from SEED on fresh UDP and TCP sockets
  * (setsockopt IP_OPTIONS), each a mix of the options the kernel knows (end, no-op, record route,
  * timestamps, security, loose and strict source routes, router alert) and bytes it does not,
- * with lengths and pointers that are right, short, long or past the end. Prints one line per call:
- * the bytes given, and the result; after a success, "route" when the options the kernel kept
+ * with lengths and pointers that are right, short, long or past the end, some cut short of their
+ * last option's length. Prints one line per call: the bytes given, and the result; after a success, "route" when the options the kernel kept
  * (read back with getsockopt) hold a loose or strict source route, which would send the socket's
  * packets to the route's first hop instead of the address a connect names.
  *
@@ -81,6 +81,10 @@ int main(int argc, char **argv) {
         unsigned parts = below(5) + 1;
         for (unsigned p = 0; p < parts; p++) option(opts, &n);
         if (below(8) == 0 && n < 40) opts[n++] = (unsigned char)next(); /* a stray byte at the end */
+        /* A list cut short: the kernel pads it with end options to a multiple of four bytes, and
+         * reads a last option that says it is longer into that padding (six bytes of a seven-byte
+         * loose route are a route to x.y.z.0). */
+        if (below(4) == 0 && n > 1) n -= below(4) % n;
         int type = below(2) ? SOCK_DGRAM : SOCK_STREAM;
         int s = socket(AF_INET, type, 0);
         printf("%ld %s", i, type == SOCK_DGRAM ? "udp" : "tcp");

@@ -36,11 +36,6 @@ public final class SourceRoutes {
     static final int IP_OPTIONS_MAX = 40;
     /** The most bytes of packet options the kernel takes from IPV6_2292PKTOPTIONS. */
     static final int PKTOPTIONS_MAX = 64 << 10;
-    /** The IPv4 option types that end a list, pad it, and route the packet (loose, strict). */
-    private static final int IPOPT_END = 0;
-    private static final int IPOPT_NOOP = 1;
-    private static final int IPOPT_LSRR = 0x83;
-    private static final int IPOPT_SSRR = 0x89;
 
     /**
      * The filter's part holding the setsockopt calls that may set a route ({@link #holds}) for
@@ -84,7 +79,7 @@ public final class SourceRoutes {
      */
     static String inOption(int level, int name, byte[] value) throws AncillaryData.Malformed {
         if (level == SOL_IP && name == IP_OPTIONS) {
-            return ipRoute(value, 0, value.length);
+            return IpOptions.of(value, 0, value.length).route();
         }
         if (level == SOL_IPV6 && name == IPV6_RTHDR) {
             return value.length > 0 ? "an IPv6 routing header (IPV6_RTHDR)" : null;
@@ -103,39 +98,10 @@ public final class SourceRoutes {
     /** Says what route ancillary record {@code r} of {@code data} carries, or null when none. */
     static String inMessage(AncillaryData.Record r, byte[] data) {
         if (r.level() == SOL_IP && r.type() == IP_RETOPTS) {
-            return ipRoute(data, r.valueAt(), Math.min(r.valueLength(), IP_OPTIONS_MAX));
+            return IpOptions.of(data, r.valueAt(), Math.min(r.valueLength(), IP_OPTIONS_MAX)).route();
         }
         if (r.level() == SOL_IPV6 && (r.type() == IPV6_RTHDR || r.type() == IPV6_2292RTHDR)) {
             return "an IPv6 routing header (" + (r.type() == IPV6_RTHDR ? "IPV6_RTHDR" : "IPV6_2292RTHDR") + ")";
-        }
-        return null;
-    }
-
-    /**
-     * Walks IPv4 options {@code b[at, at + len)} as the kernel does: an end option ends them, a
-     * no-op is one byte, any other gives its length; a list it would refuse as malformed holds no
-     * route it would use. Says which route it found, or null.
-     */
-    private static String ipRoute(byte[] b, int at, int len) {
-        int end = at + len;
-        int i = at;
-        while (i < end) {
-            int type = b[i] & 0xff;
-            if (type == IPOPT_END) {
-                return null;
-            }
-            if (type == IPOPT_NOOP) {
-                i++;
-                continue;
-            }
-            int optlen = end - i < 2 ? 0 : b[i + 1] & 0xff;
-            if (optlen < 2 || optlen > end - i) {
-                return null;
-            }
-            if (type == IPOPT_LSRR || type == IPOPT_SSRR) {
-                return type == IPOPT_LSRR ? "an IPv4 loose source route (LSRR)" : "an IPv4 strict source route (SSRR)";
-            }
-            i += optlen;
         }
         return null;
     }

@@ -48,6 +48,19 @@ class SourceRoutesTest {
     }
 
     @Test
+    void aRouteCutShortIsReadIntoTheKernelsPadding() throws Exception {
+        // Six bytes are padded to eight with end options: a seven-byte route to 10.1.2.0.
+        assertThat(ipOptions(bytes(LSRR, 7, 4, 10, 1, 2))).contains("LSRR");
+        assertThat(ipOptions(bytes(NOP, SSRR, 7, 4, 10))).contains("SSRR");
+        byte[] message = new byte[38];
+        java.util.Arrays.fill(message, (byte) NOP);
+        System.arraycopy(bytes(LSRR, 7, 4, 10, 1, 2), 0, message, 32, 6);
+        assertThat(route(SourceRoutes.SOL_IP, SourceRoutes.IP_RETOPTS, message)).contains("LSRR");
+        // Past the padding, the list is refused whole.
+        assertThat(ipOptions(bytes(LSRR, 11, 4, 10, 1, 2))).isNull();
+    }
+
+    @Test
     void otherOptionsAndListsTheKernelEndsOrRefusesRouteNothing() throws Exception {
         assertThat(ipOptions(bytes())).isNull();
         assertThat(ipOptions(bytes(NOP, RR, 7, 4, 0, 0, 0, 0))).isNull();
