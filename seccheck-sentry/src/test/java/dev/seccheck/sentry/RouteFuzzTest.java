@@ -29,8 +29,24 @@ class RouteFuzzTest {
     @ParameterizedTest(name = "seed {0}")
     @ValueSource(ints = {1, 2, 3, 4})
     void exactlyTheRoutesTheKernelWouldKeepAreRefused(int seed) throws Exception {
+        fuzz(seed, List.of());
+    }
+
+    /**
+     * Root in a user and network namespace of its own, the program holds CAP_NET_RAW there, and may
+     * set the options only it lets through (unknown types, security options); seccheck's trial
+     * runs in seccheck's namespaces, as a thread holding no capability over them.
+     */
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(ints = {5, 6})
+    void soInANetworkNamespaceOfTheProgramsOwn(int seed) throws Exception {
+        fuzz(seed, List.of("unshare", "-rn"));
+    }
+
+    private void fuzz(int seed, List<String> wrapper) throws Exception {
         Path bin = CWorkloads.binary("route_fuzz");
-        Process p = new ProcessBuilder(bin.toString(), Integer.toString(seed), Integer.toString(CALLS))
+        String command = String.join(" ", wrapper) + " '" + bin + "' " + seed + " " + CALLS;
+        Process p = new ProcessBuilder("/bin/sh", "-c", "exec " + command)
                 .redirectOutput(dir.resolve("native.out").toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isZero();
@@ -38,7 +54,7 @@ class RouteFuzzTest {
         SupervisorTest.Run r = new SupervisorTest.Run("syscall/connect/enter");
         r.sink.deciding = true; // a sink deciding at connect: setsockopt of IP_OPTIONS is held
         Path out = dir.resolve("seccheck.out");
-        assertThat(r.run("/bin/sh", "-c", "exec '" + bin + "' " + seed + " " + CALLS + " > '" + out + "'")).isZero();
+        assertThat(r.run("/bin/sh", "-c", "exec " + command + " > '" + out + "'")).isZero();
 
         List<String> natively = Files.readAllLines(dir.resolve("native.out"));
         List<String> supervised = Files.readAllLines(out);

@@ -16,8 +16,8 @@ import java.util.function.BooleanSupplier;
  * in seccheck's namespace, where its thread may hold that capability when the program does not,
  * or the other way round (a program root in a user and network namespace of its own). The trial's
  * list is therefore made not to depend on it: what the program's capability would let through
- * becomes no-ops, and a list whose walk reaches an option the program may not set is refused
- * without a trial.
+ * becomes options the kernel lets anyone set, and a list whose walk reaches an option the program
+ * may not set is refused without a trial.
  */
 final class IpOptions {
 
@@ -89,25 +89,24 @@ final class IpOptions {
 
     /**
      * The list to try on seccheck's socket so that the kernel's answer there is its answer to the
-     * program, whose capability {@code netRaw} tells (asked only when an option needs it): with
-     * it, each option it lets through becomes no-ops, which the kernel passes over the same way;
-     * without it, null, as the kernel refuses the list (EINVAL) when its walk reaches such an
-     * option. A CIPSO option is left as it is when the program holds the capability: the kernel
-     * then validates it against the labels configured, and the trial's answer is the program's
-     * only when seccheck's thread holds it too (none configured: refused either way).
+     * program, whose capability {@code netRaw} tells (asked only when an option needs it). With
+     * it, each option it lets through is made one the kernel passes alike without it: an option
+     * of an unknown or security type becomes no-ops, a timestamp with an unknown flag a timestamp
+     * of times only (which passes, and counts as the list's timestamp, the same way). Without it,
+     * null: the kernel refuses the list (EINVAL) when its walk reaches such an option, and any
+     * other error on the way is EINVAL too. A CIPSO option is left as it is when the program
+     * holds the capability: the kernel then validates it against the labels configured, and the
+     * trial's answer is the program's only when seccheck's thread holds it too (with no label
+     * configured, a stock host's case, it is refused either way).
      */
     byte[] forTrial(BooleanSupplier netRaw) {
         byte[] trial = padded.clone();
         boolean[] refused = new boolean[1];
-        boolean[] timestamped = new boolean[1];
         walk((at, type, length) -> {
+            boolean unknownFlag = type == TIMESTAMP && timestampWithUnknownFlag(at, length);
             boolean needsNetRaw = switch (type) {
                 case LSRR, SSRR, RR, ROUTER_ALERT -> false;
-                case TIMESTAMP -> {
-                    boolean unknownFlag = timestampNeedsNetRaw(at, length, timestamped[0]);
-                    timestamped[0] |= !unknownFlag;
-                    yield unknownFlag;
-                }
+                case TIMESTAMP -> unknownFlag;
                 default -> true;
             };
             if (!needsNetRaw) {
@@ -117,7 +116,9 @@ final class IpOptions {
                 refused[0] = true;
                 return false;
             }
-            if (type != CIPSO) {
+            if (unknownFlag) {
+                trial[at + 3] = (byte) (trial[at + 3] & 0xf0 | TS_ONLY);
+            } else if (type != CIPSO) {
                 Arrays.fill(trial, at, at + length, (byte) NOOP);
             }
             return true;
@@ -126,20 +127,16 @@ final class IpOptions {
     }
 
     /**
-     * Whether the kernel reaches its capability check for the timestamp option at {@code at}: only
-     * when no timestamp came before ({@code earlier}), its length and pointer pass, the pointer
-     * leaves room for a stamp, and its flag is one the kernel does not know. Such an option sets
-     * nothing when it passes, so no-ops stand for it.
+     * Whether the timestamp option at {@code at} has a pointer within it (so the kernel reads its
+     * flag) and a flag the kernel does not know, which only CAP_NET_RAW lets through. Every other
+     * check the kernel makes of it (one timestamp per list, its pointer's room) fails with EINVAL
+     * whatever the flag.
      */
-    private boolean timestampNeedsNetRaw(int at, int length, boolean earlier) {
-        if (earlier || length < 4) {
-            return false;
-        }
-        int pointer = padded[at + 2] & 0xff;
-        if (pointer < 5 || pointer > length || pointer + 3 > length) {
+    private boolean timestampWithUnknownFlag(int at, int length) {
+        if (length < 4) {
             return false;
         }
         int flag = padded[at + 3] & 0xf;
-        return flag != TS_ONLY && flag != TS_AND_ADDRESS && flag != TS_PRESPECIFIED;
+        return (padded[at + 2] & 0xff) <= length && flag != TS_ONLY && flag != TS_AND_ADDRESS && flag != TS_PRESPECIFIED;
     }
 }

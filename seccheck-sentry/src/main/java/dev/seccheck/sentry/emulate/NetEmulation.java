@@ -196,9 +196,13 @@ final class NetEmulation {
             if (route != null) {
                 // The kernel checks the whole list before it keeps any of it: a list it refuses
                 // (EINVAL) sets nothing and is answered as natively. It is asked on a socket of
-                // seccheck's own, with the program's identity, so nothing reaches the program's.
-                long trial = asProgram(call, Sysno.SETSOCKOPT,
-                        () -> SocketCalls.trySetsockopt((int) domain, level, name, value));
+                // seccheck's own, with the program's identity, so nothing reaches the program's;
+                // an IPv4 list as the program's CAP_NET_RAW makes it (IpOptions#forTrial).
+                byte[] tried = level == SourceRoutes.SOL_IP
+                        ? IpOptions.of(value, 0, value.length).forTrial(() -> NetworkCapability.netRaw(calls, tasks, call.tid()))
+                        : value;
+                long trial = tried == null ? -Errno.EINVAL : asProgram(call, Sysno.SETSOCKOPT,
+                        () -> SocketCalls.trySetsockopt((int) domain, level, name, tried));
                 if (trial == -Errno.EINVAL) {
                     call.fail(ev, seen, Errno.EINVAL);
                     return;

@@ -1,0 +1,52 @@
+package dev.seccheck.linux;
+
+import dev.seccheck.abi.Sysno;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * NamespaceFiles asks an open namespace file (a {@code /proc/TID/ns/*} file, an nsfs inode) how
+ * its namespace sits among user namespaces (the nsfs ioctls, Linux 4.9 and 4.11): which user
+ * namespace owns it, a user namespace's parent and the user that made it. These decide what a
+ * thread's capabilities reach: a capability counts over a namespace owned by the thread's own user
+ * namespace or one below it, and whoever made a user namespace holds every capability over it.
+ */
+public final class NamespaceFiles {
+    private NamespaceFiles() {}
+
+    /** _IO(NSIO, 1): an fd of the user namespace owning the namespace. */
+    private static final long NS_GET_USERNS = 0xb701L;
+    /** _IO(NSIO, 2): an fd of the parent of a user (or pid) namespace. */
+    private static final long NS_GET_PARENT = 0xb702L;
+    /** _IO(NSIO, 4): the uid of a user namespace's owner, as the caller's namespace maps it. */
+    private static final long NS_GET_OWNER_UID = 0xb704L;
+
+    /**
+     * Opens the user namespace owning the namespace behind {@code nsfd}: an fd, or -errno (EPERM
+     * when it lies outside the caller's user namespace).
+     */
+    public static int owningUserNamespace(int nsfd) {
+        return (int) Direct.call(Sysno.IOCTL, nsfd, NS_GET_USERNS, 0, 0);
+    }
+
+    /**
+     * Opens the parent of the user namespace behind {@code userNsFd}: an fd, or -errno (EPERM at
+     * the initial namespace or above the caller's).
+     */
+    public static int parent(int userNsFd) {
+        return (int) Direct.call(Sysno.IOCTL, userNsFd, NS_GET_PARENT, 0, 0);
+    }
+
+    /**
+     * The uid of the user that made the user namespace behind {@code userNsFd}, as the caller's
+     * namespace maps it (the overflow uid, 65534, when it maps no such user), or -errno.
+     */
+    public static long ownerUid(int userNsFd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment uid = arena.allocate(ValueLayout.JAVA_INT);
+            long r = Direct.call(Sysno.IOCTL, userNsFd, NS_GET_OWNER_UID, uid.address(), 0);
+            return r < 0 ? r : Integer.toUnsignedLong(uid.get(ValueLayout.JAVA_INT, 0));
+        }
+    }
+}
