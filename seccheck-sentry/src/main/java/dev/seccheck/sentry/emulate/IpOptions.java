@@ -21,12 +21,13 @@ import java.util.function.BooleanSupplier;
  */
 final class IpOptions {
 
-    /** The option types (RFC 791 and the kernel's list): end, no-op, routes, record route, timestamp, router alert, CIPSO. */
+    /** The option types (RFC 791, the kernel's): end, no-op, routes, record route, timestamp, router alert, CIPSO. */
     private static final int END = 0;
     private static final int NOOP = 1;
     private static final int LSRR = 0x83;
     private static final int SSRR = 0x89;
-    private static final int RR = 7;
+    /** Record route: the option a message's refused list is made of ({@link PassedFds}). */
+    static final int RECORD_ROUTE = 7;
     private static final int TIMESTAMP = 0x44;
     private static final int ROUTER_ALERT = 0x94;
     private static final int CIPSO = 0x86;
@@ -105,7 +106,7 @@ final class IpOptions {
         walk((at, type, length) -> {
             boolean unknownFlag = type == TIMESTAMP && timestampWithUnknownFlag(at, length);
             boolean needsNetRaw = switch (type) {
-                case LSRR, SSRR, RR, ROUTER_ALERT -> false;
+                case LSRR, SSRR, RECORD_ROUTE, ROUTER_ALERT -> false;
                 case TIMESTAMP -> unknownFlag;
                 default -> true;
             };
@@ -137,6 +138,7 @@ final class IpOptions {
             return false;
         }
         int flag = padded[at + 3] & 0xf;
-        return (padded[at + 2] & 0xff) <= length && flag != TS_ONLY && flag != TS_AND_ADDRESS && flag != TS_PRESPECIFIED;
+        boolean known = flag == TS_ONLY || flag == TS_AND_ADDRESS || flag == TS_PRESPECIFIED;
+        return (padded[at + 2] & 0xff) <= length && !known;
     }
 }

@@ -138,7 +138,8 @@ final class MessageSends {
                     finish(call, sent, -Errno.EPERM, many);
                     return;
                 }
-                try (PassedFds passed = PassedFds.take(m.control(), programFd -> net.socketOf(call, programFd))) {
+                try (PassedFds passed = PassedFds.take(m.control(), programFd -> net.socketOf(call, programFd),
+                        (record, data) -> net.routeRecord(call, sock, domain, record, data))) {
                     r = net.sendTo(call, sock, m.data(), sendFlags, m.name(), peer, passed.control());
                 } catch (PassedFds.Refused e) {
                     if (e.attempt != null) {

@@ -198,12 +198,11 @@ final class NetEmulation {
                 // (EINVAL) sets nothing and is answered as natively. It is asked on a socket of
                 // seccheck's own, with the program's identity, so nothing reaches the program's;
                 // an IPv4 list as the program's CAP_NET_RAW makes it (IpOptions#forTrial).
-                byte[] tried = level == SourceRoutes.SOL_IP
-                        ? IpOptions.of(value, 0, value.length).forTrial(() -> NetworkCapability.netRaw(calls, tasks, call.tid()))
-                        : value;
-                long trial = tried == null ? -Errno.EINVAL : asProgram(call, Sysno.SETSOCKOPT,
-                        () -> SocketCalls.trySetsockopt((int) domain, level, name, tried));
-                if (trial == -Errno.EINVAL) {
+                boolean refused = level == SourceRoutes.SOL_IP
+                        ? refusedWhole(call, IpOptions.of(value, 0, value.length))
+                        : asProgram(call, Sysno.SETSOCKOPT,
+                                () -> SocketCalls.trySetsockopt((int) domain, level, name, value)) == -Errno.EINVAL;
+                if (refused) {
                     call.fail(ev, seen, Errno.EINVAL);
                     return;
                 }
@@ -215,6 +214,40 @@ final class NetEmulation {
         }
         call.complete(ev, seen,
                 asProgram(call, Sysno.SETSOCKOPT, () -> SocketCalls.setsockopt(sock, level, name, value)));
+    }
+
+    /**
+     * Whether the kernel would refuse IPv4 option list {@code options} from the program whole
+     * (EINVAL), as a socket option or a message's IP_RETOPTS: asked on a socket of seccheck's own,
+     * with the program's identity, of the list as the program's CAP_NET_RAW lets the kernel read
+     * it ({@link IpOptions#forTrial}), so nothing reaches the program's socket.
+     */
+    boolean refusedWhole(Call call, IpOptions options) {
+        byte[] tried = options.forTrial(() -> NetworkCapability.netRaw(calls, tasks, call.tid()));
+        return tried == null || asProgram(call, Sysno.SETSOCKOPT, () -> SocketCalls.trySetsockopt(SockAddr.AF_INET,
+                SourceRoutes.SOL_IP, SourceRoutes.IP_OPTIONS, tried)) == -Errno.EINVAL;
+    }
+
+    /**
+     * What socket {@code sock} of family {@code domain} makes of ancillary record {@code r} of
+     * {@code data}, which names a source route ({@link PassedFds.Route}): a stream socket takes no
+     * IP-level record (TCP reads only the socket level's), an IPv4 socket no IPv6 one, and no other
+     * family either; an IPv4 list the kernel refuses whole fails the send as natively; any other
+     * is taken. (An IPv6 socket reads an IPv4 record only for an IPv4-mapped peer; it counts as
+     * taken for any.)
+     */
+    PassedFds.Route routeRecord(Call call, int sock, long domain, AncillaryData.Record r, byte[] data) {
+        boolean ipv4 = r.level() == SourceRoutes.SOL_IP;
+        boolean ip = domain == SockAddr.AF_INET || domain == SockAddr.AF_INET6;
+        boolean stream = SocketCalls.socketOption(sock, SocketCalls.SO_TYPE) == SOCK_STREAM;
+        if (!ip || !ipv4 && domain != SockAddr.AF_INET6 || stream) {
+            return PassedFds.Route.IGNORED;
+        }
+        int length = Math.min(r.valueLength(), SourceRoutes.IP_OPTIONS_MAX);
+        if (ipv4 && refusedWhole(call, IpOptions.of(data, r.valueAt(), length))) {
+            return PassedFds.Route.REFUSED;
+        }
+        return PassedFds.Route.TAKEN;
     }
 
     /**

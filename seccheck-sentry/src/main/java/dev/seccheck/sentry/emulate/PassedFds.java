@@ -16,8 +16,8 @@ import java.util.function.IntUnaryOperator;
  * takes a service's stored fds and the journal a large message's memfd. Other records (a TTL, a
  * source address to send from) go as the program wrote them, but two are refused with EPERM:
  * credentials (SCM_CREDENTIALS), which the kernel checks against the sender, seccheck; and a
- * source route ({@link SourceRoutes}), which would send the message to another host than the
- * address decided. Closed after the send.
+ * source route ({@link SourceRoutes}) the socket would take, which would send the message to
+ * another host than the address decided. Closed after the send.
  */
 final class PassedFds implements AutoCloseable {
 
@@ -55,29 +55,60 @@ final class PassedFds implements AutoCloseable {
         }
     }
 
+    /** What the socket a message goes on makes of a record that names a source route. */
+    enum Route {
+        /** It would send the message by the route: the send is refused (EPERM). */
+        TAKEN,
+        /** It reads no such record (a TCP or unix socket takes no IP-level one): sent as written. */
+        IGNORED,
+        /**
+         * It refuses the record's options whole (EINVAL): sent with options it refuses wherever,
+         * so the send fails there, in the kernel's own order, whatever the sending thread may.
+         */
+        REFUSED
+    }
+
+    /** Tells what the socket makes of record {@code r} of {@code data}, which names a route. */
+    interface Routes {
+        Route of(AncillaryData.Record r, byte[] data);
+    }
+
     /**
      * Takes the descriptors the ancillary data {@code program} (cmsghdr records, as the program
      * wrote them) passes, with {@code take} (the program's fd to ours, or -errno), and returns them
      * with the data rewritten for seccheck's send. Everything else the kernel checks of the data
      * (a malformed record, a descriptor the program does not have, a record the socket does not
      * take) is left to it, which answers in its own order: after the checks its protocol makes
-     * first, as for the program's own send.
+     * first, as for the program's own send. A record naming a source route is what
+     * {@code routes} says the socket makes of it.
      *
-     * @throws Refused EPERM for credentials and source routes; ESRCH when the task is gone
+     * @throws Refused EPERM for credentials and source routes taken; ESRCH when the task is gone
      */
-    static PassedFds take(byte[] program, IntUnaryOperator take) throws Refused {
+    static PassedFds take(byte[] program, IntUnaryOperator take, Routes routes) throws Refused {
         List<AncillaryData.Record> records = AncillaryData.leadingRecords(program);
+        ByteBuffer in = ByteBuffer.wrap(program).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer out = ByteBuffer.wrap(program.clone()).order(ByteOrder.LITTLE_ENDIAN);
         for (AncillaryData.Record r : records) {
             if (r.level() == SOL_SOCKET && r.type() == SCM_CREDENTIALS) {
                 throw new Refused(Errno.EPERM);
             }
             String route = SourceRoutes.inMessage(r, program);
-            if (route != null) {
-                throw new Refused(Errno.EPERM, route + " would send the message to a host other than the one decided");
+            if (route == null) {
+                continue;
+            }
+            switch (routes.of(r, program)) {
+                case TAKEN -> throw new Refused(Errno.EPERM,
+                        route + " would send the message to a host other than the one decided");
+                case REFUSED -> {
+                    // A record-route option of length 0: the kernel's walk refuses it first.
+                    out.put(r.valueAt(), (byte) IpOptions.RECORD_ROUTE);
+                    if (r.valueLength() > 1) {
+                        out.put(r.valueAt() + 1, (byte) 0);
+                    }
+                }
+                case IGNORED -> { }
             }
         }
-        ByteBuffer in = ByteBuffer.wrap(program).order(ByteOrder.LITTLE_ENDIAN);
-        ByteBuffer out = ByteBuffer.wrap(program.clone()).order(ByteOrder.LITTLE_ENDIAN);
         List<Integer> ours = new ArrayList<>();
         boolean done = false;
         try {

@@ -124,17 +124,17 @@ class SourceRoutesTest {
     @Test
     void aMessagePassingARouteOrCredentialsIsRefusedAndOtherRecordsGoAsWritten() throws Exception {
         byte[] ttl = record(SourceRoutes.SOL_IP, 2, new byte[] {7, 0, 0, 0});
-        try (PassedFds passed = PassedFds.take(ttl, fd -> -Errno.EBADF)) {
+        try (PassedFds passed = PassedFds.take(ttl, fd -> -Errno.EBADF, TAKEN)) {
             assertThat(passed.control()).isEqualTo(ttl);
         }
         byte[] route = record(SourceRoutes.SOL_IP, SourceRoutes.IP_RETOPTS, bytes(NOP, LSRR, 7, 4, 10, 1, 2, 3));
-        assertThatThrownBy(() -> PassedFds.take(concat(ttl, route), fd -> -Errno.EBADF))
+        assertThatThrownBy(() -> PassedFds.take(concat(ttl, route), fd -> -Errno.EBADF, TAKEN))
                 .isInstanceOfSatisfying(PassedFds.Refused.class, e -> {
                     assertThat(e.errno).isEqualTo(Errno.EPERM);
                     assertThat(e.attempt).contains("LSRR");
                 });
         byte[] credentials = record(1, 2 /* SCM_CREDENTIALS */, new byte[12]);
-        assertThatThrownBy(() -> PassedFds.take(credentials, fd -> -Errno.EBADF))
+        assertThatThrownBy(() -> PassedFds.take(credentials, fd -> -Errno.EBADF, TAKEN))
                 .isInstanceOfSatisfying(PassedFds.Refused.class, e -> assertThat(e.errno).isEqualTo(Errno.EPERM));
         // Descriptors are renamed to seccheck's copies (here fds of /dev/null, closed with the
         // PassedFds); the TTL beside them is kept as written.
@@ -145,13 +145,31 @@ class SourceRoutesTest {
             int copy = calls.openat(Fcntl.AT_FDCWD, "/dev/null", Fcntl.O_RDONLY | Fcntl.O_CLOEXEC);
             ours.add(copy);
             return copy;
-        })) {
+        }, TAKEN)) {
             ByteBuffer out = ByteBuffer.wrap(passed.control()).order(ByteOrder.LITTLE_ENDIAN);
             assertThat(out.getInt(16)).isEqualTo(ours.get(0));
             assertThat(out.getInt(20)).isEqualTo(ours.get(1));
             assertThat(java.util.Arrays.copyOfRange(passed.control(), 24, 24 + ttl.length)).isEqualTo(ttl);
         }
     }
+
+    @Test
+    void aRouteTheSocketIgnoresGoesAsWrittenAndOneTheKernelRefusesIsMadeRefusedWherever() throws Exception {
+        byte[] ttl = record(SourceRoutes.SOL_IP, 2, new byte[] {7, 0, 0, 0});
+        byte[] route = record(SourceRoutes.SOL_IP, SourceRoutes.IP_RETOPTS, bytes(NOP, LSRR, 7, 4, 10, 1, 2, 3));
+        byte[] both = concat(ttl, route);
+        try (PassedFds passed = PassedFds.take(both, fd -> -Errno.EBADF, (r, data) -> PassedFds.Route.IGNORED)) {
+            assertThat(passed.control()).isEqualTo(both);
+        }
+        try (PassedFds passed = PassedFds.take(both, fd -> -Errno.EBADF, (r, data) -> PassedFds.Route.REFUSED)) {
+            byte[] refused = both.clone();
+            refused[ttl.length + AncillaryData.HEADER] = (byte) IpOptions.RECORD_ROUTE;
+            refused[ttl.length + AncillaryData.HEADER + 1] = 0;
+            assertThat(passed.control()).isEqualTo(refused); // RouteFuzzTest sends such lists for real
+        }
+    }
+
+    private static final PassedFds.Routes TAKEN = (r, data) -> PassedFds.Route.TAKEN;
 
     @Test
     void theKernelsLengthChecksAreMadeBeforeTheValueIsRead() {
