@@ -698,6 +698,33 @@ static void socket_options(int filefd) {
     result("sendmsg descriptors on UDP, no address", sendmsg(tx, &m, 0));
     close(tx);
     close(rx);
+
+    /* An IPv6 routing header in a message: segment routing's (type 4), which the kernel takes
+       only as a socket option, is refused (EINVAL; seccheck refused it as a route: EPERM); an
+       IPv4 socket reads no IPv6 record, and sends the message. */
+    int t6 = socket(AF_INET6, SOCK_DGRAM, 0);
+    struct sockaddr_in6 discard6 = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT, .sin6_port = htons(9)};
+    union {
+        char buf[CMSG_SPACE(24)];
+        struct cmsghdr align;
+    } rh;
+    memset(&rh, 0, sizeof rh);
+    struct msghdr m6 = {.msg_name = &discard6, .msg_namelen = sizeof discard6, .msg_iov = &iov, .msg_iovlen = 1,
+                        .msg_control = rh.buf, .msg_controllen = sizeof rh.buf};
+    c = CMSG_FIRSTHDR(&m6);
+    c->cmsg_level = IPPROTO_IPV6;
+    c->cmsg_type = IPV6_RTHDR;
+    c->cmsg_len = CMSG_LEN(24);
+    unsigned char srh[24] = {0, 2, 4, 0}; /* hdrlen 2 (24 bytes), type 4, no segment left, one (::) */
+    memcpy(CMSG_DATA(c), srh, sizeof srh);
+    result("sendmsg IPv6 segment routing header", sendmsg(t6, &m6, 0));
+    close(t6);
+    int t4 = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in discard = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK), .sin_port = htons(9)};
+    m6.msg_name = &discard;
+    m6.msg_namelen = sizeof discard;
+    result("sendmsg IPv6 routing header on IPv4", sendmsg(t4, &m6, 0));
+    close(t4);
 }
 
 /* A TCP socket listening on 127.0.0.1, the port the kernel's choice; its address in A. */

@@ -18,6 +18,7 @@ import dev.seccheck.sink.NameChange;
 import dev.seccheck.sink.ReachedPeer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.Set;
@@ -232,8 +233,9 @@ final class NetEmulation {
      * What socket {@code sock} of family {@code domain} makes of ancillary record {@code r} of
      * {@code data}, which names a source route ({@link PassedFds.Route}): a stream socket takes no
      * IP-level record (TCP reads only the socket level's), an IPv4 socket no IPv6 one, and no other
-     * family either; an IPv4 list the kernel refuses whole fails the send as natively; any other
-     * is taken. (An IPv6 socket reads an IPv4 record only for an IPv4-mapped peer; it counts as
+     * family either; a record the kernel refuses (an IPv4 list it refuses whole, an IPv6 routing
+     * header of a type it does not send, asked as RFC 2292's packet options, which the kernel reads
+     * as it reads a message's records) fails the send as natively; any other is taken. (An IPv6 socket reads an IPv4 record only for an IPv4-mapped peer; it counts as
      * taken for any.)
      */
     PassedFds.Route routeRecord(Call call, int sock, long domain, AncillaryData.Record r, byte[] data) {
@@ -244,10 +246,11 @@ final class NetEmulation {
             return PassedFds.Route.IGNORED;
         }
         int length = Math.min(r.valueLength(), SourceRoutes.IP_OPTIONS_MAX);
-        if (ipv4 && refusedWhole(call, IpOptions.of(data, r.valueAt(), length))) {
-            return PassedFds.Route.REFUSED;
-        }
-        return PassedFds.Route.TAKEN;
+        boolean refused = ipv4 ? refusedWhole(call, IpOptions.of(data, r.valueAt(), length))
+                : asProgram(call, Sysno.SETSOCKOPT, () -> SocketCalls.trySetsockopt(SockAddr.AF_INET6, SourceRoutes.SOL_IPV6,
+                        SourceRoutes.IPV6_2292PKTOPTIONS, Arrays.copyOfRange(data, r.at(), r.at() + r.length())))
+                        == -Errno.EINVAL;
+        return refused ? PassedFds.Route.REFUSED : PassedFds.Route.TAKEN;
     }
 
     /**

@@ -62,8 +62,8 @@ final class PassedFds implements AutoCloseable {
         /** It reads no such record (a TCP or unix socket takes no IP-level one): sent as written. */
         IGNORED,
         /**
-         * It refuses the record's options whole (EINVAL): sent with options it refuses wherever,
-         * so the send fails there, in the kernel's own order, whatever the sending thread may.
+         * It refuses the record (EINVAL): sent made one it refuses wherever, so the send fails
+         * there, in the kernel's own order, whatever the sending thread may.
          */
         REFUSED
     }
@@ -99,13 +99,7 @@ final class PassedFds implements AutoCloseable {
             switch (routes.of(r, program)) {
                 case TAKEN -> throw new Refused(Errno.EPERM,
                         route + " would send the message to a host other than the one decided");
-                case REFUSED -> {
-                    // A record-route option of length 0: the kernel's walk refuses it first.
-                    out.put(r.valueAt(), (byte) IpOptions.RECORD_ROUTE);
-                    if (r.valueLength() > 1) {
-                        out.put(r.valueAt() + 1, (byte) 0);
-                    }
-                }
+                case REFUSED -> refusedWherever(out, r);
                 case IGNORED -> { }
             }
         }
@@ -133,6 +127,23 @@ final class PassedFds implements AutoCloseable {
             if (!done) {
                 ours.forEach(PathCalls::close);
             }
+        }
+    }
+
+    /**
+     * Makes route record {@code r} one every kernel refuses, whatever the sender may: an IPv4 list
+     * whose first option is a record route of length 0, which the walk refuses first; an IPv6
+     * routing header of type 0, which no kernel sends since 2.6.21 (one shorter than a header's
+     * four bytes is refused as it is).
+     */
+    private static void refusedWherever(ByteBuffer out, AncillaryData.Record r) {
+        if (r.level() == SourceRoutes.SOL_IP) {
+            out.put(r.valueAt(), (byte) IpOptions.RECORD_ROUTE);
+            if (r.valueLength() > 1) {
+                out.put(r.valueAt() + 1, (byte) 0);
+            }
+        } else if (r.valueLength() >= 4) {
+            out.put(r.valueAt() + 2, (byte) 0);
         }
     }
 
