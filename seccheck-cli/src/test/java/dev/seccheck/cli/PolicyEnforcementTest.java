@@ -1117,10 +1117,12 @@ class PolicyEnforcementTest {
     /**
      * A kill rule names a shell script by path ({@code middle}). Three scripts lead the kernel to
      * it: one whose {@code #!} line names it by its absolute path, one by a name relative to the
-     * cwd through a symlink, and one naming the first (a chain of three). Natively each runs it;
-     * under the rule none does, each is killed with an alert naming the script executed, and a
-     * script the rule does not name still runs. Before, only the script passed and the binary the
-     * chain ended in were decided: the rule held for running the script by name alone.
+     * cwd through a symlink, one naming the first (a chain of three), and one whose {@code #!}
+     * line has no newline in the 256 bytes the kernel reads, the name running up to the last of
+     * them. Natively each runs it; under the rule none does, each is killed with an alert naming
+     * the script executed, and a script the rule does not name still runs. Before, only the script
+     * passed and the binary the chain ended in were decided: the rule held for running the script
+     * by name alone; and until session 32 the last line was taken for no script, and ran.
      */
     private void chainRoutes(Path base, String nobodysClasspath) throws Exception {
         boolean nobody = nobodysClasspath != null;
@@ -1129,14 +1131,17 @@ class PolicyEnforcementTest {
         Path direct = Files.writeString(base.resolve("direct"), "#!" + middle + " \n");
         Path relative = Files.writeString(base.resolve("relative"), "#! ./link\n");
         Path twice = Files.writeString(base.resolve("twice"), "#!" + direct + "\n");
+        // No newline in the 256 bytes the kernel reads: the name runs up to their last, a space.
+        String name = middle.toString().substring(1);
+        Path padded = Files.writeString(base.resolve("padded"), "#!" + "/".repeat(253 - name.length()) + name + " -\n");
         Path other = Files.writeString(base.resolve("other"), "#!/bin/sh\necho OTHER-RAN\n");
-        for (Path script : List.of(middle, direct, relative, twice, other)) {
+        for (Path script : List.of(middle, direct, relative, twice, padded, other)) {
             Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
-        String routes = "cd " + base + " && ./direct; ./relative; ./twice; ./other";
+        String routes = "cd " + base + " && ./direct; ./relative; ./twice; ./padded; ./other";
         Result natively = finish(new ProcessBuilder(natively(nobody, "sh", "-c", routes)).redirectErrorStream(true).start());
         assertThat(natively.out).as("natively").contains("RAN-VIA ./direct", "RAN-VIA ./relative",
-                "RAN-VIA " + direct + " ./twice", "OTHER-RAN");
+                "RAN-VIA " + direct + " ./twice", "RAN-VIA ./padded", "OTHER-RAN");
         Path alerts = base.resolve("alerts.jsonl");
         Path config = Files.writeString(base.resolve("policy.json"), """
                 {"name": "no middle", "points": [{"name": "sentry/execve"}],
@@ -1151,10 +1156,11 @@ class PolicyEnforcementTest {
                 .as("a script the rule does not name still runs").contains("OTHER-RAN");
         List<String> lines = Files.readAllLines(alerts);
         String middlesPath = "\"binary_path\":\"" + middle.toRealPath() + "\"";
-        assertThat(lines).hasSize(3).allMatch(l -> l.contains("\"action\":\"kill\"") && l.contains(middlesPath));
+        assertThat(lines).hasSize(4).allMatch(l -> l.contains("\"action\":\"kill\"") && l.contains(middlesPath));
         assertThat(lines.get(0)).contains("\"interpreter_of\":\"" + direct.toRealPath() + "\"");
         assertThat(lines.get(1)).contains("\"interpreter_of\":\"" + relative.toRealPath() + "\"");
         assertThat(lines.get(2)).contains("\"interpreter_of\":\"" + twice.toRealPath() + "\"");
+        assertThat(lines.get(3)).contains("\"interpreter_of\":\"" + padded.toRealPath() + "\"");
     }
 
     /**

@@ -26,14 +26,15 @@ final class ShebangLine {
         if (length < 2 || buf[0] != '#' || buf[1] != '!') {
             return null;
         }
-        int last = HEAD - 1; // the kernel keeps the buffer's last byte for a terminating NUL
         int end = indexOf(buf, (byte) '\n', 0, HEAD);
         if (end < 0) {
-            int name = nonBlank(buf, 2, last);
-            if (name < 0 || terminator(buf, name, last) < 0) {
+            // The kernel looks at every byte read, the last one too (a space, tab or NUL there
+            // ends a name running up to it), and then ends the line on that last byte.
+            int name = nonBlank(buf, 2, HEAD);
+            if (name < 0 || terminator(buf, name, HEAD) < 0) {
                 return null; // blank, or a name that may continue past what was read
             }
-            end = last;
+            end = HEAD - 1;
         }
         while (end > 2 && blank(buf[end - 1])) {
             end--;

@@ -55,6 +55,10 @@ class ShebangLineTest {
         String[] lines = {
             "#!" + interp + "\n", "#!  " + interp + "  arg\n", "#!\t" + interp, "#!" + interp + " " + "x".repeat(400),
             "#!" + "/".repeat(260) + interp.toString().substring(1), "#!\n", "#! \n",
+            // No newline in the 256 bytes read: the name may end at the last of them (a space, tab
+            // or NUL there ends it; a name running into it may be cut short, and is refused).
+            endingAt(interp, 255) + " more", endingAt(interp, 255) + "\tmore", endingAt(interp, 255) + "\0more",
+            endingAt(interp, 256) + " more", "#!" + " ".repeat(253) + "/",
         };
         for (int i = 0; i < lines.length; i++) {
             Path script = tmp.resolve("s" + i);
@@ -68,6 +72,12 @@ class ShebangLineTest {
                 assertThat(Path.of(parsed).normalize()).isEqualTo(interp);
             }
         }
+    }
+
+    /** A line naming {@code interp} with as many slashes before it as end the name at byte {@code end}, no newline. */
+    private static String endingAt(Path interp, int end) {
+        String name = interp.toString().substring(1);
+        return "#!" + "/".repeat(end - 2 - name.length()) + name;
     }
 
     private static void executable(Path p) throws IOException {
