@@ -233,10 +233,9 @@ final class NetEmulation {
      * What socket {@code sock} of family {@code domain} makes of ancillary record {@code r} of
      * {@code data}, which names a source route ({@link PassedFds.Route}): a stream socket takes no
      * IP-level record (TCP reads only the socket level's), an IPv4 socket no IPv6 one, and no other
-     * family either; a record the kernel refuses (an IPv4 list it refuses whole, an IPv6 routing
-     * header of a type it does not send, asked as RFC 2292's packet options, which the kernel reads
-     * as it reads a message's records) fails the send as natively; any other is taken. (An IPv6 socket reads an IPv4 record only for an IPv4-mapped peer; it counts as
-     * taken for any.)
+     * family either; a record the kernel refuses fails the send as natively; any other is taken.
+     * (An IPv6 socket reads an IPv4 record only for an IPv4-mapped peer; it counts as taken for
+     * any.)
      */
     PassedFds.Route routeRecord(Call call, int sock, long domain, AncillaryData.Record r, byte[] data) {
         boolean ipv4 = r.level() == SourceRoutes.SOL_IP;
@@ -246,11 +245,21 @@ final class NetEmulation {
             return PassedFds.Route.IGNORED;
         }
         int length = Math.min(r.valueLength(), SourceRoutes.IP_OPTIONS_MAX);
-        boolean refused = ipv4 ? refusedWhole(call, IpOptions.of(data, r.valueAt(), length))
-                : asProgram(call, Sysno.SETSOCKOPT, () -> SocketCalls.trySetsockopt(SockAddr.AF_INET6, SourceRoutes.SOL_IPV6,
-                        SourceRoutes.IPV6_2292PKTOPTIONS, Arrays.copyOfRange(data, r.at(), r.at() + r.length())))
-                        == -Errno.EINVAL;
+        boolean refused = ipv4 ? refusedWhole(call, IpOptions.of(data, r.valueAt(), length)) : headerRefused(call, r, data);
         return refused ? PassedFds.Route.REFUSED : PassedFds.Route.TAKEN;
+    }
+
+    /**
+     * Whether the kernel would refuse IPv6 routing header record {@code r} of a message's
+     * {@code data} (EINVAL): asked as RFC 2292's packet options holding that record alone, which
+     * the kernel reads with the code that reads a message's records, on a socket of seccheck's own
+     * with the program's identity. It refuses a segment routing header there (it takes one only
+     * as a socket option), and on a kernel without Mobile IPv6 any header.
+     */
+    private boolean headerRefused(Call call, AncillaryData.Record r, byte[] data) {
+        byte[] alone = Arrays.copyOfRange(data, r.at(), r.at() + r.length());
+        return asProgram(call, Sysno.SETSOCKOPT, () -> SocketCalls.trySetsockopt(SockAddr.AF_INET6,
+                SourceRoutes.SOL_IPV6, SourceRoutes.IPV6_2292PKTOPTIONS, alone)) == -Errno.EINVAL;
     }
 
     /**

@@ -133,8 +133,8 @@ final class PassedFds implements AutoCloseable {
     /**
      * Makes route record {@code r} one every kernel refuses, whatever the sender may: an IPv4 list
      * whose first option is a record route of length 0, which the walk refuses first; an IPv6
-     * routing header of type 0, which no kernel sends since 2.6.21 (one shorter than a header's
-     * four bytes is refused as it is).
+     * routing header of type 0, which kernels have refused since RFC 5095 deprecated it in 2007
+     * (one shorter than a header's four bytes is refused as it is).
      */
     private static void refusedWherever(ByteBuffer out, AncillaryData.Record r) {
         if (r.level() == SourceRoutes.SOL_IP) {
