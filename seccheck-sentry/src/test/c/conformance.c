@@ -998,7 +998,10 @@ int main(void) {
     show("open(\"locked/.\", O_RDONLY) mode 0", open("locked/.", O_RDONLY));
     result("utimensat(\"locked/.\") mode 0", utimensat(AT_FDCWD, "locked/.", NULL, 0));
     result("renameat2(\"locked/x\", 9999, \"y\") mode 0", syscall(SYS_renameat2, AT_FDCWD, "locked/x", 9999, "y", 0));
+    /* Creating "name/" is EISDIR once its directory may be searched (EACCES first). */
+    show("creat(\"locked/f/\") mode 0", creat("locked/f/", 0644));
     chmod("locked", 0700);
+    show("creat(\"locked/f/\") mode 0700", creat("locked/f/", 0644));
     rmdir("locked");
     show("openat(\"dir\", O_PATH|O_CREAT|O_DIRECTORY)", openat(AT_FDCWD, "dir", O_PATH | O_CREAT | O_DIRECTORY, 0644));
     show("openat(\"dir\", O_PATH|O_TMPFILE|O_RDWR)", openat(AT_FDCWD, "dir", O_PATH | O_TMPFILE | O_RDWR, 0600));

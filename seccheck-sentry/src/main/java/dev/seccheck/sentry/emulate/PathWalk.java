@@ -276,7 +276,14 @@ final class PathWalk {
                     }
                 }
                 if (last && trailingSlash && (r.flags() & O_CREAT) != 0) {
-                    return new Located.Failed(Errno.EISDIR); // as the kernel: creating "name/" is refused
+                    // As the kernel: creating "name/" is refused, once the walk may search the
+                    // directory holding it (EACCES first).
+                    int here = step(r, cur, ".", WALK);
+                    if (here < 0) {
+                        return new Located.Failed(-here);
+                    }
+                    PathCalls.close(here);
+                    return new Located.Failed(Errno.EISDIR);
                 }
                 int next = step(r, cur, comp, WALK);
                 if (next < 0) {
