@@ -628,6 +628,12 @@ static void socket_options(int filefd) {
     result("IPV6_RTHDR type 0", setsockopt(u6, IPPROTO_IPV6, IPV6_RTHDR, type0, sizeof type0));
     unsigned char past[8] = {0, 5, 2, 1};
     result("IPV6_RTHDR length past the value", setsockopt(u6, IPPROTO_IPV6, IPV6_RTHDR, past, sizeof past));
+    /* IPv6 reads nothing at NULL, and an int at any other pointer before it looks at the option. */
+    result("IPV6_RTHDR NULL", setsockopt(u6, IPPROTO_IPV6, IPV6_RTHDR, NULL, 8));
+    result("IPV6_RTHDR bad pointer, bad length", setsockopt(u6, IPPROTO_IPV6, IPV6_RTHDR, (void *)8, 12));
+    result("IPV6_2292PKTOPTIONS bad pointer, too long", setsockopt(u6, IPPROTO_IPV6, 6, (void *)8, 65537));
+    result("IPV6_HDRINCL NULL on a UDP socket", setsockopt(u6, IPPROTO_IPV6, 36, NULL, 4));
+    result("IPV6_HDRINCL two bytes at a bad pointer on a UDP socket", setsockopt(u6, IPPROTO_IPV6, 36, (void *)8, 2));
     unsigned char badroute[8] = {IPOPT_LSRR, 7, 3, 127, 0, 0, 1, 0};
     result("IP_OPTIONS route with a bad pointer", setsockopt(u, IPPROTO_IP, IP_OPTIONS, badroute, sizeof badroute));
     result("IPV6_2292PKTOPTIONS cleared", setsockopt(u6, IPPROTO_IPV6, 6, NULL, 0));

@@ -159,7 +159,32 @@ final class NetEmulation {
             call.fail(ev, Snapshot.NOTHING, -sock);
             return;
         }
-        if ((int) n.arg4() < 0 || !header && SourceRoutes.lengthRefused(level, name, length)) {
+        if ((int) n.arg4() < 0) {
+            call.fail(ev, Snapshot.NOTHING, Errno.EINVAL);
+            return;
+        }
+        if (level == SourceRoutes.SOL_IPV6 && (n.arg3() == 0 ? header || name == SourceRoutes.IPV6_RTHDR
+                : header && length < Integer.BYTES)) {
+            // IPv6 reads nothing at a NULL pointer (the option is 0; a routing header is then
+            // refused, EINVAL, or with a length of 0 removed) and nothing shorter than an int for
+            // its header option (0): no route and no header can come of it, and the call runs as
+            // made, its arguments all in registers.
+            call.madeByTheKernel();
+            if (call.enter(ev, Snapshot.NOTHING) == 0) {
+                call.allowAsMade();
+            }
+            return;
+        }
+        if (level == SourceRoutes.SOL_IPV6 && (n.arg4() & 0xffffffffL) >= Integer.BYTES) {
+            // IPv6 reads an int at the pointer before it looks at the option (EFAULT first).
+            try {
+                memory.bytes(call.tid(), n.arg3(), Integer.BYTES);
+            } catch (ProgramMemory.Fault f) {
+                call.failUnreadable(ev, f);
+                return;
+            }
+        }
+        if (!header && SourceRoutes.lengthRefused(level, name, length)) {
             // The kernel refuses the length before it reads the value.
             call.fail(ev, Snapshot.NOTHING, Errno.EINVAL);
             return;
