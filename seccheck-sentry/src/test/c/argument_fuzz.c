@@ -1,6 +1,7 @@
 /* argument_fuzz: makes COUNT calls, drawn from SEED, of the syscalls seccheck performs for a program
- * (opens, the calls on names and attributes, connects, binds, sends, accepts), with the arguments a
- * hostile program would pass: pointers to nothing, into the kernel, to a page it may not read;
+ * (opens, the calls on names and attributes, connects, binds, sends, accepts, the socket options it
+ * holds), with the arguments a hostile program would pass: pointers to nothing, into the kernel, to a
+ * page it may not read;
  * strings and structures that run into that page; lengths and counts at and past their limits;
  * flags with unknown bits; descriptors of every kind; messages whose records lie about their
  * lengths. Prints one line per call: what was passed (by name, never an address or a port, which
@@ -854,13 +855,95 @@ static void message_arg(struct msghdr *m, struct iovec *iov, char *ctl, size_t c
     say("}");
 }
 
+/* The value of a socket option seccheck holds (source routes, raw headers), drawn for LEVEL and
+   NAME into BUF: never a route the kernel would keep (no loose or strict route option, no IPv6
+   routing header of the types it sends), which seccheck refuses on purpose. Says it; its length. */
+static size_t option_value(int level, int name, unsigned char *buf) {
+    static const unsigned char ip_types[] = {0, 1, 1, 7, 0x44, 0x82, 0x94, 0x86, 0x88, 0x19};
+    size_t n = 0;
+    if (level == IPPROTO_IP && name == IP_OPTIONS) {
+        unsigned parts = below(4) + 1;
+        for (unsigned p = 0; p < parts && n < 40; p++) {
+            buf[n++] = ip_types[below(sizeof ip_types)];
+            unsigned len = one_in(4) ? below(44) : 4 + 4 * below(3);
+            for (unsigned i = 1; i < len && n < 44; i++) buf[n++] = i == 1 ? (unsigned char)len : i == 2 ? 5 : (unsigned char)next();
+        }
+        say(" options");
+    } else if (level == IPPROTO_IPV6 && name == IPV6_RTHDR) {
+        n = 8 * (below(4) + 1);
+        for (size_t i = 0; i < n; i++) buf[i] = (unsigned char)next();
+        buf[1] = (unsigned char)(n / 8 - 1);
+        buf[2] = one_in(2) ? 0 : 3; /* type 0 (refused since RFC 5095) or one the kernel does not know */
+        say(" header type %d", buf[2]);
+    } else if (level == IPPROTO_IPV6 && name == IPV6_2292PKTOPTIONS) {
+        /* Records as a message carries them: a hop limit, a traffic class, a routing header of type 0. */
+        unsigned records = below(3) + 1;
+        for (unsigned k = 0; k < records; k++) {
+            struct cmsghdr *c = (struct cmsghdr *)(buf + n);
+            static const int types[] = {IPV6_HOPLIMIT, IPV6_TCLASS, IPV6_RTHDR, 99};
+            int t = types[below(4)];
+            size_t value = t == IPV6_RTHDR ? 24 : 4;
+            c->cmsg_level = IPPROTO_IPV6;
+            c->cmsg_type = t;
+            c->cmsg_len = CMSG_LEN(value) + (one_in(6) ? 8 : 0);
+            memset(CMSG_DATA(c), 0, value);
+            if (t == IPV6_RTHDR) CMSG_DATA(c)[1] = 2;
+            else *(int *)CMSG_DATA(c) = (int)below(300) - 10;
+            n += CMSG_SPACE(value);
+            say(" record %d", t);
+        }
+    } else {
+        /* IP_HDRINCL, IPV6_HDRINCL: an int, on or off. */
+        int v = one_in(2) ? 0 : (int)next();
+        memcpy(buf, &v, sizeof v);
+        n = sizeof v;
+        say(" int %s", v ? "on" : "off");
+    }
+    return n;
+}
+
+/* A setsockopt that seccheck holds, with the lengths and pointers a hostile program would pass. */
+static long fuzz_socket_option(int *s) {
+    static const struct { int level, name; const char *what; } options[] = {
+        {IPPROTO_IP, IP_OPTIONS, "IP_OPTIONS"}, {IPPROTO_IPV6, IPV6_RTHDR, "IPV6_RTHDR"},
+        {IPPROTO_IPV6, IPV6_2292PKTOPTIONS, "IPV6_2292PKTOPTIONS"}, {IPPROTO_IP, IP_HDRINCL, "IP_HDRINCL"},
+        {IPPROTO_IPV6, IPV6_HDRINCL, "IPV6_HDRINCL"}};
+    int kind;
+    say("setsockopt(");
+    *s = socket_arg(&kind);
+    unsigned o = below(sizeof options / sizeof *options);
+    say(", %s,", options[o].what);
+    static unsigned char value[1 << 17];
+    size_t n = option_value(options[o].level, options[o].name, value);
+    static const int lens[] = {0, 1, 2, 3, 4, 5, 8, 12, 40, 41, 44, 2040, 2048, 65536, 65537, -1};
+    int len = one_in(3) ? lens[below(sizeof lens / sizeof *lens)] : (int)n;
+    const void *at = value;
+    switch (below(8)) {
+        case 0: say(" at "); at = bad_pointer(); break;
+        case 1: {
+            /* The value's first bytes, then the unreadable page. */
+            size_t room = n < 4 ? n : below((unsigned)n) + 1;
+            memcpy(at_edge(room), value, room);
+            at = at_edge(room);
+            say(" at edge(%zu)", room);
+            break;
+        }
+        default: break;
+    }
+    say(", len %d)", len);
+    return syscall(SYS_setsockopt, *s, options[o].level, options[o].name, at, len);
+}
+
 static void fuzz_network(void) {
     long r;
     int kind;
     socklen_t len;
     size_t dlen;
     int s;
-    switch (below(6)) {
+    switch (below(7)) {
+        case 6:
+            r = fuzz_socket_option(&s);
+            break;
         case 0: {
             say("connect(");
             s = socket_arg(&kind);

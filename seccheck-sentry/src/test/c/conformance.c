@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -634,6 +635,22 @@ static void socket_options(int filefd) {
     result("IPV6_2292PKTOPTIONS bad pointer, too long", setsockopt(u6, IPPROTO_IPV6, 6, (void *)8, 65537));
     result("IPV6_HDRINCL NULL on a UDP socket", setsockopt(u6, IPPROTO_IPV6, 36, NULL, 4));
     result("IPV6_HDRINCL two bytes at a bad pointer on a UDP socket", setsockopt(u6, IPPROTO_IPV6, 36, (void *)8, 2));
+    /* A level the socket does not have is refused before the value is read or its length asked;
+       a descriptor that is no socket before a negative length; IPv4 reads one byte of a short int. */
+    static unsigned char options2040[2040];
+    int unixs = socket(AF_UNIX, SOCK_DGRAM, 0), on4 = 1;
+    result("IP_OPTIONS of 2040 bytes on a unix socket", setsockopt(unixs, IPPROTO_IP, IP_OPTIONS, options2040, 2040));
+    result("IP_HDRINCL at NULL on a unix socket", setsockopt(unixs, IPPROTO_IP, IP_HDRINCL, NULL, 4));
+    close(unixs);
+    result("IPV6_RTHDR type 0 on an IPv4 socket", setsockopt(u, IPPROTO_IPV6, IPV6_RTHDR, type0, sizeof type0));
+    result("IPV6_2292PKTOPTIONS too long at NULL", setsockopt(u6, IPPROTO_IPV6, 6, NULL, 65537));
+    result("IPV6_HDRINCL negative length on a file", syscall(SYS_setsockopt, filefd, IPPROTO_IPV6, 36, &on4, -1));
+    char *page = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    mprotect(page + 4096, 4096, PROT_NONE);
+    page[4095] = 1;
+    result("IP_HDRINCL two bytes, the second unreadable, on a UDP socket",
+           setsockopt(u, IPPROTO_IP, IP_HDRINCL, page + 4095, 2));
+    munmap(page, 8192);
     unsigned char badroute[8] = {IPOPT_LSRR, 7, 3, 127, 0, 0, 1, 0};
     result("IP_OPTIONS route with a bad pointer", setsockopt(u, IPPROTO_IP, IP_OPTIONS, badroute, sizeof badroute));
     result("IPV6_2292PKTOPTIONS cleared", setsockopt(u6, IPPROTO_IPV6, 6, NULL, 0));

@@ -173,6 +173,14 @@ public final class SocketCalls {
     }
 
     /**
+     * setsockopt(level, name, NULL, optlen) on {@code fd}: for an option whose value the kernel
+     * does not read there (another family's level, or a NULL pointer it takes for 0); 0 or -errno.
+     */
+    public static long setsockoptWithoutValue(int fd, int level, int name, int optlen) {
+        return Direct.call(Sysno.SETSOCKOPT, fd, level, name, 0, optlen, 0);
+    }
+
+    /**
      * setsockopt(level, name, value) tried on a datagram socket of family {@code domain} that
      * seccheck makes for the trial and closes at once: 0 when the kernel takes the value, or
      * -errno. Nothing reaches any socket of the program's.

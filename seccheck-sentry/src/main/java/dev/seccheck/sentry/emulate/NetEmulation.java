@@ -151,32 +151,35 @@ final class NetEmulation {
         int level = (int) n.arg1();
         int name = (int) n.arg2();
         boolean header = RawHeaders.holdsOption(level, name);
-        // The header options are ints to the kernel, which reads no more than one.
-        int length = header ? (int) Math.min(n.arg4() & 0xffffffffL, Integer.BYTES) : (int) n.arg4();
+        // The header options are ints to the kernel, which reads one, or from a shorter value
+        // IPv4's first byte (IPv6 none: readsNothing).
+        long given = n.arg4() & 0xffffffffL;
+        int length = !header ? (int) n.arg4() : given >= Integer.BYTES ? Integer.BYTES : given >= 1 ? 1 : 0;
         SyscallEvent ev = new SyscallEvent(call.tid(), Sysno.SETSOCKOPT, n.arg0(), n.arg1(), n.arg2(), n.arg3(),
                 n.arg4(), 0, false, 0);
-        if (sock < 0) {
-            call.fail(ev, Snapshot.NOTHING, -sock);
+        // The descriptor first (EBADF for none or an O_PATH one, ENOTSOCK for no socket), then the length.
+        long domain = sock < 0 ? sock : SocketCalls.socketOption(sock, SocketCalls.SO_DOMAIN);
+        if (domain < 0) {
+            call.fail(ev, Snapshot.NOTHING, (int) -domain);
             return;
         }
         if ((int) n.arg4() < 0) {
             call.fail(ev, Snapshot.NOTHING, Errno.EINVAL);
             return;
         }
-        if (level == SourceRoutes.SOL_IPV6 && (n.arg3() == 0 ? header || name == SourceRoutes.IPV6_RTHDR
-                : header && length < Integer.BYTES)) {
-            // IPv6 reads nothing at a NULL pointer (the option is 0; a routing header is then
-            // refused, EINVAL, or with a length of 0 removed) and nothing shorter than an int for
-            // its header option (0): no route and no header can come of it, and the call runs as
-            // made, its arguments all in registers.
-            call.madeByTheKernel();
+        if (readsNothing(sock, domain, level, name, n.arg3(), length)) {
+            // Performed on the socket seen, with no value: the kernel reads none (and a NULL
+            // pointer cannot carry one), so no route or header comes of it, and the program cannot
+            // put another socket under its number meanwhile (as for a call let run as made).
             if (call.enter(ev, Snapshot.NOTHING) == 0) {
-                call.allowAsMade();
+                int optlen = (int) n.arg4();
+                call.complete(ev, Snapshot.NOTHING, asProgram(call, Sysno.SETSOCKOPT,
+                        () -> SocketCalls.setsockoptWithoutValue(sock, level, name, optlen)));
             }
             return;
         }
-        if (level == SourceRoutes.SOL_IPV6 && (n.arg4() & 0xffffffffL) >= Integer.BYTES) {
-            // IPv6 reads an int at the pointer before it looks at the option (EFAULT first).
+        if (level == SourceRoutes.SOL_IPV6 && n.arg3() != 0 && (n.arg4() & 0xffffffffL) >= Integer.BYTES) {
+            // IPv6 reads an int at a pointer other than NULL before it looks at the option (EFAULT first).
             try {
                 memory.bytes(call.tid(), n.arg3(), Integer.BYTES);
             } catch (ProgramMemory.Fault f) {
@@ -200,7 +203,6 @@ final class NetEmulation {
         if (call.enter(ev, seen) != 0) {
             return;
         }
-        long domain = SocketCalls.socketOption(sock, SocketCalls.SO_DOMAIN);
         if (header) {
             // Only on a raw socket of the level's family does the kernel take the option.
             boolean ownFamily = domain == (level == SourceRoutes.SOL_IP ? SockAddr.AF_INET : SockAddr.AF_INET6);
@@ -240,6 +242,27 @@ final class NetEmulation {
         }
         call.complete(ev, seen,
                 asProgram(call, Sysno.SETSOCKOPT, () -> SocketCalls.setsockopt(sock, level, name, value)));
+    }
+
+    /**
+     * Whether the kernel reads no value for option {@code name} at {@code level} on socket
+     * {@code sock} of family {@code domain}, given at {@code pointer} with {@code length} bytes
+     * (an int's at most, for a header option): a family other than IPv4's and IPv6's has neither
+     * level (unix: EOPNOTSUPP; others: ENOPROTOOPT), an IPv4 socket no IPv6 level, a raw IPv6
+     * socket no IPv4 level (ENOPROTOOPT); and IPv6 reads nothing at a NULL pointer (the option is
+     * 0: a routing header is refused, EINVAL, or with a length of 0 removed) or shorter than an
+     * int for its header option (0).
+     */
+    private static boolean readsNothing(int sock, long domain, int level, int name, long pointer, int length) {
+        boolean header = RawHeaders.holdsOption(level, name);
+        if (domain != SockAddr.AF_INET && domain != SockAddr.AF_INET6) {
+            return true;
+        }
+        if (level == SourceRoutes.SOL_IPV6) {
+            return domain == SockAddr.AF_INET || (pointer == 0 ? header || name == SourceRoutes.IPV6_RTHDR
+                    : header && length < Integer.BYTES);
+        }
+        return domain == SockAddr.AF_INET6 && RawHeaders.raw(SocketCalls.socketOption(sock, SocketCalls.SO_TYPE));
     }
 
     /**
