@@ -85,6 +85,31 @@ class SupervisorDefenseTest {
         attack(attack, errno, asWhom());
     }
 
+    /**
+     * A program that made a user namespace of its own, where its user (seccheck's) is user 5, names
+     * every process of seccheck's user by 5: {@code setpriority(PRIO_USER, 5, 19)} reniced every
+     * thread of seccheck, and {@code ioprio_set(IOPRIO_WHO_USER, 5)} gave them the idle I/O class,
+     * as root and as uid 65534. The native run is made as a user no other process has, so that the
+     * attack reaches its own processes alone.
+     */
+    @ParameterizedTest(name = "{0} is refused with EPERM")
+    @ValueSource(strings = {"renice_user_ns", "ioprio_user_ns"})
+    void seccheckSUserNamedFromAUserNamespaceOfTheProgramSIsNotReached(String attack) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(isRoot(), "the native run needs a user of its own: root");
+        String lone = "54321";
+        Result natively = exec(List.of("setpriv", "--reuid=" + lone, "--regid=" + lone, "--clear-groups",
+                PY, script.toString(), attack, "child", secret.toString()));
+        org.junit.jupiter.api.Assumptions.assumeFalse(natively.out().contains("NO USER NAMESPACE"),
+                () -> "user namespaces are closed to users here: " + natively.out());
+        assertThat(natively.out()).as(natively.out()).contains("RESULT ok").contains("SECRET hunter2");
+
+        for (boolean nobody : asWhom()) {
+            Result r = exec(seccheck(nobody, PY, script.toString(), attack, "parent", secret.toString()));
+            assertHeld(r, nobody ? "uid 65534" : "this user", "RESULT errno=1 EPERM");
+            assertThat(r.out()).containsPattern("seccheck: refused (setpriority|ioprio_set) from task \\d+ \\(python3\\)");
+        }
+    }
+
     @ParameterizedTest(name = "{0} is refused with EACCES")
     @CsvSource({"proc_mem", "proc_fd"})
     void readingTheSupervisorThroughProcIsRefusedWithoutPrivileges(String attack) throws Exception {

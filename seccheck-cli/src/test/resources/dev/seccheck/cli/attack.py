@@ -74,6 +74,26 @@ def every_thread(send):
         last = r
     return last
 
+def in_user_namespace(call):
+    """Makes the call from a child in a user namespace of its own, where this user is user 5."""
+    uid = os.getuid()
+    rd, wr = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        if libc.unshare(0x10000000) != 0:  # CLONE_NEWUSER
+            print("NO USER NAMESPACE errno=%d" % ctypes.get_errno(), flush=True)
+            res = (-1, ctypes.get_errno())
+        else:
+            with open("/proc/self/uid_map", "w") as f:
+                f.write("5 %d 1" % uid)
+            res = call()
+        os.write(wr, struct.pack("qq", *res))
+        os._exit(0)
+    os.close(wr)
+    res = struct.unpack("qq", os.read(rd, 16))
+    os.waitpid(pid, 0)
+    return res
+
 def spawn(r):
     if r[0] == 0:
         os._exit(0)
@@ -156,6 +176,10 @@ elif attack in ("setown", "setown_ex", "fiosetown"):  # the target owns a file: 
         time.sleep(0.2)
 elif attack == "renice_threads":  # the lowest priority for each thread of the target in turn
     r = every_thread(lambda tid: sc(141, 0, tid, 19))  # setpriority(PRIO_PROCESS, tid, 19)
+elif attack == "renice_user_ns":  # every process of the target's user, by the number a namespace gives it
+    r = in_user_namespace(lambda: sc(141, 2, 5, 19))  # setpriority(PRIO_USER, 5, 19)
+elif attack == "ioprio_user_ns":  # the same for the I/O class: idle
+    r = in_user_namespace(lambda: sc(251, 3, 5, 3 << 13))  # ioprio_set(IOPRIO_WHO_USER, 5, IOPRIO_CLASS_IDLE)
 elif attack == "affinity_threads":  # each thread of the target pinned to CPU 0 in turn
     mask = ctypes.c_uint64(1)
     r = every_thread(lambda tid: sc(203, tid, 8, addr(mask)))  # sched_setaffinity

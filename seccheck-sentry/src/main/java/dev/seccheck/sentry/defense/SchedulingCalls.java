@@ -15,16 +15,20 @@ import java.util.OptionalInt;
  * {@code sched_setparam}, {@code sched_setattr}); this refuses (EPERM) those that would reach one
  * of seccheck's threads: named alone ({@link SignalTargets} knows the threads the JVM started
  * since the filter was built), as the caller's process group while that is seccheck's
- * ({@link GroupSignals}), or as every process of seccheck's user. Any other goes on to the kernel,
- * whose own checks (the arguments, no such task) then apply as natively.
+ * ({@link GroupSignals}), or as every process of seccheck's user, by whatever number the caller's
+ * user namespace gives that user ({@link UserIdMaps}). A group or user named from a pid namespace
+ * of the caller's own reaches no thread of seccheck, which the kernel does not show there. Any
+ * other call goes on to the kernel, whose own checks (the arguments, no such task) then apply as
+ * natively.
  *
  * @param processGroup seccheck's process group
  * @param uid seccheck's real user id: {@code PRIO_USER} and {@code IOPRIO_WHO_USER} of that user
  *     reach seccheck
  * @param targets which tasks are seccheck's threads
  * @param groups whether a caller is still in seccheck's process group
+ * @param users which user a number names in the caller's user namespace
  */
-public record SchedulingCalls(int processGroup, int uid, SignalTargets targets, GroupSignals groups) {
+public record SchedulingCalls(int processGroup, int uid, SignalTargets targets, GroupSignals groups, UserIdMaps users) {
 
     /** setpriority(2)'s {@code which}: a process, a process group, a user. */
     static final int PRIO_PROCESS = 0;
@@ -41,11 +45,23 @@ public record SchedulingCalls(int processGroup, int uid, SignalTargets targets, 
         return kind != null && (kind != Kind.TASK || target(nr, arg0, arg1) > 0);
     }
 
-    /** Returns EPERM when the held call of task {@code callerTid} would reach seccheck; empty to let it go on. */
+    /**
+     * Returns EPERM when the held call of task {@code callerTid} would reach seccheck, or the
+     * kernel's own ESRCH where only an answer given here is sure to be the kernel's (below); empty
+     * to let it go on.
+     */
     public OptionalInt refusal(int callerTid, int nr, long arg0, long arg1) {
         Kind kind = kind(nr, (int) arg0);
-        return kind != null && reaches(callerTid, kind, target(nr, arg0, arg1)) ? OptionalInt.of(Errno.EPERM)
-                : OptionalInt.empty();
+        if (kind == null) {
+            return OptionalInt.empty();
+        }
+        int who = target(nr, arg0, arg1);
+        return switch (kind) {
+            case TASK -> refusedIf(targets.ofTask(callerTid, who).map(SignalTargets.Refusal::aimedAtSupervisor).orElse(false));
+            case GROUP -> refusedIf(who == 0 ? groups.reachesSupervisor(callerTid)
+                    : who == processGroup && targets.inSupervisorsNamespace(callerTid));
+            case USER -> userRefusal(callerTid, nr, who);
+        };
     }
 
     /** What a call names: one task, a process group (0: the caller's) or a user (0: the caller's). */
@@ -71,15 +87,31 @@ public record SchedulingCalls(int processGroup, int uid, SignalTargets targets, 
         return (int) (nr == Sysno.SETPRIORITY || nr == Sysno.IOPRIO_SET ? arg1 : arg0);
     }
 
-    private boolean reaches(int callerTid, Kind kind, int who) {
-        return switch (kind) {
-            case TASK -> targets.ofTask(callerTid, who).map(SignalTargets.Refusal::aimedAtSupervisor).orElse(false);
-            case GROUP -> who == 0 ? groups.reachesSupervisor(callerTid) : who == processGroup;
-            case USER -> (who == 0 ? realUid(callerTid) : who) == uid;
-        };
+    private static OptionalInt refusedIf(boolean reachesSupervisor) {
+        return reachesSupervisor ? OptionalInt.of(Errno.EPERM) : OptionalInt.empty();
     }
 
-    /** The caller's real user id, whose processes a {@code who} of 0 names; seccheck's when it cannot be read (refused). */
+    /**
+     * A user's processes, named by {@code who}: setpriority's 0 is the caller's own user; any other
+     * number, and ioprio_set's 0, a user of the caller's user namespace. Where that namespace's map
+     * is not written yet the number names no user now, and may name seccheck's once another task
+     * writes the map, between this look and the kernel's: setpriority is answered here with the
+     * kernel's ESRCH of now; ioprio_set is refused, as its answer would first depend on checks of
+     * the priority that differ between kernels. A user that cannot be told is refused.
+     */
+    private OptionalInt userRefusal(int callerTid, int nr, int who) {
+        if (!targets.inSupervisorsNamespace(callerTid)) {
+            return OptionalInt.empty();
+        }
+        long user = nr == Sysno.SETPRIORITY && who == 0 ? realUid(callerTid)
+                : users.uid(callerTid, Integer.toUnsignedLong(who));
+        if (user == UserIdMaps.NOT_WRITTEN && nr == Sysno.SETPRIORITY) {
+            return OptionalInt.of(Errno.ESRCH);
+        }
+        return refusedIf(user == uid || user == UserIdMaps.NOT_WRITTEN || user == UserIdMaps.UNKNOWN);
+    }
+
+    /** The caller's real user id, whose processes setpriority's {@code who} of 0 names; seccheck's when it cannot be read (refused). */
     private int realUid(int tid) {
         long[] ids = Procfs.status(tid).map(st -> st.ids("Uid")).orElse(null);
         return ids == null || ids.length == 0 ? uid : (int) ids[0];

@@ -94,7 +94,7 @@ public final class SignalTargets {
     }
 
     /** Whether task {@code tid} is in seccheck's pid namespace; one whose link cannot be read (it just ended) is taken as in it. */
-    private boolean inSupervisorsNamespace(int tid) {
+    boolean inSupervisorsNamespace(int tid) {
         String ns = namespaceOf(Integer.toString(tid));
         return ns == null || ns.equals(pidNamespace);
     }

@@ -13,6 +13,7 @@ import dev.seccheck.sentry.defense.OutsideProcesses;
 import dev.seccheck.sentry.defense.SchedulingCalls;
 import dev.seccheck.sentry.defense.SignalOwners;
 import dev.seccheck.sentry.defense.SignalTargets;
+import dev.seccheck.sentry.defense.UserIdMaps;
 import dev.seccheck.sentry.defense.UserNamespaces;
 import dev.seccheck.sentry.emulate.Emulator;
 import dev.seccheck.sentry.emulate.FileTables;
@@ -97,7 +98,8 @@ final class Notifier implements Runnable {
             throw new IllegalStateException("reading seccheck's own process group: " + e.getMessage(), e);
         }
         this.groupSignals = new GroupSignals(group);
-        this.scheduling = new SchedulingCalls(group, ProcessAttributes.realUid(), signalTargets, groupSignals);
+        this.scheduling = new SchedulingCalls(group, ProcessAttributes.realUid(), signalTargets, groupSignals,
+                new UserIdMaps());
         this.emulator = effects.any() || guard.files().guarded()
                 ? new Emulator(listener, points, effects, guard.files(), landlock, new FileTables(tasks),
                         Notifier::fdPaths, self, log)
