@@ -1108,6 +1108,14 @@ int main(void) {
     struct msghdr widename = {.msg_name = wide, .msg_namelen = sizeof wide, .msg_iov = q, .msg_iovlen = 1};
     result("udp sendmsg name of 256 bytes", sendmsg(s, &widename, 0));
     result("udp recv", recv(u, buf, sizeof buf, MSG_DONTWAIT));
+    /* A lone piece of 3 GiB from near the top of user memory: cut to MAX_RW_COUNT, it fits, and UDP
+       refuses the size before it reads a byte (EMSGSIZE); beside a second piece it is checked
+       whole (EFAULT). */
+    struct iovec top[2] = {{(void *)0x7fff70000000ul, 3ul << 30}, {"z", 0}};
+    struct msghdr huge = {.msg_name = &ua, .msg_namelen = sizeof ua, .msg_iov = top, .msg_iovlen = 1};
+    result("udp sendmsg one piece of 3 GiB", sendmsg(s, &huge, 0));
+    huge.msg_iovlen = 2;
+    result("udp sendmsg two pieces, 3 GiB first", sendmsg(s, &huge, 0));
     result("sendmmsg bad fd, no message", sendmmsg(999, queries, 0, 0));
     result("sendto bad fd, bad buffer", sendto(999, (void *)-1L, 1, 0, (struct sockaddr *)&ua, sizeof ua));
     result("connect not a socket, bad length", connect(filefd, (struct sockaddr *)&ua, -5));

@@ -8,6 +8,7 @@ import dev.seccheck.linux.ProcessMemory;
 import dev.seccheck.linux.SentBytes;
 import dev.seccheck.linux.SocketCalls;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
+import dev.seccheck.sentry.syscalls.UserRanges;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -249,11 +250,12 @@ final class MessageSends {
         long total = 0;
         long[] lens = new long[count];
         for (int i = 0; i < count; i++) {
-            long len = v.getLong(i * 16 + 8);
-            if (!ProgramMemory.inUserRange(v.getLong(i * 16), len)) {
+            // A lone piece is cut to MAX_RW_COUNT before its range is checked (the kernel's import_ubuf).
+            long len = count == 1 ? UserRanges.rwCount(v.getLong(8)) : v.getLong(i * 16 + 8);
+            if (!UserRanges.inUserRange(v.getLong(i * 16), len)) {
                 throw new ProgramMemory.Fault(Errno.EFAULT);
             }
-            lens[i] = Math.min(len, ProgramMemory.MAX_RW_COUNT - total);
+            lens[i] = Math.min(len, UserRanges.MAX_RW_COUNT - total);
             total += lens[i];
         }
         ByteArrayOutputStream data = new ByteArrayOutputStream();

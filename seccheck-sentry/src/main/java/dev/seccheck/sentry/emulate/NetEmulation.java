@@ -14,6 +14,7 @@ import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.SentBytes;
 import dev.seccheck.linux.SocketCalls;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
+import dev.seccheck.sentry.syscalls.UserRanges;
 import dev.seccheck.sink.NameChange;
 import dev.seccheck.sink.ReachedPeer;
 import java.nio.charset.StandardCharsets;
@@ -373,11 +374,11 @@ final class NetEmulation {
         // descriptor, the address's length and bytes; the protocol's own checks come last, and a
         // send's data is copied only then (SentBytes).
         // (connect looks at the address before it asks whether the file is a socket at all).
-        long dataLen = send ? ProgramMemory.rwCount(n.arg2()) : 0;
+        long dataLen = send ? UserRanges.rwCount(n.arg2()) : 0;
         // An O_PATH fd is none to a socket call (EBADF): our copy of it answers getsockopt so too.
         int noFd = sock < 0 ? -sock : domain == -Errno.EBADF ? Errno.EBADF : 0;
         int notSocket = noFd == 0 && domain < 0 ? (int) -domain : 0;
-        int early = send && !ProgramMemory.inUserRange(n.arg1(), dataLen) ? Errno.EFAULT
+        int early = send && !UserRanges.inUserRange(n.arg1(), dataLen) ? Errno.EFAULT
                 : noFd != 0 ? noFd : n.nr() == Sysno.CONNECT ? 0 : notSocket;
         if (addrLen < 0 || addrLen > SOCKADDR_MAX || (int) addrLen != addrLen) {
             call.fail(ev, Snapshot.NOTHING, early != 0 ? early : Errno.EINVAL);

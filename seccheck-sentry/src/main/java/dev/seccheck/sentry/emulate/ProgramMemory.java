@@ -5,6 +5,7 @@ import dev.seccheck.linux.FileNames;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.ProcessMemory;
 import dev.seccheck.linux.SentBytes;
+import dev.seccheck.sentry.syscalls.UserRanges;
 
 /**
  * ProgramMemory reads an emulated call's arguments from the program once (process_vm_readv),
@@ -25,15 +26,6 @@ final class ProgramMemory {
     }
 
     private static final int PATH_MAX = 4096;
-    /** The most one read or write moves (the kernel's MAX_RW_COUNT): a longer length is cut to it. */
-    static final long MAX_RW_COUNT = Integer.MAX_VALUE & ~4095L;
-
-    /** A length the program gave (a size_t), cut to {@link #MAX_RW_COUNT} as the kernel cuts it. */
-    static long rwCount(long len) {
-        return Long.compareUnsigned(len, MAX_RW_COUNT) > 0 ? MAX_RW_COUNT : len;
-    }
-    /** The highest address the kernel's access_ok takes as the program's (x86-64, 4-level paging). */
-    private static final long USER_PTR_MAX = 0x7fffffffefffL;
     private final ProcessMemory memory = new ProcessMemory();
     /** The path being read, reused from call to call: a path per emulated open allocates only its String. */
     private final byte[] path = new byte[PATH_MAX];
@@ -76,23 +68,13 @@ final class ProgramMemory {
     }
 
     /**
-     * Whether {@code len} bytes at {@code addr} lie where the program's memory may be, as the
-     * kernel's access_ok checks a buffer before it copies anything: a pointer into the kernel's
-     * half, or a range that wraps, fails the call with EFAULT at once, whatever else is wrong.
-     */
-    static boolean inUserRange(long addr, long len) {
-        long end = addr + len;
-        return Long.compareUnsigned(end, USER_PTR_MAX) <= 0 && Long.compareUnsigned(end, addr) >= 0;
-    }
-
-    /**
      * Reads the data of a send: up to {@code max} of the {@code len} bytes at {@code addr}, as far
      * as the program's memory goes. Where it ends first, the result keeps the program's length
-     * (cut to {@link #MAX_RW_COUNT}), so that the kernel's copy fails at that byte
+     * (cut to {@link UserRanges#MAX_RW_COUNT}), so that the kernel's copy fails at that byte
      * ({@link SentBytes}); a send longer than {@code max} is cut to {@code max}.
      */
     SentBytes sent(int tid, long addr, long len, int max) {
-        long count = rwCount(len);
+        long count = UserRanges.rwCount(len);
         int want = (int) Math.min(count, max);
         byte[] got = new byte[0];
         if (want > 0) {
