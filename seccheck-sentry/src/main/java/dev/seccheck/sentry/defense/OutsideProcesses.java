@@ -3,6 +3,12 @@ package dev.seccheck.sentry.defense;
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.Procfs;
+import dev.seccheck.linux.SeccompNotification;
+import dev.seccheck.sentry.syscalls.MemoryFault;
+import dev.seccheck.sentry.syscalls.TaskMemory;
+import dev.seccheck.sentry.syscalls.UserRanges;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -56,19 +62,110 @@ public final class OutsideProcesses {
     }
 
     /**
-     * Returns the errno a call aimed at {@code pid} is refused with, or empty to let the kernel
-     * answer: EPERM for a process outside the run, ESRCH for none (the kernel's answer, given here
-     * so that no process can appear in between); a pid of 0 or below is the kernel's to refuse.
+     * Returns how the held call {@code n} of a task whose memory is {@code memory} is answered
+     * here, or empty to let the kernel answer. Aimed at a process outside the run or at none, it is
+     * answered as the kernel would answer before it looks for the process, when it does not get
+     * that far ({@link #beforeTheLookUp}); else with EPERM for a process outside the run, and for
+     * none with the kernel's ESRCH, given here so that no process can take the number in between.
+     * A pid of 0 or below names no process in any run: the kernel's to refuse.
      */
-    public static OptionalInt refusal(int pid) {
+    public static OptionalInt refusal(SeccompNotification n, TaskMemory memory) {
+        int pid = target(n.nr(), n.arg0(), n.arg1());
         if (pid <= 0) {
             return OptionalInt.empty();
         }
         Optional<Procfs.Status> status = Procfs.status(pid);
-        if (status.isEmpty()) {
-            return OptionalInt.of(Errno.ESRCH);
+        if (status.isPresent() && ofTheRun(status.get())) {
+            return OptionalInt.empty();
         }
-        return ofTheRun(status.get()) ? OptionalInt.empty() : OptionalInt.of(Errno.EPERM);
+        int early = beforeTheLookUp(n, memory);
+        return OptionalInt.of(early != LOOKS_UP ? early : status.isEmpty() ? Errno.ESRCH : Errno.EPERM);
+    }
+
+    /** {@link #beforeTheLookUp}: the kernel goes on to look for the process. */
+    static final int LOOKS_UP = -1;
+    /** The most iovecs one call takes (UIO_MAXIOV). */
+    private static final long MAX_IOVECS = 1024;
+
+    /**
+     * What the kernel answers for held call {@code n} before it looks for the process named:
+     * process_vm_readv and process_vm_writev check their flags (EINVAL), import the caller's iovecs
+     * and then the other process's (below), and return 0 when either set holds no byte; prlimit64
+     * copies the new limit first (EFAULT). An errno, 0 for a call that returns 0, or
+     * {@link #LOOKS_UP}. The ptrace requests held look first; so, here, does perf_event_open,
+     * whose many checks of its attributes before that are not made here (a perf_event_open of no
+     * process is answered ESRCH whatever its attributes).
+     */
+    static int beforeTheLookUp(SeccompNotification n, TaskMemory memory) {
+        return switch (n.nr()) {
+            case Sysno.PROCESS_VM_READV, Sysno.PROCESS_VM_WRITEV -> {
+                if (n.arg5() != 0) {
+                    yield Errno.EINVAL;
+                }
+                int local = iovecs(memory, n.arg1(), n.arg2(), true);
+                if (local != LOOKS_UP) {
+                    yield local;
+                }
+                yield iovecs(memory, n.arg3(), n.arg4(), false);
+            }
+            case Sysno.PRLIMIT64 -> n.arg2() != 0 && !readable(memory, n.arg2(), 16) ? Errno.EFAULT : LOOKS_UP;
+            default -> LOOKS_UP;
+        };
+    }
+
+    /**
+     * Imports {@code count} iovecs at {@code addr} as the kernel does for process_vm_readv and
+     * process_vm_writev: more than UIO_MAXIOV is EINVAL, an array outside the caller's half of
+     * memory EFAULT; then entry by entry, the length before the base, an unreadable one EFAULT, a
+     * negative length EINVAL; for the caller's own ranges ({@code local}), then access_ok on each
+     * (EFAULT), a lone range's length cut to MAX_RW_COUNT first. Returns 0 (the call's answer)
+     * when the ranges hold no byte, else {@link #LOOKS_UP}, or the errno.
+     */
+    private static int iovecs(TaskMemory memory, long addr, long count, boolean local) {
+        if (count == 0) {
+            return 0;
+        }
+        if (Long.compareUnsigned(count, MAX_IOVECS) > 0) {
+            return Errno.EINVAL;
+        }
+        if (!UserRanges.inUserRange(addr, count * 16)) {
+            return Errno.EFAULT;
+        }
+        long[] bases = new long[(int) count];
+        long[] lens = new long[(int) count];
+        for (int i = 0; i < count; i++) {
+            try {
+                lens[i] = word(memory, addr + 16L * i + 8);
+                bases[i] = word(memory, addr + 16L * i);
+            } catch (MemoryFault e) {
+                return Errno.EFAULT;
+            }
+            if (lens[i] < 0) {
+                return Errno.EINVAL;
+            }
+        }
+        boolean any = false;
+        for (int i = 0; i < count; i++) {
+            long len = count == 1 ? UserRanges.rwCount(lens[i]) : lens[i];
+            if (local && !UserRanges.inUserRange(bases[i], len)) {
+                return Errno.EFAULT;
+            }
+            any |= len > 0;
+        }
+        return any ? LOOKS_UP : 0;
+    }
+
+    private static long word(TaskMemory memory, long addr) throws MemoryFault {
+        return ByteBuffer.wrap(memory.read(addr, 8)).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    private static boolean readable(TaskMemory memory, long addr, int len) {
+        try {
+            memory.read(addr, len);
+            return true;
+        } catch (MemoryFault e) {
+            return false;
+        }
     }
 
     /**

@@ -32,11 +32,19 @@ import java.util.Optional;
  * scheduling call names ({@link SchedulingCalls}).
  */
 public final class SignalTargets {
-    /** rt_sigqueueinfo's siginfo: {@code si_code} at offset 8; the kernel copies 128 bytes. */
+    /**
+     * rt_sigqueueinfo's siginfo, 128 bytes with {@code si_code} at offset 8, of which the kernel
+     * copies its own 48 first, and the rest only for a layout it does not know.
+     */
     private static final int SIGINFO_SIZE = 128;
+    private static final int KERNEL_SIGINFO_SIZE = 48;
     private static final int SI_CODE_OFFSET = 8;
     /** {@code si_code} of a tkill, which no process may pose as for another. */
     private static final int SI_TKILL = -6;
+    /** The {@code si_code}s whose layout the kernel knows whatever the signal: the kernel's, and these user ones. */
+    private static final int SI_KERNEL = 0x80;
+    private static final int SI_DETHREAD = -7;
+    private static final int SI_ASYNCNL = -60;
 
     private final int supervisorPid;
     /** seccheck's pid namespace as its {@code ns/pid} link names it; null where there is none to name. */
@@ -60,15 +68,16 @@ public final class SignalTargets {
     public record Refusal(int errno, boolean aimedAtSupervisor) {}
 
     /**
-     * Returns how the signal of task {@code callerTid} to {@code pid} is refused: with EPERM, aimed
-     * at seccheck, when {@code pid} is a thread of seccheck; for no task, with the kernel's own
-     * answer (ESRCH; for rt_sigqueueinfo EFAULT or EPERM first, as the kernel checks the
-     * {@code siginfo} at {@code info} before looking for the target). Empty to let the kernel answer.
+     * Returns how the signal {@code sig} of task {@code callerTid} to {@code pid} is refused: with
+     * EPERM, aimed at seccheck, when {@code pid} is a thread of seccheck; for no task, with the
+     * kernel's own answer (ESRCH; for rt_sigqueueinfo EFAULT, E2BIG or EPERM first, as the kernel
+     * checks the {@code siginfo} at {@code info} before looking for the target). Empty to let the
+     * kernel answer.
      */
-    public Optional<Refusal> refusal(int callerTid, int nr, int pid, long info, TaskMemory memory) {
+    public Optional<Refusal> refusal(int callerTid, int nr, int pid, int sig, long info, TaskMemory memory) {
         Optional<Refusal> refused = ofTask(callerTid, pid);
         if (nr == Sysno.RT_SIGQUEUEINFO && refused.isPresent() && !refused.get().aimedAtSupervisor()) {
-            return Optional.of(new Refusal(queuedInfoErrno(info, memory), false));
+            return Optional.of(new Refusal(queuedInfoErrno(sig, info, memory), false));
         }
         return refused;
     }
@@ -99,15 +108,51 @@ public final class SignalTargets {
         return ns == null || ns.equals(pidNamespace);
     }
 
-    /** rt_sigqueueinfo's answer for no target: EFAULT, or EPERM for a siginfo posing as the kernel's or kill's, else ESRCH. */
-    private static int queuedInfoErrno(long info, TaskMemory memory) {
+    /**
+     * rt_sigqueueinfo's answer for no target: EFAULT where its copy of the siginfo faults, E2BIG
+     * for a layout the kernel does not know whose last 80 bytes are not zero, EPERM for a siginfo
+     * posing as the kernel's or kill's, else ESRCH.
+     */
+    private static int queuedInfoErrno(int sig, long info, TaskMemory memory) {
         int code;
         try {
-            code = ByteBuffer.wrap(memory.read(info, SIGINFO_SIZE)).order(ByteOrder.LITTLE_ENDIAN).getInt(SI_CODE_OFFSET);
+            code = ByteBuffer.wrap(memory.read(info, KERNEL_SIGINFO_SIZE)).order(ByteOrder.LITTLE_ENDIAN)
+                    .getInt(SI_CODE_OFFSET);
+            if (!knownLayout(sig, code)) {
+                for (byte b : memory.read(info + KERNEL_SIGINFO_SIZE, SIGINFO_SIZE - KERNEL_SIGINFO_SIZE)) {
+                    if (b != 0) {
+                        return Errno.E2BIG;
+                    }
+                }
+            }
         } catch (MemoryFault e) {
             return Errno.EFAULT;
         }
         return code >= 0 || code == SI_TKILL ? Errno.EPERM : Errno.ESRCH;
+    }
+
+    /**
+     * Whether the kernel knows the layout of a siginfo with {@code code} sent as signal {@code sig}
+     * (its known_siginfo_layout): the kernel's code, the user codes from SI_DETHREAD up and
+     * SI_ASYNCNL, and a signal's own codes up to the last it defines (Linux 6.18's: a SIGSEGV's up
+     * to 10, SEGV_CPERR).
+     */
+    static boolean knownLayout(int sig, int code) {
+        if (code == SI_KERNEL) {
+            return true;
+        }
+        if (code > 0) {
+            int last = switch (sig) {
+                case 4 -> 11; // SIGILL: ILL_BADIADDR
+                case 8 -> 15; // SIGFPE: FPE_CONDTRAP
+                case 11 -> 10; // SIGSEGV: SEGV_CPERR
+                case 7 -> 5; // SIGBUS: BUS_MCEERR_AO
+                case 31 -> 2; // SIGSYS: SYS_USER_DISPATCH
+                default -> 6; // SIGTRAP, SIGCHLD, SIGPOLL and any other: 6
+            };
+            return code <= last;
+        }
+        return code >= SI_DETHREAD || code == SI_ASYNCNL;
     }
 
     /** The pid namespace of {@code /proc/<which>}, as its {@code ns/pid} link names it; null when that cannot be read. */

@@ -198,7 +198,10 @@ final class Notifier implements Runnable {
         listener.deny(n.id(), errno);
     }
 
-    /** A held call's refusal: its errno, and whether it is an attempt the run's log names. */
+    /**
+     * A held call's refusal: its errno (0: the call returns 0, as the kernel's would without doing
+     * anything), and whether it is an attempt the run's log names.
+     */
     private record Refusal(int errno, boolean attempt) {}
 
     /**
@@ -207,12 +210,13 @@ final class Notifier implements Runnable {
      * filter could not list ({@link SignalTargets}), scheduling that would reach seccheck
      * ({@link SchedulingCalls}), a process outside the run
      * ({@link OutsideProcesses}), seccheck as a file's signal owner ({@link SignalOwners}). Null
-     * when none refuses it. ESRCH and EFAULT are the kernel's own answers, given here: no attempt.
+     * when none refuses it. An answer other than EPERM is the kernel's own, given here: no attempt.
      */
     private Refusal refusalOf(SeccompNotification n, TraceeAccess access) {
         OptionalInt refused = guard.refusal(n.nr(), n.arg0(), n.arg1(), n.arg2());
         if (refused.isEmpty() && SignalTargets.held(n.nr(), n.arg0())) {
-            return signalTargets.refusal(n.tid(), n.nr(), (int) n.arg0(), n.arg2(), access.at(n.tid()))
+            return signalTargets.refusal(n.tid(), n.nr(), (int) n.arg0(), (int) n.arg1(), n.arg2(),
+                    access.at(n.tid()))
                     .map(r -> new Refusal(r.errno(), r.aimedAtSupervisor()))
                     .orElse(null);
         }
@@ -223,7 +227,7 @@ final class Notifier implements Runnable {
             refused = scheduling.refusal(n.tid(), n.nr(), n.arg0(), n.arg1());
         }
         if (refused.isEmpty() && OutsideProcesses.held(n.nr(), n.arg0(), n.arg1())) {
-            refused = OutsideProcesses.refusal(OutsideProcesses.target(n.nr(), n.arg0(), n.arg1()));
+            refused = OutsideProcesses.refusal(n, access.at(n.tid()));
         }
         if (refused.isEmpty() && SignalOwners.held(n.nr(), n.arg1())) {
             refused = owners.refusal(n.tid(), n.nr(), n.arg1(), n.arg2(), access.at(n.tid()));

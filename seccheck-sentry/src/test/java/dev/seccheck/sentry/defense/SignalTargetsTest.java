@@ -26,14 +26,25 @@ class SignalTargetsTest {
 
     /** Memory holding a 128-byte siginfo with {@code code} as si_code at 0x1000; any other address faults. */
     private static TaskMemory siginfo(int code) {
+        return siginfo(code, 128, false);
+    }
+
+    /**
+     * A task's memory holding, at 0x1000, a siginfo with {@code code} of which only the first
+     * {@code readable} bytes can be read, its last 80 bytes zero unless {@code expanded}.
+     */
+    private static TaskMemory siginfo(int code, int readable, boolean expanded) {
         byte[] info = ByteBuffer.allocate(128).order(ByteOrder.LITTLE_ENDIAN).putInt(8, code).array();
+        if (expanded) {
+            info[100] = 1;
+        }
         return new TaskMemory() {
             @Override
             public byte[] read(long addr, int len) throws MemoryFault {
-                if (addr != 0x1000 || len > info.length) {
+                if (addr < 0x1000 || addr + len > 0x1000 + readable) {
                     throw new MemoryFault(addr, "not mapped");
                 }
-                return info.clone();
+                return java.util.Arrays.copyOfRange(info, (int) (addr - 0x1000), (int) (addr - 0x1000) + len);
             }
 
             @Override
@@ -62,9 +73,9 @@ class SignalTargetsTest {
         try {
             int callerTid = (int) caller.pid();
             for (int nr : new int[] {Sysno.KILL, Sysno.TKILL, Sysno.RT_SIGQUEUEINFO}) {
-                assertThat(targets.refusal(callerTid, nr, tid, 0x1000, siginfo(-1)))
+                assertThat(targets.refusal(callerTid, nr, tid, 10, 0x1000, siginfo(-1)))
                         .as(Sysno.name(nr)).contains(new SignalTargets.Refusal(Errno.EPERM, true));
-                assertThat(targets.refusal(callerTid, nr, SELF, 0x1000, siginfo(-1))).as(Sysno.name(nr) + " of the pid")
+                assertThat(targets.refusal(callerTid, nr, SELF, 10, 0x1000, siginfo(-1))).as(Sysno.name(nr) + " of the pid")
                         .contains(new SignalTargets.Refusal(Errno.EPERM, true));
             }
         } finally {
@@ -80,9 +91,9 @@ class SignalTargetsTest {
         Process caller = new ProcessBuilder("sleep", "30").start();
         try {
             int callerTid = (int) caller.pid();
-            assertThat(targets.refusal(callerTid, Sysno.KILL, (int) other.pid(), 0, siginfo(0))).isEmpty();
-            assertThat(targets.refusal(callerTid, Sysno.RT_SIGQUEUEINFO, (int) other.pid(), 0, siginfo(0))).isEmpty();
-            assertThat(targets.refusal(callerTid, Sysno.TKILL, callerTid, 0, siginfo(0))).isEmpty();
+            assertThat(targets.refusal(callerTid, Sysno.KILL, (int) other.pid(), 10, 0, siginfo(0))).isEmpty();
+            assertThat(targets.refusal(callerTid, Sysno.RT_SIGQUEUEINFO, (int) other.pid(), 10, 0, siginfo(0))).isEmpty();
+            assertThat(targets.refusal(callerTid, Sysno.TKILL, callerTid, 10, 0, siginfo(0))).isEmpty();
         } finally {
             other.destroyForcibly().waitFor();
             caller.destroyForcibly().waitFor();
@@ -103,16 +114,31 @@ class SignalTargetsTest {
         try {
             int callerTid = (int) caller.pid();
             SignalTargets.Refusal esrch = new SignalTargets.Refusal(Errno.ESRCH, false);
-            assertThat(targets.refusal(callerTid, Sysno.KILL, none, 0, siginfo(0))).contains(esrch);
-            assertThat(targets.refusal(callerTid, Sysno.TKILL, none, 0, siginfo(0))).contains(esrch);
-            assertThat(targets.refusal(callerTid, Sysno.RT_SIGQUEUEINFO, none, 0x1000, siginfo(-1))).as("SI_QUEUE")
+            assertThat(targets.refusal(callerTid, Sysno.KILL, none, 10, 0, siginfo(0))).contains(esrch);
+            assertThat(targets.refusal(callerTid, Sysno.TKILL, none, 10, 0, siginfo(0))).contains(esrch);
+            assertThat(targets.refusal(callerTid, Sysno.RT_SIGQUEUEINFO, none, 10, 0x1000, siginfo(-1))).as("SI_QUEUE")
                     .contains(esrch);
-            assertThat(targets.refusal(callerTid, Sysno.RT_SIGQUEUEINFO, none, 0x1000, siginfo(0))).as("SI_USER")
+            assertThat(targets.refusal(callerTid, Sysno.RT_SIGQUEUEINFO, none, 10, 0x1000, siginfo(0))).as("SI_USER")
                     .contains(new SignalTargets.Refusal(Errno.EPERM, false));
-            assertThat(targets.refusal(callerTid, Sysno.RT_SIGQUEUEINFO, none, 0x1000, siginfo(-6))).as("SI_TKILL")
+            assertThat(targets.refusal(callerTid, Sysno.RT_SIGQUEUEINFO, none, 10, 0x1000, siginfo(-6))).as("SI_TKILL")
                     .contains(new SignalTargets.Refusal(Errno.EPERM, false));
-            assertThat(targets.refusal(callerTid, Sysno.RT_SIGQUEUEINFO, none, 0x2000, siginfo(-1))).as("unreadable")
+            assertThat(targets.refusal(callerTid, Sysno.RT_SIGQUEUEINFO, none, 10, 0x2000, siginfo(-1))).as("unreadable")
                     .contains(new SignalTargets.Refusal(Errno.EFAULT, false));
+            // The kernel copies its own 48 bytes, and the other 80 only for a layout it does not know.
+            assertThat(targets.refusal(callerTid, Sysno.RT_SIGQUEUEINFO, none, 10, 0x1000, siginfo(-1, 48, false)))
+                    .as("SI_QUEUE in 48 readable bytes").contains(esrch);
+            assertThat(targets.refusal(callerTid, Sysno.RT_SIGQUEUEINFO, none, 10, 0x1000, siginfo(-1, 47, false)))
+                    .as("in 47").contains(new SignalTargets.Refusal(Errno.EFAULT, false));
+            assertThat(targets.refusal(callerTid, Sysno.RT_SIGQUEUEINFO, none, 10, 0x1000, siginfo(-30, 88, false)))
+                    .as("an unknown layout in 88").contains(new SignalTargets.Refusal(Errno.EFAULT, false));
+            assertThat(targets.refusal(callerTid, Sysno.RT_SIGQUEUEINFO, none, 10, 0x1000, siginfo(-30, 128, true)))
+                    .as("an unknown layout with more").contains(new SignalTargets.Refusal(Errno.E2BIG, false));
+            assertThat(targets.refusal(callerTid, Sysno.RT_SIGQUEUEINFO, none, 10, 0x1000, siginfo(-30, 128, false)))
+                    .as("an unknown layout with nothing more").contains(esrch);
+            assertThat(targets.refusal(callerTid, Sysno.RT_SIGQUEUEINFO, none, 11, 0x1000, siginfo(10, 128, true)))
+                    .as("SIGSEGV's SEGV_CPERR").contains(new SignalTargets.Refusal(Errno.EPERM, false));
+            assertThat(targets.refusal(callerTid, Sysno.RT_SIGQUEUEINFO, none, 10, 0x1000, siginfo(10, 128, true)))
+                    .as("SIGUSR1's 10").contains(new SignalTargets.Refusal(Errno.E2BIG, false));
         } finally {
             caller.destroyForcibly().waitFor();
         }
@@ -132,8 +158,8 @@ class SignalTargetsTest {
             int inner = (int) shell.children().findFirst().orElseThrow().pid(); // unshare's child, in the new namespace
             Process gone = new ProcessBuilder("true").start();
             gone.waitFor();
-            assertThat(targets.refusal(inner, Sysno.KILL, SELF, 0, siginfo(0))).as("seccheck's number").isEmpty();
-            assertThat(targets.refusal(inner, Sysno.KILL, (int) gone.pid(), 0, siginfo(0))).as("a number of no task here")
+            assertThat(targets.refusal(inner, Sysno.KILL, SELF, 10, 0, siginfo(0))).as("seccheck's number").isEmpty();
+            assertThat(targets.refusal(inner, Sysno.KILL, (int) gone.pid(), 10, 0, siginfo(0))).as("a number of no task here")
                     .isEmpty();
         } finally {
             shell.descendants().forEach(ProcessHandle::destroyForcibly);

@@ -1,0 +1,61 @@
+package dev.seccheck.sentry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.seccheck.sentry.testing.CWorkloads;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * GuardFuzzTest: a program that lies in the arguments of the calls seccheck's guard holds for it
+ * (signals to one task, the scheduling calls, a file's signal owner, the calls on another
+ * process's memory and limits) gets exactly the kernel's answers under seccheck, call for call,
+ * where seccheck answers for the kernel: a call aimed at no task, whose answer seccheck gives so
+ * that no task can take the number in between, must fail as the kernel fails it, its arguments
+ * checked first in the kernel's order ({@code src/test/c/guard_fuzz.c}, 2,000 calls per seed; it
+ * never names seccheck). Seeds 1 to 16 run by default; {@code -Dfuzz.seeds=1-100} runs more.
+ */
+class GuardFuzzTest {
+
+    private static final int CALLS = 2000;
+
+    @TempDir
+    Path dir;
+
+    /** The seeds to run: {@code fuzz.seeds}, "FIRST-LAST", 1-16 when unset. */
+    static IntStream seeds() {
+        String[] range = System.getProperty("fuzz.seeds", "1-16").split("-", 2);
+        int first = Integer.parseInt(range[0].strip());
+        return IntStream.rangeClosed(first, range.length == 1 ? first : Integer.parseInt(range[1].strip()));
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void liesInTheArgumentsOfHeldCallsGetTheKernelsAnswers(int seed) throws Exception {
+        Path bin = CWorkloads.binary("guard_fuzz");
+        Process p = new ProcessBuilder(bin.toString(), Integer.toString(seed), Integer.toString(CALLS))
+                .directory(dir.toFile()).redirectOutput(dir.resolve("native.out").toFile())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isZero();
+
+        SupervisorTest.Run r = new SupervisorTest.Run("sentry/task_exit");
+        Path out = dir.resolve("supervised.out");
+        assertThat(r.run("/bin/sh", "-c", "exec '" + bin + "' " + seed + " " + CALLS + " > '" + out + "'")).isZero();
+
+        List<String> expected = Files.readAllLines(dir.resolve("native.out"));
+        assertThat(expected).hasSize(CALLS + 1).endsWith("done");
+        List<String> got = Files.readAllLines(out);
+        for (int i = 0; i < expected.size(); i++) {
+            assertThat(i).as("seccheck's run ended early; native line %d: %s", i, expected.get(i)).isLessThan(got.size());
+            assertThat(got.get(i)).as("call %d of seed %d", i, seed).isEqualTo(expected.get(i));
+        }
+        assertThat(got).hasSameSizeAs(expected);
+    }
+}
