@@ -19,7 +19,10 @@ import java.util.OptionalInt;
  * user namespace gives that user ({@link UserIdMaps}). A group or user named from a pid namespace
  * of the caller's own reaches no thread of seccheck, which the kernel does not show there. Any
  * other call goes on to the kernel, whose own checks (the arguments, no such task) then apply as
- * natively.
+ * natively. Unlike a signal ({@link SignalTargets}), a call naming no task is not answered here:
+ * the kernel checks and copies these calls' arguments before it looks (sched_setattr writes its
+ * size back on E2BIG), so a thread seccheck starts in the microseconds between the two looks, with
+ * that very number, could be reached; all it would lose is its priority.
  *
  * @param processGroup seccheck's process group
  * @param uid seccheck's real user id: {@code PRIO_USER} and {@code IOPRIO_WHO_USER} of that user
