@@ -330,7 +330,16 @@ static void fuzz_process(void) {
             memcpy(local, readable, sizeof local); /* a write puts back what is there */
             struct iovec *lp = &l, *rp = &r;
             unsigned long ln = 1, rn = 1, flags = 0;
-            switch (below(6)) {
+            switch (below(8)) {
+                case 6:
+                    say(", no local byte");
+                    l.iov_len = 0;
+                    if (one_in(2)) {
+                        say(", remote at ");
+                        r.iov_base = bad_pointer();
+                    }
+                    break;
+                case 7: say(", no remote byte"); r.iov_len = 0; break;
                 case 0: say(", local bad"); lp = bad_pointer(); break;
                 case 1: say(", remote at "); r.iov_base = bad_pointer(); break;
                 case 2: say(", 1025 iovecs"); rn = 1025; break;
