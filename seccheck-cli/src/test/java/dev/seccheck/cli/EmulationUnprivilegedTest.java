@@ -123,6 +123,34 @@ class EmulationUnprivilegedTest {
     }
 
     /**
+     * The calls the guard holds for seccheck (signals, scheduling, signal owners, other processes'
+     * memory and limits), with hostile arguments and targets, get the kernel's answers when both
+     * run as uid 65534 ({@code guard_fuzz.c}, as GuardFuzzTest runs it as root): the kernel's
+     * permission checks (EPERM, EACCES for a nice below the current one) come in its order too.
+     */
+    @Test
+    void liesInTheArgumentsOfHeldCallsGetTheKernelsAnswersForAnUnprivilegedSeccheck() throws Exception {
+        String classpath = PackagedCli.forNobody(tmp);
+        Path program = TestPrograms.compile(TestPrograms.repoRoot().resolve("seccheck-sentry/src/test/c/guard_fuzz.c"),
+                tmp.resolve("guard_fuzz"));
+        Path xdg = nobodysDir(tmp.resolve("xdg"));
+        for (int seed = 1; seed <= 4; seed++) {
+            Result natively = PackagedCli.run(new ProcessBuilder(PackagedCli.nobody(program.toString(),
+                    Integer.toString(seed), "2000")), tmp, Duration.ofSeconds(120));
+            ProcessBuilder run = new ProcessBuilder(PackagedCli.asNobody(classpath, "run", "--quiet", "-o", "/dev/null",
+                    "--", program.toString(), Integer.toString(seed), "2000"));
+            run.environment().put("XDG_RUNTIME_DIR", xdg.toString());
+            Result underSeccheck = PackagedCli.run(run, tmp, Duration.ofSeconds(180));
+
+            assertThat(natively.status()).as(natively.err()).isZero();
+            List<String> expected = natively.out().lines().toList();
+            assertThat(expected).as("seed %d natively", seed).hasSize(2001).endsWith("done");
+            assertThat(underSeccheck.out().lines().toList()).as("seed %d: %s", seed, underSeccheck.err())
+                    .containsExactlyElementsOf(expected);
+        }
+    }
+
+    /**
      * Source routes as uid 65534 ({@code route_fuzz.c}, as RouteFuzzTest runs it as root), in a user
      * and network namespace of the program's own, where it may set routes: of 3,000 IPv4 option
      * lists, every one the kernel keeps with a route natively (its readback says so) is refused
