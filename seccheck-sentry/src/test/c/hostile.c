@@ -484,6 +484,22 @@ int main(int argc, char **argv) {
         }
         return report_fd(openat(d, argv[3], O_RDONLY));
     }
+    if (!strcmp(mode, "container")) { /* hostile container PID FILE: /proc/1/FILE in the mounts of PID's namespaces */
+        int fd = (int)syscall(SYS_pidfd_open, atoi(p), 0);
+        if (fd < 0) {
+            printf("NO pidfd_open %s\n", strerrorname_np(errno));
+            return 1;
+        }
+        /* Its user namespace (the user owns it, so it may) and its mounts: its /proc is the procfs of
+           its pid namespace, where the container's processes have numbers of their own. */
+        if (setns(fd, CLONE_NEWUSER | CLONE_NEWNS) < 0) {
+            printf("NO setns %s\n", strerrorname_np(errno));
+            return 1;
+        }
+        char path[64];
+        snprintf(path, sizeof path, "/proc/1/%s", argv[3]);
+        return report_fd(open(path, O_RDONLY));
+    }
     if (!strcmp(mode, "environ")) { /* hostile environ PID: another process's environment */
         char path[64];
         snprintf(path, sizeof path, "/proc/%s/environ", p);

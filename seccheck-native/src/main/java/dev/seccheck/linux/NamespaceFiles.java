@@ -11,6 +11,7 @@ import java.lang.foreign.ValueLayout;
  * namespace owns it, a user namespace's parent and the user that made it. These decide what a
  * thread's capabilities reach: a capability counts over a namespace owned by the thread's own user
  * namespace or one below it, and whoever made a user namespace holds every capability over it.
+ * A pid namespace's file also translates its pids into the caller's (Linux 6.11).
  */
 public final class NamespaceFiles {
     private NamespaceFiles() {}
@@ -21,6 +22,8 @@ public final class NamespaceFiles {
     private static final long NS_GET_PARENT = 0xb702L;
     /** _IO(NSIO, 4): the uid of a user namespace's owner, as the caller's namespace maps it. */
     private static final long NS_GET_OWNER_UID = 0xb704L;
+    /** _IOR(NSIO, 6, int): a pid of a pid namespace, as the caller's pid namespace numbers it (Linux 6.11). */
+    private static final long NS_GET_PID_FROM_PIDNS = 0x8004b706L;
 
     /**
      * Opens the user namespace owning the namespace behind {@code nsfd}: an fd, or -errno (EPERM
@@ -36,6 +39,15 @@ public final class NamespaceFiles {
      */
     public static int parent(int userNsFd) {
         return (int) Direct.call(Sysno.IOCTL, userNsFd, NS_GET_PARENT, 0, 0);
+    }
+
+    /**
+     * The task that {@code pid} numbers in the pid namespace behind {@code pidNsFd}, by the
+     * caller's pid namespace's numbers; or -errno: ESRCH where there is no such task or the caller
+     * does not see it, ENOTTY before Linux 6.11.
+     */
+    public static long pidFromNamespace(int pidNsFd, int pid) {
+        return Direct.call(Sysno.IOCTL, pidNsFd, NS_GET_PID_FROM_PIDNS, pid, 0);
     }
 
     /**

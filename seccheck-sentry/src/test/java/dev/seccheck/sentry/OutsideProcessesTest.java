@@ -129,6 +129,29 @@ class OutsideProcessesTest {
         });
     }
 
+    /**
+     * A process of the user's in namespaces of its own (a rootless container) is outside the run
+     * too: the program joins its user namespace and its mounts, where /proc is the procfs of the
+     * container's pid namespace, numbered otherwise than seccheck's (its first process is 1). Before,
+     * seccheck did not look at the processes of such a procfs, and the container's environment was
+     * read. The program's own namespaces stay its own.
+     */
+    @Test
+    void aProcessInAContainerOfTheUsersIsOutOfReachThroughTheContainersProcfs() throws Exception {
+        Victim v = Victim.start(List.of("unshare", "--user", "--map-root-user", "--pid", "--fork", "--mount-proc"));
+        try {
+            assertThat(nativeRun("container", pid(v), "environ")).as("natively").startsWith("GOT ");
+            assertThat(supervisedRun(new SupervisorTest.Run(POINTS), "container", pid(v), "environ"))
+                    .as("under seccheck").isEqualTo("NO EACCES");
+            assertThat(supervisedRun(new SupervisorTest.Run(POINTS), "container", pid(v), "comm"))
+                    .as("what anyone may read").isEqualTo("GOT python3");
+        } finally {
+            v.holds();
+        }
+        assertThat(supervisedShell(new SupervisorTest.Run(POINTS), "exec unshare --user --map-root-user --pid --fork"
+                + " --mount-proc sh -c 'cat /proc/1/environ > /dev/null && echo READ'")).as("its own").isEqualTo("READ");
+    }
+
     /** Sampling another process (perf_event_open) or changing its limits (prlimit64). */
     @Test
     void aProcessOutsideTheRunCanBeNeitherSampledNorLimited() throws Exception {

@@ -10,6 +10,7 @@ import static dev.seccheck.abi.Fcntl.O_PATH;
 import static dev.seccheck.abi.Fcntl.O_RDONLY;
 
 import dev.seccheck.abi.Errno;
+import dev.seccheck.linux.NamespaceFiles;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.sentry.defense.OutsideProcesses;
@@ -273,6 +274,9 @@ final class PathWalk {
                         // non-dumpable process shows anyone (its liveness, status, command line);
                         // never its fds, memory, environment, cwd or root (OutsideProcesses).
                         return new Located.Failed(Errno.EACCES);
+                    }
+                    if (intoPrivate && numbering == Numbering.UNSEEN && !self && outOfReachIn(cur, comp, r)) {
+                        return new Located.Failed(Errno.EACCES); // the same, numbered by another namespace
                     }
                 }
                 if (last && trailingSlash && (r.flags() & O_CREAT) != 0) {
@@ -692,7 +696,8 @@ final class PathWalk {
      *     seccheck), where only a public file directly in /proc/PID/ may be named, as through the
      *     root ({@link #outOfReach} looks at each pid there); and in a procfs directory whose
      *     path does not say (procfs mounted elsewhere, in a namespace seccheck does not see):
-     *     fail closed;
+     *     fail closed. In a procfs of a pid namespace where seccheck is not seen, the process's
+     *     number is that namespace's ({@link #stopInUnseen});
      * <li>{@link Located.Sysctls} below {@code /proc/sys} or in {@code /proc/sysvipc}, for a task
      *     whose network or IPC namespace is not this thread's.
      * </ul>
@@ -702,8 +707,7 @@ final class PathWalk {
             return null;
         }
         if (numbering(cur) == Numbering.UNSEEN) {
-            // A procfs of a pid namespace of the program's (see idsIn): seccheck is not seen in it.
-            return null;
+            return stopInUnseen(r, cur, todo);
         }
         String path = calls.readlinkat(AT_FDCWD, "/proc/self/fd/" + cur); // the path as seccheck sees it
         if (path == null || !path.startsWith("/proc/")) {
@@ -717,6 +721,69 @@ final class PathWalk {
         }
         boolean sysctls = pid.equals("sys") || path.equals("/proc/sysvipc");
         return sysctls && r.otherSysctls().getAsBoolean() ? new Located.Sysctls() : null;
+    }
+
+    /**
+     * {@link #stopInProc} in a procfs seccheck is not seen in: EACCES in the directory of a process
+     * outside the run ({@link #outOfReachIn}), but for a public file directly in it; null to go on.
+     * The process is the one the directory just below the procfs's root names, reached by "..".
+     */
+    private Located stopInUnseen(Request r, int cur, Deque<String> todo) {
+        int dir = calls.openat(cur, ".", O_PATH | O_CLOEXEC);
+        boolean inProcessDir = true; // cur is the process's directory itself
+        try {
+            for (int up = 0; up < 8 && dir >= 0; up++) {
+                int parent = calls.openat(dir, "..", O_PATH | O_CLOEXEC);
+                if (parent < 0) {
+                    break;
+                }
+                if (isProcRoot(parent, PathCalls.PROC_SUPER_MAGIC)) {
+                    try {
+                        String path = calls.readlinkat(AT_FDCWD, "/proc/self/fd/" + dir);
+                        if (path == null) {
+                            return new Located.Failed(Errno.EACCES);
+                        }
+                        boolean publicFile = inProcessDir && todo.size() == 1 && PUBLIC_PROC.contains(todo.peekFirst());
+                        return !publicFile && outOfReachIn(parent, path.substring(path.lastIndexOf('/') + 1), r)
+                                ? new Located.Failed(Errno.EACCES) : null;
+                    } finally {
+                        PathCalls.close(parent);
+                    }
+                }
+                dir = replace(dir, parent);
+                inProcessDir = false;
+            }
+            return new Located.Failed(Errno.EACCES);
+        } finally {
+            PathCalls.close(dir);
+        }
+    }
+
+    /**
+     * Whether {@code comp}, a name in the root {@code root} of a procfs seccheck is not seen in (of
+     * a pid namespace below seccheck's: the program's own, or a container's whose mounts the
+     * program joined), is the entry of a process outside the run. Its number is that namespace's,
+     * translated into seccheck's through the namespace's file (NS_GET_PID_FROM_PIDNS), taken from
+     * the procfs's process 1, its init. An entry whose number cannot be translated is taken as
+     * outside (fail closed); a name of no process is not (the walk then fails as natively).
+     */
+    private boolean outOfReachIn(int root, String comp, Request r) {
+        if (comp.isEmpty() || comp.length() > 10 || !comp.chars().allMatch(Character::isDigit)) {
+            return false;
+        }
+        long pid = Long.parseLong(comp);
+        if (pid > Integer.MAX_VALUE) {
+            return false;
+        }
+        int ns = calls.openat(root, "1/ns/pid", O_RDONLY | O_CLOEXEC);
+        long ours = ns < 0 ? ns : NamespaceFiles.pidFromNamespace(ns, (int) pid);
+        PathCalls.close(ns);
+        if (ours <= 0) {
+            int entry = calls.openat(root, comp, O_PATH | O_CLOEXEC);
+            PathCalls.close(entry);
+            return entry >= 0;
+        }
+        return outOfReach(Long.toString(ours), r);
     }
 
     /**
