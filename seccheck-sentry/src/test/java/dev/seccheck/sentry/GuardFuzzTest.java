@@ -11,6 +11,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * GuardFuzzTest: a program that lies in the arguments of the calls seccheck's guard holds for it
@@ -38,16 +39,34 @@ class GuardFuzzTest {
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("seeds")
     void liesInTheArgumentsOfHeldCallsGetTheKernelsAnswers(int seed) throws Exception {
+        compare(seed, "");
+    }
+
+    /**
+     * The same from a pid namespace of the program's own (and a user namespace, where it may make
+     * one), where its processes have numbers of their own: a call aimed at its child or thread
+     * there was looked up by seccheck's numbers and refused (EPERM) as aimed outside the run.
+     */
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(ints = {1, 2, 3, 4})
+    void inAPidNamespaceOfItsOwnTooTheCallsGetTheKernelsAnswers(int seed) throws Exception {
+        compare(seed, "unshare --user --map-root-user --pid --fork --mount-proc ");
+    }
+
+    /** Runs the fuzzer with {@code seed} after {@code prefix} natively and under seccheck, and compares them. */
+    private void compare(int seed, String prefix) throws Exception {
         Path bin = CWorkloads.binary("guard_fuzz");
-        Process p = new ProcessBuilder(bin.toString(), Integer.toString(seed), Integer.toString(CALLS))
-                .directory(dir.toFile()).redirectOutput(dir.resolve("native.out").toFile())
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        // Under a shell, so that in a new pid namespace the fuzzer is not its first process, whose
+        // process group 1 would make kill(-group) a kill(-1), which seccheck refuses on purpose.
+        String fuzz = prefix + "sh -c '\"" + bin + "\" " + seed + " " + CALLS + "'";
+        Process p = new ProcessBuilder("/bin/sh", "-c", fuzz).directory(dir.toFile())
+                .redirectOutput(dir.resolve("native.out").toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isZero();
 
         SupervisorTest.Run r = new SupervisorTest.Run("sentry/task_exit");
         Path out = dir.resolve("supervised.out");
-        assertThat(r.run("/bin/sh", "-c", "exec '" + bin + "' " + seed + " " + CALLS + " > '" + out + "'")).isZero();
+        assertThat(r.run("/bin/sh", "-c", fuzz + " > '" + out + "'")).isZero();
 
         List<String> expected = Files.readAllLines(dir.resolve("native.out"));
         assertThat(expected).hasSize(CALLS + 1).endsWith("done");

@@ -1,7 +1,10 @@
 package dev.seccheck.sentry.defense;
 
 import dev.seccheck.abi.Errno;
+import dev.seccheck.abi.Fcntl;
 import dev.seccheck.abi.Sysno;
+import dev.seccheck.linux.NamespaceFiles;
+import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.sentry.syscalls.MemoryFault;
@@ -31,9 +34,10 @@ import java.util.OptionalInt;
  * traced by seccheck. The look-up is made at the call and the kernel looks the pid up again after
  * it: a target of the run that exits and whose pid an outside process takes in between could be
  * reached, which needs that process to be created in those microseconds with that very pid.
- * A program in a pid namespace of its own numbers its processes otherwise than seccheck does:
- * its calls aimed at them are looked up by the wrong number and refused (no process outside the
- * run can be named from there, so nothing is let through that way).
+ * A caller in a pid namespace below seccheck's (its own, or a container's it joined) numbers
+ * processes otherwise than seccheck does: its number is translated through that namespace
+ * before the look-up, so that a process of the run keeps its calls and one outside the run (a
+ * container's, of the same user) is refused whatever number it has there.
  */
 public final class OutsideProcesses {
     private OutsideProcesses() {}
@@ -74,12 +78,34 @@ public final class OutsideProcesses {
         if (pid <= 0) {
             return OptionalInt.empty();
         }
-        Optional<Procfs.Status> status = Procfs.status(pid);
+        long ours = inSeccheckNumbers(n.tid(), pid);
+        Optional<Procfs.Status> status = ours > 0 ? Procfs.status(ours) : Optional.empty();
         if (status.isPresent() && ofTheRun(status.get())) {
             return OptionalInt.empty();
         }
         int early = beforeTheLookUp(n, memory);
-        return OptionalInt.of(early != LOOKS_UP ? early : status.isEmpty() ? Errno.ESRCH : Errno.EPERM);
+        return OptionalInt.of(early != LOOKS_UP ? early : ours >= 0 && status.isEmpty() ? Errno.ESRCH : Errno.EPERM);
+    }
+
+    /** seccheck's pid namespace, as its {@code ns/pid} link names it; null where that cannot be read. */
+    private static final String OWN_PID_NAMESPACE = Procfs.link(ProcessHandle.current().pid(), "ns/pid").orElse(null);
+
+    /**
+     * The task that {@code pid} names for task {@code tid}, by seccheck's numbers: the same number
+     * where the caller is in seccheck's pid namespace; from a pid namespace below it (the
+     * program's own, or a container's it joined), translated through that namespace
+     * (NS_GET_PID_FROM_PIDNS, Linux 6.11), where the number means another task than in
+     * seccheck's. 0 for no task; -1 where that cannot be told (refused).
+     */
+    static long inSeccheckNumbers(int tid, int pid) {
+        Optional<String> ns = Procfs.link(tid, "ns/pid");
+        if (ns.isEmpty() || ns.get().equals(OWN_PID_NAMESPACE)) {
+            return pid; // seccheck's numbers (a caller that just ended is answered by them too)
+        }
+        int fd = new PathCalls().openat(Fcntl.AT_FDCWD, "/proc/" + tid + "/ns/pid", Fcntl.O_RDONLY | Fcntl.O_CLOEXEC);
+        long ours = fd < 0 ? fd : NamespaceFiles.pidFromNamespace(fd, pid);
+        PathCalls.close(fd);
+        return ours > 0 ? ours : ours == -Errno.ESRCH ? 0 : -1;
     }
 
     /** {@link #beforeTheLookUp}: the kernel goes on to look for the process. */
