@@ -42,19 +42,8 @@
 #include <unistd.h>
 
 #include "fuzz_draws.h"
+#include "fuzz_lines.h"
 
-
-/* What the current call was given, by name. */
-static char what[1024];
-static size_t what_len;
-
-static void say(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(what + what_len, sizeof what - what_len, fmt, ap);
-    va_end(ap);
-    if (n > 0) what_len += (size_t)n < sizeof what - what_len ? (size_t)n : sizeof what - what_len - 1;
-}
 
 /* Two pages, the second unreadable: memory that ends where the program says it goes on. */
 static char *edge_page;
@@ -1183,9 +1172,7 @@ int main(int argc, char **argv) {
     unix_dgram = unix_socket_at("dsock", SOCK_DGRAM);
 
     for (long i = 0; i < count; i++) {
-        what_len = 0;
-        what[0] = 0;
-        say("%ld ", i);
+        new_line(i);
         if (i % 50 == 0) restore();
         unsigned k = below(10);
         if ((k <= 2 && !opens) || (k >= 3 && k <= 5 && !names_) || (k >= 7 && !net)) {

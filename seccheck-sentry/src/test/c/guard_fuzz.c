@@ -34,17 +34,8 @@
 #include <unistd.h>
 
 #include "fuzz_draws.h"
+#include "fuzz_lines.h"
 
-static char what[512];
-static size_t what_len;
-
-static void say(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(what + what_len, sizeof what - what_len, fmt, ap);
-    va_end(ap);
-    if (n > 0) what_len += (size_t)n < sizeof what - what_len ? (size_t)n : sizeof what - what_len - 1;
-}
 
 /* Two pages, the second unreadable. */
 static char *edge_page;
@@ -118,8 +109,18 @@ static void *a_siginfo(void) {
     return at_edge(&info, n);
 }
 
+/* Draws a signal's target (TASK_TARGET, or one task(1) draws) and the signal, into *SIG. */
+static pid_t to_signal(pid_t task_target, int drawn, int *sig) {
+    pid_t p = drawn ? task(1) : task_target;
+    say(", ");
+    *sig = a_signal();
+    return p;
+}
+
 static void fuzz_signal(void) {
-    switch (below(5)) {
+    int s;
+    unsigned k = below(5);
+    switch (k) {
         case 0: {
             say("kill(");
             pid_t p;
@@ -129,52 +130,35 @@ static void fuzz_signal(void) {
             } else {
                 p = task(0);
             }
-            say(", ");
-            int s = a_signal();
+            p = to_signal(p, 0, &s);
             say(")");
             result(syscall(SYS_kill, p, s), 0);
             break;
         }
         case 1: {
             say("tkill(");
-            pid_t p = task(1);
-            say(", ");
-            int s = a_signal();
+            pid_t p = to_signal(0, 1, &s);
             say(")");
             result(syscall(SYS_tkill, p, s), 0);
             break;
         }
         case 2: {
-            say("tgkill(");
             pid_t g = one_in(4) ? child : self;
-            say("%s, ", g == self ? "self" : "child");
-            pid_t p = task(1);
-            say(", ");
-            int s = a_signal();
+            say("tgkill(%s, ", g == self ? "self" : "child");
+            pid_t p = to_signal(0, 1, &s);
             say(")");
             result(syscall(SYS_tgkill, g, p, s), 0);
             break;
         }
-        case 3: {
-            say("rt_sigqueueinfo(");
-            pid_t p = task(1);
-            say(", ");
-            int s = a_signal();
-            say(", ");
-            void *info = a_siginfo();
-            say(")");
-            result(syscall(SYS_rt_sigqueueinfo, p, s, info), 0);
-            break;
-        }
         default: {
-            say("rt_tgsigqueueinfo(self, ");
-            pid_t p = task(1);
-            say(", ");
-            int s = a_signal();
+            int thread_group = k == 4;
+            say(thread_group ? "rt_tgsigqueueinfo(self, " : "rt_sigqueueinfo(");
+            pid_t p = to_signal(0, 1, &s);
             say(", ");
             void *info = a_siginfo();
             say(")");
-            result(syscall(SYS_rt_tgsigqueueinfo, self, p, s, info), 0);
+            result(thread_group ? syscall(SYS_rt_tgsigqueueinfo, self, p, s, info)
+                                : syscall(SYS_rt_sigqueueinfo, p, s, info), 0);
         }
     }
 }
@@ -441,9 +425,7 @@ int main(int argc, char **argv) {
     }
 
     for (long i = 0; i < count; i++) {
-        what_len = 0;
-        what[0] = 0;
-        say("%ld ", i);
+        new_line(i);
         switch (below(5)) {
             case 0: fuzz_signal(); break;
             case 1: fuzz_priority(); back_to_normal(); break;

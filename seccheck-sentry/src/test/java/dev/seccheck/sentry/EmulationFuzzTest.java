@@ -3,9 +3,9 @@ package dev.seccheck.sentry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.seccheck.sentry.testing.CWorkloads;
+import dev.seccheck.sentry.testing.FuzzRuns;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,9 +29,7 @@ class EmulationFuzzTest {
 
     /** The seeds to run: {@code fuzz.seeds}, "FIRST-LAST", 1-8 when unset. */
     static IntStream seeds() {
-        String[] range = System.getProperty("fuzz.seeds", "1-8").split("-", 2);
-        int first = Integer.parseInt(range[0].strip());
-        return IntStream.rangeClosed(first, range.length == 1 ? first : Integer.parseInt(range[1].strip()));
+        return FuzzRuns.seeds("1-8");
     }
 
     @ParameterizedTest(name = "seed {0}")
@@ -54,14 +52,7 @@ class EmulationFuzzTest {
         assertThat(r.run("/bin/sh", "-c",
                 "cd '" + emulated + "' && exec '" + bin + "' " + seed + " " + CALLS + " > '" + out + "'")).isZero();
 
-        List<String> expected = Files.readAllLines(dir.resolve("native.out"));
-        assertThat(expected).hasSize(CALLS + 1).endsWith("done");
-        List<String> got = Files.readAllLines(out);
-        for (int i = 0; i < expected.size(); i++) {
-            assertThat(i).as("seccheck's run ended early; native line %d: %s", i, expected.get(i)).isLessThan(got.size());
-            assertThat(got.get(i)).as("call %d of seed %d", i, seed).isEqualTo(expected.get(i));
-        }
-        assertThat(got).hasSameSizeAs(expected);
+        FuzzRuns.sameLines(Files.readAllLines(dir.resolve("native.out")), Files.readAllLines(out), seed, CALLS);
         assertThat(r.warnings).as("seccheck's own errors while emulating").noneMatch(w -> w.contains("emulating"));
     }
 }
