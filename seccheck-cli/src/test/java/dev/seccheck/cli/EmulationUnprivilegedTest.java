@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -126,7 +127,8 @@ class EmulationUnprivilegedTest {
      * The calls the guard holds for seccheck (signals, scheduling, signal owners, other processes'
      * memory and limits), with hostile arguments and targets, get the kernel's answers when both
      * run as uid 65534 ({@code guard_fuzz.c}, as GuardFuzzTest runs it as root): the kernel's
-     * permission checks (EPERM, EACCES for a nice below the current one) come in its order too.
+     * permission checks (EPERM, EACCES for a nice below the current one) come in its order too;
+     * two of the seeds from a user and pid namespace of the program's own.
      */
     @Test
     void liesInTheArgumentsOfHeldCallsGetTheKernelsAnswersForAnUnprivilegedSeccheck() throws Exception {
@@ -134,11 +136,17 @@ class EmulationUnprivilegedTest {
         Path program = TestPrograms.compile(TestPrograms.repoRoot().resolve("seccheck-sentry/src/test/c/guard_fuzz.c"),
                 tmp.resolve("guard_fuzz"));
         Path xdg = nobodysDir(tmp.resolve("xdg"));
-        for (int seed = 1; seed <= 4; seed++) {
-            Result natively = PackagedCli.run(new ProcessBuilder(PackagedCli.nobody(program.toString(),
-                    Integer.toString(seed), "2000")), tmp, Duration.ofSeconds(120));
-            ProcessBuilder run = new ProcessBuilder(PackagedCli.asNobody(classpath, "run", "--quiet", "-o", "/dev/null",
-                    "--", program.toString(), Integer.toString(seed), "2000"));
+        for (int seed = 1; seed <= 6; seed++) {
+            // Seeds 5 and 6 from a user and pid namespace of the program's own, whose numbers seccheck translates.
+            List<String> fuzz = new ArrayList<>(seed <= 4 ? List.of()
+                    : List.of("unshare", "--user", "--map-root-user", "--pid", "--fork", "--mount-proc"));
+            // Not exec'd: as the namespace's first process, its group 1 would make kill(-group) a kill(-1).
+            fuzz.addAll(List.of("sh", "-c", "'" + program + "' " + seed + " 2000"));
+            Result natively = PackagedCli.run(new ProcessBuilder(PackagedCli.nobody(fuzz.toArray(String[]::new))), tmp,
+                    Duration.ofSeconds(120));
+            List<String> args = new ArrayList<>(List.of("run", "--quiet", "--"));
+            args.addAll(fuzz);
+            ProcessBuilder run = new ProcessBuilder(PackagedCli.asNobody(classpath, args.toArray(String[]::new)));
             run.environment().put("XDG_RUNTIME_DIR", xdg.toString());
             Result underSeccheck = PackagedCli.run(run, tmp, Duration.ofSeconds(180));
 
