@@ -1,5 +1,6 @@
 package dev.seccheck.sentry.defense;
 
+import dev.seccheck.linux.Procfs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,14 +28,14 @@ public final class UserIdMaps {
     private static final long NO_USER_HERE = 0xffffffffL;
 
     /** seccheck's user namespace, as its {@code ns/user} link names it; null where that cannot be read. */
-    private final String ownNamespace = namespaceOf("self");
+    private final String ownNamespace = Procfs.link(ProcessHandle.current().pid(), "ns/user").orElse(null);
 
     /**
      * The user that {@code id} (an unsigned 32-bit user id) names for task {@code tid}, by
      * seccheck's numbers; else {@link #UNMAPPED}, {@link #NOT_WRITTEN} or {@link #UNKNOWN}.
      */
     public long uid(int tid, long id) {
-        String namespace = namespaceOf(Integer.toString(tid));
+        String namespace = Procfs.link(tid, "ns/user").orElse(null);
         if (namespace == null || ownNamespace == null) {
             return UNKNOWN;
         }
@@ -78,14 +79,5 @@ public final class UserIdMaps {
             }
         }
         return UNMAPPED;
-    }
-
-    /** The user namespace of {@code /proc/<which>}, as its {@code ns/user} link names it; null when that cannot be read. */
-    private static String namespaceOf(String which) {
-        try {
-            return Files.readSymbolicLink(Path.of("/proc", which, "ns", "user")).toString();
-        } catch (IOException e) {
-            return null;
-        }
     }
 }
