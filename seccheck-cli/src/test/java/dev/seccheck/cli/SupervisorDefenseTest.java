@@ -455,6 +455,53 @@ class SupervisorDefenseTest {
     }
 
     /**
+     * A process of the user's in namespaces of its own (a rootless container), outside the run: the
+     * program joins its user namespace and mounts (pidfd_open and setns, which its user may do as
+     * their owner) and reads the container's first process's environment through the container's
+     * procfs, where it is process 1. Natively it does; under seccheck it is refused (before, it read
+     * it: seccheck did not look at the processes of a procfs it is not seen in). As this user and as
+     * uid 65534 (OutsideProcessesTest has the same route in the test JVM).
+     */
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aContainerOfTheUsersIsOutOfReachThroughItsProcfs(boolean nobody) throws Exception {
+        skipUnlessPossible(nobody);
+        String join = """
+                import ctypes, os, sys
+                libc = ctypes.CDLL(None, use_errno=True)
+                fd = libc.syscall(434, int(sys.argv[1]), 0)  # pidfd_open
+                if fd < 0 or libc.setns(fd, 0x10000000 | 0x00020000) != 0:  # CLONE_NEWUSER | CLONE_NEWNS
+                    print("RESULT join errno=%d" % ctypes.get_errno(), flush=True)
+                    sys.exit(0)
+                try:
+                    with open("/proc/1/environ", "rb") as f:
+                        print("RESULT", b" ".join(e for e in f.read().split(b"\\0") if e.startswith(b"MARK")).decode())
+                except OSError as e:
+                    print("RESULT errno=%d" % e.errno)
+                """;
+        List<String> container = new ArrayList<>(nobody ? PackagedCli.nobody() : List.of());
+        container.addAll(List.of("env", "MARK=in-the-container", "unshare", "--user", "--map-root-user", "--pid",
+                "--fork", "--mount-proc"));
+        Victim v = Victim.start(container);
+        try {
+            List<String> natively = List.of(PY, "-c", join, Long.toString(v.pid()));
+            Result r = exec(nobody ? PackagedCli.nobody(natively.toArray(String[]::new)) : natively);
+            assertThat(r.out()).as("natively").contains("RESULT MARK=in-the-container");
+            // Opens seccheck performs, with no rule on their paths: a policy's rule would refuse this
+            // open whatever the check, since seccheck cannot name a file on that procfs (on_missing).
+            Path observed = Files.writeString(tmp.resolve("observed.json"), """
+                    {"name": "observed", "points": [{"name": "syscall/openat/enter"}, {"name": "syscall/openat/exit"}],
+                     "sinks": [{"name": "null"}]}""");
+            Files.setPosixFilePermissions(observed, PosixFilePermissions.fromString("rw-r--r--"));
+            Result s = exec(seccheck(nobody, observed, PY, "-c", join, Long.toString(v.pid())));
+            assertThat(s.out()).as("under seccheck").contains("RESULT errno=13").doesNotContain("in-the-container");
+            assertThat(s.code()).as(s.out()).isZero();
+        } finally {
+            v.holds();
+        }
+    }
+
+    /**
      * A program that made a process group of its own may signal it; it may not move back into
      * seccheck's group (here seccheck leads its session, so that group's id is the session's).
      */
