@@ -2,14 +2,12 @@ package dev.seccheck.sentry.defense;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
+import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.Syscalls;
 import dev.seccheck.sentry.syscalls.MemoryFault;
 import dev.seccheck.sentry.syscalls.TaskMemory;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -53,7 +51,7 @@ public final class SignalTargets {
     /** The targets for seccheck's process {@code supervisorPid}, in the pid namespace it sees itself in. */
     public SignalTargets(int supervisorPid) {
         this.supervisorPid = supervisorPid;
-        this.pidNamespace = namespaceOf("self");
+        this.pidNamespace = Procfs.link(ProcessHandle.current().pid(), "ns/pid").orElse(null);
     }
 
     /** Returns whether a held syscall is one the guard holds for this check: a signal to a pid above 0. */
@@ -104,7 +102,7 @@ public final class SignalTargets {
 
     /** Whether task {@code tid} is in seccheck's pid namespace; one whose link cannot be read (it just ended) is taken as in it. */
     boolean inSupervisorsNamespace(int tid) {
-        String ns = namespaceOf(Integer.toString(tid));
+        String ns = Procfs.link(tid, "ns/pid").orElse(null);
         return ns == null || ns.equals(pidNamespace);
     }
 
@@ -153,14 +151,5 @@ public final class SignalTargets {
             return code <= last;
         }
         return code >= SI_DETHREAD || code == SI_ASYNCNL;
-    }
-
-    /** The pid namespace of {@code /proc/<which>}, as its {@code ns/pid} link names it; null when that cannot be read. */
-    private static String namespaceOf(String which) {
-        try {
-            return Files.readSymbolicLink(Path.of("/proc", which, "ns", "pid")).toString();
-        } catch (IOException e) {
-            return null;
-        }
     }
 }
