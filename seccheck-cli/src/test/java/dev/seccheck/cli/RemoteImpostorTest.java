@@ -2,10 +2,12 @@ package dev.seccheck.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -182,6 +184,122 @@ class RemoteImpostorTest {
         String out = Files.readString(runOut);
         assertThat(run.exitValue()).as(out).isZero();
         assertThat(out).contains("the sink reached the impostor and left before any handshake")
+                .doesNotContain("the impostor got");
+    }
+
+    /**
+     * As {@link #SERVER_IMPOSTOR}, but the endpoint is bound and listened on by a child that hands
+     * the listening socket to its parent and exits; the parent then waits for a file, while a
+     * process outside the run takes the child's pid, and answers every connection of the next 5 s.
+     */
+    private static final String HANDED_OFF_IMPOSTOR = """
+            import os, socket, subprocess, sys, time
+            path, d = sys.argv[1:3]
+            deadline = time.time() + 30
+            while os.path.exists(path) and time.time() < deadline:
+                time.sleep(0.05)
+            a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+            child = os.fork()
+            if child == 0:
+                srv = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                srv.bind(path)
+                srv.listen(8)
+                socket.send_fds(a, [b"x"], [srv.fileno()])
+                os._exit(0)
+            os.waitpid(child, 0)
+            _, fds, _, _ = socket.recv_fds(b, 1, 1)
+            srv = socket.socket(fileno=fds[0])
+            with open(d + "/child.tmp", "w") as f:
+                f.write(str(child))
+            os.rename(d + "/child.tmp", d + "/child")
+            while not os.path.exists(d + "/go") and time.time() < deadline:
+                time.sleep(0.02)
+            # The sink retries in the background: what connected while the child lived is not the point.
+            srv.setblocking(False)
+            while True:
+                try:
+                    srv.accept()[0].close()
+                except BlockingIOError:
+                    break
+            srv.settimeout(0.5)
+            tries, handshakes = 0, []
+            end = time.time() + 5
+            while time.time() < end:
+                subprocess.run(["/bin/true"])
+                try:
+                    c, _ = srv.accept()
+                except socket.timeout:
+                    continue
+                tries += 1
+                c.settimeout(5)
+                try:
+                    hello = c.recv(64)
+                except OSError:
+                    hello = b""
+                if hello:
+                    c.send(b"\\x08\\x01")
+                    try:
+                        handshakes.append(len(c.recv(65536)))
+                    except OSError:
+                        handshakes.append(0)
+                c.close()
+            print("the sink reached the impostor %d times" % tries, flush=True)
+            for n in handshakes:
+                print("the impostor got the handshake and %d bytes of points" % n, flush=True)
+            """;
+
+    /**
+     * The program listens on the endpoint from a child that exits, and waits until a process
+     * outside the run (not traced) holds the child's pid, which the kernel still gives as the
+     * server's. On a host the program would cycle the pids and wait for one of the user's processes
+     * to take that number; here a pid namespace of the test's own gives it to a {@code sleep}.
+     * Before, the sink found that pid untraced and sent the run's points to the program.
+     */
+    @Test
+    void aSupervisedProgramCannotPoseAsTheServerFromAPidItLeft() throws Exception {
+        Assumptions.assumeTrue(new com.sun.security.auth.module.UnixSystem().getUid() == 0,
+                "setting the next pid of a pid namespace needs root");
+        Path sock = dir.resolve("s");
+        Path serverLog = dir.resolve("server.log");
+        Path runOut = dir.resolve("run.out");
+        Path handoff = Files.createDirectories(dir.resolve("handoff"));
+        Path impostor = Files.writeString(dir.resolve("impostor.py"), HANDED_OFF_IMPOSTOR);
+        Path config = Files.writeString(dir.resolve("remote.json"), """
+                {"name": "to-server", "points": [{"name": "container/start"}, {"name": "sentry/execve"}],
+                 "sinks": [{"name": "remote", "config": {"endpoint": "%s"}}]}""".formatted(sock));
+        String cli = String.join(" ", PackagedCli.java(System.getProperty("java.class.path")));
+        String harness = String.join("\n",
+                cli + " server --endpoint " + sock + " --format text --out " + dir.resolve("out") + " > " + serverLog
+                        + " 2>&1 &",
+                "server=$!",
+                "await() { i=0; until grep -q \"$1\" " + serverLog + "; do sleep 0.05; i=$((i + 1));"
+                        + " [ $i -gt 1200 ] && return 1; done; }",
+                "await 'listening on'",
+                cli + " run --quiet --config " + config + " -- /usr/bin/python3 " + impostor + " " + sock + " "
+                        + handoff + " > " + runOut + " 2>&1 &",
+                "run=$!",
+                "await 'client-0001 connected'",
+                "kill $server; wait $server",
+                "i=0; while [ ! -s " + handoff + "/child ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i + 1)); done",
+                "x=$(cat " + handoff + "/child)",
+                "for try in 1 2 3 4 5 6 7 8; do echo $((x - 1)) > /proc/sys/kernel/ns_last_pid; sleep 120 & o=$!;"
+                        + " [ \"$o\" = \"$x\" ] && break; kill $o; done",
+                "echo \"outside=$o child=$x\"",
+                ": > " + handoff + "/go",
+                "wait $run; echo status=$?");
+        Process p = new ProcessBuilder("unshare", "--pid", "--fork", "--mount-proc", "sh", "-c", harness)
+                .redirectErrorStream(true).start();
+        String harnessOut;
+        try {
+            assertThat(p.waitFor(150, TimeUnit.SECONDS)).as("the harness to end").isTrue();
+        } finally {
+            harnessOut = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.destroyForcibly();
+        }
+        String out = Files.readString(runOut);
+
+        assertThat(harnessOut).as(harnessOut).containsPattern("outside=(\\d+) child=\\1\\n").contains("status=0");
+        assertThat(out).as(out).containsPattern("the sink reached the impostor [1-9]\\d* times")
                 .doesNotContain("the impostor got");
     }
 }

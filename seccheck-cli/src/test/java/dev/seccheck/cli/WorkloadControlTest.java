@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -77,6 +78,86 @@ class WorkloadControlTest {
                 .hasSize(2);
         assertThat(Files.readString(tmp.resolve("alerts.jsonl")).lines().filter(l -> l.contains("\"deny\""))).hasSize(2);
     }
+
+    /**
+     * The program connects to its run's control socket from a child, hands the connection to
+     * itself and lets the child exit, then waits until a process outside the run holds the child's
+     * pid: the kernel still names the child as the peer. On a host the program would cycle the pids
+     * with thread starts (32,768 of them here, about two seconds under seccheck) and wait for one of
+     * the user's own processes to take that number; here a pid namespace of the test's own hands the
+     * number to a {@code sleep} of the test's. Before, the request was judged by that pid, found to
+     * come from outside the run, and the policy was deleted.
+     */
+    @Test
+    void aRequestWhoseSenderLeftItsPidToAProcessOutsideTheRunIsRefused() throws Exception {
+        Assumptions.assumeTrue(new com.sun.security.auth.module.UnixSystem().getUid() == 0,
+                "setting the next pid of a pid namespace needs root");
+        Path secret = Files.writeString(tmp.resolve("secret.key"), "hunter2-the-secret");
+        Path root = tmp.resolve("root");
+        Path policy = Files.writeString(tmp.resolve("policy.json"), """
+                {"name": "guard",
+                 "points": [{"name": "syscall/openat/enter", "optional_fields": ["fd_path"]}],
+                 "sinks": [{"name": "policy", "config": {"rules": [
+                   {"point": "syscall/openat/enter", "match": {"resolved_path": {"glob": "*.key"}},
+                    "action": "deny", "errno": "EACCES"}]}}]}""");
+        Path program = Files.writeString(tmp.resolve("handoff.py"), HANDOFF);
+        Path handoff = Files.createDirectories(tmp.resolve("handoff"));
+        Path out = tmp.resolve("w6.out");
+        String harness = String.join("\n",
+                String.join(" ", java()) + " run --quiet --root " + root + " --id w6 --config " + policy
+                        + " -- python3 " + program + " " + root.resolve("w6").resolve("control.sock") + " " + handoff
+                        + " " + secret + " > " + out + " 2>&1 &",
+                "run=$!",
+                "i=0; while [ ! -s " + handoff + "/child ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i + 1)); done",
+                "x=$(cat " + handoff + "/child)",
+                // The next pid the namespace gives out is x: the run's own threads may take it first, so a few tries.
+                "for try in 1 2 3 4 5 6 7 8; do echo $((x - 1)) > /proc/sys/kernel/ns_last_pid; sleep 120 & o=$!;"
+                        + " [ \"$o\" = \"$x\" ] && break; kill $o; done",
+                "echo \"outside=$o child=$x\"",
+                ": > " + handoff + "/go",
+                "wait $run; echo status=$?");
+        Process p = new ProcessBuilder("unshare", "--pid", "--fork", "--mount-proc", "sh", "-c", harness)
+                .redirectErrorStream(true).start();
+        String harnessOut;
+        try {
+            assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the harness to end").isTrue();
+        } finally {
+            harnessOut = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.destroyForcibly();
+        }
+        String run = Files.readString(out);
+
+        assertThat(harnessOut).as(harnessOut).containsPattern("outside=(\\d+) child=\\1\\n").contains("status=0");
+        assertThat(run).as(run).contains("handoff: {\"ok\":false,\"error\":\"refused: the process that connected, pid ")
+                .contains("secret: Permission denied").doesNotContain("hunter2");
+        assertThat(run).contains("seccheck: control socket: \"session_delete\" refused: the process that connected");
+    }
+
+    private static final String HANDOFF = """
+            import os, socket, sys, time
+            sock, d, secret = sys.argv[1:4]
+            a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+            child = os.fork()
+            if child == 0:
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                s.connect(sock)
+                socket.send_fds(a, [b'x'], [s.fileno()])
+                os._exit(0)
+            os.waitpid(child, 0)
+            _, fds, _, _ = socket.recv_fds(b, 1, 1)
+            s = socket.socket(fileno=fds[0])
+            with open(d + '/child.tmp', 'w') as f:
+                f.write(str(child))
+            os.rename(d + '/child.tmp', d + '/child')
+            while not os.path.exists(d + '/go'):
+                time.sleep(0.02)
+            s.sendall(b'{"op": "session_delete", "name": "guard"}\\n')
+            print('handoff:', s.recv(65536).decode().strip(), flush=True)
+            try:
+                print('secret:', open(secret).read(), flush=True)
+            except OSError as e:
+                print('secret:', e.strerror, flush=True)
+            """;
 
     @Test
     void theWorkloadOfOneRunCannotControlAnotherRunOfTheSameRoot() throws Exception {

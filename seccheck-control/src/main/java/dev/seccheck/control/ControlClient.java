@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.PeerCredentials;
+import dev.seccheck.linux.PeerProcess;
 import dev.seccheck.linux.Poll;
 import dev.seccheck.linux.UnixSeqpacket;
 import java.io.IOException;
@@ -57,8 +58,8 @@ public final class ControlClient {
     public static JsonNode call(RuntimeRoot.RunAddress run, ObjectNode request, Duration timeout) throws ControlException {
         String name = "run \"" + run.run().id() + "\" (pid " + run.run().pid() + ")";
         long end = System.nanoTime() + timeout.toNanos();
-        try (UnixSeqpacket s = connect(run.socket(), timeout, name)) {
-            PeerCredentials peer = s.peerCredentials();
+        try (UnixSeqpacket s = connect(run.socket(), timeout, name); PeerProcess server = s.peerProcess()) {
+            PeerCredentials peer = server.credentials();
             int me = RuntimeRoot.currentUid();
             if (peer.uid() != me || peer.pid() != run.run().pid()) {
                 throw new ControlException("refusing to talk to " + run.socket() + ": it is served by pid " + peer.pid()
@@ -66,6 +67,11 @@ public final class ControlClient {
                         + "; the socket is not the run's. Remove the directory " + run.socket().getParent());
             }
             refuseASupervisedServer(peer.pid(), run.socket());
+            if (!server.holdsItsPid()) {
+                throw new ControlException("refusing to talk to " + run.socket() + ": the process that listened there, pid "
+                        + peer.pid() + ", has exited, and its pid may name another process now; the socket is not the"
+                        + " run's. Remove the directory " + run.socket().getParent());
+            }
             return exchange(s, request, end, timeout, name);
         } catch (LinuxException e) {
             throw new ControlException("cannot reach " + name + " at " + run.socket() + ": " + e.getMessage(), e);
@@ -78,9 +84,8 @@ public final class ControlClient {
      * run's place: the operator would then be told of a policy it never got. A run's supervisor is
      * never ptraced, and every supervised task is, by its supervisor, from birth to exit. The pid
      * is the one that listened (SO_PEERCRED); should that process be gone, its /proc entry is too
-     * and the server is refused. Its pid being reused by an untraced process could slip through
-     * only within the milliseconds since {@link RuntimeRoot#find} matched the record's start time
-     * against the live process, as for {@link WorkloadPeers}.
+     * and the server is refused, and so is one gone by the end of the look, whose pid an untraced
+     * process could have taken meanwhile ({@link PeerProcess#holdsItsPid}).
      */
     private static void refuseASupervisedServer(long pid, Path socket) throws ControlException {
         long tracer;

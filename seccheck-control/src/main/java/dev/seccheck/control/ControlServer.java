@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.seccheck.linux.AcceptLoop;
 import dev.seccheck.linux.LinuxException;
-import dev.seccheck.linux.PeerCredentials;
+import dev.seccheck.linux.PeerProcess;
 import dev.seccheck.linux.ThreadStarts;
 import dev.seccheck.linux.UnixSeqpacket;
 import java.io.IOException;
@@ -21,7 +21,9 @@ import java.util.function.Consumer;
  * ControlServer serves a run's control socket: one JSON request per connection, answered by a
  * {@link ControlHandler}. The kernel's SO_PEERCRED, read at accept, decides who is served: a
  * process of another user (root excepted) is refused, and so is any process the {@link PeerGuard}
- * refuses (the run's own workload: the checked program must not switch its checks off). Every
+ * refuses (the run's own workload: the checked program must not switch its checks off), and any
+ * whose process was reaped before the guard's answer, when the pid the guard looked at may have
+ * been another process's ({@link PeerProcess}). Every
  * request gets an answer, bad ones an error naming the problem; a connection is closed without one
  * only when the peer left first. Requests are read with a deadline and at most
  * {@value #MAX_CONNECTIONS} are served at once, so no peer can hold the server.
@@ -136,14 +138,20 @@ public final class ControlServer implements AutoCloseable {
 
     private void serve(UnixSeqpacket conn) {
         long end = System.nanoTime() + deadline.toNanos();
-        PeerCredentials peer;
+        PeerProcess peer;
         try {
-            peer = conn.peerCredentials();
+            peer = conn.peerProcess();
         } catch (LinuxException e) {
             log.accept("control socket: " + e.getMessage());
             reply(conn, error("cannot tell who you are: " + e.getMessage()), end);
             return;
         }
+        try (peer) {
+            serve(conn, peer, end);
+        }
+    }
+
+    private void serve(UnixSeqpacket conn, PeerProcess peer, long end) {
         JsonNode request;
         try {
             request = Wire.parse(Wire.receive(conn, Wire.MAX_MESSAGE, end));
@@ -164,8 +172,7 @@ public final class ControlServer implements AutoCloseable {
         }
         JsonNode opNode = request.get("op");
         String op = opNode != null && opNode.isTextual() ? opNode.asText() : null;
-        Optional<String> refused = peer.uid() == owner || peer.uid() == 0 ? guard.refusal(peer.pid())
-                : Optional.of("permission denied: this run belongs to uid " + owner + ", the request comes from uid " + peer.uid());
+        Optional<String> refused = refusal(peer);
         if (refused.isPresent()) {
             log.accept("control socket: " + (op == null ? "a request" : "\"" + op + "\"") + " " + refused.get());
             reply(conn, error(refused.get()), end);
@@ -190,6 +197,26 @@ public final class ControlServer implements AutoCloseable {
         }
         // The handler may have run long (exec): the answer gets a fresh deadline.
         reply(conn, answer, System.nanoTime() + deadline.toNanos());
+    }
+
+    /**
+     * Why the peer may not control the run: another user's process, one the guard refuses, or one
+     * that was reaped before the guard's answer, whose pid the guard may have found on another
+     * process (a supervised program that handed its connection on and let the connecting process
+     * die would otherwise be judged as whatever process took that pid next).
+     */
+    private Optional<String> refusal(PeerProcess peer) {
+        int uid = peer.credentials().uid();
+        if (uid != owner && uid != 0) {
+            return Optional.of("permission denied: this run belongs to uid " + owner + ", the request comes from uid " + uid);
+        }
+        Optional<String> refused = guard.refusal(peer.pid());
+        if (refused.isEmpty() && !peer.holdsItsPid()) {
+            return Optional.of("refused: the process that connected, pid " + peer.pid()
+                    + ", has exited, and its pid may name another process now (a request is served only while"
+                    + " the process that connected is there)");
+        }
+        return refused;
     }
 
     private void reply(UnixSeqpacket conn, ObjectNode answer, long end) {

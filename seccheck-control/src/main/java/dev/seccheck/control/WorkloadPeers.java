@@ -20,9 +20,9 @@ import java.util.function.Supplier;
  * such a connect, see {@code RefusingServers}).
  *
  * <p>It fails closed: a peer whose ancestry cannot be read (it exited, /proc is not readable) is
- * refused. The pid comes from SO_PEERCRED at accept; a peer that exits and whose pid is reused by
- * an unrelated process before the check could slip through, which needs the pid space to wrap
- * within the few milliseconds between accept and check.
+ * refused. The pid comes from SO_PEERCRED; a peer that exits and whose pid another process takes
+ * before the check would be judged as that process, so the {@link ControlServer} asks after this
+ * check whether the peer still holds its pid, and refuses it otherwise.
  */
 public final class WorkloadPeers implements PeerGuard {
 

@@ -37,6 +37,7 @@ public final class UnixSeqpacket implements AutoCloseable {
     private static final int SOCK_CLOEXEC = Fcntl.O_CLOEXEC;
     private static final int SO_PASSCRED = 16;
     private static final int SO_PEERCRED = 17;
+    private static final int SO_PEERPIDFD = 77;
     private static final int MSG_TRUNC = 0x20;
     private static final int MSG_DONTWAIT = 0x40;
     private static final int MSG_NOSIGNAL = 0x4000;
@@ -211,6 +212,46 @@ public final class UnixSeqpacket implements AutoCloseable {
             return new PeerCredentials((int) Layouts.UCRED_PID.get(cred, 0L), (int) Layouts.UCRED_UID.get(cred, 0L),
                     (int) Layouts.UCRED_GID.get(cred, 0L));
         }
+    }
+
+    /**
+     * Returns the peer process: its credentials as of when it connected (or listened), held by a
+     * pidfd so that a decision made by its pid can be told to have been about it
+     * ({@link PeerProcess#holdsItsPid}). The caller closes it.
+     */
+    public PeerProcess peerProcess() throws LinuxException {
+        PeerCredentials credentials = peerCredentials();
+        if (credentials.pid() <= 0) {
+            return new PeerProcess(credentials, -1, false);
+        }
+        long pidfd;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment value = arena.allocate(ValueLayout.JAVA_INT);
+            MemorySegment len = arena.allocateFrom(ValueLayout.JAVA_INT, Integer.BYTES);
+            pidfd = fd.orErrno("getsockopt", "SO_PEERPIDFD", Restart.NEVER, Errno.ENOPROTOOPT,
+                    (slot, n) -> Libc.syscall(slot, Sysno.GETSOCKOPT, n, SocketCalls.SOL_SOCKET, SO_PEERPIDFD,
+                            value.address(), len.address()));
+            if (pidfd == 0) {
+                pidfd = value.get(ValueLayout.JAVA_INT, 0);
+            }
+        } catch (LinuxException e) {
+            if (e.errno() == Errno.ESRCH) {
+                // Kernels before pidfs kept no record of a reaped peer.
+                return new PeerProcess(credentials, -1, true);
+            }
+            throw e;
+        }
+        if (pidfd == -Errno.ENOPROTOOPT) {
+            // Before Linux 6.5: whichever process has the pid now.
+            pidfd = Direct.call(Sysno.PIDFD_OPEN, credentials.pid(), 0, 0, 0);
+            if (pidfd == -Errno.ESRCH) {
+                return new PeerProcess(credentials, -1, true);
+            }
+            if (pidfd < 0) {
+                throw new LinuxException("pidfd_open(" + credentials.pid() + ")", (int) -pidfd);
+            }
+        }
+        return new PeerProcess(credentials, (int) pidfd, false);
     }
 
     /**

@@ -148,4 +148,50 @@ class UnixSeqpacketTest {
         Thread.sleep(Duration.ofMillis(200));
         assertThat(call).isNotDone();
     }
+
+    /**
+     * A peer holds its pid while it runs and while it is a zombie, and no longer once reaped, when
+     * the kernel may give that pid to any new process.
+     */
+    @Test
+    void aPeerHoldsItsPidUntilItIsReaped() throws Exception {
+        Path path = socketPath("peer.sock");
+        try (UnixSeqpacket listener = UnixSeqpacket.listen(path, 4)) {
+            Process client = new ProcessBuilder("python3", "-c", """
+                    import socket, sys, time
+                    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                    s.connect(sys.argv[1])
+                    time.sleep(60)
+                    """, path.toString()).start();
+            try (UnixSeqpacket conn = listener.accept(); PeerProcess peer = conn.peerProcess()) {
+                assertThat(peer.pid()).isEqualTo((int) client.pid());
+                assertThat(peer.credentials().pid()).isEqualTo((int) client.pid());
+                assertThat(peer.holdsItsPid()).isTrue();
+                client.destroyForcibly();
+                assertThat(client.waitFor(10, TimeUnit.SECONDS)).isTrue();
+                assertThat(peer.holdsItsPid()).as("reaped").isFalse();
+            } finally {
+                client.destroyForcibly();
+            }
+        }
+    }
+
+    /** A peer that connected and was reaped before anyone looked never held its pid for the look. */
+    @Test
+    void aPeerReapedBeforeTheLookDoesNotHoldItsPid() throws Exception {
+        Path path = socketPath("gone.sock");
+        try (UnixSeqpacket listener = UnixSeqpacket.listen(path, 4)) {
+            Process client = new ProcessBuilder("python3", "-c", """
+                    import socket, sys
+                    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                    s.connect(sys.argv[1])
+                    s.send(b"x")
+                    """, path.toString()).start();
+            assertThat(client.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            try (UnixSeqpacket conn = listener.accept(); PeerProcess peer = conn.peerProcess()) {
+                assertThat(peer.pid()).isEqualTo((int) client.pid());
+                assertThat(peer.holdsItsPid()).isFalse();
+            }
+        }
+    }
 }

@@ -2,6 +2,7 @@ package dev.seccheck.remote.consumer;
 
 import dev.seccheck.linux.Epoll;
 import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.PeerProcess;
 import dev.seccheck.linux.UnixSeqpacket;
 import dev.seccheck.remote.wire.MalformedPacketException;
 import dev.seccheck.remote.wire.Protocol;
@@ -183,8 +184,8 @@ final class ConnectionLoop extends SourceLoop {
      * connection limit, so an impostor never pushes a real sandbox out.
      */
     private static Optional<String> impostor(UnixSeqpacket s) {
-        try {
-            return TracedPeers.refusedClient(s.peerCredentials());
+        try (PeerProcess peer = s.peerProcess()) {
+            return TracedPeers.refusedClient(peer);
         } catch (LinuxException e) {
             return Optional.of("cannot tell who the client is (SO_PEERCRED: " + e.getMessage() + ")");
         }

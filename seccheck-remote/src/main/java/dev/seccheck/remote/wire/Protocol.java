@@ -3,6 +3,7 @@ package dev.seccheck.remote.wire;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.seccheck.proto.common.Handshake;
 import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.PeerProcess;
 import dev.seccheck.linux.Poll;
 import dev.seccheck.linux.UnixSeqpacket;
 import java.util.Arrays;
@@ -72,9 +73,11 @@ public final class Protocol {
      * anything is sent to it.
      */
     public static int clientHandshake(UnixSeqpacket socket, int version) throws LinuxException, MalformedPacketException {
-        Optional<String> impostor = TracedPeers.refusedServer(socket.peerCredentials());
-        if (impostor.isPresent()) {
-            throw new MalformedPacketException(impostor.get());
+        try (PeerProcess server = socket.peerProcess()) {
+            Optional<String> impostor = TracedPeers.refusedServer(server);
+            if (impostor.isPresent()) {
+                throw new MalformedPacketException(impostor.get());
+            }
         }
         sendHandshake(socket, version);
         return receiveHandshake(socket, "server");

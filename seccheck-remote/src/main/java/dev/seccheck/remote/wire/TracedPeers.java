@@ -1,6 +1,7 @@
 package dev.seccheck.remote.wire;
 
 import dev.seccheck.linux.PeerCredentials;
+import dev.seccheck.linux.PeerProcess;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.RefusingServers;
 import java.io.IOException;
@@ -15,7 +16,10 @@ import java.util.Optional;
  * and a monitoring server are not traced: a peer that is ptraced is refused.
  *
  * <p>The peer is the process that connected (or listened), as SO_PEERCRED recorded it. A peer
- * whose status cannot be read (it is gone, or /proc hides it) is refused too. A peer the kernel
+ * whose status cannot be read (it is gone, or /proc hides it) is refused too, and so is one that
+ * was reaped by the end of the look ({@link PeerProcess#holdsItsPid}): a program could listen or
+ * connect from a child, keep the socket, let the child die, and wait for a process that is not
+ * traced to take its pid. A peer the kernel
  * gives as pid 0 lives in a pid namespace this process cannot see into, where nothing can be
  * told: it is let through.
  *
@@ -37,6 +41,23 @@ public final class TracedPeers {
     public static Optional<String> refusedServer(PeerCredentials peer) {
         return traced(peer).map(why -> "the server is pid " + peer.pid() + ", " + why
                 + " (a supervised program posing as the server? a monitoring server is not traced)");
+    }
+
+    /** As {@link #refusedClient(PeerCredentials)}, and refused too when the client's process is gone by then. */
+    public static Optional<String> refusedClient(PeerProcess peer) {
+        return refusedClient(peer.credentials()).or(() -> gone(peer, "client"));
+    }
+
+    /** As {@link #refusedServer(PeerCredentials)}, and refused too when the server's process is gone by then. */
+    public static Optional<String> refusedServer(PeerProcess peer) {
+        return refusedServer(peer.credentials()).or(() -> gone(peer, "server"));
+    }
+
+    /** Asked after the look by pid: whether that pid may have named another process meanwhile. */
+    private static Optional<String> gone(PeerProcess peer, String who) {
+        return peer.holdsItsPid() ? Optional.empty() : Optional.of("the " + who + " is pid " + peer.pid()
+                + ", whose process has exited since it " + (who.equals("server") ? "listened" : "connected")
+                + ": that pid may name another process now");
     }
 
     /** Says that the peer is traced, or that it cannot be told; empty when it is not traced. */
