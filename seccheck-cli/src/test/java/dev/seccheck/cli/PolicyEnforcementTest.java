@@ -19,6 +19,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -543,6 +544,39 @@ class PolicyEnforcementTest {
 
             assertThat(r.out).contains(allowed.getLocalPort() + " connected").contains(blocked.getLocalPort() + " refused 111");
         }
+    }
+
+    /**
+     * The README's guard policy, read from the README, keeps /etc/shadow from every call that opens
+     * by name: openat, openat2 and the older open(2), which musl's open() makes. Its first version
+     * named openat's point alone, and open(2) read the file. Natively each call reads it (as root,
+     * as CI runs the suite), so the test cannot pass vacuously.
+     */
+    @Test
+    void theReadmesGuardPolicyKeepsTheSecretFromEveryOpenCall() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "reading /etc/shadow natively needs root");
+        String client = String.join("\n",
+                "import ctypes, os",
+                "libc = ctypes.CDLL(None, use_errno=True)",
+                "def show(name, fd):",
+                "    if fd < 0:",
+                "        print(name, 'errno', ctypes.get_errno())",
+                "    else:",
+                "        print(name, 'read', len(os.read(fd, 64)) > 0); os.close(fd)",
+                "path = ctypes.c_char_p(b'/etc/shadow')",
+                "show('openat', libc.syscall(ctypes.c_long(257), ctypes.c_long(-100), path, ctypes.c_long(0)))",
+                "show('open', libc.syscall(ctypes.c_long(2), path, ctypes.c_long(0)))",
+                "how = ctypes.create_string_buffer(24)",
+                "show('openat2', libc.syscall(ctypes.c_long(437), ctypes.c_long(-100), path, how, ctypes.c_long(24)))",
+                "");
+        Result natively = finish(new ProcessBuilder("/usr/bin/python3", "-c", client).redirectErrorStream(true).start());
+        assertThat(natively.out).as("natively").contains("openat read True", "open read True", "openat2 read True");
+
+        Path config = Files.writeString(tmp.resolve("guard.json"), readmeGuardPolicy());
+        Result r = run(config, "/usr/bin/python3", "-c", client);
+
+        assertThat(r.out).as(r.out).contains("openat errno 13", "open errno 13", "openat2 errno 13").doesNotContain("read True");
+        assertThat(r.out).contains("\"rule_name\":\"no secrets\",\"point\":\"syscall/open/enter\"");
     }
 
     /**
