@@ -134,4 +134,39 @@ class OwnMountNamespaceTest {
         Path lenient = Files.writeString(tmp.resolve("lenient.json"), POLICY.formatted(", \"on_missing\": \"allow\""));
         assertThat(run(OVERLAY_SCRIPT, true, lenient, "-m").out()).contains("written\nrc=0\n");
     }
+
+    /**
+     * A program chrooted into a bind mount of / in a mount namespace of its own reaches every file
+     * under a second name (mount point + real path); its mount table shows the mount points from
+     * its root, the kernel's names from the namespace's. seccheck mixed the two and named the file
+     * by the longer name: a rule letting the workspace through let the secret through, read
+     * natively by the same script. Now the mount point is taken from the namespace's root too, and
+     * the file is named by its real path.
+     */
+    @Test
+    void aProgramChrootedIntoABindOfRootIsDecidedOnTheRealNames() throws Exception {
+        Path real = tmp.toRealPath();
+        Files.writeString(real.resolve("secret.key"), "TOPSECRET\n");
+        Path policy = Files.writeString(tmp.resolve("workspace.json"), """
+                {"name": "workspace",
+                 "points": [{"name": "syscall/open/enter", "context_fields": ["cwd"]},
+                            {"name": "syscall/openat/enter", "optional_fields": ["fd_path"]},
+                            {"name": "syscall/creat/enter", "context_fields": ["cwd"]}],
+                 "sinks": [{"name": "policy", "config": {"rules": [
+                   {"name": "workspace", "effect": "open_file", "match": {"resolved_path": {"prefix": "%1$s/mnt/"}},
+                    "action": "allow"},
+                   {"name": "the rest", "effect": "open_file", "match": {"resolved_path": {"prefix": "%1$s/"}},
+                    "action": "deny", "errno": "EACCES"}]}}]}""".formatted(real));
+        String script = """
+                cd "$1"
+                mount -t tmpfs own mnt && mkdir mnt/a && mount --rbind / mnt/a && chroot mnt/a cat "$1/secret.key"
+                echo "rc=$?"
+                """;
+        assertThat(run(script, false, null, "-m", "--propagation", "private").out()).as("natively")
+                .isEqualTo("TOPSECRET\nrc=0\n");
+        PackagedCli.Result r = run(script, true, policy, "-m", "--propagation", "private");
+        assertThat(r.out()).as(r.err()).isEqualTo("rc=1\n");
+        assertThat(r.err()).contains("cat: " + real + "/secret.key: Permission denied", "\"rule_name\":\"the rest\"",
+                "\"resolved_path\":\"" + real + "/secret.key\"");
+    }
 }

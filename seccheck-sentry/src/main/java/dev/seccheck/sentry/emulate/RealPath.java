@@ -18,8 +18,9 @@ import java.util.Set;
  * own root: the name a rule is matched against. The kernel's name ({@code /proc/self/fd/N}) is
  * taken when the fd's mount is one of seccheck's; a mount only the program sees (a bind mount in
  * the program's own mount namespace) is translated through the program's mountinfo to the path
- * within its filesystem (the mount's root + the path below its mount point) and then to where
- * seccheck sees that filesystem. A tmpfs or ramfs only the program's namespace has is named as
+ * within its filesystem (the mount's root + the path below its mount point, the mount point taken
+ * from the namespace's root as the kernel's name is, not from the task's root, which a chroot
+ * moves) and then to where seccheck sees that filesystem. A tmpfs or ramfs only the program's namespace has is named as
  * the program sees it: nothing is in it but what the program wrote there. A file on another
  * filesystem seccheck does not see (one the program mounted in a mount namespace of its own: a
  * procfs, an overlay) or on a detached mount ({@code open_tree}, {@code fsmount}) has no name: an
@@ -76,16 +77,27 @@ final class RealPath {
                 return kernel.startsWith("/") ? Optional.of(kernel) : Optional.empty();
             }
             Optional<Mount> theirs = Mountinfo.read("/proc/" + tid + "/mountinfo").stream().filter(m -> m.id() == mntId).findFirst();
-            if (theirs.isEmpty() || !under(kernel, theirs.get().mountPoint())) {
+            if (theirs.isEmpty()) {
                 return Optional.empty();
             }
             Mount m = theirs.get();
+            // The task's mount table gives mount points from the task's root, the kernel's name is
+            // from its namespace's root: a task chrooted into a bind mount of / would otherwise have
+            // every file named under that mount point's path too.
+            String root = calls.readlinkat(AT_FDCWD, "/proc/" + tid + "/root");
+            if (root == null || !root.startsWith("/")) {
+                return Optional.empty();
+            }
+            String point = join(root, m.mountPoint());
+            if (!under(kernel, point)) {
+                return Optional.empty();
+            }
             if (SELF_CONTAINED.contains(m.type()) && own.stream().noneMatch(o -> o.device().equals(m.device()))) {
                 // A memory filesystem only the program's namespace has holds nothing but what was
                 // written into it through calls seccheck decided: its name there is the file's.
                 return kernel.startsWith("/") ? Optional.of(kernel) : Optional.empty();
             }
-            String inFs = join(m.root(), kernel.substring(m.mountPoint().equals("/") ? 0 : m.mountPoint().length()));
+            String inFs = join(m.root(), kernel.substring(point.equals("/") ? 0 : point.length()));
             // Where seccheck sees the same filesystem: the mount of that device whose root holds the path,
             // the one closest to the filesystem's root (its whole-filesystem mount when there is one).
             return own.stream()
