@@ -113,7 +113,8 @@ final class MessageSends {
                 }
             }
             // A name that reaches no peer, or that the socket does not use, is sent as given, undecided.
-            boolean decided = m.name() != null && !NetEmulation.reachesNoPeer(m.name()) && !net.ignoresName(sock, domain);
+            byte[] read = m.name() == null || sock < 0 ? m.name() : ProtocolAddress.read(sock, domain, m.name(), true);
+            boolean decided = m.name() != null && !NetEmulation.reachesNoPeer(read) && !net.ignoresName(sock, domain);
             int sendFlags = many ? flags | (m.flags() & MSG_EOR) : flags;
             long r;
             // A unix path is walked first, so the points are shown the socket it reaches (NetEmulation#unixPeer).
@@ -124,7 +125,7 @@ final class MessageSends {
                             false, 0);
                 }
                 if (decided) {
-                    call.reachedPeer(peer == null ? net.reachedPeer(sock, m.name()) : null);
+                    call.reachedPeer(peer == null ? net.reachedPeer(sock, m.name(), read) : null);
                     int verdict = call.check(ev, seen);
                     if (verdict != 0) {
                         call.checked(ev, seen, -verdict);

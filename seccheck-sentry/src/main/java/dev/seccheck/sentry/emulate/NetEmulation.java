@@ -416,7 +416,9 @@ final class NetEmulation {
             call.enterThenAllowAsMade(ev, seen);
             return true;
         }
-        if (reachesNoPeer(addr) || send && ignoresName(sock, domain)) {
+        // What the socket's protocol reads from the address, when that is not the address as named.
+        byte[] read = sock >= 0 && n.nr() != Sysno.BIND ? ProtocolAddress.read(sock, domain, addr, send) : addr;
+        if (reachesNoPeer(read) || send && ignoresName(sock, domain)) {
             // Made as given, undecided: the protocol refuses such an address (EINVAL) wherever it
             // uses it, and a socket that ignores it (a connected stream's send) sends to the peer
             // its connect chose. Deciding a rule on the part that is there would answer otherwise.
@@ -434,7 +436,7 @@ final class NetEmulation {
                 ev = new SyscallEvent(call.tid(), reported, fd, addrPtr, seen.bytes().length, 0, 0, 0, false, 0);
             }
             if (n.nr() != Sysno.BIND) {
-                call.reachedPeer(reachedPeer(sock, addr));
+                call.reachedPeer(reachedPeer(sock, addr, read));
             }
             if (call.enter(ev, seen) != 0) {
                 return true;
@@ -467,14 +469,15 @@ final class NetEmulation {
 
     /**
      * Where a connect or a send from our copy {@code sock} of the program's socket (-errno when
-     * none) to {@code addr} goes, when that is not the address named: the local host, for the
-     * unspecified address ({@link UnspecifiedAddress}); else null.
+     * none) to {@code named} goes, when that is not the address named: the address its protocol
+     * reads ({@code read}, {@link ProtocolAddress}), and the local host for the unspecified address
+     * ({@link UnspecifiedAddress}); else null.
      */
-    ReachedPeer reachedPeer(int sock, byte[] addr) {
-        if (!UnspecifiedAddress.isUnspecified(addr)) {
-            return null;
+    ReachedPeer reachedPeer(int sock, byte[] named, byte[] read) {
+        if (UnspecifiedAddress.isUnspecified(read)) {
+            return new ReachedPeer(UnspecifiedAddress.reached(read, sock < 0 ? null : SocketCalls.getsockname(sock)));
         }
-        return new ReachedPeer(UnspecifiedAddress.reached(addr, sock < 0 ? null : SocketCalls.getsockname(sock)));
+        return read == named ? null : new ReachedPeer(read);
     }
 
     /**
