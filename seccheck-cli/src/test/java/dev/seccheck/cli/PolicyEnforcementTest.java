@@ -777,8 +777,10 @@ class PolicyEnforcementTest {
      * a symlinked directory, "./", a relative name, {@code /proc/self/cwd/...}, and a datagram sent
      * there by sendto and by sendmsg. Before, the rule matched the name the program gave: every
      * route but the first reached the server. A hard link to the socket, a name the rule cannot
-     * know, is decided by {@code on_missing}. A socket the rule does not name is still reached
-     * through a symlink. Natively every route reaches its server, so the test cannot pass vacuously.
+     * know, is decided by {@code on_missing}; and the socket renamed out of the rule's directory is
+     * still denied (the rule names it by device and inode too: before, the renamed socket was reached). A socket
+     * the rule does not name is still reached through a symlink. Natively every route reaches its
+     * server, so the test cannot pass vacuously.
      */
     @Test
     void aRuleOnAUnixSocketsPathHoldsForEveryNameThatReachesIt() throws Exception {
@@ -819,6 +821,10 @@ class PolicyEnforcementTest {
                 "attempt('sendmsg', socket.SOCK_DGRAM, lambda s: s.sendmsg([b'x'], [], 0, '" + dir + "/link-dgram.sock'))",
                 "attempt('other', socket.SOCK_STREAM, lambda s: s.connect('" + dir + "/other-link.sock'))",
                 "attempt('hardlink', socket.SOCK_STREAM, lambda s: s.connect('" + base + "/hard.sock'))",
+                "import os",
+                "os.rename('" + dir + "/denied-dgram.sock', '" + base + "/moved.sock')",
+                "attempt('renamed', socket.SOCK_DGRAM, lambda s: s.sendto(b'x', '" + base + "/moved.sock'))",
+                "os.rename('" + base + "/moved.sock', '" + dir + "/denied-dgram.sock')",
                 "");
         Files.createSymbolicLink(dir.resolve("link-dgram.sock"), dir.resolve("denied-dgram.sock"));
         String server = "import socket, time\n"
@@ -839,7 +845,8 @@ class PolicyEnforcementTest {
             for (String route : routes) {
                 assertThat(natively.out).as("natively").contains(route + " reached", route + "-dgram reached");
             }
-            assertThat(natively.out).as("natively").contains("sendmsg reached", "other reached", "hardlink reached");
+            assertThat(natively.out).as("natively").contains("sendmsg reached", "other reached", "hardlink reached",
+                    "renamed reached");
 
             Path alerts = base.resolve("alerts.jsonl");
             Path config = config(alerts, """
@@ -852,11 +859,13 @@ class PolicyEnforcementTest {
                 assertThat(r.out).contains(route + " errno 13", route + "-dgram errno 13");
             }
             // A hard link is another name the rule cannot know: decided by on_missing (deny).
-            assertThat(r.out).contains("sendmsg errno 13", "other reached", "hardlink errno 13");
+            // Renamed, the socket is still the one the rule named at load (by device and inode).
+            assertThat(r.out).contains("sendmsg errno 13", "other reached", "hardlink errno 13", "renamed errno 13");
             List<String> lines = Files.readAllLines(alerts);
-            assertThat(lines).hasSize(14);
+            assertThat(lines).hasSize(15);
             assertThat(lines.subList(0, 13)).allMatch(l -> l.contains("\"unix_path\":\"" + dir + "/denied"));
             assertThat(lines.get(13)).contains("\"missing\":\"unix_path (the socket has 2 names (hard links))\"");
+            assertThat(lines.get(14)).contains("\"unix_path\":\"" + base.toRealPath() + "/moved.sock\"");
         } finally {
             listening.destroy();
             listening.waitFor(10, TimeUnit.SECONDS);

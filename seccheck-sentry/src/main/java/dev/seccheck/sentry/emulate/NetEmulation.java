@@ -16,6 +16,7 @@ import dev.seccheck.linux.SocketCalls;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.UserRanges;
 import dev.seccheck.sink.NameChange;
+import dev.seccheck.sink.ReachedFile;
 import dev.seccheck.sink.ReachedPeer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -434,6 +435,7 @@ final class NetEmulation {
             if (peer != null) {
                 seen = peer.shown(addrPtr);
                 ev = new SyscallEvent(call.tid(), reported, fd, addrPtr, seen.bytes().length, 0, 0, 0, false, 0);
+                call.reached(peer.socketFile(calls));
             }
             if (n.nr() != Sysno.BIND) {
                 call.reachedPeer(reachedPeer(sock, addr, read));
@@ -465,6 +467,11 @@ final class NetEmulation {
             call.complete(ev, seen, r);
             return true;
         }
+    }
+
+    /** The path calls of this emulation thread. */
+    PathCalls calls() {
+        return calls;
     }
 
     /**
@@ -768,6 +775,19 @@ final class NetEmulation {
                     : bytes == given ? "the socket's real path is longer than a socket address holds"
                     : links > 1 ? "the socket has " + links + " names (hard links)" : null;
             return new Snapshot(addr, bytes, doubt);
+        }
+
+        /**
+         * The socket file a connect or a send reaches, by device and inode (a rule on
+         * {@code unix_path} also holds for it under a name it does not match, a rename's:
+         * {@link ReachedFile}); null for a bind, whose fd is the directory, or a failed walk.
+         */
+        ReachedFile socketFile(PathCalls calls) {
+            if (errno != 0 || fd < 0 || name != null && !name.isEmpty()) {
+                return null;
+            }
+            PathCalls.Stat st = calls.fstat(fd);
+            return st == null ? null : new ReachedFile(st.dev(), st.ino(), st.ctimeNs());
         }
 
         @Override

@@ -130,7 +130,9 @@ final class PolicyCompiler {
                 // (/usr/) would walk that tree at every load, and a hard link it misses is refused.
                 boolean executed = key.name().equals("binary_path") && msg.getName().equals("ExecveInfo")
                         && (action instanceof Action.Deny || action instanceof Action.Kill);
-                FilesNamed files = named != null && (path || executed)
+                // So is a socket a deny or kill rule forbids connecting to: the program may rename it.
+                boolean socket = key.name().equals("unix_path") && (action instanceof Action.Deny || action instanceof Action.Kill);
+                FilesNamed files = named != null && (path || executed || socket)
                         ? named.computeIfAbsent(value.json(), j -> FilesNamed.of(m)) : FilesNamed.NONE;
                 conditions.add(new Rule.Condition(key, m, files, path));
             } catch (IllegalArgumentException bad) {
