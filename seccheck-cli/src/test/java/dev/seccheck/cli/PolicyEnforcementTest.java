@@ -547,6 +547,38 @@ class PolicyEnforcementTest {
     }
 
     /**
+     * Under "allow the workspace, deny the rest of the tree", the program hard-links a file the
+     * deny rule keeps into the workspace, where the allow rule, tried first, would let it be read.
+     * Before, the link was made and the secret read through it; now the link is refused (EPERM).
+     * Natively the script reads the secret, so the test cannot pass vacuously.
+     */
+    @Test
+    void aFileKeptByADenyRuleIsNotLinkedUnderAnEarlierAllowRule() throws Exception {
+        Path tree = tmp.toRealPath();
+        Files.createDirectories(tree.resolve("pub"));
+        Files.writeString(Files.createDirectories(tree.resolve("secret")).resolve("key.txt"), "TOPSECRET\n");
+        String script = "ln " + tree + "/secret/key.txt " + tree + "/pub/y; echo ln=$?; cat " + tree + "/pub/y; rm -f "
+                + tree + "/pub/y";
+        Result natively = finish(new ProcessBuilder("sh", "-c", script).redirectErrorStream(true).start());
+        assertThat(natively.out).as("natively").contains("ln=0", "TOPSECRET");
+
+        Path config = Files.writeString(tmp.resolve("workspace.json"), """
+                {"name": "workspace",
+                 "points": [{"name": "syscall/open/enter", "context_fields": ["cwd"]},
+                            {"name": "syscall/openat/enter", "optional_fields": ["fd_path"]},
+                            {"name": "syscall/creat/enter", "context_fields": ["cwd"]}],
+                 "sinks": [{"name": "policy", "config": {"rules": [
+                   {"name": "workspace", "effect": "open_file", "match": {"resolved_path": {"prefix": "%1$s/pub/"}},
+                    "action": "allow"},
+                   {"name": "the tree", "effect": "open_file", "match": {"resolved_path": {"prefix": "%1$s/"}},
+                    "action": "deny", "errno": "EACCES"}]}}]}""".formatted(tree));
+        Result r = run(config, "sh", "-c", script);
+
+        assertThat(r.out).as(r.out).contains("Operation not permitted", "ln=1").doesNotContain("TOPSECRET");
+        assertThat(r.out).contains("\"why\":\"rule 0, before it, lets every task open the file under the new name\"");
+    }
+
+    /**
      * The README's guard policy, read from the README, keeps /etc/shadow from every call that opens
      * by name: openat, openat2 and the older open(2), which musl's open() makes. Its first version
      * named openat's point alone, and open(2) read the file. Natively each call reads it (as root,

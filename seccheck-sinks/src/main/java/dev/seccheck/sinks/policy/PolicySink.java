@@ -192,8 +192,18 @@ public final class PolicySink implements PointSink.MissingAware {
     public boolean refuses(NameChange change) {
         if (change.kind() == NameChange.Kind.MOVE) {
             for (Rule rule : onNames) {
-                if (rule.reaches(change.from(), change.file()) && !rule.reaches(change.to(), change.file())) {
+                if (!rule.reaches(change.from(), change.file())) {
+                    continue;
+                }
+                if (!rule.reaches(change.to(), change.file())) {
                     alerts.nameChange(rule, change, "the rule reaches the file under its name now, not under the new one");
+                    return true;
+                }
+                // Let through under its name now as well, the file was not the rule's to keep.
+                Rule before = letThroughBefore(rule, change.to(), change.file());
+                if (before != null && letThroughBefore(rule, change.from(), change.file()) == null) {
+                    alerts.nameChange(rule, change, "rule " + before.index() + ", before it, lets every task open"
+                            + " the file under the new name");
                     return true;
                 }
             }
@@ -230,6 +240,25 @@ public final class PolicySink implements PointSink.MissingAware {
             }
         }
         return false;
+    }
+
+    /**
+     * The rule on opening files before {@code rule} that would let every task open the file
+     * {@code file} at {@code name}: an allow rule on the path alone that holds for it, met before
+     * any deny or kill rule on the path alone that does; null when there is none. A link or rename
+     * there would take the file out of {@code rule}'s reach as surely as a name it does not match
+     * (a hard link into an allowed workspace, under "allow the workspace, deny the rest of the tree").
+     */
+    private Rule letThroughBefore(Rule rule, String name, ReachedFile file) {
+        for (Rule q : onOpens) {
+            if (q.index() >= rule.index()) {
+                return null;
+            }
+            if (q.onPathAlone() && q.reaches(name, file)) {
+                return q.enforcing() ? null : q.action() instanceof Action.Allow ? q : null;
+            }
+        }
+        return null;
     }
 
     /**

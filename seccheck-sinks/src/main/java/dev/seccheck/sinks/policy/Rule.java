@@ -68,6 +68,11 @@ record Rule(int index, String label, List<Condition> conditions, Action action, 
         return enforcing() && conditions.stream().anyMatch(Condition::path);
     }
 
+    /** Whether the rule's conditions are all on an open's path (at least one): it holds for every task alike. */
+    boolean onPathAlone() {
+        return !conditions.isEmpty() && conditions.stream().allMatch(Condition::path);
+    }
+
     /**
      * Whether every condition of this rule on an open's path holds for a file at {@code name}
      * (device and inode {@code file}, or null): the rule's other conditions are not considered,

@@ -374,12 +374,13 @@ class PolicySinkTest {
         assertThat(sink.refuses(change("/o/a", "/o/b", null))).as("within the denied names").isFalse();
         assertThat(sink.refuses(change("/p/a", "/o/a", null))).as("into the denied names").isFalse();
         assertThat(sink.refuses(change("/p/logged/a", "/p/b", null))).as("a log rule keeps nothing").isFalse();
-        assertThat(sink.refuses(change("/p/b.key", "/p/open/b.key", null))).as("still *.key").isFalse();
+        // Still *.key, but an allow rule before "no keys" lets every task open it there.
+        assertThat(sink.refuses(change("/p/b.key", "/p/open/b.key", null))).as("let through there").isTrue();
         assertThat(sink.refuses(change(named.toString(), "/o/moved", namedFile))).as("named by its inode").isFalse();
         assertThat(sink.refuses(change(named.toString(), "/o/moved", null))).as("no inode to go by").isTrue();
 
         List<String> lines = Files.readAllLines(alerts);
-        assertThat(lines).hasSize(3);
+        assertThat(lines).hasSize(4);
         com.fasterxml.jackson.databind.JsonNode first = new ObjectMapper().readTree(lines.get(0));
         assertThat(first.path("rule_name").asText()).isEqualTo("project only");
         assertThat(first.path("action").asText()).isEqualTo("deny");
@@ -389,7 +390,33 @@ class PolicySinkTest {
         assertThat(first.path("renaming").path("from").asText()).isEqualTo("/o/a");
         assertThat(first.path("renaming").path("to").asText()).isEqualTo("/p/a");
         assertThat(new ObjectMapper().readTree(lines.get(1)).path("rule_name").asText()).isEqualTo("no keys");
-        assertThat(new ObjectMapper().readTree(lines.get(2)).path("rule_name").asText()).isEqualTo("one file");
+        assertThat(new ObjectMapper().readTree(lines.get(2)).path("renaming").path("why").asText())
+                .isEqualTo("rule 0, before it, lets every task open the file under the new name");
+        assertThat(new ObjectMapper().readTree(lines.get(3)).path("rule_name").asText()).isEqualTo("one file");
+    }
+
+    /**
+     * Under "allow the workspace, deny the rest of the tree", a link or rename of a file the deny
+     * rule keeps into the workspace takes it out of the rule's reach as surely as a name the rule
+     * does not match: refused. Before, a hard link into the workspace was let through and the
+     * secret read there. A move within the workspace goes through, and so does one to a name an
+     * allow rule lets one process open (the rule is that process's).
+     */
+    @Test
+    void refusesMovingAKeptFileUnderAnEarlierAllowRule() throws Exception {
+        Sink sink = sink("""
+                {"rules": [
+                  {"name": "workspace", "point": "syscall/openat/enter", "match": {"pathname": {"prefix": "/w/pub/"}},
+                   "action": "allow"},
+                  {"point": "syscall/openat/enter", "match": {"pathname": "/w/tool.conf", "process_name": "tool"},
+                   "action": "allow"},
+                  {"name": "tree", "point": "syscall/openat/enter", "match": {"pathname": {"prefix": "/w/"}},
+                   "action": "deny"}]}""", List.of(new PointReq(OPENAT, FD_PATH_AND_CONTEXT)));
+
+        assertThat(sink.refuses(change("/w/secret/key.txt", "/w/pub/y", null))).as("into the workspace").isTrue();
+        assertThat(sink.refuses(change("/w/pub/a", "/w/pub/b", null))).as("within the workspace").isFalse();
+        assertThat(sink.refuses(NameChange.moved("linkat", 42, 43, "tool", "/w/secret/key.txt", "/w/tool.conf", null,
+                false, false))).as("an allow rule for one process does not let every task through").isFalse();
     }
 
     /**
