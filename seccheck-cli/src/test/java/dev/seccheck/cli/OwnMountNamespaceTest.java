@@ -169,4 +169,41 @@ class OwnMountNamespaceTest {
         assertThat(r.err()).contains("cat: " + real + "/secret.key: Permission denied", "\"rule_name\":\"the rest\"",
                 "\"resolved_path\":\"" + real + "/secret.key\"");
     }
+
+    /**
+     * acct() has the kernel open the file it names for writing, where no open point sees it: on an
+     * overlay the program mounted over a directory a rule keeps, that copies the kept file up into a
+     * tmpfs of the program's, where it reads it. Before, the secret was read that way (as root in a
+     * mount namespace of its own, the setting the README recommends for such a program); now acct
+     * is refused while a sink decides on opening files. Natively the script reads it.
+     */
+    @Test
+    void acctCannotCopyAKeptFileUpAnOverlay() throws Exception {
+        Path real = tmp.toRealPath();
+        Files.writeString(Files.createDirectories(real.resolve("secret")).resolve("key.txt"), "TOPSECRET\n");
+        Path policy = Files.writeString(tmp.resolve("secret.json"), """
+                {"name": "secret",
+                 "points": [{"name": "syscall/open/enter", "context_fields": ["cwd"]},
+                            {"name": "syscall/openat/enter", "optional_fields": ["fd_path"]},
+                            {"name": "syscall/creat/enter", "context_fields": ["cwd"]}],
+                 "sinks": [{"name": "policy", "config": {"rules": [
+                   {"name": "secret", "effect": "open_file", "match": {"resolved_path": {"prefix": "%s/secret/"}},
+                    "action": "deny", "errno": "EACCES"}]}}]}""".formatted(real));
+        String script = """
+                cd "$1"
+                mount -t tmpfs own mnt && mkdir mnt/up mnt/work mnt/ov
+                mount -t overlay own -o lowerdir="$1/secret",upperdir=mnt/up,workdir=mnt/work mnt/ov
+                python3 -c 'import ctypes, sys
+                libc = ctypes.CDLL(None, use_errno=True)
+                r = libc.acct(sys.argv[1].encode())
+                print("acct", r, ctypes.get_errno() if r else 0)
+                libc.acct(None)' mnt/ov/key.txt
+                head -n 1 mnt/up/key.txt 2>/dev/null; true
+                """;
+        assertThat(run(script, false, null, "-m", "-p", "-f", "--propagation", "private").out()).as("natively")
+                .isEqualTo("acct 0 0\nTOPSECRET\n");
+        PackagedCli.Result r = run(script, true, policy, "-m", "-p", "-f", "--propagation", "private");
+        assertThat(r.out()).as(r.err()).isEqualTo("acct -1 1\n");
+        assertThat(r.err()).contains("refused acct from task ", "it has the kernel open a file by name");
+    }
 }

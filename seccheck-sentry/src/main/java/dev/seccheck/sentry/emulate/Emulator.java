@@ -3,6 +3,7 @@ package dev.seccheck.sentry.emulate;
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.SeccompListener;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.SeccompReplies;
@@ -81,7 +82,7 @@ public final class Emulator implements AutoCloseable {
                 case Sysno.SENDTO -> false;
                 case Sysno.BIND -> binds || names || peersDecided; // a unix socket's path is a new name; a link
                 case Sysno.ACCEPT, Sysno.ACCEPT4 -> accepts;
-                case Sysno.TRUNCATE -> names;
+                case Sysno.TRUNCATE, Sysno.ACCT, Sysno.SWAPON -> names;
                 default -> names && (NameEmulation.serves(nr) || AttributeCalls.heldWhole(nr));
             };
         }
@@ -295,6 +296,7 @@ public final class Emulator implements AutoCloseable {
                     return w.opens.serve(call);
                 }
                 case Sysno.TRUNCATE -> w.opens.serveTruncate(call);
+                case Sysno.ACCT, Sysno.SWAPON -> openedByTheKernel(call);
                 default -> {
                     if (NameEmulation.serves(n.nr())) {
                         return w.renames.serve(call);
@@ -312,6 +314,24 @@ public final class Emulator implements AutoCloseable {
             w.replies(listener).deny(id, Errno.EIO);
         }
         return true;
+    }
+
+    /**
+     * acct and swapon have the kernel open the file they name (for writing: on an overlay the
+     * program mounted, that copies a lower file up into a layer the program reads) where no open
+     * point sees it. While a sink decides on opening files they are refused with EPERM and a line
+     * (both need privileges a program under such a policy should not use on files); acct(NULL),
+     * which only stops accounting, is made as made.
+     */
+    private void openedByTheKernel(Call call) {
+        SeccompNotification n = call.notification();
+        if (n.nr() == Sysno.ACCT && n.arg0() == 0) {
+            call.enterThenAllowAsMade(event(n), Snapshot.NOTHING);
+            return;
+        }
+        log.accept("refused " + Sysno.name(n.nr()) + " from task " + call.tid() + " (" + Procfs.comm(call.tid())
+                + "): it has the kernel open a file by name, which the rules on opening files would not decide (EPERM)");
+        call.fail(event(n), Snapshot.NOTHING, Errno.EPERM);
     }
 
     private static dev.seccheck.sentry.syscalls.SyscallEvent event(SeccompNotification n) {
