@@ -53,18 +53,6 @@ public final class PeerProcess implements AutoCloseable {
         return pidfd < 0 || Syscalls.exists(pidfd);
     }
 
-    /**
-     * Returns the peer's pidfd, for pidfd_getfd; valid until {@link #close}.
-     *
-     * @throws IllegalStateException when the peer has none ({@link #holdsItsPid} is false, or its pid is 0)
-     */
-    public int pidfd() {
-        if (pidfd < 0) {
-            throw new IllegalStateException("peer pid " + pid() + " has no pidfd");
-        }
-        return pidfd;
-    }
-
     /** Closes the pidfd; later calls do nothing. */
     @Override
     public synchronized void close() {
