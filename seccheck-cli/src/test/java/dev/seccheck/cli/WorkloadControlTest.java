@@ -12,7 +12,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -90,8 +89,7 @@ class WorkloadControlTest {
      */
     @Test
     void aRequestWhoseSenderLeftItsPidToAProcessOutsideTheRunIsRefused() throws Exception {
-        Assumptions.assumeTrue(new com.sun.security.auth.module.UnixSystem().getUid() == 0,
-                "setting the next pid of a pid namespace needs root");
+        PidHandoff.assumeRoot();
         Path secret = Files.writeString(tmp.resolve("secret.key"), "hunter2-the-secret");
         Path root = tmp.resolve("root");
         Path policy = Files.writeString(tmp.resolve("policy.json"), """
@@ -103,31 +101,13 @@ class WorkloadControlTest {
         Path program = Files.writeString(tmp.resolve("handoff.py"), HANDOFF);
         Path handoff = Files.createDirectories(tmp.resolve("handoff"));
         Path out = tmp.resolve("w6.out");
-        String harness = String.join("\n",
+        PidHandoff.run(handoff, List.of(
                 String.join(" ", java()) + " run --quiet --root " + root + " --id w6 --config " + policy
                         + " -- python3 " + program + " " + root.resolve("w6").resolve("control.sock") + " " + handoff
                         + " " + secret + " > " + out + " 2>&1 &",
-                "run=$!",
-                "i=0; while [ ! -s " + handoff + "/child ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i + 1)); done",
-                "x=$(cat " + handoff + "/child)",
-                // The next pid the namespace gives out is x: the run's own threads may take it first, so a few tries.
-                "for try in 1 2 3 4 5 6 7 8; do echo $((x - 1)) > /proc/sys/kernel/ns_last_pid; sleep 120 & o=$!;"
-                        + " [ \"$o\" = \"$x\" ] && break; kill $o; done",
-                "echo \"outside=$o child=$x\"",
-                ": > " + handoff + "/go",
-                "wait $run; echo status=$?");
-        Process p = new ProcessBuilder("unshare", "--pid", "--fork", "--mount-proc", "sh", "-c", harness)
-                .redirectErrorStream(true).start();
-        String harnessOut;
-        try {
-            assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the harness to end").isTrue();
-        } finally {
-            harnessOut = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            p.destroyForcibly();
-        }
+                "run=$!"), 120);
         String run = Files.readString(out);
 
-        assertThat(harnessOut).as(harnessOut).containsPattern("outside=(\\d+) child=\\1\\n").contains("status=0");
         assertThat(run).as(run).contains("handoff: {\"ok\":false,\"error\":\"refused: the process that connected, pid ")
                 .contains("secret: Permission denied").doesNotContain("hunter2");
         assertThat(run).contains("seccheck: control socket: \"session_delete\" refused: the process that connected");
