@@ -110,10 +110,30 @@ class RemoteImpostorTest {
     }
 
     /**
+     * Python: answers an accepted connection as a server would: None when the client sent no
+     * handshake, else how many bytes of points followed ours.
+     */
+    private static final String ANSWER = """
+            def answer(c):
+                c.settimeout(5)
+                try:
+                    hello = c.recv(64)
+                except OSError:
+                    hello = b""
+                if not hello:
+                    return None
+                c.send(b"\\x08\\x01")
+                try:
+                    return len(c.recv(65536))
+                except OSError:
+                    return 0
+            """;
+
+    /**
      * Waits for the server's socket to go, binds the endpoint itself, and runs /bin/true (points
      * whose send fails take the link down) until the sink reconnects to it or 10 s pass.
      */
-    private static final String SERVER_IMPOSTOR = """
+    private static final String SERVER_IMPOSTOR = ANSWER + """
             import os, socket, subprocess, sys, time
             path = sys.argv[1]
             deadline = time.time() + 30
@@ -131,20 +151,9 @@ class RemoteImpostorTest {
                     c, _ = srv.accept()
                 except socket.timeout:
                     continue
-                c.settimeout(5)
-                try:
-                    hello = c.recv(64)
-                except OSError:
-                    hello = b""
-                if hello:
-                    c.send(b"\\x08\\x01")
-                    try:
-                        points = c.recv(65536)
-                    except OSError:
-                        points = b""
-                    outcome = "the impostor got the handshake and %d bytes of points" % len(points)
-                else:
-                    outcome = "the sink reached the impostor and left before any handshake"
+                n = answer(c)
+                outcome = ("the sink reached the impostor and left before any handshake" if n is None
+                           else "the impostor got the handshake and %d bytes of points" % n)
                 break
             print(outcome, flush=True)
             """;
@@ -190,7 +199,7 @@ class RemoteImpostorTest {
      * the listening socket to its parent and exits; the parent then waits for a file, while a
      * process outside the run takes the child's pid, and answers every connection of the next 5 s.
      */
-    private static final String HANDED_OFF_IMPOSTOR = """
+    private static final String HANDED_OFF_IMPOSTOR = ANSWER + """
             import os, socket, subprocess, sys, time
             path, d = sys.argv[1:3]
             deadline = time.time() + 30
@@ -229,17 +238,9 @@ class RemoteImpostorTest {
                 except socket.timeout:
                     continue
                 tries += 1
-                c.settimeout(5)
-                try:
-                    hello = c.recv(64)
-                except OSError:
-                    hello = b""
-                if hello:
-                    c.send(b"\\x08\\x01")
-                    try:
-                        handshakes.append(len(c.recv(65536)))
-                    except OSError:
-                        handshakes.append(0)
+                n = answer(c)
+                if n is not None:
+                    handshakes.append(n)
                 c.close()
             print("the sink reached the impostor %d times" % tries, flush=True)
             for n in handshakes:
