@@ -100,6 +100,13 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
     /** setxattrat(2) and removexattrat(2), Linux 6.13: past {@link Sysno}'s table. */
     static final int SETXATTRAT = 463;
     static final int REMOVEXATTRAT = 466;
+    /**
+     * file_setattr(2), Linux 6.17: sets a file's attributes by name, without an open (on an overlay,
+     * copying a lower file up into a layer the program reads). Callers fall back to the ioctl on an fd.
+     */
+    static final int FILE_SETATTR = 469;
+    /** The newest syscall seccheck knows: a later one could reach what the checks decide by another way (ENOSYS). */
+    static final int NEWEST = FILE_SETATTR;
     private static final int NOTIFY = Seccomp.RET_USER_NOTIF;
     private static final int PR_SET_DUMPABLE = ProcessAttributes.PR_SET_DUMPABLE;
     /** userfaultfd(2)'s flag for a userfaultfd that handles user-mode faults only. */
@@ -222,9 +229,10 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         when(a, Bpf.Cond.EQ, Sysno.SCHED_SETPARAM, firstPid);
         when(a, Bpf.Cond.EQ, Sysno.SCHED_SETATTR, firstPid);
         for (int nr : List.of(Sysno.CLONE3, Sysno.PIDFD_SEND_SIGNAL, Sysno.IO_URING_SETUP, Sysno.IO_URING_ENTER,
-                Sysno.IO_URING_REGISTER, FCHMODAT2, SETXATTRAT, REMOVEXATTRAT)) {
+                Sysno.IO_URING_REGISTER, FCHMODAT2, SETXATTRAT, REMOVEXATTRAT, FILE_SETATTR)) {
             when(a, Bpf.Cond.EQ, nr, enosys);
         }
+        when(a, Bpf.Cond.GT, NEWEST, enosys);
         a.jumpAlways(out);
 
         // fcntl(fd, F_SETOWN, owner): the file's signals would go to the owner, a pid (above 0) or a
@@ -456,8 +464,9 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         }
         return switch (nr) {
             case Sysno.CLONE3, Sysno.PIDFD_SEND_SIGNAL, Sysno.IO_URING_SETUP, Sysno.IO_URING_ENTER,
-                    Sysno.IO_URING_REGISTER, FCHMODAT2, SETXATTRAT, REMOVEXATTRAT -> java.util.OptionalInt.of(Errno.ENOSYS);
-            default -> java.util.OptionalInt.empty();
+                    Sysno.IO_URING_REGISTER, FCHMODAT2, SETXATTRAT, REMOVEXATTRAT, FILE_SETATTR ->
+                    java.util.OptionalInt.of(Errno.ENOSYS);
+            default -> nr > NEWEST ? java.util.OptionalInt.of(Errno.ENOSYS) : java.util.OptionalInt.empty();
         };
     }
 }
