@@ -113,6 +113,69 @@ class WorkloadControlTest {
         assertThat(run).contains("seccheck: control socket: \"session_delete\" refused: the process that connected");
     }
 
+    /**
+     * The run's orphans go to a process outside the run that does not reap them at once (a
+     * subreaper, as a container's first process may be). The program connects from a grandchild,
+     * lets its parent exit so that the grandchild is reparented there, lets the grandchild exit
+     * (a zombie: traced by no one, its parent outside the run), then sends the request on the
+     * socket it shares. Before, the request was judged by that zombie's tracer and parents, found
+     * to come from outside the run, and the policy deleted.
+     */
+    @Test
+    void aRequestFromAZombieReparentedOutsideTheRunIsRefused() throws Exception {
+        Path secret = Files.writeString(tmp.resolve("secret.key"), "hunter2-the-secret");
+        Path root = tmp.resolve("root");
+        Path policy = Files.writeString(tmp.resolve("policy.json"), """
+                {"name": "guard",
+                 "points": [{"name": "syscall/openat/enter", "optional_fields": ["fd_path"]}],
+                 "sinks": [{"name": "policy", "config": {"rules": [
+                   {"point": "syscall/openat/enter", "match": {"resolved_path": {"glob": "*.key"}},
+                    "action": "deny", "errno": "EACCES"}]}}]}""");
+        Path program = Files.writeString(tmp.resolve("zombie.py"), """
+                import os, socket, sys, time
+                sock, secret = sys.argv[1:3]
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                middle = os.fork()
+                if middle == 0:
+                    if os.fork() == 0:
+                        time.sleep(0.3)  # the middle process exits first: this one is reparented outside the run
+                        s.connect(sock)
+                        os._exit(0)
+                    os._exit(0)
+                os.waitpid(middle, 0)
+                time.sleep(1)
+                s.send(b'{"op": "session_delete", "name": "guard"}\\n')
+                print("zombie:", s.recv(65536).decode().strip(), flush=True)
+                try:
+                    print("secret:", open(secret).read(), flush=True)
+                except OSError as e:
+                    print("secret:", e.strerror, flush=True)
+                """);
+        // Outside the run: takes the run's orphans and reaps none until the run has ended.
+        Path subreaper = Files.writeString(tmp.resolve("subreaper.py"), """
+                import ctypes, os, subprocess, sys
+                ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+                status = subprocess.call(sys.argv[1:])
+                while True:
+                    try:
+                        os.waitpid(-1, 0)
+                    except ChildProcessError:
+                        break
+                sys.exit(status)
+                """);
+        List<String> cmd = new ArrayList<>(List.of("python3", subreaper.toString()));
+        cmd.addAll(java());
+        cmd.addAll(List.of("run", "--quiet", "--root", root.toString(), "--id", "w7", "--config", policy.toString(), "--",
+                "python3", program.toString(), root.resolve("w7").resolve("control.sock").toString(), secret.toString()));
+        Path out = tmp.resolve("w7.out");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the run to end").isTrue();
+        String run = Files.readString(out);
+
+        assertThat(run).as(run).contains("zombie: {\"ok\":false,\"error\":\"refused: the process that connected, pid ")
+                .contains("secret: Permission denied").doesNotContain("hunter2");
+    }
+
     private static final String HANDOFF = """
             import os, socket, sys, time
             sock, d, secret = sys.argv[1:4]

@@ -67,7 +67,7 @@ public final class ControlClient {
                         + "; the socket is not the run's. Remove the directory " + run.socket().getParent());
             }
             refuseASupervisedServer(peer.pid(), run.socket());
-            if (!server.holdsItsPid()) {
+            if (!server.running()) {
                 throw new ControlException("refusing to talk to " + run.socket() + ": the process that listened there, pid "
                         + peer.pid() + ", has exited, and its pid may name another process now; the socket is not the"
                         + " run's. Remove the directory " + run.socket().getParent());
@@ -85,7 +85,7 @@ public final class ControlClient {
      * never ptraced, and every supervised task is, by its supervisor, from birth to exit. The pid
      * is the one that listened (SO_PEERCRED); should that process be gone, its /proc entry is too
      * and the server is refused, and so is one gone by the end of the look, whose pid an untraced
-     * process could have taken meanwhile ({@link PeerProcess#holdsItsPid}).
+     * process could have taken meanwhile ({@link PeerProcess#running}).
      */
     private static void refuseASupervisedServer(long pid, Path socket) throws ControlException {
         long tracer;

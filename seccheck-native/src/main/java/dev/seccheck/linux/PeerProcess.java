@@ -53,6 +53,26 @@ public final class PeerProcess implements AutoCloseable {
         return pidfd < 0 || Syscalls.exists(pidfd);
     }
 
+    /**
+     * Whether the peer still runs: it holds its pid ({@link #holdsItsPid}) and is no zombie. A
+     * zombie is no longer traced, and its parent may be outside a run (an orphan reparented there
+     * that does not reap at once), so a decision by its tracer or its parents could take a dead
+     * supervised process for an outside one; a live client waiting for its answer is never one.
+     */
+    public boolean running() {
+        if (pidfd < 0) {
+            return !gone;
+        }
+        String state;
+        try {
+            state = Procfs.readStatus(pid()).fields().getOrDefault("State", "");
+        } catch (java.io.IOException e) {
+            return false;
+        }
+        // Asked after the read: the status read was the peer's.
+        return !state.startsWith("Z") && !state.startsWith("X") && holdsItsPid();
+    }
+
     /** Closes the pidfd; later calls do nothing. */
     @Override
     public synchronized void close() {

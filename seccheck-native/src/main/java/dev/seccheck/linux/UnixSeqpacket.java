@@ -217,7 +217,7 @@ public final class UnixSeqpacket implements AutoCloseable {
     /**
      * Returns the peer process: its credentials as of when it connected (or listened), held by a
      * pidfd so that a decision made by its pid can be told to have been about it
-     * ({@link PeerProcess#holdsItsPid}). The caller closes it.
+     * ({@link PeerProcess#running}). The caller closes it.
      */
     public PeerProcess peerProcess() throws LinuxException {
         PeerCredentials credentials = peerCredentials();

@@ -194,4 +194,39 @@ class UnixSeqpacketTest {
             }
         }
     }
+
+    /**
+     * A zombie peer still holds its pid, but no longer runs: its parent may be outside the run that
+     * traced it, and a zombie is traced by no one, so a look at either would misjudge it.
+     */
+    @Test
+    void aZombiePeerHoldsItsPidButDoesNotRun() throws Exception {
+        Path path = socketPath("zombie.sock");
+        try (UnixSeqpacket listener = UnixSeqpacket.listen(path, 4)) {
+            Process parent = new ProcessBuilder("python3", "-c", """
+                    import os, socket, sys, time
+                    child = os.fork()
+                    if child == 0:
+                        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                        s.connect(sys.argv[1])
+                        os._exit(0)
+                    print(child, flush=True)
+                    time.sleep(60)
+                    """, path.toString()).start();
+            try (UnixSeqpacket conn = listener.accept(); PeerProcess peer = conn.peerProcess()) {
+                int child = Integer.parseInt(new java.io.BufferedReader(new java.io.InputStreamReader(
+                        parent.getInputStream(), java.nio.charset.StandardCharsets.UTF_8)).readLine().trim());
+                assertThat(peer.pid()).isEqualTo(child);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (peer.running() && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                assertThat(peer.running()).as("a zombie").isFalse();
+                assertThat(peer.holdsItsPid()).as("not reaped").isTrue();
+            } finally {
+                parent.destroyForcibly();
+                parent.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
 }

@@ -17,7 +17,7 @@ import java.util.Optional;
  *
  * <p>The peer is the process that connected (or listened), as SO_PEERCRED recorded it. A peer
  * whose status cannot be read (it is gone, or /proc hides it) is refused too, and so is one that
- * was reaped by the end of the look ({@link PeerProcess#holdsItsPid}): a program could listen or
+ * was reaped, or is a zombie, by the end of the look ({@link PeerProcess#running}): a program could listen or
  * connect from a child, keep the socket, let the child die, and wait for a process that is not
  * traced to take its pid. A peer the kernel
  * gives as pid 0 lives in a pid namespace this process cannot see into, where nothing can be
@@ -55,7 +55,7 @@ public final class TracedPeers {
 
     /** Asked after the look by pid: whether that pid may have named another process meanwhile. */
     private static Optional<String> gone(PeerProcess peer, String who) {
-        return peer.holdsItsPid() ? Optional.empty() : Optional.of("the " + who + " is pid " + peer.pid()
+        return peer.running() ? Optional.empty() : Optional.of("the " + who + " is pid " + peer.pid()
                 + ", whose process has exited since it " + (who.equals("server") ? "listened" : "connected")
                 + ": that pid may name another process now");
     }
