@@ -92,12 +92,7 @@ class WorkloadControlTest {
         PidHandoff.assumeRoot();
         Path secret = Files.writeString(tmp.resolve("secret.key"), "hunter2-the-secret");
         Path root = tmp.resolve("root");
-        Path policy = Files.writeString(tmp.resolve("policy.json"), """
-                {"name": "guard",
-                 "points": [{"name": "syscall/openat/enter", "optional_fields": ["fd_path"]}],
-                 "sinks": [{"name": "policy", "config": {"rules": [
-                   {"point": "syscall/openat/enter", "match": {"resolved_path": {"glob": "*.key"}},
-                    "action": "deny", "errno": "EACCES"}]}}]}""");
+        Path policy = denyKeys();
         Path program = Files.writeString(tmp.resolve("handoff.py"), HANDOFF);
         Path handoff = Files.createDirectories(tmp.resolve("handoff"));
         Path out = tmp.resolve("w6.out");
@@ -125,12 +120,7 @@ class WorkloadControlTest {
     void aRequestFromAZombieReparentedOutsideTheRunIsRefused() throws Exception {
         Path secret = Files.writeString(tmp.resolve("secret.key"), "hunter2-the-secret");
         Path root = tmp.resolve("root");
-        Path policy = Files.writeString(tmp.resolve("policy.json"), """
-                {"name": "guard",
-                 "points": [{"name": "syscall/openat/enter", "optional_fields": ["fd_path"]}],
-                 "sinks": [{"name": "policy", "config": {"rules": [
-                   {"point": "syscall/openat/enter", "match": {"resolved_path": {"glob": "*.key"}},
-                    "action": "deny", "errno": "EACCES"}]}}]}""");
+        Path policy = denyKeys();
         Path program = Files.writeString(tmp.resolve("zombie.py"), """
                 import os, socket, sys, time
                 sock, secret = sys.argv[1:3]
@@ -174,6 +164,16 @@ class WorkloadControlTest {
 
         assertThat(run).as(run).contains("zombie: {\"ok\":false,\"error\":\"refused: the process that connected, pid ")
                 .contains("secret: Permission denied").doesNotContain("hunter2");
+    }
+
+    /** Writes a session "guard" whose policy denies opening any *.key (EACCES), and returns its path. */
+    private Path denyKeys() throws java.io.IOException {
+        return Files.writeString(tmp.resolve("policy.json"), """
+                {"name": "guard",
+                 "points": [{"name": "syscall/openat/enter", "optional_fields": ["fd_path"]}],
+                 "sinks": [{"name": "policy", "config": {"rules": [
+                   {"point": "syscall/openat/enter", "match": {"resolved_path": {"glob": "*.key"}},
+                    "action": "deny", "errno": "EACCES"}]}}]}""");
     }
 
     private static final String HANDOFF = """
