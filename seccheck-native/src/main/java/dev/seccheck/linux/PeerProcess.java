@@ -1,6 +1,7 @@
 package dev.seccheck.linux;
 
 import dev.seccheck.abi.Sysno;
+import java.io.IOException;
 
 /**
  * PeerProcess is the process at the other end of a Unix socket, held by a pidfd: its credentials
@@ -9,9 +10,10 @@ import dev.seccheck.abi.Sysno;
  * a peer that exits and is reaped frees that pid for any process the kernel starts next: a
  * supervised program can pass its connected socket on, let the connecting process die, and cycle
  * the pids (32,768 of them on many hosts, a couple of seconds of thread starts) until one outside
- * the run takes that number. Asked after such a decision, {@link #holdsItsPid} says whether the
- * pid named the peer the whole time, since the kernel gives a pid out again only once its process
- * is reaped.
+ * the run takes that number. Asked after such a decision, {@link #running} says whether the pid
+ * named the peer the whole time (the kernel gives a pid out again only once its process is reaped,
+ * {@link #holdsItsPid}) and the peer is no zombie, which its tracer and its parent no longer
+ * describe.
  *
  * <p>The pidfd is the kernel's own record of the peer (SO_PEERPIDFD, Linux 6.5). Before that
  * kernel, it is a pidfd of whatever process has the pid when the peer is looked at, which leaves
@@ -66,7 +68,7 @@ public final class PeerProcess implements AutoCloseable {
         String state;
         try {
             state = Procfs.readStatus(pid()).fields().getOrDefault("State", "");
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return false;
         }
         // Asked after the read: the status read was the peer's.

@@ -124,7 +124,7 @@ final class MessageSends {
                     ev = new SyscallEvent(call.tid(), Sysno.CONNECT, fd, m.namePtr(), seen.bytes().length, 0, 0, 0,
                             false, 0);
                 }
-                call.reached(peer == null ? null : peer.socketFile(net.calls()));
+                call.reached(peer == null ? null : peer.file());
                 if (decided) {
                     call.reachedPeer(peer == null ? net.reachedPeer(sock, m.name(), read) : null);
                     int verdict = call.check(ev, seen);

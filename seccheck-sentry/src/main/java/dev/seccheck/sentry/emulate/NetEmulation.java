@@ -435,7 +435,7 @@ final class NetEmulation {
             if (peer != null) {
                 seen = peer.shown(addrPtr);
                 ev = new SyscallEvent(call.tid(), reported, fd, addrPtr, seen.bytes().length, 0, 0, 0, false, 0);
-                call.reached(peer.socketFile(calls));
+                call.reached(peer.file());
             }
             if (n.nr() != Sysno.BIND) {
                 call.reachedPeer(reachedPeer(sock, addr, read));
@@ -467,11 +467,6 @@ final class NetEmulation {
             call.complete(ev, seen, r);
             return true;
         }
-    }
-
-    /** The path calls of this emulation thread. */
-    PathCalls calls() {
-        return calls;
     }
 
     /**
@@ -709,9 +704,12 @@ final class NetEmulation {
                 case PathWalk.Located.Found f -> {
                     PathCalls.close(f.parent());
                     Optional<String> real = names.of(f.fd(), call.tid());
+                    // The socket's file (not a bind's directory): its links, and the file by device and inode.
+                    PathCalls.Stat st = bind ? null : f.stat() != null ? f.stat() : calls.fstat(f.fd());
                     yield new UnixPeer(f.fd(), name, who.get(), addr,
                             real.map(d -> bind && !name.isEmpty() ? RealPath.join(d, "/" + name) : d).orElse(null),
-                            bind || f.stat() == null ? 1 : f.stat().nlink(), 0);
+                            st == null ? 1 : st.nlink(), st == null ? null : new ReachedFile(st.dev(), st.ino(), st.ctimeNs()),
+                            0);
                 }
                 case PathWalk.Located.Missing m -> {
                     PathCalls.close(m.dir());
@@ -731,15 +729,18 @@ final class NetEmulation {
      * file (a connect, a send) or of its directory (a bind, with the last component {@code name}),
      * or the errno the walk failed with, as the kernel's lookup would; the real path the points
      * are shown, null when seccheck cannot name the file (a mount of the program's own namespace);
-     * and the socket file's link count (1 for a bind).
+     * the socket file's link count (1 for a bind) and the file by device and inode (null for a
+     * bind or a failed walk: a rule on {@code unix_path} also holds for it under a name it does not
+     * match, a rename's, {@link ReachedFile}).
      */
-    record UnixPeer(int fd, String name, Identity who, byte[] given, String real, long links, int errno)
+    record UnixPeer(int fd, String name, Identity who, byte[] given, String real, long links, ReachedFile file,
+            int errno)
             implements AutoCloseable {
         /** The errno of a walk given up on the notifier ({@link #givenUp}); no errno is this low. */
         static final int GIVEN_UP = Integer.MIN_VALUE;
 
         static UnixPeer failed(byte[] given, int errno) {
-            return new UnixPeer(-1, null, null, given, null, 1, errno);
+            return new UnixPeer(-1, null, null, given, null, 1, null, errno);
         }
 
         /** Whether the walk was given up on the notifier: the call is to be served on a pool thread. */
@@ -775,19 +776,6 @@ final class NetEmulation {
                     : bytes == given ? "the socket's real path is longer than a socket address holds"
                     : links > 1 ? "the socket has " + links + " names (hard links)" : null;
             return new Snapshot(addr, bytes, doubt);
-        }
-
-        /**
-         * The socket file a connect or a send reaches, by device and inode (a rule on
-         * {@code unix_path} also holds for it under a name it does not match, a rename's:
-         * {@link ReachedFile}); null for a bind, whose fd is the directory, or a failed walk.
-         */
-        ReachedFile socketFile(PathCalls calls) {
-            if (errno != 0 || fd < 0 || name != null && !name.isEmpty()) {
-                return null;
-            }
-            PathCalls.Stat st = calls.fstat(fd);
-            return st == null ? null : new ReachedFile(st.dev(), st.ino(), st.ctimeNs());
         }
 
         @Override
