@@ -116,10 +116,14 @@ class WorkloadControlTest {
      * socket it shares. Before, the request was judged by that zombie's tracer and parents, found
      * to come from outside the run, and the policy deleted.
      */
-    @Test
-    void aRequestFromAZombieReparentedOutsideTheRunIsRefused() throws Exception {
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aRequestFromAZombieReparentedOutsideTheRunIsRefused(boolean nobody) throws Exception {
+        if (nobody) {
+            PackagedCli.assumeNobody(tmp);
+        }
         Path secret = Files.writeString(tmp.resolve("secret.key"), "hunter2-the-secret");
-        Path root = tmp.resolve("root");
+        Path root = nobody ? PackagedCli.nobodysDir(tmp.resolve("root-nobody")) : tmp.resolve("root");
         Path policy = denyKeys();
         Path program = Files.writeString(tmp.resolve("zombie.py"), """
                 import os, socket, sys, time
@@ -153,10 +157,14 @@ class WorkloadControlTest {
                         break
                 sys.exit(status)
                 """);
-        List<String> cmd = new ArrayList<>(List.of("python3", subreaper.toString()));
-        cmd.addAll(java());
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", subreaper.toString()));
+        cmd.addAll(nobody ? PackagedCli.java(PackagedCli.classpathReadableByAll(tmp)) : java());
+        if (nobody) {
+            cmd = PackagedCli.nobody(cmd.toArray(String[]::new));
+        }
         cmd.addAll(List.of("run", "--quiet", "--root", root.toString(), "--id", "w7", "--config", policy.toString(), "--",
-                "python3", program.toString(), root.resolve("w7").resolve("control.sock").toString(), secret.toString()));
+                "/usr/bin/python3", program.toString(), root.resolve("w7").resolve("control.sock").toString(),
+                secret.toString()));
         Path out = tmp.resolve("w7.out");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the run to end").isTrue();
