@@ -9,6 +9,8 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A program that mounts filesystems in a mount namespace of its own (a container, a build
@@ -58,6 +60,19 @@ class OwnMountNamespaceTest {
 
     private PackagedCli.Result run(boolean underSeccheck, Path config, String... namespace) throws Exception {
         return run(SCRIPT, underSeccheck, config, namespace);
+    }
+
+    /** As {@link #run(String, boolean, Path, String...)}, as uid 65534 from {@code classpath} when it is not null. */
+    private PackagedCli.Result runAs(String script, boolean underSeccheck, Path config, String classpath, String... namespace)
+            throws Exception {
+        if (classpath == null) {
+            return run(script, underSeccheck, config, namespace);
+        }
+        List<String> cmd = new ArrayList<>(List.of("unshare"));
+        cmd.addAll(List.of(namespace));
+        cmd.addAll(List.of("sh", "-c", script, "script", tmp.toString()));
+        return config == null ? PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, underSeccheck, cmd)
+                : PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, underSeccheck, cmd, config);
     }
 
     private PackagedCli.Result run(String script, boolean underSeccheck, Path config, String... namespace)
@@ -143,8 +158,9 @@ class OwnMountNamespaceTest {
      * natively by the same script. Now the mount point is taken from the namespace's root too, and
      * the file is named by its real path.
      */
-    @Test
-    void aProgramChrootedIntoABindOfRootIsDecidedOnTheRealNames() throws Exception {
+    @ParameterizedTest(name = "as uid 65534 in a user namespace: {0}")
+    @ValueSource(booleans = {false, true})
+    void aProgramChrootedIntoABindOfRootIsDecidedOnTheRealNames(boolean nobody) throws Exception {
         Path real = tmp.toRealPath();
         Files.writeString(real.resolve("secret.key"), "TOPSECRET\n");
         Path policy = Files.writeString(tmp.resolve("workspace.json"), """
@@ -162,9 +178,10 @@ class OwnMountNamespaceTest {
                 mount -t tmpfs own mnt && mkdir mnt/a && mount --rbind / mnt/a && chroot mnt/a cat "$1/secret.key"
                 echo "rc=$?"
                 """;
-        assertThat(run(script, false, null, "-m", "--propagation", "private").out()).as("natively")
-                .isEqualTo("TOPSECRET\nrc=0\n");
-        PackagedCli.Result r = run(script, true, policy, "-m", "--propagation", "private");
+        String[] namespace = nobody ? new String[] {"-U", "-r", "-m"} : new String[] {"-m", "--propagation", "private"};
+        String classpath = nobody ? PackagedCli.nobodyClasspath(tmp) : null;
+        assertThat(runAs(script, false, null, classpath, namespace).out()).as("natively").isEqualTo("TOPSECRET\nrc=0\n");
+        PackagedCli.Result r = runAs(script, true, policy, classpath, namespace);
         assertThat(r.out()).as(r.err()).isEqualTo("rc=1\n");
         assertThat(r.err()).contains("cat: " + real + "/secret.key: Permission denied", "\"rule_name\":\"the rest\"",
                 "\"resolved_path\":\"" + real + "/secret.key\"");
