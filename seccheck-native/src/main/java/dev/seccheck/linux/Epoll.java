@@ -53,8 +53,8 @@ public final class Epoll implements AutoCloseable {
 
     /** Watches {@code target} for {@code events} (level-triggered); a wait reports it with {@code token}. */
     public void add(int target, int events, long token) throws LinuxException {
-        Layouts.EPOLL_EVENTS.set(change, 0L, 0L, events);
-        Layouts.EPOLL_DATA.set(change, 0L, 0L, token);
+        Layouts.EPOLL_EVENTS.set(change, events);
+        Layouts.EPOLL_DATA.set(change, token);
         ctl(EPOLL_CTL_ADD, target, change, "EPOLL_CTL_ADD");
     }
 
@@ -76,12 +76,12 @@ public final class Epoll implements AutoCloseable {
 
     /** Returns the token of the {@code i}-th ready descriptor of the last wait. */
     public long token(int i) {
-        return (long) Layouts.EPOLL_DATA.get(ready, 0L, (long) i);
+        return Layouts.EPOLL_DATA.getElement(ready, i);
     }
 
     /** Returns the ready events of the {@code i}-th ready descriptor of the last wait. */
     public int events(int i) {
-        return (int) Layouts.EPOLL_EVENTS.get(ready, 0L, (long) i);
+        return Layouts.EPOLL_EVENTS.getElement(ready, i);
     }
 
     /** Closes the epoll descriptor once; later calls do nothing. */

@@ -10,15 +10,12 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
-import java.lang.invoke.VarHandle;
 
 /**
  * Layouts holds the x86-64 Linux structures the bindings pass to the kernel, each as a
- * {@link StructLayout} with named fields, and a {@link VarHandle} per field they use. Offsets come
- * from the layouts, never from literals, so a field's place is written once, next to its C name.
- *
- * <p>A handle from {@code varHandle} takes (segment, base offset); one from
- * {@code arrayElementVarHandle} takes (segment, base offset, index) into an array of the struct.
+ * {@link StructLayout} with named fields, and a {@link StructField} per field they use. Offsets
+ * come from the layouts, never from literals, so a field's place is written once, next to its C
+ * name.
  */
 final class Layouts {
     private Layouts() {}
@@ -27,8 +24,8 @@ final class Layouts {
     static final StructLayout IOVEC = MemoryLayout.structLayout(
             ADDRESS.withName("iov_base"),
             JAVA_LONG.withName("iov_len"));
-    static final VarHandle IOV_BASE = IOVEC.arrayElementVarHandle(groupElement("iov_base"));
-    static final VarHandle IOV_LEN = IOVEC.arrayElementVarHandle(groupElement("iov_len"));
+    static final StructField.OfAddress IOV_BASE = StructField.addresses(IOVEC, groupElement("iov_base"));
+    static final StructField.OfLong IOV_LEN = StructField.longs(IOVEC, groupElement("iov_len"));
 
     /** {@code struct msghdr} of sendmsg(2)/recvmsg(2). */
     static final StructLayout MSGHDR = MemoryLayout.structLayout(
@@ -41,13 +38,13 @@ final class Layouts {
             JAVA_LONG.withName("msg_controllen"),
             JAVA_INT.withName("msg_flags"),
             MemoryLayout.paddingLayout(4));
-    static final VarHandle MSG_NAME = MSGHDR.varHandle(groupElement("msg_name"));
-    static final VarHandle MSG_NAMELEN = MSGHDR.varHandle(groupElement("msg_namelen"));
-    static final VarHandle MSG_IOV = MSGHDR.varHandle(groupElement("msg_iov"));
-    static final VarHandle MSG_IOVLEN = MSGHDR.varHandle(groupElement("msg_iovlen"));
-    static final VarHandle MSG_CONTROL = MSGHDR.varHandle(groupElement("msg_control"));
-    static final VarHandle MSG_CONTROLLEN = MSGHDR.varHandle(groupElement("msg_controllen"));
-    static final VarHandle MSG_FLAGS = MSGHDR.varHandle(groupElement("msg_flags"));
+    static final StructField.OfAddress MSG_NAME = StructField.addresses(MSGHDR, groupElement("msg_name"));
+    static final StructField.OfInt MSG_NAMELEN = StructField.ints(MSGHDR, groupElement("msg_namelen"));
+    static final StructField.OfAddress MSG_IOV = StructField.addresses(MSGHDR, groupElement("msg_iov"));
+    static final StructField.OfLong MSG_IOVLEN = StructField.longs(MSGHDR, groupElement("msg_iovlen"));
+    static final StructField.OfAddress MSG_CONTROL = StructField.addresses(MSGHDR, groupElement("msg_control"));
+    static final StructField.OfLong MSG_CONTROLLEN = StructField.longs(MSGHDR, groupElement("msg_controllen"));
+    static final StructField.OfInt MSG_FLAGS = StructField.ints(MSGHDR, groupElement("msg_flags"));
 
     /** Bytes of {@code sun_path}, the terminating NUL included. */
     static final int SUN_PATH_SIZE = 108;
@@ -56,7 +53,7 @@ final class Layouts {
     static final StructLayout SOCKADDR_UN = MemoryLayout.structLayout(
             JAVA_SHORT.withName("sun_family"),
             MemoryLayout.sequenceLayout(SUN_PATH_SIZE, JAVA_BYTE).withName("sun_path"));
-    static final VarHandle SUN_FAMILY = SOCKADDR_UN.varHandle(groupElement("sun_family"));
+    static final StructField.OfShort SUN_FAMILY = StructField.shorts(SOCKADDR_UN, groupElement("sun_family"));
     static final long SUN_PATH_OFFSET = SOCKADDR_UN.byteOffset(groupElement("sun_path"));
 
     /** {@code struct pollfd} of poll(2). */
@@ -64,18 +61,18 @@ final class Layouts {
             JAVA_INT.withName("fd"),
             JAVA_SHORT.withName("events"),
             JAVA_SHORT.withName("revents"));
-    static final VarHandle POLL_FD = POLLFD.varHandle(groupElement("fd"));
-    static final VarHandle POLL_EVENTS = POLLFD.varHandle(groupElement("events"));
-    static final VarHandle POLL_REVENTS = POLLFD.varHandle(groupElement("revents"));
+    static final StructField.OfInt POLL_FD = StructField.ints(POLLFD, groupElement("fd"));
+    static final StructField.OfShort POLL_EVENTS = StructField.shorts(POLLFD, groupElement("events"));
+    static final StructField.OfShort POLL_REVENTS = StructField.shorts(POLLFD, groupElement("revents"));
 
     /** {@code struct ucred}, the value of SO_PEERCRED. */
     static final StructLayout UCRED = MemoryLayout.structLayout(
             JAVA_INT.withName("pid"),
             JAVA_INT.withName("uid"),
             JAVA_INT.withName("gid"));
-    static final VarHandle UCRED_PID = UCRED.varHandle(groupElement("pid"));
-    static final VarHandle UCRED_UID = UCRED.varHandle(groupElement("uid"));
-    static final VarHandle UCRED_GID = UCRED.varHandle(groupElement("gid"));
+    static final StructField.OfInt UCRED_PID = StructField.ints(UCRED, groupElement("pid"));
+    static final StructField.OfInt UCRED_UID = StructField.ints(UCRED, groupElement("uid"));
+    static final StructField.OfInt UCRED_GID = StructField.ints(UCRED, groupElement("gid"));
 
     /** {@code struct sock_filter}: one classic BPF instruction (8 bytes). */
     static final StructLayout SOCK_FILTER = MemoryLayout.structLayout(
@@ -89,8 +86,8 @@ final class Layouts {
             JAVA_SHORT.withName("len"),
             MemoryLayout.paddingLayout(6),
             JAVA_LONG.withName("filter"));
-    static final VarHandle FPROG_LEN = SOCK_FPROG.varHandle(groupElement("len"));
-    static final VarHandle FPROG_FILTER = SOCK_FPROG.varHandle(groupElement("filter"));
+    static final StructField.OfShort FPROG_LEN = StructField.shorts(SOCK_FPROG, groupElement("len"));
+    static final StructField.OfLong FPROG_FILTER = StructField.longs(SOCK_FPROG, groupElement("filter"));
 
     /** {@code struct seccomp_data}: the system call a filter sees. */
     static final StructLayout SECCOMP_DATA = MemoryLayout.structLayout(
@@ -105,15 +102,13 @@ final class Layouts {
             JAVA_INT.withName("pid"),
             JAVA_INT.withName("flags"),
             SECCOMP_DATA.withName("data"));
-    static final VarHandle NOTIF_ID = SECCOMP_NOTIF.varHandle(groupElement("id"));
-    static final VarHandle NOTIF_PID = SECCOMP_NOTIF.varHandle(groupElement("pid"));
-    static final VarHandle NOTIF_NR = SECCOMP_NOTIF.varHandle(groupElement("data"), groupElement("nr"));
-    static final VarHandle NOTIF_ARCH = SECCOMP_NOTIF.varHandle(groupElement("data"), groupElement("arch"));
-    static final VarHandle NOTIF_IP =
-            SECCOMP_NOTIF.varHandle(groupElement("data"), groupElement("instruction_pointer"));
-    /** Takes (segment, base offset, argument index). */
-    static final VarHandle NOTIF_ARG = SECCOMP_NOTIF.varHandle(groupElement("data"), groupElement("args"),
-            MemoryLayout.PathElement.sequenceElement());
+    static final StructField.OfLong NOTIF_ID = StructField.longs(SECCOMP_NOTIF, groupElement("id"));
+    static final StructField.OfInt NOTIF_PID = StructField.ints(SECCOMP_NOTIF, groupElement("pid"));
+    static final StructField.OfInt NOTIF_NR = StructField.ints(SECCOMP_NOTIF, groupElement("data"), groupElement("nr"));
+    static final StructField.OfInt NOTIF_ARCH = StructField.ints(SECCOMP_NOTIF, groupElement("data"), groupElement("arch"));
+    static final StructField.OfLong NOTIF_IP = StructField.longs(SECCOMP_NOTIF, groupElement("data"), groupElement("instruction_pointer"));
+    /** The six arguments: the element accessors take the argument's index. */
+    static final StructField.OfLong NOTIF_ARG = StructField.elements(SECCOMP_NOTIF, groupElement("data"), groupElement("args"));
 
     /** {@code struct seccomp_notif_resp}: the listener's answer. */
     static final StructLayout SECCOMP_NOTIF_RESP = MemoryLayout.structLayout(
@@ -121,10 +116,10 @@ final class Layouts {
             JAVA_LONG.withName("val"),
             JAVA_INT.withName("error"),
             JAVA_INT.withName("flags"));
-    static final VarHandle RESP_ID = SECCOMP_NOTIF_RESP.varHandle(groupElement("id"));
-    static final VarHandle RESP_VAL = SECCOMP_NOTIF_RESP.varHandle(groupElement("val"));
-    static final VarHandle RESP_ERROR = SECCOMP_NOTIF_RESP.varHandle(groupElement("error"));
-    static final VarHandle RESP_FLAGS = SECCOMP_NOTIF_RESP.varHandle(groupElement("flags"));
+    static final StructField.OfLong RESP_ID = StructField.longs(SECCOMP_NOTIF_RESP, groupElement("id"));
+    static final StructField.OfLong RESP_VAL = StructField.longs(SECCOMP_NOTIF_RESP, groupElement("val"));
+    static final StructField.OfInt RESP_ERROR = StructField.ints(SECCOMP_NOTIF_RESP, groupElement("error"));
+    static final StructField.OfInt RESP_FLAGS = StructField.ints(SECCOMP_NOTIF_RESP, groupElement("flags"));
 
     /** {@code struct stat} of fstat(2) and newfstatat(2) on x86-64 (144 bytes); times as seconds and nanoseconds. */
     static final StructLayout STAT = MemoryLayout.structLayout(
@@ -146,27 +141,27 @@ final class Layouts {
             JAVA_LONG.withName("st_ctime"),
             JAVA_LONG.withName("st_ctime_nsec"),
             MemoryLayout.paddingLayout(24));
-    static final VarHandle ST_DEV = STAT.varHandle(groupElement("st_dev"));
-    static final VarHandle ST_RDEV = STAT.varHandle(groupElement("st_rdev"));
-    static final VarHandle ST_INO = STAT.varHandle(groupElement("st_ino"));
-    static final VarHandle ST_NLINK = STAT.varHandle(groupElement("st_nlink"));
-    static final VarHandle ST_MODE = STAT.varHandle(groupElement("st_mode"));
-    static final VarHandle ST_UID = STAT.varHandle(groupElement("st_uid"));
-    static final VarHandle ST_GID = STAT.varHandle(groupElement("st_gid"));
-    static final VarHandle ST_SIZE = STAT.varHandle(groupElement("st_size"));
-    static final VarHandle ST_MTIME = STAT.varHandle(groupElement("st_mtime"));
-    static final VarHandle ST_MTIME_NSEC = STAT.varHandle(groupElement("st_mtime_nsec"));
-    static final VarHandle ST_CTIME = STAT.varHandle(groupElement("st_ctime"));
-    static final VarHandle ST_CTIME_NSEC = STAT.varHandle(groupElement("st_ctime_nsec"));
+    static final StructField.OfLong ST_DEV = StructField.longs(STAT, groupElement("st_dev"));
+    static final StructField.OfLong ST_RDEV = StructField.longs(STAT, groupElement("st_rdev"));
+    static final StructField.OfLong ST_INO = StructField.longs(STAT, groupElement("st_ino"));
+    static final StructField.OfLong ST_NLINK = StructField.longs(STAT, groupElement("st_nlink"));
+    static final StructField.OfInt ST_MODE = StructField.ints(STAT, groupElement("st_mode"));
+    static final StructField.OfInt ST_UID = StructField.ints(STAT, groupElement("st_uid"));
+    static final StructField.OfInt ST_GID = StructField.ints(STAT, groupElement("st_gid"));
+    static final StructField.OfLong ST_SIZE = StructField.longs(STAT, groupElement("st_size"));
+    static final StructField.OfLong ST_MTIME = StructField.longs(STAT, groupElement("st_mtime"));
+    static final StructField.OfLong ST_MTIME_NSEC = StructField.longs(STAT, groupElement("st_mtime_nsec"));
+    static final StructField.OfLong ST_CTIME = StructField.longs(STAT, groupElement("st_ctime"));
+    static final StructField.OfLong ST_CTIME_NSEC = StructField.longs(STAT, groupElement("st_ctime_nsec"));
 
     /** {@code struct open_how} of openat2(2). */
     static final StructLayout OPEN_HOW = MemoryLayout.structLayout(
             JAVA_LONG.withName("flags"),
             JAVA_LONG.withName("mode"),
             JAVA_LONG.withName("resolve"));
-    static final VarHandle HOW_FLAGS = OPEN_HOW.varHandle(groupElement("flags"));
-    static final VarHandle HOW_MODE = OPEN_HOW.varHandle(groupElement("mode"));
-    static final VarHandle HOW_RESOLVE = OPEN_HOW.varHandle(groupElement("resolve"));
+    static final StructField.OfLong HOW_FLAGS = StructField.longs(OPEN_HOW, groupElement("flags"));
+    static final StructField.OfLong HOW_MODE = StructField.longs(OPEN_HOW, groupElement("mode"));
+    static final StructField.OfLong HOW_RESOLVE = StructField.longs(OPEN_HOW, groupElement("resolve"));
 
     /** {@code struct statx} of statx(2) (256 bytes), the fields seccheck reads named. */
     static final StructLayout STATX = MemoryLayout.structLayout(
@@ -193,22 +188,22 @@ final class Layouts {
             JAVA_INT.withName("stx_dev_minor"),
             JAVA_LONG.withName("stx_mnt_id"),
             MemoryLayout.paddingLayout(104));
-    static final VarHandle STX_MASK = STATX.varHandle(groupElement("stx_mask"));
-    static final VarHandle STX_NLINK = STATX.varHandle(groupElement("stx_nlink"));
-    static final VarHandle STX_UID = STATX.varHandle(groupElement("stx_uid"));
-    static final VarHandle STX_GID = STATX.varHandle(groupElement("stx_gid"));
-    static final VarHandle STX_MODE = STATX.varHandle(groupElement("stx_mode"));
-    static final VarHandle STX_INO = STATX.varHandle(groupElement("stx_ino"));
-    static final VarHandle STX_SIZE = STATX.varHandle(groupElement("stx_size"));
-    static final VarHandle STX_CTIME_SEC = STATX.varHandle(groupElement("stx_ctime_sec"));
-    static final VarHandle STX_CTIME_NSEC = STATX.varHandle(groupElement("stx_ctime_nsec"));
-    static final VarHandle STX_MTIME_SEC = STATX.varHandle(groupElement("stx_mtime_sec"));
-    static final VarHandle STX_MTIME_NSEC = STATX.varHandle(groupElement("stx_mtime_nsec"));
-    static final VarHandle STX_DEV_MAJOR = STATX.varHandle(groupElement("stx_dev_major"));
-    static final VarHandle STX_DEV_MINOR = STATX.varHandle(groupElement("stx_dev_minor"));
-    static final VarHandle STX_RDEV_MAJOR = STATX.varHandle(groupElement("stx_rdev_major"));
-    static final VarHandle STX_RDEV_MINOR = STATX.varHandle(groupElement("stx_rdev_minor"));
-    static final VarHandle STX_MNT_ID = STATX.varHandle(groupElement("stx_mnt_id"));
+    static final StructField.OfInt STX_MASK = StructField.ints(STATX, groupElement("stx_mask"));
+    static final StructField.OfInt STX_NLINK = StructField.ints(STATX, groupElement("stx_nlink"));
+    static final StructField.OfInt STX_UID = StructField.ints(STATX, groupElement("stx_uid"));
+    static final StructField.OfInt STX_GID = StructField.ints(STATX, groupElement("stx_gid"));
+    static final StructField.OfShort STX_MODE = StructField.shorts(STATX, groupElement("stx_mode"));
+    static final StructField.OfLong STX_INO = StructField.longs(STATX, groupElement("stx_ino"));
+    static final StructField.OfLong STX_SIZE = StructField.longs(STATX, groupElement("stx_size"));
+    static final StructField.OfLong STX_CTIME_SEC = StructField.longs(STATX, groupElement("stx_ctime_sec"));
+    static final StructField.OfInt STX_CTIME_NSEC = StructField.ints(STATX, groupElement("stx_ctime_nsec"));
+    static final StructField.OfLong STX_MTIME_SEC = StructField.longs(STATX, groupElement("stx_mtime_sec"));
+    static final StructField.OfInt STX_MTIME_NSEC = StructField.ints(STATX, groupElement("stx_mtime_nsec"));
+    static final StructField.OfInt STX_DEV_MAJOR = StructField.ints(STATX, groupElement("stx_dev_major"));
+    static final StructField.OfInt STX_DEV_MINOR = StructField.ints(STATX, groupElement("stx_dev_minor"));
+    static final StructField.OfInt STX_RDEV_MAJOR = StructField.ints(STATX, groupElement("stx_rdev_major"));
+    static final StructField.OfInt STX_RDEV_MINOR = StructField.ints(STATX, groupElement("stx_rdev_minor"));
+    static final StructField.OfLong STX_MNT_ID = StructField.longs(STATX, groupElement("stx_mnt_id"));
 
     /** {@code struct mnt_id_req} of statmount(2), its first version (24 bytes). */
     static final StructLayout MNT_ID_REQ = MemoryLayout.structLayout(
@@ -216,9 +211,9 @@ final class Layouts {
             JAVA_INT.withName("spare"),
             JAVA_LONG.withName("mnt_id"),
             JAVA_LONG.withName("param"));
-    static final VarHandle REQ_SIZE = MNT_ID_REQ.varHandle(groupElement("size"));
-    static final VarHandle REQ_MNT_ID = MNT_ID_REQ.varHandle(groupElement("mnt_id"));
-    static final VarHandle REQ_PARAM = MNT_ID_REQ.varHandle(groupElement("param"));
+    static final StructField.OfInt REQ_SIZE = StructField.ints(MNT_ID_REQ, groupElement("size"));
+    static final StructField.OfLong REQ_MNT_ID = StructField.longs(MNT_ID_REQ, groupElement("mnt_id"));
+    static final StructField.OfLong REQ_PARAM = StructField.longs(MNT_ID_REQ, groupElement("param"));
 
     /** {@code struct statmount} of statmount(2), up to the mount's attributes, in a 1 KiB buffer. */
     static final StructLayout STATMOUNT = MemoryLayout.structLayout(
@@ -236,9 +231,9 @@ final class Layouts {
             JAVA_INT.withName("mnt_parent_id_old"),
             JAVA_LONG.withName("mnt_attr"),
             MemoryLayout.paddingLayout(952)); // the rest (520 bytes in 6.8, more since) and room for strings
-    static final VarHandle SM_MASK = STATMOUNT.varHandle(groupElement("mask"));
-    static final VarHandle SM_SB_MAGIC = STATMOUNT.varHandle(groupElement("sb_magic"));
-    static final VarHandle SM_MNT_ATTR = STATMOUNT.varHandle(groupElement("mnt_attr"));
+    static final StructField.OfLong SM_MASK = StructField.longs(STATMOUNT, groupElement("mask"));
+    static final StructField.OfLong SM_SB_MAGIC = StructField.longs(STATMOUNT, groupElement("sb_magic"));
+    static final StructField.OfLong SM_MNT_ATTR = StructField.longs(STATMOUNT, groupElement("mnt_attr"));
 
     /** {@code struct statfs} of fstatfs(2) on x86-64 (120 bytes), with the fields seccheck reads: f_type and f_flags. */
     static final StructLayout STATFS = MemoryLayout.structLayout(
@@ -246,8 +241,8 @@ final class Layouts {
             MemoryLayout.paddingLayout(72), // f_bsize to f_frsize
             JAVA_LONG.withName("f_flags"),
             MemoryLayout.paddingLayout(32));
-    static final VarHandle F_TYPE = STATFS.varHandle(groupElement("f_type"));
-    static final VarHandle F_FLAGS = STATFS.varHandle(groupElement("f_flags"));
+    static final StructField.OfLong F_TYPE = StructField.longs(STATFS, groupElement("f_type"));
+    static final StructField.OfLong F_FLAGS = StructField.longs(STATFS, groupElement("f_flags"));
 
     /**
      * The fixed head of a {@code struct linux_dirent64} (getdents64): the name follows at
@@ -258,7 +253,7 @@ final class Layouts {
             JAVA_LONG.withName("d_off"),
             JAVA_SHORT.withName("d_reclen"),
             JAVA_BYTE.withName("d_type"));
-    static final VarHandle D_RECLEN = DIRENT64.varHandle(groupElement("d_reclen"));
+    static final StructField.OfShort D_RECLEN = StructField.shorts(DIRENT64, groupElement("d_reclen"));
     static final long D_NAME = DIRENT64.byteSize();
 
     /** {@code struct pidfd_info} of PIDFD_GET_INFO (Linux 6.13), its first version (64 bytes). */
@@ -277,15 +272,15 @@ final class Layouts {
             JAVA_INT.withName("fsuid"),
             JAVA_INT.withName("fsgid"),
             JAVA_INT.withName("exit_code"));
-    static final VarHandle PIDFD_INFO_MASK = PIDFD_INFO.varHandle(groupElement("mask"));
-    static final VarHandle PIDFD_INFO_RUID = PIDFD_INFO.varHandle(groupElement("ruid"));
-    static final VarHandle PIDFD_INFO_EUID = PIDFD_INFO.varHandle(groupElement("euid"));
-    static final VarHandle PIDFD_INFO_SUID = PIDFD_INFO.varHandle(groupElement("suid"));
-    static final VarHandle PIDFD_INFO_FSUID = PIDFD_INFO.varHandle(groupElement("fsuid"));
-    static final VarHandle PIDFD_INFO_RGID = PIDFD_INFO.varHandle(groupElement("rgid"));
-    static final VarHandle PIDFD_INFO_EGID = PIDFD_INFO.varHandle(groupElement("egid"));
-    static final VarHandle PIDFD_INFO_SGID = PIDFD_INFO.varHandle(groupElement("sgid"));
-    static final VarHandle PIDFD_INFO_FSGID = PIDFD_INFO.varHandle(groupElement("fsgid"));
+    static final StructField.OfLong PIDFD_INFO_MASK = StructField.longs(PIDFD_INFO, groupElement("mask"));
+    static final StructField.OfInt PIDFD_INFO_RUID = StructField.ints(PIDFD_INFO, groupElement("ruid"));
+    static final StructField.OfInt PIDFD_INFO_EUID = StructField.ints(PIDFD_INFO, groupElement("euid"));
+    static final StructField.OfInt PIDFD_INFO_SUID = StructField.ints(PIDFD_INFO, groupElement("suid"));
+    static final StructField.OfInt PIDFD_INFO_FSUID = StructField.ints(PIDFD_INFO, groupElement("fsuid"));
+    static final StructField.OfInt PIDFD_INFO_RGID = StructField.ints(PIDFD_INFO, groupElement("rgid"));
+    static final StructField.OfInt PIDFD_INFO_EGID = StructField.ints(PIDFD_INFO, groupElement("egid"));
+    static final StructField.OfInt PIDFD_INFO_SGID = StructField.ints(PIDFD_INFO, groupElement("sgid"));
+    static final StructField.OfInt PIDFD_INFO_FSGID = StructField.ints(PIDFD_INFO, groupElement("fsgid"));
 
     /** {@code struct seccomp_notif_addfd}: a descriptor of ours to install in a notifying task. */
     static final StructLayout SECCOMP_NOTIF_ADDFD = MemoryLayout.structLayout(
@@ -294,26 +289,26 @@ final class Layouts {
             JAVA_INT.withName("srcfd"),
             JAVA_INT.withName("newfd"),
             JAVA_INT.withName("newfd_flags"));
-    static final VarHandle ADDFD_ID = SECCOMP_NOTIF_ADDFD.varHandle(groupElement("id"));
-    static final VarHandle ADDFD_FLAGS = SECCOMP_NOTIF_ADDFD.varHandle(groupElement("flags"));
-    static final VarHandle ADDFD_SRCFD = SECCOMP_NOTIF_ADDFD.varHandle(groupElement("srcfd"));
-    static final VarHandle ADDFD_NEWFD = SECCOMP_NOTIF_ADDFD.varHandle(groupElement("newfd"));
-    static final VarHandle ADDFD_NEWFD_FLAGS = SECCOMP_NOTIF_ADDFD.varHandle(groupElement("newfd_flags"));
+    static final StructField.OfLong ADDFD_ID = StructField.longs(SECCOMP_NOTIF_ADDFD, groupElement("id"));
+    static final StructField.OfInt ADDFD_FLAGS = StructField.ints(SECCOMP_NOTIF_ADDFD, groupElement("flags"));
+    static final StructField.OfInt ADDFD_SRCFD = StructField.ints(SECCOMP_NOTIF_ADDFD, groupElement("srcfd"));
+    static final StructField.OfInt ADDFD_NEWFD = StructField.ints(SECCOMP_NOTIF_ADDFD, groupElement("newfd"));
+    static final StructField.OfInt ADDFD_NEWFD_FLAGS = StructField.ints(SECCOMP_NOTIF_ADDFD, groupElement("newfd_flags"));
 
     /** struct epoll_event: packed on x86-64, the 64-bit data follows the 32-bit events directly. */
     static final StructLayout EPOLL_EVENT = MemoryLayout.structLayout(
             JAVA_INT.withName("events"),
             JAVA_LONG_UNALIGNED.withName("data"));
-    static final VarHandle EPOLL_EVENTS = EPOLL_EVENT.arrayElementVarHandle(groupElement("events"));
-    static final VarHandle EPOLL_DATA = EPOLL_EVENT.arrayElementVarHandle(groupElement("data"));
+    static final StructField.OfInt EPOLL_EVENTS = StructField.ints(EPOLL_EVENT, groupElement("events"));
+    static final StructField.OfLong EPOLL_DATA = StructField.longs(EPOLL_EVENT, groupElement("data"));
 
     /** {@code struct seccomp_notif_sizes}: the sizes this kernel uses, from SECCOMP_GET_NOTIF_SIZES. */
     static final StructLayout SECCOMP_NOTIF_SIZES = MemoryLayout.structLayout(
             JAVA_SHORT.withName("seccomp_notif"),
             JAVA_SHORT.withName("seccomp_notif_resp"),
             JAVA_SHORT.withName("seccomp_data"));
-    static final VarHandle SIZES_NOTIF = SECCOMP_NOTIF_SIZES.varHandle(groupElement("seccomp_notif"));
-    static final VarHandle SIZES_RESP = SECCOMP_NOTIF_SIZES.varHandle(groupElement("seccomp_notif_resp"));
+    static final StructField.OfShort SIZES_NOTIF = StructField.shorts(SECCOMP_NOTIF_SIZES, groupElement("seccomp_notif"));
+    static final StructField.OfShort SIZES_RESP = StructField.shorts(SECCOMP_NOTIF_SIZES, groupElement("seccomp_notif_resp"));
 
     /**
      * glibc's {@code sigset_t}: 1024 signal bits, though the kernel uses 64. Like the two spawn

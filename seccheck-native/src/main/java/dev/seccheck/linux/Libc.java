@@ -9,7 +9,6 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 /**
  * Libc calls functions of the C library for the binding classes of this package, with errno
@@ -42,8 +41,8 @@ final class Libc {
     static final SymbolLookup LOOKUP = LINKER.defaultLookup();
 
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO =
-            CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final StructField.OfInt ERRNO =
+            StructField.ints(CAPTURE, MemoryLayout.PathElement.groupElement("errno"));
 
     /** {@code long f(long, ...)} at the address given first, errno captured in the segment given second. */
     private static final MethodHandle CALL = LINKER.downcallHandle(FunctionDescriptor.of(ValueLayout.JAVA_LONG,
@@ -114,7 +113,7 @@ final class Libc {
 
     /** Returns the errno captured in this slot by the last call that used it. */
     static int errno(MemorySegment slot) {
-        return (int) ERRNO.get(slot, 0L);
+        return ERRNO.get(slot);
     }
 
     /** Returns the errno the calling thread's last call through its {@link #errnoSlot()} captured. */

@@ -111,9 +111,9 @@ public final class PathCalls {
 
     /** openat2(dirfd, name, {flags, mode, resolve}): the new fd or -errno. */
     public int openat2(int dirfd, String name, long flags, long mode, long resolve) {
-        Layouts.HOW_FLAGS.set(how, 0L, flags);
-        Layouts.HOW_MODE.set(how, 0L, mode);
-        Layouts.HOW_RESOLVE.set(how, 0L, resolve);
+        Layouts.HOW_FLAGS.set(how, flags);
+        Layouts.HOW_MODE.set(how, mode);
+        Layouts.HOW_RESOLVE.set(how, resolve);
         long r = retryOnEintr(() -> Direct.call(Sysno.OPENAT2, dirfd, cString(name), how.address(), how.byteSize()));
         return (int) r;
     }
@@ -261,7 +261,7 @@ public final class PathCalls {
             if (n == 0) {
                 return out;
             }
-            for (long at = 0; at < n; at += (short) Layouts.D_RECLEN.get(dirents, at)) {
+            for (long at = 0; at < n; at += Layouts.D_RECLEN.get(dirents, at)) {
                 String name = direntName(at + Layouts.D_NAME);
                 if (!name.equals(".") && !name.equals("..")) {
                     out.add(name);
@@ -280,16 +280,16 @@ public final class PathCalls {
     }
 
     private Stat statRead() {
-        return new Stat((long) Layouts.ST_DEV.get(stat, 0L), (long) Layouts.ST_INO.get(stat, 0L),
-                (int) Layouts.ST_MODE.get(stat, 0L), (int) Layouts.ST_UID.get(stat, 0L), (int) Layouts.ST_GID.get(stat, 0L),
-                nanos(Layouts.ST_CTIME, Layouts.ST_CTIME_NSEC), (long) Layouts.ST_NLINK.get(stat, 0L),
-                (long) Layouts.ST_SIZE.get(stat, 0L), nanos(Layouts.ST_MTIME, Layouts.ST_MTIME_NSEC),
-                (long) Layouts.ST_RDEV.get(stat, 0L));
+        return new Stat(Layouts.ST_DEV.get(stat), Layouts.ST_INO.get(stat),
+                Layouts.ST_MODE.get(stat), Layouts.ST_UID.get(stat), Layouts.ST_GID.get(stat),
+                nanos(Layouts.ST_CTIME, Layouts.ST_CTIME_NSEC), Layouts.ST_NLINK.get(stat),
+                Layouts.ST_SIZE.get(stat), nanos(Layouts.ST_MTIME, Layouts.ST_MTIME_NSEC),
+                Layouts.ST_RDEV.get(stat));
     }
 
     /** A time of {@link #stat} as nanoseconds since the epoch, from its seconds and nanoseconds fields. */
-    private long nanos(java.lang.invoke.VarHandle seconds, java.lang.invoke.VarHandle nanoseconds) {
-        return (long) seconds.get(stat, 0L) * 1_000_000_000L + (long) nanoseconds.get(stat, 0L);
+    private long nanos(StructField.OfLong seconds, StructField.OfLong nanoseconds) {
+        return seconds.get(stat) * 1_000_000_000L + nanoseconds.get(stat);
     }
 
     /** A device number in the encoding of stat's st_dev and st_rdev (the kernel's new_encode_dev). */
@@ -314,17 +314,17 @@ public final class PathCalls {
      * asked (a FUSE or NFS server is not), whatever it is.
      */
     public long mountId(int fd) {
-        Layouts.STX_MASK.set(statx, 0L, 0);
+        Layouts.STX_MASK.set(statx, 0);
         long r = Direct.call(Sysno.STATX, fd, cString(""), AT_EMPTY_PATH | dev.seccheck.abi.Fcntl.AT_STATX_DONT_SYNC,
                 STATX_MNT_ID, statx.address(), 0);
         if (r < 0) {
             return r;
         }
         // The kernel clears the mask bit of a field it could not fill.
-        if (((int) Layouts.STX_MASK.get(statx, 0L) & STATX_MNT_ID) == 0) {
+        if ((Layouts.STX_MASK.get(statx) & STATX_MNT_ID) == 0) {
             return -dev.seccheck.abi.Errno.EINVAL;
         }
-        return (long) Layouts.STX_MNT_ID.get(statx, 0L);
+        return Layouts.STX_MNT_ID.get(statx);
     }
 
     /**
@@ -334,25 +334,25 @@ public final class PathCalls {
      * their attributes may then be the last ones fetched), with the unique id of its mount.
      */
     public Statx statNoSync(int fd) {
-        Layouts.STX_MASK.set(statx, 0L, 0);
+        Layouts.STX_MASK.set(statx, 0);
         long r = Direct.call(Sysno.STATX, fd, cString(""), AT_EMPTY_PATH | dev.seccheck.abi.Fcntl.AT_STATX_DONT_SYNC,
                 STATX_BASIC_STATS | STATX_MNT_ID_UNIQUE, statx.address(), 0);
         if (r < 0) {
             return null;
         }
-        int mask = (int) Layouts.STX_MASK.get(statx, 0L);
-        long major = Integer.toUnsignedLong((int) Layouts.STX_DEV_MAJOR.get(statx, 0L));
-        long minor = Integer.toUnsignedLong((int) Layouts.STX_DEV_MINOR.get(statx, 0L));
+        int mask = Layouts.STX_MASK.get(statx);
+        long major = Integer.toUnsignedLong(Layouts.STX_DEV_MAJOR.get(statx));
+        long minor = Integer.toUnsignedLong(Layouts.STX_DEV_MINOR.get(statx));
         // The encoding of stat's st_dev (the kernel's new_encode_dev), so that the two compare.
         long dev = encode(major, minor);
-        Stat st = new Stat(dev, (long) Layouts.STX_INO.get(statx, 0L), Short.toUnsignedInt((short) Layouts.STX_MODE.get(statx, 0L)),
-                (int) Layouts.STX_UID.get(statx, 0L), (int) Layouts.STX_GID.get(statx, 0L),
-                (long) Layouts.STX_CTIME_SEC.get(statx, 0L) * 1_000_000_000L + (int) Layouts.STX_CTIME_NSEC.get(statx, 0L),
-                Integer.toUnsignedLong((int) Layouts.STX_NLINK.get(statx, 0L)), (long) Layouts.STX_SIZE.get(statx, 0L),
-                (long) Layouts.STX_MTIME_SEC.get(statx, 0L) * 1_000_000_000L + (int) Layouts.STX_MTIME_NSEC.get(statx, 0L),
-                encode(Integer.toUnsignedLong((int) Layouts.STX_RDEV_MAJOR.get(statx, 0L)),
-                        Integer.toUnsignedLong((int) Layouts.STX_RDEV_MINOR.get(statx, 0L))));
-        return new Statx(st, (mask & STATX_MNT_ID_UNIQUE) != 0 ? (long) Layouts.STX_MNT_ID.get(statx, 0L) : -1);
+        Stat st = new Stat(dev, Layouts.STX_INO.get(statx), Short.toUnsignedInt(Layouts.STX_MODE.get(statx)),
+                Layouts.STX_UID.get(statx), Layouts.STX_GID.get(statx),
+                Layouts.STX_CTIME_SEC.get(statx) * 1_000_000_000L + Layouts.STX_CTIME_NSEC.get(statx),
+                Integer.toUnsignedLong(Layouts.STX_NLINK.get(statx)), Layouts.STX_SIZE.get(statx),
+                Layouts.STX_MTIME_SEC.get(statx) * 1_000_000_000L + Layouts.STX_MTIME_NSEC.get(statx),
+                encode(Integer.toUnsignedLong(Layouts.STX_RDEV_MAJOR.get(statx)),
+                        Integer.toUnsignedLong(Layouts.STX_RDEV_MINOR.get(statx))));
+        return new Statx(st, (mask & STATX_MNT_ID_UNIQUE) != 0 ? Layouts.STX_MNT_ID.get(statx) : -1);
     }
 
     /**
@@ -362,18 +362,18 @@ public final class PathCalls {
      * another mount namespace, EPERM for one seccheck could not reach.
      */
     public long superMagic(long uniqueMountId) {
-        Layouts.REQ_SIZE.set(mntReq, 0L, MNT_ID_REQ_SIZE_VER0);
-        Layouts.REQ_MNT_ID.set(mntReq, 0L, uniqueMountId);
-        Layouts.REQ_PARAM.set(mntReq, 0L, STATMOUNT_SB_BASIC);
-        Layouts.SM_MASK.set(statmount, 0L, 0L);
+        Layouts.REQ_SIZE.set(mntReq, MNT_ID_REQ_SIZE_VER0);
+        Layouts.REQ_MNT_ID.set(mntReq, uniqueMountId);
+        Layouts.REQ_PARAM.set(mntReq, STATMOUNT_SB_BASIC);
+        Layouts.SM_MASK.set(statmount, 0L);
         long r = Direct.call(SYS_STATMOUNT, mntReq.address(), statmount.address(), statmount.byteSize(), 0);
         if (r < 0) {
             return r;
         }
-        if (((long) Layouts.SM_MASK.get(statmount, 0L) & STATMOUNT_SB_BASIC) == 0) {
+        if ((Layouts.SM_MASK.get(statmount) & STATMOUNT_SB_BASIC) == 0) {
             return -dev.seccheck.abi.Errno.EINVAL;
         }
-        return (long) Layouts.SM_SB_MAGIC.get(statmount, 0L);
+        return Layouts.SM_SB_MAGIC.get(statmount);
     }
 
     /**
@@ -384,19 +384,19 @@ public final class PathCalls {
      */
     public boolean followsSymlinks(int fd, long uniqueMountId) {
         if (uniqueMountId >= 0) {
-            Layouts.REQ_SIZE.set(mntReq, 0L, MNT_ID_REQ_SIZE_VER0);
-            Layouts.REQ_MNT_ID.set(mntReq, 0L, uniqueMountId);
-            Layouts.REQ_PARAM.set(mntReq, 0L, STATMOUNT_MNT_BASIC);
-            Layouts.SM_MASK.set(statmount, 0L, 0L);
+            Layouts.REQ_SIZE.set(mntReq, MNT_ID_REQ_SIZE_VER0);
+            Layouts.REQ_MNT_ID.set(mntReq, uniqueMountId);
+            Layouts.REQ_PARAM.set(mntReq, STATMOUNT_MNT_BASIC);
+            Layouts.SM_MASK.set(statmount, 0L);
             long r = Direct.call(SYS_STATMOUNT, mntReq.address(), statmount.address(), statmount.byteSize(), 0);
-            if (r >= 0 && ((long) Layouts.SM_MASK.get(statmount, 0L) & STATMOUNT_MNT_BASIC) != 0) {
-                return ((long) Layouts.SM_MNT_ATTR.get(statmount, 0L) & MOUNT_ATTR_NOSYMFOLLOW) == 0;
+            if (r >= 0 && (Layouts.SM_MASK.get(statmount) & STATMOUNT_MNT_BASIC) != 0) {
+                return (Layouts.SM_MNT_ATTR.get(statmount) & MOUNT_ATTR_NOSYMFOLLOW) == 0;
             }
         }
         if (Direct.call(Sysno.FSTATFS, fd, statfs.address(), 0, 0) < 0) {
             return false;
         }
-        return ((long) Layouts.F_FLAGS.get(statfs, 0L) & ST_NOSYMFOLLOW) == 0;
+        return (Layouts.F_FLAGS.get(statfs) & ST_NOSYMFOLLOW) == 0;
     }
 
     /** Returns the filesystem type (f_type) of an open file, or -1. */
@@ -404,7 +404,7 @@ public final class PathCalls {
         if (Direct.call(Sysno.FSTATFS, fd, statfs.address(), 0, 0) < 0) {
             return -1;
         }
-        return (long) Layouts.F_TYPE.get(statfs, 0L);
+        return Layouts.F_TYPE.get(statfs);
     }
 
     /**

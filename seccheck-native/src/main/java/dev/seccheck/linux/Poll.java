@@ -26,13 +26,13 @@ public final class Poll {
      * @return the returned events, 0 on timeout or EINTR
      */
     public int poll(int fd, short events, int timeoutMillis) throws LinuxException {
-        Layouts.POLL_FD.set(pollfd, 0L, fd);
-        Layouts.POLL_EVENTS.set(pollfd, 0L, events);
-        Layouts.POLL_REVENTS.set(pollfd, 0L, (short) 0);
+        Layouts.POLL_FD.set(pollfd, fd);
+        Layouts.POLL_EVENTS.set(pollfd, events);
+        Layouts.POLL_REVENTS.set(pollfd, (short) 0);
         // EINTR is an answer here, like a timeout: the caller's loop checks its own deadline and
         // stop flag, which a retry with the full timeout would overrun.
         long r = NativeCall.orErrno(slot -> Libc.syscall(slot, Sysno.POLL, pollfd.address(), 1L, timeoutMillis),
                 NativeCall.Restart.NEVER, Errno.EINTR, "poll", () -> Integer.toString(fd));
-        return r <= 0 ? 0 : (short) Layouts.POLL_REVENTS.get(pollfd, 0L) & 0xffff;
+        return r <= 0 ? 0 : Layouts.POLL_REVENTS.get(pollfd) & 0xffff;
     }
 }

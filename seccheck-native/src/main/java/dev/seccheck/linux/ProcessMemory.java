@@ -88,10 +88,10 @@ public final class ProcessMemory {
     }
 
     private long transfer(int nr, String name, int pid, long addr, int len) throws LinuxException {
-        Layouts.IOV_BASE.set(local, 0L, 0L, buffer);
-        Layouts.IOV_LEN.set(local, 0L, 0L, (long) len);
-        Layouts.IOV_BASE.set(remote, 0L, 0L, MemorySegment.ofAddress(addr));
-        Layouts.IOV_LEN.set(remote, 0L, 0L, (long) len);
+        Layouts.IOV_BASE.set(local, buffer);
+        Layouts.IOV_LEN.set(local, (long) len);
+        Layouts.IOV_BASE.set(remote, MemorySegment.ofAddress(addr));
+        Layouts.IOV_LEN.set(remote, (long) len);
         AtomicLong start = START.get();
         long now = System.nanoTime();
         start.set(now == 0 ? 1 : now); // 0 means no transfer

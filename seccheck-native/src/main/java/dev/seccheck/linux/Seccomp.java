@@ -63,8 +63,8 @@ public final class Seccomp {
         MemorySegment insns = arena.allocate(program.length, Layouts.SOCK_FILTER.byteAlignment());
         MemorySegment.copy(program, 0, insns, ValueLayout.JAVA_BYTE, 0, program.length);
         MemorySegment fprog = arena.allocate(Layouts.SOCK_FPROG);
-        Layouts.FPROG_LEN.set(fprog, 0L, (short) (program.length / Layouts.SOCK_FILTER.byteSize()));
-        Layouts.FPROG_FILTER.set(fprog, 0L, insns.address());
+        Layouts.FPROG_LEN.set(fprog, (short) (program.length / Layouts.SOCK_FILTER.byteSize()));
+        Layouts.FPROG_FILTER.set(fprog, insns.address());
         return fprog;
     }
 
@@ -75,8 +75,8 @@ public final class Seccomp {
         // A heap byte[] is only byte-aligned: copy through an aligned native struct.
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fprog = arena.allocate(Layouts.SOCK_FPROG);
-            Layouts.FPROG_LEN.set(fprog, 0L, (short) instructions);
-            Layouts.FPROG_FILTER.set(fprog, 0L, filterAddr);
+            Layouts.FPROG_LEN.set(fprog, (short) instructions);
+            Layouts.FPROG_FILTER.set(fprog, filterAddr);
             MemorySegment.copy(fprog, 0, s, 0, b.length);
         }
         return b;
@@ -91,8 +91,8 @@ public final class Seccomp {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment sizes = arena.allocate(Layouts.SECCOMP_NOTIF_SIZES);
             Syscalls.call(Sysno.SECCOMP, GET_NOTIF_SIZES, 0, sizes.address(), "seccomp", () -> "SECCOMP_GET_NOTIF_SIZES");
-            int notif = (short) Layouts.SIZES_NOTIF.get(sizes, 0L) & 0xffff;
-            int resp = (short) Layouts.SIZES_RESP.get(sizes, 0L) & 0xffff;
+            int notif = Layouts.SIZES_NOTIF.get(sizes) & 0xffff;
+            int resp = Layouts.SIZES_RESP.get(sizes) & 0xffff;
             if (notif < Layouts.SECCOMP_NOTIF.byteSize() || resp < Layouts.SECCOMP_NOTIF_RESP.byteSize()) {
                 throw new IllegalStateException("unexpected seccomp notification sizes " + notif + "/" + resp);
             }

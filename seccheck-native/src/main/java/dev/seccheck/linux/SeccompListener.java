@@ -65,16 +65,16 @@ public final class SeccompListener implements AutoCloseable {
         notif.fill((byte) 0);
         ioctl(Seccomp.IOCTL_NOTIF_RECV, "SECCOMP_IOCTL_NOTIF_RECV", notif, 0);
         return new SeccompNotification(
-                (long) Layouts.NOTIF_ID.get(notif, 0L),
-                (int) Layouts.NOTIF_PID.get(notif, 0L),
-                (int) Layouts.NOTIF_NR.get(notif, 0L),
-                (int) Layouts.NOTIF_ARCH.get(notif, 0L),
-                (long) Layouts.NOTIF_IP.get(notif, 0L),
+                Layouts.NOTIF_ID.get(notif),
+                Layouts.NOTIF_PID.get(notif),
+                Layouts.NOTIF_NR.get(notif),
+                Layouts.NOTIF_ARCH.get(notif),
+                Layouts.NOTIF_IP.get(notif),
                 arg(0), arg(1), arg(2), arg(3), arg(4), arg(5));
     }
 
     private long arg(long i) {
-        return (long) Layouts.NOTIF_ARG.get(notif, 0L, i);
+        return Layouts.NOTIF_ARG.getElement(notif, i);
     }
 
     /**
@@ -97,10 +97,10 @@ public final class SeccompListener implements AutoCloseable {
     }
 
     private boolean respond(long notificationId, int error, int respFlags) {
-        Layouts.RESP_ID.set(resp, 0L, notificationId);
-        Layouts.RESP_VAL.set(resp, 0L, 0L);
-        Layouts.RESP_ERROR.set(resp, 0L, error);
-        Layouts.RESP_FLAGS.set(resp, 0L, respFlags);
+        Layouts.RESP_ID.set(resp, notificationId);
+        Layouts.RESP_VAL.set(resp, 0L);
+        Layouts.RESP_ERROR.set(resp, error);
+        Layouts.RESP_FLAGS.set(resp, respFlags);
         return succeeds(Seccomp.IOCTL_NOTIF_SEND, "SECCOMP_IOCTL_NOTIF_SEND", resp);
     }
 

@@ -96,19 +96,19 @@ public final class SeccompReplies {
     }
 
     private long addfd(long notificationId, int srcFd, boolean cloexec, int flags) {
-        Layouts.ADDFD_ID.set(addfd, 0L, notificationId);
-        Layouts.ADDFD_FLAGS.set(addfd, 0L, flags);
-        Layouts.ADDFD_SRCFD.set(addfd, 0L, srcFd);
-        Layouts.ADDFD_NEWFD.set(addfd, 0L, 0); // without SECCOMP_ADDFD_FLAG_SETFD: the lowest free number
-        Layouts.ADDFD_NEWFD_FLAGS.set(addfd, 0L, cloexec ? Fcntl.O_CLOEXEC : 0);
+        Layouts.ADDFD_ID.set(addfd, notificationId);
+        Layouts.ADDFD_FLAGS.set(addfd, flags);
+        Layouts.ADDFD_SRCFD.set(addfd, srcFd);
+        Layouts.ADDFD_NEWFD.set(addfd, 0); // without SECCOMP_ADDFD_FLAG_SETFD: the lowest free number
+        Layouts.ADDFD_NEWFD_FLAGS.set(addfd, cloexec ? Fcntl.O_CLOEXEC : 0);
         return ioctl(IOCTL_NOTIF_ADDFD, "SECCOMP_IOCTL_NOTIF_ADDFD", addfd);
     }
 
     private boolean respond(long notificationId, long value, int error, int respFlags) {
-        Layouts.RESP_ID.set(resp, 0L, notificationId);
-        Layouts.RESP_VAL.set(resp, 0L, value);
-        Layouts.RESP_ERROR.set(resp, 0L, error);
-        Layouts.RESP_FLAGS.set(resp, 0L, respFlags);
+        Layouts.RESP_ID.set(resp, notificationId);
+        Layouts.RESP_VAL.set(resp, value);
+        Layouts.RESP_ERROR.set(resp, error);
+        Layouts.RESP_FLAGS.set(resp, respFlags);
         return ioctl(Seccomp.IOCTL_NOTIF_SEND, "SECCOMP_IOCTL_NOTIF_SEND", resp) == 0;
     }
 

@@ -16,7 +16,6 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
 
 /**
  * SignalPipe hands Java a signal the JVM keeps for itself: QUIT, on which HotSpot prints a
@@ -39,8 +38,10 @@ public final class SignalPipe {
             ValueLayout.JAVA_INT.withName("sa_flags"),
             MemoryLayout.paddingLayout(4),
             ValueLayout.ADDRESS.withName("sa_restorer"));
-    private static final VarHandle SA_HANDLER = SIGACTION.varHandle(MemoryLayout.PathElement.groupElement("sa_handler"));
-    private static final VarHandle SA_FLAGS = SIGACTION.varHandle(MemoryLayout.PathElement.groupElement("sa_flags"));
+    private static final StructField.OfAddress SA_HANDLER =
+            StructField.addresses(SIGACTION, MemoryLayout.PathElement.groupElement("sa_handler"));
+    private static final StructField.OfInt SA_FLAGS =
+            StructField.ints(SIGACTION, MemoryLayout.PathElement.groupElement("sa_flags"));
 
     /** glibc's sigaction, not the system call: it supplies the sa_restorer the kernel needs. */
     private static final Libc.Function SIGACTION_CALL = Libc.function("sigaction");
@@ -72,8 +73,8 @@ public final class SignalPipe {
         MemorySegment handler = handler(fds[1]);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment act = arena.allocate(SIGACTION);
-            SA_HANDLER.set(act, 0L, handler);
-            SA_FLAGS.set(act, 0L, SA_RESTART);
+            SA_HANDLER.set(act, handler);
+            SA_FLAGS.set(act, SA_RESTART);
             for (int sig : signals) {
                 NativeCall.call(slot -> (int) Libc.call(slot, SIGACTION_CALL, sig, act.address(), 0, 0, 0, 0),
                         NativeCall.Restart.NEVER, "sigaction", () -> Signal.name(sig));

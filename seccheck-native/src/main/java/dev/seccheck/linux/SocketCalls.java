@@ -50,16 +50,16 @@ public final class SocketCalls {
     public static long sendmsg(int fd, SentBytes data, int flags, byte[] addr, byte[] control) {
         try (Arena arena = Arena.ofConfined(); Placed buf = place(arena, data)) {
             MemorySegment iov = arena.allocate(Layouts.IOVEC);
-            Layouts.IOV_BASE.set(iov, 0L, 0L, MemorySegment.ofAddress(buf.address()));
-            Layouts.IOV_LEN.set(iov, 0L, 0L, data.length());
+            Layouts.IOV_BASE.set(iov, MemorySegment.ofAddress(buf.address()));
+            Layouts.IOV_LEN.set(iov, data.length());
             boolean named = addr != null && addr.length > 0;
             MemorySegment msg = arena.allocate(Layouts.MSGHDR);
-            Layouts.MSG_NAME.set(msg, 0L, named ? copy(arena, addr) : MemorySegment.NULL);
-            Layouts.MSG_NAMELEN.set(msg, 0L, named ? addr.length : 0);
-            Layouts.MSG_IOV.set(msg, 0L, iov);
-            Layouts.MSG_IOVLEN.set(msg, 0L, 1L);
-            Layouts.MSG_CONTROL.set(msg, 0L, control.length == 0 ? MemorySegment.NULL : copy(arena, control));
-            Layouts.MSG_CONTROLLEN.set(msg, 0L, (long) control.length);
+            Layouts.MSG_NAME.set(msg, named ? copy(arena, addr) : MemorySegment.NULL);
+            Layouts.MSG_NAMELEN.set(msg, named ? addr.length : 0);
+            Layouts.MSG_IOV.set(msg, iov);
+            Layouts.MSG_IOVLEN.set(msg, 1L);
+            Layouts.MSG_CONTROL.set(msg, control.length == 0 ? MemorySegment.NULL : copy(arena, control));
+            Layouts.MSG_CONTROLLEN.set(msg, (long) control.length);
             return Direct.call(Sysno.SENDMSG, fd, msg.address(), flags, 0);
         }
     }
@@ -214,7 +214,7 @@ public final class SocketCalls {
             MemorySegment len = arena.allocate(ValueLayout.JAVA_INT);
             len.set(ValueLayout.JAVA_INT, 0, (int) Layouts.UCRED.byteSize());
             long r = Direct.call(Sysno.GETSOCKOPT, fd, SOL_SOCKET, SO_PEERCRED, cred.address(), len.address(), 0);
-            return r < 0 ? r : (int) Layouts.UCRED_PID.get(cred, 0L);
+            return r < 0 ? r : Layouts.UCRED_PID.get(cred);
         }
     }
 

@@ -51,8 +51,8 @@ public final class Spawn {
     private static final java.lang.foreign.StructLayout KERNEL_SIGACTION = MemoryLayout.structLayout(
             ValueLayout.JAVA_LONG.withName("sa_handler"), ValueLayout.JAVA_LONG.withName("sa_flags"),
             ValueLayout.JAVA_LONG.withName("sa_restorer"), ValueLayout.JAVA_LONG.withName("sa_mask"));
-    private static final java.lang.invoke.VarHandle SA_HANDLER =
-            KERNEL_SIGACTION.varHandle(MemoryLayout.PathElement.groupElement("sa_handler"));
+    private static final StructField.OfLong SA_HANDLER =
+            StructField.longs(KERNEL_SIGACTION, MemoryLayout.PathElement.groupElement("sa_handler"));
     private static final long SIG_IGN = 1;
 
     // glibc's posix_spawn functions: each returns 0 or an error number, and leaves errno alone.
@@ -135,7 +135,7 @@ public final class Spawn {
             mask.set(ValueLayout.JAVA_LONG, 0, blocked);
             this.ignored = ignored;
             ignoreAction = arena.allocate(KERNEL_SIGACTION);
-            SA_HANDLER.set(ignoreAction, 0L, SIG_IGN);
+            SA_HANDLER.set(ignoreAction, SIG_IGN);
             // Every signal, glibc's internal 32 and 33 included (sigfillset leaves them out and the
             // spawn would then ignore them), to default: all but those the caller ignored.
             defaults.set(ValueLayout.JAVA_LONG, 0, ~ignored);

@@ -56,22 +56,22 @@ public final class ThreadIds {
      */
     public int read(int pidfd) {
         info.fill((byte) 0);
-        Layouts.PIDFD_INFO_MASK.set(info, 0L, INFO_CREDS);
+        Layouts.PIDFD_INFO_MASK.set(info, INFO_CREDS);
         long r = Direct.call(Sysno.IOCTL, pidfd, PIDFD_GET_INFO, info.address(), 0);
         if (r < 0) {
             return (int) r;
         }
-        return ((long) Layouts.PIDFD_INFO_MASK.get(info, 0L) & INFO_CREDS) != 0 ? 0 : -Errno.EINVAL;
+        return (Layouts.PIDFD_INFO_MASK.get(info) & INFO_CREDS) != 0 ? 0 : -Errno.EINVAL;
     }
 
     /** The fsuid of the last {@link #read}. */
     public int fsuid() {
-        return (int) Layouts.PIDFD_INFO_FSUID.get(info, 0L);
+        return Layouts.PIDFD_INFO_FSUID.get(info);
     }
 
     /** The fsgid of the last {@link #read}. */
     public int fsgid() {
-        return (int) Layouts.PIDFD_INFO_FSGID.get(info, 0L);
+        return Layouts.PIDFD_INFO_FSGID.get(info);
     }
 
     /** The user ids of the last {@link #read}: real, effective, saved, filesystem (the order of status's Uid line). */
@@ -87,7 +87,7 @@ public final class ThreadIds {
     }
 
     /** An id of the buffer, unsigned as the kernel's (an unmapped id is 65534, never negative). */
-    private long id(java.lang.invoke.VarHandle field) {
-        return Integer.toUnsignedLong((int) field.get(info, 0L));
+    private long id(StructField.OfInt field) {
+        return Integer.toUnsignedLong(field.get(info));
     }
 }

@@ -173,10 +173,10 @@ public final class UnixSeqpacket implements AutoCloseable {
         MemorySegment seg = b.data(buf.length);
         b.iov(0, seg, buf.length);
         MemorySegment msg = b.msghdr;
-        Layouts.MSG_IOVLEN.set(msg, 0L, 1L);
-        Layouts.MSG_CONTROL.set(msg, 0L, b.control);
-        Layouts.MSG_CONTROLLEN.set(msg, 0L, CONTROL_SIZE);
-        Layouts.MSG_FLAGS.set(msg, 0L, 0);
+        Layouts.MSG_IOVLEN.set(msg, 1L);
+        Layouts.MSG_CONTROL.set(msg, b.control);
+        Layouts.MSG_CONTROLLEN.set(msg, CONTROL_SIZE);
+        Layouts.MSG_FLAGS.set(msg, 0);
         long r;
         long control;
         try {
@@ -185,9 +185,9 @@ public final class UnixSeqpacket implements AutoCloseable {
         } finally {
             // Sends share this msghdr and carry no control message: both fields are reset on every
             // way out, a failed receive included, or the thread's next sendmsg fails with EINVAL.
-            control = (long) Layouts.MSG_CONTROLLEN.get(msg, 0L);
-            Layouts.MSG_CONTROL.set(msg, 0L, MemorySegment.NULL);
-            Layouts.MSG_CONTROLLEN.set(msg, 0L, 0L);
+            control = Layouts.MSG_CONTROLLEN.get(msg);
+            Layouts.MSG_CONTROL.set(msg, MemorySegment.NULL);
+            Layouts.MSG_CONTROLLEN.set(msg, 0L);
         }
         if (r < 0) {
             return WOULD_BLOCK;
@@ -209,8 +209,8 @@ public final class UnixSeqpacket implements AutoCloseable {
             MemorySegment len = arena.allocateFrom(ValueLayout.JAVA_INT, (int) Layouts.UCRED.byteSize());
             fd.orErrno("getsockopt", "SO_PEERCRED", Restart.NEVER, 0,
                     (slot, n) -> Libc.syscall(slot, Sysno.GETSOCKOPT, n, SocketCalls.SOL_SOCKET, SO_PEERCRED, cred.address(), len.address()));
-            return new PeerCredentials((int) Layouts.UCRED_PID.get(cred, 0L), (int) Layouts.UCRED_UID.get(cred, 0L),
-                    (int) Layouts.UCRED_GID.get(cred, 0L));
+            return new PeerCredentials(Layouts.UCRED_PID.get(cred), Layouts.UCRED_UID.get(cred),
+                    Layouts.UCRED_GID.get(cred));
         }
     }
 
@@ -287,7 +287,7 @@ public final class UnixSeqpacket implements AutoCloseable {
 
     private int sendmsg(IoBuffers b, int iovCount) throws LinuxException {
         MemorySegment msg = b.msghdr;
-        Layouts.MSG_IOVLEN.set(msg, 0L, (long) iovCount);
+        Layouts.MSG_IOVLEN.set(msg, (long) iovCount);
         long r = fd.orErrno("sendmsg", null, Restart.ON_EINTR, Errno.EAGAIN,
                 (slot, n) -> Libc.syscall(slot, Sysno.SENDMSG, n, msg.address(), MSG_DONTWAIT | MSG_NOSIGNAL));
         return r < 0 ? WOULD_BLOCK : (int) r;
@@ -331,7 +331,7 @@ public final class UnixSeqpacket implements AutoCloseable {
                     Errno.ENAMETOOLONG);
         }
         MemorySegment addr = arena.allocate(Layouts.SOCKADDR_UN);
-        Layouts.SUN_FAMILY.set(addr, 0L, (short) AF_UNIX);
+        Layouts.SUN_FAMILY.set(addr, (short) AF_UNIX);
         MemorySegment.copy(p, 0, addr, ValueLayout.JAVA_BYTE, Layouts.SUN_PATH_OFFSET, p.length);
         return addr;
     }
@@ -345,7 +345,7 @@ public final class UnixSeqpacket implements AutoCloseable {
         MemorySegment data = arena.allocate(64 * 1024, 8);
 
         IoBuffers() {
-            Layouts.MSG_IOV.set(msghdr, 0L, iovs);
+            Layouts.MSG_IOV.set(msghdr, iovs);
         }
 
         MemorySegment data(int len) {
@@ -356,8 +356,8 @@ public final class UnixSeqpacket implements AutoCloseable {
         }
 
         void iov(int i, MemorySegment base, long len) {
-            Layouts.IOV_BASE.set(iovs, 0L, (long) i, base);
-            Layouts.IOV_LEN.set(iovs, 0L, (long) i, len);
+            Layouts.IOV_BASE.setElement(iovs, i, base);
+            Layouts.IOV_LEN.setElement(iovs, i, len);
         }
     }
 }
