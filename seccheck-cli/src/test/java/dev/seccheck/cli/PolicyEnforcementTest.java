@@ -612,6 +612,63 @@ class PolicyEnforcementTest {
     }
 
     /**
+     * A fanotify group whose events carry descriptors is handed, for each open of a file it marked
+     * by any process, a descriptor the kernel opened for it: no open call of the program's to
+     * decide. Root marks the secret and waits; this JVM, outside the run, then reads the secret as
+     * an administrator would. Before, the program read the secret through the event's descriptor
+     * under the README's guard policy; now fanotify_init is refused (EPERM) while a sink decides on
+     * opening files, and a group reporting file handles (FAN_REPORT_FID) is still made.
+     */
+    @Test
+    void aFanotifyGroupCannotBeHandedTheSecretWhenSomeoneElseOpensIt() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "fanotify_init needs CAP_SYS_ADMIN");
+        Path secret = Files.writeString(tmp.toRealPath().resolve("shadow-key"), "TOPSECRET\n");
+        Path marked = tmp.resolve("marked");
+        String program = String.join("\n",
+                "import ctypes, os, struct, sys, time",
+                "libc = ctypes.CDLL(None, use_errno=True)",
+                "fid = libc.fanotify_init(0x200, 0)",
+                "print('fid group', 'made' if fid >= 0 else 'errno %d' % ctypes.get_errno())",
+                "fa = libc.fanotify_init(0x2, 0)", // FAN_NONBLOCK, events with descriptors, O_RDONLY
+                "if fa < 0:",
+                "    print('group errno', ctypes.get_errno()); open(sys.argv[2], 'w').close(); sys.exit(0)",
+                "r = libc.fanotify_mark(fa, 1, ctypes.c_uint64(0x20), -100, sys.argv[1].encode())", // FAN_MARK_ADD, FAN_OPEN
+                "print('mark', r)",
+                "open(sys.argv[2], 'w').close()",
+                "deadline = time.time() + 30",
+                "while time.time() < deadline:",
+                "    try:",
+                "        buf = os.read(fa, 4096)",
+                "    except BlockingIOError:",
+                "        time.sleep(0.05); continue",
+                "    fd = struct.unpack_from('i', buf, 16)[0]",
+                "    if fd >= 0:",
+                "        print('event read', os.pread(fd, 64, 0).decode().strip()); break",
+                "");
+        for (boolean supervised : new boolean[] {false, true}) {
+            Files.deleteIfExists(marked);
+            List<String> cmd = List.of("/usr/bin/python3", "-c", program, secret.toString(), marked.toString());
+            Process p;
+            if (supervised) {
+                Path policy = tmp.resolve("guard.json");
+                Files.writeString(policy, readmeGuardPolicy().replace("/etc/shadow*", secret.toString()));
+                p = start(policy, cmd.toArray(String[]::new));
+            } else {
+                p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            }
+            awaitFile(marked);
+            assertThat(Files.readString(secret)).isEqualTo("TOPSECRET\n"); // an open from outside the run
+            Result r = finish(p);
+            if (supervised) {
+                assertThat(r.out).as(r.out).contains("fid group made", "group errno 1").doesNotContain("TOPSECRET");
+                assertThat(r.out).contains("refused fanotify_init from task ");
+            } else {
+                assertThat(r.out).as("natively").contains("fid group made", "mark 0", "event read TOPSECRET");
+            }
+        }
+    }
+
+    /**
      * The README's guard policy, read from the README, keeps the network to loopback on every
      * route: a program reaches other machines without IP too, by AF_VSOCK (the host of a virtual
      * machine: CID 2) and by raw frames on AF_PACKET (root's CAP_NET_RAW). Its first version denied

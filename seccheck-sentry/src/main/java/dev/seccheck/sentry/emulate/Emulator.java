@@ -82,7 +82,7 @@ public final class Emulator implements AutoCloseable {
                 case Sysno.SENDTO -> false;
                 case Sysno.BIND -> binds || names || peersDecided; // a unix socket's path is a new name; a link
                 case Sysno.ACCEPT, Sysno.ACCEPT4 -> accepts;
-                case Sysno.TRUNCATE, Sysno.ACCT, Sysno.SWAPON -> names;
+                case Sysno.TRUNCATE, Sysno.ACCT, Sysno.SWAPON, Sysno.FANOTIFY_INIT -> names;
                 default -> names && (NameEmulation.serves(nr) || AttributeCalls.heldWhole(nr));
             };
         }
@@ -297,6 +297,7 @@ public final class Emulator implements AutoCloseable {
                 }
                 case Sysno.TRUNCATE -> w.opens.serveTruncate(call);
                 case Sysno.ACCT, Sysno.SWAPON -> openedByTheKernel(call);
+                case Sysno.FANOTIFY_INIT -> fanotifyInit(call);
                 default -> {
                     if (NameEmulation.serves(n.nr())) {
                         return w.renames.serve(call);
@@ -331,6 +332,30 @@ public final class Emulator implements AutoCloseable {
         }
         log.accept("refused " + Sysno.name(n.nr()) + " from task " + call.tid() + " (" + Procfs.comm(call.tid())
                 + "): it has the kernel open a file by name, which the rules on opening files would not decide (EPERM)");
+        call.fail(event(n), Snapshot.NOTHING, Errno.EPERM);
+    }
+
+    /** fanotify_init's flags that make its events name files by handle ({@code FAN_REPORT_FID}, {@code FAN_REPORT_DIR_FID}). */
+    private static final long FAN_REPORT_FIDS = 0x200 | 0x400;
+
+    /**
+     * A fanotify group whose events carry descriptors hands the program a file the kernel opened
+     * for it each time another process opens (reads, closes) a file it marked: a kept file opened
+     * by anyone outside the run reached the program read-only, with no open of its own to decide
+     * (as root, in a mount namespace of its own too). While a sink decides on opening files such a
+     * group is refused with EPERM and a line; one that reports file handles instead
+     * (FAN_REPORT_FID, FAN_REPORT_DIR_FID: the fd field is FAN_NOFD) is made as made, its handles
+     * opening nothing while open_by_handle_at is refused. fanotify_init needs CAP_SYS_ADMIN.
+     */
+    private void fanotifyInit(Call call) {
+        SeccompNotification n = call.notification();
+        if ((n.arg0() & FAN_REPORT_FIDS) != 0) {
+            call.enterThenAllowAsMade(event(n), Snapshot.NOTHING);
+            return;
+        }
+        log.accept("refused fanotify_init from task " + call.tid() + " (" + Procfs.comm(call.tid())
+                + "): its events would hand the program files others open, which the rules on opening files would not"
+                + " decide (EPERM; FAN_REPORT_FID groups are made)");
         call.fail(event(n), Snapshot.NOTHING, Errno.EPERM);
     }
 
