@@ -291,6 +291,65 @@ class WorkloadControlTest {
         assertThat(out[1]).doesNotContain("deleted");
     }
 
+    /**
+     * Every run of a user keeps its directory in one runtime directory, which the user's supervised
+     * programs can rename in. A program swaps its run's directory with another run's (and the ids
+     * in their run.json) and waits: the operator then deletes the session "guard" of the other run,
+     * which both runs have. Before, the request reached the program's run, which deleted its own
+     * policy, and the program read the secret; the client said the session was deleted. Now each
+     * request names its run, the program's run refuses it, and the policy still denies.
+     */
+    @Test
+    void aRunDirectorySwappedByTheWorkloadDoesNotMisdirectTheOperatorsRequests() throws Exception {
+        Path root = tmp.resolve("root");
+        Path kept = Files.createDirectory(tmp.resolve("s"));
+        Path secret = Files.writeString(kept.resolve("secret.txt"), "hunter2-the-secret");
+        Path guard = Files.writeString(tmp.resolve("guard.json"), """
+                {"name": "guard",
+                 "points": [{"name": "syscall/openat/enter", "optional_fields": ["fd_path"]}],
+                 "sinks": [{"name": "policy", "config": {"rules": [
+                   {"point": "syscall/openat/enter", "match": {"resolved_path": {"prefix": "%s/"}},
+                    "action": "deny", "errno": "EACCES"}]}}]}""".formatted(kept.toRealPath()));
+        Path watch = Files.writeString(tmp.resolve("watch.json"), """
+                {"name": "guard", "points": [{"name": "sentry/execve"}], "sinks": [{"name": "null"}]}""");
+        Path stop = tmp.resolve("stop");
+        Path swapped = tmp.resolve("swapped");
+        Path go = tmp.resolve("go");
+        String swap = String.join("\n",
+                "cd " + root,
+                "mv hostile .x && mv other hostile && mv .x other",
+                "sed -i 's/\"id\":\"other\"/\"id\":\"hostile\"/' hostile/run.json",
+                "sed -i 's/\"id\":\"hostile\"/\"id\":\"other\"/' other/run.json",
+                "touch " + swapped,
+                "while [ ! -e " + go + " ]; do sleep 0.05; done",
+                "cat " + secret + "; echo after=$?");
+        Process other = startLooping(root, watch, "other", stop);
+        try {
+            awaitServing(root.resolve("other").resolve("control.sock"));
+            List<String> cmd = new ArrayList<>(java());
+            cmd.addAll(List.of("run", "--quiet", "--root", root.toString(), "--id", "hostile", "--config", guard.toString(),
+                    "--", "sh", "-c", swap));
+            Process hostile = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(tmp.resolve("hostile.out").toFile()).start();
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+            while (!Files.exists(swapped)) {
+                assertThat(Instant.now()).as(Files.readString(tmp.resolve("hostile.out"))).isBefore(deadline);
+                Thread.sleep(20);
+            }
+
+            Result delete = cli("trace", "delete", "--root", root.toString(), "--name", "guard", "other");
+            Files.writeString(go, "");
+            assertThat(hostile.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            String out = Files.readString(tmp.resolve("hostile.out"));
+
+            assertThat(out).as(out).contains("after=1").doesNotContain("hunter2");
+            assertThat(delete.code).as(delete.out).isEqualTo(1);
+            assertThat(delete.out).contains("this is run \"hostile\", not \"other\"", "nothing was done");
+        } finally {
+            stopLooping(other, stop);
+        }
+    }
+
     @Test
     void aSessionLockedInItsRunConfigOutlivesTheOperatorsDeleteAndReplace() throws Exception {
         Path root = tmp.resolve("root");

@@ -21,7 +21,9 @@ import java.util.concurrent.TimeoutException;
  * a deadline (connect, send, answer) and an error naming the run that did not answer; and the
  * client talks only to the run itself: the socket's peer must be the user's own process with the
  * pid {@code run.json} gives, and not a ptraced one (a supervised program that rewrote
- * {@code run.json} with its own pid), so a socket planted in its place gets no policy.
+ * {@code run.json} with its own pid), so a socket planted in its place gets no policy. Each request
+ * names the run it is for, and any other run refuses it ({@link SessionControl}): a program that
+ * swapped its run's directory with another run's cannot have that run's requests served.
  */
 public final class ControlClient {
     private ControlClient() {}
@@ -57,6 +59,7 @@ public final class ControlClient {
      */
     public static JsonNode call(RuntimeRoot.RunAddress run, ObjectNode request, Duration timeout) throws ControlException {
         String name = "run \"" + run.run().id() + "\" (pid " + run.run().pid() + ")";
+        request.put("run", run.run().id());
         long end = System.nanoTime() + timeout.toNanos();
         try (UnixSeqpacket s = connect(run.socket(), timeout, name); PeerProcess server = s.peerProcess()) {
             PeerCredentials peer = server.credentials();

@@ -24,7 +24,12 @@ import java.util.function.Supplier;
  * signal for the commands {@code exec} runs for the requesting process, and only those: a
  * {@code seccheck exec} client forwards what it receives). A request with a field missing or of
  * the wrong type is refused naming the field. {@code session_create} with {@code "locked": true}
- * makes a session that no request can delete or replace.
+ * makes a session that no request can delete or replace. A request that names the run it is meant
+ * for ({@code "run": ID}, which {@link ControlClient} always sends) is refused by any other run:
+ * every run of a user keeps its directory in one runtime directory the supervised programs of that
+ * user can rename in, and a program that swapped its run's directory with another run's had the
+ * operator's requests for that run (a session deleted, a command run with the operator's terminal)
+ * served by its own.
  *
  * <p>The protocol has no version number: a request or reply only ever gains fields, and a field
  * keeps its meaning, so a peer ignores what it does not know. The {@code exec} reply is
@@ -74,6 +79,12 @@ public final class SessionControl implements ControlHandler {
 
     @Override
     public ObjectNode handle(String op, JsonNode request, Peer peer) throws ControlException {
+        JsonNode meant = request.get("run");
+        if (meant != null && !(meant.isTextual() && meant.asText().equals(run.id()))) {
+            throw new ControlException("this is run \"" + run.id() + "\", not " + meant + ": the runtime directory's entry"
+                    + " for that run leads to this one (renamed by a program of the same user?); nothing was done."
+                    + " The run's own stderr gives its id; seccheck list shows where each is now");
+        }
         return switch (op) {
             case "info" -> info();
             case "session_list" -> sessionList();

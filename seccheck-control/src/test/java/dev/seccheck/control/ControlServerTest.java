@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.seccheck.points.Catalog;
 import dev.seccheck.session.SessionConfigParser;
+import dev.seccheck.session.SessionInfo;
 import dev.seccheck.session.SessionManager;
 import dev.seccheck.sink.SinkRegistry;
 import dev.seccheck.state.PointState;
@@ -81,6 +82,31 @@ class ControlServerTest {
                 .hasMessage("points[0].context_fields[0]: unknown context field \"pid\" for point \"syscall/openat/enter\"");
         assertThatThrownBy(() -> ControlClient.call(socket, ControlClient.request("bogus"), ControlClient.DEFAULT_TIMEOUT))
                 .hasMessageStartingWith("unknown request \"bogus\" (known: info, session_list");
+    }
+
+    /**
+     * A request for another run, which reached this one through a runtime directory renamed by a
+     * program of the same user, is refused before anything is done; one naming this run, or none
+     * (a client of a socket with no run record), is served.
+     */
+    @Test
+    void refusesARequestMeantForAnotherRun() throws Exception {
+        ObjectNode create = ControlClient.request("session_create");
+        create.put("config", """
+                {"name": "guard", "points": [{"name": "syscall/openat/enter"}], "sinks": [{"name": "null"}]}""");
+        ControlClient.call(socket, create.deepCopy().put("run", "t1"), ControlClient.DEFAULT_TIMEOUT);
+        ObjectNode delete = ControlClient.request("session_delete").put("name", "guard");
+
+        assertThatThrownBy(() -> ControlClient.call(socket, delete.deepCopy().put("run", "other"), ControlClient.DEFAULT_TIMEOUT))
+                .isInstanceOf(ControlException.class)
+                .hasMessageStartingWith("this is run \"t1\", not \"other\": the runtime directory's entry for that run"
+                        + " leads to this one");
+        assertThatThrownBy(() -> ControlClient.call(socket, delete.deepCopy().put("run", 7), ControlClient.DEFAULT_TIMEOUT))
+                .hasMessageStartingWith("this is run \"t1\", not 7");
+        assertThat(sessions.list()).extracting(SessionInfo::name).containsExactly("guard");
+
+        ControlClient.call(socket, delete, ControlClient.DEFAULT_TIMEOUT);
+        assertThat(sessions.list()).isEmpty();
     }
 
     @Test
