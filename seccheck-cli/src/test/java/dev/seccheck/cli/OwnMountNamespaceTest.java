@@ -188,6 +188,38 @@ class OwnMountNamespaceTest {
     }
 
     /**
+     * A binary a rule keeps from running, executed from an overlay the program mounts over its
+     * directory in a mount namespace of its own: the overlay's file has another device number, and
+     * its name is the program's, so neither the rule's path nor its device and inode matched, and
+     * it ran (a bind mount was caught). Now a file executed on a mount seccheck cannot name has its
+     * {@code binary_path} missing, and {@code on_missing} (deny by default) kills it, as opens
+     * there are refused. Natively it runs.
+     */
+    @ParameterizedTest(name = "as uid 65534 in a user namespace: {0}")
+    @ValueSource(booleans = {false, true})
+    void aDeniedBinaryRunFromAnOverlayOfItsDirectoryIsKilled(boolean nobody) throws Exception {
+        Path real = tmp.toRealPath();
+        Path tool = Files.copy(Path.of("/usr/bin/id"), Files.createDirectories(real.resolve("tools")).resolve("tool"));
+        Files.setPosixFilePermissions(tool, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path policy = Files.writeString(tmp.resolve("noexec.json"), """
+                {"name": "noexec", "points": [{"name": "sentry/execve"}],
+                 "sinks": [{"name": "policy", "config": {"rules": [
+                   {"effect": "execute_file", "match": {"binary_path": "%s"}, "action": "kill"}]}}]}""".formatted(tool));
+        String script = """
+                cd "$1"
+                mount -t tmpfs own mnt && mkdir mnt/up mnt/work mnt/ov
+                mount -t overlay own -o lowerdir="$1/tools",upperdir=mnt/up,workdir=mnt/work mnt/ov && mnt/ov/tool -u
+                echo "rc=$?"
+                """;
+        String[] namespace = nobody ? new String[] {"-U", "-r", "-m"} : new String[] {"-m", "--propagation", "private"};
+        String classpath = nobody ? PackagedCli.nobodyClasspath(tmp) : null;
+        assertThat(runAs(script, false, null, classpath, namespace).out()).as("natively").isEqualTo("0\nrc=0\n");
+        PackagedCli.Result r = runAs(script, true, policy, classpath, namespace);
+        assertThat(r.out()).as(r.err()).isEqualTo("rc=137\n");
+        assertThat(r.err()).contains("\"missing\":\"binary_path (the executed file is on a mount seccheck cannot name");
+    }
+
+    /**
      * acct() has the kernel open the file it names for writing, where no open point sees it: on an
      * overlay the program mounted over a directory a rule keeps, that copies the kept file up into a
      * tmpfs of the program's, where it reads it. Before, the secret was read that way (as root in a

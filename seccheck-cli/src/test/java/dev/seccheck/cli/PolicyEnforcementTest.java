@@ -1138,6 +1138,96 @@ class PolicyEnforcementTest {
     }
 
     /**
+     * The kernel runs the ELF interpreter a binary names (its {@code PT_INTERP}) before the binary,
+     * with no exec of its own: a denied program made another's interpreter ran in its place. The
+     * policy now decides on the interpreter as on the file executed, as for a {@code #!} script's.
+     * The denied program is a static one with no libc (a dynamic one needs the dynamic loader to
+     * relocate it); natively both routes run it, and an ordinary dynamic binary still runs under
+     * the policy (its interpreter, the system's dynamic loader, is let through).
+     */
+    @Test
+    void aDeniedProgramNamedAsAnotherProgramsElfInterpreterIsKilled() throws Exception {
+        interpreterRoutes(tmp, null);
+    }
+
+    /** The same with seccheck and its program unprivileged (uid 65534). */
+    @Test
+    void aDeniedProgramNamedAsAnotherProgramsElfInterpreterIsKilledUnprivileged() throws Exception {
+        unprivileged(this::interpreterRoutes);
+    }
+
+    private void interpreterRoutes(Path base, String nobodysClasspath) throws Exception {
+        boolean nobody = nobodysClasspath != null;
+        Path raw = CPrograms.compile("src/test/c/raw_marker.c", base, "-static", "-nostdlib", "-fno-stack-protector");
+        Path wrapped = Files.move(CPrograms.compile("src/test/c/embedded_key.c", base,
+                "-Wl,--dynamic-linker=" + raw.toRealPath()), base.resolve("wrapped"));
+        for (Path p : List.of(raw, wrapped)) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        String routes = raw + "; echo direct=$?; " + wrapped + "; echo interpreter=$?; /bin/echo OTHER-RAN";
+        Result natively = finish(new ProcessBuilder(natively(nobody, "sh", "-c", routes)).redirectErrorStream(true).start());
+        assertThat(natively.out).as("natively").contains("RAW-RAN\ndirect=0", "RAW-RAN\ninterpreter=0", "OTHER-RAN");
+        Path alerts = base.resolve("alerts.jsonl");
+        Path config = Files.writeString(base.resolve("policy.json"), """
+                {"name": "no raw", "points": [{"name": "sentry/execve"}],
+                 "sinks": [{"name": "policy", "config": {"alerts": "%s", "rules": [
+                   {"effect": "execute_file", "match": {"binary_path": "%s"}, "action": "kill"}]}}]}"""
+                .formatted(alerts, raw.toRealPath()));
+
+        Result r = finish(new ProcessBuilder(runCommand(cli(nobodysClasspath), config, "sh", "-c", routes))
+                .redirectErrorStream(true).start());
+
+        assertThat(r.out).as(r.out).doesNotContain("RAW-RAN").contains("direct=137", "interpreter=137", "OTHER-RAN");
+        String interpreterOf = "\"interpreter_of\":\"" + wrapped.toRealPath() + "\"";
+        assertThat(Files.readAllLines(alerts)).hasSize(2).anyMatch(l -> l.contains(interpreterOf));
+    }
+
+    /**
+     * Executing a file reads it: the kernel maps it into the program, whose code (or a library it
+     * preloads) can read every byte. A binary holding a key, which a rule keeps from being opened,
+     * printed the key when run. Now a program is killed at its exec, before its first instruction,
+     * when a rule on opening files denies it the file executed. Natively it prints the key.
+     */
+    @Test
+    void aFileARuleKeepsFromBeingOpenedCannotBeReadByExecutingIt() throws Exception {
+        executeKept(tmp, null);
+    }
+
+    /** The same with seccheck and its program unprivileged (uid 65534). */
+    @Test
+    void aFileARuleKeepsFromBeingOpenedCannotBeReadByExecutingItUnprivileged() throws Exception {
+        unprivileged(this::executeKept);
+    }
+
+    private void executeKept(Path base, String nobodysClasspath) throws Exception {
+        boolean nobody = nobodysClasspath != null;
+        Path kept = owned(Files.createDirectory(base.resolve("kept")), nobody);
+        Path tool = owned(CPrograms.compile("src/test/c/embedded_key.c", kept), nobody);
+        Files.setPosixFilePermissions(tool, PosixFilePermissions.fromString("rwx------"));
+        String routes = "cat " + tool + " | grep -c EMBEDDED-KEY; " + tool + "; echo ran=$?; /bin/echo OTHER-RAN";
+        Result natively = finish(new ProcessBuilder(natively(nobody, "sh", "-c", routes)).redirectErrorStream(true).start());
+        assertThat(natively.out).as("natively").contains("EMBEDDED-KEY=sk_0123456789", "ran=0", "OTHER-RAN");
+        Path alerts = base.resolve("alerts.jsonl");
+        Path config = Files.writeString(base.resolve("policy.json"), """
+                {"name": "kept",
+                 "points": [{"name": "syscall/openat/enter", "optional_fields": ["fd_path"]},
+                            {"name": "syscall/open/enter", "context_fields": ["cwd"]},
+                            {"name": "syscall/creat/enter", "context_fields": ["cwd"]}],
+                 "sinks": [{"name": "policy", "config": {"alerts": "%s", "rules": [
+                   {"effect": "open_file", "match": {"resolved_path": {"prefix": "%s/"}},
+                    "action": "deny", "errno": "EACCES"}]}}]}""".formatted(alerts, kept.toRealPath()));
+
+        Result r = finish(new ProcessBuilder(runCommand(cli(nobodysClasspath), config, "sh", "-c", routes))
+                .redirectErrorStream(true).start());
+
+        assertThat(r.out).as(r.out).doesNotContain("EMBEDDED-KEY=").contains("Permission denied", "ran=137", "OTHER-RAN");
+        String real = tool.toRealPath().toString();
+        assertThat(r.out).contains("at its exec, before its first instruction: a rule on opening files denies it " + real);
+        assertThat(Files.readAllLines(alerts)).anyMatch(l -> l.contains("\"action\":\"kill\"")
+                && l.contains("\"executing\":{\"name\":\"" + real + "\""));
+    }
+
+    /**
      * A rule on the executed file holds whatever name the program runs it by: a {@code #!} script
      * run through the program's own descriptor ({@code /dev/fd/3}, a symlink to /proc/self/fd, and
      * {@code /proc/self/fd/3}) is that script, not its interpreter. Before, seccheck resolved those

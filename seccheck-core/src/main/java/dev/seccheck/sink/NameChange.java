@@ -7,7 +7,8 @@ package dev.seccheck.sink;
  * without these: a file given a name the rule does not reach (a hard link, a rename) can be opened
  * under it, and a name the rule reaches can be given another file (a rename over it, a symlink
  * after an unlink), removed, or its file changed without an open (truncate, chmod, chown, an
- * extended attribute such as an access ACL).
+ * extended attribute such as an access ACL), or read without an open (a file the kernel executes
+ * is mapped into the program, which can then read it).
  *
  * @param kind what the call does to the names
  * @param syscall the syscall's name (link, renameat2, unlinkat, symlink, mkdir, mknod, truncate, chmod...)
@@ -16,7 +17,7 @@ package dev.seccheck.sink;
  * @param processName the task's name ({@code comm})
  * @param from the file's absolute path now, as seccheck resolved it (every symlink, "..",
  *     {@code /proc/self/...} link and mount taken into account): for {@link Kind#MOVE},
- *     {@link Kind#REMOVE} and {@link Kind#ALTER}; null for {@link Kind#CREATE}
+ *     {@link Kind#REMOVE}, {@link Kind#ALTER} and {@link Kind#READ}; null for {@link Kind#CREATE}
  * @param to the absolute path a file is about to have (as well, for a link; instead, for a rename):
  *     for {@link Kind#MOVE} and {@link Kind#CREATE}; null otherwise
  * @param file the file's device and inode, or null when it could not be had (or it is not made yet)
@@ -41,7 +42,12 @@ public record NameChange(Kind kind, String syscall, int pid, int tid, String pro
          * The file named {@code from} is changed in place without being opened: truncate cuts it,
          * chmod, chown and extended attributes (an access ACL) change who may open it.
          */
-        ALTER
+        ALTER,
+        /**
+         * The file named {@code from} is read without an open: the kernel mapped it into the
+         * program it executed (the binary, its ELF interpreter), whose code can read it all.
+         */
+        READ
     }
 
     /** A link or rename of the file at {@code from} to {@code to}. */
@@ -66,6 +72,11 @@ public record NameChange(Kind kind, String syscall, int pid, int tid, String pro
     public static NameChange altered(String syscall, int pid, int tid, String processName, String from,
             ReachedFile file) {
         return new NameChange(Kind.ALTER, syscall, pid, tid, processName, from, null, file, false, false);
+    }
+
+    /** The file {@code file} at {@code from} executed by the kernel, which mapped it into the program. */
+    public static NameChange executed(int pid, int tid, String processName, String from, ReachedFile file) {
+        return new NameChange(Kind.READ, "execve", pid, tid, processName, from, null, file, false, false);
     }
 
     /**

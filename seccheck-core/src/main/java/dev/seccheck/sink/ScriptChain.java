@@ -5,23 +5,27 @@ import dev.seccheck.proto.sentry.ExecveInfo;
 import java.util.List;
 
 /**
- * ScriptChain is what else the kernel ran for an executed {@code #!} script. {@code sentry/execve}
- * describes the script, as gVisor does (its {@code binary_path} and {@code binary_*} fields are the
- * script's), but the kernel executed the program its {@code #!} line names too, and when that is a
- * script in turn, the one its line names, up to the binary the chain ends in. A rule that forbids
+ * ScriptChain is what else the kernel ran for an exec. {@code sentry/execve} describes the file
+ * executed, as gVisor does (for a {@code #!} script its {@code binary_path} and {@code binary_*}
+ * fields are the script's), but the kernel executed the program its {@code #!} line names too,
+ * and when that is a script in turn, the one its line names, up to the binary the chain ends in;
+ * and a dynamically linked binary's ELF interpreter ({@code PT_INTERP}, the dynamic loader), which
+ * the kernel maps and starts first, whatever file the binary names there. A rule that forbids
  * running {@code /usr/bin/perl} must also hold for a script that starts with
- * {@code #!/usr/bin/perl}, and one that forbids running {@code /opt/tools/wipe.sh} for a script
- * that starts with {@code #!/opt/tools/wipe.sh}. gVisor's message has no field for them and the
- * wire must not change, so it is an in-process side value, bound by the sentry on the thread that
- * fires sentry/execve for a script, for that firing only: a sink that decides on what runs decides
- * on each program of the chain as well.
+ * {@code #!/usr/bin/perl}, one that forbids running {@code /opt/tools/wipe.sh} for a script that
+ * starts with {@code #!/opt/tools/wipe.sh}, and one that forbids a program for a binary that names
+ * it as its interpreter. gVisor's message has no field for them and the wire must not change, so
+ * it is an in-process side value, bound by the sentry on the thread that fires sentry/execve, for
+ * that firing only, when a sink decides on what runs: such a sink decides on each program of the
+ * chain as well.
  *
- * @param programs the programs in the order the kernel ran them after the script passed: the
- *     scripts in between, if any, then the binary (the interpreter)
+ * @param programs the programs in the order the kernel ran them after the file passed: for a
+ *     script, the scripts in between, if any, then the binary (the interpreter); last, the
+ *     binary's ELF interpreter, if it has one
  */
 public record ScriptChain(List<Program> programs) {
 
-    /** Bound by the sentry while sentry/execve fires for a script; unbound everywhere else. */
+    /** Bound by the sentry while sentry/execve fires for an exec that ran more than one file; unbound everywhere else. */
     public static final ScopedValue<ScriptChain> CURRENT = ScopedValue.newInstance();
 
     public ScriptChain {
@@ -50,7 +54,7 @@ public record ScriptChain(List<Program> programs) {
         ExecveInfo describe(FieldSet fields, ExecveInfo script);
     }
 
-    /** Returns the chain of the script whose sentry/execve fires on this thread, or null when none is. */
+    /** Returns the chain of the exec whose sentry/execve fires on this thread, or null when none is. */
     public static ScriptChain current() {
         return CURRENT.isBound() ? CURRENT.get() : null;
     }

@@ -27,12 +27,12 @@ import java.util.Set;
  * open then shows the path the program gave, recorded as missing for the sinks deciding on it; a
  * link or rename (made by seccheck only under such a sink) is refused.
  *
- * <p>One instance per emulation thread. seccheck's own mount table is read once and again only
+ * <p>One instance per thread (the emulation's, the tracer's). seccheck's own mount table is read once and again only
  * when the kernel says it changed (poll on an open /proc/self/mountinfo reports POLLPRI after
  * every mount or unmount in the namespace), so an open costs a readlink, a statx and a poll
  * instead of parsing the table: that parse was most of an emulated open's time.
  */
-final class RealPath {
+public final class RealPath {
 
     /**
      * Filesystems whose every file was made in them (no backing store, no other filesystem's files
@@ -49,12 +49,12 @@ final class RealPath {
     private final int watch;
     private List<Mount> ours;
 
-    RealPath(PathCalls calls) {
+    /** @param calls the calling thread's buffers for the file calls */
+    public RealPath(PathCalls calls) {
         this.calls = calls;
         this.watch = calls.openat(AT_FDCWD, "/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
     }
 
-    /** Returns the path of our fd {@code fd}, opened for task {@code tid}, or empty when it has none we can name. */
     /**
      * Whether our fd {@code fd} is of an object on no filesystem a path reaches: a socket, a pipe,
      * an anonymous inode (an eventfd, a memfd's is named), whose fd link reads {@code socket:[N]},
@@ -65,7 +65,8 @@ final class RealPath {
         return kernel != null && (kernel.matches("(socket|pipe):\\[\\d+]") || kernel.startsWith("anon_inode:"));
     }
 
-    Optional<String> of(int fd, int tid) {
+    /** Returns the path of our fd {@code fd}, opened for task {@code tid}, or empty when it has none we can name. */
+    public Optional<String> of(int fd, int tid) {
         try {
             String kernel = calls.readlinkat(AT_FDCWD, "/proc/thread-self/fd/" + fd);
             long mntId = calls.mountId(fd);
@@ -126,7 +127,7 @@ final class RealPath {
     }
 
     /** Closes the watch on our mount table. */
-    void close() {
+    public void close() {
         PathCalls.close(watch);
     }
 

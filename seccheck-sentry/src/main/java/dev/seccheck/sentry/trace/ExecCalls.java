@@ -36,12 +36,28 @@ final class ExecCalls {
      * @param image what the kernel gave the new program, read at the exec event; null before it,
      *     or when sentry/execve was not enabled then
      */
-    record Pending(Task caller, ExecArguments args, ScriptFile script, ExecImage image) {
+    record Pending(Task caller, ExecArguments args, ScriptFile script, ExecImage image, ExecutedFiles.Executed binary,
+            ExecutedFiles.Executed interpreter) {
 
-        /** Closes the script held, if any: once sentry/execve has fired, or will not. */
+        Pending(Task caller, ExecArguments args, ScriptFile script, ExecImage image) {
+            this(caller, args, script, image, null, null);
+        }
+
+        /** The call holding the files the kernel executed ({@link ExecutedFiles}), for a sink deciding on what runs. */
+        Pending withExecuted(ExecutedFiles.Executed binary, ExecutedFiles.Executed interpreter) {
+            return new Pending(caller, args, script, image, binary, interpreter);
+        }
+
+        /** Closes the script and files held, if any: once sentry/execve has fired, or will not. */
         void release() {
             if (script != null) {
                 script.close();
+            }
+            if (binary != null) {
+                binary.close();
+            }
+            if (interpreter != null) {
+                interpreter.close();
             }
         }
     }
@@ -115,8 +131,8 @@ final class ExecCalls {
 
     /** This thread's buffers for the file calls of the looks below. */
     private static final ThreadLocal<PathCalls> CALLS = ThreadLocal.withInitial(PathCalls::new);
-    /** This thread's walk of names as the program resolves them. */
-    private static final ThreadLocal<ProgramPaths> PATHS =
+    /** This thread's walk of names as the program resolves them (an ELF interpreter's too, {@link ExecutedFiles}). */
+    static final ThreadLocal<ProgramPaths> PATHS =
             ThreadLocal.withInitial(() -> new ProgramPaths((int) ProcessHandle.current().pid()));
 
     /**

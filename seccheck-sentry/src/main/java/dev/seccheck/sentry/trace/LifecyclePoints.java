@@ -45,8 +45,12 @@ final class LifecyclePoints {
 
     /** Where the executed file is stat'ed and hashed: never held by a filesystem the program serves. */
     private final FileLooks looks;
+    /** Names the files an exec ran from seccheck's root, for the sinks deciding on what runs. */
+    private final ExecutedFiles executedFiles;
 
-    LifecyclePoints(PointState state, ContextFactory context, String runId, FileLooks looks) {
+    LifecyclePoints(PointState state, ContextFactory context, String runId, FileLooks looks,
+            ExecutedFiles executedFiles) {
+        this.executedFiles = executedFiles;
         this.state = state;
         this.context = context;
         this.runId = runId;
@@ -201,17 +205,35 @@ final class LifecyclePoints {
         String binary = script != null ? script.name() : exe;
         Path exePath = Path.of("/proc", Integer.toString(pid), "exe");
         Path statPath = script != null ? script.path() : exePath;
-        boolean inMemfd = String.valueOf(binary).startsWith("/memfd:");
-        // A sink deciding on what runs gets the file executed by device and inode (its other names),
-        // and for a script the interpreter the kernel ran with it.
+        // A sink deciding on what runs gets the file executed by device and inode (its other names)
+        // and by its name from seccheck's root (a bind mount of the program's own namespace shows it
+        // under another), or as missing on a mount seccheck cannot name; and the programs the kernel
+        // ran with it: a script's interpreters, a binary's ELF interpreter.
         boolean decided = state.decided(Point.EXECVE);
-        ReachedFile executed = decided ? reached(pid, statPath) : null;
-        ScriptChain chain = decided && script != null ? chain(pid, script, exe, exePath) : null;
+        String unnamed = null;
+        ReachedFile executed = null;
+        ScriptChain chain = null;
+        if (decided) {
+            executed = reached(pid, statPath);
+            Optional<String> real = script != null ? executedFiles.nameOf(script.fd(), pid)
+                    : call.binary() instanceof ExecutedFiles.Found f ? Optional.ofNullable(f.name()) : Optional.empty();
+            if (real.isPresent()) {
+                binary = real.get();
+            } else if (binary != null) {
+                unnamed = call.binary() instanceof ExecutedFiles.Unknown u && script == null ? u.why()
+                        : "the executed file is on a mount seccheck cannot name: one of the program's own mount"
+                                + " namespace, or a detached one";
+            }
+            chain = chain(pid, script, call.binary(), call.interpreter());
+        }
+        boolean inMemfd = String.valueOf(binary).startsWith("/memfd:");
+        String named = binary;
+        String doubted = unnamed;
         return ScopedValue.where(ReachedFile.CURRENT, executed).where(ScriptChain.CURRENT, chain)
                 .call(() -> state.fire(Point.EXECVE, fields -> {
             ExecveInfo.Builder b = ExecveInfo.newBuilder().addAllArgv(argv).addAllEnv(env);
-            if (binary != null) {
-                b.setBinaryPath(binary);
+            if (named != null) {
+                b.setBinaryPath(named);
             }
             if (execfn != null) {
                 b.setExecfn(execfn);
@@ -228,6 +250,9 @@ final class LifecyclePoints {
         }, (sink, fields, msg) -> {
             // What could not be looked at is said, so that a rule on it is not decided on its absence.
             Missing gaps = ExecveGaps.of(fields, msg);
+            if (doubted != null) {
+                gaps = gaps.with("binary_path", doubted);
+            }
             if (gaps.isEmpty()) {
                 sink.execve(fields, msg);
             } else {
@@ -243,20 +268,36 @@ final class LifecyclePoints {
     }
 
     /**
-     * What the kernel ran for {@code script} besides it: the scripts its {@code #!} line led to,
-     * each through our descriptor of it, then the binary {@code exe} (null when it could not be
-     * read), through {@code exePath}.
+     * What the kernel ran besides the file executed: for {@code script}, the scripts its {@code #!}
+     * line led to, each through our descriptor of it, then the binary; then the binary's ELF
+     * interpreter, if it has one. Each is named from seccheck's root; one that could not be looked
+     * at, or is on a mount seccheck cannot name, is described without its binary fields, which
+     * sentry/execve's sinks then find missing. Null when the kernel ran nothing else.
      */
-    private ScriptChain chain(int pid, ScriptFile script, String exe, Path exePath) {
+    private ScriptChain chain(int pid, ScriptFile script, ExecutedFiles.Executed binary,
+            ExecutedFiles.Executed interpreter) {
         List<ScriptChain.Program> programs = new ArrayList<>();
-        for (ScriptFile s = script.next(); s != null; s = s.next()) {
-            ScriptFile between = s;
-            programs.add(new ScriptChain.Program(reached(pid, between.path()),
-                    (fields, m) -> as(pid, fields, between.name(), between.path(), m)));
+        if (script != null) {
+            for (ScriptFile s = script.next(); s != null; s = s.next()) {
+                ScriptFile between = s;
+                String name = executedFiles.nameOf(between.fd(), pid).orElse(null);
+                programs.add(new ScriptChain.Program(reached(pid, between.path()),
+                        (fields, m) -> as(pid, fields, name, between.path(), m)));
+            }
+            programs.add(program(pid, binary));
         }
-        programs.add(new ScriptChain.Program(exe == null ? null : reached(pid, exePath),
-                (fields, m) -> as(pid, fields, exe, exePath, m)));
-        return new ScriptChain(programs);
+        if (interpreter != null) {
+            programs.add(program(pid, interpreter));
+        }
+        return programs.isEmpty() ? null : new ScriptChain(programs);
+    }
+
+    /** {@code file} as a program of a {@link ScriptChain}: without a name or file when it could not be had. */
+    private ScriptChain.Program program(int pid, ExecutedFiles.Executed file) {
+        if (file instanceof ExecutedFiles.Found f) {
+            return new ScriptChain.Program(f.file(), (fields, m) -> as(pid, fields, f.name(), f.path(), m));
+        }
+        return new ScriptChain.Program(null, (fields, m) -> as(pid, fields, null, null, m));
     }
 
     /**

@@ -160,6 +160,16 @@ final class SyscallPoints implements EmulatedPoints {
         return List.copyOf(out);
     }
 
+    /** Returns whether a sink decides at an open point now, so that what a task reads without an open is worth deciding. */
+    boolean decidesNames() {
+        for (Point p : openPoints) {
+            if (state.decided(p)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public boolean refuses(NameChange change) {
         return state.refuses(openPoints, change);

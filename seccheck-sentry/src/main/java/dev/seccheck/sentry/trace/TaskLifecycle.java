@@ -14,12 +14,14 @@ import dev.seccheck.sentry.syscalls.ExecArguments;
 import dev.seccheck.sentry.syscalls.ExecImage;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
+import dev.seccheck.sink.NameChange;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * TaskLifecycle keeps the task table in step with ptrace's events: attach, clone/fork/vfork,
@@ -50,6 +52,8 @@ final class TaskLifecycle {
     private final FilterLayers layers;
     private final ExecCalls execCalls;
     private final LandlockDomains landlock;
+    private final ExecutedFiles executedFiles;
+    private final Consumer<String> log;
     private final ProcessMemory memory = new ProcessMemory();
     private final Regs regs = new Regs();
     /** Reads a new program's stack at its exec event: a reader of its own, so no page kept for a stop is reused. */
@@ -63,8 +67,11 @@ final class TaskLifecycle {
     private final Set<Integer> awaitingFirstExec = new HashSet<>();
 
     TaskLifecycle(TaskTable tasks, Tracees tracees, LifecyclePoints points, SyscallPoints syscalls,
-            FilterLayers layers, ExecCalls execCalls, LandlockDomains landlock) {
+            FilterLayers layers, ExecCalls execCalls, LandlockDomains landlock, ExecutedFiles executedFiles,
+            Consumer<String> log) {
         this.tasks = tasks;
+        this.executedFiles = executedFiles;
+        this.log = log;
         this.landlock = landlock;
         this.tracees = tracees;
         this.points = points;
@@ -244,6 +251,7 @@ final class TaskLifecycle {
             if (newImage != null) {
                 call = execCalls.imaged(call, tid, newImage, points.decidesExecs());
             }
+            call = lookAtTheFilesExecuted(t, call);
             if (call != null) {
                 if (tracees.of(tid).awaitsExit()) {
                     execCalls.deferUntilExit(tid, call);
@@ -253,6 +261,59 @@ final class TaskLifecycle {
             }
         }
         return tracees.of(tid);
+    }
+
+    /**
+     * The files the kernel executed for task {@code t}'s new program ({@link ExecutedFiles}), when
+     * a sink decides on opening files or on what runs. The kernel mapped them into the program,
+     * whose code can read every byte of them without an open: a rule that keeps a file from being
+     * opened must keep it from being executed too, or the program executes it with a library of its
+     * own preloaded and dumps the image (a key embedded in a binary). Such a file, or one seccheck
+     * cannot name or check, kills the program before its first instruction. For a sink deciding on
+     * what runs, {@code call} is returned holding the files, for sentry/execve.
+     */
+    private ExecCalls.Pending lookAtTheFilesExecuted(Task t, ExecCalls.Pending call) {
+        boolean names = syscalls.decidesNames();
+        boolean runs = call != null && points.decidesExecs();
+        if (!names && !runs) {
+            return call;
+        }
+        ExecutedFiles.Executed binary = executedFiles.binary(t.tid());
+        ExecutedFiles.Executed interpreter = executedFiles.interpreter(t.tid(), binary).orElse(null);
+        if (names) {
+            refuseReadingKeptFiles(t, binary, interpreter);
+        }
+        if (runs) {
+            return call.withExecuted(binary, interpreter);
+        }
+        binary.close();
+        if (interpreter != null) {
+            interpreter.close();
+        }
+        return call;
+    }
+
+    /** Kills {@code t} when a sink deciding on opening files refuses it a file its exec mapped, or cannot check one. */
+    private void refuseReadingKeptFiles(Task t, ExecutedFiles.Executed binary, ExecutedFiles.Executed interpreter) {
+        for (ExecutedFiles.Executed e : interpreter == null ? List.of(binary) : List.of(binary, interpreter)) {
+            String why = switch (e) {
+                case ExecutedFiles.Unknown u -> "a file it executed cannot be checked: " + u.why();
+                case ExecutedFiles.Found f when f.name() == null -> "a file it executed is on a mount seccheck cannot"
+                        + " name (one of the program's own mount namespace, or a detached one)";
+                case ExecutedFiles.Found f -> syscalls.refuses(NameChange.executed(t.tgid(), t.tid(), t.comm(), f.name(),
+                        f.file())) ? "a rule on opening files denies it " + f.name() : null;
+            };
+            if (why != null) {
+                log.accept("killed task " + t.tid() + " (" + t.comm() + ") at its exec, before its first instruction: "
+                        + why + " (the kernel maps what it executes into the program, which can then read it)");
+                try {
+                    Signals.kill(t.tid(), Signal.SIGKILL);
+                } catch (LinuxException gone) {
+                    // Already gone: nothing runs.
+                }
+                return;
+            }
+        }
     }
 
     /**

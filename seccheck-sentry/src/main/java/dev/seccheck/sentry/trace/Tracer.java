@@ -69,6 +69,8 @@ public final class Tracer {
     private Notifier notifier;
     /** Where files the program names are looked at; its helper and watches end with the run. */
     private final FileLooks looks;
+    /** The files an exec ran, looked at for the sinks deciding on them; its watch of the mount table ends with the run. */
+    private final ExecutedFiles executedFiles;
     private Launch launch;
 
     /**
@@ -91,10 +93,12 @@ public final class Tracer {
         ExecCalls execCalls = new ExecCalls(looks);
         TraceeAccess access = new TraceeAccess();
         this.syscalls = new SyscallPoints(state, catalog, context, mmap, execCalls);
-        this.points = new LifecyclePoints(state, context, runId, looks);
+        this.executedFiles = new ExecutedFiles(looks);
+        this.points = new LifecyclePoints(state, context, runId, looks, executedFiles);
         this.layers = new FilterLayers(state, syscalls, tasks, tracees, log);
         this.landlock = new LandlockDomains(log);
-        this.lifecycle = new TaskLifecycle(tasks, tracees, points, syscalls, layers, execCalls, landlock);
+        this.lifecycle = new TaskLifecycle(tasks, tracees, points, syscalls, layers, execCalls, landlock, executedFiles,
+                log);
         this.syscallStops = new SyscallStops(tasks, syscalls, layers, access, lifecycle, log);
         this.execs = new ExecRequests(doorbell, tasks, syscalls, landlock, self, log);
     }
@@ -144,6 +148,7 @@ public final class Tracer {
             execs.stopAll();
             landlock.close();
             looks.close();
+            executedFiles.close();
         }
         if (rootEnd == null || rootEnd instanceof WaitStatus.Exited e && e.code() == 127) {
             // glibc's child exits 127 when its execve fails: say why, as a shell would (127 or 126).

@@ -59,7 +59,8 @@ final class AlertLog {
 
     /** Writes the alert of a refused change of names ({@link PolicySink#refuses}), and {@code why}. */
     boolean nameChange(Rule rule, NameChange c, String why) {
-        ObjectNode n = head(rule, new Action.Deny(Errno.EPERM), null);
+        // A file executed has been mapped already: the program is killed before its first instruction.
+        ObjectNode n = head(rule, c.kind() == NameChange.Kind.READ ? new Action.Kill() : new Action.Deny(Errno.EPERM), null);
         n.put("syscall", c.syscall());
         task(n, c.pid(), c.tid(), c.processName());
         ObjectNode what = n.putObject(switch (c.kind()) {
@@ -67,6 +68,7 @@ final class AlertLog {
             case CREATE -> "creating";
             case REMOVE -> "removing";
             case ALTER -> "altering";
+            case READ -> "executing";
         });
         if (c.kind() == NameChange.Kind.MOVE) {
             what.put("from", Escape.plain(c.from(), Escape.DEFAULT_LIMIT));

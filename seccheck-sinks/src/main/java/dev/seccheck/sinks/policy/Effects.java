@@ -33,7 +33,8 @@ import java.util.Set;
  *   <li>{@code execute_file}: execve, execveat, decided on the file actually executed
  *       (sentry/execve: {@code binary_path} is /proc/PID/exe at the exec stop, before the first
  *       instruction; a deny there kills the process, the only way to stop an exec that has
- *       happened).</li>
+ *       happened), and on every other program the kernel ran for it: a script's interpreters, a
+ *       binary's ELF interpreter ({@link dev.seccheck.sink.ScriptChain}).</li>
  * </ul>
  * A rule by effect needs every point of the effect enabled by its session, and each of its keys
  * collected on each of them: otherwise a route would go unchecked, and the session is refused.

@@ -95,10 +95,11 @@ public final class PolicySink implements PointSink.MissingAware {
     }
 
     /**
-     * Decides the point by its rules. For {@code sentry/execve} of a {@code #!} script the kernel
-     * ran more than the script: the program its {@code #!} line names, and so on to a binary
-     * ({@link ScriptChain}); the exec is let through only if the rules let each through, each
-     * decided as if executed by name.
+     * Decides the point by its rules. For {@code sentry/execve} the kernel may have run more than
+     * the file executed: for a {@code #!} script the program its {@code #!} line names, and so on
+     * to a binary, and for a dynamically linked binary its ELF interpreter ({@link ScriptChain});
+     * the exec is let through only if the rules let each through, each decided as if executed by
+     * name.
      */
     @Override
     public void point(Point point, FieldSet fields, MessageType type, Message msg, Missing missing)
@@ -218,6 +219,8 @@ public final class PolicySink implements PointSink.MissingAware {
                         case MOVE, CREATE -> "the rule denies the task that name";
                         case REMOVE -> "the rule denies the task the name removed";
                         case ALTER -> "the rule denies the task that file";
+                        case READ -> "the rule denies the task that file, which the kernel mapped into the program it"
+                                + " executed";
                     });
                     return true;
                 }

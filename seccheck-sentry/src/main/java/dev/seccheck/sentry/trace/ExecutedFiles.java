@@ -1,0 +1,245 @@
+package dev.seccheck.sentry.trace;
+
+import dev.seccheck.abi.Fcntl;
+import dev.seccheck.linux.PathCalls;
+import dev.seccheck.sentry.emulate.ProgramPaths;
+import dev.seccheck.sentry.emulate.RealPath;
+import dev.seccheck.sink.ReachedFile;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * ExecutedFiles finds, at an exec event, the files the kernel executed for the new program, each
+ * held open by seccheck as the object the kernel reached: the binary ({@code /proc/PID/exe}) and,
+ * for a dynamically linked one, its ELF interpreter (the dynamic loader its {@code PT_INTERP}
+ * names), which the kernel maps and starts first without any call of the program's. Each is named
+ * as seen from seccheck's root ({@link RealPath}), or has no name when on a mount seccheck cannot
+ * name (one the program mounted in a mount namespace of its own, an overlay there): a rule on a
+ * path cannot be checked on it.
+ *
+ * <p>The interpreter is found as the kernel found it: the binary's {@code PT_INTERP} walked from
+ * the program's root and cwd ({@link ProgramPaths}); and it must be a file the kernel mapped into
+ * the new image, other than the binary, by device and inode ({@code /proc/PID/maps}): another
+ * process of the run could have renamed another file to that name after the kernel's open, and the
+ * walk would then find that one. What cannot be found or does not match is {@link Unknown}.
+ *
+ * <p>Tracer thread; a look that may wait on a filesystem the program serves goes to
+ * {@link FileLooks}.
+ */
+final class ExecutedFiles {
+
+    /** The ELF identification bytes, and the ELF64 header fields read: e_phoff, e_phentsize, e_phnum. */
+    private static final int EHDR_SIZE = 64;
+    private static final int ELFCLASS64 = 2;
+    private static final int PT_INTERP = 3;
+    /** A program header larger than this is no x86-64 ELF64 one (56 bytes); more headers than this, no real binary's. */
+    private static final int PHDR_MAX = 256;
+    private static final int PHNUM_MAX = 256;
+    /** The kernel refuses an interpreter path longer than PATH_MAX. */
+    private static final int PATH_MAX = 4096;
+
+    /** A file the kernel executed, or why it could not be had. Closed once decided on. */
+    sealed interface Executed extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * A file the kernel executed, held open.
+     *
+     * @param fd our O_PATH descriptor of it
+     * @param name its path from seccheck's root, or null on a mount seccheck cannot name
+     * @param file its device and inode
+     */
+    record Found(int fd, String name, ReachedFile file) implements Executed {
+        /** A path that reaches the file from this process, for stat and hashing. */
+        Path path() {
+            return Path.of("/proc/self/fd/" + fd);
+        }
+
+        @Override
+        public void close() {
+            PathCalls.close(fd);
+        }
+    }
+
+    /** A file the kernel executed that seccheck could not have: {@code why} says what failed. */
+    record Unknown(String why) implements Executed {
+        @Override
+        public void close() {}
+    }
+
+    private final FileLooks looks;
+    private final PathCalls calls = new PathCalls();
+    private final RealPath names = new RealPath(calls);
+
+    ExecutedFiles(FileLooks looks) {
+        this.looks = looks;
+    }
+
+    /** The binary process {@code pid} now runs. */
+    Executed binary(int pid) {
+        int fd = calls.openat(Fcntl.AT_FDCWD, "/proc/" + pid + "/exe", Fcntl.O_PATH | Fcntl.O_CLOEXEC);
+        if (fd < 0) {
+            return new Unknown("the executed file could not be looked at");
+        }
+        return found(fd, pid);
+    }
+
+    /**
+     * The ELF interpreter the kernel ran for {@code binary} in process {@code pid}: empty for a
+     * binary without one (statically linked, a script's interpreter handled as its own binary).
+     */
+    Optional<Executed> interpreter(int pid, Executed binary) {
+        if (!(binary instanceof Found b)) {
+            return Optional.of(new Unknown("its binary could not be looked at"));
+        }
+        Optional<Optional<String>> read = looks.lookAt(pid, "/proc/" + pid + "/exe", () -> interpAt(b.fd()));
+        if (read.isEmpty()) {
+            return Optional.of(new Unknown("its binary's filesystem did not answer in time"));
+        }
+        if (read.get().isEmpty()) {
+            return Optional.empty();
+        }
+        String interp = read.get().get();
+        if (interp.isEmpty()) {
+            return Optional.of(new Unknown("its binary's ELF program headers could not be read"));
+        }
+        int fd = ExecCalls.PATHS.get().open(pid, pid, Fcntl.AT_FDCWD, interp, true);
+        if (fd == ProgramPaths.ELSEWHERE) {
+            fd = looks.lookElsewhere(pid, () -> ExecCalls.PATHS.get().open(pid, pid, Fcntl.AT_FDCWD, interp, false))
+                    .orElse(-1);
+        }
+        if (fd < 0) {
+            return Optional.of(new Unknown("its ELF interpreter " + interp + " could not be reached"));
+        }
+        PathCalls.Stat st = calls.fstat(fd);
+        if (st == null || !mappedBesides(pid, b.file(), st)) {
+            PathCalls.close(fd);
+            return Optional.of(new Unknown("its ELF interpreter " + interp + " is not the file the kernel mapped"));
+        }
+        return Optional.of(found(fd, pid));
+    }
+
+    /** The name from seccheck's root of our descriptor {@code fd} of a file process {@code pid} executed (a script). */
+    Optional<String> nameOf(int fd, int pid) {
+        return names.of(fd, pid);
+    }
+
+    private Executed found(int fd, int pid) {
+        PathCalls.Stat st = calls.fstat(fd);
+        if (st == null) {
+            PathCalls.close(fd);
+            return new Unknown("the executed file could not be looked at");
+        }
+        return new Found(fd, names.of(fd, pid).orElse(null), new ReachedFile(st.dev(), st.ino(), st.ctimeNs()));
+    }
+
+    /**
+     * The {@code PT_INTERP} path of the ELF file behind our O_PATH descriptor {@code opath}: empty
+     * when it has none or is no ELF64 file (the kernel then ran no interpreter for it: a script is
+     * read by its own binary's look), an empty string when its headers could not be read.
+     */
+    private Optional<String> interpAt(int opath) {
+        int fd = calls.openat(Fcntl.AT_FDCWD, "/proc/self/fd/" + opath,
+                Fcntl.O_RDONLY | Fcntl.O_NONBLOCK | Fcntl.O_NOCTTY | Fcntl.O_CLOEXEC);
+        if (fd < 0) {
+            return Optional.of("");
+        }
+        try {
+            ByteBuffer ehdr = read(fd, EHDR_SIZE, 0);
+            if (ehdr == null) {
+                return Optional.of("");
+            }
+            if (ehdr.getInt(0) != 0x464c457f || ehdr.get(4) != ELFCLASS64) {
+                return Optional.empty();
+            }
+            long phoff = ehdr.getLong(0x20);
+            int phentsize = Short.toUnsignedInt(ehdr.getShort(0x36));
+            int phnum = Short.toUnsignedInt(ehdr.getShort(0x38));
+            if (phentsize < 56 || phentsize > PHDR_MAX || phnum > PHNUM_MAX || phoff < 0) {
+                return Optional.of("");
+            }
+            ByteBuffer phdrs = read(fd, phentsize * phnum, phoff);
+            if (phdrs == null) {
+                return Optional.of("");
+            }
+            for (int i = 0; i < phnum; i++) {
+                int at = i * phentsize;
+                if (phdrs.getInt(at) != PT_INTERP) {
+                    continue;
+                }
+                long offset = phdrs.getLong(at + 8);
+                long size = phdrs.getLong(at + 32);
+                if (size < 2 || size > PATH_MAX || offset < 0) {
+                    return Optional.of("");
+                }
+                ByteBuffer path = read(fd, (int) size, offset);
+                if (path == null || path.get((int) size - 1) != 0) {
+                    return Optional.of("");
+                }
+                return Optional.of(new String(path.array(), 0, (int) size - 1, StandardCharsets.ISO_8859_1));
+            }
+            return Optional.empty();
+        } finally {
+            PathCalls.close(fd);
+        }
+    }
+
+    /** {@code n} bytes of {@code fd} at {@code offset}, little-endian, or null when fewer could be read. */
+    private ByteBuffer read(int fd, int n, long offset) {
+        byte[] b = new byte[n];
+        return calls.pread(fd, b, offset) == n ? ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN) : null;
+    }
+
+    /** Whether the kernel mapped the file {@code st} into process {@code pid}, and it is not {@code binary}. */
+    private static boolean mappedBesides(int pid, ReachedFile binary, PathCalls.Stat st) {
+        if (st.dev() == binary.dev() && st.ino() == binary.ino()) {
+            return false;
+        }
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(Path.of("/proc/" + pid + "/maps"), StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            return false;
+        }
+        // Each line: start-end perms offset major:minor inode [path], the device numbers in hex.
+        String device = Long.toHexString(PathCalls.major(st.dev())) + ":" + Long.toHexString(PathCalls.minor(st.dev()));
+        String inode = Long.toString(st.ino());
+        for (String line : lines) {
+            String[] f = line.split(" +", 6);
+            if (f.length >= 5 && f[4].equals(inode) && stripZeros(f[3]).equals(device)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code 0fd:01} as {@code fd:1}: maps pads each number to two digits. */
+    private static String stripZeros(String device) {
+        int colon = device.indexOf(':');
+        if (colon < 0) {
+            return device;
+        }
+        return trim(device.substring(0, colon)) + ":" + trim(device.substring(colon + 1));
+    }
+
+    private static String trim(String hex) {
+        int i = 0;
+        while (i < hex.length() - 1 && hex.charAt(i) == '0') {
+            i++;
+        }
+        return hex.substring(i);
+    }
+
+    /** Closes the watch on seccheck's mount table. */
+    void close() {
+        names.close();
+    }
+}
