@@ -77,7 +77,7 @@ class SupervisorDefenseTest {
         "kill, EPERM", "kill_all, EPERM", "kill_group, EPERM", "tkill, EPERM", "tgkill, EPERM",
         "kill_threads, EPERM", "tkill_threads, EPERM", "sigqueue_threads, EPERM", "setown_threads, EPERM",
         "renice_threads, EPERM", "affinity_threads, EPERM",
-        "sigqueue, EPERM", "tgsigqueue, EPERM", "pidfd_open, EPERM", "pidfd_send_signal, ENOSYS",
+        "sigqueue, EPERM", "tgsigqueue, EPERM", "pidfd_open, EPERM", "pidfd_threads, EPERM", "pidfd_send_signal, ENOSYS",
         "pidfd_getfd, EPERM", "ptrace, EPERM", "vm_readv, EPERM", "vm_writev, EPERM",
         "clone_untraced, EPERM", "clone3, ENOSYS",
         "io_uring, ENOSYS", "undumpable, EPERM", "setown, EPERM", "setown_ex, EPERM", "fiosetown, EPERM"})

@@ -123,6 +123,8 @@ elif attack == "tgsigqueue":
     r = sc(297, target, target, 0, addr(info))
 elif attack == "pidfd_open":
     r = sc(434, target, 0)
+elif attack == "pidfd_threads":  # PIDFD_THREAD (O_EXCL): a pidfd of one thread
+    r = every_thread(lambda tid: sc(434, tid, 0o200))
 elif attack == "pidfd_send_signal":
     fd = sc(434, target, 0)[0] if where == "child" else os.open("/proc/%d" % target, os.O_DIRECTORY)
     r = sc(424, fd, 0, 0, 0)

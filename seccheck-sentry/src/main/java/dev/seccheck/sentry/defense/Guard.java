@@ -28,8 +28,9 @@ import java.util.stream.Stream;
  * <ul>
  * <li>signals and pidfds aimed at the supervisor ({@code kill}, {@code rt_sigqueueinfo},
  *     {@code tkill}, {@code tgkill}, {@code rt_tgsigqueueinfo}, {@code pidfd_open} naming its pid
- *     or one of its threads), {@code kill(-1)}, {@code kill(-its process group)} and
- *     {@code setpgid} into its process group;
+ *     or one of its threads; a signal or a pidfd for another single task is held for
+ *     {@link SignalTargets}, which knows the threads started since), {@code kill(-1)},
+ *     {@code kill(-its process group)} and {@code setpgid} into its process group;
  * <li>{@code ptrace} of anything (with {@code allowPtrace}, an attach or seize is held instead,
  *     below); {@code pidfd_getfd} always (a pidfd's target cannot be seen from BPF);
  *     {@code clone} with {@code CLONE_UNTRACED}; {@code prctl(PR_SET_DUMPABLE, 0)} (a program
@@ -264,11 +265,15 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         a.load(SeccompData.argLow(1));
         denyIn(a, refuse);
         // pidfd_open: arg0 names one of the supervisor's threads. The list is compared once more
-        // (for tgkill's thread above): each copy is as long as the list, which may be long.
+        // (for tgkill's thread above): each copy is as long as the list, which may be long. Another
+        // process is held for SignalTargets, which knows the threads the JVM started since (a
+        // PIDFD_THREAD pidfd of such a thread was had before).
         a.bind(target);
         a.load(SeccompData.argLow(0));
         denyIn(a, refuse);
-        a.jumpAlways(out);
+        a.load(SeccompData.NR);
+        unless(a, Bpf.Cond.EQ, Sysno.PIDFD_OPEN, out);
+        a.jumpAlways(firstPid);
 
         // kill, rt_sigqueueinfo, tkill of one task (a pid above 0): refused when the list names it,
         // else held for SignalTargets, which knows the threads the JVM started since.

@@ -12,8 +12,9 @@ import java.util.Optional;
 
 /**
  * SignalTargets decides the signals the program sends to one process or thread by its number
- * ({@code kill}, {@code rt_sigqueueinfo} and {@code tkill} with a pid above 0), which
- * {@link Guard} holds for the supervisor. The filter refuses those naming seccheck's threads
+ * ({@code kill}, {@code rt_sigqueueinfo} and {@code tkill} with a pid above 0), and the pidfds it
+ * asks for ({@code pidfd_open}, whose fd names its target for good), which {@link Guard} holds
+ * for the supervisor. The filter refuses those naming seccheck's threads
  * itself, but it can only list the threads seccheck has when the program starts; the JVM starts
  * more later (its compilers', the emulation's pool), and a program that looks them up
  * ({@code /proc/PID/task}, or each number's {@code status}) could otherwise kill or stop seccheck
@@ -54,10 +55,14 @@ public final class SignalTargets {
         this.pidNamespace = Procfs.link(ProcessHandle.current().pid(), "ns/pid").orElse(null);
     }
 
-    /** Returns whether a held syscall is one the guard holds for this check: a signal to a pid above 0. */
+    /** Returns whether a held syscall is one the guard holds for this check: a signal or a pidfd to a pid above 0. */
     public static boolean held(int nr, long pidArg) {
-        return (nr == Sysno.KILL || nr == Sysno.RT_SIGQUEUEINFO || nr == Sysno.TKILL) && (int) pidArg > 0;
+        return (nr == Sysno.KILL || nr == Sysno.RT_SIGQUEUEINFO || nr == Sysno.TKILL || nr == Sysno.PIDFD_OPEN)
+                && (int) pidArg > 0;
     }
+
+    /** pidfd_open's flags: PIDFD_NONBLOCK (O_NONBLOCK) and PIDFD_THREAD (O_EXCL); any other makes it EINVAL. */
+    private static final long PIDFD_FLAGS = 04000 | 0200;
 
     /**
      * A held signal's answer, when it does not go on: {@code errno}, and whether that is a refusal
@@ -69,13 +74,18 @@ public final class SignalTargets {
      * Returns how the signal {@code sig} of task {@code callerTid} to {@code pid} is refused: with
      * EPERM, aimed at seccheck, when {@code pid} is a thread of seccheck; for no task, with the
      * kernel's own answer (ESRCH; for rt_sigqueueinfo EFAULT, E2BIG or EPERM first, as the kernel
-     * checks the {@code siginfo} at {@code info} before looking for the target). Empty to let the
-     * kernel answer.
+     * checks the {@code siginfo} at {@code info} before looking for the target; for pidfd_open,
+     * whose flags are {@code sig}, EINVAL for flags it does not know). Empty to let the kernel
+     * answer.
      */
     public Optional<Refusal> refusal(int callerTid, int nr, int pid, int sig, long info, TaskMemory memory) {
         Optional<Refusal> refused = ofTask(callerTid, pid);
         if (nr == Sysno.RT_SIGQUEUEINFO && refused.isPresent() && !refused.get().aimedAtSupervisor()) {
             return Optional.of(new Refusal(queuedInfoErrno(sig, info, memory), false));
+        }
+        if (nr == Sysno.PIDFD_OPEN && refused.isPresent() && !refused.get().aimedAtSupervisor()
+                && (Integer.toUnsignedLong(sig) & ~PIDFD_FLAGS) != 0) {
+            return Optional.of(new Refusal(Errno.EINVAL, false)); // the kernel checks the flags first
         }
         return refused;
     }

@@ -72,7 +72,7 @@ class SignalTargetsTest {
         Process caller = new ProcessBuilder("sleep", "30").start();
         try {
             int callerTid = (int) caller.pid();
-            for (int nr : new int[] {Sysno.KILL, Sysno.TKILL, Sysno.RT_SIGQUEUEINFO}) {
+            for (int nr : new int[] {Sysno.KILL, Sysno.TKILL, Sysno.RT_SIGQUEUEINFO, Sysno.PIDFD_OPEN}) {
                 assertThat(targets.refusal(callerTid, nr, tid, 10, 0x1000, siginfo(-1)))
                         .as(Sysno.name(nr)).contains(new SignalTargets.Refusal(Errno.EPERM, true));
                 assertThat(targets.refusal(callerTid, nr, SELF, 10, 0x1000, siginfo(-1))).as(Sysno.name(nr) + " of the pid")
@@ -94,6 +94,7 @@ class SignalTargetsTest {
             assertThat(targets.refusal(callerTid, Sysno.KILL, (int) other.pid(), 10, 0, siginfo(0))).isEmpty();
             assertThat(targets.refusal(callerTid, Sysno.RT_SIGQUEUEINFO, (int) other.pid(), 10, 0, siginfo(0))).isEmpty();
             assertThat(targets.refusal(callerTid, Sysno.TKILL, callerTid, 10, 0, siginfo(0))).isEmpty();
+            assertThat(targets.refusal(callerTid, Sysno.PIDFD_OPEN, (int) other.pid(), 0200, 0, siginfo(0))).isEmpty();
         } finally {
             other.destroyForcibly().waitFor();
             caller.destroyForcibly().waitFor();
@@ -116,6 +117,9 @@ class SignalTargetsTest {
             SignalTargets.Refusal esrch = new SignalTargets.Refusal(Errno.ESRCH, false);
             assertThat(targets.refusal(callerTid, Sysno.KILL, none, 10, 0, siginfo(0))).contains(esrch);
             assertThat(targets.refusal(callerTid, Sysno.TKILL, none, 10, 0, siginfo(0))).contains(esrch);
+            assertThat(targets.refusal(callerTid, Sysno.PIDFD_OPEN, none, 04000, 0, siginfo(0))).contains(esrch);
+            assertThat(targets.refusal(callerTid, Sysno.PIDFD_OPEN, none, 1, 0, siginfo(0))).as("flags it does not know")
+                    .contains(new SignalTargets.Refusal(Errno.EINVAL, false));
             assertThat(targets.refusal(callerTid, Sysno.RT_SIGQUEUEINFO, none, 10, 0x1000, siginfo(-1))).as("SI_QUEUE")
                     .contains(esrch);
             assertThat(targets.refusal(callerTid, Sysno.RT_SIGQUEUEINFO, none, 10, 0x1000, siginfo(0))).as("SI_USER")
