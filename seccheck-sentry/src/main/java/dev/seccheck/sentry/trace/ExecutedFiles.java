@@ -1,5 +1,6 @@
 package dev.seccheck.sentry.trace;
 
+import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Fcntl;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.sentry.emulate.ProgramPaths;
@@ -9,8 +10,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -78,6 +79,8 @@ final class ExecutedFiles {
     private final FileLooks looks;
     private final PathCalls calls = new PathCalls();
     private final RealPath names = new RealPath(calls);
+    /** Whether /proc/PID/map_files opens here (CAP_SYS_ADMIN); else the interpreter is found by its name. */
+    private boolean mapFiles = true;
 
     ExecutedFiles(FileLooks looks) {
         this.looks = looks;
@@ -100,31 +103,59 @@ final class ExecutedFiles {
         if (!(binary instanceof Found b)) {
             return Optional.of(new Unknown("its binary could not be looked at"));
         }
+        List<Mapping> besides;
+        try {
+            besides = mappedBesides(pid, b.file());
+        } catch (IOException e) {
+            return Optional.of(new Unknown("its memory map could not be read (" + e.getMessage() + ")"));
+        }
+        if (besides.isEmpty()) {
+            return Optional.empty(); // the kernel mapped no interpreter
+        }
+        Mapping interp = besides.getFirst();
+        if (besides.stream().anyMatch(m -> m.dev() != interp.dev() || m.ino() != interp.ino())) {
+            return Optional.of(new Unknown("the kernel mapped more than one file besides its binary"));
+        }
+        if (mapFiles) {
+            // The mapped file itself, by its /proc link, which asks no filesystem: CAP_SYS_ADMIN's.
+            int fd = calls.openat(Fcntl.AT_FDCWD, "/proc/" + pid + "/map_files/" + interp.range(),
+                    Fcntl.O_PATH | Fcntl.O_CLOEXEC);
+            if (fd >= 0) {
+                return Optional.of(verified(fd, pid, interp, "its ELF interpreter"));
+            }
+            if (fd != -Errno.EPERM && fd != -Errno.EACCES) {
+                return Optional.of(new Unknown("its ELF interpreter's mapping could not be opened"));
+            }
+            mapFiles = false; // without the capability: found by its name from now on
+        }
         Optional<Optional<String>> read = looks.lookAt(pid, "/proc/" + pid + "/exe", () -> interpAt(b.fd()));
         if (read.isEmpty()) {
             return Optional.of(new Unknown("its binary's filesystem did not answer in time"));
         }
-        if (read.get().isEmpty()) {
-            return Optional.empty();
-        }
-        String interp = read.get().get();
-        if (interp.isEmpty()) {
+        String path = read.get().orElse("");
+        if (path.isEmpty()) {
             return Optional.of(new Unknown("its binary's ELF program headers could not be read"));
         }
-        int fd = ExecCalls.PATHS.get().open(pid, pid, Fcntl.AT_FDCWD, interp, true);
+        int fd = ExecCalls.PATHS.get().open(pid, pid, Fcntl.AT_FDCWD, path, true);
         if (fd == ProgramPaths.ELSEWHERE) {
-            fd = looks.lookElsewhere(pid, () -> ExecCalls.PATHS.get().open(pid, pid, Fcntl.AT_FDCWD, interp, false))
+            fd = looks.lookElsewhere(pid, () -> ExecCalls.PATHS.get().open(pid, pid, Fcntl.AT_FDCWD, path, false))
                     .orElse(-1);
         }
         if (fd < 0) {
-            return Optional.of(new Unknown("its ELF interpreter " + interp + " could not be reached"));
+            return Optional.of(new Unknown("its ELF interpreter " + path + " could not be reached"));
         }
+        return Optional.of(verified(fd, pid, interp, "its ELF interpreter " + path));
+    }
+
+    /** Our descriptor {@code fd} as the file the kernel mapped at {@code m}, or Unknown (closed) when it is another. */
+    private Executed verified(int fd, int pid, Mapping m, String what) {
         PathCalls.Stat st = calls.fstat(fd);
-        if (st == null || !mappedBesides(pid, b.file(), st)) {
+        if (st == null || PathCalls.major(st.dev()) != PathCalls.major(m.dev())
+                || PathCalls.minor(st.dev()) != PathCalls.minor(m.dev()) || st.ino() != m.ino()) {
             PathCalls.close(fd);
-            return Optional.of(new Unknown("its ELF interpreter " + interp + " is not the file the kernel mapped"));
+            return new Unknown(what + " is not the file the kernel mapped");
         }
-        return Optional.of(found(fd, pid));
+        return found(fd, pid);
     }
 
     /** The name from seccheck's root of our descriptor {@code fd} of a file process {@code pid} executed (a script). */
@@ -198,44 +229,54 @@ final class ExecutedFiles {
         return calls.pread(fd, b, offset) == n ? ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN) : null;
     }
 
-    /** Whether the kernel mapped the file {@code st} into process {@code pid}, and it is not {@code binary}. */
-    private static boolean mappedBesides(int pid, ReachedFile binary, PathCalls.Stat st) {
-        if (st.dev() == binary.dev() && st.ino() == binary.ino()) {
-            return false;
+    /** A file mapping of a process: its address range as /proc names it, and the file's device and inode. */
+    private record Mapping(String range, long dev, long ino) {}
+
+    /** How much of /proc/PID/maps is read: a new image has a dozen lines. */
+    private static final int MAPS_MAX = 64 << 10;
+
+    /**
+     * The file mappings of process {@code pid} that are not of {@code binary}: at the exec event,
+     * the ELF interpreter's, if any (the kernel maps nothing else but anonymous memory, the stack
+     * and the vDSO).
+     */
+    private List<Mapping> mappedBesides(int pid, ReachedFile binary) throws IOException {
+        byte[] raw = new byte[MAPS_MAX];
+        int fd = calls.openat(Fcntl.AT_FDCWD, "/proc/" + pid + "/maps", Fcntl.O_RDONLY | Fcntl.O_CLOEXEC);
+        if (fd < 0) {
+            throw new IOException(Errno.name(-fd));
         }
-        List<String> lines;
+        int n = 0;
         try {
-            lines = Files.readAllLines(Path.of("/proc/" + pid + "/maps"), StandardCharsets.ISO_8859_1);
-        } catch (IOException e) {
-            return false;
+            byte[] chunk = new byte[8192];
+            for (int r; n < raw.length && (r = calls.pread(fd, chunk, n)) > 0; n += r) {
+                System.arraycopy(chunk, 0, raw, n, Math.min(r, raw.length - n));
+            }
+        } finally {
+            PathCalls.close(fd);
         }
+        n = Math.min(n, raw.length);
+        List<Mapping> out = new ArrayList<>();
         // Each line: start-end perms offset major:minor inode [path], the device numbers in hex.
-        String device = Long.toHexString(PathCalls.major(st.dev())) + ":" + Long.toHexString(PathCalls.minor(st.dev()));
-        String inode = Long.toString(st.ino());
-        for (String line : lines) {
+        for (String line : new String(raw, 0, n, StandardCharsets.ISO_8859_1).split("\n")) {
             String[] f = line.split(" +", 6);
-            if (f.length >= 5 && f[4].equals(inode) && stripZeros(f[3]).equals(device)) {
-                return true;
+            if (f.length < 5 || f[4].equals("0")) {
+                continue;
+            }
+            int colon = f[3].indexOf(':');
+            try {
+                long dev = PathCalls.encode(Long.parseLong(f[3], 0, colon, 16), Long.parseLong(f[3], colon + 1,
+                        f[3].length(), 16));
+                long ino = Long.parseLong(f[4]);
+                if (PathCalls.major(dev) != PathCalls.major(binary.dev()) || PathCalls.minor(dev) != PathCalls.minor(binary.dev())
+                        || ino != binary.ino()) {
+                    out.add(new Mapping(f[0], dev, ino));
+                }
+            } catch (NumberFormatException | IndexOutOfBoundsException e) {
+                throw new IOException("a line of /proc/" + pid + "/maps reads \"" + line + "\"", e);
             }
         }
-        return false;
-    }
-
-    /** {@code 0fd:01} as {@code fd:1}: maps pads each number to two digits. */
-    private static String stripZeros(String device) {
-        int colon = device.indexOf(':');
-        if (colon < 0) {
-            return device;
-        }
-        return trim(device.substring(0, colon)) + ":" + trim(device.substring(colon + 1));
-    }
-
-    private static String trim(String hex) {
-        int i = 0;
-        while (i < hex.length() - 1 && hex.charAt(i) == '0') {
-            i++;
-        }
-        return hex.substring(i);
+        return out;
     }
 
     /** Closes the watch on seccheck's mount table. */

@@ -214,7 +214,7 @@ final class LifecyclePoints {
         ReachedFile executed = null;
         ScriptChain chain = null;
         if (decided) {
-            executed = reached(pid, statPath);
+            executed = script == null && call.binary() instanceof ExecutedFiles.Found f ? f.file() : reached(pid, statPath);
             Optional<String> real = script != null ? executedFiles.nameOf(script.fd(), pid)
                     : call.binary() instanceof ExecutedFiles.Found f ? Optional.ofNullable(f.name()) : Optional.empty();
             if (real.isPresent()) {
