@@ -12,7 +12,9 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -24,11 +26,13 @@ import java.util.Optional;
  * name (one the program mounted in a mount namespace of its own, an overlay there): a rule on a
  * path cannot be checked on it.
  *
- * <p>The interpreter is found as the kernel found it: the binary's {@code PT_INTERP} walked from
- * the program's root and cwd ({@link ProgramPaths}); and it must be a file the kernel mapped into
- * the new image, other than the binary, by device and inode ({@code /proc/PID/maps}): another
- * process of the run could have renamed another file to that name after the kernel's open, and the
- * walk would then find that one. What cannot be found or does not match is {@link Unknown}.
+ * <p>The interpreter is the one file the kernel mapped into the new image besides the binary
+ * ({@code /proc/PID/maps}), opened by its mapping's /proc link where seccheck may (CAP_SYS_ADMIN).
+ * Otherwise it is found as the kernel found it, the binary's {@code PT_INTERP} walked from the
+ * program's root and cwd ({@link ProgramPaths}), and must be that mapped file by device and inode:
+ * another process of the run could have renamed another file to that name after the kernel's
+ * open, and the walk would then find that one. A file found that way is held open for the execs
+ * that map it again. What cannot be found or does not match is {@link Unknown}.
  *
  * <p>Tracer thread; a look that may wait on a filesystem the program serves goes to
  * {@link FileLooks}.
@@ -81,6 +85,27 @@ final class ExecutedFiles {
     private final RealPath names = new RealPath(calls);
     /** Whether /proc/PID/map_files opens here (CAP_SYS_ADMIN); else the interpreter is found by its name. */
     private boolean mapFiles = true;
+    /** A file by device and inode. */
+    private record FileId(long dev, long ino) {}
+    /** How many interpreters found by their names are held open, the least recently executed let go first. */
+    private static final int WALKED_MAX = 16;
+    /**
+     * Interpreters found by walking their names (seccheck without CAP_SYS_ADMIN), held open by
+     * our O_PATH descriptor: the next exec that maps the same file (nearly every dynamically
+     * linked one maps the same dynamic loader) reopens it instead of reading the binary's
+     * headers and walking the name again. Held open, the inode cannot be freed and its number
+     * given to another file; its name is read again from the descriptor at each exec.
+     */
+    private final Map<FileId, Integer> walked = new LinkedHashMap<>(WALKED_MAX, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<FileId, Integer> eldest) {
+            if (size() > WALKED_MAX) {
+                PathCalls.close(eldest.getValue());
+                return true;
+            }
+            return false;
+        }
+    };
 
     ExecutedFiles(FileLooks looks) {
         this.looks = looks;
@@ -128,6 +153,14 @@ final class ExecutedFiles {
             }
             mapFiles = false; // without the capability: found by its name from now on
         }
+        Integer seen = walked.get(new FileId(interp.dev(), interp.ino()));
+        if (seen != null) {
+            // The file a walk found before, held open since: the same file, whatever its name now.
+            int fd = calls.openat(Fcntl.AT_FDCWD, "/proc/self/fd/" + seen, Fcntl.O_PATH | Fcntl.O_CLOEXEC);
+            if (fd >= 0) {
+                return Optional.of(verified(fd, pid, interp, "its ELF interpreter"));
+            }
+        }
         Optional<Optional<String>> read = looks.lookAt(pid, "/proc/" + pid + "/exe", () -> interpAt(b.fd()));
         if (read.isEmpty()) {
             return Optional.of(new Unknown("its binary's filesystem did not answer in time"));
@@ -144,7 +177,14 @@ final class ExecutedFiles {
         if (fd < 0) {
             return Optional.of(new Unknown("its ELF interpreter " + path + " could not be reached"));
         }
-        return Optional.of(verified(fd, pid, interp, "its ELF interpreter " + path));
+        Executed found = verified(fd, pid, interp, "its ELF interpreter " + path);
+        if (found instanceof Found f) {
+            int kept = calls.openat(Fcntl.AT_FDCWD, "/proc/self/fd/" + f.fd(), Fcntl.O_PATH | Fcntl.O_CLOEXEC);
+            if (kept >= 0) {
+                walked.put(new FileId(interp.dev(), interp.ino()), kept);
+            }
+        }
+        return Optional.of(found);
     }
 
     /** Our descriptor {@code fd} as the file the kernel mapped at {@code m}, or Unknown (closed) when it is another. */
@@ -279,8 +319,10 @@ final class ExecutedFiles {
         return out;
     }
 
-    /** Closes the watch on seccheck's mount table. */
+    /** Closes the watch on seccheck's mount table and the interpreters held. */
     void close() {
         names.close();
+        walked.values().forEach(PathCalls::close);
+        walked.clear();
     }
 }
