@@ -111,6 +111,32 @@ public final class RealPath {
     }
 
     /**
+     * The device of the filesystem our fd {@code fd} (opened for task {@code tid}) is on, as its
+     * mount table names it ({@code major:minor}, encoded as stat's {@code st_dev}): the
+     * superblock's, which /proc/PID/maps shows for a mapped file. stat's can differ (a btrfs
+     * subvolume reports one of its own); empty when the mount is in neither table.
+     */
+    public java.util.OptionalLong superblockDevice(int fd, int tid) {
+        try {
+            long mntId = calls.mountId(fd);
+            if (mntId < 0) {
+                return java.util.OptionalLong.empty();
+            }
+            Optional<Mount> m = ours().stream().filter(o -> o.id() == mntId).findFirst();
+            if (m.isEmpty()) {
+                m = Mountinfo.read("/proc/" + tid + "/mountinfo").stream().filter(o -> o.id() == mntId).findFirst();
+            }
+            if (m.isEmpty()) {
+                return java.util.OptionalLong.empty();
+            }
+            String[] mm = m.get().device().split(":");
+            return java.util.OptionalLong.of(PathCalls.encode(Long.parseLong(mm[0]), Long.parseLong(mm[1])));
+        } catch (IOException | RuntimeException e) {
+            return java.util.OptionalLong.empty();
+        }
+    }
+
+    /**
      * seccheck's mount table, read again when it changed since the last read. The poll comes
      * after the fd was opened, so a mount the fd is on is in the table returned (an id of ours
      * freed and reused by a detached mount in between would need a privileged unmount in

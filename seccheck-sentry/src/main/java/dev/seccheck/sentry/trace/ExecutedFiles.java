@@ -32,7 +32,9 @@ import java.util.Optional;
  * program's root and cwd ({@link ProgramPaths}), and must be that mapped file by device and inode:
  * another process of the run could have renamed another file to that name after the kernel's
  * open, and the walk would then find that one. A file found that way is held open for the execs
- * that map it again. What cannot be found or does not match is {@link Unknown}.
+ * that map it again. What cannot be found or does not match is {@link Unknown}. A mapping names its
+ * file by the superblock's device, which stat may not (a btrfs subvolume reports a device of its
+ * own): a file is the mapping's when the inode and either device agree.
  *
  * <p>Tracer thread; a look that may wait on a filesystem the program serves goes to
  * {@link FileLooks}.
@@ -130,7 +132,7 @@ final class ExecutedFiles {
         }
         List<Mapping> besides;
         try {
-            besides = mappedBesides(pid, b.file());
+            besides = mappedBesides(pid, b);
         } catch (IOException e) {
             return Optional.of(new Unknown("its memory map could not be read (" + e.getMessage() + ")"));
         }
@@ -190,12 +192,31 @@ final class ExecutedFiles {
     /** Our descriptor {@code fd} as the file the kernel mapped at {@code m}, or Unknown (closed) when it is another. */
     private Executed verified(int fd, int pid, Mapping m, String what) {
         PathCalls.Stat st = calls.fstat(fd);
-        if (st == null || PathCalls.major(st.dev()) != PathCalls.major(m.dev())
-                || PathCalls.minor(st.dev()) != PathCalls.minor(m.dev()) || st.ino() != m.ino()) {
+        if (st == null || !isMapping(fd, pid, st.dev(), st.ino(), m)) {
             PathCalls.close(fd);
             return new Unknown(what + " is not the file the kernel mapped");
         }
         return found(fd, pid);
+    }
+
+    /**
+     * Whether our fd {@code fd} of a file whose stat gives {@code dev} and {@code ino} is the file
+     * of mapping {@code m}: the same inode on the same filesystem, which maps names by its
+     * superblock's device, and stat by that or by one of its own (a btrfs subvolume's).
+     */
+    private boolean isMapping(int fd, int pid, long dev, long ino, Mapping m) {
+        if (ino != m.ino()) {
+            return false;
+        }
+        if (sameDevice(dev, m.dev())) {
+            return true;
+        }
+        java.util.OptionalLong sb = names.superblockDevice(fd, pid);
+        return sb.isPresent() && sameDevice(sb.getAsLong(), m.dev());
+    }
+
+    private static boolean sameDevice(long a, long b) {
+        return PathCalls.major(a) == PathCalls.major(b) && PathCalls.minor(a) == PathCalls.minor(b);
     }
 
     /** The name from seccheck's root of our descriptor {@code fd} of a file process {@code pid} executed (a script). */
@@ -280,7 +301,7 @@ final class ExecutedFiles {
      * the ELF interpreter's, if any (the kernel maps nothing else but anonymous memory, the stack
      * and the vDSO).
      */
-    private List<Mapping> mappedBesides(int pid, ReachedFile binary) throws IOException {
+    private List<Mapping> mappedBesides(int pid, Found binary) throws IOException {
         byte[] raw = new byte[MAPS_MAX];
         int fd = calls.openat(Fcntl.AT_FDCWD, "/proc/" + pid + "/maps", Fcntl.O_RDONLY | Fcntl.O_CLOEXEC);
         if (fd < 0) {
@@ -307,10 +328,9 @@ final class ExecutedFiles {
             try {
                 long dev = PathCalls.encode(Long.parseLong(f[3], 0, colon, 16), Long.parseLong(f[3], colon + 1,
                         f[3].length(), 16));
-                long ino = Long.parseLong(f[4]);
-                if (PathCalls.major(dev) != PathCalls.major(binary.dev()) || PathCalls.minor(dev) != PathCalls.minor(binary.dev())
-                        || ino != binary.ino()) {
-                    out.add(new Mapping(f[0], dev, ino));
+                Mapping m = new Mapping(f[0], dev, Long.parseLong(f[4]));
+                if (!isMapping(binary.fd(), pid, binary.file().dev(), binary.file().ino(), m)) {
+                    out.add(m);
                 }
             } catch (NumberFormatException | IndexOutOfBoundsException e) {
                 throw new IOException("a line of /proc/" + pid + "/maps reads \"" + line + "\"", e);
