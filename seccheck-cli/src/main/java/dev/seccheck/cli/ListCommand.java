@@ -5,6 +5,7 @@ import dev.seccheck.control.ControlClient;
 import dev.seccheck.control.ControlException;
 import dev.seccheck.control.RunRecord;
 import dev.seccheck.control.RuntimeRoot;
+import dev.seccheck.format.Escape;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,7 +49,16 @@ final class ListCommand implements Callable<Integer> {
                 sessions = e.unresponsive() ? "(unresponsive)" : "(unreachable)";
                 spec.commandLine().getErr().println("seccheck list: " + e.getMessage());
             }
-            out.printf("%-24s %-8d %-24s %s%n", r.id(), r.pid(), sessions, String.join(" ", r.command()));
+            // The command is as the run recorded it, which its program can rewrite: escaped, one word an
+            // argument, so that no line or terminal sequence of its choosing reaches the screen.
+            StringBuilder command = new StringBuilder();
+            for (String arg : r.command()) {
+                if (!command.isEmpty()) {
+                    command.append(' ');
+                }
+                Escape.word(command, arg, Escape.DEFAULT_LIMIT);
+            }
+            out.printf("%-24s %-8d %-24s %s%n", r.id(), r.pid(), sessions, command);
         }
         out.flush();
         return 0;

@@ -223,6 +223,61 @@ class OwnMountNamespaceTest {
     }
 
     /**
+     * Another sandbox of the user keeps a key on a tmpfs of its own mount namespace. The program
+     * joins that namespace (setns), makes one of its own and binds the tmpfs under a name no rule
+     * denies: seccheck names a file on a tmpfs only the program's namespace has as the program
+     * sees it, taking it for one the program made, and the key was read. Now, while a sink
+     * decides on opening files, no task joins another mount namespace. Natively it reads the key.
+     */
+    @Test
+    void aTmpfsOfAnotherSandboxJoinedByTheProgramIsNotNamedAsItsOwn() throws Exception {
+        Path real = tmp.toRealPath();
+        Files.createDirectories(real.resolve("vict"));
+        Files.createDirectories(real.resolve("ws/imp"));
+        Path ready = real.resolve("ready");
+        Process victim = new ProcessBuilder("unshare", "-m", "--propagation", "private", "sh", "-c",
+                "mount -t tmpfs v " + real + "/vict && echo SANDBOX-KEY > " + real + "/vict/key && touch " + ready
+                        + " && exec sleep 60").start();
+        try {
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (!Files.exists(ready)) {
+                assertThat(System.nanoTime()).as("the sandbox ready").isLessThan(deadline);
+                Thread.sleep(20);
+            }
+            Path policy = Files.writeString(tmp.resolve("kept.json"), """
+                    {"name": "kept",
+                     "points": [{"name": "syscall/openat/enter", "optional_fields": ["fd_path"]},
+                                {"name": "syscall/open/enter", "context_fields": ["cwd"]},
+                                {"name": "syscall/creat/enter", "context_fields": ["cwd"]}],
+                     "sinks": [{"name": "policy", "config": {"rules": [
+                       {"effect": "open_file", "match": {"resolved_path": {"prefix": "%s/vict/"}},
+                        "action": "deny", "errno": "EACCES"}]}}]}""".formatted(real));
+            String join = String.join("\n",
+                    "import ctypes, os, sys",
+                    "libc = ctypes.CDLL(None, use_errno=True)",
+                    "pidfd = libc.syscall(434, int(sys.argv[1]), 0)",
+                    "if libc.setns(pidfd, 0x00020000) != 0:",  // CLONE_NEWNS
+                    "    print('setns errno', ctypes.get_errno()); sys.exit(0)",
+                    "libc.unshare(0x00020000)",
+                    "libc.mount(b'none', b'/', None, 0x40000 | 0x4000, None)",  // MS_PRIVATE | MS_REC
+                    "r = libc.mount((sys.argv[2] + '/vict').encode(), (sys.argv[2] + '/ws/imp').encode(), None, 0x1000, None)",
+                    "print('bind', r, ctypes.get_errno() if r else 0)",
+                    "print(open(sys.argv[2] + '/ws/imp/key').read().strip())",
+                    "");
+            String pid = Long.toString(victim.pid());
+            PackagedCli.Result natively = PackagedCli.nativeOrUnderSeccheck(tmp, false,
+                    List.of("/usr/bin/python3", "-c", join, pid, real.toString()));
+            assertThat(natively.out()).as("natively").contains("bind 0 0", "SANDBOX-KEY");
+            PackagedCli.Result r = PackagedCli.nativeOrUnderSeccheck(tmp, true,
+                    List.of("/usr/bin/python3", "-c", join, pid, real.toString()), policy);
+            assertThat(r.out()).as(r.err()).isEqualTo("setns errno 1\n");
+            assertThat(r.err()).contains("refused setns from task ", "no task joins another mount namespace");
+        } finally {
+            victim.destroyForcibly().waitFor();
+        }
+    }
+
+    /**
      * acct() has the kernel open the file it names for writing, where no open point sees it: on an
      * overlay the program mounted over a directory a rule keeps, that copies the kept file up into a
      * tmpfs of the program's, where it reads it. Before, the secret was read that way (as root in a

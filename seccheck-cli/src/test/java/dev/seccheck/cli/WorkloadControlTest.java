@@ -350,6 +350,60 @@ class WorkloadControlTest {
         }
     }
 
+    /**
+     * The program rewrites its run's run.json (its command holding a newline, a whole forged row
+     * and a terminal sequence) and copies it as a second run's record. Before, {@code seccheck
+     * list} printed the forged row and the escape to the operator's terminal, and listed the
+     * planted run. Now the command is escaped, and a record whose id is not its directory's name
+     * names no run.
+     */
+    @Test
+    void aRunsRecordRewrittenByItsProgramCannotForgeTheList() throws Exception {
+        Path root = tmp.resolve("root");
+        Path done = tmp.resolve("done");
+        Path go = tmp.resolve("go");
+        String forge = String.join("\n",
+                "import json, os, sys, time",
+                "root, done, go = sys.argv[1:4]",
+                "p = os.path.join(root, 'victim', 'run.json')",
+                "r = json.load(open(p))",
+                "r['command'] = ['sleep', '1\\ndb-backup                4242     guard                    /usr/bin/pg_dump\\x1b]0;owned\\x07']",
+                "open(p + '.new', 'w').write(json.dumps(r)); os.rename(p + '.new', p)",
+                "os.makedirs(os.path.join(root, 'planted'), exist_ok=True)",
+                "r['id'] = 'prod-web'",
+                "open(os.path.join(root, 'planted', 'run.json'), 'w').write(json.dumps(r))",
+                "open(done, 'w').close()",
+                "while not os.path.exists(go): time.sleep(0.05)",
+                "");
+        Path script = Files.writeString(tmp.resolve("forge.py"), forge);
+        Path quiet = Files.writeString(tmp.resolve("quiet.json"), """
+                {"name": "watch", "points": [{"name": "sentry/execve"}], "sinks": [{"name": "null"}]}""");
+        List<String> cmd = new ArrayList<>(java());
+        cmd.addAll(List.of("run", "--quiet", "--root", root.toString(), "--id", "victim", "--config", quiet.toString(),
+                "--", "/usr/bin/python3", script.toString(), root.toString(), done.toString(), go.toString()));
+        Process run = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("victim.out").toFile())
+                .start();
+        try {
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+            while (!Files.exists(done)) {
+                assertThat(Instant.now()).as(Files.readString(tmp.resolve("victim.out"))).isBefore(deadline);
+                Thread.sleep(20);
+            }
+            Result list = cli("list", "--root", root.toString());
+
+            assertThat(list.out).as(list.out).doesNotContain("\u001b").doesNotContain("\u0007")
+                    .doesNotContain("prod-web").contains("its run.json names another run");
+            assertThat(list.out.lines().filter(l -> l.startsWith("db-backup"))).as(list.out).isEmpty();
+            assertThat(list.out.lines().filter(l -> l.startsWith("victim"))).singleElement().asString()
+                    .contains("\\ndb-backup", "\\x1b]0;owned\\x07");
+        } finally {
+            Files.writeString(go, "");
+            if (!run.waitFor(30, TimeUnit.SECONDS)) {
+                run.destroyForcibly();
+            }
+        }
+    }
+
     @Test
     void aSessionLockedInItsRunConfigOutlivesTheOperatorsDeleteAndReplace() throws Exception {
         Path root = tmp.resolve("root");

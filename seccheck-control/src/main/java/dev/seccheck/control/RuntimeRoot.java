@@ -182,7 +182,14 @@ public final class RuntimeRoot {
             for (Path name : names) {
                 Optional<RunRecord> r = PrivateDir.readRecord(dir, name);
                 if (r.isPresent() && r.get().alive()) {
-                    runs.add(r.get());
+                    // The record is the user's to write, the supervised program's too: one whose id is
+                    // not its directory's name (or no valid id at all) describes no run seccheck made.
+                    if (r.get().id().equals(name.toString()) && ID.matcher(r.get().id()).matches()) {
+                        runs.add(r.get());
+                    } else {
+                        log.accept("ignoring " + root.resolve(ID.matcher(name.toString()).matches() ? name.toString() : "?")
+                                + ": its run.json names another run");
+                    }
                 } else if (clean && (ID.matcher(name.toString()).matches() || abandoned(name))) {
                     try {
                         // Gone meanwhile (its run ended and removed it): nothing stale to report.

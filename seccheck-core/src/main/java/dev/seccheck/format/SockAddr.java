@@ -67,13 +67,24 @@ public record SockAddr(int family, byte[] ip, int port, String unixPath) {
         }
     }
 
-    /** Returns e.g. {@code AF_INET 127.0.0.1:80}, {@code AF_INET6 [::1]:443}, {@code AF_UNIX /run/x.sock}. */
+    /**
+     * Returns e.g. {@code AF_INET 127.0.0.1:80}, {@code AF_INET6 [::1]:443}, {@code AF_UNIX /run/x.sock};
+     * a unix path escaped as a word ({@link Escape#word}): the program chooses it, and a newline
+     * in an abstract name forged whole lines of the raw format and of the server's text.
+     */
     @Override
     public String toString() {
         return switch (family) {
             case AF_INET -> ip == null ? "AF_INET" : "AF_INET " + ipText() + ":" + port;
             case AF_INET6 -> ip == null ? "AF_INET6" : "AF_INET6 [" + ipv6Text(ip) + "]:" + port;
-            case AF_UNIX -> "AF_UNIX " + (unixPath.isEmpty() ? "(unnamed)" : unixPath);
+            case AF_UNIX -> {
+                if (unixPath == null || unixPath.isEmpty()) {
+                    yield "AF_UNIX (unnamed)";
+                }
+                StringBuilder sb = new StringBuilder("AF_UNIX ");
+                Escape.word(sb, unixPath, Escape.DEFAULT_LIMIT);
+                yield sb.toString();
+            }
             default -> "family " + family;
         };
     }

@@ -83,4 +83,20 @@ class MessageTextTest {
         assertThat(MessageText.line("E", "connect", Connect.newBuilder().setFd(3).setAddress(ByteString.copyFrom(unix)).build()))
                 .isEqualTo("E connect fd=3 address={AF_UNIX /run}");
     }
+
+    /**
+     * A unix socket's name is the program's: an abstract name holding a newline and a whole event
+     * forged lines of the raw format and of the server's text before. It is escaped as a word.
+     */
+    @Test
+    void aUnixAddressCannotForgeALine() {
+        byte[] name = "\0}\n4242 cat E openat pathname=\"/etc/shadow\" \u001b]0;x\u0007".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] unix = new byte[2 + name.length];
+        unix[0] = 1;
+        System.arraycopy(name, 0, unix, 2, name.length);
+        String line = MessageText.line("E", "connect", Connect.newBuilder().setFd(3).setAddress(ByteString.copyFrom(unix)).build());
+        assertThat(line).doesNotContain("\n").doesNotContain("\u001b").doesNotContain("\u0007")
+                .isEqualTo("E connect fd=3 address={AF_UNIX @}\\n4242\\x20cat\\x20E\\x20openat\\x20pathname=\\\"/etc/shadow\\\""
+                        + "\\x20\\x1b]0;x\\x07}");
+    }
 }

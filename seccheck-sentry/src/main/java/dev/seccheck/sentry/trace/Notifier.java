@@ -1,6 +1,7 @@
 package dev.seccheck.sentry.trace;
 
 import dev.seccheck.abi.Errno;
+import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Poll;
 import dev.seccheck.linux.ProcessAttributes;
@@ -235,6 +236,20 @@ final class Notifier implements Runnable {
         return refused.isEmpty() ? null : new Refusal(refused.getAsInt(), refused.getAsInt() == Errno.EPERM);
     }
 
+    /**
+     * Whether a setns of type {@code nstype} may join a mount namespace: one that names it, or 0
+     * (any type: the descriptor's, which another thread could change before the kernel looks).
+     * In another namespace's mounts, a memory filesystem seccheck does not see holds files written
+     * outside the run, which the program could name as it liked: seccheck names a file on a
+     * tmpfs only the program's namespace has as the program sees it (RealPath), taking it for one
+     * the program made. Joined, then a bind of it into a directory a rule lets through, read a
+     * sandbox's key under a name the rule allowed.
+     */
+    private static boolean mayJoinMounts(long nstype) {
+        int type = (int) nstype;
+        return type == 0 || (type & (int) dev.seccheck.abi.CloneFlags.CLONE_NEWNS) != 0;
+    }
+
     private void answer(SeccompNotification n, TraceeAccess access) throws LinuxException {
         Task task = tasks.get(n.tid());
         if (launched.isSpawnOwn(n, task)) {
@@ -262,6 +277,13 @@ final class Notifier implements Runnable {
         Refusal refused = refusalOf(n, access);
         if (refused != null) {
             refuse(n, task, refused.errno(), access, refused.attempt());
+            return;
+        }
+        if (n.nr() == Sysno.SETNS && points.decidesNames() && mayJoinMounts(n.arg1())) {
+            log.accept("refused setns from task " + n.tid() + " (" + Procfs.comm(n.tid()) + "): while a sink decides"
+                    + " on opening files, no task joins another mount namespace (nstype " + n.arg1() + "; 0 may be one)"
+                    + " (EPERM)");
+            refuse(n, task, Errno.EPERM, access, false);
             return;
         }
         if (emulator != null && emulator.handles(n)) {
