@@ -120,7 +120,7 @@ public final class Escape {
      * controls, format characters (bidi overrides, zero-width), line/paragraph separators,
      * lone surrogates, and U+FFFD, which the tracer puts where the program's bytes were not UTF-8.
      */
-    private static boolean hides(int c) {
+    static boolean hides(int c) {
         if (c == 0xfffd) {
             return true;
         }

@@ -29,6 +29,10 @@ public final class JsonLine {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    static {
+        JSON.getFactory().setCharacterEscapes(new TerminalSafeEscapes());
+    }
+
     /** Returns the object for a point named {@code point} with message {@code msg}, strings cut at {@code limit}. */
     public static String of(String point, MessageType type, Message msg, int limit) {
         return of(point, type, msg, limit, n -> {});
