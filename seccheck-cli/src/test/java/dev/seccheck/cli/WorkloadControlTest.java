@@ -404,6 +404,73 @@ class WorkloadControlTest {
         }
     }
 
+    /**
+     * {@code seccheck exec} runs the operator's command inside the run, with the operator's
+     * environment and descriptors (a terminal). The program watched for it among the run's tasks
+     * and read its {@code /proc/PID/environ} (the operator's token) and opened its descriptor 0,
+     * which it could keep and read the operator's typing from after the command ended. Now the
+     * operator's command is out of the program's reach, as a process outside the run is. The
+     * default session (opens performed by seccheck) is the run's.
+     */
+    @Test
+    void theProgramCannotReachTheOperatorsExecCommand() throws Exception {
+        Path root = tmp.resolve("root");
+        Path out = tmp.resolve("watch.txt");
+        Path stop = tmp.resolve("stop");
+        String watch = String.join("\n",
+                "import os, sys, time",
+                "out, stop = sys.argv[1:3]",
+                "me = os.getpid()",
+                "tracer = [l for l in open('/proc/self/status') if l.startswith('TracerPid:')][0]",
+                "seen = set()",
+                "while not os.path.exists(stop):",
+                "    for d in os.listdir('/proc'):",
+                "        if not d.isdigit() or int(d) == me or d in seen:",
+                "            continue",
+                "        try:",
+                "            st = open('/proc/%s/status' % d).read()",
+                "            if tracer not in st or 'OPERATOR-CMD' not in open('/proc/%s/cmdline' % d).read():",
+                "                continue",
+                "        except OSError:",
+                "            continue",
+                "        seen.add(d)",
+                "        for what, f in (('environ', lambda: open('/proc/%s/environ' % d, 'rb').read()),",
+                "                        ('fd0', lambda: os.open('/proc/%s/fd/0' % d, os.O_RDONLY))):",
+                "            try:",
+                "                r = f()",
+                "                open(out, 'a').write('%s read %s\\n' % (what, b'OPERATOR_TOKEN' in r if isinstance(r, bytes) else r >= 0))",
+                "            except OSError as e:",
+                "                open(out, 'a').write('%s errno %d\\n' % (what, e.errno))",
+                "    time.sleep(0.01)",
+                "");
+        Path script = Files.writeString(tmp.resolve("watch.py"), watch);
+        List<String> cmd = new ArrayList<>(java());
+        cmd.addAll(List.of("run", "--quiet", "--root", root.toString(), "--id", "watched", "-o", "/dev/null", "--",
+                "/usr/bin/python3", script.toString(), out.toString(), stop.toString()));
+        Process run = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("watched.out").toFile())
+                .start();
+        try {
+            awaitServing(root.resolve("watched").resolve("control.sock"));
+            List<String> exec = new ArrayList<>(java());
+            exec.addAll(List.of("exec", "--root", root.toString(), "watched", "--", "sh", "-c", "sleep 2 # OPERATOR-CMD"));
+            ProcessBuilder pb = new ProcessBuilder(exec).redirectErrorStream(true);
+            pb.environment().put("OPERATOR_TOKEN", "s3cr3t");
+            Process p = pb.start();
+            p.getOutputStream().close();
+            String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(said).isZero();
+        } finally {
+            Files.writeString(stop, "");
+            if (!run.waitFor(30, TimeUnit.SECONDS)) {
+                run.destroyForcibly();
+            }
+        }
+        String seen = Files.exists(out) ? Files.readString(out) : "";
+        assertThat(seen).as(Files.readString(tmp.resolve("watched.out"))).contains("environ errno 13", "fd0 errno 13")
+                .doesNotContain("read True");
+    }
+
     @Test
     void aSessionLockedInItsRunConfigOutlivesTheOperatorsDeleteAndReplace() throws Exception {
         Path root = tmp.resolve("root");

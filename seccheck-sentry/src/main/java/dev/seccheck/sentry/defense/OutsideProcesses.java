@@ -74,13 +74,23 @@ public final class OutsideProcesses {
      * A pid of 0 or below names no process in any run: the kernel's to refuse.
      */
     public static OptionalInt refusal(SeccompNotification n, TaskMemory memory) {
+        return refusal(n, memory, tid -> false);
+    }
+
+    /**
+     * As {@link #refusal(SeccompNotification, TaskMemory)}, with a task of a {@code seccheck exec}
+     * command ({@code operators}) outside the reach of the program's other tasks: the operator's
+     * command, its memory included.
+     */
+    public static OptionalInt refusal(SeccompNotification n, TaskMemory memory, java.util.function.IntPredicate operators) {
         int pid = target(n.nr(), n.arg0(), n.arg1());
         if (pid <= 0) {
             return OptionalInt.empty();
         }
         long ours = inSeccheckNumbers(n.tid(), pid);
         Optional<Procfs.Status> status = ours > 0 ? Procfs.status(ours) : Optional.empty();
-        if (status.isPresent() && ofTheRun(status.get())) {
+        if (status.isPresent() && ofTheRun(status.get())
+                && !(operators.test((int) ours) && !operators.test(n.tid()))) {
             return OptionalInt.empty();
         }
         int early = beforeTheLookUp(n, memory);

@@ -124,6 +124,8 @@ public final class Emulator implements AutoCloseable {
     private final SeccompListener listener;
     private final EmulatedPoints points;
     private final Effects effects;
+    /** Whether a task is of a {@code seccheck exec} command, out of the program's reach. */
+    private final java.util.function.IntPredicate operators;
     private final OwnFiles ownFiles;
     private final LandlockDomains landlock;
     private final Consumer<String> log;
@@ -148,10 +150,13 @@ public final class Emulator implements AutoCloseable {
      *     call is made
      * @param fdPaths gives, for a tid, how its fds are named in messages ({@code fd_path})
      * @param supervisor this JVM's pid: its /proc entry is out of the program's reach
+     * @param operators whether a task is of a {@code seccheck exec} command, whose /proc entries are
+     *     out of the program's reach as well (the operator's environment and terminal)
      */
     public Emulator(SeccompListener listener, EmulatedPoints points, Effects effects, OwnFiles ownFiles,
             LandlockDomains landlock, FileTables files, IntFunction<FdPaths> fdPaths, int supervisor,
-            Consumer<String> log) {
+            java.util.function.IntPredicate operators, Consumer<String> log) {
+        this.operators = operators;
         this.listener = listener;
         this.points = points;
         this.effects = effects;
@@ -164,7 +169,7 @@ public final class Emulator implements AutoCloseable {
         this.supervisor = supervisor;
         this.own = own;
         this.workers = ThreadLocal.withInitial(
-                () -> new Worker(supervisor, own, ownFiles, userNamespaces, landlock, files, effects, log));
+                () -> new Worker(supervisor, operators, own, ownFiles, userNamespaces, landlock, files, effects, log));
         ThreadFactory threads = Thread.ofPlatform().daemon().name("seccheck-emulation-", 0).factory();
         // A pool thread's fds (its mount table watch, the program's files it keeps) are closed when it ends with the pool.
         // No queue: a call that finds every thread busy gets a thread of its own rather than waiting
@@ -223,7 +228,7 @@ public final class Emulator implements AutoCloseable {
         if (isOpen(n.nr()) || NameEmulation.serves(n.nr()) || AttributeCalls.serves(n.nr())
                 || n.nr() == Sysno.BIND) {
             if (here == null) {
-                here = new Worker(supervisor, own, ownFiles, userNamespaces, landlock, files, effects, log);
+                here = new Worker(supervisor, operators, own, ownFiles, userNamespaces, landlock, files, effects, log);
             }
             Call call = new Call(n, task, points, restarts, here.replies(listener), fdPaths.apply(n.tid()),
                     this::finishOnPool);
@@ -389,14 +394,15 @@ public final class Emulator implements AutoCloseable {
         final TaskFiles tasks;
         private SeccompReplies replies;
 
-        Worker(int supervisor, Identity.Own own, OwnFiles ownFiles, UserNamespaces userNamespaces,
-                LandlockDomains landlock, FileTables files, Effects effects, Consumer<String> log) {
+        Worker(int supervisor, java.util.function.IntPredicate operators, Identity.Own own, OwnFiles ownFiles,
+                UserNamespaces userNamespaces, LandlockDomains landlock, FileTables files, Effects effects,
+                Consumer<String> log) {
             long r = ThreadCredentials.unshareFs();
             if (r < 0) {
                 throw new IllegalStateException("unshare(CLONE_FS) for an emulation thread: errno " + -r);
             }
             PathCalls calls = new PathCalls();
-            PathWalk walk = new PathWalk(calls, supervisor);
+            PathWalk walk = new PathWalk(calls, supervisor, operators);
             ProgramMemory memory = new ProgramMemory();
             this.names = new RealPath(calls);
             this.tasks = new TaskFiles(calls, userNamespaces);

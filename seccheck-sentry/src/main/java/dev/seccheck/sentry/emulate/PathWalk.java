@@ -153,9 +153,21 @@ final class PathWalk {
     private long descents;
 
     PathWalk(PathCalls calls, int supervisor) {
+        this(calls, supervisor, tid -> false);
+    }
+
+    /**
+     * @param operators whether a task is of a {@code seccheck exec} command: the operator's, which
+     *     the run's program reaches as a process outside the run (its environment, its descriptors,
+     *     the operator's terminal among them)
+     */
+    PathWalk(PathCalls calls, int supervisor, java.util.function.IntPredicate operators) {
         this.calls = calls;
         this.supervisor = supervisor;
+        this.operators = operators;
     }
+
+    private final java.util.function.IntPredicate operators;
 
     /**
      * Walks {@code r.path()} from {@code start} (ours, O_PATH, consumed: the walk goes on from it
@@ -788,7 +800,8 @@ final class PathWalk {
 
     /**
      * Whether {@code comp}, a name in procfs's root, is the entry of seccheck (or of one of its
-     * threads) or of a process outside the run: a pid whose process is not ptraced by seccheck.
+     * threads) or of a process outside the run: a pid whose process is not ptraced by seccheck,
+     * or, for the program, a task of a {@code seccheck exec} command (the operator's).
      * A pid of no process is not: the walk then fails as natively (ENOENT); nor the caller's own.
      */
     private boolean outOfReach(String comp, Request r) {
@@ -799,7 +812,8 @@ final class PathWalk {
         if (pid > Integer.MAX_VALUE || pid == r.tgid() || pid == r.tid()) {
             return pid == supervisor;
         }
-        return pid == supervisor || OutsideProcesses.outsideTheRun((int) pid);
+        return pid == supervisor || OutsideProcesses.outsideTheRun((int) pid)
+                || operators.test((int) pid) && !operators.test(r.tid());
     }
 
     /**

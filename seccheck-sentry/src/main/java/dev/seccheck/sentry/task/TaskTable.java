@@ -48,6 +48,12 @@ public final class TaskTable {
         return tasks.get(tid);
     }
 
+    /** Returns whether {@code tid} is a task of a {@code seccheck exec} command (false when unknown). */
+    public boolean inExecSession(int tid) {
+        Task t = tasks.get(tid);
+        return t != null && t.execSession();
+    }
+
     /**
      * Returns the task, reading it from /proc if the tracer has not registered it yet (or null if
      * gone). A loaded task belongs to an exec session as its thread group leader does, else as its
