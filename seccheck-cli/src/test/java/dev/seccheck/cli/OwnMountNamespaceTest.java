@@ -278,6 +278,39 @@ class OwnMountNamespaceTest {
     }
 
     /**
+     * A rule on sentry/mmap's {@code mapped_path} keeps a directory's binaries from being mapped
+     * executable (the dynamic loader run as the program, {@code ld.so DIR/prog}, maps it itself).
+     * Bound into another directory in the program's own mount namespace, the file was named by
+     * the program's name and mapped. Now the mapped file is named from seccheck's root, as an
+     * opened one is. Natively it runs.
+     */
+    @ParameterizedTest(name = "as uid 65534 in a user namespace: {0}")
+    @ValueSource(booleans = {false, true})
+    void aBinaryBoundElsewhereInTheProgramsNamespaceIsMappedUnderItsRealName(boolean nobody) throws Exception {
+        Path real = tmp.toRealPath();
+        Path kept = Files.createDirectories(real.resolve("kept"));
+        Files.createDirectories(real.resolve("ws/imp"));
+        Path tool = Files.copy(Path.of("/usr/bin/true"), kept.resolve("tool"));
+        Files.setPosixFilePermissions(tool, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path policy = Files.writeString(tmp.resolve("nomap.json"), """
+                {"name": "nomap", "points": [{"name": "sentry/mmap"}],
+                 "sinks": [{"name": "policy", "config": {"rules": [
+                   {"point": "sentry/mmap", "match": {"mapped_path": {"prefix": "%s/"}},
+                    "action": "deny", "errno": "EPERM"}]}}]}""".formatted(kept));
+        String script = """
+                cd "$1"
+                mount --bind "$1/kept" ws/imp && /lib64/ld-linux-x86-64.so.2 ws/imp/tool
+                echo "rc=$?"
+                """;
+        String[] namespace = nobody ? new String[] {"-U", "-r", "-m"} : new String[] {"-m", "--propagation", "private"};
+        String classpath = nobody ? PackagedCli.nobodyClasspath(tmp) : null;
+        assertThat(runAs(script, false, null, classpath, namespace).out()).as("natively").isEqualTo("rc=0\n");
+        PackagedCli.Result r = runAs(script, true, policy, classpath, namespace);
+        assertThat(r.out()).as(r.err()).doesNotContain("rc=0").contains("rc=");
+        assertThat(r.err()).contains("\"mapped_path\":\"" + tool + "\"");
+    }
+
+    /**
      * acct() has the kernel open the file it names for writing, where no open point sees it: on an
      * overlay the program mounted over a directory a rule keeps, that copies the kept file up into a
      * tmpfs of the program's, where it reads it. Before, the secret was read that way (as root in a

@@ -1,5 +1,6 @@
 package dev.seccheck.sentry.trace;
 
+import dev.seccheck.abi.Fcntl;
 import dev.seccheck.abi.Mman;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.PathCalls;
@@ -7,6 +8,7 @@ import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.Seccomp;
 import dev.seccheck.points.Point;
 import dev.seccheck.proto.sentry.MmapInfo;
+import dev.seccheck.sentry.emulate.RealPath;
 import dev.seccheck.sentry.filter.Assembler;
 import dev.seccheck.sentry.filter.Bpf;
 import dev.seccheck.sentry.filter.Fragment;
@@ -18,6 +20,7 @@ import dev.seccheck.state.PointState;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * MmapPoints fires sentry/mmap when a program makes a mapping executable with {@code mmap}, as
@@ -80,7 +83,36 @@ final class MmapPoints {
                         Missing.NONE.with("mapped_path", "the mapped file could not be looked at"));
             }
         }
-        return fire(task, path, link, Path.of("/proc", Integer.toString(task.tgid()), "exe"), now, Missing.NONE);
+        Missing missing = Missing.NONE;
+        if (state.decided(Point.MMAP)) {
+            // A sink decides on the name: seccheck's, as for an open; a bind mount of the program's
+            // own mount namespace showed a kept file under a name no rule denied.
+            Optional<String> real = realName(task.tid(), fd);
+            if (real.isPresent()) {
+                path = real.get();
+            } else {
+                missing = missing.with("mapped_path", "the mapped file is on a mount seccheck cannot name: one of the"
+                        + " program's own mount namespace, or a detached one");
+            }
+        }
+        return fire(task, path, link, Path.of("/proc", Integer.toString(task.tgid()), "exe"), now, missing);
+    }
+
+    /** This thread's buffers and mount table for {@link #realName}. */
+    private static final ThreadLocal<RealPath> NAMES = ThreadLocal.withInitial(() -> new RealPath(new PathCalls()));
+    private static final ThreadLocal<PathCalls> CALLS = ThreadLocal.withInitial(PathCalls::new);
+
+    /** The name from seccheck's root of task {@code tid}'s descriptor {@code fd}'s file; empty when it has none. */
+    private static Optional<String> realName(int tid, int fd) {
+        int ours = CALLS.get().openat(Fcntl.AT_FDCWD, "/proc/" + tid + "/fd/" + fd, Fcntl.O_PATH | Fcntl.O_CLOEXEC);
+        if (ours < 0) {
+            return Optional.empty();
+        }
+        try {
+            return NAMES.get().of(ours, tid);
+        } finally {
+            PathCalls.close(ours);
+        }
     }
 
     private int fire(Task task, String path, Path statPath, Path exe, long now, Missing missing) {
