@@ -1183,6 +1183,38 @@ class PolicyEnforcementTest {
     }
 
     /**
+     * A program executed from a memfd (fexecve) is on no mount a path reaches, and holds only what
+     * its maker wrote: it is named {@code /memfd:NAME (deleted)} as before, not taken for a file
+     * on a mount seccheck cannot name (the first version of the exec checks killed it under an
+     * exec rule and under a rule on opening files; a deny rule on {@code /memfd:*} still holds).
+     */
+    @Test
+    void aProgramRunFromAMemfdRunsUnderExecAndOpenRulesThatDoNotNameIt() throws Exception {
+        String program = String.join("\n",
+                "import os",
+                "fd = os.memfd_create('tool', 0)",
+                "os.write(fd, open('/usr/bin/true', 'rb').read())",
+                "pid = os.fork()",
+                "if pid == 0:",
+                "    os.execve(fd, ['tool'], {})",
+                "print('memfd exec status', os.waitpid(pid, 0)[1])",
+                "");
+        Path exec = Files.writeString(tmp.resolve("exec.json"), """
+                {"name": "noexec", "points": [{"name": "sentry/execve"}],
+                 "sinks": [{"name": "policy", "config": {"rules": [
+                   {"effect": "execute_file", "match": {"binary_path": "/nonexistent/tool"}, "action": "kill"}]}}]}""");
+        Path memfds = Files.writeString(tmp.resolve("memfds.json"), """
+                {"name": "nomemfd", "points": [{"name": "sentry/execve"}],
+                 "sinks": [{"name": "policy", "config": {"rules": [
+                   {"effect": "execute_file", "match": {"binary_path": {"glob": "/memfd:*"}}, "action": "kill"}]}}]}""");
+        Path guard = Files.writeString(tmp.resolve("guard.json"), readmeGuardPolicy());
+
+        assertThat(run(exec, "/usr/bin/python3", "-c", program).out).contains("memfd exec status 0");
+        assertThat(run(guard, "/usr/bin/python3", "-c", program).out).contains("memfd exec status 0");
+        assertThat(run(memfds, "/usr/bin/python3", "-c", program).out).contains("memfd exec status 9");
+    }
+
+    /**
      * Executing a file reads it: the kernel maps it into the program, whose code (or a library it
      * preloads) can read every byte. A binary holding a key, which a rule keeps from being opened,
      * printed the key when run. Now a program is killed at its exec, before its first instruction,

@@ -331,11 +331,7 @@ class WorkloadControlTest {
                     "--", "sh", "-c", swap));
             Process hostile = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(tmp.resolve("hostile.out").toFile()).start();
-            Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-            while (!Files.exists(swapped)) {
-                assertThat(Instant.now()).as(Files.readString(tmp.resolve("hostile.out"))).isBefore(deadline);
-                Thread.sleep(20);
-            }
+            awaitFile(swapped, tmp.resolve("hostile.out"));
 
             Result delete = cli("trace", "delete", "--root", root.toString(), "--name", "guard", "other");
             Files.writeString(go, "");
@@ -384,11 +380,7 @@ class WorkloadControlTest {
         Process run = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("victim.out").toFile())
                 .start();
         try {
-            Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-            while (!Files.exists(done)) {
-                assertThat(Instant.now()).as(Files.readString(tmp.resolve("victim.out"))).isBefore(deadline);
-                Thread.sleep(20);
-            }
+            awaitFile(done, tmp.resolve("victim.out"));
             Result list = cli("list", "--root", root.toString());
 
             assertThat(list.out).as(list.out).doesNotContain("\u001b").doesNotContain("\u0007")
@@ -514,6 +506,15 @@ class WorkloadControlTest {
         Files.writeString(stop, "");
         if (!run.waitFor(30, TimeUnit.SECONDS)) {
             run.destroyForcibly();
+        }
+    }
+
+    /** Waits up to 60 s for {@code file}, which a run's program makes; {@code log} is the run's output, for the failure. */
+    private static void awaitFile(Path file, Path log) throws Exception {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+        while (!Files.exists(file)) {
+            assertThat(Instant.now()).as(Files.readString(log)).isBefore(deadline);
+            Thread.sleep(20);
         }
     }
 
