@@ -186,7 +186,7 @@ public final class RuntimeRoot {
                     // not its directory's name (or no valid id at all) describes no run seccheck made.
                     if (r.get().id().equals(name.toString()) && ID.matcher(r.get().id()).matches()) {
                         runs.add(r.get());
-                    } else {
+                    } else if (!PENDING_NAME.matcher(name.toString()).matches()) { // a run being made: not yet listed
                         log.accept("ignoring " + root.resolve(ID.matcher(name.toString()).matches() ? name.toString() : "?")
                                 + ": its run.json names another run");
                     }
