@@ -1198,6 +1198,12 @@ class PolicyEnforcementTest {
                 "if pid == 0:",
                 "    os.execve(fd, ['tool'], {})",
                 "print('memfd exec status', os.waitpid(pid, 0)[1])",
+                "fd = os.memfd_create('script', 0)",
+                "os.write(fd, b'#!/bin/sh\\nexit 0\\n')",
+                "pid = os.fork()",
+                "if pid == 0:",
+                "    os.execve(fd, ['script'], {'PATH': '/usr/bin:/bin'})",
+                "print('memfd script status', os.waitpid(pid, 0)[1])",
                 "");
         Path exec = Files.writeString(tmp.resolve("exec.json"), """
                 {"name": "noexec", "points": [{"name": "sentry/execve"}],
@@ -1209,9 +1215,9 @@ class PolicyEnforcementTest {
                    {"effect": "execute_file", "match": {"binary_path": {"glob": "/memfd:*"}}, "action": "kill"}]}}]}""");
         Path guard = Files.writeString(tmp.resolve("guard.json"), readmeGuardPolicy());
 
-        assertThat(run(exec, "/usr/bin/python3", "-c", program).out).contains("memfd exec status 0");
-        assertThat(run(guard, "/usr/bin/python3", "-c", program).out).contains("memfd exec status 0");
-        assertThat(run(memfds, "/usr/bin/python3", "-c", program).out).contains("memfd exec status 9");
+        assertThat(run(exec, "/usr/bin/python3", "-c", program).out).contains("memfd exec status 0", "memfd script status 0");
+        assertThat(run(guard, "/usr/bin/python3", "-c", program).out).contains("memfd exec status 0", "memfd script status 0");
+        assertThat(run(memfds, "/usr/bin/python3", "-c", program).out).contains("memfd exec status 9", "memfd script status 9");
     }
 
     /**

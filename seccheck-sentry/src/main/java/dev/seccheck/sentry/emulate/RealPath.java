@@ -65,16 +65,6 @@ public final class RealPath {
         return kernel != null && (kernel.matches("(socket|pipe):\\[\\d+]") || kernel.startsWith("anon_inode:"));
     }
 
-    /**
-     * The kernel's name of our fd {@code fd} when it is a memfd ({@code /memfd:NAME (deleted)}),
-     * which is on no mount a path reaches and holds only what its maker wrote: how an executed or
-     * mapped memfd is named (gVisor's {@code binary_path} for one), where {@link #of} has no name.
-     */
-    public static Optional<String> memfd(PathCalls calls, int fd) {
-        String kernel = calls.readlinkat(AT_FDCWD, "/proc/thread-self/fd/" + fd);
-        return kernel != null && kernel.startsWith("/memfd:") ? Optional.of(kernel) : Optional.empty();
-    }
-
     /** Returns the path of our fd {@code fd}, opened for task {@code tid}, or empty when it has none we can name. */
     public Optional<String> of(int fd, int tid) {
         try {
@@ -89,7 +79,9 @@ public final class RealPath {
             }
             Optional<Mount> theirs = Mountinfo.read("/proc/" + tid + "/mountinfo").stream().filter(m -> m.id() == mntId).findFirst();
             if (theirs.isEmpty()) {
-                return Optional.empty();
+                // A memfd is on no mount a path reaches and holds only what its maker wrote: named as
+                // the kernel names it, /memfd:NAME (deleted), as gVisor's binary_path names one.
+                return kernel.startsWith("/memfd:") ? Optional.of(kernel) : Optional.empty();
             }
             Mount m = theirs.get();
             // The task's mount table gives mount points from the task's root, the kernel's name is

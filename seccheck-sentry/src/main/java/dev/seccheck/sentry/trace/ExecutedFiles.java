@@ -230,8 +230,7 @@ final class ExecutedFiles {
             PathCalls.close(fd);
             return new Unknown("the executed file could not be looked at");
         }
-        String name = names.of(fd, pid).or(() -> RealPath.memfd(calls, fd)).orElse(null);
-        return new Found(fd, name, new ReachedFile(st.dev(), st.ino(), st.ctimeNs()));
+        return new Found(fd, names.of(fd, pid).orElse(null), new ReachedFile(st.dev(), st.ino(), st.ctimeNs()));
     }
 
     /**

@@ -219,7 +219,7 @@ final class LifecyclePoints {
                     : call.binary() instanceof ExecutedFiles.Found f ? Optional.ofNullable(f.name()) : Optional.empty();
             if (real.isPresent()) {
                 binary = real.get();
-            } else if (binary != null) {
+            } else if (binary != null && call.binary() != null) { // none: the session came after the exec event
                 unnamed = call.binary() instanceof ExecutedFiles.Unknown u && script == null ? u.why()
                         : "the executed file is on a mount seccheck cannot name: one of the program's own mount"
                                 + " namespace, or a detached one";

@@ -109,7 +109,7 @@ final class MmapPoints {
             return Optional.empty();
         }
         try {
-            return NAMES.get().of(ours, tid).or(() -> RealPath.memfd(CALLS.get(), ours));
+            return NAMES.get().of(ours, tid);
         } finally {
             PathCalls.close(ours);
         }
