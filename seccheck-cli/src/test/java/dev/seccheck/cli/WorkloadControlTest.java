@@ -445,13 +445,16 @@ class WorkloadControlTest {
             awaitServing(root.resolve("watched").resolve("control.sock"));
             List<String> exec = new ArrayList<>(java());
             exec.addAll(List.of("exec", "--root", root.toString(), "watched", "--", "sh", "-c", "sleep 2 # OPERATOR-CMD"));
-            ProcessBuilder pb = new ProcessBuilder(exec).redirectErrorStream(true);
+            Path said = tmp.resolve("exec.out");
+            ProcessBuilder pb = new ProcessBuilder(exec).redirectErrorStream(true).redirectOutput(said.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             pb.environment().put("OPERATOR_TOKEN", "s3cr3t");
             Process p = pb.start();
-            p.getOutputStream().close();
-            String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(p.exitValue()).as(said).isZero();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("seccheck exec did not end within 60 s: " + Files.readString(said));
+            }
+            assertThat(p.exitValue()).as(Files.readString(said)).isZero();
         } finally {
             Files.writeString(stop, "");
             if (!run.waitFor(30, TimeUnit.SECONDS)) {

@@ -99,8 +99,8 @@ final class MmapPoints {
     }
 
     /** This thread's buffers and mount table for {@link #realName}. */
-    private static final ThreadLocal<RealPath> NAMES = ThreadLocal.withInitial(() -> new RealPath(new PathCalls()));
     private static final ThreadLocal<PathCalls> CALLS = ThreadLocal.withInitial(PathCalls::new);
+    private static final ThreadLocal<RealPath> NAMES = ThreadLocal.withInitial(() -> new RealPath(CALLS.get()));
 
     /** The name from seccheck's root of task {@code tid}'s descriptor {@code fd}'s file; empty when it has none. */
     private static Optional<String> realName(int tid, int fd) {
