@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -228,22 +229,25 @@ class OwnMountNamespaceTest {
      * denies: seccheck names a file on a tmpfs only the program's namespace has as the program
      * sees it, taking it for one the program made, and the key was read. Now, while a sink
      * decides on opening files, no task joins another mount namespace. Natively it reads the key.
+     * As uid 65534 the sandbox is a user namespace of the user's, which the program joins with its
+     * mounts in one setns (user and mount types together).
      */
-    @Test
-    void aTmpfsOfAnotherSandboxJoinedByTheProgramIsNotNamedAsItsOwn() throws Exception {
+    @ParameterizedTest(name = "as uid 65534 in a user namespace: {0}")
+    @ValueSource(booleans = {false, true})
+    void aTmpfsOfAnotherSandboxJoinedByTheProgramIsNotNamedAsItsOwn(boolean nobody) throws Exception {
         Path real = tmp.toRealPath();
         Files.createDirectories(real.resolve("vict"));
         Files.createDirectories(real.resolve("ws/imp"));
-        Path ready = real.resolve("ready");
-        Process victim = new ProcessBuilder("unshare", "-m", "--propagation", "private", "sh", "-c",
-                "mount -t tmpfs v " + real + "/vict && echo SANDBOX-KEY > " + real + "/vict/key && touch " + ready
-                        + " && exec sleep 60").start();
+        Path ready = (nobody ? PackagedCli.nobodysDir(real.resolve("flags")) : real).resolve("ready");
+        String sandbox = "mount -t tmpfs v " + real + "/vict && echo SANDBOX-KEY > " + real + "/vict/key && touch " + ready
+                + " && exec sleep 60";
+        List<String> namespace = nobody ? List.of("unshare", "-U", "-r", "-m") : List.of("unshare", "-m", "--propagation", "private");
+        List<String> victimCommand = new ArrayList<>(namespace);
+        victimCommand.addAll(List.of("sh", "-c", sandbox));
+        Process victim = new ProcessBuilder(nobody ? PackagedCli.nobody(victimCommand.toArray(String[]::new)) : victimCommand)
+                .start();
         try {
-            long deadline = System.nanoTime() + 30_000_000_000L;
-            while (!Files.exists(ready)) {
-                assertThat(System.nanoTime()).as("the sandbox ready").isLessThan(deadline);
-                Thread.sleep(20);
-            }
+            PackagedCli.await("the sandbox ready", Duration.ofSeconds(30), () -> Files.exists(ready));
             Path policy = Files.writeString(tmp.resolve("kept.json"), """
                     {"name": "kept",
                      "points": [{"name": "syscall/openat/enter", "optional_fields": ["fd_path"]},
@@ -256,7 +260,7 @@ class OwnMountNamespaceTest {
                     "import ctypes, os, sys",
                     "libc = ctypes.CDLL(None, use_errno=True)",
                     "pidfd = libc.syscall(434, int(sys.argv[1]), 0)",
-                    "if libc.setns(pidfd, 0x00020000) != 0:",  // CLONE_NEWNS
+                    "if libc.setns(pidfd, int(sys.argv[3])) != 0:",
                     "    print('setns errno', ctypes.get_errno()); sys.exit(0)",
                     "libc.unshare(0x00020000)",
                     "libc.mount(b'none', b'/', None, 0x40000 | 0x4000, None)",  // MS_PRIVATE | MS_REC
@@ -264,12 +268,16 @@ class OwnMountNamespaceTest {
                     "print('bind', r, ctypes.get_errno() if r else 0)",
                     "print(open(sys.argv[2] + '/ws/imp/key').read().strip())",
                     "");
+            // setpriv and unshare exec their commands, and the shell execs sleep: the sandbox's pid is the victim's.
             String pid = Long.toString(victim.pid());
-            PackagedCli.Result natively = PackagedCli.nativeOrUnderSeccheck(tmp, false,
-                    List.of("/usr/bin/python3", "-c", join, pid, real.toString()));
+            long types = nobody ? 0x10000000L | 0x00020000L : 0x00020000L; // CLONE_NEWUSER | CLONE_NEWNS
+            List<String> program = List.of("/usr/bin/python3", "-c", join, pid, real.toString(), Long.toString(types));
+            String classpath = nobody ? PackagedCli.nobodyClasspath(tmp) : null;
+            PackagedCli.Result natively = nobody ? PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, false, program)
+                    : PackagedCli.nativeOrUnderSeccheck(tmp, false, program);
             assertThat(natively.out()).as("natively").contains("bind 0 0", "SANDBOX-KEY");
-            PackagedCli.Result r = PackagedCli.nativeOrUnderSeccheck(tmp, true,
-                    List.of("/usr/bin/python3", "-c", join, pid, real.toString()), policy);
+            PackagedCli.Result r = nobody ? PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, true, program, policy)
+                    : PackagedCli.nativeOrUnderSeccheck(tmp, true, program, policy);
             assertThat(r.out()).as(r.err()).isEqualTo("setns errno 1\n");
             assertThat(r.err()).contains("refused setns from task ", "no task joins another mount namespace");
         } finally {
