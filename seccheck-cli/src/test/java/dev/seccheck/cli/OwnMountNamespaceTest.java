@@ -354,4 +354,52 @@ class OwnMountNamespaceTest {
         assertThat(r.out()).as(r.err()).isEqualTo("acct -1 1\n");
         assertThat(r.err()).contains("refused acct from task ", "it has the kernel open a file by name");
     }
+
+    /**
+     * Names the program could choose for a kept file, under an allow list (the workspace, /proc,
+     * memfds; the rest denied), as root and as uid 65534 in a user namespace of its own
+     * ({@code src/test/c/mount_names.c}): the file bound under {@code memfd:kept} in a tmpfs
+     * cloned into a detached tree, where the kernel names it {@code /memfd:kept} as it names a memfd,
+     * was taken for one and read; and opened through a bind mount while a second thread moved the
+     * root back and forth, it was named as a file of the workspace (the program's mount table names
+     * mount points from the root of the moment) and read in a fifth of 3,000 opens. Now a memfd is
+     * told by its mount and a translated name is walked to the file before it is used. Natively
+     * every open reads it.
+     */
+    @ParameterizedTest(name = "as uid 65534 in a user namespace: {0}")
+    @ValueSource(booleans = {false, true})
+    void aProgramCannotChooseTheNameOfAFileOnItsMounts(boolean nobody) throws Exception {
+        Path real = tmp.toRealPath();
+        Files.writeString(real.resolve("secret"), "TOPSECRET\n");
+        Files.createDirectories(real.resolve("ws/d"));
+        Files.createDirectories(real.resolve("lay/ws/ws"));
+        Path program = CPrograms.compile("src/test/c/mount_names.c", real.resolve("ws"), "-static", "-pthread");
+        Path policy = Files.writeString(tmp.resolve("workspace.json"), """
+                {"name": "workspace",
+                 "points": [{"name": "syscall/openat/enter", "optional_fields": ["fd_path"]},
+                            {"name": "syscall/open/enter", "context_fields": ["cwd"]},
+                            {"name": "syscall/creat/enter", "context_fields": ["cwd"]}],
+                 "sinks": [{"name": "policy", "config": {"rules": [
+                   {"name": "the rest", "effect": "open_file",
+                    "match": {"resolved_path": {"not": [{"prefix": "%s/ws/"}, {"prefix": "/proc/"}, "/memfd:*"]}},
+                    "action": "deny", "errno": "EACCES"}]}}]}""".formatted(real));
+        String classpath = nobody ? PackagedCli.nobodyClasspath(tmp) : null;
+        List<String> memfd = List.of(program.toString(), "memfd", real.resolve("secret").toString(), real.resolve("ws/d").toString());
+        List<String> race = List.of(program.toString(), "chroot", real.toString(), "3000");
+        assertThat(run(memfd, false, null, classpath).out()).as("natively").isEqualTo("read: TOPSECRET\n");
+        assertThat(run(race, false, null, classpath).out()).as("natively").isEqualTo("read 3000 of 3000\n");
+        PackagedCli.Result named = run(memfd, true, policy, classpath);
+        assertThat(named.out()).as(named.err()).isEqualTo("open: Permission denied\n");
+        assertThat(named.err()).contains("\"rule_name\":\"the rest\"");
+        PackagedCli.Result raced = run(race, true, policy, classpath);
+        assertThat(raced.out()).as(raced.err()).isEqualTo("read 0 of 3000\n");
+    }
+
+    /** Runs {@code command} natively or under seccheck with {@code config}, as uid 65534 from {@code classpath} when it is not null. */
+    private PackagedCli.Result run(List<String> command, boolean underSeccheck, Path config, String classpath)
+            throws Exception {
+        Path[] configs = config == null ? new Path[0] : new Path[] {config};
+        return classpath == null ? PackagedCli.nativeOrUnderSeccheck(tmp, underSeccheck, command, configs)
+                : PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, underSeccheck, command, configs);
+    }
 }

@@ -70,6 +70,7 @@ public final class PathCalls {
     private static final int STATX_BASIC_STATS = 0x7ff;
     private static final int STATX_MNT_ID = 0x1000;
     private static final int STATX_MNT_ID_UNIQUE = 0x4000;
+    private static final int MFD_CLOEXEC = 0x1;
     /** statmount(2), Linux 6.8+. */
     private static final int SYS_STATMOUNT = 457;
     private static final long STATMOUNT_SB_BASIC = 0x1;
@@ -325,6 +326,23 @@ public final class PathCalls {
             return -dev.seccheck.abi.Errno.EINVAL;
         }
         return Layouts.STX_MNT_ID.get(statx);
+    }
+
+    /**
+     * The id of the kernel's internal mount that every memfd (memfd_create without MFD_HUGETLB) is
+     * on, as {@link #mountId} numbers mounts, or -errno: told by making one. No path reaches that
+     * mount, and no mount a program makes can have its id while it exists (it always does).
+     */
+    public long memfdMountId() {
+        long fd = Direct.call(Sysno.MEMFD_CREATE, cString("seccheck-probe"), MFD_CLOEXEC, 0, 0);
+        if (fd < 0) {
+            return fd;
+        }
+        try {
+            return mountId((int) fd);
+        } finally {
+            close((int) fd);
+        }
     }
 
     /**

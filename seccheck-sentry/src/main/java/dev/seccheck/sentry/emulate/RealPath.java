@@ -2,7 +2,10 @@ package dev.seccheck.sentry.emulate;
 
 import static dev.seccheck.abi.Fcntl.AT_FDCWD;
 import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
+import static dev.seccheck.abi.Fcntl.O_NOFOLLOW;
+import static dev.seccheck.abi.Fcntl.O_PATH;
 import static dev.seccheck.abi.Fcntl.O_RDONLY;
+import static dev.seccheck.abi.Fcntl.RESOLVE_NO_SYMLINKS;
 
 import dev.seccheck.linux.Mountinfo;
 import dev.seccheck.linux.Mountinfo.Mount;
@@ -20,7 +23,8 @@ import java.util.Set;
  * the program's own mount namespace) is translated through the program's mountinfo to the path
  * within its filesystem (the mount's root + the path below its mount point, the mount point taken
  * from the namespace's root as the kernel's name is, not from the task's root, which a chroot
- * moves) and then to where seccheck sees that filesystem. A tmpfs or ramfs only the program's namespace has is named as
+ * moves) and then to where seccheck sees that filesystem, a name kept only if walking it from
+ * seccheck's root, through no symlink, reaches the same file. A tmpfs or ramfs only the program's namespace has is named as
  * the program sees it: nothing is in it but what the program wrote there. A file on another
  * filesystem seccheck does not see (one the program mounted in a mount namespace of its own: a
  * procfs, an overlay) or on a detached mount ({@code open_tree}, {@code fsmount}) has no name: an
@@ -47,12 +51,15 @@ public final class RealPath {
     private final Poll poll = new Poll();
     /** Our /proc/self/mountinfo, kept open to be polled for changes; -1 when it could not be opened. */
     private final int watch;
+    /** The mount every memfd is on ({@link PathCalls#memfdMountId}); negative when it could not be told. */
+    private final long memfdMount;
     private List<Mount> ours;
 
     /** @param calls the calling thread's buffers for the file calls */
     public RealPath(PathCalls calls) {
         this.calls = calls;
         this.watch = calls.openat(AT_FDCWD, "/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+        this.memfdMount = calls.memfdMountId();
     }
 
     /**
@@ -80,8 +87,10 @@ public final class RealPath {
             Optional<Mount> theirs = Mountinfo.read("/proc/" + tid + "/mountinfo").stream().filter(m -> m.id() == mntId).findFirst();
             if (theirs.isEmpty()) {
                 // A memfd is on no mount a path reaches and holds only what its maker wrote: named as
-                // the kernel names it, /memfd:NAME (deleted), as gVisor's binary_path names one.
-                return kernel.startsWith("/memfd:") ? Optional.of(kernel) : Optional.empty();
+                // the kernel names it, /memfd:NAME (deleted), as gVisor's binary_path names one. Told
+                // by its mount, not its name: a detached mount's files are named from its root, and
+                // a program had a kept file bound under "memfd:kept" there named "/memfd:kept".
+                return mntId == memfdMount && kernel.startsWith("/memfd:") ? Optional.of(kernel) : Optional.empty();
             }
             Mount m = theirs.get();
             // The task's mount table gives mount points from the task's root, the kernel's name is
@@ -106,9 +115,34 @@ public final class RealPath {
             return own.stream()
                     .filter(o -> o.device().equals(m.device()) && under(inFs, o.root()))
                     .min((a, b) -> Integer.compare(a.root().length(), b.root().length()))
-                    .map(o -> join(o.mountPoint(), inFs.substring(o.root().equals("/") ? 0 : o.root().length())));
+                    .map(o -> join(o.mountPoint(), inFs.substring(o.root().equals("/") ? 0 : o.root().length())))
+                    .filter(name -> reaches(name, fd));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
+        }
+    }
+
+    /**
+     * Whether {@code name}, walked from seccheck's root through no symlink, reaches the file of our
+     * fd {@code fd} (same device and inode). A name translated from the program's mount table is
+     * built from reads the program can race: the table names mount points from the task's root at
+     * the moment it is read, and a thread moving the root between two directories (chroot) made
+     * another thread's open of a kept file be named as a file of the directory a rule let through,
+     * in a fifth of the tries. Walked, a name that is not the file's is found out; through a
+     * symlink, a name could reach the file and still not be its own.
+     */
+    private boolean reaches(String name, int fd) {
+        int walked = calls.openat2(AT_FDCWD, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0, RESOLVE_NO_SYMLINKS);
+        if (walked < 0) {
+            return false;
+        }
+        try {
+            PathCalls.Statx found = calls.statNoSync(walked);
+            PathCalls.Statx opened = calls.statNoSync(fd);
+            return found != null && opened != null && found.stat().dev() == opened.stat().dev()
+                    && found.stat().ino() == opened.stat().ino();
+        } finally {
+            PathCalls.close(walked);
         }
     }
 
