@@ -6,6 +6,7 @@
  *   landlocked DIR files   DIR/inside/f and DIR/outside/f exist: only DIR/inside is granted
  *                          (and reading /usr)
  *   landlocked DIR tcp     TCP connects only to the first of two loopback listeners are granted
+ *   landlocked DIR layers  100 children confine themselves 16 times each while the parent reads
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <linux/types.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,7 +138,62 @@ static void *sibling(void *unused) {
     return NULL;
 }
 
+/* A thread that gives itself a descriptor table of its own, then confines itself. */
+static void *own_table(void *unused) {
+    (void) unused;
+    if (unshare(CLONE_FILES)) {
+        perror("unshare(CLONE_FILES)");
+        exit(2);
+    }
+    for (int i = 0; i < 20; i++) { /* its ruleset's number: one its process's table does not have */
+        dup(0);
+    }
+    confine_to_inside();
+    try_open("a thread with a descriptor table of its own reads outside", "outside/f", O_RDONLY);
+    return NULL;
+}
+
+/* A thread that confines itself once its process's first thread has exited (not the process). */
+static void *leaderless(void *unused) {
+    (void) unused;
+    char leader[64], text[4096];
+    snprintf(leader, sizeof leader, "/proc/%d/task/%d/status", (int) getpid(), (int) getpid());
+    for (int i = 0; i < 200; i++) {
+        int fd = open(leader, O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd < 0 ? 0 : read(fd, text, sizeof text - 1);
+        if (fd >= 0) {
+            close(fd);
+        }
+        text[n > 0 ? n : 0] = 0;
+        if (fd < 0 || strstr(text, "State:\tZ")) {
+            break;
+        }
+        usleep(10000);
+    }
+    confine_to_inside();
+    try_open("a thread whose process's first thread exited reads outside", "outside/f", O_RDONLY);
+    exit(0);
+}
+
+/* Runs {@code thread} in a child process, whose first thread ends at once when {@code leave}. */
+static void in_a_child(void *(*thread)(void *), int leave) {
+    pid_t child = fork();
+    if (child == 0) {
+        pthread_t t;
+        pthread_create(&t, NULL, thread, NULL);
+        if (leave) {
+            syscall(SYS_exit, 0);
+        }
+        pthread_join(t, NULL);
+        _exit(0);
+    }
+    int st;
+    waitpid(child, &st, 0);
+}
+
 static int files(void) {
+    in_a_child(own_table, 0);
+    in_a_child(leaderless, 1);
     pthread_t t;
     pthread_create(&t, NULL, sibling, NULL);
     pthread_mutex_lock(&lock);
@@ -251,9 +308,55 @@ static int tcp(void) {
     return 0;
 }
 
+/*
+ * 100 children each stack 16 layers (rulesets handling only the making of FIFOs) and stay alive
+ * while the parent reads DIR/inside/f.
+ */
+static int layers(void) {
+    int hold[2], told[2];
+    if (pipe(hold) || pipe(told)) {
+        perror("pipe");
+        return 2;
+    }
+    for (int i = 0; i < 100; i++) {
+        if (fork() == 0) {
+            close(hold[1]);
+            char refused = 0;
+            for (int layer = 0; layer < 16; layer++) {
+                struct ruleset_attr attr = {.handled_access_fs = 1ULL << 10}; /* MAKE_FIFO */
+                int ruleset = (int) syscall(SYS_landlock_create_ruleset, &attr, sizeof attr.handled_access_fs, 0);
+                if (ruleset < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+                        || syscall(SYS_landlock_restrict_self, ruleset, 0)) {
+                    refused = 1;
+                }
+                close(ruleset);
+            }
+            if (write(told[1], &refused, 1) != 1) {
+                _exit(2);
+            }
+            char c;
+            while (read(hold[0], &c, 1) > 0) {
+            }
+            _exit(0);
+        }
+    }
+    close(told[1]);
+    int refusals = 0;
+    char r;
+    for (int i = 0; i < 100 && read(told[0], &r, 1) == 1; i++) {
+        refusals += r;
+    }
+    try_open("read inside while 100 children hold 16 layers each", "inside/f", O_RDONLY);
+    printf("children refused a layer: %s\n", refusals ? "some" : "none");
+    close(hold[1]);
+    while (wait(NULL) > 0) {
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) {
-        fprintf(stderr, "usage: landlocked DIR files|tcp\n");
+        fprintf(stderr, "usage: landlocked DIR files|tcp|layers\n");
         return 2;
     }
     if (abi() < 1) {
@@ -266,6 +369,9 @@ int main(int argc, char **argv) {
     }
     if (strcmp(argv[2], "tcp") == 0) {
         return tcp();
+    }
+    if (strcmp(argv[2], "layers") == 0) {
+        return layers();
     }
     fprintf(stderr, "unknown mode %s\n", argv[2]);
     return 2;

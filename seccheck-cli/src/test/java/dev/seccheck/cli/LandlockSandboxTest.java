@@ -91,10 +91,18 @@ class LandlockSandboxTest {
         return Files.writeString(tmp.resolve("policy.json"), Policies.KEYS);
     }
 
+    /**
+     * Besides what the main thread's sandbox forbids, two threads that confine themselves where
+     * seccheck took the ruleset from their process's first thread: one with a descriptor table of
+     * its own ({@code unshare(CLONE_FILES)}), one whose process's first thread had exited. Its
+     * copy failed, nothing was recorded, and each read outside its sandbox under seccheck.
+     */
     @Test
     void theOpensCreationsAndRenamesSeccheckMakesKeepToTheProgramsSandbox() throws Exception {
         String natively = run("files", "native", null);
-        assertThat(natively).contains("read inside: ok\n", "read outside: Permission denied\n",
+        assertThat(natively).contains("a thread with a descriptor table of its own reads outside: Permission denied\n",
+                "a thread whose process's first thread exited reads outside: Permission denied\n",
+                "read inside: ok\n", "read outside: Permission denied\n",
                 "create outside: Permission denied\n", "a child reads outside: Permission denied\n",
                 "an executed cat reads outside: exit 1\n", "an unconfined sibling thread reads outside: ok\n",
                 "read its own /proc/self/maps: ok\n", "write its own /proc/self/mem: Permission denied\n",
@@ -146,5 +154,27 @@ class LandlockSandboxTest {
         String natively = run("tcp", "native", null);
         assertThat(natively).isEqualTo("connect to the granted port: ok\nconnect to another port: Permission denied\n");
         assertThat(run("tcp", "default", null)).isEqualTo(natively);
+    }
+
+    /**
+     * 100 processes stacking 16 Landlock layers each, while seccheck may hold 1,024 descriptors:
+     * seccheck keeps one per layer, and its table filled, after which every open it made for the
+     * program failed with EMFILE. Now it holds at most a quarter of its descriptors so, refusing
+     * further layers (EAGAIN) with a line, and the program's opens go on.
+     */
+    @Test
+    void layersPastSecchecksShareOfDescriptorsAreRefusedNotItsOpens() throws Exception {
+        assertThat(run("layers", "native", null)).isEqualTo(
+                "read inside while 100 children hold 16 layers each: ok\nchildren refused a layer: none\n");
+        Path dir = Files.createDirectories(tmp.resolve("layers-limited"));
+        Files.writeString(Files.createDirectories(dir.resolve("inside")).resolve("f"), "granted\n");
+        List<String> cmd = new ArrayList<>(List.of("prlimit", "--nofile=1024:1024"));
+        cmd.addAll(PackagedCli.java(System.getProperty("java.class.path")));
+        cmd.addAll(List.of("run", "--quiet", "-o", "/dev/null", "--", program.toString(), dir.toString(), "layers"));
+        PackagedCli.Result r = PackagedCli.run(new ProcessBuilder(cmd), tmp, Duration.ofSeconds(120));
+        assertThat(r.status()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).as(r.err()).isEqualTo(
+                "read inside while 100 children hold 16 layers each: ok\nchildren refused a layer: some\n");
+        assertThat(r.err()).contains("refused landlock_restrict_self of task ", "with EAGAIN: seccheck holds 256 rulesets");
     }
 }

@@ -8,6 +8,7 @@ import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.Syscalls;
 import dev.seccheck.linux.ThreadCredentials;
+import dev.seccheck.linux.ThreadIds;
 import dev.seccheck.linux.ThreadStarts;
 import java.lang.ref.Cleaner;
 import java.util.ArrayDeque;
@@ -54,6 +55,13 @@ public final class LandlockDomains implements AutoCloseable {
      */
     private static final Set<String> PTRACE_GATED =
             Set.of("mem", "environ", "auxv", "maps", "smaps", "smaps_rollup", "numa_maps", "pagemap");
+    /**
+     * The most rulesets seccheck holds for the program's domains, one descriptor each: 4,096, or a
+     * quarter of seccheck's descriptors if that is fewer. Past it a new layer is refused (EAGAIN).
+     * Without a bound, processes stacking layers filled seccheck's descriptor table, and every open
+     * it made for any task of the run failed with EMFILE.
+     */
+    static final int MAX_RULESETS = Math.min(4096, openFilesLimit() / 4);
     /** How long a caller waits for a confined thread's call spinning before it sleeps. */
     private static final long SPIN_NS = 200_000;
     /** A confined thread beyond the busy ones ends after this long idle. */
@@ -71,6 +79,21 @@ public final class LandlockDomains implements AutoCloseable {
         this.log = log;
     }
 
+    /** seccheck's soft limit on open files (/proc/self/limits), or 16,384 if it cannot be read. */
+    private static int openFilesLimit() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+                    return soft.equals("unlimited") ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, Long.parseLong(soft));
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // the default below
+        }
+        return 16_384;
+    }
+
     /** Whether syscall {@code nr} must be held for {@link #restricting}. */
     public static boolean held(int nr) {
         return nr == Sysno.LANDLOCK_RESTRICT_SELF;
@@ -82,7 +105,8 @@ public final class LandlockDomains implements AutoCloseable {
      * call with, or empty to let it go on. Flags past ABI 7's are refused with EINVAL, as a kernel
      * of that ABI refuses them: one of them could confine the caller's other threads too
      * (LANDLOCK_RESTRICT_SELF_TSYNC), which this record would not follow. A call the kernel will
-     * refuse anyway (no such fd, not a ruleset, too many layers) records nothing. The ruleset is
+     * refuse anyway (no such fd, not a ruleset, too many layers) records nothing; one whose ruleset
+     * seccheck cannot take otherwise is refused (EAGAIN), as is one past {@link #MAX_RULESETS}. The ruleset is
      * taken from the fd number the program passed: should another thread put another ruleset
      * there before the kernel looks, the record is of the first (a thread that could do that is
      * not confined itself, so it gains nothing by it).
@@ -99,9 +123,20 @@ public final class LandlockDomains implements AutoCloseable {
         if (parent != null && parent.depth >= Landlock.MAX_LAYERS) {
             return OptionalInt.empty(); // the kernel refuses it (E2BIG)
         }
-        int ours = take(tgid, fd);
-        if (ours < 0) {
+        if (Domain.HELD.get() >= MAX_RULESETS) {
+            log.accept("refused landlock_restrict_self of task " + tid + " with EAGAIN: seccheck holds " + MAX_RULESETS
+                    + " rulesets of the program's Landlock domains already (each takes one of seccheck's descriptors)");
+            return OptionalInt.of(Errno.EAGAIN);
+        }
+        int ours = take(tid, tgid, fd);
+        if (ours == -Errno.EBADF) {
             return OptionalInt.empty(); // the kernel refuses it (EBADF)
+        }
+        if (ours < 0) {
+            // Let go, the call would confine the task while seccheck makes its calls unconfined.
+            log.accept("refused landlock_restrict_self of task " + tid + " with EAGAIN: seccheck could not take its"
+                    + " ruleset (" + Errno.name(-ours) + "), and would make its calls out of the sandbox");
+            return OptionalInt.of(Errno.EAGAIN);
         }
         if (!Procfs.link(ProcessHandle.current().pid(), "fd/" + ours).map(Landlock.RULESET_LINK::equals).orElse(false)) {
             PathCalls.close(ours);
@@ -117,12 +152,23 @@ public final class LandlockDomains implements AutoCloseable {
         return OptionalInt.empty();
     }
 
-    private static int take(int tgid, int fd) {
-        int pidfd;
-        try {
-            pidfd = Syscalls.pidfdOpen(tgid);
-        } catch (LinuxException e) {
-            return -e.errno();
+    /**
+     * seccheck's copy of fd {@code fd} of task {@code tid}, or -errno. Taken from the thread's own
+     * table (a thread pidfd, Linux 6.9), which is not its process's when it made one of its own
+     * ({@code unshare(CLONE_FILES)}): taken from the leader's, the copy failed (or was another
+     * file), nothing was recorded, and the thread's later opens, made by seccheck, left its
+     * sandbox. Before Linux 6.9, from the process's.
+     */
+    private static int take(int tid, int tgid, int fd) {
+        int pidfd = ThreadIds.openThread(tid);
+        if (pidfd == -Errno.EINVAL) {
+            try {
+                pidfd = Syscalls.pidfdOpen(tgid);
+            } catch (LinuxException e) {
+                return -e.errno();
+            }
+        } else if (pidfd < 0) {
+            return pidfd;
         }
         try {
             return Syscalls.pidfdGetfd(pidfd, fd);
@@ -311,6 +357,8 @@ public final class LandlockDomains implements AutoCloseable {
          * with the first domain of a run, not in every run.
          */
         private static Cleaner rulesets;
+        /** The rulesets held, in every run of this JVM: each is a descriptor of seccheck's. */
+        static final AtomicInteger HELD = new AtomicInteger();
         /** Whether the calling confined thread was confined: 0, or the -errno that kept it from being. */
         static final ThreadLocal<Long> CONFINED = ThreadLocal.withInitial(() -> (long) -Errno.EPERM);
 
@@ -331,7 +379,11 @@ public final class LandlockDomains implements AutoCloseable {
             this.depth = parent == null ? 1 : parent.depth + 1;
             this.log = log;
             int fd = ruleset; // the action must not refer to this domain, or it would never be unreachable
-            rulesets().register(this, () -> PathCalls.close(fd));
+            HELD.incrementAndGet();
+            rulesets().register(this, () -> {
+                PathCalls.close(fd);
+                HELD.decrementAndGet();
+            });
         }
 
         /** The cleaner of rulesets, its thread started on first use (and tried again if the kernel refused it). */
