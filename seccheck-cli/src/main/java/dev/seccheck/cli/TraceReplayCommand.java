@@ -1,6 +1,7 @@
 package dev.seccheck.cli;
 
 import dev.seccheck.kafka.source.KafkaSource;
+import dev.seccheck.linux.RefusingServers;
 import dev.seccheck.remote.consumer.EventSource;
 import dev.seccheck.remote.consumer.ServerLimits;
 import dev.seccheck.remote.replay.Recorder;
@@ -53,6 +54,11 @@ final class TraceReplayCommand {
                 source.awaitClose();
                 return 0;
             }
+            // Named before it listens, as the server is: what it saves is replayed as a trail, and a
+            // connect seccheck performs for a program would pass its check on traced clients.
+            RefusingServers.nameThisProcess(RefusingServers.SERVER).ifPresent(why -> System.err.println(
+                    "seccheck tracereplay save: warning: could not name this process " + RefusingServers.SERVER + " ("
+                            + why + "): a supervised program whose connects seccheck performs could reach it"));
             Path endpoint = input.listenOn(null);
             Recorder recorder = Recorder.start(endpoint, out, System.err, limits);
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(recorder::close));

@@ -68,6 +68,43 @@ class RemoteImpostorTest {
     }
 
     /**
+     * {@code tracereplay save} serves the same protocol and keeps what it takes as a trail to
+     * replay: it did not name itself, so a connect seccheck performed reached it, and the forged
+     * start was saved (and shown by the server it was replayed to). Natively it is saved.
+     */
+    @Test
+    void aSupervisedProgramCannotPoseAsASandboxToTraceReplaySave() throws Exception {
+        Path sock = dir.resolve("save.sock");
+        Path saved = dir.resolve("saved");
+        Path saverLog = dir.resolve("save.log");
+        Path forger = Files.writeString(dir.resolve("forge.py"), FORGER);
+        List<String> cmd = PackagedCli.java(System.getProperty("java.class.path"));
+        cmd.addAll(List.of("tracereplay", "save", "--endpoint", sock.toString(), "--out", saved.toString()));
+        Process saver = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(saverLog.toFile()).start();
+        try {
+            ServerCommandTest.awaitLine(saverLog, "listening on", saver);
+            ProcessResult natively = ProcessResult.of(List.of("/usr/bin/python3", forger.toString(), sock.toString()), dir, 60);
+            assertThat(natively.out()).isEqualTo("handshake answered\n");
+            ServerCommandTest.awaitLine(saverLog, "client-0001 disconnected", saver);
+            Path config = Files.writeString(dir.resolve("connects.json"), """
+                    {"name": "connects", "points": [{"name": "syscall/connect/enter"}],
+                     "sinks": [{"name": "null"}]}""");
+            List<String> run = PackagedCli.java(System.getProperty("java.class.path"));
+            run.addAll(List.of("run", "--quiet", "--config", config.toString(), "--",
+                    "/usr/bin/python3", forger.toString(), sock.toString()));
+            ProcessResult supervised = ProcessResult.of(run, dir, 120);
+            assertThat(supervised.out()).contains("connect refused: Operation not permitted\n", "refused connect");
+        } finally {
+            saver.destroy();
+            assertThat(saver.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+        try (var files = Files.list(saved)) {
+            assertThat(files.map(f -> f.getFileName().toString()).toList()).as("natively one trail is saved")
+                    .containsExactly("client-0001");
+        }
+    }
+
+    /**
      * Runs the forger natively, then under a run whose session has {@code points} beside
      * container/start and a remote sink to the same server; returns the server's log.
      */
