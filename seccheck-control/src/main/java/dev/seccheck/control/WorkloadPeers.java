@@ -1,5 +1,6 @@
 package dev.seccheck.control;
 
+import dev.seccheck.linux.RefusingServers;
 import java.io.IOException;
 import java.util.Collection;
 import java.util.HashSet;
@@ -17,7 +18,9 @@ import java.util.function.Supplier;
  *
  * <p>A request from this run's own process is refused too: the run never asks itself, but where it
  * performs its program's connects the kernel names it as the client (the emulation also refuses
- * such a connect, see {@code RefusingServers}).
+ * such a connect, see {@code RefusingServers}). So is one from another run's process (named
+ * {@link RefusingServers#RUN}): the emulation refuses such a connect only after it is made, and a
+ * second thread of the program had its request queued in between, and deleted another run's policy.
  *
  * <p>It fails closed: a peer whose ancestry cannot be read (it exited, /proc is not readable) is
  * refused. The pid comes from SO_PEERCRED; a peer that exits and whose pid another process takes
@@ -52,6 +55,11 @@ public final class WorkloadPeers implements PeerGuard {
             // The run never asks itself; the kernel names it as the client of a connect it made for its program.
             return Optional.of("refused: the request comes from this run's own process, pid " + pid
                     + " (a connect seccheck made for its program; a supervised program may not change its own checks)");
+        }
+        if (RefusingServers.of((int) pid).filter(RefusingServers.RUN::equals).isPresent()) {
+            // No run asks another: a run named as the client made a connect for its program.
+            return Optional.of("refused: the request comes from pid " + pid + ", another run's supervisor (a connect"
+                    + " seccheck made for that run's program; a supervised program may not change other runs' checks)");
         }
         Set<Integer> ours = new HashSet<>(processes.get());
         List<RunRecord> runs = null;

@@ -59,6 +59,30 @@ class WorkloadPeersTest {
         assertThat(r).hasValueSatisfying(m -> assertThat(m).startsWith("refused: the request comes from this run's own process"));
     }
 
+    /**
+     * Another run's supervisor is the client the kernel names for a connect that run made for its
+     * program; it refused the connect only after making it, and a second thread of its program had
+     * a session_delete queued in between, which deleted this run's policy. No run asks another.
+     */
+    @Test
+    void aRequestFromAnotherRunsProcessIsRefused() throws Exception {
+        Process other = new ProcessBuilder("sh", "-c", "printf seccheck-run > /proc/self/comm && echo named && sleep 30")
+                .start();
+        try {
+            assertThat(new String(other.getInputStream().readNBytes(6))).isEqualTo("named\n");
+            WorkloadPeers guard = new WorkloadPeers("w1", List::of, new RuntimeRoot(tmp.resolve("root")));
+
+            Optional<String> r = guard.refusal(other.pid());
+
+            assertThat(r).hasValueSatisfying(m -> assertThat(m).startsWith("refused: the request comes from pid "
+                    + other.pid() + ", another run's supervisor"));
+        } finally {
+            other.descendants().forEach(ProcessHandle::destroyForcibly);
+            other.destroyForcibly();
+            other.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
     private static long awaitChild(long pid) throws InterruptedException {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
         while (Instant.now().isBefore(deadline)) {
