@@ -67,6 +67,24 @@ class FuseServedFilesTest {
     }
 
     /**
+     * The same server, and a sink that decides on what runs: the script's look given up, the exec
+     * was reported as its interpreter's and decided on that, and a rule on the script (behind a
+     * symlink on the program's mount) did not hold: the denied script ran. Now {@code binary_path}
+     * is missing for the sink, which decides (deny, as a policy's {@code on_missing} does by
+     * default): the child is killed.
+     */
+    @Test
+    void aScriptSeccheckCouldNotLookAtIsMissingForASinkThatDecides() throws Exception {
+        Served s = serve("--script", sink -> {
+            sink.decidingAt = p -> p.name().equals("sentry/execve");
+            sink.refusingMissing = m -> m.get("binary_path").isPresent();
+        }, "sentry/execve", "sentry/clone");
+        assertThat(s.status()).isZero();
+        assertThat(s.out()).contains("script failed", "others ran 3", "done");
+        assertThat(s.warnings()).anyMatch(w -> w.contains("did not answer within"));
+    }
+
+    /**
      * The same server, and a session whose opens seccheck performs: the interpreter's open of the
      * script is one of them. Telling that the mount is FUSE asks the kernel's record of the mount,
      * not the server, so the notifier hands that open to a thread of its own, which waits on the
@@ -90,11 +108,18 @@ class FuseServedFilesTest {
      * its filesystem if the run hangs ({@link #runAbortingOnHang}). Needs root and /dev/fuse.
      */
     private Served serve(String mode, String... points) throws Exception {
+        return serve(mode, sink -> {}, points);
+    }
+
+    /** {@link #serve(String, String...)} with the recording sink set up by {@code decides}. */
+    private Served serve(String mode, java.util.function.Consumer<SupervisorTest.Recorder> decides, String... points)
+            throws Exception {
         Assumptions.assumeTrue(Files.isWritable(Path.of("/dev/fuse")) && "root".equals(System.getProperty("user.name")),
                 "needs root and /dev/fuse");
         Path mnt = Files.createDirectory(dir.resolve("mnt"));
         Path out = dir.resolve("out");
         SupervisorTest.Run r = new SupervisorTest.Run(points);
+        decides.accept(r.sink);
         String program = "'" + CWorkloads.binary("fuse_hang") + "' " + mode + " '" + mnt + "'";
         int status = runAbortingOnHang(r, List.of("/bin/sh", "-c", program + " > '" + out + "' 2>&1"), out);
         return new Served(status, Files.readString(out), r.warnings);

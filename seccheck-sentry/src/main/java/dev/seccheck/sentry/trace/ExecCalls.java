@@ -36,16 +36,16 @@ final class ExecCalls {
      * @param image what the kernel gave the new program, read at the exec event; null before it,
      *     or when sentry/execve was not enabled then
      */
-    record Pending(Task caller, ExecArguments args, ScriptFile script, ExecImage image, ExecutedFiles.Executed binary,
-            ExecutedFiles.Executed interpreter) {
+    record Pending(Task caller, ExecArguments args, ScriptFile script, String scriptUntold, ExecImage image,
+            ExecutedFiles.Executed binary, ExecutedFiles.Executed interpreter) {
 
-        Pending(Task caller, ExecArguments args, ScriptFile script, ExecImage image) {
-            this(caller, args, script, image, null, null);
+        Pending(Task caller, ExecArguments args, ScriptFile script, String scriptUntold, ExecImage image) {
+            this(caller, args, script, scriptUntold, image, null, null);
         }
 
         /** The call holding the files the kernel executed ({@link ExecutedFiles}), for a sink deciding on what runs. */
         Pending withExecuted(ExecutedFiles.Executed binary, ExecutedFiles.Executed interpreter) {
-            return new Pending(caller, args, script, image, binary, interpreter);
+            return new Pending(caller, args, script, scriptUntold, image, binary, interpreter);
         }
 
         /** Closes the script and files held, if any: once sentry/execve has fired, or will not. */
@@ -76,7 +76,7 @@ final class ExecCalls {
     /** At the enter of execve or execveat: remembers what sentry/execve will report. */
     void entered(Task caller, SyscallEvent enter, TaskMemory mem) {
         ExecArguments args = ExecArguments.read(enter, mem);
-        byTid.put(enter.tid(), new Pending(caller, args, null, null));
+        byTid.put(enter.tid(), new Pending(caller, args, null, null, null));
     }
 
     /**
@@ -88,12 +88,15 @@ final class ExecCalls {
      * thread's root, cwd or dirfd, which the exec left as they were (a script named through a
      * close-on-exec descriptor cannot be executed at all), through {@link FileLooks}: on a
      * filesystem that does not answer in time it is taken for none, and sentry/execve then reports
-     * the binary the kernel ran (a script's interpreter). With {@code wholeChain} (a sink decides
+     * the binary the kernel ran (a script's interpreter), with {@code binary_path} missing for a
+     * sink that decides (a FUSE server of the program's answered seccheck late, and a denied script
+     * behind its symlink ran). With {@code wholeChain} (a sink decides
      * on what runs), a script's {@code #!} line is followed to the scripts the kernel ran after it.
      */
     Pending imaged(Pending call, int tid, ExecImage image, boolean wholeChain) {
-        ScriptFile script = image.mayNameAScript() ? scriptOf(tid, call.args(), wholeChain ? MAX_SCRIPTS : 1) : null;
-        return new Pending(call.caller(), call.args(), script, image);
+        String[] untold = new String[1];
+        ScriptFile script = image.mayNameAScript() ? scriptOf(tid, call.args(), wholeChain ? MAX_SCRIPTS : 1, untold) : null;
+        return new Pending(call.caller(), call.args(), script, untold[0], image);
     }
 
     /** At the exec event of the thread that was {@code formerTid}: the call's entry, or null. */
@@ -166,7 +169,7 @@ final class ExecCalls {
      * mount's root, which a magic link or a mount crossing can lead to in any namespace), and only
      * a name that needs one is looked up on the bounded helper ({@link FileLooks}).
      */
-    private ScriptFile scriptOf(int tid, ExecArguments args, int scripts) {
+    private ScriptFile scriptOf(int tid, ExecArguments args, int scripts, String[] untold) {
         if (args.pathname() == null) {
             return null;
         }
@@ -177,13 +180,17 @@ final class ExecCalls {
         // The helper hands its script over through a slot: one it finds after the tracer gave up
         // waiting is closed by whichever of the two comes second, never left open.
         AtomicReference<Object> slot = new AtomicReference<>();
-        Optional<ScriptFile> found = looks.lookElsewhere(tid, () -> {
+        Optional<Optional<ScriptFile>> looked = looks.lookElsewhere(tid, () -> {
             Optional<ScriptFile> r = reach(tid, args, false, scripts);
             if (r != null && r.isPresent() && !slot.compareAndSet(null, r.get())) {
                 r.get().close();
             }
             return r;
-        }).flatMap(o -> o == null ? Optional.empty() : o);
+        });
+        if (looked.isEmpty()) {
+            untold[0] = "whether the file executed is a #! script could not be told: its filesystem did not answer in time";
+        }
+        Optional<ScriptFile> found = looked.flatMap(o -> o == null ? Optional.empty() : o);
         if (slot.getAndSet(GAVE_UP) instanceof ScriptFile late && found.isEmpty()) {
             late.close();
         }

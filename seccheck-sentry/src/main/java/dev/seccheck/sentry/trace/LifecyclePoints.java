@@ -225,6 +225,9 @@ final class LifecyclePoints {
                                 + " namespace, or a detached one";
             }
             chain = chain(pid, script, call.binary(), call.interpreter());
+            if (script == null && call.scriptUntold() != null) {
+                unnamed = call.scriptUntold();
+            }
         }
         boolean inMemfd = String.valueOf(binary).startsWith("/memfd:");
         String named = binary;
