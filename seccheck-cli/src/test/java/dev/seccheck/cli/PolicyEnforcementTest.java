@@ -1224,7 +1224,10 @@ class PolicyEnforcementTest {
      * Executing a file reads it: the kernel maps it into the program, whose code (or a library it
      * preloads) can read every byte. A binary holding a key, which a rule keeps from being opened,
      * printed the key when run. Now a program is killed at its exec, before its first instruction,
-     * when a rule on opening files denies it the file executed. Natively it prints the key.
+     * when a rule on opening files denies it the file executed. Natively it prints the key. And
+     * while seccheck holds the child at its exec event, the new image is out of the reach of the
+     * program's other processes: a parent read the key out of it (/proc/PID/mem, process_vm_readv)
+     * before the child was killed.
      */
     @Test
     void aFileARuleKeepsFromBeingOpenedCannotBeReadByExecutingIt() throws Exception {
@@ -1240,11 +1243,18 @@ class PolicyEnforcementTest {
     private void executeKept(Path base, String nobodysClasspath) throws Exception {
         boolean nobody = nobodysClasspath != null;
         Path kept = owned(Files.createDirectory(base.resolve("kept")), nobody);
+        Path fixed = owned(Files.move(CPrograms.compile("src/test/c/embedded_key.c", kept, "-static", "-no-pie"),
+                kept.resolve("fixed")), nobody);
+        Files.setPosixFilePermissions(fixed, PosixFilePermissions.fromString("rwx------"));
         Path tool = owned(CPrograms.compile("src/test/c/embedded_key.c", kept), nobody);
         Files.setPosixFilePermissions(tool, PosixFilePermissions.fromString("rwx------"));
-        String routes = "cat " + tool + " | grep -c EMBEDDED-KEY; " + tool + "; echo ran=$?; /bin/echo OTHER-RAN";
+        Path peek = CPrograms.compile("src/test/c/exec_peek.c", base);
+        // The parent reads its child's new image while seccheck holds the child at its exec event.
+        String routes = "cat " + tool + " | grep -c EMBEDDED-KEY; " + tool + "; echo ran=$?; /bin/echo OTHER-RAN; "
+                + peek + " " + fixed + " | grep -v EMBEDDED-KEY=";
         Result natively = finish(new ProcessBuilder(natively(nobody, "sh", "-c", routes)).redirectErrorStream(true).start());
-        assertThat(natively.out).as("natively").contains("EMBEDDED-KEY=sk_0123456789", "ran=0", "OTHER-RAN");
+        assertThat(natively.out).as("natively").contains("EMBEDDED-KEY=sk_0123456789", "ran=0", "OTHER-RAN", "peeked by ",
+                "child exited 0");
         Path alerts = base.resolve("alerts.jsonl");
         Path config = Files.writeString(base.resolve("policy.json"), """
                 {"name": "kept",
@@ -1258,7 +1268,8 @@ class PolicyEnforcementTest {
         Result r = finish(new ProcessBuilder(runCommand(cli(nobodysClasspath), config, "sh", "-c", routes))
                 .redirectErrorStream(true).start());
 
-        assertThat(r.out).as(r.out).doesNotContain("EMBEDDED-KEY=").contains("Permission denied", "ran=137", "OTHER-RAN");
+        assertThat(r.out).as(r.out).doesNotContain("EMBEDDED-KEY=", "peeked by").contains("Permission denied", "ran=137",
+                "OTHER-RAN", "not peeked\nchild killed by 9");
         String real = tool.toRealPath().toString();
         assertThat(r.out).contains("at its exec, before its first instruction: a rule on opening files denies it " + real);
         assertThat(Files.readAllLines(alerts)).anyMatch(l -> l.contains("\"action\":\"kill\"")

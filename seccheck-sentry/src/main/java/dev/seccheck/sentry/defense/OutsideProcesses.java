@@ -78,9 +78,10 @@ public final class OutsideProcesses {
     }
 
     /**
-     * As {@link #refusal(SeccompNotification, TaskMemory)}, with a task of a {@code seccheck exec}
-     * command ({@code operators}) outside the reach of the program's other tasks: the operator's
-     * command, its memory included.
+     * As {@link #refusal(SeccompNotification, TaskMemory)}, with the tasks {@code operators} names
+     * outside the reach of the program's other tasks: a {@code seccheck exec} command's (the
+     * operator's, its memory included), and a process whose exec is not decided yet (its new
+     * program, mapped before the decision).
      */
     public static OptionalInt refusal(SeccompNotification n, TaskMemory memory, java.util.function.IntPredicate operators) {
         int pid = target(n.nr(), n.arg0(), n.arg1());

@@ -124,7 +124,7 @@ public final class Emulator implements AutoCloseable {
     private final SeccompListener listener;
     private final EmulatedPoints points;
     private final Effects effects;
-    /** Whether a task is of a {@code seccheck exec} command, out of the program's reach. */
+    /** Whether a task is out of the program's reach: a {@code seccheck exec} command's, or one in an undecided exec. */
     private final java.util.function.IntPredicate operators;
     private final OwnFiles ownFiles;
     private final LandlockDomains landlock;
@@ -150,8 +150,9 @@ public final class Emulator implements AutoCloseable {
      *     call is made
      * @param fdPaths gives, for a tid, how its fds are named in messages ({@code fd_path})
      * @param supervisor this JVM's pid: its /proc entry is out of the program's reach
-     * @param operators whether a task is of a {@code seccheck exec} command, whose /proc entries are
-     *     out of the program's reach as well (the operator's environment and terminal)
+     * @param operators whether a task's /proc entries are out of the program's reach as well: a
+     *     {@code seccheck exec} command's (the operator's environment and terminal), or one in an
+     *     exec not decided yet
      */
     public Emulator(SeccompListener listener, EmulatedPoints points, Effects effects, OwnFiles ownFiles,
             LandlockDomains landlock, FileTables files, IntFunction<FdPaths> fdPaths, int supervisor,

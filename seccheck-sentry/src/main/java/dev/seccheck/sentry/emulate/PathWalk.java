@@ -157,9 +157,10 @@ final class PathWalk {
     }
 
     /**
-     * @param operators whether a task is of a {@code seccheck exec} command: the operator's, which
-     *     the run's program reaches as a process outside the run (its environment, its descriptors,
-     *     the operator's terminal among them)
+     * @param operators whether a task is out of the reach of the program's other tasks: of a
+     *     {@code seccheck exec} command (the operator's, reached as a process outside the run: its
+     *     environment, its descriptors, the operator's terminal among them), or in an exec not
+     *     decided yet (its new program's memory, mapped before the decision)
      */
     PathWalk(PathCalls calls, int supervisor, java.util.function.IntPredicate operators) {
         this.calls = calls;

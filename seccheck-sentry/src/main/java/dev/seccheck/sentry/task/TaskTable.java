@@ -17,15 +17,18 @@ public final class TaskTable {
 
     private final ConcurrentHashMap<Integer, Task> tasks;
     private final boolean execSession;
+    /** The processes in an exec call a sink decides on, not yet let run ({@link #execStarted}). */
+    private final Set<Integer> executing;
 
     /** @param execSession whether tasks first met through this table belong to an exec session */
     public TaskTable(boolean execSession) {
-        this(new ConcurrentHashMap<>(), execSession);
+        this(new ConcurrentHashMap<>(), execSession, ConcurrentHashMap.newKeySet());
     }
 
-    private TaskTable(ConcurrentHashMap<Integer, Task> tasks, boolean execSession) {
+    private TaskTable(ConcurrentHashMap<Integer, Task> tasks, boolean execSession, Set<Integer> executing) {
         this.tasks = tasks;
         this.execSession = execSession;
+        this.executing = executing;
     }
 
     /**
@@ -34,7 +37,7 @@ public final class TaskTable {
      * exec} command, which meets only that command's tasks and may meet them first.
      */
     public TaskTable withExecSessionDefault(boolean execSession) {
-        return new TaskTable(tasks, execSession);
+        return new TaskTable(tasks, execSession, executing);
     }
 
     /** Returns CLOCK_REALTIME now in nanoseconds, the clock of every time field. */
@@ -46,6 +49,39 @@ public final class TaskTable {
     /** Returns the task, or null if unknown. */
     public Task get(int tid) {
         return tasks.get(tid);
+    }
+
+    /**
+     * Process {@code tgid} entered an exec call that a sink decides on (what runs, or what may be
+     * read: the kernel maps the executed files into the program). From now until
+     * {@link #execDecided}, the new program's memory, mapped before the decision and readable by
+     * the program's other processes (process_vm_readv, /proc/PID/mem) while seccheck holds the
+     * task at its exec event, is out of their reach: a parent copied a binary a rule kept from
+     * being opened or run out of its child held there, then ran the copy.
+     */
+    public void execStarted(int tgid) {
+        executing.add(tgid);
+    }
+
+    /** The exec call of process {@code tgid} failed, or its new program was let run, or it is gone. */
+    public void execDecided(int tgid) {
+        executing.remove(tgid);
+    }
+
+    /**
+     * Whether the task or process {@code tid} is out of the reach of the program's other tasks: a
+     * task of a {@code seccheck exec} command (the operator's), or one whose exec is not decided
+     * yet ({@link #execStarted}).
+     */
+    public boolean shielded(int tid) {
+        if (inExecSession(tid)) {
+            return true;
+        }
+        if (executing.isEmpty()) {
+            return false;
+        }
+        Task t = tasks.get(tid);
+        return executing.contains(tid) || t != null && executing.contains(t.tgid());
     }
 
     /** Returns whether {@code tid} is a task of a {@code seccheck exec} command (false when unknown). */

@@ -103,7 +103,7 @@ final class Notifier implements Runnable {
                 new UserIdMaps());
         this.emulator = effects.any() || guard.files().guarded()
                 ? new Emulator(listener, points, effects, guard.files(), landlock, new FileTables(tasks),
-                        Notifier::fdPaths, self, tasks::inExecSession, log)
+                        Notifier::fdPaths, self, tasks::shielded, log)
                 : null;
     }
 
@@ -228,7 +228,7 @@ final class Notifier implements Runnable {
             refused = scheduling.refusal(n.tid(), n.nr(), n.arg0(), n.arg1());
         }
         if (refused.isEmpty() && OutsideProcesses.held(n.nr(), n.arg0(), n.arg1())) {
-            refused = OutsideProcesses.refusal(n, access.at(n.tid()), tasks::inExecSession);
+            refused = OutsideProcesses.refusal(n, access.at(n.tid()), tasks::shielded);
         }
         if (refused.isEmpty() && SignalOwners.held(n.nr(), n.arg1())) {
             refused = owners.refusal(n.tid(), n.nr(), n.arg1(), n.arg2(), access.at(n.tid()));

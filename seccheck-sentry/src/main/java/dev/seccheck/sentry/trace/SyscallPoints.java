@@ -96,8 +96,9 @@ final class SyscallPoints implements EmulatedPoints {
             actions[nr] = exit ? FilterAction.TRACE : enter ? FilterAction.NOTIFY : FilterAction.ALLOW;
         }
         emulated(actions);
-        if (state.enabled(Point.EXECVE)) {
-            // sentry/execve reports the argv and envp passed, readable only at the call's enter.
+        if (state.enabled(Point.EXECVE) || decidesWhatRuns()) {
+            // sentry/execve reports the argv and envp passed, readable only at the call's enter; an
+            // exec a sink decides on shields its process from the call's enter (TaskTable.execStarted).
             actions[Sysno.EXECVE] = FilterAction.TRACE;
             actions[Sysno.EXECVEAT] = FilterAction.TRACE;
         }
@@ -170,6 +171,14 @@ final class SyscallPoints implements EmulatedPoints {
         return false;
     }
 
+    /**
+     * Whether a sink decides on an exec now: on what runs (sentry/execve), or on what may be read
+     * (an open point: the kernel maps the files it executes into the program).
+     */
+    boolean decidesWhatRuns() {
+        return state.decided(Point.EXECVE) || decidesNames();
+    }
+
     @Override
     public boolean refuses(NameChange change) {
         return state.refuses(openPoints, change);
@@ -195,7 +204,9 @@ final class SyscallPoints implements EmulatedPoints {
     @Override
     public boolean wantsExit(int nr) {
         return state.syscallEnabled(SyscallType.EXIT, nr) || state.syscallEnabled(SyscallType.RAW_EXIT, nr)
-                || isCwdChanger(nr) || isCredentialChanger(nr);
+                || isCwdChanger(nr) || isCredentialChanger(nr)
+                // A failed exec has no exec event: its exit ends the shield its enter put up.
+                || ExecArguments.isExec(nr) && decidesWhatRuns();
     }
 
     /**

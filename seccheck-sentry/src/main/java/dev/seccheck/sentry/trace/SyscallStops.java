@@ -7,6 +7,7 @@ import dev.seccheck.linux.Signals;
 import dev.seccheck.linux.WaitStatus;
 import dev.seccheck.sentry.filter.TsyncHold;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
+import dev.seccheck.sentry.syscalls.ExecArguments;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
 import java.util.function.Consumer;
@@ -39,6 +40,10 @@ record SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers
         SyscallEvent ev = new SyscallEvent(tid, nr, regs.arg(0), regs.arg(1), regs.arg(2), regs.arg(3), regs.arg(4),
                 regs.arg(5), false, 0);
         Task task = tasks.getOrLoad(tid);
+        boolean shields = task != null && ExecArguments.isExec(nr) && syscalls.decidesWhatRuns();
+        if (shields) {
+            tasks.execStarted(task.tgid()); // before the kernel maps anything
+        }
         Verdict v = task == null ? Verdict.ALLOW : Verdict.of(syscalls.fire(task, ev, access));
         boolean failed = Verdict.enforce(v, task == null ? 0 : task.tgid(), errno -> {
             regs.origRax(-1);
@@ -46,6 +51,9 @@ record SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers
             t.setRegs(regs);
         });
         if (failed) {
+            if (shields) {
+                tasks.execDecided(task.tgid()); // refused at its enter: nothing new was mapped
+            }
             t.cont(0);
             return;
         }

@@ -46,6 +46,8 @@ final class TaskLifecycle {
     private static final long EXIT_SIGNAL = 0xff;
 
     private final TaskTable tasks;
+    /** The processes killed at their exec, shielded until they are gone ({@link TaskTable#execStarted}). */
+    private final java.util.Set<Integer> killedAtExec = new java.util.HashSet<>();
     private final Tracees tracees;
     private final LifecyclePoints points;
     private final SyscallPoints syscalls;
@@ -251,17 +253,30 @@ final class TaskLifecycle {
             if (newImage != null) {
                 call = execCalls.imaged(call, tid, newImage, points.decidesExecs());
             }
+            boolean killed = false;
             call = lookAtTheFilesExecuted(t, call);
+            if (call == KILLED) {
+                killed = true;
+                call = null;
+            }
+            if (call != null && tracees.of(tid).awaitsExit()) {
+                execCalls.deferUntilExit(tid, call); // decided at the exit stop (afterExit)
+                return tracees.of(tid);
+            }
             if (call != null) {
-                if (tracees.of(tid).awaitsExit()) {
-                    execCalls.deferUntilExit(tid, call);
-                } else {
-                    fireExecve(call, t);
-                }
+                killed = fireExecve(call, t);
+            }
+            if (killed) {
+                killedAtExec.add(t.tgid()); // shielded until it is gone
+            } else {
+                tasks.execDecided(t.tgid());
             }
         }
         return tracees.of(tid);
     }
+
+    /** What {@link #lookAtTheFilesExecuted} returns for a task it killed. */
+    private static final ExecCalls.Pending KILLED = new ExecCalls.Pending(null, null, null, null, null);
 
     /**
      * The files the kernel executed for task {@code t}'s new program ({@link ExecutedFiles}), when
@@ -280,8 +295,15 @@ final class TaskLifecycle {
         }
         ExecutedFiles.Executed binary = executedFiles.binary(t.tid());
         ExecutedFiles.Executed interpreter = executedFiles.interpreter(t.tid(), binary).orElse(null);
-        if (names) {
-            refuseReadingKeptFiles(t, binary, interpreter);
+        if (names && refuseReadingKeptFiles(t, binary, interpreter)) {
+            binary.close();
+            if (interpreter != null) {
+                interpreter.close();
+            }
+            if (call != null) {
+                call.release();
+            }
+            return KILLED;
         }
         if (runs) {
             return call.withExecuted(binary, interpreter);
@@ -293,8 +315,11 @@ final class TaskLifecycle {
         return call;
     }
 
-    /** Kills {@code t} when a sink deciding on opening files refuses it a file its exec mapped, or cannot check one. */
-    private void refuseReadingKeptFiles(Task t, ExecutedFiles.Executed binary, ExecutedFiles.Executed interpreter) {
+    /**
+     * Kills {@code t} when a sink deciding on opening files refuses it a file its exec mapped, or
+     * cannot check one; returns whether it did.
+     */
+    private boolean refuseReadingKeptFiles(Task t, ExecutedFiles.Executed binary, ExecutedFiles.Executed interpreter) {
         for (ExecutedFiles.Executed e : interpreter == null ? List.of(binary) : List.of(binary, interpreter)) {
             String why = switch (e) {
                 case ExecutedFiles.Unknown u -> "a file it executed cannot be checked: " + u.why();
@@ -311,9 +336,10 @@ final class TaskLifecycle {
                 } catch (LinuxException gone) {
                     // Already gone: nothing runs.
                 }
-                return;
+                return true;
             }
         }
+        return false;
     }
 
     /**
@@ -355,24 +381,36 @@ final class TaskLifecycle {
             return;
         }
         ExecCalls.Pending call = execCalls.takeDeferred(tid);
+        Task t = tasks.get(tid);
         if (call == null) {
-            execCalls.executed(tid); // the call failed: no exec event will take it
+            execCalls.executed(tid); // the call failed: no exec event will take it (or its task was killed there)
+            if (t != null && !killedAtExec.contains(t.tgid())) {
+                tasks.execDecided(t.tgid());
+            }
             return;
         }
-        Task t = tasks.get(tid);
         if (t != null) {
-            fireExecve(call, t);
+            if (fireExecve(call, t)) {
+                killedAtExec.add(t.tgid());
+            } else {
+                tasks.execDecided(t.tgid());
+            }
         } else {
             call.release();
         }
     }
 
-    /** Fires sentry/execve for {@code call}, now run by {@code t}, killing it on a denial; releases the call. */
-    private void fireExecve(ExecCalls.Pending call, Task t) throws LinuxException {
+    /**
+     * Fires sentry/execve for {@code call}, now run by {@code t}, killing it on a denial; releases
+     * the call. Returns whether it killed it.
+     */
+    private boolean fireExecve(ExecCalls.Pending call, Task t) throws LinuxException {
         try {
             if (points.execve(call, t) != 0) {
                 Signals.kill(t.tid(), Signal.SIGKILL);
+                return true;
             }
+            return false;
         } finally {
             call.release();
         }
@@ -393,6 +431,8 @@ final class TaskLifecycle {
      * sentry/exit_notify_parent for a process.
      */
     void gone(int tid, int raw) {
+        tasks.execDecided(tid); // a process's leader is reaped last: its tgid
+        killedAtExec.remove(tid);
         Task t = tasks.remove(tid);
         if (t != null) {
             points.taskExit(t, raw);
