@@ -74,9 +74,23 @@ public final class LandlockDomains implements AutoCloseable {
     /** Set once any task has a domain: until then {@link #perform} looks nothing up. */
     private volatile boolean any;
 
+    /** Takes a copy of a task's descriptor: seccheck's fd, or -errno. */
+    @FunctionalInterface
+    interface RulesetSource {
+        int take(int tid, int tgid, int fd);
+    }
+
+    private final RulesetSource source;
+
     /** @param log where a confined thread that could not be made is said */
     public LandlockDomains(Consumer<String> log) {
+        this(log, LandlockDomains::take);
+    }
+
+    /** With the rulesets taken by {@code rulesets} (a test's from its own process, for tasks it makes up). */
+    LandlockDomains(Consumer<String> log, RulesetSource rulesets) {
         this.log = log;
+        this.source = rulesets;
     }
 
     /** seccheck's soft limit on open files (/proc/self/limits), or 16,384 if it cannot be read. */
@@ -128,7 +142,7 @@ public final class LandlockDomains implements AutoCloseable {
                     + " rulesets of the program's Landlock domains already (each takes one of seccheck's descriptors)");
             return OptionalInt.of(Errno.EAGAIN);
         }
-        int ours = take(tid, tgid, fd);
+        int ours = source.take(tid, tgid, fd);
         if (ours == -Errno.EBADF) {
             return OptionalInt.empty(); // the kernel refuses it (EBADF)
         }
@@ -162,14 +176,24 @@ public final class LandlockDomains implements AutoCloseable {
     private static int take(int tid, int tgid, int fd) {
         int pidfd = ThreadIds.openThread(tid);
         if (pidfd == -Errno.EINVAL) {
-            try {
-                pidfd = Syscalls.pidfdOpen(tgid);
-            } catch (LinuxException e) {
-                return -e.errno();
-            }
-        } else if (pidfd < 0) {
-            return pidfd;
+            return takeFromProcess(tgid, fd);
         }
+        return pidfd < 0 ? pidfd : takeThrough(pidfd, fd);
+    }
+
+    /** seccheck's copy of fd {@code fd} of process {@code tgid}'s table (its first thread's), or -errno. */
+    static int takeFromProcess(int tgid, int fd) {
+        int pidfd;
+        try {
+            pidfd = Syscalls.pidfdOpen(tgid);
+        } catch (LinuxException e) {
+            return -e.errno();
+        }
+        return takeThrough(pidfd, fd);
+    }
+
+    /** pidfd_getfd of {@code fd} through {@code pidfd}, which it closes: seccheck's copy, or -errno. */
+    private static int takeThrough(int pidfd, int fd) {
         try {
             return Syscalls.pidfdGetfd(pidfd, fd);
         } catch (LinuxException e) {

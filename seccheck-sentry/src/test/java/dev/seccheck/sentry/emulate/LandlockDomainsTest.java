@@ -20,9 +20,9 @@ import org.junit.jupiter.api.Test;
 /**
  * LandlockDomains records the Landlock domain each task confined itself to, follows it to the
  * tasks it creates and through an exec, and makes the calls of a confined task on a thread
- * confined the same way, never on the caller's. The rulesets here are this JVM's own (a task's
- * ruleset is taken with pidfd_getfd, which works on the caller's own process too); the tids are
- * made up, as only the records use them.
+ * confined the same way, never on the caller's. The rulesets here are this JVM's own, taken from
+ * its table (a task's ruleset is taken with pidfd_getfd from the task's own table, which works on
+ * the caller's own process too); the tids are made up, as only the records use them then.
  */
 class LandlockDomainsTest {
 
@@ -40,7 +40,7 @@ class LandlockDomainsTest {
     @BeforeEach
     void landlock() {
         Assumptions.assumeTrue(Landlock.abi() >= 1, "Landlock is not available: " + Landlock.abi());
-        domains = new LandlockDomains(lines::add);
+        domains = new LandlockDomains(lines::add, (tid, tgid, fd) -> LandlockDomains.takeFromProcess(tgid, fd));
         noReads = kept(Landlock.denyingRuleset(READ_FILE));
     }
 
