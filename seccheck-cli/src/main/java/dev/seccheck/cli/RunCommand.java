@@ -7,6 +7,7 @@ import dev.seccheck.control.RuntimeRoot;
 import dev.seccheck.control.SessionControl;
 import dev.seccheck.control.WorkloadPeers;
 import dev.seccheck.fields.ContextField;
+import dev.seccheck.format.Escape;
 import dev.seccheck.linux.CallerWorld;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.RefusingServers;
@@ -254,14 +255,15 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** Problems are shown even with --quiet: they change what the run reports. */
+    /** Prints one of seccheck's lines; the program's values in it (a process name) cannot break it ({@link Escape#line}). */
     private static void warn(PrintWriter err, String msg) {
-        err.println("seccheck: " + msg);
+        err.println("seccheck: " + Escape.line(msg));
         err.flush();
     }
 
     private void status(PrintWriter err, String msg) {
         if (!quiet) {
-            err.println("seccheck: " + msg);
+            err.println("seccheck: " + Escape.line(msg));
             err.flush();
         }
     }

@@ -40,4 +40,26 @@ class AuditTrailForgeryTest {
                 && l.contains("\"" + "A".repeat(256) + "\"...(1000 bytes)"));
         assertThat(lines).noneMatch(l -> l.contains("A".repeat(257)));
     }
+
+    /**
+     * seccheck's own lines name the task they are about by its process name, which the program
+     * sets (PR_SET_NAME): one named with a newline and a terminal escape, refused a ptrace call,
+     * printed a line of its own ("seccheck: ok") and hid what followed. The name is escaped now.
+     */
+    @Test
+    void aProcessNameCannotBreakSecchecksOwnLines() throws Exception {
+        String program = String.join("\n",
+                "import ctypes",
+                "libc = ctypes.CDLL(None, use_errno=True)",
+                "libc.prctl(15, b'x\\nseccheck: ok\\x1b[8m', 0, 0, 0)",
+                "libc.ptrace(0, 0, 0, 0)",
+                "");
+        int exit = Main.execute("run", "--root", tmp.resolve("root").toString(), "--quiet", "-o", "/dev/null", "--",
+                "/usr/bin/python3", "-c", program);
+        assertThat(exit).isZero();
+        List<String> lines = err.text().lines().toList();
+        assertThat(lines).noneMatch(l -> l.startsWith("seccheck: ok") || l.contains("\u001b"));
+        assertThat(lines).anyMatch(l -> l.startsWith("seccheck: refused ptrace from task ")
+                && l.contains("(x\\nseccheck: ok\\x1b)")); // a name holds 15 bytes
+    }
 }

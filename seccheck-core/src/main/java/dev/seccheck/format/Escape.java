@@ -57,6 +57,42 @@ public final class Escape {
         return sb.toString();
     }
 
+    /**
+     * Returns {@code s}, one of seccheck's own lines that may hold a value the program controls (a
+     * process name, a path), with the characters that would break or hide the line escaped (C0
+     * and C1 controls, DEL, and {@link #hides}' others) and nothing else: quotes, backslashes and
+     * spaces stay as written. A process named {@code "x\nseccheck: ok"} printed a line of its own.
+     */
+    public static String line(String s) {
+        StringBuilder sb = null;
+        for (int i = 0; i < s.length(); ) {
+            int c = s.codePointAt(i);
+            int next = i + Character.charCount(c);
+            boolean breaks = c < 0x20 || c == 0x7f || c > 0x7f && hides(c);
+            if (breaks && sb == null) {
+                sb = new StringBuilder(s.length() + 16).append(s, 0, i);
+            }
+            if (sb != null) {
+                switch (c) {
+                    case '\n' -> sb.append("\\n");
+                    case '\r' -> sb.append("\\r");
+                    case '\t' -> sb.append("\\t");
+                    default -> {
+                        if (c < 0x20 || c == 0x7f) {
+                            sb.append("\\x").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 0xf, 16));
+                        } else if (breaks) {
+                            sb.append(String.format("\\u%04x", c));
+                        } else {
+                            sb.appendCodePoint(c);
+                        }
+                    }
+                }
+            }
+            i = next;
+        }
+        return sb == null ? s : sb.toString();
+    }
+
     /** Appends bytes as lowercase hex, cut after {@code limit} bytes with the full size shown (0: no limit). */
     public static void hex(StringBuilder sb, ByteString b, int limit) {
         int n = limit > 0 ? Math.min(b.size(), limit) : b.size();

@@ -8,6 +8,15 @@ import org.junit.jupiter.api.Test;
 /** What a hostile string looks like once escaped: never a second line, never hidden text. */
 class EscapeTest {
 
+    /** seccheck's own lines: what breaks or hides a line is escaped, the rest stays as written. */
+    @Test
+    void aLineKeepsItsTextAndLosesWhatBreaksIt() {
+        assertThat(Escape.line("refused open of \"/a b\\c\" (x)")).isEqualTo("refused open of \"/a b\\c\" (x)");
+        assertThat(Escape.line("task 7 (x\nseccheck: ok\u001b[8m\r\t)")).isEqualTo("task 7 (x\\nseccheck: ok\\x1b[8m\\r\\t)");
+        assertThat(Escape.line("\u202eevil\u0085\u2028\u007f")).isEqualTo("\\u202eevil\\u0085\\u2028\\x7f");
+        assertThat(Escape.line("caf\u00e9 \u00fcber")).isEqualTo("caf\u00e9 \u00fcber");
+    }
+
     @Test
     void controlCharactersQuotesAndBackslashesGetCEscapes() {
         assertThat(Escape.quoted("a\nb\r\t\u000b\f\u0000\u001b[2J\u007f\"\\", 0))
