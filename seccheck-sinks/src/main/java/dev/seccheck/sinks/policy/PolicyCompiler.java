@@ -123,7 +123,9 @@ final class PolicyCompiler {
             }
             ConfigValue value = match.value(name).orElse(new ConfigValue.Null(match.pathOf(name)));
             try {
-                Matcher m = MatcherParser.parse(value, key.kind());
+                Matcher parsed = MatcherParser.parse(value, key.kind());
+                // seccheck gives rules real paths: a rule written through a symlink holds for its target too.
+                Matcher m = named != null && pathValued(key) ? RealStarts.of(parsed) : parsed;
                 boolean path = PATH_KEYS.contains(key.name()) && msg.getName().equals("Open");
                 // A file a deny or kill rule forbids executing is named by device and inode too: a hard
                 // link runs the same program. Not for allow and log rules: an allow list on a prefix
@@ -140,6 +142,11 @@ final class PolicyCompiler {
             }
         }
         return conditions;
+    }
+
+    /** Whether the key's values are paths, which seccheck resolves: names containing "path", and cwd. */
+    private static boolean pathValued(Key key) {
+        return key.kind() == Key.Kind.STRING && (key.name().contains("path") || key.name().equals("cwd"));
     }
 
     private static Action action(SinkConfig r) throws SinkException {
