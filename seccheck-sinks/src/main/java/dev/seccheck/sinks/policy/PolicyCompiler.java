@@ -125,7 +125,7 @@ final class PolicyCompiler {
             try {
                 Matcher parsed = MatcherParser.parse(value, key.kind());
                 // seccheck gives rules real paths: a rule written through a symlink holds for its target too.
-                Matcher m = named != null && pathValued(key) ? RealStarts.of(parsed) : parsed;
+                Matcher m = named != null && pathValued(key) ? RealStarts.of(parsed, action instanceof Action.Allow) : parsed;
                 boolean path = PATH_KEYS.contains(key.name()) && msg.getName().equals("Open");
                 // A file a deny or kill rule forbids executing is named by device and inode too: a hard
                 // link runs the same program. Not for allow and log rules: an allow list on a prefix

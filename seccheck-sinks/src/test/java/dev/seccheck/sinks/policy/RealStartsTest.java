@@ -48,6 +48,30 @@ class RealStartsTest {
         Files.createDirectory(root.resolve("other"));
     }
 
+    /**
+     * Where a resolved name would let more through (an allow rule, a deny rule's {@code not}),
+     * a link the program could have made is not followed: in a directory others may write (or a
+     * link not root's), an earlier run could have pointed it at /etc, and an allow written
+     * through it would have let /etc through. A deny rule follows it all the same. Needs root, to
+     * own the links the test makes.
+     */
+    @Test
+    void whereItWouldLetMoreThroughOnlyLinksOnlyRootCouldHaveMadeAreFollowed() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
+        Path shared = Files.createDirectory(Path.of(base, "shared"));
+        Files.setPosixFilePermissions(shared, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.createSymbolicLink(shared.resolve("out"), Path.of(base, "keep"));
+
+        Matcher allow = RealStarts.of(new Matcher.Prefix(base + "/shared/out/"), true);
+        assertThat(allow.matchesString(base + "/keep/secret")).as("an allow through a link anyone could make").isFalse();
+        Matcher allowList = RealStarts.of(new Matcher.Not(new Matcher.Prefix(base + "/shared/out/")), false);
+        assertThat(allowList.matchesString(base + "/keep/secret")).as("a deny of all but it").isTrue();
+        Matcher deny = RealStarts.of(new Matcher.Prefix(base + "/shared/out/"), false);
+        assertThat(deny.matchesString(base + "/keep/secret")).as("a deny through it").isTrue();
+        Matcher root = RealStarts.of(new Matcher.Prefix(base + "/keeplink/"), true);
+        assertThat(root.matchesString(base + "/keep/secret")).as("an allow through root's link in root's directory").isTrue();
+    }
+
     @Test
     void aPrefixThroughASymlinkedDirectoryMatchesTheRealFile() {
         Matcher m = RealStarts.of(new Matcher.Prefix(base + "/keeplink/"));
