@@ -30,6 +30,38 @@ class RemoteImpostorTest {
             except OSError as e:
                 print("connect refused:", e.strerror, flush=True)
                 sys.exit(0)
+            """ + Forger.SENDS;
+
+    /**
+     * As {@link #FORGER}, on a socket connected to the server by another process, which hands it
+     * over (SCM_RIGHTS) on the unix stream socket {@code argv[1]}.
+     */
+    private static final String HANDED_FORGER = """
+            import socket, struct, sys
+            b = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            b.connect(sys.argv[1])
+            _, fds, _, _ = socket.recv_fds(b, 1, 1)
+            s = socket.socket(fileno=fds[0])
+            """ + Forger.SENDS;
+
+    /** Connects to the server at {@code argv[2]} and hands the socket to whoever connects to {@code argv[1]}. */
+    private static final String BROKER = """
+            import socket, sys
+            b = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            b.bind(sys.argv[1])
+            b.listen(1)
+            print("ready", flush=True)
+            c, _ = b.accept()
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            s.connect(sys.argv[2])
+            socket.send_fds(c, [b"x"], [s.fileno()])
+            s.close()
+            c.recv(1)
+            """;
+
+    /** What the forgers do with their socket. */
+    private static final class Forger {
+        static final String SENDS = """
             s.settimeout(10)
             try:
                 s.send(b"\\x08\\x01")
@@ -42,6 +74,7 @@ class RemoteImpostorTest {
             print("handshake answered" if answer else "handshake refused", flush=True)
             s.close()
             """.formatted(FORGED);
+    }
 
     @TempDir
     Path dir;
@@ -65,6 +98,57 @@ class RemoteImpostorTest {
     @Test
     void aSupervisedProgramCannotPoseAsASandboxThroughAConnectSeccheckPerforms() throws Exception {
         forge(", {\"name\": \"syscall/connect/enter\"}", "connect refused: Operation not permitted\n");
+    }
+
+    /**
+     * The client the kernel names for a connection (SO_PEERCRED) is who connected; who writes on
+     * it can be another process: where seccheck performs a program's connect and then refuses it
+     * (the peer a server of seccheck's), a second thread of the program wrote on the socket in
+     * between, and the server saw seccheck, not traced, as its client. Made here deterministic: a
+     * process outside the run connects and hands the socket to the supervised program, whose
+     * handshake and points the server took. Now the server asks who sent the handshake
+     * (SCM_CREDENTIALS, recorded by the kernel at each send) and refuses a traced sender.
+     * Natively (nothing traced) it takes the points.
+     */
+    @Test
+    void aHandshakeSentByASupervisedProgramOnAnotherProcesssConnectionIsRefused() throws Exception {
+        Path sock = dir.resolve("s");
+        Path out = dir.resolve("out.txt");
+        Path serverLog = dir.resolve("server.log");
+        Path forger = Files.writeString(dir.resolve("handed.py"), HANDED_FORGER);
+        Path broker = Files.writeString(dir.resolve("broker.py"), BROKER);
+        List<String> cmd = PackagedCli.java(System.getProperty("java.class.path"));
+        cmd.addAll(List.of("server", "--endpoint", sock.toString(), "--format", "text", "--out", out.toString()));
+        Process server = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(serverLog.toFile()).start();
+        try {
+            ServerCommandTest.awaitLine(serverLog, "listening on", server);
+            for (boolean supervised : new boolean[] {false, true}) {
+                Path handOver = dir.resolve(supervised ? "b2" : "b1");
+                Process b = new ProcessBuilder("/usr/bin/python3", broker.toString(), handOver.toString(), sock.toString())
+                        .redirectErrorStream(true).start();
+                try {
+                    assertThat(new String(b.getInputStream().readNBytes(6))).isEqualTo("ready\n");
+                    List<String> run = new java.util.ArrayList<>();
+                    if (supervised) {
+                        run.addAll(PackagedCli.java(System.getProperty("java.class.path")));
+                        run.addAll(List.of("run", "--quiet", "-o", "/dev/null", "--"));
+                    }
+                    run.addAll(List.of("/usr/bin/python3", forger.toString(), handOver.toString()));
+                    ProcessResult r = ProcessResult.of(run, dir, 120);
+                    assertThat(r.out()).as(supervised ? "supervised" : "natively")
+                            .contains(supervised ? "handshake refused" : "handshake answered");
+                } finally {
+                    b.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+            ServerCommandTest.awaitLine(serverLog, "client-0002 refused", server);
+        } finally {
+            server.destroy();
+            assertThat(server.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(Files.readString(out).split(FORGED, -1)).as("the forged start, natively only").hasSize(2);
+        assertThat(Files.readString(serverLog)).containsPattern(
+                "client-0002 refused: the client's handshake was sent by pid \\d+, which is ptraced by task \\d+");
     }
 
     /**

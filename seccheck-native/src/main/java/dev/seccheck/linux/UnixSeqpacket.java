@@ -44,6 +44,12 @@ public final class UnixSeqpacket implements AutoCloseable {
     private static final int SHUT_RDWR = 2;
     /** Room for one SCM_CREDENTIALS control message (16-byte cmsghdr + 12-byte ucred, aligned). */
     private static final long CONTROL_SIZE = 64;
+    /** The size of a struct cmsghdr on x86-64, and of the struct ucred an SCM_CREDENTIALS one holds. */
+    private static final long CMSG_HEADER = 16;
+    private static final long UCRED_SIZE = 12;
+    private static final int SCM_CREDENTIALS = 2;
+    /** {@link #lastSender}: set by the one thread that receives on this socket. */
+    private int lastSender;
 
 
     /** Per-thread msghdr + iovecs + a growable data buffer: no allocation per packet. */
@@ -197,9 +203,38 @@ public final class UnixSeqpacket implements AutoCloseable {
         if (r == 0 && control == 0) {
             return EOF;
         }
+        lastSender = senderIn(b.control, control);
         int n = (int) Math.min(r, buf.length);
         MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, 0, buf, 0, n);
         return (int) r;
+    }
+
+    /**
+     * The process that sent the packet {@link #receive} returned last, as the kernel recorded it
+     * at the send (SCM_CREDENTIALS, in this process's pid namespace's numbers), or 0 when it did
+     * not say. SO_PEERCRED names who connected; on a socket another process connected, someone
+     * else can send, and the first packet of one seccheck connected for a program was the
+     * program's.
+     */
+    public int lastSender() {
+        return lastSender;
+    }
+
+    /** The pid of the SCM_CREDENTIALS message in the first {@code length} bytes of {@code control}, or 0. */
+    private static int senderIn(MemorySegment control, long length) {
+        // struct cmsghdr {size_t cmsg_len; int cmsg_level; int cmsg_type;} then struct ucred {pid, uid, gid}.
+        for (long at = 0; at + CMSG_HEADER + UCRED_SIZE <= length; ) {
+            long len = control.get(ValueLayout.JAVA_LONG_UNALIGNED, at);
+            if (len < CMSG_HEADER || at + len > length) {
+                return 0;
+            }
+            if (control.get(ValueLayout.JAVA_INT_UNALIGNED, at + 8) == SocketCalls.SOL_SOCKET
+                    && control.get(ValueLayout.JAVA_INT_UNALIGNED, at + 12) == SCM_CREDENTIALS && len >= CMSG_HEADER + UCRED_SIZE) {
+                return control.get(ValueLayout.JAVA_INT_UNALIGNED, at + CMSG_HEADER);
+            }
+            at += (len + 7) & ~7L;
+        }
+        return 0;
     }
 
     /** Returns the credentials of the peer process, as of when it connected. */

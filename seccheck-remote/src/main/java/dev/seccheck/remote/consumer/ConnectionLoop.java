@@ -246,6 +246,10 @@ final class ConnectionLoop extends SourceLoop {
                 throw new MalformedPacketException("client handshake of " + n + " bytes is longer than the "
                         + buf.length + "-byte packet limit");
             }
+            Optional<String> forged = TracedPeers.refusedSender(p.socket.lastSender());
+            if (forged.isPresent()) {
+                throw new MalformedPacketException(forged.get());
+            }
             int version;
             try {
                 version = Protocol.checkHandshake(buf, n);

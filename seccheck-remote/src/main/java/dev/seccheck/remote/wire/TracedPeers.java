@@ -43,6 +43,22 @@ public final class TracedPeers {
                 + " (a supervised program posing as the server? a monitoring server is not traced)");
     }
 
+    /**
+     * Returns why a client whose first packet (its handshake) was sent by process {@code pid} is
+     * refused, or empty when that process is not traced. The connection's own peer can be
+     * seccheck where it performed the connect for a program, which a second thread of the program
+     * wrote on before seccheck refused it: its handshake came from the program. A sender the
+     * kernel did not name (0) is let through, as a peer of pid 0 is; one gone by now is refused.
+     */
+    public static Optional<String> refusedSender(int pid) {
+        if (pid <= 0) {
+            return Optional.empty();
+        }
+        return traced(new PeerCredentials(pid, -1, -1)).or(() -> Procfs.status(pid).isPresent() ? Optional.empty()
+                : Optional.of("whose process has exited since")).map(why -> "the client's handshake was sent by pid "
+                + pid + ", " + why + " (a supervised program posing as a sandbox? seccheck and gVisor are never traced)");
+    }
+
     /** As {@link #refusedClient(PeerCredentials)}, and refused too when the client's process is gone by then. */
     public static Optional<String> refusedClient(PeerProcess peer) {
         return refusedClient(peer.credentials()).or(() -> gone(peer, "client"));
