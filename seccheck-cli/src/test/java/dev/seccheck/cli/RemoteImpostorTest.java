@@ -117,11 +117,9 @@ class RemoteImpostorTest {
         Path serverLog = dir.resolve("server.log");
         Path forger = Files.writeString(dir.resolve("handed.py"), HANDED_FORGER);
         Path broker = Files.writeString(dir.resolve("broker.py"), BROKER);
-        List<String> cmd = PackagedCli.java(System.getProperty("java.class.path"));
-        cmd.addAll(List.of("server", "--endpoint", sock.toString(), "--format", "text", "--out", out.toString()));
-        Process server = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(serverLog.toFile()).start();
+        Process server = listening(serverLog, "server", "--endpoint", sock.toString(), "--format", "text", "--out",
+                out.toString());
         try {
-            ServerCommandTest.awaitLine(serverLog, "listening on", server);
             for (boolean supervised : new boolean[] {false, true}) {
                 Path handOver = dir.resolve(supervised ? "b2" : "b1");
                 Process b = new ProcessBuilder("/usr/bin/python3", broker.toString(), handOver.toString(), sock.toString())
@@ -162,11 +160,8 @@ class RemoteImpostorTest {
         Path saved = dir.resolve("saved");
         Path saverLog = dir.resolve("save.log");
         Path forger = Files.writeString(dir.resolve("forge.py"), FORGER);
-        List<String> cmd = PackagedCli.java(System.getProperty("java.class.path"));
-        cmd.addAll(List.of("tracereplay", "save", "--endpoint", sock.toString(), "--out", saved.toString()));
-        Process saver = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(saverLog.toFile()).start();
+        Process saver = listening(saverLog, "tracereplay", "save", "--endpoint", sock.toString(), "--out", saved.toString());
         try {
-            ServerCommandTest.awaitLine(saverLog, "listening on", saver);
             ProcessResult natively = ProcessResult.of(List.of("/usr/bin/python3", forger.toString(), sock.toString()), dir, 60);
             assertThat(natively.out()).isEqualTo("handshake answered\n");
             ServerCommandTest.awaitLine(saverLog, "client-0001 disconnected", saver);
@@ -188,6 +183,20 @@ class RemoteImpostorTest {
         }
     }
 
+    /** Starts {@code seccheck ARGS} (a server, a saver), its output in {@code log}, and returns it once it listens. */
+    private static Process listening(Path log, String... args) throws Exception {
+        List<String> cmd = PackagedCli.java(System.getProperty("java.class.path"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            ServerCommandTest.awaitLine(log, "listening on", p);
+        } catch (Exception | AssertionError e) {
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            throw e;
+        }
+        return p;
+    }
+
     /**
      * Runs the forger natively, then under a run whose session has {@code points} beside
      * container/start and a remote sink to the same server; returns the server's log.
@@ -200,12 +209,10 @@ class RemoteImpostorTest {
         Path config = Files.writeString(dir.resolve("remote.json"), """
                 {"name": "to-server", "points": [{"name": "container/start"}%s],
                  "sinks": [{"name": "remote", "config": {"endpoint": "%s"}}]}""".formatted(points, sock));
-        List<String> cmd = PackagedCli.java(System.getProperty("java.class.path"));
-        cmd.addAll(List.of("server", "--endpoint", sock.toString(), "--format", "text", "--out", out.toString()));
-        Process server = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(serverLog.toFile()).start();
+        Process server = listening(serverLog, "server", "--endpoint", sock.toString(), "--format", "text", "--out",
+                out.toString());
         ProcessResult supervised;
         try {
-            ServerCommandTest.awaitLine(serverLog, "listening on", server);
 
             ProcessResult natively = ProcessResult.of(List.of("/usr/bin/python3", forger.toString(), sock.toString()), dir, 60);
             assertThat(natively.out()).isEqualTo("handshake answered\n");
