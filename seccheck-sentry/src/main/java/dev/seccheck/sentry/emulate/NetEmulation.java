@@ -418,7 +418,8 @@ final class NetEmulation {
             return true;
         }
         // What the socket's protocol reads from the address, when that is not the address as named.
-        byte[] read = sock >= 0 && n.nr() != Sysno.BIND ? ProtocolAddress.read(sock, domain, addr, send) : addr;
+        byte[] read = sock < 0 ? addr : n.nr() == Sysno.BIND ? ProtocolAddress.bound(sock, domain, addr)
+                : ProtocolAddress.read(sock, domain, addr, send);
         if (reachesNoPeer(read) || send && ignoresName(sock, domain)) {
             // Made as given, undecided: the protocol refuses such an address (EINVAL) wherever it
             // uses it, and a socket that ignores it (a connected stream's send) sends to the peer
@@ -438,9 +439,8 @@ final class NetEmulation {
                 call.reached(peer.file());
             }
             ReachedPeer reached = n.nr() == Sysno.BIND ? null : reachedPeer(sock, domain, addr, read, NO_CONTROL);
-            if (n.nr() != Sysno.BIND) {
-                call.reachedPeer(reached);
-            }
+            // A bind is decided on the address its protocol binds, beside the one named, as a connect is.
+            call.reachedPeer(n.nr() != Sysno.BIND ? reached : read == addr ? null : new ReachedPeer(read));
             if (call.enter(ev, seen) != 0) {
                 return true;
             }
