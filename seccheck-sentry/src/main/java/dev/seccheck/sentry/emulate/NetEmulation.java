@@ -128,6 +128,10 @@ final class NetEmulation {
                 inbound.serve(call, sock);
                 return true;
             }
+            if (n.nr() == Sysno.LISTEN) {
+                Listens.serve(call, sock, log);
+                return true;
+            }
             // The socket's family, asked once: a netlink one is served as made, a unix one walks its paths.
             long domain = sock < 0 ? -1 : SocketCalls.socketOption(sock, SocketCalls.SO_DOMAIN);
             if (n.nr() == Sysno.SENDMSG || n.nr() == Sysno.SENDMMSG) {
