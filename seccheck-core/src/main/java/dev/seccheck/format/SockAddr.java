@@ -9,7 +9,7 @@ import java.util.OptionalInt;
 /**
  * SockAddr is a socket address decoded from the raw {@code sockaddr} bytes a point carries
  * (connect, bind, accept): the family, and the IP and port for AF_INET/AF_INET6, or the path for
- * AF_UNIX (abstract names start with {@code @}).
+ * AF_UNIX (abstract names start with {@code @}, their bytes spelled by {@link AbstractNames}).
  */
 public record SockAddr(int family, byte[] ip, int port, String unixPath) {
 
@@ -51,7 +51,7 @@ public record SockAddr(int family, byte[] ip, int port, String unixPath) {
                 ByteString path = raw.substring(2);
                 String p;
                 if (!path.isEmpty() && path.byteAt(0) == 0) {
-                    p = "@" + path.substring(1).toString(StandardCharsets.UTF_8).replace("\0", "");
+                    p = "@" + AbstractNames.text(path.substring(1).toByteArray());
                 } else {
                     int end = 0;
                     while (end < path.size() && path.byteAt(end) != 0) {

@@ -5,7 +5,8 @@ import java.util.Arrays;
 /**
  * ReachedPeer is where the kernel sends a connect or a send reported at connect's points when that
  * differs from the address the program named: the unspecified address (0.0.0.0, ::) names the
- * local host, the socket's own address when it is bound, else loopback. gVisor's Connect message
+ * local host, the socket's own address when it is bound, else loopback; or the address a bind
+ * binds, where its protocol reads the one named otherwise (IPv4 takes AF_UNSPEC as AF_INET). gVisor's Connect message
  * carries the address as named and the wire must not change, so it is an in-process side value,
  * bound by the sentry on the thread that fires the call's points: a sink that decides on
  * addresses decides on both, so that a rule on a local server's address holds for every name

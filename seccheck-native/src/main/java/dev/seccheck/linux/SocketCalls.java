@@ -30,6 +30,11 @@ public final class SocketCalls {
         }
     }
 
+    /** listen(fd, backlog): 0 or -errno. */
+    public static long listen(int fd, int backlog) {
+        return Direct.call(Sysno.LISTEN, fd, backlog, 0, 0);
+    }
+
     /**
      * sendto(fd, data, flags, addr): the count sent or -errno. A null {@code addr} passes none; an
      * empty one passes a pointer with a length of 0, as a program may (a connected UDP socket

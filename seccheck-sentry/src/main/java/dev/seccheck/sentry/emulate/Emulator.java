@@ -64,11 +64,14 @@ public final class Emulator implements AutoCloseable {
      *     ({@link NetEmulation#picksALink})
      * @param accepts a sink decides at accept's or accept4's points: seccheck accepts the
      *     connections, deciding on their peers ({@link InboundConnections})
+     * @param listens a sink decides at bind's points: seccheck makes each listen, deciding the
+     *     address an IP stream socket listens on at bind's points, after binding one the kernel
+     *     would bind itself ({@link Listens})
      */
     public record Effects(boolean opens, boolean connects, boolean binds, boolean names, boolean peersDecided,
-            boolean accepts) {
+            boolean accepts, boolean listens) {
         /** Nothing emulated. */
-        public static final Effects NONE = new Effects(false, false, false, false, false, false);
+        public static final Effects NONE = new Effects(false, false, false, false, false, false, false);
 
         /**
          * Returns whether every call of syscall {@code nr} is emulated (or, for open_by_handle_at,
@@ -82,6 +85,7 @@ public final class Emulator implements AutoCloseable {
                 case Sysno.SENDTO -> false;
                 case Sysno.BIND -> binds || names || peersDecided; // a unix socket's path is a new name; a link
                 case Sysno.ACCEPT, Sysno.ACCEPT4 -> accepts;
+                case Sysno.LISTEN -> listens;
                 case Sysno.TRUNCATE, Sysno.ACCT, Sysno.SWAPON, Sysno.FANOTIFY_INIT -> names;
                 default -> names && (NameEmulation.serves(nr) || AttributeCalls.heldWhole(nr));
             };
@@ -89,7 +93,7 @@ public final class Emulator implements AutoCloseable {
 
         /** Returns whether anything is emulated. */
         public boolean any() {
-            return opens || connects || binds || names || peersDecided || accepts;
+            return opens || connects || binds || names || peersDecided || accepts || listens;
         }
 
         /**

@@ -9,6 +9,7 @@ import dev.seccheck.linux.SentBytes;
 import dev.seccheck.linux.SocketCalls;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.UserRanges;
+import dev.seccheck.sink.ReachedPeer;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -17,7 +18,8 @@ import java.nio.ByteOrder;
  * MessageSends emulates sendmsg and sendmmsg. Each message with an address ({@code msg_name})
  * fires connect's enter points with seccheck's copy of the address and, when allowed, is sent as
  * one send of its gathered data to that copy, which the kernel treats the same for datagram and
- * stream sockets (MSG_FASTOPEN included). A message without an address is sent the same way, with
+ * stream sockets (MSG_FASTOPEN included); a copy naming the unspecified address is sent to the
+ * local address decided for it, from its own ancillary data ({@link NetEmulation#aimed}). A message without an address is sent the same way, with
  * none (the socket's peer was checked at connect), so a second thread cannot add one after the
  * read, nor make the kernel read another socket under the same number. Its ancillary data goes
  * with it ({@link PassedFds}: descriptors passed on as the same open files; credentials and source
@@ -125,8 +127,10 @@ final class MessageSends {
                             false, 0);
                 }
                 call.reached(peer == null ? null : peer.file());
+                ReachedPeer reached = decided && peer == null
+                        ? net.reachedPeer(sock, domain, m.name(), read, m.control()) : null;
                 if (decided) {
-                    call.reachedPeer(peer == null ? net.reachedPeer(sock, m.name(), read) : null);
+                    call.reachedPeer(reached);
                     int verdict = call.check(ev, seen);
                     if (verdict != 0) {
                         call.checked(ev, seen, -verdict);
@@ -143,7 +147,8 @@ final class MessageSends {
                 }
                 try (PassedFds passed = PassedFds.take(m.control(), programFd -> net.socketOf(call, programFd),
                         (record, data) -> net.routeRecord(call, sock, domain, record, data))) {
-                    r = net.sendTo(call, sock, m.data(), sendFlags, m.name(), peer, passed.control());
+                    r = net.sendTo(call, sock, m.data(), sendFlags, NetEmulation.aimed(m.name(), read, reached), peer,
+                            passed.control());
                 } catch (PassedFds.Refused e) {
                     if (e.attempt != null) {
                         net.refused(call, e.attempt, e.errno);

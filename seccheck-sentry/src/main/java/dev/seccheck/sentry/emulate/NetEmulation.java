@@ -128,6 +128,10 @@ final class NetEmulation {
                 inbound.serve(call, sock);
                 return true;
             }
+            if (n.nr() == Sysno.LISTEN) {
+                Listens.serve(call, sock, log);
+                return true;
+            }
             // The socket's family, asked once: a netlink one is served as made, a unix one walks its paths.
             long domain = sock < 0 ? -1 : SocketCalls.socketOption(sock, SocketCalls.SO_DOMAIN);
             if (n.nr() == Sysno.SENDMSG || n.nr() == Sysno.SENDMMSG) {
@@ -418,7 +422,8 @@ final class NetEmulation {
             return true;
         }
         // What the socket's protocol reads from the address, when that is not the address as named.
-        byte[] read = sock >= 0 && n.nr() != Sysno.BIND ? ProtocolAddress.read(sock, domain, addr, send) : addr;
+        byte[] read = sock < 0 ? addr : n.nr() == Sysno.BIND ? ProtocolAddress.bound(sock, domain, addr)
+                : ProtocolAddress.read(sock, domain, addr, send);
         if (reachesNoPeer(read) || send && ignoresName(sock, domain)) {
             // Made as given, undecided: the protocol refuses such an address (EINVAL) wherever it
             // uses it, and a socket that ignores it (a connected stream's send) sends to the peer
@@ -437,9 +442,9 @@ final class NetEmulation {
                 ev = new SyscallEvent(call.tid(), reported, fd, addrPtr, seen.bytes().length, 0, 0, 0, false, 0);
                 call.reached(peer.file());
             }
-            if (n.nr() != Sysno.BIND) {
-                call.reachedPeer(reachedPeer(sock, addr, read));
-            }
+            ReachedPeer reached = n.nr() == Sysno.BIND ? null : reachedPeer(sock, domain, addr, read, NO_CONTROL);
+            // A bind is decided on the address its protocol binds, beside the one named, as a connect is.
+            call.reachedPeer(n.nr() != Sysno.BIND ? reached : read == addr ? null : new ReachedPeer(read));
             if (call.enter(ev, seen) != 0) {
                 return true;
             }
@@ -457,8 +462,9 @@ final class NetEmulation {
                 return true;
             }
             SentBytes payload = data;
+            byte[] target = aimed(addr, read, reached);
             long r = peer != null ? viaPeer(call, sock, peer, n.nr(), data, (int) n.arg3(), NO_CONTROL)
-                    : asProgram(call, n.nr(), () -> perform(sock, addr, n.nr(), payload, (int) n.arg3(), NO_CONTROL));
+                    : asProgram(call, n.nr(), () -> perform(sock, target, n.nr(), payload, (int) n.arg3(), NO_CONTROL));
             if (n.nr() == Sysno.CONNECT && r == 0 && isUnix(addr)) {
                 // Checked as seccheck again, not as the program: a /proc hiding other users' processes
                 // must not hide the listener's name.
@@ -471,15 +477,46 @@ final class NetEmulation {
 
     /**
      * Where a connect or a send from our copy {@code sock} of the program's socket (-errno when
-     * none) to {@code named} goes, when that is not the address named: the address its protocol
-     * reads ({@code read}, {@link ProtocolAddress}), and the local host for the unspecified address
-     * ({@link UnspecifiedAddress}); else null.
+     * none), of family {@code domain}, to {@code named} goes, when that is not the address named:
+     * the address its protocol reads ({@code read}, {@link ProtocolAddress}), and the local host
+     * for the unspecified address ({@link UnspecifiedAddress}), from the source a datagram's
+     * ancillary data {@code control} sets, if any; else null.
      */
-    ReachedPeer reachedPeer(int sock, byte[] named, byte[] read) {
+    ReachedPeer reachedPeer(int sock, long domain, byte[] named, byte[] read, byte[] control) {
         if (UnspecifiedAddress.isUnspecified(read)) {
-            return new ReachedPeer(UnspecifiedAddress.reached(read, sock < 0 ? null : SocketCalls.getsockname(sock)));
+            // A stream socket reads no IP-level record: only a datagram's sets its source.
+            boolean datagram = control.length > 0 && sock >= 0
+                    && (domain == SockAddr.AF_INET || domain == SockAddr.AF_INET6)
+                    && SocketCalls.socketOption(sock, SocketCalls.SO_TYPE) != SOCK_STREAM;
+            byte[] source = datagram ? UnspecifiedAddress.packetInfoSource(control, domain == SockAddr.AF_INET6) : null;
+            return new ReachedPeer(UnspecifiedAddress.reached(read, sock < 0 ? null : SocketCalls.getsockname(sock),
+                    source));
         }
         return read == named ? null : new ReachedPeer(read);
+    }
+
+    /**
+     * The address a connect or send to {@code named} (read by its protocol as {@code read}) is
+     * made to, once decided as reaching {@code reached} ({@link #reachedPeer}): for the
+     * unspecified address, the local address decided, so that the kernel goes there whatever a
+     * second thread does to the socket meanwhile (a bind between seccheck's look at its address
+     * and the call made 0.0.0.0 reach the address bound, which no rule was asked about); the
+     * address as named otherwise, its port and the rest kept (a raw IPv6 socket reads the port as
+     * its protocol).
+     */
+    static byte[] aimed(byte[] named, byte[] read, ReachedPeer reached) {
+        if (reached == null || !UnspecifiedAddress.isUnspecified(read)) {
+            return named;
+        }
+        byte[] local = reached.address();
+        boolean ipv4 = (read[0] & 0xff | (read[1] & 0xff) << 8) == SockAddr.AF_INET;
+        int at = ipv4 ? 4 : 8;
+        int length = ipv4 ? 4 : 16;
+        byte[] out = named.clone();
+        out[0] = read[0];
+        out[1] = read[1];
+        System.arraycopy(local, at, out, at, length);
+        return out;
     }
 
     /**

@@ -70,6 +70,25 @@ final class ProtocolAddress {
         return read;
     }
 
+    /**
+     * Returns the address IPv4 binds our copy {@code sock} of the program's socket, of family
+     * {@code domain}, to for {@code named}; {@code named} itself when it reads it as named. IPv4
+     * takes an {@code AF_UNSPEC} address as {@code AF_INET} when it is 0.0.0.0 (inet_bind's
+     * "compatibility games"), a raw socket whatever it is (raw_bind reads no family): a bind
+     * rule on the ip or the port decides on that, beside the address as named. Before, such a
+     * bind carried no ip or port, so neither a rule on them nor {@code on_missing} was asked, and
+     * a server came up on a port a rule denies. IPv6 refuses any other family.
+     */
+    static byte[] bound(int sock, long domain, byte[] named) {
+        if (domain != SockAddr.AF_INET || named == null || named.length < SOCKADDR_IN_LEN
+                || (named[0] & 0xff | (named[1] & 0xff) << 8) != AF_UNSPEC) {
+            return named;
+        }
+        boolean any = named[4] == 0 && named[5] == 0 && named[6] == 0 && named[7] == 0;
+        boolean raw = ((int) SocketCalls.socketOption(sock, SocketCalls.SO_TYPE) & SOCK_TYPE_MASK) == SOCK_RAW;
+        return any || raw ? withFamily(named, SockAddr.AF_INET) : named;
+    }
+
     private static byte[] withFamily(byte[] named, int family) {
         byte[] read = Arrays.copyOf(named, named.length);
         read[0] = (byte) family;

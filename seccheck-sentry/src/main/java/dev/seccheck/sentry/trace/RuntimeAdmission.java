@@ -98,6 +98,9 @@ final class RuntimeAdmission {
                                         + " socket options that set a source route, which sends packets to hosts no"
                                         + " connect names, nor makes the netlink calls of tasks sharing their"
                                         + " descriptors)");
+                            } else if (nr == Sysno.BIND && !e.listens()) {
+                                out.add(p.name() + " (this run performs binds, but not the listens that bind a"
+                                        + " socket never bound themselves)");
                             }
                         });
             }

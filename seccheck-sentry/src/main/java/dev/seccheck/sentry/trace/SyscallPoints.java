@@ -54,6 +54,8 @@ final class SyscallPoints implements EmulatedPoints {
     private final List<Point> peerPoints;
     /** The points of accept and accept4, decided on the peer that connected. */
     private final List<Point> acceptPoints;
+    /** bind's points: while a sink decides there, listen is made by seccheck ({@code Listens}). */
+    private final List<Point> bindPoints;
     /**
      * Enter-time decodes, by tid, for exit points of calls whose arguments are gone by the exit
      * stop. Concurrent because the notifier thread fires too, though it never sees an exit.
@@ -71,6 +73,7 @@ final class SyscallPoints implements EmulatedPoints {
         this.openPoints = schematizedPoints(catalog, Sysno.OPEN, Sysno.OPENAT, Sysno.CREAT);
         this.peerPoints = schematizedPoints(catalog, Sysno.CONNECT, Sysno.BIND);
         this.acceptPoints = schematizedPoints(catalog, Sysno.ACCEPT, Sysno.ACCEPT4);
+        this.bindPoints = schematizedPoints(catalog, Sysno.BIND);
     }
 
     /**
@@ -135,7 +138,8 @@ final class SyscallPoints implements EmulatedPoints {
      * a unix socket's file) and truncate while a sink decides at an open point, and source routes
      * refused, the netlink calls of tasks sharing their descriptors made and every bind held (one
      * that picks a link is decided at connect's points) while one decides at a connect or bind
-     * point, and accept while one decides at an accept point. Decided once, by the
+     * point, accept while one decides at an accept point, and listen while one decides at a bind
+     * point. Decided once, by the
      * first call (the filters of the run are fixed at start): sessions created later are served
      * the ptrace way for syscalls not emulated from the start.
      */
@@ -145,7 +149,8 @@ final class SyscallPoints implements EmulatedPoints {
             boolean decided = openPoints.stream().anyMatch(state::decided);
             boolean peersDecided = peerPoints.stream().anyMatch(state::decided);
             emulation = new Emulator.Effects(opens, schematized(Sysno.CONNECT), schematized(Sysno.BIND), decided,
-                    peersDecided, acceptPoints.stream().anyMatch(state::decided));
+                    peersDecided, acceptPoints.stream().anyMatch(state::decided),
+                    bindPoints.stream().anyMatch(state::decided));
         }
         return emulation;
     }

@@ -68,6 +68,63 @@ class UnspecifiedAddressTest {
                 .isEqualTo(sockaddr("::ffff:127.0.0.3", 80));
     }
 
+    /** A socket bound to a multicast or the broadcast address has no source: 0.0.0.0 is loopback, not that address. */
+    @Test
+    void aMulticastOrBroadcastBindIsNoSource() throws Exception {
+        assertThat(UnspecifiedAddress.reached(sockaddr("0.0.0.0", 80), sockaddr("224.0.0.1", 4000)))
+                .isEqualTo(sockaddr("127.0.0.1", 80));
+        assertThat(UnspecifiedAddress.reached(sockaddr("0.0.0.0", 80), sockaddr("239.255.0.9", 4000)))
+                .isEqualTo(sockaddr("127.0.0.1", 80));
+        assertThat(UnspecifiedAddress.reached(sockaddr("0.0.0.0", 80), sockaddr("255.255.255.255", 4000)))
+                .isEqualTo(sockaddr("127.0.0.1", 80));
+        assertThat(UnspecifiedAddress.reached(sockaddr("::ffff:0.0.0.0", 80), sockaddr("::ffff:224.0.0.1", 9)))
+                .isEqualTo(sockaddr("::ffff:127.0.0.1", 80));
+        assertThat(UnspecifiedAddress.reached(sockaddr("0.0.0.0", 80), sockaddr("223.255.255.254", 4000)))
+                .as("the last unicast address below multicast").isEqualTo(sockaddr("223.255.255.254", 80));
+    }
+
+    /** A datagram's IP_PKTINFO (or, from IPv6, IPv4-mapped IPV6_PKTINFO) record names its source: the last one counts. */
+    @Test
+    void aPacketInfoRecordNamesTheSource() throws Exception {
+        byte[] control = concat(pktinfo4("127.0.0.9"), pktinfo4("127.0.0.2"));
+        byte[] source = UnspecifiedAddress.packetInfoSource(control, false);
+        assertThat(source).containsExactly(127, 0, 0, 2);
+        assertThat(UnspecifiedAddress.reached(sockaddr("0.0.0.0", 80), sockaddr("127.0.0.5", 9), source))
+                .isEqualTo(sockaddr("127.0.0.2", 80));
+        assertThat(UnspecifiedAddress.reached(sockaddr("::ffff:0.0.0.0", 80), null, source))
+                .isEqualTo(sockaddr("::ffff:127.0.0.2", 80));
+        assertThat(UnspecifiedAddress.reached(sockaddr("::", 80), null, source)).as(":: takes the IPv6 way")
+                .isEqualTo(sockaddr("::1", 80));
+        assertThat(UnspecifiedAddress.reached(sockaddr("0.0.0.0", 80), sockaddr("127.0.0.5", 9),
+                UnspecifiedAddress.packetInfoSource(pktinfo4("0.0.0.0"), false)))
+                .as("a record of 0.0.0.0 leaves no source").isEqualTo(sockaddr("127.0.0.1", 80));
+
+        byte[] v6 = pktinfo6("::ffff:127.0.0.3");
+        assertThat(UnspecifiedAddress.packetInfoSource(v6, true)).containsExactly(127, 0, 0, 3);
+        assertThat(UnspecifiedAddress.packetInfoSource(v6, false)).as("an IPv4 socket reads no IPv6 record").isNull();
+        assertThat(UnspecifiedAddress.packetInfoSource(pktinfo6("::1"), true)).as("refused by the kernel").isNull();
+        assertThat(UnspecifiedAddress.packetInfoSource(new byte[0], false)).isNull();
+    }
+
+    private static byte[] pktinfo4(String ip) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(28).putInt(0).putInt(8).putInt(0).put(InetAddress.getByName(ip).getAddress()).putInt(0);
+        return b.array();
+    }
+
+    private static byte[] pktinfo6(String ip) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(40).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(36).putInt(41).putInt(50).put(v6Bytes(ip)).putInt(0);
+        return b.array();
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = new byte[a.length + b.length];
+        System.arraycopy(a, 0, out, 0, a.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
     /**
      * What the kernel does: a UDP socket connected to the unspecified address has the reached one
      * as its peer (getpeername, asked of the kernel by a python3 program: the JDK's channels report

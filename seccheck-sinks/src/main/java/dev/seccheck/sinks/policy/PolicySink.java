@@ -8,6 +8,7 @@ import dev.seccheck.format.SockAddr;
 import dev.seccheck.points.Point;
 import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.sentry.ExecveInfo;
+import dev.seccheck.proto.syscall.Bind;
 import dev.seccheck.proto.syscall.Connect;
 import dev.seccheck.sink.DropNotices;
 import dev.seccheck.sink.ExecveGaps;
@@ -105,12 +106,17 @@ public final class PolicySink implements PointSink.MissingAware {
     public void point(Point point, FieldSet fields, MessageType type, Message msg, Missing missing)
             throws SecurityCheckException {
         decide(point, msg, missing, null);
-        ReachedPeer peer = msg instanceof Connect ? ReachedPeer.current() : null;
+        ReachedPeer peer = msg instanceof Connect || msg instanceof Bind ? ReachedPeer.current() : null;
         if (peer != null && rulesByPoint[point.id()].length > 0) {
-            // Where the kernel sends it (the local host, for the unspecified address) is decided too.
-            Connect named = (Connect) msg;
-            Connect reached = named.toBuilder().setAddress(ByteString.copyFrom(peer.address())).build();
-            decide(point, reached, missing, new AlertLog.Because("named_address", namedAddress(named)));
+            // Where the kernel sends it (the local host, for the unspecified address) or binds it
+            // (IPv4's AF_UNSPEC taken as AF_INET) is decided too.
+            ByteString address = ByteString.copyFrom(peer.address());
+            Message reached = switch (msg) {
+                case Connect c -> c.toBuilder().setAddress(address).build();
+                case Bind b -> b.toBuilder().setAddress(address).build();
+                default -> throw new IllegalStateException("no address in " + msg.getClass().getSimpleName());
+            };
+            decide(point, reached, missing, new AlertLog.Because("named_address", namedAddress(msg)));
         }
         ScriptChain chain = point.equals(Point.EXECVE) ? ScriptChain.current() : null;
         if (chain != null && msg instanceof ExecveInfo script && rulesByPoint[point.id()].length > 0) {
@@ -125,9 +131,10 @@ public final class PolicySink implements PointSink.MissingAware {
         }
     }
 
-    /** The address {@code c} names, as an alert shows it ({@code AF_INET 0.0.0.0:80}). */
-    private static String namedAddress(Connect c) {
-        return SockAddr.decode(c.getAddress()).map(SockAddr::toString).orElse("?");
+    /** The address connect or bind message {@code msg} names, as an alert shows it ({@code AF_INET 0.0.0.0:80}). */
+    private static String namedAddress(Message msg) {
+        ByteString address = msg instanceof Bind b ? b.getAddress() : ((Connect) msg).getAddress();
+        return SockAddr.decode(address).map(SockAddr::toString).orElse("?");
     }
 
     /**

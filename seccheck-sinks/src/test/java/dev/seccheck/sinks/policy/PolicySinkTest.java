@@ -14,6 +14,7 @@ import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.proto.common.Credentials;
 import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.sentry.ExecveInfo;
+import dev.seccheck.proto.syscall.Bind;
 import dev.seccheck.proto.syscall.Connect;
 import dev.seccheck.proto.syscall.Open;
 import dev.seccheck.session.JsonSinkConfig;
@@ -41,6 +42,7 @@ class PolicySinkTest {
     private static final Point OPENAT = point("syscall/openat/enter");
     private static final Point OPENAT_EXIT = point("syscall/openat/exit");
     private static final Point CONNECT = point("syscall/connect/enter");
+    private static final Point BIND = point("syscall/bind/enter");
     private static final FieldSet FD_PATH_AND_CONTEXT = new FieldSet(FieldMask.of(0), ContextField.all());
 
     @TempDir
@@ -101,6 +103,26 @@ class PolicySinkTest {
             sink.syscall(CONNECT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_CONNECT, connect(inet4(0, 0, 0, 0, 22)));
             return null;
         })).as("the rule on the address named").isInstanceOf(SecurityCheckException.class);
+    }
+
+    /**
+     * A bind whose address IPv4 reads as another ({@link ReachedPeer}: AF_UNSPEC taken as AF_INET)
+     * is decided on that one too: the address named carries no port for the rule to match.
+     */
+    @Test
+    void theAddressBoundIsDecidedBesideTheOneNamed() throws Exception {
+        Sink sink = sink("""
+                {"rules": [{"point": "syscall/bind/enter", "match": {"port": 40050}, "action": "deny"}]}""",
+                List.of(req(BIND)));
+        byte[] unspec = inet4(0, 0, 0, 0, 40050);
+        unspec[0] = 0;
+        Bind named = Bind.newBuilder().setSysno(49).setFd(3).setAddress(ByteString.copyFrom(unspec)).build();
+
+        sink.syscall(BIND, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_BIND, named);
+        assertThatThrownBy(() -> ScopedValue.where(ReachedPeer.CURRENT, new ReachedPeer(inet4(0, 0, 0, 0, 40050))).call(() -> {
+            sink.syscall(BIND, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_BIND, named);
+            return null;
+        })).isInstanceOf(SecurityCheckException.class);
     }
 
     @Test
