@@ -172,11 +172,11 @@ final class RealStarts {
 
     /** The real path of absolute {@code path}, walked a component at a time; null at a link {@link #madeByRoot} refuses. */
     private static String throughRootsLinks(String path) throws IOException {
-        java.util.Deque<String> todo = new java.util.ArrayDeque<>(List.of(path.split("/")));
+        java.util.Deque<String> left = new java.util.ArrayDeque<>(List.of(path.split("/")));
         Path at = Path.of("/");
         int links = 0;
-        while (!todo.isEmpty()) {
-            String name = todo.pollFirst();
+        while (!left.isEmpty()) {
+            String name = left.pollFirst();
             if (name.isEmpty() || name.equals(".")) {
                 continue;
             }
@@ -198,7 +198,7 @@ final class RealStarts {
             String target = Files.readSymbolicLink(next).toString();
             List<String> parts = List.of(target.split("/"));
             for (int i = parts.size() - 1; i >= 0; i--) {
-                todo.addFirst(parts.get(i));
+                left.addFirst(parts.get(i));
             }
             if (target.startsWith("/")) {
                 at = Path.of("/");
