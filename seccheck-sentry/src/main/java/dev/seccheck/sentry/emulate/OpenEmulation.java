@@ -427,7 +427,10 @@ final class OpenEmulation {
         // kernel say EWOULDBLOCK instead, and the open is finished on a pool thread, where it may wait.
         boolean lean = call.onNotifier() && (a.flags() & O_NONBLOCK) == 0;
         Identity who = acting;
-        IntSupplier open = () -> openObject(a, at, lean);
+        IntSupplier open = waitsForThePeer(call, a, at, lean) && at instanceof PathWalk.Located.Found fifo
+                ? () -> FifoWaits.ALL.around(call.tid(), fifo.fd(), (a.flags() & O_ACCMODE) == O_RDONLY,
+                        () -> openObject(a, at, false))
+                : () -> openObject(a, at, lean);
         DeviceCgroups.Way way = at instanceof PathWalk.Located.Found f && DeviceCgroups.is(f.stat())
                 ? devices.way(call.tid(), f.stat(), landlock.confines(call.tid())) : DeviceCgroups.Way.AS_USUAL;
         ToIntFunction<IntSupplier> asProgram = way == DeviceCgroups.Way.JOINED
@@ -471,6 +474,17 @@ final class OpenEmulation {
         }
         complete(call, ev, a, seen, fd);
         return false;
+    }
+
+    /**
+     * Whether this open, on a pool thread, may wait for the other end of a FIFO (one side only,
+     * and blocking), which {@link FifoWaits} ends if its task is gone meanwhile.
+     */
+    private static boolean waitsForThePeer(Call call, Args a, PathWalk.Located at, boolean lean) {
+        int access = a.flags() & O_ACCMODE;
+        return !lean && !call.onNotifier() && (a.flags() & (O_NONBLOCK | O_PATH)) == 0
+                && (access == O_RDONLY || access == O_WRONLY)
+                && at instanceof PathWalk.Located.Found f && f.stat() != null && f.stat().isFifo();
     }
 
     /**
