@@ -1037,7 +1037,7 @@ class PolicyEnforcementTest {
     }
 
     /** The datagrams {@code udp} has received, as text, until none comes within its timeout. */
-    private static List<String> received(DatagramSocket udp) throws IOException {
+    static List<String> received(DatagramSocket udp) throws IOException {
         List<String> got = new ArrayList<>();
         byte[] buf = new byte[64];
         while (true) {

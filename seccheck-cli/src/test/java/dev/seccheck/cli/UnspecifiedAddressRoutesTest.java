@@ -3,16 +3,12 @@ package dev.seccheck.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -186,16 +182,6 @@ class UnspecifiedAddressRoutesTest {
 
     /** The datagrams {@code udp} has received, as text, until none comes within its timeout. */
     private static List<String> received(DatagramSocket udp) throws IOException {
-        List<String> got = new ArrayList<>();
-        byte[] buf = new byte[64];
-        while (true) {
-            DatagramPacket p = new DatagramPacket(buf, buf.length);
-            try {
-                udp.receive(p);
-            } catch (SocketTimeoutException none) {
-                return got;
-            }
-            got.add(new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8));
-        }
+        return PolicyEnforcementTest.received(udp);
     }
 }
