@@ -57,4 +57,17 @@ class KilledFifoOpenersTest {
             assertThat(r.out()).as(underSeccheck ? "under seccheck: " + r.err() : "natively").isEqualTo("readers left: 0\n");
         }
     }
+
+    /** The same with seccheck and its program unprivileged (uid 65534). */
+    @Test
+    void theWaitOfAKilledOpenerEndsUnprivileged() throws Exception {
+        PackagedCli.assumeNobody(tmp);
+        String classpath = PackagedCli.nobodyClasspath(tmp);
+        for (boolean underSeccheck : new boolean[] {false, true}) {
+            Path fifos = PackagedCli.nobodysDir(tmp.resolve(underSeccheck ? "under" : "native"));
+            PackagedCli.Result r = PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, underSeccheck,
+                    List.of("/usr/bin/python3", "-c", PROGRAM, fifos.toString()));
+            assertThat(r.out()).as(underSeccheck ? "under seccheck: " + r.err() : "natively").isEqualTo("readers left: 0\n");
+        }
+    }
 }
