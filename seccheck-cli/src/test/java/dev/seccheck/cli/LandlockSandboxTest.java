@@ -166,12 +166,40 @@ class LandlockSandboxTest {
     void layersPastSecchecksShareOfDescriptorsAreRefusedNotItsOpens() throws Exception {
         assertThat(run("layers", "native", null)).isEqualTo(
                 "read inside while 100 children hold 16 layers each: ok\nchildren refused a layer: none\n");
-        Path dir = Files.createDirectories(tmp.resolve("layers-limited"));
-        Files.writeString(Files.createDirectories(dir.resolve("inside")).resolve("f"), "granted\n");
+        layersWithAThousandDescriptors(null);
+    }
+
+    /** The same as uid 65534, seccheck and program both (its limit set by root before it drops to that user). */
+    @Test
+    void asAnUnprivilegedUserLayersPastSecchecksShareAreRefusedToo() throws Exception {
+        PackagedCli.assumeNobody(tmp);
+        String classpath = PackagedCli.nobodyClasspath(tmp);
+        assertThat(run("layers", "native", null, classpath)).isEqualTo(
+                "read inside while 100 children hold 16 layers each: ok\nchildren refused a layer: none\n");
+        layersWithAThousandDescriptors(classpath);
+    }
+
+    /** Runs {@code landlocked DIR layers} under a seccheck limited to 1,024 descriptors, as 65534 when {@code nobodysClasspath} is set. */
+    private void layersWithAThousandDescriptors(String nobodysClasspath) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("layers-limited" + (nobodysClasspath == null ? "" : "-65534")));
+        Path inside = Files.createDirectories(dir.resolve("inside"));
+        Files.writeString(inside.resolve("f"), "granted\n");
         List<String> cmd = new ArrayList<>(List.of("prlimit", "--nofile=1024:1024"));
-        cmd.addAll(PackagedCli.java(System.getProperty("java.class.path")));
+        if (nobodysClasspath != null) {
+            for (Path p : List.of(dir, inside, inside.resolve("f"))) {
+                Files.setOwner(p, p.getFileSystem().getUserPrincipalLookupService()
+                        .lookupPrincipalByName(Integer.toString(PackagedCli.NOBODY)));
+            }
+            cmd.addAll(PackagedCli.nobody());
+        }
+        cmd.addAll(PackagedCli.java(nobodysClasspath != null ? nobodysClasspath : System.getProperty("java.class.path")));
         cmd.addAll(List.of("run", "--quiet", "-o", "/dev/null", "--", program.toString(), dir.toString(), "layers"));
-        PackagedCli.Result r = PackagedCli.run(new ProcessBuilder(cmd), tmp, Duration.ofSeconds(120));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        if (nobodysClasspath != null) {
+            pb.environment().put("XDG_RUNTIME_DIR", PackagedCli.nobodysDir(tmp.resolve("xdg-layers")).toString());
+        }
+        PackagedCli.Result r = PackagedCli.run(pb, tmp, Duration.ofSeconds(120));
+        Assumptions.assumeFalse(r.status() == 3, "Landlock is not available here: " + r.out());
         assertThat(r.status()).as(r.out() + r.err()).isZero();
         assertThat(r.out()).as(r.err()).isEqualTo(
                 "read inside while 100 children hold 16 layers each: ok\nchildren refused a layer: some\n");
