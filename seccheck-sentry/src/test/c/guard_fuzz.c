@@ -371,6 +371,88 @@ static void fuzz_process(void) {
     }
 }
 
+/* A descriptor process_madvise may name: a pidfd of a task, another file, or none. */
+static int a_pidfd(int *close_after) {
+    *close_after = 0;
+    switch (below(4)) {
+        case 0: say("pipe"); return pipe_fd;
+        case 1: say("fd 999"); return 999;
+        case 2: say("fd -1"); return -1;
+        default: {
+            say("pidfd of ");
+            int fd = (int)syscall(SYS_pidfd_open, task(0), 0);
+            *close_after = fd >= 0;
+            return fd;
+        }
+    }
+}
+
+/* Calls that reach another process without its memory: kcmp, get_robust_list, move_pages and
+   process_madvise. Their answers are printed as 0 when they succeed: kcmp orders two processes
+   by where the kernel keeps them, which differs from run to run. */
+static void fuzz_glimpse(void) {
+    long r;
+    switch (below(4)) {
+        case 0: {
+            say("kcmp(");
+            pid_t a = task(1);
+            say(", ");
+            pid_t b = task(1);
+            static const int types[] = {0 /* KCMP_FILE */, 1 /* KCMP_VM */, 99};
+            int type = types[below(3)];
+            say(", %d, 0, 0)", type);
+            r = syscall(SYS_kcmp, a, b, type, 0, 0);
+            break;
+        }
+        case 1: {
+            say("get_robust_list(");
+            pid_t p = task(1);
+            static void *head;
+            static size_t len;
+            int bad = one_in(4);
+            say(bad ? ", head at " : ", head, len)");
+            void *hp = bad ? bad_pointer() : (void *)&head;
+            if (bad) say(", len)");
+            r = syscall(SYS_get_robust_list, p, hp, &len);
+            break;
+        }
+        case 2: {
+            say("move_pages(");
+            pid_t p = task(1);
+            void *page = edge_page;
+            int status;
+            static const int flags[] = {0, 2 /* MPOL_MF_MOVE */, 8};
+            int f = flags[below(3)];
+            say(", 1 page, no nodes, flags %d)", f);
+            r = syscall(SYS_move_pages, p, 1, &page, NULL, &status, f);
+            break;
+        }
+        default: {
+            say("process_madvise(");
+            int close_after;
+            int fd = a_pidfd(&close_after);
+            struct iovec page = {edge_page, 4096};
+            void *vec = &page;
+            unsigned long n = 1;
+            unsigned flags = 0;
+            switch (below(5)) {
+                case 0: say(", vec at "); vec = bad_pointer(); break;
+                case 1: say(", 1025 iovecs"); n = 1025; break;
+                case 2: say(", flags 1"); flags = 1; break;
+                case 3: say(", no iovec"); n = 0; break;
+                default: say(", a page"); break;
+            }
+            say(", MADV_COLD)");
+            r = syscall(SYS_process_madvise, fd, vec, n, 20 /* MADV_COLD */, flags);
+            int e = errno;
+            if (close_after) close(fd);
+            errno = e;
+            break;
+        }
+    }
+    result(r >= 0 ? 0 : r, 0);
+}
+
 /* Puts this program's threads back to the usual scheduling, priority, I/O class and CPUs after a
    call that may have changed them, unprinted: a thread left SCHED_IDLE or at nice 19 would crawl
    on a busy machine. (Without privilege some of this fails, the same way in both runs.) */
@@ -426,11 +508,12 @@ int main(int argc, char **argv) {
 
     for (long i = 0; i < count; i++) {
         new_line(i);
-        switch (below(5)) {
+        switch (below(6)) {
             case 0: fuzz_signal(); break;
             case 1: fuzz_priority(); back_to_normal(); break;
             case 2: fuzz_scheduling(); back_to_normal(); break;
             case 3: fuzz_owner(); break;
+            case 4: fuzz_glimpse(); break;
             default: fuzz_process();
         }
     }

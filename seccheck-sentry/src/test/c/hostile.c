@@ -525,6 +525,42 @@ int main(int argc, char **argv) {
         printf("GOT limited\n");
         return 0;
     }
+    /* What reaches another process without its memory or its /proc: each prints GOT <mode> when
+     * the kernel answered. kcmp PID: compares its memory with ours (and would list its fds);
+     * robust PID: where its C library keeps its robust futex list; movepages PID ADDR: whether
+     * ADDR is mapped there; migrate PID: moves its pages between nodes; madvise PID ADDR: pages
+     * out its page at ADDR through a pidfd (root: CAP_SYS_NICE). */
+    if (!strcmp(mode, "kcmp") || !strcmp(mode, "robust") || !strcmp(mode, "movepages") || !strcmp(mode, "migrate")
+        || !strcmp(mode, "madvise")) {
+        pid_t pid = atoi(p);
+        long r;
+        /* In our own process, a page of ours: the stack's. */
+        unsigned long addr = pid == getpid() ? (unsigned long)&r : strtoul(argv[3], NULL, 0);
+        if (!strcmp(mode, "kcmp")) {
+            r = syscall(SYS_kcmp, getpid(), pid, 1 /* KCMP_VM */, 0, 0);
+        } else if (!strcmp(mode, "robust")) {
+            void *head;
+            size_t len;
+            r = syscall(SYS_get_robust_list, pid, &head, &len);
+        } else if (!strcmp(mode, "movepages")) {
+            void *page = (void *)(addr & ~4095UL);
+            int status = 1;
+            r = syscall(SYS_move_pages, pid, 1, &page, NULL, &status, 0);
+        } else if (!strcmp(mode, "migrate")) {
+            unsigned long nodes = 1;
+            r = syscall(SYS_migrate_pages, pid, 8 * sizeof nodes, &nodes, &nodes);
+        } else {
+            int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+            struct iovec page = {(void *)(addr & ~4095UL), 4096};
+            r = pidfd < 0 ? -1 : syscall(SYS_process_madvise, pidfd, &page, 1, 20 /* MADV_COLD */, 0);
+        }
+        if (r < 0) {
+            printf("NO %s\n", strerrorname_np(errno));
+            return 1;
+        }
+        printf("GOT %s\n", mode);
+        return 0;
+    }
     if (!strcmp(mode, "seize")) { /* hostile seize PID: become its tracer */
         if (ptrace(PTRACE_SEIZE, atoi(p), 0, 0) != 0) {
             printf("NO %s\n", strerrorname_np(errno));

@@ -393,6 +393,24 @@ public final class Procfs {
         return out;
     }
 
+    /**
+     * Returns the process a pidfd of task {@code tid} names, by this process's pid numbers (the
+     * {@code Pid} line of its fdinfo, written for the procfs read: seccheck's): -1 for a process
+     * that is gone; empty when {@code fd} is no pidfd of the task (not open, or another file).
+     */
+    public static OptionalLong pidfdTarget(long tid, int fd) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(tid), "fdinfo", Integer.toString(fd)))) {
+                if (line.startsWith("Pid:")) {
+                    return OptionalLong.of(Long.parseLong(line.substring(4).trim()));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.empty();
+    }
+
     /** Returns the boot time in seconds since the epoch ({@code btime} of {@code /proc/stat}). */
     public static long bootTimeSeconds() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/stat"))) {

@@ -168,6 +168,27 @@ class OutsideProcessesTest {
         assertThat(supervisedRun(new SupervisorTest.Run(POINTS), "prlimit", self)).isEqualTo("NO EPERM");
     }
 
+    /**
+     * Calls that reach another process without its memory or its /proc files, which the kernel
+     * allows on any process of the same user: kcmp (which lists its descriptors, one number at a
+     * time), get_robust_list and move_pages (where its C library lies, which of its pages are
+     * mapped), migrate_pages, and process_madvise through a pidfd (paging seccheck's memory out,
+     * as root, slowed every call it holds by half). Natively each reaches the victim; under
+     * seccheck each is refused, with a line, and still reaches the program's own process.
+     */
+    @Test
+    void aProcessOutsideTheRunCanBeNeitherComparedNorMappedNorPagedOut() throws Exception {
+        againstVictims(List.of("kcmp", "robust", "movepages", "migrate", "madvise"), (route, v) -> {
+            assertThat(nativeRun(route, pid(v), address(v))).as("natively, %s", route).isEqualTo("GOT " + route);
+            SupervisorTest.Run r = new SupervisorTest.Run(POINTS);
+            assertThat(supervisedRun(r, route, pid(v), address(v))).as("under seccheck, %s", route).isEqualTo("NO EPERM");
+            assertThat(r.warnings).as(route).anyMatch(l -> l.matches("refused \\w+ from task \\d+ \\(hostile\\): aimed at"
+                    + " seccheck or at a process outside the run \\(EPERM\\)"));
+            assertThat(supervisedShell(new SupervisorTest.Run(POINTS), "exec '" + CWorkloads.binary("hostile") + "' "
+                    + route + " $$ " + address(v))).as("its own, %s", route).isEqualTo("GOT " + route);
+        });
+    }
+
     /** The program's own processes are of the run: their memory stays within its reach. */
     @Test
     void aChildOfTheProgramStaysInItsReach() throws Exception {

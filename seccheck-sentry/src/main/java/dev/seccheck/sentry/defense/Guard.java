@@ -51,7 +51,9 @@ import java.util.stream.Stream;
  * caller's own group is the supervisor's ({@link GroupSignals}); {@code kill},
  * {@code rt_sigqueueinfo} and {@code tkill} of any other single task, which may be a thread the
  * JVM started after the filter was built ({@link SignalTargets}); {@code process_vm_readv/writev},
- * {@code perf_event_open} and {@code prlimit64} aimed at another process, and with
+ * {@code kcmp}, {@code process_madvise} and {@code process_mrelease} (a pidfd names their target),
+ * {@code perf_event_open}, {@code prlimit64}, {@code get_robust_list}, {@code move_pages} and
+ * {@code migrate_pages} aimed at another process, and with
  * {@code allowPtrace} a ptrace attach or seize, refused unless the target is of the run, which
  * the supervisor never is ({@link OutsideProcesses}); {@code F_SETOWN_EX}, {@code FIOSETOWN} and
  * {@code SIOCSPGRP}, whose owner is in memory, and {@code F_SETOWN} naming another single task
@@ -208,6 +210,13 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         // (OutsideProcesses), which seccheck itself never is; a filter cannot see that.
         when(a, Bpf.Cond.EQ, Sysno.PROCESS_VM_READV, notify);
         when(a, Bpf.Cond.EQ, Sysno.PROCESS_VM_WRITEV, notify);
+        // kcmp names two processes; process_madvise and process_mrelease a pidfd, out of BPF's sight.
+        when(a, Bpf.Cond.EQ, Sysno.KCMP, notify);
+        when(a, Bpf.Cond.EQ, Sysno.PROCESS_MADVISE, notify);
+        when(a, Bpf.Cond.EQ, Sysno.PROCESS_MRELEASE, notify);
+        when(a, Bpf.Cond.EQ, Sysno.GET_ROBUST_LIST, firstPid);
+        when(a, Bpf.Cond.EQ, Sysno.MOVE_PAGES, firstPid);
+        when(a, Bpf.Cond.EQ, Sysno.MIGRATE_PAGES, firstPid);
         when(a, Bpf.Cond.EQ, Sysno.PTRACE, ptrace);
         when(a, Bpf.Cond.EQ, Sysno.CLONE, clone);
         when(a, Bpf.Cond.EQ, Sysno.UNSHARE, unshare);
@@ -431,7 +440,9 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
             return "it would change how seccheck's threads are scheduled";
         }
         if (nr == Sysno.PROCESS_VM_READV || nr == Sysno.PROCESS_VM_WRITEV || nr == Sysno.PTRACE
-                || nr == Sysno.PERF_EVENT_OPEN || nr == Sysno.PRLIMIT64) {
+                || nr == Sysno.PERF_EVENT_OPEN || nr == Sysno.PRLIMIT64 || nr == Sysno.KCMP
+                || nr == Sysno.PROCESS_MADVISE || nr == Sysno.PROCESS_MRELEASE || nr == Sysno.GET_ROBUST_LIST
+                || nr == Sysno.MOVE_PAGES || nr == Sysno.MIGRATE_PAGES) {
             return "aimed at seccheck or at a process outside the run";
         }
         return "aimed at seccheck or at leaving supervision";

@@ -16,13 +16,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 
 /**
  * OutsideProcesses keeps the supervised program's hands off processes that are not of its run.
  * The program runs as the user who started seccheck, so the kernel lets it read and write the
  * memory of that user's other processes ({@code process_vm_readv/writev}, {@code /proc/PID/mem}),
  * sample their registers and stacks ({@code perf_event_open}), change their resource limits
- * ({@code prlimit64}) and, with {@code allow_ptrace}, attach to them: the shell that started
+ * ({@code prlimit64}), list their open descriptors ({@code kcmp}), map out their memory
+ * ({@code move_pages}, {@code get_robust_list}), page it out ({@code process_madvise}) and, with
+ * {@code allow_ptrace}, attach to them: the shell that started
  * seccheck, an editor, a daemon. Code written into one of them runs out of supervision.
  * {@link Guard} holds those calls for the supervisor, which lets through only those aimed at a
  * process of the run (or at the caller itself); the emulation of opens applies the same rule to
@@ -48,14 +51,22 @@ public final class OutsideProcesses {
 
     /**
      * Returns whether a held syscall is one the guard holds for this check: process_vm_readv or
-     * process_vm_writev; perf_event_open or prlimit64 aimed at another process (a pid above 0);
-     * (held only with {@code allow_ptrace}) a ptrace attach or seize.
+     * process_vm_writev; kcmp, which compares two processes' files and memory (it lists another's
+     * open descriptors by their numbers); process_madvise and process_mrelease, whose target is a
+     * pidfd (a pidfd of seccheck comes from the peer of a unix socket seccheck connected for the
+     * program, SO_PEERPIDFD, or from a pidfs file handle; as root, paging seccheck out slowed
+     * every call it holds); perf_event_open, prlimit64, get_robust_list, move_pages or
+     * migrate_pages aimed at another process (a pid above 0: move_pages with no target node says
+     * which of its pages are mapped, get_robust_list where its C library lies); (held only with
+     * {@code allow_ptrace}) a ptrace attach or seize.
      */
     public static boolean held(int nr, long arg0, long arg1) {
         return switch (nr) {
-            case Sysno.PROCESS_VM_READV, Sysno.PROCESS_VM_WRITEV -> true;
+            case Sysno.PROCESS_VM_READV, Sysno.PROCESS_VM_WRITEV, Sysno.KCMP, Sysno.PROCESS_MADVISE,
+                    Sysno.PROCESS_MRELEASE -> true;
             case Sysno.PTRACE -> (int) arg0 == PTRACE_ATTACH || (int) arg0 == PTRACE_SEIZE;
-            case Sysno.PERF_EVENT_OPEN, Sysno.PRLIMIT64 -> target(nr, arg0, arg1) > 0;
+            case Sysno.PERF_EVENT_OPEN, Sysno.PRLIMIT64, Sysno.GET_ROBUST_LIST, Sysno.MOVE_PAGES,
+                    Sysno.MIGRATE_PAGES -> target(nr, arg0, arg1) > 0;
             default -> false;
         };
     }
@@ -71,7 +82,9 @@ public final class OutsideProcesses {
      * answered as the kernel would answer before it looks for the process, when it does not get
      * that far ({@link #beforeTheLookUp}); else with EPERM for a process outside the run, and for
      * none with the kernel's ESRCH, given here so that no process can take the number in between.
-     * A pid of 0 or below names no process in any run: the kernel's to refuse.
+     * kcmp names two processes: either outside the run refuses it (ESRCH first, as the kernel
+     * looks both up before it checks either). A pid of 0 or below names no process in any run (or
+     * the caller itself): the kernel's to answer.
      */
     public static OptionalInt refusal(SeccompNotification n, TaskMemory memory) {
         return refusal(n, memory, tid -> false);
@@ -84,18 +97,62 @@ public final class OutsideProcesses {
      * program, mapped before the decision).
      */
     public static OptionalInt refusal(SeccompNotification n, TaskMemory memory, java.util.function.IntPredicate operators) {
-        int pid = target(n.nr(), n.arg0(), n.arg1());
-        if (pid <= 0) {
-            return OptionalInt.empty();
+        if (n.nr() == Sysno.PROCESS_MADVISE || n.nr() == Sysno.PROCESS_MRELEASE) {
+            return pidfdRefusal(n, memory, operators);
         }
-        long ours = inSeccheckNumbers(n.tid(), pid);
-        Optional<Procfs.Status> status = ours > 0 ? Procfs.status(ours) : Optional.empty();
-        if (status.isPresent() && ofTheRun(status.get())
-                && !(operators.test((int) ours) && !operators.test(n.tid()))) {
+        int[] pids = n.nr() == Sysno.KCMP ? new int[] {(int) n.arg0(), (int) n.arg1()}
+                : new int[] {target(n.nr(), n.arg0(), n.arg1())};
+        boolean missing = false;
+        boolean outside = false;
+        for (int pid : pids) {
+            if (pid <= 0) {
+                return OptionalInt.empty();
+            }
+            long ours = inSeccheckNumbers(n.tid(), pid);
+            Optional<Procfs.Status> status = ours > 0 ? Procfs.status(ours) : Optional.empty();
+            missing |= ours >= 0 && status.isEmpty();
+            outside |= !(status.isPresent() && reachable((int) ours, status.get(), n.tid(), operators));
+        }
+        if (!outside) {
             return OptionalInt.empty();
         }
         int early = beforeTheLookUp(n, memory);
-        return OptionalInt.of(early != LOOKS_UP ? early : ours >= 0 && status.isEmpty() ? Errno.ESRCH : Errno.EPERM);
+        return OptionalInt.of(early != LOOKS_UP ? early : missing ? Errno.ESRCH : Errno.EPERM);
+    }
+
+    /**
+     * Whether task {@code tid} may reach the task {@code target} (seccheck's number) whose status is
+     * {@code status}: one of the run, unless the operator's tasks or a process between its exec and
+     * its decision ({@code operators}) are aimed at from outside them.
+     */
+    private static boolean reachable(int target, Procfs.Status status, int tid, java.util.function.IntPredicate operators) {
+        return ofTheRun(status) && !(operators.test(target) && !operators.test(tid));
+    }
+
+    /**
+     * process_madvise and process_mrelease name their target by a pidfd: the process it names is
+     * read from the caller's fdinfo, by seccheck's numbers. A descriptor that is no pidfd is
+     * answered EBADF here, as the kernel would, so that no pidfd of seccheck can be put under that
+     * number before the kernel looks; one of a process that is gone, ESRCH. A pidfd of the run's
+     * can still be swapped for another between this look and the kernel's, by a thread sharing the
+     * caller's descriptors (the README's race on descriptors outside the calls seccheck performs).
+     */
+    private static OptionalInt pidfdRefusal(SeccompNotification n, TaskMemory memory,
+            java.util.function.IntPredicate operators) {
+        int early = beforeTheLookUp(n, memory);
+        if (early != LOOKS_UP) {
+            return OptionalInt.of(early);
+        }
+        OptionalLong pid = Procfs.pidfdTarget(n.tid(), (int) n.arg0());
+        if (pid.isEmpty()) {
+            return OptionalInt.of(Errno.EBADF);
+        }
+        Optional<Procfs.Status> status = pid.getAsLong() > 0 ? Procfs.status(pid.getAsLong()) : Optional.empty();
+        if (status.isEmpty()) {
+            return OptionalInt.of(Errno.ESRCH);
+        }
+        return reachable((int) pid.getAsLong(), status.get(), n.tid(), operators) ? OptionalInt.empty()
+                : OptionalInt.of(Errno.EPERM);
     }
 
     /** seccheck's pid namespace, as its {@code ns/pid} link names it; null where that cannot be read. */
@@ -121,6 +178,9 @@ public final class OutsideProcesses {
 
     /** {@link #beforeTheLookUp}: the kernel goes on to look for the process. */
     static final int LOOKS_UP = -1;
+    /** move_pages's flags: move the pages only the target maps, or all of them. */
+    private static final int MPOL_MF_MOVE = 2;
+    private static final int MPOL_MF_MOVE_ALL = 4;
     /** The most iovecs one call takes (UIO_MAXIOV). */
     private static final long MAX_IOVECS = 1024;
 
@@ -128,8 +188,11 @@ public final class OutsideProcesses {
      * What the kernel answers for held call {@code n} before it looks for the process named:
      * process_vm_readv and process_vm_writev check their flags (EINVAL), import the caller's iovecs
      * and then the other process's (below), and return 0 when either set holds no byte; prlimit64
-     * copies the new limit first (EFAULT). An errno, 0 for a call that returns 0, or
-     * {@link #LOOKS_UP}. The ptrace requests held look first; so, here, does perf_event_open,
+     * copies the new limit first (EFAULT); process_madvise checks its flags and imports the
+     * caller's iovecs, process_mrelease and move_pages check their flags (EINVAL). An errno, 0 for
+     * a call that returns 0, or {@link #LOOKS_UP}. The ptrace requests held look first, as do kcmp,
+     * get_robust_list and migrate_pages here (migrate_pages copies its node masks first: a refused
+     * one with an unreadable mask is EPERM here, EFAULT natively); so, here, does perf_event_open,
      * whose many checks of its attributes before that are not made here (a perf_event_open of no
      * process is answered ESRCH whatever its attributes).
      */
@@ -146,6 +209,15 @@ public final class OutsideProcesses {
                 yield iovecs(memory, n.arg3(), n.arg4(), false);
             }
             case Sysno.PRLIMIT64 -> n.arg2() != 0 && !readable(memory, n.arg2(), 16) ? Errno.EFAULT : LOOKS_UP;
+            case Sysno.PROCESS_MADVISE -> {
+                if ((int) n.arg4() != 0) {
+                    yield Errno.EINVAL;
+                }
+                int local = iovecs(memory, n.arg1(), n.arg2(), true);
+                yield local == 0 ? LOOKS_UP : local;
+            }
+            case Sysno.PROCESS_MRELEASE -> n.arg1() != 0 ? Errno.EINVAL : LOOKS_UP;
+            case Sysno.MOVE_PAGES -> ((int) n.arg5() & ~(MPOL_MF_MOVE | MPOL_MF_MOVE_ALL)) != 0 ? Errno.EINVAL : LOOKS_UP;
             default -> LOOKS_UP;
         };
     }

@@ -159,6 +159,15 @@ class GuardTest {
         assertThat(run(Sysno.PERF_EVENT_OPEN, 0x7000, 1234, -1, -1, 0)).isEqualTo(Seccomp.RET_USER_NOTIF);
         assertThat(run(Sysno.PERF_EVENT_OPEN, 0x7000, 0, -1, -1, 0)).as("the caller's own").isEqualTo(ALLOW);
         assertThat(run(Sysno.PERF_EVENT_OPEN, 0x7000, -1, 0, -1, 0)).as("every process on a CPU").isEqualTo(ALLOW);
+        assertThat(run(Sysno.KCMP, SELF, SELF, 0, 0, 0)).as("two pids").isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(run(Sysno.PROCESS_MADVISE, 3, 0, 1, 20, 0)).as("a pidfd").isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(run(Sysno.PROCESS_MRELEASE, 3, 0)).as("a pidfd").isEqualTo(Seccomp.RET_USER_NOTIF);
+        for (int nr : new int[] {Sysno.GET_ROBUST_LIST, Sysno.MOVE_PAGES, Sysno.MIGRATE_PAGES}) {
+            assertThat(run(nr, 1234, 0, 0, 0, 0, 0)).as("syscall %d of another process", nr).isEqualTo(Seccomp.RET_USER_NOTIF);
+            assertThat(run(nr, 0, 0, 0, 0, 0, 0)).as("syscall %d of the caller", nr).isEqualTo(ALLOW);
+        }
+        assertThat(guard.refusal(Sysno.KCMP, 1234, 1, 0)).as("OutsideProcesses decides").isEmpty();
+        assertThat(Guard.why(Sysno.MOVE_PAGES, 0)).contains("outside the run");
     }
 
     @Test
@@ -277,7 +286,8 @@ class GuardTest {
                 Sysno.IO_URING_REGISTER, Sysno.USERFAULTFD, Sysno.IOCTL, Sysno.PERF_EVENT_OPEN, Sysno.PRLIMIT64, Sysno.FCNTL,
                 Sysno.UNSHARE, Sysno.SETNS, Sysno.LANDLOCK_RESTRICT_SELF, Sysno.SETPRIORITY, Sysno.IOPRIO_SET,
                 Sysno.SCHED_SETAFFINITY, Sysno.SCHED_SETSCHEDULER, Sysno.SCHED_SETPARAM, Sysno.SCHED_SETATTR, Guard.FCHMODAT2,
-                Guard.SETXATTRAT, Guard.REMOVEXATTRAT, Guard.FILE_SETATTR);
+                Guard.SETXATTRAT, Guard.REMOVEXATTRAT, Guard.FILE_SETATTR, Sysno.KCMP, Sysno.PROCESS_MADVISE,
+                Sysno.PROCESS_MRELEASE, Sysno.GET_ROBUST_LIST, Sysno.MOVE_PAGES, Sysno.MIGRATE_PAGES);
         for (int nr = 0; nr <= Guard.NEWEST; nr++) {
             if (!guarded.contains(nr)) {
                 // Arguments that would be refused were the syscall one of the guarded ones.
