@@ -36,10 +36,19 @@ class EmulatedCredentialsTest {
 
     /** {@code command} natively, or under {@code seccheck run} with the default session. */
     private PackagedCli.Result run(boolean supervised, List<String> command) throws Exception {
+        return run(supervised, null, command);
+    }
+
+    /** {@code command} natively, or under {@code seccheck run} with {@code config} (the default session when null). */
+    private PackagedCli.Result run(boolean supervised, Path config, List<String> command) throws Exception {
         List<String> cmd = new ArrayList<>();
         if (supervised) {
             cmd.addAll(PackagedCli.java(System.getProperty("java.class.path")));
-            cmd.addAll(List.of("run", "--quiet", "--"));
+            cmd.addAll(List.of("run", "--quiet"));
+            if (config != null) {
+                cmd.addAll(List.of("--config", config.toString()));
+            }
+            cmd.add("--");
         }
         cmd.addAll(command);
         return PackagedCli.run(new ProcessBuilder(cmd), tmp, Duration.ofSeconds(120));
@@ -185,6 +194,57 @@ class EmulatedCredentialsTest {
         String send = "import socket; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b'x', '" + sock + "')";
         assertThat(peerOf(sock, DATAGRAM_SERVER, () -> run(false, python(send, asNobody())))).isEqualTo("65534/65534");
         assertThat(peerOf(sock, DATAGRAM_SERVER, () -> run(true, python(send, asNobody())))).isEqualTo("65534/65534");
+    }
+
+    /**
+     * uid 65534, root in a user namespace of its own ({@code unshare -Ur}), gives a file of its own
+     * a capability (a v2 {@code security.capability}: CAP_DAC_READ_SEARCH, effective). Natively the
+     * kernel stores it as a v3 capability of that namespace's root, which counts for nothing outside
+     * it. Under a policy that makes seccheck, as root, set extended attributes for the program, the
+     * call kept the namespace's CAP_SETFCAP in seccheck's namespace and stored the v2 one as asked:
+     * run by uid 65534 after the run, the file read root's files. Now the call is made with no
+     * capability, and refused (EPERM), stricter than natively.
+     */
+    @Test
+    void aCapabilityAProgramGivesAFileInItsOwnUserNamespaceNeverHoldsOutsideIt() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("caps"));
+        Files.setOwner(dir, tmp.getFileSystem().getUserPrincipalLookupService()
+                .lookupPrincipalByName(Integer.toString(PackagedCli.NOBODY)));
+        Path config = Files.writeString(tmp.resolve("keys.json"), Policies.KEYS);
+        String give = """
+                import os, struct, sys
+                f = sys.argv[1]
+                open(f, "w").close()
+                v2 = struct.pack("<5I", 0x02000001, 1 << 2, 0, 0, 0)  # VFS_CAP_REVISION_2 | effective; CAP_DAC_READ_SEARCH
+                try:
+                    os.setxattr(f, "security.capability", v2)
+                    print("set")
+                except OSError as e:
+                    print(os.strerror(e.errno))
+                """;
+        String size = """
+                import os, sys
+                try:
+                    print(len(os.getxattr(sys.argv[1], "security.capability")), "bytes")
+                except OSError as e:
+                    print(os.strerror(e.errno))
+                """;
+        for (boolean supervised : new boolean[] {false, true}) {
+            Path f = dir.resolve(supervised ? "under" : "native");
+            List<String> cmd = new ArrayList<>(PackagedCli.nobody());
+            cmd.addAll(List.of("unshare", "-Ur", "/usr/bin/python3", "-c", give, f.toString()));
+            PackagedCli.Result r = run(supervised, config, cmd);
+            assertThat(r.status()).as(r.err()).isZero();
+            String stored = run(false, List.of("/usr/bin/python3", "-c", size, f.toString())).out();
+            if (!supervised) {
+                assertThat(r.out()).isEqualTo("set\n");
+                assertThat(stored).as("natively a v3 capability, of the namespace's root").isEqualTo("24 bytes\n");
+            } else {
+                assertThat(r.out()).as(r.err()).isEqualTo("Operation not permitted\n");
+                assertThat(stored).as("no capability for every namespace").isNotEqualTo("20 bytes\n")
+                        .isEqualTo("No data available\n");
+            }
+        }
     }
 
     @Test

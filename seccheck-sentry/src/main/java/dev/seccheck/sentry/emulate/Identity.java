@@ -57,17 +57,29 @@ record Identity(int[] uids, int[] gids, int[] groups, long caps, int umask) {
      * (so the thread could take any groups itself), nothing differs that could matter and
      * nothing more is read. Otherwise the status tells everything at once, groups and umask too.
      * The capabilities of a thread in another user namespace than seccheck's are taken as none
-     * (but CAP_SETFCAP, see the code).
+     * (but CAP_SETFCAP for an open, see {@link #of(TaskFiles, int, Own, boolean, boolean)}).
      */
     static Optional<Identity> of(TaskFiles files, int tid, Own own, boolean creates) {
+        return of(files, tid, own, creates, false);
+    }
+
+    /**
+     * As {@link #of(TaskFiles, int, Own, boolean)}; for an open ({@code opens}) a thread in another
+     * user namespace keeps CAP_SETFCAP, which the kernel asks of the opener of a uid_map that maps
+     * host root (in the parent namespace, where the program itself passes because its namespace's
+     * creator had it: {@code unshare -Ur} as root). No other call may keep it: a setxattr of
+     * {@code security.capability} made with it writes a capability that holds in every namespace
+     * (v2) where the program natively writes one that holds only in its own (v3, its root's id):
+     * a program run as uid 65534 in a user namespace of its own gave a file of its own
+     * CAP_DAC_READ_SEARCH that way, and read root's files with it after the run.
+     */
+    static Optional<Identity> of(TaskFiles files, int tid, Own own, boolean creates, boolean opens) {
         if (!own.privileged() && !creates) {
             return Optional.of(own.identity());
         }
         // A thread in a user namespace of its own has its capabilities there: in seccheck's it has
-        // none (what it owns there, seccheck's thread owns too, as the namespace's owner). Except
-        // CAP_SETFCAP, which no call seccheck makes uses but one: the kernel asks the opener of a
-        // uid_map that maps host root for it in the parent namespace, where the program itself
-        // passes because its namespace's creator had it (unshare -Ur as root).
+        // none (what it owns there, seccheck's thread owns too, as the namespace's owner); an open
+        // keeps CAP_SETFCAP (above).
         boolean ownNamespace = own.privileged() && files.inOwnUserNamespace(tid);
         if (!creates) {
             int r = files.readIds(tid);
@@ -82,7 +94,7 @@ record Identity(int[] uids, int[] gids, int[] groups, long caps, int umask) {
         }
         int len = files.readStatus(tid);
         Optional<Identity> read = len < 0 ? Optional.empty() : parse(files.status(), len);
-        return read.map(i -> new Identity(i.uids(), i.gids(), i.groups(), ownNamespace ? i.caps() : i.caps() & CAP_SETFCAP,
+        return read.map(i -> new Identity(i.uids(), i.gids(), i.groups(), ownNamespace ? i.caps() : opens ? i.caps() & CAP_SETFCAP : 0,
                 creates ? i.umask() : KEEP_UMASK));
     }
 

@@ -211,7 +211,7 @@ final class OpenEmulation {
         // open that does make a file: it is read then (openObject), since most opens with O_CREAT
         // find their file. As root the status is read here anyway, umask and all.
         boolean creates = (a.flags() & O_CREAT) != 0 || (a.flags() & O_TMPFILE) == O_TMPFILE;
-        Optional<Identity> who = Identity.of(tasks, call.tid(), own, creates && own.privileged());
+        Optional<Identity> who = Identity.of(tasks, call.tid(), own, creates && own.privileged(), true);
         if (who.isEmpty()) {
             call.fail(ev, Snapshot.ofString(a.pathAddr(), path), Errno.ESRCH);
             return true;
@@ -526,7 +526,7 @@ final class OpenEmulation {
 
     /** Runs {@code open} with the program's umask, read from its status now; -ESRCH when it is gone. */
     private int withProgramUmask(Call call, IntSupplier open) {
-        Optional<Identity> who = Identity.of(tasks, call.tid(), own, true);
+        Optional<Identity> who = Identity.of(tasks, call.tid(), own, true, true);
         if (who.isEmpty()) {
             return -Errno.ESRCH;
         }
