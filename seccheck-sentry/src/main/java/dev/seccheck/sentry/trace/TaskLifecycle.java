@@ -183,15 +183,60 @@ final class TaskLifecycle {
             points.keepExitContext(t);
             layers.inherit(parentTid, child);
             if (parent != null && points.clone(parent, t, flags) != 0) {
-                Signals.kill(child, Signal.SIGKILL);
+                try {
+                    Signals.kill(child, Signal.SIGKILL);
+                } catch (LinuxException e) {
+                    // gone already: nothing left to end
+                }
             }
         }
-        if (stoppedEarly.remove(child)) {
-            tracees.of(child).resume(0);
-        } else {
-            awaitingFirstStop.add(child);
+        try {
+            if (stoppedEarly.remove(child)) {
+                tracees.of(child).resume(0);
+            } else {
+                awaitingFirstStop.add(child);
+            }
+        } catch (LinuxException e) {
+            // The child is gone already (killed while stopped): its creator must go on all the same.
+            // Before, the creator's resume was skipped and it stayed stopped for good.
+            log.accept("could not resume new task " + child + " of task " + parentTid + ": " + e.getMessage());
+        } finally {
+            parentStop.resume(0);
         }
-        parentStop.resume(0);
+    }
+
+    /**
+     * Ends the tasks that stopped before their creator's event and whose creator is gone: the
+     * kernel skips the event of a fork whose process was being killed, so no event will register
+     * them. Each is released only by that event: it must not run before seccheck records what it
+     * inherits (the filter layers a session added, the creator's Landlock domain), which only the
+     * event tells. Such a task is ended (SIGKILL, with a line), never let run unrecorded. Natively
+     * it would run on, reparented; here a program killed while forking loses the child it was
+     * making. A task whose process or creating process (its parent, for a new process; its thread
+     * group, for a thread) is still a task of the run waits on: that event may yet come. Before,
+     * they stayed stopped until the run ended, and an entry left for a number a later task took
+     * made that task's creation skip its creator's resume (the run never ended).
+     */
+    private void endOrphans() {
+        for (int tid : List.copyOf(stoppedEarly)) {
+            Optional<Procfs.Status> st = Procfs.status(tid);
+            if (st.isEmpty()) {
+                stoppedEarly.remove(tid);
+                continue;
+            }
+            int tgid = st.get().tgid();
+            boolean creatorAlive = tgid != tid ? !tasks.threadsOf(tgid).isEmpty() : tasks.get(st.get().ppid()) != null;
+            if (!creatorAlive) {
+                stoppedEarly.remove(tid);
+                log.accept("ended task " + tid + ": the process creating it was killed before seccheck could record"
+                        + " what it inherits (SIGKILL)");
+                try {
+                    Signals.kill(tid, Signal.SIGKILL);
+                } catch (LinuxException e) {
+                    // gone meanwhile
+                }
+            }
+        }
     }
 
     /**
@@ -442,6 +487,10 @@ final class TaskLifecycle {
         syscalls.forget(tid);
         execCalls.forget(tid);
         awaitingFirstStop.remove(tid);
+        stoppedEarly.remove(tid);
+        if (!stoppedEarly.isEmpty()) {
+            endOrphans();
+        }
         // gVisor tells of no exit of the sandbox's init, whose clone and exec it does not report
         // either: the program `seccheck run` started (no parent, not an exec session) is that init.
         if (t != null && t.isLeader() && (t.parentTgid() != 0 || t.execSession())) {
