@@ -296,14 +296,18 @@ final class Notifier implements Runnable {
             emulator.submit(n, task);
             return;
         }
-        Verdict verdict = Verdict.ALLOW;
-        if (task != null) {
-            verdict = Verdict.of(points.fire(task, SyscallEvent.held(n), access));
+        if (task == null) {
+            // Its /proc entry is gone (the task died: the answer reaches no one) or could not be read:
+            // its points cannot fire, so a sink that would refuse the call cannot; refused, as an
+            // emulated call is. Before, such a call went through unchecked.
+            listener.deny(n.id(), Errno.EPERM);
+            return;
         }
+        Verdict verdict = Verdict.of(points.fire(task, SyscallEvent.held(n), access));
         if (!listener.stillValid(n.id())) {
             return;
         }
-        if (!Verdict.enforce(verdict, task == null ? 0 : task.tgid(), errno -> listener.deny(n.id(), errno))) {
+        if (!Verdict.enforce(verdict, task.tgid(), errno -> listener.deny(n.id(), errno))) {
             listener.allow(n.id());
         }
     }
