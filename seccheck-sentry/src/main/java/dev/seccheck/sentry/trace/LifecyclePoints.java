@@ -200,6 +200,10 @@ final class LifecyclePoints {
         String argv0 = passed.argv().isEmpty() ? null : passed.argv().get(0);
         List<String> argv = image == null ? passed.argv() : script != null ? image.scriptArgv(argv0) : image.argv();
         List<String> env = image == null ? passed.envv() : image.envv();
+        // A vector cut short (unreadable, or more than the kernel takes) is said, so that a rule on
+        // it is decided by on_missing rather than by the part read: an LD_PRELOAD= after it.
+        String argvCut = image == null ? passed.argvCut() : image.argvCut();
+        String envCut = image == null ? passed.envCut() : image.envCut();
         String execfn = image == null || image.execfn() == null ? passed.pathname()
                 : image.passedPath(passed.dirfd() != Fcntl.AT_FDCWD, passed.dirfd());
         String binary = script != null ? script.name() : exe;
@@ -255,6 +259,12 @@ final class LifecyclePoints {
             Missing gaps = ExecveGaps.of(fields, msg);
             if (doubted != null) {
                 gaps = gaps.with("binary_path", doubted);
+            }
+            if (argvCut != null) {
+                gaps = gaps.with("argv", argvCut);
+            }
+            if (envCut != null) {
+                gaps = gaps.with("env", envCut);
             }
             if (gaps.isEmpty()) {
                 sink.execve(fields, msg);

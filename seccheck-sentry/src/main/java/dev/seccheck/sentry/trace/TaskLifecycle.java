@@ -360,7 +360,9 @@ final class TaskLifecycle {
             // Gone or not stopped: what /proc still shows, below.
         }
         List<String> argv = Procfs.strings(stop.tid(), "cmdline");
-        return new ExecImage(argv.isEmpty() ? call.args().argv() : argv, call.args().envv(), null);
+        ExecArguments passed = call.args();
+        return argv.isEmpty() ? new ExecImage(passed.argv(), passed.envv(), null, passed.argvCut(), passed.envCut())
+                : new ExecImage(argv, passed.envv(), null, null, passed.envCut());
     }
 
     /**
