@@ -102,20 +102,16 @@ final class LifecyclePoints {
 
     /**
      * At the event of a fork or clone made by {@code parent}, stopped there: reads the parent's
-     * cwd and credentials now when sentry/execve reports them and they are not known yet, since at
-     * this moment they are exactly what the child inherits. The child copies them (its own exec
-     * then needs no /proc read), and so do the parent's later children, until a chdir, a set*id
-     * call or an exec of the parent drops them. A shell running a loop of commands is read once,
-     * not once a command.
+     * credentials now when sentry/execve reports them and they are not known yet, since at this
+     * moment they are exactly what the child inherits. The child copies them (its own exec then
+     * needs no /proc read), and so do the parent's later children, until a set*id call or an exec
+     * of the parent drops them. A shell running a loop of commands is read once, not once a
+     * command. Not the cwd: a point reads it when it fires ({@link ContextFactory}).
      */
     void keepForChildren(Task parent) {
-        if (!state.enabled(Point.EXECVE)) {
-            return;
-        }
-        FieldSet f = state.fieldSet(Point.EXECVE);
-        if (f.hasContext(ContextField.CWD) && parent.cwd() == null
-                || f.hasContext(ContextField.CREDENTIALS) && parent.credentials() == null) {
-            context.keep(parent, f);
+        if (state.enabled(Point.EXECVE) && state.fieldSet(Point.EXECVE).hasContext(ContextField.CREDENTIALS)
+                && parent.credentials() == null) {
+            context.keepCredentials(parent);
         }
     }
 

@@ -436,6 +436,9 @@ final class TaskLifecycle {
         tasks.execDecided(tid); // a process's leader is reaped last: its tgid
         killedAtExec.remove(tid);
         Task t = tasks.remove(tid);
+        if (t != null && t.isLeader()) {
+            tasks.reparent(t.tgid()); // the last of its threads: the kernel has given its children another parent
+        }
         if (t != null) {
             points.taskExit(t, raw);
         }
