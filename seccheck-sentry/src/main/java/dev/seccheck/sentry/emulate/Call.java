@@ -98,6 +98,11 @@ final class Call {
         return task.tgid();
     }
 
+    /** The points this call fires, and what they keep of its task. */
+    EmulatedPoints points() {
+        return points;
+    }
+
     /** The task's name as its points' {@code process_name} shows it (kept from its exec), which rules decide on. */
     String comm() {
         return task.comm();

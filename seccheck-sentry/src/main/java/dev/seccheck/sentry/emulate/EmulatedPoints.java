@@ -35,4 +35,10 @@ public interface EmulatedPoints {
 
     /** Returns whether an exit point of syscall {@code nr}, raw or schematized, is enabled (else no exit is fired). */
     boolean wantsExit(int nr);
+
+    /**
+     * Process {@code tgid} opened a task's {@code comm} for writing: a write there renames one of
+     * its threads, which seccheck does not see, so their names are read at every point from now on.
+     */
+    void namesWritable(int tgid);
 }

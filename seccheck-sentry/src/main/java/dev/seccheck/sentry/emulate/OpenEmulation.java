@@ -308,6 +308,9 @@ final class OpenEmulation {
                         call.reached(new ReachedFile(f.stat().dev(), f.stat().ino(), f.stat().ctimeNs()));
                     }
                     Optional<String> mine = OwnFiles.writes(a.flags()) ? ownFile(f) : Optional.empty();
+                    if ((a.flags() & O_ACCMODE) != O_RDONLY) {
+                        noteNameWrites(call, f);
+                    }
                     handedOver = decideAndOpen(call, ev, a, path, f.fd(), names.of(f.fd(), call.tid()), at, mine);
                 }
                 case PathWalk.Located.Missing m -> {
@@ -390,6 +393,22 @@ final class OpenEmulation {
         }
         PathCalls.Stat st = f.stat() != null ? f.stat() : calls.fstat(f.fd());
         return st == null ? Optional.of("a file seccheck could not identify") : ownFiles.named(st.dev(), st.ino());
+    }
+
+    /**
+     * An open for writing of a task's {@code comm} in /proc ({@code /proc/self/comm},
+     * {@code /proc/PID/task/TID/comm}): a write through it renames a thread of the caller's process
+     * unseen, so the names of its threads are read at every point from now on. Marked before the
+     * open is decided: a refused open writes nothing, and marking costs only reads.
+     */
+    private void noteNameWrites(Call call, PathWalk.Located.Found f) {
+        if (f.directory() || calls.fsType(f.fd()) != PathCalls.PROC_SUPER_MAGIC) {
+            return;
+        }
+        String name = calls.readlinkat(AT_FDCWD, "/proc/thread-self/fd/" + f.fd());
+        if (name == null || name.endsWith("/comm")) { // unnamed: taken as a comm, it costs reads only
+            call.points().namesWritable(call.tgid());
+        }
     }
 
     /** Refuses a call that would write seccheck's own file {@code file}, its enter points fired. */

@@ -13,12 +13,20 @@ import java.util.List;
  * @param dirfd the directory {@code pathname} is relative to (AT_FDCWD for execve)
  * @param pathname the path as passed, null when unreadable
  * @param flags execveat's flags (0 for execve)
+ * @param argvCut why {@code argv} stops short of what was passed, or null when it does not
+ * @param envCut the same for {@code envv}
  */
-public record ExecArguments(int dirfd, String pathname, List<String> argv, List<String> envv, int flags) {
+public record ExecArguments(int dirfd, String pathname, List<String> argv, List<String> envv, int flags,
+        String argvCut, String envCut) {
 
     public ExecArguments {
         argv = List.copyOf(argv);
         envv = List.copyOf(envv);
+    }
+
+    /** Arguments read whole. */
+    public ExecArguments(int dirfd, String pathname, List<String> argv, List<String> envv, int flags) {
+        this(dirfd, pathname, argv, envv, flags, null, null);
     }
 
     /** Returns whether {@code sysno} is execve or execveat. */
@@ -28,7 +36,8 @@ public record ExecArguments(int dirfd, String pathname, List<String> argv, List<
 
     /**
      * Reads the arguments of the execve or execveat entered in {@code enter} from {@code mem},
-     * within gVisor's limits on argv and envp; what cannot be read is left empty.
+     * within the kernel's limits on argv and envp (which the two share, argv first); what cannot be
+     * read is left empty, and a vector cut short says why.
      *
      * @throws IllegalArgumentException if {@code enter} is not the enter of execve or execveat
      */
@@ -46,9 +55,11 @@ public record ExecArguments(int dirfd, String pathname, List<String> argv, List<
         } catch (MemoryFault e) {
             // an unreadable path: the kernel fails the call with EFAULT
         }
-        return new ExecArguments(at ? (int) enter.arg(1) : Fcntl.AT_FDCWD, path,
-                StringVector.read(mem, enter.arg(first + 1)), StringVector.read(mem, enter.arg(first + 2)),
-                at ? (int) enter.arg(5) : 0);
+        StringVector.Strings argv = StringVector.read(mem, enter.arg(first + 1));
+        StringVector.Strings envv = StringVector.read(mem, enter.arg(first + 2), Abi.EXEC_MAX_ELEMENT,
+                Abi.EXEC_MAX_TOTAL - argv.bytes());
+        return new ExecArguments(at ? (int) enter.arg(1) : Fcntl.AT_FDCWD, path, argv.strings(), envv.strings(),
+                at ? (int) enter.arg(5) : 0, argv.cut(), envv.cut());
     }
 
     /** Whether the file is named through a descriptor (execveat with a dirfd and a relative or empty path). */

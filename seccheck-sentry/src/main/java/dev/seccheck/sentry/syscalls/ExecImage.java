@@ -9,7 +9,7 @@ import java.util.Optional;
 /**
  * ExecImage is what the kernel gave a program it has just executed, read from the new program's
  * stack at the exec event, before its first instruction: the argv and envp strings the exec
- * copied there (within the limits of {@link ExecArguments}), and the file name it was executed
+ * copied there (within the kernel's limits, so whole), and the file name it was executed
  * by (the auxiliary vector's AT_EXECFN). Unlike the caller's memory at the call's enter, nothing
  * of the program can change these between seccheck's look and the kernel's use: the kernel has
  * copied them already, the exec ended every other thread of the process, and the new program has
@@ -20,8 +20,10 @@ import java.util.Optional;
  * @param execfn the file name the kernel executed (its {@code bprm->filename}: the path as passed,
  *     or {@code /dev/fd/N/path} and {@code /dev/fd/N} for execveat through a descriptor); null
  *     when the auxiliary vector could not be read
+ * @param argvCut why {@code argv} stops short of what the kernel gave, or null when it does not
+ * @param envCut the same for {@code envv}
  */
-public record ExecImage(List<String> argv, List<String> envv, String execfn) {
+public record ExecImage(List<String> argv, List<String> envv, String execfn, String argvCut, String envCut) {
 
     /** AT_EXECFN: the auxiliary vector entry that points to the executed file name. */
     static final long AT_EXECFN = 31;
@@ -35,12 +37,17 @@ public record ExecImage(List<String> argv, List<String> envv, String execfn) {
      * levels deep at most).
      */
     private static final int NAME_AT_MOST = 8;
-    /** More pointers than the 2 MiB of strings the exec limits allow cannot be a real vector. */
+    /** More pointers than the 6 MiB of strings the exec limits allow cannot be a real vector. */
     private static final long MAX_POINTERS = Abi.EXEC_MAX_TOTAL;
 
     public ExecImage {
         argv = List.copyOf(argv);
         envv = List.copyOf(envv);
+    }
+
+    /** An image read whole. */
+    public ExecImage(List<String> argv, List<String> envv, String execfn) {
+        this(argv, envv, execfn, null, null);
     }
 
     /**
@@ -60,8 +67,10 @@ public record ExecImage(List<String> argv, List<String> envv, String execfn) {
         }
         long argvAt = sp + Long.BYTES;
         long envpAt = argvAt + (argc + 1) * Long.BYTES;
-        return Optional.of(new ExecImage(StringVector.read(mem, argvAt), StringVector.read(mem, envpAt),
-                execfn(mem, envpAt)));
+        StringVector.Strings args = StringVector.read(mem, argvAt);
+        StringVector.Strings env = StringVector.read(mem, envpAt, Abi.EXEC_MAX_ELEMENT,
+                Abi.EXEC_MAX_TOTAL - args.bytes());
+        return Optional.of(new ExecImage(args.strings(), env.strings(), execfn(mem, envpAt), args.cut(), env.cut()));
     }
 
     /** The string AT_EXECFN points to, found past the envp pointers; null when unreadable. */

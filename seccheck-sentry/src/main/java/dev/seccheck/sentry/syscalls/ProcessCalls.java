@@ -73,9 +73,19 @@ final class ProcessCalls {
             return b.build();
         }
         setIfNotNull(c.path(c.arg(pathnameArg)), b::setPathname);
-        b.addAllArgv(StringVector.read(c.mem, c.arg(pathnameArg + 1)));
+        // A vector cut short is said, so that a rule on it is decided by on_missing, not by the part read.
+        StringVector.Strings argv = StringVector.read(c.mem, c.arg(pathnameArg + 1));
+        b.addAllArgv(argv.strings());
+        if (argv.cut() != null) {
+            c.missing = c.missing.with("argv", argv.cut());
+        }
         if (c.envv) {
-            b.addAllEnvv(StringVector.read(c.mem, c.arg(pathnameArg + 2)));
+            StringVector.Strings envv = StringVector.read(c.mem, c.arg(pathnameArg + 2), Abi.EXEC_MAX_ELEMENT,
+                    Abi.EXEC_MAX_TOTAL - argv.bytes());
+            b.addAllEnvv(envv.strings());
+            if (envv.cut() != null) {
+                c.missing = c.missing.with("envv", envv.cut());
+            }
         }
         return b.build();
     }

@@ -19,16 +19,20 @@ public final class TaskTable {
     private final boolean execSession;
     /** The processes in an exec call a sink decides on, not yet let run ({@link #execStarted}). */
     private final Set<Integer> executing;
+    /** The processes that opened a task's comm for writing ({@link #namesWritable}). */
+    private final Set<Integer> renaming;
 
     /** @param execSession whether tasks first met through this table belong to an exec session */
     public TaskTable(boolean execSession) {
-        this(new ConcurrentHashMap<>(), execSession, ConcurrentHashMap.newKeySet());
+        this(new ConcurrentHashMap<>(), execSession, ConcurrentHashMap.newKeySet(), ConcurrentHashMap.newKeySet());
     }
 
-    private TaskTable(ConcurrentHashMap<Integer, Task> tasks, boolean execSession, Set<Integer> executing) {
+    private TaskTable(ConcurrentHashMap<Integer, Task> tasks, boolean execSession, Set<Integer> executing,
+            Set<Integer> renaming) {
         this.tasks = tasks;
         this.execSession = execSession;
         this.executing = executing;
+        this.renaming = renaming;
     }
 
     /**
@@ -37,7 +41,7 @@ public final class TaskTable {
      * exec} command, which meets only that command's tasks and may meet them first.
      */
     public TaskTable withExecSessionDefault(boolean execSession) {
-        return new TaskTable(tasks, execSession, executing);
+        return new TaskTable(tasks, execSession, executing, renaming);
     }
 
     /** Returns CLOCK_REALTIME now in nanoseconds, the clock of every time field. */
@@ -172,11 +176,53 @@ public final class TaskTable {
         }
     }
 
-    /** Marks the cwd of every thread of a group stale (threads share it). */
-    public void invalidateCwd(int tgid) {
-        for (Task t : threadsOf(tgid)) {
-            tasks.computeIfPresent(t.tid(), (k, v) -> v.withCwd(null));
+    /**
+     * Process {@code goneTgid} is gone: the kernel gave each of its children another parent (the
+     * nearest subreaper among its ancestors, else the reaper outside the run), which is read from
+     * /proc now. Before, a child kept naming the dead process as its parent in every later point
+     * (and {@code PipePeers} looked for its siblings among that process's children). A parent
+     * outside the run is 0, as the run's first program's is.
+     */
+    public void reparent(int goneTgid) {
+        for (Task t : tasks.values()) {
+            if (t.parentTgid() != goneTgid) {
+                continue;
+            }
+            Procfs.Status st = Procfs.status(t.tid()).orElse(null);
+            if (st == null) {
+                continue; // gone too: its exit is on its way
+            }
+            int parent = st.ppid() > 0 && tasks.containsKey(st.ppid()) ? st.ppid() : 0;
+            tasks.computeIfPresent(t.tid(), (k, v) -> v.parentTgid() == goneTgid ? v.withParentTgid(parent) : v);
         }
+    }
+
+    /** The thread renamed itself ({@code prctl(PR_SET_NAME)}): its name is read again now. */
+    public void renamed(int tid) {
+        String name = Procfs.comm(tid);
+        tasks.computeIfPresent(tid, (k, v) -> v.withComm(name));
+    }
+
+    /**
+     * Process {@code tgid} opened a task's {@code comm} in /proc for writing (where seccheck
+     * performs opens): a write there renames a thread of the process (the kernel refuses any
+     * other's) without a call seccheck stops at, so from now on the names of its threads are read
+     * at every point ({@link #name}). Before, every later point kept the name of the exec.
+     */
+    public void namesWritable(int tgid) {
+        renaming.add(tgid);
+    }
+
+    /**
+     * The name of {@code task} for a point: as kept, or read now from /proc when its process may
+     * have renamed it by a write ({@link #namesWritable}); as kept once the thread is gone.
+     */
+    public String name(Task task) {
+        if (renaming.isEmpty() || !renaming.contains(task.tgid())) {
+            return task.comm();
+        }
+        String now = Procfs.comm(task.tid());
+        return now.isEmpty() ? task.comm() : now;
     }
 
     /** Marks the credentials of one thread stale. */

@@ -11,8 +11,12 @@ import java.util.Optional;
 
 /**
  * ContextFactory fills {@code ContextData} with exactly the context fields a session asked for,
- * from the task table; cwd and credentials are read from /proc only when they were invalidated by
- * a syscall that changes them, then cached again.
+ * from the task table; credentials are read from /proc only when they were invalidated by a
+ * syscall that changes them, then cached again. The cwd is read from /proc at every point that
+ * asks for it: no cache of it can be kept true, since a task sharing the process's filesystem
+ * information ({@code clone(CLONE_FS)}) changes it by a chdir seccheck does not attribute to the
+ * process, and a rename of any directory above it changes its name without a call of the process
+ * (before, both left every later point, and a rule resolving a relative path, on the old cwd).
  */
 record ContextFactory(String containerId, TaskTable tasks) {
 
@@ -40,7 +44,7 @@ record ContextFactory(String containerId, TaskTable tasks) {
      */
     void keep(Task task, FieldSet fields) {
         if (fields.hasContext(ContextField.CWD)) {
-            cwd(task);
+            Procfs.link(task.tid(), "cwd").ifPresent(cwd -> tasks.replace(task, task.withCwd(cwd)));
         }
         if (fields.hasContext(ContextField.CREDENTIALS)) {
             Task now = tasks.get(task.tid()); // cwd() may have replaced it
@@ -59,7 +63,7 @@ record ContextFactory(String containerId, TaskTable tasks) {
             case CONTAINER_ID -> b.setContainerId(containerId);
             case CREDENTIALS -> Optional.ofNullable(credentials(task)).ifPresent(b::setCredentials);
             case CWD -> Optional.ofNullable(cwd(task)).ifPresent(b::setCwd);
-            case PROCESS_NAME -> b.setProcessName(task.comm());
+            case PROCESS_NAME -> b.setProcessName(tasks.name(task));
             case GROUP_ID -> b.setThreadGroupId(task.tgid());
             case THREAD_GROUP_START_TIME -> b.setThreadGroupStartTimeNs(task.groupStartNs());
             case THREAD_ID -> b.setThreadId(task.tid());
@@ -81,15 +85,24 @@ record ContextFactory(String containerId, TaskTable tasks) {
         return c;
     }
 
+    /** Reads the credentials of {@code task} into the task table now, if they are not known. */
+    void keepCredentials(Task task) {
+        credentials(task);
+    }
+
+    /**
+     * The cwd of {@code task}, read now. A thread that is gone may have lent its number's process
+     * its cwd (an exec by a thread other than the leader: the new program has the leader's number
+     * and the caller's cwd), so its process's is read next. Only where /proc cannot tell (a zombie,
+     * at sentry/task_exit; a process seccheck unprivileged may not look at) is the cwd kept while
+     * it lived ({@link #keep}) used.
+     */
     private String cwd(Task task) {
-        if (task.cwd() != null) {
-            return task.cwd();
+        Optional<String> now = Procfs.link(task.tid(), "cwd");
+        if (now.isEmpty() && task.tgid() != task.tid()) {
+            now = Procfs.link(task.tgid(), "cwd");
         }
-        String cwd = Procfs.link(task.tid(), "cwd").orElse(null);
-        if (cwd != null) {
-            tasks.replace(task, task.withCwd(cwd));
-        }
-        return cwd;
+        return now.orElse(task.cwd());
     }
 
     /** Returns the credentials of a status's Uid and Gid lines (real, effective, saved), or null without them. */

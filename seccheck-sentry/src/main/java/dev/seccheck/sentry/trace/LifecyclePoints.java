@@ -102,20 +102,16 @@ final class LifecyclePoints {
 
     /**
      * At the event of a fork or clone made by {@code parent}, stopped there: reads the parent's
-     * cwd and credentials now when sentry/execve reports them and they are not known yet, since at
-     * this moment they are exactly what the child inherits. The child copies them (its own exec
-     * then needs no /proc read), and so do the parent's later children, until a chdir, a set*id
-     * call or an exec of the parent drops them. A shell running a loop of commands is read once,
-     * not once a command.
+     * credentials now when sentry/execve reports them and they are not known yet, since at this
+     * moment they are exactly what the child inherits. The child copies them (its own exec then
+     * needs no /proc read), and so do the parent's later children, until a set*id call or an exec
+     * of the parent drops them. A shell running a loop of commands is read once, not once a
+     * command. Not the cwd: a point reads it when it fires ({@link ContextFactory}).
      */
     void keepForChildren(Task parent) {
-        if (!state.enabled(Point.EXECVE)) {
-            return;
-        }
-        FieldSet f = state.fieldSet(Point.EXECVE);
-        if (f.hasContext(ContextField.CWD) && parent.cwd() == null
-                || f.hasContext(ContextField.CREDENTIALS) && parent.credentials() == null) {
-            context.keep(parent, f);
+        if (state.enabled(Point.EXECVE) && state.fieldSet(Point.EXECVE).hasContext(ContextField.CREDENTIALS)
+                && parent.credentials() == null) {
+            context.keepCredentials(parent);
         }
     }
 
@@ -200,6 +196,10 @@ final class LifecyclePoints {
         String argv0 = passed.argv().isEmpty() ? null : passed.argv().get(0);
         List<String> argv = image == null ? passed.argv() : script != null ? image.scriptArgv(argv0) : image.argv();
         List<String> env = image == null ? passed.envv() : image.envv();
+        // A vector cut short (unreadable, or more than the kernel takes) is said, so that a rule on
+        // it is decided by on_missing rather than by the part read: an LD_PRELOAD= after it.
+        String argvCut = image == null ? passed.argvCut() : image.argvCut();
+        String envCut = image == null ? passed.envCut() : image.envCut();
         String execfn = image == null || image.execfn() == null ? passed.pathname()
                 : image.passedPath(passed.dirfd() != Fcntl.AT_FDCWD, passed.dirfd());
         String binary = script != null ? script.name() : exe;
@@ -255,6 +255,12 @@ final class LifecyclePoints {
             Missing gaps = ExecveGaps.of(fields, msg);
             if (doubted != null) {
                 gaps = gaps.with("binary_path", doubted);
+            }
+            if (argvCut != null) {
+                gaps = gaps.with("argv", argvCut);
+            }
+            if (envCut != null) {
+                gaps = gaps.with("env", envCut);
             }
             if (gaps.isEmpty()) {
                 sink.execve(fields, msg);

@@ -39,6 +39,8 @@ final class SyscallPoints implements EmulatedPoints {
 
     /** chdir, fchdir: they change the cwd context field. */
     private static final int[] CWD_CHANGERS = {Sysno.CHDIR, Sysno.FCHDIR};
+    /** prctl's option that renames the calling thread: it changes the process_name context field. */
+    static final int PR_SET_NAME = 15;
     /** setuid, setgid, setreuid, setregid, setresuid, setresgid, setfsuid, setfsgid, capset. */
     private static final int[] CREDENTIAL_CHANGERS = {Sysno.SETUID, Sysno.SETGID, Sysno.SETREUID, Sysno.SETREGID,
         Sysno.SETRESUID, Sysno.SETRESGID, Sysno.SETFSUID, Sysno.SETFSGID, Sysno.CAPSET};
@@ -80,17 +82,20 @@ final class SyscallPoints implements EmulatedPoints {
      * Returns the filter action per syscall number: TRACE when a point needs the result, NOTIFY
      * when only enter points are enabled, ALLOW otherwise. Syscalls that change cwd or credentials
      * are traced to their exit while those context fields are in use, so the cached values are
-     * refreshed once the change has happened.
+     * refreshed once the change has happened; so is prctl, which renames a thread (PR_SET_NAME),
+     * while process_name is.
      */
     FilterAction[] filterActions() {
         FilterAction[] actions = new FilterAction[Point.MAX_SYSNO + 1];
         boolean cwd = false;
         boolean creds = false;
+        boolean names = false;
         for (PointDesc d : catalog.points()) {
             if (state.enabled(d.point())) {
                 FieldSet f = state.fieldSet(d.point());
                 cwd |= f.hasContext(ContextField.CWD);
                 creds |= f.hasContext(ContextField.CREDENTIALS);
+                names |= f.hasContext(ContextField.PROCESS_NAME);
             }
         }
         for (int nr = 0; nr <= Point.MAX_SYSNO; nr++) {
@@ -114,6 +119,12 @@ final class SyscallPoints implements EmulatedPoints {
             for (int nr : CREDENTIAL_CHANGERS) {
                 actions[nr] = FilterAction.TRACE;
             }
+        }
+        if (names) {
+            // prctl(PR_SET_NAME) renames the thread; the kept name is read again at its exit. Every
+            // prctl stops there, not only that option: the action is per syscall, and programs make
+            // few prctl calls (glibc none at start).
+            actions[Sysno.PRCTL] = FilterAction.TRACE;
         }
         return actions;
     }
@@ -205,11 +216,16 @@ final class SyscallPoints implements EmulatedPoints {
         return preview;
     }
 
+    @Override
+    public void namesWritable(int tgid) {
+        context.tasks().namesWritable(tgid);
+    }
+
     /** Returns whether a syscall's exit must be seen (a point, or a cached context value to refresh). */
     @Override
     public boolean wantsExit(int nr) {
         return state.syscallEnabled(SyscallType.EXIT, nr) || state.syscallEnabled(SyscallType.RAW_EXIT, nr)
-                || isCwdChanger(nr) || isCredentialChanger(nr)
+                || isCwdChanger(nr) || isCredentialChanger(nr) || nr == Sysno.PRCTL
                 // A failed exec has no exec event: its exit ends the shield its enter put up.
                 || ExecArguments.isExec(nr) && decidesWhatRuns();
     }

@@ -1,6 +1,7 @@
 package dev.seccheck.sentry.trace;
 
 import dev.seccheck.abi.Signal;
+import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Regs;
 import dev.seccheck.linux.Signals;
@@ -141,11 +142,13 @@ record SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers
         int nr = enter.sysno();
         if (task != null) {
             if (SyscallPoints.isCwdChanger(nr)) {
-                tasks.invalidateCwd(task.tgid());
-                lifecycle.contextChanged(task);
+                lifecycle.contextChanged(task); // the cwd sentry/task_exit keeps; live points read it
+                // from /proc, as a CLONE_FS sibling's chdir or a rename changes it too
             } else if (SyscallPoints.isCredentialChanger(nr)) {
                 tasks.invalidateCredentials(tid);
                 lifecycle.contextChanged(task);
+            } else if (nr == Sysno.PRCTL && (int) enter.arg(1) == SyscallPoints.PR_SET_NAME && result == 0) {
+                tasks.renamed(tid); // before, every later point kept the name of the exec
             }
             Task caller = lifecycle.execCaller(tid);
             Task current = caller != null ? caller : tasks.get(tid);

@@ -405,7 +405,9 @@ final class TaskLifecycle {
             // Gone or not stopped: what /proc still shows, below.
         }
         List<String> argv = Procfs.strings(stop.tid(), "cmdline");
-        return new ExecImage(argv.isEmpty() ? call.args().argv() : argv, call.args().envv(), null);
+        ExecArguments passed = call.args();
+        return argv.isEmpty() ? new ExecImage(passed.argv(), passed.envv(), null, passed.argvCut(), passed.envCut())
+                : new ExecImage(argv, passed.envv(), null, null, passed.envCut());
     }
 
     /**
@@ -479,6 +481,9 @@ final class TaskLifecycle {
         tasks.execDecided(tid); // a process's leader is reaped last: its tgid
         killedAtExec.remove(tid);
         Task t = tasks.remove(tid);
+        if (t != null && t.isLeader()) {
+            tasks.reparent(t.tgid()); // the last of its threads: the kernel has given its children another parent
+        }
         if (t != null) {
             points.taskExit(t, raw);
         }

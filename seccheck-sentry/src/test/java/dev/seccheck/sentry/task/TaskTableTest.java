@@ -8,7 +8,11 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** Tasks loaded from /proc are marked as an exec session the way their process or table says. */
+/**
+ * Tasks loaded from /proc are marked as an exec session the way their process or table says; a
+ * process whose parent is gone names the parent the kernel gave it; a process that may have
+ * renamed a thread through /proc is named as /proc says.
+ */
 class TaskTableTest {
 
     private static final int SELF = (int) ProcessHandle.current().pid();
@@ -41,5 +45,46 @@ class TaskTableTest {
     void withoutAnythingKnownTheTableDefaultHolds() throws IOException {
         assertThat(new TaskTable(false).getOrLoad(otherThread()).execSession()).isFalse();
         assertThat(new TaskTable(true).getOrLoad(otherThread()).execSession()).isTrue();
+    }
+
+    @Test
+    void aProcessWhoseParentIsGoneNamesTheParentTheKernelGaveIt() {
+        int parent = (int) ProcessHandle.current().parent().orElseThrow().pid();
+        int gone = Integer.MAX_VALUE;
+        TaskTable run = new TaskTable(false);
+        run.put(new Task(SELF, SELF, gone, 0, 0, "java", null, null, false));
+        run.put(new Task(otherThreadOr(SELF), SELF, gone, 0, 0, "java", null, null, false));
+        run.reparent(gone);
+        assertThat(run.get(SELF).parentTgid()).as("a parent outside the run").isZero();
+
+        run.put(new Task(parent, parent, 0, 0, 0, "sh", null, null, false));
+        run.put(new Task(SELF, SELF, gone, 0, 0, "java", null, null, false));
+        run.put(new Task(otherThreadOr(SELF), SELF, gone, 0, 0, "java", null, null, false));
+        run.reparent(7);
+        assertThat(run.get(SELF).parentTgid()).as("another process gone: not this one's parent").isEqualTo(gone);
+        run.reparent(gone);
+        assertThat(run.all()).filteredOn(t -> t.tgid() == SELF).extracting(Task::parentTgid).containsOnly(parent);
+    }
+
+    @Test
+    void aProcessThatOpenedACommForWritingIsNamedAsProcSays() {
+        TaskTable run = new TaskTable(false);
+        Task self = new Task(SELF, SELF, 1, 0, 0, "stale", null, null, false);
+        run.put(self);
+        assertThat(run.name(self)).isEqualTo("stale");
+        run.namesWritable(7);
+        assertThat(run.name(self)).as("another process's writes").isEqualTo("stale");
+        run.namesWritable(SELF);
+        assertThat(run.name(self)).isEqualTo(dev.seccheck.linux.Procfs.comm(SELF)).isNotEqualTo("stale");
+        Task gone = new Task(Integer.MAX_VALUE, SELF, 1, 0, 0, "kept", null, null, false);
+        assertThat(run.name(gone)).as("a thread /proc no longer shows").isEqualTo("kept");
+    }
+
+    private static int otherThreadOr(int fallback) {
+        try {
+            return otherThread();
+        } catch (IOException | RuntimeException e) {
+            return fallback;
+        }
     }
 }
