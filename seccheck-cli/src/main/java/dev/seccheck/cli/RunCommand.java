@@ -196,8 +196,9 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /**
-     * Returns the session with each sink behind the selection. A point without the context field
-     * the selection reads could never pass, so a session lacking it is refused rather than silent.
+     * Returns the session with each sink that observes behind the selection; a sink that decides
+     * receives every point ({@link Selection#wrap}). A point without the context field the
+     * selection reads could never pass, so a session lacking it is refused rather than silent.
      */
     private static SessionConfig selected(SessionConfig c, Selection only) throws SessionException {
         for (PointReq p : c.points()) {
@@ -211,7 +212,7 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         List<SinkSpec> sinks = c.sinks().stream()
-                .map(s -> new SinkSpec(only.wrap(s.descriptor()), s.config(), s.ignoreSetupError())).toList();
+                .map(s -> new SinkSpec(only.wrap(s.descriptor(), c.points()), s.config(), s.ignoreSetupError())).toList();
         return new SessionConfig(c.name(), c.points(), sinks, c.options());
     }
 

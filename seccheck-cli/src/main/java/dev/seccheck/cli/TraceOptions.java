@@ -48,13 +48,16 @@ final class TraceOptions {
     @Option(names = "--format", paramLabel = "FMT", description = "text (strace-like, default), raw (E/X lines) or json (JSON lines, docs/json.md).")
     String format;
 
-    @Option(names = "--pid", paramLabel = "PID", split = ",", description = "Show only these processes (thread group ids).")
+    @Option(names = "--pid", paramLabel = "PID", split = ",", description = "Show only these processes (thread group ids); "
+            + "a policy still checks every process.")
     List<Integer> pids = new ArrayList<>();
 
-    @Option(names = "--comm", paramLabel = "NAME", split = ",", description = "Show only processes with this name (comm).")
+    @Option(names = "--comm", paramLabel = "NAME", split = ",", description = "Show only processes with this name (comm); "
+            + "a policy still checks every process.")
     List<String> comms = new ArrayList<>();
 
-    @Option(names = "--path", paramLabel = "PREFIX", description = "Show only points touching a path under PREFIX. Repeatable.")
+    @Option(names = "--path", paramLabel = "PREFIX", description = "Show only points touching a path under PREFIX "
+            + "(a policy still checks every point). Repeatable.")
     List<String> paths = new ArrayList<>();
 
     @Option(names = {"-c", "--summary"}, description = "Count calls, errors and time per syscall and per process, "

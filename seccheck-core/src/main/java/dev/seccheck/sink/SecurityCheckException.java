@@ -2,7 +2,8 @@ package dev.seccheck.sink;
 
 /**
  * SecurityCheckException is how a sink denies a checked operation: the operation fails with
- * {@link #errno()} and no later sink sees the point.
+ * {@link #errno()} (unless another sink asked for a kill, or denied first); every other sink of
+ * every session still receives the point, so a monitor sees what was denied.
  */
 public final class SecurityCheckException extends Exception {
     private static final long serialVersionUID = 1L;

@@ -14,8 +14,9 @@ import dev.seccheck.proto.syscall.Syscall;
 
 /**
  * SelectingSink hands a sink only the points its {@link Selection} keeps; the rest never reach
- * it, so it neither writes, sends nor counts them. Checks are unchanged for kept points: a deny
- * by the sink still fails the call.
+ * it, so it neither writes, sends nor counts them. {@link Selection#wrap} puts only sinks that
+ * observe behind one; a deny such a sink still raises on a kept point (a remote sink's
+ * {@code on_drop}) still fails the call.
  */
 final class SelectingSink implements PointSink.MissingAware {
     private final Selection selection;

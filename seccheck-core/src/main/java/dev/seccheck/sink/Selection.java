@@ -13,8 +13,11 @@ import java.util.Map;
  * Selection keeps only some points, like strace's {@code -p} and {@code -P}: by thread group id,
  * by process name, by a path prefix in any path field (pathname, fd_path, binary_path, a unix
  * socket address). A point lacking the context field a list needs is not kept, so a selection
- * never lets unknown tasks through. {@link #wrap} puts a selection in front of any sink kind: the
- * sink never sees a point the selection drops, so a remote sink sends only the kept points.
+ * never lets unknown tasks through. {@link #wrap} puts a selection in front of the sinks that
+ * observe: such a sink never sees a point the selection drops, so a remote sink sends only the
+ * kept points. A sink that decides is left whole: the selection is a display filter (strace's),
+ * and the program chooses its own name, pid and paths, so a policy behind it would be switched
+ * off by {@code --comm make} for every process not named make.
  *
  * @param pids thread group ids
  * @param comms process names
@@ -70,9 +73,20 @@ public record Selection(List<Long> pids, List<String> comms, List<String> paths)
 
     /**
      * Returns a descriptor making the same sinks as {@code descriptor}, each behind this selection
-     * (the descriptor itself when the selection keeps everything).
+     * unless it {@linkplain Sink#decides decides} at one of {@code sessionPoints}, its session's
+     * points: a sink that may deny or kill receives every point (the descriptor itself when the
+     * selection keeps everything).
      */
-    public <C> SinkDescriptor<C> wrap(SinkDescriptor<C> descriptor) {
-        return all() ? descriptor : descriptor.mapSinks(sink -> new SelectingSink(this, sink));
+    public <C> SinkDescriptor<C> wrap(SinkDescriptor<C> descriptor, List<PointReq> sessionPoints) {
+        return all() ? descriptor : descriptor.mapSinks(sink -> decidesAny(sink, sessionPoints) ? sink : new SelectingSink(this, sink));
+    }
+
+    private static boolean decidesAny(Sink sink, List<PointReq> points) {
+        for (PointReq p : points) {
+            if (sink.decides(p.point())) {
+                return true;
+            }
+        }
+        return false;
     }
 }

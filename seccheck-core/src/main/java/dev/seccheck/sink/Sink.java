@@ -17,9 +17,11 @@ import dev.seccheck.proto.syscall.Syscall;
  * the defaults ignore it, so a sink implements only what it cares about.
  *
  * <p>A method that throws {@link SecurityCheckException} fails the checked operation with the
- * exception's errno, and the sinks after it are not called: that is what makes a sink a
- * security check. Any other exception is taken for a bug and fails it the same way, with EPERM,
- * and a logged warning: a check that breaks must not let the operation through. Methods are called concurrently from the threads that fire points and must
+ * exception's errno: that is what makes a sink a security check. The sinks after it are still
+ * called (a monitor must see the denied attempt); the operation gets the strongest answer, a kill
+ * over a denial, and between denials the first. Any other exception is taken for a bug and fails
+ * it the same way, with EPERM, and a logged warning: a check that breaks must not let the
+ * operation through. Methods are called concurrently from the threads that fire points and must
  * not block for long: the checked task waits for them. They must not create or delete sessions
  * either: deleting a session waits for the deliveries in progress, the caller's included.
  *

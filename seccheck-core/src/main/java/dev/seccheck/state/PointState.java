@@ -166,37 +166,50 @@ public final class PointState {
 
     /**
      * Fires a point: builds its message once per distinct field set among the receiving sessions
-     * and hands it to each session's sinks in order.
+     * and hands it to every sink of each session, in order, whatever the sinks before it answered:
+     * a denied open or a killed exec is what a monitoring sink listed after the policy most needs
+     * to see, and stopping at the denial left it no trace there.
      *
      * @param build makes the message holding exactly the given fields
      * @param call delivers the message to one sink
-     * @return 0 when every sink accepted, otherwise the errno of the first sink that denied, or
-     *     {@link #KILL} when it asked for the task to be killed; the sinks after it were not called
+     * @return 0 when every sink accepted, otherwise the strongest answer ({@link #verdict}):
+     *     {@link #KILL} when any sink asked for the task to be killed, else the errno of the first
+     *     sink that denied
      */
     public <M> int fire(Point point, Function<FieldSet, M> build, SinkCall<M> call) {
         Route[] routes = routing.byPoint[point.id()];
         FieldSet builtFor = null;
         M msg = null;
+        int verdict = 0;
         for (int i = 0; i < routes.length; i++) {
             Route route = routes[i];
             Gate gate = route.gate();
             if (!gate.enter()) {
-                return fireAfterRace(point, build, call, routes, i);
+                return fireAfterRace(point, build, call, routes, i, verdict);
             }
             try {
                 if (!route.fields().equals(builtFor)) {
                     msg = build.apply(route.fields());
                     builtFor = route.fields();
                 }
-                int errno = deliver(point, route, msg, call);
-                if (errno != 0) {
-                    return errno;
-                }
+                verdict = verdict(verdict, deliver(point, route, msg, call));
             } finally {
                 gate.exit();
             }
         }
-        return 0;
+        return verdict;
+    }
+
+    /**
+     * Returns the stronger of two answers to one point: a kill over a denial, a denial over
+     * acceptance, and between two denials the earlier ({@code sofar}), so the errno is the one the
+     * first denying sink in delivery order chose.
+     */
+    static int verdict(int sofar, int next) {
+        if (sofar == KILL || next == KILL) {
+            return KILL;
+        }
+        return sofar != 0 ? sofar : next;
     }
 
     /**
@@ -204,14 +217,16 @@ public final class PointState {
      * {@code old} was read. A replacement was published before the old gate closed, so the
      * current snapshot holds it; deliver to its sessions not yet served, so that replacing a
      * session ({@code force}) never lets a point fall between the old and the new one. Rare
-     * (only when a firing races a session change), so it may allocate.
+     * (only when a firing races a session change), so it may allocate. {@code sofar} is the
+     * verdict of the sessions already served.
      */
     private <M> int fireAfterRace(Point point, Function<FieldSet, M> build, SinkCall<M> call,
-            Route[] old, int servedCount) {
+            Route[] old, int servedCount, int sofar) {
         Set<Gate> served = Collections.newSetFromMap(new IdentityHashMap<>());
         for (int i = 0; i <= servedCount; i++) {
             served.add(old[i].gate());
         }
+        int verdict = sofar;
         boolean raced = true;
         while (raced) {
             raced = false;
@@ -225,35 +240,40 @@ public final class PointState {
                     continue;
                 }
                 try {
-                    int errno = deliver(point, route, build.apply(route.fields()), call);
-                    if (errno != 0) {
-                        return errno;
-                    }
+                    verdict = verdict(verdict, deliver(point, route, build.apply(route.fields()), call));
                 } finally {
                     gate.exit();
                 }
             }
         }
-        return 0;
+        return verdict;
     }
 
-    /** Hands the message to one session's sinks in order; returns 0, or the first denial's errno or {@link #KILL}. */
+    /**
+     * Hands the message to every sink of one session in order, a sink after one that denied
+     * included (a monitor listed after the policy in the same session); returns 0 or the
+     * session's strongest answer ({@link #verdict}).
+     */
     private static <M> int deliver(Point point, Route route, M msg, SinkCall<M> call) {
+        int verdict = 0;
         for (Sink sink : route.sinks()) {
+            int answer;
             try {
                 call.deliver(sink, route.fields(), msg);
+                continue;
             } catch (SecurityCheckException denied) {
-                return denied.killTask() ? KILL : denied.errno();
+                answer = denied.killTask() ? KILL : denied.errno();
             } catch (RuntimeException bug) {
                 // Fail closed, as for a name change (refusedBy): a check that breaks on what the
                 // program did (a value it chose) must not let the operation through. It is logged,
                 // and the operation fails with EPERM, as a denial does.
                 LOG.log(Level.WARNING, "sink " + sink.name() + " failed on " + point.name()
                         + "; the operation fails with EPERM", bug);
-                return Errno.EPERM;
+                answer = Errno.EPERM;
             }
+            verdict = verdict(verdict, answer);
         }
-        return 0;
+        return verdict;
     }
 
     /**

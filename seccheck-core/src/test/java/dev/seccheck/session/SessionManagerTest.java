@@ -389,7 +389,7 @@ class SessionManagerTest {
         Buffering plain = new Buffering();
         Buffering selected = new Buffering();
         SinkDescriptor<SinkConfig> behindSelection = new dev.seccheck.sink.Selection(List.of(7L), List.of(), List.of())
-                .wrap(selected);
+                .wrap(selected, List.of());
         String json = """
                 {"name": "%s", "points": [{"name": "syscall/openat/enter", "context_fields": ["group_id"]}],
                  "sinks": [{"name": "buffering"}]}""";

@@ -163,23 +163,36 @@ class PointStateTest {
         assertThat(Fire.BUILT.get() - before).isEqualTo(2);
     }
 
+    /**
+     * A denial does not hide the point from the sinks after it, in its session or in later ones
+     * (a monitor listed after the policy); the first denial's errno is the answer.
+     */
     @Test
-    void theFirstDenialStopsTheChainAndReturnsItsErrno() {
+    void everySinkReceivesADeniedPointAndTheFirstDenialsErrnoIsReturned() {
         RecordingSink a1 = sink("a1");
         RecordingSink a2 = sink("a2").denyWith(13);
         RecordingSink a3 = sink("a3").denyWith(1);
         RecordingSink b1 = sink("b1");
+        RecordingSink b2 = sink("b2").denyWith(2);
         state.publish(List.of(
                 sub(List.of(a1, a2, a3), new PointReq(OPENAT, TIME)),
-                sub(List.of(b1), new PointReq(OPENAT, TIME))));
+                sub(List.of(b1, b2), new PointReq(OPENAT, TIME))));
         assertThat(Fire.syscall(state, OPENAT)).isEqualTo(13);
-        assertThat(journal).containsExactly("a1", "a2");
-        assertThat(a3.received()).isEmpty();
-        assertThat(b1.received()).isEmpty();
+        assertThat(journal).containsExactly("a1", "a2", "a3", "b1", "b2");
     }
 
     @Test
-    void aKillingDenialReturnsKillAndStopsTheChain() {
+    void aKillOutranksADenialWhereverEitherComes() {
+        assertThat(PointState.verdict(0, 0)).isZero();
+        assertThat(PointState.verdict(0, 13)).isEqualTo(13);
+        assertThat(PointState.verdict(13, 1)).isEqualTo(13);
+        assertThat(PointState.verdict(13, PointState.KILL)).isEqualTo(PointState.KILL);
+        assertThat(PointState.verdict(PointState.KILL, 13)).isEqualTo(PointState.KILL);
+        assertThat(PointState.verdict(PointState.KILL, 0)).isEqualTo(PointState.KILL);
+    }
+
+    @Test
+    void aKillingDenialReturnsKillAndTheSinksAfterItStillReceiveThePoint() {
         RecordingSink a = sink("a");
         Sink killer = new Sink() {
             @Override
@@ -194,10 +207,12 @@ class PointStateTest {
                 throw SecurityCheckException.killing("no shells");
             }
         };
-        RecordingSink after = sink("after");
-        state.publish(List.of(sub(List.of(a, killer, after), new PointReq(OPENAT, TIME))));
+        RecordingSink after = sink("after").denyWith(13);
+        RecordingSink monitor = sink("monitor");
+        state.publish(List.of(sub(List.of(a, killer, after), new PointReq(OPENAT, TIME)),
+                sub(List.of(monitor), new PointReq(OPENAT, TIME))));
         assertThat(Fire.syscall(state, OPENAT)).isEqualTo(PointState.KILL);
-        assertThat(journal).containsExactly("a", "killer");
+        assertThat(journal).containsExactly("a", "killer", "after", "monitor");
     }
 
     @Test
@@ -220,7 +235,7 @@ class PointStateTest {
         RecordingSink after = sink("after");
         state.publish(List.of(sub(List.of(broken, after), new PointReq(OPENAT, TIME))));
         assertThat(Fire.syscall(state, OPENAT)).isEqualTo(Errno.EPERM);
-        assertThat(journal).as("as after a denial, later sinks are not called").containsExactly("broken");
+        assertThat(journal).as("as after a denial, later sinks still receive the point").containsExactly("broken", "after");
         assertThat(logged).singleElement().satisfies(r -> {
             assertThat(r.getMessage()).isEqualTo("sink broken failed on syscall/openat/enter; the operation fails with EPERM");
             assertThat(r.getThrown()).hasMessage("sink broken is broken");

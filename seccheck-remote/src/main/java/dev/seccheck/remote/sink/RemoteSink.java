@@ -1,6 +1,7 @@
 package dev.seccheck.remote.sink;
 
 import com.google.protobuf.Message;
+import dev.seccheck.abi.Errno;
 import dev.seccheck.fields.FieldSet;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Poll;
@@ -18,9 +19,12 @@ import java.util.concurrent.locks.LockSupport;
  * RemoteSink sends every point to a monitoring server as one SOCK_SEQPACKET packet, header +
  * protobuf payload, exactly as gVisor's remote sink does. It never blocks the checked thread
  * beyond the retry budget: a full socket is retried {@code retries} times, then the point is
- * dropped and counted; any other error (the server went away) drops at once and takes the
- * {@link Link} down, which reconnects in the background while later points are dropped and
- * counted. The dropped count travels in every header and in {@link #status()}. A dropped point
+ * dropped and counted; an error about the message itself (EMSGSIZE: larger than the socket
+ * takes; ENOBUFS) drops that one point and keeps the link, as gVisor's sink does; any other error
+ * (the server went away) drops at once and takes the {@link Link} down, which reconnects in the
+ * background while later points are dropped and counted. A program that execs with a megabyte
+ * of environment used to take the link down that way, and every point of the next 50 ms with it.
+ * The dropped count travels in every header and in {@link #status()}. A dropped point
  * fails the operation it reports when {@code on_drop} says so ({@link OnDrop}); the sink decides
  * nothing on what a point says, so it does not claim to {@linkplain #decides decide}.
  *
@@ -36,6 +40,7 @@ import java.util.concurrent.locks.LockSupport;
 public final class RemoteSink implements PointSink {
     static final int INITIAL_BUFFER = 4096;
     private static final long MILLI = 1_000_000;
+    private static final String GONE = "the server is gone";
 
     private final RemoteConfig config;
     private final Link link;
@@ -69,11 +74,11 @@ public final class RemoteSink implements PointSink {
      */
     @Override
     public void point(Point point, FieldSet fields, MessageType type, Message msg) throws SecurityCheckException {
-        if (write(type, msg)) {
+        String why = send(type, msg);
+        if (why == null) {
             notices.delivered();
         } else {
-            notices.dropped(() -> "sink remote cannot deliver to " + config.endpoint() + " ("
-                    + (connected() ? "its socket is full" : "the server is gone") + ")",
+            notices.dropped(() -> "sink remote cannot deliver to " + config.endpoint() + " (" + why + ")",
                     () -> "the remote sink could not deliver " + point.name() + " to " + config.endpoint());
         }
     }
@@ -103,10 +108,15 @@ public final class RemoteSink implements PointSink {
      * benchmarks and replays can drive the sink without a session.
      */
     public boolean write(MessageType type, Message msg) {
+        return send(type, msg) == null;
+    }
+
+    /** Sends one message; returns null when it was sent, else why it was dropped (and counted). */
+    private String send(MessageType type, Message msg) {
         UnixSeqpacket socket = link.socket();
         if (socket == null) {
             dropped.incrementAndGet();
-            return false;
+            return GONE;
         }
         PacketBuffer p = packets.get();
         int size = msg.getSerializedSize();
@@ -120,7 +130,7 @@ public final class RemoteSink implements PointSink {
                     if (congested) {
                         congested = false;
                     }
-                    return true;
+                    return null;
                 }
                 if (attempt >= retries) {
                     congested = true;
@@ -133,10 +143,24 @@ public final class RemoteSink implements PointSink {
                 }
                 wait = Math.min(wait * 2, max);
             }
+            dropped.incrementAndGet();
+            return "its socket is full";
         } catch (LinuxException e) {
+            dropped.incrementAndGet();
+            if (aboutTheMessage(e.errno())) {
+                return "a message of " + length + " bytes was refused: " + LinuxException.describe(e.errno());
+            }
             link.lost(socket);
+            return GONE;
         }
-        dropped.incrementAndGet();
-        return false;
+    }
+
+    /**
+     * Says whether a send failed because of the message, not the connection: a packet larger than
+     * the socket takes (EMSGSIZE), or no memory for it now (ENOBUFS). The next, smaller message
+     * goes through the same connection, so reconnecting would only drop the points in between.
+     */
+    static boolean aboutTheMessage(int errno) {
+        return errno == Errno.EMSGSIZE || errno == Errno.ENOBUFS;
     }
 }

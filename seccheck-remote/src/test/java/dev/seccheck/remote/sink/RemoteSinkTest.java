@@ -221,6 +221,35 @@ class RemoteSinkTest {
      * process), is counted as dropped, and the next point that gets through goes on as usual. The
      * default only counts it, as gVisor does.
      */
+    /**
+     * A message larger than the socket takes (EMSGSIZE) is about the message, not the server: it
+     * is dropped and counted, the link stays up, and the next point arrives carrying the count.
+     * Before, the link was taken down and every point until it reconnected was dropped too.
+     */
+    @Test
+    void aMessageTooLargeForTheSocketIsDroppedAloneAndTheLinkStays() throws Exception {
+        Open huge = OPEN.toBuilder().setPathname("/" + "p".repeat(4_000_000)).build();
+        withConnectedSink("{\"on_drop\":\"deny\"}", (sink, server) -> {
+            assertThatThrownBy(() -> sink.point(Point.EXECVE, null, MessageType.MESSAGE_SYSCALL_OPEN, huge))
+                    .isInstanceOf(SecurityCheckException.class);
+            assertThat(sink.status().dropped()).isEqualTo(1);
+            assertThat(sink.connected()).as("the link is kept").isTrue();
+            sink.point(Point.EXECVE, null, MessageType.MESSAGE_SYSCALL_OPEN, OPEN);
+            assertThat(Arrays.copyOf(Sockets.receive(server), 8)).containsExactly(8, 0, 7, 0, 1, 0, 0, 0);
+            assertThat(sink.reconnects()).isZero();
+            return null;
+        });
+    }
+
+    @Test
+    void onlyErrorsAboutTheMessageKeepTheLink() {
+        assertThat(RemoteSink.aboutTheMessage(Errno.EMSGSIZE)).isTrue();
+        assertThat(RemoteSink.aboutTheMessage(Errno.ENOBUFS)).isTrue();
+        for (int linkError : new int[] {Errno.EPIPE, Errno.ECONNRESET, Errno.ENOTCONN, Errno.EBADF}) {
+            assertThat(RemoteSink.aboutTheMessage(linkError)).as(Errno.name(linkError)).isFalse();
+        }
+    }
+
     @Test
     void aPointThatCannotBeDeliveredFailsItsOperationWhenOnDropSaysSo() throws Exception {
         for (OnDrop onDrop : OnDrop.values()) {

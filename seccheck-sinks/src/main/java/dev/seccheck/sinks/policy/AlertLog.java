@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import dev.seccheck.abi.Errno;
-import dev.seccheck.format.Escape;
 import dev.seccheck.points.Point;
 import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.sink.Destination;
@@ -19,8 +18,9 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * AlertLog writes one JSON object per line for every rule that denies, kills or logs: when, which
- * rule and point, what the task was, and the values the rule matched on. Each write says whether
- * the line reached the stream ({@link TrailStream}), and the lines that did not are counted.
+ * rule and point, what the task was, and the values the rule matched on ({@link AlertValues}).
+ * Each write says whether the line reached the stream ({@link TrailStream}), and the lines that
+ * did not are counted.
  */
 final class AlertLog {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -71,10 +71,10 @@ final class AlertLog {
             case READ -> "executing";
         });
         if (c.kind() == NameChange.Kind.MOVE) {
-            what.put("from", Escape.plain(c.from(), Escape.DEFAULT_LIMIT));
-            what.put("to", Escape.plain(c.to(), Escape.DEFAULT_LIMIT));
+            what.put("from", AlertValues.string(c.from()));
+            what.put("to", AlertValues.string(c.to()));
         } else {
-            what.put("name", Escape.plain(c.kind() == NameChange.Kind.CREATE ? c.to() : c.from(), Escape.DEFAULT_LIMIT));
+            what.put("name", AlertValues.string(c.kind() == NameChange.Kind.CREATE ? c.to() : c.from()));
         }
         if (c.symlink()) {
             what.put("symlink", true);
@@ -98,7 +98,7 @@ final class AlertLog {
             n.put("errno", Errno.name(d.errno()));
         }
         if (gap != null) {
-            n.put("missing", Escape.plain(gap.toString(), Escape.DEFAULT_LIMIT));
+            n.put("missing", AlertValues.string(gap.toString()));
         }
         n.put("rule", rule.index());
         if (rule.label() != null) {
@@ -116,7 +116,7 @@ final class AlertLog {
             n.put("tid", tid);
         }
         if (!processName.isEmpty()) {
-            n.put("process_name", Escape.plain(processName, Escape.DEFAULT_LIMIT));
+            n.put("process_name", AlertValues.string(processName));
         }
     }
 
@@ -124,26 +124,22 @@ final class AlertLog {
         ObjectNode n = head(rule, taken, gap);
         n.put("point", point.name());
         if (because != null) {
-            n.put(because.key(), Escape.plain(because.value(), Escape.DEFAULT_LIMIT));
+            n.put(because.key(), AlertValues.string(because.value()));
         }
         FieldDescriptor ctx = msg.getDescriptorForType().findFieldByName("context_data");
         if (ctx != null && msg.hasField(ctx)) {
             ContextData c = (ContextData) msg.getField(ctx);
             task(n, c.getThreadGroupId(), c.getThreadId(), c.getProcessName());
             if (!c.getContainerId().isEmpty()) {
-                n.put("container_id", Escape.plain(c.getContainerId(), Escape.DEFAULT_LIMIT));
+                n.put("container_id", AlertValues.string(c.getContainerId()));
             }
         }
         ObjectNode matched = n.putObject("matched");
         for (Rule.Condition c : rule.conditions()) {
-            Object v = c.key().value(msg);
-            // Strings the program chose are escaped and cut like the text sink's, so an alert read with
-            // jq -r cannot print a forged line either.
-            matched.putPOJO(c.key().name(), switch (v) {
-                case java.util.List<?> l -> Escape.plain(l.toString(), Escape.DEFAULT_LIMIT);
-                case String s -> Escape.plain(s, Escape.DEFAULT_LIMIT);
-                case null, default -> v;
-            });
+            // Strings the program chose are escaped like the text sink's, so an alert read with jq -r
+            // cannot print a forged line either, and kept whole (lists element by element), so two
+            // different events never give the same alert.
+            matched.set(c.key().name(), AlertValues.value(c.key().value(msg)));
         }
         return print(n);
     }

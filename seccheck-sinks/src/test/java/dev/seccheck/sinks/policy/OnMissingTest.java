@@ -183,7 +183,7 @@ class OnMissingTest {
                 + "\"rules\": [" + rules + "]}";
         Files.deleteIfExists(alerts());
         List<PointReq> points = List.of(new PointReq(OPENAT, FD_PATH), new PointReq(CONNECT, FieldSet.EMPTY));
-        SinkDescriptor<PolicySinkDescriptor.Policy> d = only.wrap(new PolicySinkDescriptor());
+        SinkDescriptor<PolicySinkDescriptor.Policy> d = only.wrap(new PolicySinkDescriptor(), points);
         PolicySinkDescriptor.Policy policy = d.validate(JsonSinkConfig.parse(json, "sinks[0].config"), points);
         return d.create(policy, d.setup(policy));
     }

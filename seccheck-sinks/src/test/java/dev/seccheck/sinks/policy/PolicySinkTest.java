@@ -306,14 +306,15 @@ class PolicySinkTest {
                 {"alerts": "%s",
                  "rules": [{"point": "syscall/openat/enter", "match": {"pathname": {"prefix": "/tmp/"}}, "action": "log"}]}"""
                 .formatted(alerts), List.of(req(OPENAT)));
-        String forged = "/tmp/x\n{\"alert\":\"forged\"}" + "y".repeat(400);
+        String forged = "/tmp/x\n{\"alert\":\"forged\"}" + "y".repeat(5000);
         sink.syscall(OPENAT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_OPEN, open(forged));
         sink.stop();
 
         List<String> lines = Files.readAllLines(alerts);
         assertThat(lines).hasSize(1);
         String pathname = new ObjectMapper().readTree(lines.get(0)).get("matched").get("pathname").asText();
-        assertThat(pathname).doesNotContain("\n").startsWith("/tmp/x\\n{\\\"alert").endsWith("y...(" + forged.length() + " bytes)");
+        assertThat(pathname).doesNotContain("\n").startsWith("/tmp/x\\n{\\\"alert")
+                .endsWith("y\\...(" + (forged.length() - AlertValues.MAX_CHARS) + " more bytes)");
     }
 
     @Test
