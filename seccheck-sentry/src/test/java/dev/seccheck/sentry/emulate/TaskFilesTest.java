@@ -127,7 +127,8 @@ class TaskFilesTest {
 
     /**
      * Root in a user namespace of its own has no capability in seccheck's, whatever its status
-     * says, but CAP_SETFCAP (which only the write of its own uid_map asks of the opener).
+     * says; for an open, CAP_SETFCAP (which only the write of its own uid_map asks of the opener),
+     * and for no other call (a setxattr of security.capability would make one valid everywhere).
      */
     @Test
     void asRootAProcessInAUserNamespaceOfItsOwnHasNoCapabilityHere() throws Exception {
@@ -146,7 +147,9 @@ class TaskFilesTest {
             assertThat(files.inOwnUserNamespace((int) nested.pid())).isFalse();
             Identity inNs = Identity.of(files, (int) nested.pid(), own, false).orElseThrow();
             assertThat(inNs.uids()).containsExactly(0, 0, 0, 0);
-            assertThat(inNs.caps()).as("CAP_SETFCAP alone, for its own uid_map").isEqualTo(1L << 31);
+            assertThat(inNs.caps()).as("none for a call that is no open").isZero();
+            assertThat(Identity.of(files, (int) nested.pid(), own, false, true).orElseThrow().caps())
+                    .as("CAP_SETFCAP alone, for an open of its own uid_map").isEqualTo(1L << 31);
             assertThat(own.sameCredentials(inNs)).isFalse();
         } finally {
             plain.destroy();
