@@ -2,7 +2,9 @@ package dev.seccheck.linux;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -41,5 +43,31 @@ public final class RefusingServers {
     public static Optional<String> of(int pid) {
         String name = Procfs.comm(pid);
         return name.equals(RUN) || name.equals(SERVER) ? Optional.of(name) : Optional.empty();
+    }
+
+    /** The directory of this run's control socket as {@code {dev, ino}}, or null: set once, read by emulation threads. */
+    private static volatile long[] runDirectory;
+
+    /**
+     * Records {@code dir}, the directory of this run's control socket, as one where no program of
+     * the run may make a socket ({@link #isRunDirectory}): where seccheck makes a program's bind and
+     * listen, the listener the kernel records is this process, the very pid a control client
+     * trusts, so a program that put its own socket at the control socket's name would be taken for
+     * the run. Returns empty, or why it could not (the directory then has no such protection).
+     */
+    public static Optional<String> keepSocketsOutOf(Path dir) {
+        try {
+            Map<String, Object> id = Files.readAttributes(dir, "unix:dev,ino", LinkOption.NOFOLLOW_LINKS);
+            runDirectory = new long[] {(Long) id.get("dev"), (Long) id.get("ino")};
+            return Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.of(String.valueOf(e.getMessage()));
+        }
+    }
+
+    /** Whether the directory of device {@code dev} and inode {@code ino} is this run's control socket's. */
+    public static boolean isRunDirectory(long dev, long ino) {
+        long[] dir = runDirectory;
+        return dir != null && dir[0] == dev && dir[1] == ino;
     }
 }

@@ -129,7 +129,7 @@ final class NetEmulation {
                 return true;
             }
             if (n.nr() == Sysno.LISTEN) {
-                Listens.serve(call, sock, log);
+                Listens.serve(call, sock, log, op -> asProgram(call, Sysno.LISTEN, op));
                 return true;
             }
             // The socket's family, asked once: a netlink one is served as made, a unix one walks its paths.
@@ -831,7 +831,10 @@ final class NetEmulation {
             return nr == Sysno.SENDTO ? lookupFailure(call, sock, data, flags, control, peer.errno()) : -peer.errno();
         }
         if (nr == Sysno.BIND) {
-            int refused = boundName(call, peer);
+            int refused = runDirectory(call, peer);
+            if (refused == 0) {
+                refused = boundName(call, peer);
+            }
             if (refused != 0) {
                 return refused;
             }
@@ -907,6 +910,25 @@ final class NetEmulation {
                 }
             });
         }
+    }
+
+    /**
+     * -EPERM, logged, for a bind in the directory of this run's control socket
+     * ({@link RefusingServers#isRunDirectory}), else 0. The listen seccheck makes for the program
+     * ({@link Listens}) gives this run's pid as the listener, the very pid a control client
+     * trusts: a program that unlinked the control socket and bound its own there would be taken
+     * for the run (sessions listed, a locked session "created", an operator's {@code seccheck exec}
+     * environment sent to it). Decided on the directory the walk found, which the bind is made in.
+     */
+    private int runDirectory(Call call, UnixPeer peer) {
+        PathCalls.Stat dir = calls.fstat(peer.fd());
+        if (dir == null || !RefusingServers.isRunDirectory(dir.dev(), dir.ino())) {
+            return 0;
+        }
+        log.accept("refused bind from task " + call.tid() + " (" + Procfs.comm(call.tid()) + "): "
+                + (peer.real() == null ? "its name" : peer.real()) + " is in this run's control directory, where"
+                + " a socket listened on by seccheck would pass as the run's control socket (EPERM)");
+        return -Errno.EPERM;
     }
 
     /**
