@@ -27,6 +27,32 @@ class ProgramListenersTest {
                {"name": "nobind", "effect": "bind_network", "match": {"family": "AF_INET", "port": 40198},
                 "action": "deny"}]}}]}""";
 
+    /** As {@link #BINDS}, and a rule on names: seccheck makes renames, links and unlinks too. */
+    private static final String BINDS_AND_NAMES = """
+            {"name": "binds", "points": [{"name": "syscall/bind/enter"},
+                                         {"name": "syscall/open/enter", "context_fields": ["cwd"]},
+                                         {"name": "syscall/creat/enter", "context_fields": ["cwd"]},
+                                         {"name": "syscall/openat/enter", "optional_fields": ["fd_path"]}],
+             "sinks": [{"name": "policy", "config": {"rules": [
+               {"name": "nobind", "effect": "bind_network", "match": {"family": "AF_INET", "port": 40198},
+                "action": "deny"},
+               {"name": "no keys", "effect": "open_file", "match": {"resolved_path": {"glob": "*.key"}},
+                "action": "deny", "errno": "EACCES"}]}}]}""";
+
+    /** Listens at argv[2] (a name of its own), then renames its socket over the control socket at argv[1]. */
+    private static final String RENAMER = """
+            import os, socket, sys
+            path, own = sys.argv[1:3]
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            s.bind(own)
+            s.listen(5)
+            try:
+                os.rename(own, path)
+                print("listening in its place", flush=True)
+            except OSError as e:
+                print("rename refused:", e.strerror, flush=True)
+            """;
+
     /** Listens on a unix stream socket at argv[1], says so, and serves one connection. */
     private static final String SERVER = """
             import socket, sys
@@ -112,6 +138,33 @@ class ProgramListenersTest {
         String classpath = PackagedCli.forNobody(tmp);
         takeover(PackagedCli.nobodysDir(tmp.resolve("u")), PackagedCli.asNobody(classpath), List.of("setpriv",
                 "--reuid=" + PackagedCli.NOBODY, "--regid=" + PackagedCli.NOBODY, "--clear-groups"));
+    }
+
+    /**
+     * The program listens under a name of its own (allowed: it is no run's directory) and renames
+     * its socket over the run's control.sock. Natively, in a look-alike directory, the rename
+     * works; under a session that also decides on names, seccheck makes the rename and refuses
+     * it (before, the run's pid listened at control.sock for the program).
+     */
+    @Test
+    void aProgramCannotRenameItsListenerOverItsRunsControlSocket() throws Exception {
+        Path program = Files.writeString(tmp.resolve("renamer.py"), RENAMER);
+        Path config = Files.writeString(tmp.resolve("names.json"), BINDS_AND_NAMES);
+        Path own = Files.createDirectory(tmp.resolve("own"));
+        Files.writeString(own.resolve("control.sock"), "");
+        PackagedCli.Result n = PackagedCli.run(new ProcessBuilder("/usr/bin/python3", program.toString(),
+                own.resolve("control.sock").toString(), tmp.resolve("mine-native.sock").toString()), tmp, Duration.ofSeconds(30));
+        assertThat(n.out()).as(n.err()).isEqualTo("listening in its place\n");
+
+        Path root = tmp.resolve("root");
+        List<String> cmd = new ArrayList<>(PackagedCli.java(System.getProperty("java.class.path")));
+        cmd.addAll(List.of("run", "--quiet", "-o", "/dev/null", "--root", root.toString(), "--id", "ctl",
+                "--config", config.toString(), "--", "/usr/bin/python3", program.toString(),
+                root.resolve("ctl").resolve("control.sock").toString(), tmp.resolve("mine-sc.sock").toString()));
+        PackagedCli.Result r = PackagedCli.run(new ProcessBuilder(cmd), tmp, Duration.ofSeconds(120));
+        assertThat(r.status()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).isEqualTo("rename refused: Operation not permitted\n");
+        assertThat(r.err()).contains("refused rename from task", "this run's control directory");
     }
 
     /**

@@ -45,29 +45,50 @@ public final class RefusingServers {
         return name.equals(RUN) || name.equals(SERVER) ? Optional.of(name) : Optional.empty();
     }
 
-    /** The directory of this run's control socket as {@code {dev, ino}}, or null: set once, read by emulation threads. */
-    private static volatile long[] runDirectory;
+    /**
+     * The directory of this run's control socket and the runtime root that holds it, each as
+     * {@code {dev, ino}}, or null: set once, read by emulation threads.
+     */
+    private static volatile long[][] runDirectories;
 
     /**
-     * Records {@code dir}, the directory of this run's control socket, as one where no program of
-     * the run may make a socket ({@link #isRunDirectory}): where seccheck makes a program's bind and
-     * listen, the listener the kernel records is this process, the very pid a control client
-     * trusts, so a program that put its own socket at the control socket's name would be taken for
-     * the run. Returns empty, or why it could not (the directory then has no such protection).
+     * Records {@code dir}, the directory of this run's control socket, and its parent, the runtime
+     * root where clients look the run up by name, as directories where no program of the run may
+     * make a socket or change a name ({@link #isRunDirectory}): where seccheck makes a program's
+     * bind and listen, the listener the kernel records is this process, the very pid a control
+     * client trusts, so a program that put its own socket at the control socket's name (or its
+     * own directory at the run's) would be taken for the run. Returns empty, or why it could not
+     * (the directories then have no such protection).
      */
     public static Optional<String> keepSocketsOutOf(Path dir) {
         try {
-            Map<String, Object> id = Files.readAttributes(dir, "unix:dev,ino", LinkOption.NOFOLLOW_LINKS);
-            runDirectory = new long[] {(Long) id.get("dev"), (Long) id.get("ino")};
+            Path parent = dir.toAbsolutePath().getParent();
+            runDirectories = parent == null ? new long[][] {id(dir)} : new long[][] {id(dir), id(parent)};
             return Optional.empty();
         } catch (IOException | RuntimeException e) {
             return Optional.of(String.valueOf(e.getMessage()));
         }
     }
 
-    /** Whether the directory of device {@code dev} and inode {@code ino} is this run's control socket's. */
+    private static long[] id(Path dir) throws IOException {
+        Map<String, Object> id = Files.readAttributes(dir, "unix:dev,ino", LinkOption.NOFOLLOW_LINKS);
+        return new long[] {(Long) id.get("dev"), (Long) id.get("ino")};
+    }
+
+    /**
+     * Whether the directory of device {@code dev} and inode {@code ino} is this run's control
+     * socket's, or the runtime root holding it.
+     */
     public static boolean isRunDirectory(long dev, long ino) {
-        long[] dir = runDirectory;
-        return dir != null && dir[0] == dev && dir[1] == ino;
+        long[][] dirs = runDirectories;
+        if (dirs == null) {
+            return false;
+        }
+        for (long[] d : dirs) {
+            if (d[0] == dev && d[1] == ino) {
+                return true;
+            }
+        }
+        return false;
     }
 }
