@@ -226,6 +226,10 @@ final class RunCommand implements Callable<Integer> {
             warn(err, "no control socket for this run (cannot use " + rr.path() + ": " + e.getMessage() + ")");
             return null;
         }
+        // A bind seccheck makes for the program there would put a socket of the program's, listened
+        // on by this very process, where a control client takes it for the run's.
+        RefusingServers.keepSocketsOutOf(dir).ifPresent(why -> warn(err, "cannot keep the program's sockets out of "
+                + dir + " (" + why + "): a bind and listen seccheck makes there would pass as this run's control socket"));
         // The workload runs as this user too: the guard keeps it from changing its own checks.
         WorkloadPeers workload = new WorkloadPeers(runId, supervisor::processes, rr);
         return ControlServer.start(dir.resolve(RuntimeRoot.SOCKET),

@@ -350,8 +350,8 @@ class ControlPlaneTest {
 
     /**
      * The supervised program runs as the same user, so it can rewrite its run's run.json with its
-     * own pid and serve a socket of its own in the run's place. The operator's commands must
-     * refuse that server (it is ptraced: a run's supervisor never is), and send it nothing. As this
+     * own pid and serve a socket of its own in the run's place (binding and listening itself: no
+     * session decides at bind's points). The operator's commands must refuse that server (it is ptraced: a run's supervisor never is), and send it nothing. As this
      * user, and as uid 65534 (the run, its program and the operator's commands all that user's).
      */
     @ParameterizedTest(name = "as uid 65534: {0}")
@@ -404,8 +404,13 @@ class ControlPlaneTest {
                             f.write("REQUEST %r\\n" % data)
                     c.close()
                 """);
+        // A session that decides nothing, so that the program binds and listens itself: where
+        // seccheck makes them, a bind in the run's directory is refused (ProgramListenersTest).
+        Path plain = write("plain.json", """
+                {"name": "plain", "points": [{"name": "container/start"}], "sinks": [{"name": "null"}]}""");
         List<String> cmd = new ArrayList<>(cli);
-        cmd.addAll(List.of("run", "--root", runs.toString(), "--id", "forged", "--quiet", "--", "/usr/bin/python3",
+        cmd.addAll(List.of("run", "--root", runs.toString(), "--id", "forged", "--quiet", "--config", plain.toString(),
+                "--", "/usr/bin/python3",
                 forger.toString(), dir.toString(), requests.toString(), ready.toString(), tmp.resolve("stop").toString()));
         Process forging = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(tmp.resolve("forged.out").toFile()).start();

@@ -293,12 +293,31 @@ class RemoteImpostorTest {
      */
     @Test
     void aSupervisedProgramCannotPoseAsTheServer() throws Exception {
+        poseAsTheServer("");
+    }
+
+    /**
+     * As {@link #aSupervisedProgramCannotPoseAsTheServer}, while a sink decides at bind's points:
+     * seccheck then makes the program's listen, and the kernel gives the listener as the run
+     * itself, which is not traced. The sink found an untraced server and sent it the run's points
+     * (before); now a server named seccheck-run, a listen made for a supervised program, is refused.
+     */
+    @Test
+    void aSupervisedProgramCannotPoseAsTheServerThroughAListenSeccheckMakes() throws Exception {
+        poseAsTheServer("""
+                , {"name": "policy", "config": {"rules": [{"name": "nobind", "effect": "bind_network",
+                   "match": {"family": "AF_INET", "port": 40198}, "action": "deny"}]}}""");
+    }
+
+    /** The server goes away and the program, under a session with the remote sink and {@code moreSinks}, takes its place. */
+    private void poseAsTheServer(String moreSinks) throws Exception {
         Path sock = dir.resolve("s");
         Path serverLog = dir.resolve("server.log");
         Path impostor = Files.writeString(dir.resolve("impostor.py"), SERVER_IMPOSTOR);
         Path config = Files.writeString(dir.resolve("remote.json"), """
-                {"name": "to-server", "points": [{"name": "container/start"}, {"name": "sentry/execve"}],
-                 "sinks": [{"name": "remote", "config": {"endpoint": "%s"}}]}""".formatted(sock));
+                {"name": "to-server", "points": [{"name": "container/start"}, {"name": "sentry/execve"}%s],
+                 "sinks": [{"name": "remote", "config": {"endpoint": "%s"}}%s]}""".formatted(
+                moreSinks.isEmpty() ? "" : ", {\"name\": \"syscall/bind/enter\"}", sock, moreSinks));
         List<String> cmd = PackagedCli.java(System.getProperty("java.class.path"));
         cmd.addAll(List.of("server", "--endpoint", sock.toString(), "--format", "text", "--out", dir.resolve("out").toString()));
         Process server = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(serverLog.toFile()).start();

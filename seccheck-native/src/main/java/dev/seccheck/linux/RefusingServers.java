@@ -2,7 +2,9 @@ package dev.seccheck.linux;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -41,5 +43,52 @@ public final class RefusingServers {
     public static Optional<String> of(int pid) {
         String name = Procfs.comm(pid);
         return name.equals(RUN) || name.equals(SERVER) ? Optional.of(name) : Optional.empty();
+    }
+
+    /**
+     * The directory of this run's control socket and the runtime root that holds it, each as
+     * {@code {dev, ino}}, or null: set once, read by emulation threads.
+     */
+    private static volatile long[][] runDirectories;
+
+    /**
+     * Records {@code dir}, the directory of this run's control socket, and its parent, the runtime
+     * root where clients look the run up by name, as directories where no program of the run may
+     * make a socket or change a name ({@link #isRunDirectory}): where seccheck makes a program's
+     * bind and listen, the listener the kernel records is this process, the very pid a control
+     * client trusts, so a program that put its own socket at the control socket's name (or its
+     * own directory at the run's) would be taken for the run. Returns empty, or why it could not
+     * (the directories then have no such protection).
+     */
+    public static Optional<String> keepSocketsOutOf(Path dir) {
+        try {
+            Path parent = dir.toAbsolutePath().getParent();
+            runDirectories = parent == null ? new long[][] {id(dir)} : new long[][] {id(dir), id(parent)};
+            return Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.of(String.valueOf(e.getMessage()));
+        }
+    }
+
+    private static long[] id(Path dir) throws IOException {
+        Map<String, Object> id = Files.readAttributes(dir, "unix:dev,ino", LinkOption.NOFOLLOW_LINKS);
+        return new long[] {(Long) id.get("dev"), (Long) id.get("ino")};
+    }
+
+    /**
+     * Whether the directory of device {@code dev} and inode {@code ino} is this run's control
+     * socket's, or the runtime root holding it.
+     */
+    public static boolean isRunDirectory(long dev, long ino) {
+        long[][] dirs = runDirectories;
+        if (dirs == null) {
+            return false;
+        }
+        for (long[] d : dirs) {
+            if (d[0] == dev && d[1] == ino) {
+                return true;
+            }
+        }
+        return false;
     }
 }

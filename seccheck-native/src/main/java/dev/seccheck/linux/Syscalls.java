@@ -73,4 +73,9 @@ public final class Syscalls {
             return buf.get(ValueLayout.JAVA_LONG, 0);
         }
     }
+
+    /** Sends signal {@code sig} to thread {@code tid} of process {@code tgid}: 0, or -errno. */
+    public static long signalThread(int tgid, int tid, int sig) {
+        return Direct.call(Sysno.TGKILL, tgid, tid, sig, 0);
+    }
 }

@@ -27,6 +27,12 @@ import java.util.Optional;
  * connect point), the kernel records seccheck's pid, which is not traced, as the client: a server
  * that refuses traced clients also names its process so ({@link RefusingServers}), and seccheck
  * never connects a program to it.
+ *
+ * <p>The mirror case: where seccheck makes a program's listen itself (while a session decides at
+ * bind's points, see the sentry's {@code Listens}), the kernel records the listening {@code seccheck
+ * run} as the server, which is not traced either. A run never serves this protocol (a monitoring
+ * server names itself {@link RefusingServers#SERVER}, {@code tracereplay save} too), so a server
+ * named {@link RefusingServers#RUN} is refused: it is a supervised program's listener.
  */
 public final class TracedPeers {
     private TracedPeers() {}
@@ -37,10 +43,20 @@ public final class TracedPeers {
                 + " (a supervised program posing as a sandbox? seccheck and gVisor are never traced)");
     }
 
-    /** Returns why a server a sink connected to is refused, or empty when it is not traced. */
+    /**
+     * Returns why a server a sink (or a replay) connected to is refused, or empty when it is neither
+     * traced nor a {@code seccheck run}, which listens only for a program it supervises.
+     */
     public static Optional<String> refusedServer(PeerCredentials peer) {
-        return traced(peer).map(why -> "the server is pid " + peer.pid() + ", " + why
+        return traced(peer).or(() -> aRun(peer)).map(why -> "the server is pid " + peer.pid() + ", " + why
                 + " (a supervised program posing as the server? a monitoring server is not traced)");
+    }
+
+    /** Says that the peer is a {@code seccheck run}, which made the listen for a program it supervises. */
+    private static Optional<String> aRun(PeerCredentials peer) {
+        return peer.pid() > 0 && RefusingServers.RUN.equals(Procfs.comm(peer.pid()))
+                ? Optional.of("named " + RefusingServers.RUN + ", which listened for a program it supervises")
+                : Optional.empty();
     }
 
     /**

@@ -46,4 +46,24 @@ class TracedPeersTest {
         assertThat(TracedPeers.refusedClient(new PeerCredentials((int) gone.pid(), 0, 0)))
                 .hasValueSatisfying(why -> assertThat(why).contains("whose status cannot be read"));
     }
+
+    /**
+     * A server named seccheck-run is a run's listen made for a program it supervises; a client of
+     * that name (a run's sink connecting) is not refused for it.
+     */
+    @Test
+    void aServerNamedSeccheckRunIsRefusedAsAServerOnly() throws Exception {
+        Process run = new ProcessBuilder("sh", "-c", "printf seccheck-run > /proc/$$/comm; echo named; read x").start();
+        try {
+            assertThat(run.inputReader().readLine()).isEqualTo("named");
+            PeerCredentials peer = new PeerCredentials((int) run.pid(), 0, 0);
+            assertThat(TracedPeers.refusedServer(peer)).hasValue("the server is pid " + run.pid()
+                    + ", named seccheck-run, which listened for a program it supervises"
+                    + " (a supervised program posing as the server? a monitoring server is not traced)");
+            assertThat(TracedPeers.refusedClient(peer)).isEmpty();
+        } finally {
+            run.destroyForcibly();
+            assertThat(run.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        }
+    }
 }

@@ -8,6 +8,7 @@ import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.SocketCalls;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * Listens makes a listen for the program while a sink decides at bind's points, so that a
@@ -21,6 +22,13 @@ import java.util.function.Consumer;
  * socket leaves it bound, and the next listen must not pass as one on a socket bound by a
  * decided bind. Other sockets (unix, and datagram ones, whose listen fails) are listened on as
  * they are, on the same copy, so no task can put another socket under the number meanwhile.
+ *
+ * <p>Every listen is made with the credentials of the program's thread ({@link Identity}): the
+ * kernel records the listener's user and group ids at listen for its clients (SO_PEERCRED), and a
+ * root seccheck's would tell them a program of uid 65534 was root. The pid it records is
+ * seccheck's, which no thread can change; so seccheck's own clients refuse a server named
+ * {@code seccheck-run} (the remote sink, a replay), and no socket of the program is bound in the
+ * run's control directory ({@link NetEmulation}).
  */
 final class Listens {
     private Listens() {}
@@ -33,12 +41,17 @@ final class Listens {
      */
     private static final long NO_POINTER = 1;
 
+    /** Makes a call with the credentials (and Landlock domain) of the program's thread: its result, or -errno. */
+    interface AsProgram {
+        long call(LongSupplier op);
+    }
+
     /**
      * Serves a held listen on our copy {@code sock} of the program's socket (-errno when the fd is
-     * none): fires listen's enter points, then decides and makes it; {@code log} says why a listen
-     * was refused that no rule refused.
+     * none): fires listen's enter points, then decides and makes it {@code asProgram}; {@code log}
+     * says why a listen was refused that no rule refused.
      */
-    static void serve(Call call, int sock, Consumer<String> log) {
+    static void serve(Call call, int sock, Consumer<String> log, AsProgram asProgram) {
         SeccompNotification n = call.notification();
         int backlog = (int) n.arg1();
         SyscallEvent ev = new SyscallEvent(call.tid(), Sysno.LISTEN, n.arg0(), n.arg1(), 0, 0, 0, 0, false, 0);
@@ -52,7 +65,7 @@ final class Listens {
         }
         boolean ip = domain == SockAddr.AF_INET || domain == SockAddr.AF_INET6;
         if (!ip || ((int) SocketCalls.socketOption(sock, SocketCalls.SO_TYPE) & SOCK_TYPE_MASK) != SOCK_STREAM) {
-            call.complete(ev, Snapshot.NOTHING, SocketCalls.listen(sock, backlog));
+            call.complete(ev, Snapshot.NOTHING, asProgram.call(() -> SocketCalls.listen(sock, backlog)));
             return;
         }
         byte[] local = SocketCalls.getsockname(sock);
@@ -81,7 +94,7 @@ final class Listens {
             call.fail(ev, Snapshot.NOTHING, denied);
             return;
         }
-        long r = SocketCalls.listen(sock, backlog);
+        long r = asProgram.call(() -> SocketCalls.listen(sock, backlog));
         call.checked(bind, seen, r < 0 ? r : 0);
         call.complete(ev, Snapshot.NOTHING, r);
     }

@@ -23,6 +23,7 @@ import static dev.seccheck.abi.FileTypes.S_IFSOCK;
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.RefusingServers;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.TaskMemory;
@@ -317,6 +318,9 @@ final class NameEmulation {
         if (o.op() == Op.RMDIR && path.chars().allMatch(c -> c == '/')) {
             return -Errno.EBUSY; // rmdir("/"), which the kernel refuses before looking at "." in it
         }
+        if (refusedInRunDirectory(call, o.syscall(), dir)) {
+            return -Errno.EPERM;
+        }
         if (name.plain()) {
             Optional<String> there = names.of(dir, call.tid()).map(d -> RealPath.join(d, "/" + name.name()));
             if (there.isEmpty()) {
@@ -414,6 +418,9 @@ final class NameEmulation {
         int object = plan.first();
         int dir = plan.second();
         Split target = Split.of(to);
+        if (refusedInRunDirectory(call, a.syscall(), dir)) {
+            return -Errno.EPERM;
+        }
         // A socket, a pipe or an anonymous inode (its fd given with AT_EMPTY_PATH) is on no
         // filesystem a rule can name, and the kernel links it into none (EXDEV, after its own checks).
         if (target.plain() && !(from.isEmpty() && RealPath.onNoFilesystem(calls, object))) {
@@ -491,6 +498,9 @@ final class NameEmulation {
         Split target = Split.of(to);
         int oldDir = plan.first();
         int newDir = plan.second();
+        if (refusedInRunDirectory(call, a.syscall(), oldDir) || refusedInRunDirectory(call, a.syscall(), newDir)) {
+            return -Errno.EPERM;
+        }
         if (source.plain() && target.plain()) {
             int r = check(call, a, oldDir, source, newDir, target);
             if (r < 0) {
@@ -506,6 +516,24 @@ final class NameEmulation {
         return landlock.perform(call.tid(), who, () -> calls.renameat2(oldDir, source.last(), newDir, target.last(), a.flags()));
     }
 
+
+    /**
+     * Whether {@code dir} (our fd of the directory a walk found, which the call is made in) is this
+     * run's control directory ({@link RefusingServers#isRunDirectory}); if so the call is refused
+     * and logged. Where seccheck makes the program's listens, the run's own pid is the listener
+     * of any socket the program binds: one bound elsewhere and renamed or linked over the run's
+     * {@code control.sock} would be taken for the run by its control clients, and a rewritten
+     * {@code run.json} could point them elsewhere.
+     */
+    private boolean refusedInRunDirectory(Call call, String syscall, int dir) {
+        PathCalls.Stat st = dir < 0 ? null : calls.fstat(dir);
+        if (st == null || !RefusingServers.isRunDirectory(st.dev(), st.ino())) {
+            return false;
+        }
+        log.accept("refused " + syscall + " from task " + call.tid() + " (" + call.comm() + "): it changes a name in"
+                + " this run's control directory, where seccheck's control socket and record live (EPERM)");
+        return true;
+    }
 
     /**
      * Shows the sinks the file at {@code source} in {@code fromDir} losing that name and getting its

@@ -81,6 +81,7 @@ final class NetEmulation {
      */
     private final boolean bindsOnlyForLinks;
     private final Consumer<String> log;
+    private final NamedBinds namedBinds;
 
     NetEmulation(PathCalls calls, PathWalk walk, RealPath names, ProgramMemory memory, Identity.Own own,
             TaskFiles tasks, LandlockDomains landlock, FileTables files, boolean bindsOnlyForLinks,
@@ -97,6 +98,7 @@ final class NetEmulation {
         this.own = own;
         this.messages = new MessageSends(memory, this);
         this.inbound = new InboundConnections(this, calls, memory);
+        this.namedBinds = new NamedBinds(calls, log);
     }
 
     /**
@@ -129,7 +131,7 @@ final class NetEmulation {
                 return true;
             }
             if (n.nr() == Sysno.LISTEN) {
-                Listens.serve(call, sock, log);
+                Listens.serve(call, sock, log, op -> asProgram(call, Sysno.LISTEN, op));
                 return true;
             }
             // The socket's family, asked once: a netlink one is served as made, a unix one walks its paths.
@@ -831,7 +833,10 @@ final class NetEmulation {
             return nr == Sysno.SENDTO ? lookupFailure(call, sock, data, flags, control, peer.errno()) : -peer.errno();
         }
         if (nr == Sysno.BIND) {
-            int refused = boundName(call, peer);
+            int refused = runDirectory(call, peer);
+            if (refused == 0) {
+                refused = boundName(call, peer);
+            }
             if (refused != 0) {
                 return refused;
             }
@@ -881,14 +886,25 @@ final class NetEmulation {
     }
 
     /**
-     * Binds {@code sock} to the last component of its path from inside the directory the walk
-     * found, made the working directory of the thread that binds for the call (every emulation
-     * thread has an fs_struct of its own): the socket keeps that name, which is all of the
-     * program's for a name without a slash, as {@code getsockname} and its peers' {@code accept}
-     * show it. Bound through seccheck's path to the directory, it was named
-     * {@code /proc/thread-self/fd/N/name}.
+     * Binds {@code sock} under the program's own address, checked to land in the directory the
+     * walk found ({@link NamedBinds}); where that cannot be done (a program with a root of its own),
+     * to the last component of its path from inside that directory, made the working directory of
+     * the thread that binds for the call (every emulation thread has an fs_struct of its own): the
+     * socket then keeps that name, which is all of the program's for a name without a slash, as
+     * {@code getsockname} and its peers show it. Bound through seccheck's path to the directory,
+     * it was named {@code /proc/thread-self/fd/N/name}.
      */
     private long bindInside(Call call, int sock, UnixPeer peer) {
+        byte[] address = boundAddress(call, peer);
+        long named = address == null ? NamedBinds.DIFFERENT_ROOT
+                : namedBinds.bind(call.tid(), sock, address, peer.fd(), peer.name(), op -> {
+            try (Identity.Assumed _ = assume(peer.who(), Sysno.BIND)) {
+                return landlock.perform(call.tid(), () -> assume(peer.who(), Sysno.BIND), op);
+            }
+        });
+        if (named != NamedBinds.DIFFERENT_ROOT) {
+            return named;
+        }
         byte[] name = FileNames.encode(peer.name());
         // The family and the name, its length exact (the kernel ends it itself, as for a name of 108 bytes).
         byte[] ours = new byte[2 + name.length];
@@ -907,6 +923,57 @@ final class NetEmulation {
                 }
             });
         }
+    }
+
+    /**
+     * The address a unix socket is bound to ({@link NamedBinds}): the program's own when its path
+     * leads to the decided file with no symlink, "." or ".." on the way (the path names the socket
+     * for its peers as natively); else the decided file's real path, absolute, when it fits: never
+     * a relative name the program did not give, which a peer would look up from its own cwd. Null
+     * when neither fits or the file cannot be named (the bind is then made by the last component).
+     */
+    private static byte[] boundAddress(Call call, UnixPeer peer) {
+        if (peer.real() == null) {
+            return null;
+        }
+        String path = unixPath(peer.given());
+        boolean plain = !path.contains("//") && Arrays.stream(path.split("/")).noneMatch(c -> c.equals(".") || c.equals(".."));
+        if (plain && path.startsWith("/") && path.equals(peer.real())) {
+            return peer.given();
+        }
+        if (plain && !path.startsWith("/")) {
+            Optional<String> cwd = Procfs.link(call.tid(), "cwd");
+            if (cwd.isPresent() && RealPath.join(cwd.get(), "/" + path).equals(peer.real())) {
+                return peer.given();
+            }
+        }
+        byte[] real = FileNames.encode(peer.real());
+        if (real.length >= SUN_PATH_MAX) {
+            return null;
+        }
+        byte[] out = new byte[2 + real.length];
+        System.arraycopy(peer.given(), 0, out, 0, 2);
+        System.arraycopy(real, 0, out, 2, real.length);
+        return out;
+    }
+
+    /**
+     * -EPERM, logged, for a bind in the directory of this run's control socket
+     * ({@link RefusingServers#isRunDirectory}), else 0. The listen seccheck makes for the program
+     * ({@link Listens}) gives this run's pid as the listener, the very pid a control client
+     * trusts: a program that unlinked the control socket and bound its own there would be taken
+     * for the run (sessions listed, a locked session "created", an operator's {@code seccheck exec}
+     * environment sent to it). Decided on the directory the walk found, which the bind is made in.
+     */
+    private int runDirectory(Call call, UnixPeer peer) {
+        PathCalls.Stat dir = calls.fstat(peer.fd());
+        if (dir == null || !RefusingServers.isRunDirectory(dir.dev(), dir.ino())) {
+            return 0;
+        }
+        log.accept("refused bind from task " + call.tid() + " (" + Procfs.comm(call.tid()) + "): "
+                + (peer.real() == null ? "its name" : peer.real()) + " is in this run's control directory, where"
+                + " a socket listened on by seccheck would pass as the run's control socket (EPERM)");
+        return -Errno.EPERM;
     }
 
     /**

@@ -363,15 +363,24 @@ final class OpenEmulation {
                         refuseOwn(call, ev, seen, mine.get());
                     } else {
                         int r = decidesNames ? refusedTruncate(call, name, st) : 0;
+                        boolean[] pastLimit = {false};
                         if (r == 0) {
                             r = landlock.perform(call.tid(), acting, () -> {
                                 int fd = calls.openat(AT_FDCWD, "/proc/thread-self/fd/" + f.fd(), O_WRONLY | O_CLOEXEC);
-                                int done = fd < 0 ? fd : calls.ftruncate(fd, length);
+                                // The program's RLIMIT_FSIZE, not seccheck's: checked on the file opened,
+                                // after the open's permission checks, as the kernel checks it.
+                                PathCalls.Stat now = fd < 0 ? null : calls.fstat(fd);
+                                int limited = fd < 0 ? 0 : now == null ? -Errno.EIO : FileSizeLimit.check(call.tgid(), now.size(), length);
+                                pastLimit[0] = limited == -Errno.EFBIG;
+                                int done = fd < 0 ? fd : limited != 0 ? limited : calls.ftruncate(fd, length);
                                 PathCalls.close(fd);
                                 return done;
                             });
                         }
                         call.complete(ev, seen, r);
+                        if (pastLimit[0]) {
+                            FileSizeLimit.signal(call.tgid(), call.tid());
+                        }
                     }
                 }
                 case PathWalk.Located.Elsewhere e -> throw new IllegalStateException("a walk off the notifier gave up");
