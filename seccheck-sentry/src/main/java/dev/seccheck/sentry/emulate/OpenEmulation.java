@@ -682,7 +682,7 @@ final class OpenEmulation {
         if (a.dirfd() == AT_FDCWD) {
             return calls.openat(AT_FDCWD, "/proc/" + call.tid() + "/cwd", O_PATH | O_CLOEXEC);
         }
-        return tasks.getfd(call.tgid(), a.dirfd());
+        return tasks.getfd(call.tid(), call.tgid(), a.dirfd());
     }
 
     private Args args(int tid, SeccompNotification n) throws ProgramMemory.Fault {
