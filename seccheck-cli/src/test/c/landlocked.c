@@ -7,6 +7,8 @@
  *                          (and reading /usr)
  *   landlocked DIR tcp     TCP connects only to the first of two loopback listeners are granted
  *   landlocked DIR layers  100 children confine themselves 16 times each while the parent reads
+ *   landlocked DIR widen   confines itself to DIR/inside, then adds DIR/outside to the same ruleset
+ *   landlocked DIR churn   200 threads in turn stack 16 layers each and exit, then it confines itself
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -354,9 +356,85 @@ static int layers(void) {
     return 0;
 }
 
+/* A ruleset handling file reads, granting them beneath DIR/NAME; exits on failure. */
+static int reads_beneath(const char *name) {
+    struct ruleset_attr attr = {.handled_access_fs = FS_READ_FILE};
+    int ruleset = (int) syscall(SYS_landlock_create_ruleset, &attr, sizeof attr.handled_access_fs, 0);
+    char path[8192];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    struct path_beneath_attr beneath = {.allowed_access = FS_READ_FILE, .parent_fd = open(path, O_PATH | O_CLOEXEC)};
+    if (ruleset < 0 || syscall(SYS_landlock_add_rule, ruleset, RULE_PATH_BENEATH, &beneath, 0)) {
+        perror("landlock ruleset");
+        exit(2);
+    }
+    close(beneath.parent_fd);
+    return ruleset;
+}
+
+/*
+ * Confines itself to reading DIR/inside, then adds DIR/outside to the same ruleset: the domain is
+ * what the ruleset held at the restrict, so outside stays refused, to it, to a child, and under a
+ * second layer made from the widened ruleset.
+ */
+static int widen(void) {
+    int ruleset = reads_beneath("inside");
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || syscall(SYS_landlock_restrict_self, ruleset, 0)) {
+        perror("landlock_restrict_self");
+        return 2;
+    }
+    char outside[8192];
+    snprintf(outside, sizeof outside, "%s/outside", dir);
+    struct path_beneath_attr more = {.allowed_access = FS_READ_FILE, .parent_fd = open(outside, O_PATH | O_CLOEXEC)};
+    said("add outside to the ruleset after the restrict",
+            (int) syscall(SYS_landlock_add_rule, ruleset, RULE_PATH_BENEATH, &more, 0));
+    try_open("read outside", "outside/f", O_RDONLY);
+    try_open("read inside", "inside/f", O_RDONLY);
+    pid_t child = fork();
+    if (child == 0) {
+        try_open("a child reads outside", "outside/f", O_RDONLY);
+        _exit(0);
+    }
+    waitpid(child, NULL, 0);
+    said("a second layer from the widened ruleset", (int) syscall(SYS_landlock_restrict_self, ruleset, 0));
+    try_open("read outside under both", "outside/f", O_RDONLY);
+    return 0;
+}
+
+/* Stacks 16 layers on the calling thread, counting those refused in *refused. */
+static void *stack_layers(void *refused) {
+    for (int layer = 0; layer < 16; layer++) {
+        struct ruleset_attr attr = {.handled_access_fs = 1ULL << 10}; /* MAKE_FIFO */
+        int ruleset = (int) syscall(SYS_landlock_create_ruleset, &attr, sizeof attr.handled_access_fs, 0);
+        if (ruleset < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || syscall(SYS_landlock_restrict_self, ruleset, 0)) {
+            ++*(int *) refused;
+        }
+        close(ruleset);
+    }
+    return NULL;
+}
+
+/* 200 threads in turn stack 16 layers each and exit; then the main thread confines itself to DIR/inside. */
+static int churn(void) {
+    int refused = 0;
+    for (int i = 0; i < 200; i++) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, stack_layers, &refused) || pthread_join(t, NULL)) {
+            perror("pthread");
+            return 2;
+        }
+    }
+    printf("layers refused to 200 threads stacking 16 each: %d\n", refused);
+    int ruleset = reads_beneath("inside");
+    said("then a restrict", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ? -1
+            : (int) syscall(SYS_landlock_restrict_self, ruleset, 0));
+    try_open("read inside", "inside/f", O_RDONLY);
+    try_open("read outside", "outside/f", O_RDONLY);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) {
-        fprintf(stderr, "usage: landlocked DIR files|tcp|layers\n");
+        fprintf(stderr, "usage: landlocked DIR files|tcp|layers|widen|churn\n");
         return 2;
     }
     if (abi() < 1) {
@@ -372,6 +450,12 @@ int main(int argc, char **argv) {
     }
     if (strcmp(argv[2], "layers") == 0) {
         return layers();
+    }
+    if (strcmp(argv[2], "widen") == 0) {
+        return widen();
+    }
+    if (strcmp(argv[2], "churn") == 0) {
+        return churn();
     }
     fprintf(stderr, "unknown mode %s\n", argv[2]);
     return 2;

@@ -34,8 +34,12 @@ public final class SeccompReplies {
 
     /** Returns whether the notification is still pending (its task is still waiting for the answer). */
     public boolean stillValid(long notificationId) {
-        id.set(ValueLayout.JAVA_LONG, 0, notificationId);
-        return ioctl(Seccomp.IOCTL_NOTIF_ID_VALID, "SECCOMP_IOCTL_NOTIF_ID_VALID", id) == 0;
+        // The one method another thread may call too (a sweeper asking whether a waiting call is
+        // still awaited, while its thread waits in the kernel): its buffer is guarded.
+        synchronized (id) {
+            id.set(ValueLayout.JAVA_LONG, 0, notificationId);
+            return ioctl(Seccomp.IOCTL_NOTIF_ID_VALID, "SECCOMP_IOCTL_NOTIF_ID_VALID", id) == 0;
+        }
     }
 
     /** Lets the held syscall run. Returns false if the task is gone. */

@@ -23,7 +23,7 @@ import dev.seccheck.state.PointState;
  * sees it, answers the notification (a value, an installed fd, or an errno) and fires the exit
  * points with the real result, all from the emulation thread that serves it.
  */
-final class Call {
+final class Call implements FifoWaits.Awaited {
 
     private final SeccompNotification n;
     private final Task task;
@@ -280,6 +280,25 @@ final class Call {
                 return false;
             }
         }
+    }
+
+    @Override
+    public FifoWaits.Standing standing() {
+        long id = attempt == null ? n.id() : restarts.current(attempt);
+        if (replies.stillValid(id)) {
+            return FifoWaits.Standing.AWAITED;
+        }
+        return attempt == null || restarts.superseded(attempt) ? FifoWaits.Standing.SUPERSEDED
+                : FifoWaits.Standing.INTERRUPTED;
+    }
+
+    @Override
+    public boolean giveUp() {
+        if (attempt == null) {
+            return !replies.stillValid(n.id());
+        }
+        long id = restarts.current(attempt);
+        return !replies.stillValid(id) && restarts.giveUp(attempt, id);
     }
 
     /**

@@ -11,37 +11,91 @@ import dev.seccheck.linux.Procfs;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
 /**
- * FifoWaits ends the FIFO opens seccheck performs for tasks that are gone. An open of a FIFO
- * waits, on a thread of seccheck's pool, for the other end to be opened; when its task is killed
- * meanwhile, nothing else would end that wait, and the thread was lost for the rest of the run: a
- * program that started and killed such openers 1,024 times made every later call that may wait
- * fail with EAGAIN (the pool's bound). A sweeper looks at the waiting tasks every
- * {@link #SWEEP_MS} ms and, for one that is gone (or a zombie, or its number another task's now),
- * opens the FIFO's other end itself, without waiting, and closes it at once: the open it performs
- * for the task returns, and the pool thread finds the call no longer awaited. A process of the
- * program waiting on the same FIFO's other end then sees that end opened and closed, as if a
- * process had come and gone. Process-wide: the FIFOs are reached through seccheck's own fds.
+ * FifoWaits ends the FIFO opens seccheck performs for calls no longer awaited. An open of a FIFO
+ * waits, on a thread of seccheck's pool, for the other end to be opened; when nothing would end
+ * that wait, the thread was lost for the rest of the run, and 1,024 such made every later call
+ * that may wait fail with EAGAIN (the pool's bound). Two ways left a wait behind: a program that
+ * started and killed such openers, and a program whose open a signal interrupted (EINTR, a handler
+ * without SA_RESTART) and which then made another call, or none again: the task lives on, but its
+ * call is over, and a thread of seccheck's waited for it still. A sweeper looks at the waits every
+ * {@link #SWEEP_MS} ms and ends one whose task is gone (or a zombie, or its number another task's
+ * now), whose thread made another call since ({@link Standing#SUPERSEDED}), or whose call stayed
+ * interrupted without a repeat taking it over for {@link #REPEAT_WINDOW_MS} ({@link #ends}). It
+ * ends one by opening the FIFO's other end itself, without waiting, and closing it at once: the
+ * open it performs returns, and the pool thread finds the call no longer awaited (its attempt was
+ * given up first, so a late repeat is a new call). A process of the program waiting on the same
+ * FIFO's other end then sees that end opened and closed, as if a process had come and gone.
+ * Process-wide: the FIFOs are reached through seccheck's own fds.
  */
 final class FifoWaits {
 
     /** How often the waiting tasks are looked at. */
     static final long SWEEP_MS = 250;
 
+    /**
+     * How long an interrupted call may stay unrepeated before its wait ends: as long as a result
+     * answered too late is kept for a repeat ({@link Restarts#KEEP_MS}); the kernel repeats as the
+     * signal handler returns, so a call still unrepeated then was failed with EINTR.
+     */
+    static final long REPEAT_WINDOW_MS = Restarts.KEEP_MS;
+
+    /** Where a waiting call stands for its program, as {@link Awaited#standing} tells. */
+    enum Standing {
+        /** Its notification, or that of a repeat that took it over, is pending: the task waits for it. */
+        AWAITED,
+        /** Its notification is dead (a signal), and the thread made no other call since: a repeat may take it over. */
+        INTERRUPTED,
+        /** Its notification is dead and the thread made another call since: no repeat will come. */
+        SUPERSEDED
+    }
+
+    /** The call a wait performs, as the sweeper asks about it ({@link Call} is one). */
+    interface Awaited {
+        /** Where the call stands now. Called from the sweeper while the call's thread waits. */
+        Standing standing();
+
+        /**
+         * Ends the call's attempt if its notification is still dead, so that a late repeat is a new
+         * call; false when a repeat took it over meanwhile (it is awaited again).
+         */
+        boolean giveUp();
+    }
+
+    /**
+     * Whether a wait whose call stands at {@code now} as {@code standing}, first seen interrupted
+     * at {@code interruptedSince} (0 when it was not), must end. Times in nanoseconds.
+     */
+    static boolean ends(Standing standing, long interruptedSince, long now) {
+        return switch (standing) {
+            case AWAITED -> false;
+            case SUPERSEDED -> true;
+            case INTERRUPTED -> interruptedSince != 0
+                    && now - interruptedSince >= TimeUnit.MILLISECONDS.toNanos(REPEAT_WINDOW_MS);
+        };
+    }
+
     /** The one instance of this JVM. */
     static final FifoWaits ALL = new FifoWaits();
 
-    /** One open waiting: its task, our O_PATH fd of the FIFO, the side it opens, and whether it ended. */
+    /**
+     * One open waiting: its call and task, our O_PATH fd of the FIFO, the side it opens, and
+     * whether it ended. {@link #interruptedSince} is the sweeper's alone.
+     */
     private static final class Wait {
+        final Awaited call;
         final int tid;
         final long startTicks;
         final int fifo;
         final boolean reads;
         boolean ended;
+        long interruptedSince;
 
-        Wait(int tid, long startTicks, int fifo, boolean reads) {
+        Wait(Awaited call, int tid, long startTicks, int fifo, boolean reads) {
+            this.call = call;
             this.tid = tid;
             this.startTicks = startTicks;
             this.fifo = fifo;
@@ -55,16 +109,18 @@ final class FifoWaits {
     private FifoWaits() {}
 
     /**
-     * Performs {@code open}, an open of the FIFO our O_PATH fd {@code fifo} names for task
-     * {@code tid}, for reading when {@code reads} (else for writing), which may wait for the other
-     * end; ended as above if the task is gone meanwhile. Returns what {@code open} returns.
+     * Performs {@code open}, an open of the FIFO our O_PATH fd {@code fifo} names for {@code call}
+     * of task {@code tid}, for reading when {@code reads} (else for writing), which may wait for
+     * the other end; ended as above if the task is gone or the call no longer awaited meanwhile.
+     * Returns what {@code open} returns. The call's state the sweeper reads was set on this thread
+     * before: adding the wait to the concurrent set publishes it.
      */
-    int around(int tid, int fifo, boolean reads, IntSupplier open) {
+    int around(Awaited call, int tid, int fifo, boolean reads, IntSupplier open) {
         OptionalLong start = Procfs.startTicks(tid);
         if (start.isEmpty()) {
             return open.getAsInt(); // gone already: its answer goes nowhere, and it is not waited for below
         }
-        Wait w = new Wait(tid, start.getAsLong(), fifo, reads);
+        Wait w = new Wait(call, tid, start.getAsLong(), fifo, reads);
         waits.add(w);
         sweeping();
         try {
@@ -92,7 +148,7 @@ final class FifoWaits {
                 return;
             }
             for (Wait w : waits) {
-                if (gone(w)) {
+                if (gone(w) || abandoned(w)) {
                     end(calls, w);
                 }
             }
@@ -107,6 +163,21 @@ final class FifoWaits {
         } catch (java.io.IOException | RuntimeException e) {
             return true;
         }
+    }
+
+    /**
+     * Whether the program no longer waits for {@code w}'s call ({@link #ends}); its attempt is
+     * then given up, unless a repeat took it over at that moment.
+     */
+    private static boolean abandoned(Wait w) {
+        Standing standing = w.call.standing();
+        long now = System.nanoTime();
+        if (standing != Standing.INTERRUPTED) {
+            w.interruptedSince = 0;
+        } else if (w.interruptedSince == 0) {
+            w.interruptedSince = now | 1; // never 0, which means "not seen interrupted"
+        }
+        return ends(standing, w.interruptedSince, now) && w.call.giveUp();
     }
 
     /** Opens the other end of {@code w}'s FIFO without waiting and closes it, unless its open ended already. */

@@ -7,23 +7,14 @@ import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.Syscalls;
-import dev.seccheck.linux.ThreadCredentials;
 import dev.seccheck.linux.ThreadIds;
 import dev.seccheck.linux.ThreadStarts;
-import java.lang.ref.Cleaner;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
@@ -38,10 +29,11 @@ import java.util.function.Supplier;
  * (a document viewer confining itself before it parses a file, a service dropping what it does
  * not need). So every landlock_restrict_self is held for the notifier, which, before letting it
  * go on, takes the ruleset ({@code pidfd_getfd}) and records the caller's new domain: its former
- * one with that ruleset on top. A task's domain passes to the tasks it creates
- * ({@link #inherit}) and through exec; a call of a task with a domain is then made on a thread of
- * seccheck's that is confined by the same rulesets in the same order ({@link #perform}), with the
- * program's credentials. The walk to the object stays on the thread that read the program's
+ * one with that ruleset on top, as it is at that moment (a thread of seccheck's is confined so
+ * then, {@link LandlockDomain}; rules added to the ruleset later are in neither). A task's domain
+ * passes to the tasks it creates ({@link #inherit}) and through exec; a call of a task with a
+ * domain is then made on a thread of seccheck's that has the same domain's rulesets in the same
+ * order ({@link #perform}), with the program's credentials. The walk to the object stays on the thread that read the program's
  * memory and /proc (O_PATH opens, which Landlock does not check): Landlock refuses a confined
  * thread access to tasks outside its domain, the program's included.
  */
@@ -55,19 +47,10 @@ public final class LandlockDomains implements AutoCloseable {
      */
     private static final Set<String> PTRACE_GATED =
             Set.of("mem", "environ", "auxv", "maps", "smaps", "smaps_rollup", "numa_maps", "pagemap");
-    /**
-     * The most rulesets seccheck holds for the program's domains, one descriptor each: 4,096, or a
-     * quarter of seccheck's descriptors if that is fewer. Past it a new layer is refused (EAGAIN).
-     * Without a bound, processes stacking layers filled seccheck's descriptor table, and every open
-     * it made for any task of the run failed with EMFILE.
-     */
-    static final int MAX_RULESETS = Math.min(4096, openFilesLimit() / 4);
     /** How long a caller waits for a confined thread's call spinning before it sleeps. */
     private static final long SPIN_NS = 200_000;
-    /** A confined thread beyond the busy ones ends after this long idle. */
-    private static final long IDLE_SECONDS = 30;
 
-    private final ConcurrentHashMap<Integer, Domain> byTid = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Integer, LandlockDomain> byTid = new ConcurrentHashMap<>();
     private final Consumer<String> log;
     /** seccheck's credentials, which a confined thread takes first (it is made by a thread that has a program's). */
     private final Identity.Own own = Identity.Own.current();
@@ -93,21 +76,6 @@ public final class LandlockDomains implements AutoCloseable {
         this.source = rulesets;
     }
 
-    /** seccheck's soft limit on open files (/proc/self/limits), or 16,384 if it cannot be read. */
-    private static int openFilesLimit() {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits"))) {
-                if (line.startsWith("Max open files")) {
-                    String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
-                    return soft.equals("unlimited") ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, Long.parseLong(soft));
-                }
-            }
-        } catch (java.io.IOException | RuntimeException e) {
-            // the default below
-        }
-        return 16_384;
-    }
-
     /** Whether syscall {@code nr} must be held for {@link #restricting}. */
     public static boolean held(int nr) {
         return nr == Sysno.LANDLOCK_RESTRICT_SELF;
@@ -120,7 +88,7 @@ public final class LandlockDomains implements AutoCloseable {
      * of that ABI refuses them: one of them could confine the caller's other threads too
      * (LANDLOCK_RESTRICT_SELF_TSYNC), which this record would not follow. A call the kernel will
      * refuse anyway (no such fd, not a ruleset, too many layers) records nothing; one whose ruleset
-     * seccheck cannot take otherwise is refused (EAGAIN), as is one past {@link #MAX_RULESETS}. The ruleset is
+     * seccheck cannot take otherwise is refused (EAGAIN), as is one past {@link LandlockDomain#MAX}. The ruleset is
      * taken from the fd number the program passed: should another thread put another ruleset
      * there before the kernel looks, the record is of the first (a thread that could do that is
      * not confined itself, so it gains nothing by it).
@@ -133,13 +101,13 @@ public final class LandlockDomains implements AutoCloseable {
         if (fd == -1) {
             return OptionalInt.empty(); // logging flags alone (LOG_SUBDOMAINS_OFF): no new layer
         }
-        Domain parent = byTid.get(tid);
+        LandlockDomain parent = byTid.get(tid);
         if (parent != null && parent.depth >= Landlock.MAX_LAYERS) {
             return OptionalInt.empty(); // the kernel refuses it (E2BIG)
         }
-        if (Domain.HELD.get() >= MAX_RULESETS) {
-            log.accept("refused landlock_restrict_self of task " + tid + " with EAGAIN: seccheck holds " + MAX_RULESETS
-                    + " rulesets of the program's Landlock domains already (each takes one of seccheck's descriptors)");
+        if (LandlockDomain.ALIVE.get() >= LandlockDomain.MAX) {
+            log.accept("refused landlock_restrict_self of task " + tid + " with EAGAIN: seccheck keeps " + LandlockDomain.MAX
+                    + " Landlock domains of the program already (each keeps one of seccheck's threads)");
             return OptionalInt.of(Errno.EAGAIN);
         }
         int ours = source.take(tid, tgid, fd);
@@ -156,12 +124,16 @@ public final class LandlockDomains implements AutoCloseable {
             PathCalls.close(ours);
             return OptionalInt.empty(); // not a ruleset: the kernel refuses it (EBADFD)
         }
-        if (!ThreadStarts.tryStart(() -> attach(tid, new Domain(parent, ours, own, log)))) {
-            PathCalls.close(ours);
+        // Confined now, while the program's restrict is held: a rule the program adds to the
+        // ruleset afterwards is not in its domain, nor in seccheck's (LandlockDomain).
+        LandlockDomain d = LandlockDomain.made(parent, ours, own, log);
+        PathCalls.close(ours);
+        if (d == null) {
             log.accept("refused landlock_restrict_self of task " + tid + " with EAGAIN: " + ThreadStarts.WHY
-                    + " before the first Landlock domain's cleaner could start");
+                    + ", or seccheck keeps " + LandlockDomain.MAX + " Landlock domains of the program already");
             return OptionalInt.of(Errno.EAGAIN);
         }
+        attach(tid, d);
         any = true;
         return OptionalInt.empty();
     }
@@ -205,7 +177,7 @@ public final class LandlockDomains implements AutoCloseable {
 
     /** Task {@code child} was created by {@code parent}: it starts in its creator's domain. */
     public void inherit(int parent, int child) {
-        Domain d = any ? byTid.get(parent) : null;
+        LandlockDomain d = any ? byTid.get(parent) : null;
         if (d != null) {
             attach(child, d);
         } else if (any) {
@@ -218,7 +190,7 @@ public final class LandlockDomains implements AutoCloseable {
         if (!any) {
             return;
         }
-        Domain d = byTid.remove(former);
+        LandlockDomain d = byTid.remove(former);
         left(d != null ? byTid.put(tid, d) : byTid.remove(tid));
     }
 
@@ -229,7 +201,7 @@ public final class LandlockDomains implements AutoCloseable {
         }
     }
 
-    private void attach(int tid, Domain d) {
+    private void attach(int tid, LandlockDomain d) {
         d.tasks.incrementAndGet();
         left(byTid.put(tid, d));
     }
@@ -239,7 +211,7 @@ public final class LandlockDomains implements AutoCloseable {
      * task of a domain creates one in it), so its threads end after the calls they are making.
      * A task's calls may still be in progress after it is gone; they are answered to no one.
      */
-    private static void left(Domain d) {
+    private static void left(LandlockDomain d) {
         if (d != null && d.tasks.decrementAndGet() == 0) {
             d.shutdown();
         }
@@ -269,7 +241,7 @@ public final class LandlockDomains implements AutoCloseable {
      * (W^X) by refusing /proc/self/mem keeps it so.
      */
     Optional<String> procfsStandIn(int tid, int tgid, String real, int accmode) {
-        Domain caller = any ? byTid.get(tid) : null;
+        LandlockDomain caller = any ? byTid.get(tid) : null;
         if (caller == null || !real.startsWith("/proc/")) {
             return Optional.empty();
         }
@@ -294,8 +266,8 @@ public final class LandlockDomains implements AutoCloseable {
     }
 
     /** Whether domain {@code inner} (null: none) is {@code outer} or nested in it (Landlock's rule for looking at a task). */
-    private static boolean within(Domain outer, Domain inner) {
-        for (Domain d = inner; d != null; d = d.parent) {
+    private static boolean within(LandlockDomain outer, LandlockDomain inner) {
+        for (LandlockDomain d = inner; d != null; d = d.parent) {
             if (d == outer) {
                 return true;
             }
@@ -305,7 +277,7 @@ public final class LandlockDomains implements AutoCloseable {
 
     /** Tells, now and later, how many confined threads of task {@code tid}'s domain are alive (for tests). */
     IntSupplier threadsOf(int tid) {
-        Domain d = byTid.get(tid);
+        LandlockDomain d = byTid.get(tid);
         return d == null ? () -> 0 : d::alive;
     }
 
@@ -321,12 +293,15 @@ public final class LandlockDomains implements AutoCloseable {
      * cannot be made confined fails with EACCES (and a line), never unconfined.
      */
     long perform(int tid, Supplier<Identity.Assumed> as, LongSupplier call) {
-        Domain d = any ? byTid.get(tid) : null;
+        LandlockDomain d = any ? byTid.get(tid) : null;
         if (d == null) {
             return call.getAsLong();
         }
+        if (d.confined < 0) {
+            return -Errno.EACCES; // said when the domain was made
+        }
         FutureTask<Long> task = new FutureTask<>(() -> {
-            long confined = Domain.CONFINED.get();
+            long confined = LandlockDomain.CONFINED.get();
             if (confined < 0) {
                 return (long) -Errno.EACCES;
             }
@@ -335,7 +310,7 @@ public final class LandlockDomains implements AutoCloseable {
             }
         });
         try {
-            if (!ThreadStarts.tryStart(() -> d.threads().execute(task))) {
+            if (!ThreadStarts.tryStart(() -> d.execute(task))) {
                 log.accept("refused a call of task " + tid + " with EAGAIN: the threads of its Landlock domain are"
                         + " all busy and " + ThreadStarts.WHY);
                 return -Errno.EAGAIN;
@@ -366,111 +341,8 @@ public final class LandlockDomains implements AutoCloseable {
     /** Ends the confined threads of the domains still recorded, once their calls are made. */
     @Override
     public void close() {
-        for (Domain d : byTid.values()) {
+        for (LandlockDomain d : byTid.values()) {
             d.shutdown();
-        }
-    }
-
-    /**
-     * One domain: the domain it was made in (null: none), seccheck's fd of the ruleset put on top,
-     * and its confined threads, one per call in progress, made on first use.
-     */
-    private static final class Domain {
-        /**
-         * Closes a ruleset once no task, domain or thread refers to it any more. Its thread starts
-         * with the first domain of a run, not in every run.
-         */
-        private static Cleaner rulesets;
-        /** The rulesets held, in every run of this JVM: each is a descriptor of seccheck's. */
-        static final AtomicInteger HELD = new AtomicInteger();
-        /** Whether the calling confined thread was confined: 0, or the -errno that kept it from being. */
-        static final ThreadLocal<Long> CONFINED = ThreadLocal.withInitial(() -> (long) -Errno.EPERM);
-
-        final Domain parent;
-        final int ruleset;
-        final int depth;
-        private final Consumer<String> log;
-        private final Identity.Own own;
-        /** How many tasks are in this domain. */
-        final AtomicInteger tasks = new AtomicInteger();
-        private ThreadPoolExecutor threads;
-        private boolean ended;
-
-        Domain(Domain parent, int ruleset, Identity.Own own, Consumer<String> log) {
-            this.parent = parent;
-            this.own = own;
-            this.ruleset = ruleset;
-            this.depth = parent == null ? 1 : parent.depth + 1;
-            this.log = log;
-            int fd = ruleset; // the action must not refer to this domain, or it would never be unreachable
-            HELD.incrementAndGet();
-            rulesets().register(this, () -> {
-                PathCalls.close(fd);
-                HELD.decrementAndGet();
-            });
-        }
-
-        /** The cleaner of rulesets, its thread started on first use (and tried again if the kernel refused it). */
-        private static synchronized Cleaner rulesets() {
-            if (rulesets == null) {
-                rulesets = Cleaner.create(Thread.ofPlatform().daemon().name("seccheck-landlock-cleaner").factory());
-            }
-            return rulesets;
-        }
-
-        synchronized ThreadPoolExecutor threads() {
-            if (ended) {
-                throw new RejectedExecutionException("no task is left in the domain");
-            }
-            if (threads == null) {
-                ThreadFactory named = Thread.ofPlatform().daemon().name("seccheck-landlock-", 0).factory();
-                threads = new ThreadPoolExecutor(0, Emulator.MAX_WAITING, IDLE_SECONDS, TimeUnit.SECONDS,
-                        new SynchronousQueue<>(), r -> named.newThread(() -> {
-                            CONFINED.set(confine());
-                            r.run();
-                        }));
-            }
-            return threads;
-        }
-
-        /** Ends the threads once their calls are made; a call made after that is refused (EAGAIN). */
-        synchronized void shutdown() {
-            ended = true;
-            if (threads != null) {
-                threads.shutdown();
-            }
-        }
-
-        synchronized int alive() {
-            return threads == null ? 0 : threads.getPoolSize();
-        }
-
-        /**
-         * Confines the calling thread as this domain: seccheck's credentials back (it was made by
-         * a thread that had the program's), its own fs_struct (the program's umask is set on it),
-         * no_new_privs, then every ruleset from the first the task was confined by. 0, or -errno
-         * with a line.
-         */
-        private long confine() {
-            own.reclaim();
-            long r = ThreadCredentials.unshareFs();
-            if (r == 0) {
-                r = Landlock.noNewPrivs();
-            }
-            Deque<Domain> chain = new ArrayDeque<>();
-            for (Domain d = this; d != null; d = d.parent) {
-                chain.push(d);
-            }
-            for (Domain d : chain) {
-                if (r == 0) {
-                    r = Landlock.restrictSelf(d.ruleset);
-                }
-            }
-            if (r < 0) {
-                log.accept("could not confine a thread as a Landlock domain of the program ("
-                        + Errno.name((int) -r) + "): the calls seccheck makes for its tasks fail with EACCES");
-            }
-            return r;
         }
     }
 }

@@ -70,7 +70,7 @@ final class NameWalks {
         if (dirfd == AT_FDCWD) {
             return calls.openat(AT_FDCWD, "/proc/" + call.tid() + "/cwd", O_PATH | O_CLOEXEC);
         }
-        return tasks.getfd(call.tgid(), dirfd);
+        return tasks.getfd(call.tid(), call.tgid(), dirfd);
     }
 
     /** The device, inode and ctime of {@code st}, or null when it could not be had. */

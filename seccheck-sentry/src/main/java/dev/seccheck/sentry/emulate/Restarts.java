@@ -203,6 +203,14 @@ final class Restarts {
         }
     }
 
+    /**
+     * Whether the thread of {@code a} has moved on: it made another call since (which discarded
+     * {@code a}), or {@code a} ended. A repeat of {@code a} can no longer come to take it over.
+     */
+    boolean superseded(Attempt a) {
+        return byTid.get(a.tid) != a;
+    }
+
     /** The attempt was answered: nothing to keep. */
     void answered(Attempt a) {
         synchronized (a) {

@@ -16,10 +16,10 @@ import java.util.Map;
 
 /**
  * TaskFiles keeps open, for one emulation thread, the program's files it reads at every emulated
- * call: each thread's {@code /proc/TID/status} and pidfd, and each process's pidfd. What they say is never
+ * call: each thread's {@code /proc/TID/status} and pidfd, and (before Linux 6.9) each process's pidfd. What they say is never
  * cached, only the open: the status is read again at offset 0 at each call (the kernel writes it
  * anew for every read at 0, so a credential changed a moment ago is in it), and a dirfd or socket
- * is taken through the pidfd at each call. An open and a close per call were a quarter of the
+ * is taken through the thread's pidfd at each call. An open and a close per call were a quarter of the
  * system calls of an emulated open.
  *
  * <p>Both kinds of fd name one task or process for good, not a number: once it is gone, a read or
@@ -44,6 +44,8 @@ final class TaskFiles implements AutoCloseable {
     private final Map<Integer, Integer> pidfds = lru();
     private final Map<Integer, Integer> threads = lru();
     private final ThreadIds ids = new ThreadIds();
+    /** Set once a thread pidfd cannot be had (a kernel before 6.9): fds are taken from the process's table. */
+    private boolean noThreadPidfds;
     /** Set once a thread's ids cannot be had from its pidfd (a kernel before 6.13): the status is read instead. */
     private boolean noThreadIds;
     /** The last status read; grown to the longest one (a long Groups line). */
@@ -233,10 +235,46 @@ final class TaskFiles implements AutoCloseable {
     }
 
     /**
-     * Duplicates the program's fd {@code fd} of process {@code tgid} into seccheck
-     * ({@code pidfd_getfd}): ours, or -ESRCH when the process is gone, -EBADF when it has no such fd.
+     * Duplicates fd {@code fd} of thread {@code tid} of process {@code tgid} into seccheck
+     * ({@code pidfd_getfd}): ours, or -ESRCH when the thread is gone, -EBADF when it has no such fd.
+     * Taken from the thread's own table, through its pidfd ({@code PIDFD_THREAD}, Linux 6.9), the
+     * one kept for its ids: a thread that made a table of its own ({@code unshare(CLONE_FILES)})
+     * numbers its fds apart from its process, and taken from the process's table, a dirfd or
+     * socket was another file, so an open relative to it was decided on (and made in) a directory
+     * the thread did not name. The same one call per fd as through the process's pidfd, and one
+     * pidfd per thread kept instead of per process. Before Linux 6.9, from the process's table.
      */
-    int getfd(int tgid, int fd) {
+    int getfd(int tid, int tgid, int fd) {
+        if (noThreadPidfds) {
+            return getfdOfProcess(tgid, fd);
+        }
+        counted(threads, tid);
+        for (boolean kept = threads.containsKey(tid); ; kept = false) {
+            int pidfd = threads.computeIfAbsent(tid, ThreadIds::openThread);
+            if (pidfd < 0) {
+                threads.remove(tid);
+                if (pidfd == -Errno.EINVAL) {
+                    noThreadPidfds = true; // no thread pidfds on this kernel
+                    return getfdOfProcess(tgid, fd);
+                }
+                return pidfd;
+            }
+            try {
+                return Syscalls.pidfdGetfd(pidfd, fd);
+            } catch (LinuxException e) {
+                if (e.errno() != Errno.ESRCH) {
+                    return -Errno.EBADF;
+                }
+                PathCalls.close(threads.remove(tid)); // gone: its number may be another thread's now
+                if (!kept) {
+                    return -Errno.ESRCH;
+                }
+            }
+        }
+    }
+
+    /** {@link #getfd} from process {@code tgid}'s table (its first thread's), for a kernel without thread pidfds. */
+    private int getfdOfProcess(int tgid, int fd) {
         counted(pidfds, tgid);
         for (boolean kept = pidfds.containsKey(tgid); ; kept = false) {
             Integer pidfd = pidfds.get(tgid);

@@ -132,6 +132,25 @@ class LandlockDomainsTest {
         assertThat(read(201)).as("its tid, reused by an unconfined task").isZero();
     }
 
+    /**
+     * A task stacking layers leaves each former domain as it makes the next, and a domain keeps
+     * nothing once no task is in it: no ruleset, no origin thread, whether or not the garbage
+     * collector has run.
+     */
+    @Test
+    void aDomainKeepsNothingOnceItsLastTaskLeaves() throws InterruptedException {
+        int before = LandlockDomain.ALIVE.get();
+        for (int layer = 0; layer < Landlock.MAX_LAYERS; layer++) {
+            assertThat(domains.restricting(101, SELF, noReads, 0)).isEmpty();
+        }
+        assertThat(read(101)).isEqualTo(-Errno.EACCES);
+        domains.gone(101);
+        for (int i = 0; i < 500 && LandlockDomain.ALIVE.get() > before; i++) {
+            Thread.sleep(10);
+        }
+        assertThat(LandlockDomain.ALIVE.get()).isEqualTo(before);
+    }
+
     @Test
     void domainsNest() {
         int noDirs = kept(Landlock.denyingRuleset(1L << 3)); // LANDLOCK_ACCESS_FS_READ_DIR

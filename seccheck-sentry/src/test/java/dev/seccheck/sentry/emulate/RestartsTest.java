@@ -62,6 +62,23 @@ class RestartsTest {
         assertThat(next.get(5, TimeUnit.SECONDS)).isInstanceOf(Restarts.Begun.Fresh.class);
     }
 
+    /** After an EINTR the thread made another call: the first attempt's repeat can no longer come. */
+    @Test
+    void anotherCallOfTheThreadSupersedesAnAttempt() {
+        Restarts.Attempt a = ((Restarts.Begun.Fresh) restarts.begin(TID, key("f"), 1)).attempt();
+        assertThat(restarts.superseded(a)).as("still the thread's call").isFalse();
+        restarts.begin(TID, new Restarts.Key(257, -100, 0x2000, 0, 0, 0, 0, "f".getBytes()), 2);
+        assertThat(restarts.superseded(a)).isTrue();
+    }
+
+    /** A repeat takes over an attempt that is merely interrupted: it is not superseded. */
+    @Test
+    void aRepeatDoesNotSupersedeTheAttemptItTakesOver() {
+        Restarts.Attempt a = ((Restarts.Begun.Fresh) restarts.begin(TID, key("f"), 1)).attempt();
+        restarts.begin(TID, key("f"), 2);
+        assertThat(restarts.superseded(a)).isFalse();
+    }
+
     /** An attempt at opening "f" that has begun to answer. */
     private Restarts.Attempt answeringAttempt() {
         Restarts.Attempt a = ((Restarts.Begun.Fresh) restarts.begin(TID, key("f"), 1)).attempt();

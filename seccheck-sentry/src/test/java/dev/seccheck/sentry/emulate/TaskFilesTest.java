@@ -220,13 +220,13 @@ class TaskFilesTest {
 
             Process p = new ProcessBuilder("sleep", "30").start();
             pid = (int) p.pid();
-            int fd = files.getfd(pid, 0);
+            int fd = files.getfd(pid, pid, 0);
             assertThat(fd).as("stdin of a live process").isNotNegative();
             PathCalls.close(fd);
-            assertThat(files.getfd(pid, 999)).isEqualTo(-Errno.EBADF);
+            assertThat(files.getfd(pid, pid, 999)).isEqualTo(-Errno.EBADF);
             p.destroyForcibly();
             assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
-            assertThat(files.getfd(pid, 0)).isEqualTo(-Errno.ESRCH);
+            assertThat(files.getfd(pid, pid, 0)).isEqualTo(-Errno.ESRCH);
         }
     }
 
@@ -252,7 +252,7 @@ class TaskFilesTest {
             }
             for (int i = 0; i < 4; i++) {
                 Process q = new ProcessBuilder("sleep", "60").start();
-                PathCalls.close(files.getfd((int) q.pid(), 0));
+                PathCalls.close(files.getfd((int) q.pid(), (int) q.pid(), 0));
                 q.destroyForcibly();
                 assertThat(q.waitFor(10, TimeUnit.SECONDS)).isTrue();
             }
@@ -264,7 +264,7 @@ class TaskFilesTest {
             }
             assertThat(TaskFiles.SWEEP_EVERY).isGreaterThan(14);
             assertThat(openFds() - before).as("kept for the gone tasks").isGreaterThanOrEqualTo(8);
-            PathCalls.close(files.getfd(alive, 0));
+            PathCalls.close(files.getfd(alive, alive, 0));
             read(files, alive);
             files.dropGone();
             // Left: the live process's status and pidfd.

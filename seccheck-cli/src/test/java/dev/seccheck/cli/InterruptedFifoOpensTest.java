@@ -1,0 +1,122 @@
+package dev.seccheck.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An open of a FIFO that a signal interrupts (EINTR: a handler without SA_RESTART) while seccheck
+ * performs it on a thread of its pool, after which the program makes another call, left that
+ * thread waiting for the FIFO's writer as long as the task lived: a program that did so 1,040 times
+ * made every later call that may wait fail with EAGAIN, with seccheck at 1,042 threads. Now a wait
+ * whose call is no longer awaited is ended ({@code FifoWaits}), and the pool's threads end when
+ * idle. The program ({@code src/test/c/fifo_eintr.c}): {@value #OPENS} such opens, each a different
+ * call from the one before, then two opens that must work; it lives on until told to stop, while
+ * the test reads seccheck's thread count from {@code /proc/PID/status}.
+ */
+class InterruptedFifoOpensTest {
+
+    private static final int OPENS = 200;
+    private static final String EXPECTED = "EINTR " + OPENS + " of " + OPENS + "; fifo O_RDWR ok; /dev/null ok\n";
+    /**
+     * Threads seccheck may have beyond those it had before the opens (a sweeper, a timer, the JIT's):
+     * far fewer than the {@value #OPENS} that stayed before.
+     */
+    private static final int SLACK = 16;
+    /** Long enough for a pool thread's idle end (30 s) after its wait ended. */
+    private static final Duration THREADS_BACK = Duration.ofSeconds(90);
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void interruptedOpensLeaveNoThreadWaiting() throws Exception {
+        Path program = CPrograms.compile("src/test/c/fifo_eintr.c", tmp);
+        for (boolean underSeccheck : new boolean[] {false, true}) {
+            Path dir = Files.createDirectory(tmp.resolve(underSeccheck ? "under" : "native"));
+            List<String> cmd = new ArrayList<>();
+            if (underSeccheck) {
+                cmd.addAll(PackagedCli.java(System.getProperty("java.class.path")));
+                cmd.addAll(List.of("run", "--quiet", "-o", "/dev/null", "--root", dir.resolve("root").toString(), "--"));
+            }
+            cmd.addAll(List.of(program.toString(), Integer.toString(OPENS), dir.toString()));
+            runAndWatch(new ProcessBuilder(cmd), dir, underSeccheck);
+        }
+    }
+
+    /** The same with seccheck and its program unprivileged (uid 65534). */
+    @Test
+    void interruptedOpensLeaveNoThreadWaitingUnprivileged() throws Exception {
+        PackagedCli.assumeNobody(tmp);
+        String classpath = PackagedCli.nobodyClasspath(tmp);
+        Path program = CPrograms.compile("src/test/c/fifo_eintr.c", tmp);
+        for (boolean underSeccheck : new boolean[] {false, true}) {
+            Path dir = PackagedCli.nobodysDir(tmp.resolve(underSeccheck ? "under" : "native"));
+            List<String> run = List.of(program.toString(), Integer.toString(OPENS), dir.toString());
+            List<String> cmd = new ArrayList<>();
+            if (underSeccheck) {
+                cmd.addAll(PackagedCli.asNobody(classpath, "run", "--quiet", "-o", "/dev/null", "--"));
+                cmd.addAll(run);
+            } else {
+                cmd.addAll(PackagedCli.nobody(run.toArray(String[]::new)));
+            }
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            if (underSeccheck) {
+                pb.environment().put("XDG_RUNTIME_DIR", PackagedCli.nobodysDir(tmp.resolve("xdg")).toString());
+            }
+            runAndWatch(pb, dir, underSeccheck);
+        }
+    }
+
+    /**
+     * Starts the program, lets it make its opens once seccheck's thread count is known, checks what
+     * it printed and, under seccheck, that the thread count comes back down while the task lives;
+     * then stops it.
+     */
+    private void runAndWatch(ProcessBuilder pb, Path dir, boolean underSeccheck) throws Exception {
+        Path out = dir.resolveSibling(dir.getFileName() + ".out");
+        Path err = dir.resolveSibling(dir.getFileName() + ".err");
+        Process p = pb.directory(tmp.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        // setpriv execs the JVM: the pid is seccheck's either way.
+        Path status = Path.of("/proc", Long.toString(p.pid()), "status");
+        String what = underSeccheck ? "under seccheck" : "natively";
+        try {
+            PackagedCli.await(what + ": the program waiting for go", Duration.ofSeconds(60),
+                    () -> Files.exists(dir.resolve("fifo.b")) || !p.isAlive());
+            int before = underSeccheck ? threads(status) : 0;
+            Files.createFile(dir.resolve("go"));
+            PackagedCli.await(what + ": the program's line", Duration.ofSeconds(60),
+                    () -> Files.readString(out).endsWith("\n") || !p.isAlive());
+            assertThat(Files.readString(out)).as(what + ": " + Files.readString(err)).isEqualTo(EXPECTED);
+            if (underSeccheck) {
+                PackagedCli.await("seccheck's threads back to at most " + before + " + " + SLACK + " (from "
+                        + threads(status) + ")", THREADS_BACK, () -> threads(status) <= before + SLACK);
+            }
+            Files.createFile(dir.resolve("stop"));
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(what + ": ends").isTrue();
+            assertThat(p.exitValue()).as(what + ": " + Files.readString(err)).isZero();
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /** The Threads line of {@code status}. */
+    private static int threads(Path status) throws IOException {
+        for (String line : Files.readAllLines(status)) {
+            if (line.startsWith("Threads:")) {
+                return Integer.parseInt(line.substring("Threads:".length()).trim());
+            }
+        }
+        throw new IllegalStateException(status + " has no Threads line");
+    }
+}
