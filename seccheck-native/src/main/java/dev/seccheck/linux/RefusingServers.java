@@ -6,6 +6,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * RefusingServers is how a seccheck process that serves a socket a supervised program must not
@@ -90,5 +92,41 @@ public final class RefusingServers {
             }
         }
         return false;
+    }
+
+    /** The endpoints this process's remote sinks deliver to: no program of the run may listen there. */
+    private static final Set<Path> ENDPOINTS = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Records {@code endpoint}, where a sink of this process delivers points. A listen seccheck
+     * makes for a program is recorded as this process's: a program that bound a socket there while
+     * the server was away would be taken, by this very run's sink (whose own pid it is), for the
+     * server, and get the run's points ({@link #isOwnEndpoint}).
+     */
+    public static void deliversTo(Path endpoint) {
+        ENDPOINTS.add(endpoint.toAbsolutePath());
+    }
+
+    /**
+     * Whether the file of device {@code dev} and inode number {@code ino32} (the low 32 bits, as
+     * the kernel's socket diagnostics give it) is, now, at one of this process's endpoints.
+     */
+    public static boolean isOwnEndpoint(long dev, long ino32) {
+        for (Path p : ENDPOINTS) {
+            try {
+                Map<String, Object> id = Files.readAttributes(p, "unix:dev,ino", LinkOption.NOFOLLOW_LINKS);
+                if ((Long) id.get("dev") == dev && ((Long) id.get("ino") & 0xffff_ffffL) == ino32) {
+                    return true;
+                }
+            } catch (IOException | RuntimeException e) {
+                // nothing there now
+            }
+        }
+        return false;
+    }
+
+    /** Whether any endpoint is recorded ({@link #deliversTo}). */
+    public static boolean deliversAnywhere() {
+        return !ENDPOINTS.isEmpty();
     }
 }

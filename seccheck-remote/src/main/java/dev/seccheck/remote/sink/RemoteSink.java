@@ -5,6 +5,7 @@ import dev.seccheck.abi.Errno;
 import dev.seccheck.fields.FieldSet;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Poll;
+import dev.seccheck.linux.RefusingServers;
 import dev.seccheck.linux.UnixSeqpacket;
 import dev.seccheck.points.Point;
 import dev.seccheck.proto.common.MessageType;
@@ -59,6 +60,7 @@ public final class RemoteSink implements PointSink {
         this.config = config;
         this.link = new Link(config.endpoint(), socket);
         this.notices = new DropNotices(config.onDrop(), "sink remote delivers to " + config.endpoint() + " again");
+        RefusingServers.deliversTo(config.endpoint()); // no program of this run listens there (the sentry's Listens)
         Warmup.once();
     }
 

@@ -52,9 +52,15 @@ public final class TracedPeers {
                 + " (a supervised program posing as the server? a monitoring server is not traced)");
     }
 
-    /** Says that the peer is a {@code seccheck run}, which made the listen for a program it supervises. */
+    /**
+     * Says that the peer is another {@code seccheck run}, which made the listen for a program it
+     * supervises. This process itself is not refused: a run that serves its own sink in one JVM (the
+     * tests do) names itself so too; a program of this very run can still pose as its server while
+     * the endpoint is free (README, "the remote sink").
+     */
     private static Optional<String> aRun(PeerCredentials peer) {
-        return peer.pid() > 0 && RefusingServers.RUN.equals(Procfs.comm(peer.pid()))
+        return peer.pid() > 0 && peer.pid() != ProcessHandle.current().pid()
+                && RefusingServers.RUN.equals(Procfs.comm(peer.pid()))
                 ? Optional.of("named " + RefusingServers.RUN + ", which listened for a program it supervises")
                 : Optional.empty();
     }

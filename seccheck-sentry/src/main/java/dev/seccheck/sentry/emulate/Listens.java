@@ -3,9 +3,13 @@ package dev.seccheck.sentry.emulate;
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.format.SockAddr;
+import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
+import dev.seccheck.linux.RefusingServers;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.SocketCalls;
+import dev.seccheck.linux.UnixDiag;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -64,6 +68,13 @@ final class Listens {
             return;
         }
         boolean ip = domain == SockAddr.AF_INET || domain == SockAddr.AF_INET6;
+        if (domain == SockAddr.AF_UNIX && atOwnEndpoint(sock)) {
+            log.accept("refused listen from task " + call.tid() + " (" + Procfs.comm(call.tid()) + "): its socket is at"
+                    + " the endpoint a remote sink of this run delivers to, where seccheck's listen would pass for the"
+                    + " monitoring server (EPERM)");
+            call.fail(ev, Snapshot.NOTHING, Errno.EPERM);
+            return;
+        }
         if (!ip || ((int) SocketCalls.socketOption(sock, SocketCalls.SO_TYPE) & SOCK_TYPE_MASK) != SOCK_STREAM) {
             call.complete(ev, Snapshot.NOTHING, asProgram.call(() -> SocketCalls.listen(sock, backlog)));
             return;
@@ -109,5 +120,29 @@ final class Listens {
         byte[] addr = new byte[domain == SockAddr.AF_INET ? 16 : 28];
         addr[0] = (byte) domain;
         return addr;
+    }
+
+    /**
+     * Whether unix socket {@code sock} is bound to the file at one of the endpoints this run's
+     * remote sinks deliver to. The kernel records the listen seccheck makes as this process's, the
+     * run's own pid: its sink, reconnecting while the server is away, took a program that bound
+     * the endpoint's name for the server and sent it the run's points. A socket the kernel's
+     * diagnostics do not show (another network namespace's) or cannot be asked about is not told:
+     * README, "the remote sink".
+     */
+    private static boolean atOwnEndpoint(int sock) {
+        if (!RefusingServers.deliversAnywhere()) {
+            return false;
+        }
+        PathCalls.Stat st = new PathCalls().fstat(sock);
+        if (st == null) {
+            return false; // not our socket any more: the listen fails as natively
+        }
+        try {
+            long[] file = UnixDiag.boundFile(st.ino());
+            return file != null && file.length == 2 && RefusingServers.isOwnEndpoint(file[0], file[1]);
+        } catch (LinuxException e) {
+            return false;
+        }
     }
 }
