@@ -8,6 +8,9 @@ import static dev.seccheck.abi.Fcntl.O_WRONLY;
 
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,7 +31,11 @@ import java.util.function.IntSupplier;
  * ends one by opening the FIFO's other end itself, without waiting, and closing it at once: the
  * open it performs returns, and the pool thread finds the call no longer awaited (its attempt was
  * given up first, so a late repeat is a new call). A process of the program waiting on the same
- * FIFO's other end then sees that end opened and closed, as if a process had come and gone.
+ * FIFO's other end then sees that end opened and closed, as if a process had come and gone. Such an
+ * open also ends every other open waiting on the same side of that FIFO, so a wait is ended only
+ * while no awaited one waits there: until then its thread stays taken (a program looping on
+ * interrupted opens of one FIFO holds a thread per interrupted open until it stops, and past the
+ * pool's bound its opens fail with EAGAIN meanwhile).
  * Process-wide: the FIFOs are reached through seccheck's own fds.
  */
 final class FifoWaits {
@@ -147,12 +154,30 @@ final class FifoWaits {
             } catch (InterruptedException e) {
                 return;
             }
+            List<Wait> ending = new ArrayList<>();
+            Set<List<Long>> awaited = new HashSet<>();
             for (Wait w : waits) {
                 if (gone(w) || abandoned(w)) {
+                    ending.add(w);
+                } else {
+                    awaited.add(side(calls, w));
+                }
+            }
+            for (Wait w : ending) {
+                // Opening the other end ends every open waiting on that side of the FIFO, an awaited
+                // one too: a thread whose interrupted open was followed by another of the same FIFO
+                // got an fd where natively it got EINTR. Such a wait ends once none there is awaited.
+                if (!awaited.contains(side(calls, w))) {
                     end(calls, w);
                 }
             }
         }
+    }
+
+    /** The FIFO {@code w} waits on, and its side: {device, inode, 1 for reading}; empty when it cannot be told. */
+    private static List<Long> side(PathCalls calls, Wait w) {
+        PathCalls.Stat st = calls.fstat(w.fifo);
+        return st == null ? List.of() : List.of(st.dev(), st.ino(), w.reads ? 1L : 0L);
     }
 
     /** Whether the task of {@code w} has exited (or is a zombie), or its number is another task's now. */
