@@ -455,6 +455,34 @@ class SupervisorDefenseTest {
     }
 
     /**
+     * kcmp compares another process of the user's with the caller (and would list its open
+     * descriptors one number at a time): natively it answers, under seccheck it is refused with a
+     * line, as this user and as uid 65534 (OutsideProcessesTest has the other such calls, as root).
+     */
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void anotherProcessOfTheUsersCannotBeComparedWithKcmp(boolean nobody) throws Exception {
+        skipUnlessPossible(nobody);
+        String kcmp = """
+                import ctypes, os, sys
+                libc = ctypes.CDLL(None, use_errno=True)
+                r = libc.syscall(312, os.getpid(), int(sys.argv[1]), 1, 0, 0)  # kcmp(KCMP_VM)
+                print("RESULT kcmp", "ok" if r >= 0 else "errno=%d" % ctypes.get_errno(), flush=True)
+                """;
+        Victim v = Victim.start(nobody ? PackagedCli.nobody() : List.of());
+        try {
+            List<String> natively = List.of(PY, "-c", kcmp, Long.toString(v.pid()));
+            assertThat(exec(nobody ? PackagedCli.nobody(natively.toArray(String[]::new)) : natively).out())
+                    .as("natively").contains("RESULT kcmp ok");
+            Result s = exec(seccheck(nobody, PY, "-c", kcmp, Long.toString(v.pid())));
+            assertThat(s.out()).contains("RESULT kcmp errno=1").containsPattern("seccheck: refused kcmp from task \\d+"
+                    + " \\(python3\\): aimed at seccheck or at a process outside the run");
+        } finally {
+            v.holds();
+        }
+    }
+
+    /**
      * A process of the user's in namespaces of its own (a rootless container), outside the run: the
      * program joins its user namespace and mounts (pidfd_open and setns, which its user may do as
      * their owner) and reads the container's first process's environment through the container's
