@@ -20,14 +20,16 @@ import java.util.function.Consumer;
  * forever, and a thread waiting on it cannot even be killed. A look at a file on a local mount,
  * told without asking any filesystem ({@link MountTypes#onLocalMount}), runs on the caller's
  * thread; any other runs on a helper thread and is waited for at most {@link #WAIT_MS}; past that
- * the tracer goes on without it (the fields it would have filled are left out) and the helper is
- * left to its wait. After {@link #MAX_STUCK} helpers are left waiting, such looks are not made at
- * all. Thread-safe.
+ * the tracer goes on without it (the fields it would have filled are left out) and the look is
+ * interrupted: one still computing ends there, one in a wait its filesystem never ends stays in it.
+ * After {@link #MAX_STUCK} helpers are left waiting, such looks are not made at all. Thread-safe.
  */
 final class FileLooks {
 
     /** How long the tracer waits for a look on a filesystem that may block. */
     static final long WAIT_MS = 200;
+    /** How long an interrupted look may take to end before its helper is counted stuck. */
+    static final long INTERRUPTED_MS = 50;
     /** How many helpers may be left waiting before such looks are given up altogether. */
     static final int MAX_STUCK = 4;
 
@@ -100,17 +102,23 @@ final class FileLooks {
         try {
             return Optional.ofNullable(f.get(WAIT_MS, TimeUnit.MILLISECONDS));
         } catch (TimeoutException e) {
+            // A look still running is interrupted: one that computes (a hash of a large file on a
+            // memfd, which is no local mount) ends at its next read, and its helper is free again;
+            // before, it hashed on to the file's end (a sparse 1 EiB memfd: until the run ended, four
+            // such at once taking both CPUs). One waiting on its filesystem stays in that wait.
+            f.cancel(true);
+            boolean ended = ends(used);
             synchronized (this) {
                 // The helper waits on the filesystem: later looks get a new one (once, when the
                 // tracer and the notifier both waited on the same helper).
-                if (helper == used) {
+                if (!ended && helper == used) {
                     used.shutdown();
                     helper = null;
                     stuck++;
                 }
                 log.accept("a file of task " + tid + " did not answer within " + WAIT_MS + " ms (a filesystem that"
-                        + " may block: FUSE, network); its fields are left out" + (stuck >= MAX_STUCK
-                        ? ", and from now on files on such filesystems are not looked at" : ""));
+                        + " may block: FUSE, network; or a file seccheck took too long to read); its fields are left out"
+                        + (stuck >= MAX_STUCK ? ", and from now on files on such filesystems are not looked at" : ""));
             }
             return Optional.empty();
         } catch (ExecutionException e) {
@@ -118,6 +126,22 @@ final class FileLooks {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.empty();
+        }
+    }
+
+    /**
+     * Whether the helper {@code used}, whose look was just interrupted, is idle again within
+     * {@link #INTERRUPTED_MS}: a look that computes ends at its next read; one in a read its
+     * filesystem never answers does not.
+     */
+    private static boolean ends(ExecutorService used) {
+        try {
+            return used.submit(() -> { }).get(INTERRUPTED_MS, TimeUnit.MILLISECONDS) == null;
+        } catch (TimeoutException | ExecutionException | java.util.concurrent.RejectedExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -47,10 +48,13 @@ final class LifecyclePoints {
     private final FileLooks looks;
     /** Names the files an exec ran from seccheck's root, for the sinks deciding on what runs. */
     private final ExecutedFiles executedFiles;
+    /** Where seccheck's own lines go (a binary left unhashed). */
+    private final Consumer<String> log;
 
     LifecyclePoints(PointState state, ContextFactory context, String runId, FileLooks looks,
-            ExecutedFiles executedFiles) {
+            ExecutedFiles executedFiles, Consumer<String> log) {
         this.executedFiles = executedFiles;
+        this.log = log;
         this.state = state;
         this.context = context;
         this.runId = runId;
@@ -384,7 +388,10 @@ final class LifecyclePoints {
                     .setBinaryCtime(FileStat.timespec(st.ctimeNs()))
                     .setBinaryInMemfd(inMemfd);
         }
-        if (sha256 || sha1) {
+        if ((sha256 || sha1) && st.size() > BinaryHashes.MAX_HASHED_BYTES) {
+            log.accept("the binary task " + pid + " executed was not hashed: " + new BinaryHashes.TooLarge(st.size()).getMessage()
+                    + "; its hashes are left out");
+        } else if (sha256 || sha1) {
             BinaryHashes.Key key = new BinaryHashes.Key(st.dev(), st.ino(), st.size(), st.mtimeNs(), st.ctimeNs());
             // The binary gone, unreadable or not answering: the hashes are left out.
             look(pid, exePath, () -> hashes.of(key, exePath, state.execveHashCacheCapacity())).ifPresent(d -> {

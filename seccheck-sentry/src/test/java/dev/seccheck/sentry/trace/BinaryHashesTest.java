@@ -59,4 +59,21 @@ class BinaryHashesTest {
         hashes.of(key(10), a, 2);
         assertThat(hashes.size()).isEqualTo(2);
     }
+
+    @Test
+    void aFilePastTheBoundIsNotHashedByItsSizeNorWhenItTurnsOutLongerAsItIsRead() throws Exception {
+        Path big = dir.resolve("big");
+        try (var f = java.nio.channels.FileChannel.open(big, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            f.truncate(BinaryHashes.MAX_HASHED_BYTES + 1); // sparse: nothing written
+            f.write(java.nio.ByteBuffer.wrap(new byte[] {1}), BinaryHashes.MAX_HASHED_BYTES);
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> hashes.of(
+                        new BinaryHashes.Key(1, 1, BinaryHashes.MAX_HASHED_BYTES + 1, 0, 0), big, 4))
+                .isInstanceOf(BinaryHashes.TooLarge.class).hasMessageContaining((BinaryHashes.MAX_HASHED_BYTES + 1) + " bytes");
+        // A stat that said less (the file grew since): found out as it is read, past the bound.
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> hashes.of(key(2), big, 4))
+                .isInstanceOf(BinaryHashes.TooLarge.class);
+        assertThat(hashes.size()).as("nothing cached for it").isZero();
+    }
 }
