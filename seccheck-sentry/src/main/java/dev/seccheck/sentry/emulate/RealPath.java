@@ -34,7 +34,8 @@ import java.util.Set;
  * <p>One instance per thread (the emulation's, the tracer's). seccheck's own mount table is read once and again only
  * when the kernel says it changed (poll on an open /proc/self/mountinfo reports POLLPRI after
  * every mount or unmount in the namespace), so an open costs a readlink, a statx and a poll
- * instead of parsing the table: that parse was most of an emulated open's time.
+ * instead of parsing the table: that parse was most of an emulated open's time. The program's
+ * namespaces' tables are kept the same way, by {@link MountTables}.
  */
 public final class RealPath {
 
@@ -84,7 +85,7 @@ public final class RealPath {
             if (own.stream().anyMatch(m -> m.id() == mntId)) {
                 return kernel.startsWith("/") ? Optional.of(kernel) : Optional.empty();
             }
-            Optional<Mount> theirs = Mountinfo.read("/proc/" + tid + "/mountinfo").stream().filter(m -> m.id() == mntId).findFirst();
+            Optional<Mount> theirs = MountTables.ALL.mount(calls, tid, mntId);
             if (theirs.isEmpty()) {
                 // A memfd is on no mount a path reaches and holds only what its maker wrote: named as
                 // the kernel names it, /memfd:NAME (deleted), as gVisor's binary_path names one. Told
@@ -160,7 +161,7 @@ public final class RealPath {
             }
             Optional<Mount> m = ours().stream().filter(o -> o.id() == mntId).findFirst();
             if (m.isEmpty()) {
-                m = Mountinfo.read("/proc/" + tid + "/mountinfo").stream().filter(o -> o.id() == mntId).findFirst();
+                m = MountTables.ALL.mount(calls, tid, mntId);
             }
             if (m.isEmpty()) {
                 return java.util.OptionalLong.empty();

@@ -145,12 +145,11 @@ final class FileLooks {
         }
     }
 
-    /** Ends the helper (a stuck one stays in its wait) and closes the namespaces' watches; at the run's end. */
+    /** Ends the helper (a stuck one stays in its wait); at the run's end. */
     synchronized void close() {
         if (helper != null) {
             helper.shutdown();
             helper = null;
         }
-        mounts.close();
     }
 }

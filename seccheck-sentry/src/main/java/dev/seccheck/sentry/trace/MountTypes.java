@@ -3,18 +3,14 @@ package dev.seccheck.sentry.trace;
 import static dev.seccheck.abi.Fcntl.AT_FDCWD;
 import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
 import static dev.seccheck.abi.Fcntl.O_PATH;
-import static dev.seccheck.abi.Fcntl.O_RDONLY;
 
-import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Mountinfo;
 import dev.seccheck.linux.PathCalls;
-import dev.seccheck.linux.Poll;
 import dev.seccheck.sentry.emulate.LocalFilesystems;
+import dev.seccheck.sentry.emulate.MountTables;
 import java.io.IOException;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -23,16 +19,11 @@ import java.util.Set;
  * request unanswered, a thread of seccheck's included, which then cannot even be killed), network
  * filesystems, autofs. Every other type answers from local state ({@link #LOCAL}).
  *
- * <p>A namespace is known by its inode ({@code /proc/TID/ns/mnt}); its mountinfo is read when
- * first met and again only when the kernel says it changed: an fd of it is kept open and polled,
- * and the kernel reports POLLPRI once after each mount or unmount in that namespace. A task whose
- * namespace cannot be told (gone, or /proc refused) is taken to have such a filesystem. At most
- * {@link #KEPT} namespaces are kept, the least recently used dropped first. Thread-safe.
+ * <p>A namespace's table is {@link MountTables}': read when first met and again only when the
+ * kernel says it changed. A task whose namespace cannot be told (gone, or /proc refused) is taken
+ * to have such a filesystem. Thread-safe.
  */
 final class MountTypes {
-
-    /** How many namespaces are kept watched. */
-    static final int KEPT = 16;
 
     /**
      * The types whose lookups and reads answer from local state, as mountinfo names them: disk
@@ -45,17 +36,12 @@ final class MountTypes {
             "securityfs", "pstore", "bpf", "configfs", "fusectl", "binfmt_misc", "nsfs", "efivarfs", "selinuxfs",
             "rpc_pipefs", "nfsd", "zfs");
 
-    /** A namespace watched: the open mountinfo polled, whether any mount may block, and each mount's type by id. */
-    private record Watched(int fd, boolean blocking, Map<Integer, String> typeById) {}
-
     private final PathCalls calls = new PathCalls();
-    private final Poll poll = new Poll();
-    private final Map<Long, Watched> byNamespace = new LinkedHashMap<>(KEPT * 2, 0.75f, true);
 
     /** Whether the mount namespace of task {@code tid} holds a filesystem whose lookups or reads may wait. */
     synchronized boolean mayBlock(int tid) {
-        Watched w = watched(tid);
-        return w == null || w.blocking();
+        List<Mountinfo.Mount> table = table(tid);
+        return table == null || blocking(table.stream().map(Mountinfo.Mount::type).toList());
     }
 
     /**
@@ -97,63 +83,17 @@ final class MountTypes {
         if (magic != LocalFilesystems.NO_STATMOUNT) {
             return magic >= 0 && LocalFilesystems.isLocal(magic);
         }
-        Watched w = watched(tid);
-        if (w == null) {
-            return false;
-        }
-        if (!w.blocking()) {
-            return true;
-        }
+        List<Mountinfo.Mount> table = table(tid);
         long id = calls.mountId(fd);
-        String type = id >= 0 ? w.typeById().get((int) id) : null;
-        return type != null && LOCAL.contains(type);
+        return table != null && id >= 0 && table.stream().anyMatch(m -> m.id() == id && LOCAL.contains(m.type()));
     }
 
-    /** The watch of {@code tid}'s namespace, read again if it changed; null when it cannot be told. */
-    private Watched watched(int tid) {
-        PathCalls.Stat ns = calls.stat("/proc/" + tid + "/ns/mnt");
-        if (ns == null) {
-            return null;
-        }
-        Watched w = byNamespace.get(ns.ino());
-        if (w != null && !changed(w.fd())) {
-            return w;
-        }
-        if (w != null) {
-            PathCalls.close(byNamespace.remove(ns.ino()).fd());
-        }
-        int fd = calls.openat(AT_FDCWD, "/proc/" + tid + "/mountinfo", O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            return null;
-        }
-        changed(fd); // seen from now on: a change after this poll shows at the next one
-        Map<Integer, String> types = new HashMap<>();
+    /** The mount table of {@code tid}'s namespace; null when it cannot be told. */
+    private List<Mountinfo.Mount> table(int tid) {
         try {
-            Mountinfo.read("/proc/" + tid + "/mountinfo").forEach(m -> types.put(m.id(), m.type()));
+            return MountTables.ALL.of(calls, tid);
         } catch (IOException | RuntimeException e) {
-            PathCalls.close(fd);
             return null;
-        }
-        w = new Watched(fd, blocking(types.values()), types);
-        byNamespace.put(ns.ino(), w);
-        if (byNamespace.size() > KEPT) {
-            Long eldest = byNamespace.keySet().iterator().next();
-            PathCalls.close(byNamespace.remove(eldest).fd());
-        }
-        return w;
-    }
-
-    /** Closes the watches of every namespace kept. */
-    synchronized void close() {
-        byNamespace.values().forEach(w -> PathCalls.close(w.fd()));
-        byNamespace.clear();
-    }
-
-    private boolean changed(int fd) {
-        try {
-            return (poll.poll(fd, Poll.POLLPRI, 0) & (Poll.POLLPRI | Poll.POLLERR)) != 0;
-        } catch (LinuxException e) {
-            return true;
         }
     }
 
