@@ -4,6 +4,7 @@ import dev.seccheck.abi.Signal;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Signals;
 import dev.seccheck.linux.StandardOutput;
+import dev.seccheck.sentry.emulate.Emulator;
 import java.io.BufferedOutputStream;
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -50,6 +51,7 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         writeToTheTerminalFromTheBackground();
+        Emulator.blockConnectInterrupts(); // before any other thread starts, so that all of them inherit it
         System.setOut(waitingWhenFull(1, System.out));
         System.setErr(waitingWhenFull(2, System.err));
         int code = execute(args);

@@ -3,7 +3,6 @@ package dev.seccheck.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.File;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * performs it on a thread of its pool, after which the program makes another call, left that
  * thread waiting for the FIFO's writer as long as the task lived: a program that did so 1,040 times
  * made every later call that may wait fail with EAGAIN, with seccheck at 1,042 threads. Now a wait
- * whose call is no longer awaited is ended ({@code FifoWaits}), and the pool's threads end when
+ * whose call is no longer awaited is ended ({@code Waits}), and the pool's threads end when
  * idle. The program ({@code src/test/c/fifo_eintr.c}): {@value #OPENS} such opens, each a different
  * call from the one before, then two opens that must work; it lives on until told to stop, while
  * the test reads seccheck's thread count from {@code /proc/PID/status}.
@@ -93,14 +92,14 @@ class InterruptedFifoOpensTest {
         try {
             PackagedCli.await(what + ": the program waiting for go", Duration.ofSeconds(60),
                     () -> Files.exists(dir.resolve("fifo.b")) || !p.isAlive());
-            int before = underSeccheck ? threads(status) : 0;
+            int before = underSeccheck ? PackagedCli.threads(status) : 0;
             Files.createFile(dir.resolve("go"));
             PackagedCli.await(what + ": the program's line", Duration.ofSeconds(60),
                     () -> Files.readString(out).endsWith("\n") || !p.isAlive());
             assertThat(Files.readString(out)).as(what + ": " + Files.readString(err)).isEqualTo(EXPECTED);
             if (underSeccheck) {
                 PackagedCli.await("seccheck's threads back to at most " + before + " + " + SLACK + " (from "
-                        + threads(status) + ")", THREADS_BACK, () -> threads(status) <= before + SLACK);
+                        + PackagedCli.threads(status) + ")", THREADS_BACK, () -> PackagedCli.threads(status) <= before + SLACK);
             }
             Files.createFile(dir.resolve("stop"));
             assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(what + ": ends").isTrue();
@@ -108,15 +107,5 @@ class InterruptedFifoOpensTest {
         } finally {
             p.destroyForcibly();
         }
-    }
-
-    /** The Threads line of {@code status}. */
-    private static int threads(Path status) throws IOException {
-        for (String line : Files.readAllLines(status)) {
-            if (line.startsWith("Threads:")) {
-                return Integer.parseInt(line.substring("Threads:".length()).trim());
-            }
-        }
-        throw new IllegalStateException(status + " has no Threads line");
     }
 }

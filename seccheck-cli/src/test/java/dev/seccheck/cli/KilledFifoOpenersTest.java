@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
  * every later call that may wait fail with EAGAIN. Seen from outside: the FIFO still had a reader
  * (seccheck's thread), so an open for writing without waiting succeeded, where natively it fails
  * with ENXIO once the readers are gone. Now seccheck ends the wait of a task that is gone
- * ({@code FifoWaits}). The program: 20 children each open a FIFO of their own for reading and are
+ * ({@code Waits}). The program: 20 children each open a FIFO of their own for reading and are
  * killed while they wait; then it counts the FIFOs that still have a reader.
  */
 class KilledFifoOpenersTest {

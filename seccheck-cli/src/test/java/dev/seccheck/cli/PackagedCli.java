@@ -253,4 +253,14 @@ final class PackagedCli {
             Thread.sleep(20);
         }
     }
+
+    /** The Threads line of {@code status}, a process's {@code /proc/PID/status}. */
+    static int threads(Path status) throws IOException {
+        for (String line : Files.readAllLines(status)) {
+            if (line.startsWith("Threads:")) {
+                return Integer.parseInt(line.substring("Threads:".length()).trim());
+            }
+        }
+        throw new IllegalStateException(status + " has no Threads line");
+    }
 }

@@ -1,14 +1,19 @@
 package dev.seccheck.linux;
 
-import dev.seccheck.abi.Sysno;
+import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Signal;
+import dev.seccheck.abi.Sysno;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
+import java.util.function.LongSupplier;
 
 /**
- * Signals binds kill(2), isatty(3) and the way out by a signal; signal numbers are
- * {@link dev.seccheck.abi.Signal}'s.
+ * Signals binds kill(2), isatty(3), the way out by a signal, and a signal that interrupts a
+ * blocking call of one thread ({@link #interruptWith}, {@link #unblockedDuring}); signal numbers
+ * are {@link dev.seccheck.abi.Signal}'s.
  */
 public final class Signals {
     private Signals() {}
@@ -64,6 +69,93 @@ public final class Signals {
             NativeCall.call(slot -> Libc.syscall(slot, Sysno.RT_SIGPROCMASK, SIG_BLOCK, set.address(), 0, 8),
                     NativeCall.Restart.NEVER, "rt_sigprocmask", () -> "SIG_BLOCK, " + Signal.name(sig));
         }
+    }
+
+    /** rt_sigprocmask(2)'s other two: take out of the blocked set, and set it whole. */
+    private static final int SIG_UNBLOCK = 1;
+    private static final int SIG_SETMASK = 2;
+    /** The kernel's sigset_t: 64 bits, one per signal. */
+    private static final int KERNEL_SIGSET_SIZE = 8;
+
+    /**
+     * Two kernel signal sets per thread, for {@link #unblockedDuring}: the one signal it unblocks
+     * (at 0) and the mask it restores (at 8). No allocation per call: a connect goes through it.
+     */
+    private static final ThreadLocal<MemorySegment> MASKS =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(2L * KERNEL_SIGSET_SIZE, 8));
+
+    /**
+     * Runs {@code call} with {@code sig} unblocked in the calling thread, and then restores the
+     * thread's mask as it was: a signal sent to this thread meanwhile interrupts the call, one sent
+     * before or after stays pending until the thread unblocks it again. Returns what {@code call}
+     * returns.
+     */
+    public static long unblockedDuring(int sig, LongSupplier call) {
+        MemorySegment masks = MASKS.get();
+        masks.set(ValueLayout.JAVA_LONG, 0, 1L << (sig - 1));
+        long r = Direct.call(Sysno.RT_SIGPROCMASK, SIG_UNBLOCK, masks.address(), masks.address() + KERNEL_SIGSET_SIZE,
+                KERNEL_SIGSET_SIZE);
+        if (r < 0) {
+            throw new IllegalStateException("rt_sigprocmask(SIG_UNBLOCK, " + Signal.name(sig) + "): " + Errno.name((int) -r));
+        }
+        try {
+            return call.getAsLong();
+        } finally {
+            Direct.call(Sysno.RT_SIGPROCMASK, SIG_SETMASK, masks.address() + KERNEL_SIGSET_SIZE, 0, KERNEL_SIGSET_SIZE);
+        }
+    }
+
+    /** glibc's {@code struct sigaction} on x86-64 (glibc's, not the kernel's: glibc sets the restorer). */
+    private static final StructLayout SIGACTION = MemoryLayout.structLayout(
+            ValueLayout.JAVA_LONG.withName("sa_handler"), Layouts.SIGSET.withName("sa_mask"),
+            ValueLayout.JAVA_INT.withName("sa_flags"), MemoryLayout.paddingLayout(4),
+            ValueLayout.JAVA_LONG.withName("sa_restorer"));
+    private static final StructField.OfLong SA_HANDLER =
+            StructField.longs(SIGACTION, MemoryLayout.PathElement.groupElement("sa_handler"));
+    private static final StructField.OfInt SA_FLAGS =
+            StructField.ints(SIGACTION, MemoryLayout.PathElement.groupElement("sa_flags"));
+    private static final Libc.Function SIGACTION_FN = Libc.function("sigaction");
+    /**
+     * The handler {@link #interruptWith} installs: glibc's getpid. A handler must be native (an
+     * FFM upcall in a signal handler could run Java code at any instruction of any thread), and
+     * this one does nothing a handler could regret: it takes no argument (the signal number in
+     * {@code rdi} is ignored, as the x86-64 ABI allows), is async-signal-safe (signal-safety(7)),
+     * never fails and so never touches errno, and changes nothing. What matters is that a handler
+     * ran: the interrupted call fails with EINTR.
+     */
+    private static final Libc.Function NOTHING = Libc.function("getpid");
+
+    /**
+     * Makes {@code sig}'s handler in this process one that does nothing, without SA_RESTART: a
+     * blocking call of a thread that takes {@code sig} fails with EINTR instead of going on (the
+     * JVM's own handlers and glibc's signal() set SA_RESTART). Does nothing when that handler is in
+     * place already; fails when {@code sig} has another one (the JVM's or a library's: taking it
+     * over would break them).
+     */
+    public static synchronized void interruptWith(int sig) throws LinuxException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment old = arena.allocate(SIGACTION);
+            sigaction(sig, 0, old.address());
+            long handler = SA_HANDLER.get(old);
+            if (handler == NOTHING.address().address() && (SA_FLAGS.get(old) & SA_RESTART) == 0) {
+                return;
+            }
+            if (handler != SIG_DFL) {
+                throw new IllegalStateException(Signal.name(sig) + " has a handler already (at 0x"
+                        + Long.toHexString(handler) + "), which seccheck's would replace");
+            }
+            MemorySegment action = arena.allocate(SIGACTION); // zeroed: an empty sa_mask, no flags
+            SA_HANDLER.set(action, NOTHING.address().address());
+            sigaction(sig, action.address(), 0);
+        }
+    }
+
+    /** sigaction's SA_RESTART, which {@link #interruptWith} leaves out. */
+    private static final int SA_RESTART = 0x10000000;
+
+    private static void sigaction(int sig, long action, long old) throws LinuxException {
+        NativeCall.call(slot -> Libc.call(slot, SIGACTION_FN, sig, action, old, 0, 0, 0), NativeCall.Restart.NEVER,
+                "sigaction", () -> Signal.name(sig));
     }
 
     /** signal(2)'s SIG_DFL and SIG_IGN, as the handler addresses {@link #setAction} takes. */

@@ -74,6 +74,11 @@ public final class Syscalls {
         }
     }
 
+    /** Returns the calling thread's id (gettid(2)), as tgkill names it. */
+    public static int gettid() {
+        return (int) Direct.call(Sysno.GETTID, 0, 0, 0, 0);
+    }
+
     /** Sends signal {@code sig} to thread {@code tid} of process {@code tgid}: 0, or -errno. */
     public static long signalThread(int tgid, int tid, int sig) {
         return Direct.call(Sysno.TGKILL, tgid, tid, sig, 0);

@@ -23,7 +23,7 @@ import dev.seccheck.state.PointState;
  * sees it, answers the notification (a value, an installed fd, or an errno) and fires the exit
  * points with the real result, all from the emulation thread that serves it.
  */
-final class Call implements FifoWaits.Awaited {
+final class Call implements Waits.Awaited {
 
     private final SeccompNotification n;
     private final Task task;
@@ -283,13 +283,13 @@ final class Call implements FifoWaits.Awaited {
     }
 
     @Override
-    public FifoWaits.Standing standing() {
+    public Waits.Standing standing() {
         long id = attempt == null ? n.id() : restarts.current(attempt);
         if (replies.stillValid(id)) {
-            return FifoWaits.Standing.AWAITED;
+            return Waits.Standing.AWAITED;
         }
-        return attempt == null || restarts.superseded(attempt) ? FifoWaits.Standing.SUPERSEDED
-                : FifoWaits.Standing.INTERRUPTED;
+        return attempt == null || restarts.superseded(attempt) ? Waits.Standing.SUPERSEDED
+                : Waits.Standing.INTERRUPTED;
     }
 
     @Override

@@ -1,12 +1,15 @@
 package dev.seccheck.sentry.emulate;
 
 import dev.seccheck.abi.Errno;
+import dev.seccheck.abi.Signal;
 import dev.seccheck.abi.Sysno;
+import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.SeccompListener;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.SeccompReplies;
+import dev.seccheck.linux.Signals;
 import dev.seccheck.linux.ThreadCredentials;
 import dev.seccheck.linux.ThreadStarts;
 import dev.seccheck.sentry.defense.OwnFiles;
@@ -183,6 +186,7 @@ public final class Emulator implements AutoCloseable {
                 new SynchronousQueue<>(),
                 r -> threads.newThread(() -> {
                     own.reclaim(); // made by a thread that may have had a program's credentials then
+                    blockConnectInterrupts();
                     try {
                         r.run();
                     } finally {
@@ -190,8 +194,26 @@ public final class Emulator implements AutoCloseable {
                         workers.remove();
                     }
                 }));
+        if (effects.connects()) {
+            BlockingConnect.prepare(); // before any connect: the signal's default action ends the process
+        }
         pool.prestartAllCoreThreads();
         this.pool = pool;
+    }
+
+    /**
+     * Blocks, in the calling thread and the threads it starts from now on, the signal that ends a
+     * connect seccheck performs for a call no longer awaited ({@link BlockingConnect}): only a thread
+     * in such a connect takes it, so a signal sent to seccheck's process from outside interrupts no
+     * other call of seccheck's. The CLI calls it before it starts any thread; the pool's threads as
+     * they start, whoever embeds the emulator.
+     */
+    public static void blockConnectInterrupts() {
+        try {
+            Signals.blockInThisThread(BlockingConnect.SIGNAL);
+        } catch (LinuxException e) {
+            throw new IllegalStateException("cannot block " + Signal.name(BlockingConnect.SIGNAL) + " in seccheck's threads", e);
+        }
     }
 
     /** Returns what tells whether a task may have left seccheck's user namespace, for the notifier to mark. */

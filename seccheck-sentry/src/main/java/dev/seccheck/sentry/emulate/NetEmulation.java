@@ -465,8 +465,12 @@ final class NetEmulation {
             }
             SentBytes payload = data;
             byte[] target = aimed(addr, read, reached);
-            long r = peer != null ? viaPeer(call, sock, peer, n.nr(), data, (int) n.arg3(), NO_CONTROL)
-                    : asProgram(call, n.nr(), () -> perform(sock, target, n.nr(), payload, (int) n.arg3(), NO_CONTROL));
+            // A connect may wait in the kernel: ended when the program no longer waits for it.
+            BlockingConnect waiting = n.nr() == Sysno.CONNECT ? new BlockingConnect() : null;
+            LongSupplier made = () -> peer != null ? viaPeer(call, sock, peer, n.nr(), payload, (int) n.arg3(), NO_CONTROL,
+                    waiting) : asProgram(call, n.nr(), () -> perform(sock, target, n.nr(), payload, (int) n.arg3(),
+                    NO_CONTROL, waiting));
+            long r = waiting == null ? made.getAsLong() : Waits.ALL.around(call, call.tid(), waiting, made);
             if (n.nr() == Sysno.CONNECT && r == 0 && isUnix(addr)) {
                 // Checked as seccheck again, not as the program: a /proc hiding other users' processes
                 // must not hide the listener's name.
@@ -634,7 +638,7 @@ final class NetEmulation {
         if (sock < 0) {
             return sock;
         }
-        return peer != null ? viaPeer(call, sock, peer, Sysno.SENDTO, data, flags, control)
+        return peer != null ? viaPeer(call, sock, peer, Sysno.SENDTO, data, flags, control, null)
                 : asProgram(call, Sysno.SENDTO, () -> perform(sock, addr, Sysno.SENDTO, data, flags, control));
     }
 
@@ -695,9 +699,19 @@ final class NetEmulation {
         return nr == Sysno.SENDTO ? who.assumeToSend(own) : who.assume(own);
     }
 
+    /** {@link #perform(int, byte[], int, SentBytes, int, byte[], BlockingConnect)} of a call that cannot wait. */
     private static long perform(int sock, byte[] addr, int nr, SentBytes data, int flags, byte[] control) {
+        return perform(sock, addr, nr, data, flags, control, null);
+    }
+
+    /**
+     * Makes connect, bind or sendto {@code nr} on our copy {@code sock} of the program's socket; a
+     * connect through {@code waiting} when it may wait ({@link Waits}), else null.
+     */
+    private static long perform(int sock, byte[] addr, int nr, SentBytes data, int flags, byte[] control,
+            BlockingConnect waiting) {
         return switch (nr) {
-            case Sysno.CONNECT -> SocketCalls.connect(sock, addr);
+            case Sysno.CONNECT -> waiting != null ? waiting.connect(sock, addr) : SocketCalls.connect(sock, addr);
             case Sysno.BIND -> SocketCalls.bind(sock, addr);
             case Sysno.SENDTO -> control.length == 0 ? SocketCalls.sendto(sock, data, flags, addr)
                     : SocketCalls.sendmsg(sock, data, flags, addr, control);
@@ -826,9 +840,11 @@ final class NetEmulation {
     /**
      * Makes a connect, bind or send to the unix socket {@code peer} found, through our fd of it
      * ({@code /proc/thread-self/fd/N}, or {@code .../N/name} for a bind), with the program's identity
-     * and Landlock domain: the count or -errno; the walk's errno when it failed.
+     * and Landlock domain: the count or -errno; the walk's errno when it failed. A connect goes
+     * through {@code waiting} when it may wait, else null.
      */
-    private long viaPeer(Call call, int sock, UnixPeer peer, int nr, SentBytes data, int flags, byte[] control) {
+    private long viaPeer(Call call, int sock, UnixPeer peer, int nr, SentBytes data, int flags, byte[] control,
+            BlockingConnect waiting) {
         if (peer.errno() != 0) {
             return nr == Sysno.SENDTO ? lookupFailure(call, sock, data, flags, control, peer.errno()) : -peer.errno();
         }
@@ -856,7 +872,7 @@ final class NetEmulation {
         System.arraycopy(viaBytes, 0, ours, 2, viaBytes.length);
         try (Identity.Assumed _ = assume(peer.who(), nr)) {
             return landlock.perform(call.tid(), () -> assume(peer.who(), nr),
-                    () -> perform(sock, ours, nr, data, flags, control));
+                    () -> perform(sock, ours, nr, data, flags, control, waiting));
         }
     }
 

@@ -456,7 +456,7 @@ final class OpenEmulation {
         boolean lean = call.onNotifier() && (a.flags() & O_NONBLOCK) == 0;
         Identity who = acting;
         IntSupplier open = waitsForThePeer(call, a, at, lean) && at instanceof PathWalk.Located.Found fifo
-                ? () -> FifoWaits.ALL.around(call, call.tid(), fifo.fd(), (a.flags() & O_ACCMODE) == O_RDONLY,
+                ? () -> (int) Waits.ALL.around(call, call.tid(), new FifoEnd(fifo.fd(), (a.flags() & O_ACCMODE) == O_RDONLY),
                         () -> openObject(a, at, false))
                 : () -> openObject(a, at, lean);
         DeviceCgroups.Way way = at instanceof PathWalk.Located.Found f && DeviceCgroups.is(f.stat())
@@ -506,7 +506,7 @@ final class OpenEmulation {
 
     /**
      * Whether this open, on a pool thread, may wait for the other end of a FIFO (one side only,
-     * and blocking), which {@link FifoWaits} ends if its task is gone or the call no longer awaited meanwhile.
+     * and blocking), which {@link Waits} ends ({@link FifoEnd}) if its task is gone or the call no longer awaited meanwhile.
      */
     private static boolean waitsForThePeer(Call call, Args a, PathWalk.Located at, boolean lean) {
         int access = a.flags() & O_ACCMODE;

@@ -1,0 +1,224 @@
+package dev.seccheck.sentry.emulate;
+
+import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.Procfs;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * Waits ends the waits seccheck performs for calls no longer awaited. Some calls it performs on a
+ * thread of its pool wait in the kernel: an open of a FIFO for the other end ({@link FifoEnd}), a
+ * blocking connect for a listener's backlog or a TCP handshake ({@link BlockingConnect}). When
+ * nothing would end such a wait the thread was lost, for good or for minutes, and 1,024 such made
+ * every later call that may wait fail with EAGAIN (the pool's bound). Two ways left a wait behind:
+ * a program that started and killed such callers, and a program whose call a signal interrupted
+ * (EINTR, a handler without SA_RESTART) and which then made another call, or none again: the task
+ * lives on, but its call is over, and a thread of seccheck's waited for it still. A sweeper looks
+ * at the waits every {@link #SWEEP_MS} ms and ends one whose task is gone (or a zombie, or its
+ * number another task's now), whose thread made another call since ({@link Standing#SUPERSEDED}),
+ * or whose call stayed interrupted without a repeat taking it over for {@link #REPEAT_WINDOW_MS}
+ * ({@link #ends}). Each kind of wait has its {@link Ender}; the sweeper calls it at each sweep
+ * until the wait returns (a signal may come just before the thread enters the call it would have
+ * interrupted), and the pool thread finds the call no longer awaited: its attempt was given up
+ * first, so a late repeat is a new call, and the answer goes to no one. An ender may end other
+ * waits as well (opening a FIFO's other end ends every open waiting on that side of it): such a
+ * wait is ended only while no awaited one shares its {@link Ender#reach}.
+ * Process-wide: the waits are reached through seccheck's own fds and threads.
+ */
+final class Waits {
+
+    /** How often the waiting tasks are looked at. */
+    static final long SWEEP_MS = 250;
+
+    /**
+     * How long an interrupted call may stay unrepeated before its wait ends: as long as a result
+     * answered too late is kept for a repeat ({@link Restarts#KEEP_MS}); the kernel repeats as the
+     * signal handler returns, so a call still unrepeated then was failed with EINTR.
+     */
+    static final long REPEAT_WINDOW_MS = Restarts.KEEP_MS;
+
+    /** Where a waiting call stands for its program, as {@link Awaited#standing} tells. */
+    enum Standing {
+        /** Its notification, or that of a repeat that took it over, is pending: the task waits for it. */
+        AWAITED,
+        /** Its notification is dead (a signal), and the thread made no other call since: a repeat may take it over. */
+        INTERRUPTED,
+        /** Its notification is dead and the thread made another call since: no repeat will come. */
+        SUPERSEDED
+    }
+
+    /** The call a wait performs, as the sweeper asks about it ({@link Call} is one). */
+    interface Awaited {
+        /** Where the call stands now. Called from the sweeper while the call's thread waits. */
+        Standing standing();
+
+        /**
+         * Ends the call's attempt if its notification is still dead, so that a late repeat is a new
+         * call; false when a repeat took it over meanwhile (it is awaited again).
+         */
+        boolean giveUp();
+    }
+
+    /** How one kind of wait is ended, called on the sweeper with its {@link PathCalls}. */
+    interface Ender {
+        /**
+         * What ending this wait ends besides: waits whose reaches are equal are ended together, so
+         * one is ended only while none of them is awaited. Null when it ends this wait alone.
+         */
+        Object reach(PathCalls calls);
+
+        /**
+         * Makes the waiting call return. Called under the wait's lock while it has not returned,
+         * at each sweep until it does.
+         */
+        void end(PathCalls calls);
+    }
+
+    /**
+     * Whether a wait whose call stands at {@code now} as {@code standing}, first seen interrupted
+     * at {@code interruptedSince} (0 when it was not), must end. Times in nanoseconds.
+     */
+    static boolean ends(Standing standing, long interruptedSince, long now) {
+        return switch (standing) {
+            case AWAITED -> false;
+            case SUPERSEDED -> true;
+            case INTERRUPTED -> interruptedSince != 0
+                    && now - interruptedSince >= TimeUnit.MILLISECONDS.toNanos(REPEAT_WINDOW_MS);
+        };
+    }
+
+    /** The one instance of this JVM. */
+    static final Waits ALL = new Waits();
+
+    /**
+     * One call waiting: the call, its task, how it is ended, and whether it returned.
+     * {@link #startTicks} and {@link #interruptedSince} are the sweeper's alone.
+     */
+    private static final class Wait {
+        final Awaited call;
+        final int tid;
+        final Ender ender;
+        boolean returned;
+        /** The task's start time as the sweeper first saw it (0: not seen yet), which tells a reused number. */
+        long startTicks;
+        long interruptedSince;
+
+        Wait(Awaited call, int tid, Ender ender) {
+            this.call = call;
+            this.tid = tid;
+            this.ender = ender;
+        }
+    }
+
+    private final Set<Wait> waits = ConcurrentHashMap.newKeySet();
+    /** Set once the sweeper runs; read without the lock on every call that may wait. */
+    private volatile Thread sweeper;
+
+    private Waits() {}
+
+    /**
+     * Performs {@code call}'s operation {@code op} for task {@code tid}, which may wait; ended by
+     * {@code ender} as above if the task is gone or the call no longer awaited meanwhile. Returns
+     * what {@code op} returns. The call's state the sweeper reads was set on this thread before:
+     * adding the wait to the concurrent set publishes it. Nothing is read from /proc here: most
+     * such calls (a connect to a listener with room) return long before the first sweep, and the
+     * sweeper reads the task's start time when it first sees the wait; a task gone before that has
+     * a dead notification, so its wait ends within the repeat window at worst.
+     */
+    long around(Awaited call, int tid, Ender ender, LongSupplier op) {
+        Wait w = new Wait(call, tid, ender);
+        waits.add(w);
+        if (sweeper == null) {
+            sweeping();
+        }
+        try {
+            return op.getAsLong();
+        } finally {
+            synchronized (w) {
+                w.returned = true; // before the caller releases what the ender uses (our fd of the FIFO)
+            }
+            waits.remove(w);
+        }
+    }
+
+    private synchronized void sweeping() {
+        if (sweeper == null) {
+            sweeper = Thread.ofPlatform().daemon().name("seccheck-waits").start(this::sweep);
+        }
+    }
+
+    private void sweep() {
+        PathCalls calls = new PathCalls();
+        while (true) {
+            try {
+                Thread.sleep(SWEEP_MS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            List<Wait> ending = new ArrayList<>();
+            Set<Object> awaited = new HashSet<>();
+            for (Wait w : waits) {
+                if (gone(w) || abandoned(w)) {
+                    ending.add(w);
+                } else {
+                    Object reach = w.ender.reach(calls);
+                    if (reach != null) {
+                        awaited.add(reach);
+                    }
+                }
+            }
+            for (Wait w : ending) {
+                // Ending a wait may end others that are awaited (a thread whose interrupted open was
+                // followed by another of the same FIFO got an fd where natively it got EINTR): such
+                // a wait ends once none that shares its reach is awaited.
+                Object reach = w.ender.reach(calls);
+                if (reach == null || !awaited.contains(reach)) {
+                    end(calls, w);
+                }
+            }
+        }
+    }
+
+    /** Whether the task of {@code w} has exited (or is a zombie), or its number is another task's now. */
+    private static boolean gone(Wait w) {
+        try {
+            String[] stat = Procfs.statFieldsAfterComm(w.tid);
+            long ticks = Procfs.statStartTicks(stat);
+            if (w.startTicks == 0) {
+                w.startTicks = ticks;
+            }
+            return stat[0].equals("Z") || stat[0].equals("X") || ticks != w.startTicks;
+        } catch (java.io.IOException | RuntimeException e) {
+            return true;
+        }
+    }
+
+    /**
+     * Whether the program no longer waits for {@code w}'s call ({@link #ends}); its attempt is
+     * then given up, unless a repeat took it over at that moment.
+     */
+    private static boolean abandoned(Wait w) {
+        Standing standing = w.call.standing();
+        long now = System.nanoTime();
+        if (standing != Standing.INTERRUPTED) {
+            w.interruptedSince = 0;
+        } else if (w.interruptedSince == 0) {
+            w.interruptedSince = now | 1; // never 0, which means "not seen interrupted"
+        }
+        return ends(standing, w.interruptedSince, now) && w.call.giveUp();
+    }
+
+    /** Ends {@code w} with its ender, unless its call returned already. */
+    private static void end(PathCalls calls, Wait w) {
+        synchronized (w) {
+            if (!w.returned) {
+                w.ender.end(calls);
+            }
+        }
+    }
+}
