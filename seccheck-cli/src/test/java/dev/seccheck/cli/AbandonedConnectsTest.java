@@ -8,7 +8,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -51,14 +50,9 @@ class AbandonedConnectsTest {
         Path config = Files.writeString(tmp.resolve("policy.json"), Policies.KEYS);
         for (boolean underSeccheck : new boolean[] {false, true}) {
             Path dir = Files.createDirectory(tmp.resolve(underSeccheck ? "under" : "native"));
-            List<String> cmd = new ArrayList<>();
-            if (underSeccheck) {
-                cmd.addAll(PackagedCli.java(System.getProperty("java.class.path")));
-                cmd.addAll(List.of("run", "--quiet", "-o", "/dev/null", "--root", dir.resolve("root").toString(),
-                        "--config", config.toString(), "--"));
-            }
-            cmd.addAll(List.of(program.toString(), "killed", Integer.toString(CONNECTORS), dir.toString()));
-            killAndWatch(new ProcessBuilder(cmd), dir, underSeccheck);
+            killAndWatch(PackagedCli.nativeOrUnderSeccheckProcess(dir, underSeccheck,
+                    List.of(program.toString(), "killed", Integer.toString(CONNECTORS), dir.toString()), config),
+                    dir, underSeccheck);
         }
     }
 
@@ -71,20 +65,9 @@ class AbandonedConnectsTest {
         Path config = Files.writeString(tmp.resolve("policy.json"), Policies.KEYS);
         for (boolean underSeccheck : new boolean[] {false, true}) {
             Path dir = PackagedCli.nobodysDir(tmp.resolve(underSeccheck ? "under" : "native"));
-            List<String> run = List.of(program.toString(), "killed", Integer.toString(CONNECTORS), dir.toString());
-            List<String> cmd = new ArrayList<>();
-            if (underSeccheck) {
-                cmd.addAll(PackagedCli.asNobody(classpath, "run", "--quiet", "-o", "/dev/null", "--config",
-                        config.toString(), "--"));
-                cmd.addAll(run);
-            } else {
-                cmd.addAll(PackagedCli.nobody(run.toArray(String[]::new)));
-            }
-            ProcessBuilder pb = new ProcessBuilder(cmd);
-            if (underSeccheck) {
-                pb.environment().put("XDG_RUNTIME_DIR", PackagedCli.nobodysDir(tmp.resolve("xdg")).toString());
-            }
-            killAndWatch(pb, dir, underSeccheck);
+            killAndWatch(PackagedCli.asNobodyNativeOrUnderSeccheckProcess(tmp, classpath, underSeccheck,
+                    List.of(program.toString(), "killed", Integer.toString(CONNECTORS), dir.toString()), config),
+                    dir, underSeccheck);
         }
     }
 

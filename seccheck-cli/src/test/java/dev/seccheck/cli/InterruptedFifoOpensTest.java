@@ -6,7 +6,6 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -42,13 +41,8 @@ class InterruptedFifoOpensTest {
         Path program = CPrograms.compile("src/test/c/fifo_eintr.c", tmp);
         for (boolean underSeccheck : new boolean[] {false, true}) {
             Path dir = Files.createDirectory(tmp.resolve(underSeccheck ? "under" : "native"));
-            List<String> cmd = new ArrayList<>();
-            if (underSeccheck) {
-                cmd.addAll(PackagedCli.java(System.getProperty("java.class.path")));
-                cmd.addAll(List.of("run", "--quiet", "-o", "/dev/null", "--root", dir.resolve("root").toString(), "--"));
-            }
-            cmd.addAll(List.of(program.toString(), Integer.toString(OPENS), dir.toString()));
-            runAndWatch(new ProcessBuilder(cmd), dir, underSeccheck);
+            runAndWatch(PackagedCli.nativeOrUnderSeccheckProcess(dir, underSeccheck,
+                    List.of(program.toString(), Integer.toString(OPENS), dir.toString())), dir, underSeccheck);
         }
     }
 
@@ -60,19 +54,8 @@ class InterruptedFifoOpensTest {
         Path program = CPrograms.compile("src/test/c/fifo_eintr.c", tmp);
         for (boolean underSeccheck : new boolean[] {false, true}) {
             Path dir = PackagedCli.nobodysDir(tmp.resolve(underSeccheck ? "under" : "native"));
-            List<String> run = List.of(program.toString(), Integer.toString(OPENS), dir.toString());
-            List<String> cmd = new ArrayList<>();
-            if (underSeccheck) {
-                cmd.addAll(PackagedCli.asNobody(classpath, "run", "--quiet", "-o", "/dev/null", "--"));
-                cmd.addAll(run);
-            } else {
-                cmd.addAll(PackagedCli.nobody(run.toArray(String[]::new)));
-            }
-            ProcessBuilder pb = new ProcessBuilder(cmd);
-            if (underSeccheck) {
-                pb.environment().put("XDG_RUNTIME_DIR", PackagedCli.nobodysDir(tmp.resolve("xdg")).toString());
-            }
-            runAndWatch(pb, dir, underSeccheck);
+            runAndWatch(PackagedCli.asNobodyNativeOrUnderSeccheckProcess(tmp, classpath, underSeccheck,
+                    List.of(program.toString(), Integer.toString(OPENS), dir.toString())), dir, underSeccheck);
         }
     }
 

@@ -177,6 +177,15 @@ final class PackagedCli {
      */
     static Result nativeOrUnderSeccheck(Path dir, boolean underSeccheck, List<String> command, Path... configs)
             throws IOException, InterruptedException {
+        Result r = run(nativeOrUnderSeccheckProcess(dir, underSeccheck, command, configs), dir, Duration.ofSeconds(120));
+        org.assertj.core.api.Assertions.assertThat(r.status())
+                .as((underSeccheck ? "under seccheck: " : "natively: ") + r.out() + r.err()).isZero();
+        return r;
+    }
+
+    /** The process {@link #nativeOrUnderSeccheck} starts, for a test that watches it as it runs. */
+    static ProcessBuilder nativeOrUnderSeccheckProcess(Path dir, boolean underSeccheck, List<String> command,
+            Path... configs) {
         List<String> cmd = new ArrayList<>();
         if (underSeccheck) {
             cmd.addAll(java(System.getProperty("java.class.path")));
@@ -187,10 +196,7 @@ final class PackagedCli {
             cmd.add("--");
         }
         cmd.addAll(command);
-        Result r = run(new ProcessBuilder(cmd), dir, Duration.ofSeconds(120));
-        org.assertj.core.api.Assertions.assertThat(r.status())
-                .as((underSeccheck ? "under seccheck: " : "natively: ") + r.out() + r.err()).isZero();
-        return r;
+        return new ProcessBuilder(cmd);
     }
 
     /**
@@ -201,6 +207,16 @@ final class PackagedCli {
      */
     static Result asNobodyNativeOrUnderSeccheck(Path dir, String classpath, boolean underSeccheck, List<String> command,
             Path... configs) throws IOException, InterruptedException {
+        Result r = run(asNobodyNativeOrUnderSeccheckProcess(dir, classpath, underSeccheck, command, configs), dir,
+                Duration.ofSeconds(120));
+        org.assertj.core.api.Assertions.assertThat(r.status())
+                .as((underSeccheck ? "under seccheck as uid 65534: " : "natively as uid 65534: ") + r.out() + r.err()).isZero();
+        return r;
+    }
+
+    /** The process {@link #asNobodyNativeOrUnderSeccheck} starts, for a test that watches it as it runs. */
+    static ProcessBuilder asNobodyNativeOrUnderSeccheckProcess(Path dir, String classpath, boolean underSeccheck,
+            List<String> command, Path... configs) throws IOException {
         List<String> cmd = new ArrayList<>();
         if (underSeccheck) {
             cmd.addAll(asNobody(classpath, "run", "--quiet", "-o", "/dev/null"));
@@ -216,10 +232,7 @@ final class PackagedCli {
         if (underSeccheck) {
             pb.environment().put("XDG_RUNTIME_DIR", nobodysDir(dir.resolve("xdg-" + System.nanoTime())).toString());
         }
-        Result r = run(pb, dir, Duration.ofSeconds(120));
-        org.assertj.core.api.Assertions.assertThat(r.status())
-                .as((underSeccheck ? "under seccheck as uid 65534: " : "natively as uid 65534: ") + r.out() + r.err()).isZero();
-        return r;
+        return pb;
     }
 
     /** The command that runs {@code command} as uid and gid 65534 with no supplementary groups, through {@code setpriv}. */

@@ -2,7 +2,6 @@ package dev.seccheck.sentry.emulate;
 
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -132,7 +131,9 @@ final class Waits {
      */
     long around(Awaited call, int tid, Ender ender, LongSupplier op) {
         Wait w = new Wait(call, tid, ender);
-        waits.add(w);
+        synchronized (this) {
+            waits.add(w); // not while the sweeper ends a wait: see sweep
+        }
         if (sweeper == null) {
             sweeping();
         }
@@ -160,25 +161,24 @@ final class Waits {
             } catch (InterruptedException e) {
                 return;
             }
-            List<Wait> ending = new ArrayList<>();
-            Set<Object> awaited = new HashSet<>();
+            Set<Wait> ending = new HashSet<>();
             for (Wait w : waits) {
                 if (gone(w) || abandoned(w)) {
                     ending.add(w);
-                } else {
-                    Object reach = w.ender.reach(calls);
-                    if (reach != null) {
-                        awaited.add(reach);
-                    }
                 }
             }
             for (Wait w : ending) {
-                // Ending a wait may end others that are awaited (a thread whose interrupted open was
-                // followed by another of the same FIFO got an fd where natively it got EINTR): such
-                // a wait ends once none that shares its reach is awaited.
+                // Ending a wait may end others that share its reach (opening a FIFO's other end ends
+                // every open waiting on that side): a thread whose interrupted open was followed by
+                // another of the same FIFO got an fd where natively it got EINTR. So a wait ends only
+                // while no other that shares its reach is kept, checked and ended under the lock new
+                // waits register with: one that registers later starts its own call after the end.
                 Object reach = w.ender.reach(calls);
-                if (reach == null || !awaited.contains(reach)) {
-                    end(calls, w);
+                synchronized (this) {
+                    if (reach == null || waits.stream().noneMatch(v -> v != w && !ending.contains(v)
+                            && reach.equals(v.ender.reach(calls)))) {
+                        end(calls, w);
+                    }
                 }
             }
         }
