@@ -1017,7 +1017,11 @@ final class NetEmulation {
      * supervised programs ({@link RefusingServers}: a run's control socket, a monitoring server),
      * which is then cut. That process saw seccheck's pid, not the program's, and would have taken
      * the program for seccheck. Decided on the listener the kernel connected to (SO_PEERCRED),
-     * not on the name, which another thread could have changed.
+     * not on the name, which another thread could have changed; a listener of this process that
+     * seccheck made for a program ({@link ProgramListeners}) is the program's own server, reached
+     * as natively. The refused connection was made, so the server it reached sees a client that
+     * hung up at once: only seccheck's own servers and other runs' programs' servers are refused,
+     * and the pid that decides is known only once the kernel has connected.
      */
     private long refusedServer(Call call, int sock, String what) {
         long listener = SocketCalls.peerPid(sock);
@@ -1025,12 +1029,22 @@ final class NetEmulation {
         if (seccheck.isEmpty()) {
             return 0;
         }
+        if (listener == OWN_PID) {
+            // A listen this process made for a program bears the run's mark too: its own server.
+            PathCalls.Stat st = calls.fstat(sock);
+            if (st != null && ProgramListeners.reached(st.ino())) {
+                return 0;
+            }
+        }
         SocketCalls.shutdown(sock);
         log.accept("refused connect from task " + call.tid() + " (" + Procfs.comm(call.tid()) + "): " + what
                 + " is served by pid " + listener + " (" + seccheck.get()
                 + "), which refuses supervised programs and would have seen seccheck connect (EPERM)");
         return -Errno.EPERM;
     }
+
+    /** This process's pid: the listener the kernel records for every listen seccheck makes. */
+    private static final long OWN_PID = ProcessHandle.current().pid();
 
     private static boolean isUnix(byte[] addr) {
         return addr.length >= 2 && (addr[0] & 0xff | (addr[1] & 0xff) << 8) == AF_UNIX;
