@@ -49,6 +49,22 @@ class UnixDiagTest {
     }
 
     @Test
+    void aSocketsNamePeerAndQueueAreReadFromTheirAttributes() throws Exception {
+        byte[] name = {8, 0, 0, 0, 0, 'a', 'b', 0}; // UNIX_DIAG_NAME "\0ab", padded to 4
+        byte[] peer = attribute(2, 0);
+        byte[] icons = attribute(3, 77, -2);
+        byte[] all = new byte[name.length + peer.length + icons.length];
+        System.arraycopy(name, 0, all, 0, name.length);
+        System.arraycopy(peer, 0, all, name.length, peer.length);
+        System.arraycopy(icons, 0, all, name.length + peer.length, icons.length);
+        UnixDiag.Socket s = UnixDiag.parseSocket(reply(20, SOCKET, all), SOCKET);
+        assertThat(s.name()).containsExactly(0, 'a', 'b', 0);
+        assertThat(s.peer()).as("a connection still in its listener's queue has no inode yet").isZero();
+        assertThat(s.icons()).containsExactly(77, 0xfffffffeL);
+        assertThat(s.file()).isNull();
+    }
+
+    @Test
     void aReplyForAnotherSocketIsAnError() {
         assertThatThrownBy(() -> UnixDiag.parse(reply(20, SOCKET + 1, new byte[0]), SOCKET))
                 .isInstanceOf(LinuxException.class);

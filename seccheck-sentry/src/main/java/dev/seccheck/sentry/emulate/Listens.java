@@ -32,7 +32,8 @@ import java.util.function.LongSupplier;
  * root seccheck's would tell them a program of uid 65534 was root. The pid it records is
  * seccheck's, which no thread can change; so seccheck's own clients refuse a server named
  * {@code seccheck-run} (the remote sink, a replay), and no socket of the program is bound in the
- * run's control directory ({@link NetEmulation}).
+ * run's control directory ({@link NetEmulation}). A unix listen made is recorded
+ * ({@link ProgramListeners}), so that the program's own clients reach it as natively.
  */
 final class Listens {
     private Listens() {}
@@ -76,7 +77,15 @@ final class Listens {
             return;
         }
         if (!ip || ((int) SocketCalls.socketOption(sock, SocketCalls.SO_TYPE) & SOCK_TYPE_MASK) != SOCK_STREAM) {
-            call.complete(ev, Snapshot.NOTHING, asProgram.call(() -> SocketCalls.listen(sock, backlog)));
+            long r = asProgram.call(() -> SocketCalls.listen(sock, backlog));
+            if (r == 0 && domain == SockAddr.AF_UNIX) {
+                // Recorded before the program learns of it: no client of its can connect before.
+                PathCalls.Stat st = new PathCalls().fstat(sock);
+                if (st != null) {
+                    ProgramListeners.listened(st.ino());
+                }
+            }
+            call.complete(ev, Snapshot.NOTHING, r);
             return;
         }
         byte[] local = SocketCalls.getsockname(sock);

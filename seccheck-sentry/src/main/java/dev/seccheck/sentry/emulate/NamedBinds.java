@@ -23,7 +23,7 @@ import java.util.function.Consumer;
  *
  * <p>So the bind is made with the program's own address, from its cwd (our fd of
  * {@code /proc/TID/cwd}), on a thread whose root is the program's (checked: the same directory on
- * the same mount, else {@link #DIFFERENT_ROOT}). The name is looked up again then, and another
+ * the same mount, else {@link #BY_LAST_COMPONENT}). The name is looked up again then, and another
  * thread of the program may have renamed or replaced a directory on the way meanwhile: the
  * kernel's socket diagnostics then say where the socket file was made ({@link UnixDiag}), and a
  * socket not made in the decided directory under the decided name is shut down for good (no
@@ -32,8 +32,11 @@ import java.util.function.Consumer;
  */
 final class NamedBinds {
 
-    /** What {@link #bind} returns when it cannot bind under the program's name: bind as before, by the last component. */
-    static final long DIFFERENT_ROOT = Long.MIN_VALUE;
+    /**
+     * What {@link #bind} returns when it cannot bind under the program's name, nothing bound: bind
+     * by the last component, from inside the decided directory.
+     */
+    static final long BY_LAST_COMPONENT = Long.MIN_VALUE;
 
     private final PathCalls calls;
     private final Consumer<String> log;
@@ -53,22 +56,26 @@ final class NamedBinds {
     /**
      * Binds {@code sock} to the program's address {@code given} from the program's cwd, through
      * {@code perform} (its identity and Landlock domain), and checks the socket landed in the
-     * directory {@code dir} (our fd) as {@code name}: 0, -errno, or {@link #DIFFERENT_ROOT} when
+     * directory {@code dir} (our fd) as {@code name}: 0, -errno, or {@link #BY_LAST_COMPONENT} when
      * this cannot be done (another root than seccheck's, a socket the diagnostics do not know),
-     * with nothing bound.
+     * with nothing bound. {@code absolute} says {@code given} is the decided file's absolute real
+     * path, not the program's name: the kernel walks it from "/", and a directory on the way the
+     * program may not search (a cwd below a parent of mode 0770 it is no member of) fails it with
+     * EACCES where the program's own relative name ("./x.sock", "d/../x.sock") binds natively; that
+     * refusal is not the program's, so the bind is then made by the last component.
      */
-    long bind(int tid, int sock, byte[] given, int dir, String name, Perform perform) {
+    long bind(int tid, int sock, byte[] given, boolean absolute, int dir, String name, Perform perform) {
         PathCalls.Stat sockStat = calls.fstat(sock);
         if (sockStat == null || !sameRootAsOurs(tid)) {
-            return DIFFERENT_ROOT;
+            return BY_LAST_COMPONENT;
         }
         try {
             // Unbound now (null); a socket of another network namespace is unknown to ours.
             if (UnixDiag.boundFile(sockStat.ino()) != null) {
-                return DIFFERENT_ROOT;
+                return BY_LAST_COMPONENT;
             }
         } catch (LinuxException e) {
-            return DIFFERENT_ROOT;
+            return BY_LAST_COMPONENT;
         }
         int cwd = calls.openat(AT_FDCWD, "/proc/" + tid + "/cwd", O_PATH | O_CLOEXEC);
         if (cwd < 0) {
@@ -89,6 +96,9 @@ final class NamedBinds {
             });
         } finally {
             PathCalls.close(cwd);
+        }
+        if (r == -Errno.EACCES && absolute) {
+            return BY_LAST_COMPONENT;
         }
         if (r < 0) {
             return r;

@@ -407,6 +407,15 @@ final class NetEmulation {
         }
         SentBytes data = send ? memory.sent(call.tid(), n.arg1(), n.arg2(), SEND_MAX) : null;
         if (domain == SockAddr.AF_NETLINK) {
+            if (n.nr() == Sysno.CONNECT && isUnspecified(addr)) {
+                // A disconnect (the kernel's netlink_connect answers 0): made on seccheck's copy of
+                // the address, which the points saw, never let run as made, where a second thread
+                // could turn it into a connect to a peer no point was shown.
+                if (call.enter(ev, seen) == 0) {
+                    call.complete(ev, seen, asProgram(call, Sysno.CONNECT, () -> SocketCalls.connect(sock, addr)));
+                }
+                return true;
+            }
             if (letRunAsMade(call)) {
                 decideAsMade(call, ev, seen, addr);
             } else if (data != null && data.endsEarly()) {
@@ -542,6 +551,11 @@ final class NetEmulation {
      */
     static boolean picksALink(long domain) {
         return domain >= 0 && !LOCAL_BINDS.contains(domain);
+    }
+
+    /** Whether {@code addr} is of family AF_UNSPEC: a connect to it is a disconnect. */
+    static boolean isUnspecified(byte[] addr) {
+        return addr.length >= 2 && addr[0] == 0 && addr[1] == 0;
     }
 
     /** Whether {@code addr} is a netlink address (or too short to say: the kernel then refuses it itself). */
@@ -903,8 +917,8 @@ final class NetEmulation {
 
     /**
      * Binds {@code sock} under the program's own address, checked to land in the directory the
-     * walk found ({@link NamedBinds}); where that cannot be done (a program with a root of its own),
-     * to the last component of its path from inside that directory, made the working directory of
+     * walk found ({@link NamedBinds}); where that cannot be done (a program with a root of its own,
+     * a real path through a directory the program may not search), to the last component of its path from inside that directory, made the working directory of
      * the thread that binds for the call (every emulation thread has an fs_struct of its own): the
      * socket then keeps that name, which is all of the program's for a name without a slash, as
      * {@code getsockname} and its peers show it. Bound through seccheck's path to the directory,
@@ -912,13 +926,13 @@ final class NetEmulation {
      */
     private long bindInside(Call call, int sock, UnixPeer peer) {
         byte[] address = boundAddress(call, peer);
-        long named = address == null ? NamedBinds.DIFFERENT_ROOT
-                : namedBinds.bind(call.tid(), sock, address, peer.fd(), peer.name(), op -> {
+        long named = address == null ? NamedBinds.BY_LAST_COMPONENT
+                : namedBinds.bind(call.tid(), sock, address, address != peer.given(), peer.fd(), peer.name(), op -> {
             try (Identity.Assumed _ = assume(peer.who(), Sysno.BIND)) {
                 return landlock.perform(call.tid(), () -> assume(peer.who(), Sysno.BIND), op);
             }
         });
-        if (named != NamedBinds.DIFFERENT_ROOT) {
+        if (named != NamedBinds.BY_LAST_COMPONENT) {
             return named;
         }
         byte[] name = FileNames.encode(peer.name());
@@ -1017,7 +1031,11 @@ final class NetEmulation {
      * supervised programs ({@link RefusingServers}: a run's control socket, a monitoring server),
      * which is then cut. That process saw seccheck's pid, not the program's, and would have taken
      * the program for seccheck. Decided on the listener the kernel connected to (SO_PEERCRED),
-     * not on the name, which another thread could have changed.
+     * not on the name, which another thread could have changed; a listener of this process that
+     * seccheck made for a program ({@link ProgramListeners}) is the program's own server, reached
+     * as natively. The refused connection was made, so the server it reached sees a client that
+     * hung up at once: only seccheck's own servers and other runs' programs' servers are refused,
+     * and the pid that decides is known only once the kernel has connected.
      */
     private long refusedServer(Call call, int sock, String what) {
         long listener = SocketCalls.peerPid(sock);
@@ -1025,12 +1043,22 @@ final class NetEmulation {
         if (seccheck.isEmpty()) {
             return 0;
         }
+        if (listener == OWN_PID) {
+            // A listen this process made for a program bears the run's mark too: its own server.
+            PathCalls.Stat st = calls.fstat(sock);
+            if (st != null && ProgramListeners.reached(st.ino())) {
+                return 0;
+            }
+        }
         SocketCalls.shutdown(sock);
         log.accept("refused connect from task " + call.tid() + " (" + Procfs.comm(call.tid()) + "): " + what
                 + " is served by pid " + listener + " (" + seccheck.get()
                 + "), which refuses supervised programs and would have seen seccheck connect (EPERM)");
         return -Errno.EPERM;
     }
+
+    /** This process's pid: the listener the kernel records for every listen seccheck makes. */
+    private static final long OWN_PID = ProcessHandle.current().pid();
 
     private static boolean isUnix(byte[] addr) {
         return addr.length >= 2 && (addr[0] & 0xff | (addr[1] & 0xff) << 8) == AF_UNIX;

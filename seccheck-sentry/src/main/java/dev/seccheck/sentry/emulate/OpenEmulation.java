@@ -229,6 +229,10 @@ final class OpenEmulation {
                 call.refuse(ev, given, -start);
                 return true;
             }
+            if ((a.resolve() & PathWalk.RESOLVE_CACHED) != 0) {
+                call.refuse(ev, Snapshot.ofString(a.pathAddr(), path), cachedRefusal(start));
+                return true;
+            }
             PathWalk.Request req = new PathWalk.Request(call.tid(), call.tgid(), who.get().fsuid(), path, a.flags(),
                     a.resolve(), call.onNotifier(),
                     () -> namespaces.mayJoin() && namespaces.differ(call.tid(), TaskNamespaces.SYSCTLS));
@@ -703,6 +707,24 @@ final class OpenEmulation {
         return a.openat2()
                 ? calls.openat2(dir, name, Integer.toUnsignedLong(flags | O_CLOEXEC | O_NOCTTY), modeFor(flags, a.mode()), 0)
                 : calls.openat(dir, name, flags | O_CLOEXEC | O_NOCTTY, a.mode());
+    }
+
+    /**
+     * What an openat2 with RESOLVE_CACHED is answered once the path is read and its start found
+     * ({@code start}, ours, closed here; -1 from the root): ENOTDIR for a dirfd that is no
+     * directory, which the kernel's walk refuses before any lookup, else EAGAIN, the kernel's "not
+     * in my caches, try again without it". Which names the kernel's caches hold is no state of the
+     * program's: seccheck's lookups change it, and a walk component by component ends where the
+     * kernel's lock-free walk gives up with EAGAIN on another error (ENOTDIR, EXDEV). The retry
+     * without the flag is walked and decided as any open.
+     */
+    private int cachedRefusal(int start) {
+        if (start < 0) {
+            return Errno.EAGAIN;
+        }
+        PathCalls.Stat st = calls.fstat(start);
+        PathCalls.close(start);
+        return st != null && !st.isDirectory() ? Errno.ENOTDIR : Errno.EAGAIN;
     }
 
     /** Our fd of where a relative path starts: the calling thread's cwd, or the dirfd itself; or -errno. */

@@ -38,9 +38,9 @@ import java.util.function.BooleanSupplier;
  *
  * <p>openat2's RESOLVE_* flags are applied by the walk: NO_SYMLINKS and NO_MAGICLINKS give ELOOP,
  * BENEATH gives EXDEV for an absolute path or a ".." above the start, IN_ROOT clamps "/" and ".."
- * to the start, NO_XDEV gives EXDEV when a step changes device (a bind mount of the same
- * filesystem is not seen), CACHED looks each component up in the kernel's caches only, as the
- * kernel does for the program (EAGAIN where a name is not cached).
+ * to the start, NO_XDEV gives EXDEV when a step (a "..", too) leaves the start's mount
+ * ({@link #crossesAMount}: a bind mount of the same filesystem too). A RESOLVE_CACHED open never
+ * reaches the walk: it is answered EAGAIN ({@link OpenEmulation}).
  *
  * <p>One instance per emulation thread; every fd it opens is closed before it returns except the
  * one in the result.
@@ -222,7 +222,7 @@ final class PathWalk {
                 if (comp.equals(".")) {
                     // Looked up as the kernel does: ENOTDIR for no directory, EACCES for one the
                     // program may not search.
-                    int here = step(r, cur, ".", WALK);
+                    int here = step(cur, ".", WALK);
                     if (here < 0) {
                         return new Located.Failed(-here);
                     }
@@ -241,10 +241,17 @@ final class PathWalk {
                         }
                         continue; // ".." of the root is the root
                     }
-                    cur = replace(cur, step(r, cur, "..", WALK));
+                    cur = replace(cur, step(cur, "..", WALK));
                     Located stop = stopAt(r, cur);
                     if (stop != null) {
                         return stop;
+                    }
+                    if ((res & RESOLVE_NO_XDEV) != 0) {
+                        // The kernel's ".." refuses to climb out of a mount under NO_XDEV.
+                        PathCalls.Statx up = calls.statNoSync(cur);
+                        if (up == null || crossesAMount(startX, up)) {
+                            return new Located.Failed(up == null ? Errno.EIO : Errno.EXDEV);
+                        }
                     }
                     continue;
                 }
@@ -295,14 +302,14 @@ final class PathWalk {
                 if (last && trailingSlash && (r.flags() & O_CREAT) != 0) {
                     // As the kernel: creating "name/" is refused, once the walk may search the
                     // directory holding it (EACCES first).
-                    int here = step(r, cur, ".", WALK);
+                    int here = step(cur, ".", WALK);
                     if (here < 0) {
                         return new Located.Failed(-here);
                     }
                     PathCalls.close(here);
                     return new Located.Failed(Errno.EISDIR);
                 }
-                int next = step(r, cur, comp, WALK);
+                int next = step(cur, comp, WALK);
                 if (next < 0) {
                     if (last && next == -Errno.ENOENT) {
                         int dir = cur;
@@ -317,7 +324,7 @@ final class PathWalk {
                     return new Located.Failed(Errno.EIO);
                 }
                 PathCalls.Stat st = sx.stat();
-                if ((res & RESOLVE_NO_XDEV) != 0 && st.dev() != startStat.dev()) {
+                if ((res & RESOLVE_NO_XDEV) != 0 && crossesAMount(startX, sx)) {
                     PathCalls.close(next);
                     return new Located.Failed(Errno.EXDEV);
                 }
@@ -379,7 +386,7 @@ final class PathWalk {
                     if (!mayFollowMagic(cur, r)) {
                         return new Located.Failed(Errno.EACCES);
                     }
-                    cur = replace(cur, step(r, cur, comp, O_PATH | O_CLOEXEC));
+                    cur = replace(cur, step(cur, comp, O_PATH | O_CLOEXEC));
                     Located stop = stopAt(r, cur);
                     if (stop != null) {
                         return stop;
@@ -442,16 +449,9 @@ final class PathWalk {
      * walk's limit of 40, so a path needing more than 40 in all can open where natively it fails
      * with ELOOP. The object opened is still the one that name reaches, and is decided on.
      */
-    /**
-     * Looks up one component for the walk: our fd of {@code name} in {@code dir}, or -errno. Under
-     * RESOLVE_CACHED the kernel's own cached lookup is asked, so that a name not in its caches gives
-     * EAGAIN exactly where the program's open would, and a cached one is reached as natively.
-     */
-    private int step(Request r, int dir, String name, int flags) {
-        if ((r.resolve() & RESOLVE_CACHED) == 0) {
-            return calls.openat(dir, name, flags);
-        }
-        return calls.openat2(dir, name, Integer.toUnsignedLong(flags), 0, RESOLVE_CACHED);
+    /** Looks up one component for the walk: our fd of {@code name} in {@code dir}, or -errno. */
+    private int step(int dir, String name, int flags) {
+        return calls.openat(dir, name, flags);
     }
 
     private int descend(Request r, int cur, Deque<String> todo, boolean fromRoot) {
@@ -476,8 +476,7 @@ final class PathWalk {
             return cur;
         }
         boolean links = fromRoot && (r.resolve() & RESOLVE_NO_SYMLINKS) == 0;
-        long how = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | (links ? RESOLVE_IN_ROOT : RESOLVE_NO_SYMLINKS)
-                | (r.resolve() & RESOLVE_CACHED);
+        long how = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | (links ? RESOLVE_IN_ROOT : RESOLVE_NO_SYMLINKS);
         int dir = calls.openat2(cur, prefix.toString(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0, how);
         if (dir < 0) {
             if (dir == -Errno.ENOSYS) {
@@ -827,6 +826,19 @@ final class PathWalk {
             return new Located.Failed(-cur);
         }
         return onLocal(r, cur, null) ? null : new Located.Elsewhere();
+    }
+
+    /**
+     * Whether {@code to} is on another mount than the walk's start {@code from}, as RESOLVE_NO_XDEV
+     * asks: by the mounts' unique ids, so that a bind mount of the start's own filesystem (the same
+     * device) stops the walk as it stops the kernel's; by device where the kernel gives no such id
+     * (before Linux 6.8), where such a bind mount is not seen.
+     */
+    static boolean crossesAMount(PathCalls.Statx from, PathCalls.Statx to) {
+        if (from.uniqueMountId() > 0 && to.uniqueMountId() > 0) {
+            return from.uniqueMountId() != to.uniqueMountId();
+        }
+        return from.stat().dev() != to.stat().dev();
     }
 
     /**

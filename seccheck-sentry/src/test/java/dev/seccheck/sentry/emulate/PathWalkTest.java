@@ -192,4 +192,20 @@ class PathWalkTest {
             throw new IllegalStateException(e);
         }
     }
+
+    /**
+     * RESOLVE_NO_XDEV's question: a bind mount of the start's own filesystem (one device, another
+     * mount) is another mount; without unique mount ids (before Linux 6.8), devices decide.
+     */
+    @Test
+    void noXdevComparesMountsAndDevicesOnlyWithoutMountIds() {
+        assertThat(PathWalk.crossesAMount(statx(8, 100), statx(8, 101))).as("a bind mount on one device").isTrue();
+        assertThat(PathWalk.crossesAMount(statx(8, 100), statx(8, 100))).isFalse();
+        assertThat(PathWalk.crossesAMount(statx(8, -1), statx(8, -1))).as("no mount ids").isFalse();
+        assertThat(PathWalk.crossesAMount(statx(8, -1), statx(9, -1))).isTrue();
+    }
+
+    private static PathCalls.Statx statx(long dev, long mountId) {
+        return new PathCalls.Statx(new PathCalls.Stat(dev, 2, 040755, 0, 0, 0, 2, 0, 0, 0), mountId);
+    }
 }
