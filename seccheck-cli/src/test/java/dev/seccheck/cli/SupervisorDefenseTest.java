@@ -70,11 +70,13 @@ class SupervisorDefenseTest {
      * Attacks refused by the program's filter, as this user and as uid 65534. Those refused
      * because seccheck is not dumpable ({@code /proc/PID/mem}, {@code /proc/PID/fd}) are in
      * {@link #readingTheSupervisorThroughProcIsRefusedWithoutPrivileges}: a workload with
-     * CAP_SYS_PTRACE (root) passes that kernel check by design.
+     * CAP_SYS_PTRACE (root) passes that kernel check by design. A kill of seccheck's process group
+     * ({@code kill_group}) is no longer refused: it reaches the run's processes in it and never
+     * seccheck ({@link #aSignalToTheProcessGroupReachesTheRunOnceAndNotSeccheck}).
      */
     @ParameterizedTest(name = "{0} is refused with {1}")
     @CsvSource({
-        "kill, EPERM", "kill_all, EPERM", "kill_group, EPERM", "tkill, EPERM", "tgkill, EPERM",
+        "kill, EPERM", "kill_all, EPERM", "tkill, EPERM", "tgkill, EPERM",
         "kill_threads, EPERM", "tkill_threads, EPERM", "sigqueue_threads, EPERM", "setown_threads, EPERM",
         "renice_threads, EPERM", "affinity_threads, EPERM",
         "sigqueue, EPERM", "tgsigqueue, EPERM", "pidfd_open, EPERM", "pidfd_threads, EPERM", "pidfd_send_signal, ENOSYS",
@@ -168,26 +170,73 @@ class SupervisorDefenseTest {
     }
 
     /**
-     * kill(0, SIGKILL) from the program: it shares the process group of seccheck (as it shares
-     * the caller's, for job control), so the signal would reach seccheck. seccheck runs in a
-     * session of its own here, so that a failure kills it and not this test's JVM.
+     * kill(0) and kill(-its group) from the program, which shares the process group of seccheck
+     * (as it shares the caller's, for job control): the signal reaches every process of the run
+     * in that group once, as natively, and never seccheck, whose USR1 would be forwarded to the
+     * program a second time (and whose KILL would end supervision). seccheck runs in a session of
+     * its own here, so that a failure reaches it and not this test's JVM. Before, both calls
+     * failed with EPERM and the program's child ran on.
      */
     @ParameterizedTest(name = "as uid 65534: {0}")
     @ValueSource(booleans = {false, true})
-    void aSignalToTheProcessGroupLeavesSeccheckAliveAndReporting(boolean nobody) throws Exception {
+    void aSignalToTheProcessGroupReachesTheRunOnceAndNotSeccheck(boolean nobody) throws Exception {
         skipUnlessPossible(nobody);
-        String attack = """
-                import os, signal
-                try:
-                    os.kill(0, signal.SIGKILL); print('RESULT ok')
-                except OSError as e:
-                    print('RESULT errno=%d' % e.errno)
+        String program = """
+                import os, signal, subprocess, time
+                got = []
+                signal.signal(signal.SIGUSR1, lambda *a: got.append(1))
+                for target in (0, -os.getpgrp()):
+                    child = subprocess.Popen(['sleep', '60'])
+                    time.sleep(0.3)
+                    try:
+                        os.kill(target, signal.SIGUSR1); r = 'ok'
+                    except OSError as e:
+                        r = 'errno=%d' % e.errno
+                    time.sleep(0.5)
+                    try:
+                        child.wait(timeout=5); c = child.returncode
+                    except subprocess.TimeoutExpired:
+                        child.kill(); c = 'alive'
+                    print('RESULT', 'group' if target else 'zero', r, 'got=%d' % len(got), 'child', c, flush=True)
+                    got.clear()
                 try:
                     print('SECRET', open('SECRET_FILE').read())
                 except OSError as e:
                     print('SECRET denied errno=%d' % e.errno)
                 """.replace("SECRET_FILE", secret.toString());
-        assertHeld(execInOwnSession(nobody, attack), nobody ? "uid 65534" : "this user", "RESULT errno=1\\b");
+        Result natively = exec(List.of("setsid", "-w", PY, "-c", program));
+        assertThat(natively.out()).as(natively.out()).contains("RESULT zero ok got=1 child -10",
+                "RESULT group ok got=1 child -10");
+        assertHeld(execInOwnSession(nobody, program), nobody ? "uid 65534" : "this user",
+                "RESULT zero ok got=1 child -10\nRESULT group ok got=1 child -10\n");
+    }
+
+    /**
+     * A shell script's {@code trap 'kill 0' EXIT} ends the job it left in the background, and the
+     * run ends with it ({@code killzero.sh} of the red team). Before, kill(0) failed with EPERM: the
+     * {@code sleep} ran on and held the run 20 s (with {@code sleep infinity}, for ever).
+     */
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aScriptsKillZeroOnExitEndsItsJobsAndTheRun(boolean nobody) throws Exception {
+        skipUnlessPossible(nobody);
+        String script = "sleep 30 & echo sleep=$!; trap 'kill 0' EXIT; echo script done";
+        for (boolean supervised : new boolean[] {false, true}) {
+            List<String> cmd = new ArrayList<>(List.of("setsid", "-w"));
+            cmd.addAll(supervised ? seccheck(nobody, "/bin/bash", "-c", script) : List.of("/bin/bash", "-c", script));
+            long t0 = System.nanoTime();
+            Result r = exec(cmd);
+            long ms = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            String what = (supervised ? "under seccheck: " : "natively: ") + r.out();
+            assertThat(r.out()).as(what).contains("script done");
+            assertThat(ms).as("%s ended before its job's 30 s", what).isLessThan(20_000);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("sleep=(\\d+)").matcher(r.out());
+            assertThat(m.find()).as(what).isTrue();
+            long sleep = Long.parseLong(m.group(1));
+            Thread.sleep(200);
+            assertThat(RunSignalsTest.state(sleep)).as("the background sleep after the script, %s", what)
+                    .isIn("gone", "Z");
+        }
     }
 
     /**

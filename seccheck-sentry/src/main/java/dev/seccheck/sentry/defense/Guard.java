@@ -30,7 +30,7 @@ import java.util.stream.Stream;
  *     {@code tkill}, {@code tgkill}, {@code rt_tgsigqueueinfo}, {@code pidfd_open} naming its pid
  *     or one of its threads; a signal or a pidfd for another single task is held for
  *     {@link SignalTargets}, which knows the threads started since), {@code kill(-1)},
- *     {@code kill(-its process group)} and {@code setpgid} into its process group;
+ *     {@code rt_sigqueueinfo(-its process group)} and {@code setpgid} into its process group;
  * <li>{@code ptrace} of anything (with {@code allowPtrace}, an attach or seize is held instead,
  *     below); {@code pidfd_getfd} always (a pidfd's target cannot be seen from BPF);
  *     {@code clone} with {@code CLONE_UNTRACED}; {@code prctl(PR_SET_DUMPABLE, 0)} (a program
@@ -48,7 +48,8 @@ import java.util.stream.Stream;
  * </ul>
  *
  * <p>It holds for the supervisor what a filter cannot decide: {@code kill(0)}, whether the
- * caller's own group is the supervisor's ({@link GroupSignals}); {@code kill},
+ * caller's own group is the supervisor's, and {@code kill(-its process group)}, which the
+ * supervisor performs for the run's processes in that group only ({@link GroupSignals}); {@code kill},
  * {@code rt_sigqueueinfo} and {@code tkill} of any other single task, which may be a thread the
  * JVM started after the filter was built ({@link SignalTargets}); {@code process_vm_readv/writev},
  * {@code kcmp}, {@code process_madvise} and {@code process_mrelease} (a pidfd names their target),
@@ -260,12 +261,18 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         a.jumpAlways(oneTaskLoaded);
 
         // kill, rt_sigqueueinfo (pid in arg0): -1 (everyone), the supervisor's group, or a thread of it;
-        // 0 (the caller's group) is held for GroupSignals.
+        // 0 (the caller's group) is held for GroupSignals, and so is kill of the supervisor's group,
+        // which GroupSignals performs for the run's processes in it (a shell's `kill 0` ends its jobs).
         a.bind(signal);
         a.load(SeccompData.argLow(0));
         when(a, Bpf.Cond.EQ, 0, notify);
         when(a, Bpf.Cond.EQ, -1, eperm);
-        when(a, Bpf.Cond.EQ, -processGroup, eperm);
+        Assembler.Label notOurGroup = a.label();
+        a.jump(Bpf.Cond.EQ, -processGroup, null, notOurGroup);
+        a.load(SeccompData.NR);
+        when(a, Bpf.Cond.EQ, Sysno.KILL, notify);
+        a.jumpAlways(eperm);
+        a.bind(notOurGroup);
         when(a, Bpf.Cond.EQ, -supervisorPid, eperm);
         a.jumpAlways(oneTask);
 
@@ -450,7 +457,8 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
 
     /**
      * Returns the errno {@link #fragment()} refuses syscall {@code nr} with, given its first three arguments,
-     * or empty when it lets it through or holds it for another check (kill(0): {@link GroupSignals};
+     * or empty when it lets it through or holds it for another check (kill(0) and kill of its
+     * group: {@link GroupSignals};
      * memory access and ptrace attaches: {@link OutsideProcesses}).
      * The supervisor's decision for a call the visible filter held; GuardTest checks that it
      * agrees with the filter on every syscall.
@@ -459,7 +467,9 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         int a0 = (int) arg0;
         int a1 = (int) arg1;
         boolean refused = switch (nr) {
-            case Sysno.KILL, Sysno.RT_SIGQUEUEINFO -> a0 != 0
+            case Sysno.KILL -> a0 != 0 && a0 != -processGroup
+                    && (a0 == -1 || a0 == -supervisorPid || supervisorTids.contains(a0));
+            case Sysno.RT_SIGQUEUEINFO -> a0 != 0
                     && (a0 == -1 || a0 == -processGroup || a0 == -supervisorPid || supervisorTids.contains(a0));
             case Sysno.TGKILL, Sysno.RT_TGSIGQUEUEINFO -> supervisorTids.contains(a1) || supervisorTids.contains(a0);
             case Sysno.TKILL, Sysno.PIDFD_OPEN -> supervisorTids.contains(a0);

@@ -286,6 +286,11 @@ public final class OutsideProcesses {
         return Procfs.status(pid).map(st -> !ofTheRun(st)).orElse(false);
     }
 
+    /** Whether {@code pid} names a process of the run (seccheck ptraces it); false for none. */
+    public static boolean ofTheRun(int pid) {
+        return Procfs.status(pid).map(OutsideProcesses::ofTheRun).orElse(false);
+    }
+
     private static boolean ofTheRun(Procfs.Status status) {
         int tracer = status.tracerPid();
         return tracer > 0 && Files.exists(Path.of("/proc/self/task", Integer.toString(tracer)));

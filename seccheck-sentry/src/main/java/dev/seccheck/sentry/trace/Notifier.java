@@ -61,7 +61,7 @@ final class Notifier implements Runnable {
     private final Emulator emulator;
     /** The guard in the filter this listener serves: what it held for us is refused as it says. */
     private final Guard guard;
-    /** Decides kill(0) held by the guard: refused while the caller shares this process's group. */
+    /** Performs kill(0) and kill(-group) of this process's group held by the guard, for the run's processes only. */
     private final GroupSignals groupSignals;
     /** Decides the calls held by the guard that would make seccheck a file's signal owner. */
     private final SignalOwners owners;
@@ -180,9 +180,10 @@ final class Notifier implements Runnable {
     /**
      * Refuses a call the guard held: its enter and exit points fire first, as they would in gVisor
      * where a refused call still enters the sentry (their verdicts cannot make it succeed), and,
-     * when {@code logged}, the run's log names the attempt.
+     * when {@code logged}, the run's log names the attempt. Returns whether the answer reached the
+     * caller (not when a signal interrupted its wait first).
      */
-    private void refuse(SeccompNotification n, Task task, int errno, TraceeAccess access, boolean logged) {
+    private boolean refuse(SeccompNotification n, Task task, int errno, TraceeAccess access, boolean logged) {
         if (task != null) {
             SyscallEvent enter = new SyscallEvent(n.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(),
                     n.arg5(), false, 0);
@@ -196,18 +197,23 @@ final class Notifier implements Runnable {
             log.accept("refused " + dev.seccheck.abi.Sysno.name(n.nr()) + " from task " + n.tid() + " ("
                     + Procfs.comm(n.tid()) + "): " + Guard.why(n.nr(), n.arg1()) + " (" + Errno.name(errno) + ")");
         }
-        listener.deny(n.id(), errno);
+        return listener.deny(n.id(), errno);
     }
 
     /**
-     * A held call's refusal: its errno (0: the call returns 0, as the kernel's would without doing
-     * anything), and whether it is an attempt the run's log names.
+     * A held call's refusal: its errno (0: the call returns 0, as the kernel's would), whether it
+     * is an attempt the run's log names, and what is left to do once it is answered.
      */
-    private record Refusal(int errno, boolean attempt) {}
+    private record Refusal(int errno, boolean attempt, Runnable then) {
+        Refusal(int errno, boolean attempt) {
+            this(errno, attempt, () -> {});
+        }
+    }
 
     /**
      * Whether a call is refused by one of the checks the guard holds calls for: its own decision,
-     * kill(0) from seccheck's group ({@link GroupSignals}), a signal to a thread of seccheck the
+     * a kill of seccheck's group, answered here once sent to the run's processes in it
+     * ({@link GroupSignals}), a signal to a thread of seccheck the
      * filter could not list ({@link SignalTargets}), scheduling that would reach seccheck
      * ({@link SchedulingCalls}), a process outside the run
      * ({@link OutsideProcesses}), seccheck as a file's signal owner ({@link SignalOwners}). Null
@@ -221,8 +227,12 @@ final class Notifier implements Runnable {
                     .map(r -> new Refusal(r.errno(), r.aimedAtSupervisor()))
                     .orElse(null);
         }
-        if (refused.isEmpty() && GroupSignals.held(n.nr(), n.arg0()) && groupSignals.reachesSupervisor(n.tid())) {
-            refused = OptionalInt.of(Errno.EPERM);
+        if (refused.isEmpty() && groupSignals.held(n.nr(), n.arg0())) {
+            // kill's answer is the kernel's, for the signals sent; only rt_sigqueueinfo(0) is refused.
+            return groupSignals.answer(n.tid(), n.nr(), (int) n.arg0(), (int) n.arg1(), OutsideProcesses::ofTheRun,
+                    tasks::shielded)
+                    .map(a -> new Refusal(a.errno(), n.nr() != Sysno.KILL, a::send))
+                    .orElse(null);
         }
         if (refused.isEmpty() && SchedulingCalls.held(n.nr(), n.arg0(), n.arg1())) {
             refused = scheduling.refusal(n.tid(), n.nr(), n.arg0(), n.arg1());
@@ -276,7 +286,9 @@ final class Notifier implements Runnable {
         }
         Refusal refused = refusalOf(n, access);
         if (refused != null) {
-            refuse(n, task, refused.errno(), access, refused.attempt());
+            if (refuse(n, task, refused.errno(), access, refused.attempt())) {
+                refused.then().run(); // not for a call a signal interrupted: it fails or comes again
+            }
             return;
         }
         if (n.nr() == Sysno.SETNS && points.decidesNames() && mayJoinMounts(n.arg1())) {

@@ -36,11 +36,18 @@ class GuardTest {
     }
 
     @Test
-    void signalsAimedAtTheSupervisorOrEveryoneAreRefused() {
+    void signalsAimedAtTheSupervisorOrEveryoneAreRefusedAndItsGroupsHeld() {
         for (int target : new int[] {SELF, 5001, 7000, -1, -PGID, -SELF}) {
-            assertThat(run(Sysno.KILL, target, 9)).as("kill(%d)", target).isEqualTo(EPERM);
+            if (target != -PGID) {
+                assertThat(run(Sysno.KILL, target, 9)).as("kill(%d)", target).isEqualTo(EPERM);
+            }
             assertThat(run(Sysno.RT_SIGQUEUEINFO, target, 9, 0)).as("rt_sigqueueinfo(%d)", target).isEqualTo(EPERM);
         }
+        // kill of the supervisor's group, as kill(0): held, GroupSignals signals the run's processes in it.
+        assertThat(run(Sysno.KILL, -PGID, 9)).as("kill(-group)").isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(run(Sysno.KILL, 0xffff_ffff_0000_0000L | (-PGID & 0xffff_ffffL), 9)).as("kill(-group), high bits")
+                .isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(run(Sysno.KILL, 0, 9)).as("kill(0)").isEqualTo(Seccomp.RET_USER_NOTIF);
         for (int tid : new int[] {SELF, 5002, 7000}) {
             assertThat(run(Sysno.TKILL, tid, 9)).isEqualTo(EPERM);
             assertThat(run(Sysno.TGKILL, SELF, tid, 9)).isEqualTo(EPERM);
