@@ -41,9 +41,12 @@ final class ExecSignals {
         this.err = err;
     }
 
-    /** Routes the forwardable signals the caller did not ignore to the command. */
+    /**
+     * Routes the forwardable signals the caller did not ignore to the command, a terminal's too:
+     * the command runs in the run, in no process group of this terminal's.
+     */
     void install(CallerWorld caller) {
-        SignalForwarding.install(RunSignals.forwarded(caller, RunSignals.jvmOptions()), this::received);
+        SignalForwarding.install(RunSignals.forwarded(caller, RunSignals.jvmOptions()), (sig, fromTerminal) -> received(sig));
     }
 
     /** Handles one signal on the JVM's signal thread: queued for the sender. */

@@ -29,6 +29,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ends the run with 128+3, as a shell reports): HotSpot's thread dump handler is replaced by a
  * {@link dev.seccheck.linux.SignalPipe}, since {@code sun.misc.Signal} refuses QUIT even under
  * -XX:+ReduceSignalUsage, and -Xrs would take INT, TERM and HUP from it as well (JDK 25).
+ *
+ * <p>A signal a terminal sent (Ctrl-C, Ctrl-\, Ctrl-Z, a resize, a hangup: siginfo's SI_KERNEL)
+ * went to the terminal's whole foreground process group, seccheck's: when the program's first
+ * process is still in that group it got the signal itself, so seccheck does not send it a second
+ * copy, and an INT does not end the run: the program decides, as natively (before, one Ctrl-C
+ * reached a program twice, aborting a Python program's cleanup, and a REPL that handles Ctrl-C was
+ * killed after the grace period). A stop seccheck still follows. A hangup's HUP and CONT go to the
+ * session's leader alone: forwarded when seccheck leads its session. A signal a process sent with
+ * kill(2) is forwarded as before, even when it was sent to the whole group (killpg): siginfo does
+ * not tell a group's signal from one's.
  */
 final class RunSignals {
 
@@ -37,6 +47,11 @@ final class RunSignals {
             List.of("HUP", "INT", "QUIT", "TERM", "USR1", "USR2", "WINCH", "CONT", "TSTP", "TTIN", "TTOU");
     private static final int SIGKILL = 9;
     private static final int SIGINT = 2;
+    private static final int SIGHUP = 1;
+    private static final int SIGCONT = 18;
+    /** Where /proc/PID/stat's fields after the name hold the process group and the session. */
+    private static final int PGRP = 2;
+    private static final int SESSION = 3;
     private static final int SIGSTOP = 19;
     /** How long seccheck watches for the program to stop after a stop signal. */
     private static final long STOP_WATCH_MS = 2000;
@@ -56,6 +71,45 @@ final class RunSignals {
     /** Routes the forwardable signals the caller did not ignore to {@link #received}. */
     void install(CallerWorld caller) {
         SignalForwarding.install(forwarded(caller, jvmOptions()), this::received);
+    }
+
+    /**
+     * Handles one signal, {@code fromTerminal} when the kernel sent it on its own: not forwarded,
+     * and ending nothing, when the program got it too ({@link #programGotIt}).
+     */
+    void received(int sig, boolean fromTerminal) {
+        if (fromTerminal && programGotIt(sig)) {
+            if (isStop(sig)) {
+                int pid = supervisor.pid().orElse(0);
+                Thread.ofPlatform().daemon().name("seccheck-job").start(() -> stopOnceStopped(pid));
+            }
+            return;
+        }
+        received(sig);
+    }
+
+    /**
+     * Whether the program's first process got the signal {@code sig} the kernel sent this process
+     * on its own: it did if it is in this process's group (a terminal's signals go to the whole
+     * foreground group), except for a hangup's HUP and CONT when this process leads its session
+     * (they go to the leader alone).
+     */
+    private boolean programGotIt(int sig) {
+        int pid = supervisor.pid().orElse(0);
+        if (pid == 0) {
+            return false;
+        }
+        try {
+            String[] self = dev.seccheck.linux.Procfs.statFieldsAfterComm((int) ProcessHandle.current().pid());
+            String[] program = dev.seccheck.linux.Procfs.statFieldsAfterComm(pid);
+            boolean leader = self[SESSION].equals(Long.toString(ProcessHandle.current().pid()));
+            if ((sig == SIGHUP || sig == SIGCONT) && leader) {
+                return false;
+            }
+            return program[PGRP].equals(self[PGRP]);
+        } catch (java.io.IOException | RuntimeException e) {
+            return false; // gone, or unreadable: forwarded, as before
+        }
     }
 
     /**

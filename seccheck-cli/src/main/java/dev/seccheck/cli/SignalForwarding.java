@@ -22,17 +22,35 @@ import java.util.function.IntConsumer;
  * place that uses it, and it does so through method handles: javac warns about every source
  * reference to the class ("internal proprietary API") and no {@code @SuppressWarnings} silences
  * that warning, which would otherwise show in every build.
+ *
+ * <p>The signals a terminal sends (INT, QUIT, TSTP, TTIN, TTOU, WINCH, HUP, CONT) come through a
+ * {@link SignalPipe} instead, which tells who sent each: the terminal sends them to its whole
+ * foreground process group, where the program may have got the same signal already
+ * ({@link Target#received}).
  */
 final class SignalForwarding {
     private SignalForwarding() {}
 
-    private static final int SIGQUIT = 3;
+    /** The signals a terminal sends, taken through the pipe, which tells their sender: QUIT must be. */
+    static final List<String> PIPED = List.of("HUP", "INT", "QUIT", "TSTP", "TTIN", "TTOU", "WINCH", "CONT");
 
-    /** The QUIT pipe and its reader, once {@link #forwardQuit} installed them (null again once released). */
-    private static SignalPipe quitPipe;
-    private static Thread quitReader;
-    /** Where the reader hands each QUIT: the latest {@link #install}'s callback. */
-    private static volatile IntConsumer quitTarget;
+    /** Target receives each signal handed over. */
+    @FunctionalInterface
+    interface Target {
+        /**
+         * Takes signal {@code sig}; {@code fromTerminal} when the kernel sent it on its own (a
+         * terminal's key, a resize, a hangup: siginfo's SI_KERNEL), not a process with kill(2).
+         */
+        void received(int sig, boolean fromTerminal);
+    }
+
+    /** The pipe and its reader, once {@link #forwardPiped} installed them (null again once released). */
+    private static SignalPipe pipe;
+    private static Thread reader;
+    /** The signals the pipe takes so far. */
+    private static final java.util.Set<String> piped = new java.util.HashSet<>();
+    /** Where the reader hands each signal: the latest {@link #install}'s callback. */
+    private static volatile Target pipeTarget;
 
     /** Returns the number of a signal named as {@link #install} takes it ("TERM"). */
     static int number(String name) {
@@ -53,23 +71,22 @@ final class SignalForwarding {
     }
 
     /**
-     * Routes each named signal (e.g. "TERM") to {@code forward}, which receives its number.
+     * Routes each named signal (e.g. "TERM") to {@code forward}.
      *
      * @throws IllegalArgumentException if the JVM cannot hand over a signal (one it uses itself, or
      *     all of them under {@code -Xrs})
      */
-    static void install(List<String> names, IntConsumer forward) {
-        if (names.contains("QUIT")) {
-            forwardQuit(forward);
-            names = names.stream().filter(n -> !n.equals("QUIT")).toList();
-        }
+    static void install(List<String> names, Target forward) {
+        forwardPiped(names.stream().filter(PIPED::contains).toList(), forward);
+        names = names.stream().filter(n -> !PIPED.contains(n)).toList();
+        IntConsumer killed = sig -> forward.received(sig, false);
         try {
             MethodHandles.Lookup lookup = MethodHandles.publicLookup();
             Class<?> signal = Class.forName("sun.misc.Signal");
             Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
             MethodHandle number = lookup.findVirtual(signal, "getNumber", MethodType.methodType(int.class));
             MethodHandle accept = lookup.findVirtual(IntConsumer.class, "accept",
-                    MethodType.methodType(void.class, int.class)).bindTo(forward);
+                    MethodType.methodType(void.class, int.class)).bindTo(killed);
             Object handler = MethodHandleProxies.asInterfaceInstance(handlerType,
                     MethodHandles.filterArguments(accept, 0, number));
             MethodHandle create = lookup.findConstructor(signal, MethodType.methodType(void.class, String.class));
@@ -86,51 +103,61 @@ final class SignalForwarding {
     }
 
     /**
-     * QUIT is HotSpot's (a thread dump) and sun.misc.Signal refuses it: a {@link SignalPipe}
-     * takes it from HotSpot, and a thread of its own hands each one to {@code forward}.
+     * The signals of {@code names} go through the pipe (QUIT, which HotSpot keeps for its thread
+     * dump and sun.misc.Signal refuses, and the others a terminal sends), and a thread of its own
+     * hands each one to {@code forward}.
      */
-    private static synchronized void forwardQuit(IntConsumer forward) {
-        quitTarget = forward;
-        if (quitPipe != null) {
-            // One pipe and one reader per process: a later install (another run in the same JVM,
-            // as tests make) only changes where QUIT goes, and leaves no reader blocked for good.
+    private static synchronized void forwardPiped(List<String> names, Target forward) {
+        pipeTarget = forward;
+        List<String> more = names.stream().filter(n -> !piped.contains(n)).toList();
+        if (more.isEmpty()) {
             return;
         }
-        SignalPipe pipe;
+        int[] numbers = more.stream().mapToInt(SignalForwarding::number).toArray();
         try {
-            pipe = SignalPipe.catching(SIGQUIT);
-        } catch (LinuxException e) {
-            throw new IllegalStateException("cannot forward QUIT: " + e.getMessage(), e);
-        }
-        quitPipe = pipe;
-        quitReader = Thread.ofPlatform().daemon().name("seccheck-quit").start(() -> {
-            try {
-                for (int sig; (sig = pipe.take()) != 0; ) {
-                    quitTarget.accept(sig);
-                }
-            } catch (LinuxException e) {
-                System.err.println("seccheck: QUIT is no longer forwarded: " + e.getMessage());
+            if (pipe == null) {
+                pipe = SignalPipe.catching(numbers);
+                SignalPipe taken = pipe;
+                // One pipe and one reader per process: a later install (another run in the same JVM,
+                // as tests make) only changes where the signals go, and leaves no reader blocked for good.
+                reader = Thread.ofPlatform().daemon().name("seccheck-signals").start(() -> read(taken));
+            } else {
+                pipe.catchAlso(numbers);
             }
-        });
+        } catch (LinuxException e) {
+            throw new IllegalStateException("cannot forward " + more + ": " + e.getMessage(), e);
+        }
+        piped.addAll(more);
+    }
+
+    private static void read(SignalPipe from) {
+        try {
+            for (SignalPipe.Caught c; (c = from.take()) != null; ) {
+                pipeTarget.received(c.signal(), c.code() == SignalPipe.SI_KERNEL);
+            }
+        } catch (LinuxException e) {
+            System.err.println("seccheck: signals are no longer forwarded: " + e.getMessage());
+        }
     }
 
     /**
-     * Ends the QUIT reader before the process exits: a thread blocked in a native read would hold
+     * Ends the pipe's reader before the process exits: a thread blocked in a native read would hold
      * the JVM's exit for 300 ms ({@link SignalPipe#release}). Waits for it at most 100 ms.
      */
     static synchronized void release() {
-        SignalPipe pipe = quitPipe;
-        Thread reader = quitReader;
-        if (pipe == null || reader == null) {
+        SignalPipe p = pipe;
+        Thread r = reader;
+        if (p == null || r == null) {
             return;
         }
-        quitPipe = null;
-        quitReader = null;
+        pipe = null;
+        reader = null;
+        piped.clear();
         try {
-            pipe.release();
-            reader.join(Duration.ofMillis(100));
+            p.release();
+            r.join(Duration.ofMillis(100));
         } catch (LinuxException e) {
-            // The pipe is full of QUITs not yet taken: the reader is busy, not blocked.
+            // The pipe is full of signals not yet taken: the reader is busy, not blocked.
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -18,18 +18,33 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 
 /**
- * SignalPipe hands Java a signal the JVM keeps for itself: QUIT, on which HotSpot prints a
- * thread dump and which {@code sun.misc.Signal} refuses (with or without -Xrs). Its handler, a
- * few x86-64 instructions in a page of their own, writes the signal's number into a pipe with
- * one write(2) (async-signal-safe, no libc, errno untouched) and returns; {@link #take} reads it
- * on an ordinary Java thread. The handler replaces HotSpot's for that signal for the life of the
- * process: nothing in HotSpot reinstalls it (its handler checks run only under -Xcheck:jni).
+ * SignalPipe hands Java a signal with where it came from: QUIT, which the JVM keeps for itself
+ * (HotSpot prints a thread dump on it and {@code sun.misc.Signal} refuses it, with or without
+ * -Xrs), and the signals a terminal sends, whose sender {@code sun.misc.Signal} does not tell. Its
+ * handler, a few x86-64 instructions in a page of their own installed with SA_SIGINFO, writes the
+ * head of the signal's siginfo (number, errno, code) into a pipe with one write(2)
+ * (async-signal-safe, no libc, errno untouched, a record under PIPE_BUF: never split) and
+ * returns; {@link #take} reads it on an ordinary Java thread. The handler replaces HotSpot's for
+ * those signals for the life of the process: nothing in HotSpot reinstalls it (its handler
+ * checks run only under -Xcheck:jni).
  */
 public final class SignalPipe {
 
     private static final long PAGE = 4096;
     /** Restart the syscalls the signal interrupts in the JVM's threads, as HotSpot's own handlers do. */
     private static final int SA_RESTART = 0x10000000;
+    /** The handler gets the signal's siginfo. */
+    private static final int SA_SIGINFO = 4;
+    /** The head of siginfo_t the handler writes: si_signo, si_errno, si_code. */
+    private static final int RECORD = 12;
+    /** siginfo's si_code of a signal the kernel sent on its own: a terminal's INT, QUIT, TSTP, WINCH, a hangup's HUP. */
+    public static final int SI_KERNEL = 0x80;
+
+    /**
+     * Caught is one signal taken from the pipe: its number and its siginfo's code (SI_USER for a
+     * kill(2), {@link #SI_KERNEL} for one a terminal sent).
+     */
+    public record Caught(int signal, int code) {}
 
     /** glibc's struct sigaction on x86-64 (its sigaction fills sa_restorer itself). */
     private static final StructLayout SIGACTION = MemoryLayout.structLayout(
@@ -48,16 +63,18 @@ public final class SignalPipe {
 
     private final int readFd;
     private final int writeFd;
-    private final MemorySegment buffer = Arena.ofAuto().allocate(1);
+    private final MemorySegment handler;
+    private final MemorySegment buffer = Arena.ofAuto().allocate(RECORD, 4);
 
-    private SignalPipe(int readFd, int writeFd) {
+    private SignalPipe(int readFd, int writeFd, MemorySegment handler) {
         this.readFd = readFd;
         this.writeFd = writeFd;
+        this.handler = handler;
     }
 
     /**
      * Routes {@code signals} to a new pipe: from now on each one delivered to this process is a
-     * byte for {@link #take} instead of its former action.
+     * record for {@link #take} instead of its former action.
      *
      * @throws LinuxException if the pipe, the handler's page or a sigaction fails
      */
@@ -70,40 +87,46 @@ public final class SignalPipe {
         // The handler must never block: a full pipe drops the signal rather than hang a thread.
         NativeCall.call(slot -> Libc.syscall(slot, Sysno.FCNTL, fds[1], F_SETFL, O_NONBLOCK), NativeCall.Restart.ON_EINTR,
                 "fcntl", () -> "fd " + fds[1] + ", F_SETFL, O_NONBLOCK");
-        MemorySegment handler = handler(fds[1]);
+        SignalPipe p = new SignalPipe(fds[0], fds[1], handler(fds[1]));
+        p.catchAlso(signals);
+        return p;
+    }
+
+    /** Routes {@code signals} to this pipe as well. */
+    public void catchAlso(int... signals) throws LinuxException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment act = arena.allocate(SIGACTION);
             SA_HANDLER.set(act, handler);
-            SA_FLAGS.set(act, SA_RESTART);
+            SA_FLAGS.set(act, SA_RESTART | SA_SIGINFO);
             for (int sig : signals) {
                 NativeCall.call(slot -> (int) Libc.call(slot, SIGACTION_CALL, sig, act.address(), 0, 0, 0, 0),
                         NativeCall.Restart.NEVER, "sigaction", () -> Signal.name(sig));
             }
         }
-        return new SignalPipe(fds[0], fds[1]);
     }
 
     /**
-     * Blocks until one of the signals arrives and returns its number, or returns 0 (no signal's
-     * number) once {@link #release} was called and the signals before it were taken.
+     * Blocks until one of the signals arrives and returns it, or returns null once {@link #release}
+     * was called and the signals before it were taken.
      */
-    public int take() throws LinuxException {
-        // Never end of file: this process holds the write end for good.
-        NativeCall.call(slot -> Libc.syscall(slot, Sysno.READ, readFd, buffer.address(), 1L), NativeCall.Restart.ON_EINTR,
-                "read", () -> "signal pipe fd " + readFd);
-        return buffer.get(ValueLayout.JAVA_BYTE, 0) & 0xff;
+    public Caught take() throws LinuxException {
+        // Never end of file: this process holds the write end for good; a record is never split.
+        NativeCall.call(slot -> Libc.syscall(slot, Sysno.READ, readFd, buffer.address(), (long) RECORD),
+                NativeCall.Restart.ON_EINTR, "read", () -> "signal pipe fd " + readFd);
+        int sig = buffer.get(ValueLayout.JAVA_INT, 0);
+        return sig == 0 ? null : new Caught(sig, buffer.get(ValueLayout.JAVA_INT, 8));
     }
 
     /**
-     * Makes {@link #take} return 0, so that the thread blocked in it can end. A JVM exiting while
+     * Makes {@link #take} return null, so that the thread blocked in it can end. A JVM exiting while
      * a thread sits in a native call waits up to 300 ms for that thread (HotSpot's VM exit gives
      * threads in native that long to block), so a process on its way out releases its reader
      * first. Signals arriving afterwards are still written to the pipe and simply never taken.
      */
     public void release() throws LinuxException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment zero = arena.allocate(1);
-            NativeCall.call(slot -> Libc.syscall(slot, Sysno.WRITE, writeFd, zero.address(), 1L), NativeCall.Restart.ON_EINTR,
+            MemorySegment zero = arena.allocate(RECORD);
+            NativeCall.call(slot -> Libc.syscall(slot, Sysno.WRITE, writeFd, zero.address(), (long) RECORD), NativeCall.Restart.ON_EINTR,
                     "write", () -> "signal pipe fd " + writeFd);
         }
     }
@@ -118,18 +141,16 @@ public final class SignalPipe {
     }
 
     /**
-     * Returns {@code void handler(int sig)}: write(fd, &sig, 1), in a page made read-only and
-     * executable once written. It clobbers only registers the ABI lets a callee clobber.
+     * Returns {@code void handler(int sig, siginfo_t *info, void *context)}: write(fd, info,
+     * {@link #RECORD}), in a page made read-only and executable once written. It clobbers only
+     * registers the ABI lets a callee clobber ({@code rsi} already holds {@code info}).
      */
     private static MemorySegment handler(int fd) throws LinuxException {
         byte[] code = {
-            0x57,                                           // push rdi: sig, its low byte first, at [rsp]
             (byte) 0xb8, 1, 0, 0, 0,                        // mov eax, 1 (SYS_write)
             (byte) 0xbf, (byte) fd, (byte) (fd >> 8), (byte) (fd >> 16), (byte) (fd >> 24), // mov edi, fd
-            0x48, (byte) 0x89, (byte) 0xe6,                 // mov rsi, rsp
-            (byte) 0xba, 1, 0, 0, 0,                        // mov edx, 1
+            (byte) 0xba, RECORD, 0, 0, 0,                   // mov edx, RECORD (rsi: info)
             0x0f, 0x05,                                     // syscall
-            0x5f,                                           // pop rdi
             (byte) 0xc3,                                    // ret
         };
         long addr = NativeCall.call(slot -> Libc.syscall(slot, Sysno.MMAP, 0L, PAGE,
