@@ -109,7 +109,7 @@ final class ExecRequests {
             boolean[] attaching = {false};
             Launch.Child child;
             try {
-                child = freeze.run(serving, round, () -> {
+                child = freeze.run(serving, round, "so the command was not started", () -> {
                     attaching[0] = true;
                     return launch.attach(lifecycle, true); // kills its child when it fails
                 });

@@ -3,8 +3,10 @@ package dev.seccheck.sentry.trace;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.ProcessMemory;
+import dev.seccheck.linux.Ptrace;
 import dev.seccheck.linux.WaitStatus;
 import dev.seccheck.points.Point;
+import dev.seccheck.sentry.SentryException;
 import dev.seccheck.sentry.filter.FilterAction;
 import dev.seccheck.sentry.filter.Fragment;
 import dev.seccheck.sentry.filter.LayerProbe;
@@ -16,6 +18,7 @@ import dev.seccheck.abi.Signal;
 import dev.seccheck.linux.Signals;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -40,7 +43,8 @@ import java.util.function.Consumer;
  * before publishing them. The tracer thread makes one layer per batch of requests, each task
  * counts the layers it carries ({@link Tracee#layers}; a new thread inherits its creator's), and
  * a task lacking some is interrupted and given the union of what it lacks at its next stop where
- * {@link Injector} may run. A task that cannot take it fails the request naming it and why.
+ * {@link Injector} may run, with every task of the workload stopped ({@link #injectIfNeeded}).
+ * A task that cannot take it fails the request naming it and why.
  * Tracer thread only, except {@link #request} and {@link #lacking}.
  */
 final class FilterLayers {
@@ -51,6 +55,10 @@ final class FilterLayers {
     private final Tracees tracees;
     private final Consumer<String> log;
     private final ProcessMemory memory = new ProcessMemory();
+    /** The tracer's stops collected but not yet served: a freeze adds to them, and injects at the safe ones. */
+    private final Deque<WaitStatus> round;
+    /** Stops the workload while a layer is in its memory (see {@link #injectIfNeeded}). */
+    private final WorkloadFreeze freeze;
 
     /** Syscalls some installed filter layer sends to the tracer (grows as sessions add points). */
     private FilterAction[] traced;
@@ -79,8 +87,12 @@ final class FilterLayers {
     /** A request taken by the tracer thread: done once every live task carries {@code layers} runtime layers. */
     private record Waiter(int layers, CompletableFuture<Void> done) {}
 
-    FilterLayers(PointState state, SyscallPoints syscalls, TaskTable tasks, Tracees tracees, Consumer<String> log) {
+    /** @param round the tracer's stops collected but not yet served (its thread only) */
+    FilterLayers(PointState state, SyscallPoints syscalls, TaskTable tasks, Tracees tracees, Deque<WaitStatus> round,
+            Consumer<String> log) {
         this.state = state;
+        this.round = round;
+        this.freeze = new WorkloadFreeze(tasks, tracees);
         this.syscalls = syscalls;
         this.tasks = tasks;
         this.tracees = tracees;
@@ -155,7 +167,8 @@ final class FilterLayers {
     /**
      * At a launched process's first exec stop, before the program's first instruction: steps to
      * the exit of execve and injects the layer of traced syscalls, if there is any. It carries
-     * every runtime layer made so far.
+     * every runtime layer made so far. No freeze is needed: execve gave the process memory of its
+     * own, which no other task shares yet.
      */
     void installFirst(Tracee t) throws LinuxException {
         t.layers(layers.size());
@@ -279,10 +292,21 @@ final class FilterLayers {
     }
 
     /**
-     * At a safe stop: gives the thread the layers it lacks, as one filter. A thread that cannot
-     * get them fails the requests waiting for it; if a fulfilled request needed what it lacks (it
-     * was group-stopped then, or was created by a thread that was), its process is killed rather
-     * than left running unchecked.
+     * At a safe stop: gives the thread the layers it lacks, as one filter, with the workload
+     * frozen; and in the same freeze every other task lacking some whose stop, collected then, is
+     * also safe. The layer is written into the program's memory before the thread's seccomp(2)
+     * copies it, and its probe answers only after: any task sharing that memory (a thread of the
+     * group, a CLONE_VM process, a vfork parent) that ran meanwhile could rewrite the layer's
+     * traces into allows and keep the probe's, and the layer would pass while tracing nothing
+     * (measured: a sibling that already had its layer did so in most creates). Sealing or
+     * mprotect cannot stop it: such a task can remap any page of the program. So none runs: a
+     * task left in a group stop is counted as frozen, as a SIGCONT, from inside the run (frozen
+     * too) or from the operator, makes it trap into a stop the tracer serves, never run. One
+     * freeze serves the whole create, not one per thread. A workload that cannot be frozen in time
+     * fails the requests waiting, changing nothing. A thread that cannot get its layers fails the
+     * requests waiting for it; if a fulfilled request needed what it lacks (it was group-stopped
+     * then, or was created by a thread that was), its process is killed rather than left running
+     * unchecked.
      *
      * @throws Injector.TaskEnded if the thread ended meanwhile; the tracer dispatches its status
      */
@@ -290,6 +314,59 @@ final class FilterLayers {
         if (!t.needsLayer()) {
             return;
         }
+        try {
+            freeze.run(t.tid(), round, "so no filter layer was injected", () -> {
+                injectFrozen(t);
+                return null;
+            });
+        } catch (SentryException | LinuxException e) {
+            notFrozen(e.getMessage());
+        } finally {
+            settle();
+        }
+    }
+
+    /**
+     * With the workload frozen: injects into {@code serving}, then into every task whose stop
+     * waits in the round at a safe point and lacks a layer.
+     */
+    private void injectFrozen(Tracee serving) {
+        Injector.TaskEnded servingEnded = null;
+        try {
+            injectOne(serving);
+        } catch (Injector.TaskEnded e) {
+            servingEnded = e; // the others are injected first, while the workload is frozen
+        }
+        for (WaitStatus pending : List.copyOf(round)) {
+            Tracee other = pending instanceof WaitStatus.Stopped s && safeToInject(s) ? tracees.find(s.tid()) : null;
+            if (other == null || !other.needsLayer() || tasks.get(other.tid()) == null) {
+                continue;
+            }
+            try {
+                injectOne(other);
+            } catch (Injector.TaskEnded e) {
+                round.remove(pending); // its end replaces the stop it no longer is in
+                round.addLast(e.status);
+            }
+        }
+        if (servingEnded != null) {
+            throw servingEnded;
+        }
+    }
+
+    /**
+     * Whether a stop collected but not yet served is one where {@link Injector} may run: an
+     * interrupt (or a new task's first stop), or a syscall's exit. Not a group stop, which only
+     * a SIGCONT ends, nor a syscall's entry or a clone or exec event, where the kernel still
+     * writes the call's result over the registers.
+     */
+    private static boolean safeToInject(WaitStatus.Stopped s) {
+        return (s.event() == Ptrace.EVENT_STOP && !TaskLifecycle.isGroupStop(s.signal()))
+                || (s.event() == 0 && s.syscallStop());
+    }
+
+    /** Gives one stopped thread, the workload frozen, the layers it lacks; records why if it cannot take them. */
+    private void injectOne(Tracee t) {
         t.needsLayer(false);
         Task task = tasks.get(t.tid());
         if (task == null) {
@@ -303,19 +380,38 @@ final class FilterLayers {
         } catch (Injector.TaskEnded e) {
             throw e;
         } catch (LinuxException | RuntimeException e) {
-            String why = "task " + t.tid() + " (" + task.comm() + ", process " + task.tgid() + ") cannot take the new"
-                    + " filter layer: " + e.getMessage();
-            failed.put(t.tid(), why);
-            if (t.layers() < committed) {
-                log.accept(why + "; killing its process, which would run unchecked");
-                try {
-                    Signals.kill(task.tgid(), Signal.SIGKILL);
-                } catch (LinuxException gone) {
-                    // already gone
-                }
+            fail(t, task, "cannot take the new filter layer: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The workload could not be frozen: no task lacking a layer gets it now (each would be tried
+     * again at its next stop, each time holding the workload for the freeze's deadline), so each
+     * fails the requests waiting for it.
+     */
+    private void notFrozen(String why) {
+        for (int tid : tasks.tids()) {
+            Tracee t = tracees.of(tid);
+            Task task = tasks.get(tid);
+            if (t.needsLayer() && task != null) {
+                t.needsLayer(false);
+                fail(t, task, "cannot take the new filter layer now: " + why);
             }
         }
-        settle();
+    }
+
+    /** Records that {@code t} lacks its layers and why; kills its process if a published session needs them. */
+    private void fail(Tracee t, Task task, String what) {
+        String why = "task " + t.tid() + " (" + task.comm() + ", process " + task.tgid() + ") " + what;
+        failed.put(t.tid(), why);
+        if (t.layers() < committed) {
+            log.accept(why + "; killing its process, which would run unchecked");
+            try {
+                Signals.kill(task.tgid(), Signal.SIGKILL);
+            } catch (LinuxException gone) {
+                // already gone
+            }
+        }
     }
 
     /** A fresh probe for a layer injected into a running task, of a syscall the notifier does not hold. */

@@ -142,14 +142,17 @@ final class TaskLifecycle {
             t.resume(0);
             return;
         }
-        boolean groupStop = signal == Signal.SIGSTOP || signal == Signal.SIGTSTP || signal == Signal.SIGTTIN
-                || signal == Signal.SIGTTOU;
-        if (groupStop) {
+        if (isGroupStop(signal)) {
             t.listen();
         } else {
             layers.injectIfNeeded(t); // an interrupt stop, asked for to give the thread a new filter layer
             t.resume(0);
         }
+    }
+
+    /** Whether a PTRACE_EVENT_STOP with {@code signal} is a group stop (else an interrupt or a new task's first stop). */
+    static boolean isGroupStop(int signal) {
+        return signal == Signal.SIGSTOP || signal == Signal.SIGTSTP || signal == Signal.SIGTTIN || signal == Signal.SIGTTOU;
     }
 
     /** A clone, fork or vfork event in {@code parentStop}: registers the child and fires sentry/clone. */

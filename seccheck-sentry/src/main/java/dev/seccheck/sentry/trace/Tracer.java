@@ -95,7 +95,7 @@ public final class Tracer {
         this.syscalls = new SyscallPoints(state, catalog, context, mmap, execCalls);
         this.executedFiles = new ExecutedFiles(looks);
         this.points = new LifecyclePoints(state, context, runId, looks, executedFiles, log);
-        this.layers = new FilterLayers(state, syscalls, tasks, tracees, log);
+        this.layers = new FilterLayers(state, syscalls, tasks, tracees, round, log);
         this.landlock = new LandlockDomains(log);
         this.lifecycle = new TaskLifecycle(tasks, tracees, points, syscalls, layers, execCalls, landlock, executedFiles,
                 log);

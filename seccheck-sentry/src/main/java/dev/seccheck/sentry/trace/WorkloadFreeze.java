@@ -20,9 +20,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * WorkloadFreeze runs a step on the tracer thread while no task of the workload executes, for
- * the one moment seccheck must be dumpable ({@link Seal#whileAttaching}): a task that could run
- * then could open {@code /proc/<seccheck>/mem} and keep the descriptor.
+ * WorkloadFreeze runs a step on the tracer thread while no task of the workload executes: the
+ * one moment seccheck must be dumpable ({@link Seal#whileAttaching}), when a task that could run
+ * could open {@code /proc/<seccheck>/mem} and keep the descriptor; and the injection of a filter
+ * layer ({@link FilterLayers}), written into memory the program's other tasks share, where one
+ * that could run could rewrite it before the injected seccomp(2) copies it.
  *
  * <p>Every traced task not known to be stopped gets a PTRACE_INTERRUPT, and the freeze waits
  * until each has reported a stop (or its end). Waiting for the report, not only asking, matters:
@@ -38,7 +40,7 @@ import java.util.concurrent.locks.LockSupport;
  * (PTRACE_LISTEN), zombies, and a vfork parent (sleeping in clone/vfork until its child, itself
  * frozen, execs or exits; it then stops on its way out). A task that reports nothing within
  * {@link #DEADLINE_MS} (an uninterruptible sleep) fails the step, which is not run: seccheck
- * stays sealed.
+ * stays sealed, no layer is written.
  */
 final class WorkloadFreeze {
 
@@ -68,9 +70,10 @@ final class WorkloadFreeze {
      * @param serving the task whose stop the tracer is serving (stopped, not yet resumed)
      * @param round the stops collected but not yet served; the stops this freeze collects are
      *     appended to it
+     * @param notDone what a failure means, for its message ("so the command was not started")
      * @throws SentryException naming the tasks that did not stop in time; {@code step} did not run
      */
-    <T> T run(int serving, Deque<WaitStatus> round, Step<T> step) throws SentryException, LinuxException {
+    <T> T run(int serving, Deque<WaitStatus> round, String notDone, Step<T> step) throws SentryException, LinuxException {
         Set<Integer> running = new HashSet<>(tasks.tids());
         running.remove(serving);
         for (WaitStatus pending : round) {
@@ -98,7 +101,7 @@ final class WorkloadFreeze {
             running.removeIf(WorkloadFreeze::cannotRun);
             if (!running.isEmpty() && System.nanoTime() - deadline > 0) {
                 throw new SentryException("tasks " + running + " of the workload did not stop within " + DEADLINE_MS
-                        + " ms (an uninterruptible sleep?), so the command was not started; try again");
+                        + " ms (an uninterruptible sleep?), " + notDone + "; try again");
             }
             LockSupport.parkNanos(POLL_NS);
         }
