@@ -198,6 +198,7 @@ public final class Emulator implements AutoCloseable {
             BlockingConnect.prepare(); // before any connect: the signal's default action ends the process
         }
         pool.prestartAllCoreThreads();
+        Waits.ALL.sweeping(); // before the program runs: it may use up the threads its user may have
         this.pool = pool;
     }
 

@@ -2,6 +2,7 @@ package dev.seccheck.sentry.emulate;
 
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
+import dev.seccheck.linux.ThreadStarts;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -147,9 +148,22 @@ final class Waits {
         }
     }
 
-    private synchronized void sweeping() {
+    /**
+     * Starts the sweeper if it does not run yet. The emulator calls it before the program's first
+     * instruction: a program that then uses up the tasks its user or cgroup may have leaves the
+     * sweeper running. Refused a thread here (the first wait of a JVM that embeds the emulator
+     * otherwise), the wait goes on unswept, and the next one tries again: before, the refusal's
+     * OutOfMemoryError ended the pool thread making the call, and the pool lost its threads.
+     */
+    synchronized void sweeping() {
         if (sweeper == null) {
-            sweeper = Thread.ofPlatform().daemon().name("seccheck-waits").start(this::sweep);
+            try {
+                sweeper = Thread.ofPlatform().daemon().name("seccheck-waits").start(this::sweep);
+            } catch (OutOfMemoryError e) {
+                if (!ThreadStarts.refused(e)) {
+                    throw e;
+                }
+            }
         }
     }
 
