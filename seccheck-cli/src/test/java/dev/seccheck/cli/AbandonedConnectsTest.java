@@ -2,14 +2,12 @@ package dev.seccheck.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -110,34 +108,11 @@ class AbandonedConnectsTest {
      * connect and its thread count comes back down while the program lives; then stops it.
      */
     private void killAndWatch(ProcessBuilder pb, Path dir, boolean underSeccheck) throws Exception {
-        Path out = dir.resolveSibling(dir.getFileName() + ".out");
-        Path err = dir.resolveSibling(dir.getFileName() + ".err");
-        Process p = pb.directory(tmp.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-        // setpriv execs the JVM: the pid is seccheck's either way.
-        Path proc = Path.of("/proc", Long.toString(p.pid()));
-        Path status = proc.resolve("status");
-        String what = underSeccheck ? "under seccheck" : "natively";
-        try {
-            PackagedCli.await(what + ": the program waiting for go", Duration.ofSeconds(60),
-                    () -> Files.exists(dir.resolve("ready")) || !p.isAlive());
-            int before = underSeccheck ? PackagedCli.threads(status) : 0;
-            Files.createFile(dir.resolve("go"));
-            PackagedCli.await(what + ": the program's line", Duration.ofSeconds(60),
-                    () -> Files.readString(out).endsWith("\n") || !p.isAlive());
-            assertThat(Files.readString(out)).as(what + ": " + Files.readString(err)).isEqualTo(KILLED);
-            if (underSeccheck) {
-                PackagedCli.await("no thread of seccheck's in connect (" + inConnect(proc) + " are)",
-                        Duration.ofSeconds(10), () -> inConnect(proc) == 0);
-                PackagedCli.await("seccheck's threads back to at most " + before + " + " + SLACK + " (from "
-                        + PackagedCli.threads(status) + ")", THREADS_BACK, () -> PackagedCli.threads(status) <= before + SLACK);
-            }
-            Files.createFile(dir.resolve("stop"));
-            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(what + ": ends").isTrue();
-            assertThat(p.exitValue()).as(what + ": " + Files.readString(err)).isZero();
-        } finally {
-            p.destroyForcibly();
-        }
+        GoStopRun.run(pb, tmp, dir, "ready", KILLED, underSeccheck, (proc, before) -> {
+            PackagedCli.await("no thread of seccheck's in connect (" + inConnect(proc) + " are)",
+                    Duration.ofSeconds(10), () -> inConnect(proc) == 0);
+            GoStopRun.awaitThreadsBack(proc, before, SLACK, THREADS_BACK);
+        });
     }
 
     /** How many threads of the process at {@code proc} are in connect(2) now. */

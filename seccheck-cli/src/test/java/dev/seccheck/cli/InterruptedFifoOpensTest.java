@@ -1,13 +1,9 @@
 package dev.seccheck.cli;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -65,30 +61,7 @@ class InterruptedFifoOpensTest {
      * then stops it.
      */
     private void runAndWatch(ProcessBuilder pb, Path dir, boolean underSeccheck) throws Exception {
-        Path out = dir.resolveSibling(dir.getFileName() + ".out");
-        Path err = dir.resolveSibling(dir.getFileName() + ".err");
-        Process p = pb.directory(tmp.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-        // setpriv execs the JVM: the pid is seccheck's either way.
-        Path status = Path.of("/proc", Long.toString(p.pid()), "status");
-        String what = underSeccheck ? "under seccheck" : "natively";
-        try {
-            PackagedCli.await(what + ": the program waiting for go", Duration.ofSeconds(60),
-                    () -> Files.exists(dir.resolve("fifo.b")) || !p.isAlive());
-            int before = underSeccheck ? PackagedCli.threads(status) : 0;
-            Files.createFile(dir.resolve("go"));
-            PackagedCli.await(what + ": the program's line", Duration.ofSeconds(60),
-                    () -> Files.readString(out).endsWith("\n") || !p.isAlive());
-            assertThat(Files.readString(out)).as(what + ": " + Files.readString(err)).isEqualTo(EXPECTED);
-            if (underSeccheck) {
-                PackagedCli.await("seccheck's threads back to at most " + before + " + " + SLACK + " (from "
-                        + PackagedCli.threads(status) + ")", THREADS_BACK, () -> PackagedCli.threads(status) <= before + SLACK);
-            }
-            Files.createFile(dir.resolve("stop"));
-            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(what + ": ends").isTrue();
-            assertThat(p.exitValue()).as(what + ": " + Files.readString(err)).isZero();
-        } finally {
-            p.destroyForcibly();
-        }
+        GoStopRun.run(pb, tmp, dir, "fifo.b", EXPECTED, underSeccheck,
+                (proc, before) -> GoStopRun.awaitThreadsBack(proc, before, SLACK, THREADS_BACK));
     }
 }
