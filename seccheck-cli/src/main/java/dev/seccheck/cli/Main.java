@@ -51,7 +51,7 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         writeToTheTerminalFromTheBackground();
-        Emulator.blockConnectInterrupts(); // before any other thread starts, so that all of them inherit it
+        Emulator.blockSocketCallInterrupts(); // before any other thread starts, so that all of them inherit it
         System.setOut(waitingWhenFull(1, System.out));
         System.setErr(waitingWhenFull(2, System.err));
         int code = execute(args);

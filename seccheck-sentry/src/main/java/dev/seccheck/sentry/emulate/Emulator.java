@@ -186,7 +186,7 @@ public final class Emulator implements AutoCloseable {
                 new SynchronousQueue<>(),
                 r -> threads.newThread(() -> {
                     own.reclaim(); // made by a thread that may have had a program's credentials then
-                    blockConnectInterrupts();
+                    blockSocketCallInterrupts();
                     try {
                         r.run();
                     } finally {
@@ -195,7 +195,7 @@ public final class Emulator implements AutoCloseable {
                     }
                 }));
         if (effects.connects()) {
-            BlockingConnect.prepare(); // before any connect: the signal's default action ends the process
+            BlockingSocketCall.prepare(); // before any connect or send: the signal's default action ends the process
         }
         pool.prestartAllCoreThreads();
         Waits.ALL.sweeping(); // before the program runs: it may use up the threads its user may have
@@ -204,16 +204,16 @@ public final class Emulator implements AutoCloseable {
 
     /**
      * Blocks, in the calling thread and the threads it starts from now on, the signal that ends a
-     * connect seccheck performs for a call no longer awaited ({@link BlockingConnect}): only a thread
-     * in such a connect takes it, so a signal sent to seccheck's process from outside interrupts no
+     * connect or send seccheck performs for a call no longer awaited ({@link BlockingSocketCall}):
+     * only a thread in such a call takes it, so a signal sent to seccheck's process from outside interrupts no
      * other call of seccheck's. The CLI calls it before it starts any thread; the pool's threads as
      * they start, whoever embeds the emulator.
      */
-    public static void blockConnectInterrupts() {
+    public static void blockSocketCallInterrupts() {
         try {
-            Signals.blockInThisThread(BlockingConnect.SIGNAL);
+            Signals.blockInThisThread(BlockingSocketCall.SIGNAL);
         } catch (LinuxException e) {
-            throw new IllegalStateException("cannot block " + Signal.name(BlockingConnect.SIGNAL) + " in seccheck's threads", e);
+            throw new IllegalStateException("cannot block " + Signal.name(BlockingSocketCall.SIGNAL) + " in seccheck's threads", e);
         }
     }
 

@@ -26,6 +26,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.ToLongFunction;
 
 /**
  * NetEmulation performs connect, bind, and sendto with an address for the program: it reads the
@@ -440,8 +441,8 @@ final class NetEmulation {
             // uses it, and a socket that ignores it (a connected stream's send) sends to the peer
             // its connect chose. Deciding a rule on the part that is there would answer otherwise.
             SentBytes payload = data;
-            call.complete(ev, seen, asProgram(call, n.nr(), () -> perform(sock, addr, n.nr(), payload, (int) n.arg3(),
-                    NO_CONTROL)));
+            call.complete(ev, seen, mayWait(call, waiting -> asProgram(call, n.nr(), () -> perform(sock, addr, n.nr(),
+                    payload, (int) n.arg3(), NO_CONTROL, waiting))));
             return true;
         }
         try (UnixPeer peer = unixPeer(call, sock, domain, addr, n.nr())) {
@@ -474,12 +475,9 @@ final class NetEmulation {
             }
             SentBytes payload = data;
             byte[] target = aimed(addr, read, reached);
-            // A connect may wait in the kernel: ended when the program no longer waits for it.
-            BlockingConnect waiting = n.nr() == Sysno.CONNECT ? new BlockingConnect() : null;
-            LongSupplier made = () -> peer != null ? viaPeer(call, sock, peer, n.nr(), payload, (int) n.arg3(), NO_CONTROL,
-                    waiting) : asProgram(call, n.nr(), () -> perform(sock, target, n.nr(), payload, (int) n.arg3(),
-                    NO_CONTROL, waiting));
-            long r = waiting == null ? made.getAsLong() : Waits.ALL.around(call, call.tid(), waiting, made);
+            long r = mayWait(call, waiting -> peer != null ? viaPeer(call, sock, peer, n.nr(), payload, (int) n.arg3(),
+                    NO_CONTROL, waiting) : asProgram(call, n.nr(), () -> perform(sock, target, n.nr(), payload,
+                    (int) n.arg3(), NO_CONTROL, waiting)));
             if (n.nr() == Sysno.CONNECT && r == 0 && isUnix(addr)) {
                 // Checked as seccheck again, not as the program: a /proc hiding other users' processes
                 // must not hide the listener's name.
@@ -652,8 +650,20 @@ final class NetEmulation {
         if (sock < 0) {
             return sock;
         }
-        return peer != null ? viaPeer(call, sock, peer, Sysno.SENDTO, data, flags, control, null)
-                : asProgram(call, Sysno.SENDTO, () -> perform(sock, addr, Sysno.SENDTO, data, flags, control));
+        return mayWait(call, waiting -> peer != null ? viaPeer(call, sock, peer, Sysno.SENDTO, data, flags, control,
+                waiting) : asProgram(call, Sysno.SENDTO, () -> perform(sock, addr, Sysno.SENDTO, data, flags, control,
+                waiting)));
+    }
+
+    /**
+     * Makes a connect or a send that may wait in the kernel (a full listener's backlog, a receiver
+     * that reads nothing): {@code made} performs it through the {@link BlockingSocketCall} it is
+     * given, which {@link Waits} ends once the program no longer waits for {@code call}. A bind
+     * made so never waits, and is never ended.
+     */
+    private static long mayWait(Call call, ToLongFunction<BlockingSocketCall> made) {
+        BlockingSocketCall waiting = new BlockingSocketCall();
+        return Waits.ALL.around(call, call.tid(), waiting, () -> made.applyAsLong(waiting));
     }
 
 
@@ -713,24 +723,25 @@ final class NetEmulation {
         return nr == Sysno.SENDTO ? who.assumeToSend(own) : who.assume(own);
     }
 
-    /** {@link #perform(int, byte[], int, SentBytes, int, byte[], BlockingConnect)} of a call that cannot wait. */
+    /** {@link #perform(int, byte[], int, SentBytes, int, byte[], BlockingSocketCall)} of a call that cannot wait. */
     private static long perform(int sock, byte[] addr, int nr, SentBytes data, int flags, byte[] control) {
         return perform(sock, addr, nr, data, flags, control, null);
     }
 
     /**
      * Makes connect, bind or sendto {@code nr} on our copy {@code sock} of the program's socket; a
-     * connect through {@code waiting} when it may wait ({@link Waits}), else null.
+     * connect or a send through {@code waiting} when it may wait ({@link #mayWait}), else null.
      */
     private static long perform(int sock, byte[] addr, int nr, SentBytes data, int flags, byte[] control,
-            BlockingConnect waiting) {
-        return switch (nr) {
-            case Sysno.CONNECT -> waiting != null ? waiting.connect(sock, addr) : SocketCalls.connect(sock, addr);
-            case Sysno.BIND -> SocketCalls.bind(sock, addr);
-            case Sysno.SENDTO -> control.length == 0 ? SocketCalls.sendto(sock, data, flags, addr)
-                    : SocketCalls.sendmsg(sock, data, flags, addr, control);
+            BlockingSocketCall waiting) {
+        LongSupplier made = switch (nr) {
+            case Sysno.CONNECT -> () -> SocketCalls.connect(sock, addr);
+            case Sysno.BIND -> () -> SocketCalls.bind(sock, addr);
+            case Sysno.SENDTO -> control.length == 0 ? () -> SocketCalls.sendto(sock, data, flags, addr)
+                    : () -> SocketCalls.sendmsg(sock, data, flags, addr, control);
             default -> throw new IllegalArgumentException("not a network call: syscall " + nr);
         };
+        return waiting == null || nr == Sysno.BIND ? made.getAsLong() : waiting.make(made);
     }
 
     /**
@@ -854,11 +865,11 @@ final class NetEmulation {
     /**
      * Makes a connect, bind or send to the unix socket {@code peer} found, through our fd of it
      * ({@code /proc/thread-self/fd/N}, or {@code .../N/name} for a bind), with the program's identity
-     * and Landlock domain: the count or -errno; the walk's errno when it failed. A connect goes
-     * through {@code waiting} when it may wait, else null.
+     * and Landlock domain: the count or -errno; the walk's errno when it failed. A connect or a
+     * send goes through {@code waiting} when it may wait, else null.
      */
     private long viaPeer(Call call, int sock, UnixPeer peer, int nr, SentBytes data, int flags, byte[] control,
-            BlockingConnect waiting) {
+            BlockingSocketCall waiting) {
         if (peer.errno() != 0) {
             return nr == Sysno.SENDTO ? lookupFailure(call, sock, data, flags, control, peer.errno()) : -peer.errno();
         }

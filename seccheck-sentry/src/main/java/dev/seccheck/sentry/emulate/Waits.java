@@ -13,9 +13,10 @@ import java.util.function.LongSupplier;
 /**
  * Waits ends the waits seccheck performs for calls no longer awaited. Some calls it performs on a
  * thread of its pool wait in the kernel: an open of a FIFO for the other end ({@link FifoEnd}), a
- * blocking connect for a listener's backlog or a TCP handshake ({@link BlockingConnect}). When
- * nothing would end such a wait the thread was lost, for good or for minutes, and 1,024 such made
- * every later call that may wait fail with EAGAIN (the pool's bound). Two ways left a wait behind:
+ * blocking connect for a listener's backlog or a TCP handshake, a blocking send for its receiver
+ * to read ({@link BlockingSocketCall}). When nothing would end such a wait the thread was lost,
+ * for good or for minutes, and 1,024 such made every later call that may wait fail with EAGAIN
+ * (the pool's bound). Two ways left a wait behind:
  * a program that started and killed such callers, and a program whose call a signal interrupted
  * (EINTR, a handler without SA_RESTART) and which then made another call, or none again: the task
  * lives on, but its call is over, and a thread of seccheck's waited for it still. A sweeper looks

@@ -1,0 +1,98 @@
+package dev.seccheck.sentry.emulate;
+
+import dev.seccheck.abi.Errno;
+import dev.seccheck.abi.Signal;
+import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.Signals;
+import dev.seccheck.linux.Syscalls;
+import java.util.function.LongSupplier;
+
+/**
+ * BlockingSocketCall is one connect or send seccheck performs for a program on its copy of the
+ * program's socket, which may wait in the kernel: a connect for good on a unix listener whose
+ * backlog is full (unless the program set SO_SNDTIMEO), about two minutes for a TCP peer that drops
+ * SYNs; a send for as long as its receiver reads nothing (a unix datagram or seqpacket peer whose
+ * queue is full, a TCP peer whose window is closed). {@link Waits} ends it when the program no
+ * longer waits for it, with {@link #SIGNAL} sent to the thread in the call: its handler does nothing
+ * and lacks SA_RESTART, so the call fails with EINTR (a stream send that had sent part of its data
+ * returns that count). A unix connect is then abandoned, as natively (the program's next connect
+ * starts afresh; before, seccheck's wait went on and could connect the program's socket behind its
+ * back after it had got EINTR); a TCP connect goes on in the background, as natively after an
+ * interrupted connect (closing our copy of the socket would not stop it either while the program
+ * holds the socket). A datagram whose send is ended is not sent, as natively after EINTR (before,
+ * seccheck's send went on and delivered it once the receiver read, after the program had got
+ * EINTR, and a program that killed its senders held a thread of seccheck's per send). A
+ * non-blocking call returns at once (EINPROGRESS, EAGAIN), before any sweep sees it.
+ *
+ * <p>The signal is blocked in every thread of seccheck's but around such a call (the pool's threads
+ * block it as they start, the CLI's main thread before it starts any other): a signal sent to
+ * seccheck's process from outside can then interrupt nothing else, and one sent to a thread just
+ * before or after its call stays pending until its next such call, where it is taken as the mask is
+ * lifted, before the call starts. Within a call, an EINTR the sweeper did not ask for (such a signal
+ * from outside, or one meant for this thread's previous call) makes the call again, as the kernel
+ * repeats a connect or a send whose handler has SA_RESTART: a unix connect starts afresh, a TCP one
+ * goes on waiting for the handshake it started, and a send that returned EINTR had sent nothing.
+ */
+final class BlockingSocketCall implements Waits.Ender {
+
+    /**
+     * The signal: a real-time one no one else in this JVM uses (glibc keeps 32 and 33, the JDK's
+     * NIO takes SIGRTMAX-2 to interrupt blocking I/O, HotSpot none); its default action would end
+     * the process, so the handler is installed before any call can be sent one.
+     */
+    static final int SIGNAL = Signal.SIGRTMIN + 8;
+
+    private static final int PID = (int) ProcessHandle.current().pid();
+
+    /** The thread making the call (0 until it starts), as the sweeper signals it. */
+    private volatile int thread;
+    /** Set by the sweeper before its first signal: an EINTR after it ends the call. */
+    private volatile boolean ending;
+
+    /**
+     * Installs the handler of {@link #SIGNAL} for this process; fails, saying why, when something
+     * else handles that signal already. Idempotent.
+     */
+    static void prepare() {
+        try {
+            Signals.interruptWith(SIGNAL);
+        } catch (LinuxException e) {
+            throw new IllegalStateException("cannot install seccheck's handler of " + Signal.name(SIGNAL)
+                    + ", which ends the connects and sends of calls no longer awaited", e);
+        }
+    }
+
+    /**
+     * Makes the connect or send {@code op} on the calling thread, which may be another than the one
+     * in {@link Waits#around} (a Landlock domain's): its count, 0 or -errno, -EINTR when ended.
+     */
+    long make(LongSupplier op) {
+        thread = Syscalls.gettid();
+        while (true) {
+            long r = Signals.unblockedDuring(SIGNAL, op);
+            if (r != -Errno.EINTR || ending) {
+                return r;
+            }
+        }
+    }
+
+    /** A call ended ends no other. */
+    @Override
+    public Object reach(PathCalls calls) {
+        return null;
+    }
+
+    /**
+     * Signals the thread in the call. A signal that lands just before the thread enters the call is
+     * taken there and ends nothing: the next sweep signals again, until the call returns.
+     */
+    @Override
+    public void end(PathCalls calls) {
+        ending = true;
+        int t = thread;
+        if (t != 0) {
+            Syscalls.signalThread(PID, t, SIGNAL);
+        }
+    }
+}
