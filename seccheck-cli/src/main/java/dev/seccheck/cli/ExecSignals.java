@@ -46,7 +46,7 @@ final class ExecSignals {
      * the command runs in the run, in no process group of this terminal's.
      */
     void install(CallerWorld caller) {
-        SignalForwarding.install(RunSignals.forwarded(caller, RunSignals.jvmOptions()), (sig, fromTerminal) -> received(sig));
+        SignalForwarding.install(RunSignals.forwarded(caller, RunSignals.jvmOptions()), c -> received(c.signal()));
     }
 
     /** Handles one signal on the JVM's signal thread: queued for the sender. */

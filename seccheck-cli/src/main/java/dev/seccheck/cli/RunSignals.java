@@ -1,6 +1,7 @@
 package dev.seccheck.cli;
 
 import dev.seccheck.linux.CallerWorld;
+import dev.seccheck.linux.SignalPipe;
 import dev.seccheck.sentry.Supervisor;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,8 +38,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * reached a program twice, aborting a Python program's cleanup, and a REPL that handles Ctrl-C was
  * killed after the grace period). A stop seccheck still follows. A hangup's HUP and CONT go to the
  * session's leader alone: forwarded when seccheck leads its session. A signal a process sent with
- * kill(2) is forwarded as before, even when it was sent to the whole group (killpg): siginfo does
- * not tell a group's signal from one's.
+ * kill(2) is forwarded as from that process, and when it was sent to seccheck's whole group
+ * (killpg, the program in it) the program's first process takes one copy of the two
+ * ({@link Supervisor#forward}).
  */
 final class RunSignals {
 
@@ -74,18 +76,20 @@ final class RunSignals {
     }
 
     /**
-     * Handles one signal, {@code fromTerminal} when the kernel sent it on its own: not forwarded,
-     * and ending nothing, when the program got it too ({@link #programGotIt}).
+     * Handles one signal as {@link SignalPipe} caught it: not forwarded, and ending nothing, when
+     * the kernel sent it on its own and the program got it too ({@link #programGotIt}); else
+     * forwarded as from its sender.
      */
-    void received(int sig, boolean fromTerminal) {
-        if (fromTerminal && programGotIt(sig)) {
+    void received(SignalPipe.Caught c) {
+        int sig = c.signal();
+        if (c.fromTerminal() && programGotIt(sig)) {
             if (isStop(sig)) {
                 int pid = supervisor.pid().orElse(0);
                 Thread.ofPlatform().daemon().name("seccheck-job").start(() -> stopOnceStopped(pid));
             }
             return;
         }
-        received(sig);
+        received(sig, c.sender(), c.senderUid());
     }
 
     /**
@@ -138,18 +142,23 @@ final class RunSignals {
         return options;
     }
 
-    /** Handles one signal (on the JVM's signal thread; it must not block). */
-    void received(int sig) {
+    /**
+     * Handles one signal that process {@code sender} (0: not known) of uid {@code senderUid} sent
+     * (on the signal thread; it must not block). The program's first process gets it as from that
+     * sender, and once even when the sender signalled seccheck's whole group, the program in it
+     * ({@link Supervisor#forward}).
+     */
+    private void received(int sig, int sender, int senderUid) {
         boolean ends = sig == SIGINT || sig == 15;
         if (isStop(sig)) {
-            if (supervisor.signal(sig)) {
+            if (supervisor.forward(sig, sender, senderUid)) {
                 int pid = supervisor.pid().orElse(0);
                 Thread.ofPlatform().daemon().name("seccheck-job").start(() -> stopOnceStopped(pid));
             }
             return;
         }
         if (!ends) {
-            supervisor.signal(sig);
+            supervisor.forward(sig, sender, senderUid);
             return;
         }
         if (supervisor.pid().isEmpty()) {
@@ -164,7 +173,7 @@ final class RunSignals {
             }
             return;
         }
-        if (!supervisor.signal(sig)) {
+        if (!supervisor.forward(sig, sender, senderUid)) {
             signalAll(sig); // the first process is gone: the ones it left get the signal
         }
         Thread.ofPlatform().daemon().name("seccheck-grace").start(() -> {

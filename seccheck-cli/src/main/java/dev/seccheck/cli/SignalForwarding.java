@@ -1,14 +1,9 @@
 package dev.seccheck.cli;
 
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandleProxies;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.SignalPipe;
 import java.time.Duration;
 import java.util.List;
-import java.util.function.IntConsumer;
 
 /**
  * SignalForwarding hands the signals a user sends to {@code seccheck run} or {@code exec} (INT,
@@ -17,31 +12,24 @@ import java.util.function.IntConsumer;
  *
  * <p>Java has no supported API that catches a signal and keeps running: shutdown hooks run on the
  * way out, with the exit status already fixed, while {@code seccheck run} must exit with the
- * program's own status (a program may ignore TERM and finish its work). {@code sun.misc.Signal}
- * (module jdk.unsupported, kept exported for exactly this) does the job. This class is the only
- * place that uses it, and it does so through method handles: javac warns about every source
- * reference to the class ("internal proprietary API") and no {@code @SuppressWarnings} silences
- * that warning, which would otherwise show in every build.
- *
- * <p>The signals a terminal sends (INT, QUIT, TSTP, TTIN, TTOU, WINCH, HUP, CONT) come through a
- * {@link SignalPipe} instead, which tells who sent each: the terminal sends them to its whole
- * foreground process group, where the program may have got the same signal already
- * ({@link Target#received}).
+ * program's own status (a program may ignore TERM and finish its work). And the callback must know
+ * who sent each signal, which {@code sun.misc.Signal} does not tell: a terminal sends its signals
+ * to its whole foreground process group, and a process may signal seccheck's whole group, where
+ * the program may have got the same signal already ({@link Target#received}). So every signal
+ * comes through a {@link SignalPipe}, whose handler hands on the signal's siginfo.
  */
 final class SignalForwarding {
     private SignalForwarding() {}
-
-    /** The signals a terminal sends, taken through the pipe, which tells their sender: QUIT must be. */
-    static final List<String> PIPED = List.of("HUP", "INT", "QUIT", "TSTP", "TTIN", "TTOU", "WINCH", "CONT");
 
     /** Target receives each signal handed over. */
     @FunctionalInterface
     interface Target {
         /**
-         * Takes signal {@code sig}; {@code fromTerminal} when the kernel sent it on its own (a
-         * terminal's key, a resize, a hangup: siginfo's SI_KERNEL), not a process with kill(2).
+         * Takes a signal, with where it came from: {@link SignalPipe.Caught#fromTerminal} when the
+         * kernel sent it on its own (a terminal's key, a resize, a hangup: siginfo's SI_KERNEL),
+         * else its {@link SignalPipe.Caught#sender}, the process that sent it with kill(2).
          */
-        void received(int sig, boolean fromTerminal);
+        void received(SignalPipe.Caught signal);
     }
 
     /** The pipe and its reader, once {@link #forwardPiped} installed them (null again once released). */
@@ -73,39 +61,16 @@ final class SignalForwarding {
     /**
      * Routes each named signal (e.g. "TERM") to {@code forward}.
      *
-     * @throws IllegalArgumentException if the JVM cannot hand over a signal (one it uses itself, or
-     *     all of them under {@code -Xrs})
+     * @throws IllegalStateException if a signal's handler cannot be installed
      */
     static void install(List<String> names, Target forward) {
-        forwardPiped(names.stream().filter(PIPED::contains).toList(), forward);
-        names = names.stream().filter(n -> !PIPED.contains(n)).toList();
-        IntConsumer killed = sig -> forward.received(sig, false);
-        try {
-            MethodHandles.Lookup lookup = MethodHandles.publicLookup();
-            Class<?> signal = Class.forName("sun.misc.Signal");
-            Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
-            MethodHandle number = lookup.findVirtual(signal, "getNumber", MethodType.methodType(int.class));
-            MethodHandle accept = lookup.findVirtual(IntConsumer.class, "accept",
-                    MethodType.methodType(void.class, int.class)).bindTo(killed);
-            Object handler = MethodHandleProxies.asInterfaceInstance(handlerType,
-                    MethodHandles.filterArguments(accept, 0, number));
-            MethodHandle create = lookup.findConstructor(signal, MethodType.methodType(void.class, String.class));
-            MethodHandle handle = lookup.findStatic(signal, "handle",
-                    MethodType.methodType(handlerType, signal, handlerType));
-            for (String name : names) {
-                handle.invoke(create.invoke(name), handler);
-            }
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException("cannot forward signals " + names + " through sun.misc.Signal", e);
-        }
+        forwardPiped(names, forward);
     }
 
     /**
-     * The signals of {@code names} go through the pipe (QUIT, which HotSpot keeps for its thread
-     * dump and sun.misc.Signal refuses, and the others a terminal sends), and a thread of its own
-     * hands each one to {@code forward}.
+     * The signals of {@code names} go through the pipe (QUIT included, which HotSpot keeps for its
+     * thread dump and sun.misc.Signal refuses), and a thread of its own hands each one to
+     * {@code forward}.
      */
     private static synchronized void forwardPiped(List<String> names, Target forward) {
         pipeTarget = forward;
@@ -133,7 +98,7 @@ final class SignalForwarding {
     private static void read(SignalPipe from) {
         try {
             for (SignalPipe.Caught c; (c = from.take()) != null; ) {
-                pipeTarget.received(c.signal(), c.code() == SignalPipe.SI_KERNEL);
+                pipeTarget.received(c);
             }
         } catch (LinuxException e) {
             System.err.println("seccheck: signals are no longer forwarded: " + e.getMessage());

@@ -26,7 +26,7 @@ class SignalForwardingTest {
     void releaseEndsTheQuitReaderBlockedInItsNativeRead() throws Exception {
         // A run started in this JVM by an earlier test may have installed the reader already: a
         // process has one, which this install starts or keeps.
-        SignalForwarding.install(List.of("QUIT"), (sig, fromTerminal) -> {});
+        SignalForwarding.install(List.of("QUIT"), c -> {});
         assertThat(quitReaders()).as("QUIT readers").hasSize(1);
         Thread reader = quitReaders().iterator().next();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -49,8 +49,8 @@ class SignalForwardingTest {
     void aSecondInstallKeepsOneQuitReaderWhichTheLatestCallbackGets() throws Exception {
         java.util.concurrent.CompletableFuture<Integer> first = new java.util.concurrent.CompletableFuture<>();
         java.util.concurrent.CompletableFuture<Integer> second = new java.util.concurrent.CompletableFuture<>();
-        SignalForwarding.install(List.of("QUIT"), (sig, fromTerminal) -> first.complete(sig));
-        SignalForwarding.install(List.of("QUIT"), (sig, fromTerminal) -> second.complete(sig));
+        SignalForwarding.install(List.of("QUIT"), c -> first.complete(c.signal()));
+        SignalForwarding.install(List.of("QUIT"), c -> second.complete(c.signal()));
         assertThat(quitReaders()).as("QUIT readers").hasSize(1);
         dev.seccheck.linux.Signals.kill((int) ProcessHandle.current().pid(), 3);
         assertThat(second.get(10, TimeUnit.SECONDS)).isEqualTo(3);

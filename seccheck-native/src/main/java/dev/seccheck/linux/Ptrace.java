@@ -24,6 +24,8 @@ public final class Ptrace {
     public static final int PTRACE_SYSCALL = 24;
     public static final int PTRACE_SETOPTIONS = 0x4200;
     public static final int PTRACE_GETEVENTMSG = 0x4201;
+    public static final int PTRACE_GETSIGINFO = 0x4202;
+    public static final int PTRACE_SETSIGINFO = 0x4203;
     public static final int PTRACE_SEIZE = 0x4206;
     public static final int PTRACE_INTERRUPT = 0x4207;
     public static final int PTRACE_LISTEN = 0x4208;
@@ -48,6 +50,20 @@ public final class Ptrace {
     private final Arena arena = Arena.ofAuto();
     private final MemorySegment regsBuf = arena.allocate(Layouts.USER_REGS);
     private final MemorySegment msgBuf = arena.allocate(ValueLayout.JAVA_LONG);
+    /** A whole siginfo_t (128 bytes on every Linux ABI). */
+    private final MemorySegment siginfoBuf = arena.allocate(SIGINFO_SIZE, 8);
+    private static final long SIGINFO_SIZE = 128;
+    /** siginfo_t's si_code, and the si_pid and si_uid of a signal a process sent (kill, sigqueue, tgkill). */
+    private static final long SI_CODE = 8;
+    private static final long SI_PID = 16;
+    private static final long SI_UID = 20;
+
+    /**
+     * SignalInfo is the head of the siginfo of the signal a tracee is stopped to take: its number,
+     * its code (SI_USER for a kill(2), SI_KERNEL for one the kernel sent on its own...), and, for a
+     * signal a process sent, the sender's pid and uid as the tracee's namespaces see them.
+     */
+    public record SignalInfo(int signal, int code, int senderPid, int senderUid) {}
 
     private static long call(int request, int pid, long addr, long data) throws LinuxException {
         // ptrace requests used here do not block, so they are never interrupted: no restart.
@@ -103,6 +119,24 @@ public final class Ptrace {
         return msgBuf.get(ValueLayout.JAVA_LONG, 0);
     }
 
+    /** Returns the siginfo of the signal a tracee in a signal-delivery stop is about to take. */
+    public SignalInfo signalInfo(int pid) throws LinuxException {
+        call(PTRACE_GETSIGINFO, pid, 0, siginfoBuf.address());
+        return new SignalInfo(siginfoBuf.get(ValueLayout.JAVA_INT, 0), siginfoBuf.get(ValueLayout.JAVA_INT, SI_CODE),
+                siginfoBuf.get(ValueLayout.JAVA_INT, SI_PID), siginfoBuf.get(ValueLayout.JAVA_INT, SI_UID));
+    }
+
+    /**
+     * Makes the signal a tracee in a signal-delivery stop is about to take come from {@code senderPid}
+     * and {@code senderUid}, its code and the rest of its siginfo as they are.
+     */
+    public void setSender(int pid, int senderPid, int senderUid) throws LinuxException {
+        call(PTRACE_GETSIGINFO, pid, 0, siginfoBuf.address());
+        siginfoBuf.set(ValueLayout.JAVA_INT, SI_PID, senderPid);
+        siginfoBuf.set(ValueLayout.JAVA_INT, SI_UID, senderUid);
+        call(PTRACE_SETSIGINFO, pid, 0, siginfoBuf.address());
+    }
+
     /** Writes one word into the tracee's memory, even into read-only (text) mappings. */
     public void pokeData(int pid, long addr, long word) throws LinuxException {
         call(PTRACE_POKEDATA, pid, addr, word);
@@ -119,6 +153,8 @@ public final class Ptrace {
             case PTRACE_DETACH -> "PTRACE_DETACH";
             case PTRACE_SYSCALL -> "PTRACE_SYSCALL";
             case PTRACE_GETEVENTMSG -> "PTRACE_GETEVENTMSG";
+            case PTRACE_GETSIGINFO -> "PTRACE_GETSIGINFO";
+            case PTRACE_SETSIGINFO -> "PTRACE_SETSIGINFO";
             case PTRACE_SEIZE -> "PTRACE_SEIZE";
             case PTRACE_INTERRUPT -> "PTRACE_INTERRUPT";
             case PTRACE_LISTEN -> "PTRACE_LISTEN";

@@ -22,7 +22,7 @@ import java.lang.foreign.ValueLayout;
  * (HotSpot prints a thread dump on it and {@code sun.misc.Signal} refuses it, with or without
  * -Xrs), and the signals a terminal sends, whose sender {@code sun.misc.Signal} does not tell. Its
  * handler, a few x86-64 instructions in a page of their own installed with SA_SIGINFO, writes the
- * head of the signal's siginfo (number, errno, code) into a pipe with one write(2)
+ * head of the signal's siginfo (number, errno, code, sender) into a pipe with one write(2)
  * (async-signal-safe, no libc, errno untouched, a record under PIPE_BUF: never split) and
  * returns; {@link #take} reads it on an ordinary Java thread. The handler replaces HotSpot's for
  * those signals for the life of the process: nothing in HotSpot reinstalls it (its handler
@@ -35,16 +35,36 @@ public final class SignalPipe {
     private static final int SA_RESTART = 0x10000000;
     /** The handler gets the signal's siginfo. */
     private static final int SA_SIGINFO = 4;
-    /** The head of siginfo_t the handler writes: si_signo, si_errno, si_code. */
-    private static final int RECORD = 12;
+    /**
+     * The head of siginfo_t the handler writes: si_signo, si_errno, si_code, and (after 4 bytes of
+     * padding) the sender's si_pid and si_uid, meaningful for a signal a process sent.
+     */
+    private static final int RECORD = 24;
+    private static final long SI_PID = 16;
+    private static final long SI_UID = 20;
+    /** siginfo's si_code of a kill(2), a sigqueue(3) and a tgkill(2): the codes with a sender. */
+    public static final int SI_USER = 0;
+    private static final int SI_QUEUE = -1;
+    private static final int SI_TKILL = -6;
     /** siginfo's si_code of a signal the kernel sent on its own: a terminal's INT, QUIT, TSTP, WINCH, a hangup's HUP. */
     public static final int SI_KERNEL = 0x80;
 
     /**
-     * Caught is one signal taken from the pipe: its number and its siginfo's code (SI_USER for a
-     * kill(2), {@link #SI_KERNEL} for one a terminal sent).
+     * Caught is one signal taken from the pipe: its number, its siginfo's code ({@link #SI_USER}
+     * for a kill(2), {@link #SI_KERNEL} for one a terminal sent), and for a signal a process sent
+     * (kill, sigqueue, tgkill) the sender's pid and uid.
      */
-    public record Caught(int signal, int code) {}
+    public record Caught(int signal, int code, int senderPid, int senderUid) {
+        /** Whether the kernel sent it on its own: a terminal's key, a resize, a hangup. */
+        public boolean fromTerminal() {
+            return code == SI_KERNEL;
+        }
+
+        /** The pid of the process that sent it (kill, sigqueue, tgkill), or 0 when no process did. */
+        public int sender() {
+            return code == SI_USER || code == SI_QUEUE || code == SI_TKILL ? senderPid : 0;
+        }
+    }
 
     /** glibc's struct sigaction on x86-64 (its sigaction fills sa_restorer itself). */
     private static final StructLayout SIGACTION = MemoryLayout.structLayout(
@@ -114,7 +134,8 @@ public final class SignalPipe {
         NativeCall.call(slot -> Libc.syscall(slot, Sysno.READ, readFd, buffer.address(), (long) RECORD),
                 NativeCall.Restart.ON_EINTR, "read", () -> "signal pipe fd " + readFd);
         int sig = buffer.get(ValueLayout.JAVA_INT, 0);
-        return sig == 0 ? null : new Caught(sig, buffer.get(ValueLayout.JAVA_INT, 8));
+        return sig == 0 ? null : new Caught(sig, buffer.get(ValueLayout.JAVA_INT, 8),
+                buffer.get(ValueLayout.JAVA_INT, SI_PID), buffer.get(ValueLayout.JAVA_INT, SI_UID));
     }
 
     /**

@@ -182,6 +182,20 @@ public final class Supervisor {
     }
 
     /**
+     * Forwards {@code sig}, which process {@code sender} (uid {@code senderUid}) sent seccheck, to the
+     * workload's first process: it arrives from that sender, and once when that process had it from
+     * the sender as well (a signal to seccheck's whole process group reaches both); returns false
+     * if it is not running. A sender of 0 (unknown) makes it {@link #signal}.
+     */
+    public boolean forward(int sig, int sender, int senderUid) {
+        Tracer t = tracer.getNow(null);
+        if (sender != 0 && t != null && pid().isPresent()) {
+            t.forwarding(sig, sender, senderUid);
+        }
+        return signal(sig);
+    }
+
+    /**
      * Finds a program the way a shell does: a name with a slash as is, otherwise the first
      * executable regular file of that name in PATH.
      */

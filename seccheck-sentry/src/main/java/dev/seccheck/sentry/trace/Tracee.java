@@ -85,6 +85,16 @@ final class Tracee {
         return ptrace.eventMessage(tid);
     }
 
+    /** Returns the siginfo of the signal it is stopped to take (a signal-delivery stop). */
+    Ptrace.SignalInfo signalInfo() throws LinuxException {
+        return ptrace.signalInfo(tid);
+    }
+
+    /** Makes the signal it is stopped to take come from {@code pid} and {@code uid} (a signal-delivery stop). */
+    void setSender(int pid, int uid) throws LinuxException {
+        ptrace.setSender(tid, pid, uid);
+    }
+
     void getRegs(Regs into) throws LinuxException {
         ptrace.getRegs(tid, into);
     }

@@ -62,6 +62,8 @@ public final class Tracer {
     private final ArrayDeque<WaitStatus> round = new ArrayDeque<>();
     private final StopSpin spin = new StopSpin();
     private final int self = (int) ProcessHandle.current().pid();
+    /** The signals seccheck passes on to the first process, delivered once and from their senders. */
+    private final ForwardedSignals forwarded = new ForwardedSignals(self);
     private final boolean allowPtrace;
 
     private int rootPid;
@@ -106,6 +108,14 @@ public final class Tracer {
     /** Completes with the workload's pid once it is attached (or exceptionally if it could not start). */
     public CompletableFuture<Integer> started() {
         return started;
+    }
+
+    /**
+     * Announces that seccheck is about to pass {@code signal}, which {@code sender} (uid
+     * {@code senderUid}) sent seccheck, on to the first process ({@link ForwardedSignals}).
+     */
+    public void forwarding(int signal, int sender, int senderUid) {
+        forwarded.forwarding(signal, sender, senderUid);
     }
 
     /** Returns the thread group ids under supervision right now. */
@@ -390,6 +400,10 @@ public final class Tracer {
     /** A signal-delivery stop: the doorbell (a layer or an exec to attend to), or a signal to deliver. */
     private void signalStop(Tracee t, int signal) throws LinuxException {
         int deliver = doorbell.take(signal);
+        if (ForwardedSignals.forwardable(deliver)) {
+            Task task = tasks.get(t.tid());
+            deliver = forwarded.atDelivery(t, task == null ? t.tid() : task.tgid(), rootPid, deliver);
+        }
         if (execs.any()) {
             execs.attachAll(lifecycle, tracees, t.tid(), round);
         }
