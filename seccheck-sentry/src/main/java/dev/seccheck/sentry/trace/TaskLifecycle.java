@@ -17,10 +17,13 @@ import dev.seccheck.sentry.task.TaskTable;
 import dev.seccheck.sink.NameChange;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -63,8 +66,14 @@ final class TaskLifecycle {
 
     /** New tasks whose creation event is known but whose first stop has not come. */
     private final Set<Integer> awaitingFirstStop = new HashSet<>();
-    /** New tasks that stopped before their creator's event told us about them. */
-    private final Set<Integer> stoppedEarly = new HashSet<>();
+    /** New tasks that stopped before their creator's event told us about them, and since when (nanoTime). */
+    private final Map<Integer, Long> stoppedEarly = new HashMap<>();
+    /**
+     * How long a task may stay stopped before its creator's event while nothing else is pending
+     * ({@link #endUnclaimed}): a creator still alive reports its event within microseconds of its
+     * child's first stop, a loaded machine making that milliseconds.
+     */
+    static final long CREATOR_WAIT_NS = TimeUnit.SECONDS.toNanos(2);
     /** Processes whose first exec still has to get the filter of traced syscalls. */
     private final Set<Integer> awaitingFirstExec = new HashSet<>();
 
@@ -135,7 +144,7 @@ final class TaskLifecycle {
     void eventStop(Tracee t, int signal) throws LinuxException {
         int tid = t.tid();
         if (tasks.get(tid) == null) {
-            stoppedEarly.add(tid); // released once its creator's event registers it
+            stoppedEarly.put(tid, System.nanoTime()); // released once its creator's event registers it
             return;
         }
         if (awaitingFirstStop.remove(tid)) {
@@ -194,7 +203,7 @@ final class TaskLifecycle {
             }
         }
         try {
-            if (stoppedEarly.remove(child)) {
+            if (stoppedEarly.remove(child) != null) {
                 tracees.of(child).resume(0);
             } else {
                 awaitingFirstStop.add(child);
@@ -221,7 +230,7 @@ final class TaskLifecycle {
      * made that task's creation skip its creator's resume (the run never ended).
      */
     private void endOrphans() {
-        for (int tid : List.copyOf(stoppedEarly)) {
+        for (int tid : List.copyOf(stoppedEarly.keySet())) {
             Optional<Procfs.Status> st = Procfs.status(tid);
             if (st.isEmpty()) {
                 stoppedEarly.remove(tid);
@@ -230,15 +239,46 @@ final class TaskLifecycle {
             int tgid = st.get().tgid();
             boolean creatorAlive = tgid != tid ? !tasks.threadsOf(tgid).isEmpty() : tasks.get(st.get().ppid()) != null;
             if (!creatorAlive) {
-                stoppedEarly.remove(tid);
-                log.accept("ended task " + tid + ": the process creating it was killed before seccheck could record"
-                        + " what it inherits (SIGKILL)");
-                try {
-                    Signals.kill(tid, Signal.SIGKILL);
-                } catch (LinuxException e) {
-                    // gone meanwhile
-                }
+                endUnrecorded(tid, "the process creating it was killed");
             }
+        }
+    }
+
+    /** Whether a task waits for its creator's event ({@link #endUnclaimed} must then be called in time). */
+    boolean awaitsCreators() {
+        return !stoppedEarly.isEmpty();
+    }
+
+    /** When the oldest task waiting for its creator's event has waited {@link #CREATOR_WAIT_NS} (nanoTime). */
+    long creatorsDeadline() {
+        return stoppedEarly.values().stream().mapToLong(Long::longValue).min().orElse(Long.MAX_VALUE) + CREATOR_WAIT_NS;
+    }
+
+    /**
+     * Ends the tasks that have waited {@link #CREATOR_WAIT_NS} for their creator's event: called
+     * by the tracer with no stop pending, so no event is on its way. {@link #endOrphans} cannot
+     * tell every creator: a process made with CLONE_PARENT has its creator's parent for a parent,
+     * alive, and a fork of a thread that another thread's exec killed has the surviving process;
+     * such a child, its creator killed while it cloned, stayed stopped for good, and the run never
+     * ended (its parent waited for it).
+     */
+    void endUnclaimed() {
+        long now = System.nanoTime();
+        for (Map.Entry<Integer, Long> e : List.copyOf(stoppedEarly.entrySet())) {
+            if (now - e.getValue() >= CREATOR_WAIT_NS) {
+                endUnrecorded(e.getKey(), "no creator reported it (its creator was killed while creating it)");
+            }
+        }
+    }
+
+    /** Ends a task that stopped before any creator's event registered it (SIGKILL, with a line saying {@code why}). */
+    private void endUnrecorded(int tid, String why) {
+        stoppedEarly.remove(tid);
+        log.accept("ended task " + tid + ": " + why + " before seccheck could record what it inherits (SIGKILL)");
+        try {
+            Signals.kill(tid, Signal.SIGKILL);
+        } catch (LinuxException e) {
+            // gone meanwhile
         }
     }
 
@@ -495,6 +535,7 @@ final class TaskLifecycle {
         syscalls.forget(tid);
         execCalls.forget(tid);
         awaitingFirstStop.remove(tid);
+        awaitingFirstExec.remove(tid); // a later task may get its number: it is no launch
         stoppedEarly.remove(tid);
         if (!stoppedEarly.isEmpty()) {
             endOrphans();

@@ -27,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
@@ -287,6 +288,9 @@ public final class Tracer {
      */
     private void loop() throws LinuxException {
         while (rootEnd == null || !tasks.isEmpty()) {
+            if (round.isEmpty() && lifecycle.awaitsCreators()) {
+                lifecycle.endUnclaimed(); // nothing pending: no creator's event is on its way
+            }
             if (round.isEmpty() && !awaitOne()) {
                 return;
             }
@@ -323,6 +327,9 @@ public final class Tracer {
                     return true;
                 }
             }
+            if (lifecycle.awaitsCreators()) {
+                return awaitUntil(lifecycle.creatorsDeadline());
+            }
             round.add(wait.waitpid(-1, Wait.WALL | Wait.WNOTHREAD).orElseThrow());
             spin.waited(System.nanoTime() - start);
             return true;
@@ -332,6 +339,23 @@ public final class Tracer {
             }
             throw e;
         }
+    }
+
+    /**
+     * Polls for the next stop or end into {@link #round} until {@code deadline} (nanoTime), every
+     * millisecond: a task waiting for its creator's event must be ended in time even when no other
+     * stop comes (a blocking wait has no timeout). True, with the round possibly empty.
+     */
+    private boolean awaitUntil(long deadline) throws LinuxException {
+        while (System.nanoTime() - deadline < 0) {
+            Optional<WaitStatus> st = wait.waitpid(-1, Wait.WALL | Wait.WNOTHREAD | Wait.WNOHANG);
+            if (st.isPresent()) {
+                round.add(st.get());
+                return true;
+            }
+            LockSupport.parkNanos(1_000_000);
+        }
+        return true;
     }
 
     /** Adds to {@link #round} every stop or end pending now, without blocking. */
