@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
 import picocli.CommandLine.Mixin;
@@ -62,20 +63,46 @@ final class EventInput {
 
     /** Returns {@link #endpointOr} once it is free to listen on: a stale socket file there is removed. */
     Path listenOn(Path fallback) throws IOException {
-        Path path = endpointOr(fallback);
+        Path path = nonEmpty(endpointOr(fallback));
         clearStale(path);
         return path;
     }
 
+    /** Returns {@code endpoint}, or fails saying it is empty: {@code Path.of("")} is the working directory. */
+    static Path nonEmpty(Path endpoint) throws IOException {
+        if (endpoint.toString().isEmpty()) {
+            throw new IOException("--endpoint: empty endpoint, give a socket path");
+        }
+        return endpoint;
+    }
+
+    /** S_IFMT and S_IFSOCK of stat(2)'s st_mode. */
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFSOCK = 0140000;
+
+    /**
+     * Removes a socket file left at {@code endpoint} by a server that is gone, refusing anything
+     * else. Only a socket is removed, looked at without following a link: connecting to a regular
+     * file or a directory also fails with ECONNREFUSED, and taking that as proof of a stale socket
+     * deleted whatever file or empty directory the operator (often root) named, or a program's
+     * link planted there pointed the check elsewhere. Whoever could swap the socket for another
+     * file between the look and the unlink can write to that directory, so could remove it too.
+     */
     private static void clearStale(Path endpoint) throws IOException {
-        if (!Files.exists(endpoint, LinkOption.NOFOLLOW_LINKS)) {
+        int mode;
+        try {
+            mode = (Integer) Files.getAttribute(endpoint, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
             return;
+        }
+        if ((mode & S_IFMT) != S_IFSOCK) {
+            throw new IOException(endpoint + " exists and is not a socket");
         }
         try (UnixSeqpacket _ = UnixSeqpacket.connect(endpoint)) {
             throw new IOException("another server is listening on " + endpoint);
         } catch (LinuxException e) {
             if (e.errno() != Errno.ECONNREFUSED && e.errno() != Errno.EAGAIN) {
-                throw new IOException(endpoint + " exists and is not a stale socket: " + e.getMessage(), e);
+                throw new IOException(endpoint + " is a socket seccheck cannot check is stale: " + e.getMessage(), e);
             }
         }
         Files.delete(endpoint);

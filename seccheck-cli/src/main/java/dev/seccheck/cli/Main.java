@@ -106,8 +106,7 @@ public final class Main implements Runnable {
         for (Class<?> command : commandsFor(args)) {
             cli.addSubcommand(command);
         }
-        cli.setExecutionExceptionHandler(new Failures());
-        return cli.execute(args);
+        return Failures.execute(cli, args);
     }
 
     /**

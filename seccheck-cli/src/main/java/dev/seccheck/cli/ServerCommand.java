@@ -44,7 +44,7 @@ final class ServerCommand implements Callable<Integer> {
             description = "Output format: text (gVisor example server style) or json (one object per line).")
     String format;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Write messages to FILE instead of stdout.")
+    @Option(names = "--out", paramLabel = "FILE", description = "Append messages to FILE instead of writing them to stdout.")
     Path out;
 
     @Spec
@@ -62,7 +62,8 @@ final class ServerCommand implements Callable<Integer> {
         Optional<KafkaSource> fromKafka = input.kafka(System.err);
         PrintStream sink = out == null
                 ? new PrintStream(new FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8)
-                : new PrintStream(new BufferedOutputStream(new FileOutputStream(out.toFile()), 1 << 16), false,
+                // Appended to, as the sinks' files are: a restarted server truncated the trail it had written.
+                : new PrintStream(new BufferedOutputStream(new FileOutputStream(out.toFile(), true), 1 << 16), false,
                         StandardCharsets.UTF_8);
         PrintStream log = System.err;
         MessagePrinter printer = new MessagePrinter(f, sink, log);

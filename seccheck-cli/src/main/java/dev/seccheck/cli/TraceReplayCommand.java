@@ -1,15 +1,19 @@
 package dev.seccheck.cli;
 
 import dev.seccheck.kafka.source.KafkaSource;
+import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.RefusingServers;
 import dev.seccheck.remote.consumer.EventSource;
 import dev.seccheck.remote.consumer.ServerLimits;
 import dev.seccheck.remote.replay.Recorder;
 import dev.seccheck.remote.replay.Replayer;
-import dev.seccheck.remote.replay.TraceFile;
+import dev.seccheck.remote.replay.TraceReader;
 import dev.seccheck.remote.replay.TraceSaver;
-import java.io.InputStream;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -46,8 +50,8 @@ final class TraceReplayCommand {
         public Integer call() throws Exception {
             ServerLimits limits = input.limits();
             Optional<KafkaSource> fromKafka = input.kafkaOrEndpoint(System.err);
+            TraceSaver saver = saver();
             if (fromKafka.isPresent()) {
-                TraceSaver saver = new TraceSaver(out, System.err);
                 EventSource.Running source = fromKafka.get().start(saver, saver);
                 Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(source::close));
                 System.err.println("seccheck tracereplay save: reading " + source.describe() + ", writing to " + out);
@@ -60,12 +64,22 @@ final class TraceReplayCommand {
                     "seccheck tracereplay save: warning: could not name this process " + RefusingServers.SERVER + " ("
                             + why + "): a supervised program whose connects seccheck performs could reach it"));
             Path endpoint = input.listenOn(null);
-            Recorder recorder = Recorder.start(endpoint, out, System.err, limits);
+            Recorder recorder = Recorder.start(endpoint, saver, limits);
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(recorder::close));
             System.err.println("seccheck tracereplay save: listening on " + endpoint + " (" + input.limitOptions.describe(limits)
                     + "), writing to " + out);
             recorder.awaitClose();
             return 0;
+        }
+
+        /** The saver writing into {@code --out}, checked before anything listens; errors name the directory. */
+        private TraceSaver saver() throws IOException {
+            try {
+                return new TraceSaver(out, System.err);
+            } catch (FileSystemException e) {
+                String inside = e.getFile() == null || e.getFile().equals(out.toString()) ? "" : e.getFile() + ": ";
+                throw new IOException(out + ": " + inside + why(e), e);
+            }
         }
     }
 
@@ -82,15 +96,34 @@ final class TraceReplayCommand {
 
         @Override
         public Integer call() throws Exception {
-            TraceFile trace;
-            try (InputStream s = Files.newInputStream(in)) {
-                trace = TraceFile.read(s);
-            } catch (java.io.IOException e) {
-                throw new java.io.IOException(in + ": " + e.getMessage(), e);
+            Path socket = EventInput.nonEmpty(endpoint);
+            int n;
+            try (TraceReader trace = new TraceReader(Files.newInputStream(in))) {
+                n = Replayer.replay(trace, socket);
+            } catch (LinuxException e) {
+                throw e; // the socket's: connect(PATH): ENOENT names the endpoint already
+            } catch (FileSystemException e) {
+                throw new IOException(in + ": " + why(e), e);
+            } catch (IOException e) {
+                // Every error about the file's content names the file: the operator may replay many.
+                throw new IOException(in + ": " + e.getMessage(), e);
             }
-            int n = Replayer.replay(trace, endpoint);
             System.err.println("seccheck tracereplay replay: sent " + n + " messages from " + in + " to " + endpoint);
             return 0;
         }
+    }
+
+    /**
+     * Says why a file could not be opened or made in words: the JDK's exceptions for the common
+     * cases carry only the path, which the caller already names ("PATH: PATH").
+     */
+    static String why(FileSystemException e) {
+        return switch (e) {
+            case NoSuchFileException _ -> "no such file";
+            case AccessDeniedException _ -> "permission denied";
+            case java.nio.file.FileAlreadyExistsException _ -> "exists";
+            case java.nio.file.NotDirectoryException _ -> "is not a directory";
+            default -> e.getReason() != null ? e.getReason() : e.getClass().getSimpleName();
+        };
     }
 }

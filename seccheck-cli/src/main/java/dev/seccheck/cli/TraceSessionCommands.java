@@ -5,12 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.seccheck.control.ControlClient;
 import dev.seccheck.control.ControlException;
+import dev.seccheck.session.SessionConfigParser;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -113,6 +115,11 @@ final class TraceSessionCommands {
 
         @Override
         void arguments(ObjectNode req) {
+            // Checked as a session's own name is: the run's reply quotes it back ("no session named ...").
+            String bad = SessionConfigParser.nameProblem(name);
+            if (bad != null) {
+                throw new ParameterException(spec.commandLine(), "--name: " + bad);
+            }
             req.put("name", name);
         }
 

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.seccheck.fields.FieldDesc;
+import dev.seccheck.format.Escape;
 import dev.seccheck.fields.FieldMask;
 import dev.seccheck.fields.FieldSet;
 import dev.seccheck.points.Catalog;
@@ -73,6 +74,29 @@ public final class SessionConfigParser {
 
     /** The session name gVisor uses, and ours when a file gives none. */
     public static final String DEFAULT_NAME = "Default";
+
+    /** The longest session name, in characters: a run id's bound. */
+    public static final int MAX_NAME = 64;
+
+    /**
+     * Says what is wrong with session name {@code name}, or returns null: it must not be blank, be
+     * at most {@link #MAX_NAME} characters, and hold no control or format character. Names are
+     * quoted in every message about a session and in {@code trace list}; whoever can create a
+     * session could make its name a megabyte of text or a terminal escape that forged the lines
+     * around it. Spaces and any other printable character stay allowed ("no secrets").
+     */
+    public static String nameProblem(String name) {
+        if (name.isBlank()) {
+            return "must not be empty";
+        }
+        if (name.codePointCount(0, name.length()) > MAX_NAME) {
+            return "must be at most " + MAX_NAME + " characters, got " + Escape.quoted(name, MAX_NAME);
+        }
+        if (!Escape.line(name).equals(name)) {
+            return "must not hold control or format characters, got " + Escape.quoted(name, MAX_NAME);
+        }
+        return null;
+    }
 
     private final Catalog catalog;
     private final SinkRegistry sinks;
@@ -153,8 +177,9 @@ public final class SessionConfigParser {
         }
         checkKeys(root, SESSION_KEYS, prefix);
         String name = optionalText(root, "name", prefix).orElse(DEFAULT_NAME);
-        if (name.isBlank()) {
-            throw new SessionException(prefix + "name: must not be empty");
+        String bad = nameProblem(name);
+        if (bad != null) {
+            throw new SessionException(prefix + "name: " + bad);
         }
         boolean ignoreMissing = optionalBool(root, "ignore_missing", prefix).orElse(false);
         List<String> skipped = ignoreMissing ? new ArrayList<>() : null;

@@ -169,6 +169,18 @@ class SessionConfigParserTest {
     }
 
     @Test
+    void aSessionNameIsShortAndPrintable() {
+        assertThat(error("{\"name\": \"" + "n".repeat(65) + "\"}").getMessage())
+                .startsWith("name: must be at most 64 characters, got \"nnn").endsWith("...(65 bytes)");
+        assertThat(error("{\"name\": \"x\\u001b[2Jy\"}"))
+                .hasMessage("name: must not hold control or format characters, got \"x\\x1b[2Jy\"");
+        assertThat(error("{\"name\": \"x\\u202ey\"}"))
+                .hasMessage("name: must not hold control or format characters, got \"x\\u202ey\"");
+        assertThat(SessionConfigParser.nameProblem("no secrets")).isNull();
+        assertThat(SessionConfigParser.nameProblem("n".repeat(64))).isNull();
+    }
+
+    @Test
     void invalidJsonSaysWhere() {
         assertThat(error("{\"name\": \"x\",\n  \"points\": [}").getMessage())
                 .startsWith("not valid JSON: ").endsWith("at line 2, column 14");

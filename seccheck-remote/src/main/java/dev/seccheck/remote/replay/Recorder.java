@@ -29,7 +29,11 @@ public final class Recorder implements AutoCloseable {
 
     /** Creates {@code dir} if needed, listens on {@code endpoint} and starts recording within {@code limits}. */
     public static Recorder start(Path endpoint, Path dir, PrintStream log, ServerLimits limits) throws IOException {
-        TraceSaver saver = new TraceSaver(dir, log);
+        return start(endpoint, new TraceSaver(dir, log), limits);
+    }
+
+    /** Listens on {@code endpoint} and starts recording into {@code saver} within {@code limits}. */
+    public static Recorder start(Path endpoint, TraceSaver saver, ServerLimits limits) throws IOException {
         return new Recorder(new SocketSource(endpoint, limits).start(saver, saver));
     }
 

@@ -2,6 +2,7 @@ package dev.seccheck.remote.replay;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.seccheck.config.StrictJson;
+import dev.seccheck.format.Escape;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,25 +34,18 @@ public record TraceFile(byte[] config, List<byte[]> packets) {
         packets = List.copyOf(packets);
     }
 
-    /** Reads a whole trace file; errors say what is wrong and at which offset. */
+    /**
+     * Reads a whole trace file into memory: up to 1 MiB a packet, for every packet, so only for
+     * files known to be small (tests, fixtures). A replay streams with {@link TraceReader}.
+     */
     public static TraceFile read(InputStream in) throws IOException {
-        byte[] sig = in.readNBytes(SIGNATURE.length);
-        if (!Arrays.equals(sig, SIGNATURE)) {
-            throw new IOException("not a trace file: the signature is not \"tracereplay file\"");
+        try (TraceReader r = new TraceReader(in)) {
+            List<byte[]> packets = new ArrayList<>();
+            while (r.next()) {
+                packets.add(Arrays.copyOf(r.packet(), r.length()));
+            }
+            return new TraceFile(r.config(), packets);
         }
-        long offset = SIGNATURE.length;
-        byte[] config = readChunk(in, offset, "config");
-        if (config == null) {
-            throw new IOException("trace file ends before its config");
-        }
-        offset += 8 + config.length;
-        List<byte[]> packets = new ArrayList<>();
-        byte[] p;
-        while ((p = readChunk(in, offset, "message " + (packets.size() + 1))) != null) {
-            packets.add(p);
-            offset += 8 + p.length;
-        }
-        return new TraceFile(config, packets);
     }
 
     /** The largest version a config may give: gVisor's field is a uint32. */
@@ -65,15 +59,30 @@ public record TraceFile(byte[] config, List<byte[]> packets) {
      * @throws IOException naming what is wrong with the config
      */
     public int version() throws IOException {
+        return version(config);
+    }
+
+    /** How much of a config an error quotes: the file is anyone's, and the quote is escaped and cut. */
+    private static final int QUOTED = 128;
+
+    /**
+     * Returns the wire version {@code config} gives, as {@link #version()} explains. The errors
+     * quote the config escaped and cut ({@link Escape#quoted}): a crafted config held terminal
+     * escapes and whole forged lines that the operator's terminal printed as seccheck's own.
+     *
+     * @throws IOException naming what is wrong with the config
+     */
+    public static int version(byte[] config) throws IOException {
         JsonNode root = StrictJson.readObject(config, "the trace file's config is not JSON",
-                () -> "the trace file's config is not a JSON object: " + new String(config, StandardCharsets.UTF_8));
+                () -> "the trace file's config is not a JSON object: "
+                        + Escape.quoted(new String(config, StandardCharsets.UTF_8), QUOTED));
         JsonNode v = root.get("version");
         if (v == null || v.isNull()) {
             return 0;
         }
         if (!v.isIntegralNumber() || v.asLong() < 0 || !v.canConvertToLong() || v.asLong() > MAX_VERSION) {
-            throw new IOException("the trace file's config has version " + v + ", not an integer from 0 to "
-                    + MAX_VERSION);
+            throw new IOException("the trace file's config has version " + Escape.plain(v.toString(), QUOTED)
+                    + ", not an integer from 0 to " + MAX_VERSION);
         }
         return (int) v.asLong();
     }
@@ -107,26 +116,5 @@ public record TraceFile(byte[] config, List<byte[]> packets) {
     public static void writeChunk(OutputStream out, byte[] data, int length) throws IOException {
         out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(length).array());
         out.write(data, 0, length);
-    }
-
-    private static byte[] readChunk(InputStream in, long offset, String what) throws IOException {
-        byte[] size = in.readNBytes(8);
-        if (size.length == 0) {
-            return null;
-        }
-        if (size.length < 8) {
-            throw new IOException("trace file truncated in the size of " + what + " at offset " + offset);
-        }
-        long n = ByteBuffer.wrap(size).order(ByteOrder.LITTLE_ENDIAN).getLong();
-        if (n < 0 || n > MAX_SIZE) {
-            throw new IOException("size of " + what + " at offset " + offset + " is " + Long.toUnsignedString(n)
-                    + " bytes, over the 1 MiB limit");
-        }
-        byte[] data = in.readNBytes((int) n);
-        if (data.length < n) {
-            throw new IOException("trace file truncated in " + what + " at offset " + offset + ": " + data.length
-                    + " of " + n + " bytes");
-        }
-        return data;
     }
 }
