@@ -18,6 +18,15 @@ import java.util.function.LongSupplier;
 public final class Signals {
     private Signals() {}
 
+    /**
+     * The signal seccheck interrupts its own blocking calls with ({@link #interruptWith}): the
+     * tracer's wait for a stop, a connect or send performed for a call no longer awaited. A
+     * real-time one no one else in this JVM uses (glibc keeps 32 and 33, the JDK's NIO takes
+     * SIGRTMAX-2 to interrupt blocking I/O, HotSpot none); blocked in every thread of seccheck's
+     * but around such a call.
+     */
+    public static final int INTERRUPT = Signal.SIGRTMIN + 8;
+
     private static final Libc.Function SIGNAL = Libc.function("signal");
     private static final int RLIMIT_CORE = 4;
     /** The signals whose default action dumps core: QUIT ILL TRAP ABRT BUS FPE SEGV XCPU XFSZ SYS. */

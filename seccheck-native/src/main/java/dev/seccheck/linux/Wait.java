@@ -29,4 +29,21 @@ public final class Wait {
                 NativeCall.Restart.ON_EINTR, "waitpid", () -> Integer.toString(pid));
         return r == 0 ? Optional.empty() : Optional.of(WaitStatus.decode(r, status.get(ValueLayout.JAVA_INT, 0)));
     }
+
+    /**
+     * Waits as {@link #waitpid} does, blocking, with {@code sig} unblocked in the calling thread
+     * meanwhile ({@link Signals#unblockedDuring}): empty when a handler of {@code sig} without
+     * SA_RESTART ({@link Signals#interruptWith}) interrupted the wait, so another thread can wake
+     * the waiting one.
+     */
+    public Optional<WaitStatus> waitpidUnless(int sig, int pid, int options) throws LinuxException {
+        long r = Signals.unblockedDuring(sig, () -> Direct.call(Sysno.WAIT4, pid, status.address(), options, 0L));
+        if (r == -dev.seccheck.abi.Errno.EINTR) {
+            return Optional.empty();
+        }
+        if (r < 0) {
+            throw new LinuxException("waitpid " + pid, (int) -r);
+        }
+        return r == 0 ? Optional.empty() : Optional.of(WaitStatus.decode((int) r, status.get(ValueLayout.JAVA_INT, 0)));
+    }
 }

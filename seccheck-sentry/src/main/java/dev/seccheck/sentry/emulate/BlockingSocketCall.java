@@ -37,11 +37,10 @@ import java.util.function.LongSupplier;
 final class BlockingSocketCall implements Waits.Ender {
 
     /**
-     * The signal: a real-time one no one else in this JVM uses (glibc keeps 32 and 33, the JDK's
-     * NIO takes SIGRTMAX-2 to interrupt blocking I/O, HotSpot none); its default action would end
-     * the process, so the handler is installed before any call can be sent one.
+     * The signal: seccheck's own ({@link Signals#INTERRUPT}); its default action would end the
+     * process, so the handler is installed before any call can be sent one.
      */
-    static final int SIGNAL = Signal.SIGRTMIN + 8;
+    static final int SIGNAL = Signals.INTERRUPT;
 
     private static final int PID = (int) ProcessHandle.current().pid();
 

@@ -1,31 +1,36 @@
 package dev.seccheck.sentry.trace;
 
-import dev.seccheck.abi.Signal;
 import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.Signals;
 import dev.seccheck.linux.Syscalls;
 import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Doorbell wakes the tracer thread from any other thread. The tracer sleeps in waitpid, which
- * only a tracee's stop ends; so a SIGURG is sent to one of its tracees, and the tracer takes it
- * at that signal-delivery stop instead of delivering it. The count makes the tracer swallow
- * exactly as many SIGURGs as were rung; a program's own SIGURG beyond them is delivered.
+ * Doorbell wakes the tracer thread from any other thread, to attach a {@code seccheck exec}'s
+ * command or give the workload a new filter layer: both need a tracee stopped. The tracer sleeps
+ * in waitpid, which only a tracee's stop ends, and only the tracer may ptrace; so the bell sends
+ * {@link Signals#INTERRUPT} to the tracer thread itself, whose wait takes that signal (a handler
+ * without SA_RESTART) and fails with EINTR, and the tracer then stops one tracee with
+ * PTRACE_INTERRUPT where a request needs them stopped: the new filter layer's tasks, the
+ * workload frozen for an attach. Before, the bell was a SIGURG sent to a tracee, taken at its
+ * signal-delivery stop: a program that blocked SIGURG in its threads never took it, and every
+ * {@code trace create} and {@code seccheck exec} of its run failed after their deadline.
+ * PTRACE_INTERRUPT stops a thread whatever its signal mask.
  *
- * <p>A thread left in its group stop (job control: Ctrl-Z, SIGSTOP) cannot carry the signal: it
- * stays stopped with the SIGURG pending until continued. The tracer marks such threads
- * {@linkplain #park parked}, the bell skips them, and when every thread is parked it says so:
- * nothing of the workload runs then, and whatever wakes the tracer next (a SIGCONT's stop) finds
- * the request first.
+ * <p>A thread left in its group stop (job control: Ctrl-Z, SIGSTOP) cannot be stopped for a
+ * request: the tracer marks such threads {@linkplain #park parked}, and when every thread is
+ * parked the bell says so: nothing of the workload runs then, and whatever wakes the tracer next
+ * (a SIGCONT's stop) finds the request first.
  */
 final class Doorbell {
 
     /** What {@link #ring} did. */
     enum Ring {
-        /** A SIGURG is on its way to a thread that can take it. */
+        /** The tracer is woken, and a thread that can stop is there. */
         RUNG,
         /** Every thread of the workload is in a group stop: none runs before the tracer's next stop. */
         ALL_PARKED,
@@ -33,37 +38,66 @@ final class Doorbell {
         NONE
     }
 
+    private static final int PID = (int) ProcessHandle.current().pid();
+
     private final TaskTable tasks;
-    /** SIGURGs sent and not yet taken: incremented before the send, so the stop always finds it. */
-    private final AtomicInteger rung = new AtomicInteger();
+    /** Set by {@link #ring}, cleared by the tracer as it serves the requests: rung since. */
+    private final AtomicBoolean rung = new AtomicBoolean();
     /** Threads the tracer left in a group stop (PTRACE_LISTEN); written by the tracer thread only. */
     private final Set<Integer> parked = ConcurrentHashMap.newKeySet();
+    /** The tracer thread's id, 0 until it waits; the bell's signal goes to it. */
+    private volatile int tracer;
 
     Doorbell(TaskTable tasks) {
         this.tasks = tasks;
     }
 
-    /** Wakes the tracer thread through a thread that is not parked. */
+    /**
+     * On the tracer thread, before its first wait: the bell's signal is sent to this thread, which
+     * blocks it but while it waits, and takes it through a handler that does nothing.
+     */
+    void tracerIsThisThread() throws LinuxException {
+        Signals.interruptWith(Signals.INTERRUPT);
+        Signals.blockInThisThread(Signals.INTERRUPT);
+        tracer = Syscalls.gettid();
+    }
+
+    /** Wakes the tracer thread, saying whether a thread that is not parked can take the request. */
     Ring ring() {
         boolean any = false;
+        boolean stoppable = false;
         for (int tid : tasks.tids()) {
-            Task t = tasks.get(tid);
-            if (t == null) {
+            if (tasks.get(tid) == null) {
                 continue;
             }
             any = true;
-            if (parked.contains(tid)) {
-                continue;
-            }
-            rung.incrementAndGet();
-            try {
-                Syscalls.tgkill(t.tgid(), tid, Signal.SIGURG);
-                return Ring.RUNG;
-            } catch (LinuxException e) {
-                rung.decrementAndGet(); // gone: try another
+            if (!parked.contains(tid)) {
+                stoppable = true;
+                break;
             }
         }
-        return any ? Ring.ALL_PARKED : Ring.NONE;
+        if (!stoppable) {
+            return any ? Ring.ALL_PARKED : Ring.NONE;
+        }
+        rung.set(true);
+        int t = tracer;
+        if (t != 0) {
+            Syscalls.signalThread(PID, t, Signals.INTERRUPT); // pending until its wait if it is busy
+        }
+        return Ring.RUNG;
+    }
+
+    /** Whether the bell was rung and its requests are not served yet. */
+    boolean rung() {
+        return rung.get();
+    }
+
+    /**
+     * On the tracer thread, between stops: whether the bell was rung since the last call, which
+     * clears it, so that a ring while the requests are served wakes the tracer again.
+     */
+    boolean take() {
+        return rung.getAndSet(false);
     }
 
     /** Tracer thread: {@code tid} was left in its group stop, or (false) resumed or ended. */
@@ -73,17 +107,5 @@ final class Doorbell {
         } else {
             parked.remove(tid);
         }
-    }
-
-    /**
-     * At a signal-delivery stop on the tracer thread: returns the signal to deliver, 0 when it
-     * was the doorbell's.
-     */
-    int take(int signal) {
-        if (signal == Signal.SIGURG && rung.get() > 0) {
-            rung.decrementAndGet();
-            return 0;
-        }
-        return signal;
     }
 }

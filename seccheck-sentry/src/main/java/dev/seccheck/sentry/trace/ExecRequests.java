@@ -97,7 +97,7 @@ final class ExecRequests {
     /**
      * On the tracer thread: attaches to every submitted command, with the workload frozen.
      *
-     * @param serving the task whose stop the tracer is serving
+     * @param serving the task whose stop the tracer is serving, or 0 for none (the doorbell woke it)
      * @param round the stops collected and not yet served; those the freeze collects join them
      */
     void attachAll(TaskLifecycle lifecycle, Tracees tracees, int serving, Deque<WaitStatus> round) {

@@ -207,7 +207,7 @@ final class Injector {
                     return after.rax();
                 }
             }
-            // A signal (e.g. the tracer's own doorbell) came first: hold it back, step on.
+            // A signal came first: hold it back, step on.
             deferred.add(s.signal());
         }
     }

@@ -267,7 +267,7 @@ final class Launch {
                 throw new IllegalStateException("it reached its execve before it was released (its hold was opened"
                         + " by another process)");
             }
-            t.cont(s.event() == 0 && !s.syscallStop() ? lifecycle.deliverable(s.signal()) : 0);
+            t.cont(s.event() == 0 && !s.syscallStop() ? s.signal() : 0);
         }
     }
 

@@ -120,11 +120,6 @@ final class TaskLifecycle {
         return tracees.of(tid);
     }
 
-    /** At a signal-delivery stop: the signal to deliver, 0 when it was the doorbell's. */
-    int deliverable(int signal) {
-        return tracees.deliverable(signal);
-    }
-
     /**
      * Returns whether the thread is a launched process that has not executed yet: its one
      * seccomp stop then is the launch's exec trap ({@link dev.seccheck.sentry.filter.ExecTrap}).

@@ -33,10 +33,6 @@ final class Tracees {
         return options;
     }
 
-    /** At a signal-delivery stop: the signal to deliver, 0 when it was the doorbell's (see {@link Doorbell#take}). */
-    int deliverable(int signal) {
-        return doorbell.take(signal);
-    }
 
     /** Returns every thread's Tracee. */
     Iterable<Tracee> all() {

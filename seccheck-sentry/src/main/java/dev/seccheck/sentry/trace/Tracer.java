@@ -133,6 +133,7 @@ public final class Tracer {
      */
     public int run(Path program, List<String> argv) throws SentryException {
         try {
+            doorbell.tracerIsThisThread();
             attach(program, argv);
         } catch (SentryException e) {
             started.completeExceptionally(e);
@@ -291,6 +292,9 @@ public final class Tracer {
             if (round.isEmpty() && lifecycle.awaitsCreators()) {
                 lifecycle.endUnclaimed(); // nothing pending: no creator's event is on its way
             }
+            if (doorbell.take()) {
+                answerTheBell();
+            }
             if (round.isEmpty() && !awaitOne()) {
                 return;
             }
@@ -330,7 +334,8 @@ public final class Tracer {
             if (lifecycle.awaitsCreators()) {
                 return awaitUntil(lifecycle.creatorsDeadline());
             }
-            round.add(wait.waitpid(-1, Wait.WALL | Wait.WNOTHREAD).orElseThrow());
+            // Empty when the doorbell's signal ended the wait: the loop then answers the bell.
+            wait.waitpidUnless(Signals.INTERRUPT, -1, Wait.WALL | Wait.WNOTHREAD).ifPresent(round::add);
             spin.waited(System.nanoTime() - start);
             return true;
         } catch (LinuxException e) {
@@ -347,7 +352,7 @@ public final class Tracer {
      * stop comes (a blocking wait has no timeout). True, with the round possibly empty.
      */
     private boolean awaitUntil(long deadline) throws LinuxException {
-        while (System.nanoTime() - deadline < 0) {
+        while (System.nanoTime() - deadline < 0 && !doorbell.rung()) {
             Optional<WaitStatus> st = wait.waitpid(-1, Wait.WALL | Wait.WNOTHREAD | Wait.WNOHANG);
             if (st.isPresent()) {
                 round.add(st.get());
@@ -356,6 +361,20 @@ public final class Tracer {
             LockSupport.parkNanos(1_000_000);
         }
         return true;
+    }
+
+    /**
+     * Serves what the doorbell was rung for, with no task stopped: a new filter layer (every task
+     * lacking it is interrupted, and takes it at that stop) and the commands of {@code seccheck
+     * exec} (attached with the workload frozen, which interrupts every task).
+     */
+    private void answerTheBell() throws LinuxException {
+        if (layers.requested()) {
+            layers.startRefilter(0);
+        }
+        if (execs.any()) {
+            execs.attachAll(lifecycle, tracees, 0, round);
+        }
     }
 
     /** Adds to {@link #round} every stop or end pending now, without blocking. */
@@ -421,9 +440,9 @@ public final class Tracer {
         }
     }
 
-    /** A signal-delivery stop: the doorbell (a layer or an exec to attend to), or a signal to deliver. */
+    /** A signal-delivery stop: a signal to deliver, unless it is the second copy of a forward. */
     private void signalStop(Tracee t, int signal) throws LinuxException {
-        int deliver = doorbell.take(signal);
+        int deliver = signal;
         if (ForwardedSignals.forwardable(deliver)) {
             Task task = tasks.get(t.tid());
             deliver = forwarded.atDelivery(t, task == null ? t.tid() : task.tgid(), rootPid, deliver);

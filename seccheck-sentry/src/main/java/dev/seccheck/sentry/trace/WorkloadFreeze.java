@@ -67,7 +67,7 @@ final class WorkloadFreeze {
     /**
      * Stops every task of the workload, then runs {@code step}.
      *
-     * @param serving the task whose stop the tracer is serving (stopped, not yet resumed)
+     * @param serving the task whose stop the tracer is serving (stopped, not yet resumed), or 0 for none
      * @param round the stops collected but not yet served; the stops this freeze collects are
      *     appended to it
      * @param notDone what a failure means, for its message ("so the command was not started")
