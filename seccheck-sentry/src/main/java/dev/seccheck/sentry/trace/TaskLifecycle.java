@@ -371,10 +371,13 @@ final class TaskLifecycle {
         for (ExecutedFiles.Executed e : interpreter == null ? List.of(binary) : List.of(binary, interpreter)) {
             String why = switch (e) {
                 case ExecutedFiles.Unknown u -> "a file it executed cannot be checked: " + u.why();
-                case ExecutedFiles.Found f when f.name() == null -> "a file it executed is on a mount seccheck cannot"
-                        + " name (one of the program's own mount namespace, or a detached one)";
-                case ExecutedFiles.Found f -> syscalls.refuses(NameChange.executed(t.tgid(), t.tid(), t.comm(), f.name(),
-                        f.file())) ? "a rule on opening files denies it " + f.name() : null;
+                case ExecutedFiles.Found f when f.named().isEmpty() -> "a file it executed is on a mount seccheck"
+                        + " cannot name (one of the program's own mount namespace, or a detached one)";
+                // Named as an open of it is: a file of the program's own tmpfs by the program's name,
+                // which is sound here (it holds only what the program wrote through decided opens).
+                case ExecutedFiles.Found f -> syscalls.refuses(NameChange.executed(t.tgid(), t.tid(), t.comm(),
+                        f.named().get().path(), f.file())) ? "a rule on opening files denies it " + f.named().get().path()
+                        : null;
             };
             if (why != null) {
                 log.accept("killed task " + t.tid() + " (" + t.comm() + ") at its exec, before its first instruction: "
