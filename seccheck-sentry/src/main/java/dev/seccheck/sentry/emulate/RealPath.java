@@ -25,7 +25,10 @@ import java.util.Set;
  * from the namespace's root as the kernel's name is, not from the task's root, which a chroot
  * moves) and then to where seccheck sees that filesystem, a name kept only if walking it from
  * seccheck's root, through no symlink, reaches the same file. A tmpfs or ramfs only the program's namespace has is named as
- * the program sees it: nothing is in it but what the program wrote there. A file on another
+ * the program sees it for an open: nothing is in it but what the program wrote there. That name is
+ * the program's choice (it picks the mount point: a tmpfs over {@code /usr/local/games} makes its
+ * own bytes wear a system path), so {@link Name#vouched} withholds it from a rule on what runs or
+ * is mapped ({@code binary_path}, {@code mapped_path}). A file on another
  * filesystem seccheck does not see (one the program mounted in a mount namespace of its own: a
  * procfs, an overlay) or on a detached mount ({@code open_tree}, {@code fsmount}) has no name: an
  * open then shows the path the program gave, recorded as missing for the sinks deciding on it; a
@@ -73,8 +76,44 @@ public final class RealPath {
         return kernel != null && (kernel.matches("(socket|pipe):\\[\\d+]") || kernel.startsWith("anon_inode:"));
     }
 
+    /**
+     * Why a file of a program's own memory filesystem has no name a rule on what runs or is mapped
+     * may be matched against: the missing field's reason.
+     */
+    public static final String PROGRAMS_OWN = "the file is on a tmpfs or ramfs only the program's mount namespace has:"
+            + " the program chose its name there, which no file seen from seccheck's root vouches for";
+
+    /**
+     * A file's name as {@link #name} found it.
+     *
+     * @param path its path: from seccheck's root, or the program's own for a file of a memory
+     *     filesystem only the program's mount namespace has
+     * @param programsOwn whether {@code path} is that program's own name
+     */
+    public record Name(String path, boolean programsOwn) {
+        /**
+         * The name a rule on what the program runs or maps may be matched against: none for a file
+         * of the program's own memory filesystem. Opens there are sound by name (the file holds
+         * only what the program wrote through opens seccheck decided), but an exec or mmap rule
+         * decides on the bytes that run, which the program wrote there from anywhere, under a
+         * mount point it chose: a tmpfs mounted over {@code /usr/local/games} ran a denied binary
+         * as {@code /usr/local/games/evil} under an allow list of {@code /usr/**}.
+         */
+        public Optional<String> vouched() {
+            return programsOwn ? Optional.empty() : Optional.of(path);
+        }
+    }
+
     /** Returns the path of our fd {@code fd}, opened for task {@code tid}, or empty when it has none we can name. */
     public Optional<String> of(int fd, int tid) {
+        return name(fd, tid).map(Name::path);
+    }
+
+    /**
+     * Returns the name of our fd {@code fd}, opened for task {@code tid}, telling a program's own
+     * memory filesystem's name from one seccheck vouches for; empty when it has none we can name.
+     */
+    public Optional<Name> name(int fd, int tid) {
         try {
             String kernel = calls.readlinkat(AT_FDCWD, "/proc/thread-self/fd/" + fd);
             long mntId = calls.mountId(fd);
@@ -83,7 +122,7 @@ public final class RealPath {
             }
             List<Mount> own = ours();
             if (own.stream().anyMatch(m -> m.id() == mntId)) {
-                return kernel.startsWith("/") ? Optional.of(kernel) : Optional.empty();
+                return kernel.startsWith("/") ? Optional.of(new Name(kernel, false)) : Optional.empty();
             }
             Optional<Mount> theirs = MountTables.ALL.mount(calls, tid, mntId);
             if (theirs.isEmpty()) {
@@ -91,7 +130,8 @@ public final class RealPath {
                 // the kernel names it, /memfd:NAME (deleted), as gVisor's binary_path names one. Told
                 // by its mount, not its name: a detached mount's files are named from its root, and
                 // a program had a kept file bound under "memfd:kept" there named "/memfd:kept".
-                return mntId == memfdMount && kernel.startsWith("/memfd:") ? Optional.of(kernel) : Optional.empty();
+                return mntId == memfdMount && kernel.startsWith("/memfd:") ? Optional.of(new Name(kernel, false))
+                        : Optional.empty();
             }
             Mount m = theirs.get();
             // The task's mount table gives mount points from the task's root, the kernel's name is
@@ -107,8 +147,9 @@ public final class RealPath {
             }
             if (SELF_CONTAINED.contains(m.type()) && own.stream().noneMatch(o -> o.device().equals(m.device()))) {
                 // A memory filesystem only the program's namespace has holds nothing but what was
-                // written into it through calls seccheck decided: its name there is the file's.
-                return kernel.startsWith("/") ? Optional.of(kernel) : Optional.empty();
+                // written into it through calls seccheck decided: its name there is the file's for
+                // an open, and no more (Name#vouched).
+                return kernel.startsWith("/") ? Optional.of(new Name(kernel, true)) : Optional.empty();
             }
             String inFs = join(m.root(), kernel.substring(point.equals("/") ? 0 : point.length()));
             // Where seccheck sees the same filesystem: the mount of that device whose root holds the path,
@@ -117,7 +158,8 @@ public final class RealPath {
                     .filter(o -> o.device().equals(m.device()) && under(inFs, o.root()))
                     .min((a, b) -> Integer.compare(a.root().length(), b.root().length()))
                     .map(o -> join(o.mountPoint(), inFs.substring(o.root().equals("/") ? 0 : o.root().length())))
-                    .filter(name -> reaches(name, fd));
+                    .filter(name -> reaches(name, fd))
+                    .map(name -> new Name(name, false));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }

@@ -19,8 +19,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * as passed and the task as it was (gVisor's context is the caller's, before the exec). At the
  * exec event it adds what the new program got ({@link ExecImage}) and, for a {@code #!} script,
  * the script (gVisor reports the file passed, not its interpreter). A call that fails leaves its
- * entry until the thread's next exec call or its end; the exec event of a launched program finds
- * none, as gVisor sends none for a container's first process. Entries are put by the thread that
+ * entry until the thread's next exec call or its end. A launched program's execve (the run's first
+ * command, a {@code seccheck exec}'s) fires no syscall point but is entered here too
+ * ({@link SyscallPoints#launching}), with the new program as its caller ({@link Pending#calledBy}):
+ * unlike gVisor, which sends nothing for a container's first process, seccheck decides what that
+ * command runs, so a rule on it holds there too. Entries are put by the thread that
  * sees the enter (tracer or notifier) before the exec can happen, and taken by the tracer thread,
  * hence the concurrent map.
  */
@@ -41,6 +44,11 @@ final class ExecCalls {
 
         Pending(Task caller, ExecArguments args, ScriptFile script, String scriptUntold, ExecImage image) {
             this(caller, args, script, scriptUntold, image, null, null);
+        }
+
+        /** The call as made by {@code task}: a launch's, whose real caller is seccheck's spawner. */
+        Pending calledBy(Task task) {
+            return new Pending(task, args, script, scriptUntold, image, binary, interpreter);
         }
 
         /** The call holding the files the kernel executed ({@link ExecutedFiles}), for a sink deciding on what runs. */

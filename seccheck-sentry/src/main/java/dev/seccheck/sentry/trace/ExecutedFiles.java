@@ -23,8 +23,9 @@ import java.util.Optional;
  * for a dynamically linked one, its ELF interpreter (the dynamic loader its {@code PT_INTERP}
  * names), which the kernel maps and starts first without any call of the program's. Each is named
  * as seen from seccheck's root ({@link RealPath}), or has no name when on a mount seccheck cannot
- * name (one the program mounted in a mount namespace of its own, an overlay there): a rule on a
- * path cannot be checked on it.
+ * name (one the program mounted in a mount namespace of its own, an overlay there, a tmpfs there
+ * whose name the program chose, {@link RealPath.Name#vouched}): a rule on a path cannot be checked
+ * on it.
  *
  * <p>The interpreter is the one file the kernel mapped into the new image besides the binary
  * ({@code /proc/PID/maps}), opened by its mapping's /proc link where seccheck may (CAP_SYS_ADMIN).
@@ -61,10 +62,20 @@ final class ExecutedFiles {
      * A file the kernel executed, held open.
      *
      * @param fd our O_PATH descriptor of it
-     * @param name its path from seccheck's root, or null on a mount seccheck cannot name
+     * @param named its name as an open of it would have it, or empty on a mount seccheck cannot name
      * @param file its device and inode
      */
-    record Found(int fd, String name, ReachedFile file) implements Executed {
+    record Found(int fd, Optional<RealPath.Name> named, ReachedFile file) implements Executed {
+        /** Its path from seccheck's root, for a rule on what runs; null when seccheck cannot vouch for one. */
+        String name() {
+            return named.flatMap(RealPath.Name::vouched).orElse(null);
+        }
+
+        /** Why it has no {@link #name}, for the missing field. */
+        String unnamed() {
+            return unnamedWhy(named);
+        }
+
         /** A path that reaches the file from this process, for stat and hashing. */
         Path path() {
             return Path.of("/proc/self/fd/" + fd);
@@ -219,9 +230,16 @@ final class ExecutedFiles {
         return PathCalls.major(a) == PathCalls.major(b) && PathCalls.minor(a) == PathCalls.minor(b);
     }
 
-    /** The name from seccheck's root of our descriptor {@code fd} of a file process {@code pid} executed (a script). */
-    Optional<String> nameOf(int fd, int pid) {
-        return names.of(fd, pid);
+    /** The name of our descriptor {@code fd} of a file process {@code pid} executed (a script), as {@link Found#named}. */
+    Optional<RealPath.Name> nameOf(int fd, int pid) {
+        return names.name(fd, pid);
+    }
+
+    /** Why a file named {@code named} (as {@link Found#named}) has no name a rule on what runs may match. */
+    static String unnamedWhy(Optional<RealPath.Name> named) {
+        return named.isPresent() ? "the executed file is on a mount seccheck cannot vouch for: " + RealPath.PROGRAMS_OWN
+                : "the executed file is on a mount seccheck cannot name: one of the program's own mount namespace,"
+                        + " or a detached one";
     }
 
     private Executed found(int fd, int pid) {
@@ -230,7 +248,7 @@ final class ExecutedFiles {
             PathCalls.close(fd);
             return new Unknown("the executed file could not be looked at");
         }
-        return new Found(fd, names.of(fd, pid).orElse(null), new ReachedFile(st.dev(), st.ino(), st.ctimeNs()));
+        return new Found(fd, names.name(fd, pid), new ReachedFile(st.dev(), st.ino(), st.ctimeNs()));
     }
 
     /**

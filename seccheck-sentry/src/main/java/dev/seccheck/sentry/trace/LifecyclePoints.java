@@ -14,6 +14,7 @@ import dev.seccheck.proto.sentry.CloneInfo;
 import dev.seccheck.proto.sentry.ExecveInfo;
 import dev.seccheck.proto.sentry.ExitNotifyParentInfo;
 import dev.seccheck.proto.sentry.TaskExit;
+import dev.seccheck.sentry.emulate.RealPath;
 import dev.seccheck.sentry.syscalls.ExecArguments;
 import dev.seccheck.sentry.syscalls.ExecImage;
 import dev.seccheck.sentry.task.Task;
@@ -219,14 +220,21 @@ final class LifecyclePoints {
         ScriptChain chain = null;
         if (decided) {
             executed = script == null && call.binary() instanceof ExecutedFiles.Found f ? f.file() : reached(pid, statPath);
-            Optional<String> real = script != null ? executedFiles.nameOf(script.fd(), pid)
-                    : call.binary() instanceof ExecutedFiles.Found f ? Optional.ofNullable(f.name()) : Optional.empty();
+            Optional<RealPath.Name> named = script != null ? executedFiles.nameOf(script.fd(), pid)
+                    : call.binary() instanceof ExecutedFiles.Found f ? f.named() : Optional.empty();
+            Optional<String> real = named.flatMap(RealPath.Name::vouched);
             if (real.isPresent()) {
                 binary = real.get();
             } else if (binary != null && call.binary() != null) { // none: the session came after the exec event
-                unnamed = call.binary() instanceof ExecutedFiles.Unknown u && script == null ? u.why()
-                        : "the executed file is on a mount seccheck cannot name: one of the program's own mount"
-                                + " namespace, or a detached one";
+                if (call.binary() instanceof ExecutedFiles.Unknown u && script == null) {
+                    unnamed = u.why();
+                } else {
+                    // The program's name for it is no path seccheck can stand behind (a tmpfs of its
+                    // own over /usr showed a copied binary as a system one): absent, as missing
+                    // fields are, and the alert says why; execfn still shows what was passed.
+                    unnamed = ExecutedFiles.unnamedWhy(named);
+                    binary = null;
+                }
             }
             chain = chain(pid, script, call.binary(), call.interpreter());
             if (script == null && call.scriptUntold() != null) {
@@ -256,9 +264,11 @@ final class LifecyclePoints {
             return b.build();
         }, (sink, fields, msg) -> {
             // What could not be looked at is said, so that a rule on it is not decided on its absence.
-            Missing gaps = ExecveGaps.of(fields, msg);
-            if (doubted != null) {
-                gaps = gaps.with("binary_path", doubted);
+            // Why binary_path is doubted comes first: it is left out of the message then, which
+            // ExecveGaps alone would put down to a file that could not be looked at.
+            Missing gaps = doubted == null ? Missing.NONE : Missing.NONE.with("binary_path", doubted);
+            for (Missing.Field f : ExecveGaps.of(fields, msg).fields()) {
+                gaps = gaps.with(f.name(), f.reason());
             }
             if (argvCut != null) {
                 gaps = gaps.with("argv", argvCut);
@@ -293,7 +303,7 @@ final class LifecyclePoints {
         if (script != null) {
             for (ScriptFile s = script.next(); s != null; s = s.next()) {
                 ScriptFile between = s;
-                String name = executedFiles.nameOf(between.fd(), pid).orElse(null);
+                String name = executedFiles.nameOf(between.fd(), pid).flatMap(RealPath.Name::vouched).orElse(null);
                 programs.add(new ScriptChain.Program(reached(pid, between.path()),
                         (fields, m) -> as(pid, fields, name, between.path(), m)));
             }

@@ -87,9 +87,15 @@ final class MmapPoints {
         if (state.decided(Point.MMAP)) {
             // A sink decides on the name: seccheck's, as for an open; a bind mount of the program's
             // own mount namespace showed a kept file under a name no rule denied.
-            Optional<String> real = realName(task.tid(), fd);
+            // A file of a tmpfs only the program's namespace has is named as the program chose
+            // (RealPath.Name#vouched): a tmpfs over /usr made its bytes pass an allow list of /usr.
+            Optional<RealPath.Name> named = realName(task.tid(), fd);
+            Optional<String> real = named.flatMap(RealPath.Name::vouched);
             if (real.isPresent()) {
                 path = real.get();
+            } else if (named.isPresent()) {
+                missing = missing.with("mapped_path", "the mapped file is on a mount seccheck cannot vouch for: "
+                        + RealPath.PROGRAMS_OWN);
             } else {
                 missing = missing.with("mapped_path", "the mapped file is on a mount seccheck cannot name: one of the"
                         + " program's own mount namespace, or a detached one");
@@ -102,14 +108,14 @@ final class MmapPoints {
     private static final ThreadLocal<PathCalls> CALLS = ThreadLocal.withInitial(PathCalls::new);
     private static final ThreadLocal<RealPath> NAMES = ThreadLocal.withInitial(() -> new RealPath(CALLS.get()));
 
-    /** The name from seccheck's root of task {@code tid}'s descriptor {@code fd}'s file; empty when it has none. */
-    private static Optional<String> realName(int tid, int fd) {
+    /** The name of task {@code tid}'s descriptor {@code fd}'s file ({@link RealPath#name}); empty when it has none. */
+    private static Optional<RealPath.Name> realName(int tid, int fd) {
         int ours = CALLS.get().openat(Fcntl.AT_FDCWD, "/proc/" + tid + "/fd/" + fd, Fcntl.O_PATH | Fcntl.O_CLOEXEC);
         if (ours < 0) {
             return Optional.empty();
         }
         try {
-            return NAMES.get().of(ours, tid);
+            return NAMES.get().name(ours, tid);
         } finally {
             PathCalls.close(ours);
         }

@@ -263,6 +263,11 @@ final class Notifier implements Runnable {
     private void answer(SeccompNotification n, TraceeAccess access) throws LinuxException {
         Task task = tasks.get(n.tid());
         if (launched.isSpawnOwn(n, task)) {
+            if (n.nr() == Sysno.EXECVE) {
+                // Held here rather than by the exec trap when execve has an enter point: still
+                // decided and reported at its exec event, as any exec.
+                points.launching(task, SyscallEvent.held(n), access.at(n.tid()));
+            }
             listener.allow(n.id());
             return;
         }

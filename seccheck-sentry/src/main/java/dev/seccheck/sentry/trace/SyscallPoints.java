@@ -231,6 +231,22 @@ final class SyscallPoints implements EmulatedPoints {
     }
 
     /**
+     * The execve of a launched process (the run's first command, a {@code seccheck exec}'s), which
+     * fires no syscall point (the run reports the launch as its start): registers it for
+     * sentry/execve, and shields its process while a sink decides on what runs, as any exec's
+     * enter does, so that the exec event decides and reports it like any other. Before, a first
+     * command a rule denied ran, and the trail had no execve line for it.
+     */
+    void launching(Task task, SyscallEvent enter, TaskMemory mem) {
+        if (decidesWhatRuns()) {
+            context.tasks().execStarted(task.tgid()); // before the kernel maps anything
+        }
+        if (state.enabled(Point.EXECVE)) {
+            execCalls.entered(task, enter, mem);
+        }
+    }
+
+    /**
      * Fires the enter or exit points of a syscall.
      *
      * @return 0, an errno from a denying sink, or {@link PointState#KILL}

@@ -34,6 +34,21 @@ record SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers
     }
 
     /** A PTRACE_EVENT_SECCOMP stop: the syscall's enter. */
+    /**
+     * The seccomp stop of a launched process's exec trap ({@link dev.seccheck.sentry.filter.ExecTrap}):
+     * its execve, registered for the exec event ({@link SyscallPoints#launching}) and let go.
+     */
+    void launching(Tracee t) throws LinuxException {
+        Task task = tasks.get(t.tid());
+        t.getRegs(regs);
+        if (task != null && ExecArguments.isExec((int) regs.origRax())) {
+            SyscallEvent ev = new SyscallEvent(t.tid(), (int) regs.origRax(), regs.arg(0), regs.arg(1), regs.arg(2),
+                    regs.arg(3), regs.arg(4), regs.arg(5), false, 0);
+            syscalls.launching(task, ev, access.at(t.tid()));
+        }
+        t.resume(0);
+    }
+
     void enter(Tracee t) throws LinuxException {
         int tid = t.tid();
         t.getRegs(regs);

@@ -128,11 +128,16 @@ final class TaskLifecycle {
         return awaitingFirstExec.contains(tid);
     }
 
-    /** At an exec event stop: the first exec of a launched process gets the layer of traced syscalls. */
-    void beforeExec(Tracee t) throws LinuxException {
+    /**
+     * At an exec event stop: the first exec of a launched process gets the layer of traced
+     * syscalls; returns whether it was that exec.
+     */
+    boolean beforeExec(Tracee t) throws LinuxException {
         if (awaitingFirstExec.remove(t.tid())) {
             layers.installFirst(t);
+            return true;
         }
+        return false;
     }
 
     /** A PTRACE_EVENT_STOP: a new thread's first stop, a group stop, or an interrupt asked for. */
@@ -306,11 +311,14 @@ final class TaskLifecycle {
      * or leaves it for after the exit points of the exec call when they are to fire (gVisor's
      * order: Execve enter, Execve exit, ExecveInfo).
      *
+     * @param former the tid that made the exec call, the exec event's message
+     * @param launched whether it is a launched process's first exec, whose caller was seccheck's
+     *     spawner (the run's start): its sentry/execve has the new program's context instead, so
+     *     that seccheck's launch machinery never appears in the trail
      * @return the thread, still in its exec event stop, for {@link SyscallStops#executed} to resume
      */
-    Tracee executed(Tracee stop) throws LinuxException {
+    Tracee executed(Tracee stop, int former, boolean launched) throws LinuxException {
         int tid = stop.tid();
-        int former = (int) stop.eventMessage();
         ExecCalls.Pending call = execCalls.executed(former);
         Task t = tasks.get(former);
         if (former != tid) {
@@ -333,6 +341,9 @@ final class TaskLifecycle {
                     t.cwd(), null, t.execSession());
             tasks.put(t);
             points.keepExitContext(t);
+            if (launched && call != null) {
+                call = call.calledBy(t);
+            }
             if (newImage != null) {
                 call = execCalls.imaged(call, tid, newImage, points.decidesExecs());
             }
@@ -406,10 +417,13 @@ final class TaskLifecycle {
         for (ExecutedFiles.Executed e : interpreter == null ? List.of(binary) : List.of(binary, interpreter)) {
             String why = switch (e) {
                 case ExecutedFiles.Unknown u -> "a file it executed cannot be checked: " + u.why();
-                case ExecutedFiles.Found f when f.name() == null -> "a file it executed is on a mount seccheck cannot"
-                        + " name (one of the program's own mount namespace, or a detached one)";
-                case ExecutedFiles.Found f -> syscalls.refuses(NameChange.executed(t.tgid(), t.tid(), t.comm(), f.name(),
-                        f.file())) ? "a rule on opening files denies it " + f.name() : null;
+                case ExecutedFiles.Found f when f.named().isEmpty() -> "a file it executed is on a mount seccheck"
+                        + " cannot name (one of the program's own mount namespace, or a detached one)";
+                // Named as an open of it is: a file of the program's own tmpfs by the program's name,
+                // which is sound here (it holds only what the program wrote through decided opens).
+                case ExecutedFiles.Found f -> syscalls.refuses(NameChange.executed(t.tgid(), t.tid(), t.comm(),
+                        f.named().get().path(), f.file())) ? "a rule on opening files denies it " + f.named().get().path()
+                        : null;
             };
             if (why != null) {
                 log.accept("killed task " + t.tid() + " (" + t.comm() + ") at its exec, before its first instruction: "

@@ -418,15 +418,21 @@ public final class Tracer {
         switch (s.event()) {
             case Ptrace.EVENT_SECCOMP -> {
                 if (lifecycle.beforeFirstExec(t.tid())) {
-                    t.resume(0); // the launch's exec trap: its execve is the run's start, not a syscall to report
+                    // The launch's exec trap: its execve is the run's start, not a syscall to
+                    // report, but what it runs is decided and reported as any exec's.
+                    syscallStops.launching(t);
                 } else {
                     syscallStops.enter(t);
                 }
             }
             case Ptrace.EVENT_FORK, Ptrace.EVENT_VFORK, Ptrace.EVENT_CLONE -> lifecycle.created(t, s.event());
             case Ptrace.EVENT_EXEC -> {
-                lifecycle.beforeExec(t);
-                syscallStops.executed(lifecycle.executed(t));
+                // Read at the exec event itself: a launched process's first exec is moved on to
+                // its syscall exit for its filter layer, where the message reads 0 (and its exec
+                // call, registered under its tid, was never found).
+                int former = (int) t.eventMessage();
+                boolean launched = lifecycle.beforeExec(t);
+                syscallStops.executed(lifecycle.executed(t, former, launched));
             }
             case Ptrace.EVENT_STOP -> lifecycle.eventStop(t, s.signal());
             case 0 -> {
