@@ -81,4 +81,25 @@ class FirstCommandExecTest {
         assertThat(lines).contains("echo --- execve binary_path=\"/usr/bin/echo\" argv=[\"/usr/bin/echo\", \"hi\"]")
                 .doesNotContain("seccheck-spawne");
     }
+
+    /**
+     * A session that keeps each task's credentials (for sentry/task_exit) and has an open point:
+     * keeping them replaced the launched process's entry in the task table, after which the
+     * launch's own calls were taken for the program's. Its hold's open was decided and reported as
+     * "seccheck-spawne", and as uid 65534 performed with credentials that could not open it: the
+     * run never started ("posix_spawn: EACCES", status 126).
+     */
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void theLaunchsOwnCallsStayItsOwnWhateverTheSessionKeeps(boolean nobody) throws Exception {
+        Path trail = out.resolve("kept");
+        Path session = Files.writeString(tmp.resolve("kept.json"), """
+                {"name": "kept", "points": [{"name": "sentry/task_exit", "context_fields": ["credentials"]},
+                                            {"name": "syscall/openat/enter", "context_fields": ["process_name"]}],
+                 "sinks": [{"name": "text", "config": {"path": "%s"}}]}""".formatted(trail));
+        PackagedCli.Result r = run(nobody, true, session, "/usr/bin/echo", "started");
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out()).isEqualTo("started\n");
+        assertThat(Files.readString(trail)).contains("openat").doesNotContain("seccheck-spawne");
+    }
 }

@@ -31,6 +31,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 /**
  * Launch starts a program so that the tracer can attach to it, and give it its seccomp filter,
@@ -63,15 +64,15 @@ import java.util.concurrent.locks.LockSupport;
 final class Launch {
 
     /** The launched process, attached and filtered, still held before its execve; and its listener. */
-    record Child(int pid, Task task, SeccompListener listener) {
+    record Child(int pid, Task task, SeccompListener listener, BooleanSupplier over) {
         /**
          * Returns whether a held syscall is the spawn's own, before its execve (the restarted
-         * open of the hold, the execve): {@code current}, the task table's entry for the caller,
-         * is still the one the attach registered, which the exec replaces. The run reports the
-         * launch as its start, not as syscalls.
+         * open of the hold, the execve): the caller is the launched process, and {@code over}
+         * ({@link TaskLifecycle#launchOver}) says it has not executed nor ended yet. The run
+         * reports the launch as its start, not as syscalls.
          */
-        boolean isSpawnOwn(SeccompNotification n, Task current) {
-            return n.tid() == pid && current == task;
+        boolean isSpawnOwn(SeccompNotification n) {
+            return n.tid() == pid && !over.getAsBoolean();
         }
     }
 
@@ -159,7 +160,7 @@ final class Launch {
             int ours = Seal.whileAttaching(() -> copyDescriptor(pid, theirs));
             SeccompListener listener = new SeccompListener(ours);
             t.cont(0);
-            return new Child(pid, task, listener);
+            return new Child(pid, task, listener, lifecycle.launchOver(pid));
         } catch (LinuxException | RuntimeException e) {
             kill(pid);
             OptionalInt errno = spawnErrno();

@@ -262,7 +262,7 @@ final class Notifier implements Runnable {
 
     private void answer(SeccompNotification n, TraceeAccess access) throws LinuxException {
         Task task = tasks.get(n.tid());
-        if (launched.isSpawnOwn(n, task)) {
+        if (launched.isSpawnOwn(n)) {
             if (n.nr() == Sysno.EXECVE) {
                 // Held here rather than by the exec trap when execve has an enter point: still
                 // decided and reported at its exec event, as any exec.

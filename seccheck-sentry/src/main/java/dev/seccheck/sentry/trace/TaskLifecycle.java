@@ -24,6 +24,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -75,7 +77,11 @@ final class TaskLifecycle {
      */
     static final long CREATOR_WAIT_NS = TimeUnit.SECONDS.toNanos(2);
     /** Processes whose first exec still has to get the filter of traced syscalls. */
-    private final Set<Integer> awaitingFirstExec = new HashSet<>();
+    /**
+     * Processes whose first exec still has to get the filter of traced syscalls, each with the
+     * flag its launch's notifier reads ({@link #launchOver}): set once it executed or ended.
+     */
+    private final Map<Integer, AtomicBoolean> awaitingFirstExec = new HashMap<>();
 
     TaskLifecycle(TaskTable tasks, Tracees tracees, LifecyclePoints points, SyscallPoints syscalls,
             FilterLayers layers, ExecCalls execCalls, LandlockDomains landlock, ExecutedFiles executedFiles,
@@ -102,8 +108,21 @@ final class TaskLifecycle {
         Task t = new Task(pid, pid, 0, now, now, name(pid), null, null, execSession);
         tasks.put(t);
         points.keepExitContext(t);
-        awaitingFirstExec.add(pid);
+        awaitingFirstExec.put(pid, new AtomicBoolean());
         return t;
+    }
+
+    /**
+     * For the notifier of the launch of {@code pid}, just {@linkplain #seize seized}: whether its
+     * process has executed (the layer of traced syscalls installed) or ended, read from any
+     * thread. Before, the notifier took a call of that pid for the launch's own while the task
+     * table still held the entry the attach made; any other change of the entry (a cwd or
+     * credentials kept for a point) made the launch's own calls pass for the program's, decided
+     * and reported (its hold's open failed with EACCES as uid 65534, so the run never started).
+     */
+    BooleanSupplier launchOver(int pid) {
+        AtomicBoolean over = awaitingFirstExec.get(pid);
+        return over == null ? () -> true : over::get;
     }
 
     /**
@@ -125,7 +144,7 @@ final class TaskLifecycle {
      * seccomp stop then is the launch's exec trap ({@link dev.seccheck.sentry.filter.ExecTrap}).
      */
     boolean beforeFirstExec(int tid) {
-        return awaitingFirstExec.contains(tid);
+        return awaitingFirstExec.containsKey(tid);
     }
 
     /**
@@ -133,8 +152,13 @@ final class TaskLifecycle {
      * syscalls; returns whether it was that exec.
      */
     boolean beforeExec(Tracee t) throws LinuxException {
-        if (awaitingFirstExec.remove(t.tid())) {
-            layers.installFirst(t);
+        AtomicBoolean over = awaitingFirstExec.remove(t.tid());
+        if (over != null) {
+            try {
+                layers.installFirst(t); // its injected calls are still the launch's own
+            } finally {
+                over.set(true);
+            }
             return true;
         }
         return false;
@@ -544,7 +568,10 @@ final class TaskLifecycle {
         syscalls.forget(tid);
         execCalls.forget(tid);
         awaitingFirstStop.remove(tid);
-        awaitingFirstExec.remove(tid); // a later task may get its number: it is no launch
+        AtomicBoolean over = awaitingFirstExec.remove(tid); // a later task may get its number: it is no launch
+        if (over != null) {
+            over.set(true);
+        }
         stoppedEarly.remove(tid);
         if (!stoppedEarly.isEmpty()) {
             endOrphans();
