@@ -110,8 +110,16 @@ final class RunCommand implements Callable<Integer> {
         SessionConfigParser parser = new SessionConfigParser(Catalog.standard(), SinkRegistry.discover(), msg -> warn(err, msg));
         try {
             boolean allowPtrace = false;
-            for (SessionConfig c : sessionConfigs(parser)) {
-                sessions.create(c, false);
+            Map<String, String> sources = new HashMap<>();
+            for (SessionConfig c : sessionConfigs(parser, sources)) {
+                try {
+                    sessions.create(c, false);
+                } catch (SessionException e) {
+                    // A sink's own check of its config (a rule, a key) fails here: name the file it is in.
+                    String source = sources.get(c.name());
+                    throw source != null && source.startsWith("--config ")
+                            ? new SessionException(source + ": " + e.getMessage(), e) : e;
+                }
                 allowPtrace |= c.options().allowPtrace();
             }
             Supervisor supervisor = new Supervisor(state, Catalog.standard(), runId, msg -> warn(err, msg))
@@ -157,11 +165,11 @@ final class RunCommand implements Callable<Integer> {
      * Returns the sessions to create: the trace options' (or the default when neither they nor
      * --config are given), then each --config file's. --pid, --comm and --path apply to every
      * sink of every session: each sink is made behind the selection, so no sink, the remote one
-     * included, sees a point it drops.
+     * included, sees a point it drops. {@code sources} receives where each session came from, by name.
      */
-    private List<SessionConfig> sessionConfigs(SessionConfigParser parser) throws IOException, SessionException {
+    private List<SessionConfig> sessionConfigs(SessionConfigParser parser, Map<String, String> sources)
+            throws IOException, SessionException {
         List<SessionConfig> out = new ArrayList<>();
-        Map<String, String> sources = new HashMap<>();
         var traced = trace.session(Catalog.standard());
         if (traced.isPresent()) {
             out.add(parser.parse(traced.get()));

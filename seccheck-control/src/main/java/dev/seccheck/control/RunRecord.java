@@ -2,8 +2,10 @@ package dev.seccheck.control;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.seccheck.linux.Procfs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -28,7 +30,8 @@ public record RunRecord(String id, long pid, long pidStartTicks, List<String> co
 
     /** The mapper {@link #parse} reads with, made on first use. */
     private static final class Reader {
-        static final ObjectMapper JSON = new ObjectMapper();
+        // A record holds each key once: a second "pid" must not silently name another process.
+        static final ObjectMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     }
 
     public RunRecord {

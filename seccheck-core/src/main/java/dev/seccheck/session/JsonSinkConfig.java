@@ -1,9 +1,12 @@
 package dev.seccheck.session;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.seccheck.config.DuplicateKeys;
 import dev.seccheck.sink.ConfigValue;
 import dev.seccheck.sink.SinkConfig;
 import dev.seccheck.sink.SinkException;
@@ -12,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * JsonSinkConfig turns a JSON object into the {@link SinkConfig} a sink reads, giving every
@@ -20,7 +24,9 @@ import java.util.Map;
  * configuration as JSON text.
  */
 public final class JsonSinkConfig {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Refuses a key given twice in one object: Jackson would keep the last value silently. */
+    private static final ObjectMapper JSON =
+            JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     private JsonSinkConfig() {}
 
@@ -34,6 +40,10 @@ public final class JsonSinkConfig {
         try {
             node = JSON.readTree(json);
         } catch (JsonProcessingException e) {
+            Optional<String> duplicate = DuplicateKeys.describe(e);
+            if (duplicate.isPresent()) {
+                throw new SinkException(path + "." + duplicate.get());
+            }
             throw new SinkException(path + ": not valid JSON: " + e.getOriginalMessage());
         }
         if (!(node instanceof ObjectNode o)) {

@@ -4,12 +4,14 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.seccheck.config.DuplicateKeys;
 import dev.seccheck.fields.FieldDesc;
 import dev.seccheck.format.Escape;
 import dev.seccheck.fields.FieldMask;
@@ -51,7 +53,8 @@ public final class SessionConfigParser {
      * Json holds the mapper, in a class of its own so that Jackson starts only when a document is
      * parsed: a run with the built-in session (built in code) still makes a parser for its control
      * plane. Bounded before anything is built, so a hostile document fails fast with a message
-     * naming the limit instead of exhausting memory or the stack; one document per text.
+     * naming the limit instead of exhausting memory or the stack; one document per text, and
+     * each key once per object ({@link DuplicateKeys}).
      */
     private static final class Json {
         static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
@@ -62,6 +65,7 @@ public final class SessionConfigParser {
                                 .maxNameLength(MAX_STRING)
                                 .maxNumberLength(MAX_NUMBER)
                                 .build())
+                        .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                         .build())
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .build();
@@ -133,6 +137,15 @@ public final class SessionConfigParser {
         }
         String prefix = "";
         if (root.isObject() && root.has("trace_session")) {
+            // A key beside the wrapper would be dropped unread: a file whose plain session (with
+            // its deny rules) sits next to an empty wrapper would run the empty one.
+            for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+                String key = it.next();
+                if (!key.equals("trace_session")) {
+                    throw new SessionException(key + ": not allowed beside trace_session (a session file wrapped "
+                            + "as {\"trace_session\": {...}} holds nothing else)");
+                }
+            }
             root = root.get("trace_session");
             prefix = "trace_session.";
         }
@@ -160,6 +173,10 @@ public final class SessionConfigParser {
                 return String.format("larger than the %,d-character limit", MAX_DOCUMENT);
             }
             return original;
+        }
+        Optional<String> duplicate = DuplicateKeys.describe(e);
+        if (duplicate.isPresent()) {
+            return duplicate.get();
         }
         JsonLocation at = e.getLocation();
         String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
@@ -202,6 +219,11 @@ public final class SessionConfigParser {
      */
     private static List<Element> objects(JsonNode root, String key, String prefix, String what, Set<String> keys)
             throws SessionException {
+        if (root.path(key).isNull()) {
+            // Absent means none; null is a mistake (a template's unfilled value) that would leave the
+            // session without its points or its sinks, and so without its checks.
+            throw new SessionException(prefix + key + ": must be a JSON array, got null (leave the key out for none)");
+        }
         List<JsonNode> nodes = array(root, key, prefix);
         List<Element> elements = new ArrayList<>();
         for (int i = 0; i < nodes.size(); i++) {

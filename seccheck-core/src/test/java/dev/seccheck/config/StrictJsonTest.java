@@ -45,4 +45,13 @@ class StrictJsonTest {
                 .isInstanceOf(IOException.class)
                 .hasMessageStartingWith("not JSON: ");
     }
+
+    /** Two readers must agree on a message: a second "op" or "config" is refused, not kept last. */
+    @Test
+    void refusesAKeyGivenTwiceNamingIt() {
+        assertThatThrownBy(() -> StrictJson.readObject(utf8("{\"op\": \"info\", \"a\": {\"b\": [{\"c\": 1, \"c\": 2}]}}"),
+                "not JSON", () -> "unused"))
+                .isInstanceOf(IOException.class)
+                .hasMessage("not JSON: a.b[0].c: key given twice in one object (the second would silently replace the first)");
+    }
 }

@@ -61,13 +61,50 @@ class SessionConfigParserTest {
     }
 
     @Test
-    void parsesTheTraceSessionWrapperAndIgnoresItsNeighbours() throws Exception {
+    void parsesTheTraceSessionWrapper() throws Exception {
         SessionConfig plain = parser.parse(GVISOR_EXAMPLE);
-        SessionConfig wrapped = parser.parse("{\"runtime\": \"runsc\", \"trace_session\": " + GVISOR_EXAMPLE + "}");
+        SessionConfig wrapped = parser.parse("{\"trace_session\": " + GVISOR_EXAMPLE + "}");
         assertThat(wrapped.name()).isEqualTo(plain.name());
         assertThat(wrapped.points()).isEqualTo(plain.points());
         assertThat(wrapped.options()).isEqualTo(plain.options());
         assertThat(wrapped.sinks().getFirst().config().path()).isEqualTo("trace_session.sinks[0].config");
+    }
+
+    /** A plain session beside an empty wrapper ran the wrapper, and the plain session's deny rules were lost. */
+    @Test
+    void refusesAnyKeyBesideTheWrapper() {
+        assertThat(error("{\"trace_session\": {\"name\": \"monitor\"}, \"sinks\": [{\"name\": \"null\"}]}"))
+                .hasMessage("sinks: not allowed beside trace_session (a session file wrapped as "
+                        + "{\"trace_session\": {...}} holds nothing else)");
+        assertThat(error("{\"runtime\": \"runsc\", \"trace_session\": " + GVISOR_EXAMPLE + "}"))
+                .hasMessageStartingWith("runtime: not allowed beside trace_session");
+    }
+
+    /** Jackson kept the last of two equal keys: a later "rules" or "action" replaced the deny silently. */
+    @Test
+    void refusesAKeyGivenTwiceNamingItsPath() {
+        assertThat(error("{\"name\": \"a\", \"points\": [], \"name\": \"b\"}"))
+                .hasMessage("name: key given twice in one object (the second would silently replace the first)");
+        assertThat(error("""
+                {"sinks": [{"name": "null", "config": {"rules": [{"action": "deny"}], "on_missing": "deny",
+                                                         "rules": []}}]}"""))
+                .hasMessage("sinks[0].config.rules: key given twice in one object (the second would silently "
+                        + "replace the first)");
+        assertThat(error("""
+                {"sinks": [{"name": "null", "config": {"rules": [{"name": "x"},
+                    {"action": "deny", "match": {"resolved_path": "/s"}, "action": "log"}]}}]}"""))
+                .hasMessageStartingWith("sinks[0].config.rules[1].action: key given twice");
+        assertThat(error("{\"trace_session\": {\"points\": [{\"name\": \"sentry/execve\", \"name\": \"x\"}]}}"))
+                .hasMessageStartingWith("trace_session.points[0].name: key given twice");
+    }
+
+    /** A null list of points or sinks read as none: a session that checked nothing. */
+    @Test
+    void refusesNullPointsAndSinks() {
+        assertThat(error("{\"points\": null}"))
+                .hasMessage("points: must be a JSON array, got null (leave the key out for none)");
+        assertThat(error("{\"trace_session\": {\"sinks\": null}}"))
+                .hasMessage("trace_session.sinks: must be a JSON array, got null (leave the key out for none)");
     }
 
     @Test

@@ -36,6 +36,15 @@ class SinkConfigTest {
         assertThat(c.value("nothing")).isEmpty();
     }
 
+    /** A sink configuration written as JSON text keeps no second value of a key silently either. */
+    @Test
+    void refusesAKeyGivenTwice() {
+        assertThatThrownBy(() -> config("{\"rules\": [{\"action\": \"deny\", \"action\": \"log\"}]}"))
+                .isInstanceOf(SinkException.class)
+                .hasMessage("sinks[2].config.rules[0].action: key given twice in one object (the second would "
+                        + "silently replace the first)");
+    }
+
     @Test
     void absentAndNullValuesAreEmptyOrDefault() throws Exception {
         SinkConfig c = config("{\"nothing\": null}");

@@ -37,6 +37,12 @@ public record KafkaConfig(String bootstrapServers, String topic, Optional<String
 
     /** The sending thread waits at most this long by default before a send counts as refused. */
     public static final Duration DEFAULT_MAX_BLOCK = Duration.ofMillis(10);
+    /**
+     * The longest max_block: Kafka's own default max.block.ms. A longer one would let the sink's
+     * sending thread sit in the client for hours while the points queued behind it are dropped, and
+     * a stopping run wait on it.
+     */
+    public static final Duration MAX_MAX_BLOCK = Duration.ofSeconds(60);
     /** Kafka's own default buffer. */
     public static final long DEFAULT_BUFFER_BYTES = 32L << 20;
     /** How long setup waits for metadata by default. */
@@ -50,7 +56,7 @@ public record KafkaConfig(String bootstrapServers, String topic, Optional<String
             new ConfigKey("topic", "the topic every point goes to (required)"),
             new ConfigKey("key", "the record key (default: the run's id)"),
             new ConfigKey("max_block", "the longest the sink's sending thread waits in the client for metadata or"
-                    + " room (default 10ms)"),
+                    + " room (default 10ms, at most 60s)"),
             new ConfigKey("buffer_bytes", "the client's record buffer; past half of it points are dropped"
                     + " (default 32 MiB)"),
             new ConfigKey("setup_timeout", "how long setup waits for the broker to answer metadata (default 10s)"),
@@ -101,6 +107,10 @@ public record KafkaConfig(String bootstrapServers, String topic, Optional<String
             throw config.error("key", "must not be empty (leave it out for the run's container id)");
         }
         Duration maxBlock = config.duration("max_block", DEFAULT_MAX_BLOCK);
+        if (maxBlock.compareTo(MAX_MAX_BLOCK) > 0) {
+            throw config.error("max_block", "must be at most " + MAX_MAX_BLOCK.toSeconds() + "s, got \""
+                    + config.string("max_block").orElseThrow() + "\"");
+        }
         long buffer = config.integer("buffer_bytes").orElse(DEFAULT_BUFFER_BYTES);
         if (buffer < 1 << 16 || buffer > 1L << 34) {
             throw config.error("buffer_bytes", "must be between 65536 and " + (1L << 34) + ", got " + buffer);

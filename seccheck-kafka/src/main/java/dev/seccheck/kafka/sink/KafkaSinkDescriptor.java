@@ -11,6 +11,9 @@ import dev.seccheck.sink.SinkSetup;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -71,28 +74,61 @@ public final class KafkaSinkDescriptor implements SinkDescriptor<KafkaConfig> {
                     + rootMessage(e), e);
         }
         long deadline = System.nanoTime() + c.setupTimeout().toNanos();
+        // Each partitionsFor waits up to max_block (the producer's max.block.ms), which may be longer
+        // than what is left of setup_timeout: the calls run on a thread of their own, and setup waits
+        // for them only until its deadline, then closes the producer, which ends the wait.
+        CompletableFuture<Object> asked = new CompletableFuture<>();
+        Thread asker = Thread.ofPlatform().daemon().name("kafka-sink-setup").unstarted(
+                () -> askUntil(producer, c.topic(), deadline, asked));
+        asker.start();
+        Object answer;
+        try {
+            answer = asked.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            answer = "no answer";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            answer = "interrupted";
+        } catch (ExecutionException e) {
+            answer = e.getCause();
+        }
+        if (answer instanceof Integer partitions) {
+            return new KafkaSetup(producer, partitions, context.runId());
+        }
+        producer.close(Duration.ZERO);
+        if (answer instanceof KafkaException e) {
+            throw new SinkException("kafka sink: metadata for topic \"" + c.topic() + "\" from "
+                    + c.bootstrapServers() + ": " + rootMessage(e), e);
+        }
+        throw new SinkException("kafka sink: no metadata for topic \"" + c.topic() + "\" from " + c.bootstrapServers()
+                + " within " + c.setupTimeout().toMillis() + " ms (" + answer + ")");
+    }
+
+    /**
+     * Asks for the topic's partitions until {@code deadline}, completing {@code asked} with their
+     * number, the client's error, or why no answer came (a String).
+     */
+    private static void askUntil(Producer<byte[], byte[]> producer, String topic, long deadline,
+            CompletableFuture<Object> asked) {
         String last = "no answer";
-        // Each call waits at most max_block (the producer's max.block.ms, kept short for the checked
-        // threads), so setup asks again until its own, longer deadline.
-        while (System.nanoTime() - deadline < 0) {
+        while (System.nanoTime() - deadline < 0 && !asked.isDone()) {
             try {
-                List<PartitionInfo> partitions = producer.partitionsFor(c.topic());
+                List<PartitionInfo> partitions = producer.partitionsFor(topic);
                 if (!partitions.isEmpty()) {
-                    return new KafkaSetup(producer, partitions.size(), context.runId());
+                    asked.complete(partitions.size());
+                    return;
                 }
                 last = "the topic has no partitions";
             } catch (TimeoutException e) {
                 last = rootMessage(e);
                 sleepBriefly();
             } catch (KafkaException e) {
-                producer.close(Duration.ZERO);
-                throw new SinkException("kafka sink: metadata for topic \"" + c.topic() + "\" from "
-                        + c.bootstrapServers() + ": " + rootMessage(e), e);
+                // Also how a producer closed at the deadline ends a wait: no one reads it then.
+                asked.complete(e);
+                return;
             }
         }
-        producer.close(Duration.ZERO);
-        throw new SinkException("kafka sink: no metadata for topic \"" + c.topic() + "\" from " + c.bootstrapServers()
-                + " within " + c.setupTimeout().toMillis() + " ms (" + last + ")");
+        asked.complete(last);
     }
 
     @Override

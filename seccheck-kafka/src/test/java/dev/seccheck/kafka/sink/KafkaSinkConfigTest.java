@@ -139,4 +139,27 @@ class KafkaSinkConfigTest {
         assertThat(warnings).anyMatch(w -> w.contains("kafka") && w.contains("no metadata"));
         sessions.deleteAll();
     }
+
+    /**
+     * setup_timeout bounds setup whatever max_block is: each metadata wait blocked for max_block,
+     * so a 30 s max_block held a 1 s setup for 30 s. Nothing listens on the port (40450-40459 are
+     * left free for such tests).
+     */
+    @Test
+    void setupTimeoutHoldsWhenMaxBlockIsLonger() {
+        String config = "{\"bootstrap_servers\": \"127.0.0.1:40451\", \"topic\": \"t\", "
+                + "\"max_block\": \"30s\", \"setup_timeout\": \"1s\"}";
+        long start = System.nanoTime();
+        assertThat(error(config)).contains("no metadata for topic \"t\"").contains("within 1000 ms");
+        assertThat((System.nanoTime() - start) / 1_000_000).as("ms to give up").isLessThan(8_000);
+    }
+
+    /** A max_block of hours left the sending thread in the client while every point behind it dropped. */
+    @Test
+    void maxBlockHasAnUpperBound() {
+        assertThat(error("{\"bootstrap_servers\": \"127.0.0.1:40452\", \"topic\": \"t\", \"max_block\": \"100000h\"}"))
+                .endsWith("sinks[0].config.max_block: must be at most 60s, got \"100000h\"");
+        assertThat(error("{\"bootstrap_servers\": \"127.0.0.1:40452\", \"topic\": \"t\", \"max_block\": \"61s\"}"))
+                .contains("max_block: must be at most 60s");
+    }
 }

@@ -7,8 +7,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * RemoteConfig is the validated configuration of the {@code remote} sink. Unknown keys are
- * ignored, as gVisor does, so session files written for gVisor work unchanged.
+ * RemoteConfig is the validated configuration of the {@code remote} sink. It takes gVisor's keys
+ * ({@code endpoint}, {@code retries}, {@code backoff}, {@code backoff_max}: all of them, so a
+ * session file written for gVisor loads unchanged) and seccheck's {@code on_drop}. Any other key
+ * is refused, unlike gVisor, which ignores it: {@code "on_dorp": "deny"} would otherwise leave the
+ * sink counting drops while its author believes a point it cannot deliver fails the operation.
  *
  * @param endpoint the monitoring server's socket path
  * @param retries how many times a full socket is retried before the point is dropped
@@ -31,8 +34,12 @@ public record RemoteConfig(Path endpoint, int retries, Duration backoff, Duratio
     /** gVisor's default backoff cap. */
     public static final Duration DEFAULT_BACKOFF_MAX = Duration.ofMillis(10);
 
+    /** The keys this sink reads: gVisor's four, then seccheck's own. */
+    static final String[] KEYS = {"endpoint", "retries", "backoff", "backoff_max", OnDrop.KEY};
+
     /** Reads and checks a sink configuration; errors name the key's path. */
     public static RemoteConfig parse(SinkConfig config) throws SinkException {
+        config.requireOnly(KEYS);
         String endpoint = config.requireString("endpoint");
         if (endpoint.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 107) {
             throw config.error("endpoint", "socket path longer than 107 bytes: " + endpoint);

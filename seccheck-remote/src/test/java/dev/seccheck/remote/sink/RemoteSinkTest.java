@@ -152,12 +152,26 @@ class RemoteSinkTest {
         assertThat(RemoteConfig.parse(config("{\"endpoint\":\"/x\"}")).onDrop()).isEqualTo(OnDrop.COUNT);
         assertThat(RemoteConfig.parse(config("{\"endpoint\":\"/x\",\"on_drop\":\"deny\"}")).onDrop())
                 .isEqualTo(OnDrop.DENY);
-        // Unknown keys pass, as in gVisor.
-        DESCRIPTOR.validate(config("{\"endpoint\":\"/x\",\"something_new\":1}"), NO_POINTS);
+        // Every key gVisor's remote sink reads is taken, so its session files load unchanged.
+        DESCRIPTOR.validate(config("{\"endpoint\":\"/x\",\"retries\":0,\"backoff\":\"1ms\",\"backoff_max\":\"2ms\"}"),
+                NO_POINTS);
         RemoteConfig c = RemoteConfig.parse(config("{\"endpoint\":\"/x\",\"retries\":3,\"backoff\":\"1ms\"}"));
         assertThat(c.retries()).isEqualTo(3);
         assertThat(c.backoff()).hasMillis(1);
         assertThat(c.backoffMax()).hasMillis(10);
+    }
+
+    /**
+     * A misspelt key was ignored, as gVisor ignores unknown keys: {@code "on_dorp": "deny"} left the
+     * sink counting the points it could not deliver while the operations they report went ahead.
+     */
+    @Test
+    void anUnknownKeyIsRefused() {
+        assertThatThrownBy(() -> DESCRIPTOR.validate(config("{\"endpoint\":\"/x\",\"on_dorp\":\"deny\"}"), NO_POINTS))
+                .isInstanceOf(SinkException.class)
+                .hasMessage("sinks[0].config.on_dorp: unknown key (known: endpoint, retries, backoff, backoff_max, on_drop)");
+        assertThatThrownBy(() -> DESCRIPTOR.validate(config("{\"endpoint\":\"/x\",\"something_new\":1}"), NO_POINTS))
+                .hasMessageStartingWith("sinks[0].config.something_new: unknown key");
     }
 
     @Test

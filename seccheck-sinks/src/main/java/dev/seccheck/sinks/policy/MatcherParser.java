@@ -1,5 +1,6 @@
 package dev.seccheck.sinks.policy;
 
+import com.google.protobuf.Descriptors.FieldDescriptor;
 import dev.seccheck.format.SockAddr;
 import dev.seccheck.sink.ConfigValue;
 import dev.seccheck.sink.SinkConfig;
@@ -7,30 +8,42 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.Set;
 
 /**
  * MatcherParser turns the JSON value of a {@code match} entry into a {@link Matcher} for a key of
  * a given kind: a string (exact, or a glob when it has {@code * ? [}), a number, an IP or CIDR,
  * {@code {"prefix": s}}, {@code {"glob": s}}, {@code {"exact": s}}, {@code {"min": a, "max": b}},
- * {@code {"not": m}}, or an array meaning any of.
+ * {@code {"not": m}}, or an array meaning any of. A number is a JSON whole number; an address
+ * family's name ({@code "AF_INET"}) stands for one only on the keys that hold a family, and
+ * {@code true}/{@code false} only on the keys that hold a flag: a port given as {@code "AF_INET"}
+ * or {@code true} was read as 2 or 1, a rule on a port nobody meant.
  */
 final class MatcherParser {
     private MatcherParser() {}
 
-    /** @throws IllegalArgumentException saying what is wrong with the value */
-    static Matcher parse(ConfigValue v, Key.Kind kind) {
+    /** The keys whose numbers are address families, which a rule may name ({@code "AF_UNIX"}). */
+    private static final Set<String> FAMILY_KEYS = Set.of("family", "domain");
+
+    /**
+     * Parses the matcher of a rule's {@code key}.
+     *
+     * @throws IllegalArgumentException saying what is wrong with the value
+     */
+    static Matcher parse(ConfigValue v, Key key) {
+        Key.Kind kind = key.kind();
         if (v instanceof ConfigValue.Items items) {
             if (items.values().isEmpty()) {
                 throw new IllegalArgumentException("an empty list matches nothing");
             }
             List<Matcher> options = new ArrayList<>();
             for (ConfigValue e : items.values()) {
-                options.add(parse(e, kind));
+                options.add(parse(e, key));
             }
             return new Matcher.AnyOf(List.copyOf(options));
         }
         if (v instanceof ConfigValue.Table table) {
-            return parseObject(table.config(), kind);
+            return parseObject(table.config(), key);
         }
         return switch (kind) {
             case STRING -> {
@@ -38,17 +51,18 @@ final class MatcherParser {
                 yield s.contains("*") || s.contains("?") || s.contains("[") ? Matcher.Glob.of(s) : new Matcher.Exact(s);
             }
             case NUMBER -> {
-                long n = number(v);
+                long n = number(v, key);
                 yield new Matcher.Range(n, n);
             }
             case IP -> cidr(requireText(v, "an IP address or CIDR like \"127.0.0.0/8\""));
         };
     }
 
-    private static Matcher parseObject(SinkConfig v, Key.Kind kind) {
+    private static Matcher parseObject(SinkConfig v, Key key) {
+        Key.Kind kind = key.kind();
         List<String> keys = v.keys();
         if (keys.size() == 1 && keys.contains("not")) {
-            return new Matcher.Not(parse(entry(v, "not"), kind));
+            return new Matcher.Not(parse(entry(v, "not"), key));
         }
         if (keys.contains("min") || keys.contains("max")) {
             if (kind != Key.Kind.NUMBER) {
@@ -59,8 +73,8 @@ final class MatcherParser {
                     throw new IllegalArgumentException("unexpected \"" + k + "\" beside min/max");
                 }
             }
-            long min = keys.contains("min") ? number(entry(v, "min")) : Long.MIN_VALUE;
-            long max = keys.contains("max") ? number(entry(v, "max")) : Long.MAX_VALUE;
+            long min = keys.contains("min") ? number(entry(v, "min"), key) : Long.MIN_VALUE;
+            long max = keys.contains("max") ? number(entry(v, "max"), key) : Long.MAX_VALUE;
             if (min > max) {
                 throw new IllegalArgumentException("min " + min + " is above max " + max);
             }
@@ -89,23 +103,77 @@ final class MatcherParser {
         return v.value(key).orElse(new ConfigValue.Null(v.pathOf(key)));
     }
 
-    private static long number(ConfigValue v) {
+    private static long number(ConfigValue v, Key key) {
         switch (v) {
-            case ConfigValue.Text t -> {
+            case ConfigValue.Text t when FAMILY_KEYS.contains(key.name()) -> {
                 OptionalInt family = SockAddr.familyByName(t.value());
                 if (family.isPresent()) {
                     return family.getAsInt();
                 }
-                throw new IllegalArgumentException("expected a number, got \"" + t.value() + "\"");
+                throw new IllegalArgumentException("expected a number or an address family (AF_INET, AF_UNIX, ...), got \""
+                        + t.value() + "\"");
             }
-            case ConfigValue.Bool b -> {
+            case ConfigValue.Text t -> throw new IllegalArgumentException("expected a whole number, got \"" + t.value()
+                    + "\" (only family and domain take a family's name)");
+            case ConfigValue.Bool b when flag(key) -> {
                 return b.value() ? 1 : 0;
             }
+            case ConfigValue.Bool b -> throw new IllegalArgumentException("expected a whole number, got " + b.value()
+                    + " (\"" + key.name() + "\" is not a true/false field)");
             case ConfigValue.Numeric n when n.integral() && n.wholeLong().isPresent() -> {
                 return n.wholeLong().getAsLong();
             }
             default -> throw new IllegalArgumentException("expected a whole number, got " + v.json());
         }
+    }
+
+    /**
+     * The keys whose values are always absolute paths: {@code resolved_path} by construction, and
+     * the real paths seccheck reads from the kernel for the executed binary, a mapped file and the
+     * working directory. Not {@code pathname} (the program's own, often relative), {@code fd_path}
+     * ({@code pipe:[...]}), nor {@code unix_path} (an abstract name reads {@code @...}).
+     */
+    private static final Set<String> ABSOLUTE_KEYS = Set.of("resolved_path", "binary_path", "mapped_path", "cwd");
+
+    /**
+     * Refuses a matcher on an always-absolute key that names a relative path, in a list or a
+     * {@code not} alike: {@code "resolved_path": "work/x/secret"} can never match, so a deny rule
+     * written so protects nothing (and its {@code not} matches everything). A glob that starts with
+     * a wildcard ({@code *.key}) may match absolute paths and stays valid.
+     *
+     * @throws IllegalArgumentException naming the relative path
+     */
+    static void requireAbsolute(Matcher m, Key key) {
+        if (!ABSOLUTE_KEYS.contains(key.name())) {
+            return;
+        }
+        String relative = switch (m) {
+            case Matcher.Exact e when !e.text().startsWith("/") -> e.text();
+            case Matcher.Prefix p when !p.prefix().isEmpty() && !p.prefix().startsWith("/") -> p.prefix();
+            case Matcher.Glob g when !g.glob().isEmpty() && "/*?[".indexOf(g.glob().charAt(0)) < 0 -> g.glob();
+            case Matcher.AnyOf any -> {
+                any.options().forEach(o -> requireAbsolute(o, key));
+                yield null;
+            }
+            case Matcher.Not not -> {
+                requireAbsolute(not.inner(), key);
+                yield null;
+            }
+            default -> null;
+        };
+        if (relative != null) {
+            throw new IllegalArgumentException("\"" + relative + "\" is a relative path, and " + key.name()
+                    + " values are absolute: it could never match (start it with / or a wildcard)");
+        }
+    }
+
+    /** Whether the key holds a boolean (a message's bool field, or {@code is_exec_session}). */
+    private static boolean flag(Key key) {
+        return switch (key) {
+            case Key.Field f -> f.field().getJavaType() == FieldDescriptor.JavaType.BOOLEAN;
+            case Key.Context c -> c.name().equals("is_exec_session");
+            default -> false;
+        };
     }
 
     private static String requireText(ConfigValue v, String what) {
@@ -121,11 +189,14 @@ final class MatcherParser {
         int slash = text.indexOf('/');
         if (slash >= 0) {
             addr = text.substring(0, slash);
-            try {
-                bits = Integer.parseInt(text.substring(slash + 1));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("bad prefix length in \"" + text + "\"");
+            String length = text.substring(slash + 1);
+            // Digits only: parseInt takes "-8" and "+8", and a negative length read as "no prefix"
+            // made "127.0.0.0/-8" match one address where its author meant a network.
+            if (!length.matches("[0-9]{1,3}")) {
+                throw new IllegalArgumentException("bad prefix length in \"" + text
+                        + "\" (decimal digits: 0 to 32 for IPv4, 0 to 128 for IPv6)");
             }
+            bits = Integer.parseInt(length);
         }
         byte[] ip;
         try {

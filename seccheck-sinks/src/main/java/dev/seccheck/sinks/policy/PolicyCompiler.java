@@ -75,6 +75,11 @@ final class PolicyCompiler {
             }
             Map<String, List<Point>> byPattern = byEffect ? Effects.points(r, catalog, enabled.keySet())
                     : points(r, catalog);
+            if (r.keys().contains("match") && !r.has("match")) {
+                // Read as absent, null made the rule match every point: an allow rule written so
+                // let everything through.
+                throw r.error("match", "must be a JSON object, got null (leave the key out to match every point)");
+            }
             SinkConfig match = r.object("match").orElse(SinkConfig.empty(r.pathOf("match")));
             for (Point p : distinct(byPattern.values())) {
                 // Checked for every point the rule names, enabled or not, so that a rule is valid or not
@@ -123,7 +128,8 @@ final class PolicyCompiler {
             }
             ConfigValue value = match.value(name).orElse(new ConfigValue.Null(match.pathOf(name)));
             try {
-                Matcher parsed = MatcherParser.parse(value, key.kind());
+                Matcher parsed = MatcherParser.parse(value, key);
+                MatcherParser.requireAbsolute(parsed, key);
                 // seccheck gives rules real paths: a rule written through a symlink holds for its target too.
                 Matcher m = named != null && pathValued(key) ? RealStarts.of(parsed, action instanceof Action.Allow) : parsed;
                 boolean path = PATH_KEYS.contains(key.name()) && msg.getName().equals("Open");
