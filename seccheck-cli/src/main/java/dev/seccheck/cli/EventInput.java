@@ -42,9 +42,16 @@ final class EventInput {
         return limitOptions.limits(mixee);
     }
 
-    /** Returns the Kafka source {@code --kafka} asks for, or empty when the command is to listen on a socket. */
+    /**
+     * Returns the Kafka source {@code --kafka} asks for, or empty when the command is to listen on
+     * a socket; a usage error when both are given (one was silently ignored before).
+     */
     Optional<KafkaSource> kafka(PrintStream log) {
-        return kafka.source(mixee, log);
+        Optional<KafkaSource> fromKafka = kafka.source(mixee, log);
+        if (fromKafka.isPresent() && endpoint != null) {
+            throw new ParameterException(mixee.commandLine(), "give either --endpoint PATH or --kafka BOOTSTRAP, not both");
+        }
+        return fromKafka;
     }
 
     /** Like {@link #kafka}, for a command with no default socket: exactly one of --endpoint and --kafka is needed. */

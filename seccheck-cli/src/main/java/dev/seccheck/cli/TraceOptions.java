@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.seccheck.abi.Sysno;
+import dev.seccheck.format.Escape;
 import dev.seccheck.points.Catalog;
 import dev.seccheck.points.PointDesc;
 import dev.seccheck.points.SyscallSchema;
@@ -74,9 +75,34 @@ final class TraceOptions {
                 || format != null || !pids.isEmpty() || !comms.isEmpty() || !paths.isEmpty() || summary;
     }
 
-    /** Returns the selection {@code --pid}, {@code --comm} and {@code --path} make (everything when none is given). */
+    /**
+     * Returns the selection {@code --pid}, {@code --comm} and {@code --path} make (everything when
+     * none is given); fails on a value that could never select anything (it selected nothing, silently).
+     */
     Selection selection() {
+        checkSelection();
         return new Selection(pids.stream().map(Integer::longValue).toList(), comms, paths);
+    }
+
+    /** The longest process name the kernel keeps (TASK_COMM_LEN less its NUL), in bytes. */
+    private static final int COMM_MAX = 15;
+
+    /** Fails naming a {@code --pid} that is no process id, or a {@code --comm} no process can have. */
+    private void checkSelection() {
+        for (int pid : pids) {
+            if (pid <= 0) {
+                throw new IllegalArgumentException("--pid: " + pid + " is no process id (they are above 0)");
+            }
+        }
+        for (String comm : comms) {
+            if (comm.isEmpty()) {
+                throw new IllegalArgumentException("--comm: empty name");
+            }
+            if (comm.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > COMM_MAX) {
+                throw new IllegalArgumentException("--comm: \"" + Escape.line(comm) + "\" is longer than the " + COMM_MAX
+                        + " bytes of a process name (the kernel keeps the first 15)");
+            }
+        }
     }
 
     /** Returns the session the options make, as JSON, writing to stderr unless {@code -o}; empty when no option is given. */
@@ -92,6 +118,7 @@ final class TraceOptions {
         if (!active()) {
             return Optional.empty();
         }
+        checkSelection();
         // A node factory, not an ObjectMapper: a mapper's class initialisation alone costs every run,
         // options or not, tens of milliseconds (its date formats load the locale data).
         ObjectNode s = JsonNodeFactory.instance.objectNode();

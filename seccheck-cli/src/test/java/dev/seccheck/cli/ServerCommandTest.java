@@ -120,6 +120,10 @@ class ServerCommandTest {
         try {
                 assertThat(Main.execute("server", "--endpoint", dir.resolve("s").toString(), "--format", "xml")).isEqualTo(2);
             assertThat(err.toString()).contains("--format: must be text or json, got \"xml\"");
+            // Both sources named: one was silently ignored before.
+            assertThat(Main.execute("server", "--endpoint", dir.resolve("s").toString(), "--kafka", "127.0.0.1:9",
+                    "--topic", "t")).isEqualTo(2);
+            assertThat(err.toString()).contains("give either --endpoint PATH or --kafka BOOTSTRAP, not both");
             Path bad = dir.resolve("bad.trace");
             Files.writeString(bad, "hello");
             assertThat(Main.execute("tracereplay", "replay", "--endpoint", dir.resolve("s").toString(), "--in",

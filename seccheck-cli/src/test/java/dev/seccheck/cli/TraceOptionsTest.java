@@ -17,6 +17,9 @@ class TraceOptionsTest {
     @RegisterExtension
     final CapturedOutput out = CapturedOutput.stdout();
 
+    @RegisterExtension
+    final CapturedOutput err = CapturedOutput.stderr();
+
     @TempDir
     Path tmp;
 
@@ -82,5 +85,18 @@ class TraceOptionsTest {
                 && o.get("fields").path("flags_names").asText().startsWith("O_RDONLY") && o.path("result").asInt() >= 0);
         assertThat(objs).anyMatch(o -> o.get("point").asText().equals("sentry/task_exit")
                 && o.get("fields").path("exit_status_names").asText().equals("exited with 0"));
+    }
+
+    /**
+     * A --pid or --comm no process can match selected nothing, silently: the run showed no line and
+     * the user took the program for quiet. Now each is refused, saying why.
+     */
+    @Test
+    void aSelectionNoProcessCanMatchIsRefused() {
+        assertThat(run("--pid", "-5", "--", "/bin/true")).isEqualTo(1);
+        assertThat(run("--comm", "", "--", "/bin/true")).isEqualTo(1);
+        assertThat(run("--comm", "seccheck-spawner", "--", "/bin/true")).isEqualTo(1);
+        assertThat(err.text()).contains("--pid: -5 is no process id", "--comm: empty name",
+                "--comm: \"seccheck-spawner\" is longer than the 15 bytes of a process name");
     }
 }
