@@ -2,6 +2,7 @@ package dev.seccheck.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.seccheck.linux.RefusingServers;
 import dev.seccheck.linux.UnixSeqpacket;
 import dev.seccheck.remote.wire.Protocol;
 import java.io.RandomAccessFile;
@@ -15,6 +16,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,6 +31,15 @@ class TraceReplayFilesTest {
 
     @TempDir
     Path dir;
+
+    /**
+     * The listeners are this JVM's, which a test's in-process {@code seccheck run} before may have
+     * named {@code seccheck-run}: a name the replay refuses as a supervised program's listener.
+     */
+    @BeforeEach
+    void nameThisJvmAsNoRun() {
+        RefusingServers.nameThisProcess("replay-tests");
+    }
 
     /** A listener that handshakes once and counts the packets until the replay closes; returns the count. */
     private CompletableFuture<Integer> counting(UnixSeqpacket listener) {
