@@ -3,11 +3,12 @@ package dev.seccheck.sentry.trace;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Signals;
 import dev.seccheck.linux.Syscalls;
-import dev.seccheck.sentry.task.Task;
 import dev.seccheck.sentry.task.TaskTable;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Doorbell wakes the tracer thread from any other thread, to attach a {@code seccheck exec}'s
@@ -47,6 +48,16 @@ final class Doorbell {
     private final Set<Integer> parked = ConcurrentHashMap.newKeySet();
     /** The tracer thread's id, 0 until it waits; the bell's signal goes to it. */
     private volatile int tracer;
+    /** Whether a thread rings again until the tracer takes the bell ({@link #ringUntilTaken}). */
+    private final AtomicBoolean ringing = new AtomicBoolean();
+    /** Set once the tracer no longer waits: nothing rings any more. */
+    private volatile boolean closed;
+
+    /**
+     * How often the bell rings again until the tracer takes it: a signal that lands after the
+     * tracer unblocked it and before its wait began is taken there, and the wait sleeps on.
+     */
+    private static final long RING_AGAIN_NS = TimeUnit.MILLISECONDS.toNanos(20);
 
     Doorbell(TaskTable tasks) {
         this.tasks = tasks;
@@ -80,11 +91,43 @@ final class Doorbell {
             return any ? Ring.ALL_PARKED : Ring.NONE;
         }
         rung.set(true);
-        int t = tracer;
-        if (t != 0) {
-            Syscalls.signalThread(PID, t, Signals.INTERRUPT); // pending until its wait if it is busy
+        signalTracer();
+        if (ringing.compareAndSet(false, true)) {
+            Thread.ofVirtual().name("seccheck-bell").start(this::ringUntilTaken);
         }
         return Ring.RUNG;
+    }
+
+    /** Sends the bell's signal to the tracer thread: pending until its wait if it is busy. */
+    private void signalTracer() {
+        int t = tracer;
+        if (t != 0 && !closed) {
+            Syscalls.signalThread(PID, t, Signals.INTERRUPT);
+        }
+    }
+
+    /**
+     * Rings every {@link #RING_AGAIN_NS} until the tracer has taken the bell or stopped waiting.
+     * The wait cannot take its signal atomically with unblocking it (wait4 has no signal mask of
+     * its own, as ppoll has), so one ring may be lost in that moment; a {@code seccheck exec},
+     * which rings once, would then wait for the workload's next stop, maybe for good.
+     */
+    private void ringUntilTaken() {
+        do {
+            while (rung.get() && !closed) {
+                LockSupport.parkNanos(RING_AGAIN_NS);
+                if (rung.get()) {
+                    signalTracer();
+                }
+            }
+            ringing.set(false);
+            // A ring just before the line above started no ringer: carry on for it.
+        } while (rung.get() && !closed && ringing.compareAndSet(false, true));
+    }
+
+    /** On the tracer thread, once it no longer waits (the run ended): the bell rings no more. */
+    void close() {
+        closed = true;
     }
 
     /** Whether the bell was rung and its requests are not served yet. */

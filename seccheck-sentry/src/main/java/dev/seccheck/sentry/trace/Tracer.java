@@ -151,6 +151,7 @@ public final class Tracer {
         } catch (LinuxException e) {
             throw new SentryException("supervision failed: " + e.getMessage(), e);
         } finally {
+            doorbell.close();
             stuckReads.close();
             layers.ended();
             // The run's threads end with it: every task is gone, so no listener has anything left to hold.
