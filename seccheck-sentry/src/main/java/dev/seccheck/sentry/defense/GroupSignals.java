@@ -63,10 +63,13 @@ public record GroupSignals(int supervisorGroup) {
      * signals were sent), or empty to let the kernel perform it (the group named is not seccheck's).
      *
      * @param ofTheRun whether a process is of the run (seccheck ptraces it)
-     * @param shielded the tasks outside the program's reach unless the caller is one of them
-     *     (a {@code seccheck exec} command's)
+     * @param operators the tasks of a {@code seccheck exec} command, out of the program's reach
+     *     unless the caller is one of them. Not a process shielded while its exec is decided: that
+     *     shield keeps its new program's memory from the program's other processes, and a signal
+     *     reads nothing. Natively a process in execve takes a group's signal; skipped, a shell's
+     *     background job that was executing when the shell's {@code kill 0} came outlived it.
      */
-    public Optional<Answer> answer(int tid, int nr, int pidArg, int sig, IntPredicate ofTheRun, IntPredicate shielded) {
+    public Optional<Answer> answer(int tid, int nr, int pidArg, int sig, IntPredicate ofTheRun, IntPredicate operators) {
         if (pidArg != 0 && !inSeccheckPidNamespace(tid)) {
             // From a pid namespace below seccheck's the number names a group of that namespace,
             // where seccheck's group is not to be found: the kernel's to answer.
@@ -82,8 +85,8 @@ public record GroupSignals(int supervisorGroup) {
         if (sig < 0 || sig > NSIG) {
             return Optional.of(new Answer(Errno.EINVAL, List.of(), 0));
         }
-        boolean callerShielded = shielded.test(tid);
-        List<Integer> members = members(group, pid -> ofTheRun.test(pid) && (callerShielded || !shielded.test(pid)));
+        boolean callerOperators = operators.test(tid);
+        List<Integer> members = members(group, pid -> ofTheRun.test(pid) && (callerOperators || !operators.test(pid)));
         return Optional.of(permitted(tid, members, sig));
     }
 

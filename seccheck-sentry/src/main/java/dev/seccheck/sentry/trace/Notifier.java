@@ -230,7 +230,7 @@ final class Notifier implements Runnable {
         if (refused.isEmpty() && groupSignals.held(n.nr(), n.arg0())) {
             // kill's answer is the kernel's, for the signals sent; only rt_sigqueueinfo(0) is refused.
             return groupSignals.answer(n.tid(), n.nr(), (int) n.arg0(), (int) n.arg1(), OutsideProcesses::ofTheRun,
-                    tasks::shielded)
+                    tasks::inExecSession)
                     .map(a -> new Refusal(a.errno(), n.nr() != Sysno.KILL, a::send))
                     .orElse(null);
         }
