@@ -1,5 +1,6 @@
 package dev.seccheck.abi;
 
+import java.util.List;
 import java.util.OptionalInt;
 
 /**
@@ -46,6 +47,14 @@ public final class Signal {
     public static final int SIGRTMIN = 32;
     /** SIGRTMAX is the last real-time signal, the kernel's {@code _NSIG}. */
     public static final int SIGRTMAX = 64;
+
+    /**
+     * The signals seccheck passes on from itself to the program it runs (the CLI installs their
+     * handlers; the tracer matches the copies it sends with the ones a group signal gave the
+     * program already): HUP INT QUIT TERM USR1 USR2 WINCH CONT TSTP TTIN TTOU.
+     */
+    public static final List<Integer> FORWARDED = List.of(SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
+            SIGWINCH, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU);
 
     private static final String[] NAMES = {
         null, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE",

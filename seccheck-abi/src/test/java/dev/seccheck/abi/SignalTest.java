@@ -24,4 +24,10 @@ class SignalTest {
         assertThat(Signal.byName("SIGIOT")).isEqualTo(OptionalInt.of(6));
         assertThat(Signal.byName("SIGNOPE")).isEmpty();
     }
+
+    @Test
+    void theForwardedSignalsAreThoseAProgramHandlesAndNeverOnesThatCannotBeCaught() {
+        assertThat(Signal.FORWARDED).containsExactly(1, 2, 3, 15, 10, 12, 28, 18, 20, 21, 22)
+                .doesNotContain(Signal.SIGKILL, Signal.SIGSTOP);
+    }
 }

@@ -44,9 +44,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class RunSignals {
 
-    /** Forwarded to the program. */
-    static final List<String> FORWARDED =
-            List.of("HUP", "INT", "QUIT", "TERM", "USR1", "USR2", "WINCH", "CONT", "TSTP", "TTIN", "TTOU");
+    /** Forwarded to the program, by the names sun.misc.Signal takes. */
+    static final List<String> FORWARDED = dev.seccheck.abi.Signal.FORWARDED.stream()
+            .map(n -> dev.seccheck.abi.Signal.name(n).substring("SIG".length())).toList();
     private static final int SIGKILL = 9;
     private static final int SIGINT = 2;
     private static final int SIGHUP = 1;

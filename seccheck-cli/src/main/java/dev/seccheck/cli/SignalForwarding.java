@@ -42,20 +42,8 @@ final class SignalForwarding {
 
     /** Returns the number of a signal named as {@link #install} takes it ("TERM"). */
     static int number(String name) {
-        return switch (name) {
-            case "HUP" -> 1;
-            case "INT" -> 2;
-            case "QUIT" -> 3;
-            case "USR1" -> 10;
-            case "USR2" -> 12;
-            case "TERM" -> 15;
-            case "CONT" -> 18;
-            case "TSTP" -> 20;
-            case "TTIN" -> 21;
-            case "TTOU" -> 22;
-            case "WINCH" -> 28;
-            default -> throw new IllegalArgumentException("no signal named " + name);
-        };
+        return dev.seccheck.abi.Signal.byName("SIG" + name)
+                .orElseThrow(() -> new IllegalArgumentException("no signal named " + name));
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.seccheck.sentry.trace;
 
+import dev.seccheck.abi.Signal;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Ptrace;
 import java.util.ArrayDeque;
@@ -30,8 +31,8 @@ final class ForwardedSignals {
     static final long PAIRED_NS = TimeUnit.SECONDS.toNanos(1);
     /** siginfo's si_code of a kill(2): the code of both copies. */
     private static final int SI_USER = 0;
-    /** The signals seccheck forwards: HUP INT QUIT USR1 USR2 TERM CONT TSTP TTIN TTOU WINCH, as bits. */
-    private static final long FORWARDABLE = bits(1, 2, 3, 10, 12, 15, 18, 20, 21, 22, 28);
+    /** The signals seccheck forwards ({@link Signal#FORWARDED}), as bits. */
+    private static final long FORWARDABLE = Signal.FORWARDED.stream().mapToLong(s -> 1L << s).reduce(0, (a, b) -> a | b);
 
     /** One signal seccheck forwards, announced before it is sent. */
     private record Forward(int signal, int sender, int senderUid, long at) {}
@@ -117,13 +118,5 @@ final class ForwardedSignals {
     /** Whether seccheck may forward {@code signal}: only then is its siginfo looked at. */
     static boolean forwardable(int signal) {
         return signal > 0 && signal < Long.SIZE && (FORWARDABLE & 1L << signal) != 0;
-    }
-
-    private static long bits(int... signals) {
-        long b = 0;
-        for (int s : signals) {
-            b |= 1L << s;
-        }
-        return b;
     }
 }
