@@ -10,7 +10,8 @@ import picocli.CommandLine;
  * into one line and exit code 1 too, never a stack trace; {@code SECCHECK_DEBUG=1} shows the
  * stack trace too. The line is escaped ({@link Escape#line}): messages quote file content and
  * names that a supervised program may have written (a trace file's config, a session name), and
- * a crafted one printed terminal escapes and whole lines that looked like seccheck's own.
+ * a crafted one printed terminal escapes and whole lines that looked like seccheck's own. A usage
+ * error keeps picocli's form (its message, then suggestions or the usage), its message escaped too.
  */
 final class Failures implements CommandLine.IExecutionExceptionHandler {
     @Override
@@ -31,6 +32,7 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
      */
     static int execute(CommandLine cli, String... args) {
         cli.setExecutionExceptionHandler(new Failures());
+        cli.setParameterExceptionHandler(Failures::usageError);
         try {
             return cli.execute(args);
         } catch (Error e) {
@@ -42,6 +44,21 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
             report(command(cli), what + " (" + e + ")", e);
             return 1;
         }
+    }
+
+    /**
+     * A usage error as picocli prints it (its message, then suggestions or the usage), with the
+     * message escaped like any other line: it quotes the argument given, which a script may have
+     * built from names a program chose.
+     */
+    private static int usageError(CommandLine.ParameterException ex, String[] args) {
+        CommandLine cmd = ex.getCommandLine();
+        java.io.PrintWriter err = cmd.getErr();
+        err.println(cmd.getColorScheme().errorText(Escape.line(String.valueOf(ex.getMessage()))));
+        if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, err)) {
+            cmd.usage(err, cmd.getColorScheme());
+        }
+        return cmd.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     /** The command that was running: the deepest subcommand parsed, or {@code cli} if parsing did not finish. */

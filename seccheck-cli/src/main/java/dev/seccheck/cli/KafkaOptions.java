@@ -46,6 +46,12 @@ final class KafkaOptions {
         if (topic == null || topic.isEmpty()) {
             throw new ParameterException(spec.commandLine(), "--kafka: --topic TOPIC is required too");
         }
+        for (String key : properties.keySet()) {
+            if (key.isBlank()) {
+                throw new ParameterException(spec.commandLine(), "--kafka-property: KEY=VALUE needs a key, got \"="
+                        + properties.get(key) + "\"");
+            }
+        }
         return Optional.of(new KafkaSource(new KafkaSource.Options(bootstrap, topic, group, fromBeginning, properties),
                 log));
     }

@@ -34,6 +34,7 @@ final class ListCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        java.time.Duration wait = timeout.duration(); // a bad value is refused with no run to ask too
         PrintWriter out = spec.commandLine().getOut();
         RuntimeRoot rr = root.runtimeRoot();
         List<RunRecord> runs = rr.list(msg -> spec.commandLine().getErr().println("seccheck list: " + msg));
@@ -41,7 +42,7 @@ final class ListCommand implements Callable<Integer> {
         for (RunRecord r : runs) {
             String sessions;
             try {
-                JsonNode info = ControlClient.call(rr.find(r.id()), ControlClient.request("session_list"), timeout.duration());
+                JsonNode info = ControlClient.call(rr.find(r.id()), ControlClient.request("session_list"), wait);
                 List<String> names = new ArrayList<>();
                 info.path("sessions").forEach(s -> names.add(s.path("name").asText()));
                 sessions = names.isEmpty() ? "-" : String.join(",", names);

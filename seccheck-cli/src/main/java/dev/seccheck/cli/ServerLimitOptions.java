@@ -36,6 +36,11 @@ final class ServerLimitOptions {
         if (idle.isNegative()) {
             throw new ParameterException(spec.commandLine(), "--idle-timeout: must not be negative, got " + idleTimeout);
         }
+        if (!idle.isZero() && idle.compareTo(Duration.ofMillis(1)) < 0) {
+            // 0 means never; a duration that rounds to nothing would read as never too.
+            throw new ParameterException(spec.commandLine(), "--idle-timeout: must be 0 (never) or at least 1ms, got "
+                    + idleTimeout);
+        }
         return ServerLimits.DEFAULT.withMaxConnections(maxConnections).withIdleTimeout(idle);
     }
 

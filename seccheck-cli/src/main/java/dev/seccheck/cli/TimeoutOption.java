@@ -11,8 +11,9 @@ final class TimeoutOption {
     double seconds = ControlClient.DEFAULT_TIMEOUT.toSeconds();
 
     Duration duration() {
-        if (!(seconds > 0) || seconds > 86_400) {
-            throw new IllegalArgumentException("--timeout " + seconds + ": must be more than 0 and at most 86400 seconds");
+        if (!(seconds >= 0.001) || seconds > 86_400) {
+            // Below a millisecond the wait rounds to none: every answer would be "timed out".
+            throw new IllegalArgumentException("--timeout " + seconds + ": must be at least 0.001 and at most 86400 seconds");
         }
         return Duration.ofNanos((long) (seconds * 1e9));
     }

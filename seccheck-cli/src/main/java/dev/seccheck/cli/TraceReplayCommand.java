@@ -48,6 +48,10 @@ final class TraceReplayCommand {
 
         @Override
         public Integer call() throws Exception {
+            if (out.toString().isEmpty()) {
+                // Path.of("") is the current directory, which the command line did not name.
+                throw new IllegalArgumentException("--out: needs a directory, got an empty path");
+            }
             ServerLimits limits = input.limits();
             Optional<KafkaSource> fromKafka = input.kafkaOrEndpoint(System.err);
             TraceSaver saver = saver();

@@ -52,4 +52,15 @@ class FailuresTest {
         assertThat(run(new java.io.IOException("f: config \"x\nseccheck: ok\u001b[2J\u009b\u202e\""), 1))
                 .isEqualTo("boom: f: config \"x\\nseccheck: ok\\x1b[2J\\u009b\\u202e\"" + System.lineSeparator());
     }
+
+    /** A usage error quotes the argument given: its line is escaped as well, and the usage follows. */
+    @Test
+    void usageErrorsAreEscapedToo() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new Boom(new IllegalStateException("not run")));
+        cli.setErr(new PrintWriter(err, true));
+        assertThat(Failures.execute(cli, "--x\nseccheck: ok\u001b[2J")).isEqualTo(2);
+        assertThat(err.toString()).startsWith("Unknown option: '--x\\nseccheck: ok\\x1b[2J'" + System.lineSeparator())
+                .contains("Usage: boom").doesNotContain("\u001b");
+    }
 }

@@ -91,7 +91,7 @@ public final class Connection {
 
     @Override
     public String toString() {
-        return "client-" + String.format("%04d", id) + " (" + source + ", version " + version
+        return "client-" + String.format("%04d", id) + " (" + source + ", version " + Integer.toUnsignedString(version)
                 + "): messages=" + messages() + " unknown=" + unknown() + " malformed=" + malformed()
                 + " dropped=" + lastDropped;
     }

@@ -45,7 +45,7 @@ public final class MessagePrinter implements RateLimitedLog.Handler {
     public void onConnect(Connection c) {
         // A socket peer's uid is known (SO_PEERCRED); a topic's records have none to show.
         log.println(name(c) + " connected: " + c.source() + (c.peer().uid() >= 0 ? ", uid " + c.peer().uid() : "")
-                + ", version " + c.version());
+                + ", version " + Integer.toUnsignedString(c.version()));
     }
 
     @Override
