@@ -313,9 +313,18 @@ final class Call implements Waits.Awaited {
     /**
      * Fails the call with {@code errno} once its enter points have seen it ({@code mem}: what of
      * the program's memory they are shown), as the kernel fails a call it refuses before doing
-     * anything; if those points refuse it, their verdict answers it instead.
+     * anything; if those points refuse it, their verdict answers it instead. A call whose memory
+     * was {@link Unreadable} and whose task no longer waits for it is dropped, unreported.
      */
     void refuse(SyscallEvent ev, TaskMemory mem, int errno) {
+        if (mem instanceof Unreadable && attempt == null && !replies.stillValid(n.id())) {
+            // The task left the call before its argument was copied: a fatal signal, whose exit
+            // then took the memory (the copy's fault comes from that), or a signal it restarts the
+            // call after, as a new notification. A call the task never finished is not reported
+            // with a missing value: a run's end killing a process mid-open gave deny alerts for a
+            // path "unreadable (EFAULT)".
+            return;
+        }
         if (enter(ev, mem) == 0) {
             fail(ev, mem, errno);
         }
