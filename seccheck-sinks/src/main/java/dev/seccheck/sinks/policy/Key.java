@@ -53,13 +53,23 @@ sealed interface Key {
                 }
                 return false;
             }
-            Object v = msg.getField(field);
-            return kind == Kind.STRING ? m.matchesString((String) v) : m.matchesNumber(number(v));
+            Object v = value(msg);
+            return switch (v) {
+                case null -> false;
+                case String str -> m.matchesString(str);
+                default -> m.matchesNumber(number(v));
+            };
         }
 
+        /**
+         * The field's value; null for an always-absolute path left empty, which names no file (an
+         * anonymous mapping's {@code mapped_path}): the message has no presence for strings, and
+         * the empty string matched {@code {"not": {"glob": "/usr/**"}}}.
+         */
         @Override
         public Object value(Message msg) {
-            return msg.getField(field);
+            Object v = msg.getField(field);
+            return v instanceof String str && str.isEmpty() && MatcherParser.alwaysAbsolute(name) ? null : v;
         }
 
         static long number(Object v) {

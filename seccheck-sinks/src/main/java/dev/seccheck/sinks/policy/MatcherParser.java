@@ -135,6 +135,11 @@ final class MatcherParser {
      */
     private static final Set<String> ABSOLUTE_KEYS = Set.of("resolved_path", "binary_path", "mapped_path", "cwd");
 
+    /** Whether key {@code name}'s values are always absolute paths, so that an empty one names nothing. */
+    static boolean alwaysAbsolute(String name) {
+        return ABSOLUTE_KEYS.contains(name);
+    }
+
     /**
      * Refuses a matcher on an always-absolute key that names a relative path, in a list or a
      * {@code not} alike: {@code "resolved_path": "work/x/secret"} can never match, so a deny rule
