@@ -44,7 +44,11 @@ import java.util.stream.Stream;
  * <li>{@code ioctl} TIOCSTI and TIOCLINUX: typing into the terminal, or pasting a console
  *     selection into it, which the shell that started seccheck would run once the run ends;
  * <li>{@code fcntl(F_SETOWN)} naming the supervisor or its process group: the kernel would send
- *     the file's signals there.
+ *     the file's signals there;
+ * <li>{@code personality} with {@code READ_IMPLIES_EXEC} (except the query, {@code 0xffffffff}):
+ *     the kernel would then make every {@code PROT_READ} mapping executable, and a library would be
+ *     loaded by mmaps without {@code PROT_EXEC}, which no mmap point holds. 64-bit programs have no
+ *     use for it.
  * </ul>
  *
  * <p>It holds for the supervisor what a filter cannot decide: {@code kill(0)}, whether the
@@ -121,6 +125,10 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
     private static final int TIOCSTI = 0x5412;
     /** The virtual console's multiplexed ioctl; among its subcodes, set and paste the selection. */
     private static final int TIOCLINUX = 0x541C;
+    /** personality(2)'s flag that makes the kernel add PROT_EXEC to every PROT_READ mapping. */
+    static final int READ_IMPLIES_EXEC = 0x0400000;
+    /** personality(0xffffffff) reads the personality and changes nothing. */
+    private static final int PERSONALITY_QUERY = 0xffffffff;
 
     /** Copies the thread set and puts the pid in it. */
     public Guard {
@@ -197,6 +205,7 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         Assembler.Label anotherProcess = a.label();
         Assembler.Label ioctl = a.label();
         Assembler.Label notify = a.label();
+        Assembler.Label personality = a.label();
         a.load(SeccompData.NR);
         when(a, Bpf.Cond.EQ, Sysno.IOCTL, ioctl);
         // Every other syscall checked here is numbered from clone (56) up: the most common leave at once.
@@ -226,6 +235,7 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         // landlock_restrict_self: held so that the calls seccheck makes for the caller keep to its new domain.
         when(a, Bpf.Cond.EQ, Sysno.LANDLOCK_RESTRICT_SELF, notify);
         when(a, Bpf.Cond.EQ, Sysno.PRCTL, prctl);
+        when(a, Bpf.Cond.EQ, Sysno.PERSONALITY, personality);
         when(a, Bpf.Cond.EQ, Sysno.FCNTL, fcntl);
         when(a, Bpf.Cond.EQ, Sysno.SETPGID, setpgid);
         when(a, Bpf.Cond.EQ, Sysno.PIDFD_GETFD, eperm);
@@ -359,6 +369,13 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         unless(a, Bpf.Cond.EQ, 0, out);
         a.jumpAlways(eperm);
 
+        // personality(persona): the kernel takes an unsigned int, so the low word is all of it.
+        a.bind(personality);
+        a.load(SeccompData.argLow(0));
+        when(a, Bpf.Cond.EQ, PERSONALITY_QUERY, out);
+        when(a, Bpf.Cond.SET, READ_IMPLIES_EXEC, eperm);
+        a.jumpAlways(out);
+
         // setpgid(pid, pgid): joining the supervisor's group would let kill(0) reach it after GroupSignals
         // looked. Refused in the filter even when visible: bash with job control rejoins its original
         // group as it exits, ignoring the error, and that is no attack to report.
@@ -442,6 +459,9 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
                 || (int) arg1 == SignalOwners.SIOCSPGRP))) {
             return "the file's signals (SIGIO, or any F_SETSIG names) would go to seccheck";
         }
+        if (nr == Sysno.PERSONALITY) {
+            return "READ_IMPLIES_EXEC would make mappings executable that no mmap point holds";
+        }
         if (nr == Sysno.SETPRIORITY || nr == Sysno.IOPRIO_SET || nr == Sysno.SCHED_SETAFFINITY
                 || nr == Sysno.SCHED_SETSCHEDULER || nr == Sysno.SCHED_SETPARAM || nr == Sysno.SCHED_SETATTR) {
             return "it would change how seccheck's threads are scheduled";
@@ -476,6 +496,7 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
             case Sysno.PTRACE -> !allowPtrace; // allowed: an attach is held, OutsideProcesses decides
             case Sysno.CLONE -> (a0 & (int) CloneFlags.CLONE_UNTRACED) != 0;
             case Sysno.PRCTL -> a0 == PR_SET_DUMPABLE && arg1 == 0;
+            case Sysno.PERSONALITY -> a0 != PERSONALITY_QUERY && (a0 & READ_IMPLIES_EXEC) != 0;
             case Sysno.SETPGID -> a1 == processGroup;
             case Sysno.PIDFD_GETFD -> true;
             case Sysno.USERFAULTFD -> (a0 & UFFD_USER_MODE_ONLY) == 0;

@@ -8,6 +8,7 @@ import dev.seccheck.sentry.syscalls.ExecImage;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.TaskMemory;
 import dev.seccheck.sentry.task.Task;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,8 +35,9 @@ final class ExecCalls {
      *
      * @param caller the task that called it, as it was then
      * @param script the {@code #!} script passed, held open with the scripts it led the kernel to
-     *     (released with {@link #release}), or null when the file passed is no script (then the
-     *     kernel's {@code /proc/PID/exe} is the file), or before the exec event
+     *     (released with {@link #release}), or the file a binfmt_misc handler was given; null when
+     *     the kernel's {@code /proc/PID/exe} is the file passed, when what the name reaches now is
+     *     not what the kernel ran ({@code scriptUntold} says why), or before the exec event
      * @param image what the kernel gave the new program, read at the exec event; null before it,
      *     or when sentry/execve was not enabled then
      */
@@ -98,12 +100,16 @@ final class ExecCalls {
      * filesystem that does not answer in time it is taken for none, and sentry/execve then reports
      * the binary the kernel ran (a script's interpreter), with {@code binary_path} missing for a
      * sink that decides (a FUSE server of the program's answered seccheck late, and a denied script
-     * behind its symlink ran). With {@code wholeChain} (a sink decides
-     * on what runs), a script's {@code #!} line is followed to the scripts the kernel ran after it.
+     * behind its symlink ran). A script's {@code #!} line is followed to the scripts the kernel ran
+     * after it, and what was found is checked against what the kernel did ({@link ExecRoute}): a
+     * file found that is not the one the kernel ran (renamed there after the kernel's open) is no
+     * script, and {@code binary_path} is then missing for a sink that decides. A file that is no
+     * script and not the binary, whose image names it after a binary its argv[0] reaches, was run
+     * through a binfmt_misc handler: it is reported as a script is, the handler as its interpreter.
      */
-    Pending imaged(Pending call, int tid, ExecImage image, boolean wholeChain) {
+    Pending imaged(Pending call, int tid, ExecImage image) {
         String[] untold = new String[1];
-        ScriptFile script = image.mayNameAScript() ? scriptOf(tid, call.args(), wholeChain ? MAX_SCRIPTS : 1, untold) : null;
+        ScriptFile script = image.mayNameAScript() ? scriptOf(tid, call.args(), image, untold) : null;
         return new Pending(call.caller(), call.args(), script, untold[0], image);
     }
 
@@ -147,10 +153,10 @@ final class ExecCalls {
             ThreadLocal.withInitial(() -> new ProgramPaths((int) ProcessHandle.current().pid()));
 
     /**
-     * The interpreter named by the {@code #!} line of our O_PATH fd {@code reached}, or null when
-     * it is no regular file the kernel runs as a script ({@link ShebangLine}).
+     * The {@code #!} line of our O_PATH fd {@code reached}, or null when it is no regular file the
+     * kernel runs as a script ({@link ShebangLine}), or cannot be read.
      */
-    private static String interpreterAt(PathCalls calls, int reached) {
+    private static ShebangLine.Line lineAt(PathCalls calls, int reached) {
         PathCalls.Stat st = calls.fstat(reached);
         if (st == null || !st.isRegular()) {
             return null;
@@ -164,7 +170,7 @@ final class ExecCalls {
         try {
             byte[] head = new byte[ShebangLine.HEAD];
             int n = calls.pread(fd, head, 0);
-            return n < 2 ? null : ShebangLine.interpreter(head, n);
+            return n < 2 ? null : ShebangLine.line(head, n);
         } finally {
             PathCalls.close(fd);
         }
@@ -177,41 +183,121 @@ final class ExecCalls {
      * mount's root, which a magic link or a mount crossing can lead to in any namespace), and only
      * a name that needs one is looked up on the bounded helper ({@link FileLooks}).
      */
-    private ScriptFile scriptOf(int tid, ExecArguments args, int scripts, String[] untold) {
+    private ScriptFile scriptOf(int tid, ExecArguments args, ExecImage image, String[] untold) {
         if (args.pathname() == null) {
             return null;
         }
-        Optional<ScriptFile> here = reach(tid, args, true, scripts);
+        PathCalls.Stat exe = looks.statAt(tid, "/proc/" + tid + "/exe").orElse(null);
+        Checked here = checked(tid, args, image, exe, true);
         if (here != null) {
-            return here.orElse(null);
+            untold[0] = here.why();
+            return here.file();
         }
         // The helper hands its script over through a slot: one it finds after the tracer gave up
         // waiting is closed by whichever of the two comes second, never left open.
         AtomicReference<Object> slot = new AtomicReference<>();
-        Optional<Optional<ScriptFile>> looked = looks.lookElsewhere(tid, () -> {
-            Optional<ScriptFile> r = reach(tid, args, false, scripts);
-            if (r != null && r.isPresent() && !slot.compareAndSet(null, r.get())) {
-                r.get().close();
+        Optional<Checked> looked = looks.lookElsewhere(tid, () -> {
+            Checked r = checked(tid, args, image, exe, false);
+            if (r != null && r.file() != null && !slot.compareAndSet(null, r.file())) {
+                r.file().close();
             }
             return r;
         });
         if (looked.isEmpty()) {
             untold[0] = "whether the file executed is a #! script could not be told: its filesystem did not answer in time";
+        } else if (looked.get() != null) {
+            untold[0] = looked.get().why();
         }
-        Optional<ScriptFile> found = looked.flatMap(o -> o == null ? Optional.empty() : o);
+        Optional<ScriptFile> found = looked.map(c -> c == null ? null : c.file());
         if (slot.getAndSet(GAVE_UP) instanceof ScriptFile late && found.isEmpty()) {
             late.close();
         }
         return found.orElse(null);
     }
 
+    /**
+     * What the file passed turned out to be: {@code file}, a script or a handler's file the kernel
+     * ran (checked), or none; {@code why} binary_path is missing, or null.
+     */
+    private record Checked(ScriptFile file, String why) {}
+
+    /** The file passed is the binary the kernel runs, {@code /proc/PID/exe}. */
+    private static final Checked BINARY = new Checked(null, null);
+
+    /**
+     * Reaches the file an exec call of task {@code tid} names and checks it against the new image
+     * ({@link ExecRoute}) and the binary {@code exe}; null when {@code localOnly} and that needs a
+     * filesystem that may block.
+     */
+    private Checked checked(int tid, ExecArguments args, ExecImage image, PathCalls.Stat exe, boolean localOnly) {
+        Optional<ScriptFile> r = reach(tid, args, localOnly, MAX_SCRIPTS);
+        if (r == null) {
+            return null;
+        }
+        if (r.isEmpty()) {
+            // Gone since the kernel's open, unless the image could not be read at all (a program
+            // seccheck cannot look into: its binary is then decided, found missing, by itself).
+            return image.execfn() == null ? BINARY : new Checked(null, ExecRoute.GONE);
+        }
+        if (exe == null) {
+            r.get().close();
+            return new Checked(null, "the executed file could not be looked at");
+        }
+        ScriptFile f = r.get();
+        boolean kept = false;
+        try {
+            String why;
+            String last;
+            if (f.line() == null) {
+                if (sameFile(CALLS.get().fstat(f.fd()), exe)) {
+                    return BINARY;
+                }
+                String argv0 = args.argv().isEmpty() ? null : args.argv().getFirst();
+                why = ExecRoute.handlerMismatch(image, argv0);
+                last = image.argv().isEmpty() ? null : image.argv().getFirst();
+            } else {
+                List<ShebangLine.Line> lines = f.lines();
+                why = ExecRoute.scriptMismatch(lines, image);
+                last = lines.getLast().name();
+            }
+            if (why == null) {
+                // The kernel opened the last name from the task's root and cwd, as the walk does.
+                int fd = PATHS.get().open(tid, tid, Fcntl.AT_FDCWD, last, localOnly);
+                if (fd == ProgramPaths.ELSEWHERE) {
+                    return null;
+                }
+                try {
+                    why = fd >= 0 && sameFile(CALLS.get().fstat(fd), exe) ? null : ExecRoute.NOT_THE_BINARY;
+                } finally {
+                    if (fd >= 0) {
+                        PathCalls.close(fd);
+                    }
+                }
+            }
+            if (why != null) {
+                return new Checked(null, why);
+            }
+            kept = true;
+            return new Checked(f, null);
+        } finally {
+            if (!kept) {
+                f.close();
+            }
+        }
+    }
+
+    /** Whether two stats are of one file: the same inode on the same device. */
+    private static boolean sameFile(PathCalls.Stat a, PathCalls.Stat b) {
+        return a != null && b != null && a.dev() == b.dev() && a.ino() == b.ino();
+    }
+
     /** What the tracer leaves in a helper's slot once it has its answer, or gave up on it. */
     private static final Object GAVE_UP = new Object();
 
     /**
-     * Reaches the file an exec call of task {@code tid} names and tells whether it is a script:
-     * the script, with the scripts its {@code #!} line leads to (up to {@code scripts} in all),
-     * empty when the file is none or cannot be reached, null when {@code localOnly} and reaching it
+     * Reaches the file an exec call of task {@code tid} names: the regular file, with its
+     * {@code #!} line and the scripts that line leads to (up to {@code scripts} in all) when it is a
+     * script, empty when it is no regular file or cannot be reached, null when {@code localOnly} and reaching it
      * would need a filesystem that may block. At the exec event the thread is its process's only
      * one, with the process's pid as tid.
      */
@@ -242,24 +328,29 @@ final class ExecCalls {
         }
         boolean kept = false;
         try {
-            String interpreter = interpreterAt(calls, fd);
-            if (interpreter == null) {
+            PathCalls.Stat st = calls.fstat(fd);
+            if (st == null || !st.isRegular()) {
                 return Optional.empty();
             }
+            ShebangLine.Line line = lineAt(calls, fd);
             String name = calls.readlinkat(Fcntl.AT_FDCWD, "/proc/thread-self/fd/" + fd);
             if (name == null) {
                 return Optional.empty();
             }
             ScriptFile next = null;
-            if (scripts > 1) {
-                Optional<ScriptFile> after = reach(tid, Fcntl.AT_FDCWD, interpreter, localOnly, scripts - 1);
+            if (line != null && scripts > 1) {
+                Optional<ScriptFile> after = reach(tid, Fcntl.AT_FDCWD, line.name(), localOnly, scripts - 1);
                 if (after == null) {
                     return null;
                 }
                 next = after.orElse(null);
+                if (next != null && next.line() == null) {
+                    next.close(); // the binary the chain ends in: checked against /proc/PID/exe instead
+                    next = null;
+                }
             }
             kept = true;
-            return Optional.of(new ScriptFile(fd, name, next));
+            return Optional.of(new ScriptFile(fd, name, line, next));
         } finally {
             if (!kept) {
                 PathCalls.close(fd);

@@ -16,11 +16,29 @@ final class ShebangLine {
     static final int HEAD = 256;
 
     /**
+     * A {@code #!} line as the kernel splits it: the interpreter's name, which becomes the new
+     * program's argv[0], and its optional argument, which follows it there (null when none).
+     */
+    record Line(String name, String arg) {}
+
+    /**
      * The interpreter named by a file that starts with {@code head}, its first {@code length}
      * bytes (at most {@value #HEAD}), or null when the kernel would not run it as a script or the
      * name is empty (no file has it: the exec failed).
      */
     static String interpreter(byte[] head, int length) {
+        Line line = line(head, length);
+        return line == null ? null : line.name();
+    }
+
+    /**
+     * The {@code #!} line of a file that starts with {@code head} as the kernel reads it
+     * (fs/binfmt_script.c), or null when the kernel would not run the file as a script. The
+     * argument runs from the first non-blank after the name's terminator (a space or tab; a NUL
+     * ends the line there) to the line's end without its trailing blanks, and stops at a NUL, as
+     * the kernel's copy of it does.
+     */
+    static Line line(byte[] head, int length) {
         byte[] buf = new byte[HEAD]; // what the file does not fill reads as NULs, as in the kernel's buffer
         System.arraycopy(head, 0, buf, 0, Math.min(length, HEAD));
         if (length < 2 || buf[0] != '#' || buf[1] != '!') {
@@ -45,7 +63,18 @@ final class ShebangLine {
         }
         int nameEnd = terminator(buf, name, end);
         int size = (nameEnd < 0 ? end : nameEnd) - name;
-        return size == 0 ? null : new String(buf, name, size, StandardCharsets.UTF_8); // "#!\0": no file is named ""
+        if (size == 0) {
+            return null; // "#!\0": no file is named ""
+        }
+        String arg = null;
+        if (nameEnd >= 0 && buf[nameEnd] != 0) {
+            int from = nonBlank(buf, nameEnd, end);
+            if (from >= 0) {
+                int to = indexOf(buf, (byte) 0, from, end);
+                arg = new String(buf, from, (to < 0 ? end : to) - from, StandardCharsets.UTF_8);
+            }
+        }
+        return new Line(new String(buf, name, size, StandardCharsets.UTF_8), arg);
     }
 
     private static boolean blank(byte b) {

@@ -369,7 +369,7 @@ final class TaskLifecycle {
                 call = call.calledBy(t);
             }
             if (newImage != null) {
-                call = execCalls.imaged(call, tid, newImage, points.decidesExecs());
+                call = execCalls.imaged(call, tid, newImage);
             }
             boolean killed = false;
             call = lookAtTheFilesExecuted(t, call);

@@ -236,6 +236,22 @@ class GuardTest {
     }
 
     /**
+     * personality with READ_IMPLIES_EXEC would make PROT_READ mappings executable unseen: refused,
+     * whatever else is set; the query (0xffffffff, an unsigned int) and other personalities pass.
+     */
+    @Test
+    void readImpliesExecIsRefusedAmongPersonalities() {
+        assertThat(run(Sysno.PERSONALITY, 0x0400000, 0)).isEqualTo(EPERM);
+        assertThat(run(Sysno.PERSONALITY, 0x0440000, 0)).as("with ADDR_NO_RANDOMIZE").isEqualTo(EPERM);
+        assertThat(run(Sysno.PERSONALITY, 0xdead_0000_0040_0000L, 0)).as("the persona is an int").isEqualTo(EPERM);
+        assertThat(run(Sysno.PERSONALITY, 0xffff_ffffL, 0)).as("the query").isEqualTo(ALLOW);
+        assertThat(run(Sysno.PERSONALITY, -1, 0)).as("the query, high word set").isEqualTo(ALLOW);
+        assertThat(run(Sysno.PERSONALITY, 0, 0)).as("PER_LINUX").isEqualTo(ALLOW);
+        assertThat(run(Sysno.PERSONALITY, 0x0040000, 0)).as("ADDR_NO_RANDOMIZE").isEqualTo(ALLOW);
+        assertThat(Guard.why(Sysno.PERSONALITY, 0)).contains("READ_IMPLIES_EXEC");
+    }
+
+    /**
      * A userfaultfd that handles the kernel's faults is refused, by the syscall or by
      * /dev/userfaultfd's ioctl; one of user-mode faults only (flag 1) is not, nor any other ioctl.
      */
@@ -288,7 +304,7 @@ class GuardTest {
     @Test
     void everyOtherSyscallFallsThrough() {
         Set<Integer> guarded = Set.of(Sysno.KILL, Sysno.RT_SIGQUEUEINFO, Sysno.TKILL, Sysno.TGKILL, Sysno.RT_TGSIGQUEUEINFO,
-                Sysno.PIDFD_OPEN, Sysno.PROCESS_VM_READV, Sysno.PROCESS_VM_WRITEV, Sysno.PTRACE, Sysno.CLONE, Sysno.PRCTL, Sysno.SETPGID,
+                Sysno.PIDFD_OPEN, Sysno.PROCESS_VM_READV, Sysno.PROCESS_VM_WRITEV, Sysno.PTRACE, Sysno.CLONE, Sysno.PRCTL, Sysno.PERSONALITY, Sysno.SETPGID,
                 Sysno.PIDFD_GETFD, Sysno.CLONE3, Sysno.PIDFD_SEND_SIGNAL, Sysno.IO_URING_SETUP, Sysno.IO_URING_ENTER,
                 Sysno.IO_URING_REGISTER, Sysno.USERFAULTFD, Sysno.IOCTL, Sysno.PERF_EVENT_OPEN, Sysno.PRLIMIT64, Sysno.FCNTL,
                 Sysno.UNSHARE, Sysno.SETNS, Sysno.LANDLOCK_RESTRICT_SELF, Sysno.SETPRIORITY, Sysno.IOPRIO_SET,
@@ -306,7 +322,8 @@ class GuardTest {
 
     /** Arguments around every value the guard compares with, for every syscall number. */
     private static final long[] ARGS = {0, 1, -1, SELF, -SELF, PGID, -PGID, 5001, 7000, 1234, 4, 0x8000_0000L,
-        0x8000_0000L | 1, 1L << 32, 0xffff_ffff_0000_0000L | SELF, 0xAA00, 0xAA01, 0x5412, 0x541C, 8, 15, -PGID, 0x8901};
+        0x8000_0000L | 1, 1L << 32, 0xffff_ffff_0000_0000L | SELF, 0xAA00, 0xAA01, 0x5412, 0x541C, 8, 15, -PGID, 0x8901,
+        0x0400000, 0x0400008, 0xffff_ffffL, 0xffff_ffff_ffff_ffffL, 0x1_0040_0000L};
 
     @Test
     void theSupervisorsDecisionForAHeldCallIsTheFiltersOnEverySyscall() {

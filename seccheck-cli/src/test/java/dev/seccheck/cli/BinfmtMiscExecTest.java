@@ -1,0 +1,77 @@
+package dev.seccheck.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A file executed through a binfmt_misc handler is the file executed (red team rt8, finding 3):
+ * since Linux 6.7 a program may mount a binfmt_misc of its own in a user namespace of its own and
+ * register the dynamic loader for an extension; an exec of a denied binary through a name with
+ * that extension then ran the loader on it, and seccheck decided on the loader alone. A kill rule
+ * on the denied binary's {@code binary_path} must hold. Natively the binary runs; skipped where
+ * the kernel refuses the mount. As root and as uid 65534.
+ */
+class BinfmtMiscExecTest {
+
+    private static final String LOADER = "/lib64/ld-linux-x86-64.so.2";
+    /** Mounts a binfmt_misc of its own, registers .rt8 for the loader, and execs $1/x.rt8. */
+    private static final String THROUGH_HANDLER = """
+            mount -t binfmt_misc none /proc/sys/fs/binfmt_misc || exit 97
+            printf ':rt8:E::rt8::%s:\\n' "$2" > /proc/sys/fs/binfmt_misc/register || exit 97
+            exec "$1/x.rt8"
+            """;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aBinaryRunThroughAHandlerIsDecidedAsTheFileExecuted() throws Exception {
+        throughHandler(tmp, null);
+    }
+
+    @Test
+    void aBinaryRunThroughAHandlerIsDecidedAsTheFileExecutedUnprivileged() throws Exception {
+        String classpath = PackagedCli.forNobody(tmp);
+        throughHandler(PackagedCli.nobodysDir(tmp.resolve("u")), classpath);
+    }
+
+    private static void throughHandler(Path base, String nobodysClasspath) throws Exception {
+        Path dir = base.toRealPath();
+        Path denied = Files.copy(Path.of("/usr/bin/id"), dir.resolve("denied"), StandardCopyOption.COPY_ATTRIBUTES);
+        Files.createSymbolicLink(dir.resolve("x.rt8"), denied);
+        List<String> command = List.of("unshare", "-Urm", "sh", "-c", THROUGH_HANDLER, "sh", dir.toString(), LOADER);
+
+        PackagedCli.Result natively = run(dir, nobodysClasspath, false, command, null);
+        Assumptions.assumeTrue(natively.status() != 97, "the kernel refuses a binfmt_misc of the program's own: "
+                + natively.err());
+        assertThat(natively.out()).as("natively the binary runs: " + natively.err()).contains("uid=");
+
+        Path alerts = dir.resolve("alerts.jsonl");
+        Path config = Files.writeString(dir.resolve("deny.json"), """
+                {"name": "deny-binary", "points": [{"name": "sentry/execve"}],
+                 "sinks": [{"name": "policy", "config": {"alerts": "%s", "rules": [
+                   {"effect": "execute_file", "match": {"binary_path": "%s"}, "action": "kill"}],
+                  "on_missing": "deny"}}]}""".formatted(alerts, denied));
+        PackagedCli.Result under = run(dir, nobodysClasspath, true, command, config);
+        assertThat(under.out()).as("under the rule: " + under.err()).doesNotContain("uid=");
+        assertThat(under.status()).isNotZero();
+        assertThat(Files.readString(alerts)).contains("\"binary_path\":\"" + denied + "\"");
+    }
+
+    private static PackagedCli.Result run(Path dir, String nobodysClasspath, boolean underSeccheck, List<String> command,
+            Path config) throws Exception {
+        Path[] configs = config == null ? new Path[0] : new Path[] {config};
+        ProcessBuilder pb = nobodysClasspath == null
+                ? PackagedCli.nativeOrUnderSeccheckProcess(dir, underSeccheck, command, configs)
+                : PackagedCli.asNobodyNativeOrUnderSeccheckProcess(dir, nobodysClasspath, underSeccheck, command, configs);
+        return PackagedCli.run(pb, dir, Duration.ofSeconds(120));
+    }
+}
