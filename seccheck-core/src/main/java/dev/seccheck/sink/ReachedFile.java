@@ -10,8 +10,14 @@ package dev.seccheck.sink;
  * @param ino the file's inode number
  * @param ctimeNs the file's status change time ({@code st_ctim}) in nanoseconds since the epoch:
  *     a link or rename sets it, so a file unchanged since a rule listed its names is not a new one
+ * @param nlink the file's count of names ({@code st_nlink}); 1 where the sentry did not give it
  */
-public record ReachedFile(long dev, long ino, long ctimeNs) {
+public record ReachedFile(long dev, long ino, long ctimeNs, long nlink) {
+
+    /** A file whose count of names was not given: taken as its only name. */
+    public ReachedFile(long dev, long ino, long ctimeNs) {
+        this(dev, ino, ctimeNs, 1);
+    }
 
     /**
      * Bound by the sentry on the thread that fires an emulated open's points, for the duration of

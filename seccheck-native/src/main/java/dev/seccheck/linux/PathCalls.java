@@ -129,6 +129,15 @@ public final class PathCalls {
     }
 
     /**
+     * readlinkat(dirfd, name) for its outcome alone: the link's length, or -errno. A /proc fd link
+     * whose file's path is longer than PATH_MAX fails with ENAMETOOLONG, which {@link #readlinkat}
+     * does not tell from a link that is not there.
+     */
+    public long readlinkatResult(int dirfd, String name) {
+        return Direct.call(Sysno.READLINKAT, dirfd, cString(name), link.address(), 4096);
+    }
+
+    /**
      * pread(fd, into, into.length, offset): the count read into {@code into}, or -errno. A /proc
      * file read at offset 0 is written anew by the kernel, so re-reading an fd kept open gives the
      * current content without the open and close of each read.

@@ -161,11 +161,16 @@ public final class SocketCalls {
 
     /** getsockopt(fd, SOL_SOCKET, name) of an int option: the value, or -errno when the call failed. */
     public static long socketOption(int fd, int name) {
+        return option(fd, SOL_SOCKET, name);
+    }
+
+    /** getsockopt(fd, level, name) of an int option: the value, or -errno when the call failed. */
+    public static long option(int fd, int level, int name) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment value = arena.allocate(ValueLayout.JAVA_INT);
             MemorySegment len = arena.allocate(ValueLayout.JAVA_INT);
             len.set(ValueLayout.JAVA_INT, 0, Integer.BYTES);
-            long r = Direct.call(Sysno.GETSOCKOPT, fd, SOL_SOCKET, name, value.address(), len.address(), 0);
+            long r = Direct.call(Sysno.GETSOCKOPT, fd, level, name, value.address(), len.address(), 0);
             return r < 0 ? r : value.get(ValueLayout.JAVA_INT, 0);
         }
     }

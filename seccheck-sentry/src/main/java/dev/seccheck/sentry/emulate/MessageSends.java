@@ -116,7 +116,7 @@ final class MessageSends {
             }
             // A name that reaches no peer, or that the socket does not use, is sent as given, undecided.
             byte[] read = m.name() == null || sock < 0 ? m.name() : ProtocolAddress.read(sock, domain, m.name(), true);
-            boolean decided = m.name() != null && !NetEmulation.reachesNoPeer(read) && !net.ignoresName(sock, domain);
+            boolean decided = m.name() != null && !NetEmulation.reachesNoPeer(read) && !net.ignoresName(sock, domain, flags);
             int sendFlags = many ? flags | (m.flags() & MSG_EOR) : flags;
             long r;
             // A unix path is walked first, so the points are shown the socket it reaches (NetEmulation#unixPeer).

@@ -324,7 +324,7 @@ final class NameEmulation {
         if (name.plain()) {
             Optional<String> there = names.of(dir, call.tid()).map(d -> RealPath.join(d, "/" + name.name()));
             if (there.isEmpty()) {
-                return -Errno.EACCES; // a mount seccheck cannot name: no rule could be checked on it
+                return unnamed(call, o.syscall(), dir);
             }
             String comm = call.comm();
             NameChange change = switch (o.op()) {
@@ -427,7 +427,7 @@ final class NameEmulation {
             Optional<String> now = names.of(object, call.tid());
             Optional<String> there = names.of(dir, call.tid()).map(d -> RealPath.join(d, "/" + target.name()));
             if (now.isEmpty() || there.isEmpty()) {
-                return -Errno.EACCES; // a mount seccheck cannot name: no rule could be checked on it
+                return unnamed(call, a.syscall(), now.isEmpty() ? object : dir);
             }
             if (refused(call, a, now.get(), there.get(), calls.fstat(object))) {
                 return -Errno.EPERM;
@@ -533,6 +533,19 @@ final class NameEmulation {
         log.accept("refused " + syscall + " from task " + call.tid() + " (" + call.comm() + "): it changes a name in"
                 + " this run's control directory, where seccheck's control socket and record live (EPERM)");
         return true;
+    }
+
+    /**
+     * Refuses a call on a name in {@code fd} (our fd of its directory, or of the file linked) that
+     * has no name a rule could be checked on, and says why in a line: EACCES, whatever
+     * {@code on_missing} says, since the change cannot be decided, but not silently (a deep
+     * {@code mkdir -p} or {@code rm -rf} failed with no word of the reason).
+     */
+    private int unnamed(Call call, String syscall, int fd) {
+        log.accept("refused " + syscall + " from task " + call.tid() + " (" + call.comm() + "): the name it changes"
+                + " has no path a rule could be checked on, the file's or its directory's is "
+                + names.whyUnnamed(fd) + " (EACCES)");
+        return -Errno.EACCES;
     }
 
     /**

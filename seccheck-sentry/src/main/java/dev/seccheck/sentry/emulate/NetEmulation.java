@@ -436,7 +436,7 @@ final class NetEmulation {
         // What the socket's protocol reads from the address, when that is not the address as named.
         byte[] read = sock < 0 ? addr : n.nr() == Sysno.BIND ? ProtocolAddress.bound(sock, domain, addr)
                 : ProtocolAddress.read(sock, domain, addr, send);
-        if (reachesNoPeer(read) || send && ignoresName(sock, domain)) {
+        if (reachesNoPeer(read) || send && ignoresName(sock, domain, (int) n.arg3())) {
             // Made as given, undecided: the protocol refuses such an address (EINVAL) wherever it
             // uses it, and a socket that ignores it (a connected stream's send) sends to the peer
             // its connect chose. Deciding a rule on the part that is there would answer otherwise.
@@ -667,17 +667,33 @@ final class NetEmulation {
     }
 
 
+    /** The TCP protocol number (SO_PROTOCOL of a TCP socket) and getsockopt level. */
+    private static final int IPPROTO_TCP = 6;
+    /** The TCP option that defers a connect to the first send (which then names the address). */
+    private static final int TCP_FASTOPEN_CONNECT = 30;
+    /** The send flag that makes a TCP send connect, to the address it names (linux/socket.h). */
+    static final int MSG_FASTOPEN = 0x20000000;
+
     /**
-     * Whether a send on our copy {@code sock} of the program's socket, of family {@code domain},
-     * never uses the address it names: a unix stream socket refuses any (EISCONN, EOPNOTSUPP), a
-     * unix seqpacket socket sends to its peer whatever it names; neither looks the path up.
+     * Whether a send with flags {@code flags} on our copy {@code sock} of the program's socket, of
+     * family {@code domain}, never uses the address it names: a unix stream socket refuses any
+     * (EISCONN, EOPNOTSUPP), a unix seqpacket socket sends to its peer whatever it names; neither
+     * looks the path up. A connected TCP socket (getpeername answers: established, or past it)
+     * sends to its peer whatever a send names, unless the send connects: MSG_FASTOPEN (EISCONN
+     * then, decided as before) or a connect deferred by TCP_FASTOPEN_CONNECT (taken as possible
+     * whenever the option is set). Deciding the named address there refused, and alerted on, a
+     * connect no packet makes.
      */
-    boolean ignoresName(int sock, long domain) {
-        if (domain != AF_UNIX) {
-            return false;
-        }
+    boolean ignoresName(int sock, long domain, int flags) {
         long type = SocketCalls.socketOption(sock, SocketCalls.SO_TYPE);
-        return type == SOCK_STREAM || type == SOCK_SEQPACKET;
+        if (domain == AF_UNIX) {
+            return type == SOCK_STREAM || type == SOCK_SEQPACKET;
+        }
+        return (domain == SockAddr.AF_INET || domain == SockAddr.AF_INET6) && type == SOCK_STREAM
+                && (flags & MSG_FASTOPEN) == 0
+                && SocketCalls.socketOption(sock, SocketCalls.SO_PROTOCOL) == IPPROTO_TCP
+                && SocketCalls.option(sock, IPPROTO_TCP, TCP_FASTOPEN_CONNECT) == 0
+                && SocketCalls.getpeername(sock) != null;
     }
 
     /**

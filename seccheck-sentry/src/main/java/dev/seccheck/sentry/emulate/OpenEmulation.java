@@ -309,7 +309,9 @@ final class OpenEmulation {
                 case PathWalk.Located.Found f -> {
                     if (f.stat() != null) {
                         // Its device and inode let a rule hold for the file under any name (a hard link, a rename).
-                        call.reached(new ReachedFile(f.stat().dev(), f.stat().ino(), f.stat().ctimeNs()));
+                        // A directory's link count counts its subdirectories' "..": none is a hard link.
+                        call.reached(new ReachedFile(f.stat().dev(), f.stat().ino(), f.stat().ctimeNs(),
+                                f.stat().isDirectory() ? 1 : f.stat().nlink()));
                     }
                     Optional<String> mine = OwnFiles.writes(a.flags()) ? ownFile(f) : Optional.empty();
                     if ((a.flags() & O_ACCMODE) != O_RDONLY) {
@@ -349,7 +351,7 @@ final class OpenEmulation {
                 }
                 case PathWalk.Located.Found f -> {
                     Optional<String> name = names.of(f.fd(), call.tid());
-                    Snapshot seen = seen(a, name, path);
+                    Snapshot seen = seen(a, name, path, f.fd());
                     if (call.enter(ev, seen) != 0) {
                         return;
                     }
@@ -436,7 +438,7 @@ final class OpenEmulation {
      */
     private boolean decideAndOpen(Call call, SyscallEvent ev, Args a, String given, int found, Optional<String> name,
             PathWalk.Located at, Optional<String> mine) {
-        Snapshot seen = seen(a, name, given);
+        Snapshot seen = seen(a, name, given, found >= 0 ? found : at instanceof PathWalk.Located.Missing m ? m.dir() : -1);
         if ((a.flags() & O_PATH) != 0 && found >= 0 && mine.isEmpty()) {
             call.madeByTheKernel(); // an O_PATH open the kernel makes itself (below)
         }
@@ -542,12 +544,14 @@ final class OpenEmulation {
      * What the points show as the path: the name of the object reached; for one on a mount
      * seccheck cannot name (a mount of the program's own mount namespace on a filesystem seccheck
      * does not see, a detached mount), the path the program gave, recorded as missing for the
-     * sinks that decide on it (their {@code on_missing} decides, fail closed by default).
+     * sinks that decide on it (their {@code on_missing} decides, fail closed by default), with
+     * the true reason: a path longer than PATH_MAX is not an unseen mount ({@link RealPath#whyUnnamed}).
+     *
+     * @param fd our fd of the object, or of the directory of a missing one, that {@code name} names
      */
-    private static Snapshot seen(Args a, Optional<String> name, String given) {
+    private Snapshot seen(Args a, Optional<String> name, String given, int fd) {
         return name.isPresent() ? Snapshot.ofString(a.pathAddr(), name.get())
-                : Snapshot.doubted(a.pathAddr(), given, "on a mount seccheck cannot name: one of the program's own mount"
-                        + " namespace on a filesystem seccheck does not see, or a detached one");
+                : Snapshot.doubted(a.pathAddr(), given, names.whyUnnamed(fd));
     }
 
     /** Whether opening what the walk reached makes a file: a missing one with O_CREAT, or O_TMPFILE's. */

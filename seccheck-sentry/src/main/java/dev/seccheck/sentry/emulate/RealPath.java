@@ -7,6 +7,7 @@ import static dev.seccheck.abi.Fcntl.O_PATH;
 import static dev.seccheck.abi.Fcntl.O_RDONLY;
 import static dev.seccheck.abi.Fcntl.RESOLVE_NO_SYMLINKS;
 
+import dev.seccheck.abi.Errno;
 import dev.seccheck.linux.Mountinfo;
 import dev.seccheck.linux.Mountinfo.Mount;
 import dev.seccheck.linux.PathCalls;
@@ -102,6 +103,27 @@ public final class RealPath {
         public Optional<String> vouched() {
             return programsOwn ? Optional.empty() : Optional.of(path);
         }
+    }
+
+    /**
+     * Why a file has no name: its path from the root is longer than PATH_MAX. The kernel names no
+     * such file (d_path fails with ENAMETOOLONG), though a program reaches it a component at a time.
+     */
+    public static final String TOO_LONG = "longer than PATH_MAX: the file's path from the root is over 4096 bytes,"
+            + " and the kernel names no such file";
+
+    /** Why a file has no name: a mount of the program's own namespace seccheck does not see, or a detached one. */
+    public static final String UNSEEN_MOUNT = "on a mount seccheck cannot name: one of the program's own mount"
+            + " namespace on a filesystem seccheck does not see, or a detached one";
+
+    /**
+     * Returns why our fd {@code fd}, which {@link #name} could not name, has no name:
+     * {@link #TOO_LONG} when the kernel says so (ENAMETOOLONG), else {@link #UNSEEN_MOUNT}. Told
+     * apart because the remedies differ: a shorter path, or a mount seccheck sees.
+     */
+    public String whyUnnamed(int fd) {
+        return fd >= 0 && calls.readlinkatResult(AT_FDCWD, "/proc/thread-self/fd/" + fd) == -Errno.ENAMETOOLONG
+                ? TOO_LONG : UNSEEN_MOUNT;
     }
 
     /** Returns the path of our fd {@code fd}, opened for task {@code tid}, or empty when it has none we can name. */

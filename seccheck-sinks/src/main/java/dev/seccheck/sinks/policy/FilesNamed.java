@@ -56,6 +56,9 @@ final class FilesNamed {
      */
     static final long CLOCK_SLACK_NS = TimeUnit.MILLISECONDS.toNanos(100);
 
+    /** The longest name a file call takes, with its NUL: a file below it is reached by {@link DeepWalk}. */
+    static final int PATH_MAX = 4096;
+
     /** A file by device and inode: what a matcher names. */
     record Inode(long dev, long ino) {}
 
@@ -68,8 +71,11 @@ final class FilesNamed {
     /** A directory the walk listed, and its ctime then (-1: missing): a change of its names changes it. */
     private record Watched(Path dir, long ctimeNs) {}
 
-    /** One walk's outcome: the files named (with every earlier walk's), what to watch, and when it began. */
-    private record Walk(Set<Inode> files, List<Watched> watched, long startNs, boolean racy) {}
+    /**
+     * One walk's outcome: the files named (with every earlier walk's), what to watch, when it
+     * began, and the directories it could search but not list ({@link #unlisted}).
+     */
+    private record Walk(Set<Inode> files, List<Watched> watched, long startNs, boolean racy, List<Path> unlisted) {}
 
     /** Names no file: the matcher of a key that is not a path, or one with nothing a walk can list. */
     static final FilesNamed NONE = new FilesNamed(List.of(), () -> 0);
@@ -156,6 +162,17 @@ final class FilesNamed {
         }
     }
 
+    /**
+     * The directories of the matcher's tree that seccheck's user may search but not list, as the
+     * last walk found them: the program opens known names there (which the matcher catches) and
+     * may have linked the files below them elsewhere before the run, under names it does not
+     * (which {@link #names} cannot catch, since it never saw their inodes). Empty when the tree was
+     * fully listed (an unreadable, unsearchable directory is out of the program's reach as well).
+     */
+    List<Path> unlisted() {
+        return last.unlisted;
+    }
+
     /** The files named so far, for tests. */
     Set<Inode> files() {
         return last.files;
@@ -174,6 +191,7 @@ final class FilesNamed {
         long startNs = clockNs.getAsLong();
         Set<Inode> files = new HashSet<>(before);
         List<Watched> watched = new ArrayList<>();
+        List<Path> unlisted = new ArrayList<>();
         for (Source src : sources) {
             if (src.single) {
                 Path dir = src.root.getParent() == null ? src.root : src.root.getParent();
@@ -182,17 +200,17 @@ final class FilesNamed {
             } else {
                 // The root is watched even when missing: its appearing is a change.
                 watched.add(new Watched(src.root, ctimeNs(src.root)));
-                list(src, files, watched);
+                list(src, files, watched, unlisted);
             }
         }
         boolean racy = false;
         for (Watched d : watched) {
             racy |= d.ctimeNs >= startNs - CLOCK_SLACK_NS;
         }
-        return new Walk(Set.copyOf(files), List.copyOf(watched), startNs, racy);
+        return new Walk(Set.copyOf(files), List.copyOf(watched), startNs, racy, List.copyOf(unlisted));
     }
 
-    private static void list(Source src, Set<Inode> files, List<Watched> watched) {
+    private static void list(Source src, Set<Inode> files, List<Watched> watched, List<Path> unlisted) {
         int[] seen = {0};
         try {
             Files.walkFileTree(src.root, new SimpleFileVisitor<>() {
@@ -215,7 +233,18 @@ final class FilesNamed {
 
                 @Override
                 public FileVisitResult visitFileFailed(Path f, IOException e) {
-                    return FileVisitResult.CONTINUE; // unreadable: the program cannot reach it there either
+                    if (f.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= PATH_MAX) {
+                        // Too long a name for any call: listed from an open ancestor, a component at a time.
+                        DeepWalk.list(f, src.names, src.enters, files, unlisted, seen, LIMIT);
+                        return seen[0] >= LIMIT ? FileVisitResult.TERMINATE : FileVisitResult.CONTINUE;
+                    }
+                    // Unreadable and unsearchable: the program cannot reach what is below either.
+                    // Searchable (a 0711 directory): it can, by names seccheck never listed.
+                    if (Files.isDirectory(f, LinkOption.NOFOLLOW_LINKS) && Files.isExecutable(f)
+                            && src.enters.test(f.toString())) {
+                        unlisted.add(f);
+                    }
+                    return FileVisitResult.CONTINUE;
                 }
 
                 private FileVisitResult visit(Path p, FileVisitResult next) {
@@ -240,7 +269,7 @@ final class FilesNamed {
         }
     }
 
-    private static void add(Path p, Set<Inode> out) {
+    static void add(Path p, Set<Inode> out) {
         try {
             Map<String, Object> a = Files.readAttributes(p, "unix:dev,ino", LinkOption.NOFOLLOW_LINKS);
             out.add(new Inode(((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue()));

@@ -21,6 +21,7 @@ import dev.seccheck.sink.ReachedPeer;
 import dev.seccheck.sink.ScriptChain;
 import dev.seccheck.sink.SecurityCheckException;
 import dev.seccheck.sink.SinkStatus;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -77,6 +78,15 @@ public final class PolicySink implements PointSink.MissingAware {
         Map<Integer, Rule> opening = new TreeMap<>();
         rules.values().forEach(l -> l.stream().filter(Rule::opening).forEach(r -> opening.putIfAbsent(r.index(), r)));
         this.onOpens = List.copyOf(opening.values());
+        // Said once, at load: the opens this makes go to on_missing are alerted one by one.
+        for (Rule rule : onNames) {
+            for (Path dir : rule.unlisted()) {
+                System.err.println("seccheck: policy rule " + rule.index() + " cannot list " + dir + " (searchable, not"
+                        + " readable by seccheck's user): an open of a file with other names (hard links) the rule"
+                        + " does not match goes to on_missing (" + onMissing.name().toLowerCase(java.util.Locale.ROOT)
+                        + "), as one below it may be");
+            }
+        }
     }
 
     @Override
@@ -144,7 +154,7 @@ public final class PolicySink implements PointSink.MissingAware {
     private void decide(Point point, Message msg, Missing missing, AlertLog.Because because)
             throws SecurityCheckException {
         for (Rule rule : rulesByPoint[point.id()]) {
-            if (!missing.isEmpty()) {
+            if (!missing.isEmpty() || rule.enforcing() && rule.partlyListed()) {
                 Missing.Field gap = rule.undecidedBy(msg, missing);
                 if (gap != null) {
                     if (rule.enforcing() && onMissing != OnMissing.ALLOW) {

@@ -3,6 +3,7 @@ package dev.seccheck.sinks.policy;
 import com.google.protobuf.Message;
 import dev.seccheck.sink.Missing;
 import dev.seccheck.sink.ReachedFile;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -38,14 +39,35 @@ record Rule(int index, String label, List<Condition> conditions, Action action, 
     record Condition(Key key, Matcher matcher, FilesNamed files, boolean path) {
 
         boolean holds(Message msg) {
-            if (key.test(msg, matcher)) {
-                return true;
-            }
+            return key.test(msg, matcher) || namesReached();
+        }
+
+        /** Whether the file the sentry reached is one the matcher names under another name ({@link FilesNamed}). */
+        boolean namesReached() {
             if (files == FilesNamed.NONE) {
                 return false;
             }
             ReachedFile reached = ReachedFile.current();
             return reached != null && files.names(reached);
+        }
+
+        /**
+         * The missing value this path condition, which does not hold on the message, stands for
+         * when the file reached may yet be one it names: a file with other names (a hard link,
+         * made before the run), while the matcher's tree has directories seccheck could not list
+         * ({@link FilesNamed#unlisted}), whose files' inodes it therefore does not know. Null when
+         * the condition's answer stands.
+         */
+        Missing.Field unlistedLink() {
+            if (!path || files == FilesNamed.NONE || files.unlisted().isEmpty()) {
+                return null;
+            }
+            ReachedFile reached = ReachedFile.current();
+            if (reached == null || reached.nlink() <= 1) {
+                return null;
+            }
+            return new Missing.Field(key.name(), "the file has " + reached.nlink() + " names, and seccheck could not"
+                    + " list " + files.unlisted().getFirst() + ", below which it may have one the rule names");
         }
 
         /** Whether it holds for a file at absolute path {@code name}, device and inode {@code file} (or null). */
@@ -56,6 +78,21 @@ record Rule(int index, String label, List<Condition> conditions, Action action, 
 
     Rule {
         conditions = List.copyOf(conditions);
+    }
+
+    /** The directories the trees of this rule's path conditions have that seccheck could search, not list. */
+    List<Path> unlisted() {
+        return conditions.stream().filter(Condition::path).flatMap(c -> c.files().unlisted().stream()).toList();
+    }
+
+    /** Whether a path condition's tree has a directory seccheck could not list ({@link Condition#unlistedLink}). */
+    boolean partlyListed() {
+        for (Condition c : conditions) {
+            if (c.path() && c.files() != FilesNamed.NONE && !c.files().unlisted().isEmpty()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether the rule fails calls (deny or kill) rather than letting them through (allow, log). */
@@ -152,14 +189,27 @@ record Rule(int index, String label, List<Condition> conditions, Action action, 
     /**
      * Returns the first missing field one of this rule's keys needs, provided every condition on
      * a value that was obtained holds (else the rule does not match whatever the missing value
-     * was, and null is returned); null too when no key's value is missing.
+     * was, and null is returned); null too when no key's value is missing. A path condition whose
+     * value is missing still holds when the file reached is one it names by device and inode
+     * ({@link Condition#namesReached}): a kept file is denied whatever {@code on_missing} says
+     * (one whose path is longer than PATH_MAX has no name, yet its inode is known). One that does
+     * not hold on its value stands for a missing one when the file reached has other names and
+     * the rule's tree has directories seccheck could not list ({@link Condition#unlistedLink}):
+     * {@code on_missing} decides on a hard link that may lead to a kept file seccheck never saw.
      */
     Missing.Field undecidedBy(Message msg, Missing missing) {
         Missing.Field first = null;
         for (Condition c : conditions) {
             Missing.Field gap = c.key().missingIn(msg, missing);
+            if (gap != null && c.namesReached()) {
+                continue; // holds: matches() finds it so as well
+            }
             if (gap == null) {
                 if (!c.holds(msg)) {
+                    if (enforcing() && (gap = c.unlistedLink()) != null) {
+                        first = first == null ? gap : first; // may hold: a link to a file it never listed
+                        continue;
+                    }
                     return null;
                 }
             } else if (first == null) {

@@ -122,6 +122,27 @@ class FilesNamedTest {
         assertThat(FilesNamed.NONE.names(new ReachedFile(1, 2, Long.MAX_VALUE))).isFalse();
     }
 
+    /** A file whose path is longer than PATH_MAX, which no file call takes, is named too ({@link DeepWalk}). */
+    @Test
+    void aFileBelowPathMaxIsNamed() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("kept"));
+        String chain = "cd " + dir + " && for i in $(seq 25); do mkdir " + "d".repeat(200) + " && cd " + "d".repeat(200)
+                + " || exit 1; done && echo s > deepfile && stat -c '%d %i' deepfile";
+        try {
+            // bash: its cd falls back to the relative component past PATH_MAX, dash's fails.
+            Process p = new ProcessBuilder("bash", "-c", chain).redirectErrorStream(true).start();
+            String[] id = new String(p.getInputStream().readAllBytes()).trim().split(" ");
+            assertThat(p.waitFor()).as(String.join(" ", id)).isZero();
+            ReachedFile deep = new ReachedFile(Long.parseLong(id[0]), Long.parseLong(id[1]), 0);
+
+            assertThat(FilesNamed.of(new Matcher.Prefix(dir + "/")).names(deep)).as("below a prefix").isTrue();
+            assertThat(FilesNamed.of(Matcher.Glob.of(dir + "/*/deepfile")).names(deep)).as("a glob").isTrue();
+            assertThat(FilesNamed.of(Matcher.Glob.of(dir + "/*/other")).names(deep)).as("another glob").isFalse();
+        } finally {
+            new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor(); // too deep for Java's delete
+        }
+    }
+
     private static ReachedFile reached(Path p) throws Exception {
         Map<String, Object> a = Files.readAttributes(p, "unix:dev,ino,ctime", LinkOption.NOFOLLOW_LINKS);
         return new ReachedFile(((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue(),

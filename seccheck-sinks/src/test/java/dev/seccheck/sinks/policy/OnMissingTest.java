@@ -173,6 +173,28 @@ class OnMissingTest {
         assertThat(onlyAlert().get("missing").asText()).isEqualTo("pathname (EFAULT at 0x1000)");
     }
 
+    /**
+     * A file the rule names by device and inode is denied though its path is missing (a path
+     * longer than PATH_MAX has none), whatever {@code on_missing} says: allowed, it was opened.
+     */
+    @Test
+    void aFileTheRuleNamesByInodeIsDeniedUnderOnMissingAllow() throws Exception {
+        Path kept = Files.createDirectory(tmp.resolve("kept"));
+        Path secret = Files.writeString(kept.resolve("secret"), "s");
+        Sink allow = sink("allow", """
+                {"point": "syscall/openat/enter", "match": {"resolved_path": {"prefix": "%s/"}},
+                 "action": "deny", "errno": "EACCES"}""".formatted(kept));
+        dev.seccheck.sink.ReachedFile file = new dev.seccheck.sink.ReachedFile(
+                (Long) Files.getAttribute(secret, "unix:dev"), (Long) Files.getAttribute(secret, "unix:ino"), 0);
+        Missing tooLong = Missing.NONE.with("pathname", "longer than PATH_MAX");
+
+        assertThatThrownBy(() -> ScopedValue.where(dev.seccheck.sink.ReachedFile.CURRENT, file).call(() -> {
+            allow.syscall(OPENAT, FD_PATH, MessageType.MESSAGE_SYSCALL_OPEN, open("secret"), tooLong);
+            return null;
+        })).isInstanceOfSatisfying(SecurityCheckException.class, e -> assertThat(e.errno()).isEqualTo(13));
+        assertThat(onlyAlert().has("missing")).as("decided, not undecided").isFalse();
+    }
+
     private Sink sink(String onMissing, String rules) throws Exception {
         return sink(onMissing, rules, Selection.ALL);
     }

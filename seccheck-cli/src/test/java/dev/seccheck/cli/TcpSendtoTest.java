@@ -1,0 +1,56 @@
+package dev.seccheck.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A sendto naming an address on a TCP socket connected to 127.0.0.1
+ * ({@code src/test/c/tcp_sendto_ignored.c}). The kernel sends to the peer and ignores the address
+ * (no MSG_FASTOPEN), but seccheck decided it as a connect to 192.0.2.1: under a loopback-only
+ * policy the send failed with ENETUNREACH and a deny alert told of a connect no packet made. Now
+ * it returns 1 and the byte reaches the loopback peer, with no alert; natively first, as root and
+ * as uid 65534.
+ */
+class TcpSendtoTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aConnectedTcpSocketsSendtoIgnoresTheAddress() throws Exception {
+        ignored(tmp, null);
+    }
+
+    /** The same with seccheck and its program unprivileged (uid 65534). */
+    @Test
+    void aConnectedTcpSocketsSendtoIgnoresTheAddressUnprivileged() throws Exception {
+        String classpath = PackagedCli.forNobody(tmp);
+        ignored(tmp, classpath);
+    }
+
+    private static void ignored(Path base, String nobodysClasspath) throws Exception {
+        Path real = base.toRealPath();
+        Path program = CPrograms.compile("src/test/c/tcp_sendto_ignored.c", real);
+        Path alerts = Files.createFile(real.resolve("alerts.jsonl"));
+        Files.setPosixFilePermissions(alerts, PosixFilePermissions.fromString("rw-rw-rw-"));
+        Path config = Files.writeString(real.resolve("policy.json"), """
+                {"name": "loopback", "points": [{"name": "syscall/connect/enter"}],
+                 "sinks": [{"name": "policy", "config": {"alerts": "%s", "rules": [
+                   {"effect": "connect_network", "match": {"family": ["AF_INET", "AF_INET6"],
+                    "ip": ["127.0.0.0/8", "::1/128"]}, "action": "allow"},
+                   {"effect": "connect_network", "match": {"family": {"not": ["AF_UNIX", "AF_NETLINK"]}},
+                    "action": "deny", "errno": "ENETUNREACH"}]}}]}""".formatted(alerts));
+        List<String> command = List.of(program.toString());
+        for (boolean under : new boolean[] {false, true}) {
+            assertThat(DeepPathsTest.run(real, nobodysClasspath, under, command, config))
+                    .as(under ? "under seccheck" : "natively").isEqualTo("sendto 1\npeer got x\n");
+        }
+        assertThat(Files.readAllLines(alerts)).as("the alerts").isEmpty();
+    }
+}
