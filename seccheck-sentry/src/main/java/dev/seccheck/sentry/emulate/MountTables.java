@@ -113,11 +113,11 @@ public final class MountTables {
 
     /** The view task {@code tid} has of its mounts: its namespace and its root. */
     private static View view(PathCalls calls, int tid) throws IOException {
-        String link = calls.readlinkat(AT_FDCWD, "/proc/" + tid + "/ns/mnt");
+        String link = Identity.anchorName(() -> calls.readlinkat(AT_FDCWD, "/proc/" + tid + "/ns/mnt"));
         if (link == null || !link.startsWith("mnt:[") || !link.endsWith("]")) {
             throw new IOException("the mount namespace of task " + tid + " cannot be told");
         }
-        int root = calls.openat(AT_FDCWD, "/proc/" + tid + "/root", O_PATH | O_CLOEXEC);
+        int root = Identity.anchor(() -> calls.openat(AT_FDCWD, "/proc/" + tid + "/root", O_PATH | O_CLOEXEC));
         if (root < 0) {
             throw new IOException("the root of task " + tid + " cannot be told");
         }

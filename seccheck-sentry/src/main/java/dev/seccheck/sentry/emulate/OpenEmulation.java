@@ -730,9 +730,9 @@ final class OpenEmulation {
     /** Our fd of where a relative path starts: the calling thread's cwd, or the dirfd itself; or -errno. */
     private int startOf(Call call, Args a) {
         if (a.dirfd() == AT_FDCWD) {
-            return calls.openat(AT_FDCWD, "/proc/" + call.tid() + "/cwd", O_PATH | O_CLOEXEC);
+            return Identity.anchor(() -> calls.openat(AT_FDCWD, "/proc/" + call.tid() + "/cwd", O_PATH | O_CLOEXEC));
         }
-        return tasks.getfd(call.tid(), call.tgid(), a.dirfd());
+        return Identity.anchor(() -> tasks.getfd(call.tid(), call.tgid(), a.dirfd()));
     }
 
     private Args args(int tid, SeccompNotification n) throws ProgramMemory.Fault {

@@ -137,7 +137,7 @@ public final class RealPath {
             // The task's mount table gives mount points from the task's root, the kernel's name is
             // from its namespace's root: a task chrooted into a bind mount of / would otherwise have
             // every file named under that mount point's path too.
-            String root = calls.readlinkat(AT_FDCWD, "/proc/" + tid + "/root");
+            String root = Identity.anchorName(() -> calls.readlinkat(AT_FDCWD, "/proc/" + tid + "/root"));
             if (root == null || !root.startsWith("/")) {
                 return Optional.empty();
             }
