@@ -41,4 +41,11 @@ public interface EmulatedPoints {
      * its threads, which seccheck does not see, so their names are read at every point from now on.
      */
     void namesWritable(int tgid);
+
+    /**
+     * A {@code comm} of task {@code tid} was opened for writing: the fd can reach a thread of that
+     * task's process (a shared fd table, SCM_RIGHTS), whose write renames it; its names are read
+     * at every point from now on too.
+     */
+    void namesWritableOfTask(int tid);
 }

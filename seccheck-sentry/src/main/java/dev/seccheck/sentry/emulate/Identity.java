@@ -6,6 +6,8 @@ import dev.seccheck.linux.ThreadCredentials;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
  * Identity is what the kernel checks a call against when seccheck makes it for a program's
@@ -261,10 +263,79 @@ record Identity(int[] uids, int[] gids, int[] groups, long caps, int umask) {
             mask.close();
             throw e;
         }
-        return () -> {
+        Switched taken = new Switched(own, effective, mask, TAKEN.get());
+        TAKEN.set(taken);
+        return taken;
+    }
+
+    /**
+     * The program's credentials the calling thread holds now ({@link #assume}), if any: kept per
+     * thread, as the kernel keeps credentials, so that an anchor can be taken with seccheck's own
+     * for a moment ({@link #anchor}).
+     */
+    private static final ThreadLocal<Switched> TAKEN = new ThreadLocal<>();
+
+    /**
+     * Runs {@code open}, which takes one of the program's own starting points (its thread's cwd
+     * or root through {@code /proc/TID/}, or one of its fds through {@code pidfd_getfd}): our fd or
+     * -errno. When it is refused (EACCES, EPERM) while the calling thread holds a program's
+     * credentials, it is run once more with seccheck's own. The kernel asks ptrace access for
+     * these, and a program that changed its effective or filesystem ids is not dumpable, so
+     * only CAP_SYS_PTRACE passes, which the program's credentials lack once its uid left 0;
+     * natively the program uses its own cwd, root and fds with no check at all. Nothing more
+     * than the anchor is taken so: the walk from it, and the open at its end, are made with the
+     * program's credentials again.
+     */
+    static int anchor(IntSupplier open) {
+        int r = open.getAsInt();
+        if (r != -Errno.EACCES && r != -Errno.EPERM) {
+            return r;
+        }
+        Switched taken = TAKEN.get();
+        return taken == null ? r : taken.asOwn(open::getAsInt);
+    }
+
+    /** As {@link #anchor(IntSupplier)} for a read of a starting point's name ({@code readlink}), null when refused. */
+    static String anchorName(Supplier<String> read) {
+        String r = read.get();
+        Switched taken = TAKEN.get();
+        return r != null || taken == null ? r : taken.asOwn(read);
+    }
+
+    /** An {@link Assumed} switch of the ids, which can hand the thread seccheck's own back for one call. */
+    private final class Switched implements Assumed {
+        private final Own own;
+        private final Assumed mask;
+        private final Switched outer;
+        private long effective;
+
+        Switched(Own own, long effective, Assumed mask, Switched outer) {
+            this.own = own;
+            this.effective = effective;
+            this.mask = mask;
+            this.outer = outer;
+        }
+
+        /** Runs {@code call} with seccheck's credentials, then takes the program's again. */
+        <T> T asOwn(Supplier<T> call) {
+            restore(own, uids, effective);
+            try {
+                return call.get();
+            } finally {
+                effective = take(own);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (outer == null) {
+                TAKEN.remove();
+            } else {
+                TAKEN.set(outer);
+            }
             restore(own, uids, effective);
             mask.close();
-        };
+        }
     }
 
     /**

@@ -85,15 +85,25 @@ public final class MountTables {
      * cannot be told.
      */
     public List<Mount> of(PathCalls calls, int tid) throws IOException {
-        return table(calls, tid).mounts;
+        return table(calls, tid, false).mounts;
     }
 
     /** The mount {@code mntId} (mountinfo's id) of that table ({@link #of}); empty when it has none of that id. */
     public Optional<Mount> mount(PathCalls calls, int tid, long mntId) throws IOException {
-        return table(calls, tid).byId(mntId);
+        return table(calls, tid, false).byId(mntId);
     }
 
-    private Table table(PathCalls calls, int tid) throws IOException {
+    /**
+     * As {@link #mount}, from the table read anew whatever the poll says: a rename of a directory
+     * above a mount point raises no event, yet changes the mount point the text gives (mount
+     * points are named as the file is read), so a name built from the kept table can fail to be
+     * the file's; the caller asks this once before it gives up naming the file.
+     */
+    public Optional<Mount> mountReadAgain(PathCalls calls, int tid, long mntId) throws IOException {
+        return table(calls, tid, true).byId(mntId);
+    }
+
+    private Table table(PathCalls calls, int tid, boolean again) throws IOException {
         View view = view(calls, tid);
         Watched w = watched(calls, tid, view);
         if (w == null) {
@@ -104,7 +114,7 @@ public final class MountTables {
             if (w.closed) {
                 return new Table(Mountinfo.read("/proc/" + tid + "/mountinfo"));
             }
-            if (w.table == null || changed(w.fd)) {
+            if (w.table == null || changed(w.fd) || again) {
                 w.table = new Table(Mountinfo.parse(readAll(calls, w.fd).lines().toList()));
             }
             return w.table;
@@ -113,11 +123,11 @@ public final class MountTables {
 
     /** The view task {@code tid} has of its mounts: its namespace and its root. */
     private static View view(PathCalls calls, int tid) throws IOException {
-        String link = calls.readlinkat(AT_FDCWD, "/proc/" + tid + "/ns/mnt");
+        String link = Identity.anchorName(() -> calls.readlinkat(AT_FDCWD, "/proc/" + tid + "/ns/mnt"));
         if (link == null || !link.startsWith("mnt:[") || !link.endsWith("]")) {
             throw new IOException("the mount namespace of task " + tid + " cannot be told");
         }
-        int root = calls.openat(AT_FDCWD, "/proc/" + tid + "/root", O_PATH | O_CLOEXEC);
+        int root = Identity.anchor(() -> calls.openat(AT_FDCWD, "/proc/" + tid + "/root", O_PATH | O_CLOEXEC));
         if (root < 0) {
             throw new IOException("the root of task " + tid + " cannot be told");
         }

@@ -68,9 +68,9 @@ final class NameWalks {
     /** Our fd of where a relative name starts: the calling thread's cwd, or the dirfd itself; or -errno. */
     int startOf(Call call, int dirfd) {
         if (dirfd == AT_FDCWD) {
-            return calls.openat(AT_FDCWD, "/proc/" + call.tid() + "/cwd", O_PATH | O_CLOEXEC);
+            return Identity.anchor(() -> calls.openat(AT_FDCWD, "/proc/" + call.tid() + "/cwd", O_PATH | O_CLOEXEC));
         }
-        return tasks.getfd(call.tid(), call.tgid(), dirfd);
+        return Identity.anchor(() -> tasks.getfd(call.tid(), call.tgid(), dirfd));
     }
 
     /** The device, inode and ctime of {@code st}, or null when it could not be had. */

@@ -77,7 +77,7 @@ final class NamedBinds {
         } catch (LinuxException e) {
             return BY_LAST_COMPONENT;
         }
-        int cwd = calls.openat(AT_FDCWD, "/proc/" + tid + "/cwd", O_PATH | O_CLOEXEC);
+        int cwd = Identity.anchor(() -> calls.openat(AT_FDCWD, "/proc/" + tid + "/cwd", O_PATH | O_CLOEXEC));
         if (cwd < 0) {
             return cwd == -Errno.ENOENT ? -Errno.ESRCH : cwd;
         }
@@ -141,7 +141,7 @@ final class NamedBinds {
     }
 
     private long[] rootOf(String path) {
-        int fd = calls.openat(AT_FDCWD, path, O_PATH | O_CLOEXEC);
+        int fd = Identity.anchor(() -> calls.openat(AT_FDCWD, path, O_PATH | O_CLOEXEC));
         if (fd < 0) {
             return null;
         }

@@ -1105,6 +1105,6 @@ final class NetEmulation {
 
     /** Our copy of the program's descriptor {@code fd} (a socket, or a file a message passes), or -errno. */
     int socketOf(Call call, int fd) {
-        return tasks.getfd(call.tid(), call.tgid(), fd);
+        return Identity.anchor(() -> tasks.getfd(call.tid(), call.tgid(), fd));
     }
 }

@@ -423,6 +423,29 @@ final class OpenEmulation {
         String name = calls.readlinkat(AT_FDCWD, "/proc/thread-self/fd/" + f.fd());
         if (name == null || name.endsWith("/comm")) { // unnamed: taken as a comm, it costs reads only
             call.points().namesWritable(call.tgid());
+            int owner = commOwner(name);
+            if (owner > 0) {
+                call.points().namesWritableOfTask(owner);
+            }
+        }
+    }
+
+    /**
+     * The task whose comm {@code name} is ({@code /proc/PID/comm}, {@code /proc/PID/task/TID/comm}:
+     * the number before "/comm"), or -1. Numbered as the procfs the name is on numbers tasks: a
+     * procfs of another pid namespace than seccheck's gives another task's number, or none, and
+     * only the opener's process is marked then (README).
+     */
+    static int commOwner(String name) {
+        if (name == null || !name.endsWith("/comm")) {
+            return -1;
+        }
+        int end = name.length() - "/comm".length();
+        int start = name.lastIndexOf('/', end - 1) + 1;
+        try {
+            return start > 0 && end > start ? Integer.parseInt(name, start, end, 10) : -1;
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 
@@ -734,9 +757,9 @@ final class OpenEmulation {
     /** Our fd of where a relative path starts: the calling thread's cwd, or the dirfd itself; or -errno. */
     private int startOf(Call call, Args a) {
         if (a.dirfd() == AT_FDCWD) {
-            return calls.openat(AT_FDCWD, "/proc/" + call.tid() + "/cwd", O_PATH | O_CLOEXEC);
+            return Identity.anchor(() -> calls.openat(AT_FDCWD, "/proc/" + call.tid() + "/cwd", O_PATH | O_CLOEXEC));
         }
-        return tasks.getfd(call.tid(), call.tgid(), a.dirfd());
+        return Identity.anchor(() -> tasks.getfd(call.tid(), call.tgid(), a.dirfd()));
     }
 
     private Args args(int tid, SeccompNotification n) throws ProgramMemory.Fault {

@@ -41,7 +41,9 @@ final class ProgramRoot implements AutoCloseable {
     /** Our O_PATH fd of the root, or -errno when it cannot be opened (ESRCH: the task is gone). */
     int fd() {
         if (fd == NOT_OPEN) {
-            fd = calls.openat(AT_FDCWD, "/proc/" + tid + "/root", O_PATH | O_CLOEXEC);
+            // Opened with the program's credentials as a rule; a program that is not dumpable needs
+            // seccheck's own (Identity#anchor).
+            fd = Identity.anchor(() -> calls.openat(AT_FDCWD, "/proc/" + tid + "/root", O_PATH | O_CLOEXEC));
         }
         return fd;
     }

@@ -155,36 +155,54 @@ public final class RealPath {
                 return mntId == memfdMount && kernel.startsWith("/memfd:") ? Optional.of(new Name(kernel, false))
                         : Optional.empty();
             }
-            Mount m = theirs.get();
-            // The task's mount table gives mount points from the task's root, the kernel's name is
-            // from its namespace's root: a task chrooted into a bind mount of / would otherwise have
-            // every file named under that mount point's path too.
-            String root = calls.readlinkat(AT_FDCWD, "/proc/" + tid + "/root");
-            if (root == null || !root.startsWith("/")) {
-                return Optional.empty();
+            Optional<Name> named = translated(fd, tid, kernel, theirs.get(), own);
+            if (named.isPresent()) {
+                return named;
             }
-            String point = join(root, m.mountPoint());
-            if (!under(kernel, point)) {
-                return Optional.empty();
-            }
-            if (SELF_CONTAINED.contains(m.type()) && own.stream().noneMatch(o -> o.device().equals(m.device()))) {
-                // A memory filesystem only the program's namespace has holds nothing but what was
-                // written into it through calls seccheck decided: its name there is the file's for
-                // an open, and no more (Name#vouched).
-                return kernel.startsWith("/") ? Optional.of(new Name(kernel, true)) : Optional.empty();
-            }
-            String inFs = join(m.root(), kernel.substring(point.equals("/") ? 0 : point.length()));
-            // Where seccheck sees the same filesystem: the mount of that device whose root holds the path,
-            // the one closest to the filesystem's root (its whole-filesystem mount when there is one).
-            return own.stream()
-                    .filter(o -> o.device().equals(m.device()) && under(inFs, o.root()))
-                    .min((a, b) -> Integer.compare(a.root().length(), b.root().length()))
-                    .map(o -> join(o.mountPoint(), inFs.substring(o.root().equals("/") ? 0 : o.root().length())))
-                    .filter(name -> reaches(name, fd))
-                    .map(name -> new Name(name, false));
+            // The tables are caches, read again when the kernel signals a mount, unmount or move; a
+            // rename of a directory above a mount point (the program's, or seccheck's) signals
+            // nothing, yet names the mount point anew: read both again once before the file is
+            // declared one seccheck cannot name.
+            own = oursReadAgain();
+            theirs = MountTables.ALL.mountReadAgain(calls, tid, mntId);
+            return theirs.isEmpty() ? Optional.empty() : translated(fd, tid, kernel, theirs.get(), own);
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * The name of our fd {@code fd}, whose kernel name is {@code kernel}, on the program's mount
+     * {@code m}, translated to where seccheck sees that filesystem by the mount tables {@code own}
+     * (seccheck's) and the program's; empty when it cannot be named with them.
+     */
+    private Optional<Name> translated(int fd, int tid, String kernel, Mount m, List<Mount> own) {
+        // The task's mount table gives mount points from the task's root, the kernel's name is
+        // from its namespace's root: a task chrooted into a bind mount of / would otherwise have
+        // every file named under that mount point's path too.
+        String root = Identity.anchorName(() -> calls.readlinkat(AT_FDCWD, "/proc/" + tid + "/root"));
+        if (root == null || !root.startsWith("/")) {
+            return Optional.empty();
+        }
+        String point = join(root, m.mountPoint());
+        if (!under(kernel, point)) {
+            return Optional.empty();
+        }
+        if (SELF_CONTAINED.contains(m.type()) && own.stream().noneMatch(o -> o.device().equals(m.device()))) {
+            // A memory filesystem only the program's namespace has holds nothing but what was
+            // written into it through calls seccheck decided: its name there is the file's for
+            // an open, and no more (Name#vouched).
+            return kernel.startsWith("/") ? Optional.of(new Name(kernel, true)) : Optional.empty();
+        }
+        String inFs = join(m.root(), kernel.substring(point.equals("/") ? 0 : point.length()));
+        // Where seccheck sees the same filesystem: the mount of that device whose root holds the path,
+        // the one closest to the filesystem's root (its whole-filesystem mount when there is one).
+        return own.stream()
+                .filter(o -> o.device().equals(m.device()) && under(inFs, o.root()))
+                .min((a, b) -> Integer.compare(a.root().length(), b.root().length()))
+                .map(o -> join(o.mountPoint(), inFs.substring(o.root().equals("/") ? 0 : o.root().length())))
+                .filter(name -> reaches(name, fd))
+                .map(name -> new Name(name, false));
     }
 
     /**
@@ -251,6 +269,15 @@ public final class RealPath {
             ours = Mountinfo.read("/proc/self/mountinfo");
         }
         return ours;
+    }
+
+    /** seccheck's mount table read anew, whatever the poll says (see {@link #name}). */
+    private List<Mount> oursReadAgain() throws IOException {
+        List<Mount> read = Mountinfo.read("/proc/self/mountinfo");
+        if (watch >= 0) {
+            ours = read;
+        }
+        return read;
     }
 
     /** Closes the watch on our mount table. */

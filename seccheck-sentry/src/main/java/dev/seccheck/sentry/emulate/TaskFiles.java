@@ -236,7 +236,8 @@ final class TaskFiles implements AutoCloseable {
 
     /**
      * Duplicates fd {@code fd} of thread {@code tid} of process {@code tgid} into seccheck
-     * ({@code pidfd_getfd}): ours, or -ESRCH when the thread is gone, -EBADF when it has no such fd.
+     * ({@code pidfd_getfd}): ours, or -ESRCH when the thread is gone, -EPERM when seccheck's thread
+     * may not trace it (see {@link Identity#anchor}), -EBADF when it has no such fd.
      * Taken from the thread's own table, through its pidfd ({@code PIDFD_THREAD}, Linux 6.9), the
      * one kept for its ids: a thread that made a table of its own ({@code unshare(CLONE_FILES)})
      * numbers its fds apart from its process, and taken from the process's table, a dirfd or
@@ -262,6 +263,9 @@ final class TaskFiles implements AutoCloseable {
             try {
                 return Syscalls.pidfdGetfd(pidfd, fd);
             } catch (LinuxException e) {
+                if (e.errno() == Errno.EPERM) {
+                    return -Errno.EPERM; // no ptrace access (Identity#anchor): the fd may well exist
+                }
                 if (e.errno() != Errno.ESRCH) {
                     return -Errno.EBADF;
                 }
@@ -285,6 +289,9 @@ final class TaskFiles implements AutoCloseable {
                 }
                 return Syscalls.pidfdGetfd(pidfd, fd);
             } catch (LinuxException e) {
+                if (e.errno() == Errno.EPERM) {
+                    return -Errno.EPERM; // as in getfd
+                }
                 if (e.errno() != Errno.ESRCH) {
                     return -Errno.EBADF;
                 }

@@ -214,6 +214,18 @@ public final class TaskTable {
     }
 
     /**
+     * As {@link #namesWritable}, for the process of task {@code tid}, whose comm was opened: the
+     * opener may hand the fd to a thread of that process (a shared fd table, SCM_RIGHTS), and a
+     * write by such a thread renames it. Nothing for a task not in the run.
+     */
+    public void namesWritableOfTask(int tid) {
+        Task t = tasks.get(tid);
+        if (t != null) {
+            renaming.add(t.tgid());
+        }
+    }
+
+    /**
      * The name of {@code task} for a point: as kept, or read now from /proc when its process may
      * have renamed it by a write ({@link #namesWritable}); as kept once the thread is gone.
      */

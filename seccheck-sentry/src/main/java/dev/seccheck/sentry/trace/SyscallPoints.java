@@ -221,6 +221,11 @@ final class SyscallPoints implements EmulatedPoints {
         context.tasks().namesWritable(tgid);
     }
 
+    @Override
+    public void namesWritableOfTask(int tid) {
+        context.tasks().namesWritableOfTask(tid);
+    }
+
     /** Returns whether a syscall's exit must be seen (a point, or a cached context value to refresh). */
     @Override
     public boolean wantsExit(int nr) {
