@@ -7,6 +7,8 @@
  *   deep_names read DIR        chdirs down that chain and prints deepfile, or "open: ERRNO"
  *   deep_names mkdir DIR       makes DIR and the chain below it with mkdir+chdir; prints "made" or
  *                              "mkdir LEVEL: ERRNO" at the first refusal
+ *   deep_names chmod DIR       chdirs down that chain and chmods its last directory ("."); prints
+ *                              "chmod ok" or "chmod: ERRNO"
  *
  * Always exits 0 once its arguments are right: the output says what happened.
  */
@@ -43,7 +45,7 @@ static int down(const char *dir, int make) {
 
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: deep_names make|read|mkdir DIR [TEXT]\n");
+        fprintf(stderr, "usage: deep_names make|read|mkdir|chmod DIR [TEXT]\n");
         return 2;
     }
     memset(component, 'd', LENGTH);
@@ -74,6 +76,14 @@ int main(int argc, char **argv) {
             printf("mkdir %s: %s\n", argv[2], strerrorname_np(errno));
         } else if (down(argv[2], 1) == 0) {
             printf("made\n");
+        }
+    } else if (strcmp(argv[1], "chmod") == 0) {
+        if (down(argv[2], 0) == 0) {
+            if (chmod(".", 0755) != 0) {
+                printf("chmod: %s\n", strerrorname_np(errno));
+            } else {
+                printf("chmod ok\n");
+            }
         }
     } else {
         return 2;

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
  * kernel names no such file, and seccheck took it for one on "a mount seccheck cannot name": under
  * {@code on_missing: allow} a kept file was read (the rule's inodes were never consulted, and its
  * tree walk stopped at PATH_MAX), under {@code deny} the alert gave a false reason, and a deep
- * mkdir was refused with no word. Now the kept file is refused by its inode whatever
- * {@code on_missing} says, the reason says PATH_MAX, and the mkdir's refusal is logged. Every
+ * mkdir or chmod was refused with no word. Now the kept file is refused by its inode whatever
+ * {@code on_missing} says, the reason says PATH_MAX, and the mkdir's and chmod's refusals are logged. Every
  * route is taken natively first, so the test cannot pass vacuously; as root and as uid 65534.
  */
 class DeepPathsTest {
@@ -57,6 +57,8 @@ class DeepPathsTest {
                     .as("natively").contains("read DEEP-own");
             assertThat(run(real, nobodysClasspath, false, List.of(program.toString(), "mkdir", made.resolve("n").toString()),
                     denying)).as("natively").isEqualTo("made\n");
+            assertThat(run(real, nobodysClasspath, false, List.of(program.toString(), "chmod", made.resolve("n").toString()),
+                    denying)).as("natively").isEqualTo("chmod ok\n");
 
             // on_missing allow: the kept file is known by its inode, and refused all the same.
             assertThat(run(real, nobodysClasspath, true, List.of(program.toString(), "read", kept.toString()), allowing))
@@ -82,6 +84,11 @@ class DeepPathsTest {
                     List.of(program.toString(), "mkdir", made.resolve("u").toString()), allowing);
             assertThat(mkdir).containsPattern("mkdir [0-9]+: EACCES")
                     .containsPattern("seccheck: refused mkdir from task [0-9]+ \\(deep_names\\): .*longer than PATH_MAX");
+            // So is a chmod there, which was refused with no word.
+            String chmod = run(real, nobodysClasspath, true,
+                    List.of(program.toString(), "chmod", made.resolve("n").toString()), allowing);
+            assertThat(chmod).contains("chmod: EACCES")
+                    .containsPattern("seccheck: refused chmod from task [0-9]+ \\(deep_names\\): .*longer than PATH_MAX");
         } finally {
             exec("rm", "-rf", kept.toString(), own.toString(), made.toString()); // too deep for Java's delete
         }

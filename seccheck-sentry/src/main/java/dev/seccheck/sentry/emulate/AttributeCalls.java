@@ -44,9 +44,12 @@ final class AttributeCalls {
     private final RealPath names;
     private final TaskFiles tasks;
     private final LandlockDomains landlock;
+    /** The run's log, which says why a change was refused when no rule could be checked on it. */
+    private final java.util.function.Consumer<String> log;
 
     AttributeCalls(PathCalls calls, NameWalks walks, ProgramMemory memory, Identity.Own own, RealPath names,
-            TaskFiles tasks, LandlockDomains landlock) {
+            TaskFiles tasks, LandlockDomains landlock, java.util.function.Consumer<String> log) {
+        this.log = log;
         this.calls = calls;
         this.walks = walks;
         this.memory = memory;
@@ -233,7 +236,9 @@ final class AttributeCalls {
         Optional<String> name = names.of(object, call.tid());
         boolean unnamed = name.isEmpty() && RealPath.onNoFilesystem(calls, object);
         if (name.isEmpty() && !unnamed) {
-            return -Errno.EACCES; // a mount seccheck cannot name: no rule could be checked on it
+            // No rule could be checked on it: not silently (a chmod past PATH_MAX failed with no word).
+            log.accept(names.refusedUnnamed(a.syscall(), call.tid(), call.comm(), object));
+            return -Errno.EACCES;
         }
         PathCalls.Stat st = walked != null ? walked : calls.fstat(object);
         // A socket's, a pipe's or an anonymous inode's attributes (AT_EMPTY_PATH on its fd) are

@@ -441,7 +441,7 @@ public final class Emulator implements AutoCloseable {
                     effects.peersDecided() && !effects.binds() && !effects.names(), log);
             NameWalks walks = new NameWalks(calls, walk, tasks);
             this.renames = new NameEmulation(calls, walks, memory, own, names, tasks, landlock, log);
-            this.attributes = new AttributeCalls(calls, walks, memory, own, names, tasks, landlock);
+            this.attributes = new AttributeCalls(calls, walks, memory, own, names, tasks, landlock, log);
         }
 
         void close() {

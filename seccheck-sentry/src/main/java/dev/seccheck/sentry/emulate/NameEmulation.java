@@ -542,9 +542,7 @@ final class NameEmulation {
      * {@code mkdir -p} or {@code rm -rf} failed with no word of the reason).
      */
     private int unnamed(Call call, String syscall, int fd) {
-        log.accept("refused " + syscall + " from task " + call.tid() + " (" + call.comm() + "): the name it changes"
-                + " has no path a rule could be checked on, the file's or its directory's is "
-                + names.whyUnnamed(fd) + " (EACCES)");
+        log.accept(names.refusedUnnamed(syscall, call.tid(), call.comm(), fd));
         return -Errno.EACCES;
     }
 

@@ -126,6 +126,16 @@ public final class RealPath {
                 ? TOO_LONG : UNSEEN_MOUNT;
     }
 
+    /**
+     * The line that says why a change to a name or to a file's attributes, from task {@code tid}
+     * ({@code comm}), was refused with EACCES: the file at our fd {@code fd} (or its directory) has
+     * no path a rule could be checked on ({@link #whyUnnamed}).
+     */
+    public String refusedUnnamed(String syscall, int tid, String comm, int fd) {
+        return "refused " + syscall + " from task " + tid + " (" + comm + "): the name it changes has no path a rule"
+                + " could be checked on, the file's or its directory's is " + whyUnnamed(fd) + " (EACCES)";
+    }
+
     /** Returns the path of our fd {@code fd}, opened for task {@code tid}, or empty when it has none we can name. */
     public Optional<String> of(int fd, int tid) {
         return name(fd, tid).map(Name::path);
