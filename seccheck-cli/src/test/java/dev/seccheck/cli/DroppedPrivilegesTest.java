@@ -40,16 +40,7 @@ class DroppedPrivilegesTest {
         Path shared = Files.createDirectory(dir.resolve("shared"));
         new ProcessBuilder("chmod", "1777", shared.toString()).start().waitFor();
         // A policy on paths, so that the names calls (mkdir, chmod, rmdir) are made by seccheck too.
-        guard = Files.writeString(tmp.resolve("guard.json"), """
-                {"name": "guard",
-                 "points": [
-                   {"name": "syscall/open/enter", "context_fields": ["cwd"]},
-                   {"name": "syscall/openat/enter", "optional_fields": ["fd_path"]},
-                   {"name": "syscall/creat/enter", "context_fields": ["cwd"]}],
-                 "sinks": [{"name": "policy", "config": {"rules": [
-                   {"effect": "open_file", "match": {"resolved_path": {"glob": "*.key"}}, "action": "deny", "errno": "EACCES"}],
-                  "on_missing": "deny"}}]}
-                """);
+        guard = Files.writeString(tmp.resolve("guard.json"), Policies.OPEN_FILE_KEYS);
     }
 
     private static final String AS_NATIVELY =

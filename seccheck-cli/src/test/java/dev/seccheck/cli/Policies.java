@@ -15,4 +15,20 @@ final class Policies {
              "sinks": [{"name": "policy", "config": {"rules": [
                {"name": "no keys", "point": "syscall/openat/enter", "match": {"resolved_path": {"glob": "*.key"}},
                 "action": "deny", "errno": "EACCES"}]}}]}""";
+
+    /**
+     * A policy on the effect of opening files ({@code open_file}: open, openat, creat) by a
+     * matcher that cannot be listed ({@code *.key}), failing closed: seccheck performs every open,
+     * and the names calls (mkdir, chmod, rmdir, rename) too.
+     */
+    static final String OPEN_FILE_KEYS = """
+            {"name": "guard",
+             "points": [
+               {"name": "syscall/open/enter", "context_fields": ["cwd"]},
+               {"name": "syscall/openat/enter", "optional_fields": ["fd_path"]},
+               {"name": "syscall/creat/enter", "context_fields": ["cwd"]}],
+             "sinks": [{"name": "policy", "config": {"rules": [
+               {"effect": "open_file", "match": {"resolved_path": {"glob": "*.key"}}, "action": "deny", "errno": "EACCES"}],
+              "on_missing": "deny"}}]}
+            """;
 }

@@ -41,16 +41,7 @@ class RenamedMountParentTest {
         PackagedCli.assumeNobody(tmp);
         source = Files.createDirectory(tmp.resolve("source"));
         Files.writeString(source.resolve("pub.txt"), "pub\n");
-        policy = Files.writeString(tmp.resolve("guard.json"), """
-                {"name": "guard",
-                 "points": [
-                   {"name": "syscall/open/enter", "context_fields": ["cwd"]},
-                   {"name": "syscall/openat/enter", "optional_fields": ["fd_path"]},
-                   {"name": "syscall/creat/enter", "context_fields": ["cwd"]}],
-                 "sinks": [{"name": "policy", "config": {"rules": [
-                   {"effect": "open_file", "match": {"resolved_path": {"glob": "*.key"}}, "action": "deny", "errno": "EACCES"}],
-                  "on_missing": "deny"}}]}
-                """);
+        policy = Files.writeString(tmp.resolve("guard.json"), Policies.OPEN_FILE_KEYS);
     }
 
     private List<String> command(Path work) {
