@@ -32,7 +32,7 @@ class AbandonedSocketCallsTest {
     private static final String SEND_INTERRUPTED = "send EINTR; next send ENOENT; late datagrams 0\n";
     /** Threads seccheck may have beyond those it had before the calls (a timer, the JIT's): fewer than 20. */
     private static final int SLACK = 8;
-    /** Long enough for a pool thread's idle end (30 s) after its wait ended. */
+    /** Long enough for a pool thread's idle end (10 s) after its wait ended, on a loaded machine. */
     private static final Duration THREADS_BACK = Duration.ofSeconds(90);
 
     /** The calls waited in, and their numbers on x86-64, as /proc/PID/task/TID/syscall begins while a thread is in one. */
@@ -156,7 +156,7 @@ class AbandonedSocketCallsTest {
     /** The classpath uid 65534 runs seccheck from; skips the test where that user cannot run. */
     private String nobodyClasspath() throws IOException {
         PackagedCli.assumeNobody(tmp);
-        return PackagedCli.nobodyClasspath(tmp);
+        return PackagedCli.nobodyClasspath();
     }
 
     /** A directory for one run's socket files: one uid 65534 may write in when {@code asNobody}. */

@@ -26,7 +26,7 @@ class InterruptedFifoOpensTest {
      * far fewer than the {@value #OPENS} that stayed before.
      */
     private static final int SLACK = 16;
-    /** Long enough for a pool thread's idle end (30 s) after its wait ended. */
+    /** Long enough for a pool thread's idle end (10 s) after its wait ended, on a loaded machine. */
     private static final Duration THREADS_BACK = Duration.ofSeconds(90);
 
     @TempDir
@@ -46,7 +46,7 @@ class InterruptedFifoOpensTest {
     @Test
     void interruptedOpensLeaveNoThreadWaitingUnprivileged() throws Exception {
         PackagedCli.assumeNobody(tmp);
-        String classpath = PackagedCli.nobodyClasspath(tmp);
+        String classpath = PackagedCli.nobodyClasspath();
         Path program = CPrograms.compile("src/test/c/fifo_eintr.c", tmp);
         for (boolean underSeccheck : new boolean[] {false, true}) {
             Path dir = PackagedCli.nobodysDir(tmp.resolve(underSeccheck ? "under" : "native"));

@@ -125,8 +125,11 @@ public final class Emulator implements AutoCloseable {
      * opens of FIFOs waiting for their peers, or of files its own filesystem leaves unanswered).
      */
     static final int MAX_WAITING = 1024;
-    /** A thread beyond {@link #THREADS} ends after this long idle. */
-    private static final long IDLE_SECONDS = 30;
+    /**
+     * A thread beyond {@link #THREADS} ends after this long idle: it counts against the user's task
+     * limit, which the program shares, and holds its worker's fds.
+     */
+    private static final long IDLE_SECONDS = 10;
 
     private final SeccompListener listener;
     private final EmulatedPoints points;

@@ -44,7 +44,7 @@ final class LandlockDomain {
     /** Whether the calling thread of a domain was confined: 0, or the -errno that kept it from being. */
     static final ThreadLocal<Long> CONFINED = ThreadLocal.withInitial(() -> (long) -Errno.EPERM);
     /** A thread for calls beyond the busy ones ends after this long idle. */
-    private static final long IDLE_SECONDS = 30;
+    private static final long IDLE_SECONDS = 10;
     private static final AtomicLong NAMES = new AtomicLong();
 
     final LandlockDomain parent;
