@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LayerCopyTest {
 
-    private static final int CREATES = 12;
+    /** 10 of 15 creates passed before: all 6 failing by chance has odds of (1/3)^6, 0.14%. */
+    private static final int CREATES = 6;
 
     @TempDir
     Path tmp;
