@@ -58,7 +58,7 @@ class AbstractUnixNamesTest {
     @Test
     void abstractNamesThatDifferToTheKernelDifferToARuleUnprivileged() throws Exception {
         PackagedCli.assumeNobody(tmp);
-        names(PackagedCli.nobodyClasspath(tmp));
+        names(PackagedCli.nobodyClasspath());
     }
 
     /** Natively all six connects are made; under the policy only the two names it allows are. */

@@ -39,7 +39,7 @@ class AnonymousExecMappingTest {
     @Test
     void anAnonymousExecutableMappingPassesAnAllowListOfFilesUnprivileged() throws Exception {
         PackagedCli.assumeNobody(tmp);
-        String classpath = PackagedCli.nobodyClasspath(tmp);
+        String classpath = PackagedCli.nobodyClasspath();
         Path policy = policy();
         for (boolean underSeccheck : new boolean[] {false, true}) {
             PackagedCli.Result r = PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, underSeccheck, ANONYMOUS_RWX,

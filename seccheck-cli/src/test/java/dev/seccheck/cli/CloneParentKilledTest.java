@@ -41,7 +41,7 @@ class CloneParentKilledTest {
     @Test
     void theRunEndsUnprivileged() throws Exception {
         PackagedCli.assumeNobody(tmp);
-        String classpath = PackagedCli.nobodyClasspath(tmp);
+        String classpath = PackagedCli.nobodyClasspath();
         Path program = CPrograms.compile("src/test/c/clone_parent_killed.c", tmp, "-pthread");
         for (boolean underSeccheck : new boolean[] {false, true}) {
             PackagedCli.Result r = PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, underSeccheck,

@@ -54,7 +54,7 @@ class CommRenamedByAnotherOpenerTest {
 
     @Test
     void uid65534RenamedThroughAnotherProcesssFdIsReportedByItsNewName() throws Exception {
-        String classpath = PackagedCli.nobodyClasspath(tmp);
+        String classpath = PackagedCli.nobodyClasspath();
         for (String mode : List.of("clonefiles", "scm")) {
             List<String> command = List.of(program.toString(), mode, file.toString());
             assertThat(PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, false, command).out()).as(mode)

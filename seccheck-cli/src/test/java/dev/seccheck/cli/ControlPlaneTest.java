@@ -362,7 +362,7 @@ class ControlPlaneTest {
         Path runs = root;
         if (nobody) {
             PackagedCli.assumeNobody(tmp);
-            cli = PackagedCli.asNobody(PackagedCli.nobodyClasspath(Files.createDirectories(tmp.resolve("nobody-cp"))));
+            cli = PackagedCli.asNobody(PackagedCli.nobodyClasspath());
             work = PackagedCli.nobodysDir(tmp.resolve("nobody"));
             runs = work.resolve("root");
         }

@@ -64,7 +64,7 @@ class DroppedPrivilegesTest {
 
     @Test
     void uid65534MayNotDropWhatItDoesNotHave() throws Exception {
-        String classpath = PackagedCli.nobodyClasspath(tmp);
+        String classpath = PackagedCli.nobodyClasspath();
         List<String> command = List.of(program.toString(), "setuid", dir.toString());
         assertThat(PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, false, command).out()).isEqualTo("drop=EPERM\n");
         assertThat(PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, true, command, guard).out())

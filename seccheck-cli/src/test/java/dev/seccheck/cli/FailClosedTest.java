@@ -103,7 +103,7 @@ class FailClosedTest {
         String nobodyClasspath = null;
         if (nobody) {
             PackagedCli.assumeNobody(tmp);
-            nobodyClasspath = PackagedCli.nobodyClasspath(tmp);
+            nobodyClasspath = PackagedCli.nobodyClasspath();
             // seccheck as uid 65534 makes its runtime root and writes the alerts here.
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
         }

@@ -44,7 +44,7 @@ class FirstCommandExecTest {
         Path[] configs = underSeccheck ? new Path[] {config} : new Path[0];
         ProcessBuilder pb = nobody
                 ? PackagedCli.asNobodyNativeOrUnderSeccheckProcess(tmp,
-                        underSeccheck ? PackagedCli.nobodyClasspath(tmp) : null, underSeccheck,
+                        underSeccheck ? PackagedCli.nobodyClasspath() : null, underSeccheck,
                         List.of(command), configs)
                 : PackagedCli.nativeOrUnderSeccheckProcess(tmp, underSeccheck, List.of(command), configs);
         return PackagedCli.run(pb, tmp, Duration.ofSeconds(120));

@@ -62,7 +62,7 @@ class KilledFifoOpenersTest {
     @Test
     void theWaitOfAKilledOpenerEndsUnprivileged() throws Exception {
         PackagedCli.assumeNobody(tmp);
-        String classpath = PackagedCli.nobodyClasspath(tmp);
+        String classpath = PackagedCli.nobodyClasspath();
         for (boolean underSeccheck : new boolean[] {false, true}) {
             Path fifos = PackagedCli.nobodysDir(tmp.resolve(underSeccheck ? "under" : "native"));
             PackagedCli.Result r = PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, underSeccheck,

@@ -43,7 +43,7 @@ class KilledMidCallTest {
     @Test
     void aCallWhoseTaskWasKilledIsNotAlertedUnprivileged() throws Exception {
         PackagedCli.assumeNobody(tmp);
-        String classpath = PackagedCli.nobodyClasspath(tmp);
+        String classpath = PackagedCli.nobodyClasspath();
         Path program = CPrograms.compile("src/test/c/killed_while_opening.c", tmp, "-pthread");
         Path alerts = alertsFile();
         Path policy = policy(alerts);

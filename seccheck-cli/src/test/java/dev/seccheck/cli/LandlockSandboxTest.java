@@ -121,7 +121,7 @@ class LandlockSandboxTest {
     @Test
     void asAnUnprivilegedUserTooItsOwnProcEntryStaysReadable() throws Exception {
         PackagedCli.assumeNobody(tmp);
-        String classpath = PackagedCli.nobodyClasspath(tmp);
+        String classpath = PackagedCli.nobodyClasspath();
         String natively = run("files", "native", null, classpath);
         assertThat(natively).contains("read outside: Permission denied\n", "read its own /proc/self/maps: ok\n",
                 "read its own /proc/self/environ: ok\n", "write its own /proc/self/mem: Permission denied\n",
@@ -141,7 +141,7 @@ class LandlockSandboxTest {
     @Test
     void asRootForAConfinedProgramOfAnotherUser() throws Exception {
         PackagedCli.assumeNobody(tmp);
-        String classpath = PackagedCli.nobodyClasspath(tmp);
+        String classpath = PackagedCli.nobodyClasspath();
         String natively = run("files", "native", null, classpath);
         assertThat(natively).contains("read inside: ok\n", "read outside: Permission denied\n");
         assertThat(run("files", "root-for-65534", null, classpath)).isEqualTo(natively);
@@ -174,7 +174,7 @@ class LandlockSandboxTest {
     @Test
     void asAnUnprivilegedUserLayersDoNotTakeSecchecksDescriptors() throws Exception {
         PackagedCli.assumeNobody(tmp);
-        String classpath = PackagedCli.nobodyClasspath(tmp);
+        String classpath = PackagedCli.nobodyClasspath();
         String natively = run("layers", "native", null, classpath);
         assertThat(natively).isEqualTo("read inside while 100 children hold 16 layers each: ok\nchildren refused a layer: none\n");
         assertThat(withAThousandDescriptors("layers", classpath)).isEqualTo(natively);
@@ -199,7 +199,7 @@ class LandlockSandboxTest {
     @Test
     void asAnUnprivilegedUserARuleAddedAfterTheRestrictDoesNotWidenTheSandbox() throws Exception {
         PackagedCli.assumeNobody(tmp);
-        String classpath = PackagedCli.nobodyClasspath(tmp);
+        String classpath = PackagedCli.nobodyClasspath();
         String natively = run("widen", "native", null, classpath);
         assertThat(natively).isEqualTo(WIDENED);
         assertThat(run("widen", "nobody", null, classpath)).isEqualTo(natively);
@@ -231,7 +231,7 @@ class LandlockSandboxTest {
     @Test
     void asAnUnprivilegedUserTheLayersOfExitedThreadsAreLetGo() throws Exception {
         PackagedCli.assumeNobody(tmp);
-        String classpath = PackagedCli.nobodyClasspath(tmp);
+        String classpath = PackagedCli.nobodyClasspath();
         String natively = run("churn", "native", null, classpath);
         assertThat(natively).isEqualTo(CHURNED);
         assertThat(withAThousandDescriptors("churn", classpath)).isEqualTo(natively);

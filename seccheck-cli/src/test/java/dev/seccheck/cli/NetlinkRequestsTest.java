@@ -64,7 +64,7 @@ class NetlinkRequestsTest {
     /** The same with seccheck and the program as uid 65534, whose user namespace gives it its network. */
     @Test
     void aThreadedProgramsNetlinkQueriesWorkAndItsChangesAreRefusedUnderAPolicyUnprivileged() throws Exception {
-        threadedNetlink(PackagedCli.nobodyClasspath(tmp));
+        threadedNetlink(PackagedCli.nobodyClasspath());
     }
 
     /** Runs netlink_threads.py natively and under the policy, as root, or as uid 65534 with {@code nobodysClasspath}. */

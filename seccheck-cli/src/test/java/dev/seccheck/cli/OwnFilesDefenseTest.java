@@ -44,7 +44,7 @@ class OwnFilesDefenseTest {
             PackagedCli.assumeNobody(tmp);
         }
         Path install = Files.createDirectories(tmp.resolve("install"));
-        String classpath = PackagedCli.nobodyClasspath(install);
+        String classpath = PackagedCli.copyOfTheCli(install);
         Path scratch = Files.createDirectories(tmp.resolve("scratch"));
         Path script = tmp.resolve("own_files.py");
         try (InputStream in = OwnFilesDefenseTest.class.getResourceAsStream("own_files.py")) {
@@ -117,7 +117,7 @@ class OwnFilesDefenseTest {
     @Test
     void jarsTheUserCannotWriteAreLeftToTheKernel() throws Exception {
         PackagedCli.assumeNobody(tmp);
-        String classpath = PackagedCli.nobodyClasspath(Files.createDirectories(tmp.resolve("install")));
+        String classpath = PackagedCli.nobodyClasspath();
         Path jar = Stream.of(classpath.split(":")).map(Path::of)
                 .filter(p -> p.toString().endsWith(".jar") && Files.isRegularFile(p)).findFirst().orElseThrow();
         assertThat(Files.getOwner(jar).getName()).isEqualTo("root");

@@ -183,7 +183,7 @@ class OwnMountNamespaceTest {
                 echo "rc=$?"
                 """;
         String[] namespace = nobody ? new String[] {"-U", "-r", "-m"} : new String[] {"-m", "--propagation", "private"};
-        String classpath = nobody ? PackagedCli.nobodyClasspath(tmp) : null;
+        String classpath = nobody ? PackagedCli.nobodyClasspath() : null;
         assertThat(runAs(script, false, null, classpath, namespace).out()).as("natively").isEqualTo("TOPSECRET\nrc=0\n");
         PackagedCli.Result r = runAs(script, true, policy, classpath, namespace);
         assertThat(r.out()).as(r.err()).isEqualTo("rc=1\n");
@@ -216,7 +216,7 @@ class OwnMountNamespaceTest {
                 echo "rc=$?"
                 """;
         String[] namespace = nobody ? new String[] {"-U", "-r", "-m"} : new String[] {"-m", "--propagation", "private"};
-        String classpath = nobody ? PackagedCli.nobodyClasspath(tmp) : null;
+        String classpath = nobody ? PackagedCli.nobodyClasspath() : null;
         assertThat(runAs(script, false, null, classpath, namespace).out()).as("natively").isEqualTo("0\nrc=0\n");
         PackagedCli.Result r = runAs(script, true, policy, classpath, namespace);
         assertThat(r.out()).as(r.err()).isEqualTo("rc=137\n");
@@ -272,7 +272,7 @@ class OwnMountNamespaceTest {
             String pid = Long.toString(victim.pid());
             long types = nobody ? 0x10000000L | 0x00020000L : 0x00020000L; // CLONE_NEWUSER | CLONE_NEWNS
             List<String> program = List.of("/usr/bin/python3", "-c", join, pid, real.toString(), Long.toString(types));
-            String classpath = nobody ? PackagedCli.nobodyClasspath(tmp) : null;
+            String classpath = nobody ? PackagedCli.nobodyClasspath() : null;
             PackagedCli.Result natively = nobody ? PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, false, program)
                     : PackagedCli.nativeOrUnderSeccheck(tmp, false, program);
             assertThat(natively.out()).as("natively").contains("bind 0 0", "SANDBOX-KEY");
@@ -311,7 +311,7 @@ class OwnMountNamespaceTest {
                 echo "rc=$?"
                 """;
         String[] namespace = nobody ? new String[] {"-U", "-r", "-m"} : new String[] {"-m", "--propagation", "private"};
-        String classpath = nobody ? PackagedCli.nobodyClasspath(tmp) : null;
+        String classpath = nobody ? PackagedCli.nobodyClasspath() : null;
         assertThat(runAs(script, false, null, classpath, namespace).out()).as("natively").isEqualTo("rc=0\n");
         PackagedCli.Result r = runAs(script, true, policy, classpath, namespace);
         assertThat(r.out()).as(r.err()).doesNotContain("rc=0").contains("rc=");
@@ -383,7 +383,7 @@ class OwnMountNamespaceTest {
                    {"name": "the rest", "effect": "open_file",
                     "match": {"resolved_path": {"not": [{"prefix": "%s/ws/"}, {"prefix": "/proc/"}, "/memfd:*"]}},
                     "action": "deny", "errno": "EACCES"}]}}]}""".formatted(real));
-        String classpath = nobody ? PackagedCli.nobodyClasspath(tmp) : null;
+        String classpath = nobody ? PackagedCli.nobodyClasspath() : null;
         List<String> memfd = List.of(program.toString(), "memfd", real.resolve("secret").toString(), real.resolve("ws/d").toString());
         List<String> race = List.of(program.toString(), "chroot", real.toString(), "3000");
         assertThat(run(memfd, false, null, classpath).out()).as("natively").isEqualTo("read: TOPSECRET\n");

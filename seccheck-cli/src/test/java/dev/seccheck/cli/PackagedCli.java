@@ -4,21 +4,18 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
- * PackagedCli runs the CLI as a separate process, the way a user does: it copies the packaged
- * jars where another user can read them, and runs a command with a deadline, collecting its
- * stdout and stderr. For tests that switch users or need a JVM of their own.
+ * PackagedCli runs the CLI as a separate process, the way a user does: from {@link CliKit}'s jars,
+ * which another user can read, as root or as uid 65534, with a deadline, collecting its stdout
+ * and stderr. For tests that switch users or need a JVM of their own.
  */
 final class PackagedCli {
     private PackagedCli() {}
@@ -27,26 +24,16 @@ final class PackagedCli {
     record Result(int status, String out, String err) {}
 
     /**
-     * Copies the packaged CLI (seccheck-cli/target/seccheck-cli-*.jar and target/lib) into
-     * {@code dir/cp}, readable by every user, and returns the class path of the copies; the test is
-     * skipped when the CLI is not packaged. The copy is needed because the checkout may sit in a
-     * directory another user cannot enter.
+     * Copies the CLI's jars ({@link CliKit}'s) into {@code dir/cp}, readable by every user, and
+     * returns the class path of the copies: for a test about the files seccheck runs from, which
+     * must be its own. Every other test runs the kit itself ({@link CliKit#classpath}).
      */
-    static String classpathReadableByAll(Path dir) throws IOException {
-        Path target = Path.of("").toAbsolutePath().resolve("target");
-        List<Path> jars = packagedJars(target);
-        assumeThat(jars).as("the packaged CLI (seccheck-cli/target/seccheck-cli-*.jar; run `./build package`)")
-                .isNotEmpty();
-        assumeThat(target.resolve("lib")).as("seccheck-cli/target/lib").isDirectory();
+    static String copyOfTheCli(Path dir) throws IOException {
         Path cpDir = Files.createDirectories(dir.resolve("cp"));
-        List<Path> all = new ArrayList<>(jars.subList(0, 1));
-        try (DirectoryStream<Path> libs = Files.newDirectoryStream(target.resolve("lib"), "*.jar")) {
-            libs.forEach(all::add);
-        }
         List<String> entries = new ArrayList<>();
-        for (Path jar : all) {
-            Path copy = cpDir.resolve(jar.getFileName());
-            Files.copy(jar, copy);
+        for (String jar : CliKit.classpath().split(":")) {
+            Path copy = cpDir.resolve(Path.of(jar).getFileName());
+            Files.copy(Path.of(jar), copy);
             Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-r--r--"));
             entries.add(copy.toString());
         }
@@ -54,54 +41,9 @@ final class PackagedCli {
         return String.join(":", entries);
     }
 
-    private static List<Path> packagedJars(Path target) throws IOException {
-        List<Path> jars = new ArrayList<>();
-        if (Files.isDirectory(target) && Files.isDirectory(target.resolve("lib"))) {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(target, "seccheck-cli-*.jar")) {
-                ds.forEach(jars::add);
-            }
-        }
-        return jars;
-    }
-
-    /**
-     * The class path uid 65534 runs the CLI from, copied into {@code dir} (which the caller makes
-     * readable by all): the packaged CLI's ({@link #classpathReadableByAll}) when it is packaged,
-     * the way a user runs it; else this test JVM's class path (a clean build runs the tests before
-     * it packages), so the unprivileged cases run either way.
-     */
-    static String nobodyClasspath(Path dir) throws IOException {
-        if (!packagedJars(Path.of("").toAbsolutePath().resolve("target")).isEmpty()) {
-            return classpathReadableByAll(dir);
-        }
-        Path cp = Files.createDirectories(dir.resolve("testcp"));
-        List<String> out = new ArrayList<>();
-        int i = 0;
-        for (String entry : System.getProperty("java.class.path").split(":")) {
-            Path from = Path.of(entry);
-            Path to = cp.resolve(i++ + "-" + from.getFileName());
-            if (Files.exists(from)) {
-                copyReadable(from, to);
-            }
-            out.add(to.toString());
-        }
-        Files.setPosixFilePermissions(cp, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return String.join(":", out);
-    }
-
-    private static void copyReadable(Path from, Path to) throws IOException {
-        try (Stream<Path> all = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) all::iterator) {
-                Path t = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(t);
-                    Files.setPosixFilePermissions(t, PosixFilePermissions.fromString("rwxr-xr-x"));
-                } else {
-                    Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
-                    Files.setPosixFilePermissions(t, PosixFilePermissions.fromString("rw-r--r--"));
-                }
-            }
-        }
+    /** The class path uid 65534 runs the CLI from: the kit's ({@link CliKit}), which every user can read. */
+    static String nobodyClasspath() {
+        return CliKit.classpath();
     }
 
     /**
@@ -128,11 +70,11 @@ final class PackagedCli {
 
     /**
      * For a test that runs the CLI as uid 65534: skips it unless this JVM is root and setpriv
-     * exists, opens {@code dir} to every user, and returns {@link #classpathReadableByAll}'s class path.
+     * exists, opens {@code dir} to every user, and returns {@link #nobodyClasspath}.
      */
     static String forNobody(Path dir) throws IOException {
         assumeNobody(dir);
-        return classpathReadableByAll(dir);
+        return nobodyClasspath();
     }
 
     /** Skips the test unless this JVM is root and setpriv exists, and opens {@code dir} to every user. */
@@ -147,7 +89,7 @@ final class PackagedCli {
     static final int NOBODY = 65534;
 
     /**
-     * The command that starts the CLI of {@code classpath} (see {@link #classpathReadableByAll}) as uid
+     * The command that starts the CLI of {@code classpath} (see {@link #nobodyClasspath}) as uid
      * and gid 65534 with no supplementary groups, through {@code setpriv}, followed by {@code args}.
      */
     static List<String> asNobody(String classpath, String... args) {
@@ -157,11 +99,16 @@ final class PackagedCli {
     }
 
     /**
-     * The command that starts the CLI's {@code Main} in a JVM of its own, from {@code classpath}, with
-     * the launcher's native-access and Unsafe options, {@code jvmOptions}, and no perf data: a JVM
-     * with it leaves /tmp/hsperfdata_<user> behind.
+     * The command that starts the CLI's {@code Main} in a JVM of its own, from {@code classpath},
+     * with {@code jvmOptions}. The kit's class path and this JVM's (the same classes) start the
+     * kit, with the launcher's flags and its ahead-of-time cache ({@link CliKit#command}); any other
+     * (a test's own copy) starts with the launcher's native-access and Unsafe options and no perf
+     * data: a JVM with it leaves /tmp/hsperfdata_<user> behind.
      */
     static List<String> java(String classpath, String... jvmOptions) {
+        if (classpath.equals(CliKit.classpath()) || classpath.equals(System.getProperty("java.class.path"))) {
+            return CliKit.command(jvmOptions);
+        }
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-XX:-UsePerfData"));
         cmd.addAll(List.of(jvmOptions));

@@ -64,7 +64,7 @@ class PassedFdsTest {
     @Test
     void asAnUnprivilegedUserToo() throws Exception {
         PackagedCli.assumeNobody(tmp);
-        String classpath = PackagedCli.nobodyClasspath(tmp);
+        String classpath = PackagedCli.nobodyClasspath();
         Path script = script();
         String natively = PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, false,
                 List.of("/usr/bin/python3", script.toString(), PackagedCli.nobodysDir(tmp.resolve("native")).toString())).out();

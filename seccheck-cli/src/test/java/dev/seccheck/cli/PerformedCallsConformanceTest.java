@@ -46,7 +46,7 @@ class PerformedCallsConformanceTest {
     @Test
     void aUnixBindByDotNamesBelowAnUnsearchableParentBindsAsNativelyUnprivileged() throws Exception {
         PackagedCli.assumeNobody(tmp);
-        String classpath = PackagedCli.nobodyClasspath(tmp);
+        String classpath = PackagedCli.nobodyClasspath();
         Path program = CPrograms.compile("src/test/c/bind_names.c", tmp);
         Path config = Files.writeString(tmp.resolve("permissive.json"), PERMISSIVE);
         Path xdg = PackagedCli.nobodysDir(tmp.resolve("xdg"));
@@ -90,7 +90,7 @@ class PerformedCallsConformanceTest {
     @Test
     void openat2ResolveFlagsAnswerAsNativelyUnprivileged() throws Exception {
         PackagedCli.assumeNobody(tmp);
-        resolves(PackagedCli.nobodyClasspath(tmp));
+        resolves(PackagedCli.nobodyClasspath());
     }
 
     private void resolves(String nobody) throws Exception {
@@ -126,7 +126,7 @@ class PerformedCallsConformanceTest {
     @Test
     void aNetlinkDisconnectAnswersAsNativelyUnprivileged() throws Exception {
         PackagedCli.assumeNobody(tmp);
-        disconnects(PackagedCli.nobodyClasspath(tmp));
+        disconnects(PackagedCli.nobodyClasspath());
     }
 
     private void disconnects(String nobody) throws Exception {

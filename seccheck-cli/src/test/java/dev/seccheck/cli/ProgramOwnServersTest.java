@@ -38,7 +38,7 @@ class ProgramOwnServersTest {
     @Test
     void aProgramReachesItsOwnServerAtAPathAndAnAbstractNameUnprivileged() throws Exception {
         PackagedCli.assumeNobody(tmp);
-        serves(PackagedCli.nobodyClasspath(tmp));
+        serves(PackagedCli.nobodyClasspath());
     }
 
     /** Natively and under seccheck, the child's connect and write reach the server, which reads them. */

@@ -54,7 +54,7 @@ class ProgramsOwnTmpfsExecTest {
         cmd.addAll(List.of("sh", "-c", script, "script", tmp.toString()));
         Path[] configs = underSeccheck ? new Path[] {policy} : new Path[0];
         if (nobody && nobodyClasspath == null) {
-            nobodyClasspath = PackagedCli.nobodyClasspath(tmp);
+            nobodyClasspath = PackagedCli.nobodyClasspath();
         }
         return nobody ? PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, nobodyClasspath, underSeccheck,
                 cmd, configs) : PackagedCli.nativeOrUnderSeccheck(tmp, underSeccheck, cmd, configs);

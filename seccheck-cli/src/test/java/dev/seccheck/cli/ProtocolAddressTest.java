@@ -106,7 +106,7 @@ class ProtocolAddressTest {
         Path script = Files.writeString(tmp.resolve("sends.py"), SENDS);
         Path policy = Files.writeString(tmp.resolve("net.json"), POLICY);
         List<String> cmd = List.of("/usr/bin/python3", script.toString(), "user");
-        String classpath = PackagedCli.nobodyClasspath(tmp);
+        String classpath = PackagedCli.nobodyClasspath();
 
         String natively = PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, false, cmd).out();
         PackagedCli.Result r = PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, true, cmd, policy);

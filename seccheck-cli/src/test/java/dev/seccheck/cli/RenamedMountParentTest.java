@@ -61,7 +61,7 @@ class RenamedMountParentTest {
 
     @Test
     void uid65534ReadsUnderAMountWhoseParentItRenamed() throws Exception {
-        String classpath = PackagedCli.nobodyClasspath(tmp);
+        String classpath = PackagedCli.nobodyClasspath();
         assertThat(PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, false,
                 command(PackagedCli.nobodysDir(tmp.resolve("n")))).out()).isEqualTo("pub\nrenamed\npub\n");
         PackagedCli.Result under = PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, true,

@@ -72,7 +72,7 @@ class RunCommandTest {
                 .as("this test switches to uid 65534 and needs to run as root")
                 .isZero();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String cp = PackagedCli.classpathReadableByAll(tmp);
+        String cp = PackagedCli.nobodyClasspath();
         // A runtime directory per user under tmp (made world-writable by exec): never /run or /tmp/seccheck-<uid>.
         java.util.function.Function<String, List<String>> cmd = rootName -> List.of(java,
                 "-XX:-UsePerfData", // else a JVM run as uid 65534 leaves /tmp/hsperfdata_nobody behind

@@ -82,7 +82,7 @@ class ServerBindRoutesTest {
     @Test
     void aBindOfFamilyUnspecIsDecidedAsTheIpv4BindItIsUnprivileged() throws Exception {
         PackagedCli.assumeNobody(tmp);
-        unspecBind(PackagedCli.nobodyClasspath(tmp));
+        unspecBind(PackagedCli.nobodyClasspath());
     }
 
     /**
@@ -111,7 +111,7 @@ class ServerBindRoutesTest {
     @Test
     void aListenThatBindsItsSocketIsDecidedAsABindUnprivileged() throws Exception {
         PackagedCli.assumeNobody(tmp);
-        listens(PackagedCli.nobodyClasspath(tmp));
+        listens(PackagedCli.nobodyClasspath());
     }
 
     /**

@@ -47,7 +47,7 @@ class SignalSendersTest {
     @Test
     void eachSignalArrivesOnceFromItsSenderUnprivileged() throws Exception {
         PackagedCli.assumeNobody(tmp);
-        String classpath = PackagedCli.nobodyClasspath(tmp);
+        String classpath = PackagedCli.nobodyClasspath();
         Path program = CPrograms.compile("src/test/c/signal_count.c", tmp);
         for (boolean underSeccheck : new boolean[] {false, true}) {
             Path dir = PackagedCli.nobodysDir(tmp.resolve(underSeccheck ? "under" : "native"));

@@ -174,7 +174,7 @@ class StickyDirectoryTrapsTest {
     @Test
     void asAnUnprivilegedUserTheProtectionsHoldToo() throws Exception {
         set(1, 2, 2);
-        String classpath = PackagedCli.nobodyClasspath(tmp);
+        String classpath = PackagedCli.nobodyClasspath();
         String natively = unprivileged(classpath, false);
         assertThat(natively).contains(
                 "another user's symlink in a world-writable sticky dir: Permission denied\n",

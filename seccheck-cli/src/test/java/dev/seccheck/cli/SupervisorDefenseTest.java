@@ -7,7 +7,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,9 +32,6 @@ class SupervisorDefenseTest {
 
     private static final String PY = "/usr/bin/python3";
     private static final String NO_PERF_DATA = "-J-XX:-UsePerfData";
-
-    @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ALWAYS)
-    static Path shared;
 
     @TempDir
     Path tmp;
@@ -739,7 +735,7 @@ class SupervisorDefenseTest {
                 tmp.resolve(nobody ? "root-nobody" : "root").toString(), "--config", session.toString(), "--"));
         run.addAll(List.of(command));
         if (nobody) {
-            return PackagedCli.asNobody(nobodyClasspath(), run.toArray(String[]::new));
+            return PackagedCli.asNobody(PackagedCli.nobodyClasspath(), run.toArray(String[]::new));
         }
         List<String> cmd = PackagedCli.java(System.getProperty("java.class.path"), "-XX:+DisableAttachMechanism",
                 "-XX:TieredStopAtLevel=1");
@@ -767,23 +763,4 @@ class SupervisorDefenseTest {
         ProcessResult r = ProcessResult.of(command, tmp, 120);
         return new Result(r.code(), r.out());
     }
-
-    /** The CLI's class path, copied once where uid 65534 can read it (the checkout and ~/.m2 may not be). */
-    private static synchronized String nobodyClasspath() {
-        Path dir = shared.resolve("nobody");
-        try {
-            if (!Files.exists(dir)) {
-                Files.createDirectories(dir);
-                cp = PackagedCli.nobodyClasspath(dir);
-            }
-            for (Path p = dir; p != null && p.startsWith(shared.getParent()) && !p.equals(shared.getParent()); p = p.getParent()) {
-                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("copying the class path for uid 65534", e);
-        }
-        return cp;
-    }
-
-    private static String cp;
 }

@@ -128,7 +128,7 @@ class TaskNamespacesTest {
     @Test
     void unprivilegedAProgramInNamespacesOfItsOwnDoesNotWriteTheHosts() throws Exception {
         PackagedCli.assumeNobody(tmp);
-        String classpath = PackagedCli.nobodyClasspath(tmp);
+        String classpath = PackagedCli.nobodyClasspath();
         Path file = Path.of("/proc/sys/net/ipv4/conf/lo/forwarding");
         Sysctls.keeping(file, host -> {
             String value = host.equals("1") ? "0" : "1";

@@ -41,7 +41,7 @@ class ThreadFdTableTest {
     @Test
     void aThreadsOwnTableNamesItsDirfdUnprivileged() throws Exception {
         PackagedCli.assumeNobody(tmp);
-        String classpath = PackagedCli.nobodyClasspath(tmp);
+        String classpath = PackagedCli.nobodyClasspath();
         Path program = CPrograms.compile("src/test/c/thread_fd_table.c", tmp, "-pthread");
         for (String session : new String[] {"native", "default", "deny-a", "deny-b"}) {
             Path dir = dirs(PackagedCli.nobodysDir(tmp.resolve(session)));

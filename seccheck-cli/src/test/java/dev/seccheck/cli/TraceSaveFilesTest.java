@@ -69,7 +69,7 @@ class TraceSaveFilesTest {
     @Test
     void savesAsAnUnprivilegedUserCreateNewFilesToo() throws Exception {
         PackagedCli.assumeNobody(dir);
-        String classpath = PackagedCli.nobodyClasspath(dir);
+        String classpath = PackagedCli.nobodyClasspath();
         prefix.addAll(PackagedCli.nobody());
         Path sockets = PackagedCli.nobodysDir(dir.resolve("sockets"));
         Files.setPosixFilePermissions(sockets, PosixFilePermissions.fromString("rwx--x--x"));

@@ -74,7 +74,7 @@ class UnspecifiedAddressRoutesTest {
     @Test
     void aDatagramsSourceAndASocketsBroadcastBindDoNotLeadPastARuleUnprivileged() throws Exception {
         PackagedCli.assumeNobody(tmp);
-        sends(PackagedCli.nobodyClasspath(tmp));
+        sends(PackagedCli.nobodyClasspath());
     }
 
     /**
@@ -133,7 +133,7 @@ class UnspecifiedAddressRoutesTest {
     @Test
     void aBindRacingAConnectToTheUnspecifiedAddressDoesNotLeadPastARuleUnprivileged() throws Exception {
         PackagedCli.assumeNobody(tmp);
-        race(PackagedCli.nobodyClasspath(tmp));
+        race(PackagedCli.nobodyClasspath());
     }
 
     private void race(String nobody) throws Exception {

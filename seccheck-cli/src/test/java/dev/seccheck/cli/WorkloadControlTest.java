@@ -158,7 +158,7 @@ class WorkloadControlTest {
                 sys.exit(status)
                 """);
         List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", subreaper.toString()));
-        cmd.addAll(nobody ? PackagedCli.java(PackagedCli.classpathReadableByAll(tmp)) : java());
+        cmd.addAll(nobody ? PackagedCli.java(PackagedCli.nobodyClasspath()) : java());
         if (nobody) {
             cmd = PackagedCli.nobody(cmd.toArray(String[]::new));
         }
@@ -563,7 +563,7 @@ class WorkloadControlTest {
         List<String> args = new ArrayList<>(List.of("run", "--quiet", "--root", root.toString(), "--id", id, "--config",
                 config.toString(), "--"));
         args.addAll(List.of(command));
-        List<String> cmd = new ArrayList<>(nobody ? PackagedCli.asNobody(PackagedCli.classpathReadableByAll(tmp))
+        List<String> cmd = new ArrayList<>(nobody ? PackagedCli.asNobody(PackagedCli.nobodyClasspath())
                 : java());
         cmd.addAll(args);
         Path out = tmp.resolve(id + ".out");
