@@ -81,8 +81,8 @@ final class SocketCapabilities {
      * inode {@code ownNs}), would hold over the namespace of our copy {@code sock} of the
      * program's socket and task {@code tid} lacks: 0 when none, or when the task or the socket's
      * namespace cannot be read (the thread then cannot ask SIOCGSKNS either, which needs
-     * CAP_NET_ADMIN there: it holds nothing there). About 30 us: the task's status, its user
-     * namespace and the walk's ioctls.
+     * CAP_NET_ADMIN there: it holds nothing there). Paid only for a task outside seccheck's user
+     * namespace: the task's status, its user namespace and the walk's ioctls (not measured).
      */
     static long lacking(PathCalls calls, TaskFiles tasks, int tid, int sock, long ownNs, long threadEuid,
             long threadCaps, long checked) {
