@@ -30,6 +30,17 @@ public final class SocketCalls {
         }
     }
 
+    /** SIOCGSKNS: an fd of a socket's network namespace (Linux 4.9). */
+    private static final long SIOCGSKNS = 0x894cL;
+
+    /**
+     * Opens the network namespace socket {@code fd} was made in: an fd, or -errno (EPERM when the
+     * caller lacks CAP_NET_ADMIN over that namespace's owning user namespace).
+     */
+    public static int networkNamespace(int fd) {
+        return (int) Direct.call(Sysno.IOCTL, fd, SIOCGSKNS, 0, 0);
+    }
+
     /** listen(fd, backlog): 0 or -errno. */
     public static long listen(int fd, int backlog) {
         return Direct.call(Sysno.LISTEN, fd, backlog, 0, 0);

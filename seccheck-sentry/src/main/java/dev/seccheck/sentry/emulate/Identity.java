@@ -234,6 +234,19 @@ record Identity(int[] uids, int[] gids, int[] groups, long caps, int umask) {
         return assumeWhole(own);
     }
 
+    /**
+     * This identity with effective uid {@code euid}, the others (the filesystem uid above all) kept:
+     * for a call on a program's socket whose check the kernel answers, for the owner of a user
+     * namespace, with every capability ({@link SocketCapabilities}). Only the owner's effective
+     * uid counts there, and the kernel shows it nowhere such a call reaches but a unix peer's
+     * SO_PEERCRED, which asks no capability over a namespace and is never made so.
+     */
+    Identity withEffectiveUid(int euid) {
+        int[] u = uids.clone();
+        u[1] = euid;
+        return new Identity(u, gids, groups, caps, umask);
+    }
+
     private Identity withRealIds(int uid, int gid) {
         if (uids[0] == uid && gids[0] == gid) {
             return this;

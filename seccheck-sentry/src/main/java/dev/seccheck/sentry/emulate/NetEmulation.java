@@ -250,7 +250,9 @@ final class NetEmulation {
             }
         }
         call.complete(ev, seen,
-                asProgram(call, Sysno.SETSOCKOPT, () -> SocketCalls.setsockopt(sock, level, name, value)));
+                asProgram(call, Sysno.SETSOCKOPT, sock, level == SourceRoutes.SOL_IPV6 && name != SourceRoutes.IPV6_RTHDR
+                        && (domain == SockAddr.AF_INET || domain == SockAddr.AF_INET6) ? SocketCapabilities.CAP_NET_RAW : 0,
+                        () -> SocketCalls.setsockopt(sock, level, name, value)));
     }
 
     /**
@@ -441,7 +443,8 @@ final class NetEmulation {
             // uses it, and a socket that ignores it (a connected stream's send) sends to the peer
             // its connect chose. Deciding a rule on the part that is there would answer otherwise.
             SentBytes payload = data;
-            call.complete(ev, seen, mayWait(call, waiting -> asProgram(call, n.nr(), () -> perform(sock, addr, n.nr(),
+            long checked = SocketCapabilities.checked(n.nr(), domain, addr, 0, own.privileged());
+            call.complete(ev, seen, mayWait(call, waiting -> asProgram(call, n.nr(), sock, checked, () -> perform(sock, addr, n.nr(),
                     payload, (int) n.arg3(), NO_CONTROL, waiting))));
             return true;
         }
@@ -475,8 +478,9 @@ final class NetEmulation {
             }
             SentBytes payload = data;
             byte[] target = aimed(addr, read, reached);
+            long checked = SocketCapabilities.checked(n.nr(), domain, read, 0, own.privileged());
             long r = mayWait(call, waiting -> peer != null ? viaPeer(call, sock, peer, n.nr(), payload, (int) n.arg3(),
-                    NO_CONTROL, waiting) : asProgram(call, n.nr(), () -> perform(sock, target, n.nr(), payload,
+                    NO_CONTROL, waiting) : asProgram(call, n.nr(), sock, checked, () -> perform(sock, target, n.nr(), payload,
                     (int) n.arg3(), NO_CONTROL, waiting)));
             if (n.nr() == Sysno.CONNECT && r == 0 && isUnix(addr)) {
                 // Checked as seccheck again, not as the program: a /proc hiding other users' processes
@@ -616,7 +620,8 @@ final class NetEmulation {
         }
         SentBytes payload = SentBytes.of(data == null ? new byte[0] : data);
         int flags = (int) call.notification().arg3();
-        call.complete(ev, seen, asProgram(call, nr, () -> perform(sock, addr, nr, payload, flags, NO_CONTROL)));
+        call.complete(ev, seen, asProgram(call, nr, sock, NamespaceCapability.ALL,
+                () -> perform(sock, addr, nr, payload, flags, NO_CONTROL)));
     }
 
     /** The netlink protocol of our copy {@code sock} of the program's socket (SO_PROTOCOL), or -errno. */
@@ -650,8 +655,10 @@ final class NetEmulation {
         if (sock < 0) {
             return sock;
         }
+        long checked = peer != null || control.length == 0 ? 0 : SocketCapabilities.checked(Sysno.SENDTO,
+                SocketCalls.socketOption(sock, SocketCalls.SO_DOMAIN), addr, control.length, own.privileged());
         return mayWait(call, waiting -> peer != null ? viaPeer(call, sock, peer, Sysno.SENDTO, data, flags, control,
-                waiting) : asProgram(call, Sysno.SENDTO, () -> perform(sock, addr, Sysno.SENDTO, data, flags, control,
+                waiting) : asProgram(call, Sysno.SENDTO, sock, checked, () -> perform(sock, addr, Sysno.SENDTO, data, flags, control,
                 waiting)));
     }
 
@@ -725,12 +732,39 @@ final class NetEmulation {
      * Landlock domain, if it has one. -ESRCH when the thread is gone.
      */
     long asProgram(Call call, int nr, LongSupplier op) {
+        return asProgram(call, nr, -1, 0, op);
+    }
+
+    /**
+     * As {@link #asProgram(Call, int, LongSupplier)} for a call on our copy {@code sock} of the
+     * program's socket that the kernel may check for capabilities {@code checked} over the
+     * socket's network namespace ({@link SocketCapabilities#checked}): for a task outside
+     * seccheck's user namespace, made so that seccheck's thread holds none the task lacks there,
+     * or refused when seccheck cannot ({@link SocketCapabilities}).
+     */
+    long asProgram(Call call, int nr, int sock, long checked, LongSupplier op) {
         Optional<Identity> who = Identity.of(tasks, call.tid(), own, false);
         if (who.isEmpty()) {
             return -Errno.ESRCH;
         }
-        try (Identity.Assumed _ = assume(who.get(), nr)) {
-            return landlock.perform(call.tid(), () -> assume(who.get(), nr), op);
+        Identity id = who.get();
+        if (checked != 0 && sock >= 0 && !tasks.inOwnUserNamespace(call.tid())) {
+            int euid = own.privileged() ? id.uids()[1] : own.uids()[1];
+            long lacking = SocketCapabilities.lacking(calls, tasks, call.tid(), sock, tasks.ownUserNamespace(),
+                    Integer.toUnsignedLong(euid), own.privileged() ? id.caps() : own.effective(), checked);
+            if (lacking != 0 && own.privileged()) {
+                id = id.withEffectiveUid(SocketCapabilities.notOwner(euid));
+            } else if (lacking != 0 && nr == Sysno.BIND) {
+                return -Errno.EACCES;
+            } else if (lacking != 0) {
+                refused(call, "the kernel would check it for a capability over the socket's network namespace that"
+                        + " the program lacks and seccheck's thread, owning that namespace, holds", Errno.EPERM);
+                return -Errno.EPERM;
+            }
+        }
+        Identity as = id;
+        try (Identity.Assumed _ = assume(as, nr)) {
+            return landlock.perform(call.tid(), () -> assume(as, nr), op);
         }
     }
 

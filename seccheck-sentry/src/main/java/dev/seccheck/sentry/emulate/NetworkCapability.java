@@ -24,8 +24,6 @@ final class NetworkCapability {
 
     /** CAP_NET_RAW's bit in an effective set. */
     private static final long CAP_NET_RAW = 1L << 13;
-    /** How far up the walk looks: the kernel nests user namespaces at most 32 deep. */
-    private static final int MAX_DEPTH = 33;
 
     /** Whether task {@code tid} holds CAP_NET_RAW over its network namespace. */
     static boolean netRaw(PathCalls calls, TaskFiles tasks, int tid) {
@@ -41,41 +39,15 @@ final class NetworkCapability {
         int net = calls.openat(AT_FDCWD, "/proc/" + tid + "/ns/net", O_RDONLY | O_CLOEXEC);
         int user = calls.openat(AT_FDCWD, "/proc/" + tid + "/ns/user", O_RDONLY | O_CLOEXEC);
         try {
-            long own = inode(calls, user);
+            long own = NamespaceCapability.inode(calls, user);
             if (net < 0 || own < 0) {
                 return false;
             }
-            int owner = NamespaceFiles.owningUserNamespace(net);
-            for (int depth = 0; owner >= 0 && depth < MAX_DEPTH; depth++) {
-                if (inode(calls, owner) == own) {
-                    PathCalls.close(owner);
-                    return (effective & CAP_NET_RAW) != 0;
-                }
-                int parent = NamespaceFiles.parent(owner);
-                if (parent >= 0 && inode(calls, parent) == own) {
-                    long maker = NamespaceFiles.ownerUid(owner);
-                    PathCalls.close(parent);
-                    PathCalls.close(owner);
-                    return maker >= 0 && maker == uid[1];
-                }
-                PathCalls.close(owner);
-                owner = parent;
-            }
-            if (owner >= 0) {
-                PathCalls.close(owner);
-            }
-            return false;
+            return (NamespaceCapability.held(calls, NamespaceFiles.owningUserNamespace(net), own, uid[1], effective)
+                    & CAP_NET_RAW) != 0;
         } finally {
             PathCalls.close(net);
             PathCalls.close(user);
         }
-    }
-
-    private static long inode(PathCalls calls, int fd) {
-        if (fd < 0) {
-            return -1;
-        }
-        PathCalls.Stat st = calls.fstat(fd);
-        return st == null ? -1 : st.ino();
     }
 }

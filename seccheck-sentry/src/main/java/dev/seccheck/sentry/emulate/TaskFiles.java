@@ -88,6 +88,11 @@ final class TaskFiles implements AutoCloseable {
         return st == null ? -1 : st.ino();
     }
 
+    /** The nsfs inode of seccheck's own user namespace, -1 when it could not be read. */
+    long ownUserNamespace() {
+        return ownUserNamespace;
+    }
+
     /**
      * Whether thread {@code tid} is in seccheck's user namespace, where its capabilities mean what
      * seccheck's do; false when it cannot be told. A thread in a namespace of its own has its

@@ -1,0 +1,62 @@
+package dev.seccheck.sentry.emulate;
+
+import dev.seccheck.linux.NamespaceFiles;
+import dev.seccheck.linux.PathCalls;
+
+/**
+ * NamespaceCapability is the kernel's answer to "which capabilities do these credentials hold over
+ * a namespace owned by this user namespace" ({@code cap_capable}), asked of nsfs files: walking up
+ * from the owning user namespace, the credentials' own user namespace gives their effective set;
+ * a namespace right below it whose owner is their effective uid gives every capability (its
+ * maker owns it, whatever its effective set); reaching neither gives none. The same walk answers
+ * for a program's thread (its namespace, euid and effective set) and for seccheck's thread that
+ * calls for it (seccheck's namespace, the euid it takes): where the two differ, a call seccheck
+ * makes would be checked otherwise than natively.
+ */
+final class NamespaceCapability {
+    private NamespaceCapability() {}
+
+    /** Every capability: what the maker of a namespace holds over it. */
+    static final long ALL = -1L;
+    /** How far up the walk looks: the kernel nests user namespaces at most 32 deep. */
+    private static final int MAX_DEPTH = 33;
+
+    /**
+     * The capabilities held over what user namespace {@code owner} owns (an fd, closed here; a
+     * negative one gives none) by credentials in the user namespace of nsfs inode {@code credNs},
+     * with effective uid {@code euid} (as seccheck's namespace maps it) and effective set
+     * {@code effective}: {@code effective}, {@link #ALL} or 0.
+     */
+    static long held(PathCalls calls, int owner, long credNs, long euid, long effective) {
+        int at = owner;
+        try {
+            for (int depth = 0; at >= 0 && depth < MAX_DEPTH; depth++) {
+                if (inode(calls, at) == credNs) {
+                    return effective;
+                }
+                int parent = NamespaceFiles.parent(at);
+                if (parent >= 0 && inode(calls, parent) == credNs) {
+                    long maker = NamespaceFiles.ownerUid(at);
+                    PathCalls.close(parent);
+                    return maker >= 0 && maker == euid ? ALL : 0;
+                }
+                PathCalls.close(at);
+                at = parent;
+            }
+            return 0;
+        } finally {
+            if (at >= 0) {
+                PathCalls.close(at);
+            }
+        }
+    }
+
+    /** The nsfs inode of namespace fd {@code fd} (left open), -1 when {@code fd} is an error or cannot be stat'ed. */
+    static long inode(PathCalls calls, int fd) {
+        if (fd < 0) {
+            return -1;
+        }
+        PathCalls.Stat st = calls.fstat(fd);
+        return st == null ? -1 : st.ino();
+    }
+}
