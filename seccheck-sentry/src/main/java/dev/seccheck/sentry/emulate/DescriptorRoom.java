@@ -17,19 +17,21 @@ import java.util.OptionalLong;
  * opened nothing. seccheck opens the object first and installs it after (ADDFD, whose EMFILE then
  * comes too late: the file was made or emptied); so before an open with an effect it asks here.
  *
- * <p>The limit is read from {@code /proc/TID/limits} (anyone may read it; prlimit64 would ask for
- * the task's ids, which an emulation thread with the program's effective ids lacks, see
- * {@link FileSizeLimit}), the table from {@code /proc/TID/fd}: the calling thread's own table,
- * which may not be its process's (clone without CLONE_FILES). Both are read in a few
- * microseconds for a table of tens of descriptors, which is why only opens with an effect ask.
+ * <p>Cheaply, since every creating or truncating open asks: the limit with prlimit64 (from
+ * {@code /proc/TID/limits} when that is refused: an emulation thread with the program's effective
+ * ids but seccheck's real ones may lack the permission, see {@link FileSizeLimit}), and the count
+ * of the calling thread's open descriptors (its own table, which may not be its process's) as the
+ * size of {@code /proc/TID/fd} (Linux 6.2+), one stat that asks no permission. Fewer descriptors
+ * than the limit leave a slot below it. Only a table that holds as many as the limit, or a kernel
+ * that does not count, is listed ({@code /proc/TID/fd}) to see which of them are below the limit.
  *
  * <p>What this guarantees: a table full when the check is made gives EMFILE with no effect, as
  * natively. Not that the table stays so: another thread of the program that opens descriptors
  * between the check and the install (microseconds) can still fill it, and the install then fails
  * with EMFILE after the effect. The kernel would have reserved the slot first and failed the other
  * thread's open instead; seccheck logs a line then ({@link OpenEmulation}). A slot another thread's
- * open has reserved but not yet filled is not listed in {@code /proc/TID/fd}, which leaves the
- * same window. A table that cannot be read (a non-dumpable program under an unprivileged seccheck)
+ * open has reserved but not yet filled is counted, but not listed, so a table that is listed can
+ * still show room the kernel has given away. A table that cannot be read (a non-dumpable program under an unprivileged seccheck)
  * is taken to have room: the open goes on as before this check.
  */
 final class DescriptorRoom {
@@ -37,14 +39,32 @@ final class DescriptorRoom {
 
     private static final String LINE = "Max open files";
 
+    /** Whether this kernel gives the count of a task's descriptors as the size of /proc/PID/fd (6.2+). */
+    private static final boolean COUNTED = counted();
+
+    private static boolean counted() {
+        PathCalls.Stat own = new PathCalls().stat("/proc/self/fd");
+        return own != null && own.size() > 0; // this JVM has descriptors open: 0 is a kernel that does not count
+    }
+
     /**
      * Whether thread {@code tid}'s table is known to have no free slot below its process's
      * RLIMIT_NOFILE; false when it has one or it cannot be read (a task gone: the install says so).
      */
     static boolean full(PathCalls calls, int tid) {
-        OptionalLong limit = limit(calls, tid);
-        if (limit.isEmpty()) {
-            return false;
+        long limit = calls.softLimit(tid, PathCalls.RLIMIT_NOFILE);
+        if (limit < 0) {
+            limit = limitFromProc(calls, tid).orElse(-1);
+            if (limit < 0) {
+                return false;
+            }
+        }
+        if (COUNTED) {
+            // The size counts the slots open or reserved by an open in progress (the kernel's open_fds).
+            PathCalls.Stat fds = calls.stat("/proc/" + tid + "/fd");
+            if (fds == null || fds.size() < limit) {
+                return false;
+            }
         }
         int dir = Identity.anchor(() -> calls.openat(AT_FDCWD, "/proc/" + tid + "/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (dir < 0) {
@@ -52,14 +72,14 @@ final class DescriptorRoom {
         }
         try {
             List<String> open = calls.names(dir);
-            return open != null && !hasRoom(limit.getAsLong(), open);
+            return open != null && !hasRoom(limit, open);
         } finally {
             PathCalls.close(dir);
         }
     }
 
     /** The soft RLIMIT_NOFILE of thread {@code tid}'s process, read from /proc; empty when unreadable. */
-    private static OptionalLong limit(PathCalls calls, int tid) {
+    private static OptionalLong limitFromProc(PathCalls calls, int tid) {
         int fd = calls.openat(AT_FDCWD, "/proc/" + tid + "/limits", O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
             return OptionalLong.empty();

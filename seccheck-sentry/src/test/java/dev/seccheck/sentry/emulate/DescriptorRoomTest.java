@@ -3,6 +3,8 @@ package dev.seccheck.sentry.emulate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.seccheck.linux.PathCalls;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -37,6 +39,42 @@ class DescriptorRoomTest {
     void thisProcessHasRoom() {
         int self = (int) ProcessHandle.current().pid();
         assertThat(DescriptorRoom.full(new PathCalls(), self)).isFalse();
+    }
+
+    /**
+     * A process whose three descriptors (its standard ones) fill its limit of 3 is full; with a
+     * limit of 4 it has room. Read as the kernel gives them: its limit and its table in /proc.
+     */
+    @Test
+    void aProcessAtItsLimitIsFull() throws Exception {
+        assertThat(fullAt(3)).isTrue();
+        assertThat(fullAt(4)).isFalse();
+    }
+
+    private static boolean fullAt(int limit) throws Exception {
+        Process p = new ProcessBuilder("sleep", "30").start();
+        try {
+            int pid = (int) p.pid();
+            // Once its loader has closed what it opened, sleep holds its standard three alone.
+            Path fds = Path.of("/proc/" + pid + "/fd");
+            for (int i = 0; i < 200 && !(Files.readString(Path.of("/proc/" + pid + "/comm")).startsWith("sleep")
+                    && fdCount(fds) == 3); i++) {
+                Thread.sleep(10);
+            }
+            assertThat(fdCount(fds)).isEqualTo(3);
+            Process set = new ProcessBuilder("prlimit", "--pid", Integer.toString(pid), "--nofile=" + limit).inheritIO().start();
+            assertThat(set.waitFor()).isZero();
+            return DescriptorRoom.full(new PathCalls(), pid);
+        } finally {
+            p.destroy();
+            p.waitFor();
+        }
+    }
+
+    private static long fdCount(Path fds) throws Exception {
+        try (var s = Files.list(fds)) {
+            return s.count();
+        }
     }
 
     /** A task that is gone is not called full: the install then says what became of the call. */

@@ -16,8 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
  * with EMFILE. seccheck opened the file first and installed it after, so the open failed with
  * EMFILE (as the trail said) having created the file or emptied it (a red team's emfile.c). The
  * same opens with room must create and truncate, natively and under seccheck, or the test proves nothing.
+ * An accept performed under a deciding sink took the connection first and lost it the same way.
  */
-class DescriptorLimitOpensTest {
+class OutOfDescriptorsTest {
 
     /** Natively, and under seccheck, with a full table: four refusals, nothing made, the 12 bytes kept. */
     private static final String FULL = """
@@ -37,8 +38,43 @@ class DescriptorLimitOpensTest {
             made: 1 creat: 1 openat2: 1 old size: 0
             """;
 
+    /** Natively, and under seccheck: the connection waits for the accept with room. */
+    private static final String ACCEPTS = """
+            accept out of descriptors: EMFILE
+            accept with room: ok
+            """;
+
+    /** A session that decides on accepts, so that seccheck performs them (InboundConnections). */
+    private static final String ACCEPT_RULES = """
+            {"name": "accepts", "points": [{"name": "syscall/accept/enter"}, {"name": "syscall/accept4/enter"}],
+             "sinks": [{"name": "policy", "config": {"rules": [
+               {"effect": "accept_network", "match": {"family": ["AF_INET"], "ip": ["127.0.0.0/8"]}, "action": "allow"},
+               {"effect": "accept_network", "match": {"family": {"not": ["AF_UNIX"]}}, "action": "deny",
+                "errno": "ECONNABORTED"}]}}]}""";
+
     @TempDir
     Path tmp;
+
+    @Test
+    void anAcceptOutOfDescriptorsLeavesTheConnectionQueued() throws Exception {
+        Path program = CPrograms.compile("src/test/c/emfile_accept.c", tmp);
+        Path config = Files.writeString(tmp.resolve("accepts.json"), ACCEPT_RULES);
+        List<String> command = List.of(program.toString());
+        assertThat(PackagedCli.nativeOrUnderSeccheck(tmp, false, command).out()).isEqualTo(ACCEPTS);
+        assertThat(PackagedCli.nativeOrUnderSeccheck(tmp, true, command, config).out()).isEqualTo(ACCEPTS);
+    }
+
+    /** The same with seccheck and its program as uid 65534. */
+    @Test
+    void anAcceptOutOfDescriptorsLeavesTheConnectionQueuedUnprivileged() throws Exception {
+        String classpath = PackagedCli.forNobody(tmp);
+        Path program = CPrograms.compile("src/test/c/emfile_accept.c", tmp);
+        Path config = Files.writeString(tmp.resolve("accepts.json"), ACCEPT_RULES);
+        List<String> command = List.of(program.toString());
+        assertThat(PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, false, command).out()).isEqualTo(ACCEPTS);
+        assertThat(PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, true, command, config).out())
+                .isEqualTo(ACCEPTS);
+    }
 
     @Test
     void anOpenOutOfDescriptorsCreatesAndTruncatesNothing() throws Exception {
