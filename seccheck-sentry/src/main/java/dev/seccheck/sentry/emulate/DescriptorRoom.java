@@ -17,9 +17,10 @@ import java.util.OptionalLong;
  * opened nothing. seccheck opens the object first and installs it after (ADDFD, whose EMFILE then
  * comes too late: the file was made or emptied); so before an open with an effect it asks here.
  *
- * <p>Cheaply, since every creating or truncating open asks: the limit with prlimit64 (from
- * {@code /proc/TID/limits} when that is refused: an emulation thread with the program's effective
- * ids but seccheck's real ones may lack the permission, see {@link FileSizeLimit}), and the count
+ * <p>Cheaply, since every creating or truncating open asks: the limit with prlimit64, which an
+ * emulation thread with the program's effective ids but seccheck's real ones may not ask (root
+ * supervising another user's program): then with seccheck's own credentials for that one call
+ * ({@link Identity#anchor}), and from {@code /proc/TID/limits} if that is refused too; the count
  * of the calling thread's open descriptors (its own table, which may not be its process's) as the
  * size of {@code /proc/TID/fd} (Linux 6.2+), one stat that asks no permission. Fewer descriptors
  * than the limit leave a slot below it. Only a table that holds as many as the limit, or a kernel
@@ -52,7 +53,8 @@ final class DescriptorRoom {
      * RLIMIT_NOFILE; false when it has one or it cannot be read (a task gone: the install says so).
      */
     static boolean full(PathCalls calls, int tid) {
-        long limit = calls.softLimit(tid, PathCalls.RLIMIT_NOFILE);
+        // A descriptor limit never passes the kernel's nr_open (at most 2^30): an int holds it.
+        long limit = Identity.anchor(() -> (int) Math.min(calls.softLimit(tid, PathCalls.RLIMIT_NOFILE), Integer.MAX_VALUE));
         if (limit < 0) {
             limit = limitFromProc(calls, tid).orElse(-1);
             if (limit < 0) {
