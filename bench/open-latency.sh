@@ -18,6 +18,8 @@
 #        BENCH_OPTS="label=JVM flags;label2=flags" adds rows of this checkout run with extra JVM
 #                                                  flags (SECCHECK_JAVA_OPTS), e.g. a young-gen size
 #        BENCH_SESSIONS="remote"                   one session only
+#        BENCH_LAT_ARGS="/tmp/f trunc"             times open(/tmp/f, O_WRONLY|O_CREAT|O_TRUNC)
+#                                                  instead (an open with an effect, DescriptorRoom)
 # Writes bench/out/open-latency.tsv (one row a run) and .md (medians per configuration), and
 # prints the table. Run it from a checkout you are not editing (the launcher rebuilds when
 # sources change): git worktree add --detach /work/bench-x BRANCH.
@@ -61,7 +63,7 @@ one_run() {
     default) args+=(-o "$out/trace.txt") ;;
   esac
   rm -f "$gc" "$out/trace.txt"
-  line="$(SECCHECK_JAVA_OPTS="$jopts -Xlog:gc,gc+exit:file=$gc" "$launcher" "${args[@]}" -- "$out/lat" "$count")"
+  line="$(SECCHECK_JAVA_OPTS="$jopts -Xlog:gc,gc+exit:file=$gc" "$launcher" "${args[@]}" -- "$out/lat" "$count" ${BENCH_LAT_ARGS:-})"
   /usr/bin/python3 "$here/bench/open-latency.py" row "$name" "$session" "$count" "$line" "$gc" >>"$out/open-latency.tsv"
 }
 

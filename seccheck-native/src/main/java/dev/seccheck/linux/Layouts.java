@@ -163,6 +163,12 @@ final class Layouts {
     static final StructField.OfLong HOW_MODE = StructField.longs(OPEN_HOW, groupElement("mode"));
     static final StructField.OfLong HOW_RESOLVE = StructField.longs(OPEN_HOW, groupElement("resolve"));
 
+    /** struct rlimit (prlimit64's): the soft and the hard limit. */
+    static final StructLayout RLIMIT = MemoryLayout.structLayout(
+            JAVA_LONG.withName("rlim_cur"),
+            JAVA_LONG.withName("rlim_max"));
+    static final StructField.OfLong RLIM_CUR = StructField.longs(RLIMIT, groupElement("rlim_cur"));
+
     /** {@code struct statx} of statx(2) (256 bytes), the fields seccheck reads named. */
     static final StructLayout STATX = MemoryLayout.structLayout(
             JAVA_INT.withName("stx_mask"),

@@ -93,6 +93,7 @@ public final class PathCalls {
     private final MemorySegment statx = arena.allocate(Layouts.STATX);
     private final MemorySegment mntReq = arena.allocate(Layouts.MNT_ID_REQ);
     private final MemorySegment statmount = arena.allocate(Layouts.STATMOUNT);
+    private final MemorySegment rlimit = arena.allocate(Layouts.RLIMIT);
     /** What {@link #pread} reads into before the copy to the caller's array, grown to the largest read. */
     private MemorySegment readBuf = arena.allocate(4096);
 
@@ -458,6 +459,23 @@ public final class PathCalls {
     /** chdir(name) for the calling thread's fs_struct, as {@link #fchdir}: 0 or -errno. */
     public int chdir(String name) {
         return (int) Direct.call(Sysno.CHDIR, cString(name), 0, 0, 0);
+    }
+
+    /** RLIMIT_NOFILE, the resource of a process's descriptor limit. */
+    public static final int RLIMIT_NOFILE = 7;
+
+    /**
+     * The soft limit {@code resource} of process {@code pid}, read with prlimit64 (no new limit
+     * given): {@link Long#MAX_VALUE} for none, or -errno; -EPERM when the calling thread has
+     * neither the process's real, effective and saved ids as its real ones nor CAP_SYS_RESOURCE.
+     */
+    public long softLimit(int pid, int resource) {
+        long r = Direct.call(Sysno.PRLIMIT64, pid, resource, 0, rlimit.address());
+        if (r < 0) {
+            return r;
+        }
+        long soft = Layouts.RLIM_CUR.get(rlimit);
+        return soft < 0 ? Long.MAX_VALUE : soft; // RLIM_INFINITY is all ones
     }
 
     /** ftruncate(fd, length): 0 or -errno. */

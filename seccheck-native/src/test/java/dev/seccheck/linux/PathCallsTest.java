@@ -106,4 +106,15 @@ class PathCallsTest {
             PathCalls.close(dir);
         }
     }
+
+    /** prlimit64 reads the soft descriptor limit /proc/PID/limits shows, and a process that is gone has none. */
+    @Test
+    void softLimitReadsWhatProcShows() throws Exception {
+        int self = (int) ProcessHandle.current().pid();
+        String line = Files.readAllLines(Path.of("/proc/self/limits")).stream()
+                .filter(l -> l.startsWith("Max open files")).findFirst().orElseThrow();
+        long shown = Long.parseLong(line.substring("Max open files".length()).trim().split("\\s+")[0]);
+        assertThat(new PathCalls().softLimit(self, PathCalls.RLIMIT_NOFILE)).isEqualTo(shown);
+        assertThat(new PathCalls().softLimit(Integer.MAX_VALUE, PathCalls.RLIMIT_NOFILE)).isEqualTo(-3); // ESRCH
+    }
 }

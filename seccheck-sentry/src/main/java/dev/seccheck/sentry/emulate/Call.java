@@ -430,8 +430,10 @@ final class Call implements Waits.Awaited {
     /**
      * Installs our fd {@code fd} in the program and closes ours, reports the program's number at
      * the exit points, then answers the call with it.
+     *
+     * @return the program's number, or -errno when the install failed (-EMFILE: its table is full)
      */
-    void install(SyscallEvent ev, TaskMemory mem, int fd, boolean cloexec) {
+    long install(SyscallEvent ev, TaskMemory mem, int fd, boolean cloexec) {
         Restarts.Result.Fd ours = new Restarts.Result.Fd(fd, cloexec);
         long id = answerId();
         // Held on this CPU, the task installs the fd and waits again for the answer, which wakes it
@@ -451,20 +453,21 @@ final class Call implements Waits.Awaited {
         }
         if (r == -Errno.ENOENT) {
             settle(false, ours);
-            return;
+            return r;
         }
         PathCalls.close(fd);
         if (r >= 0 && oneStep) {
             settle(true, ours);
-            return;
+            return r;
         }
         exit(ev, mem, r);
         if (r < 0) {
             settle(replies.deny(id, (int) -r), new Restarts.Result.Answer(r));
-            return;
+            return r;
         }
         // Interrupted now, the fd stays in the task's table: its repeat is answered with the same number.
         settle(replies.returnValue(id, r), new Restarts.Result.Answer(r));
+        return r;
     }
 
     private void exit(SyscallEvent enter, TaskMemory mem, long result) {

@@ -64,11 +64,19 @@ final class FileSizeLimit {
      * or unreadable.
      */
     static OptionalLong soft(String limits) {
+        return soft(limits, LINE);
+    }
+
+    /**
+     * The soft limit on the line of a {@code /proc/PID/limits} that starts with {@code name}
+     * ("Max open files"), as {@link #soft(String)} reads the file-size one.
+     */
+    static OptionalLong soft(String limits, String name) {
         for (String line : limits.split("\n")) {
-            if (!line.startsWith(LINE)) {
+            if (!line.startsWith(name)) {
                 continue;
             }
-            String[] words = line.substring(LINE.length()).trim().split("\\s+");
+            String[] words = line.substring(name.length()).trim().split("\\s+");
             if (words.length == 0) {
                 return OptionalLong.empty();
             }

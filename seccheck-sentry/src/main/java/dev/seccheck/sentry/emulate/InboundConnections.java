@@ -105,6 +105,12 @@ final class InboundConnections {
             failBeforeAPeer(call, ev, early);
             return;
         }
+        if (DescriptorRoom.full(calls, call.tid())) {
+            // The kernel reserves the descriptor before it takes a connection: out of them, the
+            // program takes none, and the connection waits for its next accept.
+            failBeforeAPeer(call, ev, Errno.EMFILE);
+            return;
+        }
         if (SocketCalls.socketOption(sock, SocketCalls.SO_DOMAIN) == NetEmulation.AF_ALG) {
             // The kernel's crypto API: accept makes an operation socket, with no peer to decide on
             // (asked for its address, the kernel fails the call with ECONNABORTED). Its points fire

@@ -493,7 +493,11 @@ final class OpenEmulation {
         ToIntFunction<IntSupplier> asProgram = way == DeviceCgroups.Way.JOINED
                 ? op -> devices.joined(call.tid(), who, op)
                 : op -> landlock.perform(call.tid(), who, op);
-        int fd = way == DeviceCgroups.Way.REFUSED || unjoinableSysctl(call, a, at, name) ? -Errno.EPERM
+        // The kernel reserves the program's descriptor before it looks at the path: out of them,
+        // the program creates, truncates and opens nothing (DescriptorRoom).
+        boolean effect = hasEffect(a.flags(), at);
+        int fd = effect && DescriptorRoom.full(calls, call.tid()) ? -Errno.EMFILE
+                : way == DeviceCgroups.Way.REFUSED || unjoinableSysctl(call, a, at, name) ? -Errno.EPERM
                 : makesAFile(a, at) && !own.privileged() ? withProgramUmask(call, open)
                 : at instanceof PathWalk.Located.Found f && ControllingTty.is(f.stat())
                         ? tty.open(call.tid(), a.flags(), open, asProgram)
@@ -529,7 +533,7 @@ final class OpenEmulation {
                 fd = r;
             }
         }
-        complete(call, ev, a, seen, fd);
+        complete(call, ev, a, seen, fd, effect);
         return false;
     }
 
@@ -623,18 +627,50 @@ final class OpenEmulation {
      */
     void finish(Call call, SyscallEvent ev, Args a, Snapshot seen, PathWalk.Located at, Identity who) {
         try (Identity.Assumed _ = who.assume(own)) {
-            complete(call, ev, a, seen, landlock.perform(call.tid(), who, () -> openObject(a, at, false)));
+            // Checked again: the lease it waited on gave the program's other threads time to fill its table.
+            boolean effect = hasEffect(a.flags(), at);
+            int fd = effect && DescriptorRoom.full(calls, call.tid()) ? -Errno.EMFILE
+                    : landlock.perform(call.tid(), who, () -> openObject(a, at, false));
+            complete(call, ev, a, seen, fd, effect);
         } finally {
             release(at);
         }
     }
 
-    private void complete(Call call, SyscallEvent ev, Args a, Snapshot seen, int fd) {
+    /**
+     * Fails the call with {@code -fd}, or installs {@code fd} in the program and answers with its
+     * number. An open with an effect ({@code effect}) whose install found the table full, which
+     * another thread of the program filled since {@link DescriptorRoom} looked, fails with EMFILE
+     * as the exit points say, but its file was made or emptied: a line says so.
+     */
+    private void complete(Call call, SyscallEvent ev, Args a, Snapshot seen, int fd, boolean effect) {
         if (fd < 0) {
             call.fail(ev, seen, -fd);
             return;
         }
-        call.install(ev, seen, fd, (a.flags() & O_CLOEXEC) != 0);
+        long r = call.install(ev, seen, fd, (a.flags() & O_CLOEXEC) != 0);
+        if (effect && r == -Errno.EMFILE) {
+            log.accept(Sysno.name(call.notification().nr()) + " from task " + call.tid() + " (" + Procfs.comm(call.tid())
+                    + ") failed with EMFILE after its file was opened (created or truncated if it asked): another"
+                    + " thread of the program filled its descriptor table meanwhile");
+        }
+    }
+
+    /**
+     * Whether opening what the walk reached does something a program out of descriptors must not
+     * have done, which the kernel never does for it: make a file (O_CREAT of a missing name,
+     * O_TMPFILE), truncate one (O_TRUNC, which also sets the times of an empty file), or open
+     * anything but a regular file or a directory (a FIFO's open wakes its peer, a device's runs
+     * its driver). Opening an existing regular file or directory otherwise leaves nothing
+     * behind, and is not checked: the common open stays as fast as before.
+     */
+    static boolean hasEffect(int flags, PathWalk.Located at) {
+        return switch (at) {
+            case PathWalk.Located.Missing m -> (flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE;
+            case PathWalk.Located.Found f -> (flags & O_TMPFILE) == O_TMPFILE || !f.directory()
+                    && ((flags & O_TRUNC) != 0 || f.stat() == null || !f.stat().isRegular());
+            default -> false;
+        };
     }
 
     /** Opens the object once the points allowed it: our fd, or -errno; with O_NONBLOCK added when {@code lean}. */
