@@ -1,7 +1,7 @@
 # Runs a command in a session of its own on a new pty, waits for it to print "ready", then types
-# the keys named in KEYS (int: Ctrl-C, quit: Ctrl-\, winch: a window resize), 0.3 s apart, and
-# copies what the command writes to stdout; exits with the command's status. For the tests of
-# signals a terminal sends: a test's process has no terminal.
+# the keys named in KEYS (int: Ctrl-C, quit: Ctrl-\, winch: a window resize, line: "hello" and
+# Enter), 0.3 s apart, and copies what the command writes to stdout; exits with the command's
+# status. For the tests of signals a terminal sends: a test's process has no terminal.
 # Usage: KEYS=int,quit keys_in_pty.py COMMAND [ARGS...]
 import fcntl, os, pty, select, struct, sys, termios, time
 
@@ -32,6 +32,8 @@ for key in os.environ.get("KEYS", "").split(","):
         os.write(master, b"\x03")
     elif key == "quit":
         os.write(master, b"\x1c")
+    elif key == "line":
+        os.write(master, b"hello\n")
     elif key == "winch":
         fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
     drain(0.3)

@@ -62,7 +62,9 @@ import java.util.stream.Stream;
  * {@code allowPtrace} a ptrace attach or seize, refused unless the target is of the run, which
  * the supervisor never is ({@link OutsideProcesses}); {@code F_SETOWN_EX}, {@code FIOSETOWN} and
  * {@code SIOCSPGRP}, whose owner is in memory, and {@code F_SETOWN} naming another single task
- * ({@link SignalOwners}); {@code unshare} and
+ * ({@link SignalOwners}); {@code fcntl(F_SETFL)} turning O_ASYNC on and {@code ioctl(FIOASYNC)},
+ * for which the kernel would make seccheck's terminal's foreground group the owner
+ * ({@link AsyncTerminals}); {@code unshare} and
  * {@code clone} with {@code CLONE_NEWUSER} and every {@code setns}, which may take a task out of
  * seccheck's user namespace, marked before they go on ({@link UserNamespaces}); {@code
  * landlock_restrict_self}, whose new domain is recorded before it goes on, so that the calls
@@ -264,6 +266,14 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         a.bind(fcntl);
         a.load(SeccompData.argLow(1));
         when(a, Bpf.Cond.EQ, SignalOwners.F_SETOWN_EX, notify);
+        // F_SETFL turning O_ASYNC on: on seccheck's terminal the kernel would make its foreground
+        // group, seccheck's, the owner; held for AsyncTerminals. Other flags (O_NONBLOCK) leave here.
+        Assembler.Label notSetfl = a.label();
+        a.jump(Bpf.Cond.EQ, AsyncTerminals.F_SETFL, null, notSetfl);
+        a.load(SeccompData.argLow(2));
+        when(a, Bpf.Cond.SET, AsyncTerminals.O_ASYNC, notify);
+        a.jumpAlways(out);
+        a.bind(notSetfl);
         unless(a, Bpf.Cond.EQ, SignalOwners.F_SETOWN, out);
         a.load(SeccompData.argLow(2));
         when(a, Bpf.Cond.EQ, -processGroup, eperm);
@@ -395,6 +405,7 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         when(a, Bpf.Cond.EQ, TIOCLINUX, eperm);
         when(a, Bpf.Cond.EQ, SignalOwners.FIOSETOWN, notify);
         when(a, Bpf.Cond.EQ, SignalOwners.SIOCSPGRP, notify);
+        when(a, Bpf.Cond.EQ, AsyncTerminals.FIOASYNC, notify);
         unless(a, Bpf.Cond.EQ, USERFAULTFD_IOC_NEW, out);
         a.load(SeccompData.argLow(2));
         Assembler.Label flags = a.label();
@@ -456,7 +467,7 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
             return "input pushed into the terminal would be run by its shell after the run, out of supervision";
         }
         if (nr == Sysno.FCNTL || (nr == Sysno.IOCTL && ((int) arg1 == SignalOwners.FIOSETOWN
-                || (int) arg1 == SignalOwners.SIOCSPGRP))) {
+                || (int) arg1 == SignalOwners.SIOCSPGRP || (int) arg1 == AsyncTerminals.FIOASYNC))) {
             return "the file's signals (SIGIO, or any F_SETSIG names) would go to seccheck";
         }
         if (nr == Sysno.PERSONALITY) {

@@ -8,6 +8,7 @@ import dev.seccheck.linux.ProcessAttributes;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.SeccompListener;
 import dev.seccheck.linux.SeccompNotification;
+import dev.seccheck.sentry.defense.AsyncTerminals;
 import dev.seccheck.sentry.defense.GroupSignals;
 import dev.seccheck.sentry.defense.Guard;
 import dev.seccheck.sentry.defense.OutsideProcesses;
@@ -69,6 +70,8 @@ final class Notifier implements Runnable {
     private final SignalTargets signalTargets;
     /** Decides the scheduling calls held by the guard: refused when they would reach seccheck. */
     private final SchedulingCalls scheduling;
+    /** Gives seccheck's terminal an owner other than seccheck's group before O_ASYNC is turned on for it. */
+    private final AsyncTerminals asyncTerminals;
 
     private Thread thread;
 
@@ -99,6 +102,7 @@ final class Notifier implements Runnable {
             throw new IllegalStateException("reading seccheck's own process group: " + e.getMessage(), e);
         }
         this.groupSignals = new GroupSignals(group);
+        this.asyncTerminals = new AsyncTerminals(group);
         this.scheduling = new SchedulingCalls(group, ProcessAttributes.realUid(), signalTargets, groupSignals,
                 new UserIdMaps());
         this.emulator = effects.any() || guard.files().guarded()
@@ -290,6 +294,20 @@ final class Notifier implements Runnable {
             }
         }
         Refusal refused = refusalOf(n, access);
+        if (refused == null && task != null && AsyncTerminals.held(n.nr(), n.arg1(), n.arg2())) {
+            AsyncTerminals.Outcome async = asyncTerminals.prepare(n.tid(), task.tgid(), n.nr(), n.arg0(), n.arg2(),
+                    access.at(n.tid()));
+            if (async.errno() != 0) {
+                log.accept("refused " + Sysno.name(n.nr()) + " from task " + n.tid() + " (" + Procfs.comm(n.tid())
+                        + "): " + async.line() + " (" + Errno.name(async.errno()) + ")");
+                refuse(n, task, async.errno(), access, false);
+                return;
+            }
+            if (async.line() != null) {
+                log.accept("O_ASYNC on the terminal from task " + n.tid() + " (" + Procfs.comm(n.tid()) + "): "
+                        + async.line());
+            }
+        }
         if (refused != null) {
             if (refuse(n, task, refused.errno(), access, refused.attempt())) {
                 refused.then().run(); // not for a call a signal interrupted: it fails or comes again

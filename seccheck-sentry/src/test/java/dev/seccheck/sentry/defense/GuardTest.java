@@ -290,6 +290,28 @@ class GuardTest {
         assertThat(Guard.why(Sysno.IOCTL, 0x8901)).as("FIOSETOWN").contains("signals");
     }
 
+    /**
+     * Turning O_ASYNC on (F_SETFL with it, FIOASYNC) is held for AsyncTerminals: on seccheck's
+     * terminal the kernel would make seccheck's group the owner. Other F_SETFLs (O_NONBLOCK
+     * toggles, frequent) stay in the filter.
+     */
+    @Test
+    void turningOAsyncOnIsHeld() {
+        int oAsync = 020000;
+        int oNonblock = 04000;
+        assertThat(run(Sysno.FCNTL, 0, 4, oAsync | oNonblock | 2)).as("F_SETFL O_ASYNC").isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(run(Sysno.FCNTL, 0, 4, 0xffff_ffff_0000_0000L | oAsync)).as("the flags are an int")
+                .isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(run(Sysno.FCNTL, 0, 4, oNonblock | 2)).as("F_SETFL O_NONBLOCK").isEqualTo(ALLOW);
+        assertThat(run(Sysno.FCNTL, 0, 4, 0)).as("F_SETFL 0").isEqualTo(ALLOW);
+        assertThat(run(Sysno.FCNTL, 0, 3, oAsync)).as("F_GETFL").isEqualTo(ALLOW);
+        assertThat(run(Sysno.IOCTL, 0, 0x5452, 0x7fff_0000L)).as("FIOASYNC").isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(AsyncTerminals.held(Sysno.FCNTL, 4, oAsync)).isTrue();
+        assertThat(AsyncTerminals.held(Sysno.FCNTL, 4, oNonblock)).isFalse();
+        assertThat(AsyncTerminals.held(Sysno.IOCTL, 0x5452, 0)).isTrue();
+        assertThat(Guard.why(Sysno.IOCTL, 0x5452)).as("FIOASYNC").contains("signals");
+    }
+
     /** Typing into the terminal (TIOCSTI) and the console's selection ioctl (TIOCLINUX) are refused, other ioctls not. */
     @Test
     void pushingInputIntoTheTerminalIsRefused() {
