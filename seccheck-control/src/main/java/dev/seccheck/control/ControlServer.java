@@ -211,7 +211,9 @@ public final class ControlServer implements AutoCloseable {
             return Optional.of("permission denied: this run belongs to uid " + owner + ", the request comes from uid " + uid);
         }
         Optional<String> refused = guard.refusal(peer.pid());
-        if (refused.isEmpty() && !peer.running()) {
+        // Asked after the guard's look whatever it found: a peer gone by then is refused for
+        // that, the truer reason (at accept, the guard may have found its pid free or another's).
+        if (!peer.running()) {
             return Optional.of("refused: the process that connected, pid " + peer.pid()
                     + ", has exited, and its pid may name another process now (a request is served only while"
                     + " the process that connected is there)");
