@@ -25,8 +25,14 @@ import java.util.function.Consumer;
  * whose process was reaped before the guard's answer, when the pid the guard looked at may have
  * been another process's ({@link PeerProcess}). Every
  * request gets an answer, bad ones an error naming the problem; a connection is closed without one
- * only when the peer left first. Requests are read with a deadline and at most
- * {@value #MAX_CONNECTIONS} are served at once, so no peer can hold the server.
+ * only when the peer left first.
+ *
+ * <p>No peer can hold the server. Who it is decides at accept, before anything is read: a refused
+ * peer (the supervised program may connect as often as it likes, and hold its connections silent)
+ * and a connection finding all {@value #MAX_CONNECTIONS} slots taken are answered by
+ * {@link DeclinedConnections} on a thread of its own, so neither the accept thread nor a serving
+ * thread ever waits for them. Only the operator's connections take a slot, and their requests are
+ * read with a deadline. A served request is judged again once read, in case its process left.
  */
 public final class ControlServer implements AutoCloseable {
 
@@ -43,10 +49,11 @@ public final class ControlServer implements AutoCloseable {
     private final int owner;
     private final Duration deadline;
     private final Semaphore slots = new Semaphore(MAX_CONNECTIONS);
+    private final DeclinedConnections declined;
     private final AcceptLoop acceptor;
 
     private ControlServer(Path socket, UnixSeqpacket listener, ControlHandler handler, PeerGuard guard,
-            Consumer<String> log, Duration deadline) {
+            Consumer<String> log, Duration deadline, DeclinedConnections declined) {
         this.socket = socket;
         this.listener = listener;
         this.handler = handler;
@@ -54,6 +61,7 @@ public final class ControlServer implements AutoCloseable {
         this.log = log;
         this.owner = RuntimeRoot.currentUid();
         this.deadline = deadline;
+        this.declined = declined;
         this.acceptor = new AcceptLoop(listener, "seccheck-control", this::accepted);
     }
 
@@ -79,7 +87,14 @@ public final class ControlServer implements AutoCloseable {
             listener.close();
             throw new IOException("cannot serve control socket " + socket + ": " + e.getMessage(), e);
         }
-        ControlServer server = new ControlServer(socket, listener, handler, guard, log, deadline);
+        DeclinedConnections declined;
+        try {
+            declined = new DeclinedConnections(deadline, log);
+        } catch (LinuxException e) {
+            listener.close();
+            throw new IOException("cannot serve control socket " + socket + ": " + e.getMessage(), e);
+        }
+        ControlServer server = new ControlServer(socket, listener, handler, guard, log, deadline, declined.start());
         server.acceptor.start();
         return server;
     }
@@ -89,16 +104,37 @@ public final class ControlServer implements AutoCloseable {
         return socket;
     }
 
+    /**
+     * Decides on the peer's credentials alone, before anything is read: a refused peer (another
+     * user, a supervised task) and a connection beyond the slots are handed to the
+     * {@link DeclinedConnections}, which answers them on a thread of its own; only the operator's
+     * connections take a slot and a serving thread. Nothing here waits on the peer.
+     */
     private void accepted(UnixSeqpacket conn) {
+        PeerProcess peer;
+        try {
+            peer = conn.peerProcess();
+        } catch (LinuxException e) {
+            log.accept("control socket: " + e.getMessage());
+            declined.decline(conn, error("cannot tell who you are: " + e.getMessage()), null);
+            return;
+        }
+        Optional<String> refused = refusal(peer);
+        if (refused.isPresent()) {
+            peer.close();
+            declined.decline(conn, error(refused.get()), refused.get());
+            return;
+        }
         if (!slots.tryAcquire()) {
-            answerBusy(conn);
+            peer.close();
+            declined.decline(conn, error("busy: " + MAX_CONNECTIONS + " requests are being served; try again"), null);
             return;
         }
         acceptor.serving(conn);
         // Platform threads: a connection waits in poll(2), which would pin a virtual thread's carrier.
         Thread serving = Thread.ofPlatform().daemon().name("seccheck-control-request").unstarted(() -> {
-            try (conn) {
-                serve(conn);
+            try (conn; peer) {
+                serve(conn, peer, System.nanoTime() + deadline.toNanos());
             } finally {
                 acceptor.served(conn);
                 slots.release();
@@ -109,45 +145,9 @@ public final class ControlServer implements AutoCloseable {
             // control goes on, and this client is told why and may try again.
             acceptor.served(conn);
             slots.release();
+            peer.close();
             log.accept("control socket: a request was not served: " + ThreadStarts.WHY);
-            answerBusy(conn, "busy: " + ThreadStarts.WHY + "; try again");
-        }
-    }
-
-    private void answerBusy(UnixSeqpacket conn) {
-        answerBusy(conn, "busy: " + MAX_CONNECTIONS + " requests are being served; try again");
-    }
-
-    /**
-     * Reads the request, then answers {@code why}: closing a connection whose request is unread
-     * resets it, and the client's read then fails with ECONNRESET before it reaches the answer.
-     */
-    private void answerBusy(UnixSeqpacket conn, String why) {
-        long end = System.nanoTime() + deadline.toNanos();
-        try (conn) {
-            try {
-                Wire.receive(conn, Wire.MAX_MESSAGE, end);
-            } catch (IOException e) {
-                // No whole request (none, too large, too slow): answered all the same.
-            }
-            Wire.send(conn, error(why), end);
-        } catch (IOException e) {
-            // The peer is gone or not reading: nothing more to tell it.
-        }
-    }
-
-    private void serve(UnixSeqpacket conn) {
-        long end = System.nanoTime() + deadline.toNanos();
-        PeerProcess peer;
-        try {
-            peer = conn.peerProcess();
-        } catch (LinuxException e) {
-            log.accept("control socket: " + e.getMessage());
-            reply(conn, error("cannot tell who you are: " + e.getMessage()), end);
-            return;
-        }
-        try (peer) {
-            serve(conn, peer, end);
+            declined.decline(conn, error("busy: " + ThreadStarts.WHY + "; try again"), null);
         }
     }
 
@@ -211,7 +211,9 @@ public final class ControlServer implements AutoCloseable {
             return Optional.of("permission denied: this run belongs to uid " + owner + ", the request comes from uid " + uid);
         }
         Optional<String> refused = guard.refusal(peer.pid());
-        if (refused.isEmpty() && !peer.running()) {
+        // Asked after the guard's look whatever it found: a peer gone by then is refused for
+        // that, the truer reason (at accept, the guard may have found its pid free or another's).
+        if (!peer.running()) {
             return Optional.of("refused: the process that connected, pid " + peer.pid()
                     + ", has exited, and its pid may name another process now (a request is served only while"
                     + " the process that connected is there)");
@@ -259,6 +261,7 @@ public final class ControlServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        declined.close();
         listener.close();
         try {
             Files.deleteIfExists(socket);

@@ -13,7 +13,9 @@ import java.lang.foreign.MemorySegment;
  * thousands of connections on one thread instead of one blocked thread (and buffer) each.
  *
  * <p>Not thread-safe: the thread that calls {@link #await} owns it, and reads the results of the
- * last wait with {@link #token} and {@link #events} before waiting again.
+ * last wait with {@link #token} and {@link #events} before waiting again. One other thread may
+ * {@link #add} while the owner waits or removes (the kernel allows epoll_ctl during epoll_wait and
+ * reports a descriptor added meanwhile; {@code add} alone uses the change buffer).
  */
 public final class Epoll implements AutoCloseable {
     public static final int EPOLLIN = 0x1;
