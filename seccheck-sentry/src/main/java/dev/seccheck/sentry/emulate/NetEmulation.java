@@ -116,6 +116,10 @@ final class NetEmulation {
             sctpSocket(call);
             return true;
         }
+        if (n.nr() == Sysno.SOCKET && MptcpSockets.holds(n.arg0(), n.arg1(), n.arg2())) {
+            mptcpSocket(call);
+            return true;
+        }
         if (n.nr() == Sysno.SOCKET) {
             rawSocket(call);
             return true;
@@ -357,6 +361,21 @@ final class NetEmulation {
         refused(call, "an SCTP association reaches addresses no connect or send names (sctp_connectx, the peer's"
                 + " other addresses)", errno);
         call.fail(ev, Snapshot.NOTHING, errno);
+    }
+
+    /**
+     * Serves a held socket() that would make an MPTCP socket ({@link MptcpSockets}): fires its
+     * enter points, then refuses it as a kernel without MPTCP does, with a line on the run's log.
+     */
+    private void mptcpSocket(Call call) {
+        SeccompNotification n = call.notification();
+        SyscallEvent ev = new SyscallEvent(call.tid(), Sysno.SOCKET, n.arg0(), n.arg1(), n.arg2(), 0, 0, 0, false, 0);
+        if (call.enter(ev, Snapshot.NOTHING) != 0) {
+            return;
+        }
+        refused(call, "a Multipath TCP connection opens subflows to addresses no connect names (the peer's"
+                + " announced addresses, the path manager's)", MptcpSockets.REFUSAL);
+        call.fail(ev, Snapshot.NOTHING, MptcpSockets.REFUSAL);
     }
 
     /** Says on the run's log that a call of the program was refused with {@code errno}, and why. */
