@@ -445,6 +445,14 @@ final class NetEmulation {
             }
             return true;
         }
+        if (n.nr() == Sysno.CONNECT && isUnspecified(addr) && disconnectsOnUnspecified(domain)) {
+            // A disconnect (or, on a unix stream, EINVAL): the kernel reads nothing past the
+            // family. Made on seccheck's copy of the address, undecided, as an address that
+            // reaches no peer is: a rule on family, ip or port would refuse the standard way to
+            // dissolve an association (the README's guard policy did, ENETUNREACH for family 0).
+            call.complete(ev, seen, asProgram(call, Sysno.CONNECT, () -> SocketCalls.connect(sock, addr)));
+            return true;
+        }
         if (n.nr() == Sysno.BIND && domain == AF_UNIX && bindsOnlyForLinks && letRunAsMade(call)) {
             // Held only to see its family: bound by the kernel, a unix socket keeps the whole name
             // the program gave (bound by seccheck, its last component), and no other task can put
@@ -573,6 +581,18 @@ final class NetEmulation {
     /** Whether {@code addr} is of family AF_UNSPEC: a connect to it is a disconnect. */
     static boolean isUnspecified(byte[] addr) {
         return addr.length >= 2 && addr[0] == 0 && addr[1] == 0;
+    }
+
+    /**
+     * Whether a connect to an address of family AF_UNSPEC on a socket of family {@code domain}
+     * (SO_DOMAIN) reaches no peer, whatever follows the family: IPv4 and IPv6 sockets of every
+     * type (inet_dgram_connect, inet_stream_connect) disconnect, looking at nothing else, and so
+     * does a unix datagram socket (unix_dgram_connect), while a unix stream or seqpacket socket
+     * refuses it (EINVAL). Other families are decided as any connect: some read an address
+     * without looking at its family.
+     */
+    static boolean disconnectsOnUnspecified(long domain) {
+        return domain == SockAddr.AF_INET || domain == SockAddr.AF_INET6 || domain == AF_UNIX;
     }
 
     /** Whether {@code addr} is a netlink address (or too short to say: the kernel then refuses it itself). */
