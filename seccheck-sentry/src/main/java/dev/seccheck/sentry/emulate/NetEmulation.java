@@ -83,6 +83,7 @@ final class NetEmulation {
     private final boolean bindsOnlyForLinks;
     private final Consumer<String> log;
     private final NamedBinds namedBinds;
+    private final BrokenPipes pipes = new BrokenPipes();
 
     NetEmulation(PathCalls calls, PathWalk walk, RealPath names, ProgramMemory memory, Identity.Own own,
             TaskFiles tasks, LandlockDomains landlock, FileTables files, boolean bindsOnlyForLinks,
@@ -468,8 +469,10 @@ final class NetEmulation {
             // uses it, and a socket that ignores it (a connected stream's send) sends to the peer
             // its connect chose. Deciding a rule on the part that is there would answer otherwise.
             SentBytes payload = data;
-            call.complete(ev, seen, mayWait(call, waiting -> asProgram(call, n.nr(), () -> perform(sock, addr, n.nr(),
-                    payload, (int) n.arg3(), NO_CONTROL, waiting))));
+            long r = mayWait(call, waiting -> asProgram(call, n.nr(), () -> perform(sock, addr, n.nr(), payload,
+                    (int) n.arg3(), NO_CONTROL, waiting)));
+            raiseBrokenPipe(call, r);
+            call.complete(ev, seen, r);
             return true;
         }
         try (UnixPeer peer = unixPeer(call, sock, domain, addr, n.nr())) {
@@ -510,6 +513,7 @@ final class NetEmulation {
                 // must not hide the listener's name.
                 r = refusedServer(call, sock, isUnixPath(addr) ? unixPath(addr) : "an abstract socket");
             }
+            raiseBrokenPipe(call, r);
             call.complete(ev, seen, r);
             return true;
         }
@@ -695,6 +699,14 @@ final class NetEmulation {
     }
 
     /**
+     * Before a send call is answered with {@code answer}: gives the program's thread the SIGPIPE
+     * one of the sends made for it raised, if one did ({@link BrokenPipes}).
+     */
+    void raiseBrokenPipe(Call call, long answer) {
+        pipes.raise(call, answer);
+    }
+
+    /**
      * Makes a connect or a send that may wait in the kernel (a full listener's backlog, a receiver
      * that reads nothing): {@code made} performs it through the {@link BlockingSocketCall} it is
      * given, which {@link Waits} ends once the program no longer waits for {@code call}. A bind
@@ -769,7 +781,8 @@ final class NetEmulation {
             return -Errno.ESRCH;
         }
         try (Identity.Assumed _ = assume(who.get(), nr)) {
-            return landlock.perform(call.tid(), () -> assume(who.get(), nr), op);
+            return landlock.perform(call.tid(), () -> assume(who.get(), nr),
+                    nr == Sysno.SENDTO ? pipes.watched(call, op) : op);
         }
     }
 
@@ -951,8 +964,9 @@ final class NetEmulation {
         System.arraycopy(peer.given(), 0, ours, 0, 2);
         System.arraycopy(viaBytes, 0, ours, 2, viaBytes.length);
         try (Identity.Assumed _ = assume(peer.who(), nr)) {
+            LongSupplier made = () -> perform(sock, ours, nr, data, flags, control, waiting);
             return landlock.perform(call.tid(), () -> assume(peer.who(), nr),
-                    () -> perform(sock, ours, nr, data, flags, control, waiting));
+                    nr == Sysno.SENDTO ? pipes.watched(call, made) : made);
         }
     }
 
