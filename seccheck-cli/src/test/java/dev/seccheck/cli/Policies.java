@@ -1,5 +1,8 @@
 package dev.seccheck.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
+
 /** Policies are session files the CLI tests share. */
 final class Policies {
     private Policies() {}
@@ -31,4 +34,15 @@ final class Policies {
                {"effect": "open_file", "match": {"resolved_path": {"glob": "*.key"}}, "action": "deny", "errno": "EACCES"}],
               "on_missing": "deny"}}]}
             """;
+
+    /** The guard policy of the README's "Enforcement" section, as it stands there. */
+    static String readmeGuard() throws IOException {
+        String readme = Files.readString(TestPrograms.repoRoot().resolve("README.md"));
+        int start = readme.indexOf("{\"name\": \"guard\",");
+        int end = readme.indexOf("\n```", start);
+        if (start < 0) {
+            throw new IllegalStateException("no guard policy in README.md");
+        }
+        return readme.substring(start, end);
+    }
 }

@@ -114,6 +114,44 @@ public final class Signals {
         }
     }
 
+    /**
+     * Per thread, for {@link #blockedDuring}: the one signal it blocks (at 0), the mask it
+     * restores (at 8), and a zero timespec (at 16) for the rt_sigtimedwait that takes it. Apart
+     * from {@link #MASKS}: {@link #unblockedDuring} may run around it.
+     */
+    private static final ThreadLocal<MemorySegment> BLOCKING =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(2L * KERNEL_SIGSET_SIZE + 16, 8));
+
+    /**
+     * Runs {@code call} with {@code sig} blocked in the calling thread; when it returns a negative
+     * value, takes a {@code sig} pending for the thread then (rt_sigtimedwait, without waiting)
+     * and runs {@code taken} if there was one; then restores the thread's mask as it was. Returns
+     * what {@code call} returns. So a signal the kernel raises in this thread for the call (SIGPIPE for a send to a
+     * closed peer) is never delivered here: the caller learns of it instead. The wait takes the
+     * process's own pending {@code sig} too, when there is one and none is this thread's; a
+     * process-wide {@code sig} sent to seccheck from outside lingers only until another thread,
+     * which does not block it, takes it.
+     */
+    public static long blockedDuring(int sig, LongSupplier call, Runnable taken) {
+        MemorySegment masks = BLOCKING.get();
+        masks.set(ValueLayout.JAVA_LONG, 0, 1L << (sig - 1));
+        long r = Direct.call(Sysno.RT_SIGPROCMASK, SIG_BLOCK, masks.address(), masks.address() + KERNEL_SIGSET_SIZE,
+                KERNEL_SIGSET_SIZE);
+        if (r < 0) {
+            throw new IllegalStateException("rt_sigprocmask(SIG_BLOCK, " + Signal.name(sig) + "): " + Errno.name((int) -r));
+        }
+        try {
+            long result = call.getAsLong();
+            if (result < 0 && Direct.call(Sysno.RT_SIGTIMEDWAIT, masks.address(), 0, masks.address() + 2 * KERNEL_SIGSET_SIZE,
+                    KERNEL_SIGSET_SIZE) == sig) {
+                taken.run();
+            }
+            return result;
+        } finally {
+            Direct.call(Sysno.RT_SIGPROCMASK, SIG_SETMASK, masks.address() + KERNEL_SIGSET_SIZE, 0, KERNEL_SIGSET_SIZE);
+        }
+    }
+
     /** glibc's {@code struct sigaction} on x86-64 (glibc's, not the kernel's: glibc sets the restorer). */
     private static final StructLayout SIGACTION = MemoryLayout.structLayout(
             ValueLayout.JAVA_LONG.withName("sa_handler"), Layouts.SIGSET.withName("sa_mask"),

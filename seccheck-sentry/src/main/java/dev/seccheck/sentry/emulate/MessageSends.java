@@ -183,6 +183,7 @@ final class MessageSends {
             call.allowAsMade();
             return;
         }
+        net.raiseBrokenPipe(call, sent);
         call.complete(SyscallEvent.held(n), Snapshot.NOTHING, sent);
     }
 
@@ -196,8 +197,10 @@ final class MessageSends {
     }
 
     /** sendmmsg returns the messages sent before a failure, if any; otherwise the failure. */
-    private static void finish(Call call, long sent, long failure, boolean many) {
-        call.complete(SyscallEvent.held(call.notification()), Snapshot.NOTHING, many && sent > 0 ? sent : failure);
+    private void finish(Call call, long sent, long failure, boolean many) {
+        long answer = many && sent > 0 ? sent : failure;
+        net.raiseBrokenPipe(call, answer);
+        call.complete(SyscallEvent.held(call.notification()), Snapshot.NOTHING, answer);
     }
 
     /**

@@ -83,6 +83,7 @@ final class NetEmulation {
     private final boolean bindsOnlyForLinks;
     private final Consumer<String> log;
     private final NamedBinds namedBinds;
+    private final BrokenPipes pipes = new BrokenPipes();
 
     NetEmulation(PathCalls calls, PathWalk walk, RealPath names, ProgramMemory memory, Identity.Own own,
             TaskFiles tasks, LandlockDomains landlock, FileTables files, boolean bindsOnlyForLinks,
@@ -114,6 +115,10 @@ final class NetEmulation {
         SeccompNotification n = call.notification();
         if (n.nr() == Sysno.SOCKET && SctpSockets.holds(n.arg0(), n.arg1(), n.arg2())) {
             sctpSocket(call);
+            return true;
+        }
+        if (n.nr() == Sysno.SOCKET && MptcpSockets.holds(n.arg0(), n.arg1(), n.arg2())) {
+            mptcpSocket(call);
             return true;
         }
         if (n.nr() == Sysno.SOCKET) {
@@ -361,6 +366,21 @@ final class NetEmulation {
         call.fail(ev, Snapshot.NOTHING, errno);
     }
 
+    /**
+     * Serves a held socket() that would make an MPTCP socket ({@link MptcpSockets}): fires its
+     * enter points, then refuses it as a kernel without MPTCP does, with a line on the run's log.
+     */
+    private void mptcpSocket(Call call) {
+        SeccompNotification n = call.notification();
+        SyscallEvent ev = new SyscallEvent(call.tid(), Sysno.SOCKET, n.arg0(), n.arg1(), n.arg2(), 0, 0, 0, false, 0);
+        if (call.enter(ev, Snapshot.NOTHING) != 0) {
+            return;
+        }
+        refused(call, "a Multipath TCP connection opens subflows to addresses no connect names (the peer's"
+                + " announced addresses, the path manager's)", MptcpSockets.REFUSAL);
+        call.fail(ev, Snapshot.NOTHING, MptcpSockets.REFUSAL);
+    }
+
     /** Says on the run's log that a call of the program was refused with {@code errno}, and why. */
     void refused(Call call, String why, int errno) {
         log.accept("refused " + Sysno.name(call.notification().nr()) + " from task " + call.tid() + " ("
@@ -428,6 +448,14 @@ final class NetEmulation {
             }
             return true;
         }
+        if (n.nr() == Sysno.CONNECT && isUnspecified(addr) && disconnectsOnUnspecified(domain)) {
+            // A disconnect (or, on a unix stream, EINVAL): the kernel reads nothing past the
+            // family. Made on seccheck's copy of the address, undecided, as an address that
+            // reaches no peer is: a rule on family, ip or port would refuse the standard way to
+            // dissolve an association (the README's guard policy did, ENETUNREACH for family 0).
+            call.complete(ev, seen, asProgram(call, Sysno.CONNECT, () -> SocketCalls.connect(sock, addr)));
+            return true;
+        }
         if (n.nr() == Sysno.BIND && domain == AF_UNIX && bindsOnlyForLinks && letRunAsMade(call)) {
             // Held only to see its family: bound by the kernel, a unix socket keeps the whole name
             // the program gave (bound by seccheck, its last component), and no other task can put
@@ -444,8 +472,10 @@ final class NetEmulation {
             // its connect chose. Deciding a rule on the part that is there would answer otherwise.
             SentBytes payload = data;
             long checked = SocketCapabilities.checked(n.nr(), domain, addr, 0, own.privileged());
-            call.complete(ev, seen, mayWait(call, waiting -> asProgram(call, n.nr(), sock, checked, () -> perform(sock, addr, n.nr(),
-                    payload, (int) n.arg3(), NO_CONTROL, waiting))));
+            long r = mayWait(call, waiting -> asProgram(call, n.nr(), sock, checked, () -> perform(sock, addr, n.nr(),
+                    payload, (int) n.arg3(), NO_CONTROL, waiting)));
+            raiseBrokenPipe(call, r);
+            call.complete(ev, seen, r);
             return true;
         }
         try (UnixPeer peer = unixPeer(call, sock, domain, addr, n.nr())) {
@@ -487,6 +517,7 @@ final class NetEmulation {
                 // must not hide the listener's name.
                 r = refusedServer(call, sock, isUnixPath(addr) ? unixPath(addr) : "an abstract socket");
             }
+            raiseBrokenPipe(call, r);
             call.complete(ev, seen, r);
             return true;
         }
@@ -558,6 +589,18 @@ final class NetEmulation {
     /** Whether {@code addr} is of family AF_UNSPEC: a connect to it is a disconnect. */
     static boolean isUnspecified(byte[] addr) {
         return addr.length >= 2 && addr[0] == 0 && addr[1] == 0;
+    }
+
+    /**
+     * Whether a connect to an address of family AF_UNSPEC on a socket of family {@code domain}
+     * (SO_DOMAIN) reaches no peer, whatever follows the family: IPv4 and IPv6 sockets of every
+     * type (inet_dgram_connect, inet_stream_connect) disconnect, looking at nothing else, and so
+     * does a unix datagram socket (unix_dgram_connect), while a unix stream or seqpacket socket
+     * refuses it (EINVAL). Other families are decided as any connect: some read an address
+     * without looking at its family.
+     */
+    static boolean disconnectsOnUnspecified(long domain) {
+        return domain == SockAddr.AF_INET || domain == SockAddr.AF_INET6 || domain == AF_UNIX;
     }
 
     /** Whether {@code addr} is a netlink address (or too short to say: the kernel then refuses it itself). */
@@ -663,6 +706,14 @@ final class NetEmulation {
     }
 
     /**
+     * Before a send call is answered with {@code answer}: gives the program's thread the SIGPIPE
+     * one of the sends made for it raised, if one did ({@link BrokenPipes}).
+     */
+    void raiseBrokenPipe(Call call, long answer) {
+        pipes.raise(call, answer);
+    }
+
+    /**
      * Makes a connect or a send that may wait in the kernel (a full listener's backlog, a receiver
      * that reads nothing): {@code made} performs it through the {@link BlockingSocketCall} it is
      * given, which {@link Waits} ends once the program no longer waits for {@code call}. A bind
@@ -764,7 +815,7 @@ final class NetEmulation {
         }
         Identity as = id;
         try (Identity.Assumed _ = assume(as, nr)) {
-            return landlock.perform(call.tid(), () -> assume(as, nr), op);
+            return landlock.perform(call.tid(), () -> assume(as, nr), nr == Sysno.SENDTO ? pipes.watched(call, op) : op);
         }
     }
 
@@ -946,8 +997,9 @@ final class NetEmulation {
         System.arraycopy(peer.given(), 0, ours, 0, 2);
         System.arraycopy(viaBytes, 0, ours, 2, viaBytes.length);
         try (Identity.Assumed _ = assume(peer.who(), nr)) {
+            LongSupplier made = () -> perform(sock, ours, nr, data, flags, control, waiting);
             return landlock.perform(call.tid(), () -> assume(peer.who(), nr),
-                    () -> perform(sock, ours, nr, data, flags, control, waiting));
+                    nr == Sysno.SENDTO ? pipes.watched(call, made) : made);
         }
     }
 

@@ -65,6 +65,7 @@ public final class Tracer {
     private final int self = (int) ProcessHandle.current().pid();
     /** The signals seccheck passes on to the first process, delivered once and from their senders. */
     private final ForwardedSignals forwarded = new ForwardedSignals(self);
+    private final BrokenPipeStops brokenPipes = new BrokenPipeStops(self);
     private final boolean allowPtrace;
 
     private int rootPid;
@@ -450,6 +451,7 @@ public final class Tracer {
     /** A signal-delivery stop: a signal to deliver, unless it is the second copy of a forward. */
     private void signalStop(Tracee t, int signal) throws LinuxException {
         int deliver = signal;
+        brokenPipes.atDelivery(t, signal);
         if (ForwardedSignals.forwardable(deliver)) {
             Task task = tasks.get(t.tid());
             deliver = forwarded.atDelivery(t, task == null ? t.tid() : task.tgid(), rootPid, deliver);
