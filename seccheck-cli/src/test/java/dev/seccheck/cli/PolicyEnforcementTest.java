@@ -1114,7 +1114,7 @@ class PolicyEnforcementTest {
     }
 
     /** The guard policy of the README's "Enforcement" section, as it stands there. */
-    private static String readmeGuardPolicy() throws Exception {
+    static String readmeGuardPolicy() throws Exception {
         String readme = Files.readString(TestPrograms.repoRoot().resolve("README.md"));
         int start = readme.indexOf("{\"name\": \"guard\",");
         int end = readme.indexOf("\n```", start);

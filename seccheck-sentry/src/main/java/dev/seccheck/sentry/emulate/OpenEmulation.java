@@ -307,7 +307,15 @@ final class OpenEmulation {
                     call.refuse(ev, given, f.errno());
                 }
                 case PathWalk.Located.Found f -> {
-                    if (f.stat() != null) {
+                    Optional<String> name = names.of(f.fd(), call.tid());
+                    // A pipe, a socket, an anonymous inode (reached through a /proc/PID/fd/N link) has
+                    // no path: decided as what it is, named as the kernel names it (RealPath#pathless).
+                    Optional<String> pathless = name.isPresent() ? Optional.empty() : RealPath.pathless(calls, f.fd());
+                    if (pathless.isPresent()) {
+                        PathCalls.Stat st = f.stat();
+                        call.reached(st == null ? ReachedFile.pathlessObject(-1, -1, 0)
+                                : ReachedFile.pathlessObject(st.dev(), st.ino(), st.ctimeNs()));
+                    } else if (f.stat() != null) {
                         // Its device and inode let a rule hold for the file under any name (a hard link, a rename).
                         // A directory's link count counts its subdirectories' "..": none is a hard link.
                         call.reached(new ReachedFile(f.stat().dev(), f.stat().ino(), f.stat().ctimeNs(),
@@ -317,7 +325,7 @@ final class OpenEmulation {
                     if ((a.flags() & O_ACCMODE) != O_RDONLY) {
                         noteNameWrites(call, f);
                     }
-                    handedOver = decideAndOpen(call, ev, a, path, f.fd(), names.of(f.fd(), call.tid()), at, mine);
+                    handedOver = decideAndOpen(call, ev, a, path, f.fd(), pathless.isPresent() ? pathless : name, at, mine);
                 }
                 case PathWalk.Located.Missing m -> {
                     Optional<String> name = names.of(m.dir(), call.tid()).map(d -> RealPath.join(d, "/" + m.name()));

@@ -68,13 +68,37 @@ public final class RealPath {
     }
 
     /**
-     * Whether our fd {@code fd} is of an object on no filesystem a path reaches: a socket, a pipe,
-     * an anonymous inode (an eventfd, a memfd's is named), whose fd link reads {@code socket:[N]},
-     * {@code pipe:[N]} or {@code anon_inode:...}.
+     * The kernel's internal filesystems whose objects no path reaches, only an fd (or the magic
+     * link {@code /proc/PID/fd/N} of one): pipefs (a pipe, not a FIFO, which is a file of the
+     * filesystem it was made on), sockfs (a socket, not the file a unix socket is bound to),
+     * anon_inodefs (an eventfd, an epoll, a signalfd, a timerfd...), pidfs (a pidfd, which the
+     * kernel names {@code anon_inode:[pidfd]}) and nsfs (a namespace, {@code /proc/PID/ns/net}'s
+     * {@code net:[N]}; one bound on a path seccheck sees, {@code /run/netns/x}, is named by that
+     * path first). Told by the superblock, which the program cannot choose, not by the fd link's text.
+     */
+    private static final Set<Long> PATHLESS = Set.of(0x50495045L /* PIPEFS_MAGIC */, 0x534f434bL /* SOCKFS_MAGIC */,
+            0x09041934L /* ANON_INODE_FS_MAGIC */, 0x50494446L /* PID_FS_MAGIC */, 0x6e736673L /* NSFS_MAGIC */);
+
+    /**
+     * Whether our fd {@code fd} is of an object on no filesystem a path reaches ({@link #pathless}).
      */
     static boolean onNoFilesystem(PathCalls calls, int fd) {
+        return pathless(calls, fd).isPresent();
+    }
+
+    /**
+     * The kernel's name of the object of our fd {@code fd} when it is on no filesystem a path
+     * reaches (a pipe, a socket, an anonymous inode: {@link #PATHLESS}), as its fd link reads:
+     * {@code pipe:[N]}, {@code socket:[N]}, {@code anon_inode:[eventfd]}; empty for anything else.
+     * Such an object has no path a rule on paths could name: what an open that reaches it is
+     * decided on (README, "Opens and connects are performed by seccheck").
+     */
+    static Optional<String> pathless(PathCalls calls, int fd) {
+        if (!PATHLESS.contains(calls.fsType(fd))) {
+            return Optional.empty();
+        }
         String kernel = calls.readlinkat(AT_FDCWD, "/proc/thread-self/fd/" + fd);
-        return kernel != null && (kernel.matches("(socket|pipe):\\[\\d+]") || kernel.startsWith("anon_inode:"));
+        return kernel == null || kernel.startsWith("/") ? Optional.empty() : Optional.of(kernel);
     }
 
     /**

@@ -8,6 +8,7 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import dev.seccheck.proto.common.ContextData;
 import dev.seccheck.sink.Missing;
+import dev.seccheck.sink.ReachedFile;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -150,7 +151,10 @@ sealed interface Key {
     /**
      * The absolute path a {@code pathname} names: itself when absolute, otherwise joined to the
      * directory it is relative to ({@code fd_path}, which is the cwd for AT_FDCWD, or the cwd
-     * context field) and normalized lexically. Symlinks are not followed.
+     * context field) and normalized lexically. Symlinks are not followed. Absent (not missing) for
+     * an open that reached an object no path reaches, a pipe, a socket, an anonymous inode
+     * ({@link ReachedFile#pathless}): its {@code pathname} is the kernel's name ({@code pipe:[N]}),
+     * which no directory holds.
      */
     record ResolvedPath(FieldDescriptor pathname, FieldDescriptor fdPath, FieldDescriptor contextData)
             implements Key {
@@ -168,7 +172,7 @@ sealed interface Key {
         @Override
         public Missing.Field missingIn(Message msg, Missing missing) {
             Missing.Field path = missing.get("pathname").orElse(null);
-            if (path != null || ((String) msg.getField(pathname)).startsWith("/")) {
+            if (path != null || ((String) msg.getField(pathname)).startsWith("/") || ReachedFile.currentIsPathless()) {
                 return path;
             }
             return missing.get(fdPath != null ? "fd_path" : "cwd").orElse(null);
@@ -182,6 +186,9 @@ sealed interface Key {
 
         @Override
         public Object value(Message msg) {
+            if (ReachedFile.currentIsPathless()) {
+                return null;
+            }
             String path = (String) msg.getField(pathname);
             if (path.startsWith("/")) {
                 return normalize(path);

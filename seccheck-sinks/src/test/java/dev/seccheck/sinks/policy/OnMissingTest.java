@@ -153,6 +153,42 @@ class OnMissingTest {
         assertThat(onlyAlert().get("missing").asText()).isEqualTo("unix_path (the socket has 2 names (hard links))");
     }
 
+    /**
+     * An open that reached an object no path reaches (a pipe through {@code /dev/stdin}) has the
+     * kernel's name as {@code pathname} and no {@code resolved_path}: not missing, and not the
+     * name joined to the directory fd's path. A rule on {@code resolved_path}, a {@code not} one
+     * too, does not match it, whatever the fd's path; a rule on {@code pathname} decides it.
+     */
+    @Test
+    void aPathlessObjectHasNoResolvedPathButItsPathnameIsDecided() throws Exception {
+        Sink sink = sink(null, """
+                {"point": "syscall/openat/enter", "match": {"resolved_path": {"not": {"prefix": "/work/"}}},
+                 "action": "deny", "errno": "EACCES"}""");
+        Open pipe = open("pipe:[1234]").toBuilder().setFd(7).setFdPath("[err: FD not found]").build();
+        Missing unknownFd = Missing.NONE.with("fd_path", "fd 7: FD not found");
+        dev.seccheck.sink.ReachedFile pathless = dev.seccheck.sink.ReachedFile.pathlessObject(12, 1234, 0);
+
+        ScopedValue.where(dev.seccheck.sink.ReachedFile.CURRENT, pathless).call(() -> {
+            sink.syscall(OPENAT, FD_PATH, MessageType.MESSAGE_SYSCALL_OPEN, pipe, unknownFd);
+            sink.syscall(OPENAT, FD_PATH, MessageType.MESSAGE_SYSCALL_OPEN, pipe.toBuilder().setFdPath("/etc").build(),
+                    Missing.NONE);
+            return null;
+        });
+        assertThat(Files.readAllLines(alerts())).as("neither matched nor undecided").isEmpty();
+        // The same name given by a program as a relative path is one: joined, and refused.
+        assertThatThrownBy(() -> sink.syscall(OPENAT, FD_PATH, MessageType.MESSAGE_SYSCALL_OPEN,
+                pipe.toBuilder().setFdPath("/etc").build(), Missing.NONE)).isInstanceOf(SecurityCheckException.class);
+        assertThat(onlyAlert().get("matched").get("resolved_path").asText()).isEqualTo("/etc/pipe:[1234]");
+
+        Files.delete(alerts());
+        Sink byName = sink(null, """
+                {"point": "syscall/openat/enter", "match": {"pathname": {"glob": "pipe:*"}}, "action": "deny"}""");
+        assertThatThrownBy(() -> ScopedValue.where(dev.seccheck.sink.ReachedFile.CURRENT, pathless).call(() -> {
+            byName.syscall(OPENAT, FD_PATH, MessageType.MESSAGE_SYSCALL_OPEN, pipe, Missing.NONE);
+            return null;
+        })).isInstanceOf(SecurityCheckException.class);
+    }
+
     @Test
     void anUnknownOnMissingValueIsRefusedNamingTheSettingAndTheChoices() {
         assertThatThrownBy(() -> sink("\"maybe\"".replace("\"", ""), DENY_SECRET.formatted("deny")))
