@@ -175,6 +175,25 @@ public final class SocketCalls {
         return option(fd, SOL_SOCKET, name);
     }
 
+    /** getsockopt names of the socket's receive and send timeouts (a struct timeval each, x86-64). */
+    public static final int SO_RCVTIMEO = 20;
+    public static final int SO_SNDTIMEO = 21;
+
+    /**
+     * Whether timeout option {@code name} ({@link #SO_RCVTIMEO}, {@link #SO_SNDTIMEO}) of
+     * {@code fd} is set: read whole, a timeout under a second has a zero first word. False when
+     * the call fails.
+     */
+    public static boolean timeoutSet(int fd, int name) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment value = arena.allocate(16);
+            MemorySegment len = arena.allocate(ValueLayout.JAVA_INT);
+            len.set(ValueLayout.JAVA_INT, 0, 16);
+            long r = Direct.call(Sysno.GETSOCKOPT, fd, SOL_SOCKET, name, value.address(), len.address(), 0);
+            return r == 0 && (value.get(ValueLayout.JAVA_LONG, 0) != 0 || value.get(ValueLayout.JAVA_LONG, 8) != 0);
+        }
+    }
+
     /** getsockopt(fd, level, name) of an int option: the value, or -errno when the call failed. */
     public static long option(int fd, int level, int name) {
         try (Arena arena = Arena.ofConfined()) {

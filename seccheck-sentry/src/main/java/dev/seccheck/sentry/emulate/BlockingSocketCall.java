@@ -5,7 +5,9 @@ import dev.seccheck.abi.Signal;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Signals;
+import dev.seccheck.linux.SocketCalls;
 import dev.seccheck.linux.Syscalls;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
@@ -34,7 +36,7 @@ import java.util.function.LongSupplier;
  * repeats a connect or a send whose handler has SA_RESTART: a unix connect starts afresh, a TCP one
  * goes on waiting for the handshake it started, and a send that returned EINTR had sent nothing.
  */
-final class BlockingSocketCall implements Waits.Ender {
+final class BlockingSocketCall implements Waits.Ender, SignalledCalls.Interruptible {
 
     /**
      * The signal: seccheck's own ({@link Signals#INTERRUPT}); its default action would end the
@@ -43,11 +45,42 @@ final class BlockingSocketCall implements Waits.Ender {
     static final int SIGNAL = Signals.INTERRUPT;
 
     private static final int PID = (int) ProcessHandle.current().pid();
+    /** How long the tracer waits for the call to return once signalled (it returns at once). */
+    private static final long SETTLE_NS = TimeUnit.MILLISECONDS.toNanos(200);
+
+    private final Waits.Awaited call;
+    private final int tid;
+    private final int nr;
+    /** Our copy of the program's socket, whose SO_SNDTIMEO tells how a signal ends the call. */
+    private final int sock;
 
     /** The thread making the call (0 until it starts), as the sweeper signals it. */
     private volatile int thread;
     /** Set by the sweeper before its first signal: an EINTR after it ends the call. */
     private volatile boolean ending;
+    /** Whether the thread is in the kernel's call now; guarded by this. */
+    private boolean inCall;
+    /** Whether the call returned for good, and what; guarded by this. */
+    private boolean returned;
+    private long result;
+    /**
+     * Set when a signal to the task found the call having done nothing for it: the thread makes
+     * it again only for a repeat that takes it over; guarded by this.
+     */
+    private boolean signalled;
+
+    /**
+     * @param call the program's call this is made for
+     * @param tid its task
+     * @param nr the syscall the task made (what its registers hold at a signal stop)
+     * @param sock our copy of the program's socket
+     */
+    BlockingSocketCall(Waits.Awaited call, int tid, int nr, int sock) {
+        this.call = call;
+        this.tid = tid;
+        this.nr = nr;
+        this.sock = sock;
+    }
 
     /**
      * Installs the handler of {@link #SIGNAL} for this process; fails, saying why, when something
@@ -65,15 +98,108 @@ final class BlockingSocketCall implements Waits.Ender {
     /**
      * Makes the connect or send {@code op} on the calling thread, which may be another than the one
      * in {@link Waits#around} (a Landlock domain's): its count, 0 or -errno, -EINTR when ended.
+     * After a signal to the task found it having done nothing ({@link #atSignal}), it is made again
+     * only for a repeat that takes it over, as the kernel restarts its own.
      */
     long make(LongSupplier op) {
         thread = Syscalls.gettid();
-        while (true) {
-            long r = Signals.unblockedDuring(SIGNAL, op);
-            if (r != -Errno.EINTR || ending) {
-                return r;
+        SignalledCalls.entered(tid, this);
+        try {
+            while (true) {
+                synchronized (this) {
+                    if (signalled && !awaitRepeat()) {
+                        return settled(-Errno.EINTR);
+                    }
+                    inCall = true;
+                }
+                long r = Signals.unblockedDuring(SIGNAL, op);
+                synchronized (this) {
+                    inCall = false;
+                    notifyAll();
+                    if (r != -Errno.EINTR || ending) {
+                        return settled(r);
+                    }
+                }
+            }
+        } finally {
+            SignalledCalls.left(tid, this);
+        }
+    }
+
+    /** Records the call's result for good (holding this). */
+    private long settled(long r) {
+        returned = true;
+        result = r;
+        notifyAll();
+        return r;
+    }
+
+    /**
+     * Waits (holding this) until a repeat takes the call over (true), or the call is no longer
+     * awaited: ended, or its thread moved on (false).
+     */
+    private boolean awaitRepeat() {
+        while (!ending) {
+            Waits.Standing standing = call.standing();
+            if (standing == Waits.Standing.AWAITED) {
+                signalled = false;
+                return true;
+            }
+            if (standing == Waits.Standing.SUPERSEDED) {
+                return false;
+            }
+            try {
+                wait(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
             }
         }
+        return false;
+    }
+
+    @Override
+    public int nr() {
+        return nr;
+    }
+
+    /**
+     * The task is stopped for a signal it handles: the call in the kernel is interrupted (it
+     * returns what it sent, or EINTR with nothing sent), as the kernel's own would be. Having done
+     * something (a count, a connect made), the task repeats the call whatever its handler's flags,
+     * and the repeat is answered with that; having done nothing, it returns EINTR on a socket with
+     * SO_SNDTIMEO (the call is given up), else ERESTARTSYS as it is.
+     */
+    @Override
+    public synchronized long atSignal() {
+        if (!returned) {
+            signalled = true;
+            long deadline = System.nanoTime() + SETTLE_NS;
+            while (inCall && !returned) {
+                int t = thread;
+                if (t != 0) {
+                    Syscalls.signalThread(PID, t, SIGNAL);
+                }
+                if (System.nanoTime() > deadline) {
+                    return 0;
+                }
+                try {
+                    wait(1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return 0;
+                }
+            }
+        }
+        if (returned) {
+            return result >= 0 ? SignalledCalls.ERESTARTNOINTR : 0;
+        }
+        if (SocketCalls.timeoutSet(sock, SocketCalls.SO_SNDTIMEO) && call.giveUp()) {
+            ending = true;
+            notifyAll();
+            return -Errno.EINTR;
+        }
+        return 0;
     }
 
     /** A call ended ends no other. */

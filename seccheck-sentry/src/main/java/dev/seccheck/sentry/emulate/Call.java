@@ -451,7 +451,10 @@ final class Call implements Waits.Awaited {
                 replies.letGo();
             }
         }
-        if (r == -Errno.ENOENT) {
+        // ENOENT: the notification was gone; ESRCH: the task left it while the fd waited to be
+        // installed (the kernel clears such requests). Either way the fd is not the task's: it is
+        // kept for the repeat, not closed (an accepted connection was lost so).
+        if (r == -Errno.ENOENT || r == -Errno.ESRCH) {
             settle(false, ours);
             return r;
         }
@@ -495,6 +498,9 @@ final class Call implements Waits.Awaited {
      */
     int enterMade() {
         SyscallEvent ev = SyscallEvent.held(n);
+        if (attempt == null && !begin(ev, Snapshot.NOTHING)) {
+            return TAKEN_OVER; // a repeat after a signal: the attempt it repeats answers it
+        }
         return answerIfRefused(fire(ev, Snapshot.NOTHING), ev, Snapshot.NOTHING);
     }
 

@@ -118,7 +118,60 @@ final class InboundConnections {
             call.enterThenAllowAsMade(ev, NO_PEER);
             return;
         }
-        SocketCalls.Accepted accepted = waitAndAccept(call, sock, (flags & SOCK_NONBLOCK) | SOCK_CLOEXEC);
+        Taking taking = new Taking(call, sock);
+        SignalledCalls.entered(call.tid(), taking);
+        try {
+            accept(call, sock, ev, flags, taking);
+        } finally {
+            SignalledCalls.left(call.tid(), taking);
+        }
+    }
+
+    /**
+     * An accept in flight, as a signal to its task finds it ({@link SignalledCalls}): once it took
+     * a connection the task repeats the call whatever its handler's flags, and the repeat gets the
+     * connection (installed then, or its number if it was installed already: {@link Restarts});
+     * before, the connection was closed with the answer no one took, and the program's next
+     * accept waited for another. Not yet taken, none will be for this notification (the accept
+     * checks that its task still waits, under the same lock), and the call returns ERESTARTSYS,
+     * or EINTR on a listener with SO_RCVTIMEO, as the kernel's own.
+     */
+    private final class Taking implements SignalledCalls.Interruptible {
+        private final Call call;
+        private final int sock;
+        /** The lock the accepts of this socket take turns with. */
+        final Object turn;
+        /** Whether a connection was taken for the call; guarded by {@link #turn}. */
+        boolean taken;
+
+        Taking(Call call, int sock) {
+            this.call = call;
+            this.sock = sock;
+            this.turn = STRIPES[stripe(sock)];
+        }
+
+        @Override
+        public int nr() {
+            return call.notification().nr();
+        }
+
+        @Override
+        public long atSignal() {
+            synchronized (turn) {
+                if (taken) {
+                    return SignalledCalls.ERESTARTNOINTR;
+                }
+                if (SocketCalls.timeoutSet(sock, SocketCalls.SO_RCVTIMEO) && call.giveUp()) {
+                    return -Errno.EINTR;
+                }
+                return 0;
+            }
+        }
+    }
+
+    private void accept(Call call, int sock, SyscallEvent ev, int flags, Taking taking) {
+        SeccompNotification n = call.notification();
+        SocketCalls.Accepted accepted = waitAndAccept(call, sock, (flags & SOCK_NONBLOCK) | SOCK_CLOEXEC, taking);
         if (accepted == null) {
             return; // the task no longer waits: nothing fired, nothing to answer
         }
@@ -151,20 +204,23 @@ final class InboundConnections {
      * Accepts a connection on {@code sock} with {@code flags}, waiting for one as the kernel would
      * when the socket is blocking: the new socket, or -errno; null when the task stopped waiting.
      */
-    private SocketCalls.Accepted waitAndAccept(Call call, int sock, int flags) {
+    private SocketCalls.Accepted waitAndAccept(Call call, int sock, int flags, Taking taking) {
         long status = SocketCalls.statusFlags(sock);
-        if (status >= 0 && (status & Fcntl.O_NONBLOCK) != 0) {
-            return accept(call, sock, flags); // the kernel answers at once: a connection, or EAGAIN
-        }
-        Object turn = STRIPES[stripe(sock)];
+        // A non-blocking one is answered at once (a connection, or EAGAIN).
+        boolean blocking = status < 0 || (status & Fcntl.O_NONBLOCK) == 0;
+        Object turn = taking.turn;
         while (true) {
             synchronized (turn) {
+                // Checked under the lock a signal's stop takes (Taking): a task interrupted before
+                // this takes no connection; after it, the connection is its repeat's.
                 if (!call.stillAwaited()) {
                     return null;
                 }
                 // A socket that does not listen fails at once (EINVAL, EOPNOTSUPP, ENOTSOCK), as natively.
-                if (ready(sock, 0) || SocketCalls.socketOption(sock, SocketCalls.SO_ACCEPTCONN) != 1) {
-                    return accept(call, sock, flags);
+                if (!blocking || ready(sock, 0) || SocketCalls.socketOption(sock, SocketCalls.SO_ACCEPTCONN) != 1) {
+                    SocketCalls.Accepted accepted = accept(call, sock, flags);
+                    taking.taken = accepted.fd() >= 0;
+                    return accepted;
                 }
             }
             ready(sock, WAIT_SLICE_MS);

@@ -470,9 +470,12 @@ final class NetEmulation {
             // Made as given, undecided: the protocol refuses such an address (EINVAL) wherever it
             // uses it, and a socket that ignores it (a connected stream's send) sends to the peer
             // its connect chose. Deciding a rule on the part that is there would answer otherwise.
+            if (!call.begin(ev, seen)) {
+                return true; // a repeat, answered by the attempt it repeats (Restarts)
+            }
             SentBytes payload = data;
             long checked = SocketCapabilities.checked(n.nr(), domain, addr, 0, own.privileged());
-            long r = mayWait(call, waiting -> asProgram(call, n.nr(), sock, checked, () -> perform(sock, addr, n.nr(),
+            long r = mayWait(call, sock, waiting -> asProgram(call, n.nr(), sock, checked, () -> perform(sock, addr, n.nr(),
                     payload, (int) n.arg3(), NO_CONTROL, waiting)));
             raiseBrokenPipe(call, r);
             call.complete(ev, seen, r);
@@ -509,7 +512,7 @@ final class NetEmulation {
             SentBytes payload = data;
             byte[] target = aimed(addr, read, reached);
             long checked = SocketCapabilities.checked(n.nr(), domain, read, 0, own.privileged());
-            long r = mayWait(call, waiting -> peer != null ? viaPeer(call, sock, peer, n.nr(), payload, (int) n.arg3(),
+            long r = mayWait(call, sock, waiting -> peer != null ? viaPeer(call, sock, peer, n.nr(), payload, (int) n.arg3(),
                     NO_CONTROL, waiting) : asProgram(call, n.nr(), sock, checked, () -> perform(sock, target, n.nr(), payload,
                     (int) n.arg3(), NO_CONTROL, waiting)));
             if (n.nr() == Sysno.CONNECT && r == 0 && isUnix(addr)) {
@@ -700,7 +703,7 @@ final class NetEmulation {
         }
         long checked = peer != null || control.length == 0 ? 0 : SocketCapabilities.checked(Sysno.SENDTO,
                 SocketCalls.socketOption(sock, SocketCalls.SO_DOMAIN), addr, control.length, own.privileged());
-        return mayWait(call, waiting -> peer != null ? viaPeer(call, sock, peer, Sysno.SENDTO, data, flags, control,
+        return mayWait(call, sock, waiting -> peer != null ? viaPeer(call, sock, peer, Sysno.SENDTO, data, flags, control,
                 waiting) : asProgram(call, Sysno.SENDTO, sock, checked, () -> perform(sock, addr, Sysno.SENDTO, data, flags, control,
                 waiting)));
     }
@@ -716,11 +719,12 @@ final class NetEmulation {
     /**
      * Makes a connect or a send that may wait in the kernel (a full listener's backlog, a receiver
      * that reads nothing): {@code made} performs it through the {@link BlockingSocketCall} it is
-     * given, which {@link Waits} ends once the program no longer waits for {@code call}. A bind
+     * given, which {@link Waits} ends once the program no longer waits for {@code call}, and which
+     * tells the tracer what a signal to the task ends it with ({@link SignalledCalls}). A bind
      * made so never waits, and is never ended.
      */
-    private static long mayWait(Call call, ToLongFunction<BlockingSocketCall> made) {
-        BlockingSocketCall waiting = new BlockingSocketCall();
+    private static long mayWait(Call call, int sock, ToLongFunction<BlockingSocketCall> made) {
+        BlockingSocketCall waiting = new BlockingSocketCall(call, call.tid(), call.notification().nr(), sock);
         return Waits.ALL.around(call, call.tid(), waiting, () -> made.applyAsLong(waiting));
     }
 

@@ -5,12 +5,14 @@ import dev.seccheck.abi.Signal;
 import dev.seccheck.linux.CallerWorld;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Ptrace;
+import dev.seccheck.linux.Regs;
 import dev.seccheck.linux.Signals;
 import dev.seccheck.linux.Wait;
 import dev.seccheck.linux.WaitStatus;
 import dev.seccheck.points.Catalog;
 import dev.seccheck.sentry.SentryException;
 import dev.seccheck.sentry.emulate.LandlockDomains;
+import dev.seccheck.sentry.emulate.SignalledCalls;
 import dev.seccheck.sentry.defense.Guard;
 import dev.seccheck.sentry.defense.Seal;
 import dev.seccheck.sentry.defense.StuckReads;
@@ -448,6 +450,24 @@ public final class Tracer {
         }
     }
 
+    /**
+     * A signal {@code sig} that ended the wait of {@code t} for an emulated socket call's answer
+     * (its syscall returns ERESTARTSYS): the call returns what the kernel's own would have
+     * ({@link SignalledCalls}).
+     */
+    private void interrupted(Tracee t, int sig) throws LinuxException {
+        Regs regs = new Regs();
+        t.getRegs(regs);
+        if (regs.rax() != SignalledCalls.ERESTARTSYS) {
+            return;
+        }
+        long r = SignalledCalls.atSignal(t.tid(), sig, regs.origRax());
+        if (r != 0) {
+            regs.rax(r);
+            t.setRegs(regs);
+        }
+    }
+
     /** A signal-delivery stop: a signal to deliver, unless it is the second copy of a forward. */
     private void signalStop(Tracee t, int signal) throws LinuxException {
         int deliver = signal;
@@ -455,6 +475,9 @@ public final class Tracer {
         if (ForwardedSignals.forwardable(deliver)) {
             Task task = tasks.get(t.tid());
             deliver = forwarded.atDelivery(t, task == null ? t.tid() : task.tgid(), rootPid, deliver);
+        }
+        if (deliver != 0 && SignalledCalls.serving(t.tid())) {
+            interrupted(t, deliver);
         }
         if (execs.any()) {
             execs.attachAll(lifecycle, tracees, t.tid(), round);
