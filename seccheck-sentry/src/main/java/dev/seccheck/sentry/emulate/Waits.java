@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 
 /**
@@ -35,6 +36,14 @@ final class Waits {
 
     /** How often the waiting tasks are looked at. */
     static final long SWEEP_MS = 250;
+
+    /**
+     * How often the calls of waits that end as soon as their call is interrupted
+     * ({@link Ender#endsAtInterrupt}: a FIFO open) are looked at, while there are any: one ioctl
+     * each. A writer that opens within this time of the reader's signal still pairs with seccheck's
+     * open, whose fd is then kept for the reader's repeat.
+     */
+    static final long QUICK_MS = 2;
 
     /**
      * How long an interrupted call may stay unrepeated before its wait ends: as long as a result
@@ -78,6 +87,15 @@ final class Waits {
          * at each sweep until it does.
          */
         void end(PathCalls calls);
+
+        /**
+         * Whether the wait ends as soon as its call is not awaited (within {@link #QUICK_MS}),
+         * its attempt not given up: the waiting thread itself then waits for a repeat and makes the
+         * call again for it ({@link FifoEnd}). Else it ends as {@link #ends} says.
+         */
+        default boolean endsAtInterrupt() {
+            return false;
+        }
     }
 
     /**
@@ -136,8 +154,11 @@ final class Waits {
         synchronized (this) {
             waits.add(w); // not while the sweeper ends a wait: see sweep
         }
-        if (sweeper == null) {
+        Thread s = sweeper;
+        if (s == null) {
             sweeping();
+        } else if (ender.endsAtInterrupt()) {
+            LockSupport.unpark(s); // from a sweep's sleep to quick looks
         }
         try {
             return op.getAsLong();
@@ -170,12 +191,22 @@ final class Waits {
 
     private void sweep() {
         PathCalls calls = new PathCalls();
+        long next = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SWEEP_MS);
         while (true) {
-            try {
-                Thread.sleep(SWEEP_MS);
-            } catch (InterruptedException e) {
+            boolean quick = waits.stream().anyMatch(w -> w.ender.endsAtInterrupt());
+            LockSupport.parkNanos(quick ? TimeUnit.MILLISECONDS.toNanos(QUICK_MS) : next - System.nanoTime());
+            if (Thread.interrupted()) {
                 return;
             }
+            for (Wait w : waits) {
+                if (w.ender.endsAtInterrupt() && w.call.standing() != Standing.AWAITED) {
+                    end(calls, w);
+                }
+            }
+            if (System.nanoTime() - next < 0) {
+                continue;
+            }
+            next = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SWEEP_MS);
             Set<Wait> ending = new HashSet<>();
             for (Wait w : waits) {
                 if (gone(w) || abandoned(w)) {
