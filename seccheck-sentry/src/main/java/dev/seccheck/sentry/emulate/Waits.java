@@ -27,9 +27,12 @@ import java.util.function.LongSupplier;
  * ({@link #ends}). Each kind of wait has its {@link Ender}; the sweeper calls it at each sweep
  * until the wait returns (a signal may come just before the thread enters the call it would have
  * interrupted), and the pool thread finds the call no longer awaited: its attempt was given up
- * first, so a late repeat is a new call, and the answer goes to no one. An ender may end other
- * waits as well (opening a FIFO's other end ends every open waiting on that side of it): such a
- * wait is ended only while no awaited one shares its {@link Ender#reach}.
+ * first, so a late repeat is a new call, and the answer goes to no one. A FIFO open is looked at
+ * every {@link #QUICK_MS} ms instead and ended as soon as its call is not awaited
+ * ({@link Ender#endsAtInterrupt}), as the kernel undoes an interrupted open at once. An ender may
+ * end other waits as well: such a wait is ended only while no awaited one shares its
+ * {@link Ender#reach} (none does now: FIFO opens were ended by opening the other end, which ended
+ * every open waiting on that side of it; both enders now signal the thread in the call).
  * Process-wide: the waits are reached through seccheck's own fds and threads.
  */
 final class Waits {
@@ -214,9 +217,9 @@ final class Waits {
                 }
             }
             for (Wait w : ending) {
-                // Ending a wait may end others that share its reach (opening a FIFO's other end ends
-                // every open waiting on that side): a thread whose interrupted open was followed by
-                // another of the same FIFO got an fd where natively it got EINTR. So a wait ends only
+                // Ending a wait may end others that share its reach (opening a FIFO's other end
+                // ended every open waiting on that side): a thread whose interrupted open was followed
+                // by another of the same FIFO got an fd where natively it got EINTR. So a wait ends only
                 // while no other that shares its reach is kept, checked and ended under the lock new
                 // waits register with: one that registers later starts its own call after the end.
                 Object reach = w.ender.reach(calls);
