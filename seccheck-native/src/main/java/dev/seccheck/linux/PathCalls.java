@@ -517,11 +517,26 @@ public final class PathCalls {
         long run();
     }
 
-    /** Opens have no effect when interrupted before they complete (a FIFO open waiting for a peer). */
+    /** Bound while an EINTR ends the opens the caller makes ({@link #endedByEintr}). */
+    private static final ScopedValue<Boolean> EINTR_ENDS = ScopedValue.newInstance();
+
+    /**
+     * Runs {@code call} on this thread with every open in it returning -EINTR when a signal
+     * interrupts it, rather than opening again: for a caller that interrupts a FIFO open on purpose
+     * (the sentry's, when the program no longer waits for it). Returns what {@code call} returns.
+     */
+    public static long endedByEintr(java.util.function.LongSupplier call) {
+        return ScopedValue.where(EINTR_ENDS, Boolean.TRUE).call(call::getAsLong);
+    }
+
+    /**
+     * Opens have no effect when interrupted before they complete (a FIFO open waiting for a peer),
+     * so one is made again, unless the caller ends them so ({@link #endedByEintr}).
+     */
     private static long retryOnEintr(Call c) {
         while (true) {
             long r = c.run();
-            if (r != -dev.seccheck.abi.Errno.EINTR) {
+            if (r != -dev.seccheck.abi.Errno.EINTR || EINTR_ENDS.isBound()) {
                 return r;
             }
         }

@@ -250,12 +250,17 @@ final class Call implements Waits.Awaited {
         switch (restarts.begin(tid(), Restarts.Key.of(ev, mem instanceof Snapshot s ? s.bytes() : null), n.id())) {
             case Restarts.Begun.Fresh f -> {
                 attempt = f.attempt();
-                return true;
+                // Dead already: served after its thread had moved on (one of several notifications
+                // of a task interrupted again and again, served late). Begun, it would take over the
+                // thread's next call of the same name: a FIFO open of the next FIFO made at that
+                // path then opened the old one, and its writer waited for good.
+                return replies.stillValid(n.id()) || !restarts.giveUp(attempt, n.id());
             }
             case Restarts.Begun.TakenOver t -> {
                 return false;
             }
             case Restarts.Begun.Kept k -> {
+                attempt = k.attempt();
                 answerKept(ev, mem, k.result());
                 return false;
             }

@@ -492,9 +492,8 @@ final class OpenEmulation {
         // kernel say EWOULDBLOCK instead, and the open is finished on a pool thread, where it may wait.
         boolean lean = call.onNotifier() && (a.flags() & O_NONBLOCK) == 0;
         Identity who = acting;
-        IntSupplier open = waitsForThePeer(call, a, at, lean) && at instanceof PathWalk.Located.Found fifo
-                ? () -> (int) Waits.ALL.around(call, call.tid(), new FifoEnd(fifo.fd(), (a.flags() & O_ACCMODE) == O_RDONLY),
-                        () -> openObject(a, at, false))
+        IntSupplier open = waitsForThePeer(call, a, at, lean)
+                ? () -> FifoEnd.open(call, call.tid(), () -> openObject(a, at, false))
                 : () -> openObject(a, at, lean);
         DeviceCgroups.Way way = at instanceof PathWalk.Located.Found f && DeviceCgroups.is(f.stat())
                 ? devices.way(call.tid(), f.stat(), landlock.confines(call.tid())) : DeviceCgroups.Way.AS_USUAL;
@@ -547,7 +546,7 @@ final class OpenEmulation {
 
     /**
      * Whether this open, on a pool thread, may wait for the other end of a FIFO (one side only,
-     * and blocking), which {@link Waits} ends ({@link FifoEnd}) if its task is gone or the call no longer awaited meanwhile.
+     * and blocking), which {@link Waits} ends ({@link FifoEnd}) as soon as the call is no longer awaited.
      */
     private static boolean waitsForThePeer(Call call, Args a, PathWalk.Located at, boolean lean) {
         int access = a.flags() & O_ACCMODE;

@@ -111,11 +111,17 @@ final class Restarts {
         /** No earlier attempt: this call goes on and is answered through {@code attempt}. */
         record Fresh(Attempt attempt) implements Begun {}
 
-        /** A running attempt took this notification over: fire nothing, answer nothing. */
+        /**
+         * A running attempt took this notification over, or the notification is older than the
+         * attempt's (dead): fire nothing, answer nothing.
+         */
         record TakenOver() implements Begun {}
 
-        /** An attempt answered too late left this result: answer with it, fire no enter point. */
-        record Kept(Result result) implements Begun {}
+        /**
+         * An attempt answered too late left this result: answer with it through {@code attempt},
+         * which keeps it again if this answer comes too late too; fire no enter point.
+         */
+        record Kept(Result result, Attempt attempt) implements Begun {}
     }
 
     /** How long an fd answered too late is kept for a repeat (the kernel repeats as the handler returns). */
@@ -128,16 +134,45 @@ final class Restarts {
 
     private final ConcurrentHashMap<Integer, Attempt> byTid = new ConcurrentHashMap<>();
 
-    /** Called before a call's enter points fire. */
+    /**
+     * Called before a call's enter points fire. Notifications of one thread may reach here out of
+     * order (each is served on a thread of the pool, and a thread interrupted every millisecond
+     * makes a new one each time): one older than the attempt's is dead (the thread has one syscall
+     * held at a time) and takes nothing over; a kept result answers one repeat only, which becomes
+     * the attempt (kept again if that answer too comes too late). Before, a dead repeat took an
+     * attempt over and its answer went to no one, and every repeat that came while a result was
+     * kept installed the same fd: the first closed it, the others failed with EBADF, and a FIFO's
+     * reading end, with the writer's data in it, was lost.
+     */
     Begun begin(int tid, Key key, long id) {
-        Attempt earlier = byTid.get(tid);
-        if (earlier != null) {
+        while (true) {
+            Attempt earlier = byTid.get(tid);
+            if (earlier == null) {
+                Attempt a = new Attempt(tid, key, id);
+                if (byTid.putIfAbsent(tid, a) == null) {
+                    return new Begun.Fresh(a);
+                }
+                continue;
+            }
             synchronized (earlier) {
+                if (byTid.get(tid) != earlier) {
+                    continue; // another notification of the thread replaced it meanwhile
+                }
+                if (id - earlier.id < 0) { // ids count up from a random start: compared as differences
+                    return new Begun.TakenOver();
+                }
                 if (earlier.key.equals(key)) {
                     awaitSettled(earlier);
+                    if (byTid.get(tid) != earlier) {
+                        continue;
+                    }
                     if (earlier.kept != null) {
-                        byTid.remove(tid, earlier);
-                        return new Begun.Kept(earlier.kept);
+                        Attempt a = new Attempt(tid, key, id);
+                        a.answering = true;
+                        byTid.put(tid, a);
+                        Result kept = earlier.kept;
+                        earlier.kept = null; // now this repeat's: its expiry finds nothing
+                        return new Begun.Kept(kept, a);
                     }
                     if (!earlier.answering) {
                         earlier.id = id; // its own notification is dead: a thread has one syscall held at a time
@@ -145,11 +180,11 @@ final class Restarts {
                     }
                 }
                 discard(earlier);
+                Attempt a = new Attempt(tid, key, id);
+                byTid.put(tid, a);
+                return new Begun.Fresh(a);
             }
         }
-        Attempt a = new Attempt(tid, key, id);
-        byTid.put(tid, a);
-        return new Begun.Fresh(a);
     }
 
     /** Waits, holding {@code a}'s monitor, until an attempt that began answering has settled (bounded). */

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 
 /**
@@ -26,15 +27,26 @@ import java.util.function.LongSupplier;
  * ({@link #ends}). Each kind of wait has its {@link Ender}; the sweeper calls it at each sweep
  * until the wait returns (a signal may come just before the thread enters the call it would have
  * interrupted), and the pool thread finds the call no longer awaited: its attempt was given up
- * first, so a late repeat is a new call, and the answer goes to no one. An ender may end other
- * waits as well (opening a FIFO's other end ends every open waiting on that side of it): such a
- * wait is ended only while no awaited one shares its {@link Ender#reach}.
+ * first, so a late repeat is a new call, and the answer goes to no one. A FIFO open is looked at
+ * every {@link #QUICK_MS} ms instead and ended as soon as its call is not awaited
+ * ({@link Ender#endsAtInterrupt}), as the kernel undoes an interrupted open at once. An ender may
+ * end other waits as well: such a wait is ended only while no awaited one shares its
+ * {@link Ender#reach} (none does now: FIFO opens were ended by opening the other end, which ended
+ * every open waiting on that side of it; both enders now signal the thread in the call).
  * Process-wide: the waits are reached through seccheck's own fds and threads.
  */
 final class Waits {
 
     /** How often the waiting tasks are looked at. */
     static final long SWEEP_MS = 250;
+
+    /**
+     * How often the calls of waits that end as soon as their call is interrupted
+     * ({@link Ender#endsAtInterrupt}: a FIFO open) are looked at, while there are any: one ioctl
+     * each. A writer that opens within this time of the reader's signal still pairs with seccheck's
+     * open, whose fd is then kept for the reader's repeat.
+     */
+    static final long QUICK_MS = 2;
 
     /**
      * How long an interrupted call may stay unrepeated before its wait ends: as long as a result
@@ -78,6 +90,15 @@ final class Waits {
          * at each sweep until it does.
          */
         void end(PathCalls calls);
+
+        /**
+         * Whether the wait ends as soon as its call is not awaited (within {@link #QUICK_MS}),
+         * its attempt not given up: the waiting thread itself then waits for a repeat and makes the
+         * call again for it ({@link FifoEnd}). Else it ends as {@link #ends} says.
+         */
+        default boolean endsAtInterrupt() {
+            return false;
+        }
     }
 
     /**
@@ -136,8 +157,11 @@ final class Waits {
         synchronized (this) {
             waits.add(w); // not while the sweeper ends a wait: see sweep
         }
-        if (sweeper == null) {
+        Thread s = sweeper;
+        if (s == null) {
             sweeping();
+        } else if (ender.endsAtInterrupt()) {
+            LockSupport.unpark(s); // from a sweep's sleep to quick looks
         }
         try {
             return op.getAsLong();
@@ -170,12 +194,22 @@ final class Waits {
 
     private void sweep() {
         PathCalls calls = new PathCalls();
+        long next = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SWEEP_MS);
         while (true) {
-            try {
-                Thread.sleep(SWEEP_MS);
-            } catch (InterruptedException e) {
+            boolean quick = waits.stream().anyMatch(w -> w.ender.endsAtInterrupt());
+            LockSupport.parkNanos(quick ? TimeUnit.MILLISECONDS.toNanos(QUICK_MS) : next - System.nanoTime());
+            if (Thread.interrupted()) {
                 return;
             }
+            for (Wait w : waits) {
+                if (w.ender.endsAtInterrupt() && w.call.standing() != Standing.AWAITED) {
+                    end(calls, w);
+                }
+            }
+            if (System.nanoTime() - next < 0) {
+                continue;
+            }
+            next = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SWEEP_MS);
             Set<Wait> ending = new HashSet<>();
             for (Wait w : waits) {
                 if (gone(w) || abandoned(w)) {
@@ -183,9 +217,9 @@ final class Waits {
                 }
             }
             for (Wait w : ending) {
-                // Ending a wait may end others that share its reach (opening a FIFO's other end ends
-                // every open waiting on that side): a thread whose interrupted open was followed by
-                // another of the same FIFO got an fd where natively it got EINTR. So a wait ends only
+                // Ending a wait may end others that share its reach (opening a FIFO's other end
+                // ended every open waiting on that side): a thread whose interrupted open was followed
+                // by another of the same FIFO got an fd where natively it got EINTR. So a wait ends only
                 // while no other that shares its reach is kept, checked and ended under the lock new
                 // waits register with: one that registers later starts its own call after the end.
                 Object reach = w.ender.reach(calls);

@@ -36,7 +36,40 @@ class RestartsTest {
         Restarts.Attempt a = ((Restarts.Begun.Fresh) restarts.begin(TID, key("f"), 1)).attempt();
         restarts.answering(a);
         restarts.keep(a, new Restarts.Result.Answer(3));
-        assertThat(restarts.begin(TID, key("f"), 2)).isEqualTo(new Restarts.Begun.Kept(new Restarts.Result.Answer(3)));
+        assertThat(kept(restarts.begin(TID, key("f"), 2))).isEqualTo(new Restarts.Result.Answer(3));
+    }
+
+    /**
+     * A thread interrupted every millisecond has several notifications served at once: the result
+     * kept went to each repeat that came meanwhile, and each installed the same fd (EBADF for all
+     * but the first, and the FIFO's reading end lost). It answers one; the next waits for that
+     * answer and, when it too came too late, gets the result in turn.
+     */
+    @Test
+    void aKeptResultAnswersOneRepeat() throws Exception {
+        Restarts.Attempt a = answeringAttempt();
+        restarts.keep(a, new Restarts.Result.Answer(3));
+        Restarts.Begun.Kept first = (Restarts.Begun.Kept) restarts.begin(TID, key("f"), 2);
+        CompletableFuture<Restarts.Begun> second = CompletableFuture.supplyAsync(() -> restarts.begin(TID, key("f"), 3));
+        Thread.sleep(100);
+        assertThat(second).as("waits while the first repeat answers").isNotDone();
+        restarts.keep(first.attempt(), first.result()); // interrupted again
+        assertThat(kept(second.get(5, TimeUnit.SECONDS))).isEqualTo(new Restarts.Result.Answer(3));
+    }
+
+    /** A notification older than the attempt's own is dead: it neither takes the attempt over nor begins anew. */
+    @Test
+    void anOlderNotificationServedLateTakesNothingOver() {
+        Restarts.Attempt a = ((Restarts.Begun.Fresh) restarts.begin(TID, key("f"), 5)).attempt();
+        assertThat(restarts.begin(TID, key("f"), 4)).isInstanceOf(Restarts.Begun.TakenOver.class);
+        assertThat(restarts.answering(a)).as("still answers the newer one").isEqualTo(5);
+        assertThat(restarts.begin(TID, key("g"), 3)).isInstanceOf(Restarts.Begun.TakenOver.class);
+        assertThat(restarts.superseded(a)).isFalse();
+    }
+
+    private static Restarts.Result kept(Restarts.Begun begun) {
+        assertThat(begun).isInstanceOf(Restarts.Begun.Kept.class);
+        return ((Restarts.Begun.Kept) begun).result();
     }
 
     /**
@@ -51,7 +84,7 @@ class RestartsTest {
         CompletableFuture<Restarts.Begun> repeat = sameCallMeanwhile();
         assertThat(repeat).as("waits while the first attempt answers").isNotDone();
         restarts.keep(a, new Restarts.Result.Answer(3)); // the answer came too late: the task repeats
-        assertThat(repeat.get(5, TimeUnit.SECONDS)).isEqualTo(new Restarts.Begun.Kept(new Restarts.Result.Answer(3)));
+        assertThat(kept(repeat.get(5, TimeUnit.SECONDS))).isEqualTo(new Restarts.Result.Answer(3));
     }
 
     @Test
