@@ -103,15 +103,13 @@ public final class Emulator implements AutoCloseable {
          * Returns what the filter must hold beyond whole syscalls: utimensat and futimesat when they
          * name a file, sendto when it names an address, the setsockopt calls that may set a source
          * route, and those and the socket() calls that make a raw socket take the program's IP header,
-         * and the socket() calls that make an SCTP socket ({@link SctpSockets}) or an MPTCP one
-         * ({@link MptcpSockets}).
+         * and the socket() calls that make an SCTP or MPTCP socket ({@link MultipathSockets}).
          */
         public Fragment fragment() {
             Fragment times = names ? FileTimes.FILTER_FRAGMENT : Fragment.EMPTY;
             Fragment held = connects ? times.then(AddressedSends.FILTER_FRAGMENT) : times;
             return peersDecided
-                    ? held.then(SourceRoutes.FILTER_FRAGMENT).then(RawHeaders.FILTER_FRAGMENT).then(SctpSockets.FILTER_FRAGMENT)
-                            .then(MptcpSockets.FILTER_FRAGMENT)
+                    ? held.then(SourceRoutes.FILTER_FRAGMENT).then(RawHeaders.FILTER_FRAGMENT).then(MultipathSockets.FILTER_FRAGMENT)
                     : held;
         }
     }
@@ -238,8 +236,7 @@ public final class Emulator implements AutoCloseable {
         }
         if (n.nr() == Sysno.SOCKET) {
             return effects.peersDecided()
-                    && (RawHeaders.holdsSocket(n.arg0(), n.arg2()) || SctpSockets.holds(n.arg0(), n.arg1(), n.arg2())
-                            || MptcpSockets.holds(n.arg0(), n.arg1(), n.arg2()));
+                    && (RawHeaders.holdsSocket(n.arg0(), n.arg2()) || MultipathSockets.held(n.arg0(), n.arg1(), n.arg2()) != null);
         }
         if (n.nr() == Sysno.UTIMENSAT || n.nr() == Sysno.FUTIMESAT) {
             return effects.names() && FileTimes.namesAFile(n);

@@ -113,12 +113,10 @@ final class NetEmulation {
      */
     boolean serve(Call call) {
         SeccompNotification n = call.notification();
-        if (n.nr() == Sysno.SOCKET && SctpSockets.holds(n.arg0(), n.arg1(), n.arg2())) {
-            sctpSocket(call);
-            return true;
-        }
-        if (n.nr() == Sysno.SOCKET && MptcpSockets.holds(n.arg0(), n.arg1(), n.arg2())) {
-            mptcpSocket(call);
+        MultipathSockets.Transport multipath = n.nr() == Sysno.SOCKET ? MultipathSockets.held(n.arg0(), n.arg1(), n.arg2())
+                : null;
+        if (multipath != null) {
+            multipathSocket(call, multipath);
             return true;
         }
         if (n.nr() == Sysno.SOCKET) {
@@ -351,34 +349,19 @@ final class NetEmulation {
     }
 
     /**
-     * Serves a held socket() that would make an SCTP socket ({@link SctpSockets}): fires its enter
-     * points, then refuses it as a kernel without SCTP does, with a line on the run's log.
+     * Serves a held socket() that would make an SCTP or MPTCP socket ({@link MultipathSockets}):
+     * fires its enter points, then refuses it as a kernel without that transport does, with a line
+     * on the run's log.
      */
-    private void sctpSocket(Call call) {
+    private void multipathSocket(Call call, MultipathSockets.Transport transport) {
         SeccompNotification n = call.notification();
         SyscallEvent ev = new SyscallEvent(call.tid(), Sysno.SOCKET, n.arg0(), n.arg1(), n.arg2(), 0, 0, 0, false, 0);
-        int errno = SctpSockets.refusal(n.arg1());
+        int errno = MultipathSockets.refusal(n.arg1());
         if (call.enter(ev, Snapshot.NOTHING) != 0) {
             return;
         }
-        refused(call, "an SCTP association reaches addresses no connect or send names (sctp_connectx, the peer's"
-                + " other addresses)", errno);
+        refused(call, transport.why, errno);
         call.fail(ev, Snapshot.NOTHING, errno);
-    }
-
-    /**
-     * Serves a held socket() that would make an MPTCP socket ({@link MptcpSockets}): fires its
-     * enter points, then refuses it as a kernel without MPTCP does, with a line on the run's log.
-     */
-    private void mptcpSocket(Call call) {
-        SeccompNotification n = call.notification();
-        SyscallEvent ev = new SyscallEvent(call.tid(), Sysno.SOCKET, n.arg0(), n.arg1(), n.arg2(), 0, 0, 0, false, 0);
-        if (call.enter(ev, Snapshot.NOTHING) != 0) {
-            return;
-        }
-        refused(call, "a Multipath TCP connection opens subflows to addresses no connect names (the peer's"
-                + " announced addresses, the path manager's)", MptcpSockets.REFUSAL);
-        call.fail(ev, Snapshot.NOTHING, MptcpSockets.REFUSAL);
     }
 
     /** Says on the run's log that a call of the program was refused with {@code errno}, and why. */
