@@ -40,6 +40,26 @@ public final class ThreadIds {
     }
 
     /**
+     * seccheck's copy (pidfd_getfd) of fd {@code fd} of thread {@code tid}, or -errno: from the
+     * thread's own table, through a thread pidfd, which is not its process's when it made one of
+     * its own ({@code unshare(CLONE_FILES)}); before Linux 6.9, from process {@code tgid}'s.
+     */
+    public static int copyFd(int tid, int tgid, int fd) {
+        int pidfd = openThread(tid);
+        if (pidfd == -Errno.EINVAL) {
+            pidfd = (int) Direct.call(Sysno.PIDFD_OPEN, tgid, 0, 0, 0);
+        }
+        if (pidfd < 0) {
+            return pidfd;
+        }
+        try {
+            return (int) Direct.call(Sysno.PIDFD_GETFD, pidfd, fd, 0, 0);
+        } finally {
+            PathCalls.close(pidfd);
+        }
+    }
+
+    /**
      * Whether {@code r}, from {@link #openThread} or {@link #read}, says this kernel cannot give a
      * thread's ids this way at all: EINVAL (no thread pidfds before Linux 6.9, or a
      * {@code PIDFD_GET_INFO} without credentials) or ENOTTY (no {@code PIDFD_GET_INFO} before

@@ -6,13 +6,11 @@ import dev.seccheck.linux.FileOwners;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.SocketCalls;
-import dev.seccheck.linux.Syscalls;
 import dev.seccheck.linux.ThreadIds;
 import dev.seccheck.sentry.syscalls.MemoryFault;
 import dev.seccheck.sentry.syscalls.TaskMemory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.Optional;
 
 /**
  * AsyncTerminals keeps signal-driven I/O on seccheck's terminal from signalling seccheck. When
@@ -81,7 +79,7 @@ public final class AsyncTerminals {
                 return new Outcome(0, null); // the kernel's EFAULT
             }
         }
-        int file = take(tid, tgid, (int) fd);
+        int file = ThreadIds.copyFd(tid, tgid, (int) fd);
         if (file == -Errno.EBADF || file == -Errno.ESRCH) {
             return new Outcome(0, null); // the kernel's EBADF; or the caller is gone
         }
@@ -114,28 +112,6 @@ public final class AsyncTerminals {
                     + "), and O_ASYNC on the terminal would signal seccheck");
         } finally {
             PathCalls.close(file);
-        }
-    }
-
-    /** seccheck's copy of fd {@code fd} of thread {@code tid} (its own table: it may have one), or -errno. */
-    private static int take(int tid, int tgid, int fd) {
-        int pidfd = ThreadIds.openThread(tid);
-        if (pidfd == -Errno.EINVAL) {
-            try {
-                pidfd = Syscalls.pidfdOpen(tgid); // before Linux 6.9: the process's table
-            } catch (LinuxException e) {
-                return -e.errno();
-            }
-        }
-        if (pidfd < 0) {
-            return pidfd;
-        }
-        try {
-            return Syscalls.pidfdGetfd(pidfd, fd);
-        } catch (LinuxException e) {
-            return -e.errno();
-        } finally {
-            PathCalls.close(pidfd);
         }
     }
 }

@@ -3,10 +3,8 @@ package dev.seccheck.sentry.emulate;
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.Landlock;
-import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
-import dev.seccheck.linux.Syscalls;
 import dev.seccheck.linux.ThreadIds;
 import dev.seccheck.linux.ThreadStarts;
 import java.util.Optional;
@@ -67,7 +65,10 @@ public final class LandlockDomains implements AutoCloseable {
 
     /** @param log where a confined thread that could not be made is said */
     public LandlockDomains(Consumer<String> log) {
-        this(log, LandlockDomains::take);
+        // From the thread's own table: taken from the leader's when the thread made one of its own
+        // (unshare(CLONE_FILES)), the copy failed (or was another file), nothing was recorded, and
+        // the thread's later opens, made by seccheck, left its sandbox.
+        this(log, ThreadIds::copyFd);
     }
 
     /** With the rulesets taken by {@code rulesets} (a test's from its own process, for tasks it makes up). */
@@ -136,43 +137,6 @@ public final class LandlockDomains implements AutoCloseable {
         attach(tid, d);
         any = true;
         return OptionalInt.empty();
-    }
-
-    /**
-     * seccheck's copy of fd {@code fd} of task {@code tid}, or -errno. Taken from the thread's own
-     * table (a thread pidfd, Linux 6.9), which is not its process's when it made one of its own
-     * ({@code unshare(CLONE_FILES)}): taken from the leader's, the copy failed (or was another
-     * file), nothing was recorded, and the thread's later opens, made by seccheck, left its
-     * sandbox. Before Linux 6.9, from the process's.
-     */
-    private static int take(int tid, int tgid, int fd) {
-        int pidfd = ThreadIds.openThread(tid);
-        if (pidfd == -Errno.EINVAL) {
-            return takeFromProcess(tgid, fd);
-        }
-        return pidfd < 0 ? pidfd : takeThrough(pidfd, fd);
-    }
-
-    /** seccheck's copy of fd {@code fd} of process {@code tgid}'s table (its first thread's), or -errno. */
-    static int takeFromProcess(int tgid, int fd) {
-        int pidfd;
-        try {
-            pidfd = Syscalls.pidfdOpen(tgid);
-        } catch (LinuxException e) {
-            return -e.errno();
-        }
-        return takeThrough(pidfd, fd);
-    }
-
-    /** pidfd_getfd of {@code fd} through {@code pidfd}, which it closes: seccheck's copy, or -errno. */
-    private static int takeThrough(int pidfd, int fd) {
-        try {
-            return Syscalls.pidfdGetfd(pidfd, fd);
-        } catch (LinuxException e) {
-            return -e.errno();
-        } finally {
-            PathCalls.close(pidfd);
-        }
     }
 
     /** Task {@code child} was created by {@code parent}: it starts in its creator's domain. */

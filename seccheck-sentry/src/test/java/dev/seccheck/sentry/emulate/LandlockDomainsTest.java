@@ -8,6 +8,7 @@ import dev.seccheck.abi.Errno;
 import dev.seccheck.linux.Landlock;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
+import dev.seccheck.linux.ThreadIds;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -40,7 +41,7 @@ class LandlockDomainsTest {
     @BeforeEach
     void landlock() {
         Assumptions.assumeTrue(Landlock.abi() >= 1, "Landlock is not available: " + Landlock.abi());
-        domains = new LandlockDomains(lines::add, (tid, tgid, fd) -> LandlockDomains.takeFromProcess(tgid, fd));
+        domains = new LandlockDomains(lines::add, (tid, tgid, fd) -> ThreadIds.copyFd(tgid, tgid, fd));
         noReads = kept(Landlock.denyingRuleset(READ_FILE));
     }
 
