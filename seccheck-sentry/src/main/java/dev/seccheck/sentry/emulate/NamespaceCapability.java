@@ -2,6 +2,9 @@ package dev.seccheck.sentry.emulate;
 
 import dev.seccheck.linux.NamespaceFiles;
 import dev.seccheck.linux.PathCalls;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * NamespaceCapability is the kernel's answer to "which capabilities do these credentials hold over
@@ -16,10 +19,25 @@ import dev.seccheck.linux.PathCalls;
 final class NamespaceCapability {
     private NamespaceCapability() {}
 
-    /** Every capability: what the maker of a namespace holds over it. */
-    static final long ALL = -1L;
+    /**
+     * Every capability this kernel has ({@code /proc/sys/kernel/cap_last_cap}): what the maker of a
+     * namespace holds over it, and what a process given all of them has in its CapEff. Not every
+     * bit: a program holding every capability would otherwise lack the bits no capability has.
+     */
+    static final long ALL = known();
     /** How far up the walk looks: the kernel nests user namespaces at most 32 deep. */
     private static final int MAX_DEPTH = 33;
+
+    private static long known() {
+        try {
+            // Read whole in one read: Files.readString reads a sysctl's first byte alone, and the
+            // kernel's integer sysctls answer a read past the start with nothing ("4" for "40").
+            int last = Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/kernel/cap_last_cap")).getFirst().strip());
+            return last >= 63 ? -1L : (1L << (last + 1)) - 1;
+        } catch (IOException | RuntimeException e) {
+            return -1L; // every bit: a program then never holds them all, and a call is refused rather than let through
+        }
+    }
 
     /**
      * The capabilities held over what user namespace {@code owner} owns (an fd, closed here; a
