@@ -144,9 +144,9 @@ final class InboundConnections {
      * a connection the task repeats the call whatever its handler's flags, and the repeat gets the
      * connection (installed then, or its number if it was installed already: {@link Restarts});
      * before, the connection was closed with the answer no one took, and the program's next
-     * accept waited for another. So does a repeat answered with a connection kept for it, and one
-     * cut off before it began while its attempt holds one, and the call's stop that comes only
-     * after the call ended with the connection kept (it stays registered for that; it is found stale after). Not yet
+     * accept waited for another. So does a repeat answered with a connection kept for it, and a
+     * stop that comes only after the call ended with the connection kept: the call stays
+     * registered while its task is owed it ({@link Call#owes}), and answers nothing else. Not yet
      * taken, none will be for this notification (the accept checks that its task still waits,
      * under the same lock), and the call returns ERESTARTSYS, or EINTR on a listener with
      * SO_RCVTIMEO, as the kernel's own.
