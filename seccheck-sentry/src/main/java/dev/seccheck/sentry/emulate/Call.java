@@ -247,6 +247,15 @@ final class Call implements Waits.Awaited {
      *     is left to do
      */
     boolean begin(SyscallEvent ev, TaskMemory mem) {
+        return begin(ev, mem, () -> {});
+    }
+
+    /**
+     * {@link #begin(SyscallEvent, TaskMemory)}, running {@code ours} first when the call is its
+     * thread's attempt from now on (new and pending, or answering with what the attempt it repeats
+     * kept), not when an attempt still waiting takes it over or it is dead already.
+     */
+    boolean begin(SyscallEvent ev, TaskMemory mem, Runnable ours) {
         switch (restarts.begin(tid(), Restarts.Key.of(ev, mem instanceof Snapshot s ? s.bytes() : null), n.id())) {
             case Restarts.Begun.Fresh f -> {
                 attempt = f.attempt();
@@ -254,13 +263,18 @@ final class Call implements Waits.Awaited {
                 // of a task interrupted again and again, served late). Begun, it would take over the
                 // thread's next call of the same name: a FIFO open of the next FIFO made at that
                 // path then opened the old one, and its writer waited for good.
-                return replies.stillValid(n.id()) || !restarts.giveUp(attempt, n.id());
+                if (replies.stillValid(n.id()) || !restarts.giveUp(attempt, n.id())) {
+                    ours.run();
+                    return true;
+                }
+                return false;
             }
             case Restarts.Begun.TakenOver t -> {
                 return false;
             }
             case Restarts.Begun.Kept k -> {
                 attempt = k.attempt();
+                ours.run();
                 answerKept(ev, mem, k.result());
                 return false;
             }
@@ -285,6 +299,15 @@ final class Call implements Waits.Awaited {
                 return false;
             }
         }
+    }
+
+    /**
+     * Whether the task is owed a result of this call, once begun: kept, being answered, or
+     * ({@code taken}: a connection taken for it) not yet answered. A signal that cuts the answer
+     * off must make the task repeat the call to get it ({@link SignalledCalls}).
+     */
+    boolean owes(boolean taken) {
+        return attempt != null && restarts.owes(attempt, taken);
     }
 
     @Override

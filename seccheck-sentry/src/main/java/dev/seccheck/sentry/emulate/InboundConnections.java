@@ -96,9 +96,27 @@ final class InboundConnections {
         int flags = four ? (int) n.arg3() : 0;
         SyscallEvent ev = new SyscallEvent(call.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), four ? n.arg3() : 0, 0, 0,
                 false, 0);
-        if (!call.begin(ev, NO_PEER)) {
-            return; // a repeat of an attempt still waiting, or answered with what one left
+        // Registered once the call is its thread's attempt, before a kept connection is answered
+        // with; not by a notification that is gone already or that a waiting attempt takes over
+        // (whose own stays registered), which would hide the attempt's from the task's stop.
+        Taking taking = new Taking(call, sock);
+        try {
+            if (call.begin(ev, NO_PEER, () -> SignalledCalls.entered(call.tid(), taking))) {
+                serve(call, sock, ev, flags, taking);
+            }
+        } finally {
+            // Still owed a connection (kept for the repeat, the answer cut off), the task's signal
+            // stop may come after this: it must find the call, to make the task repeat it.
+            synchronized (taking.turn) {
+                taking.ended = true;
+            }
+            if (!call.owes(false)) {
+                SignalledCalls.left(call.tid(), taking);
+            }
         }
+    }
+
+    private void serve(Call call, int sock, SyscallEvent ev, int flags, Taking taking) {
         // The kernel checks the flags before it looks the descriptor up.
         int early = (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) != 0 ? Errno.EINVAL : sock < 0 ? -sock : 0;
         if (early != 0) {
@@ -118,13 +136,7 @@ final class InboundConnections {
             call.enterThenAllowAsMade(ev, NO_PEER);
             return;
         }
-        Taking taking = new Taking(call, sock);
-        SignalledCalls.entered(call.tid(), taking);
-        try {
-            accept(call, sock, ev, flags, taking);
-        } finally {
-            SignalledCalls.left(call.tid(), taking);
-        }
+        accept(call, sock, ev, flags, taking);
     }
 
     /**
@@ -132,9 +144,12 @@ final class InboundConnections {
      * a connection the task repeats the call whatever its handler's flags, and the repeat gets the
      * connection (installed then, or its number if it was installed already: {@link Restarts});
      * before, the connection was closed with the answer no one took, and the program's next
-     * accept waited for another. Not yet taken, none will be for this notification (the accept
-     * checks that its task still waits, under the same lock), and the call returns ERESTARTSYS,
-     * or EINTR on a listener with SO_RCVTIMEO, as the kernel's own.
+     * accept waited for another. So does a repeat answered with a connection kept for it, and a
+     * stop that comes only after the call ended with the connection kept: the call stays
+     * registered while its task is owed it ({@link Call#owes}), and answers nothing else. Not yet
+     * taken, none will be for this notification (the accept checks that its task still waits,
+     * under the same lock), and the call returns ERESTARTSYS, or EINTR on a listener with
+     * SO_RCVTIMEO, as the kernel's own.
      */
     private final class Taking implements SignalledCalls.Interruptible {
         private final Call call;
@@ -143,6 +158,8 @@ final class InboundConnections {
         final Object turn;
         /** Whether a connection was taken for the call; guarded by {@link #turn}. */
         boolean taken;
+        /** Set once the call was served (its copy of the socket closed after); guarded by {@link #turn}. */
+        boolean ended;
 
         Taking(Call call, int sock) {
             this.call = call;
@@ -158,8 +175,11 @@ final class InboundConnections {
         @Override
         public long atSignal() {
             synchronized (turn) {
-                if (taken) {
+                if (call.owes(taken)) {
                     return SignalledCalls.ERESTARTNOINTR;
+                }
+                if (ended) {
+                    return 0;
                 }
                 if (SocketCalls.timeoutSet(sock, SocketCalls.SO_RCVTIMEO) && call.giveUp()) {
                     return -Errno.EINTR;

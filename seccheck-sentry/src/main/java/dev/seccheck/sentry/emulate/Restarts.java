@@ -98,6 +98,8 @@ final class Restarts {
         /** Set once its answer was sent, or was too late and {@link #kept} holds its result. */
         private boolean settled;
         private Result kept;
+        /** The repeat's attempt its kept result went to ({@link #owes} follows it); null before. */
+        private Attempt handedTo;
 
         private Attempt(int tid, Key key, long id) {
             this.tid = tid;
@@ -172,6 +174,7 @@ final class Restarts {
                         byTid.put(tid, a);
                         Result kept = earlier.kept;
                         earlier.kept = null; // now this repeat's: its expiry finds nothing
+                        earlier.handedTo = a;
                         return new Begun.Kept(kept, a);
                     }
                     if (!earlier.answering) {
@@ -185,6 +188,24 @@ final class Restarts {
                 return new Begun.Fresh(a);
             }
         }
+    }
+
+    /**
+     * Whether the task of {@code a} is owed a result of it: one kept for its repeat, or one being
+     * answered, or ({@code taken}) one the attempt made but has not answered yet. A signal that
+     * cuts such an answer off must make the task repeat the call to get it ({@link SignalledCalls}).
+     */
+    boolean owes(Attempt a, boolean taken) {
+        Attempt next;
+        synchronized (a) {
+            if (a.handedTo == null) {
+                return byTid.get(a.tid) == a && (a.kept != null || (!a.settled && (taken || a.answering)));
+            }
+            next = a.handedTo;
+        }
+        // Handed to a repeat: owed as long as that repeat's attempt holds it (a signal stop that
+        // finds the first attempt's call, before the repeat's registered its own, still repeats).
+        return owes(next, false);
     }
 
     /** Waits, holding {@code a}'s monitor, until an attempt that began answering has settled (bounded). */

@@ -242,7 +242,8 @@ final class TaskFiles implements AutoCloseable {
     /**
      * Duplicates fd {@code fd} of thread {@code tid} of process {@code tgid} into seccheck
      * ({@code pidfd_getfd}): ours, or -ESRCH when the thread is gone, -EPERM when seccheck's thread
-     * may not trace it (see {@link Identity#anchor}), -EBADF when it has no such fd.
+     * may not trace it (see {@link Identity#anchor}), -EMFILE or -ENFILE when seccheck has no room
+     * for it, -EBADF when it has no such fd.
      * Taken from the thread's own table, through its pidfd ({@code PIDFD_THREAD}, Linux 6.9), the
      * one kept for its ids: a thread that made a table of its own ({@code unshare(CLONE_FILES)})
      * numbers its fds apart from its process, and taken from the process's table, a dirfd or
@@ -271,6 +272,9 @@ final class TaskFiles implements AutoCloseable {
                 if (e.errno() == Errno.EPERM) {
                     return -Errno.EPERM; // no ptrace access (Identity#anchor): the fd may well exist
                 }
+                if (e.errno() == Errno.EMFILE || e.errno() == Errno.ENFILE) {
+                    return -e.errno(); // seccheck's table (or the system's) is full: the fd may well exist
+                }
                 if (e.errno() != Errno.ESRCH) {
                     return -Errno.EBADF;
                 }
@@ -296,6 +300,9 @@ final class TaskFiles implements AutoCloseable {
             } catch (LinuxException e) {
                 if (e.errno() == Errno.EPERM) {
                     return -Errno.EPERM; // as in getfd
+                }
+                if (e.errno() == Errno.EMFILE || e.errno() == Errno.ENFILE) {
+                    return -e.errno(); // seccheck's table (or the system's) is full: the fd may well exist
                 }
                 if (e.errno() != Errno.ESRCH) {
                     return -Errno.EBADF;

@@ -112,6 +112,29 @@ class RestartsTest {
         assertThat(restarts.superseded(a)).isFalse();
     }
 
+    /**
+     * What a signal stop asks of an accept (SignalledCalls): whether the task is owed a result,
+     * so that its call is repeated to get it rather than failed with EINTR (the connection then
+     * waited for the program's next accept, which a non-blocking server's poll did not make until
+     * the next client came: the client waiting for an answer gave up).
+     */
+    @Test
+    void aTaskIsOwedWhatItsAttemptTookKeptOrIsAnswering() {
+        Restarts.Attempt a = ((Restarts.Begun.Fresh) restarts.begin(TID, key("f"), 1)).attempt();
+        assertThat(restarts.owes(a, false)).as("nothing taken yet").isFalse();
+        assertThat(restarts.owes(a, true)).as("a connection taken").isTrue();
+        restarts.answering(a);
+        assertThat(restarts.owes(a, false)).as("being answered").isTrue();
+        restarts.keep(a, new Restarts.Result.Answer(3));
+        assertThat(restarts.owes(a, false)).as("kept").isTrue();
+        Restarts.Attempt repeat = ((Restarts.Begun.Kept) restarts.begin(TID, key("f"), 2)).attempt();
+        assertThat(restarts.owes(repeat, false)).as("the repeat answering with it").isTrue();
+        assertThat(restarts.owes(a, false)).as("the first attempt, handed over").isTrue();
+        restarts.answered(repeat);
+        assertThat(restarts.owes(repeat, false)).as("answered").isFalse();
+        assertThat(restarts.owes(a, true)).as("handed over").isFalse();
+    }
+
     /** An attempt at opening "f" that has begun to answer. */
     private Restarts.Attempt answeringAttempt() {
         Restarts.Attempt a = ((Restarts.Begun.Fresh) restarts.begin(TID, key("f"), 1)).attempt();

@@ -1,0 +1,105 @@
+package dev.seccheck.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Accepts seccheck performs (under a session that decides accepts: {@code InboundConnections})
+ * while a fast timer interrupts them lose no connection and fail with nothing but EINTR, as
+ * natively. Before, under a 500 us timer, a result kept for the repeat of an interrupted accept
+ * was handed to every repeat that had looked it up (repeats the task left again at once, served
+ * late on other pool threads): a connection was answered several times, its fd closed twice (the
+ * second close hit whatever of seccheck's reused the number: its cached pidfd, so the next accept
+ * failed with EBADF or ENOTSOCK on the valid listening socket), and connections were left
+ * unanswered. The program is {@code src/test/c/signalled_accepts.c}: 40 connections from a client
+ * process, counted on both sides; each case runs natively too, as root and as uid 65534.
+ */
+class SignalledAcceptsTest {
+
+    private static final String PROGRAM = "src/test/c/signalled_accepts.c";
+    private static final String CONNECTIONS = "40";
+    /** The timer's interval, in microseconds: the red team's, at which the old code lost connections in every run. */
+    private static final String INTERVAL_US = "500";
+    private static final String EXPECTED = "served 40 of 40, lost 0, failed none\n";
+
+    /** A session that decides on accepts (the README's guard policy's accept rules). */
+    private static final String ACCEPTS = """
+            {"name": "accepts", "points": [{"name": "syscall/accept/enter"}, {"name": "syscall/accept4/enter"}],
+             "sinks": [{"name": "policy", "config": {"rules": [
+               {"effect": "accept_network", "match": {"family": ["AF_INET"], "ip": ["127.0.0.0/8"]}, "action": "allow"},
+               {"effect": "accept_network", "match": {"family": {"not": ["AF_UNIX"]}}, "action": "deny",
+                "errno": "ECONNABORTED"}]}}]}""";
+
+    @TempDir
+    Path tmp;
+
+    /** A blocking accept with an address, a handler without SA_RESTART (the program accepts again on EINTR). */
+    @Test
+    void interruptedAcceptsLoseNoConnection() throws Exception {
+        both("eintr", false);
+    }
+
+    @Test
+    void interruptedAcceptsLoseNoConnectionUnprivileged() throws Exception {
+        both("eintr", true);
+    }
+
+    /** A blocking accept4 under an SA_RESTART handler. */
+    @Test
+    void restartedAcceptsLoseNoConnection() throws Exception {
+        both("restart", false);
+    }
+
+    @Test
+    void restartedAcceptsLoseNoConnectionUnprivileged() throws Exception {
+        both("restart", true);
+    }
+
+    /** A non-blocking listener: poll, then accept4(SOCK_NONBLOCK). */
+    @Test
+    void nonBlockingAcceptsLoseNoConnection() throws Exception {
+        both("nonblock", false);
+    }
+
+    @Test
+    void nonBlockingAcceptsLoseNoConnectionUnprivileged() throws Exception {
+        both("nonblock", true);
+    }
+
+    /** Two threads accepting on the same listener. */
+    @Test
+    void threadsAcceptingOnOneListenerLoseNoConnection() throws Exception {
+        both("threads", false);
+    }
+
+    @Test
+    void threadsAcceptingOnOneListenerLoseNoConnectionUnprivileged() throws Exception {
+        both("threads", true);
+    }
+
+    /** Runs the program's {@code mode} natively and under seccheck, and checks each served every connection. */
+    private void both(String mode, boolean asNobody) throws Exception {
+        String classpath = null;
+        if (asNobody) {
+            PackagedCli.assumeNobody(tmp);
+            classpath = PackagedCli.nobodyClasspath();
+        }
+        Path program = CPrograms.compile(PROGRAM, tmp, "-pthread");
+        Path config = Files.writeString(tmp.resolve("policy.json"), ACCEPTS);
+        for (boolean underSeccheck : new boolean[] {false, true}) {
+            String where = underSeccheck ? "under" : "native";
+            Path dir = asNobody ? PackagedCli.nobodysDir(tmp.resolve(where)) : Files.createDirectory(tmp.resolve(where));
+            List<String> command = List.of(program.toString(), mode, CONNECTIONS, INTERVAL_US);
+            PackagedCli.Result r = asNobody
+                    ? PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, underSeccheck, command, config)
+                    : PackagedCli.nativeOrUnderSeccheck(dir, underSeccheck, command, config);
+            assertThat(r.out()).as((underSeccheck ? "under seccheck" : "natively") + (asNobody ? " as uid 65534: " : ": ")
+                    + r.err()).isEqualTo(EXPECTED);
+        }
+    }
+}
