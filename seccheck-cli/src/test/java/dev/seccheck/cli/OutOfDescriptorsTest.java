@@ -44,21 +44,13 @@ class OutOfDescriptorsTest {
             accept with room: ok
             """;
 
-    /** A session that decides on accepts, so that seccheck performs them (InboundConnections). */
-    private static final String ACCEPT_RULES = """
-            {"name": "accepts", "points": [{"name": "syscall/accept/enter"}, {"name": "syscall/accept4/enter"}],
-             "sinks": [{"name": "policy", "config": {"rules": [
-               {"effect": "accept_network", "match": {"family": ["AF_INET"], "ip": ["127.0.0.0/8"]}, "action": "allow"},
-               {"effect": "accept_network", "match": {"family": {"not": ["AF_UNIX"]}}, "action": "deny",
-                "errno": "ECONNABORTED"}]}}]}""";
-
     @TempDir
     Path tmp;
 
     @Test
     void anAcceptOutOfDescriptorsLeavesTheConnectionQueued() throws Exception {
         Path program = CPrograms.compile("src/test/c/emfile_accept.c", tmp);
-        Path config = Files.writeString(tmp.resolve("accepts.json"), ACCEPT_RULES);
+        Path config = Files.writeString(tmp.resolve("accepts.json"), Policies.ACCEPTS);
         List<String> command = List.of(program.toString());
         assertThat(PackagedCli.nativeOrUnderSeccheck(tmp, false, command).out()).isEqualTo(ACCEPTS);
         assertThat(PackagedCli.nativeOrUnderSeccheck(tmp, true, command, config).out()).isEqualTo(ACCEPTS);
@@ -69,7 +61,7 @@ class OutOfDescriptorsTest {
     void anAcceptOutOfDescriptorsLeavesTheConnectionQueuedUnprivileged() throws Exception {
         String classpath = PackagedCli.forNobody(tmp);
         Path program = CPrograms.compile("src/test/c/emfile_accept.c", tmp);
-        Path config = Files.writeString(tmp.resolve("accepts.json"), ACCEPT_RULES);
+        Path config = Files.writeString(tmp.resolve("accepts.json"), Policies.ACCEPTS);
         List<String> command = List.of(program.toString());
         assertThat(PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, false, command).out()).isEqualTo(ACCEPTS);
         assertThat(PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, true, command, config).out())

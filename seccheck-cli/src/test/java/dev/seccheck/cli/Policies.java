@@ -35,6 +35,17 @@ final class Policies {
               "on_missing": "deny"}}]}
             """;
 
+    /**
+     * A session that decides on accepts (the README's guard policy's accept rules), so that
+     * seccheck performs them ({@code InboundConnections}).
+     */
+    static final String ACCEPTS = """
+            {"name": "accepts", "points": [{"name": "syscall/accept/enter"}, {"name": "syscall/accept4/enter"}],
+             "sinks": [{"name": "policy", "config": {"rules": [
+               {"effect": "accept_network", "match": {"family": ["AF_INET"], "ip": ["127.0.0.0/8"]}, "action": "allow"},
+               {"effect": "accept_network", "match": {"family": {"not": ["AF_UNIX"]}}, "action": "deny",
+                "errno": "ECONNABORTED"}]}}]}""";
+
     /** The guard policy of the README's "Enforcement" section, as it stands there. */
     static String readmeGuard() throws IOException {
         String readme = Files.readString(TestPrograms.repoRoot().resolve("README.md"));

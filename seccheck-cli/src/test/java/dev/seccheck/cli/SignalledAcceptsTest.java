@@ -27,14 +27,6 @@ class SignalledAcceptsTest {
     private static final String INTERVAL_US = "500";
     private static final String EXPECTED = "served 40 of 40, lost 0, failed none\n";
 
-    /** A session that decides on accepts (the README's guard policy's accept rules). */
-    private static final String ACCEPTS = """
-            {"name": "accepts", "points": [{"name": "syscall/accept/enter"}, {"name": "syscall/accept4/enter"}],
-             "sinks": [{"name": "policy", "config": {"rules": [
-               {"effect": "accept_network", "match": {"family": ["AF_INET"], "ip": ["127.0.0.0/8"]}, "action": "allow"},
-               {"effect": "accept_network", "match": {"family": {"not": ["AF_UNIX"]}}, "action": "deny",
-                "errno": "ECONNABORTED"}]}}]}""";
-
     @TempDir
     Path tmp;
 
@@ -90,7 +82,7 @@ class SignalledAcceptsTest {
             classpath = PackagedCli.nobodyClasspath();
         }
         Path program = CPrograms.compile(PROGRAM, tmp, "-pthread");
-        Path config = Files.writeString(tmp.resolve("policy.json"), ACCEPTS);
+        Path config = Files.writeString(tmp.resolve("policy.json"), Policies.ACCEPTS);
         for (boolean underSeccheck : new boolean[] {false, true}) {
             String where = underSeccheck ? "under" : "native";
             Path dir = asNobody ? PackagedCli.nobodysDir(tmp.resolve(where)) : Files.createDirectory(tmp.resolve(where));
