@@ -21,18 +21,22 @@ public final class TaskTable {
     private final Set<Integer> executing;
     /** The processes that opened a task's comm for writing ({@link #namesWritable}). */
     private final Set<Integer> renaming;
+    /** The callers of process_vm_readv and process_vm_writev an exec waits for ({@link #execStarted}). */
+    private final MemoryReaders readers;
 
     /** @param execSession whether tasks first met through this table belong to an exec session */
     public TaskTable(boolean execSession) {
-        this(new ConcurrentHashMap<>(), execSession, ConcurrentHashMap.newKeySet(), ConcurrentHashMap.newKeySet());
+        this(new ConcurrentHashMap<>(), execSession, ConcurrentHashMap.newKeySet(), ConcurrentHashMap.newKeySet(),
+                new MemoryReaders());
     }
 
     private TaskTable(ConcurrentHashMap<Integer, Task> tasks, boolean execSession, Set<Integer> executing,
-            Set<Integer> renaming) {
+            Set<Integer> renaming, MemoryReaders readers) {
         this.tasks = tasks;
         this.execSession = execSession;
         this.executing = executing;
         this.renaming = renaming;
+        this.readers = readers;
     }
 
     /**
@@ -41,7 +45,7 @@ public final class TaskTable {
      * exec} command, which meets only that command's tasks and may meet them first.
      */
     public TaskTable withExecSessionDefault(boolean execSession) {
-        return new TaskTable(tasks, execSession, executing, renaming);
+        return new TaskTable(tasks, execSession, executing, renaming, readers);
     }
 
     /** Returns CLOCK_REALTIME now in nanoseconds, the clock of every time field. */
@@ -65,6 +69,19 @@ public final class TaskTable {
      */
     public void execStarted(int tgid) {
         executing.add(tgid);
+        readers.awaitNoneAt(tgid, pid -> {
+            Task t = tasks.get(pid);
+            return t == null ? -1 : t.tgid();
+        });
+    }
+
+    /**
+     * Task {@code tid}'s held process_vm_readv or process_vm_writev names {@code pid}: recorded
+     * before the call is decided, so that an exec of that process starting meanwhile waits for it
+     * ({@link MemoryReaders}).
+     */
+    public void readingMemory(int tid, int pid) {
+        readers.calling(tid, pid);
     }
 
     /** The exec call of process {@code tgid} failed, or its new program was let run, or it is gone. */

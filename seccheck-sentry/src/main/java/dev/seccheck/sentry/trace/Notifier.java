@@ -242,6 +242,9 @@ final class Notifier implements Runnable {
             refused = scheduling.refusal(n.tid(), n.nr(), n.arg0(), n.arg1());
         }
         if (refused.isEmpty() && OutsideProcesses.held(n.nr(), n.arg0(), n.arg1())) {
+            if (n.nr() == Sysno.PROCESS_VM_READV || n.nr() == Sysno.PROCESS_VM_WRITEV) {
+                tasks.readingMemory(n.tid(), (int) n.arg0()); // before the shield is looked at
+            }
             refused = OutsideProcesses.refusal(n, access.at(n.tid()), tasks::shielded);
         }
         if (refused.isEmpty() && SignalOwners.held(n.nr(), n.arg1())) {

@@ -1,0 +1,70 @@
+package dev.seccheck.sentry.task;
+
+import dev.seccheck.abi.Sysno;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntUnaryOperator;
+
+/**
+ * MemoryReaders closes most of the window a process_vm_readv or process_vm_writev let through
+ * just before its target's exec left open. The guard decides such a call when it is held, and
+ * the kernel makes it once the answer wakes the caller: a caller descheduled in between read the
+ * new program, mapped by an exec that started meanwhile, before seccheck killed it at its exec
+ * event (`PolicyEnforcementTest` read a kept key so in about one run of six). Each such call is
+ * recorded here before it is decided; an exec whose new program is decided
+ * ({@link TaskTable#execStarted}) first waits, at most {@value #WAIT_MS} ms, until every recorded
+ * caller aimed at its process has left the call. A caller in a pid namespace of its own names its
+ * target by that namespace's numbers, which are not compared here.
+ */
+final class MemoryReaders {
+
+    /** How long an exec waits for the callers aimed at its process. */
+    private static final long WAIT_MS = 100;
+    private static final long PAUSE_NS = TimeUnit.MICROSECONDS.toNanos(50);
+
+    /** Caller tid to the pid its call names. */
+    private final Map<Integer, Integer> callers = new ConcurrentHashMap<>();
+
+    /** Task {@code tid}'s held process_vm_readv or process_vm_writev names {@code pid}. */
+    void calling(int tid, int pid) {
+        callers.put(tid, pid);
+    }
+
+    /**
+     * Waits until no recorded caller aimed at process {@code tgid} (a pid {@code tgidOf} maps to
+     * it) is still in its call, at most {@value #WAIT_MS} ms; forgets the callers that left.
+     */
+    void awaitNoneAt(int tgid, IntUnaryOperator tgidOf) {
+        if (callers.isEmpty()) {
+            return;
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+        for (Map.Entry<Integer, Integer> e : callers.entrySet()) {
+            int pid = e.getValue();
+            if (pid != tgid && tgidOf.applyAsInt(pid) != tgid) {
+                continue;
+            }
+            while (inCall(e.getKey()) && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(PAUSE_NS);
+            }
+            callers.remove(e.getKey(), pid);
+        }
+    }
+
+    /** Whether task {@code tid} is in a process_vm_readv or process_vm_writev call (/proc/TID/syscall). */
+    private static boolean inCall(int tid) {
+        try {
+            String line = Files.readString(Path.of("/proc/" + tid + "/syscall"));
+            int end = line.indexOf(' ');
+            int nr = Integer.parseInt(end < 0 ? line.strip() : line.substring(0, end));
+            return nr == Sysno.PROCESS_VM_READV || nr == Sysno.PROCESS_VM_WRITEV;
+        } catch (IOException | RuntimeException e) {
+            return false; // gone, or running: not in the call
+        }
+    }
+}
