@@ -277,7 +277,9 @@ final class SyscallPoints implements EmulatedPoints {
                 return verdict;
             }
         }
-        DecodedSyscall atEnter = ev.exit() ? decodedAtEnter.remove(ev.tid()) : null;
+        // Only the calls beforeExit decodes at their enter take what it kept: an emulated send's
+        // exit, fired on another thread, once took a close's and failed on its schema.
+        DecodedSyscall atEnter = ev.exit() && SyscallsToRead.lostAtExit(nr) ? decodedAtEnter.remove(ev.tid()) : null;
         long now = TaskTable.nowNs();
         // A call with no schematized point of its own (sendto, sendmsg, sendmmsg, openat2) is named
         // to the sinks while the points it is reported under fire; a bind checked at connect's is not.
