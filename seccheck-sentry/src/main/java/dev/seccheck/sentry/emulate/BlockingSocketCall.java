@@ -202,12 +202,6 @@ final class BlockingSocketCall implements Waits.Ender, SignalledCalls.Interrupti
         return 0;
     }
 
-    /** A call ended ends no other. */
-    @Override
-    public Object reach(PathCalls calls) {
-        return null;
-    }
-
     /**
      * Signals the thread in the call. A signal that lands just before the thread enters the call is
      * taken there and ends nothing: the next sweep signals again, until the call returns.

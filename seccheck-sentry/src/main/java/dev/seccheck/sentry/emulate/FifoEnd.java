@@ -104,12 +104,6 @@ final class FifoEnd implements Waits.Ender {
         }
     }
 
-    /** Ended by a signal to its own thread, the open ends no other. */
-    @Override
-    public Object reach(PathCalls calls) {
-        return null;
-    }
-
     /** As soon as its call is not awaited: the kernel undoes an interrupted open at once. */
     @Override
     public boolean endsAtInterrupt() {

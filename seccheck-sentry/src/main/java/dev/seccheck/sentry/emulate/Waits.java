@@ -4,7 +4,6 @@ import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.ThreadStarts;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -29,10 +28,9 @@ import java.util.function.LongSupplier;
  * interrupted), and the pool thread finds the call no longer awaited: its attempt was given up
  * first, so a late repeat is a new call, and the answer goes to no one. A FIFO open is looked at
  * every {@link #QUICK_MS} ms instead and ended as soon as its call is not awaited
- * ({@link Ender#endsAtInterrupt}), as the kernel undoes an interrupted open at once. An ender may
- * end other waits as well: such a wait is ended only while no awaited one shares its
- * {@link Ender#reach} (none does now: FIFO opens were ended by opening the other end, which ended
- * every open waiting on that side of it; both enders now signal the thread in the call).
+ * ({@link Ender#endsAtInterrupt}), as the kernel undoes an interrupted open at once. Every ender
+ * signals the thread in its own call and ends no other wait (FIFO opens were once ended by opening
+ * the other end, which ended every open waiting on that side of it).
  * Process-wide: the waits are reached through seccheck's own fds and threads.
  */
 final class Waits {
@@ -79,12 +77,6 @@ final class Waits {
 
     /** How one kind of wait is ended, called on the sweeper with its {@link PathCalls}. */
     interface Ender {
-        /**
-         * What ending this wait ends besides: waits whose reaches are equal are ended together, so
-         * one is ended only while none of them is awaited. Null when it ends this wait alone.
-         */
-        Object reach(PathCalls calls);
-
         /**
          * Makes the waiting call return. Called under the wait's lock while it has not returned,
          * at each sweep until it does.
@@ -217,17 +209,10 @@ final class Waits {
                 }
             }
             for (Wait w : ending) {
-                // Ending a wait may end others that share its reach (opening a FIFO's other end
-                // ended every open waiting on that side): a thread whose interrupted open was followed
-                // by another of the same FIFO got an fd where natively it got EINTR. So a wait ends only
-                // while no other that shares its reach is kept, checked and ended under the lock new
-                // waits register with: one that registers later starts its own call after the end.
-                Object reach = w.ender.reach(calls);
+                // Each ender signals the thread in its own call and ends no other wait; ended under
+                // the lock new waits register with.
                 synchronized (this) {
-                    if (reach == null || waits.stream().noneMatch(v -> v != w && !ending.contains(v)
-                            && reach.equals(v.ender.reach(calls)))) {
-                        end(calls, w);
-                    }
+                    end(calls, w);
                 }
             }
         }
