@@ -224,28 +224,52 @@ final class Injector {
 
     /** Returns the address of a {@code syscall} instruction (0f 05) in the process's vDSO. */
     private long syscallInstruction(int tgid) throws LinuxException {
-        long start = -1;
-        long end = -1;
+        Mapping vdso;
         try {
-            for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(tgid), "maps"))) {
-                if (line.endsWith("[vdso]")) {
-                    String range = line.substring(0, line.indexOf(' '));
-                    start = Long.parseUnsignedLong(range.substring(0, range.indexOf('-')), 16);
-                    end = Long.parseUnsignedLong(range.substring(range.indexOf('-') + 1), 16);
-                }
-            }
+            vdso = vdso(Files.readAllLines(Path.of("/proc", Integer.toString(tgid), "maps")));
         } catch (IOException e) {
             throw new IllegalStateException("cannot read /proc/" + tgid + "/maps: " + e.getMessage(), e);
         }
-        if (start < 0) {
+        if (vdso == null) {
             throw new IllegalStateException("process " + tgid + " has no vDSO to run injected syscalls from");
         }
-        byte[] vdso = memory.read(tgid, start, (int) (end - start));
-        for (int i = 0; i + 1 < vdso.length; i++) {
-            if (vdso[i] == 0x0f && vdso[i + 1] == 0x05) {
-                return start + i;
+        byte[] code = memory.read(tgid, vdso.start(), (int) (vdso.end() - vdso.start()));
+        for (int i = 0; i + 1 < code.length; i++) {
+            if (code[i] == 0x0f && code[i + 1] == 0x05) {
+                return vdso.start() + i;
             }
         }
         throw new IllegalStateException("no syscall instruction in the vDSO of " + tgid);
+    }
+
+    /** An address range of a process. */
+    record Mapping(long start, long end) {}
+
+    /** The most a vDSO spans: the kernel's is two to four pages. */
+    static final long MAX_VDSO = 64 * 1024;
+
+    /**
+     * The vDSO among the lines of a {@code /proc/PID/maps}: the kernel's own mapping, whose name
+     * field is exactly {@code [vdso]} and whose inode is 0, executable, at most {@link #MAX_VDSO}
+     * long; null when there is none. A file the program maps under a name ending in {@code [vdso]}
+     * ({@code /tmp/x/[vdso]}: a mapped file is named by its absolute path) is not it: before, the
+     * last line merely ending so was taken, which let the program choose the injected call's
+     * instruction and the size of the supervisor's read.
+     */
+    static Mapping vdso(java.util.List<String> maps) {
+        for (String line : maps) {
+            String[] f = line.trim().split("\\s+", 6);
+            if (f.length != 6 || !f[5].equals("[vdso]") || !f[4].equals("0") || f[1].length() < 3
+                    || f[1].charAt(2) != 'x') {
+                continue;
+            }
+            int dash = f[0].indexOf('-');
+            long start = Long.parseUnsignedLong(f[0], 0, dash, 16);
+            long end = Long.parseUnsignedLong(f[0], dash + 1, f[0].length(), 16);
+            if (Long.compareUnsigned(start, end) < 0 && end - start <= MAX_VDSO) {
+                return new Mapping(start, end);
+            }
+        }
+        return null;
     }
 }
