@@ -45,7 +45,9 @@ public record NameChange(Kind kind, String syscall, int pid, int tid, String pro
         ALTER,
         /**
          * The file named {@code from} is read without an open: the kernel mapped it into the
-         * program it executed (the binary, its ELF interpreter), whose code can read it all.
+         * program it executed (the binary, its ELF interpreter), whose code can read it all, or
+         * handed it to that program open (the file a binfmt_misc handler with flag O is given as
+         * AT_EXECFD).
          */
         READ
     }
@@ -74,7 +76,7 @@ public record NameChange(Kind kind, String syscall, int pid, int tid, String pro
         return new NameChange(Kind.ALTER, syscall, pid, tid, processName, from, null, file, false, false);
     }
 
-    /** The file {@code file} at {@code from} executed by the kernel, which mapped it into the program. */
+    /** The file {@code file} at {@code from} executed by the kernel, which mapped it into the program or handed it open. */
     public static NameChange executed(int pid, int tid, String processName, String from, ReachedFile file) {
         return new NameChange(Kind.READ, "execve", pid, tid, processName, from, null, file, false, false);
     }

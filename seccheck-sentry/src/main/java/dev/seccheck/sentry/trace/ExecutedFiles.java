@@ -37,6 +37,10 @@ import java.util.Optional;
  * file by the superblock's device, which stat may not (a btrfs subvolume reports a device of its
  * own): a file is the mapping's when the inode and either device agree.
  *
+ * <p>A binfmt_misc handler registered with flag O is handed the file executed open instead
+ * ({@link #handedOpen}): the binary is then the handler, and the file the handler reads is the
+ * one its AT_EXECFD descriptor holds, found by that descriptor.
+ *
  * <p>Tracer thread; a look that may wait on a filesystem the program serves goes to
  * {@link FileLooks}.
  */
@@ -131,6 +135,56 @@ final class ExecutedFiles {
             return new Unknown("the executed file could not be looked at");
         }
         return found(fd, pid);
+    }
+
+    /** AT_EXECFD: the auxiliary vector entry holding the descriptor of the file a binfmt_misc handler was handed. */
+    private static final long AT_EXECFD = 2;
+    /** The kernel's saved auxiliary vector holds some twenty (type, value) pairs; this is more than it keeps. */
+    private static final int AUXV_MAX = 4096;
+
+    /**
+     * The file the kernel handed process {@code pid} open, with the new program: a binfmt_misc
+     * format registered with flag O (or C, which implies it) has the kernel open the file executed
+     * and give it to the handler as the descriptor its auxiliary vector names AT_EXECFD, with no
+     * open of the program's. Empty when the vector names none (every other exec). The vector is
+     * the kernel's copy ({@code /proc/PID/auxv}), which only the program itself could change
+     * (prctl PR_SET_MM), and it has not run; the descriptor's file is read by its /proc link,
+     * which asks no filesystem. Nothing else of the program's can change its descriptor table
+     * while it stops at its exec event: its other threads are gone, and pidfd_getfd only copies.
+     */
+    Optional<Executed> handedOpen(int pid) {
+        byte[] raw = new byte[AUXV_MAX];
+        int fd = calls.openat(Fcntl.AT_FDCWD, "/proc/" + pid + "/auxv", Fcntl.O_RDONLY | Fcntl.O_CLOEXEC);
+        if (fd < 0) {
+            return Optional.of(new Unknown("its auxiliary vector could not be read (" + Errno.name(-fd) + ")"));
+        }
+        int n;
+        try {
+            n = calls.pread(fd, raw, 0);
+        } finally {
+            PathCalls.close(fd);
+        }
+        if (n < 0) {
+            return Optional.of(new Unknown("its auxiliary vector could not be read (" + Errno.name(-n) + ")"));
+        }
+        ByteBuffer auxv = ByteBuffer.wrap(raw, 0, n).order(ByteOrder.LITTLE_ENDIAN);
+        for (int at = 0; at + 2 * Long.BYTES <= n; at += 2 * Long.BYTES) {
+            long type = auxv.getLong(at);
+            if (type == 0) { // AT_NULL
+                return Optional.empty();
+            }
+            if (type == AT_EXECFD) {
+                long execfd = auxv.getLong(at + Long.BYTES);
+                int handed = execfd < 0 || execfd > Integer.MAX_VALUE ? -1
+                        : calls.openat(Fcntl.AT_FDCWD, "/proc/" + pid + "/fd/" + execfd, Fcntl.O_PATH | Fcntl.O_CLOEXEC);
+                if (handed < 0) {
+                    return Optional.of(new Unknown("the file the kernel handed it open (AT_EXECFD " + execfd
+                            + ") could not be looked at"));
+                }
+                return Optional.of(found(handed, pid));
+            }
+        }
+        return Optional.of(new Unknown("its auxiliary vector has no end"));
     }
 
     /**

@@ -17,6 +17,7 @@ import dev.seccheck.sentry.task.TaskTable;
 import dev.seccheck.sink.NameChange;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -401,8 +402,10 @@ final class TaskLifecycle {
      * a sink decides on opening files or on what runs. The kernel mapped them into the program,
      * whose code can read every byte of them without an open: a rule that keeps a file from being
      * opened must keep it from being executed too, or the program executes it with a library of its
-     * own preloaded and dumps the image (a key embedded in a binary). Such a file, or one seccheck
-     * cannot name or check, kills the program before its first instruction. For a sink deciding on
+     * own preloaded and dumps the image (a key embedded in a binary). The same holds for the file
+     * the kernel hands a binfmt_misc handler open (flag O, {@link ExecutedFiles#handedOpen}): the
+     * handler reads it through that descriptor. Such a file, or one seccheck cannot name or check,
+     * kills the program before its first instruction. For a sink deciding on
      * what runs, {@code call} is returned holding the files, for sentry/execve.
      */
     private ExecCalls.Pending lookAtTheFilesExecuted(Task t, ExecCalls.Pending call) {
@@ -413,15 +416,22 @@ final class TaskLifecycle {
         }
         ExecutedFiles.Executed binary = executedFiles.binary(t.tid());
         ExecutedFiles.Executed interpreter = executedFiles.interpreter(t.tid(), binary).orElse(null);
-        if (names && refuseReadingKeptFiles(t, binary, interpreter)) {
-            binary.close();
-            if (interpreter != null) {
-                interpreter.close();
+        if (names) {
+            ExecutedFiles.Executed handed = executedFiles.handedOpen(t.tid()).orElse(null);
+            boolean refused = refuseReadingKeptFiles(t, binary, interpreter, handed);
+            if (handed != null) {
+                handed.close();
             }
-            if (call != null) {
-                call.release();
+            if (refused) {
+                binary.close();
+                if (interpreter != null) {
+                    interpreter.close();
+                }
+                if (call != null) {
+                    call.release();
+                }
+                return KILLED;
             }
-            return KILLED;
         }
         if (runs) {
             return call.withExecuted(binary, interpreter);
@@ -434,11 +444,20 @@ final class TaskLifecycle {
     }
 
     /**
-     * Kills {@code t} when a sink deciding on opening files refuses it a file its exec mapped, or
-     * cannot check one; returns whether it did.
+     * Kills {@code t} when a sink deciding on opening files refuses it a file its exec mapped or
+     * handed it open ({@code handed}, null when none), or cannot check one; returns whether it did.
      */
-    private boolean refuseReadingKeptFiles(Task t, ExecutedFiles.Executed binary, ExecutedFiles.Executed interpreter) {
-        for (ExecutedFiles.Executed e : interpreter == null ? List.of(binary) : List.of(binary, interpreter)) {
+    private boolean refuseReadingKeptFiles(Task t, ExecutedFiles.Executed binary, ExecutedFiles.Executed interpreter,
+            ExecutedFiles.Executed handed) {
+        List<ExecutedFiles.Executed> given = new ArrayList<>(3);
+        given.add(binary);
+        if (interpreter != null) {
+            given.add(interpreter);
+        }
+        if (handed != null) {
+            given.add(handed);
+        }
+        for (ExecutedFiles.Executed e : given) {
             String why = switch (e) {
                 case ExecutedFiles.Unknown u -> "a file it executed cannot be checked: " + u.why();
                 case ExecutedFiles.Found f when f.named().isEmpty() -> "a file it executed is on a mount seccheck"
@@ -451,7 +470,9 @@ final class TaskLifecycle {
             };
             if (why != null) {
                 log.accept("killed task " + t.tid() + " (" + t.comm() + ") at its exec, before its first instruction: "
-                        + why + " (the kernel maps what it executes into the program, which can then read it)");
+                        + why + (e == handed ? " (the kernel handed it the file open, as a binfmt_misc handler's"
+                                + " AT_EXECFD, which it can then read)"
+                                : " (the kernel maps what it executes into the program, which can then read it)"));
                 try {
                     Signals.kill(t.tid(), Signal.SIGKILL);
                 } catch (LinuxException gone) {

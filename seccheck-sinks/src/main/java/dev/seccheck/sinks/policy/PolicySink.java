@@ -236,8 +236,8 @@ public final class PolicySink implements PointSink.MissingAware {
                         case MOVE, CREATE -> "the rule denies the task that name";
                         case REMOVE -> "the rule denies the task the name removed";
                         case ALTER -> "the rule denies the task that file";
-                        case READ -> "the rule denies the task that file, which the kernel mapped into the program it"
-                                + " executed";
+                        case READ -> "the rule denies the task that file, which the kernel gave the program it executed"
+                                + " (mapped into it, or handed it open as a binfmt_misc handler's AT_EXECFD)";
                     });
                     return true;
                 }
