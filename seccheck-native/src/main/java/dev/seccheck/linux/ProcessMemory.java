@@ -5,6 +5,7 @@ import dev.seccheck.abi.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -17,29 +18,63 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ProcessMemory {
 
     /**
-     * When each thread's transfer in progress began (System.nanoTime), 0 while it has none. A
-     * transfer of a page that a filesystem has to supply (a shared mapping of a FUSE file) waits
-     * on that filesystem's server, which may be the supervised program itself, and cannot be
-     * interrupted: {@link #longestTransferNanos} lets a watchdog see such a wait.
+     * What each thread's transfer in progress reads or writes, and when it began (System.nanoTime;
+     * 0 while it has none). A transfer of a page that a filesystem has to supply (a shared mapping
+     * of a FUSE file) waits on that filesystem's server, which may be the supervised program
+     * itself, and cannot be interrupted: {@link #longestTransfer} lets a watchdog see such a wait,
+     * and where it waits.
      */
-    private static final List<AtomicLong> STARTS = new CopyOnWriteArrayList<>();
-    private static final ThreadLocal<AtomicLong> START = ThreadLocal.withInitial(() -> {
-        AtomicLong start = new AtomicLong();
-        STARTS.add(start);
-        return start;
+    private static final List<InFlight> IN_FLIGHT = new CopyOnWriteArrayList<>();
+    private static final ThreadLocal<InFlight> MINE = ThreadLocal.withInitial(() -> {
+        InFlight f = new InFlight();
+        IN_FLIGHT.add(f);
+        return f;
     });
+
+    /**
+     * One thread's transfer. Its owner writes the pid and address, then the start (a volatile
+     * write, which publishes them); a reader reads the start, then them, then the start again,
+     * and keeps them only when the start did not change (the owner's next transfer may be
+     * overwriting them): a seqlock whose sequence is the start. The owner pays two plain stores.
+     */
+    private static final class InFlight {
+        final AtomicLong start = new AtomicLong();
+        int pid;
+        long address;
+    }
+
+    /**
+     * A transfer in progress: the process whose memory it reads or writes, the address it began
+     * at, and how long it has been going.
+     */
+    public record Transfer(int pid, long address, long nanos) {}
 
     /** Creates a reader/writer for the calling thread (it reuses its buffers). */
     public ProcessMemory() {}
 
     /** How long the oldest transfer still in progress, on any thread, has been going (0 for none). */
     public static long longestTransferNanos() {
+        Transfer t = longestTransfer();
+        return t == null ? 0 : t.nanos();
+    }
+
+    /** The oldest transfer still in progress, on any thread, or null when there is none. */
+    public static Transfer longestTransfer() {
         long now = System.nanoTime();
-        long longest = 0;
-        for (AtomicLong start : STARTS) {
-            long began = start.get();
-            if (began != 0) {
-                longest = Math.max(longest, now - began);
+        Transfer longest = null;
+        for (InFlight f : IN_FLIGHT) {
+            long began = f.start.get();
+            if (began == 0) {
+                continue;
+            }
+            int pid = f.pid;
+            long address = f.address;
+            VarHandle.loadLoadFence();
+            if (f.start.get() != began) {
+                continue; // that transfer ended meanwhile: a newer one is not the oldest
+            }
+            if (longest == null || now - began > longest.nanos()) {
+                longest = new Transfer(pid, address, now - began);
             }
         }
         return longest;
@@ -92,15 +127,17 @@ public final class ProcessMemory {
         Layouts.IOV_LEN.set(local, (long) len);
         Layouts.IOV_BASE.set(remote, MemorySegment.ofAddress(addr));
         Layouts.IOV_LEN.set(remote, (long) len);
-        AtomicLong start = START.get();
+        InFlight mine = MINE.get();
+        mine.pid = pid;
+        mine.address = addr;
         long now = System.nanoTime();
-        start.set(now == 0 ? 1 : now); // 0 means no transfer
+        mine.start.set(now == 0 ? 1 : now); // 0 means no transfer; the volatile write publishes pid and address
         try {
             // The remote address is the tracee's, not ours: it only travels to the kernel as a number.
             return NativeCall.call(slot -> Libc.syscall(slot, nr, pid, local.address(), 1L, remote.address(), 1L, 0L),
                     NativeCall.Restart.ON_EINTR, name, () -> pid + ", 0x" + Long.toHexString(addr) + ", " + len);
         } finally {
-            start.set(0);
+            mine.start.set(0);
         }
     }
 

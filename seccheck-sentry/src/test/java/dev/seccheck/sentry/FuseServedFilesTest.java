@@ -15,7 +15,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -129,11 +128,12 @@ class FuseServedFilesTest {
      * The program maps a file of its filesystem shared and passes a path that lies in the page it
      * never lets be read: to openat (read by the notifier, which performs the open) and to execve
      * (read by the tracer at the call's enter). The reading thread waits in the kernel, where no
-     * signal reaches it; before, the run hung there for good. seccheck kills the process serving
-     * the filesystem after 2 s (StuckReads), the read fails, and the run goes on: the call fails
-     * with EFAULT, as it would were the page unreadable. For the tracer that also needs every
-     * thread to end without waiting for it (no ptrace exit event): the server, killed, would
-     * otherwise wait at its exit for the tracer that waits on it.
+     * signal reaches it; before, the run hung there for good. seccheck aborts the filesystem's
+     * connection after 2 s (StuckReads; root: fusectl), the read fails, and the run goes on: the
+     * call fails with EFAULT, as it would were the page unreadable. For the tracer that also needs
+     * every thread to end without waiting for it (no ptrace exit event): a server killed (by
+     * seccheck where it cannot abort) would otherwise wait at its exit for the tracer that waits
+     * on it.
      */
     @Test
     void aPathInAPageTheProgramsFilesystemNeverSuppliesDoesNotHoldSeccheck() throws Exception {
@@ -148,34 +148,60 @@ class FuseServedFilesTest {
             int status = runAbortingOnHang(r, List.of("/bin/sh", "-c", program + " > '" + out + "' 2>&1"), out);
             assertThat(status).as(call).isZero();
             assertThat(Files.readString(out)).as(call).contains("others ran 3", "done");
-            assertThat(r.warnings).as(call).anyMatch(w -> w.startsWith("killed process ") && w.contains("/dev/fuse"));
+            assertThat(r.warnings).as(call).anyMatch(w -> w.startsWith("aborted the FUSE connection ")
+                    && w.contains(mnt.toString()));
         }
     }
 
     /**
-     * Runs {@code argv} under {@code r}; a run still going after 60 s is taken for hung on the
-     * program's filesystem: its FUSE connections are aborted (fusectl, mounted here if it is not),
-     * which lets every thread waiting on them go on, and the test fails.
+     * The same attack by a server that hides its FUSE device: {@code inflight} parks its
+     * descriptor in an SCM_RIGHTS message on a socket pair it keeps and closes its own (no process
+     * has the device open), {@code mknod} opens it through a node of its own (its
+     * {@code /proc/PID/fd} link does not read {@code /dev/fuse}). The notifier's read of the
+     * child's path waits on that filesystem; seccheck finds it from the read itself (the mapping
+     * the address lies in), sees that the run mounted it, and aborts that connection (fusectl): the
+     * read fails, the child's openat fails with EFAULT, and the run goes on, its server alive.
+     * Before, seccheck looked for a {@code /proc/PID/fd} link reading {@code /dev/fuse}, found
+     * none, and waited: the run hung for good, its own kill of its server held with it.
      */
-    private static int runAbortingOnHang(SupervisorTest.Run r, List<String> argv, Path out) throws Exception {
-        boolean ours = !mounted();
-        if (ours) {
-            new ProcessBuilder("mount", "-t", "fusectl", "none", CONNECTIONS.toString()).start().waitFor();
+    @Test
+    void aServerThatHidesItsFuseDeviceDoesNotHoldSeccheck() throws Exception {
+        Assumptions.assumeTrue(Files.isWritable(Path.of("/dev/fuse")) && "root".equals(System.getProperty("user.name")),
+                "needs root and /dev/fuse");
+        for (String mode : List.of("inflight", "mknod")) {
+            Path mnt = Files.createDirectory(dir.resolve("mnt-" + mode));
+            Path out = dir.resolve("out-" + mode);
+            SupervisorTest.Run r = new SupervisorTest.Run("syscall/openat/enter", "syscall/openat/exit");
+            String program = "'" + CWorkloads.binary("fuse_hidden") + "' " + mode + " '" + mnt + "'";
+            int status = runAbortingOnHang(r, List.of("/bin/sh", "-c", program + " > '" + out + "' 2>&1"), out, 30);
+            assertThat(status).as(mode).isZero();
+            assertThat(Files.readString(out)).as(mode)
+                    .contains("others ran 3", "child's call: Bad address", "child ended", "done");
+            assertThat(r.warnings).as(mode).anyMatch(w -> w.startsWith("aborted the FUSE connection ")
+                    && w.contains(mnt.toString()));
+            assertThat(r.warnings).as(mode).noneMatch(w -> w.startsWith("killed process "));
         }
+    }
+
+    private int runAbortingOnHang(SupervisorTest.Run r, List<String> argv, Path out) throws Exception {
+        return runAbortingOnHang(r, argv, out, 60);
+    }
+
+    /**
+     * Runs {@code argv} under {@code r}; a run still going after {@code seconds} s is taken for
+     * hung on the program's filesystem: the FUSE connections of the mounts under this test's
+     * directory are aborted (fusectl, mounted for that if it is not), which lets every thread
+     * waiting on them go on, and the test fails. fusectl is not mounted while the run goes, so
+     * that seccheck finds it as it would on a host that does not mount it.
+     */
+    private int runAbortingOnHang(SupervisorTest.Run r, List<String> argv, Path out, int seconds) throws Exception {
+        Supervised.Background run = Supervised.Background.start(r.sup, argv);
         try {
-            Set<String> before = connections();
-            Supervised.Background run = Supervised.Background.start(r.sup, argv);
-            try {
-                return run.status().get(60, TimeUnit.SECONDS);
-            } catch (TimeoutException hung) {
-                abortNew(before);
-                run.thread().join(TimeUnit.SECONDS.toMillis(30));
-                throw new AssertionError("the run hung on the program's filesystem: " + Files.readString(out), hung);
-            }
-        } finally {
-            if (ours) {
-                new ProcessBuilder("umount", CONNECTIONS.toString()).start().waitFor();
-            }
+            return run.status().get(seconds, TimeUnit.SECONDS);
+        } catch (TimeoutException hung) {
+            abortMountsUnder(dir);
+            run.thread().join(TimeUnit.SECONDS.toMillis(30));
+            throw new AssertionError("the run hung on the program's filesystem: " + Files.readString(out), hung);
         }
     }
 
@@ -222,23 +248,30 @@ class FuseServedFilesTest {
                 .map(Thread::threadId).collect(Collectors.toSet());
     }
 
-    /** The FUSE connections open now, by number (fusectl mounted). */
-    private static Set<String> connections() throws Exception {
-        try (Stream<Path> s = Files.list(CONNECTIONS)) {
-            return s.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
-        }
-    }
-
     private static boolean mounted() throws IOException {
         return Files.readString(Path.of("/proc/self/mountinfo")).lines()
                 .anyMatch(l -> l.contains(" " + CONNECTIONS + " "));
     }
 
-    /** Aborts every FUSE connection made since {@code before}. */
-    private static void abortNew(Set<String> before) throws Exception {
-        for (String c : connections()) {
-            if (!before.contains(c)) {
-                Files.writeString(CONNECTIONS.resolve(c).resolve("abort"), "1");
+    /** Aborts the FUSE connection of every FUSE mount under {@code top}, mounting fusectl for it if need be. */
+    private static void abortMountsUnder(Path top) throws Exception {
+        boolean ours = !mounted();
+        if (ours) {
+            new ProcessBuilder("mount", "-t", "fusectl", "none", CONNECTIONS.toString()).start().waitFor();
+        }
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                String[] f = line.split(" ");
+                if (f[4].startsWith(top.toString()) && line.substring(line.indexOf(" - ") + 3).startsWith("fuse")) {
+                    String[] dev = f[2].split(":");
+                    // fusectl names a connection by its superblock's device number, the kernel's encoding.
+                    long number = (Long.parseLong(dev[0]) << 20) | Long.parseLong(dev[1]);
+                    Files.writeString(CONNECTIONS.resolve(Long.toString(number)).resolve("abort"), "1");
+                }
+            }
+        } finally {
+            if (ours) {
+                new ProcessBuilder("umount", CONNECTIONS.toString()).start().waitFor();
             }
         }
     }

@@ -135,6 +135,10 @@ public final class Tracer {
      * @return the exit status: the code, or 128 + the signal that killed it
      */
     public int run(Path program, List<String> argv) throws SentryException {
+        // A filesystem of the run that leaves a read of a task's memory unanswered would hold the
+        // tracer or the notifier: it is aborted, or its servers killed, after a while (StuckReads),
+        // which notes here, before the program runs, the FUSE mounts that are not the run's.
+        StuckReads stuckReads = new StuckReads(tasks::tgids, log);
         try {
             doorbell.tracerIsThisThread();
             attach(program, argv);
@@ -146,9 +150,7 @@ public final class Tracer {
             started.completeExceptionally(se);
             throw se;
         }
-        // A filesystem of the run that leaves a read of a task's memory unanswered would hold the
-        // tracer or the notifier: its servers are killed after a while (StuckReads).
-        StuckReads stuckReads = new StuckReads(tasks::tgids, log).start();
+        stuckReads.start();
         try {
             loop();
         } catch (LinuxException e) {
