@@ -185,12 +185,29 @@ public final class SocketCalls {
      * the call fails.
      */
     public static boolean timeoutSet(int fd, int name) {
+        return timeoutNanos(fd, name) != 0;
+    }
+
+    /**
+     * Timeout option {@code name} ({@link #SO_RCVTIMEO}, {@link #SO_SNDTIMEO}) of {@code fd} in
+     * nanoseconds, as getsockopt gives it (the kernel's jiffies, rounded back to a timeval): 0 when
+     * none is set or the call fails, {@link Long#MAX_VALUE} for one too long to count in nanoseconds.
+     */
+    public static long timeoutNanos(int fd, int name) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment value = arena.allocate(16);
             MemorySegment len = arena.allocate(ValueLayout.JAVA_INT);
             len.set(ValueLayout.JAVA_INT, 0, 16);
             long r = Direct.call(Sysno.GETSOCKOPT, fd, SOL_SOCKET, name, value.address(), len.address(), 0);
-            return r == 0 && (value.get(ValueLayout.JAVA_LONG, 0) != 0 || value.get(ValueLayout.JAVA_LONG, 8) != 0);
+            if (r != 0) {
+                return 0;
+            }
+            long seconds = value.get(ValueLayout.JAVA_LONG, 0);
+            long micros = value.get(ValueLayout.JAVA_LONG, 8);
+            if (seconds >= Long.MAX_VALUE / 1_000_000_000L - 1) {
+                return Long.MAX_VALUE;
+            }
+            return seconds * 1_000_000_000L + micros * 1_000L;
         }
     }
 

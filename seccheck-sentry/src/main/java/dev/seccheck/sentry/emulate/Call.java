@@ -302,6 +302,15 @@ final class Call implements Waits.Awaited {
     }
 
     /**
+     * The notification a call that waits before its points fire ({@link #begin}) answers now: its
+     * own, or that of a repeat that took it over. A change tells the waiting attempt that the
+     * task's syscall was restarted.
+     */
+    long awaited() {
+        return attempt == null ? n.id() : restarts.current(attempt);
+    }
+
+    /**
      * Whether the task is owed a result of this call, once begun: kept, being answered, or
      * ({@code taken}: a connection taken for it) not yet answered. A signal that cuts the answer
      * off must make the task repeat the call to get it ({@link SignalledCalls}).

@@ -33,6 +33,10 @@ import java.nio.ByteOrder;
  * {@code poll} in slices of {@link #WAIT_SLICE_MS}, checking between them that the task still
  * waits (a signal ends the wait; a repeat after it is taken over by this wait, see {@link Call#begin}),
  * so that seccheck never holds the program's socket, or a connection, for a task that went away.
+ * It ends with EAGAIN once the listener's receive timeout (SO_RCVTIMEO) runs out, as the kernel's
+ * ({@code inet_csk_wait_for_connect}, {@code skb_recv_datagram} for a unix listener): the timeout is
+ * read when the call begins, as the kernel reads it once (a timeout the program sets meanwhile
+ * changes nothing), and again when a repeat takes a wait without one over ({@link Taking#repeated}).
  * The accept itself never waits: every accept of the run's tasks comes here, and those on one
  * socket take turns ({@link #STRIPES}), so a connection seen pending is still there to accept. A
  * process outside the run sharing the listening socket could take it in between: the accept then
@@ -148,8 +152,8 @@ final class InboundConnections {
      * stop that comes only after the call ended with the connection kept: the call stays
      * registered while its task is owed it ({@link Call#owes}), and answers nothing else. Not yet
      * taken, none will be for this notification (the accept checks that its task still waits,
-     * under the same lock), and the call returns ERESTARTSYS, or EINTR on a listener with
-     * SO_RCVTIMEO, as the kernel's own.
+     * under the same lock), and the call returns ERESTARTSYS, or EINTR on a listener that had
+     * SO_RCVTIMEO when the call began ({@code sock_intr_errno}), as the kernel's own.
      */
     private final class Taking implements SignalledCalls.Interruptible {
         private final Call call;
@@ -160,11 +164,49 @@ final class InboundConnections {
         boolean taken;
         /** Set once the call was served (its copy of the socket closed after); guarded by {@link #turn}. */
         boolean ended;
+        /**
+         * The listener's SO_RCVTIMEO in ns when the call, or the repeat that took it over, began;
+         * 0 for none. Guarded by {@link #turn}.
+         */
+        private long timeout;
+        /** When it began ({@link System#nanoTime}); guarded by {@link #turn}. */
+        private long began;
 
         Taking(Call call, int sock) {
             this.call = call;
             this.sock = sock;
             this.turn = STRIPES[stripe(sock)];
+            begin();
+        }
+
+        /**
+         * Reads the timeout, as the kernel's accept does once as it begins: holding {@link #turn},
+         * or before any other thread sees this.
+         */
+        void begin() {
+            timeout = sock < 0 ? 0 : SocketCalls.timeoutNanos(sock, SocketCalls.SO_RCVTIMEO);
+            began = System.nanoTime();
+        }
+
+        /**
+         * A repeat took the wait over. Without a timeout, the signal that ended the call natively
+         * restarted it (SA_RESTART, or a stop), and the restarted accept reads the timeout anew. With
+         * one, a signal to a handler ended it with EINTR ({@link #atSignal}), so the repeat follows
+         * a stop, after which the kernel's accept fails with EINTR (signal(7)): the wait keeps its
+         * deadline rather than starting over.
+         */
+        void repeated() {
+            if (timeout == 0) {
+                begin();
+            }
+        }
+
+        /**
+         * Nanoseconds left before the timeout runs out (holding {@link #turn}): {@link Long#MAX_VALUE}
+         * with none, at most 0 once out.
+         */
+        long left() {
+            return timeout == 0 || timeout == Long.MAX_VALUE ? Long.MAX_VALUE : timeout - (System.nanoTime() - began);
         }
 
         @Override
@@ -181,7 +223,7 @@ final class InboundConnections {
                 if (ended) {
                     return 0;
                 }
-                if (SocketCalls.timeoutSet(sock, SocketCalls.SO_RCVTIMEO) && call.giveUp()) {
+                if (timeout != 0 && call.giveUp()) {
                     return -Errno.EINTR;
                 }
                 return 0;
@@ -222,19 +264,26 @@ final class InboundConnections {
 
     /**
      * Accepts a connection on {@code sock} with {@code flags}, waiting for one as the kernel would
-     * when the socket is blocking: the new socket, or -errno; null when the task stopped waiting.
+     * when the socket is blocking, until its receive timeout runs out: the new socket, or -errno
+     * (EAGAIN at the timeout); null when the task stopped waiting.
      */
     private SocketCalls.Accepted waitAndAccept(Call call, int sock, int flags, Taking taking) {
         long status = SocketCalls.statusFlags(sock);
         // A non-blocking one is answered at once (a connection, or EAGAIN).
         boolean blocking = status < 0 || (status & Fcntl.O_NONBLOCK) == 0;
         Object turn = taking.turn;
+        long awaited = call.awaited();
         while (true) {
+            long slice;
             synchronized (turn) {
                 // Checked under the lock a signal's stop takes (Taking): a task interrupted before
                 // this takes no connection; after it, the connection is its repeat's.
                 if (!call.stillAwaited()) {
                     return null;
+                }
+                if (call.awaited() != awaited) {
+                    awaited = call.awaited();
+                    taking.repeated();
                 }
                 // A socket that does not listen fails at once (EINVAL, EOPNOTSUPP, ENOTSOCK), as natively.
                 if (!blocking || ready(sock, 0) || SocketCalls.socketOption(sock, SocketCalls.SO_ACCEPTCONN) != 1) {
@@ -242,8 +291,14 @@ final class InboundConnections {
                     taking.taken = accepted.fd() >= 0;
                     return accepted;
                 }
+                // As the kernel's wait: the queue is looked at first, then the timeout.
+                long left = taking.left();
+                if (left <= 0) {
+                    return new SocketCalls.Accepted(-Errno.EAGAIN, null);
+                }
+                slice = left >= WAIT_SLICE_MS * 1_000_000L ? WAIT_SLICE_MS : (left + 999_999) / 1_000_000;
             }
-            ready(sock, WAIT_SLICE_MS);
+            ready(sock, (int) slice);
             if (Thread.currentThread().isInterrupted()) {
                 return null; // the run is ending
             }
