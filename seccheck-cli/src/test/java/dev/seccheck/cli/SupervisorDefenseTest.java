@@ -626,6 +626,40 @@ class SupervisorDefenseTest {
     }
 
     /**
+     * setpgid into the group the target is already in, seccheck's ({@code setpgid_own_group.c}):
+     * a no-op the kernel answers 0 ({@code setpgid(0, getpgrp())}, posix_spawn with
+     * POSIX_SPAWN_SETPGROUP and that group, a child not yet exec'd), or with its own errno (EINVAL
+     * for a thread, EACCES for a child that exec'd, EPERM for one in another session, ESRCH for
+     * its parent), as natively. Before, the filter refused every one with EPERM: CPython's
+     * {@code subprocess.Popen(process_group=os.getpgrp())} failed. A process moved out of the
+     * group still cannot be moved back into it: natively 0, under seccheck EPERM.
+     */
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void setpgidIntoTheGroupTheTargetIsInIsTheKernelsNoOpButNoneMayRejoinIt(boolean nobody) throws Exception {
+        skipUnlessPossible(nobody);
+        Path program = CPrograms.compile("src/test/c/setpgid_own_group.c", tmp);
+        String same = """
+                self 0
+                spawn 0 child in the group
+                thread EINVAL
+                child 0 still in the group
+                exec EACCES
+                session EPERM
+                parent ESRCH
+                """;
+        for (boolean supervised : new boolean[] {false, true}) {
+            List<String> cmd = new ArrayList<>(List.of("setsid", "-w"));
+            cmd.addAll(supervised ? seccheck(nobody, program.toString())
+                    : nobody ? PackagedCli.nobody(program.toString()) : List.of(program.toString()));
+            Result r = exec(cmd);
+            String rejoin = supervised ? "left-child EPERM\nrejoin 0 EPERM\n" : "left-child 0\nrejoin 0 0\n";
+            assertThat(r.out()).as(supervised ? "under seccheck" : "natively").isEqualTo(same + rejoin);
+            assertThat(r.code()).as(r.out()).isZero();
+        }
+    }
+
+    /**
      * A refused attack is visible (issue 9): the guard holds it for seccheck, which fires the
      * syscall's enter and exit points (with the refusal's errno) before refusing it, as gVisor's
      * sentry would see the call, and names the attempt on the run's stderr.

@@ -31,7 +31,7 @@ import java.util.stream.Stream;
  * that started it if it shares the group) are not signalled.
  * Refused with EPERM instead, as before, the program's jobs outlived it and a run whose shell
  * waited for them never ended. {@code rt_sigqueueinfo(0, ...)} is still refused while the caller
- * is in seccheck's group. Once out of seccheck's group a program cannot come back ({@link Guard}
+ * is in seccheck's group. Once out of seccheck's group a program cannot come back ({@link GroupJoins}
  * refuses {@code setpgid} into it); a caller that leaves it between this look-up and the
  * signals still signals only processes of the run.
  *

@@ -29,8 +29,8 @@ import java.util.stream.Stream;
  * <li>signals and pidfds aimed at the supervisor ({@code kill}, {@code rt_sigqueueinfo},
  *     {@code tkill}, {@code tgkill}, {@code rt_tgsigqueueinfo}, {@code pidfd_open} naming its pid
  *     or one of its threads; a signal or a pidfd for another single task is held for
- *     {@link SignalTargets}, which knows the threads started since), {@code kill(-1)},
- *     {@code rt_sigqueueinfo(-its process group)} and {@code setpgid} into its process group;
+ *     {@link SignalTargets}, which knows the threads started since), {@code kill(-1)} and
+ *     {@code rt_sigqueueinfo(-its process group)};
  * <li>{@code ptrace} of anything (with {@code allowPtrace}, an attach or seize is held instead,
  *     below); {@code pidfd_getfd} always (a pidfd's target cannot be seen from BPF);
  *     {@code clone} with {@code CLONE_UNTRACED}; {@code prctl(PR_SET_DUMPABLE, 0)} (a program
@@ -70,7 +70,9 @@ import java.util.stream.Stream;
  * landlock_restrict_self}, whose new domain is recorded before it goes on, so that the calls
  * seccheck makes for the caller keep to it ({@link dev.seccheck.sentry.emulate.LandlockDomains});
  * {@code setpriority}, {@code ioprio_set} and the {@code sched_set*} calls that can reach another
- * task, refused when they reach seccheck ({@link SchedulingCalls}). While seccheck's own files
+ * task, refused when they reach seccheck ({@link SchedulingCalls}); {@code setpgid} into its
+ * process group, never performed, answered as the kernel would for a target already in it and
+ * refused for any other ({@link GroupJoins}). While seccheck's own files
  * are within the program's reach ({@link OwnFiles}), it also holds every call that could write a
  * file by its name: the emulation performs them and refuses those that would write one of
  * seccheck's files.
@@ -173,7 +175,7 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
 
     /**
      * Returns the fragment; when {@code visible}, what it refuses with EPERM (the attacks on the
-     * supervisor and on supervision; not a setpgid into its group, see below) is held for the supervisor instead, which fires the
+     * supervisor and on supervision) is held for the supervisor instead, which fires the
      * syscall's points and then refuses it with {@link #refusal}'s errno, so that a session sees
      * the attack as gVisor's would (there the refused call still enters the sentry). Should the
      * listener be gone, a held syscall fails with ENOSYS: still refused. ENOSYS answers (clone3,
@@ -386,15 +388,13 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         when(a, Bpf.Cond.SET, READ_IMPLIES_EXEC, eperm);
         a.jumpAlways(out);
 
-        // setpgid(pid, pgid): joining the supervisor's group would let kill(0) reach it after GroupSignals
-        // looked. Refused in the filter even when visible: bash with job control rejoins its original
-        // group as it exits, ignoring the error, and that is no attack to report.
+        // setpgid(pid, pgid) into the supervisor's group: joining it would let kill(0) reach the
+        // supervisor after GroupSignals looked. Held, visible or not, for GroupJoins, which answers
+        // a target already in it (a no-op, posix_spawn's POSIX_SPAWN_SETPGROUP with the caller's
+        // own group) as the kernel would, without the kernel, and refuses any other target.
         a.bind(setpgid);
         a.load(SeccompData.argLow(1));
-        Assembler.Label other = a.label();
-        a.jump(Bpf.Cond.EQ, processGroup, null, other);
-        a.ret(EPERM);
-        a.bind(other);
+        when(a, Bpf.Cond.EQ, processGroup, notify);
         a.jumpAlways(out);
 
         // ioctl's command is an int. TIOCLINUX's subcode is in memory, out of BPF's sight: all of it is refused.
@@ -489,7 +489,7 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
     /**
      * Returns the errno {@link #fragment()} refuses syscall {@code nr} with, given its first three arguments,
      * or empty when it lets it through or holds it for another check (kill(0) and kill of its
-     * group: {@link GroupSignals};
+     * group: {@link GroupSignals}; setpgid into its group: {@link GroupJoins};
      * memory access and ptrace attaches: {@link OutsideProcesses}).
      * The supervisor's decision for a call the visible filter held; GuardTest checks that it
      * agrees with the filter on every syscall.
@@ -508,7 +508,6 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
             case Sysno.CLONE -> (a0 & (int) CloneFlags.CLONE_UNTRACED) != 0;
             case Sysno.PRCTL -> a0 == PR_SET_DUMPABLE && arg1 == 0;
             case Sysno.PERSONALITY -> a0 != PERSONALITY_QUERY && (a0 & READ_IMPLIES_EXEC) != 0;
-            case Sysno.SETPGID -> a1 == processGroup;
             case Sysno.PIDFD_GETFD -> true;
             case Sysno.USERFAULTFD -> (a0 & UFFD_USER_MODE_ONLY) == 0;
             case Sysno.FCNTL -> a1 == SignalOwners.F_SETOWN

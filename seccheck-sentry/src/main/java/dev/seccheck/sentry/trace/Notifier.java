@@ -9,6 +9,7 @@ import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.SeccompListener;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.sentry.defense.AsyncTerminals;
+import dev.seccheck.sentry.defense.GroupJoins;
 import dev.seccheck.sentry.defense.GroupSignals;
 import dev.seccheck.sentry.defense.Guard;
 import dev.seccheck.sentry.defense.OutsideProcesses;
@@ -64,6 +65,8 @@ final class Notifier implements Runnable {
     private final Guard guard;
     /** Performs kill(0) and kill(-group) of this process's group held by the guard, for the run's processes only. */
     private final GroupSignals groupSignals;
+    /** Answers setpgid into this process's group held by the guard: never performed, refused unless a no-op. */
+    private final GroupJoins groupJoins;
     /** Decides the calls held by the guard that would make seccheck a file's signal owner. */
     private final SignalOwners owners;
     /** Decides the signals to one task held by the guard: refused when aimed at a thread of seccheck. */
@@ -102,6 +105,7 @@ final class Notifier implements Runnable {
             throw new IllegalStateException("reading seccheck's own process group: " + e.getMessage(), e);
         }
         this.groupSignals = new GroupSignals(group);
+        this.groupJoins = new GroupJoins(group, signalTargets);
         this.asyncTerminals = new AsyncTerminals(group);
         this.scheduling = new SchedulingCalls(group, ProcessAttributes.realUid(), signalTargets, groupSignals,
                 new UserIdMaps());
@@ -217,7 +221,8 @@ final class Notifier implements Runnable {
     /**
      * Whether a call is refused by one of the checks the guard holds calls for: its own decision,
      * a kill of seccheck's group, answered here once sent to the run's processes in it
-     * ({@link GroupSignals}), a signal to a thread of seccheck the
+     * ({@link GroupSignals}), a setpgid into seccheck's group, answered here and never performed
+     * ({@link GroupJoins}), a signal to a thread of seccheck the
      * filter could not list ({@link SignalTargets}), scheduling that would reach seccheck
      * ({@link SchedulingCalls}), a process outside the run
      * ({@link OutsideProcesses}), seccheck as a file's signal owner ({@link SignalOwners}). Null
@@ -237,6 +242,12 @@ final class Notifier implements Runnable {
                     tasks::inExecSession)
                     .map(a -> new Refusal(a.errno(), n.nr() != Sysno.KILL, a::send))
                     .orElse(null);
+        }
+        if (refused.isEmpty() && GroupJoins.held(n.nr())) {
+            // Never named in the run's log: a job-control shell rejoins its first group as it exits,
+            // ignoring the EPERM, and that is no attack.
+            OptionalInt joined = groupJoins.answer(n.tid(), n.arg0(), n.arg1());
+            return joined.isEmpty() ? null : new Refusal(joined.getAsInt(), false);
         }
         if (refused.isEmpty() && SchedulingCalls.held(n.nr(), n.arg0(), n.arg1())) {
             refused = scheduling.refusal(n.tid(), n.nr(), n.arg0(), n.arg1());

@@ -184,10 +184,13 @@ class GuardTest {
         assertThat(run(Sysno.RT_SIGQUEUEINFO, 0, 9, 0)).isEqualTo(Seccomp.RET_USER_NOTIF);
     }
 
+    /** setpgid into the supervisor's group is held for GroupJoins (a target already in it is a no-op); other groups pass. */
     @Test
-    void joiningTheSupervisorsProcessGroupIsRefusedAndOtherGroupsAreNot() {
-        assertThat(run(Sysno.SETPGID, 0, PGID)).isEqualTo(EPERM);
-        assertThat(run(Sysno.SETPGID, 1234, PGID)).isEqualTo(EPERM);
+    void joiningTheSupervisorsProcessGroupIsHeldAndOtherGroupsAreNot() {
+        assertThat(run(Sysno.SETPGID, 0, PGID)).isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(run(Sysno.SETPGID, 1234, PGID)).isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(run(Sysno.SETPGID, 0, 0xffff_ffff_0000_0000L | PGID)).as("pid_t").isEqualTo(Seccomp.RET_USER_NOTIF);
+        assertThat(run(Sysno.SETPGID, PGID, 0)).as("setpgid(PGID, 0)").isEqualTo(ALLOW);
         assertThat(run(Sysno.SETPGID, 0, 0)).isEqualTo(ALLOW);
         assertThat(run(Sysno.SETPGID, 1234, 1234)).isEqualTo(ALLOW);
     }
@@ -375,9 +378,9 @@ class GuardTest {
         } else {
             assertThat(mirror).as(what).hasValue(filter & 0xffff);
         }
-        // Visible: every EPERM but setpgid's is held for the supervisor instead; ENOSYS stays in the filter.
+        // Visible: every EPERM is held for the supervisor instead; ENOSYS stays in the filter.
         int held = run(visible, nr, a0, a1, a2);
-        boolean holds = filter == EPERM && nr != Sysno.SETPGID;
+        boolean holds = filter == EPERM;
         assertThat(held).as(what).isEqualTo(holds ? Seccomp.RET_USER_NOTIF : filter);
     }
 
