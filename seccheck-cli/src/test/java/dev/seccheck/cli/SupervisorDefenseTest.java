@@ -660,6 +660,35 @@ class SupervisorDefenseTest {
     }
 
     /**
+     * Started in a pid namespace whose processes' process group is outside it ({@code unshare -pf
+     * seccheck run ...}, a container's entry point), seccheck's group has no number there: getpgrp()
+     * reads 0, which no call can name a group by. Before, 0 stood for seccheck's group in the
+     * guard, and {@code setpgid(0, 0)} (a shell's job control making a group for a job) and
+     * clearing a file's owner ({@code F_SETOWN 0}, {@code F_SETOWN_EX} with pid 0) failed with EPERM.
+     */
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aGroupWithNoNumberInTheNamespaceNamesNothing(boolean nobody) throws Exception {
+        skipUnlessPossible(nobody);
+        Path program = CPrograms.compile("src/test/c/unnamed_group.c", tmp);
+        List<String> namespace = nobody ? List.of("unshare", "-Urpf", "--mount-proc") : List.of("unshare", "-pf", "--mount-proc");
+        String expected = "group 0\nsetown 0\nsetown_ex 0\nsetpgid 0\nnew group yes\n";
+        for (boolean supervised : new boolean[] {false, true}) {
+            List<String> inside = new ArrayList<>(namespace);
+            if (supervised) {
+                inside.addAll(PackagedCli.java(PackagedCli.nobodyClasspath()));
+                inside.addAll(List.of("run", "--quiet", "--root", tmp.resolve(nobody ? "root-nobody" : "root").toString(),
+                        "--config", config.toString(), "--", program.toString()));
+            } else {
+                inside.add(program.toString());
+            }
+            Result r = exec(nobody ? PackagedCli.nobody(inside.toArray(String[]::new)) : inside);
+            assertThat(r.out()).as(supervised ? "under seccheck" : "natively").isEqualTo(expected);
+            assertThat(r.code()).as(r.out()).isZero();
+        }
+    }
+
+    /**
      * A refused attack is visible (issue 9): the guard holds it for seccheck, which fires the
      * syscall's enter and exit points (with the refusal's errno) before refusing it, as gVisor's
      * sentry would see the call, and names the attempt on the run's stderr.

@@ -141,6 +141,18 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         supervisorTids = Set.copyOf(tids);
     }
 
+    /**
+     * Whether seccheck's process group has a number in its pid namespace, and so in the program's
+     * (the same or one below it). Started in a pid namespace whose processes' group is outside it
+     * ({@code unshare -pf seccheck run ...}), getpgrp() reads 0: no process of the run can name
+     * that group, so nothing about naming it is held or refused. Before, 0 stood for it, and
+     * {@code setpgid(0, 0)} (a shell's job control, making a group of its own) and {@code
+     * F_SETOWN 0} (clearing a file's owner) were refused with EPERM.
+     */
+    public boolean groupNamed() {
+        return processGroup > 0;
+    }
+
     /** A guard with no own file to keep from the program's writes. */
     public Guard(int supervisorPid, int processGroup, Set<Integer> supervisorTids, boolean allowPtrace) {
         this(supervisorPid, processGroup, supervisorTids, allowPtrace, OwnFiles.NONE);
@@ -278,7 +290,9 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         a.bind(notSetfl);
         unless(a, Bpf.Cond.EQ, SignalOwners.F_SETOWN, out);
         a.load(SeccompData.argLow(2));
-        when(a, Bpf.Cond.EQ, -processGroup, eperm);
+        if (groupNamed()) {
+            when(a, Bpf.Cond.EQ, -processGroup, eperm);
+        }
         when(a, Bpf.Cond.EQ, -supervisorPid, eperm);
         a.jumpAlways(oneTaskLoaded);
 
@@ -289,12 +303,14 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         a.load(SeccompData.argLow(0));
         when(a, Bpf.Cond.EQ, 0, notify);
         when(a, Bpf.Cond.EQ, -1, eperm);
-        Assembler.Label notOurGroup = a.label();
-        a.jump(Bpf.Cond.EQ, -processGroup, null, notOurGroup);
-        a.load(SeccompData.NR);
-        when(a, Bpf.Cond.EQ, Sysno.KILL, notify);
-        a.jumpAlways(eperm);
-        a.bind(notOurGroup);
+        if (groupNamed()) {
+            Assembler.Label notOurGroup = a.label();
+            a.jump(Bpf.Cond.EQ, -processGroup, null, notOurGroup);
+            a.load(SeccompData.NR);
+            when(a, Bpf.Cond.EQ, Sysno.KILL, notify);
+            a.jumpAlways(eperm);
+            a.bind(notOurGroup);
+        }
         when(a, Bpf.Cond.EQ, -supervisorPid, eperm);
         a.jumpAlways(oneTask);
 
@@ -393,8 +409,10 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         // a target already in it (a no-op, posix_spawn's POSIX_SPAWN_SETPGROUP with the caller's
         // own group) as the kernel would, without the kernel, and refuses any other target.
         a.bind(setpgid);
-        a.load(SeccompData.argLow(1));
-        when(a, Bpf.Cond.EQ, processGroup, notify);
+        if (groupNamed()) {
+            a.load(SeccompData.argLow(1));
+            when(a, Bpf.Cond.EQ, processGroup, notify);
+        }
         a.jumpAlways(out);
 
         // ioctl's command is an int. TIOCLINUX's subcode is in memory, out of BPF's sight: all of it is refused.
@@ -498,10 +516,10 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         int a0 = (int) arg0;
         int a1 = (int) arg1;
         boolean refused = switch (nr) {
-            case Sysno.KILL -> a0 != 0 && a0 != -processGroup
+            case Sysno.KILL -> a0 != 0 && (!groupNamed() || a0 != -processGroup)
                     && (a0 == -1 || a0 == -supervisorPid || supervisorTids.contains(a0));
-            case Sysno.RT_SIGQUEUEINFO -> a0 != 0
-                    && (a0 == -1 || a0 == -processGroup || a0 == -supervisorPid || supervisorTids.contains(a0));
+            case Sysno.RT_SIGQUEUEINFO -> a0 != 0 && (a0 == -1 || groupNamed() && a0 == -processGroup
+                    || a0 == -supervisorPid || supervisorTids.contains(a0));
             case Sysno.TGKILL, Sysno.RT_TGSIGQUEUEINFO -> supervisorTids.contains(a1) || supervisorTids.contains(a0);
             case Sysno.TKILL, Sysno.PIDFD_OPEN -> supervisorTids.contains(a0);
             case Sysno.PTRACE -> !allowPtrace; // allowed: an attach is held, OutsideProcesses decides
@@ -510,8 +528,8 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
             case Sysno.PERSONALITY -> a0 != PERSONALITY_QUERY && (a0 & READ_IMPLIES_EXEC) != 0;
             case Sysno.PIDFD_GETFD -> true;
             case Sysno.USERFAULTFD -> (a0 & UFFD_USER_MODE_ONLY) == 0;
-            case Sysno.FCNTL -> a1 == SignalOwners.F_SETOWN
-                    && ((int) arg2 == -processGroup || (int) arg2 == -supervisorPid || supervisorTids.contains((int) arg2));
+            case Sysno.FCNTL -> a1 == SignalOwners.F_SETOWN && (groupNamed() && (int) arg2 == -processGroup
+                    || (int) arg2 == -supervisorPid || supervisorTids.contains((int) arg2));
             case Sysno.IOCTL -> a1 == TIOCSTI || a1 == TIOCLINUX
                     || (a1 == USERFAULTFD_IOC_NEW && (arg2 & UFFD_USER_MODE_ONLY) == 0);
             default -> false;

@@ -87,6 +87,6 @@ public record SignalOwners(Guard guard, SignalTargets targets) {
     }
 
     private boolean isSupervisorGroup(int pgid) {
-        return pgid == guard.processGroup() || pgid == guard.supervisorPid();
+        return guard.groupNamed() && pgid == guard.processGroup() || pgid == guard.supervisorPid();
     }
 }
