@@ -34,6 +34,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import picocli.CommandLine.Command;
@@ -99,11 +100,16 @@ final class RunCommand implements Callable<Integer> {
         }
         String runId = id != null ? id : "run-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         RuntimeRoot.checkId(runId);
-        // Before the control socket listens and before the seal (which gives /proc/self to root):
-        // a connect seccheck performs never takes a program to a process of this name.
-        RefusingServers.nameThisProcess(RefusingServers.RUN).ifPresent(why -> warn(err, "could not name this process "
-                + RefusingServers.RUN + " (" + why + "): a program whose connects seccheck performs could reach its"
-                + " control socket as seccheck"));
+        // Before the control socket listens, before the seal (which gives /proc/self to root) and
+        // before the program starts: a connect seccheck performs never takes a program to a process
+        // of this name, and every run's control socket refuses the tasks a process of this name
+        // ptraces (WorkloadPeers). A run that cannot take it does not start: its program would pass
+        // for the operator at every other run's control socket.
+        Optional<String> unnamed = RefusingServers.nameThisProcess(RefusingServers.RUN);
+        if (unnamed.isPresent()) {
+            throw new IOException("cannot name this process " + RefusingServers.RUN + " (" + unnamed.get()
+                    + "): other runs would take its program for the operator");
+        }
 
         PointState state = new PointState();
         SessionManager sessions = new SessionManager(state, SinkContext.ofRun(runId), msg -> warn(err, msg));
@@ -239,7 +245,7 @@ final class RunCommand implements Callable<Integer> {
         RefusingServers.keepSocketsOutOf(dir).ifPresent(why -> warn(err, "cannot keep the program's sockets out of "
                 + dir + " (" + why + "): a bind and listen seccheck makes there would pass as this run's control socket"));
         // The workload runs as this user too: the guard keeps it from changing its own checks.
-        WorkloadPeers workload = new WorkloadPeers(runId, supervisor::processes, rr);
+        WorkloadPeers workload = new WorkloadPeers(runId, supervisor::processes);
         return ControlServer.start(dir.resolve(RuntimeRoot.SOCKET),
                 new SessionControl(record, sessions, parser, supervisor::processes, (pid, argv, env, cwd, started) -> {
                     try (ClientStdio stdio = ClientStdio.of(pid)) {

@@ -216,7 +216,7 @@ class WorkloadControlTest {
                 {"name": "watch", "points": [{"name": "sentry/execve"}], "sinks": [{"name": "null"}]}""");
 
         assertThat(out[0]).contains("raw: {\"ok\":false,\"error\":\"refused: the request comes from pid ")
-                .contains("a task supervised by run w2");
+                .contains("a task supervised by another seccheck run");
         assertThat(out[1]).contains("control socket: \"session_delete\" refused: the request comes from pid ");
     }
 

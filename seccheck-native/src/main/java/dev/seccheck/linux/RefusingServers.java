@@ -22,7 +22,11 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class RefusingServers {
     private RefusingServers() {}
 
-    /** The name of a {@code seccheck run}: its control socket refuses the run's own tasks. */
+    /**
+     * The name of a {@code seccheck run}: its control socket refuses the run's own tasks, and every
+     * run's control socket refuses the tasks a process of this name ptraces (a run takes the name
+     * before its program starts, or does not start).
+     */
     public static final String RUN = "seccheck-run";
     /** The name of a {@code seccheck server}: it refuses clients that are ptraced. 15 bytes, the kernel's limit. */
     public static final String SERVER = "seccheck-server";
