@@ -46,6 +46,8 @@ final class Call implements Waits.Awaited {
     private boolean further;
     /** Whether the kernel makes the call once its enter points allow it ({@link #madeByTheKernel}). */
     private boolean unseen;
+    /** What the tracer asks when a signal interrupts the call ({@link SignalledCalls}), once registered; else null. */
+    private SignalledCalls.Interruptible registered;
 
     /** What is left of a call moved to a pool thread, run there with that thread's open emulation. */
     interface Rest {
@@ -317,6 +319,24 @@ final class Call implements Waits.Awaited {
      */
     boolean owes(boolean taken) {
         return attempt != null && restarts.owes(attempt, taken);
+    }
+
+    /** Records what the call registered with {@link SignalledCalls}. */
+    void registered(SignalledCalls.Interruptible r) {
+        this.registered = r;
+    }
+
+    /** What the call registered with {@link SignalledCalls}; null when nothing. */
+    SignalledCalls.Interruptible registered() {
+        return registered;
+    }
+
+    /**
+     * Whether the attempt this call began has ended (answered, given up) or been superseded by its
+     * thread's next call; false before it began.
+     */
+    boolean superseded() {
+        return attempt != null && restarts.superseded(attempt);
     }
 
     @Override

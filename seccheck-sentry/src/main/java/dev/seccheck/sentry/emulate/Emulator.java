@@ -263,13 +263,25 @@ public final class Emulator implements AutoCloseable {
             }
             Call call = new Call(n, task, points, restarts, here.replies(listener), fdPaths.apply(n.tid()),
                     this::finishOnPool);
-            if (serve(call, here)) {
-                return;
+            if (isOpen(n.nr())) {
+                InterruptibleOpen.received(call);
+            }
+            try {
+                if (serve(call, here)) {
+                    return;
+                }
+            } finally {
+                InterruptibleOpen.served(call);
             }
         }
         boolean taken = onPool(n, () -> {
             Worker w = workers.get();
-            serve(new Call(n, task, points, restarts, w.replies(listener), fdPaths.apply(n.tid()), null), w);
+            Call call = new Call(n, task, points, restarts, w.replies(listener), fdPaths.apply(n.tid()), null);
+            if (isOpen(n.nr())) {
+                InterruptibleOpen.onPool(call, () -> serve(call, w)); // one that may wait, as natively
+            } else {
+                serve(call, w);
+            }
         });
         if (!taken) {
             listener.deny(n.id(), Errno.EAGAIN);
@@ -299,7 +311,7 @@ public final class Emulator implements AutoCloseable {
 
     /** Finishes on a pool thread a call the notifier began (an open that has to wait after all). */
     private void finishOnPool(Call call, Call.Rest rest) {
-        Runnable finish = () -> {
+        Runnable finish = () -> InterruptibleOpen.onPool(call, () -> {
             Worker w = workers.get();
             call.replyWith(w.replies(listener));
             try {
@@ -311,7 +323,7 @@ public final class Emulator implements AutoCloseable {
                 call.abandon();
                 w.replies(listener).deny(id, Errno.EIO);
             }
-        };
+        });
         if (!onPool(call.notification(), finish)) {
             rest.refuse(Errno.EAGAIN);
         }

@@ -239,6 +239,7 @@ final class OpenEmulation {
             PathWalk.Located at = walk.find(req, start, root);
             if (at instanceof PathWalk.Located.Sysctls) {
                 if (call.onNotifier()) {
+                    InterruptibleOpen.found(call, true); // walked again on a pool thread
                     return false; // on a pool thread, it is walked again from a thread in the task's namespaces
                 }
                 int r = namespaces.inTaskNamespaces(call.tid(), TaskNamespaces.SYSCTLS, who.get(), () -> {
@@ -255,9 +256,13 @@ final class OpenEmulation {
                 }
                 return true;
             }
-            if (call.onNotifier() && mayBlock(at, a)) {
-                release(at);
-                return false;
+            if (call.onNotifier()) {
+                boolean mayBlock = mayBlock(at, a);
+                InterruptibleOpen.found(call, mayBlock); // from here on a signal repeats one that cannot wait
+                if (mayBlock) {
+                    release(at);
+                    return false;
+                }
             }
             then.at(call, ev, a, path, at);
             return true;

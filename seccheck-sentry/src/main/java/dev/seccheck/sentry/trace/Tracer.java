@@ -68,6 +68,8 @@ public final class Tracer {
     /** The signals seccheck passes on to the first process, delivered once and from their senders. */
     private final ForwardedSignals forwarded = new ForwardedSignals(self);
     private final BrokenPipeStops brokenPipes = new BrokenPipeStops(self);
+    /** The registers of a task at its signal-delivery stop; the tracer thread's alone. */
+    private final Regs signalRegs = new Regs();
     private final boolean allowPtrace;
 
     private int rootPid;
@@ -407,6 +409,7 @@ public final class Tracer {
 
     private void ended(WaitStatus end) {
         lifecycle.gone(end.tid(), end.raw());
+        SignalledCalls.gone(end.tid());
         layers.gone(end.tid());
         if (end.tid() == rootPid) {
             rootEnd = end;
@@ -453,20 +456,21 @@ public final class Tracer {
     }
 
     /**
-     * A signal {@code sig} that ended the wait of {@code t} for an emulated socket call's answer
-     * (its syscall returns ERESTARTSYS): the call returns what the kernel's own would have
-     * ({@link SignalledCalls}).
+     * A signal {@code sig} about to be delivered to {@code t}: when it ended the wait of a syscall
+     * seccheck held (the syscall returns ERESTARTSYS), the call returns what the kernel's own would
+     * have ({@link SignalledCalls}): repeated after the handler when natively it would not have
+     * been interrupted. Every delivery stop reads the registers once; signals are not a hot path
+     * (each is a ptrace stop already), and a program interrupted in no held call costs nothing more.
      */
     private void interrupted(Tracee t, int sig) throws LinuxException {
-        Regs regs = new Regs();
-        t.getRegs(regs);
-        if (regs.rax() != SignalledCalls.ERESTARTSYS) {
+        t.getRegs(signalRegs);
+        if (signalRegs.rax() != SignalledCalls.ERESTARTSYS) {
             return;
         }
-        long r = SignalledCalls.atSignal(t.tid(), sig, regs.origRax());
+        long r = SignalledCalls.atSignal(t.tid(), sig, signalRegs.origRax(), signalRegs.arg(1));
         if (r != 0) {
-            regs.rax(r);
-            t.setRegs(regs);
+            signalRegs.rax(r);
+            t.setRegs(signalRegs);
         }
     }
 
@@ -478,7 +482,7 @@ public final class Tracer {
             Task task = tasks.get(t.tid());
             deliver = forwarded.atDelivery(t, task == null ? t.tid() : task.tgid(), rootPid, deliver);
         }
-        if (deliver != 0 && SignalledCalls.serving(t.tid())) {
+        if (deliver != 0) {
             interrupted(t, deliver);
         }
         if (execs.any()) {

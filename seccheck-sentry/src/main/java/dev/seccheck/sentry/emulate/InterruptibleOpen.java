@@ -1,0 +1,129 @@
+package dev.seccheck.sentry.emulate;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * InterruptibleOpen is an open seccheck performs, as a signal to its task finds it
+ * ({@link SignalledCalls}): where the knowledge "natively interruptible or not" of an open lives.
+ * The notifier walks every open first and serves whole those whose walk found they cannot wait (a
+ * regular file or a directory on a local filesystem, {@code OpenEmulation.mayBlock}); it gives the
+ * others to a pool thread: a FIFO waiting for its peer, a device, a filesystem that may block, a
+ * file whose lease must be broken first.
+ * <ul>
+ *   <li>One that cannot wait is never interrupted natively: a signal makes the task repeat the call
+ *       after the handler, with or without SA_RESTART, and the repeat gets what seccheck's open did
+ *       (its result kept, {@link Restarts}), or is decided and made anew when nothing was made yet.
+ *       Before, it failed with EINTR without SA_RESTART, the file created all the same (a retry got
+ *       EEXIST).
+ *   <li>One that may wait keeps ERESTARTSYS (EINTR without SA_RESTART), as natively, until its open
+ *       was made and is owed to the task ({@link Call#owes}): then the task repeats it and gets it,
+ *       as the kernel's own open, done before the signal was seen, returns its fd.
+ *   <li>One whose walk has not found yet (the notifier is reading its path, walking it) is waited
+ *       for, on the tracer thread, for at most {@link #CLASSIFY_WAIT_MS}: the walk on the notifier
+ *       never waits (it gives up on a filesystem that may block), and takes microseconds.
+ * </ul>
+ * A signal that ends the task's wait before the notifier received the notification finds no
+ * registration (the kernel drops such a notification): the call keeps ERESTARTSYS, since it may be
+ * a FIFO's. A registration stays while the task is owed the result; one whose attempt ended or was
+ * superseded (its task made another call) no longer stands, and the stop is answered as for a call
+ * not registered.
+ */
+final class InterruptibleOpen implements SignalledCalls.Interruptible {
+
+    /** How long a signal stop waits for the notifier's walk to say whether the open can wait. */
+    static final long CLASSIFY_WAIT_MS = 20;
+
+    private enum Kind { WALKING, CANNOT_WAIT, MAY_WAIT }
+
+    private final Call call;
+    /** Guarded by this. */
+    private Kind kind;
+    /** Set once the notifier is done with the call (answered, or given to the pool); guarded by this. */
+    private boolean served;
+
+    private InterruptibleOpen(Call call, Kind kind) {
+        this.call = call;
+        this.kind = kind;
+    }
+
+    /** Runs {@code serve}, a pool thread's part of the open {@code call}, which may wait; registered meanwhile. */
+    static void onPool(Call call, Runnable serve) {
+        InterruptibleOpen open = new InterruptibleOpen(call, Kind.MAY_WAIT);
+        SignalledCalls.entered(call.tid(), open);
+        try {
+            serve.run();
+        } finally {
+            left(call, open);
+        }
+    }
+
+    /** The notifier received the open {@code call}: registered, its walk not done, until {@link #served}. */
+    static void received(Call call) {
+        InterruptibleOpen open = new InterruptibleOpen(call, Kind.WALKING);
+        call.registered(open);
+        SignalledCalls.entered(call.tid(), open);
+    }
+
+    /** The notifier's walk found whether {@code call} can wait ({@code mayWait}). */
+    static void found(Call call, boolean mayWait) {
+        if (call.registered() instanceof InterruptibleOpen open) {
+            synchronized (open) {
+                open.kind = mayWait ? Kind.MAY_WAIT : Kind.CANNOT_WAIT;
+                open.notifyAll();
+            }
+        }
+    }
+
+    /** The notifier is done with {@code call}: its registration ends, unless the task is owed its result. */
+    static void served(Call call) {
+        if (call.registered() instanceof InterruptibleOpen open) {
+            synchronized (open) {
+                open.served = true;
+                open.notifyAll();
+            }
+            left(call, open);
+        }
+    }
+
+    private static void left(Call call, InterruptibleOpen open) {
+        if (!call.owes(false)) {
+            SignalledCalls.left(call.tid(), open);
+        }
+    }
+
+    @Override
+    public int nr() {
+        return call.notification().nr();
+    }
+
+    @Override
+    public boolean stands() {
+        return call.owes(false) || !call.superseded();
+    }
+
+    /**
+     * Repeated when owed a result, or when it cannot wait and is still being served; else
+     * ERESTARTSYS as it is. A call the notifier answered before its walk found anything (a fault,
+     * refused flags) never waited either: owed its answer, it is repeated.
+     */
+    @Override
+    public synchronized long atSignal() {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLASSIFY_WAIT_MS);
+        while (kind == Kind.WALKING && !served) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            try {
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (call.owes(false)) {
+            return SignalledCalls.ERESTARTNOINTR;
+        }
+        return kind == Kind.CANNOT_WAIT && !served ? SignalledCalls.ERESTARTNOINTR : 0;
+    }
+}
