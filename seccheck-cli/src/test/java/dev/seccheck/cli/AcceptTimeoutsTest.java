@@ -8,8 +8,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A blocking accept that seccheck performs (under a session that decides accepts:
@@ -32,60 +33,40 @@ class AcceptTimeoutsTest {
     Path tmp;
 
     /** accept on a TCP listener with a 200 ms timeout and no client: EAGAIN after about 200 ms. */
-    @Test
-    void anAcceptOnAListenerWithAReceiveTimeoutFailsWithEagainOnceItRunsOut() throws Exception {
-        both("accept", false, "EAGAIN", 150, 5_000);
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void anAcceptOnAListenerWithAReceiveTimeoutFailsWithEagainOnceItRunsOut(boolean nobody) throws Exception {
+        both("accept", nobody, "EAGAIN", 150, 5_000);
     }
 
-    @Test
-    void anAcceptOnAListenerWithAReceiveTimeoutFailsWithEagainOnceItRunsOutUnprivileged() throws Exception {
-        both("accept", true, "EAGAIN", 150, 5_000);
-    }
-
-    @Test
-    void anAccept4OnAListenerWithAReceiveTimeoutFailsWithEagainOnceItRunsOut() throws Exception {
-        both("accept4", false, "EAGAIN", 150, 5_000);
-    }
-
-    @Test
-    void anAccept4OnAListenerWithAReceiveTimeoutFailsWithEagainOnceItRunsOutUnprivileged() throws Exception {
-        both("accept4", true, "EAGAIN", 150, 5_000);
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void anAccept4OnAListenerWithAReceiveTimeoutFailsWithEagainOnceItRunsOut(boolean nobody) throws Exception {
+        both("accept4", nobody, "EAGAIN", 150, 5_000);
     }
 
     /** A unix listener's accept honours the timeout too (the kernel's skb_recv_datagram). */
-    @Test
-    void anAcceptOnAUnixListenerWithAReceiveTimeoutFailsWithEagainOnceItRunsOut() throws Exception {
-        both("unix", false, "EAGAIN", 150, 5_000);
-    }
-
-    @Test
-    void anAcceptOnAUnixListenerWithAReceiveTimeoutFailsWithEagainOnceItRunsOutUnprivileged() throws Exception {
-        both("unix", true, "EAGAIN", 150, 5_000);
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void anAcceptOnAUnixListenerWithAReceiveTimeoutFailsWithEagainOnceItRunsOut(boolean nobody) throws Exception {
+        both("unix", nobody, "EAGAIN", 150, 5_000);
     }
 
     /** A 3 s timeout and a client 100 ms later: the accept gets the connection, before the timeout. */
-    @Test
-    void aClientBeforeTheTimeoutIsAccepted() throws Exception {
-        both("client", false, "connection", 0, 2_500);
-    }
-
-    @Test
-    void aClientBeforeTheTimeoutIsAcceptedUnprivileged() throws Exception {
-        both("client", true, "connection", 0, 2_500);
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aClientBeforeTheTimeoutIsAccepted(boolean nobody) throws Exception {
+        both("client", nobody, "connection", 0, 2_500);
     }
 
     /**
      * A 3 s timeout and a signal 200 ms in, whose handler has SA_RESTART: EINTR then, not a restart
      * and not EAGAIN at the timeout ("Calls repeated after a signal").
      */
-    @Test
-    void aSignalEndsAnAcceptWithATimeoutWithEintrEvenUnderSaRestart() throws Exception {
-        both("signal", false, "EINTR", 150, 2_500);
-    }
-
-    @Test
-    void aSignalEndsAnAcceptWithATimeoutWithEintrEvenUnderSaRestartUnprivileged() throws Exception {
-        both("signal", true, "EINTR", 150, 2_500);
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aSignalEndsAnAcceptWithATimeoutWithEintrEvenUnderSaRestart(boolean nobody) throws Exception {
+        both("signal", nobody, "EINTR", 150, 2_500);
     }
 
     /**

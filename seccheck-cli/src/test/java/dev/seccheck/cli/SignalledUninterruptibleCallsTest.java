@@ -6,8 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Calls the kernel never fails with EINTR are not failed so by seccheck's hold either
@@ -33,16 +34,11 @@ class SignalledUninterruptibleCallsTest {
     Path tmp;
 
     /** kill(getpid(), SIGUSR1), held for a decision: never EINTR, every signal sent and handled. */
-    @Test
-    void aHeldKillIsNeverInterrupted() throws Exception {
-        both("kill", KILLED, false, false);
-        both("kill", KILLED, false, true);
-    }
-
-    @Test
-    void aHeldKillIsNeverInterruptedUnprivileged() throws Exception {
-        both("kill", KILLED, true, false);
-        both("kill", KILLED, true, true);
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aHeldKillIsNeverInterrupted(boolean nobody) throws Exception {
+        both("kill", KILLED, nobody, false);
+        both("kill", KILLED, nobody, true);
     }
 
     /**
@@ -52,16 +48,11 @@ class SignalledUninterruptibleCallsTest {
      * walk found what it reaches (the notification not yet received) still fails with EINTR having
      * done nothing, since it might have been a FIFO's (README, "Calls repeated after a signal").
      */
-    @Test
-    void aCreateSeccheckPerformsIsNeverInterrupted() throws Exception {
-        both("create", CREATED, false, false);
-        both("create", CREATED, false, true);
-    }
-
-    @Test
-    void aCreateSeccheckPerformsIsNeverInterruptedUnprivileged() throws Exception {
-        both("create", CREATED, true, false);
-        both("create", CREATED, true, true);
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aCreateSeccheckPerformsIsNeverInterrupted(boolean nobody) throws Exception {
+        both("create", CREATED, nobody, false);
+        both("create", CREATED, nobody, true);
     }
 
     /**
