@@ -1,7 +1,5 @@
 package dev.seccheck.sentry;
 
-import dev.seccheck.linux.LinuxException;
-import dev.seccheck.linux.Signals;
 import dev.seccheck.linux.WaitStatus;
 import dev.seccheck.points.Catalog;
 import dev.seccheck.sentry.defense.OwnFiles;
@@ -169,16 +167,12 @@ public final class Supervisor {
 
     /** Forwards a signal to the workload's first process; returns false if it is not running. */
     public boolean signal(int sig) {
-        Optional<Integer> pid = pid();
-        if (pid.isEmpty()) {
+        if (pid().isEmpty()) {
             return false;
         }
-        try {
-            Signals.kill(pid.get(), sig);
-            return true;
-        } catch (LinuxException e) {
-            return false;
-        }
+        // Through the tracer's pidfd of it: by number, a signal forwarded once it had ended and
+        // been reaped reached whatever process had taken the number.
+        return tracer.getNow(null).signalRoot(sig) == 0;
     }
 
     /**

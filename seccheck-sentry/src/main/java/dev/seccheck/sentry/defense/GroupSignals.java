@@ -2,9 +2,8 @@ package dev.seccheck.sentry.defense;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
-import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.Pidfd;
 import dev.seccheck.linux.Procfs;
-import dev.seccheck.linux.Signals;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +27,12 @@ import java.util.stream.Stream;
  * EPERM when the caller may signal none of them, ESRCH when there is none, EINVAL for no signal.
  * The signals are sent once the call is answered ({@link Answer#send}); they come from seccheck
  * (their si_pid is seccheck's); the processes of that group outside the run (seccheck, the shell
- * that started it if it shares the group) are not signalled.
+ * that started it if it shares the group) are not signalled. Each member is held by a pidfd from
+ * before it is checked (of the run, in the group, the caller may signal it) to the signal, which
+ * goes through the pidfd: a member that exits meanwhile is not found, and the process that took
+ * its number is never reached. By number, the signals went to whatever processes held the numbers
+ * when they were sent (with the pid space full, a freed number is the next one given out), outside
+ * the run too. One pidfd per member is open from the look-up to the answer.
  * Refused with EPERM instead, as before, the program's jobs outlived it and a run whose shell
  * waited for them never ended. {@code rt_sigqueueinfo(0, ...)} is still refused while the caller
  * is in seccheck's group. Once out of seccheck's group a program cannot come back ({@link GroupJoins}
@@ -80,65 +84,117 @@ public record GroupSignals(int supervisorGroup) {
             return Optional.empty();
         }
         if (nr != Sysno.KILL) {
-            return Optional.of(new Answer(Errno.EPERM, List.of(), 0)); // rt_sigqueueinfo(0): its siginfo would reach seccheck
+            return Optional.of(Answer.of(Errno.EPERM)); // rt_sigqueueinfo(0): its siginfo would reach seccheck
         }
         if (sig < 0 || sig > NSIG) {
-            return Optional.of(new Answer(Errno.EINVAL, List.of(), 0));
+            return Optional.of(Answer.of(Errno.EINVAL));
         }
         boolean callerOperators = operators.test(tid);
-        List<Integer> members = members(group, pid -> ofTheRun.test(pid) && (callerOperators || !operators.test(pid)));
-        return Optional.of(permitted(tid, members, sig));
+        IntPredicate keep = pid -> ofTheRun.test(pid) && (callerOperators || !operators.test(pid));
+        return Optional.of(permitted(tid, pinned(group, members(group, keep), keep), sig));
     }
 
     /**
-     * A held call's answer: its errno (0: it returns 0), and the processes to send {@code signal}
-     * once the call is answered.
+     * The processes of {@code members} (found by number) that are still members, each held by a
+     * pidfd opened before it is looked at again ({@code keep}, its group), so that the signal sent
+     * later reaches the process looked at and never a process that took its number meanwhile. The
+     * facts are of the pidfd's process when it is still alive after they were read
+     * ({@link #permitted} looks last).
      */
-    public record Answer(int errno, List<Integer> targets, int signal) {
+    static List<Target> pinned(int group, List<Integer> members, IntPredicate keep) {
+        List<Target> pinned = new ArrayList<>(members.size());
+        for (int pid : members) {
+            Pidfd p = Pidfd.ofProcess(pid);
+            if (p == null) {
+                continue; // gone since it was listed
+            }
+            if (groupOf(pid) == group && keep.test(pid)) {
+                pinned.add(new Target(pid, p));
+            } else {
+                p.close();
+            }
+        }
+        return pinned;
+    }
+
+    /** A process a group signal is for: its number (seccheck's) and a pidfd of it. */
+    public record Target(int pid, Pidfd pidfd) {}
+
+    /**
+     * A held call's answer: its errno (0: it returns 0), and the processes to send {@code signal}
+     * once the call is answered, each by a pidfd it holds until {@link #send} or {@link #close}.
+     */
+    public record Answer(int errno, List<Target> targets, int signal) implements AutoCloseable {
         /** Copies the targets. */
         public Answer {
             targets = List.copyOf(targets);
         }
 
+        /** An answer that signals no one. */
+        static Answer of(int errno) {
+            return new Answer(errno, List.of(), 0);
+        }
+
+        /** The numbers of the processes it signals. */
+        public List<Integer> pids() {
+            return targets.stream().map(Target::pid).toList();
+        }
+
         /**
-         * Sends the signal to the targets: only after the call was answered. A signal reaching
+         * Sends the signal to the targets, through their pidfds, which it then closes: only after
+         * the call was answered. A signal reaching
          * the caller while it waits for the answer interrupts the wait (the SIGCHLD of a child
          * the signal killed, or its own): kill then failed with EINTR, which it never does, or was
          * restarted and signalled the group a second time. So each signal arrives just after kill
-         * returns rather than before, the caller's own included.
+         * returns rather than before, the caller's own included. A target that has exited since
+         * is not found (ESRCH), as if the kernel had not found it in the group; by number, the
+         * signal reached whatever process had taken its number, outside the run too.
          */
         public void send() {
-            for (int pid : targets) {
-                try {
-                    Signals.kill(pid, signal);
-                } catch (LinuxException e) {
-                    // Gone since it was listed: as if the kernel had not found it in the group.
-                }
+            for (Target t : targets) {
+                t.pidfd().signal(signal);
             }
+            close();
+        }
+
+        /** Closes the targets' pidfds (the call was not answered, or {@link #send} is done). */
+        @Override
+        public void close() {
+            targets.forEach(t -> t.pidfd().close());
         }
     }
 
     /**
      * The answer of the kernel's kill of a group made of {@code members}: 0 when the caller may
      * signal at least one (those it may are the targets; none for signal 0), else EPERM, or ESRCH
-     * for no member.
+     * for no member. The members' pidfds not kept in the answer are closed; a member whose
+     * process has exited by the end of the look is no member (its facts may be another's).
      */
-    static Answer permitted(int tid, List<Integer> members, int sig) {
-        if (members.isEmpty()) {
-            return new Answer(Errno.ESRCH, List.of(), 0);
-        }
+    static Answer permitted(int tid, List<Target> members, int sig) {
         Optional<Procfs.Status> caller = Procfs.status(tid);
-        List<Integer> targets = new ArrayList<>();
-        for (int pid : members) {
-            Optional<Procfs.Status> target = Procfs.status(pid);
-            if (caller.isPresent() && target.isPresent() && mayKill(tid, caller.get(), pid, target.get(), sig)) {
-                targets.add(pid);
+        List<Target> targets = new ArrayList<>();
+        boolean alive = false;
+        boolean allowed = false;
+        for (Target m : members) {
+            Optional<Procfs.Status> target = Procfs.status(m.pid());
+            boolean may = caller.isPresent() && target.isPresent() && mayKill(tid, caller.get(), m.pid(), target.get(), sig);
+            if (m.pidfd().alive()) {
+                alive = true;
+                allowed |= may;
+                if (may && sig != 0) {
+                    targets.add(m);
+                    continue;
+                }
             }
+            m.pidfd().close();
         }
-        if (targets.isEmpty()) {
-            return new Answer(Errno.EPERM, List.of(), 0);
+        if (!alive) {
+            return Answer.of(Errno.ESRCH);
         }
-        return sig == 0 ? new Answer(0, List.of(), 0) : new Answer(0, targets, sig);
+        if (!allowed) {
+            return Answer.of(Errno.EPERM);
+        }
+        return sig == 0 ? Answer.of(0) : new Answer(0, targets, sig);
     }
 
     /**

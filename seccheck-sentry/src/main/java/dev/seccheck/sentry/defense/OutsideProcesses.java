@@ -5,6 +5,7 @@ import dev.seccheck.abi.Fcntl;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.NamespaceFiles;
 import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.Pidfd;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.sentry.syscalls.MemoryFault;
@@ -289,6 +290,29 @@ public final class OutsideProcesses {
     /** Whether {@code pid} names a process of the run (seccheck ptraces it); false for none. */
     public static boolean ofTheRun(int pid) {
         return Procfs.status(pid).map(OutsideProcesses::ofTheRun).orElse(false);
+    }
+
+    /**
+     * Whether {@code pinned}, a pidfd opened for {@code pid} before this call, is of a process of
+     * the run: the status read by the number says seccheck ptraces it, and the pidfd's process is
+     * still alive after that read, so the number still named it (a live process keeps its number).
+     */
+    public static boolean ofTheRun(int pid, Pidfd pinned) {
+        return ofTheRun(pid) && pinned.alive();
+    }
+
+    /**
+     * A pidfd of process {@code pid} if it is of the run ({@link #ofTheRun(int, Pidfd)}), for a
+     * signal that must reach it and never a process that took its number since; null when it is
+     * gone or not of the run.
+     */
+    public static Pidfd pinOfTheRun(int pid) {
+        Pidfd p = Pidfd.ofProcess(pid);
+        if (p != null && !ofTheRun(pid, p)) {
+            p.close();
+            return null;
+        }
+        return p;
     }
 
     private static boolean ofTheRun(Procfs.Status status) {

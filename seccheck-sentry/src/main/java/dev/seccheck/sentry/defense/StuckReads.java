@@ -2,12 +2,11 @@ package dev.seccheck.sentry.defense;
 
 import dev.seccheck.abi.Signal;
 import dev.seccheck.linux.FuseConnections;
-import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Mountinfo;
 import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.Pidfd;
 import dev.seccheck.linux.ProcessMemory;
 import dev.seccheck.linux.Procfs;
-import dev.seccheck.linux.Signals;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -277,8 +276,12 @@ public final class StuckReads implements AutoCloseable {
         for (Map.Entry<Integer, String> server : servers.entrySet()) {
             int pid = server.getKey();
             String name = Procfs.comm(pid);
-            try {
-                Signals.kill(pid, Signal.SIGKILL);
+            // Through a pidfd of a process of the run: the number was read from the task table a
+            // moment ago, and a process of it that ended since may have left it to an outside one.
+            try (Pidfd p = OutsideProcesses.pinOfTheRun(pid)) {
+                if (p == null || p.signal(Signal.SIGKILL) != 0) {
+                    continue; // gone already
+                }
                 killed.add(pid);
                 if (!killedBefore.add(pid)) {
                     continue;
@@ -287,8 +290,6 @@ public final class StuckReads implements AutoCloseable {
                         + ", and a read of a supervised task's memory has waited on "
                         + (on == null ? "a filesystem" : on.mountPoint()) + " for "
                         + TimeUnit.NANOSECONDS.toSeconds(STUCK_NANOS) + " s");
-            } catch (LinuxException e) {
-                // Gone already.
             }
         }
         return killed;

@@ -1,8 +1,8 @@
 package dev.seccheck.sentry.emulate;
 
 import dev.seccheck.abi.Signal;
+import dev.seccheck.linux.Pidfd;
 import dev.seccheck.linux.Signals;
-import dev.seccheck.linux.Syscalls;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -52,8 +52,14 @@ public final class BrokenPipes {
      */
     void raise(Call call, long answer) {
         if (raised.remove(call)) {
-            ANSWERS.put(call.tid(), answer);
-            Syscalls.signalThread(call.tgid(), call.tid(), Signal.SIGPIPE);
+            // Through a pidfd of the thread, opened while it waits in the call: a thread that left
+            // it and whose number another process took is not signalled.
+            try (Pidfd thread = call.pinThread()) {
+                if (thread != null || Pidfd.threadsUnsupported()) {
+                    ANSWERS.put(call.tid(), answer);
+                    call.signalThread(thread, Signal.SIGPIPE);
+                }
+            }
         }
     }
 

@@ -2,11 +2,12 @@ package dev.seccheck.sentry.emulate;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Signal;
-import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.SeccompReplies;
-import dev.seccheck.linux.Signals;
+import dev.seccheck.linux.Pidfd;
+import dev.seccheck.linux.Syscalls;
+import dev.seccheck.sentry.defense.OutsideProcesses;
 import dev.seccheck.sentry.syscalls.FdPaths;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.TaskMemory;
@@ -561,14 +562,71 @@ final class Call implements Waits.Awaited {
         return answerIfRefused(fire(ev, Snapshot.NOTHING), ev, Snapshot.NOTHING);
     }
 
+    /**
+     * Kills the task's process (SIGKILL) through a pidfd, never by number: the sinks that chose
+     * the kill may have taken long (an alert written to a terminal whose output is stopped), and
+     * meanwhile the process may have exited, been reaped, and its number been given to another
+     * process, outside the run even, which a kill by number then reached. The pidfd is the
+     * caller's when, opened, the call's notification (or that of the repeat that took it over) is
+     * found still pending: the task waits in it. When it is not, the task left the call: gone, or
+     * interrupted by a signal and alive; the pidfd is then used only if its process is of the run
+     * ({@link OutsideProcesses#pinOfTheRun}), which is the caller unless the caller is gone and a
+     * process of the run took its number since.
+     */
     private void kill() {
-        if (task.tgid() <= 0) {
-            return; // kill(0) would reach seccheck's own process group
+        try (Pidfd process = Pidfd.ofProcess(task.tgid())) {
+            if (process == null) {
+                return; // gone (or no number: pid 0 would be seccheck's own group)
+            }
+            if (stillHeld() || OutsideProcesses.ofTheRun(task.tgid(), process)) {
+                process.signal(Signal.SIGKILL);
+            }
         }
-        try {
-            Signals.kill(task.tgid(), Signal.SIGKILL);
-        } catch (LinuxException e) {
-            // Already gone.
+    }
+
+    /**
+     * Whether the task still waits in this call: its notification, or that of a repeat that took
+     * it over, is pending. A repeat taking over between the read of the attempt's notification and
+     * the look at it is looked at in turn.
+     */
+    private boolean stillHeld() {
+        while (true) {
+            long id = awaited();
+            if (replies.stillValid(id)) {
+                return true;
+            }
+            if (awaited() == id) {
+                return false;
+            }
+        }
+    }
+
+    /**
+     * A pidfd of the call's thread, opened while the task waits in this call (so it is that
+     * thread's, not that of a task that took the number since), for a signal sent it after the
+     * answer ({@link #signalThread}). Null when the task left the call, or when the kernel has no
+     * thread pidfds (before Linux 6.9).
+     */
+    Pidfd pinThread() {
+        Pidfd thread = Pidfd.ofThread(tid());
+        if (thread != null && !stillHeld()) {
+            thread.close();
+            return null;
+        }
+        return thread;
+    }
+
+    /**
+     * Sends {@code sig} to the call's thread through {@code pinned} ({@link #pinThread}). Without
+     * one on a kernel with no thread pidfds (before Linux 6.9) the signal goes by the thread's
+     * numbers (tgkill), with their race: a thread that left meanwhile, whose numbers a new process
+     * took, would get it. Else nothing is sent: the thread left the call.
+     */
+    void signalThread(Pidfd pinned, int sig) {
+        if (pinned != null) {
+            pinned.signal(sig);
+        } else if (Pidfd.threadsUnsupported()) {
+            Syscalls.signalThread(tgid(), tid(), sig);
         }
     }
 }

@@ -2,7 +2,7 @@ package dev.seccheck.sentry.emulate;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Signal;
-import dev.seccheck.linux.Syscalls;
+import dev.seccheck.linux.Pidfd;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,13 +49,13 @@ final class FileSizeLimit {
     }
 
     /**
-     * Sends SIGXFSZ to thread {@code tid} of process {@code tgid}, as the kernel does to a caller
-     * past its limit. Only after the call was answered: a signal to a thread waiting for seccheck's
+     * Sends SIGXFSZ to the thread of {@code call}, through {@code thread}, a pidfd of it taken
+     * before the answer ({@link Call#pinThread}), as the kernel does to a caller past its limit. Only after the call was answered: a signal to a thread waiting for seccheck's
      * answer interrupts the wait, and the kernel restarts the call (a new notification, the same
      * refusal, a signal again, for ever).
      */
-    static void signal(int tgid, int tid) {
-        Syscalls.signalThread(tgid, tid, Signal.SIGXFSZ);
+    static void signal(Call call, Pidfd thread) {
+        call.signalThread(thread, Signal.SIGXFSZ);
     }
 
     /**

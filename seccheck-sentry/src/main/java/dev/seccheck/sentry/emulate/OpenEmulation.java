@@ -18,6 +18,7 @@ import static dev.seccheck.abi.Fcntl.O_WRONLY;
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.Pidfd;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.ThreadCredentials;
@@ -396,9 +397,13 @@ final class OpenEmulation {
                                 return done;
                             });
                         }
-                        call.complete(ev, seen, r);
-                        if (pastLimit[0]) {
-                            FileSizeLimit.signal(call.tgid(), call.tid());
+                        // Pinned before the answer, while the thread waits in the call: signalled
+                        // after it, the thread may have exited and its number gone to another process.
+                        try (Pidfd thread = pastLimit[0] ? call.pinThread() : null) {
+                            call.complete(ev, seen, r);
+                            if (pastLimit[0]) {
+                                FileSizeLimit.signal(call, thread);
+                            }
                         }
                     }
                 }

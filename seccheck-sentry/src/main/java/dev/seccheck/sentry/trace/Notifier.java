@@ -3,6 +3,7 @@ package dev.seccheck.sentry.trace;
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.Pidfd;
 import dev.seccheck.linux.Poll;
 import dev.seccheck.linux.ProcessAttributes;
 import dev.seccheck.linux.Procfs;
@@ -210,11 +211,12 @@ final class Notifier implements Runnable {
 
     /**
      * A held call's refusal: its errno (0: the call returns 0, as the kernel's would), whether it
-     * is an attempt the run's log names, and what is left to do once it is answered.
+     * is an attempt the run's log names, what is left to do once it is answered, and what it holds
+     * to give back after that (or when it is not answered).
      */
-    private record Refusal(int errno, boolean attempt, Runnable then) {
+    private record Refusal(int errno, boolean attempt, Runnable then, Runnable release) {
         Refusal(int errno, boolean attempt) {
-            this(errno, attempt, () -> {});
+            this(errno, attempt, () -> {}, () -> {});
         }
     }
 
@@ -240,7 +242,7 @@ final class Notifier implements Runnable {
             // kill's answer is the kernel's, for the signals sent; only rt_sigqueueinfo(0) is refused.
             return groupSignals.answer(n.tid(), n.nr(), (int) n.arg0(), (int) n.arg1(), OutsideProcesses::ofTheRun,
                     tasks::inExecSession)
-                    .map(a -> new Refusal(a.errno(), n.nr() != Sysno.KILL, a::send))
+                    .map(a -> new Refusal(a.errno(), n.nr() != Sysno.KILL, a::send, a::close))
                     .orElse(null);
         }
         if (refused.isEmpty() && GroupJoins.held(n.nr())) {
@@ -308,7 +310,17 @@ final class Notifier implements Runnable {
             }
         }
         Refusal refused = refusalOf(n, access);
-        if (refused == null && task != null && AsyncTerminals.held(n.nr(), n.arg1(), n.arg2())) {
+        if (refused != null) {
+            try {
+                if (refuse(n, task, refused.errno(), access, refused.attempt())) {
+                    refused.then().run(); // not for a call a signal interrupted: it fails or comes again
+                }
+            } finally {
+                refused.release().run();
+            }
+            return;
+        }
+        if (task != null && AsyncTerminals.held(n.nr(), n.arg1(), n.arg2())) {
             AsyncTerminals.Outcome async = asyncTerminals.prepare(n.tid(), task.tgid(), n.nr(), n.arg0(), n.arg2(),
                     access.at(n.tid()));
             if (async.errno() != 0) {
@@ -321,12 +333,6 @@ final class Notifier implements Runnable {
                 log.accept("O_ASYNC on the terminal from task " + n.tid() + " (" + Procfs.comm(n.tid()) + "): "
                         + async.line());
             }
-        }
-        if (refused != null) {
-            if (refuse(n, task, refused.errno(), access, refused.attempt())) {
-                refused.then().run(); // not for a call a signal interrupted: it fails or comes again
-            }
-            return;
         }
         if (n.nr() == Sysno.SETNS && points.decidesNames() && mayJoinMounts(n.arg1())) {
             log.accept("refused setns from task " + n.tid() + " (" + Procfs.comm(n.tid()) + "): while a sink decides"
@@ -353,11 +359,17 @@ final class Notifier implements Runnable {
             return;
         }
         Verdict verdict = Verdict.of(points.fire(task, SyscallEvent.held(n), access));
-        if (!listener.stillValid(n.id())) {
-            return;
-        }
-        if (!Verdict.enforce(verdict, task.tgid(), errno -> listener.deny(n.id(), errno))) {
-            listener.allow(n.id());
+        // A kill goes through a pidfd opened before the notification is found pending: the caller
+        // waits in it, so the pidfd is its process's. By number, the sinks having taken their time
+        // (an alert written to a stopped terminal), it reached whatever process took the number
+        // after the caller's process ended.
+        try (Pidfd caller = verdict instanceof Verdict.Kill ? Pidfd.ofProcess(task.tgid()) : null) {
+            if (!listener.stillValid(n.id())) {
+                return;
+            }
+            if (!Verdict.enforce(verdict, Verdict.through(caller), errno -> listener.deny(n.id(), errno))) {
+                listener.allow(n.id());
+            }
         }
     }
 }

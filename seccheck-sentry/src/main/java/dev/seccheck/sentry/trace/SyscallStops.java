@@ -61,7 +61,7 @@ record SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers
             tasks.execStarted(task.tgid()); // before the kernel maps anything
         }
         Verdict v = task == null ? Verdict.ALLOW : Verdict.of(syscalls.fire(task, ev, access));
-        boolean failed = Verdict.enforce(v, task == null ? 0 : task.tgid(), errno -> {
+        boolean failed = Verdict.enforce(v, Verdict.stopped(task == null ? 0 : task.tgid()), errno -> {
             regs.origRax(-1);
             regs.rax(-errno);
             t.setRegs(regs);
@@ -168,7 +168,7 @@ record SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers
             Task caller = lifecycle.execCaller(tid);
             Task current = caller != null ? caller : tasks.get(tid);
             Verdict.enforceAfter(Verdict.of(syscalls.fire(current != null ? current : task, enter.exited(result), access)),
-                    task.tgid());
+                    Verdict.stopped(task.tgid()));
         }
         lifecycle.afterExit(tid, nr);
     }

@@ -4,6 +4,7 @@ import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Signal;
 import dev.seccheck.linux.CallerWorld;
 import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.Pidfd;
 import dev.seccheck.linux.Ptrace;
 import dev.seccheck.linux.Regs;
 import dev.seccheck.linux.Signals;
@@ -73,6 +74,8 @@ public final class Tracer {
     private final boolean allowPtrace;
 
     private int rootPid;
+    /** A pidfd of the first process, opened while it is stopped at its attach (so it is that process); closed at the run's end. */
+    private volatile Pidfd root;
     private WaitStatus rootEnd;
     private Notifier notifier;
     /** Where files the program names are looked at; its helper and watches end with the run. */
@@ -124,6 +127,17 @@ public final class Tracer {
         forwarded.forwarding(signal, sender, senderUid);
     }
 
+    /**
+     * Sends {@code sig} to the workload's first process through a pidfd of it taken at its
+     * attach: 0, or -errno (ESRCH once it has ended, even when its number went to another process
+     * since, or before it started; EBADF after the run). By number, a signal forwarded after the
+     * first process ended and was reaped reached whatever process had taken the number.
+     */
+    public long signalRoot(int sig) {
+        Pidfd p = root;
+        return p == null ? -Errno.ESRCH : p.signal(sig);
+    }
+
     /** Returns the thread group ids under supervision right now. */
     public Collection<Integer> processes() {
         return tasks.tgids();
@@ -169,6 +183,10 @@ public final class Tracer {
             landlock.close();
             looks.close();
             executedFiles.close();
+            Pidfd p = root;
+            if (p != null) {
+                p.close();
+            }
         }
         if (rootEnd == null || rootEnd instanceof WaitStatus.Exited e && e.code() == 127) {
             // glibc's child exits 127 when its execve fails: say why, as a shell would (127 or 126).
@@ -193,6 +211,7 @@ public final class Tracer {
                 Guard.forThisProcess(allowPtrace), layers.heldByArgument());
         Launch.Child child = launch.attach(lifecycle, false);
         rootPid = child.pid();
+        root = Pidfd.ofProcess(rootPid); // stopped under our ptrace: the number is the child's
         Task root = child.task();
         String cwd = Path.of("").toAbsolutePath().toString();
         List<String> env = CallerWorld.current().environment().stream()

@@ -3,6 +3,7 @@ package dev.seccheck.sentry.trace;
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Signal;
 import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.Pidfd;
 import dev.seccheck.linux.Signals;
 import dev.seccheck.state.PointState;
 
@@ -34,18 +35,27 @@ sealed interface Verdict {
         void fail(int errno) throws LinuxException;
     }
 
+    /**
+     * Kills the calling process, by a means that reaches it and no process that took its number
+     * since it was looked at.
+     */
+    @FunctionalInterface
+    interface Killer {
+        void kill();
+    }
+
     /** Returns the verdict for what {@link PointState#fire} returned. */
     static Verdict of(int fired) {
         return fired == 0 ? ALLOW : fired == PointState.KILL ? KILL : new Deny(fired);
     }
 
     /**
-     * Applies a verdict to a syscall held at its enter in thread group {@code tgid}. A kill fails
-     * the syscall with EPERM as well, so it cannot take effect before SIGKILL lands.
+     * Applies a verdict to a held syscall. A kill fails the syscall with EPERM as well, so it
+     * cannot take effect before SIGKILL lands.
      *
      * @return whether the syscall was failed; when false the caller lets it run
      */
-    static boolean enforce(Verdict v, int tgid, Failure failure) throws LinuxException {
+    static boolean enforce(Verdict v, Killer killer, Failure failure) throws LinuxException {
         return switch (v) {
             case Allow a -> false;
             case Deny d -> {
@@ -53,7 +63,7 @@ sealed interface Verdict {
                 yield true;
             }
             case Kill k -> {
-                killGroup(tgid);
+                killer.kill();
                 failure.fail(Errno.EPERM);
                 yield true;
             }
@@ -61,21 +71,41 @@ sealed interface Verdict {
     }
 
     /** Applies a verdict reached at a syscall's exit: it already ran, so only a kill has an effect. */
-    static void enforceAfter(Verdict v, int tgid) {
+    static void enforceAfter(Verdict v, Killer killer) {
         if (v instanceof Kill) {
-            killGroup(tgid);
+            killer.kill();
         }
     }
 
-    private static void killGroup(int tgid) {
-        if (tgid <= 0) {
-            // kill(0) or kill(-1) would reach the supervisor's own process group or every process.
-            throw new IllegalArgumentException("no thread group to kill: " + tgid);
-        }
-        try {
-            Signals.kill(tgid, Signal.SIGKILL);
-        } catch (LinuxException e) {
-            // Already gone: nothing left to stop.
-        }
+    /**
+     * A killer of thread group {@code tgid} by its number, for a task stopped under seccheck's
+     * ptrace, on the tracer thread: the number cannot have been given to another process, as the
+     * stopped thread keeps its group's (a traced task's number is freed only once its tracer
+     * waited for its end, which this thread has not).
+     */
+    static Killer stopped(int tgid) {
+        return () -> {
+            if (tgid <= 0) {
+                // kill(0) or kill(-1) would reach the supervisor's own process group or every process.
+                throw new IllegalArgumentException("no thread group to kill: " + tgid);
+            }
+            try {
+                Signals.kill(tgid, Signal.SIGKILL);
+            } catch (LinuxException e) {
+                // Already gone: nothing left to stop.
+            }
+        };
+    }
+
+    /**
+     * A killer through {@code process}, a pidfd of the caller (null: none could be had, and
+     * nothing is killed).
+     */
+    static Killer through(Pidfd process) {
+        return () -> {
+            if (process != null) {
+                process.signal(Signal.SIGKILL);
+            }
+        };
     }
 }

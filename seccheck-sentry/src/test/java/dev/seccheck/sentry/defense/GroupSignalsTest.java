@@ -39,7 +39,10 @@ class GroupSignalsTest {
             GroupSignals g = new GroupSignals(group);
             Optional<GroupSignals.Answer> answer = g.answer(SELF, Sysno.KILL, -group, 15, pid -> pid == run.pid(),
                     pid -> false);
-            assertThat(answer).hasValue(new GroupSignals.Answer(0, List.of((int) run.pid()), 15));
+            assertThat(answer).isPresent();
+            assertThat(answer.get().errno()).isZero();
+            assertThat(answer.get().pids()).containsExactly((int) run.pid());
+            assertThat(answer.get().signal()).isEqualTo(15);
             assertThat(run.isAlive()).as("nothing is sent before the call is answered").isTrue();
             answer.get().send();
             assertThat(run.waitFor(10, TimeUnit.SECONDS)).as("the run's process got TERM").isTrue();
@@ -56,20 +59,20 @@ class GroupSignalsTest {
         int group = ProcessAttributes.processGroup();
         GroupSignals g = new GroupSignals(group);
         assertThat(g.answer(SELF, Sysno.KILL, 0, 15, pid -> false, pid -> false)).as("none of the run in it")
-                .hasValue(new GroupSignals.Answer(Errno.ESRCH, List.of(), 0));
+                .hasValue(GroupSignals.Answer.of(Errno.ESRCH));
         assertThat(g.answer(SELF, Sysno.KILL, 0, 65, pid -> true, pid -> false)).as("no such signal")
-                .hasValue(new GroupSignals.Answer(Errno.EINVAL, List.of(), 0));
+                .hasValue(GroupSignals.Answer.of(Errno.EINVAL));
         assertThat(g.answer(SELF, Sysno.RT_SIGQUEUEINFO, 0, 15, pid -> true, pid -> false))
-                .as("rt_sigqueueinfo(0) from seccheck's group").hasValue(new GroupSignals.Answer(Errno.EPERM, List.of(), 0));
+                .as("rt_sigqueueinfo(0) from seccheck's group").hasValue(GroupSignals.Answer.of(Errno.EPERM));
         assertThat(g.answer(SELF, Sysno.KILL, -(group + 1), 15, pid -> true, pid -> false)).as("another group")
                 .isEmpty();
         Process run = new ProcessBuilder("sleep", "60").start();
         try {
             assertThat(g.answer(SELF, Sysno.KILL, 0, 0, pid -> pid == run.pid(), pid -> false))
-                    .as("signal 0 checks only").hasValue(new GroupSignals.Answer(0, List.of(), 0));
+                    .as("signal 0 checks only").hasValue(GroupSignals.Answer.of(0));
             assertThat(run.isAlive()).isTrue();
             assertThat(g.answer(SELF, Sysno.KILL, 0, 15, pid -> pid == run.pid(), pid -> pid == run.pid()))
-                    .as("a seccheck exec command is out of the program's reach").hasValue(new GroupSignals.Answer(Errno.ESRCH, List.of(), 0));
+                    .as("a seccheck exec command is out of the program's reach").hasValue(GroupSignals.Answer.of(Errno.ESRCH));
         } finally {
             run.destroyForcibly();
         }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.seccheck.abi.Errno;
+import dev.seccheck.linux.Pidfd;
 import dev.seccheck.state.PointState;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,18 +23,33 @@ class VerdictTest {
     @Test
     void allowLeavesTheSyscallAloneAndDenyFailsItWithItsErrno() throws Exception {
         List<Integer> failed = new ArrayList<>();
-        assertThat(Verdict.enforce(Verdict.ALLOW, 1, failed::add)).isFalse();
+        assertThat(Verdict.enforce(Verdict.ALLOW, Verdict.stopped(1), failed::add)).isFalse();
         assertThat(failed).isEmpty();
-        assertThat(Verdict.enforce(new Verdict.Deny(Errno.ECONNREFUSED), 1, failed::add)).isTrue();
+        assertThat(Verdict.enforce(new Verdict.Deny(Errno.ECONNREFUSED), Verdict.stopped(1), failed::add)).isTrue();
         assertThat(failed).containsExactly(Errno.ECONNREFUSED);
     }
 
     @Test
     void aKillWithoutAThreadGroupIsRefusedRatherThanSignallingOurOwnGroup() {
         List<Integer> failed = new ArrayList<>();
-        assertThatThrownBy(() -> Verdict.enforce(Verdict.KILL, 0, failed::add)).hasMessageContaining("no thread group");
-        assertThatThrownBy(() -> Verdict.enforceAfter(Verdict.KILL, -1)).hasMessageContaining("no thread group");
-        Verdict.enforceAfter(new Verdict.Deny(Errno.EPERM), 0); // nothing to undo after the fact
+        assertThatThrownBy(() -> Verdict.enforce(Verdict.KILL, Verdict.stopped(0), failed::add)).hasMessageContaining("no thread group");
+        assertThatThrownBy(() -> Verdict.enforceAfter(Verdict.KILL, Verdict.stopped(-1))).hasMessageContaining("no thread group");
+        Verdict.enforceAfter(new Verdict.Deny(Errno.EPERM), Verdict.stopped(0)); // nothing to undo after the fact
         assertThat(failed).isEmpty();
+    }
+
+    @Test
+    void aKillThroughAPidfdReachesItsProcessAndNothingOnceItIsGone() throws Exception {
+        Process p = new ProcessBuilder("sleep", "60").start();
+        try (Pidfd pidfd = Pidfd.ofProcess((int) p.pid())) {
+            List<Integer> failed = new ArrayList<>();
+            assertThat(Verdict.enforce(Verdict.KILL, Verdict.through(pidfd), failed::add)).isTrue();
+            assertThat(failed).containsExactly(Errno.EPERM);
+            assertThat(p.waitFor()).isEqualTo(128 + 9);
+            assertThat(pidfd.signal(9)).as("gone: the pidfd names no one else").isEqualTo(-Errno.ESRCH);
+        } finally {
+            p.destroyForcibly();
+        }
+        Verdict.enforceAfter(Verdict.KILL, Verdict.through(null)); // no pidfd could be had: nothing to kill
     }
 }
