@@ -106,7 +106,7 @@ public final class Emulator implements AutoCloseable {
          * and the socket() calls that make an SCTP or MPTCP socket ({@link MultipathSockets}).
          */
         public Fragment fragment() {
-            Fragment times = names ? FileTimes.FILTER_FRAGMENT : Fragment.EMPTY;
+            Fragment times = names ? FileTimes.FILTER_FRAGMENT : opens ? NameEmulation.EMPTY_PATH_LINKS : Fragment.EMPTY;
             Fragment held = connects ? times.then(AddressedSends.FILTER_FRAGMENT) : times;
             return peersDecided
                     ? held.then(SourceRoutes.FILTER_FRAGMENT).then(RawHeaders.FILTER_FRAGMENT).then(MultipathSockets.FILTER_FRAGMENT)
@@ -240,6 +240,9 @@ public final class Emulator implements AutoCloseable {
         }
         if (n.nr() == Sysno.UTIMENSAT || n.nr() == Sysno.FUTIMESAT) {
             return effects.names() && FileTimes.namesAFile(n);
+        }
+        if (effects.opens() && NameEmulation.linksByDescriptor(n)) {
+            return true; // the file may be one seccheck opened, whose opener is then seccheck's thread
         }
         if (n.nr() == Sysno.SENDTO) {
             // Without an address it reaches the peer the socket is connected to (checked at connect).
@@ -455,7 +458,7 @@ public final class Emulator implements AutoCloseable {
                     effects.peersDecided() ? files : null,
                     effects.peersDecided() && !effects.binds() && !effects.names(), log);
             NameWalks walks = new NameWalks(calls, walk, tasks);
-            this.renames = new NameEmulation(calls, walks, memory, own, names, tasks, landlock, log);
+            this.renames = new NameEmulation(calls, walks, memory, own, names, tasks, landlock, effects.names(), log);
             this.attributes = new AttributeCalls(calls, walks, memory, own, names, tasks, landlock, log);
         }
 

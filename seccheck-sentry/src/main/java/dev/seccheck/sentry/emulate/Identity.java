@@ -268,15 +268,25 @@ record Identity(int[] uids, int[] gids, int[] groups, long caps, int umask) {
         if (!switchIds) {
             return mask;
         }
+        // Switched while another switch holds (UserNamespaceFiles: an open made with another
+        // effective uid than its walk's): seccheck's own credentials first, which every step of
+        // take needs, and the other's again at close.
+        Switched outer = TAKEN.get();
+        if (outer != null) {
+            outer.release();
+        }
         long effective;
         try {
             effective = take(own);
         } catch (IllegalStateException e) {
             restore(own, uids, -1);
+            if (outer != null) {
+                outer.retake();
+            }
             mask.close();
             throw e;
         }
-        Switched taken = new Switched(own, effective, mask, TAKEN.get());
+        Switched taken = new Switched(own, effective, mask, outer);
         TAKEN.set(taken);
         return taken;
     }
@@ -339,6 +349,16 @@ record Identity(int[] uids, int[] gids, int[] groups, long caps, int umask) {
             }
         }
 
+        /** Gives the thread seccheck's own credentials, for an inner switch to take another's. */
+        private void release() {
+            restore(own, uids, effective);
+        }
+
+        /** Takes this identity's credentials again, after an inner switch gave the thread seccheck's back. */
+        private void retake() {
+            effective = take(own);
+        }
+
         @Override
         public void close() {
             if (outer == null) {
@@ -347,6 +367,9 @@ record Identity(int[] uids, int[] gids, int[] groups, long caps, int umask) {
                 TAKEN.set(outer);
             }
             restore(own, uids, effective);
+            if (outer != null) {
+                outer.retake(); // the switch it was made within (assumeWhole) holds again
+            }
             mask.close();
         }
     }

@@ -24,7 +24,12 @@ import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.RefusingServers;
+import dev.seccheck.linux.Seccomp;
 import dev.seccheck.linux.SeccompNotification;
+import dev.seccheck.sentry.filter.Assembler;
+import dev.seccheck.sentry.filter.Bpf;
+import dev.seccheck.sentry.filter.Fragment;
+import dev.seccheck.sentry.filter.SeccompData;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.TaskMemory;
 import dev.seccheck.sink.NameChange;
@@ -71,11 +76,14 @@ final class NameEmulation {
     private final RealPath names;
     private final TaskFiles tasks;
     private final NameWalks walks;
+    /** Whether a sink decides on opening files: without one, only links by descriptor are held ({@link #EMPTY_PATH_LINKS}). */
+    private final boolean decidesNames;
     private final Consumer<String> log;
 
     NameEmulation(PathCalls calls, NameWalks walks, ProgramMemory memory, Identity.Own own, RealPath names,
-            TaskFiles tasks, LandlockDomains landlock, Consumer<String> log) {
+            TaskFiles tasks, LandlockDomains landlock, boolean decidesNames, Consumer<String> log) {
         this.calls = calls;
+        this.decidesNames = decidesNames;
         this.landlock = landlock;
         this.walks = walks;
         this.memory = memory;
@@ -83,6 +91,34 @@ final class NameEmulation {
         this.names = names;
         this.tasks = tasks;
         this.log = log;
+    }
+
+    /**
+     * The filter's part holding linkat with AT_EMPTY_PATH (args[4]) while seccheck performs opens
+     * and no sink decides on names: the kernel links a file by its descriptor, for a caller
+     * without CAP_DAC_READ_SEARCH, only when the file's opener credentials are the caller's own
+     * ({@code f_cred == current_cred()}, Linux 6.10 and later), and a file seccheck opened for the
+     * program has seccheck's thread as its opener: natively 0, the program's own call got ENOENT.
+     * Held, the link is made as {@link #link} makes it, with the kernel's answer. Everything else
+     * falls through to the per-number decision.
+     */
+    static final Fragment EMPTY_PATH_LINKS = emptyPathLinks();
+
+    private static Fragment emptyPathLinks() {
+        Assembler a = new Assembler();
+        Assembler.Label out = a.label();
+        a.load(SeccompData.NR);
+        a.jump(Bpf.Cond.EQ, Sysno.LINKAT, null, out);
+        a.load(SeccompData.argLow(4));
+        a.jump(Bpf.Cond.SET, AT_EMPTY_PATH, null, out);
+        a.ret(Seccomp.RET_USER_NOTIF);
+        a.bind(out);
+        return a.fragment();
+    }
+
+    /** Whether {@code n} is a linkat by descriptor ({@link #EMPTY_PATH_LINKS} holds it). */
+    static boolean linksByDescriptor(SeccompNotification n) {
+        return n.nr() == Sysno.LINKAT && ((int) n.arg4() & AT_EMPTY_PATH) != 0;
     }
 
     /** Whether syscall {@code nr} is one this class performs: a link or rename, or a call on one name. */
@@ -423,7 +459,7 @@ final class NameEmulation {
         }
         // A socket, a pipe or an anonymous inode (its fd given with AT_EMPTY_PATH) is on no
         // filesystem a rule can name, and the kernel links it into none (EXDEV, after its own checks).
-        if (target.plain() && !(from.isEmpty() && RealPath.onNoFilesystem(calls, object))) {
+        if (decidesNames && target.plain() && !(from.isEmpty() && RealPath.onNoFilesystem(calls, object))) {
             Optional<String> now = names.of(object, call.tid());
             Optional<String> there = names.of(dir, call.tid()).map(d -> RealPath.join(d, "/" + target.name()));
             if (now.isEmpty() || there.isEmpty()) {

@@ -1,10 +1,16 @@
 package dev.seccheck.sentry.emulate;
 
+import static dev.seccheck.abi.Fcntl.AT_FDCWD;
+import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
+import static dev.seccheck.abi.Fcntl.O_RDONLY;
+
 import dev.seccheck.linux.NamespaceFiles;
 import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.Procfs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.IntSupplier;
 
 /**
  * NamespaceCapability is the kernel's answer to "which capabilities do these credentials hold over
@@ -65,6 +71,40 @@ final class NamespaceCapability {
         } finally {
             if (at >= 0) {
                 PathCalls.close(at);
+            }
+        }
+    }
+
+    /**
+     * Of the capabilities {@code checked}, those that seccheck's thread, calling with effective uid
+     * {@code threadEuid} and effective set {@code threadCaps} from seccheck's user namespace (of
+     * inode {@code ownNs}), would hold over what the user namespace {@code owner} opens owns, and
+     * task {@code tid} lacks there. {@code owner} is called once per side (each walk closes its fd);
+     * a namespace that cannot be opened gives none to either. A task whose ids, capabilities or
+     * namespace cannot be read is taken to hold none. The task's status, its user namespace and
+     * the walks' ioctls: paid only where a check may differ (not measured).
+     */
+    static long lacking(PathCalls calls, TaskFiles tasks, int tid, IntSupplier owner, long ownNs, long threadEuid,
+            long threadCaps, long checked) {
+        long thread = held(calls, owner.getAsInt(), ownNs, threadEuid, threadCaps);
+        if ((thread & checked) == 0) {
+            return 0;
+        }
+        int user = -1;
+        try {
+            int len = tasks.readStatus(tid);
+            long[] uid = len < 0 ? null : Procfs.numbers(tasks.status(), len, "Uid:", 10);
+            user = calls.openat(AT_FDCWD, "/proc/" + tid + "/ns/user", O_RDONLY | O_CLOEXEC);
+            long taskNs = inode(calls, user);
+            if (uid == null || uid.length < 2 || taskNs < 0) {
+                return thread & checked; // unknown: taken to hold none
+            }
+            long effective = Procfs.hex(tasks.status(), len, "CapEff:").orElse(0);
+            long task = held(calls, owner.getAsInt(), taskNs, uid[1], effective);
+            return thread & checked & ~task;
+        } finally {
+            if (user >= 0) {
+                PathCalls.close(user);
             }
         }
     }

@@ -501,7 +501,20 @@ final class OpenEmulation {
         // On the notifier, a lease on the file must not make the open wait: O_NONBLOCK makes the
         // kernel say EWOULDBLOCK instead, and the open is finished on a pool thread, where it may wait.
         boolean lean = call.onNotifier() && (a.flags() & O_NONBLOCK) == 0;
-        Identity who = acting;
+        // A /proc file whose writes the kernel checks against the opener's capability over a user
+        // namespace is opened as someone who holds there no more than the program (UserNamespaceFiles).
+        UserNamespaceFiles.Opener opener = at instanceof PathWalk.Located.Found f
+                ? UserNamespaceFiles.opener(calls, tasks, own, call.tid(), a.flags(), f, acting)
+                : new UserNamespaceFiles.Opener(acting, 0);
+        if (opener.errno() != 0) {
+            log.accept("refused " + Sysno.name(call.notification().nr()) + " from task " + call.tid() + " ("
+                    + Procfs.comm(call.tid()) + ") of " + name.orElse(given) + " for writing: the kernel checks it against"
+                    + " the opener's capability over a user namespace that the program lacks and seccheck's thread,"
+                    + " whose effective uid made that namespace, holds (" + Errno.name(opener.errno()) + ")");
+            call.fail(ev, seen, opener.errno());
+            return false;
+        }
+        Identity who = opener.who();
         IntSupplier open = waitsForThePeer(call, a, at, lean)
                 ? () -> FifoEnd.open(call, call.tid(), () -> openObject(a, at, false))
                 : () -> openObject(a, at, lean);
@@ -513,15 +526,18 @@ final class OpenEmulation {
         // The kernel reserves the program's descriptor before it looks at the path: out of them,
         // the program creates, truncates and opens nothing (DescriptorRoom).
         boolean effect = hasEffect(a.flags(), at);
-        int fd = effect && DescriptorRoom.full(calls, call.tid()) ? -Errno.EMFILE
-                : way == DeviceCgroups.Way.REFUSED || unjoinableSysctl(call, a, at, name) ? -Errno.EPERM
-                : makesAFile(a, at) && !own.privileged() ? withProgramUmask(call, open)
-                : at instanceof PathWalk.Located.Found f && ControllingTty.is(f.stat())
-                        ? tty.open(call.tid(), a.flags(), open, asProgram)
-                : at instanceof PathWalk.Located.Found f && TunDevice.is(f.stat())
-                        ? tun.open(call.tid(), who, way == DeviceCgroups.Way.JOINED ? null : open,
-                                () -> asProgram.applyAsInt(open))
-                        : asProgram.applyAsInt(open);
+        int fd;
+        try (Identity.Assumed _ = who == acting ? () -> {} : who.assume(own)) {
+            fd = effect && DescriptorRoom.full(calls, call.tid()) ? -Errno.EMFILE
+                    : way == DeviceCgroups.Way.REFUSED || unjoinableSysctl(call, a, at, name) ? -Errno.EPERM
+                    : makesAFile(a, at) && !own.privileged() ? withProgramUmask(call, open)
+                    : at instanceof PathWalk.Located.Found f && ControllingTty.is(f.stat())
+                            ? tty.open(call.tid(), a.flags(), open, asProgram)
+                    : at instanceof PathWalk.Located.Found f && TunDevice.is(f.stat())
+                            ? tun.open(call.tid(), who, way == DeviceCgroups.Way.JOINED ? null : open,
+                                    () -> asProgram.applyAsInt(open))
+                            : asProgram.applyAsInt(open);
+        }
         if (fd == -Errno.EACCES && found >= 0 && name.isPresent()) {
             fd = ownProcfsFile(call, who, a, name.get(), () -> openObject(a, at, lean)).orElse(fd);
         }

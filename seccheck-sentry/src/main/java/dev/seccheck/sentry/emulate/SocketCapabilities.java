@@ -1,14 +1,9 @@
 package dev.seccheck.sentry.emulate;
 
-import static dev.seccheck.abi.Fcntl.AT_FDCWD;
-import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
-import static dev.seccheck.abi.Fcntl.O_RDONLY;
-
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.format.SockAddr;
 import dev.seccheck.linux.NamespaceFiles;
 import dev.seccheck.linux.PathCalls;
-import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.SocketCalls;
 
 /**
@@ -79,10 +74,10 @@ final class SocketCapabilities {
      * Of the capabilities {@code checked}, those that seccheck's thread, calling with effective uid
      * {@code threadEuid} and effective set {@code threadCaps} from seccheck's user namespace (of
      * inode {@code ownNs}), would hold over the namespace of our copy {@code sock} of the
-     * program's socket and task {@code tid} lacks: 0 when none, or when the task or the socket's
-     * namespace cannot be read (the thread then cannot ask SIOCGSKNS either, which needs
-     * CAP_NET_ADMIN there: it holds nothing there). Paid only for a task outside seccheck's user
-     * namespace: the task's status, its user namespace and the walk's ioctls (not measured).
+     * program's socket and task {@code tid} lacks: 0 when none, or when the socket's namespace
+     * cannot be read (the thread then cannot ask SIOCGSKNS either, which needs CAP_NET_ADMIN
+     * there: it holds nothing there). Paid only for a task outside seccheck's user namespace
+     * ({@link NamespaceCapability#lacking}).
      */
     static long lacking(PathCalls calls, TaskFiles tasks, int tid, int sock, long ownNs, long threadEuid,
             long threadCaps, long checked) {
@@ -90,29 +85,11 @@ final class SocketCapabilities {
         if (net < 0) {
             return 0;
         }
-        int user = -1;
         try {
-            long thread = NamespaceCapability.held(calls, NamespaceFiles.owningUserNamespace(net), ownNs,
-                    threadEuid, threadCaps);
-            if ((thread & checked) == 0) {
-                return 0;
-            }
-            int len = tasks.readStatus(tid);
-            long[] uid = len < 0 ? null : Procfs.numbers(tasks.status(), len, "Uid:", 10);
-            user = calls.openat(AT_FDCWD, "/proc/" + tid + "/ns/user", O_RDONLY | O_CLOEXEC);
-            long taskNs = NamespaceCapability.inode(calls, user);
-            if (uid == null || uid.length < 2 || taskNs < 0) {
-                return thread & checked; // unknown: taken to hold none
-            }
-            long effective = Procfs.hex(tasks.status(), len, "CapEff:").orElse(0);
-            long task = NamespaceCapability.held(calls, NamespaceFiles.owningUserNamespace(net), taskNs, uid[1],
-                    effective);
-            return thread & checked & ~task;
+            return NamespaceCapability.lacking(calls, tasks, tid, () -> NamespaceFiles.owningUserNamespace(net), ownNs,
+                    threadEuid, threadCaps, checked);
         } finally {
             PathCalls.close(net);
-            if (user >= 0) {
-                PathCalls.close(user);
-            }
         }
     }
 
