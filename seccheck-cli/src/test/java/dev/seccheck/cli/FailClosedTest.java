@@ -97,13 +97,11 @@ class FailClosedTest {
 
     /**
      * Runs the program under {@code seccheck run} with the policy: as this user, or as uid 65534
-     * through the packaged CLI ({@link PackagedCli#asNobody}; skipped unless this JVM is root).
+     * through the packaged CLI ({@link PackagedCli#run}; skipped unless this JVM is root).
      */
     private Result run(String onMissing, boolean nobody) throws Exception {
-        String nobodyClasspath = null;
         if (nobody) {
             PackagedCli.assumeNobody(tmp);
-            nobodyClasspath = PackagedCli.nobodyClasspath();
             // seccheck as uid 65534 makes its runtime root and writes the alerts here.
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
         }
@@ -122,15 +120,7 @@ class FailClosedTest {
         Files.createFile(tmp.resolve("alerts.jsonl"));
         Files.setPosixFilePermissions(tmp.resolve("alerts.jsonl"), PosixFilePermissions.fromString("rw-rw-rw-"));
         Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
-        List<String> run = new ArrayList<>(List.of("run", "--quiet", "--root",
-                tmp.resolve(nobody ? "root-nobody" : "root").toString(), "--config", config.toString(), "--"));
-        run.addAll(command(program.toString()));
-        if (nobody) {
-            return exec(PackagedCli.asNobody(nobodyClasspath, run.toArray(String[]::new)));
-        }
-        List<String> cmd = PackagedCli.java(System.getProperty("java.class.path"), "-XX:TieredStopAtLevel=1");
-        cmd.addAll(run);
-        return exec(cmd);
+        return exec(PackagedCli.run(tmp, nobody, config, command(program.toString())));
     }
 
     private static List<String> command(String program) {

@@ -99,6 +99,23 @@ final class PackagedCli {
     }
 
     /**
+     * {@code seccheck run --quiet} of {@code command} under the sessions of {@code config}, as this
+     * user or ({@code nobody}) as uid 65534, each with a runtime root of its own under {@code tmp}.
+     */
+    static List<String> run(Path tmp, boolean nobody, Path config, List<String> command) {
+        List<String> run = new ArrayList<>(List.of("run", "--quiet", "--root",
+                tmp.resolve(nobody ? "root-nobody" : "root").toString(), "--config", config.toString(), "--"));
+        run.addAll(command);
+        if (nobody) {
+            return asNobody(nobodyClasspath(), run.toArray(String[]::new));
+        }
+        List<String> cmd = java(System.getProperty("java.class.path"), "-XX:+DisableAttachMechanism",
+                "-XX:TieredStopAtLevel=1");
+        cmd.addAll(run);
+        return cmd;
+    }
+
+    /**
      * The command that starts the CLI's {@code Main} in a JVM of its own, from {@code classpath},
      * with {@code jvmOptions}. The kit's class path and this JVM's (the same classes) start the
      * kit, with the launcher's flags and its ahead-of-time cache ({@link CliKit#command}); any other

@@ -102,15 +102,6 @@ class PidReuseTest {
 
     /** {@code seccheck run} with {@code config}, as this user or as uid 65534 (a runtime root of its own each). */
     private List<String> seccheck(boolean nobody, Path config, String... command) {
-        List<String> run = new ArrayList<>(List.of("run", "--quiet", "--root",
-                tmp.resolve(nobody ? "root-nobody" : "root").toString(), "--config", config.toString(), "--"));
-        run.addAll(List.of(command));
-        if (nobody) {
-            return PackagedCli.asNobody(PackagedCli.nobodyClasspath(), run.toArray(String[]::new));
-        }
-        List<String> cmd = PackagedCli.java(System.getProperty("java.class.path"), "-XX:+DisableAttachMechanism",
-                "-XX:TieredStopAtLevel=1");
-        cmd.addAll(run);
-        return cmd;
+        return PackagedCli.run(tmp, nobody, config, List.of(command));
     }
 }

@@ -794,16 +794,7 @@ class SupervisorDefenseTest {
 
     /** The command that runs {@code command} under seccheck with the session in {@code session}. */
     private List<String> seccheck(boolean nobody, Path session, String... command) {
-        List<String> run = new ArrayList<>(List.of("run", "--quiet", "--root",
-                tmp.resolve(nobody ? "root-nobody" : "root").toString(), "--config", session.toString(), "--"));
-        run.addAll(List.of(command));
-        if (nobody) {
-            return PackagedCli.asNobody(PackagedCli.nobodyClasspath(), run.toArray(String[]::new));
-        }
-        List<String> cmd = PackagedCli.java(System.getProperty("java.class.path"), "-XX:+DisableAttachMechanism",
-                "-XX:TieredStopAtLevel=1");
-        cmd.addAll(run);
-        return cmd;
+        return PackagedCli.run(tmp, nobody, session, List.of(command));
     }
 
     /**
