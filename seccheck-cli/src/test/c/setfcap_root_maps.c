@@ -4,7 +4,9 @@
  * "CASE = written" or "CASE = ERRNO". "self": the process unshares CLONE_NEWUSER and writes its
  * own map (the kernel asks whether the namespace's creator had CAP_SETFCAP, verify_root_map's
  * parent_could_setfcap); "parent": a child unshares and the process writes the child's map (the
- * kernel asks the opener for CAP_SETFCAP in the parent namespace). "drop": CAP_SETFCAP is dropped
+ * kernel asks the opener for CAP_SETFCAP in the parent namespace); "forked": the process unshares
+ * and a child it forks then writes the map of the namespace they share (asked as "self").
+ * "drop": CAP_SETFCAP is dropped
  * from the bounding, effective, permitted and inheritable sets first; "keep": it is kept.
  */
 #define _GNU_SOURCE
@@ -88,12 +90,21 @@ static void run(const char *mode, int keep) {
             fprintf(stderr, "dropping CAP_SETFCAP: %s\n", strerror(e));
             _exit(1);
         }
-        if (strcmp(mode, "self") == 0) {
+        if (strcmp(mode, "parent") != 0) {
             if (unshare(CLONE_NEWUSER) != 0) {
                 fprintf(stderr, "unshare failed: %s\n", strerror(errno));
                 _exit(1);
             }
-            e = map_root("/proc/self/uid_map");
+            if (strcmp(mode, "forked") == 0) {
+                pid_t child = fork();
+                if (child == 0) {
+                    _exit(map_root("/proc/self/uid_map"));
+                }
+                int status;
+                e = child < 0 ? errno : waitpid(child, &status, 0) != child ? errno : WEXITSTATUS(status);
+            } else {
+                e = map_root("/proc/self/uid_map");
+            }
         } else {
             e = parent_writes();
         }
@@ -112,5 +123,6 @@ int main(void) {
     run("self", 1);
     run("parent", 0);
     run("parent", 1);
+    run("forked", 0);
     return 0;
 }

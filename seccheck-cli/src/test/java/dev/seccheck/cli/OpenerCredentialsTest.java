@@ -149,6 +149,7 @@ class OpenerCredentialsTest {
                 self keep = written
                 parent drop = EPERM
                 parent keep = written
+                forked drop = EPERM
                 """);
         for (Path config : sessions()) {
             assertThat(run(As.ROOT, true, config, List.of(program.toString()))).as(String.valueOf(config))
