@@ -247,6 +247,14 @@ record Identity(int[] uids, int[] gids, int[] groups, long caps, int umask) {
         return new Identity(u, gids, groups, caps, umask);
     }
 
+    /**
+     * This identity without the capabilities {@code bits}: for an open of a {@code uid_map} whose
+     * namespace's maker lacked CAP_SETFCAP ({@link UserNamespaceFiles}).
+     */
+    Identity without(long bits) {
+        return (caps & bits) == 0 ? this : new Identity(uids, gids, groups, caps & ~bits, umask);
+    }
+
     private Identity withRealIds(int uid, int gid) {
         if (uids[0] == uid && gids[0] == gid) {
             return this;
