@@ -26,12 +26,17 @@ import org.junit.jupiter.api.io.TempDir;
  * <li>a program with no capability in a user namespace of its own wrote its {@code setgroups},
  * {@code gid_map} and {@code uid_map} and became root there: the kernel checks these files against
  * the opener's capabilities in the namespace, which seccheck's thread, whose effective uid made
- * it, holds whole.</li>
+ * it, holds whole;</li>
+ * <li>root without CAP_SETFCAP unshared a user namespace and mapped host root in it
+ * ({@code capsh --drop=cap_setfcap -- -c 'unshare -r ...'}): the kernel lets the namespace's own
+ * root map uid 0 only if its creator had CAP_SETFCAP, and asks seccheck's thread, in the parent
+ * namespace, for CAP_SETFCAP instead, which the program's full set in its namespace gave it.</li>
  * </ul>
  */
 class OpenerCredentialsTest {
 
     private static final String LINKS = "src/test/c/empty_path_links.c";
+    private static final String ROOT_MAPS = "src/test/c/setfcap_root_maps.c";
     private static final Duration DEADLINE = Duration.ofSeconds(60);
 
     /**
@@ -126,6 +131,29 @@ class OpenerCredentialsTest {
             for (Path config : sessions()) {
                 assertThat(run(as, true, config, command)).as(as + " " + config).isEqualTo(natively);
             }
+        }
+    }
+
+    /**
+     * Root only: mapping host root asks CAP_SETUID over the parent namespace of the writer or an
+     * opener whose effective uid is 0; uid 65534 has neither, so the kernel refuses it whatever
+     * CAP_SETFCAP says (and in a namespace two deep, where it could map that namespace's root,
+     * seccheck's thread, two namespaces up, may not write the map at all).
+     */
+    @Test
+    void rootWithoutSetfcapMapsNoHostRootAsNatively() throws Exception {
+        Path program = CPrograms.compile(ROOT_MAPS, tmp);
+        String natively = run(As.ROOT, false, null, List.of(program.toString()));
+        assertThat(natively).isEqualTo("""
+                self drop = EPERM
+                self keep = written
+                parent drop = EPERM
+                parent keep = written
+                forked drop = EPERM
+                """);
+        for (Path config : sessions()) {
+            assertThat(run(As.ROOT, true, config, List.of(program.toString()))).as(String.valueOf(config))
+                    .isEqualTo(natively);
         }
     }
 

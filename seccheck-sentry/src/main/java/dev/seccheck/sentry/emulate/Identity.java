@@ -69,7 +69,8 @@ record Identity(int[] uids, int[] gids, int[] groups, long caps, int umask) {
      * As {@link #of(TaskFiles, int, Own, boolean)}; for an open ({@code opens}) a thread in another
      * user namespace keeps CAP_SETFCAP, which the kernel asks of the opener of a uid_map that maps
      * host root (in the parent namespace, where the program itself passes because its namespace's
-     * creator had it: {@code unshare -Ur} as root). No other call may keep it: a setxattr of
+     * creator had it: {@code unshare -Ur} as root; where the creator lacked it, the open drops it
+     * again, {@link UserNamespaceFiles}). No other call may keep it: a setxattr of
      * {@code security.capability} made with it writes a capability that holds in every namespace
      * (v2) where the program natively writes one that holds only in its own (v3, its root's id):
      * a program run as uid 65534 in a user namespace of its own gave a file of its own
@@ -245,6 +246,14 @@ record Identity(int[] uids, int[] gids, int[] groups, long caps, int umask) {
         int[] u = uids.clone();
         u[1] = euid;
         return new Identity(u, gids, groups, caps, umask);
+    }
+
+    /**
+     * This identity without the capabilities {@code bits}: for an open of a {@code uid_map} whose
+     * namespace's maker lacked CAP_SETFCAP ({@link UserNamespaceFiles}).
+     */
+    Identity without(long bits) {
+        return (caps & bits) == 0 ? this : new Identity(uids, gids, groups, caps & ~bits, umask);
     }
 
     private Identity withRealIds(int uid, int gid) {

@@ -127,6 +127,15 @@ final class TaskFiles implements AutoCloseable {
                 == ownUserNamespace;
     }
 
+    /**
+     * Whether the user namespace task {@code tid} is in, whose parent is the namespace of nsfs
+     * inode {@code parent}, was made with CAP_SETFCAP, as far as seccheck can tell
+     * ({@link UserNamespaces#madeWithSetfcap}).
+     */
+    boolean madeWithSetfcap(int tid, long parent) {
+        return userNamespaces.madeWithSetfcap(tid, parent);
+    }
+
     private static Map<Integer, Integer> lru() {
         return new LinkedHashMap<>(KEPT * 2, 0.75f, true) {
             @Override

@@ -39,12 +39,26 @@ import java.util.function.IntSupplier;
  * setgroups, as natively, EPERM for the others, which natively open and fail at the write. A
  * program that holds the capability (the maker of the namespace before its exec, as in
  * {@code unshare -r}) opens as before, with its own effective uid.
+ *
+ * <p>One more check is the namespace maker's, not the opener's: a {@code uid_map} that maps the
+ * parent's uid 0, written by an opener in the namespace itself (the program writing its own, as
+ * {@code unshare -r} as root does), is refused unless the namespace's maker had CAP_SETFCAP in
+ * its effective set ({@code parent_could_setfcap}); from the parent, as seccheck's thread opens
+ * it, the opener's own CAP_SETFCAP there is asked instead, which it keeps from the program's full
+ * set in its namespace ({@link Identity#of(TaskFiles, int, Identity.Own, boolean, boolean)}). The
+ * kernel shows that flag nowhere; seccheck reads the maker's capabilities at its held
+ * {@code unshare} or {@code clone} ({@link dev.seccheck.sentry.defense.UserNamespaces}), and root
+ * seccheck opens the map of a task's own namespace for it without CAP_SETFCAP where its maker
+ * lacked it: exactly for the thread that unshared into it, else where any namespace of the run
+ * was made without it (a namespace made with it then maps no host root either, where natively
+ * it can). Unprivileged seccheck holds no CAP_SETFCAP to give.
  */
 final class UserNamespaceFiles {
     private UserNamespaceFiles() {}
 
     static final long CAP_SYS_ADMIN = 1L << 21;
     static final long CAP_SYS_TIME = 1L << 25;
+    static final long CAP_SETFCAP = 1L << 31;
 
     /** A file of a task's /proc directory whose write is checked against the opener's capability over a user namespace. */
     enum Kind {
@@ -142,9 +156,45 @@ final class UserNamespaceFiles {
                     Integer.toUnsignedLong(euid), caps, kind.capability);
         }
         if (lacking == 0) {
-            return new Opener(who, 0);
+            return new Opener(kind == Kind.UID_MAP && own.privileged() && (who.caps() & CAP_SETFCAP) != 0
+                    && !makerHadSetfcap(calls, tasks, tid, namespace) ? who.without(CAP_SETFCAP) : who, 0);
         }
         return own.privileged() ? new Opener(who.withEffectiveUid(SocketCapabilities.notOwner(euid)), 0)
                 : new Opener(null, kind.refusal);
+    }
+
+    /**
+     * Whether the kernel would let task {@code tid}, opening the uid_map of the user namespace
+     * {@code namespace} opens, map the parent's uid 0 as far as the namespace's maker goes: the
+     * kernel asks an opener in the namespace itself whether its maker had CAP_SETFCAP
+     * ({@code verify_root_map}'s {@code parent_could_setfcap}), where seccheck's thread, which
+     * opens from the parent, is asked for its own. True for a task outside the namespace, which
+     * the kernel asks for its own CAP_SETFCAP over the parent, as the identity has it. A namespace
+     * or task that cannot be read counts as made without it.
+     */
+    private static boolean makerHadSetfcap(PathCalls calls, TaskFiles tasks, int tid, IntSupplier namespace) {
+        int ns = namespace.getAsInt();
+        int user = -1;
+        int parent = -1;
+        try {
+            user = calls.openat(AT_FDCWD, "/proc/" + tid + "/ns/user", O_RDONLY | O_CLOEXEC);
+            long map = NamespaceCapability.inode(calls, ns);
+            long task = NamespaceCapability.inode(calls, user);
+            if (map < 0 || task < 0) {
+                return false;
+            }
+            if (map != task) {
+                return true;
+            }
+            parent = ns < 0 ? -1 : NamespaceFiles.parent(ns);
+            long from = NamespaceCapability.inode(calls, parent);
+            return from >= 0 && tasks.madeWithSetfcap(tid, from);
+        } finally {
+            for (int fd : new int[] {ns, user, parent}) {
+                if (fd >= 0) {
+                    PathCalls.close(fd);
+                }
+            }
+        }
     }
 }

@@ -295,7 +295,7 @@ final class Notifier implements Runnable {
             task = tasks.getOrLoad(n.tid());
         }
         if (emulator != null && UserNamespaces.held(n.nr(), n.arg0())) {
-            emulator.userNamespaces().leaving(); // before the task can be in another namespace
+            emulator.userNamespaces().leaving(n.tid(), n.nr()); // before the task can be in another namespace
         }
         if (LandlockDomains.held(n.nr())) {
             if (task == null) {
