@@ -23,9 +23,6 @@ import dev.seccheck.abi.Sysno;
  */
 public final class Pidfd implements AutoCloseable {
 
-    /** pidfd_open's PIDFD_THREAD (O_EXCL): a pidfd of one thread (Linux 6.9). */
-    private static final int PIDFD_THREAD = 0200;
-
     private final FileDescriptor fd;
 
     private Pidfd(int fd, String description) {
@@ -53,7 +50,7 @@ public final class Pidfd implements AutoCloseable {
         if (tid <= 0) {
             return null;
         }
-        int r = (int) Direct.call(Sysno.PIDFD_OPEN, tid, PIDFD_THREAD, 0, 0);
+        int r = ThreadIds.openThread(tid);
         if (r == -Errno.EINVAL) {
             threadsUnsupported = true;
         }

@@ -2,8 +2,7 @@ package dev.seccheck.sentry.defense;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
-import dev.seccheck.linux.LinuxException;
-import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.Pidfd;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.Syscalls;
 import java.io.IOException;
@@ -120,19 +119,14 @@ public record GroupJoins(int supervisorGroup, SignalTargets targets) {
      * without a pidfd, is all setpgid looks at before its EINVAL.
      */
     static Facts facts(int pid) {
-        int pidfd;
-        try {
-            pidfd = Syscalls.pidfdOpen(pid);
-        } catch (LinuxException e) {
-            int tgid = Procfs.status(pid).map(Procfs.Status::tgid).orElse(-1);
-            String[] stat = tgid > 0 && tgid != pid ? stat(pid) : null;
-            return stat == null ? null : of(false, stat);
-        }
-        try {
+        try (Pidfd process = Pidfd.ofProcess(pid)) {
+            if (process == null) {
+                int tgid = Procfs.status(pid).map(Procfs.Status::tgid).orElse(-1);
+                String[] stat = tgid > 0 && tgid != pid ? stat(pid) : null;
+                return stat == null ? null : of(false, stat);
+            }
             String[] stat = stat(pid);
-            return stat == null || !Syscalls.exists(pidfd) ? null : of(true, stat);
-        } finally {
-            PathCalls.close(pidfd);
+            return stat == null || !process.alive() ? null : of(true, stat);
         }
     }
 
