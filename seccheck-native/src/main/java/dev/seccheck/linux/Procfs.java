@@ -79,6 +79,21 @@ public final class Procfs {
         return Optional.ofNullable(CALLS.get().readlinkat(dev.seccheck.abi.Fcntl.AT_FDCWD, "/proc/" + pid + "/" + name));
     }
 
+    /**
+     * Returns the inode a namespace link's text names ({@code /proc/PID/ns/TYPE} reads
+     * {@code TYPE:[4026531837]}), or empty when {@code link} is no such text of that type.
+     */
+    public static OptionalLong namespaceInode(String link, String type) {
+        if (link == null || !link.startsWith(type) || !link.startsWith(":[", type.length()) || !link.endsWith("]")) {
+            return OptionalLong.empty();
+        }
+        try {
+            return OptionalLong.of(Long.parseUnsignedLong(link, type.length() + 2, link.length() - 1, 10));
+        } catch (NumberFormatException e) {
+            return OptionalLong.empty();
+        }
+    }
+
     /** Returns the target of the link {@code /proc/<pid>/<name>}, or throws saying why it could not be read. */
     public static String readLink(long pid, String name) throws IOException {
         return Files.readSymbolicLink(dir(pid).resolve(name)).toString();

@@ -171,6 +171,19 @@ class ProcfsTest {
     }
 
     @Test
+    void aNamespaceLinkNamesItsInodeOnlyForItsOwnType() throws IOException {
+        String user = Procfs.link(SELF, "ns/user").orElseThrow();
+        assertThat(Procfs.namespaceInode(user, "user")).hasValue((Long) Files.getAttribute(Path.of("/proc/self/ns/user"), "unix:ino"));
+        assertThat(Procfs.namespaceInode("mnt:[4026531841]", "mnt")).hasValue(4026531841L);
+        assertThat(Procfs.namespaceInode("mnt:[4026531841]", "mn")).isEmpty();
+        assertThat(Procfs.namespaceInode("user:[4026531837]", "mnt")).isEmpty();
+        assertThat(Procfs.namespaceInode("mnt:[]", "mnt")).isEmpty();
+        assertThat(Procfs.namespaceInode("mnt:[12x]", "mnt")).isEmpty();
+        assertThat(Procfs.namespaceInode("/tmp/mnt:[1]", "mnt")).isEmpty();
+        assertThat(Procfs.namespaceInode(null, "mnt")).isEmpty();
+    }
+
+    @Test
     void nulSeparatedKeepsALastStringWithoutItsNul() {
         assertThat(Procfs.nulSeparated("a\0bé\0c".getBytes(StandardCharsets.UTF_8))).containsExactly("a", "bé", "c");
         assertThat(Procfs.nulSeparated("a\0\0".getBytes(StandardCharsets.UTF_8))).containsExactly("a", "");

@@ -79,7 +79,7 @@ public final class UserNamespaces {
                 madeWithoutSetfcap.set(true);
             }
             if (nr == Sysno.UNSHARE) {
-                long from = inode(Procfs.link(tid, "ns/user").orElse(""));
+                long from = Procfs.namespaceInode(Procfs.link(tid, "ns/user").orElse(null), "user").orElse(-1);
                 if (from < 0) {
                     unshared.remove(tid);
                 } else {
@@ -105,17 +105,6 @@ public final class UserNamespaces {
             return u.setfcap();
         }
         return !madeWithoutSetfcap.get();
-    }
-
-    /** The inode in a namespace link's text ("user:[4026531837]"), -1 when there is none. */
-    private static long inode(String link) {
-        int open = link.indexOf('[');
-        int close = link.indexOf(']', open + 1);
-        try {
-            return open < 0 || close < 0 ? -1 : Long.parseLong(link, open + 1, close, 10);
-        } catch (NumberFormatException e) {
-            return -1;
-        }
     }
 
     /** Whether a task may have left seccheck's user namespace. */

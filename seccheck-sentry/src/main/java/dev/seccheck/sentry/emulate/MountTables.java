@@ -11,6 +11,7 @@ import dev.seccheck.linux.Mountinfo;
 import dev.seccheck.linux.Mountinfo.Mount;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Poll;
+import dev.seccheck.linux.Procfs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.HashMap;
@@ -18,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * MountTables keeps the mount tables of the mount namespaces the program's tasks are in, for the
@@ -124,7 +126,8 @@ public final class MountTables {
     /** The view task {@code tid} has of its mounts: its namespace and its root. */
     private static View view(PathCalls calls, int tid) throws IOException {
         String link = Identity.anchorName(() -> calls.readlinkat(AT_FDCWD, "/proc/" + tid + "/ns/mnt"));
-        if (link == null || !link.startsWith("mnt:[") || !link.endsWith("]")) {
+        OptionalLong namespace = Procfs.namespaceInode(link, "mnt");
+        if (namespace.isEmpty()) {
             throw new IOException("the mount namespace of task " + tid + " cannot be told");
         }
         int root = Identity.anchor(() -> calls.openat(AT_FDCWD, "/proc/" + tid + "/root", O_PATH | O_CLOEXEC));
@@ -136,7 +139,7 @@ public final class MountTables {
             if (sx == null) {
                 throw new IOException("the root of task " + tid + " cannot be told");
             }
-            return new View(Long.parseLong(link, 5, link.length() - 1, 10), sx.uniqueMountId(), sx.stat().dev(),
+            return new View(namespace.getAsLong(), sx.uniqueMountId(), sx.stat().dev(),
                     sx.stat().ino());
         } finally {
             PathCalls.close(root);
