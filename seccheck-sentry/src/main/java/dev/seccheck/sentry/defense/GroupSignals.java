@@ -1,9 +1,12 @@
 package dev.seccheck.sentry.defense;
 
 import dev.seccheck.abi.Errno;
+import dev.seccheck.abi.Fcntl;
 import dev.seccheck.abi.Sysno;
+import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Pidfd;
 import dev.seccheck.linux.Procfs;
+import dev.seccheck.sentry.emulate.NamespaceCapability;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -200,8 +203,9 @@ public record GroupSignals(int supervisorGroup) {
     /**
      * Whether the kernel would let the caller signal the target (kill_ok_by_cred): a real or
      * effective uid of the caller is the target's real or saved uid, or the caller holds CAP_KILL
-     * in the target's user namespace (here: the caller has it and shares that namespace); CONT
-     * within a session always goes.
+     * over the target's user namespace (its own with CAP_KILL effective, or one below it: the
+     * kernel's {@code cap_capable} walk, {@link NamespaceCapability}); CONT within a session
+     * always goes.
      */
     static boolean mayKill(int tid, Procfs.Status caller, int pid, Procfs.Status target, int sig) {
         long[] c = caller.ids("Uid");
@@ -216,9 +220,14 @@ public record GroupSignals(int supervisorGroup) {
             return true;
         }
         String caps = caller.fields().get("CapEff");
-        boolean capKill = caps != null && (Long.parseUnsignedLong(caps.trim(), 16) & CAP_KILL) != 0;
-        Optional<String> ns = Procfs.link(tid, "ns/user");
-        return capKill && ns.isPresent() && ns.equals(Procfs.link(pid, "ns/user"));
+        long effective = caps == null ? 0 : Long.parseUnsignedLong(caps.trim(), 16);
+        long callerNs = Procfs.namespaceInode(Procfs.link(tid, "ns/user").orElse(null), "user").orElse(-1);
+        if (callerNs < 0) {
+            return false;
+        }
+        PathCalls calls = new PathCalls();
+        int targetNs = calls.openat(Fcntl.AT_FDCWD, "/proc/" + pid + "/ns/user", Fcntl.O_RDONLY | Fcntl.O_CLOEXEC);
+        return (NamespaceCapability.held(calls, targetNs, callerNs, c[1], effective) & CAP_KILL) != 0;
     }
 
     /** The processes (by seccheck's numbers) in process group {@code group} that {@code keep} accepts. */

@@ -22,7 +22,7 @@ import java.util.function.IntSupplier;
  * calls for it (seccheck's namespace, the euid it takes): where the two differ, a call seccheck
  * makes would be checked otherwise than natively.
  */
-final class NamespaceCapability {
+public final class NamespaceCapability {
     private NamespaceCapability() {}
 
     /**
@@ -51,7 +51,7 @@ final class NamespaceCapability {
      * with effective uid {@code euid} (as seccheck's namespace maps it) and effective set
      * {@code effective}: {@code effective}, {@link #ALL} or 0.
      */
-    static long held(PathCalls calls, int owner, long credNs, long euid, long effective) {
+    public static long held(PathCalls calls, int owner, long credNs, long euid, long effective) {
         int at = owner;
         try {
             for (int depth = 0; at >= 0 && depth < MAX_DEPTH; depth++) {
