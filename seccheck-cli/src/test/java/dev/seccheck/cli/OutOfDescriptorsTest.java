@@ -20,13 +20,22 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class OutOfDescriptorsTest {
 
-    /** Natively, and under seccheck, with a full table: four refusals, nothing made, the 12 bytes kept. */
+    /**
+     * Natively, and under seccheck, with a full table: four refusals, nothing made, the 12 bytes
+     * kept; and opens that fail anyway fail with EMFILE first (before, under seccheck, with their
+     * own errors: the path was walked before the table was looked at).
+     */
     private static final String FULL = """
             open O_CREAT|O_EXCL: EMFILE
             open O_TRUNC: EMFILE
             creat: EMFILE
             openat2 O_CREAT: EMFILE
             made: 0 creat: 0 openat2: 0 old size: 12
+            open missing: EMFILE
+            open under a file: EMFILE
+            open O_NOFOLLOW of a link: EMFILE
+            open O_EXCL of a file: EMFILE
+            open a directory for writing: EMFILE
             """;
 
     /** With room: the same opens create and truncate. */
@@ -36,6 +45,11 @@ class OutOfDescriptorsTest {
             creat: ok
             openat2 O_CREAT: ok
             made: 1 creat: 1 openat2: 1 old size: 0
+            open missing: No such file or directory
+            open under a file: Not a directory
+            open O_NOFOLLOW of a link: Too many levels of symbolic links
+            open O_EXCL of a file: File exists
+            open a directory for writing: Is a directory
             """;
 
     /** Natively, and under seccheck: the connection waits for the accept with room. */

@@ -310,7 +310,7 @@ final class OpenEmulation {
             switch (at) {
                 case PathWalk.Located.Failed f -> {
                     Snapshot given = Snapshot.ofString(a.pathAddr(), path);
-                    call.refuse(ev, given, f.errno());
+                    call.refuse(ev, given, reservedFirst(call, f.errno()));
                 }
                 case PathWalk.Located.Found f -> {
                     Optional<String> name = names.of(f.fd(), call.tid());
@@ -678,7 +678,7 @@ final class OpenEmulation {
      */
     private void complete(Call call, SyscallEvent ev, Args a, Snapshot seen, int fd, boolean effect) {
         if (fd < 0) {
-            call.fail(ev, seen, -fd);
+            call.fail(ev, seen, reservedFirst(call, -fd));
             return;
         }
         long r = call.install(ev, seen, fd, (a.flags() & O_CLOEXEC) != 0);
@@ -687,6 +687,16 @@ final class OpenEmulation {
                     + ") failed with EMFILE after its file was opened (created or truncated if it asked): another"
                     + " thread of the program filled its descriptor table meanwhile");
         }
+    }
+
+    /**
+     * The error an open that failed with {@code errno} answers: EMFILE where the program's table is
+     * full. The kernel reserves the descriptor before it walks the path (do_sys_openat2), so a
+     * program out of descriptors learns that first, whatever the path would have given (ENOENT,
+     * EACCES, ELOOP, EEXIST...). Asked of failed opens only: a successful one pays nothing.
+     */
+    private int reservedFirst(Call call, int errno) {
+        return errno != Errno.EMFILE && DescriptorRoom.full(calls, call.tid()) ? Errno.EMFILE : errno;
     }
 
     /**
