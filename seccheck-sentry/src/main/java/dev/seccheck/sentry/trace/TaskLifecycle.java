@@ -469,10 +469,17 @@ final class TaskLifecycle {
                         : null;
             };
             if (why != null) {
-                log.accept("killed task " + t.tid() + " (" + t.comm() + ") at its exec, before its first instruction: "
-                        + why + (e == handed ? " (the kernel handed it the file open, as a binfmt_misc handler's"
-                                + " AT_EXECFD, which it can then read)"
-                                : " (the kernel maps what it executes into the program, which can then read it)"));
+                // A task already being killed (a parent's SIGKILL right after its fork and exec, as
+                // subprocess's kill() does) often cannot be read at all: it dies either way, and no
+                // line says that seccheck killed it.
+                if (!beingKilled(t.tid())) {
+                    log.accept("killed task " + t.tid() + " (" + t.comm() + ") at its exec, before its first instruction: "
+                            + why + (e != handed ? " (the kernel maps what it executes into the program, which can then read it)"
+                                    : e instanceof ExecutedFiles.Found ? " (the kernel handed it the file open, as a"
+                                            + " binfmt_misc handler's AT_EXECFD, which it can then read)"
+                                    : " (the kernel may have handed it a file open, as a binfmt_misc handler's AT_EXECFD,"
+                                            + " which it could then read)"));
+                }
                 try {
                     Signals.kill(t.tid(), Signal.SIGKILL);
                 } catch (LinuxException gone) {
@@ -482,6 +489,31 @@ final class TaskLifecycle {
             }
         }
         return false;
+    }
+
+    /** SIGKILL's bit in a /proc status signal mask. */
+    private static final long SIGKILL_BIT = 1L << (Signal.SIGKILL - 1);
+
+    /**
+     * Whether task {@code tid} is gone, a zombie, or has SIGKILL pending (the kernel queues it to
+     * every thread of a process being killed): its exec's check no longer matters.
+     */
+    private static boolean beingKilled(int tid) {
+        Optional<Procfs.Status> status = Procfs.status(tid);
+        if (status.isEmpty()) {
+            return true;
+        }
+        Map<String, String> fields = status.get().fields();
+        String state = fields.getOrDefault("State", "").trim();
+        return state.startsWith("Z") || state.startsWith("X") || pending(fields.get("SigPnd")) || pending(fields.get("ShdPnd"));
+    }
+
+    private static boolean pending(String mask) {
+        try {
+            return mask != null && (Long.parseUnsignedLong(mask.trim(), 16) & SIGKILL_BIT) != 0;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     /**
