@@ -39,8 +39,10 @@ public record NameChange(Kind kind, String syscall, int pid, int tid, String pro
         /** The name {@code from} is removed: unlink, rmdir, and a rename's old name ({@link #oldNameRemoved}). */
         REMOVE,
         /**
-         * The file named {@code from} is changed in place without being opened: truncate cuts it,
-         * chmod, chown and extended attributes (an access ACL) change who may open it.
+         * The file named {@code from} is changed in place without an open for writing: truncate
+         * cuts it, chmod, chown and extended attributes (an access ACL) change who may open it, by
+         * its name or through a descriptor the program holds (fchmod, fsetxattr, an ioctl setting
+         * its flags), which a read-only open may have given it.
          */
         ALTER,
         /**

@@ -8,6 +8,7 @@ import static dev.seccheck.abi.Fcntl.O_PATH;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
+import dev.seccheck.linux.DescriptorCalls;
 import dev.seccheck.linux.FileNames;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.SeccompNotification;
@@ -27,6 +28,17 @@ import java.util.Optional;
  * shown the file by its real path
  * ({@link NameChange#altered}) and may refuse (EPERM), and the kernel changes that very file
  * through seccheck's descriptor of it, with the program's identity.
+ *
+ * <p>The same holds for the forms that change the file of a descriptor the program holds, with no
+ * name: fchmod, fchown, fsetxattr, fremovexattr, utimensat and futimesat with a descriptor and no
+ * name (futimens), and the ioctls that set a file's flags ({@link FileAttributeIoctls}). A rule
+ * that lets some opens of a name through (a condition on {@code flags}: read-only opens) gives
+ * the program a descriptor of a file whose mode, owner, ACL, times and flags it may not change by
+ * name; natively any descriptor of the owner's changes them. seccheck takes the descriptor
+ * ({@code pidfd_getfd}: the same open file, so an O_PATH one stays one), names its file as for
+ * AT_EMPTY_PATH, shows the sinks the change, and makes the very call on its copy of the
+ * descriptor with the program's identity, so the kernel answers as it would have answered the
+ * program (an O_PATH descriptor is EBADF, a file of another user's EPERM).
  */
 final class AttributeCalls {
 
@@ -44,6 +56,7 @@ final class AttributeCalls {
     private final RealPath names;
     private final TaskFiles tasks;
     private final LandlockDomains landlock;
+    private final DescriptorCalls descriptors = new DescriptorCalls();
     /** The run's log, which says why a change was refused when no rule could be checked on it. */
     private final java.util.function.Consumer<String> log;
 
@@ -59,19 +72,41 @@ final class AttributeCalls {
         this.landlock = landlock;
     }
 
-    /** What a call changes. */
-    private enum Op { MODE, OWNER, SET_XATTR, REMOVE_XATTR, TIMES }
+    /** What a call changes: FLAGS, the flags an ioctl sets ({@link FileAttributeIoctls}). */
+    private enum Op { MODE, OWNER, SET_XATTR, REMOVE_XATTR, TIMES, FLAGS }
 
     /**
-     * The arguments of one of these calls ({@code flags}: AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH
-     * for fchownat and utimensat, XATTR_CREATE and XATTR_REPLACE for setxattr; {@code nofollow}
-     * whether the last symlink is the object; {@code value} the times' address for the TIMES calls).
+     * The arguments of one of these calls ({@code dirfd}: for the descriptor forms, the
+     * descriptor; {@code mode}: an ioctl's request for FLAGS; {@code flags}: AT_SYMLINK_NOFOLLOW and
+     * AT_EMPTY_PATH for fchownat and utimensat, XATTR_CREATE and XATTR_REPLACE for setxattr;
+     * {@code nofollow} whether the last symlink is the object; {@code value} the times' address for
+     * the TIMES calls, the ioctl's argument for FLAGS; {@code descriptor} whether the call changes
+     * the file of the descriptor {@code dirfd} and names none).
      */
     private record Args(String syscall, Op op, int dirfd, long addr, int mode, int uid, int gid, int flags,
-            boolean nofollow, long xattrName, long value, long size) {
+            boolean nofollow, long xattrName, long value, long size, boolean descriptor) {
+        Args(String syscall, Op op, int dirfd, long addr, int mode, int uid, int gid, int flags, boolean nofollow,
+                long xattrName, long value, long size) {
+            this(syscall, op, dirfd, addr, mode, uid, gid, flags, nofollow, xattrName, value, size, false);
+        }
+
         static Args of(SeccompNotification n) {
             int cwd = AT_FDCWD;
+            int fd = (int) n.arg0();
+            if (FileTimes.namesNone(n)) {
+                int flags = n.nr() == Sysno.UTIMENSAT ? (int) n.arg3() : 0;
+                return new Args(Sysno.name(n.nr()), Op.TIMES, fd, 0, 0, 0, 0, flags, false, 0, n.arg2(), 0, true);
+            }
             return switch (n.nr()) {
+                case Sysno.FCHMOD -> new Args("fchmod", Op.MODE, fd, 0, (int) n.arg1(), 0, 0, 0, false, 0, 0, 0, true);
+                case Sysno.FCHOWN -> new Args("fchown", Op.OWNER, fd, 0, 0, (int) n.arg1(), (int) n.arg2(), 0, false, 0,
+                        0, 0, true);
+                case Sysno.FSETXATTR -> new Args("fsetxattr", Op.SET_XATTR, fd, 0, 0, 0, 0, (int) n.arg4(), false,
+                        n.arg1(), n.arg2(), n.arg3(), true);
+                case Sysno.FREMOVEXATTR -> new Args("fremovexattr", Op.REMOVE_XATTR, fd, 0, 0, 0, 0, 0, false, n.arg1(),
+                        0, 0, true);
+                case Sysno.IOCTL -> new Args("ioctl", Op.FLAGS, fd, 0, (int) n.arg1(), 0, 0, 0, false, 0, n.arg2(),
+                        FileAttributeIoctls.copied((int) n.arg1()), true);
                 case Sysno.CHMOD -> new Args("chmod", Op.MODE, cwd, n.arg0(), (int) n.arg1(), 0, 0, 0, false, 0, 0, 0);
                 case Sysno.FCHMODAT -> new Args("fchmodat", Op.MODE, (int) n.arg0(), n.arg1(), (int) n.arg2(), 0, 0, 0,
                         false, 0, 0, 0);
@@ -96,21 +131,19 @@ final class AttributeCalls {
         }
     }
 
-    /**
-     * Whether syscall {@code nr} is one this class performs: utimensat and futimesat only when they
-     * name a file ({@link FileTimes#namesAFile}), which is all the filter holds of them.
-     */
-    static boolean serves(int nr) {
-        return switch (nr) {
-            case Sysno.CHMOD, Sysno.FCHMODAT, Sysno.CHOWN, Sysno.LCHOWN, Sysno.FCHOWNAT, Sysno.SETXATTR, Sysno.LSETXATTR,
-                    Sysno.REMOVEXATTR, Sysno.LREMOVEXATTR, Sysno.UTIME, Sysno.UTIMES, Sysno.FUTIMESAT, Sysno.UTIMENSAT -> true;
-            default -> false;
-        };
+    /** Whether the call {@code n} is one this class performs: ioctl only for the requests {@link FileAttributeIoctls} holds. */
+    static boolean serves(SeccompNotification n) {
+        return n.nr() == Sysno.IOCTL ? FileAttributeIoctls.held(n.arg1()) : heldWhole(n.nr());
     }
 
-    /** Whether every call of syscall {@code nr} is held, not only those that name a file. */
+    /** Whether every call of syscall {@code nr} is held: all of these but ioctl, which is held by its request. */
     static boolean heldWhole(int nr) {
-        return serves(nr) && nr != Sysno.FUTIMESAT && nr != Sysno.UTIMENSAT;
+        return switch (nr) {
+            case Sysno.CHMOD, Sysno.FCHMODAT, Sysno.CHOWN, Sysno.LCHOWN, Sysno.FCHOWNAT, Sysno.SETXATTR, Sysno.LSETXATTR,
+                    Sysno.REMOVEXATTR, Sysno.LREMOVEXATTR, Sysno.UTIME, Sysno.UTIMES, Sysno.FUTIMESAT, Sysno.UTIMENSAT,
+                    Sysno.FCHMOD, Sysno.FCHOWN, Sysno.FSETXATTR, Sysno.FREMOVEXATTR -> true;
+            default -> false;
+        };
     }
 
     /** The attribute's name and value, as seccheck read them once. */
@@ -120,9 +153,12 @@ final class AttributeCalls {
      * Serves a held call: what the kernel refuses before it looks the name up is refused first
      * (unknown flags: EINVAL; an attribute name that is empty or too long: ERANGE; a value over
      * 64 KiB: E2BIG; a microsecond out of range: EINVAL; unreadable memory: EFAULT), in the
-     * kernel's order; utimensat's two UTIME_OMIT succeed without a look-up.
+     * kernel's order; utimensat's two UTIME_OMIT succeed without a look-up. An ioctl's argument
+     * the kernel copies after it checked the descriptor: unreadable, the call is made with none
+     * ({@link DescriptorCalls#ioctl}), which the kernel fails as it would the program's.
      *
-     * @return false when given up on the notifier (a name on a filesystem that may block)
+     * @return false when given up on the notifier (a name, or a descriptor's file, on a filesystem
+     *     that may block)
      */
     boolean serve(Call call) {
         SeccompNotification n = call.notification();
@@ -163,12 +199,20 @@ final class AttributeCalls {
                 call.refuse(ev, Snapshot.NOTHING, early);
                 return true;
             }
-            path = memory.path(call.tid(), a.addr());
+            path = a.descriptor() ? "" : memory.path(call.tid(), a.addr());
         } catch (ProgramMemory.Fault f) {
             call.failUnreadable(ev, f);
             return true;
         }
-        Snapshot given = Snapshot.ofString(a.addr(), path);
+        byte[] argument = null;
+        if (a.op() == Op.FLAGS) {
+            try {
+                argument = memory.bytes(call.tid(), a.value(), (int) a.size());
+            } catch (ProgramMemory.Fault f) {
+                argument = null; // the kernel's copy fails after its check of the descriptor
+            }
+        }
+        Snapshot given = a.descriptor() ? Snapshot.NOTHING : Snapshot.ofString(a.addr(), path);
         Optional<Identity> who = Identity.of(tasks, call.tid(), own, false);
         if (who.isEmpty()) {
             call.fail(ev, given, Errno.ESRCH);
@@ -176,8 +220,15 @@ final class AttributeCalls {
         }
         try (ProgramRoot root = ProgramRoot.of(calls, call.tid()); Identity.Assumed _ = who.get().assume(own)) {
             PathWalk.Located at;
-            if (path.isEmpty() && (a.flags() & AT_EMPTY_PATH) != 0 && (a.op() == Op.OWNER || a.op() == Op.TIMES)) {
-                int fd = walks.startOf(call, a.dirfd());
+            boolean emptyPath = path.isEmpty() && (a.flags() & AT_EMPTY_PATH) != 0
+                    && (a.op() == Op.OWNER || a.op() == Op.TIMES);
+            if (a.descriptor() || emptyPath) {
+                // The descriptor forms take no AT_FDCWD: a negative number is no descriptor (EBADF).
+                int fd = a.descriptor() ? walks.descriptor(call, a.dirfd()) : walks.startOf(call, a.dirfd());
+                if (fd >= 0 && call.onNotifier() && !walks.isLocal(fd)) {
+                    PathCalls.close(fd); // its file's filesystem may not answer: on a pool thread
+                    return false;
+                }
                 at = fd < 0 ? new PathWalk.Located.Failed(-fd) : new PathWalk.Located.Found(fd, calls.fstat(fd), false, -1, "");
             } else {
                 at = walks.walk(call, who.get(), root, a.dirfd(), path, O_PATH | (a.nofollow() ? O_NOFOLLOW : 0), true);
@@ -206,7 +257,8 @@ final class AttributeCalls {
                 if (call.enter(ev, given) != 0) {
                     return true;
                 }
-                int r = object < 0 ? object : alter(call, a, who.get(), object, stat, parent, last, xattr, times);
+                int r = object < 0 ? object : alter(call, a, who.get(), object, stat, parent, last, xattr, times,
+                        argument);
                 call.complete(ev, given, r);
             } finally {
                 PathCalls.close(object);
@@ -219,8 +271,9 @@ final class AttributeCalls {
     /** The errno the kernel answers before reading any name: unknown flags. */
     private static int earlyErrno(Args a) {
         return switch (a.op()) {
-            case MODE -> 0;
-            case OWNER, TIMES -> (a.flags() & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0 ? Errno.EINVAL : 0;
+            case MODE, FLAGS -> 0;
+            case TIMES -> (a.flags() & ~(a.descriptor() ? 0 : AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0 ? Errno.EINVAL : 0;
+            case OWNER -> (a.flags() & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0 ? Errno.EINVAL : 0;
             case SET_XATTR -> (a.flags() & ~(XATTR_CREATE | XATTR_REPLACE)) != 0 ? Errno.EINVAL : 0;
             case REMOVE_XATTR -> 0;
         };
@@ -229,10 +282,14 @@ final class AttributeCalls {
     /**
      * Changes the file at our fd {@code object} (its status {@code walked} as the walk read it, or
      * null; its directory our fd {@code parent}, where it is named {@code last}; -1 when unknown),
-     * once the sinks let it through: 0 or -errno.
+     * once the sinks let it through: 0 or -errno. {@code argument}: an ioctl's, or null.
      */
     private int alter(Call call, Args a, Identity who, int object, PathCalls.Stat walked, int parent, String last,
-            Xattr xattr, FileTimes times) {
+            Xattr xattr, FileTimes times, byte[] argument) {
+        if (a.op() == Op.FLAGS && argument == null) {
+            // Its argument unreadable, the kernel changes nothing: its answer, as natively.
+            return landlock.perform(call.tid(), who, () -> byDescriptor(a, object, xattr, times, null));
+        }
         Optional<String> name = names.of(object, call.tid());
         boolean unnamed = name.isEmpty() && RealPath.onNoFilesystem(calls, object);
         if (name.isEmpty() && !unnamed) {
@@ -252,12 +309,31 @@ final class AttributeCalls {
         // to it would be changed instead, so the l*xattr calls name it in its directory.
         boolean symlink = st != null && st.isSymlink() && parent >= 0 && !last.isEmpty();
         String named = symlink ? "/proc/thread-self/fd/" + parent + "/" + last : self;
+        if (a.descriptor()) {
+            return landlock.perform(call.tid(), who, () -> byDescriptor(a, object, xattr, times, argument));
+        }
         return landlock.perform(call.tid(), who, () -> switch (a.op()) {
             case MODE -> calls.chmod(self, a.mode());
             case OWNER -> calls.fchownat(object, "", a.uid(), a.gid(), AT_EMPTY_PATH | (a.nofollow() ? AT_SYMLINK_NOFOLLOW : 0));
             case SET_XATTR -> calls.setxattr(named, symlink, xattr.name(), xattr.value(), a.flags());
             case REMOVE_XATTR -> calls.removexattr(named, symlink, xattr.name());
             case TIMES -> calls.utimensat(object, "", times.given(), AT_EMPTY_PATH | (a.nofollow() ? AT_SYMLINK_NOFOLLOW : 0));
+            case FLAGS -> throw new IllegalStateException("an ioctl names no file");
         });
+    }
+
+    /**
+     * Makes the program's descriptor call itself on {@code object}, seccheck's copy of its
+     * descriptor (the same open file): the kernel checks it as it would the program's.
+     */
+    private int byDescriptor(Args a, int object, Xattr xattr, FileTimes times, byte[] argument) {
+        return switch (a.op()) {
+            case MODE -> descriptors.fchmod(object, a.mode());
+            case OWNER -> descriptors.fchown(object, a.uid(), a.gid());
+            case SET_XATTR -> descriptors.fsetxattr(object, xattr.name(), xattr.value(), a.flags());
+            case REMOVE_XATTR -> descriptors.fremovexattr(object, xattr.name());
+            case TIMES -> descriptors.futimens(object, times.given(), a.flags());
+            case FLAGS -> descriptors.ioctl(object, a.mode(), argument, FileAttributeIoctls.encoded(a.mode()));
+        };
     }
 }

@@ -32,7 +32,8 @@ import java.util.function.IntFunction;
  * sendmsg and sendmmsg, which can carry an address) while a session has a connect point, bind
  * while one has a bind point, the calls that change names (links, renames, unlinks, new files,
  * symlinks and unix sockets bound to a path) or change a file by name (truncate, chmod, chown,
- * extended attributes) while a sink decides on opening files, accept while one decides on the
+ * extended attributes, times) or through a descriptor (fchmod, fchown, fsetxattr, futimens, the
+ * ioctls that set its flags) while a sink decides on opening files, accept while one decides on the
  * peers that connect;
  * and, whatever the sessions, every open that could write and every truncate while seccheck's
  * own files ({@link OwnFiles}) are within the program's reach, refusing those that reach them.
@@ -54,7 +55,9 @@ public final class Emulator implements AutoCloseable {
      *
      * @param names the calls that change what a name refers to (link, rename, unlink, rmdir,
      *     mkdir, mknod, symlink and their *at forms, bind of a unix socket to a path) or change a
-     *     file by name (truncate, chmod, chown, setxattr, removexattr, its times), checked against
+     *     file by name (truncate, chmod, chown, setxattr, removexattr, its times) or through a
+     *     descriptor (fchmod, fchown, fsetxattr, fremovexattr, futimens, ioctl FS_IOC_SETFLAGS and
+     *     FS_IOC_FSSETXATTR), checked against
      *     the sinks that decide on opening files
      *     ({@link NameEmulation}, {@link AttributeCalls})
      * @param peersDecided a sink decides at connect's or bind's points: source routes and raw
@@ -78,7 +81,7 @@ public final class Emulator implements AutoCloseable {
 
         /**
          * Returns whether every call of syscall {@code nr} is emulated (or, for open_by_handle_at,
-         * refused); utimensat and futimesat are held by {@link #fragment} when they name a file,
+         * refused); ioctl is held by {@link #fragment} for the requests that set a file's flags,
          * sendto when it names an address.
          */
         public boolean covers(int nr) {
@@ -90,7 +93,7 @@ public final class Emulator implements AutoCloseable {
                 case Sysno.ACCEPT, Sysno.ACCEPT4 -> accepts;
                 case Sysno.LISTEN -> listens;
                 case Sysno.TRUNCATE, Sysno.ACCT, Sysno.SWAPON, Sysno.FANOTIFY_INIT -> names;
-                default -> names && (NameEmulation.serves(nr) || AttributeCalls.heldWhole(nr));
+                default -> names && (NameEmulation.serves(nr) || AttributeCalls.heldWhole(nr)); // ioctl: by request
             };
         }
 
@@ -100,14 +103,15 @@ public final class Emulator implements AutoCloseable {
         }
 
         /**
-         * Returns what the filter must hold beyond whole syscalls: utimensat and futimesat when they
-         * name a file, sendto when it names an address, the setsockopt calls that may set a source
+         * Returns what the filter must hold beyond whole syscalls: the ioctls that set a file's
+         * flags ({@link FileAttributeIoctls}), sendto when it names an address, the setsockopt calls that may set a source
          * route, and those and the socket() calls that make a raw socket take the program's IP header,
          * and the socket() calls that make an SCTP or MPTCP socket ({@link MultipathSockets}).
          */
         public Fragment fragment() {
-            Fragment times = names ? FileTimes.FILTER_FRAGMENT : opens ? NameEmulation.EMPTY_PATH_LINKS : Fragment.EMPTY;
-            Fragment held = connects ? times.then(AddressedSends.FILTER_FRAGMENT) : times;
+            Fragment files = names ? FileAttributeIoctls.FILTER_FRAGMENT : opens ? NameEmulation.EMPTY_PATH_LINKS
+                    : Fragment.EMPTY;
+            Fragment held = connects ? files.then(AddressedSends.FILTER_FRAGMENT) : files;
             return peersDecided
                     ? held.then(SourceRoutes.FILTER_FRAGMENT).then(RawHeaders.FILTER_FRAGMENT).then(MultipathSockets.FILTER_FRAGMENT)
                     : held;
@@ -238,8 +242,8 @@ public final class Emulator implements AutoCloseable {
             return effects.peersDecided()
                     && (RawHeaders.holdsSocket(n.arg0(), n.arg2()) || MultipathSockets.held(n.arg0(), n.arg1(), n.arg2()) != null);
         }
-        if (n.nr() == Sysno.UTIMENSAT || n.nr() == Sysno.FUTIMESAT) {
-            return effects.names() && FileTimes.namesAFile(n);
+        if (n.nr() == Sysno.IOCTL) {
+            return effects.names() && FileAttributeIoctls.held(n.arg1());
         }
         if (effects.opens() && NameEmulation.linksByDescriptor(n)) {
             return true; // the file may be one seccheck opened, whose opener is then seccheck's thread
@@ -259,7 +263,7 @@ public final class Emulator implements AutoCloseable {
      * hand-off to a pool thread and its wake-up; everything else goes to the pool.
      */
     public void submit(SeccompNotification n, Task task) {
-        if (isOpen(n.nr()) || NameEmulation.serves(n.nr()) || AttributeCalls.serves(n.nr())
+        if (isOpen(n.nr()) || NameEmulation.serves(n.nr()) || AttributeCalls.serves(n)
                 || n.nr() == Sysno.BIND) {
             if (here == null) {
                 here = new Worker(supervisor, operators, own, ownFiles, userNamespaces, landlock, files, effects, log);
@@ -353,7 +357,7 @@ public final class Emulator implements AutoCloseable {
                     if (NameEmulation.serves(n.nr())) {
                         return w.renames.serve(call);
                     }
-                    if (AttributeCalls.serves(n.nr())) {
+                    if (AttributeCalls.serves(n)) {
                         return w.attributes.serve(call);
                     }
                     return w.net.serve(call);

@@ -4,12 +4,7 @@ import static dev.seccheck.abi.Fcntl.AT_FDCWD;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
-import dev.seccheck.linux.Seccomp;
 import dev.seccheck.linux.SeccompNotification;
-import dev.seccheck.sentry.filter.Assembler;
-import dev.seccheck.sentry.filter.Bpf;
-import dev.seccheck.sentry.filter.Fragment;
-import dev.seccheck.sentry.filter.SeccompData;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -19,9 +14,8 @@ import java.nio.ByteOrder;
  * modification time, or none for "now"): a utimbuf's seconds, a timeval pair's microseconds (the
  * kernel refuses any outside 0-999,999 with EINVAL before it looks a name up), or a timespec pair
  * as given (its nanoseconds the kernel checks after the look-up). {@link AttributeCalls} performs
- * the calls that name a file; the two forms that name none, utimensat and futimesat on a
- * descriptor with no name (futimens), change a file the program already has open and are not held
- * ({@link #FILTER_FRAGMENT}).
+ * every form: those that name a file, and utimensat and futimesat on a descriptor with no name
+ * (futimens, {@link #namesNone}), which change the file of a descriptor the program holds.
  *
  * @param given the four values, or null for the current time
  * @param errno the kernel's answer before it looks the name up (EINVAL for a microsecond out of
@@ -38,33 +32,12 @@ record FileTimes(long[] given, int errno, boolean nothing) {
     static final FileTimes NOW = new FileTimes(null, 0, false);
 
     /**
-     * The filter's part holding utimensat and futimesat while they name a file (a name given, or
-     * AT_FDCWD as the directory: a null name there is looked up, and fails); a descriptor with no
-     * name falls through, like every other syscall.
+     * Whether {@code n} is a utimensat or futimesat that names no file: a descriptor other than
+     * AT_FDCWD and a null name, which the kernel takes for the descriptor's file (with AT_FDCWD a
+     * null name is looked up, and fails with EFAULT).
      */
-    static final Fragment FILTER_FRAGMENT = fragment();
-
-    private static Fragment fragment() {
-        Assembler a = new Assembler();
-        Assembler.Label out = a.label();
-        Assembler.Label times = a.label();
-        Assembler.Label hold = a.label();
-        a.load(SeccompData.NR);
-        a.jump(Bpf.Cond.EQ, Sysno.UTIMENSAT, times, null);
-        a.jump(Bpf.Cond.EQ, Sysno.FUTIMESAT, times, out);
-        a.bind(times);
-        a.jumpIfArgSet(1, hold);
-        a.load(SeccompData.argLow(0));
-        a.jump(Bpf.Cond.EQ, AT_FDCWD, hold, out);
-        a.bind(hold);
-        a.ret(Seccomp.RET_USER_NOTIF);
-        a.bind(out);
-        return a.fragment();
-    }
-
-    /** Whether the call names a file: what {@link #FILTER_FRAGMENT} holds of utimensat and futimesat. */
-    static boolean namesAFile(SeccompNotification n) {
-        return n.arg1() != 0 || (int) n.arg0() == AT_FDCWD;
+    static boolean namesNone(SeccompNotification n) {
+        return (n.nr() == Sysno.UTIMENSAT || n.nr() == Sysno.FUTIMESAT) && n.arg1() == 0 && (int) n.arg0() != AT_FDCWD;
     }
 
     /** How many bytes syscall {@code nr}'s times take in the program's memory. */

@@ -73,6 +73,20 @@ final class NameWalks {
         return Identity.anchor(() -> tasks.getfd(call.tid(), call.tgid(), dirfd));
     }
 
+    /**
+     * Our fd of the program's descriptor {@code fd} (the same open file), for a call that changes
+     * its file and names none; or -errno: EBADF for a negative number, which names no descriptor
+     * (AT_FDCWD among them).
+     */
+    int descriptor(Call call, int fd) {
+        return fd < 0 ? -Errno.EBADF : Identity.anchor(() -> tasks.getfd(call.tid(), call.tgid(), fd));
+    }
+
+    /** Whether our fd {@code fd} is of a file on a filesystem that answers from local state ({@link LocalFilesystems}). */
+    boolean isLocal(int fd) {
+        return walk.isLocal(fd);
+    }
+
     /** The device, inode and ctime of {@code st}, or null when it could not be had. */
     static ReachedFile reached(PathCalls.Stat st) {
         return st == null ? null : new ReachedFile(st.dev(), st.ino(), st.ctimeNs());

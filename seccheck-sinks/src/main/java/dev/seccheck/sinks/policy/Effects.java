@@ -23,7 +23,11 @@ import java.util.Set;
  *       syscall/openat/enter, syscall/creat/enter); open_by_handle_at is refused outright while
  *       they are emulated. A deny or kill rule there also holds for the calls that reach a file by
  *       name without an open (link, rename, unlink, rmdir, mkdir, mknod, symlink, truncate,
- *       chmod, chown, extended attributes: {@link PolicySink#refuses}).</li>
+ *       chmod, chown, extended attributes, times), and for those that change a file's mode,
+ *       owner, extended attributes, times or flags through a descriptor the program holds
+ *       (fchmod, fchown, fsetxattr, fremovexattr, futimens, ioctl FS_IOC_SETFLAGS and
+ *       FS_IOC_FSSETXATTR), which a read-only open the rules let through would give it
+ *       ({@link PolicySink#refuses}).</li>
  *   <li>{@code connect_network}: connect, and sendto, sendmsg, sendmmsg carrying an address
  *       (UDP, TCP Fast Open) (point syscall/connect/enter).</li>
  *   <li>{@code bind_network}: bind (point syscall/bind/enter).</li>

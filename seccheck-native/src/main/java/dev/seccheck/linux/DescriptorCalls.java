@@ -1,0 +1,87 @@
+package dev.seccheck.linux;
+
+import dev.seccheck.abi.Sysno;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * DescriptorCalls changes a file's attributes through a descriptor of the calling thread, with no
+ * name: fchmod, fchown, fsetxattr, fremovexattr, utimensat with no name (futimens) and an ioctl
+ * that takes a small structure (FS_IOC_SETFLAGS, FS_IOC_FSSETXATTR). Each returns the kernel's
+ * result or {@code -errno} ({@link Direct}), so that a call made for a program answers as the
+ * program's own would have: the kernel checks the descriptor (an O_PATH one is EBADF), the
+ * arguments and the caller's rights, in its order. Stateless: any thread may use one.
+ */
+public final class DescriptorCalls {
+
+    /** Creates the calls. */
+    public DescriptorCalls() {}
+
+    /** fchmod(fd, mode): 0 or -errno. */
+    public int fchmod(int fd, int mode) {
+        return (int) Direct.call(Sysno.FCHMOD, fd, mode, 0, 0);
+    }
+
+    /** fchown(fd, uid, gid): 0 or -errno. */
+    public int fchown(int fd, int uid, int gid) {
+        return (int) Direct.call(Sysno.FCHOWN, fd, uid, gid, 0);
+    }
+
+    /**
+     * utimensat(fd, NULL, times, flags), which changes the times of the file {@code fd} holds:
+     * {@code times} as four longs (seconds, nanoseconds, seconds, nanoseconds), or null for now;
+     * 0 or -errno.
+     */
+    public int futimens(int fd, long[] times, int flags) {
+        try (Arena call = Arena.ofConfined()) {
+            long at = 0;
+            if (times != null) {
+                MemorySegment t = call.allocate(ValueLayout.JAVA_LONG, 4);
+                MemorySegment.copy(times, 0, t, ValueLayout.JAVA_LONG, 0, 4);
+                at = t.address();
+            }
+            return (int) Direct.call(Sysno.UTIMENSAT, fd, 0, at, flags);
+        }
+    }
+
+    /** fsetxattr(fd, attribute, value, flags): 0 or -errno. */
+    public int fsetxattr(int fd, String attribute, byte[] value, int flags) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment v = call.allocate(Math.max(1, value.length));
+            MemorySegment.copy(value, 0, v, ValueLayout.JAVA_BYTE, 0, value.length);
+            return (int) Direct.call(Sysno.FSETXATTR, fd, name(call, attribute), v.address(), value.length, flags, 0);
+        }
+    }
+
+    /** fremovexattr(fd, attribute): 0 or -errno. */
+    public int fremovexattr(int fd, String attribute) {
+        try (Arena call = Arena.ofConfined()) {
+            return (int) Direct.call(Sysno.FREMOVEXATTR, fd, name(call, attribute), 0, 0);
+        }
+    }
+
+    /**
+     * ioctl(fd, request, arg) with {@code arg} pointing to a copy of {@code argument}, zero-padded
+     * to {@code size} bytes; or, when {@code argument} is null, to address 0, which no process maps,
+     * so that the kernel's copy of it fails (EFAULT) where a program's of unreadable memory would,
+     * after the kernel's own checks of the descriptor. 0 (or what the request returns) or -errno.
+     */
+    public int ioctl(int fd, int request, byte[] argument, int size) {
+        if (argument == null) {
+            return (int) Direct.call(Sysno.IOCTL, fd, Integer.toUnsignedLong(request), 0, 0);
+        }
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment a = call.allocate(Math.max(size, argument.length));
+            MemorySegment.copy(argument, 0, a, ValueLayout.JAVA_BYTE, 0, argument.length);
+            return (int) Direct.call(Sysno.IOCTL, fd, Integer.toUnsignedLong(request), a.address(), 0);
+        }
+    }
+
+    private static long name(Arena call, String attribute) {
+        byte[] b = FileNames.encode(attribute);
+        MemorySegment s = call.allocate(b.length + 1L);
+        MemorySegment.copy(b, 0, s, ValueLayout.JAVA_BYTE, 0, b.length);
+        return s.address(); // allocate zeroes the segment: the last byte ends the name
+    }
+}

@@ -1,0 +1,58 @@
+package dev.seccheck.sentry.emulate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.seccheck.abi.Sysno;
+import dev.seccheck.linux.Seccomp;
+import dev.seccheck.sentry.filter.BpfInterpreter;
+import java.util.OptionalInt;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The filter part of the ioctls that set a file's flags holds exactly FS_IOC_SETFLAGS and
+ * FS_IOC_FSSETXATTR, whatever the descriptor and the argument's upper word, and lets every other
+ * request and syscall through, in the interpreter.
+ */
+class FileAttributeIoctlsTest {
+
+    private static OptionalInt call(int nr, long fd, long request) {
+        return BpfInterpreter.run(FileAttributeIoctls.FILTER_FRAGMENT,
+                new BpfInterpreter.Data(nr, Seccomp.AUDIT_ARCH_X86_64, 0, fd, request, 0x7ffd0000L, 0));
+    }
+
+    @Test
+    void holdsTheRequestsThatSetAFilesFlags() {
+        for (int request : new int[] {FileAttributeIoctls.FS_IOC_SETFLAGS, FileAttributeIoctls.FS_IOC_FSSETXATTR}) {
+            assertThat(call(Sysno.IOCTL, 3, request)).hasValue(Seccomp.RET_USER_NOTIF);
+            assertThat(call(Sysno.IOCTL, -1, request)).as("a bad descriptor too").hasValue(Seccomp.RET_USER_NOTIF);
+            assertThat(call(Sysno.IOCTL, 3, (7L << 32) | Integer.toUnsignedLong(request)))
+                    .as("the kernel takes an unsigned int: the upper word is not the request")
+                    .hasValue(Seccomp.RET_USER_NOTIF);
+            assertThat(FileAttributeIoctls.held(request)).isTrue();
+        }
+    }
+
+    @Test
+    void letsEveryOtherRequestAndSyscallThrough() {
+        int fsIocGetflags = 0x80086601;
+        int fsIocFsgetxattr = 0x801c581f;
+        int tcgets = 0x5401;
+        for (int request : new int[] {fsIocGetflags, fsIocFsgetxattr, tcgets, 0x40046602}) {
+            assertThat(call(Sysno.IOCTL, 3, request)).as("request %x", request).isEmpty();
+            assertThat(FileAttributeIoctls.held(request)).isFalse();
+        }
+        for (int nr = 0; nr < 470; nr++) {
+            if (nr != Sysno.IOCTL) {
+                assertThat(call(nr, 3, FileAttributeIoctls.FS_IOC_SETFLAGS)).as("syscall %d", nr).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void theArgumentIsCopiedAsTheKernelCopiesIt() {
+        assertThat(FileAttributeIoctls.copied(FileAttributeIoctls.FS_IOC_SETFLAGS)).isEqualTo(4);
+        assertThat(FileAttributeIoctls.encoded(FileAttributeIoctls.FS_IOC_SETFLAGS)).isEqualTo(8);
+        assertThat(FileAttributeIoctls.copied(FileAttributeIoctls.FS_IOC_FSSETXATTR)).isEqualTo(28);
+        assertThat(FileAttributeIoctls.encoded(FileAttributeIoctls.FS_IOC_FSSETXATTR)).isEqualTo(28);
+    }
+}
