@@ -43,6 +43,12 @@ import java.util.stream.Stream;
  *     with EFAULT;
  * <li>{@code ioctl} TIOCSTI and TIOCLINUX: typing into the terminal, or pasting a console
  *     selection into it, which the shell that started seccheck would run once the run ends;
+ * <li>{@code ioctl} TIOCSETD (any user may set a line discipline on a terminal it has open: the
+ *     null one, N_NULL, fails every later write with EOPNOTSUPP), {@code ioctl} TIOCVHANGUP and
+ *     {@code vhangup} (a hangup fails them with EIO): the terminal is seccheck's output, which the
+ *     program shares, and seccheck's lines about what the program did next were dropped. Line
+ *     disciplines are set by tools such as slattach, pppd or inputattach, and hangups by login and
+ *     getty: none of them is run under seccheck;
  * <li>{@code fcntl(F_SETOWN)} naming the supervisor or its process group: the kernel would send
  *     the file's signals there;
  * <li>{@code personality} with {@code READ_IMPLIES_EXEC} (except the query, {@code 0xffffffff}):
@@ -129,6 +135,10 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
     private static final int TIOCSTI = 0x5412;
     /** The virtual console's multiplexed ioctl; among its subcodes, set and paste the selection. */
     private static final int TIOCLINUX = 0x541C;
+    /** The terminal ioctl that sets its line discipline (N_NULL drops every write with EOPNOTSUPP). */
+    static final int TIOCSETD = 0x5423;
+    /** The terminal ioctl that hangs it up, as vhangup(2) does the caller's controlling terminal. */
+    static final int TIOCVHANGUP = 0x5437;
     /** personality(2)'s flag that makes the kernel add PROT_EXEC to every PROT_READ mapping. */
     static final int READ_IMPLIES_EXEC = 0x0400000;
     /** personality(0xffffffff) reads the personality and changes nothing. */
@@ -255,6 +265,7 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         when(a, Bpf.Cond.EQ, Sysno.FCNTL, fcntl);
         when(a, Bpf.Cond.EQ, Sysno.SETPGID, setpgid);
         when(a, Bpf.Cond.EQ, Sysno.PIDFD_GETFD, eperm);
+        when(a, Bpf.Cond.EQ, Sysno.VHANGUP, eperm);
         when(a, Bpf.Cond.EQ, Sysno.USERFAULTFD, userfaultfd);
         when(a, Bpf.Cond.EQ, Sysno.PRLIMIT64, firstPid);
         when(a, Bpf.Cond.EQ, Sysno.PERF_EVENT_OPEN, secondPid);
@@ -421,6 +432,8 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         a.load(SeccompData.argLow(1));
         when(a, Bpf.Cond.EQ, TIOCSTI, eperm);
         when(a, Bpf.Cond.EQ, TIOCLINUX, eperm);
+        when(a, Bpf.Cond.EQ, TIOCSETD, eperm);
+        when(a, Bpf.Cond.EQ, TIOCVHANGUP, eperm);
         when(a, Bpf.Cond.EQ, SignalOwners.FIOSETOWN, notify);
         when(a, Bpf.Cond.EQ, SignalOwners.SIOCSPGRP, notify);
         when(a, Bpf.Cond.EQ, AsyncTerminals.FIOASYNC, notify);
@@ -484,6 +497,9 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         if (nr == Sysno.IOCTL && ((int) arg1 == TIOCSTI || (int) arg1 == TIOCLINUX)) {
             return "input pushed into the terminal would be run by its shell after the run, out of supervision";
         }
+        if (nr == Sysno.VHANGUP || (nr == Sysno.IOCTL && ((int) arg1 == TIOCSETD || (int) arg1 == TIOCVHANGUP))) {
+            return "a terminal's line discipline or hangup would make seccheck's lines there fail";
+        }
         if (nr == Sysno.FCNTL || (nr == Sysno.IOCTL && ((int) arg1 == SignalOwners.FIOSETOWN
                 || (int) arg1 == SignalOwners.SIOCSPGRP || (int) arg1 == AsyncTerminals.FIOASYNC))) {
             return "the file's signals (SIGIO, or any F_SETSIG names) would go to seccheck";
@@ -530,7 +546,8 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
             case Sysno.USERFAULTFD -> (a0 & UFFD_USER_MODE_ONLY) == 0;
             case Sysno.FCNTL -> a1 == SignalOwners.F_SETOWN && (groupNamed() && (int) arg2 == -processGroup
                     || (int) arg2 == -supervisorPid || supervisorTids.contains((int) arg2));
-            case Sysno.IOCTL -> a1 == TIOCSTI || a1 == TIOCLINUX
+            case Sysno.VHANGUP -> true;
+            case Sysno.IOCTL -> a1 == TIOCSTI || a1 == TIOCLINUX || a1 == TIOCSETD || a1 == TIOCVHANGUP
                     || (a1 == USERFAULTFD_IOC_NEW && (arg2 & UFFD_USER_MODE_ONLY) == 0);
             default -> false;
         };

@@ -326,6 +326,22 @@ class GuardTest {
         assertThat(Guard.why(Sysno.IOCTL, 0x5412)).contains("terminal");
     }
 
+    /**
+     * Setting a terminal's line discipline (TIOCSETD: N_NULL fails every later write) and hanging
+     * it up (TIOCVHANGUP, vhangup: EIO) are refused: seccheck's lines go to the terminal the program
+     * shares. Reading the line discipline is not.
+     */
+    @Test
+    void aLineDisciplineOrAHangupOfTheTerminalIsRefused() {
+        assertThat(run(Sysno.IOCTL, 2, 0x5423, 0x7fff_0000L)).as("TIOCSETD").isEqualTo(EPERM);
+        assertThat(run(Sysno.IOCTL, 2, 0xffff_ffff_0000_5423L, 0)).as("the command is an int").isEqualTo(EPERM);
+        assertThat(run(Sysno.IOCTL, 2, 0x5437, 0)).as("TIOCVHANGUP").isEqualTo(EPERM);
+        assertThat(run(Sysno.VHANGUP)).as("vhangup").isEqualTo(EPERM);
+        assertThat(run(Sysno.IOCTL, 2, 0x5424, 0x7fff_0000L)).as("TIOCGETD").isEqualTo(ALLOW);
+        assertThat(Guard.why(Sysno.IOCTL, 0x5423)).contains("line discipline");
+        assertThat(Guard.why(Sysno.VHANGUP, 0)).contains("hangup");
+    }
+
     @Test
     void everyOtherSyscallFallsThrough() {
         Set<Integer> guarded = Set.of(Sysno.KILL, Sysno.RT_SIGQUEUEINFO, Sysno.TKILL, Sysno.TGKILL, Sysno.RT_TGSIGQUEUEINFO,
@@ -335,7 +351,7 @@ class GuardTest {
                 Sysno.UNSHARE, Sysno.SETNS, Sysno.LANDLOCK_RESTRICT_SELF, Sysno.SETPRIORITY, Sysno.IOPRIO_SET,
                 Sysno.SCHED_SETAFFINITY, Sysno.SCHED_SETSCHEDULER, Sysno.SCHED_SETPARAM, Sysno.SCHED_SETATTR, Guard.FCHMODAT2,
                 Guard.SETXATTRAT, Guard.REMOVEXATTRAT, Guard.FILE_SETATTR, Sysno.KCMP, Sysno.PROCESS_MADVISE,
-                Sysno.PROCESS_MRELEASE, Sysno.GET_ROBUST_LIST, Sysno.MOVE_PAGES, Sysno.MIGRATE_PAGES);
+                Sysno.PROCESS_MRELEASE, Sysno.GET_ROBUST_LIST, Sysno.MOVE_PAGES, Sysno.MIGRATE_PAGES, Sysno.VHANGUP);
         for (int nr = 0; nr <= Guard.NEWEST; nr++) {
             if (!guarded.contains(nr)) {
                 // Arguments that would be refused were the syscall one of the guarded ones.
@@ -347,7 +363,8 @@ class GuardTest {
 
     /** Arguments around every value the guard compares with, for every syscall number. */
     private static final long[] ARGS = {0, 1, -1, SELF, -SELF, PGID, -PGID, 5001, 7000, 1234, 4, 0x8000_0000L,
-        0x8000_0000L | 1, 1L << 32, 0xffff_ffff_0000_0000L | SELF, 0xAA00, 0xAA01, 0x5412, 0x541C, 8, 15, -PGID, 0x8901,
+        0x8000_0000L | 1, 1L << 32, 0xffff_ffff_0000_0000L | SELF, 0xAA00, 0xAA01, 0x5412, 0x541C, 0x5423, 0x5437, 8, 15,
+        -PGID, 0x8901,
         0x0400000, 0x0400008, 0xffff_ffffL, 0xffff_ffff_ffff_ffffL, 0x1_0040_0000L};
 
     @Test
