@@ -81,7 +81,9 @@ import java.util.stream.Stream;
  * refused for any other ({@link GroupJoins}). While seccheck's own files
  * are within the program's reach ({@link OwnFiles}), it also holds every call that could write a
  * file by its name: the emulation performs them and refuses those that would write one of
- * seccheck's files.
+ * seccheck's files. While seccheck's stdout or stderr is a socket ({@link OutputSockets}), it
+ * holds {@code shutdown}: seccheck makes it on the file the program named, and refuses it for
+ * its own output socket.
  *
  * <p>It refuses with ENOSYS, so that libraries fall back to what the filter can check:
  * {@code clone3} (its flags are in memory, out of BPF's sight; glibc falls back to clone),
@@ -105,9 +107,11 @@ import java.util.stream.Stream;
  * @param allowPtrace whether debuggers inside the run may ptrace the run's own tasks
  * @param files the supervisor's own files the program could write: the filter holds every call
  *     that could write a file by name for the supervisor, which refuses those reaching them
+ * @param output the supervisor's stdout and stderr that are sockets: the filter holds every
+ *     shutdown while there is one
  */
 public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisorTids, boolean allowPtrace,
-        OwnFiles files) {
+        OwnFiles files, OutputSockets output) {
 
     /** Compares per chunk stay well within a conditional jump's reach of the chunk's deny. */
     private static final int CHUNK = 200;
@@ -163,9 +167,15 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         return processGroup > 0;
     }
 
-    /** A guard with no own file to keep from the program's writes. */
+    /** A guard with no own file to keep from the program's writes, and no output socket. */
     public Guard(int supervisorPid, int processGroup, Set<Integer> supervisorTids, boolean allowPtrace) {
         this(supervisorPid, processGroup, supervisorTids, allowPtrace, OwnFiles.NONE);
+    }
+
+    /** A guard with no output socket. */
+    public Guard(int supervisorPid, int processGroup, Set<Integer> supervisorTids, boolean allowPtrace,
+            OwnFiles files) {
+        this(supervisorPid, processGroup, supervisorTids, allowPtrace, files, OutputSockets.NONE);
     }
 
     /** Returns the guard for this JVM as it is now: its pid, process group and threads. */
@@ -177,7 +187,8 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         } catch (LinuxException e) {
             throw new IllegalStateException("reading seccheck's own process group: " + e.getMessage(), e);
         }
-        return new Guard(pid, pgid, threadsOf(pid), allowPtrace, OwnFiles.ofThisProcess());
+        return new Guard(pid, pgid, threadsOf(pid), allowPtrace, OwnFiles.ofThisProcess(),
+                OutputSockets.ofThisProcess());
     }
 
     private static Set<Integer> threadsOf(int pid) {
@@ -234,6 +245,10 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         Assembler.Label personality = a.label();
         a.load(SeccompData.NR);
         when(a, Bpf.Cond.EQ, Sysno.IOCTL, ioctl);
+        if (output.any()) {
+            // shutdown, numbered below clone: held for OutputSockets only while seccheck writes to a socket.
+            when(a, Bpf.Cond.EQ, Sysno.SHUTDOWN, notify);
+        }
         // Every other syscall checked here is numbered from clone (56) up: the most common leave at once.
         unless(a, Bpf.Cond.GE, Sysno.CLONE, out);
         when(a, Bpf.Cond.EQ, Sysno.KILL, signal);
@@ -499,6 +514,9 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         }
         if (nr == Sysno.VHANGUP || (nr == Sysno.IOCTL && ((int) arg1 == TIOCSETD || (int) arg1 == TIOCVHANGUP))) {
             return "a terminal's line discipline or hangup would make seccheck's lines there fail";
+        }
+        if (nr == Sysno.SHUTDOWN) {
+            return "seccheck's lines go to this socket, and would fail once it is shut";
         }
         if (nr == Sysno.FCNTL || (nr == Sysno.IOCTL && ((int) arg1 == SignalOwners.FIOSETOWN
                 || (int) arg1 == SignalOwners.SIOCSPGRP || (int) arg1 == AsyncTerminals.FIOASYNC))) {

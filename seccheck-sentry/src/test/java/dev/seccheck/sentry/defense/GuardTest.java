@@ -342,6 +342,26 @@ class GuardTest {
         assertThat(Guard.why(Sysno.VHANGUP, 0)).contains("hangup");
     }
 
+    /**
+     * shutdown is held for OutputSockets only while seccheck's stdout or stderr is a socket, whatever
+     * its arguments (the fd's number says nothing: a dup of the socket is the same socket); else it
+     * is not held at all.
+     */
+    @Test
+    void shutdownIsHeldOnlyWhileSeccheckWritesToASocket() {
+        assertThat(run(Sysno.SHUTDOWN, 2, 1)).as("no output socket").isEqualTo(ALLOW);
+        Guard onSocket = new Guard(SELF, PGID, Set.of(5001), false, OwnFiles.NONE, OutputSockets.of(8, 1234));
+        for (Program p : new Program[] {SeccompFilter.compile(new FilterAction[0], onSocket.fragment()),
+                SeccompFilter.compile(new FilterAction[0], onSocket.fragment(true))}) {
+            assertThat(run(p, Sysno.SHUTDOWN, 2, 1)).isEqualTo(Seccomp.RET_USER_NOTIF);
+            assertThat(run(p, Sysno.SHUTDOWN, 7, 0)).isEqualTo(Seccomp.RET_USER_NOTIF);
+            assertThat(run(p, Sysno.READ, 2, 1)).isEqualTo(ALLOW);
+        }
+        assertThat(onSocket.refusal(Sysno.SHUTDOWN, 2, 1, 0)).isEmpty();
+        assertThat(onSocket.output().held(Sysno.SHUTDOWN)).isTrue();
+        assertThat(guard.output().held(Sysno.SHUTDOWN)).isFalse();
+    }
+
     @Test
     void everyOtherSyscallFallsThrough() {
         Set<Integer> guarded = Set.of(Sysno.KILL, Sysno.RT_SIGQUEUEINFO, Sysno.TKILL, Sysno.TGKILL, Sysno.RT_TGSIGQUEUEINFO,
@@ -369,7 +389,8 @@ class GuardTest {
 
     @Test
     void theSupervisorsDecisionForAHeldCallIsTheFiltersOnEverySyscall() {
-        for (Guard g : new Guard[] {guard, new Guard(SELF, PGID, Set.of(5001, 5002, 7000), true)}) {
+        for (Guard g : new Guard[] {guard, new Guard(SELF, PGID, Set.of(5001, 5002, 7000), true),
+                new Guard(SELF, PGID, Set.of(5001, 5002, 7000), false, OwnFiles.NONE, OutputSockets.of(8, 1234))}) {
             Program decided = SeccompFilter.compile(new FilterAction[0], g.fragment());
             Program visible = SeccompFilter.compile(new FilterAction[0], g.fragment(true));
             for (int nr = 0; nr <= SeccompFilter.MAX_SYSNO; nr++) {
