@@ -277,7 +277,12 @@ public final class SocketCalls {
 
     /** shutdown(fd, SHUT_RDWR): ends the connection for every holder of the socket; 0 or -errno. */
     public static long shutdown(int fd) {
-        return Direct.call(Sysno.SHUTDOWN, fd, 2, 0, 0);
+        return shutdown(fd, 2);
+    }
+
+    /** shutdown(fd, how), {@code how} passed as it is (the kernel refuses an unknown one): 0 or -errno. */
+    public static long shutdown(int fd, int how) {
+        return Direct.call(Sysno.SHUTDOWN, fd, how, 0, 0);
     }
 
     private static MemorySegment copy(Arena arena, byte[] b) {

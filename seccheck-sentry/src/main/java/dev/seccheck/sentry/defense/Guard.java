@@ -43,6 +43,12 @@ import java.util.stream.Stream;
  *     with EFAULT;
  * <li>{@code ioctl} TIOCSTI and TIOCLINUX: typing into the terminal, or pasting a console
  *     selection into it, which the shell that started seccheck would run once the run ends;
+ * <li>{@code ioctl} TIOCSETD (any user may set a line discipline on a terminal it has open: the
+ *     null one, N_NULL, fails every later write with EOPNOTSUPP), {@code ioctl} TIOCVHANGUP and
+ *     {@code vhangup} (a hangup fails them with EIO): the terminal is seccheck's output, which the
+ *     program shares, and seccheck's lines about what the program did next were dropped. Line
+ *     disciplines are set by tools such as slattach, pppd or inputattach, and hangups by login and
+ *     getty: none of them is run under seccheck;
  * <li>{@code fcntl(F_SETOWN)} naming the supervisor or its process group: the kernel would send
  *     the file's signals there;
  * <li>{@code personality} with {@code READ_IMPLIES_EXEC} (except the query, {@code 0xffffffff}):
@@ -75,7 +81,9 @@ import java.util.stream.Stream;
  * refused for any other ({@link GroupJoins}). While seccheck's own files
  * are within the program's reach ({@link OwnFiles}), it also holds every call that could write a
  * file by its name: the emulation performs them and refuses those that would write one of
- * seccheck's files.
+ * seccheck's files. While seccheck's stdout or stderr is a socket ({@link OutputSockets}), it
+ * holds {@code shutdown}: seccheck makes it on the file the program named, and refuses it for
+ * its own output socket.
  *
  * <p>It refuses with ENOSYS, so that libraries fall back to what the filter can check:
  * {@code clone3} (its flags are in memory, out of BPF's sight; glibc falls back to clone),
@@ -99,9 +107,11 @@ import java.util.stream.Stream;
  * @param allowPtrace whether debuggers inside the run may ptrace the run's own tasks
  * @param files the supervisor's own files the program could write: the filter holds every call
  *     that could write a file by name for the supervisor, which refuses those reaching them
+ * @param output the supervisor's stdout and stderr that are sockets: the filter holds every
+ *     shutdown while there is one
  */
 public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisorTids, boolean allowPtrace,
-        OwnFiles files) {
+        OwnFiles files, OutputSockets output) {
 
     /** Compares per chunk stay well within a conditional jump's reach of the chunk's deny. */
     private static final int CHUNK = 200;
@@ -129,6 +139,10 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
     private static final int TIOCSTI = 0x5412;
     /** The virtual console's multiplexed ioctl; among its subcodes, set and paste the selection. */
     private static final int TIOCLINUX = 0x541C;
+    /** The terminal ioctl that sets its line discipline (N_NULL drops every write with EOPNOTSUPP). */
+    static final int TIOCSETD = 0x5423;
+    /** The terminal ioctl that hangs it up, as vhangup(2) does the caller's controlling terminal. */
+    static final int TIOCVHANGUP = 0x5437;
     /** personality(2)'s flag that makes the kernel add PROT_EXEC to every PROT_READ mapping. */
     static final int READ_IMPLIES_EXEC = 0x0400000;
     /** personality(0xffffffff) reads the personality and changes nothing. */
@@ -153,9 +167,15 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         return processGroup > 0;
     }
 
-    /** A guard with no own file to keep from the program's writes. */
+    /** A guard with no own file to keep from the program's writes, and no output socket. */
     public Guard(int supervisorPid, int processGroup, Set<Integer> supervisorTids, boolean allowPtrace) {
         this(supervisorPid, processGroup, supervisorTids, allowPtrace, OwnFiles.NONE);
+    }
+
+    /** A guard with no output socket. */
+    public Guard(int supervisorPid, int processGroup, Set<Integer> supervisorTids, boolean allowPtrace,
+            OwnFiles files) {
+        this(supervisorPid, processGroup, supervisorTids, allowPtrace, files, OutputSockets.NONE);
     }
 
     /** Returns the guard for this JVM as it is now: its pid, process group and threads. */
@@ -167,7 +187,8 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         } catch (LinuxException e) {
             throw new IllegalStateException("reading seccheck's own process group: " + e.getMessage(), e);
         }
-        return new Guard(pid, pgid, threadsOf(pid), allowPtrace, OwnFiles.ofThisProcess());
+        return new Guard(pid, pgid, threadsOf(pid), allowPtrace, OwnFiles.ofThisProcess(),
+                OutputSockets.ofThisProcess());
     }
 
     private static Set<Integer> threadsOf(int pid) {
@@ -224,6 +245,10 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         Assembler.Label personality = a.label();
         a.load(SeccompData.NR);
         when(a, Bpf.Cond.EQ, Sysno.IOCTL, ioctl);
+        if (output.any()) {
+            // shutdown, numbered below clone: held for OutputSockets only while seccheck writes to a socket.
+            when(a, Bpf.Cond.EQ, Sysno.SHUTDOWN, notify);
+        }
         // Every other syscall checked here is numbered from clone (56) up: the most common leave at once.
         unless(a, Bpf.Cond.GE, Sysno.CLONE, out);
         when(a, Bpf.Cond.EQ, Sysno.KILL, signal);
@@ -255,6 +280,7 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         when(a, Bpf.Cond.EQ, Sysno.FCNTL, fcntl);
         when(a, Bpf.Cond.EQ, Sysno.SETPGID, setpgid);
         when(a, Bpf.Cond.EQ, Sysno.PIDFD_GETFD, eperm);
+        when(a, Bpf.Cond.EQ, Sysno.VHANGUP, eperm);
         when(a, Bpf.Cond.EQ, Sysno.USERFAULTFD, userfaultfd);
         when(a, Bpf.Cond.EQ, Sysno.PRLIMIT64, firstPid);
         when(a, Bpf.Cond.EQ, Sysno.PERF_EVENT_OPEN, secondPid);
@@ -421,6 +447,8 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         a.load(SeccompData.argLow(1));
         when(a, Bpf.Cond.EQ, TIOCSTI, eperm);
         when(a, Bpf.Cond.EQ, TIOCLINUX, eperm);
+        when(a, Bpf.Cond.EQ, TIOCSETD, eperm);
+        when(a, Bpf.Cond.EQ, TIOCVHANGUP, eperm);
         when(a, Bpf.Cond.EQ, SignalOwners.FIOSETOWN, notify);
         when(a, Bpf.Cond.EQ, SignalOwners.SIOCSPGRP, notify);
         when(a, Bpf.Cond.EQ, AsyncTerminals.FIOASYNC, notify);
@@ -484,6 +512,12 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
         if (nr == Sysno.IOCTL && ((int) arg1 == TIOCSTI || (int) arg1 == TIOCLINUX)) {
             return "input pushed into the terminal would be run by its shell after the run, out of supervision";
         }
+        if (nr == Sysno.VHANGUP || (nr == Sysno.IOCTL && ((int) arg1 == TIOCSETD || (int) arg1 == TIOCVHANGUP))) {
+            return "a terminal's line discipline or hangup would make seccheck's lines there fail";
+        }
+        if (nr == Sysno.SHUTDOWN) {
+            return "seccheck's lines go to this socket, and would fail once it is shut";
+        }
         if (nr == Sysno.FCNTL || (nr == Sysno.IOCTL && ((int) arg1 == SignalOwners.FIOSETOWN
                 || (int) arg1 == SignalOwners.SIOCSPGRP || (int) arg1 == AsyncTerminals.FIOASYNC))) {
             return "the file's signals (SIGIO, or any F_SETSIG names) would go to seccheck";
@@ -530,7 +564,8 @@ public record Guard(int supervisorPid, int processGroup, Set<Integer> supervisor
             case Sysno.USERFAULTFD -> (a0 & UFFD_USER_MODE_ONLY) == 0;
             case Sysno.FCNTL -> a1 == SignalOwners.F_SETOWN && (groupNamed() && (int) arg2 == -processGroup
                     || (int) arg2 == -supervisorPid || supervisorTids.contains((int) arg2));
-            case Sysno.IOCTL -> a1 == TIOCSTI || a1 == TIOCLINUX
+            case Sysno.VHANGUP -> true;
+            case Sysno.IOCTL -> a1 == TIOCSTI || a1 == TIOCLINUX || a1 == TIOCSETD || a1 == TIOCVHANGUP
                     || (a1 == USERFAULTFD_IOC_NEW && (arg2 & UFFD_USER_MODE_ONLY) == 0);
             default -> false;
         };

@@ -13,6 +13,7 @@ import dev.seccheck.sentry.defense.AsyncTerminals;
 import dev.seccheck.sentry.defense.GroupJoins;
 import dev.seccheck.sentry.defense.GroupSignals;
 import dev.seccheck.sentry.defense.Guard;
+import dev.seccheck.sentry.defense.OutputSockets;
 import dev.seccheck.sentry.defense.OutsideProcesses;
 import dev.seccheck.sentry.defense.SchedulingCalls;
 import dev.seccheck.sentry.defense.SignalOwners;
@@ -280,6 +281,41 @@ final class Notifier implements Runnable {
         return type == 0 || (type & (int) dev.seccheck.abi.CloneFlags.CLONE_NEWNS) != 0;
     }
 
+    /**
+     * Answers a shutdown the guard held while seccheck's output is a socket ({@link OutputSockets}):
+     * refused with EPERM for that socket (the run's log names the attempt), else, once its points
+     * let it, made here on the open file the program named, its answer the program's. Its exit
+     * points fire with that answer, as for a refused call.
+     */
+    private void shutdown(SeccompNotification n, Task task, TraceeAccess access) throws LinuxException {
+        try (OutputSockets.Taken taken = guard.output().take(n.tid(), task.tgid(), n.arg0())) {
+            if (taken.ours()) {
+                refuse(n, task, Errno.EPERM, access, true);
+                return;
+            }
+            if (taken.refused()) {
+                log.accept("refused shutdown from task " + n.tid() + " (" + Procfs.comm(n.tid()) + "): seccheck cannot"
+                        + " look at its fd " + (int) n.arg0() + " (" + Errno.name(-taken.file()) + "), which may be"
+                        + " the socket seccheck's lines go to (EPERM)");
+                refuse(n, task, Errno.EPERM, access, false);
+                return;
+            }
+            Verdict verdict = Verdict.of(points.fire(task, SyscallEvent.held(n), access));
+            try (Pidfd caller = verdict instanceof Verdict.Kill ? Pidfd.ofProcess(task.tgid()) : null) {
+                if (!listener.stillValid(n.id())
+                        || Verdict.enforce(verdict, Verdict.through(caller), errno -> listener.deny(n.id(), errno))) {
+                    return;
+                }
+            }
+            long r = taken.shutdown(n.arg1());
+            if (points.wantsExit(n.nr())) {
+                points.fire(task, new SyscallEvent(n.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(),
+                        n.arg5(), true, r), access);
+            }
+            listener.deny(n.id(), (int) -r); // 0: the call returns 0
+        }
+    }
+
     private void answer(SeccompNotification n, TraceeAccess access) throws LinuxException {
         Task task = tasks.get(n.tid());
         if (launched.isSpawnOwn(n)) {
@@ -356,6 +392,10 @@ final class Notifier implements Runnable {
             // its points cannot fire, so a sink that would refuse the call cannot; refused, as an
             // emulated call is. Before, such a call went through unchecked.
             listener.deny(n.id(), Errno.EPERM);
+            return;
+        }
+        if (guard.output().held(n.nr())) {
+            shutdown(n, task, access);
             return;
         }
         Verdict verdict = Verdict.of(points.fire(task, SyscallEvent.held(n), access));

@@ -326,6 +326,42 @@ class GuardTest {
         assertThat(Guard.why(Sysno.IOCTL, 0x5412)).contains("terminal");
     }
 
+    /**
+     * Setting a terminal's line discipline (TIOCSETD: N_NULL fails every later write) and hanging
+     * it up (TIOCVHANGUP, vhangup: EIO) are refused: seccheck's lines go to the terminal the program
+     * shares. Reading the line discipline is not.
+     */
+    @Test
+    void aLineDisciplineOrAHangupOfTheTerminalIsRefused() {
+        assertThat(run(Sysno.IOCTL, 2, 0x5423, 0x7fff_0000L)).as("TIOCSETD").isEqualTo(EPERM);
+        assertThat(run(Sysno.IOCTL, 2, 0xffff_ffff_0000_5423L, 0)).as("the command is an int").isEqualTo(EPERM);
+        assertThat(run(Sysno.IOCTL, 2, 0x5437, 0)).as("TIOCVHANGUP").isEqualTo(EPERM);
+        assertThat(run(Sysno.VHANGUP)).as("vhangup").isEqualTo(EPERM);
+        assertThat(run(Sysno.IOCTL, 2, 0x5424, 0x7fff_0000L)).as("TIOCGETD").isEqualTo(ALLOW);
+        assertThat(Guard.why(Sysno.IOCTL, 0x5423)).contains("line discipline");
+        assertThat(Guard.why(Sysno.VHANGUP, 0)).contains("hangup");
+    }
+
+    /**
+     * shutdown is held for OutputSockets only while seccheck's stdout or stderr is a socket, whatever
+     * its arguments (the fd's number says nothing: a dup of the socket is the same socket); else it
+     * is not held at all.
+     */
+    @Test
+    void shutdownIsHeldOnlyWhileSeccheckWritesToASocket() {
+        assertThat(run(Sysno.SHUTDOWN, 2, 1)).as("no output socket").isEqualTo(ALLOW);
+        Guard onSocket = new Guard(SELF, PGID, Set.of(5001), false, OwnFiles.NONE, OutputSockets.of(8, 1234));
+        for (Program p : new Program[] {SeccompFilter.compile(new FilterAction[0], onSocket.fragment()),
+                SeccompFilter.compile(new FilterAction[0], onSocket.fragment(true))}) {
+            assertThat(run(p, Sysno.SHUTDOWN, 2, 1)).isEqualTo(Seccomp.RET_USER_NOTIF);
+            assertThat(run(p, Sysno.SHUTDOWN, 7, 0)).isEqualTo(Seccomp.RET_USER_NOTIF);
+            assertThat(run(p, Sysno.READ, 2, 1)).isEqualTo(ALLOW);
+        }
+        assertThat(onSocket.refusal(Sysno.SHUTDOWN, 2, 1, 0)).isEmpty();
+        assertThat(onSocket.output().held(Sysno.SHUTDOWN)).isTrue();
+        assertThat(guard.output().held(Sysno.SHUTDOWN)).isFalse();
+    }
+
     @Test
     void everyOtherSyscallFallsThrough() {
         Set<Integer> guarded = Set.of(Sysno.KILL, Sysno.RT_SIGQUEUEINFO, Sysno.TKILL, Sysno.TGKILL, Sysno.RT_TGSIGQUEUEINFO,
@@ -335,7 +371,7 @@ class GuardTest {
                 Sysno.UNSHARE, Sysno.SETNS, Sysno.LANDLOCK_RESTRICT_SELF, Sysno.SETPRIORITY, Sysno.IOPRIO_SET,
                 Sysno.SCHED_SETAFFINITY, Sysno.SCHED_SETSCHEDULER, Sysno.SCHED_SETPARAM, Sysno.SCHED_SETATTR, Guard.FCHMODAT2,
                 Guard.SETXATTRAT, Guard.REMOVEXATTRAT, Guard.FILE_SETATTR, Sysno.KCMP, Sysno.PROCESS_MADVISE,
-                Sysno.PROCESS_MRELEASE, Sysno.GET_ROBUST_LIST, Sysno.MOVE_PAGES, Sysno.MIGRATE_PAGES);
+                Sysno.PROCESS_MRELEASE, Sysno.GET_ROBUST_LIST, Sysno.MOVE_PAGES, Sysno.MIGRATE_PAGES, Sysno.VHANGUP);
         for (int nr = 0; nr <= Guard.NEWEST; nr++) {
             if (!guarded.contains(nr)) {
                 // Arguments that would be refused were the syscall one of the guarded ones.
@@ -347,12 +383,14 @@ class GuardTest {
 
     /** Arguments around every value the guard compares with, for every syscall number. */
     private static final long[] ARGS = {0, 1, -1, SELF, -SELF, PGID, -PGID, 5001, 7000, 1234, 4, 0x8000_0000L,
-        0x8000_0000L | 1, 1L << 32, 0xffff_ffff_0000_0000L | SELF, 0xAA00, 0xAA01, 0x5412, 0x541C, 8, 15, -PGID, 0x8901,
+        0x8000_0000L | 1, 1L << 32, 0xffff_ffff_0000_0000L | SELF, 0xAA00, 0xAA01, 0x5412, 0x541C, 0x5423, 0x5437, 8, 15,
+        -PGID, 0x8901,
         0x0400000, 0x0400008, 0xffff_ffffL, 0xffff_ffff_ffff_ffffL, 0x1_0040_0000L};
 
     @Test
     void theSupervisorsDecisionForAHeldCallIsTheFiltersOnEverySyscall() {
-        for (Guard g : new Guard[] {guard, new Guard(SELF, PGID, Set.of(5001, 5002, 7000), true)}) {
+        for (Guard g : new Guard[] {guard, new Guard(SELF, PGID, Set.of(5001, 5002, 7000), true),
+                new Guard(SELF, PGID, Set.of(5001, 5002, 7000), false, OwnFiles.NONE, OutputSockets.of(8, 1234))}) {
             Program decided = SeccompFilter.compile(new FilterAction[0], g.fragment());
             Program visible = SeccompFilter.compile(new FilterAction[0], g.fragment(true));
             for (int nr = 0; nr <= SeccompFilter.MAX_SYSNO; nr++) {
