@@ -131,7 +131,7 @@ int main(int argc, char **argv) {
     close(s);
 
     s = socket(AF_INET6, SOCK_DGRAM, 0);
-    r = setsockopt(s, IPPROTO_IPV6, IPV6_UNICAST_IF, &idx, sizeof idx);
+    r = setsockopt(s, IPPROTO_IPV6, IPV6_UNICAST_IF, &be, sizeof be);
     report("unicast-if6", r == 0 ? sendto(s, "LEAK-unicast-if6", 16, 0, (void *)&lo6, sizeof lo6) : r);
     close(s);
 

@@ -147,8 +147,14 @@ final class MessageSends {
                 }
                 try (PassedFds passed = PassedFds.take(m.control(), programFd -> net.socketOf(call, programFd),
                         (record, data) -> net.routeRecord(call, sock, domain, record, data))) {
-                    r = net.sendTo(call, sock, m.data(), sendFlags, NetEmulation.aimed(m.name(), read, reached), peer,
-                            passed.control());
+                    byte[] to = NetEmulation.aimed(m.name(), read, reached);
+                    // Where the message goes: the address decided, else the socket's peer (DeviceSteering).
+                    byte[] destination = !decided ? SocketCalls.getpeername(sock)
+                            : UnspecifiedAddress.isUnspecified(read) ? to : read;
+                    NetEmulation.UnixPeer via = peer;
+                    byte[] control = passed.control();
+                    r = net.steering.toDestination(call, sock, domain, destination, m.control(),
+                            () -> net.sendTo(call, sock, m.data(), sendFlags, to, via, control));
                 } catch (PassedFds.Refused e) {
                     if (e.attempt != null) {
                         net.refused(call, e.attempt, e.errno);
