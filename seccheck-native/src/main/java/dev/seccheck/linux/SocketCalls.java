@@ -275,6 +275,26 @@ public final class SocketCalls {
         }
     }
 
+    /** SIOCGIFINDEX: a network device's index by its name (struct ifreq: the name, then the index). */
+    private static final long SIOCGIFINDEX = 0x8933L;
+    /** The size of struct ifreq, and of the name at its start (IFNAMSIZ). */
+    private static final int IFREQ_SIZE = 40;
+    private static final int IFNAMSIZ = 16;
+
+    /**
+     * The index of the network device named {@code name} (its bytes, up to a NUL or 15 of them, as
+     * SO_BINDTODEVICE reads it) in the network namespace of socket {@code fd}: the index, or
+     * -errno (ENODEV when that namespace has no such device).
+     */
+    public static long interfaceIndex(int fd, byte[] name) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment req = arena.allocate(IFREQ_SIZE, 8);
+            MemorySegment.copy(name, 0, req, ValueLayout.JAVA_BYTE, 0, Math.min(name.length, IFNAMSIZ - 1));
+            long r = Direct.call(Sysno.IOCTL, fd, SIOCGIFINDEX, req.address(), 0);
+            return r < 0 ? r : req.get(ValueLayout.JAVA_INT, IFNAMSIZ);
+        }
+    }
+
     /** shutdown(fd, SHUT_RDWR): ends the connection for every holder of the socket; 0 or -errno. */
     public static long shutdown(int fd) {
         return shutdown(fd, 2);

@@ -104,8 +104,9 @@ public final class Emulator implements AutoCloseable {
 
         /**
          * Returns what the filter must hold beyond whole syscalls: the ioctls that set a file's
-         * flags ({@link FileAttributeIoctls}), sendto when it names an address, the setsockopt calls that may set a source
-         * route, and those and the socket() calls that make a raw socket take the program's IP header,
+         * flags ({@link FileAttributeIoctls}), sendto when it names an address, the setsockopt calls
+         * that may set a source route, choose a device ({@link DeviceSteering}) or join a multicast
+         * group ({@link MulticastJoins}), and those and the socket() calls that make a raw socket take the program's IP header,
          * and the socket() calls that make an SCTP or MPTCP socket ({@link MultipathSockets}).
          */
         public Fragment fragment() {
@@ -114,6 +115,7 @@ public final class Emulator implements AutoCloseable {
             Fragment held = connects ? files.then(AddressedSends.FILTER_FRAGMENT) : files;
             return peersDecided
                     ? held.then(SourceRoutes.FILTER_FRAGMENT).then(RawHeaders.FILTER_FRAGMENT).then(MultipathSockets.FILTER_FRAGMENT)
+                            .then(DeviceSteering.FILTER_FRAGMENT).then(MulticastJoins.FILTER_FRAGMENT)
                     : held;
         }
     }
@@ -236,7 +238,8 @@ public final class Emulator implements AutoCloseable {
         }
         if (n.nr() == Sysno.SETSOCKOPT) {
             return effects.peersDecided()
-                    && (SourceRoutes.holds(n.arg1(), n.arg2()) || RawHeaders.holdsOption(n.arg1(), n.arg2()));
+                    && (SourceRoutes.holds(n.arg1(), n.arg2()) || RawHeaders.holdsOption(n.arg1(), n.arg2())
+                            || DeviceSteering.holds(n.arg1(), n.arg2()) || MulticastJoins.holds(n.arg1(), n.arg2()));
         }
         if (n.nr() == Sysno.SOCKET) {
             return effects.peersDecided()

@@ -23,7 +23,8 @@ import java.nio.ByteOrder;
  * none (the socket's peer was checked at connect), so a second thread cannot add one after the
  * read, nor make the kernel read another socket under the same number. Its ancillary data goes
  * with it ({@link PassedFds}: descriptors passed on as the same open files; credentials and source
- * routes refused with EPERM). Nothing but a netlink request ({@link NetEmulation#letRunAsMade}) is
+ * routes refused with EPERM); a message to loopback, by its address or the socket's peer, whose
+ * socket or packet-info record names another device is refused ({@link DeviceSteering}). Nothing but a netlink request ({@link NetEmulation#letRunAsMade}) is
  * sent as the program made it: the kernel would read the message and the descriptor again, which
  * a second thread can change in between.
  * sendmmsg writes each sent message's {@code msg_len} back and returns how many were sent.
@@ -147,8 +148,15 @@ final class MessageSends {
                 }
                 try (PassedFds passed = PassedFds.take(m.control(), programFd -> net.socketOf(call, programFd),
                         (record, data) -> net.routeRecord(call, sock, domain, record, data))) {
-                    r = net.sendTo(call, sock, m.data(), sendFlags, NetEmulation.aimed(m.name(), read, reached), peer,
-                            passed.control());
+                    byte[] to = NetEmulation.aimed(m.name(), read, reached);
+                    // Where the message goes: the address decided, else the socket's peer (DeviceSteering).
+                    boolean ip = domain == SockAddr.AF_INET || domain == SockAddr.AF_INET6;
+                    byte[] destination = !ip ? null : !decided ? SocketCalls.getpeername(sock)
+                            : UnspecifiedAddress.isUnspecified(read) ? to : read;
+                    NetEmulation.UnixPeer via = peer;
+                    byte[] control = passed.control();
+                    r = net.steering.toDestination(call, sock, domain, destination, m.control(),
+                            () -> net.sendTo(call, sock, m.data(), sendFlags, to, via, control));
                 } catch (PassedFds.Refused e) {
                     if (e.attempt != null) {
                         net.refused(call, e.attempt, e.errno);

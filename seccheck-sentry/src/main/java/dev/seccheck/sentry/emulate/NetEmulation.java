@@ -84,6 +84,9 @@ final class NetEmulation {
     private final Consumer<String> log;
     private final NamedBinds namedBinds;
     private final BrokenPipes pipes = new BrokenPipes();
+    /** Keeps what is addressed to loopback on the loopback device; serves the options that choose one. */
+    final DeviceSteering steering;
+    private final MulticastJoins joins;
 
     NetEmulation(PathCalls calls, PathWalk walk, RealPath names, ProgramMemory memory, Identity.Own own,
             TaskFiles tasks, LandlockDomains landlock, FileTables files, boolean bindsOnlyForLinks,
@@ -101,6 +104,8 @@ final class NetEmulation {
         this.messages = new MessageSends(memory, this);
         this.inbound = new InboundConnections(this, calls, memory);
         this.namedBinds = new NamedBinds(calls, log);
+        this.steering = new DeviceSteering(this, memory, calls);
+        this.joins = new MulticastJoins(this, memory);
     }
 
     /**
@@ -126,6 +131,14 @@ final class NetEmulation {
         // The program's socket, taken once (-errno when the fd is none: the call then fails as natively).
         int sock = socketOf(call, (int) n.arg0());
         try {
+            if (n.nr() == Sysno.SETSOCKOPT && MulticastJoins.holds(n.arg1(), n.arg2())) {
+                joins.serve(call, sock);
+                return true;
+            }
+            if (n.nr() == Sysno.SETSOCKOPT && DeviceSteering.holds(n.arg1(), n.arg2())) {
+                steering.setOption(call, sock);
+                return true;
+            }
             if (n.nr() == Sysno.SETSOCKOPT) {
                 setOption(call, sock);
                 return true;
@@ -495,9 +508,13 @@ final class NetEmulation {
             SentBytes payload = data;
             byte[] target = aimed(addr, read, reached);
             long checked = SocketCapabilities.checked(n.nr(), domain, read, 0, own.privileged());
-            long r = mayWait(call, sock, waiting -> peer != null ? viaPeer(call, sock, peer, n.nr(), payload, (int) n.arg3(),
-                    NO_CONTROL, waiting) : asProgram(call, n.nr(), sock, checked, () -> perform(sock, target, n.nr(), payload,
-                    (int) n.arg3(), NO_CONTROL, waiting)));
+            // A bind reaches no peer; a connect or send to loopback stays on the loopback device (DeviceSteering).
+            LongSupplier made = () -> mayWait(call, sock, waiting -> peer != null ? viaPeer(call, sock, peer, n.nr(), payload,
+                    (int) n.arg3(), NO_CONTROL, waiting) : asProgram(call, n.nr(), sock, checked, () -> perform(sock, target,
+                    n.nr(), payload, (int) n.arg3(), NO_CONTROL, waiting)));
+            long r = n.nr() == Sysno.BIND ? made.getAsLong()
+                    : steering.toDestination(call, sock, domain, UnspecifiedAddress.isUnspecified(read) ? target : read,
+                            NO_CONTROL, made);
             if (n.nr() == Sysno.CONNECT && r == 0 && isUnix(addr)) {
                 // Checked as seccheck again, not as the program: a /proc hiding other users' processes
                 // must not hide the listener's name.
