@@ -45,6 +45,8 @@ final class LineFile extends OutputStream {
     /** A newline, then the bytes given since the last flush: the newline is written when a fragment stayed. */
     private byte[] pending = new byte[512];
     private int count = 1;
+    /** Why the last write that failed failed, as the system said it; null before any did. */
+    private volatile String failure;
 
     private LineFile(FileOutputStream out, RandomAccessFile sized, End end) {
         this.out = out;
@@ -106,12 +108,18 @@ final class LineFile extends OutputStream {
                 out.write(pending, from, to - from);
                 end.cut = false;
             } catch (IOException e) {
+                failure = e.getMessage();
                 if (!cutBack(before)) {
                     end.cut = true;
                 }
                 throw e;
             }
         }
+    }
+
+    /** Returns why the last write that failed failed ("No space left on device"), or null when none did. */
+    String failure() {
+        return failure;
     }
 
     /** Returns the file's size, or -1 when it is not known. */

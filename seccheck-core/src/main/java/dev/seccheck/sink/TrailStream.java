@@ -14,9 +14,13 @@ import java.nio.charset.StandardCharsets;
  */
 public final class TrailStream extends PrintStream {
 
+    /** The file written when opened by {@link #append}, else null. */
+    private final LineFile file;
+
     /** Writes to {@code out}, flushing each write. */
     public TrailStream(OutputStream out) {
         super(out, true, StandardCharsets.UTF_8);
+        this.file = out instanceof LineFile f ? f : null;
     }
 
     /**
@@ -48,5 +52,14 @@ public final class TrailStream extends PrintStream {
      */
     public static boolean wrote(PrintStream out) {
         return out instanceof TrailStream t ? t.wrote() : !out.checkError();
+    }
+
+    /**
+     * Returns why the last write to {@code out} that failed failed, as the system said it
+     * ("No space left on device"), or "a write failed" when that is not known (stderr, stdout).
+     */
+    public static String failure(PrintStream out) {
+        String why = out instanceof TrailStream t && t.file != null ? t.file.failure() : null;
+        return why == null ? "a write failed" : why;
     }
 }
