@@ -17,8 +17,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * seccheck's own files on a full disk (a 64 KiB tmpfs filled before seccheck starts) say that
  * they were not written. Before, {@code run --summary -o FILE} left the file empty, printed
- * nothing and ended with status 0. Now the run's end says the summary could not be written, and
- * why, and its closing line counts the points it lost, as the text sink does for its lines.
+ * nothing and ended with status 0; {@code server --out FILE} wrote none of the messages it
+ * received, and said nothing ({@code dropped=0}). Now the run's end says the summary could not be
+ * written, and why, and its closing line counts the points it lost, as the text sink does for its
+ * lines; the server says once that writing its file failed, and why, counts the messages it could
+ * not write in each connection's {@code dropped=}, and ends with status 1.
  * Mounting needs root; seccheck runs as root and as uid 65534.
  */
 class FullDiskReportsTest {
@@ -62,6 +65,37 @@ class FullDiskReportsTest {
                 .contains("seccheck: the summary could not be written to " + file + ": No space left on device")
                 .containsPattern("run \\S+ ended: exit status 0; session \"\\S+\" sink \"summary\" dropped [1-9]\\d* points");
         assertThat(r.code()).isZero();
+    }
+
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aServerThatCannotWriteItsFileSaysSoAndCountsTheMessages(boolean nobody) throws Exception {
+        Path file = fullDisk(nobody, "disk").resolve("server.log");
+        Path sock = tmp.resolve("mon.sock");
+        Path serverLog = tmp.resolve("server.err");
+        Process server = new ProcessBuilder(cli(nobody, "server", "--endpoint", sock.toString(), "--format", "text",
+                "--out", file.toString())).directory(tmp.toFile()).redirectErrorStream(true)
+                .redirectOutput(serverLog.toFile()).start();
+        try {
+            ServerCommandTest.awaitLine(serverLog, "listening on", server);
+            Path config = Files.writeString(tmp.resolve("remote.json"), """
+                    {"name": "monitor", "points": [{"name": "syscall/openat/enter", "context_fields": ["process_name"]}],
+                     "sinks": [{"name": "remote", "config": {"endpoint": "%s"}}]}""".formatted(sock));
+            Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
+            ProcessResult r = ProcessResult.of(PackagedCli.run(tmp, nobody, config,
+                    List.of("/bin/sh", "-c", "i=0; while [ $i -lt 50 ]; do true < /etc/hostname; i=$((i+1)); done")),
+                    tmp, 120);
+            assertThat(r.code()).as(r.out()).isZero();
+            ServerCommandTest.awaitLine(serverLog, "disconnected", server);
+        } finally {
+            server.destroy();
+            ProcessResult.end(server, 10);
+        }
+        String log = Files.readString(serverLog);
+        assertThat(log).as(log).containsOnlyOnce("writing " + file + " failed")
+                .contains("No space left on device")
+                .containsPattern("client-0001 disconnected: messages=(\\d+) .* dropped=[1-9]\\d*");
+        assertThat(server.exitValue()).as(log).isEqualTo(1);
     }
 
     /** The CLI's command line with {@code args}: as this user, or as uid 65534. */
