@@ -6,10 +6,9 @@ import dev.seccheck.remote.consumer.EventServer;
 import dev.seccheck.remote.consumer.ServerLimits;
 import dev.seccheck.remote.server.MessagePrinter;
 import dev.seccheck.remote.server.OutputFormat;
-import java.io.BufferedOutputStream;
+import dev.seccheck.sink.TrailStream;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
@@ -31,7 +30,9 @@ import picocli.CommandLine.Model.CommandSpec;
         footer = {"", "Examples:",
             "  seccheck server --endpoint /tmp/s.sock                       # text, gVisor's example server style",
             "  seccheck server --endpoint /tmp/s.sock --format json | jq -c 'select(.point == \"syscall/connect/exit\")'",
-            "", "With --format json each line is the text sink's JSON line (docs/json.md) plus client and dropped."})
+            "", "With --format json each line is the text sink's JSON line (docs/json.md) plus client and dropped.",
+            "Messages whose line could not be written (a full disk) are said once on stderr, counted in their",
+            "connection's dropped=, and make the exit status 1."})
 final class ServerCommand implements Callable<Integer> {
 
     /** Where the server listens without --endpoint: gVisor's example server's default. */
@@ -39,6 +40,9 @@ final class ServerCommand implements Callable<Integer> {
 
     @Mixin
     EventInput input;
+
+    /** The exit status of a server that could not write some messages' lines (a full disk). */
+    static final int LOST_MESSAGES = 1;
 
     @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
             description = "Output format: text (gVisor example server style) or json (one object per line).")
@@ -60,13 +64,14 @@ final class ServerCommand implements Callable<Integer> {
         };
         ServerLimits limits = input.limits();
         Optional<KafkaSource> fromKafka = input.kafka(System.err);
+        // A line at a time, each write looked at: a full disk's failures are said and counted, and a
+        // file is appended to, as the sinks' files are (a restarted server truncated the trail it had
+        // written), each line whole or not at all.
         PrintStream sink = out == null
-                ? new PrintStream(new FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8)
-                // Appended to, as the sinks' files are: a restarted server truncated the trail it had written.
-                : new PrintStream(new BufferedOutputStream(new FileOutputStream(out.toFile(), true), 1 << 16), false,
-                        StandardCharsets.UTF_8);
+                ? new TrailStream(new FileOutputStream(java.io.FileDescriptor.out))
+                : TrailStream.append(out.toString());
         PrintStream log = System.err;
-        MessagePrinter printer = new MessagePrinter(f, sink, log);
+        MessagePrinter printer = new MessagePrinter(f, sink, out == null ? "stdout" : out.toString(), log);
         EventServer server;
         if (fromKafka.isPresent()) {
             server = EventServer.start(fromKafka.get(), printer);
@@ -81,6 +86,11 @@ final class ServerCommand implements Callable<Integer> {
         Thread hook = Thread.ofPlatform().unstarted(() -> {
             server.close();
             sink.flush();
+            if (printer.unwritten() > 0) {
+                // Ended by a signal: the status says that messages were lost, not the signal.
+                log.flush();
+                Runtime.getRuntime().halt(LOST_MESSAGES);
+            }
         });
         Runtime.getRuntime().addShutdownHook(hook);
         log.println(fromKafka.isPresent()
@@ -88,6 +98,6 @@ final class ServerCommand implements Callable<Integer> {
                 : "seccheck server: listening on " + input.endpointOr(Path.of(DEFAULT_ENDPOINT)) + " ("
                         + format.toLowerCase(Locale.ROOT) + ", " + input.limitOptions.describe(limits) + ")");
         server.awaitClose();
-        return 0;
+        return printer.unwritten() > 0 ? LOST_MESSAGES : 0;
     }
 }

@@ -1,6 +1,5 @@
 package dev.seccheck.sink;
 
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Optional;
@@ -58,7 +57,7 @@ public record Destination(Optional<ConfigValue.Text> file, boolean stdout) {
         }
         ConfigValue.Text f = file.get();
         try {
-            return new Stream(new TrailStream(new FileOutputStream(f.value(), true)), true);
+            return new Stream(TrailStream.append(f.value()), true);
         } catch (IOException e) {
             throw f.error("cannot open \"" + f.value() + "\" for writing: " + e.getMessage());
         }

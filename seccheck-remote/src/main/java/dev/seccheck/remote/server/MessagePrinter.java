@@ -11,8 +11,13 @@ import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.syscall.Syscall;
 import dev.seccheck.remote.consumer.Connection;
 import dev.seccheck.remote.consumer.Event;
+import dev.seccheck.sink.TrailStream;
 import java.io.PrintStream;
 import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
@@ -21,6 +26,12 @@ import java.util.function.LongSupplier;
  * {@code log}, so the message stream stays machine-readable. Problems that a peer can repeat at
  * will (malformed and unknown packets, refused and cut connections) go through a
  * {@link RateLimitedLog}: the first of a kind in full, then a count every 10 s.
+ *
+ * <p>A line {@code out} does not take (a full disk; a {@link TrailStream} tells of each line) is
+ * a message lost: the first such failure is said on {@code log} with its reason, and each is
+ * counted in its connection's {@code dropped=} at disconnect, beside the sender's own drops, and
+ * in {@link #unwritten()}. Before, a server whose file was on a full disk wrote none of its
+ * messages and said {@code dropped=0}.
  */
 public final class MessagePrinter implements RateLimitedLog.Handler {
     private static final Catalog CATALOG = Catalog.standard();
@@ -29,14 +40,33 @@ public final class MessagePrinter implements RateLimitedLog.Handler {
     private final PrintStream out;
     private final PrintStream log;
     private final RateLimitedLog limited;
+    /** {@code out}'s name in the line that says writing it failed. */
+    private final String where;
+    /** Whether a line was not written yet: said once. */
+    private final AtomicBoolean failed = new AtomicBoolean();
+    /** The lines not written, per connection id, until its disconnect. */
+    private final Map<Integer, LongAdder> unwrittenBy = new ConcurrentHashMap<>();
+    private final LongAdder unwritten = new LongAdder();
 
+    /** Prints to {@code out}, named "the output" when a write to it fails. */
     public MessagePrinter(OutputFormat format, PrintStream out, PrintStream log) {
-        this(format, out, log, System::nanoTime, RateLimitedLog.WINDOW_NANOS);
+        this(format, out, "the output", log);
+    }
+
+    /** Prints to {@code out}, which {@code where} names (a file's path, stdout) when a write to it fails. */
+    public MessagePrinter(OutputFormat format, PrintStream out, String where, PrintStream log) {
+        this(format, out, where, log, System::nanoTime, RateLimitedLog.WINDOW_NANOS);
     }
 
     MessagePrinter(OutputFormat format, PrintStream out, PrintStream log, LongSupplier clock, long windowNanos) {
+        this(format, out, "the output", log, clock, windowNanos);
+    }
+
+    private MessagePrinter(OutputFormat format, PrintStream out, String where, PrintStream log, LongSupplier clock,
+            long windowNanos) {
         this.format = format;
         this.out = out;
+        this.where = where;
         this.log = log;
         this.limited = new RateLimitedLog(log, clock, windowNanos);
     }
@@ -52,8 +82,14 @@ public final class MessagePrinter implements RateLimitedLog.Handler {
     public void onDisconnect(Connection c) {
         out.flush();
         limited.finish(name(c) + " ");
+        LongAdder lost = unwrittenBy.remove(c.id());
         log.println(name(c) + " disconnected: messages=" + c.messages() + " unknown=" + c.unknown() + " malformed="
-                + c.malformed() + " dropped=" + c.lastDropped());
+                + c.malformed() + " dropped=" + (c.lastDropped() + (lost == null ? 0 : lost.sum())));
+    }
+
+    /** Returns how many messages' lines {@code out} did not take, over every connection. */
+    public long unwritten() {
+        return unwritten.sum();
     }
 
     @Override
@@ -76,7 +112,7 @@ public final class MessagePrinter implements RateLimitedLog.Handler {
     @Override
     public void onUnknown(Connection c, int type, long dropped, byte[] payload) {
         if (format == OutputFormat.JSON) {
-            out.println("{\"type\":" + type + ",\"client\":" + c.id() + ",\"dropped\":" + dropped + ",\"payload\":\""
+            print(c, "{\"type\":" + type + ",\"client\":" + c.id() + ",\"dropped\":" + dropped + ",\"payload\":\""
                     + Base64.getEncoder().encodeToString(payload) + "\"}");
         } else {
             limited.report(name(c) + " unknown", name(c) + " unknown message type " + type + " (" + payload.length
@@ -87,7 +123,25 @@ public final class MessagePrinter implements RateLimitedLog.Handler {
 
     @Override
     public void onEvent(Event e) {
-        out.println(format(e));
+        print(e.connection(), format(e));
+    }
+
+    /** Writes one line of {@code c}'s; one {@code out} does not take is counted, and the first said. */
+    private void print(Connection c, String line) {
+        boolean written;
+        synchronized (out) {
+            out.println(line);
+            written = TrailStream.wrote(out);
+        }
+        if (written) {
+            return;
+        }
+        unwritten.increment();
+        unwrittenBy.computeIfAbsent(c.id(), id -> new LongAdder()).increment();
+        if (!failed.get() && failed.compareAndSet(false, true)) {
+            log.println("seccheck server: writing " + where + " failed, messages are being lost (counted in each"
+                    + " connection's dropped=): " + TrailStream.failure(out));
+        }
     }
 
     /** Returns the line printed for one event. */

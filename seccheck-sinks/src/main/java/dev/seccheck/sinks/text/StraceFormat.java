@@ -38,22 +38,33 @@ final class StraceFormat {
         this.options = options;
     }
 
-    /** Ends the open call line, if any, as strace does when another line must come first. */
-    void interrupt(LineOut out) {
+    /**
+     * Ends the open call line, if any, as strace does when another line must come first. Returns
+     * false when the line stays open (its end not written): the line meant to follow is not
+     * written after it either, or it would join the open one.
+     */
+    boolean interrupt(LineOut out) {
         if (openTid != -1) {
-            out.line(" <unfinished ...>");
+            if (!out.line(" <unfinished ...>")) {
+                openName = null; // no exit closes it now: the next line ends it
+                return false;
+            }
             openTid = -1;
         }
+        return true;
     }
 
     /** Writes {@code prefix name(args} and leaves the line open for the exit; returns whether it reached the stream. */
     boolean enter(LineOut out, String name, Message msg) {
-        interrupt(out);
+        if (!interrupt(out)) {
+            return false;
+        }
         ContextData c = context(msg);
         long tid = tid(c);
         boolean written = out.part(StraceLine.call(prefix(new StringBuilder(128), c), display(name), msg,
                 options.stringLimit()));
-        openTid = tid;
+        // A part the file did not take is not there (LineFile): the exit starts a line of its own.
+        openTid = written ? tid : -1;
         openName = name;
         if (options.durations()) {
             enteredAt.put(tid, System.nanoTime());
@@ -70,10 +81,17 @@ final class StraceFormat {
         long tid = tid(c);
         String duration = duration(tid);
         if (joined && openTid == tid && tid != -1 && name.equals(openName)) {
-            openTid = -1;
-            return out.line(StraceLine.result(new StringBuilder(48), display(name), exit).append(duration));
+            boolean written = out.line(StraceLine.result(new StringBuilder(48), display(name), exit).append(duration));
+            if (written) {
+                openTid = -1;
+            } else {
+                openName = null; // the call's part is still open, its end lost: it ends as unfinished
+            }
+            return written;
         }
-        interrupt(out);
+        if (!interrupt(out)) {
+            return false;
+        }
         StringBuilder sb = prefix(new StringBuilder(160), c);
         if (joined) {
             sb.append("<... ").append(display(name)).append(" resumed>");

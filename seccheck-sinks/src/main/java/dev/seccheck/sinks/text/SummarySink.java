@@ -12,6 +12,8 @@ import dev.seccheck.proto.syscall.Exit;
 import dev.seccheck.sink.ExitUnseen;
 import dev.seccheck.sink.PointSink;
 import dev.seccheck.sink.Selection;
+import dev.seccheck.sink.SinkStatus;
+import dev.seccheck.sink.TrailStream;
 import dev.seccheck.sink.MadeCall;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -29,8 +31,15 @@ import java.util.Map;
  * stops, at the end of the run. A call is counted at its enter point, or at its exit when the
  * session does not enable the enter. Updates happen under the sink's lock: each is a few map
  * operations, small beside the stop itself.
+ *
+ * <p>The tables are written in one write, whole or not at all ({@link TrailStream}). When the
+ * stream does not take them (a full disk), the run's end says so on stderr, with the reason, and
+ * every point the summary counted is a dropped point ({@link #status()}), named in the run's
+ * closing line as the text sink's lost lines are.
  */
 public final class SummarySink implements PointSink {
+
+    private static final String NEWLINE = System.lineSeparator();
 
     /** Row is one line of a table: calls, errors and nanoseconds spent. */
     private static final class Row {
@@ -41,6 +50,12 @@ public final class SummarySink implements PointSink {
 
     private final PrintStream out;
     private final boolean ownsStream;
+    /** The stream's name for the run's log ({@link dev.seccheck.sink.Destination#name}). */
+    private final String where;
+    /** The points counted; all of them are dropped when the tables are not written. */
+    private long points;
+    /** The points dropped: none until the tables could not be written. */
+    private volatile long dropped;
     private final BitSet joined;
     private final BitSet enabled;
     private final Selection only;
@@ -50,10 +65,12 @@ public final class SummarySink implements PointSink {
 
     /**
      * Creates a summary of the points {@code only} keeps, written to {@code out} at stop;
-     * {@code joined} as {@link TextSink}'s, {@code enabled} the ids of the session's points.
+     * {@code joined} as {@link TextSink}'s, {@code enabled} the ids of the session's points;
+     * {@code where} names the stream in the run's log.
      */
-    public SummarySink(PrintStream out, boolean ownsStream, BitSet joined, BitSet enabled, Selection only) {
+    public SummarySink(PrintStream out, boolean ownsStream, BitSet joined, BitSet enabled, Selection only, String where) {
         this.only = only;
+        this.where = where;
         this.out = out;
         this.ownsStream = ownsStream;
         this.joined = joined;
@@ -83,6 +100,7 @@ public final class SummarySink implements PointSink {
         SyscallType t = point.syscallType();
         long tid = StraceFormat.tid(msg);
         synchronized (this) {
+            points++;
             if (!t.isExit()) {
                 count(name, msg);
                 if (!ExitUnseen.now()) {
@@ -127,19 +145,36 @@ public final class SummarySink implements PointSink {
 
     @Override
     public void stop() {
+        boolean written;
         synchronized (this) {
-            table("syscall", bySyscall, true);
-            out.println();
-            table("process", byProcess, false);
+            StringBuilder text = new StringBuilder(4096);
+            table(text, "syscall", bySyscall, true);
+            text.append(NEWLINE);
+            table(text, "process", byProcess, false);
+            synchronized (out) {
+                out.print(text);
+                out.flush();
+                written = TrailStream.wrote(out);
+            }
+            if (!written) {
+                dropped = points;
+                System.err.println("seccheck: the summary could not be written to " + where + ": "
+                        + TrailStream.failure(out));
+            }
         }
-        out.flush();
         if (ownsStream) {
             out.close();
         }
     }
 
-    /** Writes one table in strace -c's layout, most time first (then most calls, then name). */
-    private void table(String what, Map<String, Row> rows, boolean sort) {
+    /** Counts every point of the summary as dropped when its tables were not written. */
+    @Override
+    public SinkStatus status() {
+        return new SinkStatus(dropped);
+    }
+
+    /** Appends one table in strace -c's layout, most time first (then most calls, then name). */
+    private static void table(StringBuilder out, String what, Map<String, Row> rows, boolean sort) {
         Row total = new Row();
         for (Row r : rows.values()) {
             total.calls += r.calls;
@@ -153,13 +188,13 @@ public final class SummarySink implements PointSink {
                     .thenComparingLong(e -> -e.getValue().calls).thenComparing(Map.Entry::getKey));
         }
         String rule = "------ ----------- ----------- --------- --------- ----------------";
-        out.println("% time     seconds  usecs/call     calls    errors " + what);
-        out.println(rule);
+        out.append("% time     seconds  usecs/call     calls    errors ").append(what).append(NEWLINE);
+        out.append(rule).append(NEWLINE);
         for (Map.Entry<String, Row> e : entries) {
-            out.println(row(e.getValue(), totalNanos, e.getKey(), true));
+            out.append(row(e.getValue(), totalNanos, e.getKey(), true)).append(NEWLINE);
         }
-        out.println(rule);
-        out.println(row(total, totalNanos, "total", false));
+        out.append(rule).append(NEWLINE);
+        out.append(row(total, totalNanos, "total", false)).append(NEWLINE);
     }
 
     private static String row(Row r, long totalNanos, String name, boolean perCall) {

@@ -46,6 +46,7 @@ public final class SummarySinkDescriptor implements WritingSinkDescriptor<Summar
 
     @Override
     public Sink create(Target target, Destination.Stream out) {
-        return new SummarySink(out.out(), out.owned(), target.joined(), target.enabled(), target.only());
+        return new SummarySink(out.out(), out.owned(), target.joined(), target.enabled(), target.only(),
+                target.destination().name());
     }
 }

@@ -133,8 +133,7 @@ public final class TextSink implements PointSink {
         if (!point.isSyscall()) {
             String line = strace.event(eventName(point), msg);
             synchronized (this) {
-                strace.interrupt(out);
-                return out.line(line);
+                return strace.interrupt(out) && out.line(line);
             }
         }
         String name = callName(point);
@@ -148,8 +147,7 @@ public final class TextSink implements PointSink {
             }
             String line = strace.unjoined(name, msg);
             synchronized (this) {
-                strace.interrupt(out);
-                return out.line(line);
+                return strace.interrupt(out) && out.line(line);
             }
         }
         Exit exit = dev.seccheck.format.StraceLine.exitOf(msg);

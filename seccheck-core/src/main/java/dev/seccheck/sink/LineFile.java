@@ -1,0 +1,155 @@
+package dev.seccheck.sink;
+
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * LineFile is the file a {@link TrailStream} appends to, written so that a line reaches it whole
+ * or, as far as a reader can tell, not at all. What the stream gives it between two flushes (a
+ * line, or the open part of one) is one write. On a full disk the kernel takes the part that fits
+ * and fails the rest: that fragment stayed, and the next line written after it made one line of
+ * two ({@code {"poin{"point":...}}), which a JSON reader stops at. A program can arrange that: it
+ * fills the disk, has one line cut, frees the disk with a call no sink sees, then acts. So a
+ * failed write of a regular file is cut back (ftruncate) to the size the file had before it;
+ * where that cannot be done (a pipe or a terminal named as the path, or ftruncate fails), the
+ * next write starts with a newline, so that the fragment is a line of its own and the next record
+ * is whole.
+ *
+ * <p>The file is opened to append (O_APPEND), as before, and a second descriptor of it reads its
+ * size and cuts it back: a {@link RandomAccessFile}, not the stream's FileChannel, which an
+ * interrupt of the writing thread would close. Every LineFile of one file in this process writes
+ * under one lock, so that no other stream's line can land after a fragment before it is cut; a
+ * process outside seccheck that appends to the file meanwhile could lose its bytes with ours.
+ */
+final class LineFile extends OutputStream {
+    /** One end per file (its device and inode), shared by every LineFile of it. */
+    private static final Map<Object, End> ENDS = new ConcurrentHashMap<>();
+
+    /** The end of one file: its lock, and whether a fragment stayed there, so that the next write starts with a newline. */
+    private static final class End {
+        boolean cut;
+    }
+
+    private final FileOutputStream out;
+    /** The same file, to read its size and cut it back; null when it is no regular file. */
+    private final RandomAccessFile sized;
+    private final End end;
+    /** A newline, then the bytes given since the last flush: the newline is written when a fragment stayed. */
+    private byte[] pending = new byte[512];
+    private int count = 1;
+    /** Why the last write that failed failed, as the system said it; null before any did. */
+    private volatile String failure;
+
+    private LineFile(FileOutputStream out, RandomAccessFile sized, End end) {
+        this.out = out;
+        this.sized = sized;
+        this.end = end;
+        pending[0] = '\n';
+    }
+
+    /** Opens {@code path} to append, creating it. */
+    static LineFile append(String path) throws IOException {
+        FileOutputStream out = new FileOutputStream(path, true);
+        try {
+            BasicFileAttributes a = Files.readAttributes(Path.of(path), BasicFileAttributes.class);
+            if (a.isRegularFile()) {
+                Object key = a.fileKey();
+                End end = key == null ? new End() : ENDS.computeIfAbsent(key, k -> new End());
+                return new LineFile(out, new RandomAccessFile(path, "rw"), end);
+            }
+        } catch (IOException | RuntimeException e) {
+            // Not readable as well as writable, or gone already: a cut line is still ended by a newline.
+        }
+        return new LineFile(out, null, new End());
+    }
+
+    @Override
+    public void write(int b) {
+        room(1);
+        pending[count++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+        room(len);
+        System.arraycopy(b, off, pending, count, len);
+        count += len;
+    }
+
+    private void room(int more) {
+        if (count + more > pending.length) {
+            pending = Arrays.copyOf(pending, Math.max(pending.length * 2, count + more));
+        }
+    }
+
+    /**
+     * Writes what was given since the last flush in one write, after a newline when a fragment
+     * stayed; on failure no part of it stays, as far as can be done.
+     */
+    @Override
+    public void flush() throws IOException {
+        if (count == 1) {
+            return;
+        }
+        synchronized (end) {
+            int from = end.cut ? 0 : 1;
+            int to = count;
+            count = 1;
+            long before = size();
+            try {
+                out.write(pending, from, to - from);
+                end.cut = false;
+            } catch (IOException e) {
+                failure = e.getMessage();
+                if (!cutBack(before)) {
+                    end.cut = true;
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** Returns why the last write that failed failed ("No space left on device"), or null when none did. */
+    String failure() {
+        return failure;
+    }
+
+    /** Returns the file's size, or -1 when it is not known. */
+    private long size() {
+        try {
+            return sized == null ? -1 : sized.length();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** Cuts the file back to {@code before} bytes; returns false where that cannot be done. */
+    private boolean cutBack(long before) {
+        if (before < 0) {
+            return false;
+        }
+        try {
+            if (sized.length() > before) {
+                sized.setLength(before);
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        try (FileOutputStream o = out; RandomAccessFile s = sized) {
+            flush();
+        }
+    }
+}
