@@ -44,7 +44,8 @@ import java.util.function.BooleanSupplier;
  * makes it install, by injected syscalls, the filter that holds the syscalls of enter-only points
  * for a new listener, then applies {@link Guard} (its refusals held too) and the run's fragment;
  * it copies the listener with pidfd_getfd (the child's copy closes at its execve). {@link #release} then lets
- * the child go on to its execve, with the filter from its program's first instruction. Seccomp
+ * the child go on to its execve, with the filter from its program's first instruction and the
+ * caller's soft descriptor limit ({@link Spawn.Prepared#limitDescriptors}). Seccomp
  * allows one listener per filter chain, so this listener serves the enter-only points of the
  * whole process tree from then on. The trap makes the hold safe: should another process of the
  * user open the FIFO early, an execve traced by no one fails with ENOSYS, and one the tracer sees
@@ -159,6 +160,9 @@ final class Launch {
             // would be a syscall under the new filter, held for a notifier not yet serving.
             int ours = Seal.whileAttaching(() -> copyDescriptor(pid, theirs));
             SeccompListener listener = new SeccompListener(ours);
+            // Last, once the child has taken its listener's descriptor: the caller's soft limit
+            // may leave no room for one.
+            p.limitDescriptors(pid);
             t.cont(0);
             return new Child(pid, task, listener, lifecycle.launchOver(pid));
         } catch (LinuxException | RuntimeException e) {
