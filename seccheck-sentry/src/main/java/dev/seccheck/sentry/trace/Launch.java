@@ -23,7 +23,6 @@ import dev.seccheck.sentry.filter.Fragment;
 import dev.seccheck.sentry.filter.SeccompFilter;
 import dev.seccheck.sentry.filter.TsyncHold;
 import dev.seccheck.sentry.task.Task;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
@@ -108,15 +107,15 @@ final class Launch {
      * change every thread's filters ({@link TsyncHold}) and applying {@code guard} (its refusals
      * held too), then {@code fragment}.
      */
-    static Launch start(Path program, List<String> argv, List<String> env, String cwd, int[] stdio,
+    static Launch start(String program, List<String> argv, List<String> env, String cwd, int[] stdio,
             FilterAction[] notified, Guard guard, Fragment fragment) {
         Launch l = new Launch(argv, guard);
         Thread.ofPlatform().daemon().name("seccheck-spawner").start(() -> {
             Spawn.Prepared p = null;
             try {
                 p = stdio == null
-                        ? Spawn.prepare(program.toString(), argv, CallerWorld.current())
-                        : Spawn.prepare(program.toString(), argv, env, cwd, stdio);
+                        ? Spawn.prepare(program, argv, CallerWorld.current())
+                        : Spawn.prepare(program, argv, env, cwd, stdio);
                 p.trap(SeccompFilter.compile(new FilterAction[0], ExecTrap.fragment(p.execPathPointer())).encode());
                 p.filter(SeccompFilter.compile(SeccompFilter.only(notified, FilterAction.NOTIFY),
                         TsyncHold.FRAGMENT.then(guard.fragment(true)).then(fragment)).encode());
