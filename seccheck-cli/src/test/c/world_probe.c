@@ -1,8 +1,11 @@
-/* Prints what a program inherits from whoever started it: descriptors, environment, signal mask
- * and dispositions, rlimits, umask, cwd, process group, session, controlling terminal. The
- * transparency test runs it natively and under seccheck run and compares the two outputs. */
+/* Prints what a program inherits from whoever started it: descriptors (and the number its first
+ * open gets), environment, signal mask and dispositions, rlimits (soft and hard), coredump_filter,
+ * umask, cwd, process group, session, controlling terminal. The transparency tests run it natively
+ * and under seccheck run and compare the two outputs. With an argument N it prints on descriptor N
+ * instead of stdout (for a caller that closed stdout). */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,7 +17,16 @@
 
 extern char **environ;
 
-int main(void) {
+int main(int argc, char **argv) {
+    /* Before anything else opens: a closed descriptor 0, 1 or 2 is the number it gets. */
+    int first = open("/dev/null", O_RDONLY);
+    if (first >= 0) close(first);
+    if (argc > 1) {
+        FILE *out = fdopen(atoi(argv[1]), "w");
+        if (!out) return 2;
+        stdout = out;
+    }
+    printf("first open -> %d\n", first);
     DIR *d = opendir("/proc/self/fd");
     struct dirent *e;
     while (d && (e = readdir(d)) != NULL) {
@@ -46,6 +58,9 @@ int main(void) {
         getrlimit(r, &l);
         printf("rlimit %d %llu %llu\n", r, (unsigned long long) l.rlim_cur, (unsigned long long) l.rlim_max);
     }
+    FILE *cf = fopen("/proc/self/coredump_filter", "r");
+    if (cf && fgets(line, sizeof line, cf)) printf("coredump_filter %s", line);
+    if (cf) fclose(cf);
     mode_t m = umask(0);
     printf("umask %04o\n", m);
     char cwd[PATH_MAX];

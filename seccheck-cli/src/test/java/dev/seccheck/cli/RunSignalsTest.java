@@ -281,7 +281,7 @@ class RunSignalsTest {
     /** JFR's sampler suspends threads with USR2: a profiled seccheck keeps USR2 for its JVM. */
     @Test
     void usr2StaysTheJvmsWhenAFlightRecordingRuns() {
-        CallerWorld caller = new CallerWorld(List.of(), new int[0], 0L, 0L);
+        CallerWorld caller = new CallerWorld(List.of(), new int[0], 0L, 0L, -1, -1);
 
         assertThat(RunSignals.forwarded(caller, List.of("-XX:+UseSerialGC"))).contains("USR2", "USR1", "TERM");
         assertThat(RunSignals.forwarded(caller, List.of("-XX:StartFlightRecording=filename=r.jfr")))

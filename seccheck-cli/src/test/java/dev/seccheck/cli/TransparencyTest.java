@@ -14,11 +14,15 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The program {@code seccheck run} starts lives in the world it would live in natively: one
  * probe, run natively and under seccheck from the same shell (descriptors 3 and 9 redirected,
- * USR1 and HUP ignored, a umask set), prints the same descriptors, environment (bytes and order),
- * signal mask and dispositions, rlimits, umask, cwd, process group, session and terminal; and
+ * USR1 and HUP ignored, a umask set, a soft descriptor limit below the hard one, a coredump_filter
+ * that is not the JVM's), prints the same descriptors, environment (bytes and order), signal mask
+ * and dispositions, rlimits, coredump_filter, umask, cwd, process group, session and terminal; and
  * the same with QUIT and USR2 ignored, two signals the JVM keeps for itself. The seccheck side goes through the launcher's {@code scripts/caller.sh}, as {@code ./seccheck} does.
  */
 class TransparencyTest {
+
+    /** The caller's soft RLIMIT_NOFILE: below any hard limit a test machine has. */
+    private static final int SOFT_NOFILE = 1000;
 
     @TempDir
     Path tmp;
@@ -29,7 +33,8 @@ class TransparencyTest {
         String nativeOut = shell("USR1 HUP", probe.toString(), "native");
         String underSeccheck = shell("USR1 HUP", underSeccheck(probe), "seccheck");
         assertThat(nativeOut).contains("fd 3 -> " + tmp.resolve("three")).contains("fd 9 -> " + tmp.resolve("nine"))
-                .contains("sig 10 blocked=0 ignored").contains("umask 0027");
+                .contains("sig 10 blocked=0 ignored").contains("umask 0027").contains("rlimit 7 " + SOFT_NOFILE + " ")
+                .contains("coredump_filter 00000031");
         assertThat(underSeccheck).isEqualTo(nativeOut);
     }
 
@@ -66,7 +71,9 @@ class TransparencyTest {
         // The same files on both sides: descriptors 1 and 2 must name the same targets.
         Path out = tmp.resolve("probe.out");
         Path err = tmp.resolve("probe.err");
-        String script = "trap '' " + ignored + "; umask 027; cd " + tmp + "; exec 3<three 9<nine; exec /usr/bin/env PROBE_MARK=1 "
+        // The JVM raises its own soft descriptor limit to the hard one and sets coredump_filter
+        // bits 2 and 3: the caller's must reach the program all the same.
+        String script = "ulimit -Sn " + SOFT_NOFILE + "; echo 0x31 > /proc/self/coredump_filter; trap '' " + ignored + "; umask 027; cd " + tmp + "; exec 3<three 9<nine; exec /usr/bin/env PROBE_MARK=1 "
                 + command;
         Process p = new ProcessBuilder("bash", "-c", script).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 .redirectOutput(out.toFile()).redirectError(err.toFile()).start();

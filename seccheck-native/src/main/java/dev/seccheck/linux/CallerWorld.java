@@ -10,15 +10,20 @@ import java.util.Map;
 
 /**
  * CallerWorld is what the program {@code seccheck run} starts must inherit from whoever started
- * seccheck: the environment, the descriptors and the ignored and blocked signals as they were
- * before the launcher and the JVM changed them. The launcher ({@code scripts/caller.sh}) records
+ * seccheck: the environment, the descriptors, the ignored and blocked signals, the soft descriptor
+ * limit and the coredump_filter as they were before the launcher and the JVM changed them (the JVM
+ * raises its soft RLIMIT_NOFILE to the hard one and sets coredump_filter bits of its own). The launcher ({@code scripts/caller.sh}) records
  * them in {@code SECCHECK_CALLER_*} variables before it exports JAVA_HOME and execs java, because
  * by the time main() runs the JVM has opened its own descriptors and installed its own handlers,
  * and nothing inside the JVM can tell those from the caller's. Without the launcher (tests that
  * start the JVM directly) the caller is this process as it is: its environment minus those
- * variables, stdio only, nothing ignored or blocked.
+ * variables, stdio only, nothing ignored or blocked, its own limits and coredump_filter.
+ *
+ * @param descriptorLimit the caller's soft RLIMIT_NOFILE, or -1 when not recorded (then the program has this process's)
+ * @param coredumpFilter the caller's /proc/self/coredump_filter, or -1 when not recorded (then this process's)
  */
-public record CallerWorld(List<byte[]> environment, int[] fds, long ignoredSignals, long blockedSignals) {
+public record CallerWorld(List<byte[]> environment, int[] fds, long ignoredSignals, long blockedSignals,
+        long descriptorLimit, long coredumpFilter) {
 
     /** Environment variables the launcher sets to describe the caller; never passed on. */
     public static final String PREFIX = "SECCHECK_CALLER_";
@@ -58,7 +63,8 @@ public record CallerWorld(List<byte[]> environment, int[] fds, long ignoredSigna
             fds = java.util.Arrays.stream(fdList.trim().split("\\s+")).mapToInt(Integer::parseInt).sorted().distinct()
                     .toArray();
         }
-        return new CallerWorld(environment, fds, hex(env.get(PREFIX + "SIGIGN")), hex(env.get(PREFIX + "SIGBLK")));
+        return new CallerWorld(environment, fds, hex(env.get(PREFIX + "SIGIGN")), hex(env.get(PREFIX + "SIGBLK")),
+                decimalOrNone(env.get(PREFIX + "NOFILE")), hexOrNone(env.get(PREFIX + "COREDUMP_FILTER")));
     }
 
     /** Returns whether the caller had signal {@code sig} ignored (then the program must too, and nothing forwards it). */
@@ -85,6 +91,15 @@ public record CallerWorld(List<byte[]> environment, int[] fds, long ignoredSigna
 
     private static long hex(String s) {
         return s == null || s.isBlank() ? 0 : Long.parseUnsignedLong(s.trim(), 16);
+    }
+
+    /** A recorded number, or -1 for none (nothing recorded, or "unlimited", which is no change from this process's). */
+    private static long decimalOrNone(String s) {
+        return s == null || !s.trim().matches("[0-9]{1,18}") ? -1 : Long.parseLong(s.trim());
+    }
+
+    private static long hexOrNone(String s) {
+        return s == null || !s.trim().matches("[0-9a-fA-F]{1,8}") ? -1 : Long.parseLong(s.trim(), 16);
     }
 
     private static List<byte[]> split(byte[] nulSeparated) {

@@ -168,6 +168,7 @@ final class Layouts {
             JAVA_LONG.withName("rlim_cur"),
             JAVA_LONG.withName("rlim_max"));
     static final StructField.OfLong RLIM_CUR = StructField.longs(RLIMIT, groupElement("rlim_cur"));
+    static final StructField.OfLong RLIM_MAX = StructField.longs(RLIMIT, groupElement("rlim_max"));
 
     /** {@code struct statx} of statx(2) (256 bytes), the fields seccheck reads named. */
     static final StructLayout STATX = MemoryLayout.structLayout(

@@ -91,6 +91,10 @@ public final class Spawn {
         private volatile int spawner;
         private MemorySegment fprog = MemorySegment.NULL;
         private byte[] trap;
+        /** The caller's soft RLIMIT_NOFILE and this process's hard one, for the held child; NULL to keep this process's. */
+        private final MemorySegment descriptorLimit;
+        /** The coredump_filter the child executes with, or -1 for this process's. */
+        private final long coredumpFilter;
         /** The signals the caller ignored, and an action that ignores one, for the held child. */
         private final long ignored;
         private final MemorySegment ignoreAction;
@@ -123,7 +127,8 @@ public final class Spawn {
         }
 
         private Prepared(String file, List<String> argv, List<byte[]> environment, String directory, int[] stdio,
-                int[] inherited, long blocked, long ignored) throws LinuxException {
+                int[] inherited, long blocked, long ignored, long descriptorLimit, long coredumpFilter)
+                throws LinuxException {
             path = arena.allocateFrom(file);
             args = strings(argv.stream().map(a -> a.getBytes(StandardCharsets.UTF_8)).toList());
             env = strings(environment);
@@ -139,6 +144,23 @@ public final class Spawn {
             // Every signal, glibc's internal 32 and 33 included (sigfillset leaves them out and the
             // spawn would then ignore them), to default: all but those the caller ignored.
             defaults.set(ValueLayout.JAVA_LONG, 0, ~ignored);
+            this.coredumpFilter = coredumpFilter;
+            MemorySegment limits = arena.allocate(Layouts.RLIMIT);
+            long r0 = Direct.call(Sysno.PRLIMIT64, 0, PathCalls.RLIMIT_NOFILE, 0, limits.address());
+            if (r0 < 0) {
+                throw new LinuxException("prlimit64(0, RLIMIT_NOFILE)", (int) -r0);
+            }
+            // Unsigned: RLIM_INFINITY is all ones. A descriptor at or above this process's soft limit
+            // was not opened by this JVM (the kernel allocates none there, and the JVM only ever
+            // raises its limit): it is one of the caller's, or was closed before main() ran.
+            long ownLimit = Layouts.RLIM_CUR.get(limits);
+            long hard = Layouts.RLIM_MAX.get(limits);
+            if (descriptorLimit >= 0 && Long.compareUnsigned(descriptorLimit, ownLimit) != 0) {
+                this.descriptorLimit = limits;
+                Layouts.RLIM_CUR.set(limits, Long.compareUnsigned(descriptorLimit, hard) < 0 ? descriptorLimit : hard);
+            } else {
+                this.descriptorLimit = MemorySegment.NULL;
+            }
             holdDir = holdDirectory();
             fifo = holdDir.resolve("fifo");
             try {
@@ -160,15 +182,19 @@ public final class Spawn {
                 if (directory != null) {
                     check(ACTIONS_CHDIR, actions.address(), arena.allocateFrom(directory).address());
                 }
-                // The caller's descriptors pass to the program; the JVM's (any other) stay here.
-                int next = 3;
+                // The caller's descriptors pass to the program, and those it had closed (0, 1 or 2
+                // too) stay closed: the JVM's (any other) stay here. glibc refuses a close at or
+                // above this process's soft limit (EBADF), where nothing of the JVM's can be.
+                int next = 0;
                 for (int fd : inherited) {
-                    for (; next < fd; next++) {
+                    for (; next < fd && Long.compareUnsigned(next, ownLimit) < 0; next++) {
                         check(ACTIONS_CLOSE, actions.address(), next);
                     }
                     next = Math.max(next, fd + 1);
                 }
-                check(ACTIONS_CLOSEFROM, actions.address(), next);
+                if (Long.compareUnsigned(next, ownLimit) < 0) {
+                    check(ACTIONS_CLOSEFROM, actions.address(), next);
+                }
                 // The hold, last, then closed: the listener the tracer installs meanwhile may take
                 // the number the open would have had, and glibc then moves the FIFO with a dup2,
                 // which drops O_CLOEXEC.
@@ -243,6 +269,23 @@ public final class Spawn {
          */
         public long ignoreActionAddress() {
             return ignoreAction.address();
+        }
+
+        /**
+         * Gives the held child {@code pid} the caller's soft descriptor limit (the JVM raised its
+         * own to the hard one, and the child has a copy of it), keeping the hard one; nothing when
+         * they are the same. Its limits are its own: the child shares this process's memory, not
+         * its limits.
+         */
+        public void limitDescriptors(int pid) throws LinuxException {
+            if (descriptorLimit.equals(MemorySegment.NULL)) {
+                return;
+            }
+            long r = Direct.call(Sysno.PRLIMIT64, pid, PathCalls.RLIMIT_NOFILE, descriptorLimit.address(), 0);
+            if (r < 0) {
+                throw new LinuxException("prlimit64(" + pid + ", RLIMIT_NOFILE, " + Layouts.RLIM_CUR.get(descriptorLimit)
+                        + ")", (int) -r);
+            }
         }
 
         /** Copies the seccomp filter (8-byte {@code sock_filter}s) that the held child is to install. */
@@ -320,10 +363,13 @@ public final class Spawn {
         }
     }
 
-    /** Prepares {@code seccheck run}'s spawn of {@code file} (an absolute path: no PATH search) in the caller's world. */
+    /**
+     * Prepares {@code seccheck run}'s spawn of {@code file} in the caller's world. {@code file} is
+     * executed as it is (no PATH search): a relative name is the kernel's to resolve from the cwd.
+     */
     public static Prepared prepare(String file, List<String> argv, CallerWorld caller) throws LinuxException {
         return new Prepared(file, argv, caller.environment(), null, null, caller.fds(), caller.blockedSignals(),
-                caller.ignoredSignals());
+                caller.ignoredSignals(), caller.descriptorLimit(), caller.coredumpFilter());
     }
 
     /**
@@ -336,7 +382,7 @@ public final class Spawn {
             throw new IllegalArgumentException("stdio needs 3 descriptors, got " + stdio.length);
         }
         return new Prepared(file, argv, env.stream().map(e -> e.getBytes(StandardCharsets.UTF_8)).toList(), cwd,
-                stdio, new int[] {0, 1, 2}, 0, 0);
+                stdio, new int[] {0, 1, 2}, 0, 0, -1, -1);
     }
 
     /**
@@ -351,6 +397,10 @@ public final class Spawn {
             Seccomp.setNoNewPrivs();
             Seccomp.installFilter(p.trap, 0);
         }
+        // The child shares this process's memory until its execve, and the kernel gives the new
+        // program's memory the coredump_filter of the memory it executes from: this process's,
+        // which is the caller's for the time of the spawn (HotSpot sets bits of its own).
+        String ownFilter = p.coredumpFilter < 0 ? null : CoredumpFilter.set(p.coredumpFilter);
         try {
             int r = (int) Libc.call(Libc.errnoSlot(), SPAWN, p.pid.address(), p.path.address(), p.actions.address(),
                     p.attr.address(), p.args.address(), p.env.address());
@@ -358,6 +408,9 @@ public final class Spawn {
         } catch (Throwable t) {
             throw new AssertionError(t);
         } finally {
+            if (ownFilter != null) {
+                CoredumpFilter.restore(ownFilter);
+            }
             p.finish();
         }
     }

@@ -72,7 +72,7 @@ public final class Supervisor {
         if (argv.isEmpty()) {
             throw new SentryException("no command to run");
         }
-        Path program = resolve(argv.get(0));
+        String program = resolve(argv.get(0));
         Tracer t = new Tracer(state, catalog, runId, log, allowPtrace);
         // A session created while the program runs is published only once every task has the
         // filter layer it needs; the create fails, naming the task, if one cannot take it.
@@ -128,7 +128,7 @@ public final class Supervisor {
         }
         String path = env.stream().filter(e -> e.startsWith("PATH=")).map(e -> e.substring(5)).findFirst()
                 .orElse(System.getenv("PATH"));
-        Path program = resolve(argv.get(0), path, Path.of(cwd));
+        String program = resolve(argv.get(0), path, Path.of(cwd));
         return outcome(t.exec(program, argv, env, cwd, stdio, started), "exec failed");
     }
 
@@ -190,31 +190,34 @@ public final class Supervisor {
     }
 
     /**
-     * Finds a program the way a shell does: a name with a slash as is, otherwise the first
-     * executable regular file of that name in PATH.
+     * Finds a program the way a shell does (execvp): a name with a slash is the name to execute,
+     * as it is; any other is the first executable regular file of that name in PATH, named as
+     * execvp names it ({@code dir/name}). The kernel resolves the name at the execve, from the
+     * cwd: {@code lnk/../prog} is where {@code lnk} leads, not {@code ./prog}, and a script run
+     * as {@code ./s.sh} sees that as its $0. What is checked here only chooses the error a
+     * missing or unexecutable file is reported with.
      */
-    static Path resolve(String command) throws SentryException {
+    static String resolve(String command) throws SentryException {
         return resolve(command, System.getenv("PATH"), Path.of("").toAbsolutePath());
     }
 
-    private static Path resolve(String command, String path, Path cwd) throws SentryException {
+    private static String resolve(String command, String path, Path cwd) throws SentryException {
         if (command.contains("/")) {
-            Path p = cwd.resolve(command).normalize();
+            Path p = cwd.resolve(command); // not normalized: the file system follows each link before its ".."
             if (!Files.exists(p)) {
                 throw new SentryException(command + ": no such file", null, 127);
             }
             if (Files.isDirectory(p) || !Files.isExecutable(p) || !anyExecuteBit(p)) {
                 throw new SentryException(command + ": not an executable file", null, 126);
             }
-            return p;
+            return command;
         }
-        for (String dir : (path == null ? "/usr/local/bin:/usr/bin:/bin" : path).split(File.pathSeparator)) {
-            if (dir.isEmpty()) {
-                dir = ".";
-            }
-            Path p = cwd.resolve(dir).resolve(command);
+        for (String dir : (path == null ? "/usr/local/bin:/usr/bin:/bin" : path).split(File.pathSeparator, -1)) {
+            // An empty entry is the cwd: execvp then executes the bare name.
+            String name = dir.isEmpty() ? command : dir + "/" + command;
+            Path p = cwd.resolve(name);
             if (Files.isRegularFile(p) && Files.isExecutable(p) && anyExecuteBit(p)) {
-                return p.toAbsolutePath();
+                return name;
             }
         }
         throw new SentryException(command + ": command not found", null, 127);

@@ -23,7 +23,6 @@ import dev.seccheck.sentry.filter.Fragment;
 import dev.seccheck.sentry.filter.SeccompFilter;
 import dev.seccheck.sentry.filter.TsyncHold;
 import dev.seccheck.sentry.task.Task;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
@@ -44,7 +43,8 @@ import java.util.function.BooleanSupplier;
  * makes it install, by injected syscalls, the filter that holds the syscalls of enter-only points
  * for a new listener, then applies {@link Guard} (its refusals held too) and the run's fragment;
  * it copies the listener with pidfd_getfd (the child's copy closes at its execve). {@link #release} then lets
- * the child go on to its execve, with the filter from its program's first instruction. Seccomp
+ * the child go on to its execve, with the filter from its program's first instruction and the
+ * caller's soft descriptor limit ({@link Spawn.Prepared#limitDescriptors}). Seccomp
  * allows one listener per filter chain, so this listener serves the enter-only points of the
  * whole process tree from then on. The trap makes the hold safe: should another process of the
  * user open the FIFO early, an execve traced by no one fails with ENOSYS, and one the tracer sees
@@ -107,15 +107,15 @@ final class Launch {
      * change every thread's filters ({@link TsyncHold}) and applying {@code guard} (its refusals
      * held too), then {@code fragment}.
      */
-    static Launch start(Path program, List<String> argv, List<String> env, String cwd, int[] stdio,
+    static Launch start(String program, List<String> argv, List<String> env, String cwd, int[] stdio,
             FilterAction[] notified, Guard guard, Fragment fragment) {
         Launch l = new Launch(argv, guard);
         Thread.ofPlatform().daemon().name("seccheck-spawner").start(() -> {
             Spawn.Prepared p = null;
             try {
                 p = stdio == null
-                        ? Spawn.prepare(program.toString(), argv, CallerWorld.current())
-                        : Spawn.prepare(program.toString(), argv, env, cwd, stdio);
+                        ? Spawn.prepare(program, argv, CallerWorld.current())
+                        : Spawn.prepare(program, argv, env, cwd, stdio);
                 p.trap(SeccompFilter.compile(new FilterAction[0], ExecTrap.fragment(p.execPathPointer())).encode());
                 p.filter(SeccompFilter.compile(SeccompFilter.only(notified, FilterAction.NOTIFY),
                         TsyncHold.FRAGMENT.then(guard.fragment(true)).then(fragment)).encode());
@@ -159,6 +159,9 @@ final class Launch {
             // would be a syscall under the new filter, held for a notifier not yet serving.
             int ours = Seal.whileAttaching(() -> copyDescriptor(pid, theirs));
             SeccompListener listener = new SeccompListener(ours);
+            // Last, once the child has taken its listener's descriptor: the caller's soft limit
+            // may leave no room for one.
+            p.limitDescriptors(pid);
             t.cont(0);
             return new Child(pid, task, listener, lifecycle.launchOver(pid));
         } catch (LinuxException | RuntimeException e) {

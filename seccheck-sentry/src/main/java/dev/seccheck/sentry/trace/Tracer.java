@@ -146,11 +146,11 @@ public final class Tracer {
     /**
      * Runs the workload to its end; call on a dedicated platform thread.
      *
-     * @param program the absolute path of the program
+     * @param program the name to execute, as execvp would give it to execve (see {@code Supervisor})
      * @param argv its arguments, argv[0] included
      * @return the exit status: the code, or 128 + the signal that killed it
      */
-    public int run(Path program, List<String> argv) throws SentryException {
+    public int run(String program, List<String> argv) throws SentryException {
         // A filesystem of the run that leaves a read of a task's memory unanswered would hold the
         // tracer or the notifier: it is aborted, or its servers killed, after a while (StuckReads),
         // which notes here, before the program runs, the FUSE mounts that are not the run's.
@@ -205,7 +205,7 @@ public final class Tracer {
     }
 
     /** Starts the workload and attaches to it before its program runs (see {@link Launch}). */
-    private void attach(Path program, List<String> argv) throws SentryException, LinuxException {
+    private void attach(String program, List<String> argv) throws SentryException, LinuxException {
         layers.atStart();
         launch = Launch.start(program, argv, null, null, null, layers.notified(),
                 Guard.forThisProcess(allowPtrace), layers.heldByArgument());
@@ -216,7 +216,7 @@ public final class Tracer {
         String cwd = Path.of("").toAbsolutePath().toString();
         List<String> env = CallerWorld.current().environment().stream()
                 .map(e -> new String(e, java.nio.charset.StandardCharsets.UTF_8)).toList();
-        if (points.containerStart(root, program.toString(), argv, env, cwd, Signals.isatty(0)) != 0) {
+        if (points.containerStart(root, program, argv, env, cwd, Signals.isatty(0)) != 0) {
             Signals.kill(rootPid, Signal.SIGKILL);
         }
         // Before the program's first instruction: from here on it cannot reach this process.
@@ -236,7 +236,7 @@ public final class Tracer {
      *     tracer thread: it must not block)
      * @return completes with how the command's first process ended
      */
-    public CompletableFuture<WaitStatus> exec(Path program, List<String> argv, List<String> env, String cwd, int[] stdio,
+    public CompletableFuture<WaitStatus> exec(String program, List<String> argv, List<String> env, String cwd, int[] stdio,
             java.util.function.IntConsumer started) {
         Launch command = Launch.start(program, argv, env, cwd, stdio, layers.notified(),
                 Guard.forThisProcess(allowPtrace), layers.heldByArgument());

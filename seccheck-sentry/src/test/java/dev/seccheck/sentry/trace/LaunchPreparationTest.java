@@ -31,7 +31,7 @@ class LaunchPreparationTest {
         }
         Guard tooLong = new Guard((int) ProcessHandle.current().pid(), 1, manyThreads, false);
         int before = holds();
-        Launch l = Launch.start(Path.of("/bin/true"), List.of("true"), List.of(), "/", new int[] {0, 1, 2},
+        Launch l = Launch.start("/bin/true", List.of("true"), List.of(), "/", new int[] {0, 1, 2},
                 new FilterAction[0], tooLong, Fragment.EMPTY);
         assertThatThrownBy(() -> l.attach(null, false)).isInstanceOf(SentryException.class)
                 .hasMessageStartingWith("cannot start true: ")
