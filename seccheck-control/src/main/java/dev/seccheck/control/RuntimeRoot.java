@@ -221,7 +221,10 @@ public final class RuntimeRoot {
         return scan(log, true);
     }
 
-    /** Lists the live runs, oldest first, changing nothing (for checks that must not have side effects). */
+    /**
+     * Lists the live runs, oldest first, removing nothing (for checks that must not have side
+     * effects; a root of ours with other mode bits is still set back to 0700, and said so).
+     */
     public List<RunRecord> live() throws IOException, ControlException {
         return scan(s -> { }, false);
     }
@@ -231,7 +234,7 @@ public final class RuntimeRoot {
         if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             return runs;
         }
-        try (SecureDirectoryStream<Path> dir = PrivateDir.open(root, uid, log)) {
+        try (SecureDirectoryStream<Path> dir = PrivateDir.open(root, uid, clean ? log : notices)) {
             List<Path> names = new ArrayList<>();
             dir.forEach(p -> names.add(p.getFileName()));
             for (Path name : names) {
