@@ -2,6 +2,7 @@ package dev.seccheck.cli;
 
 import dev.seccheck.control.ControlException;
 import dev.seccheck.control.ControlServer;
+import dev.seccheck.control.RunPublication;
 import dev.seccheck.control.RunRecord;
 import dev.seccheck.control.RuntimeRoot;
 import dev.seccheck.control.SessionControl;
@@ -131,7 +132,7 @@ final class RunCommand implements Callable<Integer> {
             Supervisor supervisor = new Supervisor(state, Catalog.standard(), runId, msg -> warn(err, msg))
                     .allowPtrace(allowPtrace);
             RuntimeRoot rr = root.runtimeRoot();
-            ControlServer control = startControl(rr, runId, sessions, parser, supervisor, err);
+            RunControl control = startControl(rr, runId, sessions, parser, supervisor, err);
             CallerWorld caller = CallerWorld.current();
             // What the caller ignored stays ignored in the program, and is not forwarded.
             caller.ignoreInThisProcess();
@@ -144,7 +145,6 @@ final class RunCommand implements Callable<Integer> {
             } finally {
                 if (control != null) {
                     control.close();
-                    rr.remove(runId);
                 }
             }
             if (signals.endedBy() != 0) {
@@ -230,7 +230,7 @@ final class RunCommand implements Callable<Integer> {
         return new SessionConfig(c.name(), c.points(), sinks, c.options());
     }
 
-    private ControlServer startControl(RuntimeRoot rr, String runId, SessionManager sessions, SessionConfigParser parser,
+    private RunControl startControl(RuntimeRoot rr, String runId, SessionManager sessions, SessionConfigParser parser,
             Supervisor supervisor, PrintWriter err) throws Exception {
         RunRecord record = RunRecord.forThisProcess(runId, command);
         Path dir;
@@ -240,13 +240,10 @@ final class RunCommand implements Callable<Integer> {
             warn(err, "no control socket for this run (cannot use " + rr.path() + ": " + e.getMessage() + ")");
             return null;
         }
-        // A bind seccheck makes for the program there would put a socket of the program's, listened
-        // on by this very process, where a control client takes it for the run's.
-        RefusingServers.keepSocketsOutOf(dir).ifPresent(why -> warn(err, "cannot keep the program's sockets out of "
-                + dir + " (" + why + "): a bind and listen seccheck makes there would pass as this run's control socket"));
+        keepSocketsOutOf(dir, err);
         // The workload runs as this user too: the guard keeps it from changing its own checks.
         WorkloadPeers workload = new WorkloadPeers(runId, supervisor::processes);
-        return ControlServer.start(dir.resolve(RuntimeRoot.SOCKET),
+        ControlServer server = ControlServer.start(dir.resolve(RuntimeRoot.SOCKET),
                 new SessionControl(record, sessions, parser, supervisor::processes, (pid, argv, env, cwd, started) -> {
                     try (ClientStdio stdio = ClientStdio.of(pid)) {
                         return supervisor.exec(argv, env, cwd, stdio.fds(), started);
@@ -257,6 +254,21 @@ final class RunCommand implements Callable<Integer> {
                         throw new ControlException(e.getMessage(), e);
                     }
                 }), workload, msg -> warn(err, msg));
+        // A program of this user can remove the directory (this run's or another's): it is made again.
+        RunPublication publication = RunPublication.keep(rr, record, dir, msg -> warn(err, msg), again -> {
+            keepSocketsOutOf(again, err);
+            server.listenAt(again.resolve(RuntimeRoot.SOCKET));
+        });
+        return new RunControl(rr, record, publication, server);
+    }
+
+    /**
+     * A bind seccheck makes for the program in {@code dir} would put a socket of the program's,
+     * listened on by this very process, where a control client takes it for the run's.
+     */
+    private static void keepSocketsOutOf(Path dir, PrintWriter err) {
+        RefusingServers.keepSocketsOutOf(dir).ifPresent(why -> warn(err, "cannot keep the program's sockets out of "
+                + dir + " (" + why + "): a bind and listen seccheck makes there would pass as this run's control socket"));
     }
 
     /** Names every sink that dropped points, with its count ("" when none did): lost points must not go unnoticed. */

@@ -224,7 +224,8 @@ class ControlPlaneTest {
     void aRunThatNeverAnswersIsShownUnresponsiveAndNamedInsteadOfHangingTheClient() throws Exception {
         RuntimeRoot rr = new RuntimeRoot(root);
         // A run record of this JVM, whose socket accepts connections and never reads one.
-        Path dir = rr.create(RunRecord.forThisProcess("mute", List.of("stuck")), msg -> { });
+        RunRecord mute = RunRecord.forThisProcess("mute", List.of("stuck"));
+        Path dir = rr.create(mute, msg -> { });
         try (UnixSeqpacket _ = UnixSeqpacket.listen(dir.resolve(RuntimeRoot.SOCKET), 8)) {
             Instant start = Instant.now();
             // A deadline a healthy run meets even on a loaded machine (1 s was missed at load 20).
@@ -240,7 +241,7 @@ class ControlPlaneTest {
                     .containsPattern("seccheck trace list: " + run + "500 ms; it may be stuck");
             assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(40));
         } finally {
-            rr.remove("mute");
+            rr.remove(mute);
         }
     }
 

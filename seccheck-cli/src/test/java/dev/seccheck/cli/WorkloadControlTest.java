@@ -371,7 +371,7 @@ class WorkloadControlTest {
                 "r = json.load(open(p))",
                 "r['command'] = ['sleep', '1\\ndb-backup                4242     guard                    /usr/bin/pg_dump\\x1b]0;owned\\x07']",
                 "open(p + '.new', 'w').write(json.dumps(r)); os.rename(p + '.new', p)",
-                "os.makedirs(os.path.join(root, 'planted'), exist_ok=True)",
+                "os.makedirs(os.path.join(root, 'planted'), mode=0o700, exist_ok=True)",
                 "r['id'] = 'prod-web'",
                 "open(os.path.join(root, 'planted', 'run.json'), 'w').write(json.dumps(r))",
                 "open(done, 'w').close()",

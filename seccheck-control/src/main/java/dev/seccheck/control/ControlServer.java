@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.function.Consumer;
 
@@ -33,6 +35,10 @@ import java.util.function.Consumer;
  * {@link DeclinedConnections} on a thread of its own, so neither the accept thread nor a serving
  * thread ever waits for them. Only the operator's connections take a slot, and their requests are
  * read with a deadline. A served request is judged again once read, in case its process left.
+ *
+ * <p>The socket can move ({@link #listenAt}): a run whose directory a program removed serves again
+ * where clients look for it. The new socket listens before the old one stops accepting; requests
+ * being served go on; one socket listens at a time, however often that happens.
  */
 public final class ControlServer implements AutoCloseable {
 
@@ -41,8 +47,6 @@ public final class ControlServer implements AutoCloseable {
     private static final int MAX_CONNECTIONS = 32;
     private static final String OPS = "info, session_list, session_create, session_delete, procfs, exec, signal";
 
-    private final Path socket;
-    private final UnixSeqpacket listener;
     private final ControlHandler handler;
     private final PeerGuard guard;
     private final Consumer<String> log;
@@ -50,19 +54,23 @@ public final class ControlServer implements AutoCloseable {
     private final Duration deadline;
     private final Semaphore slots = new Semaphore(MAX_CONNECTIONS);
     private final DeclinedConnections declined;
-    private final AcceptLoop acceptor;
+    /** The connections being served, whichever socket accepted them: {@link #close} shuts them down. */
+    private final Set<UnixSeqpacket> connections = ConcurrentHashMap.newKeySet();
+    /** Where the server listens now; replaced under this object's lock ({@link #listenAt}, {@link #close}). */
+    private volatile Listening listening;
+    private boolean closed;
 
-    private ControlServer(Path socket, UnixSeqpacket listener, ControlHandler handler, PeerGuard guard,
+    /** A listening socket, its path, and the thread accepting on it. */
+    private record Listening(Path socket, UnixSeqpacket listener, AcceptLoop acceptor) {}
+
+    private ControlServer(ControlHandler handler, PeerGuard guard,
             Consumer<String> log, Duration deadline, DeclinedConnections declined) {
-        this.socket = socket;
-        this.listener = listener;
         this.handler = handler;
         this.guard = guard;
         this.log = log;
         this.owner = RuntimeRoot.currentUid();
         this.deadline = deadline;
         this.declined = declined;
-        this.acceptor = new AcceptLoop(listener, "seccheck-control", this::accepted);
     }
 
     /** Binds the socket and starts serving the requests {@code guard} allows. */
@@ -73,6 +81,21 @@ public final class ControlServer implements AutoCloseable {
 
     static ControlServer start(Path socket, ControlHandler handler, PeerGuard guard, Consumer<String> log,
             Duration deadline) throws IOException {
+        UnixSeqpacket listener = listen(socket);
+        DeclinedConnections declined;
+        try {
+            declined = new DeclinedConnections(deadline, log);
+        } catch (LinuxException e) {
+            listener.close();
+            throw new IOException("cannot serve control socket " + socket + ": " + e.getMessage(), e);
+        }
+        ControlServer server = new ControlServer(handler, guard, log, deadline, declined.start());
+        server.listening = server.accepting(socket, listener);
+        return server;
+    }
+
+    /** Binds and listens at {@code socket}, a socket only this user may connect to. */
+    private static UnixSeqpacket listen(Path socket) throws IOException {
         // Only ever in the run's own freshly made directory: an old socket there is this user's leftover.
         Files.deleteIfExists(socket);
         UnixSeqpacket listener;
@@ -87,21 +110,45 @@ public final class ControlServer implements AutoCloseable {
             listener.close();
             throw new IOException("cannot serve control socket " + socket + ": " + e.getMessage(), e);
         }
-        DeclinedConnections declined;
-        try {
-            declined = new DeclinedConnections(deadline, log);
-        } catch (LinuxException e) {
-            listener.close();
-            throw new IOException("cannot serve control socket " + socket + ": " + e.getMessage(), e);
+        return listener;
+    }
+
+    private Listening accepting(Path socket, UnixSeqpacket listener) {
+        AcceptLoop acceptor = new AcceptLoop(listener, "seccheck-control", this::accepted);
+        acceptor.start();
+        return new Listening(socket, listener, acceptor);
+    }
+
+    /**
+     * Serves at {@code socket} from now on, instead of where it served: the run's directory was
+     * made again there. Requests being served go on; the old socket accepts no more.
+     */
+    public synchronized void listenAt(Path socket) throws IOException {
+        if (closed) {
+            return;
         }
-        ControlServer server = new ControlServer(socket, listener, handler, guard, log, deadline, declined.start());
-        server.acceptor.start();
-        return server;
+        UnixSeqpacket listener = listen(socket);
+        Listening old = listening;
+        listening = accepting(socket, listener);
+        stop(old);
+    }
+
+    /** Stops accepting on {@code l}; the connections it accepted are served on. */
+    private static void stop(Listening l) {
+        if (!l.acceptor().stop()) {
+            return;
+        }
+        try {
+            l.acceptor().join(Duration.ofSeconds(2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        l.listener().close();
     }
 
     /** Returns the socket's path. */
     public Path socket() {
-        return socket;
+        return listening.socket();
     }
 
     /**
@@ -130,20 +177,20 @@ public final class ControlServer implements AutoCloseable {
             declined.decline(conn, error("busy: " + MAX_CONNECTIONS + " requests are being served; try again"), null);
             return;
         }
-        acceptor.serving(conn);
+        connections.add(conn);
         // Platform threads: a connection waits in poll(2), which would pin a virtual thread's carrier.
         Thread serving = Thread.ofPlatform().daemon().name("seccheck-control-request").unstarted(() -> {
             try (conn; peer) {
                 serve(conn, peer, System.nanoTime() + deadline.toNanos());
             } finally {
-                acceptor.served(conn);
+                connections.remove(conn);
                 slots.release();
             }
         });
         if (!ThreadStarts.tryStart(serving::start)) {
             // The workload may have used up the threads the kernel allows this user: the run's
             // control goes on, and this client is told why and may try again.
-            acceptor.served(conn);
+            connections.remove(conn);
             slots.release();
             peer.close();
             log.accept("control socket: a request was not served: " + ThreadStarts.WHY);
@@ -253,20 +300,22 @@ public final class ControlServer implements AutoCloseable {
     /** Stops serving, disconnects requests in progress and removes the socket file. */
     @Override
     public void close() {
-        if (!acceptor.stop()) {
-            return;
+        Listening last;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            last = listening;
         }
-        try {
-            acceptor.join(Duration.ofSeconds(2));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        // Its accepting thread stopped, no connection is added; those being served see their end.
+        stop(last);
+        connections.forEach(UnixSeqpacket::shutdown);
         declined.close();
-        listener.close();
         try {
-            Files.deleteIfExists(socket);
+            Files.deleteIfExists(last.socket());
         } catch (IOException e) {
-            log.accept("control socket: cannot remove " + socket + ": " + e.getMessage());
+            log.accept("control socket: cannot remove " + last.socket() + ": " + e.getMessage());
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.seccheck.control;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -19,11 +20,11 @@ import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * PrivateDir opens a directory only if it is this user's own and private, and works inside it
@@ -35,21 +36,26 @@ final class PrivateDir {
     private PrivateDir() {}
 
     static final String RECORD = "run.json";
+    /** The record being written, renamed over {@link #RECORD} once whole. */
+    static final String RECORD_TMP = "run.json.tmp";
     static final FileAttribute<Set<PosixFilePermission>> PRIVATE_DIR =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
     private static final FileAttribute<Set<PosixFilePermission>> PRIVATE_FILE =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+    private static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rwx------");
     private static final int MAX_RECORD = 64 << 10;
-    /** Run directories hold a few files; anything deeper was planted and is refused, not walked. */
-    private static final int MAX_DEPTH = 8;
 
     /**
-     * Opens {@code dir} if it is a directory (not a link) owned by {@code uid} with mode 0700
-     * exactly, checked on the opened handle too so a swap between the check and the open is seen.
+     * Opens {@code dir} if it is a directory (not a link) owned by {@code uid}, checked on the
+     * opened handle too so a swap between the check and the open is seen. A directory of ours with
+     * other mode bits than 0700 (a program of this user can chmod it) is set back to 0700 through
+     * the handle, and {@code log} told so: its runs are still told apart from what others may have
+     * added meanwhile, since an entry is trusted only if it is a private directory of ours too
+     * ({@link #trusted}).
      *
      * @throws ControlException saying what is wrong and how to fix it
      */
-    static SecureDirectoryStream<Path> open(Path dir, int uid) throws ControlException, IOException {
+    static SecureDirectoryStream<Path> open(Path dir, int uid, Consumer<String> log) throws ControlException, IOException {
         Map<String, Object> a;
         try {
             a = Files.readAttributes(dir, "unix:uid,mode,isSymbolicLink,isDirectory,fileKey", LinkOption.NOFOLLOW_LINKS);
@@ -72,25 +78,74 @@ final class PrivateDir {
                     + uid + "): another user may have created it to intercept your runs." + fix);
         }
         int mode = (Integer) a.get("mode") & 07777;
-        if (mode != 0700) {
-            throw new ControlException("the runtime directory " + dir + " has mode " + String.format("%04o", mode)
-                    + ", not 0700: other users could reach your runs through it. Fix it with: chmod 0700 " + dir);
-        }
         DirectoryStream<Path> ds = Files.newDirectoryStream(dir);
         if (!(ds instanceof SecureDirectoryStream<Path> sds)) {
             ds.close();
             throw new IOException("this platform has no openat-style directory access (SecureDirectoryStream) for " + dir);
         }
         try {
-            BasicFileAttributes opened = sds.getFileAttributeView(BasicFileAttributeView.class).readAttributes();
-            if (!a.get("fileKey").equals(opened.fileKey())) {
+            PosixFileAttributeView self = sds.getFileAttributeView(PosixFileAttributeView.class);
+            if (!a.get("fileKey").equals(self.readAttributes().fileKey())) {
                 throw new ControlException("the runtime directory " + dir + " was replaced while seccheck opened it; "
                         + "someone is racing seccheck for it. Choose another directory with --root or XDG_RUNTIME_DIR.");
+            }
+            if (mode != 0700) {
+                // fchmod on the handle checked above: the directory of ours, whatever its name leads to now.
+                self.setPermissions(PosixFilePermissions.fromString("rwx------"));
+                log.accept("the runtime directory " + dir + " had mode " + String.format("%04o", mode)
+                        + " (a program of yours may have changed it): set back to 0700");
             }
             return sds;
         } catch (ControlException | IOException | RuntimeException e) {
             sds.close();
             throw e;
+        }
+    }
+
+    /**
+     * Returns whether entry {@code name} of {@code dir} is a directory (not a link) of the owner
+     * of {@code dir} with mode 0700, as seccheck makes every run's: only such an entry may be a
+     * run. While the root had other mode bits, other users could add entries: those are never
+     * followed.
+     */
+    static boolean trusted(SecureDirectoryStream<Path> dir, Path name) throws IOException {
+        PosixFileAttributes a;
+        try {
+            a = dir.getFileAttributeView(name, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).readAttributes();
+        } catch (NoSuchFileException gone) {
+            return false;
+        }
+        return a.isDirectory() && a.permissions().equals(PRIVATE) && a.owner().equals(ownerOf(dir));
+    }
+
+    /**
+     * Returns whether entry {@code name} of {@code dir} is a run directory seccheck made: a
+     * {@link #trusted} directory holding nothing but what a run writes there, each of the
+     * directory's owner: {@code run.json} and {@code run.json.tmp} (regular files) and
+     * {@code control.sock} (a socket). Anything else (a file, a tree of the user's) is no run's.
+     */
+    static boolean isRunDirectory(SecureDirectoryStream<Path> dir, Path name) throws IOException {
+        if (!trusted(dir, name)) {
+            return false;
+        }
+        UserPrincipal owner = ownerOf(dir);
+        try (SecureDirectoryStream<Path> run = dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
+            for (Path entry : run) {
+                Path file = entry.getFileName();
+                PosixFileAttributes a = run.getFileAttributeView(file, PosixFileAttributeView.class,
+                        LinkOption.NOFOLLOW_LINKS).readAttributes();
+                boolean expected = switch (file.toString()) {
+                    case RECORD, RECORD_TMP -> a.isRegularFile();
+                    case RuntimeRoot.SOCKET -> a.isOther() && !a.isSymbolicLink();
+                    default -> false;
+                };
+                if (!expected || !a.owner().equals(owner)) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (NoSuchFileException gone) {
+            return false;
         }
     }
 
@@ -107,7 +162,7 @@ final class PrivateDir {
     /** Reads {@code name/run.json} without following a link at either step; empty if absent or not a record. */
     static Optional<RunRecord> readRecord(SecureDirectoryStream<Path> dir, Path name) {
         try {
-            if (!attributes(dir, name).isDirectory()) {
+            if (!trusted(dir, name)) {
                 return Optional.empty();
             }
             try (SecureDirectoryStream<Path> run = dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
@@ -134,7 +189,7 @@ final class PrivateDir {
     /** Writes {@code name/run.json} with a new file (O_EXCL, O_NOFOLLOW) renamed into place. */
     static void writeRecord(SecureDirectoryStream<Path> dir, Path name, RunRecord record) throws IOException {
         try (SecureDirectoryStream<Path> run = dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
-            Path tmp = Path.of(RECORD + ".tmp");
+            Path tmp = Path.of(RECORD_TMP);
             try (SeekableByteChannel ch = run.newByteChannel(tmp, Set.of(StandardOpenOption.WRITE,
                     StandardOpenOption.CREATE_NEW, LinkOption.NOFOLLOW_LINKS), PRIVATE_FILE)) {
                 ByteBuffer buf = ByteBuffer.wrap(record.toJson());
@@ -148,7 +203,7 @@ final class PrivateDir {
 
     /** Checks that {@code name/control.sock} is a socket owned by the directory's owner. */
     static void checkSocket(SecureDirectoryStream<Path> dir, Path name, Path shown) throws ControlException, IOException {
-        UserPrincipal owner = dir.getFileAttributeView(PosixFileAttributeView.class).readAttributes().owner();
+        UserPrincipal owner = ownerOf(dir);
         try (SecureDirectoryStream<Path> run = dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
             PosixFileAttributes s = run.getFileAttributeView(Path.of(RuntimeRoot.SOCKET), PosixFileAttributeView.class,
                     LinkOption.NOFOLLOW_LINKS).readAttributes();
@@ -168,48 +223,49 @@ final class PrivateDir {
     }
 
     /**
-     * Removes {@code name} from {@code dir}: a link or file is unlinked, a directory emptied first;
-     * nothing is followed. Returns false if there was nothing to remove.
+     * Removes run directory {@code name} from {@code dir}, which {@link #isRunDirectory} found to be
+     * one: unlinks the files a run writes there (nothing is followed) and the directory. Returns
+     * false if it was gone already.
+     *
+     * @throws IOException if anything else is in it now (it is then left as it is)
      */
-    static boolean delete(SecureDirectoryStream<Path> dir, Path name) throws IOException {
-        return delete(dir, name, 0);
-    }
-
-    private static boolean delete(SecureDirectoryStream<Path> dir, Path name, int depth) throws IOException {
-        BasicFileAttributes a;
-        try {
-            a = attributes(dir, name);
+    static boolean removeRun(SecureDirectoryStream<Path> dir, Path name) throws IOException {
+        try (SecureDirectoryStream<Path> run = dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
+            for (String file : List.of(RECORD, RECORD_TMP, RuntimeRoot.SOCKET)) {
+                try {
+                    if (!attributes(run, Path.of(file)).isDirectory()) {
+                        run.deleteFile(Path.of(file));
+                    }
+                } catch (NoSuchFileException gone) {
+                    // Not written, or removed concurrently: fine.
+                }
+            }
         } catch (NoSuchFileException gone) {
             return false;
-        }
-        if (!a.isDirectory()) {
-            deleteFile(dir, name);
-            return true;
-        }
-        if (depth >= MAX_DEPTH) {
-            throw new IOException(name + ": nested more than " + MAX_DEPTH + " levels deep, not a run directory; left alone");
-        }
-        try (SecureDirectoryStream<Path> sub = dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
-            List<Path> entries = new ArrayList<>();
-            sub.forEach(p -> entries.add(p.getFileName()));
-            for (Path e : entries) {
-                delete(sub, e, depth + 1);
-            }
         }
         try {
             dir.deleteDirectory(name);
         } catch (NoSuchFileException gone) {
-            // Removed concurrently: fine.
+            return false;
+        } catch (DirectoryNotEmptyException e) {
+            throw new IOException("something other than a run's files was put in it meanwhile; left alone");
         }
         return true;
     }
 
-    private static void deleteFile(SecureDirectoryStream<Path> dir, Path name) throws IOException {
+    /** Removes file {@code name} of {@code dir} (never a directory), if there. */
+    static void deleteFile(SecureDirectoryStream<Path> dir, Path name) throws IOException {
         try {
-            dir.deleteFile(name);
+            if (!attributes(dir, name).isDirectory()) {
+                dir.deleteFile(name);
+            }
         } catch (NoSuchFileException gone) {
             // Removed concurrently: fine.
         }
+    }
+
+    private static UserPrincipal ownerOf(SecureDirectoryStream<Path> dir) throws IOException {
+        return dir.getFileAttributeView(PosixFileAttributeView.class).readAttributes().owner();
     }
 
     private static BasicFileAttributes attributes(SecureDirectoryStream<Path> dir, Path name) throws IOException {

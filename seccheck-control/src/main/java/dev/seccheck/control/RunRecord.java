@@ -50,6 +50,11 @@ public record RunRecord(String id, long pid, long pidStartTicks, List<String> co
         return Procfs.startTicks(pid).stream().anyMatch(t -> t == pidStartTicks);
     }
 
+    /** Returns whether {@code other} describes the same run: its id, made by the same process. */
+    public boolean sameProcess(RunRecord other) {
+        return id.equals(other.id) && pid == other.pid && pidStartTicks == other.pidStartTicks;
+    }
+
     /** Returns the record as {@code run.json} holds it. */
     byte[] toJson() throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

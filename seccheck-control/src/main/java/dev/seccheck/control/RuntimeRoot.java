@@ -23,9 +23,12 @@ import java.util.regex.Pattern;
  * is a guessable name in a shared directory) to receive the policies sent to it or to have
  * seccheck write or delete files through links. So the root is used only if it is a real
  * directory (not a symbolic link) owned by this user with mode 0700 exactly, checked on the open
- * directory itself; everything inside is then reached relative to that handle
+ * directory itself (one of ours with other mode bits, which a program of this user can make it,
+ * is set back to 0700); everything inside is then reached relative to that handle
  * ({@link SecureDirectoryStream}, openat-style) without following links: files are created
- * exclusively, stale runs are removed link by link, never through one.
+ * exclusively. The root may be a directory the user keeps other things in ({@code --root ~}): only
+ * what is plainly a run directory seccheck made is ever removed ({@link PrivateDir#isRunDirectory}),
+ * anything else is left alone and said so.
  */
 public final class RuntimeRoot {
 
@@ -41,8 +44,13 @@ public final class RuntimeRoot {
 
     private final Path root;
     private final int uid;
+    /** Told what seccheck repaired where no caller's log is at hand ({@link #find}, {@link #remove}). */
+    private final Consumer<String> notices;
 
-    /** A runtime root that must belong to this process's effective user. */
+    /**
+     * A runtime root that must belong to this process's effective user; what is repaired in it
+     * (its mode) is said on stderr.
+     */
     public RuntimeRoot(Path root) {
         this(root, currentUid());
     }
@@ -51,6 +59,10 @@ public final class RuntimeRoot {
     RuntimeRoot(Path root, int uid) {
         this.root = root.toAbsolutePath();
         this.uid = uid;
+        this.notices = msg -> {
+            System.err.println("seccheck: " + msg);
+            System.err.flush();
+        };
     }
 
     /**
@@ -100,45 +112,88 @@ public final class RuntimeRoot {
     /**
      * Creates the directory of a new run and writes its record.
      *
-     * @throws ControlException if a live run already has this id, or the root is not this user's own
+     * @throws ControlException if a live run already has this id, something that is no run's
+     *         directory has its name, or the root is not this user's own
      */
     public Path create(RunRecord record, Consumer<String> log) throws ControlException, IOException {
         checkId(record.id());
         makeRoot();
-        try (SecureDirectoryStream<Path> dir = PrivateDir.open(root, uid)) {
+        // A repair of the root is said whatever the caller shows (run --quiet hides its status lines).
+        try (SecureDirectoryStream<Path> dir = PrivateDir.open(root, uid, notices)) {
             Path name = Path.of(record.id());
             Optional<RunRecord> existing = PrivateDir.readRecord(dir, name);
             if (existing.isPresent() && existing.get().alive()) {
                 throw new ControlException("a run named \"" + record.id() + "\" is already running (pid " + existing.get().pid() + ")");
             }
-            if (PrivateDir.exists(dir, name)) {
-                log.accept("removing stale runtime directory " + root.resolve(name));
-                removeWhole(dir, name);
-            }
-            // The run appears whole or not at all: its directory is filled under a hidden name,
-            // which no scan treats as a run, then renamed into place. A directory named like a run
-            // but without a record is therefore stale, never one being created.
-            Path pending = hiddenName("pending", record.id());
-            PrivateDir.delete(dir, pending);
-            // mkdir does not follow a link at its last component, and only this user can add
-            // entries to the checked root, so the new directory is this user's own.
-            Files.createDirectory(root.resolve(pending), PrivateDir.PRIVATE_DIR);
-            PrivateDir.writeRecord(dir, pending, record);
-            try {
-                dir.move(pending, dir, name);
-            } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
-                PrivateDir.delete(dir, pending);
-                throw new ControlException("a run named \"" + record.id() + "\" was created at the same moment");
-            }
-            return root.resolve(name);
+            return make(dir, record, log);
         }
     }
 
-    /** Removes the directory of a run (when it ends), without following links. */
-    public void remove(String id) throws IOException, ControlException {
-        checkId(id);
-        try (SecureDirectoryStream<Path> dir = PrivateDir.open(root, uid)) {
-            removeWhole(dir, Path.of(id));
+    /**
+     * Makes the directory of {@code record}'s run again, when the one it had was removed or
+     * replaced: as {@link #create}, but a directory naming this very run (a copy, say) is stale too.
+     * Returns the new directory.
+     *
+     * @throws ControlException if the name is another live run's or something else's
+     */
+    Path createAgain(RunRecord record, Consumer<String> log) throws ControlException, IOException {
+        makeRoot();
+        try (SecureDirectoryStream<Path> dir = PrivateDir.open(root, uid, log)) {
+            Optional<RunRecord> existing = PrivateDir.readRecord(dir, Path.of(record.id()));
+            if (existing.isPresent() && existing.get().alive() && !existing.get().sameProcess(record)) {
+                throw new ControlException("another run named \"" + record.id() + "\" is there (pid " + existing.get().pid() + ")");
+            }
+            return make(dir, record, log);
+        }
+    }
+
+    private Path make(SecureDirectoryStream<Path> dir, RunRecord record, Consumer<String> log)
+            throws ControlException, IOException {
+        Path name = Path.of(record.id());
+        if (PrivateDir.exists(dir, name)) {
+            if (!PrivateDir.isRunDirectory(dir, name)) {
+                throw new ControlException(notARun(name) + " is not a seccheck run: it is no directory seccheck made for a run (those hold "
+                        + "only run.json and " + SOCKET + "); left alone. Choose another --id, or move it away");
+            }
+            log.accept("removing stale runtime directory " + root.resolve(name));
+            removeWhole(dir, name);
+        }
+        // The run appears whole or not at all: its directory is filled under a hidden name,
+        // which no scan treats as a run, then renamed into place. A directory named like a run
+        // but without a record is therefore stale, never one being created.
+        Path pending = hiddenName("pending", record.id());
+        if (PrivateDir.isRunDirectory(dir, pending)) { // left by a process that had this pid before
+            PrivateDir.removeRun(dir, pending);
+        }
+        // mkdir does not follow a link at its last component, and only this user can add
+        // entries to the checked root, so the new directory is this user's own.
+        Files.createDirectory(root.resolve(pending), PrivateDir.PRIVATE_DIR);
+        PrivateDir.writeRecord(dir, pending, record);
+        try {
+            dir.move(pending, dir, name);
+        } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
+            PrivateDir.removeRun(dir, pending);
+            throw new ControlException("a run named \"" + record.id() + "\" was created at the same moment");
+        }
+        return root.resolve(name);
+    }
+
+    /**
+     * Removes the directory of {@code record}'s run (when it ends), without following links: only
+     * if it is a run directory and its record, if readable, is this run's (the name may have gone
+     * to another run meanwhile).
+     */
+    public void remove(RunRecord record) throws IOException, ControlException {
+        checkId(record.id());
+        try (SecureDirectoryStream<Path> dir = PrivateDir.open(root, uid, notices)) {
+            Path name = Path.of(record.id());
+            Optional<RunRecord> there = PrivateDir.readRecord(dir, name);
+            if (there.isPresent() && !there.get().sameProcess(record) && there.get().alive()) {
+                return;
+            }
+            if (PrivateDir.isRunDirectory(dir, name)) {
+                removeWhole(dir, name);
+            }
         }
     }
 
@@ -154,7 +209,7 @@ public final class RuntimeRoot {
         } catch (NoSuchFileException gone) {
             return false;
         }
-        return PrivateDir.delete(dir, hidden);
+        return PrivateDir.removeRun(dir, hidden);
     }
 
     private static Path hiddenName(String what, String id) {
@@ -166,7 +221,10 @@ public final class RuntimeRoot {
         return scan(log, true);
     }
 
-    /** Lists the live runs, oldest first, changing nothing (for checks that must not have side effects). */
+    /**
+     * Lists the live runs, oldest first, removing nothing (for checks that must not have side
+     * effects; a root of ours with other mode bits is still set back to 0700, and said so).
+     */
     public List<RunRecord> live() throws IOException, ControlException {
         return scan(s -> { }, false);
     }
@@ -176,7 +234,7 @@ public final class RuntimeRoot {
         if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             return runs;
         }
-        try (SecureDirectoryStream<Path> dir = PrivateDir.open(root, uid)) {
+        try (SecureDirectoryStream<Path> dir = PrivateDir.open(root, uid, clean ? log : notices)) {
             List<Path> names = new ArrayList<>();
             dir.forEach(p -> names.add(p.getFileName()));
             for (Path name : names) {
@@ -192,8 +250,13 @@ public final class RuntimeRoot {
                     }
                 } else if (clean && (ID.matcher(name.toString()).matches() || abandoned(name))) {
                     try {
-                        // Gone meanwhile (its run ended and removed it): nothing stale to report.
-                        if (abandoned(name) ? PrivateDir.delete(dir, name) : removeWhole(dir, name)) {
+                        if (!PrivateDir.isRunDirectory(dir, name)) {
+                            // The root may be a directory of the user's: only what a run made is removed.
+                            if (ID.matcher(name.toString()).matches() && PrivateDir.exists(dir, name)) {
+                                log.accept(notARun(name) + " is not a seccheck run; left alone");
+                            }
+                        } else if (abandoned(name) ? PrivateDir.removeRun(dir, name) : removeWhole(dir, name)) {
+                            // Gone meanwhile (its run ended and removed it): nothing stale to report.
                             log.accept("removing stale runtime directory " + root.resolve(name));
                         }
                     } catch (IOException e) {
@@ -204,6 +267,10 @@ public final class RuntimeRoot {
         }
         runs.sort(Comparator.comparing(RunRecord::started));
         return runs;
+    }
+
+    private String notARun(Path name) {
+        return root.resolve(name).toString();
     }
 
     /** Returns whether {@code name} is a pending run directory whose creator is gone. */
@@ -221,7 +288,7 @@ public final class RuntimeRoot {
         if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             throw new ControlException("no run named \"" + id + "\" under " + root + " (the directory does not exist)");
         }
-        try (SecureDirectoryStream<Path> dir = PrivateDir.open(root, uid)) {
+        try (SecureDirectoryStream<Path> dir = PrivateDir.open(root, uid, notices)) {
             Path name = Path.of(id);
             RunRecord r = PrivateDir.readRecord(dir, name)
                     .orElseThrow(() -> new ControlException("no run named \"" + id + "\" under " + root));

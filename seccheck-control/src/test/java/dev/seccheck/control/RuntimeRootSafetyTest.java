@@ -67,15 +67,26 @@ class RuntimeRootSafetyTest {
         }
     }
 
+    /**
+     * A directory of ours that others can enter (a program of this user can chmod it) is made
+     * private again; what another user put in it meanwhile is no run, and never followed.
+     */
     @Test
-    void aDirectoryOthersCanEnterIsRefused() throws Exception {
+    void aDirectoryOfOursOthersCanEnterIsMadePrivateAndWhatOthersAddedIsNoRun() throws Exception {
         Path dir = Files.createDirectory(tmp.resolve("root"));
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path planted = Files.createDirectory(dir.resolve("planted"));
+        Files.setPosixFilePermissions(planted, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.writeString(planted.resolve("run.json"), new String(record("planted").toJson(),
+                java.nio.charset.StandardCharsets.UTF_8));
 
-        assertThatThrownBy(() -> new RuntimeRoot(dir).create(record("a"), log::add))
-                .hasMessage("the runtime directory " + dir + " has mode 0755, not 0700: other users could reach your runs "
-                        + "through it. Fix it with: chmod 0700 " + dir);
-        assertThat(dir.resolve("a")).doesNotExist();
+        assertThat(new RuntimeRoot(dir).list(log::add)).isEmpty();
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwx------");
+        assertThat(log).contains("the runtime directory " + dir + " had mode 0777 (a program of yours may have changed it): "
+                + "set back to 0700", planted + " is not a seccheck run; left alone");
+        assertThat(planted.resolve("run.json")).exists();
+        assertThatThrownBy(() -> new RuntimeRoot(dir).find("planted")).hasMessageContaining("no run named \"planted\"");
     }
 
     @Test
@@ -99,8 +110,9 @@ class RuntimeRootSafetyTest {
         assertThat(target).doesNotExist();
     }
 
+    /** Links are nothing a run writes: the directory is no run's, left alone, and no link is followed. */
     @Test
-    void aStaleRunMadeOfLinksIsRemovedLinkByLinkWithoutTouchingTheirTargets() throws Exception {
+    void aStaleRunMadeOfLinksIsLeftAloneWithoutTouchingTheirTargets() throws Exception {
         RuntimeRoot root = new RuntimeRoot(tmp.resolve("root"));
         root.create(record("live"), log::add);
         Path stale = Files.createDirectory(root.path().resolve("old"));
@@ -112,24 +124,26 @@ class RuntimeRootSafetyTest {
 
         assertThat(root.list(log::add)).extracting(RunRecord::id).containsExactly("live");
 
-        assertThat(stale).doesNotExist();
-        assertThat(Files.exists(linkedRun, java.nio.file.LinkOption.NOFOLLOW_LINKS)).isFalse();
-        assertThat(log).contains("removing stale runtime directory " + stale, "removing stale runtime directory " + linkedRun);
+        assertThat(Files.isSymbolicLink(stale.resolve("sub"))).isTrue();
+        assertThat(Files.isSymbolicLink(linkedRun)).isTrue();
+        assertThat(log).contains(stale + " is not a seccheck run; left alone", linkedRun + " is not a seccheck run; left alone");
         assertVictimUntouched();
     }
 
     @Test
-    void aNewRunReplacesAPlantedLinkAndWritesItsRecordInsideTheRootOnly() throws Exception {
+    void aNewRunRefusesANameTakenByAPlantedLinkAndWritesItsRecordInsideTheRootOnly() throws Exception {
         RuntimeRoot root = new RuntimeRoot(tmp.resolve("root"));
         root.create(record("first"), log::add);
-        Files.createSymbolicLink(root.path().resolve("job"), victimDir);
+        Path link = Files.createSymbolicLink(root.path().resolve("job"), victimDir);
 
-        Path dir = root.create(record("job"), log::add);
+        assertThatThrownBy(() -> root.create(record("job"), log::add)).isInstanceOf(ControlException.class)
+                .hasMessageStartingWith(link + " is not a seccheck run: it is no directory seccheck made for a run");
+        Path dir = root.create(record("job2"), log::add);
 
-        assertThat(Files.isSymbolicLink(dir)).isFalse();
+        assertThat(Files.isSymbolicLink(link)).isTrue();
         assertThat(dir.resolve("run.json")).isRegularFile();
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("run.json")))).isEqualTo("rw-------");
-        assertThat(root.list(log::add)).extracting(RunRecord::id).containsExactlyInAnyOrder("first", "job");
+        assertThat(root.list(log::add)).extracting(RunRecord::id).containsExactlyInAnyOrder("first", "job2");
         assertVictimUntouched();
     }
 

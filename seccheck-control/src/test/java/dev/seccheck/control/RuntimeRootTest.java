@@ -50,12 +50,17 @@ class RuntimeRootTest {
         long deadPid = p.pid();
         RuntimeRoot root = new RuntimeRoot(tmp.resolve("root"));
         Path stale = root.create(new RunRecord("old", deadPid, 12345, List.of("x"), Instant.now()), log::add);
-        Files.writeString(stale.resolve("leftover"), "x");
+        UnixSeqpacket.listen(stale.resolve(RuntimeRoot.SOCKET), 1).close();
+        Path kept = root.create(new RunRecord("kept", deadPid, 12345, List.of("x"), Instant.now()), log::add);
+        Files.writeString(kept.resolve("leftover"), "x");
 
         assertThat(root.list(log::add)).isEmpty();
         assertThat(stale).doesNotExist();
         assertThat(log).anyMatch(l -> l.contains("removing stale runtime directory") && l.contains("old"));
         assertThatThrownBy(() -> root.socketOf("old")).hasMessageContaining("no run named \"old\"");
+        // Something a run does not write there: not a directory seccheck can tell it made, left alone.
+        assertThat(kept.resolve("leftover")).hasContent("x");
+        assertThat(log).contains(kept + " is not a seccheck run; left alone");
     }
 
     @Test
@@ -75,10 +80,11 @@ class RuntimeRootTest {
         });
         try {
             for (int i = 0; i < 200; i++) {
-                Path dir = root.create(RunRecord.forThisProcess("run-" + i, List.of("x")), log::add);
+                RunRecord record = RunRecord.forThisProcess("run-" + i, List.of("x"));
+                Path dir = root.create(record, log::add);
                 assertThat(dir.resolve("run.json")).as("run %d's record after create", i).exists();
                 assertThat(root.live()).extracting(RunRecord::id).as("live runs after run %d's create", i).contains("run-" + i);
-                root.remove("run-" + i);
+                root.remove(record);
             }
         } finally {
             done.set(true);
