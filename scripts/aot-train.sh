@@ -31,10 +31,10 @@ seccheck_aot_train() {
     fi
   fi
   # No training data in the cache (-XX:-AOTRecordTraining, a diagnostic flag of JDK 25): with it,
-  # every start compiles again, on a thread of its own ("Training replay"), the methods the
-  # training compiled, which on two CPUs takes CPU from the main thread while it starts; the
-  # launcher's C1-only JIT has no use for the method profiles it also holds. Without it: start-up
-  # CPU -15%, the 300-process loop unchanged (BENCHMARKS.md, "Session 43: start-up").
+  # every start replays the training's data on a thread of its own (the JVM's "Training replay"),
+  # which on two CPUs takes CPU from the main thread while it starts, and the launcher's C1-only
+  # JIT has no use for the method profiles it holds. Without it: start-up CPU -12 to -15%, the
+  # 300-process loop unchanged (BENCHMARKS.md, "Session 43: start-up").
   "$java" "${jvm[@]}" -XX:+UnlockDiagnosticVMOptions -XX:-AOTRecordTraining "-XX:AOTCacheOutput=$cache" \
     -Xlog:aot=off:stderr -Xlog:cds=off:stderr -cp "$cp" \
     dev.seccheck.cli.Main run --quiet "${configs[@]}" -- /bin/sh -c '/bin/true; /bin/true' </dev/null >/dev/null 2>&1 || rm -f "$cache"
