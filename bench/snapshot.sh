@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Copies this checkout's built launcher aside (jars, launcher, its AOT cache), so a later build can
-# be measured against it in one run: bench/perprocess.sh with BENCH_OLD=DIR. The copy has no
-# sources, so its launcher never rebuilds; it trains its own AOT cache if it has none.
+# Copies this checkout's built launcher aside (jars, launcher and its scripts, its AOT cache), so a
+# later build can be measured against it in one run: bench/perprocess.sh with BENCH_OLD=DIR. The
+# copy has no sources, so its launcher never rebuilds; it trains its own AOT cache if it has none.
 #
 # Usage: bench/snapshot.sh DIR      (builds first if the sources changed)
 set -euo pipefail
@@ -9,7 +9,11 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 d="${1:?usage: bench/snapshot.sh DIR}"
 "$here/seccheck" --version >/dev/null
 mkdir -p "$d/.seccheck-build" "$d/seccheck-cli/target"
-ln -sfn "$here/scripts" "$d/scripts"
+# The scripts are copied, not linked: the launcher sources them (the JVM flags, the AOT training),
+# so a link would measure the old jars with whatever scripts this checkout has later, and retrain
+# the old cache with them when they change.
+rm -rf "$d/scripts"
+cp -r "$here/scripts" "$d/scripts"
 cp -r "$here"/seccheck-cli/target/seccheck-cli-*.jar "$here/seccheck-cli/target/lib" "$d/seccheck-cli/target/"
 cp "$here/seccheck" "$d/seccheck"
 touch "$d/.seccheck-build/stamp"

@@ -1,5 +1,5 @@
 # Sourced by the launcher: trains JDK 25's ahead-of-time cache, which serves a run the classes
-# (loaded, verified) and method profiles the training run used.
+# (loaded, verified, linked) the training run used; not its method profiles (see below).
 # seccheck_aot_train_once STATE CLASSPATH  with the JVM flags in the array jvm (scripts/jvm.sh),
 # and aot_stale (the launcher's) saying whether STATE/app.aot must be trained again.
 # The training supervises a shell that runs /bin/true twice (a clone, two execs, their exits: the
@@ -30,7 +30,13 @@ seccheck_aot_train() {
       configs=(--config "$state/train-default.json" --config "$state/train-remote.json")
     fi
   fi
-  "$java" "${jvm[@]}" "-XX:AOTCacheOutput=$cache" -Xlog:aot=off:stderr -Xlog:cds=off:stderr -cp "$cp" \
+  # No training data in the cache (-XX:-AOTRecordTraining, a diagnostic flag of JDK 25): with it,
+  # every start replays the training's data on a thread of its own (the JVM's "Training replay"),
+  # which on two CPUs takes CPU from the main thread while it starts, and the launcher's C1-only
+  # JIT has no use for the method profiles it holds. Without it: start-up CPU -12 to -15%, the
+  # 300-process loop unchanged (BENCHMARKS.md, "Session 43: start-up").
+  "$java" "${jvm[@]}" -XX:+UnlockDiagnosticVMOptions -XX:-AOTRecordTraining "-XX:AOTCacheOutput=$cache" \
+    -Xlog:aot=off:stderr -Xlog:cds=off:stderr -cp "$cp" \
     dev.seccheck.cli.Main run --quiet "${configs[@]}" -- /bin/sh -c '/bin/true; /bin/true' </dev/null >/dev/null 2>&1 || rm -f "$cache"
   if [ -n "$server" ]; then
     kill "$server" 2>/dev/null || true

@@ -1015,12 +1015,19 @@ final class NetEmulation {
      * nothing sent) it is the walk's.
      */
     private long lookupFailure(Call call, int sock, SentBytes data, int flags, byte[] control, int errno) {
-        long r = asProgram(call, Sysno.SENDTO, () -> perform(sock, NO_SUCH_PEER, Sysno.SENDTO, data, flags, control));
+        long r = asProgram(call, Sysno.SENDTO, () -> perform(sock, NoSuchPeer.ADDRESS, Sysno.SENDTO, data, flags, control));
         return r == -Errno.ECONNREFUSED ? -errno : r;
     }
 
-    /** An abstract unix name of 32 random hex digits: no socket of the run can have guessed it. */
-    private static final byte[] NO_SUCH_PEER = noSuchPeer();
+    /**
+     * An abstract unix name of 32 random hex digits: no socket of the run can have guessed it.
+     * Made at its first use, not when the emulation starts: SecureRandom's first instance loads
+     * the security providers and seeds itself, a start-up cost on the program's first emulated
+     * open (BENCHMARKS.md, "Session 43: start-up") that only a failed lookup needs.
+     */
+    private static final class NoSuchPeer {
+        static final byte[] ADDRESS = noSuchPeer();
+    }
 
     private static byte[] noSuchPeer() {
         byte[] random = new byte[16];

@@ -24,8 +24,15 @@ import java.util.Map;
  * {@link #interrupt}; the line-building methods touch no state.
  */
 final class StraceFormat {
-    private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
-    private static final DateTimeFormatter MICROS = DateTimeFormatter.ofPattern("HH:mm:ss.SSSSSS").withZone(ZoneId.systemDefault());
+    /**
+     * The time of day of {@code -t} and {@code -tt}, made when a line first needs it: the local
+     * time zone they read loads the JDK's zone database (about 25 ms of a start, BENCHMARKS.md
+     * "Session 43: start-up"), which a run without {@code -t} must not pay.
+     */
+    private static final class TimeOfDay {
+        static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
+        static final DateTimeFormatter MICROS = DateTimeFormatter.ofPattern("HH:mm:ss.SSSSSS").withZone(ZoneId.systemDefault());
+    }
 
     private final TextOptions options;
     /** The task whose call line is open (no newline yet), or -1. */
@@ -129,7 +136,7 @@ final class StraceFormat {
             return sb;
         }
         Instant when = c != null && c.getTimeNs() != 0 ? Instant.ofEpochSecond(0, c.getTimeNs()) : Instant.now();
-        (options.time() == TextOptions.Time.SECONDS ? SECONDS : MICROS).formatTo(when, sb);
+        (options.time() == TextOptions.Time.SECONDS ? TimeOfDay.SECONDS : TimeOfDay.MICROS).formatTo(when, sb);
         return sb.append(' ');
     }
 
