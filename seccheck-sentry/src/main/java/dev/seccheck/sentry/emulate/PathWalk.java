@@ -817,6 +817,35 @@ final class PathWalk {
     }
 
     /**
+     * Whether {@code name}, the path seccheck sees for a file just opened for task {@code tid} of
+     * process {@code tgid}, lies in the /proc entry of another process, beyond what anyone may
+     * read there, that is out of the caller's reach now ({@code operators}): looked at again once
+     * the file is open, since a process whose exec started after the walk looked at its entry
+     * shields its new program only from then on (TaskTable#execStarted), and /proc/PID/mem opened
+     * meanwhile holds that program's memory. The exec's shield goes up before the kernel maps
+     * anything, so an open that got the new memory finds it up here. Before, a parent read a
+     * program a rule kept from it out of its executing child so.
+     */
+    boolean outOfReachNow(String name, int tid, int tgid) {
+        if (!name.startsWith("/proc/")) {
+            return false;
+        }
+        int slash = name.indexOf('/', "/proc/".length());
+        if (slash < 0) {
+            return false;
+        }
+        String pid = name.substring("/proc/".length(), slash);
+        if (pid.isEmpty() || pid.length() > 10 || !pid.chars().allMatch(Character::isDigit)) {
+            return false;
+        }
+        long p = Long.parseLong(pid);
+        if (p > Integer.MAX_VALUE || p == tgid || p == tid || PUBLIC_PROC.contains(name.substring(slash + 1))) {
+            return false;
+        }
+        return operators.test((int) p) && !operators.test(tid);
+    }
+
+    /**
      * What ends the walk now that it moved onto {@code cur}: the errno of the open that was to
      * bring it there ({@code cur} negative), or a local-only walk reaching a filesystem whose
      * lookups may block; null when the walk goes on.
