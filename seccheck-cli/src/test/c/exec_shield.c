@@ -1,12 +1,13 @@
 /*
- * exec_shield PROGRAM ROUNDS: a parent that tries to read a program it may not open or run out of
- * a child executing it (after the red team's steal.c). Each round forks a child that starts a
+ * exec_shield PROGRAM ROUNDS [PARENT]: a parent that tries to read a program it may not open or
+ * run out of a child executing it (after the red team's steal.c). Each round forks a child that starts a
  * sibling thread making execv("/nonexistent") in a loop (each call fails with ENOENT), then
  * executes PROGRAM (exec_shield_kept.c, whose image lies at 0x400000); the parent reads the
- * child's memory there until it finds the program's marker or the child has ended, in turns by
- * process_vm_readv and through /proc/CHILD/mem opened afresh (its memory as it is then). A child
- * that ran PROGRAM is killed once read. Prints "stolen by process_vm_readv N, by /proc/PID/mem M,
- * in R rounds".
+ * child's memory there until it finds the program's marker or the child has ended, in every other
+ * round by process_vm_readv, in the others through /proc/CHILD/mem opened afresh each time (its
+ * memory as it is then). A child that ran PROGRAM is killed once read. With PARENT 1 the parent
+ * has such a thread of its own too, so that its own process is in an exec call much of the time.
+ * Prints "stolen by process_vm_readv N, by /proc/PID/mem M, in R rounds".
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -41,11 +42,15 @@ static int holds_marker(ssize_t n) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: exec_shield PROGRAM ROUNDS\n");
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: exec_shield PROGRAM ROUNDS [PARENT]\n");
         return 2;
     }
     int rounds = atoi(argv[2]);
+    if (argc == 4 && atoi(argv[3]) == 1) {
+        pthread_t own;
+        pthread_create(&own, NULL, failing_execs, NULL);
+    }
     int by_readv = 0, by_mem = 0;
     volatile int *go = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     for (int i = 0; i < rounds; i++) {
@@ -63,9 +68,9 @@ int main(int argc, char **argv) {
         }
         char mem[64];
         snprintf(mem, sizeof mem, "/proc/%d/mem", (int) child);
-        int status, turn = 0;
-        for (;; turn ^= 1) {
-            if (turn == 0) {
+        int status, route = i & 1; /* each route in every other round */
+        for (;;) {
+            if (route == 0) {
                 struct iovec local = {seen, SPAN}, remote = {(void *) IMAGE, SPAN};
                 if (holds_marker(process_vm_readv(child, &local, 1, &remote, 1, 0))) {
                     by_readv++;

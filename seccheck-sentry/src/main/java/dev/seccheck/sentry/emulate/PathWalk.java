@@ -14,6 +14,7 @@ import dev.seccheck.linux.NamespaceFiles;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.sentry.defense.OutsideProcesses;
+import dev.seccheck.sentry.defense.Shielded;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
@@ -153,22 +154,22 @@ final class PathWalk {
     private long descents;
 
     PathWalk(PathCalls calls, int supervisor) {
-        this(calls, supervisor, tid -> false);
+        this(calls, supervisor, Shielded.NONE);
     }
 
     /**
-     * @param operators whether a task is out of the reach of the program's other tasks: of a
+     * @param operators whether a task is out of the reach of another of the program's tasks: of a
      *     {@code seccheck exec} command (the operator's, reached as a process outside the run: its
      *     environment, its descriptors, the operator's terminal among them), or in an exec not
      *     decided yet (its new program's memory, mapped before the decision)
      */
-    PathWalk(PathCalls calls, int supervisor, java.util.function.IntPredicate operators) {
+    PathWalk(PathCalls calls, int supervisor, Shielded operators) {
         this.calls = calls;
         this.supervisor = supervisor;
         this.operators = operators;
     }
 
-    private final java.util.function.IntPredicate operators;
+    private final Shielded operators;
 
     /**
      * Walks {@code r.path()} from {@code start} (ours, O_PATH, consumed: the walk goes on from it
@@ -813,7 +814,7 @@ final class PathWalk {
             return pid == supervisor;
         }
         return pid == supervisor || OutsideProcesses.outsideTheRun((int) pid)
-                || operators.test((int) pid) && !operators.test(r.tid());
+                || operators.from((int) pid, r.tid());
     }
 
     /**
@@ -842,7 +843,7 @@ final class PathWalk {
         if (p > Integer.MAX_VALUE || p == tgid || p == tid || PUBLIC_PROC.contains(name.substring(slash + 1))) {
             return false;
         }
-        return operators.test((int) p) && !operators.test(tid);
+        return operators.from((int) p, tid);
     }
 
     /**

@@ -131,6 +131,28 @@ public final class TaskTable {
                 || t != null && executing.containsValue(t.tgid());
     }
 
+    /**
+     * Whether task or process {@code target} is out of the reach of task {@code caller}, both of
+     * the run ({@link dev.seccheck.sentry.defense.Shielded}): a task of a {@code seccheck exec}
+     * command from a task of none; a process with an exec undecided ({@link #shielded}) from any
+     * task of another process that is of no {@code seccheck exec} command, whatever its own
+     * process is doing. Before, a caller whose own process was in an exec passed for shielded
+     * alike and reached the other: a parent with a thread making failing execs in a loop read its
+     * child's new program (52 rounds of 300).
+     */
+    public boolean shieldedFrom(int target, int caller) {
+        boolean operators = inExecSession(caller);
+        if (inExecSession(target)) {
+            return !operators;
+        }
+        if (operators || executing.isEmpty() || !shielded(target)) {
+            return false;
+        }
+        Task t = tasks.get(target);
+        Task c = tasks.get(caller);
+        return (t != null ? t.tgid() : target) != (c != null ? c.tgid() : caller);
+    }
+
     /** Returns whether {@code tid} is a task of a {@code seccheck exec} command (false when unknown). */
     public boolean inExecSession(int tid) {
         Task t = tasks.get(tid);

@@ -63,6 +63,22 @@ class TaskTableTest {
     }
 
     @Test
+    void aCallerWhoseOwnProcessIsInAnExecDoesNotReachAnotherHeldAtIts() {
+        TaskTable run = new TaskTable(false);
+        run.put(new Task(200, 200, 1, 0, 0, "parent", null, null, false));
+        run.put(new Task(201, 200, 1, 0, 0, "parent", null, null, false));
+        run.put(new Task(100, 100, 200, 0, 0, "child", null, null, false));
+        run.put(new Task(101, 100, 200, 0, 0, "child", null, null, false));
+        run.execStarted(100, 100);
+        run.execStarted(201, 200); // the parent's own thread, failing execs in a loop
+        assertThat(run.shieldedFrom(100, 200)).as("the child, from the parent").isTrue();
+        assertThat(run.shieldedFrom(101, 201)).as("a thread of the child, from a thread of the parent").isTrue();
+        assertThat(run.shieldedFrom(100, 101)).as("from its own process").isFalse();
+        run.execDecided(100);
+        assertThat(run.shieldedFrom(100, 200)).isFalse();
+    }
+
+    @Test
     void theExecNotifiersViewMarksTasksItMeetsFirst() {
         TaskTable run = new TaskTable(false);
         TaskTable execView = run.withExecSessionDefault(true);
