@@ -27,8 +27,21 @@ final class MemoryReaders {
     private static final long WAIT_MS = 100;
     private static final long PAUSE_NS = TimeUnit.MICROSECONDS.toNanos(50);
 
-    /** One held call: the pid it names (a new instance per call, so a later call of the same caller is told apart). */
-    private record Calling(int pid) {}
+    /**
+     * One held call and the pid it names. Compared by identity, not a record: a later call of the
+     * same caller at the same pid is another call, which an exec must wait for in turn.
+     */
+    private static final class Calling {
+        private final int pid;
+
+        Calling(int pid) {
+            this.pid = pid;
+        }
+
+        int pid() {
+            return pid;
+        }
+    }
 
     /** Caller tid to its latest call. */
     private final Map<Integer, Calling> callers = new ConcurrentHashMap<>();
