@@ -88,16 +88,16 @@ public final class OutsideProcesses {
      * the caller itself): the kernel's to answer.
      */
     public static OptionalInt refusal(SeccompNotification n, TaskMemory memory) {
-        return refusal(n, memory, tid -> false);
+        return refusal(n, memory, Shielded.NONE);
     }
 
     /**
      * As {@link #refusal(SeccompNotification, TaskMemory)}, with the tasks {@code operators} names
-     * outside the reach of the program's other tasks: a {@code seccheck exec} command's (the
-     * operator's, its memory included), and a process whose exec is not decided yet (its new
-     * program, mapped before the decision).
+     * outside the caller's reach: a {@code seccheck exec} command's (the operator's, its memory
+     * included), and a process whose exec is not decided yet (its new program, mapped before the
+     * decision).
      */
-    public static OptionalInt refusal(SeccompNotification n, TaskMemory memory, java.util.function.IntPredicate operators) {
+    public static OptionalInt refusal(SeccompNotification n, TaskMemory memory, Shielded operators) {
         if (n.nr() == Sysno.PROCESS_MADVISE || n.nr() == Sysno.PROCESS_MRELEASE) {
             return pidfdRefusal(n, memory, operators);
         }
@@ -123,11 +123,11 @@ public final class OutsideProcesses {
 
     /**
      * Whether task {@code tid} may reach the task {@code target} (seccheck's number) whose status is
-     * {@code status}: one of the run, unless the operator's tasks or a process between its exec and
-     * its decision ({@code operators}) are aimed at from outside them.
+     * {@code status}: one of the run, unless it is out of the caller's reach ({@code operators}: the
+     * operator's tasks, or a process between its exec and its decision).
      */
-    private static boolean reachable(int target, Procfs.Status status, int tid, java.util.function.IntPredicate operators) {
-        return ofTheRun(status) && !(operators.test(target) && !operators.test(tid));
+    private static boolean reachable(int target, Procfs.Status status, int tid, Shielded operators) {
+        return ofTheRun(status) && !operators.from(target, tid);
     }
 
     /**
@@ -139,7 +139,7 @@ public final class OutsideProcesses {
      * caller's descriptors (the README's race on descriptors outside the calls seccheck performs).
      */
     private static OptionalInt pidfdRefusal(SeccompNotification n, TaskMemory memory,
-            java.util.function.IntPredicate operators) {
+            Shielded operators) {
         int early = beforeTheLookUp(n, memory);
         if (early != LOOKS_UP) {
             return OptionalInt.of(early);

@@ -141,7 +141,7 @@ public final class Emulator implements AutoCloseable {
     private final EmulatedPoints points;
     private final Effects effects;
     /** Whether a task is out of the program's reach: a {@code seccheck exec} command's, or one in an undecided exec. */
-    private final java.util.function.IntPredicate operators;
+    private final dev.seccheck.sentry.defense.Shielded operators;
     private final OwnFiles ownFiles;
     private final LandlockDomains landlock;
     private final Consumer<String> log;
@@ -172,7 +172,7 @@ public final class Emulator implements AutoCloseable {
      */
     public Emulator(SeccompListener listener, EmulatedPoints points, Effects effects, OwnFiles ownFiles,
             LandlockDomains landlock, FileTables files, IntFunction<FdPaths> fdPaths, int supervisor,
-            java.util.function.IntPredicate operators, Consumer<String> log) {
+            dev.seccheck.sentry.defense.Shielded operators, Consumer<String> log) {
         this.operators = operators;
         this.listener = listener;
         this.points = points;
@@ -447,7 +447,7 @@ public final class Emulator implements AutoCloseable {
         final TaskFiles tasks;
         private SeccompReplies replies;
 
-        Worker(int supervisor, java.util.function.IntPredicate operators, Identity.Own own, OwnFiles ownFiles,
+        Worker(int supervisor, dev.seccheck.sentry.defense.Shielded operators, Identity.Own own, OwnFiles ownFiles,
                 UserNamespaces userNamespaces, LandlockDomains landlock, FileTables files, Effects effects,
                 Consumer<String> log) {
             long r = ThreadCredentials.unshareFs();

@@ -56,7 +56,7 @@ final class FifoEnd implements Waits.Ender {
         }
         while (true) {
             FifoEnd end = new FifoEnd();
-            int r = (int) Waits.ALL.around(call, tid, end, () -> end.make(open));
+            int r = (int) Waits.ALL.around(call, tid, end, () -> end.make(call, open));
             if (r != -Errno.EINTR || !end.ending || !repeated(call)) {
                 return r;
             }
@@ -65,10 +65,16 @@ final class FifoEnd implements Waits.Ender {
 
     /**
      * Makes the open on the calling thread with the signal unblocked, and its EINTR returned
-     * ({@link PathCalls#endedByEintr}); an EINTR not asked for makes it again.
+     * ({@link PathCalls#endedByEintr}); an EINTR not asked for makes it again. A call whose task
+     * died before the wait was registered, which {@link Waits#endOpensOf} may have looked for
+     * already, is not made (as one ended: EINTR).
      */
-    private int make(IntSupplier open) {
+    private int make(Waits.Awaited call, IntSupplier open) {
         thread = Syscalls.gettid();
+        if (call.standing() != Waits.Standing.AWAITED) {
+            ending = true;
+            return -Errno.EINTR;
+        }
         while (true) {
             int r = (int) Signals.unblockedDuring(BlockingSocketCall.SIGNAL, () -> PathCalls.endedByEintr(open::getAsInt));
             if (r != -Errno.EINTR || ending) {

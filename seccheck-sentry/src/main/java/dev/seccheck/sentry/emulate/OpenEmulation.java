@@ -559,6 +559,10 @@ final class OpenEmulation {
             });
             return true;
         }
+        if (fd >= 0 && name.isPresent() && walk.outOfReachNow(name.get(), call.tid(), call.tgid())) {
+            PathCalls.close(fd); // its process started an exec meanwhile: the fd may hold the new program's memory
+            fd = -Errno.EACCES;
+        }
         if (lean && fd >= 0) {
             int r = calls.clearNonBlocking(fd);
             if (r < 0) {

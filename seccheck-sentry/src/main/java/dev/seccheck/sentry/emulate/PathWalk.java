@@ -14,6 +14,7 @@ import dev.seccheck.linux.NamespaceFiles;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.sentry.defense.OutsideProcesses;
+import dev.seccheck.sentry.defense.Shielded;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
@@ -153,22 +154,22 @@ final class PathWalk {
     private long descents;
 
     PathWalk(PathCalls calls, int supervisor) {
-        this(calls, supervisor, tid -> false);
+        this(calls, supervisor, Shielded.NONE);
     }
 
     /**
-     * @param operators whether a task is out of the reach of the program's other tasks: of a
+     * @param operators whether a task is out of the reach of another of the program's tasks: of a
      *     {@code seccheck exec} command (the operator's, reached as a process outside the run: its
      *     environment, its descriptors, the operator's terminal among them), or in an exec not
      *     decided yet (its new program's memory, mapped before the decision)
      */
-    PathWalk(PathCalls calls, int supervisor, java.util.function.IntPredicate operators) {
+    PathWalk(PathCalls calls, int supervisor, Shielded operators) {
         this.calls = calls;
         this.supervisor = supervisor;
         this.operators = operators;
     }
 
-    private final java.util.function.IntPredicate operators;
+    private final Shielded operators;
 
     /**
      * Walks {@code r.path()} from {@code start} (ours, O_PATH, consumed: the walk goes on from it
@@ -813,7 +814,36 @@ final class PathWalk {
             return pid == supervisor;
         }
         return pid == supervisor || OutsideProcesses.outsideTheRun((int) pid)
-                || operators.test((int) pid) && !operators.test(r.tid());
+                || operators.from((int) pid, r.tid());
+    }
+
+    /**
+     * Whether {@code name}, the path seccheck sees for a file just opened for task {@code tid} of
+     * process {@code tgid}, lies in the /proc entry of another process, beyond what anyone may
+     * read there, that is out of the caller's reach now ({@code operators}): looked at again once
+     * the file is open, since a process whose exec started after the walk looked at its entry
+     * shields its new program only from then on (TaskTable#execStarted), and /proc/PID/mem opened
+     * meanwhile holds that program's memory. The exec's shield goes up before the kernel maps
+     * anything, so an open that got the new memory finds it up here. Before, a parent read a
+     * program a rule kept from it out of its executing child so.
+     */
+    boolean outOfReachNow(String name, int tid, int tgid) {
+        if (!name.startsWith("/proc/")) {
+            return false;
+        }
+        int slash = name.indexOf('/', "/proc/".length());
+        if (slash < 0) {
+            return false;
+        }
+        String pid = name.substring("/proc/".length(), slash);
+        if (pid.isEmpty() || pid.length() > 10 || !pid.chars().allMatch(Character::isDigit)) {
+            return false;
+        }
+        long p = Long.parseLong(pid);
+        if (p > Integer.MAX_VALUE || p == tgid || p == tid || PUBLIC_PROC.contains(name.substring(slash + 1))) {
+            return false;
+        }
+        return operators.from((int) p, tid);
     }
 
     /**

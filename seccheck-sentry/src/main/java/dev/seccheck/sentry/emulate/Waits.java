@@ -160,6 +160,7 @@ final class Waits {
         } finally {
             synchronized (w) {
                 w.returned = true; // before the caller releases what the ender uses (our fd of the FIFO)
+                w.notifyAll(); // to endOpensOf, waiting for it
             }
             waits.remove(w);
         }
@@ -217,6 +218,55 @@ final class Waits {
             }
         }
     }
+
+    /**
+     * Task {@code tid} is gone (the tracer has reaped it): ends the waits of its calls that end as
+     * soon as their call is not awaited (a FIFO open: {@link Ender#endsAtInterrupt}) now, and
+     * returns once each has returned (its open undone, or at most {@link #END_WAIT_MS} ms). Called
+     * by the tracer before its next wait: the kernel tells a traced thread's death to the parent
+     * only when the tracer reaps the process's leader, which comes after every other thread's reap
+     * (and, for a thread in an open here, this call), so the parent never sees the FIFO keep the
+     * dead thread's reader. Before, only the look every {@link #QUICK_MS} ms ended it, and a
+     * writer the parent opened with O_NONBLOCK once waitpid returned found a reader most times.
+     * A call that registers its wait after this look finds its notification dead already (the
+     * task died before its reap), and makes no open ({@link FifoEnd}): the lock orders the two.
+     */
+    void endOpensOf(int tid) {
+        if (waits.isEmpty()) {
+            return;
+        }
+        Set<Wait> ending = new HashSet<>();
+        synchronized (this) {
+            for (Wait w : waits) {
+                if (w.tid == tid && w.ender.endsAtInterrupt()) {
+                    ending.add(w);
+                }
+            }
+        }
+        if (ending.isEmpty()) {
+            return;
+        }
+        PathCalls calls = new PathCalls();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(END_WAIT_MS);
+        for (Wait w : ending) {
+            synchronized (w) {
+                // Signalled again at each turn: a signal that lands before the thread enters its
+                // open ends nothing. The open returns within microseconds of one that lands in it.
+                while (!w.returned && System.nanoTime() - deadline < 0) {
+                    w.ender.end(calls);
+                    try {
+                        w.wait(QUICK_MS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /** How long {@link #endOpensOf} waits for the opens it ends (the sweeper ends any left). */
+    static final long END_WAIT_MS = 500;
 
     /** Whether the task of {@code w} has exited (or is a zombie), or its number is another task's now. */
     private static boolean gone(Wait w) {

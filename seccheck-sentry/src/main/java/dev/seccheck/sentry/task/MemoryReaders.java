@@ -27,12 +27,28 @@ final class MemoryReaders {
     private static final long WAIT_MS = 100;
     private static final long PAUSE_NS = TimeUnit.MICROSECONDS.toNanos(50);
 
-    /** Caller tid to the pid its call names. */
-    private final Map<Integer, Integer> callers = new ConcurrentHashMap<>();
+    /**
+     * One held call and the pid it names. Compared by identity, not a record: a later call of the
+     * same caller at the same pid is another call, which an exec must wait for in turn.
+     */
+    private static final class Calling {
+        private final int pid;
+
+        Calling(int pid) {
+            this.pid = pid;
+        }
+
+        int pid() {
+            return pid;
+        }
+    }
+
+    /** Caller tid to its latest call. */
+    private final Map<Integer, Calling> callers = new ConcurrentHashMap<>();
 
     /** Task {@code tid}'s held process_vm_readv or process_vm_writev names {@code pid}. */
     void calling(int tid, int pid) {
-        callers.put(tid, pid);
+        callers.put(tid, new Calling(pid));
     }
 
     /**
@@ -44,27 +60,36 @@ final class MemoryReaders {
             return;
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
-        for (Map.Entry<Integer, Integer> e : callers.entrySet()) {
-            int pid = e.getValue();
+        for (Map.Entry<Integer, Calling> e : callers.entrySet()) {
+            Calling call = e.getValue();
+            int pid = call.pid();
             if (pid != tgid && tgidOf.applyAsInt(pid) != tgid) {
                 continue;
             }
-            while (inCall(e.getKey()) && System.nanoTime() < deadline) {
+            while (inCall(e.getKey(), call) && System.nanoTime() < deadline) {
                 LockSupport.parkNanos(PAUSE_NS);
             }
-            callers.remove(e.getKey(), pid);
+            callers.remove(e.getKey(), call);
         }
     }
 
-    /** Whether task {@code tid} is in a process_vm_readv or process_vm_writev call (/proc/TID/syscall). */
-    private static boolean inCall(int tid) {
+    /**
+     * Whether task {@code tid} may still be in {@code call}: /proc/TID/syscall shows it in
+     * process_vm_readv or process_vm_writev, or running (where nothing shows whether it made the
+     * call yet: a caller just answered runs to it) with no later call of its own held since. A
+     * running caller once passed for one out of the call, and read the new image.
+     */
+    private boolean inCall(int tid, Calling call) {
         try {
-            String line = Files.readString(Path.of("/proc/" + tid + "/syscall"));
+            String line = Files.readString(Path.of("/proc/" + tid + "/syscall")).strip();
+            if (line.equals("running")) {
+                return callers.get(tid) == call;
+            }
             int end = line.indexOf(' ');
-            int nr = Integer.parseInt(end < 0 ? line.strip() : line.substring(0, end));
+            int nr = Integer.parseInt(end < 0 ? line : line.substring(0, end));
             return nr == Sysno.PROCESS_VM_READV || nr == Sysno.PROCESS_VM_WRITEV;
         } catch (IOException | RuntimeException e) {
-            return false; // gone, or running: not in the call
+            return false; // gone
         }
     }
 }

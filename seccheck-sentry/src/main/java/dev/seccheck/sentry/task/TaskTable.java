@@ -17,8 +17,12 @@ public final class TaskTable {
 
     private final ConcurrentHashMap<Integer, Task> tasks;
     private final boolean execSession;
-    /** The processes in an exec call a sink decides on, not yet let run ({@link #execStarted}). */
-    private final Set<Integer> executing;
+    /**
+     * The threads in an exec call a sink decides on, not yet let run, each to its process
+     * ({@link #execStarted}): one entry per exec in flight, so that the end of one (a sibling's
+     * failed exec) leaves the others' shields up.
+     */
+    private final ConcurrentHashMap<Integer, Integer> executing;
     /** The processes that opened a task's comm for writing ({@link #namesWritable}). */
     private final Set<Integer> renaming;
     /** The callers of process_vm_readv and process_vm_writev an exec waits for ({@link #execStarted}). */
@@ -26,11 +30,11 @@ public final class TaskTable {
 
     /** @param execSession whether tasks first met through this table belong to an exec session */
     public TaskTable(boolean execSession) {
-        this(new ConcurrentHashMap<>(), execSession, ConcurrentHashMap.newKeySet(), ConcurrentHashMap.newKeySet(),
+        this(new ConcurrentHashMap<>(), execSession, new ConcurrentHashMap<>(), ConcurrentHashMap.newKeySet(),
                 new MemoryReaders());
     }
 
-    private TaskTable(ConcurrentHashMap<Integer, Task> tasks, boolean execSession, Set<Integer> executing,
+    private TaskTable(ConcurrentHashMap<Integer, Task> tasks, boolean execSession, ConcurrentHashMap<Integer, Integer> executing,
             Set<Integer> renaming, MemoryReaders readers) {
         this.tasks = tasks;
         this.execSession = execSession;
@@ -60,15 +64,18 @@ public final class TaskTable {
     }
 
     /**
-     * Process {@code tgid} entered an exec call that a sink decides on (what runs, or what may be
-     * read: the kernel maps the executed files into the program). From now until
-     * {@link #execDecided}, the new program's memory, mapped before the decision and readable by
-     * the program's other processes (process_vm_readv, /proc/PID/mem) while seccheck holds the
-     * task at its exec event, is out of their reach: a parent copied a binary a rule kept from
-     * being opened or run out of its child held there, then ran the copy.
+     * Thread {@code tid} of process {@code tgid} entered an exec call that a sink decides on (what
+     * runs, or what may be read: the kernel maps the executed files into the program). From now
+     * until that exec is decided ({@link #execDecided}, {@link #execEvent}), the new program's
+     * memory, mapped before the decision and readable by the program's other processes
+     * (process_vm_readv, /proc/PID/mem) while seccheck holds the task at its exec event, is out of
+     * their reach: a parent copied a binary a rule kept from being opened or run out of its child
+     * held there, then ran the copy. Each exec in flight holds the shield of its own: before, one
+     * mark per process was lifted by whichever exec of the process ended first, and a sibling
+     * thread's failing execs in a loop opened the window again and again.
      */
-    public void execStarted(int tgid) {
-        executing.add(tgid);
+    public void execStarted(int tid, int tgid) {
+        executing.put(tid, tgid);
         readers.awaitNoneAt(tgid, pid -> {
             Task t = tasks.get(pid);
             return t == null ? -1 : t.tgid();
@@ -84,15 +91,32 @@ public final class TaskTable {
         readers.calling(tid, pid);
     }
 
-    /** The exec call of process {@code tgid} failed, or its new program was let run, or it is gone. */
-    public void execDecided(int tgid) {
-        executing.remove(tgid);
+    /**
+     * The exec call of thread {@code tid} is over: it failed or was refused, or its new program
+     * was let run, or the thread is gone. The other execs of its process keep their shields.
+     */
+    public void execDecided(int tid) {
+        executing.remove(tid);
+    }
+
+    /**
+     * Thread {@code tid} of process {@code tgid} is at its exec event: the kernel killed every
+     * other thread of the process on the way (their exec calls, if any, are over: only one exec
+     * of a process replaces it), and a non-leader that executed took the leader's number, which is
+     * {@code tid} now. Every exec of the process is forgotten but this one, which is kept under
+     * {@code tid} when {@code undecided} (decided later, or killed and shielded until it is gone).
+     */
+    public void execEvent(int tid, int tgid, boolean undecided) {
+        executing.values().removeIf(p -> p == tgid);
+        if (undecided) {
+            executing.put(tid, tgid);
+        }
     }
 
     /**
      * Whether the task or process {@code tid} is out of the reach of the program's other tasks: a
      * task of a {@code seccheck exec} command (the operator's), or one whose exec is not decided
-     * yet ({@link #execStarted}).
+     * yet: any exec of its process in flight ({@link #execStarted}).
      */
     public boolean shielded(int tid) {
         if (inExecSession(tid)) {
@@ -101,8 +125,32 @@ public final class TaskTable {
         if (executing.isEmpty()) {
             return false;
         }
+        // A thread in its exec, a process one of whose threads is (tid a tgid), or a thread of one.
         Task t = tasks.get(tid);
-        return executing.contains(tid) || t != null && executing.contains(t.tgid());
+        return executing.containsKey(tid) || executing.containsValue(tid)
+                || t != null && executing.containsValue(t.tgid());
+    }
+
+    /**
+     * Whether task or process {@code target} is out of the reach of task {@code caller}, both of
+     * the run ({@link dev.seccheck.sentry.defense.Shielded}): a task of a {@code seccheck exec}
+     * command from a task of none; a process with an exec undecided ({@link #shielded}) from any
+     * task of another process that is of no {@code seccheck exec} command, whatever its own
+     * process is doing. Before, a caller whose own process was in an exec passed for shielded
+     * alike and reached the other: a parent with a thread making failing execs in a loop read its
+     * child's new program (52 rounds of 300).
+     */
+    public boolean shieldedFrom(int target, int caller) {
+        boolean operators = inExecSession(caller);
+        if (inExecSession(target)) {
+            return !operators;
+        }
+        if (operators || executing.isEmpty() || !shielded(target)) {
+            return false;
+        }
+        Task t = tasks.get(target);
+        Task c = tasks.get(caller);
+        return (t != null ? t.tgid() : target) != (c != null ? c.tgid() : caller);
     }
 
     /** Returns whether {@code tid} is a task of a {@code seccheck exec} command (false when unknown). */

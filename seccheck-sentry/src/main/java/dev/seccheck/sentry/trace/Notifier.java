@@ -113,7 +113,7 @@ final class Notifier implements Runnable {
                 new UserIdMaps());
         this.emulator = effects.any() || guard.files().guarded()
                 ? new Emulator(listener, points, effects, guard.files(), landlock, new FileTables(tasks),
-                        Notifier::fdPaths, self, tasks::shielded, log)
+                        Notifier::fdPaths, self, tasks::shieldedFrom, log)
                 : null;
     }
 
@@ -259,7 +259,7 @@ final class Notifier implements Runnable {
             if (n.nr() == Sysno.PROCESS_VM_READV || n.nr() == Sysno.PROCESS_VM_WRITEV) {
                 tasks.readingMemory(n.tid(), (int) n.arg0()); // before the shield is looked at
             }
-            refused = OutsideProcesses.refusal(n, access.at(n.tid()), tasks::shielded);
+            refused = OutsideProcesses.refusal(n, access.at(n.tid()), tasks::shieldedFrom);
         }
         if (refused.isEmpty() && SignalOwners.held(n.nr(), n.arg1())) {
             refused = owners.refusal(n.tid(), n.nr(), n.arg1(), n.arg2(), access.at(n.tid()));

@@ -244,7 +244,7 @@ final class SyscallPoints implements EmulatedPoints {
      */
     void launching(Task task, SyscallEvent enter, TaskMemory mem) {
         if (decidesWhatRuns()) {
-            context.tasks().execStarted(task.tgid()); // before the kernel maps anything
+            context.tasks().execStarted(task.tid(), task.tgid()); // before the kernel maps anything
         }
         if (state.enabled(Point.EXECVE)) {
             execCalls.entered(task, enter, mem);

@@ -58,7 +58,7 @@ record SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers
         Task task = tasks.getOrLoad(tid);
         boolean shields = task != null && ExecArguments.isExec(nr) && syscalls.decidesWhatRuns();
         if (shields) {
-            tasks.execStarted(task.tgid()); // before the kernel maps anything
+            tasks.execStarted(tid, task.tgid()); // before the kernel maps anything
         }
         Verdict v = task == null ? Verdict.ALLOW : Verdict.of(syscalls.fire(task, ev, access));
         boolean failed = Verdict.enforce(v, Verdict.stopped(task == null ? 0 : task.tgid()), errno -> {
@@ -68,7 +68,7 @@ record SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers
         });
         if (failed) {
             if (shields) {
-                tasks.execDecided(task.tgid()); // refused at its enter: nothing new was mapped
+                tasks.execDecided(tid); // refused at its enter: nothing new was mapped
             }
             t.cont(0);
             return;

@@ -380,6 +380,7 @@ final class TaskLifecycle {
             }
             if (call != null && tracees.of(tid).awaitsExit()) {
                 execCalls.deferUntilExit(tid, call); // decided at the exit stop (afterExit)
+                tasks.execEvent(tid, t.tgid(), true);
                 return tracees.of(tid);
             }
             if (call != null) {
@@ -387,9 +388,10 @@ final class TaskLifecycle {
             }
             if (killed) {
                 killedAtExec.add(t.tgid()); // shielded until it is gone
-            } else {
-                tasks.execDecided(t.tgid());
             }
+            tasks.execEvent(tid, t.tgid(), killed);
+        } else {
+            tasks.execDecided(former); // gone already: nothing of it runs
         }
         return tracees.of(tid);
     }
@@ -560,8 +562,8 @@ final class TaskLifecycle {
         Task t = tasks.get(tid);
         if (call == null) {
             execCalls.executed(tid); // the call failed: no exec event will take it (or its task was killed there)
-            if (t != null && !killedAtExec.contains(t.tgid())) {
-                tasks.execDecided(t.tgid());
+            if (!killedAtExec.contains(t != null ? t.tgid() : tid)) {
+                tasks.execDecided(tid); // this exec only: a sibling's may still be in flight
             }
             return;
         }
@@ -569,10 +571,11 @@ final class TaskLifecycle {
             if (fireExecve(call, t)) {
                 killedAtExec.add(t.tgid());
             } else {
-                tasks.execDecided(t.tgid());
+                tasks.execDecided(tid);
             }
         } else {
             call.release();
+            tasks.execDecided(tid);
         }
     }
 
@@ -607,7 +610,7 @@ final class TaskLifecycle {
      * sentry/exit_notify_parent for a process.
      */
     void gone(int tid, int raw) {
-        tasks.execDecided(tid); // a process's leader is reaped last: its tgid
+        tasks.execDecided(tid); // an exec can end by its thread's death
         killedAtExec.remove(tid);
         Task t = tasks.remove(tid);
         if (t != null && t.isLeader()) {

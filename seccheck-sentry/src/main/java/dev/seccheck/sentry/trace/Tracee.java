@@ -24,7 +24,7 @@ final class Tracee {
 
     private final int tid;
     private final Ptrace ptrace;
-    private final Wait wait;
+    private final Reaps wait;
     private final Doorbell doorbell;
     private final Tracees owner;
     /** The syscall whose exit stop is awaited, with what was seen at its enter; null for none. */
@@ -35,7 +35,7 @@ final class Tracee {
     /** Left in its group stop by PTRACE_LISTEN: it runs no instruction before its next stop. */
     private boolean listening;
 
-    Tracee(int tid, Ptrace ptrace, Wait wait, Doorbell doorbell, Tracees owner) {
+    Tracee(int tid, Ptrace ptrace, Reaps wait, Doorbell doorbell, Tracees owner) {
         this.tid = tid;
         this.ptrace = ptrace;
         this.wait = wait;

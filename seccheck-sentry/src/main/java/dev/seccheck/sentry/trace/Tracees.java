@@ -1,7 +1,6 @@
 package dev.seccheck.sentry.trace;
 
 import dev.seccheck.linux.Ptrace;
-import dev.seccheck.linux.Wait;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -13,7 +12,7 @@ final class Tracees {
 
     private final Map<Integer, Tracee> byTid = new HashMap<>();
     private final Ptrace ptrace = new Ptrace();
-    private final Wait wait = new Wait();
+    private final Reaps wait = new Reaps();
     private final Doorbell doorbell;
     /** The ptrace options every tracee carries, fixed for the run ({@link TaskLifecycle#BASE_OPTIONS}). */
     private final int options;

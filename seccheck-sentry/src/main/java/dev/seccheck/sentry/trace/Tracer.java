@@ -61,7 +61,7 @@ public final class Tracer {
     private final SyscallStops syscallStops;
     private final ExecRequests execs;
     private final CompletableFuture<Integer> started = new CompletableFuture<>();
-    private final Wait wait = new Wait();
+    private final Reaps wait = new Reaps();
     /** The stops collected by the last wait, served in the order the kernel reported them. */
     private final ArrayDeque<WaitStatus> round = new ArrayDeque<>();
     private final StopSpin spin = new StopSpin();

@@ -50,7 +50,7 @@ final class WorkloadFreeze {
 
     private final TaskTable tasks;
     private final Tracees tracees;
-    private final Wait wait = new Wait();
+    private final Reaps wait = new Reaps();
 
     /** What runs with the workload frozen: an attach, which may fail as the tracer's calls and a launch do. */
     @FunctionalInterface

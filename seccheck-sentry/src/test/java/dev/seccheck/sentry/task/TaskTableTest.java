@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Tasks loaded from /proc are marked as an exec session the way their process or table says; a
  * process whose parent is gone names the parent the kernel gave it; a process that may have
- * renamed a thread through /proc is named as /proc says.
+ * renamed a thread through /proc is named as /proc says; a process is shielded while any of its
+ * execs is undecided.
  */
 class TaskTableTest {
 
@@ -23,6 +24,58 @@ class TaskTableTest {
             return tasks.map(p -> Integer.parseInt(p.getFileName().toString())).filter(t -> t != SELF).findFirst()
                     .orElseThrow();
         }
+    }
+
+    @Test
+    void aSiblingsFailedExecLeavesTheShieldOfTheExecInFlight() {
+        TaskTable run = new TaskTable(false);
+        run.put(new Task(100, 100, 1, 0, 0, "p", null, null, false));
+        run.put(new Task(101, 100, 1, 0, 0, "p", null, null, false));
+        run.execStarted(100, 100);
+        run.execStarted(101, 100);
+        run.execDecided(101); // the sibling's execv("/nonexistent") failed
+        assertThat(run.shielded(100)).as("the process").isTrue();
+        assertThat(run.shielded(101)).as("a thread of it").isTrue();
+        run.execStarted(101, 100);
+        run.execDecided(101);
+        run.execDecided(100);
+        assertThat(run.shielded(100)).isFalse();
+    }
+
+    @Test
+    void aNonLeadersExecKeepsItsShieldUnderTheLeadersNumberUntilDecided() {
+        TaskTable run = new TaskTable(false);
+        run.put(new Task(100, 100, 1, 0, 0, "p", null, null, false));
+        run.put(new Task(101, 100, 1, 0, 0, "p", null, null, false));
+        run.execStarted(100, 100); // the leader's, killed on the way by the sibling's exec
+        run.execStarted(101, 100);
+        run.remove(101);
+        run.execEvent(100, 100, true);
+        assertThat(run.shielded(100)).as("decided at its exit, or killed").isTrue();
+        run.execDecided(101); // the former number: nothing of it is left
+        assertThat(run.shielded(100)).isTrue();
+        run.execDecided(100);
+        assertThat(run.shielded(100)).isFalse();
+
+        run.execStarted(100, 100);
+        run.execEvent(100, 100, false);
+        assertThat(run.shielded(100)).as("let run at its exec event").isFalse();
+    }
+
+    @Test
+    void aCallerWhoseOwnProcessIsInAnExecDoesNotReachAnotherHeldAtIts() {
+        TaskTable run = new TaskTable(false);
+        run.put(new Task(200, 200, 1, 0, 0, "parent", null, null, false));
+        run.put(new Task(201, 200, 1, 0, 0, "parent", null, null, false));
+        run.put(new Task(100, 100, 200, 0, 0, "child", null, null, false));
+        run.put(new Task(101, 100, 200, 0, 0, "child", null, null, false));
+        run.execStarted(100, 100);
+        run.execStarted(201, 200); // the parent's own thread, failing execs in a loop
+        assertThat(run.shieldedFrom(100, 200)).as("the child, from the parent").isTrue();
+        assertThat(run.shieldedFrom(101, 201)).as("a thread of the child, from a thread of the parent").isTrue();
+        assertThat(run.shieldedFrom(100, 101)).as("from its own process").isFalse();
+        run.execDecided(100);
+        assertThat(run.shieldedFrom(100, 200)).isFalse();
     }
 
     @Test

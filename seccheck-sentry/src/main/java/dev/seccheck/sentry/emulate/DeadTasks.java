@@ -1,0 +1,16 @@
+package dev.seccheck.sentry.emulate;
+
+/**
+ * DeadTasks is what the tracer tells the emulation of a thread it has just reaped, before it waits
+ * for anything else: the calls seccheck still performs for that thread and that the kernel would
+ * have undone at its death (a FIFO open waiting for the other end) end now, before the thread's
+ * parent can learn of the death ({@link Waits#endOpensOf}).
+ */
+public final class DeadTasks {
+    private DeadTasks() {}
+
+    /** Thread {@code tid} was reaped: ends its FIFO opens, returning once they are undone. */
+    public static void reaped(int tid) {
+        Waits.ALL.endOpensOf(tid);
+    }
+}
