@@ -72,11 +72,13 @@ public final class TaskTable {
      * their reach: a parent copied a binary a rule kept from being opened or run out of its child
      * held there, then ran the copy. Each exec in flight holds the shield of its own: before, one
      * mark per process was lifted by whichever exec of the process ended first, and a sibling
-     * thread's failing execs in a loop opened the window again and again.
+     * thread's failing execs in a loop opened the window again and again. Returns the tasks killed
+     * because their process_vm_readv or process_vm_writev aimed at the process did not leave the
+     * call in time ({@link MemoryReaders}), for a line each.
      */
-    public void execStarted(int tid, int tgid) {
+    public List<Integer> execStarted(int tid, int tgid) {
         executing.put(tid, tgid);
-        readers.awaitNoneAt(tgid, pid -> {
+        return readers.awaitNoneAt(tgid, pid -> {
             Task t = tasks.get(pid);
             return t == null ? -1 : t.tgid();
         });

@@ -244,7 +244,9 @@ final class SyscallPoints implements EmulatedPoints {
      */
     void launching(Task task, SyscallEvent enter, TaskMemory mem) {
         if (decidesWhatRuns()) {
-            context.tasks().execStarted(task.tid(), task.tgid()); // before the kernel maps anything
+            // Before the kernel maps anything. The run's first process: no task of the run is
+            // there yet to read its memory, so none is killed for it.
+            context.tasks().execStarted(task.tid(), task.tgid());
         }
         if (state.enabled(Point.EXECVE)) {
             execCalls.entered(task, enter, mem);

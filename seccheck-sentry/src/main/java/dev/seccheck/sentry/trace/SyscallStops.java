@@ -58,7 +58,11 @@ record SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers
         Task task = tasks.getOrLoad(tid);
         boolean shields = task != null && ExecArguments.isExec(nr) && syscalls.decidesWhatRuns();
         if (shields) {
-            tasks.execStarted(tid, task.tgid()); // before the kernel maps anything
+            // Before the kernel maps anything.
+            for (int reader : tasks.execStarted(tid, task.tgid())) {
+                log.accept("killed task " + reader + ": its process_vm_readv or process_vm_writev aimed at process "
+                        + task.tgid() + ", whose exec a sink decides, did not leave the call in time");
+            }
         }
         Verdict v = task == null ? Verdict.ALLOW : Verdict.of(syscalls.fire(task, ev, access));
         boolean failed = Verdict.enforce(v, Verdict.stopped(task == null ? 0 : task.tgid()), errno -> {
