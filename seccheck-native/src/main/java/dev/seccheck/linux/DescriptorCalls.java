@@ -35,13 +35,7 @@ public final class DescriptorCalls {
      */
     public int futimens(int fd, long[] times, int flags) {
         try (Arena call = Arena.ofConfined()) {
-            long at = 0;
-            if (times != null) {
-                MemorySegment t = call.allocate(ValueLayout.JAVA_LONG, 4);
-                MemorySegment.copy(times, 0, t, ValueLayout.JAVA_LONG, 0, 4);
-                at = t.address();
-            }
-            return (int) Direct.call(Sysno.UTIMENSAT, fd, 0, at, flags);
+            return (int) Direct.call(Sysno.UTIMENSAT, fd, 0, PathCalls.timespecs(call, times), flags);
         }
     }
 

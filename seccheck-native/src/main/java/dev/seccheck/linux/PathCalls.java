@@ -229,14 +229,18 @@ public final class PathCalls {
      */
     public int utimensat(int dirfd, String name, long[] times, int flags) {
         try (Arena call = Arena.ofConfined()) {
-            long at = 0;
-            if (times != null) {
-                MemorySegment t = call.allocate(ValueLayout.JAVA_LONG, 4);
-                MemorySegment.copy(times, 0, t, ValueLayout.JAVA_LONG, 0, 4);
-                at = t.address();
-            }
-            return (int) Direct.call(Sysno.UTIMENSAT, dirfd, cString(name), at, flags);
+            return (int) Direct.call(Sysno.UTIMENSAT, dirfd, cString(name), timespecs(call, times), flags);
         }
+    }
+
+    /** utimensat's two timespecs of {@code times} (four longs) in {@code call}, or 0 (now) for null. */
+    static long timespecs(Arena call, long[] times) {
+        if (times == null) {
+            return 0;
+        }
+        MemorySegment t = call.allocate(ValueLayout.JAVA_LONG, 4);
+        MemorySegment.copy(times, 0, t, ValueLayout.JAVA_LONG, 0, 4);
+        return t.address();
     }
 
     /** setxattr(name, attribute, value, flags), or lsetxattr when {@code itself}: 0 or -errno. */

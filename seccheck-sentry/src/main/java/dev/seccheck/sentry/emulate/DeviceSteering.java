@@ -78,13 +78,11 @@ final class DeviceSteering {
     }
 
     private final NetEmulation net;
-    private final ProgramMemory memory;
     private final PathCalls calls;
     private final SocketSerial serial = new SocketSerial();
 
-    DeviceSteering(NetEmulation net, ProgramMemory memory, PathCalls calls) {
+    DeviceSteering(NetEmulation net, PathCalls calls) {
         this.net = net;
-        this.memory = memory;
         this.calls = calls;
     }
 
@@ -194,20 +192,11 @@ final class DeviceSteering {
         // The kernel reads a name's first 15 bytes, an option's int (or IPv4's first byte of a shorter one).
         int cap = name == SO_BINDTODEVICE && level == SOL_SOCKET ? NAME_MAX : Integer.BYTES;
         int read = Math.max(0, Math.min(optlen, cap));
-        byte[] value;
-        try {
-            value = read == 0 ? new byte[0] : memory.bytes(call.tid(), n.arg3(), read);
-        } catch (ProgramMemory.Fault f) {
-            if (call.enter(ev, Snapshot.NOTHING) == 0) {
-                call.complete(ev, Snapshot.NOTHING, net.asProgram(call, Sysno.SETSOCKOPT,
-                        () -> SocketCalls.setsockoptWithoutValue(sock, level, name, optlen)));
-            }
+        Snapshot seen = net.optionValue(call, ev, sock, read);
+        if (seen == null || call.enter(ev, seen) != 0) {
             return;
         }
-        Snapshot seen = new Snapshot(n.arg3(), value);
-        if (call.enter(ev, seen) != 0) {
-            return;
-        }
+        byte[] value = seen.bytes();
         if (optlen < 0) {
             // Read nothing: the kernel refuses the length (EINVAL) wherever it looks at it.
             call.complete(ev, seen, net.asProgram(call, Sysno.SETSOCKOPT,

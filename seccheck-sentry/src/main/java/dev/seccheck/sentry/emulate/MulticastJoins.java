@@ -1,6 +1,5 @@
 package dev.seccheck.sentry.emulate;
 
-import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.format.SockAddr;
 import dev.seccheck.linux.SeccompNotification;
@@ -90,11 +89,9 @@ final class MulticastJoins {
     }
 
     private final NetEmulation net;
-    private final ProgramMemory memory;
 
-    MulticastJoins(NetEmulation net, ProgramMemory memory) {
+    MulticastJoins(NetEmulation net) {
         this.net = net;
-        this.memory = memory;
     }
 
     /** Serves a held join ({@link #holds}) on our copy {@code sock} of the program's socket (-errno when none). */
@@ -113,22 +110,11 @@ final class MulticastJoins {
         int size = size(level, name);
         // The kernel reads at most the structure (IP_ADD_MEMBERSHIP: an ip_mreq of 8 bytes when shorter).
         int read = Math.max(0, Math.min(optlen, level == SOL_IP && name == IP_ADD_MEMBERSHIP && optlen < size ? 8 : size));
-        byte[] value;
-        try {
-            value = read == 0 ? new byte[0] : memory.bytes(call.tid(), n.arg3(), read);
-        } catch (ProgramMemory.Fault f) {
-            // Set from no memory with the program's length: answered as natively (EFAULT where the
-            // kernel reads the value, its own errno where it refuses first), and nothing is joined.
-            if (call.enter(ev, Snapshot.NOTHING) == 0) {
-                call.complete(ev, Snapshot.NOTHING, net.asProgram(call, Sysno.SETSOCKOPT,
-                        () -> SocketCalls.setsockoptWithoutValue(sock, level, name, optlen)));
-            }
+        Snapshot seen = net.optionValue(call, ev, sock, read);
+        if (seen == null || call.enter(ev, seen) != 0) {
             return;
         }
-        Snapshot seen = new Snapshot(n.arg3(), value);
-        if (call.enter(ev, seen) != 0) {
-            return;
-        }
+        byte[] value = seen.bytes();
         boolean ip = domain == SockAddr.AF_INET || domain == SockAddr.AF_INET6;
         for (byte[] address : ip ? reached(level, name, value) : List.<byte[]>of()) {
             SyscallEvent connect = new SyscallEvent(call.tid(), Sysno.CONNECT, n.arg0(), n.arg3(), address.length, 0, 0,

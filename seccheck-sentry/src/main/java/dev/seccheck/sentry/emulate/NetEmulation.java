@@ -104,8 +104,8 @@ final class NetEmulation {
         this.messages = new MessageSends(memory, this);
         this.inbound = new InboundConnections(this, calls, memory);
         this.namedBinds = new NamedBinds(calls, log);
-        this.steering = new DeviceSteering(this, memory, calls);
-        this.joins = new MulticastJoins(this, memory);
+        this.steering = new DeviceSteering(this, calls);
+        this.joins = new MulticastJoins(this);
     }
 
     /**
@@ -160,6 +160,29 @@ final class NetEmulation {
             return serve(call, sock, domain);
         } finally {
             PathCalls.close(sock);
+        }
+    }
+
+    /**
+     * The first {@code read} bytes of a held setsockopt's value on our copy {@code sock} of the
+     * program's socket, read once as the kernel reads them; null where they cannot be read, the
+     * call then answered: its enter points fired with nothing, the option set from no memory with
+     * the program's length, so that the kernel answers as it would the program (EFAULT where it
+     * reads the value, its own errno where it refuses first), and nothing is set.
+     */
+    Snapshot optionValue(Call call, SyscallEvent ev, int sock, int read) {
+        SeccompNotification n = call.notification();
+        try {
+            return new Snapshot(n.arg3(), read <= 0 ? new byte[0] : memory.bytes(call.tid(), n.arg3(), read));
+        } catch (ProgramMemory.Fault f) {
+            int level = (int) n.arg1();
+            int name = (int) n.arg2();
+            int optlen = (int) n.arg4();
+            if (call.enter(ev, Snapshot.NOTHING) == 0) {
+                call.complete(ev, Snapshot.NOTHING, asProgram(call, Sysno.SETSOCKOPT,
+                        () -> SocketCalls.setsockoptWithoutValue(sock, level, name, optlen)));
+            }
+            return null;
         }
     }
 
