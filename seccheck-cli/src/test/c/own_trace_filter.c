@@ -2,8 +2,9 @@
  * Installs a seccomp filter of its own that answers SECCOMP_RET_TRACE for some calls (with data
  * 5 and 0, as libseccomp's SCMP_ACT_TRACE does), RET_TRAP and RET_ERRNO for others, then makes
  * each call and prints what it returned. With no tracer of its own, the kernel fails every traced
- * call with ENOSYS without running it. Usage: own_trace_filter DIR [wait]: mkdir makes DIR/made;
- * with "wait", it writes DIR/ready after the install and waits for DIR/go before the calls.
+ * call with ENOSYS without running it. Usage: own_trace_filter DIR [wait|wait-first]: mkdir makes
+ * DIR/made; with "wait", it writes DIR/ready after the install and waits for DIR/go before the
+ * calls; with "wait-first", the same before the install.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,6 +31,17 @@ static void trapped(int sig, siginfo_t *si, void *uc) {
     ((ucontext_t *) uc)->uc_mcontext.gregs[REG_RAX] = -99;
 }
 
+/* Writes DIR/ready and waits for DIR/go. */
+static void await_go(const char *dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/ready", dir);
+    close(open(path, O_CREAT | O_WRONLY, 0644));
+    snprintf(path, sizeof path, "%s/go", dir);
+    while (access(path, F_OK) != 0) {
+        usleep(10000);
+    }
+}
+
 #define ONE(nr, act) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1), BPF_STMT(BPF_RET | BPF_K, act)
 
 static void report(const char *name, long r) {
@@ -40,7 +52,8 @@ int main(int argc, char **argv) {
     if (argc < 2) {
         return 2;
     }
-    char made[4096], unlinked[4096], path[4096];
+    char made[4096], unlinked[4096];
+    const char *mode = argc > 2 ? argv[2] : "";
     snprintf(made, sizeof made, "%s/made", argv[1]);
     snprintf(unlinked, sizeof unlinked, "%s/kept", argv[1]);
     int fd = open(unlinked, O_CREAT | O_WRONLY, 0644);
@@ -63,18 +76,16 @@ int main(int argc, char **argv) {
         ONE(__NR_getuid, SECCOMP_RET_ERRNO | 13),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
     struct sock_fprog prog = {sizeof f / sizeof f[0], f};
+    if (strcmp(mode, "wait-first") == 0) {
+        await_go(argv[1]);
+    }
     prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     if (syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) {
         perror("seccomp");
         return 1;
     }
-    if (argc > 2 && strcmp(argv[2], "wait") == 0) {
-        snprintf(path, sizeof path, "%s/ready", argv[1]);
-        close(open(path, O_CREAT | O_WRONLY, 0644));
-        snprintf(path, sizeof path, "%s/go", argv[1]);
-        while (access(path, F_OK) != 0) {
-            usleep(10000);
-        }
+    if (strcmp(mode, "wait") == 0) {
+        await_go(argv[1]);
     }
     long r;
     errno = 0;

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * seccomp stop for one of its own and let the call run: getppid and getpgrp succeeded, mkdir made
  * its directory, unlink removed its file. Now the program prints what it prints natively, as
  * root and as uid 65534, under the built-in session and with a session created while it runs
- * (its layer injected after the program's filter, tracing other calls). Under the README's guard
+ * (its layer injected after the program's filter, tracing other calls; or before it, tracing
+ * the same calls). Under the README's guard
  * policy the same holds for getppid and getpgrp; seccheck holds mkdir and unlink for its notifier
  * there, and a call held so is not covered (the README's "Limits (today)").
  */
@@ -58,19 +59,37 @@ class OwnTraceFilterTest {
      */
     @Test
     void ownTracedCallsFailWithEnosysWithASessionCreatedAtRunTime() throws Exception {
+        runtimeSession("wait", """
+                {"name": "no-chdir", "points": [{"name": "syscall/chdir/enter"}],
+                 "sinks": [{"name": "policy", "config": {"rules": [
+                   {"point": "syscall/chdir/enter", "action": "deny"}]}}]}""");
+    }
+
+    /**
+     * A session created at run time that traces mkdir, getppid and unlink to their exit, before
+     * the program installs its filter: the program's filter is the newer, its trace data wins
+     * over the layer's tag, and the calls fail as natively.
+     */
+    @Test
+    void ownTracedCallsFailWithEnosysWhenTheFilterIsNewerThanARuntimeLayerTracingThem() throws Exception {
+        runtimeSession("wait-first", """
+                {"name": "exits", "points": [{"name": "syscall/sysno/83/exit"}, {"name": "syscall/sysno/110/exit"},
+                                             {"name": "syscall/sysno/87/exit"}],
+                 "sinks": [{"name": "null"}]}""");
+    }
+
+    /** Runs the program in {@code mode} and creates the session {@code session} when it is ready. */
+    private void runtimeSession(String mode, String session) throws Exception {
         Path real = tmp.toRealPath();
         Path program = CPrograms.compile(PROGRAM, real);
         String natively = nativeRun(real, program, null);
         Path work = Files.createDirectory(real.resolve("runtime"));
         Path root = real.resolve("root");
-        Path deny = Files.writeString(real.resolve("deny.json"), """
-                {"name": "no-chdir", "points": [{"name": "syscall/chdir/enter"}],
-                 "sinks": [{"name": "policy", "config": {"rules": [
-                   {"point": "syscall/chdir/enter", "action": "deny"}]}}]}""");
+        Path deny = Files.writeString(real.resolve("session.json"), session);
         List<String> cli = PackagedCli.java(System.getProperty("java.class.path"));
         List<String> cmd = new ArrayList<>(cli);
         cmd.addAll(List.of("run", "--quiet", "-o", "/dev/null", "--root", root.toString(), "--id", "own", "--",
-                program.toString(), work.toString(), "wait"));
+                program.toString(), work.toString(), mode));
         Path out = real.resolve("runtime.out");
         Process run = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         try {
