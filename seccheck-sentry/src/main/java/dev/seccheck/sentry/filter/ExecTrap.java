@@ -1,7 +1,6 @@
 package dev.seccheck.sentry.filter;
 
 import dev.seccheck.abi.Sysno;
-import dev.seccheck.linux.Seccomp;
 
 /**
  * ExecTrap is the filter that keeps a spawned child from running its program unattached: on the
@@ -26,7 +25,7 @@ public final class ExecTrap {
         a.jump(Bpf.Cond.EQ, (int) pathPointer, null, other);
         a.load(SeccompData.argHigh(0));
         a.jump(Bpf.Cond.EQ, (int) (pathPointer >>> 32), null, other);
-        a.ret(Seccomp.RET_TRACE);
+        a.ret(TraceTag.RET);
         a.bind(other);
         return a.fragment();
     }

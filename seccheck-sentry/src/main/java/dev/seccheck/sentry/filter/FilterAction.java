@@ -8,8 +8,8 @@ public enum FilterAction {
     ALLOW(Seccomp.RET_ALLOW),
     /** Hold the syscall for the supervisor's notifier thread (enter-only points: one cheap wake-up). */
     NOTIFY(Seccomp.RET_USER_NOTIF),
-    /** Stop in the tracer (points that need the syscall's result: a second stop at its exit). */
-    TRACE(Seccomp.RET_TRACE);
+    /** Stop in the tracer (points that need the syscall's result: a second stop at its exit), with seccheck's {@link TraceTag}. */
+    TRACE(TraceTag.RET);
 
     private final int ret;
 

@@ -52,9 +52,15 @@ public record LayerProbe(int sysno, long key, int first, int second) {
         return java.util.OptionalInt.empty();
     }
 
-    /** A probe made of {@code sysno}, with a key and tags from the kernel's random pool. */
+    /**
+     * A probe made of {@code sysno}, with a key and tags from the kernel's random pool; neither tag
+     * is {@link TraceTag#DATA}, which is public and which seccheck's older layers give too.
+     */
     public static LayerProbe fresh(int sysno) throws LinuxException {
-        long tags = Syscalls.random64();
+        long tags;
+        do {
+            tags = Syscalls.random64();
+        } while ((tags & Seccomp.RET_DATA) == TraceTag.DATA || ((tags >>> 16) & Seccomp.RET_DATA) == TraceTag.DATA);
         return new LayerProbe(sysno, Syscalls.random64(), (int) tags, (int) (tags >>> 16));
     }
 

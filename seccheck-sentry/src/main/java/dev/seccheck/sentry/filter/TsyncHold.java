@@ -35,7 +35,7 @@ public final class TsyncHold {
         a.jump(Bpf.Cond.EQ, Seccomp.SET_MODE_FILTER, null, other);
         a.load(SeccompData.argLow(1));
         a.jump(Bpf.Cond.SET, FLAG_TSYNC, null, other);
-        a.ret(Seccomp.RET_TRACE);
+        a.ret(TraceTag.RET);
         a.bind(other);
         return a.fragment();
     }

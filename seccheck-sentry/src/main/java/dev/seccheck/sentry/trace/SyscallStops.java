@@ -1,11 +1,13 @@
 package dev.seccheck.sentry.trace;
 
+import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Signal;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Regs;
 import dev.seccheck.linux.Signals;
 import dev.seccheck.linux.WaitStatus;
+import dev.seccheck.sentry.filter.TraceTag;
 import dev.seccheck.sentry.filter.TsyncHold;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.ExecArguments;
@@ -14,7 +16,9 @@ import dev.seccheck.sentry.task.TaskTable;
 import java.util.function.Consumer;
 
 /**
- * SyscallStops serves the syscalls a filter layer sends to the tracer: at the seccomp stop it
+ * SyscallStops serves the syscalls a filter layer sends to the tracer (a stop without seccheck's
+ * {@link TraceTag} was asked for by the program's own filter: its call fails with ENOSYS, as
+ * natively with no tracer): at the seccomp stop it
  * fires the enter points and applies the {@link Verdict} (a denied syscall is skipped by setting
  * its number to -1 and its result to -errno); when exit points want the result it resumes to the
  * syscall's exit stop, where it fires them with the result (an exec call's at its exec event,
@@ -52,6 +56,10 @@ record SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers
     void enter(Tracee t) throws LinuxException {
         int tid = t.tid();
         t.getRegs(regs);
+        if (!TraceTag.isOurs(t.eventMessage())) {
+            notOurs(t);
+            return;
+        }
         int nr = (int) regs.origRax();
         SyscallEvent ev = new SyscallEvent(tid, nr, regs.arg(0), regs.arg(1), regs.arg(2), regs.arg(3), regs.arg(4),
                 regs.arg(5), false, 0);
@@ -90,6 +98,19 @@ record SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers
         } else {
             t.cont(0);
         }
+    }
+
+    /**
+     * A seccomp stop a filter of the program's own asked for ({@link TraceTag}): answered as the
+     * kernel answers it with no tracer, the call skipped and failing with ENOSYS. It is not
+     * reported: it does nothing, and no point of seccheck's asked for it (when a layer of
+     * seccheck's traces the call too, the program's newer filter gave the stop its data).
+     */
+    private void notOurs(Tracee t) throws LinuxException {
+        regs.origRax(-1);
+        regs.rax(-Errno.ENOSYS);
+        t.setRegs(regs);
+        t.cont(0);
     }
 
     /**

@@ -19,7 +19,7 @@ class ExecTrapTest {
 
     @Test
     void tracesTheSpawnersExecve() {
-        assertThat(run(EXECVE, PATH)).hasValue(Seccomp.RET_TRACE);
+        assertThat(run(EXECVE, PATH)).hasValue(TraceTag.RET);
     }
 
     @Test
@@ -40,7 +40,7 @@ class ExecTrapTest {
         FilterAction[] table = new FilterAction[EXECVE + 1];
         Program p = SeccompFilter.compile(table, ExecTrap.fragment(PATH));
         assertThat(BpfInterpreter.run(p, new BpfInterpreter.Data(EXECVE, Seccomp.AUDIT_ARCH_X86_64, 0, PATH)))
-                .isEqualTo(Seccomp.RET_TRACE);
+                .isEqualTo(TraceTag.RET);
         assertThat(BpfInterpreter.run(p, new BpfInterpreter.Data(EXECVE, Seccomp.AUDIT_ARCH_X86_64, 0, 1)))
                 .isEqualTo(Seccomp.RET_ALLOW);
         assertThat(BpfInterpreter.run(p, new BpfInterpreter.Data(EXECVE, 0x40000003, 0, PATH)))

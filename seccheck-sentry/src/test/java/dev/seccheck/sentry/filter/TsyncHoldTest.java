@@ -17,10 +17,10 @@ class TsyncHoldTest {
 
     @Test
     void tracesAFilterInstalledOnEveryThread() {
-        assertThat(run(SECCOMP, 1, TsyncHold.FLAG_TSYNC)).hasValue(Seccomp.RET_TRACE);
-        assertThat(run(SECCOMP, 1, TsyncHold.FLAG_TSYNC | 8)).as("with other flags").hasValue(Seccomp.RET_TRACE);
+        assertThat(run(SECCOMP, 1, TsyncHold.FLAG_TSYNC)).hasValue(TraceTag.RET);
+        assertThat(run(SECCOMP, 1, TsyncHold.FLAG_TSYNC | 8)).as("with other flags").hasValue(TraceTag.RET);
         assertThat(run(SECCOMP, 1L | (7L << 32), TsyncHold.FLAG_TSYNC)).as("op's high half, which the kernel ignores")
-                .hasValue(Seccomp.RET_TRACE);
+                .hasValue(TraceTag.RET);
         assertThat(TsyncHold.matches(SECCOMP, 1L | (7L << 32), TsyncHold.FLAG_TSYNC | (1L << 40))).isTrue();
     }
 
