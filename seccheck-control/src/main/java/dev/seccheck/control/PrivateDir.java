@@ -161,6 +161,17 @@ final class PrivateDir {
 
     /** Reads {@code name/run.json} without following a link at either step; empty if absent or not a record. */
     static Optional<RunRecord> readRecord(SecureDirectoryStream<Path> dir, Path name) {
+        return readRecordBytes(dir, name).flatMap(data -> {
+            try {
+                return Optional.of(RunRecord.parse(data, name.resolve(RECORD).toString()));
+            } catch (IOException | RuntimeException e) {
+                return Optional.empty();
+            }
+        });
+    }
+
+    /** The bytes of {@code name/run.json} as {@link #readRecord} finds them, unparsed. */
+    static Optional<byte[]> readRecordBytes(SecureDirectoryStream<Path> dir, Path name) {
         try {
             if (!trusted(dir, name)) {
                 return Optional.empty();
@@ -178,7 +189,7 @@ final class PrivateDir {
                     }
                     byte[] data = new byte[buf.position()];
                     buf.flip().get(data);
-                    return Optional.of(RunRecord.parse(data, name.resolve(RECORD).toString()));
+                    return Optional.of(data);
                 }
             }
         } catch (IOException | RuntimeException e) {

@@ -9,6 +9,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -187,9 +188,14 @@ public final class RuntimeRoot {
         checkId(record.id());
         try (SecureDirectoryStream<Path> dir = PrivateDir.open(root, uid, notices)) {
             Path name = Path.of(record.id());
-            Optional<RunRecord> there = PrivateDir.readRecord(dir, name);
-            if (there.isPresent() && !there.get().sameProcess(record) && there.get().alive()) {
-                return;
+            // The record this run wrote, byte for byte, is its own: no parse, and no ObjectMapper
+            // initialised at every run's end (its locale data, tens of milliseconds).
+            Optional<byte[]> raw = PrivateDir.readRecordBytes(dir, name);
+            if (raw.isPresent() && !Arrays.equals(raw.get(), record.toJson())) {
+                Optional<RunRecord> there = PrivateDir.readRecord(dir, name);
+                if (there.isPresent() && !there.get().sameProcess(record) && there.get().alive()) {
+                    return;
+                }
             }
             if (PrivateDir.isRunDirectory(dir, name)) {
                 removeWhole(dir, name);
