@@ -182,11 +182,9 @@ final class DeviceSteering {
         int level = (int) n.arg1();
         int name = (int) n.arg2();
         int optlen = (int) n.arg4();
-        SyscallEvent ev = new SyscallEvent(call.tid(), Sysno.SETSOCKOPT, n.arg0(), n.arg1(), n.arg2(), n.arg3(),
-                n.arg4(), 0, false, 0);
-        long domain = sock < 0 ? sock : SocketCalls.socketOption(sock, SocketCalls.SO_DOMAIN);
+        SyscallEvent ev = NetEmulation.setsockoptEvent(call);
+        long domain = NetEmulation.domainOrFail(call, ev, sock); // EBADF, ENOTSOCK: before the value
         if (domain < 0) {
-            call.fail(ev, Snapshot.NOTHING, (int) -domain); // EBADF, ENOTSOCK: before the value
             return;
         }
         // The kernel reads a name's first 15 bytes, an option's int (or IPv4's first byte of a shorter one).

@@ -100,11 +100,9 @@ final class MulticastJoins {
         int level = (int) n.arg1();
         int name = (int) n.arg2();
         int optlen = (int) n.arg4();
-        SyscallEvent ev = new SyscallEvent(call.tid(), Sysno.SETSOCKOPT, n.arg0(), n.arg1(), n.arg2(), n.arg3(),
-                n.arg4(), 0, false, 0);
-        long domain = sock < 0 ? sock : SocketCalls.socketOption(sock, SocketCalls.SO_DOMAIN);
+        SyscallEvent ev = NetEmulation.setsockoptEvent(call);
+        long domain = NetEmulation.domainOrFail(call, ev, sock); // EBADF, ENOTSOCK: before the value
         if (domain < 0) {
-            call.fail(ev, Snapshot.NOTHING, (int) -domain); // EBADF, ENOTSOCK: before the value
             return;
         }
         int size = size(level, name);

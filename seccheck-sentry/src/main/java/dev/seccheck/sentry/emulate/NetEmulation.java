@@ -163,6 +163,27 @@ final class NetEmulation {
         }
     }
 
+    /** The setsockopt event of held call {@code call}, from its registers. */
+    static SyscallEvent setsockoptEvent(Call call) {
+        SeccompNotification n = call.notification();
+        return new SyscallEvent(call.tid(), Sysno.SETSOCKOPT, n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(), 0,
+                false, 0);
+    }
+
+    /**
+     * The family (SO_DOMAIN) of our copy {@code sock} of the program's socket, or -1 when there is
+     * none: the call is then failed with the kernel's errno (EBADF for no descriptor or an O_PATH
+     * one, ENOTSOCK for no socket), which it gives before it looks at anything else.
+     */
+    static long domainOrFail(Call call, SyscallEvent ev, int sock) {
+        long domain = sock < 0 ? sock : SocketCalls.socketOption(sock, SocketCalls.SO_DOMAIN);
+        if (domain < 0) {
+            call.fail(ev, Snapshot.NOTHING, (int) -domain);
+            return -1;
+        }
+        return domain;
+    }
+
     /**
      * The first {@code read} bytes of a held setsockopt's value on our copy {@code sock} of the
      * program's socket, read once as the kernel reads them; null where they cannot be read, the
@@ -203,12 +224,9 @@ final class NetEmulation {
         // IPv4's first byte (IPv6 none: readsNothing).
         long given = n.arg4() & 0xffffffffL;
         int length = !header ? (int) n.arg4() : given >= Integer.BYTES ? Integer.BYTES : given >= 1 ? 1 : 0;
-        SyscallEvent ev = new SyscallEvent(call.tid(), Sysno.SETSOCKOPT, n.arg0(), n.arg1(), n.arg2(), n.arg3(),
-                n.arg4(), 0, false, 0);
-        // The descriptor first (EBADF for none or an O_PATH one, ENOTSOCK for no socket), then the length.
-        long domain = sock < 0 ? sock : SocketCalls.socketOption(sock, SocketCalls.SO_DOMAIN);
+        SyscallEvent ev = setsockoptEvent(call);
+        long domain = domainOrFail(call, ev, sock); // the descriptor first, then the length
         if (domain < 0) {
-            call.fail(ev, Snapshot.NOTHING, (int) -domain);
             return;
         }
         if ((int) n.arg4() < 0) {
