@@ -86,11 +86,14 @@ public final class TaskTable {
 
     /**
      * Task {@code tid}'s held process_vm_readv or process_vm_writev names {@code pid}: recorded
-     * before the call is decided, so that an exec of that process starting meanwhile waits for it
-     * ({@link MemoryReaders}).
+     * before the call is decided, so that an exec of that process starting meanwhile waits for it,
+     * or kills it ({@link MemoryReaders}). Not a task of a {@code seccheck exec} command: the
+     * operator's tasks reach a shielded process anyway ({@link #shieldedFrom}).
      */
     public void readingMemory(int tid, int pid) {
-        readers.calling(tid, pid);
+        if (!inExecSession(tid)) {
+            readers.calling(tid, pid);
+        }
     }
 
     /**
