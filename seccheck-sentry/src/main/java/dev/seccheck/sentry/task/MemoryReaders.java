@@ -60,8 +60,8 @@ final class MemoryReaders {
      * Waits until no recorded caller aimed at process {@code tgid} (a pid {@code tgidOf} maps to
      * it) is still in its call, at most {@value #WAIT_MS} ms; forgets the callers that left. A
      * caller still in its call, or on its way to it, when the time is up is killed: the exec goes
-     * on, and the call would read the new program (a caller descheduled that long on a loaded
-     * machine did, 1-2 times in 300 rounds of {@code ExecShieldTest}). Returns the tids killed.
+     * on, and the call would read the new program (fail closed; a caller descheduled that long,
+     * on a loaded machine, is the case). Returns the tids killed.
      */
     List<Integer> awaitNoneAt(int tgid, IntUnaryOperator tgidOf) {
         if (callers.isEmpty()) {
