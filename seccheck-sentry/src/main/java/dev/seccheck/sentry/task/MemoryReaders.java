@@ -92,6 +92,9 @@ final class MemoryReaders {
      * the call: a number is not given to another task while its task lives.
      */
     private boolean killStillInCall(int tid, Calling call) {
+        if (!inCall(tid, call)) {
+            return false; // the common case: no pidfd opened for a caller that left
+        }
         Pidfd task = Pidfd.ofThread(tid);
         if (task == null && Pidfd.threadsUnsupported()) {
             task = Procfs.status(tid).map(s -> Pidfd.ofProcess(s.tgid())).orElse(null);
