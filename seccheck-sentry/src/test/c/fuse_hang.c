@@ -1,14 +1,15 @@
 /* fuse_hang DIR: a program serving its own filesystem to hold whoever looks a name up in it.
  * Mounts a FUSE filesystem on DIR (root only) whose server answers the mount's handshake and
  * its root's attributes but never a lookup, starts a child that executes DIR/script (a lookup:
- * it waits, natively as well), then runs /bin/true three times and prints "others ran N" with
- * how many finished within 10 seconds. Then it kills the child and the server, unmounts and
- * prints "done". Under a supervisor that looks the executed file up itself at the exec's enter,
+ * it waits, natively as well), then, once the child waits in execve, runs /bin/true three
+ * times and prints "others ran N" with how many finished within 10 seconds. Then it kills the
+ * child and the server, unmounts and prints "done". Under a supervisor that looks the executed file up itself at the exec's enter,
  * that lookup waits on this server too: nothing else in the run goes on until the server dies.
  * fuse_hang --idle DIR: mounts the same filesystem, prints "mounted" and serves it until killed.
  * fuse_hang --memory open|exec DIR: the server answers lookups with a 4 KiB file but never a
  * read; the child maps DIR/f shared and passes a path that lies in that unread page to openat or
- * execve (its own read of it waits, natively as well); then the same three /bin/true. A
+ * execve (its own read of it waits, natively as well); then, once the child is in that call, the
+ * same three /bin/true. A
  * supervisor that reads the path from the child's memory waits on this server too.
  * fuse_hang --script DIR: the server serves DIR/script, a #! script that exits 0, to the child
  * that executes it (the kernel's lookup, attributes and read for its exec, the interpreter's own)
@@ -29,7 +30,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include "in_call.h"
 
 static void reply(int fd, uint64_t unique, int error, const void *body, size_t len) {
     char buf[sizeof(struct fuse_out_header) + 256];
@@ -149,6 +153,7 @@ int main(int argc, char **argv) {
     char script[4096];
     snprintf(script, sizeof script, "%s/script", dir);
     int go[2] = {-1, -1};
+    int start[2] = {-1, -1};
     pid_t execer = 0;
     int reaped = 0; /* the --script child, waited for already: its pid is not ours to signal any more */
     if (scripted) {
@@ -172,13 +177,18 @@ int main(int argc, char **argv) {
         if (write(go[1], "g", 1) != 1) perror("fuse_hang: go");
         close(go[1]);
     } else {
+        /* The child makes its call when told, once its /proc/PID/syscall is open here. */
+        if (pipe(start) < 0) { perror("fuse_hang: pipe"); return 1; }
         execer = fork();
+        if (execer == 0) close(start[1]);
     }
     if (execer == 0 && files) {
         snprintf(script, sizeof script, "%s/f", dir);
         int f = open(script, O_RDONLY);
         char *unread = f < 0 ? MAP_FAILED : mmap(NULL, 4096, PROT_READ, MAP_SHARED, f, 0);
         if (unread == MAP_FAILED) { perror("fuse_hang: map"); _exit(1); }
+        char c;
+        if (read(start[0], &c, 1) != 1) _exit(1);
         if (!strcmp(argv[2], "exec")) {
             char *args[] = {"x", NULL};
             execve(unread, args, args + 1);
@@ -188,10 +198,20 @@ int main(int argc, char **argv) {
         _exit(0);
     }
     if (execer == 0) {
+        char c;
+        if (!scripted && read(start[0], &c, 1) != 1) _exit(1);
         execl(script, script, (char *)NULL);
         _exit(127);
     }
-    usleep(300 * 1000);
+    if (scripted) {
+        usleep(300 * 1000);
+    } else {
+        /* the others run once the child waits in its call: before, they might all be done first */
+        close(start[0]);
+        int watch = call_watch(execer);
+        if (write(start[1], "g", 1) != 1) perror("fuse_hang: start");
+        await_call(watch, files && !strcmp(argv[2], "open") ? SYS_openat : SYS_execve, 10000);
+    }
     int ran = 0;
     long deadline = now_ms() + 10000;
     for (int i = 0; i < 3 && now_ms() < deadline; i++) {

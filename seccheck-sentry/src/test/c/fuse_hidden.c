@@ -6,10 +6,11 @@
  * MODE mknod: the device is opened through a node made with mknod in DIR's parent (link reads
  *   that path, not /dev/fuse).
  * The server answers INIT/LOOKUP/GETATTR/OPEN but never READ. A child maps DIR/f shared and
- * passes a path in that unread page to openat (natively: only that child waits). Then the main
- * process runs /bin/true 3 times (10 s deadline), prints "others ran N", kills the server,
- * prints "child ended" if the child ended within 5 s after, and "done". The child prints how its
- * call ended ("child's call: ok" or its error). */
+ * passes a path in that unread page to openat (natively: only that child waits). Once the child
+ * is in that call (in_call.h; up to 10 s), the main process runs /bin/true 3 times (10 s
+ * deadline), prints "others ran N", kills the server, prints "child ended" if the child ended
+ * within 5 s after, and "done". The child prints how its call ended ("child's call: ok" or its
+ * error). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +29,10 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <time.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include "in_call.h"
 
 static void reply(int fd, uint64_t unique, int error, const void *body, size_t len) {
     char buf[sizeof(struct fuse_out_header) + 256];
@@ -127,10 +131,16 @@ int main(int argc, char **argv) {
     close(ff);
     write(hp[1], "h", 1); /* server hides its fd */
     usleep(200 * 1000);
+    int connects = getenv("FUSE_CALL") && !strcmp(getenv("FUSE_CALL"), "connect");
+    int go[2];
+    if (pipe(go) < 0) { perror("pipe"); return 1; }
     pid_t child = fork();
     if (child == 0) {
+        char c;
+        close(go[1]);
+        if (read(go[0], &c, 1) != 1) _exit(1);
         /* FUSE_CALL=connect: the unread page is connect's sockaddr (a policy with connect points only) */
-        if (getenv("FUSE_CALL") && !strcmp(getenv("FUSE_CALL"), "connect")) {
+        if (connects) {
             int s = socket(AF_INET, SOCK_STREAM, 0);
             connect(s, (struct sockaddr *)unread, 16);
             _exit(0);
@@ -139,12 +149,15 @@ int main(int argc, char **argv) {
         printf("child's call: %s\n", r < 0 ? strerror(errno) : "ok");
         _exit(0);
     }
-    usleep(300 * 1000);
+    close(go[0]);
+    int watch = call_watch(child);
+    if (write(go[1], "g", 1) != 1) perror("go");
+    await_call(watch, connects ? SYS_connect : SYS_openat, 10000);
     int ran = 0; long deadline = now_ms() + 10000;
     for (int i = 0; i < 3 && now_ms() < deadline; i++) {
         pid_t p = fork();
         if (p == 0) {
-            if (getenv("FUSE_CALL") && !strcmp(getenv("FUSE_CALL"), "connect")) {
+            if (connects) {
                 /* another process's connect to loopback (refused at port 1): needs seccheck's answer */
                 struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(1), .sin_addr.s_addr = htonl(0x7f000001)};
                 int s = socket(AF_INET, SOCK_STREAM, 0);
