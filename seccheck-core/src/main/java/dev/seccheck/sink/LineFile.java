@@ -10,6 +10,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * LineFile is the file a {@link TrailStream} appends to, written so that a line reaches it whole
@@ -28,6 +29,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * interrupt of the writing thread would close. Every LineFile of one file in this process writes
  * under one lock, so that no other stream's line can land after a fragment before it is cut; a
  * process outside seccheck that appends to the file meanwhile could lose its bytes with ours.
+ * A FIFO is counted among the {@link TrailFifos} while it is open, which the program may not open
+ * for reading.
  */
 final class LineFile extends OutputStream {
     /** One end per file (its device and inode), shared by every LineFile of it. */
@@ -42,13 +45,18 @@ final class LineFile extends OutputStream {
     /** The same file, to read its size and cut it back; null when it is no regular file. */
     private final RandomAccessFile sized;
     private final End end;
+    /** What {@link TrailFifos#closed} takes at close: null unless the file is a FIFO. */
+    private final Object fifo;
+    /** Whether {@link #close} was called: the FIFO is uncounted once, whoever closes again. */
+    private final AtomicBoolean closed = new AtomicBoolean();
     /** A newline, then the bytes given since the last flush: the newline is written when a fragment stayed. */
     private byte[] pending = new byte[512];
     private int count = 1;
     /** Why the last write that failed failed, as the system said it; null before any did. */
     private volatile String failure;
 
-    private LineFile(FileOutputStream out, RandomAccessFile sized, End end) {
+    private LineFile(FileOutputStream out, RandomAccessFile sized, End end, Object fifo) {
+        this.fifo = fifo;
         this.out = out;
         this.sized = sized;
         this.end = end;
@@ -63,12 +71,12 @@ final class LineFile extends OutputStream {
             if (a.isRegularFile()) {
                 Object key = a.fileKey();
                 End end = key == null ? new End() : ENDS.computeIfAbsent(key, k -> new End());
-                return new LineFile(out, new RandomAccessFile(path, "rw"), end);
+                return new LineFile(out, new RandomAccessFile(path, "rw"), end, null);
             }
         } catch (IOException | RuntimeException e) {
             // Not readable as well as writable, or gone already: a cut line is still ended by a newline.
         }
-        return new LineFile(out, null, new End());
+        return new LineFile(out, null, new End(), TrailFifos.opened(Path.of(path)));
     }
 
     @Override
@@ -150,6 +158,10 @@ final class LineFile extends OutputStream {
     public void close() throws IOException {
         try (FileOutputStream o = out; RandomAccessFile s = sized) {
             flush();
+        } finally {
+            if (closed.compareAndSet(false, true)) {
+                TrailFifos.closed(fifo);
+            }
         }
     }
 }
