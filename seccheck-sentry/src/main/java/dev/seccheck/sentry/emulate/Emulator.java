@@ -12,6 +12,7 @@ import dev.seccheck.linux.SeccompReplies;
 import dev.seccheck.linux.Signals;
 import dev.seccheck.linux.ThreadCredentials;
 import dev.seccheck.linux.ThreadStarts;
+import dev.seccheck.sentry.defense.OutputPipes;
 import dev.seccheck.sentry.defense.OwnFiles;
 import dev.seccheck.sentry.defense.UserNamespaces;
 import dev.seccheck.sentry.filter.Fragment;
@@ -36,7 +37,9 @@ import java.util.function.IntFunction;
  * ioctls that set its flags) while a sink decides on opening files, accept while one decides on the
  * peers that connect;
  * and, whatever the sessions, every open that could write and every truncate while seccheck's
- * own files ({@link OwnFiles}) are within the program's reach, refusing those that reach them.
+ * own files ({@link OwnFiles}) are within the program's reach, refusing those that reach them;
+ * an open it performs that would read the pipe seccheck writes its lines to is refused
+ * ({@link OutputPipes}).
  * The notifier serves what cannot wait itself and hands what may wait (an open of a FIFO without
  * a peer, a blocking connect or accept, a name on a filesystem that may not answer) to a pool of platform
  * threads, one per call in progress: a call that waits holds its own thread, never the notifier
@@ -143,6 +146,7 @@ public final class Emulator implements AutoCloseable {
     /** Whether a task is out of the program's reach: a {@code seccheck exec} command's, or one in an undecided exec. */
     private final dev.seccheck.sentry.defense.Shielded operators;
     private final OwnFiles ownFiles;
+    private final OutputPipes outputs;
     private final LandlockDomains landlock;
     private final Consumer<String> log;
     private final IntFunction<FdPaths> fdPaths;
@@ -161,6 +165,7 @@ public final class Emulator implements AutoCloseable {
     /**
      * @param ownFiles seccheck's own files within the program's reach: the filter holds the calls
      *     that could write them ({@link OwnFiles#holds}), which are performed here
+     * @param outputs the pipes seccheck writes its lines to, which an open performed here may not read
      * @param landlock the tasks' own Landlock domains, which the calls made here keep to
      * @param files tells whether a task shares its descriptor table, which decides how a netlink
      *     call is made
@@ -171,13 +176,14 @@ public final class Emulator implements AutoCloseable {
      *     exec not decided yet
      */
     public Emulator(SeccompListener listener, EmulatedPoints points, Effects effects, OwnFiles ownFiles,
-            LandlockDomains landlock, FileTables files, IntFunction<FdPaths> fdPaths, int supervisor,
+            OutputPipes outputs, LandlockDomains landlock, FileTables files, IntFunction<FdPaths> fdPaths, int supervisor,
             dev.seccheck.sentry.defense.Shielded operators, Consumer<String> log) {
         this.operators = operators;
         this.listener = listener;
         this.points = points;
         this.effects = effects;
         this.ownFiles = ownFiles;
+        this.outputs = outputs;
         this.landlock = landlock;
         this.fdPaths = fdPaths;
         this.files = files;
@@ -186,7 +192,7 @@ public final class Emulator implements AutoCloseable {
         this.supervisor = supervisor;
         this.own = own;
         this.workers = ThreadLocal.withInitial(
-                () -> new Worker(supervisor, operators, own, ownFiles, userNamespaces, landlock, files, effects, log));
+                () -> new Worker(supervisor, operators, own, ownFiles, outputs, userNamespaces, landlock, files, effects, log));
         ThreadFactory threads = Thread.ofPlatform().daemon().name("seccheck-emulation-", 0).factory();
         // A pool thread's fds (its mount table watch, the program's files it keeps) are closed when it ends with the pool.
         // No queue: a call that finds every thread busy gets a thread of its own rather than waiting
@@ -269,7 +275,7 @@ public final class Emulator implements AutoCloseable {
         if (isOpen(n.nr()) || NameEmulation.serves(n.nr()) || AttributeCalls.serves(n)
                 || n.nr() == Sysno.BIND) {
             if (here == null) {
-                here = new Worker(supervisor, operators, own, ownFiles, userNamespaces, landlock, files, effects, log);
+                here = new Worker(supervisor, operators, own, ownFiles, outputs, userNamespaces, landlock, files, effects, log);
             }
             Call call = new Call(n, task, points, restarts, here.replies(listener), fdPaths.apply(n.tid()),
                     this::finishOnPool);
@@ -448,7 +454,7 @@ public final class Emulator implements AutoCloseable {
         private SeccompReplies replies;
 
         Worker(int supervisor, dev.seccheck.sentry.defense.Shielded operators, Identity.Own own, OwnFiles ownFiles,
-                UserNamespaces userNamespaces, LandlockDomains landlock, FileTables files, Effects effects,
+                OutputPipes outputs, UserNamespaces userNamespaces, LandlockDomains landlock, FileTables files, Effects effects,
                 Consumer<String> log) {
             long r = ThreadCredentials.unshareFs();
             if (r < 0) {
@@ -459,7 +465,7 @@ public final class Emulator implements AutoCloseable {
             ProgramMemory memory = new ProgramMemory();
             this.names = new RealPath(calls);
             this.tasks = new TaskFiles(calls, userNamespaces);
-            this.opens = new OpenEmulation(calls, walk, memory, own, names, tasks, ownFiles, landlock, effects.names(),
+            this.opens = new OpenEmulation(calls, walk, memory, own, names, tasks, ownFiles, outputs, landlock, effects.names(),
                     log);
             this.net = new NetEmulation(calls, walk, names, memory, own, tasks, landlock,
                     effects.peersDecided() ? files : null,

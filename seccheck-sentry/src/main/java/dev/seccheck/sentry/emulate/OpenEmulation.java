@@ -22,6 +22,7 @@ import dev.seccheck.linux.Pidfd;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.ThreadCredentials;
+import dev.seccheck.sentry.defense.OutputPipes;
 import dev.seccheck.sentry.defense.OwnFiles;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.TaskMemory;
@@ -64,6 +65,7 @@ final class OpenEmulation {
     private final RealPath names;
     private final TaskFiles tasks;
     private final OwnFiles ownFiles;
+    private final OutputPipes outputs;
     private final Consumer<String> log;
     private final ControllingTty tty;
     private final TunDevice tun;
@@ -79,7 +81,9 @@ final class OpenEmulation {
     private Identity acting;
 
     OpenEmulation(PathCalls calls, PathWalk walk, ProgramMemory memory, Identity.Own own, RealPath names,
-            TaskFiles tasks, OwnFiles ownFiles, LandlockDomains landlock, boolean decidesNames, Consumer<String> log) {
+            TaskFiles tasks, OwnFiles ownFiles, OutputPipes outputs, LandlockDomains landlock, boolean decidesNames,
+            Consumer<String> log) {
+        this.outputs = outputs;
         this.tasks = tasks;
         this.decidesNames = decidesNames;
         this.landlock = landlock;
@@ -473,6 +477,16 @@ final class OpenEmulation {
         call.fail(ev, seen, Errno.EPERM);
     }
 
+    /** Refuses an open for reading of seccheck's output pipe ({@link OutputPipes}), its enter points fired. */
+    private void refuseOutputRead(Call call, SyscallEvent ev, Snapshot seen, String name) {
+        String line = outputs.refusal(Sysno.name(call.notification().nr()), call.tid(), call.tgid(), Procfs.comm(call.tid()),
+                name);
+        if (line != null) {
+            log.accept(line);
+        }
+        call.fail(ev, seen, Errno.EACCES);
+    }
+
     /**
      * @param mine the seccheck file the open would write, refused once the enter points fired
      * @return whether the open was handed over to a pool thread, which then owns {@code at}'s fds
@@ -488,6 +502,10 @@ final class OpenEmulation {
         }
         if (mine.isPresent()) {
             refuseOwn(call, ev, seen, mine.get());
+            return false;
+        }
+        if (at instanceof PathWalk.Located.Found f && outputs.refused(a.flags(), f.stat() != null ? f.stat() : calls.fstat(f.fd()))) {
+            refuseOutputRead(call, ev, seen, name.orElse(given));
             return false;
         }
         if ((a.flags() & O_PATH) != 0 && found >= 0) {

@@ -13,6 +13,7 @@ import dev.seccheck.sentry.defense.AsyncTerminals;
 import dev.seccheck.sentry.defense.GroupJoins;
 import dev.seccheck.sentry.defense.GroupSignals;
 import dev.seccheck.sentry.defense.Guard;
+import dev.seccheck.sentry.defense.OutputPipes;
 import dev.seccheck.sentry.defense.OutputSockets;
 import dev.seccheck.sentry.defense.OutsideProcesses;
 import dev.seccheck.sentry.defense.SchedulingCalls;
@@ -112,7 +113,7 @@ final class Notifier implements Runnable {
         this.scheduling = new SchedulingCalls(group, ProcessAttributes.realUid(), signalTargets, groupSignals,
                 new UserIdMaps());
         this.emulator = effects.any() || guard.files().guarded()
-                ? new Emulator(listener, points, effects, guard.files(), landlock, new FileTables(tasks),
+                ? new Emulator(listener, points, effects, guard.files(), OutputPipes.ofThisProcess(), landlock, new FileTables(tasks),
                         Notifier::fdPaths, self, tasks::shieldedFrom, log)
                 : null;
     }
