@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The pipe that is seccheck's stderr is the program's too, and a pipe reopened through
@@ -56,7 +57,7 @@ class OutputPipeReadsTest {
         expected.addAll(common);
         assertThat(natively.results).as(natively.err).containsExactlyElementsOf(expected);
 
-        Run r = run(underSeccheck(nobody, config, command), "supervised", nobody);
+        Run r = run(underSeccheck(nobody, config, List.of(), command), "supervised", nobody);
         assertThat(r.err.lines().filter(l -> l.startsWith("seccheck: refused kill from task")))
                 .as("seccheck's refusals on its stderr, %s; the program's: %s", r.err, r.out).hasSize(CALLS);
         if (config != null) {
@@ -69,6 +70,41 @@ class OutputPipeReadsTest {
         assertThat(r.results).as(r.err).containsExactlyElementsOf(expected);
         assertThat(r.err).contains("the program's own line")
                 .containsPattern("seccheck: refused open(at)? from task \\d+ \\(output_pipe_reo\\) of pipe:\\[\\d+\\] for reading");
+    }
+
+    /**
+     * A trail written to a FIFO ({@code -o FIFO}) is seccheck's output too: the program's open of
+     * that FIFO by its name for reading (bash's {@code exec 3<>FIFO}, O_RDWR, which natively does
+     * not wait for a writer) fails with EACCES, and the trail, the refused open's line in it,
+     * reaches this test's reader.
+     */
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void theProgramCannotReadATrailFifo(boolean nobody) throws Exception {
+        Assumptions.assumeTrue(!nobody || isRoot(), "switching to uid 65534 needs root");
+        if (nobody) {
+            PackagedCli.assumeNobody(tmp);
+        }
+        Path fifo = tmp.resolve("trail");
+        assertThat(new ProcessBuilder("mkfifo", "-m", "666", fifo.toString()).start().waitFor()).isZero();
+        List<String> command = List.of("/bin/bash", "-c", "if exec 3<>" + fifo + "; then echo opened; else echo refused; fi");
+
+        Run natively = run(command, "native", nobody);
+        assertThat(natively.results).as(natively.err).containsExactly("opened");
+
+        CompletableFuture<String> trail = CompletableFuture.supplyAsync(() -> {
+            try {
+                return Files.readString(fifo); // to the end: seccheck closes its trail as the run ends
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        Run r = run(underSeccheck(nobody, null, List.of("-e", "trace=openat", "-o", fifo.toString()), command),
+                "supervised", nobody);
+        assertThat(r.results).as(r.err).containsExactly("refused");
+        assertThat(r.err).contains("seccheck: refused openat from task").contains(" of " + fifo + " for reading");
+        assertThat(trail.get(30, TimeUnit.SECONDS).lines().filter(l -> l.contains("\"" + fifo + "\"")))
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING).contains("EACCES");
     }
 
     /** What the program printed (its result lines, and all of it), and what reached the end of its stderr pipe. */
@@ -110,10 +146,14 @@ class OutputPipeReadsTest {
         return new Run(results, printed, err.get(30, TimeUnit.SECONDS));
     }
 
-    /** {@code seccheck run} of {@code command}, with the sessions of {@code config} or the built-in one, and its trail on stderr. */
-    private List<String> underSeccheck(boolean nobody, Path config, List<String> command) {
+    /**
+     * {@code seccheck run} of {@code command}, with {@code options} and the sessions of {@code
+     * config}, or else the built-in one, its trail on stderr.
+     */
+    private List<String> underSeccheck(boolean nobody, Path config, List<String> options, List<String> command) {
         List<String> cmd = PackagedCli.java(nobody ? PackagedCli.nobodyClasspath() : System.getProperty("java.class.path"));
         cmd.addAll(List.of("run", "--quiet"));
+        cmd.addAll(options);
         if (!nobody) {
             cmd.addAll(List.of("--root", tmp.resolve("root").toString()));
         }
