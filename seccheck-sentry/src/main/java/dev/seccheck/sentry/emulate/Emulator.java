@@ -56,8 +56,8 @@ public final class Emulator implements AutoCloseable {
      * @param names the calls that change what a name refers to (link, rename, unlink, rmdir,
      *     mkdir, mknod, symlink and their *at forms, bind of a unix socket to a path) or change a
      *     file by name (truncate, chmod, chown, setxattr, removexattr, its times) or through a
-     *     descriptor (fchmod, fchown, fsetxattr, fremovexattr, futimens, ioctl FS_IOC_SETFLAGS and
-     *     FS_IOC_FSSETXATTR), checked against
+     *     descriptor (fchmod, fchown, fsetxattr, fremovexattr, futimens, ioctl FS_IOC_SETFLAGS,
+     *     FS_IOC_FSSETXATTR, FS_IOC_SETVERSION and EXT4_IOC_SETVERSION), checked against
      *     the sinks that decide on opening files
      *     ({@link NameEmulation}, {@link AttributeCalls})
      * @param peersDecided a sink decides at connect's or bind's points: source routes and raw
