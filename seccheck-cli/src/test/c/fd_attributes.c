@@ -1,12 +1,14 @@
 /*
  * fd_attributes: changes files through descriptors, without a name: fchmod, fchown, fsetxattr,
  * fremovexattr, futimens (utimensat with a descriptor and no name), futimesat with no name, and
- * ioctl FS_IOC_SETFLAGS and FS_IOC_FSSETXATTR. Prints each call's answer ("0" or the errno's
+ * ioctl FS_IOC_SETFLAGS, FS_IOC_FSSETXATTR, FS_IOC_SETVERSION and ext4's EXT4_IOC_SETVERSION. Prints each call's answer ("0" or the errno's
  * name) and the file's state after, so that a native run and one under seccheck compare line for
  * line.
  *
  *   fd_attributes refused FILE   each call once on FILE opened O_RDONLY (all succeed natively on
  *                                a file of the caller's), then the file's state
+ *   fd_attributes opath FILE     each call once on FILE opened O_PATH (EBADF natively), then
+ *                                the file's state through a descriptor opened O_RDONLY
  *   fd_attributes cases DIR      successes and failures: on DIR/own (the caller's), DIR/other
  *                                (root's, mode 0644), an O_PATH descriptor, a closed one, a pipe,
  *                                bad arguments and unreadable memory
@@ -35,6 +37,9 @@ static const char *answer(long r) {
     const char *name = strerrorname_np(errno);
     return name ? name : "E?";
 }
+
+/* ext4's own number for FS_IOC_SETVERSION, which it still takes. */
+#define EXT4_IOC_SETVERSION _IOW('f', 4, long)
 
 #define SAY(what, call) do { errno = 0; long r_ = (long) (call); printf("%s = %s\n", what, answer(r_)); } while (0)
 
@@ -73,7 +78,20 @@ static void state(const char *label, int fd) {
     if (ioctl(fd, FS_IOC_FSGETXATTR, &fsx) == 0) {
         printf(" xflag-nodump %d", (fsx.fsx_xflags & FS_XFLAG_NODUMP) != 0);
     }
+    int generation = 0;
+    if (ioctl(fd, FS_IOC_GETVERSION, &generation) == 0) {
+        /* Natively random: shown only as one of the numbers set below or not. */
+        if (generation == 4242 || generation == 4343) {
+            printf(" generation %d", generation);
+        } else {
+            printf(" generation kept");
+        }
+    }
     printf("\n");
+}
+
+static int setversion(int fd, unsigned long request, int generation) {
+    return ioctl(fd, request, &generation);
 }
 
 static int setflag(int fd, int flag) {
@@ -107,6 +125,8 @@ static void every(const char *on, int fd, uid_t to) {
     EACH("fsetxattr acl", fsetxattr(fd, "system.posix_acl_access", ACL, sizeof ACL, 0));
     EACH("FS_IOC_SETFLAGS noatime", setflag(fd, FS_NOATIME_FL));
     EACH("FS_IOC_FSSETXATTR nodump", setxflag(fd, FS_XFLAG_NODUMP));
+    EACH("FS_IOC_SETVERSION", setversion(fd, FS_IOC_SETVERSION, 4242));
+    EACH("EXT4_IOC_SETVERSION", setversion(fd, EXT4_IOC_SETVERSION, 4343));
 #undef EACH
 }
 
@@ -118,6 +138,22 @@ static int refused(const char *file) {
     }
     every("ro", fd, getuid());
     state("ro", fd);
+    return 0;
+}
+
+static int opath(const char *file) {
+    int fd = open(file, O_PATH);
+    if (fd < 0) {
+        printf("open O_PATH %s\n", strerrorname_np(errno));
+        return 1;
+    }
+    every("opath", fd, getuid());
+    int ro = open(file, O_RDONLY);
+    if (ro < 0) {
+        printf("open %s\n", strerrorname_np(errno));
+        return 1;
+    }
+    state("opath", ro);
     return 0;
 }
 
@@ -201,9 +237,12 @@ int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "refused") == 0) {
         return refused(argv[2]);
     }
+    if (argc == 3 && strcmp(argv[1], "opath") == 0) {
+        return opath(argv[2]);
+    }
     if (argc == 3 && strcmp(argv[1], "cases") == 0) {
         return cases(argv[2]);
     }
-    fprintf(stderr, "usage: fd_attributes refused FILE | cases DIR\n");
+    fprintf(stderr, "usage: fd_attributes refused FILE | opath FILE | cases DIR\n");
     return 2;
 }

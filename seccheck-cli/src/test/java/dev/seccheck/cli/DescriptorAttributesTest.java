@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A file's mode, owner, extended attributes (an access ACL among them), times and flags changed
  * through a descriptor the program holds, with no name: fchmod, fchown, fsetxattr, fremovexattr,
  * futimens (utimensat with a descriptor and no name), futimesat with no name, ioctl
- * FS_IOC_SETFLAGS and FS_IOC_FSSETXATTR ({@code src/test/c/fd_attributes.c}). Under a policy that
+ * FS_IOC_SETFLAGS, FS_IOC_FSSETXATTR, FS_IOC_SETVERSION and EXT4_IOC_SETVERSION (the inode's
+ * generation: red-team report R2 F4) ({@code src/test/c/fd_attributes.c}). Under a policy that
  * lets only read-only opens through under a directory ({@code flags}: O_RDONLY, O_CLOEXEC) and
  * denies every other open there, the program opened a file there O_RDONLY and changed it
  * through that descriptor by every one of these calls, while chmod by name was refused (red-team
@@ -45,7 +46,10 @@ class DescriptorAttributesTest {
             ro fsetxattr acl = 0
             ro FS_IOC_SETFLAGS noatime = 0
             ro FS_IOC_FSSETXATTR nodump = 0
-            ro: mode 674 uid mine mtime recent xattrs user.note system.posix_acl_access noatime 1 xflag-nodump 1
+            ro FS_IOC_SETVERSION = 0
+            ro EXT4_IOC_SETVERSION = 0
+            ro: mode 674 uid mine mtime recent xattrs user.note system.posix_acl_access noatime 1 xflag-nodump 1 \
+            generation 4343
             """;
 
     /** What it prints under the read-only policy: every call refused, the file as it was. */
@@ -60,7 +64,26 @@ class DescriptorAttributesTest {
             ro fsetxattr acl = EPERM
             ro FS_IOC_SETFLAGS noatime = EPERM
             ro FS_IOC_FSSETXATTR nodump = EPERM
-            ro: mode 644 uid mine mtime old xattrs user.keep noatime 0 xflag-nodump 0
+            ro FS_IOC_SETVERSION = EPERM
+            ro EXT4_IOC_SETVERSION = EPERM
+            ro: mode 644 uid mine mtime old xattrs user.keep noatime 0 xflag-nodump 0 generation kept
+            """;
+
+    /** What the opath mode prints, natively and under the read-only policy: the kernel's EBADF, the file as it was. */
+    private static final String OPATH_EBADF = """
+            opath fchmod 0666 = EBADF
+            opath fchown = EBADF
+            opath futimens = EBADF
+            opath futimesat = EBADF
+            opath futimens now = EBADF
+            opath fsetxattr user.note = EBADF
+            opath fremovexattr user.keep = EBADF
+            opath fsetxattr acl = EBADF
+            opath FS_IOC_SETFLAGS noatime = EBADF
+            opath FS_IOC_FSSETXATTR nodump = EBADF
+            opath FS_IOC_SETVERSION = EBADF
+            opath EXT4_IOC_SETVERSION = EBADF
+            opath: mode 644 uid mine mtime old xattrs user.keep noatime 0 xflag-nodump 0 generation kept
             """;
 
     @TempDir
@@ -74,6 +97,16 @@ class DescriptorAttributesTest {
     @Test
     void aProtectedFileIsNotChangedThroughAReadOnlyDescriptorAsUid65534() throws Exception {
         refused(true);
+    }
+
+    @Test
+    void anOPathDescriptorOfAProtectedFileIsEbadfWithNoAlertAsRoot() throws Exception {
+        opathEbadf(false);
+    }
+
+    @Test
+    void anOPathDescriptorOfAProtectedFileIsEbadfWithNoAlertAsUid65534() throws Exception {
+        opathEbadf(true);
     }
 
     @Test
@@ -93,6 +126,22 @@ class DescriptorAttributesTest {
         Path ro = dir(nobody, "ro");
         Path protectedFile = file(ro.resolve("file.txt"), nobody, true);
         assertThat(run(nobody, readOnlyPolicy(ro), program, "refused", protectedFile)).isEqualTo(REFUSED);
+    }
+
+    /**
+     * An O_PATH descriptor opens no file for the kernel's descriptor calls, which answer EBADF
+     * before any permission check: under the policy, which lets O_PATH opens under the directory
+     * through, they were refused with EPERM and an alert each (red-team report R2 F5).
+     */
+    private void opathEbadf(boolean nobody) throws Exception {
+        Path program = program(nobody);
+        Path nativeFile = file(dir(nobody, "native").resolve("file.txt"), nobody, true);
+        assertThat(run(nobody, null, program, "opath", nativeFile)).isEqualTo(OPATH_EBADF);
+        Path ro = dir(nobody, "ro");
+        Path protectedFile = file(ro.resolve("file.txt"), nobody, true);
+        PackagedCli.Result under = result(nobody, readOnlyPolicy(ro), program, "opath", protectedFile);
+        assertThat(under.out()).isEqualTo(OPATH_EBADF);
+        assertThat(under.err()).doesNotContain("\"alert\"");
     }
 
     private void asNatively(boolean nobody) throws Exception {
@@ -116,7 +165,7 @@ class DescriptorAttributesTest {
         return dir;
     }
 
-    /** The policy: read-only opens under {@code ro}, and no other open there. */
+    /** The policy: read-only opens under {@code ro} (O_PATH ones among them), and no other open there. */
     private Path readOnlyPolicy(Path ro) throws Exception {
         Path policy = tmp.resolve("readonly-" + ro.getFileName() + ".json");
         Files.writeString(policy, """
@@ -127,7 +176,7 @@ class DescriptorAttributesTest {
                    {"name": "syscall/creat/enter", "context_fields": ["process_name", "cwd"]}],
                  "sinks": [{"name": "policy", "config": {"rules": [
                    {"name": "read-only opens", "effect": "open_file",
-                    "match": {"resolved_path": {"prefix": "DIR/"}, "flags": [0, 524288]}, "action": "allow"},
+                    "match": {"resolved_path": {"prefix": "DIR/"}, "flags": [0, 524288, 2097152, 2621440]}, "action": "allow"},
                    {"name": "nothing else", "effect": "open_file",
                     "match": {"resolved_path": {"prefix": "DIR/"}}, "action": "deny", "errno": "EACCES"}],
                   "on_missing": "deny"}}]}
@@ -168,12 +217,17 @@ class DescriptorAttributesTest {
 
     /** Runs the program's {@code mode} on {@code target}, natively ({@code policy} null) or under the policy; its stdout. */
     private String run(boolean nobody, Path policy, Path program, String mode, Path target) throws Exception {
+        return result(nobody, policy, program, mode, target).out();
+    }
+
+    /** Runs the program's {@code mode} on {@code target}, natively ({@code policy} null) or under the policy. */
+    private PackagedCli.Result result(boolean nobody, Path policy, Path program, String mode, Path target)
+            throws Exception {
         List<String> command = List.of(program.toString(), mode, target.toString());
         boolean under = policy != null;
         Path[] configs = under ? new Path[] {policy} : new Path[0];
-        PackagedCli.Result r = nobody
+        return nobody
                 ? PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, PackagedCli.nobodyClasspath(), under, command, configs)
                 : PackagedCli.nativeOrUnderSeccheck(tmp, under, command, configs);
-        return r.out();
     }
 }

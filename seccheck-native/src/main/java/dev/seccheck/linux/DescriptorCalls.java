@@ -8,7 +8,7 @@ import java.lang.foreign.ValueLayout;
 /**
  * DescriptorCalls changes a file's attributes through a descriptor of the calling thread, with no
  * name: fchmod, fchown, fsetxattr, fremovexattr, utimensat with no name (futimens) and an ioctl
- * that takes a small structure (FS_IOC_SETFLAGS, FS_IOC_FSSETXATTR). Each returns the kernel's
+ * that takes a small structure (FS_IOC_SETFLAGS, FS_IOC_FSSETXATTR, FS_IOC_SETVERSION). Each returns the kernel's
  * result or {@code -errno} ({@link Direct}), so that a call made for a program answers as the
  * program's own would have: the kernel checks the descriptor (an O_PATH one is EBADF), the
  * arguments and the caller's rights, in its order. Stateless: any thread may use one.
@@ -17,6 +17,16 @@ public final class DescriptorCalls {
 
     /** Creates the calls. */
     public DescriptorCalls() {}
+
+    /**
+     * Whether {@code fd} is an O_PATH descriptor (its open file has FMODE_PATH): every call here
+     * answers EBADF for one before it looks at anything else, the file's rights included. False
+     * when fcntl(F_GETFL) fails (no descriptor: the call itself then says so).
+     */
+    public boolean pathOnly(int fd) {
+        long flags = Direct.call(Sysno.FCNTL, fd, dev.seccheck.abi.Fcntl.F_GETFL, 0, 0);
+        return flags >= 0 && (flags & dev.seccheck.abi.Fcntl.O_PATH) != 0;
+    }
 
     /** fchmod(fd, mode): 0 or -errno. */
     public int fchmod(int fd, int mode) {

@@ -38,7 +38,9 @@ import java.util.Optional;
  * ({@code pidfd_getfd}: the same open file, so an O_PATH one stays one), names its file as for
  * AT_EMPTY_PATH, shows the sinks the change, and makes the very call on its copy of the
  * descriptor with the program's identity, so the kernel answers as it would have answered the
- * program (an O_PATH descriptor is EBADF, a file of another user's EPERM).
+ * program (a file of another user's EPERM). An O_PATH descriptor holds no file for these calls:
+ * it is answered EBADF, as the kernel answers it, before the sinks are shown anything (they
+ * refused it with EPERM and an alert before).
  */
 final class AttributeCalls {
 
@@ -72,7 +74,7 @@ final class AttributeCalls {
         this.landlock = landlock;
     }
 
-    /** What a call changes: FLAGS, the flags an ioctl sets ({@link FileAttributeIoctls}). */
+    /** What a call changes: FLAGS, the flags or the generation an ioctl sets ({@link FileAttributeIoctls}). */
     private enum Op { MODE, OWNER, SET_XATTR, REMOVE_XATTR, TIMES, FLAGS }
 
     /**
@@ -225,6 +227,12 @@ final class AttributeCalls {
             if (a.descriptor() || emptyPath) {
                 // The descriptor forms take no AT_FDCWD: a negative number is no descriptor (EBADF).
                 int fd = a.descriptor() ? walks.descriptor(call, a.dirfd()) : walks.startOf(call, a.dirfd());
+                if (fd >= 0 && a.descriptor() && descriptors.pathOnly(fd)) {
+                    // The kernel finds no open file in an O_PATH descriptor (fdget skips FMODE_PATH):
+                    // EBADF, as for a closed one, before any right is checked, so before the sinks.
+                    PathCalls.close(fd);
+                    fd = -Errno.EBADF;
+                }
                 if (fd >= 0 && call.onNotifier() && !walks.isLocal(fd)) {
                     PathCalls.close(fd); // its file's filesystem may not answer: on a pool thread
                     return false;

@@ -29,7 +29,8 @@ import java.util.function.IntFunction;
 
 /**
  * Emulator performs, for the supervised program, the syscalls whose checks a racing program could
- * otherwise defeat: opens by path while a session has an open point, and connect (with sendto,
+ * otherwise defeat: opens by path while a session has an open point (open_tree and
+ * open_tree_attr without OPEN_TREE_CLONE among them: {@link OpenTrees}), and connect (with sendto,
  * sendmsg and sendmmsg, which can carry an address) while a session has a connect point, bind
  * while one has a bind point, the calls that change names (links, renames, unlinks, new files,
  * symlinks and unix sockets bound to a path) or change a file by name (truncate, chmod, chown,
@@ -59,8 +60,8 @@ public final class Emulator implements AutoCloseable {
      * @param names the calls that change what a name refers to (link, rename, unlink, rmdir,
      *     mkdir, mknod, symlink and their *at forms, bind of a unix socket to a path) or change a
      *     file by name (truncate, chmod, chown, setxattr, removexattr, its times) or through a
-     *     descriptor (fchmod, fchown, fsetxattr, fremovexattr, futimens, ioctl FS_IOC_SETFLAGS and
-     *     FS_IOC_FSSETXATTR), checked against
+     *     descriptor (fchmod, fchown, fsetxattr, fremovexattr, futimens, ioctl FS_IOC_SETFLAGS,
+     *     FS_IOC_FSSETXATTR, FS_IOC_SETVERSION and EXT4_IOC_SETVERSION), checked against
      *     the sinks that decide on opening files
      *     ({@link NameEmulation}, {@link AttributeCalls})
      * @param peersDecided a sink decides at connect's or bind's points: source routes and raw
@@ -106,7 +107,8 @@ public final class Emulator implements AutoCloseable {
         }
 
         /**
-         * Returns what the filter must hold beyond whole syscalls: the ioctls that set a file's
+         * Returns what the filter must hold beyond whole syscalls: open_tree and open_tree_attr
+         * without OPEN_TREE_CLONE ({@link OpenTrees}), the ioctls that set a file's
          * flags ({@link FileAttributeIoctls}), sendto when it names an address, the setsockopt calls
          * that may set a source route, choose a device ({@link DeviceSteering}) or join a multicast
          * group ({@link MulticastJoins}), and those and the socket() calls that make a raw socket take the program's IP header,
@@ -115,7 +117,8 @@ public final class Emulator implements AutoCloseable {
         public Fragment fragment() {
             Fragment files = names ? FileAttributeIoctls.FILTER_FRAGMENT : opens ? NameEmulation.EMPTY_PATH_LINKS
                     : Fragment.EMPTY;
-            Fragment held = connects ? files.then(AddressedSends.FILTER_FRAGMENT) : files;
+            Fragment trees = opens ? files.then(OpenTrees.FILTER_FRAGMENT) : files;
+            Fragment held = connects ? trees.then(AddressedSends.FILTER_FRAGMENT) : trees;
             return peersDecided
                     ? held.then(SourceRoutes.FILTER_FRAGMENT).then(RawHeaders.FILTER_FRAGMENT).then(MultipathSockets.FILTER_FRAGMENT)
                             .then(DeviceSteering.FILTER_FRAGMENT).then(MulticastJoins.FILTER_FRAGMENT)
@@ -254,6 +257,9 @@ public final class Emulator implements AutoCloseable {
         if (n.nr() == Sysno.IOCTL) {
             return effects.names() && FileAttributeIoctls.held(n.arg1());
         }
+        if (OpenTrees.is(n.nr())) {
+            return effects.opens() && OpenTrees.held(n);
+        }
         if (effects.opens() && NameEmulation.linksByDescriptor(n)) {
             return true; // the file may be one seccheck opened, whose opener is then seccheck's thread
         }
@@ -346,7 +352,7 @@ public final class Emulator implements AutoCloseable {
     }
 
     private static boolean isOpen(int nr) {
-        return nr == Sysno.OPEN || nr == Sysno.OPENAT || nr == Sysno.OPENAT2 || nr == Sysno.CREAT;
+        return nr == Sysno.OPEN || nr == Sysno.OPENAT || nr == Sysno.OPENAT2 || nr == Sysno.CREAT || OpenTrees.is(nr);
     }
 
 
@@ -356,7 +362,8 @@ public final class Emulator implements AutoCloseable {
         try {
             switch (n.nr()) {
                 case Sysno.OPEN_BY_HANDLE_AT -> call.fail(event(n), Snapshot.NOTHING, Errno.EPERM);
-                case Sysno.OPEN, Sysno.OPENAT, Sysno.OPENAT2, Sysno.CREAT -> {
+                case Sysno.OPEN, Sysno.OPENAT, Sysno.OPENAT2, Sysno.CREAT, Sysno.OPEN_TREE,
+                        OpenTrees.OPEN_TREE_ATTR -> {
                     return w.opens.serve(call);
                 }
                 case Sysno.TRUNCATE -> w.opens.serveTruncate(call);

@@ -43,9 +43,11 @@ import java.util.function.ToIntFunction;
  * enter points with that name as {@code pathname}, and only when they allow it opens the object
  * (reopening the walk's O_PATH fd, or creating the missing last component in the directory the
  * walk found) and installs the fd in the program. openat2 is reported at openat's points, its
- * RESOLVE_* flags applied by the walk. It also performs truncate(2), held only to keep the
- * program from seccheck's own files ({@link OwnFiles}): an open that would write one of them,
- * and a truncate of one, fail with EPERM after their enter points fired. The open itself (and the
+ * RESOLVE_* flags applied by the walk; so are open_tree and open_tree_attr without
+ * OPEN_TREE_CLONE, decided as the O_PATH open of their path ({@link OpenTrees}). It also
+ * performs truncate(2), held only to keep the program from seccheck's own files
+ * ({@link OwnFiles}): an open that would write one of them, and a truncate of one, fail with
+ * EPERM after their enter points fired. The open itself (and the
  * truncate) is made where the program's own Landlock domain applies ({@link LandlockDomains}).
  */
 final class OpenEmulation {
@@ -100,8 +102,16 @@ final class OpenEmulation {
         this.devices = new DeviceCgroups(calls, own, log);
     }
 
-    /** The arguments of an open, whichever syscall carried them. */
-    private record Args(int dirfd, long pathAddr, int flags, int mode, long resolve, boolean openat2) {
+    /**
+     * The arguments of an open, whichever syscall carried them; {@code emptyPath}: an empty path
+     * names the dirfd's own file (open_tree's AT_EMPTY_PATH) rather than failing with ENOENT.
+     */
+    private record Args(int dirfd, long pathAddr, int flags, int mode, long resolve, boolean openat2,
+            boolean emptyPath) {
+
+        Args(int dirfd, long pathAddr, int flags, int mode, long resolve, boolean openat2) {
+            this(dirfd, pathAddr, flags, mode, resolve, openat2, false);
+        }
 
         /**
          * What the kernel refuses of these flags before it looks at the path (its
@@ -128,7 +138,7 @@ final class OpenEmulation {
             if ((flags & O_PATH) == 0 || openat2) {
                 return this;
             }
-            return new Args(dirfd, pathAddr, flags & O_PATH_FLAGS, 0, resolve, false);
+            return new Args(dirfd, pathAddr, flags & O_PATH_FLAGS, 0, resolve, false, emptyPath);
         }
     }
 
@@ -146,7 +156,8 @@ final class OpenEmulation {
         try {
             a = args(call.tid(), n);
         } catch (ProgramMemory.Fault f) {
-            call.refuse(event(call, n, null), Snapshot.NOTHING, f.errno); // openat2's struct open_how: before any lookup
+            // openat2's struct open_how, open_tree's flags: refused before any lookup
+            call.refuse(event(call, n, null), Snapshot.NOTHING, f.errno);
             return true;
         }
         SyscallEvent ev = event(call, n, a);
@@ -225,10 +236,13 @@ final class OpenEmulation {
                 && (a.resolve() & (PathWalk.RESOLVE_BENEATH | PathWalk.RESOLVE_IN_ROOT)) == 0;
         acting = who.get();
         try (ProgramRoot root = ProgramRoot.of(calls, call.tid()); Identity.Assumed _ = who.get().assume(own)) {
-            // An empty path fails before the dirfd is looked at, as in the kernel, and so does an
-            // absolute one under RESOLVE_BENEATH, which may not leave the dirfd's tree.
+            // An empty path fails before the dirfd is looked at, as in the kernel (unless it names
+            // the dirfd's own file), and so does an absolute one under RESOLVE_BENEATH, which may
+            // not leave the dirfd's tree.
             boolean outOfBeneath = path.startsWith("/") && (a.resolve() & PathWalk.RESOLVE_BENEATH) != 0;
-            int start = path.isEmpty() ? -Errno.ENOENT : outOfBeneath ? -Errno.EXDEV : fromRoot ? -1 : startOf(call, a);
+            boolean dirfdsOwn = path.isEmpty() && a.emptyPath();
+            int start = path.isEmpty() && !dirfdsOwn ? -Errno.ENOENT : outOfBeneath ? -Errno.EXDEV
+                    : fromRoot ? -1 : startOf(call, a);
             if (start < 0 && !fromRoot) {
                 Snapshot given = Snapshot.ofString(a.pathAddr(), path);
                 call.refuse(ev, given, -start);
@@ -241,7 +255,8 @@ final class OpenEmulation {
             PathWalk.Request req = new PathWalk.Request(call.tid(), call.tgid(), who.get().fsuid(), path, a.flags(),
                     a.resolve(), call.onNotifier(),
                     () -> namespaces.mayJoin() && namespaces.differ(call.tid(), TaskNamespaces.SYSCTLS));
-            PathWalk.Located at = walk.find(req, start, root);
+            PathWalk.Located at = dirfdsOwn ? new PathWalk.Located.Found(start, calls.fstat(start), false, -1, "")
+                    : walk.find(req, start, root);
             if (at instanceof PathWalk.Located.Sysctls) {
                 if (call.onNotifier()) {
                     InterruptibleOpen.found(call, true); // walked again on a pool thread
@@ -512,7 +527,7 @@ final class OpenEmulation {
             // ADDFD cannot install O_PATH files (the kernel's fget refuses them). An O_PATH fd
             // reads and writes nothing: every open through it (openat relative to it, or
             // /proc/self/fd/N) comes back here and is decided on its object, so the kernel may
-            // redo this one itself.
+            // redo this one itself (an open_tree too, which makes the same O_PATH file).
             call.allowAsMade();
             return false;
         }
@@ -870,8 +885,22 @@ final class OpenEmulation {
             case Sysno.OPENAT -> new Args((int) n.arg0(), n.arg1(), (int) n.arg2(), modeFor((int) n.arg2(), n.arg3()), 0,
                     false);
             case Sysno.OPENAT2 -> openHow(tid, n);
+            case Sysno.OPEN_TREE, OpenTrees.OPEN_TREE_ATTR -> openTree(n);
             default -> throw new IllegalArgumentException("not an open: syscall " + n.nr());
         };
+    }
+
+    /**
+     * open_tree or open_tree_attr without OPEN_TREE_CLONE, as the O_PATH open of its path
+     * ({@link OpenTrees}), once what the kernel refuses of its flags before the path is refused.
+     */
+    private static Args openTree(SeccompNotification n) throws ProgramMemory.Fault {
+        int refused = OpenTrees.refused(n);
+        if (refused != 0) {
+            throw new ProgramMemory.Fault(refused);
+        }
+        return new Args((int) n.arg0(), n.arg1(), OpenTrees.openFlags(n.arg2()), 0, 0, false,
+                OpenTrees.emptyPathAllowed(n.arg2()));
     }
 
     /** The mode register means something only when the call may create a file. */
@@ -930,9 +959,12 @@ final class OpenEmulation {
         return 0;
     }
 
-    /** The event the points see: openat2 is reported as openat(dirfd, path, flags, mode). */
+    /**
+     * The event the points see: openat2 is reported as openat(dirfd, path, flags, mode), and so is
+     * open_tree, with the flags of the O_PATH open it is decided as.
+     */
     private static SyscallEvent event(Call call, SeccompNotification n, Args a) {
-        if (a == null || n.nr() != Sysno.OPENAT2) {
+        if (a == null || (n.nr() != Sysno.OPENAT2 && !OpenTrees.is(n.nr()))) {
             return SyscallEvent.held(n);
         }
         return new SyscallEvent(call.tid(), Sysno.OPENAT, a.dirfd(), a.pathAddr(), Integer.toUnsignedLong(a.flags()),

@@ -267,9 +267,12 @@ final class SyscallPoints implements EmulatedPoints {
     @Override
     public int fire(Task task, SyscallEvent ev, SyscallEvent made, boolean raw, TaskMemory mem, FdPaths fds) {
         int nr = ev.sysno();
-        if (nr < 0 || nr > Point.MAX_SYSNO || made.sysno() < 0 || made.sysno() > Point.MAX_SYSNO) {
+        if (nr < 0 || nr > Point.MAX_SYSNO || made.sysno() < 0) {
             return 0;
         }
+        // A call newer than the catalog (open_tree_attr, reported at openat's points) has no
+        // points of its own, raw ones included, but is still decided at those it is reported under.
+        boolean madeHasPoints = made.sysno() <= Point.MAX_SYSNO;
         if (!ev.exit() && ExecArguments.isExec(nr) && state.enabled(Point.EXECVE)) {
             execCalls.entered(task, ev, mem);
         }
@@ -285,8 +288,9 @@ final class SyscallPoints implements EmulatedPoints {
         long now = TaskTable.nowNs();
         // A call with no schematized point of its own (sendto, sendmsg, sendmmsg, openat2) is named
         // to the sinks while the points it is reported under fire; a bind checked at connect's is not.
-        int named = made.sysno() == nr || catalog.schema(made.sysno()).isPresent() ? -1 : made.sysno();
-        if (!raw) {
+        int named = made.sysno() == nr || (madeHasPoints && catalog.schema(made.sysno()).isPresent()) ? -1
+                : made.sysno();
+        if (!raw || !madeHasPoints) {
             return fireSchematized(task, ev, named, atEnter, mem, fds, now);
         }
         if (ev.exit() && made.sysno() != nr) {

@@ -9,9 +9,9 @@ import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
 /**
- * The filter part of the ioctls that set a file's flags holds exactly FS_IOC_SETFLAGS and
- * FS_IOC_FSSETXATTR, whatever the descriptor and the argument's upper word, and lets every other
- * request and syscall through, in the interpreter.
+ * The filter part of the ioctls that set a file's flags holds exactly FS_IOC_SETFLAGS,
+ * FS_IOC_FSSETXATTR, FS_IOC_SETVERSION and EXT4_IOC_SETVERSION, whatever the descriptor and the
+ * argument's upper word, and lets every other request and syscall through, in the interpreter.
  */
 class FileAttributeIoctlsTest {
 
@@ -22,7 +22,8 @@ class FileAttributeIoctlsTest {
 
     @Test
     void holdsTheRequestsThatSetAFilesFlags() {
-        for (int request : new int[] {FileAttributeIoctls.FS_IOC_SETFLAGS, FileAttributeIoctls.FS_IOC_FSSETXATTR}) {
+        for (int request : new int[] {FileAttributeIoctls.FS_IOC_SETFLAGS, FileAttributeIoctls.FS_IOC_FSSETXATTR,
+                FileAttributeIoctls.FS_IOC_SETVERSION, FileAttributeIoctls.EXT4_IOC_SETVERSION}) {
             assertThat(call(Sysno.IOCTL, 3, request)).hasValue(Seccomp.RET_USER_NOTIF);
             assertThat(call(Sysno.IOCTL, -1, request)).as("a bad descriptor too").hasValue(Seccomp.RET_USER_NOTIF);
             assertThat(call(Sysno.IOCTL, 3, (7L << 32) | Integer.toUnsignedLong(request)))
@@ -36,8 +37,11 @@ class FileAttributeIoctlsTest {
     void letsEveryOtherRequestAndSyscallThrough() {
         int fsIocGetflags = 0x80086601;
         int fsIocFsgetxattr = 0x801c581f;
+        int fsIocGetversion = 0x80087601;
+        int ext4IocGetversion = 0x80086603;
         int tcgets = 0x5401;
-        for (int request : new int[] {fsIocGetflags, fsIocFsgetxattr, tcgets, 0x40046602}) {
+        for (int request : new int[] {fsIocGetflags, fsIocFsgetxattr, fsIocGetversion, ext4IocGetversion, tcgets,
+                0x40046602}) {
             assertThat(call(Sysno.IOCTL, 3, request)).as("request %x", request).isEmpty();
             assertThat(FileAttributeIoctls.held(request)).isFalse();
         }
@@ -54,5 +58,9 @@ class FileAttributeIoctlsTest {
         assertThat(FileAttributeIoctls.encoded(FileAttributeIoctls.FS_IOC_SETFLAGS)).isEqualTo(8);
         assertThat(FileAttributeIoctls.copied(FileAttributeIoctls.FS_IOC_FSSETXATTR)).isEqualTo(28);
         assertThat(FileAttributeIoctls.encoded(FileAttributeIoctls.FS_IOC_FSSETXATTR)).isEqualTo(28);
+        for (int request : new int[] {FileAttributeIoctls.FS_IOC_SETVERSION, FileAttributeIoctls.EXT4_IOC_SETVERSION}) {
+            assertThat(FileAttributeIoctls.copied(request)).as("an int, the generation").isEqualTo(4);
+            assertThat(FileAttributeIoctls.encoded(request)).isEqualTo(8);
+        }
     }
 }
