@@ -6,9 +6,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -76,13 +76,19 @@ class MemoryReadersTest {
     @Test
     void aThreadOfSecchecksOwnIsNeverKilled() throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
+        CompletableFuture<Integer> ownTid = new CompletableFuture<>();
         Thread own = Thread.ofPlatform().daemon().name("own-spinner").start(() -> {
+            try {
+                ownTid.complete(Integer.parseInt(Path.of("/proc/thread-self").toRealPath().getFileName().toString()));
+            } catch (IOException | RuntimeException e) {
+                ownTid.completeExceptionally(e);
+            }
             while (!stop.get()) {
                 Thread.onSpinWait();
             }
         });
         try {
-            int tid = tidOf("own-spinner");
+            int tid = ownTid.get(10, TimeUnit.SECONDS);
             MemoryReaders readers = new MemoryReaders();
             readers.calling(tid, TARGET, () -> true);
 
@@ -110,21 +116,15 @@ class MemoryReadersTest {
         }
     }
 
-    /** A process that spins on the CPU, so that /proc/PID/syscall says "running". */
-    private static Process spinning() throws IOException {
-        return new ProcessBuilder("sh", "-c", "while :; do :; done").start();
-    }
-
-    /** The tid of this JVM's thread named {@code name}. */
-    private static int tidOf(String name) throws IOException {
-        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
-            return tasks.filter(t -> {
-                try {
-                    return Files.readString(t.resolve("comm")).strip().equals(name);
-                } catch (IOException e) {
-                    return false;
-                }
-            }).map(t -> Integer.parseInt(t.getFileName().toString())).findFirst().orElseThrow();
+    /** A process that spins on the CPU, once /proc/PID/syscall says "running" (its start-up's calls made). */
+    private static Process spinning() throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("sh", "-c", "while :; do :; done").start();
+        Path syscall = Path.of("/proc/" + p.pid() + "/syscall");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!Files.readString(syscall).strip().equals("running")) {
+            assertThat(System.nanoTime()).as("sh spinning").isLessThan(deadline);
+            Thread.sleep(1);
         }
+        return p;
     }
 }
