@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 
 /**
  * TaskTable maps each traced thread id to what is known of it. The tracer thread adds, replaces
@@ -87,12 +88,14 @@ public final class TaskTable {
     /**
      * Task {@code tid}'s held process_vm_readv or process_vm_writev names {@code pid}: recorded
      * before the call is decided, so that an exec of that process starting meanwhile waits for it,
-     * or kills it ({@link MemoryReaders}). Not a task of a {@code seccheck exec} command: the
-     * operator's tasks reach a shielded process anyway ({@link #shieldedFrom}).
+     * or kills it ({@link MemoryReaders}). {@code waiting} tells whether the caller still waits in
+     * the held call (its notification is still pending): a caller that ended meanwhile is not
+     * recorded, for its number may be another's already. Not a task of a {@code seccheck exec}
+     * command: the operator's tasks reach a shielded process anyway ({@link #shieldedFrom}).
      */
-    public void readingMemory(int tid, int pid) {
+    public void readingMemory(int tid, int pid, BooleanSupplier waiting) {
         if (!inExecSession(tid)) {
-            readers.calling(tid, pid);
+            readers.calling(tid, pid, waiting);
         }
     }
 
@@ -202,8 +205,13 @@ public final class TaskTable {
         tasks.replace(old.tid(), old, updated);
     }
 
-    /** Forgets a task. */
+    /**
+     * Forgets a task: it ended (reaped), or its number is gone (a non-leader's exec took the
+     * leader's). Its process_vm_readv or process_vm_writev is forgotten with it
+     * ({@link MemoryReaders#gone}), before another task can be given the number.
+     */
     public Task remove(int tid) {
+        readers.gone(tid);
         return tasks.remove(tid);
     }
 

@@ -258,7 +258,9 @@ final class Notifier implements Runnable {
         }
         if (refused.isEmpty() && OutsideProcesses.held(n.nr(), n.arg0(), n.arg1())) {
             if (n.nr() == Sysno.PROCESS_VM_READV || n.nr() == Sysno.PROCESS_VM_WRITEV) {
-                tasks.readingMemory(n.tid(), (int) n.arg0()); // before the shield is looked at
+                // Before the shield is looked at; only while the caller waits in the call, whose number
+                // is then its own.
+                tasks.readingMemory(n.tid(), (int) n.arg0(), () -> listener.stillValid(n.id()));
             }
             refused = OutsideProcesses.refusal(n, access.at(n.tid()), tasks::shieldedFrom);
         }
