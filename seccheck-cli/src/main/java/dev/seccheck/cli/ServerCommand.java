@@ -1,6 +1,7 @@
 package dev.seccheck.cli;
 
 import dev.seccheck.kafka.source.KafkaSource;
+import dev.seccheck.linux.CallerWorld;
 import dev.seccheck.linux.RefusingServers;
 import dev.seccheck.remote.consumer.EventServer;
 import dev.seccheck.remote.consumer.ServerLimits;
@@ -32,7 +33,7 @@ import picocli.CommandLine.Model.CommandSpec;
             "  seccheck server --endpoint /tmp/s.sock --format json | jq -c 'select(.point == \"syscall/connect/exit\")'",
             "", "With --format json each line is the text sink's JSON line (docs/json.md) plus client and dropped.",
             "Messages whose line could not be written (a full disk) are said once on stderr, counted in their",
-            "connection's dropped=, and make the exit status 1."})
+            "connection's dropped=, and make the exit status 1. TERM ends the server with 143, QUIT with 131."})
 final class ServerCommand implements Callable<Integer> {
 
     /** Where the server listens without --endpoint: gVisor's example server's default. */
@@ -93,6 +94,7 @@ final class ServerCommand implements Callable<Integer> {
             }
         });
         Runtime.getRuntime().addShutdownHook(hook);
+        SignalForwarding.quitEndsAsTermDoes(CallerWorld.current());
         log.println(fromKafka.isPresent()
                 ? "seccheck server: reading " + server.describe() + " (" + format.toLowerCase(Locale.ROOT) + ")"
                 : "seccheck server: listening on " + input.endpointOr(Path.of(DEFAULT_ENDPOINT)) + " ("

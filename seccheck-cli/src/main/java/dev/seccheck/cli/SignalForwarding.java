@@ -1,5 +1,6 @@
 package dev.seccheck.cli;
 
+import dev.seccheck.linux.CallerWorld;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.SignalPipe;
 import java.time.Duration;
@@ -16,7 +17,9 @@ import java.util.List;
  * who sent each signal, which {@code sun.misc.Signal} does not tell: a terminal sends its signals
  * to its whole foreground process group, and a process may signal seccheck's whole group, where
  * the program may have got the same signal already ({@link Target#received}). So every signal
- * comes through a {@link SignalPipe}, whose handler hands on the signal's siginfo.
+ * comes through a {@link SignalPipe}, whose handler hands on the signal's siginfo. The commands
+ * that run no program take QUIT here too, so that it ends them as TERM does
+ * ({@link #quitEndsAsTermDoes}).
  */
 final class SignalForwarding {
     private SignalForwarding() {}
@@ -53,6 +56,23 @@ final class SignalForwarding {
      */
     static void install(List<String> names, Target forward) {
         forwardPiped(names, forward);
+    }
+
+    /**
+     * Makes QUIT end this process as TERM does, for a command that forwards signals to no program
+     * ({@code server}, {@code tracereplay save}): its shutdown hooks run (a server's trail is
+     * flushed) and it exits 128+3, where HotSpot would print a thread dump into stdout, the
+     * server's trail, and run on. A QUIT the caller ignored ({@link CallerWorld#ignores}) stays
+     * ignored, as such a TERM does: the JVM then installs no handler of its own for it.
+     */
+    static void quitEndsAsTermDoes(CallerWorld caller) {
+        int quit = number("QUIT");
+        boolean ignored = caller.ignores(quit);
+        install(List.of("QUIT"), c -> {
+            if (!ignored) {
+                System.exit(128 + quit);
+            }
+        });
     }
 
     /**

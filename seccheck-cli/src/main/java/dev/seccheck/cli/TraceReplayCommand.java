@@ -1,6 +1,7 @@
 package dev.seccheck.cli;
 
 import dev.seccheck.kafka.source.KafkaSource;
+import dev.seccheck.linux.CallerWorld;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.RefusingServers;
 import dev.seccheck.remote.consumer.EventSource;
@@ -58,6 +59,7 @@ final class TraceReplayCommand {
             if (fromKafka.isPresent()) {
                 EventSource.Running source = fromKafka.get().start(saver, saver);
                 Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(source::close));
+                SignalForwarding.quitEndsAsTermDoes(CallerWorld.current());
                 System.err.println("seccheck tracereplay save: reading " + source.describe() + ", writing to " + out);
                 source.awaitClose();
                 return 0;
@@ -70,6 +72,7 @@ final class TraceReplayCommand {
             Path endpoint = input.listenOn(null);
             Recorder recorder = Recorder.start(endpoint, saver, limits);
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(recorder::close));
+            SignalForwarding.quitEndsAsTermDoes(CallerWorld.current());
             System.err.println("seccheck tracereplay save: listening on " + endpoint + " (" + input.limitOptions.describe(limits)
                     + "), writing to " + out);
             recorder.awaitClose();

@@ -96,6 +96,62 @@ class ServerCommandTest {
         assertThat(lines.getLast().path("point").asText()).isEqualTo("sentry/task_exit");
     }
 
+    /**
+     * QUIT ends the server as TERM does, with 128+3: the trail on its stdout (a JSON server without
+     * --out) holds the messages' lines alone. Before, HotSpot printed a thread dump of some 120
+     * lines into that trail and the server ran on; so did {@code tracereplay save}, into its stdout.
+     */
+    @Test
+    void aQuitEndsTheServerWithItsTrailWholeAndNoThreadDump() throws Exception {
+        Path sock = dir.resolve("s");
+        Path out = dir.resolve("stdout.json");
+        List<String> cmd = PackagedCli.java(System.getProperty("java.class.path"));
+        cmd.addAll(List.of("server", "--endpoint", sock.toString(), "--format", "json"));
+        Process server = new ProcessBuilder(cmd).redirectOutput(out.toFile())
+                .redirectError(dir.resolve("stderr").toFile()).start();
+        try {
+            replayFixtureTo(server, sock);
+            quit(server);
+            assertThat(server.waitFor(30, TimeUnit.SECONDS)).as("the server ended on QUIT").isTrue();
+        } finally {
+            server.destroyForcibly();
+        }
+        assertThat(server.exitValue()).as("exit status").isEqualTo(128 + 3);
+        assertThat(sock).doesNotExist();
+        List<String> lines = Files.readAllLines(out);
+        assertThat(lines).as("stdout").noneMatch(l -> l.contains("thread dump")).hasSize(10);
+        ObjectMapper json = new ObjectMapper();
+        for (String l : lines) {
+            assertThat(json.readTree(l).path("client").asInt()).as(l).isEqualTo(1);
+        }
+        assertThat(Files.readString(dir.resolve("stderr"))).as("stderr").doesNotContain("thread dump");
+
+        Path saved = dir.resolve("saved");
+        Path saveOut = dir.resolve("save.stdout");
+        Files.delete(dir.resolve("stderr"));
+        cmd = PackagedCli.java(System.getProperty("java.class.path"));
+        cmd.addAll(List.of("tracereplay", "save", "--endpoint", sock.toString(), "--out", saved.toString()));
+        Process save = new ProcessBuilder(cmd).redirectOutput(saveOut.toFile())
+                .redirectError(dir.resolve("stderr").toFile()).start();
+        try {
+            replayFixtureTo(save, sock);
+            quit(save);
+            assertThat(save.waitFor(30, TimeUnit.SECONDS)).as("tracereplay save ended on QUIT").isTrue();
+        } finally {
+            save.destroyForcibly();
+        }
+        assertThat(save.exitValue()).as("exit status").isEqualTo(128 + 3);
+        assertThat(Files.readString(saveOut)).as("stdout of tracereplay save").isEmpty();
+        assertThat(Files.readAllBytes(saved.resolve("client-0001"))).isEqualTo(Files.readAllBytes(fixture()));
+        assertThat(sock).doesNotExist();
+    }
+
+    private static void quit(Process p) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-QUIT", Long.toString(p.pid())).inheritIO().start();
+        assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(kill.exitValue()).isZero();
+    }
+
     @Test
     void saveThenReplayIsByteIdentical() throws Exception {
         Path sock = dir.resolve("s");

@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -19,18 +21,24 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * and fails the rest: that fragment stayed, and the next line written after it made one line of
  * two ({@code {"poin{"point":...}}), which a JSON reader stops at. A program can arrange that: it
  * fills the disk, has one line cut, frees the disk with a call no sink sees, then acts. So a
- * failed write of a regular file is cut back (ftruncate) to the size the file had before it;
- * where that cannot be done (a pipe or a terminal named as the path, or ftruncate fails), the
- * next write starts with a newline, so that the fragment is a line of its own and the next record
- * is whole.
+ * failed write of a regular file is cut back (ftruncate) to the size the file had when that write
+ * began; where that cannot be done (a pipe or a terminal named as the path, or ftruncate fails),
+ * the next write starts with a newline, so that the fragment is a line of its own and the next
+ * record is whole.
  *
  * <p>The file is opened to append (O_APPEND), as before, and a second descriptor of it reads its
  * size and cuts it back: a {@link RandomAccessFile}, not the stream's FileChannel, which an
- * interrupt of the writing thread would close. Every LineFile of one file in this process writes
- * under one lock, so that no other stream's line can land after a fragment before it is cut; a
- * process outside seccheck that appends to the file meanwhile could lose its bytes with ours.
- * A FIFO is counted among the {@link TrailFifos} while it is open, which the program may not open
- * for reading.
+ * interrupt of the writing thread would close. The size read before a write is where that write
+ * begins only while nobody else appends, so each write and its cut-back are made under two locks:
+ * one shared by every LineFile of the file in this process, and one shared with every other
+ * seccheck process appending to it ({@link TrailLocks}: an open file description lock, taken
+ * only around the write and its cut-back). Two runs, or a run and {@code server --out}, sharing one
+ * file on a full disk glued lines before ({@code ..."thread_group_id":15538,"pr{"point":...}) and
+ * cut back lines of the other that it had counted as written. A writer outside seccheck takes
+ * no lock: its bytes appended meanwhile can still be cut with ours, or ours glued to its
+ * fragment; and a fragment that one process could not cut back is ended by a newline only by that
+ * process's next write. A FIFO is counted among the {@link TrailFifos} while it is open, which the
+ * program may not open for reading.
  */
 final class LineFile extends OutputStream {
     /** One end per file (its device and inode), shared by every LineFile of it. */
@@ -41,6 +49,11 @@ final class LineFile extends OutputStream {
         boolean cut;
     }
 
+    /** The locks other seccheck processes take too, looked up once, when the first file is opened. */
+    private static final class Locks {
+        static final Optional<TrailLocks> INSTALLED = ServiceLoader.load(TrailLocks.class).findFirst();
+    }
+
     private final FileOutputStream out;
     /** The same file, to read its size and cut it back; null when it is no regular file. */
     private final RandomAccessFile sized;
@@ -49,17 +62,20 @@ final class LineFile extends OutputStream {
     private final Object fifo;
     /** Whether {@link #close} was called: the FIFO is uncounted once, whoever closes again. */
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The lock shared with other processes; null when it is no regular file or none could be taken. */
+    private final TrailLocks.Lock shared;
     /** A newline, then the bytes given since the last flush: the newline is written when a fragment stayed. */
     private byte[] pending = new byte[512];
     private int count = 1;
     /** Why the last write that failed failed, as the system said it; null before any did. */
     private volatile String failure;
 
-    private LineFile(FileOutputStream out, RandomAccessFile sized, End end, Object fifo) {
+    private LineFile(FileOutputStream out, RandomAccessFile sized, End end, TrailLocks.Lock shared, Object fifo) {
         this.fifo = fifo;
         this.out = out;
         this.sized = sized;
         this.end = end;
+        this.shared = shared;
         pending[0] = '\n';
     }
 
@@ -71,12 +87,14 @@ final class LineFile extends OutputStream {
             if (a.isRegularFile()) {
                 Object key = a.fileKey();
                 End end = key == null ? new End() : ENDS.computeIfAbsent(key, k -> new End());
-                return new LineFile(out, new RandomAccessFile(path, "rw"), end, null);
+                TrailLocks.Lock shared = key == null ? null
+                        : Locks.INSTALLED.flatMap(l -> l.open(path, key)).orElse(null);
+                return new LineFile(out, new RandomAccessFile(path, "rw"), end, shared, null);
             }
         } catch (IOException | RuntimeException e) {
             // Not readable as well as writable, or gone already: a cut line is still ended by a newline.
         }
-        return new LineFile(out, null, new End(), TrailFifos.opened(Path.of(path)));
+        return new LineFile(out, null, new End(), null, TrailFifos.opened(Path.of(path)));
     }
 
     @Override
@@ -111,16 +129,52 @@ final class LineFile extends OutputStream {
             int from = end.cut ? 0 : 1;
             int to = count;
             count = 1;
-            long before = size();
             try {
-                out.write(pending, from, to - from);
-                end.cut = false;
+                lockShared();
             } catch (IOException e) {
                 failure = e.getMessage();
-                if (!cutBack(before)) {
-                    end.cut = true;
-                }
                 throw e;
+            }
+            try {
+                long before = size();
+                try {
+                    out.write(pending, from, to - from);
+                    end.cut = false;
+                } catch (IOException e) {
+                    failure = e.getMessage();
+                    if (!cutBack(before)) {
+                        end.cut = true;
+                    }
+                    throw e;
+                }
+            } finally {
+                unlockShared();
+            }
+        }
+    }
+
+    /**
+     * Takes the lock other seccheck processes take on the file; a line that cannot have it is not
+     * written (its write fails), as one written without it could be glued or cut by theirs.
+     */
+    private void lockShared() throws IOException {
+        if (shared != null) {
+            shared.lock();
+        }
+    }
+
+    /** Releases the lock; should that fail, closing it releases it, and later writes fail to take it again. */
+    private void unlockShared() {
+        if (shared == null) {
+            return;
+        }
+        try {
+            shared.unlock();
+        } catch (IOException e) {
+            try {
+                shared.close();
+            } catch (IOException ignored) {
+                // The description is gone either way, and its lock with it.
             }
         }
     }
@@ -156,7 +210,7 @@ final class LineFile extends OutputStream {
 
     @Override
     public void close() throws IOException {
-        try (FileOutputStream o = out; RandomAccessFile s = sized) {
+        try (FileOutputStream o = out; RandomAccessFile s = sized; TrailLocks.Lock l = shared) {
             flush();
         } finally {
             if (closed.compareAndSet(false, true)) {

@@ -1,0 +1,154 @@
+package dev.seccheck.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.File;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Two runs append to one trail file ({@code -o}-like text sink, JSON, on_drop "deny") on an 8 MiB
+ * tmpfs that a thread of the test fills for 10 ms and frees for 30 ms, over and over, while each
+ * run's program opens /etc/hostname every 300 us for 8 s ({@code src/test/c/shared_trail_opens.c}). Each
+ * open that succeeded had its line written, so the file must hold, for each program, one whole
+ * JSON line per successful open. Before, each run cut a failed write back to the size it had read
+ * before it, with a lock of its own process only: lines were glued
+ * ({@code ..."thread_group_id":15538,"pr{"point":...}) and lines the other run had counted as
+ * written were cut. Mounting needs root; seccheck runs as root and as uid 65534.
+ */
+class SharedTrailFileTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern COUNTS = Pattern.compile("pid (\\d+) ok=(\\d+) denied=(\\d+)");
+
+    @TempDir
+    Path tmp;
+
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void twoRunsSharingATrailOnADiskFullNowAndThenWriteEachLineWholeAndOnce(boolean nobody) throws Exception {
+        assumeThat(new com.sun.security.auth.module.UnixSystem().getUid()).as("root, to mount a tmpfs").isZero();
+        if (nobody) {
+            PackagedCli.assumeNobody(tmp);
+        }
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
+        // Static: a dynamic loader's opens of its libraries fail too while the disk is full.
+        Path program = CPrograms.compile("src/test/c/shared_trail_opens.c", tmp, "-static");
+        Path disk = Files.createDirectory(tmp.resolve("disk"));
+        command("mount", "-t", "tmpfs", "-o", "size=8m,mode=1777", "tmpfs", disk.toString());
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread toggler = Thread.ofPlatform().name("disk-toggler").start(() -> toggle(disk.resolve("filler"), stop));
+        try {
+            Path trail = disk.resolve("shared.json");
+            Path config = Files.writeString(tmp.resolve("session.json"), """
+                    {"name": "trail",
+                     "points": [{"name": "syscall/openat/enter", "optional_fields": ["fd_path"],
+                                 "context_fields": ["process_name", "group_id"]}],
+                     "sinks": [{"name": "text", "config": {"path": "%s", "format": "json", "on_drop": "deny"}}]}"""
+                    .formatted(trail));
+            Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
+            List<Process> runs = new ArrayList<>();
+            List<Path> outs = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                Path out = tmp.resolve("run" + i + ".out");
+                outs.add(out);
+                runs.add(new ProcessBuilder(PackagedCli.run(tmp, nobody, config, List.of(program.toString(), "8")))
+                        .directory(tmp.toFile()).redirectErrorStream(true).redirectOutput(out.toFile())
+                        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start());
+            }
+            Map<Long, Long> opened = new HashMap<>();
+            long denied = 0;
+            for (int i = 0; i < 2; i++) {
+                Process p = runs.get(i);
+                if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+                String out = Files.readString(outs.get(i));
+                Matcher m = COUNTS.matcher(out);
+                assertThat(m.find()).as("run %d printed its counts: %s", i, out).isTrue();
+                opened.put(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)));
+                denied += Long.parseLong(m.group(3));
+            }
+            stop.set(true);
+            toggler.join();
+
+            Map<Long, Long> lines = new HashMap<>();
+            List<String> broken = new ArrayList<>();
+            for (String line : Files.readAllLines(trail)) {
+                JsonNode j;
+                try {
+                    j = JSON.readTree(line);
+                } catch (IOException e) {
+                    broken.add(line.length() > 300 ? line.substring(0, 300) + "..." : line);
+                    continue;
+                }
+                if (line.contains("/etc/hostname")) {
+                    lines.merge(j.path("context").path("thread_group_id").asLong(), 1L, Long::sum);
+                }
+            }
+            assertThat(denied).as("opens failed while the disk was full (the test filled it)").isPositive();
+            assertThat(broken).as("lines that are no JSON").isEmpty();
+            assertThat(lines).as("lines of /etc/hostname per program against the opens that succeeded")
+                    .isEqualTo(opened);
+        } finally {
+            stop.set(true);
+            toggler.join();
+            command("umount", disk.toString());
+        }
+    }
+
+    /** Fills the disk through {@code filler} for 10 ms, then frees it for 30 ms, until {@code stop}. */
+    private static void toggle(Path filler, AtomicBoolean stop) {
+        byte[] big = new byte[64 * 1024];
+        byte[] small = new byte[512];
+        while (!stop.get()) {
+            try (RandomAccessFile f = new RandomAccessFile(filler.toFile(), "rw")) {
+                fill(f, big);
+                fill(f, small);
+                Thread.sleep(10);
+            } catch (IOException | InterruptedException e) {
+                return;
+            }
+            try {
+                Files.deleteIfExists(filler);
+                Thread.sleep(30);
+            } catch (IOException | InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private static void fill(RandomAccessFile f, byte[] chunk) {
+        try {
+            while (true) {
+                f.write(chunk);
+            }
+        } catch (IOException full) {
+            // ENOSPC: as full as chunks of that size make it.
+        }
+    }
+
+    private static void command(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as("%s: %s", String.join(" ", command), out).isZero();
+    }
+}
