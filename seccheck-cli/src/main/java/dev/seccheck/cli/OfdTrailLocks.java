@@ -38,8 +38,9 @@ public final class OfdTrailLocks implements TrailLocks {
                 lock.close();
                 return Optional.empty();
             }
-            lock.lock();
-            lock.unlock();
+            if (lock.tryLock()) { // held elsewhere: the filesystem takes such locks all the same
+                lock.unlock();
+            }
         } catch (IOException | RuntimeException e) {
             lock.close();
             return Optional.empty();
@@ -50,8 +51,8 @@ public final class OfdTrailLocks implements TrailLocks {
     /** Held adapts one {@link OfdLock} to the core's lock. */
     private record Held(OfdLock ofd) implements Lock {
         @Override
-        public void lock() throws IOException {
-            ofd.lock();
+        public boolean tryLock() throws IOException {
+            return ofd.tryLock();
         }
 
         @Override

@@ -114,6 +114,51 @@ class SharedTrailFileTest {
         }
     }
 
+    /**
+     * The program takes a lock of its own on the run's trail (a read-only open and a shared POSIX
+     * lock, which excludes seccheck's open file description lock) and keeps it while it opens
+     * /etc/hostname 30 times: the run ends, each open's line written. Before, seccheck's first
+     * line waited for the lock for good, and the program's checked opens with it: the run hung.
+     */
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aProgramKeepingALockOnTheTrailDoesNotHoldTheRun(boolean nobody) throws Exception {
+        if (nobody) {
+            PackagedCli.assumeNobody(tmp);
+        }
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path trail = tmp.resolve("trail.json");
+        Path config = Files.writeString(tmp.resolve("session.json"), """
+                {"name": "trail",
+                 "points": [{"name": "syscall/openat/enter", "optional_fields": ["fd_path"]}],
+                 "sinks": [{"name": "text", "config": {"path": "%s", "format": "json"}}]}""".formatted(trail));
+        Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
+        String program = """
+                import fcntl, os, sys
+                held = open(sys.argv[1])
+                fcntl.lockf(held, fcntl.LOCK_SH)
+                for _ in range(30):
+                    os.close(os.open("/etc/hostname", os.O_RDONLY))
+                print("done", flush=True)
+                """;
+        Path out = tmp.resolve("run.out");
+        Process p = new ProcessBuilder(PackagedCli.run(tmp, nobody, config,
+                        List.of("/usr/bin/python3", "-c", program, trail.toString())))
+                .directory(tmp.toFile()).redirectErrorStream(true).redirectOutput(out.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        boolean ended = p.waitFor(60, TimeUnit.SECONDS);
+        if (!ended) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        assertThat(ended).as("the run ended: %s", Files.readString(out)).isTrue();
+        assertThat(p.exitValue()).as(Files.readString(out)).isZero();
+        assertThat(Files.readString(out)).contains("done");
+        assertThat(Files.readAllLines(trail)).filteredOn(l -> l.contains("\"/etc/hostname\""))
+                .as("a line per open of /etc/hostname").hasSize(30)
+                .allSatisfy(l -> assertThat(JSON.readTree(l).isObject()).isTrue());
+    }
+
     /** Fills the disk through {@code filler} for 10 ms, then frees it for 30 ms, until {@code stop}. */
     private static void toggle(Path filler, AtomicBoolean stop) {
         byte[] big = new byte[64 * 1024];

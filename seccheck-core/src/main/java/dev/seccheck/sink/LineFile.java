@@ -12,7 +12,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * LineFile is the file a {@link TrailStream} appends to, written so that a line reaches it whole
@@ -32,7 +34,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * begins only while nobody else appends, so each write and its cut-back are made under two locks:
  * one shared by every LineFile of the file in this process, and one shared with every other
  * seccheck process appending to it ({@link TrailLocks}: an open file description lock, taken
- * only around the write and its cut-back). Two runs, or a run and {@code server --out}, sharing one
+ * only around the write and its cut-back, and waited for at most {@value #LOCK_WAIT_MS} ms: a
+ * process that keeps it, as the supervised program may, has the lines written without it). Two runs, or a run and {@code server --out}, sharing one
  * file on a full disk glued lines before ({@code ..."thread_group_id":15538,"pr{"point":...}) and
  * cut back lines of the other that it had counted as written. A writer outside seccheck takes
  * no lock: its bytes appended meanwhile can still be cut with ours, or ours glued to its
@@ -41,6 +44,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * program may not open for reading.
  */
 final class LineFile extends OutputStream {
+    /** How long a line waits for the lock shared with other processes, and its pauses. */
+    private static final long LOCK_WAIT_MS = 100;
+    private static final long LOCK_PAUSE_NS = TimeUnit.MICROSECONDS.toNanos(20);
+    private static final long LOCK_PAUSE_MAX_NS = TimeUnit.MILLISECONDS.toNanos(2);
+
     /** One end per file (its device and inode), shared by every LineFile of it. */
     private static final Map<Object, End> ENDS = new ConcurrentHashMap<>();
 
@@ -64,6 +72,8 @@ final class LineFile extends OutputStream {
     private final AtomicBoolean closed = new AtomicBoolean();
     /** The lock shared with other processes; null when it is no regular file or none could be taken. */
     private final TrailLocks.Lock shared;
+    /** Whether another process held the shared lock past the last wait: later lines do not wait until it is free. */
+    private boolean contested;
     /** A newline, then the bytes given since the last flush: the newline is written when a fragment stayed. */
     private byte[] pending = new byte[512];
     private int count = 1;
@@ -129,12 +139,7 @@ final class LineFile extends OutputStream {
             int from = end.cut ? 0 : 1;
             int to = count;
             count = 1;
-            try {
-                lockShared();
-            } catch (IOException e) {
-                failure = e.getMessage();
-                throw e;
-            }
+            boolean locked = lockShared();
             try {
                 long before = size();
                 try {
@@ -148,26 +153,48 @@ final class LineFile extends OutputStream {
                     throw e;
                 }
             } finally {
-                unlockShared();
+                if (locked) {
+                    unlockShared();
+                }
             }
         }
     }
 
     /**
-     * Takes the lock other seccheck processes take on the file; a line that cannot have it is not
-     * written (its write fails), as one written without it could be glued or cut by theirs.
+     * Takes the lock other seccheck processes take on the file, waiting at most
+     * {@value #LOCK_WAIT_MS} ms, and returns whether it holds it. Any process that may open the
+     * file may take a lock on it too, the supervised program included, and keep it: the line is
+     * then written without the lock (as a writer outside seccheck's would be) rather than waited
+     * on for good or lost, and while that lasts later lines look once, without waiting.
      */
-    private void lockShared() throws IOException {
-        if (shared != null) {
-            shared.lock();
+    private boolean lockShared() {
+        if (shared == null) {
+            return false;
         }
+        try {
+            if (shared.tryLock()) {
+                contested = false;
+                return true;
+            }
+            if (contested) {
+                return false;
+            }
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LOCK_WAIT_MS);
+            for (long pause = LOCK_PAUSE_NS; System.nanoTime() < deadline; pause = Math.min(pause * 2, LOCK_PAUSE_MAX_NS)) {
+                LockSupport.parkNanos(pause);
+                if (shared.tryLock()) {
+                    return true;
+                }
+            }
+        } catch (IOException e) {
+            // The lock is gone (its description closed after an unlock failed): written without it.
+        }
+        contested = true;
+        return false;
     }
 
-    /** Releases the lock; should that fail, closing it releases it, and later writes fail to take it again. */
+    /** Releases the lock; should that fail, closing it releases it, and later lines go without it. */
     private void unlockShared() {
-        if (shared == null) {
-            return;
-        }
         try {
             shared.unlock();
         } catch (IOException e) {

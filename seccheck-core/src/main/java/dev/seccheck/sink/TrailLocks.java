@@ -23,8 +23,8 @@ public interface TrailLocks {
 
     /** Lock is one file's lock across processes; one thread at a time locks and unlocks it. */
     interface Lock extends Closeable {
-        /** Takes the lock, waiting while another holds it. */
-        void lock() throws IOException;
+        /** Takes the lock if nobody else holds it; returns false, without waiting, when someone does. */
+        boolean tryLock() throws IOException;
 
         /** Releases the lock. */
         void unlock() throws IOException;

@@ -17,11 +17,14 @@ import java.lang.foreign.StructLayout;
 
 /**
  * OfdLock is a write lock on a whole regular file, taken and released through an open file
- * description of its own ({@code fcntl} F_OFD_SETLKW and F_UNLCK, Linux 3.15). Unlike a POSIX
+ * description of its own ({@code fcntl} F_OFD_SETLK and F_UNLCK, Linux 3.15). Unlike a POSIX
  * record lock (F_SETLKW, what {@code FileChannel.lock} takes) it belongs to the description, not
  * to the process: two OfdLocks of one file in one process exclude each other as two processes'
  * do, and closing another descriptor of the file in this process does not drop it. Advisory: it
  * excludes only those who take it.
+ *
+ * <p>{@link #tryLock} does not wait: a lock another process takes on the file (any process that
+ * may open it may take one, and keep it) must not hold whoever needs this one for good.
  *
  * <p>The struct flock arguments are made once, so that a lock and an unlock allocate nothing. One
  * thread at a time may lock and unlock an OfdLock (its holder); {@link #close} releases the lock
@@ -29,7 +32,7 @@ import java.lang.foreign.StructLayout;
  */
 public final class OfdLock implements AutoCloseable {
     /** fcntl's commands on open file description locks, and struct flock's lock types and whence. */
-    private static final int F_OFD_SETLKW = 38;
+    private static final int F_OFD_SETLK = 37;
     private static final short F_WRLCK = 1;
     private static final short F_UNLCK = 2;
     private static final short SEEK_SET = 0;
@@ -104,20 +107,27 @@ public final class OfdLock implements AutoCloseable {
     }
 
     /**
-     * Takes the lock, waiting while another description holds it; a signal's EINTR is waited
-     * through.
+     * Takes the lock if no other description holds a lock on the file; returns false, without
+     * waiting, when one does.
      *
-     * @throws LinuxException when the kernel refuses the lock (ENOLCK, EDEADLK...) or the lock is closed (EBADF)
+     * @throws LinuxException when the kernel refuses the lock otherwise (ENOLCK...) or the lock is closed (EBADF)
      */
-    public void lock() throws LinuxException {
-        fd.call("fcntl(F_OFD_SETLKW, F_WRLCK)", NativeCall.Restart.ON_EINTR,
-                (slot, n) -> Libc.syscall(slot, Sysno.FCNTL, n, F_OFD_SETLKW, lock.address()));
+    public boolean tryLock() throws LinuxException {
+        try {
+            return fd.orErrno("fcntl(F_OFD_SETLK, F_WRLCK)", null, NativeCall.Restart.ON_EINTR, Errno.EAGAIN,
+                    (slot, n) -> Libc.syscall(slot, Sysno.FCNTL, n, F_OFD_SETLK, lock.address())) == 0;
+        } catch (LinuxException e) {
+            if (e.errno() == Errno.EACCES) {
+                return false; // fcntl(2) allows either errno for a lock held elsewhere
+            }
+            throw e;
+        }
     }
 
     /** Releases the lock (nothing happens when it is not held). */
     public void unlock() throws LinuxException {
-        fd.call("fcntl(F_OFD_SETLKW, F_UNLCK)", NativeCall.Restart.ON_EINTR,
-                (slot, n) -> Libc.syscall(slot, Sysno.FCNTL, n, F_OFD_SETLKW, unlock.address()));
+        fd.call("fcntl(F_OFD_SETLK, F_UNLCK)", NativeCall.Restart.ON_EINTR,
+                (slot, n) -> Libc.syscall(slot, Sysno.FCNTL, n, F_OFD_SETLK, unlock.address()));
     }
 
     /** Closes the description, which releases the lock if it is held. */
