@@ -61,7 +61,7 @@ class PublicProcEntriesTest {
             done
             echo "task listing: $(ls /proc/$P/task | tr '\\n' ' ')"
             echo "ps -L: $(ps -L -o lwp= -p $P | wc -l) of $(ps -o nlwp= -p $P | tr -d ' ')"
-            echo "prlimit: $(prlimit --pid $P --nofile --raw --noheadings 2>&1 | sed 's/.*: //')"
+            echo "prlimit: $(prlimit --pid $P --nofile -o SOFT,HARD --raw --noheadings 2>&1 | sed 's/.*: //')"
             if [ "$2" = write ]; then
               (echo 500 > /proc/$P/oom_score_adj) 2>/tmp/procpub.$$ && echo "write: done" || echo "write: $(err </tmp/procpub.$$)"
               (exec 3</proc/$P/oom_score_adj && echo 600 > /proc/self/fd/3) 2>/tmp/procpub.$$ && echo "reopen: done" \\
