@@ -66,6 +66,8 @@ class PublicProcEntriesTest {
               (echo 500 > /proc/$P/oom_score_adj) 2>/tmp/procpub.$$ && echo "write: done" || echo "write: $(err </tmp/procpub.$$)"
               (exec 3</proc/$P/oom_score_adj && echo 600 > /proc/self/fd/3) 2>/tmp/procpub.$$ && echo "reopen: done" \\
                 || echo "reopen: $(err </tmp/procpub.$$)"
+              (exec 4</proc/$P/task && echo 700 > /proc/self/fd/4/$P/oom_score_adj) 2>/tmp/procpub.$$ \\
+                && echo "below: done" || echo "below: $(err </tmp/procpub.$$)"
               (echo 0 > /proc/$P/task/$P/sched) 2>/tmp/procpub.$$ && echo "sched: done" || echo "sched: $(err </tmp/procpub.$$)"
               echo "oom_score_adj now $(cat /proc/$P/oom_score_adj)"
             fi
@@ -174,6 +176,7 @@ class PublicProcEntriesTest {
         // Natively the program may write the entries of its user's other processes: under seccheck it may not.
         assertThat(line(supervised, "write:")).as(user).isEqualTo("write: Permission denied");
         assertThat(line(supervised, "reopen:")).as(user).isEqualTo("reopen: Permission denied");
+        assertThat(line(supervised, "below:")).as(user).isEqualTo("below: Permission denied");
         assertThat(line(supervised, "sched:")).as(user).isEqualTo("sched: Permission denied");
         assertThat(line(supervised, "oom_score_adj now")).as(user).isEqualTo("oom_score_adj now 0");
         String natively = nativeRun(as, pid, "write");
@@ -181,6 +184,7 @@ class PublicProcEntriesTest {
         assertThat(line(natively, "ps -L:")).isEqualTo("ps -L: 4 of 4");
         assertThat(line(natively, "prlimit:")).isEqualTo(line(supervised, "prlimit:"));
         assertThat(line(natively, "write:")).as("natively, %s", user).isEqualTo("write: done");
-        assertThat(line(natively, "oom_score_adj now")).isEqualTo("oom_score_adj now 600");
+        assertThat(line(natively, "below:")).as("natively, %s", user).isEqualTo("below: done");
+        assertThat(line(natively, "oom_score_adj now")).isEqualTo("oom_score_adj now 700");
     }
 }

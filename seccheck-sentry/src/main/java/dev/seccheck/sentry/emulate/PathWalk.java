@@ -734,7 +734,8 @@ final class PathWalk {
         String rest = path.substring("/proc/".length());
         int slash = rest.indexOf('/');
         String pid = slash < 0 ? rest : rest.substring(0, slash);
-        if (outOfReach(pid, r) && !PublicProcEntries.reaches(below(slash < 0 ? "" : rest.substring(slash), todo), writes(r))) {
+        Deque<String> within = below(slash < 0 ? "" : rest.substring(slash), todo);
+        if (outOfReach(pid, r) && !PublicProcEntries.reaches(within, writes(r))) {
             return new Located.Failed(Errno.EACCES);
         }
         boolean sysctls = pid.equals("sys") || path.equals("/proc/sysvipc");
@@ -745,11 +746,16 @@ final class PathWalk {
      * {@link #stopInProc} in a procfs seccheck is not seen in: EACCES in the directory of a process
      * outside the run ({@link #outOfReachIn}), but for its public entries; null to go on. The
      * process is the one the directory just below the procfs's root names, reached by "..";
-     * from a file (a magic link's) there is no "..": refused.
+     * from a file (a magic link's, to be written) there is no "..": refused when its path has a
+     * number for a name on the way (a process's or thread's directory), which cannot be told.
      */
     private Located stopInUnseen(Request r, int cur, Deque<String> todo) {
         String here = calls.readlinkat(AT_FDCWD, "/proc/self/fd/" + cur);
         int dir = calls.openat(cur, ".", O_PATH | O_CLOEXEC);
+        if (dir < 0 && todo.isEmpty() && here != null && java.util.Arrays.stream(here.split("/"))
+                .noneMatch(c -> !c.isEmpty() && c.chars().allMatch(Character::isDigit))) {
+            return null; // a file of no process's directory (a sysctl's, /proc/sys/...)
+        }
         try {
             for (int up = 0; up < 8 && dir >= 0; up++) {
                 int parent = calls.openat(dir, "..", O_PATH | O_CLOEXEC);
@@ -762,7 +768,8 @@ final class PathWalk {
                         if (path == null || here == null || !here.startsWith(path)) {
                             return new Located.Failed(Errno.EACCES);
                         }
-                        boolean publicEntry = PublicProcEntries.reaches(below(here.substring(path.length()), todo), writes(r));
+                        Deque<String> within = below(here.substring(path.length()), todo);
+                        boolean publicEntry = PublicProcEntries.reaches(within, writes(r));
                         return !publicEntry && outOfReachIn(parent, path.substring(path.lastIndexOf('/') + 1), r)
                                 ? new Located.Failed(Errno.EACCES) : null;
                     } finally {
