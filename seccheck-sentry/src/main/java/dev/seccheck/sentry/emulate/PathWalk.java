@@ -876,13 +876,14 @@ final class PathWalk {
 
     /**
      * Whether the request's open may write what it reaches: an access mode other than O_RDONLY,
-     * O_TRUNC or O_CREAT (O_PATH drops them). The other walks (an attribute change, a link, a
-     * connect) are taken as reads, as before: procfs refuses a /proc/PID/ entry a new mode or
-     * name, and gives it its task's owner again at each lookup.
+     * or O_TRUNC (O_PATH drops them; O_CREAT creates nothing in /proc/PID/, whose directories
+     * have no way to). The other walks (an attribute change, a link, a connect) are taken as
+     * reads, as before: procfs refuses a /proc/PID/ entry a new mode or name, and gives it its
+     * task's owner again at each lookup.
      */
     private static boolean writes(Request r) {
         int f = r.flags();
-        return (f & O_PATH) == 0 && ((f & O_ACCMODE) != O_RDONLY || (f & (O_TRUNC | O_CREAT)) != 0);
+        return (f & O_PATH) == 0 && ((f & O_ACCMODE) != O_RDONLY || (f & O_TRUNC) != 0);
     }
 
     /**
