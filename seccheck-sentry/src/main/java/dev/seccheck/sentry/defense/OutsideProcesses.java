@@ -98,6 +98,9 @@ public final class OutsideProcesses {
      * decision).
      */
     public static OptionalInt refusal(SeccompNotification n, TaskMemory memory, Shielded operators) {
+        if (readsLimits(n)) {
+            return OptionalInt.empty();
+        }
         if (n.nr() == Sysno.PROCESS_MADVISE || n.nr() == Sysno.PROCESS_MRELEASE) {
             return pidfdRefusal(n, memory, operators);
         }
@@ -119,6 +122,17 @@ public final class OutsideProcesses {
         }
         int early = beforeTheLookUp(n, memory);
         return OptionalInt.of(early != LOOKS_UP ? early : missing ? Errno.ESRCH : Errno.EPERM);
+    }
+
+    /**
+     * Whether {@code n} is a prlimit64 that sets no limit (its new limit NULL), which only reads
+     * another process's limits, as /proc/PID/limits shows them to anyone: the kernel answers it,
+     * with its own check (the caller's ids against the target's, or CAP_SYS_RESOURCE over the
+     * target's user namespace), as natively. The pointer is in a register of the held task, which
+     * nothing but its tracer changes, so the call the kernel goes on with sets nothing either.
+     */
+    private static boolean readsLimits(SeccompNotification n) {
+        return n.nr() == Sysno.PRLIMIT64 && n.arg2() == 0;
     }
 
     /**

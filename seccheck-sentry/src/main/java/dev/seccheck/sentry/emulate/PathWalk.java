@@ -1,6 +1,7 @@
 package dev.seccheck.sentry.emulate;
 
 import static dev.seccheck.abi.Fcntl.AT_FDCWD;
+import static dev.seccheck.abi.Fcntl.O_ACCMODE;
 import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
 import static dev.seccheck.abi.Fcntl.O_CREAT;
 import static dev.seccheck.abi.Fcntl.O_DIRECTORY;
@@ -8,6 +9,7 @@ import static dev.seccheck.abi.Fcntl.O_EXCL;
 import static dev.seccheck.abi.Fcntl.O_NOFOLLOW;
 import static dev.seccheck.abi.Fcntl.O_PATH;
 import static dev.seccheck.abi.Fcntl.O_RDONLY;
+import static dev.seccheck.abi.Fcntl.O_TRUNC;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.linux.NamespaceFiles;
@@ -62,9 +64,6 @@ final class PathWalk {
     private static final StickyDirectories.Setting PROTECTED_FIFOS = StickyDirectories.Setting.of(StickyDirectories.FIFOS);
     private static final int WALK = O_PATH | O_NOFOLLOW | O_CLOEXEC;
     private static final int PROC_ROOT_INO = 1;
-    /** The files of seccheck's own /proc entry a program may read through an emulated open. */
-    private static final java.util.Set<String> PUBLIC_PROC = java.util.Set.of("stat", "status", "cmdline", "comm",
-            "statm");
 
     /**
      * What the walk is asked to find, for whom.
@@ -284,16 +283,17 @@ final class PathWalk {
                         }
                         comp = Integer.toString(ids[0]);
                     }
-                    boolean intoPrivate = !(last || (todo.size() == 1 && PUBLIC_PROC.contains(todo.peekFirst())));
+                    boolean intoPrivate = !last && !PublicProcEntries.reaches(todo, writes(r));
                     if (intoPrivate && numbering == Numbering.ANCESTORS && !self) {
                         // A procfs where seccheck is seen under another number: which entries are
                         // its own or outside the run cannot be told, so none but the program's.
                         return new Located.Failed(Errno.EACCES);
                     }
                     if (intoPrivate && numbering == Numbering.SECCHECKS && outOfReach(comp, r)) {
-                        // seccheck's own /proc entry, or a process's outside the run: only what a
-                        // non-dumpable process shows anyone (its liveness, status, command line);
-                        // never its fds, memory, environment, cwd or root (OutsideProcesses).
+                        // seccheck's own /proc entry, or a process's outside the run: only what the
+                        // kernel shows any user of any process (PublicProcEntries); never its fds,
+                        // memory, environment, cwd or root (OutsideProcesses). seccheck's is no
+                        // exception: what it shows there anyone on the machine may read natively.
                         return new Located.Failed(Errno.EACCES);
                     }
                     if (intoPrivate && numbering == Numbering.UNSEEN && !self && outOfReachIn(cur, comp, r)) {
@@ -706,17 +706,22 @@ final class PathWalk {
      * ({@code /proc/PID/...}, once):
      * <ul>
      * <li>{@link Located.Failed} EACCES in a directory of a process outside the run (or of
-     *     seccheck), where only a public file directly in /proc/PID/ may be named, as through the
-     *     root ({@link #outOfReach} looks at each pid there); and in a procfs directory whose
-     *     path does not say (procfs mounted elsewhere, in a namespace seccheck does not see):
-     *     fail closed. In a procfs of a pid namespace where seccheck is not seen, the process's
-     *     number is that namespace's ({@link #stopInUnseen});
+     *     seccheck), where only the public entries may be named ({@link PublicProcEntries}, the
+     *     names from /proc/PID/ to there counted), as through the root ({@link #outOfReach} looks
+     *     at each pid there); and in a procfs directory whose path does not say (procfs mounted
+     *     elsewhere, in a namespace seccheck does not see): fail closed. In a procfs of a pid
+     *     namespace where seccheck is not seen, the process's number is that namespace's
+     *     ({@link #stopInUnseen});
+     * <li>the same with nothing left to look up, for an open that may write: the walk was brought
+     *     by a magic link ({@code /proc/self/fd/N}) onto a file of such a process, which the
+     *     program may hold for reading only; an entry of a procfs seccheck's own /proc is not,
+     *     whose process cannot be told from a file, is refused (fail closed);
      * <li>{@link Located.Sysctls} below {@code /proc/sys} or in {@code /proc/sysvipc}, for a task
      *     whose network or IPC namespace is not this thread's.
      * </ul>
      */
     private Located stopInProc(Request r, int cur, Deque<String> todo) {
-        if (fsType != PathCalls.PROC_SUPER_MAGIC || todo.isEmpty() || isProcRoot(cur, fsType)) {
+        if (fsType != PathCalls.PROC_SUPER_MAGIC || (todo.isEmpty() && !writes(r)) || isProcRoot(cur, fsType)) {
             return null;
         }
         if (numbering(cur) == Numbering.UNSEEN) {
@@ -729,7 +734,8 @@ final class PathWalk {
         String rest = path.substring("/proc/".length());
         int slash = rest.indexOf('/');
         String pid = slash < 0 ? rest : rest.substring(0, slash);
-        if (outOfReach(pid, r) && !(slash < 0 && todo.size() == 1 && PUBLIC_PROC.contains(todo.peekFirst()))) {
+        Deque<String> within = below(slash < 0 ? "" : rest.substring(slash), todo);
+        if (outOfReach(pid, r) && !PublicProcEntries.reaches(within, writes(r))) {
             return new Located.Failed(Errno.EACCES);
         }
         boolean sysctls = pid.equals("sys") || path.equals("/proc/sysvipc");
@@ -738,12 +744,18 @@ final class PathWalk {
 
     /**
      * {@link #stopInProc} in a procfs seccheck is not seen in: EACCES in the directory of a process
-     * outside the run ({@link #outOfReachIn}), but for a public file directly in it; null to go on.
-     * The process is the one the directory just below the procfs's root names, reached by "..".
+     * outside the run ({@link #outOfReachIn}), but for its public entries; null to go on. The
+     * process is the one the directory just below the procfs's root names, reached by "..";
+     * from a file (a magic link's, to be written) there is no "..": refused when its path has a
+     * number for a name on the way (a process's or thread's directory), which cannot be told.
      */
     private Located stopInUnseen(Request r, int cur, Deque<String> todo) {
+        String here = calls.readlinkat(AT_FDCWD, "/proc/self/fd/" + cur);
         int dir = calls.openat(cur, ".", O_PATH | O_CLOEXEC);
-        boolean inProcessDir = true; // cur is the process's directory itself
+        if (dir < 0 && todo.isEmpty() && here != null && java.util.Arrays.stream(here.split("/"))
+                .noneMatch(c -> !c.isEmpty() && c.chars().allMatch(Character::isDigit))) {
+            return null; // a file of no process's directory (a sysctl's, /proc/sys/...)
+        }
         try {
             for (int up = 0; up < 8 && dir >= 0; up++) {
                 int parent = calls.openat(dir, "..", O_PATH | O_CLOEXEC);
@@ -753,18 +765,18 @@ final class PathWalk {
                 if (isProcRoot(parent, PathCalls.PROC_SUPER_MAGIC)) {
                     try {
                         String path = calls.readlinkat(AT_FDCWD, "/proc/self/fd/" + dir);
-                        if (path == null) {
+                        if (path == null || here == null || !here.startsWith(path)) {
                             return new Located.Failed(Errno.EACCES);
                         }
-                        boolean publicFile = inProcessDir && todo.size() == 1 && PUBLIC_PROC.contains(todo.peekFirst());
-                        return !publicFile && outOfReachIn(parent, path.substring(path.lastIndexOf('/') + 1), r)
+                        Deque<String> within = below(here.substring(path.length()), todo);
+                        boolean publicEntry = PublicProcEntries.reaches(within, writes(r));
+                        return !publicEntry && outOfReachIn(parent, path.substring(path.lastIndexOf('/') + 1), r)
                                 ? new Located.Failed(Errno.EACCES) : null;
                     } finally {
                         PathCalls.close(parent);
                     }
                 }
                 dir = replace(dir, parent);
-                inProcessDir = false;
             }
             return new Located.Failed(Errno.EACCES);
         } finally {
@@ -840,10 +852,38 @@ final class PathWalk {
             return false;
         }
         long p = Long.parseLong(pid);
-        if (p > Integer.MAX_VALUE || p == tgid || p == tid || PUBLIC_PROC.contains(name.substring(slash + 1))) {
+        if (p > Integer.MAX_VALUE || p == tgid || p == tid
+                || PublicProcEntries.reaches(below(name.substring(slash), new ArrayDeque<>()), false)) {
             return false;
         }
         return operators.from((int) p, tid);
+    }
+
+    /**
+     * The names below a process's /proc directory: those of {@code within} (what lies between that
+     * directory and the walk's, "/task/12" or empty), then those left to look up.
+     */
+    private static Deque<String> below(String within, Deque<String> todo) {
+        Deque<String> all = new ArrayDeque<>(todo);
+        String[] parts = within.split("/");
+        for (int i = parts.length - 1; i >= 0; i--) {
+            if (!parts[i].isEmpty()) {
+                all.addFirst(parts[i]);
+            }
+        }
+        return all;
+    }
+
+    /**
+     * Whether the request's open may write what it reaches: an access mode other than O_RDONLY,
+     * or O_TRUNC (O_PATH drops them; O_CREAT creates nothing in /proc/PID/, whose directories
+     * have no way to). The other walks (an attribute change, a link, a connect) are taken as
+     * reads, as before: procfs refuses a /proc/PID/ entry a new mode or name, and gives it its
+     * task's owner again at each lookup.
+     */
+    private static boolean writes(Request r) {
+        int f = r.flags();
+        return (f & O_PATH) == 0 && ((f & O_ACCMODE) != O_RDONLY || (f & O_TRUNC) != 0);
     }
 
     /**

@@ -89,10 +89,13 @@ class OutsideProcessesTest {
         OptionalInt readable = OutsideProcesses.refusal(
                 new SeccompNotification(1, 1, Sysno.PRLIMIT64, 0, 0, NONE, 4, 0x1000, 0, 0, 0), memory);
         OptionalInt none = OutsideProcesses.refusal(
-                new SeccompNotification(1, 1, Sysno.PRLIMIT64, 0, 0, NONE, 99, 0, 0, 0, 0), memory);
+                new SeccompNotification(1, 1, Sysno.PRLIMIT64, 0, 0, NONE, 99, 0x1000, 0, 0, 0), memory);
+        OptionalInt reading = OutsideProcesses.refusal(
+                new SeccompNotification(1, 1, Sysno.PRLIMIT64, 0, 0, NONE, 99, 0, 0x1000, 0, 0), memory);
         assertThat(unreadable).hasValue(Errno.EFAULT);
         assertThat(readable).hasValue(Errno.ESRCH);
         assertThat(none).as("the resource is checked after the look-up").hasValue(Errno.ESRCH);
+        assertThat(reading).as("no new limit: a read, the kernel's to answer").isEmpty();
     }
 
     @Test
