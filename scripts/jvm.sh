@@ -19,8 +19,10 @@ seccheck_jvm_flags() {
   # No perf data: nothing reads this JVM's counters (jstat needs the attach listener too), and the
   # file they live in, /tmp/hsperfdata_<user>/<pid>, costs a create, an mmap and an unlink per run.
   # The JVM's own warnings go to stderr, not to its default stdout: seccheck's stdout is the
-  # program's (`seccheck run -- prog > out` must hold the program's output alone), and a program that
-  # uses up its user's threads makes the JVM warn about each thread it could not start.
+  # program's (`seccheck run -- prog > out` must hold the program's output alone). Not its warnings
+  # about a thread it could not start (os+thread): a program that uses up its user's tasks made it
+  # print two per call seccheck could not hand a thread (about 280 lines in a run), where
+  # seccheck's own line already says which call was refused and why (ThreadLimitTest).
   # C1 only and the serial collector: measured for start-up and short supervised commands
   # (BENCHMARKS.md, "The launcher's JIT"). seccheck's own methods are compiled after a twentieth
   # of the usual calls: a short run otherwise spends its first second tracing in the interpreter
@@ -29,7 +31,7 @@ seccheck_jvm_flags() {
   # thresholds (BENCHMARKS.md, "Session 10").
   jvm=(--module-path "$1" --add-modules dev.seccheck.linux --enable-native-access=dev.seccheck.linux
     --sun-misc-unsafe-memory-access=allow -XX:+DisableAttachMechanism -XX:-UsePerfData
-    -Xlog:disable -Xlog:all=warning:stderr
+    -Xlog:disable -Xlog:all=warning,os+thread=off:stderr
     -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss1m
     -XX:CompileCommand=quiet '-XX:CompileCommand=CompileThresholdScaling,dev.seccheck.*::*,0.05')
 }

@@ -27,7 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  * on, and the run still ended with status 0. Now a few threads are started before the program runs,
  * so calls go on as natively; a call that finds them all busy (opens of FIFOs that wait for their
  * writers hold them) fails with EAGAIN and a line saying why, and the run serves again once the
- * program lets its threads go. Runs alone ({@code alone.tests}): other tests' processes of uid 65534
+ * program lets its threads go. Opens that natively never wait (/dev/null, a FIFO's write end with
+ * O_NONBLOCK) need no thread at all: a FIFO rendezvous at the limit completes, its readers released
+ * (the {@code aFifoRendezvous} tests). Runs alone ({@code alone.tests}): other tests' processes of uid 65534
  * would count against the limit.
  */
 class ThreadLimitTest {
@@ -172,6 +174,79 @@ class ThreadLimitTest {
         }
     }
 
+    /**
+     * The C program of the rendezvous tests: children forked until the kernel refuses a task, each
+     * waiting in an open of its FIFO for reading; then the parent's opens of /dev/null and of each
+     * FIFO's write end with O_NONBLOCK, which natively never wait.
+     */
+    private static final String RENDEZVOUS = "src/test/c/fifo_rendezvous.c";
+
+    /**
+     * At its user's process limit, a program whose children wait in FIFO opens for their writer
+     * still opens /dev/null and the FIFOs' write ends with O_NONBLOCK, as natively: those opens
+     * never wait, and the notifier makes them itself. Before, each went to a thread of seccheck's
+     * that the kernel refused, and failed with EAGAIN: the children waited for good.
+     */
+    @Test
+    void aFifoRendezvousAtTheUsersProcessLimitCompletesUnprivileged() throws Exception {
+        String classpath = PackagedCli.forNobody(tmp);
+        rendezvousAt(limit -> PackagedCli.nobody("prlimit", "--nproc=" + limit), classpath, true);
+    }
+
+    /** The same as root, in a pids cgroup. */
+    @Test
+    void aFifoRendezvousAtTheCgroupsPidsLimitCompletes() throws Exception {
+        PackagedCli.assumeNobody(tmp); // root, and the test directory open to all
+        PidsCgroup cgroup = PidsCgroup.make("seccheck-rendezvous-" + ProcessHandle.current().pid());
+        try {
+            rendezvousAt(limit -> {
+                cgroup.limit(limit);
+                return new ArrayList<>(List.of("sh", "-c", "echo $$ > " + cgroup.procs() + " && exec \"$@\"", "in-cgroup"));
+            }, System.getProperty("java.class.path"), false);
+        } finally {
+            cgroup.remove();
+        }
+    }
+
+    private void rendezvousAt(Within within, String classpath, boolean nobody) throws Exception {
+        Path program = CPrograms.compile(RENDEZVOUS, tmp);
+        Path fifos = fifoDir("rendezvous-native", nobody);
+        Result natively = run(within.prefix(LIMIT), List.of(program.toString(), fifos.toString(), "500"));
+        String children = children(natively.out());
+        assertThat(natively.out().lines()).as("natively").containsExactly("forked until EAGAIN",
+                "/dev/null opens failed: 0", "children: " + children,
+                "writer opens: ok " + children + ", ENXIO 0, other 0",
+                "readers: ok " + children + ", EAGAIN 0, other 0");
+
+        fifos = fifoDir("rendezvous-supervised", nobody);
+        List<String> cmd = new ArrayList<>(within.prefix(LIMIT));
+        cmd.addAll(seccheckRun(classpath, runtimeDir("root-rendezvous", nobody), writeConfig(), "--",
+                program.toString(), fifos.toString(), "500"));
+        Result r = run(cmd, List.of());
+        String all = r.out() + r.err();
+        assertThat(r.out()).as(all).doesNotContain("HUNG").startsWith("forked until EAGAIN\n")
+                .contains("/dev/null opens failed: 0\n");
+        // A child whose open found every thread of seccheck's waiting and the kernel refusing another
+        // fails with EAGAIN (README, "Using up the user's tasks"): its FIFO then has no reader, and the
+        // writer's open fails with ENXIO, as natively. Every other child reads what the parent wrote.
+        children = children(r.out());
+        java.util.regex.Matcher readers = java.util.regex.Pattern
+                .compile("readers: ok (\\d+), EAGAIN (\\d+), other 0\n").matcher(r.out());
+        assertThat(readers.find()).as(all).isTrue();
+        int refused = Integer.parseInt(readers.group(2));
+        assertThat(Integer.parseInt(readers.group(1)) + refused).as(all).isEqualTo(Integer.parseInt(children));
+        assertThat(r.out()).as(all).contains("writer opens: ok " + readers.group(1) + ", ENXIO " + refused + ", other 0\n");
+        // Not a warning of the JVM's per thread it could not start: seccheck's own line says why.
+        assertThat(r.err()).as(all).doesNotContain("pthread_create failed", "OutOfMemoryError");
+        assertThat(r.status()).as(all).isZero();
+    }
+
+    /** The number of children the rendezvous program forked, from its output. */
+    private static String children(String out) {
+        return out.lines().filter(l -> l.startsWith("children: ")).map(l -> l.substring("children: ".length()))
+                .findFirst().orElseThrow(() -> new AssertionError("no children line in: " + out));
+    }
+
     /** How a command is started within the limit: the prefix that puts it there. */
     @FunctionalInterface
     private interface Within {
@@ -242,12 +317,13 @@ class ThreadLimitTest {
     }
 
     /**
-     * {@code seccheck run --quiet} of the CLI on {@code classpath}, its runtime directory
-     * {@code root}, the session in {@code config}, then {@code rest}; the JVM's own warnings (a
-     * thread it could not start) go to stderr, as scripts/jvm.sh has them.
+     * {@code seccheck run --quiet} of the CLI on {@code classpath} (the kit's or this JVM's: started
+     * with the launcher's JVM flags, scripts/jvm.sh, whose JVM warnings go to stderr and leave out
+     * each thread the JVM could not start), its runtime directory {@code root}, the session in
+     * {@code config}, then {@code rest}.
      */
     private static List<String> seccheckRun(String classpath, Path root, Path config, String... rest) {
-        List<String> cmd = new ArrayList<>(PackagedCli.java(classpath, "-Xlog:disable", "-Xlog:all=warning:stderr"));
+        List<String> cmd = new ArrayList<>(PackagedCli.java(classpath));
         cmd.addAll(List.of("run", "--quiet", "--root", root.toString(), "--config", config.toString()));
         cmd.addAll(List.of(rest));
         return cmd;

@@ -216,6 +216,7 @@ public final class Emulator implements AutoCloseable {
             BlockingSocketCall.prepare(); // before any connect or send: the signal's default action ends the process
         }
         pool.prestartAllCoreThreads();
+        restarts.prestart(); // so is the one that keeps an fd answered too late for its repeat
         Waits.ALL.sweeping(); // before the program runs: it may use up the threads its user may have
         this.pool = pool;
     }
@@ -273,7 +274,8 @@ public final class Emulator implements AutoCloseable {
     /**
      * Emulates a held syscall of {@code task} and answers it. Called on the notifier thread: an
      * open that cannot block (a regular file or a directory on a local filesystem, decided on what
-     * the walk reached), a link or rename on local filesystems that moves no directory, and a
+     * the walk reached, or an object whose open never waits, {@link NonWaitingOpens}: it needs no
+     * thread when the program has used up the tasks it may have), a link or rename on local filesystems that moves no directory, and a
      * bind (a unix socket's on a local filesystem), is served right there, which spares the
      * hand-off to a pool thread and its wake-up; everything else goes to the pool.
      */

@@ -291,7 +291,8 @@ final class OpenEmulation {
 
     /**
      * Whether opening what the walk reached could wait on someone: a walk given up, or an object
-     * other than a regular file or a directory. (A regular file can still wait on a lease break:
+     * other than a regular file, a directory, or one whose open never waits ({@link NonWaitingOpens}:
+     * a FIFO's with O_NONBLOCK, /dev/null). (A regular file can still wait on a lease break:
      * the notifier opens it with O_NONBLOCK and hands the open over when that says EWOULDBLOCK.)
      */
     private boolean mayBlock(PathWalk.Located at, Args a) {
@@ -301,7 +302,7 @@ final class OpenEmulation {
                 if ((a.flags() & O_PATH) != 0 || f.directory()) {
                     yield false;
                 }
-                yield f.stat() == null || !f.stat().isRegular();
+                yield f.stat() == null || !f.stat().isRegular() && !NonWaitingOpens.never(f.stat(), a.flags());
             }
             case PathWalk.Located.Missing m -> false;
             case PathWalk.Located.Failed f -> false;

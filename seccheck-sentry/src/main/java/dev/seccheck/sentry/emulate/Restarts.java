@@ -6,8 +6,8 @@ import dev.seccheck.linux.ThreadStarts;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -128,8 +128,13 @@ final class Restarts {
 
     /** How long an fd answered too late is kept for a repeat (the kernel repeats as the handler returns). */
     static final long KEEP_MS = 1000;
-    /** Closes kept fds no repeat came for; its one daemon thread is made with the first fd kept. */
-    private ScheduledExecutorService expiry;
+    /**
+     * Closes kept fds no repeat came for; its one daemon thread is made by {@link #prestart}
+     * before the program runs, else with the first fd kept. Made then, a program that had used
+     * up its tasks lost every fd answered too late: an open made for it (a FIFO's write end, which
+     * woke the reader) was undone by the close, and its repeat found what the first had done.
+     */
+    private ScheduledThreadPoolExecutor expiry;
 
     /** How long a call waits for an attempt it may repeat to settle (the answer takes microseconds). */
     private static final long SETTLE_WAIT_MS = 1000;
@@ -306,10 +311,21 @@ final class Restarts {
 
     private synchronized ScheduledExecutorService expiry() {
         if (expiry == null) {
-            expiry = Executors.newSingleThreadScheduledExecutor(
-                    Thread.ofPlatform().daemon().name("seccheck-restarts").factory());
+            expiry = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon().name("seccheck-restarts").factory());
         }
         return expiry;
+    }
+
+    /**
+     * Starts the thread that closes kept fds, before the program runs: it then keeps fds for
+     * repeats when the program has used up the tasks its user or cgroup may have (the thread,
+     * a core one, never ends while the run lasts).
+     */
+    void prestart() {
+        expiry();
+        synchronized (this) {
+            expiry.prestartCoreThread();
+        }
     }
 
     /** Closes every kept fd (the run is ending). */
