@@ -187,10 +187,12 @@ public final class PolicySink implements PointSink.MissingAware {
      * <ul>
      * <li>a link or rename that takes a file out of the rule's reach: its path conditions all hold
      *     for the file's name now (or for its device and inode, {@link FilesNamed}) and not for the
-     *     new one. Else the file could be opened under the new name where it is denied under the
-     *     old (a hard link into an allowed directory, under a negated matcher; {@code secret.key}
-     *     renamed {@code secret.txt}, under {@code *.key}). Only the path conditions count: the
-     *     rule's others (a process name, say) may be met by another task, or by this one later;</li>
+     *     new name itself. Else the file could be opened under the new name where it is denied
+     *     under the old (a hard link into an allowed directory, under a negated matcher;
+     *     {@code secret.key} renamed {@code secret.txt}, under {@code *.key}), by other users,
+     *     and by a later run once the old name holds another file: the device and inode keep it
+     *     from this run's opens only. Only the path conditions count: the rule's others (a process
+     *     name, say) may be met by another task, or by this one later;</li>
      * <li>a name the task could not open, given another file (renamed or linked over, or made
      *     anew by mkdir, mknod, symlink or a unix socket's bind), removed (by unlink or rmdir, or as
      *     a rename's old name), or its file changed without an open (truncate, chmod, chown):
@@ -213,7 +215,10 @@ public final class PolicySink implements PointSink.MissingAware {
                 if (!rule.reaches(change.from(), change.file())) {
                     continue;
                 }
-                if (!rule.reaches(change.to(), change.file())) {
+                // The new name is judged as a name: the device and inode the rule knows the file by
+                // keep it from this run's opens under any name, not from other users, nor from a
+                // later run once the name the rule matches holds another file.
+                if (!rule.reaches(change.to(), null)) {
                     alerts.nameChange(rule, change, "the rule reaches the file under its name now, not under the new one");
                     return true;
                 }

@@ -370,8 +370,10 @@ class PolicySinkTest {
     /**
      * A link or rename is refused when it takes a file out of a deny or kill rule's reach, judged
      * on the rule's path conditions alone (its process name may be met by another task later);
-     * a new name the rules still reach, or a file no such rule reaches, goes through; a file the
-     * rule names by device and inode stays in reach under any name. Each refusal is an alert.
+     * a new name the rules still reach, or a file no such rule reaches, goes through. A file the
+     * rule names by device and inode is judged on the new name itself: the device and inode keep
+     * it from this run's opens under any name, not from other users, nor from a later run once
+     * its old name holds another file. Each refusal is an alert.
      */
     @Test
     void refusesANewNameThatTakesAFileOutOfAnEnforcingRulesReach() throws Exception {
@@ -399,11 +401,11 @@ class PolicySinkTest {
         assertThat(sink.refuses(change("/p/logged/a", "/p/b", null))).as("a log rule keeps nothing").isFalse();
         // Still *.key, but an allow rule before "no keys" lets every task open it there.
         assertThat(sink.refuses(change("/p/b.key", "/p/open/b.key", null))).as("let through there").isTrue();
-        assertThat(sink.refuses(change(named.toString(), "/o/moved", namedFile))).as("named by its inode").isFalse();
+        assertThat(sink.refuses(change(named.toString(), "/o/moved", namedFile))).as("named by its inode").isTrue();
         assertThat(sink.refuses(change(named.toString(), "/o/moved", null))).as("no inode to go by").isTrue();
 
         List<String> lines = Files.readAllLines(alerts);
-        assertThat(lines).hasSize(4);
+        assertThat(lines).hasSize(5);
         com.fasterxml.jackson.databind.JsonNode first = new ObjectMapper().readTree(lines.get(0));
         assertThat(first.path("rule_name").asText()).isEqualTo("project only");
         assertThat(first.path("action").asText()).isEqualTo("deny");
@@ -416,6 +418,7 @@ class PolicySinkTest {
         assertThat(new ObjectMapper().readTree(lines.get(2)).path("renaming").path("why").asText())
                 .isEqualTo("rule 0, before it, lets every task open the file under the new name");
         assertThat(new ObjectMapper().readTree(lines.get(3)).path("rule_name").asText()).isEqualTo("one file");
+        assertThat(new ObjectMapper().readTree(lines.get(4)).path("rule_name").asText()).isEqualTo("one file");
     }
 
     /**
