@@ -195,11 +195,14 @@ public final class PolicySink implements PointSink.MissingAware {
      *     name, say) may be met by another task, or by this one later;</li>
      * <li>a name the task could not open, given another file (renamed or linked over, or made
      *     anew by mkdir, mknod, symlink or a unix socket's bind), removed (by unlink or rmdir, or as
-     *     a rename's old name), or its file changed without an open (truncate, chmod, chown):
+     *     a rename's old name), or its file changed without an open (truncate, chmod, chown, an
+     *     extended attribute, its times):
      *     decided as the task's
      *     open of that name would be, by the rules on opening files in order ({@link Rule#onName}).
      *     Else a file the rule protects could be replaced (an {@code authorized_keys} renamed over,
      *     a symlink put where it was) or cut without an open;</li>
+     * <li>a mode, owner or extended attribute change of a directory above names such a rule may
+     *     reach ({@link #exposesBelow}): it changes who else may reach them;</li>
      * <li>a symbolic link made at a name above names such a rule reaches ({@link Rule#mayReachBelow}):
      *     it would lead them to files of the program's choosing; and a directory moved there: a
      *     call another thread has had decided on a name below the directory, and not made yet,
@@ -240,7 +243,7 @@ public final class PolicySink implements PointSink.MissingAware {
                     alerts.nameChange(rule, change, switch (change.kind()) {
                         case MOVE, CREATE -> "the rule denies the task that name";
                         case REMOVE -> "the rule denies the task the name removed";
-                        case ALTER -> "the rule denies the task that file";
+                        case ALTER, ACCESS -> "the rule denies the task that file";
                         case READ -> "the rule denies the task that file, which the kernel gave the program it executed"
                                 + " (mapped into it, or handed it open as a binfmt_misc handler's AT_EXECFD)";
                     });
@@ -262,6 +265,26 @@ public final class PolicySink implements PointSink.MissingAware {
                                     + " among names the rule denies");
                     return true;
                 }
+            }
+        }
+        return change.kind() == NameChange.Kind.ACCESS && change.directory() && exposesBelow(change);
+    }
+
+    /**
+     * Whether the mode, owner or ACL change of the directory {@code change} names would let others
+     * reach names a rule on opening files denies below it ({@link Rule#mayReachBelow}, with the
+     * rule's other conditions as for a symbolic link there), refused as the same change of a kept
+     * file is: a directory made 0755, opened to a user by an ACL, or given to one, lets them read a
+     * 0644 file below it that no one outside the run could reach before; one made 0777 lets anyone
+     * replace the names below it. An allow rule before it does not matter: it lets this run open
+     * the directory's name, not other users reach the names below.
+     */
+    private boolean exposesBelow(NameChange change) {
+        for (Rule rule : onOpens) {
+            if (rule.mayReachBelow(change.from(), change.processName())) {
+                alerts.nameChange(rule, change, "it changes who else may reach, and replace, the names the rule"
+                        + " denies below that directory");
+                return true;
             }
         }
         return false;

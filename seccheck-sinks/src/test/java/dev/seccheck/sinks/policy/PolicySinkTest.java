@@ -422,6 +422,61 @@ class PolicySinkTest {
     }
 
     /**
+     * The mode, owner or an extended attribute of a directory above names a deny rule on opening
+     * files may reach is refused as the same change of a kept file is: it changes who else may
+     * reach them (a directory made 0755 above a 0644 key), up to the root. A directory no such
+     * name is below, a file, a rule for another program, a glob without an absolute start (its
+     * names are matched wherever they are) and a directory's times go through.
+     */
+    @Test
+    void refusesChangingWhoMayReachADirectoryAboveKeptNames() throws Exception {
+        Path alerts = tmp.resolve("alerts.jsonl");
+        Sink sink = sink("""
+                {"alerts": "%s", "rules": [
+                  {"point": "syscall/openat/enter", "match": {"pathname": {"prefix": "/srv/keys/pub"}},
+                   "action": "allow"},
+                  {"name": "keys", "point": "syscall/openat/enter", "match": {"pathname": {"glob": "/srv/keys/**"}},
+                   "action": "deny"},
+                  {"name": "one file", "point": "syscall/openat/enter", "match": {"pathname": "/etc/app/secret"},
+                   "action": "deny"},
+                  {"name": "curl", "point": "syscall/openat/enter", "match": {"pathname": {"prefix": "/data/"},
+                   "process_name": "curl"}, "action": "deny"},
+                  {"name": "relative", "point": "syscall/openat/enter", "match": {"pathname": {"glob": "*.pem"}},
+                   "action": "deny"}]}""".formatted(alerts), List.of(new PointReq(OPENAT, FD_PATH_AND_CONTEXT)));
+
+        assertThat(sink.refuses(access("chmod", "/srv/keys", true))).as("the kept names' directory").isTrue();
+        assertThat(sink.refuses(access("fchown", "/srv", true))).as("one above").isTrue();
+        assertThat(sink.refuses(access("setxattr", "/", true))).as("the root").isTrue();
+        assertThat(sink.refuses(access("chmod", "/srv/keys/pub", true))).as("allowed itself, kept names below")
+                .isTrue();
+        assertThat(sink.refuses(access("fsetxattr", "/etc/app", true))).as("above an exact name").isTrue();
+        assertThat(sink.refuses(access("chmod", "/srv/other", true))).as("no kept name below").isFalse();
+        assertThat(sink.refuses(access("chmod", "/srv/keysx", true))).isFalse();
+        assertThat(sink.refuses(access("chmod", "/etc/app/secretdir", true))).isFalse();
+        assertThat(sink.refuses(access("chmod", "/home/u", true))).as("*.pem is matched wherever it is").isFalse();
+        assertThat(sink.refuses(access("chmod", "/data", true))).as("not curl").isFalse();
+        assertThat(sink.refuses(NameChange.accessChanged("chmod", 42, 43, "curl", "/data", null, true))).isTrue();
+        assertThat(sink.refuses(access("chmod", "/srv", false))).as("a file: its own name decides").isFalse();
+        assertThat(sink.refuses(NameChange.altered("utimensat", 42, 43, "touch", "/srv/keys", null)))
+                .as("times change no one's reach").isFalse();
+
+        List<com.fasterxml.jackson.databind.JsonNode> lines = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(alerts)) {
+            lines.add(new ObjectMapper().readTree(line));
+        }
+        assertThat(lines).extracting(a -> a.path("rule_name").asText() + " " + a.path("syscall").asText() + " "
+                + a.path("altering").path("name").asText()).containsExactly("keys chmod /srv/keys", "keys fchown /srv",
+                        "keys setxattr /", "keys chmod /srv/keys/pub", "one file fsetxattr /etc/app",
+                        "curl chmod /data");
+        assertThat(lines).allMatch(a -> a.path("errno").asText().equals("EPERM")
+                && a.path("altering").path("why").asText().contains("names the rule denies below that directory"));
+    }
+
+    private static NameChange access(String syscall, String name, boolean directory) {
+        return NameChange.accessChanged(syscall, 42, 43, "sh", name, null, directory);
+    }
+
+    /**
      * Under "allow the workspace, deny the rest of the tree", a link or rename of a file the deny
      * rule keeps into the workspace takes it out of the rule's reach as surely as a name the rule
      * does not match: refused. Before, a hard link into the workspace was let through and the
