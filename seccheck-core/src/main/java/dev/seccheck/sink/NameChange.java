@@ -8,7 +8,8 @@ package dev.seccheck.sink;
  * under it, and a name the rule reaches can be given another file (a rename over it, a symlink
  * after an unlink), removed, or its file changed without an open (truncate, chmod, chown, an
  * extended attribute such as an access ACL), or read without an open (a file the kernel executes
- * is mapped into the program, which can then read it).
+ * is mapped into the program, which can then read it); and a directory above such a name given
+ * another mode, owner or ACL lets other users reach the names below it.
  *
  * @param kind what the call does to the names
  * @param syscall the syscall's name (link, renameat2, unlinkat, symlink, mkdir, mknod, truncate, chmod...)
@@ -17,7 +18,8 @@ package dev.seccheck.sink;
  * @param processName the task's name ({@code comm})
  * @param from the file's absolute path now, as seccheck resolved it (every symlink, "..",
  *     {@code /proc/self/...} link and mount taken into account): for {@link Kind#MOVE},
- *     {@link Kind#REMOVE}, {@link Kind#ALTER} and {@link Kind#READ}; null for {@link Kind#CREATE}
+ *     {@link Kind#REMOVE}, {@link Kind#ALTER}, {@link Kind#ACCESS} and {@link Kind#READ}; null for
+ *     {@link Kind#CREATE}
  * @param to the absolute path a file is about to have (as well, for a link; instead, for a rename):
  *     for {@link Kind#MOVE} and {@link Kind#CREATE}; null otherwise
  * @param file the file's device and inode, or null when it could not be had (or it is not made yet)
@@ -25,7 +27,9 @@ package dev.seccheck.sink;
  *     names below {@code to} elsewhere
  * @param directory whether the file a move gives the name {@code to} is a directory, which puts
  *     the names below it there (and, for a call another thread has decided on a name below it but
- *     not made yet, makes that call there)
+ *     not made yet, makes that call there); for {@link Kind#ACCESS}, whether the file at
+ *     {@code from} is a directory (or could not be told), whose change changes who may reach the
+ *     names below it
  */
 public record NameChange(Kind kind, String syscall, int pid, int tid, String processName, String from, String to,
         ReachedFile file, boolean symlink, boolean directory) {
@@ -40,11 +44,17 @@ public record NameChange(Kind kind, String syscall, int pid, int tid, String pro
         REMOVE,
         /**
          * The file named {@code from} is changed in place without an open for writing: truncate
-         * cuts it, chmod, chown and extended attributes (an access ACL) change who may open it, by
-         * its name or through a descriptor the program holds (fchmod, fsetxattr, an ioctl setting
-         * its flags), which a read-only open may have given it.
+         * cuts it, and its times and flags are set, by its name or through a descriptor the program
+         * holds (futimens, an ioctl setting its flags), which a read-only open may have given it.
          */
         ALTER,
+        /**
+         * Who may reach the file named {@code from} is changed: its mode, owner or extended
+         * attributes (an access ACL among them), by its name or through a descriptor the program
+         * holds (fchmod, fchown, fsetxattr). For a directory ({@link NameChange#directory}) that
+         * is who may reach, and replace, every name below it.
+         */
+        ACCESS,
         /**
          * The file named {@code from} is read without an open: the kernel mapped it into the
          * program it executed (the binary, its ELF interpreter), whose code can read it all, or
@@ -72,10 +82,19 @@ public record NameChange(Kind kind, String syscall, int pid, int tid, String pro
         return new NameChange(Kind.REMOVE, syscall, pid, tid, processName, from, null, file, false, false);
     }
 
-    /** The file {@code file} at {@code from} truncated, or its mode or owner changed. */
+    /** The file {@code file} at {@code from} truncated, or its times or flags set. */
     public static NameChange altered(String syscall, int pid, int tid, String processName, String from,
             ReachedFile file) {
         return new NameChange(Kind.ALTER, syscall, pid, tid, processName, from, null, file, false, false);
+    }
+
+    /**
+     * The mode, owner or an extended attribute of the file {@code file} at {@code from} changed;
+     * {@code directory}: whether it is a directory, or could not be told one (see {@link #directory}).
+     */
+    public static NameChange accessChanged(String syscall, int pid, int tid, String processName, String from,
+            ReachedFile file, boolean directory) {
+        return new NameChange(Kind.ACCESS, syscall, pid, tid, processName, from, null, file, false, directory);
     }
 
     /** The file {@code file} at {@code from} executed by the kernel, which mapped it into the program or handed it open. */

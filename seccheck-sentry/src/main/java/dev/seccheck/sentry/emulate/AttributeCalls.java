@@ -308,8 +308,7 @@ final class AttributeCalls {
         PathCalls.Stat st = walked != null ? walked : calls.fstat(object);
         // A socket's, a pipe's or an anonymous inode's attributes (AT_EMPTY_PATH on its fd) are
         // of no file a rule can name: changed as natively.
-        if (!unnamed && call.refuses(NameChange.altered(a.syscall(), call.tgid(), call.tid(), call.comm(), name.get(),
-                NameWalks.reached(st)))) {
+        if (!unnamed && call.refuses(change(call, a.syscall(), a.op(), name.get(), st))) {
             return -Errno.EPERM;
         }
         String self = "/proc/thread-self/fd/" + object;
@@ -328,6 +327,20 @@ final class AttributeCalls {
             case TIMES -> calls.utimensat(object, "", times.given(), AT_EMPTY_PATH | (a.nofollow() ? AT_SYMLINK_NOFOLLOW : 0));
             case FLAGS -> throw new IllegalStateException("an ioctl names no file");
         });
+    }
+
+    /**
+     * The change the sinks are shown: who may reach the file (its mode, owner or an extended
+     * attribute; for a directory, or a file whose type could not be read, the names below it too),
+     * or its times or flags.
+     */
+    private static NameChange change(Call call, String syscall, Op op, String name, PathCalls.Stat st) {
+        return switch (op) {
+            case MODE, OWNER, SET_XATTR, REMOVE_XATTR -> NameChange.accessChanged(syscall, call.tgid(), call.tid(),
+                    call.comm(), name, NameWalks.reached(st), st == null || st.isDirectory());
+            case TIMES, FLAGS -> NameChange.altered(syscall, call.tgid(), call.tid(), call.comm(), name,
+                    NameWalks.reached(st));
+        };
     }
 
     /**

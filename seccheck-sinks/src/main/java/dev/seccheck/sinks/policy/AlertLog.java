@@ -67,7 +67,7 @@ final class AlertLog {
             case MOVE -> "renaming";
             case CREATE -> "creating";
             case REMOVE -> "removing";
-            case ALTER -> "altering";
+            case ALTER, ACCESS -> "altering";
             case READ -> "executing";
         });
         if (c.kind() == NameChange.Kind.MOVE) {

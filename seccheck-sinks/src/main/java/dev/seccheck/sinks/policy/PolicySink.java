@@ -187,17 +187,22 @@ public final class PolicySink implements PointSink.MissingAware {
      * <ul>
      * <li>a link or rename that takes a file out of the rule's reach: its path conditions all hold
      *     for the file's name now (or for its device and inode, {@link FilesNamed}) and not for the
-     *     new one. Else the file could be opened under the new name where it is denied under the
-     *     old (a hard link into an allowed directory, under a negated matcher; {@code secret.key}
-     *     renamed {@code secret.txt}, under {@code *.key}). Only the path conditions count: the
-     *     rule's others (a process name, say) may be met by another task, or by this one later;</li>
+     *     new name itself. Else the file could be opened under the new name where it is denied
+     *     under the old (a hard link into an allowed directory, under a negated matcher;
+     *     {@code secret.key} renamed {@code secret.txt}, under {@code *.key}), by other users,
+     *     and by a later run once the old name holds another file: the device and inode keep it
+     *     from this run's opens only. Only the path conditions count: the rule's others (a process
+     *     name, say) may be met by another task, or by this one later;</li>
      * <li>a name the task could not open, given another file (renamed or linked over, or made
      *     anew by mkdir, mknod, symlink or a unix socket's bind), removed (by unlink or rmdir, or as
-     *     a rename's old name), or its file changed without an open (truncate, chmod, chown):
+     *     a rename's old name), or its file changed without an open (truncate, chmod, chown, an
+     *     extended attribute, its times):
      *     decided as the task's
      *     open of that name would be, by the rules on opening files in order ({@link Rule#onName}).
      *     Else a file the rule protects could be replaced (an {@code authorized_keys} renamed over,
      *     a symlink put where it was) or cut without an open;</li>
+     * <li>a mode, owner or extended attribute change of a directory above names such a rule may
+     *     reach ({@link #exposesBelow}): it changes who else may reach them;</li>
      * <li>a symbolic link made at a name above names such a rule reaches ({@link Rule#mayReachBelow}):
      *     it would lead them to files of the program's choosing; and a directory moved there: a
      *     call another thread has had decided on a name below the directory, and not made yet,
@@ -213,7 +218,10 @@ public final class PolicySink implements PointSink.MissingAware {
                 if (!rule.reaches(change.from(), change.file())) {
                     continue;
                 }
-                if (!rule.reaches(change.to(), change.file())) {
+                // The new name is judged as a name: the device and inode the rule knows the file by
+                // keep it from this run's opens under any name, not from other users, nor from a
+                // later run once the name the rule matches holds another file.
+                if (!rule.reaches(change.to(), null)) {
                     alerts.nameChange(rule, change, "the rule reaches the file under its name now, not under the new one");
                     return true;
                 }
@@ -235,7 +243,7 @@ public final class PolicySink implements PointSink.MissingAware {
                     alerts.nameChange(rule, change, switch (change.kind()) {
                         case MOVE, CREATE -> "the rule denies the task that name";
                         case REMOVE -> "the rule denies the task the name removed";
-                        case ALTER -> "the rule denies the task that file";
+                        case ALTER, ACCESS -> "the rule denies the task that file";
                         case READ -> "the rule denies the task that file, which the kernel gave the program it executed"
                                 + " (mapped into it, or handed it open as a binfmt_misc handler's AT_EXECFD)";
                     });
@@ -257,6 +265,26 @@ public final class PolicySink implements PointSink.MissingAware {
                                     + " among names the rule denies");
                     return true;
                 }
+            }
+        }
+        return change.kind() == NameChange.Kind.ACCESS && change.directory() && exposesBelow(change);
+    }
+
+    /**
+     * Whether the mode, owner or ACL change of the directory {@code change} names would let others
+     * reach names a rule on opening files denies below it ({@link Rule#mayReachBelow}, with the
+     * rule's other conditions as for a symbolic link there), refused as the same change of a kept
+     * file is: a directory made 0755, opened to a user by an ACL, or given to one, lets them read a
+     * 0644 file below it that no one outside the run could reach before; one made 0777 lets anyone
+     * replace the names below it. An allow rule before it does not matter: it lets this run open
+     * the directory's name, not other users reach the names below.
+     */
+    private boolean exposesBelow(NameChange change) {
+        for (Rule rule : onOpens) {
+            if (rule.mayReachBelow(change.from(), change.processName())) {
+                alerts.nameChange(rule, change, "it changes who else may reach, and replace, the names the rule"
+                        + " denies below that directory");
+                return true;
             }
         }
         return false;

@@ -161,15 +161,18 @@ record Rule(int index, String label, List<Condition> conditions, Action action, 
     /**
      * Whether this deny or kill rule on the path may hold for an open, by the task named
      * {@code processName}, of a name below the directory {@code dir}: a symbolic link made at
-     * {@code dir} would lead those names to files of the program's choosing. Conditions other than
-     * the path and {@code process_name} are taken to hold.
+     * {@code dir} would lead those names to files of the program's choosing, and a change of its
+     * mode, owner or ACL changes who else may reach them. Conditions other than the path and
+     * {@code process_name} are taken to hold.
      */
     boolean mayReachBelow(String dir, String processName) {
         if (!enforcing() || conditions.stream().noneMatch(Condition::path)) {
             return false;
         }
+        // The names below the root start with "/" alone, as below any other directory with its name and "/".
+        String above = dir.equals("/") ? "" : dir;
         for (Condition c : conditions) {
-            if (c.path() ? !c.matcher().mayMatchBelow(dir)
+            if (c.path() ? !c.matcher().mayMatchBelow(above)
                     : c.key().name().equals(PROCESS_NAME) && !c.matcher().matchesString(processName)) {
                 return false;
             }

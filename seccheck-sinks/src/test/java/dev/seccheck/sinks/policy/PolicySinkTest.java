@@ -370,8 +370,10 @@ class PolicySinkTest {
     /**
      * A link or rename is refused when it takes a file out of a deny or kill rule's reach, judged
      * on the rule's path conditions alone (its process name may be met by another task later);
-     * a new name the rules still reach, or a file no such rule reaches, goes through; a file the
-     * rule names by device and inode stays in reach under any name. Each refusal is an alert.
+     * a new name the rules still reach, or a file no such rule reaches, goes through. A file the
+     * rule names by device and inode is judged on the new name itself: the device and inode keep
+     * it from this run's opens under any name, not from other users, nor from a later run once
+     * its old name holds another file. Each refusal is an alert.
      */
     @Test
     void refusesANewNameThatTakesAFileOutOfAnEnforcingRulesReach() throws Exception {
@@ -399,11 +401,11 @@ class PolicySinkTest {
         assertThat(sink.refuses(change("/p/logged/a", "/p/b", null))).as("a log rule keeps nothing").isFalse();
         // Still *.key, but an allow rule before "no keys" lets every task open it there.
         assertThat(sink.refuses(change("/p/b.key", "/p/open/b.key", null))).as("let through there").isTrue();
-        assertThat(sink.refuses(change(named.toString(), "/o/moved", namedFile))).as("named by its inode").isFalse();
+        assertThat(sink.refuses(change(named.toString(), "/o/moved", namedFile))).as("named by its inode").isTrue();
         assertThat(sink.refuses(change(named.toString(), "/o/moved", null))).as("no inode to go by").isTrue();
 
         List<String> lines = Files.readAllLines(alerts);
-        assertThat(lines).hasSize(4);
+        assertThat(lines).hasSize(5);
         com.fasterxml.jackson.databind.JsonNode first = new ObjectMapper().readTree(lines.get(0));
         assertThat(first.path("rule_name").asText()).isEqualTo("project only");
         assertThat(first.path("action").asText()).isEqualTo("deny");
@@ -416,6 +418,62 @@ class PolicySinkTest {
         assertThat(new ObjectMapper().readTree(lines.get(2)).path("renaming").path("why").asText())
                 .isEqualTo("rule 0, before it, lets every task open the file under the new name");
         assertThat(new ObjectMapper().readTree(lines.get(3)).path("rule_name").asText()).isEqualTo("one file");
+        assertThat(new ObjectMapper().readTree(lines.get(4)).path("rule_name").asText()).isEqualTo("one file");
+    }
+
+    /**
+     * The mode, owner or an extended attribute of a directory above names a deny rule on opening
+     * files may reach is refused as the same change of a kept file is: it changes who else may
+     * reach them (a directory made 0755 above a 0644 key), up to the root. A directory no such
+     * name is below, a file, a rule for another program, a glob without an absolute start (its
+     * names are matched wherever they are) and a directory's times go through.
+     */
+    @Test
+    void refusesChangingWhoMayReachADirectoryAboveKeptNames() throws Exception {
+        Path alerts = tmp.resolve("alerts.jsonl");
+        Sink sink = sink("""
+                {"alerts": "%s", "rules": [
+                  {"point": "syscall/openat/enter", "match": {"pathname": {"prefix": "/srv/keys/pub"}},
+                   "action": "allow"},
+                  {"name": "keys", "point": "syscall/openat/enter", "match": {"pathname": {"glob": "/srv/keys/**"}},
+                   "action": "deny"},
+                  {"name": "one file", "point": "syscall/openat/enter", "match": {"pathname": "/etc/app/secret"},
+                   "action": "deny"},
+                  {"name": "curl", "point": "syscall/openat/enter", "match": {"pathname": {"prefix": "/data/"},
+                   "process_name": "curl"}, "action": "deny"},
+                  {"name": "relative", "point": "syscall/openat/enter", "match": {"pathname": {"glob": "*.pem"}},
+                   "action": "deny"}]}""".formatted(alerts), List.of(new PointReq(OPENAT, FD_PATH_AND_CONTEXT)));
+
+        assertThat(sink.refuses(access("chmod", "/srv/keys", true))).as("the kept names' directory").isTrue();
+        assertThat(sink.refuses(access("fchown", "/srv", true))).as("one above").isTrue();
+        assertThat(sink.refuses(access("setxattr", "/", true))).as("the root").isTrue();
+        assertThat(sink.refuses(access("chmod", "/srv/keys/pub", true))).as("allowed itself, kept names below")
+                .isTrue();
+        assertThat(sink.refuses(access("fsetxattr", "/etc/app", true))).as("above an exact name").isTrue();
+        assertThat(sink.refuses(access("chmod", "/srv/other", true))).as("no kept name below").isFalse();
+        assertThat(sink.refuses(access("chmod", "/srv/keysx", true))).isFalse();
+        assertThat(sink.refuses(access("chmod", "/etc/app/secretdir", true))).isFalse();
+        assertThat(sink.refuses(access("chmod", "/home/u", true))).as("*.pem is matched wherever it is").isFalse();
+        assertThat(sink.refuses(access("chmod", "/data", true))).as("not curl").isFalse();
+        assertThat(sink.refuses(NameChange.accessChanged("chmod", 42, 43, "curl", "/data", null, true))).isTrue();
+        assertThat(sink.refuses(access("chmod", "/srv", false))).as("a file: its own name decides").isFalse();
+        assertThat(sink.refuses(NameChange.altered("utimensat", 42, 43, "touch", "/srv/keys", null)))
+                .as("times change no one's reach").isFalse();
+
+        List<com.fasterxml.jackson.databind.JsonNode> lines = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(alerts)) {
+            lines.add(new ObjectMapper().readTree(line));
+        }
+        assertThat(lines).extracting(a -> a.path("rule_name").asText() + " " + a.path("syscall").asText() + " "
+                + a.path("altering").path("name").asText()).containsExactly("keys chmod /srv/keys", "keys fchown /srv",
+                        "keys setxattr /", "keys chmod /srv/keys/pub", "one file fsetxattr /etc/app",
+                        "curl chmod /data");
+        assertThat(lines).allMatch(a -> a.path("errno").asText().equals("EPERM")
+                && a.path("altering").path("why").asText().contains("names the rule denies below that directory"));
+    }
+
+    private static NameChange access(String syscall, String name, boolean directory) {
+        return NameChange.accessChanged(syscall, 42, 43, "sh", name, null, directory);
     }
 
     /**
