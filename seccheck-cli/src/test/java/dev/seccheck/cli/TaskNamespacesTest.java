@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What the kernel finds in the opener's namespaces rather than by the path: /dev/net/tun is
@@ -144,6 +146,83 @@ class TaskNamespacesTest {
             PackagedCli.Result r = PackagedCli.run(under, tmp, Duration.ofSeconds(120));
             assertThat(r.status()).as(r.out() + r.err()).isNotZero();
             assertThat(Sysctls.read(file)).as("the host's, under seccheck").isEqualTo(host);
+        });
+    }
+
+    /**
+     * {@code command} in a user and IPC namespace of its own ({@code unshare -r -i}, a rootless
+     * container's), as root or as uid 65534: natively, and under seccheck as the same user.
+     * Null natively when this kernel refuses such namespaces to that user.
+     */
+    private PackagedCli.Result[] inUserAndIpcNamespacesOfItsOwn(boolean nobody, String command) throws Exception {
+        List<String> cmd = List.of("unshare", "--user", "--map-root-user", "--ipc", "sh", "-c", command);
+        if (!nobody) {
+            return new PackagedCli.Result[] {start(false, List.of(), cmd.toArray(String[]::new)),
+                    start(true, List.of(), cmd.toArray(String[]::new))};
+        }
+        String classpath = PackagedCli.forNobody(tmp);
+        PackagedCli.Result natively = PackagedCli.run(
+                PackagedCli.asNobodyNativeOrUnderSeccheckProcess(tmp, classpath, false, cmd), tmp, Duration.ofSeconds(120));
+        PackagedCli.Result under = PackagedCli.run(
+                PackagedCli.asNobodyNativeOrUnderSeccheckProcess(tmp, classpath, true, cmd), tmp, Duration.ofSeconds(120));
+        return new PackagedCli.Result[] {natively, under};
+    }
+
+    /**
+     * Checks what a program in namespaces of its own got under seccheck: as root, what it got
+     * natively (seccheck joins its namespaces); unprivileged, where seccheck cannot join them,
+     * either that or the open refused with a line, and never {@code hosts}, the host's data.
+     */
+    private static void itsOwnOrRefused(boolean nobody, PackagedCli.Result natively, PackagedCli.Result under,
+            String hosts) {
+        assertThat(under.out().lines()).as("the host's data: " + under.err()).doesNotContain(hosts);
+        if (!nobody || under.out().equals(natively.out())) {
+            assertThat(under.out()).as(under.err()).isEqualTo(natively.out());
+        } else {
+            assertThat(under.err()).contains("refused openat from task", "IPC namespace");
+        }
+    }
+
+    /**
+     * /proc/sysvipc/shm lists the segments of the opener's IPC namespace. Unprivileged, seccheck
+     * cannot join a program's, and opened the list in its own: a program in a user and IPC
+     * namespace of its own listed the host's segment (its key, owner and size) and not its own.
+     */
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aProgramInUserAndIpcNamespacesOfItsOwnNeverListsTheHostsSharedMemory(boolean nobody) throws Exception {
+        Assumptions.assumeTrue(CPrograms.onPath("ipcmk") && CPrograms.onPath("ipcrm"), "ipcmk (util-linux)");
+        PackagedCli.Result made = start(false, List.of(), "ipcmk", "-M", "12288");
+        Assumptions.assumeTrue(made.status() == 0, "ipcmk: " + made.err());
+        String id = made.out().replaceAll("[^0-9]", "");
+        try {
+            PackagedCli.Result[] r = inUserAndIpcNamespacesOfItsOwn(nobody,
+                    "ipcmk -M 4096 >/dev/null && awk 'NR>1{print $4}' /proc/sysvipc/shm");
+            Assumptions.assumeTrue(r[0].status() == 0, "unshare -r -i: " + r[0].err());
+            assertThat(r[0].out()).as("its own segment alone").isEqualTo("4096\n");
+            itsOwnOrRefused(nobody, r[0], r[1], "12288");
+        } finally {
+            start(false, List.of(), "ipcrm", "-m", id);
+        }
+    }
+
+    /**
+     * The IPC entries below /proc/sys ({@code fs/mqueue}, {@code kernel.msgmni} and the others)
+     * are looked up in the opener's IPC namespace: unprivileged, a program in one of its own read
+     * the host's values through seccheck's open.
+     */
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aProgramInUserAndIpcNamespacesOfItsOwnNeverReadsTheHostsIpcSysctls(boolean nobody) throws Exception {
+        Path msgMax = Path.of("/proc/sys/fs/mqueue/msg_max");
+        Assumptions.assumeTrue(Files.exists(msgMax), "no POSIX message queues");
+        Sysctls.keeping(msgMax, host -> {
+            String ours = host.equals("10") ? "13" : host; // a new namespace's is 10
+            Files.writeString(msgMax, ours + "\n");
+            PackagedCli.Result[] r = inUserAndIpcNamespacesOfItsOwn(nobody, "cat " + msgMax);
+            Assumptions.assumeTrue(r[0].status() == 0, "unshare -r -i: " + r[0].err());
+            assertThat(r[0].out()).as("its own namespace's").isEqualTo("10\n");
+            itsOwnOrRefused(nobody, r[0], r[1], ours);
         });
     }
 
