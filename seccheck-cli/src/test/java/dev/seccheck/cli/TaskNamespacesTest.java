@@ -123,9 +123,9 @@ class TaskNamespacesTest {
 
     /**
      * Unprivileged, seccheck cannot join another namespace, so a program in a user and network
-     * namespace of its own (a rootless container) looks /proc/sys up as seccheck's, the host's. It
-     * must still not write the host's sysctls: natively it writes its own, under seccheck the
-     * host's entry is root's and the write fails; the host's value stays either way.
+     * namespace of its own (a rootless container) would find /proc/sys/net as seccheck's, the
+     * host's. It must still not write the host's sysctls: natively it writes its own, under
+     * seccheck the open is refused; the host's value stays either way.
      */
     @Test
     void unprivilegedAProgramInNamespacesOfItsOwnDoesNotWriteTheHosts() throws Exception {

@@ -19,8 +19,8 @@ import java.util.function.IntSupplier;
  * was the host's for a program in a network of its own), and {@code /proc/sysvipc}'s lists of IPC
  * objects (the opening thread's namespace's). The thread is made for the call, takes seccheck's
  * credentials back, joins the namespaces (setns, which needs CAP_SYS_ADMIN over them: seccheck as
- * root), takes the program's identity, makes the call and ends: no thread of seccheck's stays in
- * another namespace. Not thread-safe: one per emulation thread, whose {@link PathCalls} it uses.
+ * root; unprivileged, such opens are refused, {@link UnjoinedNamespaceFiles}), takes the
+ * program's identity, makes the call and ends: no thread of seccheck's stays in another namespace. Not thread-safe: one per emulation thread, whose {@link PathCalls} it uses.
  */
 final class TaskNamespaces {
 
@@ -29,6 +29,8 @@ final class TaskNamespaces {
 
     /** A tun file's network. */
     static final Kind[] NETWORK = {new Kind("net", CloneFlags.CLONE_NEWNET)};
+    /** The IPC namespace, by which /proc/sysvipc and the IPC entries below /proc/sys are found. */
+    static final Kind[] IPC = {new Kind("ipc", CloneFlags.CLONE_NEWIPC)};
     /** The namespaces whose entries below /proc/sys (and /proc/sysvipc) the kernel finds by the looking thread's. */
     static final Kind[] SYSCTLS = {new Kind("net", CloneFlags.CLONE_NEWNET), new Kind("ipc", CloneFlags.CLONE_NEWIPC)};
 
