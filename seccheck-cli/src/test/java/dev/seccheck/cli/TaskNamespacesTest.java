@@ -155,7 +155,15 @@ class TaskNamespacesTest {
      * Null natively when this kernel refuses such namespaces to that user.
      */
     private PackagedCli.Result[] inUserAndIpcNamespacesOfItsOwn(boolean nobody, String command) throws Exception {
-        List<String> cmd = List.of("unshare", "--user", "--map-root-user", "--ipc", "sh", "-c", command);
+        return inNamespacesOfItsOwn(nobody, List.of("--ipc"), command);
+    }
+
+    /** {@link #inUserAndIpcNamespacesOfItsOwn} with a user namespace and those of {@code flags}. */
+    private PackagedCli.Result[] inNamespacesOfItsOwn(boolean nobody, List<String> flags, String command)
+            throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("unshare", "--user", "--map-root-user"));
+        cmd.addAll(flags);
+        cmd.addAll(List.of("sh", "-c", command));
         if (!nobody) {
             return new PackagedCli.Result[] {start(false, List.of(), cmd.toArray(String[]::new)),
                     start(true, List.of(), cmd.toArray(String[]::new))};
@@ -199,6 +207,31 @@ class TaskNamespacesTest {
             PackagedCli.Result[] r = inUserAndIpcNamespacesOfItsOwn(nobody,
                     "ipcmk -M 4096 >/dev/null && awk 'NR>1{print $4}' /proc/sysvipc/shm");
             Assumptions.assumeTrue(r[0].status() == 0, "unshare -r -i: " + r[0].err());
+            assertThat(r[0].out()).as("its own segment alone").isEqualTo("4096\n");
+            itsOwnOrRefused(nobody, r[0], r[1], "12288");
+        } finally {
+            start(false, List.of(), "ipcrm", "-m", id);
+        }
+    }
+
+    /**
+     * /proc/sysvipc's lists are the opener's namespace's under any name: bound onto a file of its
+     * own mount namespace, /proc/sysvipc/shm listed the host's segments through seccheck's open
+     * (as root too: the walk met no /proc/sysvipc to stop at).
+     */
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aProgramInIpcNamespacesOfItsOwnNeverListsTheHostsSharedMemoryUnderAnotherName(boolean nobody)
+            throws Exception {
+        Assumptions.assumeTrue(CPrograms.onPath("ipcmk") && CPrograms.onPath("ipcrm"), "ipcmk (util-linux)");
+        PackagedCli.Result made = start(false, List.of(), "ipcmk", "-M", "12288");
+        Assumptions.assumeTrue(made.status() == 0, "ipcmk: " + made.err());
+        String id = made.out().replaceAll("[^0-9]", "");
+        try {
+            PackagedCli.Result[] r = inNamespacesOfItsOwn(nobody, List.of("--ipc", "--mount"),
+                    "ipcmk -M 4096 >/dev/null && mount -t tmpfs none /mnt && touch /mnt/list"
+                            + " && mount --bind /proc/sysvipc/shm /mnt/list && awk 'NR>1{print $4}' /mnt/list");
+            Assumptions.assumeTrue(r[0].status() == 0, "unshare -r -i -m: " + r[0].err());
             assertThat(r[0].out()).as("its own segment alone").isEqualTo("4096\n");
             itsOwnOrRefused(nobody, r[0], r[1], "12288");
         } finally {

@@ -67,6 +67,7 @@ final class OpenEmulation {
     private final Consumer<String> log;
     private final ControllingTty tty;
     private final TunDevice tun;
+    private final SysvipcLists sysvipc;
     private final DeviceCgroups devices;
     private final TaskNamespaces namespaces;
     private final LandlockDomains landlock;
@@ -93,6 +94,7 @@ final class OpenEmulation {
         this.tty = new ControllingTty(calls);
         this.namespaces = new TaskNamespaces(calls, own);
         this.tun = new TunDevice(namespaces, landlock, log);
+        this.sysvipc = new SysvipcLists(calls, namespaces, landlock, log);
         this.devices = new DeviceCgroups(calls, own, log);
     }
 
@@ -534,6 +536,8 @@ final class OpenEmulation {
                     : makesAFile(a, at) && !own.privileged() ? withProgramUmask(call, open)
                     : at instanceof PathWalk.Located.Found f && ControllingTty.is(f.stat())
                             ? tty.open(call.tid(), a.flags(), open, asProgram)
+                    : at instanceof PathWalk.Located.Found f && sysvipc.is(calls, f.fd(), f.stat())
+                            ? sysvipc.open(call.tid(), name.orElse(given), who, open, () -> asProgram.applyAsInt(open))
                     : at instanceof PathWalk.Located.Found f && TunDevice.is(f.stat())
                             ? tun.open(call.tid(), who, way == DeviceCgroups.Way.JOINED ? null : open,
                                     () -> asProgram.applyAsInt(open))

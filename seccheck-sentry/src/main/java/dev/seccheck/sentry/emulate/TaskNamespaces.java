@@ -44,9 +44,21 @@ final class TaskNamespaces {
 
     /** Whether task {@code tid} is in another namespace of one of these kinds than the calling thread (true when it cannot be told). */
     boolean differ(int tid, Kind[] kinds) {
+        return differ(tid, kinds, "/proc/thread-self/ns/");
+    }
+
+    /**
+     * Whether task {@code tid} is in another namespace of one of these kinds than seccheck's
+     * process, where its threads are but one that joined a task's (true when it cannot be told).
+     */
+    boolean differFromSeccheck(int tid, Kind[] kinds) {
+        return differ(tid, kinds, "/proc/self/ns/");
+    }
+
+    private boolean differ(int tid, Kind[] kinds, String ourNamespaces) {
         for (Kind k : kinds) {
             String theirs = calls.readlinkat(AT_FDCWD, "/proc/" + tid + "/ns/" + k.name());
-            String ours = calls.readlinkat(AT_FDCWD, "/proc/thread-self/ns/" + k.name());
+            String ours = calls.readlinkat(AT_FDCWD, ourNamespaces + k.name());
             if (theirs == null || !theirs.equals(ours)) {
                 return true;
             }

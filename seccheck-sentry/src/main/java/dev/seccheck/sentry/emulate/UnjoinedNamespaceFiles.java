@@ -4,18 +4,18 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * UnjoinedNamespaceFiles are the procfs files the kernel finds in, or binds to, the opening
- * thread's network or IPC namespace: everything below {@code /proc/sys/net}, the IPC entries below
- * {@code /proc/sys} ({@code fs/mqueue/*}, {@code kernel.shmmni} and the others) and the lists of
- * {@code /proc/sysvipc}. As root seccheck opens them for a task of other such namespaces from a
- * thread that joined the task's ({@link TaskNamespaces}). Unprivileged it cannot: setns needs
- * CAP_SYS_ADMIN over the target namespace and in the caller's own user namespace, which seccheck
- * lacks, and only a single-threaded process may first join the program's user namespace. Opened
- * by seccheck's thread, they are seccheck's namespaces', the host's: a program in a user and IPC
- * namespace of its own (a rootless container) listed the host's shared memory segments and read
- * the host's IPC limits, and could not write its own. Such an open, for reading or writing, is
- * refused instead (EPERM, with a line), as a tun open is ({@link TunDevice}): never another
- * namespace's data.
+ * UnjoinedNamespaceFiles are the entries below {@code /proc/sys} that the kernel looks up in the
+ * opening thread's network or IPC namespace: everything below {@code /proc/sys/net} and the IPC
+ * entries ({@code fs/mqueue/*}, {@code kernel.shmmni} and the others; the lists of
+ * {@code /proc/sysvipc}, bound at open, are {@link SysvipcLists}'). As root seccheck opens them
+ * for a task of other such namespaces from a thread that joined the task's
+ * ({@link TaskNamespaces}). Unprivileged it cannot: setns needs CAP_SYS_ADMIN over the target
+ * namespace and in the caller's own user namespace, which seccheck lacks, and only a
+ * single-threaded process may first join the program's user namespace. Opened by seccheck's
+ * thread, they are seccheck's namespaces', the host's: a program in a user and IPC namespace of
+ * its own (a rootless container) read the host's IPC limits and could not write its own. Such an
+ * open, for reading or writing, is refused instead (EPERM, with a line), as a tun open is
+ * ({@link TunDevice}): never another namespace's data.
  */
 final class UnjoinedNamespaceFiles {
     private UnjoinedNamespaceFiles() {}
@@ -38,7 +38,7 @@ final class UnjoinedNamespaceFiles {
         if (atOrBelow(path, "/sys/net")) {
             return Optional.of(NETWORK);
         }
-        if (atOrBelow(path, "/sys/fs/mqueue") || path.contains("/sysvipc/")) {
+        if (atOrBelow(path, "/sys/fs/mqueue")) {
             return Optional.of(IPC);
         }
         int k = path.lastIndexOf(KERNEL);
