@@ -536,7 +536,7 @@ final class OpenEmulation {
                     : makesAFile(a, at) && !own.privileged() ? withProgramUmask(call, open)
                     : at instanceof PathWalk.Located.Found f && ControllingTty.is(f.stat())
                             ? tty.open(call.tid(), a.flags(), open, asProgram)
-                    : at instanceof PathWalk.Located.Found f && sysvipc.is(calls, f.fd(), f.stat())
+                    : at instanceof PathWalk.Located.Found f && sysvipc.is(f.fd(), f.stat())
                             ? sysvipc.open(call.tid(), name.orElse(given), who, open, () -> asProgram.applyAsInt(open))
                     : at instanceof PathWalk.Located.Found f && TunDevice.is(f.stat())
                             ? tun.open(call.tid(), who, way == DeviceCgroups.Way.JOINED ? null : open,

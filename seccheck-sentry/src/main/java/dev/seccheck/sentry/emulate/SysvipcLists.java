@@ -3,6 +3,7 @@ package dev.seccheck.sentry.emulate;
 import dev.seccheck.abi.Errno;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
+import java.util.HashSet;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
@@ -23,6 +24,7 @@ import java.util.function.IntSupplier;
  */
 final class SysvipcLists {
 
+    private final PathCalls calls;
     private final TaskNamespaces namespaces;
     private final LandlockDomains landlock;
     private final Consumer<String> log;
@@ -30,6 +32,7 @@ final class SysvipcLists {
     private final Set<Long> inodes;
 
     SysvipcLists(PathCalls calls, TaskNamespaces namespaces, LandlockDomains landlock, Consumer<String> log) {
+        this.calls = calls;
         this.namespaces = namespaces;
         this.landlock = landlock;
         this.log = log;
@@ -37,7 +40,7 @@ final class SysvipcLists {
     }
 
     private static Set<Long> inodes(PathCalls calls) {
-        java.util.HashSet<Long> found = new java.util.HashSet<>();
+        Set<Long> found = new HashSet<>();
         for (String f : new String[] {"shm", "msg", "sem"}) {
             PathCalls.Stat st = calls.stat("/proc/sysvipc/" + f);
             if (st != null) {
@@ -48,7 +51,7 @@ final class SysvipcLists {
     }
 
     /** Whether our fd {@code fd}, whose status is {@code st}, is one of /proc/sysvipc's lists. */
-    boolean is(PathCalls calls, int fd, PathCalls.Stat st) {
+    boolean is(int fd, PathCalls.Stat st) {
         return st != null && st.isRegular() && inodes.contains(st.ino()) && calls.fsType(fd) == PathCalls.PROC_SUPER_MAGIC;
     }
 
