@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What the kernel finds in the opener's namespaces rather than by the path: /dev/net/tun is
@@ -121,9 +123,9 @@ class TaskNamespacesTest {
 
     /**
      * Unprivileged, seccheck cannot join another namespace, so a program in a user and network
-     * namespace of its own (a rootless container) looks /proc/sys up as seccheck's, the host's. It
-     * must still not write the host's sysctls: natively it writes its own, under seccheck the
-     * host's entry is root's and the write fails; the host's value stays either way.
+     * namespace of its own (a rootless container) would find /proc/sys/net as seccheck's, the
+     * host's. It must still not write the host's sysctls: natively it writes its own, under
+     * seccheck the open is refused; the host's value stays either way.
      */
     @Test
     void unprivilegedAProgramInNamespacesOfItsOwnDoesNotWriteTheHosts() throws Exception {
@@ -144,6 +146,116 @@ class TaskNamespacesTest {
             PackagedCli.Result r = PackagedCli.run(under, tmp, Duration.ofSeconds(120));
             assertThat(r.status()).as(r.out() + r.err()).isNotZero();
             assertThat(Sysctls.read(file)).as("the host's, under seccheck").isEqualTo(host);
+        });
+    }
+
+    /**
+     * {@code command} in a user and IPC namespace of its own ({@code unshare -r -i}, a rootless
+     * container's), as root or as uid 65534: natively, and under seccheck as the same user.
+     * Null natively when this kernel refuses such namespaces to that user.
+     */
+    private PackagedCli.Result[] inUserAndIpcNamespacesOfItsOwn(boolean nobody, String command) throws Exception {
+        return inNamespacesOfItsOwn(nobody, List.of("--ipc"), command);
+    }
+
+    /** {@link #inUserAndIpcNamespacesOfItsOwn} with a user namespace and those of {@code flags}. */
+    private PackagedCli.Result[] inNamespacesOfItsOwn(boolean nobody, List<String> flags, String command)
+            throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("unshare", "--user", "--map-root-user"));
+        cmd.addAll(flags);
+        cmd.addAll(List.of("sh", "-c", command));
+        if (!nobody) {
+            return new PackagedCli.Result[] {start(false, List.of(), cmd.toArray(String[]::new)),
+                    start(true, List.of(), cmd.toArray(String[]::new))};
+        }
+        String classpath = PackagedCli.forNobody(tmp);
+        PackagedCli.Result natively = PackagedCli.run(
+                PackagedCli.asNobodyNativeOrUnderSeccheckProcess(tmp, classpath, false, cmd), tmp, Duration.ofSeconds(120));
+        PackagedCli.Result under = PackagedCli.run(
+                PackagedCli.asNobodyNativeOrUnderSeccheckProcess(tmp, classpath, true, cmd), tmp, Duration.ofSeconds(120));
+        return new PackagedCli.Result[] {natively, under};
+    }
+
+    /**
+     * Checks what a program in namespaces of its own got under seccheck: as root, what it got
+     * natively (seccheck joins its namespaces); unprivileged, where seccheck cannot join them,
+     * either that or the open refused with a line, and never {@code hosts}, the host's data.
+     */
+    private static void itsOwnOrRefused(boolean nobody, PackagedCli.Result natively, PackagedCli.Result under,
+            String hosts) {
+        assertThat(under.out().lines()).as("the host's data: " + under.err()).doesNotContain(hosts);
+        if (!nobody || under.out().equals(natively.out())) {
+            assertThat(under.out()).as(under.err()).isEqualTo(natively.out());
+        } else {
+            assertThat(under.err()).contains("refused openat from task", "IPC namespace");
+        }
+    }
+
+    /**
+     * /proc/sysvipc/shm lists the segments of the opener's IPC namespace. Unprivileged, seccheck
+     * cannot join a program's, and opened the list in its own: a program in a user and IPC
+     * namespace of its own listed the host's segment (its key, owner and size) and not its own.
+     */
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aProgramInUserAndIpcNamespacesOfItsOwnNeverListsTheHostsSharedMemory(boolean nobody) throws Exception {
+        Assumptions.assumeTrue(CPrograms.onPath("ipcmk") && CPrograms.onPath("ipcrm"), "ipcmk (util-linux)");
+        PackagedCli.Result made = start(false, List.of(), "ipcmk", "-M", "12288");
+        Assumptions.assumeTrue(made.status() == 0, "ipcmk: " + made.err());
+        String id = made.out().replaceAll("[^0-9]", "");
+        try {
+            PackagedCli.Result[] r = inUserAndIpcNamespacesOfItsOwn(nobody,
+                    "ipcmk -M 4096 >/dev/null && awk 'NR>1{print $4}' /proc/sysvipc/shm");
+            Assumptions.assumeTrue(r[0].status() == 0, "unshare -r -i: " + r[0].err());
+            assertThat(r[0].out()).as("its own segment alone").isEqualTo("4096\n");
+            itsOwnOrRefused(nobody, r[0], r[1], "12288");
+        } finally {
+            start(false, List.of(), "ipcrm", "-m", id);
+        }
+    }
+
+    /**
+     * /proc/sysvipc's lists are the opener's namespace's under any name: bound onto a file of its
+     * own mount namespace, /proc/sysvipc/shm listed the host's segments through seccheck's open
+     * (as root too: the walk met no /proc/sysvipc to stop at).
+     */
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aProgramInIpcNamespacesOfItsOwnNeverListsTheHostsSharedMemoryUnderAnotherName(boolean nobody)
+            throws Exception {
+        Assumptions.assumeTrue(CPrograms.onPath("ipcmk") && CPrograms.onPath("ipcrm"), "ipcmk (util-linux)");
+        PackagedCli.Result made = start(false, List.of(), "ipcmk", "-M", "12288");
+        Assumptions.assumeTrue(made.status() == 0, "ipcmk: " + made.err());
+        String id = made.out().replaceAll("[^0-9]", "");
+        try {
+            PackagedCli.Result[] r = inNamespacesOfItsOwn(nobody, List.of("--ipc", "--mount"),
+                    "ipcmk -M 4096 >/dev/null && mount -t tmpfs none /mnt && touch /mnt/list"
+                            + " && mount --bind /proc/sysvipc/shm /mnt/list && awk 'NR>1{print $4}' /mnt/list");
+            Assumptions.assumeTrue(r[0].status() == 0, "unshare -r -i -m: " + r[0].err());
+            assertThat(r[0].out()).as("its own segment alone").isEqualTo("4096\n");
+            itsOwnOrRefused(nobody, r[0], r[1], "12288");
+        } finally {
+            start(false, List.of(), "ipcrm", "-m", id);
+        }
+    }
+
+    /**
+     * The IPC entries below /proc/sys ({@code fs/mqueue}, {@code kernel.msgmni} and the others)
+     * are looked up in the opener's IPC namespace: unprivileged, a program in one of its own read
+     * the host's values through seccheck's open.
+     */
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aProgramInUserAndIpcNamespacesOfItsOwnNeverReadsTheHostsIpcSysctls(boolean nobody) throws Exception {
+        Path msgMax = Path.of("/proc/sys/fs/mqueue/msg_max");
+        Assumptions.assumeTrue(Files.exists(msgMax), "no POSIX message queues");
+        Sysctls.keeping(msgMax, host -> {
+            String ours = host.equals("10") ? "13" : host; // a new namespace's is 10
+            Files.writeString(msgMax, ours + "\n");
+            PackagedCli.Result[] r = inUserAndIpcNamespacesOfItsOwn(nobody, "cat " + msgMax);
+            Assumptions.assumeTrue(r[0].status() == 0, "unshare -r -i: " + r[0].err());
+            assertThat(r[0].out()).as("its own namespace's").isEqualTo("10\n");
+            itsOwnOrRefused(nobody, r[0], r[1], ours);
         });
     }
 

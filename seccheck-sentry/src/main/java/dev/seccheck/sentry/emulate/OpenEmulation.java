@@ -71,6 +71,7 @@ final class OpenEmulation {
     private final Consumer<String> log;
     private final ControllingTty tty;
     private final TunDevice tun;
+    private final SysvipcLists sysvipc;
     private final DeviceCgroups devices;
     private final TaskNamespaces namespaces;
     private final LandlockDomains landlock;
@@ -99,6 +100,7 @@ final class OpenEmulation {
         this.tty = new ControllingTty(calls);
         this.namespaces = new TaskNamespaces(calls, own);
         this.tun = new TunDevice(namespaces, landlock, log);
+        this.sysvipc = new SysvipcLists(calls, namespaces, landlock, log);
         this.devices = new DeviceCgroups(calls, own, log);
     }
 
@@ -563,10 +565,13 @@ final class OpenEmulation {
         int fd;
         try (Identity.Assumed _ = who == acting ? () -> {} : who.assume(own)) {
             fd = effect && DescriptorRoom.full(calls, call.tid()) ? -Errno.EMFILE
-                    : way == DeviceCgroups.Way.REFUSED || unjoinableSysctl(call, a, at, name) ? -Errno.EPERM
+                    : way == DeviceCgroups.Way.REFUSED || unjoinableSysctl(call, a, at, name)
+                            || unjoinedNamespaceFile(call, at, name) ? -Errno.EPERM
                     : makesAFile(a, at) && !own.privileged() ? withProgramUmask(call, open)
                     : at instanceof PathWalk.Located.Found f && ControllingTty.is(f.stat())
                             ? tty.open(call.tid(), a.flags(), open, asProgram)
+                    : at instanceof PathWalk.Located.Found f && sysvipc.is(f.fd(), f.stat())
+                            ? sysvipc.open(call.tid(), name.orElse(given), who, open, () -> asProgram.applyAsInt(open))
                     : at instanceof PathWalk.Located.Found f && TunDevice.is(f.stat())
                             ? tun.open(call.tid(), who, way == DeviceCgroups.Way.JOINED ? null : open,
                                     () -> asProgram.applyAsInt(open))
@@ -635,6 +640,31 @@ final class OpenEmulation {
         log.accept("refused openat from task " + call.tid() + " (" + Procfs.comm(call.tid()) + ") of " + path
                 + " for writing: the kernel finds it in the opening thread's " + by.get()[0].name()
                 + " namespace, and the task's is another, which no thread of seccheck's can join (EPERM)");
+        return true;
+    }
+
+    /**
+     * Whether this open, by seccheck unprivileged, reaches a procfs file (or a missing one's name)
+     * that the kernel finds in the opening thread's network or IPC namespace while the task's is
+     * another, which seccheck cannot join ({@link UnjoinedNamespaceFiles}); logged when so. For
+     * reading and writing alike: opened here, it would be seccheck's namespace's.
+     */
+    private boolean unjoinedNamespaceFile(Call call, PathWalk.Located at, Optional<String> name) {
+        int fd = at instanceof PathWalk.Located.Found f ? f.fd() : at instanceof PathWalk.Located.Missing m ? m.dir() : -1;
+        if (namespaces.mayJoin() || fd < 0) {
+            return false;
+        }
+        String path = name.orElseGet(() -> {
+            String seen = calls.readlinkat(AT_FDCWD, "/proc/thread-self/fd/" + fd);
+            return seen == null || !(at instanceof PathWalk.Located.Missing m) ? seen : RealPath.join(seen, "/" + m.name());
+        });
+        Optional<UnjoinedNamespaceFiles.Binding> by = path == null ? Optional.empty() : UnjoinedNamespaceFiles.of(path);
+        if (by.isEmpty() || calls.fsType(fd) != PathCalls.PROC_SUPER_MAGIC || !namespaces.differ(call.tid(), by.get().kinds())) {
+            return false;
+        }
+        log.accept("refused " + Sysno.name(call.notification().nr()) + " from task " + call.tid() + " ("
+                + Procfs.comm(call.tid()) + ") of " + path + ": the kernel finds it in the opener's " + by.get().what()
+                + " namespace, and the task's is another, which seccheck cannot join without privilege (EPERM)");
         return true;
     }
 

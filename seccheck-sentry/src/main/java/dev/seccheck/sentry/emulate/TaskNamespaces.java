@@ -19,8 +19,8 @@ import java.util.function.IntSupplier;
  * was the host's for a program in a network of its own), and {@code /proc/sysvipc}'s lists of IPC
  * objects (the opening thread's namespace's). The thread is made for the call, takes seccheck's
  * credentials back, joins the namespaces (setns, which needs CAP_SYS_ADMIN over them: seccheck as
- * root), takes the program's identity, makes the call and ends: no thread of seccheck's stays in
- * another namespace. Not thread-safe: one per emulation thread, whose {@link PathCalls} it uses.
+ * root; unprivileged, such opens are refused, {@link UnjoinedNamespaceFiles}), takes the
+ * program's identity, makes the call and ends: no thread of seccheck's stays in another namespace. Not thread-safe: one per emulation thread, whose {@link PathCalls} it uses.
  */
 final class TaskNamespaces {
 
@@ -29,6 +29,8 @@ final class TaskNamespaces {
 
     /** A tun file's network. */
     static final Kind[] NETWORK = {new Kind("net", CloneFlags.CLONE_NEWNET)};
+    /** The IPC namespace, by which /proc/sysvipc and the IPC entries below /proc/sys are found. */
+    static final Kind[] IPC = {new Kind("ipc", CloneFlags.CLONE_NEWIPC)};
     /** The namespaces whose entries below /proc/sys (and /proc/sysvipc) the kernel finds by the looking thread's. */
     static final Kind[] SYSCTLS = {new Kind("net", CloneFlags.CLONE_NEWNET), new Kind("ipc", CloneFlags.CLONE_NEWIPC)};
 
@@ -42,9 +44,21 @@ final class TaskNamespaces {
 
     /** Whether task {@code tid} is in another namespace of one of these kinds than the calling thread (true when it cannot be told). */
     boolean differ(int tid, Kind[] kinds) {
+        return differ(tid, kinds, "/proc/thread-self/ns/");
+    }
+
+    /**
+     * Whether task {@code tid} is in another namespace of one of these kinds than seccheck's
+     * process, where its threads are but one that joined a task's (true when it cannot be told).
+     */
+    boolean differFromSeccheck(int tid, Kind[] kinds) {
+        return differ(tid, kinds, "/proc/self/ns/");
+    }
+
+    private boolean differ(int tid, Kind[] kinds, String ourNamespaces) {
         for (Kind k : kinds) {
             String theirs = calls.readlinkat(AT_FDCWD, "/proc/" + tid + "/ns/" + k.name());
-            String ours = calls.readlinkat(AT_FDCWD, "/proc/thread-self/ns/" + k.name());
+            String ours = calls.readlinkat(AT_FDCWD, ourNamespaces + k.name());
             if (theirs == null || !theirs.equals(ours)) {
                 return true;
             }
