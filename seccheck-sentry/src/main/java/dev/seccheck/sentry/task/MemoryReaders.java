@@ -26,7 +26,10 @@ import java.util.function.IntUnaryOperator;
  * recorded here before it is decided; an exec whose new program is decided
  * ({@link TaskTable#execStarted}) first waits, at most {@value #WAIT_MS} ms, until every recorded
  * caller aimed at its process has left the call, and kills one that has not (fail closed). A caller in a pid namespace of its own names its
- * target by that namespace's numbers, which are not compared here.
+ * target by that namespace's numbers, which are not compared here. A caller that is a thread of
+ * the executing process is not waited for: the exec ends every other thread of its process before
+ * it maps the new program (a thread that read its own process, as crash handlers probe memory,
+ * was killed, and its process with it, when it was computing as another thread executed).
  *
  * <p>A record names one task of the run, not a number: it is made only while the caller is known
  * to wait in its held call, with the caller's start time; it is dropped when the tracer sees that
@@ -118,6 +121,12 @@ final class MemoryReaders {
             Calling call = e.getValue();
             int pid = call.pid();
             if (pid != tgid && tgidOf.applyAsInt(pid) != tgid) {
+                continue;
+            }
+            if (tgidOf.applyAsInt(e.getKey()) == tgid) {
+                // A thread of the process executing: the exec ends it before it maps the new
+                // program, so no call of its own can read that program; nothing to wait for.
+                callers.remove(e.getKey(), call);
                 continue;
             }
             while (inCall(e.getKey(), call) && System.nanoTime() < deadline) {
