@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
-import java.nio.file.attribute.UserPrincipal;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -186,12 +185,7 @@ class DescriptorAttributesTest {
     }
 
     private Path program(boolean nobody) throws Exception {
-        if (nobody) {
-            PackagedCli.assumeNobody(tmp);
-        }
-        Path program = CPrograms.compile(PROGRAM, tmp);
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return program;
+        return PackagedCli.compiledFor(tmp, nobody, PROGRAM);
     }
 
     private Path dir(boolean nobody, String name) throws Exception {
@@ -207,12 +201,7 @@ class DescriptorAttributesTest {
                     .write("keep", ByteBuffer.wrap("1".getBytes(StandardCharsets.UTF_8)));
         }
         Files.setLastModifiedTime(f, FileTime.from(Instant.parse("2020-01-01T00:00:00Z")));
-        if (nobody) {
-            UserPrincipal user = f.getFileSystem().getUserPrincipalLookupService()
-                    .lookupPrincipalByName(Integer.toString(PackagedCli.NOBODY));
-            Files.setOwner(f, user);
-        }
-        return f;
+        return nobody ? PackagedCli.givenToNobody(f) : f;
     }
 
     /** Runs the program's {@code mode} on {@code target}, natively ({@code policy} null) or under the policy; its stdout. */

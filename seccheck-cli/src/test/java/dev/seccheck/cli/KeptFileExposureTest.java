@@ -173,12 +173,7 @@ class KeptFileExposureTest {
     }
 
     private Path program(boolean nobody) throws Exception {
-        if (nobody) {
-            PackagedCli.assumeNobody(tmp);
-        }
-        Path program = CPrograms.compile(PROGRAM, tmp);
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return program;
+        return PackagedCli.compiledFor(tmp, nobody, PROGRAM);
     }
 
     /**
@@ -210,11 +205,7 @@ class KeptFileExposureTest {
 
     private static Path owned(Path p, String mode, boolean nobody) throws Exception {
         Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(mode));
-        if (nobody) {
-            Files.setOwner(p, p.getFileSystem().getUserPrincipalLookupService()
-                    .lookupPrincipalByName(Integer.toString(PackagedCli.NOBODY)));
-        }
-        return p;
+        return nobody ? PackagedCli.givenToNobody(p) : p;
     }
 
     /**

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.file.attribute.UserPrincipal;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -111,12 +110,7 @@ class OpenTreeTest {
     }
 
     private Path program(boolean nobody) throws Exception {
-        if (nobody) {
-            PackagedCli.assumeNobody(tmp);
-        }
-        Path program = CPrograms.compile(PROGRAM, tmp);
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return program;
+        return PackagedCli.compiledFor(tmp, nobody, PROGRAM);
     }
 
     private Path dir(boolean nobody, String name) throws Exception {
@@ -131,12 +125,7 @@ class OpenTreeTest {
     private static Path file(Path f, boolean nobody) throws Exception {
         Files.writeString(f, "kept\n");
         Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
-        if (nobody) {
-            UserPrincipal user = f.getFileSystem().getUserPrincipalLookupService()
-                    .lookupPrincipalByName(Integer.toString(PackagedCli.NOBODY));
-            Files.setOwner(f, user);
-        }
-        return f;
+        return nobody ? PackagedCli.givenToNobody(f) : f;
     }
 
     /** Runs the program's {@code mode} on {@code target}, natively ({@code policy} null) or under the policy. */

@@ -209,9 +209,28 @@ final class PackagedCli {
     /** Makes directory {@code dir} owned by uid 65534, mode 0700 (a runtime directory of its own, say). */
     static Path nobodysDir(Path dir) throws IOException {
         Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        Files.setOwner(dir, dir.getFileSystem().getUserPrincipalLookupService()
+        return givenToNobody(dir);
+    }
+
+    /** Gives {@code path} to uid 65534 and returns it. */
+    static Path givenToNobody(Path path) throws IOException {
+        Files.setOwner(path, path.getFileSystem().getUserPrincipalLookupService()
                 .lookupPrincipalByName(Integer.toString(NOBODY)));
-        return dir;
+        return path;
+    }
+
+    /**
+     * Compiles the C program {@code source} (a path below the module, {@code src/test/c/...}) into
+     * {@code dir} for a test run as root or, when {@code nobody}, as uid 65534 (skipped where that
+     * cannot be, {@link #assumeNobody}), and leaves {@code dir} readable and searchable by every user.
+     */
+    static Path compiledFor(Path dir, boolean nobody, String source) throws Exception {
+        if (nobody) {
+            assumeNobody(dir);
+        }
+        Path program = CPrograms.compile(source, dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return program;
     }
 
     /** A condition a test waits for; it may read files. */
