@@ -30,9 +30,11 @@ import java.util.concurrent.TimeUnit;
  *       installed stayed in the task for good (a shell keeping a FIFO open, whose reader then
  *       never saw its end).
  * </ul>
- * A kept fd is closed when no repeat came within {@link #KEEP_MS}: a signal handler without
- * SA_RESTART makes the call fail with EINTR, and the program may never repeat it; the fd, a FIFO's
- * writing end say, would otherwise hold the FIFO open for good (its reader never sees the end).
+ * A kept fd is closed once its task has been away from the call for {@link #KEEP_MS} (running, or
+ * in another syscall: {@link RepeatWatch}), or is gone: a signal handler without SA_RESTART makes
+ * the call fail with EINTR, and the program may never repeat it; the fd, a FIFO's writing end say,
+ * would otherwise hold the FIFO open for good (its reader never sees the end). Time the task spends
+ * stopped, or back in the call waiting for the notifier, does not count: the repeat is coming.
  * Without this a repeat fired the points again and performed the call again; a FIFO open
  * interrupted four times held all four pool threads, and its writer's open never ran.
  *
@@ -126,8 +128,13 @@ final class Restarts {
         record Kept(Result result, Attempt attempt) implements Begun {}
     }
 
-    /** How long an fd answered too late is kept for a repeat (the kernel repeats as the handler returns). */
+    /**
+     * How long the task an fd is kept for may be away from its call before the fd is closed (the
+     * kernel repeats the call as the handler returns).
+     */
     static final long KEEP_MS = 1000;
+    /** How often a kept fd's task is looked at. */
+    static final long CHECK_MS = 100;
     /**
      * Closes kept fds no repeat came for; its one daemon thread is made by {@link #prestart}
      * before the program runs, else with the first fd kept. Made then, a program that had used
@@ -289,8 +296,8 @@ final class Restarts {
                 a.kept = result;
                 // Without a thread to close it later (the kernel refused one), the fd is not kept:
                 // the repeat, if it comes, is a new call.
-                if (result instanceof Result.Fd && !ThreadStarts.tryStart(
-                        () -> expiry().schedule(() -> expire(a, result), KEEP_MS, TimeUnit.MILLISECONDS))) {
+                if (result instanceof Result.Fd
+                        && !ThreadStarts.tryStart(() -> watch(a, result, new RepeatWatch(a.tid, a.key.nr)))) {
                     discard(a);
                 }
             } else if (result instanceof Result.Fd f) {
@@ -300,8 +307,26 @@ final class Restarts {
         }
     }
 
-    /** No repeat came for {@code a}'s kept result: its fd is closed, and a late repeat is a new call. */
-    private void expire(Attempt a, Result result) {
+    /** Looks at {@code a}'s task again in {@link #CHECK_MS}, while its {@code result} is kept. */
+    private void watch(Attempt a, Result result, RepeatWatch watch) {
+        expiry().schedule(() -> check(a, result, watch), CHECK_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Closes {@code a}'s kept fd once its task is gone or has been away from the call for
+     * {@link #KEEP_MS}: no repeat will come, and a late one is a new call. Ends quietly once a
+     * repeat took the result.
+     */
+    private void check(Attempt a, Result result, RepeatWatch watch) {
+        synchronized (a) {
+            if (a.kept != result) {
+                return;
+            }
+        }
+        if (!watch.movedOn(TimeUnit.MILLISECONDS.toNanos(KEEP_MS))) {
+            watch(a, result, watch);
+            return;
+        }
         synchronized (a) {
             if (a.kept == result) {
                 discard(a);

@@ -3,8 +3,11 @@ package dev.seccheck.sentry.emulate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.seccheck.abi.Fcntl;
+import dev.seccheck.abi.Signal;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.Procfs;
+import dev.seccheck.linux.Signals;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -187,6 +190,84 @@ class RestartsTest {
         assertThat(Files.exists(ours, LinkOption.NOFOLLOW_LINKS)).as("closed after %s ms", Restarts.KEEP_MS).isFalse();
         assertThat(restarts.begin(TID, key("f"), 2)).isInstanceOf(Restarts.Begun.Fresh.class);
         restarts.close();
+    }
+
+    /**
+     * A task stopped after its call was cut off (its signal stop not answered yet on a loaded
+     * machine, a SIGSTOP) is still to repeat it: its fd is kept however long it stays stopped, and
+     * closed only once it has been away from the call (running elsewhere) for {@link
+     * Restarts#KEEP_MS}. Before, it was closed {@link Restarts#KEEP_MS} after it was kept: an
+     * accepted connection ended unanswered, the repeat waited for another.
+     */
+    @Test
+    void anFdKeptForAStoppedTaskWaitsForIt() throws Exception {
+        Process sleeper = new ProcessBuilder("sleep", "60").start();
+        try {
+            int tid = (int) sleeper.pid();
+            awaitState(tid, "S");
+            Signals.kill(tid, Signal.SIGSTOP);
+            awaitState(tid, "T");
+            int fd = devNull();
+            Restarts.Attempt a = ((Restarts.Begun.Fresh) restarts.begin(tid, key("f"), 1)).attempt();
+            restarts.answering(a);
+            restarts.keep(a, new Restarts.Result.Fd(fd, true));
+            Thread.sleep(3 * Restarts.KEEP_MS);
+            assertThat(open(fd)).as("kept while the task is stopped").isTrue();
+            Signals.kill(tid, Signal.SIGCONT); // back in clock_nanosleep, away from its openat
+            assertThat(closedWithin(fd, 10_000)).as("closed once it was away for %s ms", Restarts.KEEP_MS).isTrue();
+        } finally {
+            sleeper.destroyForcibly().waitFor();
+            restarts.close();
+        }
+    }
+
+    /** A task back in the very syscall (its repeat waiting for the notifier) keeps its fd; gone, the fd is closed. */
+    @Test
+    void anFdKeptForATaskInTheSameCallWaitsForItUntilItIsGone() throws Exception {
+        Process sleeper = new ProcessBuilder("sleep", "60").start();
+        try {
+            int tid = (int) sleeper.pid();
+            awaitState(tid, "S");
+            int fd = devNull();
+            Restarts.Key inSleep = new Restarts.Key(Sysno.CLOCK_NANOSLEEP, 0, 0, 0, 0, 0, 0, null);
+            Restarts.Attempt a = ((Restarts.Begun.Fresh) restarts.begin(tid, inSleep, 1)).attempt();
+            restarts.answering(a);
+            restarts.keep(a, new Restarts.Result.Fd(fd, true));
+            Thread.sleep(3 * Restarts.KEEP_MS);
+            assertThat(open(fd)).as("kept while the task is in the call").isTrue();
+            sleeper.destroyForcibly().waitFor();
+            assertThat(closedWithin(fd, 5_000)).as("closed once the task is gone").isTrue();
+        } finally {
+            sleeper.destroyForcibly().waitFor();
+            restarts.close();
+        }
+    }
+
+    private static int devNull() {
+        int fd = new PathCalls().openat(Fcntl.AT_FDCWD, "/dev/null", Fcntl.O_WRONLY | Fcntl.O_CLOEXEC);
+        assertThat(fd).isNotNegative();
+        return fd;
+    }
+
+    private static boolean open(int fd) {
+        return Files.exists(Path.of("/proc/self/fd/" + fd), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    private static boolean closedWithin(int fd, long ms) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+        while (open(fd) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        return !open(fd);
+    }
+
+    /** Waits (up to 10 s) until process {@code pid} is in {@code state} (proc(5)'s stat field 3). */
+    private static void awaitState(int pid, String state) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!Procfs.statFieldsAfterComm(pid)[0].equals(state)) {
+            assertThat(System.nanoTime()).as("process %s reaches state %s", pid, state).isLessThan(deadline);
+            Thread.sleep(10);
+        }
     }
 
     @Test
