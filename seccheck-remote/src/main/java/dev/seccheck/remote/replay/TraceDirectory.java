@@ -2,8 +2,7 @@ package dev.seccheck.remote.replay;
 
 import dev.seccheck.linux.ProcessAttributes;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -28,8 +27,8 @@ import java.util.Set;
  * swap, remove or rename the files being saved.
  */
 final class TraceDirectory {
-    /** A file just created: its name in the directory and a stream writing it. */
-    record Created(String name, OutputStream out) {}
+    /** A file just created: its name in the directory and a channel writing it. */
+    record Created(String name, SeekableByteChannel file) {}
 
     private final SecureDirectoryStream<Path> dir;
     /** The next number to try; files below it were taken. Only the source's one thread calls {@link #create}. */
@@ -108,8 +107,8 @@ final class TraceDirectory {
         while (true) {
             String name = String.format("client-%04d", next);
             try {
-                Created created = new Created(name, Channels.newOutputStream(dir.newByteChannel(Path.of(name),
-                        Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS))));
+                Created created = new Created(name, dir.newByteChannel(Path.of(name),
+                        Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)));
                 next++;
                 return created;
             } catch (FileAlreadyExistsException e) {

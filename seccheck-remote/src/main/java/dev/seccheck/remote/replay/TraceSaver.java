@@ -3,9 +3,7 @@ package dev.seccheck.remote.replay;
 import dev.seccheck.remote.consumer.Connection;
 import dev.seccheck.remote.consumer.EventSource;
 import dev.seccheck.remote.server.RateLimitedLog;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -21,7 +19,8 @@ import java.util.Map;
  * few lines.
  */
 public final class TraceSaver implements EventSource.Packets, RateLimitedLog.Handler {
-    private record File(Path path, OutputStream out, long[] counts) {}
+    /** A connection's file; {@code skipped} counts its records that were not packets. */
+    private record File(Path path, SavedTrace trace, long[] skipped) {}
 
     private final Path dir;
     private final TraceDirectory files;
@@ -46,10 +45,15 @@ public final class TraceSaver implements EventSource.Packets, RateLimitedLog.Han
     public void onConnect(Connection c) {
         try {
             TraceDirectory.Created created = files.create();
-            OutputStream out = new BufferedOutputStream(created.out());
             Path path = dir.resolve(created.name());
-            TraceFile.writeHeader(out, TraceFile.CONFIG);
-            open.put(c.id(), new File(path, out, new long[2]));
+            SavedTrace trace;
+            try {
+                trace = new SavedTrace(created.file());
+            } catch (IOException e) {
+                created.file().close();
+                throw new IOException(path + ": " + e.getMessage(), e);
+            }
+            open.put(c.id(), new File(path, trace, new long[1]));
             log.println(String.format("client-%04d connected: %s, writing %s", c.id(), c.source(), path));
         } catch (IOException e) {
             log.println(String.format("client-%04d: cannot write a trace file in %s: %s", c.id(), dir, e.getMessage()));
@@ -63,18 +67,16 @@ public final class TraceSaver implements EventSource.Packets, RateLimitedLog.Han
             return; // its file could not be opened; said so at connect
         }
         try {
-            TraceFile.writeChunk(f.out(), packet, length);
-            f.counts()[0]++;
-        } catch (IOException e) {
-            log.println(String.format("client-%04d: writing %s failed, stopped: %s", c.id(), f.path(), e.getMessage()));
-            close(c.id());
+            f.trace().add(packet, length);
+        } catch (SavedTrace.Failed e) {
+            stopped(c.id(), f, e);
         }
     }
 
     @Override
     public void malformed(Connection c, String problem) {
         File f = open.get(c.id());
-        if (f != null && f.counts()[1]++ == 0) {
+        if (f != null && f.skipped()[0]++ == 0) {
             log.println(String.format("client-%04d: skipped, not a packet: %s", c.id(), problem));
         }
     }
@@ -89,33 +91,43 @@ public final class TraceSaver implements EventSource.Packets, RateLimitedLog.Han
         limited.tick();
         for (Map.Entry<Integer, File> e : Map.copyOf(open).entrySet()) {
             try {
-                e.getValue().out().flush();
-            } catch (IOException ex) {
-                log.println(String.format("client-%04d: flushing %s failed, stopped: %s", e.getKey(),
-                        e.getValue().path(), ex.getMessage()));
-                close(e.getKey());
+                e.getValue().trace().flush();
+            } catch (SavedTrace.Failed ex) {
+                stopped(e.getKey(), e.getValue(), ex);
             }
         }
     }
 
     @Override
     public void onDisconnect(Connection c) {
-        File f = open.get(c.id());
-        if (f != null) {
-            close(c.id());
-            log.println(String.format("client-%04d disconnected: %d messages saved to %s%s", c.id(), f.counts()[0],
-                    f.path(), f.counts()[1] > 0 ? ", " + f.counts()[1] + " records skipped (not packets)" : ""));
+        File f = open.remove(c.id());
+        if (f == null) {
+            return; // never opened, or stopped: said so then
         }
+        try {
+            f.trace().close();
+        } catch (SavedTrace.Failed e) {
+            failed(c.id(), f, e);
+            return;
+        }
+        log.println(String.format("client-%04d disconnected: %d messages saved to %s%s", c.id(), f.trace().saved(),
+                f.path(), f.skipped()[0] > 0 ? ", " + f.skipped()[0] + " records skipped (not packets)" : ""));
     }
 
-    private void close(int id) {
-        File f = open.remove(id);
-        if (f != null) {
-            try {
-                f.out().close();
-            } catch (IOException e) {
-                log.println(String.format("client-%04d: closing %s: %s", id, f.path(), e.getMessage()));
-            }
+    /** Stops saving connection {@code id}, whose file's write failed: later packets are not saved. */
+    private void stopped(int id, File f, SavedTrace.Failed e) {
+        open.remove(id);
+        try {
+            f.trace().close();
+        } catch (SavedTrace.Failed ignored) {
+            // Nothing was pending: the failed write took it.
         }
+        failed(id, f, e);
+    }
+
+    /** Says that writing {@code f} failed: how many messages it holds whole, and how many were lost with the failure. */
+    private void failed(int id, File f, SavedTrace.Failed e) {
+        log.println(String.format("client-%04d: writing %s failed, stopped: %s: %d messages saved, %d lost", id,
+                f.path(), e.getMessage(), e.saved, e.lost));
     }
 }

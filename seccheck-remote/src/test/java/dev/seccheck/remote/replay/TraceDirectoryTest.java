@@ -40,8 +40,8 @@ class TraceDirectoryTest {
         for (String expected : new String[] {"client-0002", "client-0004"}) {
             TraceDirectory.Created c = d.create();
             assertThat(c.name()).isEqualTo(expected);
-            try (var out = c.out()) {
-                out.write(1);
+            try (var file = c.file()) {
+                file.write(java.nio.ByteBuffer.wrap(new byte[] {1}));
             }
         }
         assertThat(Files.readString(victim)).isEqualTo("keep");
