@@ -8,7 +8,8 @@ import java.lang.foreign.ValueLayout;
 /**
  * DescriptorCalls changes a file's attributes through a descriptor of the calling thread, with no
  * name: fchmod, fchown, fsetxattr, fremovexattr, utimensat with no name (futimens) and an ioctl
- * that takes a small structure (FS_IOC_SETFLAGS, FS_IOC_FSSETXATTR, FS_IOC_SETVERSION). Each returns the kernel's
+ * that takes a small structure ({@link IoctlArgument}: FS_IOC_SETFLAGS, FS_IOC_FSSETXATTR,
+ * FS_IOC_SETVERSION, FS_IOC_SET_ENCRYPTION_POLICY, FS_IOC_ENABLE_VERITY). Each returns the kernel's
  * result or {@code -errno} ({@link Direct}), so that a call made for a program answers as the
  * program's own would have: the kernel checks the descriptor (an O_PATH one is EBADF), the
  * arguments and the caller's rights, in its order. Stateless: any thread may use one.
@@ -66,18 +67,26 @@ public final class DescriptorCalls {
     }
 
     /**
-     * ioctl(fd, request, arg) with {@code arg} pointing to a copy of {@code argument}, zero-padded
-     * to {@code size} bytes; or, when {@code argument} is null, to address 0, which no process maps,
-     * so that the kernel's copy of it fails (EFAULT) where a program's of unreadable memory would,
-     * after the kernel's own checks of the descriptor. 0 (or what the request returns) or -errno.
+     * ioctl(fd, request, arg) with {@code arg} pointing to a copy of {@code argument}'s bytes,
+     * zero-padded to its size, each of its pointers set to a copy of what it names; or, when
+     * {@code argument} is null, to address 0, which no process maps, so that the kernel's copy of it
+     * fails (EFAULT) where a program's of unreadable memory would, after the kernel's own checks of
+     * the descriptor. {@link IoctlArgument#NONE} is address 0 too. 0 (or what the request returns)
+     * or -errno.
      */
-    public int ioctl(int fd, int request, byte[] argument, int size) {
-        if (argument == null) {
+    public int ioctl(int fd, int request, IoctlArgument argument) {
+        if (argument == null || (argument.bytes().length == 0 && argument.size() == 0)) {
             return (int) Direct.call(Sysno.IOCTL, fd, Integer.toUnsignedLong(request), 0, 0);
         }
         try (Arena call = Arena.ofConfined()) {
-            MemorySegment a = call.allocate(Math.max(size, argument.length));
-            MemorySegment.copy(argument, 0, a, ValueLayout.JAVA_BYTE, 0, argument.length);
+            byte[] bytes = argument.bytes();
+            MemorySegment a = call.allocate(Math.max(argument.size(), bytes.length), Long.BYTES);
+            MemorySegment.copy(bytes, 0, a, ValueLayout.JAVA_BYTE, 0, bytes.length);
+            for (IoctlArgument.Pointed p : argument.pointed()) {
+                MemorySegment to = call.allocate(Math.max(1, p.bytes().length));
+                MemorySegment.copy(p.bytes(), 0, to, ValueLayout.JAVA_BYTE, 0, p.bytes().length);
+                a.set(ValueLayout.JAVA_LONG_UNALIGNED, p.offset(), to.address());
+            }
             return (int) Direct.call(Sysno.IOCTL, fd, Integer.toUnsignedLong(request), a.address(), 0);
         }
     }

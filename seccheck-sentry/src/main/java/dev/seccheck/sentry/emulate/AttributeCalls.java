@@ -10,6 +10,7 @@ import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.DescriptorCalls;
 import dev.seccheck.linux.FileNames;
+import dev.seccheck.linux.IoctlArgument;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
@@ -31,10 +32,12 @@ import java.util.Optional;
  *
  * <p>The same holds for the forms that change the file of a descriptor the program holds, with no
  * name: fchmod, fchown, fsetxattr, fremovexattr, utimensat and futimesat with a descriptor and no
- * name (futimens), and the ioctls that set a file's flags ({@link FileAttributeIoctls}). A rule
+ * name (futimens), and the ioctls that change a file through any descriptor of its owner's
+ * ({@link FileAttributeIoctls}: its flags, generation, encryption policy, block map). A rule
  * that lets some opens of a name through (a condition on {@code flags}: read-only opens) gives
  * the program a descriptor of a file whose mode, owner, ACL, times and flags it may not change by
- * name; natively any descriptor of the owner's changes them. seccheck takes the descriptor
+ * name (nor, for a directory, encrypt so that no name can be made in it without its key);
+ * natively any descriptor of the owner's changes them. seccheck takes the descriptor
  * ({@code pidfd_getfd}: the same open file, so an O_PATH one stays one), names its file as for
  * AT_EMPTY_PATH, shows the sinks the change, and makes the very call on its copy of the
  * descriptor with the program's identity, so the kernel answers as it would have answered the
@@ -74,7 +77,10 @@ final class AttributeCalls {
         this.landlock = landlock;
     }
 
-    /** What a call changes: FLAGS, the flags or the generation an ioctl sets ({@link FileAttributeIoctls}). */
+    /**
+     * What a call changes: FLAGS, what an ioctl sets ({@link FileAttributeIoctls}: the flags, the
+     * generation, an encryption policy, the block map, fs-verity).
+     */
     private enum Op { MODE, OWNER, SET_XATTR, REMOVE_XATTR, TIMES, FLAGS }
 
     /**
@@ -82,7 +88,7 @@ final class AttributeCalls {
      * descriptor; {@code mode}: an ioctl's request for FLAGS; {@code flags}: AT_SYMLINK_NOFOLLOW and
      * AT_EMPTY_PATH for fchownat and utimensat, XATTR_CREATE and XATTR_REPLACE for setxattr;
      * {@code nofollow} whether the last symlink is the object; {@code value} the times' address for
-     * the TIMES calls, the ioctl's argument for FLAGS; {@code descriptor} whether the call changes
+     * the TIMES calls, the ioctl's argument's address for FLAGS; {@code descriptor} whether the call changes
      * the file of the descriptor {@code dirfd} and names none).
      */
     private record Args(String syscall, Op op, int dirfd, long addr, int mode, int uid, int gid, int flags,
@@ -107,8 +113,8 @@ final class AttributeCalls {
                         n.arg1(), n.arg2(), n.arg3(), true);
                 case Sysno.FREMOVEXATTR -> new Args("fremovexattr", Op.REMOVE_XATTR, fd, 0, 0, 0, 0, 0, false, n.arg1(),
                         0, 0, true);
-                case Sysno.IOCTL -> new Args("ioctl", Op.FLAGS, fd, 0, (int) n.arg1(), 0, 0, 0, false, 0, n.arg2(),
-                        FileAttributeIoctls.copied((int) n.arg1()), true);
+                case Sysno.IOCTL -> new Args("ioctl", Op.FLAGS, fd, 0, (int) n.arg1(), 0, 0, 0, false, 0, n.arg2(), 0,
+                        true);
                 case Sysno.CHMOD -> new Args("chmod", Op.MODE, cwd, n.arg0(), (int) n.arg1(), 0, 0, 0, false, 0, 0, 0);
                 case Sysno.FCHMODAT -> new Args("fchmodat", Op.MODE, (int) n.arg0(), n.arg1(), (int) n.arg2(), 0, 0, 0,
                         false, 0, 0, 0);
@@ -206,14 +212,10 @@ final class AttributeCalls {
             call.failUnreadable(ev, f);
             return true;
         }
-        byte[] argument = null;
-        if (a.op() == Op.FLAGS) {
-            try {
-                argument = memory.bytes(call.tid(), a.value(), (int) a.size());
-            } catch (ProgramMemory.Fault f) {
-                argument = null; // the kernel's copy fails after its check of the descriptor
-            }
-        }
+        // Null when unreadable: the kernel's copy fails after its check of the descriptor.
+        IoctlArgument argument = a.op() == Op.FLAGS
+                ? IoctlArguments.read(a.mode(), a.value(), (address, length) -> memory.bytes(call.tid(), address, length))
+                : null;
         Snapshot given = a.descriptor() ? Snapshot.NOTHING : Snapshot.ofString(a.addr(), path);
         Optional<Identity> who = Identity.of(tasks, call.tid(), own, false);
         if (who.isEmpty()) {
@@ -293,7 +295,7 @@ final class AttributeCalls {
      * once the sinks let it through: 0 or -errno. {@code argument}: an ioctl's, or null.
      */
     private int alter(Call call, Args a, Identity who, int object, PathCalls.Stat walked, int parent, String last,
-            Xattr xattr, FileTimes times, byte[] argument) {
+            Xattr xattr, FileTimes times, IoctlArgument argument) {
         if (a.op() == Op.FLAGS && argument == null) {
             // Its argument unreadable, the kernel changes nothing: its answer, as natively.
             return landlock.perform(call.tid(), who, () -> byDescriptor(a, object, xattr, times, null));
@@ -347,14 +349,14 @@ final class AttributeCalls {
      * Makes the program's descriptor call itself on {@code object}, seccheck's copy of its
      * descriptor (the same open file): the kernel checks it as it would the program's.
      */
-    private int byDescriptor(Args a, int object, Xattr xattr, FileTimes times, byte[] argument) {
+    private int byDescriptor(Args a, int object, Xattr xattr, FileTimes times, IoctlArgument argument) {
         return switch (a.op()) {
             case MODE -> descriptors.fchmod(object, a.mode());
             case OWNER -> descriptors.fchown(object, a.uid(), a.gid());
             case SET_XATTR -> descriptors.fsetxattr(object, xattr.name(), xattr.value(), a.flags());
             case REMOVE_XATTR -> descriptors.fremovexattr(object, xattr.name());
             case TIMES -> descriptors.futimens(object, times.given(), a.flags());
-            case FLAGS -> descriptors.ioctl(object, a.mode(), argument, FileAttributeIoctls.encoded(a.mode()));
+            case FLAGS -> descriptors.ioctl(object, a.mode(), argument);
         };
     }
 }

@@ -61,7 +61,8 @@ public final class Emulator implements AutoCloseable {
      *     mkdir, mknod, symlink and their *at forms, bind of a unix socket to a path) or change a
      *     file by name (truncate, chmod, chown, setxattr, removexattr, its times) or through a
      *     descriptor (fchmod, fchown, fsetxattr, fremovexattr, futimens, ioctl FS_IOC_SETFLAGS,
-     *     FS_IOC_FSSETXATTR, FS_IOC_SETVERSION and EXT4_IOC_SETVERSION), checked against
+     *     FS_IOC_FSSETXATTR, FS_IOC_SETVERSION, EXT4_IOC_SETVERSION, FS_IOC_SET_ENCRYPTION_POLICY,
+     *     EXT4_IOC_MIGRATE and FS_IOC_ENABLE_VERITY), checked against
      *     the sinks that decide on opening files
      *     ({@link NameEmulation}, {@link AttributeCalls})
      * @param peersDecided a sink decides at connect's or bind's points: source routes and raw
@@ -108,8 +109,8 @@ public final class Emulator implements AutoCloseable {
 
         /**
          * Returns what the filter must hold beyond whole syscalls: open_tree and open_tree_attr
-         * without OPEN_TREE_CLONE ({@link OpenTrees}), the ioctls that set a file's
-         * flags ({@link FileAttributeIoctls}), sendto when it names an address, the setsockopt calls
+         * without OPEN_TREE_CLONE ({@link OpenTrees}), the ioctls that change a file through any
+         * descriptor of its owner's ({@link FileAttributeIoctls}), sendto when it names an address, the setsockopt calls
          * that may set a source route, choose a device ({@link DeviceSteering}) or join a multicast
          * group ({@link MulticastJoins}), and those and the socket() calls that make a raw socket take the program's IP header,
          * and the socket() calls that make an SCTP or MPTCP socket ({@link MultipathSockets}).

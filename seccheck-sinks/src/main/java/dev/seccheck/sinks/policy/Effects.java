@@ -24,9 +24,10 @@ import java.util.Set;
  *       they are emulated. A deny or kill rule there also holds for the calls that reach a file by
  *       name without an open (link, rename, unlink, rmdir, mkdir, mknod, symlink, truncate,
  *       chmod, chown, extended attributes, times), and for those that change a file's mode,
- *       owner, extended attributes, times or flags through a descriptor the program holds
- *       (fchmod, fchown, fsetxattr, fremovexattr, futimens, ioctl FS_IOC_SETFLAGS and
- *       FS_IOC_FSSETXATTR), which a read-only open the rules let through would give it
+ *       owner, extended attributes, times, flags or encryption through a descriptor the program
+ *       holds (fchmod, fchown, fsetxattr, fremovexattr, futimens, ioctl FS_IOC_SETFLAGS,
+ *       FS_IOC_FSSETXATTR, FS_IOC_SETVERSION, FS_IOC_SET_ENCRYPTION_POLICY, EXT4_IOC_MIGRATE,
+ *       FS_IOC_ENABLE_VERITY), which a read-only open the rules let through would give it
  *       ({@link PolicySink#refuses}).</li>
  *   <li>{@code connect_network}: connect, and sendto, sendmsg, sendmmsg carrying an address
  *       (UDP, TCP Fast Open) (point syscall/connect/enter).</li>
