@@ -350,6 +350,39 @@ class ControlPlaneTest {
     }
 
     /**
+     * A rule denying binds at a unix path also decides the names links, renames and symlinks give
+     * sockets, which seccheck holds only when such a rule (or one on opening files) is there as
+     * the run starts: on a run started with a bind rule on a port alone, a session with a rule on
+     * {@code unix_path} created later is refused, says why, and changes nothing; one on a port is
+     * accepted.
+     */
+    @Test
+    void aBindRuleOnUnixPathsCreatedAtRuntimeIsRefusedUnlessTheRunHoldsTheNamesCalls() throws Exception {
+        String bindPolicy = """
+                {"name": "%s", "points": [{"name": "syscall/bind/enter"}],
+                 "sinks": [{"name": "policy", "config": {"rules": [{"effect": "bind_network",
+                   "match": %s, "action": "deny", "errno": "EACCES"}]}}]}""";
+        Path ports = write("bind-ports.json", bindPolicy.formatted("bind-ports", "{\"port\": 9}"));
+        Process run = startLoop("cp5", ports, tmp.resolve("stop-cp5"));
+        try {
+            await("the bind policy run to appear in seccheck list", () -> cli("list", "--root", root.toString()).contains("cp5"));
+            Path unix = write("late-unix.json", bindPolicy.formatted("late-unix", "{\"unix_path\": \"" + tmp + "/agent.sock\"}"));
+            assertThat(cliFails("trace", "create", "--root", root.toString(), "--config", unix.toString(), "cp5"))
+                    .contains("syscall/bind/enter (this run performs binds, but not the renames, links and symlinks")
+                    .contains("start the run with this session");
+            assertThat(cli("trace", "list", "--root", root.toString(), "cp5")).doesNotContain("late-unix");
+            Path port = write("late-port.json", bindPolicy.formatted("late-port", "{\"port\": 10}"));
+            assertThat(cli("trace", "create", "--root", root.toString(), "--config", port.toString(), "cp5"))
+                    .contains("Trace session \"late-port\" created");
+        } finally {
+            Files.writeString(tmp.resolve("stop-cp5"), "");
+            if (!run.waitFor(30, TimeUnit.SECONDS)) {
+                run.destroyForcibly();
+            }
+        }
+    }
+
+    /**
      * The supervised program runs as the same user, so it can rewrite its run's run.json with its
      * own pid and serve a socket of its own in the run's place (binding and listening itself: no
      * session decides at bind's points). The operator's commands must refuse that server (it is ptraced: a run's supervisor never is), and send it nothing. As this

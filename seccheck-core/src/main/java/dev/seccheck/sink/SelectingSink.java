@@ -75,6 +75,17 @@ final class SelectingSink implements PointSink.MissingAware {
         return sink.refuses(change);
     }
 
+    /** Asked as {@link #refuses} is: a socket named by one process is reached under that name by any other. */
+    @Override
+    public boolean decidesSocketNames() {
+        return sink.decidesSocketNames();
+    }
+
+    @Override
+    public void decideSocketName(NameChange change) throws SecurityCheckException {
+        sink.decideSocketName(change);
+    }
+
     @Override
     public SinkStatus status() {
         return sink.status();

@@ -116,6 +116,28 @@ public interface Sink {
         return false;
     }
 
+    /**
+     * Returns whether this sink decides, at a bind point it {@link #decides decides} at, on the
+     * unix path a socket is bound to: then a name given to a file through which such a socket
+     * could be reached is a bind there too ({@link #decideSocketName}). Asked when the run starts,
+     * since the supervisor holds the calls that give names then. The default says no.
+     */
+    default boolean decidesSocketNames() {
+        return false;
+    }
+
+    /**
+     * Asked, with no other effect, before the supervisor gives the name {@code change.to()} to a
+     * file for the program (a link or rename of it, a symbolic link or a mknod made there: a
+     * {@link NameChange.Kind#MOVE} or {@link NameChange.Kind#CREATE}), while this sink
+     * {@link #decidesSocketNames decides on socket names}: a socket bound elsewhere and so named
+     * would be reached there as if bound at that name, and a symbolic link or a directory given a
+     * name above it would lead that name to a socket of the program's choosing. Throws as this
+     * sink's decision on binding a socket at that name would (its errno, or a kill), reporting the
+     * refusal itself; returns when it lets the name through. The default lets every name through.
+     */
+    default void decideSocketName(NameChange change) throws SecurityCheckException {}
+
     /** Returns the sink's counters; the default reports nothing dropped. */
     default SinkStatus status() {
         return SinkStatus.NONE;

@@ -115,6 +115,67 @@ public final class PointState {
         return false;
     }
 
+    /**
+     * Returns whether a sink deciding at any of {@code binds} decides on the unix paths sockets
+     * are bound to ({@link Sink#decidesSocketNames}).
+     */
+    public boolean decidesSocketNames(List<Point> binds) {
+        for (Point point : binds) {
+            for (Route r : routing.byPoint[point.id()]) {
+                for (Sink s : r.sinks()) {
+                    if (s.decides(point) && s.decidesSocketNames()) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Asks the sinks that decide on socket names at any of {@code binds} whether they let
+     * {@code change} give its name ({@link Sink#decideSocketName}); each sink is asked once, and
+     * all are asked, as all receive a point. A sink that fails is logged and counted as refusing
+     * with EPERM, as at a point.
+     *
+     * @return 0 when every sink let it through, else the strongest answer ({@link #verdict}):
+     *     {@link #KILL}, or the errno of the first sink that refused
+     */
+    public int socketNameVerdict(List<Point> binds, NameChange change) {
+        Set<Sink> asked = Collections.newSetFromMap(new IdentityHashMap<>());
+        int verdict = 0;
+        for (Point point : binds) {
+            for (Route r : routing.byPoint[point.id()]) {
+                if (!r.gate().enter()) {
+                    continue; // a session being deleted: its rules no longer hold
+                }
+                try {
+                    for (Sink s : r.sinks()) {
+                        if (s.decides(point) && s.decidesSocketNames() && asked.add(s)) {
+                            verdict = verdict(verdict, socketNameAnswer(s, change));
+                        }
+                    }
+                } finally {
+                    r.gate().exit();
+                }
+            }
+        }
+        return verdict;
+    }
+
+    private static int socketNameAnswer(Sink sink, NameChange change) {
+        try {
+            sink.decideSocketName(change);
+            return 0;
+        } catch (SecurityCheckException denied) {
+            return denied.killTask() ? KILL : denied.errno();
+        } catch (RuntimeException bug) {
+            LOG.log(Level.WARNING, "sink " + sink.name() + " failed on " + change.syscall() + " to " + change.to()
+                    + "; the call fails with EPERM", bug);
+            return Errno.EPERM;
+        }
+    }
+
     private static boolean refusedBy(Sink sink, NameChange change) {
         try {
             return sink.refuses(change);

@@ -141,6 +141,20 @@ final class Call implements Waits.Awaited {
         return points.refuses(change);
     }
 
+    /**
+     * Asks the sinks deciding on sockets' unix paths whether {@code change} may give its name
+     * (a socket so named is reached there as if bound there): 0, or the errno they chose; a kill
+     * verdict kills the process and reads as EPERM, as at {@link #check}.
+     */
+    int refusedAsBind(NameChange change) {
+        int verdict = points.socketNameVerdict(change);
+        if (verdict == PointState.KILL) {
+            kill();
+            return Errno.EPERM;
+        }
+        return verdict;
+    }
+
     /** Fires the points of {@code ev}, with the raw points of the call as made ({@link #made}). */
     private int fire(SyscallEvent ev, TaskMemory mem) {
         return fire(ev, true, mem);

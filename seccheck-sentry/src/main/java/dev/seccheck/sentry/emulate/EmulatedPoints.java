@@ -33,6 +33,13 @@ public interface EmulatedPoints {
      */
     boolean refuses(NameChange change);
 
+    /**
+     * Asks the sinks deciding on the unix paths sockets are bound to whether {@code change} may
+     * give its name ({@link dev.seccheck.sink.Sink#decideSocketName}): 0, an errno, or
+     * {@code PointState.KILL}.
+     */
+    int socketNameVerdict(NameChange change);
+
     /** Returns whether an exit point of syscall {@code nr}, raw or schematized, is enabled (else no exit is fired). */
     boolean wantsExit(int nr);
 

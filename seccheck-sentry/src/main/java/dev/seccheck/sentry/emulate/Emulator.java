@@ -35,8 +35,9 @@ import java.util.function.IntFunction;
  * while one has a bind point, the calls that change names (links, renames, unlinks, new files,
  * symlinks and unix sockets bound to a path) or change a file by name (truncate, chmod, chown,
  * extended attributes, times) or through a descriptor (fchmod, fchown, fsetxattr, futimens, the
- * ioctls that set its flags) while a sink decides on opening files, accept while one decides on the
- * peers that connect;
+ * ioctls that set its flags) while a sink decides on opening files, the calls that give a file a
+ * name (links, renames, symlinks, mknods) while one decides on the unix paths sockets are bound
+ * to, accept while one decides on the peers that connect;
  * and, whatever the sessions, every open that could write and every truncate while seccheck's
  * own files ({@link OwnFiles}) are within the program's reach, refusing those that reach them;
  * an open it performs that would read the pipe seccheck writes its lines to is refused
@@ -78,11 +79,15 @@ public final class Emulator implements AutoCloseable {
      * @param listens a sink decides at bind's points: seccheck makes each listen, deciding the
      *     address an IP stream socket listens on at bind's points, after binding one the kernel
      *     would bind itself ({@link Listens})
+     * @param socketNames a sink decides at bind's points on the unix path a socket is bound to:
+     *     the calls that give a file a name (link, linkat, rename, renameat, renameat2, symlink,
+     *     symlinkat, mknod, mknodat) are performed, and each new name decided as a bind there
+     *     ({@link NameEmulation#givesNames})
      */
     public record Effects(boolean opens, boolean connects, boolean binds, boolean names, boolean peersDecided,
-            boolean accepts, boolean listens) {
+            boolean accepts, boolean listens, boolean socketNames) {
         /** Nothing emulated. */
-        public static final Effects NONE = new Effects(false, false, false, false, false, false, false);
+        public static final Effects NONE = new Effects(false, false, false, false, false, false, false, false);
 
         /**
          * Returns whether every call of syscall {@code nr} is emulated (or, for open_by_handle_at,
@@ -98,13 +103,14 @@ public final class Emulator implements AutoCloseable {
                 case Sysno.ACCEPT, Sysno.ACCEPT4 -> accepts;
                 case Sysno.LISTEN -> listens;
                 case Sysno.TRUNCATE, Sysno.ACCT, Sysno.SWAPON, Sysno.FANOTIFY_INIT -> names;
-                default -> names && (NameEmulation.serves(nr) || AttributeCalls.heldWhole(nr)); // ioctl: by request
+                default -> names && (NameEmulation.serves(nr) || AttributeCalls.heldWhole(nr)) // ioctl: by request
+                        || socketNames && NameEmulation.givesNames(nr);
             };
         }
 
         /** Returns whether anything is emulated. */
         public boolean any() {
-            return opens || connects || binds || names || peersDecided || accepts || listens;
+            return opens || connects || binds || names || peersDecided || accepts || listens || socketNames;
         }
 
         /**
@@ -481,7 +487,8 @@ public final class Emulator implements AutoCloseable {
                     effects.peersDecided() ? files : null,
                     effects.peersDecided() && !effects.binds() && !effects.names(), log);
             NameWalks walks = new NameWalks(calls, walk, tasks);
-            this.renames = new NameEmulation(calls, walks, memory, own, names, tasks, landlock, effects.names(), log);
+            this.renames = new NameEmulation(calls, walks, memory, own, names, tasks, landlock, effects.names(),
+                    effects.socketNames(), log);
             this.attributes = new AttributeCalls(calls, walks, memory, own, names, tasks, landlock, log);
         }
 

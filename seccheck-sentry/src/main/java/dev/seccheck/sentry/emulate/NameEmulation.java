@@ -54,6 +54,13 @@ import java.util.function.Consumer;
  * as the kernel's own rename does. A directory moved is checked with every name below it (on a
  * pool thread); the rest is served on the notifier when the names are on local filesystems.
  *
+ * <p>While a sink decides on the unix paths sockets are bound to, the calls that give a file a
+ * name ({@link #givesNames}: links, renames, symlinks, mknods) are performed the same way, and
+ * each new name is decided as the bind of a socket there ({@link NameChange}, with whether the
+ * file is a symbolic link or a directory moved, which lead names below to sockets elsewhere): a
+ * server bound elsewhere and renamed, linked or symlinked to a name a rule denies binding at was
+ * reached there. No other name calls are held for that alone.
+ *
  * <p>What the kernel would refuse after the lookups (EXDEV, EEXIST, EBUSY for "." and "..",
  * EPERM for a linked directory, permissions, ENOTDIR and EISDIR between the two names) it
  * refuses here too, since it makes the final call: the program sees the errors it would see
@@ -78,12 +85,19 @@ final class NameEmulation {
     private final NameWalks walks;
     /** Whether a sink decides on opening files: without one, only links by descriptor are held ({@link #EMPTY_PATH_LINKS}). */
     private final boolean decidesNames;
+    /**
+     * Whether the names given to files are decided at all: by the sinks on opening files, or by
+     * those on the unix paths sockets are bound to ({@link #givesNames}, which hold only links,
+     * renames, symlinks and mknods).
+     */
+    private final boolean namesDecided;
     private final Consumer<String> log;
 
     NameEmulation(PathCalls calls, NameWalks walks, ProgramMemory memory, Identity.Own own, RealPath names,
-            TaskFiles tasks, LandlockDomains landlock, boolean decidesNames, Consumer<String> log) {
+            TaskFiles tasks, LandlockDomains landlock, boolean decidesNames, boolean socketNames, Consumer<String> log) {
         this.calls = calls;
         this.decidesNames = decidesNames;
+        this.namesDecided = decidesNames || socketNames;
         this.landlock = landlock;
         this.walks = walks;
         this.memory = memory;
@@ -125,6 +139,19 @@ final class NameEmulation {
     static boolean serves(int nr) {
         return nr == Sysno.LINK || nr == Sysno.LINKAT || nr == Sysno.RENAME || nr == Sysno.RENAMEAT
                 || nr == Sysno.RENAMEAT2 || One.covers(nr);
+    }
+
+    /**
+     * Whether syscall {@code nr} gives a file a name: a link, a rename, a symlink or a mknod, held
+     * while a sink decides on the unix paths sockets are bound to (a socket bound elsewhere and so
+     * named is reached there as if bound there).
+     */
+    static boolean givesNames(int nr) {
+        return switch (nr) {
+            case Sysno.LINK, Sysno.LINKAT, Sysno.RENAME, Sysno.RENAMEAT, Sysno.RENAMEAT2, Sysno.SYMLINK, Sysno.SYMLINKAT,
+                    Sysno.MKNOD, Sysno.MKNODAT -> true;
+            default -> false;
+        };
     }
 
     /** The arguments of a link or rename, whichever syscall carried them. */
@@ -372,8 +399,14 @@ final class NameEmulation {
                 case MKDIR, MKNOD -> NameChange.created(o.syscall(), call.tgid(), call.tid(), comm, there.get(), false);
                 case SYMLINK -> NameChange.created(o.syscall(), call.tgid(), call.tid(), comm, there.get(), true);
             };
-            if (change != null && call.refuses(change)) {
+            if (change != null && decidesNames && call.refuses(change)) {
                 return -Errno.EPERM;
+            }
+            if (o.op() == Op.MKNOD || o.op() == Op.SYMLINK) {
+                int asBind = call.refusedAsBind(change);
+                if (asBind != 0) {
+                    return -asBind;
+                }
             }
         }
         String last = name.last();
@@ -459,14 +492,21 @@ final class NameEmulation {
         }
         // A socket, a pipe or an anonymous inode (its fd given with AT_EMPTY_PATH) is on no
         // filesystem a rule can name, and the kernel links it into none (EXDEV, after its own checks).
-        if (decidesNames && target.plain() && !(from.isEmpty() && RealPath.onNoFilesystem(calls, object))) {
+        if (namesDecided && target.plain() && !(from.isEmpty() && RealPath.onNoFilesystem(calls, object))) {
             Optional<String> now = names.of(object, call.tid());
             Optional<String> there = names.of(dir, call.tid()).map(d -> RealPath.join(d, "/" + target.name()));
             if (now.isEmpty() || there.isEmpty()) {
                 return unnamed(call, a.syscall(), now.isEmpty() ? object : dir);
             }
-            if (refused(call, a, now.get(), there.get(), calls.fstat(object))) {
+            PathCalls.Stat st = calls.fstat(object);
+            NameChange move = NameChange.moved(a.syscall(), call.tgid(), call.tid(), call.comm(), now.get(), there.get(),
+                    NameWalks.reached(st), st != null && st.isSymlink(), st != null && st.isDirectory());
+            if (decidesNames && call.refuses(move)) {
                 return -Errno.EPERM;
+            }
+            int asBind = call.refusedAsBind(move);
+            if (asBind != 0) {
+                return -asBind;
             }
         }
         if (from.isEmpty()) {
@@ -586,26 +626,31 @@ final class NameEmulation {
      * Shows the sinks the file at {@code source} in {@code fromDir} losing that name and getting its
      * name in {@code toDir} (for a directory, every name below it too): 0 when they let it through
      * or there is no such file (the kernel then says what natively happens), else -EPERM (refused,
-     * or a tree too large or unreadable to check) or -EACCES (a mount seccheck cannot name).
+     * or a tree too large or unreadable to check) or -EACCES (a mount seccheck cannot name). The new
+     * name is also decided as a bind of a socket there ({@link Call#refusedAsBind}), whether a file
+     * is at the old name now or not: then the errno is the one the sinks on binding chose.
      */
     private int check(Call call, Args a, int fromDir, Split source, int toDir, Split target) {
-        PathCalls.Stat st = calls.lstatAt(fromDir, source.name());
-        if (st == null) {
-            return 0;
-        }
+        PathCalls.Stat st = calls.lstatAt(fromDir, source.name()); // null: none now (the kernel's rename says so)
         Optional<String> now = names.of(fromDir, call.tid()).map(d -> RealPath.join(d, "/" + source.name()));
         Optional<String> there = names.of(toDir, call.tid()).map(d -> RealPath.join(d, "/" + target.name()));
         if (now.isEmpty() || there.isEmpty()) {
             return -Errno.EACCES;
         }
         NameChange move = NameChange.moved(a.syscall(), call.tgid(), call.tid(), call.comm(), now.get(), there.get(),
-                NameWalks.reached(st), st.isSymlink(), st.isDirectory());
+                NameWalks.reached(st), st != null && st.isSymlink(), st != null && st.isDirectory());
         // The old name goes away as an unlink would take it: a rename may not empty a name the
         // task may not open any more than rm may.
-        if (call.refuses(move) || call.refuses(move.oldNameRemoved())) {
+        if (st != null && decidesNames && (call.refuses(move) || call.refuses(move.oldNameRemoved()))) {
             return -Errno.EPERM;
         }
-        if (!st.isDirectory()) {
+        // Decided on the new name whatever is at the old one now (none, when another thread is
+        // about to put a socket there): the kernel renames by name.
+        int asBind = call.refusedAsBind(move);
+        if (asBind != 0) {
+            return -asBind;
+        }
+        if (st == null || !decidesNames || !st.isDirectory()) {
             return 0;
         }
         NameChange moved = NameChange.moved(a.syscall(), call.tgid(), call.tid(), call.comm(), now.get(),
@@ -680,12 +725,6 @@ final class NameEmulation {
             return -Errno.EPERM;
         }
         return 0;
-    }
-
-    /** Whether the sinks refuse giving the file {@code st} at {@code now} the name {@code there}. */
-    private boolean refused(Call call, Args a, String now, String there, PathCalls.Stat st) {
-        return call.refuses(NameChange.moved(a.syscall(), call.tgid(), call.tid(), call.comm(), now, there,
-                NameWalks.reached(st), st != null && st.isSymlink(), st != null && st.isDirectory()));
     }
 
     /**

@@ -101,6 +101,10 @@ final class RuntimeAdmission {
                             } else if (nr == Sysno.BIND && !e.listens()) {
                                 out.add(p.name() + " (this run performs binds, but not the listens that bind a"
                                         + " socket never bound themselves)");
+                            } else if (nr == Sysno.BIND && !e.socketNames() && !e.names()
+                                    && syscalls.decidesSocketNames(next)) {
+                                out.add(p.name() + " (this run performs binds, but not the renames, links and"
+                                        + " symlinks that give a socket bound elsewhere a unix path a rule denies)");
                             }
                         });
             }

@@ -150,7 +150,8 @@ final class SyscallPoints implements EmulatedPoints {
      * refused, the netlink calls of tasks sharing their descriptors made and every bind held (one
      * that picks a link is decided at connect's points) while one decides at a connect or bind
      * point, accept while one decides at an accept point, and listen while one decides at a bind
-     * point. Decided once, by the
+     * point, and the calls that give a file a name (links, renames, symlinks, mknod) while one
+     * decides there on the unix path a socket is bound to. Decided once, by the
      * first call (the filters of the run are fixed at start): sessions created later are served
      * the ptrace way for syscalls not emulated from the start.
      */
@@ -161,7 +162,7 @@ final class SyscallPoints implements EmulatedPoints {
             boolean peersDecided = peerPoints.stream().anyMatch(state::decided);
             emulation = new Emulator.Effects(opens, schematized(Sysno.CONNECT), schematized(Sysno.BIND), decided,
                     peersDecided, acceptPoints.stream().anyMatch(state::decided),
-                    bindPoints.stream().anyMatch(state::decided));
+                    bindPoints.stream().anyMatch(state::decided), state.decidesSocketNames(bindPoints));
         }
         return emulation;
     }
@@ -198,6 +199,16 @@ final class SyscallPoints implements EmulatedPoints {
     @Override
     public boolean refuses(NameChange change) {
         return state.refuses(openPoints, change);
+    }
+
+    @Override
+    public int socketNameVerdict(NameChange change) {
+        return state.socketNameVerdict(bindPoints, change);
+    }
+
+    /** Returns whether a sink deciding at a bind point (in {@code next}, the state about to be published) decides on socket names. */
+    boolean decidesSocketNames(PointState next) {
+        return next.decidesSocketNames(bindPoints);
     }
 
     private boolean schematized(int nr) {

@@ -83,6 +83,33 @@ final class AlertLog {
         return print(n);
     }
 
+    /**
+     * Writes the alert of a name refused as a bind of a socket there ({@link PolicySink#decideSocketName}):
+     * the rule's own action and errno, as its alert at bind's point has, the change, and {@code why}.
+     */
+    boolean socketName(Rule rule, NameChange c, String why) {
+        ObjectNode n = head(rule, rule.action(), null);
+        n.put("point", "syscall/bind/enter");
+        n.put("syscall", c.syscall());
+        task(n, c.pid(), c.tid(), c.processName());
+        ObjectNode what = n.putObject(c.kind() == NameChange.Kind.MOVE ? "renaming" : "creating");
+        if (c.kind() == NameChange.Kind.MOVE) {
+            what.put("from", AlertValues.string(c.from()));
+            what.put("to", AlertValues.string(c.to()));
+        } else {
+            what.put("name", AlertValues.string(c.to()));
+        }
+        if (c.symlink()) {
+            what.put("symlink", true);
+        }
+        if (c.directory()) {
+            what.put("directory", true);
+        }
+        what.put("why", why);
+        n.putObject("matched").put("unix_path", AlertValues.string(c.to()));
+        return print(n);
+    }
+
     /** The fields every alert starts with: when, what was done, and by which rule. */
     private static ObjectNode head(Rule rule, Action taken, Missing.Field gap) {
         ObjectNode n = JSON.createObjectNode();

@@ -31,7 +31,10 @@ import java.util.Set;
  *       ({@link PolicySink#refuses}).</li>
  *   <li>{@code connect_network}: connect, and sendto, sendmsg, sendmmsg carrying an address
  *       (UDP, TCP Fast Open) (point syscall/connect/enter).</li>
- *   <li>{@code bind_network}: bind (point syscall/bind/enter).</li>
+ *   <li>{@code bind_network}: bind (point syscall/bind/enter), and a listen that binds its socket
+ *       itself. A deny or kill rule on {@code unix_path} also holds for the calls that give a file
+ *       a name where a socket would be reached as if bound there (link, rename, symlink, mknod
+ *       and their *at forms: {@link PolicySink#decideSocketName}).</li>
  *   <li>{@code accept_network}: accept, accept4, decided on the peer that connected (points
  *       syscall/accept/enter, syscall/accept4/enter: the sentry accepts the connection before they
  *       fire, and their {@code address} is the peer's).</li>

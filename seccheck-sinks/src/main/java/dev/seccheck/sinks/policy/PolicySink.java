@@ -3,9 +3,11 @@ package dev.seccheck.sinks.policy;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import dev.seccheck.abi.Errno;
+import dev.seccheck.abi.Sysno;
 import dev.seccheck.fields.FieldSet;
 import dev.seccheck.format.SockAddr;
 import dev.seccheck.points.Point;
+import dev.seccheck.points.SyscallType;
 import dev.seccheck.proto.common.MessageType;
 import dev.seccheck.proto.sentry.ExecveInfo;
 import dev.seccheck.proto.syscall.Bind;
@@ -47,6 +49,8 @@ public final class PolicySink implements PointSink.MissingAware {
     private final List<Rule> onNames;
     /** The rules on opening files, once each, in their order: they decide on names the program changes. */
     private final List<Rule> onOpens;
+    /** The rules on binding (bind's enter point), in order: they decide on names given to sockets. */
+    private final Rule[] onBinds;
     private final AlertLog alerts;
     private final OnMissing onMissing;
     /** What a log rule's alert the stream did not take does to its operation. */
@@ -78,6 +82,7 @@ public final class PolicySink implements PointSink.MissingAware {
         Map<Integer, Rule> opening = new TreeMap<>();
         rules.values().forEach(l -> l.stream().filter(Rule::opening).forEach(r -> opening.putIfAbsent(r.index(), r)));
         this.onOpens = List.copyOf(opening.values());
+        this.onBinds = rulesByPoint[Point.syscallId(SyscallType.ENTER, Sysno.BIND)];
         // Said once, at load: the opens this makes go to on_missing are alerted one by one.
         for (Rule rule : onNames) {
             for (Path dir : rule.unlisted()) {
@@ -268,6 +273,55 @@ public final class PolicySink implements PointSink.MissingAware {
             }
         }
         return change.kind() == NameChange.Kind.ACCESS && change.directory() && exposesBelow(change);
+    }
+
+    /** A deny or kill rule on binding has a condition on the socket's {@code unix_path}. */
+    @Override
+    public boolean decidesSocketNames() {
+        for (Rule rule : onBinds) {
+            if (rule.onSocketPaths()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Decides a name given to a file (a link or rename of it, a symbolic link or mknod there) as a
+     * bind of a unix socket at that name, by the rules on binding in order ({@link Rule#onSocketName}):
+     * a socket bound elsewhere and renamed or linked there is reached there as one bound there
+     * would be, and so is one a symbolic link made there leads to. Any file given the name is
+     * decided so, not only a socket: the kernel renames and links by name, and another thread may
+     * put a socket under the old name between this decision and the call. A symbolic link, and a
+     * directory moved, is refused too where a name below it may be one the rule denies: it would
+     * lead that name to a socket of the program's choosing, or bring a socket (or a bind decided
+     * on a name below it and not made yet) there. The refusal is the rule's: its errno, or a kill,
+     * with an alert naming the rule and the change.
+     */
+    @Override
+    public void decideSocketName(NameChange change) throws SecurityCheckException {
+        if (change.kind() != NameChange.Kind.MOVE && change.kind() != NameChange.Kind.CREATE) {
+            return;
+        }
+        boolean below = change.symlink() || change.kind() == NameChange.Kind.MOVE && change.directory();
+        for (Rule rule : onBinds) {
+            switch (rule.onSocketName(change.to(), below, change.processName())) {
+                case REFUSE -> {
+                    alerts.socketName(rule, change, below
+                            ? "a name at or below it is one the rule denies binding a socket to"
+                            : "a socket there would be reached as one bound there, which the rule denies");
+                    throw rule.action() instanceof Action.Deny d
+                            ? new SecurityCheckException(d.errno(), "policy rule " + rule.index() + " denies a socket at "
+                                    + change.to())
+                            : SecurityCheckException.killing("policy rule " + rule.index() + " kills on a socket at "
+                                    + change.to());
+                }
+                case LET -> {
+                    return;
+                }
+                case NO_MATCH -> {}
+            }
+        }
     }
 
     /**

@@ -27,6 +27,8 @@ record Rule(int index, String label, List<Condition> conditions, Action action, 
 
     /** The context field a name change can be checked against: the name of the task making it. */
     private static final String PROCESS_NAME = "process_name";
+    /** The key of a bind's unix socket path, which a name given to a socket is checked against. */
+    private static final String UNIX_PATH = "unix_path";
 
     /**
      * Condition: the key's value in the message matches, or (a path key) the file the sentry
@@ -178,6 +180,54 @@ record Rule(int index, String label, List<Condition> conditions, Action action, 
             }
         }
         return true;
+    }
+
+    /** Whether this is a deny or kill rule with a condition on a socket's {@code unix_path}. */
+    boolean onSocketPaths() {
+        return enforcing() && conditions.stream().anyMatch(c -> c.key().name().equals(UNIX_PATH));
+    }
+
+    /**
+     * Decides, as a bind by the task named {@code processName} of a unix socket at {@code name}
+     * would be decided by this rule on a bind point, on the name {@code name} the task is about to
+     * give a file: a socket so named is reached there as if bound there. With {@code below} (a
+     * symbolic link or a directory given the name) the names below {@code name} count too, which
+     * the file would lead to sockets of the program's choosing: a deny or kill rule's
+     * {@code unix_path} condition holds when it may hold for one of them
+     * ({@link Matcher#mayMatchBelow}), an allow or log rule's only when it holds for all
+     * ({@link Matcher#matchesAllBelow}). Conditions other than {@code unix_path}
+     * and {@code process_name} cannot be checked (a name has no port, no fd): as for
+     * {@link #onName}, a deny or kill rule on {@code unix_path} takes them to hold, one without
+     * such a condition does not decide names, and an allow or log rule takes them not to hold.
+     */
+    OnName onSocketName(String name, boolean below, String processName) {
+        boolean unchecked = false;
+        boolean named = false;
+        for (Condition c : conditions) {
+            String key = c.key().name();
+            if (key.equals(UNIX_PATH)) {
+                named = true;
+                Matcher m = c.matcher();
+                String dir = name.equals("/") ? "" : name;
+                // Fail closed both ways: a deny or kill rule holds if it may hold for a name the file
+                // leads to, an allow or log rule only if it holds for every one.
+                boolean holds = enforcing() ? m.matchesString(name) || below && m.mayMatchBelow(dir)
+                        : m.matchesString(name) && (!below || m.matchesAllBelow(dir));
+                if (!holds) {
+                    return OnName.NO_MATCH;
+                }
+            } else if (key.equals(PROCESS_NAME)) {
+                if (!c.matcher().matchesString(processName)) {
+                    return OnName.NO_MATCH;
+                }
+            } else {
+                unchecked = true;
+            }
+        }
+        if (enforcing()) {
+            return named ? OnName.REFUSE : OnName.NO_MATCH;
+        }
+        return unchecked ? OnName.NO_MATCH : OnName.LET;
     }
 
     boolean matches(Message msg) {

@@ -597,6 +597,53 @@ class PolicySinkTest {
                 .isTrue();
     }
 
+    /**
+     * A rule denying binds at unix paths decides every name given to a file as a bind of a socket
+     * there: a rename or link to a denied path fails with the rule's errno (or kills), a symbolic
+     * link or a directory moved at or above one too, while a regular file moved above one, a name
+     * an allow rule before it lets through, and removals are not its to decide. A rule on ports
+     * alone does not decide names.
+     */
+    @Test
+    void aRuleOnBindingAtUnixPathsDecidesTheNamesGivenToSockets() throws Exception {
+        Path alerts = tmp.resolve("socket-names.jsonl");
+        PointReq bind = new PointReq(BIND, FD_PATH_AND_CONTEXT);
+        Sink sink = sink("""
+                {"alerts": "%s", "rules": [
+                  {"effect": "bind_network", "match": {"unix_path": {"glob": "/run/agent/ok*"}}, "action": "allow"},
+                  {"name": "no port", "effect": "bind_network", "match": {"port": 80}, "action": "deny"},
+                  {"name": "no impostor", "effect": "bind_network", "match": {"unix_path": {"glob": "/run/agent/*.sock"}},
+                   "action": "deny", "errno": "EACCES"},
+                  {"name": "no k", "effect": "bind_network", "match": {"unix_path": "/run/k.sock"}, "action": "kill"}]}"""
+                .formatted(alerts), List.of(bind));
+        assertThat(sink.decidesSocketNames()).isTrue();
+        assertThat(sink("""
+                {"rules": [{"effect": "bind_network", "match": {"port": 80}, "action": "deny"}]}""", List.of(bind))
+                .decidesSocketNames()).as("a rule on ports alone").isFalse();
+
+        assertThatThrownBy(() -> sink.decideSocketName(change("/tmp/o.sock", "/run/agent/a.sock", null)))
+                .isInstanceOfSatisfying(SecurityCheckException.class, e -> assertThat(e.errno()).isEqualTo(13));
+        assertThatThrownBy(() -> sink.decideSocketName(NameChange.created("symlinkat", 42, 43, "ln", "/run/agent", true)))
+                .as("a symbolic link above").isInstanceOf(SecurityCheckException.class);
+        assertThatThrownBy(() -> sink.decideSocketName(NameChange.moved("rename", 42, 43, "mv", "/tmp/d", "/run/agent",
+                null, false, true))).as("a directory moved above").isInstanceOf(SecurityCheckException.class);
+        assertThatThrownBy(() -> sink.decideSocketName(NameChange.created("mknod", 42, 43, "mknod", "/run/k.sock", false)))
+                .isInstanceOfSatisfying(SecurityCheckException.class, e -> assertThat(e.killTask()).isTrue());
+        sink.decideSocketName(change("/tmp/f", "/run/agent", null)); // a file moved above: no socket below it
+        sink.decideSocketName(change("/tmp/o.sock", "/run/agent/ok.sock", null)); // allowed there first
+        sink.decideSocketName(change("/tmp/o.sock", "/run/other.sock", null));
+        sink.decideSocketName(NameChange.removed("unlink", 42, 43, "rm", "/run/agent/a.sock", null));
+
+        List<String> lines = Files.readAllLines(alerts);
+        assertThat(lines).hasSize(4);
+        com.fasterxml.jackson.databind.JsonNode first = new ObjectMapper().readTree(lines.get(0));
+        assertThat(first.path("rule_name").asText()).isEqualTo("no impostor");
+        assertThat(first.path("errno").asText()).isEqualTo("EACCES");
+        assertThat(first.path("point").asText()).isEqualTo("syscall/bind/enter");
+        assertThat(first.path("renaming").path("to").asText()).isEqualTo("/run/agent/a.sock");
+        assertThat(new ObjectMapper().readTree(lines.get(3)).path("action").asText()).isEqualTo("kill");
+    }
+
     private static NameChange change(String from, String to, ReachedFile file) {
         return NameChange.moved("renameat2", 42, 43, "mv", from, to, file, false, false);
     }
