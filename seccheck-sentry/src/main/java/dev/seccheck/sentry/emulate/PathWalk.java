@@ -63,7 +63,7 @@ final class PathWalk {
     private static final StickyDirectories.Setting PROTECTED_REGULAR = StickyDirectories.Setting.of(StickyDirectories.REGULAR);
     private static final StickyDirectories.Setting PROTECTED_FIFOS = StickyDirectories.Setting.of(StickyDirectories.FIFOS);
     private static final int WALK = O_PATH | O_NOFOLLOW | O_CLOEXEC;
-    private static final int PROC_ROOT_INO = 1;
+    private static final long PROC_ROOT_INO = ProcPlaces.PROC_ROOT_INO;
 
     /**
      * What the walk is asked to find, for whom.
@@ -141,6 +141,7 @@ final class PathWalk {
     }
 
     private final PathCalls calls;
+    private final ProcPlaces places;
     private final int supervisor;
     /** The device of the fd the walk stands on and its filesystem's type, asked once per device crossed. */
     private long device = -1;
@@ -164,6 +165,7 @@ final class PathWalk {
      */
     PathWalk(PathCalls calls, int supervisor, Shielded operators) {
         this.calls = calls;
+        this.places = new ProcPlaces(calls);
         this.supervisor = supervisor;
         this.operators = operators;
     }
@@ -241,10 +243,19 @@ final class PathWalk {
                         }
                         continue; // ".." of the root is the root
                     }
+                    long mountBefore = mountOf(cur, null);
                     cur = replace(cur, step(cur, "..", WALK));
                     Located stop = stopAt(r, cur);
                     if (stop != null) {
                         return stop;
+                    }
+                    if (fsType == PathCalls.PROC_SUPER_MAGIC && mountOf(cur, null) != mountBefore) {
+                        // Out of a mount onto a procfs directory (one mounted over a name in /proc/PID/):
+                        // decided on as a start there is.
+                        Located there = stopInProc(r, cur, todo);
+                        if (there != null) {
+                            return there;
+                        }
                     }
                     if ((res & RESOLVE_NO_XDEV) != 0) {
                         // The kernel's ".." refuses to climb out of a mount under NO_XDEV.
@@ -334,6 +345,17 @@ final class PathWalk {
                     PathCalls.close(next);
                     return new Located.Elsewhere();
                 }
+                if (fsType == PathCalls.PROC_SUPER_MAGIC && st.ino() != PROC_ROOT_INO
+                        && (fromType != PathCalls.PROC_SUPER_MAGIC || mountOf(cur, null) != mountOf(next, sx))) {
+                    // A mount crossed onto a part of a procfs: the object is that mount's root, whose
+                    // place in its procfs says whose entry it is, whatever name the mount has here.
+                    Located there = stopOnPlace(r, places.mountRoot(next, r.tid()), todo,
+                            numbering(next) == Numbering.SECCHECKS);
+                    if (there != null) {
+                        PathCalls.close(next);
+                        return there;
+                    }
+                }
                 if (!st.isSymlink()) {
                     if (last && todo.isEmpty()) {
                         if (createsIfMissing(r) && !st.isDirectory() && !mayOpenCreating(cur, st, r)) {
@@ -414,6 +436,10 @@ final class PathWalk {
                     Located stop = stopAt(r, cur);
                     if (stop != null) {
                         return stop;
+                    }
+                    Located there = stopInProc(r, cur, todo); // a root in procfs
+                    if (there != null) {
+                        return there;
                     }
                 }
             }
@@ -701,45 +727,70 @@ final class PathWalk {
     /**
      * Where the walk must stop at {@code cur}, with {@code todo} left, when it got there in procfs
      * other than through its root (it started there, a working directory or descriptor in procfs,
-     * or a magic link brought it there); null to go on. Outside procfs, at its root, and with
-     * nothing left to look up, it goes on. Read from the directory's path as seccheck sees it
-     * ({@code /proc/PID/...}, once):
-     * <ul>
-     * <li>{@link Located.Failed} EACCES in a directory of a process outside the run (or of
-     *     seccheck), where only the public entries may be named ({@link PublicProcEntries}, the
-     *     names from /proc/PID/ to there counted), as through the root ({@link #outOfReach} looks
-     *     at each pid there); and in a procfs directory whose path does not say (procfs mounted
-     *     elsewhere, in a namespace seccheck does not see): fail closed. In a procfs of a pid
-     *     namespace where seccheck is not seen, the process's number is that namespace's
-     *     ({@link #stopInUnseen});
-     * <li>the same with nothing left to look up, for an open that may write: the walk was brought
-     *     by a magic link ({@code /proc/self/fd/N}) onto a file of such a process, which the
-     *     program may hold for reading only; an entry of a procfs seccheck's own /proc is not,
-     *     whose process cannot be told from a file, is refused (fail closed);
-     * <li>{@link Located.Sysctls} below {@code /proc/sys} or in {@code /proc/sysvipc}, for a task
-     *     whose network or IPC namespace is not this thread's.
-     * </ul>
+     * a magic link, a ".." out of a mount or a symlink to the program's root brought it there);
+     * null to go on. Outside procfs, at its root, and with nothing left to look up, it goes on.
+     * Decided on the directory's place in its procfs ({@link ProcPlaces}: the mount's root within
+     * the procfs and the names below it, not the path, whose mount points the program chooses), as
+     * {@link #stopOnPlace} says; the same with nothing left to look up, for an open that may write:
+     * the walk was brought by a magic link ({@code /proc/self/fd/N}) onto a file of such a process,
+     * which the program may hold for reading only. A place that cannot be told is refused (fail
+     * closed). In a procfs of a pid namespace where seccheck is not seen, the process's number is
+     * that namespace's ({@link #stopInUnseen}).
      */
     private Located stopInProc(Request r, int cur, Deque<String> todo) {
         if (fsType != PathCalls.PROC_SUPER_MAGIC || (todo.isEmpty() && !writes(r)) || isProcRoot(cur, fsType)) {
             return null;
         }
-        if (numbering(cur) == Numbering.UNSEEN) {
+        Numbering numbering = numbering(cur);
+        if (numbering == Numbering.UNSEEN) {
             return stopInUnseen(r, cur, todo);
         }
-        String path = calls.readlinkat(AT_FDCWD, "/proc/self/fd/" + cur); // the path as seccheck sees it
-        if (path == null || !path.startsWith("/proc/")) {
+        return stopOnPlace(r, places.of(cur, r.tid(), ownProcDev()), todo, numbering == Numbering.SECCHECKS);
+    }
+
+    /**
+     * What ends the walk on an object of a procfs at {@code place} (the names from that procfs's
+     * root, {@link ProcPlaces}; null when it could not be told) with {@code todo} left to look up:
+     * <ul>
+     * <li>{@link Located.Failed} EACCES for no place (fail closed), and in the entry of a process
+     *     outside the run (or of seccheck, or of one of its threads: {@link #outOfReach}) beyond
+     *     what the kernel shows anyone ({@link PublicProcEntries}, the names from /proc/PID/ to the
+     *     object and then {@code todo} counted), as through the procfs's root; in a procfs that
+     *     does not number processes as seccheck's ({@code seccheckNumbers} false: a part of a
+     *     container's procfs mounted elsewhere), whose process cannot be told, beyond the public
+     *     entries of any process;
+     * <li>{@link Located.Sysctls} below {@code sys} or in {@code sysvipc}, for a task whose network
+     *     or IPC namespace is not this thread's;
+     * <li>null otherwise: at the procfs's root too, where each name is looked at as it is met.
+     * </ul>
+     */
+    private Located stopOnPlace(Request r, Deque<String> place, Deque<String> todo, boolean seccheckNumbers) {
+        if (place == null) {
             return new Located.Failed(Errno.EACCES);
         }
-        String rest = path.substring("/proc/".length());
-        int slash = rest.indexOf('/');
-        String pid = slash < 0 ? rest : rest.substring(0, slash);
-        Deque<String> within = below(slash < 0 ? "" : rest.substring(slash), todo);
-        if (outOfReach(pid, r) && !PublicProcEntries.reaches(within, writes(r))) {
-            return new Located.Failed(Errno.EACCES);
+        if (place.isEmpty()) {
+            return null;
         }
-        boolean sysctls = pid.equals("sys") || path.equals("/proc/sysvipc");
+        String first = place.getFirst();
+        if (!first.isEmpty() && first.chars().allMatch(Character::isDigit)) {
+            Deque<String> within = new ArrayDeque<>(place);
+            within.removeFirst();
+            within.addAll(todo);
+            boolean guarded = !seccheckNumbers || outOfReach(first, r);
+            return guarded && !PublicProcEntries.reaches(within, writes(r)) ? new Located.Failed(Errno.EACCES) : null;
+        }
+        boolean sysctls = first.equals("sys") || first.equals("sysvipc");
         return sysctls && r.otherSysctls().getAsBoolean() ? new Located.Sysctls() : null;
+    }
+
+    /** The mount our fd {@code fd} is on (its statx {@code sx}, or null to ask): its unique id, else mountinfo's; -1 if neither. */
+    private long mountOf(int fd, PathCalls.Statx sx) {
+        PathCalls.Statx s = sx != null ? sx : calls.statNoSync(fd);
+        if (s != null && s.uniqueMountId() > 0) {
+            return s.uniqueMountId();
+        }
+        long id = calls.mountId(fd);
+        return id < 0 ? -1 : id;
     }
 
     /**
@@ -753,7 +804,7 @@ final class PathWalk {
         String here = calls.readlinkat(AT_FDCWD, "/proc/self/fd/" + cur);
         int dir = calls.openat(cur, ".", O_PATH | O_CLOEXEC);
         if (dir < 0 && todo.isEmpty() && here != null && java.util.Arrays.stream(here.split("/"))
-                .noneMatch(c -> !c.isEmpty() && c.chars().allMatch(Character::isDigit))) {
+                .noneMatch(c -> !c.isEmpty() && c.chars().allMatch(Character::isDigit)) && noNumberAbove(cur, r)) {
             return null; // a file of no process's directory (a sysctl's, /proc/sys/...)
         }
         try {
@@ -782,6 +833,15 @@ final class PathWalk {
         } finally {
             PathCalls.close(dir);
         }
+    }
+
+    /**
+     * Whether the root of the mount our fd {@code fd} is on names no number within its procfs: a
+     * file mounted alone (a process's, bind-mounted over a file) shows none in its path.
+     */
+    private boolean noNumberAbove(int fd, Request r) {
+        Deque<String> root = places.mountRoot(fd, r.tid());
+        return root != null && root.stream().noneMatch(c -> !c.isEmpty() && c.chars().allMatch(Character::isDigit));
     }
 
     /**
