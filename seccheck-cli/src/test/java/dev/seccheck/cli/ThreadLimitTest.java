@@ -27,9 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  * on, and the run still ended with status 0. Now a few threads are started before the program runs,
  * so calls go on as natively; a call that finds them all busy (opens of FIFOs that wait for their
  * writers hold them) fails with EAGAIN and a line saying why, and the run serves again once the
- * program lets its threads go. Opens that natively never wait (/dev/null, a FIFO's write end with
- * O_NONBLOCK) need no thread at all: a FIFO rendezvous at the limit completes, its readers released
- * (the {@code aFifoRendezvous} tests). Runs alone ({@code alone.tests}): other tests' processes of uid 65534
+ * program lets its threads go. Opens that natively never wait need no thread (/dev/null), or one
+ * kept in reserve for them (a FIFO's write end with O_NONBLOCK, or without it and a reader there): a
+ * FIFO rendezvous at the limit completes, its readers released (the {@code aFifoRendezvous} tests). Runs alone ({@code alone.tests}): other tests' processes of uid 65534
  * would count against the limit.
  */
 class ThreadLimitTest {
