@@ -1,10 +1,11 @@
 /*
  * A FIFO rendezvous at the task limit (ThreadLimitTest). Usage: fifo_rendezvous DIR MAX
  * Forks until the kernel refuses a task (or MAX children); child i opens DIR/fI for reading, which
- * waits for a writer, and reads "ok" from it. The parent then opens /dev/null 20 times and each
- * FIFO's write end with O_NONBLOCK (ENXIO when no reader waits), writes "ok" and closes it, and
- * waits for the children. Natively every open completes at once and every child reads "ok"; a
- * child still waiting 15 s later is killed and "HUNG" printed.
+ * waits for a writer, and reads "ok" from it. The parent then opens /dev/null 20 times, child 0's
+ * FIFO for writing without O_NONBLOCK (its reader waits, so natively at once; ended with EINTR
+ * after 10 s), each other FIFO's write end with O_NONBLOCK (ENXIO when no reader waits), writes
+ * "ok" to each and closes it, and waits for the children. Natively every open completes at once
+ * and every child reads "ok"; a child still waiting 15 s later is killed and "HUNG" printed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +19,10 @@
 
 static pid_t kids[4096];
 static int n;
+
+static void on_late(int sig) {
+    (void) sig;
+}
 
 static void on_alarm(int sig) {
     (void) sig;
@@ -79,7 +84,23 @@ int main(int argc, char **argv) {
     }
     printf("/dev/null opens failed: %d\n", nullFailed);
     int wok = 0, wenxio = 0, wother = 0;
-    for (int i = 0; i < n; i++) {
+    if (n > 0) {
+        struct sigaction late = {.sa_handler = on_late}; /* no SA_RESTART: a waiting open ends with EINTR */
+        sigaction(SIGALRM, &late, NULL);
+        alarm(10);
+        snprintf(p, sizeof p, "%s/f0", dir);
+        int fd = open(p, O_WRONLY);
+        alarm(0);
+        printf("blocking writer open: %s\n", fd >= 0 ? "ok" : strerror(errno));
+        if (fd >= 0) {
+            write(fd, "ok", 2);
+            close(fd);
+            wok++;
+        } else {
+            wother++;
+        }
+    }
+    for (int i = 1; i < n; i++) {
         snprintf(p, sizeof p, "%s/f%d", dir, i);
         int fd = open(p, O_WRONLY | O_NONBLOCK);
         if (fd < 0) {

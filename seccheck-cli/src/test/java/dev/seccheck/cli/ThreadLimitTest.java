@@ -27,9 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  * on, and the run still ended with status 0. Now a few threads are started before the program runs,
  * so calls go on as natively; a call that finds them all busy (opens of FIFOs that wait for their
  * writers hold them) fails with EAGAIN and a line saying why, and the run serves again once the
- * program lets its threads go. Opens that natively never wait (/dev/null, a FIFO's write end with
- * O_NONBLOCK) need no thread at all: a FIFO rendezvous at the limit completes, its readers released
- * (the {@code aFifoRendezvous} tests). Runs alone ({@code alone.tests}): other tests' processes of uid 65534
+ * program lets its threads go. Opens that natively never wait need no thread (/dev/null), or one
+ * kept in reserve for them (a FIFO's write end with O_NONBLOCK, or without it and a reader there): a
+ * FIFO rendezvous at the limit completes, its readers released (the {@code aFifoRendezvous} tests). Runs alone ({@code alone.tests}): other tests' processes of uid 65534
  * would count against the limit.
  */
 class ThreadLimitTest {
@@ -176,16 +176,20 @@ class ThreadLimitTest {
 
     /**
      * The C program of the rendezvous tests: children forked until the kernel refuses a task, each
-     * waiting in an open of its FIFO for reading; then the parent's opens of /dev/null and of each
-     * FIFO's write end with O_NONBLOCK, which natively never wait.
+     * waiting in an open of its FIFO for reading; then the parent's opens of /dev/null, of the first
+     * child's FIFO for writing without O_NONBLOCK and of each other FIFO's write end with O_NONBLOCK,
+     * which natively never wait (the reader is there).
      */
     private static final String RENDEZVOUS = "src/test/c/fifo_rendezvous.c";
 
     /**
      * At its user's process limit, a program whose children wait in FIFO opens for their writer
-     * still opens /dev/null and the FIFOs' write ends with O_NONBLOCK, as natively: those opens
-     * never wait, and the notifier makes them itself. Before, each went to a thread of seccheck's
-     * that the kernel refused, and failed with EAGAIN: the children waited for good.
+     * still opens /dev/null and the FIFOs' write ends, as natively: /dev/null's open never waits,
+     * and the notifier makes it itself; a FIFO's open, which waits for the FIFO's lock, goes to one
+     * of the threads kept in reserve for that, and a blocking one whose peer waits completes there
+     * at once. Before, the write ends' opens went to a thread of seccheck's that the kernel refused,
+     * and failed with EAGAIN: the children waited for good (the red team's {@code fifoex.c}: a
+     * blocking write end's open failed so, natively it succeeds).
      */
     @Test
     void aFifoRendezvousAtTheUsersProcessLimitCompletesUnprivileged() throws Exception {
@@ -214,7 +218,7 @@ class ThreadLimitTest {
         Result natively = run(within.prefix(LIMIT), List.of(program.toString(), fifos.toString(), "500"));
         String children = children(natively.out());
         assertThat(natively.out().lines()).as("natively").containsExactly("forked until EAGAIN",
-                "/dev/null opens failed: 0", "children: " + children,
+                "/dev/null opens failed: 0", "blocking writer open: ok", "children: " + children,
                 "writer opens: ok " + children + ", ENXIO 0, other 0",
                 "readers: ok " + children + ", EAGAIN 0, other 0");
 
@@ -225,7 +229,9 @@ class ThreadLimitTest {
         Result r = run(cmd, List.of());
         String all = r.out() + r.err();
         assertThat(r.out()).as(all).doesNotContain("HUNG").startsWith("forked until EAGAIN\n")
-                .contains("/dev/null opens failed: 0\n");
+                .contains("/dev/null opens failed: 0\n")
+                // the first child's reader waits: a blocking open of its write end needs no waiting thread
+                .contains("blocking writer open: ok\n");
         // A child whose open found every thread of seccheck's waiting and the kernel refusing another
         // fails with EAGAIN (README, "Using up the user's tasks"): its FIFO then has no reader, and the
         // writer's open fails with ENXIO, as natively. Every other child reads what the parent wrote.

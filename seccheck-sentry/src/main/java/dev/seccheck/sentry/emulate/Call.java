@@ -47,6 +47,8 @@ final class Call implements Waits.Awaited {
     private boolean further;
     /** Whether the kernel makes the call once its enter points allow it ({@link #madeByTheKernel}). */
     private boolean unseen;
+    /** Whether this open, given up on the notifier, is one the reserve threads take ({@link ReserveThreads}). */
+    private boolean reserveTakes;
     /** What the tracer asks when a signal interrupts the call ({@link SignalledCalls}), once registered; else null. */
     private SignalledCalls.Interruptible registered;
 
@@ -81,6 +83,16 @@ final class Call implements Waits.Awaited {
     /** Returns whether the call is served on the notifier thread, which must not block. */
     boolean onNotifier() {
         return elsewhere != null;
+    }
+
+    /** Says that this open, given up on the notifier, may go to a reserve thread ({@link ReserveThreads}). */
+    void reserveMayTake() {
+        reserveTakes = true;
+    }
+
+    /** Whether a reserve thread may take this open, given up on the notifier ({@link ReserveThreads}). */
+    boolean reserveTakes() {
+        return reserveTakes;
     }
 
     /** Finishes the call on a pool thread (only when {@link #onNotifier}). */

@@ -162,6 +162,8 @@ public final class Emulator implements AutoCloseable {
     private final IntFunction<FdPaths> fdPaths;
     private final FileTables files;
     private final ExecutorService pool;
+    /** Threads kept for FIFO opens that find the pool busy and the kernel refusing another thread. */
+    private final ReserveThreads reserve;
     private final ThreadLocal<Worker> workers;
     /** Whether a task may have left seccheck's user namespace (the Notifier marks it). */
     private final UserNamespaces userNamespaces = new UserNamespaces();
@@ -203,29 +205,38 @@ public final class Emulator implements AutoCloseable {
         this.own = own;
         this.workers = ThreadLocal.withInitial(
                 () -> new Worker(supervisor, operators, own, ownFiles, outputs, userNamespaces, landlock, files, effects, log));
-        ThreadFactory threads = Thread.ofPlatform().daemon().name("seccheck-emulation-", 0).factory();
-        // A pool thread's fds (its mount table watch, the program's files it keeps) are closed when it ends with the pool.
         // No queue: a call that finds every thread busy gets a thread of its own rather than waiting
         // behind calls that may wait for ever (a FIFO reader waiting for the writer queued behind it).
         ThreadPoolExecutor pool = new ThreadPoolExecutor(THREADS, MAX_WAITING, IDLE_SECONDS, TimeUnit.SECONDS,
-                new SynchronousQueue<>(),
-                r -> threads.newThread(() -> {
-                    own.reclaim(); // made by a thread that may have had a program's credentials then
-                    blockSocketCallInterrupts();
-                    try {
-                        r.run();
-                    } finally {
-                        workers.get().close();
-                        workers.remove();
-                    }
-                }));
+                new SynchronousQueue<>(), emulationThreads("seccheck-emulation-", own));
         if (effects.connects()) {
             BlockingSocketCall.prepare(); // before any connect or send: the signal's default action ends the process
         }
         pool.prestartAllCoreThreads();
+        this.reserve = new ReserveThreads(emulationThreads("seccheck-reserve-", own)); // started now, as the pool's
         restarts.prestart(); // so is the one that keeps an fd answered too late for its repeat
         Waits.ALL.sweeping(); // before the program runs: it may use up the threads its user may have
         this.pool = pool;
+    }
+
+    /**
+     * The threads that serve the program's calls, named {@code prefix} and a number: each takes
+     * seccheck's credentials back (its creator may have had a program's then) and blocks
+     * {@link BlockingSocketCall#SIGNAL}; its worker's fds (its mount table watch, the program's
+     * files it keeps) are closed when it ends.
+     */
+    private ThreadFactory emulationThreads(String prefix, Identity.Own own) {
+        ThreadFactory threads = Thread.ofPlatform().daemon().name(prefix, 0).factory();
+        return r -> threads.newThread(() -> {
+            own.reclaim();
+            blockSocketCallInterrupts();
+            try {
+                r.run();
+            } finally {
+                workers.get().close();
+                workers.remove();
+            }
+        });
     }
 
     /**
@@ -284,9 +295,11 @@ public final class Emulator implements AutoCloseable {
      * the walk reached, or an object whose open never waits, {@link NonWaitingOpens}: it needs no
      * thread when the program has used up the tasks it may have), a link or rename on local filesystems that moves no directory, and a
      * bind (a unix socket's on a local filesystem), is served right there, which spares the
-     * hand-off to a pool thread and its wake-up; everything else goes to the pool.
+     * hand-off to a pool thread and its wake-up; everything else goes to the pool, and a FIFO's
+     * open that finds no pool thread to the reserve ({@link ReserveThreads}).
      */
     public void submit(SeccompNotification n, Task task) {
+        boolean reserved = false;
         if (isOpen(n.nr()) || NameEmulation.serves(n.nr()) || AttributeCalls.serves(n)
                 || n.nr() == Sysno.BIND) {
             if (here == null) {
@@ -304,8 +317,9 @@ public final class Emulator implements AutoCloseable {
             } finally {
                 InterruptibleOpen.served(call);
             }
+            reserved = call.reserveTakes();
         }
-        boolean taken = onPool(n, () -> {
+        boolean taken = onPool(n, reserved, () -> {
             Worker w = workers.get();
             Call call = new Call(n, task, points, restarts, w.replies(listener), fdPaths.apply(n.tid()), null);
             if (isOpen(n.nr())) {
@@ -320,18 +334,20 @@ public final class Emulator implements AutoCloseable {
     }
 
     /**
-     * Runs {@code work} for the call {@code n} on a pool thread of its own; false, with a line saying
-     * why, when {@link #MAX_WAITING} calls already wait there, or when every thread is busy and the
-     * kernel refuses another (the program used up its user's): the caller then fails the call with
-     * EAGAIN.
+     * Runs {@code work} for the call {@code n} on a pool thread of its own, or, when every thread
+     * is busy and the kernel refuses another (the program used up its user's), on an idle reserve
+     * thread if {@code reserved} (a FIFO's open the reserve takes, {@link ReserveThreads}); false,
+     * with a line saying why, when {@link #MAX_WAITING} calls already wait there, or when no thread
+     * can take it: the caller then fails the call with EAGAIN.
      */
-    private boolean onPool(SeccompNotification n, Runnable work) {
+    private boolean onPool(SeccompNotification n, boolean reserved, Runnable work) {
         try {
-            if (ThreadStarts.tryStart(() -> pool.execute(work))) {
+            if (ThreadStarts.tryStart(() -> pool.execute(work)) || reserved && reserve.tryRun(work)) {
                 return true;
             }
             log.accept("refused " + Sysno.name(n.nr()) + " of task " + n.tid() + " with EAGAIN: every emulation thread of"
-                    + " seccheck's is busy and " + ThreadStarts.WHY);
+                    + " seccheck's is busy and " + ThreadStarts.WHY
+                    + (reserved ? "; so are those kept for the opens of FIFOs" : ""));
         } catch (RejectedExecutionException full) {
             log.accept("refused " + Sysno.name(n.nr()) + " of task " + n.tid() + " with EAGAIN: " + MAX_WAITING
                     + " calls already wait on seccheck's threads (opens of FIFOs without a peer, files that do not"
@@ -355,7 +371,7 @@ public final class Emulator implements AutoCloseable {
                 w.replies(listener).deny(id, Errno.EIO);
             }
         });
-        if (!onPool(call.notification(), finish)) {
+        if (!onPool(call.notification(), false, finish)) {
             rest.refuse(Errno.EAGAIN);
         }
     }
@@ -451,6 +467,7 @@ public final class Emulator implements AutoCloseable {
             here.close();
         }
         pool.shutdownNow();
+        reserve.close();
         try {
             pool.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

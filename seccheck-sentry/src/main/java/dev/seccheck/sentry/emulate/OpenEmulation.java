@@ -22,6 +22,7 @@ import dev.seccheck.linux.Pidfd;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.ThreadCredentials;
+import dev.seccheck.linux.ThreadStarts;
 import dev.seccheck.sentry.defense.OutputPipes;
 import dev.seccheck.sentry.defense.OwnFiles;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
@@ -282,6 +283,9 @@ final class OpenEmulation {
                 boolean mayBlock = mayBlock(at, a);
                 InterruptibleOpen.found(call, mayBlock); // from here on a signal repeats one that cannot wait
                 if (mayBlock) {
+                    if (at instanceof PathWalk.Located.Found f && ReserveThreads.takes(f.stat(), a.flags())) {
+                        call.reserveMayTake();
+                    }
                     release(at);
                     return false;
                 }
@@ -294,7 +298,7 @@ final class OpenEmulation {
     /**
      * Whether opening what the walk reached could wait on someone: a walk given up, or an object
      * other than a regular file, a directory, or one whose open never waits ({@link NonWaitingOpens}:
-     * a FIFO's with O_NONBLOCK, /dev/null). (A regular file can still wait on a lease break:
+     * /dev/null, a socket's; never a FIFO's). (A regular file can still wait on a lease break:
      * the notifier opens it with O_NONBLOCK and hands the open over when that says EWOULDBLOCK.)
      */
     private boolean mayBlock(PathWalk.Located at, Args a) {
@@ -304,7 +308,7 @@ final class OpenEmulation {
                 if ((a.flags() & O_PATH) != 0 || f.directory()) {
                     yield false;
                 }
-                yield f.stat() == null || !f.stat().isRegular() && !NonWaitingOpens.never(f.stat(), a.flags());
+                yield f.stat() == null || !f.stat().isRegular() && !NonWaitingOpens.never(f.stat());
             }
             case PathWalk.Located.Missing m -> false;
             case PathWalk.Located.Failed f -> false;
@@ -551,9 +555,9 @@ final class OpenEmulation {
             return false;
         }
         Identity who = opener.who();
-        IntSupplier open = waitsForThePeer(call, a, at, lean)
-                ? () -> FifoEnd.open(call, call.tid(), () -> openObject(a, at, false))
-                : () -> openObject(a, at, lean);
+        IntSupplier open = !waitsForThePeer(call, a, at, lean) ? () -> openObject(a, at, lean)
+                : ReserveThreads.here() ? () -> peerThere(call, a, at)
+                : () -> FifoEnd.open(call, call.tid(), () -> openObject(a, at, false));
         DeviceCgroups.Way way = at instanceof PathWalk.Located.Found f && DeviceCgroups.is(f.stat())
                 ? devices.way(call.tid(), f.stat(), landlock.confines(call.tid())) : DeviceCgroups.Way.AS_USUAL;
         ToIntFunction<IntSupplier> asProgram = way == DeviceCgroups.Way.JOINED
@@ -611,6 +615,33 @@ final class OpenEmulation {
         }
         complete(call, ev, a, seen, fd, effect);
         return false;
+    }
+
+    /**
+     * A blocking FIFO open on a reserve thread ({@link ReserveThreads}), which must not wait for
+     * the other end: for writing, made with O_NONBLOCK, which succeeds only with a reader there,
+     * then as the blocking open would (fifo_open looks for a reader before it changes anything),
+     * and its O_NONBLOCK taken off; -EAGAIN, with a line, when it would wait (ENXIO: no reader), as
+     * for a call no thread of seccheck's could take. For reading (the reserve takes such an open
+     * only when the notifier's walk read other flags or found another object): -EAGAIN, since
+     * whether a writer is there cannot be told without becoming a reader.
+     */
+    private int peerThere(Call call, Args a, PathWalk.Located at) {
+        int fd = (a.flags() & O_ACCMODE) == O_WRONLY ? openObject(a, at, true) : -Errno.ENXIO;
+        if (fd == -Errno.ENXIO) {
+            log.accept("refused " + Sysno.name(call.notification().nr()) + " of task " + call.tid() + " ("
+                    + Procfs.comm(call.tid()) + ") with EAGAIN: its FIFO open would wait for the other end, and every"
+                    + " emulation thread of seccheck's is busy and " + ThreadStarts.WHY);
+            return -Errno.EAGAIN;
+        }
+        if (fd >= 0) {
+            int r = calls.clearNonBlocking(fd);
+            if (r < 0) {
+                PathCalls.close(fd);
+                return r;
+            }
+        }
+        return fd;
     }
 
     /**
