@@ -9,6 +9,7 @@
  *   mkdir        a directory sd/newdir made through the alias
  *   link         a file of the program's own (pub/y) hard-linked as sd/planted through the alias
  *   symlink      a symbolic link sd/lnk made through the alias
+ *   create       a file sd/newfile made by an open (O_CREAT) through the alias
  *   noop-chown   fchownat(O_PATH fd of sd/, "", -1, -1, AT_EMPTY_PATH): a chown that changes nothing
  *   same-chown   the same with sd/'s own owner and group
  *   noop-chown-kept, same-chown-kept   the same on KEPT/ROUTE/sd, by the tree's own name
@@ -48,6 +49,9 @@ static int route(const char *kept, const char *r) {
     }
     if (strcmp(r, "symlink") == 0) {
         return symlink("/tmp", "sd/lnk");
+    }
+    if (strcmp(r, "create") == 0) {
+        return own("sd/newfile");
     }
     char sd[4096];
     snprintf(sd, sizeof sd, "%s/%s/sd", kept, r);
