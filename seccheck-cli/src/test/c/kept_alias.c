@@ -10,6 +10,7 @@
  *   link         a file of the program's own (pub/y) hard-linked as sd/planted through the alias
  *   symlink      a symbolic link sd/lnk made through the alias
  *   create       a file sd/newfile made by an open (O_CREAT) through the alias
+ *   bind         a unix socket bound to sd/sock through the alias
  *   noop-chown   fchownat(O_PATH fd of sd/, "", -1, -1, AT_EMPTY_PATH): a chown that changes nothing
  *   same-chown   the same with sd/'s own owner and group
  *   noop-chown-kept, same-chown-kept   the same on KEPT/ROUTE/sd, by the tree's own name
@@ -19,7 +20,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 /* Writes a file of the program's own at name: 0, or -1 with errno set. */
@@ -52,6 +55,11 @@ static int route(const char *kept, const char *r) {
     }
     if (strcmp(r, "create") == 0) {
         return own("sd/newfile");
+    }
+    if (strcmp(r, "bind") == 0) {
+        struct sockaddr_un a = {.sun_family = AF_UNIX, .sun_path = "sd/sock"};
+        int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        return s < 0 ? -1 : bind(s, (struct sockaddr *) &a, sizeof a);
     }
     char sd[4096];
     snprintf(sd, sizeof sd, "%s/%s/sd", kept, r);

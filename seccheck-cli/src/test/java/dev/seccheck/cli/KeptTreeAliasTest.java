@@ -26,15 +26,15 @@ import org.junit.jupiter.api.io.TempDir;
  * kernel names a file on such a mount by the mount's path, which the rule does not match; the
  * directories on the rule's path are known by device and inode as its files are, so that the
  * program cannot, through the alias, open {@code sd/} to other users (chmod), replace the kept
- * key (a rename over it), or put names of its own in the kept directory (mkdir, link, symlink)
- * or by an open that makes its file, where the rule denies them. Each route runs in a tree of its own: {@code sd/} (0700) holding
+ * key (a rename over it), or put names of its own in the kept directory (mkdir, link, symlink,
+ * a unix socket's bind, an open that makes its file) where the rule denies them. Each route runs in a tree of its own: {@code sd/} (0700) holding
  * {@code sd/key}, and {@code pub/}; the program works through {@code alias/}, a bind mount of
  * the trees made by the test (the operator: root) before the run.
  * <ul>
  * <li>Natively every route succeeds. Before, under seccheck, every one did too, under a glob
  *     below {@code sd/} and under the key's exact name: uid 65533 then read the key, and the key
  *     held the program's bytes. Refused now with an alert, EPERM (the open: the rule's EACCES):
- *     under the glob all six; under the exact name the chmod and the rename, while a new name
+ *     under the glob all seven; under the exact name the chmod and the rename, while a new name
  *     beside the key goes through as it does by the directory's own name.</li>
  * <li>A chown that changes nothing (both ids -1, or the directory's own owner and group) of
  *     {@code sd/}, through the alias or by its own name, goes through, as natively: before, by
@@ -50,7 +50,8 @@ class KeptTreeAliasTest {
     private static final String KEY = "PRIVATE-KEY-ALIAS";
 
     /** The routes changing the kept tree through the alias. */
-    private static final List<String> CHANGES = List.of("chmod", "rename", "mkdir", "link", "symlink", "create");
+    private static final List<String> CHANGES = List.of("chmod", "rename", "mkdir", "link", "symlink", "create",
+            "bind");
     /** Of those, the ones the exact name refuses as well: a new name beside the key is not the key. */
     private static final List<String> EXACT_REFUSES = List.of("chmod", "rename");
     /** Chowns that change nothing. */
@@ -184,7 +185,7 @@ class KeptTreeAliasTest {
     /**
      * The routes of {@link #CHANGES} whose change is found in {@code base/kept}, by the tree's own
      * names: uid 65533 reads the key (chmod), the key holds the program's bytes (rename), or the
-     * new name is there (mkdir, link, symlink, create).
+     * new name is there (mkdir, link, symlink, create, bind).
      */
     private static List<String> changed(Path base) throws Exception {
         List<String> found = new ArrayList<>();
@@ -197,6 +198,7 @@ class KeptTreeAliasTest {
                 case "link" -> Files.exists(sd.resolve("planted"), LinkOption.NOFOLLOW_LINKS);
                 case "symlink" -> Files.isSymbolicLink(sd.resolve("lnk"));
                 case "create" -> Files.exists(sd.resolve("newfile"), LinkOption.NOFOLLOW_LINKS);
+                case "bind" -> Files.exists(sd.resolve("sock"), LinkOption.NOFOLLOW_LINKS);
                 default -> throw new IllegalArgumentException(r);
             };
             if (yes) {

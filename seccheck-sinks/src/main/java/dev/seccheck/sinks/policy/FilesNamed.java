@@ -50,9 +50,10 @@ import java.util.function.Predicate;
  * on the way to it is a change too.
  *
  * <p>What stays uncovered: matchers with no literal absolute start ({@code *.key}), negated
- * matchers ({@code {"not": ...}}), entries past the limit; and new files in a tree of more than
- * {@link #WATCHED_LIMIT} directories, which is walked at load only (checking that many directories
- * at each open would cost more than the open).
+ * matchers ({@code {"not": ...}}), entries past the limit; and new files and directories in a
+ * tree of more than {@link #WATCHED_LIMIT} directories, which is walked at load only (checking
+ * that many directories at each open would cost more than the open); and the directories of a
+ * tree's part deeper than PATH_MAX ({@link DeepWalk}), whose files are known but not they.
  */
 final class FilesNamed {
 
