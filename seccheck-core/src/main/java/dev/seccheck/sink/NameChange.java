@@ -30,9 +30,43 @@ package dev.seccheck.sink;
  *     not made yet, makes that call there); for {@link Kind#ACCESS}, whether the file at
  *     {@code from} is a directory (or could not be told), whose change changes who may reach the
  *     names below it
+ * @param parent for {@link Kind#MOVE} and {@link Kind#CREATE}, the directory the call makes the
+ *     name {@code to} in, by its path (which {@code to} starts with) and its device and inode;
+ *     null when not given. The path is the kernel's name of it, which for a directory of a bind
+ *     mount is the mount's path: the device and inode let a rule know the directory under any name
  */
 public record NameChange(Kind kind, String syscall, int pid, int tid, String processName, String from, String to,
-        ReachedFile file, boolean symlink, boolean directory) {
+        ReachedFile file, boolean symlink, boolean directory, Parent parent) {
+
+    /**
+     * Parent is a directory a name is made in: its absolute path as seccheck named it, and its
+     * device and inode (or null when they could not be read).
+     */
+    public record Parent(String path, ReachedFile dir) {
+
+        /**
+         * Bound by the sentry, like {@link ReachedFile#CURRENT}, while the points of an open that
+         * makes its file (O_CREAT of a missing name) fire: the directory the file is made in, whose
+         * device and inode let a rule know the new name under the directory's other names.
+         */
+        public static final ScopedValue<Parent> CREATING = ScopedValue.newInstance();
+
+        /** The directory the open whose points are being fired on this thread makes its file in, or null. */
+        public static Parent creating() {
+            return CREATING.isBound() ? CREATING.get() : null;
+        }
+    }
+
+    /** A change without its new name's directory ({@link #parent} null). */
+    public NameChange(Kind kind, String syscall, int pid, int tid, String processName, String from, String to,
+            ReachedFile file, boolean symlink, boolean directory) {
+        this(kind, syscall, pid, tid, processName, from, to, file, symlink, directory, null);
+    }
+
+    /** The same change, its new name made in {@code parent} ({@link #parent}). */
+    public NameChange in(Parent parent) {
+        return new NameChange(kind, syscall, pid, tid, processName, from, to, file, symlink, directory, parent);
+    }
 
     /** What a call does to the names. */
     public enum Kind {
@@ -110,9 +144,12 @@ public record NameChange(Kind kind, String syscall, int pid, int tid, String pro
         return removed(syscall, pid, tid, processName, from, file);
     }
 
-    /** The same move, for {@code file} below the moved directory: {@code rel} is its path below both names. */
+    /**
+     * The same move, for {@code file} below the moved directory: {@code rel} is its path below both
+     * names. Its {@link #parent} stays the moved directory's new one, which its new name is below.
+     */
     public NameChange below(String rel, ReachedFile file, boolean symlink, boolean directory) {
         return new NameChange(kind, syscall, pid, tid, processName, from + "/" + rel, to + "/" + rel, file, symlink,
-                directory);
+                directory, parent);
     }
 }

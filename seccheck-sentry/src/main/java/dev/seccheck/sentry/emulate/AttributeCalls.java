@@ -309,8 +309,9 @@ final class AttributeCalls {
         }
         PathCalls.Stat st = walked != null ? walked : calls.fstat(object);
         // A socket's, a pipe's or an anonymous inode's attributes (AT_EMPTY_PATH on its fd) are
-        // of no file a rule can name: changed as natively.
-        if (!unnamed && call.refuses(change(call, a.syscall(), a.op(), name.get(), st))) {
+        // of no file a rule can name: changed as natively; so is a directory's chown that gives it
+        // no new owner or group.
+        if (!unnamed && !ownerKept(a, object) && call.refuses(change(call, a.syscall(), a.op(), name.get(), st))) {
             return -Errno.EPERM;
         }
         String self = "/proc/thread-self/fd/" + object;
@@ -329,6 +330,26 @@ final class AttributeCalls {
             case TIMES -> calls.utimensat(object, "", times.given(), AT_EMPTY_PATH | (a.nofollow() ? AT_SYMLINK_NOFOLLOW : 0));
             case FLAGS -> throw new IllegalStateException("an ioctl names no file");
         });
+    }
+
+    /**
+     * Whether the call is a chown of a directory that changes neither its owner nor its group:
+     * each id -1, or the one the directory has now (read from {@code object}, seccheck's
+     * descriptor of it, which the kernel's call is made on). It changes only the directory's
+     * ctime (the kernel drops no mode bits or capabilities of a directory), and with it nothing
+     * about who may reach the names below: not shown to the sinks, as natively it goes through
+     * (tools call it to keep a tree's owners, {@code fchownat(fd, "", -1, -1, AT_EMPTY_PATH)}).
+     * Another chown of the program's cannot change the owner in between unseen: it is shown to
+     * the sinks itself. A file's is shown as before: the kernel drops its set-user-ID and
+     * set-group-ID bits and its file capabilities, a change of a kept file.
+     */
+    private boolean ownerKept(Args a, int object) {
+        if (a.op() != Op.OWNER) {
+            return false;
+        }
+        PathCalls.Stat st = calls.fstat(object);
+        return st != null && st.isDirectory() && (a.uid() == -1 || a.uid() == st.uid())
+                && (a.gid() == -1 || a.gid() == st.gid());
     }
 
     /**

@@ -41,6 +41,8 @@ final class Call implements Waits.Awaited {
     private final Handover elsewhere;
     /** The file an open reached, for the sinks while its points fire; null for other calls. */
     private ReachedFile reached;
+    /** The directory an open makes its file in, for the sinks while its points fire; null for other calls. */
+    private NameChange.Parent creating;
     /** Where a connect or send goes when not where it names, for the sinks while its points fire; else null. */
     private ReachedPeer peer;
     /** Whether the points fired now report a further message of this call ({@link MadeCall#FURTHER}). */
@@ -133,6 +135,14 @@ final class Call implements Waits.Awaited {
     }
 
     /**
+     * Names the directory this open makes its file in, for the points fired from now on (see
+     * {@link NameChange.Parent#CREATING}).
+     */
+    void creatingIn(NameChange.Parent dir) {
+        this.creating = dir;
+    }
+
+    /**
      * Names where the connect or the message being sent goes when it is not the address it names
      * (see {@link ReachedPeer}), for the points fired from now on; null when it is.
      */
@@ -181,6 +191,7 @@ final class Call implements Waits.Awaited {
         SyscallEvent made = made(ev);
         ScopedValue.Carrier told = tell(null, ExitUnseen.CURRENT, unseen && !ev.exit() ? true : null);
         told = tell(told, ReachedFile.CURRENT, reached);
+        told = tell(told, NameChange.Parent.CREATING, creating);
         told = tell(told, ReachedPeer.CURRENT, peer);
         told = tell(told, MadeCall.FURTHER, further && ev.sysno() != n.nr() ? true : null);
         return told == null ? points.fire(task, ev, made, raw, mem, fds)

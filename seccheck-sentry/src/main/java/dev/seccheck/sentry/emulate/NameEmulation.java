@@ -385,7 +385,8 @@ final class NameEmulation {
             return -Errno.EPERM;
         }
         if (name.plain()) {
-            Optional<String> there = names.of(dir, call.tid()).map(d -> RealPath.join(d, "/" + name.name()));
+            Optional<String> at = names.of(dir, call.tid());
+            Optional<String> there = at.map(d -> RealPath.join(d, "/" + name.name()));
             if (there.isEmpty()) {
                 return unnamed(call, o.syscall(), dir);
             }
@@ -396,8 +397,10 @@ final class NameEmulation {
                     yield st == null ? null : NameChange.removed(o.syscall(), call.tgid(), call.tid(), comm, there.get(),
                             NameWalks.reached(st));
                 }
-                case MKDIR, MKNOD -> NameChange.created(o.syscall(), call.tgid(), call.tid(), comm, there.get(), false);
-                case SYMLINK -> NameChange.created(o.syscall(), call.tgid(), call.tid(), comm, there.get(), true);
+                case MKDIR, MKNOD -> NameChange.created(o.syscall(), call.tgid(), call.tid(), comm, there.get(), false)
+                        .in(parent(at.get(), dir));
+                case SYMLINK -> NameChange.created(o.syscall(), call.tgid(), call.tid(), comm, there.get(), true)
+                        .in(parent(at.get(), dir));
             };
             if (change != null && decidesNames && call.refuses(change)) {
                 return -Errno.EPERM;
@@ -494,13 +497,15 @@ final class NameEmulation {
         // filesystem a rule can name, and the kernel links it into none (EXDEV, after its own checks).
         if (namesDecided && target.plain() && !(from.isEmpty() && RealPath.onNoFilesystem(calls, object))) {
             Optional<String> now = names.of(object, call.tid());
-            Optional<String> there = names.of(dir, call.tid()).map(d -> RealPath.join(d, "/" + target.name()));
+            Optional<String> at = names.of(dir, call.tid());
+            Optional<String> there = at.map(d -> RealPath.join(d, "/" + target.name()));
             if (now.isEmpty() || there.isEmpty()) {
                 return unnamed(call, a.syscall(), now.isEmpty() ? object : dir);
             }
             PathCalls.Stat st = calls.fstat(object);
             NameChange move = NameChange.moved(a.syscall(), call.tgid(), call.tid(), call.comm(), now.get(), there.get(),
-                    NameWalks.reached(st), st != null && st.isSymlink(), st != null && st.isDirectory());
+                    NameWalks.reached(st), st != null && st.isSymlink(), st != null && st.isDirectory())
+                    .in(parent(at.get(), dir));
             if (decidesNames && call.refuses(move)) {
                 return -Errno.EPERM;
             }
@@ -633,12 +638,14 @@ final class NameEmulation {
     private int check(Call call, Args a, int fromDir, Split source, int toDir, Split target) {
         PathCalls.Stat st = calls.lstatAt(fromDir, source.name()); // null: none now (the kernel's rename says so)
         Optional<String> now = names.of(fromDir, call.tid()).map(d -> RealPath.join(d, "/" + source.name()));
-        Optional<String> there = names.of(toDir, call.tid()).map(d -> RealPath.join(d, "/" + target.name()));
+        Optional<String> at = names.of(toDir, call.tid());
+        Optional<String> there = at.map(d -> RealPath.join(d, "/" + target.name()));
         if (now.isEmpty() || there.isEmpty()) {
             return -Errno.EACCES;
         }
+        NameChange.Parent parent = parent(at.get(), toDir);
         NameChange move = NameChange.moved(a.syscall(), call.tgid(), call.tid(), call.comm(), now.get(), there.get(),
-                NameWalks.reached(st), st != null && st.isSymlink(), st != null && st.isDirectory());
+                NameWalks.reached(st), st != null && st.isSymlink(), st != null && st.isDirectory()).in(parent);
         // The old name goes away as an unlink would take it: a rename may not empty a name the
         // task may not open any more than rm may.
         if (st != null && decidesNames && (call.refuses(move) || call.refuses(move.oldNameRemoved()))) {
@@ -654,7 +661,7 @@ final class NameEmulation {
             return 0;
         }
         NameChange moved = NameChange.moved(a.syscall(), call.tgid(), call.tid(), call.comm(), now.get(),
-                there.get(), null, false, true);
+                there.get(), null, false, true).in(parent);
         if (call.onNotifier()) {
             // A file the walk found was made a directory since: its tree is not walked here,
             // where a slow filesystem below it would hold every other call.
@@ -725,6 +732,14 @@ final class NameEmulation {
             return -Errno.EPERM;
         }
         return 0;
+    }
+
+    /**
+     * The directory of our fd {@code dir}, named {@code path}, that a name is made in: its device
+     * and inode let a rule know it under another name than the kernel's (a bind mount's).
+     */
+    private NameChange.Parent parent(String path, int dir) {
+        return new NameChange.Parent(path, NameWalks.reached(calls.fstat(dir)));
     }
 
     /**

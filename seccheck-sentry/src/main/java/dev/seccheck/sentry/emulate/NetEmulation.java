@@ -1187,8 +1187,12 @@ final class NetEmulation {
         if (peer.real() == null) {
             return -Errno.EACCES; // a mount seccheck cannot name: no rule could be checked on it
         }
-        return call.refuses(NameChange.created("bind", call.tgid(), call.tid(), call.comm(), peer.real(), false))
-                ? -Errno.EPERM : 0;
+        // The directory's device and inode let a rule know the name under its other names (a bind mount's).
+        int slash = peer.real().lastIndexOf('/');
+        NameChange.Parent in = new NameChange.Parent(slash <= 0 ? "/" : peer.real().substring(0, slash),
+                NameWalks.reached(calls.fstat(peer.fd())));
+        return call.refuses(NameChange.created("bind", call.tgid(), call.tid(), call.comm(), peer.real(), false)
+                .in(in)) ? -Errno.EPERM : 0;
     }
 
     /**

@@ -360,7 +360,13 @@ final class OpenEmulation {
                     handedOver = decideAndOpen(call, ev, a, path, f.fd(), pathless.isPresent() ? pathless : name, at, mine);
                 }
                 case PathWalk.Located.Missing m -> {
-                    Optional<String> name = names.of(m.dir(), call.tid()).map(d -> RealPath.join(d, "/" + m.name()));
+                    Optional<String> dir = names.of(m.dir(), call.tid());
+                    Optional<String> name = dir.map(d -> RealPath.join(d, "/" + m.name()));
+                    if (decidesNames && dir.isPresent() && (a.flags() & O_CREAT) != 0) {
+                        // Its directory's device and inode let a rule know the new name under the
+                        // directory's other names (a bind mount's: RealPath gives the mount's).
+                        call.creatingIn(new NameChange.Parent(dir.get(), NameWalks.reached(calls.fstat(m.dir()))));
+                    }
                     handedOver = decideAndOpen(call, ev, a, path, -1, name, at, Optional.empty());
                 }
                 case PathWalk.Located.Elsewhere e -> throw new IllegalStateException("a walk off the notifier gave up");

@@ -1,5 +1,8 @@
 package dev.seccheck.sinks.policy;
 
+import static dev.seccheck.abi.FileTypes.S_IFDIR;
+import static dev.seccheck.abi.FileTypes.S_IFMT;
+
 import dev.seccheck.sink.ReachedFile;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
@@ -10,6 +13,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -36,10 +40,20 @@ import java.util.function.Predicate;
  * (renamed away, it is still the same inode; an inode freed and reused on the same device stays
  * denied: fail-closed).
  *
+ * <p>The directories on the way are known by device and inode too ({@link #directoryNames}): each
+ * existing one from the root down to the walk's start, and every directory the walk entered, with
+ * the names the walk reached them by. A directory has other names than the walk's only through a
+ * mount (a bind mount of the tree made before the run, whose files the kernel names by the mount's
+ * path), and a change made in it (a mode given, a name made) must be judged under the name the
+ * rule is written for. A directory made since the last walk is found by a new walk, as a file is;
+ * while the start is missing, its deepest existing ancestor is watched, so that a directory made
+ * on the way to it is a change too.
+ *
  * <p>What stays uncovered: matchers with no literal absolute start ({@code *.key}), negated
- * matchers ({@code {"not": ...}}), entries past the limit; and new files in a tree of more than
- * {@link #WATCHED_LIMIT} directories, which is walked at load only (checking that many directories
- * at each open would cost more than the open).
+ * matchers ({@code {"not": ...}}), entries past the limit; and new files and directories in a
+ * tree of more than {@link #WATCHED_LIMIT} directories, which is walked at load only (checking
+ * that many directories at each open would cost more than the open); and the directories of a
+ * tree's part deeper than PATH_MAX ({@link DeepWalk}), whose files are known but not they.
  */
 final class FilesNamed {
 
@@ -75,7 +89,8 @@ final class FilesNamed {
      * One walk's outcome: the files named (with every earlier walk's), what to watch, when it
      * began, and the directories it could search but not list ({@link #unlisted}).
      */
-    private record Walk(Set<Inode> files, List<Watched> watched, long startNs, boolean racy, List<Path> unlisted) {}
+    private record Walk(Set<Inode> files, Map<Inode, List<String>> dirs, List<Watched> watched, long startNs,
+            boolean racy, List<Path> unlisted) {}
 
     /** Names no file: the matcher of a key that is not a path, or one with nothing a walk can list. */
     static final FilesNamed NONE = new FilesNamed(List.of(), () -> 0);
@@ -87,7 +102,7 @@ final class FilesNamed {
     private FilesNamed(List<Source> sources, LongSupplier clockNs) {
         this.sources = List.copyOf(sources);
         this.clockNs = clockNs;
-        this.last = walk(Set.of());
+        this.last = walk(Set.of(), Map.of());
     }
 
     /** Walks what {@code m} names now; {@link #NONE} when it names nothing a walk can list. */
@@ -145,20 +160,36 @@ final class FilesNamed {
      * changed since that walk began and a directory it listed changed too, by a new one.
      */
     boolean names(ReachedFile f) {
-        Walk w = last;
         Inode key = new Inode(f.dev(), f.ino());
-        if (w.files.contains(key)) {
-            return true;
-        }
-        if (sources.isEmpty() || f.ctimeNs() < w.startNs - CLOCK_SLACK_NS || w.watched.size() > WATCHED_LIMIT
-                || !(w.racy || changed(w))) {
-            return false;
+        return known(f, w -> w.files.contains(key)).files.contains(key);
+    }
+
+    /**
+     * The names by which the walk reached the directory {@code dir} (device and inode): a directory
+     * on the way to the matcher's names or among them ({@link FilesNamed}); empty when it is none
+     * of those, as {@link #names} found, walking again when it may have been made since.
+     */
+    List<String> directoryNames(ReachedFile dir) {
+        Inode key = new Inode(dir.dev(), dir.ino());
+        return known(dir, w -> w.dirs.containsKey(key)).dirs.getOrDefault(key, List.of());
+    }
+
+    /**
+     * The last walk, if it knows {@code f} ({@code knows}) or {@code f} cannot be new to it; else
+     * the outcome of a new walk, made when {@code f} changed since the last one began and a
+     * directory that walk listed changed too.
+     */
+    private Walk known(ReachedFile f, Predicate<Walk> knows) {
+        Walk w = last;
+        if (knows.test(w) || sources.isEmpty() || f.ctimeNs() < w.startNs - CLOCK_SLACK_NS
+                || w.watched.size() > WATCHED_LIMIT || !(w.racy || changed(w))) {
+            return w;
         }
         synchronized (this) {
             if (last == w) {
-                last = walk(w.files);
+                last = walk(w.files, w.dirs);
             }
-            return last.files.contains(key);
+            return last;
         }
     }
 
@@ -187,30 +218,74 @@ final class FilesNamed {
         return false;
     }
 
-    private Walk walk(Set<Inode> before) {
+    private Walk walk(Set<Inode> before, Map<Inode, List<String>> dirsBefore) {
         long startNs = clockNs.getAsLong();
         Set<Inode> files = new HashSet<>(before);
+        Map<Inode, List<String>> dirs = new HashMap<>(dirsBefore);
         List<Watched> watched = new ArrayList<>();
         List<Path> unlisted = new ArrayList<>();
         for (Source src : sources) {
+            Path top = src.single && src.root.getParent() != null ? src.root.getParent() : src.root;
+            // The top is watched even when missing: its appearing is a change; and so is the
+            // appearing of a directory on the way to it, in its deepest existing ancestor.
+            watched.add(new Watched(top, ctimeNs(top)));
+            Path deepest = ancestors(top, dirs);
+            if (deepest != null && !deepest.equals(top)) {
+                watched.add(new Watched(deepest, ctimeNs(deepest)));
+            }
             if (src.single) {
-                Path dir = src.root.getParent() == null ? src.root : src.root.getParent();
-                watched.add(new Watched(dir, ctimeNs(dir)));
                 add(src.root, files);
             } else {
-                // The root is watched even when missing: its appearing is a change.
-                watched.add(new Watched(src.root, ctimeNs(src.root)));
-                list(src, files, watched, unlisted);
+                list(src, files, dirs, watched, unlisted);
             }
         }
         boolean racy = false;
         for (Watched d : watched) {
             racy |= d.ctimeNs >= startNs - CLOCK_SLACK_NS;
         }
-        return new Walk(Set.copyOf(files), List.copyOf(watched), startNs, racy, List.copyOf(unlisted));
+        Map<Inode, List<String>> known = new HashMap<>();
+        dirs.forEach((k, v) -> known.put(k, List.copyOf(v)));
+        return new Walk(Set.copyOf(files), Map.copyOf(known), List.copyOf(watched), startNs, racy,
+                List.copyOf(unlisted));
     }
 
-    private static void list(Source src, Set<Inode> files, List<Watched> watched, List<Path> unlisted) {
+    /**
+     * Adds to {@code dirs} {@code top} and each of its ancestors that exists as a directory (not
+     * through a symlink: the walk does not follow one either) and returns the deepest of them
+     * (null when none, which the root always is).
+     */
+    private static Path ancestors(Path top, Map<Inode, List<String>> dirs) {
+        Path deepest = null;
+        for (Path d = top; d != null; d = d.getParent()) {
+            if (addDirectory(d, dirs) && deepest == null) {
+                deepest = d;
+            }
+        }
+        return deepest;
+    }
+
+    /** Adds directory {@code d} to {@code dirs} under its name; false when it is no directory (or missing). */
+    private static boolean addDirectory(Path d, Map<Inode, List<String>> dirs) {
+        try {
+            Map<String, Object> a = Files.readAttributes(d, "unix:dev,ino,mode", LinkOption.NOFOLLOW_LINKS);
+            if ((((Number) a.get("mode")).intValue() & S_IFMT) != S_IFDIR) {
+                return false;
+            }
+            Inode key = new Inode(((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue());
+            List<String> names = dirs.getOrDefault(key, List.of());
+            if (!names.contains(d.toString())) {
+                List<String> more = new ArrayList<>(names);
+                more.add(d.toString());
+                dirs.put(key, more);
+            }
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static void list(Source src, Set<Inode> files, Map<Inode, List<String>> dirs, List<Watched> watched,
+            List<Path> unlisted) {
         int[] seen = {0};
         try {
             Files.walkFileTree(src.root, new SimpleFileVisitor<>() {
@@ -223,6 +298,7 @@ final class FilesNamed {
                     if (!d.equals(src.root)) {
                         watched.add(new Watched(d, ctimeNs(d)));
                     }
+                    addDirectory(d, dirs);
                     return visit(d, FileVisitResult.CONTINUE);
                 }
 

@@ -215,6 +215,13 @@ public final class PolicySink implements PointSink.MissingAware {
      *     is moved to {@code prot}). A directory made there by mkdir is empty and stays put.</li>
      * </ul>
      * A move within names every rule still reaches and the task may open goes through.
+     *
+     * <p>A directory is judged by its device and inode as well as by its name: the mode or owner
+     * change of one the rule knows on the way to its names ({@link FilesNamed#directoryNames}),
+     * and a name made in one, are judged under the names the rule knows it by too. The kernel
+     * names the files of a bind mount by the mount's path, so a bind mount of the kept tree made
+     * before the run would otherwise let the program open its directory to other users, rename
+     * over a kept file, or put names of its own among those the rule denies.
      */
     @Override
     public boolean refuses(NameChange change) {
@@ -226,7 +233,7 @@ public final class PolicySink implements PointSink.MissingAware {
                 // The new name is judged as a name: the device and inode the rule knows the file by
                 // keep it from this run's opens under any name, not from other users, nor from a
                 // later run once the name the rule matches holds another file.
-                if (!rule.reaches(change.to(), null)) {
+                if (!rule.reaches(change.to(), null, change.parent())) {
                     alerts.nameChange(rule, change, "the rule reaches the file under its name now, not under the new one");
                     return true;
                 }
@@ -243,7 +250,8 @@ public final class PolicySink implements PointSink.MissingAware {
         String name = naming ? change.to() : change.from();
         decide:
         for (Rule rule : onOpens) {
-            switch (rule.onName(name, naming ? null : change.file(), change.processName())) {
+            switch (rule.onName(name, naming ? null : change.file(), naming ? change.parent() : null,
+                    change.processName())) {
                 case REFUSE -> {
                     alerts.nameChange(rule, change, switch (change.kind()) {
                         case MOVE, CREATE -> "the rule denies the task that name";
@@ -263,7 +271,7 @@ public final class PolicySink implements PointSink.MissingAware {
         boolean movedDirectory = change.kind() == NameChange.Kind.MOVE && change.directory();
         if (naming && (change.symlink() || movedDirectory)) {
             for (Rule rule : onOpens) {
-                if (rule.mayReachBelow(change.to(), change.processName())) {
+                if (rule.mayReachBelow(change.to(), null, change.parent(), change.processName())) {
                     alerts.nameChange(rule, change, change.symlink()
                             ? "a symbolic link there would lead names the rule denies below it elsewhere"
                             : "a directory moved there would bring names below it, and calls decided on them elsewhere,"
@@ -330,12 +338,13 @@ public final class PolicySink implements PointSink.MissingAware {
      * rule's other conditions as for a symbolic link there), refused as the same change of a kept
      * file is: a directory made 0755, opened to a user by an ACL, or given to one, lets them read a
      * 0644 file below it that no one outside the run could reach before; one made 0777 lets anyone
-     * replace the names below it. An allow rule before it does not matter: it lets this run open
+     * replace the names below it. The directory is judged under every name the rule knows it by
+     * (its device and inode, {@link FilesNamed#directoryNames}), not only the one the program used. An allow rule before it does not matter: it lets this run open
      * the directory's name, not other users reach the names below.
      */
     private boolean exposesBelow(NameChange change) {
         for (Rule rule : onOpens) {
-            if (rule.mayReachBelow(change.from(), change.processName())) {
+            if (rule.mayReachBelow(change.from(), change.file(), null, change.processName())) {
                 alerts.nameChange(rule, change, "it changes who else may reach, and replace, the names the rule"
                         + " denies below that directory");
                 return true;

@@ -2,8 +2,10 @@ package dev.seccheck.sinks.policy;
 
 import com.google.protobuf.Message;
 import dev.seccheck.sink.Missing;
+import dev.seccheck.sink.NameChange;
 import dev.seccheck.sink.ReachedFile;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -44,6 +46,28 @@ record Rule(int index, String label, List<Condition> conditions, Action action, 
             return key.test(msg, matcher) || namesReached();
         }
 
+        /**
+         * {@link #holds(Message)}, or, for a deny or kill rule's ({@code enforcing}) condition on
+         * the path of an open that makes its file, the path holds under another name of the
+         * directory the file is made in ({@link NameChange.Parent#CREATING}, {@link #otherNames}):
+         * a file made through a bind mount of a kept directory is a name the rule denies.
+         */
+        boolean holds(Message msg, boolean enforcing) {
+            if (holds(msg)) {
+                return true;
+            }
+            NameChange.Parent in = enforcing && path ? NameChange.Parent.creating() : null;
+            if (in == null || !(key.value(msg) instanceof String name)) {
+                return false;
+            }
+            for (String other : otherNames(name, null, in)) {
+                if (matcher.matchesString(other)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         /** Whether the file the sentry reached is one the matcher names under another name ({@link FilesNamed}). */
         boolean namesReached() {
             if (files == FilesNamed.NONE) {
@@ -75,6 +99,81 @@ record Rule(int index, String label, List<Condition> conditions, Action action, 
         /** Whether it holds for a file at absolute path {@code name}, device and inode {@code file} (or null). */
         boolean holdsFor(String name, ReachedFile file) {
             return matcher.matchesString(name) || (file != null && files != FilesNamed.NONE && files.names(file));
+        }
+
+        /**
+         * {@link #holdsFor(String, ReachedFile)}, or it holds for {@code name} under another name
+         * of the directory it is made in, {@code parent} (or null: {@link #otherNames}).
+         */
+        boolean holdsFor(String name, ReachedFile file, NameChange.Parent parent) {
+            if (holdsFor(name, file)) {
+                return true;
+            }
+            // A file known by device and inode holds already: only the directory's names are asked.
+            for (String other : otherNames(name, null, parent)) {
+                if (matcher.matchesString(other)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /**
+         * Whether a name below the directory {@code dir} may match, under that name or another
+         * ({@link #otherNames}, with {@code file} and {@code parent}, either of which may be null).
+         */
+        boolean mayMatchBelow(String dir, ReachedFile file, NameChange.Parent parent) {
+            if (matcher.mayMatchBelow(above(dir))) {
+                return true;
+            }
+            for (String other : otherNames(dir, file, parent)) {
+                if (matcher.mayMatchBelow(above(other))) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** The names below the root start with "/" alone, as below any other directory with its name and "/". */
+        private static String above(String dir) {
+            return dir.equals("/") ? "" : dir;
+        }
+
+        /**
+         * The names other than {@code name} that this condition's walk knows the same file by
+         * ({@link FilesNamed#directoryNames}): those of {@code file} when it is a directory on the
+         * way to the matcher's names, and {@code name} below those of the directory it is made in
+         * ({@code parent}, or null). A directory has another name through a mount (a bind mount
+         * made before the run), the kernel's name for the files below it then being the mount's.
+         */
+        List<String> otherNames(String name, ReachedFile file, NameChange.Parent parent) {
+            if (files == FilesNamed.NONE) {
+                return List.of();
+            }
+            List<String> out = new ArrayList<>();
+            if (file != null) {
+                for (String d : files.directoryNames(file)) {
+                    if (!d.equals(name)) {
+                        out.add(d);
+                    }
+                }
+            }
+            if (parent != null && parent.dir() != null && below(name, parent.path())) {
+                String rest = parent.path().equals("/") ? name : name.substring(parent.path().length());
+                for (String d : files.directoryNames(parent.dir())) {
+                    String other = d.equals("/") ? rest : d + rest;
+                    if (!other.equals(name)) {
+                        out.add(other);
+                    }
+                }
+            }
+            return out;
+        }
+
+        /** Whether {@code name} is below the directory {@code dir}. */
+        private static boolean below(String name, String dir) {
+            return dir.equals("/") ? name.startsWith("/") && name.length() > 1
+                    : name.length() > dir.length() + 1 && name.startsWith(dir) && name.charAt(dir.length()) == '/';
         }
     }
 
@@ -118,8 +217,19 @@ record Rule(int index, String label, List<Condition> conditions, Action action, 
      * since another task, or the same one later, may meet them.
      */
     boolean reaches(String name, ReachedFile file) {
+        return reaches(name, file, null);
+    }
+
+    /**
+     * {@link #reaches(String, ReachedFile)}, the name made in the directory {@code parent} (or
+     * null): a deny or kill rule's conditions hold under the names the rule knows it by too
+     * ({@link Condition#otherNames}). An allow or log rule's hold by the name as given: another
+     * name of it lets nothing through that the name the program used would not.
+     */
+    boolean reaches(String name, ReachedFile file, NameChange.Parent parent) {
+        NameChange.Parent known = enforcing() ? parent : null;
         for (Condition c : conditions) {
-            if (c.path() && !c.holdsFor(name, file)) {
+            if (c.path() && !c.holdsFor(name, file, known)) {
                 return false;
             }
         }
@@ -136,14 +246,20 @@ record Rule(int index, String label, List<Condition> conditions, Action action, 
      * condition to hold, so a protected name is never changed on a value nobody checked; one
      * without (a rule on who opens, a uid, not on what) does not decide names. An allow or log
      * rule takes it not to hold.
+     *
+     * <p>A name made in the directory {@code parent} (or null) is judged by a deny or kill rule
+     * under the other names it knows that directory by as well ({@link Condition#otherNames}), so
+     * that a name it denies is not made through a bind mount of its directory; an allow or log
+     * rule judges the name as given, so that another name lets nothing more through.
      */
-    OnName onName(String name, ReachedFile file, String processName) {
+    OnName onName(String name, ReachedFile file, NameChange.Parent parent, String processName) {
         boolean unchecked = false;
         boolean named = false;
+        NameChange.Parent known = enforcing() ? parent : null;
         for (Condition c : conditions) {
             if (c.path()) {
                 named = true;
-                if (!c.holdsFor(name, file)) {
+                if (!c.holdsFor(name, file, known)) {
                     return OnName.NO_MATCH;
                 }
             } else if (c.key().name().equals(PROCESS_NAME)) {
@@ -165,16 +281,17 @@ record Rule(int index, String label, List<Condition> conditions, Action action, 
      * {@code processName}, of a name below the directory {@code dir}: a symbolic link made at
      * {@code dir} would lead those names to files of the program's choosing, and a change of its
      * mode, owner or ACL changes who else may reach them. Conditions other than the path and
-     * {@code process_name} are taken to hold.
+     * {@code process_name} are taken to hold. The directory is judged under the other names the
+     * rule knows it by too ({@link Condition#otherNames}): by {@code file}, its device and inode
+     * (a directory whose mode or owner changes), or by {@code parent}, the directory it is made in
+     * (a symbolic link made, a directory moved there); either may be null.
      */
-    boolean mayReachBelow(String dir, String processName) {
+    boolean mayReachBelow(String dir, ReachedFile file, NameChange.Parent parent, String processName) {
         if (!enforcing() || conditions.stream().noneMatch(Condition::path)) {
             return false;
         }
-        // The names below the root start with "/" alone, as below any other directory with its name and "/".
-        String above = dir.equals("/") ? "" : dir;
         for (Condition c : conditions) {
-            if (c.path() ? !c.matcher().mayMatchBelow(above)
+            if (c.path() ? !c.mayMatchBelow(dir, file, parent)
                     : c.key().name().equals(PROCESS_NAME) && !c.matcher().matchesString(processName)) {
                 return false;
             }
@@ -231,8 +348,9 @@ record Rule(int index, String label, List<Condition> conditions, Action action, 
     }
 
     boolean matches(Message msg) {
+        boolean enforcing = enforcing();
         for (Condition c : conditions) {
-            if (!c.holds(msg)) {
+            if (!c.holds(msg, enforcing)) {
                 return false;
             }
         }
@@ -258,7 +376,7 @@ record Rule(int index, String label, List<Condition> conditions, Action action, 
                 continue; // holds: matches() finds it so as well
             }
             if (gap == null) {
-                if (!c.holds(msg)) {
+                if (!c.holds(msg, enforcing())) {
                     if (enforcing() && (gap = c.unlistedLink()) != null) {
                         first = first == null ? gap : first; // may hold: a link to a file it never listed
                         continue;

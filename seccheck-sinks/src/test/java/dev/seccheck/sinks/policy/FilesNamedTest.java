@@ -143,6 +143,23 @@ class FilesNamedTest {
         }
     }
 
+    @Test
+    void theDirectoriesOnTheWayToTheNamesAreKnownByDeviceAndInode() throws Exception {
+        Path sd = Files.createDirectories(tmp.resolve("base/sd/sub"));
+        Path pub = Files.createDirectories(tmp.resolve("base/pub"));
+        Files.writeString(sd.resolve("key"), "secret");
+        FilesNamed glob = FilesNamed.of(Matcher.Glob.of(tmp + "/base/sd/**"));
+        FilesNamed exact = FilesNamed.of(new Matcher.Exact(tmp + "/base/sd/sub/key"));
+
+        for (FilesNamed named : List.of(glob, exact)) {
+            assertThat(named.directoryNames(reached(sd))).containsExactly(sd.toString());
+            assertThat(named.directoryNames(reached(sd.getParent()))).containsExactly(sd.getParent().toString());
+            assertThat(named.directoryNames(reached(Path.of("/")))).as("up to the root").containsExactly("/");
+            assertThat(named.directoryNames(reached(pub))).as("off the way").isEmpty();
+            assertThat(named.directoryNames(reached(sd.resolve("key")))).as("a file").isEmpty();
+        }
+    }
+
     private static ReachedFile reached(Path p) throws Exception {
         Map<String, Object> a = Files.readAttributes(p, "unix:dev,ino,ctime", LinkOption.NOFOLLOW_LINKS);
         return new ReachedFile(((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue(),

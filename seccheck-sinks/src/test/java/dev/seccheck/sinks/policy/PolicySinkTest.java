@@ -472,6 +472,64 @@ class PolicySinkTest {
                 && a.path("altering").path("why").asText().contains("names the rule denies below that directory"));
     }
 
+    /**
+     * A directory on the way to a deny rule's names is known by device and inode too: under
+     * another name (a bind mount's, which the kernel names its files by) its mode change, a name
+     * made in it and an open that makes a file there are judged under the rule's name for it. A
+     * directory off the rule's way, and a change with no directory given, are judged by name
+     * alone, as before; a directory made on the way after the load is known once made.
+     */
+    @Test
+    void judgesADirectoryOnAKeptPathUnderEveryNameOfIt() throws Exception {
+        Path kept = Files.createDirectories(tmp.resolve("kept/sd"));
+        Files.writeString(kept.resolve("key"), "secret");
+        Path pub = Files.createDirectories(tmp.resolve("kept/pub"));
+        Sink sink = sink("""
+                {"rules": [
+                  {"name": "keys", "point": "syscall/openat/enter", "match": {"pathname": {"glob": "%s/**"}},
+                   "action": "deny", "errno": "EACCES"},
+                  {"name": "late", "point": "syscall/openat/enter", "match": {"pathname": "%s/late/sd/key"},
+                   "action": "deny"}]}""".formatted(kept, tmp), List.of(new PointReq(OPENAT, FD_PATH_AND_CONTEXT)));
+        NameChange.Parent sd = new NameChange.Parent("/mnt/alias/sd", dir(kept));
+        NameChange.Parent other = new NameChange.Parent("/mnt/alias/pub", dir(pub));
+
+        assertThat(sink.refuses(NameChange.accessChanged("chmod", 42, 43, "sh", "/mnt/alias/sd", dir(kept), true)))
+                .as("the kept directory by another name").isTrue();
+        assertThat(sink.refuses(NameChange.accessChanged("chmod", 42, 43, "sh", "/mnt/alias", dir(kept.getParent()),
+                true))).as("one above it").isTrue();
+        assertThat(sink.refuses(NameChange.accessChanged("chmod", 42, 43, "sh", "/mnt/alias/pub", dir(pub), true)))
+                .as("off the rule's way").isFalse();
+        assertThat(sink.refuses(NameChange.created("mkdir", 42, 43, "sh", "/mnt/alias/sd/new", false).in(sd)))
+                .as("a name made in it").isTrue();
+        assertThat(sink.refuses(change("/mnt/alias/pub/x", "/mnt/alias/sd/key", null).in(sd)))
+                .as("a rename over the key").isTrue();
+        assertThat(sink.refuses(NameChange.created("symlink", 42, 43, "sh", "/mnt/alias/pub/l", true).in(other)))
+                .isFalse();
+        assertThat(sink.refuses(NameChange.created("mkdir", 42, 43, "sh", "/mnt/alias/sd/new", false)))
+                .as("no directory given: by name").isFalse();
+        assertThatThrownBy(() -> ScopedValue.where(NameChange.Parent.CREATING, sd).call(() -> {
+            sink.syscall(OPENAT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_OPEN, open("/mnt/alias/sd/new"));
+            return null;
+        })).as("an open making a file in it").isInstanceOf(SecurityCheckException.class);
+        ScopedValue.where(NameChange.Parent.CREATING, other).call(() -> {
+            sink.syscall(OPENAT, FieldSet.EMPTY, MessageType.MESSAGE_SYSCALL_OPEN, open("/mnt/alias/pub/new"));
+            return null;
+        });
+
+        // Missing at the load, made since: known once made.
+        Path late = Files.createDirectories(tmp.resolve("late/sd"));
+        NameChange.Parent lateSd = new NameChange.Parent("/mnt/late/sd", dir(late));
+        assertThat(sink.refuses(change("/mnt/late/x", "/mnt/late/sd/key", null).in(lateSd))).as("made since").isTrue();
+        assertThat(sink.refuses(change("/mnt/late/x", "/mnt/late/sd/other", null).in(lateSd))).isFalse();
+    }
+
+    /** The device, inode and ctime of directory {@code d}. */
+    private static ReachedFile dir(Path d) throws Exception {
+        return new ReachedFile((Long) Files.getAttribute(d, "unix:dev"), (Long) Files.getAttribute(d, "unix:ino"),
+                ((java.nio.file.attribute.FileTime) Files.getAttribute(d, "unix:ctime"))
+                        .to(java.util.concurrent.TimeUnit.NANOSECONDS));
+    }
+
     private static NameChange access(String syscall, String name, boolean directory) {
         return NameChange.accessChanged(syscall, 42, 43, "sh", name, null, directory);
     }
