@@ -76,7 +76,8 @@ class ControlFloodTest {
                 run.destroyForcibly();
             }
         }
-        assertThat(Files.readString(runOut)).as("the flood was on").containsPattern("control_flood: \\d{4,} connects");
+        // Hundreds at least: a loaded machine (CI at a load of 25) made 792 in the operators' time, an idle one thousands.
+        assertThat(Files.readString(runOut)).as("the flood was on").containsPattern("control_flood: \\d{3,} connects");
     }
 
     /** Starts the operator's {@code seccheck ARGS}, its output in {@code NAME.out}. */
