@@ -1282,7 +1282,12 @@ class PolicyEnforcementTest {
                 .redirectErrorStream(true).start());
 
         assertThat(r.out).as(r.out).doesNotContain("EMBEDDED-KEY=", "peeked by").contains("Permission denied", "ran=137",
-                "OTHER-RAN", "not peeked\nchild killed by 9");
+                "OTHER-RAN");
+        // The reader fails its read, or, still in its call past the exec shield's wait (a loaded
+        // machine: CI at a load of 25), is killed: either way it never reads the new image.
+        assertThat(r.out).as(r.out).containsPattern("not peeked\nchild killed by 9|killed task \\d+: its "
+                + "process_vm_readv or process_vm_writev aimed at process \\d+, whose exec a sink decides, did not leave"
+                + " the call in time");
         String real = tool.toRealPath().toString();
         assertThat(r.out).contains("at its exec, before its first instruction: a rule on opening files denies it " + real);
         assertThat(Files.readAllLines(alerts)).anyMatch(l -> l.contains("\"action\":\"kill\"")
