@@ -206,9 +206,12 @@ final class OpenEmulation {
         return call.refuses(change) ? -Errno.EPERM : 0;
     }
 
-    /** What is done with the object a walk reached, with the program's identity still assumed. */
+    /**
+     * What is done with the object a walk reached, with the program's identity still assumed:
+     * returns whether the rest was handed to a pool thread, which then owns what the call holds.
+     */
     private interface Reached {
-        void at(Call call, SyscallEvent ev, Args a, String path, PathWalk.Located at);
+        boolean at(Call call, SyscallEvent ev, Args a, String path, PathWalk.Located at);
     }
 
     /**
@@ -237,7 +240,12 @@ final class OpenEmulation {
         boolean fromRoot = path.startsWith("/")
                 && (a.resolve() & (PathWalk.RESOLVE_BENEATH | PathWalk.RESOLVE_IN_ROOT)) == 0;
         acting = who.get();
-        try (ProgramRoot root = ProgramRoot.of(calls, call.tid()); Identity.Assumed _ = who.get().assume(own)) {
+        // The root, the walk's start and what it reached are the call's until it is answered
+        // (HeldFiles), released then or, on any other way out, here; not when handed to a pool
+        // thread, which answers the call.
+        boolean handedOver = false;
+        ProgramRoot root = call.held().root(ProgramRoot.of(calls, call.tid()));
+        try (Identity.Assumed _ = who.get().assume(own)) {
             // An empty path fails before the dirfd is looked at, as in the kernel (unless it names
             // the dirfd's own file), and so does an absolute one under RESOLVE_BENEATH, which may
             // not leave the dirfd's tree.
@@ -257,8 +265,8 @@ final class OpenEmulation {
             PathWalk.Request req = new PathWalk.Request(call.tid(), call.tgid(), who.get().fsuid(), path, a.flags(),
                     a.resolve(), call.onNotifier(),
                     () -> namespaces.mayJoin() && namespaces.differ(call.tid(), TaskNamespaces.SYSCTLS));
-            PathWalk.Located at = dirfdsOwn ? new PathWalk.Located.Found(start, calls.fstat(start), false, -1, "")
-                    : walk.find(req, start, root);
+            PathWalk.Located at = hold(call, dirfdsOwn ? new PathWalk.Located.Found(start, calls.fstat(start), false, -1, "")
+                    : walk.find(req, start, root));
             if (at instanceof PathWalk.Located.Sysctls) {
                 if (call.onNotifier()) {
                     InterruptibleOpen.found(call, true); // walked again on a pool thread
@@ -269,8 +277,8 @@ final class OpenEmulation {
                     if (again < 0 && !fromRoot) {
                         return again;
                     }
-                    then.at(call, ev, a, path, walk.find(req.inTaskNamespaces(), again, root));
-                    return 0;
+                    then.at(call, ev, a, path, hold(call, walk.find(req.inTaskNamespaces(), again, root)));
+                    return 0; // off the notifier: nothing is handed over
                 });
                 if (r < 0) {
                     Snapshot given = Snapshot.ofString(a.pathAddr(), path);
@@ -282,12 +290,15 @@ final class OpenEmulation {
                 boolean mayBlock = mayBlock(at, a);
                 InterruptibleOpen.found(call, mayBlock); // from here on a signal repeats one that cannot wait
                 if (mayBlock) {
-                    release(at);
                     return false;
                 }
             }
-            then.at(call, ev, a, path, at);
+            handedOver = then.at(call, ev, a, path, at);
             return true;
+        } finally {
+            if (!handedOver) {
+                call.held().release();
+            }
         }
     }
 
@@ -312,61 +323,58 @@ final class OpenEmulation {
         };
     }
 
-    /** Closes our fds of what the walk reached. */
-    private static void release(PathWalk.Located at) {
+    /** Makes our fds of what the walk reached the call's, released before its answer ({@link Call#held}). */
+    private static PathWalk.Located hold(Call call, PathWalk.Located at) {
         switch (at) {
             case PathWalk.Located.Found f -> {
-                PathCalls.close(f.fd());
-                PathCalls.close(f.parent());
+                call.held().fd(f.fd());
+                call.held().fd(f.parent());
             }
-            case PathWalk.Located.Missing m -> PathCalls.close(m.dir());
+            case PathWalk.Located.Missing m -> call.held().fd(m.dir());
             case PathWalk.Located.Failed f -> {}
             case PathWalk.Located.Elsewhere e -> {}
             case PathWalk.Located.Sysctls s -> {}
         }
+        return at;
     }
 
-    private void openFound(Call call, SyscallEvent ev, Args a, String path, PathWalk.Located at) {
+    /** @return whether the open was handed over to a pool thread, which then owns what the call holds */
+    private boolean openFound(Call call, SyscallEvent ev, Args a, String path, PathWalk.Located at) {
         boolean handedOver = false;
-        try {
-            switch (at) {
-                case PathWalk.Located.Failed f -> {
-                    Snapshot given = Snapshot.ofString(a.pathAddr(), path);
-                    call.refuse(ev, given, reservedFirst(call, f.errno()));
-                }
-                case PathWalk.Located.Found f -> {
-                    Optional<String> name = names.of(f.fd(), call.tid());
-                    // A pipe, a socket, an anonymous inode (reached through a /proc/PID/fd/N link) has
-                    // no path: decided as what it is, named as the kernel names it (RealPath#pathless).
-                    Optional<String> pathless = name.isPresent() ? Optional.empty() : RealPath.pathless(calls, f.fd());
-                    if (pathless.isPresent()) {
-                        PathCalls.Stat st = f.stat();
-                        call.reached(st == null ? ReachedFile.pathlessObject(-1, -1, 0)
-                                : ReachedFile.pathlessObject(st.dev(), st.ino(), st.ctimeNs()));
-                    } else if (f.stat() != null) {
-                        // Its device and inode let a rule hold for the file under any name (a hard link, a rename).
-                        // A directory's link count counts its subdirectories' "..": none is a hard link.
-                        call.reached(new ReachedFile(f.stat().dev(), f.stat().ino(), f.stat().ctimeNs(),
-                                f.stat().isDirectory() ? 1 : f.stat().nlink()));
-                    }
-                    Optional<String> mine = OwnFiles.writes(a.flags()) ? ownFile(f) : Optional.empty();
-                    if ((a.flags() & O_ACCMODE) != O_RDONLY) {
-                        noteNameWrites(call, f);
-                    }
-                    handedOver = decideAndOpen(call, ev, a, path, f.fd(), pathless.isPresent() ? pathless : name, at, mine);
-                }
-                case PathWalk.Located.Missing m -> {
-                    Optional<String> name = names.of(m.dir(), call.tid()).map(d -> RealPath.join(d, "/" + m.name()));
-                    handedOver = decideAndOpen(call, ev, a, path, -1, name, at, Optional.empty());
-                }
-                case PathWalk.Located.Elsewhere e -> throw new IllegalStateException("a walk off the notifier gave up");
-                case PathWalk.Located.Sysctls s -> throw new IllegalStateException("a walk in the task's namespaces left them");
+        switch (at) {
+            case PathWalk.Located.Failed f -> {
+                Snapshot given = Snapshot.ofString(a.pathAddr(), path);
+                call.refuse(ev, given, reservedFirst(call, f.errno()));
             }
-        } finally {
-            if (!handedOver) {
-                release(at);
+            case PathWalk.Located.Found f -> {
+                Optional<String> name = names.of(f.fd(), call.tid());
+                // A pipe, a socket, an anonymous inode (reached through a /proc/PID/fd/N link) has
+                // no path: decided as what it is, named as the kernel names it (RealPath#pathless).
+                Optional<String> pathless = name.isPresent() ? Optional.empty() : RealPath.pathless(calls, f.fd());
+                if (pathless.isPresent()) {
+                    PathCalls.Stat st = f.stat();
+                    call.reached(st == null ? ReachedFile.pathlessObject(-1, -1, 0)
+                            : ReachedFile.pathlessObject(st.dev(), st.ino(), st.ctimeNs()));
+                } else if (f.stat() != null) {
+                    // Its device and inode let a rule hold for the file under any name (a hard link, a rename).
+                    // A directory's link count counts its subdirectories' "..": none is a hard link.
+                    call.reached(new ReachedFile(f.stat().dev(), f.stat().ino(), f.stat().ctimeNs(),
+                            f.stat().isDirectory() ? 1 : f.stat().nlink()));
+                }
+                Optional<String> mine = OwnFiles.writes(a.flags()) ? ownFile(f) : Optional.empty();
+                if ((a.flags() & O_ACCMODE) != O_RDONLY) {
+                    noteNameWrites(call, f);
+                }
+                handedOver = decideAndOpen(call, ev, a, path, f.fd(), pathless.isPresent() ? pathless : name, at, mine);
             }
+            case PathWalk.Located.Missing m -> {
+                Optional<String> name = names.of(m.dir(), call.tid()).map(d -> RealPath.join(d, "/" + m.name()));
+                handedOver = decideAndOpen(call, ev, a, path, -1, name, at, Optional.empty());
+            }
+            case PathWalk.Located.Elsewhere e -> throw new IllegalStateException("a walk off the notifier gave up");
+            case PathWalk.Located.Sysctls s -> throw new IllegalStateException("a walk in the task's namespaces left them");
         }
+        return handedOver;
     }
 
     /**
@@ -375,7 +383,7 @@ final class OpenEmulation {
      * (its permission, lease, append-only, immutable and busy-executable checks are the same as
      * truncate's) and ftruncate'd.
      */
-    private void truncateFound(Call call, SyscallEvent ev, Args a, String path, PathWalk.Located at, long length) {
+    private boolean truncateFound(Call call, SyscallEvent ev, Args a, String path, PathWalk.Located at, long length) {
         try {
             Snapshot given = Snapshot.ofString(a.pathAddr(), path);
             switch (at) {
@@ -389,7 +397,7 @@ final class OpenEmulation {
                     Optional<String> name = names.of(f.fd(), call.tid());
                     Snapshot seen = seen(a, name, path, f.fd());
                     if (call.enter(ev, seen) != 0) {
-                        return;
+                        return false;
                     }
                     PathCalls.Stat st = f.stat() != null ? f.stat() : calls.fstat(f.fd());
                     Optional<String> mine = ownFile(f);
@@ -433,8 +441,9 @@ final class OpenEmulation {
                 case PathWalk.Located.Sysctls s -> throw new IllegalStateException("a walk in the task's namespaces left them");
             }
         } finally {
-            release(at);
+            call.held().release();
         }
+        return false;
     }
 
     /**
@@ -592,7 +601,7 @@ final class OpenEmulation {
                     try {
                         call.fail(ev, seen, errno);
                     } finally {
-                        release(at);
+                        call.held().release();
                     }
                 }
             });
@@ -734,7 +743,7 @@ final class OpenEmulation {
                     : landlock.perform(call.tid(), who, () -> openObject(a, at, false));
             complete(call, ev, a, seen, fd, effect);
         } finally {
-            release(at);
+            call.held().release();
         }
     }
 
