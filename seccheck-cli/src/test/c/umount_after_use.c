@@ -5,9 +5,11 @@
  *
  *   umount_after_use DIR ROUNDS [ns]
  *
- * DIR holds src/present (a file, the caller's) and out/. For each use of the mount (an open of a
- * missing name there, ENOENT; an open of the file, closed at once; a stat; a chmod; a listing;
- * a chdir into it, an open by a relative name and a chdir out), ROUNDS rounds each bind-mount
+ * DIR holds src/present (a file, the caller's), src/interpreted (interpreted.c, linked with its
+ * ELF interpreter at DIR/mnt/ld.so, a copy of the system's in src) and out/. For each use of the
+ * mount (an open of a missing name there, ENOENT; an open of the file, closed at once; a stat; a
+ * chmod; a listing; a chdir into it, an open by a relative name and a chdir out; a run of
+ * interpreted, whose ELF interpreter is there, waited for), ROUNDS rounds each bind-mount
  * DIR/src on DIR/mnt, make that use, and unmount DIR/mnt at once, once (a busy mount is then
  * detached, so that the next round starts clean). With "ns" the program first makes a user and
  * mount namespace of its own (where uid 65534 may mount). Prints "USE: EBUSY N of ROUNDS" per
@@ -23,6 +25,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void write_file(const char *path, const char *text) {
@@ -53,10 +56,11 @@ static void own_namespaces(void) {
     }
 }
 
-enum { MISSING, PRESENT, STAT, CHMOD, LIST, CWD, OPS };
-static const char *const NAMES[OPS] = {"open missing", "open present", "stat", "chmod", "list", "chdir in and out"};
+enum { MISSING, PRESENT, STAT, CHMOD, LIST, CWD, EXEC, OPS };
+static const char *const NAMES[OPS] = {"open missing", "open present", "stat", "chmod", "list", "chdir in and out",
+                                       "exec"};
 
-static char mnt[512], out[512], missing[600], present[600];
+static char mnt[512], out[512], missing[600], present[600], interpreted[600];
 
 /* One use of the mount, the last call before the unmount. */
 static void use(int op) {
@@ -111,6 +115,19 @@ static void use(int op) {
             perror("chdir out");
         }
         break;
+    case EXEC: {
+        pid_t child = fork();
+        if (child == 0) {
+            execl(interpreted, "interpreted", (char *) NULL);
+            perror("exec");
+            _exit(127);
+        }
+        int status;
+        if (child < 0 || waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            printf("exec: did not run\n");
+        }
+        break;
+    }
     }
 }
 
@@ -128,6 +145,7 @@ int main(int argc, char **argv) {
     snprintf(out, sizeof out, "%s/out", argv[1]);
     snprintf(missing, sizeof missing, "%s/missing", mnt);
     snprintf(present, sizeof present, "%s/present", mnt);
+    snprintf(interpreted, sizeof interpreted, "%s/interpreted", mnt);
     int rounds = atoi(argv[2]);
     mkdir(mnt, 0755);
     for (int op = 0; op < OPS; op++) {

@@ -1,6 +1,7 @@
 package dev.seccheck.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,15 +17,18 @@ import org.junit.jupiter.params.provider.ValueSource;
  * holds nothing of the program's files (its walk's descriptors, a copy of the program's
  * directory) once it has answered the call that used them ({@code src/test/c/umount_after_use.c}:
  * bind-mount, one use, unmount once, for each of an open of a missing name, an open of a file, a
- * stat, a chmod, a listing, a chdir in and out with an open by a relative name). Before, seccheck
- * closed its descriptors of the walked path only after the answer, and the program's very next
- * call, the unmount, failed with EBUSY in most rounds (red-team report R2 F4: "umount: target is
- * busy" in a script). With the built-in session and with a policy (which holds chmod too), as
+ * stat, a chmod, a listing, a chdir in and out with an open by a relative name, a run of a
+ * binary whose ELF interpreter is there). Before, seccheck closed its descriptors of the walked
+ * path only after the answer, and the program's very next call, the unmount, failed with EBUSY
+ * in most rounds (red-team report R2 F4: "umount: target is busy" in a script); and seccheck
+ * without privilege kept an interpreter it found by name open for the next exec, so that its
+ * mount stayed busy after the binary ended. With the built-in session and with a policy (which holds chmod too), as
  * root and as uid 65534 in a user and mount namespace of its own.
  */
 class UnmountAfterUseTest {
 
     private static final String PROGRAM = "src/test/c/umount_after_use.c";
+    private static final String INTERPRETED = "src/test/c/interpreted.c";
     private static final int ROUNDS = 20;
     /** What the program prints when no unmount found its mount busy: natively, every time. */
     private static final String NEVER_BUSY = """
@@ -34,7 +38,11 @@ class UnmountAfterUseTest {
             chmod: EBUSY 0 of 20
             list: EBUSY 0 of 20
             chdir in and out: EBUSY 0 of 20
+            exec: EBUSY 0 of 20
             """;
+    /** The ELF interpreters of the machines the tests run on: the first that exists is copied into the mount. */
+    private static final List<Path> LOADERS = List.of(Path.of("/lib64/ld-linux-x86-64.so.2"),
+            Path.of("/lib/ld-linux-aarch64.so.1"));
 
     @TempDir
     Path tmp;
@@ -58,13 +66,22 @@ class UnmountAfterUseTest {
         assertThat(run(nobody, policy ? policy() : null, program, dir, true).out()).isEqualTo(NEVER_BUSY);
     }
 
-    /** DIR with src/present (a file) and out/, uid 65534's when {@code nobody}. */
+    /**
+     * DIR with src/present (a file), src/ld.so (a copy of the system's ELF interpreter),
+     * src/interpreted (linked with DIR/mnt/ld.so as its interpreter) and out/, uid 65534's when
+     * {@code nobody}.
+     */
     private Path dir(boolean nobody) throws Exception {
         Path dir = tmp.resolve("mounts");
+        Path loader = LOADERS.stream().filter(Files::exists).findFirst().orElse(null);
+        assumeThat(loader).as("an ELF interpreter of a known name").isNotNull();
         List<Path> made = List.of(Files.createDirectory(dir), Files.createDirectory(dir.resolve("src")),
-                Files.createDirectory(dir.resolve("out")), Files.writeString(dir.resolve("src/present"), "present\n"));
+                Files.createDirectory(dir.resolve("out")), Files.writeString(dir.resolve("src/present"), "present\n"),
+                Files.copy(loader, dir.resolve("src/ld.so")), CPrograms.compile(INTERPRETED, dir.resolve("src"),
+                        "-Wl,--dynamic-linker=" + dir.resolve("mnt/ld.so")));
         for (Path p : made) {
-            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) || Files.isExecutable(p)
+                    ? "rwxr-xr-x" : "rw-r--r--"));
             if (nobody) {
                 PackagedCli.givenToNobody(p);
             }
