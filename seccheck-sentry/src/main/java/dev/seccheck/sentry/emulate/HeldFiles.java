@@ -11,8 +11,9 @@ import java.util.Arrays;
  * see a busy mount (an unmount right after an open in it failed with EBUSY) or a file still open
  * (red-team report R2 F4). So the call releases them just before it sends the answer that lets
  * the task go on ({@link Call}), and whoever took them releases them again on every other way
- * out (a call given up, handed to a pool thread or failing in seccheck), which then closes
- * nothing twice: each descriptor is closed once, its number forgotten as it is.
+ * out (a call given up to be served again, or failing in seccheck; one handed to a pool thread
+ * is released there), which then closes nothing twice: each descriptor is closed once, its
+ * number forgotten as it is.
  *
  * <p>Not thread-safe, and needs not be: the thread serving the call is its only user, and a call
  * moved to a pool thread reaches it through the pool's queue, which orders the moves.
@@ -37,6 +38,9 @@ final class HeldFiles {
 
     /** Holds the program's root of this call ({@link ProgramRoot#of}, opened or not yet) until the answer. */
     ProgramRoot root(ProgramRoot r) {
+        if (root != null && root != r) {
+            root.close(); // one root per call: a walk made again is given a new one
+        }
         this.root = r;
         return r;
     }
