@@ -222,7 +222,10 @@ final class AttributeCalls {
             call.fail(ev, given, Errno.ESRCH);
             return true;
         }
-        try (ProgramRoot root = ProgramRoot.of(calls, call.tid()); Identity.Assumed _ = who.get().assume(own)) {
+        // The root, and the object and its directory below, are the call's until it is answered
+        // (HeldFiles): released before the answer, not after it.
+        try (ProgramRoot root = call.held().root(ProgramRoot.of(calls, call.tid()));
+                Identity.Assumed _ = who.get().assume(own)) {
             PathWalk.Located at;
             boolean emptyPath = path.isEmpty() && (a.flags() & AT_EMPTY_PATH) != 0
                     && (a.op() == Op.OWNER || a.op() == Op.TIMES);
@@ -263,6 +266,8 @@ final class AttributeCalls {
             } else {
                 object = NameWalks.found(at);
             }
+            call.held().fd(object);
+            call.held().fd(parent);
             try {
                 if (call.enter(ev, given) != 0) {
                     return true;
@@ -271,8 +276,7 @@ final class AttributeCalls {
                         argument);
                 call.complete(ev, given, r);
             } finally {
-                PathCalls.close(object);
-                PathCalls.close(parent);
+                call.held().release();
             }
         }
         return true;

@@ -45,6 +45,8 @@ final class Call implements Waits.Awaited {
     private NameChange.Parent creating;
     /** Where a connect or send goes when not where it names, for the sinks while its points fire; else null. */
     private ReachedPeer peer;
+    /** What this call holds of the program's files, released before it is answered. */
+    private final HeldFiles held = new HeldFiles();
     /** Whether the points fired now report a further message of this call ({@link MadeCall#FURTHER}). */
     private boolean further;
     /** Whether the kernel makes the call once its enter points allow it ({@link #madeByTheKernel}). */
@@ -127,6 +129,16 @@ final class Call implements Waits.Awaited {
 
     SeccompNotification notification() {
         return n;
+    }
+
+    /**
+     * What this call holds of the program's files (our descriptors of a walked path, of a copy of
+     * the program's descriptor, of its root): released just before the answer, so that no mount
+     * the program used is busy and no file it closed still open when its next call runs. Whoever
+     * holds something releases it too on a way out with no answer ({@link HeldFiles#release}).
+     */
+    HeldFiles held() {
+        return held;
     }
 
     /** Names the file this open reached, for the points fired from now on (see {@link ReachedFile}). */
@@ -492,6 +504,7 @@ final class Call implements Waits.Awaited {
      * when it is gone, {@code result} is kept for a repeat of the call.
      */
     private void answer(Reply reply, Restarts.Result result) {
+        held.release(); // closing costs the same before the answer as after it
         settle(reply.send(answerId()), result);
     }
 
@@ -511,6 +524,7 @@ final class Call implements Waits.Awaited {
 
     /** The call ended without an answer (an error in seccheck, answered EIO by the caller): no repeat may wait on it. */
     void abandon() {
+        held.release();
         if (attempt != null) {
             restarts.answering(attempt);
             restarts.answered(attempt);
@@ -531,6 +545,9 @@ final class Call implements Waits.Awaited {
     long install(SyscallEvent ev, TaskMemory mem, int fd, boolean cloexec) {
         Restarts.Result.Fd ours = new Restarts.Result.Fd(fd, cloexec);
         long id = answerId();
+        // Before the install, which in one step is the answer too. The fd installed is not held:
+        // ours is closed right after the install, the program's own then holding its file.
+        held.release();
         // Held on this CPU, the task installs the fd and waits again for the answer, which wakes it
         // here at once: two wake-ups that cost less than the one of an install-and-answer, which
         // on a VM without halt polling goes through an idle vCPU (docs/emulation.md, "Cost"). The

@@ -236,13 +236,18 @@ final class NameEmulation {
             call.fail(ev, given, Errno.ESRCH);
             return true;
         }
-        try (ProgramRoot root = ProgramRoot.of(calls, call.tid()); Identity.Assumed _ = who.get().assume(own)) {
+        // The root and what the walks reached are the call's until it is answered (HeldFiles):
+        // released before the answer, not after it.
+        try (ProgramRoot root = call.held().root(ProgramRoot.of(calls, call.tid()));
+                Identity.Assumed _ = who.get().assume(own)) {
             int unreadTo = toFault == null ? 0 : toFault.errno;
             Plan plan = a.link() ? linkPlan(call, a, who.get(), root, from, to, unreadTo)
                     : renamePlan(call, a, who.get(), root, from, to, unreadTo);
             if (plan == null) {
                 return false;
             }
+            call.held().fd(plan.first());
+            call.held().fd(plan.second());
             try {
                 if (call.enter(ev, given) != 0) {
                     return true;
@@ -251,7 +256,7 @@ final class NameEmulation {
                         : a.link() ? link(call, a, who.get(), plan, from, to) : rename(call, a, who.get(), plan, from, to);
                 call.complete(ev, given, r);
             } finally {
-                plan.close();
+                call.held().release();
             }
         }
         return true;
@@ -354,12 +359,16 @@ final class NameEmulation {
             call.fail(ev, given, Errno.ESRCH);
             return true;
         }
-        try (ProgramRoot root = ProgramRoot.of(calls, call.tid()); Identity.Assumed _ = who.get().assume(own)) {
+        // The root and what the walks reached are the call's until it is answered (HeldFiles):
+        // released before the answer, not after it.
+        try (ProgramRoot root = call.held().root(ProgramRoot.of(calls, call.tid()));
+                Identity.Assumed _ = who.get().assume(own)) {
             Split name = Split.of(path);
             int dir = path.isEmpty() ? -Errno.ENOENT : directory(call, who.get(), root, o.dirfd(), name.parent());
             if (dir == GIVEN_UP) {
                 return false;
             }
+            call.held().fd(dir);
             try {
                 if (call.enter(ev, given) != 0) {
                     return true;
@@ -367,7 +376,7 @@ final class NameEmulation {
                 int r = dir < 0 ? dir : one(call, o, who.get(), dir, name, path, text);
                 call.complete(ev, given, r);
             } finally {
-                PathCalls.close(dir);
+                call.held().release();
             }
         }
         return true;
@@ -425,20 +434,15 @@ final class NameEmulation {
     /**
      * What the walks of a link or rename reached: our fds of the object to link (or of the old
      * name's directory) and of the new name's directory, or the -errno of the first walk that
-     * failed, as the kernel looks the names up in that order.
+     * failed, as the kernel looks the names up in that order. The call holds the fds until it is
+     * answered ({@link Call#held}).
      */
-    private record Plan(int first, int second, int failed) implements AutoCloseable {
+    private record Plan(int first, int second, int failed) {
         static Plan failed(int errno, int... fds) {
             for (int fd : fds) {
                 PathCalls.close(fd);
             }
             return new Plan(-1, -1, errno);
-        }
-
-        @Override
-        public void close() {
-            PathCalls.close(first);
-            PathCalls.close(second);
         }
     }
 

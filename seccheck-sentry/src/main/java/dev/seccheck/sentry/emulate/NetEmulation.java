@@ -128,8 +128,10 @@ final class NetEmulation {
             rawSocket(call);
             return true;
         }
-        // The program's socket, taken once (-errno when the fd is none: the call then fails as natively).
-        int sock = socketOf(call, (int) n.arg0());
+        // The program's socket, taken once (-errno when the fd is none: the call then fails as
+        // natively). Held by the call, released before its answer: a copy kept past it kept the
+        // socket open after the program closed it, and its peer saw no end.
+        int sock = call.held().fd(socketOf(call, (int) n.arg0()));
         try {
             if (n.nr() == Sysno.SETSOCKOPT && MulticastJoins.holds(n.arg1(), n.arg2())) {
                 joins.serve(call, sock);
@@ -159,7 +161,7 @@ final class NetEmulation {
             }
             return serve(call, sock, domain);
         } finally {
-            PathCalls.close(sock);
+            call.held().release();
         }
     }
 
@@ -930,10 +932,10 @@ final class NetEmulation {
                     Optional<String> real = names.of(f.fd(), call.tid());
                     // The socket's file (not a bind's directory): its links, and the file by device and inode.
                     PathCalls.Stat st = bind ? null : f.stat() != null ? f.stat() : calls.fstat(f.fd());
-                    yield new UnixPeer(f.fd(), name, who.get(), addr,
+                    yield new UnixPeer(call.held().fd(f.fd()), name, who.get(), addr,
                             real.map(d -> bind && !name.isEmpty() ? RealPath.join(d, "/" + name) : d).orElse(null),
                             st == null ? 1 : st.nlink(), st == null ? null : new ReachedFile(st.dev(), st.ino(), st.ctimeNs()),
-                            0);
+                            0, call.held());
                 }
                 case PathWalk.Located.Missing m -> {
                     PathCalls.close(m.dir());
@@ -955,16 +957,17 @@ final class NetEmulation {
      * are shown, null when seccheck cannot name the file (a mount of the program's own namespace);
      * the socket file's link count (1 for a bind) and the file by device and inode (null for a
      * bind or a failed walk: a rule on {@code unix_path} also holds for it under a name it does not
-     * match, a rename's, {@link ReachedFile}).
+     * match, a rename's, {@link ReachedFile}); {@code holder}, what the call holds, {@code fd}
+     * among it, until its answer ({@link Call#held}).
      */
     record UnixPeer(int fd, String name, Identity who, byte[] given, String real, long links, ReachedFile file,
-            int errno)
+            int errno, HeldFiles holder)
             implements AutoCloseable {
         /** The errno of a walk given up on the notifier ({@link #givenUp}); no errno is this low. */
         static final int GIVEN_UP = Integer.MIN_VALUE;
 
         static UnixPeer failed(byte[] given, int errno) {
-            return new UnixPeer(-1, null, null, given, null, 1, null, errno);
+            return new UnixPeer(-1, null, null, given, null, 1, null, errno, null);
         }
 
         /** Whether the walk was given up on the notifier: the call is to be served on a pool thread. */
@@ -1002,9 +1005,12 @@ final class NetEmulation {
             return new Snapshot(addr, bytes, doubt);
         }
 
+        /** Closes our fd now, unless the call's answer released it already ({@link HeldFiles#close}). */
         @Override
         public void close() {
-            PathCalls.close(fd);
+            if (holder != null) {
+                holder.close(fd);
+            }
         }
     }
 

@@ -207,9 +207,12 @@ final class OpenEmulation {
         return call.refuses(change) ? -Errno.EPERM : 0;
     }
 
-    /** What is done with the object a walk reached, with the program's identity still assumed. */
+    /**
+     * What is done with the object a walk reached, with the program's identity still assumed:
+     * returns whether the rest was handed to a pool thread, which then owns what the call holds.
+     */
     private interface Reached {
-        void at(Call call, SyscallEvent ev, Args a, String path, PathWalk.Located at);
+        boolean at(Call call, SyscallEvent ev, Args a, String path, PathWalk.Located at);
     }
 
     /**
@@ -238,7 +241,12 @@ final class OpenEmulation {
         boolean fromRoot = path.startsWith("/")
                 && (a.resolve() & (PathWalk.RESOLVE_BENEATH | PathWalk.RESOLVE_IN_ROOT)) == 0;
         acting = who.get();
-        try (ProgramRoot root = ProgramRoot.of(calls, call.tid()); Identity.Assumed _ = who.get().assume(own)) {
+        // The root, the walk's start and what it reached are the call's until it is answered
+        // (HeldFiles), released then or, on any other way out, here; not when handed to a pool
+        // thread, which answers the call.
+        boolean handedOver = false;
+        ProgramRoot root = call.held().root(ProgramRoot.of(calls, call.tid()));
+        try (Identity.Assumed _ = who.get().assume(own)) {
             // An empty path fails before the dirfd is looked at, as in the kernel (unless it names
             // the dirfd's own file), and so does an absolute one under RESOLVE_BENEATH, which may
             // not leave the dirfd's tree.
@@ -258,8 +266,8 @@ final class OpenEmulation {
             PathWalk.Request req = new PathWalk.Request(call.tid(), call.tgid(), who.get().fsuid(), path, a.flags(),
                     a.resolve(), call.onNotifier(),
                     () -> namespaces.mayJoin() && namespaces.differ(call.tid(), TaskNamespaces.SYSCTLS));
-            PathWalk.Located at = dirfdsOwn ? new PathWalk.Located.Found(start, calls.fstat(start), false, -1, "")
-                    : walk.find(req, start, root);
+            PathWalk.Located at = hold(call, dirfdsOwn ? new PathWalk.Located.Found(start, calls.fstat(start), false, -1, "")
+                    : walk.find(req, start, root));
             if (at instanceof PathWalk.Located.Sysctls) {
                 if (call.onNotifier()) {
                     InterruptibleOpen.found(call, true); // walked again on a pool thread
@@ -270,8 +278,8 @@ final class OpenEmulation {
                     if (again < 0 && !fromRoot) {
                         return again;
                     }
-                    then.at(call, ev, a, path, walk.find(req.inTaskNamespaces(), again, root));
-                    return 0;
+                    then.at(call, ev, a, path, hold(call, walk.find(req.inTaskNamespaces(), again, root)));
+                    return 0; // off the notifier: nothing is handed over
                 });
                 if (r < 0) {
                     Snapshot given = Snapshot.ofString(a.pathAddr(), path);
@@ -286,12 +294,15 @@ final class OpenEmulation {
                     if (at instanceof PathWalk.Located.Found f && ReserveThreads.takes(f.stat(), a.flags())) {
                         call.reserveMayTake();
                     }
-                    release(at);
                     return false;
                 }
             }
-            then.at(call, ev, a, path, at);
+            handedOver = then.at(call, ev, a, path, at);
             return true;
+        } finally {
+            if (!handedOver) {
+                call.held().release();
+            }
         }
     }
 
@@ -316,67 +327,64 @@ final class OpenEmulation {
         };
     }
 
-    /** Closes our fds of what the walk reached. */
-    private static void release(PathWalk.Located at) {
+    /** Makes our fds of what the walk reached the call's, released before its answer ({@link Call#held}). */
+    private static PathWalk.Located hold(Call call, PathWalk.Located at) {
         switch (at) {
             case PathWalk.Located.Found f -> {
-                PathCalls.close(f.fd());
-                PathCalls.close(f.parent());
+                call.held().fd(f.fd());
+                call.held().fd(f.parent());
             }
-            case PathWalk.Located.Missing m -> PathCalls.close(m.dir());
+            case PathWalk.Located.Missing m -> call.held().fd(m.dir());
             case PathWalk.Located.Failed f -> {}
             case PathWalk.Located.Elsewhere e -> {}
             case PathWalk.Located.Sysctls s -> {}
         }
+        return at;
     }
 
-    private void openFound(Call call, SyscallEvent ev, Args a, String path, PathWalk.Located at) {
+    /** @return whether the open was handed over to a pool thread, which then owns what the call holds */
+    private boolean openFound(Call call, SyscallEvent ev, Args a, String path, PathWalk.Located at) {
         boolean handedOver = false;
-        try {
-            switch (at) {
-                case PathWalk.Located.Failed f -> {
-                    Snapshot given = Snapshot.ofString(a.pathAddr(), path);
-                    call.refuse(ev, given, reservedFirst(call, f.errno()));
-                }
-                case PathWalk.Located.Found f -> {
-                    Optional<String> name = names.of(f.fd(), call.tid());
-                    // A pipe, a socket, an anonymous inode (reached through a /proc/PID/fd/N link) has
-                    // no path: decided as what it is, named as the kernel names it (RealPath#pathless).
-                    Optional<String> pathless = name.isPresent() ? Optional.empty() : RealPath.pathless(calls, f.fd());
-                    if (pathless.isPresent()) {
-                        PathCalls.Stat st = f.stat();
-                        call.reached(st == null ? ReachedFile.pathlessObject(-1, -1, 0)
-                                : ReachedFile.pathlessObject(st.dev(), st.ino(), st.ctimeNs()));
-                    } else if (f.stat() != null) {
-                        // Its device and inode let a rule hold for the file under any name (a hard link, a rename).
-                        // A directory's link count counts its subdirectories' "..": none is a hard link.
-                        call.reached(new ReachedFile(f.stat().dev(), f.stat().ino(), f.stat().ctimeNs(),
-                                f.stat().isDirectory() ? 1 : f.stat().nlink()));
-                    }
-                    Optional<String> mine = OwnFiles.writes(a.flags()) ? ownFile(f) : Optional.empty();
-                    if ((a.flags() & O_ACCMODE) != O_RDONLY) {
-                        noteNameWrites(call, f);
-                    }
-                    handedOver = decideAndOpen(call, ev, a, path, f.fd(), pathless.isPresent() ? pathless : name, at, mine);
-                }
-                case PathWalk.Located.Missing m -> {
-                    Optional<String> dir = names.of(m.dir(), call.tid());
-                    Optional<String> name = dir.map(d -> RealPath.join(d, "/" + m.name()));
-                    if (decidesNames && dir.isPresent() && (a.flags() & O_CREAT) != 0) {
-                        // Its directory's device and inode let a rule know the new name under the
-                        // directory's other names (a bind mount's: RealPath gives the mount's).
-                        call.creatingIn(new NameChange.Parent(dir.get(), NameWalks.reached(calls.fstat(m.dir()))));
-                    }
-                    handedOver = decideAndOpen(call, ev, a, path, -1, name, at, Optional.empty());
-                }
-                case PathWalk.Located.Elsewhere e -> throw new IllegalStateException("a walk off the notifier gave up");
-                case PathWalk.Located.Sysctls s -> throw new IllegalStateException("a walk in the task's namespaces left them");
+        switch (at) {
+            case PathWalk.Located.Failed f -> {
+                Snapshot given = Snapshot.ofString(a.pathAddr(), path);
+                call.refuse(ev, given, reservedFirst(call, f.errno()));
             }
-        } finally {
-            if (!handedOver) {
-                release(at);
+            case PathWalk.Located.Found f -> {
+                Optional<String> name = names.of(f.fd(), call.tid());
+                // A pipe, a socket, an anonymous inode (reached through a /proc/PID/fd/N link) has
+                // no path: decided as what it is, named as the kernel names it (RealPath#pathless).
+                Optional<String> pathless = name.isPresent() ? Optional.empty() : RealPath.pathless(calls, f.fd());
+                if (pathless.isPresent()) {
+                    PathCalls.Stat st = f.stat();
+                    call.reached(st == null ? ReachedFile.pathlessObject(-1, -1, 0)
+                            : ReachedFile.pathlessObject(st.dev(), st.ino(), st.ctimeNs()));
+                } else if (f.stat() != null) {
+                    // Its device and inode let a rule hold for the file under any name (a hard link, a rename).
+                    // A directory's link count counts its subdirectories' "..": none is a hard link.
+                    call.reached(new ReachedFile(f.stat().dev(), f.stat().ino(), f.stat().ctimeNs(),
+                            f.stat().isDirectory() ? 1 : f.stat().nlink()));
+                }
+                Optional<String> mine = OwnFiles.writes(a.flags()) ? ownFile(f) : Optional.empty();
+                if ((a.flags() & O_ACCMODE) != O_RDONLY) {
+                    noteNameWrites(call, f);
+                }
+                handedOver = decideAndOpen(call, ev, a, path, f.fd(), pathless.isPresent() ? pathless : name, at, mine);
             }
+            case PathWalk.Located.Missing m -> {
+                Optional<String> dir = names.of(m.dir(), call.tid());
+                Optional<String> name = dir.map(d -> RealPath.join(d, "/" + m.name()));
+                if (decidesNames && dir.isPresent() && (a.flags() & O_CREAT) != 0) {
+                    // Its directory's device and inode let a rule know the new name under the
+                    // directory's other names (a bind mount's: RealPath gives the mount's).
+                    call.creatingIn(new NameChange.Parent(dir.get(), NameWalks.reached(calls.fstat(m.dir()))));
+                }
+                handedOver = decideAndOpen(call, ev, a, path, -1, name, at, Optional.empty());
+            }
+            case PathWalk.Located.Elsewhere e -> throw new IllegalStateException("a walk off the notifier gave up");
+            case PathWalk.Located.Sysctls s -> throw new IllegalStateException("a walk in the task's namespaces left them");
         }
+        return handedOver;
     }
 
     /**
@@ -385,7 +393,7 @@ final class OpenEmulation {
      * (its permission, lease, append-only, immutable and busy-executable checks are the same as
      * truncate's) and ftruncate'd.
      */
-    private void truncateFound(Call call, SyscallEvent ev, Args a, String path, PathWalk.Located at, long length) {
+    private boolean truncateFound(Call call, SyscallEvent ev, Args a, String path, PathWalk.Located at, long length) {
         try {
             Snapshot given = Snapshot.ofString(a.pathAddr(), path);
             switch (at) {
@@ -399,7 +407,7 @@ final class OpenEmulation {
                     Optional<String> name = names.of(f.fd(), call.tid());
                     Snapshot seen = seen(a, name, path, f.fd());
                     if (call.enter(ev, seen) != 0) {
-                        return;
+                        return false;
                     }
                     PathCalls.Stat st = f.stat() != null ? f.stat() : calls.fstat(f.fd());
                     Optional<String> mine = ownFile(f);
@@ -443,8 +451,9 @@ final class OpenEmulation {
                 case PathWalk.Located.Sysctls s -> throw new IllegalStateException("a walk in the task's namespaces left them");
             }
         } finally {
-            release(at);
+            call.held().release();
         }
+        return false;
     }
 
     /**
@@ -602,7 +611,7 @@ final class OpenEmulation {
                     try {
                         call.fail(ev, seen, errno);
                     } finally {
-                        release(at);
+                        call.held().release();
                     }
                 }
             });
@@ -649,7 +658,6 @@ final class OpenEmulation {
         }
         return fd;
     }
-
     /**
      * Whether this open, on a pool thread, may wait for the other end of a FIFO (one side only,
      * and blocking), which {@link Waits} ends ({@link FifoEnd}) as soon as the call is no longer awaited.
@@ -771,7 +779,7 @@ final class OpenEmulation {
                     : landlock.perform(call.tid(), who, () -> openObject(a, at, false));
             complete(call, ev, a, seen, fd, effect);
         } finally {
-            release(at);
+            call.held().release();
         }
     }
 

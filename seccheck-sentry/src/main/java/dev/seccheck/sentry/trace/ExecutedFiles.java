@@ -104,23 +104,21 @@ final class ExecutedFiles {
     private boolean mapFiles = true;
     /** A file by device and inode. */
     private record FileId(long dev, long ino) {}
-    /** How many interpreters found by their names are held open, the least recently executed let go first. */
+    /** How many interpreters found by their names are remembered, the least recently executed forgotten first. */
     private static final int WALKED_MAX = 16;
     /**
-     * Interpreters found by walking their names (seccheck without CAP_SYS_ADMIN), held open by
-     * our O_PATH descriptor: the next exec that maps the same file (nearly every dynamically
-     * linked one maps the same dynamic loader) reopens it instead of reading the binary's
-     * headers and walking the name again. Held open, the inode cannot be freed and its number
-     * given to another file; its name is read again from the descriptor at each exec.
+     * The names by which walks found interpreters (seccheck without CAP_SYS_ADMIN), by the file
+     * they reached: the next exec that maps the same file (nearly every dynamically linked one
+     * maps the same dynamic loader) walks that name again instead of reading the binary's headers
+     * first, and takes what it reaches only if it is the file mapped ({@link #verified}), which
+     * the mapping keeps alive, so no other file can have its number meanwhile. Not held open by a
+     * descriptor: one kept across execs kept the interpreter's mount busy, and a program that ran
+     * a binary from a mount of its own could not unmount it when it ended (EBUSY).
      */
-    private final Map<FileId, Integer> walked = new LinkedHashMap<>(WALKED_MAX, 0.75f, true) {
+    private final Map<FileId, String> walked = new LinkedHashMap<>(WALKED_MAX, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<FileId, Integer> eldest) {
-            if (size() > WALKED_MAX) {
-                PathCalls.close(eldest.getValue());
-                return true;
-            }
-            return false;
+        protected boolean removeEldestEntry(Map.Entry<FileId, String> eldest) {
+            return size() > WALKED_MAX;
         }
     };
 
@@ -220,13 +218,18 @@ final class ExecutedFiles {
             }
             mapFiles = false; // without the capability: found by its name from now on
         }
-        Integer seen = walked.get(new FileId(interp.dev(), interp.ino()));
+        FileId mapped = new FileId(interp.dev(), interp.ino());
+        String seen = walked.get(mapped);
         if (seen != null) {
-            // The file a walk found before, held open since: the same file, whatever its name now.
-            int fd = calls.openat(Fcntl.AT_FDCWD, "/proc/self/fd/" + seen, Fcntl.O_PATH | Fcntl.O_CLOEXEC);
+            // The name a walk found the mapped file by before: taken if it reaches that file still.
+            int fd = openByName(pid, seen);
             if (fd >= 0) {
-                return Optional.of(verified(fd, pid, interp, "its ELF interpreter"));
+                Executed again = verified(fd, pid, interp, "its ELF interpreter " + seen);
+                if (again instanceof Found) {
+                    return Optional.of(again);
+                }
             }
+            walked.remove(mapped);
         }
         Optional<Optional<String>> read = looks.lookAt(pid, "/proc/" + pid + "/exe", () -> interpAt(b.fd()));
         if (read.isEmpty()) {
@@ -236,22 +239,25 @@ final class ExecutedFiles {
         if (path.isEmpty()) {
             return Optional.of(new Unknown("its binary's ELF program headers could not be read"));
         }
+        int fd = openByName(pid, path);
+        if (fd < 0) {
+            return Optional.of(new Unknown("its ELF interpreter " + path + " could not be reached"));
+        }
+        Executed found = verified(fd, pid, interp, "its ELF interpreter " + path);
+        if (found instanceof Found) {
+            walked.put(mapped, path);
+        }
+        return Optional.of(found);
+    }
+
+    /** Our O_PATH fd of what {@code path} reaches in process {@code pid}'s view, walked where waiting holds nothing; or -errno. */
+    private int openByName(int pid, String path) {
         int fd = ExecCalls.PATHS.get().open(pid, pid, Fcntl.AT_FDCWD, path, true);
         if (fd == ProgramPaths.ELSEWHERE) {
             fd = looks.lookElsewhere(pid, () -> ExecCalls.PATHS.get().open(pid, pid, Fcntl.AT_FDCWD, path, false))
                     .orElse(-1);
         }
-        if (fd < 0) {
-            return Optional.of(new Unknown("its ELF interpreter " + path + " could not be reached"));
-        }
-        Executed found = verified(fd, pid, interp, "its ELF interpreter " + path);
-        if (found instanceof Found f) {
-            int kept = calls.openat(Fcntl.AT_FDCWD, "/proc/self/fd/" + f.fd(), Fcntl.O_PATH | Fcntl.O_CLOEXEC);
-            if (kept >= 0) {
-                walked.put(new FileId(interp.dev(), interp.ino()), kept);
-            }
-        }
-        return Optional.of(found);
+        return fd;
     }
 
     /** Our descriptor {@code fd} as the file the kernel mapped at {@code m}, or Unknown (closed) when it is another. */
@@ -411,10 +417,9 @@ final class ExecutedFiles {
         return out;
     }
 
-    /** Closes the watch on seccheck's mount table and the interpreters held. */
+    /** Closes the watch on seccheck's mount table, and forgets the interpreters' names. */
     void close() {
         names.close();
-        walked.values().forEach(PathCalls::close);
         walked.clear();
     }
 }

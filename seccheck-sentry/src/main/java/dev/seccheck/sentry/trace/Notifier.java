@@ -291,32 +291,50 @@ final class Notifier implements Runnable {
      * points fire with that answer, as for a refused call.
      */
     private void shutdown(SeccompNotification n, Task task, TraceeAccess access) throws LinuxException {
-        try (OutputSockets.Taken taken = guard.output().take(n.tid(), task.tgid(), n.arg0())) {
-            if (taken.ours()) {
-                refuse(n, task, Errno.EPERM, access, true);
-                return;
-            }
-            if (taken.refused()) {
-                log.accept("refused shutdown from task " + n.tid() + " (" + Procfs.comm(n.tid()) + "): seccheck cannot"
-                        + " look at its fd " + (int) n.arg0() + " (" + Errno.name(-taken.file()) + "), which may be"
-                        + " the socket seccheck's lines go to (EPERM)");
-                refuse(n, task, Errno.EPERM, access, false);
-                return;
-            }
-            Verdict verdict = Verdict.of(points.fire(task, SyscallEvent.held(n), access));
-            try (Pidfd caller = verdict instanceof Verdict.Kill ? Pidfd.ofProcess(task.tgid()) : null) {
-                if (!listener.stillValid(n.id())
-                        || Verdict.enforce(verdict, Verdict.through(caller), errno -> listener.deny(n.id(), errno))) {
-                    return;
+        // Our copy of the program's socket is closed before any answer: kept past it, the socket
+        // stayed open after the program closed it, and its peer saw no end (emulate.HeldFiles).
+        OutputSockets.Taken taken = guard.output().take(n.tid(), task.tgid(), n.arg0());
+        Verdict verdict = null;
+        boolean made = false;
+        long r = 0;
+        try {
+            if (!taken.ours() && !taken.refused()) {
+                verdict = Verdict.of(points.fire(task, SyscallEvent.held(n), access));
+                if (verdict instanceof Verdict.Allow && listener.stillValid(n.id())) {
+                    r = taken.shutdown(n.arg1());
+                    made = true;
                 }
             }
-            long r = taken.shutdown(n.arg1());
-            if (points.wantsExit(n.nr())) {
-                points.fire(task, new SyscallEvent(n.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(),
-                        n.arg5(), true, r), access);
-            }
-            listener.deny(n.id(), (int) -r); // 0: the call returns 0
+        } finally {
+            taken.close();
         }
+        if (taken.ours()) {
+            refuse(n, task, Errno.EPERM, access, true);
+            return;
+        }
+        if (taken.refused()) {
+            log.accept("refused shutdown from task " + n.tid() + " (" + Procfs.comm(n.tid()) + "): seccheck cannot"
+                    + " look at its fd " + (int) n.arg0() + " (" + Errno.name(-taken.file()) + "), which may be"
+                    + " the socket seccheck's lines go to (EPERM)");
+            refuse(n, task, Errno.EPERM, access, false);
+            return;
+        }
+        if (!(verdict instanceof Verdict.Allow)) {
+            try (Pidfd caller = verdict instanceof Verdict.Kill ? Pidfd.ofProcess(task.tgid()) : null) {
+                if (listener.stillValid(n.id())) {
+                    Verdict.enforce(verdict, Verdict.through(caller), errno -> listener.deny(n.id(), errno));
+                }
+            }
+            return;
+        }
+        if (!made) {
+            return; // the task left the call
+        }
+        if (points.wantsExit(n.nr())) {
+            points.fire(task, new SyscallEvent(n.tid(), n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(),
+                    n.arg5(), true, r), access);
+        }
+        listener.deny(n.id(), (int) -r); // 0: the call returns 0
     }
 
     private void answer(SeccompNotification n, TraceeAccess access) throws LinuxException {
