@@ -33,6 +33,8 @@ final class Call implements Waits.Awaited {
 
     private final EmulatedPoints points;
     private final Restarts restarts;
+    /** How many execs had taken the thread's number as the notification was received ({@link Restarts#execsOf}). */
+    private final int execs;
     /** This call as {@link #restarts} knows it, once its enter points were reached. */
     private Restarts.Attempt attempt;
     private SeccompReplies replies;
@@ -71,6 +73,7 @@ final class Call implements Waits.Awaited {
             FdPaths fds, Handover elsewhere) {
         this.restarts = restarts;
         this.n = n;
+        this.execs = Restarts.execsOf(n.tid());
         this.task = task;
         this.points = points;
         this.replies = replies;
@@ -259,7 +262,7 @@ final class Call implements Waits.Awaited {
      * kept), not when an attempt still waiting takes it over or it is dead already.
      */
     boolean begin(SyscallEvent ev, TaskMemory mem, Runnable ours) {
-        switch (restarts.begin(tid(), Restarts.Key.of(ev, mem instanceof Snapshot s ? s.bytes() : null), n.id())) {
+        switch (restarts.begin(tid(), Restarts.Key.of(ev, mem instanceof Snapshot s ? s.bytes() : null, execs), n.id())) {
             case Restarts.Begun.Fresh f -> {
                 attempt = f.attempt();
                 // Dead already: served after its thread had moved on (one of several notifications
