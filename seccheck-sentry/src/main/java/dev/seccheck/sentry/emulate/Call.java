@@ -66,14 +66,16 @@ final class Call implements Waits.Awaited {
     }
 
     /**
+     * @param execs how many execs had taken the thread's number as the notification was received
+     *     ({@link Restarts#execsOf}, read on the notifier thread right after it)
      * @param elsewhere moves what is left of the call to a pool thread (which takes it with
      *     {@link #replyWith}); null when this call is served on a pool thread already
      */
-    Call(SeccompNotification n, Task task, EmulatedPoints points, Restarts restarts, SeccompReplies replies,
-            FdPaths fds, Handover elsewhere) {
+    Call(SeccompNotification n, int execs, Task task, EmulatedPoints points, Restarts restarts,
+            SeccompReplies replies, FdPaths fds, Handover elsewhere) {
         this.restarts = restarts;
         this.n = n;
-        this.execs = Restarts.execsOf(n.tid());
+        this.execs = execs;
         this.task = task;
         this.points = points;
         this.replies = replies;

@@ -280,12 +280,13 @@ public final class Emulator implements AutoCloseable {
      * hand-off to a pool thread and its wake-up; everything else goes to the pool.
      */
     public void submit(SeccompNotification n, Task task) {
+        int execs = Restarts.execsOf(n.tid()); // as received: an exec after it is a later image's
         if (isOpen(n.nr()) || NameEmulation.serves(n.nr()) || AttributeCalls.serves(n)
                 || n.nr() == Sysno.BIND) {
             if (here == null) {
                 here = new Worker(supervisor, operators, own, ownFiles, outputs, userNamespaces, landlock, files, effects, log);
             }
-            Call call = new Call(n, task, points, restarts, here.replies(listener), fdPaths.apply(n.tid()),
+            Call call = new Call(n, execs, task, points, restarts, here.replies(listener), fdPaths.apply(n.tid()),
                     this::finishOnPool);
             if (isOpen(n.nr())) {
                 InterruptibleOpen.received(call);
@@ -300,7 +301,8 @@ public final class Emulator implements AutoCloseable {
         }
         boolean taken = onPool(n, () -> {
             Worker w = workers.get();
-            Call call = new Call(n, task, points, restarts, w.replies(listener), fdPaths.apply(n.tid()), null);
+            Call call = new Call(n, execs, task, points, restarts, w.replies(listener), fdPaths.apply(n.tid()),
+                    null);
             if (isOpen(n.nr())) {
                 InterruptibleOpen.onPool(call, () -> serve(call, w)); // one that may wait, as natively
             } else {

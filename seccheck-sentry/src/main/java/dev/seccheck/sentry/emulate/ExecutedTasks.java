@@ -17,8 +17,9 @@ public final class ExecutedTasks {
      * Thread {@code former} executed and is thread {@code tid} (the group's leader number) now:
      * the exec is counted for {@code tid} ({@link Restarts#executed}: a call of the old image served
      * late is no repeat of the new image's), the attempts of both numbers are forgotten
-     * ({@link Restarts#forgetEverywhere}, a kept fd closed), their registrations for signals dropped, and their FIFO opens ended, returning once
-     * those are undone ({@link Waits#endOpensOf(int)}). The other old threads are ended as they
+     * ({@link Restarts#forgetEverywhere}, a kept fd closed), their registrations for signals
+     * dropped, and their FIFO opens ended, returning once those are undone
+     * ({@link Waits#endOpensOf(int)}). The other old threads are ended as they
      * are reaped ({@link DeadTasks}). Tracer thread, at the exec event stop.
      */
     public static void executed(int tid, int former) {
