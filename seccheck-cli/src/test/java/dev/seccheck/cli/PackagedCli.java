@@ -222,13 +222,14 @@ final class PackagedCli {
     /**
      * Compiles the C program {@code source} (a path below the module, {@code src/test/c/...}) into
      * {@code dir} for a test run as root or, when {@code nobody}, as uid 65534 (skipped where that
-     * cannot be, {@link #assumeNobody}), and leaves {@code dir} readable and searchable by every user.
+     * cannot be, {@link #assumeNobody}), and leaves {@code dir} readable and searchable by every user;
+     * {@code flags} go to gcc.
      */
-    static Path compiledFor(Path dir, boolean nobody, String source) throws Exception {
+    static Path compiledFor(Path dir, boolean nobody, String source, String... flags) throws Exception {
         if (nobody) {
             assumeNobody(dir);
         }
-        Path program = CPrograms.compile(source, dir);
+        Path program = CPrograms.compile(source, dir, flags);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         return program;
     }

@@ -33,6 +33,8 @@ final class Call implements Waits.Awaited {
 
     private final EmulatedPoints points;
     private final Restarts restarts;
+    /** How many execs had taken the thread's number as the notification was received ({@link Restarts#execsOf}). */
+    private final int execs;
     /** This call as {@link #restarts} knows it, once its enter points were reached. */
     private Restarts.Attempt attempt;
     private SeccompReplies replies;
@@ -70,13 +72,16 @@ final class Call implements Waits.Awaited {
     }
 
     /**
+     * @param execs how many execs had taken the thread's number as the notification was received
+     *     ({@link Restarts#execsOf}, read on the notifier thread right after it)
      * @param elsewhere moves what is left of the call to a pool thread (which takes it with
      *     {@link #replyWith}); null when this call is served on a pool thread already
      */
-    Call(SeccompNotification n, Task task, EmulatedPoints points, Restarts restarts, SeccompReplies replies,
-            FdPaths fds, Handover elsewhere) {
+    Call(SeccompNotification n, int execs, Task task, EmulatedPoints points, Restarts restarts,
+            SeccompReplies replies, FdPaths fds, Handover elsewhere) {
         this.restarts = restarts;
         this.n = n;
+        this.execs = execs;
         this.task = task;
         this.points = points;
         this.replies = replies;
@@ -308,7 +313,7 @@ final class Call implements Waits.Awaited {
      * kept), not when an attempt still waiting takes it over or it is dead already.
      */
     boolean begin(SyscallEvent ev, TaskMemory mem, Runnable ours) {
-        switch (restarts.begin(tid(), Restarts.Key.of(ev, mem instanceof Snapshot s ? s.bytes() : null), n.id())) {
+        switch (restarts.begin(tid(), Restarts.Key.of(ev, mem instanceof Snapshot s ? s.bytes() : null, execs), n.id())) {
             case Restarts.Begun.Fresh f -> {
                 attempt = f.attempt();
                 // Dead already: served after its thread had moved on (one of several notifications

@@ -300,12 +300,13 @@ public final class Emulator implements AutoCloseable {
      */
     public void submit(SeccompNotification n, Task task) {
         boolean reserved = false;
+        int execs = Restarts.execsOf(n.tid()); // as received: an exec after it is a later image's
         if (isOpen(n.nr()) || NameEmulation.serves(n.nr()) || AttributeCalls.serves(n)
                 || n.nr() == Sysno.BIND) {
             if (here == null) {
                 here = new Worker(supervisor, operators, own, ownFiles, outputs, userNamespaces, landlock, files, effects, log);
             }
-            Call call = new Call(n, task, points, restarts, here.replies(listener), fdPaths.apply(n.tid()),
+            Call call = new Call(n, execs, task, points, restarts, here.replies(listener), fdPaths.apply(n.tid()),
                     this::finishOnPool);
             if (isOpen(n.nr())) {
                 InterruptibleOpen.received(call);
@@ -321,7 +322,8 @@ public final class Emulator implements AutoCloseable {
         }
         boolean taken = onPool(n, reserved, () -> {
             Worker w = workers.get();
-            Call call = new Call(n, task, points, restarts, w.replies(listener), fdPaths.apply(n.tid()), null);
+            Call call = new Call(n, execs, task, points, restarts, w.replies(listener), fdPaths.apply(n.tid()),
+                    null);
             if (isOpen(n.nr())) {
                 InterruptibleOpen.onPool(call, () -> serve(call, w)); // one that may wait, as natively
             } else {

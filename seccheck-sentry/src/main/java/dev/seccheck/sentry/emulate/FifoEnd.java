@@ -20,10 +20,12 @@ import java.util.function.IntSupplier;
  * repeated open waited for a writer that had come and gone, and a writer with O_NONBLOCK found a
  * reader where natively there was none.
  *
- * <p>Now {@link Waits} ends such an open within {@link Waits#QUICK_MS} of its call no longer being
- * awaited, with {@link BlockingSocketCall#SIGNAL} sent to the thread in it (the open is made with
- * that signal unblocked; its handler lacks SA_RESTART, so the kernel undoes the open and returns
- * EINTR, and no other open of the FIFO sees anything). The attempt is not given up at once: a
+ * <p>Now such an open is ended as the signal's stop finds it ({@link InterruptibleOpen#atSignal},
+ * before the task goes on), or else (a stop, a signal the task does not handle) by {@link Waits}
+ * within {@link Waits#QUICK_MS} of its call no longer being awaited, with
+ * {@link BlockingSocketCall#SIGNAL} sent to the thread in it (the open is made with that signal
+ * unblocked; its handler lacks SA_RESTART, so the kernel undoes the open and returns EINTR, and no
+ * other open of the FIFO sees anything). The attempt is not given up at once: a
  * repeat that comes within {@link Waits#REPEAT_WINDOW_MS} takes it over ({@link Restarts}) and
  * this thread opens again for it, its enter points fired once; when none comes, or the thread made
  * another call, the attempt is given up and a later repeat is a new call. An open the kernel

@@ -104,26 +104,44 @@ final class InterruptibleOpen implements SignalledCalls.Interruptible {
     /**
      * Repeated when owed a result, or when it cannot wait and is still being served; else
      * ERESTARTSYS as it is. A call the notifier answered before its walk found anything (a fault,
-     * refused flags) never waited either: owed its answer, it is repeated.
+     * refused flags) never waited either: owed its answer, it is repeated. One that may wait has
+     * seccheck's own open ended first ({@link Waits#endOpensOf(Waits.Awaited)}), before the task goes
+     * on: natively the signal undoes the open as it is noticed, so a writer the program opens with
+     * O_NONBLOCK once its open returned EINTR finds no reader. Before, the open was ended only by
+     * the look every {@link Waits#QUICK_MS} ms, and such a writer found seccheck's reader in 12-22
+     * rounds of 200. An open that completed before it could be ended (its peer came) is owed:
+     * repeated, its fd kept for the repeat ({@link Restarts}), as the kernel's own open, done
+     * before the signal was noticed, returns its fd. With SA_RESTART the repeat takes the attempt
+     * over and the open is made again for it ({@link FifoEnd}).
      */
     @Override
-    public synchronized long atSignal() {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLASSIFY_WAIT_MS);
-        while (kind == Kind.WALKING && !served) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                break;
+    public long atSignal() {
+        synchronized (this) {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLASSIFY_WAIT_MS);
+            while (kind == Kind.WALKING && !served) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
             }
-            try {
-                TimeUnit.NANOSECONDS.timedWait(this, left);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+            if (call.owes(false)) {
+                return SignalledCalls.ERESTARTNOINTR;
+            }
+            if (kind == Kind.CANNOT_WAIT && !served) {
+                return SignalledCalls.ERESTARTNOINTR;
+            }
+            if (kind != Kind.MAY_WAIT) {
+                return 0;
             }
         }
-        if (call.owes(false)) {
-            return SignalledCalls.ERESTARTNOINTR;
-        }
-        return kind == Kind.CANNOT_WAIT && !served ? SignalledCalls.ERESTARTNOINTR : 0;
+        // Not under this monitor: the pool thread whose open ends may reach it meanwhile.
+        boolean made = Waits.ALL.endOpensOf(call);
+        return made || call.owes(false) ? SignalledCalls.ERESTARTNOINTR : 0;
     }
 }

@@ -5,6 +5,7 @@ import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.ThreadStarts;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import java.util.Arrays;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -46,25 +47,46 @@ final class Restarts {
     /**
      * What identifies an attempt and its repeat: the arguments the syscall takes (the registers past
      * them hold whatever the caller left there, which differs when a program repeats a call an
-     * interruption failed with EINTR), and what they point to.
+     * interruption failed with EINTR), what they point to, and the image that made it: how many
+     * execs had taken the thread's number when its notification was received ({@link #execsOf}).
      */
-    record Key(int nr, long a1, long a2, long a3, long a4, long a5, long a6, byte[] input) {
-        static Key of(SyscallEvent ev, byte[] input) {
+    record Key(int nr, long a1, long a2, long a3, long a4, long a5, long a6, byte[] input, int execs) {
+        static Key of(SyscallEvent ev, byte[] input, int execs) {
             int n = arguments(ev.sysno());
             return new Key(ev.sysno(), ev.arg1(), ev.arg2(), ev.arg3(), n > 3 ? ev.arg4() : 0, n > 4 ? ev.arg5() : 0,
-                    n > 5 ? ev.arg6() : 0, input);
+                    n > 5 ? ev.arg6() : 0, input, execs);
         }
 
         @Override
         public boolean equals(Object o) {
             return o instanceof Key k && k.nr == nr && k.a1 == a1 && k.a2 == a2 && k.a3 == a3 && k.a4 == a4
-                    && k.a5 == a5 && k.a6 == a6 && Arrays.equals(k.input, input);
+                    && k.a5 == a5 && k.a6 == a6 && k.execs == execs && Arrays.equals(k.input, input);
         }
 
         @Override
         public int hashCode() {
             return Long.hashCode(a1 * 31 + a2) * 31 + nr;
         }
+    }
+
+    /**
+     * How many execs took each thread number (absent: none), counted at the exec event
+     * ({@link #executed}) and dropped at the number's reap. A call reads it as its notification is
+     * received ({@link #execsOf}); that notification was still pending after the read (the look
+     * {@code Call.begin} makes at a fresh attempt, or the answer), so the exec, which kills the old
+     * image's threads and their notifications first, came after it: an old image's call served
+     * late never matches a new image's on the same number, whatever its path and flags.
+     */
+    private static final ConcurrentHashMap<Integer, Integer> EXECS = new ConcurrentHashMap<>();
+
+    /** How many execs took thread number {@code tid} so far (one map look-up). */
+    static int execsOf(int tid) {
+        return EXECS.getOrDefault(tid, 0);
+    }
+
+    /** An exec took thread number {@code tid} (tracer thread, at the exec event). */
+    static void executed(int tid) {
+        EXECS.merge(tid, 1, Integer::sum);
     }
 
     /** How many arguments an emulated syscall takes (six for any other). */
@@ -147,6 +169,52 @@ final class Restarts {
     private static final long SETTLE_WAIT_MS = 1000;
 
     private final ConcurrentHashMap<Integer, Attempt> byTid = new ConcurrentHashMap<>();
+
+    /** Every instance not closed yet (one per listener's emulator), which {@link #forgetEverywhere} reaches. */
+    private static final Set<Restarts> LIVE = ConcurrentHashMap.newKeySet();
+
+    Restarts() {
+        LIVE.add(this);
+    }
+
+    /**
+     * Forgets the attempt of thread {@code tid} in every instance: the thread is gone, or an exec
+     * took its number ({@link ExecutedTasks}), and no repeat of its call will come. A later call
+     * under that number is a new one: before, the new image's first call at an exec by another
+     * thread, made on the old leader's number with the same path and flags as the open the old
+     * leader waited in, was taken for its repeat, and the old image's open answered it, the new
+     * image's points unfired. A kept fd is closed; an attempt still performed is superseded, so its
+     * late answer goes to no one ({@link Waits} ends its wait).
+     */
+    static void forgetEverywhere(int tid) {
+        forget(tid, false);
+    }
+
+    /**
+     * {@link #forgetEverywhere}, and when {@code reaped} the number's exec count with it: a task that
+     * takes the number later counts from nothing.
+     */
+    static void forget(int tid, boolean reaped) {
+        if (reaped) {
+            EXECS.remove(tid);
+        }
+        for (Restarts r : LIVE) {
+            r.forget(tid);
+        }
+    }
+
+    private void forget(int tid) {
+        Attempt a = byTid.get(tid);
+        if (a == null) {
+            return;
+        }
+        synchronized (a) {
+            if (byTid.get(tid) == a) {
+                discard(a);
+            }
+            a.notifyAll();
+        }
+    }
 
     /**
      * Called before a call's enter points fire. Notifications of one thread may reach here out of
@@ -355,6 +423,7 @@ final class Restarts {
 
     /** Closes every kept fd (the run is ending). */
     void close() {
+        LIVE.remove(this);
         synchronized (this) {
             if (expiry != null) {
                 expiry.shutdownNow();

@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 
 /**
  * Waits ends the waits seccheck performs for calls no longer awaited. Some calls it performs on a
@@ -118,6 +119,8 @@ final class Waits {
         final int tid;
         final Ender ender;
         boolean returned;
+        /** What the call returned, once {@link #returned}: an fd it made, or -errno. */
+        long result;
         /** The task's start time as the sweeper first saw it (0: not seen yet), which tells a reused number. */
         long startTicks;
         long interruptedSince;
@@ -155,11 +158,14 @@ final class Waits {
         } else if (ender.endsAtInterrupt()) {
             LockSupport.unpark(s); // from a sweep's sleep to quick looks
         }
+        long result = -1;
         try {
-            return op.getAsLong();
+            result = op.getAsLong();
+            return result;
         } finally {
             synchronized (w) {
                 w.returned = true; // before the caller releases what the ender uses (our fd of the FIFO)
+                w.result = result;
                 w.notifyAll(); // to endOpensOf, waiting for it
             }
             waits.remove(w);
@@ -232,22 +238,40 @@ final class Waits {
      * task died before its reap), and makes no open ({@link FifoEnd}): the lock orders the two.
      */
     void endOpensOf(int tid) {
+        endOpens(w -> w.tid == tid);
+    }
+
+    /**
+     * Ends the waits of {@code call} that end as soon as their call is not awaited (a FIFO open,
+     * {@link Ender#endsAtInterrupt}) now, and returns once each has returned (at most
+     * {@link #END_WAIT_MS} ms): true when one of them had made its open before it was ended (an fd,
+     * which its task is owed). Called on the tracer thread at the stop of a signal that ended the
+     * task's wait for the call ({@link InterruptibleOpen#atSignal}), before the task goes on: the
+     * kernel undoes its own open as the signal is noticed, and a writer the program opens with
+     * O_NONBLOCK right after the EINTR must find no reader.
+     */
+    boolean endOpensOf(Awaited call) {
+        return endOpens(w -> w.call == call);
+    }
+
+    private boolean endOpens(Predicate<Wait> of) {
         if (waits.isEmpty()) {
-            return;
+            return false;
         }
         Set<Wait> ending = new HashSet<>();
         synchronized (this) {
             for (Wait w : waits) {
-                if (w.tid == tid && w.ender.endsAtInterrupt()) {
+                if (of.test(w) && w.ender.endsAtInterrupt()) {
                     ending.add(w);
                 }
             }
         }
         if (ending.isEmpty()) {
-            return;
+            return false;
         }
         PathCalls calls = new PathCalls();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(END_WAIT_MS);
+        boolean made = false;
         for (Wait w : ending) {
             synchronized (w) {
                 // Signalled again at each turn: a signal that lands before the thread enters its
@@ -258,11 +282,13 @@ final class Waits {
                         w.wait(QUICK_MS);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
-                        return;
+                        return made;
                     }
                 }
+                made |= w.returned && w.result >= 0;
             }
         }
+        return made;
     }
 
     /** How long {@link #endOpensOf} waits for the opens it ends (the sweeper ends any left). */

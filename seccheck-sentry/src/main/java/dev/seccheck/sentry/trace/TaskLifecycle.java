@@ -9,6 +9,7 @@ import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.Ptrace;
 import dev.seccheck.linux.Regs;
 import dev.seccheck.linux.Signals;
+import dev.seccheck.sentry.emulate.ExecutedTasks;
 import dev.seccheck.sentry.emulate.LandlockDomains;
 import dev.seccheck.sentry.syscalls.ExecArguments;
 import dev.seccheck.sentry.syscalls.ExecImage;
@@ -344,6 +345,8 @@ final class TaskLifecycle {
      */
     Tracee executed(Tracee stop, int former, boolean launched) throws LinuxException {
         int tid = stop.tid();
+        // Before the new image runs: what the old threads had pending must not answer its calls.
+        ExecutedTasks.executed(tid, former);
         ExecCalls.Pending call = execCalls.executed(former);
         Task t = tasks.get(former);
         if (former != tid) {

@@ -22,7 +22,7 @@ class RestartsTest {
     private static final int TID = 42;
 
     private static Restarts.Key key(String path) {
-        return new Restarts.Key(257, -100, 0x1000, 0101, 0666, 0, 0, path.getBytes());
+        return new Restarts.Key(257, -100, 0x1000, 0101, 0666, 0, 0, path.getBytes(), 0);
     }
 
     @Test
@@ -32,6 +32,30 @@ class RestartsTest {
         assertThat(restarts.begin(TID, key("f"), 2)).isInstanceOf(Restarts.Begun.TakenOver.class);
         Restarts.Attempt a = ((Restarts.Begun.Fresh) first).attempt();
         assertThat(restarts.answering(a)).as("the first attempt answers the repeat's notification").isEqualTo(2);
+    }
+
+    /**
+     * An exec by another thread takes the waiting leader's number, and the new image's first call
+     * may have the old call's path, pointer and flags: forgotten at the exec, the old attempt takes
+     * nothing over, and its late answer goes to no one.
+     */
+    @Test
+    void anAttemptForgottenAtAnExecTakesNothingOver() {
+        Restarts.Attempt old = ((Restarts.Begun.Fresh) restarts.begin(TID, key("f"), 1)).attempt();
+        Restarts.forgetEverywhere(TID);
+        assertThat(restarts.superseded(old)).isTrue();
+        assertThat(restarts.begin(TID, key("f"), 2)).isInstanceOf(Restarts.Begun.Fresh.class);
+        assertThat(restarts.giveUp(old, 1)).as("its own notification is dead, and nothing took it over").isTrue();
+    }
+
+    /** A call of a new image (one more exec took the number) is never the repeat of an old image's, served late. */
+    @Test
+    void aCallOfTheNextImageIsNoRepeat() {
+        Restarts.Key old = key("f");
+        Restarts.Key next = new Restarts.Key(old.nr(), old.a1(), old.a2(), old.a3(), old.a4(), old.a5(), old.a6(),
+                old.input(), old.execs() + 1);
+        restarts.begin(TID, old, 1);
+        assertThat(restarts.begin(TID, next, 2)).isInstanceOf(Restarts.Begun.Fresh.class);
     }
 
     @Test
@@ -103,7 +127,7 @@ class RestartsTest {
     void anotherCallOfTheThreadSupersedesAnAttempt() {
         Restarts.Attempt a = ((Restarts.Begun.Fresh) restarts.begin(TID, key("f"), 1)).attempt();
         assertThat(restarts.superseded(a)).as("still the thread's call").isFalse();
-        restarts.begin(TID, new Restarts.Key(257, -100, 0x2000, 0, 0, 0, 0, "f".getBytes()), 2);
+        restarts.begin(TID, new Restarts.Key(257, -100, 0x2000, 0, 0, 0, 0, "f".getBytes(), 0), 2);
         assertThat(restarts.superseded(a)).isTrue();
     }
 
@@ -160,13 +184,13 @@ class RestartsTest {
     void registersPastTheCallsArgumentsDoNotTellARepeatFromItsCall() {
         SyscallEvent call = new SyscallEvent(TID, Sysno.OPENAT, -100, 0x1000, 01, 0666, 0x7f00, 0x55, false, 0);
         SyscallEvent again = new SyscallEvent(TID, Sysno.OPENAT, -100, 0x1000, 01, 0666, 0x1234, 0, false, 0);
-        assertThat(Restarts.Key.of(again, "f".getBytes())).isEqualTo(Restarts.Key.of(call, "f".getBytes()));
+        assertThat(Restarts.Key.of(again, "f".getBytes(), 0)).isEqualTo(Restarts.Key.of(call, "f".getBytes(), 0));
         SyscallEvent otherFlags = new SyscallEvent(TID, Sysno.OPENAT, -100, 0x1000, 02, 0666, 0x7f00, 0x55, false, 0);
-        assertThat(Restarts.Key.of(otherFlags, "f".getBytes())).isNotEqualTo(Restarts.Key.of(call, "f".getBytes()));
+        assertThat(Restarts.Key.of(otherFlags, "f".getBytes(), 0)).isNotEqualTo(Restarts.Key.of(call, "f".getBytes(), 0));
         SyscallEvent sendto = new SyscallEvent(TID, Sysno.SENDTO, 3, 0x1000, 5, 0, 0x2000, 16, false, 0);
         SyscallEvent otherPeer = new SyscallEvent(TID, Sysno.SENDTO, 3, 0x1000, 5, 0, 0x2000, 28, false, 0);
-        assertThat(Restarts.Key.of(otherPeer, null)).as("sendto's six count")
-                .isNotEqualTo(Restarts.Key.of(sendto, null));
+        assertThat(Restarts.Key.of(otherPeer, null, 0)).as("sendto's six count")
+                .isNotEqualTo(Restarts.Key.of(sendto, null, 0));
     }
 
     /**
@@ -229,7 +253,7 @@ class RestartsTest {
             int tid = (int) sleeper.pid();
             awaitState(tid, "S");
             int fd = devNull();
-            Restarts.Key inSleep = new Restarts.Key(Sysno.CLOCK_NANOSLEEP, 0, 0, 0, 0, 0, 0, null);
+            Restarts.Key inSleep = new Restarts.Key(Sysno.CLOCK_NANOSLEEP, 0, 0, 0, 0, 0, 0, null, 0);
             Restarts.Attempt a = ((Restarts.Begun.Fresh) restarts.begin(tid, inSleep, 1)).attempt();
             restarts.answering(a);
             restarts.keep(a, new Restarts.Result.Fd(fd, true));
