@@ -496,12 +496,13 @@ public final class Emulator implements AutoCloseable {
                 throw new IllegalStateException("unshare(CLONE_FS) for an emulation thread: errno " + -r);
             }
             PathCalls calls = new PathCalls();
-            PathWalk walk = new PathWalk(calls, supervisor, operators);
+            this.tasks = new TaskFiles(calls, userNamespaces);
+            PtraceAccess access = new PtraceAccess(calls, tasks);
+            PathWalk walk = new PathWalk(calls, supervisor, operators, access);
             ProgramMemory memory = new ProgramMemory();
             this.names = new RealPath(calls);
-            this.tasks = new TaskFiles(calls, userNamespaces);
-            this.opens = new OpenEmulation(calls, walk, memory, own, names, tasks, ownFiles, outputs, landlock, effects.names(),
-                    log);
+            this.opens = new OpenEmulation(calls, walk, memory, own, names, tasks, access, ownFiles, outputs, landlock,
+                    effects.names(), log);
             this.net = new NetEmulation(calls, walk, names, memory, own, tasks, landlock,
                     effects.peersDecided() ? files : null,
                     effects.peersDecided() && !effects.binds() && !effects.names(), log);

@@ -67,6 +67,7 @@ final class OpenEmulation {
     private final Identity.Own own;
     private final RealPath names;
     private final TaskFiles tasks;
+    private final PtraceAccess access;
     private final OwnFiles ownFiles;
     private final OutputPipes outputs;
     private final Consumer<String> log;
@@ -85,10 +86,11 @@ final class OpenEmulation {
     private Identity acting;
 
     OpenEmulation(PathCalls calls, PathWalk walk, ProgramMemory memory, Identity.Own own, RealPath names,
-            TaskFiles tasks, OwnFiles ownFiles, OutputPipes outputs, LandlockDomains landlock, boolean decidesNames,
-            Consumer<String> log) {
+            TaskFiles tasks, PtraceAccess access, OwnFiles ownFiles, OutputPipes outputs, LandlockDomains landlock,
+            boolean decidesNames, Consumer<String> log) {
         this.outputs = outputs;
         this.tasks = tasks;
+        this.access = access;
         this.decidesNames = decidesNames;
         this.landlock = landlock;
         this.ownFiles = ownFiles;
@@ -553,6 +555,10 @@ final class OpenEmulation {
             call.allowAsMade();
             return false;
         }
+        if (at instanceof PathWalk.Located.Found f && memoryOfATaskRefused(call, f, name)) {
+            call.fail(ev, seen, Errno.EACCES);
+            return false;
+        }
         // On the notifier, a lease on the file must not make the open wait: O_NONBLOCK makes the
         // kernel say EWOULDBLOCK instead, and the open is finished on a pool thread, where it may wait.
         boolean lean = call.onNotifier() && (a.flags() & O_NONBLOCK) == 0;
@@ -658,6 +664,62 @@ final class OpenEmulation {
         }
         return fd;
     }
+
+    /**
+     * Whether this open is of a task's /proc file whose open the kernel guards with a ptrace
+     * access check ({@link PtraceAccess#guardedAtOpen}: mem, environ, maps..., fdinfo/) and the program's thread would
+     * fail the kernel's ptrace access check over that task, its user namespace counted, as seccheck's
+     * thread, in seccheck's namespace, may not ({@link PtraceAccess}); logged when so. The task is
+     * the one of the directory the walk found the file in, or, for a file reached by a magic link
+     * ({@code /proc/self/fd/N}), of the directory its name names in seccheck's /proc, if the file is
+     * there under that name; a file whose directory cannot be told is refused.
+     */
+    private boolean memoryOfATaskRefused(Call call, PathWalk.Located.Found f, Optional<String> name) {
+        if (!access.anyLeft()) {
+            return false;
+        }
+        String real = name.orElse(null);
+        String last = f.parent() >= 0 ? f.name() : real == null ? null : real.substring(real.lastIndexOf('/') + 1);
+        if (last == null || !PtraceAccess.guardedAtOpen(real, last, f.directory())
+                || calls.fsType(f.fd()) != PathCalls.PROC_SUPER_MAGIC) {
+            return false;
+        }
+        int dir = f.parent() >= 0 ? f.parent() : directoryHolding(f.fd(), real);
+        int refused;
+        try {
+            refused = dir < 0 ? Errno.EACCES : access.refusal(call.tid(), dir);
+        } finally {
+            if (dir != f.parent()) {
+                PathCalls.close(dir);
+            }
+        }
+        if (refused != 0) {
+            log.accept("refused " + Sysno.name(call.notification().nr()) + " from task " + call.tid() + " ("
+                    + Procfs.comm(call.tid()) + ") of " + name.orElse("a task's " + last) + ": the kernel's ptrace"
+                    + " access check refuses it to the program, from its user namespace (" + Errno.name(refused) + ")");
+        }
+        return refused != 0;
+    }
+
+    /** Our fd of the directory {@code real} (a path in seccheck's view) is in, if the file {@code fd} is there under that name; else -1. */
+    private int directoryHolding(int fd, String real) {
+        if (real == null || real.lastIndexOf('/') <= 0) {
+            return -1;
+        }
+        int dir = calls.openat(AT_FDCWD, real.substring(0, real.lastIndexOf('/')), O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dir < 0) {
+            return -1;
+        }
+        int again = calls.openat(dir, real.substring(real.lastIndexOf('/') + 1), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        boolean same = again >= 0 && sameObject(again, fd);
+        PathCalls.close(again);
+        if (!same) {
+            PathCalls.close(dir);
+            return -1;
+        }
+        return dir;
+    }
+
     /**
      * Whether this open, on a pool thread, may wait for the other end of a FIFO (one side only,
      * and blocking), which {@link Waits} ends ({@link FifoEnd}) as soon as the call is no longer awaited.

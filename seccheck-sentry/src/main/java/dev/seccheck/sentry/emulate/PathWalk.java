@@ -164,13 +164,24 @@ final class PathWalk {
      *     decided yet (its new program's memory, mapped before the decision)
      */
     PathWalk(PathCalls calls, int supervisor, Shielded operators) {
+        this(calls, supervisor, operators, null);
+    }
+
+    /**
+     * @param access the kernel's ptrace access check made for the program's thread before a magic
+     *     link is followed ({@link PtraceAccess}); null for a walk retracing one the kernel made
+     *     for the program already (an exec's)
+     */
+    PathWalk(PathCalls calls, int supervisor, Shielded operators, PtraceAccess access) {
         this.calls = calls;
         this.places = new ProcPlaces(calls);
         this.supervisor = supervisor;
         this.operators = operators;
+        this.access = access;
     }
 
     private final Shielded operators;
+    private final PtraceAccess access;
 
     /**
      * Walks {@code r.path()} from {@code start} (ours, O_PATH, consumed: the walk goes on from it
@@ -571,13 +582,16 @@ final class PathWalk {
 
     /**
      * Magic links of another process are followed only when the program could follow them itself:
-     * not seccheck's own, and (when seccheck is root) only those of processes owned by the
-     * program's fsuid, since root's CAP_SYS_PTRACE would let seccheck through where the program
-     * could not go.
+     * not seccheck's own, (when seccheck is root) only those of processes owned by the program's
+     * fsuid, since root's CAP_SYS_PTRACE would let seccheck through where the program could not
+     * go, and only those of a task the program's thread passes the kernel's ptrace access check
+     * over, its user namespace counted ({@link PtraceAccess}: the kernel makes that check of
+     * seccheck's thread, in seccheck's user namespace).
      */
     private boolean mayFollowMagic(int dir, Request r) {
         PathCalls.Stat st = calls.fstat(dir);
-        return st != null && (r.fsuid() == 0 || st.uid() == r.fsuid());
+        return st != null && (r.fsuid() == 0 || st.uid() == r.fsuid())
+                && (access == null || access.refusal(r.tid(), dir) == 0);
     }
 
     /**

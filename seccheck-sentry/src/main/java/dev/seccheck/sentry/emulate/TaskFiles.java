@@ -104,15 +104,25 @@ final class TaskFiles implements AutoCloseable {
         if (!userNamespaces.anyLeft()) {
             return true; // every task of the run started in seccheck's, and none could leave it yet
         }
-        if (ownUserNamespace < 0) {
-            return false;
-        }
+        return ownUserNamespace >= 0 && userNamespace(tid) == ownUserNamespace;
+    }
+
+    /** Whether a task of the run may have left seccheck's user namespace (until then, none has). */
+    boolean anyLeftOwnUserNamespace() {
+        return userNamespaces.anyLeft();
+    }
+
+    /**
+     * The nsfs inode of the user namespace thread {@code tid} is in, -1 when it cannot be told:
+     * asked of the thread's pidfd (kept with its ids), else of its /proc entry.
+     */
+    long userNamespace(int tid) {
         if (!noNamespaceIoctl) {
             counted(threads, tid);
             int pidfd = threads.computeIfAbsent(tid, ThreadIds::openThread);
             int ns = pidfd < 0 ? pidfd : ThreadIds.openUserNamespace(pidfd);
             if (ns >= 0) {
-                return namespaceInode(ns) == ownUserNamespace;
+                return namespaceInode(ns);
             }
             if (pidfd < 0 || !ThreadIds.unsupported(ns)) {
                 Integer dropped = threads.remove(tid); // gone, or a number taken again: asked anew below
@@ -123,8 +133,7 @@ final class TaskFiles implements AutoCloseable {
                 noNamespaceIoctl = true;
             }
         }
-        return namespaceInode(calls.openat(AT_FDCWD, "/proc/" + tid + "/ns/user", O_RDONLY | O_CLOEXEC))
-                == ownUserNamespace;
+        return namespaceInode(calls.openat(AT_FDCWD, "/proc/" + tid + "/ns/user", O_RDONLY | O_CLOEXEC));
     }
 
     /**
