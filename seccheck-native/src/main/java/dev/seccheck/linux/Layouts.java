@@ -242,6 +242,56 @@ final class Layouts {
     static final StructField.OfLong SM_SB_MAGIC = StructField.longs(STATMOUNT, groupElement("sb_magic"));
     static final StructField.OfLong SM_MNT_ATTR = StructField.longs(STATMOUNT, groupElement("mnt_attr"));
 
+    /** {@code struct mnt_id_req} of statmount(2), its second version (32 bytes, Linux 6.11): with a mount namespace's id. */
+    static final StructLayout MNT_ID_REQ_V1 = MemoryLayout.structLayout(
+            JAVA_INT.withName("size"),
+            JAVA_INT.withName("spare"),
+            JAVA_LONG.withName("mnt_id"),
+            JAVA_LONG.withName("param"),
+            JAVA_LONG.withName("mnt_ns_id"));
+    static final StructField.OfInt REQ1_SIZE = StructField.ints(MNT_ID_REQ_V1, groupElement("size"));
+    static final StructField.OfLong REQ1_MNT_ID = StructField.longs(MNT_ID_REQ_V1, groupElement("mnt_id"));
+    static final StructField.OfLong REQ1_PARAM = StructField.longs(MNT_ID_REQ_V1, groupElement("param"));
+    static final StructField.OfLong REQ1_MNT_NS_ID = StructField.longs(MNT_ID_REQ_V1, groupElement("mnt_ns_id"));
+
+    /**
+     * The fixed part of {@code struct statmount} (512 bytes, the same since Linux 6.8), up to the
+     * mount's namespace id: its strings ({@code mnt_root}, {@code mnt_point}) are offsets into the
+     * text that follows it, {@link #STATMOUNT_STRINGS}.
+     */
+    static final StructLayout STATMOUNT_NAMES = MemoryLayout.structLayout(
+            JAVA_INT.withName("size"),
+            JAVA_INT.withName("mnt_opts"),
+            JAVA_LONG.withName("mask"),
+            JAVA_INT.withName("sb_dev_major"),
+            JAVA_INT.withName("sb_dev_minor"),
+            JAVA_LONG.withName("sb_magic"),
+            JAVA_INT.withName("sb_flags"),
+            JAVA_INT.withName("fs_type"),
+            JAVA_LONG.withName("mnt_id"),
+            JAVA_LONG.withName("mnt_parent_id"),
+            JAVA_INT.withName("mnt_id_old"),
+            JAVA_INT.withName("mnt_parent_id_old"),
+            JAVA_LONG.withName("mnt_attr"),
+            JAVA_LONG.withName("mnt_propagation"),
+            JAVA_LONG.withName("mnt_peer_group"),
+            JAVA_LONG.withName("mnt_master"),
+            JAVA_LONG.withName("propagate_from"),
+            JAVA_INT.withName("mnt_root"),
+            JAVA_INT.withName("mnt_point"),
+            JAVA_LONG.withName("mnt_ns_id"),
+            MemoryLayout.paddingLayout(392)); // the other fields, and room for those of later kernels
+    static final StructField.OfLong SMN_MASK = StructField.longs(STATMOUNT_NAMES, groupElement("mask"));
+    static final StructField.OfInt SMN_DEV_MAJOR = StructField.ints(STATMOUNT_NAMES, groupElement("sb_dev_major"));
+    static final StructField.OfInt SMN_DEV_MINOR = StructField.ints(STATMOUNT_NAMES, groupElement("sb_dev_minor"));
+    static final StructField.OfLong SMN_SB_MAGIC = StructField.longs(STATMOUNT_NAMES, groupElement("sb_magic"));
+    static final StructField.OfInt SMN_FS_TYPE = StructField.ints(STATMOUNT_NAMES, groupElement("fs_type"));
+    static final StructField.OfLong SMN_MNT_ID = StructField.longs(STATMOUNT_NAMES, groupElement("mnt_id"));
+    static final StructField.OfInt SMN_MNT_ROOT = StructField.ints(STATMOUNT_NAMES, groupElement("mnt_root"));
+    static final StructField.OfInt SMN_MNT_POINT = StructField.ints(STATMOUNT_NAMES, groupElement("mnt_point"));
+    /** Where a {@code struct statmount}'s strings begin. */
+    static final long STATMOUNT_STRINGS = STATMOUNT_NAMES.byteSize();
+
     /** {@code struct statfs} of fstatfs(2) on x86-64 (120 bytes), with the fields seccheck reads: f_type and f_flags. */
     static final StructLayout STATFS = MemoryLayout.structLayout(
             JAVA_LONG.withName("f_type"),

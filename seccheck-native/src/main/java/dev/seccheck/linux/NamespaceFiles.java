@@ -24,6 +24,8 @@ public final class NamespaceFiles {
     private static final long NS_GET_OWNER_UID = 0xb704L;
     /** _IOR(NSIO, 6, int): a pid of a pid namespace, as the caller's pid namespace numbers it (Linux 6.11). */
     private static final long NS_GET_PID_FROM_PIDNS = 0x8004b706L;
+    /** _IOR(NSIO, 5, __u64): the id of a mount namespace, the one statmount(2) takes (Linux 6.9). */
+    private static final long NS_GET_MNTNS_ID = 0x8008b705L;
 
     /**
      * Opens the user namespace owning the namespace behind {@code nsfd}: an fd, or -errno (EPERM
@@ -59,6 +61,19 @@ public final class NamespaceFiles {
             MemorySegment uid = arena.allocate(ValueLayout.JAVA_INT);
             long r = Direct.call(Sysno.IOCTL, userNsFd, NS_GET_OWNER_UID, uid.address(), 0);
             return r < 0 ? r : Integer.toUnsignedLong(uid.get(ValueLayout.JAVA_INT, 0));
+        }
+    }
+
+    /**
+     * The id of the mount namespace behind {@code mntNsFd} (a {@code /proc/TID/ns/mnt} file), as
+     * statmount(2) and listmount(2) name namespaces: never reused while the machine runs. -errno
+     * when it cannot be told: ENOTTY before Linux 6.9, EINVAL for a file of another namespace type.
+     */
+    public static long mountNamespaceId(int mntNsFd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment id = arena.allocate(ValueLayout.JAVA_LONG);
+            long r = Direct.call(Sysno.IOCTL, mntNsFd, NS_GET_MNTNS_ID, id.address(), 0);
+            return r < 0 ? r : id.get(ValueLayout.JAVA_LONG, 0);
         }
     }
 }

@@ -53,6 +53,14 @@ class LayoutsTest {
         assertThat(Layouts.MNT_ID_REQ.byteSize()).isEqualTo(24);
         assertThat(Layouts.STATMOUNT.byteOffset(groupElement("sb_magic"))).isEqualTo(24);
         assertThat(Layouts.STATMOUNT.byteSize()).isGreaterThanOrEqualTo(520);
+        assertThat(Layouts.MNT_ID_REQ_V1.byteSize()).isEqualTo(32);
+        assertThat(Layouts.MNT_ID_REQ_V1.byteOffset(groupElement("mnt_ns_id"))).isEqualTo(24);
+        assertThat(Layouts.STATMOUNT_NAMES.byteSize()).isEqualTo(512);
+        assertThat(Layouts.STATMOUNT_NAMES.byteOffset(groupElement("fs_type"))).isEqualTo(36);
+        assertThat(Layouts.STATMOUNT_NAMES.byteOffset(groupElement("mnt_id"))).isEqualTo(40);
+        assertThat(Layouts.STATMOUNT_NAMES.byteOffset(groupElement("mnt_root"))).isEqualTo(104);
+        assertThat(Layouts.STATMOUNT_NAMES.byteOffset(groupElement("mnt_point"))).isEqualTo(108);
+        assertThat(Layouts.STATMOUNT_NAMES.byteOffset(groupElement("mnt_ns_id"))).isEqualTo(112);
         assertThat(Layouts.STATFS.byteSize()).isEqualTo(120);
         assertThat(Layouts.PIDFD_INFO.byteSize()).isEqualTo(64);
         assertThat(Layouts.PIDFD_INFO.byteOffset(groupElement("ruid"))).isEqualTo(28);

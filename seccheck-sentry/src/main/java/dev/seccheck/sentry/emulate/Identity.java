@@ -334,6 +334,17 @@ record Identity(int[] uids, int[] gids, int[] groups, long caps, int umask) {
         return r != null || taken == null ? r : taken.asOwn(read);
     }
 
+    /**
+     * Runs {@code call}, a look-up of the kernel's records made for seccheck itself (statmount of a
+     * program's mount), with seccheck's own credentials when the calling thread holds a program's:
+     * what it returns is seccheck's to judge and never reaches the program, and the program's
+     * credentials (a root program with its capabilities dropped) would be refused it.
+     */
+    static <T> T asOwn(Supplier<T> call) {
+        Switched taken = TAKEN.get();
+        return taken == null ? call.get() : taken.asOwn(call);
+    }
+
     /** An {@link Assumed} switch of the ids, which can hand the thread seccheck's own back for one call. */
     private final class Switched implements Assumed {
         private final Own own;

@@ -8,8 +8,10 @@ import static dev.seccheck.abi.Fcntl.O_RDONLY;
 import static dev.seccheck.abi.Fcntl.RESOLVE_NO_SYMLINKS;
 
 import dev.seccheck.abi.Errno;
+import dev.seccheck.linux.MountStatus;
 import dev.seccheck.linux.Mountinfo;
 import dev.seccheck.linux.Mountinfo.Mount;
+import dev.seccheck.linux.NamespaceFiles;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Poll;
 import java.io.IOException;
@@ -35,6 +37,14 @@ import java.util.Set;
  * open then shows the path the program gave, recorded as missing for the sinks deciding on it; a
  * link or rename (made by seccheck only under such a sink) is refused.
  *
+ * <p>The program's mount is told by what the kernel says of the mount itself, statmount(2) of the
+ * fd's unique mount id in the task's namespace ({@link MountStatus}): its superblock, its root
+ * within its filesystem, and its mount point from the namespace's root. The task's mountinfo is
+ * the fallback (a kernel before 6.11): it leaves out every mount whose mount point is outside the
+ * task's root, so a task chrooted into a plain directory in a namespace of its own has its copy
+ * of / in no table, and its files could not be named. A detached mount (a lazy unmount,
+ * {@code open_tree}) is in no namespace's tree, and stays unnamed either way.
+ *
  * <p>One instance per thread (the emulation's, the tracer's). seccheck's own mount table is read once and again only
  * when the kernel says it changed (poll on an open /proc/self/mountinfo reports POLLPRI after
  * every mount or unmount in the namespace), so an open costs a readlink, a statx and a poll
@@ -59,6 +69,7 @@ public final class RealPath {
     /** The mount every memfd is on ({@link PathCalls#memfdMountId}); negative when it could not be told. */
     private final long memfdMount;
     private List<Mount> ours;
+    private final MountStatus status = new MountStatus();
 
     /** @param calls the calling thread's buffers for the file calls */
     public RealPath(PathCalls calls) {
@@ -180,6 +191,18 @@ public final class RealPath {
             if (own.stream().anyMatch(m -> m.id() == mntId)) {
                 return kernel.startsWith("/") ? Optional.of(new Name(kernel, false)) : Optional.empty();
             }
+            Optional<Mount> described = described(fd, tid);
+            if (described.isPresent()) {
+                Optional<Name> named = translated(fd, kernel, described.get().mountPoint(), described.get(), own);
+                if (named.isPresent()) {
+                    return named;
+                }
+                // A rename above seccheck's mount point signals nothing (see below): once more.
+                own = oursReadAgain();
+                described = described(fd, tid);
+                return described.isEmpty() ? Optional.empty()
+                        : translated(fd, kernel, described.get().mountPoint(), described.get(), own);
+            }
             Optional<Mount> theirs = MountTables.ALL.mount(calls, tid, mntId);
             if (theirs.isEmpty()) {
                 // A memfd is on no mount a path reaches and holds only what its maker wrote: named as
@@ -218,7 +241,17 @@ public final class RealPath {
         if (root == null || !root.startsWith("/")) {
             return Optional.empty();
         }
-        String point = join(root, m.mountPoint());
+        return translated(fd, kernel, join(root, m.mountPoint()), m, own);
+    }
+
+    /**
+     * As above, with the mount point {@code point} of {@code m} taken from the namespace's root,
+     * as the kernel's name is. The point only cuts the kernel's name into the mount's part and
+     * the path below it; the name kept is built from the mount's root within its filesystem and
+     * its device, and must reach the very file ({@link #reaches}), so a mount point the program
+     * chose or moved names nothing of its own.
+     */
+    private Optional<Name> translated(int fd, String kernel, String point, Mount m, List<Mount> own) {
         if (!under(kernel, point)) {
             return Optional.empty();
         }
@@ -237,6 +270,34 @@ public final class RealPath {
                 .map(o -> join(o.mountPoint(), inFs.substring(o.root().equals("/") ? 0 : o.root().length())))
                 .filter(name -> reaches(name, fd))
                 .map(name -> new Name(name, false));
+    }
+
+    /**
+     * The mount our fd {@code fd} (opened for task {@code tid}) is on, as statmount describes it in
+     * the task's mount namespace, its mount point from that namespace's root; empty when statmount
+     * cannot tell (a kernel before 6.11, a mount of another namespace or a detached one). Asked
+     * with seccheck's own credentials: a program's, its capabilities dropped, would be refused a
+     * look at a namespace other than seccheck's. The mount is found by its unique id, never
+     * reused, so a task that moves to another namespace meanwhile makes it unfound, not another.
+     */
+    private Optional<Mount> described(int fd, int tid) {
+        PathCalls.Statx sx = calls.statNoSync(fd);
+        if (sx == null || sx.uniqueMountId() <= 0) {
+            return Optional.empty();
+        }
+        return Identity.asOwn(() -> {
+            int ns = calls.openat(AT_FDCWD, "/proc/" + tid + "/ns/mnt", O_RDONLY | O_CLOEXEC);
+            if (ns < 0) {
+                return Optional.<Mount>empty();
+            }
+            try {
+                long nsId = NamespaceFiles.mountNamespaceId(ns);
+                return nsId <= 0 ? Optional.<Mount>empty() : status.describe(sx.uniqueMountId(), nsId)
+                        .map(d -> new Mount(-1, d.devMajor() + ":" + d.devMinor(), d.root(), d.mountPoint(), d.type(), ""));
+            } finally {
+                PathCalls.close(ns);
+            }
+        });
     }
 
     /**
@@ -276,6 +337,9 @@ public final class RealPath {
                 return java.util.OptionalLong.empty();
             }
             Optional<Mount> m = ours().stream().filter(o -> o.id() == mntId).findFirst();
+            if (m.isEmpty()) {
+                m = described(fd, tid);
+            }
             if (m.isEmpty()) {
                 m = MountTables.ALL.mount(calls, tid, mntId);
             }
