@@ -149,6 +149,36 @@ class SharedTrailLinesTest {
         assertThat(unparsable).as("lines that are no JSON object (blank ones included)").isEmpty();
     }
 
+    /**
+     * A call line waits in memory for its result on a file: a call that blocks (a sleep of 4 s)
+     * is still written, as unfinished, within a second or two, and its result later as resumed.
+     */
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aCallThatBlocksShowsInTheFileAsUnfinished(boolean nobody) throws Exception {
+        open(nobody);
+        Path trail = tmp.resolve("sleep.txt");
+        Process run = new ProcessBuilder(cli(nobody, "run", "--quiet", "--root", root(nobody), "-e",
+                "trace=clock_nanosleep,nanosleep", "-o", trail.toString(), "--", "/bin/sleep", "4"))
+                .directory(tmp.toFile()).redirectErrorStream(true).redirectOutput(tmp.resolve("sleep.out").toFile())
+                .start();
+        try {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            boolean shown = false;
+            while (!shown && run.isAlive() && System.nanoTime() < deadline) {
+                shown = Files.exists(trail) && Files.readString(trail).contains("nanosleep(");
+                Thread.sleep(50);
+            }
+            assertThat(shown).as("the sleep's line in the file while it sleeps").isTrue();
+            assertThat(Files.readAllLines(trail)).anyMatch(l -> l.matches("^\\d+ sleep (clock_)?nanosleep\\(.* <unfinished \\.\\.\\.>$"));
+            assertThat(run.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(run.exitValue()).as(Files.readString(tmp.resolve("sleep.out"))).isZero();
+        } finally {
+            ProcessResult.end(run, 0);
+        }
+        assertThat(Files.readAllLines(trail)).anyMatch(l -> l.matches("^\\d+ sleep <\\.\\.\\. (clock_)?nanosleep resumed>.* = 0$"));
+    }
+
     /** How many times the lines name an open of a name that does not exist, glued lines included. */
     private static long opens(List<String> lines) {
         return lines.stream().mapToLong(l -> l.split("/nonexistent-", -1).length - 1).sum();
