@@ -18,8 +18,12 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * LineFile is the file a {@link TrailStream} appends to, written so that a line reaches it whole
- * or, as far as a reader can tell, not at all. What the stream gives it between two flushes (a
- * line, or the open part of one) is one write. On a full disk the kernel takes the part that fits
+ * or, as far as a reader can tell, not at all. A flush writes the whole lines given since the
+ * last one in one write; a line's start not yet ended by its newline (the strace format's call
+ * waiting for its result) waits here until it is, unless {@link #flushAll} asks for it now. Two
+ * runs appending to one file glued each other's halves before (the call and its result were two
+ * writes, each under the lock alone), and a line written by print, then newline, was two writes
+ * too. On a full disk the kernel takes the part that fits
  * and fails the rest: that fragment stayed, and the next line written after it made one line of
  * two ({@code {"poin{"point":...}}), which a JSON reader stops at. A program can arrange that: it
  * fills the disk, has one line cut, frees the disk with a call no sink sees, then acts. So a
@@ -74,13 +78,21 @@ final class LineFile extends OutputStream {
     private final TrailLocks.Lock shared;
     /** Whether another process held the shared lock past the last wait: later lines do not wait until it is free. */
     private boolean contested;
-    /** A newline, then the bytes given since the last flush: the newline is written when a fragment stayed. */
+    /**
+     * A newline, then the bytes given and not yet written: the newline is written when a fragment
+     * stayed; after the last newline, the start of a line that waits for its end.
+     */
     private byte[] pending = new byte[512];
     private int count = 1;
     /** Why the last write that failed failed, as the system said it; null before any did. */
     private volatile String failure;
 
-    private LineFile(FileOutputStream out, RandomAccessFile sized, End end, TrailLocks.Lock shared, Object fifo) {
+    /** The file's device and inode ({@code BasicFileAttributes.fileKey()}), or null when not known. */
+    private final Object key;
+
+    private LineFile(FileOutputStream out, RandomAccessFile sized, End end, TrailLocks.Lock shared, Object fifo,
+            Object key) {
+        this.key = key;
         this.fifo = fifo;
         this.out = out;
         this.sized = sized;
@@ -92,19 +104,26 @@ final class LineFile extends OutputStream {
     /** Opens {@code path} to append, creating it. */
     static LineFile append(String path) throws IOException {
         FileOutputStream out = new FileOutputStream(path, true);
+        Object key = null;
         try {
             BasicFileAttributes a = Files.readAttributes(Path.of(path), BasicFileAttributes.class);
+            key = a.fileKey();
             if (a.isRegularFile()) {
-                Object key = a.fileKey();
-                End end = key == null ? new End() : ENDS.computeIfAbsent(key, k -> new End());
+                Object k = key;
+                End end = key == null ? new End() : ENDS.computeIfAbsent(key, any -> new End());
                 TrailLocks.Lock shared = key == null ? null
-                        : Locks.INSTALLED.flatMap(l -> l.open(path, key)).orElse(null);
-                return new LineFile(out, new RandomAccessFile(path, "rw"), end, shared, null);
+                        : Locks.INSTALLED.flatMap(l -> l.open(path, k)).orElse(null);
+                return new LineFile(out, new RandomAccessFile(path, "rw"), end, shared, null, key);
             }
         } catch (IOException | RuntimeException e) {
             // Not readable as well as writable, or gone already: a cut line is still ended by a newline.
         }
-        return new LineFile(out, null, new End(), null, TrailFifos.opened(Path.of(path)));
+        return new LineFile(out, null, new End(), null, TrailFifos.opened(Path.of(path)), key);
+    }
+
+    /** Returns the file's device and inode ({@code BasicFileAttributes.fileKey()}), or null when not known. */
+    Object key() {
+        return key;
     }
 
     @Override
@@ -127,36 +146,55 @@ final class LineFile extends OutputStream {
     }
 
     /**
-     * Writes what was given since the last flush in one write, after a newline when a fragment
-     * stayed; on failure no part of it stays, as far as can be done.
+     * Writes the whole lines given and not yet written in one write, after a newline when a
+     * fragment stayed; on failure no part of them stays, as far as can be done. The start of a
+     * line not ended yet stays here.
      */
     @Override
     public void flush() throws IOException {
-        if (count == 1) {
+        int last = count - 1;
+        while (last > 0 && pending[last] != '\n') {
+            last--;
+        }
+        writeUpTo(last + 1);
+    }
+
+    /** Writes everything given and not yet written, a line's start not ended yet included, in one write. */
+    void flushAll() throws IOException {
+        writeUpTo(count);
+    }
+
+    /** Writes {@code pending[1, to)} (after the newline at 0 when a fragment stayed) and keeps the rest. */
+    private void writeUpTo(int to) throws IOException {
+        if (to <= 1) {
             return;
         }
-        synchronized (end) {
-            int from = end.cut ? 0 : 1;
-            int to = count;
-            count = 1;
-            boolean locked = lockShared();
-            try {
-                long before = size();
+        try {
+            synchronized (end) {
+                int from = end.cut ? 0 : 1;
+                boolean locked = lockShared();
                 try {
-                    out.write(pending, from, to - from);
-                    end.cut = false;
-                } catch (IOException e) {
-                    failure = e.getMessage();
-                    if (!cutBack(before)) {
-                        end.cut = true;
+                    long before = size();
+                    try {
+                        out.write(pending, from, to - from);
+                        end.cut = false;
+                    } catch (IOException e) {
+                        failure = e.getMessage();
+                        if (!cutBack(before)) {
+                            end.cut = true;
+                        }
+                        throw e;
                     }
-                    throw e;
-                }
-            } finally {
-                if (locked) {
-                    unlockShared();
+                } finally {
+                    if (locked) {
+                        unlockShared();
+                    }
                 }
             }
+        } finally {
+            // Written or failed, those bytes are done with: what followed them waits at the front.
+            System.arraycopy(pending, to, pending, 1, count - to);
+            count = 1 + count - to;
         }
     }
 
@@ -238,7 +276,7 @@ final class LineFile extends OutputStream {
     @Override
     public void close() throws IOException {
         try (FileOutputStream o = out; RandomAccessFile s = sized; TrailLocks.Lock l = shared) {
-            flush();
+            flushAll();
         } finally {
             if (closed.compareAndSet(false, true)) {
                 TrailFifos.closed(fifo);

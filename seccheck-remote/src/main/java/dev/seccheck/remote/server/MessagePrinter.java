@@ -130,7 +130,9 @@ public final class MessagePrinter implements RateLimitedLog.Handler {
     private void print(Connection c, String line) {
         boolean written;
         synchronized (out) {
-            out.println(line);
+            // One write of the line and its end: println was two (a PrintStream subclass prints,
+            // then ends the line), and another process's line could come between them.
+            out.print(line + System.lineSeparator());
             written = TrailStream.wrote(out);
         }
         if (written) {

@@ -181,18 +181,16 @@ final class AlertLog {
         }
         String alert = line;
         PrintStream out = stream.out();
-        boolean[] written = {false};
-        // A call line another sink left open on the same stream is ended first, not split.
-        SharedLines.write(out, () -> {
-            synchronized (out) {
-                out.println(alert);
-                written[0] = TrailStream.wrote(out);
-            }
+        // A call line another sink left open on the same stream is ended first, not split; the
+        // alert and its line end are one write.
+        boolean written = SharedLines.written(out, null, () -> {
+            out.print(alert + System.lineSeparator());
+            return TrailStream.wrote(out);
         });
-        if (!written[0]) {
+        if (!written) {
             dropped.increment();
         }
-        return written[0];
+        return written;
     }
 
     /** Returns how many alerts the stream did not take. */

@@ -15,6 +15,11 @@ import java.nio.charset.StandardCharsets;
  * A charset that keeps state across writes (UTF-16's byte order mark, ISO-2022's shifts) could
  * not be encoded a line at a time, so anything but UTF-8, ISO-8859-1 and US-ASCII goes through
  * the stream's own print and println.
+ *
+ * <p>On a file ({@link TrailStream#holdsParts}) the start of a line waits in memory for its end,
+ * so that the file only ever takes whole lines; a sink whose start of a line must be in the file
+ * before the program goes on ({@code on_drop} deny or kill: the enter of a call) writes it at
+ * once instead ({@code partsNow}), and another process's line can then fall inside it.
  */
 final class LineOut {
     private static final String NEWLINE = System.lineSeparator();
@@ -22,9 +27,20 @@ final class LineOut {
     private final PrintStream out;
     /** The stream's charset when a line can be encoded alone, else null. */
     private final Charset bytes;
+    /** Whether the start of a line waits in memory for its end. */
+    private final boolean holds;
+    /** Whether the start of a line is written at once on a stream that would hold it. */
+    private final boolean partsNow;
 
     LineOut(PrintStream out) {
+        this(out, false);
+    }
+
+    /** Writes to {@code out}; {@code partsNow} writes the start of a line at once even on a file. */
+    LineOut(PrintStream out, boolean partsNow) {
         this.out = out;
+        this.partsNow = partsNow && TrailStream.holdsParts(out);
+        this.holds = TrailStream.holdsParts(out) && !partsNow;
         Charset cs = out.charset();
         this.bytes = cs.equals(StandardCharsets.UTF_8) || cs.equals(StandardCharsets.ISO_8859_1)
                 || cs.equals(StandardCharsets.US_ASCII) ? cs : null;
@@ -35,13 +51,24 @@ final class LineOut {
      * it reached the stream ({@link TrailStream#wrote}).
      */
     boolean part(CharSequence text) {
-        if (bytes == null) {
-            synchronized (out) {
+        synchronized (out) {
+            if (bytes == null) {
                 out.print(text);
-                return TrailStream.wrote(out);
+            } else {
+                byte[] encoded = text.toString().getBytes(bytes);
+                out.write(encoded, 0, encoded.length);
             }
+            return partsNow ? ((TrailStream) out).wroteAll() : TrailStream.wrote(out);
         }
-        return write(text.toString());
+    }
+
+    /**
+     * Returns whether the start of a line waits in memory for its end (a file), so that a line
+     * that fails takes its start with it, rather than going out at once (stderr, or
+     * {@code partsNow}).
+     */
+    boolean holds() {
+        return holds;
     }
 
     /**

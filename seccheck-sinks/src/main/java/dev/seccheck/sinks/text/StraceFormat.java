@@ -40,6 +40,10 @@ final class StraceFormat {
     /** The name of the call whose line is open: an exit closes it only if it is that call's. */
     private String openName;
     private final Map<Long, Long> enteredAt = new HashMap<>();
+    /** How many call lines were opened: a line open at two looks with the same count is the same line. */
+    private long opened;
+    /** The enters whose held start went with a line the stream did not take (a file: {@link LineOut#holds}). */
+    private long lostEnters;
 
     StraceFormat(TextOptions options) {
         this.options = options;
@@ -53,12 +57,33 @@ final class StraceFormat {
     boolean interrupt(LineOut out) {
         if (openTid != -1) {
             if (!out.line(" <unfinished ...>")) {
+                if (out.holds()) {
+                    // The start waited in memory and went with the line: nothing stays open.
+                    openTid = -1;
+                    lostEnters++;
+                    return true;
+                }
                 openName = null; // no exit closes it now: the next line ends it
                 return false;
             }
             openTid = -1;
         }
         return true;
+    }
+
+    /** Returns how many call lines were opened so far; with {@link #isOpen}, tells a line open for long. */
+    long opened() {
+        return opened;
+    }
+
+    /** Returns whether a call line is open, waiting for its exit. */
+    boolean isOpen() {
+        return openTid != -1;
+    }
+
+    /** Returns how many enters, counted as written when their start was held, went with a line the stream did not take. */
+    long lostEnters() {
+        return lostEnters;
     }
 
     /** Writes {@code prefix name(args} and leaves the line open for the exit; returns whether it reached the stream. */
@@ -73,6 +98,7 @@ final class StraceFormat {
         // A part the file did not take is not there (LineFile): the exit starts a line of its own.
         openTid = written ? tid : -1;
         openName = name;
+        opened++;
         if (options.durations()) {
             enteredAt.put(tid, System.nanoTime());
         }
@@ -91,6 +117,9 @@ final class StraceFormat {
             boolean written = out.line(StraceLine.result(new StringBuilder(48), display(name), exit).append(duration));
             if (written) {
                 openTid = -1;
+            } else if (out.holds()) {
+                openTid = -1; // the start waited in memory and went with the line
+                lostEnters++;
             } else {
                 openName = null; // the call's part is still open, its end lost: it ends as unfinished
             }

@@ -13,6 +13,7 @@ import dev.seccheck.sink.ExitUnseen;
 import dev.seccheck.sink.PointSink;
 import dev.seccheck.sink.Selection;
 import dev.seccheck.sink.SinkStatus;
+import dev.seccheck.sink.SharedLines;
 import dev.seccheck.sink.TrailStream;
 import dev.seccheck.sink.MadeCall;
 import java.io.PrintStream;
@@ -151,11 +152,12 @@ public final class SummarySink implements PointSink {
             table(text, "syscall", bySyscall, true);
             text.append(NEWLINE);
             table(text, "process", byProcess, false);
-            synchronized (out) {
+            // After any call line another sink left open on the same stream is ended.
+            written = SharedLines.written(out, null, () -> {
                 out.print(text);
                 out.flush();
-                written = TrailStream.wrote(out);
-            }
+                return TrailStream.wrote(out);
+            });
             if (!written) {
                 dropped = points;
                 System.err.println("seccheck: the summary could not be written to " + where + ": "

@@ -20,6 +20,7 @@ import dev.seccheck.sink.SharedLines;
 import dev.seccheck.sink.SinkStatus;
 import java.io.PrintStream;
 import java.util.BitSet;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -30,8 +31,12 @@ import java.util.concurrent.atomic.LongAdder;
  * as one line: the enter leaves {@code name(args} open, the exit closes it with the result. When
  * another task's line comes between, the open line ends with {@code <unfinished ...>} and the exit
  * starts {@code <... name resumed>}, as strace does; so does it when another sink writes a line
- * to the same stream, a policy alert on stderr ({@link SharedLines}). All writes happen under the
- * sink's lock, because the open line is state shared by every tracing thread.
+ * to the same stream, a policy alert on stderr or on the sink's file ({@link SharedLines}, whose
+ * stream lock every line is written under). All writes happen under the sink's lock too, because
+ * the open line is state shared by every tracing thread. On a file the open line waits in memory
+ * ({@link LineOut#holds}), so the file takes whole lines only, even from two runs; a line still
+ * open after a second or two is ended as unfinished ({@link OpenLineTicks}), so that a call that
+ * blocks shows in the file.
  *
  * <p>A line the stream does not take (a full disk, a file too large) is a dropped point, counted in
  * {@link #status()} and so in the run's closing line, and it fails its operation when
@@ -50,7 +55,11 @@ public final class TextSink implements PointSink {
     private final StraceFormat strace;
     private final PrintStream stream;
     /** Ends the open call line before another sink's line on the same stream ({@link SharedLines}). */
-    private final SharedLines.Guard guard = this::endOpenLineThen;
+    private final SharedLines.Guard guard = this::endOpenLine;
+    /** The check that ends a call line left open for long ({@link OpenLineTicks}), or null. */
+    private final ScheduledFuture<?> ticks;
+    /** The number of lines opened ({@link StraceFormat#opened}) at the last tick; guarded by this. */
+    private long openedAtTick = -1;
 
     /** Creates a raw-format sink writing to {@code out}; {@code ownsStream} says whether stop closes it. */
     public TextSink(PrintStream out, boolean ownsStream) {
@@ -74,15 +83,18 @@ public final class TextSink implements PointSink {
     public TextSink(PrintStream out, boolean ownsStream, TextOptions options, BitSet joined, OnDrop onDrop, String where) {
         this.notices = new DropNotices(onDrop, "sink text writes to " + where + " again");
         this.where = where;
-        this.out = new LineOut(out);
+        // With on_drop deny or kill, an enter is in the file before its call goes on.
+        this.out = new LineOut(out, onDrop != OnDrop.COUNT);
         this.stream = out;
         this.ownsStream = ownsStream;
         this.options = options;
         this.joined = joined;
         this.strace = new StraceFormat(options);
-        if (!ownsStream && options.format() == TextOptions.Format.STRACE) {
+        boolean strace = options.format() == TextOptions.Format.STRACE;
+        if (strace) {
             SharedLines.guard(out, guard); // another sink's line (a policy alert) ends our open one first
         }
+        this.ticks = strace && this.out.holds() ? OpenLineTicks.every(this::endLongOpenLine) : null;
     }
 
     @Override
@@ -104,15 +116,19 @@ public final class TextSink implements PointSink {
                 String line = point.isSyscall()
                         ? MessageText.line(point.syscallType().isExit() ? "X" : "E", syscallName(point), msg, options.stringLimit())
                         : MessageText.line("*", eventName(point), msg, options.stringLimit());
-                yield out.line(strace.timestamp(msg) + line); // PrintStream serializes concurrent writes.
+                String stamped = strace.timestamp(msg) + line;
+                yield SharedLines.written(stream, guard, () -> out.line(stamped));
             }
-            case JSON -> out.line(JsonLine.of(point.name(), type, msg, options.stringLimit(), n -> {
-                int made = madeCall(point);
-                if (made >= 0) {
-                    n.put("call", Sysno.name(made)); // the call made, reported at this point's syscall
-                }
-            }));
-            case STRACE -> straceLine(point, msg);
+            case JSON -> {
+                String line = JsonLine.of(point.name(), type, msg, options.stringLimit(), n -> {
+                    int made = madeCall(point);
+                    if (made >= 0) {
+                        n.put("call", Sysno.name(made)); // the call made, reported at this point's syscall
+                    }
+                });
+                yield SharedLines.written(stream, guard, () -> out.line(line));
+            }
+            case STRACE -> SharedLines.written(stream, guard, () -> straceLine(point, msg));
         };
         if (written) {
             notices.delivered();
@@ -126,7 +142,11 @@ public final class TextSink implements PointSink {
     /** Counts the points whose line did not reach the stream. */
     @Override
     public SinkStatus status() {
-        return new SinkStatus(dropped.sum());
+        long lost;
+        synchronized (this) {
+            lost = strace.lostEnters();
+        }
+        return new SinkStatus(dropped.sum() + lost);
     }
 
     private boolean straceLine(Point point, Message msg) {
@@ -157,19 +177,36 @@ public final class TextSink implements PointSink {
         }
     }
 
-    /** Ends the open call line, then runs another sink's {@code write} before any line opens again. */
-    private void endOpenLineThen(Runnable write) {
+    /** Ends the open call line (the stream's lock is held: no line opens before another sink's is out). */
+    private void endOpenLine() {
         synchronized (this) {
             strace.interrupt(out);
-            write.run();
+        }
+    }
+
+    /** Ends the call line open since the last tick, if it still is: the call blocks. */
+    private void endLongOpenLine() {
+        synchronized (stream) {
+            synchronized (this) {
+                long opened = strace.opened();
+                if (strace.isOpen() && opened == openedAtTick) {
+                    strace.interrupt(out);
+                }
+                openedAtTick = opened;
+            }
         }
     }
 
     @Override
     public void stop() {
         SharedLines.unguard(stream, guard);
-        synchronized (this) {
-            strace.interrupt(out);
+        if (ticks != null) {
+            ticks.cancel(false);
+        }
+        synchronized (stream) {
+            synchronized (this) {
+                strace.interrupt(out);
+            }
         }
         out.flush();
         if (ownsStream) {
