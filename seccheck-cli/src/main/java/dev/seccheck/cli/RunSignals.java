@@ -263,7 +263,8 @@ final class RunSignals {
             return;
         }
         killEverything();
-        supervisor.whenStarted(pid -> kill(pid, SIGKILL));
+        // Through the tracer's pidfd (Supervisor.signal): the first process may be gone by then.
+        supervisor.whenStarted(pid -> supervisor.signal(SIGKILL));
     }
 
     /** Whether the run ended because seccheck's own CPU time reached its limit ({@link #endForCpuTimeLimit}). */
