@@ -49,12 +49,40 @@ public final class Signal {
     public static final int SIGRTMAX = 64;
 
     /**
+     * SECCHECK_INTERRUPT (SIGRTMIN+8) is the signal seccheck interrupts its own blocking calls with
+     * (dev.seccheck.linux.Signals#INTERRUPT): never forwarded.
+     */
+    public static final int SECCHECK_INTERRUPT = SIGRTMIN + 8;
+    /** JDK_NIO_INTERRUPT (SIGRTMAX-2) is the signal the JDK's NIO wakes a thread blocked in I/O with: never forwarded. */
+    public static final int JDK_NIO_INTERRUPT = SIGRTMAX - 2;
+    /** The first real-time signal glibc leaves to programs: it keeps SIGRTMIN and SIGRTMIN+1 for itself. */
+    private static final int FIRST_FREE_REALTIME = SIGRTMIN + 2;
+
+    /**
      * The signals seccheck passes on from itself to the program it runs (the CLI installs their
      * handlers; the tracer matches the copies it sends with the ones a group signal gave the
-     * program already): HUP INT QUIT TERM USR1 USR2 WINCH CONT TSTP TTIN TTOU.
+     * program already): HUP INT QUIT TERM USR1 USR2 WINCH CONT TSTP TTIN TTOU, and every other one
+     * whose default action would end the JVM and that the JVM does not need: TRAP ABRT ALRM STKFLT
+     * XCPU VTALRM PROF IO PWR SYS and the real-time ones from SIGRTMIN+2 on, but
+     * {@link #SECCHECK_INTERRUPT} and {@link #JDK_NIO_INTERRUPT}. Not forwarded: KILL and STOP
+     * (no process can catch them), ILL BUS FPE SEGV (HotSpot's: its null checks, safepoint polls and
+     * stack banging fault on purpose), PIPE and XFSZ (HotSpot's too: it takes them so that a write
+     * fails rather than the process ending), CHLD and URG (ignored by default, natively too), and
+     * glibc's SIGRTMIN and SIGRTMIN+1.
      */
-    public static final List<Integer> FORWARDED = List.of(SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
-            SIGWINCH, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU);
+    public static final List<Integer> FORWARDED = forwarded();
+
+    private static List<Integer> forwarded() {
+        List<Integer> out = new java.util.ArrayList<>(List.of(SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
+                SIGWINCH, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGTRAP, SIGABRT, SIGALRM, SIGSTKFLT, SIGXCPU, SIGVTALRM,
+                SIGPROF, SIGIO, SIGPWR, SIGSYS));
+        for (int sig = FIRST_FREE_REALTIME; sig <= SIGRTMAX; sig++) {
+            if (sig != SECCHECK_INTERRUPT && sig != JDK_NIO_INTERRUPT) {
+                out.add(sig);
+            }
+        }
+        return List.copyOf(out);
+    }
 
     private static final String[] NAMES = {
         null, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE",

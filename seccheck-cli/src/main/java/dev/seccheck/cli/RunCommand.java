@@ -1,5 +1,6 @@
 package dev.seccheck.cli;
 
+import dev.seccheck.abi.Signal;
 import dev.seccheck.control.ControlException;
 import dev.seccheck.control.ControlServer;
 import dev.seccheck.control.RunPublication;
@@ -10,6 +11,7 @@ import dev.seccheck.control.WorkloadPeers;
 import dev.seccheck.fields.ContextField;
 import dev.seccheck.format.Escape;
 import dev.seccheck.linux.CallerWorld;
+import dev.seccheck.linux.CpuTimeLimit;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.RefusingServers;
 import dev.seccheck.points.Catalog;
@@ -131,21 +133,34 @@ final class RunCommand implements Callable<Integer> {
             }
             Supervisor supervisor = new Supervisor(state, Catalog.standard(), runId, msg -> warn(err, msg))
                     .allowPtrace(allowPtrace);
+            RunSignals signals = new RunSignals(supervisor, 5, java.util.concurrent.TimeUnit.SECONDS);
+            CpuTimeLimit.Limits cpuLimit = signals.watchCpuTimeLimit();
             RuntimeRoot rr = root.runtimeRoot();
             RunControl control = startControl(rr, runId, sessions, parser, supervisor, err);
             CallerWorld caller = CallerWorld.current();
             // What the caller ignored stays ignored in the program, and is not forwarded.
             caller.ignoreInThisProcess();
-            RunSignals signals = new RunSignals(supervisor, 5, java.util.concurrent.TimeUnit.SECONDS);
             signals.install(caller);
             status(err, "run " + runId + ": " + String.join(" ", command));
             int exit;
             try {
                 exit = supervisor.run(command);
+            } catch (SentryException e) {
+                if (!signals.cpuTimeLimitReached()) {
+                    throw e;
+                }
+                exit = 128 + Signal.SIGKILL; // killed while it was being started
             } finally {
                 if (control != null) {
                     control.close();
                 }
+            }
+            if (signals.cpuTimeLimitReached()) {
+                // The job is over the operator's limit: what the program's status would say is moot.
+                String drops = drops(sessions.deleteAll());
+                warn(err, "run " + runId + " ended: seccheck's CPU time limit (" + cpuLimit.asUlimit() + ") was reached"
+                        + (drops.isEmpty() ? "" : "; " + drops));
+                return 128 + Signal.SIGXCPU;
             }
             if (signals.endedBy() != 0) {
                 warn(err, "run " + runId + " ended by signal " + signals.endedBy()

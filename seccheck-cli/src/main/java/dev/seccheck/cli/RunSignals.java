@@ -1,11 +1,14 @@
 package dev.seccheck.cli;
 
 import dev.seccheck.linux.CallerWorld;
+import dev.seccheck.linux.CpuTimeLimit;
+import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.SignalPipe;
 import dev.seccheck.sentry.Supervisor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -41,6 +44,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * kill(2) is forwarded as from that process, and when it was sent to seccheck's whole group
  * (killpg, the program in it) the program's first process takes one copy of the two
  * ({@link Supervisor#forward}).
+ *
+ * <p>ALRM, VTALRM, PROF, XCPU, PWR, SYS, IO, STKFLT, TRAP, ABRT and the real-time signals a program
+ * may use go to the program like USR1 ({@link dev.seccheck.abi.Signal#FORWARDED}): their default
+ * action ended the JVM, with no closing line and the program killed with it. The SIGXCPU the
+ * kernel itself sends (si_code SI_KERNEL) is another matter: seccheck's own CPU time reached the
+ * soft limit it took ({@link CpuTimeLimit}), the job is over the operator's limit, and the run
+ * ends: every process of it is killed ({@link #endForCpuTimeLimit}).
  */
 final class RunSignals {
 
@@ -55,6 +65,7 @@ final class RunSignals {
     private static final int PGRP = 2;
     private static final int SESSION = 3;
     private static final int SIGSTOP = 19;
+    private static final int SIGXCPU = dev.seccheck.abi.Signal.SIGXCPU;
     /** How long seccheck watches for the program to stop after a stop signal. */
     private static final long STOP_WATCH_MS = 2000;
     /** How many samples in a row must show the program stopped (a syscall stop is brief). */
@@ -64,10 +75,21 @@ final class RunSignals {
     private final long graceNanos;
     private final AtomicInteger ending = new AtomicInteger();
     private final AtomicInteger endedBy = new AtomicInteger();
+    private final AtomicBoolean cpuTimeLimit = new AtomicBoolean();
 
     RunSignals(Supervisor supervisor, long grace, TimeUnit unit) {
         this.supervisor = supervisor;
         this.graceNanos = unit.toNanos(grace);
+    }
+
+    /**
+     * Takes the kernel's SIGXCPU for seccheck's own CPU time from now on, then seccheck's own CPU
+     * time limit ({@link CpuTimeLimit#takeOver}); returns the operator's limits. Early, before the
+     * runtime directory exists: seccheck's start-up counts too.
+     */
+    CpuTimeLimit.Limits watchCpuTimeLimit() throws LinuxException {
+        SignalForwarding.install(List.of("XCPU"), this::received);
+        return CpuTimeLimit.takeOver();
     }
 
     /** Routes the forwardable signals the caller did not ignore to {@link #received}. */
@@ -82,6 +104,10 @@ final class RunSignals {
      */
     void received(SignalPipe.Caught c) {
         int sig = c.signal();
+        if (sig == SIGXCPU && c.code() == SignalPipe.SI_KERNEL) {
+            endForCpuTimeLimit(); // one a process sent (kill) is forwarded below
+            return;
+        }
         if (c.fromTerminal() && programGotIt(sig)) {
             if (isStop(sig)) {
                 int pid = supervisor.pid().orElse(0);
@@ -226,6 +252,26 @@ final class RunSignals {
         }
     }
 
+    /**
+     * seccheck's own CPU time reached the soft limit it took: the job is over the operator's
+     * limit. Kills every process of the run, and the program's first process as soon as it is
+     * attached if it is not yet. The kernel repeats the signal each second until the hard limit:
+     * the first one alone counts.
+     */
+    private void endForCpuTimeLimit() {
+        if (!cpuTimeLimit.compareAndSet(false, true)) {
+            return;
+        }
+        killEverything();
+        // Through the tracer's pidfd (Supervisor.signal): the first process may be gone by then.
+        supervisor.whenStarted(pid -> supervisor.signal(SIGKILL));
+    }
+
+    /** Whether the run ended because seccheck's own CPU time reached its limit ({@link #endForCpuTimeLimit}). */
+    boolean cpuTimeLimitReached() {
+        return cpuTimeLimit.get();
+    }
+
     /** Returns the signal for which seccheck killed what the run supervised, or 0 if it did not. */
     int endedBy() {
         return endedBy.get();
@@ -233,6 +279,10 @@ final class RunSignals {
 
     private void killAll(int sig) {
         endedBy.compareAndSet(0, sig);
+        killEverything();
+    }
+
+    private void killEverything() {
         for (int pid : supervisor.processes()) {
             kill(pid, SIGKILL);
         }

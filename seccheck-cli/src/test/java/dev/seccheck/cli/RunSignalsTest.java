@@ -10,6 +10,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,7 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Signals sent to {@code seccheck run} reach the program (USR1, USR2, WINCH, CONT, HUP, QUIT), stop
  * signals stop the program and then seccheck as a job until CONT, and TERM ends
  * a run whose program exited but left a daemon that ignores TERM: the daemon is killed after the
- * grace period and the exit status is 128+15.
+ * grace period and the exit status is 128+15. Every other signal the JVM does not need for itself
+ * (ALRM, VTALRM, PROF, XCPU, PWR, SYS, IO, STKFLT, ABRT, TRAP, the real-time ones) reaches the
+ * program as well, as root and as uid 65534: it killed the JVM before.
  */
 class RunSignalsTest {
 
@@ -86,6 +90,49 @@ class RunSignalsTest {
             assertThat(out()).isEmpty();
         } else {
             assertThat(out().lines().toList()).last().asString().matches("seccheck: run run-\\w+ ended: exit status " + status);
+        }
+    }
+
+    /**
+     * A signal whose default action ends a process and which the JVM does not use reaches the
+     * program, whose trap prints it and exits 7, and the run ends with that status and its closing
+     * line. Before, each killed the JVM (status 128+N, no closing line, the program SIGKILLed, the
+     * runtime directory left behind).
+     */
+    @ParameterizedTest(name = "{0}, as uid 65534: {1}")
+    @MethodSource("signalsTheJvmDoesNotUse")
+    void aSignalTheJvmDoesNotUseReachesTheProgramAndTheRunEndsWithItsStatus(int sig, boolean nobody) throws Exception {
+        Path dir = tmp;
+        if (nobody) {
+            PackagedCli.assumeNobody(tmp);
+            dir = PackagedCli.nobodysDir(tmp.resolve("u"));
+        }
+        Path got = dir.resolve("got");
+        Path ready = dir.resolve("ready");
+        Process run = start(nobody, dir, false, "trap 'echo got " + sig + " > " + got + "; exit 7' " + sig + "; touch " + ready
+                + "; while :; do sleep 0.05; done");
+        awaitFile(run, ready);
+        new ProcessBuilder("kill", "-" + sig, Long.toString(run.pid())).start().waitFor(10, TimeUnit.SECONDS);
+        assertThat(run.waitFor(60, TimeUnit.SECONDS)).as("the run ended after signal %d: %s", sig, out()).isTrue();
+        assertThat(run.exitValue()).as("the program's status; output %s", out()).isEqualTo(7);
+        assertThat(Files.readString(got).trim()).as("what the program's trap printed").isEqualTo("got " + sig);
+        assertThat(out().lines().toList()).last().asString().matches("seccheck: run run-\\w+ ended: exit status 7");
+        assertThat(runtimeDirectoriesLeft(dir.resolve("root"))).as("runtime directories left").isEmpty();
+    }
+
+    /** ALRM STKFLT XCPU VTALRM PROF IO PWR SYS TRAP ABRT, the first and the last real-time signals glibc leaves, each as root and as uid 65534. */
+    static java.util.stream.Stream<Arguments> signalsTheJvmDoesNotUse() {
+        return java.util.stream.IntStream.of(14, 16, 24, 26, 27, 29, 30, 31, 5, 6, 34, 64).boxed()
+                .flatMap(s -> java.util.stream.Stream.of(Arguments.of(s, false), Arguments.of(s, true)));
+    }
+
+    /** The entries named run-* under {@code root}, at any depth: a run's runtime directory. */
+    static List<Path> runtimeDirectoriesLeft(Path root) throws java.io.IOException {
+        if (!Files.exists(root)) {
+            return List.of();
+        }
+        try (var all = Files.walk(root)) {
+            return all.filter(p -> p.getFileName().toString().startsWith("run-")).toList();
         }
     }
 
@@ -252,13 +299,24 @@ class RunSignalsTest {
 
     /** Starts {@code seccheck run} of {@code sh -c script}, with --quiet or not, its output (both streams) in out. */
     private Process start(boolean quiet, String script) throws Exception {
-        List<String> argv = new java.util.ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
-                "--enable-native-access=ALL-UNNAMED", "-XX:-UsePerfData", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "run", "--root", tmp.resolve("root").toString(), "--config",
-                TestPrograms.nullSession(tmp).toString(), "--", "sh", "-c", script));
+        return start(false, tmp, quiet, script);
+    }
+
+    /**
+     * Starts {@code seccheck run} of {@code sh -c script} as this user or ({@code nobody}) as uid
+     * 65534, its runtime root and session in {@code dir}, with --quiet or not, its output (both
+     * streams) in out.
+     */
+    private Process start(boolean nobody, Path dir, boolean quiet, String script) throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("run", "--root", dir.resolve("root").toString(), "--config",
+                TestPrograms.nullSession(dir).toString(), "--", "sh", "-c", script));
         if (quiet) {
-            argv.add(argv.indexOf("--config"), "--quiet");
+            args.add(args.indexOf("--config"), "--quiet");
         }
+        List<String> argv = new java.util.ArrayList<>(nobody ? PackagedCli.asNobody(PackagedCli.nobodyClasspath())
+                : List.of(ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED",
+                        "-XX:-UsePerfData", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        argv.addAll(args);
         Process p = new ProcessBuilder(argv)
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("out").toFile()).start();
         started.add(p);

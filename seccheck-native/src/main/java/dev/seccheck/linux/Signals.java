@@ -25,7 +25,7 @@ public final class Signals {
      * SIGRTMAX-2 to interrupt blocking I/O, HotSpot none); blocked in every thread of seccheck's
      * but around such a call.
      */
-    public static final int INTERRUPT = Signal.SIGRTMIN + 8;
+    public static final int INTERRUPT = Signal.SECCHECK_INTERRUPT;
 
     private static final Libc.Function SIGNAL = Libc.function("signal");
     private static final int RLIMIT_CORE = 4;

@@ -159,6 +159,15 @@ public final class Supervisor {
         return Optional.of(t.started().join());
     }
 
+    /**
+     * Calls {@code then} with the pid of the workload's first process once it is attached, before
+     * its program runs (at once if it is already), on whichever thread completes that; never if it
+     * does not start.
+     */
+    public void whenStarted(java.util.function.IntConsumer then) {
+        tracer.thenAccept(t -> t.started().thenAccept(then::accept));
+    }
+
     /** Returns the processes under supervision right now. */
     public Collection<Integer> processes() {
         Tracer t = tracer.getNow(null);

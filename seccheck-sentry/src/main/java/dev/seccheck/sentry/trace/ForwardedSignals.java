@@ -31,8 +31,8 @@ final class ForwardedSignals {
     static final long PAIRED_NS = TimeUnit.SECONDS.toNanos(1);
     /** siginfo's si_code of a kill(2): the code of both copies. */
     private static final int SI_USER = 0;
-    /** The signals seccheck forwards ({@link Signal#FORWARDED}), as bits. */
-    private static final long FORWARDABLE = Signal.FORWARDED.stream().mapToLong(s -> 1L << s).reduce(0, (a, b) -> a | b);
+    /** The signals seccheck forwards ({@link Signal#FORWARDED}), as bits: bit N-1 for signal N (SIGRTMAX is 64). */
+    private static final long FORWARDABLE = Signal.FORWARDED.stream().mapToLong(s -> 1L << (s - 1)).reduce(0, (a, b) -> a | b);
 
     /** One signal seccheck forwards, announced before it is sent. */
     private record Forward(int signal, int sender, int senderUid, long at) {}
@@ -117,6 +117,6 @@ final class ForwardedSignals {
 
     /** Whether seccheck may forward {@code signal}: only then is its siginfo looked at. */
     static boolean forwardable(int signal) {
-        return signal > 0 && signal < Long.SIZE && (FORWARDABLE & 1L << signal) != 0;
+        return signal > 0 && signal <= Long.SIZE && (FORWARDABLE & 1L << (signal - 1)) != 0;
     }
 }

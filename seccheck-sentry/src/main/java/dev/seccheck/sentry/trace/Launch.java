@@ -4,6 +4,7 @@ import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Signal;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.CallerWorld;
+import dev.seccheck.linux.CpuTimeLimit;
 import dev.seccheck.linux.FileDescriptor;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.ProcessMemory;
@@ -44,7 +45,8 @@ import java.util.function.BooleanSupplier;
  * for a new listener, then applies {@link Guard} (its refusals held too) and the run's fragment;
  * it copies the listener with pidfd_getfd (the child's copy closes at its execve). {@link #release} then lets
  * the child go on to its execve, with the filter from its program's first instruction and the
- * caller's soft descriptor limit ({@link Spawn.Prepared#limitDescriptors}). Seccomp
+ * caller's soft descriptor limit ({@link Spawn.Prepared#limitDescriptors}) and CPU time limits
+ * ({@link CpuTimeLimit#giveTheOperators}). Seccomp
  * allows one listener per filter chain, so this listener serves the enter-only points of the
  * whole process tree from then on. The trap makes the hold safe: should another process of the
  * user open the FIFO early, an execve traced by no one fails with ENOSYS, and one the tracer sees
@@ -162,6 +164,8 @@ final class Launch {
             // Last, once the child has taken its listener's descriptor: the caller's soft limit
             // may leave no room for one.
             p.limitDescriptors(pid);
+            // seccheck took a CPU time limit of its own (CpuTimeLimit): the program has the operator's.
+            CpuTimeLimit.giveTheOperators(pid);
             t.cont(0);
             return new Child(pid, task, listener, lifecycle.launchOver(pid));
         } catch (LinuxException | RuntimeException e) {
