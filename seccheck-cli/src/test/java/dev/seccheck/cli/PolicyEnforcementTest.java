@@ -182,8 +182,12 @@ class PolicyEnforcementTest {
         Path hostile = TestPrograms.compile(TestPrograms.repoRoot().resolve("seccheck-sentry/src/test/c/hostile.c"),
                 base.resolve("hostile"));
         String n = "1000";
-        Result natively = finish(new ProcessBuilder(natively(nobody, hostile.toString(), "race-exec", n))
-                .redirectErrorStream(true).start());
+        // The race is won natively only now and then (CI once saw 0 of 1,000): up to three tries show it can be.
+        Result natively = null;
+        for (int i = 0; i < 3 && (natively == null || natively.out.strip().startsWith("wins 0 ")); i++) {
+            natively = finish(new ProcessBuilder(natively(nobody, hostile.toString(), "race-exec", n))
+                    .redirectErrorStream(true).start());
+        }
         assertThat(natively.out.strip()).startsWith("wins ").doesNotStartWith("wins 0 ");
 
         Path config = Files.writeString(base.resolve("exec-policy.json"), """
