@@ -222,6 +222,24 @@ public final class SocketCalls {
         }
     }
 
+    /** getsockopt name of the socket's cookie: a number the kernel gives no other socket while it runs. */
+    private static final int SO_COOKIE = 57;
+
+    /**
+     * The cookie of socket {@code fd} (SO_COOKIE): unlike its fd number or its inode, never another
+     * socket's, so it tells a socket from one made later under the same number. -errno when the
+     * call fails (ENOTSOCK).
+     */
+    public static long cookie(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment value = arena.allocate(ValueLayout.JAVA_LONG);
+            MemorySegment len = arena.allocate(ValueLayout.JAVA_INT);
+            len.set(ValueLayout.JAVA_INT, 0, Long.BYTES);
+            long r = Direct.call(Sysno.GETSOCKOPT, fd, SOL_SOCKET, SO_COOKIE, value.address(), len.address(), 0);
+            return r < 0 ? r : value.get(ValueLayout.JAVA_LONG, 0);
+        }
+    }
+
     /** setsockopt(fd, level, name, value): 0 or -errno. */
     public static long setsockopt(int fd, int level, int name, byte[] value) {
         try (Arena arena = Arena.ofConfined()) {

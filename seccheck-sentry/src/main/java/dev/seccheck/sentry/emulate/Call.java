@@ -57,6 +57,11 @@ final class Call implements Waits.Awaited {
     private boolean reserveTakes;
     /** What the tracer asks when a signal interrupts the call ({@link SignalledCalls}), once registered; else null. */
     private SignalledCalls.Interruptible registered;
+    /**
+     * The socket the call is made on, by its cookie ({@link #madeOn}), which a repeat must name
+     * too: 0 for a call on none.
+     */
+    private long socket;
 
     /** What is left of a call moved to a pool thread, run there with that thread's open emulation. */
     interface Rest {
@@ -120,6 +125,17 @@ final class Call implements Waits.Awaited {
 
     int tgid() {
         return task.tgid();
+    }
+
+    /**
+     * Says that the call is made on the socket whose cookie is {@code cookie} (SO_COOKIE of our
+     * copy of the program's fd), before it {@link #begin}s: a call the kernel repeats after a
+     * signal is the same one only on the same socket. Without it, a program that closed the
+     * listener an interrupted accept waited on and listened anew under the same fd number had
+     * the old listener's connection, kept for the repeat, answer its accept on the new one.
+     */
+    void madeOn(long cookie) {
+        this.socket = cookie;
     }
 
     /** The points this call fires, and what they keep of its task. */
@@ -313,7 +329,7 @@ final class Call implements Waits.Awaited {
      * kept), not when an attempt still waiting takes it over or it is dead already.
      */
     boolean begin(SyscallEvent ev, TaskMemory mem, Runnable ours) {
-        switch (restarts.begin(tid(), Restarts.Key.of(ev, mem instanceof Snapshot s ? s.bytes() : null, execs), n.id())) {
+        switch (restarts.begin(tid(), Restarts.Key.of(ev, mem instanceof Snapshot s ? s.bytes() : null, execs, socket), n.id())) {
             case Restarts.Begun.Fresh f -> {
                 attempt = f.attempt();
                 // Dead already: served after its thread had moved on (one of several notifications

@@ -133,6 +133,9 @@ final class NetEmulation {
         // socket open after the program closed it, and its peer saw no end.
         int sock = call.held().fd(socketOf(call, (int) n.arg0()));
         try {
+            if (sock >= 0) {
+                call.madeOn(SocketCalls.cookie(sock)); // a repeat after a signal is one on this very socket
+            }
             if (n.nr() == Sysno.SETSOCKOPT && MulticastJoins.holds(n.arg1(), n.arg2())) {
                 joins.serve(call, sock);
                 return true;

@@ -47,20 +47,22 @@ final class Restarts {
     /**
      * What identifies an attempt and its repeat: the arguments the syscall takes (the registers past
      * them hold whatever the caller left there, which differs when a program repeats a call an
-     * interruption failed with EINTR), what they point to, and the image that made it: how many
-     * execs had taken the thread's number when its notification was received ({@link #execsOf}).
+     * interruption failed with EINTR), what they point to, the socket its fd argument names (its
+     * cookie, 0 for none: the number may name another socket by the repeat), and the image that
+     * made it: how many execs had taken the thread's number when its notification was received
+     * ({@link #execsOf}).
      */
-    record Key(int nr, long a1, long a2, long a3, long a4, long a5, long a6, byte[] input, int execs) {
-        static Key of(SyscallEvent ev, byte[] input, int execs) {
+    record Key(int nr, long a1, long a2, long a3, long a4, long a5, long a6, byte[] input, int execs, long socket) {
+        static Key of(SyscallEvent ev, byte[] input, int execs, long socket) {
             int n = arguments(ev.sysno());
             return new Key(ev.sysno(), ev.arg1(), ev.arg2(), ev.arg3(), n > 3 ? ev.arg4() : 0, n > 4 ? ev.arg5() : 0,
-                    n > 5 ? ev.arg6() : 0, input, execs);
+                    n > 5 ? ev.arg6() : 0, input, execs, socket);
         }
 
         @Override
         public boolean equals(Object o) {
             return o instanceof Key k && k.nr == nr && k.a1 == a1 && k.a2 == a2 && k.a3 == a3 && k.a4 == a4
-                    && k.a5 == a5 && k.a6 == a6 && k.execs == execs && Arrays.equals(k.input, input);
+                    && k.a5 == a5 && k.a6 == a6 && k.execs == execs && k.socket == socket && Arrays.equals(k.input, input);
         }
 
         @Override

@@ -22,7 +22,7 @@ class RestartsTest {
     private static final int TID = 42;
 
     private static Restarts.Key key(String path) {
-        return new Restarts.Key(257, -100, 0x1000, 0101, 0666, 0, 0, path.getBytes(), 0);
+        return new Restarts.Key(257, -100, 0x1000, 0101, 0666, 0, 0, path.getBytes(), 0, 0);
     }
 
     @Test
@@ -53,7 +53,7 @@ class RestartsTest {
     void aCallOfTheNextImageIsNoRepeat() {
         Restarts.Key old = key("f");
         Restarts.Key next = new Restarts.Key(old.nr(), old.a1(), old.a2(), old.a3(), old.a4(), old.a5(), old.a6(),
-                old.input(), old.execs() + 1);
+                old.input(), old.execs() + 1, 0);
         restarts.begin(TID, old, 1);
         assertThat(restarts.begin(TID, next, 2)).isInstanceOf(Restarts.Begun.Fresh.class);
     }
@@ -127,7 +127,7 @@ class RestartsTest {
     void anotherCallOfTheThreadSupersedesAnAttempt() {
         Restarts.Attempt a = ((Restarts.Begun.Fresh) restarts.begin(TID, key("f"), 1)).attempt();
         assertThat(restarts.superseded(a)).as("still the thread's call").isFalse();
-        restarts.begin(TID, new Restarts.Key(257, -100, 0x2000, 0, 0, 0, 0, "f".getBytes(), 0), 2);
+        restarts.begin(TID, new Restarts.Key(257, -100, 0x2000, 0, 0, 0, 0, "f".getBytes(), 0, 0), 2);
         assertThat(restarts.superseded(a)).isTrue();
     }
 
@@ -184,13 +184,27 @@ class RestartsTest {
     void registersPastTheCallsArgumentsDoNotTellARepeatFromItsCall() {
         SyscallEvent call = new SyscallEvent(TID, Sysno.OPENAT, -100, 0x1000, 01, 0666, 0x7f00, 0x55, false, 0);
         SyscallEvent again = new SyscallEvent(TID, Sysno.OPENAT, -100, 0x1000, 01, 0666, 0x1234, 0, false, 0);
-        assertThat(Restarts.Key.of(again, "f".getBytes(), 0)).isEqualTo(Restarts.Key.of(call, "f".getBytes(), 0));
+        assertThat(Restarts.Key.of(again, "f".getBytes(), 0, 0)).isEqualTo(Restarts.Key.of(call, "f".getBytes(), 0, 0));
         SyscallEvent otherFlags = new SyscallEvent(TID, Sysno.OPENAT, -100, 0x1000, 02, 0666, 0x7f00, 0x55, false, 0);
-        assertThat(Restarts.Key.of(otherFlags, "f".getBytes(), 0)).isNotEqualTo(Restarts.Key.of(call, "f".getBytes(), 0));
+        assertThat(Restarts.Key.of(otherFlags, "f".getBytes(), 0, 0)).isNotEqualTo(Restarts.Key.of(call, "f".getBytes(), 0, 0));
         SyscallEvent sendto = new SyscallEvent(TID, Sysno.SENDTO, 3, 0x1000, 5, 0, 0x2000, 16, false, 0);
         SyscallEvent otherPeer = new SyscallEvent(TID, Sysno.SENDTO, 3, 0x1000, 5, 0, 0x2000, 28, false, 0);
-        assertThat(Restarts.Key.of(otherPeer, null, 0)).as("sendto's six count")
-                .isNotEqualTo(Restarts.Key.of(sendto, null, 0));
+        assertThat(Restarts.Key.of(otherPeer, null, 0, 0)).as("sendto's six count")
+                .isNotEqualTo(Restarts.Key.of(sendto, null, 0, 0));
+    }
+
+    /**
+     * An accept on a listener the program closed and made anew under the same fd number, after a
+     * signal interrupted the first, is no repeat of it: the old listener's connection, kept for the
+     * repeat, must not answer it.
+     */
+    @Test
+    void aCallOnAnotherSocketUnderTheSameNumberIsNoRepeat() {
+        SyscallEvent accept = new SyscallEvent(TID, Sysno.ACCEPT, 3, 0, 0, 0, 0, 0, false, 0);
+        Restarts.Key onTheFirst = Restarts.Key.of(accept, null, 0, 4097);
+        assertThat(Restarts.Key.of(accept, null, 0, 4097)).isEqualTo(onTheFirst);
+        restarts.begin(TID, onTheFirst, 1);
+        assertThat(restarts.begin(TID, Restarts.Key.of(accept, null, 0, 4098), 2)).isInstanceOf(Restarts.Begun.Fresh.class);
     }
 
     /**
@@ -253,7 +267,7 @@ class RestartsTest {
             int tid = (int) sleeper.pid();
             awaitState(tid, "S");
             int fd = devNull();
-            Restarts.Key inSleep = new Restarts.Key(Sysno.CLOCK_NANOSLEEP, 0, 0, 0, 0, 0, 0, null, 0);
+            Restarts.Key inSleep = new Restarts.Key(Sysno.CLOCK_NANOSLEEP, 0, 0, 0, 0, 0, 0, null, 0, 0);
             Restarts.Attempt a = ((Restarts.Begun.Fresh) restarts.begin(tid, inSleep, 1)).attempt();
             restarts.answering(a);
             restarts.keep(a, new Restarts.Result.Fd(fd, true));
