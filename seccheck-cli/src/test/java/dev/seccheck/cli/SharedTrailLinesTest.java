@@ -29,6 +29,9 @@ class SharedTrailLinesTest {
     /** A strace-like line of the shell's openat: whole, ended as unfinished, or resumed. */
     private static final Pattern CALL_LINE = Pattern.compile(
             "^\\d+(/\\d+)? \\S+ (openat\\([^()]*\\) = .+|openat\\([^()]* <unfinished \\.\\.\\.>|<\\.\\.\\. openat resumed>\\) = .+)$");
+    /** {@link #CALL_LINE} of a session that collects no id or name of the task: no prefix. */
+    private static final Pattern UNNAMED_CALL_LINE = Pattern.compile(
+            "^(openat\\([^()]*\\) = .+|openat\\([^()]* <unfinished \\.\\.\\.>|<\\.\\.\\. openat resumed>\\) = .+)$");
     /** Opens 300 names that do not exist: 300 call lines. */
     private static final String OPENS = "exec 2>/dev/null; i=0; while [ $i -lt 300 ]; do true < /nonexistent-$i; i=$((i+1)); done; ";
 
@@ -79,6 +82,33 @@ class SharedTrailLinesTest {
         List<String> lines = Files.readAllLines(trail);
         assertThat(opens(lines)).as("opens in the lines, two sinks' each").isGreaterThanOrEqualTo(600);
         assertThat(broken(lines)).as("call lines that are not whole").isEmpty();
+    }
+
+    /**
+     * The same, in a session that collects no id of the task (no context field, as gVisor's minimal
+     * sessions): the lines have no prefix, and each still stands alone. Before, a line of a task
+     * with no id looked closed the moment it was opened (its task's -1 was also "no line open"), so
+     * every call line of the two sinks came out glued: {@code openat(...openat(...<... openat resumed>)}.
+     */
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void twoTextSinksOfASessionWithNoIdsWriteWholeLines(boolean nobody) throws Exception {
+        open(nobody);
+        Path trail = tmp.resolve("noids.txt");
+        Path config = config("noids.json", """
+                {"name": "noids",
+                 "points": [{"name": "syscall/openat/enter"}, {"name": "syscall/openat/exit"}],
+                 "sinks": [{"name": "text", "config": {"path": "%1$s"}}, {"name": "text", "config": {"path": "%1$s"}}]}"""
+                .formatted(trail));
+        ProcessResult r = ProcessResult.of(cli(nobody, "run", "--quiet", "--root", root(nobody), "--config",
+                config.toString(), "--", "/bin/sh", "-c", OPENS), tmp, 120);
+        assertThat(r.code()).as(r.out()).isZero();
+
+        List<String> lines = Files.readAllLines(trail);
+        assertThat(opens(lines)).as("opens in the lines, two sinks' each").isGreaterThanOrEqualTo(600);
+        assertThat(lines.stream().filter(l -> !UNNAMED_CALL_LINE.matcher(l).matches()
+                || l.indexOf("openat") != l.lastIndexOf("openat")).limit(20).toList())
+                .as("call lines that are not whole").isEmpty();
     }
 
     @ParameterizedTest(name = "as uid 65534: {0}")

@@ -35,7 +35,14 @@ final class StraceFormat {
     }
 
     private final TextOptions options;
-    /** The task whose call line is open (no newline yet), or -1. */
+    /** Whether a call line is open (no newline yet). */
+    private boolean open;
+    /**
+     * The task whose call line is open, or -1 when the session records no id of it: a line of an
+     * unknown task is open all the same, and another line ends it first ({@link #interrupt}).
+     * Before, -1 also meant "no line open", so in a session collecting neither thread_id nor
+     * group_id every line looked closed and the next one was glued to it.
+     */
     private long openTid = -1;
     /** The name of the call whose line is open: an exit closes it only if it is that call's. */
     private String openName;
@@ -55,18 +62,18 @@ final class StraceFormat {
      * written after it either, or it would join the open one.
      */
     boolean interrupt(LineOut out) {
-        if (openTid != -1) {
+        if (open) {
             if (!out.line(" <unfinished ...>")) {
                 if (out.holds()) {
                     // The start waited in memory and went with the line: nothing stays open.
-                    openTid = -1;
+                    open = false;
                     lostEnters++;
                     return true;
                 }
                 openName = null; // no exit closes it now: the next line ends it
                 return false;
             }
-            openTid = -1;
+            open = false;
         }
         return true;
     }
@@ -78,7 +85,7 @@ final class StraceFormat {
 
     /** Returns whether a call line is open, waiting for its exit. */
     boolean isOpen() {
-        return openTid != -1;
+        return open;
     }
 
     /** Returns how many enters, counted as written when their start was held, went with a line the stream did not take. */
@@ -96,7 +103,8 @@ final class StraceFormat {
         boolean written = out.part(StraceLine.call(prefix(new StringBuilder(128), c), display(name), msg,
                 options.stringLimit()));
         // A part the file did not take is not there (LineFile): the exit starts a line of its own.
-        openTid = written ? tid : -1;
+        open = written;
+        openTid = tid;
         openName = name;
         opened++;
         if (options.durations()) {
@@ -113,12 +121,13 @@ final class StraceFormat {
         ContextData c = context(msg);
         long tid = tid(c);
         String duration = duration(tid);
-        if (joined && openTid == tid && tid != -1 && name.equals(openName)) {
+        // Joined only to its own task's line: with no id, whose enter the open line is cannot be told.
+        if (joined && open && openTid == tid && tid != -1 && name.equals(openName)) {
             boolean written = out.line(StraceLine.result(new StringBuilder(48), display(name), exit).append(duration));
             if (written) {
-                openTid = -1;
+                open = false;
             } else if (out.holds()) {
-                openTid = -1; // the start waited in memory and went with the line
+                open = false; // the start waited in memory and went with the line
                 lostEnters++;
             } else {
                 openName = null; // the call's part is still open, its end lost: it ends as unfinished
