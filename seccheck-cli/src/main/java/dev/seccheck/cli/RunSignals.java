@@ -77,9 +77,62 @@ final class RunSignals {
     private final AtomicInteger endedBy = new AtomicInteger();
     private final AtomicBoolean cpuTimeLimit = new AtomicBoolean();
 
+    /**
+     * Signals received before the program's first process existed, each {sig, sender, senderUid},
+     * delivered as it starts ({@link #deliverEarly}); guarded by itself, as is {@link #started}.
+     */
+    private final List<int[]> early = new ArrayList<>();
+    private boolean started;
+
     RunSignals(Supervisor supervisor, long grace, TimeUnit unit) {
         this.supervisor = supervisor;
         this.graceNanos = unit.toNanos(grace);
+        supervisor.whenStarted(pid -> deliverEarly());
+    }
+
+    /**
+     * Keeps a signal that came before the program's first process existed, and returns true; false
+     * once it exists. Before, such a signal was dropped (anything but INT and TERM: the program
+     * then ran to its end, the run exiting 0) or halted the JVM (INT, TERM: the run's runtime
+     * directory left behind). Kept, it reaches the program as it starts, before it runs an
+     * instruction of its own, as it would reach a program started just before the signal. An INT
+     * or a TERM still ends the run if the program never starts: the JVM halts after the grace
+     * period.
+     */
+    private boolean keptForTheStart(int sig, int sender, int senderUid) {
+        synchronized (early) {
+            if (started) {
+                return false;
+            }
+            early.add(new int[] {sig, sender, senderUid});
+        }
+        if (sig == SIGINT || sig == 15) {
+            Thread.ofPlatform().daemon().name("seccheck-early-" + sig).start(() -> {
+                try {
+                    Thread.sleep(TimeUnit.NANOSECONDS.toMillis(graceNanos));
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (supervisor.pid().isEmpty()) {
+                    endedBy.compareAndSet(0, sig);
+                    Runtime.getRuntime().halt(128 + sig); // the program never started: nothing to wait for
+                }
+            });
+        }
+        return true;
+    }
+
+    /** Delivers the signals kept before the program's first process existed, in the order they came. */
+    private void deliverEarly() {
+        List<int[]> kept;
+        synchronized (early) {
+            started = true;
+            kept = List.copyOf(early);
+            early.clear();
+        }
+        for (int[] k : kept) {
+            received(k[0], k[1], k[2]);
+        }
     }
 
     /**
@@ -175,6 +228,9 @@ final class RunSignals {
      * ({@link Supervisor#forward}).
      */
     private void received(int sig, int sender, int senderUid) {
+        if (keptForTheStart(sig, sender, senderUid)) {
+            return;
+        }
         boolean ends = sig == SIGINT || sig == 15;
         if (isStop(sig)) {
             if (supervisor.forward(sig, sender, senderUid)) {
@@ -186,11 +242,6 @@ final class RunSignals {
         if (!ends) {
             supervisor.forward(sig, sender, senderUid);
             return;
-        }
-        if (supervisor.pid().isEmpty()) {
-            // Nothing started: nothing to forward to, nothing to wait for.
-            endedBy.compareAndSet(0, sig);
-            Runtime.getRuntime().halt(128 + sig);
         }
         int before = ending.getAndIncrement();
         if (before > 0) {

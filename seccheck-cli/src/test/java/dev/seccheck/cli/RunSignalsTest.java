@@ -272,6 +272,50 @@ class RunSignalsTest {
         assertThat(state).as("the daemon's state after the run").isIn("gone", "Z");
     }
 
+    /**
+     * A signal that reaches {@code seccheck run} once it forwards signals, but before the program's
+     * first process exists, is delivered to that process as it starts: before, any but INT and TERM
+     * was dropped (the program ran to its end and the run exited 0: ALRM 5/5, a real-time signal
+     * 3/3, as root and as 65534), and TERM halted the JVM, leaving the run's runtime directory
+     * behind. The window opens when seccheck catches ALRM (its status's SigCgt), which the JVM
+     * itself never does; the signal is sent at once.
+     */
+    @ParameterizedTest(name = "signal {0}, as uid 65534: {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"14, false", "43, false", "15, false", "14, true", "43, true"})
+    void aSignalSentBeforeTheProgramStartedReachesItAsItStarts(int sig, boolean nobody) throws Exception {
+        Path dir = tmp;
+        if (nobody) {
+            PackagedCli.assumeNobody(tmp);
+            dir = PackagedCli.nobodysDir(tmp.resolve("u"));
+        }
+        Process run = start(nobody, dir, true, "exec sleep 20");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!catchesAlarm(run.pid())) {
+            assertThat(run.isAlive()).as("seccheck alive: %s", out()).isTrue();
+            assertThat(System.nanoTime() - deadline).as("seccheck caught ALRM within 60 s").isNegative();
+            Thread.onSpinWait();
+        }
+        dev.seccheck.linux.Signals.kill((int) run.pid(), sig);
+        assertThat(run.waitFor(15, TimeUnit.SECONDS)).as("the run ended by the signal, not its 20 s sleep: %s", out())
+                .isTrue();
+        assertThat(run.exitValue()).as("killed by it, as the program was; output %s", out()).isEqualTo(128 + sig);
+        assertThat(runtimeDirectoriesLeft(dir.resolve("root"))).as("runtime directories left").isEmpty();
+    }
+
+    /** Whether process {@code pid} catches SIGALRM (its status's SigCgt); false once it is gone. */
+    private static boolean catchesAlarm(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("SigCgt:")) {
+                    return (Long.parseUnsignedLong(line.substring("SigCgt:".length()).trim(), 16) & (1L << (14 - 1))) != 0;
+                }
+            }
+        } catch (java.io.IOException e) {
+            return false;
+        }
+        return false;
+    }
+
     private Process start(String script) throws Exception {
         return start(true, script);
     }
