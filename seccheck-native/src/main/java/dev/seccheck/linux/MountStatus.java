@@ -65,17 +65,17 @@ public final class MountStatus {
         Layouts.REQ1_MNT_ID.set(request, uniqueMountId);
         Layouts.REQ1_PARAM.set(request, WANTED);
         Layouts.REQ1_MNT_NS_ID.set(request, mntNsId);
-        Layouts.SMN_MASK.set(answer, 0L);
+        Layouts.SM_MASK.set(answer, 0L);
         long r = Direct.call(SYS_STATMOUNT, request.address(), answer.address(), answer.byteSize(), 0);
         failure = r < 0 ? (int) -r : 0;
-        if (r < 0 || (Layouts.SMN_MASK.get(answer) & WANTED) != WANTED
-                || Layouts.SMN_MNT_ID.get(answer) != uniqueMountId) {
+        if (r < 0 || (Layouts.SM_MASK.get(answer) & WANTED) != WANTED
+                || Layouts.SM_MNT_ID.get(answer) != uniqueMountId) {
             return Optional.empty();
         }
-        return Optional.of(new Described(Integer.toUnsignedLong(Layouts.SMN_DEV_MAJOR.get(answer)),
-                Integer.toUnsignedLong(Layouts.SMN_DEV_MINOR.get(answer)), Layouts.SMN_SB_MAGIC.get(answer),
-                string(Layouts.SMN_FS_TYPE.get(answer)), string(Layouts.SMN_MNT_ROOT.get(answer)),
-                string(Layouts.SMN_MNT_POINT.get(answer))));
+        return Optional.of(new Described(Integer.toUnsignedLong(Layouts.SM_DEV_MAJOR.get(answer)),
+                Integer.toUnsignedLong(Layouts.SM_DEV_MINOR.get(answer)), Layouts.SM_SB_MAGIC.get(answer),
+                string(Layouts.SM_FS_TYPE.get(answer)), string(Layouts.SM_MNT_ROOT.get(answer)),
+                string(Layouts.SM_MNT_POINT.get(answer))));
     }
 
     /**
