@@ -222,26 +222,6 @@ final class Layouts {
     static final StructField.OfLong REQ_MNT_ID = StructField.longs(MNT_ID_REQ, groupElement("mnt_id"));
     static final StructField.OfLong REQ_PARAM = StructField.longs(MNT_ID_REQ, groupElement("param"));
 
-    /** {@code struct statmount} of statmount(2), up to the mount's attributes, in a 1 KiB buffer. */
-    static final StructLayout STATMOUNT = MemoryLayout.structLayout(
-            JAVA_INT.withName("size"),
-            JAVA_INT.withName("spare"),
-            JAVA_LONG.withName("mask"),
-            JAVA_INT.withName("sb_dev_major"),
-            JAVA_INT.withName("sb_dev_minor"),
-            JAVA_LONG.withName("sb_magic"),
-            JAVA_INT.withName("sb_flags"),
-            JAVA_INT.withName("fs_type"),
-            JAVA_LONG.withName("mnt_id"),
-            JAVA_LONG.withName("mnt_parent_id"),
-            JAVA_INT.withName("mnt_id_old"),
-            JAVA_INT.withName("mnt_parent_id_old"),
-            JAVA_LONG.withName("mnt_attr"),
-            MemoryLayout.paddingLayout(952)); // the rest (520 bytes in 6.8, more since) and room for strings
-    static final StructField.OfLong SM_MASK = StructField.longs(STATMOUNT, groupElement("mask"));
-    static final StructField.OfLong SM_SB_MAGIC = StructField.longs(STATMOUNT, groupElement("sb_magic"));
-    static final StructField.OfLong SM_MNT_ATTR = StructField.longs(STATMOUNT, groupElement("mnt_attr"));
-
     /** {@code struct mnt_id_req} of statmount(2), its second version (32 bytes, Linux 6.11): with a mount namespace's id. */
     static final StructLayout MNT_ID_REQ_V1 = MemoryLayout.structLayout(
             JAVA_INT.withName("size"),
@@ -255,11 +235,13 @@ final class Layouts {
     static final StructField.OfLong REQ1_MNT_NS_ID = StructField.longs(MNT_ID_REQ_V1, groupElement("mnt_ns_id"));
 
     /**
-     * The fixed part of {@code struct statmount} (512 bytes, the same since Linux 6.8), up to the
-     * mount's namespace id: its strings ({@code mnt_root}, {@code mnt_point}) are offsets into the
-     * text that follows it, {@link #STATMOUNT_STRINGS}.
+     * {@code struct statmount} of statmount(2), its fixed part (512 bytes, the same since Linux
+     * 6.8), up to the mount's namespace id: its strings ({@code fs_type}, {@code mnt_root},
+     * {@code mnt_point}) are offsets into the text that follows it, {@link #STATMOUNT_STRINGS}. A
+     * request for no string needs no more room: the kernel writes the fixed part, or as much of it
+     * as the buffer holds.
      */
-    static final StructLayout STATMOUNT_NAMES = MemoryLayout.structLayout(
+    static final StructLayout STATMOUNT = MemoryLayout.structLayout(
             JAVA_INT.withName("size"),
             JAVA_INT.withName("mnt_opts"),
             JAVA_LONG.withName("mask"),
@@ -281,16 +263,17 @@ final class Layouts {
             JAVA_INT.withName("mnt_point"),
             JAVA_LONG.withName("mnt_ns_id"),
             MemoryLayout.paddingLayout(392)); // the other fields, and room for those of later kernels
-    static final StructField.OfLong SMN_MASK = StructField.longs(STATMOUNT_NAMES, groupElement("mask"));
-    static final StructField.OfInt SMN_DEV_MAJOR = StructField.ints(STATMOUNT_NAMES, groupElement("sb_dev_major"));
-    static final StructField.OfInt SMN_DEV_MINOR = StructField.ints(STATMOUNT_NAMES, groupElement("sb_dev_minor"));
-    static final StructField.OfLong SMN_SB_MAGIC = StructField.longs(STATMOUNT_NAMES, groupElement("sb_magic"));
-    static final StructField.OfInt SMN_FS_TYPE = StructField.ints(STATMOUNT_NAMES, groupElement("fs_type"));
-    static final StructField.OfLong SMN_MNT_ID = StructField.longs(STATMOUNT_NAMES, groupElement("mnt_id"));
-    static final StructField.OfInt SMN_MNT_ROOT = StructField.ints(STATMOUNT_NAMES, groupElement("mnt_root"));
-    static final StructField.OfInt SMN_MNT_POINT = StructField.ints(STATMOUNT_NAMES, groupElement("mnt_point"));
+    static final StructField.OfLong SM_MASK = StructField.longs(STATMOUNT, groupElement("mask"));
+    static final StructField.OfInt SM_DEV_MAJOR = StructField.ints(STATMOUNT, groupElement("sb_dev_major"));
+    static final StructField.OfInt SM_DEV_MINOR = StructField.ints(STATMOUNT, groupElement("sb_dev_minor"));
+    static final StructField.OfLong SM_SB_MAGIC = StructField.longs(STATMOUNT, groupElement("sb_magic"));
+    static final StructField.OfInt SM_FS_TYPE = StructField.ints(STATMOUNT, groupElement("fs_type"));
+    static final StructField.OfLong SM_MNT_ID = StructField.longs(STATMOUNT, groupElement("mnt_id"));
+    static final StructField.OfLong SM_MNT_ATTR = StructField.longs(STATMOUNT, groupElement("mnt_attr"));
+    static final StructField.OfInt SM_MNT_ROOT = StructField.ints(STATMOUNT, groupElement("mnt_root"));
+    static final StructField.OfInt SM_MNT_POINT = StructField.ints(STATMOUNT, groupElement("mnt_point"));
     /** Where a {@code struct statmount}'s strings begin. */
-    static final long STATMOUNT_STRINGS = STATMOUNT_NAMES.byteSize();
+    static final long STATMOUNT_STRINGS = STATMOUNT.byteSize();
 
     /** {@code struct statfs} of fstatfs(2) on x86-64 (120 bytes), with the fields seccheck reads: f_type and f_flags. */
     static final StructLayout STATFS = MemoryLayout.structLayout(

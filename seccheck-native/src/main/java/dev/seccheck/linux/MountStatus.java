@@ -1,5 +1,6 @@
 package dev.seccheck.linux;
 
+import dev.seccheck.abi.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -44,6 +45,8 @@ public final class MountStatus {
     private final Arena arena = Arena.ofAuto();
     private final MemorySegment request = arena.allocate(Layouts.MNT_ID_REQ_V1);
     private final MemorySegment answer = arena.allocate(BUFFER, 8);
+    /** The errno of the last {@link #describe} that failed, 0 after one that did not. */
+    private int failure;
 
     /** Creates the calls of one thread. */
     public MountStatus() {}
@@ -62,16 +65,28 @@ public final class MountStatus {
         Layouts.REQ1_MNT_ID.set(request, uniqueMountId);
         Layouts.REQ1_PARAM.set(request, WANTED);
         Layouts.REQ1_MNT_NS_ID.set(request, mntNsId);
-        Layouts.SMN_MASK.set(answer, 0L);
+        Layouts.SM_MASK.set(answer, 0L);
         long r = Direct.call(SYS_STATMOUNT, request.address(), answer.address(), answer.byteSize(), 0);
-        if (r < 0 || (Layouts.SMN_MASK.get(answer) & WANTED) != WANTED
-                || Layouts.SMN_MNT_ID.get(answer) != uniqueMountId) {
+        failure = r < 0 ? (int) -r : 0;
+        if (r < 0 || (Layouts.SM_MASK.get(answer) & WANTED) != WANTED
+                || Layouts.SM_MNT_ID.get(answer) != uniqueMountId) {
             return Optional.empty();
         }
-        return Optional.of(new Described(Integer.toUnsignedLong(Layouts.SMN_DEV_MAJOR.get(answer)),
-                Integer.toUnsignedLong(Layouts.SMN_DEV_MINOR.get(answer)), Layouts.SMN_SB_MAGIC.get(answer),
-                string(Layouts.SMN_FS_TYPE.get(answer)), string(Layouts.SMN_MNT_ROOT.get(answer)),
-                string(Layouts.SMN_MNT_POINT.get(answer))));
+        return Optional.of(new Described(Integer.toUnsignedLong(Layouts.SM_DEV_MAJOR.get(answer)),
+                Integer.toUnsignedLong(Layouts.SM_DEV_MINOR.get(answer)), Layouts.SM_SB_MAGIC.get(answer),
+                string(Layouts.SM_FS_TYPE.get(answer)), string(Layouts.SM_MNT_ROOT.get(answer)),
+                string(Layouts.SM_MNT_POINT.get(answer))));
+    }
+
+    /**
+     * Whether the last {@link #describe} found nothing because this kernel cannot answer such a
+     * question at all, whatever the mount: it has no statmount (ENOSYS, before Linux 6.8), or one
+     * that takes no namespace's id (EINVAL, or E2BIG for the request's larger size, before 6.11).
+     * A caller may then fall back to another record of the mount; after any other failure the
+     * kernel was asked and did not name it.
+     */
+    public boolean unsupported() {
+        return failure == Errno.ENOSYS || failure == Errno.EINVAL || failure == Errno.E2BIG;
     }
 
     /** The NUL-terminated string at {@code offset} in the answer's strings, every byte kept ({@link FileNames}). */

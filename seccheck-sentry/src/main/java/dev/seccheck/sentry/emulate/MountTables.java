@@ -22,9 +22,11 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * MountTables keeps the mount tables of the mount namespaces the program's tasks are in, for the
- * names of files on mounts only the program sees ({@link RealPath}) and the types of mounts
- * ({@code MountTypes}). A table is a view: a namespace, known by its inode
+ * MountTables keeps the mount tables of the mount namespaces the program's tasks are in, where the
+ * kernel cannot describe a mount of another namespace itself (statmount of a namespace by its id,
+ * Linux 6.11; {@link TaskMounts}): for the names of files on mounts only the program sees
+ * ({@link RealPath}), the places of procfs mounts ({@link ProcPlaces}) and the types of mounts
+ * ({@code MountTypes}, before Linux 6.8). A table is a view: a namespace, known by its inode
  * ({@code /proc/TID/ns/mnt}), seen from a root (the task's, by its mount and file: mountinfo names
  * mount points from the reading task's root, and hides what is outside it, so a chrooted task's
  * table is not its namespace's other tasks'). It is read when first asked for and again only when

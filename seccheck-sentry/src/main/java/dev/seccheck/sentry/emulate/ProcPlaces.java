@@ -10,7 +10,6 @@ import dev.seccheck.linux.PathCalls;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.Optional;
 
 /**
  * ProcPlaces tells where an object of a procfs lies in that procfs: the names from its root to the
@@ -19,9 +18,9 @@ import java.util.Optional;
  * /proc/PID or of one of its files, open_tree then move_mount, one over the program's own
  * /proc/PID), so neither the path the program gave nor the one the kernel gives for our fd
  * ({@code /proc/self/fd/N}, which names mount points the program chose) says which process's
- * entry it is. What does: the root of the object's mount within its filesystem (mountinfo's fourth
- * field, found by the mount's id in the task's mount table: the id of a mount we hold a descriptor
- * of is no other's) and the names from that root down to the object.
+ * entry it is. What does: the root of the object's mount within its filesystem (statmount's, of
+ * the mount's unique id in the task's namespace: {@link #mountRoot}) and the names from that root
+ * down to the object.
  *
  * <p>Those names are read climbing with ".." within the object's mount: each step's name is what
  * the kernel's path of the child adds to its parent's, one component, so that a mount moved
@@ -40,14 +39,16 @@ final class ProcPlaces {
     private static final String DELETED = " (deleted)";
 
     private final PathCalls calls;
+    private final TaskMounts mounts;
 
     ProcPlaces(PathCalls calls) {
         this.calls = calls;
+        this.mounts = new TaskMounts(calls);
     }
 
     /**
      * The names from its procfs's root to the object of our fd {@code fd} (empty for the root), as
-     * task {@code tid}'s mount table places the mounts; null when that cannot be told. {@code ownProc}
+     * task {@code tid}'s mount namespace places the mounts; null when that cannot be told. {@code ownProc}
      * is the device of seccheck's own /proc, against which a file's place is checked.
      */
     Deque<String> of(int fd, int tid, long ownProc) {
@@ -62,29 +63,35 @@ final class ProcPlaces {
     }
 
     /**
-     * The names from its procfs's root to the root of the mount our fd {@code fd} is on, from task
-     * {@code tid}'s mount table; null when the table has no such mount (one of another namespace,
-     * a detached one) or its root is a deleted entry.
+     * The names from its procfs's root to the root of the mount our fd {@code fd} is on, as the
+     * kernel holds that mount in task {@code tid}'s namespace ({@link TaskMounts}); null when it
+     * cannot be told (a mount of another namespace, a detached one) or its root is a deleted
+     * entry. Only where the kernel cannot be asked (before Linux 6.11) is the task's mountinfo
+     * read instead, which leaves out a mount outside the task's root: that mount is then refused.
      */
     Deque<String> mountRoot(int fd, int tid) {
+        String root = switch (mounts.of(fd, tid)) {
+            case TaskMounts.Told.Described d -> d.mount().root();
+            case TaskMounts.Told.Unnamed u -> null;
+            case TaskMounts.Told.Unaskable u -> rootInTable(fd, tid);
+        };
+        if (root == null || !root.startsWith("/") || root.endsWith("//deleted")) {
+            return null;
+        }
+        return names(root);
+    }
+
+    /** The root of the mount our fd {@code fd} is on, from task {@code tid}'s mountinfo; null when not there. */
+    private String rootInTable(int fd, int tid) {
         long id = calls.mountId(fd);
         if (id < 0) {
             return null;
         }
-        Optional<Mountinfo.Mount> m;
         try {
-            m = MountTables.ALL.mount(calls, tid, id);
+            return MountTables.ALL.mount(calls, tid, id).map(Mountinfo.Mount::root).orElse(null);
         } catch (IOException e) {
             return null;
         }
-        if (m.isEmpty()) {
-            return null;
-        }
-        String root = m.get().root();
-        if (!root.startsWith("/") || root.endsWith("//deleted")) {
-            return null;
-        }
-        return names(root);
     }
 
     private Deque<String> ofDirectory(int fd, PathCalls.Statx sx, int tid) {

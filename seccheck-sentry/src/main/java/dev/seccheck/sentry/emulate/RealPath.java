@@ -11,7 +11,6 @@ import dev.seccheck.abi.Errno;
 import dev.seccheck.linux.MountStatus;
 import dev.seccheck.linux.Mountinfo;
 import dev.seccheck.linux.Mountinfo.Mount;
-import dev.seccheck.linux.NamespaceFiles;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Poll;
 import java.io.IOException;
@@ -69,11 +68,12 @@ public final class RealPath {
     /** The mount every memfd is on ({@link PathCalls#memfdMountId}); negative when it could not be told. */
     private final long memfdMount;
     private List<Mount> ours;
-    private final MountStatus status = new MountStatus();
+    private final TaskMounts mounts;
 
     /** @param calls the calling thread's buffers for the file calls */
     public RealPath(PathCalls calls) {
         this.calls = calls;
+        this.mounts = new TaskMounts(calls);
         this.watch = calls.openat(AT_FDCWD, "/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
         this.memfdMount = calls.memfdMountId();
     }
@@ -274,30 +274,14 @@ public final class RealPath {
 
     /**
      * The mount our fd {@code fd} (opened for task {@code tid}) is on, as statmount describes it in
-     * the task's mount namespace, its mount point from that namespace's root; empty when statmount
-     * cannot tell (a kernel before 6.11, a mount of another namespace or a detached one). Asked
-     * with seccheck's own credentials: a program's, its capabilities dropped, would be refused a
-     * look at a namespace other than seccheck's. The mount is found by its unique id, never
-     * reused, so a task that moves to another namespace meanwhile makes it unfound, not another.
+     * the task's mount namespace ({@link TaskMounts}), its mount point from that namespace's root;
+     * empty when statmount cannot tell (a kernel before 6.11, a mount of another namespace or a
+     * detached one).
      */
     private Optional<Mount> described(int fd, int tid) {
-        PathCalls.Statx sx = calls.statNoSync(fd);
-        if (sx == null || sx.uniqueMountId() <= 0) {
-            return Optional.empty();
-        }
-        return Identity.asOwn(() -> {
-            int ns = calls.openat(AT_FDCWD, "/proc/" + tid + "/ns/mnt", O_RDONLY | O_CLOEXEC);
-            if (ns < 0) {
-                return Optional.<Mount>empty();
-            }
-            try {
-                long nsId = NamespaceFiles.mountNamespaceId(ns);
-                return nsId <= 0 ? Optional.<Mount>empty() : status.describe(sx.uniqueMountId(), nsId)
-                        .map(d -> new Mount(-1, d.devMajor() + ":" + d.devMinor(), d.root(), d.mountPoint(), d.type(), ""));
-            } finally {
-                PathCalls.close(ns);
-            }
-        });
+        return mounts.of(fd, tid) instanceof TaskMounts.Told.Described(MountStatus.Described d)
+                ? Optional.of(new Mount(-1, d.devMajor() + ":" + d.devMinor(), d.root(), d.mountPoint(), d.type(), ""))
+                : Optional.empty();
     }
 
     /**

@@ -9,19 +9,18 @@ import dev.seccheck.linux.PathCalls;
 import dev.seccheck.sentry.emulate.LocalFilesystems;
 import dev.seccheck.sentry.emulate.MountTables;
 import java.io.IOException;
-import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 
 /**
- * MountTypes says whether a task's mount namespace holds a filesystem on which looking a name up
- * or reading a file can wait on someone: FUSE (a process of the run can serve it and leave any
- * request unanswered, a thread of seccheck's included, which then cannot even be killed), network
- * filesystems, autofs. Every other type answers from local state ({@link #LOCAL}).
- *
- * <p>A namespace's table is {@link MountTables}': read when first met and again only when the
- * kernel says it changed. A task whose namespace cannot be told (gone, or /proc refused) is taken
- * to have such a filesystem. Thread-safe.
+ * MountTypes says whether the file a /proc link leads to is on a filesystem whose lookups and
+ * reads answer from local state, without asking that filesystem: not FUSE (a process of the run
+ * can serve it and leave any request unanswered, a thread of seccheck's included, which then
+ * cannot even be killed), a network filesystem or autofs ({@link #LOCAL}). The mount's filesystem
+ * is the kernel's record of it (statmount, {@link LocalFilesystems}); before Linux 6.8, the type
+ * that the task's namespace's table ({@link MountTables}) gives the mount's id. That table is
+ * filtered by the task's root, so a mount outside a chrooted task's root is missing from it: such
+ * a file is then taken as not local (fail closed). Thread-safe.
  */
 final class MountTypes {
 
@@ -37,12 +36,6 @@ final class MountTypes {
             "rpc_pipefs", "nfsd", "zfs");
 
     private final PathCalls calls = new PathCalls();
-
-    /** Whether the mount namespace of task {@code tid} holds a filesystem whose lookups or reads may wait. */
-    synchronized boolean mayBlock(int tid) {
-        List<Mountinfo.Mount> table = table(tid);
-        return table == null || blocking(table.stream().map(Mountinfo.Mount::type).toList());
-    }
 
     /**
      * Whether the file {@code magicLink} leads to (a /proc link such as {@code /proc/PID/exe} or
@@ -95,10 +88,5 @@ final class MountTypes {
         } catch (IOException | RuntimeException e) {
             return null;
         }
-    }
-
-    /** Whether any of these filesystem types is not in {@link #LOCAL}. */
-    static boolean blocking(Collection<String> types) {
-        return types.stream().anyMatch(t -> !LOCAL.contains(t));
     }
 }
