@@ -69,6 +69,11 @@ final class ProgramIds {
         }
     }
 
+    /** The ids of a thread whose namespace's maps, read from seccheck's, are {@code uidMap} and {@code gidMap}. */
+    static ProgramIds ofMaps(String uidMap, String gidMap) {
+        return new ProgramIds(uidMap, gidMap, false);
+    }
+
     /** User id {@code id} (unsigned) as seccheck numbers it, or -errno (EINVAL: it names no user; EPERM: not known). */
     long uid(int id) {
         return through(uidMap, id);
