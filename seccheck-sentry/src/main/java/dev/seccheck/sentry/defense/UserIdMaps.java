@@ -51,9 +51,9 @@ public final class UserIdMaps {
 
     /**
      * {@code id} through {@code map}, a {@code uid_map} read from outside its namespace: lines of
-     * the first id inside, the first outside and the count.
+     * the first id inside, the first outside and the count. A {@code gid_map} reads the same.
      */
-    static long throughMap(String map, long id) {
+    public static long throughMap(String map, long id) {
         if (map.isBlank()) {
             return NOT_WRITTEN;
         }

@@ -44,6 +44,11 @@ import java.util.Optional;
  * program (a file of another user's EPERM). An O_PATH descriptor holds no file for these calls:
  * it is answered EBADF, as the kernel answers it, before the sinks are shown anything (they
  * refused it with EPERM and an alert before).
+ *
+ * <p>The ids a call names (a chown's owner and group, the users and groups of a POSIX ACL, a
+ * version-3 file capability's root) are the caller's user namespace's; seccheck's call is read in
+ * seccheck's, so they are translated first ({@link ProgramIds}), and one the caller's namespace
+ * does not map fails with the kernel's EINVAL.
  */
 final class AttributeCalls {
 
@@ -96,6 +101,11 @@ final class AttributeCalls {
         Args(String syscall, Op op, int dirfd, long addr, int mode, int uid, int gid, int flags, boolean nofollow,
                 long xattrName, long value, long size) {
             this(syscall, op, dirfd, addr, mode, uid, gid, flags, nofollow, xattrName, value, size, false);
+        }
+
+        /** These arguments with the owner {@code uid} and group {@code gid} instead. */
+        Args withOwner(int uid, int gid) {
+            return new Args(syscall, op, dirfd, addr, mode, uid, gid, flags, nofollow, xattrName, value, size, descriptor);
         }
 
         static Args of(SeccompNotification n) {
@@ -156,6 +166,45 @@ final class AttributeCalls {
 
     /** The attribute's name and value, as seccheck read them once. */
     private record Xattr(String name, byte[] value) {}
+
+    /**
+     * The call's arguments and attribute with the ids they name as seccheck's user namespace
+     * numbers them ({@link ProgramIds}), or the errno the kernel answers once it found the file
+     * (EINVAL: an id the caller's namespace does not map), else 0.
+     */
+    private record Named(Args args, Xattr xattr, int errno) {}
+
+    /**
+     * Names the ids of a chown's owner and group (-1 kept: "leave it") and of an ACL's or a file
+     * capability's value ({@link ProgramIds#value}) as seccheck numbers them, for thread
+     * {@code tid}. Read before the thread takes the program's identity; a call that names no id,
+     * or a thread in seccheck's user namespace, reads nothing more.
+     */
+    private Named named(int tid, Args a, Xattr xattr) {
+        boolean owner = a.op() == Op.OWNER;
+        if (!owner && (xattr == null || xattr.value() == null || !ProgramIds.namesIds(xattr.name()))) {
+            return new Named(a, xattr, 0);
+        }
+        ProgramIds ids = ProgramIds.of(tasks, tid);
+        if (ids == ProgramIds.SAME) {
+            return new Named(a, xattr, 0);
+        }
+        if (owner) {
+            // The kernel checks the owner, then the group (chown_common): EINVAL for either.
+            long uid = a.uid() == ProgramIds.KEEP ? ProgramIds.KEEP : ids.uid(a.uid());
+            if (a.uid() != ProgramIds.KEEP && uid < 0) {
+                return new Named(a, xattr, (int) -uid);
+            }
+            long gid = a.gid() == ProgramIds.KEEP ? ProgramIds.KEEP : ids.gid(a.gid());
+            if (a.gid() != ProgramIds.KEEP && gid < 0) {
+                return new Named(a, xattr, (int) -gid);
+            }
+            return new Named(a.withOwner((int) uid, (int) gid), xattr, 0);
+        }
+        int[] errno = {0};
+        byte[] value = ids.value(xattr.name(), xattr.value(), errno);
+        return value == null ? new Named(a, xattr, errno[0]) : new Named(a, new Xattr(xattr.name(), value), 0);
+    }
 
     /**
      * Serves a held call: what the kernel refuses before it looks the name up is refused first
@@ -222,6 +271,7 @@ final class AttributeCalls {
             call.fail(ev, given, Errno.ESRCH);
             return true;
         }
+        Named named = named(call.tid(), a, xattr);
         // The root, and the object and its directory below, are the call's until it is answered
         // (HeldFiles): released before the answer, not after it.
         try (ProgramRoot root = call.held().root(ProgramRoot.of(calls, call.tid()));
@@ -272,8 +322,9 @@ final class AttributeCalls {
                 if (call.enter(ev, given) != 0) {
                     return true;
                 }
-                int r = object < 0 ? object : alter(call, a, who.get(), object, stat, parent, last, xattr, times,
-                        argument);
+                // An id the caller's namespace does not map: the kernel's EINVAL once the file is found.
+                int r = object < 0 ? object : named.errno() != 0 ? -named.errno()
+                        : alter(call, named.args(), who.get(), object, stat, parent, last, named.xattr(), times, argument);
                 call.complete(ev, given, r);
             } finally {
                 call.held().release();
