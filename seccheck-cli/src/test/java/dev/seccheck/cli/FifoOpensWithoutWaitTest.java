@@ -12,51 +12,47 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * An open of a FIFO that cannot wait for the other end (O_NONBLOCK, or O_RDWR) only takes the
- * FIFO's lock, which no signal interrupts: natively it never fails with EINTR. Seccheck makes every
- * FIFO open on a pool thread, and a signal whose handler lacks SA_RESTART that came meanwhile left
- * the task's call its ERESTARTSYS, as for an open waiting for its peer: 2,990 of 3,000 such opens
- * failed with EINTR under a 50 us timer ({@code src/test/c/fifo_nonblocking_opens.c}). Now the
- * task repeats the call after the handler and gets what seccheck's open did ({@code Restarts}).
+ * An open of a FIFO that cannot wait for the other end (O_NONBLOCK, or O_RDWR) waits only for the
+ * FIFO's lock, which the program may hold, and that wait no signal interrupts: natively it never
+ * fails with EINTR. Seccheck makes every FIFO open on a pool thread, and a signal whose handler
+ * lacks SA_RESTART that came meanwhile left the task's call its ERESTARTSYS, as for an open waiting
+ * for its peer: each of 15 such opens, made while a splice held the lock for 150 ms under a 5 ms
+ * timer, failed with EINTR ({@code src/test/c/fifo_nonblocking_opens.c}). Now the task repeats the
+ * call after the handler, and the repeat is answered by seccheck's open once it has the lock
+ * ({@code Restarts}).
  */
 class FifoOpensWithoutWaitTest {
 
-    private static final String COUNT = "3000";
-    private static final Pattern COUNTS = Pattern.compile(
-            "3000 opens: (\\d+) ok, (\\d+) ENXIO, (\\d+) EINTR, 0 other errors\n");
+    private static final String ROUNDS = "15";
+    private static final Pattern COUNTS = Pattern.compile("15 opens: (\\d+) ok, (\\d+) EINTR, 0 other errors\n");
     /**
-     * How many may still fail with EINTR under seccheck: a signal that ends the task's wait before
-     * the notifier received the call finds nothing to say it cannot wait, and the call keeps
-     * ERESTARTSYS (docs/emulation.md, "Calls repeated after a signal"), as for any open seccheck performs.
+     * How many of the 15 may still fail with EINTR under seccheck: each of an open's repeats (about
+     * 20 per open here) is walked by the notifier again, and a signal stop waits at most
+     * {@code InterruptibleOpen.CLASSIFY_WAIT_MS} for that walk, which a machine with a load of 30
+     * on 2 CPUs can exceed; 1 to 3 were seen there, none with less load (before the fix, 15).
      */
-    private static final int EINTR_AT_MOST = 30;
+    private static final int EINTR_AT_MOST = 3;
 
     @TempDir
     Path tmp;
 
     @ParameterizedTest(name = "as uid 65534: {0}")
     @ValueSource(booleans = {false, true})
-    void aFifoOpenThatCannotWaitIsNotInterrupted(boolean nobody) throws Exception {
+    void aFifoOpenThatWaitsOnlyForTheLockIsNotInterrupted(boolean nobody) throws Exception {
         String classpath = nobody ? PackagedCli.forNobody(tmp) : null;
         Path program = PackagedCli.compiledFor(Files.createDirectory(tmp.resolve("bin")), nobody,
-                "src/test/c/fifo_nonblocking_opens.c");
+                "src/test/c/fifo_nonblocking_opens.c", "-pthread");
         for (boolean underSeccheck : new boolean[] {false, true}) {
             String name = underSeccheck ? "under" : "native";
             Path dir = nobody ? PackagedCli.nobodysDir(tmp.resolve(name)) : Files.createDirectory(tmp.resolve(name));
-            List<String> command = List.of(program.toString(), dir.toString(), COUNT);
+            List<String> command = List.of(program.toString(), dir.toString(), ROUNDS);
             PackagedCli.Result r = nobody
                     ? PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, underSeccheck, command)
                     : PackagedCli.nativeOrUnderSeccheck(tmp, underSeccheck, command);
-            String all = name + ": " + r.out() + r.err();
             Matcher m = COUNTS.matcher(r.out());
-            assertThat(m.find()).as(all).isTrue();
-            int ok = Integer.parseInt(m.group(1));
-            int enxio = Integer.parseInt(m.group(2));
-            int eintr = Integer.parseInt(m.group(3));
-            assertThat(eintr).as("opens that failed with EINTR, " + all).isLessThanOrEqualTo(underSeccheck ? EINTR_AT_MOST : 0);
-            // Each open that did not fail with EINTR got what it gets natively: ENXIO for the writer.
-            assertThat(enxio).as(all).isLessThanOrEqualTo(1000);
-            assertThat(ok + enxio + eintr).as(all).isEqualTo(3000);
+            assertThat(m.matches()).as(name + ": " + r.out() + r.err()).isTrue();
+            assertThat(Integer.parseInt(m.group(2))).as("opens that failed with EINTR, " + name + ": " + r.out() + r.err())
+                    .isLessThanOrEqualTo(underSeccheck ? EINTR_AT_MOST : 0);
         }
     }
 }
