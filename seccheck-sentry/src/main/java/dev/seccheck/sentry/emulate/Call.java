@@ -55,6 +55,9 @@ final class Call implements Waits.Awaited {
     private boolean unseen;
     /** Whether this open, given up on the notifier, is one the reserve threads take ({@link ReserveThreads}). */
     private boolean reserveTakes;
+    /** The running attempt that took this call over, as its repeat ({@link #begin}); else null. */
+    private Restarts.Attempt repeated;
+
     /** What the tracer asks when a signal interrupts the call ({@link SignalledCalls}), once registered; else null. */
     private SignalledCalls.Interruptible registered;
     /**
@@ -343,6 +346,7 @@ final class Call implements Waits.Awaited {
                 return false;
             }
             case Restarts.Begun.TakenOver t -> {
+                repeated = t.by();
                 return false;
             }
             case Restarts.Begun.Kept k -> {
@@ -390,6 +394,19 @@ final class Call implements Waits.Awaited {
      */
     boolean owes(boolean taken) {
         return attempt != null && restarts.owes(attempt, taken);
+    }
+
+    /**
+     * Whether this call repeats an attempt that took it over ({@link #begin}) and still owes its
+     * task the answer: not made yet, being answered, or kept for a later repeat.
+     */
+    boolean repeatOwed() {
+        return repeated != null && restarts.owes(repeated, true);
+    }
+
+    /** Whether a running attempt took this call over ({@link #begin}): that attempt answers it. */
+    boolean takenOver() {
+        return repeated != null;
     }
 
     /** Records what the call registered with {@link SignalledCalls}. */

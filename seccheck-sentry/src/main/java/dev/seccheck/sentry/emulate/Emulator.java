@@ -300,6 +300,8 @@ public final class Emulator implements AutoCloseable {
      */
     public void submit(SeccompNotification n, Task task) {
         boolean reserved = false;
+        Call givenUp = null;
+        InterruptibleOpen.Kind handed = InterruptibleOpen.Kind.MAY_WAIT;
         int execs = Restarts.execsOf(n.tid()); // as received: an exec after it is a later image's
         if (isOpen(n.nr()) || NameEmulation.serves(n.nr()) || AttributeCalls.serves(n)
                 || n.nr() == Sysno.BIND) {
@@ -319,18 +321,24 @@ public final class Emulator implements AutoCloseable {
                 InterruptibleOpen.served(call);
             }
             reserved = call.reserveTakes();
+            givenUp = call;
+            handed = InterruptibleOpen.handedOver(call);
         }
+        InterruptibleOpen.Kind found = handed;
         boolean taken = onPool(n, reserved, () -> {
             Worker w = workers.get();
             Call call = new Call(n, execs, task, points, restarts, w.replies(listener), fdPaths.apply(n.tid()),
                     null);
             if (isOpen(n.nr())) {
-                InterruptibleOpen.onPool(call, () -> serve(call, w)); // one that may wait, as natively
+                InterruptibleOpen.onPool(call, found, () -> serve(call, w)); // one that may wait, as natively
             } else {
                 serve(call, w);
             }
         });
         if (!taken) {
+            if (givenUp != null && isOpen(n.nr())) {
+                InterruptibleOpen.notTaken(givenUp);
+            }
             listener.deny(n.id(), Errno.EAGAIN);
         }
     }
@@ -360,7 +368,7 @@ public final class Emulator implements AutoCloseable {
 
     /** Finishes on a pool thread a call the notifier began (an open that has to wait after all). */
     private void finishOnPool(Call call, Call.Rest rest) {
-        Runnable finish = () -> InterruptibleOpen.onPool(call, () -> {
+        Runnable finish = () -> InterruptibleOpen.onPool(call, InterruptibleOpen.Kind.MAY_WAIT, () -> {
             Worker w = workers.get();
             call.replyWith(w.replies(listener));
             try {

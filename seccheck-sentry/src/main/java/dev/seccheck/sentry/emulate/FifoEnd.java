@@ -1,5 +1,11 @@
 package dev.seccheck.sentry.emulate;
 
+import static dev.seccheck.abi.Fcntl.O_ACCMODE;
+import static dev.seccheck.abi.Fcntl.O_NONBLOCK;
+import static dev.seccheck.abi.Fcntl.O_PATH;
+import static dev.seccheck.abi.Fcntl.O_RDONLY;
+import static dev.seccheck.abi.Fcntl.O_WRONLY;
+
 import dev.seccheck.abi.Errno;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Signals;
@@ -43,6 +49,21 @@ final class FifoEnd implements Waits.Ender {
     private static final int PID = (int) ProcessHandle.current().pid();
 
     private FifoEnd() {}
+
+    /** Whether a FIFO's open with {@code flags} waits for the other end: blocking, and for one side only. */
+    static boolean waitsForThePeer(int flags) {
+        int access = flags & O_ACCMODE;
+        return (flags & (O_NONBLOCK | O_PATH)) == 0 && (access == O_RDONLY || access == O_WRONLY);
+    }
+
+    /**
+     * Whether an open with {@code flags} of the object of status {@code st} is a FIFO's that never
+     * waits for the other end (O_NONBLOCK, O_RDWR): fs/pipe.c's fifo_open then only takes the
+     * pipe's mutex, uninterruptibly, so natively no signal interrupts it ({@link InterruptibleOpen}).
+     */
+    static boolean takesTheLockOnly(PathCalls.Stat st, int flags) {
+        return st != null && st.isFifo() && (flags & O_PATH) == 0 && !waitsForThePeer(flags);
+    }
 
     /**
      * Performs {@code open}, a blocking open of a FIFO for {@code call} of task {@code tid}, which

@@ -272,7 +272,7 @@ final class OpenEmulation {
                     : walk.find(req, start, root));
             if (at instanceof PathWalk.Located.Sysctls) {
                 if (call.onNotifier()) {
-                    InterruptibleOpen.found(call, true); // walked again on a pool thread
+                    InterruptibleOpen.found(call, InterruptibleOpen.Kind.MAY_WAIT); // walked again on a pool thread
                     return false; // on a pool thread, it is walked again from a thread in the task's namespaces
                 }
                 int r = namespaces.inTaskNamespaces(call.tid(), TaskNamespaces.SYSCTLS, who.get(), () -> {
@@ -289,9 +289,14 @@ final class OpenEmulation {
                 }
                 return true;
             }
-            if (call.onNotifier()) {
+            boolean lockOnly = at instanceof PathWalk.Located.Found f && FifoEnd.takesTheLockOnly(f.stat(), a.flags());
+            if (!call.onNotifier()) {
+                InterruptibleOpen.found(call, lockOnly ? InterruptibleOpen.Kind.LOCK_ONLY : InterruptibleOpen.Kind.MAY_WAIT);
+            } else {
                 boolean mayBlock = mayBlock(at, a);
-                InterruptibleOpen.found(call, mayBlock); // from here on a signal repeats one that cannot wait
+                // From here on a signal repeats one that cannot wait, or only waits for a FIFO's lock.
+                InterruptibleOpen.found(call, !mayBlock ? InterruptibleOpen.Kind.CANNOT_WAIT
+                        : lockOnly ? InterruptibleOpen.Kind.LOCK_ONLY : InterruptibleOpen.Kind.MAY_WAIT);
                 if (mayBlock) {
                     if (at instanceof PathWalk.Located.Found f && ReserveThreads.takes(f.stat(), a.flags())) {
                         call.reserveMayTake();
@@ -311,17 +316,23 @@ final class OpenEmulation {
     /**
      * Whether opening what the walk reached could wait on someone: a walk given up, or an object
      * other than a regular file, a directory, or one whose open never waits ({@link NonWaitingOpens}:
-     * /dev/null, a socket's; never a FIFO's). (A regular file can still wait on a lease break:
-     * the notifier opens it with O_NONBLOCK and hands the open over when that says EWOULDBLOCK.)
+     * /dev/null, a socket's; never a FIFO's); or an open that must be made by the name
+     * ({@link #opensByName}), which the program can make a FIFO's meanwhile. (A regular file can
+     * still wait on a lease break: the notifier opens it with O_NONBLOCK and hands the open over
+     * when that says EWOULDBLOCK. A missing name the notifier creates only new: {@link #create}.)
      */
-    private boolean mayBlock(PathWalk.Located at, Args a) {
+    private static boolean mayBlock(PathWalk.Located at, Args a) {
         return switch (at) {
             case PathWalk.Located.Elsewhere e -> true;
             case PathWalk.Located.Found f -> {
-                if ((a.flags() & O_PATH) != 0 || f.directory()) {
+                if ((a.flags() & O_PATH) != 0) {
                     yield false;
                 }
-                yield f.stat() == null || !f.stat().isRegular() && !NonWaitingOpens.never(f.stat());
+                if (opensByName(a.flags(), f) && (a.flags() & O_DIRECTORY) == 0) {
+                    // O_DIRECTORY would have the kernel refuse anything else before it opens it
+                    yield true;
+                }
+                yield !f.directory() && (f.stat() == null || !f.stat().isRegular() && !NonWaitingOpens.never(f.stat()));
             }
             case PathWalk.Located.Missing m -> false;
             case PathWalk.Located.Failed f -> false;
@@ -576,9 +587,13 @@ final class OpenEmulation {
             return false;
         }
         Identity who = opener.who();
-        IntSupplier open = !waitsForThePeer(call, a, at, lean) ? () -> openObject(a, at, lean)
+        // On the notifier a missing name is only created (O_EXCL): a FIFO the program planted there
+        // since the walk is opened on a pool thread, whose open may wait for its lock (below).
+        boolean onlyNew = call.onNotifier() && at instanceof PathWalk.Located.Missing
+                && (a.flags() & (O_CREAT | O_EXCL)) == O_CREAT;
+        IntSupplier open = !waitsForThePeer(call, a, at, lean) ? () -> openObject(a, at, lean, onlyNew)
                 : ReserveThreads.here() ? () -> peerThere(call, a, at)
-                : () -> FifoEnd.open(call, call.tid(), () -> openObject(a, at, false));
+                : () -> FifoEnd.open(call, call.tid(), () -> openObject(a, at, false, false));
         DeviceCgroups.Way way = at instanceof PathWalk.Located.Found f && DeviceCgroups.is(f.stat())
                 ? devices.way(call.tid(), f.stat(), landlock.confines(call.tid())) : DeviceCgroups.Way.AS_USUAL;
         ToIntFunction<IntSupplier> asProgram = way == DeviceCgroups.Way.JOINED
@@ -603,9 +618,9 @@ final class OpenEmulation {
                             : asProgram.applyAsInt(open);
         }
         if (fd == -Errno.EACCES && found >= 0 && name.isPresent()) {
-            fd = ownProcfsFile(call, who, a, name.get(), () -> openObject(a, at, lean)).orElse(fd);
+            fd = ownProcfsFile(call, who, a, name.get(), () -> openObject(a, at, lean, false)).orElse(fd);
         }
-        if (lean && fd == -Errno.EAGAIN) {
+        if (lean && fd == -Errno.EAGAIN || onlyNew && fd == -Errno.EEXIST) {
             call.finishElsewhere(new Call.Rest() {
                 @Override
                 public void finish(OpenEmulation opens) {
@@ -648,7 +663,7 @@ final class OpenEmulation {
      * whether a writer is there cannot be told without becoming a reader.
      */
     private int peerThere(Call call, Args a, PathWalk.Located at) {
-        int fd = (a.flags() & O_ACCMODE) == O_WRONLY ? openObject(a, at, true) : -Errno.ENXIO;
+        int fd = (a.flags() & O_ACCMODE) == O_WRONLY ? openObject(a, at, true, false) : -Errno.ENXIO;
         if (fd == -Errno.ENXIO) {
             log.accept("refused " + Sysno.name(call.notification().nr()) + " of task " + call.tid() + " ("
                     + Procfs.comm(call.tid()) + ") with EAGAIN: its FIFO open would wait for the other end, and every"
@@ -725,9 +740,7 @@ final class OpenEmulation {
      * and blocking), which {@link Waits} ends ({@link FifoEnd}) as soon as the call is no longer awaited.
      */
     private static boolean waitsForThePeer(Call call, Args a, PathWalk.Located at, boolean lean) {
-        int access = a.flags() & O_ACCMODE;
-        return !lean && !call.onNotifier() && (a.flags() & (O_NONBLOCK | O_PATH)) == 0
-                && (access == O_RDONLY || access == O_WRONLY)
+        return !lean && !call.onNotifier() && FifoEnd.waitsForThePeer(a.flags())
                 && at instanceof PathWalk.Located.Found f && f.stat() != null && f.stat().isFifo();
     }
 
@@ -830,15 +843,19 @@ final class OpenEmulation {
 
     /**
      * Opens what the walk reached and answers the call, on the pool thread it was handed to: an
-     * existing regular file whose lease made the open on the notifier wait, so nothing is made.
+     * existing regular file whose lease made the open on the notifier wait, or a name the walk
+     * found missing that was taken before the notifier could create it (a FIFO's, maybe, whose
+     * open waits for its lock), opened or created here as the program's open would.
      * The open is made as {@code who}, the identity the walk assumed.
      */
     void finish(Call call, SyscallEvent ev, Args a, Snapshot seen, PathWalk.Located at, Identity who) {
         try (Identity.Assumed _ = who.assume(own)) {
             // Checked again: the lease it waited on gave the program's other threads time to fill its table.
             boolean effect = hasEffect(a.flags(), at);
+            IntSupplier open = () -> openObject(a, at, false, false);
             int fd = effect && DescriptorRoom.full(calls, call.tid()) ? -Errno.EMFILE
-                    : landlock.perform(call.tid(), who, () -> openObject(a, at, false));
+                    : makesAFile(a, at) && !own.privileged() ? withProgramUmask(call, open)
+                    : landlock.perform(call.tid(), who, open);
             complete(call, ev, a, seen, fd, effect);
         } finally {
             call.held().release();
@@ -891,12 +908,15 @@ final class OpenEmulation {
         };
     }
 
-    /** Opens the object once the points allowed it: our fd, or -errno; with O_NONBLOCK added when {@code lean}. */
-    private int openObject(Args a, PathWalk.Located at, boolean lean) {
+    /**
+     * Opens the object once the points allowed it: our fd, or -errno; with O_NONBLOCK added when
+     * {@code lean}, and a missing name only created when {@code onlyNew} (O_EXCL: -EEXIST if taken).
+     */
+    private int openObject(Args a, PathWalk.Located at, boolean lean, boolean onlyNew) {
         int extra = lean ? O_NONBLOCK : 0;
         return switch (at) {
             case PathWalk.Located.Found f -> reopen(a, f, extra);
-            case PathWalk.Located.Missing m -> create(a, m, extra);
+            case PathWalk.Located.Missing m -> create(a, m, extra | (onlyNew ? O_EXCL : 0));
             default -> throw new IllegalStateException("nothing to open: " + at);
         };
     }
@@ -923,7 +943,7 @@ final class OpenEmulation {
             // knows its parent, since "." needs the permission to search it, which its own open does not.
             return open(a, f.fd(), ".", flags & ~O_CREAT);
         }
-        if ((flags & O_NOFOLLOW) != 0 && f.parent() >= 0) {
+        if (opensByName(flags, f)) {
             // The program's O_NOFOLLOW stays in the file's flags only if it is opened by its name;
             // the object reached must still be the one decided on.
             int byName = open(a, f.parent(), f.name(), flags & ~O_CREAT);
@@ -934,6 +954,21 @@ final class OpenEmulation {
         }
         // Reopening our O_PATH fd through procfs reaches the very object the decision was made on.
         return open(a, AT_FDCWD, "/proc/thread-self/fd/" + f.fd(), flags & ~(O_NOFOLLOW | O_CREAT));
+    }
+
+    /**
+     * Whether {@link #reopen} opens the object by its name in its directory, not through our fd of
+     * it: with O_NOFOLLOW, which stays in the file's flags only so, unless an earlier check answers
+     * or it is a directory's "." ({@code f.parent()} unknown). The program may put another object
+     * at that name meanwhile: a FIFO whose lock it holds ({@link #mayBlock}).
+     */
+    private static boolean opensByName(int flags, PathWalk.Located.Found f) {
+        if ((flags & O_NOFOLLOW) == 0 || f.parent() < 0 || f.trailingSlash() && !f.directory()
+                || (flags & O_TMPFILE) == O_TMPFILE || (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)
+                || (flags & O_CREAT) != 0 && f.directory()) {
+            return false;
+        }
+        return !f.directory() || (flags & O_ACCMODE) == O_RDONLY && (flags & O_TRUNC) == 0;
     }
 
     private boolean sameObject(int a, int b) {

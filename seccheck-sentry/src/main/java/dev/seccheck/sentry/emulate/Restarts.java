@@ -140,10 +140,10 @@ final class Restarts {
         record Fresh(Attempt attempt) implements Begun {}
 
         /**
-         * A running attempt took this notification over, or the notification is older than the
-         * attempt's (dead): fire nothing, answer nothing.
+         * A running attempt ({@code by}) took this notification over, or the notification is older
+         * than the attempt's (dead: {@code by} null): fire nothing, answer nothing.
          */
-        record TakenOver() implements Begun {}
+        record TakenOver(Attempt by) implements Begun {}
 
         /**
          * An attempt answered too late left this result: answer with it through {@code attempt},
@@ -243,7 +243,7 @@ final class Restarts {
                     continue; // another notification of the thread replaced it meanwhile
                 }
                 if (id - earlier.id < 0) { // ids count up from a random start: compared as differences
-                    return new Begun.TakenOver();
+                    return new Begun.TakenOver(null);
                 }
                 if (earlier.key.equals(key)) {
                     awaitSettled(earlier);
@@ -261,7 +261,7 @@ final class Restarts {
                     }
                     if (!earlier.answering) {
                         earlier.id = id; // its own notification is dead: a thread has one syscall held at a time
-                        return new Begun.TakenOver();
+                        return new Begun.TakenOver(earlier);
                     }
                 }
                 discard(earlier);
