@@ -260,7 +260,10 @@ final class SyscallPoints implements EmulatedPoints {
             context.tasks().execStarted(task.tid(), task.tgid());
         }
         if (state.enabled(Point.EXECVE)) {
-            execCalls.entered(task, enter, mem, state.decided(Point.EXECVE));
+            // Its name is not walked at the enter (EnteredFile): the command is the operator's, and
+            // the spawned child, not dumpable as seccheck is, has /proc entries seccheck unprivileged
+            // may not walk from. It is decided on the name at the exec event, as before.
+            execCalls.entered(task, enter, mem, false);
         }
     }
 
