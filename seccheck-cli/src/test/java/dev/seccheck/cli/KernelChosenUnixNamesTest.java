@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -125,12 +126,14 @@ class KernelChosenUnixNamesTest {
 
     /**
      * The points and the rule denying abstract names of each policy: as red-team report R2 wrote
-     * them, and the first with bind's point alone. Each rule comes after one allowing {@code @allowed}.
+     * them, and each with bind's point alone (connects are then held for the names they give). Each rule comes after one allowing {@code @allowed}.
      */
     private static final List<List<String>> DENIALS = List.of(
             List.of(BOTH, "{\"unix_path\": {\"glob\": \"@*\"}}"),
             List.of(BOTH, "{\"family\": \"AF_UNIX\", \"unix_path\": {\"not\": {\"glob\": \"/*\"}}}"),
-            List.of("{\"name\": \"syscall/bind/enter\"}", "{\"unix_path\": {\"glob\": \"@*\"}}"));
+            List.of("{\"name\": \"syscall/bind/enter\"}", "{\"unix_path\": {\"glob\": \"@*\"}}"),
+            List.of("{\"name\": \"syscall/bind/enter\"}",
+                    "{\"family\": \"AF_UNIX\", \"unix_path\": {\"not\": {\"glob\": \"/*\"}}}"));
 
     @TempDir
     Path tmp;
@@ -187,19 +190,23 @@ class KernelChosenUnixNamesTest {
     }
 
     /**
-     * Runs the routes in a fresh directory, natively or under seccheck with {@code configs}: as
-     * uid 65534, with the CLI from class path {@code nobody} ({@link PackagedCli#nobodyClasspath}),
-     * or as this JVM's user when null.
+     * Runs the routes in a fresh directory, natively or under {@code seccheck run --quiet} with
+     * {@code config} alone (as red-team report R2 ran it: no other session's points held), as uid
+     * 65534 with the CLI from class path {@code nobody} ({@link PackagedCli#nobodyClasspath}), or
+     * as this JVM's user when null.
      */
-    private PackagedCli.Result run(String nobody, boolean underSeccheck, Path... configs) throws Exception {
+    private PackagedCli.Result run(String nobody, boolean underSeccheck, Path... config) throws Exception {
         Path d = Files.createTempDirectory(tmp, "d");
         if (nobody != null) {
             PackagedCli.givenToNobody(d);
         }
         Path script = Files.writeString(tmp.resolve("routes.py"), ROUTES);
         List<String> cmd = List.of("/usr/bin/python3", script.toString(), d.toString());
-        return nobody != null
-                ? PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, nobody, underSeccheck, cmd, configs)
-                : PackagedCli.nativeOrUnderSeccheck(tmp, underSeccheck, cmd, configs);
+        if (!underSeccheck) {
+            return nobody != null ? PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, nobody, false, cmd)
+                    : PackagedCli.nativeOrUnderSeccheck(tmp, false, cmd);
+        }
+        return PackagedCli.run(new ProcessBuilder(PackagedCli.run(tmp, nobody != null, config[0], cmd)), tmp,
+                Duration.ofSeconds(120));
     }
 }
