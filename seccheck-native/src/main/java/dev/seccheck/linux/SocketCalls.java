@@ -145,6 +145,12 @@ public final class SocketCalls {
     public static final int SO_PROTOCOL = 38;
     /** getsockopt name telling whether the socket listens (1) or not (0). */
     public static final int SO_ACCEPTCONN = 30;
+    /**
+     * getsockopt names telling whether a unix socket receives its senders' credentials (1) or
+     * pidfds (1, Linux 6.5): a connect or send then has the kernel name the socket if it has no name.
+     */
+    public static final int SO_PASSCRED = 16;
+    public static final int SO_PASSPIDFD = 76;
 
     /** getsockname(fd): the address bytes as long as the kernel says, or null when the call failed. */
     public static byte[] getsockname(int fd) {

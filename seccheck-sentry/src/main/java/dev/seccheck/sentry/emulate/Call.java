@@ -18,6 +18,7 @@ import dev.seccheck.sink.NameChange;
 import dev.seccheck.sink.ReachedFile;
 import dev.seccheck.sink.ReachedPeer;
 import dev.seccheck.state.PointState;
+import java.util.function.LongSupplier;
 
 /**
  * Call is one held syscall being emulated: it fires the enter points of the call as seccheck
@@ -163,6 +164,27 @@ final class Call implements Waits.Awaited {
      */
     HeldFiles held() {
         return held;
+    }
+
+    /**
+     * Runs {@code fired}, points fired about a name the kernel gives the call's own socket
+     * ({@link KernelChosenNames}), with no file, peer or directory reached told the sinks: those
+     * the call reaches are not that name's. Its result.
+     */
+    long unreached(LongSupplier fired) {
+        ReachedFile file = reached;
+        ReachedPeer to = peer;
+        NameChange.Parent in = creating;
+        reached = null;
+        peer = null;
+        creating = null;
+        try {
+            return fired.getAsLong();
+        } finally {
+            reached = file;
+            peer = to;
+            creating = in;
+        }
     }
 
     /** Names the file this open reached, for the points fired from now on (see {@link ReachedFile}). */

@@ -78,7 +78,8 @@ public final class Emulator implements AutoCloseable {
      *     connections, deciding on their peers ({@link InboundConnections})
      * @param listens a sink decides at bind's points: seccheck makes each listen, deciding the
      *     address an IP stream socket listens on at bind's points, after binding one the kernel
-     *     would bind itself ({@link Listens})
+     *     would bind itself ({@link Listens}); and each connect and send, which may have the kernel
+     *     name a unix socket ({@link KernelChosenNames})
      * @param socketNames a sink decides at bind's points on the unix path a socket is bound to:
      *     the calls that give a file a name (link, linkat, rename, renameat, renameat2, symlink,
      *     symlinkat, mknod, mknodat) are performed, and each new name decided as a bind there
@@ -97,7 +98,8 @@ public final class Emulator implements AutoCloseable {
         public boolean covers(int nr) {
             return switch (nr) {
                 case Sysno.OPEN, Sysno.OPENAT, Sysno.OPENAT2, Sysno.CREAT, Sysno.OPEN_BY_HANDLE_AT -> opens;
-                case Sysno.CONNECT, Sysno.SENDMSG, Sysno.SENDMMSG -> connects; // sendto: by its address
+                // sendto: by its address. Held for a bind decision too: they may name a unix socket (KernelChosenNames).
+                case Sysno.CONNECT, Sysno.SENDMSG, Sysno.SENDMMSG -> connects || listens;
                 case Sysno.SENDTO -> false;
                 case Sysno.BIND -> binds || names || peersDecided; // a unix socket's path is a new name; a link
                 case Sysno.ACCEPT, Sysno.ACCEPT4 -> accepts;
@@ -125,7 +127,7 @@ public final class Emulator implements AutoCloseable {
             Fragment files = names ? FileAttributeIoctls.FILTER_FRAGMENT : opens ? NameEmulation.EMPTY_PATH_LINKS
                     : Fragment.EMPTY;
             Fragment trees = opens ? files.then(OpenTrees.FILTER_FRAGMENT) : files;
-            Fragment held = connects ? trees.then(AddressedSends.FILTER_FRAGMENT) : trees;
+            Fragment held = connects || listens ? trees.then(AddressedSends.FILTER_FRAGMENT) : trees;
             return peersDecided
                     ? held.then(SourceRoutes.FILTER_FRAGMENT).then(RawHeaders.FILTER_FRAGMENT).then(MultipathSockets.FILTER_FRAGMENT)
                             .then(DeviceSteering.FILTER_FRAGMENT).then(MulticastJoins.FILTER_FRAGMENT)

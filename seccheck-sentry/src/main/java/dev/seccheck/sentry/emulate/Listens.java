@@ -24,8 +24,12 @@ import java.util.function.LongSupplier;
  * socket is bound to, and makes the listen on its copy of the socket only when they allow it.
  * A socket bound before is decided again the same way: a listen refused after seccheck bound the
  * socket leaves it bound, and the next listen must not pass as one on a socket bound by a
- * decided bind. Other sockets (unix, and datagram ones, whose listen fails) are listened on as
- * they are, on the same copy, so no task can put another socket under the number meanwhile.
+ * decided bind. A unix socket at an abstract name is decided on that name the same way: the kernel
+ * may have chosen it where seccheck decided nothing (a connect or send it does not hold,
+ * {@link KernelChosenNames}); one at a path was decided at its bind, on the socket's real path,
+ * which its name may not be. Other sockets (those, and datagram ones, whose listen fails) are
+ * listened on as they are, on the same copy, so no task can put another socket under the number
+ * meanwhile.
  *
  * <p>Every listen is made with the credentials of the program's thread ({@link Identity}): the
  * kernel records the listener's user and group ids at listen for its clients (SO_PEERCRED), and a
@@ -39,6 +43,7 @@ final class Listens {
     private Listens() {}
 
     private static final int SOCK_STREAM = 1;
+    private static final int SOCK_SEQPACKET = 5;
     private static final int SOCK_TYPE_MASK = 0xf;
     /**
      * Where the bind event's address is read from: the Bind message carries only the address, but
@@ -76,20 +81,16 @@ final class Listens {
             call.fail(ev, Snapshot.NOTHING, Errno.EPERM);
             return;
         }
-        if (!ip || ((int) SocketCalls.socketOption(sock, SocketCalls.SO_TYPE) & SOCK_TYPE_MASK) != SOCK_STREAM) {
-            long r = asProgram.call(() -> SocketCalls.listen(sock, backlog));
-            if (r == 0 && domain == SockAddr.AF_UNIX) {
-                // Recorded before the program learns of it: no client of its can connect before.
-                PathCalls.Stat st = new PathCalls().fstat(sock);
-                if (st != null) {
-                    ProgramListeners.listened(st.ino());
-                }
-            }
-            call.complete(ev, Snapshot.NOTHING, r);
+        int type = (int) SocketCalls.socketOption(sock, SocketCalls.SO_TYPE) & SOCK_TYPE_MASK;
+        // A unix server at an abstract name is decided on it: the kernel may have chosen it undecided.
+        byte[] named = domain == SockAddr.AF_UNIX && (type == SOCK_STREAM || type == SOCK_SEQPACKET)
+                ? KernelChosenNames.abstractName(sock) : null;
+        if (named == null && (!ip || type != SOCK_STREAM)) {
+            call.complete(ev, Snapshot.NOTHING, listen(sock, backlog, domain, asProgram));
             return;
         }
-        byte[] local = SocketCalls.getsockname(sock);
-        if (local == null || port(local) == 0) {
+        byte[] local = named != null ? named : SocketCalls.getsockname(sock);
+        if (named == null && (local == null || port(local) == 0)) {
             long bound = SocketCalls.bind(sock, wildcard(domain));
             local = SocketCalls.getsockname(sock);
             if (bound < 0 && bound != -Errno.EINVAL) {
@@ -114,9 +115,22 @@ final class Listens {
             call.fail(ev, Snapshot.NOTHING, denied);
             return;
         }
-        long r = asProgram.call(() -> SocketCalls.listen(sock, backlog));
+        long r = listen(sock, backlog, domain, asProgram);
         call.checked(bind, seen, r < 0 ? r : 0);
         call.complete(ev, Snapshot.NOTHING, r);
+    }
+
+    /** Makes the listen on {@code sock}, of family {@code domain}, {@code asProgram}: 0 or -errno. */
+    private static long listen(int sock, int backlog, long domain, AsProgram asProgram) {
+        long r = asProgram.call(() -> SocketCalls.listen(sock, backlog));
+        if (r == 0 && domain == SockAddr.AF_UNIX) {
+            // Recorded before the program learns of it: no client of its can connect before.
+            PathCalls.Stat st = new PathCalls().fstat(sock);
+            if (st != null) {
+                ProgramListeners.listened(st.ino());
+            }
+        }
+        return r;
     }
 
     /** The port of a sockaddr_in or sockaddr_in6. */

@@ -148,6 +148,8 @@ final class MessageSends {
                 }
                 try (PassedFds passed = PassedFds.take(m.control(), programFd -> net.socketOf(call, programFd),
                         (record, data) -> net.routeRecord(call, sock, domain, record, data))) {
+                    // Named before the peer is looked up, as the kernel names it (KernelChosenNames).
+                    int unnamed = KernelChosenNames.beforeCall(call, fd, sock, domain, Sysno.SENDTO, m.name(), sendFlags);
                     byte[] to = NetEmulation.aimed(m.name(), read, reached);
                     // Where the message goes: the address decided, else the socket's peer (DeviceSteering).
                     boolean ip = domain == SockAddr.AF_INET || domain == SockAddr.AF_INET6;
@@ -155,7 +157,7 @@ final class MessageSends {
                             : UnspecifiedAddress.isUnspecified(read) ? to : read;
                     NetEmulation.UnixPeer via = peer;
                     byte[] control = passed.control();
-                    r = net.steering.toDestination(call, sock, domain, destination, m.control(),
+                    r = unnamed != 0 ? -unnamed : net.steering.toDestination(call, sock, domain, destination, m.control(),
                             () -> net.sendTo(call, sock, m.data(), sendFlags, to, via, control));
                 } catch (PassedFds.Refused e) {
                     if (e.attempt != null) {

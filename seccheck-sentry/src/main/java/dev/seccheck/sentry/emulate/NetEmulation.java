@@ -495,7 +495,10 @@ final class NetEmulation {
             // family. Made on seccheck's copy of the address, undecided, as an address that
             // reaches no peer is: a rule on family, ip or port would refuse the standard way to
             // dissolve an association (the README's guard policy did, ENETUNREACH for family 0).
-            call.complete(ev, seen, asProgram(call, Sysno.CONNECT, () -> SocketCalls.connect(sock, addr)));
+            // A unix datagram socket at an abstract name then receives from anyone: that name is decided.
+            int unnamed = domain == AF_UNIX ? KernelChosenNames.beforeDisconnect(call, fd, sock) : 0;
+            call.complete(ev, seen, unnamed != 0 ? -unnamed
+                    : asProgram(call, Sysno.CONNECT, () -> SocketCalls.connect(sock, addr)));
             return true;
         }
         if (n.nr() == Sysno.BIND && domain == AF_UNIX && bindsOnlyForLinks && letRunAsMade(call)) {
@@ -515,6 +518,12 @@ final class NetEmulation {
             if (!call.begin(ev, seen)) {
                 return true; // a repeat, answered by the attempt it repeats (Restarts)
             }
+            // A seqpacket socket's send names the socket whatever address it ignores.
+            int unnamed = KernelChosenNames.beforeCall(call, fd, sock, domain, n.nr(), addr, send ? (int) n.arg3() : 0);
+            if (unnamed != 0) {
+                call.complete(ev, seen, -unnamed);
+                return true;
+            }
             SentBytes payload = data;
             long checked = SocketCapabilities.checked(n.nr(), domain, addr, 0, own.privileged());
             long r = mayWait(call, sock, waiting -> asProgram(call, n.nr(), sock, checked, () -> perform(sock, addr, n.nr(),
@@ -522,6 +531,11 @@ final class NetEmulation {
             raiseBrokenPipe(call, r);
             call.complete(ev, seen, r);
             return true;
+        }
+        if (n.nr() == Sysno.BIND && KernelChosenNames.isAutobind(domain, addr)) {
+            // The kernel chooses the name: decided as the empty abstract name, made as the program asked.
+            seen = new Snapshot(addrPtr, KernelChosenNames.DECIDED);
+            ev = new SyscallEvent(call.tid(), reported, fd, addrPtr, seen.bytes().length, 0, 0, 0, false, 0);
         }
         try (UnixPeer peer = unixPeer(call, sock, domain, addr, n.nr())) {
             if (peer != null && peer.givenUp()) {
@@ -549,6 +563,12 @@ final class NetEmulation {
             }
             if (sock < 0) {
                 call.fail(ev, seen, -sock);
+                return true;
+            }
+            // Named before the peer is looked up, as the kernel names it: also where the walk found none.
+            int unnamed = KernelChosenNames.beforeCall(call, fd, sock, domain, n.nr(), addr, send ? (int) n.arg3() : 0);
+            if (unnamed != 0) {
+                call.fail(ev, seen, unnamed);
                 return true;
             }
             SentBytes payload = data;

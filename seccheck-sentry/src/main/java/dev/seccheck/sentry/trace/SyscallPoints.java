@@ -149,7 +149,8 @@ final class SyscallPoints implements EmulatedPoints {
      * a unix socket's file) and truncate while a sink decides at an open point, and source routes
      * refused, the netlink calls of tasks sharing their descriptors made and every bind held (one
      * that picks a link is decided at connect's points) while one decides at a connect or bind
-     * point, accept while one decides at an accept point, and listen while one decides at a bind
+     * point, accept while one decides at an accept point, and listen (and connect and the sends
+     * with it, which may name a unix socket: KernelChosenNames) while one decides at a bind
      * point, and the calls that give a file a name (links, renames, symlinks, mknod) while one
      * decides there on the unix path a socket is bound to. Decided once, by the
      * first call (the filters of the run are fixed at start): sessions created later are served
