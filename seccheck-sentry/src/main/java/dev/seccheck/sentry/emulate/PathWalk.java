@@ -21,6 +21,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -174,15 +175,25 @@ final class PathWalk {
      *     for the program already (an exec's)
      */
     PathWalk(PathCalls calls, int supervisor, Shielded operators, PtraceAccess access) {
+        this(calls, supervisor, operators, access, line -> {});
+    }
+
+    /**
+     * @param log takes a line for each walk refused because a part of a procfs it reached cannot
+     *     be placed in that procfs ({@link #unplaced})
+     */
+    PathWalk(PathCalls calls, int supervisor, Shielded operators, PtraceAccess access, Consumer<String> log) {
         this.calls = calls;
         this.places = new ProcPlaces(calls);
         this.supervisor = supervisor;
         this.operators = operators;
         this.access = access;
+        this.log = log;
     }
 
     private final Shielded operators;
     private final PtraceAccess access;
+    private final Consumer<String> log;
 
     /**
      * Walks {@code r.path()} from {@code start} (ours, O_PATH, consumed: the walk goes on from it
@@ -308,8 +319,9 @@ final class PathWalk {
                     }
                     boolean intoPrivate = !last && !PublicProcEntries.reaches(todo, writes(r));
                     if (intoPrivate && (numbering == Numbering.ANCESTORS || numbering == Numbering.UNPLACED) && !self) {
-                        // A procfs where seccheck is seen under another number: which entries are
-                        // its own or outside the run cannot be told, so none but the program's.
+                        // A procfs where seccheck is seen under another number (or whose numbering
+                        // cannot be told): which entries are its own or outside the run cannot be
+                        // told, so none but the program's.
                         return new Located.Failed(Errno.EACCES);
                     }
                     if (intoPrivate && numbering == Numbering.SECCHECKS && outOfReach(comp, r)) {
@@ -773,8 +785,20 @@ final class PathWalk {
         if (numbering == Numbering.UNSEEN) {
             return stopInUnseen(r, cur, todo);
         }
-        return stopOnPlace(r, places.of(cur, r.tid(), ownProcDev()), todo, numbering == Numbering.SECCHECKS
-                ? pid -> outOfReach(pid, r) : pid -> true);
+        Deque<String> place = places.of(cur, r.tid(), ownProcDev());
+        Located stop = stopOnPlace(r, place, todo, numbering == Numbering.SECCHECKS ? pid -> outOfReach(pid, r) : pid -> true);
+        if (numbering == Numbering.UNPLACED && place != null && stop instanceof Located.Failed) {
+            return unplaced(r, "its procfs's root is not above the directory (a part of a procfs mounted on another"
+                    + " filesystem), so which process's entry it is cannot be told");
+        }
+        return stop;
+    }
+
+    /** EACCES for a walk onto a part of a procfs that cannot be placed in it, with a line saying {@code why}. */
+    private Located unplaced(Request r, String why) {
+        log.accept("refused (EACCES) a walk of task " + r.tid() + " (" + Procfs.comm(r.tid()) + ") to " + r.path()
+                + ": " + why);
+        return new Located.Failed(Errno.EACCES);
     }
 
     /**
@@ -795,7 +819,8 @@ final class PathWalk {
      */
     private Located stopOnPlace(Request r, Deque<String> place, Deque<String> todo, Predicate<String> outside) {
         if (place == null) {
-            return new Located.Failed(Errno.EACCES);
+            return unplaced(r, "the place in its procfs of a directory or file it reached cannot be told (a mount"
+                    + " the task's mount table does not show, or a file that is not where its name says)");
         }
         if (place.isEmpty()) {
             return null;
@@ -834,7 +859,7 @@ final class PathWalk {
     private Located stopInUnseen(Request r, int cur, Deque<String> todo) {
         int root = places.rootOf(cur);
         if (root < 0) {
-            return new Located.Failed(Errno.EACCES);
+            return unplaced(r, "the root of the directory's procfs is no longer above it");
         }
         try {
             return stopOnPlace(r, places.of(cur, r.tid(), ownProcDev()), todo, pid -> outOfReachIn(root, pid, r));
