@@ -79,8 +79,10 @@ class ProcRelativeRoutesTest {
         Path program = PackagedCli.compiledFor(tmp, false, PROGRAM);
         assertThat(run(false, program, "native", false, "second", "parent")).as("natively, the test's JVM")
                 .isEqualTo(SECOND_READ);
-        assertThat(run(false, program, "under", true, "second", "parent")).as("under seccheck, seccheck")
-                .isEqualTo(SECOND_REFUSED);
+        PackagedCli.Result under = result(false, program, "under", true, "second", "parent");
+        assertThat(under.out()).as("under seccheck, seccheck").isEqualTo(SECOND_REFUSED);
+        assertThat(under.err()).as("the line of a refusal of a part of a procfs that cannot be placed")
+                .contains("/environ: its procfs's root is not above the directory");
     }
 
     @Test
@@ -126,6 +128,12 @@ class ProcRelativeRoutesTest {
     /** Runs the program in {@code mode} against {@code target} with its mount points in a fresh directory {@code tmp/name}. */
     private String run(boolean nobody, Path program, String name, boolean under, String mode, String target)
             throws Exception {
+        return result(nobody, program, name, under, mode, target).out();
+    }
+
+    /** {@link #run}'s output and errors. */
+    private PackagedCli.Result result(boolean nobody, Path program, String name, boolean under, String mode,
+            String target) throws Exception {
         Path dir = tmp.resolve(name);
         if (nobody) {
             PackagedCli.nobodysDir(dir);
@@ -133,9 +141,8 @@ class ProcRelativeRoutesTest {
             Files.createDirectory(dir);
         }
         List<String> command = new ArrayList<>(List.of(program.toString(), dir.toString(), mode, target));
-        PackagedCli.Result r = nobody
+        return nobody
                 ? PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, PackagedCli.nobodyClasspath(), under, command)
                 : PackagedCli.nativeOrUnderSeccheck(tmp, under, command);
-        return r.out();
     }
 }
