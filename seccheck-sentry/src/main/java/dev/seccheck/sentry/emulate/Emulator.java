@@ -508,7 +508,7 @@ public final class Emulator implements AutoCloseable {
             PathCalls calls = new PathCalls();
             this.tasks = new TaskFiles(calls, userNamespaces);
             PtraceAccess access = new PtraceAccess(calls, tasks);
-            PathWalk walk = new PathWalk(calls, supervisor, operators, access);
+            PathWalk walk = new PathWalk(calls, supervisor, operators, access, log);
             ProgramMemory memory = new ProgramMemory();
             this.names = new RealPath(calls);
             this.opens = new OpenEmulation(calls, walk, memory, own, names, tasks, access, ownFiles, outputs, landlock,

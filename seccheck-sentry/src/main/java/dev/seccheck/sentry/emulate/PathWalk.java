@@ -21,6 +21,8 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * PathWalk opens a path the way the program would, but component by component, so that no part
@@ -173,15 +175,25 @@ final class PathWalk {
      *     for the program already (an exec's)
      */
     PathWalk(PathCalls calls, int supervisor, Shielded operators, PtraceAccess access) {
+        this(calls, supervisor, operators, access, line -> {});
+    }
+
+    /**
+     * @param log takes a line for each walk refused because a part of a procfs it reached cannot
+     *     be placed in that procfs ({@link #unplaced})
+     */
+    PathWalk(PathCalls calls, int supervisor, Shielded operators, PtraceAccess access, Consumer<String> log) {
         this.calls = calls;
         this.places = new ProcPlaces(calls);
         this.supervisor = supervisor;
         this.operators = operators;
         this.access = access;
+        this.log = log;
     }
 
     private final Shielded operators;
     private final PtraceAccess access;
+    private final Consumer<String> log;
 
     /**
      * Walks {@code r.path()} from {@code start} (ours, O_PATH, consumed: the walk goes on from it
@@ -306,9 +318,10 @@ final class PathWalk {
                         comp = Integer.toString(ids[0]);
                     }
                     boolean intoPrivate = !last && !PublicProcEntries.reaches(todo, writes(r));
-                    if (intoPrivate && numbering == Numbering.ANCESTORS && !self) {
-                        // A procfs where seccheck is seen under another number: which entries are
-                        // its own or outside the run cannot be told, so none but the program's.
+                    if (intoPrivate && (numbering == Numbering.ANCESTORS || numbering == Numbering.UNPLACED) && !self) {
+                        // A procfs where seccheck is seen under another number (or whose numbering
+                        // cannot be told): which entries are its own or outside the run cannot be
+                        // told, so none but the program's.
                         return new Located.Failed(Errno.EACCES);
                     }
                     if (intoPrivate && numbering == Numbering.SECCHECKS && outOfReach(comp, r)) {
@@ -361,7 +374,7 @@ final class PathWalk {
                     // A mount crossed onto a part of a procfs: the object is that mount's root, whose
                     // place in its procfs says whose entry it is, whatever name the mount has here.
                     Located there = stopOnPlace(r, places.mountRoot(next, r.tid()), todo,
-                            numbering(next) == Numbering.SECCHECKS);
+                            numbering(next) == Numbering.SECCHECKS ? pid -> outOfReach(pid, r) : pid -> true);
                     if (there != null) {
                         PathCalls.close(next);
                         return there;
@@ -650,25 +663,31 @@ final class PathWalk {
         /** Seccheck is seen in it under another number: a procfs of an ancestor pid namespace. */
         ANCESTORS,
         /** Seccheck is not seen in it: a procfs of a pid namespace below seccheck's (a container's). */
-        UNSEEN
+        UNSEEN,
+        /**
+         * Its root is not above the directory (a part of it mounted on another filesystem), so its
+         * numbering cannot be told: which process an entry is cannot be either.
+         */
+        UNPLACED
     }
 
     /**
-     * How the procfs of our fd {@code fd} numbers processes, told by what its {@code self} names
-     * for seccheck's thread (the kernel's answer for the looking task in that procfs's namespace).
-     * An fd below the procfs's root is told by its root, reached by "..".
+     * How the procfs of our fd {@code fd} (a directory of it) numbers processes, told by what its
+     * {@code self} names for seccheck's thread (the kernel's answer for the looking task in that
+     * procfs's namespace). An fd below the procfs's root is told by that procfs's own root, reached
+     * by ".." ({@link ProcPlaces#rootOf}); {@link Numbering#UNPLACED} when it is not above.
      */
     private Numbering numbering(int fd) {
         PathCalls.Stat st = calls.fstat(fd);
         if (st != null && st.dev() == ownProcDev()) {
             return Numbering.SECCHECKS;
         }
-        int root = calls.openat(fd, ".", O_PATH | O_CLOEXEC);
+        int root = places.rootOf(fd);
+        if (root < 0) {
+            return Numbering.UNPLACED;
+        }
         try {
-            for (int up = 0; up < 8 && root >= 0 && !isProcRoot(root, PathCalls.PROC_SUPER_MAGIC); up++) {
-                root = replace(root, calls.openat(root, "..", O_PATH | O_CLOEXEC));
-            }
-            String self = root < 0 ? null : calls.readlinkat(root, "self");
+            String self = calls.readlinkat(root, "self");
             return self == null ? Numbering.UNSEEN
                     : self.equals(Integer.toString(supervisor)) ? Numbering.SECCHECKS : Numbering.ANCESTORS;
         } finally {
@@ -755,11 +774,31 @@ final class PathWalk {
         if (fsType != PathCalls.PROC_SUPER_MAGIC || (todo.isEmpty() && !writes(r)) || isProcRoot(cur, fsType)) {
             return null;
         }
+        PathCalls.Stat st = calls.fstat(cur);
+        if (st == null) {
+            return new Located.Failed(Errno.EACCES);
+        }
+        if (!st.isDirectory() && st.dev() != ownProcDev()) {
+            return stopOnForeignFile(r, cur, todo);
+        }
         Numbering numbering = numbering(cur);
         if (numbering == Numbering.UNSEEN) {
             return stopInUnseen(r, cur, todo);
         }
-        return stopOnPlace(r, places.of(cur, r.tid(), ownProcDev()), todo, numbering == Numbering.SECCHECKS);
+        Deque<String> place = places.of(cur, r.tid(), ownProcDev());
+        Located stop = stopOnPlace(r, place, todo, numbering == Numbering.SECCHECKS ? pid -> outOfReach(pid, r) : pid -> true);
+        if (numbering == Numbering.UNPLACED && place != null && stop instanceof Located.Failed) {
+            return unplaced(r, "its procfs's root is not above the directory (a part of a procfs mounted on another"
+                    + " filesystem), so which process's entry it is cannot be told");
+        }
+        return stop;
+    }
+
+    /** EACCES for a walk onto a part of a procfs that cannot be placed in it, with a line saying {@code why}. */
+    private Located unplaced(Request r, String why) {
+        log.accept("refused (EACCES) a walk of task " + r.tid() + " (" + Procfs.comm(r.tid()) + ") to " + r.path()
+                + ": " + why);
+        return new Located.Failed(Errno.EACCES);
     }
 
     /**
@@ -767,20 +806,21 @@ final class PathWalk {
      * root, {@link ProcPlaces}; null when it could not be told) with {@code todo} left to look up:
      * <ul>
      * <li>{@link Located.Failed} EACCES for no place (fail closed), and in the entry of a process
-     *     outside the run (or of seccheck, or of one of its threads: {@link #outOfReach}) beyond
-     *     what the kernel shows anyone ({@link PublicProcEntries}, the names from /proc/PID/ to the
-     *     object and then {@code todo} counted), as through the procfs's root; in a procfs that
-     *     does not number processes as seccheck's ({@code seccheckNumbers} false: a part of a
-     *     container's procfs mounted elsewhere), whose process cannot be told, beyond the public
-     *     entries of any process;
+     *     out of the program's reach ({@code outside}, given the number the procfs names it by:
+     *     {@link #outOfReach} in a procfs numbered as seccheck's, {@link #outOfReachIn} in one of a
+     *     pid namespace below, any process where the numbering cannot be told, as in a part of a
+     *     procfs mounted elsewhere) beyond what the kernel shows anyone ({@link PublicProcEntries},
+     *     the names from /proc/PID/ to the object and then {@code todo} counted), as through the
+     *     procfs's root;
      * <li>{@link Located.Sysctls} below {@code sys} or in {@code sysvipc}, for a task whose network
      *     or IPC namespace is not this thread's;
      * <li>null otherwise: at the procfs's root too, where each name is looked at as it is met.
      * </ul>
      */
-    private Located stopOnPlace(Request r, Deque<String> place, Deque<String> todo, boolean seccheckNumbers) {
+    private Located stopOnPlace(Request r, Deque<String> place, Deque<String> todo, Predicate<String> outside) {
         if (place == null) {
-            return new Located.Failed(Errno.EACCES);
+            return unplaced(r, "the place in its procfs of a directory or file it reached cannot be told (a mount"
+                    + " the task's mount table does not show, or a file that is not where its name says)");
         }
         if (place.isEmpty()) {
             return null;
@@ -790,7 +830,7 @@ final class PathWalk {
             Deque<String> within = new ArrayDeque<>(place);
             within.removeFirst();
             within.addAll(todo);
-            boolean guarded = !seccheckNumbers || outOfReach(first, r);
+            boolean guarded = outside.test(first);
             return guarded && !PublicProcEntries.reaches(within, writes(r)) ? new Located.Failed(Errno.EACCES) : null;
         }
         boolean sysctls = first.equals("sys") || first.equals("sysvipc");
@@ -808,45 +848,37 @@ final class PathWalk {
     }
 
     /**
-     * {@link #stopInProc} in a procfs seccheck is not seen in: EACCES in the directory of a process
-     * outside the run ({@link #outOfReachIn}), but for its public entries; null to go on. The
-     * process is the one the directory just below the procfs's root names, reached by "..";
-     * from a file (a magic link's, to be written) there is no "..": refused when its path has a
-     * number for a name on the way (a process's or thread's directory), which cannot be told.
+     * {@link #stopInProc} on a directory of a procfs seccheck is not seen in: EACCES in the
+     * directory of a process outside the run ({@link #outOfReachIn}), but for its public entries,
+     * or where the directory cannot be placed; null to go on. The process is the one the first
+     * name of the directory's place in its procfs names ({@link ProcPlaces}: its mount's root
+     * within the procfs and the names below it, never the name of a mount point the program chose),
+     * in the namespace of that procfs, whose root is found above the directory by
+     * {@link ProcPlaces#rootOf}.
      */
     private Located stopInUnseen(Request r, int cur, Deque<String> todo) {
-        String here = calls.readlinkat(AT_FDCWD, "/proc/self/fd/" + cur);
-        int dir = calls.openat(cur, ".", O_PATH | O_CLOEXEC);
-        if (dir < 0 && todo.isEmpty() && here != null && java.util.Arrays.stream(here.split("/"))
-                .noneMatch(c -> !c.isEmpty() && c.chars().allMatch(Character::isDigit)) && noNumberAbove(cur, r)) {
-            return null; // a file of no process's directory (a sysctl's, /proc/sys/...)
+        int root = places.rootOf(cur);
+        if (root < 0) {
+            return unplaced(r, "the root of the directory's procfs is no longer above it");
         }
         try {
-            for (int up = 0; up < 8 && dir >= 0; up++) {
-                int parent = calls.openat(dir, "..", O_PATH | O_CLOEXEC);
-                if (parent < 0) {
-                    break;
-                }
-                if (isProcRoot(parent, PathCalls.PROC_SUPER_MAGIC)) {
-                    try {
-                        String path = calls.readlinkat(AT_FDCWD, "/proc/self/fd/" + dir);
-                        if (path == null || here == null || !here.startsWith(path)) {
-                            return new Located.Failed(Errno.EACCES);
-                        }
-                        Deque<String> within = below(here.substring(path.length()), todo);
-                        boolean publicEntry = PublicProcEntries.reaches(within, writes(r));
-                        return !publicEntry && outOfReachIn(parent, path.substring(path.lastIndexOf('/') + 1), r)
-                                ? new Located.Failed(Errno.EACCES) : null;
-                    } finally {
-                        PathCalls.close(parent);
-                    }
-                }
-                dir = replace(dir, parent);
-            }
-            return new Located.Failed(Errno.EACCES);
+            return stopOnPlace(r, places.of(cur, r.tid(), ownProcDev()), todo, pid -> outOfReachIn(root, pid, r));
         } finally {
-            PathCalls.close(dir);
+            PathCalls.close(root);
         }
+    }
+
+    /**
+     * {@link #stopInProc} on a file of a procfs other than seccheck's /proc (a magic link's, to be
+     * written), which cannot be climbed from: refused when its path has a number for a name on the
+     * way (a process's or thread's directory), or the root of its mount within the procfs has,
+     * whose process cannot be told; null for a file of no process's directory (a sysctl's).
+     */
+    private Located stopOnForeignFile(Request r, int cur, Deque<String> todo) {
+        String here = calls.readlinkat(AT_FDCWD, "/proc/self/fd/" + cur);
+        boolean numbered = here == null || java.util.Arrays.stream(here.split("/"))
+                .anyMatch(c -> !c.isEmpty() && c.chars().allMatch(Character::isDigit));
+        return todo.isEmpty() && !numbered && noNumberAbove(cur, r) ? null : new Located.Failed(Errno.EACCES);
     }
 
     /**
@@ -863,8 +895,9 @@ final class PathWalk {
      * a pid namespace below seccheck's: the program's own, or a container's whose mounts the
      * program joined), is the entry of a process outside the run. Its number is that namespace's,
      * translated into seccheck's through the namespace's file (NS_GET_PID_FROM_PIDNS), taken from
-     * the procfs's process 1, its init. An entry whose number cannot be translated is taken as
-     * outside (fail closed); a name of no process is not (the walk then fails as natively).
+     * the procfs's process 1, its init (its directory in that procfs, not a mount over it). An
+     * entry whose number cannot be translated is taken as outside (fail closed); a name of no
+     * process is not (the walk then fails as natively).
      */
     private boolean outOfReachIn(int root, String comp, Request r) {
         if (comp.isEmpty() || comp.length() > 10 || !comp.chars().allMatch(Character::isDigit)) {
@@ -874,7 +907,10 @@ final class PathWalk {
         if (pid > Integer.MAX_VALUE) {
             return false;
         }
-        int ns = calls.openat(root, "1/ns/pid", O_RDONLY | O_CLOEXEC);
+        // The namespace's file is the procfs's own /1/ns, no mount the program put over it.
+        int nsDir = calls.openat2(root, "1/ns", O_PATH | O_DIRECTORY | O_CLOEXEC, 0, RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS);
+        int ns = nsDir < 0 ? nsDir : calls.openat(nsDir, "pid", O_RDONLY | O_CLOEXEC);
+        PathCalls.close(nsDir);
         long ours = ns < 0 ? ns : NamespaceFiles.pidFromNamespace(ns, (int) pid);
         PathCalls.close(ns);
         if (ours <= 0) {

@@ -5,6 +5,7 @@ import static dev.seccheck.abi.Fcntl.O_CLOEXEC;
 import static dev.seccheck.abi.Fcntl.O_NOFOLLOW;
 import static dev.seccheck.abi.Fcntl.O_PATH;
 
+import dev.seccheck.abi.Errno;
 import dev.seccheck.linux.Mountinfo;
 import dev.seccheck.linux.PathCalls;
 import java.io.IOException;
@@ -36,6 +37,8 @@ final class ProcPlaces {
     static final long PROC_ROOT_INO = 1;
     /** Deeper than any procfs tree (/proc/PID/task/TID/net/dev_snmp6/IF, /proc/sys/net/ipv4/conf/IF/...). */
     private static final int MAX_DEPTH = 16;
+    /** How many ".." a climb to a procfs's root takes at most: its depth, and mounts of its parts within it. */
+    private static final int MAX_CLIMB = 64;
     private static final String DELETED = " (deleted)";
 
     private final PathCalls calls;
@@ -175,6 +178,40 @@ final class ProcPlaces {
         } finally {
             PathCalls.close(fd);
         }
+    }
+
+    /**
+     * Our O_PATH fd of the root of the procfs our fd {@code fd} (a directory of it) is of, or a
+     * negative errno when that root is not above it. Found climbing "..", across mounts, while each
+     * directory is of that very procfs (the same device: one superblock, so procfs's magic too):
+     * its directory of inode 1. Any other directory of inode 1 (a tmpfs's root, say, holding a part
+     * of the procfs mounted by the program) is no root of it; a climb that leaves the procfs first
+     * (a part of it mounted on another filesystem) finds none (ENOENT).
+     */
+    int rootOf(int fd) {
+        PathCalls.Stat st = calls.fstat(fd);
+        if (st == null || !st.isDirectory()) {
+            return -Errno.ENOTDIR;
+        }
+        long procfs = st.dev();
+        int cur = calls.openat(fd, ".", O_PATH | O_CLOEXEC);
+        PathCalls.Stat here = st;
+        for (int steps = 0; cur >= 0 && steps < MAX_CLIMB; steps++) {
+            if (here.ino() == PROC_ROOT_INO) {
+                return cur;
+            }
+            int parent = calls.openat(cur, "..", O_PATH | O_CLOEXEC);
+            PathCalls.Stat up = parent < 0 ? null : calls.fstat(parent);
+            PathCalls.close(cur);
+            if (up == null || up.dev() != procfs || up.ino() == here.ino()) {
+                PathCalls.close(parent);
+                return -Errno.ENOENT;
+            }
+            cur = parent;
+            here = up;
+        }
+        PathCalls.close(cur);
+        return cur < 0 ? cur : -Errno.ELOOP;
     }
 
     /**
