@@ -47,8 +47,8 @@ import java.util.function.IntFunction;
  * threads, one per call in progress: a call that waits holds its own thread, never the notifier
  * nor another call, as natively each waits in its own task. Past {@link #MAX_WAITING} calls in
  * progress a new one that may wait is refused with EAGAIN and a line; a FIFO's open that natively
- * never waits for its peer goes to a thread kept for those ({@link ReserveThreads}). The thread that performs a call also
- * answers its notification. Each pool thread has its own
+ * never waits for its peer goes to a thread kept for those ({@link ReserveThreads}). The thread
+ * that performs a call also answers its notification. Each pool thread has its own
  * fs_struct (unshare(CLONE_FS)), so it can take a program's umask without touching the JVM's.
  * A call of a task that confined itself with Landlock is made where that domain applies
  * ({@link LandlockDomains}).
@@ -297,7 +297,8 @@ public final class Emulator implements AutoCloseable {
      * thread when the program has used up the tasks it may have), a link or rename on local filesystems that moves no directory, and a
      * bind (a unix socket's on a local filesystem), is served right there, which spares the
      * hand-off to a pool thread and its wake-up; everything else goes to the pool, and a FIFO's
-     * open that never waits for its peer, when the pool cannot take it, to the reserve ({@link ReserveThreads}).
+     * open that never waits for its peer, when the pool cannot take it, to the reserve
+     * ({@link ReserveThreads}).
      */
     public void submit(SeccompNotification n, Task task) {
         boolean reserved = false;
@@ -360,7 +361,8 @@ public final class Emulator implements AutoCloseable {
             return true;
         }
         log.accept("refused " + Sysno.name(n.nr()) + " of task " + n.tid() + " with EAGAIN: " + why
-                + (reserved ? "; so are those kept for the opens of FIFOs that do not wait" : ""));
+                + (reserved ? "; and the " + ReserveThreads.THREADS + " threads kept for FIFO opens that do not wait stayed"
+                        + " busy for " + ReserveThreads.WAIT_MILLIS + " ms" : ""));
         return false;
     }
 
