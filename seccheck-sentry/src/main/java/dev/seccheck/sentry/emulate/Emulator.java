@@ -46,8 +46,9 @@ import java.util.function.IntFunction;
  * a peer, a blocking connect or accept, a name on a filesystem that may not answer) to a pool of platform
  * threads, one per call in progress: a call that waits holds its own thread, never the notifier
  * nor another call, as natively each waits in its own task. Past {@link #MAX_WAITING} calls in
- * progress a new one is refused with EAGAIN and a line. The thread that performs a call also
- * answers its notification. Each pool thread has its own
+ * progress a new one that may wait is refused with EAGAIN and a line; a FIFO's open that natively
+ * never waits for its peer goes to a thread kept for those ({@link ReserveThreads}). The thread
+ * that performs a call also answers its notification. Each pool thread has its own
  * fs_struct (unshare(CLONE_FS)), so it can take a program's umask without touching the JVM's.
  * A call of a task that confined itself with Landlock is made where that domain applies
  * ({@link LandlockDomains}).
@@ -164,7 +165,7 @@ public final class Emulator implements AutoCloseable {
     private final IntFunction<FdPaths> fdPaths;
     private final FileTables files;
     private final ExecutorService pool;
-    /** Threads kept for FIFO opens that find the pool busy and the kernel refusing another thread. */
+    /** Threads kept for FIFO opens that do not wait, when the pool is at its cap or the kernel refuses it a thread. */
     private final ReserveThreads reserve;
     private final ThreadLocal<Worker> workers;
     /** Whether a task may have left seccheck's user namespace (the Notifier marks it). */
@@ -298,7 +299,8 @@ public final class Emulator implements AutoCloseable {
      * thread when the program has used up the tasks it may have), a link or rename on local filesystems that moves no directory, and a
      * bind (a unix socket's on a local filesystem), is served right there, which spares the
      * hand-off to a pool thread and its wake-up; everything else goes to the pool, and a FIFO's
-     * open that finds no pool thread to the reserve ({@link ReserveThreads}).
+     * open that never waits for its peer, when the pool cannot take it, to the reserve
+     * ({@link ReserveThreads}).
      */
     public void submit(SeccompNotification n, Task task) {
         boolean reserved = false;
@@ -346,25 +348,31 @@ public final class Emulator implements AutoCloseable {
     }
 
     /**
-     * Runs {@code work} for the call {@code n} on a pool thread of its own, or, when every thread
-     * is busy and the kernel refuses another (the program used up its user's), on an idle reserve
-     * thread if {@code reserved} (a FIFO's open the reserve takes, {@link ReserveThreads}); false,
-     * with a line saying why, when {@link #MAX_WAITING} calls already wait there, or when no thread
-     * can take it: the caller then fails the call with EAGAIN.
+     * Runs {@code work} for the call {@code n} on a pool thread of its own or, when the pool cannot
+     * take it ({@link #MAX_WAITING} calls already wait there, or every thread is busy and the kernel
+     * refuses another: the program used up its user's), on a reserve thread if {@code reserved} (a
+     * FIFO's open that natively never waits for its peer, {@link ReserveThreads}), waiting a bounded
+     * time for one to be idle. At the cap only the calls that may wait are refused: a FIFO's
+     * O_NONBLOCK open, which releases a reader waiting in its open, must still be made. False,
+     * with a line saying why, when no thread takes it: the caller then fails the call with EAGAIN.
      */
     private boolean onPool(SeccompNotification n, boolean reserved, Runnable work) {
+        String why;
         try {
-            if (ThreadStarts.tryStart(() -> pool.execute(work)) || reserved && reserve.tryRun(work)) {
+            if (ThreadStarts.tryStart(() -> pool.execute(work))) {
                 return true;
             }
-            log.accept("refused " + Sysno.name(n.nr()) + " of task " + n.tid() + " with EAGAIN: every emulation thread of"
-                    + " seccheck's is busy and " + ThreadStarts.WHY
-                    + (reserved ? "; so are those kept for the opens of FIFOs" : ""));
+            why = "every emulation thread of seccheck's is busy and " + ThreadStarts.WHY;
         } catch (RejectedExecutionException full) {
-            log.accept("refused " + Sysno.name(n.nr()) + " of task " + n.tid() + " with EAGAIN: " + MAX_WAITING
-                    + " calls already wait on seccheck's threads (opens of FIFOs without a peer, files that do not"
-                    + " answer)");
+            why = MAX_WAITING + " calls already wait on seccheck's threads (opens of FIFOs without a peer, files that"
+                    + " do not answer)";
         }
+        if (reserved && reserve.tryRun(work)) {
+            return true;
+        }
+        log.accept("refused " + Sysno.name(n.nr()) + " of task " + n.tid() + " with EAGAIN: " + why
+                + (reserved ? "; and the " + ReserveThreads.THREADS + " threads kept for FIFO opens that do not wait stayed"
+                        + " busy for " + ReserveThreads.WAIT_MILLIS + " ms" : ""));
         return false;
     }
 

@@ -658,16 +658,18 @@ final class OpenEmulation {
      * the other end: for writing, made with O_NONBLOCK, which succeeds only with a reader there,
      * then as the blocking open would (fifo_open looks for a reader before it changes anything),
      * and its O_NONBLOCK taken off; -EAGAIN, with a line, when it would wait (ENXIO: no reader), as
-     * for a call no thread of seccheck's could take. For reading (the reserve takes such an open
-     * only when the notifier's walk read other flags or found another object): -EAGAIN, since
-     * whether a writer is there cannot be told without becoming a reader.
+     * for a call no thread of seccheck's could take (the pool at its cap, or refused a thread). For
+     * reading (the reserve takes such an open only when the notifier's walk read other flags or
+     * found another object): -EAGAIN, since whether a writer is there cannot be told without
+     * becoming a reader.
      */
     private int peerThere(Call call, Args a, PathWalk.Located at) {
         int fd = (a.flags() & O_ACCMODE) == O_WRONLY ? openObject(a, at, true, false) : -Errno.ENXIO;
         if (fd == -Errno.ENXIO) {
             log.accept("refused " + Sysno.name(call.notification().nr()) + " of task " + call.tid() + " ("
-                    + Procfs.comm(call.tid()) + ") with EAGAIN: its FIFO open would wait for the other end, and every"
-                    + " emulation thread of seccheck's is busy and " + ThreadStarts.WHY);
+                    + Procfs.comm(call.tid()) + ") with EAGAIN: its FIFO open would wait for the other end, and no"
+                    + " emulation thread of seccheck's can wait for it (" + Emulator.MAX_WAITING + " calls wait on"
+                    + " them already, or they are all busy and " + ThreadStarts.WHY + ")");
             return -Errno.EAGAIN;
         }
         if (fd >= 0) {

@@ -5,18 +5,21 @@ import static dev.seccheck.abi.Fcntl.O_NONBLOCK;
 import static dev.seccheck.abi.Fcntl.O_RDONLY;
 
 import dev.seccheck.linux.PathCalls;
-import dev.seccheck.linux.ThreadStarts;
-import java.util.concurrent.RejectedExecutionException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
  * ReserveThreads are a few emulation threads started before the program runs and kept for the
- * opens of FIFOs that find the pool busy and the kernel refusing another thread (the program used
- * up the tasks its user or cgroup may have). A FIFO's open cannot be made on the notifier, whose
- * waits hold every call of the run: it takes the pipe's lock, which the program can hold
+ * opens of FIFOs that natively never wait for a peer, when the pool cannot take them: it has
+ * {@link Emulator#MAX_WAITING} calls in progress already (a program with that many FIFO opens
+ * waiting for their peers), or every thread of it is busy and the kernel refuses another (the
+ * program used up the tasks its user or cgroup may have). Refused there, the opens that would
+ * release the waiting ones (a writer's O_NONBLOCK open releases a reader waiting in its open) left
+ * the program waiting for good. A FIFO's open cannot be made on the notifier, whose waits hold
+ * every call of the run: it takes the pipe's lock, which the program can hold
  * ({@link NonWaitingOpens}). Natively such an open either completes at once or waits for its
  * peer; a reserve thread makes the first kind only, so that no open holds one for good:
  * <ul>
@@ -28,24 +31,38 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  * A blocking open for reading never comes here: whether a writer is there cannot be told without
  * becoming a reader, which wakes the writers waiting in their opens. It fails with EAGAIN at the
- * limit, as before. A reserve that is busy too (its threads wait for locks the program holds)
- * fails the open with EAGAIN.
+ * limit, as before.
+ *
+ * <p>A call that finds every reserve thread busy waits for one at most {@link #WAIT_MILLIS}, on
+ * the notifier, then fails with EAGAIN. A reserve thread's call takes the time of one open and its
+ * decision unless the program holds the FIFO's lock, so a burst of such opens from many threads at
+ * once is served in turn; while the program holds the locks of the FIFOs the reserve threads are
+ * opening, each further call costs the notifier that bound, and only the program, whose calls the
+ * notifier serves, is slowed.
  */
 final class ReserveThreads implements AutoCloseable {
 
     /** How many threads are kept. */
     static final int THREADS = 2;
+    /** How long a call waits for a reserve thread to come free. */
+    static final long WAIT_MILLIS = 200;
 
     /** Bound while a reserve thread serves a call: an open there must not wait for its peer. */
     private static final ScopedValue<Boolean> HERE = ScopedValue.newInstance();
 
-    private final ThreadPoolExecutor threads;
+    /** Hands a call to a thread waiting in take(): none queues behind a busy one. */
+    private final SynchronousQueue<Runnable> calls = new SynchronousQueue<>();
+    private final List<Thread> threads = new ArrayList<>(THREADS);
+    /** Set before the threads are interrupted to end; read by a thread an interrupt woke. */
+    private volatile boolean closed;
 
     /** Starts the threads, from {@code factory}, now (before the program runs). */
     ReserveThreads(ThreadFactory factory) {
-        // No queue, no thread past THREADS: a call finds an idle thread or none.
-        threads = new ThreadPoolExecutor(THREADS, THREADS, 0, TimeUnit.SECONDS, new SynchronousQueue<>(), factory);
-        threads.prestartAllCoreThreads();
+        for (int i = 0; i < THREADS; i++) {
+            Thread t = factory.newThread(this::serve);
+            t.start();
+            threads.add(t);
+        }
     }
 
     /**
@@ -61,19 +78,43 @@ final class ReserveThreads implements AutoCloseable {
         return HERE.isBound();
     }
 
-    /** Runs {@code work} on an idle reserve thread; false when none is idle. */
+    /**
+     * Runs {@code work} on a reserve thread, waiting at most {@link #WAIT_MILLIS} for one to be
+     * idle; false when none was.
+     */
     boolean tryRun(Runnable work) {
         try {
-            // A thread that ended (it never does) would be replaced: a refused one is a busy reserve.
-            return ThreadStarts.tryStart(() -> threads.execute(() -> ScopedValue.where(HERE, Boolean.TRUE).run(work)));
-        } catch (RejectedExecutionException busy) {
+            return calls.offer(work, WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return false;
+        }
+    }
+
+    /** One reserve thread: takes calls until closed. */
+    private void serve() {
+        while (!closed) {
+            Runnable work;
+            try {
+                work = calls.take();
+            } catch (InterruptedException e) {
+                continue; // closed, or an interrupt left over from a call: the loop's test tells
+            }
+            try {
+                ScopedValue.where(HERE, Boolean.TRUE).run(work);
+            } catch (RuntimeException e) {
+                // The calls answer their own failures; one that escapes is reported, and the
+                // thread, which cannot be replaced once the program has used up its tasks, stays.
+                Thread t = Thread.currentThread();
+                t.getUncaughtExceptionHandler().uncaughtException(t, e);
+            }
         }
     }
 
     /** Stops the threads (the run is ending). */
     @Override
     public void close() {
-        threads.shutdownNow();
+        closed = true;
+        threads.forEach(Thread::interrupt);
     }
 }
