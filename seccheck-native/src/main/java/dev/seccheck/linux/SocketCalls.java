@@ -219,13 +219,7 @@ public final class SocketCalls {
 
     /** getsockopt(fd, level, name) of an int option: the value, or -errno when the call failed. */
     public static long option(int fd, int level, int name) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment value = arena.allocate(ValueLayout.JAVA_INT);
-            MemorySegment len = arena.allocate(ValueLayout.JAVA_INT);
-            len.set(ValueLayout.JAVA_INT, 0, Integer.BYTES);
-            long r = Direct.call(Sysno.GETSOCKOPT, fd, level, name, value.address(), len.address(), 0);
-            return r < 0 ? r : value.get(ValueLayout.JAVA_INT, 0);
-        }
+        return numericOption(fd, level, name, false);
     }
 
     /** getsockopt name of the socket's cookie: a number the kernel gives no other socket while it runs. */
@@ -237,12 +231,17 @@ public final class SocketCalls {
      * call fails (ENOTSOCK).
      */
     public static long cookie(int fd) {
+        return numericOption(fd, SOL_SOCKET, SO_COOKIE, true);
+    }
+
+    /** getsockopt(fd, level, name) of an int option, or ({@code wide}) a 64-bit one: the value, or -errno. */
+    private static long numericOption(int fd, int level, int name, boolean wide) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment value = arena.allocate(ValueLayout.JAVA_LONG);
             MemorySegment len = arena.allocate(ValueLayout.JAVA_INT);
-            len.set(ValueLayout.JAVA_INT, 0, Long.BYTES);
-            long r = Direct.call(Sysno.GETSOCKOPT, fd, SOL_SOCKET, SO_COOKIE, value.address(), len.address(), 0);
-            return r < 0 ? r : value.get(ValueLayout.JAVA_LONG, 0);
+            len.set(ValueLayout.JAVA_INT, 0, wide ? Long.BYTES : Integer.BYTES);
+            long r = Direct.call(Sysno.GETSOCKOPT, fd, level, name, value.address(), len.address(), 0);
+            return r < 0 ? r : wide ? value.get(ValueLayout.JAVA_LONG, 0) : value.get(ValueLayout.JAVA_INT, 0);
         }
     }
 
