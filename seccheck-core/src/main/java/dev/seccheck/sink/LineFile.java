@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Pattern;
 
 /**
  * LineFile is the file a {@link TrailStream} appends to, written so that a line reaches it whole
@@ -112,6 +113,14 @@ final class LineFile extends OutputStream {
         static final Optional<TrailOpens> INSTALLED = ServiceLoader.load(TrailOpens.class).findFirst();
     }
 
+    /**
+     * A descriptor of a process named by its number ({@code seccheck exec}'s trace options name
+     * its client's stderr so): the operator chose that process, and procfs, not a name the program
+     * can make, leads to it; a pipe or terminal there is written to even while the program runs
+     * (an open that would wait for a reader is still refused).
+     */
+    private static final Pattern DESCRIPTOR_OF_A_PROCESS = Pattern.compile("/proc/[1-9][0-9]*/fd/[0-9]+");
+
     /** Opens {@code path} to append, creating it, for a session made before any program runs. */
     static LineFile append(String path) throws IOException {
         return append(path, false);
@@ -123,7 +132,8 @@ final class LineFile extends OutputStream {
      * programMayRun} only a regular file or a character device that is no terminal is written to:
      * a FIFO or a pipe (whose reader may be the program, or none, when a blocking open would wait
      * for good on the thread that serves the control socket) and a terminal (whose other end may
-     * be the program's) are refused with the reason. Before the program runs, what the path names
+     * be the program's) are refused with the reason, unless the path names a descriptor of a
+     * process by its number ({@link #DESCRIPTOR_OF_A_PROCESS}). Before the program runs, what the path names
      * is the operator's: a FIFO's reader is waited for, as a blocking open does.
      */
     static LineFile append(String path, boolean programMayRun) throws IOException {
@@ -140,7 +150,7 @@ final class LineFile extends OutputStream {
             return byName(path, false); // the operator's FIFO: its reader is waited for, as before
         }
         try (target) {
-            if (programMayRun) {
+            if (programMayRun && !DESCRIPTOR_OF_A_PROCESS.matcher(path).matches()) {
                 switch (target.kind()) {
                     case REGULAR, CHARACTER_DEVICE -> { }
                     case FIFO -> throw new IOException(refusal("a FIFO (or a pipe)"));
@@ -166,7 +176,7 @@ final class LineFile extends OutputStream {
      */
     private static LineFile byName(String path, boolean programMayRun) throws IOException {
         LineFile file = opened(path);
-        if (programMayRun) {
+        if (programMayRun && !DESCRIPTOR_OF_A_PROCESS.matcher(path).matches()) {
             int type = -1;
             try {
                 type = ((Integer) Files.readAttributes(Path.of(path), "unix:mode").get("mode")) & FileTypes.S_IFMT;
