@@ -136,6 +136,9 @@ final class RunCommand implements Callable<Integer> {
             RunSignals signals = new RunSignals(supervisor, 5, java.util.concurrent.TimeUnit.SECONDS);
             CpuTimeLimit.Limits cpuLimit = signals.watchCpuTimeLimit();
             RuntimeRoot rr = root.runtimeRoot();
+            // From here a session comes over the control socket, and the program may be running:
+            // a sink's path may be one it made (a FIFO whose open would wait for good).
+            sessions.programMayRun();
             RunControl control = startControl(rr, runId, sessions, parser, supervisor, err);
             CallerWorld caller = CallerWorld.current();
             // What the caller ignored stays ignored in the program, and is not forwarded.

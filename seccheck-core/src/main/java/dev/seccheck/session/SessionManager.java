@@ -31,7 +31,8 @@ import java.util.function.Consumer;
 public final class SessionManager {
 
     private final PointState state;
-    private final SinkContext context;
+    /** What every sink's setup gets; guarded by this manager's lock, as creation is. */
+    private SinkContext context;
     private final Consumer<String> warnings;
     private final Map<String, Session> sessions = new LinkedHashMap<>();
 
@@ -52,6 +53,16 @@ public final class SessionManager {
         this.state = state;
         this.context = context;
         this.warnings = warnings;
+    }
+
+    /**
+     * Marks that the run's program may be running from now on: every later session's sinks are
+     * set up with {@link SinkContext#whileProgramMayRun}, so that a sink's path the program made
+     * or holds open (a FIFO, a terminal) is refused rather than written to. Call it before the
+     * control socket serves and before the program starts.
+     */
+    public synchronized void programMayRun() {
+        context = context.whileProgramMayRun();
     }
 
     /** Returns the state whose points this manager enables. */

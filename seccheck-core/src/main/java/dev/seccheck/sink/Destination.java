@@ -50,14 +50,24 @@ public record Destination(Optional<ConfigValue.Text> file, boolean stdout) {
         return file.map(ConfigValue.Text::value).orElse(stdout ? "stdout" : "stderr");
     }
 
-    /** Opens the destination; a file is opened to append (a {@link TrailStream}), and the error names its config path. */
+    /** Opens the destination for sessions that belong to no run ({@link #open(SinkContext)}). */
     public Stream open() throws SinkException {
+        return open(SinkContext.NONE);
+    }
+
+    /**
+     * Opens the destination; a file is opened to append (a {@link TrailStream}), and the error
+     * names its config path. While the run's program may be running ({@link
+     * SinkContext#programMayRun}) a file is one the program may have put there: a FIFO, a pipe or
+     * a terminal is refused ({@link TrailStream#append(String, boolean)}).
+     */
+    public Stream open(SinkContext context) throws SinkException {
         if (file.isEmpty()) {
             return new Stream(stdout ? System.out : System.err, false);
         }
         ConfigValue.Text f = file.get();
         try {
-            return new Stream(TrailStream.append(f.value()), true);
+            return new Stream(TrailStream.append(f.value(), context.programMayRun()), true);
         } catch (IOException e) {
             throw f.error("cannot open \"" + f.value() + "\" for writing: " + e.getMessage());
         }

@@ -1,5 +1,6 @@
 package dev.seccheck.sink;
 
+import dev.seccheck.abi.FileTypes;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Pattern;
 
 /**
  * LineFile is the file a {@link TrailStream} appends to, written so that a line reaches it whole
@@ -46,6 +48,11 @@ import java.util.concurrent.locks.LockSupport;
  * fragment; and a fragment that one process could not cut back is ended by a newline only by that
  * process's next write. A FIFO is counted among the {@link TrailFifos} while it is open, which the
  * program may not open for reading.
+ *
+ * <p>A path is opened without waiting ({@link TrailOpens}) and judged by what the descriptor
+ * reached: a session made while the program runs writes to no FIFO, pipe or terminal, which the
+ * program may have put at the path; a blocking open of a FIFO it made held the thread serving the
+ * control socket for good, and a FIFO it read gave it the trail.
  */
 final class LineFile extends OutputStream {
     /** How long a line waits for the lock shared with other processes, and its pauses. */
@@ -101,24 +108,107 @@ final class LineFile extends OutputStream {
         pending[0] = '\n';
     }
 
-    /** Opens {@code path} to append, creating it. */
+    /** The opener that never waits, looked up once, when the first file is opened. */
+    private static final class Opens {
+        static final Optional<TrailOpens> INSTALLED = ServiceLoader.load(TrailOpens.class).findFirst();
+    }
+
+    /**
+     * A descriptor of a process named by its number ({@code seccheck exec}'s trace options name
+     * its client's stderr so): the operator chose that process, and procfs, not a name the program
+     * can make, leads to it; a pipe or terminal there is written to even while the program runs
+     * (an open that would wait for a reader is still refused).
+     */
+    private static final Pattern DESCRIPTOR_OF_A_PROCESS = Pattern.compile("/proc/[1-9][0-9]*/fd/[0-9]+");
+
+    /** Opens {@code path} to append, creating it, for a session made before any program runs. */
     static LineFile append(String path) throws IOException {
-        FileOutputStream out = new FileOutputStream(path, true);
+        return append(path, false);
+    }
+
+    /**
+     * Opens {@code path} to append, creating it, without waiting in the open ({@link TrailOpens}):
+     * the path may be the supervised program's to choose what it reaches. When {@code
+     * programMayRun} only a regular file or a character device that is no terminal is written to:
+     * a FIFO or a pipe (whose reader may be the program, or none, when a blocking open would wait
+     * for good on the thread that serves the control socket) and a terminal (whose other end may
+     * be the program's) are refused with the reason, unless the path names a descriptor of a
+     * process by its number ({@link #DESCRIPTOR_OF_A_PROCESS}). Before the program runs, what the path names
+     * is the operator's: a FIFO's reader is waited for, as a blocking open does.
+     */
+    static LineFile append(String path, boolean programMayRun) throws IOException {
+        if (Opens.INSTALLED.isEmpty()) {
+            return byName(path, programMayRun);
+        }
+        TrailOpens.Target target;
+        try {
+            target = Opens.INSTALLED.get().open(path);
+        } catch (TrailOpens.NoReader e) {
+            if (programMayRun) {
+                throw new IOException(refusal("a FIFO without a reader, or a socket"), e);
+            }
+            return byName(path, false); // the operator's FIFO: its reader is waited for, as before
+        }
+        try (target) {
+            if (programMayRun && !DESCRIPTOR_OF_A_PROCESS.matcher(path).matches()) {
+                switch (target.kind()) {
+                    case REGULAR, CHARACTER_DEVICE -> { }
+                    case FIFO -> throw new IOException(refusal("a FIFO (or a pipe)"));
+                    case TERMINAL -> throw new IOException(refusal("a terminal"));
+                    case OTHER -> throw new IOException(refusal("neither a regular file nor a character device"));
+                }
+            }
+            return opened(target.file());
+        }
+    }
+
+    /** Why a path a session made while the program may run names is not written to, being {@code what}. */
+    private static String refusal(String what) {
+        return "it is " + what + ", and a session made while the program runs writes only to a regular file or a"
+                + " device that is no terminal: the program may have made a FIFO, pipe or terminal there, and read"
+                + " the lines or hold the open for good; name a regular file, or give a FIFO as the run starts (-o, --config)";
+    }
+
+    /**
+     * Opens {@code path} by its name, which may wait for a FIFO's reader: where no {@link
+     * TrailOpens} is installed, or for the operator's FIFO. When {@code programMayRun}, what it
+     * opened is refused as {@link #append(String, boolean)} says, once the open has returned.
+     */
+    private static LineFile byName(String path, boolean programMayRun) throws IOException {
+        LineFile file = opened(path);
+        if (programMayRun && !DESCRIPTOR_OF_A_PROCESS.matcher(path).matches()) {
+            int type = -1;
+            try {
+                type = ((Integer) Files.readAttributes(Path.of(path), "unix:mode").get("mode")) & FileTypes.S_IFMT;
+            } catch (IOException | RuntimeException e) {
+                // gone already, or a JDK without the unix view: refused below
+            }
+            if (type != FileTypes.S_IFREG && type != FileTypes.S_IFCHR) {
+                file.close();
+                throw new IOException(refusal(type == FileTypes.S_IFIFO ? "a FIFO (or a pipe)" : "neither a regular file nor a character device"));
+            }
+        }
+        return file;
+    }
+
+    /** Opens {@code file} to append, creating it, and a second description of it when it is a regular file. */
+    private static LineFile opened(String file) throws IOException {
+        FileOutputStream out = new FileOutputStream(file, true);
         Object key = null;
         try {
-            BasicFileAttributes a = Files.readAttributes(Path.of(path), BasicFileAttributes.class);
+            BasicFileAttributes a = Files.readAttributes(Path.of(file), BasicFileAttributes.class);
             key = a.fileKey();
             if (a.isRegularFile()) {
                 Object k = key;
                 End end = key == null ? new End() : ENDS.computeIfAbsent(key, any -> new End());
                 TrailLocks.Lock shared = key == null ? null
-                        : Locks.INSTALLED.flatMap(l -> l.open(path, k)).orElse(null);
-                return new LineFile(out, new RandomAccessFile(path, "rw"), end, shared, null, key);
+                        : Locks.INSTALLED.flatMap(l -> l.open(file, k)).orElse(null);
+                return new LineFile(out, new RandomAccessFile(file, "rw"), end, shared, null, key);
             }
         } catch (IOException | RuntimeException e) {
             // Not readable as well as writable, or gone already: a cut line is still ended by a newline.
         }
-        return new LineFile(out, null, new End(), null, TrailFifos.opened(Path.of(path)), key);
+        return new LineFile(out, null, new End(), null, TrailFifos.opened(Path.of(file)), key);
     }
 
     /** Returns the file's device and inode ({@code BasicFileAttributes.fileKey()}), or null when not known. */

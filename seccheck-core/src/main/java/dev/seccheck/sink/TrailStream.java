@@ -43,7 +43,17 @@ public final class TrailStream extends PrintStream {
      * has open already, by this path or another, is the stream it has open.
      */
     public static TrailStream append(String path) throws IOException {
-        LineFile file = LineFile.append(path);
+        return append(path, false);
+    }
+
+    /**
+     * Opens {@code path} as {@link #append(String)} does; when {@code programMayRun}, the path may
+     * be one the supervised program made or holds open, and only a file the program cannot read
+     * the lines from through it is written to: a FIFO, a pipe or a terminal is refused, with the
+     * reason ({@link LineFile#append(String, boolean)}).
+     */
+    public static TrailStream append(String path, boolean programMayRun) throws IOException {
+        LineFile file = LineFile.append(path, programMayRun);
         Object key = file.key();
         if (key == null) {
             return new TrailStream(file);

@@ -24,6 +24,11 @@ public interface WritingSinkDescriptor<C extends WritingSinkDescriptor.Config> e
     }
 
     @Override
+    default SinkSetup setup(C config, SinkContext context) throws SinkException {
+        return config.destination().open(context);
+    }
+
+    @Override
     default Sink create(C config, SinkSetup setup) {
         return create(config, (Destination.Stream) setup);
     }

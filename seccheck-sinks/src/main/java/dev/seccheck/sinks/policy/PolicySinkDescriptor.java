@@ -7,6 +7,7 @@ import dev.seccheck.sink.Destination;
 import dev.seccheck.sink.OnDrop;
 import dev.seccheck.sink.Sink;
 import dev.seccheck.sink.SinkConfig;
+import dev.seccheck.sink.SinkContext;
 import dev.seccheck.sink.SinkDescriptor;
 import dev.seccheck.sink.SinkException;
 import dev.seccheck.sink.SinkSetup;
@@ -59,7 +60,13 @@ public final class PolicySinkDescriptor implements SinkDescriptor<PolicySinkDesc
 
     @Override
     public SinkSetup setup(Policy policy) throws SinkException {
-        Destination.Stream out = policy.alerts().open();
+        return setup(policy, SinkContext.NONE);
+    }
+
+    /** Opens the alerts' destination, as a session made while the program may run opens it when {@code context} says so. */
+    @Override
+    public SinkSetup setup(Policy policy, SinkContext context) throws SinkException {
+        Destination.Stream out = policy.alerts().open(context);
         return new Opened(new AlertLog(out));
     }
 
