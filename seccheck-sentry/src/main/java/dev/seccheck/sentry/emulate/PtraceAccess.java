@@ -103,8 +103,11 @@ final class PtraceAccess {
      * of the caller's own process ({@link #OWN_PROCESS}).
      */
     record Verdict(int errno, boolean ownProcess) {
+        /** The check passes (or need not be made here). */
         static final Verdict PASSES = new Verdict(0, false);
+        /** The check passes because the target is a task of the caller's own process. */
         static final Verdict OWN_PROCESS = new Verdict(0, true);
+        /** The check fails: the open is refused with EACCES. */
         static final Verdict REFUSED = new Verdict(Errno.EACCES, false);
     }
 
