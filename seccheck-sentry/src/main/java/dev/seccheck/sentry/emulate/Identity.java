@@ -256,6 +256,15 @@ record Identity(int[] uids, int[] gids, int[] groups, long caps, int umask) {
         return (caps & bits) == 0 ? this : new Identity(uids, gids, groups, caps & ~bits, umask);
     }
 
+    /**
+     * This identity with the capabilities {@code bits} too: for an open of a memory file of the
+     * caller's own process, which the kernel lets the program make whatever its credentials say,
+     * but not seccheck's thread ({@link PtraceAccess}).
+     */
+    Identity with(long bits) {
+        return (caps & bits) == bits ? this : new Identity(uids, gids, groups, caps | bits, umask);
+    }
+
     private Identity withRealIds(int uid, int gid) {
         if (uids[0] == uid && gids[0] == gid) {
             return this;

@@ -53,6 +53,10 @@ import java.util.function.ToIntFunction;
  */
 final class OpenEmulation {
 
+    /** CAP_SYS_PTRACE's bit: seccheck's thread holds it for an open of the caller's own process's memory file. */
+    private static final long CAP_SYS_PTRACE = 1L << 19;
+
+
     private static final int OPEN_HOW_SIZE = 24;
     /** The open flags the kernel knows (its VALID_OPEN_FLAGS on x86-64): openat ignores others, openat2 refuses them. */
     private static final int VALID_OPEN_FLAGS = 037777703;
@@ -566,8 +570,10 @@ final class OpenEmulation {
             call.allowAsMade();
             return false;
         }
-        if (at instanceof PathWalk.Located.Found f && memoryOfATaskRefused(call, f, name)) {
-            call.fail(ev, seen, Errno.EACCES);
+        PtraceAccess.Verdict memory = at instanceof PathWalk.Located.Found f ? memoryOfATask(call, f, name)
+                : PtraceAccess.Verdict.PASSES;
+        if (memory.errno() != 0) {
+            call.fail(ev, seen, memory.errno());
             return false;
         }
         // On the notifier, a lease on the file must not make the open wait: O_NONBLOCK makes the
@@ -586,7 +592,9 @@ final class OpenEmulation {
             call.fail(ev, seen, opener.errno());
             return false;
         }
-        Identity who = opener.who();
+        // A memory file of the caller's own process: the kernel asks the program nothing more, but
+        // asks seccheck's thread everything (PtraceAccess), which CAP_SYS_PTRACE answers.
+        Identity who = memory.ownProcess() && own.privileged() ? opener.who().with(CAP_SYS_PTRACE) : opener.who();
         // On the notifier a missing name is only created (O_EXCL): a FIFO the program planted there
         // since the walk is opened on a pool thread, whose open may wait for its lock (below).
         boolean onlyNew = call.onNotifier() && at instanceof PathWalk.Located.Missing
@@ -689,33 +697,34 @@ final class OpenEmulation {
      * thread, in seccheck's namespace, may not ({@link PtraceAccess}); logged when so. The task is
      * the one of the directory the walk found the file in, or, for a file reached by a magic link
      * ({@code /proc/self/fd/N}), of the directory its name names in seccheck's /proc, if the file is
-     * there under that name; a file whose directory cannot be told is refused.
+     * there under that name; a file whose directory cannot be told is refused. The verdict also
+     * tells whether the task is of the caller's own process.
      */
-    private boolean memoryOfATaskRefused(Call call, PathWalk.Located.Found f, Optional<String> name) {
+    private PtraceAccess.Verdict memoryOfATask(Call call, PathWalk.Located.Found f, Optional<String> name) {
         if (!access.anyLeft()) {
-            return false;
+            return PtraceAccess.Verdict.PASSES;
         }
         String real = name.orElse(null);
         String last = f.parent() >= 0 ? f.name() : real == null ? null : real.substring(real.lastIndexOf('/') + 1);
         if (last == null || !PtraceAccess.guardedAtOpen(real, last, f.directory())
                 || calls.fsType(f.fd()) != PathCalls.PROC_SUPER_MAGIC) {
-            return false;
+            return PtraceAccess.Verdict.PASSES;
         }
         int dir = f.parent() >= 0 ? f.parent() : directoryHolding(f.fd(), real);
-        int refused;
+        PtraceAccess.Verdict verdict;
         try {
-            refused = dir < 0 ? Errno.EACCES : access.refusal(call.tid(), dir);
+            verdict = dir < 0 ? PtraceAccess.Verdict.REFUSED : access.verdict(call.tid(), dir);
         } finally {
             if (dir != f.parent()) {
                 PathCalls.close(dir);
             }
         }
-        if (refused != 0) {
+        if (verdict.errno() != 0) {
             log.accept("refused " + Sysno.name(call.notification().nr()) + " from task " + call.tid() + " ("
                     + Procfs.comm(call.tid()) + ") of " + name.orElse("a task's " + last) + ": the kernel's ptrace"
-                    + " access check refuses it to the program, from its user namespace (" + Errno.name(refused) + ")");
+                    + " access check refuses it to the program, from its user namespace (" + Errno.name(verdict.errno()) + ")");
         }
-        return refused != 0;
+        return verdict;
     }
 
     /** Our fd of the directory {@code real} (a path in seccheck's view) is in, if the file {@code fd} is there under that name; else -1. */

@@ -32,7 +32,11 @@ import java.util.Set;
  *
  * <ol>
  * <li>A task of the caller's own process passes (same thread group: the same pid namespace and
- *     the same process number in it).</li>
+ *     the same process number in it), before anything is asked of ids or namespaces, as the
+ *     kernel decides it first. seccheck's thread, which the kernel asks everything, is then
+ *     given CAP_SYS_PTRACE for the open (see {@link OpenEmulation}): a program whose namespace
+ *     maps its root to another host uid than its maker's (a rootless container) reads its own
+ *     maps and environ, where its credentials in seccheck's namespace hold nothing over it.</li>
  * <li>The caller's filesystem ids must be the target's real, effective and saved ones (user and
  *     group), or it must hold CAP_SYS_PTRACE over the target's user namespace
  *     ({@link NamespaceCapability#held}).</li>
@@ -94,20 +98,45 @@ final class PtraceAccess {
     }
 
     /**
+     * What the kernel's check answers thread {@code tid} of the program: whether it fails (the errno
+     * its open is refused with, EACCES, or 0), and whether it passed because the target is a task
+     * of the caller's own process ({@link #OWN_PROCESS}).
+     */
+    record Verdict(int errno, boolean ownProcess) {
+        /** The check passes (or need not be made here). */
+        static final Verdict PASSES = new Verdict(0, false);
+        /** The check passes because the target is a task of the caller's own process. */
+        static final Verdict OWN_PROCESS = new Verdict(0, true);
+        /** The check fails: the open is refused with EACCES. */
+        static final Verdict REFUSED = new Verdict(Errno.EACCES, false);
+    }
+
+    /**
      * 0 when thread {@code tid} of the program could itself pass the kernel's ptrace access check
      * over the task whose /proc directory (or a directory right below it: fd/, ns/, map_files/)
      * is our fd {@code dir}; else the errno its open is refused with (EACCES).
      */
     int refusal(int tid, int dir) {
+        return verdict(tid, dir).errno();
+    }
+
+    /**
+     * As {@link #refusal}, and whether the task is one of the caller's own process, which the
+     * kernel lets through before it asks anything else: seccheck's thread, which is not of that
+     * process and holds the program's credentials from seccheck's user namespace, may be refused
+     * what the program is not (its namespace maps its root to another host uid than the
+     * namespace's maker's, and only the maker's uid holds CAP_SYS_PTRACE there from outside).
+     */
+    Verdict verdict(int tid, int dir) {
         if (!anyLeft()) {
-            return 0;
+            return Verdict.PASSES;
         }
         int task = taskDirectory(dir);
         if (task < 0) {
-            return Errno.EACCES;
+            return Verdict.REFUSED;
         }
         try {
-            return refusalOfTask(tid, task);
+            return verdictOfTask(tid, task);
         } finally {
             if (task != dir) {
                 PathCalls.close(task);
@@ -133,64 +162,63 @@ final class PtraceAccess {
         return st != null && st.isRegular();
     }
 
-    private int refusalOfTask(int tid, int task) {
+    private Verdict verdictOfTask(int tid, int task) {
         // The caller, as the kernel sees it: its status (seccheck's read, ids as seccheck's
-        // namespace maps them) and its user namespace.
+        // namespace maps them).
         int len = tasks.readStatus(tid);
         if (len < 0) {
-            return Errno.EACCES;
+            return Verdict.REFUSED;
         }
         byte[] mine = tasks.status();
         long[] uid = Procfs.numbers(mine, len, "Uid:", 10);
         long[] gid = Procfs.numbers(mine, len, "Gid:", 10);
         long[] tgid = Procfs.numbers(mine, len, "NStgid:", 10);
         long effective = Procfs.hex(mine, len, "CapEff:").orElse(0);
-        long callerNs = tasks.userNamespace(tid);
-        if (uid == null || uid.length < 4 || gid == null || gid.length < 4 || tgid == null || tgid.length == 0
-                || callerNs < 0) {
-            return Errno.EACCES;
-        }
-        long ownNs = tasks.ownUserNamespace();
-        int targetUser = Identity.anchor(() -> calls.openat(task, "ns/user", O_RDONLY | O_CLOEXEC));
-        long targetNs = NamespaceCapability.inode(calls, targetUser);
-        if (targetNs < 0) {
-            PathCalls.close(targetUser);
-            return Errno.EACCES;
-        }
-        if (callerNs == ownNs && targetNs == ownNs) {
-            PathCalls.close(targetUser);
-            return 0; // the kernel's check of seccheck's thread is the program's own
-        }
-        // held() closes the fd it is given.
-        boolean mayTrace = (NamespaceCapability.held(calls, targetUser, callerNs, uid[1], effective) & CAP_SYS_PTRACE) != 0;
         int n = readTargetStatus(task);
-        if (n < 0) {
-            return Errno.EACCES;
+        if (uid == null || uid.length < 4 || gid == null || gid.length < 4 || tgid == null || tgid.length == 0 || n < 0) {
+            return Verdict.REFUSED;
         }
         long[] tuid = Procfs.numbers(status, n, "Uid:", 10);
         long[] tgidOf = Procfs.numbers(status, n, "Gid:", 10);
         long[] ttgid = Procfs.numbers(status, n, "NStgid:", 10);
         long permitted = Procfs.hex(status, n, "CapPrm:").orElse(-1L);
         if (tuid == null || tuid.length < 3 || tgidOf == null || tgidOf.length < 3 || ttgid == null || ttgid.length == 0) {
-            return Errno.EACCES;
+            return Verdict.REFUSED;
         }
-        if (callerNs == targetNs && ttgid[ttgid.length - 1] == tgid[tgid.length - 1] && samePidNamespace(tid, task)) {
-            return 0; // the caller's own process: the kernel asks nothing
+        // The kernel's first question, before any of ids, namespaces or security modules
+        // (same_thread_group): a task of the caller's own process passes, whatever its namespace
+        // maps its ids to.
+        if (ttgid[ttgid.length - 1] == tgid[tgid.length - 1] && samePidNamespace(tid, task)) {
+            return Verdict.OWN_PROCESS;
         }
+        long callerNs = tasks.userNamespace(tid);
+        long ownNs = tasks.ownUserNamespace();
+        int targetUser = Identity.anchor(() -> calls.openat(task, "ns/user", O_RDONLY | O_CLOEXEC));
+        long targetNs = NamespaceCapability.inode(calls, targetUser);
+        if (callerNs < 0 || targetNs < 0) {
+            PathCalls.close(targetUser);
+            return Verdict.REFUSED;
+        }
+        if (callerNs == ownNs && targetNs == ownNs) {
+            PathCalls.close(targetUser);
+            return Verdict.PASSES; // the kernel's check of seccheck's thread is the program's own
+        }
+        // held() closes the fd it is given.
+        boolean mayTrace = (NamespaceCapability.held(calls, targetUser, callerNs, uid[1], effective) & CAP_SYS_PTRACE) != 0;
         long fsuid = uid[3];
         long fsgid = gid[3];
         boolean sameIds = tuid[0] == fsuid && tuid[1] == fsuid && tuid[2] == fsuid
                 && tgidOf[0] == fsgid && tgidOf[1] == fsgid && tgidOf[2] == fsgid;
         if (!sameIds && !mayTrace) {
-            return Errno.EACCES;
+            return Verdict.REFUSED;
         }
         PathCalls.Stat owner = calls.fstat(task);
         boolean dumpable = owner != null && owner.uid() == tuid[1] && owner.gid() == tgidOf[1];
         if (!dumpable && !mayTrace) {
-            return Errno.EACCES;
+            return Verdict.REFUSED;
         }
         boolean within = callerNs == targetNs && (permitted & ~effective) == 0;
-        return within || mayTrace ? 0 : Errno.EACCES;
+        return within || mayTrace ? Verdict.PASSES : Verdict.REFUSED;
     }
 
     /** Whether the task of directory {@code task} is in the pid namespace thread {@code tid} is in. */

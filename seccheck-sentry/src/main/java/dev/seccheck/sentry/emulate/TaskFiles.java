@@ -114,13 +114,17 @@ final class TaskFiles implements AutoCloseable {
 
     /**
      * The nsfs inode of the user namespace thread {@code tid} is in, -1 when it cannot be told:
-     * asked of the thread's pidfd (kept with its ids), else of its /proc entry.
+     * asked of the thread's pidfd (kept with its ids), else of its /proc entry. The kernel makes a
+     * ptrace access check of either; where the program's credentials, which the calling thread
+     * may hold, are refused it (a program whose namespace maps its root to another host uid than
+     * the namespace's maker's), seccheck's own ask ({@link Identity#anchor}): the answer only
+     * tells seccheck, and reaches the program in nothing.
      */
     long userNamespace(int tid) {
         if (!noNamespaceIoctl) {
             counted(threads, tid);
             int pidfd = threads.computeIfAbsent(tid, ThreadIds::openThread);
-            int ns = pidfd < 0 ? pidfd : ThreadIds.openUserNamespace(pidfd);
+            int ns = pidfd < 0 ? pidfd : Identity.anchor(() -> ThreadIds.openUserNamespace(pidfd));
             if (ns >= 0) {
                 return namespaceInode(ns);
             }
@@ -133,7 +137,7 @@ final class TaskFiles implements AutoCloseable {
                 noNamespaceIoctl = true;
             }
         }
-        return namespaceInode(calls.openat(AT_FDCWD, "/proc/" + tid + "/ns/user", O_RDONLY | O_CLOEXEC));
+        return namespaceInode(Identity.anchor(() -> calls.openat(AT_FDCWD, "/proc/" + tid + "/ns/user", O_RDONLY | O_CLOEXEC)));
     }
 
     /**
