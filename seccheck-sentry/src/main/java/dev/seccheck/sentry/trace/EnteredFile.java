@@ -7,6 +7,7 @@ import dev.seccheck.sentry.emulate.ProgramPaths;
 import dev.seccheck.sentry.emulate.RealPath;
 import dev.seccheck.sentry.syscalls.ExecArguments;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * EnteredFile is the file an exec call's name reached at the call's enter, before the kernel looked
@@ -23,10 +24,9 @@ import java.util.Optional;
  * <p>Looked at only while a sink decides on what runs, for the file passed (a {@code #!} script's
  * interpreters are found again at the exec event, {@link ExecCalls}). The name is walked as the
  * program resolves it ({@link ProgramPaths}), on the thread that serves the enter (the tracer, or
- * the notifier for a launched command's execve), where that asks no filesystem that may block;
- * a name on one is not looked at the enter at all ({@link Unreached}). The file is held open
- * (O_PATH) until the exec call is released, so that no other file can take its inode number
- * meanwhile.
+ * the notifier for a launched command's execve) where that asks no filesystem that may block, else
+ * on the bounded helper ({@link FileLooks}). The file is held open (O_PATH) until the exec call is
+ * released, so that no other file can take its inode number meanwhile.
  */
 sealed interface EnteredFile extends AutoCloseable {
 
@@ -89,7 +89,7 @@ sealed interface EnteredFile extends AutoCloseable {
      * The file the exec call {@code args} of task {@code tid} (of process {@code tgid}) names, at
      * the call's enter: reached as the program resolves the name, from its root, cwd or dirfd.
      */
-    static EnteredFile of(int tid, int tgid, ExecArguments args) {
+    static EnteredFile of(int tid, int tgid, ExecArguments args, FileLooks looks) {
         String path = args.pathname();
         if (path == null) {
             return new Unreached("the name passed to the exec call could not be read at its enter");
@@ -97,15 +97,13 @@ sealed interface EnteredFile extends AutoCloseable {
         int dirfd = args.throughDescriptor() ? args.dirfd() : Fcntl.AT_FDCWD;
         int fd = ExecCalls.PATHS.get().open(tid, tgid, dirfd, path, true);
         if (fd == ProgramPaths.ELSEWHERE) {
-            // Not looked up on a helper either: seccheck's lookup of the name, left unanswered by a
-            // server that answers the program alone, held the program's own lookup of the same name
-            // behind it (the kernel lets one lookup of a name run at a time), and its exec waited
-            // until the server died. The sinks then find binary_path missing (on_missing decides).
-            return new Unreached("the name passed to the exec call was not looked up at its enter: it lies on a"
-                    + " filesystem that may leave seccheck unanswered");
+            fd = elsewhere(tid, tgid, dirfd, path, looks);
         }
         if (fd < 0) {
-            return new Unreached("the name passed to the exec call reached no file at its enter (" + Errno.name(-fd) + ")");
+            return new Unreached(fd == ProgramPaths.ELSEWHERE
+                    ? "the name passed to the exec call could not be looked up at its enter: its filesystem did not"
+                            + " answer in time"
+                    : "the name passed to the exec call reached no file at its enter (" + Errno.name(-fd) + ")");
         }
         PathCalls.Stat st = CALLS.get().fstat(fd);
         if (st == null) {
@@ -114,4 +112,31 @@ sealed interface EnteredFile extends AutoCloseable {
         }
         return new Reached(fd, st.dev(), st.ino(), NAMES.get().name(fd, tid));
     }
+
+    /**
+     * {@link ProgramPaths#open} walked on the bounded helper; {@link ProgramPaths#ELSEWHERE} when it
+     * did not answer in time. A descriptor the helper opens after the caller gave up is closed by
+     * whichever of the two comes second, never left open.
+     */
+    private static int elsewhere(int tid, int tgid, int dirfd, String path, FileLooks looks) {
+        AtomicReference<Object> slot = new AtomicReference<>();
+        Optional<Integer> opened = looks.lookElsewhere(tid, () -> {
+            int fd = ExecCalls.PATHS.get().open(tid, tgid, dirfd, path, false);
+            if (fd >= 0 && !slot.compareAndSet(null, fd)) {
+                PathCalls.close(fd); // the caller gave up on it
+            }
+            return fd;
+        });
+        Object late = slot.getAndSet(GAVE_UP);
+        if (opened.isEmpty()) {
+            if (late instanceof Integer fd) {
+                PathCalls.close(fd);
+            }
+            return ProgramPaths.ELSEWHERE;
+        }
+        return opened.get();
+    }
+
+    /** What the caller leaves in a helper's slot once it has its answer, or gave up on it. */
+    Object GAVE_UP = new Object();
 }

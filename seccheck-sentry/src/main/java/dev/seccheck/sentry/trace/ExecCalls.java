@@ -105,7 +105,7 @@ final class ExecCalls {
     void entered(Task caller, SyscallEvent enter, TaskMemory mem, boolean decided) {
         ExecArguments args = ExecArguments.read(enter, mem);
         EnteredFile file = decided
-                ? EnteredFile.of(enter.tid(), caller != null ? caller.tgid() : enter.tid(), args) : null;
+                ? EnteredFile.of(enter.tid(), caller != null ? caller.tgid() : enter.tid(), args, looks) : null;
         Pending replaced = byTid.put(enter.tid(), new Pending(caller, args, null, null, null, file, null, null));
         if (replaced != null) {
             replaced.release();
