@@ -14,16 +14,14 @@ import java.util.List;
  * running {@code /usr/bin/perl} must also hold for a script that starts with
  * {@code #!/usr/bin/perl}, one that forbids running {@code /opt/tools/wipe.sh} for a script that
  * starts with {@code #!/opt/tools/wipe.sh}, and one that forbids a program for a binary that names
- * it as its interpreter. It holds too the file executed under the name it has at the exec event,
- * when the program changed the name it was executed by meanwhile (renamed it, or linked it
- * elsewhere and unlinked that name): a rule on either name holds. gVisor's message has no field
- * for them and the wire must not change, so it is an in-process side value, bound by the sentry
- * on the thread that fires sentry/execve, for that firing only, when a sink decides on what runs:
- * such a sink decides on each program of the chain as well.
+ * it as its interpreter. gVisor's message has no field for them and the wire must not change, so
+ * it is an in-process side value, bound by the sentry on the thread that fires sentry/execve, for
+ * that firing only, when a sink decides on what runs: such a sink decides on each program of the
+ * chain as well.
  *
  * @param programs the programs in the order the kernel ran them after the file passed: for a
- *     script, the scripts in between, if any, then the binary (the interpreter); for a binary
- *     renamed since, itself under its new name; last, the binary's ELF interpreter, if it has one
+ *     script, the scripts in between, if any, then the binary (the interpreter); last, the
+ *     binary's ELF interpreter, if it has one
  */
 public record ScriptChain(List<Program> programs) {
 
@@ -34,30 +32,14 @@ public record ScriptChain(List<Program> programs) {
         programs = List.copyOf(programs);
     }
 
-    /** {@link Program#relation} of a program the kernel ran for the file executed: a script's interpreter, an ELF interpreter. */
-    public static final String INTERPRETER_OF = "interpreter_of";
-    /**
-     * {@link Program#relation} of the file executed itself under the name it has at the exec
-     * event, when that is not the name it was executed by: the program renamed it, or linked it
-     * elsewhere and unlinked the name, once the kernel had executed it.
-     */
-    public static final String EXECUTED_AS = "executed_as";
-
     /**
      * One program of the chain.
      *
      * @param file the program by device and inode, for rules on its names ({@link ReachedFile}), or
      *     null when it could not be looked at
      * @param describer the message as it would read had this program been executed by name
-     * @param relation what the program is to the file executed, as an alert of a rule that matched
-     *     it says beside that file's {@code binary_path}: {@link #INTERPRETER_OF} or {@link #EXECUTED_AS}
      */
-    public record Program(ReachedFile file, Describer describer, String relation) {
-
-        /** A program the kernel ran for the file executed ({@link #INTERPRETER_OF}). */
-        public Program(ReachedFile file, Describer describer) {
-            this(file, describer, INTERPRETER_OF);
-        }
+    public record Program(ReachedFile file, Describer describer) {
 
         /** Returns {@code script}, the message a session got, with its binary fields describing this program. */
         public ExecveInfo describe(FieldSet fields, ExecveInfo script) {

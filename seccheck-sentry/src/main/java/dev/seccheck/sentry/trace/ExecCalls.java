@@ -40,42 +40,28 @@ final class ExecCalls {
      *     not what the kernel ran ({@code scriptUntold} says why), or before the exec event
      * @param image what the kernel gave the new program, read at the exec event; null before it,
      *     or when sentry/execve was not enabled then
-     * @param entered the file the name passed reached at the call's enter, held open; null when no
-     *     sink decided on what runs then ({@link EnteredFile})
      */
     record Pending(Task caller, ExecArguments args, ScriptFile script, String scriptUntold, ExecImage image,
-            EnteredFile entered, ExecutedFiles.Executed binary, ExecutedFiles.Executed interpreter) {
+            ExecutedFiles.Executed binary, ExecutedFiles.Executed interpreter) {
 
         Pending(Task caller, ExecArguments args, ScriptFile script, String scriptUntold, ExecImage image) {
-            this(caller, args, script, scriptUntold, image, null, null, null);
+            this(caller, args, script, scriptUntold, image, null, null);
         }
 
         /** The call as made by {@code task}: a launch's, whose real caller is seccheck's spawner. */
         Pending calledBy(Task task) {
-            return new Pending(task, args, script, scriptUntold, image, entered, binary, interpreter);
+            return new Pending(task, args, script, scriptUntold, image, binary, interpreter);
         }
 
         /** The call holding the files the kernel executed ({@link ExecutedFiles}), for a sink deciding on what runs. */
         Pending withExecuted(ExecutedFiles.Executed binary, ExecutedFiles.Executed interpreter) {
-            return new Pending(caller, args, script, scriptUntold, image, entered, binary, interpreter);
-        }
-
-        /**
-         * The file the kernel executed as the file passed itself, not as a {@code #!} script's or a
-         * binfmt_misc handler's interpreter, when its name at the call's enter was looked at: what
-         * the name reached then; null otherwise.
-         */
-        EnteredFile enteredBinary() {
-            return script == null && scriptUntold == null ? entered : null;
+            return new Pending(caller, args, script, scriptUntold, image, binary, interpreter);
         }
 
         /** Closes the script and files held, if any: once sentry/execve has fired, or will not. */
         void release() {
             if (script != null) {
                 script.close();
-            }
-            if (entered != null) {
-                entered.close();
             }
             if (binary != null) {
                 binary.close();
@@ -97,19 +83,10 @@ final class ExecCalls {
         this.looks = looks;
     }
 
-    /**
-     * At the enter of execve or execveat: remembers what sentry/execve will report and, when
-     * {@code decided} (a sink decides on what runs), the file the name passed reaches now
-     * ({@link EnteredFile}). An entry a failed call of the thread left is released.
-     */
-    void entered(Task caller, SyscallEvent enter, TaskMemory mem, boolean decided) {
+    /** At the enter of execve or execveat: remembers what sentry/execve will report. */
+    void entered(Task caller, SyscallEvent enter, TaskMemory mem) {
         ExecArguments args = ExecArguments.read(enter, mem);
-        EnteredFile file = decided
-                ? EnteredFile.of(enter.tid(), caller != null ? caller.tgid() : enter.tid(), args, looks) : null;
-        Pending replaced = byTid.put(enter.tid(), new Pending(caller, args, null, null, null, file, null, null));
-        if (replaced != null) {
-            replaced.release();
-        }
+        byTid.put(enter.tid(), new Pending(caller, args, null, null, null));
     }
 
     /**
@@ -133,20 +110,12 @@ final class ExecCalls {
     Pending imaged(Pending call, int tid, ExecImage image) {
         String[] untold = new String[1];
         ScriptFile script = image.mayNameAScript() ? scriptOf(tid, call.args(), image, untold) : null;
-        return new Pending(call.caller(), call.args(), script, untold[0], image, call.entered(), null, null);
+        return new Pending(call.caller(), call.args(), script, untold[0], image);
     }
 
     /** At the exec event of the thread that was {@code formerTid}: the call's entry, or null. */
     Pending executed(int formerTid) {
         return byTid.remove(formerTid);
-    }
-
-    /** At the exit of an exec call of {@code tid} that failed: its entry is dropped, and what it held released. */
-    void failed(int tid) {
-        Pending p = byTid.remove(tid);
-        if (p != null) {
-            p.release();
-        }
     }
 
     /** Keeps {@code p} to be reported after the exit points of the exec call of {@code tid}. */
@@ -170,10 +139,7 @@ final class ExecCalls {
 
     /** The thread is gone: whatever it had pending will not happen. */
     void forget(int tid) {
-        Pending entered = byTid.remove(tid);
-        if (entered != null) {
-            entered.release();
-        }
+        byTid.remove(tid);
         Pending deferred = afterExit.remove(tid);
         if (deferred != null) {
             deferred.release();

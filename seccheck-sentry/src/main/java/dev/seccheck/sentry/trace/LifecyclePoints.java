@@ -182,9 +182,7 @@ final class LifecyclePoints {
      * {@code after} now runs: the argv and envp the kernel gave it (read from its stack, so the
      * caller's other threads cannot make them differ from what ran; a script's argv as passed),
      * the context of the caller before the exec, binary_path the file passed with its symlinks
-     * resolved (a script rather than its interpreter; {@code /memfd:name (deleted)} for a memfd;
-     * while a sink decides on what runs, the name the binary had at the call's enter, which the
-     * program cannot change afterwards, {@link EnteredFile}),
+     * resolved (a script rather than its interpreter; {@code /memfd:name (deleted)} for a memfd),
      * execfn the path exactly as passed, as the kernel copied it (gVisor's definitions of the two
      * fields, whatever descriptor named the file).
      */
@@ -222,13 +220,8 @@ final class LifecyclePoints {
         ScriptChain chain = null;
         if (decided) {
             executed = script == null && call.binary() instanceof ExecutedFiles.Found f ? f.file() : reached(pid, statPath);
-            // The name the binary had at the call, not the one it has now: the program may have
-            // renamed it once the kernel executed it (EnteredFile; another file there was killed).
-            ExecutedFiles.Found ran = call.binary() instanceof ExecutedFiles.Found f ? f : null;
-            EnteredFile then = ran != null ? call.enteredBinary() : null;
             Optional<RealPath.Name> named = script != null ? executedFiles.nameOf(script.fd(), pid)
-                    : then instanceof EnteredFile.Reached r && r.isFile(ran) ? r.named()
-                    : ran != null ? ran.named() : Optional.empty();
+                    : call.binary() instanceof ExecutedFiles.Found f ? f.named() : Optional.empty();
             Optional<String> real = named.flatMap(RealPath.Name::vouched);
             if (real.isPresent()) {
                 binary = real.get();
@@ -243,13 +236,7 @@ final class LifecyclePoints {
                     binary = null;
                 }
             }
-            if (then instanceof EnteredFile.Unreached u) {
-                unnamed = u.why();
-                binary = null;
-            }
-            chain = chain(pid, script, call.binary(), then == null ? null
-                    : nowNamed(pid, then instanceof EnteredFile.Reached ? named : Optional.empty(), ran),
-                    call.interpreter());
+            chain = chain(pid, script, call.binary(), call.interpreter());
             if (script == null && call.scriptUntold() != null) {
                 unnamed = call.scriptUntold();
             }
@@ -305,13 +292,12 @@ final class LifecyclePoints {
 
     /**
      * What the kernel ran besides the file executed: for {@code script}, the scripts its {@code #!}
-     * line led to, each through our descriptor of it, then the binary; the binary under the name
-     * it has now, {@code renamed}, when that is not the one it was executed by; then the binary's
-     * ELF interpreter, if it has one. Each is named from seccheck's root; one that could not be looked
+     * line led to, each through our descriptor of it, then the binary; then the binary's ELF
+     * interpreter, if it has one. Each is named from seccheck's root; one that could not be looked
      * at, or is on a mount seccheck cannot name, is described without its binary fields, which
      * sentry/execve's sinks then find missing. Null when the kernel ran nothing else.
      */
-    private ScriptChain chain(int pid, ScriptFile script, ExecutedFiles.Executed binary, ScriptChain.Program renamed,
+    private ScriptChain chain(int pid, ScriptFile script, ExecutedFiles.Executed binary,
             ExecutedFiles.Executed interpreter) {
         List<ScriptChain.Program> programs = new ArrayList<>();
         if (script != null) {
@@ -323,28 +309,10 @@ final class LifecyclePoints {
             }
             programs.add(program(pid, binary));
         }
-        if (renamed != null) {
-            programs.add(renamed);
-        }
         if (interpreter != null) {
             programs.add(program(pid, interpreter));
         }
         return programs.isEmpty() ? null : new ScriptChain(programs);
-    }
-
-    /**
-     * The binary {@code now} under the name it has at the exec event, as a program of a
-     * {@link ScriptChain}, when that is not {@code then}, the name sentry/execve reports (the one
-     * it had at the call): a rule on either name holds. Null when the two are the same.
-     */
-    private ScriptChain.Program nowNamed(int pid, Optional<RealPath.Name> then, ExecutedFiles.Found now) {
-        String was = then.flatMap(RealPath.Name::vouched).orElse(null);
-        String is = now.name();
-        if (java.util.Objects.equals(was, is)) {
-            return null; // the same name, or none either time (binary_path is missing already)
-        }
-        return new ScriptChain.Program(now.file(), (fields, m) -> as(pid, fields, is, now.path(), m),
-                ScriptChain.EXECUTED_AS);
     }
 
     /** {@code file} as a program of a {@link ScriptChain}: without a name or file when it could not be had. */

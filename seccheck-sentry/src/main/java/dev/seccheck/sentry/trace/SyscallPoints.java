@@ -261,10 +261,7 @@ final class SyscallPoints implements EmulatedPoints {
             context.tasks().execStarted(task.tid(), task.tgid());
         }
         if (state.enabled(Point.EXECVE)) {
-            // Its name is not walked at the enter (EnteredFile): the command is the operator's, and
-            // the spawned child, not dumpable as seccheck is, has /proc entries seccheck unprivileged
-            // may not walk from. It is decided on the name at the exec event, as before.
-            execCalls.entered(task, enter, mem, false);
+            execCalls.entered(task, enter, mem);
         }
     }
 
@@ -289,9 +286,7 @@ final class SyscallPoints implements EmulatedPoints {
         // points of its own, raw ones included, but is still decided at those it is reported under.
         boolean madeHasPoints = made.sysno() <= Point.MAX_SYSNO;
         if (!ev.exit() && ExecArguments.isExec(nr) && state.enabled(Point.EXECVE)) {
-            // A sink deciding on what runs decides on the name the file has at the call too: the
-            // program can rename it once the kernel has executed it (EnteredFile).
-            execCalls.entered(task, ev, mem, state.decided(Point.EXECVE));
+            execCalls.entered(task, ev, mem);
         }
         if (nr == Sysno.MMAP && !ev.exit() && MmapPoints.isExecutableMapping(ev.arg3())) {
             int verdict = mmap.onMmap(task, ev.arg4(), (int) ev.arg5());

@@ -394,9 +394,6 @@ final class TaskLifecycle {
             }
             tasks.execEvent(tid, t.tgid(), killed);
         } else {
-            if (call != null) {
-                call.release();
-            }
             tasks.execDecided(former); // gone already: nothing of it runs
         }
         return tracees.of(tid);
@@ -442,24 +439,6 @@ final class TaskLifecycle {
             }
         }
         if (runs) {
-            String changed = EnteredFile.changedWhileExecuted(call, binary);
-            if (changed != null) {
-                if (!beingKilled(t.tid())) {
-                    log.accept("killed task " + t.tid() + " (" + t.comm() + ") at its exec, before its first instruction: "
-                            + changed);
-                }
-                try {
-                    Signals.kill(t.tid(), Signal.SIGKILL);
-                } catch (LinuxException gone) {
-                    // Already gone: nothing runs.
-                }
-                binary.close();
-                if (interpreter != null) {
-                    interpreter.close();
-                }
-                call.release();
-                return KILLED;
-            }
             return call.withExecuted(binary, interpreter);
         }
         binary.close();
@@ -585,7 +564,7 @@ final class TaskLifecycle {
         ExecCalls.Pending call = execCalls.takeDeferred(tid);
         Task t = tasks.get(tid);
         if (call == null) {
-            execCalls.failed(tid); // the call failed: no exec event will take it (or its task was killed there)
+            execCalls.executed(tid); // the call failed: no exec event will take it (or its task was killed there)
             if (!killedAtExec.contains(t != null ? t.tgid() : tid)) {
                 tasks.execDecided(tid); // this exec only: a sibling's may still be in flight
             }

@@ -37,7 +37,6 @@ final class AlertLog {
     /**
      * Why a message decided on is not the point's own, said in its alerts as {@code key: value}:
      * {@code interpreter_of} the script executed, for a program the kernel ran for it;
-     * {@code executed_as} the name a binary was executed by, for the name it has since;
      * {@code named_address} the address named, for the peer it reaches.
      */
     record Because(String key, String value) {}

@@ -114,8 +114,8 @@ public final class PolicySink implements PointSink.MissingAware {
      * Decides the point by its rules. For {@code sentry/execve} the kernel may have run more than
      * the file executed: for a {@code #!} script the program its {@code #!} line names, and so on
      * to a binary, and for a dynamically linked binary its ELF interpreter ({@link ScriptChain});
-     * and a file renamed once executed is the file under its new name too. The exec is let through
-     * only if the rules let each through, each decided as if executed by name.
+     * the exec is let through only if the rules let each through, each decided as if executed by
+     * name.
      */
     @Override
     public void point(Point point, FieldSet fields, MessageType type, Message msg, Missing missing)
@@ -139,7 +139,7 @@ public final class PolicySink implements PointSink.MissingAware {
                 ExecveInfo ran = program.describe(fields, script);
                 Missing gaps = ExecveGaps.of(fields, ran); // the program's own: the script's do not count
                 ScopedValue.where(ReachedFile.CURRENT, program.file()).call(() -> {
-                    decide(point, ran, gaps, new AlertLog.Because(program.relation(), script.getBinaryPath()));
+                    decide(point, ran, gaps, new AlertLog.Because("interpreter_of", script.getBinaryPath()));
                     return null;
                 });
             }
