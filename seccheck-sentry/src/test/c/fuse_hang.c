@@ -11,8 +11,6 @@
  * execve (its own read of it waits, natively as well); then, once the child is in that call, the
  * same three /bin/true. A
  * supervisor that reads the path from the child's memory waits on this server too.
- * fuse_hang --memory open|exec DIR JAIL: the same, the child chrooted into JAIL, a plain directory
- * outside DIR, once its page is mapped: the mount is then outside its root, and out of its mountinfo.
  * fuse_hang --script DIR: the server serves DIR/script, a #! script that exits 0, to the child
  * that executes it (the kernel's lookup, attributes and read for its exec, the interpreter's own)
  * and leaves every other process's lookup and attributes unanswered, its mount's root included.
@@ -136,13 +134,12 @@ static long now_ms(void) {
 int main(int argc, char **argv) {
     int idle = argc == 3 && !strcmp(argv[1], "--idle");
     int scripted = argc == 3 && !strcmp(argv[1], "--script");
-    files = (argc == 4 || argc == 5) && !strcmp(argv[1], "--memory");
+    files = argc == 4 && !strcmp(argv[1], "--memory");
     if (argc != 2 && !idle && !scripted && !files) {
-        fprintf(stderr, "usage: fuse_hang [--idle|--script] DIR | fuse_hang --memory open|exec DIR [JAIL]\n");
+        fprintf(stderr, "usage: fuse_hang [--idle|--script] DIR | fuse_hang --memory open|exec DIR\n");
         return 2;
     }
-    const char *dir = files ? argv[3] : argv[argc - 1];
-    const char *jail = files && argc == 5 ? argv[4] : NULL;
+    const char *dir = argv[argc - 1];
     int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
     if (fd < 0) { perror("fuse_hang: /dev/fuse"); return 1; }
     char opts[128];
@@ -190,7 +187,6 @@ int main(int argc, char **argv) {
         int f = open(script, O_RDONLY);
         char *unread = f < 0 ? MAP_FAILED : mmap(NULL, 4096, PROT_READ, MAP_SHARED, f, 0);
         if (unread == MAP_FAILED) { perror("fuse_hang: map"); _exit(1); }
-        if (jail && chroot(jail) < 0) { perror("fuse_hang: chroot"); _exit(1); }
         char c;
         if (read(start[0], &c, 1) != 1) _exit(1);
         if (!strcmp(argv[2], "exec")) {

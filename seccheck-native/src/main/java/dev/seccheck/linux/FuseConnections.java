@@ -15,13 +15,11 @@ import java.nio.charset.StandardCharsets;
  * node the program made with mknod is one too). A connection is aborted through fusectl, the
  * kernel's control filesystem, which names each connection by its superblock's device number:
  * writing to its {@code abort} file ends every request in flight with an error, as the end of its
- * server would, and kills nothing; whether a connection of a device exists tells that superblock
- * FUSE, wherever it is mounted. fusectl is mounted here detached ({@code fsopen},
+ * server would, and kills nothing. fusectl is mounted here detached ({@code fsopen},
  * {@code fsmount}: attached nowhere, gone with its descriptor), never looked up by a path: a
  * program could have mounted a filesystem of its own over {@code /sys/fs/fuse/connections} that
  * reports fusectl's magic and leaves the open of {@code abort} waiting. That needs CAP_SYS_ADMIN
- * in the initial user namespace (root); elsewhere {@link #abort} and {@link #isConnection} fail
- * with EPERM.
+ * in the initial user namespace (root); elsewhere {@link #abort} fails with EPERM.
  */
 public final class FuseConnections {
     private FuseConnections() {}
@@ -66,49 +64,6 @@ public final class FuseConnections {
      * without CAP_SYS_ADMIN, ENOSYS before Linux 5.2, ENOENT when there is no such connection).
      */
     public static long abort(long major, long minor) {
-        return inControl((arena, mnt) -> {
-            long fd = Direct.call(Sysno.OPENAT, mnt,
-                    string(arena, connection(major, minor) + "/abort"), Fcntl.O_WRONLY | Fcntl.O_CLOEXEC, 0);
-            if (fd < 0) {
-                return fd;
-            }
-            try {
-                long n = Direct.call(Sysno.WRITE, fd, string(arena, "1"), 1, 0);
-                return n < 0 ? n : n == 1 ? 0 : -Errno.EIO;
-            } finally {
-                PathCalls.close((int) fd);
-            }
-        });
-    }
-
-    /**
-     * Whether the superblock {@code major:minor} is a FUSE filesystem's, by the kernel's own list
-     * of connections (whatever mount shows it, in whichever namespace, below whichever root): 1 when
-     * it is, 0 when not, or -errno when that list cannot be read (EPERM without CAP_SYS_ADMIN).
-     */
-    public static long isConnection(long major, long minor) {
-        return inControl((arena, mnt) -> {
-            long fd = Direct.call(Sysno.OPENAT, mnt, string(arena, Long.toString(connection(major, minor))),
-                    Fcntl.O_PATH | Fcntl.O_CLOEXEC, 0);
-            if (fd == -Errno.ENOENT) {
-                return 0;
-            }
-            if (fd < 0) {
-                return fd;
-            }
-            PathCalls.close((int) fd);
-            return 1;
-        });
-    }
-
-    /** Something done in fusectl's root, {@code mnt}: a long from it, or -errno. */
-    @FunctionalInterface
-    private interface InControl {
-        long apply(Arena arena, long mnt);
-    }
-
-    /** Runs {@code op} in a fusectl mounted detached for it: what it returns, or -errno when fusectl cannot be. */
-    private static long inControl(InControl op) {
         try (Arena arena = Arena.ofConfined()) {
             long fs = Direct.call(Sysno.FSOPEN, string(arena, "fusectl"), FSOPEN_CLOEXEC, 0, 0);
             if (fs < 0) {
@@ -128,7 +83,17 @@ public final class FuseConnections {
                 PathCalls.close((int) fs);
             }
             try {
-                return op.apply(arena, mnt);
+                long fd = Direct.call(Sysno.OPENAT, mnt,
+                        string(arena, connection(major, minor) + "/abort"), Fcntl.O_WRONLY | Fcntl.O_CLOEXEC, 0);
+                if (fd < 0) {
+                    return fd;
+                }
+                try {
+                    long n = Direct.call(Sysno.WRITE, fd, string(arena, "1"), 1, 0);
+                    return n < 0 ? n : n == 1 ? 0 : -Errno.EIO;
+                } finally {
+                    PathCalls.close((int) fd);
+                }
             } finally {
                 PathCalls.close((int) mnt);
             }

@@ -154,29 +154,6 @@ class FuseServedFilesTest {
     }
 
     /**
-     * The same attack by a child chrooted into a plain directory outside the mount once its page
-     * is mapped: the kernel leaves the mount out of the child's mountinfo, yet the page is still
-     * the FUSE filesystem's. seccheck tells that filesystem by its superblock's FUSE connection
-     * and aborts it, as above. Before, it found no FUSE mount of that device in the child's
-     * mountinfo and killed the run's server instead.
-     */
-    @Test
-    void aPathInAPageOfAFilesystemOutsideTheTasksRootHasItsConnectionAborted() throws Exception {
-        Assumptions.assumeTrue(Files.isWritable(Path.of("/dev/fuse")) && "root".equals(System.getProperty("user.name")),
-                "needs root and /dev/fuse");
-        Path mnt = Files.createDirectory(dir.resolve("mnt-chrooted"));
-        Path jail = Files.createDirectory(dir.resolve("jail"));
-        Path out = dir.resolve("out-chrooted");
-        SupervisorTest.Run r = new SupervisorTest.Run("syscall/openat/enter", "syscall/openat/exit");
-        String program = "'" + CWorkloads.binary("fuse_hang") + "' --memory open '" + mnt + "' '" + jail + "'";
-        int status = runAbortingOnHang(r, List.of("/bin/sh", "-c", program + " > '" + out + "' 2>&1"), out);
-        assertThat(status).isZero();
-        assertThat(Files.readString(out)).contains("others ran 3", "done");
-        assertThat(r.warnings).anyMatch(w -> w.startsWith("aborted the FUSE connection ") && w.contains(mnt.toString()));
-        assertThat(r.warnings).noneMatch(w -> w.startsWith("killed process "));
-    }
-
-    /**
      * The same attack by a server that hides its FUSE device: {@code inflight} parks its
      * descriptor in an SCM_RIGHTS message on a socket pair it keeps and closes its own (no process
      * has the device open), {@code mknod} opens it through a node of its own (its

@@ -17,7 +17,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -38,8 +37,7 @@ import java.util.function.Supplier;
  * ProcessMemory#longestTransfer}) four times a second; for one older than {@link #STUCK_NANOS} it
  * finds the filesystem from the read itself: the mapping its address lies in, in the task's
  * {@code /proc/PID/maps}, names the superblock's device, and the task's mountinfo tells whether
- * that is FUSE; where it does not show the mount (outside a chrooted task's root), seccheck's own
- * table or fusectl's list of connections does.
+ * that is FUSE.
  *
  * <ul>
  *   <li>A FUSE filesystem the run mounted (not one of those mounted in seccheck's namespace when
@@ -107,9 +105,8 @@ public final class StuckReads implements AutoCloseable {
 
     /**
      * Where a read waits: the FUSE superblock its address is mapped from (major and minor, as
-     * maps shows them), one mount point of it in the task's namespace (in seccheck's, or the
-     * mapped file's name, when the task's mountinfo does not show the mount: it is outside the
-     * task's root), and whether it was mounted before the run began.
+     * maps shows them), one mount point of it in the task's namespace, and whether it was mounted
+     * before the run began.
      */
     record Stuck(long major, long minor, String mountPoint, boolean outside) {
         String device() {
@@ -194,7 +191,6 @@ public final class StuckReads implements AutoCloseable {
     private Stuck whereNow(ProcessMemory.Transfer stuck) throws IOException {
         Path task = Procfs.dir(stuck.pid());
         String device = null;
-        String file = "a file";
         for (String line : Files.readAllLines(task.resolve("maps"))) {
             String[] f = line.split("\\s+", 6);
             int dash = f[0].indexOf('-');
@@ -205,7 +201,6 @@ public final class StuckReads implements AutoCloseable {
             long to = Long.parseUnsignedLong(f[0], dash + 1, f[0].length(), 16);
             if (Long.compareUnsigned(stuck.address(), from) >= 0 && Long.compareUnsigned(stuck.address(), to) < 0) {
                 device = f[3];
-                file = f.length > 5 ? f[5] : file;
                 break;
             }
         }
@@ -218,34 +213,26 @@ public final class StuckReads implements AutoCloseable {
         String decimal = major + ":" + minor;
         for (Mountinfo.Mount m : fuseMounts(task.resolve("mountinfo"))) {
             if (m.device().equals(decimal)) {
-                return new Stuck(major, minor, m.mountPoint(), stillMountedBefore(decimal).isPresent());
+                return new Stuck(major, minor, m.mountPoint(), stillMountedBefore(decimal));
             }
         }
-        // The kernel leaves out of the task's mountinfo a mount outside the task's root (a chroot
-        // into a plain directory), which its memory may still be mapped from: the superblock is
-        // told FUSE by seccheck's own table (one mounted before the run) or by fusectl's list of
-        // connections (root), neither of which the task's root filters.
-        Optional<Mountinfo.Mount> before = stillMountedBefore(decimal);
-        if (before.isPresent()) {
-            return new Stuck(major, minor, before.get().mountPoint(), true);
-        }
-        return FuseConnections.isConnection(major, minor) == 1 ? new Stuck(major, minor, file, false) : null;
+        return null;
     }
 
     /**
-     * The FUSE mount of {@code device} that was in seccheck's namespace when the run began, if it
+     * Whether a FUSE mount of {@code device} that was in seccheck's namespace when the run began
      * is there still, the same mount (its id, device and mount point): a device number freed by
      * an unmount is given to the next filesystem mounted, which may be the program's.
      */
-    private Optional<Mountinfo.Mount> stillMountedBefore(String device) {
+    private boolean stillMountedBefore(String device) {
         List<Mountinfo.Mount> now = fuseMounts(Path.of("/proc/self/mountinfo"));
         for (Mountinfo.Mount before : mountedBefore) {
             if (before.device().equals(device) && now.stream().anyMatch(m -> m.id() == before.id()
                     && m.device().equals(device) && m.mountPoint().equals(before.mountPoint()))) {
-                return Optional.of(before);
+                return true;
             }
         }
-        return Optional.empty();
+        return false;
     }
 
     /** The FUSE mounts (fuse, fuse.NAME, fuseblk) of a mountinfo file; none when it cannot be read. */
