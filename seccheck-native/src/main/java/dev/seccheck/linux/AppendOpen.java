@@ -1,8 +1,6 @@
 package dev.seccheck.linux;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
-import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Fcntl;
 import dev.seccheck.abi.FileTypes;
 import dev.seccheck.abi.Sysno;
@@ -57,15 +55,7 @@ public final class AppendOpen implements AutoCloseable {
      *     EISDIR for a directory, and the rest as open(2) says
      */
     public static AppendOpen open(String path) throws LinuxException {
-        long r;
-        try (Arena call = Arena.ofConfined()) {
-            byte[] name = FileNames.encode(path);
-            MemorySegment s = call.allocate(name.length + 1L); // zeroed: the last byte ends the name
-            MemorySegment.copy(name, 0, s, JAVA_BYTE, 0, name.length);
-            do {
-                r = Direct.call(Sysno.OPENAT, Fcntl.AT_FDCWD, s.address(), FLAGS, 0666);
-            } while (r == -Errno.EINTR);
-        }
+        long r = FileNames.openat(path, FLAGS, 0666);
         if (r < 0) {
             throw new LinuxException("open(" + path + ", O_WRONLY|O_APPEND|O_CREAT|O_NONBLOCK|O_NOCTTY|O_CLOEXEC)", (int) -r);
         }

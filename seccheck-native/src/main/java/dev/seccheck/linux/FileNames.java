@@ -1,6 +1,12 @@
 package dev.seccheck.linux;
 
+import dev.seccheck.abi.Errno;
+import dev.seccheck.abi.Fcntl;
+import dev.seccheck.abi.Sysno;
 import java.io.ByteArrayOutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -113,5 +119,22 @@ public final class FileNames {
             return 0;
         }
         return n;
+    }
+
+    /**
+     * openat(AT_FDCWD, {@code path}, {@code flags}, {@code mode}), repeated while a signal
+     * interrupts it: the new descriptor, or -errno.
+     */
+    static long openat(String path, int flags, int mode) {
+        try (Arena call = Arena.ofConfined()) {
+            byte[] name = encode(path);
+            MemorySegment s = call.allocate(name.length + 1L); // zeroed: the last byte ends the name
+            MemorySegment.copy(name, 0, s, ValueLayout.JAVA_BYTE, 0, name.length);
+            long r;
+            do {
+                r = Direct.call(Sysno.OPENAT, Fcntl.AT_FDCWD, s.address(), flags, mode);
+            } while (r == -Errno.EINTR);
+            return r;
+        }
     }
 }

@@ -1,7 +1,6 @@
 package dev.seccheck.linux;
 
 import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
@@ -75,15 +74,7 @@ public final class OfdLock implements AutoCloseable {
      */
     public static OfdLock open(String path) throws LinuxException {
         int flags = Fcntl.O_WRONLY | Fcntl.O_CLOEXEC | Fcntl.O_NOCTTY | Fcntl.O_NONBLOCK;
-        long r;
-        try (Arena call = Arena.ofConfined()) {
-            byte[] name = FileNames.encode(path);
-            MemorySegment s = call.allocate(name.length + 1L); // zeroed: the last byte ends the name
-            MemorySegment.copy(name, 0, s, JAVA_BYTE, 0, name.length);
-            do {
-                r = Direct.call(Sysno.OPENAT, Fcntl.AT_FDCWD, s.address(), flags, 0);
-            } while (r == -Errno.EINTR);
-        }
+        long r = FileNames.openat(path, flags, 0);
         if (r < 0) {
             throw new LinuxException("open(" + path + ", O_WRONLY|O_CLOEXEC|O_NOCTTY|O_NONBLOCK)", (int) -r);
         }
