@@ -354,7 +354,8 @@ final class Call implements Waits.Awaited {
      * kept), not when an attempt still waiting takes it over or it is dead already.
      */
     boolean begin(SyscallEvent ev, TaskMemory mem, Runnable ours) {
-        switch (restarts.begin(tid(), Restarts.Key.of(ev, mem instanceof Snapshot s ? s.bytes() : null, execs, socket), n.id())) {
+        Restarts.Key key = Restarts.Key.of(ev, mem instanceof Snapshot s ? s.bytes() : null, execs, socket);
+        switch (restarts.begin(tid(), key, n.id(), replies::stillValid)) {
             case Restarts.Begun.Fresh f -> {
                 attempt = f.attempt();
                 // Dead already: served after its thread had moved on (one of several notifications
@@ -565,7 +566,15 @@ final class Call implements Waits.Awaited {
      */
     private void answer(Reply reply, Restarts.Result result) {
         held.release(); // closing costs the same before the answer as after it
-        settle(reply.send(answerId()), result);
+        long id = answerId();
+        // Recorded before it goes: the kernel may take it and drop it (DroppedAnswers).
+        DroppedAnswers.Sent sending = attempt != null && result instanceof Restarts.Result.Answer a
+                ? restarts.sending(attempt, n, a, id) : null;
+        boolean sent = reply.send(id);
+        if (!sent && sending != null) {
+            restarts.unsent(sending);
+        }
+        settle(sent, result);
     }
 
     private void settle(boolean sent, Restarts.Result result) {

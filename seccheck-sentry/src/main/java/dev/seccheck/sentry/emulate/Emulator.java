@@ -293,6 +293,15 @@ public final class Emulator implements AutoCloseable {
     }
 
     /**
+     * Notification {@code n} was received (notifier thread, every notification, before it is
+     * answered): tells an answer the kernel dropped from one that reached its task
+     * ({@link DroppedAnswers}).
+     */
+    public void received(SeccompNotification n) {
+        restarts.received(n.tid(), n.id());
+    }
+
+    /**
      * Emulates a held syscall of {@code task} and answers it. Called on the notifier thread: an
      * open that cannot block (a regular file or a directory on a local filesystem, decided on what
      * the walk reached, or an object whose open never waits, {@link NonWaitingOpens}: it needs no

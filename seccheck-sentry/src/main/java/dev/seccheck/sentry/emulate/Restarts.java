@@ -2,6 +2,7 @@ package dev.seccheck.sentry.emulate;
 
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.ThreadStarts;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import java.util.Arrays;
@@ -10,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongPredicate;
 
 /**
  * Restarts makes an emulated call that the kernel repeats fire its enter points once. A signal
@@ -171,6 +173,8 @@ final class Restarts {
     private static final long SETTLE_WAIT_MS = 1000;
 
     private final ConcurrentHashMap<Integer, Attempt> byTid = new ConcurrentHashMap<>();
+    /** Answers sent that the kernel may have dropped, for the repeats that must get them. */
+    private final DroppedAnswers dropped = new DroppedAnswers();
 
     /** Every instance not closed yet (one per listener's emulator), which {@link #forgetEverywhere} reaches. */
     private static final Set<Restarts> LIVE = ConcurrentHashMap.newKeySet();
@@ -206,6 +210,7 @@ final class Restarts {
     }
 
     private void forget(int tid) {
+        dropped.forget(tid);
         Attempt a = byTid.get(tid);
         if (a == null) {
             return;
@@ -270,6 +275,63 @@ final class Restarts {
                 return new Begun.Fresh(a);
             }
         }
+    }
+
+    /**
+     * {@link #begin}, for a call that may repeat one whose answer the kernel dropped
+     * ({@link DroppedAnswers}): such a repeat becomes the attempt, answering with that answer
+     * ({@link Begun.Kept}); fires nothing.
+     *
+     * @param pending whether a notification is still pending
+     */
+    Begun begin(int tid, Key key, long id, LongPredicate pending) {
+        Result.Answer answer = dropped.repeatOf(tid, key, id, pending);
+        if (answer == null) {
+            return begin(tid, key, id);
+        }
+        Attempt earlier = byTid.get(tid);
+        if (earlier != null) {
+            synchronized (earlier) {
+                discard(earlier); // the task's call answered since: nothing can repeat it any more
+                earlier.notifyAll();
+            }
+        }
+        Attempt a = new Attempt(tid, key, id);
+        a.answering = true;
+        byTid.put(tid, a);
+        return new Begun.Kept(answer, a);
+    }
+
+    /** Notification {@code id} of task {@code tid} was received (notifier thread, every notification). */
+    void received(int tid, long id) {
+        dropped.received(tid, id);
+    }
+
+    /**
+     * Records that {@code answer} to {@code a}, made for notification {@code call}, is being sent
+     * to notification {@code id} ({@link DroppedAnswers}); {@link #unsent} if the kernel refuses it.
+     */
+    DroppedAnswers.Sent sending(Attempt a, SeccompNotification call, Result.Answer answer, long id) {
+        return dropped.sending(call, a.key, answer, id);
+    }
+
+    /** The answer recorded by {@link #sending} did not go: the notification was gone. */
+    void unsent(DroppedAnswers.Sent s) {
+        dropped.unsent(s);
+    }
+
+    /**
+     * Task {@code tid} stopped for a signal with ERESTARTSYS from syscall {@code nr} with arguments
+     * {@code args} (tracer thread): returns whether an answer to a call with those registers was
+     * sent to it, which the kernel then dropped unless the task made the call again since: the
+     * call must be repeated, and the repeat is told apart by {@link DroppedAnswers#repeatOf}.
+     */
+    static boolean interruptedAfterAnswer(int tid, long nr, long[] args) {
+        boolean found = false;
+        for (Restarts r : LIVE) {
+            found |= r.dropped.interrupted(tid, nr, args);
+        }
+        return found;
     }
 
     /**
@@ -437,6 +499,7 @@ final class Restarts {
             }
         }
         byTid.clear();
+        dropped.clear();
     }
 
     private void discard(Attempt a) {

@@ -95,16 +95,19 @@ public final class SignalledCalls {
     }
 
     /**
-     * What the syscall {@code nr} (its second argument {@code arg1}) of task {@code tid}, stopped
-     * for signal {@code sig} with ERESTARTSYS as its return value, must return instead; 0 to leave
+     * What the syscall {@code nr} (its arguments {@code args}) of task {@code tid}, stopped for
+     * signal {@code sig} with ERESTARTSYS as its return value, must return instead; 0 to leave
      * it. Only a signal the task handles interrupts a call natively: an ignored one, or one whose
      * default action is to do nothing, never wakes a task that is not traced; one that kills it
-     * needs nothing, and a stop repeats the call anyway.
+     * needs nothing, and a stop repeats the call anyway. A call registered answers for itself.
+     * Another whose answer was sent as the signal ended its wait may have had it dropped by the
+     * kernel ({@link DroppedAnswers}): it is repeated, and the repeat gets that answer.
      */
-    public static long atSignal(int tid, int sig, long nr, long arg1) {
+    public static long atSignal(int tid, int sig, long nr, long[] args) {
+        boolean answered = Restarts.interruptedAfterAnswer(tid, nr, args);
         Interruptible call = BY_TID.get(tid);
         boolean registered = call != null && call.nr() == nr && call.stands();
-        if (!registered && !neverInterrupted(nr, arg1)) {
+        if (!registered && !answered && !neverInterrupted(nr, args[1])) {
             return 0;
         }
         if (!handled(tid, sig)) {

@@ -176,6 +176,9 @@ final class Notifier implements Runnable {
                     }
                     throw e;
                 }
+                if (emulator != null) {
+                    emulator.received(n);
+                }
                 answer(n, access);
             }
         } catch (LinuxException | RuntimeException e) {

@@ -486,7 +486,11 @@ public final class Tracer {
         if (signalRegs.rax() != SignalledCalls.ERESTARTSYS) {
             return;
         }
-        long r = SignalledCalls.atSignal(t.tid(), sig, signalRegs.origRax(), signalRegs.arg(1));
+        long[] args = new long[6];
+        for (int i = 0; i < args.length; i++) {
+            args[i] = signalRegs.arg(i);
+        }
+        long r = SignalledCalls.atSignal(t.tid(), sig, signalRegs.origRax(), args);
         if (r != 0) {
             signalRegs.rax(r);
             t.setRegs(signalRegs);
