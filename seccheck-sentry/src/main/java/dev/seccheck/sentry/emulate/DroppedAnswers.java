@@ -2,6 +2,7 @@ package dev.seccheck.sentry.emulate;
 
 import dev.seccheck.linux.SeccompNotification;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongPredicate;
 
 /**
@@ -20,20 +21,24 @@ import java.util.function.LongPredicate;
  *
  * <p>An answer is recorded as it is sent ({@link #sending}), one per task. The tracer, at the
  * signal-delivery stop of a task whose call returned ERESTARTSYS with the registers of the recorded
- * call, marks it ({@link #interrupted}) and has the call repeated. The repeat is the same call,
- * and gets the recorded answer ({@link #repeatOf}), only when nothing else can be:
+ * call, marks it ({@link #interrupted}) and has the call repeated. Each notification of the task
+ * received after the answered one is judged as it is received ({@link #received}), and its repeat
+ * gets the recorded answer, firing nothing ({@link #repeatOf}), only when:
  * <ul>
- *   <li>the repeat is the task's first notification received after the answered one, with the same
- *       arguments and what they point to ({@link Restarts.Key}, the socket included);
- *   <li>the listener received every notification between the two (their ids count up by one; a
- *       call the task made and a signal took back before seccheck received it leaves a hole);
- *   <li>the tracer marked the record once more than there were notifications taken for the repeat
- *       and found gone (interrupted again before they were looked at): a later call of the task's,
- *       received and then interrupted, is marked at its own stop, and so is each of its repeats,
- *       while a dropped answer's call is marked once before any repeat exists. The marks are read
- *       before the repeat is asked whether it is pending, so every stop before it counts.
+ *   <li>the listener received every notification since the answered one (their ids count up by
+ *       one: a call the task made and a signal took back before seccheck received it leaves a
+ *       hole), and every one of the task's had the recorded call's registers;
+ *   <li>the first of the task's was received after a mark: the dropped answer's stop comes before
+ *       any repeat exists, while a later call of the task's is marked only at its own stop, after
+ *       it was received (then it is gone when looked at: not answered). Each next one, after the
+ *       one before it was found gone, needs one mark more than notifications of the task came
+ *       before it: a repeat interrupted again, and its own stop;
+ *   <li>it has the same key as {@code Restarts} builds (what the registers point to, the socket's
+ *       cookie), and is still pending once looked at.
  * </ul>
- * Any doubt leaves the repeat a new call, as before.
+ * Any doubt leaves the repeat a new call, as before. Not covered: a notification received late
+ * enough that a later call's two stops (two signals at once, the first not handled) were both
+ * marked before it was counted, which can take a later call for the repeat.
  *
  * <p>One instance per listener (notification ids are the listener's): its receipts are counted
  * on the notifier thread ({@link #received}).
@@ -46,21 +51,19 @@ final class DroppedAnswers {
         private final SeccompNotification call;
         private final Restarts.Key key;
         private final Restarts.Result.Answer answer;
-        /** The notification answered, then the last one taken for its repeat and found gone. */
-        private volatile long id;
-        /** The count of holes in the listener's ids as of {@link #id}. */
-        private volatile long holes;
+        private final long id;
+        /** The count of holes in the listener's ids when the answer was sent. */
+        private final long holes;
         /**
          * How many times the tracer found the task interrupted in a call with these registers since
          * the answer was sent (one thread, the task's tracer, writes it).
          */
         private volatile int marks;
-        /** How many notifications taken for the repeat were gone when looked at. */
-        private int gone;
-        /** Set at the receipt of the task's first notification after {@link #id}: its id, and whether no hole came before it. */
-        private volatile boolean followed;
-        private volatile long next;
-        private volatile boolean unbroken;
+        /** How many of the task's notifications were received since (notifier thread). */
+        private int received;
+        /** The last of them, and whether it may be the repeat ({@link #received}). */
+        private volatile long latest;
+        private volatile boolean mayRepeat;
 
         private Sent(int tid, SeccompNotification call, Restarts.Key key, Restarts.Result.Answer answer, long id,
                 long holes) {
@@ -93,23 +96,72 @@ final class DroppedAnswers {
     private boolean receivedAny;
     /** How many times the ids received skipped one: written by the notifier thread only. */
     private volatile long holes;
+    /**
+     * Set while the notifier takes a notification and until it has counted it ({@link #receiving}
+     * to {@link #received}): a mark waits for it, so that a notification the kernel gave out
+     * before the task's stop is counted before the stop's mark.
+     */
+    private volatile boolean receiving;
+    /**
+     * How long a mark waits for the notifier to count what it took (microseconds, unless the
+     * notifier thread is descheduled); past that, nothing is marked and the repeat is a new call.
+     */
+    static final long COUNT_WAIT_NS = 20_000_000;
+    private final long countWaitNanos;
+
+    DroppedAnswers() {
+        this(COUNT_WAIT_NS);
+    }
+
+    /** DroppedAnswers whose marks wait up to {@code countWaitNanos} for the notifier's count. */
+    DroppedAnswers(long countWaitNanos) {
+        this.countWaitNanos = countWaitNanos;
+    }
+
+    /** The notifier is about to take a notification (notifier thread). */
+    void receiving() {
+        receiving = true;
+    }
+
+    /** The notifier took none (the notification was gone, notifier thread). */
+    void receivedNone() {
+        receiving = false;
+    }
 
     /**
-     * Notification {@code id} of task {@code tid} was received (notifier thread, for every
-     * notification of the listener, before it is served).
+     * Notification {@code n} was received (notifier thread, for every notification of the
+     * listener, before it is served): judges whether it may repeat the call whose answer its task
+     * was last sent, and drops that record once it cannot.
      */
-    void received(int tid, long id) {
-        if (!receivedAny || id - lastId != 1) {
+    void received(SeccompNotification n) {
+        try {
+            count(n);
+        } finally {
+            receiving = false;
+        }
+    }
+
+    private void count(SeccompNotification n) {
+        if (!receivedAny || n.id() - lastId != 1) {
             holes++;
         }
         receivedAny = true;
-        lastId = id;
-        Sent s = byTid.get(tid);
-        if (s != null && !s.followed && id - s.id > 0) {
-            s.next = id;
-            s.unbroken = holes == s.holes;
-            s.followed = true;
+        lastId = n.id();
+        Sent s = byTid.get(n.tid());
+        if (s == null || n.id() - s.id <= 0) {
+            return;
         }
+        int before = s.received++;
+        int marks = s.marks;
+        boolean may = holes == s.holes
+                && s.sameRegisters(n.nr(), new long[] {n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(), n.arg5()})
+                && (before == 0 ? marks >= 1 : s.mayRepeat && marks >= before + 1);
+        if (!may) {
+            byTid.remove(n.tid(), s);
+            return;
+        }
+        s.latest = n.id();
+        s.mayRepeat = true;
     }
 
     /**
@@ -137,6 +189,19 @@ final class DroppedAnswers {
         if (s == null || !s.sameRegisters(nr, args)) {
             return false;
         }
+        // The interrupted call's notification, if the kernel gave it out before the stop, must be
+        // counted first: its own stop would otherwise pass for the dropped answer's.
+        long deadline = System.nanoTime() + countWaitNanos;
+        while (receiving) {
+            if (System.nanoTime() - deadline > 0) {
+                byTid.remove(tid, s); // cannot be told: the call is left to the signal, its repeat new
+                return false;
+            }
+            LockSupport.parkNanos(10_000);
+        }
+        if (byTid.get(tid) != s) {
+            return false; // the count showed a later call of the task's: the answer had reached it
+        }
         s.marks++;
         return true;
     }
@@ -144,37 +209,23 @@ final class DroppedAnswers {
     /**
      * Returns the answer a call of task {@code tid} with {@code key}, notification {@code id},
      * must get as the repeat of a call whose answer the kernel dropped; null when it is not one
-     * (a new call). A notification found gone when looked at may be that repeat, interrupted
-     * again, or a later call of the task's interrupted after seccheck received it: the record is
-     * kept for the task's next notification, which is the repeat only if the tracer marked one
-     * interruption more than there were such notifications (the dropped answer's own).
+     * (a new call, or one already gone, whose own repeat is judged in turn).
      *
-     * @param pending whether a notification is still pending, asked after the marks are read
+     * @param pending whether a notification is still pending
      */
     Restarts.Result.Answer repeatOf(int tid, Restarts.Key key, long id, LongPredicate pending) {
         Sent s = byTid.get(tid);
-        if (s == null) {
+        if (s == null || s.latest != id || !s.mayRepeat) {
             return null;
         }
-        synchronized (s) {
-            if (id - s.id <= 0) {
-                return null; // an older notification served late: the record is for a later one
-            }
-            int marks = s.marks; // read before the pending look: see the class comment
-            if (marks == 0 || !s.followed || s.next != id || !s.unbroken || !s.key.equals(key)) {
-                byTid.remove(tid, s);
-                return null;
-            }
-            if (!pending.test(id)) {
-                s.gone++;
-                s.id = id;
-                s.holes = holes;
-                s.followed = false;
-                return null;
-            }
+        if (!s.key.equals(key)) {
             byTid.remove(tid, s);
-            return marks > s.gone ? s.answer : null;
+            return null;
         }
+        if (!pending.test(id)) {
+            return null;
+        }
+        return byTid.remove(tid, s) ? s.answer : null;
     }
 
     /** Task {@code tid} is gone, or an exec took its number: its record is for no one. */

@@ -298,7 +298,17 @@ public final class Emulator implements AutoCloseable {
      * ({@link DroppedAnswers}).
      */
     public void received(SeccompNotification n) {
-        restarts.received(n.tid(), n.id());
+        restarts.received(n);
+    }
+
+    /** The notifier is about to take a notification (notifier thread), then {@link #received} or {@link #receivedNone}. */
+    public void receiving() {
+        restarts.receiving();
+    }
+
+    /** The notifier took none: the notification was gone, or the take failed (notifier thread). */
+    public void receivedNone() {
+        restarts.receivedNone();
     }
 
     /**

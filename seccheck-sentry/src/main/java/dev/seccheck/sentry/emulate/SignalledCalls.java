@@ -95,25 +95,31 @@ public final class SignalledCalls {
     }
 
     /**
-     * What the syscall {@code nr} (its arguments {@code args}) of task {@code tid}, stopped for
-     * signal {@code sig} with ERESTARTSYS as its return value, must return instead; 0 to leave
-     * it. Only a signal the task handles interrupts a call natively: an ignored one, or one whose
-     * default action is to do nothing, never wakes a task that is not traced; one that kills it
-     * needs nothing, and a stop repeats the call anyway. A call registered answers for itself.
-     * Another whose answer was sent as the signal ended its wait may have had it dropped by the
-     * kernel ({@link DroppedAnswers}): it is repeated, and the repeat gets that answer.
+     * What the syscall {@code nr} (its arguments {@code args}) of task {@code tid} (of process
+     * {@code tgid}), stopped for signal {@code sig} with ERESTARTSYS as its return value, must
+     * return instead; 0 to leave it. Only a signal the task handles interrupts a call natively: an
+     * ignored one, or one whose default action is to do nothing, never wakes a task that is not
+     * traced; one that kills it needs nothing, and a stop repeats the call anyway. A call
+     * registered answers for itself. One whose answer was sent as the signal ended its wait may
+     * have had it dropped by the kernel ({@link DroppedAnswers}): it is repeated, and the repeat
+     * gets that answer. A connect or send being decided is repeated when natively it would not
+     * have waited ({@link NonWaitingSocketCalls}).
      */
-    public static long atSignal(int tid, int sig, long nr, long[] args) {
+    public static long atSignal(int tid, int tgid, int sig, long nr, long[] args) {
         boolean answered = Restarts.interruptedAfterAnswer(tid, nr, args);
         Interruptible call = BY_TID.get(tid);
-        boolean registered = call != null && call.nr() == nr && call.stands();
-        if (!registered && !answered && !neverInterrupted(nr, args[1])) {
+        if (call != null && call.nr() == nr && call.stands()) {
+            return handled(tid, sig) ? call.atSignal() : 0;
+        }
+        if (answered) {
+            // Repeated whether or not the signal is handled (without a handler the kernel repeats
+            // ERESTARTSYS as well): a next signal's stop then finds no ERESTARTSYS to count again.
+            return ERESTARTNOINTR;
+        }
+        if (!neverInterrupted(nr, args[1]) && !NonWaitingSocketCalls.neverWaits(tid, tgid, nr, args)) {
             return 0;
         }
-        if (!handled(tid, sig)) {
-            return 0;
-        }
-        return registered ? call.atSignal() : ERESTARTNOINTR;
+        return handled(tid, sig) ? ERESTARTNOINTR : 0;
     }
 
     /**

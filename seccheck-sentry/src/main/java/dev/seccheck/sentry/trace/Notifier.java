@@ -168,9 +168,15 @@ final class Notifier implements Runnable {
                     continue;
                 }
                 SeccompNotification n;
+                if (emulator != null) {
+                    emulator.receiving();
+                }
                 try {
                     n = listener.receive();
                 } catch (LinuxException e) {
+                    if (emulator != null) {
+                        emulator.receivedNone();
+                    }
                     if (e.errno() == Errno.ENOENT || e.errno() == Errno.EINTR) {
                         continue; // the task died before we received it
                     }

@@ -490,7 +490,8 @@ public final class Tracer {
         for (int i = 0; i < args.length; i++) {
             args[i] = signalRegs.arg(i);
         }
-        long r = SignalledCalls.atSignal(t.tid(), sig, signalRegs.origRax(), args);
+        Task task = tasks.get(t.tid());
+        long r = SignalledCalls.atSignal(t.tid(), task == null ? t.tid() : task.tgid(), sig, signalRegs.origRax(), args);
         if (r != 0) {
             signalRegs.rax(r);
             t.setRegs(signalRegs);

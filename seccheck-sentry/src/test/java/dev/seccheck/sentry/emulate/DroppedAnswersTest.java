@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.seccheck.linux.Seccomp;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.SeccompNotification;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,10 +26,25 @@ class DroppedAnswersTest {
 
     private final DroppedAnswers dropped = new DroppedAnswers();
 
-    /** The bind was received as notification 10 (after 9, no hole) and answered. */
+    /** Notification {@code id} of task {@code tid}, a bind with registers {@code regs}. */
+    private static SeccompNotification notification(int tid, long id, long... regs) {
+        return new SeccompNotification(id, tid, Sysno.BIND, Seccomp.AUDIT_ARCH_X86_64, 0, regs[0], regs[1], regs[2],
+                regs[3], regs[4], regs[5]);
+    }
+
+    /** Notification {@code id} of task {@code tid}, a bind with registers {@code regs}, is received. */
+    private void receive(int tid, long id, long... regs) {
+        dropped.received(notification(tid, id, regs));
+    }
+
+    private void receive(long id) {
+        receive(TID, id, REGS);
+    }
+
+    /** The bind was received as notification 10 (after another task's 9, no hole) and answered. */
     private void answered() {
-        dropped.received(7, 9);
-        dropped.received(TID, 10);
+        receive(7, 9, REGS);
+        receive(10);
         dropped.sending(BIND, KEY, ZERO, 10);
     }
 
@@ -44,15 +61,17 @@ class DroppedAnswersTest {
     void theRepeatOfACallWhoseAnswerWasDroppedGetsIt() {
         answered();
         assertThat(dropped.interrupted(TID, Sysno.BIND, REGS)).isTrue();
-        dropped.received(TID, 11);
-        assertThat(dropped.repeatOf(TID, KEY, 11, DroppedAnswersTest::pending)).isEqualTo(ZERO);
+        receive(7, 11, REGS); // another task's call in between changes nothing
+        receive(12);
+        assertThat(dropped.repeatOf(TID, KEY, 12, DroppedAnswersTest::pending)).isEqualTo(ZERO);
+        assertThat(dropped.repeatOf(TID, KEY, 12, DroppedAnswersTest::pending)).as("given once").isNull();
     }
 
     /** The answer reached the task, which binds again: no stop in between, so a new call (natively EINVAL). */
     @Test
     void aSecondCallWithTheSameRegistersAndNoInterruptionIsNew() {
         answered();
-        dropped.received(TID, 11);
+        receive(11);
         assertThat(dropped.repeatOf(TID, KEY, 11, DroppedAnswersTest::pending)).isNull();
     }
 
@@ -64,17 +83,17 @@ class DroppedAnswersTest {
     void aLaterCallInterruptedBeforeItWasReceivedIsNew() {
         answered();
         assertThat(dropped.interrupted(TID, Sysno.BIND, REGS)).isTrue(); // the stop of notification 11
-        dropped.received(TID, 12);
+        receive(12);
         assertThat(dropped.repeatOf(TID, KEY, 12, DroppedAnswersTest::pending)).isNull();
     }
 
     /** The task made another call in between (a signal handler's): the answer had reached it. */
     @Test
-    void aCallOfTheTaskInBetweenMakesTheNextOneNew() {
+    void aCallOfTheTaskWithOtherRegistersInBetweenMakesTheNextOneNew() {
         answered();
         assertThat(dropped.interrupted(TID, Sysno.BIND, REGS)).isTrue();
-        dropped.received(TID, 11); // the handler's call
-        dropped.received(TID, 12);
+        receive(TID, 11, 4, 0x7ffd2000, 16, 0, 0, 0);
+        receive(12);
         assertThat(dropped.repeatOf(TID, KEY, 12, DroppedAnswersTest::pending)).isNull();
     }
 
@@ -83,22 +102,35 @@ class DroppedAnswersTest {
     void aCallOnAnotherSocketIsNew() {
         answered();
         assertThat(dropped.interrupted(TID, Sysno.BIND, REGS)).isTrue();
-        dropped.received(TID, 11);
+        receive(11);
         Restarts.Key other = new Restarts.Key(KEY.nr(), KEY.a1(), KEY.a2(), KEY.a3(), 0, 0, 0, KEY.input(), 0, 4098);
         assertThat(dropped.repeatOf(TID, other, 11, DroppedAnswersTest::pending)).isNull();
     }
 
     /**
-     * The answer reached the task; its next bind, received, was interrupted before it was looked at
-     * (gone), then repeated: the tracer marked that call's own stop only, so its repeat is new.
+     * The answer reached the task; its next bind was received, then interrupted: its stop is marked
+     * after its receipt, and its repeat is a new call.
      */
     @Test
     void aLaterCallInterruptedAfterItWasReceivedIsNew() {
         answered();
-        dropped.received(TID, 11);
-        assertThat(dropped.interrupted(TID, Sysno.BIND, REGS)).isTrue(); // notification 11's stop
+        receive(11);
+        assertThat(dropped.interrupted(TID, Sysno.BIND, REGS)).as("nothing recorded any more").isFalse();
+        receive(12);
+        assertThat(dropped.repeatOf(TID, KEY, 12, DroppedAnswersTest::pending)).isNull();
+    }
+
+    /**
+     * The same, with the notifier slow to count notification 11: its stop is marked first, so 11
+     * may be the repeat, but it is gone when looked at; its repeat, 12, has no second mark.
+     */
+    @Test
+    void aLaterCallMarkedBeforeItWasCountedIsNewAtItsRepeat() {
+        answered();
+        assertThat(dropped.interrupted(TID, Sysno.BIND, REGS)).isTrue(); // 11's stop, before 11 is counted
+        receive(11);
         assertThat(dropped.repeatOf(TID, KEY, 11, DroppedAnswersTest::gone)).isNull();
-        dropped.received(TID, 12);
+        receive(12);
         assertThat(dropped.repeatOf(TID, KEY, 12, DroppedAnswersTest::pending)).isNull();
     }
 
@@ -107,10 +139,10 @@ class DroppedAnswersTest {
     void aRepeatInterruptedAgainLeavesTheAnswerToTheNext() {
         answered();
         assertThat(dropped.interrupted(TID, Sysno.BIND, REGS)).isTrue(); // the dropped answer's stop
-        dropped.received(TID, 11);
+        receive(11);
         assertThat(dropped.interrupted(TID, Sysno.BIND, REGS)).isTrue(); // notification 11's stop
         assertThat(dropped.repeatOf(TID, KEY, 11, DroppedAnswersTest::gone)).isNull();
-        dropped.received(TID, 12);
+        receive(12);
         assertThat(dropped.repeatOf(TID, KEY, 12, DroppedAnswersTest::pending)).isEqualTo(ZERO);
     }
 
@@ -123,5 +155,38 @@ class DroppedAnswersTest {
         DroppedAnswers.Sent s = dropped.sending(BIND, KEY, ZERO, 10);
         dropped.unsent(s);
         assertThat(dropped.interrupted(TID, Sysno.BIND, REGS)).isFalse();
+    }
+
+    /**
+     * The kernel gave notification 11 out before the task's stop, and the notifier has not counted
+     * it yet: the stop's mark waits for the count, which shows a later call (no mark before it).
+     */
+    @Test
+    void aMarkWaitsForTheNotificationBeingTaken() throws Exception {
+        DroppedAnswers dropped = new DroppedAnswers(TimeUnit.SECONDS.toNanos(30));
+        dropped.received(notification(7, 9, REGS));
+        dropped.received(notification(TID, 10, REGS));
+        dropped.sending(BIND, KEY, ZERO, 10);
+        dropped.receiving();
+        CompletableFuture<Boolean> mark = CompletableFuture.supplyAsync(
+                () -> dropped.interrupted(TID, Sysno.BIND, REGS));
+        Thread.sleep(100);
+        assertThat(mark).as("waits while the notification is being taken").isNotDone();
+        dropped.received(notification(TID, 11, REGS));
+        assertThat(mark.get(5, TimeUnit.SECONDS)).as("the answer had reached the task").isFalse();
+        dropped.received(notification(TID, 12, REGS));
+        assertThat(dropped.repeatOf(TID, KEY, 12, DroppedAnswersTest::pending)).isNull();
+    }
+
+    /** A notifier that does not count what it took in time: nothing is marked, the repeat is a new call. */
+    @Test
+    void aMarkGivesUpOnANotifierThatDoesNotCountInTime() {
+        DroppedAnswers dropped = new DroppedAnswers(TimeUnit.MILLISECONDS.toNanos(1));
+        dropped.received(notification(TID, 10, REGS));
+        dropped.sending(BIND, KEY, ZERO, 10);
+        dropped.receiving();
+        assertThat(dropped.interrupted(TID, Sysno.BIND, REGS)).isFalse();
+        dropped.received(notification(TID, 11, REGS));
+        assertThat(dropped.repeatOf(TID, KEY, 11, DroppedAnswersTest::pending)).isNull();
     }
 }

@@ -48,6 +48,20 @@ class RestartsTest {
         assertThat(restarts.giveUp(old, 1)).as("its own notification is dead, and nothing took it over").isTrue();
     }
 
+    /**
+     * An old notification of the thread served after every attempt of the thread ended (answered)
+     * is dead: it begins nothing, and the thread's next call with the same key is not taken over
+     * by it (before, it began afresh and took the next call over with its own data).
+     */
+    @Test
+    void anOldNotificationServedAfterTheAttemptsEndedIsDead() {
+        Restarts.Attempt a = ((Restarts.Begun.Fresh) restarts.begin(TID, key("f"), 5)).attempt();
+        restarts.answering(a);
+        restarts.answered(a);
+        assertThat(restarts.begin(TID, key("f"), 3)).isEqualTo(new Restarts.Begun.TakenOver(null));
+        assertThat(restarts.begin(TID, key("f"), 6)).isInstanceOf(Restarts.Begun.Fresh.class);
+    }
+
     /** A call of a new image (one more exec took the number) is never the repeat of an old image's, served late. */
     @Test
     void aCallOfTheNextImageIsNoRepeat() {
