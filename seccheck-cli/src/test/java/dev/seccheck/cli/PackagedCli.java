@@ -147,6 +147,18 @@ final class PackagedCli {
         return r;
     }
 
+    /**
+     * {@link #nativeOrUnderSeccheck} in a fresh directory {@code tmp/where}, as root; or, when
+     * {@code nobodyClasspath} (from {@link #nobodyClasspath}) is not null, its twin as uid 65534
+     * ({@link #asNobodyNativeOrUnderSeccheck}).
+     */
+    static Result nativeOrUnderSeccheck(Path tmp, String where, String nobodyClasspath, boolean underSeccheck,
+            List<String> command, Path... configs) throws IOException, InterruptedException {
+        return nobodyClasspath != null
+                ? asNobodyNativeOrUnderSeccheck(tmp, nobodyClasspath, underSeccheck, command, configs)
+                : nativeOrUnderSeccheck(Files.createDirectory(tmp.resolve(where)), underSeccheck, command, configs);
+    }
+
     /** The process {@link #nativeOrUnderSeccheck} starts, for a test that watches it as it runs. */
     static ProcessBuilder nativeOrUnderSeccheckProcess(Path dir, boolean underSeccheck, List<String> command,
             Path... configs) {

@@ -90,21 +90,14 @@ class SignalledAcceptsTest {
     @ParameterizedTest(name = "as uid 65534: {0}")
     @ValueSource(booleans = {false, true})
     void anAcceptOnANewListenerUnderTheOldNumberGetsNoConnectionOfTheOld(boolean nobody) throws Exception {
-        String classpath = null;
-        if (nobody) {
-            PackagedCli.assumeNobody(tmp);
-            classpath = PackagedCli.nobodyClasspath();
-        }
+        String classpath = nobody ? PackagedCli.forNobody(tmp) : null;
         Path program = CPrograms.compile("src/test/c/swapped_listener.c", tmp);
         Path config = Files.writeString(tmp.resolve("policy.json"), Policies.ACCEPTS);
         java.util.regex.Pattern line = java.util.regex.Pattern.compile("accepted (\\d+), swaps (\\d+), crossed (\\d+)\n");
         for (boolean underSeccheck : new boolean[] {false, true}) {
             String where = underSeccheck ? "swap-under" : "swap-native";
-            Path dir = nobody ? PackagedCli.nobodysDir(tmp.resolve(where)) : Files.createDirectory(tmp.resolve(where));
             List<String> command = List.of(program.toString(), "4", "300");
-            PackagedCli.Result r = nobody
-                    ? PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, underSeccheck, command, config)
-                    : PackagedCli.nativeOrUnderSeccheck(dir, underSeccheck, command, config);
+            PackagedCli.Result r = PackagedCli.nativeOrUnderSeccheck(tmp, where, classpath, underSeccheck, command, config);
             String as = (underSeccheck ? "under seccheck" : "natively") + (nobody ? " as uid 65534: " : ": ") + r.out() + r.err();
             java.util.regex.Matcher m = line.matcher(r.out());
             assertThat(m.matches()).as(as).isTrue();
@@ -116,20 +109,13 @@ class SignalledAcceptsTest {
 
     /** Runs the program's {@code mode} natively and under seccheck, and checks each served every connection. */
     private void both(String mode, boolean asNobody) throws Exception {
-        String classpath = null;
-        if (asNobody) {
-            PackagedCli.assumeNobody(tmp);
-            classpath = PackagedCli.nobodyClasspath();
-        }
+        String classpath = asNobody ? PackagedCli.forNobody(tmp) : null;
         Path program = CPrograms.compile(PROGRAM, tmp, "-pthread");
         Path config = Files.writeString(tmp.resolve("policy.json"), Policies.ACCEPTS);
         for (boolean underSeccheck : new boolean[] {false, true}) {
             String where = underSeccheck ? "under" : "native";
-            Path dir = asNobody ? PackagedCli.nobodysDir(tmp.resolve(where)) : Files.createDirectory(tmp.resolve(where));
             List<String> command = List.of(program.toString(), mode, CONNECTIONS, INTERVAL_US);
-            PackagedCli.Result r = asNobody
-                    ? PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, underSeccheck, command, config)
-                    : PackagedCli.nativeOrUnderSeccheck(dir, underSeccheck, command, config);
+            PackagedCli.Result r = PackagedCli.nativeOrUnderSeccheck(tmp, where, classpath, underSeccheck, command, config);
             assertThat(r.out()).as((underSeccheck ? "under seccheck" : "natively") + (asNobody ? " as uid 65534: " : ": ")
                     + r.err()).isEqualTo(EXPECTED);
         }

@@ -95,21 +95,14 @@ class SignalledSendsTest {
     @ParameterizedTest(name = "as uid 65534: {0}")
     @ValueSource(booleans = {false, true})
     void aDatagramSendIsNeverInterruptedAndGoesOnce(boolean nobody) throws Exception {
-        String classpath = null;
-        if (nobody) {
-            PackagedCli.assumeNobody(tmp);
-            classpath = PackagedCli.nobodyClasspath();
-        }
+        String classpath = nobody ? PackagedCli.forNobody(tmp) : null;
         Path program = CPrograms.compile(PROGRAM, tmp);
         Path config = Files.writeString(tmp.resolve("policy.json"), SENDS);
         Pattern line = Pattern.compile("sends failed with EINTR: (\\d+); datagrams missing: (\\d+), sent more than once: (\\d+)\n");
         for (boolean underSeccheck : new boolean[] {false, true}) {
             String where = underSeccheck ? "dgram-under" : "dgram-native";
-            Path dir = nobody ? PackagedCli.nobodysDir(tmp.resolve(where)) : Files.createDirectory(tmp.resolve(where));
             List<String> command = List.of(program.toString(), "dgram");
-            PackagedCli.Result r = nobody
-                    ? PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, underSeccheck, command, config)
-                    : PackagedCli.nativeOrUnderSeccheck(dir, underSeccheck, command, config);
+            PackagedCli.Result r = PackagedCli.nativeOrUnderSeccheck(tmp, where, classpath, underSeccheck, command, config);
             String as = (underSeccheck ? "under seccheck" : "natively") + (nobody ? " as uid 65534: " : ": ") + r.out() + r.err();
             Matcher m = line.matcher(r.out());
             assertThat(m.matches()).as(as).isTrue();
@@ -121,20 +114,13 @@ class SignalledSendsTest {
 
     /** Runs the program's {@code mode} natively and under seccheck, and checks each prints {@code expected}. */
     private void both(String mode, String expected, boolean asNobody) throws Exception {
-        String classpath = null;
-        if (asNobody) {
-            PackagedCli.assumeNobody(tmp);
-            classpath = PackagedCli.nobodyClasspath();
-        }
+        String classpath = asNobody ? PackagedCli.forNobody(tmp) : null;
         Path program = CPrograms.compile(PROGRAM, tmp);
         Path config = Files.writeString(tmp.resolve("policy.json"), SENDS);
         for (boolean underSeccheck : new boolean[] {false, true}) {
             String where = underSeccheck ? "under" : "native";
-            Path dir = asNobody ? PackagedCli.nobodysDir(tmp.resolve(where)) : Files.createDirectory(tmp.resolve(where));
             List<String> command = List.of(program.toString(), mode);
-            PackagedCli.Result r = asNobody
-                    ? PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, underSeccheck, command, config)
-                    : PackagedCli.nativeOrUnderSeccheck(dir, underSeccheck, command, config);
+            PackagedCli.Result r = PackagedCli.nativeOrUnderSeccheck(tmp, where, classpath, underSeccheck, command, config);
             assertThat(r.out()).as((underSeccheck ? "under seccheck" : "natively") + (asNobody ? " as uid 65534: " : ": ")
                     + r.err()).isEqualTo(expected);
         }
