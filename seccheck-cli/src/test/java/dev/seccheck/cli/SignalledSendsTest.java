@@ -89,9 +89,9 @@ class SignalledSendsTest {
      * datagrams per run arrived twice, or one arrived twice and the next never (an old
      * notification of the thread, served late, took over its next send). A few may still arrive
      * twice: an answer the kernel dropped whose repeat could not be told from a new call (README
-     * Limits: 0-2 a run here, bounded at 10); a send may fail with EINTR where the stop found
-     * seccheck's send in flight and could not settle it in time (0-64 a run here, 613 in one run of
-     * the suite on a loaded machine; bounded at 2,000, a tenth of the sends).
+     * Limits: 0-2 a run here, bounded at 10). Sends failing with EINTR are bounded at 100: none
+     * in 7 runs here, two at a time among them, since a send seccheck is about to make is repeated
+     * too (before that, 0-64 a run here and 613 in one run of the suite on a loaded machine).
      */
     @ParameterizedTest(name = "as uid 65534: {0}")
     @ValueSource(booleans = {false, true})
@@ -107,7 +107,7 @@ class SignalledSendsTest {
             String as = (underSeccheck ? "under seccheck" : "natively") + (nobody ? " as uid 65534: " : ": ") + r.out() + r.err();
             Matcher m = line.matcher(r.out());
             assertThat(m.matches()).as(as).isTrue();
-            assertThat(Long.parseLong(m.group(1))).as("sends failed with EINTR, " + as).isLessThanOrEqualTo(underSeccheck ? 2000 : 0);
+            assertThat(Long.parseLong(m.group(1))).as("sends failed with EINTR, " + as).isLessThanOrEqualTo(underSeccheck ? 100 : 0);
             assertThat(Long.parseLong(m.group(2))).as("datagrams reported sent that never went, " + as).isZero();
             assertThat(Long.parseLong(m.group(3))).as("datagrams sent twice, " + as).isLessThanOrEqualTo(underSeccheck ? 10 : 0);
         }

@@ -164,7 +164,8 @@ final class BlockingSocketCall implements Waits.Ender, SignalledCalls.Interrupti
     }
 
     /**
-     * The task is stopped for a signal it handles: the call in the kernel is interrupted (it
+     * The task is stopped for a signal it handles: a call that natively never waits (a datagram
+     * socket's, {@link NonWaitingSocketCalls}) is repeated. Another in the kernel is interrupted (it
      * returns what it sent, or EINTR with nothing sent), as the kernel's own would be. Having done
      * something (a count, a connect made), the task repeats the call whatever its handler's flags,
      * and the repeat is answered with that; having done nothing, it returns EINTR on a socket with
@@ -172,6 +173,13 @@ final class BlockingSocketCall implements Waits.Ender, SignalledCalls.Interrupti
      */
     @Override
     public synchronized long atSignal() {
+        if (!returned && NonWaitingSocketCalls.neverWaitsOn(sock, nr)) {
+            // Natively made at once, never interrupted: repeated, whatever the handler's flags. A
+            // call in the kernel returns at once, its result kept for the repeat (Restarts); one
+            // not begun is made for the repeat, which takes it over. Before, it failed with EINTR.
+            signalled = !inCall;
+            return SignalledCalls.ERESTARTNOINTR;
+        }
         if (!returned) {
             signalled = true;
             long deadline = System.nanoTime() + SETTLE_NS;

@@ -8,8 +8,8 @@ import dev.seccheck.linux.ThreadIds;
 
 /**
  * NonWaitingSocketCalls tells whether a held connect or send that a signal interrupted before
- * seccheck made it (no call registered: it was being decided) is one the kernel's own call makes
- * at once, and so is never interrupted natively: a connect of a datagram or raw socket (it only
+ * seccheck made it (being decided, or about to be made: {@link BlockingSocketCall}) is one the
+ * kernel's own call makes at once, and so is never interrupted natively: a connect of a datagram or raw socket (it only
  * sets the peer), a send on an IP (or other non-unix) datagram or raw socket, and any of them on a
  * non-blocking socket or with MSG_DONTWAIT. Such a call is repeated after the handler
  * ({@link SignalledCalls}), where before it failed with EINTR: under a 50 us timer 9,200-15,000 of
@@ -54,17 +54,25 @@ final class NonWaitingSocketCalls {
             return false;
         }
         try {
-            long status = SocketCalls.statusFlags(fd);
-            if (status >= 0 && (status & Fcntl.O_NONBLOCK) != 0) {
-                return true;
-            }
-            long type = SocketCalls.socketOption(fd, SocketCalls.SO_TYPE);
-            if (type != SOCK_DGRAM && type != SOCK_RAW) {
-                return false;
-            }
-            return nr == Sysno.CONNECT || SocketCalls.socketOption(fd, SocketCalls.SO_DOMAIN) != AF_UNIX;
+            return neverWaitsOn(fd, nr);
         } finally {
             PathCalls.close(fd);
         }
+    }
+
+    /**
+     * Whether a connect or send {@code nr} without MSG_DONTWAIT on socket {@code fd} (seccheck's
+     * copy of the program's) natively never waits.
+     */
+    static boolean neverWaitsOn(int fd, long nr) {
+        long status = SocketCalls.statusFlags(fd);
+        if (status >= 0 && (status & Fcntl.O_NONBLOCK) != 0) {
+            return true;
+        }
+        long type = SocketCalls.socketOption(fd, SocketCalls.SO_TYPE);
+        if (type != SOCK_DGRAM && type != SOCK_RAW) {
+            return false;
+        }
+        return nr == Sysno.CONNECT || SocketCalls.socketOption(fd, SocketCalls.SO_DOMAIN) != AF_UNIX;
     }
 }
