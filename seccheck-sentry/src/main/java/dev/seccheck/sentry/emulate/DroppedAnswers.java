@@ -47,7 +47,6 @@ final class DroppedAnswers {
 
     /** An answer sent to a task, recorded until the task's next call shows it arrived. */
     static final class Sent {
-        private final int tid;
         private final SeccompNotification call;
         private final Restarts.Key key;
         private final Restarts.Result.Answer answer;
@@ -65,9 +64,7 @@ final class DroppedAnswers {
         private volatile long latest;
         private volatile boolean mayRepeat;
 
-        private Sent(int tid, SeccompNotification call, Restarts.Key key, Restarts.Result.Answer answer, long id,
-                long holes) {
-            this.tid = tid;
+        private Sent(SeccompNotification call, Restarts.Key key, Restarts.Result.Answer answer, long id, long holes) {
             this.call = call;
             this.key = key;
             this.answer = answer;
@@ -75,18 +72,14 @@ final class DroppedAnswers {
             this.holes = holes;
         }
 
-        /** Whether a call with registers {@code nr} and {@code args} (rdi, rsi, rdx, r10, r8, r9) is this one's. */
-        private boolean sameRegisters(long nr, long[] args) {
-            if (nr != call.nr()) {
-                return false;
-            }
-            long[] mine = {call.arg0(), call.arg1(), call.arg2(), call.arg3(), call.arg4(), call.arg5()};
-            for (int i = 0; i < Restarts.arguments(call.nr()) && i < args.length; i++) {
-                if (mine[i] != args[i]) {
-                    return false;
-                }
-            }
-            return true;
+        /**
+         * Whether a call of syscall {@code nr} with arguments {@code a0} to {@code a5} (rdi, rsi,
+         * rdx, r10, r8, r9) is this one's, on the arguments the syscall takes.
+         */
+        private boolean sameRegisters(long nr, long a0, long a1, long a2, long a3, long a4, long a5) {
+            int n = Restarts.arguments(call.nr());
+            return nr == call.nr() && a0 == call.arg0() && a1 == call.arg1() && (n < 3 || a2 == call.arg2())
+                    && (n < 4 || a3 == call.arg3()) && (n < 5 || a4 == call.arg4()) && (n < 6 || a5 == call.arg5());
         }
     }
 
@@ -152,10 +145,9 @@ final class DroppedAnswers {
             return;
         }
         int before = s.received++;
-        int marks = s.marks;
-        boolean may = holes == s.holes
-                && s.sameRegisters(n.nr(), new long[] {n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(), n.arg5()})
-                && (before == 0 ? marks >= 1 : s.mayRepeat && marks >= before + 1);
+        // Most often no mark at all (the answer reached the task): the other tests are not made.
+        boolean may = s.marks > before && holes == s.holes
+                && s.sameRegisters(n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(), n.arg5());
         if (!may) {
             byTid.remove(n.tid(), s);
             return;
@@ -169,14 +161,14 @@ final class DroppedAnswers {
      * attempt is {@code key}, before it is sent; {@link #unsent} when the kernel refused it.
      */
     Sent sending(SeccompNotification call, Restarts.Key key, Restarts.Result.Answer answer, long id) {
-        Sent s = new Sent(call.tid(), call, key, answer, id, holes);
+        Sent s = new Sent(call, key, answer, id, holes);
         byTid.put(call.tid(), s);
         return s;
     }
 
     /** The answer recorded by {@link #sending} was refused (the notification was gone): Restarts keeps it. */
     void unsent(Sent s) {
-        byTid.remove(s.tid, s);
+        byTid.remove(s.call.tid(), s);
     }
 
     /**
@@ -186,7 +178,7 @@ final class DroppedAnswers {
      */
     boolean interrupted(int tid, long nr, long[] args) {
         Sent s = byTid.get(tid);
-        if (s == null || !s.sameRegisters(nr, args)) {
+        if (s == null || !s.sameRegisters(nr, args[0], args[1], args[2], args[3], args[4], args[5])) {
             return false;
         }
         // The interrupted call's notification, if the kernel gave it out before the stop, must be

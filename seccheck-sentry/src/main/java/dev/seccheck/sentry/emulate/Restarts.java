@@ -244,9 +244,11 @@ final class Restarts {
      * reading end, with the writer's data in it, was lost.
      */
     Begun begin(int tid, Key key, long id) {
-        if (olderThanBegun(tid, id)) {
-            return new Begun.TakenOver(null);
-        }
+        return olderThanBegun(tid, id) ? new Begun.TakenOver(null) : attempt(tid, key, id);
+    }
+
+    /** {@link #begin}, for a notification no newer one of its thread began before. */
+    private Begun attempt(int tid, Key key, long id) {
         while (true) {
             Attempt earlier = byTid.get(tid);
             if (earlier == null) {
@@ -303,7 +305,7 @@ final class Restarts {
         }
         Result.Answer answer = dropped.repeatOf(tid, key, id, pending);
         if (answer == null) {
-            return begin(tid, key, id);
+            return attempt(tid, key, id);
         }
         Attempt earlier = byTid.get(tid);
         if (earlier != null) {
