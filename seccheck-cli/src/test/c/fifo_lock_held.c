@@ -18,21 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static int sv[2], ffd;
+#include "held_fifo_lock.h"
 
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-static void *splicer(void *arg) {
-    (void) arg;
-    ssize_t n = splice(sv[0], NULL, ffd, NULL, 4096, 0);
-    printf("splice returned %zd\n", n);
-    fflush(stdout);
-    return NULL;
-}
 
 int main(int argc, char **argv) {
     if (argc != 3) {
@@ -46,31 +33,9 @@ int main(int argc, char **argv) {
         perror("setup");
         return 2;
     }
-    pid_t other = fork();
-    if (other == 0) { /* an unrelated process of the run */
-        double worst = 0;
-        for (int i = 0; i < 10 * (hold + 2); i++) {
-            double t = now();
-            int f = open("/etc/passwd", O_RDONLY);
-            close(f);
-            t = now() - t;
-            if (t > worst) {
-                worst = t;
-            }
-            usleep(100000);
-        }
-        printf("other process: worst open took %.3f s\n", worst);
-        fflush(stdout);
-        _exit(0);
-    }
+    pid_t other;
     pthread_t th;
-    pthread_create(&th, NULL, splicer, NULL);
-    usleep(200000); /* the splice holds the FIFO's lock */
-    if (fork() == 0) { /* the lock is let go HOLD seconds later */
-        sleep(hold);
-        write(sv[1], "x", 1);
-        _exit(0);
-    }
+    hold_fifo_lock(hold, &other, &th);
     double t = now();
     int f = open(path, O_RDWR | O_NONBLOCK);
     printf("fifo open: %s after %.1f s\n", f >= 0 ? "ok" : "failed", now() - t);

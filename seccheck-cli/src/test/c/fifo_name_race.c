@@ -29,29 +29,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "held_fifo_lock.h"
+
 #define MOST 40
 
-static int sv[2], ffd, nofollow;
+static int nofollow;
 static char fifo[4096], reg[4096], x[4096], tmp[4096];
 
 /* One round's open: when it began and ended (0 until then). */
 struct round {
     _Atomic double began, ended;
 };
-
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-static void *splicer(void *arg) {
-    (void) arg;
-    ssize_t n = splice(sv[0], NULL, ffd, NULL, 4096, 0);
-    printf("splice returned %zd\n", n);
-    fflush(stdout);
-    return NULL;
-}
 
 static void *opener(void *arg) {
     struct round *r = arg;
@@ -89,31 +77,9 @@ int main(int argc, char **argv) {
         return 2;
     }
     close(r);
-    pid_t other = fork();
-    if (other == 0) { /* an unrelated process of the run */
-        double worst = 0;
-        for (int i = 0; i < 10 * (hold + 2); i++) {
-            double t = now();
-            int f = open("/etc/passwd", O_RDONLY);
-            close(f);
-            t = now() - t;
-            if (t > worst) {
-                worst = t;
-            }
-            usleep(100000);
-        }
-        printf("other process: worst open took %.3f s\n", worst);
-        fflush(stdout);
-        _exit(0);
-    }
+    pid_t other;
     pthread_t splice_thread;
-    pthread_create(&splice_thread, NULL, splicer, NULL);
-    usleep(200000); /* the splice holds the FIFO's lock */
-    if (fork() == 0) { /* the lock is let go HOLD seconds later */
-        sleep(hold);
-        write(sv[1], "x", 1);
-        _exit(0);
-    }
+    hold_fifo_lock(hold, &other, &splice_thread);
     srand(getpid());
     double end = now() + hold - 1, last = 1e-3;
     int rounds = 0, waited = 0;

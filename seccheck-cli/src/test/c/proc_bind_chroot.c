@@ -18,33 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *name(int e) {
-    const char *n = strerrorname_np(e);
-    return n ? n : "?";
-}
-
-/** Reads what dirfd/path names: READ or the errno of the open or of the read. */
-static void readAt(const char *route, int dirfd, const char *path) {
-    char b[4096];
-    int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        printf("%s = %s\n", route, name(errno));
-        return;
-    }
-    ssize_t n = read(fd, b, sizeof b);
-    printf("%s = %s\n", route, n < 0 ? name(errno) : "READ");
-    close(fd);
-}
-
-static void writeFile(const char *f, const char *s) {
-    int fd = open(f, O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || write(fd, s, strlen(s)) < 0) {
-        perror(f);
-    }
-    if (fd >= 0) {
-        close(fd);
-    }
-}
+#include "proc_routes.h"
 
 /** Bind-mounts src onto DIR/n, made first (a file when file is set); -1 on failure, said. */
 static int bindOnto(const char *dir, const char *src, const char *n, int file) {

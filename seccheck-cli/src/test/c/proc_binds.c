@@ -22,6 +22,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "proc_routes.h"
+
 #define OPEN_TREE 428
 #define MOVE_MOUNT 429
 #ifndef OPEN_TREE_CLONE
@@ -32,24 +34,6 @@
 #endif
 
 static char dir[200];
-
-static const char *name(int e) {
-    const char *n = strerrorname_np(e);
-    return n ? n : "?";
-}
-
-/** Reads what dirfd/path names: READ or the errno of the open or of the read. */
-static void readAt(const char *route, int dirfd, const char *path) {
-    char b[4096];
-    int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        printf("%s = %s\n", route, name(errno));
-        return;
-    }
-    ssize_t n = read(fd, b, sizeof b);
-    printf("%s = %s\n", route, n < 0 ? name(errno) : "READ");
-    close(fd);
-}
 
 /** Opens path O_RDWR and closes it at once: OPEN or the errno. */
 static void openRdwr(const char *route, const char *path) {
@@ -77,16 +61,6 @@ static int bindOnto(const char *src, const char *dst) {
         return -1;
     }
     return 0;
-}
-
-static void writeFile(const char *f, const char *s) {
-    int fd = open(f, O_WRONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        if (write(fd, s, strlen(s)) < 0) {
-            perror(f);
-        }
-        close(fd);
-    }
 }
 
 int main(int argc, char **argv) {

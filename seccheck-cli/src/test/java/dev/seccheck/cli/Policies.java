@@ -46,6 +46,23 @@ final class Policies {
                {"effect": "accept_network", "match": {"family": {"not": ["AF_UNIX"]}}, "action": "deny",
                 "errno": "ECONNABORTED"}]}}]}""";
 
+    /** A session like the guard's of the README: open, connect and accept points under a policy that fails closed. */
+    static final String FAIL_CLOSED_GUARD = """
+            {"name": "guard",
+             "points": [
+               {"name": "syscall/open/enter", "context_fields": ["process_name", "group_id", "cwd"]},
+               {"name": "syscall/openat/enter", "optional_fields": ["fd_path"], "context_fields": ["process_name", "group_id"]},
+               {"name": "syscall/creat/enter", "context_fields": ["process_name", "group_id", "cwd"]},
+               {"name": "syscall/connect/enter", "context_fields": ["process_name", "group_id"]},
+               {"name": "syscall/accept4/enter", "context_fields": ["process_name", "group_id"]}],
+             "sinks": [{"name": "policy", "config": {"rules": [
+               {"name": "no secrets", "effect": "open_file",
+                "match": {"resolved_path": {"glob": "/etc/shadow*"}}, "action": "deny", "errno": "EACCES"},
+               {"effect": "connect_network", "match": {"family": {"not": ["AF_UNIX", "AF_NETLINK"]}},
+                "action": "deny", "errno": "ENETUNREACH"}],
+              "on_missing": "deny"}}]}
+            """;
+
     /** The guard policy of the README's "Enforcement" section, as it stands there. */
     static String readmeGuard() throws IOException {
         String readme = Files.readString(TestPrograms.repoRoot().resolve("README.md"));

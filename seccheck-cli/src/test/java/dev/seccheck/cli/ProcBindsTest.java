@@ -5,9 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -44,6 +43,9 @@ class ProcBindsTest {
             own bind mem O_RDWR = OPEN
             """;
 
+    /** The process outside the run the program aims at: root's or 65534's, with a secret in its environment. */
+    private static final List<String> SLEEPER = List.of("env", "SECRET=rootkey", "sleep", "300");
+
     /** What root reads natively through the same routes. */
     private static final String READ = REFUSED.replace("= EACCES\n", "= READ\n")
             .replace("mem O_RDWR = READ", "mem O_RDWR = OPEN");
@@ -51,15 +53,8 @@ class ProcBindsTest {
     @TempDir
     Path tmp;
 
-    private Process outside;
-
-    @AfterEach
-    void stopTheOutsideProcess() throws Exception {
-        if (outside != null) {
-            outside.destroyForcibly();
-            outside.waitFor(10, TimeUnit.SECONDS);
-        }
-    }
+    @RegisterExtension
+    final OutsideProcess outside = new OutsideProcess();
 
     @Test
     void seccheckMountedElsewhereIsRefusedAsRoot() throws Exception {
@@ -71,7 +66,7 @@ class ProcBindsTest {
     @Test
     void anOutsideProcessMountedElsewhereIsRefusedAsRoot() throws Exception {
         Path program = PackagedCli.compiledFor(tmp, false, PROGRAM);
-        String pid = outside(false);
+        String pid = outside.start(false, "sleep", SLEEPER);
         assertThat(run(false, program, "native", pid, false)).as("natively").isEqualTo(READ);
         assertThat(run(false, program, "under", pid, true)).as("under seccheck").isEqualTo(REFUSED);
     }
@@ -86,22 +81,11 @@ class ProcBindsTest {
     @Test
     void itsUsersOutsideProcessMountedElsewhereIsRefusedAsUid65534InItsOwnNamespaces() throws Exception {
         Path program = PackagedCli.compiledFor(tmp, true, PROGRAM);
-        String pid = outside(true);
+        String pid = outside.start(true, "sleep", SLEEPER);
         assertThat(run(true, program, "under", pid, true, "userns")).as("under seccheck").isEqualTo(REFUSED);
         // Natively the kernel refuses too: a process of a child user namespace is no tracer of its
         // user's processes outside it.
         assertThat(run(true, program, "native", pid, false, "userns")).as("natively").isEqualTo(REFUSED);
-    }
-
-    /** Starts a sleep with a secret in its environment, outside the run, as root or uid 65534; its pid. */
-    private String outside(boolean nobody) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of("env", "SECRET=rootkey", "sleep", "300"));
-        outside = new ProcessBuilder(nobody ? PackagedCli.nobody(cmd.toArray(String[]::new)) : cmd).start();
-        String pid = Long.toString(outside.pid());
-        // setpriv and env exec in place: the pid is the sleep's once it runs sleep.
-        PackagedCli.await("the outside sleep", java.time.Duration.ofSeconds(10),
-                () -> Files.readString(Path.of("/proc", pid, "comm")).strip().equals("sleep"));
-        return pid;
     }
 
     /** Runs the program against {@code target} with its mount points in a fresh directory {@code tmp/name}. */

@@ -7,9 +7,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -64,15 +63,8 @@ class ProcRelativeRoutesTest {
     @TempDir
     Path tmp;
 
-    private Process outside;
-
-    @AfterEach
-    void stopTheOutsideProcess() throws Exception {
-        if (outside != null) {
-            outside.destroyForcibly();
-            outside.waitFor(10, TimeUnit.SECONDS);
-        }
-    }
+    @RegisterExtension
+    final OutsideProcess outside = new OutsideProcess();
 
     @Test
     void seccheckInASecondProcfsIsRefusedByEveryRelativeRouteAsRoot() throws Exception {
@@ -88,7 +80,7 @@ class ProcRelativeRoutesTest {
     @Test
     void anOutsideProcessInASecondProcfsIsRefusedByEveryRelativeRouteAsRoot() throws Exception {
         Path program = PackagedCli.compiledFor(tmp, false, PROGRAM);
-        String pid = start(false, "sleep", List.of("env", "SECRET=rootkey", "sleep", "300"));
+        String pid = outside.start(false, "sleep", List.of("env", "SECRET=rootkey", "sleep", "300"));
         assertThat(run(false, program, "native", false, "second", pid)).as("natively")
                 .isEqualTo(SECOND_READ.replace("environ = READ", "environ = SECRET")
                         .replace("own direct cwd environ = SECRET", "own direct cwd environ = READ"));
@@ -99,7 +91,7 @@ class ProcRelativeRoutesTest {
     @ValueSource(booleans = {false, true})
     void aContainersProcessIsRefusedByEveryRelativeRoute(boolean nobody) throws Exception {
         Path program = PackagedCli.compiledFor(tmp, nobody, PROGRAM);
-        String unshare = start(nobody, "unshare", List.of("unshare", "--user", "--map-root-user", "--pid", "--fork",
+        String unshare = outside.start(nobody, "unshare", List.of("unshare", "--user", "--map-root-user", "--pid", "--fork",
                 "--mount-proc", "--kill-child", "env", "SECRET=in-the-container", "sleep", "300"));
         // The container is ready once its process 1 runs sleep, after unshare mounted its /proc.
         PackagedCli.await("the container's sleep", Duration.ofSeconds(10), () -> {
@@ -111,18 +103,6 @@ class ProcRelativeRoutesTest {
                 .isEqualTo(CONTAINER_READ);
         assertThat(run(nobody, program, "under", true, "container", unshare)).as("under seccheck")
                 .isEqualTo(CONTAINER_REFUSED);
-    }
-
-    /**
-     * Starts {@code command} outside the run, as root or uid 65534, and returns its pid once it
-     * runs {@code comm} (setpriv and env exec in place).
-     */
-    private String start(boolean nobody, String comm, List<String> command) throws Exception {
-        outside = new ProcessBuilder(nobody ? PackagedCli.nobody(command.toArray(String[]::new)) : command).start();
-        String pid = Long.toString(outside.pid());
-        PackagedCli.await("the outside process", Duration.ofSeconds(10),
-                () -> Files.readString(Path.of("/proc", pid, "comm")).strip().equals(comm));
-        return pid;
     }
 
     /** Runs the program in {@code mode} against {@code target} with its mount points in a fresh directory {@code tmp/name}. */

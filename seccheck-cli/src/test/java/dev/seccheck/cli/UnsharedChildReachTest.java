@@ -30,23 +30,6 @@ class UnsharedChildReachTest {
 
     private static final String PROGRAM = "src/test/c/userns_parent.c";
 
-    /** A session like the guard's of the README: open, connect and accept points under a policy that fails closed. */
-    private static final String GUARD = """
-            {"name": "guard",
-             "points": [
-               {"name": "syscall/open/enter", "context_fields": ["process_name", "group_id", "cwd"]},
-               {"name": "syscall/openat/enter", "optional_fields": ["fd_path"], "context_fields": ["process_name", "group_id"]},
-               {"name": "syscall/creat/enter", "context_fields": ["process_name", "group_id", "cwd"]},
-               {"name": "syscall/connect/enter", "context_fields": ["process_name", "group_id"]},
-               {"name": "syscall/accept4/enter", "context_fields": ["process_name", "group_id"]}],
-             "sinks": [{"name": "policy", "config": {"rules": [
-               {"name": "no secrets", "effect": "open_file",
-                "match": {"resolved_path": {"glob": "/etc/shadow*"}}, "action": "deny", "errno": "EACCES"},
-               {"effect": "connect_network", "match": {"family": {"not": ["AF_UNIX", "AF_NETLINK"]}},
-                "action": "deny", "errno": "ENETUNREACH"}],
-              "on_missing": "deny"}}]}
-            """;
-
     /** What the program prints natively, as root and as uid 65534 alike. */
     private static final String NATIVE = """
             unshared child: mem = EACCES
@@ -83,7 +66,7 @@ class UnsharedChildReachTest {
 
     private void reach(boolean nobody) throws Exception {
         Path program = PackagedCli.compiledFor(tmp, nobody, PROGRAM);
-        Path guard = Files.writeString(tmp.resolve("guard.json"), GUARD);
+        Path guard = Files.writeString(tmp.resolve("guard.json"), Policies.FAIL_CLOSED_GUARD);
         Files.setPosixFilePermissions(guard, PosixFilePermissions.fromString("rw-r--r--"));
         PackagedCli.Result natively = run(nobody, false, program);
         Assumptions.assumeFalse(natively.out().startsWith("unshare ="), "user namespaces are not allowed here");
