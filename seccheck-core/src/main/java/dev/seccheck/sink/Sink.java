@@ -117,6 +117,19 @@ public interface Sink {
     }
 
     /**
+     * Asked, with no other effect, before the supervisor renames a file or a directory for the
+     * program ({@link NameChange.Kind#MOVE}), for sinks that {@link #decides decide} at
+     * sentry/execve: returns whether the rename takes a name this sink denies executing (for a
+     * directory, one of the names below it) out of that denial. The kernel names an executed file
+     * by its name at the exec event, which a rename made while the exec is in flight changes after
+     * the kernel's open: the supervisor remembers the files so moved, and an exec in flight then
+     * that ran one of them is killed rather than decided on its new name. The default says no.
+     */
+    default boolean movesOutOfWhatRuns(NameChange move) {
+        return false;
+    }
+
+    /**
      * Returns whether this sink decides, at a bind point it {@link #decides decides} at, on the
      * unix path a socket is bound to: then a name given to a file through which such a socket
      * could be reached is a bind there too ({@link #decideSocketName}). Asked when the run starts,

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -95,15 +96,33 @@ public final class PointState {
      * @return whether one refused; the sinks after it were not asked
      */
     public boolean refuses(List<Point> opens, NameChange change) {
+        return anyDeciding(opens, s -> refusedBy(s, change));
+    }
+
+    /**
+     * Asks the sinks that decide at {@code execs} whether {@code move} takes a name they deny
+     * executing out of that denial ({@link Sink#movesOutOfWhatRuns}); each sink is asked once, and
+     * until one says yes. A sink that fails is logged and counted as saying yes: the file is then
+     * remembered, and an exec in flight that ran it is killed rather than let through.
+     */
+    public boolean movesOutOfWhatRuns(List<Point> execs, NameChange move) {
+        return anyDeciding(execs, s -> movedOutBy(s, move));
+    }
+
+    /**
+     * Whether {@code says} holds for a sink deciding at one of {@code points} (each asked once, in
+     * turn, until one does); the sessions being deleted are not asked, their rules no longer hold.
+     */
+    private boolean anyDeciding(List<Point> points, Predicate<Sink> says) {
         Set<Sink> asked = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (Point point : opens) {
+        for (Point point : points) {
             for (Route r : routing.byPoint[point.id()]) {
                 if (!r.gate().enter()) {
-                    continue; // a session being deleted: its rules no longer hold
+                    continue;
                 }
                 try {
                     for (Sink s : r.sinks()) {
-                        if (s.decides(point) && asked.add(s) && refusedBy(s, change)) {
+                        if (s.decides(point) && asked.add(s) && says.test(s)) {
                             return true;
                         }
                     }
@@ -113,6 +132,16 @@ public final class PointState {
             }
         }
         return false;
+    }
+
+    private static boolean movedOutBy(Sink sink, NameChange move) {
+        try {
+            return sink.movesOutOfWhatRuns(move);
+        } catch (RuntimeException bug) {
+            LOG.log(Level.WARNING, "sink " + sink.name() + " failed on " + move.syscall() + " of " + move.from()
+                    + "; the file is taken as moved out of a rule on what runs", bug);
+            return true;
+        }
     }
 
     /**

@@ -24,6 +24,7 @@ import dev.seccheck.sink.ScriptChain;
 import dev.seccheck.sink.SecurityCheckException;
 import dev.seccheck.sink.SinkStatus;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -49,6 +50,8 @@ public final class PolicySink implements PointSink.MissingAware {
     private final List<Rule> onNames;
     /** The rules on opening files, once each, in their order: they decide on names the program changes. */
     private final List<Rule> onOpens;
+    /** The enforcing rules on the path of the file an exec ran: a rename in flight moves it ({@link #movesOutOfWhatRuns}). */
+    private final List<Rule> onExecuted;
     /** The rules on binding (bind's enter point), in order: they decide on names given to sockets. */
     private final Rule[] onBinds;
     private final AlertLog alerts;
@@ -83,6 +86,7 @@ public final class PolicySink implements PointSink.MissingAware {
         rules.values().forEach(l -> l.stream().filter(Rule::opening).forEach(r -> opening.putIfAbsent(r.index(), r)));
         this.onOpens = List.copyOf(opening.values());
         this.onBinds = rulesByPoint[Point.syscallId(SyscallType.ENTER, Sysno.BIND)];
+        this.onExecuted = Arrays.stream(rulesByPoint[Point.EXECVE.id()]).filter(Rule::onExecutedPaths).toList();
         // Said once, at load: the opens this makes go to on_missing are alerted one by one.
         for (Rule rule : onNames) {
             for (Path dir : rule.unlisted()) {
@@ -281,6 +285,25 @@ public final class PolicySink implements PointSink.MissingAware {
             }
         }
         return change.kind() == NameChange.Kind.ACCESS && change.directory() && exposesBelow(change);
+    }
+
+    /**
+     * A rename takes a file out of a deny or kill rule on what runs when every {@code binary_path}
+     * condition of the rule holds for it under its name now and one does not under the new name,
+     * or, for a directory, may hold for a name below it ({@link Rule#movesOutOfExecuted}). Nothing
+     * is refused or alerted: the sentry remembers the file, and kills an exec in flight that ran it.
+     */
+    @Override
+    public boolean movesOutOfWhatRuns(NameChange move) {
+        if (move.kind() != NameChange.Kind.MOVE) {
+            return false;
+        }
+        for (Rule rule : onExecuted) {
+            if (rule.movesOutOfExecuted(move)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A deny or kill rule on binding has a condition on the socket's {@code unix_path}. */

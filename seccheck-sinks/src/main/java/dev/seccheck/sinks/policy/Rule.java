@@ -31,6 +31,8 @@ record Rule(int index, String label, List<Condition> conditions, Action action, 
     private static final String PROCESS_NAME = "process_name";
     /** The key of a bind's unix socket path, which a name given to a socket is checked against. */
     private static final String UNIX_PATH = "unix_path";
+    /** The key of the file an exec ran, which a rename made while the exec is in flight renames. */
+    private static final String BINARY_PATH = "binary_path";
 
     /**
      * Condition: the key's value in the message matches, or (a path key) the file the sentry
@@ -297,6 +299,36 @@ record Rule(int index, String label, List<Condition> conditions, Action action, 
             }
         }
         return true;
+    }
+
+    /** Whether this is a deny or kill rule with a condition on the file an exec ran ({@code binary_path}). */
+    boolean onExecutedPaths() {
+        return enforcing() && conditions.stream().anyMatch(c -> c.key().name().equals(BINARY_PATH));
+    }
+
+    /**
+     * Whether the rename {@code move} takes its file out of this rule's conditions on
+     * {@code binary_path}: each holds for the file under its name now (or by device and inode,
+     * {@link FilesNamed}) and one does not under the new name; for a directory, each may hold for
+     * a name below it now, whatever the new name (the names below are not listed here). The rule's
+     * other conditions are not considered: another task, or the same one later, may meet them.
+     */
+    boolean movesOutOfExecuted(NameChange move) {
+        boolean conditioned = false;
+        boolean stays = true;
+        for (Condition c : conditions) {
+            if (!c.key().name().equals(BINARY_PATH)) {
+                continue;
+            }
+            conditioned = true;
+            boolean now = move.directory() ? c.mayMatchBelow(move.from(), move.file(), null)
+                    : c.holdsFor(move.from(), move.file());
+            if (!now) {
+                return false;
+            }
+            stays &= !move.directory() && c.holdsFor(move.to(), null, move.parent());
+        }
+        return conditioned && !stays;
     }
 
     /** Whether this is a deny or kill rule with a condition on a socket's {@code unix_path}. */

@@ -702,6 +702,40 @@ class PolicySinkTest {
         assertThat(new ObjectMapper().readTree(lines.get(3)).path("action").asText()).isEqualTo("kill");
     }
 
+    /**
+     * A rename takes a file out of a deny or kill rule on what runs when the rule's
+     * {@code binary_path} holds under its name now and not under the new one, a directory when a
+     * name below it may be one the rule names; nothing is refused or alerted for it (the sentry
+     * remembers the file). A rule on other keys, or an allow rule, moves nothing out; a link is
+     * no rename (the kernel keeps naming an executed file by the name the exec used).
+     */
+    @Test
+    void aRenameOutOfARuleOnWhatRunsIsToldApart() throws Exception {
+        Path alerts = tmp.resolve("alerts.jsonl");
+        Sink sink = sink("""
+                {"alerts": "%s", "rules": [
+                  {"point": "sentry/execve", "match": {"binary_path": {"prefix": "/opt/ok/"}}, "action": "allow"},
+                  {"point": "sentry/execve", "match": {"argv": {"prefix": "--exfil"}}, "action": "deny"},
+                  {"point": "sentry/execve", "match": {"binary_path": {"glob": "/tmp/**"}, "argv": {"prefix": "sh"}},
+                   "action": "kill"}]}""".formatted(alerts), List.of(new PointReq(Point.EXECVE, FieldSet.EMPTY)));
+
+        assertThat(sink.movesOutOfWhatRuns(change("/tmp/x", "/home/u/x", null))).as("out of the glob").isTrue();
+        assertThat(sink.movesOutOfWhatRuns(change("/tmp/x", "/tmp/y", null))).as("within it").isFalse();
+        assertThat(sink.movesOutOfWhatRuns(change("/home/u/x", "/tmp/x", null))).as("into it").isFalse();
+        assertThat(sink.movesOutOfWhatRuns(change("/opt/ok/x", "/home/u/x", null))).as("an allow rule's").isFalse();
+        assertThat(sink.movesOutOfWhatRuns(NameChange.moved("renameat2", 42, 43, "mv", "/tmp/d", "/tmp/e", null, false,
+                true))).as("a directory, names below it").isTrue();
+        assertThat(sink.movesOutOfWhatRuns(NameChange.moved("renameat2", 42, 43, "mv", "/home/d", "/tmp/e", null, false,
+                true))).as("a directory with no name below it denied").isFalse();
+        assertThat(sink.refuses(change("/tmp/x", "/home/u/x", null))).as("not refused").isFalse();
+        assertThat(Files.exists(alerts) ? Files.readAllLines(alerts) : List.of()).as("no alert").isEmpty();
+
+        Sink noPaths = sink("""
+                {"rules": [{"point": "sentry/execve", "match": {"argv": {"prefix": "--exfil"}}, "action": "deny"}]}""",
+                List.of(new PointReq(Point.EXECVE, FieldSet.EMPTY)));
+        assertThat(noPaths.movesOutOfWhatRuns(change("/tmp/x", "/home/u/x", null))).isFalse();
+    }
+
     private static NameChange change(String from, String to, ReachedFile file) {
         return NameChange.moved("renameat2", 42, 43, "mv", from, to, file, false, false);
     }
