@@ -222,6 +222,19 @@ final class Call implements Waits.Awaited {
     }
 
     /**
+     * Asks the sinks deciding on what runs whether the rename {@code move} takes a name they deny
+     * executing out of their rules ({@link EmulatedPoints#movesOutOfWhatRuns}).
+     */
+    boolean movesOutOfWhatRuns(NameChange move) {
+        return points.movesOutOfWhatRuns(move);
+    }
+
+    /** The run's record of files renamed out of a rule on what runs ({@link ExecutableMoves}). */
+    ExecutableMoves executableMoves() {
+        return points.executableMoves();
+    }
+
+    /**
      * Asks the sinks deciding on sockets' unix paths whether {@code change} may give its name
      * (a socket so named is reached there as if bound there): 0, or the errno they chose; a kill
      * verdict kills the process and reads as EPERM, as at {@link #check}.

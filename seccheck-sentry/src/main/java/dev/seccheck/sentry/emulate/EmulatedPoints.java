@@ -40,6 +40,15 @@ public interface EmulatedPoints {
      */
     int socketNameVerdict(NameChange change);
 
+    /**
+     * Asks the sinks deciding at sentry/execve whether the rename {@code move} takes a name they
+     * deny executing out of their rules ({@link dev.seccheck.sink.Sink#movesOutOfWhatRuns}).
+     */
+    boolean movesOutOfWhatRuns(NameChange move);
+
+    /** The run's record of files renamed out of a rule on what runs, which the exec events look at. */
+    ExecutableMoves executableMoves();
+
     /** Returns whether an exit point of syscall {@code nr}, raw or schematized, is enabled (else no exit is fired). */
     boolean wantsExit(int nr);
 

@@ -85,11 +85,14 @@ public final class Emulator implements AutoCloseable {
      *     the calls that give a file a name (link, linkat, rename, renameat, renameat2, symlink,
      *     symlinkat, mknod, mknodat) are performed, and each new name decided as a bind there
      *     ({@link NameEmulation#givesNames})
+     * @param executables a sink decides at sentry/execve: renames are performed, each under one
+     *     lock, and the files one moves out of a rule on what runs are remembered for the execs in
+     *     flight then ({@link ExecutableMoves})
      */
     public record Effects(boolean opens, boolean connects, boolean binds, boolean names, boolean peersDecided,
-            boolean accepts, boolean listens, boolean socketNames) {
+            boolean accepts, boolean listens, boolean socketNames, boolean executables) {
         /** Nothing emulated. */
-        public static final Effects NONE = new Effects(false, false, false, false, false, false, false, false);
+        public static final Effects NONE = new Effects(false, false, false, false, false, false, false, false, false);
 
         /**
          * Returns whether every call of syscall {@code nr} is emulated (or, for open_by_handle_at,
@@ -107,13 +110,15 @@ public final class Emulator implements AutoCloseable {
                 case Sysno.LISTEN -> listens;
                 case Sysno.TRUNCATE, Sysno.ACCT, Sysno.SWAPON, Sysno.FANOTIFY_INIT -> names;
                 default -> names && (NameEmulation.serves(nr) || AttributeCalls.heldWhole(nr)) // ioctl: by request
-                        || socketNames && NameEmulation.givesNames(nr);
+                        || socketNames && NameEmulation.givesNames(nr)
+                        || executables && NameEmulation.renames(nr);
             };
         }
 
         /** Returns whether anything is emulated. */
         public boolean any() {
-            return opens || connects || binds || names || peersDecided || accepts || listens || socketNames;
+            return opens || connects || binds || names || peersDecided || accepts || listens || socketNames
+                    || executables;
         }
 
         /**
@@ -545,7 +550,7 @@ public final class Emulator implements AutoCloseable {
                     effects.peersDecided() && !effects.binds() && !effects.names(), log);
             NameWalks walks = new NameWalks(calls, walk, tasks);
             this.renames = new NameEmulation(calls, walks, memory, own, names, tasks, landlock, effects.names(),
-                    effects.socketNames(), log);
+                    effects.socketNames(), effects.executables() ? new RenamesOutOfWhatRuns(calls, log) : null, log);
             this.attributes = new AttributeCalls(calls, walks, memory, own, names, tasks, landlock, log);
         }
 

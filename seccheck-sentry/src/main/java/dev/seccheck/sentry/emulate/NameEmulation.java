@@ -59,7 +59,9 @@ import java.util.function.Consumer;
  * each new name is decided as the bind of a socket there ({@link NameChange}, with whether the
  * file is a symbolic link or a directory moved, which lead names below to sockets elsewhere): a
  * server bound elsewhere and renamed, linked or symlinked to a name a rule denies binding at was
- * reached there. No other name calls are held for that alone.
+ * reached there. No other name calls are held for that alone. While a sink decides on what
+ * runs, renames are performed the same way, each under one lock, and a rename out of its rules is
+ * recorded for the execs in flight ({@link RenamesOutOfWhatRuns}, {@link ExecutableMoves}).
  *
  * <p>What the kernel would refuse after the lookups (EXDEV, EEXIST, EBUSY for "." and "..",
  * EPERM for a linked directory, permissions, ENOTDIR and EISDIR between the two names) it
@@ -91,11 +93,15 @@ final class NameEmulation {
      * renames, symlinks and mknods).
      */
     private final boolean namesDecided;
+    /** The looks of renames while a sink decides on what runs ({@link ExecutableMoves}); null when none does. */
+    private final RenamesOutOfWhatRuns whatRuns;
     private final Consumer<String> log;
 
     NameEmulation(PathCalls calls, NameWalks walks, ProgramMemory memory, Identity.Own own, RealPath names,
-            TaskFiles tasks, LandlockDomains landlock, boolean decidesNames, boolean socketNames, Consumer<String> log) {
+            TaskFiles tasks, LandlockDomains landlock, boolean decidesNames, boolean socketNames,
+            RenamesOutOfWhatRuns whatRuns, Consumer<String> log) {
         this.calls = calls;
+        this.whatRuns = whatRuns;
         this.decidesNames = decidesNames;
         this.namesDecided = decidesNames || socketNames;
         this.landlock = landlock;
@@ -152,6 +158,11 @@ final class NameEmulation {
                     Sysno.MKNOD, Sysno.MKNODAT -> true;
             default -> false;
         };
+    }
+
+    /** Whether syscall {@code nr} is a rename, held while a sink decides on what runs ({@link ExecutableMoves}). */
+    static boolean renames(int nr) {
+        return nr == Sysno.RENAME || nr == Sysno.RENAMEAT || nr == Sysno.RENAMEAT2;
     }
 
     /** The arguments of a link or rename, whichever syscall carried them. */
@@ -559,7 +570,8 @@ final class NameEmulation {
             return Plan.failed(newDir, oldDir);
         }
         if (call.onNotifier() && (isDirectory(oldDir, source)
-                || ((a.flags() & RENAME_EXCHANGE) != 0 && isDirectory(newDir, target)))) {
+                || ((a.flags() & RENAME_EXCHANGE) != 0 && isDirectory(newDir, target))
+                || whatRuns != null && call.executableMoves().busy())) {
             PathCalls.close(oldDir);
             PathCalls.close(newDir);
             return null;
@@ -586,19 +598,26 @@ final class NameEmulation {
         if (refusedInRunDirectory(call, a.syscall(), oldDir) || refusedInRunDirectory(call, a.syscall(), newDir)) {
             return -Errno.EPERM;
         }
-        if (source.plain() && target.plain()) {
-            int r = check(call, a, oldDir, source, newDir, target);
-            if (r < 0) {
-                return r;
-            }
-            if ((a.flags() & RENAME_EXCHANGE) != 0) {
-                r = check(call, a, newDir, target, oldDir, source);
+        try (RenamesOutOfWhatRuns.Renaming out = whatRuns == null ? null : whatRuns.begin(call)) {
+            if (source.plain() && target.plain()) {
+                int r = check(call, a, oldDir, source, newDir, target, out);
                 if (r < 0) {
                     return r;
                 }
+                if ((a.flags() & RENAME_EXCHANGE) != 0) {
+                    r = check(call, a, newDir, target, oldDir, source, out);
+                    if (r < 0) {
+                        return r;
+                    }
+                }
             }
+            int r = landlock.perform(call.tid(), who,
+                    () -> calls.renameat2(oldDir, source.last(), newDir, target.last(), a.flags()));
+            if (out != null) {
+                out.made(r);
+            }
+            return r;
         }
-        return landlock.perform(call.tid(), who, () -> calls.renameat2(oldDir, source.last(), newDir, target.last(), a.flags()));
     }
 
 
@@ -637,15 +656,19 @@ final class NameEmulation {
      * or there is no such file (the kernel then says what natively happens), else -EPERM (refused,
      * or a tree too large or unreadable to check) or -EACCES (a mount seccheck cannot name). The new
      * name is also decided as a bind of a socket there ({@link Call#refusedAsBind}), whether a file
-     * is at the old name now or not: then the errno is the one the sinks on binding chose.
+     * is at the old name now or not: then the errno is the one the sinks on binding chose. While a
+     * sink decides on what runs ({@code out}, else null), a rename out of its rules is recorded.
      */
-    private int check(Call call, Args a, int fromDir, Split source, int toDir, Split target) {
+    private int check(Call call, Args a, int fromDir, Split source, int toDir, Split target,
+            RenamesOutOfWhatRuns.Renaming out) {
         PathCalls.Stat st = calls.lstatAt(fromDir, source.name()); // null: none now (the kernel's rename says so)
         Optional<String> now = names.of(fromDir, call.tid()).map(d -> RealPath.join(d, "/" + source.name()));
         Optional<String> at = names.of(toDir, call.tid());
         Optional<String> there = at.map(d -> RealPath.join(d, "/" + target.name()));
         if (now.isEmpty() || there.isEmpty()) {
-            return -Errno.EACCES;
+            // Held for a rule on what runs alone, it goes through: a file executed on a mount
+            // seccheck cannot name has no binary_path for that rule to decide on by name.
+            return namesDecided ? -Errno.EACCES : 0;
         }
         NameChange.Parent parent = parent(at.get(), toDir);
         NameChange move = NameChange.moved(a.syscall(), call.tgid(), call.tid(), call.comm(), now.get(), there.get(),
@@ -660,6 +683,9 @@ final class NameEmulation {
         int asBind = call.refusedAsBind(move);
         if (asBind != 0) {
             return -asBind;
+        }
+        if (out != null && out.side(call, move, st, fromDir, source.name(), toDir, target.name())) {
+            return -Errno.EPERM;
         }
         if (st == null || !decidesNames || !st.isDirectory()) {
             return 0;

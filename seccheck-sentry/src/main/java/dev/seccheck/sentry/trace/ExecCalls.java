@@ -2,6 +2,7 @@ package dev.seccheck.sentry.trace;
 
 import dev.seccheck.abi.Fcntl;
 import dev.seccheck.linux.PathCalls;
+import dev.seccheck.sentry.emulate.ExecutableMoves;
 import dev.seccheck.sentry.emulate.ProgramPaths;
 import dev.seccheck.sentry.syscalls.ExecArguments;
 import dev.seccheck.sentry.syscalls.ExecImage;
@@ -40,22 +41,24 @@ final class ExecCalls {
      *     not what the kernel ran ({@code scriptUntold} says why), or before the exec event
      * @param image what the kernel gave the new program, read at the exec event; null before it,
      *     or when sentry/execve was not enabled then
+     * @param moves the {@link ExecutableMoves#mark} taken at the enter
      */
     record Pending(Task caller, ExecArguments args, ScriptFile script, String scriptUntold, ExecImage image,
-            ExecutedFiles.Executed binary, ExecutedFiles.Executed interpreter) {
+            ExecutedFiles.Executed binary, ExecutedFiles.Executed interpreter, long moves) {
 
-        Pending(Task caller, ExecArguments args, ScriptFile script, String scriptUntold, ExecImage image) {
-            this(caller, args, script, scriptUntold, image, null, null);
+        Pending(Task caller, ExecArguments args, ScriptFile script, String scriptUntold, ExecImage image,
+                long moves) {
+            this(caller, args, script, scriptUntold, image, null, null, moves);
         }
 
         /** The call as made by {@code task}: a launch's, whose real caller is seccheck's spawner. */
         Pending calledBy(Task task) {
-            return new Pending(task, args, script, scriptUntold, image, binary, interpreter);
+            return new Pending(task, args, script, scriptUntold, image, binary, interpreter, moves);
         }
 
         /** The call holding the files the kernel executed ({@link ExecutedFiles}), for a sink deciding on what runs. */
         Pending withExecuted(ExecutedFiles.Executed binary, ExecutedFiles.Executed interpreter) {
-            return new Pending(caller, args, script, scriptUntold, image, binary, interpreter);
+            return new Pending(caller, args, script, scriptUntold, image, binary, interpreter, moves);
         }
 
         /** Closes the script and files held, if any: once sentry/execve has fired, or will not. */
@@ -78,15 +81,24 @@ final class ExecCalls {
     /** Exec events whose sentry/execve waits for the exit points of the call (tracer thread only). */
     private final Map<Integer, Pending> afterExit = new ConcurrentHashMap<>();
 
+    /** The files renamed out of a rule on what runs, looked up for the execs in flight meanwhile. */
+    private final ExecutableMoves moves = new ExecutableMoves();
+
     /** @param looks where the file passed is looked at (whether it is a {@code #!} script) */
     ExecCalls(FileLooks looks) {
         this.looks = looks;
     }
 
+    /** The run's record of files renamed out of a rule on what runs. */
+    ExecutableMoves moves() {
+        return moves;
+    }
+
     /** At the enter of execve or execveat: remembers what sentry/execve will report. */
     void entered(Task caller, SyscallEvent enter, TaskMemory mem) {
+        long mark = moves.mark(); // before the kernel's open of the file, which follows this enter
         ExecArguments args = ExecArguments.read(enter, mem);
-        byTid.put(enter.tid(), new Pending(caller, args, null, null, null));
+        byTid.put(enter.tid(), new Pending(caller, args, null, null, null, mark));
     }
 
     /**
@@ -110,7 +122,7 @@ final class ExecCalls {
     Pending imaged(Pending call, int tid, ExecImage image) {
         String[] untold = new String[1];
         ScriptFile script = image.mayNameAScript() ? scriptOf(tid, call.args(), image, untold) : null;
-        return new Pending(call.caller(), call.args(), script, untold[0], image);
+        return new Pending(call.caller(), call.args(), script, untold[0], image, call.moves());
     }
 
     /** At the exec event of the thread that was {@code formerTid}: the call's entry, or null. */

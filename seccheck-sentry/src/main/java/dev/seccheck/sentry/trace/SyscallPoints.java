@@ -10,6 +10,7 @@ import dev.seccheck.points.SyscallSchema;
 import dev.seccheck.points.SyscallType;
 import dev.seccheck.sentry.emulate.EmulatedPoints;
 import dev.seccheck.sentry.emulate.Emulator;
+import dev.seccheck.sentry.emulate.ExecutableMoves;
 import dev.seccheck.sentry.filter.FilterAction;
 import dev.seccheck.sentry.syscalls.DecodedSyscall;
 import dev.seccheck.sentry.syscalls.ExecArguments;
@@ -37,6 +38,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class SyscallPoints implements EmulatedPoints {
 
+    /** The point deciding on what runs, asked about renames ({@link #movesOutOfWhatRuns}). */
+    private static final List<Point> EXEC_POINTS = List.of(Point.EXECVE);
     /** chdir, fchdir: they change the cwd context field. */
     private static final int[] CWD_CHANGERS = {Sysno.CHDIR, Sysno.FCHDIR};
     /** prctl's option that renames the calling thread: it changes the process_name context field. */
@@ -152,7 +155,8 @@ final class SyscallPoints implements EmulatedPoints {
      * point, accept while one decides at an accept point, and listen (and connect and the sends
      * with it, which may name a unix socket: KernelChosenNames) while one decides at a bind
      * point, and the calls that give a file a name (links, renames, symlinks, mknod) while one
-     * decides there on the unix path a socket is bound to. Decided once, by the
+     * decides there on the unix path a socket is bound to, and renames while one decides at
+     * sentry/execve (ExecutableMoves). Decided once, by the
      * first call (the filters of the run are fixed at start): sessions created later are served
      * the ptrace way for syscalls not emulated from the start.
      */
@@ -163,7 +167,8 @@ final class SyscallPoints implements EmulatedPoints {
             boolean peersDecided = peerPoints.stream().anyMatch(state::decided);
             emulation = new Emulator.Effects(opens, schematized(Sysno.CONNECT), schematized(Sysno.BIND), decided,
                     peersDecided, acceptPoints.stream().anyMatch(state::decided),
-                    bindPoints.stream().anyMatch(state::decided), state.decidesSocketNames(bindPoints));
+                    bindPoints.stream().anyMatch(state::decided), state.decidesSocketNames(bindPoints),
+                    state.decided(Point.EXECVE));
         }
         return emulation;
     }
@@ -200,6 +205,16 @@ final class SyscallPoints implements EmulatedPoints {
     @Override
     public boolean refuses(NameChange change) {
         return state.refuses(openPoints, change);
+    }
+
+    @Override
+    public boolean movesOutOfWhatRuns(NameChange move) {
+        return state.movesOutOfWhatRuns(EXEC_POINTS, move);
+    }
+
+    @Override
+    public ExecutableMoves executableMoves() {
+        return execCalls.moves();
     }
 
     @Override

@@ -4,11 +4,13 @@ import dev.seccheck.abi.CloneFlags;
 import dev.seccheck.abi.Signal;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.ProcessMemory;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.linux.Ptrace;
 import dev.seccheck.linux.Regs;
 import dev.seccheck.linux.Signals;
+import dev.seccheck.sentry.emulate.ExecutableMoves;
 import dev.seccheck.sentry.emulate.ExecutedTasks;
 import dev.seccheck.sentry.emulate.LandlockDomains;
 import dev.seccheck.sentry.syscalls.ExecArguments;
@@ -65,6 +67,8 @@ final class TaskLifecycle {
     private final Consumer<String> log;
     private final ProcessMemory memory = new ProcessMemory();
     private final Regs regs = new Regs();
+    /** Buffers for the stat of an executed file (tracer thread). */
+    private final PathCalls fileCalls = new PathCalls();
     /** Reads a new program's stack at its exec event: a reader of its own, so no page kept for a stop is reused. */
     private final TraceeAccess image = new TraceeAccess();
 
@@ -400,7 +404,7 @@ final class TaskLifecycle {
     }
 
     /** What {@link #lookAtTheFilesExecuted} returns for a task it killed. */
-    private static final ExecCalls.Pending KILLED = new ExecCalls.Pending(null, null, null, null, null);
+    private static final ExecCalls.Pending KILLED = new ExecCalls.Pending(null, null, null, null, null, 0);
 
     /**
      * The files the kernel executed for task {@code t}'s new program ({@link ExecutedFiles}), when
@@ -439,6 +443,16 @@ final class TaskLifecycle {
             }
         }
         if (runs) {
+            String why = movedInFlight(call.moves(), binary, interpreter);
+            if (why != null) {
+                killAtExec(t, why);
+                binary.close();
+                if (interpreter != null) {
+                    interpreter.close();
+                }
+                call.release();
+                return KILLED;
+            }
             return call.withExecuted(binary, interpreter);
         }
         binary.close();
@@ -474,26 +488,53 @@ final class TaskLifecycle {
                         : null;
             };
             if (why != null) {
-                // A task already being killed (a parent's SIGKILL right after its fork and exec, as
-                // subprocess's kill() does) often cannot be read at all: it dies either way, and no
-                // line says that seccheck killed it.
-                if (!beingKilled(t.tid())) {
-                    log.accept("killed task " + t.tid() + " (" + t.comm() + ") at its exec, before its first instruction: "
-                            + why + (e != handed ? " (the kernel maps what it executes into the program, which can then read it)"
-                                    : e instanceof ExecutedFiles.Found ? " (the kernel handed it the file open, as a"
-                                            + " binfmt_misc handler's AT_EXECFD, which it can then read)"
-                                    : " (the kernel may have handed it a file open, as a binfmt_misc handler's AT_EXECFD,"
-                                            + " which it could then read)"));
-                }
-                try {
-                    Signals.kill(t.tid(), Signal.SIGKILL);
-                } catch (LinuxException gone) {
-                    // Already gone: nothing runs.
-                }
+                killAtExec(t, why + (e != handed ? " (the kernel maps what it executes into the program, which can then read it)"
+                        : e instanceof ExecutedFiles.Found ? " (the kernel handed it the file open, as a"
+                                + " binfmt_misc handler's AT_EXECFD, which it can then read)"
+                        : " (the kernel may have handed it a file open, as a binfmt_misc handler's AT_EXECFD,"
+                                + " which it could then read)"));
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * Why the exec whose enter took {@code mark} ({@link ExecutableMoves#mark}) may not be decided
+     * on the names its files have now: a rename out of a rule on what runs, made since, moved the
+     * binary or its ELF interpreter (or one of the directories above, whose files it recorded), or
+     * could not be told; null when none did. The kernel names the file by the name the exec used
+     * as it is now, and a rename made after its open would have the exec decided on the new name.
+     */
+    private String movedInFlight(long mark, ExecutedFiles.Executed binary, ExecutedFiles.Executed interpreter) {
+        ExecutableMoves moves = syscalls.executableMoves();
+        for (ExecutedFiles.Executed e : interpreter == null ? List.of(binary) : List.of(binary, interpreter)) {
+            if (e instanceof ExecutedFiles.Found f) {
+                PathCalls.Stat st = fileCalls.fstat(f.fd());
+                boolean gone = st == null || st.nlink() == 0
+                        || f.named().map(n -> n.path().endsWith(" (deleted)")).orElse(false);
+                String why = moves.unsettled(mark, f.file().dev(), f.file().ino(), gone);
+                if (why != null) {
+                    return why;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Kills task {@code t} at its exec event, before its first instruction, saying {@code why} in a line. */
+    private void killAtExec(Task t, String why) {
+        // A task already being killed (a parent's SIGKILL right after its fork and exec, as
+        // subprocess's kill() does) often cannot be read at all: it dies either way, and no
+        // line says that seccheck killed it.
+        if (!beingKilled(t.tid())) {
+            log.accept("killed task " + t.tid() + " (" + t.comm() + ") at its exec, before its first instruction: " + why);
+        }
+        try {
+            Signals.kill(t.tid(), Signal.SIGKILL);
+        } catch (LinuxException gone) {
+            // Already gone: nothing runs.
+        }
     }
 
     /** SIGKILL's bit in a /proc status signal mask. */

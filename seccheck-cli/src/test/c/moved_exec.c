@@ -1,0 +1,140 @@
+// usage: moved_exec rename|link|dir DENIED_DIR OK_DIR N
+//        moved_exec ran WORD
+// N times: copies this program to a new file DENIED_DIR/xI (made during the run, so no walk at
+// the policy's load knew it), forks a child that executes it by that name ("ran MOVED"), and
+// moves it to OK_DIR/xI after a delay that grows with I (0 to 1.5 ms), so that some moves land
+// while the child's exec is in flight: after the kernel opened the file under its denied name,
+// before seccheck looked at what ran. The child exits 127 when the name was gone before its exec.
+// Mode "link" links the file to OK_DIR/xI and unlinks the denied name instead of renaming; mode
+// "dir" renames the directory DENIED_DIR/dI holding it. Then, with no move in flight, it executes
+// a copy made in OK_DIR ("ran FINAL"). A run prints WORD-RAN and its pid; counting is left to the
+// caller. (Red team round 2, finding 1.)
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+extern char **environ;
+
+static char *image;
+static size_t image_len;
+
+static void load(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        perror(path);
+        exit(1);
+    }
+    image_len = st.st_size;
+    image = malloc(image_len);
+    size_t got = 0;
+    while (got < image_len) {
+        ssize_t r = read(fd, image + got, image_len - got);
+        if (r <= 0) {
+            perror("read");
+            exit(1);
+        }
+        got += r;
+    }
+    close(fd);
+}
+
+static void put(const char *path) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+    if (fd < 0) {
+        perror(path);
+        exit(1);
+    }
+    size_t done = 0;
+    while (done < image_len) {
+        ssize_t w = write(fd, image + done, image_len - done);
+        if (w <= 0) {
+            perror("write");
+            exit(1);
+        }
+        done += w;
+    }
+    close(fd);
+}
+
+static void spin_us(long us) {
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do {
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    } while ((t.tv_sec - t0.tv_sec) * 1000000L + (t.tv_nsec - t0.tv_nsec) / 1000 < us);
+}
+
+static void run(const char *path, const char *word) {
+    pid_t p = fork();
+    if (p < 0) {
+        perror("fork");
+        exit(1);
+    }
+    if (p == 0) {
+        char *av[] = {"x", "ran", (char *)word, NULL};
+        execve(path, av, environ);
+        _exit(127);
+    }
+}
+
+int main(int argc, char **argv) {
+    if (argc == 3 && strcmp(argv[1], "ran") == 0) {
+        printf("%s-RAN pid=%d\n", argv[2], getpid());
+        return 0;
+    }
+    if (argc < 5) {
+        fprintf(stderr, "usage: moved_exec rename|link|dir DENIED_DIR OK_DIR N\n");
+        return 2;
+    }
+    const char *mode = argv[1], *denied = argv[2], *ok = argv[3];
+    int n = atoi(argv[4]);
+    load("/proc/self/exe");
+    setvbuf(stdout, NULL, _IONBF, 0);
+    char moved[4096];
+    for (int i = 0; i < n; i++) {
+        char name[4096], dir[4096], movedDir[4096];
+        if (strcmp(mode, "dir") == 0) {
+            snprintf(dir, sizeof dir, "%s/d%d", denied, i);
+            snprintf(movedDir, sizeof movedDir, "%s/d%d", ok, i);
+            if (mkdir(dir, 0755) != 0) {
+                perror(dir);
+                return 1;
+            }
+            snprintf(name, sizeof name, "%s/x", dir);
+            snprintf(moved, sizeof moved, "%s/x", movedDir);
+        } else {
+            snprintf(name, sizeof name, "%s/x%d", denied, i);
+            snprintf(moved, sizeof moved, "%s/x%d", ok, i);
+        }
+        put(name);
+        run(name, "MOVED");
+        spin_us((i * 37) % 1500);
+        int r;
+        if (strcmp(mode, "link") == 0) {
+            r = link(name, moved);
+            if (r == 0) {
+                r = unlink(name);
+            }
+        } else if (strcmp(mode, "dir") == 0) {
+            r = rename(dir, movedDir);
+        } else {
+            r = rename(name, moved);
+        }
+        if (r != 0) {
+            printf("move %d failed: %s\n", i, strerror(errno));
+        }
+        wait(NULL);
+    }
+    snprintf(moved, sizeof moved, "%s/final", ok);
+    put(moved);
+    run(moved, "FINAL");
+    wait(NULL);
+    return 0;
+}
