@@ -8,7 +8,9 @@
 # (`mv t t2 && mv t2 t`: under the policy each name below the moved directory is checked), natively,
 # under strace tracing the renames and under the deny policy: the median wall time of the rounds,
 # start-up included.
-# With BENCH_OLD=<a snapshot of another build> (bench/snapshot.sh) its deny policy runs too.
+# Both also under a policy with one kill rule on what runs (sentry/execve's binary_path under
+# /tmp/denied-exec/), which since session 48 has seccheck perform every rename (ExecutableMoves).
+# With BENCH_OLD=<a snapshot of another build> (bench/snapshot.sh) its deny policy and exec rule run too.
 #
 # Usage: bench/renames.sh [ROUNDS]   (default 5)
 set -euo pipefail
@@ -19,6 +21,20 @@ sc="$here/seccheck"
 . "$here/bench/prepare.sh"
 bench_prepare "$out" "$sc"
 bench_deny_policy "$out/deny.json"
+cat > "$out/exec-rule.json" <<'JSON'
+{"name": "exec-rule", "points": [{"name": "sentry/execve"}],
+ "sinks": [{"name": "policy", "config": {"rules": [
+   {"effect": "execute_file", "match": {"binary_path": {"glob": "/tmp/denied-exec/**"}}, "action": "kill"}]}}]}
+JSON
+# Adds the exec rule's run of $3 under this build and, with BENCH_OLD, under the old one.
+exec_rule() {
+  local -n labels="$1" commands="$2"
+  labels+=("seccheck exec rule")
+  commands+=("$sc run --quiet --config $out/exec-rule.json -- $3")
+  [ -n "${BENCH_OLD:-}" ] || return 0
+  labels+=("old seccheck exec rule")
+  commands+=("$BENCH_OLD/seccheck run --quiet --config $out/exec-rule.json -- $3")
+}
 cc -O2 -o "$out/rename-latency" "$here/bench/rename-latency.c"
 work="$(mktemp -d /tmp/seccheck-renames.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
@@ -28,6 +44,7 @@ declare -a names=(native "strace -f --seccomp-bpf" "seccheck default" "seccheck 
 declare -a cmds=("$prog" "strace -f --seccomp-bpf -e trace=rename,renameat,renameat2 -o /dev/null $prog"
   "$sc run --quiet -- $prog" "$sc run --quiet --config $out/deny.json -- $prog")
 bench_old_deny names cmds "$prog"
+exec_rule names cmds "$prog"
 for ((r = 0; r < rounds; r++)); do
   for i in "${!cmds[@]}"; do
     p50=$(bash -c "${cmds[$i]}" 2>/dev/null | sed -n 's/.*p50=\([0-9]*\)us.*/\1/p')
@@ -51,4 +68,5 @@ declare -a mv_names=(native "strace -f --seccomp-bpf" "seccheck deny policy")
 declare -a mv_cmds=("$move" "strace -f --seccomp-bpf -e trace=rename,renameat,renameat2 -o /dev/null sh -c '$move'"
   "$sc run --quiet --config $out/deny.json -- sh -c '$move'")
 bench_old_deny mv_names mv_cmds "sh -c '$move'"
+exec_rule mv_names mv_cmds "sh -c '$move'"
 bench_whole_commands "a tree of 10,100 names moved and back" "$rounds" : mv_names mv_cmds
