@@ -124,14 +124,17 @@ public final class ExecutableMoves {
         return null;
     }
 
-    /** Takes the lock every rename holds while a rule on what runs decides ({@link ExecutableMoves}). */
-    Held renaming() {
-        renames.lock();
+    /**
+     * Takes the lock every rename holds while a rule on what runs decides ({@link ExecutableMoves}),
+     * waiting for it when {@code wait}; else null when another rename holds it (the notifier leaves
+     * its call to a pool thread rather than wait).
+     */
+    Held renaming(boolean wait) {
+        if (wait) {
+            renames.lock();
+        } else if (!renames.tryLock()) {
+            return null;
+        }
         return renames::unlock;
-    }
-
-    /** Whether a rename holds the lock now: the notifier leaves its call to a pool thread rather than wait. */
-    boolean busy() {
-        return renames.isLocked();
     }
 }

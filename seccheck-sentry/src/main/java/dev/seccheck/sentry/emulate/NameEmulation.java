@@ -257,6 +257,15 @@ final class NameEmulation {
             if (plan == null) {
                 return false;
             }
+            // Taken before any point fires: on the notifier, a rename that would wait for another
+            // (a directory's, listing its tree) is given up to a pool thread instead.
+            boolean guarded = !a.link() && whatRuns != null && plan.failed() == 0;
+            RenamesOutOfWhatRuns.Renaming out = guarded ? whatRuns.begin(call) : null;
+            if (guarded && out == null) {
+                PathCalls.close(plan.first());
+                PathCalls.close(plan.second());
+                return false;
+            }
             call.held().fd(plan.first());
             call.held().fd(plan.second());
             try {
@@ -264,10 +273,14 @@ final class NameEmulation {
                     return true;
                 }
                 int r = plan.failed() != 0 ? plan.failed()
-                        : a.link() ? link(call, a, who.get(), plan, from, to) : rename(call, a, who.get(), plan, from, to);
+                        : a.link() ? link(call, a, who.get(), plan, from, to)
+                        : rename(call, a, who.get(), plan, from, to, out);
                 call.complete(ev, given, r);
             } finally {
                 call.held().release();
+                if (out != null) {
+                    out.close();
+                }
             }
         }
         return true;
@@ -570,8 +583,7 @@ final class NameEmulation {
             return Plan.failed(newDir, oldDir);
         }
         if (call.onNotifier() && (isDirectory(oldDir, source)
-                || ((a.flags() & RENAME_EXCHANGE) != 0 && isDirectory(newDir, target))
-                || whatRuns != null && call.executableMoves().busy())) {
+                || ((a.flags() & RENAME_EXCHANGE) != 0 && isDirectory(newDir, target)))) {
             PathCalls.close(oldDir);
             PathCalls.close(newDir);
             return null;
@@ -587,10 +599,12 @@ final class NameEmulation {
     /**
      * Renames, once the sinks allowed the file at the old name (and with RENAME_EXCHANGE the one
      * at the new name) its new name: the kernel renames between the two directories walked to.
+     * {@code out}: the rename's hold while a sink decides on what runs, else null.
      *
      * @return 0 or -errno
      */
-    private int rename(Call call, Args a, Identity who, Plan plan, String from, String to) {
+    private int rename(Call call, Args a, Identity who, Plan plan, String from, String to,
+            RenamesOutOfWhatRuns.Renaming out) {
         Split source = Split.of(from);
         Split target = Split.of(to);
         int oldDir = plan.first();
@@ -598,26 +612,24 @@ final class NameEmulation {
         if (refusedInRunDirectory(call, a.syscall(), oldDir) || refusedInRunDirectory(call, a.syscall(), newDir)) {
             return -Errno.EPERM;
         }
-        try (RenamesOutOfWhatRuns.Renaming out = whatRuns == null ? null : whatRuns.begin(call)) {
-            if (source.plain() && target.plain()) {
-                int r = check(call, a, oldDir, source, newDir, target, out);
+        if (source.plain() && target.plain()) {
+            int r = check(call, a, oldDir, source, newDir, target, out);
+            if (r < 0) {
+                return r;
+            }
+            if ((a.flags() & RENAME_EXCHANGE) != 0) {
+                r = check(call, a, newDir, target, oldDir, source, out);
                 if (r < 0) {
                     return r;
                 }
-                if ((a.flags() & RENAME_EXCHANGE) != 0) {
-                    r = check(call, a, newDir, target, oldDir, source, out);
-                    if (r < 0) {
-                        return r;
-                    }
-                }
             }
-            int r = landlock.perform(call.tid(), who,
-                    () -> calls.renameat2(oldDir, source.last(), newDir, target.last(), a.flags()));
-            if (out != null) {
-                out.made(r);
-            }
-            return r;
         }
+        int r = landlock.perform(call.tid(), who,
+                () -> calls.renameat2(oldDir, source.last(), newDir, target.last(), a.flags()));
+        if (out != null) {
+            out.made(r);
+        }
+        return r;
     }
 
 

@@ -34,9 +34,14 @@ final class RenamesOutOfWhatRuns {
         this.log = log;
     }
 
-    /** Starts a rename for {@code call}, holding the lock until {@link Renaming#close}. */
+    /**
+     * Starts a rename for {@code call}, holding the lock until {@link Renaming#close}; on the
+     * notifier, null when another rename holds it (the call is then served on a pool thread).
+     */
     Renaming begin(Call call) {
-        return new Renaming(call.executableMoves());
+        ExecutableMoves moves = call.executableMoves();
+        ExecutableMoves.Held held = moves.renaming(!call.onNotifier());
+        return held == null ? null : new Renaming(moves, held);
     }
 
     /** A side of a rename moved out of a rule on what runs: what its old name held, and where it went. */
@@ -48,9 +53,9 @@ final class RenamesOutOfWhatRuns {
         private final ExecutableMoves.Held held;
         private final List<Side> sides = new ArrayList<>(2);
 
-        private Renaming(ExecutableMoves moves) {
+        private Renaming(ExecutableMoves moves, ExecutableMoves.Held held) {
             this.moves = moves;
-            this.held = moves.renaming();
+            this.held = held;
         }
 
         /**
