@@ -15,50 +15,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 extern char **environ;
 
-static char *image;
-static size_t image_len;
-
-static void load(const char *path) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        perror(path);
-        exit(1);
-    }
-    image_len = st.st_size;
-    image = malloc(image_len);
-    size_t got = 0;
-    while (got < image_len) {
-        ssize_t r = read(fd, image + got, image_len - got);
-        if (r <= 0) {
-            perror("read");
-            exit(1);
-        }
-        got += r;
-    }
-    close(fd);
-}
+/** This program's own file, copied to each new name. */
+static int image = -1;
 
 static void put(const char *path) {
+    struct stat st;
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
-    if (fd < 0) {
+    if (fd < 0 || fstat(image, &st) != 0) {
         perror(path);
         exit(1);
     }
-    size_t done = 0;
-    while (done < image_len) {
-        ssize_t w = write(fd, image + done, image_len - done);
-        if (w <= 0) {
-            perror("write");
+    off_t at = 0;
+    while (at < st.st_size) {
+        if (sendfile(fd, image, &at, st.st_size - at) <= 0) {
+            perror("sendfile");
             exit(1);
         }
-        done += w;
     }
     close(fd);
 }
@@ -95,11 +74,11 @@ int main(int argc, char **argv) {
     }
     const char *mode = argv[1], *denied = argv[2], *ok = argv[3];
     int n = atoi(argv[4]);
-    load("/proc/self/exe");
+    image = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
     setvbuf(stdout, NULL, _IONBF, 0);
     char moved[4096];
     for (int i = 0; i < n; i++) {
-        char name[4096], dir[4096], movedDir[4096];
+        char name[4096], dir[2048], movedDir[2048];
         if (strcmp(mode, "dir") == 0) {
             snprintf(dir, sizeof dir, "%s/d%d", denied, i);
             snprintf(movedDir, sizeof movedDir, "%s/d%d", ok, i);
