@@ -25,14 +25,16 @@ import java.util.function.LongPredicate;
  * received after the answered one is judged as it is received ({@link #received}), and its repeat
  * gets the recorded answer, firing nothing ({@link #repeatOf}), only when:
  * <ul>
- *   <li>the listener received every notification since the answered one (their ids count up by
- *       one: a call the task made and a signal took back before seccheck received it leaves a
- *       hole), and every one of the task's had the recorded call's registers;
- *   <li>the first of the task's was received after a mark: the dropped answer's stop comes before
- *       any repeat exists, while a later call of the task's is marked only at its own stop, after
- *       it was received (then it is gone when looked at: not answered). Each next one, after the
- *       one before it was found gone, needs one mark more than notifications of the task came
- *       before it: a repeat interrupted again, and its own stop;
+ *   <li>every one of the task's notifications since the answered one had the recorded call's
+ *       registers;
+ *   <li>the marks outnumber the task's notifications received before this one, and the ids the
+ *       listener never received since the answer, by at least one. The dropped answer's stop comes
+ *       before any repeat exists, and is the one; each repeat then interrupted again, received (and
+ *       found gone when looked at) or not (a call a signal took back before seccheck received it
+ *       leaves a hole in the ids), has a stop of its own. A later call of the task's, after the
+ *       answer reached it, is marked only at its own stop, after it was received, or, taken back
+ *       unreceived, leaves a hole as well as its mark: either way one mark short. A hole left by
+ *       another task's call counts against the repeat too, which is then a new call, as before;
  *   <li>it has the same key as {@code Restarts} builds (what the registers point to, the socket's
  *       cookie), and is still pending once looked at.
  * </ul>
@@ -51,8 +53,8 @@ final class DroppedAnswers {
         private final Restarts.Key key;
         private final Restarts.Result.Answer answer;
         private final long id;
-        /** The count of holes in the listener's ids when the answer was sent. */
-        private final long holes;
+        /** How many of the listener's ids were never received, when the answer was sent. */
+        private final long missing;
         /**
          * How many times the tracer found the task interrupted in a call with these registers since
          * the answer was sent (one thread, the task's tracer, writes it).
@@ -64,12 +66,12 @@ final class DroppedAnswers {
         private volatile long latest;
         private volatile boolean mayRepeat;
 
-        private Sent(SeccompNotification call, Restarts.Key key, Restarts.Result.Answer answer, long id, long holes) {
+        private Sent(SeccompNotification call, Restarts.Key key, Restarts.Result.Answer answer, long id, long missing) {
             this.call = call;
             this.key = key;
             this.answer = answer;
             this.id = id;
-            this.holes = holes;
+            this.missing = missing;
         }
 
         /**
@@ -87,8 +89,11 @@ final class DroppedAnswers {
     /** The id of the last notification received (notifier thread). */
     private long lastId;
     private boolean receivedAny;
-    /** How many times the ids received skipped one: written by the notifier thread only. */
-    private volatile long holes;
+    /**
+     * How many of the listener's ids were never received (the first receipt counts one, nothing
+     * being known before it): written by the notifier thread only.
+     */
+    private volatile long missing;
     /**
      * Set while the notifier takes a notification and until it has counted it ({@link #receiving}
      * to {@link #received}): a mark waits for it, so that a notification the kernel gave out
@@ -135,8 +140,9 @@ final class DroppedAnswers {
     }
 
     private void count(SeccompNotification n) {
-        if (!receivedAny || n.id() - lastId != 1) {
-            holes++;
+        long skipped = receivedAny ? n.id() - lastId - 1 : 1;
+        if (skipped != 0) {
+            missing += Math.max(skipped, 1); // ids count up: one out of order is taken as a hole
         }
         receivedAny = true;
         lastId = n.id();
@@ -146,7 +152,7 @@ final class DroppedAnswers {
         }
         int before = s.received++;
         // Most often no mark at all (the answer reached the task): the other tests are not made.
-        boolean may = s.marks > before && holes == s.holes
+        boolean may = s.marks > before && s.marks - before - 1 >= missing - s.missing
                 && s.sameRegisters(n.nr(), n.arg0(), n.arg1(), n.arg2(), n.arg3(), n.arg4(), n.arg5());
         if (!may) {
             byTid.remove(n.tid(), s);
@@ -161,7 +167,7 @@ final class DroppedAnswers {
      * attempt is {@code key}, before it is sent; {@link #unsent} when the kernel refused it.
      */
     Sent sending(SeccompNotification call, Restarts.Key key, Restarts.Result.Answer answer, long id) {
-        Sent s = new Sent(call, key, answer, id, holes);
+        Sent s = new Sent(call, key, answer, id, missing);
         byTid.put(call.tid(), s);
         return s;
     }

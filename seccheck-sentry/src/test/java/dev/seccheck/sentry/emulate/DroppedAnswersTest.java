@@ -146,6 +146,57 @@ class DroppedAnswersTest {
         assertThat(dropped.repeatOf(TID, KEY, 12, DroppedAnswersTest::pending)).isEqualTo(ZERO);
     }
 
+    /**
+     * The answer was dropped, and its repeat interrupted again before seccheck received it (a hole
+     * at 11, with its own stop): the next repeat gets the answer. Before, any hole made it a new
+     * call, and a bind was made twice (EADDRINUSE in SignalledBindsTest, once in 2,000).
+     */
+    @Test
+    void aRepeatInterruptedBeforeItWasReceivedLeavesTheAnswerToTheNext() {
+        answered();
+        assertThat(dropped.interrupted(TID, Sysno.BIND, REGS)).isTrue(); // the dropped answer's stop
+        assertThat(dropped.interrupted(TID, Sysno.BIND, REGS)).isTrue(); // 11's stop, 11 never received
+        receive(12);
+        assertThat(dropped.repeatOf(TID, KEY, 12, DroppedAnswersTest::pending)).isEqualTo(ZERO);
+    }
+
+    /** Two repeats taken back unreceived, then one received and found gone: the one after gets the answer. */
+    @Test
+    void repeatsInterruptedBeforeAndAfterTheirReceiptLeaveTheAnswerToTheNext() {
+        answered();
+        dropped.interrupted(TID, Sysno.BIND, REGS); // the dropped answer's stop
+        dropped.interrupted(TID, Sysno.BIND, REGS); // 11's, never received
+        dropped.interrupted(TID, Sysno.BIND, REGS); // 12's, never received
+        receive(13);
+        assertThat(dropped.interrupted(TID, Sysno.BIND, REGS)).isTrue(); // 13's stop, after its receipt
+        assertThat(dropped.repeatOf(TID, KEY, 13, DroppedAnswersTest::gone)).isNull();
+        receive(14);
+        assertThat(dropped.repeatOf(TID, KEY, 14, DroppedAnswersTest::pending)).isEqualTo(ZERO);
+    }
+
+    /**
+     * The answer reached the task; its next bind was taken back unreceived twice (two holes, two
+     * stops): one mark short of a dropped answer and its two repeats, so a new call.
+     */
+    @Test
+    void aLaterCallTakenBackUnreceivedTwiceIsNew() {
+        answered();
+        dropped.interrupted(TID, Sysno.BIND, REGS); // 11's stop
+        dropped.interrupted(TID, Sysno.BIND, REGS); // 12's stop
+        receive(13);
+        assertThat(dropped.repeatOf(TID, KEY, 13, DroppedAnswersTest::pending)).isNull();
+    }
+
+    /** A hole another task's call left counts against the repeat: a new call, as before (fail safe). */
+    @Test
+    void aHoleOfAnotherTasksMakesTheRepeatNew() {
+        answered();
+        dropped.interrupted(TID, Sysno.BIND, REGS); // the dropped answer's stop
+        receive(7, 12, REGS); // 11 was another task's, taken back unreceived
+        receive(13);
+        assertThat(dropped.repeatOf(TID, KEY, 13, DroppedAnswersTest::pending)).isNull();
+    }
+
     /** A stop in a call with other registers is not this one's; an answer refused by the kernel is not recorded. */
     @Test
     void otherRegistersAndRefusedAnswersAreNotMarked() {
