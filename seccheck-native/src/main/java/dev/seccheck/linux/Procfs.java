@@ -116,7 +116,7 @@ public final class Procfs {
         int fd = calls.openat(dev.seccheck.abi.Fcntl.AT_FDCWD, file.toString(),
                 dev.seccheck.abi.Fcntl.O_RDONLY | dev.seccheck.abi.Fcntl.O_CLOEXEC);
         if (fd < 0) {
-            throw new IOException(file + ": " + Errno.name(-fd));
+            throw new LinuxException("open " + file, -fd);
         }
         try {
             byte[] buf = new byte[4096];
@@ -125,7 +125,7 @@ public final class Procfs {
                 byte[] chunk = len == 0 ? buf : new byte[buf.length - len];
                 int n = calls.pread(fd, chunk, len);
                 if (n < 0) {
-                    throw new IOException(file + ": " + Errno.name(-n));
+                    throw new LinuxException("read " + file, -n);
                 }
                 if (chunk != buf) {
                     System.arraycopy(chunk, 0, buf, len, n);
@@ -141,13 +141,34 @@ public final class Procfs {
         }
     }
 
-    /** Returns the status of a task, or empty if it is gone. */
+    /** Returns the status of a task, or empty if it is gone or its status cannot be read. */
     public static Optional<Status> status(long tid) {
         try {
             return Optional.of(readStatus(tid));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * Returns the status of a task, or empty if it is gone (its entry is not there, ENOENT or
+     * ESRCH); throws when it could not be read for another reason (seccheck out of descriptors,
+     * EMFILE), which a check must not take for "no such task".
+     */
+    public static Optional<Status> statusUnlessGone(long tid) throws IOException {
+        try {
+            return Optional.of(readStatus(tid));
+        } catch (IOException e) {
+            if (gone(e)) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /** Whether {@code e}, from a read of a task's /proc entry, says the task is gone (ENOENT or ESRCH). */
+    public static boolean gone(IOException e) {
+        return e instanceof LinuxException l && (l.errno() == Errno.ENOENT || l.errno() == Errno.ESRCH);
     }
 
     /**

@@ -295,10 +295,17 @@ public final class OutsideProcesses {
     /**
      * Whether {@code pid} names a process outside the run (or a thread of one). False for a pid
      * of no process, so that a caller can fail as natively; seccheck's own threads count as
-     * outside (they are not traced).
+     * outside (they are not traced). A process whose status cannot be read for another reason
+     * (seccheck's own descriptor table full) counts as outside: before, it counted as none, and
+     * a program that kept seccheck's table full opened an outside process's
+     * {@code /proc/PID/environ} when a slot came free for the walk (red-team round 15).
      */
     public static boolean outsideTheRun(int pid) {
-        return Procfs.status(pid).map(st -> !ofTheRun(st)).orElse(false);
+        try {
+            return Procfs.statusUnlessGone(pid).map(st -> !ofTheRun(st)).orElse(false);
+        } catch (java.io.IOException e) {
+            return true;
+        }
     }
 
     /** Whether {@code pid} names a process of the run (seccheck ptraces it); false for none. */

@@ -303,7 +303,9 @@ final class Waits {
                 w.startTicks = ticks;
             }
             return stat[0].equals("Z") || stat[0].equals("X") || ticks != w.startTicks;
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (java.io.IOException e) {
+            return Procfs.gone(e); // else unreadable for now (seccheck out of descriptors): looked at again
+        } catch (RuntimeException e) {
             return true;
         }
     }

@@ -4,13 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.abi.Sysno;
+import dev.seccheck.abi.Fcntl;
+import dev.seccheck.linux.LinuxException;
+import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.sentry.syscalls.MemoryFault;
 import dev.seccheck.sentry.syscalls.TaskMemory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.OptionalInt;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -96,6 +102,41 @@ class OutsideProcessesTest {
         assertThat(readable).hasValue(Errno.ESRCH);
         assertThat(none).as("the resource is checked after the look-up").hasValue(Errno.ESRCH);
         assertThat(reading).as("no new limit: a read, the kernel's to answer").isEmpty();
+    }
+
+    /**
+     * A pid whose status cannot be read while seccheck's descriptor table is full counts as
+     * outside the run: before, it counted as no process, and the walk into /proc/PID/ went on
+     * once a slot came free (a program keeping the table full read an outside process's environ).
+     */
+    @Test
+    void aProcessWhoseStatusCannotBeReadForWantOfDescriptorsCountsAsOutside() {
+        PathCalls calls = new PathCalls();
+        long limit = calls.softLimit(0, PathCalls.RLIMIT_NOFILE);
+        Assumptions.assumeTrue(limit > 0 && limit <= 4_000_000, "a descriptor limit this test can fill: " + limit);
+        int init = 1;
+        assertThat(OutsideProcesses.outsideTheRun(init)).as("init, read").isTrue();
+        assertThat(OutsideProcesses.outsideTheRun(NONE)).as("no process").isFalse();
+        new LinuxException("loaded before the table is full", Errno.EMFILE).errno();
+        List<Integer> filler = new ArrayList<>();
+        boolean whileFull;
+        boolean noneWhileFull;
+        try {
+            while (true) {
+                int fd = calls.openat(Fcntl.AT_FDCWD, "/dev/null", Fcntl.O_RDONLY | Fcntl.O_CLOEXEC);
+                if (fd < 0) {
+                    assertThat(fd).isEqualTo(-Errno.EMFILE);
+                    break;
+                }
+                filler.add(fd);
+            }
+            whileFull = OutsideProcesses.outsideTheRun(init);
+            noneWhileFull = OutsideProcesses.outsideTheRun(NONE);
+        } finally {
+            filler.forEach(PathCalls::close);
+        }
+        assertThat(whileFull).as("init, unreadable for want of descriptors").isTrue();
+        assertThat(noneWhileFull).as("no process, unreadable: refused too").isTrue();
     }
 
     @Test
