@@ -43,6 +43,8 @@ final class MessageSends {
     private final ProgramMemory memory;
     private final NetEmulation net;
     private final ProcessMemory writer = new ProcessMemory();
+    /** The room in seccheck's descriptor table for the program's descriptors its sends pass on. */
+    private final PassedFdBudget passedBudget = PassedFdBudget.forThisProcess();
 
     MessageSends(ProgramMemory memory, NetEmulation net) {
         this.memory = memory;
@@ -147,7 +149,8 @@ final class MessageSends {
                     return;
                 }
                 try (PassedFds passed = PassedFds.take(m.control(), programFd -> net.socketOf(call, programFd),
-                        (record, data) -> net.routeRecord(call, sock, domain, record, data))) {
+                        (record, data) -> net.routeRecord(call, sock, domain, record, data),
+                        domain == SockAddr.AF_UNIX, passedBudget)) {
                     // Named before the peer is looked up, as the kernel names it (KernelChosenNames).
                     int unnamed = KernelChosenNames.beforeCall(call, fd, sock, domain, Sysno.SENDTO, m.name(), sendFlags);
                     byte[] to = NetEmulation.aimed(m.name(), read, reached);

@@ -18,6 +18,14 @@ import java.util.function.IntUnaryOperator;
  * credentials (SCM_CREDENTIALS), which the kernel checks against the sender, seccheck; and a
  * source route ({@link SourceRoutes}) the socket would take, which would send the message to
  * another host than the address decided. Closed after the send.
+ *
+ * <p>Only as many descriptors are taken as the kernel would take: a unix socket's send takes at
+ * most {@link #MOST_PER_MESSAGE} a message (SCM_MAX_FD) and fails with EINVAL at the record that
+ * would pass it, before it looks at that record's numbers; a socket of any other family refuses a
+ * record of descriptors with EINVAL without looking at them. Those records go on with -1 in every
+ * slot, so the kernel answers as for the program's own send, and nothing is taken for them: before,
+ * seccheck took every number in up to 64 KiB of ancillary data (16,380 descriptors) and then the
+ * kernel refused the message. What is taken counts against the run's {@link PassedFdBudget}.
  */
 final class PassedFds implements AutoCloseable {
 
@@ -27,12 +35,19 @@ final class PassedFds implements AutoCloseable {
     private static final int SCM_RIGHTS = 1;
     private static final int SCM_CREDENTIALS = 2;
 
+    /** The most descriptors the kernel takes from one message (SCM_MAX_FD). */
+    static final int MOST_PER_MESSAGE = 253;
+
     private final byte[] control;
     private final List<Integer> ours;
+    private final PassedFdBudget budget;
+    private final int budgeted;
 
-    private PassedFds(byte[] control, List<Integer> ours) {
+    private PassedFds(byte[] control, List<Integer> ours, PassedFdBudget budget, int budgeted) {
         this.control = control;
         this.ours = ours;
+        this.budget = budget;
+        this.budgeted = budgeted;
     }
 
     /**
@@ -80,11 +95,15 @@ final class PassedFds implements AutoCloseable {
      * (a malformed record, a descriptor the program does not have, a record the socket does not
      * take) is left to it, which answers in its own order: after the checks its protocol makes
      * first, as for the program's own send. A record naming a source route is what
-     * {@code routes} says the socket makes of it.
+     * {@code routes} says the socket makes of it. Descriptors are taken only for a {@code unix}
+     * socket, and only those of the records the kernel would look at (the class comment), room for
+     * them first taken from {@code budget}.
      *
-     * @throws Refused EPERM for credentials and source routes taken; ESRCH when the task is gone
+     * @throws Refused EPERM for credentials and source routes taken; ESRCH when the task is gone;
+     *     ETOOMANYREFS when the budget has no room for the message's descriptors
      */
-    static PassedFds take(byte[] program, IntUnaryOperator take, Routes routes) throws Refused {
+    static PassedFds take(byte[] program, IntUnaryOperator take, Routes routes, boolean unix, PassedFdBudget budget)
+            throws Refused {
         List<AncillaryData.Record> records = AncillaryData.leadingRecords(program);
         ByteBuffer in = ByteBuffer.wrap(program).order(ByteOrder.LITTLE_ENDIAN);
         ByteBuffer out = ByteBuffer.wrap(program.clone()).order(ByteOrder.LITTLE_ENDIAN);
@@ -103,13 +122,33 @@ final class PassedFds implements AutoCloseable {
                 case IGNORED -> { }
             }
         }
+        int wanted = 0;
+        boolean cut = !unix;
+        List<AncillaryData.Record> taken = new ArrayList<>();
+        for (AncillaryData.Record r : records) {
+            if (r.level() != SOL_SOCKET || r.type() != SCM_RIGHTS) {
+                continue;
+            }
+            int num = entries(r);
+            cut |= wanted + num > MOST_PER_MESSAGE;
+            if (cut) {
+                for (int p = r.valueAt(); p + 4 <= r.at() + r.length(); p += 4) {
+                    out.putInt(p, -1); // never looked at: the kernel's EINVAL comes first
+                }
+            } else {
+                wanted += num;
+                taken.add(r);
+            }
+        }
+        if (wanted > 0 && !budget.tryTake(wanted)) {
+            throw new Refused(Errno.ETOOMANYREFS, "its " + wanted + " descriptors do not fit in the "
+                    + (budget.capacity() - budget.held()) + " of " + budget.capacity()
+                    + " seccheck may hold at once for messages it sends");
+        }
         List<Integer> ours = new ArrayList<>();
         boolean done = false;
         try {
-            for (AncillaryData.Record r : records) {
-                if (r.level() != SOL_SOCKET || r.type() != SCM_RIGHTS) {
-                    continue;
-                }
+            for (AncillaryData.Record r : taken) {
                 for (int p = r.valueAt(); p + 4 <= r.at() + r.length(); p += 4) {
                     int fd = take.applyAsInt(in.getInt(p));
                     if (fd == -Errno.ESRCH) {
@@ -122,12 +161,18 @@ final class PassedFds implements AutoCloseable {
                 }
             }
             done = true;
-            return new PassedFds(out.array(), ours);
+            return new PassedFds(out.array(), ours, budget, wanted);
         } finally {
             if (!done) {
                 ours.forEach(PathCalls::close);
+                budget.giveBack(wanted);
             }
         }
+    }
+
+    /** How many descriptors the kernel counts in SCM_RIGHTS record {@code r}: its whole ints. */
+    private static int entries(AncillaryData.Record r) {
+        return Math.max(0, r.valueLength() / 4);
     }
 
     /**
@@ -155,5 +200,6 @@ final class PassedFds implements AutoCloseable {
     @Override
     public void close() {
         ours.forEach(PathCalls::close);
+        budget.giveBack(budgeted);
     }
 }

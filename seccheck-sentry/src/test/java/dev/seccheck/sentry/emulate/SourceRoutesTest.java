@@ -1,5 +1,7 @@
 package dev.seccheck.sentry.emulate;
 
+import static dev.seccheck.sentry.emulate.AncillaryRecords.concat;
+import static dev.seccheck.sentry.emulate.AncillaryRecords.record;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -124,28 +126,28 @@ class SourceRoutesTest {
     @Test
     void aMessagePassingARouteOrCredentialsIsRefusedAndOtherRecordsGoAsWritten() throws Exception {
         byte[] ttl = record(SourceRoutes.SOL_IP, 2, new byte[] {7, 0, 0, 0});
-        try (PassedFds passed = PassedFds.take(ttl, fd -> -Errno.EBADF, TAKEN)) {
+        try (PassedFds passed = PassedFds.take(ttl, fd -> -Errno.EBADF, TAKEN, true, ROOMY)) {
             assertThat(passed.control()).isEqualTo(ttl);
         }
         byte[] route = record(SourceRoutes.SOL_IP, SourceRoutes.IP_RETOPTS, bytes(NOP, LSRR, 7, 4, 10, 1, 2, 3));
-        assertThatThrownBy(() -> PassedFds.take(concat(ttl, route), fd -> -Errno.EBADF, TAKEN))
+        assertThatThrownBy(() -> PassedFds.take(concat(ttl, route), fd -> -Errno.EBADF, TAKEN, true, ROOMY))
                 .isInstanceOfSatisfying(PassedFds.Refused.class, e -> {
                     assertThat(e.errno).isEqualTo(Errno.EPERM);
                     assertThat(e.attempt).contains("LSRR");
                 });
         byte[] credentials = record(1, 2 /* SCM_CREDENTIALS */, new byte[12]);
-        assertThatThrownBy(() -> PassedFds.take(credentials, fd -> -Errno.EBADF, TAKEN))
+        assertThatThrownBy(() -> PassedFds.take(credentials, fd -> -Errno.EBADF, TAKEN, true, ROOMY))
                 .isInstanceOfSatisfying(PassedFds.Refused.class, e -> assertThat(e.errno).isEqualTo(Errno.EPERM));
         // Descriptors are renamed to seccheck's copies (here fds of /dev/null, closed with the
         // PassedFds); the TTL beside them is kept as written.
-        byte[] rights = record(1, 1, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(3).putInt(4).array());
+        byte[] rights = AncillaryRecords.rights(3, 4);
         PathCalls calls = new PathCalls();
         java.util.List<Integer> ours = new java.util.ArrayList<>();
         try (PassedFds passed = PassedFds.take(concat(rights, ttl), fd -> {
             int copy = calls.openat(Fcntl.AT_FDCWD, "/dev/null", Fcntl.O_RDONLY | Fcntl.O_CLOEXEC);
             ours.add(copy);
             return copy;
-        }, TAKEN)) {
+        }, TAKEN, true, ROOMY)) {
             ByteBuffer out = ByteBuffer.wrap(passed.control()).order(ByteOrder.LITTLE_ENDIAN);
             assertThat(out.getInt(16)).isEqualTo(ours.get(0));
             assertThat(out.getInt(20)).isEqualTo(ours.get(1));
@@ -158,10 +160,10 @@ class SourceRoutesTest {
         byte[] ttl = record(SourceRoutes.SOL_IP, 2, new byte[] {7, 0, 0, 0});
         byte[] route = record(SourceRoutes.SOL_IP, SourceRoutes.IP_RETOPTS, bytes(NOP, LSRR, 7, 4, 10, 1, 2, 3));
         byte[] both = concat(ttl, route);
-        try (PassedFds passed = PassedFds.take(both, fd -> -Errno.EBADF, (r, data) -> PassedFds.Route.IGNORED)) {
+        try (PassedFds passed = PassedFds.take(both, fd -> -Errno.EBADF, (r, data) -> PassedFds.Route.IGNORED, true, ROOMY)) {
             assertThat(passed.control()).isEqualTo(both);
         }
-        try (PassedFds passed = PassedFds.take(both, fd -> -Errno.EBADF, (r, data) -> PassedFds.Route.REFUSED)) {
+        try (PassedFds passed = PassedFds.take(both, fd -> -Errno.EBADF, (r, data) -> PassedFds.Route.REFUSED, true, ROOMY)) {
             byte[] refused = both.clone();
             refused[ttl.length + AncillaryData.HEADER] = (byte) IpOptions.RECORD_ROUTE;
             refused[ttl.length + AncillaryData.HEADER + 1] = 0;
@@ -170,6 +172,8 @@ class SourceRoutesTest {
     }
 
     private static final PassedFds.Routes TAKEN = (r, data) -> PassedFds.Route.TAKEN;
+    /** Room for any message's descriptors. */
+    private static final PassedFdBudget ROOMY = new PassedFdBudget(PassedFdBudget.MOST);
 
     @Test
     void theKernelsLengthChecksAreMadeBeforeTheValueIsRead() {
@@ -210,19 +214,5 @@ class SourceRoutesTest {
     private static String route(int level, int type, byte[] value) throws AncillaryData.Malformed {
         byte[] data = record(level, type, value);
         return SourceRoutes.inMessage(AncillaryData.records(data).getFirst(), data);
-    }
-
-    /** One cmsghdr record holding {@code value}, padded to 8 bytes. */
-    private static byte[] record(int level, int type, byte[] value) {
-        int len = AncillaryData.HEADER + value.length;
-        ByteBuffer b = ByteBuffer.allocate((len + 7) & ~7).order(ByteOrder.LITTLE_ENDIAN);
-        b.putLong(len).putInt(level).putInt(type).put(value);
-        return b.array();
-    }
-
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
     }
 }
