@@ -1,4 +1,4 @@
-// usage: moved_exec rename|link|dir DENIED_DIR OK_DIR N
+// usage: moved_exec rename|link|dir|unlink|fd DENIED_DIR OK_DIR N
 //        moved_exec ran WORD
 // N times: copies this program to a new file DENIED_DIR/xI (made during the run, so no walk at
 // the policy's load knew it), forks a child that executes it by that name ("ran MOVED"), and
@@ -6,7 +6,11 @@
 // while the child's exec is in flight: after the kernel opened the file under its denied name,
 // before seccheck looked at what ran. The child exits 127 when the name was gone before its exec.
 // Mode "link" links the file to OK_DIR/xI and unlinks the denied name instead of renaming; mode
-// "dir" renames the directory DENIED_DIR/dI holding it. Then, with no move in flight, it executes
+// "dir" renames the directory DENIED_DIR/dI holding it. Mode "unlink" names the file xI.bin and
+// only unlinks it: the kernel then names the file "DENIED_DIR/xI.bin (deleted)" at the exec event.
+// Mode "fd" makes the same file, opens it, unlinks it and has the child execute the descriptor
+// (execveat with AT_EMPTY_PATH), every time. (Red-team round 15, finding A1: a rule whose pattern
+// ends the name, *.bin, did not hold for such a file.) Then, with no move in flight, it executes
 // a copy made in OK_DIR ("ran FINAL"). A run prints WORD-RAN and its pid; counting is left to the
 // caller. (Red team round 2, finding 1.)
 #define _GNU_SOURCE
@@ -17,6 +21,7 @@
 #include <string.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,13 +68,27 @@ static void run(const char *path, const char *word) {
     }
 }
 
+/** As run, executing the open file fd instead of a name. */
+static void run_fd(int fd, const char *word) {
+    pid_t p = fork();
+    if (p < 0) {
+        perror("fork");
+        exit(1);
+    }
+    if (p == 0) {
+        char *av[] = {"x", "ran", (char *)word, NULL};
+        syscall(SYS_execveat, fd, "", av, environ, AT_EMPTY_PATH);
+        _exit(127);
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "ran") == 0) {
         printf("%s-RAN pid=%d\n", argv[2], getpid());
         return 0;
     }
     if (argc < 5) {
-        fprintf(stderr, "usage: moved_exec rename|link|dir DENIED_DIR OK_DIR N\n");
+        fprintf(stderr, "usage: moved_exec rename|link|dir|unlink|fd DENIED_DIR OK_DIR N\n");
         return 2;
     }
     const char *mode = argv[1], *denied = argv[2], *ok = argv[3];
@@ -88,11 +107,23 @@ int main(int argc, char **argv) {
             }
             snprintf(name, sizeof name, "%s/x", dir);
             snprintf(moved, sizeof moved, "%s/x", movedDir);
+        } else if (strcmp(mode, "unlink") == 0 || strcmp(mode, "fd") == 0) {
+            snprintf(name, sizeof name, "%s/x%d.bin", denied, i);
         } else {
             snprintf(name, sizeof name, "%s/x%d", denied, i);
             snprintf(moved, sizeof moved, "%s/x%d", ok, i);
         }
         put(name);
+        if (strcmp(mode, "fd") == 0) {
+            int fd = open(name, O_RDONLY | O_CLOEXEC);
+            if (fd < 0 || unlink(name) != 0) {
+                printf("move %d failed: %s\n", i, strerror(errno));
+            }
+            run_fd(fd, "MOVED");
+            close(fd);
+            wait(NULL);
+            continue;
+        }
         run(name, "MOVED");
         spin_us((i * 37) % 1500);
         int r;
@@ -101,6 +132,8 @@ int main(int argc, char **argv) {
             if (r == 0) {
                 r = unlink(name);
             }
+        } else if (strcmp(mode, "unlink") == 0) {
+            r = unlink(name);
         } else if (strcmp(mode, "dir") == 0) {
             r = rename(dir, movedDir);
         } else {

@@ -13,6 +13,7 @@ import dev.seccheck.linux.Signals;
 import dev.seccheck.sentry.emulate.ExecutableMoves;
 import dev.seccheck.sentry.emulate.ExecutedTasks;
 import dev.seccheck.sentry.emulate.LandlockDomains;
+import dev.seccheck.sentry.emulate.RealPath;
 import dev.seccheck.sentry.syscalls.ExecArguments;
 import dev.seccheck.sentry.syscalls.ExecImage;
 import dev.seccheck.sentry.task.Task;
@@ -511,8 +512,7 @@ final class TaskLifecycle {
         for (ExecutedFiles.Executed e : interpreter == null ? List.of(binary) : List.of(binary, interpreter)) {
             if (e instanceof ExecutedFiles.Found f) {
                 PathCalls.Stat st = fileCalls.fstat(f.fd());
-                boolean gone = st == null || st.nlink() == 0
-                        || f.named().map(n -> n.path().endsWith(" (deleted)")).orElse(false);
+                boolean gone = st == null || st.nlink() == 0 || f.named().map(RealPath.Name::unlinked).orElse(false);
                 String why = moves.unsettled(mark, f.file().dev(), f.file().ino(), gone);
                 if (why != null) {
                     return why;
