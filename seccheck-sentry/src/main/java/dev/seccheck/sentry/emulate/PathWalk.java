@@ -44,7 +44,8 @@ import java.util.function.Predicate;
  * <p>openat2's RESOLVE_* flags are applied by the walk: NO_SYMLINKS and NO_MAGICLINKS give ELOOP,
  * BENEATH gives EXDEV for an absolute path or a ".." above the start, IN_ROOT clamps "/" and ".."
  * to the start, NO_XDEV gives EXDEV when a step (a "..", too) leaves the start's mount
- * ({@link #crossesAMount}: a bind mount of the same filesystem too). A RESOLVE_CACHED open never
+ * ({@link #crossesAMount}: a bind mount of the same filesystem too), and where the kernel jumps
+ * ({@link #jumpsToTheRoot}, {@link #jumpsThroughAMagicLink}). A RESOLVE_CACHED open never
  * reaches the walk: it is answered EAGAIN ({@link OpenEmulation}).
  *
  * <p>One instance per emulation thread; every fd it opens is closed before it returns except the
@@ -208,6 +209,10 @@ final class PathWalk {
         boolean jailed = (res & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) != 0;
         // BENEATH and IN_ROOT confine the walk to its start, which stays open beside the walk.
         ProgramRoot anchor = jailed ? ProgramRoot.ofFd(calls, dup(start)) : root;
+        // Whether the kernel's walk has its root (nd->root) by now: from the start for an absolute
+        // path or a scoped one (BENEATH, IN_ROOT: the start); a relative one takes it at its first
+        // "..", and until then RESOLVE_NO_XDEV refuses every absolute symlink (jumpsToTheRoot).
+        boolean rootTaken = jailed || r.path().startsWith("/");
         device = -1;
         int links = 0;
         try {
@@ -255,6 +260,7 @@ final class PathWalk {
                     continue;
                 }
                 if (comp.equals("..")) {
+                    rootTaken = true; // handle_dots() sets the root before it climbs, even at the root
                     PathCalls.Stat here = calls.fstat(cur);
                     PathCalls.Stat anchorStat = anchor.stat();
                     if (anchorStat == null) {
@@ -434,6 +440,10 @@ final class PathWalk {
                         return new Located.Failed(Errno.EACCES);
                     }
                     cur = replace(cur, step(cur, comp, O_PATH | O_CLOEXEC));
+                    int refused = cur < 0 ? 0 : jumpsThroughAMagicLink(res, startX, cur);
+                    if (refused != 0) {
+                        return new Located.Failed(refused);
+                    }
                     Located stop = stopAt(r, cur);
                     if (stop != null) {
                         return stop;
@@ -455,6 +465,10 @@ final class PathWalk {
                 if (target.startsWith("/")) {
                     if ((res & RESOLVE_BENEATH) != 0) {
                         return new Located.Failed(Errno.EXDEV);
+                    }
+                    int refused = jumpsToTheRoot(res, rootTaken, startX, anchor);
+                    if (refused != 0) {
+                        return new Located.Failed(refused);
                     }
                     cur = replace(cur, top(anchor));
                     Located stop = stopAt(r, cur);
@@ -1019,6 +1033,53 @@ final class PathWalk {
             return from.uniqueMountId() != to.uniqueMountId();
         }
         return from.stat().dev() != to.stat().dev();
+    }
+
+    /**
+     * What RESOLVE_NO_XDEV makes of an absolute symlink's jump to {@code root} (the program's root,
+     * or the start under IN_ROOT): 0 to go on; EXDEV when the walk has no root yet
+     * ({@code rootTaken} false) or the root is on another mount than the walk, which under NO_XDEV
+     * never left its start's ({@code startX}); EIO when that cannot be told. The kernel's
+     * nd_jump_root() compares the walk's mount with its root's ({@code nd->path.mnt !=
+     * nd->root.mnt}) before it sets a root it lacks: a relative walk sets it only at its first ".."
+     * (handle_dots), so before one the comparison is with no mount, and every absolute symlink
+     * fails, even one to the walk's own mount ({@code ln -s /tmp l}, opened as "l" or "./l" from a
+     * cwd on the mount of /tmp), while "d/../l" or the absolute name of "l" opens.
+     */
+    private int jumpsToTheRoot(long res, boolean rootTaken, PathCalls.Statx startX, ProgramRoot root) {
+        if ((res & RESOLVE_NO_XDEV) == 0) {
+            return 0;
+        }
+        if (!rootTaken) {
+            return Errno.EXDEV;
+        }
+        int fd = root.fd();
+        return fd < 0 ? 0 : leavesTheMount(startX, fd); // no root: the jump reports it
+    }
+
+    /**
+     * What the kernel's nd_jump_link() makes of a magic link's jump onto our fd {@code target}: 0
+     * to go on; under RESOLVE_NO_XDEV, EXDEV when the target is on another mount than the walk
+     * ({@code startX}'s, the link's procfs: "/proc/self" then "cwd"), EIO when that cannot be
+     * told; then EXDEV under BENEATH or IN_ROOT, where it follows no magic link at all.
+     */
+    private int jumpsThroughAMagicLink(long res, PathCalls.Statx startX, int target) {
+        if ((res & RESOLVE_NO_XDEV) != 0) {
+            int refused = leavesTheMount(startX, target);
+            if (refused != 0) {
+                return refused;
+            }
+        }
+        return (res & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) != 0 ? Errno.EXDEV : 0;
+    }
+
+    /**
+     * EXDEV when our fd {@code fd} is on another mount than the walk's start ({@code startX}), EIO
+     * if its statx fails, else 0.
+     */
+    private int leavesTheMount(PathCalls.Statx startX, int fd) {
+        PathCalls.Statx to = calls.statNoSync(fd);
+        return to == null ? Errno.EIO : crossesAMount(startX, to) ? Errno.EXDEV : 0;
     }
 
     /**

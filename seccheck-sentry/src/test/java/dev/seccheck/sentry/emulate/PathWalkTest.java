@@ -18,9 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
  * leading directories in one step or the walk went component by component: absolute and relative
  * paths, symlinked directories (absolute and relative targets), "." and "..", missing and
  * non-directory components, a mount crossed, procfs; and under a root that is not seccheck's, an
- * absolute symlink and ".." resolve inside that root. Each case is compared with the kernel's own
- * openat(O_PATH) of the same name (from this process, whose root is the walk's in those cases),
- * and the cases the kernel may shorten are checked to have been shortened.
+ * absolute symlink and ".." resolve inside that root; openat2's RESOLVE_NO_XDEV where the kernel
+ * jumps (an absolute symlink, a magic link). Each case is compared with the kernel's own
+ * openat(O_PATH) or openat2 of the same name (from this process, whose root is the walk's in
+ * those cases), and the cases the kernel may shorten are checked to have been shortened.
  */
 class PathWalkTest {
 
@@ -53,8 +54,13 @@ class PathWalkTest {
 
     /** Walks {@code path} from {@code start} (an fd of ours or -1 for an absolute path) under {@code root}. */
     private Reached walk(String path, int start, ProgramRoot root) {
-        PathWalk.Located at = walk.find(new PathWalk.Request(tid, (int) ProcessHandle.current().pid(), 0, path, 0, 0),
-                start, root);
+        return walk(path, 0, start, root);
+    }
+
+    /** Walks {@code path} with openat2's {@code resolve} flags from {@code start} under {@code root}. */
+    private Reached walk(String path, long resolve, int start, ProgramRoot root) {
+        PathWalk.Located at = walk.find(new PathWalk.Request(tid, (int) ProcessHandle.current().pid(), 0, path, 0,
+                resolve), start, root);
         return switch (at) {
             case PathWalk.Located.Found f -> {
                 PathCalls.close(f.parent());
@@ -182,6 +188,59 @@ class PathWalkTest {
         // Removed here: JUnit warns in every build when its cleanup meets a link leading out of @TempDir.
         for (String link : List.of("jailed", "up", "d/back")) {
             Files.delete(dir.resolve(link));
+        }
+    }
+
+    /**
+     * Under RESOLVE_NO_XDEV the kernel's nd_jump_root() compares the walk's mount with its root's
+     * before it sets a root it lacks: a relative walk sets it at its first "..", so an absolute
+     * symlink met before one fails with EXDEV even to the walk's own mount ("lw", "./lw", "ldot/lw"),
+     * and opens after one ("sub/../lw", "lsib/lw", whose target climbs) or from an absolute name,
+     * when the root is on that mount (seccheck opened all of them). nd_jump_link() refuses a magic
+     * link onto another mount ("cwd" from /proc/self) and any under BENEATH or IN_ROOT.
+     */
+    @Test
+    void absoluteSymlinksAndMagicLinksUnderNoXdevFailWhereTheKernelsDo() throws IOException {
+        String d = dir.toAbsolutePath().toString();
+        Files.createDirectories(dir.resolve("sub"));
+        Files.createSymbolicLink(dir.resolve("lw"), dir.toAbsolutePath());
+        Files.createSymbolicLink(dir.resolve("lroot"), Path.of("/"));
+        Files.createSymbolicLink(dir.resolve("lsib"), Path.of("../" + dir.getFileName()));
+        Files.createSymbolicLink(dir.resolve("ldot"), Path.of("."));
+        Files.createSymbolicLink(dir.resolve("lin"), Path.of("/sub"));
+        long noXdev = PathWalk.RESOLVE_NO_XDEV;
+        record Case(String path, long resolve) {}
+        List<Case> relative = List.of(new Case("lw", noXdev), new Case("./lw", noXdev), new Case("ldot/lw", noXdev),
+                new Case("lroot", noXdev), new Case("sub/../lw", noXdev), new Case("sub/../lroot", noXdev),
+                new Case("lsib/lw", noXdev), new Case("lsib/lroot", noXdev), new Case("lw", 0),
+                new Case("lin", noXdev | PathWalk.RESOLVE_IN_ROOT), new Case("lw", noXdev | PathWalk.RESOLVE_BENEATH),
+                new Case(d + "/lw/lw", noXdev), new Case(d + "/lroot", noXdev));
+        int base = openDir(d);
+        int self = openDir("/proc/self");
+        String fdLink = "fd/" + self;
+        List<Case> magic = List.of(new Case("cwd", noXdev), new Case("root", noXdev), new Case(fdLink, noXdev),
+                new Case(fdLink, 0), new Case(fdLink, noXdev | PathWalk.RESOLVE_IN_ROOT),
+                new Case("cwd", PathWalk.RESOLVE_BENEATH), new Case("cwd", PathWalk.RESOLVE_IN_ROOT));
+        try {
+            for (int from : new int[] {base, self}) {
+                for (Case c : from == base ? relative : magic) {
+                    try (ProgramRoot root = ProgramRoot.of(calls, tid)) {
+                        boolean absolute = c.path().startsWith("/");
+                        assertThat(walk(c.path(), c.resolve(), absolute ? -1 : calls.openat(from, ".", O_PATH | O_CLOEXEC),
+                                root)).as(c.toString())
+                                .isEqualTo(Reached.of(calls, calls.openat2(from, c.path(), O_PATH | O_CLOEXEC, 0, c.resolve())));
+                    }
+                }
+            }
+            assertThat(Reached.of(calls, calls.openat2(base, "lw", O_PATH | O_CLOEXEC, 0, noXdev)).errno())
+                    .as("the kernel's answer this test is about").isEqualTo(dev.seccheck.abi.Errno.EXDEV);
+        } finally {
+            PathCalls.close(base);
+            PathCalls.close(self);
+            // Removed here: JUnit warns in every build when its cleanup meets a link leading out of @TempDir.
+            for (String link : List.of("lw", "lroot", "lsib", "ldot", "lin")) {
+                Files.delete(dir.resolve(link));
+            }
         }
     }
 
