@@ -27,7 +27,9 @@ import java.nio.ByteOrder;
  * socket or packet-info record names another device is refused ({@link DeviceSteering}). Nothing but a netlink request ({@link NetEmulation#letRunAsMade}) is
  * sent as the program made it: the kernel would read the message and the descriptor again, which
  * a second thread can change in between.
- * sendmmsg writes each sent message's {@code msg_len} back and returns how many were sent.
+ * sendmmsg writes each sent message's {@code msg_len} back and returns how many were sent. Flags
+ * that the kernel refuses for the call as a whole ({@link #refusesFlags}) fail it before anything
+ * is read, even though the send seccheck makes would take them.
  */
 final class MessageSends {
 
@@ -39,6 +41,11 @@ final class MessageSends {
     private static final int MSG_EOR = 0x80;
     private static final int MSG_PROBE = 0x10;
     private static final int SOCK_STREAM = 1;
+    /**
+     * The flag a 32-bit caller's compat syscall sets to have its ancillary data read in the
+     * 32-bit layout (linux/socket.h); a 64-bit caller may not set it.
+     */
+    static final int MSG_CMSG_COMPAT = 0x80000000;
 
     private final ProgramMemory memory;
     private final NetEmulation net;
@@ -84,7 +91,18 @@ final class MessageSends {
         if (call.enterMade() != 0) {
             return;
         }
-        // The descriptor first: a bad one or no socket fails the call before any message is read.
+        if (refusesFlags(flags)) {
+            // Refused whole, before the descriptor or any message: sent as sendto (or sendmsg
+            // with its records) on seccheck's side, whose flags nobody checks for it, such a
+            // message went out and the call returned its count.
+            if (asMade) {
+                call.allowAsMade(); // the kernel refuses it before it reads anything
+            } else {
+                finish(call, 0, -Errno.EINVAL, many);
+            }
+            return;
+        }
+        // The descriptor next: a bad one or no socket fails the call before any message is read.
         long fdError = sock < 0 ? sock : domain < 0 ? domain : 0;
         if (fdError != 0) {
             finish(call, 0, fdError, many);
@@ -198,6 +216,16 @@ final class MessageSends {
         }
         net.raiseBrokenPipe(call, sent);
         call.complete(SyscallEvent.held(n), Snapshot.NOTHING, sent);
+    }
+
+    /**
+     * Whether sendmsg or sendmmsg with {@code flags} fails with EINVAL before anything else:
+     * __sys_sendmsg and __sys_sendmmsg refuse MSG_CMSG_COMPAT from a 64-bit caller first of all,
+     * before the descriptor is looked up, the message read or a count capped (sendto checks no
+     * such thing: it sends). The register's upper half is not part of the flags (an unsigned int).
+     */
+    static boolean refusesFlags(int flags) {
+        return (flags & MSG_CMSG_COMPAT) != 0;
     }
 
     /**
