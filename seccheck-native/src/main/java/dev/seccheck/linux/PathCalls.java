@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * PathCalls opens and inspects files for an emulated open, truncate, link or rename: openat,
- * openat2, readlinkat, fstat, stat, fstatat, statx, fstatfs, statmount, faccessat, ftruncate,
+ * openat2, readlinkat, fstat, stat, fstatat, statx, fstatfs, statmount, faccessat, faccessat2, ftruncate,
  * linkat, renameat2, getdents64 and close on the calling thread, each returning the kernel's result or {@code -errno}
  * (see {@link Direct}) so the program gets the same answer it would have got itself. One instance
  * per thread: it reuses its buffers.
@@ -78,6 +78,8 @@ public final class PathCalls {
     /** The mount attribute, and the statfs flag, of a mount whose symlinks are not followed. */
     private static final long MOUNT_ATTR_NOSYMFOLLOW = 0x00200000;
     private static final long ST_NOSYMFOLLOW = 0x2000;
+    /** The statfs flag of a read-only mount or filesystem. */
+    private static final long ST_RDONLY = 0x1;
     private static final int MNT_ID_REQ_SIZE_VER0 = 24;
 
     private final Arena arena = Arena.ofAuto();
@@ -340,6 +342,52 @@ public final class PathCalls {
             return -dev.seccheck.abi.Errno.EINVAL;
         }
         return Layouts.STX_MNT_ID.get(statx);
+    }
+
+    /**
+     * The id of the mount the name {@code name} in directory {@code dirfd} is reached through, or
+     * -errno: its unique id ({@link Statx#uniqueMountId}, Linux 6.8+) when {@code unique}, else
+     * mountinfo's. statx(dirfd, name, AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT|AT_STATX_DONT_SYNC):
+     * the lookup crosses a mount on the name, as every lookup does, but follows no last symlink
+     * and triggers no automount, and the file's filesystem is not asked for its attributes. A
+     * mount on the name makes the id differ from the directory's; -EINVAL when the kernel has no
+     * such id.
+     */
+    public long mountIdAt(int dirfd, String name, boolean unique) {
+        int want = unique ? STATX_MNT_ID_UNIQUE : STATX_MNT_ID;
+        Layouts.STX_MASK.set(statx, 0);
+        long r = Direct.call(Sysno.STATX, dirfd, cString(name), dev.seccheck.abi.Fcntl.AT_SYMLINK_NOFOLLOW
+                | dev.seccheck.abi.Fcntl.AT_NO_AUTOMOUNT | dev.seccheck.abi.Fcntl.AT_STATX_DONT_SYNC, want,
+                statx.address(), 0);
+        if (r < 0) {
+            return r;
+        }
+        if ((Layouts.STX_MASK.get(statx) & want) == 0) {
+            return -dev.seccheck.abi.Errno.EINVAL;
+        }
+        return Layouts.STX_MNT_ID.get(statx);
+    }
+
+    /**
+     * faccessat2(dirfd, name, mode, flags): 0 or -errno. With AT_EACCESS the calling thread's
+     * own credentials are checked (its filesystem ids and effective capabilities: a program's,
+     * when it holds them), as the kernel checks a call the thread makes; with AT_EMPTY_PATH and
+     * an empty name, the file of {@code dirfd} itself (an O_PATH one too).
+     */
+    public int accessAt(int dirfd, String name, int mode, int flags) {
+        return (int) Direct.call(Sysno.FACCESSAT2, dirfd, cString(name), mode, flags);
+    }
+
+    /**
+     * Whether the file of {@code fd} is on a read-only mount or filesystem (fstatfs's ST_RDONLY),
+     * where the kernel refuses a change of names with EROFS before it looks the names up; false
+     * when fstatfs fails.
+     */
+    public boolean readOnly(int fd) {
+        if (Direct.call(Sysno.FSTATFS, fd, statfs.address(), 0, 0) < 0) {
+            return false;
+        }
+        return (Layouts.F_FLAGS.get(statfs) & ST_RDONLY) != 0;
     }
 
     /**

@@ -14,6 +14,7 @@ import dev.seccheck.linux.Poll;
 import dev.seccheck.linux.Procfs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,8 +26,9 @@ import java.util.OptionalLong;
  * MountTables keeps the mount tables of the mount namespaces the program's tasks are in, where the
  * kernel cannot describe a mount of another namespace itself (statmount of a namespace by its id,
  * Linux 6.11; {@link TaskMounts}): for the names of files on mounts only the program sees
- * ({@link RealPath}), the places of procfs mounts ({@link ProcPlaces}) and the types of mounts
- * ({@code MountTypes}, before Linux 6.8). A table is a view: a namespace, known by its inode
+ * ({@link RealPath}), the places of procfs mounts ({@link ProcPlaces}), the types of mounts
+ * ({@code MountTypes}, before Linux 6.8) and where to look for the mount points a rename or a
+ * removal must leave ({@link BusyMountPoints}). A table is a view: a namespace, known by its inode
  * ({@code /proc/TID/ns/mnt}), seen from a root (the task's, by its mount and file: mountinfo names
  * mount points from the reading task's root, and hides what is outside it, so a chrooted task's
  * table is not its namespace's other tasks'). It is read when first asked for and again only when
@@ -47,10 +49,11 @@ public final class MountTables {
     /** The one instance of this JVM: namespaces are the kernel's, whichever run's task is asked about. */
     public static final MountTables ALL = new MountTables();
 
-    /** A table as read, and its index by mount id, made when first asked for. */
+    /** A table as read, and its indexes by mount id and by the last name of the mount point, made when first asked for. */
     private static final class Table {
         final List<Mount> mounts;
         private Map<Integer, Mount> byId;
+        private Map<String, List<String>> byLastName;
 
         Table(List<Mount> mounts) {
             this.mounts = mounts;
@@ -62,6 +65,20 @@ public final class MountTables {
                 mounts.forEach(m -> byId.put(m.id(), m));
             }
             return Optional.ofNullable(byId.get((int) id));
+        }
+
+        synchronized List<String> pointsNamed(String name) {
+            if (byLastName == null) {
+                byLastName = new HashMap<>(mounts.size() * 2);
+                for (Mount m : mounts) {
+                    String point = m.mountPoint();
+                    String last = point.substring(point.lastIndexOf('/') + 1);
+                    if (!last.isEmpty()) {
+                        byLastName.computeIfAbsent(last, k -> new ArrayList<>(1)).add(point);
+                    }
+                }
+            }
+            return byLastName.getOrDefault(name, List.of());
         }
     }
 
@@ -95,6 +112,15 @@ public final class MountTables {
     /** The mount {@code mntId} (mountinfo's id) of that table ({@link #of}); empty when it has none of that id. */
     public Optional<Mount> mount(PathCalls calls, int tid, long mntId) throws IOException {
         return table(calls, tid, false).byId(mntId);
+    }
+
+    /**
+     * The mount points of that table ({@link #of}) whose last component is {@code name}, as the
+     * table names them (from the task's root, when it was last read): where to look for a mount
+     * point of that name in the task's namespace ({@link BusyMountPoints}).
+     */
+    public List<String> pointsNamed(PathCalls calls, int tid, String name) throws IOException {
+        return table(calls, tid, false).pointsNamed(name);
     }
 
     /**

@@ -66,7 +66,10 @@ import java.util.function.Consumer;
  * <p>What the kernel would refuse after the lookups (EXDEV, EEXIST, EBUSY for "." and "..",
  * EPERM for a linked directory, permissions, ENOTDIR and EISDIR between the two names) it
  * refuses here too, since it makes the final call: the program sees the errors it would see
- * natively (the conformance test compares them).
+ * natively (the conformance test compares them). But the kernel asks whether a name is a mount
+ * point in the caller's mount namespace, seccheck's: a rename, rmdir or unlink of a mount point of
+ * the program's own namespace is answered EBUSY as natively, in the kernel's order, before it is
+ * made ({@link BusyMountPoints}).
  */
 final class NameEmulation {
 
@@ -95,6 +98,8 @@ final class NameEmulation {
     private final boolean namesDecided;
     /** The looks of renames while a sink decides on what runs ({@link ExecutableMoves}); null when none does. */
     private final RenamesOutOfWhatRuns whatRuns;
+    /** The kernel's answer for a name that is a mount point of the program's own mount namespace. */
+    private final BusyMountPoints mountPoints;
     private final Consumer<String> log;
 
     NameEmulation(PathCalls calls, NameWalks walks, ProgramMemory memory, Identity.Own own, RealPath names,
@@ -110,6 +115,7 @@ final class NameEmulation {
         this.own = own;
         this.names = names;
         this.tasks = tasks;
+        this.mountPoints = new BusyMountPoints(calls, log);
         this.log = log;
     }
 
@@ -445,6 +451,12 @@ final class NameEmulation {
                 }
             }
         }
+        if (o.op() == Op.UNLINK || o.op() == Op.RMDIR) {
+            int busy = mountPoints.remove(call, o.syscall(), dir, name, o.op() == Op.RMDIR);
+            if (busy != 0) {
+                return busy;
+            }
+        }
         String last = name.last();
         return landlock.perform(call.tid(), who, () -> switch (o.op()) {
             case UNLINK -> calls.unlinkat(dir, last, 0);
@@ -624,8 +636,11 @@ final class NameEmulation {
                 }
             }
         }
-        int r = landlock.perform(call.tid(), who,
-                () -> calls.renameat2(oldDir, source.last(), newDir, target.last(), a.flags()));
+        int r = mountPoints.rename(call, a.syscall(), oldDir, source, newDir, target, a.flags());
+        if (r == 0) {
+            r = landlock.perform(call.tid(), who,
+                    () -> calls.renameat2(oldDir, source.last(), newDir, target.last(), a.flags()));
+        }
         if (out != null) {
             out.made(r);
         }

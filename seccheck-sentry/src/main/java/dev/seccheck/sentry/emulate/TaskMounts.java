@@ -58,7 +58,16 @@ final class TaskMounts {
         if (sx == null) {
             return UNNAMED;
         }
-        if (sx.uniqueMountId() <= 0) {
+        return mount(sx.uniqueMountId(), tid);
+    }
+
+    /**
+     * The mount of unique id {@code uniqueMountId} ({@link PathCalls.Statx#uniqueMountId}, -1 when
+     * the kernel has none) in the mount namespace of task {@code tid}: unnamed when it is a mount
+     * of another namespace.
+     */
+    Told mount(long uniqueMountId, int tid) {
+        if (uniqueMountId <= 0) {
             return UNASKABLE;
         }
         return Identity.asOwn(() -> {
@@ -74,7 +83,7 @@ final class TaskMounts {
                 if (nsId <= 0) {
                     return UNNAMED;
                 }
-                return status.describe(sx.uniqueMountId(), nsId).<Told>map(Told.Described::new)
+                return status.describe(uniqueMountId, nsId).<Told>map(Told.Described::new)
                         .orElse(status.unsupported() ? UNASKABLE : UNNAMED);
             } finally {
                 PathCalls.close(ns);
