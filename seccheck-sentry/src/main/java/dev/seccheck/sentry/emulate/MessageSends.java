@@ -135,9 +135,12 @@ final class MessageSends {
                     continue;
                 }
             }
-            // A name that reaches no peer, or that the socket does not use, is sent as given, undecided.
+            // A name that reaches no peer, that the socket's protocol refuses for its family or
+            // length (RefusedAddresses), or that the socket does not use, is sent as given, undecided.
             byte[] read = m.name() == null || sock < 0 ? m.name() : ProtocolAddress.read(sock, domain, m.name(), true);
-            boolean decided = m.name() != null && !NetEmulation.reachesNoPeer(read) && !net.ignoresName(sock, domain, flags);
+            boolean refused = RefusedAddresses.refused(sock, domain, m.name(), true);
+            boolean decided = m.name() != null && !refused && !NetEmulation.reachesNoPeer(read)
+                    && !net.ignoresName(sock, domain, flags);
             int sendFlags = many ? flags | (m.flags() & MSG_EOR) : flags;
             long r;
             // A unix path is walked first, so the points are shown the socket it reaches (NetEmulation#unixPeer).
@@ -171,7 +174,7 @@ final class MessageSends {
                         domain == SockAddr.AF_UNIX, passedBudget)) {
                     // Named before the peer is looked up, as the kernel names it (KernelChosenNames).
                     int unnamed = KernelChosenNames.beforeCall(call, fd, sock, domain, Sysno.SENDTO, m.name(), sendFlags);
-                    byte[] to = NetEmulation.aimed(m.name(), read, reached);
+                    byte[] to = refused ? RefusedAddresses.made(domain, m.name()) : NetEmulation.aimed(m.name(), read, reached);
                     // Where the message goes: the address decided, else the socket's peer (DeviceSteering).
                     boolean ip = domain == SockAddr.AF_INET || domain == SockAddr.AF_INET6;
                     byte[] destination = !ip ? null : !decided ? SocketCalls.getpeername(sock)

@@ -511,10 +511,13 @@ final class NetEmulation {
         // What the socket's protocol reads from the address, when that is not the address as named.
         byte[] read = sock < 0 ? addr : n.nr() == Sysno.BIND ? ProtocolAddress.bound(sock, domain, addr)
                 : ProtocolAddress.read(sock, domain, addr, send);
-        if (reachesNoPeer(read) || send && ignoresName(sock, domain, (int) n.arg3())) {
-            // Made as given, undecided: the protocol refuses such an address (EINVAL) wherever it
-            // uses it, and a socket that ignores it (a connected stream's send) sends to the peer
-            // its connect chose. Deciding a rule on the part that is there would answer otherwise.
+        // An address the socket's protocol refuses for its family or length (RefusedAddresses).
+        boolean refused = n.nr() != Sysno.BIND && RefusedAddresses.refused(sock, domain, addr, send);
+        if (refused || reachesNoPeer(read) || send && ignoresName(sock, domain, (int) n.arg3())) {
+            // Made as given, undecided: the protocol refuses such an address (EINVAL, EAFNOSUPPORT)
+            // wherever it uses it, and a socket that ignores it (a connected stream's send) sends
+            // to the peer its connect chose. Deciding a rule on the part that is there, or on the
+            // address by a family the socket does not have, would answer otherwise.
             if (!call.begin(ev, seen)) {
                 return true; // a repeat, answered by the attempt it repeats (Restarts)
             }
@@ -525,8 +528,9 @@ final class NetEmulation {
                 return true;
             }
             SentBytes payload = data;
+            byte[] madeTo = refused ? RefusedAddresses.made(domain, addr) : addr;
             long checked = SocketCapabilities.checked(n.nr(), domain, addr, 0, own.privileged());
-            long r = mayWait(call, sock, waiting -> asProgram(call, n.nr(), sock, checked, () -> perform(sock, addr, n.nr(),
+            long r = mayWait(call, sock, waiting -> asProgram(call, n.nr(), sock, checked, () -> perform(sock, madeTo, n.nr(),
                     payload, (int) n.arg3(), NO_CONTROL, waiting)));
             raiseBrokenPipe(call, r);
             call.complete(ev, seen, r);
@@ -827,7 +831,8 @@ final class NetEmulation {
     /**
      * An address no call reaches a peer with: one too short for its family
      * ({@link #tooShortForItsFamily}), or a unix one longer than {@code sockaddr_un}, which every
-     * unix socket refuses with EINVAL.
+     * unix socket refuses with EINVAL. Judged by the address alone; what a TCP or UDP socket
+     * refuses for its own family is {@link RefusedAddresses}'.
      */
     static boolean reachesNoPeer(byte[] addr) {
         return tooShortForItsFamily(addr) || addr.length > 2 + SUN_PATH_MAX && isUnix(addr);
