@@ -33,9 +33,6 @@ import dev.seccheck.sentry.filter.SeccompData;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.TaskMemory;
 import dev.seccheck.sink.NameChange;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -731,58 +728,37 @@ final class NameEmulation {
 
     /**
      * Shows the sinks every name below a moved directory (walked without following symlinks, with
-     * the program's identity, through our own fds: getdents64 and fstatat): -EPERM when one is
-     * refused, when there are more than {@link #MAX_BELOW}, or when a directory below cannot be
-     * listed; else 0.
+     * the program's identity, through our own fds: getdents64 and fstatat, at most
+     * {@link TreeWalk#HELD} directories open at once): -EPERM when one is refused, when there are
+     * more than {@link #MAX_BELOW}, or when a directory below cannot be listed or changes during
+     * the walk; else 0.
      */
     private int below(Call call, int dir, String name, NameChange moved) {
         int top = calls.openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (top < 0) {
             return 0; // gone since: the kernel's rename says what happens
         }
-        record Listed(int fd, String rel) {}
-        Deque<Listed> todo = new ArrayDeque<>();
-        todo.push(new Listed(top, ""));
         int seen = 0;
-        String why = null;
-        try {
-            while (!todo.isEmpty() && why == null) {
-                Listed d = todo.pop();
-                try {
-                    List<String> names = calls.names(d.fd());
-                    if (names == null) {
-                        why = "a directory below it (" + (d.rel().isEmpty() ? "." : d.rel()) + ") cannot be listed";
-                        break;
-                    }
-                    for (String n : names) {
-                        if (++seen > MAX_BELOW) {
-                            why = "more than " + MAX_BELOW + " names below it to check against the rules on opening files";
-                            break;
-                        }
-                        String rel = d.rel().isEmpty() ? n : d.rel() + "/" + n;
-                        PathCalls.Stat st = calls.lstatAt(d.fd(), n);
-                        if (st == null) {
-                            continue; // gone since: nothing to move under a new name
-                        }
-                        NameChange each = moved.below(rel, NameWalks.reached(st), st.isSymlink(), st.isDirectory());
-                        if (call.refuses(each) || call.refuses(each.oldNameRemoved())) {
-                            return -Errno.EPERM;
-                        }
-                        if (st.isDirectory()) {
-                            int sub = calls.openat(d.fd(), n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                            if (sub < 0) {
-                                why = "a directory below it (" + rel + ") cannot be listed";
-                                break;
-                            }
-                            todo.push(new Listed(sub, rel));
-                        }
-                    }
-                } finally {
-                    PathCalls.close(d.fd());
+        String why;
+        try (TreeWalk walk = new TreeWalk(calls, top)) {
+            for (TreeWalk.Entry e = walk.next(); e != null; e = walk.next()) {
+                if (++seen > MAX_BELOW) {
+                    break;
+                }
+                PathCalls.Stat st = e.stat();
+                if (st == null) {
+                    continue; // gone since: nothing to move under a new name
+                }
+                NameChange each = moved.below(e.rel(), NameWalks.reached(st), st.isSymlink(), st.isDirectory());
+                if (call.refuses(each) || call.refuses(each.oldNameRemoved())) {
+                    return -Errno.EPERM;
+                }
+                if (st.isDirectory() && !walk.enter(e)) {
+                    break;
                 }
             }
-        } finally {
-            todo.forEach(d -> PathCalls.close(d.fd()));
+            why = seen > MAX_BELOW ? "more than " + MAX_BELOW + " names below it to check against the rules on opening files"
+                    : walk.why();
         }
         if (why != null) {
             log.accept(moved.syscall() + " of " + moved.from() + " by task " + call.tid() + " refused: " + why);

@@ -7,9 +7,7 @@ import static dev.seccheck.abi.Fcntl.O_RDONLY;
 
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.sink.NameChange;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -117,47 +115,32 @@ final class RenamesOutOfWhatRuns {
 
         /**
          * Records every regular file below our fd {@code top} (not following symlinks, with the
-         * program's identity): false when a directory below cannot be listed or there are more
-         * than {@link #MAX_BELOW} names.
+         * program's identity, at most {@link TreeWalk#HELD} directories open at once): false when a
+         * directory below cannot be listed or changes during the walk, or there are more than
+         * {@link #MAX_BELOW} names.
          */
         private boolean recordBelow(int top) {
-            Deque<Integer> todo = new ArrayDeque<>();
             int first = calls.openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
             if (first < 0) {
                 return false;
             }
-            todo.push(first);
             int seen = 0;
-            try {
-                while (!todo.isEmpty()) {
-                    int dir = todo.pop();
-                    try {
-                        List<String> names = calls.names(dir);
-                        if (names == null || (seen += names.size()) > MAX_BELOW) {
-                            return false;
-                        }
-                        for (String n : names) {
-                            PathCalls.Stat st = calls.lstatAt(dir, n);
-                            if (st == null) {
-                                continue; // gone since: it lost its name, which its exec shows
-                            }
-                            if (st.isRegular()) {
-                                moves.moved(st.dev(), st.ino());
-                            } else if (st.isDirectory()) {
-                                int sub = calls.openat(dir, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                                if (sub < 0) {
-                                    return false;
-                                }
-                                todo.push(sub);
-                            }
-                        }
-                    } finally {
-                        PathCalls.close(dir);
+            try (TreeWalk walk = new TreeWalk(calls, first)) {
+                for (TreeWalk.Entry e = walk.next(); e != null; e = walk.next()) {
+                    if (++seen > MAX_BELOW) {
+                        return false;
+                    }
+                    PathCalls.Stat st = e.stat();
+                    if (st == null) {
+                        continue; // gone since: it lost its name, which its exec shows
+                    }
+                    if (st.isRegular()) {
+                        moves.moved(st.dev(), st.ino());
+                    } else if (st.isDirectory() && !walk.enter(e)) {
+                        return false;
                     }
                 }
-                return true;
-            } finally {
-                todo.forEach(PathCalls::close);
+                return walk.why() == null;
             }
         }
 
