@@ -25,35 +25,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static void write_file(const char *path, const char *text) {
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        if (write(fd, text, strlen(text)) < 0) {
-            perror(path);
-        }
-        close(fd);
-    }
-}
-
-/* A mount namespace of its own, in a user namespace of its own when not root. */
-static int own_mounts(void) {
-    uid_t uid = getuid();
-    gid_t gid = getgid();
-    if (uid != 0) {
-        char map[64];
-        if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) {
-            return -1;
-        }
-        write_file("/proc/self/setgroups", "deny");
-        snprintf(map, sizeof map, "0 %u 1", uid);
-        write_file("/proc/self/uid_map", map);
-        snprintf(map, sizeof map, "0 %u 1", gid);
-        write_file("/proc/self/gid_map", map);
-    } else if (unshare(CLONE_NEWNS) != 0) {
-        return -1;
-    }
-    return mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL);
-}
+#include "own_mounts.h"
 
 static int setup_failed(const char *what) {
     printf("setup: %s: %s\n", what, strerror(errno));

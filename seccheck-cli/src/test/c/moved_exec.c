@@ -55,7 +55,8 @@ static void spin_us(long us) {
     } while ((t.tv_sec - t0.tv_sec) * 1000000L + (t.tv_nsec - t0.tv_nsec) / 1000 < us);
 }
 
-static void run(const char *path, const char *word) {
+/** Forks a child that executes PATH, or the open file FD when PATH is NULL, as "ran WORD". */
+static void run(const char *path, int fd, const char *word) {
     pid_t p = fork();
     if (p < 0) {
         perror("fork");
@@ -63,21 +64,11 @@ static void run(const char *path, const char *word) {
     }
     if (p == 0) {
         char *av[] = {"x", "ran", (char *)word, NULL};
-        execve(path, av, environ);
-        _exit(127);
-    }
-}
-
-/** As run, executing the open file fd instead of a name. */
-static void run_fd(int fd, const char *word) {
-    pid_t p = fork();
-    if (p < 0) {
-        perror("fork");
-        exit(1);
-    }
-    if (p == 0) {
-        char *av[] = {"x", "ran", (char *)word, NULL};
-        syscall(SYS_execveat, fd, "", av, environ, AT_EMPTY_PATH);
+        if (path != NULL) {
+            execve(path, av, environ);
+        } else {
+            syscall(SYS_execveat, fd, "", av, environ, AT_EMPTY_PATH);
+        }
         _exit(127);
     }
 }
@@ -119,12 +110,12 @@ int main(int argc, char **argv) {
             if (fd < 0 || unlink(name) != 0) {
                 printf("move %d failed: %s\n", i, strerror(errno));
             }
-            run_fd(fd, "MOVED");
+            run(NULL, fd, "MOVED");
             close(fd);
             wait(NULL);
             continue;
         }
-        run(name, "MOVED");
+        run(name, -1, "MOVED");
         spin_us((i * 37) % 1500);
         int r;
         if (strcmp(mode, "link") == 0) {
@@ -146,7 +137,7 @@ int main(int argc, char **argv) {
     }
     snprintf(moved, sizeof moved, "%s/final", ok);
     put(moved);
-    run(moved, "FINAL");
+    run(moved, -1, "FINAL");
     wait(NULL);
     return 0;
 }

@@ -377,8 +377,12 @@ class EmulationTest {
             bad.setReceiveBufferSize(8 << 20);
             String n = "100000";
             String[] args = {"race-sendmsg-control", "" + ok.getLocalPort(), "" + bad.getLocalPort(), n};
-            assertThat(nativeRun(args)).isEqualTo("sent " + n + " of " + n);
-            assertThat(Datagrams.drain(bad)).as("natively").isPositive();
+            int reached = 0;
+            for (int run = 0; run < NATIVE_RACE_RUNS && reached == 0; run++) {
+                assertThat(nativeRun(args)).isEqualTo("sent " + n + " of " + n);
+                reached = Datagrams.drain(bad);
+            }
+            assertThat(reached).as("natively").isPositive();
             assertThat(guardedRun(bad.getLocalPort(), args)).startsWith("sent ");
             assertThat(Datagrams.drain(bad)).as("under seccheck").isZero();
         }
