@@ -70,6 +70,12 @@ final class RefusedAddresses {
         if (sock < 0 || named == null || domain != SockAddr.AF_INET && domain != SockAddr.AF_INET6) {
             return false;
         }
+        boolean v6 = domain == SockAddr.AF_INET6;
+        int family = named.length < 2 ? -1 : named[0] & 0xff | (named[1] & 0xff) << 8;
+        if (family == (v6 ? SockAddr.AF_INET6 : SockAddr.AF_INET)
+                && named.length >= (v6 ? SOCKADDR_IN6_RFC2133_LEN : SOCKADDR_IN_LEN)) {
+            return false; // the socket's own family, whole: no protocol refuses it (and no getsockopt on the usual path)
+        }
         int type = (int) SocketCalls.socketOption(sock, SocketCalls.SO_TYPE) & SOCK_TYPE_MASK;
         int protocol = (int) SocketCalls.socketOption(sock, SocketCalls.SO_PROTOCOL);
         return refused(domain, type, protocol, named, send);
