@@ -1,6 +1,7 @@
 // A process of the run ends while seccheck is about to signal it, and its pid is taken by a process
 // outside the run, before seccheck sends the signal. Run in a pid namespace whose pid_max is small
-// and filled by this program, so that the freed pid is the next one given out (to the outside
+// and filled by this program (until no fork succeeds: a fill by time fell short on a loaded
+// machine), so that the freed pid is the next one given out (to the outside
 // daemon pid_reuse_victim.c, which forks all the time). seccheck is held where it has looked at the
 // process but not yet signalled it by its alert, which it writes to the run's terminal: the
 // program stops the terminal's output (tcflow TCOOFF) first and restarts it once the pid was taken.
@@ -43,10 +44,12 @@ static long now_us(void) {
     return t.tv_sec * 1000000L + t.tv_nsec / 1000;
 }
 
-// Forks children that wait for good (they die with this process) for ms milliseconds: the pid space fills.
-static void refill(long ms) {
-    long until = now_us() + ms * 1000;
-    while (now_us() < until) {
+// Forks children that wait for good (they die with this process) until the pid space is full: no
+// fork has succeeded for 200 ms (the outside daemon takes a number now and then, and frees it
+// 300 ms later). Gives up after max_ms. Returns how many children it made.
+static long fill(long max_ms) {
+    long start = now_us(), last = start, made = 0;
+    while (now_us() - last < 200000 && now_us() - start < max_ms * 1000) {
         pid_t p = fork();
         if (p < 0) {
             usleep(50);
@@ -59,7 +62,10 @@ static void refill(long ms) {
                 pause();
             }
         }
+        made++;
+        last = now_us();
     }
+    return made;
 }
 
 static void *opener(void *a) {
@@ -145,7 +151,9 @@ int main(int argc, char **argv) {
         xs[i] = x;
         xp[i] = fds[1];
     }
-    refill(3000);
+    long t0 = now_us();
+    long made = fill(60000);
+    fprintf(stderr, "pid space filled: %ld children in %ld ms\n", made, (now_us() - t0) / 1000);
     int taken = 0;
     for (int r = 0; r < rounds; r++) {
         pid_t x = xs[r];
@@ -161,7 +169,7 @@ int main(int argc, char **argv) {
         char p[64];
         snprintf(p, sizeof p, "/proc/%d/stat", x);
         int reused = 0;
-        for (long t0 = now_us(); now_us() - t0 < 2000000;) {
+        for (long t1 = now_us(); now_us() - t1 < 5000000;) {
             if (access(p, F_OK) == 0) {
                 reused = 1;
                 break;
@@ -175,7 +183,7 @@ int main(int argc, char **argv) {
         usleep(100000);
         taken += reused;
         fprintf(stderr, "round %d: X=%d %s\n", r, x, reused ? "taken by another process" : "not taken");
-        refill(300);
+        fill(10000);
     }
     fprintf(stderr, "taken in %d of %d rounds\n", taken, rounds);
     return 0;

@@ -85,7 +85,7 @@ class PidReuseTest {
         List<String> cmd = new ArrayList<>(List.of("unshare", "-pf", "--mount-proc", "sh", wrapper.toString(),
                 nobody ? "1" : "0", victim.toString(), tmp.resolve("daemon.out").toString(), "python3", pty.toString()));
         cmd.addAll(seccheck(nobody, config, program.toString(), mode, Integer.toString(ROUNDS), forbidden.toString()));
-        ProcessResult r = ProcessResult.of(cmd, tmp, 120);
+        ProcessResult r = ProcessResult.of(cmd, tmp, 300);
         String out = r.out();
 
         Matcher taken = Pattern.compile("taken in (\\d+) of " + ROUNDS + " rounds").matcher(out);

@@ -7,7 +7,9 @@ import os, pty, sys
 pid, master = pty.fork()  # the child: setsid, the pty's slave as its controlling terminal and stdio
 if pid == 0:
     os.execvp(sys.argv[1], sys.argv[1:])
-out = bytearray()
+# Copied as it comes, so that a test that times out still shows how far the command got; a CR
+# that may be the first half of a pty's CRLF waits for the next read.
+held = b""
 while True:
     try:
         data = os.read(master, 65536)
@@ -15,7 +17,10 @@ while True:
         break
     if not data:
         break
-    out += data
+    data = held + data
+    held = b"\r" if data.endswith(b"\r") else b""
+    sys.stdout.buffer.write(data[:len(data) - len(held)].replace(b"\r\n", b"\n"))
+    sys.stdout.buffer.flush()
+sys.stdout.buffer.write(held)
 _, status = os.waitpid(pid, 0)
-sys.stdout.write(out.decode(errors="replace").replace("\r\n", "\n"))
 sys.exit(os.waitstatus_to_exitcode(status))
