@@ -297,7 +297,7 @@ class ControlPlaneTest {
                    "match": {"pathname": {"glob": "%s/secret*"}}, "action": "deny", "errno": "EACCES"}]}}]}""";
         Path late = write("late-policy.json", policy.formatted("late-policy", tmp));
         assertThat(cliFails("trace", "create", "--root", root.toString(), "--config", late.toString(), "cp1"))
-                .contains("syscall/openat/enter would be decided on memory the program can still change")
+                .contains("syscall/openat/enter would be decided on memory or names the program can still change")
                 .contains("start the run with this session (seccheck run --config FILE)")
                 .doesNotContain("Trace session");
         assertThat(cli("trace", "list", "--root", root.toString(), "cp1"))
@@ -378,6 +378,56 @@ class ControlPlaneTest {
             Files.writeString(tmp.resolve("stop-cp5"), "");
             if (!run.waitFor(30, TimeUnit.SECONDS)) {
                 run.destroyForcibly();
+            }
+        }
+    }
+
+    /**
+     * A rule on the file an exec runs ({@code binary_path}) holds against a rename made while the
+     * exec is in flight only in a run that performs the program's renames, which one started with
+     * such a rule does. Before, a session with the rule created later was accepted and decided on
+     * the name the file had at the exec event (the program renamed it out of the rule first: 32
+     * of 300 execs ran). On a run started with a rule on what runs that does not name the file
+     * (argv), such a session is now refused, says why, and changes nothing; another argv rule is
+     * accepted; and on a run started with a {@code binary_path} rule, a second one is accepted.
+     */
+    @Test
+    void aRuleOnExecutedFilesCreatedAtRuntimeIsRefusedUnlessTheRunPerformsRenames() throws Exception {
+        String execPolicy = """
+                {"name": "%s", "points": [{"name": "sentry/execve"}],
+                 "sinks": [{"name": "policy", "config": {"rules": [{"effect": "execute_file",
+                   "match": %s, "action": "deny", "errno": "EACCES"}]}}]}""";
+        Path argv = write("exec-argv.json", execPolicy.formatted("exec-argv", "{\"argv\": {\"glob\": \"nc\"}}"));
+        Path binary = write("exec-binary.json",
+                execPolicy.formatted("exec-binary", "{\"binary_path\": \"" + tmp + "/denied/*\"}"));
+        Process run = startLoop("cp6", argv, tmp.resolve("stop-cp6"));
+        try {
+            await("the argv policy run to appear in seccheck list", () -> cli("list", "--root", root.toString()).contains("cp6"));
+            assertThat(cliFails("trace", "create", "--root", root.toString(), "--config", binary.toString(), "cp6"))
+                    .contains("sentry/execve (a rule on the file an exec runs: this run does not perform the renames")
+                    .contains("start the run with this session");
+            assertThat(cli("trace", "list", "--root", root.toString(), "cp6")).doesNotContain("exec-binary");
+            Path argv2 = write("exec-argv2.json", execPolicy.formatted("exec-argv2", "{\"argv\": {\"glob\": \"socat\"}}"));
+            assertThat(cli("trace", "create", "--root", root.toString(), "--config", argv2.toString(), "cp6"))
+                    .contains("Trace session \"exec-argv2\" created");
+        } finally {
+            Files.writeString(tmp.resolve("stop-cp6"), "");
+            if (!run.waitFor(30, TimeUnit.SECONDS)) {
+                run.destroyForcibly();
+            }
+        }
+        Path binary2 = write("exec-binary2.json",
+                execPolicy.formatted("exec-binary2", "{\"binary_path\": \"" + tmp + "/denied2/*\"}"));
+        Process started = startLoop("cp7", binary, tmp.resolve("stop-cp7"));
+        try {
+            await("the binary_path policy run to appear in seccheck list",
+                    () -> cli("list", "--root", root.toString()).contains("cp7"));
+            assertThat(cli("trace", "create", "--root", root.toString(), "--config", binary2.toString(), "cp7"))
+                    .contains("Trace session \"exec-binary2\" created");
+        } finally {
+            Files.writeString(tmp.resolve("stop-cp7"), "");
+            if (!started.waitFor(30, TimeUnit.SECONDS)) {
+                started.destroyForcibly();
             }
         }
     }

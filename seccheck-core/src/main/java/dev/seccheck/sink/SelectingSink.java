@@ -81,6 +81,12 @@ final class SelectingSink implements PointSink.MissingAware {
         return sink.movesOutOfWhatRuns(move);
     }
 
+    /** Asked as {@link #refuses} is: a file renamed by one process is executed under its new name by any other. */
+    @Override
+    public boolean decidesExecutedFiles() {
+        return sink.decidesExecutedFiles();
+    }
+
     /** Asked as {@link #refuses} is: a socket named by one process is reached under that name by any other. */
     @Override
     public boolean decidesSocketNames() {

@@ -130,6 +130,17 @@ public interface Sink {
     }
 
     /**
+     * Returns whether this sink decides, at sentry/execve where it {@link #decides decides}, on
+     * the file an exec ran (its path): then a rename may take a file out of that decision
+     * ({@link #movesOutOfWhatRuns}), and the supervisor performs the program's renames itself.
+     * Asked when the run starts, since the supervisor holds the renames then, and for a session
+     * created later, which such a run refuses. The default says no.
+     */
+    default boolean decidesExecutedFiles() {
+        return false;
+    }
+
+    /**
      * Returns whether this sink decides, at a bind point it {@link #decides decides} at, on the
      * unix path a socket is bound to: then a name given to a file through which such a socket
      * could be reached is a bind there too ({@link #decideSocketName}). Asked when the run starts,

@@ -149,10 +149,22 @@ public final class PointState {
      * are bound to ({@link Sink#decidesSocketNames}).
      */
     public boolean decidesSocketNames(List<Point> binds) {
-        for (Point point : binds) {
+        return anySinkDecidingAt(binds, Sink::decidesSocketNames);
+    }
+
+    /**
+     * Returns whether a sink deciding at any of {@code execs} decides on the file an exec ran
+     * ({@link Sink#decidesExecutedFiles}).
+     */
+    public boolean decidesExecutedFiles(List<Point> execs) {
+        return anySinkDecidingAt(execs, Sink::decidesExecutedFiles);
+    }
+
+    private boolean anySinkDecidingAt(List<Point> points, Predicate<Sink> says) {
+        for (Point point : points) {
             for (Route r : routing.byPoint[point.id()]) {
                 for (Sink s : r.sinks()) {
-                    if (s.decides(point) && s.decidesSocketNames()) {
+                    if (s.decides(point) && says.test(s)) {
                         return true;
                     }
                 }

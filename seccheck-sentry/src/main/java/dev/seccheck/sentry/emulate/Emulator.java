@@ -85,7 +85,7 @@ public final class Emulator implements AutoCloseable {
      *     the calls that give a file a name (link, linkat, rename, renameat, renameat2, symlink,
      *     symlinkat, mknod, mknodat) are performed, and each new name decided as a bind there
      *     ({@link NameEmulation#givesNames})
-     * @param executables a sink decides at sentry/execve: renames are performed, each under one
+     * @param executables a sink decides at sentry/execve on the file an exec ran: renames are performed, each under one
      *     lock, and the files one moves out of a rule on what runs are remembered for the execs in
      *     flight then ({@link ExecutableMoves})
      */

@@ -1,6 +1,7 @@
 package dev.seccheck.sentry.trace;
 
 import dev.seccheck.abi.Sysno;
+import dev.seccheck.points.Point;
 import dev.seccheck.points.SyscallType;
 import dev.seccheck.sentry.emulate.Emulator;
 import dev.seccheck.sentry.filter.FilterAction;
@@ -12,7 +13,8 @@ import java.util.Optional;
 /**
  * RuntimeAdmission decides whether a session created while the run goes can be served as asked.
  * The notifier's filter and the emulated syscalls are fixed when the run starts, so some points
- * cannot be added later: a create is refused, before anything changes, naming them and why.
+ * cannot be added later, and some rules cannot be held later: a create is refused, before
+ * anything changes, naming them and why.
  */
 final class RuntimeAdmission {
     private RuntimeAdmission() {}
@@ -34,7 +36,7 @@ final class RuntimeAdmission {
         List<String> undecidable = undecidable(syscalls, notified, next);
         if (!undecidable.isEmpty()) {
             return Optional.of(String.join(", ", undecidable)
-                    + " would be decided on memory the program can still change: a sink of the new session denies"
+                    + " would be decided on memory or names the program can still change: a sink of the new session denies"
                     + " there (a policy rule), and seccheck performs those syscalls itself only when such a session"
                     + " is there as the run starts; start the run with this session (seccheck run --config FILE)");
         }
@@ -72,7 +74,9 @@ final class RuntimeAdmission {
     /**
      * The points of {@code next} where a sink denies (a policy rule on opening files or reaching
      * the network) for a syscall the run does not emulate: emulation is chosen with the notifier's
-     * filter at start, and a check served the ptrace way reads memory a second thread can rewrite.
+     * filter at start, and a check served the ptrace way reads memory a second thread can rewrite;
+     * and sentry/execve where a sink decides on the file an exec ran, if the run does not perform
+     * renames (the exec would be decided on the name its file has at the exec event).
      */
     private static List<String> undecidable(SyscallPoints syscalls, FilterAction[] notified, PointState next) {
         List<String> out = new ArrayList<>();
@@ -108,6 +112,10 @@ final class RuntimeAdmission {
                             }
                         });
             }
+        }
+        if (!e.executables() && next.decidesExecutedFiles(List.of(Point.EXECVE))) {
+            out.add(Point.EXECVE.name() + " (a rule on the file an exec runs: this run does not perform the renames"
+                    + " that can take that file out of the rule while an exec of it is in flight)");
         }
         return out;
     }

@@ -156,7 +156,7 @@ final class SyscallPoints implements EmulatedPoints {
      * with it, which may name a unix socket: KernelChosenNames) while one decides at a bind
      * point, and the calls that give a file a name (links, renames, symlinks, mknod) while one
      * decides there on the unix path a socket is bound to, and renames while one decides at
-     * sentry/execve (ExecutableMoves). Decided once, by the
+     * sentry/execve on the file an exec ran (ExecutableMoves). Decided once, by the
      * first call (the filters of the run are fixed at start): sessions created later are served
      * the ptrace way for syscalls not emulated from the start.
      */
@@ -168,7 +168,7 @@ final class SyscallPoints implements EmulatedPoints {
             emulation = new Emulator.Effects(opens, schematized(Sysno.CONNECT), schematized(Sysno.BIND), decided,
                     peersDecided, acceptPoints.stream().anyMatch(state::decided),
                     bindPoints.stream().anyMatch(state::decided), state.decidesSocketNames(bindPoints),
-                    state.decided(Point.EXECVE));
+                    state.decidesExecutedFiles(EXEC_POINTS));
         }
         return emulation;
     }

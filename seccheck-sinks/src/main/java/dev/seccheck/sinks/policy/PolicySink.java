@@ -306,6 +306,12 @@ public final class PolicySink implements PointSink.MissingAware {
         return false;
     }
 
+    /** A deny or kill rule on what runs has a condition on the file's {@code binary_path}. */
+    @Override
+    public boolean decidesExecutedFiles() {
+        return !onExecuted.isEmpty();
+    }
+
     /** A deny or kill rule on binding has a condition on the socket's {@code unix_path}. */
     @Override
     public boolean decidesSocketNames() {

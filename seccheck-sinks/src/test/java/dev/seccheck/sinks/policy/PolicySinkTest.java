@@ -707,7 +707,8 @@ class PolicySinkTest {
      * {@code binary_path} holds under its name now and not under the new one, a directory when a
      * name below it may be one the rule names; nothing is refused or alerted for it (the sentry
      * remembers the file). A rule on other keys, or an allow rule, moves nothing out; a link is
-     * no rename (the kernel keeps naming an executed file by the name the exec used).
+     * no rename (the kernel keeps naming an executed file by the name the exec used). Only a deny
+     * or kill rule on {@code binary_path} decides on executed files (the sentry then performs renames).
      */
     @Test
     void aRenameOutOfARuleOnWhatRunsIsToldApart() throws Exception {
@@ -734,6 +735,11 @@ class PolicySinkTest {
                 {"rules": [{"point": "sentry/execve", "match": {"argv": {"prefix": "--exfil"}}, "action": "deny"}]}""",
                 List.of(new PointReq(Point.EXECVE, FieldSet.EMPTY)));
         assertThat(noPaths.movesOutOfWhatRuns(change("/tmp/x", "/home/u/x", null))).isFalse();
+        assertThat(sink.decidesExecutedFiles()).as("a kill rule on binary_path").isTrue();
+        assertThat(noPaths.decidesExecutedFiles()).as("a rule on argv alone").isFalse();
+        assertThat(sink("""
+                {"rules": [{"point": "sentry/execve", "match": {"binary_path": "/tmp/x"}, "action": "log"}]}""",
+                List.of(new PointReq(Point.EXECVE, FieldSet.EMPTY))).decidesExecutedFiles()).as("a log rule").isFalse();
     }
 
     private static NameChange change(String from, String to, ReachedFile file) {
