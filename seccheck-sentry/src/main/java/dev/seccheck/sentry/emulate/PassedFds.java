@@ -99,8 +99,9 @@ final class PassedFds implements AutoCloseable {
      * socket, and only those of the records the kernel would look at (the class comment), room for
      * them first taken from {@code budget}.
      *
-     * @throws Refused EPERM for credentials and source routes taken; ESRCH when the task is gone;
-     *     ETOOMANYREFS when the budget has no room for the message's descriptors
+     * @throws Refused EPERM for credentials and source routes taken, and when seccheck may not take
+     *     the task's descriptors; ESRCH when the task is gone; ETOOMANYREFS when the budget, or
+     *     seccheck's descriptor table, has no room for the message's descriptors
      */
     static PassedFds take(byte[] program, IntUnaryOperator take, Routes routes, boolean unix, PassedFdBudget budget)
             throws Refused {
@@ -153,6 +154,13 @@ final class PassedFds implements AutoCloseable {
                     int fd = take.applyAsInt(in.getInt(p));
                     if (fd == -Errno.ESRCH) {
                         throw new Refused(Errno.ESRCH);
+                    }
+                    if (fd == -Errno.EMFILE || fd == -Errno.ENFILE) { // the program's may well exist
+                        throw new Refused(Errno.ETOOMANYREFS, "seccheck's descriptor table has no room for"
+                                + " the descriptors it passes");
+                    }
+                    if (fd == -Errno.EPERM) {
+                        throw new Refused(Errno.EPERM, "seccheck may no longer take the task's descriptors");
                     }
                     if (fd >= 0) {
                         ours.add(fd);

@@ -123,6 +123,33 @@ class PassedFdsTest {
         assertThat(budget.held()).isZero();
     }
 
+    /**
+     * A descriptor the program has but seccheck could not take (its own table full, or no right
+     * to the task any more) refuses the message: before, -1 went in its place and the kernel
+     * answered EBADF, as if the program had no such descriptor.
+     */
+    @Test
+    void aDescriptorSeccheckCannotTakeRefusesTheMessageAsTheKernelDoesTooManyInFlight() {
+        PassedFdBudget budget = new PassedFdBudget(PassedFdBudget.MOST);
+        for (int errno : new int[] {Errno.EMFILE, Errno.ENFILE}) {
+            int[] calls = {0};
+            IntUnaryOperator full = fd -> ++calls[0] < 2 ? copies.applyAsInt(fd) : -errno;
+            assertThatThrownBy(() -> PassedFds.take(rights(1, 2, 3), full, NO_ROUTE, true, budget))
+                    .isInstanceOfSatisfying(PassedFds.Refused.class,
+                            e -> assertThat(e.errno).isEqualTo(Errno.ETOOMANYREFS));
+            assertThat(budget.held()).isZero();
+        }
+        assertThatThrownBy(() -> PassedFds.take(rights(1), fd -> -Errno.EPERM, NO_ROUTE, true, budget))
+                .isInstanceOfSatisfying(PassedFds.Refused.class, e -> assertThat(e.errno).isEqualTo(Errno.EPERM));
+        try (PassedFds passed = PassedFds.take(rights(1, 2), fd -> fd == 1 ? -Errno.EBADF : copies.applyAsInt(fd),
+                NO_ROUTE, true, budget)) {
+            assertThat(numbers(passed.control(), new int[] {2}, 0)).as("one the program does not have: the kernel's EBADF")
+                    .containsExactly(-1, handedOut.getLast());
+        } catch (PassedFds.Refused e) {
+            throw new AssertionError(e);
+        }
+    }
+
     @Test
     void theBudgetIsAQuarterOfTheLimitWithinItsBounds() {
         assertThat(PassedFdBudget.sized(20_000)).isEqualTo(5_000);
