@@ -22,7 +22,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * listed"), and meanwhile the opens seccheck makes for the program's other processes failed with
  * EMFILE. Here seccheck runs under {@code prlimit --nofile=1024:1024} (the JVM raises its soft
  * limit to the hard one, which the program inherits and prints) and the program moves a directory
- * of 3,000 subdirectories, each with one of its own, out of a directory a rule on what runs keeps.
+ * of 1,500 subdirectories (more than the limit), each with one of its own, out of a directory a
+ * rule on what runs keeps.
  * Under that rule alone the rename was made before its walk, whose failure only made the move one
  * that could not be told (an exec in flight then was killed, which this run has none of): that
  * case is the same before and after, and TreeWalkTest counts the walk's descriptors. As root and
@@ -34,11 +35,11 @@ class WideTreeMoveTest {
     private static final int LIMIT = 1024;
 
     /**
-     * Makes denied/flat with 3,000 subdirectories each holding one, moves it to ok/, and counts
+     * Makes denied/flat with 1,500 subdirectories each holding one, moves it to ok/, and counts
      * what arrived.
      */
     private static final String SCRIPT = """
-            cd "$1" && mkdir -p denied/flat ok && (cd denied/flat && seq 1 3000 | sed 's|$|/in|' | xargs mkdir -p)
+            cd "$1" && mkdir -p denied/flat ok && (cd denied/flat && seq 1 1500 | sed 's|$|/in|' | xargs mkdir -p)
             ulimit -Hn
             mv denied/flat ok/flat; echo "mv=$?"
             ls ok/flat | wc -l
@@ -75,7 +76,7 @@ class WideTreeMoveTest {
         Path policy = Files.writeString(real.resolve("policy.json"),
                 (rule.equals("opening files") ? OPENING_FILES : WHAT_RUNS).formatted(real.resolve("under/denied")));
         String natively = run(real, "native", classpath, null);
-        assertThat(natively).as("natively").isEqualTo(LIMIT + "\nmv=0\n3000\n3000\n");
+        assertThat(natively).as("natively").isEqualTo(LIMIT + "\nmv=0\n1500\n1500\n");
         assertThat(run(real, "under", classpath, policy)).isEqualTo(natively);
     }
 
