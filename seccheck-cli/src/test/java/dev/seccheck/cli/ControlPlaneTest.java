@@ -255,10 +255,7 @@ class ControlPlaneTest {
         Path reads = write("reads.json", """
                 {"name": "reads", "points": [{"name": "syscall/read/enter"}],
                  "sinks": [{"name": "text", "config": {"path": "%s", "format": "raw"}}]}""".formatted(tmp.resolve("reads.log")));
-        Process second = startLoop("cp2", reads);
-        try {
-            await("the second run to appear in seccheck list",
-                    () -> cli("list", "--root", root.toString()).lines().anyMatch(l -> l.startsWith("cp2 ")));
+        duringLoop("cp2", reads, () -> {
             Path exits = write("exits.json", """
                     {"name": "exits", "points": [{"name": "syscall/read/exit"}, {"name": "syscall/openat/enter"}],
                      "sinks": [{"name": "text", "config": {"path": "%s", "format": "raw"}}]}""".formatted(tmp.resolve("x.log")));
@@ -270,12 +267,7 @@ class ControlPlaneTest {
             assertThat(cli("trace", "list", "--root", root.toString(), "cp2"))
                     .contains("SESSIONS (1)").contains("\"reads\"").doesNotContain("\"exits\"");
             assertThat(size(tmp.resolve("x.log"))).as("points reached the refused session").isZero();
-        } finally {
-            Files.writeString(tmp.resolve("stop"), "");
-            if (!second.waitFor(30, TimeUnit.SECONDS)) {
-                second.destroyForcibly();
-            }
-        }
+        });
     }
 
     /**
@@ -308,9 +300,7 @@ class ControlPlaneTest {
         Path observing = write("observing.json", """
                 {"name": "observing", "points": [{"name": "syscall/openat/enter"}, {"name": "syscall/connect/enter"}],
                  "sinks": [{"name": "text", "config": {"path": "%s"}}]}""".formatted(tmp.resolve("observing.log")));
-        Process third = startLoop("cp4", observing, tmp.resolve("stop-cp4"));
-        try {
-            await("the observed run to appear in seccheck list", () -> cli("list", "--root", root.toString()).contains("cp4"));
+        duringLoop("cp4", observing, () -> {
             assertThat(cliFails("trace", "create", "--root", root.toString(), "--config", late.toString(), "cp4"))
                     .contains("syscall/openat/enter (this run performs opens, but not the links and renames")
                     .contains("start the run with this session");
@@ -328,25 +318,13 @@ class ControlPlaneTest {
                        "match": {"family": {"not": ["AF_UNIX"]}}, "action": "deny"}]}}]}""");
             assertThat(cliFails("trace", "create", "--root", root.toString(), "--config", lateAccept.toString(), "cp4"))
                     .contains("syscall/accept/enter", "syscall/accept4/enter", "start the run with this session");
-        } finally {
-            Files.writeString(tmp.resolve("stop-cp4"), "");
-            if (!third.waitFor(30, TimeUnit.SECONDS)) {
-                third.destroyForcibly();
-            }
-        }
+        });
 
         Path first = write("first-policy.json", policy.formatted("first-policy", tmp));
-        Process second = startLoop("cp3", first);
-        try {
-            await("the policy run to appear in seccheck list", () -> cli("list", "--root", root.toString()).contains("cp3"));
+        duringLoop("cp3", first, () -> {
             assertThat(cli("trace", "create", "--root", root.toString(), "--config", late.toString(), "cp3"))
                     .contains("Trace session \"late-policy\" created");
-        } finally {
-            Files.writeString(tmp.resolve("stop"), "");
-            if (!second.waitFor(30, TimeUnit.SECONDS)) {
-                second.destroyForcibly();
-            }
-        }
+        });
     }
 
     /**
@@ -363,23 +341,10 @@ class ControlPlaneTest {
                  "sinks": [{"name": "policy", "config": {"rules": [{"effect": "bind_network",
                    "match": %s, "action": "deny", "errno": "EACCES"}]}}]}""";
         Path ports = write("bind-ports.json", bindPolicy.formatted("bind-ports", "{\"port\": 9}"));
-        Process run = startLoop("cp5", ports, tmp.resolve("stop-cp5"));
-        try {
-            await("the bind policy run to appear in seccheck list", () -> cli("list", "--root", root.toString()).contains("cp5"));
-            Path unix = write("late-unix.json", bindPolicy.formatted("late-unix", "{\"unix_path\": \"" + tmp + "/agent.sock\"}"));
-            assertThat(cliFails("trace", "create", "--root", root.toString(), "--config", unix.toString(), "cp5"))
-                    .contains("syscall/bind/enter (this run performs binds, but not the renames, links and symlinks")
-                    .contains("start the run with this session");
-            assertThat(cli("trace", "list", "--root", root.toString(), "cp5")).doesNotContain("late-unix");
-            Path port = write("late-port.json", bindPolicy.formatted("late-port", "{\"port\": 10}"));
-            assertThat(cli("trace", "create", "--root", root.toString(), "--config", port.toString(), "cp5"))
-                    .contains("Trace session \"late-port\" created");
-        } finally {
-            Files.writeString(tmp.resolve("stop-cp5"), "");
-            if (!run.waitFor(30, TimeUnit.SECONDS)) {
-                run.destroyForcibly();
-            }
-        }
+        Path unix = write("late-unix.json", bindPolicy.formatted("late-unix", "{\"unix_path\": \"" + tmp + "/agent.sock\"}"));
+        Path port = write("late-port.json", bindPolicy.formatted("late-port", "{\"port\": 10}"));
+        refusesThenAccepts("cp5", ports, unix,
+                "syscall/bind/enter (this run performs binds, but not the renames, links and symlinks", port);
     }
 
     /**
@@ -400,36 +365,15 @@ class ControlPlaneTest {
         Path argv = write("exec-argv.json", execPolicy.formatted("exec-argv", "{\"argv\": {\"glob\": \"nc\"}}"));
         Path binary = write("exec-binary.json",
                 execPolicy.formatted("exec-binary", "{\"binary_path\": \"" + tmp + "/denied/*\"}"));
-        Process run = startLoop("cp6", argv, tmp.resolve("stop-cp6"));
-        try {
-            await("the argv policy run to appear in seccheck list", () -> cli("list", "--root", root.toString()).contains("cp6"));
-            assertThat(cliFails("trace", "create", "--root", root.toString(), "--config", binary.toString(), "cp6"))
-                    .contains("sentry/execve (a rule on the file an exec runs: this run does not perform the renames")
-                    .contains("start the run with this session");
-            assertThat(cli("trace", "list", "--root", root.toString(), "cp6")).doesNotContain("exec-binary");
-            Path argv2 = write("exec-argv2.json", execPolicy.formatted("exec-argv2", "{\"argv\": {\"glob\": \"socat\"}}"));
-            assertThat(cli("trace", "create", "--root", root.toString(), "--config", argv2.toString(), "cp6"))
-                    .contains("Trace session \"exec-argv2\" created");
-        } finally {
-            Files.writeString(tmp.resolve("stop-cp6"), "");
-            if (!run.waitFor(30, TimeUnit.SECONDS)) {
-                run.destroyForcibly();
-            }
-        }
+        Path argv2 = write("exec-argv2.json", execPolicy.formatted("exec-argv2", "{\"argv\": {\"glob\": \"socat\"}}"));
+        refusesThenAccepts("cp6", argv, binary,
+                "sentry/execve (a rule on the file an exec runs: this run does not perform the renames", argv2);
         Path binary2 = write("exec-binary2.json",
                 execPolicy.formatted("exec-binary2", "{\"binary_path\": \"" + tmp + "/denied2/*\"}"));
-        Process started = startLoop("cp7", binary, tmp.resolve("stop-cp7"));
-        try {
-            await("the binary_path policy run to appear in seccheck list",
-                    () -> cli("list", "--root", root.toString()).contains("cp7"));
+        duringLoop("cp7", binary, () -> {
             assertThat(cli("trace", "create", "--root", root.toString(), "--config", binary2.toString(), "cp7"))
                     .contains("Trace session \"exec-binary2\" created");
-        } finally {
-            Files.writeString(tmp.resolve("stop-cp7"), "");
-            if (!started.waitFor(30, TimeUnit.SECONDS)) {
-                started.destroyForcibly();
-            }
-        }
+        });
     }
 
     /**
@@ -524,12 +468,26 @@ class ControlPlaneTest {
         }
     }
 
-    /** Starts a second run named {@code id} of the shell loop, under {@code config}; it ends with the test's stop file. */
-    private Process startLoop(String id, Path config) throws IOException {
-        return startLoop(id, config, tmp.resolve("stop"));
+    /**
+     * Runs {@code body} while a second run, {@code id} with {@code config}, loops (once it is
+     * listed), then stops that run.
+     */
+    private void duringLoop(String id, Path config, Body body) throws Exception {
+        Path stop = tmp.resolve("stop-" + id);
+        Process loop = startLoop(id, config, stop);
+        try {
+            await("run " + id + " to appear in seccheck list",
+                    () -> cli("list", "--root", root.toString()).lines().anyMatch(l -> l.startsWith(id + " ")));
+            body.run();
+        } finally {
+            Files.writeString(stop, "");
+            if (!loop.waitFor(30, TimeUnit.SECONDS)) {
+                loop.destroyForcibly();
+            }
+        }
     }
 
-    /** A run looping until {@code stop} exists. */
+    /** Starts a second run named {@code id} of the shell loop, under {@code config}, looping until {@code stop} exists. */
     private Process startLoop(String id, Path config, Path stop) throws IOException {
         List<String> cmd = new ArrayList<>(java());
         cmd.addAll(List.of("run", "--root", root.toString(), "--id", id, "--quiet", "--config", config.toString(), "--",
@@ -617,6 +575,27 @@ class ControlPlaneTest {
         } catch (IOException e) {
             return 0;
         }
+    }
+
+    /**
+     * On a run {@code id} started with {@code start}: a {@code trace create} of {@code refused}
+     * fails saying {@code why} and how, and changes nothing; one of {@code accepted} is made.
+     */
+    private void refusesThenAccepts(String id, Path start, Path refused, String why, Path accepted) throws Exception {
+        String refusedName = new ObjectMapper().readTree(refused.toFile()).path("name").asText();
+        String acceptedName = new ObjectMapper().readTree(accepted.toFile()).path("name").asText();
+        duringLoop(id, start, () -> {
+            assertThat(cliFails("trace", "create", "--root", root.toString(), "--config", refused.toString(), id))
+                    .contains(why).contains("start the run with this session");
+            assertThat(cli("trace", "list", "--root", root.toString(), id)).doesNotContain(refusedName);
+            assertThat(cli("trace", "create", "--root", root.toString(), "--config", accepted.toString(), id))
+                    .contains("Trace session \"" + acceptedName + "\" created");
+        });
+    }
+
+    /** What a test does while a second run loops ({@link #duringLoop}). */
+    private interface Body {
+        void run() throws Exception;
     }
 
     /** A condition that may need I/O to check. */
