@@ -9,7 +9,8 @@
 # under strace tracing the renames and under the deny policy: the median wall time of the rounds,
 # start-up included.
 # Both also under a policy with one kill rule on what runs (sentry/execve's binary_path under
-# /tmp/denied-exec/), which since session 48 has seccheck perform every rename (ExecutableMoves).
+# /tmp/denied-exec/), which since session 48 has seccheck perform every rename (ExecutableMoves),
+# and under one whose rule is on argv alone, which since session 50 does not.
 # With BENCH_OLD=<a snapshot of another build> (bench/snapshot.sh) its deny policy and exec rule run too.
 #
 # Usage: bench/renames.sh [ROUNDS]   (default 5)
@@ -26,14 +27,23 @@ cat > "$out/exec-rule.json" <<'JSON'
  "sinks": [{"name": "policy", "config": {"rules": [
    {"effect": "execute_file", "match": {"binary_path": {"glob": "/tmp/denied-exec/**"}}, "action": "kill"}]}}]}
 JSON
-# Adds the exec rule's run of $3 under this build and, with BENCH_OLD, under the old one.
+cat > "$out/exec-argv.json" <<'JSON'
+{"name": "exec-argv", "points": [{"name": "sentry/execve"}],
+ "sinks": [{"name": "policy", "config": {"rules": [
+   {"effect": "execute_file", "match": {"argv": {"glob": "nc"}}, "action": "kill"}]}}]}
+JSON
+# Adds the exec rules' runs of $3 (on binary_path, and on argv alone, which no rename can take a
+# file out of) under this build and, with BENCH_OLD, under the old one.
 exec_rule() {
   local -n labels="$1" commands="$2"
-  labels+=("seccheck exec rule")
-  commands+=("$sc run --quiet --config $out/exec-rule.json -- $3")
-  [ -n "${BENCH_OLD:-}" ] || return 0
-  labels+=("old seccheck exec rule")
-  commands+=("$BENCH_OLD/seccheck run --quiet --config $out/exec-rule.json -- $3")
+  local rule
+  for rule in exec-rule exec-argv; do
+    labels+=("seccheck $rule")
+    commands+=("$sc run --quiet --config $out/$rule.json -- $3")
+    [ -n "${BENCH_OLD:-}" ] || continue
+    labels+=("old seccheck $rule")
+    commands+=("$BENCH_OLD/seccheck run --quiet --config $out/$rule.json -- $3")
+  done
 }
 cc -O2 -o "$out/rename-latency" "$here/bench/rename-latency.c"
 work="$(mktemp -d /tmp/seccheck-renames.XXXXXX)"

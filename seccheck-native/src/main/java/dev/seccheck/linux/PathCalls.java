@@ -66,6 +66,13 @@ public final class PathCalls {
      */
     public record Statx(Stat stat, long uniqueMountId) {}
 
+    /**
+     * A name's stat and the id of the mount the name was reached through, as /proc/PID/mountinfo
+     * numbers mounts, from one lookup ({@link #lstatOnMountAt}): a mount on the name gives the
+     * mounted file's stat and that mount's id.
+     */
+    public record StatOnMount(Stat stat, long mountId) {}
+
     private static final int AT_EMPTY_PATH = 0x1000;
     private static final int STATX_BASIC_STATS = 0x7ff;
     private static final int STATX_MNT_ID = 0x1000;
@@ -421,18 +428,38 @@ public final class PathCalls {
             return null;
         }
         int mask = Layouts.STX_MASK.get(statx);
+        return new Statx(statxRead(), (mask & STATX_MNT_ID_UNIQUE) != 0 ? Layouts.STX_MNT_ID.get(statx) : -1);
+    }
+
+    /**
+     * statx(dirfd, name, AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT) of a name in a directory: what
+     * {@link #lstatAt} gives, with the id of the mount the name was reached through, from the same
+     * lookup (a mount made on the name in between cannot give one file's stat and another's
+     * mount); null when it fails, or the kernel gives no mount id.
+     */
+    public StatOnMount lstatOnMountAt(int dirfd, String name) {
+        Layouts.STX_MASK.set(statx, 0);
+        long r = Direct.call(Sysno.STATX, dirfd, cString(name), dev.seccheck.abi.Fcntl.AT_SYMLINK_NOFOLLOW
+                | dev.seccheck.abi.Fcntl.AT_NO_AUTOMOUNT, STATX_BASIC_STATS | STATX_MNT_ID, statx.address(), 0);
+        if (r < 0 || (Layouts.STX_MASK.get(statx) & STATX_MNT_ID) == 0) {
+            return null;
+        }
+        return new StatOnMount(statxRead(), Layouts.STX_MNT_ID.get(statx));
+    }
+
+    /** The stat fstat would give, from the statx buffer the kernel just filled. */
+    private Stat statxRead() {
         long major = Integer.toUnsignedLong(Layouts.STX_DEV_MAJOR.get(statx));
         long minor = Integer.toUnsignedLong(Layouts.STX_DEV_MINOR.get(statx));
         // The encoding of stat's st_dev (the kernel's new_encode_dev), so that the two compare.
         long dev = encode(major, minor);
-        Stat st = new Stat(dev, Layouts.STX_INO.get(statx), Short.toUnsignedInt(Layouts.STX_MODE.get(statx)),
+        return new Stat(dev, Layouts.STX_INO.get(statx), Short.toUnsignedInt(Layouts.STX_MODE.get(statx)),
                 Layouts.STX_UID.get(statx), Layouts.STX_GID.get(statx),
                 Layouts.STX_CTIME_SEC.get(statx) * 1_000_000_000L + Layouts.STX_CTIME_NSEC.get(statx),
                 Integer.toUnsignedLong(Layouts.STX_NLINK.get(statx)), Layouts.STX_SIZE.get(statx),
                 Layouts.STX_MTIME_SEC.get(statx) * 1_000_000_000L + Layouts.STX_MTIME_NSEC.get(statx),
                 encode(Integer.toUnsignedLong(Layouts.STX_RDEV_MAJOR.get(statx)),
                         Integer.toUnsignedLong(Layouts.STX_RDEV_MINOR.get(statx))));
-        return new Statx(st, (mask & STATX_MNT_ID_UNIQUE) != 0 ? Layouts.STX_MNT_ID.get(statx) : -1);
     }
 
     /**

@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * TreeWalk lists every name below a directory of ours, depth first (getdents64 and fstatat, not
+ * TreeWalk lists every name below a directory of ours, depth first (getdents64 and statx, not
  * following symlinks), with at most {@link #HELD} descriptors open: those of the deepest
  * directories on the way down. A directory is entered by its name from its parent's descriptor;
  * the walk comes back to a parent whose descriptor it let go by "..", from a child it looked names
@@ -24,6 +24,15 @@ import java.util.List;
  * rename was refused where natively it is made, and while the walk held them the opens seccheck
  * makes for the program's other processes failed with EMFILE (red team A F3). What it keeps is
  * the names of the directories on the way down, which the caller caps. One walk per thread.
+ *
+ * <p>The walk stays on the top's mount: a name below it that is a mount point (the program's own
+ * mount, in a mount namespace of its own, over a directory or a file) ends the walk, as a
+ * directory that cannot be listed does. The mount hides the files below it, and a walk into it
+ * listed the mount's files instead: a tmpfs mounted over a subdirectory, or a decoy bound over a
+ * file, kept the files below a directory moved out of a rule from being recorded or decided, and
+ * an exec in flight of such a file ran, an open of one moved out of an unanchored rule's reach
+ * read it (red-team round 16, {@code MountedOverMovesTest}). Each name's stat and mount come from
+ * one statx, so a mount made on the name in between cannot pair one with the other.
  */
 final class TreeWalk implements AutoCloseable {
 
@@ -58,6 +67,8 @@ final class TreeWalk implements AutoCloseable {
     }
 
     private final PathCalls calls;
+    /** The id of the top's mount, which every name walked must be reached through. */
+    private final long mount;
     /** The directories on the way down, the top first; the last one's descriptor is always held. */
     private final List<Frame> down = new ArrayList<>();
     /** The index in {@link #down} of the first directory whose descriptor is held. */
@@ -68,7 +79,8 @@ final class TreeWalk implements AutoCloseable {
     TreeWalk(PathCalls calls, int top) {
         this.calls = calls;
         PathCalls.Stat st = calls.fstat(top);
-        List<String> names = st == null ? null : calls.names(top);
+        this.mount = calls.mountId(top);
+        List<String> names = st == null || mount < 0 ? null : calls.names(top);
         if (names == null) {
             PathCalls.close(top);
             why = "a directory below it (.) cannot be listed";
@@ -83,7 +95,13 @@ final class TreeWalk implements AutoCloseable {
             Frame f = down.getLast();
             if (f.next < f.names.size()) {
                 String name = f.names.get(f.next++);
-                return new Entry(f.rel.isEmpty() ? name : f.rel + "/" + name, name, calls.lstatAt(f.fd, name));
+                String rel = f.rel.isEmpty() ? name : f.rel + "/" + name;
+                PathCalls.StatOnMount at = calls.lstatOnMountAt(f.fd, name);
+                if (at != null && at.mountId() != mount) {
+                    why = "a name below it (" + rel + ") is a mount point, which hides the files below it";
+                    return null;
+                }
+                return new Entry(rel, name, at == null ? null : at.stat());
             }
             down.removeLast();
             if (!down.isEmpty() && down.getLast().fd < 0) {
@@ -106,7 +124,8 @@ final class TreeWalk implements AutoCloseable {
             return false;
         }
         PathCalls.Stat st = calls.fstat(sub);
-        if (st == null || e.stat() == null || st.dev() != e.stat().dev() || st.ino() != e.stat().ino()) {
+        if (st == null || e.stat() == null || st.dev() != e.stat().dev() || st.ino() != e.stat().ino()
+                || calls.mountId(sub) != mount) {
             PathCalls.close(sub);
             why = "a directory below it (" + e.rel() + ") was replaced while it was walked";
             return false;

@@ -1,0 +1,127 @@
+package dev.seccheck.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A mount of the program's own, below a directory it moves, does not hide the files below that
+ * directory from seccheck's walk of it (red-team round 16, A F1 and F2). In a user and mount
+ * namespace of its own ({@code unshare -rm}) the program may mount over any name; a walk into such
+ * a mount listed the mount's files instead of those it covers:
+ * <ul>
+ *   <li>under a kill rule on {@code binary_path}, a directory moved out while an exec of a file
+ *       below it was in flight, with a tmpfs over the file's directory or {@code /dev/null} bound
+ *       over the file, had the file's exec run under its new name ({@code mounted_over_move.c}: 3
+ *       and 4 of 30 ran; natively most do);
+ *   <li>under a rule denying opens by a pattern without an absolute start ({@code *}{@code /sec/*.txt},
+ *       which seccheck checks each name below a moved directory against), a tmpfs over a
+ *       subdirectory let {@code mv} take its files out of the rule's reach, and they were read
+ *       under the new name.
+ * </ul>
+ * The walk now stays on the moved directory's mount: a mount point below ends it, as a directory
+ * it cannot list does (the exec in flight is killed; the rename refused with EPERM and a line).
+ * As root and as uid 65534.
+ */
+class MountedOverMovesTest {
+
+    private static final int ROUNDS = 30;
+    private static final Pattern RESULT = Pattern.compile("ran=(\\d+) seen=(\\d+) killed=(\\d+) of " + ROUNDS);
+
+    /** Moves a directory over a mounted subdirectory, then reads the file the mount covered. */
+    private static final String MOVE_AND_READ = """
+            cd "$1" && mount -t tmpfs none sec/sub && mv sec pub; echo "mv=$?"
+            umount pub/sub 2>/dev/null; cat pub/sub/f.txt; true
+            """;
+
+    @TempDir
+    Path tmp;
+
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aFileHiddenByAMountDoesNotRunOnceItsDirectoryIsMovedOutOfTheRule(boolean nobody) throws Exception {
+        String classpath = nobody ? PackagedCli.forNobody(tmp) : null;
+        Path dir = (nobody ? PackagedCli.nobodysDir(tmp.resolve("u")) : tmp).toRealPath();
+        Path program = CPrograms.compile("src/test/c/mounted_over_move.c", dir);
+        Path policy = Files.writeString(dir.resolve("exec-rule.json"), """
+                {"name": "mounted", "points": [{"name": "sentry/execve"}],
+                 "sinks": [{"name": "policy", "config": {"rules": [
+                   {"effect": "execute_file", "match": {"binary_path": {"glob": "%s/denied-*/**"}}, "action": "kill"}]}}]}"""
+                .formatted(dir));
+        for (String mode : List.of("dir", "file")) {
+            Matcher natively = result(run(dir, classpath, mode, "native", program, null));
+            assertThat(Integer.parseInt(natively.group(1))).as(mode + ": natively the hidden file runs").isPositive();
+            Matcher under = result(run(dir, classpath, mode, "under", program, policy));
+            assertThat(Integer.parseInt(under.group(2))).as(mode + ": execs whose file was opened before the move")
+                    .isPositive();
+            assertThat(Integer.parseInt(under.group(1))).as(mode + ": ran under the rule: " + under.group()).isZero();
+        }
+    }
+
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aMountOverASubdirectoryDoesNotTakeItsFilesOutOfAnOpenRule(boolean nobody) throws Exception {
+        String classpath = nobody ? PackagedCli.forNobody(tmp) : null;
+        Path dir = (nobody ? PackagedCli.nobodysDir(tmp.resolve("u")) : tmp).toRealPath();
+        Path policy = Files.writeString(dir.resolve("open-rule.json"), """
+                {"name": "mounted",
+                 "points": [{"name": "syscall/open/enter", "context_fields": ["cwd"]},
+                            {"name": "syscall/openat/enter", "optional_fields": ["fd_path"]},
+                            {"name": "syscall/creat/enter", "context_fields": ["cwd"]}],
+                 "sinks": [{"name": "policy", "config": {"rules": [
+                   {"effect": "open_file", "match": {"resolved_path": {"glob": "*/sec/*.txt"}}, "action": "deny",
+                    "errno": "EACCES"}]}}]}""");
+        PackagedCli.Result natively = moveAndRead(dir, classpath, "native", null);
+        assertThat(natively.out()).as("natively").contains("mv=0").contains("SECRET");
+        PackagedCli.Result under = moveAndRead(dir, classpath, "under", policy);
+        assertThat(under.out()).as("under the rule: " + under.err()).doesNotContain("SECRET").doesNotContain("mv=0");
+        assertThat(under.err()).contains("(sub) is a mount point, which hides the files below it");
+    }
+
+    /** Runs {@link #MOVE_AND_READ} in a new {@code where} holding sec/sub/f.txt, made before the run. */
+    private static PackagedCli.Result moveAndRead(Path dir, String classpath, String where, Path policy)
+            throws Exception {
+        Path work = open(dir.resolve(where));
+        Path sub = open(open(work.resolve("sec")).resolve("sub"));
+        Files.setPosixFilePermissions(Files.writeString(sub.resolve("f.txt"), "SECRET\n"),
+                PosixFilePermissions.fromString("rw-r--r--"));
+        List<String> command = List.of("unshare", "-rm", "sh", "-c", MOVE_AND_READ, "sh", work.toString());
+        Path[] configs = policy == null ? new Path[0] : new Path[] {policy};
+        return classpath == null ? PackagedCli.nativeOrUnderSeccheck(dir, policy != null, command, configs)
+                : PackagedCli.asNobodyNativeOrUnderSeccheck(dir, classpath, policy != null, command, configs);
+    }
+
+    private static String run(Path dir, String classpath, String mode, String how, Path program, Path policy)
+            throws Exception {
+        Path denied = open(dir.resolve("denied-" + mode + "-" + how));
+        Path ok = open(dir.resolve("ok-" + mode + "-" + how));
+        List<String> command = List.of("unshare", "-rm", program.toString(), mode, denied.toString(), ok.toString(),
+                Integer.toString(ROUNDS));
+        Path[] configs = policy == null ? new Path[0] : new Path[] {policy};
+        PackagedCli.Result r = classpath == null
+                ? PackagedCli.nativeOrUnderSeccheck(dir, policy != null, command, configs)
+                : PackagedCli.asNobodyNativeOrUnderSeccheck(dir, classpath, policy != null, command, configs);
+        return r.out() + r.err();
+    }
+
+    private static Matcher result(String out) {
+        Matcher m = RESULT.matcher(out);
+        assertThat(m.find()).as(out).isTrue();
+        return m;
+    }
+
+    /** Makes directory {@code d}, open to every user (the program may run as uid 65534). */
+    private static Path open(Path d) throws java.io.IOException {
+        Files.createDirectory(d);
+        Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxrwxrwx"));
+        return d;
+    }
+}
