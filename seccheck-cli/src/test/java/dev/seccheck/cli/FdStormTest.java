@@ -42,4 +42,30 @@ class FdStormTest {
         PackagedCli.Result under = PackagedCli.nativeOrUnderSeccheck(tmp, "under", classpath, true, command, guard);
         assertThat(under.out()).as(under.err()).isEqualTo(EXPECTED);
     }
+
+    /**
+     * The budget is the run's, not each thread's: every emulation thread had one of its own, so
+     * threads waiting in sends of 253 descriptors each held as many as they were (25 held 6,325
+     * under a budget of 5,000; red-team round 16, where past 77 of them seccheck's table was full
+     * and every process the run started later was killed). Under a limit of 4,096 the budget is
+     * 1,024: of 8 such sends waiting on full sockets ({@code waiting_passes.c}), 4 are held and 4
+     * refused with ETOOMANYREFS and a line (before: all 8 held); natively all 8 wait.
+     */
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void descriptorsHeldByWaitingSendsCountAgainstOneBudget(boolean nobody) throws Exception {
+        String classpath = null;
+        if (nobody) {
+            PackagedCli.assumeNobody(tmp);
+            classpath = PackagedCli.nobodyClasspath();
+        }
+        Path program = CPrograms.compile("src/test/c/waiting_passes.c", tmp, "-lpthread");
+        Path guard = Files.writeString(tmp.resolve("guard.json"), Policies.FAIL_CLOSED_GUARD);
+        List<String> command = List.of(program.toString(), "8", "3");
+        assertThat(PackagedCli.withDescriptorLimit(4096, tmp, classpath, null, command).out())
+                .isEqualTo("refused=0 failed=0 waiting=8\n");
+        PackagedCli.Result under = PackagedCli.withDescriptorLimit(4096, tmp, classpath, guard, command);
+        assertThat(under.out()).as(under.err()).isEqualTo("refused=4 failed=0 waiting=4\n");
+        assertThat(under.err()).contains("descriptors do not fit in the").contains(" of 1024 seccheck may hold at once");
+    }
 }

@@ -218,6 +218,36 @@ final class PackagedCli {
         return cmd;
     }
 
+    /**
+     * Runs {@code command} under {@code prlimit --nofile=LIMIT:LIMIT}, natively or (with a
+     * {@code policy}) under seccheck (its JVM raises its soft limit to the hard one, which the
+     * program inherits), as uid 65534 when {@code classpath} is set ({@link #nobodyClasspath}),
+     * in {@code dir}; fails unless it exits 0.
+     */
+    static Result withDescriptorLimit(int limit, Path dir, String classpath, Path policy, List<String> command)
+            throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("prlimit", "--nofile=" + limit + ":" + limit));
+        if (classpath != null) {
+            cmd.addAll(nobody());
+        }
+        if (policy != null) {
+            cmd.addAll(java(classpath != null ? classpath : System.getProperty("java.class.path")));
+            cmd.addAll(List.of("run", "--quiet", "-o", "/dev/null", "--config", policy.toString()));
+            if (classpath == null) {
+                cmd.addAll(List.of("--root", dir.resolve("root").toString()));
+            }
+            cmd.add("--");
+        }
+        cmd.addAll(command);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        if (classpath != null && policy != null) {
+            pb.environment().put("XDG_RUNTIME_DIR", nobodysDir(dir.resolve("xdg-" + System.nanoTime())).toString());
+        }
+        Result r = run(pb, dir, Duration.ofSeconds(180));
+        org.assertj.core.api.Assertions.assertThat(r.status()).as(r.out() + r.err()).isZero();
+        return r;
+    }
+
     /** Makes directory {@code dir} owned by uid 65534, mode 0700 (a runtime directory of its own, say). */
     static Path nobodysDir(Path dir) throws IOException {
         Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -86,25 +84,8 @@ class WideTreeMoveTest {
      */
     private static String run(Path dir, String where, String classpath, Path policy) throws Exception {
         Path work = classpath != null ? PackagedCli.nobodysDir(dir.resolve(where)) : Files.createDirectory(dir.resolve(where));
-        List<String> cmd = new ArrayList<>(List.of("prlimit", "--nofile=" + LIMIT + ":" + LIMIT));
-        if (classpath != null) {
-            cmd.addAll(PackagedCli.nobody());
-        }
-        if (policy != null) {
-            cmd.addAll(PackagedCli.java(classpath != null ? classpath : System.getProperty("java.class.path")));
-            cmd.addAll(List.of("run", "--quiet", "-o", "/dev/null", "--config", policy.toString()));
-            if (classpath == null) {
-                cmd.addAll(List.of("--root", dir.resolve("root").toString()));
-            }
-            cmd.add("--");
-        }
-        cmd.addAll(List.of("sh", "-c", SCRIPT, "sh", work.toString()));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        if (classpath != null && policy != null) {
-            pb.environment().put("XDG_RUNTIME_DIR", PackagedCli.nobodysDir(dir.resolve("xdg")).toString());
-        }
-        PackagedCli.Result r = PackagedCli.run(pb, dir, Duration.ofSeconds(180));
-        assertThat(r.status()).as(where + ": " + r.out() + r.err()).isZero();
+        PackagedCli.Result r = PackagedCli.withDescriptorLimit(LIMIT, dir, classpath, policy,
+                List.of("sh", "-c", SCRIPT, "sh", work.toString()));
         return r.out().replace(" ", "");
     }
 }

@@ -149,9 +149,25 @@ public final class Emulator implements AutoCloseable {
     private static final int THREADS = 4;
     /**
      * The most calls in progress on the pool, each on its own thread (a program with this many
-     * opens of FIFOs waiting for their peers, or of files its own filesystem leaves unanswered).
+     * opens of FIFOs waiting for their peers, or of files its own filesystem leaves unanswered,
+     * or sends and connects waiting for their peers): {@link #waitingRoom} under seccheck's
+     * descriptor limit.
      */
-    static final int MAX_WAITING = 1024;
+    static final int MAX_WAITING = waitingRoom(new PathCalls().softLimit(0, PathCalls.RLIMIT_NOFILE));
+
+    /**
+     * How many calls may wait on the pool under a descriptor limit of {@code limit} (-errno when
+     * unknown): a sixteenth of it, at least 64, at most 1,024. A waiting call holds a few of
+     * seccheck's descriptors (the program's socket taken, a pidfd, a peer's: 3 or 4 for a send or
+     * a connect), so a sixteenth keeps what the program can make seccheck hold this way to a
+     * quarter of its table, beside the quarter passed descriptors may take ({@link PassedFdBudget}).
+     * At 1,024 under every limit, a program with 1,000 sends waiting on full sockets kept a table
+     * of 2,048 full and the opens seccheck made for the run's other processes failed with EMFILE
+     * (8,058 of 8,379; red-team round 16).
+     */
+    static int waitingRoom(long limit) {
+        return (int) Math.max(64, Math.min(1024, limit < 0 ? 0 : limit / 16));
+    }
     /**
      * A thread beyond {@link #THREADS} ends after this long idle: it counts against the user's task
      * limit, which the program shares, and holds its worker's fds.
@@ -173,6 +189,12 @@ public final class Emulator implements AutoCloseable {
     /** Threads kept for FIFO opens that do not wait, when the pool is at its cap or the kernel refuses it a thread. */
     private final ReserveThreads reserve;
     private final ThreadLocal<Worker> workers;
+    /**
+     * The room for the program's descriptors that seccheck holds to pass them on, one for every
+     * thread: one per thread bounded nothing (25 threads each waiting in a send of 253 held 6,325
+     * under a budget of 5,000; red-team round 16).
+     */
+    private final PassedFdBudget passedFds = PassedFdBudget.forThisProcess();
     /** Whether a task may have left seccheck's user namespace (the Notifier marks it). */
     private final UserNamespaces userNamespaces = new UserNamespaces();
     /** Calls a signal interrupted, so that their repeats fire nothing twice. */
@@ -212,7 +234,8 @@ public final class Emulator implements AutoCloseable {
         this.supervisor = supervisor;
         this.own = own;
         this.workers = ThreadLocal.withInitial(
-                () -> new Worker(supervisor, operators, own, ownFiles, outputs, userNamespaces, landlock, files, effects, log));
+                () -> new Worker(supervisor, operators, own, ownFiles, outputs, userNamespaces, landlock, files, effects,
+                        passedFds, log));
         // No queue: a call that finds every thread busy gets a thread of its own rather than waiting
         // behind calls that may wait for ever (a FIFO reader waiting for the writer queued behind it).
         ThreadPoolExecutor pool = new ThreadPoolExecutor(THREADS, MAX_WAITING, IDLE_SECONDS, TimeUnit.SECONDS,
@@ -334,7 +357,8 @@ public final class Emulator implements AutoCloseable {
         if (isOpen(n.nr()) || NameEmulation.serves(n.nr()) || AttributeCalls.serves(n)
                 || n.nr() == Sysno.BIND) {
             if (here == null) {
-                here = new Worker(supervisor, operators, own, ownFiles, outputs, userNamespaces, landlock, files, effects, log);
+                here = new Worker(supervisor, operators, own, ownFiles, outputs, userNamespaces, landlock, files, effects,
+                        passedFds, log);
             }
             Call call = new Call(n, execs, task, points, restarts, here.replies(listener), fdPaths.apply(n.tid()),
                     this::finishOnPool);
@@ -532,7 +556,7 @@ public final class Emulator implements AutoCloseable {
 
         Worker(int supervisor, dev.seccheck.sentry.defense.Shielded operators, Identity.Own own, OwnFiles ownFiles,
                 OutputPipes outputs, UserNamespaces userNamespaces, LandlockDomains landlock, FileTables files, Effects effects,
-                Consumer<String> log) {
+                PassedFdBudget passedFds, Consumer<String> log) {
             long r = ThreadCredentials.unshareFs();
             if (r < 0) {
                 throw new IllegalStateException("unshare(CLONE_FS) for an emulation thread: errno " + -r);
@@ -547,7 +571,7 @@ public final class Emulator implements AutoCloseable {
                     effects.names(), log);
             this.net = new NetEmulation(calls, walk, names, memory, own, tasks, landlock,
                     effects.peersDecided() ? files : null,
-                    effects.peersDecided() && !effects.binds() && !effects.names(), log);
+                    effects.peersDecided() && !effects.binds() && !effects.names(), passedFds, log);
             NameWalks walks = new NameWalks(calls, walk, tasks);
             this.renames = new NameEmulation(calls, walks, memory, own, names, tasks, landlock, effects.names(),
                     effects.socketNames(), effects.executables() ? new RenamesOutOfWhatRuns(calls, log) : null, log);

@@ -51,11 +51,13 @@ final class MessageSends {
     private final NetEmulation net;
     private final ProcessMemory writer = new ProcessMemory();
     /** The room in seccheck's descriptor table for the program's descriptors its sends pass on. */
-    private final PassedFdBudget passedBudget = PassedFdBudget.forThisProcess();
+    /** The run's, shared by every thread's MessageSends. */
+    private final PassedFdBudget passedBudget;
 
-    MessageSends(ProgramMemory memory, NetEmulation net) {
+    MessageSends(ProgramMemory memory, NetEmulation net, PassedFdBudget passedBudget) {
         this.memory = memory;
         this.net = net;
+        this.passedBudget = passedBudget;
     }
 
     /**

@@ -90,7 +90,7 @@ final class NetEmulation {
 
     NetEmulation(PathCalls calls, PathWalk walk, RealPath names, ProgramMemory memory, Identity.Own own,
             TaskFiles tasks, LandlockDomains landlock, FileTables files, boolean bindsOnlyForLinks,
-            Consumer<String> log) {
+            PassedFdBudget passedFds, Consumer<String> log) {
         this.files = files;
         this.bindsOnlyForLinks = bindsOnlyForLinks;
         this.names = names;
@@ -101,7 +101,7 @@ final class NetEmulation {
         this.walk = walk;
         this.memory = memory;
         this.own = own;
-        this.messages = new MessageSends(memory, this);
+        this.messages = new MessageSends(memory, this, passedFds);
         this.inbound = new InboundConnections(this, calls, memory);
         this.namedBinds = new NamedBinds(calls, log);
         this.steering = new DeviceSteering(this, calls);
