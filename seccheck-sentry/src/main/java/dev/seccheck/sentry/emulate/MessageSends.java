@@ -314,7 +314,12 @@ final class MessageSends {
             lens[i] = Math.min(len, UserRanges.MAX_RW_COUNT - total);
             total += lens[i];
         }
-        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        if (count == 1) { // the bytes read are the message's: no second copy of up to SEND_MAX
+            int want = (int) Math.min(lens[0], SEND_MAX);
+            SentBytes piece = memory.sent(tid, v.getLong(0), want, want);
+            return piece.endsEarly() ? new SentBytes(piece.readable(), total) : piece;
+        }
+        ByteArrayOutputStream data = new ByteArrayOutputStream((int) Math.min(total, SEND_MAX));
         for (int i = 0; i < count && data.size() < SEND_MAX; i++) {
             int want = (int) Math.min(lens[i], SEND_MAX - data.size());
             SentBytes piece = memory.sent(tid, v.getLong(i * 16), want, want);
