@@ -29,11 +29,7 @@ class FdStormTest {
     @ParameterizedTest(name = "as uid 65534: {0}")
     @ValueSource(booleans = {false, true})
     void descriptorsPassedPastTheKernelsMostTakeNoRoomFromOtherProcesses(boolean nobody) throws Exception {
-        String classpath = null;
-        if (nobody) {
-            PackagedCli.assumeNobody(tmp);
-            classpath = PackagedCli.nobodyClasspath();
-        }
+        String classpath = nobody ? PackagedCli.forNobody(tmp) : null;
         Path program = CPrograms.compile("src/test/c/fd_storm.c", tmp, "-lpthread");
         Path guard = Files.writeString(tmp.resolve("guard.json"), Policies.FAIL_CLOSED_GUARD);
         List<String> command = List.of(program.toString(), "4", "3");
@@ -54,11 +50,7 @@ class FdStormTest {
     @ParameterizedTest(name = "as uid 65534: {0}")
     @ValueSource(booleans = {false, true})
     void descriptorsHeldByWaitingSendsCountAgainstOneBudget(boolean nobody) throws Exception {
-        String classpath = null;
-        if (nobody) {
-            PackagedCli.assumeNobody(tmp);
-            classpath = PackagedCli.nobodyClasspath();
-        }
+        String classpath = nobody ? PackagedCli.forNobody(tmp) : null;
         Path program = CPrograms.compile("src/test/c/waiting_passes.c", tmp, "-lpthread");
         Path guard = Files.writeString(tmp.resolve("guard.json"), Policies.FAIL_CLOSED_GUARD);
         List<String> command = List.of(program.toString(), "8", "3");
