@@ -85,9 +85,9 @@ public final class Emulator implements AutoCloseable {
      *     the calls that give a file a name (link, linkat, rename, renameat, renameat2, symlink,
      *     symlinkat, mknod, mknodat) are performed, and each new name decided as a bind there
      *     ({@link NameEmulation#givesNames})
-     * @param executables a sink decides at sentry/execve on the file an exec ran: renames are performed, each under one
-     *     lock, and the files one moves out of a rule on what runs are remembered for the execs in
-     *     flight then ({@link ExecutableMoves})
+     * @param executables a sink decides at sentry/execve on the file an exec ran: renames are
+     *     performed, each under one lock, and the files one moves out of a rule on what runs are
+     *     remembered for the execs in flight then ({@link ExecutableMoves})
      */
     public record Effects(boolean opens, boolean connects, boolean binds, boolean names, boolean peersDecided,
             boolean accepts, boolean listens, boolean socketNames, boolean executables) {
@@ -190,7 +190,7 @@ public final class Emulator implements AutoCloseable {
     private final ReserveThreads reserve;
     private final ThreadLocal<Worker> workers;
     /**
-     * The room for the program's descriptors that seccheck holds to pass them on, one for every
+     * The room for the program's descriptors that seccheck holds to pass them on, shared by every
      * thread: one per thread bounded nothing (25 threads each waiting in a send of 253 held 6,325
      * under a budget of 5,000; red-team round 16).
      */
