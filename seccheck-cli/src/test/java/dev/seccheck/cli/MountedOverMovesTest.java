@@ -36,12 +36,6 @@ class MountedOverMovesTest {
     private static final int ROUNDS = 30;
     private static final Pattern RESULT = Pattern.compile("ran=(\\d+) seen=(\\d+) killed=(\\d+) of " + ROUNDS);
 
-    /** Moves a directory over a mounted subdirectory, then reads the file the mount covered. */
-    private static final String MOVE_AND_READ = """
-            cd "$1" && mount -t tmpfs none sec/sub && mv sec pub; echo "mv=$?"
-            umount pub/sub 2>/dev/null; cat pub/sub/f.txt; true
-            """;
-
     @TempDir
     Path tmp;
 
@@ -64,39 +58,6 @@ class MountedOverMovesTest {
                     .isPositive();
             assertThat(Integer.parseInt(under.group(1))).as(mode + ": ran under the rule: " + under.group()).isZero();
         }
-    }
-
-    @ParameterizedTest(name = "as uid 65534: {0}")
-    @ValueSource(booleans = {false, true})
-    void aMountOverASubdirectoryDoesNotTakeItsFilesOutOfAnOpenRule(boolean nobody) throws Exception {
-        String classpath = nobody ? PackagedCli.forNobody(tmp) : null;
-        Path dir = (nobody ? PackagedCli.nobodysDir(tmp.resolve("u")) : tmp).toRealPath();
-        Path policy = Files.writeString(dir.resolve("open-rule.json"), """
-                {"name": "mounted",
-                 "points": [{"name": "syscall/open/enter", "context_fields": ["cwd"]},
-                            {"name": "syscall/openat/enter", "optional_fields": ["fd_path"]},
-                            {"name": "syscall/creat/enter", "context_fields": ["cwd"]}],
-                 "sinks": [{"name": "policy", "config": {"rules": [
-                   {"effect": "open_file", "match": {"resolved_path": {"glob": "*/sec/*.txt"}}, "action": "deny",
-                    "errno": "EACCES"}]}}]}""");
-        PackagedCli.Result natively = moveAndRead(dir, classpath, "native", null);
-        assertThat(natively.out()).as("natively").contains("mv=0").contains("SECRET");
-        PackagedCli.Result under = moveAndRead(dir, classpath, "under", policy);
-        assertThat(under.out()).as("under the rule: " + under.err()).doesNotContain("SECRET").doesNotContain("mv=0");
-        assertThat(under.err()).contains("(sub) is a mount point, which hides the files below it");
-    }
-
-    /** Runs {@link #MOVE_AND_READ} in a new {@code where} holding sec/sub/f.txt, made before the run. */
-    private static PackagedCli.Result moveAndRead(Path dir, String classpath, String where, Path policy)
-            throws Exception {
-        Path work = open(dir.resolve(where));
-        Path sub = open(open(work.resolve("sec")).resolve("sub"));
-        Files.setPosixFilePermissions(Files.writeString(sub.resolve("f.txt"), "SECRET\n"),
-                PosixFilePermissions.fromString("rw-r--r--"));
-        List<String> command = List.of("unshare", "-rm", "sh", "-c", MOVE_AND_READ, "sh", work.toString());
-        Path[] configs = policy == null ? new Path[0] : new Path[] {policy};
-        return classpath == null ? PackagedCli.nativeOrUnderSeccheck(dir, policy != null, command, configs)
-                : PackagedCli.asNobodyNativeOrUnderSeccheck(dir, classpath, policy != null, command, configs);
     }
 
     private static String run(Path dir, String classpath, String mode, String how, Path program, Path policy)

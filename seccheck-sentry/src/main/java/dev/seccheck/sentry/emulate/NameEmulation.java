@@ -740,7 +740,7 @@ final class NameEmulation {
         }
         int seen = 0;
         String why;
-        try (TreeWalk walk = new TreeWalk(calls, top)) {
+        try (TreeWalk walk = new TreeWalk(calls, top, false)) {
             for (TreeWalk.Entry e = walk.next(); e != null; e = walk.next()) {
                 if (++seen > MAX_BELOW) {
                     break;

@@ -125,7 +125,7 @@ final class RenamesOutOfWhatRuns {
                 return false;
             }
             int seen = 0;
-            try (TreeWalk walk = new TreeWalk(calls, first)) {
+            try (TreeWalk walk = new TreeWalk(calls, first, true)) {
                 for (TreeWalk.Entry e = walk.next(); e != null; e = walk.next()) {
                     if (++seen > MAX_BELOW) {
                         return false;

@@ -25,14 +25,17 @@ import java.util.List;
  * makes for the program's other processes failed with EMFILE (red team A F3). What it keeps is
  * the names of the directories on the way down, which the caller caps. One walk per thread.
  *
- * <p>The walk stays on the top's mount: a name below it that is a mount point (the program's own
- * mount, in a mount namespace of its own, over a directory or a file) ends the walk, as a
- * directory that cannot be listed does. The mount hides the files below it, and a walk into it
- * listed the mount's files instead: a tmpfs mounted over a subdirectory, or a decoy bound over a
- * file, kept the files below a directory moved out of a rule from being recorded or decided, and
- * an exec in flight of such a file ran, an open of one moved out of an unanchored rule's reach
- * read it (red-team round 16, {@code MountedOverMovesTest}). Each name's stat and mount come from
- * one statx, so a mount made on the name in between cannot pair one with the other.
+ * <p>A walk made {@linkplain #TreeWalk(PathCalls, int, boolean) to stay on the top's mount} ends
+ * at a name below it that is a mount point (the program's own mount, in a mount namespace of its
+ * own, over a directory or a file), as at a directory that cannot be listed: the mount hides the
+ * files it covers, and a walk into it lists the mount's files instead. A tmpfs mounted over a
+ * subdirectory, or a decoy bound over a file, kept the files below a directory moved out of a
+ * rule on what runs from being recorded, and an exec in flight of such a file ran (red-team round
+ * 16, {@code MountedOverMovesTest}). Each name's stat and mount come from one statx, so a mount
+ * made on the name in between cannot pair one with the other. A walk that may go into mounts
+ * (the check of each name below a directory moved under a rule on opening files) lists what the
+ * program sees there; a rename of a directory with a mount below it is an ordinary thing for a
+ * program in a namespace of its own to do.
  */
 final class TreeWalk implements AutoCloseable {
 
@@ -67,7 +70,7 @@ final class TreeWalk implements AutoCloseable {
     }
 
     private final PathCalls calls;
-    /** The id of the top's mount, which every name walked must be reached through. */
+    /** The id of the top's mount, which every name walked must be reached through; -1 when any may be. */
     private final long mount;
     /** The directories on the way down, the top first; the last one's descriptor is always held. */
     private final List<Frame> down = new ArrayList<>();
@@ -75,12 +78,15 @@ final class TreeWalk implements AutoCloseable {
     private int firstHeld;
     private String why;
 
-    /** Starts a walk below the directory of our fd {@code top} (O_RDONLY|O_DIRECTORY), which it takes and closes. */
-    TreeWalk(PathCalls calls, int top) {
+    /**
+     * Starts a walk below the directory of our fd {@code top} (O_RDONLY|O_DIRECTORY), which it
+     * takes and closes; with {@code onItsMount}, one that ends at a mount point below it.
+     */
+    TreeWalk(PathCalls calls, int top, boolean onItsMount) {
         this.calls = calls;
         PathCalls.Stat st = calls.fstat(top);
-        this.mount = calls.mountId(top);
-        List<String> names = st == null || mount < 0 ? null : calls.names(top);
+        this.mount = onItsMount ? calls.mountId(top) : -1;
+        List<String> names = st == null || onItsMount && mount < 0 ? null : calls.names(top);
         if (names == null) {
             PathCalls.close(top);
             why = "a directory below it (.) cannot be listed";
@@ -97,7 +103,7 @@ final class TreeWalk implements AutoCloseable {
                 String name = f.names.get(f.next++);
                 String rel = f.rel.isEmpty() ? name : f.rel + "/" + name;
                 PathCalls.StatOnMount at = calls.lstatOnMountAt(f.fd, name);
-                if (at != null && at.mountId() != mount) {
+                if (at != null && mount >= 0 && at.mountId() != mount) {
                     why = "a name below it (" + rel + ") is a mount point, which hides the files below it";
                     return null;
                 }
@@ -125,7 +131,7 @@ final class TreeWalk implements AutoCloseable {
         }
         PathCalls.Stat st = calls.fstat(sub);
         if (st == null || e.stat() == null || st.dev() != e.stat().dev() || st.ino() != e.stat().ino()
-                || calls.mountId(sub) != mount) {
+                || mount >= 0 && calls.mountId(sub) != mount) {
             PathCalls.close(sub);
             why = "a directory below it (" + e.rel() + ") was replaced while it was walked";
             return false;

@@ -50,7 +50,7 @@ class TreeWalkTest {
         long before = openDescriptors();
         long most = 0;
         Set<String> seen = new HashSet<>();
-        try (TreeWalk walk = new TreeWalk(calls, open(top))) {
+        try (TreeWalk walk = new TreeWalk(calls, open(top), true)) {
             for (TreeWalk.Entry e = walk.next(); e != null; e = walk.next()) {
                 assertThat(seen.add(e.rel())).as("given once: " + e.rel()).isTrue();
                 assertThat(e.stat()).as(e.rel()).isNotNull();
@@ -100,7 +100,7 @@ class TreeWalkTest {
         Path top = Files.createDirectory(tmp.resolve("top"));
         Path deepest = Files.createDirectories(
                 top.resolve("c1/c2/c3/c4/c5/c6/c7/c8/c9/c10/c11/c12/c13/c14/c15/c16/c17/c18"));
-        try (TreeWalk walk = new TreeWalk(calls, open(top))) {
+        try (TreeWalk walk = new TreeWalk(calls, open(top), true)) {
             TreeWalk.Entry e = walk.next();
             while (e != null && !e.rel().equals(top.relativize(deepest).toString())) {
                 assertThat(walk.enter(e)).isTrue();
@@ -121,7 +121,7 @@ class TreeWalkTest {
     void aDirectorySwappedBetweenItsListingAndItsEntryEndsTheWalk() throws IOException {
         Path top = Files.createDirectories(tmp.resolve("top/a"));
         top = top.getParent();
-        try (TreeWalk walk = new TreeWalk(calls, open(top))) {
+        try (TreeWalk walk = new TreeWalk(calls, open(top), true)) {
             TreeWalk.Entry e = walk.next();
             assertThat(e.rel()).isEqualTo("a");
             Files.move(top.resolve("a"), tmp.resolve("elsewhere"));
