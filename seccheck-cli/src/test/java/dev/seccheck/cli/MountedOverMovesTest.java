@@ -27,9 +27,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  *       subdirectory let {@code mv} take its files out of the rule's reach, and they were read
  *       under the new name.
  * </ul>
- * The walk now stays on the moved directory's mount: a mount point below ends it, as a directory
- * it cannot list does (the exec in flight is killed; the rename refused with EPERM and a line).
- * As root and as uid 65534.
+ * The walk after a move out of a rule on what runs now stays on the moved directory's mount: a
+ * mount point below ends it, as a directory it cannot list does (the exec in flight is killed).
+ * The walk of a move under a rule on opening files goes into the mounts below (a program in a
+ * namespace of its own moves directories with mounts below them), and a directory that is a mount
+ * point refuses the move (EPERM, an alert) where a rule may decide a name it covers otherwise
+ * under the new name. As root and as uid 65534.
  */
 class MountedOverMovesTest {
 
@@ -60,6 +63,43 @@ class MountedOverMovesTest {
         }
     }
 
+    /** Mounts a tmpfs over W/sec/sub, moves W/sec to W/pub, takes the tmpfs away and reads W/pub/sub/s.txt. */
+    private static final String COVERED_MOVE = """
+            W=$1
+            mount -t tmpfs none $W/sec/sub || exit 1
+            mv $W/sec $W/pub 2>/dev/null; echo mv=$?
+            umount $W/pub/sub 2>/dev/null || umount $W/sec/sub
+            cat $W/pub/sub/s.txt 2>/dev/null
+            echo done
+            """;
+
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aFileAMountCoversIsNotMovedOutOfARuleOnOpeningFiles(boolean nobody) throws Exception {
+        String classpath = nobody ? PackagedCli.forNobody(tmp) : null;
+        Path dir = (nobody ? PackagedCli.nobodysDir(tmp.resolve("u")) : tmp).toRealPath();
+        Path policy = Files.writeString(dir.resolve("open-rule.json"),
+                Policies.OPEN_FILE_KEYS.replace("*.key", "*/sec/*.txt"));
+        String natively = covered(dir, classpath, "native", null);
+        assertThat(natively).isEqualTo("mv=0\nsecret\ndone\n");
+        String under = covered(dir, classpath, "under", policy);
+        assertThat(under).isEqualTo("mv=1\ndone\n");
+    }
+
+    private static String covered(Path dir, String classpath, String how, Path policy) throws Exception {
+        // The files are the program's user's: uid 65534 is root in its namespace only over its own.
+        boolean nobody = classpath != null;
+        Path w = owned(open(dir.resolve("w-" + how)), nobody);
+        Path sub = owned(open(owned(open(w.resolve("sec")), nobody).resolve("sub")), nobody);
+        owned(Files.writeString(sub.resolve("s.txt"), "secret\n"), nobody);
+        List<String> command = List.of("unshare", "-Urm", "/bin/sh", "-c", COVERED_MOVE, "sh", w.toString());
+        Path[] configs = policy == null ? new Path[0] : new Path[] {policy};
+        PackagedCli.Result r = classpath == null
+                ? PackagedCli.nativeOrUnderSeccheck(dir, policy != null, command, configs)
+                : PackagedCli.asNobodyNativeOrUnderSeccheck(dir, classpath, policy != null, command, configs);
+        return r.out();
+    }
+
     private static String run(Path dir, String classpath, String mode, String how, Path program, Path policy)
             throws Exception {
         Path denied = open(dir.resolve("denied-" + mode + "-" + how));
@@ -77,6 +117,10 @@ class MountedOverMovesTest {
         Matcher m = RESULT.matcher(out);
         assertThat(m.find()).as(out).isTrue();
         return m;
+    }
+
+    private static Path owned(Path p, boolean nobody) throws java.io.IOException {
+        return nobody ? PackagedCli.givenToNobody(p) : p;
     }
 
     /** Makes directory {@code d}, open to every user (the program may run as uid 65534). */

@@ -75,6 +75,12 @@ final class SelectingSink implements PointSink.MissingAware {
         return sink.refuses(change);
     }
 
+    /** Asked as {@link #refuses} is: a file renamed by one process is opened under its new name by any other. */
+    @Override
+    public boolean refusesCovered(NameChange change) {
+        return sink.refusesCovered(change);
+    }
+
     /** Asked as {@link #refuses} is: a file renamed by one process is executed under its new name by any other. */
     @Override
     public boolean movesOutOfWhatRuns(NameChange move) {

@@ -117,6 +117,18 @@ public interface Sink {
     }
 
     /**
+     * Asked as {@link #refuses} is, for a directory below a directory the supervisor is about to
+     * rename for the program ({@link NameChange#below}) that is a mount point: the mount covers
+     * the names below it in the program's namespace, which the supervisor cannot list, and the
+     * rename takes them along. Returns whether this sink refuses it: a sink that denies opening
+     * files by name refuses where one of those names may be denied under one name and not the
+     * other. The sink reports the refusal itself. The default refuses nothing.
+     */
+    default boolean refusesCovered(NameChange change) {
+        return false;
+    }
+
+    /**
      * Asked, with no other effect, before the supervisor renames a file or a directory for the
      * program ({@link NameChange.Kind#MOVE}), for sinks that {@link #decides decide} at
      * sentry/execve: returns whether the rename takes a name this sink denies executing (for a

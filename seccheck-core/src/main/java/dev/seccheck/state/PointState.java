@@ -96,7 +96,15 @@ public final class PointState {
      * @return whether one refused; the sinks after it were not asked
      */
     public boolean refuses(List<Point> opens, NameChange change) {
-        return anyDeciding(opens, s -> refusedBy(s, change));
+        return anyDeciding(opens, s -> refusedBy(s, change, false));
+    }
+
+    /**
+     * Asks the sinks that decide at any of {@code opens}, as {@link #refuses} does, whether they
+     * refuse moving the names a mount covers below a moved directory ({@link Sink#refusesCovered}).
+     */
+    public boolean refusesCovered(List<Point> opens, NameChange change) {
+        return anyDeciding(opens, s -> refusedBy(s, change, true));
     }
 
     /**
@@ -217,9 +225,9 @@ public final class PointState {
         }
     }
 
-    private static boolean refusedBy(Sink sink, NameChange change) {
+    private static boolean refusedBy(Sink sink, NameChange change, boolean covered) {
         try {
-            return sink.refuses(change);
+            return covered ? sink.refusesCovered(change) : sink.refuses(change);
         } catch (RuntimeException bug) {
             LOG.log(Level.WARNING, "sink " + sink.name() + " failed on " + change.syscall() + " of "
                     + change.from(), bug);

@@ -222,6 +222,14 @@ final class Call implements Waits.Awaited {
     }
 
     /**
+     * Asks the sinks deciding on opening files whether they refuse moving the names a mount
+     * covers below a moved directory, {@code change} the move of that mount point.
+     */
+    boolean refusesCovered(NameChange change) {
+        return points.refusesCovered(change);
+    }
+
+    /**
      * Asks the sinks deciding on what runs whether the rename {@code move} takes a name they deny
      * executing out of their rules ({@link EmulatedPoints#movesOutOfWhatRuns}).
      */

@@ -34,6 +34,12 @@ public interface EmulatedPoints {
     boolean refuses(NameChange change);
 
     /**
+     * Asks the sinks deciding on opening files whether they refuse moving the names a mount
+     * covers below a moved directory ({@link dev.seccheck.sink.Sink#refusesCovered}).
+     */
+    boolean refusesCovered(NameChange change);
+
+    /**
      * Asks the sinks deciding on the unix paths sockets are bound to whether {@code change} may
      * give its name ({@link dev.seccheck.sink.Sink#decideSocketName}): 0, an errno, or
      * {@code PointState.KILL}.

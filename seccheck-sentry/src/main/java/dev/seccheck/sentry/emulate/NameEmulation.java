@@ -731,7 +731,10 @@ final class NameEmulation {
      * the program's identity, through our own fds: getdents64 and fstatat, at most
      * {@link TreeWalk#HELD} directories open at once): -EPERM when one is refused, when there are
      * more than {@link #MAX_BELOW}, or when a directory below cannot be listed or changes during
-     * the walk; else 0.
+     * the walk; else 0. The walk goes into the mounts below and lists what the program sees there;
+     * a directory that is a mount point also covers names it cannot list, which the sinks decide
+     * on as a whole ({@link Call#refusesCovered}): a rule that may decide one of them otherwise
+     * under the new name refuses the move.
      */
     private int below(Call call, int dir, String name, NameChange moved) {
         int top = calls.openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -751,6 +754,10 @@ final class NameEmulation {
                 }
                 NameChange each = moved.below(e.rel(), NameWalks.reached(st), st.isSymlink(), st.isDirectory());
                 if (call.refuses(each) || call.refuses(each.oldNameRemoved())) {
+                    return -Errno.EPERM;
+                }
+                // A mount over a directory covers names no walk from the program's namespace lists.
+                if (e.mountPoint() && st.isDirectory() && call.refusesCovered(each)) {
                     return -Errno.EPERM;
                 }
                 if (st.isDirectory() && !walk.enter(e)) {

@@ -34,8 +34,9 @@ import java.util.List;
  * 16, {@code MountedOverMovesTest}). Each name's stat and mount come from one statx, so a mount
  * made on the name in between cannot pair one with the other. A walk that may go into mounts
  * (the check of each name below a directory moved under a rule on opening files) lists what the
- * program sees there; a rename of a directory with a mount below it is an ordinary thing for a
- * program in a namespace of its own to do.
+ * program sees there, and says which names are mount points ({@link Entry#mountPoint}): a rename
+ * of a directory with a mount below it is an ordinary thing for a program in a namespace of its
+ * own to do, and its caller decides on the names such a mount covers without listing them.
  */
 final class TreeWalk implements AutoCloseable {
 
@@ -45,24 +46,30 @@ final class TreeWalk implements AutoCloseable {
      */
     static final int HELD = 16;
 
-    /** A name below the top: its path below the top, its last component, and its stat (null: gone since listed). */
-    record Entry(String rel, String name, PathCalls.Stat stat) {}
+    /**
+     * A name below the top: its path below the top, its last component, its stat (null: gone since
+     * listed), and whether it is a mount point (on another mount than the directory it is listed
+     * in), which covers the names of the file or directory below it; its mount's id, or -1.
+     */
+    record Entry(String rel, String name, PathCalls.Stat stat, boolean mountPoint, long mount) {}
 
     /**
-     * A directory on the way down: its device and inode, its path below the top, its names and the
-     * next one, and our descriptor of it while held (else -1).
+     * A directory on the way down: its device and inode, its mount's id (-1 when not told), its
+     * path below the top, its names and the next one, and our descriptor of it while held (else -1).
      */
     private static final class Frame {
         final long dev;
         final long ino;
+        final long mount;
         final String rel;
         final List<String> names;
         int next;
         int fd;
 
-        Frame(PathCalls.Stat st, String rel, List<String> names, int fd) {
+        Frame(PathCalls.Stat st, long mount, String rel, List<String> names, int fd) {
             this.dev = st.dev();
             this.ino = st.ino();
+            this.mount = mount;
             this.rel = rel;
             this.names = names;
             this.fd = fd;
@@ -72,6 +79,8 @@ final class TreeWalk implements AutoCloseable {
     private final PathCalls calls;
     /** The id of the top's mount, which every name walked must be reached through; -1 when any may be. */
     private final long mount;
+    /** The id of the top's mount, or -1 when not told. */
+    private final long topMount;
     /** The directories on the way down, the top first; the last one's descriptor is always held. */
     private final List<Frame> down = new ArrayList<>();
     /** The index in {@link #down} of the first directory whose descriptor is held. */
@@ -85,13 +94,14 @@ final class TreeWalk implements AutoCloseable {
     TreeWalk(PathCalls calls, int top, boolean onItsMount) {
         this.calls = calls;
         PathCalls.Stat st = calls.fstat(top);
-        this.mount = onItsMount ? calls.mountId(top) : -1;
+        this.topMount = calls.mountId(top);
+        this.mount = onItsMount ? topMount : -1;
         List<String> names = st == null || onItsMount && mount < 0 ? null : calls.names(top);
         if (names == null) {
             PathCalls.close(top);
             why = "a directory below it (.) cannot be listed";
         } else {
-            down.add(new Frame(st, "", names, top));
+            down.add(new Frame(st, topMount, "", names, top));
         }
     }
 
@@ -107,7 +117,10 @@ final class TreeWalk implements AutoCloseable {
                     why = "a name below it (" + rel + ") is a mount point, which hides the files below it";
                     return null;
                 }
-                return new Entry(rel, name, at == null ? null : at.stat());
+                if (at == null) {
+                    return new Entry(rel, name, null, false, -1);
+                }
+                return new Entry(rel, name, at.stat(), f.mount < 0 || at.mountId() != f.mount, at.mountId());
             }
             down.removeLast();
             if (!down.isEmpty() && down.getLast().fd < 0) {
@@ -142,7 +155,7 @@ final class TreeWalk implements AutoCloseable {
             why = "a directory below it (" + e.rel() + ") cannot be listed";
             return false;
         }
-        down.add(new Frame(st, e.rel(), names, sub));
+        down.add(new Frame(st, e.mount(), e.rel(), names, sub));
         if (down.size() - firstHeld > HELD) {
             Frame let = down.get(firstHeld++);
             PathCalls.close(let.fd);

@@ -208,6 +208,11 @@ final class SyscallPoints implements EmulatedPoints {
     }
 
     @Override
+    public boolean refusesCovered(NameChange change) {
+        return state.refusesCovered(openPoints, change);
+    }
+
+    @Override
     public boolean movesOutOfWhatRuns(NameChange move) {
         return state.movesOutOfWhatRuns(EXEC_POINTS, move);
     }

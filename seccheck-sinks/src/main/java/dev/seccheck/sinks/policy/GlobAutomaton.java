@@ -170,6 +170,15 @@ final class GlobAutomaton {
     }
 
     /**
+     * Returns whether every string matches after {@code a} exactly when it matches after
+     * {@code b}: the two leave the glob at the same positions (or both at none). May say no for
+     * two that differ in positions and not in what follows them.
+     */
+    boolean sameAfter(String a, String b) {
+        return Arrays.equals(run(a), run(b));
+    }
+
+    /**
      * The positions in the glob reachable after all of {@code s}; null when none is, so that no
      * string starting with {@code s} matches (every token can match some character).
      */

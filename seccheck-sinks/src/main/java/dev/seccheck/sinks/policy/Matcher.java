@@ -2,6 +2,7 @@ package dev.seccheck.sinks.policy;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.Predicate;
 
 /**
@@ -44,6 +45,17 @@ sealed interface Matcher {
         return false;
     }
 
+    /**
+     * Returns whether a path below the directory {@code a} matches exactly when the same path
+     * below the directory {@code b} does (the part below them decides alike, whatever it is): a
+     * directory moved from {@code a} to {@code b} then takes no name below it into or out of this
+     * matcher, names seccheck could not list included. May say no when unsure, never yes when a
+     * name below them is decided otherwise. Matchers of other kinds match no path, and say yes.
+     */
+    default boolean decidesAlikeBelow(String a, String b) {
+        return true;
+    }
+
     /** The string equals the text. */
     record Exact(String text) implements Matcher {
         @Override
@@ -54,6 +66,12 @@ sealed interface Matcher {
         @Override
         public boolean mayMatchBelow(String dir) {
             return text.startsWith(dir + "/");
+        }
+
+        /** Alike when no name below either matches. */
+        @Override
+        public boolean decidesAlikeBelow(String a, String b) {
+            return !mayMatchBelow(a) && !mayMatchBelow(b);
         }
     }
 
@@ -72,6 +90,21 @@ sealed interface Matcher {
         @Override
         public boolean matchesAllBelow(String dir) {
             return (dir + "/").startsWith(prefix);
+        }
+
+        /** Alike when every name below both matches, none does, or both need the same rest of the prefix. */
+        @Override
+        public boolean decidesAlikeBelow(String a, String b) {
+            return Objects.equals(restBelow(a), restBelow(b));
+        }
+
+        /** What a name below {@code dir} must start with to match: "" for any, null for none. */
+        private String restBelow(String dir) {
+            String below = dir + "/";
+            if (below.startsWith(prefix)) {
+                return "";
+            }
+            return prefix.startsWith(below) ? prefix.substring(below.length()) : null;
         }
     }
 
@@ -102,6 +135,12 @@ sealed interface Matcher {
                 return false;
             }
             return automaton.matchesOrMayWithMore(dir + "/");
+        }
+
+        /** Alike when the glob is left at the same positions after either directory and its "/". */
+        @Override
+        public boolean decidesAlikeBelow(String a, String b) {
+            return automaton.sameAfter(a + "/", b + "/");
         }
 
         /** Told only for a literal start and stars ({@code /work/**}): below it, anything matches. */
@@ -213,6 +252,11 @@ sealed interface Matcher {
             return any(m -> m.matchesAllBelow(dir));
         }
 
+        @Override
+        public boolean decidesAlikeBelow(String a, String b) {
+            return options.stream().allMatch(m -> m.decidesAlikeBelow(a, b));
+        }
+
         private boolean any(Predicate<Matcher> matches) {
             for (Matcher m : options) {
                 if (matches.test(m)) {
@@ -243,6 +287,11 @@ sealed interface Matcher {
         @Override
         public boolean mayMatchBelow(String dir) {
             return !inner.matchesAllBelow(dir);
+        }
+
+        @Override
+        public boolean decidesAlikeBelow(String a, String b) {
+            return inner.decidesAlikeBelow(a, b);
         }
 
         /** Not told: the inner matcher's {@link #mayMatchBelow} may say no for names it does match. */

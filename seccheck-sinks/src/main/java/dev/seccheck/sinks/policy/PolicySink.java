@@ -288,6 +288,27 @@ public final class PolicySink implements PointSink.MissingAware {
     }
 
     /**
+     * A directory below a moved one is a mount point: the mount covers the names below it, which
+     * no walk from the program's namespace lists and which the move takes along. Refused, with an
+     * alert, unless every rule on opening files decides each name below it under the new name as
+     * under the old one ({@link Rule#decidesAlikeBelow}): under a rule such as <code>*&#47;sec/*.txt</code>
+     * a tmpfs over {@code d/sec/sub} hid {@code s.txt} there while {@code mv d/sec d/pub} took it out
+     * of the rule's reach (red-team round 16, A F2); under {@code *.key} no move of a directory
+     * changes what is denied below it, and one with a mount below goes through.
+     */
+    @Override
+    public boolean refusesCovered(NameChange change) {
+        for (Rule rule : onOpens) {
+            if (!rule.decidesAlikeBelow(change.from(), change.to())) {
+                alerts.nameChange(rule, change, "a mount covers the names below it, which seccheck cannot list and"
+                        + " the rule may decide otherwise under the new name");
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * A rename takes a file out of a deny or kill rule on what runs when every {@code binary_path}
      * condition of the rule holds for it under its name now and one does not under the new name,
      * or, for a directory, may hold for a name below it ({@link Rule#movesOutOfExecuted}). Nothing

@@ -301,6 +301,21 @@ record Rule(int index, String label, List<Condition> conditions, Action action, 
         return true;
     }
 
+    /**
+     * Whether this rule decides an open of any name below the directory {@code a} as it decides
+     * the same name below the directory {@code b}: each condition on the path does
+     * ({@link Matcher#decidesAlikeBelow}); the others do not look at the name. A file the rule
+     * knows by device and inode keeps them under either name.
+     */
+    boolean decidesAlikeBelow(String a, String b) {
+        for (Condition c : conditions) {
+            if (c.path() && !c.matcher().decidesAlikeBelow(a, b)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Whether this is a deny or kill rule with a condition on the file an exec ran ({@code binary_path}). */
     boolean onExecutedPaths() {
         return enforcing() && conditions.stream().anyMatch(c -> c.key().name().equals(BINARY_PATH));

@@ -55,6 +55,36 @@ class GlobAutomatonTest {
         assertThat(compared).isGreaterThan(30_000);
     }
 
+    /**
+     * Two prefixes the automaton calls alike ({@link GlobAutomaton#sameAfter}) are decided alike
+     * with every suffix of a random corpus, and the corpus has pairs it calls alike that differ.
+     */
+    @Test
+    void prefixesCalledAlikeAreDecidedAlikeWhateverFollows() {
+        Random random = new Random(7);
+        String alphabet = "ab/.";
+        int alike = 0;
+        int different = 0;
+        for (int g = 0; g < 2000; g++) {
+            GlobAutomaton glob = GlobAutomaton.of(random(random, "ab/.*?", 1 + random.nextInt(8)));
+            String a = random(random, alphabet, random.nextInt(6));
+            String b = random(random, alphabet, random.nextInt(6));
+            if (!glob.sameAfter(a, b)) {
+                different++;
+                continue;
+            }
+            alike++;
+            for (int s = 0; s < 30; s++) {
+                String rest = random(random, alphabet, random.nextInt(8));
+                assertThat(glob.matches(a + rest)).as("%s after %s and %s", rest, a, b).isEqualTo(glob.matches(b + rest));
+            }
+        }
+        assertThat(alike).isGreaterThan(200);
+        assertThat(different).isGreaterThan(200);
+        assertThat(GlobAutomaton.of("*/sec/*.txt").sameAfter("/w/sec/sub/", "/w/pub/sub/")).isFalse();
+        assertThat(GlobAutomaton.of("*.key").sameAfter("/w/a/b/", "/w/c/b/")).isTrue();
+    }
+
     @Test
     void classesRangesAndComplements() {
         assertThat(GlobAutomaton.of("/etc/[a-c]?[!x]").matches("/etc/bzy")).isTrue();

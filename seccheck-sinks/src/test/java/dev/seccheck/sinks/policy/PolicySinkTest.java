@@ -655,6 +655,53 @@ class PolicySinkTest {
                 .isTrue();
     }
 
+    /** Whether every name below one directory is decided as the same name below another. */
+    @Test
+    void matchersTellWhetherNamesBelowTwoDirectoriesAreDecidedAlike() {
+        assertThat(Matcher.Glob.of("*.key").decidesAlikeBelow("/w/a/b", "/w/c/b")).as("by the name's end").isTrue();
+        assertThat(Matcher.Glob.of("*/sec/*.txt").decidesAlikeBelow("/w/sec/sub", "/w/pub/sub")).isFalse();
+        assertThat(Matcher.Glob.of("*/sec/*.txt").decidesAlikeBelow("/w/a/sub", "/w/b/sub")).isTrue();
+        assertThat(Matcher.Glob.of("/etc/cron.d/*").decidesAlikeBelow("/tmp/a", "/tmp/b")).isTrue();
+        assertThat(Matcher.Glob.of("/etc/cron.d/*").decidesAlikeBelow("/etc/cron.d/a", "/tmp/b")).isFalse();
+        assertThat(new Matcher.Exact("/etc/shadow").decidesAlikeBelow("/tmp/a", "/tmp/b")).isTrue();
+        assertThat(new Matcher.Exact("/etc/shadow").decidesAlikeBelow("/etc", "/tmp/b")).isFalse();
+        assertThat(new Matcher.Prefix("/etc/cron").decidesAlikeBelow("/etc/cron.d", "/etc/cron.x")).as("all below both")
+                .isTrue();
+        assertThat(new Matcher.Prefix("/etc/cron").decidesAlikeBelow("/etc", "/etc")).isTrue();
+        assertThat(new Matcher.Prefix("/etc/cron").decidesAlikeBelow("/etc", "/usr")).isFalse();
+        assertThat(new Matcher.Prefix("/etc/cron").decidesAlikeBelow("/usr", "/tmp")).as("none below either").isTrue();
+        assertThat(new Matcher.Not(Matcher.Glob.of("/work/**")).decidesAlikeBelow("/work/a", "/tmp/a")).isFalse();
+        assertThat(new Matcher.AnyOf(List.of(Matcher.Glob.of("*.key"), Matcher.Glob.of("*/sec/*")))
+                .decidesAlikeBelow("/w/sec", "/w/pub")).isFalse();
+        assertThat(new Matcher.Range(0, 10).decidesAlikeBelow("/a", "/b")).as("no path matches").isTrue();
+    }
+
+    /**
+     * A mount below a moved directory covers names seccheck cannot list: the move is refused, with
+     * an alert, where a rule may decide one of them otherwise under the new name (red-team round
+     * 16, A F2), and goes through where every rule decides them alike.
+     */
+    @Test
+    void namesAMountCoversAreMovedOnlyWhereEveryRuleDecidesThemAlike() throws Exception {
+        Path alerts = tmp.resolve("alerts.jsonl");
+        Sink sink = sink("""
+                {"alerts": "%s", "rules": [
+                  {"point": "syscall/openat/enter", "match": {"pathname": {"glob": "*/sec/*.txt"}}, "action": "deny"},
+                  {"point": "syscall/openat/enter", "match": {"pathname": {"glob": "*.key"}}, "action": "deny"},
+                  {"point": "syscall/openat/enter", "match": {"pathname": {"glob": "/p/logged/*"}}, "action": "log"}]}"""
+                .formatted(alerts), List.of(new PointReq(OPENAT, FD_PATH_AND_CONTEXT)));
+        NameChange out = NameChange.moved("renameat2", 42, 43, "mv", "/w/sec", "/w/pub", null, false, true)
+                .below("sub", null, false, true);
+        assertThat(sink.refusesCovered(out)).isTrue();
+        assertThat(sink.refusesCovered(change("/w/a/b", "/w/c/b", null))).as("no rule tells them apart").isFalse();
+        assertThat(sink.refusesCovered(change("/w/a/b", "/p/logged", null))).as("a log rule's names too").isTrue();
+        List<String> lines = Files.readAllLines(alerts);
+        assertThat(lines).hasSize(2);
+        com.fasterxml.jackson.databind.JsonNode first = new ObjectMapper().readTree(lines.get(0));
+        assertThat(first.path("renaming").path("from").asText()).isEqualTo("/w/sec/sub");
+        assertThat(first.path("renaming").path("why").asText()).contains("a mount covers the names below it");
+    }
+
     /**
      * A rule denying binds at unix paths decides every name given to a file as a bind of a socket
      * there: a rename or link to a denied path fails with the rule's errno (or kills), a symbolic
