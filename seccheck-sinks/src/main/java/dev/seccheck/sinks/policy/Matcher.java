@@ -56,6 +56,15 @@ sealed interface Matcher {
         return true;
     }
 
+    /**
+     * Returns whether a path below the directory {@code a} that matches may not match as the same
+     * path below the directory {@code b}: a directory moved from {@code a} to {@code b} may take
+     * names out of this matcher. May say yes when unsure, never no when one is taken out.
+     */
+    default boolean mayLoseBelow(String a, String b) {
+        return !decidesAlikeBelow(a, b);
+    }
+
     /** The string equals the text. */
     record Exact(String text) implements Matcher {
         @Override
@@ -141,6 +150,12 @@ sealed interface Matcher {
         @Override
         public boolean decidesAlikeBelow(String a, String b) {
             return automaton.sameAfter(a + "/", b + "/");
+        }
+
+        /** Only when a name below {@code a} may match and the glob is not left alike after both. */
+        @Override
+        public boolean mayLoseBelow(String a, String b) {
+            return automaton.matchesOrMayWithMore(a + "/") && !automaton.sameAfter(a + "/", b + "/");
         }
 
         /** Told only for a literal start and stars ({@code /work/**}): below it, anything matches. */

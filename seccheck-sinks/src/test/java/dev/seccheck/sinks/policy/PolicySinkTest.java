@@ -674,6 +674,9 @@ class PolicySinkTest {
         assertThat(new Matcher.AnyOf(List.of(Matcher.Glob.of("*.key"), Matcher.Glob.of("*/sec/*")))
                 .decidesAlikeBelow("/w/sec", "/w/pub")).isFalse();
         assertThat(new Matcher.Range(0, 10).decidesAlikeBelow("/a", "/b")).as("no path matches").isTrue();
+        assertThat(Matcher.Glob.of("*/sec/*.txt").mayLoseBelow("/w/sec", "/w/pub")).isTrue();
+        assertThat(Matcher.Glob.of("/tmp/**").mayLoseBelow("/home/d", "/tmp/e")).as("into it").isFalse();
+        assertThat(Matcher.Glob.of("*.key").mayLoseBelow("/w/a", "/v/b")).isFalse();
     }
 
     /**
@@ -777,6 +780,19 @@ class PolicySinkTest {
                 true))).as("a directory with no name below it denied").isFalse();
         assertThat(sink.refuses(change("/tmp/x", "/home/u/x", null))).as("not refused").isFalse();
         assertThat(Files.exists(alerts) ? Files.readAllLines(alerts) : List.of()).as("no alert").isEmpty();
+
+        // Patterns without an absolute start: a directory moves names out of one that names a
+        // directory (red-team round 17), and out of one that ends the name none.
+        Sink anywhere = sink("""
+                {"rules": [
+                  {"point": "sentry/execve", "match": {"binary_path": {"glob": "*/denied/**"}}, "action": "kill"},
+                  {"point": "sentry/execve", "match": {"binary_path": {"glob": "*.bin"}}, "action": "kill"}]}""",
+                List.of(new PointReq(Point.EXECVE, FieldSet.EMPTY)));
+        assertThat(anywhere.movesOutOfWhatRuns(NameChange.moved("renameat2", 42, 43, "mv", "/w/denied", "/w/ok", null,
+                false, true))).as("a directory named by the pattern").isTrue();
+        assertThat(anywhere.movesOutOfWhatRuns(NameChange.moved("renameat2", 42, 43, "mv", "/w/a", "/v/b", null,
+                false, true))).as("a directory neither pattern tells from its new name").isFalse();
+        assertThat(anywhere.movesOutOfWhatRuns(change("/w/x.bin", "/w/x", null))).as("a file out of *.bin").isTrue();
 
         Sink noPaths = sink("""
                 {"rules": [{"point": "sentry/execve", "match": {"argv": {"prefix": "--exfil"}}, "action": "deny"}]}""",
