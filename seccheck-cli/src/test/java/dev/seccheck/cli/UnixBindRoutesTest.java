@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  * and listen only, and a client reached the program's server at the denied name by each route
  * (red-team report R2, F2). Natively each route reaches the server (mknod makes its socket file),
  * so the test cannot pass vacuously; a server renamed and linked elsewhere is reached under the
- * policy too.
+ * policy too. Under a pattern without an absolute start ({@code *}{@code /s/agent.sock}) a
+ * directory moved to the denied name's directory is refused too (red-team round 17: it was made).
  */
 class UnixBindRoutesTest {
 
@@ -173,6 +174,15 @@ class UnixBindRoutesTest {
         assertThat(r.out()).as(r.err()).contains("bind errno 13", "mknod errno 13", "elsewhere-renamed reached",
                 "elsewhere-dir reached");
         assertThat(r.err()).contains("\"rule_name\":\"no impostor\"", "\"errno\":\"EACCES\"");
+
+        // A pattern without an absolute start: a directory holding the server, moved to the denied
+        // name's directory, reached it (red-team round 17); one moved elsewhere still does.
+        Path anywhere = Files.writeString(tmp.resolve("anywhere.json"),
+                Files.readString(policy).replace(d.toRealPath() + "/s/agent.sock\"", "*/s/agent.sock\"}")
+                        .replace("\"unix_path\": \"*", "\"unix_path\": {\"glob\": \"*"));
+        PackagedCli.Result a = run(nobody, true, cmd, anywhere);
+        assertThat(a.out()).as(a.err()).contains("dir-rename errno 13", "rename errno 13", "elsewhere-dir reached")
+                .doesNotContain("dir-rename reached");
     }
 
     /**

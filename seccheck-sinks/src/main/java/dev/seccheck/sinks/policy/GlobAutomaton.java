@@ -1,8 +1,12 @@
 package dev.seccheck.sinks.policy;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * GlobAutomaton matches a shell glob ({@code *} any run, {@code ?} one character, {@code [..]} a
@@ -178,40 +182,105 @@ final class GlobAutomaton {
         return Arrays.equals(run(a), run(b));
     }
 
+    /** The most pairs of positions {@link #matchesAfterOnly} looks at before it answers yes unsure. */
+    private static final int MOST_PAIRS = 4096;
+
+    /**
+     * Returns whether some string matches after {@code a} and not after {@code b}. The automaton
+     * is run on both at once over every string, a character at a time, where only the glob's own
+     * literals and class bounds (and one character of each range between them) tell characters
+     * apart; the pairs of positions reached are finite. Past {@link #MOST_PAIRS} pairs it answers
+     * yes, unsure.
+     */
+    boolean matchesAfterOnly(String a, String b) {
+        boolean[] start = run(a);
+        if (start == null) {
+            return false;
+        }
+        int[] alphabet = alphabet();
+        ArrayDeque<boolean[][]> next = new ArrayDeque<>();
+        Set<String> seen = new HashSet<>();
+        boolean[][] first = {start, run(b)};
+        next.add(first);
+        seen.add(key(first));
+        while (!next.isEmpty()) {
+            boolean[][] pair = next.poll();
+            if (pair[0][tokens.length] && (pair[1] == null || !pair[1][tokens.length])) {
+                return true;
+            }
+            for (int c : alphabet) {
+                boolean[] x = step(pair[0], c);
+                if (x == null) {
+                    continue;
+                }
+                boolean[][] to = {x, pair[1] == null ? null : step(pair[1], c)};
+                if (seen.add(key(to))) {
+                    if (seen.size() > MOST_PAIRS) {
+                        return true;
+                    }
+                    next.add(to);
+                }
+            }
+        }
+        return false;
+    }
+
+    /** One character of each run of code points the glob's tokens cannot tell apart. */
+    private int[] alphabet() {
+        TreeSet<Integer> bounds = new TreeSet<>(List.of(0));
+        for (int p = 0; p < tokens.length; p++) {
+            if (tokens[p] >= 0) {
+                bounds.add(tokens[p]);
+                bounds.add(tokens[p] + 1);
+            } else if (tokens[p] == CLASS) {
+                for (int i = 0; i < ranges[p].length; i += 2) {
+                    bounds.add(ranges[p][i]);
+                    bounds.add(ranges[p][i + 1] + 1);
+                }
+            }
+        }
+        return bounds.stream().filter(Character::isValidCodePoint).mapToInt(Integer::intValue).toArray();
+    }
+
+    private static String key(boolean[][] pair) {
+        return Arrays.toString(pair[0]) + (pair[1] == null ? "-" : Arrays.toString(pair[1]));
+    }
+
+    /** The positions reached from {@code at} by {@code c}; null when none is. */
+    private boolean[] step(boolean[] at, int c) {
+        boolean[] next = new boolean[tokens.length + 1];
+        boolean any = false;
+        for (int p = 0; p < tokens.length; p++) {
+            if (!at[p]) {
+                continue;
+            }
+            if (tokens[p] == STAR) {
+                next[p] = true;
+                any = true;
+            } else if (matchesOne(p, c)) {
+                next[p + 1] = true;
+                any = true;
+            }
+        }
+        if (!any) {
+            return null;
+        }
+        close(next);
+        return next;
+    }
+
     /**
      * The positions in the glob reachable after all of {@code s}; null when none is, so that no
      * string starting with {@code s} matches (every token can match some character).
      */
     private boolean[] run(String s) {
         boolean[] at = new boolean[tokens.length + 1];
-        boolean[] next = new boolean[tokens.length + 1];
         at[0] = true;
         close(at);
-        for (int i = 0; i < s.length(); ) {
+        for (int i = 0; i < s.length() && at != null; ) {
             int c = s.codePointAt(i);
             i += Character.charCount(c);
-            Arrays.fill(next, false);
-            boolean any = false;
-            for (int p = 0; p < tokens.length; p++) {
-                if (!at[p]) {
-                    continue;
-                }
-                int t = tokens[p];
-                if (t == STAR) {
-                    next[p] = true; // the star takes c and stays
-                    any = true;
-                } else if (matchesOne(p, c)) {
-                    next[p + 1] = true;
-                    any = true;
-                }
-            }
-            if (!any) {
-                return null;
-            }
-            close(next);
-            boolean[] swap = at;
-            at = next;
-            next = swap;
+            at = step(at, c);
         }
         return at;
     }

@@ -146,16 +146,17 @@ sealed interface Matcher {
             return automaton.matchesOrMayWithMore(dir + "/");
         }
 
-        /** Alike when the glob is left at the same positions after either directory and its "/". */
+        /** Alike when no string matches after one directory and its "/" and not after the other. */
         @Override
         public boolean decidesAlikeBelow(String a, String b) {
-            return automaton.sameAfter(a + "/", b + "/");
+            return automaton.sameAfter(a + "/", b + "/")
+                    || !automaton.matchesAfterOnly(a + "/", b + "/") && !automaton.matchesAfterOnly(b + "/", a + "/");
         }
 
-        /** Only when a name below {@code a} may match and the glob is not left alike after both. */
+        /** When some string matches after {@code a} and its "/" and not after {@code b} and its "/". */
         @Override
         public boolean mayLoseBelow(String a, String b) {
-            return automaton.matchesOrMayWithMore(a + "/") && !automaton.sameAfter(a + "/", b + "/");
+            return automaton.matchesAfterOnly(a + "/", b + "/");
         }
 
         /** Told only for a literal start and stars ({@code /work/**}): below it, anything matches. */

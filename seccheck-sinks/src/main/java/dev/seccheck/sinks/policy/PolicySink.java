@@ -361,9 +361,10 @@ public final class PolicySink implements PointSink.MissingAware {
         if (change.kind() != NameChange.Kind.MOVE && change.kind() != NameChange.Kind.CREATE) {
             return;
         }
-        boolean below = change.symlink() || change.kind() == NameChange.Kind.MOVE && change.directory();
+        boolean moved = change.kind() == NameChange.Kind.MOVE && change.directory();
+        boolean below = change.symlink() || moved;
         for (Rule rule : onBinds) {
-            switch (rule.onSocketName(change.to(), below, change.processName())) {
+            switch (rule.onSocketName(change.to(), below, moved ? change.from() : null, change.processName())) {
                 case REFUSE -> {
                     alerts.socketName(rule, change, below
                             ? "a name at or below it is one the rule denies binding a socket to"

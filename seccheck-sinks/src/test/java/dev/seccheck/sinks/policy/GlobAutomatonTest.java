@@ -85,6 +85,51 @@ class GlobAutomatonTest {
         assertThat(GlobAutomaton.of("*.key").sameAfter("/w/a/b/", "/w/c/b/")).isTrue();
     }
 
+    /**
+     * Where the automaton says no string matches after one prefix and not after another
+     * ({@link GlobAutomaton#matchesAfterOnly}), none of a random corpus does; where it says one
+     * does, the corpus finds one for more than half (the rest need longer strings or other characters).
+     */
+    @Test
+    void aStringMatchingAfterOnePrefixOnlyIsFoundWhereThereIsOne() {
+        Random random = new Random(11);
+        String alphabet = "ab/.";
+        int none = 0;
+        int some = 0;
+        int witnessed = 0;
+        for (int g = 0; g < 2000; g++) {
+            List<String> tokens = List.of("a", "b", "/", ".", "*", "?", "[!a]", "[a-b]");
+            StringBuilder text = new StringBuilder();
+            for (int t = 1 + random.nextInt(8); t > 0; t--) {
+                text.append(tokens.get(random.nextInt(tokens.size())));
+            }
+            GlobAutomaton glob = GlobAutomaton.of(text.toString());
+            String a = random(random, alphabet, random.nextInt(5));
+            String b = random(random, alphabet, random.nextInt(5));
+            boolean only = glob.matchesAfterOnly(a, b);
+            boolean found = false;
+            for (int s = 0; s < 200 && !found; s++) {
+                String rest = random(random, alphabet, random.nextInt(7));
+                found = glob.matches(a + rest) && !glob.matches(b + rest);
+            }
+            assertThat(!found || only).as("a string matches after %s only, said none", a).isTrue();
+            if (only) {
+                some++;
+                witnessed += found ? 1 : 0;
+            } else {
+                none++;
+            }
+        }
+        assertThat(none).isGreaterThan(300);
+        assertThat(some).isGreaterThan(300);
+        assertThat(witnessed).isGreaterThan(some / 2);
+        GlobAutomaton run = GlobAutomaton.of("*/run/*.sock");
+        assertThat(run.matchesAfterOnly("/w/run/", "/w/tmp/")).isTrue();
+        assertThat(run.matchesAfterOnly("/w/tmp/", "/w/run/")).as("all that matches below tmp does below run").isFalse();
+        assertThat(GlobAutomaton.of("/x/[a-c]?/*").matchesAfterOnly("/x/b", "/x/d")).isTrue();
+        assertThat(GlobAutomaton.of("/x/[a-c]?/*").matchesAfterOnly("/x/d", "/x/b")).isFalse();
+    }
+
     @Test
     void classesRangesAndComplements() {
         assertThat(GlobAutomaton.of("/etc/[a-c]?[!x]").matches("/etc/bzy")).isTrue();

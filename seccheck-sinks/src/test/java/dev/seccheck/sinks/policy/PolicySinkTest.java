@@ -742,6 +742,16 @@ class PolicySinkTest {
         sink.decideSocketName(change("/tmp/o.sock", "/run/other.sock", null));
         sink.decideSocketName(NameChange.removed("unlink", 42, 43, "rm", "/run/agent/a.sock", null));
 
+        // A pattern without an absolute start: a directory moved to "run" brings the socket bound
+        // in it elsewhere to a name the rule denies (red-team round 17); one moved to "tmp" does not.
+        Sink anywhere = sink("""
+                {"rules": [{"effect": "bind_network", "match": {"unix_path": {"glob": "*/run/*.sock"}}, "action": "deny"}]}""",
+                List.of(bind));
+        assertThatThrownBy(() -> anywhere.decideSocketName(NameChange.moved("rename", 42, 43, "mv", "/w/tmp", "/w/run",
+                null, false, true))).as("a directory moved to run").isInstanceOf(SecurityCheckException.class);
+        // Every name below tmp that the rule denies it denies below run too: nothing comes in.
+        anywhere.decideSocketName(NameChange.moved("rename", 42, 43, "mv", "/w/run", "/w/tmp", null, false, true));
+
         List<String> lines = Files.readAllLines(alerts);
         assertThat(lines).hasSize(4);
         com.fasterxml.jackson.databind.JsonNode first = new ObjectMapper().readTree(lines.get(0));
