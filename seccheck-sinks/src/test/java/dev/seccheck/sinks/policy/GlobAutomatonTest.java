@@ -56,73 +56,49 @@ class GlobAutomatonTest {
     }
 
     /**
-     * Two prefixes the automaton calls alike ({@link GlobAutomaton#sameAfter}) are decided alike
-     * with every suffix of a random corpus, and the corpus has pairs it calls alike that differ.
+     * What the automaton tells of two prefixes, on a random corpus of globs, prefixes and rests:
+     * prefixes it leaves at the same positions ({@link GlobAutomaton#sameAfter}) are decided
+     * alike with every rest; where it says no string matches after one and not after the other
+     * ({@link GlobAutomaton#matchesAfterOnly}), no rest does; where it says one does, the corpus
+     * finds one for more than half (the rest need longer strings or other characters).
      */
     @Test
-    void prefixesCalledAlikeAreDecidedAlikeWhateverFollows() {
-        Random random = new Random(7);
-        String alphabet = "ab/.";
-        int alike = 0;
-        int different = 0;
-        for (int g = 0; g < 2000; g++) {
-            GlobAutomaton glob = GlobAutomaton.of(random(random, "ab/.*?", 1 + random.nextInt(8)));
-            String a = random(random, alphabet, random.nextInt(6));
-            String b = random(random, alphabet, random.nextInt(6));
-            if (!glob.sameAfter(a, b)) {
-                different++;
-                continue;
-            }
-            alike++;
-            for (int s = 0; s < 30; s++) {
-                String rest = random(random, alphabet, random.nextInt(8));
-                assertThat(glob.matches(a + rest)).as("%s after %s and %s", rest, a, b).isEqualTo(glob.matches(b + rest));
-            }
-        }
-        assertThat(alike).isGreaterThan(200);
-        assertThat(different).isGreaterThan(200);
-        assertThat(GlobAutomaton.of("*/sec/*.txt").sameAfter("/w/sec/sub/", "/w/pub/sub/")).isFalse();
-        assertThat(GlobAutomaton.of("*.key").sameAfter("/w/a/b/", "/w/c/b/")).isTrue();
-    }
-
-    /**
-     * Where the automaton says no string matches after one prefix and not after another
-     * ({@link GlobAutomaton#matchesAfterOnly}), none of a random corpus does; where it says one
-     * does, the corpus finds one for more than half (the rest need longer strings or other characters).
-     */
-    @Test
-    void aStringMatchingAfterOnePrefixOnlyIsFoundWhereThereIsOne() {
+    void prefixesAreToldApartAsTheStringsAfterThemAreDecided() {
         Random random = new Random(11);
-        String alphabet = "ab/.";
+        List<String> tokens = List.of("a", "b", "/", ".", "*", "?", "[!a]", "[a-b]");
+        int alike = 0;
         int none = 0;
         int some = 0;
         int witnessed = 0;
-        for (int g = 0; g < 2000; g++) {
-            List<String> tokens = List.of("a", "b", "/", ".", "*", "?", "[!a]", "[a-b]");
+        for (int g = 0; g < 3000; g++) {
             StringBuilder text = new StringBuilder();
             for (int t = 1 + random.nextInt(8); t > 0; t--) {
                 text.append(tokens.get(random.nextInt(tokens.size())));
             }
             GlobAutomaton glob = GlobAutomaton.of(text.toString());
-            String a = random(random, alphabet, random.nextInt(5));
-            String b = random(random, alphabet, random.nextInt(5));
+            String a = random(random, "ab/.", random.nextInt(5));
+            String b = random(random, "ab/.", random.nextInt(5));
+            boolean same = glob.sameAfter(a, b);
             boolean only = glob.matchesAfterOnly(a, b);
             boolean found = false;
-            for (int s = 0; s < 200 && !found; s++) {
-                String rest = random(random, alphabet, random.nextInt(7));
-                found = glob.matches(a + rest) && !glob.matches(b + rest);
+            for (int s = 0; s < 200; s++) {
+                String rest = random(random, "ab/.", random.nextInt(7));
+                boolean differs = glob.matches(a + rest) != glob.matches(b + rest);
+                assertThat(same && differs).as("%s after %s and %s, called alike", rest, a, b).isFalse();
+                found |= glob.matches(a + rest) && !glob.matches(b + rest);
             }
             assertThat(!found || only).as("a string matches after %s only, said none", a).isTrue();
-            if (only) {
-                some++;
-                witnessed += found ? 1 : 0;
-            } else {
-                none++;
-            }
+            alike += same ? 1 : 0;
+            none += only ? 0 : 1;
+            some += only ? 1 : 0;
+            witnessed += only && found ? 1 : 0;
         }
+        assertThat(alike).isGreaterThan(200);
         assertThat(none).isGreaterThan(300);
         assertThat(some).isGreaterThan(300);
         assertThat(witnessed).isGreaterThan(some / 2);
+        assertThat(GlobAutomaton.of("*/sec/*.txt").sameAfter("/w/sec/sub/", "/w/pub/sub/")).isFalse();
+        assertThat(GlobAutomaton.of("*.key").sameAfter("/w/a/b/", "/w/c/b/")).isTrue();
         GlobAutomaton run = GlobAutomaton.of("*/run/*.sock");
         assertThat(run.matchesAfterOnly("/w/run/", "/w/tmp/")).isTrue();
         assertThat(run.matchesAfterOnly("/w/tmp/", "/w/run/")).as("all that matches below tmp does below run").isFalse();
