@@ -18,8 +18,11 @@ package dev.seccheck.sink;
  * @param processName the task's name ({@code comm})
  * @param from the file's absolute path now, as seccheck resolved it (every symlink, "..",
  *     {@code /proc/self/...} link and mount taken into account): for {@link Kind#MOVE},
- *     {@link Kind#REMOVE}, {@link Kind#ALTER}, {@link Kind#ACCESS} and {@link Kind#READ}; null for
- *     {@link Kind#CREATE}
+ *     {@link Kind#REMOVE}, {@link Kind#ALTER}, {@link Kind#ACCESS} and {@link Kind#READ}; for a
+ *     symbolic link made ({@link Kind#CREATE}, {@code symlink}), the absolute path its text leads
+ *     to, as seccheck names the link's directory or the program's root, without following any
+ *     link on the way (null when the text has a ".." or is empty, which a lexical join cannot
+ *     follow); null for anything else made
  * @param to the absolute path a file is about to have (as well, for a link; instead, for a rename):
  *     for {@link Kind#MOVE} and {@link Kind#CREATE}; null otherwise
  * @param file the file's device and inode, or null when it could not be had (or it is not made yet)
@@ -108,6 +111,14 @@ public record NameChange(Kind kind, String syscall, int pid, int tid, String pro
     public static NameChange created(String syscall, int pid, int tid, String processName, String to,
             boolean symlink) {
         return new NameChange(Kind.CREATE, syscall, pid, tid, processName, null, to, null, symlink, false);
+    }
+
+    /**
+     * A symbolic link made at {@code to}, whose text leads to {@code target} (or null when that
+     * cannot be told from its text: see {@link #from}).
+     */
+    public static NameChange symlinked(String syscall, int pid, int tid, String processName, String to, String target) {
+        return new NameChange(Kind.CREATE, syscall, pid, tid, processName, target, to, null, true, false);
     }
 
     /** The name {@code from} of {@code file} removed. */

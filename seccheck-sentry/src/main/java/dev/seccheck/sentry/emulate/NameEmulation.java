@@ -33,6 +33,8 @@ import dev.seccheck.sentry.filter.SeccompData;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.TaskMemory;
 import dev.seccheck.sink.NameChange;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -400,7 +402,7 @@ final class NameEmulation {
                 if (call.enter(ev, given) != 0) {
                     return true;
                 }
-                int r = dir < 0 ? dir : one(call, o, who.get(), dir, name, path, text);
+                int r = dir < 0 ? dir : one(call, o, who.get(), root, dir, name, path, text);
                 call.complete(ev, given, r);
             } finally {
                 call.held().release();
@@ -413,7 +415,7 @@ final class NameEmulation {
      * Makes a call on one name in our fd {@code dir} of its directory, once the sinks let the
      * change through: 0 or -errno.
      */
-    private int one(Call call, One o, Identity who, int dir, Split name, String path, String text) {
+    private int one(Call call, One o, Identity who, ProgramRoot root, int dir, Split name, String path, String text) {
         if (o.op() == Op.RMDIR && path.chars().allMatch(c -> c == '/')) {
             return -Errno.EBUSY; // rmdir("/"), which the kernel refuses before looking at "." in it
         }
@@ -435,8 +437,8 @@ final class NameEmulation {
                 }
                 case MKDIR, MKNOD -> NameChange.created(o.syscall(), call.tgid(), call.tid(), comm, there.get(), false)
                         .in(parent(at.get(), dir));
-                case SYMLINK -> NameChange.created(o.syscall(), call.tgid(), call.tid(), comm, there.get(), true)
-                        .in(parent(at.get(), dir));
+                case SYMLINK -> NameChange.symlinked(o.syscall(), call.tgid(), call.tid(), comm, there.get(),
+                        leadsTo(call, root, at.get(), text)).in(parent(at.get(), dir));
             };
             if (change != null && decidesNames && call.refuses(change)) {
                 return -Errno.EPERM;
@@ -462,6 +464,27 @@ final class NameEmulation {
             case MKNOD -> calls.mknodat(dir, last, o.mode(), o.dev());
             case SYMLINK -> calls.symlinkat(text, dir, last);
         });
+    }
+
+    /**
+     * The absolute path a symbolic link made in the directory named {@code linkDir} with text
+     * {@code text} leads to, joined as written (an absolute text from the program's root): "." and
+     * empty components dropped, no link on the way followed, which the names below each were
+     * decided on when made. Null for a text with a "..", which goes up from wherever the link
+     * before it leads, or an empty one, or a root seccheck cannot name.
+     */
+    private String leadsTo(Call call, ProgramRoot root, String linkDir, String text) {
+        List<String> parts = new ArrayList<>();
+        for (String part : text.split("/")) {
+            if (part.equals("..")) {
+                return null;
+            }
+            if (!part.isEmpty() && !part.equals(".")) {
+                parts.add(part);
+            }
+        }
+        String base = !text.startsWith("/") ? linkDir : root.fd() < 0 ? null : names.of(root.fd(), call.tid()).orElse(null);
+        return text.isEmpty() || base == null ? null : RealPath.join(base, "/" + String.join("/", parts));
     }
 
     /**

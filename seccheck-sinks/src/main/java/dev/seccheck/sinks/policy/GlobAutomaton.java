@@ -225,6 +225,48 @@ final class GlobAutomaton {
         return false;
     }
 
+    /**
+     * Returns whether every string matches after one absolute path ending in "/" exactly when it
+     * matches after any other: the glob decides a name below a directory by what follows the
+     * directory alone ({@code *.sock}, <code>*&#47;agent.sock</code>; not <code>*&#47;run/*.sock</code>).
+     * Told by running the automaton over every string that starts with "/" (a character from
+     * each run of code points the glob tells apart) and collecting where a "/" leaves it: one
+     * place for all. Past {@link #MOST_PAIRS} sets of positions it answers no, unsure.
+     */
+    boolean alikeAfterEveryDirectory() {
+        boolean[] first = run("/");
+        if (first == null) {
+            return true; // nothing matches after any
+        }
+        int[] alphabet = alphabet();
+        ArrayDeque<boolean[]> next = new ArrayDeque<>(List.of(first));
+        Set<String> seen = new HashSet<>(List.of(Arrays.toString(first)));
+        String afterSlash = null;
+        boolean deadReached = false;
+        while (!next.isEmpty()) {
+            boolean[] at = next.poll();
+            boolean[] slashed = step(at, '/');
+            String key = slashed == null ? "-" : Arrays.toString(slashed);
+            if (afterSlash == null) {
+                afterSlash = key;
+            } else if (!afterSlash.equals(key)) {
+                return false;
+            }
+            for (int c : alphabet) {
+                boolean[] to = step(at, c);
+                // No position left: no string matches after it, nor after it and a "/".
+                deadReached |= to == null;
+                if (to != null && seen.add(Arrays.toString(to))) {
+                    if (seen.size() > MOST_PAIRS) {
+                        return false;
+                    }
+                    next.add(to);
+                }
+            }
+        }
+        return !deadReached || afterSlash.equals("-");
+    }
+
     /** One character of each run of code points the glob's tokens cannot tell apart. */
     private int[] alphabet() {
         TreeSet<Integer> bounds = new TreeSet<>(List.of(0));

@@ -65,6 +65,15 @@ sealed interface Matcher {
         return !decidesAlikeBelow(a, b);
     }
 
+    /**
+     * Returns whether a path below the directory {@code dir} may match where the same path below
+     * some other directory does not: a symbolic link made at {@code dir} to a directory not told
+     * may lead a name this matcher holds for to one it does not. May say yes when unsure.
+     */
+    default boolean mayMatchBelowOnly(String dir) {
+        return mayMatchBelow(dir);
+    }
+
     /** The string equals the text. */
     record Exact(String text) implements Matcher {
         @Override
@@ -157,6 +166,12 @@ sealed interface Matcher {
         @Override
         public boolean mayLoseBelow(String a, String b) {
             return automaton.matchesAfterOnly(a + "/", b + "/");
+        }
+
+        /** Unless no path below it may match, or the glob decides the paths below every directory alike. */
+        @Override
+        public boolean mayMatchBelowOnly(String dir) {
+            return automaton.matchesOrMayWithMore(dir + "/") && !automaton.alikeAfterEveryDirectory();
         }
 
         /** Told only for a literal start and stars ({@code /work/**}): below it, anything matches. */
@@ -271,6 +286,16 @@ sealed interface Matcher {
         @Override
         public boolean decidesAlikeBelow(String a, String b) {
             return options.stream().allMatch(m -> m.decidesAlikeBelow(a, b));
+        }
+
+        @Override
+        public boolean mayLoseBelow(String a, String b) {
+            return any(m -> m.mayLoseBelow(a, b));
+        }
+
+        @Override
+        public boolean mayMatchBelowOnly(String dir) {
+            return any(m -> m.mayMatchBelowOnly(dir));
         }
 
         private boolean any(Predicate<Matcher> matches) {

@@ -361,10 +361,12 @@ public final class PolicySink implements PointSink.MissingAware {
         if (change.kind() != NameChange.Kind.MOVE && change.kind() != NameChange.Kind.CREATE) {
             return;
         }
-        boolean moved = change.kind() == NameChange.Kind.MOVE && change.directory();
+        boolean moved = change.kind() == NameChange.Kind.MOVE && (change.directory() || change.symlink());
         boolean below = change.symlink() || moved;
+        // What the names below it were before: a moved one's old name, or a symbolic link's target.
+        String before = below ? change.from() : null;
         for (Rule rule : onBinds) {
-            switch (rule.onSocketName(change.to(), below, moved ? change.from() : null, change.processName())) {
+            switch (rule.onSocketName(change.to(), below, before, change.processName())) {
                 case REFUSE -> {
                     alerts.socketName(rule, change, below
                             ? "a name at or below it is one the rule denies binding a socket to"

@@ -364,12 +364,15 @@ record Rule(int index, String label, List<Condition> conditions, Action action, 
      * symbolic link or a directory given the name) the names below {@code name} count too, which
      * the file would lead to sockets of the program's choosing: a deny or kill rule's
      * {@code unix_path} condition holds when it may hold for one of them
-     * ({@link Matcher#mayMatchBelow}), or, for a directory moved from {@code from} (else null),
-     * when one of them may match that did not below the old name ({@link Matcher#mayLoseBelow}:
-     * a pattern without an absolute start, <code>*&#47;run/*.sock</code>, says of no directory that
-     * a name below it may match, and a directory holding a socket bound elsewhere and moved to
-     * {@code run} put it at a name the rule denies, red-team round 17), an allow or log rule's
-     * only when it holds for all ({@link Matcher#matchesAllBelow}). Conditions other than {@code unix_path}
+     * ({@link Matcher#mayMatchBelow}), or when one of them may match where the same name below
+     * {@code from} does not ({@link Matcher#mayLoseBelow}): {@code from} is the old name of a
+     * directory or symbolic link moved, or the name a symbolic link made leads to; null for one
+     * whose text does not tell (a ".." in it), which any other directory may be
+     * ({@link Matcher#mayMatchBelowOnly}). A pattern without an absolute start,
+     * <code>*&#47;run/*.sock</code>, says of no directory that a name below it may match, and a
+     * directory holding a socket bound elsewhere moved to {@code run}, or a symbolic link
+     * {@code run} made to it, put the socket at a name the rule denies (red-team round 17). An
+     * allow or log rule's holds only when it holds for all ({@link Matcher#matchesAllBelow}). Conditions other than {@code unix_path}
      * and {@code process_name} cannot be checked (a name has no port, no fd): as for
      * {@link #onName}, a deny or kill rule on {@code unix_path} takes them to hold, one without
      * such a condition does not decide names, and an allow or log rule takes them not to hold.
@@ -386,7 +389,8 @@ record Rule(int index, String label, List<Condition> conditions, Action action, 
                 // Fail closed both ways: a deny or kill rule holds if it may hold for a name the file
                 // leads to, an allow or log rule only if it holds for every one.
                 boolean holds = enforcing()
-                        ? m.matchesString(name) || below && (m.mayMatchBelow(dir) || from != null && m.mayLoseBelow(dir, from))
+                        ? m.matchesString(name) || below && (m.mayMatchBelow(dir)
+                                || (from != null ? m.mayLoseBelow(dir, from) : m.mayMatchBelowOnly(dir)))
                         : m.matchesString(name) && (!below || m.matchesAllBelow(dir));
                 if (!holds) {
                     return OnName.NO_MATCH;

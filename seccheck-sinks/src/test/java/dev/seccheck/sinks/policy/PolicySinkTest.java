@@ -751,6 +751,18 @@ class PolicySinkTest {
                 null, false, true))).as("a directory moved to run").isInstanceOf(SecurityCheckException.class);
         // Every name below tmp that the rule denies it denies below run too: nothing comes in.
         anywhere.decideSocketName(NameChange.moved("rename", 42, 43, "mv", "/w/run", "/w/tmp", null, false, true));
+        // A symbolic link made as run: by where its text leads; one whose text does not tell is refused.
+        assertThatThrownBy(() -> anywhere.decideSocketName(NameChange.symlinked("symlink", 42, 43, "ln", "/w/run",
+                "/w/tmp"))).as("a link run to tmp").isInstanceOf(SecurityCheckException.class);
+        anywhere.decideSocketName(NameChange.symlinked("symlink", 42, 43, "ln", "/w/run", "/v/run"));
+        assertThatThrownBy(() -> anywhere.decideSocketName(NameChange.symlinked("symlink", 42, 43, "ln", "/w/run",
+                null))).as("a link with a '..'").isInstanceOf(SecurityCheckException.class);
+        assertThatThrownBy(() -> anywhere.decideSocketName(NameChange.moved("rename", 42, 43, "mv", "/w/l", "/w/run",
+                null, true, false))).as("a link moved to run").isInstanceOf(SecurityCheckException.class);
+        // A pattern that decides what is below every directory alike: no link leads a name out of it.
+        sink("""
+                {"rules": [{"effect": "bind_network", "match": {"unix_path": {"glob": "*.sock"}}, "action": "deny"}]}""",
+                List.of(bind)).decideSocketName(NameChange.symlinked("symlink", 42, 43, "ln", "/w/lib", null));
 
         List<String> lines = Files.readAllLines(alerts);
         assertThat(lines).hasSize(4);
