@@ -1,11 +1,8 @@
 package dev.seccheck.sinks.policy;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -31,6 +28,8 @@ final class GlobAutomaton {
     /** The literal characters every match starts with, and ends with (after the last star). */
     private final String head;
     private final String tail;
+    /** Made on first use by the searches on sets of positions. */
+    private PositionSets positionSets;
 
     private GlobAutomaton(int[] tokens, int[][] ranges, boolean[] negated) {
         this.tokens = tokens;
@@ -182,93 +181,55 @@ final class GlobAutomaton {
         return Arrays.equals(run(a), run(b));
     }
 
-    /** The most pairs of positions {@link #matchesAfterOnly} looks at before it answers yes unsure. */
-    private static final int MOST_PAIRS = 4096;
-
     /**
-     * Returns whether some string matches after {@code a} and not after {@code b}. The automaton
-     * is run on both at once over every string, a character at a time, where only the glob's own
-     * literals and class bounds (and one character of each range between them) tell characters
-     * apart; the pairs of positions reached are finite. Past {@link #MOST_PAIRS} pairs it answers
-     * yes, unsure.
+     * Returns whether some string matches after {@code a} and not after {@code b}
+     * ({@link PositionSets#matchesFromOnly}); yes, unsure, for a glob too long to search so.
      */
     boolean matchesAfterOnly(String a, String b) {
-        boolean[] start = run(a);
-        if (start == null) {
-            return false;
-        }
-        int[] alphabet = alphabet();
-        ArrayDeque<boolean[][]> next = new ArrayDeque<>();
-        Set<String> seen = new HashSet<>();
-        boolean[][] first = {start, run(b)};
-        next.add(first);
-        seen.add(key(first));
-        while (!next.isEmpty()) {
-            boolean[][] pair = next.poll();
-            if (pair[0][tokens.length] && (pair[1] == null || !pair[1][tokens.length])) {
-                return true;
-            }
-            for (int c : alphabet) {
-                boolean[] x = step(pair[0], c);
-                if (x == null) {
-                    continue;
-                }
-                boolean[][] to = {x, pair[1] == null ? null : step(pair[1], c)};
-                if (seen.add(key(to))) {
-                    if (seen.size() > MOST_PAIRS) {
-                        return true;
-                    }
-                    next.add(to);
-                }
-            }
-        }
-        return false;
+        PositionSets sets = positionSets();
+        return sets == null || sets.matchesFromOnly(sets.after(a), sets.after(b));
     }
 
     /**
-     * Returns whether every string matches after one absolute path ending in "/" exactly when it
-     * matches after any other: the glob decides a name below a directory by what follows the
-     * directory alone ({@code *.sock}, <code>*&#47;agent.sock</code>; not <code>*&#47;run/*.sock</code>).
-     * Told by running the automaton over every string that starts with "/" (a character from
-     * each run of code points the glob tells apart) and collecting where a "/" leaves it: one
-     * place for all. Past {@link #MOST_PAIRS} sets of positions it answers no, unsure.
+     * Returns whether some string matches after {@code a} and not after some absolute path
+     * ending in "/" (any directory's names below it): a symbolic link at {@code a}, whatever it
+     * leads to, may take a name it matches to one it does not. Under <code>*&#47;run/*.sock</code>,
+     * "/w/run/" does (its "x.sock" below "/w/tmp/" does not match) and "/w/lib/" does not (what
+     * matches below it, "run/x.sock", matches below every directory); under {@code *.sock} none
+     * does ({@link PositionSets#matchesFromOnlyOfAll}). Yes, unsure, for a glob too long to search.
      */
-    boolean alikeAfterEveryDirectory() {
-        boolean[] first = run("/");
-        if (first == null) {
-            return true; // nothing matches after any
+    boolean matchesAfterOnlyOfAll(String a) {
+        PositionSets sets = positionSets();
+        return sets == null || sets.matchesFromOnlyOfAll(sets.after(a));
+    }
+
+    /** The searches on sets of positions, made once; null for a glob too long for them. */
+    private PositionSets positionSets() {
+        PositionSets sets = positionSets;
+        if (sets == null && tokens.length < PositionSets.MOST_TOKENS) {
+            sets = new PositionSets(this, tokens.length);
+            positionSets = sets; // immutable, final fields: published safely, at worst made twice
         }
-        int[] alphabet = alphabet();
-        ArrayDeque<boolean[]> next = new ArrayDeque<>(List.of(first));
-        Set<String> seen = new HashSet<>(List.of(Arrays.toString(first)));
-        String afterSlash = null;
-        boolean deadReached = false;
-        while (!next.isEmpty()) {
-            boolean[] at = next.poll();
-            boolean[] slashed = step(at, '/');
-            String key = slashed == null ? "-" : Arrays.toString(slashed);
-            if (afterSlash == null) {
-                afterSlash = key;
-            } else if (!afterSlash.equals(key)) {
-                return false;
-            }
-            for (int c : alphabet) {
-                boolean[] to = step(at, c);
-                // No position left: no string matches after it, nor after it and a "/".
-                deadReached |= to == null;
-                if (to != null && seen.add(Arrays.toString(to))) {
-                    if (seen.size() > MOST_PAIRS) {
-                        return false;
-                    }
-                    next.add(to);
-                }
-            }
-        }
-        return !deadReached || afterSlash.equals("-");
+        return sets;
+    }
+
+    /** The number of tokens: positions 0 to it, the last one past the glob's end (a match). */
+    int length() {
+        return tokens.length;
+    }
+
+    /** Whether the token at position {@code p} is a star. */
+    boolean isStar(int p) {
+        return tokens[p] == STAR;
+    }
+
+    /** Whether the token at position {@code p}, not a star, takes code point {@code c}. */
+    boolean takes(int p, int c) {
+        return matchesOne(p, c);
     }
 
     /** One character of each run of code points the glob's tokens cannot tell apart. */
-    private int[] alphabet() {
+    int[] alphabet() {
         TreeSet<Integer> bounds = new TreeSet<>(List.of(0));
         for (int p = 0; p < tokens.length; p++) {
             if (tokens[p] >= 0) {
@@ -282,10 +243,6 @@ final class GlobAutomaton {
             }
         }
         return bounds.stream().filter(Character::isValidCodePoint).mapToInt(Integer::intValue).toArray();
-    }
-
-    private static String key(boolean[][] pair) {
-        return Arrays.toString(pair[0]) + (pair[1] == null ? "-" : Arrays.toString(pair[1]));
     }
 
     /** The positions reached from {@code at} by {@code c}; null when none is. */

@@ -168,10 +168,10 @@ sealed interface Matcher {
             return automaton.matchesAfterOnly(a + "/", b + "/");
         }
 
-        /** Unless no path below it may match, or the glob decides the paths below every directory alike. */
+        /** When some path below it matches where the same path below some directory does not. */
         @Override
         public boolean mayMatchBelowOnly(String dir) {
-            return automaton.matchesOrMayWithMore(dir + "/") && !automaton.alikeAfterEveryDirectory();
+            return automaton.matchesAfterOnlyOfAll(dir + "/");
         }
 
         /** Told only for a literal start and stars ({@code /work/**}): below it, anything matches. */

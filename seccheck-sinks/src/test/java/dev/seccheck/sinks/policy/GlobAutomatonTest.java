@@ -61,14 +61,15 @@ class GlobAutomatonTest {
      * alike with every rest; where it says no string matches after one and not after the other
      * ({@link GlobAutomaton#matchesAfterOnly}), no rest does; where it says one does, the corpus
      * finds one for more than half (the rest need longer strings or other characters); where it
-     * says every directory is alike ({@link GlobAutomaton#alikeAfterEveryDirectory}), no two differ.
+     * says no string matches after a directory and not after any other
+     * ({@link GlobAutomaton#matchesAfterOnlyOfAll}), none does.
      */
     @Test
     void prefixesAreToldApartAsTheStringsAfterThemAreDecided() {
         Random random = new Random(11);
         List<String> tokens = List.of("a", "b", "/", ".", "*", "?", "[!a]", "[a-b]");
         int alike = 0;
-        int alikeEverywhere = 0;
+        int noneOnly = 0;
         int none = 0;
         int some = 0;
         int witnessed = 0;
@@ -82,25 +83,26 @@ class GlobAutomatonTest {
             String b = random(random, "ab/.", random.nextInt(5));
             boolean same = glob.sameAfter(a, b);
             boolean only = glob.matchesAfterOnly(a, b);
-            boolean everywhere = glob.alikeAfterEveryDirectory();
+            boolean belowNoneOnly = !glob.matchesAfterOnlyOfAll("/" + a + "/");
             boolean found = false;
             for (int s = 0; s < 200; s++) {
                 String rest = random(random, "ab/.", random.nextInt(7));
                 boolean differs = glob.matches(a + rest) != glob.matches(b + rest);
                 assertThat(same && differs).as("%s after %s and %s, called alike", rest, a, b).isFalse();
-                assertThat(everywhere && glob.matches("/" + a + "/" + rest) != glob.matches("/" + b + "/" + rest))
-                        .as("%s after directories %s and %s, called alike after every one by %s", rest, a, b, text).isFalse();
+                assertThat(belowNoneOnly && glob.matches("/" + a + "/" + rest) && !glob.matches("/" + b + "/" + rest))
+                        .as("%s after directory %s, not %s, said to match after none only, by %s", rest, a, b, text)
+                        .isFalse();
                 found |= glob.matches(a + rest) && !glob.matches(b + rest);
             }
             assertThat(!found || only).as("a string matches after %s only, said none", a).isTrue();
             alike += same ? 1 : 0;
-            alikeEverywhere += everywhere ? 1 : 0;
+            noneOnly += belowNoneOnly ? 1 : 0;
             none += only ? 0 : 1;
             some += only ? 1 : 0;
             witnessed += only && found ? 1 : 0;
         }
         assertThat(alike).isGreaterThan(200);
-        assertThat(alikeEverywhere).isGreaterThan(100);
+        assertThat(noneOnly).isGreaterThan(100);
         assertThat(none).isGreaterThan(300);
         assertThat(some).isGreaterThan(300);
         assertThat(witnessed).isGreaterThan(some / 2);
@@ -113,15 +115,17 @@ class GlobAutomatonTest {
         assertThat(GlobAutomaton.of("/x/[a-c]?/*").matchesAfterOnly("/x/d", "/x/b")).isFalse();
     }
 
-    /** Globs that decide the names below every directory alike, whichever it is, and globs that do not. */
+    /** Directories below which a glob may match a name it does not match below some other, and ones below which it may not. */
     @Test
-    void globsThatDecideWhatIsBelowEveryDirectoryAlike() {
-        for (String glob : List.of("*.sock", "*/agent.sock", "*", "*.[ch]")) {
-            assertThat(GlobAutomaton.of(glob).alikeAfterEveryDirectory()).as(glob).isTrue();
+    void directoriesBelowWhichAGlobMatchesWhatItMayNotBelowAnother() {
+        for (String glob : List.of("*.sock", "*/agent.sock", "*", "*.[ch]", "/*")) {
+            assertThat(GlobAutomaton.of(glob).matchesAfterOnlyOfAll("/w/run/")).as(glob).isFalse();
         }
-        for (String glob : List.of("*/run/*.sock", "/etc/*", "*/a?/*", "*run/*")) {
-            assertThat(GlobAutomaton.of(glob).alikeAfterEveryDirectory()).as(glob).isFalse();
-        }
+        GlobAutomaton run = GlobAutomaton.of("*/run/*.sock");
+        assertThat(run.matchesAfterOnlyOfAll("/w/run/")).isTrue();
+        assertThat(run.matchesAfterOnlyOfAll("/w/lib/")).as("run/x.sock matches below every directory").isFalse();
+        assertThat(GlobAutomaton.of("/etc/*").matchesAfterOnlyOfAll("/etc/")).isTrue();
+        assertThat(GlobAutomaton.of("/etc/*").matchesAfterOnlyOfAll("/usr/")).isFalse();
     }
 
     @Test

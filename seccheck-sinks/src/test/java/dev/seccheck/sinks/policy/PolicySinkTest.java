@@ -757,9 +757,11 @@ class PolicySinkTest {
         anywhere.decideSocketName(NameChange.symlinked("symlink", 42, 43, "ln", "/w/run", "/v/run"));
         assertThatThrownBy(() -> anywhere.decideSocketName(NameChange.symlinked("symlink", 42, 43, "ln", "/w/run",
                 null))).as("a link with a '..'").isInstanceOf(SecurityCheckException.class);
+        // What matches below lib (run/x.sock) matches below every directory, wherever a link leads.
+        anywhere.decideSocketName(NameChange.symlinked("symlink", 42, 43, "ln", "/w/lib", null));
         assertThatThrownBy(() -> anywhere.decideSocketName(NameChange.moved("rename", 42, 43, "mv", "/w/l", "/w/run",
                 null, true, false))).as("a link moved to run").isInstanceOf(SecurityCheckException.class);
-        // A pattern that decides what is below every directory alike: no link leads a name out of it.
+        // A pattern that decides what is below every directory alike: no link leads a name into it.
         sink("""
                 {"rules": [{"effect": "bind_network", "match": {"unix_path": {"glob": "*.sock"}}, "action": "deny"}]}""",
                 List.of(bind)).decideSocketName(NameChange.symlinked("symlink", 42, 43, "ln", "/w/lib", null));
