@@ -913,8 +913,8 @@ final class NetEmulation {
         LongSupplier made = switch (nr) {
             case Sysno.CONNECT -> () -> SocketCalls.connect(sock, addr);
             case Sysno.BIND -> () -> SocketCalls.bind(sock, addr);
-            case Sysno.SENDTO -> control.length == 0 ? () -> SocketCalls.sendto(sock, data, flags, addr)
-                    : () -> SocketCalls.sendmsg(sock, data, flags, addr, control);
+            case Sysno.SENDTO -> () -> HeldSendBytes.during(data.readable().length, () -> control.length == 0
+                    ? SocketCalls.sendto(sock, data, flags, addr) : SocketCalls.sendmsg(sock, data, flags, addr, control));
             default -> throw new IllegalArgumentException("not a network call: syscall " + nr);
         };
         return waiting == null || nr == Sysno.BIND ? made.getAsLong() : waiting.make(made);
