@@ -102,23 +102,78 @@ final class BlockingSocketCall implements Waits.Ender, SignalledCalls.Interrupti
      * only for a repeat that takes it over, as the kernel restarts its own.
      */
     long make(LongSupplier op) {
+        return make(new Steps() {
+            private boolean made;
+
+            @Override
+            public long next() {
+                made = true;
+                return op.getAsLong();
+            }
+
+            @Override
+            public boolean done() {
+                return made;
+            }
+        });
+    }
+
+    /**
+     * A call made as a run of steps, each a call of the kernel's: a stream send in chunks
+     * ({@link StreamChunks}), which natively is one call that may send part of its data and wait
+     * for room for the rest.
+     */
+    interface Steps {
+        /** Makes the next step: its count, or -errno. */
+        long next();
+
+        /** Whether the call is over after the step just made: it took its last data, or not all it was given. */
+        boolean done();
+    }
+
+    /**
+     * Makes {@code steps} as {@link #make(LongSupplier)} makes one call, returning their counts'
+     * sum, as the kernel's stream send returns what it sent: a step that fails, or is interrupted
+     * or ended with nothing of its own sent, ends the call with what the steps before it sent, and
+     * with its failure only when they sent nothing. Between steps the call stays in progress for
+     * {@link #atSignal}: a signal to the task then also ends it with the count so far, as it would
+     * end the kernel's send waiting for room. An EINTR nobody asked for (a signal from outside)
+     * makes the step again, as the first step is made again.
+     */
+    long make(Steps steps) {
         thread = Syscalls.gettid();
         SignalledCalls.entered(tid, this);
         try {
+            long sent = 0;
             while (true) {
                 synchronized (this) {
+                    if (signalled && sent > 0) {
+                        return settled(sent); // signalled between steps
+                    }
                     if (signalled && !awaitRepeat()) {
                         return settled(-Errno.EINTR);
                     }
                     inCall = true;
                 }
-                long r = Signals.unblockedDuring(SIGNAL, op);
+                long r = Signals.unblockedDuring(SIGNAL, steps::next);
                 synchronized (this) {
+                    boolean stray = r == -Errno.EINTR && !ending && (sent == 0 || !signalled);
+                    if (stray && sent > 0) {
+                        continue; // still in the call for atSignal: the step is made again
+                    }
                     inCall = false;
                     notifyAll();
-                    if (r != -Errno.EINTR || ending) {
-                        return settled(r);
+                    if (stray) {
+                        continue;
                     }
+                    if (r < 0) {
+                        return settled(sent > 0 ? sent : r);
+                    }
+                    sent += r;
+                    if (steps.done() || ending || signalled) {
+                        return settled(sent);
+                    }
+                    inCall = true; // the next step: a signal to the task meanwhile finds the call in progress
                 }
             }
         } finally {

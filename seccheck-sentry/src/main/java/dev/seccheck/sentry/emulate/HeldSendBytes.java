@@ -6,8 +6,8 @@ import java.util.function.LongSupplier;
 /**
  * HeldSendBytes counts the bytes of program data that the sends seccheck is making hold, as read
  * from the program and as handed to the kernel: what a program's sends waiting on full sockets
- * cost seccheck's memory, and what a test of that cost reads. Counted around each call of the
- * kernel's; a relaxed counter is enough, as nothing is ordered by it.
+ * cost seccheck's memory ({@link StreamChunks}), and what a test of that cost reads. Counted
+ * around each call of the kernel's; a relaxed counter is enough, as nothing is ordered by it.
  */
 public final class HeldSendBytes {
 

@@ -64,7 +64,7 @@ final class MessageSends {
      * One message as seccheck read it: no name when null; its ancillary data is empty when it has
      * none; {@code flags}, its own msg_flags, of which sendmmsg honours MSG_EOR.
      */
-    private record Msg(long namePtr, byte[] name, SentBytes data, byte[] control, int flags) {}
+    private record Msg(long namePtr, byte[] name, SendData data, byte[] control, int flags) {}
 
     /**
      * Serves a sendmsg or sendmmsg on the program's socket {@code sock} (our copy, taken once for
@@ -114,7 +114,7 @@ final class MessageSends {
             long hdr = many ? base + (long) i * MMSGHDR_SIZE : base;
             Msg m;
             try {
-                m = read(call.tid(), hdr);
+                m = read(call.tid(), hdr, sock, flags);
             } catch (ProgramMemory.Fault f) {
                 finish(call, sent, -f.errno, many);
                 return;
@@ -164,7 +164,7 @@ final class MessageSends {
                         return;
                     }
                 }
-                if (netlink && net.netlinkRefusal(call, protocol, m.data().readable()) != null) {
+                if (netlink && net.netlinkRefusal(call, protocol, ((SendData.Read) m.data()).bytes().readable()) != null) {
                     if (decided) {
                         call.checked(ev, seen, -Errno.EPERM);
                     }
@@ -255,9 +255,11 @@ final class MessageSends {
      * negative; a longer one than {@code sockaddr_storage} is cut to it, a NULL name or a length of
      * 0 is none) and bytes, the count of pieces (EMSGSIZE past UIO_MAXIOV), every piece's length
      * (EINVAL when negative) and then range (EFAULT), the ancillary data's length (ENOBUFS) and
-     * bytes. The data itself is copied only by the send ({@link SentBytes}).
+     * bytes. The data itself is copied only by the send ({@link SentBytes}), in chunks as it goes
+     * on a stream socket, our copy {@code sock} of the program's, sent with {@code flags}
+     * ({@link StreamChunks#data}).
      */
-    private Msg read(int tid, long hdr) throws ProgramMemory.Fault {
+    private Msg read(int tid, long hdr, int sock, int flags) throws ProgramMemory.Fault {
         ByteBuffer h = ByteBuffer.wrap(memory.bytes(tid, hdr, MSGHDR_SIZE)).order(ByteOrder.LITTLE_ENDIAN);
         long namePtr = h.getLong(0);
         int nameLen = namePtr == 0 ? 0 : h.getInt(8);
@@ -272,7 +274,7 @@ final class MessageSends {
         if (Long.compareUnsigned(iovLen, UIO_MAXIOV) > 0) {
             throw new ProgramMemory.Fault(Errno.EMSGSIZE);
         }
-        SentBytes data = gather(tid, iov, (int) iovLen);
+        SendData data = gather(tid, iov, (int) iovLen, sock, flags);
         byte[] control = NetEmulation.NO_CONTROL;
         if (controlLen != 0) {
             if (Long.compareUnsigned(controlLen, Integer.MAX_VALUE) > 0 || controlLen > PassedFds.MAX_CONTROL) {
@@ -286,11 +288,13 @@ final class MessageSends {
     /**
      * The data of {@code count} pieces (struct iovec) at {@code iov}, as one run of bytes: every
      * piece's length and range is checked first, as the kernel's import_iovec does, and the bytes
-     * are then read up to {@link #SEND_MAX}, as far as the program's memory goes.
+     * are then read up to {@link #SEND_MAX}, as far as the program's memory goes; on a stream
+     * socket ({@code sock}) a send with {@code flags} longer than one chunk that may wait is left
+     * where it is, to go in chunks ({@link StreamChunks#data}).
      */
-    private SentBytes gather(int tid, long iov, int count) throws ProgramMemory.Fault {
+    private SendData gather(int tid, long iov, int count, int sock, int flags) throws ProgramMemory.Fault {
         if (count == 0) {
-            return SentBytes.of(new byte[0]);
+            return new SendData.Read(SentBytes.of(new byte[0]));
         }
         // Entry by entry, as the kernel copies them: a negative length before an unreadable entry is EINVAL.
         byte[] entries = memory.sent(tid, iov, count * 16L, count * 16).readable();
@@ -314,15 +318,33 @@ final class MessageSends {
             lens[i] = Math.min(len, UserRanges.MAX_RW_COUNT - total);
             total += lens[i];
         }
-        if (count == 1) { // the bytes read are the message's: no second copy of up to SEND_MAX
-            int want = (int) Math.min(lens[0], SEND_MAX);
-            SentBytes piece = memory.sent(tid, v.getLong(0), want, want);
+        long[] addrs = new long[count];
+        long left = SEND_MAX;
+        for (int i = 0; i < count; i++) {
+            addrs[i] = v.getLong(i * 16);
+            lens[i] = Math.min(lens[i], left);
+            left -= lens[i];
+        }
+        long given = total;
+        return StreamChunks.data(tid, sock, flags, addrs, lens, Math.min(given, SEND_MAX),
+                () -> readAll(tid, addrs, lens, given));
+    }
+
+    /**
+     * The bytes of the pieces {@code addrs} and {@code lens} (cut to {@link #SEND_MAX} in all), as
+     * far as the program's memory goes; where it ends first, as long as {@code total}, the
+     * message's length, so that the kernel's copy fails there ({@link SentBytes}).
+     */
+    private SentBytes readAll(int tid, long[] addrs, long[] lens, long total) {
+        if (addrs.length == 1) { // the bytes read are the message's: no second copy of up to SEND_MAX
+            int want = (int) lens[0];
+            SentBytes piece = memory.sent(tid, addrs[0], want, want);
             return piece.endsEarly() ? new SentBytes(piece.readable(), total) : piece;
         }
         ByteArrayOutputStream data = new ByteArrayOutputStream((int) Math.min(total, SEND_MAX));
-        for (int i = 0; i < count && data.size() < SEND_MAX; i++) {
-            int want = (int) Math.min(lens[i], SEND_MAX - data.size());
-            SentBytes piece = memory.sent(tid, v.getLong(i * 16), want, want);
+        for (int i = 0; i < addrs.length && data.size() < SEND_MAX; i++) {
+            int want = (int) lens[i];
+            SentBytes piece = memory.sent(tid, addrs[i], want, want);
             data.writeBytes(piece.readable());
             if (piece.endsEarly()) {
                 return new SentBytes(data.toByteArray(), total);

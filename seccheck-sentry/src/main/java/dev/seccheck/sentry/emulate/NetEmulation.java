@@ -470,7 +470,7 @@ final class NetEmulation {
             call.refuse(ev, seen, early != 0 ? early : notSocket);
             return true;
         }
-        SentBytes data = send ? memory.sent(call.tid(), n.arg1(), n.arg2(), SEND_MAX) : null;
+        SendData data = send ? sendData(call.tid(), sock, (int) n.arg3(), n.arg1(), n.arg2()) : null;
         if (domain == SockAddr.AF_NETLINK) {
             if (n.nr() == Sysno.CONNECT && isUnspecified(addr)) {
                 // A disconnect (the kernel's netlink_connect answers 0): made on seccheck's copy of
@@ -483,10 +483,10 @@ final class NetEmulation {
             }
             if (letRunAsMade(call)) {
                 decideAsMade(call, ev, seen, addr);
-            } else if (data != null && data.endsEarly()) {
+            } else if (data instanceof SendData.Read r && r.bytes().endsEarly()) {
                 call.fail(ev, seen, Errno.EFAULT); // a request is read whole before it is decided
             } else {
-                makeNetlink(call, ev, seen, sock, addr, data == null ? null : data.readable());
+                makeNetlink(call, ev, seen, sock, addr, data == null ? null : ((SendData.Read) data).bytes().readable());
             }
             return true;
         }
@@ -527,7 +527,7 @@ final class NetEmulation {
                 call.complete(ev, seen, -unnamed);
                 return true;
             }
-            SentBytes payload = data;
+            SendData payload = data;
             byte[] madeTo = refused ? RefusedAddresses.made(domain, addr) : addr;
             long checked = SocketCapabilities.checked(n.nr(), domain, addr, 0, own.privileged());
             long r = mayWait(call, sock, waiting -> asProgram(call, n.nr(), sock, checked, () -> perform(sock, madeTo, n.nr(),
@@ -575,7 +575,7 @@ final class NetEmulation {
                 call.fail(ev, seen, unnamed);
                 return true;
             }
-            SentBytes payload = data;
+            SendData payload = data;
             byte[] target = aimed(addr, read, reached);
             long checked = SocketCapabilities.checked(n.nr(), domain, read, 0, own.privileged());
             // A bind reaches no peer; a connect or send to loopback stays on the loopback device (DeviceSteering).
@@ -734,7 +734,7 @@ final class NetEmulation {
             call.fail(ev, seen, Errno.EPERM);
             return;
         }
-        SentBytes payload = SentBytes.of(data == null ? new byte[0] : data);
+        SendData payload = new SendData.Read(SentBytes.of(data == null ? new byte[0] : data));
         int flags = (int) call.notification().arg3();
         call.complete(ev, seen, asProgram(call, nr, sock, NamespaceCapability.ALL,
                 () -> perform(sock, addr, nr, payload, flags, NO_CONTROL)));
@@ -762,12 +762,23 @@ final class NetEmulation {
     }
 
     /**
+     * The data of a sendto with {@code flags} of {@code len} bytes at {@code addr} by task {@code tid} on our copy
+     * {@code sock} of its socket (its range checked): on a stream socket, left in the program's
+     * memory to go in chunks, or read now, up to {@link #SEND_MAX} ({@link StreamChunks#data}).
+     */
+    private SendData sendData(int tid, int sock, int flags, long addr, long len) {
+        long length = Math.min(UserRanges.rwCount(len), SEND_MAX);
+        return StreamChunks.data(tid, sock, flags, new long[] {addr}, new long[] {length}, length,
+                () -> memory.sent(tid, addr, len, SEND_MAX));
+    }
+
+    /**
      * Sends {@code data} (with the ancillary data {@code control}) to {@code addr} on our copy
      * {@code sock} of the program's socket (-errno when it has none, returned as is) once the
      * points allowed it; to {@code peer} instead when the address is a unix path
      * ({@link #unixPeer}): the count or -errno.
      */
-    long sendTo(Call call, int sock, SentBytes data, int flags, byte[] addr, UnixPeer peer, byte[] control) {
+    long sendTo(Call call, int sock, SendData data, int flags, byte[] addr, UnixPeer peer, byte[] control) {
         if (sock < 0) {
             return sock;
         }
@@ -899,25 +910,39 @@ final class NetEmulation {
         return nr == Sysno.SENDTO ? who.assumeToSend(own) : who.assume(own);
     }
 
-    /** {@link #perform(int, byte[], int, SentBytes, int, byte[], BlockingSocketCall)} of a call that cannot wait. */
-    private static long perform(int sock, byte[] addr, int nr, SentBytes data, int flags, byte[] control) {
+    /** {@link #perform(int, byte[], int, SendData, int, byte[], BlockingSocketCall)} of a call that cannot wait. */
+    private static long perform(int sock, byte[] addr, int nr, SendData data, int flags, byte[] control) {
         return perform(sock, addr, nr, data, flags, control, null);
     }
 
     /**
      * Makes connect, bind or sendto {@code nr} on our copy {@code sock} of the program's socket; a
-     * connect or a send through {@code waiting} when it may wait ({@link #mayWait}), else null.
+     * connect or a send through {@code waiting} when it may wait ({@link #mayWait}), else null. A
+     * stream send's data left in the program's memory goes in chunks ({@link StreamChunks}).
      */
-    private static long perform(int sock, byte[] addr, int nr, SentBytes data, int flags, byte[] control,
+    private static long perform(int sock, byte[] addr, int nr, SendData data, int flags, byte[] control,
             BlockingSocketCall waiting) {
+        if (data instanceof SendData.InChunks chunked) {
+            if (waiting == null) { // only a netlink request or a datagram to a missing path is made so
+                throw new IllegalStateException("a stream send made where it cannot wait");
+            }
+            return waiting.make(new StreamChunks(sock, chunked, flags, addr, control));
+        }
         LongSupplier made = switch (nr) {
             case Sysno.CONNECT -> () -> SocketCalls.connect(sock, addr);
             case Sysno.BIND -> () -> SocketCalls.bind(sock, addr);
-            case Sysno.SENDTO -> () -> HeldSendBytes.during(data.readable().length, () -> control.length == 0
-                    ? SocketCalls.sendto(sock, data, flags, addr) : SocketCalls.sendmsg(sock, data, flags, addr, control));
+            case Sysno.SENDTO -> sendWhole((SendData.Read) data, sock, flags, addr, control);
             default -> throw new IllegalArgumentException("not a network call: syscall " + nr);
         };
         return waiting == null || nr == Sysno.BIND ? made.getAsLong() : waiting.make(made);
+    }
+
+    /** The send of {@code data}, read whole, with {@code flags} and those it adds ({@link SendData.Read}). */
+    private static LongSupplier sendWhole(SendData.Read data, int sock, int flags, byte[] addr, byte[] control) {
+        SentBytes bytes = data.bytes();
+        int all = flags | data.added();
+        return () -> HeldSendBytes.during(bytes.readable().length, () -> control.length == 0
+                ? SocketCalls.sendto(sock, bytes, all, addr) : SocketCalls.sendmsg(sock, bytes, all, addr, control));
     }
 
     /**
@@ -1048,7 +1073,7 @@ final class NetEmulation {
      * and Landlock domain: the count or -errno; the walk's errno when it failed. A connect or a
      * send goes through {@code waiting} when it may wait, else null.
      */
-    private long viaPeer(Call call, int sock, UnixPeer peer, int nr, SentBytes data, int flags, byte[] control,
+    private long viaPeer(Call call, int sock, UnixPeer peer, int nr, SendData data, int flags, byte[] control,
             BlockingSocketCall waiting) {
         if (peer.errno() != 0) {
             return nr == Sysno.SENDTO ? lookupFailure(call, sock, data, flags, control, peer.errno()) : -peer.errno();
@@ -1089,7 +1114,7 @@ final class NetEmulation {
      * fails first its answer is the kernel's, and when the send reaches the lookup (ECONNREFUSED,
      * nothing sent) it is the walk's.
      */
-    private long lookupFailure(Call call, int sock, SentBytes data, int flags, byte[] control, int errno) {
+    private long lookupFailure(Call call, int sock, SendData data, int flags, byte[] control, int errno) {
         long r = asProgram(call, Sysno.SENDTO, () -> perform(sock, NoSuchPeer.ADDRESS, Sysno.SENDTO, data, flags, control));
         return r == -Errno.ECONNREFUSED ? -errno : r;
     }
