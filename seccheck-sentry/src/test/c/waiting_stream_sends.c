@@ -4,7 +4,8 @@
 // Usage: waiting_stream_sends N DIR
 //   Forks N senders, each making one sendmsg of 1 MiB on its own socketpair. Once every reader's
 //   end has bytes queued (every send has begun: it waits, as its 1 MiB is more than the socket
-//   holds), writes DIR/waiting, then waits for DIR/done to appear and ends the senders.
+//   holds), writes DIR/waiting (its parent's pid: seccheck's, under seccheck), then waits for
+//   DIR/done to appear and ends the senders. bench/stream-sends.sh measures seccheck's memory so.
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdio.h>
@@ -17,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum { MIB = 1 << 20, MAX = 256 };
+enum { MIB = 1 << 20, MAX = 1024 };
 
 int main(int argc, char **argv) {
     int n = argc > 2 ? atoi(argv[1]) : 0;
@@ -50,6 +51,7 @@ int main(int argc, char **argv) {
     snprintf(path, sizeof path, "%s/waiting", argv[2]);
     FILE *f = fopen(path, "w");
     if (!f) { perror(path); return 1; }
+    fprintf(f, "%d\n", (int)getppid());
     fclose(f);
     snprintf(path, sizeof path, "%s/done", argv[2]);
     struct stat st;
