@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Routes to a server at a unix path a {@code bind_network} rule denies, with no bind there the
@@ -184,6 +186,44 @@ class UnixBindRoutesTest {
         PackagedCli.Result a = run(nobody, true, cmd, anywhere);
         assertThat(a.out()).as(a.err()).contains("dir-rename errno 13", "dir-symlink errno 13", "rename errno 13",
                 "elsewhere-dir reached").doesNotContain("dir-rename reached", "dir-symlink reached");
+    }
+
+    /**
+     * A symbolic link whose text leads through procfs: {@code /proc/PID/root/run} spells a name
+     * below {@code run}, which the rule's glob decides as it decides one below the link's own
+     * name, yet an outside client follows it into the program's mount namespace, where the
+     * program had bound its {@code tmp} (and its server there) over {@code /run}. The link was
+     * made and the client reached the server (red-team round 18); now it is refused, as one whose
+     * text does not tell where it leads. As root and as uid 65534, in a user and mount namespace
+     * of the program's own.
+     */
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aSymbolicLinkThroughProcfsIsDecidedAsOneLeadingAnywhere(boolean nobody) throws Exception {
+        String classpath = nobody ? PackagedCli.forNobody(tmp) : null;
+        Path d = nobody ? PackagedCli.nobodysDir(tmp.resolve("n")) : Files.createDirectory(tmp.resolve("n"));
+        Path script = Files.writeString(tmp.resolve("procroot.py"), """
+                import os, subprocess, sys
+                d = sys.argv[1]
+                os.makedirs(d + "/tmp", exist_ok=True)
+                subprocess.run(["mount", "--bind", d + "/tmp", "/run"], check=True)
+                try:
+                    os.symlink("/proc/%d/root/run" % os.getpid(), d + "/run")
+                    print("symlink made", flush=True)
+                except OSError as e:
+                    print("symlink errno", e.errno, flush=True)
+                """);
+        Path policy = Files.writeString(tmp.resolve("run-sockets.json"), """
+                {"name": "nobind", "points": [{"name": "syscall/bind/enter"}],
+                 "sinks": [{"name": "policy", "config": {"rules": [
+                   {"effect": "bind_network", "match": {"unix_path": {"glob": "*/run/*.sock"}},
+                    "action": "deny", "errno": "EACCES"}]}}]}""");
+        List<String> cmd = List.of("unshare", "-Urm", "/usr/bin/python3", script.toString(), d.toString());
+        PackagedCli.Result natively = run(classpath, false, cmd);
+        assertThat(natively.out()).as(natively.err()).contains("symlink made");
+        Files.delete(d.resolve("run"));
+        PackagedCli.Result under = run(classpath, true, cmd, policy);
+        assertThat(under.out()).as(under.err()).contains("symlink errno 13");
     }
 
     /**

@@ -77,6 +77,9 @@ final class NameEmulation {
      * below a matcher, {@code FilesNamed}); a larger tree is refused (fail closed).
      */
     static final int MAX_BELOW = 100_000;
+    /** What {@link #below} returns for a moved directory that is a mount point now (no errno is this low). */
+    private static final int MOUNT_POINT = Integer.MIN_VALUE + 1;
+
     /** What {@link #directory} returns for a walk given up on the notifier (no errno is this low). */
     private static final int GIVEN_UP = Integer.MIN_VALUE;
 
@@ -468,10 +471,14 @@ final class NameEmulation {
 
     /**
      * The absolute path a symbolic link made in the directory named {@code linkDir} with text
-     * {@code text} leads to, joined as written (an absolute text from the program's root): "." and
-     * empty components dropped, no link on the way followed, which the names below each were
-     * decided on when made. Null for a text with a "..", which goes up from wherever the link
-     * before it leads, or an empty one, or a root seccheck cannot name.
+     * {@code text} leads to, joined as written: "." and empty components dropped, no link on the
+     * way followed, which the names below each were decided on when made. Null where that join
+     * does not tell: a text with a "..", which goes up from wherever the link before it leads; an
+     * empty one; an absolute one of a program with a root of its own, since whoever follows the
+     * link (a client outside the run) follows it from its own root; and one that leads onto
+     * procfs, whose links no one made by name ({@code /proc/PID/root/run} took an outside client
+     * into the program's mount namespace, where {@code run} was its own bind mount: red-team
+     * round 18).
      */
     private String leadsTo(Call call, ProgramRoot root, String linkDir, String text) {
         List<String> parts = new ArrayList<>();
@@ -483,8 +490,10 @@ final class NameEmulation {
                 parts.add(part);
             }
         }
-        String base = !text.startsWith("/") ? linkDir : root.fd() < 0 ? null : names.of(root.fd(), call.tid()).orElse(null);
-        return text.isEmpty() || base == null ? null : RealPath.join(base, "/" + String.join("/", parts));
+        String base = !text.startsWith("/") ? linkDir
+                : root.fd() >= 0 && names.of(root.fd(), call.tid()).filter("/"::equals).isPresent() ? "/" : null;
+        String to = text.isEmpty() || base == null ? null : RealPath.join(base, "/" + String.join("/", parts));
+        return to == null || names.onProcfs(to) ? null : to;
     }
 
     /**
@@ -746,7 +755,31 @@ final class NameEmulation {
                     + " refused: it became a directory while the call was checked");
             return -Errno.EPERM;
         }
-        return below(call, fromDir, source.name(), moved);
+        int below = below(call, fromDir, source.name(), moved);
+        if (below != MOUNT_POINT) {
+            return below;
+        }
+        // Answered as natively where the mount is still there (EACCES, EXDEV... before EBUSY).
+        int busy = mountPoints.rename(call, a.syscall(), fromDir, source, toDir, target, a.flags());
+        return busy != 0 ? busy : mountPointGone(fromDir, source, toDir, target);
+    }
+
+    /**
+     * What a rename of {@code source} in {@code fromDir}, a mount point when its names below were
+     * to be walked and none since, to {@code target} in {@code toDir} answers without moving the
+     * directory the mount covered, whose names no one checked: 0 to make it where the two
+     * directories are on different mounts (the kernel's EXDEV) or it names itself (the kernel's
+     * 0, nothing moved); else EBUSY, as natively for a rename made while the mount was there.
+     */
+    private int mountPointGone(int fromDir, Split source, int toDir, Split target) {
+        if (calls.mountId(fromDir) != calls.mountId(toDir)) {
+            return 0;
+        }
+        PathCalls.Stat a = calls.fstat(fromDir);
+        PathCalls.Stat b = calls.fstat(toDir);
+        boolean itself = a != null && b != null && a.dev() == b.dev() && a.ino() == b.ino()
+                && source.name().equals(target.name());
+        return itself ? 0 : -Errno.EBUSY;
     }
 
     /**
@@ -763,6 +796,14 @@ final class NameEmulation {
         int top = calls.openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (top < 0) {
             return 0; // gone since: the kernel's rename says what happens
+        }
+        // A mount made on the name since it was looked at (a race of the program's): the walk
+        // would list the mount's files, and the rename move the directory it covers, whose names
+        // no one checked (red-team round 18: 10 of 10 read). Natively a mount point is not moved.
+        long mount = calls.mountId(top);
+        if (mount < 0 || mount != calls.mountId(dir)) {
+            PathCalls.close(top);
+            return MOUNT_POINT;
         }
         int seen = 0;
         String why;

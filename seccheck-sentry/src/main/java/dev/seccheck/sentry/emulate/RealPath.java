@@ -410,6 +410,19 @@ public final class RealPath {
         return read;
     }
 
+    /**
+     * Whether {@code path} (from seccheck's root) lies on or below one of seccheck's procfs mounts,
+     * whose links ({@code /proc/PID/root}, {@code cwd}, {@code fd/N}) lead into another task's
+     * root, namespace or files, not down the names they spell; true when the table cannot be read.
+     */
+    boolean onProcfs(String path) {
+        try {
+            return ours().stream().anyMatch(m -> m.type().equals("proc") && under(path, m.mountPoint()));
+        } catch (IOException | RuntimeException e) {
+            return true;
+        }
+    }
+
     /** Closes the watch on our mount table. */
     public void close() {
         PathCalls.close(watch);
