@@ -24,6 +24,17 @@ final class Policies {
      * matcher that cannot be listed ({@code *.key}), failing closed: seccheck performs every open,
      * and the names calls (mkdir, chmod, rmdir, rename) too.
      */
+    /**
+     * A session whose connect rule decides every send seccheck makes (sendmsg with or without an
+     * address, sendto with one), denying only unix paths no test uses.
+     */
+    static final String SENDS = """
+            {"name": "sends",
+             "points": [{"name": "syscall/connect/enter"}],
+             "sinks": [{"name": "policy", "config": {"rules": [
+               {"name": "no deny sockets", "effect": "connect_network", "match": {"unix_path": {"glob": "*/deny*"}},
+                "action": "deny", "errno": "EACCES"}]}}]}""";
+
     static final String OPEN_FILE_KEYS = """
             {"name": "guard",
              "points": [

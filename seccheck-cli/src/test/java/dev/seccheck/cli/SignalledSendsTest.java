@@ -26,14 +26,6 @@ class SignalledSendsTest {
 
     private static final String PROGRAM = "src/test/c/signalled_sends.c";
 
-    /** A session whose connect rule decides every send (sendmsg with or without an address). */
-    private static final String SENDS = """
-            {"name": "sends",
-             "points": [{"name": "syscall/connect/enter"}],
-             "sinks": [{"name": "policy", "config": {"rules": [
-               {"name": "no deny sockets", "effect": "connect_network", "match": {"unix_path": {"glob": "*/deny*"}},
-                "action": "deny", "errno": "EACCES"}]}}]}""";
-
     @TempDir
     Path tmp;
 
@@ -98,7 +90,7 @@ class SignalledSendsTest {
     void aDatagramSendIsNeverInterruptedAndGoesOnce(boolean nobody) throws Exception {
         String classpath = nobody ? PackagedCli.forNobody(tmp) : null;
         Path program = CPrograms.compile(PROGRAM, tmp);
-        Path config = Files.writeString(tmp.resolve("policy.json"), SENDS);
+        Path config = Files.writeString(tmp.resolve("policy.json"), Policies.SENDS);
         Pattern line = Pattern.compile("sends failed with EINTR: (\\d+); datagrams missing: (\\d+), sent more than once: (\\d+)\n");
         for (boolean underSeccheck : new boolean[] {false, true}) {
             String where = underSeccheck ? "dgram-under" : "dgram-native";
@@ -117,7 +109,7 @@ class SignalledSendsTest {
     private void both(String mode, String expected, boolean asNobody) throws Exception {
         String classpath = asNobody ? PackagedCli.forNobody(tmp) : null;
         Path program = CPrograms.compile(PROGRAM, tmp);
-        Path config = Files.writeString(tmp.resolve("policy.json"), SENDS);
+        Path config = Files.writeString(tmp.resolve("policy.json"), Policies.SENDS);
         for (boolean underSeccheck : new boolean[] {false, true}) {
             String where = underSeccheck ? "under" : "native";
             List<String> command = List.of(program.toString(), mode);
