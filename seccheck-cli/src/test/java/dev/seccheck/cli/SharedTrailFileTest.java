@@ -13,12 +13,15 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -107,6 +110,70 @@ class SharedTrailFileTest {
             assertThat(broken).as("lines that are no JSON").isEmpty();
             assertThat(lines).as("lines of /etc/hostname per program against the opens that succeeded")
                     .isEqualTo(opened);
+        } finally {
+            stop.set(true);
+            toggler.join();
+            command("umount", disk.toString());
+        }
+    }
+
+    /**
+     * A writer outside seccheck ({@code src/test/c/trail_outsider.c}) appends numbered whole lines
+     * to a run's trail, with no lock, while the disk fills and frees as above and the run's
+     * program opens /etc/hostname every 300 us: every line whose write was whole must be in the
+     * file, whole or as the end of a line its own fragment cut (that writer does not cut back).
+     * Before, a failed write of seccheck's was cut back to the size the file had before it, and
+     * with it the outsider's lines appended in between: 4 to 9 of about 40,000 lost in each of
+     * three runs, none in as many runs since ({@code OwnFragment}).
+     */
+    @Test
+    void aWriterOutsideSeccheckKeepsTheLinesItAppendedWhileSeccheckCutsBackItsOwn() throws Exception {
+        assumeThat(new com.sun.security.auth.module.UnixSystem().getUid()).as("root, to mount a tmpfs").isZero();
+        Path program = CPrograms.compile("src/test/c/shared_trail_opens.c", tmp, "-static");
+        Path outsider = CPrograms.compile("src/test/c/trail_outsider.c", tmp);
+        Path disk = Files.createDirectory(tmp.resolve("disk"));
+        command("mount", "-t", "tmpfs", "-o", "size=8m,mode=1777", "tmpfs", disk.toString());
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread toggler = Thread.ofPlatform().name("disk-toggler").start(() -> toggle(disk.resolve("filler"), stop));
+        try {
+            Path trail = disk.resolve("shared.json");
+            Path written = tmp.resolve("written.txt");
+            Path config = Files.writeString(tmp.resolve("session.json"), """
+                    {"name": "trail",
+                     "points": [{"name": "syscall/openat/enter", "optional_fields": ["fd_path"]}],
+                     "sinks": [{"name": "text", "config": {"path": "%s", "format": "json", "on_drop": "deny"}}]}"""
+                    .formatted(trail));
+            Process writer = new ProcessBuilder(outsider.toString(), trail.toString(), "9", written.toString())
+                    .redirectErrorStream(true).redirectOutput(tmp.resolve("outsider.out").toFile()).start();
+            Path out = tmp.resolve("run.out");
+            Process run = new ProcessBuilder(PackagedCli.run(tmp, false, config, List.of(program.toString(), "8")))
+                    .directory(tmp.toFile()).redirectErrorStream(true).redirectOutput(out.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+            for (Process p : List.of(run, writer)) {
+                if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+            stop.set(true);
+            toggler.join();
+            Matcher m = COUNTS.matcher(Files.readString(out));
+            assertThat(m.find()).as("the run printed its counts: %s", Files.readString(out)).isTrue();
+            assertThat(Long.parseLong(m.group(3))).as("opens failed while the disk was full (the test filled it)")
+                    .isPositive();
+            assertThat(writer.exitValue()).as(Files.readString(tmp.resolve("outsider.out"))).isZero();
+
+            Set<String> found = new HashSet<>();
+            Matcher line = Pattern.compile("\\{\"outsider\":(\\d+)}$").matcher("");
+            for (String l : Files.readAllLines(trail)) {
+                if (line.reset(l).find()) {
+                    found.add(line.group(1));
+                }
+            }
+            List<String> whole = Files.readAllLines(written);
+            assertThat(whole).as("lines the outsider wrote whole").hasSizeGreaterThan(1000);
+            assertThat(whole).as("lines the outsider wrote whole that the trail lost").filteredOn(n -> !found.contains(n))
+                    .isEmpty();
         } finally {
             stop.set(true);
             toggler.join();

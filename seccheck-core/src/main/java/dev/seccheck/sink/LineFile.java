@@ -43,10 +43,12 @@ import java.util.regex.Pattern;
  * only around the write and its cut-back, and waited for at most {@value #LOCK_WAIT_MS} ms: a
  * process that keeps it, as the supervised program may, has the lines written without it). Two runs, or a run and {@code server --out}, sharing one
  * file on a full disk glued lines before ({@code ..."thread_group_id":15538,"pr{"point":...}) and
- * cut back lines of the other that it had counted as written. A writer outside seccheck takes
- * no lock: its bytes appended meanwhile can still be cut with ours, or ours glued to its
- * fragment; and a fragment that one process could not cut back is ended by a newline only by that
- * process's next write. A FIFO is counted among the {@link TrailFifos} while it is open, which the
+ * cut back lines of the other that it had counted as written. A writer that wrote without the
+ * lock (a seccheck process whose wait ran out, or a writer outside seccheck) may still have
+ * appended meanwhile: only the part of ours at the file's end is cut back ({@link OwnFragment}),
+ * so its whole lines stay; when its bytes came after ours, ours stay as a fragment. A writer
+ * outside seccheck can still glue ours to a fragment of its own, and a fragment that one process
+ * could not cut back is ended by a newline only by that process's next write. A FIFO is counted among the {@link TrailFifos} while it is open, which the
  * program may not open for reading.
  *
  * <p>A path is opened without waiting ({@link TrailOpens}) and judged by what the descriptor
@@ -59,6 +61,8 @@ final class LineFile extends OutputStream {
     private static final long LOCK_WAIT_MS = 100;
     private static final long LOCK_PAUSE_NS = TimeUnit.MICROSECONDS.toNanos(20);
     private static final long LOCK_PAUSE_MAX_NS = TimeUnit.MILLISECONDS.toNanos(2);
+    /** How many times a failed write's part is looked for while another writer keeps appending. */
+    private static final int CUT_TRIES = 4;
 
     /** One end per file (its device and inode), shared by every LineFile of it. */
     private static final Map<Object, End> ENDS = new ConcurrentHashMap<>();
@@ -270,7 +274,7 @@ final class LineFile extends OutputStream {
                         end.cut = false;
                     } catch (IOException e) {
                         failure = e.getMessage();
-                        if (!cutBack(before)) {
+                        if (!cutBack(before, from, to - from)) {
                             end.cut = true;
                         }
                         throw e;
@@ -348,16 +352,34 @@ final class LineFile extends OutputStream {
         }
     }
 
-    /** Cuts the file back to {@code before} bytes; returns false where that cannot be done. */
-    private boolean cutBack(long before) {
+    /**
+     * Cuts back the part of {@code pending[from, from+length)} that reached the file in a write
+     * begun at {@code before} bytes, and only that ({@link OwnFragment}); returns false where that
+     * cannot be done.
+     */
+    private boolean cutBack(long before, int from, int length) {
         if (before < 0) {
             return false;
         }
         try {
-            if (sized.length() > before) {
-                sized.setLength(before);
+            // A writer without the lock may append while the part is looked for: looked for again
+            // if the file grew meanwhile, so that the cut takes nothing but what was looked at,
+            // bar what is appended between the last look at the size and the cut.
+            for (int tries = 0; tries < CUT_TRIES; tries++) {
+                long size = sized.length();
+                long to = OwnFragment.cutTo(sized, size, before, pending, from, length);
+                if (to < 0) {
+                    return false;
+                }
+                if (to == size) {
+                    return true;
+                }
+                if (sized.length() == size) {
+                    sized.setLength(to);
+                    return true;
+                }
             }
-            return true;
+            return false;
         } catch (IOException e) {
             return false;
         }
