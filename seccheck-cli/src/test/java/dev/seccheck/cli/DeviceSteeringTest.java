@@ -38,11 +38,13 @@ class DeviceSteeringTest {
               "on_missing": "deny"}}]}""";
 
     /**
-     * Builds v0 and v1 and runs the command given in the namespace while v1 is captured into
+     * Builds v0 (device 128, whose index in network byte order, as the unicast options hold it,
+     * is a negative int: red-team round 19's IP_UNICAST_IF to such a device left on it, 100 of 100
+     * datagrams) and v1, and runs the command given in the namespace while v1 is captured into
      * FRAMES, until a second after it ends (the last frames a program's end leaves).
      */
     private static final String NAMESPACE = """
-            ip link add v0 type veth peer name v1 || exit 3
+            ip link add v0 index 128 type veth peer name v1 || exit 3
             ip link set lo up && ip link set v1 up && ip link set v0 up || exit 3
             ip addr add 10.9.9.1/24 dev v0 && ip route add default via 10.9.9.2 dev v0 || exit 3
             mac=$(ip -o link show v1 | sed -n 's/.*link\\/ether \\([0-9a-f:]*\\).*/\\1/p')

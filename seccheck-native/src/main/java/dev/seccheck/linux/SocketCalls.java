@@ -176,7 +176,7 @@ public final class SocketCalls {
         }
     }
 
-    /** getsockopt(fd, SOL_SOCKET, name) of an int option: the value, or -errno when the call failed. */
+    /** getsockopt(fd, SOL_SOCKET, name) of an int option: as {@link #option}. */
     public static long socketOption(int fd, int name) {
         return option(fd, SOL_SOCKET, name);
     }
@@ -217,7 +217,11 @@ public final class SocketCalls {
         }
     }
 
-    /** getsockopt(fd, level, name) of an int option: the value, or -errno when the call failed. */
+    /**
+     * getsockopt(fd, level, name) of an int option: its 32 bits as an unsigned number (so that a
+     * value whose top bit is set, as a device index in network byte order may be, is never taken
+     * for an error), or -errno when the call failed. Cast to int for the signed value.
+     */
     public static long option(int fd, int level, int name) {
         return numericOption(fd, level, name, false);
     }
@@ -241,7 +245,8 @@ public final class SocketCalls {
             MemorySegment len = arena.allocate(ValueLayout.JAVA_INT);
             len.set(ValueLayout.JAVA_INT, 0, wide ? Long.BYTES : Integer.BYTES);
             long r = Direct.call(Sysno.GETSOCKOPT, fd, level, name, value.address(), len.address(), 0);
-            return r < 0 ? r : wide ? value.get(ValueLayout.JAVA_LONG, 0) : value.get(ValueLayout.JAVA_INT, 0);
+            return r < 0 ? r
+                    : wide ? value.get(ValueLayout.JAVA_LONG, 0) : Integer.toUnsignedLong(value.get(ValueLayout.JAVA_INT, 0));
         }
     }
 

@@ -143,7 +143,9 @@ final class DeviceSteering {
         if (other(bound)) {
             return bound;
         }
-        // Both unicast options are kept in network byte order, and read back so.
+        // Both unicast options are kept in network byte order, and read back so: device 128 is
+        // 0x80000000, which an unsigned read keeps apart from -errno (red-team round 19: read as
+        // a negative int, taken for "none", and 100 of 100 datagrams to 127.0.0.1 left on it).
         long unicast = SocketCalls.option(sock, SOL_IP, IP_UNICAST_IF);
         if (unicast > 0 && other(Integer.reverseBytes((int) unicast))) {
             return Integer.reverseBytes((int) unicast);
