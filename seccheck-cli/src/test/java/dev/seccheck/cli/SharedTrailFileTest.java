@@ -53,12 +53,8 @@ class SharedTrailFileTest {
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
         // Static: a dynamic loader's opens of its libraries fail too while the disk is full.
         Path program = CPrograms.compile("src/test/c/shared_trail_opens.c", tmp, "-static");
-        Path disk = Files.createDirectory(tmp.resolve("disk"));
-        command("mount", "-t", "tmpfs", "-o", "size=8m,mode=1777", "tmpfs", disk.toString());
-        AtomicBoolean stop = new AtomicBoolean();
-        Thread toggler = Thread.ofPlatform().name("disk-toggler").start(() -> toggle(disk.resolve("filler"), stop));
-        try {
-            Path trail = disk.resolve("shared.json");
+        try (TogglingDisk disk = TogglingDisk.mount(tmp.resolve("disk"))) {
+            Path trail = disk.path().resolve("shared.json");
             Path config = Files.writeString(tmp.resolve("session.json"), """
                     {"name": "trail",
                      "points": [{"name": "syscall/openat/enter", "optional_fields": ["fd_path"],
@@ -89,8 +85,7 @@ class SharedTrailFileTest {
                 opened.put(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)));
                 denied += Long.parseLong(m.group(3));
             }
-            stop.set(true);
-            toggler.join();
+            disk.stopToggling();
 
             Map<Long, Long> lines = new HashMap<>();
             List<String> broken = new ArrayList<>();
@@ -110,10 +105,6 @@ class SharedTrailFileTest {
             assertThat(broken).as("lines that are no JSON").isEmpty();
             assertThat(lines).as("lines of /etc/hostname per program against the opens that succeeded")
                     .isEqualTo(opened);
-        } finally {
-            stop.set(true);
-            toggler.join();
-            command("umount", disk.toString());
         }
     }
 
@@ -131,12 +122,8 @@ class SharedTrailFileTest {
         assumeThat(new com.sun.security.auth.module.UnixSystem().getUid()).as("root, to mount a tmpfs").isZero();
         Path program = CPrograms.compile("src/test/c/shared_trail_opens.c", tmp, "-static");
         Path outsider = CPrograms.compile("src/test/c/trail_outsider.c", tmp);
-        Path disk = Files.createDirectory(tmp.resolve("disk"));
-        command("mount", "-t", "tmpfs", "-o", "size=8m,mode=1777", "tmpfs", disk.toString());
-        AtomicBoolean stop = new AtomicBoolean();
-        Thread toggler = Thread.ofPlatform().name("disk-toggler").start(() -> toggle(disk.resolve("filler"), stop));
-        try {
-            Path trail = disk.resolve("shared.json");
+        try (TogglingDisk disk = TogglingDisk.mount(tmp.resolve("disk"))) {
+            Path trail = disk.path().resolve("shared.json");
             Path written = tmp.resolve("written.txt");
             Path config = Files.writeString(tmp.resolve("session.json"), """
                     {"name": "trail",
@@ -155,8 +142,7 @@ class SharedTrailFileTest {
                     p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 }
             }
-            stop.set(true);
-            toggler.join();
+            disk.stopToggling();
             Matcher m = COUNTS.matcher(Files.readString(out));
             assertThat(m.find()).as("the run printed its counts: %s", Files.readString(out)).isTrue();
             assertThat(Long.parseLong(m.group(3))).as("opens failed while the disk was full (the test filled it)")
@@ -174,10 +160,6 @@ class SharedTrailFileTest {
             assertThat(whole).as("lines the outsider wrote whole").hasSizeGreaterThan(1000);
             assertThat(whole).as("lines the outsider wrote whole that the trail lost").filteredOn(n -> !found.contains(n))
                     .isEmpty();
-        } finally {
-            stop.set(true);
-            toggler.join();
-            command("umount", disk.toString());
         }
     }
 
@@ -224,6 +206,29 @@ class SharedTrailFileTest {
         assertThat(Files.readAllLines(trail)).filteredOn(l -> l.contains("\"/etc/hostname\""))
                 .as("a line per open of /etc/hostname").hasSize(30)
                 .allSatisfy(l -> assertThat(JSON.readTree(l).isObject()).isTrue());
+    }
+
+    /** An 8 MiB tmpfs that a thread fills and frees ({@link #toggle}) until it is stopped; closing it unmounts it. */
+    private record TogglingDisk(Path path, AtomicBoolean stop, Thread toggler) implements AutoCloseable {
+        static TogglingDisk mount(Path dir) throws Exception {
+            Files.createDirectory(dir);
+            command("mount", "-t", "tmpfs", "-o", "size=8m,mode=1777", "tmpfs", dir.toString());
+            AtomicBoolean stop = new AtomicBoolean();
+            return new TogglingDisk(dir, stop,
+                    Thread.ofPlatform().name("disk-toggler").start(() -> toggle(dir.resolve("filler"), stop)));
+        }
+
+        /** Stops filling the disk, and waits until it is free. */
+        void stopToggling() throws InterruptedException {
+            stop.set(true);
+            toggler.join();
+        }
+
+        @Override
+        public void close() throws Exception {
+            stopToggling();
+            command("umount", path.toString());
+        }
     }
 
     /** Fills the disk through {@code filler} for 10 ms, then frees it for 30 ms, until {@code stop}. */
