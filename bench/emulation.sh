@@ -9,6 +9,8 @@
 # Usage: bench/emulation.sh [RUNS]   (default 3; prints the median wall time of each, in ms)
 #   BENCH_OLD=DIR   adds "old-deny": the deny policy under another build's launcher, copied aside
 #                   with bench/snapshot.sh DIR, so old and new are measured in the same rounds.
+#   BENCH_OLD_CONFIG=FILE   the policy "old-deny" runs with (default: the same deny policy), for a
+#                   build older than one of its rules (bench/out/deny-old.json drops the accepts).
 #   BENCH_WORKLOADS="find gcc-10"   runs only those (default: tar-x find gcc-10 python-10).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -25,6 +27,13 @@ printf '#include <stdio.h>\nint main(void){puts("hi");return 0;}\n' >"$work/hell
 bench_deny_policy "$out/deny.json"
 sed 's#{"name":"syscall/openat/enter"},#{"name":"syscall/openat/enter"},{"name":"syscall/openat/exit"},#' "$out/deny.json" >"$out/deny-exit.json"
 printf '{"name":"x","points":[{"name":"syscall/openat/enter"}],"sinks":[{"name":"null"}]}\n' >"$out/enter-null.json"
+python3 -c 'import json, sys
+p = json.load(open(sys.argv[1]))
+p["points"] = [x for x in p["points"] if "accept" not in x["name"]]
+for k in p["sinks"]:
+    k["config"]["rules"] = [r for r in k["config"]["rules"] if r.get("effect") != "accept_network"]
+json.dump(p, open(sys.argv[2], "w"))' "$out/deny.json" "$out/deny-old.json"
+old_config="${BENCH_OLD_CONFIG:-$out/deny.json}"
 
 declare -A workloads=(
   [tar-x]="rm -rf $work/x && mkdir $work/x && tar xf $work/include.tar -C $work/x"
@@ -45,7 +54,7 @@ run() { # config workload
     native) sh -c "$2" ;;
     strace-bpf) strace -f --seccomp-bpf -e trace=openat,connect -o /dev/null sh -c "$2" ;;
     seccheck-deny) "$sc" run --quiet --config "$out/deny.json" -- sh -c "$2" ;;
-    old-deny) "$old/seccheck" run --quiet --config "$out/deny.json" -- sh -c "$2" ;;
+    old-deny) "$old/seccheck" run --quiet --config "$old_config" -- sh -c "$2" ;;
     seccheck-deny+exit) "$sc" run --quiet --config "$out/deny-exit.json" -- sh -c "$2" ;;
     seccheck-enter-null) "$sc" run --quiet --config "$out/enter-null.json" -- sh -c "$2" ;;
   esac
