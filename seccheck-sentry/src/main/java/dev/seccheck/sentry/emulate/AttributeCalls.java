@@ -281,7 +281,7 @@ final class AttributeCalls {
                     && (a.op() == Op.OWNER || a.op() == Op.TIMES);
             if (a.descriptor() || emptyPath) {
                 // The descriptor forms take no AT_FDCWD: a negative number is no descriptor (EBADF).
-                int fd = a.descriptor() ? walks.descriptor(call, a.dirfd()) : walks.startOf(call, a.dirfd());
+                int fd = a.descriptor() ? walks.descriptor(call, a.dirfd()) : walks.objectOf(call, a.dirfd());
                 if (fd >= 0 && a.descriptor() && descriptors.pathOnly(fd)) {
                     // The kernel finds no open file in an O_PATH descriptor (fdget skips FMODE_PATH):
                     // EBADF, as for a closed one, before any right is checked, so before the sinks.

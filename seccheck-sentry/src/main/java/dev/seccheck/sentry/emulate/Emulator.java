@@ -195,6 +195,8 @@ public final class Emulator implements AutoCloseable {
      * under a budget of 5,000; red-team round 16).
      */
     private final PassedFdBudget passedFds = PassedFdBudget.forThisProcess();
+    /** The objects of the O_PATH opens the kernel made after a decision, shared by every thread's walk. */
+    private final DecidedPathFiles pathFiles = new DecidedPathFiles();
     /** Whether a task may have left seccheck's user namespace (the Notifier marks it). */
     private final UserNamespaces userNamespaces = new UserNamespaces();
     /** Calls a signal interrupted, so that their repeats fire nothing twice. */
@@ -235,7 +237,7 @@ public final class Emulator implements AutoCloseable {
         this.own = own;
         this.workers = ThreadLocal.withInitial(
                 () -> new Worker(supervisor, operators, own, ownFiles, outputs, userNamespaces, landlock, files, effects,
-                        passedFds, log));
+                        passedFds, pathFiles, log));
         // No queue: a call that finds every thread busy gets a thread of its own rather than waiting
         // behind calls that may wait for ever (a FIFO reader waiting for the writer queued behind it).
         ThreadPoolExecutor pool = new ThreadPoolExecutor(THREADS, MAX_WAITING, IDLE_SECONDS, TimeUnit.SECONDS,
@@ -358,7 +360,7 @@ public final class Emulator implements AutoCloseable {
                 || n.nr() == Sysno.BIND) {
             if (here == null) {
                 here = new Worker(supervisor, operators, own, ownFiles, outputs, userNamespaces, landlock, files, effects,
-                        passedFds, log);
+                        passedFds, pathFiles, log);
             }
             Call call = new Call(n, execs, task, points, restarts, here.replies(listener), fdPaths.apply(n.tid()),
                     this::finishOnPool);
@@ -556,7 +558,7 @@ public final class Emulator implements AutoCloseable {
 
         Worker(int supervisor, dev.seccheck.sentry.defense.Shielded operators, Identity.Own own, OwnFiles ownFiles,
                 OutputPipes outputs, UserNamespaces userNamespaces, LandlockDomains landlock, FileTables files, Effects effects,
-                PassedFdBudget passedFds, Consumer<String> log) {
+                PassedFdBudget passedFds, DecidedPathFiles pathFiles, Consumer<String> log) {
             long r = ThreadCredentials.unshareFs();
             if (r < 0) {
                 throw new IllegalStateException("unshare(CLONE_FS) for an emulation thread: errno " + -r);
@@ -564,7 +566,7 @@ public final class Emulator implements AutoCloseable {
             PathCalls calls = new PathCalls();
             this.tasks = new TaskFiles(calls, userNamespaces);
             PtraceAccess access = new PtraceAccess(calls, tasks);
-            PathWalk walk = new PathWalk(calls, supervisor, operators, access, log);
+            PathWalk walk = new PathWalk(calls, supervisor, operators, access, log, pathFiles);
             ProgramMemory memory = new ProgramMemory();
             this.names = new RealPath(calls);
             this.opens = new OpenEmulation(calls, walk, memory, own, names, tasks, access, ownFiles, outputs, landlock,

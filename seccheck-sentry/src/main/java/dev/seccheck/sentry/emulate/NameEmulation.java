@@ -528,7 +528,7 @@ final class NameEmulation {
     private Plan linkPlan(Call call, Args a, Identity who, ProgramRoot root, String from, String to, int unreadTo) {
         int object;
         if (from.isEmpty() && (a.flags() & AT_EMPTY_PATH) != 0) {
-            object = walks.startOf(call, a.olddirfd());
+            object = walks.objectOf(call, a.olddirfd());
         } else {
             int flags = O_PATH | ((a.flags() & AT_SYMLINK_FOLLOW) != 0 ? 0 : O_NOFOLLOW);
             PathWalk.Located at = walks.walk(call, who, root, a.olddirfd(), from, flags, true);

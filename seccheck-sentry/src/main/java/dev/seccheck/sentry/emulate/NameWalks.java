@@ -74,6 +74,22 @@ final class NameWalks {
     }
 
     /**
+     * Our fd of the file an empty name with AT_EMPTY_PATH names: the calling thread's cwd, or the
+     * dirfd's own file unless it is an O_PATH file of no decision ({@link PathWalk#refusalOfStart});
+     * or -errno.
+     */
+    int objectOf(Call call, int dirfd) {
+        int fd = startOf(call, dirfd);
+        int refused = fd < 0 || dirfd == AT_FDCWD ? 0
+                : walk.refusalOfStart(fd, call.tid(), "the file of descriptor " + dirfd);
+        if (refused != 0) {
+            PathCalls.close(fd);
+            return -refused;
+        }
+        return fd;
+    }
+
+    /**
      * Our fd of the program's descriptor {@code fd} (the same open file), for a call that changes
      * its file and names none; or -errno: EBADF for a negative number, which names no descriptor
      * (AT_FDCWD among them).

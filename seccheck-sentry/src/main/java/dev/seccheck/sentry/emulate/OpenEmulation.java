@@ -259,7 +259,7 @@ final class OpenEmulation {
             boolean outOfBeneath = path.startsWith("/") && (a.resolve() & PathWalk.RESOLVE_BENEATH) != 0;
             boolean dirfdsOwn = path.isEmpty() && a.emptyPath();
             int start = path.isEmpty() && !dirfdsOwn ? -Errno.ENOENT : outOfBeneath ? -Errno.EXDEV
-                    : fromRoot ? -1 : startOf(call, a);
+                    : fromRoot ? -1 : startOf(call, a, dirfdsOwn);
             if (start < 0 && !fromRoot) {
                 Snapshot given = Snapshot.ofString(a.pathAddr(), path);
                 call.refuse(ev, given, -start);
@@ -280,7 +280,7 @@ final class OpenEmulation {
                     return false; // on a pool thread, it is walked again from a thread in the task's namespaces
                 }
                 int r = namespaces.inTaskNamespaces(call.tid(), TaskNamespaces.SYSCTLS, who.get(), () -> {
-                    int again = fromRoot ? -1 : startOf(call, a);
+                    int again = fromRoot ? -1 : startOf(call, a, dirfdsOwn);
                     if (again < 0 && !fromRoot) {
                         return again;
                     }
@@ -567,6 +567,7 @@ final class OpenEmulation {
             // reads and writes nothing: every open through it (openat relative to it, or
             // /proc/self/fd/N) comes back here and is decided on its object, so the kernel may
             // redo this one itself (an open_tree too, which makes the same O_PATH file).
+            walk.pathFileMade(at instanceof PathWalk.Located.Found f && f.stat() != null ? f.stat() : calls.fstat(found));
             call.allowAsMade();
             return false;
         }
@@ -1054,12 +1055,24 @@ final class OpenEmulation {
         return st != null && !st.isDirectory() ? Errno.ENOTDIR : Errno.EAGAIN;
     }
 
-    /** Our fd of where a relative path starts: the calling thread's cwd, or the dirfd itself; or -errno. */
-    private int startOf(Call call, Args a) {
+    /**
+     * Our fd of where a relative path starts: the calling thread's cwd, or the dirfd itself; or
+     * -errno. When the dirfd's {@code own} file is the one named (an empty path), not when a path
+     * is walked from it: unless it is an O_PATH file of no decision ({@link PathWalk#refusalOfStart}).
+     * A name below an O_PATH directory is decided on its own, as below any directory; the file
+     * itself is what a raced O_PATH open may have swapped in.
+     */
+    private int startOf(Call call, Args a, boolean own) {
         if (a.dirfd() == AT_FDCWD) {
             return Identity.anchor(() -> calls.openat(AT_FDCWD, "/proc/" + call.tid() + "/cwd", O_PATH | O_CLOEXEC));
         }
-        return Identity.anchor(() -> tasks.getfd(call.tid(), call.tgid(), a.dirfd()));
+        int fd = Identity.anchor(() -> tasks.getfd(call.tid(), call.tgid(), a.dirfd()));
+        int refused = fd < 0 || !own ? 0 : walk.refusalOfStart(fd, call.tid(), "the file of descriptor " + a.dirfd());
+        if (refused != 0) {
+            PathCalls.close(fd);
+            return -refused;
+        }
+        return fd;
     }
 
     private Args args(int tid, SeccompNotification n) throws ProgramMemory.Fault {

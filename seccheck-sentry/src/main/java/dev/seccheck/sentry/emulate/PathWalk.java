@@ -184,6 +184,17 @@ final class PathWalk {
      *     be placed in that procfs ({@link #unplaced})
      */
     PathWalk(PathCalls calls, int supervisor, Shielded operators, PtraceAccess access, Consumer<String> log) {
+        this(calls, supervisor, operators, access, log, null);
+    }
+
+    /**
+     * @param pathFiles the objects whose O_PATH opens were decided ({@link DecidedPathFiles}): a
+     *     walk through a magic link to an O_PATH file of the program's goes on only to one of them;
+     *     null for a walk that does not check (an exec's, retraced)
+     */
+    PathWalk(PathCalls calls, int supervisor, Shielded operators, PtraceAccess access, Consumer<String> log,
+            DecidedPathFiles pathFiles) {
+        this.pathFiles = pathFiles;
         this.calls = calls;
         this.places = new ProcPlaces(calls);
         this.supervisor = supervisor;
@@ -195,6 +206,35 @@ final class PathWalk {
     private final Shielded operators;
     private final PtraceAccess access;
     private final Consumer<String> log;
+    private final DecidedPathFiles pathFiles;
+
+    /** Remembers {@code st}'s object: an O_PATH open of it was decided, and the kernel is to make it. */
+    void pathFileMade(PathCalls.Stat st) {
+        if (pathFiles != null) {
+            pathFiles.made(st);
+        }
+    }
+
+    /**
+     * 0 when a call may take our copy {@code fd} of one of the program's files as the file it
+     * names (an empty path with AT_EMPTY_PATH): no O_PATH file, or one whose object was decided
+     * ({@link DecidedPathFiles}); else EACCES, with a line saying why for task {@code tid}'s call on
+     * {@code what}.
+     */
+    int refusalOfStart(int fd, int tid, String what) {
+        int refused = pathFiles == null ? 0 : pathFiles.refusalOfStart(calls, fd);
+        if (refused != 0) {
+            log.accept(undecidedPathFile(tid, what, "it"));
+        }
+        return refused;
+    }
+
+    /** The line for a walk of task {@code tid} to {@code path} refused at an O_PATH file, {@code which}, of no decision. */
+    private static String undecidedPathFile(int tid, String path, String which) {
+        return "refused (EACCES) a walk of task " + tid + " (" + Procfs.comm(tid) + ") to " + path + ": " + which
+                + " is an O_PATH file of an object no decision of seccheck's let the program open so (the kernel"
+                + " made its open from memory another thread may have changed, or it came from outside the run)";
+    }
 
     /**
      * Walks {@code r.path()} from {@code start} (ours, O_PATH, consumed: the walk goes on from it
@@ -439,7 +479,13 @@ final class PathWalk {
                     if (!mayFollowMagic(cur, r)) {
                         return new Located.Failed(Errno.EACCES);
                     }
-                    cur = replace(cur, step(cur, comp, O_PATH | O_CLOEXEC));
+                    int linked = step(cur, comp, O_PATH | O_CLOEXEC);
+                    if (linked >= 0 && pathFiles != null && !decidedLink(cur, comp, linked)) {
+                        PathCalls.close(linked);
+                        log.accept(undecidedPathFile(r.tid(), r.path(), "the file its " + comp + " links to"));
+                        return new Located.Failed(Errno.EACCES);
+                    }
+                    cur = replace(cur, linked);
                     int refused = cur < 0 ? 0 : jumpsThroughAMagicLink(res, startX, cur);
                     if (refused != 0) {
                         return new Located.Failed(refused);
@@ -747,6 +793,50 @@ final class PathWalk {
             }
         }
         return null;
+    }
+
+    /**
+     * Whether the walk may go on to {@code linked}, our fd of what magic link {@code comp} in procfs
+     * directory {@code dir} led to: yes for any link but a descriptor's ({@code fd/N}); for one,
+     * when the descriptor's {@code fdinfo}, read after the jump, names that very object (the same
+     * inode on the same mount: another thread may have put another file under the number
+     * meanwhile, whose flags would then be the wrong ones) and its file is no O_PATH one, or one
+     * whose object was decided ({@link DecidedPathFiles}). No fdinfo, or one that names another
+     * object, is a no.
+     */
+    private boolean decidedLink(int dir, String comp, int linked) {
+        if (comp.isEmpty() || !comp.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return true;
+        }
+        byte[] info = new byte[512];
+        int n = readAll(dir, "../fdinfo/" + comp, info);
+        if (n <= 0) {
+            return false;
+        }
+        String text = "\n" + new String(info, 0, n, java.nio.charset.StandardCharsets.US_ASCII);
+        long flags = fdinfoField(text, "flags", 8);
+        long mount = fdinfoField(text, "mnt_id", 10);
+        long ino = fdinfoField(text, "ino", 10);
+        PathCalls.Stat st = calls.fstat(linked);
+        if (flags < 0 || mount < 0 || ino < 0 || st == null || st.ino() != ino || calls.mountId(linked) != mount) {
+            return false;
+        }
+        return !DecidedPathFiles.isPath(flags) || pathFiles.decided(st);
+    }
+
+    /** The number after {@code "\nNAME:"} in fdinfo text {@code text}, in {@code radix}; -1 when there is none. */
+    private static long fdinfoField(String text, String name, int radix) {
+        int at = text.indexOf("\n" + name + ":");
+        if (at < 0) {
+            return -1;
+        }
+        int from = at + name.length() + 2;
+        int end = text.indexOf('\n', from);
+        try {
+            return Long.parseLong(text.substring(from, end < 0 ? text.length() : end).trim(), radix);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** Reads the small file {@code name} (relative to {@code dirfd}) into {@code into}: its length, or -errno. */

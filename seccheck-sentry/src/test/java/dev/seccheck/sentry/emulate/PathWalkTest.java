@@ -244,6 +244,49 @@ class PathWalkTest {
         }
     }
 
+    /**
+     * A descriptor's magic link to an O_PATH file goes on only to an object whose O_PATH open was
+     * decided ({@link DecidedPathFiles}): the kernel made that open from the program's memory,
+     * which another thread may have changed after the decision (red-team round 20). A descriptor
+     * of another kind is followed as before.
+     */
+    @Test
+    void aMagicLinkToAnOPathFileOfNoDecisionIsRefused() throws IOException {
+        Path file = Files.writeString(dir.resolve("f"), "x");
+        Path other = Files.writeString(dir.resolve("g"), "y");
+        DecidedPathFiles decided = new DecidedPathFiles();
+        PathWalk checking = new PathWalk(calls, -1, dev.seccheck.sentry.defense.Shielded.NONE, null, line -> {}, decided);
+        int pathOnly = calls.openat(AT_FDCWD, file.toString(), O_PATH | O_CLOEXEC);
+        int readable = calls.openat(AT_FDCWD, other.toString(), dev.seccheck.abi.Fcntl.O_RDONLY | O_CLOEXEC);
+        try (ProgramRoot root = ProgramRoot.of(calls, tid)) {
+            Reached f = Reached.of(calls, calls.openat(AT_FDCWD, file.toString(), O_PATH | O_CLOEXEC));
+            Reached g = Reached.of(calls, calls.openat(AT_FDCWD, other.toString(), O_PATH | O_CLOEXEC));
+            assertThat(walk(checking, "/proc/self/fd/" + pathOnly, root)).as("undecided")
+                    .isEqualTo(new Reached(0, 0, dev.seccheck.abi.Errno.EACCES));
+            assertThat(walk(checking, "/proc/self/fd/" + readable, root)).as("no O_PATH file").isEqualTo(g);
+            assertThat(walk(walk, "/proc/self/fd/" + pathOnly, root)).as("a walk that does not check").isEqualTo(f);
+            checking.pathFileMade(calls.fstat(pathOnly));
+            assertThat(walk(checking, "/proc/self/fd/" + pathOnly, root)).as("decided").isEqualTo(f);
+        } finally {
+            PathCalls.close(pathOnly);
+            PathCalls.close(readable);
+        }
+    }
+
+    /** Walks absolute {@code path} with {@code by}. */
+    private Reached walk(PathWalk by, String path, ProgramRoot root) {
+        PathWalk.Located at = by.find(new PathWalk.Request(tid, (int) ProcessHandle.current().pid(), 0, path, 0, 0), -1,
+                root);
+        return switch (at) {
+            case PathWalk.Located.Found found -> {
+                PathCalls.close(found.parent());
+                yield Reached.of(calls, found.fd());
+            }
+            case PathWalk.Located.Failed failed -> new Reached(0, 0, failed.errno());
+            default -> throw new AssertionError(at.toString());
+        };
+    }
+
     private static int ownTid() {
         try {
             return Integer.parseInt(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString());

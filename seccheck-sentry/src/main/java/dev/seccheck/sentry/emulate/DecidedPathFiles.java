@@ -1,0 +1,67 @@
+package dev.seccheck.sentry.emulate;
+
+import static dev.seccheck.abi.Fcntl.O_PATH;
+
+import dev.seccheck.abi.Errno;
+import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.SocketCalls;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * DecidedPathFiles remembers, for one run, the objects (device and inode) that seccheck decided an
+ * O_PATH open on before it let the kernel make that open from the program's memory: seccheck cannot
+ * install an O_PATH file (ADDFD refuses them), so the kernel reads the path again, and a second
+ * thread rewriting it meanwhile gets an O_PATH file of another object. That file reads nothing, but
+ * every open the program makes through it (its {@code /proc/self/fd/N}, a name relative to it)
+ * comes back to the emulation, which decided that reopen on its object only: red-team round 20
+ * raced {@code open("/proc/PID/fd/3", O_PATH)} of a process outside the run against a harmless name
+ * and read, through the O_PATH file it got, the deleted file and the pipe that process held
+ * (660 of 3,000 opens, as root and as uid 65534), where the direct open is refused. So a walk
+ * through a descriptor's magic link to a file of the program's that is O_PATH, and a call that
+ * names such a file itself (an empty path with AT_EMPTY_PATH: linkat, open_tree, fchownat), go on
+ * only where that file's object is one decided so; anything else is refused with EACCES: an O_PATH
+ * file that came from outside the run (over a unix socket) or from before a rule on opening files,
+ * or whose object was forgotten past {@link #MOST} others. A name walked below an O_PATH directory
+ * is decided on its own, as below any other directory (a detached tree's, from OPEN_TREE_CLONE or
+ * fsmount, which seccheck does not hold, among them).
+ */
+final class DecidedPathFiles {
+    /** The most objects remembered; the least recently used one is forgotten past them. */
+    static final int MOST = 1 << 16;
+
+    private record Key(long dev, long ino) {}
+
+    private final Map<Key, Boolean> decided = new LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Key, Boolean> eldest) {
+            return size() > MOST;
+        }
+    };
+
+    /** Remembers {@code st}'s object, an O_PATH open of which the kernel is to make after its decision. */
+    synchronized void made(PathCalls.Stat st) {
+        if (st != null) {
+            decided.put(new Key(st.dev(), st.ino()), Boolean.TRUE);
+        }
+    }
+
+    /** Whether an O_PATH open of {@code st}'s object was decided and let be made. */
+    synchronized boolean decided(PathCalls.Stat st) {
+        return st != null && decided.get(new Key(st.dev(), st.ino())) != null;
+    }
+
+    /**
+     * 0 when a walk may start at our copy {@code fd} of a file of the program's: it is no O_PATH
+     * file, or one whose object was decided; EACCES otherwise.
+     */
+    int refusalOfStart(PathCalls calls, int fd) {
+        long flags = SocketCalls.statusFlags(fd);
+        return flags >= 0 && (flags & O_PATH) == 0 || decided(calls.fstat(fd)) ? 0 : Errno.EACCES;
+    }
+
+    /** Whether the status flags {@code flags} of a file (its fdinfo's "flags:", octal) hold O_PATH. */
+    static boolean isPath(long flags) {
+        return flags >= 0 && (flags & O_PATH) != 0;
+    }
+}
