@@ -182,7 +182,10 @@ final class Layouts {
             MemoryLayout.paddingLayout(2),
             JAVA_LONG.withName("stx_ino"),
             JAVA_LONG.withName("stx_size"),
-            MemoryLayout.paddingLayout(48), // stx_blocks, stx_attributes_mask, stx_atime, stx_btime
+            MemoryLayout.paddingLayout(32), // stx_blocks, stx_attributes_mask, stx_atime
+            JAVA_LONG.withName("stx_btime_sec"),
+            JAVA_INT.withName("stx_btime_nsec"),
+            MemoryLayout.paddingLayout(4),
             JAVA_LONG.withName("stx_ctime_sec"),
             JAVA_INT.withName("stx_ctime_nsec"),
             MemoryLayout.paddingLayout(4),
@@ -202,6 +205,8 @@ final class Layouts {
     static final StructField.OfShort STX_MODE = StructField.shorts(STATX, groupElement("stx_mode"));
     static final StructField.OfLong STX_INO = StructField.longs(STATX, groupElement("stx_ino"));
     static final StructField.OfLong STX_SIZE = StructField.longs(STATX, groupElement("stx_size"));
+    static final StructField.OfLong STX_BTIME_SEC = StructField.longs(STATX, groupElement("stx_btime_sec"));
+    static final StructField.OfInt STX_BTIME_NSEC = StructField.ints(STATX, groupElement("stx_btime_nsec"));
     static final StructField.OfLong STX_CTIME_SEC = StructField.longs(STATX, groupElement("stx_ctime_sec"));
     static final StructField.OfInt STX_CTIME_NSEC = StructField.ints(STATX, groupElement("stx_ctime_nsec"));
     static final StructField.OfLong STX_MTIME_SEC = StructField.longs(STATX, groupElement("stx_mtime_sec"));

@@ -76,6 +76,7 @@ public final class PathCalls {
     private static final int AT_EMPTY_PATH = 0x1000;
     private static final int STATX_BASIC_STATS = 0x7ff;
     private static final int STATX_MNT_ID = 0x1000;
+    private static final int STATX_BTIME = 0x800;
     private static final int STATX_MNT_ID_UNIQUE = 0x4000;
     private static final int MFD_CLOEXEC = 0x1;
     /** statmount(2), Linux 6.8+. */
@@ -412,6 +413,23 @@ public final class PathCalls {
         } finally {
             close((int) fd);
         }
+    }
+
+    /**
+     * The birth time of the file {@code fd} is open on (an O_PATH one too), in nanoseconds since
+     * the epoch, or -1 when its filesystem keeps none (procfs, pipes, an ext4 of small inodes) or
+     * the call fails: statx(fd, "", AT_EMPTY_PATH|AT_STATX_DONT_SYNC, STATX_BTIME). A file's inode
+     * number may be given to a new file once it is freed (ext4 does at once); its birth time tells
+     * the two apart.
+     */
+    public long birthNs(int fd) {
+        Layouts.STX_MASK.set(statx, 0);
+        long r = Direct.call(Sysno.STATX, fd, cString(""), AT_EMPTY_PATH | dev.seccheck.abi.Fcntl.AT_STATX_DONT_SYNC,
+                STATX_BTIME, statx.address(), 0);
+        if (r < 0 || (Layouts.STX_MASK.get(statx) & STATX_BTIME) == 0) {
+            return -1;
+        }
+        return Layouts.STX_BTIME_SEC.get(statx) * 1_000_000_000L + Layouts.STX_BTIME_NSEC.get(statx);
     }
 
     /**

@@ -9,7 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * DecidedPathFiles remembers, for one run, the objects (device and inode) that seccheck decided an
+ * DecidedPathFiles remembers, for one run, the objects (device, inode and, where the filesystem
+ * keeps one, birth time) that seccheck decided an
  * O_PATH open on before it let the kernel make that open from the program's memory: seccheck cannot
  * install an O_PATH file (ADDFD refuses them), so the kernel reads the path again, and a second
  * thread rewriting it meanwhile gets an O_PATH file of another object. That file reads nothing, but
@@ -22,7 +23,12 @@ import java.util.Map;
  * names such a file itself (an empty path with AT_EMPTY_PATH: linkat, open_tree, fchownat), go on
  * only where that file's object is one decided so; anything else is refused with EACCES: an O_PATH
  * file that came from outside the run (over a unix socket) or from before a rule on opening files,
- * or whose object was forgotten past {@link #MOST} others. A name walked below an O_PATH directory
+ * or whose object was forgotten past {@link #MOST} others. The birth time is part of an object's
+ * name because ext4 gives a freed inode number to the next file made at once: red-team round 21 had
+ * its own files' O_PATH opens decided and removed them, and a file the outside process made later
+ * got one of their numbers and was reopened (671-778 reads a run); a filesystem without birth
+ * times (tmpfs numbers its inodes without reuse, procfs and pipes by their process and counter)
+ * is named by device and inode alone. A name walked below an O_PATH directory
  * is decided on its own, as below any other directory (a detached tree's, from OPEN_TREE_CLONE or
  * fsmount, which seccheck does not hold, among them).
  */
@@ -30,7 +36,7 @@ final class DecidedPathFiles {
     /** The most objects remembered; the least recently used one is forgotten past them. */
     static final int MOST = 1 << 16;
 
-    private record Key(long dev, long ino) {}
+    private record Key(long dev, long ino, long birth) {}
 
     private final Map<Key, Boolean> decided = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
@@ -39,16 +45,31 @@ final class DecidedPathFiles {
         }
     };
 
-    /** Remembers {@code st}'s object, an O_PATH open of which the kernel is to make after its decision. */
-    synchronized void made(PathCalls.Stat st) {
-        if (st != null) {
-            decided.put(new Key(st.dev(), st.ino()), Boolean.TRUE);
+    /** Remembers the object our fd {@code fd} is of: an O_PATH open of it was decided, and the kernel is to make it. */
+    void made(PathCalls calls, int fd) {
+        Key k = key(calls, fd);
+        if (k != null) {
+            synchronized (this) {
+                decided.put(k, Boolean.TRUE);
+            }
         }
     }
 
-    /** Whether an O_PATH open of {@code st}'s object was decided and let be made. */
-    synchronized boolean decided(PathCalls.Stat st) {
-        return st != null && decided.get(new Key(st.dev(), st.ino())) != null;
+    /** Whether an O_PATH open of the object our fd {@code fd} is of was decided and let be made. */
+    boolean decided(PathCalls calls, int fd) {
+        Key k = key(calls, fd);
+        if (k == null) {
+            return false;
+        }
+        synchronized (this) {
+            return decided.get(k) != null;
+        }
+    }
+
+    /** The name of the object {@code fd} is of; null when it cannot be told. */
+    private static Key key(PathCalls calls, int fd) {
+        PathCalls.Stat st = calls.fstat(fd);
+        return st == null ? null : new Key(st.dev(), st.ino(), calls.birthNs(fd));
     }
 
     /**
@@ -57,7 +78,7 @@ final class DecidedPathFiles {
      */
     int refusalOfStart(PathCalls calls, int fd) {
         long flags = SocketCalls.statusFlags(fd);
-        return flags >= 0 && (flags & O_PATH) == 0 || decided(calls.fstat(fd)) ? 0 : Errno.EACCES;
+        return flags >= 0 && (flags & O_PATH) == 0 || decided(calls, fd) ? 0 : Errno.EACCES;
     }
 
     /** Whether the status flags {@code flags} of a file (its fdinfo's "flags:", octal) hold O_PATH. */

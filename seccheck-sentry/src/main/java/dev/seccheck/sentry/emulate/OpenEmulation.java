@@ -567,7 +567,7 @@ final class OpenEmulation {
             // reads and writes nothing: every open through it (openat relative to it, or
             // /proc/self/fd/N) comes back here and is decided on its object, so the kernel may
             // redo this one itself (an open_tree too, which makes the same O_PATH file).
-            walk.pathFileMade(at instanceof PathWalk.Located.Found f && f.stat() != null ? f.stat() : calls.fstat(found));
+            walk.pathFileMade(found);
             call.allowAsMade();
             return false;
         }

@@ -208,10 +208,10 @@ final class PathWalk {
     private final Consumer<String> log;
     private final DecidedPathFiles pathFiles;
 
-    /** Remembers {@code st}'s object: an O_PATH open of it was decided, and the kernel is to make it. */
-    void pathFileMade(PathCalls.Stat st) {
+    /** Remembers the object our fd {@code fd} is of: an O_PATH open of it was decided, and the kernel is to make it. */
+    void pathFileMade(int fd) {
         if (pathFiles != null) {
-            pathFiles.made(st);
+            pathFiles.made(calls, fd);
         }
     }
 
@@ -823,7 +823,7 @@ final class PathWalk {
         if (flags < 0 || mount < 0 || st == null || ino >= 0 && st.ino() != ino || calls.mountId(linked) != mount) {
             return false;
         }
-        return !DecidedPathFiles.isPath(flags) || pathFiles.decided(st);
+        return !DecidedPathFiles.isPath(flags) || pathFiles.decided(calls, linked);
     }
 
     /** The number after {@code "\nNAME:"} in fdinfo text {@code text}, in {@code radix}; -1 when there is none. */
