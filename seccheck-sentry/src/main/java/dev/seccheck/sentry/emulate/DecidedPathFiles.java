@@ -26,9 +26,9 @@ import java.util.Map;
  * or whose object was forgotten past {@link #MOST} others. The birth time is part of an object's
  * name because ext4 gives a freed inode number to the next file made at once: red-team round 21 had
  * its own files' O_PATH opens decided and removed them, and a file the outside process made later
- * got one of their numbers and was reopened (671-778 reads a run); a filesystem without birth
- * times (tmpfs numbers its inodes without reuse, procfs and pipes by their process and counter)
- * is named by device and inode alone. A name walked below an O_PATH directory
+ * got one of their numbers and was reopened (671-778 reads a run); on a filesystem that keeps no
+ * birth time (procfs and pipes, whose numbers come from a process and a counter; an ext4 made with
+ * small inodes) an object is named by device and inode alone. A name walked below an O_PATH directory
  * is decided on its own, as below any other directory (a detached tree's, from OPEN_TREE_CLONE or
  * fsmount, which seccheck does not hold, among them).
  */
