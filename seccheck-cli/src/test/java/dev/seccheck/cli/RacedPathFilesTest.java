@@ -62,6 +62,8 @@ class RacedPathFilesTest {
         assertThat(natively[2]).as("natively, reopens of the outside process's file that read it").isPositive();
 
         long[] r = counts(PackagedCli.nativeOrUnderSeccheck(tmp, "under", nobody, true, cmd, policy));
+        assertThat(r[1]).as("under seccheck, O_PATH files of the outside process's file the race got (else the"
+                + " reopens below prove nothing)").isPositive();
         assertThat(r[2]).as("under seccheck, reopens of the outside process's file that read it (of %d O_PATH"
                 + " files of it)", r[1]).isZero();
         assertThat(r[3]).as("under seccheck, reopens of the harmless file").isPositive();
