@@ -28,15 +28,20 @@ import java.util.Map;
  * its own files' O_PATH opens decided and removed them, and a file the outside process made later
  * got one of their numbers and was reopened (671-778 reads a run); on a filesystem that keeps no
  * birth time (procfs and pipes, whose numbers come from a process and a counter; an ext4 made with
- * small inodes) an object is named by device and inode alone. A name walked below an O_PATH directory
+ * small inodes) an object is named by device and inode alone. The directories a chdir, fchdir or
+ * chroot was decided on are remembered too ({@link DirectoryChanges}): the kernel makes those calls
+ * from the program's memory as well, and the directory a task has after one must be one of them. A name walked below an O_PATH directory
  * is decided on its own, as below any other directory (a detached tree's, from OPEN_TREE_CLONE or
  * fsmount, which seccheck does not hold, among them).
  */
-final class DecidedPathFiles {
+public final class DecidedPathFiles {
     /** The most objects remembered; the least recently used one is forgotten past them. */
     static final int MOST = 1 << 16;
 
     private record Key(long dev, long ino, long birth) {}
+
+    /** An empty record, for one run: the emulation of opens and the tracer's decisions on directory changes share it. */
+    public DecidedPathFiles() {}
 
     private final Map<Key, Boolean> decided = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override

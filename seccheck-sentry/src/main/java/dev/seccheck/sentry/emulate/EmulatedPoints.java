@@ -55,6 +55,13 @@ public interface EmulatedPoints {
     /** The run's record of files renamed out of a rule on what runs, which the exec events look at. */
     ExecutableMoves executableMoves();
 
+    /**
+     * The run's record of the objects the program reached by a decided route (O_PATH opens the
+     * kernel made after a decision, directories a chdir, fchdir or chroot was decided on), shared
+     * by the emulation and the tracer.
+     */
+    DecidedPathFiles decidedPathFiles();
+
     /** Returns whether an exit point of syscall {@code nr}, raw or schematized, is enabled (else no exit is fired). */
     boolean wantsExit(int nr);
 

@@ -196,7 +196,7 @@ public final class Emulator implements AutoCloseable {
      */
     private final PassedFdBudget passedFds = PassedFdBudget.forThisProcess();
     /** The objects of the O_PATH opens the kernel made after a decision, shared by every thread's walk. */
-    private final DecidedPathFiles pathFiles = new DecidedPathFiles();
+    private final DecidedPathFiles pathFiles;
     /** Whether a task may have left seccheck's user namespace (the Notifier marks it). */
     private final UserNamespaces userNamespaces = new UserNamespaces();
     /** Calls a signal interrupted, so that their repeats fire nothing twice. */
@@ -232,6 +232,7 @@ public final class Emulator implements AutoCloseable {
         this.fdPaths = fdPaths;
         this.files = files;
         this.log = log;
+        this.pathFiles = points.decidedPathFiles();
         Identity.Own own = Identity.Own.current();
         this.supervisor = supervisor;
         this.own = own;

@@ -7,6 +7,8 @@ import static dev.seccheck.abi.Fcntl.O_RDONLY;
 
 import dev.seccheck.abi.Errno;
 import dev.seccheck.linux.PathCalls;
+import dev.seccheck.linux.ThreadIds;
+import dev.seccheck.sentry.defense.Shielded;
 
 /**
  * ProgramPaths reaches a file by a name a program used, as that program resolves the name, for
@@ -25,10 +27,23 @@ public final class ProgramPaths {
 
     private final PathCalls calls = new PathCalls();
     private final PathWalk walk;
+    /** The objects reached by a decided route, which a descriptor's O_PATH file must be one of; null: not checked. */
+    private final DecidedPathFiles decided;
 
     /** @param supervisor seccheck's pid, whose /proc entries a walk never enters */
     public ProgramPaths(int supervisor) {
         this.walk = new PathWalk(calls, supervisor);
+        this.decided = null;
+    }
+
+    /**
+     * Walks that check a name the program is about to use as an open's walk does: a magic link to
+     * an O_PATH file, or a descriptor that is one (an empty path), goes on only to an object of
+     * {@code decided}, and a task {@code operators} shields is out of reach.
+     */
+    public ProgramPaths(int supervisor, Shielded operators, DecidedPathFiles decided) {
+        this.walk = new PathWalk(calls, supervisor, operators, null, line -> {}, decided);
+        this.decided = decided;
     }
 
     /**
@@ -43,7 +58,7 @@ public final class ProgramPaths {
      */
     public int open(int tid, int tgid, int dirfd, String path, boolean localOnly) {
         if (path.isEmpty()) {
-            return dirfd == AT_FDCWD ? -Errno.ENOENT : descriptor(tid, dirfd, localOnly);
+            return dirfd == AT_FDCWD ? -Errno.ENOENT : descriptor(tid, tgid, dirfd, localOnly);
         }
         boolean absolute = path.startsWith("/");
         int start = -1;
@@ -81,11 +96,32 @@ public final class ProgramPaths {
      * which asks no filesystem; {@link #ELSEWHERE} when {@code localOnly} and the file is not on a
      * local one.
      */
-    private int descriptor(int tid, int fd, boolean localOnly) {
+    private int descriptor(int tid, int tgid, int fd, boolean localOnly) {
+        if (decided != null) {
+            return checkedDescriptor(tid, tgid, fd, localOnly);
+        }
         int ours = calls.openat(AT_FDCWD, "/proc/" + tid + "/fd/" + fd, O_PATH | O_CLOEXEC);
         if (ours >= 0 && localOnly && !walk.isLocal(ours)) {
             PathCalls.close(ours);
             return ELSEWHERE;
+        }
+        return ours;
+    }
+
+    /**
+     * {@link #descriptor} for checking walks: the program's open file itself (pidfd_getfd, which
+     * takes O_PATH files too, so that its flags tell one), -EACCES when it is an O_PATH file of no
+     * decision.
+     */
+    private int checkedDescriptor(int tid, int tgid, int fd, boolean localOnly) {
+        int ours = ThreadIds.copyFd(tid, tgid, fd);
+        if (ours < 0) {
+            return ours == -Errno.EBADF ? ours : -Errno.EBADF;
+        }
+        int refused = localOnly && !walk.isLocal(ours) ? -1 : decided.refusalOfStart(calls, ours);
+        if (refused != 0) {
+            PathCalls.close(ours);
+            return refused < 0 ? ELSEWHERE : -refused;
         }
         return ours;
     }

@@ -168,7 +168,7 @@ final class ExecCalls {
      * The {@code #!} line of our O_PATH fd {@code reached}, or null when it is no regular file the
      * kernel runs as a script ({@link ShebangLine}), or cannot be read.
      */
-    private static ShebangLine.Line lineAt(PathCalls calls, int reached) {
+    static ShebangLine.Line lineAt(PathCalls calls, int reached) {
         PathCalls.Stat st = calls.fstat(reached);
         if (st == null || !st.isRegular()) {
             return null;

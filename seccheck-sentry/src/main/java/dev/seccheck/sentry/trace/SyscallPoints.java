@@ -8,6 +8,8 @@ import dev.seccheck.points.Point;
 import dev.seccheck.points.PointDesc;
 import dev.seccheck.points.SyscallSchema;
 import dev.seccheck.points.SyscallType;
+import dev.seccheck.sentry.emulate.DecidedPathFiles;
+import dev.seccheck.sentry.emulate.DirectoryChanges;
 import dev.seccheck.sentry.emulate.EmulatedPoints;
 import dev.seccheck.sentry.emulate.Emulator;
 import dev.seccheck.sentry.emulate.ExecutableMoves;
@@ -53,6 +55,8 @@ final class SyscallPoints implements EmulatedPoints {
     private final ContextFactory context;
     private final MmapPoints mmap;
     private final ExecCalls execCalls;
+    /** The objects reached by a decided route, for the run: one record however many previews are made. */
+    private final DecidedPathFiles decidedPathFiles;
     /** The points of the syscalls that open by path, asked about changes of names ({@link #refuses}). */
     private final List<Point> openPoints;
     /** The points of connect (where sendto, sendmsg and sendmmsg with an address are reported too) and bind. */
@@ -70,6 +74,12 @@ final class SyscallPoints implements EmulatedPoints {
     private Emulator.Effects emulation;
 
     SyscallPoints(PointState state, Catalog catalog, ContextFactory context, MmapPoints mmap, ExecCalls execCalls) {
+        this(state, catalog, context, mmap, execCalls, new DecidedPathFiles());
+    }
+
+    private SyscallPoints(PointState state, Catalog catalog, ContextFactory context, MmapPoints mmap, ExecCalls execCalls,
+            DecidedPathFiles decidedPathFiles) {
+        this.decidedPathFiles = decidedPathFiles;
         this.state = state;
         this.catalog = catalog;
         this.context = context;
@@ -117,6 +127,15 @@ final class SyscallPoints implements EmulatedPoints {
             for (int nr : CWD_CHANGERS) {
                 actions[nr] = FilterAction.TRACE;
             }
+        }
+        if (holdsReaches()) {
+            // Decided at the enter on the directory reached, checked at the exit (DirectoryChanges);
+            // an exec's names walked at its enter (ExecNames).
+            actions[Sysno.CHDIR] = FilterAction.TRACE;
+            actions[Sysno.FCHDIR] = FilterAction.TRACE;
+            actions[Sysno.CHROOT] = FilterAction.TRACE;
+            actions[Sysno.EXECVE] = FilterAction.TRACE;
+            actions[Sysno.EXECVEAT] = FilterAction.TRACE;
         }
         if (creds) {
             for (int nr : CREDENTIAL_CHANGERS) {
@@ -173,6 +192,17 @@ final class SyscallPoints implements EmulatedPoints {
         return emulation;
     }
 
+    /**
+     * Whether chdir, fchdir and chroot are decided on the directory they reach
+     * ({@link DirectoryChanges}), and the names an exec leads the kernel to open are walked
+     * first ({@link ExecNames}): wherever seccheck performs the opens, whose walks refuse what
+     * the kernel would reach for these calls (another process's {@code /proc/PID/fd/N},
+     * {@code cwd}, {@code root}, {@code exe}).
+     */
+    boolean holdsReaches() {
+        return emulation().opens();
+    }
+
     /** The schematized enter and exit points of the syscalls {@code nrs} (openat2 is reported at openat's). */
     private static List<Point> schematizedPoints(Catalog catalog, int... nrs) {
         List<Point> out = new ArrayList<>();
@@ -223,6 +253,11 @@ final class SyscallPoints implements EmulatedPoints {
     }
 
     @Override
+    public DecidedPathFiles decidedPathFiles() {
+        return decidedPathFiles;
+    }
+
+    @Override
     public int socketNameVerdict(NameChange change) {
         return state.socketNameVerdict(bindPoints, change);
     }
@@ -243,7 +278,7 @@ final class SyscallPoints implements EmulatedPoints {
 
     /** Returns the same decisions over another state, e.g. a preview of points not yet published. */
     SyscallPoints withState(PointState other) {
-        SyscallPoints preview = new SyscallPoints(other, catalog, context, mmap, execCalls);
+        SyscallPoints preview = new SyscallPoints(other, catalog, context, mmap, execCalls, decidedPathFiles);
         preview.emulation = emulation(); // what the run emulates was fixed with its first filter
         return preview;
     }
@@ -263,6 +298,7 @@ final class SyscallPoints implements EmulatedPoints {
     public boolean wantsExit(int nr) {
         return state.syscallEnabled(SyscallType.EXIT, nr) || state.syscallEnabled(SyscallType.RAW_EXIT, nr)
                 || isCwdChanger(nr) || isCredentialChanger(nr) || nr == Sysno.PRCTL
+                || DirectoryChanges.held(nr) && holdsReaches()
                 // A failed exec has no exec event: its exit ends the shield its enter put up.
                 || ExecArguments.isExec(nr) && decidesWhatRuns();
     }

@@ -7,6 +7,7 @@ import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Regs;
 import dev.seccheck.linux.Signals;
 import dev.seccheck.linux.WaitStatus;
+import dev.seccheck.sentry.emulate.DirectoryChanges;
 import dev.seccheck.sentry.filter.TraceTag;
 import dev.seccheck.sentry.filter.TsyncHold;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
@@ -27,14 +28,15 @@ import java.util.function.Consumer;
  * so that a stop allocates none.
  */
 record SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers, TraceeAccess access,
-                    TaskLifecycle lifecycle, Consumer<String> log, Regs regs) {
+                    TaskLifecycle lifecycle, DirectoryChangeStops directories, ExecNames execNames, Consumer<String> log,
+                    Regs regs) {
 
     /** How long a seccomp call syncing every thread's filters is waited for before its process is killed. */
     static final long SYNC_DEADLINE_MS = 1000;
 
     SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers, TraceeAccess access, TaskLifecycle lifecycle,
-            Consumer<String> log) {
-        this(tasks, syscalls, layers, access, lifecycle, log, new Regs());
+            DirectoryChangeStops directories, ExecNames execNames, Consumer<String> log) {
+        this(tasks, syscalls, layers, access, lifecycle, directories, execNames, log, new Regs());
     }
 
     /** A PTRACE_EVENT_SECCOMP stop: the syscall's enter. */
@@ -73,6 +75,14 @@ record SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers
             }
         }
         Verdict v = task == null ? Verdict.ALLOW : Verdict.of(syscalls.fire(task, ev, access));
+        boolean reaches = DirectoryChanges.held(nr) || ExecArguments.isExec(nr);
+        if (v instanceof Verdict.Allow && reaches && syscalls.holdsReaches()) {
+            // After the points, as the kernel's own refusals come after them.
+            int refused = task == null ? Errno.EACCES
+                    : DirectoryChanges.held(nr) ? directories.atEnter(task, ev, access.stillAt(tid))
+                    : execNames.atEnter(task, ev, access.stillAt(tid));
+            v = refused == 0 ? v : new Verdict.Deny(refused);
+        }
         boolean failed = Verdict.enforce(v, Verdict.stopped(task == null ? 0 : task.tgid()), errno -> {
             regs.origRax(-1);
             regs.rax(-errno);
@@ -181,6 +191,9 @@ record SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers
         Task task = tasks.getOrLoad(tid);
         int nr = enter.sysno();
         if (task != null) {
+            if (DirectoryChanges.held(nr) && syscalls.holdsReaches()) {
+                directories.atExit(tid, task.tgid(), nr, result); // before the points: they report where it is
+            }
             if (SyscallPoints.isCwdChanger(nr)) {
                 lifecycle.contextChanged(task); // the cwd sentry/task_exit keeps; live points read it
                 // from /proc, as a CLONE_FS sibling's chdir or a rename changes it too

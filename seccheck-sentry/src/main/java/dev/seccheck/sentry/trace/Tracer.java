@@ -110,7 +110,10 @@ public final class Tracer {
         this.landlock = new LandlockDomains(log);
         this.lifecycle = new TaskLifecycle(tasks, tracees, points, syscalls, layers, execCalls, landlock, executedFiles,
                 log);
-        this.syscallStops = new SyscallStops(tasks, syscalls, layers, access, lifecycle, log);
+        DirectoryChangeStops directories = new DirectoryChangeStops(syscalls.decidedPathFiles(), tasks::shieldedFrom,
+                looks, log);
+        ExecNames execNames = new ExecNames(syscalls.decidedPathFiles(), tasks::shieldedFrom, looks, log);
+        this.syscallStops = new SyscallStops(tasks, syscalls, layers, access, lifecycle, directories, execNames, log);
         this.execs = new ExecRequests(doorbell, tasks, syscalls, landlock, self, log);
     }
 
