@@ -12,6 +12,9 @@
  *       O_PATH opens raced between HARMLESS and TARGET by a second thread; fchdir to each
  *   cwd_reach race TARGET SECRET HARMLESS TRIES
  *       chdir raced between HARMLESS and TARGET by a second thread
+ *   cwd_reach openat TARGET SECRET HARMLESS TRIES
+ *       O_PATH opens raced as for fchdir; SECRET opened relative to each descriptor (openat)
+ * The last mode counts in "harmless=H" the reads of HARMLESS's own SECRET through its descriptors.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -24,7 +27,7 @@
 
 static char path[256], target[256], harmless[256];
 static volatile int stop;
-static long entered, reads, other;
+static long entered, reads, other, fine;
 
 static void *flip(void *unused) {
     (void)unused;
@@ -41,9 +44,9 @@ static void *flip(void *unused) {
     return NULL;
 }
 
-/* Reads NAME; reports what it got, at once, so that a kill after it still shows the read. */
-static void readIt(const char *name) {
-    int fd = open(name, O_RDONLY | O_CLOEXEC);
+/* Reads NAME relative to DIR; reports what it got, at once, so that a kill after it still shows the read. */
+static void readAt(int dir, const char *name) {
+    int fd = openat(dir, name, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         return;
     }
@@ -61,14 +64,20 @@ static void readIt(const char *name) {
     }
 }
 
-/* Whether the working directory is the directory TARGET's process holds (not HARMLESS's). */
-static int inTarget(const struct stat *h) {
+/* Whether ST is of the directory TARGET's process holds (T: its stat through the link). */
+static int isTarget(const struct stat *st, const struct stat *t) {
+    return st->st_dev == t->st_dev && st->st_ino == t->st_ino;
+}
+
+/* Whether the working directory is the directory TARGET's process holds. A torn read of the name
+ * (half rewritten) can name another directory, such as HARMLESS's parent: not counted. */
+static int inTarget(const struct stat *t) {
     struct stat st;
-    return stat(".", &st) == 0 && (st.st_dev != h->st_dev || st.st_ino != h->st_ino);
+    return stat(".", &st) == 0 && isTarget(&st, t);
 }
 
 static int report(long tries) {
-    printf("tries=%ld other=%ld entered=%ld read=%ld\n", tries, other, entered, reads);
+    printf("tries=%ld other=%ld entered=%ld read=%ld harmless=%ld\n", tries, other, entered, reads, fine);
     return 0;
 }
 
@@ -82,7 +91,7 @@ int main(int argc, char **argv) {
     if (strcmp(mode, "chdir") == 0) {
         if (chdir(target) == 0) {
             entered++;
-            readIt(secret);
+            readAt(AT_FDCWD, secret);
         } else {
             perror("chdir");
         }
@@ -93,7 +102,7 @@ int main(int argc, char **argv) {
         snprintf(inside, sizeof inside, "/%s", secret);
         if (chroot(target) == 0) {
             entered++;
-            readIt(inside);
+            readAt(AT_FDCWD, inside);
         } else {
             perror("chroot");
         }
@@ -105,22 +114,41 @@ int main(int argc, char **argv) {
     }
     strncpy(harmless, argv[4], sizeof harmless - 1);
     memcpy(path, harmless, sizeof path);
-    struct stat h;
+    struct stat t;
     int home = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (stat(harmless, &h) != 0 || home < 0) {
-        perror("harmless");
+    if (stat(target, &t) != 0 || home < 0) {
+        perror("target");
         return 1;
     }
     long tries = atol(argv[5]);
-    int fchdirs = strcmp(mode, "fchdir") == 0;
-    pthread_t t;
-    pthread_create(&t, NULL, flip, NULL);
+    int fchdirs = strcmp(mode, "fchdir") == 0, openats = strcmp(mode, "openat") == 0;
+    pthread_t flipper;
+    pthread_create(&flipper, NULL, flip, NULL);
     for (long i = 0; i < tries; i++) {
+        if (openats) {
+            int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+            struct stat st;
+            if (fd < 0 || fstat(fd, &st) != 0) {
+                continue;
+            }
+            if (isTarget(&st, &t)) {
+                other++;
+                readAt(fd, secret);
+            } else {
+                int in = openat(fd, secret, O_RDONLY | O_CLOEXEC);
+                if (in >= 0) {
+                    fine++;
+                    close(in);
+                }
+            }
+            close(fd);
+            continue;
+        }
         int changed;
         if (fchdirs) {
             int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
             struct stat st;
-            if (fd >= 0 && fstat(fd, &st) == 0 && (st.st_dev != h.st_dev || st.st_ino != h.st_ino)) {
+            if (fd >= 0 && fstat(fd, &st) == 0 && isTarget(&st, &t)) {
                 other++;
             }
             changed = fd >= 0 && fchdir(fd) == 0;
@@ -130,9 +158,9 @@ int main(int argc, char **argv) {
         } else {
             changed = chdir(path) == 0;
         }
-        if (changed && inTarget(&h)) {
+        if (changed && inTarget(&t)) {
             entered++;
-            readIt(secret);
+            readAt(AT_FDCWD, secret);
         }
         if (changed && fchdir(home) != 0) {
             perror("fchdir home");
@@ -140,6 +168,6 @@ int main(int argc, char **argv) {
         }
     }
     stop = 1;
-    pthread_join(t, NULL);
+    pthread_join(flipper, NULL);
     return report(tries);
 }

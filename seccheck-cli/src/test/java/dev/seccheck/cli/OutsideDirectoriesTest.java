@@ -23,12 +23,15 @@ import org.junit.jupiter.api.io.TempDir;
  * directory it reaches, as an open's walk is: a direct chdir or chroot through the link is refused
  * (EACCES), an fchdir to an O_PATH descriptor a raced open got of that directory is refused, and a
  * chdir whose name a second thread rewrites after the decision kills the program at the call's
- * exit, before it reads anything. Each route reads the file natively (so no test passes for want
+ * exit, before it reads anything. A name opened relative to such a descriptor (openat) is refused
+ * where the directory's own name does not reach it (as root, which searches any directory, the
+ * parent is hidden under a mount). Each route reads the file natively (so no test passes for want
  * of a working route or a race).
  */
 class OutsideDirectoriesTest {
 
-    private static final Pattern COUNTS = Pattern.compile("tries=(\\d+) other=(\\d+) entered=(\\d+) read=(\\d+)");
+    private static final Pattern COUNTS =
+            Pattern.compile("tries=(\\d+) other=(\\d+) entered=(\\d+) read=(\\d+) harmless=(\\d+)");
     private static final String SECRET = "held by a process outside the run";
 
     @TempDir
@@ -73,6 +76,54 @@ class OutsideDirectoriesTest {
     void aRacedChdirOntoTheDirectoryKillsTheProgramBeforeItReadsAsUid65534() throws Exception {
         PackagedCli.assumeNobody(tmp);
         racedChdir(PackagedCli.nobodyClasspath());
+    }
+
+    @Test
+    void aNameBelowARacedOPathDescriptorOfTheDirectoryIsNotOpenedAsRoot() throws Exception {
+        racedOpenat(null);
+    }
+
+    @Test
+    void aNameBelowARacedOPathDescriptorOfTheDirectoryIsNotOpenedAsUid65534() throws Exception {
+        PackagedCli.assumeNobody(tmp);
+        racedOpenat(PackagedCli.nobodyClasspath());
+    }
+
+    private void racedOpenat(String nobody) throws Exception {
+        Setup s = setUp(nobody);
+        if (nobody != null) {
+            racedOpenat(nobody, s);
+            return;
+        }
+        // Root searches any directory: the held one is out of its reach by name only when hidden,
+        // here under a tmpfs mounted over its parent.
+        Path hidden = tmp.resolve("hidden");
+        mount("mount", "-t", "tmpfs", "-o", "size=1m", "seccheck-test", hidden.toString());
+        try {
+            racedOpenat(null, s);
+        } finally {
+            mount("umount", hidden.toString());
+        }
+    }
+
+    private static void mount(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(String.join(" ", command) + ": " + out).isZero();
+    }
+
+    private void racedOpenat(String nobody, Setup s) throws Exception {
+        List<String> cmd = List.of(s.program.toString(), "openat", s.target, "secret", s.harmless.toString(), "3000");
+        long[] natively = counts(PackagedCli.nativeOrUnderSeccheck(tmp, "native", nobody, false, cmd, s.policy));
+        assertThat(natively[3]).as("natively, reads below the directory").isPositive();
+
+        PackagedCli.Result r = PackagedCli.nativeOrUnderSeccheck(tmp, "under", nobody, true, cmd, s.policy);
+        long[] c = counts(r);
+        assertThat(c[1]).as("under seccheck, O_PATH descriptors of the directory the race got (else the openat"
+                + " calls prove nothing)").isPositive();
+        assertThat(c[3]).as("under seccheck, reads below them (of %d)", c[1]).isZero();
+        assertThat(r.out()).doesNotContain("READ");
+        assertThat(c[4]).as("under seccheck, reads below the harmless directory's descriptors").isPositive();
     }
 
     private void direct(String nobody, String mode) throws Exception {
@@ -131,6 +182,8 @@ class OutsideDirectoriesTest {
         Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-rw-rw-"));
         Path harmless = Files.createDirectory(tmp.resolve("harmless"));
         Files.setPosixFilePermissions(harmless, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(Files.writeString(harmless.resolve("secret"), "harmless\n"),
+                PosixFilePermissions.fromString("rw-r--r--"));
         String pid = outside.start(nobody != null, "sleep",
                 List.of("sh", "-c", "exec 3<\"$0\"; exec sleep 300", held.toString()));
         // From now on the program cannot search the held directory's parent (root still can).
@@ -143,6 +196,6 @@ class OutsideDirectoriesTest {
         Matcher m = COUNTS.matcher(r.out());
         assertThat(m.find()).as(r.out() + r.err()).isTrue();
         return new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)),
-                Long.parseLong(m.group(4))};
+                Long.parseLong(m.group(4)), Long.parseLong(m.group(5))};
     }
 }

@@ -30,9 +30,10 @@ import java.util.Map;
  * birth time (procfs and pipes, whose numbers come from a process and a counter; an ext4 made with
  * small inodes) an object is named by device and inode alone. The directories a chdir, fchdir or
  * chroot was decided on are remembered too ({@link DirectoryChanges}): the kernel makes those calls
- * from the program's memory as well, and the directory a task has after one must be one of them. A name walked below an O_PATH directory
- * is decided on its own, as below any other directory (a detached tree's, from OPEN_TREE_CLONE or
- * fsmount, which seccheck does not hold, among them).
+ * from the program's memory as well, and the directory a task has after one must be one of them.
+ * A name is walked below an O_PATH directory of no decision only where the directory's own name
+ * reaches it, or it is on a detached tree (OPEN_TREE_CLONE's, fsmount's, which seccheck does not
+ * hold) and names below it are decided by {@code on_missing} ({@link PathWalk#refusalBelow}).
  */
 public final class DecidedPathFiles {
     /** The most objects remembered; the least recently used one is forgotten past them. */

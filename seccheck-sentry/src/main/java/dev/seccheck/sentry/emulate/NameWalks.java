@@ -37,6 +37,12 @@ final class NameWalks {
         if (start < 0 && !fromRoot) {
             return new PathWalk.Located.Failed(-start);
         }
+        int refused = start < 0 || dirfd == AT_FDCWD ? 0
+                : walk.refusalBelow(start, call.tid(), "the directory of descriptor " + dirfd);
+        if (refused != 0) {
+            PathCalls.close(start);
+            return new PathWalk.Located.Failed(refused);
+        }
         PathWalk.Request r = new PathWalk.Request(call.tid(), call.tgid(), who.fsuid(), path, flags, 0, call.onNotifier());
         return walk.find(trailing ? r : r.notTrailing(), start, root);
     }

@@ -1059,15 +1059,16 @@ final class OpenEmulation {
      * Our fd of where a relative path starts: the calling thread's cwd, or the dirfd itself; or
      * -errno. When the dirfd's {@code own} file is the one named (an empty path), not when a path
      * is walked from it: unless it is an O_PATH file of no decision ({@link PathWalk#refusalOfStart}).
-     * A name below an O_PATH directory is decided on its own, as below any directory; the file
-     * itself is what a raced O_PATH open may have swapped in.
+     * A name below an O_PATH directory of no decision is walked only where the program reaches
+     * that directory by its name, or it has none ({@link PathWalk#refusalBelow}).
      */
     private int startOf(Call call, Args a, boolean own) {
         if (a.dirfd() == AT_FDCWD) {
             return Identity.anchor(() -> calls.openat(AT_FDCWD, "/proc/" + call.tid() + "/cwd", O_PATH | O_CLOEXEC));
         }
         int fd = Identity.anchor(() -> tasks.getfd(call.tid(), call.tgid(), a.dirfd()));
-        int refused = fd < 0 || !own ? 0 : walk.refusalOfStart(fd, call.tid(), "the file of descriptor " + a.dirfd());
+        int refused = fd < 0 ? 0 : own ? walk.refusalOfStart(fd, call.tid(), "the file of descriptor " + a.dirfd())
+                : walk.refusalBelow(fd, call.tid(), "the directory of descriptor " + a.dirfd());
         if (refused != 0) {
             PathCalls.close(fd);
             return -refused;

@@ -229,6 +229,62 @@ final class PathWalk {
         return refused;
     }
 
+    /**
+     * 0 when a name may be walked below our copy {@code fd} of one of task {@code tid}'s
+     * descriptors (a relative name's dirfd): no O_PATH file; one whose object was decided
+     * ({@link DecidedPathFiles}); one on a mount the task's mount table does not have (a detached
+     * tree, OPEN_TREE_CLONE's or fsmount's, or a mount of another namespace: names below it are
+     * ones seccheck cannot give, decided by {@code on_missing}); or a directory the calling thread,
+     * with the program's identity, reaches by its name now (seccheck's view of it, from seccheck's
+     * root). Else EACCES, with a line saying why for the call's {@code what}: an O_PATH file a
+     * raced open got of a directory an outside process holds, whose parent the program cannot
+     * search, or hidden under a mount, or deleted (red-team round 21).
+     */
+    int refusalBelow(int fd, int tid, String what) {
+        if (pathFiles == null) {
+            return 0;
+        }
+        long flags = dev.seccheck.linux.SocketCalls.statusFlags(fd);
+        if (flags >= 0 && !DecidedPathFiles.isPath(flags) || pathFiles.decided(calls, fd)) {
+            return 0;
+        }
+        long mount = calls.mountId(fd);
+        boolean attached;
+        try {
+            attached = mount < 0 || MountTables.ALL.mount(calls, tid, mount).isPresent();
+        } catch (java.io.IOException e) {
+            attached = true; // not told: the name must tell
+        }
+        if (!attached || reachedByName(fd)) {
+            return 0;
+        }
+        log.accept(undecidedPathFile(tid, what, "its directory") + ", and its name does not reach it");
+        return Errno.EACCES;
+    }
+
+    /**
+     * Whether the name the kernel gives our fd {@code fd} (from seccheck's root) reaches, opened by
+     * the calling thread as it is now, that very object on the same mount.
+     */
+    private boolean reachedByName(int fd) {
+        String name = calls.readlinkat(AT_FDCWD, "/proc/self/fd/" + fd);
+        if (name == null || !name.startsWith("/")) {
+            return false;
+        }
+        int again = calls.openat(AT_FDCWD, name, O_PATH | O_CLOEXEC);
+        if (again < 0) {
+            return false;
+        }
+        try {
+            PathCalls.Stat a = calls.fstat(fd);
+            PathCalls.Stat b = calls.fstat(again);
+            return a != null && b != null && a.dev() == b.dev() && a.ino() == b.ino()
+                    && calls.mountId(fd) == calls.mountId(again);
+        } finally {
+            PathCalls.close(again);
+        }
+    }
+
     /** The line for a walk of task {@code tid} to {@code path} refused at an O_PATH file, {@code which}, of no decision. */
     private static String undecidedPathFile(int tid, String path, String which) {
         return "refused (EACCES) a walk of task " + tid + " (" + Procfs.comm(tid) + ") to " + path + ": " + which

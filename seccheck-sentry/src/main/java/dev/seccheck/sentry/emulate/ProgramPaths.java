@@ -63,8 +63,9 @@ public final class ProgramPaths {
         boolean absolute = path.startsWith("/");
         int start = -1;
         if (!absolute) {
-            start = calls.openat(AT_FDCWD, "/proc/" + tid + (dirfd == AT_FDCWD ? "/cwd" : "/fd/" + dirfd),
-                    O_PATH | O_CLOEXEC);
+            start = decided != null && dirfd != AT_FDCWD ? checkedStart(tid, tgid, dirfd)
+                    : calls.openat(AT_FDCWD, "/proc/" + tid + (dirfd == AT_FDCWD ? "/cwd" : "/fd/" + dirfd),
+                            O_PATH | O_CLOEXEC);
             if (start < 0) {
                 return start;
             }
@@ -122,6 +123,24 @@ public final class ProgramPaths {
         if (refused != 0) {
             PathCalls.close(ours);
             return refused < 0 ? ELSEWHERE : -refused;
+        }
+        return ours;
+    }
+
+    /**
+     * For checking walks, where a name relative to descriptor {@code fd} starts: the program's
+     * open file itself, or -errno: -EACCES for an O_PATH directory of no decision that the name
+     * the kernel gives it does not reach ({@link PathWalk#refusalBelow}).
+     */
+    private int checkedStart(int tid, int tgid, int fd) {
+        int ours = ThreadIds.copyFd(tid, tgid, fd);
+        if (ours < 0) {
+            return ours;
+        }
+        int refused = walk.refusalBelow(ours, tid, "the directory of descriptor " + fd);
+        if (refused != 0) {
+            PathCalls.close(ours);
+            return -refused;
         }
         return ours;
     }

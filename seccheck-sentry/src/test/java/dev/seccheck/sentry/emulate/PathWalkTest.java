@@ -273,6 +273,39 @@ class PathWalkTest {
         }
     }
 
+    /**
+     * A name below an O_PATH directory of no decision is walked only where the directory's own
+     * name reaches it ({@link PathWalk#refusalBelow}): a directory removed since (its name reaches
+     * nothing), unlike one still in place or a directory opened for reading, is refused; the
+     * kernel made such an open from the program's memory (red-team round 21's raced O_PATH opens
+     * of a directory an outside process holds).
+     */
+    @Test
+    void aNameBelowAnOPathDirectoryOfNoDecisionIsWalkedOnlyWhereItsNameReachesIt() throws IOException {
+        Path kept = Files.createDirectory(dir.resolve("kept"));
+        Path gone = Files.createDirectory(dir.resolve("gone"));
+        DecidedPathFiles decided = new DecidedPathFiles();
+        List<String> lines = new java.util.ArrayList<>();
+        PathWalk checking = new PathWalk(calls, -1, dev.seccheck.sentry.defense.Shielded.NONE, null, lines::add, decided);
+        int keptPath = calls.openat(AT_FDCWD, kept.toString(), O_PATH | O_CLOEXEC);
+        int gonePath = calls.openat(AT_FDCWD, gone.toString(), O_PATH | O_CLOEXEC);
+        int goneRead = calls.openat(AT_FDCWD, gone.toString(), dev.seccheck.abi.Fcntl.O_RDONLY | O_CLOEXEC);
+        Files.delete(gone);
+        try {
+            assertThat(checking.refusalBelow(keptPath, tid, "kept")).as("reached by its name").isZero();
+            assertThat(checking.refusalBelow(gonePath, tid, "gone")).as("removed").isEqualTo(dev.seccheck.abi.Errno.EACCES);
+            assertThat(lines).singleElement().asString().contains("gone").contains("its name does not reach it");
+            assertThat(checking.refusalBelow(goneRead, tid, "read")).as("no O_PATH file").isZero();
+            assertThat(walk.refusalBelow(gonePath, tid, "gone")).as("a walk that does not check").isZero();
+            checking.pathFileMade(gonePath);
+            assertThat(checking.refusalBelow(gonePath, tid, "gone")).as("decided").isZero();
+        } finally {
+            PathCalls.close(keptPath);
+            PathCalls.close(gonePath);
+            PathCalls.close(goneRead);
+        }
+    }
+
     /** Walks absolute {@code path} with {@code by}. */
     private Reached walk(PathWalk by, String path, ProgramRoot root) {
         PathWalk.Located at = by.find(new PathWalk.Request(tid, (int) ProcessHandle.current().pid(), 0, path, 0, 0), -1,
