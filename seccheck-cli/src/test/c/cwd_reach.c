@@ -14,6 +14,8 @@
  *       chdir raced between HARMLESS and TARGET by a second thread
  *   cwd_reach openat TARGET SECRET HARMLESS TRIES
  *       O_PATH opens raced as for fchdir; SECRET opened relative to each descriptor (openat)
+ *   cwd_reach poison TARGET SECRET HARMLESS TRIES NAME
+ *       chdir(NAME) first (the directory's own name, which the program may not search), then as openat
  * The last mode counts in "harmless=H" the reads of HARMLESS's own SECRET through its descriptors.
  */
 #define _GNU_SOURCE
@@ -122,6 +124,17 @@ int main(int argc, char **argv) {
     }
     long tries = atol(argv[5]);
     int fchdirs = strcmp(mode, "fchdir") == 0, openats = strcmp(mode, "openat") == 0;
+    if (strcmp(mode, "poison") == 0) {
+        if (argc < 7) {
+            fprintf(stderr, "usage: cwd_reach poison TARGET SECRET HARMLESS TRIES NAME\n");
+            return 2;
+        }
+        if (chdir(argv[6]) == 0) {
+            fprintf(stderr, "chdir %s: it worked\n", argv[6]);
+            return 1;
+        }
+        openats = 1;
+    }
     pthread_t flipper;
     pthread_create(&flipper, NULL, flip, NULL);
     for (long i = 0; i < tries; i++) {

@@ -106,6 +106,29 @@ class OutsideDirectoriesTest {
         }
     }
 
+    /**
+     * seccheck runs as root and the program drops to uid 65534 (a service's worker). The tracer
+     * walks a chdir's name with seccheck's identity: before, a chdir to the held directory's own
+     * name, which the kernel then refused the program (its parent is not searchable), left that
+     * directory among those decided, and names below a raced O_PATH descriptor of it were opened.
+     */
+    @Test
+    void aChdirTheKernelRefusesDecidesNothing() throws Exception {
+        PackagedCli.assumeNobody(tmp);
+        Setup s = setUp(PackagedCli.nobodyClasspath());
+        String held = tmp.resolve("hidden").resolve("held").toString();
+        List<String> cmd = PackagedCli.nobody(s.program.toString(), "poison", s.target, "secret", s.harmless.toString(),
+                "3000", held);
+        long[] natively = counts(PackagedCli.nativeOrUnderSeccheck(tmp, "native", null, false, cmd, s.policy));
+        assertThat(natively[3]).as("natively, reads below the directory").isPositive();
+
+        PackagedCli.Result r = PackagedCli.nativeOrUnderSeccheck(tmp, "under", null, true, cmd, s.policy);
+        long[] c = counts(r);
+        assertThat(c[1]).as("under seccheck, O_PATH descriptors of the directory the race got").isPositive();
+        assertThat(c[3]).as("under seccheck, reads below them (of %d)", c[1]).isZero();
+        assertThat(r.out()).doesNotContain("READ");
+    }
+
     private static void mount(String... command) throws Exception {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());

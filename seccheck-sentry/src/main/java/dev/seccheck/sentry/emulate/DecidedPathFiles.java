@@ -28,9 +28,9 @@ import java.util.Map;
  * its own files' O_PATH opens decided and removed them, and a file the outside process made later
  * got one of their numbers and was reopened (671-778 reads a run); on a filesystem that keeps no
  * birth time (procfs and pipes, whose numbers come from a process and a counter; an ext4 made with
- * small inodes) an object is named by device and inode alone. The directories a chdir, fchdir or
- * chroot was decided on are remembered too ({@link DirectoryChanges}): the kernel makes those calls
- * from the program's memory as well, and the directory a task has after one must be one of them.
+ * small inodes) an object is named by device and inode alone. The kernel makes chdir, fchdir and
+ * chroot from the program's memory as well: the directory a task has after one must be the one
+ * decided or one of these ({@link DirectoryChanges}).
  * A name is walked below an O_PATH directory of no decision only where the directory's own name
  * reaches it, or it is on a detached tree (OPEN_TREE_CLONE's, fsmount's, which seccheck does not
  * hold) and names below it are decided by {@code on_missing} ({@link PathWalk#refusalBelow}).
@@ -70,6 +70,14 @@ public final class DecidedPathFiles {
         synchronized (this) {
             return decided.get(k) != null;
         }
+    }
+
+    /**
+     * The name of the object our fd {@code fd} is of (device, inode, birth time), as this record
+     * names objects, for a caller to compare with another; null when it cannot be told.
+     */
+    static Object objectOf(PathCalls calls, int fd) {
+        return key(calls, fd);
     }
 
     /** The name of the object {@code fd} is of; null when it cannot be told. */

@@ -10,6 +10,7 @@ import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.ThreadIds;
 import dev.seccheck.sentry.defense.Shielded;
+import java.util.Map;
 
 /**
  * DirectoryChanges decides chdir, fchdir and chroot while seccheck performs the program's opens.
@@ -22,9 +23,13 @@ import dev.seccheck.sentry.defense.Shielded;
  * the program's is ({@link PathWalk}: an outside process's or seccheck's {@code /proc} entries
  * beyond the public ones, an O_PATH file of no decision reached through its link or named by
  * fchdir, are refused with EACCES), and checked at its exit: the directory the task then has must
- * be one decided so ({@link DecidedPathFiles}, where the decided directory is put), else a second
- * thread rewrote the name, or swapped the descriptor, between the decision and the kernel's look.
- * One instance per thread, as PathWalk.
+ * be the one decided, or one whose O_PATH open was ({@link DecidedPathFiles}: another thread of a
+ * task sharing the working directory may have moved it meanwhile), else a second thread rewrote
+ * the name, or swapped the descriptor, between the decision and the kernel's look. The walk is
+ * seccheck's (on the tracer), not made with the program's identity: it refuses routes, and the
+ * directory it reached is never taken for one the program may reach by name (the kernel's
+ * permission checks come after it). One instance per thread, as PathWalk; the directories decided
+ * for the calls in flight are shared.
  */
 public final class DirectoryChanges {
 
@@ -34,15 +39,20 @@ public final class DirectoryChanges {
     private final PathCalls calls = new PathCalls();
     private final PathWalk walk;
     private final DecidedPathFiles decided;
+    /** The directory decided for each task's call in flight, by task. */
+    private final Map<Integer, Object> inFlight;
 
     /**
      * @param supervisor seccheck's pid, whose /proc entries a walk never enters
      * @param operators whether a task is out of another's reach (a {@code seccheck exec} command's)
      * @param decided the run's record of the objects reached by a decided route, shared with the
      *     emulation of opens
+     * @param inFlight where the directory decided for each task's call is kept until its exit,
+     *     shared by every instance of the run
      */
-    public DirectoryChanges(int supervisor, Shielded operators, DecidedPathFiles decided) {
+    public DirectoryChanges(int supervisor, Shielded operators, DecidedPathFiles decided, Map<Integer, Object> inFlight) {
         this.decided = decided;
+        this.inFlight = inFlight;
         this.walk = new PathWalk(calls, supervisor, operators, null, line -> {}, decided);
     }
 
@@ -55,11 +65,12 @@ public final class DirectoryChanges {
      * Decides call {@code nr} of task {@code tid} (process {@code tgid}) at its enter: on the
      * directory descriptor {@code fd} holds (fchdir) or {@code path} reaches (chdir, chroot: null
      * when it could not be read, left to the kernel). Returns 0 to let the kernel make it (the
-     * directory reached is then remembered as decided; a name that reaches no directory the kernel
+     * directory reached is kept for the call's exit; a name that reaches no directory the kernel
      * refuses itself), EACCES to fail it, or {@link #ELSEWHERE} when {@code localOnly} and the
      * walk needs a filesystem that may block: decide again where waiting holds nothing.
      */
     public int refusal(int tid, int tgid, int nr, int fd, String path, boolean localOnly) {
+        inFlight.remove(tid);
         if (nr == Sysno.FCHDIR) {
             // The same open file (pidfd_getfd, which takes O_PATH files too), so its flags tell
             // whether it is an O_PATH file.
@@ -73,7 +84,7 @@ public final class DirectoryChanges {
                 }
                 int refused = decided.refusalOfStart(calls, ours);
                 if (refused == 0) {
-                    decided.made(calls, ours);
+                    keep(tid, ours);
                 }
                 return refused;
             } finally {
@@ -99,7 +110,7 @@ public final class DirectoryChanges {
                         PathCalls.close(f.parent());
                     }
                     if (f.stat() != null && f.stat().isDirectory()) {
-                        decided.made(calls, f.fd());
+                        keep(tid, f.fd());
                     }
                     PathCalls.close(f.fd());
                     yield 0;
@@ -115,20 +126,35 @@ public final class DirectoryChanges {
         }
     }
 
+    /** Keeps the object our fd {@code fd} is of as the directory decided for task {@code tid}'s call. */
+    private void keep(int tid, int fd) {
+        Object object = DecidedPathFiles.objectOf(calls, fd);
+        if (object != null) {
+            inFlight.put(tid, object);
+        }
+    }
+
     /**
      * At the exit of call {@code nr} that succeeded for task {@code tid}: whether the working
-     * directory (the root, for chroot) the task has now is one reached by a decided route. False
-     * means the kernel reached another directory than the one decided.
+     * directory (the root, for chroot) the task has now is the one decided at its enter, or one
+     * reached by a decided route. False means the kernel reached another directory.
      */
     public boolean reachedDecided(int tid, int nr) {
+        Object walked = inFlight.remove(tid);
         int now = calls.openat(AT_FDCWD, "/proc/" + tid + (nr == Sysno.CHROOT ? "/root" : "/cwd"), O_PATH | O_CLOEXEC);
         if (now < 0) {
             return now == -Errno.ENOENT || now == -Errno.ESRCH; // the task is gone: it has none
         }
         try {
-            return decided.decided(calls, now);
+            Object there = DecidedPathFiles.objectOf(calls, now);
+            return there != null && there.equals(walked) || decided.decided(calls, now);
         } finally {
             PathCalls.close(now);
         }
+    }
+
+    /** Forgets what was kept for task {@code tid}'s call: it left it without an exit (it ended). */
+    public void forget(int tid) {
+        inFlight.remove(tid);
     }
 }

@@ -13,7 +13,9 @@ import dev.seccheck.sentry.syscalls.MemoryFault;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.TaskMemory;
 import dev.seccheck.sentry.task.Task;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -43,7 +45,8 @@ final class DirectoryChangeStops {
      */
     DirectoryChangeStops(DecidedPathFiles decided, Shielded operators, FileLooks looks, Consumer<String> log) {
         int self = (int) ProcessHandle.current().pid();
-        this.changes = ThreadLocal.withInitial(() -> new DirectoryChanges(self, operators, decided));
+        Map<Integer, Object> inFlight = new ConcurrentHashMap<>();
+        this.changes = ThreadLocal.withInitial(() -> new DirectoryChanges(self, operators, decided, inFlight));
         this.looks = looks;
         this.log = log;
     }
@@ -85,6 +88,7 @@ final class DirectoryChangeStops {
      */
     void atExit(int tid, int tgid, int nr, long result) {
         if (result != 0) {
+            changes.get().forget(tid);
             return;
         }
         String link = "/proc/" + tid + (nr == Sysno.CHROOT ? "/root" : "/cwd");
