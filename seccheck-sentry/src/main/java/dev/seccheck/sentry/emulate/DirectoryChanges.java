@@ -26,7 +26,9 @@ import java.util.Map;
  * be the one decided, or one whose O_PATH open was ({@link DecidedPathFiles}: another thread of a
  * task sharing the working directory may have moved it meanwhile), else a second thread rewrote
  * the name, or swapped the descriptor, between the decision and the kernel's look. The walk is
- * seccheck's (on the tracer), not made with the program's identity: it refuses routes, and the
+ * seccheck's (on the tracer), in seccheck's namespaces (a name into /proc/sys or /proc/sysvipc,
+ * whose directories are the task's namespaces' own, is decided as a directory there, whichever),
+ * not made with the program's identity: it refuses routes, and the
  * directory it reached is never taken for one the program may reach by name (the kernel's
  * permission checks come after it). One instance per thread, as PathWalk; the directories decided
  * for the calls in flight are shared.
@@ -39,6 +41,9 @@ public final class DirectoryChanges {
     private final PathCalls calls = new PathCalls();
     private final PathWalk walk;
     private final DecidedPathFiles decided;
+    /** What a call in flight was decided on when its walk came to /proc/sys or /proc/sysvipc: a directory there. */
+    private static final Object SYSCTLS = new Object();
+
     /** The directory decided for each task's call in flight, by task. */
     private final Map<Integer, Object> inFlight;
 
@@ -102,7 +107,9 @@ public final class DirectoryChanges {
             }
         }
         try (ProgramRoot root = ProgramRoot.of(calls, tid)) {
-            PathWalk.Request r = new PathWalk.Request(tid, tgid, 0, path, O_PATH | O_DIRECTORY, 0, localOnly)
+            // A walk into /proc/sys or /proc/sysvipc stops there (Sysctls): seccheck's view of them
+            // is its own namespaces', not the task's, and they hold no process's entries.
+            PathWalk.Request r = new PathWalk.Request(tid, tgid, 0, path, O_PATH | O_DIRECTORY, 0, localOnly, () -> true)
                     .notTrailing();
             return switch (walk.find(r, start, root)) {
                 case PathWalk.Located.Found f -> {
@@ -121,7 +128,10 @@ public final class DirectoryChanges {
                 }
                 case PathWalk.Located.Failed f -> f.errno() == Errno.EACCES ? Errno.EACCES : 0;
                 case PathWalk.Located.Elsewhere e -> ELSEWHERE;
-                case PathWalk.Located.Sysctls s -> throw new IllegalStateException("a walk that never asks about /proc/sys did");
+                case PathWalk.Located.Sysctls s -> {
+                    inFlight.put(tid, SYSCTLS);
+                    yield 0;
+                }
             };
         }
     }
@@ -146,6 +156,9 @@ public final class DirectoryChanges {
             return now == -Errno.ENOENT || now == -Errno.ESRCH; // the task is gone: it has none
         }
         try {
+            if (walked == SYSCTLS) {
+                return walk.inSysctls(now, tid);
+            }
             Object there = DecidedPathFiles.objectOf(calls, now);
             return there != null && there.equals(walked) || decided.decided(calls, now);
         } finally {

@@ -285,6 +285,21 @@ final class PathWalk {
         }
     }
 
+    /**
+     * Whether our fd {@code fd} is of a directory in a procfs's {@code sys} or {@code sysvipc}
+     * tree, placed in its procfs as a walk places it ({@link ProcPlaces}, in task {@code tid}'s
+     * mount namespace): one the task reaches in its own namespaces' view, which a walk from
+     * seccheck's reaches as another directory ({@link Located.Sysctls}).
+     */
+    boolean inSysctls(int fd, int tid) {
+        PathCalls.Stat st = calls.fstat(fd);
+        if (st == null || !st.isDirectory() || calls.fsType(fd) != PathCalls.PROC_SUPER_MAGIC) {
+            return false;
+        }
+        Deque<String> place = places.of(fd, tid, ownProcDev());
+        return place != null && !place.isEmpty() && (place.getFirst().equals("sys") || place.getFirst().equals("sysvipc"));
+    }
+
     /** The line for a walk of task {@code tid} to {@code path} refused at an O_PATH file, {@code which}, of no decision. */
     private static String undecidedPathFile(int tid, String path, String which) {
         return "refused (EACCES) a walk of task " + tid + " (" + Procfs.comm(tid) + ") to " + path + ": " + which

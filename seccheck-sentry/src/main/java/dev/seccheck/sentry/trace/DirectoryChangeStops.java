@@ -23,10 +23,10 @@ import java.util.function.Consumer;
  * seccheck performs its opens ({@link DirectoryChanges}): at the enter the call is decided on the
  * directory it reaches (a walk that needs a filesystem that may not answer goes to the bounded
  * helper of {@link FileLooks}; one that gets no answer in time is refused); at the exit of one that
- * succeeded, the directory the task then has must be one reached by a decided route, else the
- * kernel reached another than the one decided (a second thread rewrote the name or swapped the
- * descriptor in between) and the process is killed: the call cannot be undone, and a working
- * directory below another process's cannot be left to the program.
+ * succeeded, the directory the task then has must be the one decided at its enter (or one whose
+ * O_PATH open was decided), else the kernel reached another (a second thread rewrote the name or
+ * swapped the descriptor in between) and the process is killed: the call cannot be undone, and a
+ * working directory below another process's cannot be left to the program.
  */
 final class DirectoryChangeStops {
 
