@@ -26,8 +26,9 @@ import java.util.Map;
  * be the one decided, or one whose O_PATH open was ({@link DecidedPathFiles}: another thread of a
  * task sharing the working directory may have moved it meanwhile), else a second thread rewrote
  * the name, or swapped the descriptor, between the decision and the kernel's look. The walk is
- * seccheck's (on the tracer), in seccheck's namespaces (a name into /proc/sys or /proc/sysvipc,
- * whose directories are the task's namespaces' own, is decided as a directory there, whichever),
+ * seccheck's (on the tracer), in seccheck's namespaces (for a task in other network or IPC
+ * namespaces, a name into /proc/sys or /proc/sysvipc, whose directories are then others, is
+ * decided as a directory there, whichever),
  * not made with the program's identity: it refuses routes, and the
  * directory it reached is never taken for one the program may reach by name (the kernel's
  * permission checks come after it). One instance per thread, as PathWalk; the directories decided
@@ -107,10 +108,11 @@ public final class DirectoryChanges {
             }
         }
         try (ProgramRoot root = ProgramRoot.of(calls, tid)) {
-            // A walk into /proc/sys or /proc/sysvipc stops there (Sysctls): seccheck's view of them
-            // is its own namespaces', not the task's, and they hold no process's entries.
-            PathWalk.Request r = new PathWalk.Request(tid, tgid, 0, path, O_PATH | O_DIRECTORY, 0, localOnly, () -> true)
-                    .notTrailing();
+            // For a task in another network or IPC namespace than seccheck's, a walk into /proc/sys
+            // or /proc/sysvipc stops there (Sysctls): seccheck's view of them is its own namespaces',
+            // another directory than the task's, and they hold no process's entries.
+            PathWalk.Request r = new PathWalk.Request(tid, tgid, 0, path, O_PATH | O_DIRECTORY, 0, localOnly,
+                    () -> TaskNamespaces.differFromSeccheck(calls, tid, TaskNamespaces.SYSCTLS)).notTrailing();
             return switch (walk.find(r, start, root)) {
                 case PathWalk.Located.Found f -> {
                     if (f.parent() >= 0) {

@@ -52,10 +52,19 @@ final class TaskNamespaces {
      * process, where its threads are but one that joined a task's (true when it cannot be told).
      */
     boolean differFromSeccheck(int tid, Kind[] kinds) {
-        return differ(tid, kinds, "/proc/self/ns/");
+        return differFromSeccheck(calls, tid, kinds);
+    }
+
+    /** {@link #differFromSeccheck}, asked through {@code calls} (the calling thread's buffers). */
+    static boolean differFromSeccheck(PathCalls calls, int tid, Kind[] kinds) {
+        return differ(calls, tid, kinds, "/proc/self/ns/");
     }
 
     private boolean differ(int tid, Kind[] kinds, String ourNamespaces) {
+        return differ(calls, tid, kinds, ourNamespaces);
+    }
+
+    private static boolean differ(PathCalls calls, int tid, Kind[] kinds, String ourNamespaces) {
         for (Kind k : kinds) {
             String theirs = calls.readlinkat(AT_FDCWD, "/proc/" + tid + "/ns/" + k.name());
             String ours = calls.readlinkat(AT_FDCWD, ourNamespaces + k.name());
