@@ -28,9 +28,8 @@ import java.util.Map;
  * the name, or swapped the descriptor, between the decision and the kernel's look. The walk is
  * seccheck's (on the tracer), in seccheck's namespaces (for a task in other network or IPC
  * namespaces, a name into /proc/sys or /proc/sysvipc, whose directories are then others, is
- * decided as a directory there, whichever),
- * not made with the program's identity: it refuses routes, and the
- * directory it reached is never taken for one the program may reach by name (the kernel's
+ * decided as any directory there), not made with the program's identity: it refuses routes, and
+ * the directory it reached is never taken for one the program may reach by name (the kernel's
  * permission checks come after it). One instance per thread, as PathWalk; the directories decided
  * for the calls in flight are shared.
  */
