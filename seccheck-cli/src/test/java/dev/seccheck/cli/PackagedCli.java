@@ -134,14 +134,21 @@ final class PackagedCli {
     }
 
     /**
+     * How long {@link #nativeOrUnderSeccheck} lets a run take before it takes it for a hang: a
+     * guard, not a measure. Five minutes: the longest runs (a datagram storm under signals, as uid
+     * 65534) take about a minute here, and one took over two in CI on a busy machine.
+     */
+    static final Duration RUN_DEADLINE = Duration.ofMinutes(5);
+
+    /**
      * Runs {@code command} in {@code dir}, natively or, when {@code underSeccheck}, under this
      * build's {@code seccheck run --quiet -o /dev/null} (its runtime directory in {@code dir}, with
-     * the sessions of {@code configs} or else the built-in one), within two minutes; fails the test
-     * unless it exits 0, and returns what it printed.
+     * the sessions of {@code configs} or else the built-in one), within {@link #RUN_DEADLINE}; fails
+     * the test unless it exits 0, and returns what it printed.
      */
     static Result nativeOrUnderSeccheck(Path dir, boolean underSeccheck, List<String> command, Path... configs)
             throws IOException, InterruptedException {
-        Result r = run(nativeOrUnderSeccheckProcess(dir, underSeccheck, command, configs), dir, Duration.ofSeconds(120));
+        Result r = run(nativeOrUnderSeccheckProcess(dir, underSeccheck, command, configs), dir, RUN_DEADLINE);
         org.assertj.core.api.Assertions.assertThat(r.status())
                 .as((underSeccheck ? "under seccheck: " : "natively: ") + r.out() + r.err()).isZero();
         return r;
@@ -184,7 +191,7 @@ final class PackagedCli {
     static Result asNobodyNativeOrUnderSeccheck(Path dir, String classpath, boolean underSeccheck, List<String> command,
             Path... configs) throws IOException, InterruptedException {
         Result r = run(asNobodyNativeOrUnderSeccheckProcess(dir, classpath, underSeccheck, command, configs), dir,
-                Duration.ofSeconds(120));
+                RUN_DEADLINE);
         org.assertj.core.api.Assertions.assertThat(r.status())
                 .as((underSeccheck ? "under seccheck as uid 65534: " : "natively as uid 65534: ") + r.out() + r.err()).isZero();
         return r;
