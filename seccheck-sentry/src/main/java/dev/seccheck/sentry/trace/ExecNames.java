@@ -8,23 +8,30 @@ import dev.seccheck.linux.Procfs;
 import dev.seccheck.sentry.defense.Shielded;
 import dev.seccheck.sentry.emulate.DecidedPathFiles;
 import dev.seccheck.sentry.emulate.ProgramPaths;
+import dev.seccheck.sentry.emulate.RealPath;
 import dev.seccheck.sentry.syscalls.MemoryFault;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.TaskMemory;
 import dev.seccheck.sentry.task.Task;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
  * ExecNames checks, at the enter of execve or execveat while seccheck performs the program's
  * opens, the names the kernel is about to open for the exec: the file passed (by name, or the
- * file of a descriptor for AT_EMPTY_PATH) and, for a {@code #!} script, each interpreter its line
- * names in turn. Each is walked as an open's walk is ({@link ProgramPaths}'s checking walk), and a
- * walk refused there fails the exec with EACCES: red-team round 21 ran a process's deleted binary
- * through its {@code /proc/PID/exe} from outside the run, and read it through its own
- * {@code /proc/self/exe} and memory. Any other failure is left to the kernel, which answers as
- * natively. Tracer thread; a walk that needs a filesystem that may not answer goes to the bounded
- * helper of {@link FileLooks}, and one that gets no answer in time fails the exec.
+ * file of a descriptor for AT_EMPTY_PATH), for a {@code #!} script each interpreter its line
+ * names in turn, and the {@code PT_INTERP} of the ELF binary the chain ends in (the dynamic loader
+ * the kernel maps with it). Each is walked as an open's walk is ({@link ProgramPaths}'s checking
+ * walk), and a walk refused there fails the exec with EACCES: red-team round 21 ran a process's
+ * deleted binary through its {@code /proc/PID/exe} from outside the run, and read it through its
+ * own {@code /proc/self/exe} and memory. Any other failure is left to the kernel, which answers as
+ * natively. The kernel reads the name again after the walk, so at the exec event the files it
+ * executed are checked against the ones the walk reached ({@link #unreached}): the program is
+ * killed before its first instruction when another thread rewrote the name in between. Tracer
+ * thread; a walk that needs a filesystem that may not answer goes to the bounded helper of
+ * {@link FileLooks}, and one that gets no answer in time fails the exec.
  */
 final class ExecNames {
 
@@ -52,8 +59,24 @@ final class ExecNames {
         this.log = log;
     }
 
+    /**
+     * The files a walk of an exec's names reached that the kernel is to map: the binary the chain
+     * ends in and its ELF interpreter, each by device and inode; null when not reached. Both null
+     * when the walk refused a name or the kernel is to answer the call itself.
+     */
+    private record Walk(int refusal, PathCalls.Stat binary, PathCalls.Stat interpreter) {}
+
+    private static final Walk REFUSED = new Walk(Errno.EACCES, null, null);
+    private static final Walk UNREACHED = new Walk(0, null, null);
+    private static final Walk ELSEWHERE = new Walk(ProgramPaths.ELSEWHERE, null, null);
+
+    /** The walk of each thread's exec call let through at its enter, until its exec event (or its next exec call, or its end). */
+    private final Map<Integer, Walk> walked = new ConcurrentHashMap<>();
+
     /** At the enter of exec call {@code ev} of {@code task}: 0 to let the kernel make it, else the errno to fail it with. */
     int atEnter(Task task, SyscallEvent ev, TaskMemory mem) {
+        int tid = ev.tid();
+        walked.remove(tid);
         boolean at = ev.sysno() == Sysno.EXECVEAT;
         int dirfd = at ? (int) ev.arg(1) : Fcntl.AT_FDCWD;
         String path;
@@ -61,52 +84,154 @@ final class ExecNames {
             long addr = ev.arg(at ? 2 : 1);
             path = addr == 0 ? null : mem.readString(addr, PATH_MAX);
         } catch (MemoryFault f) {
-            return 0; // the kernel's EFAULT
+            walked.put(tid, UNREACHED);
+            return 0; // the kernel's EFAULT, unless another thread mapped the name meanwhile
         }
         boolean emptyPath = at && ((int) ev.arg(5) & Fcntl.AT_EMPTY_PATH) != 0;
         if (path == null || path.length() >= PATH_MAX || path.isEmpty() && !emptyPath) {
-            return 0; // the kernel's EFAULT, ENAMETOOLONG or ENOENT
+            walked.put(tid, UNREACHED);
+            return 0; // the kernel's EFAULT, ENAMETOOLONG or ENOENT, unless the name changes meanwhile
         }
-        int tid = ev.tid();
-        int r = refusal(tid, task.tgid(), dirfd, path, true);
-        if (r == ProgramPaths.ELSEWHERE) {
-            Optional<Integer> looked = looks.lookElsewhere(tid, () -> refusal(tid, task.tgid(), dirfd, path, false));
+        Walk w = walk(tid, task.tgid(), dirfd, path, true);
+        if (w == ELSEWHERE) {
+            Optional<Walk> looked = looks.lookElsewhere(tid, () -> walk(tid, task.tgid(), dirfd, path, false));
             if (looked.isEmpty()) {
                 log.accept("refused " + Sysno.name(ev.sysno()) + " from task " + tid + " (" + Procfs.comm(tid)
                         + "): the filesystem of the file it names did not answer seccheck in time (EACCES)");
                 return Errno.EACCES;
             }
-            r = looked.get();
+            w = looked.get();
         }
-        return r;
+        if (w.refusal() == 0) {
+            walked.put(tid, w);
+        }
+        return w.refusal();
     }
 
     /**
-     * 0 when every name the exec of {@code path} (relative to {@code dirfd}) leads the kernel to
-     * is walked with no refusal, EACCES when one is refused, or {@link ProgramPaths#ELSEWHERE}.
+     * At the exec event of the thread that made the exec call as {@code former}: why the files the
+     * kernel executed, {@code binary} and {@code interpreter} (null when it mapped none; see
+     * {@link ExecutedFiles}), may not run, or null when they may. Each must be the file the walk
+     * of the call's names reached at its enter, or one whose name reaches it now: the kernel took
+     * the name from the program's memory after the walk, and a second thread may have rewritten it
+     * to one the walk refuses (another process's {@code /proc/PID/exe}), or rewritten the binary's
+     * {@code PT_INTERP}. A file replaced by a rename after the walk (an upgrade while a build runs)
+     * is reached by its name. Null too when no walk was made for the call (seccheck did not
+     * perform the opens at its enter). Tracer thread.
      */
-    private int refusal(int tid, int tgid, int dirfd, String path, boolean localOnly) {
+    /** Whether the names of the exec call thread {@code tid} made were walked at its enter, and not yet checked. */
+    boolean walked(int tid) {
+        return walked.containsKey(tid);
+    }
+
+    String unreached(int tid, int former, ExecutedFiles.Executed binary, ExecutedFiles.Executed interpreter) {
+        Walk w = walked.remove(former);
+        if (w == null) {
+            return null;
+        }
+        String why = unreached(tid, "binary", binary, w.binary());
+        return why != null || interpreter == null ? why
+                : unreached(tid, "ELF interpreter", interpreter, w.interpreter());
+    }
+
+    private String unreached(int tid, String which, ExecutedFiles.Executed executed, PathCalls.Stat walkedTo) {
+        return switch (executed) {
+            case ExecutedFiles.Unknown u -> "its " + which + " cannot be checked against the names seccheck walked at"
+                    + " its exec call: " + u.why();
+            case ExecutedFiles.Found f when walkedTo != null && walkedTo.dev() == f.file().dev()
+                    && walkedTo.ino() == f.file().ino() -> null;
+            // On the helper: the name may cross a filesystem the program serves.
+            case ExecutedFiles.Found f when looks.lookElsewhere(tid, () -> reachedByName(f)).orElse(false) -> null;
+            case ExecutedFiles.Found f -> "the " + which + " the kernel executed is not the file its name reached when"
+                    + " seccheck walked it at the exec call's enter, and no name reaches it now (another thread"
+                    + " rewrote the name in between, or the file's)";
+        };
+    }
+
+    /**
+     * Whether the file {@code f} executed has a name that reaches it now: its name from seccheck's
+     * root ({@link RealPath}, a mount of the program's own namespace named where seccheck sees
+     * its filesystem) opens that very file, by device and inode; a file deleted, or hidden under a
+     * mount since, has none. A file of a memory filesystem only the program's namespace has holds
+     * only what the program wrote there through opens seccheck decided, and counts as reached.
+     */
+    private boolean reachedByName(ExecutedFiles.Found f) {
+        RealPath.Name name = f.named().orElse(null);
+        if (name == null || name.unlinked()) {
+            return false;
+        }
+        if (name.programsOwn()) {
+            return true;
+        }
+        PathCalls c = calls.get();
+        int fd = c.openat(Fcntl.AT_FDCWD, name.path(), Fcntl.O_PATH | Fcntl.O_CLOEXEC);
+        if (fd < 0) {
+            return false;
+        }
+        try {
+            PathCalls.Stat st = c.fstat(fd);
+            return st != null && st.dev() == f.file().dev() && st.ino() == f.file().ino();
+        } finally {
+            PathCalls.close(fd);
+        }
+    }
+
+    /** The thread is gone: its exec call will not happen. */
+    void forget(int tid) {
+        walked.remove(tid);
+    }
+
+    /**
+     * Walks every name the exec of {@code path} (relative to {@code dirfd}) leads the kernel to:
+     * the file, each interpreter of a {@code #!} chain, and the ELF interpreter of the binary the
+     * chain ends in. {@link #REFUSED} when one is refused, {@link #ELSEWHERE} when {@code localOnly}
+     * and one needs a filesystem that may block; else what was reached.
+     */
+    private Walk walk(int tid, int tgid, int dirfd, String path, boolean localOnly) {
         ProgramPaths walk = paths.get();
         PathCalls c = calls.get();
         int fd = walk.open(tid, tgid, dirfd, path, localOnly);
         for (int scripts = MAX_SCRIPTS; ; scripts--) {
-            if (fd == ProgramPaths.ELSEWHERE) {
-                return fd;
-            }
             if (fd < 0) {
-                return fd == -Errno.EACCES ? Errno.EACCES : 0;
+                return outcome(fd);
             }
             ShebangLine.Line line;
+            PathCalls.Stat binary = null;
+            String interpreter = null;
             try {
                 line = scripts > 0 ? ExecCalls.lineAt(c, fd) : null;
+                if (line == null) {
+                    binary = c.fstat(fd);
+                    interpreter = ExecutedFiles.interpreterOf(c, fd).orElse("");
+                }
             } finally {
                 PathCalls.close(fd);
             }
             if (line == null) {
-                return 0;
+                if (interpreter.isEmpty()) {
+                    return new Walk(0, binary, null);
+                }
+                // The kernel opens the ELF interpreter from the task's root or working directory.
+                int interp = walk.open(tid, tgid, Fcntl.AT_FDCWD, interpreter, localOnly);
+                if (interp == ProgramPaths.ELSEWHERE || interp == -Errno.EACCES) {
+                    return outcome(interp);
+                }
+                if (interp < 0) {
+                    return new Walk(0, binary, null); // the kernel's own failure, as natively
+                }
+                try {
+                    return new Walk(0, binary, c.fstat(interp));
+                } finally {
+                    PathCalls.close(interp);
+                }
             }
             // The kernel opens a script's interpreter from the task's root or working directory.
             fd = walk.open(tid, tgid, Fcntl.AT_FDCWD, line.name(), localOnly);
         }
+    }
+
+    /** What a walk that got no file ({@code fd}, -errno or {@link ProgramPaths#ELSEWHERE}) comes to. */
+    private static Walk outcome(int fd) {
+        return fd == ProgramPaths.ELSEWHERE ? ELSEWHERE : fd == -Errno.EACCES ? REFUSED : UNREACHED;
     }
 }

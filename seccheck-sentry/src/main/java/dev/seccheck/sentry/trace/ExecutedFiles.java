@@ -231,7 +231,7 @@ final class ExecutedFiles {
             }
             walked.remove(mapped);
         }
-        Optional<Optional<String>> read = looks.lookAt(pid, "/proc/" + pid + "/exe", () -> interpAt(b.fd()));
+        Optional<Optional<String>> read = looks.lookAt(pid, "/proc/" + pid + "/exe", () -> interpreterOf(calls, b.fd()));
         if (read.isEmpty()) {
             return Optional.of(new Unknown("its binary's filesystem did not answer in time"));
         }
@@ -313,17 +313,17 @@ final class ExecutedFiles {
 
     /**
      * The {@code PT_INTERP} path of the ELF file behind our O_PATH descriptor {@code opath}: empty
-     * when it has none or is no ELF64 file (the kernel then ran no interpreter for it: a script is
+     * when it has none or is no ELF64 file (the kernel then runs no interpreter for it: a script is
      * read by its own binary's look), an empty string when its headers could not be read.
      */
-    private Optional<String> interpAt(int opath) {
+    static Optional<String> interpreterOf(PathCalls calls, int opath) {
         int fd = calls.openat(Fcntl.AT_FDCWD, "/proc/self/fd/" + opath,
                 Fcntl.O_RDONLY | Fcntl.O_NONBLOCK | Fcntl.O_NOCTTY | Fcntl.O_CLOEXEC);
         if (fd < 0) {
             return Optional.of("");
         }
         try {
-            ByteBuffer ehdr = read(fd, EHDR_SIZE, 0);
+            ByteBuffer ehdr = read(calls, fd, EHDR_SIZE, 0);
             if (ehdr == null) {
                 return Optional.of("");
             }
@@ -336,7 +336,7 @@ final class ExecutedFiles {
             if (phentsize < 56 || phentsize > PHDR_MAX || phnum > PHNUM_MAX || phoff < 0) {
                 return Optional.of("");
             }
-            ByteBuffer phdrs = read(fd, phentsize * phnum, phoff);
+            ByteBuffer phdrs = read(calls, fd, phentsize * phnum, phoff);
             if (phdrs == null) {
                 return Optional.of("");
             }
@@ -350,7 +350,7 @@ final class ExecutedFiles {
                 if (size < 2 || size > PATH_MAX || offset < 0) {
                     return Optional.of("");
                 }
-                ByteBuffer path = read(fd, (int) size, offset);
+                ByteBuffer path = read(calls, fd, (int) size, offset);
                 if (path == null || path.get((int) size - 1) != 0) {
                     return Optional.of("");
                 }
@@ -363,7 +363,7 @@ final class ExecutedFiles {
     }
 
     /** {@code n} bytes of {@code fd} at {@code offset}, little-endian, or null when fewer could be read. */
-    private ByteBuffer read(int fd, int n, long offset) {
+    private static ByteBuffer read(PathCalls calls, int fd, int n, long offset) {
         byte[] b = new byte[n];
         return calls.pread(fd, b, offset) == n ? ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN) : null;
     }

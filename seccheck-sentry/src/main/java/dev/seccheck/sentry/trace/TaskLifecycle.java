@@ -65,6 +65,8 @@ final class TaskLifecycle {
     private final ExecCalls execCalls;
     private final LandlockDomains landlock;
     private final ExecutedFiles executedFiles;
+    /** The walks of exec calls' names made at their enters, which the files executed are checked against. */
+    private final ExecNames execNames;
     private final Consumer<String> log;
     private final ProcessMemory memory = new ProcessMemory();
     private final Regs regs = new Regs();
@@ -92,8 +94,9 @@ final class TaskLifecycle {
 
     TaskLifecycle(TaskTable tasks, Tracees tracees, LifecyclePoints points, SyscallPoints syscalls,
             FilterLayers layers, ExecCalls execCalls, LandlockDomains landlock, ExecutedFiles executedFiles,
-            Consumer<String> log) {
+            ExecNames execNames, Consumer<String> log) {
         this.tasks = tasks;
+        this.execNames = execNames;
         this.executedFiles = executedFiles;
         this.log = log;
         this.landlock = landlock;
@@ -381,7 +384,7 @@ final class TaskLifecycle {
                 call = execCalls.imaged(call, tid, newImage);
             }
             boolean killed = false;
-            call = lookAtTheFilesExecuted(t, call);
+            call = lookAtTheFilesExecuted(t, former, call);
             if (call == KILLED) {
                 killed = true;
                 call = null;
@@ -409,39 +412,39 @@ final class TaskLifecycle {
 
     /**
      * The files the kernel executed for task {@code t}'s new program ({@link ExecutedFiles}), when
-     * a sink decides on opening files or on what runs. The kernel mapped them into the program,
+     * a sink decides on opening files or on what runs, or the exec call's names were walked at its
+     * enter by thread {@code former} ({@link ExecNames}). The kernel mapped them into the program,
      * whose code can read every byte of them without an open: a rule that keeps a file from being
      * opened must keep it from being executed too, or the program executes it with a library of its
      * own preloaded and dumps the image (a key embedded in a binary). The same holds for the file
      * the kernel hands a binfmt_misc handler open (flag O, {@link ExecutedFiles#handedOpen}): the
      * handler reads it through that descriptor. Such a file, or one seccheck cannot name or check,
-     * kills the program before its first instruction. For a sink deciding on
-     * what runs, {@code call} is returned holding the files, for sentry/execve.
+     * or one that is not what the walk at the enter reached and no name reaches
+     * ({@link ExecNames#unreached}), kills the program before its first instruction. For a sink
+     * deciding on what runs, {@code call} is returned holding the files, for sentry/execve.
      */
-    private ExecCalls.Pending lookAtTheFilesExecuted(Task t, ExecCalls.Pending call) {
+    private ExecCalls.Pending lookAtTheFilesExecuted(Task t, int former, ExecCalls.Pending call) {
         boolean names = syscalls.decidesNames();
         boolean runs = call != null && points.decidesExecs();
-        if (!names && !runs) {
+        boolean walked = execNames.walked(former);
+        if (!names && !runs && !walked) {
             return call;
         }
         ExecutedFiles.Executed binary = executedFiles.binary(t.tid());
         ExecutedFiles.Executed interpreter = executedFiles.interpreter(t.tid(), binary).orElse(null);
-        if (names) {
-            ExecutedFiles.Executed handed = executedFiles.handedOpen(t.tid()).orElse(null);
-            boolean refused = refuseReadingKeptFiles(t, binary, interpreter, handed);
-            if (handed != null) {
-                handed.close();
+        String unreached = walked ? execNames.unreached(t.tid(), former, binary, interpreter) : null;
+        if (unreached != null) {
+            killAtExec(t, unreached);
+        }
+        if (unreached != null || names && refuseKept(t, binary, interpreter)) {
+            binary.close();
+            if (interpreter != null) {
+                interpreter.close();
             }
-            if (refused) {
-                binary.close();
-                if (interpreter != null) {
-                    interpreter.close();
-                }
-                if (call != null) {
-                    call.release();
-                }
-                return KILLED;
+            if (call != null) {
+                call.release();
             }
+            return KILLED;
         }
         if (runs) {
             String why = movedInFlight(call.moves(), binary, interpreter);
@@ -461,6 +464,18 @@ final class TaskLifecycle {
             interpreter.close();
         }
         return call;
+    }
+
+    /** {@link #refuseReadingKeptFiles} with the file the kernel handed the program open, if any. */
+    private boolean refuseKept(Task t, ExecutedFiles.Executed binary, ExecutedFiles.Executed interpreter) {
+        ExecutedFiles.Executed handed = executedFiles.handedOpen(t.tid()).orElse(null);
+        try {
+            return refuseReadingKeptFiles(t, binary, interpreter, handed);
+        } finally {
+            if (handed != null) {
+                handed.close();
+            }
+        }
     }
 
     /**
@@ -667,6 +682,7 @@ final class TaskLifecycle {
         landlock.gone(tid);
         syscalls.forget(tid);
         execCalls.forget(tid);
+        execNames.forget(tid);
         awaitingFirstStop.remove(tid);
         AtomicBoolean over = awaitingFirstExec.remove(tid); // a later task may get its number: it is no launch
         if (over != null) {

@@ -108,11 +108,11 @@ public final class Tracer {
         this.points = new LifecyclePoints(state, context, runId, looks, executedFiles, log);
         this.layers = new FilterLayers(state, syscalls, tasks, tracees, round, log);
         this.landlock = new LandlockDomains(log);
+        ExecNames execNames = new ExecNames(syscalls.decidedPathFiles(), tasks::shieldedFrom, looks, log);
         this.lifecycle = new TaskLifecycle(tasks, tracees, points, syscalls, layers, execCalls, landlock, executedFiles,
-                log);
+                execNames, log);
         DirectoryChangeStops directories = new DirectoryChangeStops(syscalls.decidedPathFiles(), tasks::shieldedFrom,
                 looks, log);
-        ExecNames execNames = new ExecNames(syscalls.decidedPathFiles(), tasks::shieldedFrom, looks, log);
         this.syscallStops = new SyscallStops(tasks, syscalls, layers, access, lifecycle, directories, execNames, log);
         this.execs = new ExecRequests(doorbell, tasks, syscalls, landlock, self, log);
     }
