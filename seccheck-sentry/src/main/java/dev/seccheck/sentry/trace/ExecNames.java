@@ -119,9 +119,22 @@ final class ExecNames {
      * is reached by its name. Null too when no walk was made for the call (seccheck did not
      * perform the opens at its enter). Tracer thread.
      */
-    /** Whether the names of the exec call thread {@code tid} made were walked at its enter, and not yet checked. */
-    boolean walked(int tid) {
-        return walked.containsKey(tid);
+    /**
+     * Whether process {@code pid}, at the exec event of the call its thread {@code former} made,
+     * runs just the files the walk at the call's enter reached, or no walk was made for it: the
+     * cheap look ({@link ExecutedFiles#runsJust}) that spares an exec that was not raced the
+     * look at its files' names ({@link #unreached}). The walk is forgotten when so.
+     */
+    boolean runsWhatWasWalked(int pid, int former, ExecutedFiles files) {
+        Walk w = walked.get(former);
+        if (w == null) {
+            return true;
+        }
+        if (w.binary() == null || !files.runsJust(pid, w.binary(), w.interpreter())) {
+            return false;
+        }
+        walked.remove(former);
+        return true;
     }
 
     String unreached(int tid, int former, ExecutedFiles.Executed binary, ExecutedFiles.Executed interpreter) {

@@ -380,6 +380,47 @@ final class ExecutedFiles {
      * and the vDSO).
      */
     private List<Mapping> mappedBesides(int pid, Found binary) throws IOException {
+        List<Mapping> out = new ArrayList<>();
+        for (Mapping m : fileMappings(pid)) {
+            if (!isMapping(binary.fd(), pid, binary.file().dev(), binary.file().ino(), m)) {
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Whether process {@code pid}, at its exec event, runs just {@code binary} and
+     * {@code interpreter} (null for none), each by device and inode: its {@code /proc/PID/exe} is
+     * the one, and every file the kernel mapped is one of the two, the interpreter among them. A
+     * stat and a read of the memory map, no name looked at; false also when either cannot be
+     * read, or a filesystem's stat gives another device than its mappings do (a btrfs subvolume).
+     */
+    boolean runsJust(int pid, PathCalls.Stat binary, PathCalls.Stat interpreter) {
+        PathCalls.Stat exe = looks.statAt(pid, "/proc/" + pid + "/exe").orElse(null);
+        if (exe == null || exe.dev() != binary.dev() || exe.ino() != binary.ino()) {
+            return false;
+        }
+        List<Mapping> mapped;
+        try {
+            mapped = fileMappings(pid);
+        } catch (IOException e) {
+            return false;
+        }
+        boolean interpreterMapped = false;
+        for (Mapping m : mapped) {
+            boolean ofInterpreter = interpreter != null && m.ino() == interpreter.ino()
+                    && sameDevice(m.dev(), interpreter.dev());
+            if (!ofInterpreter && !(m.ino() == binary.ino() && sameDevice(m.dev(), binary.dev()))) {
+                return false;
+            }
+            interpreterMapped |= ofInterpreter;
+        }
+        return interpreter == null || interpreterMapped;
+    }
+
+    /** The file mappings of process {@code pid}, from its {@code /proc/PID/maps}. */
+    private List<Mapping> fileMappings(int pid) throws IOException {
         byte[] raw = new byte[MAPS_MAX];
         int fd = calls.openat(Fcntl.AT_FDCWD, "/proc/" + pid + "/maps", Fcntl.O_RDONLY | Fcntl.O_CLOEXEC);
         if (fd < 0) {
@@ -406,10 +447,7 @@ final class ExecutedFiles {
             try {
                 long dev = PathCalls.encode(Long.parseLong(f[3], 0, colon, 16), Long.parseLong(f[3], colon + 1,
                         f[3].length(), 16));
-                Mapping m = new Mapping(f[0], dev, Long.parseLong(f[4]));
-                if (!isMapping(binary.fd(), pid, binary.file().dev(), binary.file().ino(), m)) {
-                    out.add(m);
-                }
+                out.add(new Mapping(f[0], dev, Long.parseLong(f[4])));
             } catch (NumberFormatException | IndexOutOfBoundsException e) {
                 throw new IOException("a line of /proc/" + pid + "/maps reads \"" + line + "\"", e);
             }

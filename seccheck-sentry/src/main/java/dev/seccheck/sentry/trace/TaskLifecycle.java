@@ -413,7 +413,8 @@ final class TaskLifecycle {
     /**
      * The files the kernel executed for task {@code t}'s new program ({@link ExecutedFiles}), when
      * a sink decides on opening files or on what runs, or the exec call's names were walked at its
-     * enter by thread {@code former} ({@link ExecNames}). The kernel mapped them into the program,
+     * enter by thread {@code former} ({@link ExecNames}) and it runs other files than the walk
+     * reached ({@link ExecNames#runsWhatWasWalked}). The kernel mapped them into the program,
      * whose code can read every byte of them without an open: a rule that keeps a file from being
      * opened must keep it from being executed too, or the program executes it with a library of its
      * own preloaded and dumps the image (a key embedded in a binary). The same holds for the file
@@ -426,13 +427,13 @@ final class TaskLifecycle {
     private ExecCalls.Pending lookAtTheFilesExecuted(Task t, int former, ExecCalls.Pending call) {
         boolean names = syscalls.decidesNames();
         boolean runs = call != null && points.decidesExecs();
-        boolean walked = execNames.walked(former);
-        if (!names && !runs && !walked) {
+        boolean beyondWalk = !execNames.runsWhatWasWalked(t.tid(), former, executedFiles);
+        if (!names && !runs && !beyondWalk) {
             return call;
         }
         ExecutedFiles.Executed binary = executedFiles.binary(t.tid());
         ExecutedFiles.Executed interpreter = executedFiles.interpreter(t.tid(), binary).orElse(null);
-        String unreached = walked ? execNames.unreached(t.tid(), former, binary, interpreter) : null;
+        String unreached = beyondWalk ? execNames.unreached(t.tid(), former, binary, interpreter) : null;
         if (unreached != null) {
             killAtExec(t, unreached);
         }
