@@ -7,6 +7,9 @@
 #
 # Usage: bench/reaches.sh [ROUNDS]          (default 7)
 #        BENCH_OLD=DIR bench/reaches.sh     adds an older build copied aside with bench/snapshot.sh DIR
+#        BENCH_SESSION=default bench/reaches.sh
+#                                           the built-in default session instead of the deny policy
+#                                           (its open points make seccheck perform the opens too)
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 rounds="${1:-7}"
@@ -15,12 +18,15 @@ mkdir -p "$out"
 "$here/seccheck" --version >/dev/null # build once, outside the timings
 . "$here/bench/prepare.sh"
 bench_deny_policy "$out/deny.json"
-python3 - "$rounds" "$here/seccheck" "$out/deny.json" "${BENCH_OLD:-}" <<'PY'
+policy="$out/deny.json"
+[ "${BENCH_SESSION:-}" = default ] && policy=""
+python3 - "$rounds" "$here/seccheck" "$policy" "${BENCH_OLD:-}" <<'PY'
 import statistics, subprocess, sys, time
 rounds, new, policy, old = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 loops = {"exec-300": "for i in $(seq 300); do /bin/true; done",
          "cd-4000": "for i in $(seq 2000); do cd /tmp; cd /; done"}
-under = lambda launcher: [launcher, "run", "--quiet", "-o", "/dev/null", "--config", policy, "--"]
+config = ["--config", policy] if policy else []
+under = lambda launcher: [launcher, "run", "--quiet", "-o", "/dev/null"] + config + ["--"]
 configs = {"native": []}
 if old:
     configs["old"] = under(old + "/seccheck")
