@@ -66,6 +66,63 @@ class BinfmtMiscExecTest {
         assertThat(Files.readString(alerts)).contains("\"binary_path\":\"" + denied + "\"");
     }
 
+    /**
+     * Mounts an overlay of its own holding a copy of the loader, a binfmt_misc of its own, registers
+     * .rt9 for that copy, and execs $1/x.rt9. The handler is a file seccheck cannot name (the
+     * program's own overlay).
+     */
+    private static final String THROUGH_OWN_OVERLAY_HANDLER = """
+            mkdir "$1/u" "$1/w" "$1/m"
+            mount -t overlay overlay -o "lowerdir=$1/l,upperdir=$1/u,workdir=$1/w" "$1/m" || exit 97
+            mount -t binfmt_misc none /proc/sys/fs/binfmt_misc || exit 97
+            printf ':rt9:E::rt9::%s:\\n' "$1/m/ld.so" > /proc/sys/fs/binfmt_misc/register || exit 97
+            exec "$1/x.rt9"
+            """;
+
+    /**
+     * An exec that runs a binfmt_misc handler is not what the walk of its name at the enter reached
+     * (the file passed), so at its exec event the handler must be a file a name reaches: one on the
+     * program's own overlay is reached by the kernel's name walked from the task's root. Before,
+     * only a name from seccheck's root was tried, and the default session killed such an exec
+     * before its first instruction.
+     */
+    @Test
+    void aHandlerOnTheProgramsOwnOverlayRuns() throws Exception {
+        handlerOnOwnOverlay(tmp, null);
+    }
+
+    @Test
+    void aHandlerOnTheProgramsOwnOverlayRunsUnprivileged() throws Exception {
+        String classpath = PackagedCli.forNobody(tmp);
+        handlerOnOwnOverlay(PackagedCli.nobodysDir(tmp.resolve("u")), classpath);
+    }
+
+    private static void handlerOnOwnOverlay(Path base, String nobodysClasspath) throws Exception {
+        Path dir = base.toRealPath();
+        Path lower = Files.createDirectory(dir.resolve("l"));
+        Files.copy(Path.of(LOADER), lower.resolve("ld.so"), StandardCopyOption.COPY_ATTRIBUTES);
+        Path binary = Files.copy(Path.of("/usr/bin/id"), dir.resolve("binary"), StandardCopyOption.COPY_ATTRIBUTES);
+        Files.createSymbolicLink(dir.resolve("x.rt9"), binary);
+        List<String> command = List.of("unshare", "-Urm", "sh", "-c", THROUGH_OWN_OVERLAY_HANDLER, "sh", dir.toString());
+
+        PackagedCli.Result natively = run(dir, nobodysClasspath, false, command, null);
+        Assumptions.assumeTrue(natively.status() != 97, "the kernel refuses an overlay or binfmt_misc of the"
+                + " program's own: " + natively.err());
+        assertThat(natively.out()).as("natively the binary runs: " + natively.err()).contains("uid=");
+        deleteTree(dir.resolve("u"));
+        deleteTree(dir.resolve("w"));
+        deleteTree(dir.resolve("m"));
+
+        PackagedCli.Result under = run(dir, nobodysClasspath, true, command, null);
+        assertThat(under.out()).as("under the default session: " + under.err()).contains("uid=");
+        assertThat(under.status()).as(under.err()).isZero();
+    }
+
+    /** Removes what an overlay's run left in {@code dir} (its work directory's is root's, mode 000). */
+    private static void deleteTree(Path dir) throws Exception {
+        new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor();
+    }
+
     private static PackagedCli.Result run(Path dir, String nobodysClasspath, boolean underSeccheck, List<String> command,
             Path config) throws Exception {
         Path[] configs = config == null ? new Path[0] : new Path[] {config};

@@ -154,7 +154,7 @@ final class ExecNames {
             case ExecutedFiles.Found f when walkedTo != null && walkedTo.dev() == f.file().dev()
                     && walkedTo.ino() == f.file().ino() -> null;
             // On the helper: the name may cross a filesystem the program serves.
-            case ExecutedFiles.Found f when looks.lookElsewhere(tid, () -> reachedByName(f)).orElse(false) -> null;
+            case ExecutedFiles.Found f when looks.lookElsewhere(tid, () -> reachedByName(tid, f)).orElse(false) -> null;
             case ExecutedFiles.Found f -> "the " + which + " the kernel executed is not the file its name reached when"
                     + " seccheck walked it at the exec call's enter, and no name reaches it now (another thread"
                     + " rewrote the name in between, or the file's)";
@@ -162,27 +162,40 @@ final class ExecNames {
     }
 
     /**
-     * Whether the file {@code f} executed has a name that reaches it now: its name from seccheck's
-     * root ({@link RealPath}, a mount of the program's own namespace named where seccheck sees
-     * its filesystem) opens that very file, by device and inode; a file deleted, or hidden under a
-     * mount since, has none. A file of a memory filesystem only the program's namespace has holds
-     * only what the program wrote there through opens seccheck decided, and counts as reached.
+     * Whether the file {@code f} process {@code pid} executed has a name that reaches it now, by
+     * device and inode: its name from seccheck's root ({@link RealPath}, a mount of the program's
+     * own namespace named where seccheck sees its filesystem), or the kernel's name of it walked
+     * from the task's root as the program's names are (a file of the program's own overlay, which
+     * seccheck cannot name: a binfmt_misc handler registered there). A file deleted, or hidden
+     * under a mount since, has none. A file of a memory filesystem only the program's namespace
+     * has holds only what the program wrote there through opens seccheck decided, and counts as
+     * reached.
      */
-    private boolean reachedByName(ExecutedFiles.Found f) {
+    private boolean reachedByName(int pid, ExecutedFiles.Found f) {
         RealPath.Name name = f.named().orElse(null);
-        if (name == null || name.unlinked()) {
+        if (name != null && name.unlinked()) {
             return false;
         }
-        if (name.programsOwn()) {
+        if (name != null && name.programsOwn()) {
             return true;
         }
         PathCalls c = calls.get();
-        int fd = c.openat(Fcntl.AT_FDCWD, name.path(), Fcntl.O_PATH | Fcntl.O_CLOEXEC);
+        if (name != null && opens(f, c.openat(Fcntl.AT_FDCWD, name.path(), Fcntl.O_PATH | Fcntl.O_CLOEXEC))) {
+            return true;
+        }
+        // From the root of the file's mount namespace where seccheck's root does not lead to it.
+        String kernel = c.readlinkat(Fcntl.AT_FDCWD, "/proc/thread-self/fd/" + f.fd());
+        return kernel != null && kernel.startsWith("/") && !kernel.endsWith(" (deleted)")
+                && opens(f, paths.get().open(pid, pid, Fcntl.AT_FDCWD, kernel, false));
+    }
+
+    /** Whether our fd {@code fd} (closed here; -errno for none) is of the file {@code f}. */
+    private boolean opens(ExecutedFiles.Found f, int fd) {
         if (fd < 0) {
             return false;
         }
         try {
-            PathCalls.Stat st = c.fstat(fd);
+            PathCalls.Stat st = calls.get().fstat(fd);
             return st != null && st.dev() == f.file().dev() && st.ino() == f.file().ino();
         } finally {
             PathCalls.close(fd);
