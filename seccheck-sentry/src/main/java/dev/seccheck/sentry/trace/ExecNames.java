@@ -109,17 +109,6 @@ final class ExecNames {
     }
 
     /**
-     * At the exec event of the thread that made the exec call as {@code former}: why the files the
-     * kernel executed, {@code binary} and {@code interpreter} (null when it mapped none; see
-     * {@link ExecutedFiles}), may not run, or null when they may. Each must be the file the walk
-     * of the call's names reached at its enter, or one whose name reaches it now: the kernel took
-     * the name from the program's memory after the walk, and a second thread may have rewritten it
-     * to one the walk refuses (another process's {@code /proc/PID/exe}), or rewritten the binary's
-     * {@code PT_INTERP}. A file replaced by a rename after the walk (an upgrade while a build runs)
-     * is reached by its name. Null too when no walk was made for the call (seccheck did not
-     * perform the opens at its enter). Tracer thread.
-     */
-    /**
      * Whether process {@code pid}, at the exec event of the call its thread {@code former} made,
      * runs just the files the walk at the call's enter reached, or no walk was made for it: the
      * cheap look ({@link ExecutedFiles#runsJust}) that spares an exec that was not raced the
@@ -137,6 +126,17 @@ final class ExecNames {
         return true;
     }
 
+    /**
+     * At the exec event of the thread that made the exec call as {@code former}, now {@code tid}:
+     * why the files the kernel executed, {@code binary} and {@code interpreter} (null when it
+     * mapped none; see {@link ExecutedFiles}), may not run, or null when they may. Each must be the file the walk
+     * of the call's names reached at its enter, or one whose name reaches it now: the kernel took
+     * the name from the program's memory after the walk, and a second thread may have rewritten it
+     * to one the walk refuses (another process's {@code /proc/PID/exe}), or rewritten the binary's
+     * {@code PT_INTERP}. A file replaced by a rename after the walk (an upgrade while a build runs)
+     * is reached by its name. Null too when no walk was made for the call (seccheck did not
+     * perform the opens at its enter). Tracer thread.
+     */
     String unreached(int tid, int former, ExecutedFiles.Executed binary, ExecutedFiles.Executed interpreter) {
         Walk w = walked.remove(former);
         if (w == null) {
