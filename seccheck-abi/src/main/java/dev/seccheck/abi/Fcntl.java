@@ -15,6 +15,11 @@ public final class Fcntl {
 
     /** AT_FDCWD is the directory fd that means "relative to the current working directory". */
     public static final int AT_FDCWD = -100;
+    /**
+     * PATH_MAX ({@code linux/limits.h}): the longest path name a call takes, its NUL included; the
+     * kernel fails a longer one with ENAMETOOLONG.
+     */
+    public static final int PATH_MAX = 4096;
     public static final int AT_SYMLINK_NOFOLLOW = 0x100;
     public static final int AT_EACCESS = 0x200;
     public static final int AT_REMOVEDIR = 0x200;

@@ -1,6 +1,7 @@
 package dev.seccheck.sentry.emulate;
 
 import dev.seccheck.abi.Errno;
+import dev.seccheck.abi.Fcntl;
 import dev.seccheck.linux.FileNames;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.ProcessMemory;
@@ -25,17 +26,16 @@ final class ProgramMemory {
         }
     }
 
-    private static final int PATH_MAX = 4096;
     private final ProcessMemory memory = new ProcessMemory();
     /** The path being read, reused from call to call: a path per emulated open allocates only its String. */
-    private final byte[] path = new byte[PATH_MAX];
+    private final byte[] path = new byte[Fcntl.PATH_MAX];
 
     /** Reads a path as getname() would: at most PATH_MAX bytes with the NUL; every byte kept ({@link FileNames}). */
     String path(int tid, long addr) throws Fault {
         int len = 0;
-        while (len < PATH_MAX) {
+        while (len < Fcntl.PATH_MAX) {
             long p = addr + len;
-            int want = (int) Math.min(4096 - (p & 4095), PATH_MAX - len);
+            int want = (int) Math.min(4096 - (p & 4095), Fcntl.PATH_MAX - len);
             int got;
             try {
                 got = memory.read(tid, p, path, len, want);

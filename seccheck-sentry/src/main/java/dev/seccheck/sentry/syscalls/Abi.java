@@ -7,8 +7,6 @@ package dev.seccheck.sentry.syscalls;
 final class Abi {
     private Abi() {}
 
-    /** Linux's PATH_MAX: the longest path string read from a task. */
-    static final int PATH_MAX = 4096;
     /** The largest sockaddr copied: sizeof(struct sockaddr_storage). */
     static final int SOCKADDR_MAX = 128;
     /** UIO_MAXIOV: more iovecs than this fail with EINVAL before any I/O. */

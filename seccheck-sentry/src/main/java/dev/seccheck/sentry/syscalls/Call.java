@@ -130,9 +130,9 @@ final class Call {
             return null;
         }
         try {
-            String s = mem.readString(addr, Abi.PATH_MAX);
+            String s = mem.readString(addr, Fcntl.PATH_MAX);
             // The kernel counts the NUL in PATH_MAX: a string this long was cut, and is not what the call names.
-            if (s.length() * 3 >= Abi.PATH_MAX && s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= Abi.PATH_MAX) {
+            if (s.length() * 3 >= Fcntl.PATH_MAX && s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= Fcntl.PATH_MAX) {
                 missing = missing.with("pathname", "longer than PATH_MAX");
             }
             String doubt = mem.doubt(addr);

@@ -51,7 +51,7 @@ public record ExecArguments(int dirfd, String pathname, List<String> argv, List<
         String path = null;
         try {
             long addr = enter.arg(first);
-            path = addr == 0 ? null : mem.readString(addr, Abi.PATH_MAX);
+            path = addr == 0 ? null : mem.readString(addr, Fcntl.PATH_MAX);
         } catch (MemoryFault e) {
             // an unreadable path: the kernel fails the call with EFAULT
         }

@@ -1,5 +1,6 @@
 package dev.seccheck.sentry.syscalls;
 
+import dev.seccheck.abi.Fcntl;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -90,7 +91,7 @@ public record ExecImage(List<String> argv, List<String> envv, String execfn, Str
                     return null;
                 }
                 if (type == AT_EXECFN) {
-                    return mem.readString(word(mem, at + Long.BYTES), Abi.PATH_MAX);
+                    return mem.readString(word(mem, at + Long.BYTES), Fcntl.PATH_MAX);
                 }
             }
             return null;

@@ -1,6 +1,7 @@
 package dev.seccheck.sentry.trace;
 
 import dev.seccheck.abi.Errno;
+import dev.seccheck.abi.Fcntl;
 import dev.seccheck.abi.Signal;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.LinuxException;
@@ -30,8 +31,6 @@ import java.util.function.Consumer;
  */
 final class DirectoryChangeStops {
 
-    /** The longest name the kernel takes, its NUL included; a longer one it refuses itself. */
-    private static final int PATH_MAX = 4096;
 
     private final ThreadLocal<DirectoryChanges> changes;
     private final FileLooks looks;
@@ -74,8 +73,8 @@ final class DirectoryChangeStops {
     /** The name call {@code ev} passed, or null when it cannot be read whole (the kernel then refuses the call itself). */
     private static String pathOf(SyscallEvent ev, TaskMemory mem) {
         try {
-            String p = mem.readString(ev.arg(1), PATH_MAX);
-            return p.length() >= PATH_MAX ? null : p;
+            String p = mem.readString(ev.arg(1), Fcntl.PATH_MAX);
+            return p.length() >= Fcntl.PATH_MAX ? null : p;
         } catch (MemoryFault f) {
             return null;
         }

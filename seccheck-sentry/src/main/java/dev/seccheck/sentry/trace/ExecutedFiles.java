@@ -53,8 +53,6 @@ final class ExecutedFiles {
     /** A program header larger than this is no x86-64 ELF64 one (56 bytes); more headers than this, no real binary's. */
     private static final int PHDR_MAX = 256;
     private static final int PHNUM_MAX = 256;
-    /** The kernel refuses an interpreter path longer than PATH_MAX. */
-    private static final int PATH_MAX = 4096;
 
     /** A file the kernel executed, or why it could not be had. Closed once decided on. */
     sealed interface Executed extends AutoCloseable {
@@ -347,7 +345,7 @@ final class ExecutedFiles {
                 }
                 long offset = phdrs.getLong(at + 8);
                 long size = phdrs.getLong(at + 32);
-                if (size < 2 || size > PATH_MAX || offset < 0) {
+                if (size < 2 || size > Fcntl.PATH_MAX || offset < 0) {
                     return Optional.of("");
                 }
                 ByteBuffer path = read(calls, fd, (int) size, offset);
