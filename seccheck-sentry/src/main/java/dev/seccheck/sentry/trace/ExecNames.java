@@ -110,7 +110,8 @@ final class ExecNames {
      * Whether process {@code pid}, at the exec event of the call its thread {@code former} made,
      * runs just the files the walk at the call's enter reached, or no walk was made for it: the
      * cheap look ({@link ExecutedFiles#runsJust}) that spares an exec that was not raced the
-     * look at its files' names ({@link #unreached}). The walk is forgotten when so.
+     * look at its files ({@link #unreached}) where nothing else needs them. The walk is forgotten
+     * when so.
      */
     boolean runsWhatWasWalked(int pid, int former, ExecutedFiles files) {
         Walk w = walked.get(former);

@@ -427,13 +427,13 @@ final class TaskLifecycle {
     private ExecCalls.Pending lookAtTheFilesExecuted(Task t, int former, ExecCalls.Pending call) {
         boolean names = syscalls.decidesNames();
         boolean runs = call != null && points.decidesExecs();
-        boolean beyondWalk = !execNames.runsWhatWasWalked(t.tid(), former, executedFiles);
-        if (!names && !runs && !beyondWalk) {
+        // Where the files are looked at anyway, the walk is checked on them; else a cheap look first.
+        if (!names && !runs && execNames.runsWhatWasWalked(t.tid(), former, executedFiles)) {
             return call;
         }
         ExecutedFiles.Executed binary = executedFiles.binary(t.tid());
         ExecutedFiles.Executed interpreter = executedFiles.interpreter(t.tid(), binary).orElse(null);
-        String unreached = beyondWalk ? execNames.unreached(t.tid(), former, binary, interpreter) : null;
+        String unreached = execNames.unreached(t.tid(), former, binary, interpreter);
         if (unreached != null) {
             killAtExec(t, unreached);
         }
