@@ -17,6 +17,9 @@
  *   cwd_reach poison TARGET SECRET HARMLESS TRIES NAME
  *       chdir(NAME) first (the directory's own name, which the program may not search), then as openat
  * The last mode counts in "harmless=H" the reads of HARMLESS's own SECRET through its descriptors.
+ * The raced modes make TRIES attempts, and more (up to 100 times as many) until the race has hit once
+ * (a descriptor of TARGET's directory, or a change into it): on a busy machine the second thread may
+ * barely run during the first TRIES, and a run the race never hit proves nothing either way.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -137,7 +140,8 @@ int main(int argc, char **argv) {
     }
     pthread_t flipper;
     pthread_create(&flipper, NULL, flip, NULL);
-    for (long i = 0; i < tries; i++) {
+    long made = 0;
+    for (; made < tries || (other + entered == 0 && made < 100 * tries); made++) {
         if (openats) {
             int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
             struct stat st;
@@ -182,5 +186,5 @@ int main(int argc, char **argv) {
     }
     stop = 1;
     pthread_join(flipper, NULL);
-    return report(tries);
+    return report(made);
 }

@@ -4,6 +4,9 @@
  * /proc/self/fd/M each O_PATH descriptor it got, reading what the reopen gives. Prints
  * "tries=T other=O read=R harmless=H": descriptors of another object than the harmless file,
  * reopens of them that read something, and reopens of the harmless file's that worked.
+ * It makes TRIES attempts, and more (up to 100 times as many) until one got another object: on a busy
+ * machine the second thread may barely run during the first TRIES, and a race that never hit proves
+ * nothing either way.
  * Usage: opath_race TARGET HARMLESS TRIES
  */
 #define _GNU_SOURCE
@@ -49,7 +52,8 @@ int main(int argc, char **argv) {
     long tries = atol(argv[3]), other = 0, read_ = 0, fine = 0;
     pthread_t t;
     pthread_create(&t, NULL, flip, NULL);
-    for (long i = 0; i < tries; i++) {
+    long made = 0;
+    for (; made < tries || (other == 0 && made < 100 * tries); made++) {
         int fd = open(path, O_PATH | O_CLOEXEC);
         if (fd < 0) {
             continue;
@@ -75,6 +79,6 @@ int main(int argc, char **argv) {
     }
     stop = 1;
     pthread_join(t, NULL);
-    printf("tries=%ld other=%ld read=%ld harmless=%ld\n", tries, other, read_, fine);
+    printf("tries=%ld other=%ld read=%ld harmless=%ld\n", made, other, read_, fine);
     return 0;
 }
