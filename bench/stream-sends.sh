@@ -29,7 +29,7 @@ fi
 rss() {
   local d
   d="$(mktemp -d)"
-  "$1" run --quiet -o /dev/null --config "$out/deny.json" -- "$out/waiting-stream-sends" 300 "$d" &
+  "$1" run --quiet --config "$out/deny.json" -- "$out/waiting-stream-sends" 300 "$d" &
   local run=$!
   while [ ! -s "$d/waiting" ]; do kill -0 "$run" || { echo "the program ended early" >&2; exit 1; }; sleep 0.1; done
   sleep 1 # the senders' threads settle
@@ -45,6 +45,6 @@ done
 for r in $(seq "$rounds"); do
   echo "round $r: native $("$out/stream-bulk")"
   for i in "${!builds[@]}"; do
-    echo "round $r: ${builds[$i]} seccheck $("${launchers[$i]}" run --quiet -o /dev/null --config "$out/deny.json" -- "$out/stream-bulk")"
+    echo "round $r: ${builds[$i]} seccheck $("${launchers[$i]}" run --quiet --config "$out/deny.json" -- "$out/stream-bulk")"
   done
 done
