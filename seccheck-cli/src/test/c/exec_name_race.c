@@ -20,9 +20,11 @@
 extern char **environ;
 
 static char name[512], harmless[512], target[512];
+static volatile int flipping;
 
 static void *flip(void *unused) {
     (void)unused;
+    flipping = 1;
     for (;;) {
         memcpy(name, target, sizeof name);
         __asm__ volatile("" ::: "memory"); /* each store made: the next one would make this one dead */
@@ -68,6 +70,10 @@ int main(int argc, char **argv) {
             pthread_t t;
             if (pthread_create(&t, NULL, flip, NULL) != 0) {
                 _exit(4);
+            }
+            while (!flipping) {
+                /* the race needs the second thread running: on a fast machine execve copied the name
+                 * before a new thread was first scheduled, every time */
             }
             char *av[] = {"x", argv[3], NULL};
             execve(name, av, environ);
