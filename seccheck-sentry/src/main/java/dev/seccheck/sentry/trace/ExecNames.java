@@ -224,10 +224,11 @@ final class ExecNames {
             PathCalls.Stat binary = null;
             String interpreter = null;
             try {
-                line = scripts > 0 ? ExecCalls.lineAt(c, fd) : null;
+                ExecHead head = ExecHead.of(c, fd);
+                line = scripts > 0 ? head.line() : null;
                 if (line == null) {
-                    binary = c.fstat(fd);
-                    interpreter = ExecutedFiles.interpreterOf(c, fd).orElse("");
+                    binary = head.stat();
+                    interpreter = head.interpreter();
                 }
             } finally {
                 PathCalls.close(fd);

@@ -321,49 +321,63 @@ final class ExecutedFiles {
             return Optional.of("");
         }
         try {
-            ByteBuffer ehdr = read(calls, fd, EHDR_SIZE, 0);
-            if (ehdr == null) {
-                return Optional.of("");
-            }
-            if (ehdr.getInt(0) != 0x464c457f || ehdr.get(4) != ELFCLASS64) {
-                return Optional.empty();
-            }
-            long phoff = ehdr.getLong(0x20);
-            int phentsize = Short.toUnsignedInt(ehdr.getShort(0x36));
-            int phnum = Short.toUnsignedInt(ehdr.getShort(0x38));
-            if (phentsize < 56 || phentsize > PHDR_MAX || phnum > PHNUM_MAX || phoff < 0) {
-                return Optional.of("");
-            }
-            ByteBuffer phdrs = read(calls, fd, phentsize * phnum, phoff);
-            if (phdrs == null) {
-                return Optional.of("");
-            }
-            for (int i = 0; i < phnum; i++) {
-                int at = i * phentsize;
-                if (phdrs.getInt(at) != PT_INTERP) {
-                    continue;
-                }
-                long offset = phdrs.getLong(at + 8);
-                long size = phdrs.getLong(at + 32);
-                if (size < 2 || size > Fcntl.PATH_MAX || offset < 0) {
-                    return Optional.of("");
-                }
-                ByteBuffer path = read(calls, fd, (int) size, offset);
-                if (path == null || path.get((int) size - 1) != 0) {
-                    return Optional.of("");
-                }
-                return Optional.of(new String(path.array(), 0, (int) size - 1, StandardCharsets.ISO_8859_1));
-            }
-            return Optional.empty();
+            return interpreterIn(calls, fd, new byte[0], 0);
         } finally {
             PathCalls.close(fd);
         }
     }
 
-    /** {@code n} bytes of {@code fd} at {@code offset}, little-endian, or null when fewer could be read. */
-    private static ByteBuffer read(PathCalls calls, int fd, int n, long offset) {
-        byte[] b = new byte[n];
-        return calls.pread(fd, b, offset) == n ? ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN) : null;
+    /**
+     * As {@link #interpreterOf(PathCalls, int)}, from our readable descriptor {@code fd} of the
+     * file, whose first {@code n} bytes are already in {@code head}: only what lies past them is read.
+     */
+    static Optional<String> interpreterIn(PathCalls calls, int fd, byte[] head, int n) {
+        ByteBuffer ehdr = bytes(calls, fd, head, n, EHDR_SIZE, 0);
+        if (ehdr == null) {
+            return Optional.of("");
+        }
+        if (ehdr.getInt(0) != 0x464c457f || ehdr.get(4) != ELFCLASS64) {
+            return Optional.empty();
+        }
+        long phoff = ehdr.getLong(0x20);
+        int phentsize = Short.toUnsignedInt(ehdr.getShort(0x36));
+        int phnum = Short.toUnsignedInt(ehdr.getShort(0x38));
+        if (phentsize < 56 || phentsize > PHDR_MAX || phnum > PHNUM_MAX || phoff < 0) {
+            return Optional.of("");
+        }
+        ByteBuffer phdrs = bytes(calls, fd, head, n, phentsize * phnum, phoff);
+        if (phdrs == null) {
+            return Optional.of("");
+        }
+        for (int i = 0; i < phnum; i++) {
+            int at = i * phentsize;
+            if (phdrs.getInt(at) != PT_INTERP) {
+                continue;
+            }
+            long offset = phdrs.getLong(at + 8);
+            long size = phdrs.getLong(at + 32);
+            if (size < 2 || size > Fcntl.PATH_MAX || offset < 0) {
+                return Optional.of("");
+            }
+            ByteBuffer path = bytes(calls, fd, head, n, (int) size, offset);
+            if (path == null || path.get((int) size - 1) != 0) {
+                return Optional.of("");
+            }
+            return Optional.of(new String(path.array(), path.arrayOffset(), (int) size - 1, StandardCharsets.ISO_8859_1));
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * {@code size} bytes of {@code fd} at {@code offset}, little-endian: from {@code head} (the
+     * file's first {@code n} bytes) when they lie within it, else read; null when fewer could be read.
+     */
+    private static ByteBuffer bytes(PathCalls calls, int fd, byte[] head, int n, int size, long offset) {
+        if (offset + size <= n) {
+            return ByteBuffer.wrap(head, (int) offset, size).slice().order(ByteOrder.LITTLE_ENDIAN);
+        }
+        byte[] b = new byte[size];
+        return calls.pread(fd, b, offset) == size ? ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN) : null;
     }
 
     /** A file mapping of a process: its address range as /proc names it, and the file's device and inode. */
