@@ -597,6 +597,10 @@ final class PathWalk {
                         return there;
                     }
                 }
+                // The target's leading directories, opened by the kernel in one step where it may
+                // (from the program's root, as for a name given absolute; from the link's
+                // directory, following no symlink).
+                cur = descendAfterLink(r, cur, todo, target.startsWith("/"));
             }
             PathCalls.Stat st = calls.fstat(cur);
             int found = cur;
@@ -608,6 +612,11 @@ final class PathWalk {
                 anchor.close();
             }
         }
+    }
+
+    /** Looks up one component for the walk: our fd of {@code name} in {@code dir}, or -errno. */
+    private int step(int dir, String name, int flags) {
+        return calls.openat(dir, name, flags);
     }
 
     /**
@@ -631,11 +640,6 @@ final class PathWalk {
      * walk's limit of 40, so a path needing more than 40 in all can open where natively it fails
      * with ELOOP. The object opened is still the one that name reaches, and is decided on.
      */
-    /** Looks up one component for the walk: our fd of {@code name} in {@code dir}, or -errno. */
-    private int step(int dir, String name, int flags) {
-        return calls.openat(dir, name, flags);
-    }
-
     private int descend(Request r, int cur, Deque<String> todo, boolean fromRoot) {
         if (!kernelWalks || fsType == PathCalls.PROC_SUPER_MAGIC || todo.size() < 2) {
             return cur;
@@ -672,6 +676,20 @@ final class PathWalk {
         PathCalls.close(cur);
         descents++;
         return dir;
+    }
+
+    /**
+     * {@link #descend} from the directory a symlink led the walk to (the program's root for an
+     * absolute target, else the link's directory), whose filesystem is asked first: the walk's
+     * type of the place it stands on ({@code fsType}) was the link's, and {@link #descend} must not
+     * start in a procfs.
+     */
+    private int descendAfterLink(Request r, int cur, Deque<String> todo, boolean fromRoot) {
+        if (!kernelWalks || todo.size() < 2 || todo.peekFirst().equals(".") || todo.peekFirst().equals("..")) {
+            return cur;
+        }
+        PathCalls.Statx here = calls.statNoSync(cur);
+        return here != null && onLocal(r, cur, here) ? descend(r, cur, todo, fromRoot) : cur;
     }
 
     /** How many walks so far had their leading directories opened by the kernel in one step. */

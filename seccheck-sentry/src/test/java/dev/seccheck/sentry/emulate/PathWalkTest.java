@@ -156,7 +156,12 @@ class PathWalkTest {
             walk("a/b/c/file", calls.openat(base, ".", O_PATH | O_CLOEXEC), root);
             assertThat(walk.descents() - before).isEqualTo(3);
             before = walk.descents();
-            walk("abs/b/c/file", calls.openat(base, ".", O_PATH | O_CLOEXEC), root); // a symlink from a cwd
+            // A symlink met from a cwd is the component walk's; its target's leading directories
+            // are the kernel's again.
+            walk("abs/b/c/file", calls.openat(base, ".", O_PATH | O_CLOEXEC), root); // from the program's root
+            walk("rel/c/file", calls.openat(base, ".", O_PATH | O_CLOEXEC), root); // from the link's directory
+            assertThat(walk.descents() - before).as("walks the kernel took up again after a symlink").isEqualTo(2);
+            before = walk.descents();
             walk("/proc/self/status", -1, root); // procfs is another mount
             walk("../x/y", calls.openat(base, ".", O_PATH | O_CLOEXEC), root);
             walk("file", calls.openat(base, ".", O_PATH | O_CLOEXEC), root);
@@ -185,6 +190,15 @@ class PathWalkTest {
             }
         }
         assertThat(walk.descents() - before).as("walks shortened by the kernel").isEqualTo(4);
+        // A relative name from a directory of the root, through a symlink to "/etc": the target's
+        // directories, opened by the kernel after the jump, are the program's root's too.
+        before = walk.descents();
+        for (String path : List.of("jailed/passwd", "d/back/passwd")) {
+            try (ProgramRoot root = ProgramRoot.ofFd(calls, openDir(dir.toString()))) {
+                assertThat(walk(path, openDir(dir.toString()), root)).as(path).isEqualTo(inside);
+            }
+        }
+        assertThat(walk.descents() - before).as("walks taken up by the kernel after the link").isEqualTo(1);
         // Removed here: JUnit warns in every build when its cleanup meets a link leading out of @TempDir.
         for (String link : List.of("jailed", "up", "d/back")) {
             Files.delete(dir.resolve(link));
