@@ -52,6 +52,17 @@ class PathWalkTest {
         Files.writeString(dir.resolve("plain"), "y");
     }
 
+    /** Symlinks whose targets a walk takes up after the link: chained, with "..", onto a file, onto /proc. */
+    private void linkedTree() throws IOException {
+        tree();
+        Files.createSymbolicLink(dir.resolve("chain"), Path.of("abs"));
+        Files.createSymbolicLink(dir.resolve("updown"), Path.of("a/b/../b/c"));
+        Files.createSymbolicLink(dir.resolve("a/b/up"), Path.of("../../rel/c"));
+        Files.createSymbolicLink(dir.resolve("absfile"), dir.resolve("a/b/c/file").toAbsolutePath());
+        Files.createSymbolicLink(dir.resolve("self"), Path.of("/proc/self/status"));
+        Files.createSymbolicLink(dir.resolve("dangling"), dir.resolve("a/none/x").toAbsolutePath());
+    }
+
     /** Walks {@code path} from {@code start} (an fd of ours or -1 for an absolute path) under {@code root}. */
     private Reached walk(String path, int start, ProgramRoot root) {
         return walk(path, 0, start, root);
@@ -137,6 +148,28 @@ class PathWalkTest {
                 try (ProgramRoot root = ProgramRoot.of(calls, tid)) {
                     assertThat(walk(path, calls.openat(base, ".", O_PATH | O_CLOEXEC), root)).as(path)
                             .isEqualTo(Reached.of(calls, calls.openat(base, path, O_PATH | O_CLOEXEC)));
+                }
+            }
+        } finally {
+            PathCalls.close(base);
+        }
+    }
+
+    @Test
+    void namesThroughSymlinksReachWhatTheKernelReaches() throws IOException {
+        linkedTree();
+        String d = dir.toAbsolutePath().toString();
+        List<String> names = List.of("chain/b/c/file", "updown/file", "a/b/up/file", "absfile", "self", "dangling",
+                "chain/b/../b/c/file", "rel/c/../c/file", "updown/");
+        int base = openDir(d);
+        try {
+            for (String path : names) {
+                for (String name : List.of(path, d + "/" + path)) {
+                    int start = name.startsWith("/") ? -1 : calls.openat(base, ".", O_PATH | O_CLOEXEC);
+                    try (ProgramRoot root = ProgramRoot.of(calls, tid)) {
+                        assertThat(walk(name, start, root)).as(name)
+                                .isEqualTo(Reached.of(calls, calls.openat(base, name, O_PATH | O_CLOEXEC)));
+                    }
                 }
             }
         } finally {
