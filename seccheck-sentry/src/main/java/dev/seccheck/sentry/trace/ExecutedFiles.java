@@ -371,9 +371,11 @@ final class ExecutedFiles {
     /**
      * {@code size} bytes of {@code fd} at {@code offset}, little-endian: from {@code head} (the
      * file's first {@code n} bytes) when they lie within it, else read; null when fewer could be read.
+     * {@code offset} is the file's own word, never negative here but up to 2^63 - 1: compared so
+     * that it cannot overflow.
      */
     private static ByteBuffer bytes(PathCalls calls, int fd, byte[] head, int n, int size, long offset) {
-        if (offset + size <= n) {
+        if (offset <= n - size) {
             return ByteBuffer.wrap(head, (int) offset, size).slice().order(ByteOrder.LITTLE_ENDIAN);
         }
         byte[] b = new byte[size];

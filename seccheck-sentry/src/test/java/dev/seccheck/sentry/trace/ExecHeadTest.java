@@ -64,6 +64,20 @@ class ExecHeadTest {
     }
 
     @Test
+    void offsetsNearTheLargestAFileCanNameAreNoInterpreter() throws IOException {
+        // A program's own binary may say anything: an offset that overflows when a size is added
+        // to it is a header that cannot be read, not an exception in the tracer.
+        byte[] headers = elf(64, 200, "/opt/near/ld.so");
+        ByteBuffer b = ByteBuffer.wrap(headers).order(ByteOrder.LITTLE_ENDIAN);
+        Path farPhdrs = Files.write(dir.resolve("far-phdrs"), b.putLong(0x20, Long.MAX_VALUE - 8).array().clone());
+        assertThat(headOf(farPhdrs).interpreter()).isEmpty();
+        headers = elf(64, 200, "/opt/near/ld.so");
+        b = ByteBuffer.wrap(headers).order(ByteOrder.LITTLE_ENDIAN);
+        Path farName = Files.write(dir.resolve("far-name"), b.putLong(64 + 8, Long.MAX_VALUE - 4).array().clone());
+        assertThat(headOf(farName).interpreter()).isEmpty();
+    }
+
+    @Test
     void whatIsNoRegularFileIsNotRead() {
         ExecHead head = headOf(dir);
         assertThat(head.line()).isNull();
