@@ -6,6 +6,8 @@
  * after 10 s), each other FIFO's write end with O_NONBLOCK (ENXIO when no reader waits), writes
  * "ok" to each and closes it, and waits for the children. Natively every open completes at once
  * and every child reads "ok"; a child still waiting 15 s later is killed and "HUNG" printed.
+ * Child 0 is given a second alone to reach its open: at the limit, children that come later find
+ * every thread of a supervisor's taken, and the blocking writer open is made for child 0's reader.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -69,6 +71,9 @@ int main(int argc, char **argv) {
             _exit(strcmp(b, "ok") ? 3 : 0);
         }
         kids[n] = k;
+        if (n == 0) {
+            sleep(1); /* child 0 waits in its open before the others are forked */
+        }
     }
     printf("forked until %s\n", forkErr == EAGAIN ? "EAGAIN" : forkErr ? strerror(forkErr) : "the maximum");
     fflush(stdout);
