@@ -129,15 +129,26 @@ class WorkloadControlTest {
                 import os, socket, sys, time
                 sock, secret = sys.argv[1:3]
                 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                r, w = os.pipe()
                 middle = os.fork()
                 if middle == 0:
-                    if os.fork() == 0:
+                    grandchild = os.fork()
+                    if grandchild == 0:
                         time.sleep(0.3)  # the middle process exits first: this one is reparented outside the run
                         s.connect(sock)
                         os._exit(0)
+                    os.write(w, str(grandchild).encode())
                     os._exit(0)
                 os.waitpid(middle, 0)
-                time.sleep(1)
+                grandchild = int(os.read(r, 32))
+                # Until it is a zombie: a fixed second was not always enough for its sleep, connect
+                # and exit on a busy machine, and its request was then refused as a supervised task's.
+                deadline = time.time() + 60
+                while time.time() < deadline:
+                    with open("/proc/%d/status" % grandchild) as f:
+                        if any(l.startswith("State:") and l.split()[1] == "Z" for l in f):
+                            break
+                    time.sleep(0.05)
                 s.send(b'{"op": "session_delete", "name": "guard"}\\n')
                 print("zombie:", s.recv(65536).decode().strip(), flush=True)
                 try:
