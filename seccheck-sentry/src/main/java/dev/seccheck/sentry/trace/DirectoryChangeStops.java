@@ -31,7 +31,6 @@ import java.util.function.Consumer;
  */
 final class DirectoryChangeStops {
 
-
     private final ThreadLocal<DirectoryChanges> changes;
     private final FileLooks looks;
     private final Consumer<String> log;

@@ -165,30 +165,6 @@ final class ExecCalls {
             ThreadLocal.withInitial(() -> new ProgramPaths((int) ProcessHandle.current().pid()));
 
     /**
-     * The {@code #!} line of our O_PATH fd {@code reached}, or null when it is no regular file the
-     * kernel runs as a script ({@link ShebangLine}), or cannot be read.
-     */
-    static ShebangLine.Line lineAt(PathCalls calls, int reached) {
-        PathCalls.Stat st = calls.fstat(reached);
-        if (st == null || !st.isRegular()) {
-            return null;
-        }
-        // Reopening the O_PATH descriptor through /proc/self/fd opens that very (regular) file.
-        int fd = calls.openat(Fcntl.AT_FDCWD, "/proc/self/fd/" + reached,
-                Fcntl.O_RDONLY | Fcntl.O_NONBLOCK | Fcntl.O_NOCTTY | Fcntl.O_CLOEXEC);
-        if (fd < 0) {
-            return null;
-        }
-        try {
-            byte[] head = new byte[ShebangLine.HEAD];
-            int n = calls.pread(fd, head, 0);
-            return n < 2 ? null : ShebangLine.line(head, n);
-        } finally {
-            PathCalls.close(fd);
-        }
-    }
-
-    /**
      * The {@code #!} script an exec call of task {@code tid} names, or null. The name is reached as
      * the program resolves it ({@link ProgramPaths}), first on the tracer without asking any
      * filesystem that may leave a request unanswered (FUSE, network: not even the attributes of a
@@ -344,7 +320,7 @@ final class ExecCalls {
             if (st == null || !st.isRegular()) {
                 return Optional.empty();
             }
-            ShebangLine.Line line = lineAt(calls, fd);
+            ShebangLine.Line line = ExecHead.lineOf(calls, fd);
             String name = calls.readlinkat(Fcntl.AT_FDCWD, "/proc/thread-self/fd/" + fd);
             if (name == null) {
                 return Optional.empty();

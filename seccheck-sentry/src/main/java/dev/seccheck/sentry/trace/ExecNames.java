@@ -35,7 +35,6 @@ import java.util.function.Consumer;
  */
 final class ExecNames {
 
-
     /** The kernel runs at most this many scripts for one exec (ELOOP beyond). */
     private static final int MAX_SCRIPTS = 5;
 

@@ -315,8 +315,7 @@ final class ExecutedFiles {
      * read by its own binary's look), an empty string when its headers could not be read.
      */
     static Optional<String> interpreterOf(PathCalls calls, int opath) {
-        int fd = calls.openat(Fcntl.AT_FDCWD, "/proc/self/fd/" + opath,
-                Fcntl.O_RDONLY | Fcntl.O_NONBLOCK | Fcntl.O_NOCTTY | Fcntl.O_CLOEXEC);
+        int fd = ExecHead.reopen(calls, opath);
         if (fd < 0) {
             return Optional.of("");
         }
