@@ -143,8 +143,10 @@ final class PackagedCli {
     /**
      * Runs {@code command} in {@code dir}, natively or, when {@code underSeccheck}, under this
      * build's {@code seccheck run --quiet -o /dev/null} (its runtime directory in {@code dir}, with
-     * the sessions of {@code configs} or else the built-in one), within {@link #RUN_DEADLINE}; fails
-     * the test unless it exits 0, and returns what it printed.
+     * the sessions of {@code configs}), within {@link #RUN_DEADLINE}; fails the test unless it
+     * exits 0, and returns what it printed. {@code -o} is a trace option: beside those sessions,
+     * seccheck traces every syscall it decodes, enter and exit, to /dev/null, and without
+     * {@code configs} that trace takes the built-in session's place.
      */
     static Result nativeOrUnderSeccheck(Path dir, boolean underSeccheck, List<String> command, Path... configs)
             throws IOException, InterruptedException {
@@ -185,8 +187,8 @@ final class PackagedCli {
     /**
      * {@link #nativeOrUnderSeccheck}'s unprivileged twin: {@code command} runs as uid 65534, and
      * under seccheck so does seccheck, from {@code classpath} ({@link #nobodyClasspath}), with the
-     * sessions of {@code configs} or else the built-in one, its runtime directory a fresh one of
-     * uid 65534's in {@code dir}.
+     * sessions of {@code configs} and the trace of every syscall to /dev/null, its runtime
+     * directory a fresh one of uid 65534's in {@code dir}.
      */
     static Result asNobodyNativeOrUnderSeccheck(Path dir, String classpath, boolean underSeccheck, List<String> command,
             Path... configs) throws IOException, InterruptedException {

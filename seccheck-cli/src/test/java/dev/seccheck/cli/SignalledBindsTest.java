@@ -55,7 +55,7 @@ class SignalledBindsTest {
             PackagedCli.Result r = nobody
                     ? PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, underSeccheck, command, configs)
                     : PackagedCli.nativeOrUnderSeccheck(dir, underSeccheck, command, configs);
-            String as = (underSeccheck ? "under seccheck" : "natively") + (guard ? " (guard)" : " (default session)")
+            String as = (underSeccheck ? "under seccheck" : "natively") + (guard ? " (guard)" : " (every syscall traced)")
                     + (nobody ? " as uid 65534: " : ": ") + r.err();
             assertThat(r.out()).as(as).isEqualTo(EXPECTED);
             if (underSeccheck) {

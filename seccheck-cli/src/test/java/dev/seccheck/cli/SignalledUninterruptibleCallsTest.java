@@ -21,8 +21,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code src/test/c/uninterruptible_calls.c}, under a 200 us SIGALRM timer without SA_RESTART (at
  * 50 us, faster than seccheck's hold of a call on a slow day, it made no progress), which must meet
  * at least {@link SignalsInCalls#AT_LEAST} of its calls under seccheck; each case runs natively
- * too, under the default session and under a policy that makes seccheck perform every open, as
- * root and as uid 65534.
+ * too, under a trace of every syscall ({@link PackagedCli#nativeOrUnderSeccheck}) and under a
+ * policy that makes seccheck perform every open, as root and as uid 65534.
  */
 class SignalledUninterruptibleCallsTest {
 
@@ -69,7 +69,7 @@ class SignalledUninterruptibleCallsTest {
     }
 
     /**
-     * Runs the program's {@code mode} natively and under seccheck (with the default session, or
+     * Runs the program's {@code mode} natively and under seccheck (tracing every syscall, or
      * with {@code performOpens} a policy under which seccheck performs every open), and checks
      * each prints {@code expected}.
      */
@@ -97,7 +97,7 @@ class SignalledUninterruptibleCallsTest {
                     ? PackagedCli.asNobodyNativeOrUnderSeccheck(tmp, classpath, underSeccheck, command, configs)
                     : PackagedCli.nativeOrUnderSeccheck(dir, underSeccheck, command, configs);
             String as = (underSeccheck ? "under seccheck" : "natively")
-                    + (performOpens ? " performing opens" : " (default session)") + (asNobody ? " as uid 65534: " : ": ")
+                    + (performOpens ? " performing opens" : " (every syscall traced)") + (asNobody ? " as uid 65534: " : ": ")
                     + r.err();
             if (underSeccheck) {
                 SignalsInCalls.checkMet(r.err(), as);
