@@ -78,9 +78,10 @@ class SignalledSendsTest {
      * 20,000 UDP datagrams named by their address (sendto, sendmsg), under a 200 us timer without
      * SA_RESTART (a 50 us one, faster than seccheck's hold of a send on a slow day, left the
      * program no progress: README, Limits), and under seccheck at least 100 of the sends take a
-     * signal (thousands here: {@link SignalsInCalls}). Natively none fails with EINTR and each arrives once. Before, 12,000-19,000
-     * failed with EINTR (held while they were decided, the signal ended the wait), and 2-12
-     * datagrams per run arrived twice, or one arrived twice and the next never (an old
+     * signal (thousands here: {@link SignalsInCalls}). Natively none fails with EINTR and each
+     * arrives once. Before, 12,000-19,000 failed with EINTR (held while they were decided, the
+     * signal ended the wait), and 2-12 datagrams per run arrived twice, or one arrived twice and
+     * the next never (an old
      * notification of the thread, served late, took over its next send). A few may still arrive
      * twice: an answer the kernel dropped whose repeat could not be told from a new call (README
      * Limits: 0-2 a run here, bounded at 10). Sends failing with EINTR are bounded at 100: none
