@@ -117,9 +117,10 @@ final class CliKit {
     }
 
     /**
-     * Trains the kit's ahead-of-time cache on a run of the default session over a shell that runs
-     * /bin/true twice, as the launcher does; returns it, or null (the kit then starts without one)
-     * when the training failed, which it says on stderr.
+     * Trains the kit's ahead-of-time cache on a run over a shell that runs /bin/true twice, as the
+     * launcher does, but tracing every syscall to /dev/null ({@code -o} is a trace option), as most
+     * of the tests' runs do, where the launcher trains on the built-in session; returns it, or null
+     * (the kit then starts without one) when the training failed, which it says on stderr.
      */
     private static Path train(Path dir, List<String> flags, String appClasspath) throws IOException, InterruptedException {
         Path cache = dir.resolve("app.aot");
