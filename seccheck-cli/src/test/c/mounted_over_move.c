@@ -9,7 +9,7 @@
 //     dir:  a tmpfs over DENIED/rN/in; the child execs X through a descriptor of in taken before;
 //     file: /dev/null bound over X; the child execs X's own descriptor, taken before.
 //   The parent waits until X cannot be opened for writing (ETXTBSY: the kernel has opened it for
-//   the exec, under its denied name), then renames DENIED/rN to OK/rN.
+//   the exec, under its denied name; X, once it runs, stays 50 ms), then renames DENIED/rN to OK/rN.
 // Prints "ran=R seen=S killed=K of N": R execs of X ran after their file was seen opened.
 #define _GNU_SOURCE
 #include <errno.h>
@@ -64,6 +64,9 @@ static int opened_for_exec(int fd, int dirfd) {
 int main(int argc, char **argv) {
     if (strcmp(argv[0], "X") == 0) {
         puts("MOUNTED-RAN");
+        // Alive a while, so that the parent sees the file held for the exec (ETXTBSY) even when it
+        // gets the CPU only after the child's exec.
+        usleep(50000);
         return 42;
     }
     if (argc != 5) {
@@ -104,10 +107,17 @@ int main(int argc, char **argv) {
         if (c == 0) {
             char *av[] = {"X", NULL};
             char *ev[] = {NULL};
-            if (file) {
-                syscall(SYS_execveat, xfd, "", av, ev, AT_EMPTY_PATH);
-            } else {
-                syscall(SYS_execveat, indir, "X", av, ev, 0);
+            // Again while the parent's probe holds X open for writing (ETXTBSY): natively, on a
+            // busy machine, most rounds' execs failed so, and a CI run saw none of 30 run.
+            for (int tries = 0; tries < 100000; tries++) {
+                if (file) {
+                    syscall(SYS_execveat, xfd, "", av, ev, AT_EMPTY_PATH);
+                } else {
+                    syscall(SYS_execveat, indir, "X", av, ev, 0);
+                }
+                if (errno != ETXTBSY) {
+                    break;
+                }
             }
             _exit(99);
         }
