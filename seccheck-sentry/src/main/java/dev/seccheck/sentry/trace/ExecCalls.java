@@ -316,11 +316,11 @@ final class ExecCalls {
         }
         boolean kept = false;
         try {
-            PathCalls.Stat st = calls.fstat(fd);
-            if (st == null || !st.isRegular()) {
+            ExecHead head = ExecHead.scriptOf(calls, fd);
+            if (head.stat() == null || !head.stat().isRegular()) {
                 return Optional.empty();
             }
-            ShebangLine.Line line = ExecHead.lineOf(calls, fd);
+            ShebangLine.Line line = head.line();
             String name = calls.readlinkat(Fcntl.AT_FDCWD, "/proc/thread-self/fd/" + fd);
             if (name == null) {
                 return Optional.empty();

@@ -9,7 +9,7 @@ import dev.seccheck.linux.PathCalls;
  * ELF interpreter ({@code PT_INTERP}) its program headers name. One reopen of the walk's O_PATH
  * descriptor and one read of its first kilobyte serve all three for a usual binary (before, the
  * line and the interpreter each reopened the file, and the headers took three reads). The one
- * place where seccheck reads a file an exec names: {@link #lineOf} for a script's line alone,
+ * place where seccheck reads a file an exec names: {@link #scriptOf} for a script's line alone,
  * {@link #reopen} for {@link ExecutedFiles#interpreterOf}.
  *
  * @param stat the file's attributes, null when they could not be read
@@ -28,11 +28,12 @@ record ExecHead(PathCalls.Stat stat, ShebangLine.Line line, String interpreter) 
     }
 
     /**
-     * The {@code #!} line of our O_PATH descriptor {@code opath}, or null when it is no regular
-     * file the kernel runs as a script ({@link ShebangLine}), or cannot be read.
+     * {@link #of} without the interpreter, for a name a script's line leads to: its attributes
+     * and its {@code #!} line (null when it is no regular file the kernel runs as a script,
+     * {@link ShebangLine}, or cannot be read).
      */
-    static ShebangLine.Line lineOf(PathCalls calls, int opath) {
-        return read(calls, opath, false).line();
+    static ExecHead scriptOf(PathCalls calls, int opath) {
+        return read(calls, opath, false);
     }
 
     /**
