@@ -144,10 +144,13 @@ class WorkloadControlTest {
                 # Until it is a zombie: a fixed second was not always enough for its sleep, connect
                 # and exit on a busy machine, and its request was then refused as a supervised task's.
                 deadline = time.time() + 60
-                while time.time() < deadline:
-                    with open("/proc/%d/status" % grandchild) as f:
-                        if any(l.startswith("State:") and l.split()[1] == "Z" for l in f):
-                            break
+                def zombie_or_gone():
+                    try:
+                        with open("/proc/%d/status" % grandchild) as f:
+                            return any(l.startswith("State:") and l.split()[1] == "Z" for l in f)
+                    except FileNotFoundError:
+                        return True  # reaped already: nothing left to wait for
+                while time.time() < deadline and not zombie_or_gone():
                     time.sleep(0.05)
                 s.send(b'{"op": "session_delete", "name": "guard"}\\n')
                 print("zombie:", s.recv(65536).decode().strip(), flush=True)
