@@ -118,8 +118,8 @@ final class CliKit {
 
     /**
      * Trains the kit's ahead-of-time cache on a run over a shell that runs /bin/true twice, as the
-     * launcher does, but tracing every syscall to /dev/null ({@code -o} is a trace option), as most
-     * of the tests' runs do, where the launcher trains on the built-in session; returns it, or null
+     * launcher does, but tracing every syscall to /dev/null ({@code -o} is a trace option), as the
+     * tests' runs without a config do, where the launcher trains on the built-in session; returns it, or null
      * (the kit then starts without one) when the training failed, which it says on stderr.
      */
     private static Path train(Path dir, List<String> flags, String appClasspath) throws IOException, InterruptedException {

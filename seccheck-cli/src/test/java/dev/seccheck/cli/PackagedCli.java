@@ -134,6 +134,24 @@ final class PackagedCli {
     }
 
     /**
+     * The options that give a run the sessions of {@code configs}: a {@code --config} each, as a
+     * user runs a policy, with nothing beside it. With none, {@code -o /dev/null}, a trace of every
+     * syscall seccheck decodes (enter and exit, each a ptrace stop) in place of the built-in
+     * session, whose text would fill the test's output. A test that wants that trace beside a
+     * policy passes {@code -o} itself ({@code PerformedCallsConformanceTest}).
+     */
+    static List<String> sessions(Path... configs) {
+        if (configs.length == 0) {
+            return List.of("-o", "/dev/null");
+        }
+        List<String> options = new ArrayList<>();
+        for (Path c : configs) {
+            options.addAll(List.of("--config", c.toString()));
+        }
+        return options;
+    }
+
+    /**
      * How long {@link #nativeOrUnderSeccheck} lets a run take before it takes it for a hang: a
      * guard, not a measure. Five minutes: the longest runs (a datagram storm under signals, as uid
      * 65534) take about a minute here, and one took over two in CI on a busy machine.
@@ -142,11 +160,9 @@ final class PackagedCli {
 
     /**
      * Runs {@code command} in {@code dir}, natively or, when {@code underSeccheck}, under this
-     * build's {@code seccheck run --quiet -o /dev/null} (its runtime directory in {@code dir}, with
-     * the sessions of {@code configs}), within {@link #RUN_DEADLINE}; fails the test unless it
-     * exits 0, and returns what it printed. {@code -o} is a trace option: beside those sessions,
-     * seccheck traces every syscall it decodes, enter and exit, to /dev/null, and without
-     * {@code configs} that trace takes the built-in session's place.
+     * build's {@code seccheck run --quiet} with the sessions of {@code configs} ({@link #sessions};
+     * its runtime directory in {@code dir}), within {@link #RUN_DEADLINE}; fails the test unless it
+     * exits 0, and returns what it printed.
      */
     static Result nativeOrUnderSeccheck(Path dir, boolean underSeccheck, List<String> command, Path... configs)
             throws IOException, InterruptedException {
@@ -174,10 +190,8 @@ final class PackagedCli {
         List<String> cmd = new ArrayList<>();
         if (underSeccheck) {
             cmd.addAll(java(System.getProperty("java.class.path")));
-            cmd.addAll(List.of("run", "--quiet", "-o", "/dev/null", "--root", dir.resolve("root").toString()));
-            for (Path c : configs) {
-                cmd.addAll(List.of("--config", c.toString()));
-            }
+            cmd.addAll(List.of("run", "--quiet", "--root", dir.resolve("root").toString()));
+            cmd.addAll(sessions(configs));
             cmd.add("--");
         }
         cmd.addAll(command);
@@ -187,8 +201,8 @@ final class PackagedCli {
     /**
      * {@link #nativeOrUnderSeccheck}'s unprivileged twin: {@code command} runs as uid 65534, and
      * under seccheck so does seccheck, from {@code classpath} ({@link #nobodyClasspath}), with the
-     * sessions of {@code configs} and the trace of every syscall to /dev/null, its runtime
-     * directory a fresh one of uid 65534's in {@code dir}.
+     * sessions of {@code configs} ({@link #sessions}), its runtime directory a fresh one of uid
+     * 65534's in {@code dir}.
      */
     static Result asNobodyNativeOrUnderSeccheck(Path dir, String classpath, boolean underSeccheck, List<String> command,
             Path... configs) throws IOException, InterruptedException {
@@ -204,10 +218,8 @@ final class PackagedCli {
             List<String> command, Path... configs) throws IOException {
         List<String> cmd = new ArrayList<>();
         if (underSeccheck) {
-            cmd.addAll(asNobody(classpath, "run", "--quiet", "-o", "/dev/null"));
-            for (Path c : configs) {
-                cmd.addAll(List.of("--config", c.toString()));
-            }
+            cmd.addAll(asNobody(classpath, "run", "--quiet"));
+            cmd.addAll(sessions(configs));
             cmd.add("--");
             cmd.addAll(command);
         } else {
@@ -241,7 +253,8 @@ final class PackagedCli {
         }
         if (policy != null) {
             cmd.addAll(java(classpath != null ? classpath : System.getProperty("java.class.path")));
-            cmd.addAll(List.of("run", "--quiet", "-o", "/dev/null", "--config", policy.toString()));
+            cmd.addAll(List.of("run", "--quiet"));
+            cmd.addAll(sessions(policy));
             if (classpath == null) {
                 cmd.addAll(List.of("--root", dir.resolve("root").toString()));
             }
