@@ -24,6 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Two routes past that walk too: a second thread rewrites the exec's name after the walk (the
  * program is then killed at its exec event, before its first instruction), and a binary's
  * {@code PT_INTERP} names an outside process's deleted dynamic loader (walked at the enter too).
+ * The raced exec is killed too when the outside binary is not deleted but has its only name in a
+ * directory that seccheck, run as root, may search and the program, run as uid 65534, may not.
  */
 class OutsideBinariesTest {
 
@@ -95,9 +97,41 @@ class OutsideBinariesTest {
         Files.delete(copy);
         Path marker = marker(bin);
         Path program = PackagedCli.compiledFor(tmp, nobody != null, "src/test/c/exec_name_race.c", "-pthread");
+        raceOnto(nobody, List.of(program.toString(), "/bin/true", "/proc/" + pid + "/exe", marker.toString(),
+                Integer.toString(TRIES)));
+    }
+
+    /**
+     * The same race onto an outside binary that is not deleted but kept in a directory only root
+     * may search (closed once the outside process, uid 65534, ran it from there), with seccheck run
+     * as root and the program as uid 65534. The check at the exec event asks whether a name reaches
+     * the file the kernel ran, and asked it with seccheck's identity: root found the file by its
+     * name, and 26 of 200 raced execs ran it under seccheck (natively about as many, through the
+     * link). That look is now made with the identity of the program, which the directory refuses.
+     */
+    @Test
+    void aRacedExecNameDoesNotRunAnOutsideBinaryOnlySeccheckCanReachByName() throws Exception {
+        PackagedCli.assumeNobody(tmp);
+        Path hidden = Files.createDirectory(tmp.resolve("hidden"));
+        Files.setPosixFilePermissions(hidden, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path copy = heldCopy(hidden, Path.of("/bin/cat"), "heldcat");
+        // It reads its standard input, a pipe the test holds open, until the test ends it.
+        String pid = outside.start(true, "heldcat", List.of(copy.toString()));
+        Files.setPosixFilePermissions(hidden, PosixFilePermissions.fromString("rwx------"));
+        Path marker = marker(openDirectory("bin"));
+        Path program = PackagedCli.compiledFor(tmp, true, "src/test/c/exec_name_race.c", "-pthread");
+        raceOnto(null, PackagedCli.nobody(program.toString(), "/bin/true", "/proc/" + pid + "/exe",
+                marker.toString(), Integer.toString(TRIES)));
+    }
+
+    /**
+     * Runs {@code cmd} (an {@code exec_name_race.c} racing onto an outside process's binary)
+     * natively and under seccheck, seccheck run as uid 65534 when {@code nobody} is set
+     * ({@link PackagedCli#nobodyClasspath}), and checks that the raced name runs that binary
+     * natively and never under seccheck, where such an exec is killed at its exec event.
+     */
+    private void raceOnto(String nobody, List<String> cmd) throws Exception {
         Path policy = Files.writeString(tmp.resolve("guard.json"), Policies.FAIL_CLOSED_GUARD);
-        List<String> cmd = List.of(program.toString(), "/bin/true", "/proc/" + pid + "/exe", marker.toString(),
-                Integer.toString(TRIES));
 
         PackagedCli.Result natively = PackagedCli.nativeOrUnderSeccheck(tmp, "native", nobody, false, cmd, policy);
         Matcher n = counts(natively, "natively");

@@ -61,7 +61,10 @@ final class TaskFiles implements AutoCloseable {
     /** Whether a task may have left seccheck's user namespace: until then, none has. */
     private final UserNamespaces userNamespaces;
 
-    /** TaskFiles for a test: every task's namespace is asked. */
+    /**
+     * TaskFiles that asks every task's namespace, whether or not one could have left seccheck's:
+     * for tests, and for the rare looks made outside the emulation ({@link TaskLooks}).
+     */
     TaskFiles(PathCalls calls) {
         this(calls, leftAlready());
     }

@@ -9,6 +9,7 @@ import dev.seccheck.sentry.defense.Shielded;
 import dev.seccheck.sentry.emulate.DecidedPathFiles;
 import dev.seccheck.sentry.emulate.ProgramPaths;
 import dev.seccheck.sentry.emulate.RealPath;
+import dev.seccheck.sentry.emulate.TaskLooks;
 import dev.seccheck.sentry.syscalls.MemoryFault;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sentry.syscalls.TaskMemory;
@@ -41,6 +42,8 @@ final class ExecNames {
     private final ThreadLocal<ProgramPaths> paths;
     private final ThreadLocal<PathCalls> calls = ThreadLocal.withInitial(PathCalls::new);
     private final FileLooks looks;
+    /** Where a name is looked at with the program's identity rather than seccheck's. */
+    private final TaskLooks asTask = new TaskLooks();
     private final Consumer<String> log;
 
     /**
@@ -168,6 +171,13 @@ final class ExecNames {
      * under a mount since, has none. A file of a memory filesystem only the program's namespace
      * has holds only what the program wrote there through opens seccheck decided, and counts as
      * reached.
+     *
+     * <p>Both names are followed with the program's identity ({@link TaskLooks}): followed with
+     * seccheck's, root's, a raced exec of a program run as another user ran a file through another
+     * process's {@code /proc/PID/exe} whose only name lies in a directory the program may not
+     * search (49 of 200 execs, {@code OutsideBinariesTest}). The identity is the one the task has
+     * after the exec, which is its caller's: the program runs with no_new_privs, so no exec gives it
+     * a file owner's ids, nor capabilities beyond the permitted ones it could raise itself.
      */
     private boolean reachedByName(int pid, ExecutedFiles.Found f) {
         RealPath.Name name = f.named().orElse(null);
@@ -177,6 +187,11 @@ final class ExecNames {
         if (name != null && name.programsOwn()) {
             return true;
         }
+        return asTask.as(pid, () -> reachedAsTask(pid, f, name) ? 1 : 0) == 1;
+    }
+
+    /** {@link #reachedByName}'s look by {@code name} (or null) and by the kernel's name, with the task's identity held. */
+    private boolean reachedAsTask(int pid, ExecutedFiles.Found f, RealPath.Name name) {
         PathCalls c = calls.get();
         if (name != null && opens(f, c.openat(Fcntl.AT_FDCWD, name.path(), Fcntl.O_PATH | Fcntl.O_CLOEXEC))) {
             return true;
