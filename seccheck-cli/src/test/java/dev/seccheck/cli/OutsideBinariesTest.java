@@ -106,8 +106,9 @@ class OutsideBinariesTest {
      * may search (closed once the outside process, uid 65534, ran it from there), with seccheck run
      * as root and the program as uid 65534. The check at the exec event asks whether a name reaches
      * the file the kernel ran, and asked it with seccheck's identity: root found the file by its
-     * name, and 26 of 200 raced execs ran it under seccheck (natively about as many, through the
-     * link). That look is now made with the identity of the program, which the directory refuses.
+     * name, and 49 of 200 raced execs ran it under seccheck (natively, through the link, the
+     * program runs it too). That look is now made with the program's identity, which the
+     * directory refuses.
      */
     @Test
     void aRacedExecNameDoesNotRunAnOutsideBinaryOnlySeccheckCanReachByName() throws Exception {

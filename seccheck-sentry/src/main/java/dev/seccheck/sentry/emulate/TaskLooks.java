@@ -19,7 +19,7 @@ public final class TaskLooks {
     /** Seccheck's credentials, read on the thread that makes this (the tracer's maker). */
     private final Identity.Own own = Identity.Own.current();
 
-    /** A look-up with the identity of seccheck's credentials now, taken as its own. */
+    /** Takes the calling thread's credentials for seccheck's own: made on a thread that holds no program's. */
     public TaskLooks() {}
 
     /**
