@@ -118,18 +118,23 @@ final class CliKit {
 
     /**
      * Trains the kit's ahead-of-time cache on a run over a shell that runs /bin/true twice, as the
-     * launcher does, but tracing every syscall to /dev/null ({@code -o} is a trace option), as the
-     * tests' runs without a config do, where the launcher trains on the built-in session; returns it, or null
-     * (the kit then starts without one) when the training failed, which it says on stderr.
+     * launcher does, but under what the tests' runs have where the launcher has the built-in
+     * session: a trace of every syscall to /dev/null ({@code -o} is a trace option, the runs
+     * without a config) and a policy ({@link Policies#FAIL_CLOSED_GUARD}, for the runs with one:
+     * its parse and sink, and the opens seccheck performs). A config run then starts about 20 ms
+     * sooner (6-7%) and one without about 10 ms later (BENCHMARKS.md, "Session 57"). Returns the
+     * cache, or null (the kit then starts without one) when the training failed, which it says
+     * on stderr.
      */
     private static Path train(Path dir, List<String> flags, String appClasspath) throws IOException, InterruptedException {
         Path cache = dir.resolve("app.aot");
+        Path policy = Files.writeString(dir.resolve("train-guard.json"), Policies.FAIL_CLOSED_GUARD);
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(flags);
         cmd.addAll(aotFlags("-XX:AOTCacheOutput=" + cache));
-        cmd.addAll(List.of("-cp", appClasspath, MAIN, "run", "--quiet", "-o", "/dev/null", "--root",
-                dir.resolve("train-root").toString(), "--", "/bin/sh", "-c", "/bin/true; /bin/true"));
+        cmd.addAll(List.of("-cp", appClasspath, MAIN, "run", "--quiet", "-o", "/dev/null", "--config", policy.toString(),
+                "--root", dir.resolve("train-root").toString(), "--", "/bin/sh", "-c", "/bin/true; /bin/true"));
         Path log = dir.resolve("train.log");
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();

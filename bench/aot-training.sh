@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# What an AOT cache's training run covers, measured on the starts it serves: two caches of this
+# build, one trained on a trace of every syscall alone (-o /dev/null: how the CLI tests' kit,
+# CliKit, trained until session 57) and one on that trace beside the README's deny policy (as the
+# kit trains now), each then starting `run --quiet` of /bin/true with the policy and with the trace
+# alone, alternated run by run. Prints wall and CPU medians.
+# Usage: bench/aot-training.sh [ROUNDS]   (default 15)
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+rounds="${1:-15}"
+"$here/seccheck" --version >/dev/null # built
+. "$here/scripts/jdk.sh"
+seccheck_require_jdk
+. "$here/scripts/jvm.sh"
+. "$here/bench/prepare.sh"
+cli="$here/seccheck-cli/target"
+natives=("$cli"/lib/seccheck-native-*.jar) abis=("$cli"/lib/seccheck-abi-*.jar) jars=("$cli"/seccheck-cli-*.jar)
+seccheck_jvm_flags "${natives[0]}:${abis[0]}"
+cp="${jars[0]}"
+for j in "$cli"/lib/*.jar; do
+  case "$j" in */seccheck-native-*.jar | */seccheck-abi-*.jar) ;; *) cp+=":$j" ;; esac
+done
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+bench_deny_policy "$out/deny.json"
+train() { # CACHE [OPTIONS...]
+  "$JAVA_HOME/bin/java" "${jvm[@]}" "-XX:AOTCacheOutput=$1" -Xlog:aot=off:stderr -Xlog:cds=off:stderr -cp "$cp" \
+    dev.seccheck.cli.Main run --quiet -o /dev/null "${@:2}" --root "$out/root" -- /bin/sh -c '/bin/true; /bin/true' \
+    </dev/null >/dev/null 2>&1
+}
+train "$out/trace.aot"
+train "$out/trace+policy.aot" --config "$out/deny.json"
+/usr/bin/python3 - "$rounds" "$out" "$JAVA_HOME/bin/java" "$cp" "${jvm[@]}" <<'PY'
+import resource, statistics, subprocess, sys, time
+rounds, out, java, cp, jvm = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+runs = {"with the policy": ["--config", out + "/deny.json"], "trace alone": ["-o", "/dev/null"]}
+caches = ["trace", "trace+policy"]
+samples = {(r, c): ([], []) for r in runs for c in caches}
+for _ in range(rounds):
+    for r, options in runs.items():
+        for c in caches:
+            cmd = [java] + jvm + ["-XX:AOTCache=%s/%s.aot" % (out, c), "-Xlog:aot=off:stderr", "-Xlog:cds=off:stderr",
+                   "-cp", cp, "dev.seccheck.cli.Main", "run", "--quiet", "--root", out + "/root"] + options + ["--", "/bin/true"]
+            r0, t0 = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+            t1, r1 = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
+            samples[(r, c)][0].append((t1 - t0) * 1000)
+            samples[(r, c)][1].append((r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime) * 1000)
+print("| run | cache trained on | wall median | CPU median |")
+print("|:--|:--|--:|--:|")
+for (r, c), (wall, cpu) in samples.items():
+    print("| %s | %s | %.0f ms | %.0f ms |" % (r, c, statistics.median(wall), statistics.median(cpu)))
+PY
