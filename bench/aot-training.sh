@@ -9,17 +9,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 rounds="${1:-15}"
 "$here/seccheck" --version >/dev/null # built
-. "$here/scripts/jdk.sh"
-seccheck_require_jdk
-. "$here/scripts/jvm.sh"
 . "$here/bench/prepare.sh"
-cli="$here/seccheck-cli/target"
-natives=("$cli"/lib/seccheck-native-*.jar) abis=("$cli"/lib/seccheck-abi-*.jar) jars=("$cli"/seccheck-cli-*.jar)
-seccheck_jvm_flags "${natives[0]}:${abis[0]}"
-cp="${jars[0]}"
-for j in "$cli"/lib/*.jar; do
-  case "$j" in */seccheck-native-*.jar | */seccheck-abi-*.jar) ;; *) cp+=":$j" ;; esac
-done
+bench_launcher_jvm "$here"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 bench_deny_policy "$out/deny.json"

@@ -1,5 +1,6 @@
 # Sourced by the whole-command benchmarks (overhead.sh, perprocess.sh, emulation.sh, replay-opens.sh,
-# names.sh, renames.sh, unix-sockets.sh): what they share.
+# names.sh, renames.sh, unix-sockets.sh), and those that start the launcher's JVM themselves
+# (start-floor.sh, aot-training.sh): what they share.
 # bench_prepare OUT SECCHECK  checks that strace is there, makes OUT, builds SECCHECK (and trains
 # its AOT cache) outside the timings, finds the JDK (exports JAVA_HOME), compiles OUT/Hello.class (a Java
 # hello-world: the floor of any Java tool on the same JDK) and writes the session files
@@ -121,4 +122,21 @@ bench_deny_latency() {
     "$sc run --quiet --config $out/deny.json -- $prog")
   bench_old_deny names cmds "$prog"
   bench_call_medians "$rounds" names cmds
+}
+
+# bench_launcher_jvm HERE  finds the JDK (exports JAVA_HOME) and sets, for the build in checkout
+# HERE, what the launcher starts its JVM with: the array jvm (scripts/jvm.sh's flags), cp (the
+# class path) and the arrays natives and abis (the binding module's and the ABI module's jars, the
+# module path). For benchmarks that start the JVM themselves (start-floor.sh, aot-training.sh).
+bench_launcher_jvm() {
+  local cli="$1/seccheck-cli/target" j jars
+  . "$1/scripts/jdk.sh"
+  seccheck_require_jdk
+  . "$1/scripts/jvm.sh"
+  natives=("$cli"/lib/seccheck-native-*.jar) abis=("$cli"/lib/seccheck-abi-*.jar) jars=("$cli"/seccheck-cli-*.jar)
+  seccheck_jvm_flags "${natives[0]}:${abis[0]}"
+  cp="${jars[0]}"
+  for j in "$cli"/lib/*.jar; do
+    case "$j" in */seccheck-native-*.jar | */seccheck-abi-*.jar) ;; *) cp+=":$j" ;; esac
+  done
 }

@@ -11,16 +11,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 rounds="${1:-21}"
 "$here/seccheck" run --quiet -- /bin/true >/dev/null 2>&1 # built, AOT cache trained
-. "$here/scripts/jdk.sh"
-seccheck_require_jdk
-. "$here/scripts/jvm.sh"
-cli="$here/seccheck-cli/target"
-natives=("$cli"/lib/seccheck-native-*.jar) abis=("$cli"/lib/seccheck-abi-*.jar) jars=("$cli"/seccheck-cli-*.jar)
-seccheck_jvm_flags "${natives[0]}:${abis[0]}"
-cp="${jars[0]}"
-for j in "$cli"/lib/*.jar; do
-  case "$j" in */seccheck-native-*.jar | */seccheck-abi-*.jar) ;; *) cp+=":$j" ;; esac
-done
+. "$here/bench/prepare.sh"
+bench_launcher_jvm "$here"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 printf 'public class Hello { public static void main(String[] a) { System.out.println("hello"); } }\n' >"$out/Hello.java"
