@@ -21,8 +21,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code src/test/c/uninterruptible_calls.c}, under a 200 us SIGALRM timer without SA_RESTART (at
  * 50 us, faster than seccheck's hold of a call on a slow day, it made no progress), which must meet
  * at least {@link SignalsInCalls#AT_LEAST} of its calls under seccheck; each case runs natively
- * too, under a trace of every syscall ({@link PackagedCli#nativeOrUnderSeccheck}) and under a
- * policy that makes seccheck perform every open, as root and as uid 65534.
+ * too, under a trace of every syscall (a run without a config, {@link PackagedCli#sessions}) and
+ * under a policy that makes seccheck perform every open, as root and as uid 65534.
  */
 class SignalledUninterruptibleCallsTest {
 
