@@ -11,12 +11,13 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * OfdTrailLocks is the lock seccheck processes sharing a trail file take around each write and its
- * cut-back: an open file description lock on the file ({@link OfdLock}), which excludes another
- * process's as well as another description's in this process. The lock's own descriptor is opened
- * by the path, and used only when it holds the very file the trail was opened on (the same device
- * and inode, read through /proc/self/fd), and only on a filesystem that takes such locks (one lock
- * and unlock are tried first): elsewhere the file is locked within this process only, as before.
+ * OfdTrailLocks is the lock seccheck processes sharing a trail file take around each write and the
+ * blanking of its part should it fail: an open file description lock on the file ({@link
+ * OfdLock}), which excludes another process's as well as another description's in this process.
+ * The lock's own descriptor is opened by the path, and used only when it holds the very file the
+ * trail was opened on (the same device and inode, read through /proc/self/fd), and only on a
+ * filesystem that takes such locks (one lock and unlock are tried first): elsewhere the file is
+ * locked within this process only, as before.
  */
 public final class OfdTrailLocks implements TrailLocks {
 

@@ -25,31 +25,38 @@ import java.util.regex.Pattern;
  * waiting for its result) waits here until it is, unless {@link #flushAll} asks for it now. Two
  * runs appending to one file glued each other's halves before (the call and its result were two
  * writes, each under the lock alone), and a line written by print, then newline, was two writes
- * too. On a full disk the kernel takes the part that fits
- * and fails the rest: that fragment stayed, and the next line written after it made one line of
- * two ({@code {"poin{"point":...}}), which a JSON reader stops at. A program can arrange that: it
- * fills the disk, has one line cut, frees the disk with a call no sink sees, then acts. So a
- * failed write of a regular file is cut back (ftruncate) to the size the file had when that write
- * began; where that cannot be done (a pipe or a terminal named as the path, or ftruncate fails),
- * the next write starts with a newline, so that the fragment is a line of its own and the next
- * record is whole.
+ * too.
+ *
+ * <p>On a full disk the kernel takes the part of a write that fits and fails the rest: that
+ * fragment stayed, and the next line written after it made one line of two
+ * ({@code {"poin{"point":...}}), which a JSON reader stops at. A program can arrange that: it
+ * fills the disk, has one line cut, frees the disk with a call no sink sees, then acts. So the
+ * part of a failed write that reached a regular file is blanked where it lies: overwritten with
+ * spaces and a closing newline, a blank line that readers pass over. Where that cannot be done (a
+ * pipe or a terminal named as the path, or the write in place fails), the next write starts with
+ * a newline, so that the fragment is a line of its own and the next record is whole.
+ *
+ * <p>The part is blanked, not cut off with ftruncate as before: a writer that takes no lock (one
+ * outside seccheck, or a seccheck process whose wait for the lock ran out because the program
+ * keeps it) may append between the last look at the file's size and the cut, and the cut took
+ * that writer's line with it (one of about 40,000 in one run of 9 in {@code SharedTrailFileTest}).
+ * A write in place touches only the bytes at its offsets, which are ours.
  *
  * <p>The file is opened to append (O_APPEND), as before, and a second descriptor of it reads its
- * size and cuts it back: a {@link RandomAccessFile}, not the stream's FileChannel, which an
+ * size and blanks the part: a {@link RandomAccessFile}, not the stream's FileChannel, which an
  * interrupt of the writing thread would close. The size read before a write is where that write
- * begins only while nobody else appends, so each write and its cut-back are made under two locks:
+ * begins only while nobody else appends, so each write and its blanking are made under two locks:
  * one shared by every LineFile of the file in this process, and one shared with every other
  * seccheck process appending to it ({@link TrailLocks}: an open file description lock, taken
- * only around the write and its cut-back, and waited for at most {@value #LOCK_WAIT_MS} ms: a
- * process that keeps it, as the supervised program may, has the lines written without it). Two runs, or a run and {@code server --out}, sharing one
- * file on a full disk glued lines before ({@code ..."thread_group_id":15538,"pr{"point":...}) and
- * cut back lines of the other that it had counted as written. A writer that wrote without the
- * lock (a seccheck process whose wait ran out, or a writer outside seccheck) may still have
- * appended meanwhile: only the part of ours at the file's end is cut back ({@link OwnFragment}),
- * so its whole lines stay; when its bytes came after ours, ours stay as a fragment. A writer
- * outside seccheck can still glue ours to a fragment of its own, and a fragment that one process
- * could not cut back is ended by a newline only by that process's next write. A FIFO is counted among the {@link TrailFifos} while it is open, which the
- * program may not open for reading.
+ * only around the write and its blanking, and waited for at most {@value #LOCK_WAIT_MS} ms: a
+ * process that keeps it, as the supervised program may, has the lines written without it). Two
+ * runs, or a run and {@code server --out}, sharing one file on a full disk glued lines before
+ * ({@code ..."thread_group_id":15538,"pr{"point":...}). A writer that wrote without the lock may
+ * still have appended meanwhile: only the part of ours at the file's end is blanked ({@link
+ * OwnFragment}); when another's bytes came after ours, ours stay as a fragment. A writer outside
+ * seccheck can still glue ours to a fragment of its own, and a fragment that one process could
+ * not blank is ended by a newline only by that process's next write. A FIFO is counted among the
+ * {@link TrailFifos} while it is open, which the program may not open for reading.
  *
  * <p>A path is opened without waiting ({@link TrailOpens}) and judged by what the descriptor
  * reached: a session made while the program runs writes to no FIFO, pipe or terminal, which the
@@ -61,8 +68,6 @@ final class LineFile extends OutputStream {
     private static final long LOCK_WAIT_MS = 100;
     private static final long LOCK_PAUSE_NS = TimeUnit.MICROSECONDS.toNanos(20);
     private static final long LOCK_PAUSE_MAX_NS = TimeUnit.MILLISECONDS.toNanos(2);
-    /** How many times a failed write's part is looked for while another writer keeps appending. */
-    private static final int CUT_TRIES = 4;
 
     /** One end per file (its device and inode), shared by every LineFile of it. */
     private static final Map<Object, End> ENDS = new ConcurrentHashMap<>();
@@ -78,7 +83,7 @@ final class LineFile extends OutputStream {
     }
 
     private final FileOutputStream out;
-    /** The same file, to read its size and cut it back; null when it is no regular file. */
+    /** The same file, to read its size and blank a failed write's part; null when it is no regular file. */
     private final RandomAccessFile sized;
     private final End end;
     /** What {@link TrailFifos#closed} takes at close: null unless the file is a FIFO. */
@@ -274,8 +279,10 @@ final class LineFile extends OutputStream {
                         end.cut = false;
                     } catch (IOException e) {
                         failure = e.getMessage();
-                        if (!cutBack(before, from, to - from)) {
-                            end.cut = true;
+                        switch (blankOut(before, from, to - from)) {
+                            case BLANKED -> end.cut = false;
+                            case LEFT -> end.cut = true;
+                            case ABSENT -> { } // the file ends as it did
                         }
                         throw e;
                     }
@@ -353,36 +360,49 @@ final class LineFile extends OutputStream {
     }
 
     /**
-     * Cuts back the part of {@code pending[from, from+length)} that reached the file in a write
-     * begun at {@code before} bytes, and only that ({@link OwnFragment}); returns false where that
-     * cannot be done.
+     * Blanks the part of {@code pending[from, from+length)} that reached the file in a write begun
+     * at {@code before} bytes, and only that ({@link OwnFragment}): it is overwritten where it lies
+     * with spaces and a closing newline. Returns LEFT where that cannot be done (the part cannot
+     * be told from another writer's bytes, or the file takes no write in place).
+     *
+     * <p>The part is overwritten, not cut off (ftruncate), because a writer without the lock may
+     * append at any moment: a cut made after the last look at the size took whatever was appended
+     * since with it. Bytes at a given offset change only when written there, and no one else
+     * writes where our part lies, so the blanking touches nothing but ours. A blank line is no
+     * record: JSON-line readers (jq, Jackson) and the strace format's readers pass over it.
      */
-    private boolean cutBack(long before, int from, int length) {
+    private Part blankOut(long before, int from, int length) {
         if (before < 0) {
-            return false;
+            return Part.LEFT;
         }
         try {
-            // A writer without the lock may append while the part is looked for: looked for again
-            // if the file grew meanwhile, so that the cut takes nothing but what was looked at,
-            // bar what is appended between the last look at the size and the cut.
-            for (int tries = 0; tries < CUT_TRIES; tries++) {
-                long size = sized.length();
-                long to = OwnFragment.cutTo(sized, size, before, pending, from, length);
-                if (to < 0) {
-                    return false;
-                }
-                if (to == size) {
-                    return true;
-                }
-                if (sized.length() == size) {
-                    sized.setLength(to);
-                    return true;
-                }
+            long size = sized.length();
+            long start = OwnFragment.partStart(sized, size, before, pending, from, length);
+            if (start < 0) {
+                return Part.LEFT;
             }
-            return false;
+            if (start == size) {
+                return Part.ABSENT;
+            }
+            byte[] blank = new byte[(int) (size - start)];
+            Arrays.fill(blank, (byte) ' ');
+            blank[blank.length - 1] = '\n';
+            sized.seek(start);
+            sized.write(blank);
+            return Part.BLANKED;
         } catch (IOException e) {
-            return false;
+            return Part.LEFT;
         }
+    }
+
+    /** What became of the part of a failed write that may have reached the file. */
+    private enum Part {
+        /** None of it reached the file, as far as can be told. */
+        ABSENT,
+        /** It is a blank line now. */
+        BLANKED,
+        /** It stays as it came, or may: the next write starts with a newline. */
+        LEFT
     }
 
     @Override

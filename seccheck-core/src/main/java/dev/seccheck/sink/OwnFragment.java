@@ -6,30 +6,30 @@ import java.util.Arrays;
 
 /**
  * OwnFragment finds where the part of a failed write that reached a trail file begins, so that
- * {@link LineFile} cuts back that part and nothing else. A write that fails on a full disk leaves
+ * {@link LineFile} blanks that part and nothing else. A write that fails on a full disk leaves
  * at the file's end the start of what it was given; the file's size read before the write is
  * where that part begins only while nobody else appended meanwhile. Another writer may have: a
  * seccheck process that waited its bounded time for the shared lock and wrote without it (the
- * holder descheduled at a load of 10), or a writer outside seccheck. Cutting back to the size read
- * before took that writer's whole lines with ours (a run sharing its trail lost 5 of 4,836 lines
- * so). So the bytes past that size are compared with what was written: the part to cut is the
- * longest tail of the file that is a start of the bytes written and begins where a line begins
- * (at the size read before, or after a newline); none, when no such tail exists and the file
- * ends a line: only others' whole lines came, which leaves one case wrong, another writer's whole
- * line written between our part and our write's failure (microseconds apart), to which our part
- * stays glued. When the file ends in another's fragment, nothing is cut either, and -1 says so: the
- * next write starts with a newline, as where a file cannot be cut back at all.
+ * holder descheduled at a load of 10), or a writer outside seccheck. Taking everything past that
+ * size took that writer's whole lines with ours (a run sharing its trail lost 5 of 4,836 lines
+ * so). So the bytes past that size are compared with what was written: our part is the longest
+ * tail of the file that is a start of the bytes written and begins where a line begins (at the
+ * size read before, or after a newline); none, when no such tail exists and the file ends a line:
+ * only others' whole lines came, which leaves one case wrong, another writer's whole line written
+ * between our part and our write's failure (microseconds apart), to which our part stays glued.
+ * When the file ends in another's fragment, nothing is found either, and -1 says so: the next
+ * write starts with a newline, as where a file cannot be written in place at all.
  */
 final class OwnFragment {
     private OwnFragment() {}
 
     /**
-     * Returns the size to cut {@code file}, of {@code size} bytes, back to after a write of {@code
-     * data[from, from+length)} that began when it had {@code before} bytes, or -1 when the part of
-     * it that reached the file cannot be told from another writer's bytes; {@code size} when
-     * nothing of it reached the file.
+     * Returns where the part of a write of {@code data[from, from+length)} that began when {@code
+     * file} had {@code before} bytes lies in it, now of {@code size} bytes: from the offset
+     * returned to {@code size}; {@code size} when nothing of it reached the file, or -1 when that
+     * part cannot be told from another writer's bytes.
      */
-    static long cutTo(RandomAccessFile file, long size, long before, byte[] data, int from, int length)
+    static long partStart(RandomAccessFile file, long size, long before, byte[] data, int from, int length)
             throws IOException {
         if (size <= before) {
             return size;

@@ -6,11 +6,11 @@ import java.util.Optional;
 
 /**
  * TrailLocks takes, on a trail file, the lock that every seccheck process appending to it holds
- * around a write and its cut-back ({@link LineFile}), so that two runs, or a run and a server,
- * sharing one file never glue or cut each other's lines. The core calls no native code: the
- * implementation is found with {@link java.util.ServiceLoader}, as the sinks are (the CLI's takes an open
- * file description lock through seccheck-native). Without one a file is locked within this
- * process only.
+ * around a write and, should the write fail, the blanking of its part ({@link LineFile}), so
+ * that two runs, or a run and a server, sharing one file never glue each other's lines. The core
+ * calls no native code: the implementation is found with {@link java.util.ServiceLoader}, as the
+ * sinks are (the CLI's takes an open file description lock through seccheck-native). Without one
+ * a file is locked within this process only.
  */
 public interface TrailLocks {
 

@@ -24,61 +24,61 @@ class OwnFragmentTest {
     Path tmp;
 
     @Test
-    void onlyOurPartPastTheSizeReadBeforeIsCutToIt() throws IOException {
-        assertThat(cutTo(EARLIER + OURS.substring(0, 25), EARLIER.length(), OURS, 0)).isEqualTo(EARLIER.length());
+    void onlyOurPartPastTheSizeReadBeforeIsFound() throws IOException {
+        assertThat(partStart(EARLIER + OURS.substring(0, 25), EARLIER.length(), OURS, 0)).isEqualTo(EARLIER.length());
     }
 
     @Test
     void anotherWritersLineBeforeOursStays() throws IOException {
         String file = EARLIER + THEIRS + OURS.substring(0, 25);
-        assertThat(cutTo(file, EARLIER.length(), OURS, 0)).isEqualTo(EARLIER.length() + THEIRS.length());
+        assertThat(partStart(file, EARLIER.length(), OURS, 0)).isEqualTo(EARLIER.length() + THEIRS.length());
     }
 
     @Test
-    void anotherWritersLinesAloneAreNotCut() throws IOException {
+    void anotherWritersLinesAloneAreNotTakenForOurs() throws IOException {
         String file = EARLIER + THEIRS + THEIRS;
-        assertThat(cutTo(file, EARLIER.length(), OURS, 0)).isEqualTo(file.length());
+        assertThat(partStart(file, EARLIER.length(), OURS, 0)).isEqualTo(file.length());
     }
 
     @Test
-    void aFileEndingInAnotherWritersFragmentIsNotCut() throws IOException {
+    void aFileEndingInAnotherWritersFragmentHoldsNoPartOfOursToFind() throws IOException {
         String file = EARLIER + OURS.substring(0, 25) + THEIRS.substring(0, 18);
-        assertThat(cutTo(file, EARLIER.length(), OURS, 0)).isEqualTo(-1);
-        assertThat(cutTo(EARLIER + THEIRS.substring(0, 18), EARLIER.length(), OURS, 0)).isEqualTo(-1);
+        assertThat(partStart(file, EARLIER.length(), OURS, 0)).isEqualTo(-1);
+        assertThat(partStart(EARLIER + THEIRS.substring(0, 18), EARLIER.length(), OURS, 0)).isEqualTo(-1);
     }
 
     @Test
-    void aPartEndingInTheMiddleOfOurSecondLineIsCutWhole() throws IOException {
+    void aPartEndingInTheMiddleOfOurSecondLineIsFoundWhole() throws IOException {
         String file = EARLIER + THEIRS + OURS.substring(0, OURS.length() - 3);
-        assertThat(cutTo(file, EARLIER.length(), OURS, 0)).isEqualTo(EARLIER.length() + THEIRS.length());
+        assertThat(partStart(file, EARLIER.length(), OURS, 0)).isEqualTo(EARLIER.length() + THEIRS.length());
     }
 
     @Test
-    void ourNewlineAfterAFragmentOfOursIsCut() throws IOException {
+    void ourNewlineAfterAFragmentOfOursIsPartOfOurs() throws IOException {
         String earlier = EARLIER + "{\"ti";
         String data = "\n" + OURS;
-        assertThat(cutTo(earlier + data.substring(0, 6), earlier.length(), data, 0)).isEqualTo(earlier.length());
-        assertThat(cutTo(earlier + "\n", earlier.length(), data, 0)).isEqualTo(earlier.length());
+        assertThat(partStart(earlier + data.substring(0, 6), earlier.length(), data, 0)).isEqualTo(earlier.length());
+        assertThat(partStart(earlier + "\n", earlier.length(), data, 0)).isEqualTo(earlier.length());
     }
 
     @Test
     void theBytesGivenAreReadFromTheirOffset() throws IOException {
         String data = "\n" + OURS;
-        assertThat(cutTo(EARLIER + THEIRS + OURS.substring(0, 4), EARLIER.length(), data, 1))
+        assertThat(partStart(EARLIER + THEIRS + OURS.substring(0, 4), EARLIER.length(), data, 1))
                 .isEqualTo(EARLIER.length() + THEIRS.length());
     }
 
     @Test
     void aFileNoLongerThanBeforeIsLeftAsItIs() throws IOException {
-        assertThat(cutTo(EARLIER, EARLIER.length(), OURS, 0)).isEqualTo(EARLIER.length());
-        assertThat(cutTo(EARLIER, EARLIER.length() + 5, OURS, 0)).isEqualTo(EARLIER.length());
+        assertThat(partStart(EARLIER, EARLIER.length(), OURS, 0)).isEqualTo(EARLIER.length());
+        assertThat(partStart(EARLIER, EARLIER.length() + 5, OURS, 0)).isEqualTo(EARLIER.length());
     }
 
-    private long cutTo(String content, long before, String written, int from) throws IOException {
+    private long partStart(String content, long before, String written, int from) throws IOException {
         Path file = Files.writeString(tmp.resolve("trail"), content);
         byte[] data = written.getBytes(StandardCharsets.UTF_8);
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
-            return OwnFragment.cutTo(f, f.length(), before, data, from, data.length - from);
+            return OwnFragment.partStart(f, f.length(), before, data, from, data.length - from);
         }
     }
 }
