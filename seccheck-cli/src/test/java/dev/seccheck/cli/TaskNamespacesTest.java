@@ -99,6 +99,26 @@ class TaskNamespacesTest {
     }
 
     /**
+     * A program in network and mount namespaces of its own mounts a tmpfs over /proc/sys (as
+     * sandboxes mask it), writes a file there and changes into it: it reads the file back and is
+     * there, natively and under seccheck. Before, seccheck's walk of a name into /proc/sys stopped at
+     * {@code sys} for a task in another network namespace, taking the directory for one of that
+     * namespace's sysctls, and the chdir's exit found the tmpfs instead: the program was killed
+     * ("reached another directory than the one seccheck decided on").
+     */
+    @Test
+    void aProgramInANetworkOfItsOwnChangesIntoATmpfsMountedOverProcSys() throws Exception {
+        String script = "mount -t tmpfs none /proc/sys && echo hi > /proc/sys/f && cd /proc/sys && cat f && pwd"
+                + " && ls /proc/sys";
+        PackagedCli.Result natively = start(false, List.of("unshare", "--net", "--mount"), "sh", "-c", script);
+        Assumptions.assumeTrue(natively.status() == 0, "unshare --net --mount: " + natively.err());
+        assertThat(natively.out()).isEqualTo("hi\n/proc/sys\nf\n");
+        PackagedCli.Result under = start(true, List.of("unshare", "--net", "--mount"), "sh", "-c", script);
+        assertThat(under.out()).as(under.err()).isEqualTo(natively.out());
+        assertThat(under.status()).as(under.err()).isZero();
+    }
+
+    /**
      * /proc/sysvipc lists the IPC objects of the opener's namespace: a program in an IPC namespace
      * of its own saw the host's shared memory segment (its key, owner, size) through seccheck's open.
      */

@@ -286,6 +286,27 @@ final class PathWalk {
     }
 
     /**
+     * Whether name {@code comp} of the procfs root our fd {@code procRoot} holds is, in the walk's
+     * mount tree, the root of another filesystem mounted over it (a tmpfs over /proc/sys, as
+     * sandboxes mask it): what lies below is then that filesystem's, the same in every network and
+     * IPC namespace, and the walk goes on into it as into any directory. Before, a task in a
+     * network namespace of its own that changed into such a mount was killed: the walk stopped at
+     * {@code sys}, and the chdir's exit found no procfs directory there. A look only: the walk's
+     * own step decides, should the mount be gone by then (procfs again: the sysctls).
+     */
+    private boolean mountedOver(int procRoot, String comp) {
+        int fd = step(procRoot, comp, WALK);
+        if (fd < 0) {
+            return false;
+        }
+        try {
+            return calls.fsType(fd) != PathCalls.PROC_SUPER_MAGIC;
+        } finally {
+            PathCalls.close(fd);
+        }
+    }
+
+    /**
      * Whether our fd {@code fd} is of a directory in a procfs's {@code sys} or {@code sysvipc}
      * tree, placed in its procfs as a walk places it ({@link ProcPlaces}, in task {@code tid}'s
      * mount namespace): one the task reaches in its own namespaces' view, which a walk from
@@ -407,8 +428,10 @@ final class PathWalk {
                     continue;
                 }
                 boolean procRoot = isProcRoot(cur, fsType);
+                // Into the sysctls of the task's namespaces, unless another filesystem is mounted over them.
+                boolean sysctls = procRoot && (comp.equals("sys") || comp.equals("sysvipc")) && r.otherSysctls().getAsBoolean();
                 if (procRoot) {
-                    if ((comp.equals("sys") || comp.equals("sysvipc")) && r.otherSysctls().getAsBoolean()) {
+                    if (sysctls && !mountedOver(cur, comp)) {
                         return new Located.Sysctls();
                     }
                     Numbering numbering = numbering(cur);
@@ -485,6 +508,11 @@ final class PathWalk {
                 if (!onLocal(r, next, sx)) {
                     PathCalls.close(next);
                     return new Located.Elsewhere();
+                }
+                if (sysctls && fsType == PathCalls.PROC_SUPER_MAGIC) {
+                    // The mount seen over them was gone when the walk stepped in: they are the sysctls.
+                    PathCalls.close(next);
+                    return new Located.Sysctls();
                 }
                 if (fsType == PathCalls.PROC_SUPER_MAGIC && st.ino() != PROC_ROOT_INO
                         && (fromType != PathCalls.PROC_SUPER_MAGIC || mountOf(cur, null) != mountOf(next, sx))) {
