@@ -4,18 +4,32 @@
 # and aot_stale (the launcher's) saying whether STATE/app.aot must be trained again.
 # The training supervises a shell that runs /bin/true twice (a clone, two execs, their exits: the
 # path of every short process of a script or a build, BENCHMARKS.md "Start-up, session 8") under
-# two sessions at once: the built-in
-# default session (text sink) and a session to a remote sink, served for the occasion by a
-# `seccheck server` on a socket in STATE, so a run with a remote sink finds its classes (the
-# sink, the wire, protobuf's messages) in the cache too. Without a server the training goes on
-# with the default session alone. Nothing it leaves behind but CACHE (or no cache at all).
+# three sessions at once:
+# - the built-in default session (text sink);
+# - a session to a remote sink, served for the occasion by a `seccheck server` on a socket in
+#   STATE, so a run with a remote sink finds its classes (the sink, the wire, protobuf's messages)
+#   in the cache too; without a server the training goes on without it;
+# - a policy (the README's example: opens of /etc/shadow* and connects beyond loopback denied), so
+#   a run with a policy sink finds the sink, its rule compiler and the emulation of opens there:
+#   `run --config POLICY -- /bin/true` starts 25 ms sooner, the default session's start unchanged
+#   (`BENCH_TRAINING=launcher bench/aot-training.sh`, BENCHMARKS.md "Session 58").
+# Nothing it leaves behind but CACHE (or no cache at all).
 # The default session goes in as a --config file (what --print-config prints), so the run's own
 # code path for it (DefaultSession, built in code) is the one class of `run -- CMD` left outside the
 # cache: JDK 25 records one training run, and `run` takes the built-in session or files, not both.
 seccheck_aot_train() {
   local cache="$1" state="$2" cp="$3" sock="$2/train.sock" server="" deadline configs=() java="$JAVA_HOME/bin/java"
   rm -f "$sock"
+  cat >"$state/train-policy.json" <<'JSON'
+{"name":"train-policy","points":[{"name":"syscall/openat/enter"},{"name":"syscall/connect/enter"}],
+ "sinks":[{"name":"policy","config":{"rules":[
+   {"point":"syscall/openat/enter","match":{"pathname":{"glob":"/etc/shadow*"}},"action":"deny","errno":"EACCES"},
+   {"point":"syscall/connect/enter","match":{"family":["AF_INET","AF_INET6"],"ip":["127.0.0.0/8","::1/128"]},"action":"allow"},
+   {"point":"syscall/connect/enter","match":{"family":{"not":["AF_UNIX","AF_NETLINK"]}},"action":"deny","errno":"ENETUNREACH"}]}}]}
+JSON
+  configs=(--config "$state/train-policy.json")
   if "$java" "${jvm[@]}" -cp "$cp" dev.seccheck.cli.Main run --print-config >"$state/train-default.json" 2>/dev/null </dev/null; then
+    configs+=(--config "$state/train-default.json")
     "$java" "${jvm[@]}" -cp "$cp" dev.seccheck.cli.Main server --endpoint "$sock" --out /dev/null </dev/null >/dev/null 2>&1 &
     server=$!
     # The server's JVM starts in a second or two; 30 s covers a loaded machine.
@@ -27,7 +41,7 @@ seccheck_aot_train() {
       printf '{"name":"train-remote","points":[{"name":"container/start"},{"name":"sentry/clone"},%s],%s}\n' \
         '{"name":"sentry/execve"},{"name":"sentry/task_exit"},{"name":"syscall/openat/enter"},{"name":"syscall/openat/exit"}' \
         "\"sinks\":[{\"name\":\"remote\",\"config\":{\"endpoint\":\"$sock\"}}]" >"$state/train-remote.json"
-      configs=(--config "$state/train-default.json" --config "$state/train-remote.json")
+      configs+=(--config "$state/train-remote.json")
     fi
   fi
   # No training data in the cache (-XX:-AOTRecordTraining, a diagnostic flag of JDK 25): with it,
@@ -42,7 +56,7 @@ seccheck_aot_train() {
     kill "$server" 2>/dev/null || true
     wait "$server" 2>/dev/null || true
   fi
-  rm -f "$sock" "$state/train-default.json" "$state/train-remote.json"
+  rm -f "$sock" "$state/train-default.json" "$state/train-remote.json" "$state/train-policy.json"
 }
 
 # Trains STATE/app.aot unless another launcher is training it now (this run then goes without
