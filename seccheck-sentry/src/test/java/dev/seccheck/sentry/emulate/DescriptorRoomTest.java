@@ -55,12 +55,15 @@ class DescriptorRoomTest {
         Process p = new ProcessBuilder("sleep", "30").start();
         try {
             int pid = (int) p.pid();
-            // Once its loader has closed what it opened, sleep holds its standard three alone.
+            // Asleep (state S: in its nanosleep, which the dynamic loader before it never is), sleep
+            // holds its standard three descriptors alone. Before, three descriptors were waited for
+            // alone: seen right after the exec, before the loader opened libc, the limit of 3 then
+            // failed that open and sleep died (3 of 400 runs beside two busy loops; 0 of 400 now).
             Path fds = Path.of("/proc/" + pid + "/fd");
-            for (int i = 0; i < 200 && !(Files.readString(Path.of("/proc/" + pid + "/comm")).startsWith("sleep")
-                    && fdCount(fds) == 3); i++) {
+            for (int i = 0; i < 500 && !(asleep(pid) && fdCount(fds) == 3); i++) {
                 Thread.sleep(10);
             }
+            assertThat(asleep(pid)).as("sleep is in its nanosleep").isTrue();
             assertThat(fdCount(fds)).isEqualTo(3);
             Process set = new ProcessBuilder("prlimit", "--pid", Integer.toString(pid), "--nofile=" + limit).inheritIO().start();
             assertThat(set.waitFor()).isZero();
@@ -69,6 +72,12 @@ class DescriptorRoomTest {
             p.destroy();
             p.waitFor();
         }
+    }
+
+    /** Whether process {@code pid} runs sleep and is asleep (state S in /proc/PID/stat). */
+    private static boolean asleep(int pid) throws Exception {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        return stat.contains("(sleep) ") && stat.charAt(stat.lastIndexOf(')') + 2) == 'S';
     }
 
     private static long fdCount(Path fds) throws Exception {
