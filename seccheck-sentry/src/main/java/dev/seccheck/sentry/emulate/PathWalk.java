@@ -286,27 +286,6 @@ final class PathWalk {
     }
 
     /**
-     * Whether name {@code comp} of the procfs root our fd {@code procRoot} holds is, in the walk's
-     * mount tree, the root of another filesystem mounted over it (a tmpfs over /proc/sys, as
-     * sandboxes mask it): what lies below is then that filesystem's, the same in every network and
-     * IPC namespace, and the walk goes on into it as into any directory. Before, a task in a
-     * network namespace of its own that changed into such a mount was killed: the walk stopped at
-     * {@code sys}, and the chdir's exit found no procfs directory there. A look only: the walk's
-     * own step decides, should the mount be gone by then (procfs again: the sysctls).
-     */
-    private boolean mountedOver(int procRoot, String comp) {
-        int fd = step(procRoot, comp, WALK);
-        if (fd < 0) {
-            return false;
-        }
-        try {
-            return calls.fsType(fd) != PathCalls.PROC_SUPER_MAGIC;
-        } finally {
-            PathCalls.close(fd);
-        }
-    }
-
-    /**
      * Whether our fd {@code fd} is of a directory in a procfs's {@code sys} or {@code sysvipc}
      * tree, placed in its procfs as a walk places it ({@link ProcPlaces}, in task {@code tid}'s
      * mount namespace): one the task reaches in its own namespaces' view, which a walk from
@@ -428,12 +407,10 @@ final class PathWalk {
                     continue;
                 }
                 boolean procRoot = isProcRoot(cur, fsType);
-                // Into the sysctls of the task's namespaces, unless another filesystem is mounted over them.
+                // Into the sysctls of the task's namespaces (decided once stepped in, below), which
+                // name no process: none of the checks on process entries applies.
                 boolean sysctls = procRoot && (comp.equals("sys") || comp.equals("sysvipc")) && r.otherSysctls().getAsBoolean();
-                if (procRoot) {
-                    if (sysctls && !mountedOver(cur, comp)) {
-                        return new Located.Sysctls();
-                    }
+                if (procRoot && !sysctls) {
                     Numbering numbering = numbering(cur);
                     boolean self = comp.equals("self") || comp.equals("thread-self");
                     // The kernel follows neither a last "self" under O_NOFOLLOW or O_CREAT|O_EXCL (EEXIST),
@@ -510,7 +487,10 @@ final class PathWalk {
                     return new Located.Elsewhere();
                 }
                 if (sysctls && fsType == PathCalls.PROC_SUPER_MAGIC) {
-                    // The mount seen over them was gone when the walk stepped in: they are the sysctls.
+                    // The task's namespaces' sysctls, which this thread's walk would not find. Another
+                    // filesystem mounted over them (a tmpfs, as sandboxes mask /proc/sys) is the same in
+                    // every namespace and is walked into as any directory: before, the walk stopped at
+                    // the name, and a task that changed into such a mount was killed at the chdir's exit.
                     PathCalls.close(next);
                     return new Located.Sysctls();
                 }
