@@ -98,6 +98,10 @@ class TaskNamespacesTest {
                 Sysctls.read(Path.of("/proc/sys/net/ipv4/conf/lo/forwarding")).equals("1") ? "0" : "1");
     }
 
+    /** What {@link #aProgramInANetworkOfItsOwnChangesIntoATmpfsMountedOverProcSys} runs, and prints natively. */
+    private static final String MASKED_SYS = "mount -t tmpfs none /proc/sys && echo hi > /proc/sys/f && cd /proc/sys"
+            + " && cat f && pwd && ls /proc/sys";
+
     /**
      * A program in network and mount namespaces of its own mounts a tmpfs over /proc/sys (as
      * sandboxes mask it), writes a file there and changes into it: it reads the file back and is
@@ -108,14 +112,27 @@ class TaskNamespacesTest {
      */
     @Test
     void aProgramInANetworkOfItsOwnChangesIntoATmpfsMountedOverProcSys() throws Exception {
-        String script = "mount -t tmpfs none /proc/sys && echo hi > /proc/sys/f && cd /proc/sys && cat f && pwd"
-                + " && ls /proc/sys";
-        PackagedCli.Result natively = start(false, List.of("unshare", "--net", "--mount"), "sh", "-c", script);
+        PackagedCli.Result natively = start(false, List.of("unshare", "--net", "--mount"), "sh", "-c", MASKED_SYS);
         Assumptions.assumeTrue(natively.status() == 0, "unshare --net --mount: " + natively.err());
         assertThat(natively.out()).isEqualTo("hi\n/proc/sys\nf\n");
-        PackagedCli.Result under = start(true, List.of("unshare", "--net", "--mount"), "sh", "-c", script);
+        PackagedCli.Result under = start(true, List.of("unshare", "--net", "--mount"), "sh", "-c", MASKED_SYS);
         assertThat(under.out()).as(under.err()).isEqualTo(natively.out());
         assertThat(under.status()).as(under.err()).isZero();
+    }
+
+    /**
+     * The same in a user namespace of the program's own too (a rootless container's), with the
+     * program and seccheck run as root, and both as uid 65534 (seccheck then unprivileged, joining
+     * no namespace). Killed before, as above, either way.
+     */
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aRootlessProgramChangesIntoATmpfsMountedOverProcSys(boolean nobody) throws Exception {
+        PackagedCli.Result[] r = inNamespacesOfItsOwn(nobody, List.of("--net", "--mount"), MASKED_SYS);
+        Assumptions.assumeTrue(r[0].status() == 0, "unshare -r -n -m: " + r[0].err());
+        assertThat(r[0].out()).isEqualTo("hi\n/proc/sys\nf\n");
+        assertThat(r[1].out()).as(r[1].err()).isEqualTo(r[0].out());
+        assertThat(r[1].status()).as(r[1].err()).isZero();
     }
 
     /**
