@@ -307,17 +307,30 @@ final class Restarts {
         if (answer == null) {
             return attempt(tid, key, id);
         }
-        Attempt earlier = byTid.get(tid);
-        if (earlier != null) {
-            synchronized (earlier) {
-                discard(earlier); // the task's call answered since: nothing can repeat it any more
-                earlier.notifyAll();
-            }
-        }
         Attempt a = new Attempt(tid, key, id);
         a.answering = true;
-        byTid.put(tid, a);
-        return new Begun.Kept(answer, a);
+        boolean[] newestStill = new boolean[1];
+        // Made the attempt only while no newer notification of the thread began: atomic with
+        // olderThanBegun. A notification served late could otherwise take the answer after the
+        // thread's real repeat had got it (kept by the attempt the kernel refused it to) and the
+        // thread had moved on; its own answer then refused, it kept the answer for the thread's next
+        // call with the same key, which got it unmade (a datagram of 20,000 reported sent and never
+        // sent, about one run in 30 of SignalledSendsTest under load). Dead, it drops the answer.
+        newest.compute(tid, (t, begun) -> {
+            newestStill[0] = begun != null && begun == id;
+            if (newestStill[0]) {
+                Attempt earlier = byTid.get(tid);
+                if (earlier != null) {
+                    synchronized (earlier) {
+                        discard(earlier); // the task's call answered since: nothing can repeat it any more
+                        earlier.notifyAll();
+                    }
+                }
+                byTid.put(tid, a);
+            }
+            return begun;
+        });
+        return newestStill[0] ? new Begun.Kept(answer, a) : new Begun.TakenOver(null);
     }
 
     /**

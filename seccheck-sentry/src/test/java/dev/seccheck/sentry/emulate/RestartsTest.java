@@ -7,6 +7,8 @@ import dev.seccheck.abi.Signal;
 import dev.seccheck.abi.Sysno;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
+import dev.seccheck.linux.Seccomp;
+import dev.seccheck.linux.SeccompNotification;
 import dev.seccheck.linux.Signals;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import java.nio.file.Files;
@@ -106,6 +108,56 @@ class RestartsTest {
         assertThat(restarts.answering(a)).as("still answers the newer one").isEqualTo(5);
         assertThat(restarts.begin(TID, key("g"), 3)).isInstanceOf(Restarts.Begun.TakenOver.class);
         assertThat(restarts.superseded(a)).isFalse();
+    }
+
+    /**
+     * A datagram send (sendmsg, notification 10) made by seccheck, whose answer the kernel refused
+     * after the tracer had marked it dropped: the attempt keeps it, and the thread's notification
+     * 11 is judged its repeat. 11 is served late: while it looks the dropped answer up, the thread's
+     * real repeat (12) takes the kept answer, and the thread moves on (13, a sendto). Then 11 took
+     * the answer and, its own answer refused, kept it for the thread's next sendmsg (14), which was
+     * answered without being sent (a datagram missing in about one run of 30 of
+     * {@code SignalledSendsTest} under load). 11 is dead once a newer notification began: it takes
+     * nothing, and 14 is a new call.
+     */
+    @Test
+    void aLateRepeatOfADroppedAnswerTakesNothingOnceANewerNotificationBegan() {
+        int tid = 4242;
+        long[] regs = {3, 0x7ffd2000, 0};
+        Restarts.Key sendmsg = new Restarts.Key(Sysno.SENDMSG, 3, 0x7ffd2000, 0, 0, 0, 0, new byte[] {2, 0, 0, 0, 127, 0, 0, 1},
+                0, 4097);
+        Restarts.Key sendto = new Restarts.Key(Sysno.SENDTO, 3, 0x7ffd3000, 8, 0, 0x7ffd4000, 16, new byte[] {2, 0, 0, 0, 127, 0, 0, 1},
+                0, 4097);
+        Restarts.Result.Answer eight = new Restarts.Result.Answer(8);
+        restarts.received(notification(10, tid, regs));
+        Restarts.Attempt first = ((Restarts.Begun.Fresh) restarts.begin(tid, sendmsg, 10, id -> true)).attempt();
+        long id = restarts.answering(first);
+        DroppedAnswers.Sent sent = restarts.sending(first, notification(10, tid, regs), eight, id);
+        assertThat(Restarts.interruptedAfterAnswer(tid, Sysno.SENDMSG, new long[] {3, 0x7ffd2000, 0, 0, 0, 0})).isTrue();
+        restarts.received(notification(11, tid, regs)); // judged the repeat
+        Restarts.Begun late = restarts.begin(tid, sendmsg, 11, id11 -> {
+            // 11 looks the answer up, and is descheduled before it makes its attempt. Meanwhile the
+            // kernel refuses the answer to 10 (whose record 11 takes next), which keeps it; the
+            // real repeat gets it, and the thread moves on.
+            restarts.keep(first, eight);
+            Restarts.Begun repeat = restarts.begin(tid, sendmsg, 12, any -> true);
+            assertThat(kept(repeat)).isEqualTo(eight);
+            restarts.answered(((Restarts.Begun.Kept) repeat).attempt());
+            Restarts.Begun next = restarts.begin(tid, sendto, 13, any -> true);
+            restarts.answered(((Restarts.Begun.Fresh) next).attempt());
+            return true; // the id looked up before the thread moved on
+        });
+        restarts.unsent(sent);
+        if (late instanceof Restarts.Begun.Kept k) {
+            restarts.keep(k.attempt(), k.result()); // its answer refused: the notification is dead
+        }
+        assertThat(late).as("a notification older than one begun is dead").isEqualTo(new Restarts.Begun.TakenOver(null));
+        assertThat(restarts.begin(tid, sendmsg, 14, any -> true)).as("the next sendmsg is a new call")
+                .isInstanceOf(Restarts.Begun.Fresh.class);
+    }
+
+    private static SeccompNotification notification(long id, int tid, long[] regs) {
+        return new SeccompNotification(id, tid, Sysno.SENDMSG, Seccomp.AUDIT_ARCH_X86_64, 0, regs[0], regs[1], regs[2], 0, 0, 0);
     }
 
     private static Restarts.Result kept(Restarts.Begun begun) {
