@@ -124,10 +124,9 @@ class RestartsTest {
     void aLateRepeatOfADroppedAnswerTakesNothingOnceANewerNotificationBegan() {
         int tid = 4242;
         long[] regs = {3, 0x7ffd2000, 0};
-        Restarts.Key sendmsg = new Restarts.Key(Sysno.SENDMSG, 3, 0x7ffd2000, 0, 0, 0, 0, new byte[] {2, 0, 0, 0, 127, 0, 0, 1},
-                0, 4097);
-        Restarts.Key sendto = new Restarts.Key(Sysno.SENDTO, 3, 0x7ffd3000, 8, 0, 0x7ffd4000, 16, new byte[] {2, 0, 0, 0, 127, 0, 0, 1},
-                0, 4097);
+        byte[] loopback = {2, 0, 0, 0, 127, 0, 0, 1};
+        Restarts.Key sendmsg = new Restarts.Key(Sysno.SENDMSG, 3, 0x7ffd2000, 0, 0, 0, 0, loopback, 0, 4097);
+        Restarts.Key sendto = new Restarts.Key(Sysno.SENDTO, 3, 0x7ffd3000, 8, 0, 0x7ffd4000, 16, loopback, 0, 4097);
         Restarts.Result.Answer eight = new Restarts.Result.Answer(8);
         restarts.received(notification(10, tid, regs));
         Restarts.Attempt first = ((Restarts.Begun.Fresh) restarts.begin(tid, sendmsg, 10, id -> true)).attempt();
@@ -157,7 +156,8 @@ class RestartsTest {
     }
 
     private static SeccompNotification notification(long id, int tid, long[] regs) {
-        return new SeccompNotification(id, tid, Sysno.SENDMSG, Seccomp.AUDIT_ARCH_X86_64, 0, regs[0], regs[1], regs[2], 0, 0, 0);
+        return new SeccompNotification(id, tid, Sysno.SENDMSG, Seccomp.AUDIT_ARCH_X86_64, 0, regs[0], regs[1], regs[2],
+                0, 0, 0);
     }
 
     private static Restarts.Result kept(Restarts.Begun begun) {
