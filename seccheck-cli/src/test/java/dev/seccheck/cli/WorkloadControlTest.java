@@ -141,13 +141,16 @@ class WorkloadControlTest {
                     os._exit(0)
                 os.waitpid(middle, 0)
                 grandchild = int(os.read(r, 32))
-                # Until it is a zombie: a fixed second was not always enough for its sleep, connect
-                # and exit on a busy machine, and its request was then refused as a supervised task's.
+                # Until it is a zombie that seccheck's tracer has let go (TracerPid 0): a fixed second
+                # was not always enough for its sleep, connect and exit on a busy machine, and a
+                # zombie whose exit the tracer has not taken yet is still a supervised task; in both
+                # cases its request was refused as a supervised task's, not as this test's zombie.
                 deadline = time.time() + 60
                 def zombie_or_gone():
                     try:
                         with open("/proc/%d/status" % grandchild) as f:
-                            return any(l.startswith("State:") and l.split()[1] == "Z" for l in f)
+                            fields = dict(l.split(":", 1) for l in f if ":" in l)
+                        return fields["State"].split()[0] == "Z" and fields["TracerPid"].strip() == "0"
                     except FileNotFoundError:
                         return True  # reaped already: nothing left to wait for
                 while time.time() < deadline and not zombie_or_gone():
