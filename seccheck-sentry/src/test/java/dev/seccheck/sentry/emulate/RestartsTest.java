@@ -110,48 +110,76 @@ class RestartsTest {
         assertThat(restarts.superseded(a)).isFalse();
     }
 
+    private static final long[] SENDMSG_REGS = {3, 0x7ffd2000, 0};
+    private static final byte[] LOOPBACK = {2, 0, 0, 0, 127, 0, 0, 1};
+    private static final Restarts.Key SENDMSG = new Restarts.Key(Sysno.SENDMSG, 3, 0x7ffd2000, 0, 0, 0, 0, LOOPBACK, 0, 4097);
+    private static final Restarts.Result.Answer EIGHT = new Restarts.Result.Answer(8);
+
+    /** A sendmsg seccheck made, its answer recorded as it went ({@code record}), for its attempt. */
+    private record Answered(Restarts.Attempt attempt, DroppedAnswers.Sent record) {}
+
     /**
-     * A datagram send (sendmsg, notification 10) made by seccheck, whose answer the kernel refused
-     * after the tracer had marked it dropped: the attempt keeps it, and the thread's notification
-     * 11 is judged its repeat. 11 is served late: while it looks the dropped answer up, the thread's
-     * real repeat (12) takes the kept answer, and the thread moves on (13, a sendto). Then 11 took
-     * the answer and, its own answer refused, kept it for the thread's next sendmsg (14), which was
-     * answered without being sent (a datagram missing in about one run of 30 of
-     * {@code SignalledSendsTest} under load). 11 is dead once a newer notification began: it takes
-     * nothing, and 14 is a new call.
+     * A datagram send of task {@code tid} (sendmsg, notification 10) made by seccheck and answered
+     * 8; the tracer's stop then finds the task interrupted in it (the answer may have been
+     * dropped), and the task's notification 11 is received, judged its repeat.
+     */
+    private Answered answeredThenInterrupted(int tid) {
+        restarts.received(notification(10, tid, SENDMSG_REGS));
+        Restarts.Attempt first = ((Restarts.Begun.Fresh) restarts.begin(tid, SENDMSG, 10, id -> true)).attempt();
+        long id = restarts.answering(first);
+        DroppedAnswers.Sent record = restarts.sending(first, notification(10, tid, SENDMSG_REGS), EIGHT, id);
+        assertThat(Restarts.interruptedAfterAnswer(tid, Sysno.SENDMSG, new long[] {3, 0x7ffd2000, 0, 0, 0, 0})).isTrue();
+        restarts.received(notification(11, tid, SENDMSG_REGS));
+        return new Answered(first, record);
+    }
+
+    /**
+     * The kernel took the answer to 10 and dropped it: its repeat 11, still its thread's newest
+     * notification, gets it without the send being made again, and is the attempt from then on
+     * (its own answer refused, the next repeat gets it in turn).
+     */
+    @Test
+    void theRepeatOfADroppedAnswerGetsItWhileItIsTheNewest() {
+        int tid = 4243;
+        restarts.answered(answeredThenInterrupted(tid).attempt()); // the kernel took the answer
+        Restarts.Begun repeat = restarts.begin(tid, SENDMSG, 11, any -> true);
+        assertThat(kept(repeat)).isEqualTo(EIGHT);
+        restarts.keep(((Restarts.Begun.Kept) repeat).attempt(), EIGHT); // interrupted again
+        assertThat(kept(restarts.begin(tid, SENDMSG, 12, any -> true))).isEqualTo(EIGHT);
+    }
+
+    /**
+     * The same send, whose answer the kernel refused after the tracer had marked it dropped: the
+     * attempt keeps it, and the thread's notification 11 is judged its repeat. 11 is served late:
+     * while it looks the dropped answer up, the thread's real repeat (12) takes the kept answer,
+     * and the thread moves on (13, a sendto). Then 11 took the answer and, its own answer refused,
+     * kept it for the thread's next sendmsg (14), which was answered without being sent (a
+     * datagram missing in about one run of 30 of {@code SignalledSendsTest} under load). 11 is
+     * dead once a newer notification began: it takes nothing, and 14 is a new call.
      */
     @Test
     void aLateRepeatOfADroppedAnswerTakesNothingOnceANewerNotificationBegan() {
         int tid = 4242;
-        long[] regs = {3, 0x7ffd2000, 0};
-        byte[] loopback = {2, 0, 0, 0, 127, 0, 0, 1};
-        Restarts.Key sendmsg = new Restarts.Key(Sysno.SENDMSG, 3, 0x7ffd2000, 0, 0, 0, 0, loopback, 0, 4097);
-        Restarts.Key sendto = new Restarts.Key(Sysno.SENDTO, 3, 0x7ffd3000, 8, 0, 0x7ffd4000, 16, loopback, 0, 4097);
-        Restarts.Result.Answer eight = new Restarts.Result.Answer(8);
-        restarts.received(notification(10, tid, regs));
-        Restarts.Attempt first = ((Restarts.Begun.Fresh) restarts.begin(tid, sendmsg, 10, id -> true)).attempt();
-        long id = restarts.answering(first);
-        DroppedAnswers.Sent sent = restarts.sending(first, notification(10, tid, regs), eight, id);
-        assertThat(Restarts.interruptedAfterAnswer(tid, Sysno.SENDMSG, new long[] {3, 0x7ffd2000, 0, 0, 0, 0})).isTrue();
-        restarts.received(notification(11, tid, regs)); // judged the repeat
-        Restarts.Begun late = restarts.begin(tid, sendmsg, 11, id11 -> {
+        Restarts.Key sendto = new Restarts.Key(Sysno.SENDTO, 3, 0x7ffd3000, 8, 0, 0x7ffd4000, 16, LOOPBACK, 0, 4097);
+        Answered first = answeredThenInterrupted(tid);
+        Restarts.Begun late = restarts.begin(tid, SENDMSG, 11, id11 -> {
             // 11 looks the answer up, and is descheduled before it makes its attempt. Meanwhile the
             // kernel refuses the answer to 10 (whose record 11 takes next), which keeps it; the
             // real repeat gets it, and the thread moves on.
-            restarts.keep(first, eight);
-            Restarts.Begun repeat = restarts.begin(tid, sendmsg, 12, any -> true);
-            assertThat(kept(repeat)).isEqualTo(eight);
+            restarts.keep(first.attempt(), EIGHT);
+            Restarts.Begun repeat = restarts.begin(tid, SENDMSG, 12, any -> true);
+            assertThat(kept(repeat)).isEqualTo(EIGHT);
             restarts.answered(((Restarts.Begun.Kept) repeat).attempt());
             Restarts.Begun next = restarts.begin(tid, sendto, 13, any -> true);
             restarts.answered(((Restarts.Begun.Fresh) next).attempt());
             return true; // the id looked up before the thread moved on
         });
-        restarts.unsent(sent);
+        restarts.unsent(first.record());
         if (late instanceof Restarts.Begun.Kept k) {
             restarts.keep(k.attempt(), k.result()); // its answer refused: the notification is dead
         }
         assertThat(late).as("a notification older than one begun is dead").isEqualTo(new Restarts.Begun.TakenOver(null));
-        assertThat(restarts.begin(tid, sendmsg, 14, any -> true)).as("the next sendmsg is a new call")
+        assertThat(restarts.begin(tid, SENDMSG, 14, any -> true)).as("the next sendmsg is a new call")
                 .isInstanceOf(Restarts.Begun.Fresh.class);
     }
 
