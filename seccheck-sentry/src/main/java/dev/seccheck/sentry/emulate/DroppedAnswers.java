@@ -23,7 +23,8 @@ import java.util.function.LongPredicate;
  * signal-delivery stop of a task whose call returned ERESTARTSYS with the registers of the recorded
  * call, marks it ({@link #interrupted}) and has the call repeated. Each notification of the task
  * received after the answered one is judged as it is received ({@link #received}), and its repeat
- * gets the recorded answer, firing nothing ({@link #repeatOf}), only when:
+ * gets the recorded answer, firing nothing ({@link #repeatOf}, then {@link #take} once
+ * {@code Restarts} found it still its task's newest notification begun), only when:
  * <ul>
  *   <li>every one of the task's notifications since the answered one had the recorded call's
  *       registers;
@@ -45,7 +46,7 @@ import java.util.function.LongPredicate;
  * <p>One instance per listener (notification ids are the listener's): its receipts are counted
  * on the notifier thread ({@link #received}).
  */
-final class DroppedAnswers {
+class DroppedAnswers {
 
     /** An answer sent to a task, recorded until the task's next call shows it arrived. */
     static final class Sent {
@@ -206,8 +207,9 @@ final class DroppedAnswers {
 
     /**
      * Returns the answer a call of task {@code tid} with {@code key}, notification {@code id},
-     * must get as the repeat of a call whose answer the kernel dropped; null when it is not one
-     * (a new call, or one already gone, whose own repeat is judged in turn).
+     * must get as the repeat of a call whose answer the kernel dropped, and leaves it recorded:
+     * {@link #take} takes it; null when it is not one (a new call, or one already gone, whose own
+     * repeat is judged in turn).
      *
      * @param pending whether a notification is still pending
      */
@@ -220,10 +222,17 @@ final class DroppedAnswers {
             byTid.remove(tid, s);
             return null;
         }
-        if (!pending.test(id)) {
-            return null;
-        }
-        return byTid.remove(tid, s) ? s.answer : null;
+        return pending.test(id) ? s.answer : null;
+    }
+
+    /**
+     * Takes {@code answer}, which {@link #repeatOf} returned for notification {@code id} of task
+     * {@code tid}: true when it was still recorded for that notification (the latest of the task's
+     * received), and then no other notification gets it.
+     */
+    boolean take(int tid, long id, Restarts.Result.Answer answer) {
+        Sent s = byTid.get(tid);
+        return s != null && s.answer == answer && s.latest == id && byTid.remove(tid, s);
     }
 
     /** Task {@code tid} is gone, or an exec took its number: its record is for no one. */

@@ -64,7 +64,24 @@ class DroppedAnswersTest {
         receive(7, 11, REGS); // another task's call in between changes nothing
         receive(12);
         assertThat(dropped.repeatOf(TID, KEY, 12, DroppedAnswersTest::pending)).isEqualTo(ZERO);
+        assertThat(dropped.repeatOf(TID, KEY, 12, DroppedAnswersTest::pending)).as("looked up, not taken").isEqualTo(ZERO);
+        assertThat(dropped.take(TID, 12, ZERO)).isTrue();
+        assertThat(dropped.take(TID, 12, ZERO)).as("taken once").isFalse();
         assertThat(dropped.repeatOf(TID, KEY, 12, DroppedAnswersTest::pending)).as("given once").isNull();
+    }
+
+    /** A notification judged the repeat takes nothing once a later one of its task was received. */
+    @Test
+    void onlyTheTasksLatestNotificationTakesTheAnswer() {
+        answered();
+        assertThat(dropped.interrupted(TID, Sysno.BIND, REGS)).isTrue();
+        receive(11);
+        assertThat(dropped.repeatOf(TID, KEY, 11, DroppedAnswersTest::pending)).isEqualTo(ZERO);
+        assertThat(dropped.interrupted(TID, Sysno.BIND, REGS)).as("11 interrupted in turn").isTrue();
+        receive(12);
+        assertThat(dropped.take(TID, 11, ZERO)).as("11 is dead").isFalse();
+        assertThat(dropped.repeatOf(TID, KEY, 12, DroppedAnswersTest::pending)).isEqualTo(ZERO);
+        assertThat(dropped.take(TID, 12, ZERO)).isTrue();
     }
 
     /** The answer reached the task, which binds again: no stop in between, so a new call (natively EINVAL). */

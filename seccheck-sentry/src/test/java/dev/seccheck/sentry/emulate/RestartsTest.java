@@ -16,6 +16,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongPredicate;
 import org.junit.jupiter.api.Test;
 
 class RestartsTest {
@@ -124,13 +125,22 @@ class RestartsTest {
      * dropped), and the task's notification 11 is received, judged its repeat.
      */
     private Answered answeredThenInterrupted(int tid) {
+        return answeredThenInterrupted(restarts, tid);
+    }
+
+    private static Answered answeredThenInterrupted(Restarts restarts, int tid) {
         restarts.received(notification(10, tid, SENDMSG_REGS));
         Restarts.Attempt first = ((Restarts.Begun.Fresh) restarts.begin(tid, SENDMSG, 10, id -> true)).attempt();
         long id = restarts.answering(first);
         DroppedAnswers.Sent record = restarts.sending(first, notification(10, tid, SENDMSG_REGS), EIGHT, id);
-        assertThat(Restarts.interruptedAfterAnswer(tid, Sysno.SENDMSG, new long[] {3, 0x7ffd2000, 0, 0, 0, 0})).isTrue();
+        assertThat(interruptedInSendmsg(tid)).isTrue();
         restarts.received(notification(11, tid, SENDMSG_REGS));
         return new Answered(first, record);
+    }
+
+    /** The tracer's signal stop: task {@code tid} returned ERESTARTSYS from the sendmsg. */
+    private static boolean interruptedInSendmsg(int tid) {
+        return Restarts.interruptedAfterAnswer(tid, Sysno.SENDMSG, new long[] {3, 0x7ffd2000, 0, 0, 0, 0});
     }
 
     /**
@@ -181,6 +191,44 @@ class RestartsTest {
         assertThat(late).as("a notification older than one begun is dead").isEqualTo(new Restarts.Begun.TakenOver(null));
         assertThat(restarts.begin(tid, SENDMSG, 14, any -> true)).as("the next sendmsg is a new call")
                 .isInstanceOf(Restarts.Begun.Fresh.class);
+    }
+
+    /**
+     * The kernel took the answer to 10 and dropped it; 11, judged its repeat, looks the answer up
+     * and is descheduled before it takes it. Meanwhile 11 is interrupted too, and the thread's
+     * next repeat (12) is received and served. Before, 11 had taken the record with its look: 12
+     * found none, was a new call and sent the datagram again, and 11, dead by then, dropped the
+     * answer (a datagram sent twice, 0-2 in 20,000 in {@code SignalledSendsTest} runs). The
+     * answer is taken only together with the check that its notification is its thread's newest:
+     * 12 gets it, 11 takes nothing.
+     */
+    @Test
+    void aRepeatHeldAfterItsLookUpLeavesTheAnswerToTheNextRepeat() {
+        int tid = 4244;
+        Runnable[] held = {() -> {}};
+        Restarts restarts = new Restarts(new DroppedAnswers() {
+            @Override
+            Restarts.Result.Answer repeatOf(int t, Restarts.Key key, long id, LongPredicate pending) {
+                Restarts.Result.Answer answer = super.repeatOf(t, key, id, pending);
+                Runnable then = held[0];
+                held[0] = () -> {};
+                then.run();
+                return answer;
+            }
+        });
+        restarts.answered(answeredThenInterrupted(restarts, tid).attempt()); // the kernel took the answer
+        Restarts.Begun[] next = new Restarts.Begun[1];
+        held[0] = () -> {
+            interruptedInSendmsg(tid); // 11's signal stop
+            restarts.received(notification(12, tid, SENDMSG_REGS));
+            next[0] = restarts.begin(tid, SENDMSG, 12, any -> true);
+        };
+        Restarts.Begun late = restarts.begin(tid, SENDMSG, 11, any -> true);
+        assertThat(next[0]).as("the next repeat gets the answer, the datagram is not sent again")
+                .isInstanceOf(Restarts.Begun.Kept.class);
+        assertThat(kept(next[0])).isEqualTo(EIGHT);
+        assertThat(late).as("a notification older than one begun is dead").isEqualTo(new Restarts.Begun.TakenOver(null));
+        restarts.close();
     }
 
     private static SeccompNotification notification(long id, int tid, long[] regs) {
