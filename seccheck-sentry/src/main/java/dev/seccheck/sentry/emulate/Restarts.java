@@ -316,6 +316,7 @@ final class Restarts {
         Attempt a = new Attempt(tid, key, id);
         a.answering = true;
         boolean[] newestStill = new boolean[1];
+        boolean[] taken = new boolean[1];
         // The answer is taken, and the attempt made, only while no newer notification of the thread
         // began: atomic with olderThanBegun. A notification served late could otherwise take the
         // answer after the thread's real repeat had got it (kept by the attempt the kernel refused
@@ -326,8 +327,9 @@ final class Restarts {
         // attempt and meanwhile interrupted, the answer went to no one: the next repeat found no
         // record, was a new call and sent the datagram again (0-2 in 20,000 a run).
         newest.compute(tid, (t, begun) -> {
-            newestStill[0] = begun != null && begun == id && dropped.take(tid, id, answer);
-            if (newestStill[0]) {
+            newestStill[0] = begun != null && begun == id;
+            taken[0] = newestStill[0] && dropped.take(tid, id, answer);
+            if (taken[0]) {
                 Attempt earlier = byTid.get(tid);
                 if (earlier != null) {
                     synchronized (earlier) {
@@ -339,7 +341,14 @@ final class Restarts {
             }
             return begun;
         });
-        return newestStill[0] ? new Begun.Kept(answer, a) : new Begun.TakenOver(null);
+        if (taken[0]) {
+            return new Begun.Kept(answer, a);
+        }
+        // Still the newest, and the record gone since the look-up: the kernel refused the answer
+        // after all (the attempt it was sent for keeps it), or the task is gone. A call like any
+        // other: the attempt's kept answer, or a fresh attempt whose look finds a dead one dead.
+        // Taken over as dead, a live repeat was left unanswered, its task held until a signal.
+        return newestStill[0] ? attempt(tid, key, id) : new Begun.TakenOver(null);
     }
 
     /**

@@ -206,16 +206,7 @@ class RestartsTest {
     void aRepeatHeldAfterItsLookUpLeavesTheAnswerToTheNextRepeat() {
         int tid = 4244;
         Runnable[] held = {() -> {}};
-        Restarts restarts = new Restarts(new DroppedAnswers() {
-            @Override
-            Restarts.Result.Answer repeatOf(int t, Restarts.Key key, long id, LongPredicate pending) {
-                Restarts.Result.Answer answer = super.repeatOf(t, key, id, pending);
-                Runnable then = held[0];
-                held[0] = () -> {};
-                then.run();
-                return answer;
-            }
-        });
+        Restarts restarts = heldAfterLookUp(held);
         restarts.answered(answeredThenInterrupted(restarts, tid).attempt()); // the kernel took the answer
         Restarts.Begun[] next = new Restarts.Begun[1];
         held[0] = () -> {
@@ -229,6 +220,40 @@ class RestartsTest {
         assertThat(kept(next[0])).isEqualTo(EIGHT);
         assertThat(late).as("a notification older than one begun is dead").isEqualTo(new Restarts.Begun.TakenOver(null));
         restarts.close();
+    }
+
+    /**
+     * The same send, its answer recorded, then refused by the kernel after all (the attempt keeps
+     * it) while its repeat 11, having looked the record up, is descheduled before it takes it. 11,
+     * still its thread's newest notification, gets the kept answer; taken for a dead one, it was
+     * left unanswered, its task held until a signal.
+     */
+    @Test
+    void aRepeatWhoseRecordWentSinceItsLookUpGetsTheKeptAnswer() {
+        int tid = 4245;
+        Runnable[] held = {() -> {}};
+        Restarts restarts = heldAfterLookUp(held);
+        Answered first = answeredThenInterrupted(restarts, tid);
+        held[0] = () -> {
+            restarts.unsent(first.record());
+            restarts.keep(first.attempt(), EIGHT);
+        };
+        assertThat(kept(restarts.begin(tid, SENDMSG, 11, any -> true))).isEqualTo(EIGHT);
+        restarts.close();
+    }
+
+    /** Restarts whose next look-up of a dropped answer runs {@code held[0]} before it returns. */
+    private static Restarts heldAfterLookUp(Runnable[] held) {
+        return new Restarts(new DroppedAnswers() {
+            @Override
+            Restarts.Result.Answer repeatOf(int t, Restarts.Key key, long id, LongPredicate pending) {
+                Restarts.Result.Answer answer = super.repeatOf(t, key, id, pending);
+                Runnable then = held[0];
+                held[0] = () -> {};
+                then.run();
+                return answer;
+            }
+        });
     }
 
     private static SeccompNotification notification(long id, int tid, long[] regs) {
