@@ -13,8 +13,9 @@ sc="$here/seccheck"
 work="$(mktemp -d /tmp/seccheck-default-XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 tar cf "$work/include.tar" -C /usr include 2>/dev/null
+. "$here/bench/prepare.sh"
 # The syscalls of the built-in default session, for strace's filter.
-default_syscalls=execve,execveat,openat,open,creat,connect,bind,listen,accept,accept4,socket,chdir,setuid,setgid,setresuid,setresgid,chroot,ptrace
+default_syscalls=$(bench_default_syscalls)
 declare -A workloads=(
   [tar-x]="rm -rf $work/x && mkdir $work/x && tar xf $work/include.tar -C $work/x"
   [find]="find /usr -name '*.h' >/dev/null"

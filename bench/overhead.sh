@@ -36,7 +36,7 @@ printf '{"name":"Default","points":[{"name":"syscall/openat/enter"}],"sinks":[{"
 printf '{"name":"Default","points":[{"name":"syscall/openat/exit"}],"sinks":[{"name":"null"}]}\n' >"$exit1"
 
 # The syscalls of the built-in default session, for strace's filter.
-default_syscalls=execve,execveat,openat,open,creat,connect,bind,listen,accept,accept4,socket,chdir,setuid,setgid,setresuid,setresgid,chroot,ptrace
+default_syscalls=$(bench_default_syscalls)
 
 declare -A workloads=(
   [tar]="tar cf - /usr/include | cat >/dev/null"

@@ -1,6 +1,6 @@
-# Sourced by the whole-command benchmarks (overhead.sh, perprocess.sh, emulation.sh, replay-opens.sh,
-# names.sh, renames.sh, unix-sockets.sh), and those that start the launcher's JVM themselves
-# (start-floor.sh, aot-training.sh): what they share.
+# Sourced by the whole-command benchmarks (overhead.sh, default-session.sh, perprocess.sh,
+# emulation.sh, replay-opens.sh, names.sh, renames.sh, unix-sockets.sh), and those that start the
+# launcher's JVM themselves (start-floor.sh, aot-training.sh): what they share.
 # bench_prepare OUT SECCHECK  checks that strace is there, makes OUT, builds SECCHECK (and trains
 # its AOT cache) outside the timings, finds the JDK (exports JAVA_HOME), compiles OUT/Hello.class (a Java
 # hello-world: the floor of any Java tool on the same JDK) and writes the session files
@@ -42,6 +42,16 @@ bench_deny_policy() {
    {"effect":"accept_network","match":{"family":["AF_INET","AF_INET6"],"ip":["127.0.0.0/8","::1/128"]},"action":"allow"},
    {"effect":"accept_network","match":{"family":{"not":["AF_UNIX"]}},"action":"deny","errno":"ECONNABORTED"}]}}]}
 JSON
+}
+
+# bench_default_syscalls  prints the syscalls the built-in default session has points on, comma
+# separated, read from the session itself: strace's filter for the same work (bench/overhead.sh,
+# bench/default-session.sh).
+bench_default_syscalls() {
+  /usr/bin/python3 -c 'import json, sys
+points = json.load(open(sys.argv[1]))["points"]
+print(",".join(sorted({p["name"].split("/")[1] for p in points if p["name"].startswith("syscall/")})))' \
+    "$(dirname "${BASH_SOURCE[0]}")/../seccheck-sentry/src/main/resources/dev/seccheck/sentry/default-session.json"
 }
 
 # bench_whole_commands TITLE ROUNDS SETUP NAMES CMDS  runs the commands of the array CMDS (labelled
