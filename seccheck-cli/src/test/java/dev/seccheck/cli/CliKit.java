@@ -122,9 +122,11 @@ final class CliKit {
      * session: a trace of every syscall to /dev/null ({@code -o} is a trace option, the runs
      * without a config) and a policy ({@link Policies#FAIL_CLOSED_GUARD}, for the runs with one:
      * its parse and sink, and the opens seccheck performs). A config run then starts about 20 ms
-     * sooner (6-7%) and one without about 10 ms later (BENCHMARKS.md, "Session 57"). Returns the
-     * cache, or null (the kit then starts without one) when the training failed, which it says
-     * on stderr.
+     * sooner (6-7%) and one without about 10 ms later (BENCHMARKS.md, "Session 57"). Without
+     * training data (-XX:-AOTRecordTraining), as the launcher's cache: with them every run
+     * replayed the training's method data on a thread of its own, 0.07-0.08 s of CPU a run that
+     * the launcher's runs never spend (BENCHMARKS.md, "Session 61"). Returns the cache, or null
+     * (the kit then starts without one) when the training failed, which it says on stderr.
      */
     private static Path train(Path dir, List<String> flags, String appClasspath) throws IOException, InterruptedException {
         Path cache = dir.resolve("app.aot");
@@ -132,6 +134,7 @@ final class CliKit {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(flags);
+        cmd.addAll(List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:-AOTRecordTraining"));
         cmd.addAll(aotFlags("-XX:AOTCacheOutput=" + cache));
         cmd.addAll(List.of("-cp", appClasspath, MAIN, "run", "--quiet", "-o", "/dev/null", "--config", policy.toString(),
                 "--root", dir.resolve("train-root").toString(), "--", "/bin/sh", "-c", "/bin/true; /bin/true"));
