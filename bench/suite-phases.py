@@ -9,6 +9,7 @@ in seccheck-cli, to show what a run's tail waits on.
 Usage: bench/suite-phases.py [--classes] COMMAND [ARGS...]   e.g. bench/suite-phases.py .ci/run
 """
 import glob
+import importlib.util
 import os
 import re
 import subprocess
@@ -19,20 +20,23 @@ import time
 INTERVAL = 2.0
 
 
-def cpu_jiffies():
-    """(busy, total) jiffies of the whole machine since boot, from /proc/stat's cpu line."""
-    with open('/proc/stat') as f:
-        fields = [int(x) for x in f.readline().split()[1:]]
-    idle = fields[3] + fields[4]  # idle and iowait
-    total = sum(fields[:8])       # guest time is already counted in user
-    return total - idle, total
+def _suite_cpu():
+    """bench/suite-cpu.py as a module (its name is no identifier), for its reading of /proc/stat."""
+    spec = importlib.util.spec_from_file_location(
+        'suite_cpu', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'suite-cpu.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+busy_and_total = _suite_cpu().busy_and_total
 
 
 def sample(samples, done):
     while not done.is_set():
-        samples.append((time.time(),) + cpu_jiffies())
+        samples.append((time.time(),) + busy_and_total())
         done.wait(INTERVAL)
-    samples.append((time.time(),) + cpu_jiffies())
+    samples.append((time.time(),) + busy_and_total())
 
 
 def busy(samples, start, end):

@@ -83,10 +83,10 @@ class SignalledSendsTest {
      * signal ended the wait), and 2-12 datagrams per run arrived twice, or one arrived twice and
      * the next never (an old notification of the thread, served late, took over its next send). A
      * few may still arrive twice: an answer the kernel dropped whose repeat could not be told from
-     * a new call (README Limits: none in 158 runs here since session 60, 5 runs of 120 with one before;
-     * bounded at 10). Sends failing with EINTR are bounded at 100: none
-     * in 7 runs here, two at a time among them, since a send seccheck is about to make is repeated
-     * too (before that, 0-64 a run here and 613 in one run of the suite on a loaded machine).
+     * a new call (README Limits: none in 158 runs here since session 60, 5 runs of 120 with one
+     * before; bounded at 10). Sends failing with EINTR are bounded at 100: none in 7 runs here,
+     * two at a time among them, since a send seccheck is about to make is repeated too (before
+     * that, 0-64 a run here and 613 in one run of the suite on a loaded machine).
      */
     @ParameterizedTest(name = "as uid 65534: {0}")
     @ValueSource(booleans = {false, true})
