@@ -572,8 +572,7 @@ public final class Emulator implements AutoCloseable {
             this.names = new RealPath(calls);
             this.opens = new OpenEmulation(calls, walk, memory, own, names, tasks, access, ownFiles, outputs, landlock,
                     effects.names(), log);
-            this.net = new NetEmulation(calls, walk, names, memory, own, tasks, landlock,
-                    effects.peersDecided() ? files : null,
+            this.net = new NetEmulation(calls, walk, names, memory, own, tasks, landlock, files, effects.peersDecided(),
                     effects.peersDecided() && !effects.binds() && !effects.names(), passedFds, log);
             NameWalks walks = new NameWalks(calls, walk, tasks);
             this.renames = new NameEmulation(calls, walks, memory, own, names, tasks, landlock, effects.names(),

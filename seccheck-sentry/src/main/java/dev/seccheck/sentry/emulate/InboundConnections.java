@@ -27,7 +27,7 @@ import java.nio.ByteOrder;
  * sees it end, and the call fails with the rule's errno (ECONNABORTED is what servers take for
  * "try the next one"). Errors the kernel finds before a connection (EBADF, ENOTSOCK, EINVAL,
  * EOPNOTSUPP, EAGAIN) are its own, with the enter points fired without an address; so is an
- * AF_ALG socket's accept, which has no peer.
+ * AF_ALG socket's accept, which has no peer ({@link #algorithm}).
  *
  * <p>A blocking accept waits on a pool thread of its own, as the task waits in it natively:
  * {@code poll} in slices of {@link #WAIT_SLICE_MS}, checking between them that the task still
@@ -134,13 +134,33 @@ final class InboundConnections {
             return;
         }
         if (SocketCalls.socketOption(sock, SocketCalls.SO_DOMAIN) == NetEmulation.AF_ALG) {
-            // The kernel's crypto API: accept makes an operation socket, with no peer to decide on
-            // (asked for its address, the kernel fails the call with ECONNABORTED). Its points fire
-            // without an address and the kernel makes it as made. (Untested here: these kernels have no AF_ALG.)
-            call.enterThenAllowAsMade(ev, NO_PEER);
+            algorithm(call, ev);
             return;
         }
         accept(call, sock, ev, flags, taking);
+    }
+
+    /**
+     * An accept on an AF_ALG socket, the kernel's crypto API: it makes an operation socket, with no
+     * peer to decide on (asked for its address, the kernel fails the call with ECONNABORTED). Its
+     * points fire without an address and the kernel makes it as made, looking the descriptor up
+     * again: so only for a task whose descriptor table no other task shares. Another thread could
+     * otherwise put a listening TCP socket under the number between seccheck's look and the
+     * kernel's, and take a connection no rule decided on (red-team round 22); such an accept is
+     * refused with EPERM and a line. Untested on these machines: their kernels have no AF_ALG.
+     */
+    private void algorithm(Call call, SyscallEvent ev) {
+        if (!net.sharesItsTable(call)) {
+            call.enterThenAllowAsMade(ev, NO_PEER);
+            return;
+        }
+        if (call.enter(ev, NO_PEER) != 0) {
+            return;
+        }
+        net.refused(call, "an accept on an AF_ALG socket from a task whose descriptor table another task shares:"
+                + " the kernel would look the descriptor up again, and another task could put a listening socket"
+                + " under its number", Errno.EPERM);
+        call.fail(ev, NO_PEER, Errno.EPERM);
     }
 
     /**

@@ -74,8 +74,10 @@ final class NetEmulation {
     private final InboundConnections inbound;
     private final TaskFiles tasks;
     private final LandlockDomains landlock;
-    /** The run's descriptor tables, when a sink decides at connect; else null (netlink calls run as made). */
+    /** The run's descriptor tables: whether another task could put a socket under a number meanwhile. */
     private final FileTables files;
+    /** A sink decides at connect: a netlink call of a task sharing its descriptor table is made by seccheck. */
+    private final boolean peersDecided;
     /**
      * Binds are held only to decide those that pick a link ({@link #picksALink}): a sink decides at
      * connect, and nothing else decides binds (no bind point, no rule on names).
@@ -89,9 +91,10 @@ final class NetEmulation {
     private final MulticastJoins joins;
 
     NetEmulation(PathCalls calls, PathWalk walk, RealPath names, ProgramMemory memory, Identity.Own own,
-            TaskFiles tasks, LandlockDomains landlock, FileTables files, boolean bindsOnlyForLinks,
+            TaskFiles tasks, LandlockDomains landlock, FileTables files, boolean peersDecided, boolean bindsOnlyForLinks,
             PassedFdBudget passedFds, Consumer<String> log) {
         this.files = files;
+        this.peersDecided = peersDecided;
         this.bindsOnlyForLinks = bindsOnlyForLinks;
         this.names = names;
         this.tasks = tasks;
@@ -708,7 +711,12 @@ final class NetEmulation {
      * can put another socket under the number meanwhile.
      */
     boolean letRunAsMade(Call call) {
-        return files == null || !files.shared(call.tid(), call.tgid());
+        return !peersDecided || !sharesItsTable(call);
+    }
+
+    /** Whether another task shares the descriptor table of {@code call}'s task ({@link FileTables#shared}). */
+    boolean sharesItsTable(Call call) {
+        return files.shared(call.tid(), call.tgid());
     }
 
     /**
