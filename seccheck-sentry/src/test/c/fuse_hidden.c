@@ -10,7 +10,10 @@
  * is in that call (in_call.h; up to 10 s), the main process runs /bin/true 3 times (10 s
  * deadline), prints "others ran N", kills the server, prints "child ended" if the child ended
  * within 5 s after, and "done". The child prints how its call ended ("child's call: ok" or its
- * error). */
+ * error).
+ * FUSE_CALLER_EXITS=1: a thread of the child ends the child's process (exit_group) 300 ms into
+ *   the call, so that its maps no longer tell where the read of the path waits (red-team round
+ *   22: StuckReads then killed no server, and the run hung for good). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +30,7 @@
 #include <sys/wait.h>
 #include <sched.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <arpa/inet.h>
 #include <time.h>
 #include <sys/syscall.h>
@@ -49,6 +53,14 @@ static void attributes(struct fuse_attr *a, uint64_t ino) {
 static long now_ms(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1000L + t.tv_nsec / 1000000; }
 
 static int inflight;
+
+/* Ends the calling process 300 ms after it starts, whatever its other threads are in. */
+static void *exit_soon(void *unused) {
+    (void)unused;
+    usleep(300 * 1000);
+    syscall(SYS_exit_group, 0);
+    return NULL;
+}
 static void serve(int fd, int hidepipe) {
     static char buf[1 << 20];
     int sp[2] = {-1, -1};
@@ -145,6 +157,8 @@ int main(int argc, char **argv) {
             connect(s, (struct sockaddr *)unread, 16);
             _exit(0);
         }
+        pthread_t exiter;
+        if (getenv("FUSE_CALLER_EXITS") && pthread_create(&exiter, NULL, exit_soon, NULL) != 0) _exit(1);
         int r = openat(AT_FDCWD, unread, O_RDONLY);
         printf("child's call: %s\n", r < 0 ? strerror(errno) : "ok");
         _exit(0);

@@ -50,7 +50,12 @@ import java.util.function.Supplier;
  *   <li>A FUSE filesystem mounted before the run began is served from outside it: the read waits,
  *       said once.</li>
  *   <li>A read whose filesystem cannot be told (its task's maps unreadable within
- *       {@link #LOOK_MS}) gets the run's FUSE device holders killed, as above.</li>
+ *       {@link #LOOK_MS}, or gone with the task, or no mapping at its address any more) gets the
+ *       run's FUSE device holders killed, as above, and when none holds one, those holding a
+ *       socket or an io_uring: a program could otherwise hide its filesystem by ending the
+ *       process whose memory is read, its device in flight (red-team round 22).</li>
+ *   <li>A read placed on another filesystem than FUSE gets the run's FUSE device holders killed
+ *       (the mapping may still be one of theirs), and nothing else.</li>
  * </ul>
  *
  * The watchdog makes no call the program can hold: it reads /proc, statx without asking any
@@ -114,6 +119,9 @@ public final class StuckReads implements AutoCloseable {
         }
     }
 
+    /** Where a read waits that its task's mountinfo places on a filesystem other than FUSE. */
+    private static final Stuck NOT_FUSE = new Stuck(-1, -1, "", false);
+
     private void watch() {
         while (!closed) {
             try {
@@ -133,7 +141,9 @@ public final class StuckReads implements AutoCloseable {
     /** Ends the read {@code stuck} waits on where the run serves its filesystem; says the rest once. */
     private void act(ProcessMemory.Transfer stuck) {
         long ms = TimeUnit.NANOSECONDS.toMillis(stuck.nanos());
-        Stuck on = where(stuck);
+        Stuck where = where(stuck);
+        boolean untold = where == null;
+        Stuck on = where == NOT_FUSE ? null : where;
         if (on != null && on.outside()) {
             sayOnce("a read of a supervised task's memory has waited " + ms + " ms on " + on.mountPoint() + " ("
                     + on.device() + "), a FUSE filesystem mounted before the run began, which no process of the"
@@ -154,7 +164,7 @@ public final class StuckReads implements AutoCloseable {
                 return;
             }
         }
-        Set<Integer> killed = killServers(on);
+        Set<Integer> killed = killServers(on, untold);
         if (killed.isEmpty()) {
             sayOnce("a read of a supervised task's memory has waited " + ms + " ms on "
                     + (on == null ? "a filesystem" : on.mountPoint() + " (" + on.device() + ")")
@@ -170,9 +180,10 @@ public final class StuckReads implements AutoCloseable {
     }
 
     /**
-     * Where {@code stuck} waits, or null when that cannot be told within {@link #LOOK_MS} or is no
-     * FUSE filesystem. One look at a time: a look still waiting (the task's address space locked
-     * for long) answers null until it ends.
+     * Where {@code stuck} waits: {@link #NOT_FUSE} on another filesystem, null when that cannot be
+     * told (within {@link #LOOK_MS}, the task gone, no mapping at the address, a device its
+     * mountinfo does not list). One look at a time: a look still waiting (the task's address space
+     * locked for long) answers null until it ends.
      */
     private Stuck where(ProcessMemory.Transfer stuck) {
         if (look == null || look.isDone()) {
@@ -211,12 +222,14 @@ public final class StuckReads implements AutoCloseable {
         long major = Long.parseLong(device, 0, colon, 16);
         long minor = Long.parseLong(device, colon + 1, device.length(), 16);
         String decimal = major + ":" + minor;
-        for (Mountinfo.Mount m : fuseMounts(task.resolve("mountinfo"))) {
-            if (m.device().equals(decimal)) {
+        List<Mountinfo.Mount> mounts = Mountinfo.read(task.resolve("mountinfo").toString());
+        for (Mountinfo.Mount m : mounts) {
+            if (m.device().equals(decimal) && isFuse(m)) {
                 return new Stuck(major, minor, m.mountPoint(), stillMountedBefore(decimal));
             }
         }
-        return null;
+        // A FUSE mount the program detached is listed nowhere: only a device listed is known for another.
+        return mounts.stream().anyMatch(m -> m.device().equals(decimal)) ? NOT_FUSE : null;
     }
 
     /**
@@ -238,24 +251,28 @@ public final class StuckReads implements AutoCloseable {
     /** The FUSE mounts (fuse, fuse.NAME, fuseblk) of a mountinfo file; none when it cannot be read. */
     static List<Mountinfo.Mount> fuseMounts(Path mountinfo) {
         try {
-            return Mountinfo.read(mountinfo.toString()).stream()
-                    .filter(m -> m.type().equals("fuse") || m.type().startsWith("fuse.") || m.type().equals("fuseblk"))
-                    .toList();
+            return Mountinfo.read(mountinfo.toString()).stream().filter(StuckReads::isFuse).toList();
         } catch (IOException | RuntimeException e) {
             return List.of();
         }
     }
 
+    /** Whether mount {@code m} is of a FUSE filesystem (fuse, fuse.NAME, fuseblk). */
+    private static boolean isFuse(Mountinfo.Mount m) {
+        return m.type().equals("fuse") || m.type().startsWith("fuse.") || m.type().equals("fuseblk");
+    }
+
     /**
      * Kills every process of the run holding a FUSE device, the servers of the filesystems its
      * memory may be mapped from, and says which. When none does and the read waits on a FUSE
-     * filesystem the run mounted ({@code on} not null), whoever keeps its device out of sight is
-     * among the processes holding a socket (a descriptor in flight, SCM_RIGHTS) or an io_uring (a
-     * registered file): those are killed.
+     * filesystem the run mounted ({@code on} not null), or on a filesystem that could not be told
+     * ({@code untold}), whoever keeps its device out of sight is among the processes holding a
+     * socket (a descriptor in flight, SCM_RIGHTS) or an io_uring (a registered file): those are
+     * killed.
      *
      * @return the processes killed
      */
-    Set<Integer> killServers(Stuck on) {
+    Set<Integer> killServers(Stuck on, boolean untold) {
         Map<Integer, String> servers = new LinkedHashMap<>();
         List<Integer> live = new ArrayList<>(processes.get());
         for (int pid : live) {
@@ -263,12 +280,14 @@ public final class StuckReads implements AutoCloseable {
                 servers.put(pid, "it holds a FUSE device");
             }
         }
-        if (servers.isEmpty() && on != null) {
+        if (servers.isEmpty() && (on != null || untold)) {
+            String device = on != null ? "the device of " + on.mountPoint() + " (" + on.device() + "), which the run"
+                    + " mounted," : "the device of a FUSE filesystem the read may wait on (where, could not be told:"
+                    + " its task is gone or its maps do not say)";
             for (int pid : live) {
                 if (mayHoldOutOfSight(pid)) {
                     servers.put(pid, "no process of the run holds a FUSE device, and it holds a socket or an io_uring,"
-                            + " where the device of " + on.mountPoint() + " (" + on.device() + "), which the run mounted,"
-                            + " may be kept");
+                            + " where " + device + " may be kept");
                 }
             }
         }
