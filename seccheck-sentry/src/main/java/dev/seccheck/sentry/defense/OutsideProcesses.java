@@ -125,6 +125,26 @@ public final class OutsideProcesses {
     }
 
     /**
+     * Whether held call {@code n} is a process_vm_writev into another process than the caller's
+     * (by seccheck's numbers: a caller in a pid namespace of its own is translated). While a sink
+     * decides at sentry/execve, such a write is refused even within the run: it could change the
+     * argv or environment a process's exec was decided on, which its program reads later. A
+     * target that cannot be told counts as another; no process at all is the kernel's ESRCH.
+     */
+    public static boolean writesAnotherProcess(SeccompNotification n) {
+        if (n.nr() != Sysno.PROCESS_VM_WRITEV || (int) n.arg0() <= 0) {
+            return false;
+        }
+        long ours = inSeccheckNumbers(n.tid(), (int) n.arg0());
+        if (ours == 0) {
+            return false;
+        }
+        Optional<Procfs.Status> target = ours > 0 ? Procfs.status(ours) : Optional.empty();
+        Optional<Procfs.Status> caller = Procfs.status(n.tid());
+        return target.isEmpty() || caller.isEmpty() || target.get().tgid() != caller.get().tgid();
+    }
+
+    /**
      * Whether {@code n} is a prlimit64 that sets no limit (its new limit NULL), which only reads
      * another process's limits, as /proc/PID/limits shows them to anyone: the kernel answers it,
      * with its own check (the caller's ids against the target's, or CAP_SYS_RESOURCE over the

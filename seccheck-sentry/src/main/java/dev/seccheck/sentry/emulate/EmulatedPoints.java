@@ -62,6 +62,15 @@ public interface EmulatedPoints {
      */
     DecidedPathFiles decidedPathFiles();
 
+    /**
+     * Whether a sink decides at sentry/execve now. The argv and environment an exec is decided on
+     * are the new program's from then on, read from its memory for as long as it runs (a loader's
+     * LD_PRELOAD, a later getenv): the run's other processes may not write that memory
+     * (process_vm_writev, /proc/PID/mem opened for writing), or a parent would change the strings
+     * once they were decided.
+     */
+    boolean keepsExecStrings();
+
     /** Returns whether an exit point of syscall {@code nr}, raw or schematized, is enabled (else no exit is fired). */
     boolean wantsExit(int nr);
 

@@ -577,6 +577,14 @@ final class OpenEmulation {
             call.fail(ev, seen, memory.errno());
             return false;
         }
+        if (at instanceof PathWalk.Located.Found f && writesAnotherProcessMemory(call, a, f, name)) {
+            log.accept("refused " + Sysno.name(call.notification().nr()) + " from task " + call.tid() + " ("
+                    + Procfs.comm(call.tid()) + ") of " + name.orElse(given) + " for writing: it is the memory of"
+                    + " another process, whose program reads the argv and environment a sink decided its exec on"
+                    + " (sentry/execve) from there (EACCES)");
+            call.fail(ev, seen, Errno.EACCES);
+            return false;
+        }
         // On the notifier, a lease on the file must not make the open wait: O_NONBLOCK makes the
         // kernel say EWOULDBLOCK instead, and the open is finished on a pool thread, where it may wait.
         boolean lean = call.onNotifier() && (a.flags() & O_NONBLOCK) == 0;
@@ -726,6 +734,32 @@ final class OpenEmulation {
                     + " access check refuses it to the program, from its user namespace (" + Errno.name(verdict.errno()) + ")");
         }
         return verdict;
+    }
+
+    /**
+     * Whether the open writes the memory file ({@code mem}) of a task of another process than
+     * the caller's while a sink decides at sentry/execve ({@link EmulatedPoints#keepsExecStrings}):
+     * that process's program reads the argv and environment its exec was decided on from its
+     * memory, for as long as it runs, and a parent could rewrite them once decided (red-team round
+     * 22). A procfs file seccheck cannot name (on a procfs of the program's own, or bound
+     * elsewhere in a mount namespace of its own) is taken for one, and so is a memory file whose
+     * task cannot be told: refused.
+     */
+    private boolean writesAnotherProcessMemory(Call call, Args a, PathWalk.Located.Found f, Optional<String> name) {
+        if (!OwnFiles.writes(a.flags()) || f.directory() || !call.points().keepsExecStrings()
+                || name.isPresent() && !name.get().endsWith("/mem")
+                || calls.fsType(f.fd()) != PathCalls.PROC_SUPER_MAGIC) {
+            return false;
+        }
+        if (name.isEmpty()) {
+            return true;
+        }
+        int dir = directoryHolding(f.fd(), name.get());
+        try {
+            return dir < 0 || !access.ownProcess(call.tid(), dir);
+        } finally {
+            PathCalls.close(dir);
+        }
     }
 
     /** Our fd of the directory {@code real} (a path in seccheck's view) is in, if the file {@code fd} is there under that name; else -1. */

@@ -144,6 +144,30 @@ final class PtraceAccess {
         }
     }
 
+    /**
+     * Whether the task whose /proc directory (or a directory right below it) is our fd {@code dir}
+     * is of thread {@code tid}'s own process, as the kernel asks it first (same_thread_group: the
+     * same process number in the same pid namespace). False when that cannot be read.
+     */
+    boolean ownProcess(int tid, int dir) {
+        int task = taskDirectory(dir);
+        if (task < 0) {
+            return false;
+        }
+        try {
+            int len = tasks.readStatus(tid);
+            long[] tgid = len < 0 ? null : Procfs.numbers(tasks.status(), len, "NStgid:", 10);
+            int n = tgid == null ? -1 : readTargetStatus(task);
+            long[] ttgid = n < 0 ? null : Procfs.numbers(status, n, "NStgid:", 10);
+            return ttgid != null && ttgid.length > 0 && tgid.length > 0
+                    && ttgid[ttgid.length - 1] == tgid[tgid.length - 1] && samePidNamespace(tid, task);
+        } finally {
+            if (task != dir) {
+                PathCalls.close(task);
+            }
+        }
+    }
+
     /** {@code dir} when it is a task's /proc directory (it has a status), else its parent if that is one (ours); -1 when neither. */
     private int taskDirectory(int dir) {
         if (hasStatus(dir)) {

@@ -272,6 +272,12 @@ final class Notifier implements Runnable {
                 tasks.readingMemory(n.tid(), (int) n.arg0(), () -> listener.stillValid(n.id()));
             }
             refused = OutsideProcesses.refusal(n, access.at(n.tid()), tasks::shieldedFrom);
+            if (refused.isEmpty() && points.keepsExecStrings() && OutsideProcesses.writesAnotherProcess(n)) {
+                log.accept("refused process_vm_writev from task " + n.tid() + " (" + Procfs.comm(n.tid()) + "): it"
+                        + " writes the memory of process " + (int) n.arg0() + ", whose program reads the argv and"
+                        + " environment a sink decided its exec on (sentry/execve) from there (EPERM)");
+                return new Refusal(Errno.EPERM, false);
+            }
         }
         if (refused.isEmpty() && SignalOwners.held(n.nr(), n.arg1())) {
             refused = owners.refusal(n.tid(), n.nr(), n.arg1(), n.arg2(), access.at(n.tid()));

@@ -248,6 +248,11 @@ final class SyscallPoints implements EmulatedPoints {
     }
 
     @Override
+    public boolean keepsExecStrings() {
+        return state.decided(Point.EXECVE);
+    }
+
+    @Override
     public ExecutableMoves executableMoves() {
         return execCalls.moves();
     }
