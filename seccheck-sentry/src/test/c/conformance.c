@@ -197,6 +197,15 @@ static void names_as_bytes(void) {
     close(uc);
     close(us);
     listing("d\xff");
+    /* chdir is held too (its directory decided at the enter, checked at the exit): a name that is
+       not UTF-8 was read as text there, walked as another name, and the process killed for a
+       chdir "another thread" had changed (red-team round 22). */
+    int here = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    char cwd[4096];
+    result("chdir(\"d\\xff\")", chdir("d\xff"));
+    printf("  cwd's last name %s\n", getcwd(cwd, sizeof cwd) ? bytes_of(strrchr(cwd, '/') + 1) : "unknown");
+    result("fchdir back", fchdir(here));
+    close(here);
 }
 
 /* The calls on one name (make, remove, truncate, chmod, chown, extended attributes), at their

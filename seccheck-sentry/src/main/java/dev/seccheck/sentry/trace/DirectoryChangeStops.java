@@ -72,8 +72,7 @@ final class DirectoryChangeStops {
     /** The name call {@code ev} passed, or null when it cannot be read whole (the kernel then refuses the call itself). */
     private static String pathOf(SyscallEvent ev, TaskMemory mem) {
         try {
-            String p = mem.readString(ev.arg(1), Fcntl.PATH_MAX);
-            return p.length() >= Fcntl.PATH_MAX ? null : p;
+            return mem.readName(ev.arg(1), Fcntl.PATH_MAX);
         } catch (MemoryFault f) {
             return null;
         }

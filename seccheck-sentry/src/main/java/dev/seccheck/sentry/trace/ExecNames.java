@@ -82,13 +82,13 @@ final class ExecNames {
         String path;
         try {
             long addr = ev.arg(at ? 2 : 1);
-            path = addr == 0 ? null : mem.readString(addr, Fcntl.PATH_MAX);
+            path = addr == 0 ? null : mem.readName(addr, Fcntl.PATH_MAX);
         } catch (MemoryFault f) {
             walked.put(tid, UNREACHED);
             return 0; // the kernel's EFAULT, unless another thread mapped the name meanwhile
         }
         boolean emptyPath = at && ((int) ev.arg(5) & Fcntl.AT_EMPTY_PATH) != 0;
-        if (path == null || path.length() >= Fcntl.PATH_MAX || path.isEmpty() && !emptyPath) {
+        if (path == null || path.isEmpty() && !emptyPath) {
             walked.put(tid, UNREACHED);
             return 0; // the kernel's EFAULT, ENAMETOOLONG or ENOENT, unless the name changes meanwhile
         }
