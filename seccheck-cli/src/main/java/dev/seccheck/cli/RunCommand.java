@@ -12,6 +12,7 @@ import dev.seccheck.fields.ContextField;
 import dev.seccheck.format.Escape;
 import dev.seccheck.linux.CallerWorld;
 import dev.seccheck.linux.CpuTimeLimit;
+import dev.seccheck.linux.FileNames;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.RefusingServers;
 import dev.seccheck.points.Catalog;
@@ -101,6 +102,10 @@ final class RunCommand implements Callable<Integer> {
         if (command == null || command.isEmpty()) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing required parameter: 'CMD'");
         }
+        // The command as given, byte for byte (the JVM decoded it with the locale's charset); shown
+        // with U+FFFD for what is not UTF-8.
+        command = RawArguments.of(command);
+        List<String> shown = command.stream().map(FileNames::shown).toList();
         String runId = id != null ? id : "run-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         RuntimeRoot.checkId(runId);
         // Before the control socket listens, before the seal (which gives /proc/self to root) and
@@ -144,7 +149,7 @@ final class RunCommand implements Callable<Integer> {
             // What the caller ignored stays ignored in the program, and is not forwarded.
             caller.ignoreInThisProcess();
             signals.install(caller);
-            status(err, "run " + runId + ": " + String.join(" ", command));
+            status(err, "run " + runId + ": " + String.join(" ", shown));
             int exit;
             try {
                 exit = supervisor.run(command);
@@ -250,7 +255,7 @@ final class RunCommand implements Callable<Integer> {
 
     private RunControl startControl(RuntimeRoot rr, String runId, SessionManager sessions, SessionConfigParser parser,
             Supervisor supervisor, PrintWriter err) throws Exception {
-        RunRecord record = RunRecord.forThisProcess(runId, command);
+        RunRecord record = RunRecord.forThisProcess(runId, command.stream().map(FileNames::shown).toList());
         Path dir;
         try {
             dir = rr.create(record, msg -> status(err, msg));

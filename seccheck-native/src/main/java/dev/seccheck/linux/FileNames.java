@@ -73,6 +73,23 @@ public final class FileNames {
         return out.toByteArray();
     }
 
+    /**
+     * {@code name} as text to show: each byte kept as U+DC80..U+DCFF shown as U+FFFD, as a message
+     * shows a name that is not UTF-8 (a lone surrogate is no text a line or a JSON string carries).
+     */
+    public static String shown(String name) {
+        if (!hasEscapes(name)) {
+            return name;
+        }
+        StringBuilder out = new StringBuilder(name.length());
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean escape = c >= 0xDC80 && c <= 0xDCFF && (i == 0 || !Character.isHighSurrogate(name.charAt(i - 1)));
+            out.append(escape ? '\uFFFD' : c);
+        }
+        return out.toString();
+    }
+
     private static boolean hasEscapes(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

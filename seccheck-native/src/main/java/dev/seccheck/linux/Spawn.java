@@ -129,8 +129,9 @@ public final class Spawn {
         private Prepared(String file, List<String> argv, List<byte[]> environment, String directory, int[] stdio,
                 int[] inherited, long blocked, long ignored, long descriptorLimit, long coredumpFilter)
                 throws LinuxException {
-            path = arena.allocateFrom(file);
-            args = strings(argv.stream().map(a -> a.getBytes(StandardCharsets.UTF_8)).toList());
+            // Byte for byte: an argument that is no UTF-8 (FileNames) is passed as the caller gave it.
+            path = terminated(FileNames.encode(file));
+            args = strings(argv.stream().map(FileNames::encode).toList());
             env = strings(environment);
             attr = arena.allocate(Layouts.POSIX_SPAWNATTR);
             actions = arena.allocate(Layouts.POSIX_SPAWN_FILE_ACTIONS);
@@ -223,13 +224,17 @@ public final class Spawn {
             return free;
         }
 
+        /** {@code b} and a NUL, in this spawn's arena. */
+        private MemorySegment terminated(byte[] b) {
+            MemorySegment s = arena.allocate(b.length + 1L);
+            MemorySegment.copy(b, 0, s, ValueLayout.JAVA_BYTE, 0, b.length);
+            return s;
+        }
+
         private MemorySegment strings(List<byte[]> list) {
             MemorySegment v = arena.allocate(AddressLayout.ADDRESS, list.size() + 1L);
             for (int i = 0; i < list.size(); i++) {
-                byte[] b = list.get(i);
-                MemorySegment s = arena.allocate(b.length + 1L);
-                MemorySegment.copy(b, 0, s, ValueLayout.JAVA_BYTE, 0, b.length);
-                v.setAtIndex(ValueLayout.ADDRESS, i, s);
+                v.setAtIndex(ValueLayout.ADDRESS, i, terminated(list.get(i)));
             }
             v.setAtIndex(ValueLayout.ADDRESS, list.size(), MemorySegment.NULL);
             return v;

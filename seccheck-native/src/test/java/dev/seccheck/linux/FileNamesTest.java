@@ -66,4 +66,11 @@ class FileNamesTest {
         byte[] b = bytes('/', 'd', 0xff, '/', 'f', 0);
         assertThat(FileNames.decode(b, 1, 4)).isEqualTo("d\uDCFF/f");
     }
+
+    @Test
+    void aNameIsShownWithUFffdForEachByteThatIsNotUtf8() {
+        assertThat(FileNames.shown(FileNames.decode(bytes('c', 'a', 'f', 0xe9)))).isEqualTo("caf\uFFFD");
+        assertThat(FileNames.shown("h\u00e9llo \uD83D\uDC80")).as("text, a pair of surrogates included, as it is")
+                .isEqualTo("h\u00e9llo \uD83D\uDC80");
+    }
 }

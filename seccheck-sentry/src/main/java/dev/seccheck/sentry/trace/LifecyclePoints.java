@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.seccheck.abi.Fcntl;
 import dev.seccheck.fields.ContextField;
 import dev.seccheck.fields.FieldSet;
+import dev.seccheck.linux.FileNames;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.Procfs;
 import dev.seccheck.fields.OptionalFields;
@@ -146,7 +147,8 @@ final class LifecyclePoints {
         }
         long now = TaskTable.nowNs();
         return state.fire(Point.CONTAINER_START, fields -> {
-            Start.Builder b = Start.newBuilder().setId(runId).setCwd(cwd).addAllArgs(args).setTerminal(terminal);
+            Start.Builder b = Start.newBuilder().setId(runId).setCwd(cwd)
+                    .addAllArgs(args.stream().map(FileNames::shown).toList()).setTerminal(terminal);
             ctx(fields, programTask(root, program), now, b::setContextData);
             if (fields.hasLocal(OptionalFields.CONTAINER_START_ENV.id())) {
                 b.addAllEnv(env);
