@@ -37,7 +37,8 @@ final class ListCommand implements Callable<Integer> {
         java.time.Duration wait = timeout.duration(); // a bad value is refused with no run to ask too
         PrintWriter out = spec.commandLine().getOut();
         RuntimeRoot rr = root.runtimeRoot();
-        List<RunRecord> runs = rr.list(msg -> spec.commandLine().getErr().println("seccheck list: " + msg));
+        // A message may name a directory the program made in the runtime root: escaped, as seccheck's other lines.
+        List<RunRecord> runs = rr.list(msg -> spec.commandLine().getErr().println("seccheck list: " + Escape.line(msg)));
         out.printf("%-24s %-8s %-24s %s%n", "ID", "PID", "SESSIONS", "COMMAND");
         for (RunRecord r : runs) {
             String sessions;
@@ -48,7 +49,7 @@ final class ListCommand implements Callable<Integer> {
                 sessions = names.isEmpty() ? "-" : String.join(",", names);
             } catch (ControlException e) {
                 sessions = e.unresponsive() ? "(unresponsive)" : "(unreachable)";
-                spec.commandLine().getErr().println("seccheck list: " + e.getMessage());
+                spec.commandLine().getErr().println("seccheck list: " + Escape.line(String.valueOf(e.getMessage())));
             }
             // The command is as the run recorded it, which its program can rewrite: escaped, one word an
             // argument, so that no line or terminal sequence of its choosing reaches the screen.

@@ -1,10 +1,10 @@
 package dev.seccheck.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.seccheck.control.ControlClient;
 import dev.seccheck.control.ControlException;
+import dev.seccheck.format.JsonLine;
 import dev.seccheck.session.SessionConfigParser;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -159,9 +159,10 @@ final class TraceSessionCommands {
 
         @Override
         void print(JsonNode reply, PrintWriter out) throws Exception {
-            ObjectMapper json = new ObjectMapper();
+            // The program's strings (argv, environment, paths): escaped as the JSON lines of points are,
+            // so that none acts on the operator's terminal (red-team round 22: C1 CSI and OSC, RLO).
             for (JsonNode p : reply.path("processes")) {
-                out.println(json.writeValueAsString(p));
+                out.println(JsonLine.line(p));
             }
         }
     }

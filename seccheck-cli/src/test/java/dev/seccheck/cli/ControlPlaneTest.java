@@ -144,6 +144,45 @@ class ControlPlaneTest {
                 .contains("unknown point \"syscall/nope/enter\"").contains("(--config " + bad + ")");
     }
 
+    /**
+     * The program's strings in {@code trace procfs}'s lines are escaped as the JSON lines of points
+     * are: a C1 control introducer (U+009B, which a terminal reads as ESC [) and a bidi override
+     * printed raw before (red-team round 22). The strings are made by the shell's printf, inside
+     * the run, so that no charset of this JVM's stands between.
+     */
+    @Test
+    void procfsLinesCarryNoTerminalControlsOfTheProgramS() throws Exception {
+        List<String> cmd = new ArrayList<>(java());
+        cmd.addAll(List.of("exec", "--root", root.toString(), "cp1", "--", "sh", "-c",
+                "exec sh -c 'sleep 5' \"$(printf 'x\\302\\2331m\\342\\200\\256y')\""));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("exec.out").toFile()).start();
+        try {
+            await("the exec's sh in procfs", () -> cli("trace", "procfs", "--root", root.toString(), "cp1")
+                    .contains("sleep 5"));
+            String out = cli("trace", "procfs", "--root", root.toString(), "cp1");
+            assertThat(out).doesNotContain("\u009b", "\u202e").contains("x\\u009b1m\\u202ey");
+        } finally {
+            p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * {@code seccheck list} names a stale directory it removes from the runtime root, whose name a
+     * program of a run may choose (any session that does not decide on names lets it make one
+     * there): escaped, as seccheck's other lines. Before, an {@code ESC [8m} in it hid the table
+     * that followed and an OSC set the terminal's title (red-team round 22).
+     */
+    @Test
+    void listNamesAStaleDirectoryWithoutItsTerminalControls() throws Exception {
+        Path stale = Files.createDirectory(root.resolve(".pending-9999999999-\u001b[8m\u001b]0;title\u0007x"),
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        String out = cli("list", "--root", root.toString());
+        assertThat(out).contains("removing stale runtime directory").doesNotContain("\u001b", "\u0007")
+                .contains(".pending-9999999999-\\x1b[8m\\x1b]0;title\\x07x");
+        assertThat(stale).doesNotExist();
+    }
+
     @Test
     void procfsDescribesTheWorkloadsProcesses() throws Exception {
         String out = cli("trace", "procfs", "--root", root.toString(), "cp1");

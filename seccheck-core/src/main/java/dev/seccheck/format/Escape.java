@@ -36,7 +36,9 @@ public final class Escape {
 
     /**
      * Appends {@code s} unquoted, for a word among words (a process name, a cwd): as
-     * {@link #quoted} escapes, and a space too, so the word cannot pose as the fields after it.
+     * {@link #quoted} escapes, and a space too, so the word cannot pose as the fields after it:
+     * every space separator, not ASCII's alone (a cwd ending in a no-break space and "(exec)" read
+     * as a {@code seccheck exec} command's task's, red-team round 22).
      */
     public static void word(StringBuilder sb, String s, int limit) {
         int n = limit > 0 ? cutPoint(s, limit) : s.length();
@@ -140,7 +142,7 @@ public final class Escape {
                 default -> {
                     if (c < 0x20 || c == 0x7f) {
                         sb.append("\\x").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 0xf, 16));
-                    } else if (hides(c)) {
+                    } else if (hides(c) || space && Character.getType(c) == Character.SPACE_SEPARATOR) {
                         sb.append(String.format("\\u%04x", c));
                     } else {
                         sb.appendCodePoint(c);

@@ -1,6 +1,7 @@
 package dev.seccheck.format;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
@@ -31,6 +32,15 @@ public final class JsonLine {
 
     static {
         JSON.getFactory().setCharacterEscapes(new TerminalSafeEscapes());
+    }
+
+    /**
+     * Returns {@code node} as one line of JSON with the escapes of these lines: besides what JSON
+     * must, the characters that act on a terminal (C1 controls, bidirectional overrides, line and
+     * paragraph separators), so that strings a program chose print as text.
+     */
+    public static String line(JsonNode node) throws JsonProcessingException {
+        return JSON.writeValueAsString(node);
     }
 
     /** Returns the object for a point named {@code point} with message {@code msg}, strings cut at {@code limit}. */

@@ -38,6 +38,15 @@ class EscapeTest {
         assertThat(sb).hasToString("ok\\n1\\x20sshd\\x20E");
     }
 
+    /** Red-team round 22: a cwd ending in a no-break space and "(exec)" read as a {@code seccheck exec} command's. */
+    @Test
+    void aWordEscapesEverySpaceSeparatorNotAsciisAlone() {
+        StringBuilder sb = new StringBuilder();
+        Escape.word(sb, "w\u00a0(exec) x\u2007y\u3000z caf\u00e9", 0);
+        assertThat(sb).hasToString("w\\u00a0(exec)\\x20x\\u2007y\\u3000z\\x20caf\u00e9");
+        assertThat(Escape.quoted("a\u00a0b", 0)).as("in quotes, a space is text").isEqualTo("\"a\u00a0b\"");
+    }
+
     @Test
     void truncationIsVisibleAndCountsBytes() {
         assertThat(Escape.quoted("abcdef", 3)).isEqualTo("\"abc\"...(6 bytes)");
