@@ -746,9 +746,9 @@ final class OpenEmulation {
      * task cannot be told: refused.
      */
     private boolean writesAnotherProcessMemory(Call call, Args a, PathWalk.Located.Found f, Optional<String> name) {
-        if (!OwnFiles.writes(a.flags()) || f.directory() || !call.points().keepsExecStrings()
-                || name.isPresent() && !name.get().endsWith("/mem")
-                || calls.fsType(f.fd()) != PathCalls.PROC_SUPER_MAGIC) {
+        // The cheap looks first: an open for writing of a file named otherwise (a create) costs two compares.
+        if (!OwnFiles.writes(a.flags()) || f.directory() || name.isPresent() && !name.get().endsWith("/mem")
+                || !call.points().keepsExecStrings() || calls.fsType(f.fd()) != PathCalls.PROC_SUPER_MAGIC) {
             return false;
         }
         if (name.isEmpty()) {
