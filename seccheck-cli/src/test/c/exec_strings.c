@@ -2,7 +2,7 @@
  * (red-team round 22): each round the child execs `/bin/echo harmless`; the parent waits until
  * the child's /proc/PID/stat shows the new program's arg_start, then writes "EVILARG!" over
  * "harmless" there, by process_vm_writev in even rounds and through /proc/CHILD/mem in odd ones
- * (up to 200 tries each), and reads what echo printed. Prints
+ * (up to 100 tries each, 100 us apart once refused), and reads what echo printed. Prints
  * "rewritten by process_vm_writev V, by /proc/PID/mem M, in R rounds; refused F" where F counts
  * the rounds whose every write was refused (EPERM or EACCES). */
 #define _GNU_SOURCE
@@ -77,10 +77,13 @@ int main(int argc, char **argv) {
         }
         int done = 0, tries = 0, no = 0;
         if (a != 0 && a != own) {
-            for (; tries < 200 && done == 0; tries++) {
+            for (; tries < 100 && done == 0; tries++) {
                 done = rewrite(child, a + 5, r % 2); /* past "echo\0" */
                 no += done == -1;
-                if (done == -1) done = 0;
+                if (done == -1) {
+                    done = 0;
+                    usleep(100); /* refused: the exec may not be decided yet (its shield), try again */
+                }
             }
         }
         refused += tries > 0 && no == tries;

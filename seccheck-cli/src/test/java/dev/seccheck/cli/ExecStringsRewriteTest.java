@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ExecStringsRewriteTest {
 
-    private static final int ROUNDS = 40;
+    private static final int ROUNDS = 20;
     private static final Pattern COUNTS = Pattern.compile(
             "rewritten by process_vm_writev (\\d+), by /proc/PID/mem (\\d+), in (\\d+) rounds; refused (\\d+)");
 
