@@ -1,6 +1,7 @@
 package dev.seccheck.cli;
 
 import dev.seccheck.linux.FileNames;
+import dev.seccheck.linux.Procfs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,7 +33,7 @@ final class RawArguments {
         } catch (IOException | RuntimeException e) {
             return decoded;
         }
-        List<byte[]> all = split(cmdline);
+        List<byte[]> all = Procfs.nulSeparatedBytes(cmdline);
         if (all.size() < decoded.size()) {
             return decoded;
         }
@@ -46,22 +47,6 @@ final class RawArguments {
             raw.add(FileNames.decode(b));
         }
         return List.copyOf(raw);
-    }
-
-    /** The NUL-terminated strings of {@code cmdline}. */
-    static List<byte[]> split(byte[] cmdline) {
-        List<byte[]> out = new ArrayList<>();
-        int start = 0;
-        for (int i = 0; i < cmdline.length; i++) {
-            if (cmdline[i] == 0) {
-                out.add(java.util.Arrays.copyOfRange(cmdline, start, i));
-                start = i + 1;
-            }
-        }
-        if (start < cmdline.length) {
-            out.add(java.util.Arrays.copyOfRange(cmdline, start, cmdline.length));
-        }
-        return out;
     }
 
     private static boolean ascii(byte[] b) {

@@ -47,7 +47,7 @@ public record CallerWorld(List<byte[]> environment, int[] fds, long ignoredSigna
         List<byte[]> environment;
         String recorded = env.get(PREFIX + "ENVIRON");
         if (recorded != null) {
-            environment = split(Base64.getDecoder().decode(recorded));
+            environment = Procfs.nulSeparatedBytes(Base64.getDecoder().decode(recorded));
         } else {
             environment = new ArrayList<>();
             byte[] prefix = PREFIX.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -100,21 +100,6 @@ public record CallerWorld(List<byte[]> environment, int[] fds, long ignoredSigna
 
     private static long hexOrNone(String s) {
         return s == null || !s.trim().matches("[0-9a-fA-F]{1,8}") ? -1 : Long.parseLong(s.trim(), 16);
-    }
-
-    private static List<byte[]> split(byte[] nulSeparated) {
-        List<byte[]> out = new ArrayList<>();
-        int start = 0;
-        for (int i = 0; i < nulSeparated.length; i++) {
-            if (nulSeparated[i] == 0) {
-                out.add(java.util.Arrays.copyOfRange(nulSeparated, start, i));
-                start = i + 1;
-            }
-        }
-        if (start < nulSeparated.length) {
-            out.add(java.util.Arrays.copyOfRange(nulSeparated, start, nulSeparated.length));
-        }
-        return out;
     }
 
     private static boolean startsWith(byte[] e, byte[] prefix) {

@@ -416,15 +416,8 @@ public final class Procfs {
     /** Splits NUL-separated strings (UTF-8); a last string without its NUL is kept. */
     public static List<String> nulSeparated(byte[] data) {
         List<String> out = new ArrayList<>();
-        int start = 0;
-        for (int i = 0; i < data.length; i++) {
-            if (data[i] == 0) {
-                out.add(new String(data, start, i - start, StandardCharsets.UTF_8));
-                start = i + 1;
-            }
-        }
-        if (start < data.length) {
-            out.add(new String(data, start, data.length - start, StandardCharsets.UTF_8));
+        for (byte[] b : nulSeparatedBytes(data)) {
+            out.add(new String(b, StandardCharsets.UTF_8));
         }
         return out;
     }
@@ -460,5 +453,24 @@ public final class Procfs {
     /** Returns {@code /proc/<pid>}. */
     public static Path dir(long pid) {
         return Path.of("/proc", Long.toString(pid));
+    }
+
+    /**
+     * The strings of {@code nulSeparated}, each ended by a NUL (the last may lack it), as
+     * {@code /proc/PID/cmdline} and {@code environ} hold them: bytes, not text.
+     */
+    public static List<byte[]> nulSeparatedBytes(byte[] nulSeparated) {
+        List<byte[]> out = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < nulSeparated.length; i++) {
+            if (nulSeparated[i] == 0) {
+                out.add(Arrays.copyOfRange(nulSeparated, start, i));
+                start = i + 1;
+            }
+        }
+        if (start < nulSeparated.length) {
+            out.add(Arrays.copyOfRange(nulSeparated, start, nulSeparated.length));
+        }
+        return out;
     }
 }
