@@ -159,13 +159,21 @@ final class PtraceAccess {
             long[] tgid = len < 0 ? null : Procfs.numbers(tasks.status(), len, "NStgid:", 10);
             int n = tgid == null ? -1 : readTargetStatus(task);
             long[] ttgid = n < 0 ? null : Procfs.numbers(status, n, "NStgid:", 10);
-            return ttgid != null && ttgid.length > 0 && tgid.length > 0
-                    && ttgid[ttgid.length - 1] == tgid[tgid.length - 1] && samePidNamespace(tid, task);
+            return ttgid != null && ttgid.length > 0 && tgid.length > 0 && sameThreadGroup(tgid, ttgid, tid, task);
         } finally {
             if (task != dir) {
                 PathCalls.close(task);
             }
         }
+    }
+
+    /**
+     * The kernel's same_thread_group, from the NStgid lines (non-empty) of caller {@code tid}
+     * and of the task whose /proc directory is {@code task}: the same process number, innermost,
+     * in the same pid namespace.
+     */
+    private boolean sameThreadGroup(long[] callerTgid, long[] targetTgid, int tid, int task) {
+        return targetTgid[targetTgid.length - 1] == callerTgid[callerTgid.length - 1] && samePidNamespace(tid, task);
     }
 
     /** {@code dir} when it is a task's /proc directory (it has a status), else its parent if that is one (ours); -1 when neither. */
@@ -212,7 +220,7 @@ final class PtraceAccess {
         // The kernel's first question, before any of ids, namespaces or security modules
         // (same_thread_group): a task of the caller's own process passes, whatever its namespace
         // maps its ids to.
-        if (ttgid[ttgid.length - 1] == tgid[tgid.length - 1] && samePidNamespace(tid, task)) {
+        if (sameThreadGroup(tgid, ttgid, tid, task)) {
             return Verdict.OWN_PROCESS;
         }
         long callerNs = tasks.userNamespace(tid);
