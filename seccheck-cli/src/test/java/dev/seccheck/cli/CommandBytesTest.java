@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -35,13 +36,19 @@ class CommandBytesTest {
         cmd.addAll(CliKit.command());
         cmd.addAll(List.of("run", "--quiet", "--", "/bin/sh", "-c", "printf %s \"$1\" | od -An -tx1", "sh"));
         Path err = tmp.resolve("err");
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile()).redirectError(err.toFile());
+        Path outFile = tmp.resolve("out");
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile()).redirectError(err.toFile())
+                .redirectOutput(outFile.toFile());
         Map<String, String> env = pb.environment();
         env.remove("LANG");
         env.put("LC_ALL", locale);
         Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-        assertThat(p.waitFor()).as(out + Files.readString(err)).isZero();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        String out = new String(Files.readAllBytes(outFile), StandardCharsets.ISO_8859_1);
+        assertThat(p.exitValue()).as(out + Files.readString(err)).isZero();
         assertThat(out.strip()).as(Files.readString(err)).isEqualTo(hex);
     }
 }
