@@ -42,8 +42,14 @@ public final class Regs {
         MemorySegment.copy(v, 0, s, ValueLayout.JAVA_LONG, 0, WORDS);
     }
 
-    /** The syscall number at a syscall or seccomp stop. */
+    /** The syscall number register at a syscall or seccomp stop, all 64 bits as the program set them. */
     public long origRax() { return v[ORIG_RAX]; }
+    /**
+     * The syscall number as the kernel and seccomp take it: the low 32 bits of {@link #origRax}
+     * (x86-64's entry ignores the upper half, so {@code 0x1_00000038} is a clone). Compare this,
+     * never the whole register, with a number of {@code Sysno}'s.
+     */
+    public int syscallNr() { return (int) v[ORIG_RAX]; }
     public void origRax(long x) { v[ORIG_RAX] = x; }
     /** The return value at a syscall-exit stop. */
     public long rax() { return v[RAX]; }

@@ -50,7 +50,7 @@ final class BrokenPipeStops {
             return;
         }
         t.getRegs(regs);
-        long nr = regs.origRax();
+        int nr = regs.syscallNr();
         if (regs.rax() == ERESTARTSYS && (nr == Sysno.SENDTO || nr == Sysno.SENDMSG || nr == Sysno.SENDMMSG)) {
             regs.rax(answer.getAsLong());
             t.setRegs(regs);

@@ -47,8 +47,8 @@ record SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers
     void launching(Tracee t) throws LinuxException {
         Task task = tasks.get(t.tid());
         t.getRegs(regs);
-        if (task != null && ExecArguments.isExec((int) regs.origRax())) {
-            SyscallEvent ev = new SyscallEvent(t.tid(), (int) regs.origRax(), regs.arg(0), regs.arg(1), regs.arg(2),
+        if (task != null && ExecArguments.isExec(regs.syscallNr())) {
+            SyscallEvent ev = new SyscallEvent(t.tid(), regs.syscallNr(), regs.arg(0), regs.arg(1), regs.arg(2),
                     regs.arg(3), regs.arg(4), regs.arg(5), false, 0);
             syscalls.launching(task, ev, access.at(t.tid()));
         }
@@ -62,7 +62,7 @@ record SyscallStops(TaskTable tasks, SyscallPoints syscalls, FilterLayers layers
             notOurs(t);
             return;
         }
-        int nr = (int) regs.origRax();
+        int nr = regs.syscallNr();
         SyscallEvent ev = new SyscallEvent(tid, nr, regs.arg(0), regs.arg(1), regs.arg(2), regs.arg(3), regs.arg(4),
                 regs.arg(5), false, 0);
         Task task = tasks.getOrLoad(tid);

@@ -323,7 +323,7 @@ final class TaskLifecycle {
      */
     private long cloneFlags(Tracee t, int event) throws LinuxException {
         t.getRegs(regs);
-        long nr = regs.origRax();
+        int nr = regs.syscallNr();
         long flags;
         if (nr == Sysno.CLONE3) {
             byte[] args = memory.read(t.tid(), regs.arg(0), 8);

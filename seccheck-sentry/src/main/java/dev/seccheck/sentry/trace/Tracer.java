@@ -494,7 +494,7 @@ public final class Tracer {
             args[i] = signalRegs.arg(i);
         }
         Task task = tasks.get(t.tid());
-        long r = SignalledCalls.atSignal(t.tid(), task == null ? t.tid() : task.tgid(), sig, signalRegs.origRax(), args);
+        long r = SignalledCalls.atSignal(t.tid(), task == null ? t.tid() : task.tgid(), sig, signalRegs.syscallNr(), args);
         if (r != 0) {
             signalRegs.rax(r);
             t.setRegs(signalRegs);
