@@ -22,9 +22,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * process of its own: sentry/clone named it its own thread group; a {@code kill} rule the thread
  * met did not kill (the pidfd of a "process" that is a thread is refused), 5 of 5; and the exec
  * shield, kept per process, shielded that phantom process while the real one executed a kept
- * program, whose image its parent then read through /proc/CHILD/mem (4 of 10 rounds here, 10 of 10 in the
- * red team's runs). Each is
- * checked natively first, where the thread opens, and the image is read.
+ * program, whose image its parent then read through /proc/CHILD/mem (4 of 10 rounds here, 10 of
+ * 10 in the red team's runs). Each is checked natively first, where the thread opens, and the
+ * image is read.
  */
 class HighNumberedCloneTest {
 
