@@ -20,11 +20,6 @@ final class Policies {
                 "action": "deny", "errno": "EACCES"}]}}]}""";
 
     /**
-     * A policy on the effect of opening files ({@code open_file}: open, openat, creat) by a
-     * matcher that cannot be listed ({@code *.key}), failing closed: seccheck performs every open,
-     * and the names calls (mkdir, chmod, rmdir, rename) too.
-     */
-    /**
      * A session whose connect rule decides every send seccheck makes (sendmsg with or without an
      * address, sendto with one), denying only unix paths no test uses.
      */
@@ -35,6 +30,11 @@ final class Policies {
                {"name": "no deny sockets", "effect": "connect_network", "match": {"unix_path": {"glob": "*/deny*"}},
                 "action": "deny", "errno": "EACCES"}]}}]}""";
 
+    /**
+     * A policy on the effect of opening files ({@code open_file}: open, openat, creat) by a
+     * matcher that cannot be listed ({@code *.key}), failing closed: seccheck performs every open,
+     * and the names calls (mkdir, chmod, rmdir, rename) too.
+     */
     static final String OPEN_FILE_KEYS = """
             {"name": "guard",
              "points": [

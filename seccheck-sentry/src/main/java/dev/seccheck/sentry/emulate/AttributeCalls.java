@@ -13,6 +13,7 @@ import dev.seccheck.linux.FileNames;
 import dev.seccheck.linux.IoctlArgument;
 import dev.seccheck.linux.PathCalls;
 import dev.seccheck.linux.SeccompNotification;
+import dev.seccheck.linux.ThreadCredentials;
 import dev.seccheck.sentry.syscalls.SyscallEvent;
 import dev.seccheck.sink.NameChange;
 import java.util.Optional;
@@ -57,6 +58,8 @@ final class AttributeCalls {
     /** The largest attribute value the kernel takes (XATTR_SIZE_MAX). */
     private static final int XATTR_SIZE_MAX = 65536;
     private static final int XATTR_CREATE = 1;
+    private static final String SECURITY_PREFIX = "security.";
+    private static final String SECURITY_CAPABILITY = "security.capability";
     private static final int XATTR_REPLACE = 2;
 
     private final PathCalls calls;
@@ -369,6 +372,9 @@ final class AttributeCalls {
         if (!unnamed && !ownerKept(a, object) && call.refuses(change(call, a.syscall(), a.op(), name.get(), st))) {
             return -Errno.EPERM;
         }
+        if (securityAttributeRefused(call.tid(), a, xattr)) {
+            return -Errno.EPERM;
+        }
         String self = "/proc/thread-self/fd/" + object;
         // A symlink is changed itself only by lchown, l*xattr and AT_SYMLINK_NOFOLLOW; a magic link
         // to it would be changed instead, so the l*xattr calls name it in its directory.
@@ -385,6 +391,31 @@ final class AttributeCalls {
             case TIMES -> calls.utimensat(object, "", times.given(), AT_EMPTY_PATH | (a.nofollow() ? AT_SYMLINK_NOFOLLOW : 0));
             case FLAGS -> throw new IllegalStateException("an ioctl names no file");
         });
+    }
+
+    /**
+     * Whether a set or removal of a {@code security.*} attribute by a task outside seccheck's user
+     * namespace is refused as the kernel would refuse the program's own: it asks CAP_SYS_ADMIN
+     * (CAP_SETFCAP for {@code security.capability}) over the user namespace of the file's
+     * filesystem. Made by seccheck's thread, that check passed where the program's failed: a
+     * filesystem the program mounted in a user namespace of its own is owned by that namespace,
+     * whose maker's user seccheck's thread takes, and the maker holds every capability over it
+     * (red-team round 23: a program that dropped its capabilities set and removed {@code
+     * security.*} attributes on its own tmpfs, as root and as uid 65534). The program's own
+     * effective set is what holds in its namespace: without the capability there, it holds it over
+     * no filesystem (those of seccheck's namespace or above need it there, where seccheck's
+     * thread takes none for such a task). With it, the call is made; a filesystem owned by a
+     * namespace between the program's and seccheck's is not told apart.
+     */
+    private boolean securityAttributeRefused(int tid, Args a, Xattr xattr) {
+        if ((a.op() != Op.SET_XATTR && a.op() != Op.REMOVE_XATTR) || xattr == null
+                || !xattr.name().startsWith(SECURITY_PREFIX) || tasks.inOwnUserNamespace(tid)) {
+            return false;
+        }
+        long needed = xattr.name().equals(SECURITY_CAPABILITY) ? UserNamespaceFiles.CAP_SETFCAP
+                : UserNamespaceFiles.CAP_SYS_ADMIN;
+        long[] caps = new long[3];
+        return ThreadCredentials.capget(tid, caps) != 0 || (caps[0] & needed) == 0;
     }
 
     /**
