@@ -77,6 +77,7 @@ final class OpenEmulation {
     private final Consumer<String> log;
     private final ControllingTty tty;
     private final TunDevice tun;
+    private final CgroupFiles cgroups;
     private final SysvipcLists sysvipc;
     private final DeviceCgroups devices;
     private final TaskNamespaces namespaces;
@@ -107,6 +108,7 @@ final class OpenEmulation {
         this.tty = new ControllingTty(calls);
         this.namespaces = new TaskNamespaces(calls, own);
         this.tun = new TunDevice(namespaces, landlock, log);
+        this.cgroups = new CgroupFiles(calls, namespaces, landlock, log);
         this.sysvipc = new SysvipcLists(calls, namespaces, landlock, log);
         this.devices = new DeviceCgroups(calls, own, log);
     }
@@ -632,6 +634,8 @@ final class OpenEmulation {
                     : at instanceof PathWalk.Located.Found f && TunDevice.is(f.stat())
                             ? tun.open(call.tid(), who, way == DeviceCgroups.Way.JOINED ? null : open,
                                     () -> asProgram.applyAsInt(open))
+                    : at instanceof PathWalk.Located.Found f && cgroups.is(f.fd(), a.flags())
+                            ? cgroups.open(call.tid(), name.orElse(given), who, open, () -> asProgram.applyAsInt(open))
                             : asProgram.applyAsInt(open);
         }
         if (fd == -Errno.EACCES && found >= 0 && name.isPresent()) {

@@ -12,9 +12,10 @@ import java.util.Arrays;
 import java.util.function.IntSupplier;
 
 /**
- * TaskNamespaces makes a call for a task from a thread in the task's own network (and IPC)
+ * TaskNamespaces makes a call for a task from a thread in the task's own network, IPC or cgroup
  * namespace, for what the kernel finds in the caller's namespace rather than by the path: a tun
- * file's network ({@link TunDevice}), the network and IPC entries below {@code /proc/sys} (looked
+ * file's network ({@link TunDevice}), the cgroup namespace a cgroup file's writes are checked
+ * against ({@link CgroupFiles}), the network and IPC entries below {@code /proc/sys} (looked
  * up by the looking thread's: walked by seccheck's thread, {@code /proc/sys/net/ipv4/ip_forward}
  * was the host's for a program in a network of its own), and {@code /proc/sysvipc}'s lists of IPC
  * objects (the opening thread's namespace's). The thread is made for the call, takes seccheck's
@@ -31,6 +32,8 @@ final class TaskNamespaces {
     static final Kind[] NETWORK = {new Kind("net", CloneFlags.CLONE_NEWNET)};
     /** The IPC namespace, by which /proc/sysvipc and the IPC entries below /proc/sys are found. */
     static final Kind[] IPC = {new Kind("ipc", CloneFlags.CLONE_NEWIPC)};
+    /** The cgroup namespace, against which the kernel checks a cgroup v2 file's writes ({@link CgroupFiles}). */
+    static final Kind[] CGROUP = {new Kind("cgroup", CloneFlags.CLONE_NEWCGROUP)};
     /** The namespaces whose entries below /proc/sys (and /proc/sysvipc) the kernel finds by the looking thread's. */
     static final Kind[] SYSCTLS = {new Kind("net", CloneFlags.CLONE_NEWNET), new Kind("ipc", CloneFlags.CLONE_NEWIPC)};
 
