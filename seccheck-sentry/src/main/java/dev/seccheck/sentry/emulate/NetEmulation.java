@@ -516,12 +516,20 @@ final class NetEmulation {
                 : ProtocolAddress.read(sock, domain, addr, send);
         // An address the socket's protocol refuses for its family or length (RefusedAddresses).
         boolean refused = n.nr() != Sysno.BIND && RefusedAddresses.refused(sock, domain, addr, send);
-        if (refused || reachesNoPeer(read) || send && ignoresName(sock, domain, (int) n.arg3())) {
+        boolean ignored = !refused && !reachesNoPeer(read) && send && ignoresName(sock, domain, (int) n.arg3());
+        if (refused || reachesNoPeer(read) || ignored) {
             // Made as given, undecided: the protocol refuses such an address (EINVAL, EAFNOSUPPORT)
             // wherever it uses it, and a socket that ignores it (a connected stream's send) sends
             // to the peer its connect chose. Deciding a rule on the part that is there, or on the
             // address by a family the socket does not have, would answer otherwise.
-            if (!call.begin(ev, seen)) {
+            if (ignored) {
+                // A send to the socket's peer, as one without an address: the points of the call as
+                // made, not connect's, which would report a connect to an address no packet goes to.
+                ev = SyscallEvent.held(n);
+                if (call.enter(ev, seen) != 0) {
+                    return true;
+                }
+            } else if (!call.begin(ev, seen)) {
                 return true; // a repeat, answered by the attempt it repeats (Restarts)
             }
             // A seqpacket socket's send names the socket whatever address it ignores.
@@ -829,22 +837,24 @@ final class NetEmulation {
      * Whether a send with flags {@code flags} on our copy {@code sock} of the program's socket, of
      * family {@code domain}, never uses the address it names: a unix stream socket refuses any
      * (EISCONN, EOPNOTSUPP), a unix seqpacket socket sends to its peer whatever it names; neither
-     * looks the path up. A connected TCP socket (getpeername answers: established, or past it)
-     * sends to its peer whatever a send names, unless the send connects: MSG_FASTOPEN (EISCONN
-     * then, decided as before) or a connect deferred by TCP_FASTOPEN_CONNECT (taken as possible
-     * whenever the option is set). Deciding the named address there refused, and alerted on, a
-     * connect no packet makes.
+     * looks the path up. A TCP or Multipath TCP socket never reads the address a send names
+     * unless the send connects: MSG_FASTOPEN (EISCONN then, decided as before) or a connect
+     * deferred by TCP_FASTOPEN_CONNECT (taken as possible whenever the option is set). Otherwise
+     * it sends to the peer of its connect, established or still connecting (the send waits for
+     * it, or says EAGAIN), and one never connected fails (EPIPE). Deciding the named address there
+     * refused, and alerted on, a connect no packet makes, and reported it (red-team round 23: a
+     * send on a socket still in SYN_SENT, or on a Multipath TCP one).
      */
     boolean ignoresName(int sock, long domain, int flags) {
         long type = SocketCalls.socketOption(sock, SocketCalls.SO_TYPE);
         if (domain == AF_UNIX) {
             return type == SOCK_STREAM || type == SOCK_SEQPACKET;
         }
+        long protocol = SocketCalls.socketOption(sock, SocketCalls.SO_PROTOCOL);
         return (domain == SockAddr.AF_INET || domain == SockAddr.AF_INET6) && type == SOCK_STREAM
                 && (flags & MSG_FASTOPEN) == 0
-                && SocketCalls.socketOption(sock, SocketCalls.SO_PROTOCOL) == IPPROTO_TCP
-                && SocketCalls.option(sock, IPPROTO_TCP, TCP_FASTOPEN_CONNECT) == 0
-                && SocketCalls.getpeername(sock) != null;
+                && (protocol == IPPROTO_TCP || protocol == MultipathSockets.IPPROTO_MPTCP)
+                && SocketCalls.option(sock, IPPROTO_TCP, TCP_FASTOPEN_CONNECT) == 0;
     }
 
     /**
