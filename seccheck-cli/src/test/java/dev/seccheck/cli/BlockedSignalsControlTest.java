@@ -28,19 +28,24 @@ class BlockedSignalsControlTest {
 
     @Test
     void sessionsAndExecsReachAProgramThatBlocksEverySignal() throws Exception {
-        control(tmp, PackagedCli.java(System.getProperty("java.class.path")));
+        control(tmp, tmp, PackagedCli.java(System.getProperty("java.class.path")), "src/test/c/all_signals_blocked.c");
     }
 
     /** The same with seccheck, its CLI and the program unprivileged (uid 65534). */
     @Test
     void sessionsAndExecsReachAProgramThatBlocksEverySignalUnprivileged() throws Exception {
         String classpath = PackagedCli.forNobody(tmp);
-        control(PackagedCli.nobodysDir(tmp.resolve("u")), PackagedCli.asNobody(classpath));
+        control(tmp, PackagedCli.nobodysDir(tmp.resolve("u")), PackagedCli.asNobody(classpath),
+                "src/test/c/all_signals_blocked.c");
     }
 
-    /** Runs the program in {@code base} under {@code cli}, creates a session on it, and runs a command in it. */
-    private void control(Path base, List<String> cli) throws Exception {
-        Path program = CPrograms.compile("src/test/c/all_signals_blocked.c", base, "-pthread");
+    /**
+     * Runs the C program {@code source} in {@code base} under {@code cli}, creates a session on it
+     * (a new filter layer), and runs a command in it. The program opens DIR/tick every 50 ms until
+     * DIR/stop exists; the run must end with status 0. Returns what the run printed.
+     */
+    static String control(Path tmp, Path base, List<String> cli, String source) throws Exception {
+        Path program = CPrograms.compile(source, base, "-pthread");
         Path dir = Files.createDirectories(base.resolve("work"));
         Files.setOwner(dir, Files.getOwner(base));
         Path root = base.resolve("root");
@@ -57,12 +62,12 @@ class BlockedSignalsControlTest {
         Process run = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         try {
             WorkloadControlTest.awaitServing(root.resolve("blocked").resolve("control.sock"));
-            PackagedCli.Result created = run(cli, "trace", "create", "--root", root.toString(), "--config",
+            PackagedCli.Result created = run(tmp, cli, "trace", "create", "--root", root.toString(), "--config",
                     opens.toString(), "blocked");
             assertThat(created.status()).as("trace create: " + created.out() + created.err()).isZero();
             PackagedCli.await("the new session's points of the program's opens", Duration.ofSeconds(20),
                     () -> Files.exists(late) && Files.readString(late).contains("/tick"));
-            PackagedCli.Result exec = run(cli, "exec", "--root", root.toString(), "blocked", "--", "/bin/echo", "in the run");
+            PackagedCli.Result exec = run(tmp, cli, "exec", "--root", root.toString(), "blocked", "--", "/bin/echo", "in the run");
             assertThat(exec.status()).as("seccheck exec: " + exec.err()).isZero();
             assertThat(exec.out()).isEqualTo("in the run\n");
         } finally {
@@ -72,10 +77,11 @@ class BlockedSignalsControlTest {
             }
         }
         assertThat(run.exitValue()).as(Files.readString(out)).isZero();
+        return Files.readString(out);
     }
 
     /** Runs the CLI of {@code cli} with {@code args}, at most a minute. */
-    private PackagedCli.Result run(List<String> cli, String... args) throws Exception {
+    private static PackagedCli.Result run(Path tmp, List<String> cli, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(cli);
         cmd.addAll(List.of(args));
         return PackagedCli.run(new ProcessBuilder(cmd), tmp, Duration.ofSeconds(60));

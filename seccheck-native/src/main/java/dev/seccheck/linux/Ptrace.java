@@ -29,6 +29,8 @@ public final class Ptrace {
     public static final int PTRACE_SEIZE = 0x4206;
     public static final int PTRACE_INTERRUPT = 0x4207;
     public static final int PTRACE_LISTEN = 0x4208;
+    public static final int PTRACE_SET_SYSCALL_USER_DISPATCH_CONFIG = 0x4210;
+    public static final int PTRACE_GET_SYSCALL_USER_DISPATCH_CONFIG = 0x4211;
 
     public static final int O_TRACESYSGOOD = 1;
     public static final int O_TRACEFORK = 2;
@@ -53,6 +55,9 @@ public final class Ptrace {
     /** A whole siginfo_t (128 bytes on every Linux ABI). */
     private final MemorySegment siginfoBuf = arena.allocate(SIGINFO_SIZE, 8);
     private static final long SIGINFO_SIZE = 128;
+    /** struct ptrace_sud_config: mode, selector, offset, len, a u64 each. */
+    private static final long SUD_CONFIG_SIZE = 32;
+    private final MemorySegment sudBuf = arena.allocate(SUD_CONFIG_SIZE, 8);
     /** siginfo_t's si_code, and the si_pid and si_uid of a signal a process sent (kill, sigqueue, tgkill). */
     private static final long SI_CODE = 8;
     private static final long SI_PID = 16;
@@ -64,6 +69,22 @@ public final class Ptrace {
      * signal a process sent, the sender's pid and uid as the tracee's namespaces see them.
      */
     public record SignalInfo(int signal, int code, int senderPid, int senderUid) {}
+
+    /**
+     * SyscallUserDispatch is a thread's syscall user dispatch ({@code PR_SET_SYSCALL_USER_DISPATCH})
+     * as ptrace reads and writes it: {@code mode} 0 for off; while on, a syscall made outside
+     * {@code [offset, offset + length)} while the byte at {@code selector} says block is not made
+     * but sent to the thread as SIGSYS.
+     */
+    public record SyscallUserDispatch(long mode, long selector, long offset, long length) {
+        /** Dispatch off, as a thread has it unless it asked for it. */
+        public static final SyscallUserDispatch OFF = new SyscallUserDispatch(0, 0, 0, 0);
+
+        /** Whether syscalls may be dispatched. */
+        public boolean on() {
+            return mode != 0;
+        }
+    }
 
     private static long call(int request, int pid, long addr, long data) throws LinuxException {
         // ptrace requests used here do not block, so they are never interrupted: no restart.
@@ -137,6 +158,25 @@ public final class Ptrace {
         call(PTRACE_SETSIGINFO, pid, 0, siginfoBuf.address());
     }
 
+    /**
+     * Returns a stopped tracee's syscall user dispatch (Linux 6.4's
+     * PTRACE_GET_SYSCALL_USER_DISPATCH_CONFIG; older kernels refuse it with EIO).
+     */
+    public SyscallUserDispatch syscallUserDispatch(int pid) throws LinuxException {
+        call(PTRACE_GET_SYSCALL_USER_DISPATCH_CONFIG, pid, SUD_CONFIG_SIZE, sudBuf.address());
+        return new SyscallUserDispatch(sudBuf.get(ValueLayout.JAVA_LONG, 0), sudBuf.get(ValueLayout.JAVA_LONG, 8),
+                sudBuf.get(ValueLayout.JAVA_LONG, 16), sudBuf.get(ValueLayout.JAVA_LONG, 24));
+    }
+
+    /** Sets a stopped tracee's syscall user dispatch. */
+    public void syscallUserDispatch(int pid, SyscallUserDispatch dispatch) throws LinuxException {
+        sudBuf.set(ValueLayout.JAVA_LONG, 0, dispatch.mode());
+        sudBuf.set(ValueLayout.JAVA_LONG, 8, dispatch.selector());
+        sudBuf.set(ValueLayout.JAVA_LONG, 16, dispatch.offset());
+        sudBuf.set(ValueLayout.JAVA_LONG, 24, dispatch.length());
+        call(PTRACE_SET_SYSCALL_USER_DISPATCH_CONFIG, pid, SUD_CONFIG_SIZE, sudBuf.address());
+    }
+
     /** Writes one word into the tracee's memory, even into read-only (text) mappings. */
     public void pokeData(int pid, long addr, long word) throws LinuxException {
         call(PTRACE_POKEDATA, pid, addr, word);
@@ -158,6 +198,8 @@ public final class Ptrace {
             case PTRACE_SEIZE -> "PTRACE_SEIZE";
             case PTRACE_INTERRUPT -> "PTRACE_INTERRUPT";
             case PTRACE_LISTEN -> "PTRACE_LISTEN";
+            case PTRACE_SET_SYSCALL_USER_DISPATCH_CONFIG -> "PTRACE_SET_SYSCALL_USER_DISPATCH_CONFIG";
+            case PTRACE_GET_SYSCALL_USER_DISPATCH_CONFIG -> "PTRACE_GET_SYSCALL_USER_DISPATCH_CONFIG";
             default -> "request " + request;
         };
     }

@@ -30,6 +30,12 @@ import java.nio.file.Path;
  * injected mmap and unmapped afterwards. At a stop inside an interrupted syscall, restoring the
  * registers lets the kernel restart that syscall as if nothing happened.
  *
+ * <p>A thread with syscall user dispatch on (PR_SET_SYSCALL_USER_DISPATCH, as Wine's threads
+ * running Windows code have it) would take the injected {@code syscall} for one to dispatch, a
+ * SIGSYS, and never make it: the dispatch is turned off while the thread runs injected calls
+ * and given back with its registers (Linux 6.4's ptrace requests for it). A posix_spawn child
+ * held before its exec has none: dispatch is not inherited.
+ *
  * <p>Safe stops: a syscall-exit stop, a signal-delivery stop, an interrupt (PTRACE_EVENT_STOP)
  * stop. Not at a syscall-entry or clone/exec event stop, where the kernel still has to write the
  * pending syscall's result.
@@ -64,6 +70,7 @@ final class Injector {
         Regs saved = new Regs();
         t.getRegs(saved);
         deferred.clear();
+        Ptrace.SyscallUserDispatch dispatch = t.dispatchOff();
         try {
             long size = (16 + program.length + 4095) & ~4095L;
             long scratch = call(t, saved, gadget, Sysno.MMAP, 0, size, Mman.PROT_READ | Mman.PROT_WRITE,
@@ -89,10 +96,10 @@ final class Injector {
         } catch (TaskEnded e) {
             throw e; // nothing to restore in a thread that is gone or exiting
         } catch (LinuxException | RuntimeException e) {
-            restore(t, tgid, saved);
+            restore(t, tgid, saved, dispatch);
             throw e;
         }
-        restore(t, tgid, saved);
+        restore(t, tgid, saved, dispatch);
     }
 
     /**
@@ -136,15 +143,16 @@ final class Injector {
         } catch (TaskEnded e) {
             throw e;
         } catch (LinuxException | RuntimeException e) {
-            restore(t, tgid, saved);
+            restore(t, tgid, saved, null);
             throw e;
         }
-        restore(t, tgid, saved);
+        restore(t, tgid, saved, null);
         return r;
     }
 
-    private void restore(Tracee t, int tgid, Regs saved) throws LinuxException {
+    private void restore(Tracee t, int tgid, Regs saved, Ptrace.SyscallUserDispatch dispatch) throws LinuxException {
         t.setRegs(saved);
+        t.dispatch(dispatch);
         // Signals that arrived while the thread stepped are sent again, now that it is itself.
         for (int sig : deferred) {
             Syscalls.tgkill(tgid, t.tid(), sig);

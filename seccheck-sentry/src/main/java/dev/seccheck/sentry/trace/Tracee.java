@@ -1,5 +1,6 @@
 package dev.seccheck.sentry.trace;
 
+import dev.seccheck.abi.Errno;
 import dev.seccheck.linux.LinuxException;
 import dev.seccheck.linux.Ptrace;
 import dev.seccheck.linux.Regs;
@@ -93,6 +94,35 @@ final class Tracee {
     /** Makes the signal it is stopped to take come from {@code pid} and {@code uid} (a signal-delivery stop). */
     void setSender(int pid, int uid) throws LinuxException {
         ptrace.setSender(tid, pid, uid);
+    }
+
+    /**
+     * Turns its syscall user dispatch off while it runs injected syscalls, which a dispatch would
+     * turn into SIGSYS: the dispatch it had, to give back ({@link #dispatch}), or null when it had
+     * none on or the kernel cannot say (older than 6.4: nothing was turned off).
+     */
+    Ptrace.SyscallUserDispatch dispatchOff() throws LinuxException {
+        Ptrace.SyscallUserDispatch had;
+        try {
+            had = ptrace.syscallUserDispatch(tid);
+        } catch (LinuxException e) {
+            if (e.errno() == Errno.EIO) {
+                return null; // no such request (before 6.4): nothing to turn off
+            }
+            throw e;
+        }
+        if (!had.on()) {
+            return null;
+        }
+        ptrace.syscallUserDispatch(tid, Ptrace.SyscallUserDispatch.OFF);
+        return had;
+    }
+
+    /** Gives back the syscall user dispatch {@link #dispatchOff} turned off (nothing for null). */
+    void dispatch(Ptrace.SyscallUserDispatch had) throws LinuxException {
+        if (had != null) {
+            ptrace.syscallUserDispatch(tid, had);
+        }
     }
 
     void getRegs(Regs into) throws LinuxException {
