@@ -85,7 +85,11 @@ final class TaskLifecycle {
      * child's first stop, a loaded machine making that milliseconds.
      */
     static final long CREATOR_WAIT_NS = TimeUnit.SECONDS.toNanos(2);
-    /** Processes whose first exec still has to get the filter of traced syscalls. */
+    /**
+     * Creations of tasks that took the number of a thread whose exec is not reported yet
+     * ({@link #created}): each creator stays stopped at its event until then.
+     */
+    private final List<DeferredCreation> deferred = new ArrayList<>();
     /**
      * Processes whose first exec still has to get the filter of traced syscalls, each with the
      * flag its launch's notifier reads ({@link #launchOver}): set once it executed or ended.
@@ -177,7 +181,8 @@ final class TaskLifecycle {
     /** A PTRACE_EVENT_STOP: a new thread's first stop, a group stop, or an interrupt asked for. */
     void eventStop(Tracee t, int signal) throws LinuxException {
         int tid = t.tid();
-        if (tasks.get(tid) == null) {
+        Task known = tasks.get(tid);
+        if (known == null || !awaitingFirstStop.contains(tid) && numberTaken(known)) {
             stoppedEarly.put(tid, System.nanoTime()); // released once its creator's event registers it
             return;
         }
@@ -198,10 +203,50 @@ final class TaskLifecycle {
         return signal == Signal.SIGSTOP || signal == Signal.SIGTSTP || signal == Signal.SIGTTIN || signal == Signal.SIGTTOU;
     }
 
-    /** A clone, fork or vfork event in {@code parentStop}: registers the child and fires sentry/clone. */
+    /**
+     * Whether the number of {@code known}, a thread seccheck has not seen end, is now another
+     * task's. A thread that executes while it is not its process's leader takes the leader's
+     * number, and the kernel frees its own before the exec event tells seccheck so: a task made
+     * meanwhile may get it (red-team round 23: a sibling process forking with the number steered
+     * there, or walked round to it). Such a task is of another process than the thread was (the
+     * exec ended every other thread of that one): its first stop must not be taken for the
+     * thread's. Only a thread that is not a leader can lose its number so; its process is asked
+     * of /proc then, at a group or interrupt stop.
+     */
+    private static boolean numberTaken(Task known) {
+        if (known.isLeader()) {
+            return false;
+        }
+        Optional<Procfs.Status> st = Procfs.status(known.tid());
+        return st.isPresent() && st.get().tgid() != known.tgid();
+    }
+
+    /**
+     * A creation whose creator waits at its event while the number it gave its child is still a
+     * thread's whose exec is not reported ({@link #numberTaken}); since when (nanoTime).
+     */
+    private record DeferredCreation(Tracee creator, int event, int child, int formerProcess, long since) {}
+
+    /**
+     * A clone, fork or vfork event in {@code parentStop}: registers the child and fires sentry/clone.
+     * A child given the number of a thread seccheck still knows (whose exec event has not come:
+     * {@link #numberTaken}) is registered only once that event has moved the thread's state to its
+     * new number, or the thread's process is gone: until then its creator waits at its event, and
+     * the child at its first stop. Registered at once, it took over the thread's state: its
+     * creator's Landlock domain replaced the exec's (a program left the domain it had confined
+     * itself to), and its end dropped the exec's pending call (a program a kill rule forbids ran).
+     */
     void created(Tracee parentStop, int event) throws LinuxException {
         int parentTid = parentStop.tid();
         int child = (int) parentStop.eventMessage();
+        Task former = tasks.get(child);
+        Task creator = tasks.get(parentTid);
+        // A record of the child's own (read from /proc meanwhile) is of its process or its creator's;
+        // the thread's that executed is of neither: its process's other threads were ended first.
+        if (former != null && former.tgid() != child && (creator == null || former.tgid() != creator.tgid())) {
+            deferred.add(new DeferredCreation(parentStop, event, child, former.tgid(), System.nanoTime()));
+            return;
+        }
         // Before the child runs (it is resumed below, once registered): its first call may be one seccheck makes.
         landlock.inherit(parentTid, child);
         Task parent = tasks.getOrLoad(parentTid);
@@ -280,12 +325,14 @@ final class TaskLifecycle {
 
     /** Whether a task waits for its creator's event ({@link #endUnclaimed} must then be called in time). */
     boolean awaitsCreators() {
-        return !stoppedEarly.isEmpty();
+        return !stoppedEarly.isEmpty() || !deferred.isEmpty();
     }
 
     /** When the oldest task waiting for its creator's event has waited {@link #CREATOR_WAIT_NS} (nanoTime). */
     long creatorsDeadline() {
-        return stoppedEarly.values().stream().mapToLong(Long::longValue).min().orElse(Long.MAX_VALUE) + CREATOR_WAIT_NS;
+        long oldest = Math.min(stoppedEarly.values().stream().mapToLong(Long::longValue).min().orElse(Long.MAX_VALUE),
+                deferred.stream().mapToLong(DeferredCreation::since).min().orElse(Long.MAX_VALUE));
+        return oldest == Long.MAX_VALUE ? oldest : oldest + CREATOR_WAIT_NS;
     }
 
     /**
@@ -296,8 +343,16 @@ final class TaskLifecycle {
      * such a child, its creator killed while it cloned, stayed stopped for good, and the run never
      * ended (its parent waited for it).
      */
-    void endUnclaimed() {
+    void endUnclaimed() throws LinuxException {
         long now = System.nanoTime();
+        for (DeferredCreation d : List.copyOf(deferred)) {
+            if (now - d.since() >= CREATOR_WAIT_NS) {
+                // No exec event came for the number, nor an end of its process: what seccheck kept
+                // under it is no task's any more, as the kernel gave the number to the child.
+                forget(d.child());
+                registerDeferred(d.child());
+            }
+        }
         for (Map.Entry<Integer, Long> e : List.copyOf(stoppedEarly.entrySet())) {
             if (now - e.getValue() >= CREATOR_WAIT_NS) {
                 endUnrecorded(e.getKey(), "no creator reported it (its creator was killed while creating it)");
@@ -404,7 +459,35 @@ final class TaskLifecycle {
         } else {
             tasks.execDecided(former); // gone already: nothing of it runs
         }
+        if (former != tid) {
+            registerDeferred(former); // the number the thread left may be a new task's already
+        }
         return tracees.of(tid);
+    }
+
+    /** Registers the deferred creations of children numbered {@code child} ({@link #created}), in order. */
+    private void registerDeferred(int child) throws LinuxException {
+        for (DeferredCreation d : List.copyOf(deferred)) {
+            if (d.child() == child) {
+                deferred.remove(d);
+                created(d.creator(), d.event());
+            }
+        }
+    }
+
+    /**
+     * Forgets what seccheck kept under the number of a thread that is no task's any more (its
+     * process ended before its exec was reported), without a point: the process's end was
+     * reported under its leader's number.
+     */
+    private void forget(int tid) {
+        tasks.execDecided(tid);
+        tasks.remove(tid);
+        tracees.remove(tid);
+        landlock.gone(tid);
+        syscalls.forget(tid);
+        execCalls.forget(tid);
+        execNames.forget(tid);
     }
 
     /** What {@link #lookAtTheFilesExecuted} returns for a task it killed. */
@@ -692,6 +775,18 @@ final class TaskLifecycle {
         stoppedEarly.remove(tid);
         if (!stoppedEarly.isEmpty()) {
             endOrphans();
+        }
+        for (DeferredCreation d : List.copyOf(deferred)) {
+            if (d.formerProcess() == tid) {
+                // The thread's process ended, its exec never reported: the number is the child's.
+                forget(d.child());
+                try {
+                    registerDeferred(d.child());
+                } catch (LinuxException e) {
+                    log.accept("could not register new task " + d.child() + " of task " + d.creator().tid() + ": "
+                            + e.getMessage());
+                }
+            }
         }
         // gVisor tells of no exit of the sandbox's init, whose clone and exec it does not report
         // either: the program `seccheck run` started (no parent, not an exec session) is that init.
