@@ -442,7 +442,8 @@ final class NetEmulation {
         boolean send = n.nr() == Sysno.SENDTO;
         int fd = (int) n.arg0();
         long addrPtr = send ? n.arg4() : n.arg1();
-        long addrLen = send ? n.arg5() : n.arg2();
+        // The kernel takes the length as an int: the register's upper half is not looked at.
+        long addrLen = (int) (send ? n.arg5() : n.arg2());
         int reported = n.nr() == Sysno.BIND ? Sysno.BIND : Sysno.CONNECT;
         SyscallEvent ev = new SyscallEvent(call.tid(), reported, fd, addrPtr, addrLen, 0, 0, 0, false, 0);
         // The kernel's order: a send's buffer range (before the descriptor is even looked up), the
@@ -455,7 +456,7 @@ final class NetEmulation {
         int notSocket = noFd == 0 && domain < 0 ? (int) -domain : 0;
         int early = send && !UserRanges.inUserRange(n.arg1(), dataLen) ? Errno.EFAULT
                 : noFd != 0 ? noFd : n.nr() == Sysno.CONNECT ? 0 : notSocket;
-        if (addrLen < 0 || addrLen > SOCKADDR_MAX || (int) addrLen != addrLen) {
+        if (addrLen < 0 || addrLen > SOCKADDR_MAX) {
             call.fail(ev, Snapshot.NOTHING, early != 0 ? early : Errno.EINVAL);
             return true;
         }
