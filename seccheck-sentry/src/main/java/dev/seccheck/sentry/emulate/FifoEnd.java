@@ -38,6 +38,10 @@ import java.util.function.IntSupplier;
  * completed before it was ended still returns its fd, which answers the call, or is kept for its
  * repeat when the call was interrupted meanwhile ({@link Restarts#KEEP_MS}), as natively the open
  * that completed before the signal was noticed returns its fd.
+ *
+ * <p>An open of a regular file that waits for a lease on it to break is made so too (on a pool
+ * thread, {@code OpenEmulation.finish}): natively a signal ends that wait, and nothing is opened
+ * or truncated.
  */
 final class FifoEnd implements Waits.Ender {
 
