@@ -77,6 +77,19 @@ record Identity(int[] uids, int[] gids, int[] groups, long caps, int umask) {
      * CAP_DAC_READ_SEARCH that way, and read root's files with it after the run.
      */
     static Optional<Identity> of(TaskFiles files, int tid, Own own, boolean creates, boolean opens) {
+        return of(files, tid, own, creates, opens, false);
+    }
+
+    /**
+     * As {@link #of(TaskFiles, int, Own, boolean, boolean)}; for a call whose peer is shown the
+     * caller's supplementary groups ({@code groupsShown}: a unix socket's connect or listen, whose
+     * peer reads them with SO_PEERGROUPS), the groups are read even when everything else is
+     * seccheck's own: a root program that set groups of its own showed seccheck's to its peer
+     * (red-team round 23). Elsewhere such a program's groups change nothing its capabilities do not
+     * already grant.
+     */
+    static Optional<Identity> of(TaskFiles files, int tid, Own own, boolean creates, boolean opens,
+            boolean groupsShown) {
         if (!own.privileged() && !creates) {
             return Optional.of(own.identity());
         }
@@ -84,7 +97,7 @@ record Identity(int[] uids, int[] gids, int[] groups, long caps, int umask) {
         // none (what it owns there, seccheck's thread owns too, as the namespace's owner); an open
         // keeps CAP_SETFCAP (above).
         boolean ownNamespace = own.privileged() && files.inOwnUserNamespace(tid);
-        if (!creates) {
+        if (!creates && !groupsShown) {
             int r = files.readIds(tid);
             if (r == -Errno.ESRCH) {
                 return Optional.empty();

@@ -899,7 +899,8 @@ final class NetEmulation {
      * or refused when seccheck cannot ({@link SocketCapabilities}).
      */
     long asProgram(Call call, int nr, int sock, long checked, LongSupplier op) {
-        Optional<Identity> who = Identity.of(tasks, call.tid(), own, false);
+        Optional<Identity> who = Identity.of(tasks, call.tid(), own, false, false,
+                nr == Sysno.CONNECT || nr == Sysno.LISTEN);
         if (who.isEmpty()) {
             return -Errno.ESRCH;
         }
@@ -983,7 +984,7 @@ final class NetEmulation {
         int slash = path.lastIndexOf('/');
         String dirPart = slash < 0 ? "." : slash == 0 ? "/" : path.substring(0, slash);
         String name = bind ? path.substring(slash + 1) : null;
-        Optional<Identity> who = Identity.of(tasks, call.tid(), own, bind);
+        Optional<Identity> who = Identity.of(tasks, call.tid(), own, bind, false, nr == Sysno.CONNECT);
         if (who.isEmpty()) {
             return UnixPeer.failed(addr, Errno.ESRCH);
         }
