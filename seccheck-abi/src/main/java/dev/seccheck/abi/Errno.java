@@ -303,10 +303,33 @@ public final class Errno {
         BY_NAME.put("EDEADLOCK", EDEADLK);
     }
 
-    /** Returns the symbolic name of {@code errno} ("ENOENT"), or "errno N" for a number outside the table. */
+    /**
+     * The kernel's own codes for a call that a signal interrupted and that returns to no program
+     * as they are (include/linux/errno.h): a trace shows them for a call whose task ended in it,
+     * as strace does ({@code = ? ERESTARTSYS}). Names only: no rule answers with one.
+     */
+    private static final String[][] RESTARTS = {
+        {"ERESTARTSYS", "To be restarted if SA_RESTART is set"},
+        {"ERESTARTNOINTR", "To be restarted"},
+        {"ERESTARTNOHAND", "To be restarted if no handler"},
+        {"ENOIOCTLCMD", "No ioctl command"},
+        {"ERESTART_RESTARTBLOCK", "Interrupted by signal"},
+    };
+    /** The first of {@link #RESTARTS}, ERESTARTSYS. */
+    private static final int FIRST_RESTART = 512;
+
+    /**
+     * Returns the symbolic name of {@code errno} ("ENOENT"; the kernel's restart codes by theirs,
+     * "ERESTARTSYS"), or "errno N" for a number outside the table.
+     */
     public static String name(int errno) {
-        String n = errno > 0 && errno <= MAX_ERRNO ? NAMES[errno] : null;
+        String n = errno > 0 && errno <= MAX_ERRNO ? NAMES[errno] : restart(errno, 0);
         return n != null ? n : "errno " + errno;
+    }
+
+    private static String restart(int errno, int field) {
+        int i = errno - FIRST_RESTART;
+        return i >= 0 && i < RESTARTS.length ? RESTARTS[i][field] : null;
     }
 
     /** Returns the number of the errno named {@code name} ("ENOENT", or an alias such as "EWOULDBLOCK"). */
@@ -320,7 +343,7 @@ public final class Errno {
      * "Unknown error N" (glibc's words) for a number outside the table.
      */
     public static String message(int errno) {
-        String m = errno > 0 && errno <= MAX_ERRNO ? MESSAGES[errno] : null;
+        String m = errno > 0 && errno <= MAX_ERRNO ? MESSAGES[errno] : restart(errno, 1);
         return m != null ? m : "Unknown error " + errno;
     }
 }

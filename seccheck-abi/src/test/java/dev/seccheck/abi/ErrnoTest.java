@@ -70,6 +70,20 @@ class ErrnoTest {
         assertThat(Errno.byName("ENOPE")).isEmpty();
     }
 
+    /**
+     * The kernel's restart codes, which a call whose task ended in it shows (red-team round 23: a
+     * trace said "errno 512 (Unknown error 512)"), are named as strace names them; no rule may
+     * answer with one.
+     */
+    @Test
+    void theKernelsRestartCodesAreNamedButNotTaken() {
+        assertThat(Errno.name(512)).isEqualTo("ERESTARTSYS");
+        assertThat(Errno.message(512)).isEqualTo("To be restarted if SA_RESTART is set");
+        assertThat(Errno.name(516)).isEqualTo("ERESTART_RESTARTBLOCK");
+        assertThat(Errno.name(517)).isEqualTo("errno 517");
+        assertThat(Errno.byName("ERESTARTSYS")).isEmpty();
+    }
+
     /** Moved from core's MessageTextTest: the names strace prints, both ways. */
     @Test
     void errnoNamesGoBothWays() {
