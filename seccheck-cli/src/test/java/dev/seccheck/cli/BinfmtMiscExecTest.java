@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -49,7 +48,7 @@ class BinfmtMiscExecTest {
         Files.createSymbolicLink(dir.resolve("x.rt8"), denied);
         List<String> command = List.of("unshare", "-Urm", "sh", "-c", THROUGH_HANDLER, "sh", dir.toString(), LOADER);
 
-        PackagedCli.Result natively = run(dir, nobodysClasspath, false, command, null);
+        PackagedCli.Result natively = PackagedCli.eitherWay(dir, nobodysClasspath, false, command, null);
         Assumptions.assumeTrue(natively.status() != 97, "the kernel refuses a binfmt_misc of the program's own: "
                 + natively.err());
         assertThat(natively.out()).as("natively the binary runs: " + natively.err()).contains("uid=");
@@ -60,7 +59,7 @@ class BinfmtMiscExecTest {
                  "sinks": [{"name": "policy", "config": {"alerts": "%s", "rules": [
                    {"effect": "execute_file", "match": {"binary_path": "%s"}, "action": "kill"}],
                   "on_missing": "deny"}}]}""".formatted(alerts, denied));
-        PackagedCli.Result under = run(dir, nobodysClasspath, true, command, config);
+        PackagedCli.Result under = PackagedCli.eitherWay(dir, nobodysClasspath, true, command, config);
         assertThat(under.out()).as("under the rule: " + under.err()).doesNotContain("uid=");
         assertThat(under.status()).isNotZero();
         assertThat(Files.readString(alerts)).contains("\"binary_path\":\"" + denied + "\"");
@@ -105,7 +104,7 @@ class BinfmtMiscExecTest {
         Files.createSymbolicLink(dir.resolve("x.rt9"), binary);
         List<String> command = List.of("unshare", "-Urm", "sh", "-c", THROUGH_OWN_OVERLAY_HANDLER, "sh", dir.toString());
 
-        PackagedCli.Result natively = run(dir, nobodysClasspath, false, command, null);
+        PackagedCli.Result natively = PackagedCli.eitherWay(dir, nobodysClasspath, false, command, null);
         Assumptions.assumeTrue(natively.status() != 97, "the kernel refuses an overlay or binfmt_misc of the"
                 + " program's own: " + natively.err());
         assertThat(natively.out()).as("natively the binary runs: " + natively.err()).contains("uid=");
@@ -113,7 +112,7 @@ class BinfmtMiscExecTest {
         deleteTree(dir.resolve("w"));
         deleteTree(dir.resolve("m"));
 
-        PackagedCli.Result under = run(dir, nobodysClasspath, true, command, null);
+        PackagedCli.Result under = PackagedCli.eitherWay(dir, nobodysClasspath, true, command, null);
         assertThat(under.out()).as("under the default session: " + under.err()).contains("uid=");
         assertThat(under.status()).as(under.err()).isZero();
     }
@@ -121,14 +120,5 @@ class BinfmtMiscExecTest {
     /** Removes what an overlay's run left in {@code dir} (its work directory's is root's, mode 000). */
     private static void deleteTree(Path dir) throws Exception {
         new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor();
-    }
-
-    private static PackagedCli.Result run(Path dir, String nobodysClasspath, boolean underSeccheck, List<String> command,
-            Path config) throws Exception {
-        Path[] configs = config == null ? new Path[0] : new Path[] {config};
-        ProcessBuilder pb = nobodysClasspath == null
-                ? PackagedCli.nativeOrUnderSeccheckProcess(dir, underSeccheck, command, configs)
-                : PackagedCli.asNobodyNativeOrUnderSeccheckProcess(dir, nobodysClasspath, underSeccheck, command, configs);
-        return PackagedCli.run(pb, dir, Duration.ofSeconds(120));
     }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -53,10 +52,10 @@ class HighNumberedCloneTest {
         List<String> command = List.of(program.toString(), "open", secret.toString());
         String classpath = nobody ? PackagedCli.forNobody(tmp) : null;
 
-        PackagedCli.Result natively = run(dir, classpath, false, command, null);
+        PackagedCli.Result natively = PackagedCli.eitherWay(dir, classpath, false, command, null);
         assertThat(natively.out()).as("natively").contains("thread opened: yes", "survived");
 
-        PackagedCli.Result under = run(dir, classpath, true, command, config);
+        PackagedCli.Result under = PackagedCli.eitherWay(dir, classpath, true, command, config);
         assertThat(under.out()).as("under the kill rule: " + under.err()).doesNotContain("survived", "opened: yes");
         assertThat(under.status()).as("killed").isEqualTo(128 + 9);
     }
@@ -69,7 +68,8 @@ class HighNumberedCloneTest {
         Path config = Files.writeString(dir.resolve("clones.json"), """
                 {"name": "clones", "points": [{"name": "sentry/clone"}],
                  "sinks": [{"name": "text", "config": {"path": "%s"}}]}""".formatted(trail));
-        PackagedCli.Result under = run(dir, null, true, List.of(program.toString(), "open", "/dev/null"), config);
+        PackagedCli.Result under = PackagedCli.eitherWay(dir, null, true, List.of(program.toString(), "open", "/dev/null"),
+                config);
         Matcher m = THREAD.matcher(under.out());
         assertThat(m.find()).as("the thread's line: " + under.out() + under.err()).isTrue();
         String lines = Files.readString(trail);
@@ -95,17 +95,9 @@ class HighNumberedCloneTest {
         List<String> command = List.of(program.toString(), "exec", image.toString(), "10");
         Path dir = tmp.toRealPath();
 
-        assertThat(run(dir, null, false, command, null).out()).as("natively").contains("stolen 10 of 10");
-        PackagedCli.Result under = run(dir, null, true, command, config);
+        assertThat(PackagedCli.eitherWay(dir, null, false, command, null).out()).as("natively")
+                .contains("stolen 10 of 10");
+        PackagedCli.Result under = PackagedCli.eitherWay(dir, null, true, command, config);
         assertThat(under.out()).as("under the policy: " + under.err()).contains("stolen 0 of 10");
-    }
-
-    private static PackagedCli.Result run(Path dir, String nobodysClasspath, boolean underSeccheck, List<String> command,
-            Path config) throws Exception {
-        Path[] configs = config == null ? new Path[0] : new Path[] {config};
-        ProcessBuilder pb = nobodysClasspath == null
-                ? PackagedCli.nativeOrUnderSeccheckProcess(dir, underSeccheck, command, configs)
-                : PackagedCli.asNobodyNativeOrUnderSeccheckProcess(dir, nobodysClasspath, underSeccheck, command, configs);
-        return PackagedCli.run(pb, dir, Duration.ofSeconds(120));
     }
 }

@@ -213,6 +213,21 @@ final class PackagedCli {
         return r;
     }
 
+    /**
+     * Runs {@code command} in {@code dir} natively or, when {@code underSeccheck}, under seccheck
+     * with the session of {@code config} (none when null, {@link #sessions}), as root or, given
+     * {@code nobodysClasspath}, as uid 65534, within two minutes; whatever its status, for a test
+     * that expects a kill or a failure.
+     */
+    static Result eitherWay(Path dir, String nobodysClasspath, boolean underSeccheck, List<String> command, Path config)
+            throws IOException, InterruptedException {
+        Path[] configs = config == null ? new Path[0] : new Path[] {config};
+        ProcessBuilder pb = nobodysClasspath == null
+                ? nativeOrUnderSeccheckProcess(dir, underSeccheck, command, configs)
+                : asNobodyNativeOrUnderSeccheckProcess(dir, nobodysClasspath, underSeccheck, command, configs);
+        return run(pb, dir, Duration.ofSeconds(120));
+    }
+
     /** The process {@link #asNobodyNativeOrUnderSeccheck} starts, for a test that watches it as it runs. */
     static ProcessBuilder asNobodyNativeOrUnderSeccheckProcess(Path dir, String classpath, boolean underSeccheck,
             List<String> command, Path... configs) throws IOException {

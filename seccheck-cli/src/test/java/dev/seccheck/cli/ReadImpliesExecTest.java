@@ -7,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -54,7 +53,7 @@ class ReadImpliesExecTest {
         Path script = Files.writeString(dir.resolve("rie_dlopen.py"), DLOPEN);
         List<String> command = List.of("/usr/bin/python3", script.toString(), readOnly.toString());
 
-        PackagedCli.Result natively = run(dir, nobodysClasspath, false, command, null);
+        PackagedCli.Result natively = PackagedCli.eitherWay(dir, nobodysClasspath, false, command, null);
         assertThat(natively.out()).as("natively: " + natively.err()).contains("EVIL CODE RAN");
 
         Path config = Files.writeString(dir.resolve("allow.json"), """
@@ -63,7 +62,7 @@ class ReadImpliesExecTest {
                    {"effect": "execute_file", "match": {"binary_path": {"not": {"glob": "/usr/**"}}}, "action": "kill"},
                    {"point": "sentry/mmap", "match": {"mapped_path": {"not": {"glob": "/usr/**"}}}, "action": "kill"}],
                   "on_missing": "deny"}}]}""");
-        PackagedCli.Result under = run(dir, nobodysClasspath, true, command, config);
+        PackagedCli.Result under = PackagedCli.eitherWay(dir, nobodysClasspath, true, command, config);
         assertThat(under.out()).as("under the allow list: " + under.err()).doesNotContain("EVIL CODE RAN")
                 .contains("personality -1 1");
         assertThat(under.status()).isNotZero();
@@ -87,14 +86,5 @@ class ReadImpliesExecTest {
             f.seek(0);
             f.write(b);
         }
-    }
-
-    private static PackagedCli.Result run(Path dir, String nobodysClasspath, boolean underSeccheck, List<String> command,
-            Path config) throws Exception {
-        Path[] configs = config == null ? new Path[0] : new Path[] {config};
-        ProcessBuilder pb = nobodysClasspath == null
-                ? PackagedCli.nativeOrUnderSeccheckProcess(dir, underSeccheck, command, configs)
-                : PackagedCli.asNobodyNativeOrUnderSeccheckProcess(dir, nobodysClasspath, underSeccheck, command, configs);
-        return PackagedCli.run(pb, dir, Duration.ofSeconds(120));
     }
 }

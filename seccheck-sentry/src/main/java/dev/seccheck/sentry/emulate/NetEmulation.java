@@ -899,8 +899,8 @@ final class NetEmulation {
      * or refused when seccheck cannot ({@link SocketCapabilities}).
      */
     long asProgram(Call call, int nr, int sock, long checked, LongSupplier op) {
-        Optional<Identity> who = Identity.of(tasks, call.tid(), own, false, false,
-                nr == Sysno.CONNECT || nr == Sysno.LISTEN);
+        // A unix connect assumes the program's identity where it walks to the peer (unixPeer).
+        Optional<Identity> who = Identity.of(tasks, call.tid(), own, false, false, nr == Sysno.LISTEN);
         if (who.isEmpty()) {
             return -Errno.ESRCH;
         }
