@@ -244,8 +244,11 @@ final class TaskLifecycle {
         // A record of the child's own (read from /proc meanwhile) is of its process or its creator's;
         // the thread's that executed is of neither: its process's other threads were ended first.
         if (former != null && former.tgid() != child && (creator == null || former.tgid() != creator.tgid())) {
-            deferred.add(new DeferredCreation(parentStop, event, child, former.tgid(), System.nanoTime()));
-            return;
+            if (Procfs.status(former.tgid()).isPresent()) {
+                deferred.add(new DeferredCreation(parentStop, event, child, former.tgid(), System.nanoTime()));
+                return;
+            }
+            forget(child); // its process is gone: no exec of it is to come, the record is a dead task's
         }
         // Before the child runs (it is resumed below, once registered): its first call may be one seccheck makes.
         landlock.inherit(parentTid, child);
