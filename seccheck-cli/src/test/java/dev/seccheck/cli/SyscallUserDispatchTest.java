@@ -27,4 +27,13 @@ class SyscallUserDispatchTest {
                 "src/test/c/syscall_dispatch.c");
         assertThat(printed).as("none of the program's own calls dispatched").contains("dispatched 0");
     }
+
+    /** The same with seccheck, its CLI and the program unprivileged (uid 65534). */
+    @Test
+    void sessionsAndExecsReachAProgramWithSyscallUserDispatchUnprivileged() throws Exception {
+        String classpath = PackagedCli.forNobody(tmp);
+        String printed = BlockedSignalsControlTest.control(tmp, PackagedCli.nobodysDir(tmp.resolve("u")),
+                PackagedCli.asNobody(classpath), "src/test/c/syscall_dispatch.c");
+        assertThat(printed).as("none of the program's own calls dispatched").contains("dispatched 0");
+    }
 }

@@ -41,16 +41,19 @@ class TcpSendtoTest {
         ignored(tmp, classpath);
     }
 
-    @Test
-    void aSendOnASocketStillConnectingIgnoresTheAddress() throws Exception {
-        Path real = tmp.toRealPath();
-        Path program = CPrograms.compile("src/test/c/tcp_sendto_ignored.c", real);
+    @ParameterizedTest(name = "as uid 65534: {0}")
+    @ValueSource(booleans = {false, true})
+    void aSendOnASocketStillConnectingIgnoresTheAddress(boolean nobody) throws Exception {
+        String classpath = nobody ? PackagedCli.forNobody(tmp) : null;
+        Path real = nobody ? PackagedCli.nobodysDir(tmp.resolve("u")) : tmp.toRealPath();
+        Path program = PackagedCli.compiledFor(real, nobody, "src/test/c/tcp_sendto_ignored.c");
         Path alerts = Files.createFile(real.resolve("alerts.jsonl"));
+        Files.setPosixFilePermissions(alerts, PosixFilePermissions.fromString("rw-rw-rw-"));
         Path config = Files.writeString(real.resolve("policy.json"), loopbackOnly(alerts));
         List<String> command = List.of(program.toString(), "connecting");
         for (boolean under : new boolean[] {false, true}) {
-            assertThat(DeepPathsTest.run(real, null, under, command, config)).as(under ? "under seccheck" : "natively")
-                    .isEqualTo("sendto EAGAIN\n");
+            assertThat(DeepPathsTest.run(real, classpath, under, command, config))
+                    .as(under ? "under seccheck" : "natively").isEqualTo("sendto EAGAIN\n");
         }
         assertThat(Files.readAllLines(alerts)).as("the alerts").isEmpty();
     }
