@@ -23,8 +23,8 @@ class SyscallUserDispatchTest {
 
     @Test
     void sessionsAndExecsReachAProgramWithSyscallUserDispatch() throws Exception {
-        String printed = BlockedSignalsControlTest.control(tmp, tmp, PackagedCli.java(System.getProperty("java.class.path")),
-                "src/test/c/syscall_dispatch.c");
+        String printed = BlockedSignalsControlTest.control(tmp, tmp,
+                PackagedCli.java(System.getProperty("java.class.path")), "src/test/c/syscall_dispatch.c");
         assertThat(printed).as("none of the program's own calls dispatched").contains("dispatched 0");
     }
 
